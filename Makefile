@@ -1,0 +1,63 @@
+# Coresponder: `make demo` to try it, `make test` to check it.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+CLI := $(BIN)/coresponder
+STAMP := $(VENV)/.installed
+STATIC_STAMP := coresponder/static/vendor/.built
+export DJANGO_SETTINGS_MODULE := coresponder.settings
+
+.PHONY: demo setup install static migrate data test lint typecheck pytest bench browser-deps serve clean
+
+demo: setup serve
+
+setup: install static migrate data
+	@$(CLI) demo_personas
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+$(STATIC_STAMP): package.json package-lock.json scripts/build_static.sh
+	bash scripts/build_static.sh
+
+static: $(STATIC_STAMP)
+
+migrate: install
+	@mkdir -p var
+	$(CLI) migrate --no-input -v 0
+
+data: migrate
+	$(CLI) load_programs
+	$(CLI) demo_data --seed 1 --scale small --if-empty
+
+serve:
+	$(CLI) runserver 127.0.0.1:8000
+
+browser-deps:
+	@test -x /usr/bin/chromium || { echo "Installing Chromium for browser tests"; \
+	  (apt-get install -y chromium >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y chromium >/dev/null)); }
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy coresponder
+
+pytest: install static browser-deps
+	$(BIN)/pytest -q
+
+test: install static browser-deps lint typecheck pytest
+
+bench: install static
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules coresponder/static/vendor var/static

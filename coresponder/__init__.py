@@ -1,0 +1,1 @@
+"""Coresponder: software for police–public-health co-responder and deflection programs."""

@@ -1,0 +1,3 @@
+from coresponder.cli import main
+
+main()

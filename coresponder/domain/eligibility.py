@@ -1,0 +1,71 @@
+"""Eligibility: does a referral fit its program's declared rules, and why (not)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from coresponder.domain.presets import Condition, EligibilityRule
+from coresponder.domain.vocabulary import Pathway
+
+
+@dataclass(frozen=True)
+class Decision:
+    eligible: bool
+    reasons: tuple[str, ...]
+
+
+def lookup(facts: Mapping[str, Any], dotted: str) -> Any:
+    """`offense.category` from {"offense": {"category": ...}}; None when absent."""
+    value: Any = facts
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def holds(condition: Condition, facts: Mapping[str, Any], active_districts: Sequence[str]) -> bool:
+    """One condition against the facts; a missing fact never satisfies it."""
+    value = lookup(facts, condition.field)
+    if value is None:
+        return False
+    match condition.op:
+        case "in":
+            return bool(value in condition.value)
+        case "not_in":
+            return bool(value not in condition.value)
+        case "equals":
+            return bool(value == condition.value)
+        case "at_least":
+            return isinstance(value, int | float) and value >= condition.value
+        case "at_most":
+            return isinstance(value, int | float) and value <= condition.value
+        case "in_active_districts":
+            return str(value) in active_districts
+    raise ValueError(f"unknown operator {condition.op!r}")
+
+
+def decide(
+    pathway: Pathway,
+    facts: Mapping[str, Any],
+    rules: Sequence[EligibilityRule],
+    active_districts: Sequence[str] = (),
+) -> Decision:
+    """Eligible when every condition of every rule for this pathway holds.
+
+    The reasons list each failed condition, or say why the referral fits.
+    """
+    applicable = [rule for rule in rules if pathway in rule.pathways]
+    failed = [
+        condition.reason
+        for rule in applicable
+        for condition in rule.conditions
+        if not holds(condition, facts, active_districts)
+    ]
+    if failed:
+        return Decision(eligible=False, reasons=tuple(failed))
+    if not applicable:
+        return Decision(eligible=True, reasons=("No eligibility conditions apply to this pathway",))
+    return Decision(eligible=True, reasons=("Meets every eligibility condition for this pathway",))

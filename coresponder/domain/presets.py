@@ -1,0 +1,627 @@
+"""Program presets: the typed schema every `presets/*.toml` file is checked against.
+
+Everything that differs between programs lives in a preset, so a fifth program
+is a new file and no code. Errors name the file, the key and the problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from coresponder.domain.vocabulary import OrganizationKind, Pathway, Role
+
+SLUG_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
+RRULE_RE = re.compile(r"^FREQ=(DAILY|WEEKLY|MONTHLY)(;[A-Z]+=[A-Z0-9,+-]+)*$")
+
+# What an eligibility condition may look at. Values come from the intake payload.
+ELIGIBILITY_FIELDS: frozenset[str] = frozenset(
+    {
+        "offense.category",
+        "offense.violent",
+        "offense.weapon",
+        "call.call_type",
+        "call.weapons",
+        "call.violence_in_progress",
+        "overdose.fatal",
+        "overdose.source",
+        "district",
+        "person.age",
+    }
+)
+ELIGIBILITY_OPS: frozenset[str] = frozenset(
+    {"in", "not_in", "equals", "at_least", "at_most", "in_active_districts"}
+)
+ANCHORS: frozenset[str] = frozenset({"overdose", "referral"})
+PRIORITY_RULES: frozenset[str] = frozenset(
+    {"never_contacted", "not_located_before", "declined_interested_later"}
+)
+PRIORITY_POLICIES: frozenset[str] = frozenset({"window", "tiers"})
+FATAL_TARGETS: frozenset[str] = frozenset({"family", "none"})
+METRIC_KEYS: frozenset[str] = frozenset(
+    {
+        "referrals",
+        "people_referred_to_services",
+        "people_engaged",
+        "people_contacted",
+        "people_accepted_treatment",
+        "overdoses",
+        "new_person_share",
+        "follow_up_within_window_rate",
+        "median_hours_to_first_contact",
+        "dispositions",
+    }
+)
+SERVICE_CATEGORIES: frozenset[str] = frozenset(
+    {
+        "detox",
+        "clinical_stabilization",
+        "transitional_support",
+        "moud_methadone",
+        "moud_buprenorphine",
+        "moud_naltrexone",
+        "intensive_outpatient",
+        "outpatient",
+        "residential",
+        "recovery_housing",
+        "drop_in_center",
+        "recovery_center",
+        "grief_support",
+        "naloxone_training",
+        "crisis_stabilization",
+        "mental_health",
+        "harm_reduction",
+        "housing",
+        "transportation",
+    }
+)
+
+
+class PresetError(ValueError):
+    """A preset file does not fit the schema; `problems` holds every (key, message)."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = [f"{source}: {key}: {message}" for key, message in problems]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Condition:
+    field: str
+    op: str
+    value: Any
+    reason: str
+
+
+@dataclass(frozen=True)
+class EligibilityRule:
+    """Conditions that must all hold for a referral on one of `pathways`."""
+
+    pathways: tuple[Pathway, ...]
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """When outreach must happen, relative to the overdose or the referral."""
+
+    pathways: tuple[Pathway, ...]
+    anchor: str
+    opens_after_hours: float
+    closes_after_hours: float
+    closing_soon_hours: float
+    max_attempts: int
+    attempt_spacing_hours: float
+    fatal_overdose: str
+
+
+@dataclass(frozen=True)
+class PriorityTier:
+    tier: int
+    rule: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Priority:
+    policy: str
+    tiers: tuple[PriorityTier, ...] = ()
+
+
+@dataclass(frozen=True)
+class TeamSlot:
+    """One place on a team: any of `roles` fills it."""
+
+    label: str
+    roles: tuple[Role, ...]
+    min_count: int = 1
+
+
+@dataclass(frozen=True)
+class DistrictSpec:
+    code: str
+    name: str
+    active: bool = True
+    boundary: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ShiftSpec:
+    name: str
+    rrule: str
+    starts_at: dt.time
+    duration_hours: float
+    districts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Area:
+    """The program's service area: where demo data lands and maps centre."""
+
+    name: str
+    latitude: float
+    longitude: float
+    radius_km: float
+
+
+@dataclass(frozen=True)
+class Preset:
+    slug: str
+    name: str
+    timezone: str
+    description: str
+    area: Area
+    pathways: tuple[Pathway, ...]
+    eligibility: tuple[EligibilityRule, ...]
+    follow_up: FollowUp | None
+    priority: Priority
+    team: tuple[TeamSlot, ...]
+    districts: tuple[DistrictSpec, ...]
+    shifts: tuple[ShiftSpec, ...]
+    partner_kinds: tuple[OrganizationKind, ...]
+    service_categories: tuple[str, ...]
+    closing_checklist: tuple[ChecklistItem, ...]
+    metrics: tuple[str, ...]
+    headline: Mapping[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy, stored beside the program row."""
+        from dataclasses import asdict
+
+        data = asdict(self)
+        for shift in data["shifts"]:
+            shift["starts_at"] = shift["starts_at"].isoformat(timespec="minutes")
+        return data
+
+
+class _Reader:
+    """Walks a parsed TOML table, collecting problems keyed by dotted path."""
+
+    def __init__(self) -> None:
+        self.problems: list[tuple[str, str]] = []
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append((key, message))
+
+    def table(self, data: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any] | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            self.fail(path, f"must be a table, got {type(value).__name__}")
+            return None
+        return value
+
+    def string(
+        self, data: Mapping[str, Any], key: str, path: str, default: str | None = None
+    ) -> str:
+        value = data.get(key, default)
+        if value is None:
+            self.fail(path, "is required")
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            self.fail(path, f"must be a non-empty string, got {value!r}")
+            return ""
+        return value
+
+    def number(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        path: str,
+        default: float | None = None,
+        minimum: float | None = 0,
+    ) -> float:
+        value = data.get(key, default)
+        if value is None:
+            self.fail(path, "is required")
+            return 0.0
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(path, f"must be a number, got {value!r}")
+            return 0.0
+        if minimum is not None and value < minimum:
+            self.fail(path, f"must be at least {minimum:g}, got {value!r}")
+        return float(value)
+
+    def strings(self, data: Mapping[str, Any], key: str, path: str) -> list[str]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(path, f"must be a list of strings, got {value!r}")
+            return []
+        return list(value)
+
+    def tables(self, data: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, Any]]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+            self.fail(path, "must be an array of tables")
+            return []
+        return list(value)
+
+    def unknown_keys(self, data: Mapping[str, Any], allowed: Iterable[str], path: str) -> None:
+        allowed_set = set(allowed)
+        for key in data:
+            if key not in allowed_set:
+                where = f"{path}.{key}" if path else key
+                self.fail(where, f"is not a known key (known: {', '.join(sorted(allowed_set))})")
+
+    def pathways(self, data: Mapping[str, Any], key: str, path: str) -> tuple[Pathway, ...]:
+        result: list[Pathway] = []
+        for index, raw in enumerate(self.strings(data, key, path)):
+            try:
+                result.append(Pathway(raw))
+            except ValueError:
+                known = ", ".join(p.value for p in Pathway)
+                self.fail(f"{path}[{index}]", f"unknown pathway {raw!r} (known: {known})")
+        return tuple(result)
+
+
+def _parse_condition(reader: _Reader, raw: Mapping[str, Any], path: str) -> Condition | None:
+    reader.unknown_keys(raw, {"field", "op", "value", "reason"}, path)
+    name = reader.string(raw, "field", f"{path}.field")
+    op = reader.string(raw, "op", f"{path}.op")
+    reason = reader.string(raw, "reason", f"{path}.reason")
+    if name and name not in ELIGIBILITY_FIELDS:
+        reader.fail(f"{path}.field", f"unknown field {name!r}")
+    if op and op not in ELIGIBILITY_OPS:
+        reader.fail(f"{path}.op", f"unknown operator {op!r}")
+    value = raw.get("value")
+    if op in {"in", "not_in"} and not isinstance(value, list):
+        reader.fail(f"{path}.value", f"operator {op!r} needs a list")
+    if op in {"at_least", "at_most"} and (
+        isinstance(value, bool) or not isinstance(value, int | float)
+    ):
+        reader.fail(f"{path}.value", f"operator {op!r} needs a number")
+    if op == "equals" and value is None:
+        reader.fail(f"{path}.value", "is required")
+    if not (name and op and reason):
+        return None
+    return Condition(field=name, op=op, value=value, reason=reason)
+
+
+def _parse_follow_up(reader: _Reader, raw: Mapping[str, Any] | None) -> FollowUp | None:
+    if raw is None:
+        return None
+    path = "follow_up"
+    reader.unknown_keys(
+        raw,
+        {
+            "pathways",
+            "anchor",
+            "opens_after_hours",
+            "closes_after_hours",
+            "closing_soon_hours",
+            "max_attempts",
+            "attempt_spacing_hours",
+            "fatal_overdose",
+        },
+        path,
+    )
+    anchor = reader.string(raw, "anchor", f"{path}.anchor", default="referral")
+    if anchor and anchor not in ANCHORS:
+        reader.fail(f"{path}.anchor", f"must be one of {sorted(ANCHORS)}, got {anchor!r}")
+    opens = reader.number(raw, "opens_after_hours", f"{path}.opens_after_hours", default=0)
+    closes = reader.number(raw, "closes_after_hours", f"{path}.closes_after_hours")
+    if closes <= opens and closes >= 0 and opens >= 0:
+        reader.fail(f"{path}.closes_after_hours", "must be later than opens_after_hours")
+    fatal = reader.string(raw, "fatal_overdose", f"{path}.fatal_overdose", default="family")
+    if fatal and fatal not in FATAL_TARGETS:
+        reader.fail(f"{path}.fatal_overdose", f"must be one of {sorted(FATAL_TARGETS)}")
+    max_attempts = reader.number(raw, "max_attempts", f"{path}.max_attempts", default=3, minimum=1)
+    return FollowUp(
+        pathways=reader.pathways(raw, "pathways", f"{path}.pathways"),
+        anchor=anchor,
+        opens_after_hours=opens,
+        closes_after_hours=closes,
+        closing_soon_hours=reader.number(
+            raw, "closing_soon_hours", f"{path}.closing_soon_hours", default=12
+        ),
+        max_attempts=int(max_attempts),
+        attempt_spacing_hours=reader.number(
+            raw, "attempt_spacing_hours", f"{path}.attempt_spacing_hours", default=24
+        ),
+        fatal_overdose=fatal,
+    )
+
+
+def _parse_priority(reader: _Reader, raw: Mapping[str, Any] | None) -> Priority:
+    if raw is None:
+        return Priority(policy="window")
+    reader.unknown_keys(raw, {"policy", "tiers"}, "priority")
+    policy = reader.string(raw, "policy", "priority.policy", default="window")
+    if policy and policy not in PRIORITY_POLICIES:
+        reader.fail("priority.policy", f"must be one of {sorted(PRIORITY_POLICIES)}")
+    tiers: list[PriorityTier] = []
+    for index, tier_raw in enumerate(reader.tables(raw, "tiers", "priority.tiers")):
+        path = f"priority.tiers[{index}]"
+        reader.unknown_keys(tier_raw, {"tier", "rule", "label"}, path)
+        rule = reader.string(tier_raw, "rule", f"{path}.rule")
+        if rule and rule not in PRIORITY_RULES:
+            reader.fail(f"{path}.rule", f"unknown rule {rule!r} (known: {sorted(PRIORITY_RULES)})")
+        tier_number = reader.number(tier_raw, "tier", f"{path}.tier", minimum=1)
+        tiers.append(
+            PriorityTier(
+                tier=int(tier_number), rule=rule, label=reader.string(tier_raw, "label", path)
+            )
+        )
+    if policy == "tiers" and not tiers:
+        reader.fail("priority.tiers", "a tiered policy needs at least one tier")
+    return Priority(policy=policy, tiers=tuple(sorted(tiers, key=lambda t: t.tier)))
+
+
+def _parse_time(reader: _Reader, raw: Any, path: str) -> dt.time:
+    if isinstance(raw, dt.time):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return dt.time.fromisoformat(raw)
+        except ValueError:
+            pass
+    reader.fail(path, f"must be a time of day like 09:00, got {raw!r}")
+    return dt.time(0, 0)
+
+
+def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
+    """Check one parsed preset; raise PresetError naming every problem."""
+    reader = _Reader()
+    reader.unknown_keys(
+        data,
+        {
+            "slug",
+            "name",
+            "timezone",
+            "description",
+            "area",
+            "pathways",
+            "eligibility",
+            "follow_up",
+            "priority",
+            "team",
+            "districts",
+            "shifts",
+            "partner_kinds",
+            "service_categories",
+            "closing_checklist",
+            "metrics",
+            "headline",
+        },
+        "",
+    )
+    slug = reader.string(data, "slug", "slug")
+    if slug and not SLUG_RE.match(slug):
+        reader.fail("slug", f"must be 2–32 lowercase letters, digits, '-' or '_', got {slug!r}")
+    timezone = reader.string(data, "timezone", "timezone")
+    if timezone:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            reader.fail("timezone", f"unknown time zone {timezone!r}")
+    pathways = reader.pathways(data, "pathways", "pathways")
+    if not pathways and "pathways" in data:
+        reader.fail("pathways", "at least one pathway is required")
+    elif "pathways" not in data:
+        reader.fail("pathways", "is required")
+
+    area_raw = reader.table(data, "area", "area") or {}
+    if not area_raw:
+        reader.fail("area", "is required")
+    area = Area(
+        name=reader.string(area_raw, "name", "area.name"),
+        latitude=reader.number(area_raw, "latitude", "area.latitude", minimum=-90),
+        longitude=reader.number(area_raw, "longitude", "area.longitude", minimum=-180),
+        radius_km=reader.number(area_raw, "radius_km", "area.radius_km", default=10),
+    )
+
+    rules: list[EligibilityRule] = []
+    for index, rule_raw in enumerate(reader.tables(data, "eligibility", "eligibility")):
+        path = f"eligibility[{index}]"
+        reader.unknown_keys(rule_raw, {"pathways", "conditions"}, path)
+        rule_pathways = reader.pathways(rule_raw, "pathways", f"{path}.pathways")
+        for pathway in rule_pathways:
+            if pathway not in pathways:
+                reader.fail(f"{path}.pathways", f"{pathway.value!r} is not offered by this program")
+        conditions = [
+            _parse_condition(reader, cond, f"{path}.conditions[{c}]")
+            for c, cond in enumerate(reader.tables(rule_raw, "conditions", f"{path}.conditions"))
+        ]
+        rules.append(
+            EligibilityRule(
+                pathways=rule_pathways,
+                conditions=tuple(c for c in conditions if c is not None),
+            )
+        )
+
+    follow_up = _parse_follow_up(reader, reader.table(data, "follow_up", "follow_up"))
+    if follow_up is not None:
+        for pathway in follow_up.pathways:
+            if pathway not in pathways:
+                reader.fail("follow_up.pathways", f"{pathway.value!r} is not offered")
+    priority = _parse_priority(reader, reader.table(data, "priority", "priority"))
+
+    team: list[TeamSlot] = []
+    for index, slot_raw in enumerate(reader.tables(data, "team", "team")):
+        path = f"team[{index}]"
+        reader.unknown_keys(slot_raw, {"label", "roles", "min_count"}, path)
+        roles: list[Role] = []
+        for r_index, raw_role in enumerate(reader.strings(slot_raw, "roles", f"{path}.roles")):
+            try:
+                roles.append(Role(raw_role))
+            except ValueError:
+                reader.fail(f"{path}.roles[{r_index}]", f"unknown role {raw_role!r}")
+        if not roles and "roles" in slot_raw:
+            reader.fail(f"{path}.roles", "at least one role is required")
+        team.append(
+            TeamSlot(
+                label=reader.string(slot_raw, "label", f"{path}.label"),
+                roles=tuple(roles),
+                min_count=int(
+                    reader.number(slot_raw, "min_count", f"{path}.min_count", default=1, minimum=1)
+                ),
+            )
+        )
+
+    districts: list[DistrictSpec] = []
+    seen_codes: set[str] = set()
+    for index, d_raw in enumerate(reader.tables(data, "districts", "districts")):
+        path = f"districts[{index}]"
+        reader.unknown_keys(d_raw, {"code", "name", "active", "boundary"}, path)
+        code = reader.string(d_raw, "code", f"{path}.code")
+        if code in seen_codes:
+            reader.fail(f"{path}.code", f"district {code!r} is listed twice")
+        seen_codes.add(code)
+        active = d_raw.get("active", True)
+        if not isinstance(active, bool):
+            reader.fail(f"{path}.active", "must be true or false")
+            active = True
+        boundary = d_raw.get("boundary")
+        if boundary is not None and not (
+            isinstance(boundary, Mapping) and boundary.get("type") in {"Polygon", "MultiPolygon"}
+        ):
+            reader.fail(f"{path}.boundary", "must be a GeoJSON Polygon or MultiPolygon")
+            boundary = None
+        districts.append(
+            DistrictSpec(
+                code=code,
+                name=reader.string(d_raw, "name", f"{path}.name"),
+                active=active,
+                boundary=boundary,
+            )
+        )
+
+    shifts: list[ShiftSpec] = []
+    for index, s_raw in enumerate(reader.tables(data, "shifts", "shifts")):
+        path = f"shifts[{index}]"
+        reader.unknown_keys(s_raw, {"name", "rrule", "starts_at", "duration_hours", "districts"}, path)
+        rrule = reader.string(s_raw, "rrule", f"{path}.rrule")
+        if rrule and not RRULE_RE.match(rrule):
+            reader.fail(f"{path}.rrule", f"is not an RFC 5545 recurrence rule: {rrule!r}")
+        shift_districts = reader.strings(s_raw, "districts", f"{path}.districts")
+        for code in shift_districts:
+            if code not in seen_codes:
+                reader.fail(f"{path}.districts", f"district {code!r} is not defined")
+        duration = reader.number(s_raw, "duration_hours", f"{path}.duration_hours")
+        if duration == 0 or duration > 24:
+            reader.fail(f"{path}.duration_hours", "must be more than 0 and at most 24")
+        shifts.append(
+            ShiftSpec(
+                name=reader.string(s_raw, "name", f"{path}.name"),
+                rrule=rrule,
+                starts_at=_parse_time(reader, s_raw.get("starts_at"), f"{path}.starts_at"),
+                duration_hours=duration,
+                districts=tuple(shift_districts),
+            )
+        )
+
+    partner_kinds: list[OrganizationKind] = []
+    for index, raw_kind in enumerate(reader.strings(data, "partner_kinds", "partner_kinds")):
+        try:
+            partner_kinds.append(OrganizationKind(raw_kind))
+        except ValueError:
+            reader.fail(f"partner_kinds[{index}]", f"unknown organisation kind {raw_kind!r}")
+
+    categories = reader.strings(data, "service_categories", "service_categories")
+    for index, category in enumerate(categories):
+        if category not in SERVICE_CATEGORIES:
+            reader.fail(f"service_categories[{index}]", f"unknown service category {category!r}")
+
+    checklist: list[ChecklistItem] = []
+    for index, c_raw in enumerate(reader.tables(data, "closing_checklist", "closing_checklist")):
+        path = f"closing_checklist[{index}]"
+        reader.unknown_keys(c_raw, {"key", "label"}, path)
+        checklist.append(
+            ChecklistItem(
+                key=reader.string(c_raw, "key", f"{path}.key"),
+                label=reader.string(c_raw, "label", f"{path}.label"),
+            )
+        )
+
+    metrics = reader.strings(data, "metrics", "metrics")
+    for index, metric in enumerate(metrics):
+        if metric not in METRIC_KEYS:
+            reader.fail(f"metrics[{index}]", f"unknown metric {metric!r}")
+
+    headline_raw = reader.table(data, "headline", "headline") or {}
+    headline: dict[str, str] = {}
+    for key, value in headline_raw.items():
+        if not isinstance(value, str):
+            reader.fail(f"headline.{key}", "must be a string")
+        else:
+            headline[key] = value
+
+    if reader.problems:
+        raise PresetError(source, reader.problems)
+    return Preset(
+        slug=slug,
+        name=reader.string(data, "name", "name"),
+        timezone=timezone,
+        description=str(data.get("description", "")),
+        area=area,
+        pathways=pathways,
+        eligibility=tuple(rules),
+        follow_up=follow_up,
+        priority=priority,
+        team=tuple(team),
+        districts=tuple(districts),
+        shifts=tuple(shifts),
+        partner_kinds=tuple(partner_kinds),
+        service_categories=tuple(categories),
+        closing_checklist=tuple(checklist),
+        metrics=tuple(metrics),
+        headline=headline,
+    )
+
+
+def load_preset_file(path: Path) -> Preset:
+    """Read and check one TOML preset; errors name the file."""
+    source = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PresetError(source, [("(file)", f"cannot be read: {exc}")]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise PresetError(source, [("(syntax)", str(exc))]) from exc
+    preset = parse_preset(data, source)
+    if preset.slug != path.stem:
+        raise PresetError(source, [("slug", f"must match the file name {path.stem!r}")])
+    return preset
+
+
+def load_preset_dir(directory: Path) -> list[Preset]:
+    """Every preset in a folder, sorted by slug; the first bad file stops the load."""
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        raise PresetError(str(directory), [("(folder)", "holds no *.toml preset")])
+    return [load_preset_file(path) for path in files]

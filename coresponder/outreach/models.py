@@ -1,0 +1,98 @@
+"""Follow-up: outreach tasks with their windows, and every attempt to reach someone."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from coresponder.common import Tracked, choices_of
+from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome
+
+CHANNELS = choices_of(AttemptChannel)
+OUTCOMES = choices_of(AttemptOutcome)
+
+
+class OutreachTask(Tracked):
+    """A duty to reach a person (or, after a fatal overdose, their family) within a window."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLAIMED = "claimed", "Claimed by a team"
+        CLOSED = "closed", "Closed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Target(models.TextChoices):
+        PARTICIPANT = "participant", "The person"
+        FAMILY = "family", "Family and friends"
+
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.PROTECT, related_name="outreach_tasks"
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="outreach_tasks"
+    )
+    referral = models.ForeignKey(
+        "intake.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="tasks"
+    )
+    overdose = models.ForeignKey(
+        "intake.Overdose", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    target = models.CharField(max_length=16, choices=Target.choices, default=Target.PARTICIPANT)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    priority_tier = models.PositiveSmallIntegerField(null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        "programs.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    next_attempt_after = models.DateTimeField(null=True, blank=True)
+    recontact_on = models.DateField(null=True, blank=True)
+    escalations = models.PositiveSmallIntegerField(default=0)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=32, choices=OUTCOMES, blank=True)
+    checklist = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["window_end", "id"]
+        indexes = [models.Index(fields=["program", "status", "window_end"])]
+
+    def __str__(self) -> str:
+        return f"Outreach task {self.pk} ({self.program.slug}, {self.status})"
+
+
+class Attempt(Tracked):
+    """One try at reaching someone: a home visit, a call, a text."""
+
+    task = models.ForeignKey(OutreachTask, on_delete=models.CASCADE, related_name="attempts")
+    attempted_at = models.DateTimeField()
+    channel = models.CharField(max_length=16, choices=CHANNELS)
+    outcome = models.CharField(max_length=32, choices=OUTCOMES)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(
+        "programs.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="attempts"
+    )
+    naloxone_kits_left = models.PositiveSmallIntegerField(default=0)
+    resource_cards_left = models.PositiveSmallIntegerField(default=0)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["attempted_at", "id"]
+        indexes = [models.Index(fields=["task", "attempted_at"])]
+
+
+class AttemptContact(models.Model):
+    """Who was reached on an attempt: the participant, or a family member or friend."""
+
+    class Role(models.TextChoices):
+        PARTICIPANT = "participant", "The person"
+        COLLATERAL = "collateral", "Family or friend"
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="contacts")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    collateral = models.ForeignKey(
+        "people.Collateral", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    relationship = models.CharField(max_length=64, blank=True)
+    name = models.CharField(max_length=200, blank=True)

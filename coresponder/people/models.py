@@ -1,0 +1,93 @@
+"""The people programs help, and the family and friends around them."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from coresponder.common import Tracked
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Another sex"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Race(models.TextChoices):
+    """OMB race categories, for disparity reporting."""
+
+    AMERICAN_INDIAN = "american_indian_alaska_native", "American Indian or Alaska Native"
+    ASIAN = "asian", "Asian"
+    BLACK = "black", "Black or African American"
+    PACIFIC_ISLANDER = "native_hawaiian_pacific_islander", "Native Hawaiian or Pacific Islander"
+    WHITE = "white", "White"
+    MULTIPLE = "multiple", "More than one race"
+    UNKNOWN = "unknown", "Unknown or declined"
+
+
+class Ethnicity(models.TextChoices):
+    HISPANIC = "hispanic", "Hispanic or Latino"
+    NOT_HISPANIC = "not_hispanic", "Not Hispanic or Latino"
+    UNKNOWN = "unknown", "Unknown or declined"
+
+
+class Person(Tracked):
+    """A participant: the person a program helps."""
+
+    given_name = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100, blank=True)
+    aliases = models.JSONField(default=list, blank=True, help_text="Other names as reported")
+    birth_date = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=16, choices=Sex.choices, default=Sex.UNKNOWN)
+    race = models.CharField(max_length=48, choices=Race.choices, default=Race.UNKNOWN)
+    ethnicity = models.CharField(max_length=16, choices=Ethnicity.choices, default=Ethnicity.UNKNOWN)
+    phone = models.CharField(max_length=32, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    deceased_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["family_name", "given_name", "id"]
+        indexes = [models.Index(fields=["family_name", "given_name"])]
+
+    def __str__(self) -> str:
+        name = f"{self.given_name} {self.family_name}".strip()
+        return name or f"Person {self.pk}"
+
+
+class Participation(Tracked):
+    """A person's history with one program begins here; the access gate reads it."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="participations")
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="participations"
+    )
+    first_seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "program"], name="one_participation")
+        ]
+
+
+class Collateral(Tracked):
+    """A family member or friend of a participant; PCO counts contacts with them too."""
+
+    class Kind(models.TextChoices):
+        FAMILY = "family", "Family"
+        FRIEND = "friend", "Friend"
+        OTHER = "other", "Other"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="collaterals")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.FAMILY)
+    relationship = models.CharField(max_length=64, help_text="mother, partner, friend…")
+    name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["person", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name or 'Unnamed'} ({self.relationship} of {self.person})"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PrivacyConfig(AppConfig):
+    name = "coresponder.privacy"
+    label = "privacy"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,122 @@
+"""The audit write path: every read and write of a person's data leaves an event here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from coresponder.privacy.models import AuditChainHead, AuditEvent
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts and from where: a signed-in user, an API token's user, or a job."""
+
+    user: Any = None  # a User, or None for system jobs
+    where: str = ""
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        if self.label:
+            return self.label
+        if self.user is not None:
+            return str(self.user.get_username())
+        return "system"
+
+    @property
+    def user_or_none(self) -> Any:
+        return self.user if self.user is not None and self.user.is_authenticated else None
+
+
+SYSTEM = Actor(label="system", where="cli")
+
+
+def canonical(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def event_digest(previous: str, payload: dict[str, Any]) -> str:
+    return hashlib.sha256((previous + "\n" + canonical(payload)).encode("utf-8")).hexdigest()
+
+
+def event_payload(event: AuditEvent) -> dict[str, Any]:
+    """The content an event's digest covers."""
+    at: dt.datetime = event.at
+    return {
+        "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "person_id": event.person_id,
+        "program_slug": event.program_slug,
+        "outcome": event.outcome,
+        "where": event.where,
+        "detail": event.detail,
+    }
+
+
+def record_event(
+    actor: Actor,
+    action: str,
+    *,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: Any = "",
+    person_id: int | None = None,
+    program_slug: str = "",
+    outcome: str = AuditEvent.Outcome.SUCCESS,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain, inside the caller's transaction."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        event = AuditEvent(
+            at=timezone.now(),
+            actor=actor.user_or_none,
+            actor_label=actor.name,
+            action=action,
+            object_type=object_type,
+            object_id="" if object_id in (None, "") else str(object_id),
+            person_id=person_id,
+            program_slug=program_slug,
+            outcome=outcome,
+            where=actor.where[:100],
+            detail=json.loads(canonical(detail or {})),
+            previous_digest=head.digest,
+        )
+        event.digest = event_digest(head.digest, event_payload(event))
+        event.save()
+        head.digest = event.digest
+        head.count += 1
+        head.save(update_fields=["digest", "count"])
+    return event
+
+
+def verify_chain() -> tuple[int, str | None]:
+    """(events checked, the first problem or None when the chain is intact)."""
+    previous = ""
+    count = 0
+    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+        if event.previous_digest != previous:
+            return count, f"event {event.pk} does not follow the event before it"
+        if event.digest != event_digest(previous, event_payload(event)):
+            return count, f"event {event.pk} was altered after it was written"
+        previous = event.digest
+        count += 1
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.digest != previous or head.count != count):
+        return count, f"the chain ends at event digest {previous[:12] or '(none)'} but "  \
+            f"{head.count} events were written; the latest were removed"
+    return count, None

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from coresponder.domain.vocabulary import Role
+from coresponder.programs.actions import ActionError, create_user
+from coresponder.programs.management.commands._cli import cli_actor, command_error
+
+
+class Command(BaseCommand):
+    help = "Create a user in an organisation, with a role in programs; password on stdin."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--org", required=True)
+        parser.add_argument("--role", required=True, choices=[role.value for role in Role])
+        parser.add_argument("--program", action="append", default=[], dest="programs")
+        parser.add_argument("--name", default="", help="display name")
+        parser.add_argument(
+            "--password-stdin", action="store_true", help="read the password from standard input"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not options["password_stdin"]:
+            raise CommandError("give the password on standard input with --password-stdin")
+        stdin = options.get("stdin") or sys.stdin
+        password = stdin.readline().rstrip("\r\n")
+        try:
+            user = create_user(
+                cli_actor(),
+                options["username"],
+                organization=options["org"],
+                role=options["role"],
+                password=password,
+                programs=options["programs"],
+                display_name=options["name"],
+            )
+        except ActionError as exc:
+            raise command_error(exc) from exc
+        programs = ", ".join(options["programs"]) or "no program"
+        self.stdout.write(f"user {user.username} ({user.role}) saved in {programs}")

@@ -1,0 +1,154 @@
+"""Organisations, programs, districts, teams, shifts, and who acts where."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from coresponder.common import Tracked, choices_of
+from coresponder.domain.vocabulary import (
+    ORGANIZATION_KIND_LABELS,
+    PATHWAY_LABELS,
+    ROLE_LABELS,
+    OrganizationKind,
+    Pathway,
+    Role,
+)
+
+ORGANIZATION_KINDS = choices_of(OrganizationKind, ORGANIZATION_KIND_LABELS)
+ROLES = choices_of(Role, ROLE_LABELS)
+PATHWAYS = choices_of(Pathway, PATHWAY_LABELS)
+
+
+class Organization(Tracked):
+    """A partner organisation users belong to: a police department, a hospital, a provider…"""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32, choices=ORGANIZATION_KINDS)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who signs in: a unique user ID, in one organisation."""
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    role = models.CharField(max_length=32, choices=ROLES, default=Role.OFFICER.value)
+    display_name = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+
+class Program(Tracked):
+    """A co-responder or deflection program, configured by its preset file."""
+
+    slug = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(max_length=64)
+    description = models.TextField(blank=True)
+    # The whole checked preset, as loaded; the source of every per-program rule.
+    preset = models.JSONField(default=dict)
+    preset_digest = models.CharField(max_length=64, blank=True)
+    partners = models.ManyToManyField(Organization, blank=True, related_name="programs")
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(Tracked):
+    """A user's role within one program."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=32, choices=ROLES)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "program"], name="one_membership_per_program")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} in {self.program.slug}"
+
+
+class District(Tracked):
+    """A police district or service area a program works in."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="districts")
+    code = models.CharField(max_length=32)
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+    boundary = models.JSONField(null=True, blank=True, help_text="GeoJSON Polygon or MultiPolygon")
+
+    class Meta:
+        ordering = ["program", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "code"], name="district_code_per_program")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.program.slug})"
+
+
+class Team(Tracked):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+    calendar_secret = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["program", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="team_name_per_program")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMember(Tracked):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="team_memberships")
+    role = models.CharField(max_length=32, choices=ROLES)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="one_seat_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}) on {self.team}"
+
+
+class Shift(Tracked):
+    """A recurring duty period (RFC 5545 RRULE) covering some districts."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="shifts")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="shifts"
+    )
+    name = models.CharField(max_length=200)
+    rrule = models.CharField(max_length=500)
+    starts_on = models.DateField()
+    starts_at = models.TimeField(help_text="Local time in the program's time zone")
+    duration_minutes = models.PositiveIntegerField()
+    districts = models.ManyToManyField(District, blank=True, related_name="shifts")
+    exceptions = models.JSONField(default=list, blank=True, help_text="Dates with no shift")
+
+    class Meta:
+        ordering = ["program", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.rrule})"

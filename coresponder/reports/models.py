@@ -1,0 +1,1 @@
+"""Reports compute from the other rooms' records; they store no counters."""

@@ -1,0 +1,186 @@
+"""The service directory (Open Referral HSDS 3.0 shapes) and closed-loop referrals (FHIR Task)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from coresponder.common import Tracked, choices_of
+from coresponder.domain.vocabulary import TaskStatus
+
+TASK_STATUSES = choices_of(TaskStatus)
+
+
+class TaxonomyTerm(Tracked):
+    """HSDS taxonomy_term: a category a service can carry."""
+
+    code = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    taxonomy = models.CharField(max_length=64, default="coresponder")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceOrganization(Tracked):
+    """HSDS organization: who runs services (not necessarily a program partner)."""
+
+    hsds_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    email = models.EmailField(blank=True)
+    website = models.URLField(blank=True)
+    # The partner organisation whose provider users work this directory entry's referrals.
+    partner = models.ForeignKey(
+        "programs.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="directory_entries",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(Tracked):
+    """HSDS service."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        INACTIVE = "inactive", "Inactive"
+        DEFUNCT = "defunct", "Defunct"
+        TEMPORARILY_CLOSED = "temporarily closed", "Temporarily closed"
+
+    hsds_id = models.CharField(max_length=64, unique=True)
+    organization = models.ForeignKey(
+        ServiceOrganization, on_delete=models.CASCADE, related_name="services"
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    url = models.URLField(blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.ACTIVE)
+    languages = models.JSONField(default=list, blank=True, help_text="BCP 47 codes")
+    eligibility_description = models.TextField(blank=True)
+    fees_description = models.TextField(blank=True)
+    insurance_accepted = models.JSONField(default=list, blank=True)
+    taxonomy_terms = models.ManyToManyField(TaxonomyTerm, blank=True, related_name="services")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Location(Tracked):
+    """HSDS location: a physical place."""
+
+    hsds_id = models.CharField(max_length=64, unique=True)
+    organization = models.ForeignKey(
+        ServiceOrganization,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="locations",
+    )
+    name = models.CharField(max_length=200)
+    address_1 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=64, blank=True)
+    postal_code = models.CharField(max_length=16, blank=True)
+    country = models.CharField(max_length=2, default="US")
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, default="America/New_York")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceAtLocation(Tracked):
+    """HSDS service_at_location: a service offered at a place."""
+
+    hsds_id = models.CharField(max_length=64, unique=True)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="at_locations")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="services_here")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["service", "location"], name="one_service_per_place")
+        ]
+
+
+class Schedule(Tracked):
+    """HSDS schedule: when a service is open, as an RFC 5545 recurrence."""
+
+    hsds_id = models.CharField(max_length=64, unique=True)
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.CASCADE, related_name="schedules"
+    )
+    service_at_location = models.ForeignKey(
+        ServiceAtLocation,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="schedules",
+    )
+    freq = models.CharField(max_length=16, default="WEEKLY")
+    byday = models.CharField(max_length=64, blank=True, help_text="e.g. MO,TU,WE")
+    opens_at = models.TimeField(null=True, blank=True)
+    closes_at = models.TimeField(null=True, blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, blank=True)
+    description = models.TextField(blank=True)
+
+
+class ServiceCapacity(Tracked):
+    """HSDS service_capacity: how many places are free, and when that was said."""
+
+    hsds_id = models.CharField(max_length=64, unique=True)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="capacities")
+    unit = models.CharField(max_length=64, default="beds")
+    available = models.PositiveIntegerField()
+    maximum = models.PositiveIntegerField(null=True, blank=True)
+    description = models.TextField(blank=True)
+    updated = models.DateTimeField()
+
+
+class ServiceReferral(Tracked):
+    """A closed-loop referral to a service: a FHIR ServiceRequest with its Task status."""
+
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.PROTECT, related_name="service_referrals"
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="service_referrals"
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="referrals")
+    status = models.CharField(max_length=32, choices=TASK_STATUSES, default=TaskStatus.REQUESTED)
+    status_reason = models.CharField(max_length=300, blank=True)
+    note = models.TextField(blank=True)
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    status_changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["program", "requested_at"])]
