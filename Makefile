@@ -47,6 +47,7 @@ browser-deps:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(CLI) makemigrations --check --dry-run >/dev/null
 
 typecheck: install
 	$(BIN)/mypy coresponder

@@ -87,7 +87,7 @@ def on_stale(request: HttpRequest, exc: StaleVersion) -> HttpResponse:
         request,
         {
             "detail": "This record changed since you read it; reload and try again.",
-            "current_version": exc.obj.version + 1 if exc.obj.pk else None,
+            "your_version": exc.expected,
         },
         status=409,
     )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 
 
-def choices_of(enum: type[StrEnum], labels: dict | None = None) -> list[tuple[str, str]]:
+def choices_of(enum: type[StrEnum], labels: dict[Any, str] | None = None) -> list[tuple[str, str]]:
     """Django `choices` from a domain enum, labelled from `labels` when given."""
     from coresponder.domain.vocabulary import humanize
 

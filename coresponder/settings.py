@@ -109,6 +109,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Collected assets land here in production; in development WhiteNoise reads the finders.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "coresponder" / "static"]
 WHITENOISE_USE_FINDERS = True
 

@@ -394,32 +394,30 @@ def _parse_time(reader: _Reader, raw: Any, path: str) -> dt.time:
     return dt.time(0, 0)
 
 
-def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
-    """Check one parsed preset; raise PresetError naming every problem."""
-    reader = _Reader()
-    reader.unknown_keys(
-        data,
-        {
-            "slug",
-            "name",
-            "timezone",
-            "description",
-            "area",
-            "pathways",
-            "eligibility",
-            "follow_up",
-            "priority",
-            "team",
-            "districts",
-            "shifts",
-            "partner_kinds",
-            "service_categories",
-            "closing_checklist",
-            "metrics",
-            "headline",
-        },
-        "",
-    )
+TOP_LEVEL_KEYS = frozenset(
+    {
+        "slug",
+        "name",
+        "timezone",
+        "description",
+        "area",
+        "pathways",
+        "eligibility",
+        "follow_up",
+        "priority",
+        "team",
+        "districts",
+        "shifts",
+        "partner_kinds",
+        "service_categories",
+        "closing_checklist",
+        "metrics",
+        "headline",
+    }
+)
+
+
+def _parse_identity(reader: _Reader, data: Mapping[str, Any]) -> tuple[str, str]:
     slug = reader.string(data, "slug", "slug")
     if slug and not SLUG_RE.match(slug):
         reader.fail("slug", f"must be 2–32 lowercase letters, digits, '-' or '_', got {slug!r}")
@@ -429,179 +427,213 @@ def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
             reader.fail("timezone", f"unknown time zone {timezone!r}")
-    pathways = reader.pathways(data, "pathways", "pathways")
-    if not pathways and "pathways" in data:
-        reader.fail("pathways", "at least one pathway is required")
-    elif "pathways" not in data:
-        reader.fail("pathways", "is required")
+    return slug, timezone
 
-    area_raw = reader.table(data, "area", "area") or {}
-    if not area_raw:
+
+def _parse_pathways(reader: _Reader, data: Mapping[str, Any]) -> tuple[Pathway, ...]:
+    if "pathways" not in data:
+        reader.fail("pathways", "is required")
+        return ()
+    if data["pathways"] == []:
+        reader.fail("pathways", "at least one pathway is required")
+    return reader.pathways(data, "pathways", "pathways")
+
+
+def _parse_area(reader: _Reader, data: Mapping[str, Any]) -> Area:
+    raw = reader.table(data, "area", "area") or {}
+    if not raw:
         reader.fail("area", "is required")
-    area = Area(
-        name=reader.string(area_raw, "name", "area.name"),
-        latitude=reader.number(area_raw, "latitude", "area.latitude", minimum=-90),
-        longitude=reader.number(area_raw, "longitude", "area.longitude", minimum=-180),
-        radius_km=reader.number(area_raw, "radius_km", "area.radius_km", default=10),
+    return Area(
+        name=reader.string(raw, "name", "area.name"),
+        latitude=reader.number(raw, "latitude", "area.latitude", minimum=-90),
+        longitude=reader.number(raw, "longitude", "area.longitude", minimum=-180),
+        radius_km=reader.number(raw, "radius_km", "area.radius_km", default=10),
     )
 
+
+def _parse_eligibility(
+    reader: _Reader, data: Mapping[str, Any], offered: tuple[Pathway, ...]
+) -> tuple[EligibilityRule, ...]:
     rules: list[EligibilityRule] = []
-    for index, rule_raw in enumerate(reader.tables(data, "eligibility", "eligibility")):
+    for index, raw in enumerate(reader.tables(data, "eligibility", "eligibility")):
         path = f"eligibility[{index}]"
-        reader.unknown_keys(rule_raw, {"pathways", "conditions"}, path)
-        rule_pathways = reader.pathways(rule_raw, "pathways", f"{path}.pathways")
-        for pathway in rule_pathways:
-            if pathway not in pathways:
+        reader.unknown_keys(raw, {"pathways", "conditions"}, path)
+        pathways = reader.pathways(raw, "pathways", f"{path}.pathways")
+        for pathway in pathways:
+            if pathway not in offered:
                 reader.fail(f"{path}.pathways", f"{pathway.value!r} is not offered by this program")
         conditions = [
             _parse_condition(reader, cond, f"{path}.conditions[{c}]")
-            for c, cond in enumerate(reader.tables(rule_raw, "conditions", f"{path}.conditions"))
+            for c, cond in enumerate(reader.tables(raw, "conditions", f"{path}.conditions"))
         ]
         rules.append(
             EligibilityRule(
-                pathways=rule_pathways,
-                conditions=tuple(c for c in conditions if c is not None),
+                pathways=pathways, conditions=tuple(c for c in conditions if c is not None)
             )
         )
+    return tuple(rules)
 
-    follow_up = _parse_follow_up(reader, reader.table(data, "follow_up", "follow_up"))
-    if follow_up is not None:
-        for pathway in follow_up.pathways:
-            if pathway not in pathways:
-                reader.fail("follow_up.pathways", f"{pathway.value!r} is not offered")
-    priority = _parse_priority(reader, reader.table(data, "priority", "priority"))
 
+def _parse_team(reader: _Reader, data: Mapping[str, Any]) -> tuple[TeamSlot, ...]:
     team: list[TeamSlot] = []
-    for index, slot_raw in enumerate(reader.tables(data, "team", "team")):
+    for index, raw in enumerate(reader.tables(data, "team", "team")):
         path = f"team[{index}]"
-        reader.unknown_keys(slot_raw, {"label", "roles", "min_count"}, path)
+        reader.unknown_keys(raw, {"label", "roles", "min_count"}, path)
         roles: list[Role] = []
-        for r_index, raw_role in enumerate(reader.strings(slot_raw, "roles", f"{path}.roles")):
+        for r_index, raw_role in enumerate(reader.strings(raw, "roles", f"{path}.roles")):
             try:
                 roles.append(Role(raw_role))
             except ValueError:
                 reader.fail(f"{path}.roles[{r_index}]", f"unknown role {raw_role!r}")
-        if not roles and "roles" in slot_raw:
+        if not roles and "roles" in raw:
             reader.fail(f"{path}.roles", "at least one role is required")
+        min_count = reader.number(raw, "min_count", f"{path}.min_count", default=1, minimum=1)
         team.append(
             TeamSlot(
-                label=reader.string(slot_raw, "label", f"{path}.label"),
+                label=reader.string(raw, "label", f"{path}.label"),
                 roles=tuple(roles),
-                min_count=int(
-                    reader.number(slot_raw, "min_count", f"{path}.min_count", default=1, minimum=1)
-                ),
+                min_count=int(min_count),
             )
         )
+    return tuple(team)
 
+
+def _parse_districts(reader: _Reader, data: Mapping[str, Any]) -> tuple[DistrictSpec, ...]:
     districts: list[DistrictSpec] = []
-    seen_codes: set[str] = set()
-    for index, d_raw in enumerate(reader.tables(data, "districts", "districts")):
+    seen: set[str] = set()
+    for index, raw in enumerate(reader.tables(data, "districts", "districts")):
         path = f"districts[{index}]"
-        reader.unknown_keys(d_raw, {"code", "name", "active", "boundary"}, path)
-        code = reader.string(d_raw, "code", f"{path}.code")
-        if code in seen_codes:
+        reader.unknown_keys(raw, {"code", "name", "active", "boundary"}, path)
+        code = reader.string(raw, "code", f"{path}.code")
+        if code in seen:
             reader.fail(f"{path}.code", f"district {code!r} is listed twice")
-        seen_codes.add(code)
-        active = d_raw.get("active", True)
+        seen.add(code)
+        active = raw.get("active", True)
         if not isinstance(active, bool):
             reader.fail(f"{path}.active", "must be true or false")
             active = True
-        boundary = d_raw.get("boundary")
+        boundary = raw.get("boundary")
         if boundary is not None and not (
             isinstance(boundary, Mapping) and boundary.get("type") in {"Polygon", "MultiPolygon"}
         ):
             reader.fail(f"{path}.boundary", "must be a GeoJSON Polygon or MultiPolygon")
             boundary = None
-        districts.append(
-            DistrictSpec(
-                code=code,
-                name=reader.string(d_raw, "name", f"{path}.name"),
-                active=active,
-                boundary=boundary,
-            )
-        )
+        name = reader.string(raw, "name", f"{path}.name")
+        districts.append(DistrictSpec(code=code, name=name, active=active, boundary=boundary))
+    return tuple(districts)
 
+
+def _parse_shifts(
+    reader: _Reader, data: Mapping[str, Any], district_codes: set[str]
+) -> tuple[ShiftSpec, ...]:
     shifts: list[ShiftSpec] = []
-    for index, s_raw in enumerate(reader.tables(data, "shifts", "shifts")):
+    for index, raw in enumerate(reader.tables(data, "shifts", "shifts")):
         path = f"shifts[{index}]"
-        reader.unknown_keys(s_raw, {"name", "rrule", "starts_at", "duration_hours", "districts"}, path)
-        rrule = reader.string(s_raw, "rrule", f"{path}.rrule")
+        reader.unknown_keys(
+            raw, {"name", "rrule", "starts_at", "duration_hours", "districts"}, path
+        )
+        rrule = reader.string(raw, "rrule", f"{path}.rrule")
         if rrule and not RRULE_RE.match(rrule):
             reader.fail(f"{path}.rrule", f"is not an RFC 5545 recurrence rule: {rrule!r}")
-        shift_districts = reader.strings(s_raw, "districts", f"{path}.districts")
-        for code in shift_districts:
-            if code not in seen_codes:
+        codes = reader.strings(raw, "districts", f"{path}.districts")
+        for code in codes:
+            if code not in district_codes:
                 reader.fail(f"{path}.districts", f"district {code!r} is not defined")
-        duration = reader.number(s_raw, "duration_hours", f"{path}.duration_hours")
+        duration = reader.number(raw, "duration_hours", f"{path}.duration_hours")
         if duration == 0 or duration > 24:
             reader.fail(f"{path}.duration_hours", "must be more than 0 and at most 24")
         shifts.append(
             ShiftSpec(
-                name=reader.string(s_raw, "name", f"{path}.name"),
+                name=reader.string(raw, "name", f"{path}.name"),
                 rrule=rrule,
-                starts_at=_parse_time(reader, s_raw.get("starts_at"), f"{path}.starts_at"),
+                starts_at=_parse_time(reader, raw.get("starts_at"), f"{path}.starts_at"),
                 duration_hours=duration,
-                districts=tuple(shift_districts),
+                districts=tuple(codes),
             )
         )
+    return tuple(shifts)
 
-    partner_kinds: list[OrganizationKind] = []
+
+def _parse_vocabularies(
+    reader: _Reader, data: Mapping[str, Any]
+) -> tuple[tuple[OrganizationKind, ...], tuple[str, ...], tuple[str, ...]]:
+    """Partner organisation kinds, service categories and metrics: words from fixed lists."""
+    kinds: list[OrganizationKind] = []
     for index, raw_kind in enumerate(reader.strings(data, "partner_kinds", "partner_kinds")):
         try:
-            partner_kinds.append(OrganizationKind(raw_kind))
+            kinds.append(OrganizationKind(raw_kind))
         except ValueError:
             reader.fail(f"partner_kinds[{index}]", f"unknown organisation kind {raw_kind!r}")
-
     categories = reader.strings(data, "service_categories", "service_categories")
     for index, category in enumerate(categories):
         if category not in SERVICE_CATEGORIES:
             reader.fail(f"service_categories[{index}]", f"unknown service category {category!r}")
-
-    checklist: list[ChecklistItem] = []
-    for index, c_raw in enumerate(reader.tables(data, "closing_checklist", "closing_checklist")):
-        path = f"closing_checklist[{index}]"
-        reader.unknown_keys(c_raw, {"key", "label"}, path)
-        checklist.append(
-            ChecklistItem(
-                key=reader.string(c_raw, "key", f"{path}.key"),
-                label=reader.string(c_raw, "label", f"{path}.label"),
-            )
-        )
-
     metrics = reader.strings(data, "metrics", "metrics")
     for index, metric in enumerate(metrics):
         if metric not in METRIC_KEYS:
             reader.fail(f"metrics[{index}]", f"unknown metric {metric!r}")
+    return tuple(kinds), tuple(categories), tuple(metrics)
 
-    headline_raw = reader.table(data, "headline", "headline") or {}
+
+def _parse_checklist(reader: _Reader, data: Mapping[str, Any]) -> tuple[ChecklistItem, ...]:
+    items: list[ChecklistItem] = []
+    for index, raw in enumerate(reader.tables(data, "closing_checklist", "closing_checklist")):
+        path = f"closing_checklist[{index}]"
+        reader.unknown_keys(raw, {"key", "label"}, path)
+        items.append(
+            ChecklistItem(
+                key=reader.string(raw, "key", f"{path}.key"),
+                label=reader.string(raw, "label", f"{path}.label"),
+            )
+        )
+    return tuple(items)
+
+
+def _parse_headline(reader: _Reader, data: Mapping[str, Any]) -> dict[str, str]:
     headline: dict[str, str] = {}
-    for key, value in headline_raw.items():
-        if not isinstance(value, str):
-            reader.fail(f"headline.{key}", "must be a string")
-        else:
+    for key, value in (reader.table(data, "headline", "headline") or {}).items():
+        if isinstance(value, str):
             headline[key] = value
+        else:
+            reader.fail(f"headline.{key}", "must be a string")
+    return headline
 
-    if reader.problems:
-        raise PresetError(source, reader.problems)
-    return Preset(
+
+def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
+    """Check one parsed preset; raise PresetError naming every problem."""
+    reader = _Reader()
+    reader.unknown_keys(data, TOP_LEVEL_KEYS, "")
+    slug, timezone = _parse_identity(reader, data)
+    pathways = _parse_pathways(reader, data)
+    follow_up = _parse_follow_up(reader, reader.table(data, "follow_up", "follow_up"))
+    if follow_up is not None:
+        for pathway in follow_up.pathways:
+            if pathway not in pathways:
+                reader.fail("follow_up.pathways", f"{pathway.value!r} is not offered")
+    districts = _parse_districts(reader, data)
+    partner_kinds, categories, metrics = _parse_vocabularies(reader, data)
+    preset = Preset(
         slug=slug,
         name=reader.string(data, "name", "name"),
         timezone=timezone,
         description=str(data.get("description", "")),
-        area=area,
+        area=_parse_area(reader, data),
         pathways=pathways,
-        eligibility=tuple(rules),
+        eligibility=_parse_eligibility(reader, data, pathways),
         follow_up=follow_up,
-        priority=priority,
-        team=tuple(team),
-        districts=tuple(districts),
-        shifts=tuple(shifts),
-        partner_kinds=tuple(partner_kinds),
-        service_categories=tuple(categories),
-        closing_checklist=tuple(checklist),
-        metrics=tuple(metrics),
-        headline=headline,
+        priority=_parse_priority(reader, reader.table(data, "priority", "priority")),
+        team=_parse_team(reader, data),
+        districts=districts,
+        shifts=_parse_shifts(reader, data, {d.code for d in districts}),
+        partner_kinds=partner_kinds,
+        service_categories=categories,
+        closing_checklist=_parse_checklist(reader, data),
+        metrics=metrics,
+        headline=_parse_headline(reader, data),
     )
+    if reader.problems:
+        raise PresetError(source, reader.problems)
+    return preset
 
 
 def load_preset_file(path: Path) -> Preset:

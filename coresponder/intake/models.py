@@ -32,7 +32,9 @@ class Referral(Tracked):
         ASSAULT = "assault", "Assault"
         OTHER = "other", "Other"
 
-    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="referrals")
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.PROTECT, related_name="referrals"
+    )
     person = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
     )
@@ -70,7 +72,9 @@ class Referral(Tracked):
 class Overdose(Tracked):
     """One overdose, however many agencies reported it."""
 
-    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="overdoses")
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.PROTECT, related_name="overdoses"
+    )
     person = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="overdoses"
     )

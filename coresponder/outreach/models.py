@@ -96,3 +96,6 @@ class AttemptContact(models.Model):
     )
     relationship = models.CharField(max_length=64, blank=True)
     name = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} reached on attempt {self.attempt_id}"

@@ -41,7 +41,9 @@ class Person(Tracked):
     birth_date = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=16, choices=Sex.choices, default=Sex.UNKNOWN)
     race = models.CharField(max_length=48, choices=Race.choices, default=Race.UNKNOWN)
-    ethnicity = models.CharField(max_length=16, choices=Ethnicity.choices, default=Ethnicity.UNKNOWN)
+    ethnicity = models.CharField(
+        max_length=16, choices=Ethnicity.choices, default=Ethnicity.UNKNOWN
+    )
     phone = models.CharField(max_length=32, blank=True)
     address = models.CharField(max_length=300, blank=True)
     latitude = models.FloatField(null=True, blank=True)

@@ -15,5 +15,7 @@ def issue_api_token(actor: Actor, user: User) -> str:
     value = new_token_value()
     with transaction.atomic():
         token = ApiToken.objects.create(user=user, digest=digest_of(value), prefix=value[:8])
-        record_event(actor, "permission", obj=token, detail={"user": user.username, "grant": "api token"})
+        record_event(
+            actor, "permission", obj=token, detail={"user": user.username, "grant": "api token"}
+        )
     return value

@@ -5,3 +5,6 @@ class PrivacyConfig(AppConfig):
     name = "coresponder.privacy"
     label = "privacy"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from coresponder.privacy import signals  # noqa: F401 - connects the audit receivers

@@ -117,6 +117,9 @@ def verify_chain() -> tuple[int, str | None]:
         count += 1
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.digest != previous or head.count != count):
-        return count, f"the chain ends at event digest {previous[:12] or '(none)'} but "  \
-            f"{head.count} events were written; the latest were removed"
+        return (
+            count,
+            f"the chain ends at event digest {previous[:12] or '(none)'} but "
+            f"{head.count} events were written; the latest were removed",
+        )
     return count, None

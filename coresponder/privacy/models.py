@@ -34,11 +34,16 @@ class Consent(Tracked):
     class Meta:
         ordering = ["-signed_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"Consent {self.pk} of {self.person} for {self.purpose[:40]}"
+
 
 class Disclosure(models.Model):
     """A release of Part 2 information to someone outside its holder; never edited."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="disclosures")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="disclosures"
+    )
     consent = models.ForeignKey(
         Consent, null=True, blank=True, on_delete=models.PROTECT, related_name="disclosures"
     )
@@ -57,16 +62,24 @@ class Disclosure(models.Model):
     class Meta:
         ordering = ["-disclosed_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"Disclosure {self.pk} to {self.recipient}"
+
 
 class ApiToken(models.Model):
     """A Bearer token; only its SHA-256 is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"API token {self.prefix}… for {self.user}"
 
 
 class AuditEvent(models.Model):
@@ -110,9 +123,15 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}"
+
 
 class AuditChainHead(models.Model):
     """One row, locked while an event is appended, so the chain never forks."""
 
     digest = models.CharField(max_length=64, blank=True)
     count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Audit chain head after {self.count} events"

@@ -124,9 +124,7 @@ class TeamMember(Tracked):
     role = models.CharField(max_length=32, choices=ROLES)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["team", "user"], name="one_seat_per_team")
-        ]
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="one_seat_per_team")]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}) on {self.team}"

@@ -172,7 +172,9 @@ class ServiceReferral(Tracked):
         "people.Person", on_delete=models.PROTECT, related_name="service_referrals"
     )
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="referrals")
-    status = models.CharField(max_length=32, choices=TASK_STATUSES, default=TaskStatus.REQUESTED)
+    status = models.CharField(
+        max_length=32, choices=TASK_STATUSES, default=TaskStatus.REQUESTED.value
+    )
     status_reason = models.CharField(max_length=300, blank=True)
     note = models.TextField(blank=True)
     referred_by = models.ForeignKey(

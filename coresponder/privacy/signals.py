@@ -1,0 +1,44 @@
+"""Every logon, logoff and failed logon leaves an audit event (CJIS)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from coresponder.privacy.audit import Actor, record_event
+from coresponder.privacy.models import AuditEvent
+
+
+def client_address(request: HttpRequest | None) -> str:
+    if request is None:
+        return ""
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+@receiver(user_logged_in)
+def audit_logon(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    record_event(Actor(user=user, where=client_address(request)), AuditEvent.Action.LOGON, obj=user)
+
+
+@receiver(user_logged_out)
+def audit_logoff(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if user is None:
+        return
+    actor = Actor(user=user, where=client_address(request))
+    record_event(actor, AuditEvent.Action.LOGOFF, obj=user)
+
+
+@receiver(user_login_failed)
+def audit_failed_logon(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    username = str(credentials.get("username", ""))[:150]
+    record_event(
+        Actor(label=f"unauthenticated:{username}", where=client_address(request)),
+        AuditEvent.Action.LOGON,
+        outcome=AuditEvent.Outcome.FAILED,
+        detail={"username": username},
+    )
