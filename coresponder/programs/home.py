@@ -7,10 +7,12 @@ from typing import Any
 
 from django.utils import timezone
 
+from coresponder.domain.presets import TeamSlot
 from coresponder.domain.shifts import shift_occurrences
+from coresponder.domain.teams import missing_slots
 from coresponder.domain.vocabulary import PATHWAY_LABELS, ROLE_LABELS, Pathway, Role
 from coresponder.privacy.access import role_in
-from coresponder.programs.models import Membership, Program
+from coresponder.programs.models import Membership, Program, Team
 
 # Roles that run or watch the program as a whole.
 OVERSIGHT_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
@@ -62,6 +64,7 @@ def program_home_context(user: Any, program: Program) -> dict[str, Any]:
         "partners": list(program.partners.all()),
         "area": preset.get("area", {}),
         "is_oversight": role in OVERSIGHT_ROLES,
+        "my_teams": team_rows(program, Team.objects.filter(members__user=user)),
     }
     if role in OVERSIGHT_ROLES:
         context["roster"] = (
@@ -70,6 +73,7 @@ def program_home_context(user: Any, program: Program) -> dict[str, Any]:
             .order_by("role", "user__username")
         )
         context["activity"] = activity_counts(program, now)
+        context["teams"] = team_rows(program, Team.objects.all())
     return context
 
 
@@ -89,3 +93,33 @@ def activity_counts(program: Program, now: dt.datetime) -> list[tuple[str, int]]
             program.service_referrals.filter(requested_at__gte=since).count(),
         ),
     ]
+
+
+def team_rows(program: Program, teams: Any) -> list[dict[str, Any]]:
+    """Teams with their members and what a full team still lacks, per the preset."""
+    slots = [
+        TeamSlot(
+            label=slot["label"],
+            roles=tuple(Role(r) for r in slot["roles"]),
+            min_count=slot.get("min_count", 1),
+        )
+        for slot in (program.preset or {}).get("team", [])
+    ]
+    rows = []
+    for team in (
+        teams.filter(program=program, active=True)
+        .prefetch_related("members__user")
+        .order_by("name")
+        .distinct()
+    ):
+        members = list(team.members.all())
+        rows.append(
+            {
+                "team": team,
+                "members": members,
+                "missing": [
+                    slot.label for slot in missing_slots(slots, [Role(m.role) for m in members])
+                ],
+            }
+        )
+    return rows

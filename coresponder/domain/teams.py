@@ -1,0 +1,26 @@
+"""Is a team complete? Each preset names the places a full team must fill."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from coresponder.domain.presets import TeamSlot
+from coresponder.domain.vocabulary import Role
+
+
+def missing_slots(slots: Sequence[TeamSlot], member_roles: Sequence[Role]) -> list[TeamSlot]:
+    """The slots the members cannot fill; each member fills at most one slot.
+
+    Slots with fewer acceptable roles are filled first, so a clinician is not
+    spent on "clinician or social worker" when "clinician" alone needs them.
+    """
+    available = list(member_roles)
+    missing: list[TeamSlot] = []
+    for slot in sorted(slots, key=lambda s: len(s.roles)):
+        for _ in range(slot.min_count):
+            match = next((role for role in available if role in slot.roles), None)
+            if match is None:
+                missing.append(slot)
+                break
+            available.remove(match)
+    return missing
