@@ -191,7 +191,7 @@ def create_user(
             is_superuser=role == Role.ADMIN,
         )
         user.set_password(password)
-        user.save()
+        save_tracked(user, actor.user)
         record_event(actor, "create", obj=user, detail={"role": role, "org": organization})
         for program in found.values():
             grant_role(actor, user, program, Role(role))

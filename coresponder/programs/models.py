@@ -34,7 +34,7 @@ class Organization(Tracked):
         return self.name
 
 
-class User(AbstractUser):
+class User(AbstractUser, Tracked):
     """A person who signs in: a unique user ID, in one organisation."""
 
     organization = models.ForeignKey(
