@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dateutil.rrule import rrulestr
+
 from coresponder.domain.vocabulary import OrganizationKind, Pathway, Role
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
@@ -523,6 +525,16 @@ def _parse_districts(reader: _Reader, data: Mapping[str, Any]) -> tuple[District
     return tuple(districts)
 
 
+def _rrule_problem(rrule: str) -> str | None:
+    """What dateutil finds wrong with a rule the pattern let through (`BYDAY=XX`), or None."""
+    try:
+        # Naive on purpose: shift rules run on local wall-clock time (see shifts.py).
+        rrulestr(rrule, dtstart=dt.datetime.combine(dt.date(2024, 1, 1), dt.time()))
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def _parse_shifts(
     reader: _Reader, data: Mapping[str, Any], district_codes: set[str]
 ) -> tuple[ShiftSpec, ...]:
@@ -535,6 +547,8 @@ def _parse_shifts(
         rrule = reader.string(raw, "rrule", f"{path}.rrule")
         if rrule and not RRULE_RE.match(rrule):
             reader.fail(f"{path}.rrule", f"is not an RFC 5545 recurrence rule: {rrule!r}")
+        elif rrule and (problem := _rrule_problem(rrule)):
+            reader.fail(f"{path}.rrule", f"is not a valid recurrence rule: {problem}")
         codes = reader.strings(raw, "districts", f"{path}.districts")
         for code in codes:
             if code not in district_codes:

@@ -108,18 +108,21 @@ def verify_chain() -> tuple[int, str | None]:
     """(events checked, the first problem or None when the chain is intact)."""
     previous = ""
     count = 0
+    last_id = None
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
         if event.previous_digest != previous:
             return count, f"event {event.pk} does not follow the event before it"
         if event.digest != event_digest(previous, event_payload(event)):
             return count, f"event {event.pk} was altered after it was written"
         previous = event.digest
+        last_id = event.pk
         count += 1
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.digest != previous or head.count != count):
+        last = f"event {last_id}" if last_id is not None else "its start"
         return (
             count,
-            f"the chain ends at event digest {previous[:12] or '(none)'} but "
-            f"{head.count} events were written; the latest were removed",
+            f"the chain ends at {last} but {head.count} events were written; "
+            "the events after it were removed",
         )
     return count, None

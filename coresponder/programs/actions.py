@@ -110,6 +110,12 @@ def _sync_shifts(program: Program, preset: Preset, actor: Actor) -> None:
         shift.duration_minutes = round(spec.duration_hours * 60)
         save_tracked(shift, actor.user)
         shift.districts.set([codes[c] for c in spec.districts if c in codes])
+    # A shift the preset dropped or renamed no longer runs; left in place it would
+    # stay on every schedule. The program's change event records the new preset.
+    wanted = {spec.name for spec in preset.shifts}
+    for name, shift in existing.items():
+        if name not in wanted:
+            shift.delete()
 
 
 def create_organization(

@@ -12,6 +12,8 @@ from coresponder.programs.management.commands._cli import cli_actor, command_err
 
 class Command(BaseCommand):
     help = "Create a user in an organisation, with a role in programs; password on stdin."
+    # call_command(..., stdin=io.StringIO(...)) feeds the password, as createsuperuser does.
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("username")

@@ -1,0 +1,283 @@
+"""Every preset file is checked against the schema; a bad one is refused by file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coresponder.domain.presets import (
+    PresetError,
+    load_preset_dir,
+    load_preset_file,
+    parse_preset,
+)
+from coresponder.domain.vocabulary import Pathway, Role
+
+PRESETS = Path(__file__).resolve().parents[3] / "presets"
+
+
+def preset_text(slug: str) -> str:
+    return (PRESETS / f"{slug}.toml").read_text(encoding="utf-8")
+
+
+def altered(slug: str, old: str, new: str) -> str:
+    """A shipped preset's text with the first `old` replaced by `new`."""
+    text = preset_text(slug)
+    assert old in text, f"{old!r} is not in {slug}.toml"
+    return text.replace(old, new, 1)
+
+
+def write_preset(directory: Path, name: str, text: str) -> Path:
+    path = directory / f"{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def rejection(path: Path) -> PresetError:
+    with pytest.raises(PresetError) as caught:
+        load_preset_file(path)
+    return caught.value
+
+
+def assert_names_file_and_key(error: PresetError, path: Path, key: str) -> None:
+    keys = [problem_key for problem_key, _ in error.problems]
+    assert key in keys, f"{key!r} not among {keys}"
+    assert error.source == str(path)
+    assert f"{path}: {key}: " in str(error)
+
+
+def test_every_shipped_preset_parses() -> None:
+    presets = load_preset_dir(PRESETS)
+
+    assert [preset.slug for preset in presets] == ["core", "pad", "pco", "qrt"]
+    for preset in presets:
+        assert preset.name
+        assert preset.pathways
+        assert preset.team
+
+
+def test_a_shipped_preset_round_trips_to_a_json_ready_dict() -> None:
+    preset = load_preset_file(PRESETS / "pad.toml")
+
+    data = preset.as_dict()
+
+    assert data["slug"] == "pad"
+    assert data["shifts"][0]["starts_at"] == "10:00"
+    assert data["follow_up"]["closes_after_hours"] == 72
+
+
+def test_pco_visits_between_twelve_and_seventy_two_hours_after_the_overdose() -> None:
+    preset = load_preset_file(PRESETS / "pco.toml")
+
+    assert preset.follow_up is not None
+    assert preset.follow_up.anchor == "overdose"
+    assert (preset.follow_up.opens_after_hours, preset.follow_up.closes_after_hours) == (12, 72)
+    assert Pathway.NALOXONE_PLUS in preset.follow_up.pathways
+
+
+def test_qrt_works_its_queue_in_three_priority_tiers() -> None:
+    preset = load_preset_file(PRESETS / "qrt.toml")
+
+    assert preset.priority.policy == "tiers"
+    assert [tier.rule for tier in preset.priority.tiers] == [
+        "never_contacted",
+        "not_located_before",
+        "declined_interested_later",
+    ]
+
+
+def test_core_sends_a_clinician_a_paramedic_and_an_officer() -> None:
+    preset = load_preset_file(PRESETS / "core.toml")
+
+    assert [slot.roles for slot in preset.team] == [
+        (Role.CLINICIAN,),
+        (Role.PARAMEDIC,),
+        (Role.OFFICER,),
+    ]
+
+
+def test_it_rejects_a_preset_with_an_unknown_pathway(tmp_path: Path) -> None:
+    path = write_preset(
+        tmp_path,
+        "pad",
+        altered(
+            "pad",
+            'pathways = ["officer_intervention", "officer_prevention"',
+            'pathways = ["officer_intervention", "officer_teleportation"',
+        ),
+    )
+
+    error = rejection(path)
+
+    assert_names_file_and_key(error, path, "pathways[1]")
+    assert "officer_teleportation" in str(error)
+
+
+def test_it_rejects_a_follow_up_window_that_opens_before_the_anchor(tmp_path: Path) -> None:
+    path = write_preset(
+        tmp_path, "pad", altered("pad", "opens_after_hours = 0", "opens_after_hours = -1")
+    )
+
+    assert_names_file_and_key(rejection(path), path, "follow_up.opens_after_hours")
+
+
+def test_it_rejects_a_follow_up_window_that_closes_before_it_opens(tmp_path: Path) -> None:
+    path = write_preset(
+        tmp_path, "pco", altered("pco", "closes_after_hours = 72", "closes_after_hours = 6")
+    )
+
+    assert_names_file_and_key(rejection(path), path, "follow_up.closes_after_hours")
+
+
+def test_it_rejects_an_unknown_top_level_key(tmp_path: Path) -> None:
+    path = write_preset(tmp_path, "pad", 'mascot = "owl"\n' + preset_text("pad"))
+
+    error = rejection(path)
+
+    assert_names_file_and_key(error, path, "mascot")
+    assert "is not a known key" in str(error)
+
+
+def test_it_rejects_an_unknown_key_inside_a_table(tmp_path: Path) -> None:
+    path = write_preset(
+        tmp_path, "pad", altered("pad", "[follow_up]\n", '[follow_up]\ncolour = "blue"\n')
+    )
+
+    assert_names_file_and_key(rejection(path), path, "follow_up.colour")
+
+
+def test_it_rejects_an_unknown_time_zone(tmp_path: Path) -> None:
+    path = write_preset(
+        tmp_path,
+        "pad",
+        altered("pad", 'timezone = "America/New_York"', 'timezone = "Mars/Olympus_Mons"'),
+    )
+
+    error = rejection(path)
+
+    assert_names_file_and_key(error, path, "timezone")
+    assert "Mars/Olympus_Mons" in str(error)
+
+
+@pytest.mark.parametrize(
+    "rrule",
+    ["every monday", "FREQ=FORTNIGHTLY", "FREQ=WEEKLY;byday=MO", "FREQ=WEEKLY;BYDAY=XX"],
+)
+def test_it_rejects_a_shift_whose_recurrence_is_not_an_rrule(tmp_path: Path, rrule: str) -> None:
+    path = write_preset(
+        tmp_path,
+        "pad",
+        altered("pad", 'rrule = "FREQ=WEEKLY;BYDAY=MO,WE,FR"', f'rrule = "{rrule}"'),
+    )
+
+    assert_names_file_and_key(rejection(path), path, "shifts[0].rrule")
+
+
+def test_it_rejects_a_shift_in_a_district_the_preset_does_not_define(tmp_path: Path) -> None:
+    path = write_preset(
+        tmp_path,
+        "pad",
+        altered("pad", 'districts = ["22", "39", "24"]', 'districts = ["22", "39", "99"]'),
+    )
+
+    error = rejection(path)
+
+    assert_names_file_and_key(error, path, "shifts[0].districts")
+    assert "'99'" in str(error)
+
+
+def test_it_rejects_a_team_slot_with_an_unknown_role(tmp_path: Path) -> None:
+    path = write_preset(
+        tmp_path, "pad", altered("pad", 'roles = ["officer"]', 'roles = ["sheriff"]')
+    )
+
+    error = rejection(path)
+
+    assert_names_file_and_key(error, path, "team[0].roles[0]")
+    assert "sheriff" in str(error)
+
+
+def test_it_rejects_an_unknown_service_category(tmp_path: Path) -> None:
+    path = write_preset(
+        tmp_path,
+        "pad",
+        altered(
+            "pad", 'service_categories = ["detox", ', 'service_categories = ["detox", "spa_day", '
+        ),
+    )
+
+    error = rejection(path)
+
+    assert_names_file_and_key(error, path, "service_categories[1]")
+    assert "spa_day" in str(error)
+
+
+def test_it_rejects_a_preset_whose_slug_does_not_match_its_file_name(tmp_path: Path) -> None:
+    path = write_preset(tmp_path, "philly", preset_text("pad"))
+
+    error = rejection(path)
+
+    assert_names_file_and_key(error, path, "slug")
+    assert "'philly'" in str(error)
+
+
+def test_it_rejects_a_file_that_is_not_toml(tmp_path: Path) -> None:
+    path = write_preset(tmp_path, "pad", preset_text("pad") + "\n[[unclosed\n")
+
+    assert_names_file_and_key(rejection(path), path, "(syntax)")
+
+
+def test_it_reports_every_problem_in_a_preset_at_once(tmp_path: Path) -> None:
+    text = altered("pad", 'timezone = "America/New_York"', 'timezone = "Nowhere/Special"')
+    text = text.replace('roles = ["officer"]', 'roles = ["sheriff"]', 1)
+    path = write_preset(tmp_path, "pad", text)
+
+    error = rejection(path)
+
+    assert {"timezone", "team[0].roles[0]"} <= {key for key, _ in error.problems}
+
+
+def test_it_rejects_an_eligibility_rule_for_a_pathway_the_program_does_not_offer() -> None:
+    data = {
+        "slug": "tiny",
+        "name": "Tiny",
+        "timezone": "UTC",
+        "area": {"name": "Here", "latitude": 0, "longitude": 0},
+        "pathways": ["self_referral"],
+        "eligibility": [
+            {
+                "pathways": ["naloxone_plus"],
+                "conditions": [
+                    {"field": "overdose.fatal", "op": "equals", "value": False, "reason": "Alive"}
+                ],
+            }
+        ],
+    }
+
+    with pytest.raises(PresetError) as caught:
+        parse_preset(data, "tiny.toml")
+
+    assert "eligibility[0].pathways" in {key for key, _ in caught.value.problems}
+
+
+def test_a_minimal_preset_needs_no_follow_up_window() -> None:
+    data = {
+        "slug": "tiny",
+        "name": "Tiny",
+        "timezone": "UTC",
+        "area": {"name": "Here", "latitude": 0, "longitude": 0},
+        "pathways": ["self_referral"],
+    }
+
+    preset = parse_preset(data, "tiny.toml")
+
+    assert preset.follow_up is None
+    assert preset.priority.policy == "window"
+
+
+def test_it_rejects_a_folder_with_no_presets(tmp_path: Path) -> None:
+    with pytest.raises(PresetError) as caught:
+        load_preset_dir(tmp_path)
+
+    assert caught.value.problems == [("(folder)", "holds no *.toml preset")]

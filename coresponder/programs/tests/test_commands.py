@@ -1,0 +1,216 @@
+"""The operator's commands: addorg, adduser and apitoken, each audited."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from coresponder.privacy.models import ApiToken, AuditEvent
+from coresponder.privacy.tokens import digest_of
+from coresponder.programs.models import Membership, Organization, Program, User
+from coresponder.programs.tests.factories import OrganizationFactory, UserFactory
+
+GOOD_PASSWORD = "a long enough passphrase"
+
+
+@pytest.fixture(autouse=True)
+def operator(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Commands act as `cli:<login name>`; pin the login name."""
+    monkeypatch.setattr("getpass.getuser", lambda: "ops")
+    return "cli:ops"
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def adduser(username: str, *args: str, password: str = GOOD_PASSWORD) -> str:
+    out = io.StringIO()
+    password_on_stdin = io.StringIO(password + "\n")
+    call_command(
+        "adduser", username, *args, "--password-stdin", stdout=out, stdin=password_on_stdin
+    )
+    return out.getvalue()
+
+
+@pytest.fixture
+def police(db: None) -> Organization:
+    return OrganizationFactory.create(
+        slug="phila-police", name="Philadelphia Police", kind="police"
+    )
+
+
+class TestAddorg:
+    def test_it_creates_an_organisation_joined_to_programs(
+        self, programs: dict[str, Program], operator: str
+    ) -> None:
+        out = run(
+            "addorg", "phila-police", "--name", "Philadelphia Police", "--kind", "police",
+            "--program", "pad", "--program", "core",
+        )  # fmt: skip
+
+        assert out == "organisation phila-police (police) saved\n"
+        org = Organization.objects.get(slug="phila-police")
+        assert (org.name, org.kind) == ("Philadelphia Police", "police")
+        assert sorted(org.programs.values_list("slug", flat=True)) == ["core", "pad"]
+        event = AuditEvent.objects.get(object_type="programs.organization")
+        assert (event.action, event.actor_label, event.object_id) == (
+            "create",
+            operator,
+            str(org.pk),
+        )
+        assert event.detail == {"kind": "police", "programs": ["core", "pad"]}
+
+    def test_running_it_again_updates_the_organisation(self, programs: dict[str, Program]) -> None:
+        run("addorg", "phila-police", "--name", "Philadelphia Police", "--kind", "police")
+
+        run("addorg", "phila-police", "--name", "Philadelphia Police Dept.", "--kind", "police")
+
+        org = Organization.objects.get(slug="phila-police")
+        assert (org.name, org.version) == ("Philadelphia Police Dept.", 2)
+        actions = AuditEvent.objects.filter(object_type="programs.organization")
+        assert [e.action for e in actions] == ["create", "change"]
+
+    def test_it_refuses_an_unknown_kind(self, programs: dict[str, Program]) -> None:
+        with pytest.raises(CommandError, match="invalid choice: 'bakery'"):
+            run("addorg", "bakery", "--name", "Bakery", "--kind", "bakery")
+
+        assert not Organization.objects.exists()
+
+    def test_it_refuses_an_unknown_program_and_names_it(self, programs: dict[str, Program]) -> None:
+        with pytest.raises(CommandError) as caught:
+            run("addorg", "phila-police", "--name", "P", "--kind", "police", "--program", "xyz")
+
+        assert "unknown program 'xyz'" in str(caught.value)
+        assert not Organization.objects.exists()
+        assert not AuditEvent.objects.filter(object_type="programs.organization").exists()
+
+
+class TestAdduser:
+    def test_it_creates_a_user_with_a_role_in_each_program(
+        self, programs: dict[str, Program], police: Organization, operator: str
+    ) -> None:
+        out = adduser(
+            "olivia", "--org", "phila-police", "--role", "officer",
+            "--program", "pad", "--program", "core", "--name", "Olivia O.",
+        )  # fmt: skip
+
+        assert out == "user olivia (officer) saved in pad, core\n"
+        user = User.objects.get(username="olivia")
+        assert (user.organization, user.role, user.display_name) == (police, "officer", "Olivia O.")
+        assert user.check_password(GOOD_PASSWORD)
+        assert not user.is_superuser
+        memberships = Membership.objects.filter(user=user).order_by("program__slug")
+        assert [(m.program.slug, m.role, m.active) for m in memberships] == [
+            ("core", "officer", True),
+            ("pad", "officer", True),
+        ]
+
+    def test_it_audits_the_new_user_and_each_role_granted(
+        self, programs: dict[str, Program], police: Organization, operator: str
+    ) -> None:
+        adduser("olivia", "--org", "phila-police", "--role", "officer", "--program", "pad")
+
+        user = User.objects.get(username="olivia")
+        created = AuditEvent.objects.get(action="create", object_type="programs.user")
+        assert (created.actor_label, created.object_id) == (operator, str(user.pk))
+        assert created.detail == {"role": "officer", "org": "phila-police"}
+        granted = AuditEvent.objects.get(action="permission", object_type="programs.membership")
+        assert (granted.actor_label, granted.program_slug) == (operator, "pad")
+        assert granted.detail == {"user": "olivia", "role": "officer"}
+
+    def test_an_administrator_is_a_superuser(
+        self, programs: dict[str, Program], police: Organization
+    ) -> None:
+        adduser("root", "--org", "phila-police", "--role", "admin")
+
+        user = User.objects.get(username="root")
+        assert (user.is_staff, user.is_superuser) == (True, True)
+
+    def test_it_refuses_a_short_password(
+        self, programs: dict[str, Program], police: Organization
+    ) -> None:
+        with pytest.raises(CommandError) as caught:
+            adduser("olivia", "--org", "phila-police", "--role", "officer", password="short")
+
+        assert "--password:" in str(caught.value)
+        assert "too short" in str(caught.value)
+        assert not User.objects.filter(username="olivia").exists()
+
+    def test_it_refuses_a_username_that_is_taken(
+        self, programs: dict[str, Program], police: Organization
+    ) -> None:
+        UserFactory.create(username="olivia")
+
+        with pytest.raises(CommandError, match="user 'olivia' already exists"):
+            adduser("olivia", "--org", "phila-police", "--role", "officer")
+
+        assert User.objects.filter(username="olivia").count() == 1
+
+    def test_it_refuses_an_unknown_organisation(self, programs: dict[str, Program]) -> None:
+        with pytest.raises(CommandError, match="unknown organisation 'nowhere-pd'"):
+            adduser("olivia", "--org", "nowhere-pd", "--role", "officer")
+
+        assert not User.objects.filter(username="olivia").exists()
+
+    def test_it_refuses_an_unknown_program(
+        self, programs: dict[str, Program], police: Organization
+    ) -> None:
+        with pytest.raises(CommandError, match="unknown program 'xyz'"):
+            adduser("olivia", "--org", "phila-police", "--role", "officer", "--program", "xyz")
+
+        assert not User.objects.filter(username="olivia").exists()
+
+    def test_it_refuses_an_unknown_role(self, programs: dict[str, Program]) -> None:
+        with pytest.raises(CommandError, match="invalid choice: 'sheriff'"):
+            adduser("olivia", "--org", "phila-police", "--role", "sheriff")
+
+    def test_it_wants_the_password_on_standard_input(
+        self, programs: dict[str, Program], police: Organization
+    ) -> None:
+        with pytest.raises(CommandError, match="--password-stdin"):
+            run("adduser", "olivia", "--org", "phila-police", "--role", "officer")
+
+
+class TestApitoken:
+    def test_it_prints_a_token_alone_on_its_line_that_opens_the_api(
+        self, programs: dict[str, Program]
+    ) -> None:
+        user = UserFactory.create(username="olivia")
+
+        lines = run("apitoken", "olivia").splitlines()
+
+        assert len(lines) == 1
+        token = lines[0]
+        assert token.startswith("cr_")
+        assert token == token.strip()
+        assert ApiToken.objects.get(digest=digest_of(token)).user == user
+        response = Client().get("/api/v1/programs", HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code == 200
+
+    def test_it_audits_the_token_as_a_permission_without_storing_it(
+        self, programs: dict[str, Program], operator: str
+    ) -> None:
+        UserFactory.create(username="olivia")
+
+        token = run("apitoken", "olivia").strip()
+
+        event = AuditEvent.objects.get(object_type="privacy.apitoken")
+        assert (event.action, event.actor_label) == ("permission", operator)
+        assert event.detail == {"user": "olivia", "grant": "api token"}
+        assert token not in str(event.detail)
+
+    def test_it_refuses_an_unknown_user(self, db: None) -> None:
+        with pytest.raises(CommandError, match="no active user 'nobody'"):
+            run("apitoken", "nobody")
+
+    def test_it_refuses_a_deactivated_user(self, db: None) -> None:
+        UserFactory.create(username="gone", is_active=False)
+
+        with pytest.raises(CommandError, match="no active user 'gone'"):
+            run("apitoken", "gone")

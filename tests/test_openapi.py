@@ -1,0 +1,50 @@
+"""The integration surface documents itself: valid OpenAPI 3 and human docs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from openapi_spec_validator import validate
+
+
+@pytest.fixture
+def schema(client: Client) -> dict[str, Any]:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def test_the_schema_is_valid_openapi_3(schema: dict[str, Any]) -> None:
+    assert schema["openapi"].startswith("3.")
+
+    validate(schema)
+
+
+def test_the_schema_documents_the_programs_endpoints(schema: dict[str, Any]) -> None:
+    assert "get" in schema["paths"]["/api/v1/programs"]
+    assert "get" in schema["paths"]["/api/v1/programs/{slug}"]
+
+
+def test_the_schema_declares_bearer_authentication(schema: dict[str, Any]) -> None:
+    schemes = schema["components"]["securitySchemes"]
+
+    assert any(s["type"] == "http" and s["scheme"] == "bearer" for s in schemes.values())
+
+
+def test_the_program_list_is_documented_as_items_and_count(schema: dict[str, Any]) -> None:
+    ok = schema["paths"]["/api/v1/programs"]["get"]["responses"]["200"]
+    reference = ok["content"]["application/json"]["schema"]["$ref"]
+    listing = schema["components"]["schemas"][reference.rsplit("/", 1)[-1]]
+
+    assert {"items", "count"} <= set(listing["properties"])
+
+
+def test_the_human_docs_answer_without_a_token(client: Client) -> None:
+    response = client.get("/api/v1/docs")
+
+    assert response.status_code == 200
+    assert b"openapi.json" in response.content

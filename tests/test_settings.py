@@ -1,0 +1,141 @@
+"""Settings come from the environment and fail loudly on bad values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coresponder.config import (
+    ConfigError,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    parse_database_url,
+)
+
+BASE = Path("/srv/coresponder")
+
+
+def test_a_relative_sqlite_url_lives_under_the_base_directory() -> None:
+    config = parse_database_url("sqlite:///var/coresponder.sqlite3", BASE)
+
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert config["NAME"] == "/srv/coresponder/var/coresponder.sqlite3"
+
+
+def test_an_absolute_sqlite_url_keeps_its_path() -> None:
+    config = parse_database_url("sqlite:////data/coresponder.sqlite3", BASE)
+
+    assert config["NAME"] == "/data/coresponder.sqlite3"
+
+
+def test_a_sqlite_url_without_a_file_is_refused() -> None:
+    with pytest.raises(ConfigError, match="names no SQLite file"):
+        parse_database_url("sqlite:///", BASE)
+
+
+def test_a_postgres_url_gives_user_password_host_port_and_options() -> None:
+    config = parse_database_url(
+        "postgres://cr%40app:s%3Acret@db.internal:6432/coresponder?sslmode=require&connect_timeout=5",
+        BASE,
+    )
+
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["NAME"] == "coresponder"
+    assert config["USER"] == "cr@app"
+    assert config["PASSWORD"] == "s:cret"
+    assert config["HOST"] == "db.internal"
+    assert config["PORT"] == "6432"
+    assert config["OPTIONS"] == {"sslmode": "require", "connect_timeout": "5"}
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql", "pgsql"])
+def test_every_postgres_scheme_spelling_is_accepted(scheme: str) -> None:
+    config = parse_database_url(f"{scheme}://localhost/coresponder", BASE)
+
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert (config["USER"], config["PASSWORD"], config["PORT"]) == ("", "", "")
+
+
+def test_a_postgres_url_without_a_database_name_is_refused() -> None:
+    with pytest.raises(ConfigError, match="names no database"):
+        parse_database_url("postgres://user@localhost:5432/", BASE)
+
+
+def test_an_unsupported_scheme_is_refused() -> None:
+    with pytest.raises(ConfigError, match="unsupported scheme 'mysql'"):
+        parse_database_url("mysql://user@localhost/coresponder", BASE)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1", True), ("true", True), ("Yes", True), ("ON", True), ("0", False), ("false", False)],
+)
+def test_a_boolean_setting_accepts_the_usual_spellings(
+    monkeypatch: pytest.MonkeyPatch, raw: str, expected: bool
+) -> None:
+    monkeypatch.setenv("CORESPONDER_FLAG", raw)
+
+    assert env_bool("CORESPONDER_FLAG", default=not expected) is expected
+
+
+def test_a_boolean_setting_that_is_unset_or_empty_takes_its_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CORESPONDER_FLAG", raising=False)
+    assert env_bool("CORESPONDER_FLAG", default=True) is True
+
+    monkeypatch.setenv("CORESPONDER_FLAG", "")
+    assert env_bool("CORESPONDER_FLAG", default=False) is False
+
+
+def test_a_boolean_setting_refuses_maybe(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORESPONDER_FLAG", "maybe")
+
+    with pytest.raises(ConfigError, match="CORESPONDER_FLAG='maybe' is not a boolean"):
+        env_bool("CORESPONDER_FLAG", default=False)
+
+
+def test_an_integer_setting_refuses_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORESPONDER_COUNT", "thirty")
+
+    with pytest.raises(ConfigError, match="is not an integer"):
+        env_int("CORESPONDER_COUNT", 30)
+
+
+def test_a_list_setting_splits_on_commas_and_drops_blanks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORESPONDER_HOSTS", " a.example, ,b.example ")
+
+    assert env_list("CORESPONDER_HOSTS", []) == ["a.example", "b.example"]
+
+
+def test_a_secret_is_read_from_the_file_named_by_its_file_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret_key"
+    secret.write_text("from-the-file\n", encoding="utf-8")
+    monkeypatch.setenv("CORESPONDER_SECRET", "from-the-environment")
+    monkeypatch.setenv("CORESPONDER_SECRET_FILE", str(secret))
+
+    assert env_str("CORESPONDER_SECRET") == "from-the-file"
+
+
+def test_a_file_secret_feeds_typed_settings_too(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    flag = tmp_path / "debug"
+    flag.write_text("true", encoding="utf-8")
+    monkeypatch.setenv("CORESPONDER_DEBUG_FILE", str(flag))
+
+    assert env_bool("CORESPONDER_DEBUG", default=False) is True
+
+
+def test_an_unreadable_secret_file_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CORESPONDER_SECRET_FILE", str(tmp_path / "missing"))
+
+    with pytest.raises(ConfigError, match="CORESPONDER_SECRET_FILE=.* cannot be read"):
+        env_str("CORESPONDER_SECRET")
