@@ -9,11 +9,11 @@ STAMP := $(VENV)/.installed
 STATIC_STAMP := coresponder/static/vendor/.built
 export DJANGO_SETTINGS_MODULE := coresponder.settings
 
-.PHONY: demo setup install static migrate data test lint typecheck pytest bench browser-deps serve clean
+.PHONY: demo setup install static collectstatic migrate data test lint typecheck pytest bench browser-deps serve clean
 
 demo: setup serve
 
-setup: install static migrate data
+setup: install static collectstatic migrate data
 	@$(CLI) demo_personas
 
 $(STAMP): pyproject.toml constraints.txt
@@ -28,6 +28,9 @@ $(STATIC_STAMP): package.json package-lock.json scripts/build_static.sh
 	bash scripts/build_static.sh
 
 static: $(STATIC_STAMP)
+
+collectstatic: install static
+	$(CLI) collectstatic --no-input -v 0
 
 migrate: install
 	@mkdir -p var

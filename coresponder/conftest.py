@@ -29,18 +29,6 @@ from coresponder.programs.tests.factories import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _fast_settings(settings: Any) -> None:
-    """Speed without changing behaviour under test.
-
-    Real password hashing costs a third of a second a user, and WhiteNoise indexes
-    every static file each time a test client builds its middleware; on autorefresh
-    it looks files up only when one is asked for.
-    """
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.WHITENOISE_AUTOREFRESH = True
-
-
 @pytest.fixture
 def password() -> str:
     """The password every persona signs in with."""

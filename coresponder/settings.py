@@ -112,7 +112,9 @@ STATIC_ROOT = VAR_DIR / "static"
 # Collected assets land here in production; in development WhiteNoise reads the finders.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "coresponder" / "static"]
-WHITENOISE_USE_FINDERS = True
+# Development reads assets in place; `make setup` collects them for everything else.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGGING = {
     "version": 1,

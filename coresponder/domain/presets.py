@@ -247,6 +247,7 @@ class _Reader:
         path: str,
         default: float | None = None,
         minimum: float | None = 0,
+        maximum: float | None = None,
     ) -> float:
         value = data.get(key, default)
         if value is None:
@@ -257,6 +258,8 @@ class _Reader:
             return 0.0
         if minimum is not None and value < minimum:
             self.fail(path, f"must be at least {minimum:g}, got {value!r}")
+        if maximum is not None and value > maximum:
+            self.fail(path, f"must be at most {maximum:g}, got {value!r}")
         return float(value)
 
     def strings(self, data: Mapping[str, Any], key: str, path: str) -> list[str]:
@@ -447,8 +450,8 @@ def _parse_area(reader: _Reader, data: Mapping[str, Any]) -> Area:
         reader.fail("area", "is required")
     return Area(
         name=reader.string(raw, "name", "area.name"),
-        latitude=reader.number(raw, "latitude", "area.latitude", minimum=-90),
-        longitude=reader.number(raw, "longitude", "area.longitude", minimum=-180),
+        latitude=reader.number(raw, "latitude", "area.latitude", minimum=-90, maximum=90),
+        longitude=reader.number(raw, "longitude", "area.longitude", minimum=-180, maximum=180),
         radius_km=reader.number(raw, "radius_km", "area.radius_km", default=10),
     )
 

@@ -105,8 +105,9 @@ class AuditEvent(models.Model):
         FAILED = "failed", "Failed"
 
     at = models.DateTimeField(db_index=True)
+    # PROTECT: the digest covers the actor, so users are deactivated, never deleted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_label = models.CharField(max_length=200, help_text="User name, or the system job")
     action = models.CharField(max_length=16, choices=Action.choices)

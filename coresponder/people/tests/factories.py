@@ -1,7 +1,6 @@
 """Participants and the family and friends around them."""
 
 # factory_boy's declarations carry no annotations.
-# mypy: disable-error-code="no-untyped-call"
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """Organisations, programs, users, memberships and teams, one factory per useful state."""
 
 # factory_boy's declarations carry no annotations.
-# mypy: disable-error-code="no-untyped-call"
 
 from __future__ import annotations
 
