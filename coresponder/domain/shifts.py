@@ -43,7 +43,9 @@ def shift_occurrences(
     for naive in rule.between(local_from, local_to, inc=True):
         if naive.date() in skipped:
             continue
-        starts = naive.replace(tzinfo=zone)
+        # Round-trip through UTC so a start inside a spring-forward gap (02:30 on
+        # the day clocks jump) becomes the real instant, 03:30 local.
+        starts = naive.replace(tzinfo=zone).astimezone(dt.UTC).astimezone(zone)
         ends = (starts.astimezone(dt.UTC) + duration).astimezone(zone)
         if ends > window_start and starts < window_end:
             result.append(Occurrence(starts=starts, ends=ends))

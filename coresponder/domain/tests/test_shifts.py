@@ -128,3 +128,20 @@ def test_it_refuses_a_naive_window(naive_bound: str) -> None:
 
     with pytest.raises(ValueError, match="timezone-aware"):
         pad_shifts(start, end)
+
+
+def test_a_shift_starting_in_the_spring_forward_gap_starts_at_the_real_instant() -> None:
+    occurrences = shift_occurrences(
+        "FREQ=DAILY",
+        first_day=dt.date(2026, 3, 1),
+        starts_at=dt.time(2, 30),
+        duration=dt.timedelta(hours=4),
+        timezone="America/New_York",
+        window_start=dt.datetime(2026, 3, 8, 0, 0, tzinfo=dt.UTC),
+        window_end=dt.datetime(2026, 3, 9, 0, 0, tzinfo=dt.UTC),
+    )
+    assert len(occurrences) == 1
+    starts = occurrences[0].starts
+    assert (starts.hour, starts.minute) == (3, 30)
+    assert starts.utcoffset() == dt.timedelta(hours=-4)
+    assert occurrences[0].ends - starts == dt.timedelta(hours=4)
