@@ -1,0 +1,290 @@
+"""What the teams do with people: encounters, the screenings given there, service referrals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from coresponder.demo.context import ProgramContext
+from coresponder.demo.draw import Weighted, chance, hours_later, pick
+from coresponder.demo.intake import Reach
+from coresponder.domain.vocabulary import Disposition as D
+from coresponder.domain.vocabulary import EncounterKind, OrganizationKind, Pathway, TaskStatus
+from coresponder.encounters.models import Encounter, Screening
+from coresponder.intake.models import Call
+from coresponder.programs.models import Team, User
+from coresponder.services.models import ServiceReferral
+
+Instrument = Screening.Instrument
+
+CRISIS = Weighted(
+    {
+        D.RESOLVED_ON_SCENE: 38,
+        D.TRANSPORTED_CRISIS_CENTER: 14,
+        D.TRANSPORTED_DETOX: 5,
+        D.TRANSPORTED_HOSPITAL: 12,
+        D.TRANSPORTED_HOME: 8,
+        D.INVOLUNTARY_HOLD: 6,
+        D.ARRESTED: 2,
+        D.REFUSED: 9,
+        D.OTHER: 6,
+    }
+)
+VISIT = Weighted(
+    {
+        D.RESOLVED_ON_SCENE: 50,
+        D.TRANSPORTED_DETOX: 8,
+        D.TRANSPORTED_CRISIS_CENTER: 3,
+        D.TRANSPORTED_HOSPITAL: 3,
+        D.TRANSPORTED_HOME: 2,
+        D.REFUSED: 12,
+        D.OTHER: 22,
+    }
+)
+PHONE = Weighted({D.RESOLVED_ON_SCENE: 60, D.OTHER: 25, D.REFUSED: 15})
+FIELD_DIVERTED = Weighted(
+    {
+        D.RESOLVED_ON_SCENE: 45,
+        D.TRANSPORTED_DETOX: 10,
+        D.TRANSPORTED_CRISIS_CENTER: 6,
+        D.TRANSPORTED_HOSPITAL: 4,
+        D.TRANSPORTED_HOME: 5,
+        D.REFUSED: 15,
+        D.OTHER: 15,
+    }
+)
+# A stop that is not eligible for diversion mostly ends the ordinary way.
+FIELD_NOT_DIVERTED = Weighted({D.ARRESTED: 65, D.RESOLVED_ON_SCENE: 15, D.REFUSED: 10, D.OTHER: 10})
+
+SERVICE_STATUSES = Weighted(
+    {
+        TaskStatus.COMPLETED: 22,
+        TaskStatus.ACCEPTED: 12,
+        TaskStatus.IN_PROGRESS: 12,
+        TaskStatus.REQUESTED: 12,
+        TaskStatus.FAILED: 9,
+        TaskStatus.REJECTED: 7,
+        TaskStatus.CANCELLED: 7,
+        TaskStatus.ON_HOLD: 5,
+        TaskStatus.DRAFT: 4,
+        TaskStatus.ENTERED_IN_ERROR: 2,
+    }
+)
+STATUS_REASONS: dict[TaskStatus, tuple[str, ...]] = {
+    TaskStatus.REJECTED: (
+        "No capacity this week",
+        "Outside the service area",
+        "Needs medical clearance first",
+    ),
+    TaskStatus.FAILED: (
+        "Did not attend intake",
+        "Could not be reached",
+        "Transportation fell through",
+    ),
+    TaskStatus.CANCELLED: ("Changed their mind", "Referred elsewhere instead"),
+    TaskStatus.ON_HOLD: ("Waiting for a bed", "Waiting for insurance approval"),
+    TaskStatus.ENTERED_IN_ERROR: ("Wrong service selected",),
+}
+# Categories that count as treatment; the rest are recovery and practical support.
+TREATMENT_CATEGORIES: frozenset[str] = frozenset(
+    {
+        "detox",
+        "clinical_stabilization",
+        "transitional_support",
+        "moud_methadone",
+        "moud_buprenorphine",
+        "moud_naltrexone",
+        "intensive_outpatient",
+        "outpatient",
+        "residential",
+        "crisis_stabilization",
+        "mental_health",
+    }
+)
+CLINICAL_NOTES: dict[str, tuple[str, ...]] = {
+    EncounterKind.CRISIS_RESPONSE: (
+        "Calm after de-escalation; safety plan written with the person and family.",
+        "Reports hearing voices; agreed to an evaluation at the crisis centre.",
+        "Intoxicated and tearful; stayed until a relative arrived.",
+    ),
+    EncounterKind.OUTREACH_VISIT: (
+        "Talked through treatment options; left naloxone and resource cards.",
+        "Interested in buprenorphine; will call back after speaking with family.",
+    ),
+    EncounterKind.DROP_IN: ("Came in asking about detox beds; warm hand-off arranged.",),
+    EncounterKind.PHONE: ("Follow-up call; doing better, attending outpatient groups.",),
+    EncounterKind.FIELD_CONTACT: ("Accepted a ride to services instead of booking.",),
+}
+
+
+# Instruments and how many items each has, with the highest answer per item.
+INSTRUMENT_ITEMS: dict[str, tuple[int, int]] = {
+    Instrument.CSSRS_SCREENER: (6, 1),
+    Instrument.PHQ_2: (2, 3),
+    Instrument.PHQ_9: (9, 3),
+    Instrument.DAST_10: (10, 1),
+    Instrument.AUDIT_C: (3, 4),
+}
+SCREENINGS_BY_KIND: dict[str, tuple[float, tuple[tuple[str, ...], ...]]] = {
+    # kind: (share of encounters screened, instrument sets to choose from)
+    EncounterKind.CRISIS_RESPONSE: (
+        0.45,
+        ((Instrument.CSSRS_SCREENER, Instrument.PHQ_9), (Instrument.CSSRS_SCREENER,)),
+    ),
+    EncounterKind.OUTREACH_VISIT: (
+        0.3,
+        ((Instrument.DAST_10,), (Instrument.AUDIT_C,), (Instrument.PHQ_2, Instrument.DAST_10)),
+    ),
+    EncounterKind.DROP_IN: (0.2, ((Instrument.DAST_10,), (Instrument.PHQ_2,))),
+    EncounterKind.PHONE: (0.05, ((Instrument.PHQ_2,),)),
+    EncounterKind.FIELD_CONTACT: (0.05, ((Instrument.PHQ_2,),)),
+}
+
+
+class CareMaker:
+    """Encounters at intake and on visits; screenings; closed-loop service referrals."""
+
+    def __init__(self, ctx: ProgramContext) -> None:
+        self.ctx = ctx
+        self.rng = ctx.rng
+        categories = [c for c in ctx.preset.service_categories if ctx.services.get(c)]
+        treatment = [c for c in categories if c in TREATMENT_CATEGORIES]
+        self.treatment = treatment or categories
+        self.support = [c for c in categories if c not in TREATMENT_CATEGORIES] or categories
+        self.destinations = self.destination_names()
+
+    def destination_names(self) -> dict[str, list[str]]:
+        ctx = self.ctx
+
+        def services_of(category: str) -> list[str]:
+            return sorted({service.organization.name for service in ctx.services.get(category, [])})
+
+        hospitals = [org.name for org in ctx.cast.partners_of(OrganizationKind.HOSPITAL)]
+        police = [org.name for org in ctx.cast.partners_of(OrganizationKind.POLICE)]
+        return {
+            D.TRANSPORTED_CRISIS_CENTER: services_of("crisis_stabilization")
+            or hospitals
+            or ["Regional crisis centre"],
+            D.TRANSPORTED_DETOX: services_of("detox") or ["Withdrawal management unit"],
+            D.TRANSPORTED_HOSPITAL: hospitals or ["Emergency department"],
+            D.INVOLUNTARY_HOLD: hospitals or ["Emergency department"],
+            D.TRANSPORTED_HOME: ["Home"],
+            D.ARRESTED: police or ["Police station"],
+        }
+
+    def intake_encounter(self, reach: Reach) -> None:
+        """The response that came with the referral, where the pathway has one."""
+        rng, pathway, eligible = self.rng, reach.pathway, reach.referral.eligible
+        at = reach.referral.received_at
+        if pathway is Pathway.COMMUNITY_RESPONSE and reach.call is not None and eligible:
+            arrived = hours_later(reach.incident_at, rng.uniform(0.15, 0.5))
+            self.encounter(reach, EncounterKind.CRISIS_RESPONSE, arrived, CRISIS, call=reach.call)
+        elif pathway in (Pathway.OFFICER_INTERVENTION, Pathway.OFFICER_PREVENTION):
+            if chance(rng, 0.85):
+                weights = FIELD_DIVERTED if eligible else FIELD_NOT_DIVERTED
+                self.encounter(reach, EncounterKind.FIELD_CONTACT, reach.incident_at, weights)
+        elif pathway is Pathway.ACTIVE_OUTREACH and chance(rng, 0.7):
+            kind = EncounterKind.FIELD_CONTACT if chance(rng, 0.6) else EncounterKind.DROP_IN
+            self.encounter(reach, kind, at, VISIT)
+        elif pathway is Pathway.SELF_REFERRAL and chance(rng, 0.5):
+            if chance(rng, 0.5):
+                self.encounter(reach, EncounterKind.DROP_IN, at, VISIT)
+            else:
+                self.encounter(reach, EncounterKind.PHONE, at, PHONE)
+
+    def encounter(
+        self,
+        reach: Reach,
+        kind: EncounterKind,
+        at: dt.datetime,
+        dispositions: Weighted[D],
+        *,
+        call: Call | None = None,
+        crew: tuple[Team | None, User] | None = None,
+    ) -> Encounter | None:
+        ctx, rng = self.ctx, self.rng
+        if at >= ctx.anchor_at:
+            return None
+        team, worker = crew or ctx.crew()
+        disposition = ctx.decks.dispositions.draw(rng, dispositions)
+        crisis = kind is EncounterKind.CRISIS_RESPONSE
+        encounter = Encounter(
+            program_id=ctx.program.pk,
+            person=reach.person,
+            team=team,
+            call=call,
+            referral=reach.referral,
+            occurred_at=at,
+            kind=kind.value,
+            disposition=disposition.value,
+            destination=pick(rng, self.destinations[disposition])
+            if disposition in self.destinations
+            else "",
+            minutes_on_scene=self.minutes_on_scene(kind),
+            deescalation_used=chance(rng, 0.55 if crisis else 0.1),
+            naloxone_given=call is not None and call.call_type == Call.CallType.OVERDOSE,
+            clinical_note=pick(rng, CLINICAL_NOTES[kind]) if chance(rng, 0.4) else "",
+        )
+        ctx.writer.add(encounter)
+        self.screen(encounter, kind)
+        if disposition in (D.RESOLVED_ON_SCENE, D.TRANSPORTED_HOME) and chance(rng, 0.2):
+            self.refer(reach, at, worker, self.support)
+        elif disposition is D.TRANSPORTED_DETOX:
+            self.refer(reach, at, worker, self.treatment)
+        return encounter
+
+    def minutes_on_scene(self, kind: EncounterKind) -> int:
+        low, high = {
+            EncounterKind.CRISIS_RESPONSE: (15, 150),
+            EncounterKind.OUTREACH_VISIT: (10, 75),
+            EncounterKind.DROP_IN: (10, 60),
+            EncounterKind.PHONE: (5, 40),
+            EncounterKind.FIELD_CONTACT: (10, 90),
+        }[kind]
+        # Most visits are short, a few run long: the minimum of two draws skews low.
+        return min(self.rng.randint(low, high), self.rng.randint(low, high))
+
+    def screen(self, encounter: Encounter, kind: EncounterKind) -> None:
+        share, choices = SCREENINGS_BY_KIND[kind]
+        if not chance(self.rng, share):
+            return
+        severity = self.rng.random()
+        for instrument in pick(self.rng, choices):
+            items, highest = INSTRUMENT_ITEMS[instrument]
+            answers = [self.answer(severity, highest) for _ in range(items)]
+            self.ctx.writer.add(
+                Screening(encounter=encounter, instrument=instrument, answers=answers)
+            )
+
+    def answer(self, severity: float, highest: int) -> int:
+        """One item's answer, higher when the person is worse off."""
+        rng = self.rng
+        if highest == 1:
+            return int(rng.random() < severity * 0.8)
+        return min(highest, int(rng.random() * (highest + 1) * severity * 1.3))
+
+    def refer(
+        self, reach: Reach, at: dt.datetime, worker: User, categories: list[str]
+    ) -> ServiceReferral | None:
+        """A referral to a nearby service in one of `categories`, in some FHIR Task state."""
+        ctx, rng = self.ctx, self.rng
+        requested_at = hours_later(at, rng.uniform(0.1, 6))
+        if not categories or requested_at >= ctx.anchor_at:
+            return None
+        service = pick(rng, ctx.services[pick(rng, categories)])
+        status = ctx.decks.statuses.draw(rng, SERVICE_STATUSES)
+        changed = requested_at
+        if status not in (TaskStatus.DRAFT, TaskStatus.REQUESTED):
+            latest = ctx.anchor_at - dt.timedelta(minutes=1)
+            changed = min(hours_later(requested_at, rng.uniform(2, 21 * 24)), latest)
+        reasons = STATUS_REASONS.get(status)
+        referral = ServiceReferral(
+            program_id=ctx.program.pk,
+            person=reach.person,
+            service=service,
+            status=status.value,
+            status_reason=pick(rng, reasons) if reasons else "",
+            referred_by=worker,
+            requested_at=requested_at,
+            status_changed_at=changed,
+        )
+        return ctx.writer.add(referral)

@@ -1,0 +1,69 @@
+"""Removing demo data before a fresh load (`demo_data --replace`).
+
+Demo people are those with a referral on the demo channel; everything recorded
+about them goes with them, including what staff added while trying the demo.
+The cast (organisations, users, teams, shifts) and the taxonomy stay.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from coresponder.demo.directory import HSDS_PREFIX
+from coresponder.encounters.models import Encounter
+from coresponder.intake.models import Call, Overdose, Referral
+from coresponder.outreach.models import OutreachTask
+from coresponder.people.models import Person
+from coresponder.privacy.audit import Actor, record_event
+from coresponder.privacy.models import Consent, Disclosure
+from coresponder.services.models import ServiceOrganization, ServiceReferral
+
+# Deleting a few hundred people at a time keeps each IN list within SQLite's limits.
+PEOPLE_PER_BATCH = 500
+
+
+def _about(ids: list[int]) -> Iterator[QuerySet]:
+    """Everything about these people, children before parents (most links PROTECT)."""
+    yield OutreachTask.objects.filter(person_id__in=ids)
+    yield Encounter.objects.filter(person_id__in=ids)
+    yield ServiceReferral.objects.filter(person_id__in=ids)
+    yield Overdose.objects.filter(person_id__in=ids)
+    yield Call.objects.filter(person_id__in=ids)
+    yield Referral.objects.filter(person_id__in=ids)
+    yield Disclosure.objects.filter(person_id__in=ids)
+    yield Consent.objects.filter(person_id__in=ids)
+    yield Person.objects.filter(pk__in=ids)
+
+
+def delete_demo_data(actor: Actor) -> Counter[str]:
+    """Delete demo people, their records and the demo directory; returns rows per model."""
+    removed: Counter[str] = Counter()
+
+    def delete(queryset: QuerySet) -> None:
+        _, per_model = queryset.delete()
+        removed.update({label.lower(): count for label, count in per_model.items() if count})
+
+    with transaction.atomic():
+        people = (
+            Person.objects.filter(referrals__channel=Referral.Channel.DEMO)
+            .values_list("pk", flat=True)
+            .distinct()
+            .order_by("pk")
+        )
+        ids = list(people)
+        for start in range(0, len(ids), PEOPLE_PER_BATCH):
+            for queryset in _about(ids[start : start + PEOPLE_PER_BATCH]):
+                delete(queryset)
+        delete(ServiceReferral.objects.filter(service__hsds_id__startswith=HSDS_PREFIX))
+        delete(ServiceOrganization.objects.filter(hsds_id__startswith=HSDS_PREFIX))
+        record_event(
+            actor,
+            "delete",
+            object_type="demo_data",
+            detail={"counts": dict(sorted(removed.items()))},
+        )
+    return removed

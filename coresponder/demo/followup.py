@@ -1,0 +1,246 @@
+"""Follow-up: outreach tasks with their preset windows, and the attempts to reach people.
+
+Windows come from the preset's follow-up rule (anchored on the overdose or the
+referral). Attempts follow the rule's spacing and maximum; a terminal outcome
+closes the task, and a few old tasks never got an attempt at all (missed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from coresponder.demo.care import PHONE, VISIT, CareMaker
+from coresponder.demo.context import ProgramContext
+from coresponder.demo.draw import Weighted, chance, hours_later, pick
+from coresponder.demo.intake import Reach
+from coresponder.domain.presets import FollowUp
+from coresponder.domain.vocabulary import AttemptChannel as Channel
+from coresponder.domain.vocabulary import AttemptOutcome as Outcome
+from coresponder.domain.vocabulary import EncounterKind
+from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
+from coresponder.programs.models import Team, User
+
+Target = OutreachTask.Target
+
+TERMINAL: frozenset[Outcome] = frozenset(
+    {
+        Outcome.ACCEPTED_TREATMENT,
+        Outcome.ALREADY_IN_TREATMENT,
+        Outcome.DECEASED,
+        Outcome.MOVED_AWAY,
+        Outcome.DECLINED,
+    }
+)
+REACHED_PARTICIPANT: frozenset[Outcome] = frozenset(
+    {
+        Outcome.CONTACTED,
+        Outcome.DECLINED,
+        Outcome.DECLINED_INTERESTED_LATER,
+        Outcome.ACCEPTED_TREATMENT,
+        Outcome.ALREADY_IN_TREATMENT,
+    }
+)
+_PARTICIPANT_WEIGHTS: dict[Outcome, float] = {
+    Outcome.NOT_LOCATED: 30,
+    Outcome.CONTACTED: 17,
+    Outcome.ACCEPTED_TREATMENT: 15,
+    Outcome.CONTACTED_COLLATERAL_ONLY: 11,
+    Outcome.DECLINED: 8,
+    Outcome.DECLINED_INTERESTED_LATER: 7,
+    Outcome.ALREADY_IN_TREATMENT: 6,
+    Outcome.MOVED_AWAY: 2.5,
+}
+PARTICIPANT_OUTCOMES = Weighted(_PARTICIPANT_WEIGHTS)
+# Only someone never seen again can turn out to have died.
+LAST_CONTACT_OUTCOMES = Weighted({**_PARTICIPANT_WEIGHTS, Outcome.DECEASED: 1.2})
+# After a fatal overdose the team reaches out to the family, not the person.
+FAMILY_OUTCOMES = Weighted(
+    {
+        Outcome.CONTACTED_COLLATERAL_ONLY: 60,
+        Outcome.NOT_LOCATED: 22,
+        Outcome.DECLINED: 12,
+        Outcome.MOVED_AWAY: 6,
+    }
+)
+CHANNELS = Weighted(
+    {
+        Channel.HOME_VISIT: 45,
+        Channel.PHONE: 25,
+        Channel.IN_PERSON: 17,
+        Channel.TEXT: 8,
+        Channel.OTHER: 5,
+    }
+)
+FAMILY_CHANNELS = Weighted({Channel.HOME_VISIT: 55, Channel.PHONE: 40, Channel.OTHER: 5})
+KITS_LEFT = Weighted({0: 45, 1: 40, 2: 15})
+FACE_TO_FACE = frozenset({Channel.HOME_VISIT, Channel.IN_PERSON})
+# Most first attempts land inside the window; some teams run late, a few never go.
+ON_TIME_SHARE = 0.85
+MISSED_SHARE = 0.04
+FALLBACK_CONTACTS = ("neighbor", "friend", "landlord")
+
+
+class FollowUpMaker:
+    """Opens a task for each referral the preset follows up, and works it."""
+
+    def __init__(self, ctx: ProgramContext, care: CareMaker) -> None:
+        self.ctx = ctx
+        self.rng = ctx.rng
+        self.care = care
+
+    def follow_up(self, reach: Reach) -> OutreachTask | None:
+        rule = self.ctx.preset.follow_up
+        if rule is None or reach.pathway not in rule.pathways or not reach.referral.eligible:
+            return None
+        target = Target.PARTICIPANT
+        if reach.overdose is not None and reach.overdose.fatal:
+            if rule.fatal_overdose != "family":
+                return None
+            target = Target.FAMILY
+        anchor = reach.follow_up_anchor if rule.anchor == "overdose" else reach.referral.received_at
+        task = OutreachTask(
+            program_id=self.ctx.program.pk,
+            person=reach.person,
+            referral=reach.referral,
+            overdose=reach.overdose,
+            target=target,
+            window_start=hours_later(anchor, rule.opens_after_hours),
+            window_end=hours_later(anchor, rule.closes_after_hours),
+            status=OutreachTask.Status.OPEN,
+        )
+        self.ctx.writer.add(task)
+        self.work(task, reach, rule)
+        return task
+
+    def first_attempt_at(self, task: OutreachTask) -> dt.datetime:
+        rng = self.rng
+        if chance(rng, ON_TIME_SHARE):
+            length = (task.window_end - task.window_start).total_seconds()
+            return task.window_start + dt.timedelta(seconds=length * rng.uniform(0.05, 0.9))
+        return hours_later(task.window_end, rng.uniform(2, 72))
+
+    def work(self, task: OutreachTask, reach: Reach, rule: FollowUp) -> None:
+        """Attempts until a terminal outcome, the rule's maximum, or the anchor date."""
+        ctx, rng = self.ctx, self.rng
+        if task.window_end < ctx.anchor_at and chance(rng, MISSED_SHARE):
+            return
+        crew = ctx.crew()
+        at = self.first_attempt_at(task)
+        attempts: list[Attempt] = []
+        while len(attempts) < rule.max_attempts and at < ctx.anchor_at:
+            attempt = self.attempt(task, reach, at, crew)
+            attempts.append(attempt)
+            if Outcome(attempt.outcome) in TERMINAL:
+                break
+            at = hours_later(at, rule.attempt_spacing_hours * rng.uniform(0.8, 1.6))
+        self.settle(task, attempts, rule, crew[0])
+
+    def attempt(
+        self, task: OutreachTask, reach: Reach, at: dt.datetime, crew: tuple[Team | None, User]
+    ) -> Attempt:
+        ctx, rng = self.ctx, self.rng
+        family = task.target == Target.FAMILY
+        outcome = ctx.decks.outcomes.draw(rng, self.outcomes(reach, family))
+        channel = (FAMILY_CHANNELS if family else CHANNELS).draw(rng)
+        face_to_face = channel in FACE_TO_FACE
+        attempt = Attempt(
+            task=task,
+            attempted_at=at,
+            channel=channel.value,
+            outcome=outcome.value,
+            recorded_by=crew[1],
+            team=crew[0],
+            naloxone_kits_left=KITS_LEFT.draw(rng) if face_to_face else 0,
+            resource_cards_left=rng.randint(0, 3) if face_to_face else 0,
+        )
+        ctx.writer.add(attempt)
+        self.contacts(attempt, reach, outcome, family)
+        if outcome is Outcome.DECEASED:
+            reach.identity.deceased = True
+            reach.person.deceased_on = (at - dt.timedelta(days=rng.randint(1, 20))).date()
+        elif not family:
+            self.aftermath(reach, attempt, outcome, channel, crew)
+        return attempt
+
+    def outcomes(self, reach: Reach, family: bool) -> Weighted[Outcome]:
+        if family:
+            return FAMILY_OUTCOMES
+        return LAST_CONTACT_OUTCOMES if reach.is_last else PARTICIPANT_OUTCOMES
+
+    def contacts(self, attempt: Attempt, reach: Reach, outcome: Outcome, family: bool) -> None:
+        """Who was reached: the person, a relative or friend, or nobody."""
+        rng, writer = self.rng, self.ctx.writer
+        reached_person = outcome in REACHED_PARTICIPANT and not family
+        if reached_person:
+            writer.add(AttemptContact(attempt=attempt, role=AttemptContact.Role.PARTICIPANT))
+        collateral = {
+            Outcome.CONTACTED_COLLATERAL_ONLY: 1.0,
+            Outcome.DECEASED: 0.8,
+            Outcome.MOVED_AWAY: 0.4,
+        }.get(outcome, 0.25 if reached_person else 0.0)
+        if family and outcome is Outcome.DECLINED:
+            collateral = 1.0
+        if chance(rng, collateral):
+            writer.add(self.collateral_contact(attempt, reach))
+
+    def collateral_contact(self, attempt: Attempt, reach: Reach) -> AttemptContact:
+        known = reach.identity.collaterals
+        if known:
+            relative = pick(self.rng, known)
+            return AttemptContact(
+                attempt=attempt,
+                role=AttemptContact.Role.COLLATERAL,
+                collateral=relative,
+                relationship=relative.relationship,
+                name=relative.name,
+            )
+        return AttemptContact(
+            attempt=attempt,
+            role=AttemptContact.Role.COLLATERAL,
+            relationship=pick(self.rng, FALLBACK_CONTACTS),
+        )
+
+    def aftermath(
+        self,
+        reach: Reach,
+        attempt: Attempt,
+        outcome: Outcome,
+        channel: Channel,
+        crew: tuple[Team | None, User],
+    ) -> None:
+        """A visit that reached the person is an encounter; acceptance means a referral."""
+        rng, care, at = self.rng, self.care, attempt.attempted_at
+        if outcome in REACHED_PARTICIPANT:
+            if channel in FACE_TO_FACE and chance(rng, 0.45):
+                care.encounter(reach, EncounterKind.OUTREACH_VISIT, at, VISIT, crew=crew)
+            elif channel is Channel.PHONE and chance(rng, 0.15):
+                care.encounter(reach, EncounterKind.PHONE, at, PHONE, crew=crew)
+        if outcome is Outcome.ACCEPTED_TREATMENT and chance(rng, 0.85):
+            care.refer(reach, at, crew[1], care.treatment)
+            if chance(rng, 0.3):
+                care.refer(reach, at, crew[1], care.support)
+        elif outcome in (Outcome.CONTACTED, Outcome.DECLINED_INTERESTED_LATER) and chance(rng, 0.2):
+            care.refer(reach, at, crew[1], care.support)
+
+    def settle(
+        self, task: OutreachTask, attempts: list[Attempt], rule: FollowUp, team: Team | None
+    ) -> None:
+        """Close on a terminal outcome or the last allowed attempt; otherwise keep it open."""
+        if not attempts:
+            if task.window_end >= self.ctx.anchor_at and team is not None and chance(self.rng, 0.4):
+                task.status = OutreachTask.Status.CLAIMED
+                task.claimed_by = team
+            return
+        last = attempts[-1]
+        outcome = Outcome(last.outcome)
+        if outcome is Outcome.DECLINED_INTERESTED_LATER:
+            task.recontact_on = (last.attempted_at + dt.timedelta(days=30)).date()
+        if outcome in TERMINAL or len(attempts) >= rule.max_attempts:
+            task.status = OutreachTask.Status.CLOSED
+            task.closed_at = last.attempted_at
+            task.close_reason = outcome.value
+            task.checklist = {item.key: True for item in self.ctx.preset.closing_checklist}
+            return
+        task.status = OutreachTask.Status.CLAIMED if team is not None else OutreachTask.Status.OPEN
+        task.claimed_by = team
+        task.next_attempt_after = hours_later(last.attempted_at, rule.attempt_spacing_hours)

@@ -1,0 +1,316 @@
+"""The demo data command, against one tiny load shared by this module and rolled back after."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import shutil
+from collections.abc import Iterator
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import check_password
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import models, transaction
+from django.db.models import Count, Max
+
+from coresponder.demo.cast import DEMO_PASSWORD, PERSONA_ROLES, persona_username
+from coresponder.demo.directory import CATEGORIES
+from coresponder.demo.writer import BULK_MODELS
+from coresponder.domain.presets import load_preset_file
+from coresponder.domain.vocabulary import AttemptOutcome, Disposition, Role, TaskStatus
+from coresponder.encounters.models import Encounter, Screening
+from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral
+from coresponder.outreach.models import Attempt, OutreachTask
+from coresponder.people.models import Collateral, Participation, Person
+from coresponder.privacy.models import AuditEvent
+from coresponder.programs.models import Membership, Organization, Program, Shift, Team, User
+from coresponder.services.models import Location, Service, ServiceReferral, TaxonomyTerm
+
+ANCHOR = dt.date(2025, 6, 1)
+pytestmark = pytest.mark.django_db
+
+
+def load(*flags: str, seed: int = 1) -> str:
+    out = StringIO()
+    call_command(
+        "demo_data",
+        "--seed",
+        str(seed),
+        "--scale",
+        "tiny",
+        "--anchor",
+        ANCHOR.isoformat(),
+        *flags,
+        stdout=out,
+    )
+    return out.getvalue()
+
+
+def rows_digest() -> str:
+    """A digest of the generated rows' values: no ids, no insert times."""
+    tables: list[models.QuerySet[Any, Any]] = [
+        Person.objects.values_list(
+            "given_name", "family_name", "birth_date", "sex", "race", "ethnicity", "phone",
+            "address", "latitude", "longitude", "deceased_on", "aliases",
+        ),
+        Collateral.objects.values_list("person__family_name", "relationship", "name", "phone"),
+        Referral.objects.values_list(
+            "program__slug", "person__given_name", "person__family_name", "pathway",
+            "received_at", "district__code", "offense_category", "offense_violent",
+            "offense_weapon", "referrer_relationship", "referrer_name", "eligible",
+            "eligibility_reasons", "referred_by__username",
+        ),
+        Call.objects.values_list("cad_number", "received_at", "call_type", "narrative", "weapons"),
+        Overdose.objects.values_list("occurred_at", "fatal", "naloxone_doses", "latitude", "place"),
+        OverdoseReport.objects.values_list(
+            "source", "organization__slug", "external_id", "reported_at", "raw"
+        ),
+        OutreachTask.objects.values_list(
+            "person__family_name", "target", "window_start", "window_end", "status",
+            "close_reason", "claimed_by__name",
+        ),
+        Attempt.objects.values_list(
+            "task__window_start", "attempted_at", "channel", "outcome", "recorded_by__username"
+        ),
+        Encounter.objects.values_list(
+            "person__family_name", "occurred_at", "kind", "disposition", "destination",
+            "minutes_on_scene",
+        ),
+        Screening.objects.values_list("encounter__occurred_at", "instrument", "answers"),
+        ServiceReferral.objects.values_list(
+            "person__family_name", "service__hsds_id", "status", "requested_at",
+            "status_changed_at",
+        ),
+        Service.objects.values_list("hsds_id", "name", "organization__name", "phone"),
+    ]  # fmt: skip
+    digest = hashlib.sha256()
+    for table in tables:
+        for row in sorted(repr(row) for row in table):
+            digest.update(row.encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    """One tiny load for the whole module; its digest; rolled back when the module ends."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        load()
+        yield rows_digest()
+        transaction.set_rollback(True)
+
+
+def snapshot() -> dict[str, tuple[int, int | None]]:
+    tracked: list[type[models.Model]] = [
+        *BULK_MODELS,
+        Organization,
+        User,
+        Team,
+        Shift,
+        Service,
+        AuditEvent,
+    ]
+    return {
+        model._meta.label: (
+            model._default_manager.count(),
+            model._default_manager.aggregate(m=Max("pk"))["m"],
+        )
+        for model in tracked
+    }
+
+
+def test_it_gives_the_same_data_for_the_same_seed(demo: str) -> None:
+    load("--replace")
+    assert rows_digest() == demo
+
+
+def test_it_gives_different_data_for_a_different_seed(demo: str) -> None:
+    load("--replace", seed=2)
+    assert rows_digest() != demo
+
+
+def test_if_empty_leaves_loaded_data_untouched(demo: str) -> None:
+    before = snapshot()
+    output = load("--if-empty")
+    assert "already loaded" in output
+    assert snapshot() == before
+
+
+def test_it_refuses_to_load_over_existing_data_without_a_flag(demo: str) -> None:
+    before = snapshot()
+    with pytest.raises(CommandError, match="--replace"):
+        load()
+    assert snapshot() == before
+
+
+def test_every_program_has_referrals_on_every_pathway_it_offers(demo: str) -> None:
+    for program in Program.objects.all():
+        found = set(program.referrals.values_list("pathway", flat=True))
+        assert found == set(program.preset["pathways"]), program.slug
+
+
+def test_some_referrals_are_ineligible_and_say_why(demo: str) -> None:
+    ineligible = Referral.objects.filter(eligible=False)
+    assert ineligible.exists()
+    assert all(reasons for reasons in ineligible.values_list("eligibility_reasons", flat=True))
+    assert not OutreachTask.objects.filter(referral__eligible=False).exists()
+    assert Referral.objects.filter(eligible=True).count() > ineligible.count()
+
+
+def test_every_attempt_outcome_and_disposition_appears(demo: str) -> None:
+    outcomes = set(Attempt.objects.values_list("outcome", flat=True))
+    dispositions = set(Encounter.objects.values_list("disposition", flat=True))
+    assert outcomes == {outcome.value for outcome in AttemptOutcome}
+    assert dispositions == {disposition.value for disposition in Disposition}
+
+
+def test_service_referrals_reach_every_fhir_task_status(demo: str) -> None:
+    statuses = set(ServiceReferral.objects.values_list("status", flat=True))
+    assert statuses == {status.value for status in TaskStatus}
+
+
+def test_every_taxonomy_category_has_a_service(demo: str) -> None:
+    counted = TaxonomyTerm.objects.annotate(n=Count("services")).filter(n__gt=0)
+    assert set(counted.values_list("code", flat=True)) == set(CATEGORIES)
+
+
+def test_each_program_has_services_near_it_in_every_category_it_lists(demo: str) -> None:
+    for program in Program.objects.all():
+        area = program.preset["area"]
+        for code in program.preset["service_categories"]:
+            places = Location.objects.filter(services_here__service__taxonomy_terms__code=code)
+            assert any(
+                distance_km(area, place.latitude, place.longitude) <= area["radius_km"]
+                for place in places
+            ), (program.slug, code)
+
+
+def distance_km(area: dict[str, float], latitude: float | None, longitude: float | None) -> float:
+    assert latitude is not None and longitude is not None
+    d_lat = (latitude - area["latitude"]) * 111.32
+    d_lon = (longitude - area["longitude"]) * 111.32 * math.cos(math.radians(area["latitude"]))
+    return math.hypot(d_lat, d_lon)
+
+
+def test_there_is_one_persona_per_role_in_each_program_with_the_demo_password(
+    demo: str, settings: Any
+) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    for program in Program.objects.all():
+        for role in PERSONA_ROLES:
+            user = User.objects.get(username=persona_username(program.slug, role))
+            membership = Membership.objects.get(user=user, program=program)
+            assert (user.role, membership.role) == (role.value, role.value)
+            assert user.organization is not None
+            assert check_password(DEMO_PASSWORD, user.password)
+    assert User.objects.get(username="admin").role == Role.ADMIN
+
+
+def test_a_persona_signs_in_with_the_demo_password(demo: str, settings: Any) -> None:
+    # Django's default hasher: the one a real sign-in uses.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    user = authenticate(username="pco-recovery-coach", password=DEMO_PASSWORD)
+    assert user is not None and user.username == "pco-recovery-coach"
+
+
+def test_the_provider_persona_works_for_a_provider_in_the_directory(demo: str) -> None:
+    for program in Program.objects.all():
+        provider = User.objects.get(username=persona_username(program.slug, Role.PROVIDER))
+        assert provider.organization is not None
+        assert provider.organization.kind == "provider"
+        assert provider.organization.directory_entries.exists()
+
+
+def test_teams_fill_the_preset_slots_and_work_its_shifts(demo: str) -> None:
+    for program in Program.objects.all():
+        teams = Team.objects.filter(program=program).order_by("name")
+        assert [team.name for team in teams] == [f"{program.slug.upper()} Team {n}" for n in (1, 2)]
+        slot_roles = {role for slot in program.preset["team"] for role in slot["roles"]}
+        first = set(teams[0].members.values_list("user__username", flat=True))
+        assert {persona_username(program.slug, Role(r)) for r in slot_roles} <= first
+        templates = Shift.objects.filter(program=program, team__isnull=True)
+        for team in teams:
+            copies = Shift.objects.filter(team=team)
+            assert sorted(s.rrule for s in copies) == sorted(s.rrule for s in templates)
+
+
+def test_outreach_windows_follow_each_preset(demo: str) -> None:
+    for program in Program.objects.all():
+        rule = program.preset["follow_up"]
+        for task in OutreachTask.objects.filter(program=program).select_related(
+            "referral", "overdose"
+        ):
+            anchor = task.referral.received_at if task.referral else None
+            if rule["anchor"] == "overdose" and task.overdose is not None:
+                anchor = task.overdose.occurred_at
+            assert anchor is not None
+            opens = dt.timedelta(hours=rule["opens_after_hours"])
+            closes = dt.timedelta(hours=rule["closes_after_hours"])
+            assert (task.window_start, task.window_end) == (anchor + opens, anchor + closes)
+
+
+def test_fatal_overdoses_open_outreach_to_the_family_where_the_preset_says_so(demo: str) -> None:
+    fatal = OutreachTask.objects.filter(overdose__fatal=True)
+    assert fatal.exists()
+    for task in fatal.select_related("program"):
+        assert task.program.preset["follow_up"]["fatal_overdose"] == "family"
+        assert task.target == OutreachTask.Target.FAMILY
+
+
+def test_participation_starts_at_each_records_first_event(demo: str) -> None:
+    for participation in Participation.objects.select_related("person")[:200]:
+        referrals = Referral.objects.filter(person=participation.person)
+        first = referrals.order_by("received_at").first()
+        assert first is not None
+        assert participation.first_seen_at <= first.received_at
+
+
+def test_some_humans_are_recorded_more_than_once_spelled_differently(demo: str) -> None:
+    assert Person.objects.filter(birth_date__isnull=True).exists()
+    same_birth = (
+        Person.objects.exclude(birth_date__isnull=True)
+        .values("family_name", "birth_date")
+        .annotate(names=Count("given_name", distinct=True))
+        .filter(names__gt=1)
+    )
+    assert same_birth.exists()
+
+
+def test_it_writes_one_audit_event_per_program(demo: str) -> None:
+    events = AuditEvent.objects.filter(object_type="demo_data", action="create")
+    assert sorted(events.values_list("program_slug", flat=True)) == sorted(
+        Program.objects.values_list("slug", flat=True)
+    )
+    assert all(event.detail["counts"]["intake.referral"] > 0 for event in events)
+
+
+def test_a_fifth_preset_gets_demo_data_too(demo: str, settings: Any, tmp_path: Path) -> None:
+    presets = tmp_path / "presets"
+    shutil.copytree(django_settings.PRESETS_DIR, presets)
+    text = (presets / "qrt.toml").read_text(encoding="utf-8")
+    text = text.replace('slug = "qrt"', 'slug = "spr"').replace("Huntington, WV", "Springfield, IL")
+    (presets / "spr.toml").write_text(text, encoding="utf-8")
+    load_preset_file(presets / "spr.toml")
+    settings.PRESETS_DIR = presets
+    load("--replace")
+    fifth = Program.objects.get(slug="spr")
+    assert set(fifth.referrals.values_list("pathway", flat=True)) == set(fifth.preset["pathways"])
+    assert fifth.partners.filter(name="Springfield Police Department").exists()
+    assert User.objects.filter(username="spr-faith-leader").exists()
+    assert Team.objects.filter(program=fifth).count() == 2
+
+
+def test_the_personas_command_shows_how_to_sign_in(demo: str) -> None:
+    out = StringIO()
+    call_command("demo_personas", stdout=out)
+    text = out.getvalue()
+    assert "http://127.0.0.1:8000/accounts/login/" in text
+    assert DEMO_PASSWORD in text
+    assert "pco-recovery-coach" in text and "Brockton Police Department" in text

@@ -1,0 +1,64 @@
+"""Batched inserts for the bulk records, parents before children.
+
+Saving row by row through the actions would take hours at the large scale, so
+the generator collects unsaved rows and inserts them with `bulk_create` a few
+thousand at a time. Children point at parent objects; Django copies the
+parent's new primary key into the child's foreign key at insert time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.db import models
+
+from coresponder.encounters.models import Encounter, Screening
+from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral
+from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
+from coresponder.people.models import Collateral, Participation, Person
+from coresponder.services.models import ServiceReferral
+
+# Insert order: every model after the models it points to.
+BULK_MODELS: tuple[type[models.Model], ...] = (
+    Person,
+    Collateral,
+    Participation,
+    Referral,
+    Call,
+    Overdose,
+    OverdoseReport,
+    OutreachTask,
+    Attempt,
+    AttemptContact,
+    Encounter,
+    Screening,
+    ServiceReferral,
+)
+
+BATCH_SIZE = 2000
+
+
+def label_of(model: type[models.Model]) -> str:
+    return model._meta.label_lower
+
+
+class BulkWriter:
+    """Collects unsaved rows by model; `flush` inserts them in dependency order."""
+
+    def __init__(self) -> None:
+        self.pending: dict[type[models.Model], list[Any]] = {model: [] for model in BULK_MODELS}
+        self.counts: Counter[str] = Counter()
+
+    def add(self, obj: models.Model) -> Any:
+        self.pending[type(obj)].append(obj)
+        return obj
+
+    def flush(self) -> None:
+        for model in BULK_MODELS:
+            rows = self.pending[model]
+            if not rows:
+                continue
+            model._default_manager.bulk_create(rows, batch_size=BATCH_SIZE)
+            self.counts[label_of(model)] += len(rows)
+            self.pending[model] = []
