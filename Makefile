@@ -58,7 +58,7 @@ typecheck: install
 pytest: install static browser-deps
 	$(BIN)/pytest -q
 
-test: install static browser-deps lint typecheck pytest
+test: setup browser-deps lint typecheck pytest
 
 bench: install static
 	$(PY) bench/run.py
