@@ -60,6 +60,8 @@ def event_payload(event: AuditEvent) -> dict[str, Any]:
         "program_slug": event.program_slug,
         "outcome": event.outcome,
         "where": event.where,
+        "fields": event.fields,
+        "purpose": event.purpose,
         "detail": event.detail,
     }
 
@@ -74,6 +76,8 @@ def record_event(
     person_id: int | None = None,
     program_slug: str = "",
     outcome: str = AuditEvent.Outcome.SUCCESS,
+    fields: list[str] | tuple[str, ...] = (),
+    purpose: str = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain, inside the caller's transaction."""
@@ -93,6 +97,8 @@ def record_event(
             program_slug=program_slug,
             outcome=outcome,
             where=actor.where[:100],
+            fields=sorted(fields),
+            purpose=purpose[:200],
             detail=json.loads(canonical(detail or {})),
             previous_digest=head.digest,
         )

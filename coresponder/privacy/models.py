@@ -21,15 +21,25 @@ class Consent(Tracked):
         "programs.Program", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     discloser = models.CharField(max_length=200, help_text="Who may disclose")
-    recipients = models.JSONField(default=list, help_text="Recipients by name or class")
+    recipients = models.JSONField(
+        default=list,
+        help_text='Recipients by name or class: {"organization": slug}, {"kind": kind}, '
+        '{"role": role}, {"user": username} or {"name": text}',
+    )
     information = models.TextField(help_text="What information may be disclosed")
+    # The field groups the consent releases (clinical, part2), read by the access gate.
+    covers = models.JSONField(default=list)
     purpose = models.TextField()
+    right_to_revoke_explained = models.BooleanField(default=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)
     expiry_event = models.CharField(max_length=300, blank=True)
     signed_at = models.DateTimeField()
     signature_method = models.CharField(max_length=32, choices=SignatureMethod.choices)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-signed_at", "-id"]
@@ -55,8 +65,13 @@ class Disclosure(models.Model):
     recipient_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    recipient_organization = models.ForeignKey(
+        "programs.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     information = models.TextField()
+    groups = models.JSONField(default=list, help_text="Field groups released")
     purpose = models.TextField(blank=True)
+    channel = models.CharField(max_length=16, default="api", help_text="api, web or export")
     notice_included = models.BooleanField(default=True)
 
     class Meta:
@@ -74,6 +89,11 @@ class ApiToken(models.Model):
     )
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12)
+    # The organisation the token acts for; a user who changes organisation loses it.
+    organization = models.ForeignKey(
+        "programs.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    label = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -117,6 +137,8 @@ class AuditEvent(models.Model):
     program_slug = models.CharField(max_length=32, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
     where = models.CharField(max_length=100, blank=True, help_text="IP address, or cli / worker")
+    fields = models.JSONField(default=list, blank=True, help_text="Fields or field groups touched")
+    purpose = models.CharField(max_length=200, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     previous_digest = models.CharField(max_length=64, blank=True)
     digest = models.CharField(max_length=64, unique=True)
@@ -136,3 +158,24 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"Audit chain head after {self.count} events"
+
+
+class BreakGlass(Tracked):
+    """A clinician opened a record outside policy, giving a reason; a coordinator reviews it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    opened_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Break-glass by {self.user} on person {self.person_id}"

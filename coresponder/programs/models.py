@@ -42,6 +42,12 @@ class User(AbstractUser, Tracked):
     )
     role = models.CharField(max_length=32, choices=ROLES, default=Role.OFFICER.value)
     display_name = models.CharField(max_length=200, blank=True)
+    # TOTP (RFC 6238) second factor; the base32 secret is set when the user enrols.
+    mfa_secret = models.CharField(max_length=64, blank=True)
+    mfa_enrolled_at = models.DateTimeField(null=True, blank=True)
+    # CJIS: locked after repeated failed sign-ins until an administrator unlocks.
+    locked_at = models.DateTimeField(null=True, blank=True)
+    locked_reason = models.CharField(max_length=200, blank=True)
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
