@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 STATIC_STAMP := coresponder/static/vendor/.built
 export DJANGO_SETTINGS_MODULE := coresponder.settings
 
-.PHONY: demo setup install static collectstatic migrate data test lint typecheck pytest bench browser-deps serve clean
+.PHONY: demo setup install static collectstatic migrate data test lint typecheck security pytest bench browser-deps serve clean
 
 demo: setup serve
 
@@ -55,10 +55,14 @@ lint: install
 typecheck: install
 	$(BIN)/mypy coresponder
 
+# Static security analysis: any finding fails, unless reviewed as [tool.bandit] in pyproject.toml says.
+security: install
+	$(BIN)/bandit -r coresponder -c pyproject.toml -q
+
 pytest: install static browser-deps
 	$(BIN)/pytest -q
 
-test: setup browser-deps lint typecheck pytest
+test: setup browser-deps lint typecheck security pytest
 
 bench: install static
 	$(PY) bench/run.py

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from coresponder.common import StaleVersion
 from coresponder.privacy.access import NotVisible
+from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.tokens import user_for_token
 from coresponder.programs.actions import ActionError
 
@@ -39,6 +40,9 @@ api = NinjaAPI(
     auth=BearerToken(),
     urls_namespace="api",
     docs_url="/docs",
+    # Swagger UI from django-ninja's own static files (the CSP allows nothing else),
+    # and no badge fetched from validator.swagger.io, which would leak the schema's URL.
+    docs=Swagger(settings={"validatorUrl": None}),
     openapi_url="/openapi.json",
 )
 
@@ -98,10 +102,19 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
 
 
+@api.exception_handler(Forbidden)
+def on_forbidden(request: HttpRequest, exc: Forbidden) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=403)
+
+
 def _register_routers() -> None:
+    from coresponder.people.api import router as people_router
+    from coresponder.privacy.api import router as privacy_router
     from coresponder.programs.api import router as programs_router
 
     api.add_router("/", programs_router)
+    api.add_router("/", people_router)
+    api.add_router("/", privacy_router)
 
 
 _register_routers()

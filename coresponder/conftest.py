@@ -6,17 +6,22 @@ otherwise), made fresh per test: there is no shared fixture world.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
+from coresponder.domain.totp import STEP_SECONDS, time_step, totp
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.actions import issue_api_token
 from coresponder.privacy.audit import SYSTEM
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program, User
+from coresponder.programs.signin import ENROL_SECRET, last_used_step
 from coresponder.programs.tests.factories import (
     PASSWORD,
     AdminUserFactory,
@@ -134,3 +139,61 @@ def api_client_for(db: None) -> Callable[[User], Client]:
         return Client(headers={"Authorization": f"Bearer {token}"})
 
     return make
+
+
+def unused_code(user: User, secret: str) -> str:
+    """The user's current code, or the next step's when the current one was used already.
+
+    Sign-in accepts one step of clock drift, so a test may sign the same user in
+    twice within 30 seconds the way a quick person with a fast phone could.
+    """
+    now = timezone.now()
+    last = last_used_step(user)
+    if last is not None and last >= time_step(now):
+        now += dt.timedelta(seconds=STEP_SECONDS)
+    return totp(secret, now)
+
+
+def wrong_code(secret: str, now: dt.datetime) -> str:
+    """Six digits that are none of the codes sign-in would accept at `now`."""
+    accepted = {totp(secret, now + dt.timedelta(seconds=STEP_SECONDS * k)) for k in (-1, 0, 1)}
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in accepted)
+
+
+def sign_in(client: Client, user: User, password: str = PASSWORD) -> Client:
+    """Sign `user` in through both steps, as a person does: password, then a code.
+
+    A user with no second factor yet enrols on the way, as at a first sign-in.
+    """
+    response = client.post(reverse("login"), {"username": user.username, "password": password})
+    assert response.status_code == 302, f"the password of {user.username} was refused"
+    user.refresh_from_db()
+    if user.mfa_secret:
+        response = client.post(reverse("mfa"), {"code": unused_code(user, user.mfa_secret)})
+    else:
+        client.get(reverse("mfa-enrol"))
+        secret = client.session[ENROL_SECRET]
+        response = client.post(reverse("mfa-enrol"), {"code": unused_code(user, secret)})
+        user.refresh_from_db()
+    assert response.status_code == 302, f"the code of {user.username} was refused"
+    assert response["Location"] != reverse("login")
+    return client
+
+
+class Clock:
+    """A frozen `django.utils.timezone.now` that a test moves on by hand."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def advance(self, **delta: float) -> dt.datetime:
+        self.now += dt.timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Time stands still at noon UTC, 10 March 2025, until the test advances it."""
+    frozen = Clock(dt.datetime(2025, 3, 10, 12, tzinfo=dt.UTC))
+    monkeypatch.setattr("django.utils.timezone.now", lambda: frozen.now)
+    return frozen

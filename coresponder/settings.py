@@ -17,13 +17,25 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 PRESETS_DIR = Path(env_str("CORESPONDER_PRESETS_DIR") or BASE_DIR / "presets")
 VAR_DIR = Path(env_str("CORESPONDER_VAR_DIR") or BASE_DIR / "var")
 
+# CORESPONDER_ENV=production turns on everything a deployment needs: HTTPS only,
+# HSTS, secure cookies, a real SECRET_KEY, no debug pages (`check --deploy` is clean).
+ENVIRONMENT = env_str("CORESPONDER_ENV") or "development"
+if ENVIRONMENT not in {"development", "production"}:
+    raise ConfigError(f"CORESPONDER_ENV={ENVIRONMENT!r} is not development or production")
+PRODUCTION = ENVIRONMENT == "production"
+
 DEBUG = env_bool("DEBUG", default=False)
+if PRODUCTION and DEBUG:
+    raise ConfigError("DEBUG must be off when CORESPONDER_ENV=production")
 _DEV_SECRET = "coresponder-development-only-secret-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY") or ""
 if not SECRET_KEY:
-    if not (DEBUG or env_bool("CORESPONDER_ALLOW_DEV_SECRET", default=True)):
+    if PRODUCTION or not (DEBUG or env_bool("CORESPONDER_ALLOW_DEV_SECRET", default=True)):
         raise ConfigError("SECRET_KEY (or SECRET_KEY_FILE) must be set in production")
     SECRET_KEY = _DEV_SECRET
+elif PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    # Django's own deploy check asks for 50 characters, at least 5 of them different.
+    raise ConfigError("SECRET_KEY must be at least 50 varied characters in production")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -48,12 +60,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files need no CSP; every page and API answer gets it.
+    "coresponder.privacy.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "coresponder.programs.middleware.SignInAgeMiddleware",
     "coresponder.programs.middleware.CurrentProgramMiddleware",
 ]
 
@@ -91,16 +106,39 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# The password, then a TOTP code (coresponder.programs.signin_views); the backend
+# refuses inactive and locked accounts, at sign-in and on every request.
+AUTHENTICATION_BACKENDS = ["coresponder.programs.backends.AccountBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# CJIS: re-authenticate after 30 minutes idle.
+# CJIS: re-authenticate after 30 minutes idle. The session's expiry moves on with
+# every request, so it lapses 30 minutes after the last one. The 12-hour limit on
+# any sign-in is coresponder.programs.middleware.SignInAgeMiddleware.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG and False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if SESSION_COOKIE_SECURE:
+    # ASVS 3.4.4: the __Host- prefix pins the cookie to this host, path / and HTTPS.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# CJIS: encrypt in transit. Production answers HTTPS only and asks browsers, for a
+# year and on every subdomain, never to try plain HTTP (HSTS).
+SECURE_SSL_REDIRECT = PRODUCTION
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", default=PRODUCTION)
+if env_bool("BEHIND_TLS_PROXY", default=False):
+    # The proxy in front terminates TLS and says so; only set this behind one.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -1,18 +1,23 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from coresponder.api import api
+from coresponder.privacy import views as privacy_views
+from coresponder.programs import signin_views
 from coresponder.programs import views as program_views
 
 urlpatterns = [
     path("healthz", program_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(template_name="programs/login.html"),
-        name="login",
-    ),
+    path("accounts/login/", signin_views.password_step, name="login"),
+    path("accounts/mfa/", signin_views.code_step, name="mfa"),
+    path("accounts/mfa/enrol/", signin_views.enrol_step, name="mfa-enrol"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", program_views.home, name="home"),
+    path("people/", include("coresponder.people.urls")),
+    path("", include("coresponder.privacy.consent_urls")),
+    path("programs/switch", program_views.switch_program, name="program-switch"),
     path("programs/<slug:slug>/", program_views.program_home, name="program-home"),
+    path("admin-users/", program_views.locked_users, name="admin-users"),
+    path("audit/", privacy_views.audit_log, name="audit-log"),
 ]

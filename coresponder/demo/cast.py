@@ -27,6 +27,9 @@ from coresponder.programs.actions import create_organization, create_user
 from coresponder.programs.models import Organization, Program, Shift, Team, TeamMember, User
 
 DEMO_PASSWORD = "coresponder-demo"  # noqa: S105 - published on purpose: everyone signs in with it
+# Every demo persona's second factor: published too, so anyone can try the demo
+# (`coresponder demo_totp` prints its current code). Base32, 20 bytes, as RFC 4226 advises.
+DEMO_TOTP_SECRET = "COREDEMOTOTPSECRETPUBLICDEMO2345"  # noqa: S105
 PERSONA_ROLES: tuple[Role, ...] = tuple(role for role in Role if role is not Role.ADMIN)
 ADMIN_USERNAME = "admin"
 ADMIN_ORGANIZATION = ("coresponder-demo-administration", "Coresponder demo administration")
@@ -135,6 +138,7 @@ class CastBuilder:
             programs=list(programs),
             display_name=staff_name(username),
             check_password=False,
+            mfa_secret=DEMO_TOTP_SECRET,
         )
 
     def build(

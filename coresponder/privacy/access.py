@@ -6,11 +6,28 @@ record they may not see exists.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from coresponder.domain.vocabulary import Role
+from coresponder.domain.consent import ConsentTerms, Reader, released_groups
+from coresponder.domain.policy import (
+    BREAK_GLASS_READ,
+    POLICY,
+    Access,
+    Decision,
+    FieldGroup,
+    RecordType,
+    Scope,
+    decide,
+    may_write,
+    merge_reads,
+)
+from coresponder.domain.vocabulary import Pathway, Role
+from coresponder.people.models import Person
+from coresponder.privacy.models import BreakGlass, Consent
 from coresponder.programs.models import Membership, Program
 
 
@@ -45,3 +62,184 @@ def access_program(user: Any, slug: str) -> Program:
     if program is None:
         raise NotVisible(f"program {slug!r}")
     return program
+
+
+# --- People -----------------------------------------------------------------
+
+
+def _scope_filter(scope: Scope, program: Program, user: Any) -> Q | None:
+    """The people one membership lets a user learn of."""
+    if scope is Scope.PROGRAM:
+        return Q(participations__program=program)
+    if scope is Scope.REFERRED_TO_ORGANIZATION:
+        if user.organization_id is None:
+            return None
+        return Q(
+            service_referrals__program=program,
+            service_referrals__service__organization__partner_id=user.organization_id,
+        )
+    if scope is Scope.DIVERTED:
+        return Q(referrals__program=program, referrals__pathway=Pathway.OFFICER_INTERVENTION)
+    return None
+
+
+def role_grants(user: Any) -> list[tuple[Program, Role]]:
+    """(program, role) for each active membership; administrators hold admin everywhere."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if is_admin(user):
+        return [(program, Role.ADMIN) for program in Program.objects.all()]
+    memberships = Membership.objects.filter(user=user, active=True).select_related("program")
+    return [(m.program, Role(m.role)) for m in memberships]
+
+
+def visible_people(user: Any) -> QuerySet[Person]:
+    """Everyone the user may learn of, by the policy's scope for each of their roles."""
+    condition = Q(pk__in=[])
+    for program, role in role_grants(user):
+        part = _scope_filter(POLICY[role].scope, program, user)
+        if part is not None:
+            condition |= part
+    return Person.objects.filter(condition).distinct()
+
+
+@dataclass
+class PersonAccess:
+    """What one user may see of one person, decided once per request."""
+
+    person: Person
+    user: Any
+    reads: dict[FieldGroup, Access]
+    roles: dict[int, Role]  # program id → the user's role there, for shared programs
+    released: set[FieldGroup]
+    consents: list[Consent]
+    break_glass: BreakGlass | None = None
+    disclosed: set[FieldGroup] = field(default_factory=set)
+    withheld: set[FieldGroup] = field(default_factory=set)
+
+    def decision(self, group: FieldGroup) -> Decision:
+        return decide(self.reads[group], group in self.released)
+
+    def shows(self, group: FieldGroup) -> bool:
+        """True when the group is shown; notes consent-only groups as disclosed."""
+        decision = self.decision(group)
+        if decision is Decision.SHOWN and self.reads[group] is Access.CONSENT:
+            self.disclosed.add(group)
+        if decision is Decision.WITHHELD:
+            self.withheld.add(group)
+        return decision is Decision.SHOWN
+
+    def may_write(self, record: RecordType) -> bool:
+        return any(may_write(role, record) for role in self.roles.values())
+
+    @property
+    def program_ids(self) -> list[int]:
+        """The programs whose records of this person the reader sees.
+
+        Break-glass opens the person's record in every program that knows them.
+        """
+        if self.break_glass is not None:
+            return sorted(
+                set(self.roles)
+                | set(self.person.participations.values_list("program_id", flat=True))
+            )
+        return list(self.roles)
+
+
+def reader_of(user: Any, role: Role) -> Reader:
+    org = user.organization
+    return Reader(
+        username=user.get_username(),
+        role=role.value,
+        organization_slug=org.slug if org else "",
+        organization_kind=org.kind if org else "",
+        organization_name=org.name if org else "",
+    )
+
+
+def consents_naming(person: Person, user: Any, roles: list[Role], now: Any) -> list[Consent]:
+    """The person's consents in force that name this reader."""
+    found = []
+    for consent in person.consents.filter(revoked_at__isnull=True):
+        terms = consent_terms(consent)
+        if any(released_groups([terms], reader_of(user, role), now) for role in roles):
+            found.append(consent)
+    return found
+
+
+def consent_terms(consent: Consent) -> ConsentTerms:
+    return ConsentTerms(
+        recipients=consent.recipients,
+        covers=consent.covers,
+        signed_at=consent.signed_at,
+        expires_at=consent.expires_at,
+        revoked_at=consent.revoked_at,
+    )
+
+
+def active_break_glass(user: Any, person: Person, now: Any) -> BreakGlass | None:
+    return (
+        BreakGlass.objects.filter(user=user, person=person, expires_at__gt=now)
+        .order_by("-opened_at")
+        .first()
+    )
+
+
+def access_person(user: Any, person_id: Any) -> PersonAccess:
+    """The person, with what this user may see of them, or NotVisible.
+
+    Missing and not-yours raise the same error, so nobody learns that someone
+    they may not see is known to any program.
+    """
+    try:
+        pk = int(person_id)
+    except (TypeError, ValueError) as exc:
+        raise NotVisible("person") from exc
+    person = Person.objects.filter(pk=pk).first()
+    if person is None:
+        raise NotVisible("person")
+    now = timezone.now()
+    roles: dict[int, Role] = {}
+    for program, role in role_grants(user):
+        part = _scope_filter(POLICY[role].scope, program, user)
+        if part is not None and Person.objects.filter(part, pk=pk).exists():
+            roles[program.pk] = role
+    glass = active_break_glass(user, person, now) if user.is_authenticated else None
+    if not roles and glass is None:
+        raise NotVisible("person")
+    tables = [POLICY[role].read for role in roles.values()]
+    if glass is not None:
+        tables.append(BREAK_GLASS_READ)
+    consents = consents_naming(person, user, list(set(roles.values())), now)
+    released: set[FieldGroup] = set()
+    for role in set(roles.values()):
+        released |= released_groups(
+            [consent_terms(c) for c in consents], reader_of(user, role), now
+        )
+    return PersonAccess(
+        person=person,
+        user=user,
+        reads=merge_reads(tables),
+        roles=roles,
+        released=released,
+        consents=consents,
+        break_glass=glass,
+    )
+
+
+def best_role(user: Any) -> Role | None:
+    """The user's most clinical role anywhere: who may break the glass."""
+    for _program, role in role_grants(user):
+        if POLICY[role].may_break_glass:
+            return role
+    return None
+
+
+def break_glass_reviews(user: Any) -> QuerySet[BreakGlass]:
+    """Break-glass openings a coordinator reviews: people in programs they coordinate."""
+    if is_admin(user):
+        return BreakGlass.objects.all()
+    programs = [program for program, role in role_grants(user) if role is Role.COORDINATOR]
+    if not programs:
+        return BreakGlass.objects.none()
+    return BreakGlass.objects.filter(person__participations__program__in=programs).distinct()

@@ -1,21 +1,243 @@
-"""The one write path for tokens (and, later, consents and disclosures)."""
+"""The one write path for tokens, consents, disclosures and break-glass."""
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
+from django.utils import timezone
+
+from coresponder.common import save_tracked
+from coresponder.domain.consent import RELEASABLE, consent_problems
+from coresponder.domain.policy import BREAK_GLASS_HOURS, Decision, FieldGroup, RecordType
+from coresponder.people.models import Person
 from coresponder.privacy.audit import Actor, record_event
-from coresponder.privacy.models import ApiToken
+from coresponder.privacy.models import ApiToken, AuditEvent, BreakGlass, Consent, Disclosure
 from coresponder.privacy.tokens import digest_of, new_token_value
+from coresponder.programs.actions import ActionError
 from coresponder.programs.models import User
 
+if TYPE_CHECKING:
+    from coresponder.privacy.access import PersonAccess
 
-def issue_api_token(actor: Actor, user: User) -> str:
-    """A new Bearer token for `user`; the value is returned once and never stored."""
+
+class Forbidden(PermissionError):
+    """A visible record, but an action this user's role may not take (HTTP 403)."""
+
+
+def issue_api_token(actor: Actor, user: User, label: str = "") -> str:
+    """A new Bearer token for `user` in their organisation; returned once, never stored."""
     value = new_token_value()
     with transaction.atomic():
-        token = ApiToken.objects.create(user=user, digest=digest_of(value), prefix=value[:8])
+        token = ApiToken.objects.create(
+            user=user,
+            organization=user.organization,
+            label=label[:100],
+            digest=digest_of(value),
+            prefix=value[:8],
+        )
         record_event(
             actor, "permission", obj=token, detail={"user": user.username, "grant": "api token"}
         )
     return value
+
+
+def revoke_api_token(actor: Actor, token: ApiToken) -> ApiToken:
+    """The token stops working at once; a permission change, audited."""
+    with transaction.atomic():
+        revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if not revoked:
+            problem = f"{token.prefix} is already revoked"
+            raise ActionError("token not revoked", {"token": [problem]})
+        token.refresh_from_db()
+        record_event(
+            actor,
+            "permission",
+            obj=token,
+            detail={"user": token.user.username, "revoke": "api token", "prefix": token.prefix},
+        )
+    return token
+
+
+def record_person_read(
+    actor: Actor, access: PersonAccess, *, channel: str = "api", purpose: str = ""
+) -> None:
+    """Audit one read of a person; record a Disclosure for each consent-released group.
+
+    Groups withheld for want of consent are audited as a denied attempt.
+    """
+    person = access.person
+    shown = sorted(g.value for g in FieldGroup if access.decision(g) is Decision.SHOWN)
+    with transaction.atomic():
+        record_event(
+            actor,
+            "read",
+            obj=person,
+            person_id=person.pk,
+            fields=shown,
+            purpose=purpose or ("break-glass" if access.break_glass else ""),
+            detail={"channel": channel, "break_glass": bool(access.break_glass)},
+        )
+        if access.withheld:
+            record_event(
+                actor,
+                "read",
+                obj=person,
+                person_id=person.pk,
+                outcome=AuditEvent.Outcome.DENIED,
+                fields=sorted(g.value for g in access.withheld),
+                purpose=purpose,
+                detail={"reason": "no consent on file", "channel": channel},
+            )
+        for group in sorted(access.disclosed):
+            consent = next((c for c in access.consents if group.value in c.covers), None)
+            record_disclosure(actor, access, group, consent, channel=channel)
+
+
+def record_disclosure(
+    actor: Actor, access: PersonAccess, group: FieldGroup, consent: Consent | None, *, channel: str
+) -> Disclosure:
+    user = access.user
+    org = getattr(user, "organization", None)
+    disclosure = Disclosure.objects.create(
+        person=access.person,
+        consent=consent,
+        disclosed_at=timezone.now(),
+        disclosed_by=None,
+        recipient=f"{user.get_username()} ({org.name})" if org else user.get_username(),
+        recipient_user=user,
+        recipient_organization=org,
+        information=FIELD_GROUP_LABELS[group],
+        groups=[group.value],
+        purpose=consent.purpose if consent else "break-glass",
+        channel=channel,
+        notice_included=True,
+    )
+    record_event(
+        actor,
+        "export" if channel == "export" else "read",
+        obj=disclosure,
+        person_id=access.person.pk,
+        fields=[group.value],
+        purpose=disclosure.purpose,
+        detail={"disclosure": True, "consent_id": consent.pk if consent else None},
+    )
+    return disclosure
+
+
+FIELD_GROUP_LABELS = {
+    FieldGroup.IDENTITY: "Identity",
+    FieldGroup.CONTACT: "Contact and location",
+    FieldGroup.REFERRAL: "Referral and pathway facts",
+    FieldGroup.OUTREACH: "Outreach status",
+    FieldGroup.ENGAGEMENT: "Engaged or not engaged",
+    FieldGroup.CLINICAL: "Clinical detail (screenings, encounter notes)",
+    FieldGroup.PART2: "Substance use disorder treatment detail (42 CFR Part 2)",
+    FieldGroup.JUSTICE: "Offense detail",
+}
+
+
+def record_consent(actor: Actor, access: PersonAccess, data: dict[str, Any]) -> Consent:
+    """A Part 2 consent with every element, or ActionError naming what is missing."""
+    if not access.may_write(RecordType.CONSENT):
+        raise Forbidden("Your role may not record consents.")
+    data = dict(data)
+    data.setdefault("covers", [g.value for g in RELEASABLE])
+    problems = consent_problems(data)
+    if problems:
+        raise ActionError("The consent is missing required elements.", problems)
+    expires_at = data.get("expires_at")
+    if expires_at is None and data.get("expires_on"):
+        # A consent good "until" a date lasts through that whole day, in UTC.
+        expires_at = dt.datetime.combine(
+            data["expires_on"] + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC
+        )
+    with transaction.atomic():
+        consent = Consent(
+            person=access.person,
+            program_id=access.program_ids[0] if access.program_ids else None,
+            discloser=data["discloser"].strip(),
+            recipients=[dict(r) for r in data["recipients"]],
+            information=data["information"].strip(),
+            covers=sorted(set(data["covers"])),
+            purpose=data["purpose"].strip(),
+            right_to_revoke_explained=True,
+            expires_at=expires_at,
+            expires_on=data.get("expires_on"),
+            expiry_event=(data.get("expiry_event") or "").strip(),
+            signed_at=data["signed_at"],
+            signature_method=data["signature_method"],
+        )
+        save_tracked(consent, actor.user)
+        record_event(
+            actor,
+            "create",
+            obj=consent,
+            person_id=access.person.pk,
+            fields=consent.covers,
+            purpose="consent",
+            detail={"recipients": consent.recipients},
+        )
+    return consent
+
+
+def revoke_consent(actor: Actor, access: PersonAccess, consent: Consent) -> Consent:
+    """Revoked at once: the next read no longer sees what it released."""
+    if not access.may_write(RecordType.CONSENT):
+        raise Forbidden("Your role may not revoke consents.")
+    if consent.revoked_at is not None:
+        raise ActionError("This consent is already revoked.", {"consent": ["already revoked"]})
+    with transaction.atomic():
+        consent.revoked_at = timezone.now()
+        consent.revoked_by = actor.user_or_none
+        save_tracked(consent, actor.user)
+        record_event(
+            actor, "change", obj=consent, person_id=access.person.pk, purpose="consent revoked"
+        )
+    return consent
+
+
+def open_break_glass(actor: Actor, user: Any, person: Person, reason: str) -> BreakGlass:
+    """A clinician opens a record outside policy; audited and queued for review."""
+    from coresponder.privacy.access import best_role
+
+    if best_role(user) is None:
+        raise Forbidden("Only clinical staff may open a record outside policy.")
+    if len(reason.strip()) < 10:
+        raise ActionError(
+            "Say why you need this record.", {"reason": ["write at least 10 characters"]}
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        glass = BreakGlass(
+            user=user,
+            person=person,
+            reason=reason.strip(),
+            opened_at=now,
+            expires_at=now + dt.timedelta(hours=BREAK_GLASS_HOURS),
+        )
+        save_tracked(glass, actor.user)
+        record_event(
+            actor,
+            "read",
+            obj=glass,
+            person_id=person.pk,
+            purpose="break-glass",
+            detail={"reason": glass.reason},
+        )
+    return glass
+
+
+def review_break_glass(actor: Actor, glass: BreakGlass, note: str) -> BreakGlass:
+    if glass.reviewed_at is not None:
+        raise ActionError("Already reviewed.", {"break_glass": ["already reviewed"]})
+    with transaction.atomic():
+        glass.reviewed_by = actor.user_or_none
+        glass.reviewed_at = timezone.now()
+        glass.review_note = note.strip()
+        save_tracked(glass, actor.user)
+        record_event(actor, "change", obj=glass, person_id=glass.person_id, purpose="review")
+    return glass

@@ -111,24 +111,38 @@ def record_event(
 
 
 def verify_chain() -> tuple[int, str | None]:
-    """(events checked, the first problem or None when the chain is intact)."""
+    """(events checked, the first problem or None when the chain is intact).
+
+    Events are walked in id order. A removed, inserted or reordered event
+    breaks the link to the event before it; a changed event no longer matches
+    its digest; removed events at the end leave the head ahead of the chain.
+    """
     previous = ""
     count = 0
     last_id = None
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
         if event.previous_digest != previous:
-            return count, f"event {event.pk} does not follow the event before it"
+            return count, (
+                f"event {event.pk} does not follow the event before it "
+                "(an event was removed or the events were reordered)"
+            )
         if event.digest != event_digest(previous, event_payload(event)):
             return count, f"event {event.pk} was altered after it was written"
         previous = event.digest
         last_id = event.pk
         count += 1
     head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and (head.digest != previous or head.count != count):
-        last = f"event {last_id}" if last_id is not None else "its start"
+    if head is None:
+        if count:
+            return count, f"the chain head is missing but {count} events were written"
+        return count, None
+    last = f"event {last_id}" if last_id is not None else "its start"
+    if head.count > count:
         return (
             count,
             f"the chain ends at {last} but {head.count} events were written; "
             "the events after it were removed",
         )
+    if head.digest != previous or head.count != count:
+        return count, f"the chain ends at {last} but its head records another end"
     return count, None

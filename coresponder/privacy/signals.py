@@ -20,7 +20,11 @@ def client_address(request: HttpRequest | None) -> str:
 
 @receiver(user_logged_in)
 def audit_logon(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    record_event(Actor(user=user, where=client_address(request)), AuditEvent.Action.LOGON, obj=user)
+    # The sign-in view puts the second factor's details here (the TOTP step used,
+    # which is how a replayed code is recognised).
+    detail = getattr(request, "logon_detail", None)
+    actor = Actor(user=user, where=client_address(request))
+    record_event(actor, AuditEvent.Action.LOGON, obj=user, detail=detail)
 
 
 @receiver(user_logged_out)

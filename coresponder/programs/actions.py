@@ -10,14 +10,25 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY as AUTH_USER_KEY
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from coresponder.common import save_tracked
 from coresponder.domain.presets import Preset, load_preset_dir
 from coresponder.domain.vocabulary import OrganizationKind, Role
 from coresponder.privacy.audit import Actor, record_event
+from coresponder.privacy.models import ApiToken, AuditEvent
 from coresponder.programs.models import District, Membership, Organization, Program, Shift, User
+from coresponder.programs.signin import (
+    FAILED_SIGN_IN_LIMIT,
+    FAILED_SIGN_IN_WINDOW,
+    PENDING_USER,
+)
 
 # A shift series loaded from a preset counts from this date; the recurrence does the rest.
 PRESET_SHIFT_EPOCH = dt.date(2024, 1, 1)
@@ -162,8 +173,13 @@ def create_user(
     programs: list[str] | tuple[str, ...] = (),
     display_name: str = "",
     check_password: bool = True,
+    mfa_secret: str = "",
 ) -> User:
-    """A user in an organisation with one role in each named program."""
+    """A user in an organisation with one role in each named program.
+
+    `mfa_secret` enrols the second factor up front (the demo personas); everyone
+    else enrols at their first sign-in.
+    """
     errors: dict[str, list[str]] = {}
     if role not in {r.value for r in Role}:
         errors["role"] = [f"unknown role {role!r} (known: {', '.join(r.value for r in Role)})"]
@@ -195,10 +211,13 @@ def create_user(
             display_name=display_name,
             is_staff=role == Role.ADMIN,
             is_superuser=role == Role.ADMIN,
+            mfa_secret=mfa_secret,
+            mfa_enrolled_at=timezone.now() if mfa_secret else None,
         )
         user.set_password(password)
         save_tracked(user, actor.user)
-        record_event(actor, "create", obj=user, detail={"role": role, "org": organization})
+        detail = {"role": role, "org": organization, "mfa_enrolled": bool(mfa_secret)}
+        record_event(actor, "create", obj=user, detail=detail)
         for program in found.values():
             grant_role(actor, user, program, Role(role))
     return user
@@ -240,3 +259,183 @@ def describe_program(program: Program) -> dict[str, Any]:
             else None
         ),
     }
+
+
+# --- Accounts: second factor, lockout, disabling -----------------------------
+
+
+def enrol_mfa(actor: Actor, user: User, secret: str, *, replace: bool = False) -> User:
+    """Give the user a TOTP secret; audited, but never with the secret itself."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.mfa_secret and not replace:
+            raise ActionError("second factor not changed", {"mfa": ["already enrolled"]})
+        user.mfa_secret = secret
+        user.mfa_enrolled_at = timezone.now()
+        save_tracked(user, actor.user)
+        record_event(
+            actor,
+            "change",
+            obj=user,
+            fields=["mfa_secret", "mfa_enrolled_at"],
+            detail={"user": user.username, "change": "mfa enrolled"},
+        )
+    return user
+
+
+def failed_sign_ins(user: User) -> int:
+    """Failed sign-ins in the last 15 minutes since the user last signed in or was unlocked.
+
+    Counted from the audit trail, where the auth signal writes each failed
+    password and `note_failed_sign_in` each failed code, both with the username.
+    """
+    since = timezone.now() - FAILED_SIGN_IN_WINDOW
+    unlocked_at = (
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.PERMISSION,
+            object_type="programs.user",
+            object_id=str(user.pk),
+            detail__change="unlock",
+        )
+        .order_by("-id")
+        .values_list("at", flat=True)
+        .first()
+    )
+    # CJIS counts consecutive failures: a sign-in or an unlock starts the count again.
+    since = max(moment for moment in (since, user.last_login, unlocked_at) if moment is not None)
+    return AuditEvent.objects.filter(
+        action=AuditEvent.Action.LOGON,
+        outcome=AuditEvent.Outcome.FAILED,
+        at__gt=since,
+        detail__username=user.username,
+    ).count()
+
+
+def note_failed_sign_in(
+    actor: Actor, username: str, *, user: User | None = None, factor: str = "password"
+) -> bool:
+    """Count one failed sign-in and lock the account past the limit; True when it locked.
+
+    A wrong password is already audited by the auth signal; a wrong code is audited here.
+    """
+    with transaction.atomic():
+        if factor != "password":
+            record_event(
+                actor,
+                AuditEvent.Action.LOGON,
+                obj=user,
+                outcome=AuditEvent.Outcome.FAILED,
+                detail={"username": username, "factor": factor},
+            )
+        user = user or User.objects.filter(username=username).first()
+        if user is None or user.locked_at is not None:
+            return False
+        if failed_sign_ins(user) <= FAILED_SIGN_IN_LIMIT:
+            return False
+        reason = f"more than {FAILED_SIGN_IN_LIMIT} failed sign-ins in 15 minutes"
+        lock_user(Actor(label="lockout", where=actor.where), user, reason)
+        return True
+
+
+def lock_user(actor: Actor, user: User, reason: str) -> User:
+    """Refuse every sign-in and end every session until an administrator unlocks."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        user.locked_at = timezone.now()
+        user.locked_reason = reason[:200]
+        save_tracked(user, actor.user)
+        record_event(
+            actor,
+            AuditEvent.Action.PERMISSION,
+            obj=user,
+            detail={"user": user.username, "change": "lock", "reason": reason},
+        )
+    return user
+
+
+def unlock_user(actor: Actor, user: User) -> User:
+    """An administrator lets a locked user sign in again (a permission change)."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.locked_at is None:
+            raise ActionError("user not unlocked", {"user": [f"{user.username} is not locked"]})
+        user.locked_at = None
+        user.locked_reason = ""
+        save_tracked(user, actor.user)
+        record_event(
+            actor,
+            AuditEvent.Action.PERMISSION,
+            obj=user,
+            detail={"user": user.username, "change": "unlock"},
+        )
+    return user
+
+
+@dataclass(frozen=True)
+class Disabled:
+    user: User
+    sessions_ended: int
+    tokens_revoked: int
+
+
+def end_sessions(user: User) -> int:
+    """Delete the user's stored sessions, signed in or half-way through signing in.
+
+    Sessions are signed blobs, so each live one is decoded; disabling is rare.
+    """
+    ended = 0
+    live = Session.objects.filter(expire_date__gt=timezone.now())
+    for session in live.iterator(chunk_size=500):
+        data = session.get_decoded()
+        if str(user.pk) in (str(data.get(AUTH_USER_KEY)), str(data.get(PENDING_USER))):
+            session.delete()
+            ended += 1
+    return ended
+
+
+def disable_user(actor: Actor, user: User, reason: str) -> Disabled:
+    """Stop the user signing in: deactivate, end their sessions, revoke their API tokens."""
+    # Imported here: privacy.actions itself imports this module.
+    from coresponder.privacy.actions import revoke_api_token
+
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        user.is_active = False
+        save_tracked(user, actor.user)
+        tokens = list(ApiToken.objects.filter(user=user, revoked_at__isnull=True))
+        for token in tokens:
+            revoke_api_token(actor, token)
+        ended = end_sessions(user)
+        record_event(
+            actor,
+            AuditEvent.Action.PERMISSION,
+            obj=user,
+            detail={
+                "user": user.username,
+                "change": "disable",
+                "reason": reason,
+                "sessions_ended": ended,
+                "tokens_revoked": len(tokens),
+            },
+        )
+    return Disabled(user=user, sessions_ended=ended, tokens_revoked=len(tokens))
+
+
+def idle_users(days: int) -> list[User]:
+    """Active users with no sign-in and no API token use (or issue) in `days` days."""
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    token_users = (
+        ApiToken.objects.annotate(seen=Coalesce("last_used_at", "created_at"))
+        .filter(seen__gte=cutoff)
+        .values("user_id")
+    )
+    quiet = Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff)
+    return list(
+        User.objects.filter(quiet, is_active=True).exclude(pk__in=token_users).order_by("username")
+    )
+
+
+def disable_idle_accounts(actor: Actor, days: int = 90) -> list[Disabled]:
+    """CJIS AC-2(3): disable accounts unused for 90 days; administrators too."""
+    reason = f"no sign-in or API use in {days} days"
+    return [disable_user(actor, user, reason) for user in idle_users(days)]

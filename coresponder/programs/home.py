@@ -7,8 +7,10 @@ from typing import Any
 
 from django.utils import timezone
 
+from coresponder.domain.policy import POLICY, Scope
 from coresponder.domain.presets import TeamSlot
 from coresponder.domain.shifts import shift_occurrences
+from coresponder.domain.suppression import suppress_small
 from coresponder.domain.teams import missing_slots
 from coresponder.domain.vocabulary import PATHWAY_LABELS, ROLE_LABELS, Pathway, Role
 from coresponder.privacy.access import role_in
@@ -65,6 +67,7 @@ def program_home_context(user: Any, program: Program) -> dict[str, Any]:
         "area": preset.get("area", {}),
         "is_oversight": role in OVERSIGHT_ROLES,
         "my_teams": team_rows(program, Team.objects.filter(members__user=user)),
+        "tools": tools_for(role),
     }
     if role in OVERSIGHT_ROLES:
         context["roster"] = (
@@ -74,6 +77,12 @@ def program_home_context(user: Any, program: Program) -> dict[str, Any]:
         )
         context["activity"] = activity_counts(program, now)
         context["teams"] = team_rows(program, Team.objects.all())
+    elif role is Role.ANALYST:
+        # Analysts see de-identified aggregates only, small cells suppressed.
+        context["activity"] = [
+            (label, suppress_small(count)) for label, count in activity_counts(program, now)
+        ]
+        context["suppressed_note"] = True
     return context
 
 
@@ -123,3 +132,18 @@ def team_rows(program: Program, teams: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def tools_for(role: Role | None) -> set[str]:
+    """The pages this role can use today, by the access policy."""
+    if role is None:
+        return set()
+    policy = POLICY[role]
+    tools = set()
+    if policy.scope in {Scope.PROGRAM, Scope.REFERRED_TO_ORGANIZATION}:
+        tools.add("people")
+    if policy.may_break_glass:
+        tools.add("break_glass")
+    if role in OVERSIGHT_ROLES:
+        tools |= {"reviews", "audit"}
+    return tools

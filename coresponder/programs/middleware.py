@@ -1,10 +1,16 @@
-"""Which program the signed-in user is working in right now."""
+"""Per-request session rules: the program being worked in, and how old the sign-in is."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from coresponder.programs.signin import sign_in_has_expired
 
 SESSION_KEY = "current_program"
 
@@ -19,3 +25,26 @@ class CurrentProgramMiddleware:
         session = getattr(request, "session", None)
         request.current_program_slug = session.get(SESSION_KEY) if session is not None else None  # type: ignore[attr-defined]
         return self.get_response(request)
+
+
+class SignInAgeMiddleware:
+    """CJIS: sign in again at least every 12 hours, however busy the session.
+
+    Idle sessions lapse on their own (SESSION_COOKIE_AGE, renewed on every
+    request); this ends the active ones. A session our sign-in never stamped
+    (one made by Django's login() without the second factor) ends too.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        # The API signs in with a token on each request, never with the session.
+        if request.path.startswith("/api/") or user is None or not user.is_authenticated:
+            return self.get_response(request)
+        if not sign_in_has_expired(request.session, timezone.now()):
+            return self.get_response(request)
+        logout(request)
+        messages.info(request, "Please sign in again: sign-ins last at most 12 hours.")
+        return redirect_to_login(request.get_full_path())

@@ -1,16 +1,21 @@
-"""The UI shell: health check, home, program home."""
+"""The UI shell: health check, home, program home, and the locked-accounts page."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
-from coresponder.privacy.access import NotVisible, access_program, visible_programs
+from coresponder.privacy.access import NotVisible, access_program, is_admin, visible_programs
+from coresponder.privacy.audit import Actor
+from coresponder.programs.actions import ActionError, unlock_user
 from coresponder.programs.home import program_home_context
 from coresponder.programs.middleware import SESSION_KEY
+from coresponder.programs.models import User
+from coresponder.programs.signin import client_address
 
 
 @require_GET
@@ -47,3 +52,36 @@ def program_home(request: HttpRequest, slug: str) -> HttpResponse:
     request.current_program_slug = program.slug  # type: ignore[attr-defined]
     context = program_home_context(request.user, program)
     return render(request, "programs/program_home.html", context)
+
+
+@login_required
+@require_GET
+def switch_program(request: HttpRequest) -> HttpResponse:
+    """The program switcher's form target: works without JavaScript."""
+    try:
+        program = access_program(request.user, str(request.GET.get("program", "")))
+    except NotVisible as exc:
+        raise Http404("No such program") from exc
+    return redirect("program-home", slug=program.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def locked_users(request: HttpRequest) -> HttpResponse:
+    """Administrators see locked accounts and unlock them; everyone else gets 404."""
+    if not is_admin(request.user):
+        raise Http404("No such page")
+    if request.method == "POST":
+        user_id = str(request.POST.get("user", ""))
+        if not user_id.isdigit():
+            raise Http404("No such locked user")
+        user = get_object_or_404(User, pk=int(user_id), locked_at__isnull=False)
+        actor = Actor(user=request.user, where=client_address(request))
+        try:
+            unlock_user(actor, user)
+        except ActionError as exc:
+            raise Http404("No such locked user") from exc
+        messages.success(request, f"{user.get_username()} can sign in again.")
+        return redirect("admin-users")
+    users = User.objects.filter(locked_at__isnull=False).select_related("organization")
+    return render(request, "programs/locked_users.html", {"users": users.order_by("username")})

@@ -19,8 +19,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import models, transaction
 from django.db.models import Count, Max
+from django.test import Client
+from django.urls import reverse
 
-from coresponder.demo.cast import DEMO_PASSWORD, PERSONA_ROLES, persona_username
+from coresponder.demo.cast import DEMO_PASSWORD, DEMO_TOTP_SECRET, PERSONA_ROLES, persona_username
 from coresponder.demo.directory import CATEGORIES
 from coresponder.demo.writer import BULK_MODELS
 from coresponder.domain.presets import load_preset_file
@@ -307,10 +309,33 @@ def test_a_fifth_preset_gets_demo_data_too(demo: str, settings: Any, tmp_path: P
     assert Team.objects.filter(program=fifth).count() == 2
 
 
+def test_every_persona_has_the_published_demo_second_factor(demo: str) -> None:
+    personas = User.objects.filter(username__in=["admin", "pco-recovery-coach", "qrt-paramedic"])
+
+    assert {(u.mfa_secret, u.mfa_enrolled_at is not None) for u in personas} == {
+        (DEMO_TOTP_SECRET, True)
+    }
+
+
+def test_a_persona_signs_in_with_the_demo_password_and_the_demo_code(
+    demo: str, settings: Any, client: Client
+) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    client.post(reverse("login"), {"username": "pad-officer", "password": DEMO_PASSWORD})
+    code = StringIO()
+    call_command("demo_totp", stdout=code, stderr=StringIO())
+
+    response = client.post(reverse("mfa"), {"code": code.getvalue().strip()})
+
+    assert response.status_code == 302
+    assert client.get("/")["Location"] == "/programs/pad/"
+
+
 def test_the_personas_command_shows_how_to_sign_in(demo: str) -> None:
     out = StringIO()
     call_command("demo_personas", stdout=out)
     text = out.getvalue()
     assert "http://127.0.0.1:8000/accounts/login/" in text
     assert DEMO_PASSWORD in text
+    assert DEMO_TOTP_SECRET in text and "coresponder demo_totp" in text
     assert "pco-recovery-coach" in text and "Brockton Police Department" in text

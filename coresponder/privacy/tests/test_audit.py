@@ -1,14 +1,20 @@
-"""The audit trail is a hash chain: a changed or removed event is found and named."""
+"""The audit trail is a hash chain: a changed, removed or reordered event is found and named.
+
+On PostgreSQL a trigger refuses UPDATE and DELETE of audit events, so the
+tamper tests first step past it as a database superuser would.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 
 from coresponder.privacy.audit import SYSTEM, Actor, record_event, verify_chain
 from coresponder.privacy.models import AuditChainHead, AuditEvent
@@ -23,6 +29,52 @@ def audit_verify() -> str:
     out = io.StringIO()
     call_command("audit_verify", stdout=out)
     return out.getvalue()
+
+
+@contextmanager
+def tampering() -> Iterator[None]:
+    """Step past the append-only trigger, as a PostgreSQL superuser could; SQLite has none."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET session_replication_role")
+
+
+def audit_triggers() -> list[str]:
+    """Names of the triggers on the audit event table."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger "
+                "WHERE tgrelid = 'privacy_auditevent'::regclass AND NOT tgisinternal"
+            )
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master "
+                "WHERE type = 'trigger' AND tbl_name = 'privacy_auditevent'"
+            )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def swap_rows(first: AuditEvent, second: AuditEvent) -> None:
+    """Exchange everything but the ids of two stored events."""
+    columns = [f.attname for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    rows = {
+        row["id"]: row
+        for row in AuditEvent.objects.filter(pk__in=[first.pk, second.pk]).values("id", *columns)
+    }
+    with tampering():
+        # Park one digest aside first: digests are unique.
+        AuditEvent.objects.filter(pk=first.pk).update(digest="parked")
+        for target, source in ((second.pk, first.pk), (first.pk, second.pk)):
+            values = {c: rows[source][c] for c in columns}
+            AuditEvent.objects.filter(pk=target).update(**values)
 
 
 def write_events(count: int) -> list[AuditEvent]:
@@ -83,7 +135,8 @@ def test_audit_verify_passes_an_empty_chain() -> None:
 
 def test_audit_verify_names_an_event_whose_detail_was_altered() -> None:
     events = write_events(3)
-    AuditEvent.objects.filter(pk=events[1].pk).update(detail={"n": 99})
+    with tampering():
+        AuditEvent.objects.filter(pk=events[1].pk).update(detail={"n": 99})
 
     with pytest.raises(CommandError) as caught:
         audit_verify()
@@ -98,14 +151,16 @@ def test_audit_verify_names_an_event_whose_detail_was_altered() -> None:
 )
 def test_audit_verify_notices_any_altered_field(field: str, value: object) -> None:
     events = write_events(2)
-    AuditEvent.objects.filter(pk=events[0].pk).update(**{field: value})
+    with tampering():
+        AuditEvent.objects.filter(pk=events[0].pk).update(**{field: value})
 
     assert verify_chain() == (0, f"event {events[0].pk} was altered after it was written")
 
 
 def test_audit_verify_notices_a_moved_timestamp() -> None:
     events = write_events(2)
-    AuditEvent.objects.filter(pk=events[1].pk).update(at=events[1].at - dt.timedelta(seconds=1))
+    with tampering():
+        AuditEvent.objects.filter(pk=events[1].pk).update(at=events[1].at - dt.timedelta(seconds=1))
 
     with pytest.raises(CommandError, match=f"event {events[1].pk} was altered"):
         audit_verify()
@@ -113,7 +168,8 @@ def test_audit_verify_notices_a_moved_timestamp() -> None:
 
 def test_audit_verify_names_the_event_after_one_removed_from_the_middle() -> None:
     events = write_events(3)
-    AuditEvent.objects.filter(pk=events[1].pk).delete()
+    with tampering():
+        AuditEvent.objects.filter(pk=events[1].pk).delete()
 
     with pytest.raises(CommandError) as caught:
         audit_verify()
@@ -123,7 +179,8 @@ def test_audit_verify_names_the_event_after_one_removed_from_the_middle() -> Non
 
 def test_audit_verify_notices_that_the_last_event_was_removed() -> None:
     events = write_events(3)
-    AuditEvent.objects.filter(pk=events[-1].pk).delete()
+    with tampering():
+        AuditEvent.objects.filter(pk=events[-1].pk).delete()
 
     with pytest.raises(CommandError) as caught:
         audit_verify()
@@ -134,10 +191,126 @@ def test_audit_verify_notices_that_the_last_event_was_removed() -> None:
 
 def test_audit_verify_notices_that_every_event_was_removed() -> None:
     write_events(2)
-    AuditEvent.objects.all().delete()
+    with tampering():
+        AuditEvent.objects.all().delete()
 
     with pytest.raises(CommandError, match="2 events were written"):
         audit_verify()
+
+
+def test_audit_verify_names_the_first_of_two_events_whose_contents_were_swapped() -> None:
+    events = write_events(4)
+    swap_rows(events[1], events[2])
+
+    with pytest.raises(CommandError) as caught:
+        audit_verify()
+
+    message = str(caught.value)
+    assert f"event {events[1].pk} does not follow the event before it" in message
+    assert "after 1 good events" in message
+
+
+def test_audit_verify_notices_two_events_whose_ids_were_swapped() -> None:
+    events = write_events(3)
+    first, second = events[0].pk, events[1].pk
+    parked = events[-1].pk + 1000
+    with tampering():
+        AuditEvent.objects.filter(pk=first).update(id=parked)
+        AuditEvent.objects.filter(pk=second).update(id=first)
+        AuditEvent.objects.filter(pk=parked).update(id=second)
+
+    with pytest.raises(CommandError) as caught:
+        audit_verify()
+
+    assert f"event {first} does not follow the event before it" in str(caught.value)
+    assert "after 0 good events" in str(caught.value)
+
+
+def test_audit_verify_notices_an_event_whose_payload_was_copied_from_another() -> None:
+    events = write_events(3)
+    with tampering():
+        AuditEvent.objects.filter(pk=events[2].pk).update(
+            person_id=events[1].person_id, detail=events[1].detail
+        )
+
+    assert verify_chain() == (2, f"event {events[2].pk} was altered after it was written")
+
+
+def test_audit_verify_notices_that_the_chain_head_was_removed() -> None:
+    write_events(2)
+    AuditChainHead.objects.all().delete()
+
+    with pytest.raises(CommandError, match="the chain head is missing but 2 events were written"):
+        audit_verify()
+
+
+def test_audit_verify_notices_an_event_appended_without_moving_the_head() -> None:
+    events = write_events(2)
+    head = AuditChainHead.objects.get()
+    head.digest, head.count = events[0].digest, 1
+    head.save()
+
+    with pytest.raises(CommandError, match="its head records another end"):
+        audit_verify()
+
+
+def test_the_database_refuses_to_change_or_delete_an_audit_event_on_postgresql() -> None:
+    (event,) = write_events(1)
+
+    if connection.vendor == "postgresql":
+        assert audit_triggers() == ["privacy_auditevent_append_only"]
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).update(outcome="denied")
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).delete()
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM privacy_auditevent")
+    else:
+        # SQLite: the test flush empties tables with DELETE, so only the chain guards it.
+        assert connection.vendor == "sqlite"
+        assert audit_triggers() == []
+
+    event.refresh_from_db()
+    assert event.outcome == "success"
+    assert verify_chain() == (1, None)
+
+
+def test_the_test_runner_can_still_empty_the_audit_table() -> None:
+    write_events(2)
+
+    # Django's flush: TRUNCATE on PostgreSQL, DELETE on SQLite.
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # The flush runs with no foreign-key checks pending; here they are.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("TRUNCATE privacy_auditevent")
+            else:
+                cursor.execute("DELETE FROM privacy_auditevent")
+        assert not AuditEvent.objects.exists()
+        transaction.set_rollback(True)
+
+    assert AuditEvent.objects.count() == 2
+
+
+def test_an_event_keeps_its_time_in_utc_to_the_microsecond() -> None:
+    at = dt.datetime(2025, 3, 10, 12, 0, 0, 7, tzinfo=dt.UTC)
+    with mock.patch("coresponder.privacy.audit.timezone.now", return_value=at):
+        record_event(SYSTEM, "read", object_type="audit_log")
+    later = at + dt.timedelta(microseconds=10_000)
+    with mock.patch("coresponder.privacy.audit.timezone.now", return_value=later):
+        record_event(SYSTEM, "read", object_type="audit_log")
+
+    first, second = AuditEvent.objects.order_by("id")
+
+    assert (first.at, second.at) == (at, later)
+    assert first.at.utcoffset() == dt.timedelta(0)
+    assert second.at.microsecond == 10_007
+    # CJIS asks for 1/100 s: the two events are told apart at that precision.
+    assert f"{first.at:%H:%M:%S.%f}"[:11] == "12:00:00.00"
+    assert f"{second.at:%H:%M:%S.%f}"[:11] == "12:00:00.01"
+    assert verify_chain() == (2, None)
 
 
 def test_an_event_written_in_a_transaction_that_rolls_back_leaves_the_chain_intact() -> None:

@@ -1,18 +1,22 @@
-"""API tokens are shown once and stored only as a digest."""
+"""API tokens are shown once, stored only as a digest, and tied to a user in an organisation."""
 
 from __future__ import annotations
 
 import datetime as dt
+from io import StringIO
 from unittest import mock
 
 import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
 from django.utils import timezone
 
-from coresponder.privacy.actions import issue_api_token
+from coresponder.privacy.actions import issue_api_token, revoke_api_token
 from coresponder.privacy.audit import SYSTEM
 from coresponder.privacy.models import ApiToken, AuditEvent
 from coresponder.privacy.tokens import TOKEN_PREFIX, digest_of, user_for_token
-from coresponder.programs.tests.factories import UserFactory
+from coresponder.programs.actions import ActionError, lock_user
+from coresponder.programs.tests.factories import PoliceDepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +109,96 @@ def test_using_a_token_notes_the_time_at_most_once_a_minute() -> None:
     ):
         user_for_token(token)
     assert ApiToken.objects.get().last_used_at == NOON + dt.timedelta(minutes=2)
+
+
+def test_a_token_is_issued_for_the_users_organisation_with_a_label() -> None:
+    user = UserFactory.create()
+
+    issue_api_token(SYSTEM, user, label="CAD bridge")
+
+    row = ApiToken.objects.get()
+    assert (row.organization, row.label) == (user.organization, "CAD bridge")
+
+
+def test_moving_the_user_to_another_organisation_ends_the_token() -> None:
+    user = UserFactory.create()
+    token = issue_api_token(SYSTEM, user)
+
+    user.organization = PoliceDepartmentFactory.create()
+    user.save()
+
+    assert user_for_token(token) is None
+    api = Client(headers={"Authorization": f"Bearer {token}"})
+    assert api.get("/api/v1/programs").status_code == 401
+
+
+def test_the_token_of_a_locked_user_finds_no_one() -> None:
+    user = UserFactory.create()
+    token = issue_api_token(SYSTEM, user)
+
+    lock_user(SYSTEM, user, "too many failed sign-ins")
+
+    assert user_for_token(token) is None
+
+
+def test_a_revoked_token_is_answered_401_and_the_revocation_is_audited() -> None:
+    user = UserFactory.create(username="olivia")
+    token = issue_api_token(SYSTEM, user)
+    api = Client(headers={"Authorization": f"Bearer {token}"})
+    assert api.get("/api/v1/programs").status_code == 200
+
+    revoke_api_token(SYSTEM, ApiToken.objects.get())
+
+    assert api.get("/api/v1/programs").status_code == 401
+    event = AuditEvent.objects.filter(detail__revoke="api token").get()
+    assert event.detail == {"user": "olivia", "revoke": "api token", "prefix": token[:8]}
+
+
+def test_a_token_cannot_be_revoked_twice() -> None:
+    issue_api_token(SYSTEM, UserFactory.create())
+    row = ApiToken.objects.get()
+    revoke_api_token(SYSTEM, row)
+
+    with pytest.raises(ActionError, match="not revoked"):
+        revoke_api_token(SYSTEM, row)
+
+
+def test_the_revoketoken_command_revokes_the_token_with_a_prefix() -> None:
+    user = UserFactory.create(username="olivia")
+    kept = issue_api_token(SYSTEM, user)
+    gone = issue_api_token(SYSTEM, user)
+    out = StringIO()
+
+    call_command("revoketoken", "olivia", "--prefix", gone[:12], stdout=out)
+
+    assert out.getvalue() == f"revoked {gone[:8]}… of olivia\n"
+    assert user_for_token(gone) is None
+    assert user_for_token(kept) == user
+
+
+def test_the_revoketoken_command_revokes_all_of_a_users_tokens() -> None:
+    user = UserFactory.create(username="olivia")
+    other = issue_api_token(SYSTEM, UserFactory.create())
+    tokens = [issue_api_token(SYSTEM, user) for _ in range(2)]
+
+    call_command("revoketoken", "olivia", "--all", stdout=StringIO())
+
+    assert [user_for_token(t) for t in tokens] == [None, None]
+    assert user_for_token(other) is not None
+    assert AuditEvent.objects.filter(detail__revoke="api token").count() == 2
+
+
+def test_the_revoketoken_command_says_when_nothing_matches() -> None:
+    UserFactory.create(username="olivia")
+
+    with pytest.raises(CommandError, match="olivia has no live token matching that"):
+        call_command("revoketoken", "olivia", "--all")
+    with pytest.raises(CommandError, match="no user 'nobody'"):
+        call_command("revoketoken", "nobody", "--all")
+
+
+def test_the_revoketoken_command_needs_a_prefix_or_all() -> None:
+    UserFactory.create(username="olivia")
+
+    with pytest.raises(CommandError, match="one of the arguments --prefix --all is required"):
+        call_command("revoketoken", "olivia")

@@ -119,7 +119,7 @@ class TestAdduser:
         user = User.objects.get(username="olivia")
         created = AuditEvent.objects.get(action="create", object_type="programs.user")
         assert (created.actor_label, created.object_id) == (operator, str(user.pk))
-        assert created.detail == {"role": "officer", "org": "phila-police"}
+        assert created.detail == {"role": "officer", "org": "phila-police", "mfa_enrolled": False}
         granted = AuditEvent.objects.get(action="permission", object_type="programs.membership")
         assert (granted.actor_label, granted.program_slug) == (operator, "pad")
         assert granted.detail == {"user": "olivia", "role": "officer"}

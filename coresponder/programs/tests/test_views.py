@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
+from coresponder.conftest import sign_in
 from coresponder.domain.vocabulary import Role
 from coresponder.programs.models import Program, User
 from coresponder.programs.tests.factories import (
@@ -47,11 +48,11 @@ def test_an_anonymous_visitor_cannot_open_a_program_home(
 
 
 def test_a_coordinator_signs_in_and_lands_on_their_program_home_with_the_roster(
-    coordinator: User, officer: User, clinician: User, client: Client, password: str
+    coordinator: User, officer: User, clinician: User, client: Client
 ) -> None:
-    signed_in = client.post(
-        reverse("login"), {"username": "coordinator", "password": password}, follow=True
-    )
+    sign_in(client, coordinator)
+
+    signed_in = client.get("/", follow=True)
 
     assert signed_in.redirect_chain[-1] == ("/programs/pad/", 302)
     page = signed_in.content.decode()
@@ -66,6 +67,34 @@ def test_a_wrong_password_does_not_sign_in(coordinator: User, client: Client) ->
 
     assert response.status_code == 200
     assert client.get("/").status_code == 302
+
+
+def test_the_program_switcher_form_takes_the_user_to_the_chosen_program(
+    officer: User, pco: Program, client: Client
+) -> None:
+    MembershipFactory.create(user=officer, program=pco)
+    client.force_login(officer)
+
+    response = client.get(reverse("program-switch"), {"program": "pco"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/programs/pco/"
+
+
+@pytest.mark.parametrize("slug", ["pco", "atlantis", ""])
+def test_the_program_switcher_form_answers_404_for_a_program_not_theirs(
+    slug: str, officer: User, client: Client
+) -> None:
+    client.force_login(officer)
+
+    assert client.get(reverse("program-switch"), {"program": slug}).status_code == 404
+
+
+def test_the_program_switcher_needs_a_sign_in(programs: dict[str, Program], client: Client) -> None:
+    response = client.get(reverse("program-switch"), {"program": "pad"})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
 
 
 def test_an_officers_program_home_does_not_show_the_roster(

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from coresponder.demo.cast import (
     ADMIN_USERNAME,
     DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
     PERSONA_ROLES,
     persona_username,
 )
@@ -28,6 +29,10 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Sign in at {LOGIN_URL}")
         self.stdout.write(f"Every demo persona's password is: {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"Then a six-digit code: run `coresponder demo_totp`, or add the shared "
+            f"demo key {DEMO_TOTP_SECRET} to an authenticator app (TOTP, 30 s)."
+        )
         self.stdout.write("")
         headers = ("username", "role", "program", "organisation")
         widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(3)]

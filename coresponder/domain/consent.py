@@ -1,0 +1,108 @@
+"""42 CFR Part 2 consent: every element present, and whom it names."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from coresponder.domain.policy import FieldGroup
+
+RECIPIENT_KEYS = ("organization", "kind", "role", "user", "name")
+RELEASABLE = (FieldGroup.CLINICAL, FieldGroup.PART2)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who is reading, as a consent's recipients can name them."""
+
+    username: str
+    role: str
+    organization_slug: str
+    organization_kind: str
+    organization_name: str
+
+
+@dataclass(frozen=True)
+class ConsentTerms:
+    recipients: Sequence[Mapping[str, str]]
+    covers: Sequence[str]
+    signed_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+def consent_problems(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Missing or malformed elements, by field; empty when the consent is complete."""
+    problems: dict[str, list[str]] = {}
+
+    def need(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    for field in ("discloser", "information", "purpose", "signature_method"):
+        if not str(data.get(field) or "").strip():
+            need(field, "is required by 42 CFR 2.31")
+    recipients = data.get("recipients") or []
+    if not recipients:
+        need("recipients", "name at least one recipient, by name or class")
+    for index, recipient in enumerate(recipients):
+        if not isinstance(recipient, Mapping) or len(recipient) != 1:
+            need("recipients", f"item {index}: give exactly one of {', '.join(RECIPIENT_KEYS)}")
+            continue
+        ((key, value),) = recipient.items()
+        if key not in RECIPIENT_KEYS or not str(value).strip():
+            need("recipients", f"item {index}: give exactly one of {', '.join(RECIPIENT_KEYS)}")
+    covers = data.get("covers") or []
+    for group in covers:
+        if group not in {g.value for g in RELEASABLE}:
+            need("covers", f"{group!r} is not a releasable field group (clinical, part2)")
+    if not data.get("right_to_revoke_explained"):
+        need("right_to_revoke_explained", "the patient must be told of the right to revoke")
+    if not data.get("signed_at"):
+        need("signed_at", "is required by 42 CFR 2.31")
+    expiries = [data.get(k) for k in ("expires_at", "expires_on", "expiry_event")]
+    if not any(expiries):
+        need("expires_at", "give an expiry date (expires_at or expires_on) or an expiry_event")
+    signed_at = data.get("signed_at")
+    expires_at = data.get("expires_at")
+    if isinstance(signed_at, dt.datetime) and isinstance(expires_at, dt.datetime):
+        if expires_at <= signed_at:
+            need("expires_at", "must be after signed_at")
+    return problems
+
+
+def names_reader(recipients: Sequence[Mapping[str, str]], reader: Reader) -> bool:
+    """Does any recipient, by name or class, describe this reader?"""
+    for recipient in recipients:
+        for key, value in recipient.items():
+            wanted = str(value).strip().lower()
+            if (
+                (key == "organization" and wanted == reader.organization_slug.lower())
+                or (key == "kind" and wanted == reader.organization_kind.lower())
+                or (key == "role" and wanted == reader.role.lower())
+                or (key == "user" and wanted == reader.username.lower())
+                or (key == "name" and wanted == reader.organization_name.strip().lower())
+            ):
+                return True
+    return False
+
+
+def in_force(terms: ConsentTerms, now: dt.datetime) -> bool:
+    """Signed, not revoked, not expired at `now`."""
+    if terms.revoked_at is not None and terms.revoked_at <= now:
+        return False
+    if terms.signed_at > now:
+        return False
+    return terms.expires_at is None or now < terms.expires_at
+
+
+def released_groups(
+    consents: Sequence[ConsentTerms], reader: Reader, now: dt.datetime
+) -> set[FieldGroup]:
+    """The field groups some consent in force releases to this reader."""
+    released: set[FieldGroup] = set()
+    for terms in consents:
+        if in_force(terms, now) and names_reader(terms.recipients, reader):
+            released.update(FieldGroup(group) for group in terms.covers)
+    return released

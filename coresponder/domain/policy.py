@@ -1,0 +1,193 @@
+"""The access policy: role × record type × field group × action, as one table.
+
+The `access_*` gates consult this table for every read of person-identifying
+data; nothing else decides who sees what. Changing who may see a field group
+is a change to this table, reviewed like any other rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from coresponder.domain.vocabulary import Role
+
+
+class FieldGroup(StrEnum):
+    IDENTITY = "identity"  # names, aliases, birth date, sex, race and ethnicity
+    CONTACT = "contact"  # phone, address, location
+    REFERRAL = "referral"  # referral and pathway facts, service referral requests
+    OUTREACH = "outreach"  # outreach tasks, attempts, encounters took place
+    ENGAGEMENT = "engagement"  # engaged / not engaged, and nothing more
+    CLINICAL = "clinical"  # screenings, encounter notes, diagnoses, treatment detail
+    PART2 = "part2"  # what a treatment provider says about SUD treatment (42 CFR Part 2)
+    JUSTICE = "justice"  # offense detail
+
+
+class Access(StrEnum):
+    ALLOW = "allow"
+    CONSENT = "consent"  # only with a valid consent naming the reader
+    DENY = "deny"
+
+
+class Scope(StrEnum):
+    """Which people a role may learn of at all, within the programs the user is in."""
+
+    PROGRAM = "program"  # everyone the program has met
+    REFERRED_TO_ORGANIZATION = "referred_to_organization"  # people referred to my organisation
+    DIVERTED = "diverted"  # people diverted in lieu of arrest (officer_intervention)
+    NONE = "none"  # aggregates only
+
+
+class RecordType(StrEnum):
+    PERSON = "person"
+    REFERRAL = "referral"
+    OUTREACH = "outreach"
+    ENCOUNTER = "encounter"
+    SCREENING = "screening"
+    SERVICE_REFERRAL = "service_referral"
+    CONSENT = "consent"
+
+
+class Decision(StrEnum):
+    SHOWN = "shown"
+    WITHHELD = "withheld"  # exists, but needs a consent the reader lacks
+    HIDDEN = "hidden"  # never part of what this role sees
+
+
+WITHHELD_TEXT = "status withheld: no consent on file"
+
+# 42 CFR 2.32: the notice that accompanies every disclosure of Part 2 records.
+REDISCLOSURE_NOTICE = (
+    "This record which has been disclosed to you is protected by federal confidentiality "
+    "rules (42 CFR part 2). The federal rules prohibit you from making any further "
+    "disclosure of information in this record that identifies a patient as having or having "
+    "had a substance use disorder either directly, by reference to publicly available "
+    "information, or through verification of such identification by another person unless "
+    "further disclosure is expressly permitted by the written consent of the individual whose "
+    "information is being disclosed or as otherwise permitted by 42 CFR part 2. A general "
+    "authorization for the release of medical or other information is NOT sufficient for "
+    "this purpose (see 42 CFR 2.31). The federal rules restrict any use of the information "
+    "to investigate or prosecute with regard to a crime any patient with a substance use "
+    "disorder, except as provided at 42 CFR 2.12(c)(5) and 2.65."
+)
+
+# How long an opened break-glass record stays open to the clinician who opened it.
+BREAK_GLASS_HOURS = 4
+# Patients may ask for an accounting of disclosures for the past 3 years.
+ACCOUNTING_YEARS = 3
+
+
+@dataclass(frozen=True)
+class RolePolicy:
+    scope: Scope
+    read: Mapping[FieldGroup, Access]
+    write: frozenset[RecordType]
+    may_break_glass: bool = False
+
+
+def _reads(
+    allow: Iterable[FieldGroup], consent: Iterable[FieldGroup] = ()
+) -> dict[FieldGroup, Access]:
+    table = {group: Access.DENY for group in FieldGroup}
+    table.update({group: Access.ALLOW for group in allow})
+    table.update({group: Access.CONSENT for group in consent})
+    return table
+
+
+G = FieldGroup
+_FIELD_WORK = (G.IDENTITY, G.CONTACT, G.REFERRAL, G.OUTREACH, G.ENGAGEMENT)
+_CLINICAL_TEAM = RolePolicy(
+    scope=Scope.PROGRAM,
+    read=_reads([*_FIELD_WORK, G.CLINICAL], consent=[G.PART2]),
+    write=frozenset(
+        {
+            RecordType.PERSON,
+            RecordType.REFERRAL,
+            RecordType.OUTREACH,
+            RecordType.ENCOUNTER,
+            RecordType.SCREENING,
+            RecordType.SERVICE_REFERRAL,
+            RecordType.CONSENT,
+        }
+    ),
+    may_break_glass=True,
+)
+
+POLICY: Mapping[Role, RolePolicy] = {
+    # Officers: who and where, outreach status and engagement; clinical and Part 2
+    # only with the person's consent. Offense detail is theirs to begin with.
+    Role.OFFICER: RolePolicy(
+        scope=Scope.PROGRAM,
+        read=_reads([*_FIELD_WORK, G.JUSTICE], consent=[G.CLINICAL, G.PART2]),
+        write=frozenset({RecordType.PERSON, RecordType.REFERRAL, RecordType.OUTREACH}),
+    ),
+    Role.CLINICIAN: _CLINICAL_TEAM,
+    Role.RECOVERY_COACH: _CLINICAL_TEAM,
+    Role.PEER_SPECIALIST: _CLINICAL_TEAM,
+    Role.CASE_MANAGER: _CLINICAL_TEAM,
+    Role.SOCIAL_WORKER: _CLINICAL_TEAM,
+    Role.PARAMEDIC: _CLINICAL_TEAM,
+    Role.FAITH_LEADER: RolePolicy(
+        scope=Scope.PROGRAM,
+        read=_reads(_FIELD_WORK, consent=[G.CLINICAL, G.PART2]),
+        write=frozenset({RecordType.OUTREACH}),
+    ),
+    Role.COORDINATOR: RolePolicy(
+        scope=Scope.PROGRAM,
+        read=_reads([*_FIELD_WORK, G.JUSTICE], consent=[G.CLINICAL, G.PART2]),
+        write=frozenset(
+            {
+                RecordType.PERSON,
+                RecordType.REFERRAL,
+                RecordType.OUTREACH,
+                RecordType.SERVICE_REFERRAL,
+                RecordType.CONSENT,
+            }
+        ),
+    ),
+    # Providers hold the Part 2 record of the people referred to them.
+    Role.PROVIDER: RolePolicy(
+        scope=Scope.REFERRED_TO_ORGANIZATION,
+        read=_reads([G.IDENTITY, G.CONTACT, G.PART2], consent=[G.CLINICAL]),
+        write=frozenset({RecordType.SERVICE_REFERRAL}),
+    ),
+    # Prosecutors learn engaged / not engaged of people diverted in lieu of arrest, and
+    # nothing else: Part 2 records may never be used to investigate or prosecute.
+    Role.PROSECUTOR: RolePolicy(
+        scope=Scope.DIVERTED, read=_reads([G.ENGAGEMENT]), write=frozenset()
+    ),
+    Role.ANALYST: RolePolicy(scope=Scope.NONE, read=_reads([]), write=frozenset()),
+    Role.ADMIN: RolePolicy(
+        scope=Scope.PROGRAM,
+        read=_reads([G.IDENTITY, G.REFERRAL, G.OUTREACH, G.ENGAGEMENT]),
+        write=frozenset(),
+    ),
+}
+
+# During break-glass the clinician reads as the clinical team does, Part 2 included.
+BREAK_GLASS_READ: Mapping[FieldGroup, Access] = _reads([*_FIELD_WORK, G.CLINICAL, G.PART2])
+
+
+def decide(access: Access, has_consent: bool) -> Decision:
+    if access is Access.ALLOW:
+        return Decision.SHOWN
+    if access is Access.CONSENT:
+        return Decision.SHOWN if has_consent else Decision.WITHHELD
+    return Decision.HIDDEN
+
+
+def merge_reads(tables: Iterable[Mapping[FieldGroup, Access]]) -> dict[FieldGroup, Access]:
+    """The most open access any of the tables grants, group by group."""
+    rank = {Access.DENY: 0, Access.CONSENT: 1, Access.ALLOW: 2}
+    merged = {group: Access.DENY for group in FieldGroup}
+    for table in tables:
+        for group, access in table.items():
+            if rank[access] > rank[merged[group]]:
+                merged[group] = access
+    return merged
+
+
+def may_write(role: Role, record: RecordType) -> bool:
+    return record in POLICY[role].write

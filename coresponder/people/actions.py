@@ -1,0 +1,59 @@
+"""The one write path for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from coresponder.common import save_tracked
+from coresponder.domain.policy import RecordType, may_write
+from coresponder.people.models import Participation, Person
+from coresponder.privacy.access import PersonAccess, role_in
+from coresponder.privacy.actions import Forbidden
+from coresponder.privacy.audit import Actor, record_event
+from coresponder.programs.models import Program
+
+# Fields a person record may be created or changed with, by field group.
+IDENTITY_FIELDS = ("given_name", "family_name", "aliases", "birth_date", "sex", "race", "ethnicity")
+CONTACT_FIELDS = ("phone", "address", "latitude", "longitude")
+EDITABLE_FIELDS = IDENTITY_FIELDS + CONTACT_FIELDS
+
+
+def create_person(actor: Actor, program: Program, data: dict[str, Any]) -> Person:
+    """A new participant, known from now on to `program`."""
+    role = role_in(actor.user, program)
+    if role is None or not may_write(role, RecordType.PERSON):
+        raise Forbidden("Your role may not add people to this program.")
+    with transaction.atomic():
+        person = Person(**{key: data[key] for key in EDITABLE_FIELDS if key in data})
+        save_tracked(person, actor.user)
+        Participation.objects.create(person=person, program=program, first_seen_at=timezone.now())
+        record_event(
+            actor,
+            "create",
+            obj=person,
+            person_id=person.pk,
+            program_slug=program.slug,
+            fields=sorted(key for key in data if key in EDITABLE_FIELDS),
+        )
+    return person
+
+
+def update_person(
+    actor: Actor, access: PersonAccess, changes: dict[str, Any], expected_version: int
+) -> Person:
+    """Change identity and contact fields, only if nobody changed them since `expected_version`."""
+    if not access.may_write(RecordType.PERSON):
+        raise Forbidden("Your role may not change this person's record.")
+    person = access.person
+    changed = sorted(
+        key for key in EDITABLE_FIELDS if key in changes and getattr(person, key) != changes[key]
+    )
+    with transaction.atomic():
+        for key in changed:
+            setattr(person, key, changes[key])
+        save_tracked(person, actor.user, expected_version=expected_version)
+        record_event(actor, "change", obj=person, person_id=person.pk, fields=changed)
+    return person

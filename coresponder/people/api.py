@@ -1,0 +1,167 @@
+"""/api/v1/persons: people, through the read gate and the audited write path."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from coresponder.api_support import actor_for
+from coresponder.domain.policy import POLICY, Scope
+from coresponder.people.actions import create_person, update_person
+from coresponder.people.models import Ethnicity, Race, Sex
+from coresponder.people.reading import person_record
+from coresponder.privacy.access import (
+    access_person,
+    access_program,
+    role_grants,
+    visible_people,
+    visible_programs,
+)
+from coresponder.privacy.actions import Forbidden, record_person_read
+from coresponder.privacy.audit import record_event
+from coresponder.programs.actions import ActionError
+
+router = Router(tags=["people"])
+PAGE_SIZE = 50
+
+
+class PersonFields(Schema):
+    given_name: str | None = Field(None, max_length=100)
+    family_name: str | None = Field(None, max_length=100)
+    aliases: list[str] | None = None
+    birth_date: dt.date | None = None
+    sex: Sex | None = None
+    race: Race | None = None
+    ethnicity: Ethnicity | None = None
+    phone: str | None = Field(None, max_length=32)
+    address: str | None = Field(None, max_length=300)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+
+class PersonIn(PersonFields):
+    given_name: str = Field(..., min_length=1, max_length=100)
+    family_name: str = Field(..., min_length=1, max_length=100)
+    program: str | None = Field(
+        None, description="Program slug; required when you act in more than one program"
+    )
+
+
+class PersonPatch(PersonFields):
+    version: int = Field(..., ge=1, description="The version you read; a stale one gets 409")
+
+
+class PersonOut(Schema):
+    """What your role may see; groups you need consent for say they are withheld."""
+
+    id: int
+    version: int
+    given_name: str | None = None
+    family_name: str | None = None
+    aliases: list[str] | None = None
+    birth_date: dt.date | None = None
+    sex: str | None = None
+    race: str | None = None
+    ethnicity: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    collaterals: list[dict[str, Any]] | None = None
+    referrals: list[dict[str, Any]] | None = None
+    outreach_tasks: list[dict[str, Any]] | None = None
+    encounters: list[dict[str, Any]] | None = None
+    engaged: bool | None = None
+    screenings: list[dict[str, Any]] | dict[str, str] | None = None
+    clinical_notes: list[dict[str, Any]] | None = None
+    service_referrals: list[dict[str, Any]] | None = None
+    withheld: list[str] | None = None
+    redisclosure_notice: str | None = None
+
+
+class PersonSummary(Schema):
+    id: int
+    given_name: str
+    family_name: str
+    birth_date: dt.date | None
+
+
+class PersonList(Schema):
+    items: list[PersonSummary]
+    count: int
+
+
+def _program_for_create(request: HttpRequest, slug: str | None) -> Any:
+    if slug:
+        return access_program(request.user, slug)
+    programs = list(visible_programs(request.user)[:2])
+    if len(programs) != 1:
+        raise ActionError(
+            "Say which program this person is known to.",
+            {"program": ["required when you act in more than one program"]},
+        )
+    return programs[0]
+
+
+@router.post("/persons", response={201: PersonOut}, summary="Add a person")
+def add_person(request: HttpRequest, payload: PersonIn) -> Status[dict[str, Any]]:
+    program = _program_for_create(request, payload.program)
+    data = payload.dict(exclude_none=True, exclude={"program"})
+    person = create_person(actor_for(request), program, data)
+    access = access_person(request.user, person.pk)
+    return Status(201, person_record(access))
+
+
+@router.get("/persons", response=PersonList, summary="Find people you may see")
+def list_people(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, Any]:
+    """Names and birth dates only; reading any person's detail is a separate, audited read."""
+    grants = role_grants(request.user)
+    if grants and all(POLICY[role].scope in {Scope.NONE, Scope.DIVERTED} for _, role in grants):
+        raise Forbidden("Your role does not search people.")
+    people = visible_people(request.user).order_by("family_name", "given_name", "id")
+    for term in q.split():
+        people = people.filter(
+            Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(phone=term)
+        )
+    page_obj = Paginator(people, PAGE_SIZE).get_page(page)
+    items = [
+        {
+            "id": p.pk,
+            "given_name": p.given_name,
+            "family_name": p.family_name,
+            "birth_date": p.birth_date,
+        }
+        for p in page_obj.object_list
+    ]
+    record_event(
+        actor_for(request),
+        "read",
+        object_type="people.person",
+        fields=["identity"],
+        detail={"list": True, "q": q, "page": page_obj.number, "ids": [i["id"] for i in items]},
+    )
+    return {"items": items, "count": page_obj.paginator.count}
+
+
+@router.get("/persons/{person_id}", response=PersonOut, exclude_none=True, summary="One person")
+def get_person(request: HttpRequest, person_id: int, purpose: str = "") -> dict[str, Any]:
+    access = access_person(request.user, person_id)
+    record = person_record(access)
+    record_person_read(actor_for(request), access, channel="api", purpose=purpose)
+    return record
+
+
+@router.patch(
+    "/persons/{person_id}", response=PersonOut, exclude_none=True, summary="Change a person"
+)
+def patch_person(request: HttpRequest, person_id: int, payload: PersonPatch) -> dict[str, Any]:
+    access = access_person(request.user, person_id)
+    changes = payload.dict(exclude_unset=True, exclude={"version"})
+    update_person(actor_for(request), access, changes, payload.version)
+    fresh = access_person(request.user, person_id)
+    return person_record(fresh)

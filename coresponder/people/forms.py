@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from coresponder.people.models import Ethnicity, Race, Sex
+
+
+class PersonForm(forms.Form):
+    """Identity and contact; `version` carries the version the user read."""
+
+    given_name = forms.CharField(max_length=100)
+    family_name = forms.CharField(max_length=100)
+    birth_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Optional"
+    )
+    sex = forms.ChoiceField(choices=Sex.choices)
+    race = forms.ChoiceField(choices=Race.choices)
+    ethnicity = forms.ChoiceField(choices=Ethnicity.choices)
+    phone = forms.CharField(max_length=32, required=False)
+    address = forms.CharField(max_length=300, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_uswds(self)
+
+
+def style_uswds(form: forms.Form) -> None:
+    """USWDS classes on every widget, so the templates stay plain."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.Select):
+            widget.attrs.setdefault("class", "usa-select")
+        elif isinstance(widget, forms.Textarea):
+            widget.attrs.setdefault("class", "usa-textarea")
+        elif isinstance(widget, forms.CheckboxInput):
+            widget.attrs.setdefault("class", "usa-checkbox__input")
+        elif not isinstance(widget, forms.HiddenInput):
+            widget.attrs.setdefault("class", "usa-input")

@@ -1,0 +1,211 @@
+"""A person's record as one reader may see it, group by group, through the gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coresponder.domain.policy import REDISCLOSURE_NOTICE, WITHHELD_TEXT, FieldGroup
+from coresponder.domain.vocabulary import AttemptOutcome, TaskStatus
+from coresponder.privacy.access import PersonAccess
+from coresponder.services.models import ServiceReferral
+
+G = FieldGroup
+
+# A provider's status up to `accepted` says only that the referral was taken up;
+# beyond it (in progress, completed, failed…) it tells of SUD treatment: Part 2.
+PRE_TREATMENT_STATUSES = frozenset(
+    {
+        TaskStatus.DRAFT,
+        TaskStatus.REQUESTED,
+        TaskStatus.ACCEPTED,
+        TaskStatus.REJECTED,
+        TaskStatus.CANCELLED,
+        TaskStatus.ENTERED_IN_ERROR,
+    }
+)
+
+# Outcomes that do not mean the person was reached (API.md, people_engaged).
+NOT_ENGAGED_OUTCOMES = frozenset(
+    {
+        AttemptOutcome.NOT_LOCATED,
+        AttemptOutcome.CONTACTED_COLLATERAL_ONLY,
+        AttemptOutcome.DECEASED,
+        AttemptOutcome.MOVED_AWAY,
+    }
+)
+
+
+def _withheld() -> dict[str, str]:
+    return {"withheld": WITHHELD_TEXT}
+
+
+def person_record(access: PersonAccess) -> dict[str, Any]:
+    """The fields this reader may see; consent-only groups without consent say so."""
+    person = access.person
+    programs = access.program_ids
+    record: dict[str, Any] = {"id": person.pk, "version": person.version}
+    if access.shows(G.IDENTITY):
+        record.update(
+            given_name=person.given_name,
+            family_name=person.family_name,
+            aliases=person.aliases,
+            birth_date=person.birth_date,
+            sex=person.sex,
+            race=person.race,
+            ethnicity=person.ethnicity,
+        )
+    if access.shows(G.CONTACT):
+        record.update(
+            phone=person.phone,
+            address=person.address,
+            latitude=person.latitude,
+            longitude=person.longitude,
+            collaterals=[
+                {"id": c.pk, "relationship": c.relationship, "name": c.name, "phone": c.phone}
+                for c in person.collaterals.all()
+            ],
+        )
+    if access.shows(G.REFERRAL):
+        record["referrals"] = _referrals(access, programs)
+    if access.shows(G.OUTREACH):
+        record["outreach_tasks"] = _outreach(person, programs)
+        record["encounters"] = _encounters(person, programs)
+    if access.shows(G.ENGAGEMENT):
+        record["engaged"] = is_engaged(person, programs)
+    record.update(_clinical(access, programs))
+    service_referrals = _service_referrals(access, programs)
+    if service_referrals is not None:
+        record["service_referrals"] = service_referrals
+    if access.withheld:
+        record["withheld"] = sorted(g.value for g in access.withheld)
+    if access.disclosed:
+        record["redisclosure_notice"] = REDISCLOSURE_NOTICE
+    return record
+
+
+def _referrals(access: PersonAccess, programs: list[int]) -> list[dict[str, Any]]:
+    show_offense = access.shows(G.JUSTICE)
+    rows = []
+    for referral in access.person.referrals.filter(program_id__in=programs).select_related(
+        "program", "district"
+    ):
+        row: dict[str, Any] = {
+            "id": referral.pk,
+            "program": referral.program.slug,
+            "pathway": referral.pathway,
+            "received_at": referral.received_at,
+            "eligible": referral.eligible,
+            "reasons": referral.eligibility_reasons,
+            "district": referral.district.code if referral.district else None,
+        }
+        if show_offense and referral.offense_category:
+            row["offense"] = {
+                "category": referral.offense_category,
+                "violent": referral.offense_violent,
+                "weapon": referral.offense_weapon,
+            }
+        rows.append(row)
+    return rows
+
+
+def _outreach(person: Any, programs: list[int]) -> list[dict[str, Any]]:
+    tasks = person.outreach_tasks.filter(program_id__in=programs).select_related("program")
+    return [
+        {
+            "id": task.pk,
+            "program": task.program.slug,
+            "status": task.status,
+            "target": task.target,
+            "window_start": task.window_start,
+            "window_end": task.window_end,
+            "attempts": [
+                {"attempted_at": a.attempted_at, "channel": a.channel, "outcome": a.outcome}
+                for a in task.attempts.all()
+            ],
+        }
+        for task in tasks.prefetch_related("attempts")
+    ]
+
+
+def _encounters(person: Any, programs: list[int]) -> list[dict[str, Any]]:
+    encounters = person.encounters.filter(program_id__in=programs).select_related("program")
+    return [
+        {
+            "id": e.pk,
+            "program": e.program.slug,
+            "occurred_at": e.occurred_at,
+            "kind": e.kind,
+            "disposition": e.disposition,
+            "destination": e.destination,
+        }
+        for e in encounters
+    ]
+
+
+def _clinical(access: PersonAccess, programs: list[int]) -> dict[str, Any]:
+    """Screenings and encounter notes: clinical, shown, withheld or absent."""
+    encounters = access.person.encounters.filter(program_id__in=programs)
+    has_clinical = (
+        encounters.filter(screenings__isnull=False).exists()
+        or encounters.exclude(clinical_note="").exists()
+    )
+    if not has_clinical:
+        return {}
+    if not access.shows(G.CLINICAL):
+        return {"screenings": _withheld()} if G.CLINICAL in access.withheld else {}
+    screenings = [
+        {
+            "encounter_id": s.encounter_id,
+            "instrument": s.instrument,
+            "answers": s.answers,
+            "score": s.score,
+            "band": s.band,
+        }
+        for e in encounters.prefetch_related("screenings")
+        for s in e.screenings.all()
+    ]
+    notes = [{"encounter_id": e.pk, "note": e.clinical_note} for e in encounters if e.clinical_note]
+    return {"screenings": screenings, "clinical_notes": notes}
+
+
+def _service_referrals(access: PersonAccess, programs: list[int]) -> list[dict[str, Any]] | None:
+    referrals = ServiceReferral.objects.filter(
+        person=access.person, program_id__in=programs
+    ).select_related("service__organization", "program")
+    holder = access.user.organization_id
+    if not access.shows(G.REFERRAL):
+        # Providers see only what was sent to their own organisation.
+        if not access.shows(G.PART2):
+            return None
+        referrals = referrals.filter(service__organization__partner_id=holder)
+    rows = []
+    for referral in referrals:
+        row: dict[str, Any] = {
+            "id": referral.pk,
+            "program": referral.program.slug,
+            "service": referral.service.name,
+            "organization": referral.service.organization.name,
+            "requested_at": referral.requested_at,
+            "version": referral.version,
+        }
+        own = holder is not None and referral.service.organization.partner_id == holder
+        if referral.status in PRE_TREATMENT_STATUSES or own or access.shows(G.PART2):
+            row["status"] = referral.status
+            row["status_reason"] = referral.status_reason
+        elif G.PART2 in access.withheld:
+            row["status"] = "withheld"
+            row["status_note"] = WITHHELD_TEXT
+        rows.append(row)
+    return rows
+
+
+def is_engaged(person: Any, programs: list[int]) -> bool:
+    """Reached in person or by phone, or met at an encounter, in these programs."""
+    from coresponder.outreach.models import Attempt
+
+    reached = (
+        Attempt.objects.filter(task__person=person, task__program_id__in=programs)
+        .exclude(outcome__in=NOT_ENGAGED_OUTCOMES)
+        .exists()
+    )
+    return reached or person.encounters.filter(program_id__in=programs).exists()

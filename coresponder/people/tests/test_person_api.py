@@ -1,0 +1,152 @@
+"""People through the API: created, found, read and changed through the gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from coresponder.domain.vocabulary import Role
+from coresponder.people.models import Participation, Person
+from coresponder.privacy.audit import SYSTEM
+from coresponder.privacy.models import AuditEvent
+from coresponder.privacy.tests.world import build_world, reader
+from coresponder.programs.actions import load_programs
+from coresponder.programs.models import Program
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world() -> Any:
+    load_programs(SYSTEM)
+    return build_world(Program.objects.get(slug="pad"))
+
+
+def test_an_officer_adds_a_person_known_to_their_program(world: Any, api_client_for: Any) -> None:
+    officer = reader(world, Role.OFFICER)
+    response = api_client_for(officer).post(
+        "/api/v1/persons",
+        {"given_name": "Sam", "family_name": "Ortiz", "birth_date": "1988-02-29"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    person = Person.objects.get(pk=body["id"])
+    assert (person.given_name, str(person.birth_date)) == ("Sam", "1988-02-29")
+    assert person.created_by == officer
+    assert Participation.objects.filter(person=person, program=world.program).exists()
+    assert AuditEvent.objects.filter(action="create", person_id=person.pk, actor=officer).exists()
+
+
+def test_a_person_without_names_is_refused_with_field_errors(
+    world: Any, api_client_for: Any
+) -> None:
+    officer = reader(world, Role.OFFICER)
+    response = api_client_for(officer).post(
+        "/api/v1/persons",
+        {"given_name": "", "birth_date": "not a date"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert {"given_name", "family_name", "birth_date"} <= set(errors)
+    assert Person.objects.count() == 1
+
+
+def test_a_prosecutor_may_not_add_people(world: Any, api_client_for: Any) -> None:
+    prosecutor = reader(world, Role.PROSECUTOR)
+    response = api_client_for(prosecutor).post(
+        "/api/v1/persons",
+        {"given_name": "Sam", "family_name": "Ortiz"},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert Person.objects.count() == 1
+
+
+def test_a_stale_edit_gets_409_and_changes_nothing(world: Any, api_client_for: Any) -> None:
+    officer = reader(world, Role.OFFICER)
+    client = api_client_for(officer)
+    url = f"/api/v1/persons/{world.person.pk}"
+    first = client.patch(
+        url, {"phone": "215-555-0199", "version": 1}, content_type="application/json"
+    )
+    assert first.status_code == 200, first.content
+    assert first.json()["version"] == 2
+    stale = client.patch(
+        url, {"phone": "215-555-0000", "version": 1}, content_type="application/json"
+    )
+    assert stale.status_code == 409
+    world.person.refresh_from_db()
+    assert (world.person.phone, world.person.version) == ("215-555-0199", 2)
+
+
+def test_an_edit_without_a_version_is_refused(world: Any, api_client_for: Any) -> None:
+    officer = reader(world, Role.OFFICER)
+    response = api_client_for(officer).patch(
+        f"/api/v1/persons/{world.person.pk}", {"phone": "1"}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert "version" in response.json()["errors"]
+
+
+def test_a_search_lists_only_people_in_the_readers_programs_and_is_audited(
+    world: Any, api_client_for: Any
+) -> None:
+    other = Person.objects.create(given_name="Dana", family_name="Elsewhere")
+    Participation.objects.create(
+        person=other, program=Program.objects.get(slug="pco"), first_seen_at=world.person.created_at
+    )
+    officer = reader(world, Role.OFFICER)
+    body = api_client_for(officer).get("/api/v1/persons?q=dana").json()
+    assert [item["id"] for item in body["items"]] == [world.person.pk]
+    assert body["count"] == 1
+    event = AuditEvent.objects.get(actor=officer, action="read", object_type="people.person")
+    assert event.detail["ids"] == [world.person.pk]
+
+
+@pytest.mark.parametrize("role", [Role.PROSECUTOR, Role.ANALYST])
+def test_roles_that_see_no_names_cannot_search(world: Any, api_client_for: Any, role: Role) -> None:
+    user = reader(world, role)
+    assert api_client_for(user).get("/api/v1/persons?q=dana").status_code == 403
+
+
+def test_a_prosecutor_learns_engaged_or_not_and_nothing_else(
+    world: Any, api_client_for: Any
+) -> None:
+    prosecutor = reader(world, Role.PROSECUTOR)
+    body = api_client_for(prosecutor).get(f"/api/v1/persons/{world.person.pk}").json()
+    assert body == {"id": world.person.pk, "version": world.person.version, "engaged": True}
+
+
+def test_a_prosecutor_cannot_see_someone_not_diverted(world: Any, api_client_for: Any) -> None:
+    world.person.referrals.update(pathway="officer_prevention")
+    prosecutor = reader(world, Role.PROSECUTOR)
+    response = api_client_for(prosecutor).get(f"/api/v1/persons/{world.person.pk}")
+    assert response.status_code == 404
+
+
+def test_a_user_outside_the_program_gets_the_same_404_as_for_nobody(
+    world: Any, api_client_for: Any
+) -> None:
+    pco = Program.objects.get(slug="pco")
+    world.program = pco
+    outsider = reader(world, Role.CLINICIAN, username="pco-clinician")
+    client = api_client_for(outsider)
+    hidden = client.get(f"/api/v1/persons/{world.person.pk}")
+    missing = client.get("/api/v1/persons/987654")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
+
+
+def test_a_provider_sees_only_people_referred_to_its_organisation(
+    world: Any, api_client_for: Any
+) -> None:
+    provider = reader(world, Role.PROVIDER)
+    client = api_client_for(provider)
+    body = client.get(f"/api/v1/persons/{world.person.pk}").json()
+    assert body["service_referrals"][0]["status"] == "in-progress"
+    assert "referrals" not in body and "outreach_tasks" not in body
+    world.service_referral.delete()
+    assert client.get(f"/api/v1/persons/{world.person.pk}").status_code == 404

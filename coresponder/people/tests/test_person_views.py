@@ -1,0 +1,188 @@
+"""People in the web UI: the gate decides, stale edits keep what was typed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from coresponder.domain.vocabulary import Role
+from coresponder.privacy.audit import SYSTEM
+from coresponder.privacy.models import AuditEvent, BreakGlass, Consent
+from coresponder.privacy.tests.world import build_world, reader
+from coresponder.programs.actions import load_programs
+from coresponder.programs.models import Program
+from coresponder.programs.signin import SIGNED_IN_AT
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world() -> Any:
+    load_programs(SYSTEM)
+    return build_world(Program.objects.get(slug="pad"))
+
+
+def signed_in(user: Any) -> Client:
+    """A client past both factors, stamped as our sign-in stamps it."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[SIGNED_IN_AT] = timezone.now().timestamp()
+    session.save()
+    return client
+
+
+def edit_form(person: Any, **changes: Any) -> dict[str, Any]:
+    data = {
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "birth_date": person.birth_date.isoformat() if person.birth_date else "",
+        "sex": person.sex,
+        "race": person.race,
+        "ethnicity": person.ethnicity,
+        "phone": person.phone,
+        "address": person.address,
+        "version": person.version,
+    }
+    data.update(changes)
+    return data
+
+
+def test_an_officer_sees_the_person_but_not_the_screenings(world: Any) -> None:
+    officer = reader(world, Role.OFFICER)
+    response = signed_in(officer).get(f"/people/{world.person.pk}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Dana Reyes" in html
+    assert "Status withheld: no consent on file" in html
+    assert "open to buprenorphine" not in html
+    assert (
+        response["Cache-Control"].startswith("no-store") or "no-store" in response["Cache-Control"]
+    )
+    assert AuditEvent.objects.filter(actor=officer, action="read", outcome="denied").exists()
+
+
+def test_a_clinician_sees_the_clinical_note(world: Any) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    html = signed_in(clinician).get(f"/people/{world.person.pk}/").content.decode()
+    assert "open to buprenorphine" in html
+
+
+def test_a_person_outside_the_readers_programs_is_not_found(world: Any) -> None:
+    world.program = Program.objects.get(slug="pco")
+    outsider = reader(world, Role.OFFICER, username="pco-officer")
+    assert signed_in(outsider).get(f"/people/{world.person.pk}/").status_code == 404
+
+
+def test_the_search_finds_people_by_name(world: Any) -> None:
+    officer = reader(world, Role.OFFICER)
+    html = signed_in(officer).get("/people/?q=reyes").content.decode()
+    assert f"/people/{world.person.pk}/" in html
+
+
+def test_a_stale_edit_says_so_and_keeps_what_was_typed(world: Any) -> None:
+    officer = reader(world, Role.OFFICER)
+    first, second = signed_in(officer), signed_in(officer)
+    url = f"/people/{world.person.pk}/edit/"
+    saved = first.post(url, edit_form(world.person, phone="215-555-0001"))
+    assert saved.status_code == 302
+    stale = second.post(url, edit_form(world.person, address="9 Somerset St"))
+    assert stale.status_code == 409
+    html = stale.content.decode()
+    assert "Changed by someone else — review and retry." in html
+    assert 'value="9 Somerset St"' in html
+    assert 'name="version" value="2"' in html
+    world.person.refresh_from_db()
+    assert (world.person.phone, world.person.address) == ("215-555-0001", "100 Kensington Ave")
+    retried = second.post(url, edit_form(world.person, address="9 Somerset St"))
+    assert retried.status_code == 302
+    world.person.refresh_from_db()
+    assert world.person.address == "9 Somerset St"
+
+
+def test_a_prosecutor_has_no_person_pages_beyond_engagement(world: Any) -> None:
+    prosecutor = reader(world, Role.PROSECUTOR)
+    client = signed_in(prosecutor)
+    assert client.get("/people/").status_code == 404
+    html = client.get(f"/people/{world.person.pk}/").content.decode()
+    assert "Engaged with the program." in html
+    assert "Dana" not in html and "Reyes" not in html
+    assert client.get(f"/people/{world.person.pk}/edit/").status_code == 404
+
+
+def test_a_consent_form_missing_an_element_is_refused_with_the_reason(world: Any) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    response = signed_in(clinician).post(
+        f"/people/{world.person.pk}/consents/new/",
+        {
+            "discloser": "PAD clinicians",
+            "recipient_kind": "kind",
+            "recipient": "police",
+            "information": "Screenings",
+            "covers_clinical": "on",
+            "purpose": "Coordinate care",
+            "expires_on": "2027-01-01",
+            "signed_at": "2026-11-01T10:00",
+            "signature_method": "written",
+        },
+    )
+    assert response.status_code == 422
+    assert "right to revoke" in response.content.decode()
+    assert not Consent.objects.exists()
+
+
+def test_a_clinician_records_and_revokes_a_consent_in_the_form(world: Any) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    client = signed_in(clinician)
+    response = client.post(
+        f"/people/{world.person.pk}/consents/new/",
+        {
+            "discloser": "PAD clinicians",
+            "recipient_kind": "kind",
+            "recipient": "police",
+            "information": "Screenings",
+            "covers_clinical": "on",
+            "purpose": "Coordinate care",
+            "expires_on": "2099-01-01",
+            "signed_at": "2026-11-01T10:00",
+            "signature_method": "written",
+            "right_to_revoke_explained": "on",
+        },
+    )
+    assert response.status_code == 302
+    consent = Consent.objects.get()
+    assert consent.covers == ["clinical"]
+    client.post(f"/people/{world.person.pk}/consents/{consent.pk}/revoke/")
+    consent.refresh_from_db()
+    assert consent.revoked_at is not None
+
+
+def test_break_glass_in_the_ui_opens_the_record_and_queues_a_review(world: Any) -> None:
+    pad = world.program
+    world.program = Program.objects.get(slug="pco")
+    clinician = reader(world, Role.CLINICIAN, username="pco-clinician")
+    world.program = pad
+    coordinator = reader(world, Role.COORDINATOR)
+    client = signed_in(clinician)
+    response = client.post(
+        "/break-glass/",
+        {"person_id": world.person.pk, "reason": "Brought in unresponsive, need history"},
+    )
+    assert response.status_code == 302
+    assert client.get(f"/people/{world.person.pk}/").status_code == 200
+    queue = signed_in(coordinator).get("/break-glass/reviews/").content.decode()
+    assert "Brought in unresponsive" in queue
+    glass = BreakGlass.objects.get()
+    signed_in(coordinator).post("/break-glass/reviews/", {"glass_id": glass.pk, "note": "ok"})
+    glass.refresh_from_db()
+    assert glass.reviewed_by == coordinator
+
+
+def test_an_officer_cannot_reach_break_glass_or_the_review_list(world: Any) -> None:
+    officer = reader(world, Role.OFFICER)
+    client = signed_in(officer)
+    assert client.get("/break-glass/").status_code == 404
+    assert client.get("/break-glass/reviews/").status_code == 404

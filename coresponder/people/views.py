@@ -1,0 +1,118 @@
+"""People in the web UI: search, the record as the reader may see it, and edits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from coresponder.api_support import actor_for
+from coresponder.common import StaleVersion
+from coresponder.domain.policy import POLICY, RecordType, Scope
+from coresponder.people.actions import update_person
+from coresponder.people.forms import PersonForm
+from coresponder.people.reading import person_record
+from coresponder.privacy.access import (
+    NotVisible,
+    PersonAccess,
+    access_person,
+    role_grants,
+    visible_people,
+)
+from coresponder.privacy.actions import Forbidden, record_person_read
+from coresponder.privacy.audit import record_event
+
+PAGE_SIZE = 25
+STALE_MESSAGE = "Changed by someone else — review and retry."
+
+
+def _access_or_404(request: HttpRequest, person_id: int) -> PersonAccess:
+    try:
+        return access_person(request.user, person_id)
+    except NotVisible as exc:
+        raise Http404("No such person") from exc
+
+
+@login_required
+def person_search(request: HttpRequest) -> HttpResponse:
+    grants = role_grants(request.user)
+    if not grants or all(POLICY[role].scope in {Scope.NONE, Scope.DIVERTED} for _, role in grants):
+        raise Http404("No person search for this role")
+    q = request.GET.get("q", "").strip()
+    people = visible_people(request.user).order_by("family_name", "given_name", "id")
+    for term in q.split():
+        people = people.filter(Q(given_name__icontains=term) | Q(family_name__icontains=term))
+    page = Paginator(people.only("id", "given_name", "family_name", "birth_date"), PAGE_SIZE)
+    page_obj = page.get_page(request.GET.get("page"))
+    record_event(
+        actor_for(request),
+        "read",
+        object_type="people.person",
+        fields=["identity"],
+        detail={"list": True, "q": q, "ids": [p.pk for p in page_obj.object_list]},
+    )
+    return render(request, "people/person_search.html", {"q": q, "page_obj": page_obj})
+
+
+@login_required
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    access = _access_or_404(request, person_id)
+    record = person_record(access)
+    record_person_read(actor_for(request), access, channel="web")
+    context: dict[str, Any] = {
+        "person": access.person,
+        "record": record,
+        "may_edit": access.may_write(RecordType.PERSON),
+        "may_consent": access.may_write(RecordType.CONSENT),
+        "break_glass": access.break_glass,
+    }
+    return render(request, "people/person_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+    access = _access_or_404(request, person_id)
+    if not access.may_write(RecordType.PERSON):
+        raise Http404("No edit for this role")
+    person = access.person
+    stale = False
+    if request.method == "POST":
+        form = PersonForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            version = data.pop("version")
+            try:
+                update_person(actor_for(request), access, data, version)
+            except StaleVersion:
+                # Keep what the user typed; show the record as it now stands beside it.
+                stale = True
+                person.refresh_from_db()
+                typed = request.POST.copy()
+                typed["version"] = str(person.version)
+                form = PersonForm(typed)
+            except Forbidden as exc:
+                raise Http404("No edit for this role") from exc
+            else:
+                messages.success(request, "Saved.")
+                return redirect("person-detail", person_id=person.pk)
+    else:
+        form = PersonForm(
+            initial={
+                **{f: getattr(person, f) for f in PersonForm.base_fields if f != "version"},
+                "version": person.version,
+            }
+        )
+    status = 409 if stale else (422 if request.method == "POST" else 200)
+    return render(
+        request,
+        "people/person_form.html",
+        {"form": form, "person": person, "stale": stale, "stale_message": STALE_MESSAGE},
+        status=status,
+    )

@@ -1,0 +1,157 @@
+"""Which audit events a coordinator may review, and the filters they narrow them by.
+
+A coordinator reviews the events of the programs they coordinate: events filed
+under the program, and events about a person who takes part in it. An
+administrator reviews every event. Nobody else reviews the trail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django import forms
+from django.db.models import Q, QuerySet
+
+from coresponder.domain.vocabulary import Role
+from coresponder.people.models import Participation
+from coresponder.privacy.access import is_admin
+from coresponder.privacy.models import AuditEvent
+from coresponder.programs.models import Program
+
+# PostgreSQL's bigint; a larger person id would fail in the database, not match nothing.
+MAX_PERSON_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class AuditScope:
+    """The programs whose events a reviewer sees; `everything` for an administrator."""
+
+    programs: tuple[Program, ...]
+    everything: bool = False
+
+    @property
+    def slugs(self) -> list[str]:
+        return [program.slug for program in self.programs]
+
+
+def audit_scope(user: Any) -> AuditScope | None:
+    """The reviewer's scope, or None when the user may not review the audit trail."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if is_admin(user):
+        return AuditScope(programs=tuple(Program.objects.order_by("slug")), everything=True)
+    coordinated = Program.objects.filter(
+        memberships__user=user, memberships__active=True, memberships__role=Role.COORDINATOR
+    ).distinct()
+    programs = tuple(coordinated.order_by("slug"))
+    return AuditScope(programs=programs) if programs else None
+
+
+def events_of_programs(slugs: list[str]) -> Q:
+    """Events filed under the programs, or about a person who takes part in one of them."""
+    participants = Participation.objects.filter(program__slug__in=slugs).values("person_id")
+    return Q(program_slug__in=slugs) | Q(person_id__in=participants)
+
+
+class AuditFilterForm(forms.Form):
+    """The GET form above the audit table; every field may be left blank."""
+
+    actor = forms.CharField(label="Actor (user name)", required=False, max_length=200)
+    action = forms.ChoiceField(
+        label="Action", required=False, choices=[("", "Any action"), *AuditEvent.Action.choices]
+    )
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        required=False,
+        choices=[("", "Any outcome"), *AuditEvent.Outcome.choices],
+    )
+    person = forms.IntegerField(
+        label="Person id", required=False, min_value=1, max_value=MAX_PERSON_ID
+    )
+    object_type = forms.CharField(
+        label="Object type",
+        required=False,
+        max_length=64,
+        help_text="For example people.person or audit_log",
+    )
+    date_from = forms.DateField(
+        label="From (UTC date)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To (UTC date, inclusive)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    program = forms.ChoiceField(label="Program", required=False)
+
+    def __init__(self, data: Any, scope: AuditScope) -> None:
+        super().__init__(data)
+        program_field = cast(forms.ChoiceField, self.fields["program"])
+        program_field.choices = [
+            ("", "All your programs" if not scope.everything else "Every program"),
+            *[(p.slug, p.name) for p in scope.programs],
+        ]
+        for field in self.fields.values():
+            css = "usa-select" if isinstance(field, forms.ChoiceField) else "usa-input"
+            field.widget.attrs["class"] = css
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # Screen readers announce a field's error with the field (USWDS error pattern).
+        for name in self.errors:
+            if name in self.fields:
+                ids = [f"id_{name}_error"]
+                if self.fields[name].help_text:
+                    ids.append(f"id_{name}_helptext")
+                self.fields[name].widget.attrs["aria-describedby"] = " ".join(ids)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+    def chosen(self) -> dict[str, str]:
+        """The filters in use, as text, for the audit event that records this review."""
+        if not self.is_valid():
+            return {}
+        return {
+            name: value.isoformat() if isinstance(value, dt.date) else str(value)
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "")
+        }
+
+
+def start_of_utc_day(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+def reviewable_events(scope: AuditScope, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
+    """The events in the reviewer's scope that match the filters, newest first."""
+    events = AuditEvent.objects.all()
+    if not scope.everything:
+        events = events.filter(events_of_programs(scope.slugs))
+    if filters.get("program"):
+        events = events.filter(events_of_programs([filters["program"]]))
+    if filters.get("actor"):
+        events = events.filter(actor_label__iexact=filters["actor"].strip())
+    for name in ("action", "outcome", "object_type"):
+        if filters.get(name):
+            events = events.filter(**{name: filters[name].strip()})
+    if filters.get("person") is not None:
+        events = events.filter(person_id=filters["person"])
+    if filters.get("date_from"):
+        events = events.filter(at__gte=start_of_utc_day(filters["date_from"]))
+    end: dt.date | None = filters.get("date_to")
+    if end is not None and end < dt.date.max:
+        events = events.filter(at__lt=start_of_utc_day(end + dt.timedelta(days=1)))
+    return events.order_by("-at", "-id")
+
+
+def hundredths(at: dt.datetime) -> str:
+    """A UTC time to 1/100 s, the precision CJIS asks of an audit record."""
+    utc = at.astimezone(dt.UTC)
+    return f"{utc:%Y-%m-%d %H:%M:%S}.{utc.microsecond // 10_000:02d}"

@@ -1,0 +1,162 @@
+"""Consent, the accounting of disclosures and break-glass in the web UI."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from coresponder.api_support import actor_for
+from coresponder.domain.policy import ACCOUNTING_YEARS, REDISCLOSURE_NOTICE, RecordType
+from coresponder.domain.vocabulary import Role
+from coresponder.people.models import Person
+from coresponder.privacy.access import (
+    NotVisible,
+    PersonAccess,
+    access_person,
+    best_role,
+    break_glass_reviews,
+    is_admin,
+    role_grants,
+)
+from coresponder.privacy.actions import (
+    Forbidden,
+    open_break_glass,
+    record_consent,
+    review_break_glass,
+    revoke_consent,
+)
+from coresponder.privacy.audit import record_event
+from coresponder.privacy.forms import BreakGlassForm, ConsentForm
+from coresponder.privacy.models import Disclosure
+from coresponder.programs.actions import ActionError
+
+
+def _consent_access(request: HttpRequest, person_id: int) -> PersonAccess:
+    try:
+        access = access_person(request.user, person_id)
+    except NotVisible as exc:
+        raise Http404("No such person") from exc
+    if not access.may_write(RecordType.CONSENT):
+        raise Http404("No consent records for this role")
+    return access
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
+    access = _consent_access(request, person_id)
+    form = ConsentForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                record_consent(actor_for(request), access, form.consent_data())
+            except ActionError as exc:
+                for field, problems in exc.errors.items():
+                    target = field if field in form.fields else None
+                    for problem in problems:
+                        form.add_error(target, problem)
+            else:
+                messages.success(request, "Consent recorded.")
+                return redirect("disclosures", person_id=person_id)
+    consents = access.person.consents.order_by("-signed_at")
+    return render(
+        request,
+        "privacy/consent_form.html",
+        {"form": form, "person": access.person, "consents": consents},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def consent_revoke(request: HttpRequest, person_id: int, consent_id: int) -> HttpResponse:
+    access = _consent_access(request, person_id)
+    consent = access.person.consents.filter(pk=consent_id).first()
+    if consent is None:
+        raise Http404("No such consent")
+    try:
+        revoke_consent(actor_for(request), access, consent)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Consent revoked: nothing more is disclosed under it.")
+    return redirect("consent-new", person_id=person_id)
+
+
+@login_required
+def disclosures(request: HttpRequest, person_id: int) -> HttpResponse:
+    access = _consent_access(request, person_id)
+    since = timezone.now() - dt.timedelta(days=365 * ACCOUNTING_YEARS + 1)
+    rows = Disclosure.objects.filter(person=access.person, disclosed_at__gte=since)
+    record_event(
+        actor_for(request),
+        "read",
+        object_type="privacy.disclosure",
+        person_id=access.person.pk,
+        purpose="accounting of disclosures",
+    )
+    context = {
+        "person": access.person,
+        "rows": rows,
+        "since": since,
+        "notice": REDISCLOSURE_NOTICE,
+        "consents": access.person.consents.order_by("-signed_at"),
+    }
+    return render(request, "privacy/disclosures.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def break_glass(request: HttpRequest) -> HttpResponse:
+    if best_role(request.user) is None:
+        raise Http404("Only clinical staff may open a record outside policy")
+    form = BreakGlassForm(request.POST or None, initial={"person_id": request.GET.get("person")})
+    if request.method == "POST" and form.is_valid():
+        person = Person.objects.filter(pk=form.cleaned_data["person_id"]).first()
+        if person is None:
+            form.add_error("person_id", "No person has this number.")
+        else:
+            try:
+                open_break_glass(
+                    actor_for(request), request.user, person, form.cleaned_data["reason"]
+                )
+            except (ActionError, Forbidden) as exc:
+                form.add_error("reason", str(exc))
+            else:
+                return redirect("person-detail", person_id=person.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "privacy/break_glass.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def break_glass_review_list(request: HttpRequest) -> HttpResponse:
+    queue = break_glass_reviews(request.user)
+    coordinates = any(role is Role.COORDINATOR for _, role in role_grants(request.user))
+    if not (coordinates or is_admin(request.user)):
+        raise Http404("No review list for this role")
+    if request.method == "POST":
+        glass_id = request.POST.get("glass_id", "")
+        glass = queue.filter(pk=int(glass_id)).first() if glass_id.isdigit() else None
+        if glass is None:
+            raise Http404("No such opening")
+        try:
+            review_break_glass(actor_for(request), glass, request.POST.get("note", ""))
+        except ActionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Marked reviewed.")
+        return redirect("break-glass-reviews")
+    pending = queue.filter(reviewed_at__isnull=True).select_related("user").order_by("opened_at")
+    recent = queue.filter(reviewed_at__isnull=False).select_related("user", "reviewed_by")[:20]
+    return render(
+        request, "privacy/break_glass_reviews.html", {"pending": pending, "recent": recent}
+    )

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from coresponder.people.forms import style_uswds
+from coresponder.privacy.models import Consent
+
+RECIPIENT_KINDS = [
+    ("organization", "Organisation (slug)"),
+    ("kind", "Class of organisation (e.g. police, provider)"),
+    ("role", "Class of staff (e.g. officer)"),
+    ("user", "One user (user name)"),
+    ("name", "Organisation, by name"),
+]
+
+
+class ConsentForm(forms.Form):
+    """Every element 42 CFR 2.31 names; the domain check says what is missing."""
+
+    discloser = forms.CharField(label="Who may disclose", max_length=200)
+    recipient_kind = forms.ChoiceField(label="Recipient is named by", choices=RECIPIENT_KINDS)
+    recipient = forms.CharField(label="Recipient", max_length=200)
+    information = forms.CharField(
+        label="What information", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    covers_clinical = forms.BooleanField(
+        label="Clinical detail (screenings, notes)", required=False
+    )
+    covers_part2 = forms.BooleanField(label="Treatment status and detail (Part 2)", required=False)
+    purpose = forms.CharField(label="Purpose", widget=forms.Textarea(attrs={"rows": 2}))
+    expires_on = forms.DateField(
+        label="Expires on", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    expiry_event = forms.CharField(label="Or expires on this event", max_length=300, required=False)
+    signed_at = forms.DateTimeField(
+        label="Signed at (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    signature_method = forms.ChoiceField(choices=Consent.SignatureMethod.choices)
+    right_to_revoke_explained = forms.BooleanField(
+        label="The person was told they may revoke this consent at any time", required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_uswds(self)
+
+    def consent_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        covers = [
+            g
+            for g, on in (("clinical", data["covers_clinical"]), ("part2", data["covers_part2"]))
+            if on
+        ]
+        return {
+            "discloser": data["discloser"],
+            "recipients": [{data["recipient_kind"]: data["recipient"]}],
+            "information": data["information"],
+            "covers": covers or ["clinical", "part2"],
+            "purpose": data["purpose"],
+            "expires_on": data["expires_on"],
+            "expiry_event": data["expiry_event"],
+            "signed_at": data["signed_at"],
+            "signature_method": data["signature_method"],
+            "right_to_revoke_explained": data["right_to_revoke_explained"],
+        }
+
+
+class BreakGlassForm(forms.Form):
+    person_id = forms.IntegerField(label="Person number", min_value=1)
+    reason = forms.CharField(
+        label="Why you need this record now",
+        min_length=10,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_uswds(self)

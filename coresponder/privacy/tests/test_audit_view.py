@@ -1,0 +1,361 @@
+"""/audit/: coordinators review their programs' trail, administrators all of it, nobody else.
+
+These tests sign in with `client.force_login`, which skips the sign-in form
+and its second factor, and stamp the session as a finished sign-in would; they
+test the page, not the sign-in. If the sign-in's session stamp changes, so
+must `signed_in` below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
+
+from coresponder.domain.vocabulary import Role
+from coresponder.people.models import Participation, Person
+from coresponder.people.tests.factories import PersonFactory
+from coresponder.privacy.audit import Actor, record_event
+from coresponder.privacy.models import AuditEvent
+from coresponder.programs.models import Program, User
+from coresponder.programs.signin import SIGNED_IN_AT
+from coresponder.programs.tests.factories import MembershipFactory
+
+AUDIT = "/audit/"
+MARCH_10 = dt.datetime(2025, 3, 10, 12, 0, 0, 123456, tzinfo=dt.UTC)
+
+Recorder = Callable[..., AuditEvent]
+
+
+@pytest.fixture
+def record(officer: User) -> Recorder:
+    """`record(**fields)`: one event by the officer from 10.1.2.3, at a frozen time if `at`."""
+
+    def make(at: dt.datetime | None = None, **fields: Any) -> AuditEvent:
+        fields.setdefault("object_type", "people.person")
+        actor = Actor(user=fields.pop("user", officer), where="10.1.2.3")
+        action = fields.pop("action", "read")
+        with mock.patch(
+            "coresponder.privacy.audit.timezone.now", return_value=at or timezone.now()
+        ):
+            return record_event(actor, action, **fields)
+
+    return make
+
+
+def participant_of(program: Program) -> Person:
+    person = PersonFactory.create()
+    Participation.objects.create(person=person, program=program, first_seen_at=MARCH_10)
+    return person
+
+
+def signed_in(client: Client, user: User) -> Client:
+    """The client, signed in as `user` as though both factors had just been given."""
+    client.force_login(user)
+    session = client.session
+    session[SIGNED_IN_AT] = timezone.now().timestamp()
+    session.save()
+    return client
+
+
+def event_ids(response: Any) -> list[int]:
+    """The ids of the events listed, in page order, read from the rendered rows."""
+    return [row["id"] for row in response.context["rows"]]
+
+
+def reviews(user: User) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(object_type="audit_log", actor=user).order_by("id"))
+
+
+def test_the_program_home_links_a_coordinator_to_the_audit_log(
+    coordinator: User, client: Client
+) -> None:
+    page = signed_in(client, coordinator).get("/programs/pad/").content.decode()
+
+    assert f'href="{reverse("audit-log")}?program=pad"' in page
+
+
+def test_the_program_home_shows_an_officer_no_audit_link(officer: User, client: Client) -> None:
+    page = signed_in(client, officer).get("/programs/pad/").content.decode()
+
+    assert reverse("audit-log") not in page
+
+
+def test_a_coordinator_sees_their_programs_events_and_events_about_their_participants(
+    coordinator: User, pad: Program, pco: Program, record: Recorder, client: Client
+) -> None:
+    filed_under_pad = record(program_slug="pad")
+    about_a_pad_participant = record(person_id=participant_of(pad).pk)
+    filed_under_pco = record(program_slug="pco")
+    about_a_pco_participant = record(person_id=participant_of(pco).pk)
+    unfiled = record(object_type="programs.organization")
+
+    response = signed_in(client, coordinator).get(AUDIT)
+
+    assert response.status_code == 200
+    shown = set(event_ids(response))
+    assert {filed_under_pad.pk, about_a_pad_participant.pk} <= shown
+    assert not {filed_under_pco.pk, about_a_pco_participant.pk, unfiled.pk} & shown
+
+
+def test_an_administrator_sees_every_event(
+    admin: User, pco: Program, record: Recorder, client: Client
+) -> None:
+    elsewhere = record(program_slug="pco", person_id=participant_of(pco).pk)
+    unfiled = record(object_type="programs.organization")
+
+    response = signed_in(client, admin).get(AUDIT)
+
+    assert response.status_code == 200
+    assert {elsewhere.pk, unfiled.pk} <= set(event_ids(response))
+    assert response.context["page"].paginator.count == AuditEvent.objects.count() - 1
+
+
+@pytest.mark.parametrize(
+    "persona", ["officer", "clinician", "provider", "prosecutor", "analyst", "outsider"]
+)
+def test_everyone_else_is_told_the_page_does_not_exist(
+    persona: str, request: pytest.FixtureRequest, client: Client
+) -> None:
+    user: User = request.getfixturevalue(persona)
+
+    response = signed_in(client, user).get(AUDIT)
+
+    assert response.status_code == 404
+    (denied,) = reviews(user)
+    assert (denied.action, denied.outcome) == ("read", "denied")
+
+
+def test_a_coordinator_of_another_program_is_not_a_coordinator_here(
+    officer: User, pco: Program, record: Recorder, client: Client
+) -> None:
+    MembershipFactory.create(user=officer, program=pco, role=Role.COORDINATOR.value)
+    in_pad = record(program_slug="pad")
+    in_pco = record(program_slug="pco")
+
+    response = signed_in(client, officer).get(AUDIT)
+    asking_for_pad = client.get(AUDIT, {"program": "pad"})
+
+    assert response.status_code == 200
+    assert in_pco.pk in event_ids(response)
+    assert in_pad.pk not in event_ids(response)
+    assert asking_for_pad.status_code == 200
+    assert asking_for_pad.context["valid"] is False
+    assert asking_for_pad.context["rows"] == []
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in(db: None, client: Client) -> None:
+    response = client.get(AUDIT)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_each_row_shows_the_time_to_a_hundredth_of_a_second_and_every_column(
+    coordinator: User, record: Recorder, client: Client
+) -> None:
+    record(
+        at=MARCH_10,
+        program_slug="pad",
+        object_type="people.person",
+        object_id=42,
+        fields=["phone", "given_name"],
+        purpose="follow-up visit",
+        outcome="denied",
+    )
+
+    page = signed_in(client, coordinator).get(AUDIT, {"object_type": "people.person"})
+    html = page.content.decode()
+
+    assert '<time datetime="2025-03-10T12:00:00.123456+00:00">2025-03-10 12:00:00.12</time>' in html
+    for text in ("officer", "Read", "people.person 42", "given_name, phone", "follow-up visit"):
+        assert text in html
+    assert "Denied" in html
+    assert "10.1.2.3" in html
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"actor": "COORDINATOR"}, {"by_coordinator"}),
+        ({"action": "change"}, {"changed"}),
+        ({"outcome": "failed"}, {"failed"}),
+        ({"object_type": "encounters.encounter"}, {"encounter"}),
+        ({"date_from": "2025-03-11", "date_to": "2025-03-11"}, {"march_11"}),
+        ({"date_to": "2025-03-09"}, {"march_9"}),
+        ({"date_from": "2025-03-12"}, {"by_coordinator"}),
+    ],
+)
+def test_the_filters_narrow_the_list(
+    filters: dict[str, str],
+    expected: set[str],
+    coordinator: User,
+    record: Recorder,
+    client: Client,
+) -> None:
+    march_9 = dt.datetime(2025, 3, 9, 23, 59, 59, 990000, tzinfo=dt.UTC)
+    march_11 = dt.datetime(2025, 3, 11, 0, 0, 0, 0, tzinfo=dt.UTC)
+    march_13 = dt.datetime(2025, 3, 13, 9, 0, tzinfo=dt.UTC)
+    events = {
+        "march_9": record(at=march_9, program_slug="pad"),
+        "march_11": record(at=march_11, program_slug="pad"),
+        "changed": record(at=MARCH_10, program_slug="pad", action="change"),
+        "failed": record(at=MARCH_10, program_slug="pad", outcome="failed"),
+        "encounter": record(at=MARCH_10, program_slug="pad", object_type="encounters.encounter"),
+        "by_coordinator": record(at=march_13, program_slug="pad", user=coordinator),
+    }
+    names = {event.pk: name for name, event in events.items()}
+
+    response = signed_in(client, coordinator).get(AUDIT, filters)
+
+    assert response.status_code == 200
+    assert {names[pk] for pk in event_ids(response) if pk in names} == expected
+
+
+def test_the_person_and_program_filters_follow_participation(
+    coordinator: User, pco: Program, record: Recorder, client: Client
+) -> None:
+    MembershipFactory.create(user=coordinator, program=pco, role=Role.COORDINATOR.value)
+    pad_person = participant_of(Program.objects.get(slug="pad"))
+    about_pad_person = record(person_id=pad_person.pk)
+    about_someone_else = record(person_id=participant_of(pco).pk)
+    filed_under_pco = record(program_slug="pco")
+
+    by_person = signed_in(client, coordinator).get(AUDIT, {"person": pad_person.pk})
+    by_program = client.get(AUDIT, {"program": "pad"})
+
+    assert event_ids(by_person) == [about_pad_person.pk]
+    assert about_pad_person.pk in event_ids(by_program)
+    assert not {about_someone_else.pk, filed_under_pco.pk} & set(event_ids(by_program))
+
+
+def test_events_are_listed_newest_first(
+    coordinator: User, record: Recorder, client: Client
+) -> None:
+    older = record(at=MARCH_10, program_slug="pad")
+    newer = record(at=MARCH_10 + dt.timedelta(milliseconds=10), program_slug="pad")
+
+    response = signed_in(client, coordinator).get(AUDIT, {"object_type": "people.person"})
+
+    assert event_ids(response)[:2] == [newer.pk, older.pk]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"person": "abc"},
+        {"person": str(2**63)},
+        {"date_from": "2025-13-01"},
+        {"date_from": "2025-03-12", "date_to": "2025-03-11"},
+        {"action": "explode"},
+        {"program": "qrt"},
+    ],
+)
+def test_a_bad_filter_is_explained_and_shows_no_events(
+    filters: dict[str, str], coordinator: User, record: Recorder, client: Client
+) -> None:
+    record(program_slug="pad")
+
+    response = signed_in(client, coordinator).get(AUDIT, filters)
+
+    assert response.status_code == 200
+    assert response.context["rows"] == []
+    html = response.content.decode()
+    assert "usa-error-message" in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_the_last_possible_date_is_accepted(
+    coordinator: User, record: Recorder, client: Client
+) -> None:
+    event = record(program_slug="pad")
+
+    response = signed_in(client, coordinator).get(AUDIT, {"date_to": "9999-12-31"})
+
+    assert response.status_code == 200
+    assert event.pk in event_ids(response)
+
+
+def test_fifty_events_a_page_with_counts_and_links_that_keep_the_filters(
+    coordinator: User, record: Recorder, client: Client
+) -> None:
+    for n in range(120):
+        record(at=MARCH_10 + dt.timedelta(seconds=n), program_slug="pad", object_id=n)
+
+    first = signed_in(client, coordinator).get(AUDIT, {"object_type": "people.person"})
+    last = client.get(AUDIT, {"object_type": "people.person", "page": "3"})
+
+    assert len(first.context["rows"]) == 50
+    html = first.content.decode()
+    assert "Showing events 1–50 of 120, newest first." in html
+    assert 'href="?object_type=people.person&amp;page=2"' in html
+    assert len(last.context["rows"]) == 20
+    assert "Showing events 101–120 of 120" in last.content.decode()
+
+
+def test_the_page_makes_the_same_few_queries_however_many_events_it_lists(
+    coordinator: User,
+    pad: Program,
+    record: Recorder,
+    client: Client,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
+) -> None:
+    for n in range(60):
+        record(program_slug="pad", person_id=participant_of(pad).pk if n % 2 else None)
+    signed_in(client, coordinator)
+
+    # Session, user, scope, count, page, the review (5), the program switcher, session save.
+    with django_assert_max_num_queries(15):
+        response = client.get(AUDIT, {"program": "pad", "action": "read"})
+
+    assert len(response.context["rows"]) == 50
+
+
+def test_opening_the_page_is_itself_recorded_with_the_filters(
+    coordinator: User, client: Client
+) -> None:
+    signed_in(client, coordinator).get(
+        AUDIT, {"actor": "officer", "date_from": "2025-03-01", "page": "1"}
+    )
+
+    (review,) = reviews(coordinator)
+    assert (review.action, review.object_type, review.outcome) == ("read", "audit_log", "success")
+    assert review.program_slug == "pad"
+    assert review.detail == {
+        "filters": {"actor": "officer", "date_from": "2025-03-01"},
+        "page": 1,
+    }
+    assert review.where == "127.0.0.1"
+
+
+def test_a_review_with_bad_filters_is_recorded_too(coordinator: User, client: Client) -> None:
+    signed_in(client, coordinator).get(AUDIT, {"person": "abc"})
+
+    (review,) = reviews(coordinator)
+    assert review.detail == {"filters": {}, "page": 1, "invalid": ["person"]}
+
+
+def test_the_page_is_labelled_captioned_and_free_of_inline_script_and_style(
+    coordinator: User, record: Recorder, client: Client
+) -> None:
+    record(program_slug="pad")
+
+    html = signed_in(client, coordinator).get(AUDIT).content.decode()
+
+    for name in ("actor", "action", "outcome", "person", "object_type", "date_from", "date_to"):
+        assert f'<label class="usa-label" for="id_{name}">' in html
+    assert '<label class="usa-label" for="id_program">' in html
+    assert "<caption" in html
+    assert '<th scope="col">Source address</th>' in html
+    assert '<th scope="row"' in html
+    assert 'type="date"' in html
+    assert " style=" not in html
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)

@@ -1,0 +1,245 @@
+"""42 CFR Part 2 consent, disclosures and break-glass through the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from coresponder.domain.vocabulary import Role
+from coresponder.privacy.audit import SYSTEM
+from coresponder.privacy.models import AuditEvent, BreakGlass, Consent, Disclosure
+from coresponder.privacy.tests.world import build_world, group_state, reader
+from coresponder.programs.actions import load_programs
+from coresponder.programs.models import Program
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world() -> Any:
+    load_programs(SYSTEM)
+    return build_world(Program.objects.get(slug="pad"))
+
+
+def consent_payload(**overrides: Any) -> dict[str, Any]:
+    now = timezone.now()
+    payload = {
+        "discloser": "Philadelphia PAD behavioural-health staff",
+        "recipients": [{"kind": "police"}],
+        "information": "Screening results and treatment status",
+        "covers": ["clinical", "part2"],
+        "purpose": "Coordinate outreach with the district officers",
+        "right_to_revoke_explained": True,
+        "expires_at": (now + dt.timedelta(days=90)).isoformat(),
+        "signed_at": (now - dt.timedelta(minutes=5)).isoformat(),
+        "signature_method": "written",
+    }
+    payload.update(overrides)
+    return payload
+
+
+def post_consent(client: Any, world: Any, payload: dict[str, Any]) -> Any:
+    return client.post(
+        f"/api/v1/persons/{world.person.pk}/consents", payload, content_type="application/json"
+    )
+
+
+def test_a_clinician_records_a_complete_consent(world: Any, api_client_for: Any) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    response = post_consent(api_client_for(clinician), world, consent_payload())
+    assert response.status_code == 201, response.content
+    consent = Consent.objects.get(pk=response.json()["id"])
+    assert consent.recipients == [{"kind": "police"}]
+    assert consent.created_by == clinician
+    assert AuditEvent.objects.filter(object_type="privacy.consent", action="create").exists()
+
+
+@pytest.mark.parametrize(
+    ("missing", "field"),
+    [
+        ({"discloser": ""}, "discloser"),
+        ({"recipients": []}, "recipients"),
+        ({"information": " "}, "information"),
+        ({"purpose": ""}, "purpose"),
+        ({"right_to_revoke_explained": False}, "right_to_revoke_explained"),
+        ({"expires_at": None}, "expires_at"),
+    ],
+)
+def test_it_rejects_a_consent_missing_an_element(
+    world: Any, api_client_for: Any, missing: dict[str, Any], field: str
+) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    response = post_consent(api_client_for(clinician), world, consent_payload(**missing))
+    assert response.status_code == 422
+    assert field in response.json()["errors"]
+    assert not Consent.objects.exists()
+
+
+def test_it_rejects_a_consent_without_a_signature_time(world: Any, api_client_for: Any) -> None:
+    payload = consent_payload()
+    del payload["signed_at"]
+    clinician = reader(world, Role.CLINICIAN)
+    response = post_consent(api_client_for(clinician), world, payload)
+    assert response.status_code == 422
+    assert "signed_at" in response.json()["errors"]
+
+
+def test_it_rejects_a_naive_signature_time(world: Any, api_client_for: Any) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    payload = consent_payload(signed_at="2026-01-01T10:00:00")
+    response = post_consent(api_client_for(clinician), world, payload)
+    assert response.status_code == 422
+    assert "signed_at" in response.json()["errors"]
+
+
+def test_an_expiry_event_alone_is_an_expiry(world: Any, api_client_for: Any) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    payload = consent_payload(expires_at=None, expiry_event="Discharge from treatment")
+    assert post_consent(api_client_for(clinician), world, payload).status_code == 201
+
+
+def test_an_officer_may_not_record_a_consent(world: Any, api_client_for: Any) -> None:
+    officer = reader(world, Role.OFFICER)
+    response = post_consent(api_client_for(officer), world, consent_payload())
+    assert response.status_code == 403
+    assert not Consent.objects.exists()
+
+
+def test_with_consent_the_officer_reads_clinical_detail_and_revocation_stops_it_at_once(
+    world: Any, api_client_for: Any
+) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    officer = reader(world, Role.OFFICER)
+    officer_client = api_client_for(officer)
+    url = f"/api/v1/persons/{world.person.pk}"
+
+    before = officer_client.get(url).json()
+    assert group_state(before, "clinical") == "withheld"
+    assert before["screenings"]["withheld"] == "status withheld: no consent on file"
+    assert group_state(before, "part2") == "withheld"
+
+    consent_id = post_consent(api_client_for(clinician), world, consent_payload()).json()["id"]
+    during = officer_client.get(url).json()
+    assert group_state(during, "clinical") == "shown"
+    assert group_state(during, "part2") == "shown"
+    assert during["service_referrals"][0]["status"] == "in-progress"
+    assert "42 CFR part 2" in during["redisclosure_notice"]
+
+    revoked = api_client_for(clinician).post(f"/api/v1/consents/{consent_id}/revoke")
+    assert revoked.status_code == 200
+    assert revoked.json()["revoked_at"] is not None
+    after = officer_client.get(url).json()
+    assert group_state(after, "clinical") == "withheld"
+    assert "redisclosure_notice" not in after
+
+
+def test_an_expired_consent_releases_nothing(world: Any, api_client_for: Any) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    officer = reader(world, Role.OFFICER)
+    post_consent(api_client_for(clinician), world, consent_payload())
+    Consent.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    body = api_client_for(officer).get(f"/api/v1/persons/{world.person.pk}").json()
+    assert group_state(body, "clinical") == "withheld"
+
+
+def test_a_consent_naming_another_organisation_releases_nothing(
+    world: Any, api_client_for: Any
+) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    officer = reader(world, Role.OFFICER)
+    payload = consent_payload(recipients=[{"organization": "some-other-department"}])
+    post_consent(api_client_for(clinician), world, payload)
+    body = api_client_for(officer).get(f"/api/v1/persons/{world.person.pk}").json()
+    assert group_state(body, "clinical") == "withheld"
+
+
+def test_the_accounting_lists_each_disclosure_of_the_past_three_years(
+    world: Any, api_client_for: Any
+) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    officer = reader(world, Role.OFFICER)
+    post_consent(api_client_for(clinician), world, consent_payload())
+    api_client_for(officer).get(f"/api/v1/persons/{world.person.pk}")
+    old = Disclosure.objects.create(
+        person=world.person,
+        disclosed_at=timezone.now() - dt.timedelta(days=365 * 3 + 10),
+        recipient="An old recipient",
+        information="Old",
+    )
+    body = api_client_for(clinician).get(f"/api/v1/persons/{world.person.pk}/disclosures").json()
+    recipients = {item["recipient"] for item in body["items"]}
+    assert any(officer.username in r for r in recipients)
+    assert old.recipient not in recipients
+    assert {item["information"] for item in body["items"]} >= {
+        "Clinical detail (screenings, encounter notes)"
+    }
+    assert "42 CFR part 2" in body["redisclosure_notice"]
+
+
+def test_an_officer_cannot_read_the_accounting(world: Any, api_client_for: Any) -> None:
+    officer = reader(world, Role.OFFICER)
+    url = f"/api/v1/persons/{world.person.pk}/disclosures"
+    assert api_client_for(officer).get(url).status_code == 403
+
+
+def test_a_clinician_breaks_the_glass_with_a_reason_and_a_coordinator_reviews_it(
+    world: Any, api_client_for: Any
+) -> None:
+    pco = Program.objects.get(slug="pco")
+    pad = world.program
+    world.program = pco
+    outside = reader(world, Role.CLINICIAN, username="pco-clinician")
+    world.program = pad
+    coordinator = reader(world, Role.COORDINATOR)
+    client = api_client_for(outside)
+    url = f"/api/v1/persons/{world.person.pk}"
+    assert client.get(url).status_code == 404
+
+    short = client.post(f"{url}/break-glass", {"reason": "need"}, content_type="application/json")
+    assert short.status_code == 422
+    opened = client.post(
+        f"{url}/break-glass",
+        {"reason": "Unresponsive at the crisis centre; need overdose history"},
+        content_type="application/json",
+    )
+    assert opened.status_code == 201, opened.content
+    body = client.get(url).json()
+    assert group_state(body, "clinical") == "shown"
+    read = AuditEvent.objects.filter(actor=outside, action="read", purpose="break-glass")
+    assert read.count() >= 2
+
+    queue = api_client_for(coordinator).get("/api/v1/break-glass").json()
+    assert [item["id"] for item in queue["items"]] == [opened.json()["id"]]
+    reviewed = api_client_for(coordinator).post(
+        f"/api/v1/break-glass/{opened.json()['id']}/review",
+        {"note": "Appropriate"},
+        content_type="application/json",
+    )
+    assert reviewed.status_code == 200
+    assert api_client_for(coordinator).get("/api/v1/break-glass").json()["count"] == 0
+
+
+def test_break_glass_lapses_after_its_hours(world: Any, api_client_for: Any) -> None:
+    pco = Program.objects.get(slug="pco")
+    world.program = pco
+    outside = reader(world, Role.CLINICIAN, username="pco-clinician")
+    client = api_client_for(outside)
+    url = f"/api/v1/persons/{world.person.pk}"
+    reason = {"reason": "Unresponsive at the crisis centre; need history"}
+    client.post(f"{url}/break-glass", reason, content_type="application/json")
+    BreakGlass.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert client.get(url).status_code == 404
+
+
+def test_an_officer_cannot_break_the_glass(world: Any, api_client_for: Any) -> None:
+    officer = reader(world, Role.OFFICER)
+    response = api_client_for(officer).post(
+        f"/api/v1/persons/{world.person.pk}/break-glass",
+        {"reason": "I would like to see the screenings"},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert not BreakGlass.objects.exists()

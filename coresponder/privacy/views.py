@@ -1,0 +1,96 @@
+"""The audit log, as coordinators and administrators review it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from coresponder.privacy.audit import Actor, record_event
+from coresponder.privacy.audit_log import (
+    AuditFilterForm,
+    AuditScope,
+    audit_scope,
+    hundredths,
+    reviewable_events,
+)
+from coresponder.privacy.models import AuditEvent
+from coresponder.privacy.signals import client_address
+
+PAGE_SIZE = 50
+
+
+def audit_row(event: AuditEvent) -> dict[str, Any]:
+    """One table row: what the reviewer reads, with the time to 1/100 s in UTC."""
+    return {
+        "id": event.pk,
+        "at": event.at,
+        "when": hundredths(event.at),
+        "actor": event.actor_label,
+        "action": event.get_action_display(),
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "person_id": event.person_id,
+        "program_slug": event.program_slug,
+        "fields": ", ".join(str(f) for f in event.fields or []),
+        "purpose": event.purpose,
+        "outcome": event.outcome,
+        "outcome_label": event.get_outcome_display(),
+        "where": event.where,
+    }
+
+
+def filed_under(scope: AuditScope, filters: dict[str, Any]) -> str:
+    """The program a review is filed under, so that program's coordinators see it."""
+    if filters.get("program"):
+        return str(filters["program"])
+    if not scope.everything and len(scope.programs) == 1:
+        return scope.programs[0].slug
+    return ""
+
+
+@require_GET
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Coordinators review their programs' events; administrators every event."""
+    actor = Actor(user=request.user, where=client_address(request))
+    scope = audit_scope(request.user)
+    if scope is None:
+        record_event(actor, "read", object_type="audit_log", outcome="denied")
+        raise Http404("No such page")
+
+    form = AuditFilterForm(request.GET, scope)
+    valid = form.is_valid()
+    filters = form.cleaned_data if valid else {}
+    events = reviewable_events(scope, filters) if valid else AuditEvent.objects.none()
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [audit_row(event) for event in page.object_list]
+
+    detail: dict[str, Any] = {"filters": form.chosen() if valid else {}, "page": page.number}
+    if not valid:
+        detail["invalid"] = sorted(form.errors)
+    record_event(
+        actor,
+        "read",
+        object_type="audit_log",
+        program_slug=filed_under(scope, filters),
+        detail=detail,
+    )
+    return render(
+        request,
+        "privacy/audit_log.html",
+        {
+            "form": form,
+            "page": page,
+            "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=1),
+            "ellipsis": page.paginator.ELLIPSIS,
+            "rows": rows,
+            "filtering": len(detail["filters"]),
+            "scope": scope,
+            "valid": valid,
+        },
+    )

@@ -1,0 +1,122 @@
+"""How a sign-in is held in the session, between the password and the second factor.
+
+A session becomes signed in (Django's `login()`) only in `finish_sign_in`,
+after the second factor, and carries the time it did so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.http import HttpRequest
+from django.shortcuts import resolve_url
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from coresponder.privacy.models import AuditEvent
+from coresponder.programs.models import User
+
+# CJIS Security Policy AC-7: no more than five consecutive invalid logon attempts
+# in 15 minutes; the next one locks the account until an administrator unlocks it.
+FAILED_SIGN_IN_LIMIT = 5
+FAILED_SIGN_IN_WINDOW = dt.timedelta(minutes=15)
+# CJIS: re-authenticate at least every 12 hours, however active the session.
+SIGN_IN_MAX_AGE = dt.timedelta(hours=12)
+# A password with no second factor goes stale quickly (ASVS 2.8: short-lived OTP flow).
+PENDING_LIFETIME = dt.timedelta(minutes=5)
+
+PENDING_USER = "signin_pending_user"
+PENDING_SINCE = "signin_pending_since"
+PENDING_NEXT = "signin_next"
+ENROL_SECRET = "signin_enrol_secret"  # noqa: S105 - a session key, not a secret
+SIGNED_IN_AT = "signed_in_at"
+PENDING_KEYS = (PENDING_USER, PENDING_SINCE, PENDING_NEXT, ENROL_SECRET)
+
+ISSUER = "Coresponder"
+
+
+def client_address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def safe_next(request: HttpRequest, candidate: str | None) -> str:
+    """Where to go after signing in: `candidate` if it stays on this site, else home."""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def start_pending(request: HttpRequest, user: User, next_url: str) -> None:
+    """The password was right: remember who, in a new session key, until the code comes."""
+    # A new key now, and again at login(), so no session ID crosses a privilege change.
+    request.session.cycle_key()
+    request.session[PENDING_USER] = user.pk
+    request.session[PENDING_SINCE] = timezone.now().timestamp()
+    request.session[PENDING_NEXT] = next_url
+
+
+def clear_pending(request: HttpRequest) -> None:
+    for key in PENDING_KEYS:
+        request.session.pop(key, None)
+
+
+def pending_user(request: HttpRequest) -> User | None:
+    """The user who gave the right password in the last few minutes, if still allowed in."""
+    user_id = request.session.get(PENDING_USER)
+    since = request.session.get(PENDING_SINCE)
+    if user_id is None or not isinstance(since, int | float):
+        return None
+    age = timezone.now().timestamp() - since
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or age > PENDING_LIFETIME.total_seconds() or age < 0:
+        clear_pending(request)
+        return None
+    return user
+
+
+def last_used_step(user: User) -> int | None:
+    """The TOTP step of the user's last successful sign-in, from the audit trail."""
+    detail: Any = (
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.LOGON,
+            outcome=AuditEvent.Outcome.SUCCESS,
+            actor=user,
+            detail__has_key="totp_step",
+        )
+        .order_by("-id")
+        .values_list("detail", flat=True)
+        .first()
+    )
+    return int(detail["totp_step"]) if detail else None
+
+
+def finish_sign_in(request: HttpRequest, user: User, step: int) -> str:
+    """Both factors passed: sign in, audited with the step used; returns where to go next."""
+    next_url = str(request.session.get(PENDING_NEXT) or resolve_url(settings.LOGIN_REDIRECT_URL))
+    # Read by the logon audit receiver; a later code must come from a later step.
+    request.logon_detail = {"factor": "totp", "totp_step": step}  # type: ignore[attr-defined]
+    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    clear_pending(request)
+    return next_url
+
+
+def stamp_sign_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """On every login(): note when, so the 12-hour limit counts from the sign-in itself.
+
+    The application calls login() only in `finish_sign_in`, after both factors.
+    """
+    if request is not None and hasattr(request, "session"):
+        request.session[SIGNED_IN_AT] = timezone.now().timestamp()
+
+
+def sign_in_has_expired(session: Any, now: dt.datetime) -> bool:
+    """True past 12 hours, or for a session our sign-in never stamped."""
+    signed_in_at = session.get(SIGNED_IN_AT)
+    if not isinstance(signed_in_at, int | float):
+        return True
+    return now.timestamp() - signed_in_at > SIGN_IN_MAX_AGE.total_seconds()

@@ -1,0 +1,139 @@
+"""Signing in: a password, then a one-time code (CJIS: MFA for every interactive user).
+
+Every refusal shows the same words whatever went wrong (unknown user, wrong
+password, locked or disabled account), as ASVS 2.2 asks, so the page never
+tells a stranger which user names exist or are locked.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.forms import AuthenticationForm
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from coresponder.domain.totp import SECRET_BYTES, encode_secret, matching_step, provisioning_uri
+from coresponder.privacy.audit import Actor
+from coresponder.programs.actions import enrol_mfa, note_failed_sign_in
+from coresponder.programs.models import User
+from coresponder.programs.signin import (
+    ENROL_SECRET,
+    ISSUER,
+    client_address,
+    finish_sign_in,
+    last_used_step,
+    pending_user,
+    safe_next,
+    start_pending,
+)
+
+REFUSED = (
+    "That user name and password did not match. Try again, or ask your "
+    "administrator if your account may be locked."
+)
+CODE_REFUSED = (
+    "That code was not accepted. Enter the code your authenticator app shows now, "
+    "or ask your administrator if your account may be locked."
+)
+
+
+def actor_at(request: HttpRequest, user: User | None = None) -> Actor:
+    return Actor(user=user, where=client_address(request))
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_step(request: HttpRequest) -> HttpResponse:
+    """Step one: the password. It only ever leads to step two, never to a session."""
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    if request.user.is_authenticated:
+        return redirect(next_url)
+    form = AuthenticationForm(request, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            user = form.get_user()
+            start_pending(request, user, next_url)
+            return redirect("mfa" if user.mfa_secret else "mfa-enrol")
+        username = str(request.POST.get("username", ""))[:150]
+        note_failed_sign_in(actor_at(request), username)
+    context = {"form": form, "next": next_url, "refused": REFUSED if form.errors else ""}
+    return render(request, "programs/login.html", context)
+
+
+def check_code(request: HttpRequest, user: User, secret: str, *, enrolling: bool) -> str | None:
+    """Sign in when `code` is the secret's current, unused code; else where to send them next.
+
+    The user's row is locked while the last used step is read and the new one
+    written, so two tabs racing with one code cannot both sign in.
+    """
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.locked_at is not None or not user.is_active:
+            step = None
+        else:
+            after = None if enrolling else last_used_step(user)
+            code = str(request.POST.get("code", ""))
+            step = matching_step(secret, code, timezone.now(), after_step=after)
+        if step is not None:
+            if enrolling:
+                user = enrol_mfa(actor_at(request, user), user, secret)
+            return finish_sign_in(request, user, step)
+    note_failed_sign_in(actor_at(request, user), user.username, user=user, factor="totp")
+    return None
+
+
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def code_step(request: HttpRequest) -> HttpResponse:
+    """Step two: the six-digit code from the user's authenticator app."""
+    user = pending_user(request)
+    if user is None:
+        return redirect("login")
+    if not user.mfa_secret:
+        return redirect("mfa-enrol")
+    refused = ""
+    if request.method == "POST":
+        next_url = check_code(request, user, user.mfa_secret, enrolling=False)
+        if next_url is not None:
+            return redirect(next_url)
+        refused = CODE_REFUSED
+    return render(request, "programs/mfa.html", {"refused": refused})
+
+
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def enrol_step(request: HttpRequest) -> HttpResponse:
+    """A user with no second factor yet sets one up, and proves it with a code."""
+    user = pending_user(request)
+    if user is None:
+        return redirect("login")
+    if user.mfa_secret:
+        # Only an administrator replaces a second factor; a password alone never does.
+        return redirect("mfa")
+    secret = request.session.get(ENROL_SECRET)
+    if not isinstance(secret, str):
+        secret = encode_secret(secrets.token_bytes(SECRET_BYTES))
+        request.session[ENROL_SECRET] = secret
+    refused = ""
+    if request.method == "POST":
+        next_url = check_code(request, user, secret, enrolling=True)
+        if next_url is not None:
+            return redirect(next_url)
+        refused = CODE_REFUSED
+    context = {
+        "refused": refused,
+        "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+        "uri": provisioning_uri(secret, user.get_username(), ISSUER),
+    }
+    return render(request, "programs/mfa_enrol.html", context)
