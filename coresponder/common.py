@@ -45,6 +45,10 @@ class Tracked(models.Model):
         abstract = True
 
 
+# `version` is a PositiveIntegerField: the largest value every database stores.
+MAX_VERSION = 2**31 - 1
+
+
 class StaleVersion(Exception):
     """The record's `version` moved on since the caller read it."""
 
@@ -69,6 +73,9 @@ def save_tracked(obj: Tracked, user: object | None, *, expected_version: int | N
         obj.save()
         return
     expected = obj.version if expected_version is None else expected_version
+    if not 1 <= expected < MAX_VERSION:
+        # No stored row carries such a version, so the caller's copy cannot be current.
+        raise StaleVersion(obj, expected)
     obj.version = expected + 1
     obj.modified_by = actor  # type: ignore[assignment]
     obj.modified_at = timezone.now()

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from coresponder.api_support import actor_for
+from coresponder.common import MAX_VERSION
 from coresponder.domain.policy import POLICY, Scope
 from coresponder.people.actions import create_person, update_person
 from coresponder.people.models import Ethnicity, Race, Sex
@@ -53,7 +54,9 @@ class PersonIn(PersonFields):
 
 
 class PersonPatch(PersonFields):
-    version: int = Field(..., ge=1, description="The version you read; a stale one gets 409")
+    version: int = Field(
+        ..., ge=1, le=MAX_VERSION, description="The version you read; a stale one gets 409"
+    )
 
 
 class PersonOut(Schema):

@@ -264,11 +264,14 @@ def describe_program(program: Program) -> dict[str, Any]:
 # --- Accounts: second factor, lockout, disabling -----------------------------
 
 
-def enrol_mfa(actor: Actor, user: User, secret: str, *, replace: bool = False) -> User:
-    """Give the user a TOTP secret; audited, but never with the secret itself."""
+def enrol_mfa(actor: Actor, user: User, secret: str) -> User:
+    """Give the user a TOTP secret; audited, but never with the secret itself.
+
+    A user who has one keeps it until an administrator clears it (`reset_mfa`).
+    """
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
-        if user.mfa_secret and not replace:
+        if user.mfa_secret:
             raise ActionError("second factor not changed", {"mfa": ["already enrolled"]})
         user.mfa_secret = secret
         user.mfa_enrolled_at = timezone.now()
@@ -279,6 +282,25 @@ def enrol_mfa(actor: Actor, user: User, secret: str, *, replace: bool = False) -
             obj=user,
             fields=["mfa_secret", "mfa_enrolled_at"],
             detail={"user": user.username, "change": "mfa enrolled"},
+        )
+    return user
+
+
+def reset_mfa(actor: Actor, user: User) -> User:
+    """Clear a lost second factor; the user sets up a new one at their next sign-in."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if not user.mfa_secret:
+            raise ActionError("second factor not reset", {"mfa": ["not enrolled"]})
+        user.mfa_secret = ""
+        user.mfa_enrolled_at = None
+        save_tracked(user, actor.user)
+        record_event(
+            actor,
+            AuditEvent.Action.PERMISSION,
+            obj=user,
+            fields=["mfa_secret", "mfa_enrolled_at"],
+            detail={"user": user.username, "change": "mfa reset"},
         )
     return user
 

@@ -125,3 +125,13 @@ def test_users_are_tracked_too() -> None:
         save_tracked(copy, None)
 
     assert User.objects.get(pk=user.pk).display_name == "Olivia O."
+
+
+def test_a_version_past_what_the_database_holds_is_stale_not_an_error(db: None) -> None:
+    from coresponder.common import MAX_VERSION
+
+    person = Person.objects.create(given_name="Max", family_name="Version")
+    with pytest.raises(StaleVersion):
+        save_tracked(person, None, expected_version=MAX_VERSION)
+    person.refresh_from_db()
+    assert person.version == 1

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from io import StringIO
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -286,3 +288,19 @@ def test_the_sign_in_helper_completes_both_steps_for_any_user(
     sign_in(Client(), coordinator)
 
     assert client.get("/programs/pad/").status_code == 200
+
+
+def test_an_administrator_resets_a_lost_second_factor_and_the_user_enrols_again(
+    enrolled: User, client: Client
+) -> None:
+    out = StringIO()
+
+    call_command("resetmfa", "coordinator", stdout=out)
+
+    assert out.getvalue() == "user coordinator will set up a new authenticator app\n"
+    enrolled.refresh_from_db()
+    assert (enrolled.mfa_secret, enrolled.mfa_enrolled_at) == ("", None)
+    assert AuditEvent.objects.filter(detail__change="mfa reset").count() == 1
+    assert give_password(client) == reverse("mfa-enrol")
+    with pytest.raises(CommandError, match="not enrolled"):
+        call_command("resetmfa", "coordinator")
