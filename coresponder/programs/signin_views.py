@@ -70,14 +70,16 @@ def password_step(request: HttpRequest) -> HttpResponse:
 
 
 def check_code(request: HttpRequest, user: User, secret: str, *, enrolling: bool) -> str | None:
-    """Sign in when `code` is the secret's current, unused code; else where to send them next.
+    """Sign in if the posted code is the secret's current, unused one; returns where to go.
 
-    The user's row is locked while the last used step is read and the new one
-    written, so two tabs racing with one code cannot both sign in.
+    None means refused, and counted towards the lockout. The user's row is
+    locked while the last used step is read and the new one written, so two
+    tabs racing with one code (or one enrolment) cannot both sign in.
     """
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
-        if user.locked_at is not None or not user.is_active:
+        enrolled_meanwhile = enrolling and bool(user.mfa_secret)
+        if user.locked_at is not None or not user.is_active or enrolled_meanwhile:
             step = None
         else:
             after = None if enrolling else last_used_step(user)
