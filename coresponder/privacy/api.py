@@ -144,9 +144,7 @@ def _consent_out(consent: Consent) -> dict[str, Any]:
 @router.post(
     "/persons/{person_id}/consents", response={201: ConsentOut}, summary="Record a Part 2 consent"
 )
-def add_consent(
-    request: HttpRequest, person_id: int, payload: ConsentIn
-) -> Status[dict[str, Any]]:
+def add_consent(request: HttpRequest, person_id: int, payload: ConsentIn) -> Status[dict[str, Any]]:
     _naive_to_error(payload.signed_at, "signed_at")
     _naive_to_error(payload.expires_at, "expires_at")
     access = access_person(request.user, person_id)

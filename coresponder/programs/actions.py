@@ -443,6 +443,22 @@ def disable_user(actor: Actor, user: User, reason: str) -> Disabled:
     return Disabled(user=user, sessions_ended=ended, tokens_revoked=len(tokens))
 
 
+def enable_user(actor: Actor, user: User) -> User:
+    """Let a disabled user sign in again; they start with no sessions and no tokens."""
+    if user.is_active:
+        raise ActionError("user not enabled", {"username": [f"{user.username} is not disabled"]})
+    with transaction.atomic():
+        user.is_active = True
+        save_tracked(user, actor.user)
+        record_event(
+            actor,
+            AuditEvent.Action.PERMISSION,
+            obj=user,
+            detail={"user": user.username, "change": "enable"},
+        )
+    return user
+
+
 def idle_users(days: int) -> list[User]:
     """Active users with no sign-in and no API token use (or issue) in `days` days."""
     cutoff = timezone.now() - dt.timedelta(days=days)

@@ -214,3 +214,13 @@ class TestApitoken:
 
         with pytest.raises(CommandError, match="no active user 'gone'"):
             run("apitoken", "gone")
+
+
+def test_enableuser_lets_a_disabled_user_sign_in_again_and_is_audited(programs: object) -> None:
+    user = User.objects.create_user(username="dormant", password="x" * 16, is_active=False)
+    call_command("enableuser", "dormant", stdout=io.StringIO())
+    user.refresh_from_db()
+    assert user.is_active
+    assert AuditEvent.objects.filter(action="permission", detail__change="enable").exists()
+    with pytest.raises(CommandError, match="not disabled"):
+        call_command("enableuser", "dormant", stdout=io.StringIO())
