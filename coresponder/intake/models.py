@@ -12,6 +12,13 @@ from coresponder.programs.models import PATHWAYS
 OVERDOSE_SOURCES = choices_of(OverdoseSource)
 
 
+class TriageStatus(models.TextChoices):
+    NEW = "new", "Waiting for triage"
+    ACCEPTED = "accepted", "Taken up"
+    NOT_REACHED = "not_reached", "Could not reach"
+    CLOSED = "closed", "Closed"
+
+
 class Referral(Tracked):
     """One entry into a program on exactly one deflection pathway."""
 
@@ -60,6 +67,18 @@ class Referral(Tracked):
     referrer_phone = models.CharField(max_length=32, blank=True)
     eligible = models.BooleanField(default=True)
     eligibility_reasons = models.JSONField(default=list, blank=True)
+    # Self and family referrals from the public page wait for a coordinator's triage.
+    help_requested = models.TextField(blank=True)
+    consent_to_contact = models.BooleanField(null=True)
+    contact_preference = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    triage_status = models.CharField(
+        max_length=16, choices=TriageStatus.choices, blank=True, db_index=True
+    )
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    triaged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
