@@ -108,6 +108,7 @@ def on_forbidden(request: HttpRequest, exc: Forbidden) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from coresponder.intake.api import router as intake_router
     from coresponder.people.api import router as people_router
     from coresponder.privacy.api import router as privacy_router
     from coresponder.programs.api import router as programs_router
@@ -115,6 +116,7 @@ def _register_routers() -> None:
     api.add_router("/", programs_router)
     api.add_router("/", people_router)
     api.add_router("/", privacy_router)
+    api.add_router("/", intake_router)
 
 
 _register_routers()

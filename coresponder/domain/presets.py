@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -674,3 +674,17 @@ def load_preset_dir(directory: Path) -> list[Preset]:
     if not files:
         raise PresetError(str(directory), [("(folder)", "holds no *.toml preset")])
     return [load_preset_file(path) for path in files]
+
+
+def eligibility_from_stored(rules: Sequence[Mapping[str, Any]]) -> tuple[EligibilityRule, ...]:
+    """Eligibility rules back from a stored preset (`Preset.as_dict()` output)."""
+    return tuple(
+        EligibilityRule(
+            pathways=tuple(Pathway(p) for p in rule["pathways"]),
+            conditions=tuple(
+                Condition(field=c["field"], op=c["op"], value=c["value"], reason=c["reason"])
+                for c in rule["conditions"]
+            ),
+        )
+        for rule in rules
+    )

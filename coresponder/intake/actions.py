@@ -1,0 +1,486 @@
+"""The one write path for intake: referrals on every pathway, overdoses, calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from coresponder.common import save_tracked
+from coresponder.domain.eligibility import decide
+from coresponder.domain.intake import age_on, district_at, outreach_window, same_overdose
+from coresponder.domain.policy import RecordType, may_write
+from coresponder.domain.presets import eligibility_from_stored
+from coresponder.domain.vocabulary import OverdoseSource, Pathway
+from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral, TriageStatus
+from coresponder.outreach.models import OutreachTask
+from coresponder.people.models import Participation, Person
+from coresponder.privacy.access import NotVisible, access_person, role_in
+from coresponder.privacy.actions import Forbidden
+from coresponder.privacy.audit import Actor, record_event
+from coresponder.programs.actions import ActionError
+from coresponder.programs.models import District, Program
+
+# The facts each pathway must carry (API.md).
+PATHWAY_FACTS = {
+    Pathway.OFFICER_INTERVENTION: "offense",
+    Pathway.OFFICER_PREVENTION: "offense",
+    Pathway.NALOXONE_PLUS: "overdose",
+    Pathway.COMMUNITY_RESPONSE: "call",
+}
+# Pathways where the person may be unknown at intake (a 911 caller about a stranger).
+PERSON_OPTIONAL = frozenset({Pathway.COMMUNITY_RESPONSE})
+# A report "received" this far in the future is a clock or typing error.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+PERSON_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "address", "aliases")
+
+
+@dataclass
+class IntakeResult:
+    referral: Referral
+    person: Person | None
+    eligible: bool
+    reasons: list[str]
+    outreach_task: OutreachTask | None = None
+    overdose: Overdose | None = None
+    overdose_merged: bool = False
+    call: Call | None = None
+
+
+def _check_time(errors: dict[str, list[str]], field: str, value: Any, now: dt.datetime) -> None:
+    if value is None:
+        return
+    if not isinstance(value, dt.datetime):
+        errors.setdefault(field, []).append("must be a date and time")
+    elif value.tzinfo is None:
+        errors.setdefault(field, []).append("needs a time zone offset")
+    elif value > now + CLOCK_SKEW:
+        errors.setdefault(field, []).append("cannot be in the future")
+
+
+def validate_referral(program: Program, payload: dict[str, Any]) -> dict[str, list[str]]:
+    """Field errors for a referral payload, without writing anything."""
+    errors: dict[str, list[str]] = {}
+    now = timezone.now()
+    offered = (program.preset or {}).get("pathways", [])
+    pathway = payload.get("pathway")
+    if pathway not in offered:
+        errors["pathway"] = [f"{program.name} does not take {pathway!r} referrals"]
+    if payload.get("received_at") is None:
+        errors["received_at"] = ["is required"]
+    _check_time(errors, "received_at", payload.get("received_at"), now)
+    fact = PATHWAY_FACTS.get(Pathway(pathway)) if pathway in set(Pathway) else None
+    if fact and not payload.get(fact):
+        errors[fact] = [f"is required on the {pathway} pathway"]
+    overdose = payload.get("overdose") or {}
+    if overdose:
+        if overdose.get("occurred_at") is None:
+            errors["overdose.occurred_at"] = ["is required"]
+        _check_time(errors, "overdose.occurred_at", overdose.get("occurred_at"), now)
+        received = payload.get("received_at")
+        occurred = overdose.get("occurred_at")
+        if (
+            isinstance(received, dt.datetime)
+            and isinstance(occurred, dt.datetime)
+            and received.tzinfo
+            and occurred.tzinfo
+            and occurred > received + CLOCK_SKEW
+        ):
+            errors.setdefault("overdose.occurred_at", []).append("is after the report came in")
+        if overdose.get("source") not in {s.value for s in OverdoseSource}:
+            errors["overdose.source"] = [f"must be one of {', '.join(s for s in OverdoseSource)}"]
+    if (offense := payload.get("offense")) and not offense.get("category"):
+        errors["offense.category"] = ["is required"]
+    if (call := payload.get("call")) and not call.get("call_type"):
+        errors["call.call_type"] = ["is required"]
+    _validate_person(errors, payload, pathway, now)
+    district = payload.get("district")
+    if district and not program.districts.filter(code=district).exists():
+        errors["district"] = [f"{program.name} has no district {district!r}"]
+    return errors
+
+
+def _validate_person(
+    errors: dict[str, list[str]], payload: dict[str, Any], pathway: Any, now: dt.datetime
+) -> None:
+    person = payload.get("person")
+    if not person:
+        if pathway not in PERSON_OPTIONAL:
+            errors["person"] = ["say who this referral is about"]
+        return
+    if "id" in person and person["id"] is not None:
+        return
+    for name in ("given_name", "family_name"):
+        if not str(person.get(name) or "").strip():
+            errors[f"person.{name}"] = ["is required (or give the person's id)"]
+    birth = person.get("birth_date")
+    if isinstance(birth, dt.date) and birth > now.date():
+        errors["person.birth_date"] = ["cannot be in the future"]
+
+
+def record_referral(
+    actor: Actor, program: Program, payload: dict[str, Any], *, channel: str
+) -> IntakeResult:
+    """Record a referral on any pathway; decide eligibility; open follow-up when due."""
+    role = role_in(actor.user, program) if actor.user is not None else None
+    if role is None or not may_write(role, RecordType.REFERRAL):
+        raise Forbidden("Your role may not record referrals in this program.")
+    return _record(actor, program, payload, channel=channel)
+
+
+def record_public_referral(actor: Actor, program: Program, payload: dict[str, Any]) -> IntakeResult:
+    """A self or family referral from the public help page: no sign-in, waits for triage."""
+    payload = {**payload, "pathway": Pathway.SELF_REFERRAL.value}
+    payload.setdefault("received_at", timezone.now())
+    return _record(actor, program, payload, channel=Referral.Channel.PUBLIC)
+
+
+def _record(
+    actor: Actor, program: Program, payload: dict[str, Any], *, channel: str
+) -> IntakeResult:
+    errors = validate_referral(program, payload)
+    if errors:
+        raise ActionError("The referral has invalid fields.", errors)
+    with transaction.atomic():
+        person = _link_person(actor, program, payload)
+        if person is not None and payload.get("overdose"):
+            merged = _merge_overdose(actor, program, person, payload)
+            if merged is not None:
+                return merged
+        return _new_referral(actor, program, person, payload, channel)
+
+
+def _link_person(actor: Actor, program: Program, payload: dict[str, Any]) -> Person | None:
+    """The person the referral is about: given by id, an exact match, or someone new."""
+    data = payload.get("person")
+    if not data:
+        return None
+    if data.get("id") is not None:
+        try:
+            person = access_person(actor.user, data["id"]).person
+        except NotVisible as exc:
+            raise ActionError("Unknown person.", {"person.id": ["no such person"]}) from exc
+    else:
+        person = _exact_match(data) or _create_person(actor, data)
+    Participation.objects.get_or_create(
+        person=person, program=program, defaults={"first_seen_at": payload["received_at"]}
+    )
+    return person
+
+
+def _exact_match(data: dict[str, Any]) -> Person | None:
+    """Same names (any case) and the same birth date; without a birth date, no match."""
+    if not data.get("birth_date"):
+        return None
+    return (
+        Person.objects.filter(
+            given_name__iexact=str(data["given_name"]).strip(),
+            family_name__iexact=str(data["family_name"]).strip(),
+            birth_date=data["birth_date"],
+        )
+        .order_by("id")
+        .first()
+    )
+
+
+def _create_person(actor: Actor, data: dict[str, Any]) -> Person:
+    person = Person(**{k: data[k] for k in PERSON_FIELDS if data.get(k) not in (None, "")})
+    save_tracked(person, actor.user)
+    record_event(actor, "create", obj=person, person_id=person.pk, fields=["identity", "contact"])
+    return person
+
+
+def _facts(program: Program, person: Person | None, payload: dict[str, Any]) -> dict[str, Any]:
+    received: dt.datetime = payload["received_at"]
+    return {
+        "offense": payload.get("offense") or {},
+        "call": payload.get("call") or {},
+        "overdose": payload.get("overdose") or {},
+        "district": payload.get("district"),
+        "person": {"age": age_on(person.birth_date if person else None, received.date())},
+    }
+
+
+def _district(program: Program, payload: dict[str, Any]) -> District | None:
+    code = payload.get("district")
+    if not code:
+        place = payload.get("overdose") or payload.get("call") or {}
+        lat, lon = place.get("latitude"), place.get("longitude")
+        if lat is not None and lon is not None:
+            shapes = [
+                (d.code, d.boundary)
+                for d in program.districts.exclude(boundary__isnull=True)
+                if d.boundary
+            ]
+            code = district_at(lat, lon, shapes)
+            payload["district"] = code
+    return program.districts.filter(code=code).first() if code else None
+
+
+def _new_referral(
+    actor: Actor,
+    program: Program,
+    person: Person | None,
+    payload: dict[str, Any],
+    channel: str,
+) -> IntakeResult:
+    district = _district(program, payload)
+    pathway = Pathway(payload["pathway"])
+    active = list(program.districts.filter(active=True).values_list("code", flat=True))
+    rules = eligibility_from_stored((program.preset or {}).get("eligibility", []))
+    decision = decide(pathway, _facts(program, person, payload), rules, active)
+    referral = _save_referral(actor, program, person, payload, channel, district, decision)
+    result = IntakeResult(
+        referral=referral, person=person, eligible=decision.eligible, reasons=list(decision.reasons)
+    )
+    if payload.get("overdose"):
+        result.overdose = _save_overdose(actor, program, person, referral, payload, district)
+    if payload.get("call"):
+        result.call = _save_call(actor, program, person, referral, payload, decision)
+    if decision.eligible and person is not None:
+        result.outreach_task = _open_task(actor, program, person, referral, result.overdose)
+    return result
+
+
+def _save_referral(
+    actor: Actor,
+    program: Program,
+    person: Person | None,
+    payload: dict[str, Any],
+    channel: str,
+    district: District | None,
+    decision: Any,
+) -> Referral:
+    offense = payload.get("offense") or {}
+    referrer = payload.get("referrer") or {}
+    user = actor.user if getattr(actor.user, "is_authenticated", False) else None
+    referral = Referral(
+        program=program,
+        person=person,
+        pathway=payload["pathway"],
+        received_at=payload["received_at"],
+        channel=channel,
+        referred_by=user,
+        referring_organization=getattr(user, "organization", None),
+        district=district,
+        offense_category=offense.get("category") or "",
+        offense_violent=offense.get("violent"),
+        offense_weapon=offense.get("weapon"),
+        referrer_relationship=referrer.get("relationship") or "",
+        referrer_name=referrer.get("name") or "",
+        referrer_phone=referrer.get("phone") or "",
+        eligible=decision.eligible,
+        eligibility_reasons=list(decision.reasons),
+        help_requested=payload.get("help_requested") or "",
+        consent_to_contact=payload.get("consent_to_contact"),
+        contact_preference=payload.get("contact_preference") or "",
+        language=payload.get("language") or "",
+        triage_status=TriageStatus.NEW if channel == Referral.Channel.PUBLIC else "",
+    )
+    save_tracked(referral, user)
+    record_event(
+        actor,
+        "create",
+        obj=referral,
+        person_id=person.pk if person else None,
+        program_slug=program.slug,
+        fields=["referral", *(["justice"] if offense else [])],
+        detail={"pathway": referral.pathway, "eligible": referral.eligible, "channel": channel},
+    )
+    return referral
+
+
+def _save_overdose(
+    actor: Actor,
+    program: Program,
+    person: Person | None,
+    referral: Referral,
+    payload: dict[str, Any],
+    district: District | None,
+) -> Overdose:
+    data = payload["overdose"]
+    overdose = Overdose(
+        program=program,
+        person=person,
+        referral=referral,
+        occurred_at=data["occurred_at"],
+        fatal=bool(data.get("fatal")),
+        naloxone_doses=data.get("naloxone_doses"),
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+        place=data.get("place") or "",
+        district=district,
+    )
+    save_tracked(overdose, actor.user)
+    _add_report(actor, overdose, payload)
+    if overdose.fatal and person is not None and person.deceased_on is None:
+        person.deceased_on = overdose.occurred_at.date()
+        save_tracked(person, actor.user)
+    record_event(
+        actor,
+        "create",
+        obj=overdose,
+        person_id=person.pk if person else None,
+        program_slug=program.slug,
+        fields=["referral"],
+    )
+    return overdose
+
+
+def _add_report(actor: Actor, overdose: Overdose, payload: dict[str, Any]) -> OverdoseReport:
+    data = payload["overdose"]
+    user = actor.user if getattr(actor.user, "is_authenticated", False) else None
+    report = OverdoseReport(
+        overdose=overdose,
+        source=data["source"],
+        organization=getattr(user, "organization", None),
+        external_id=str(data.get("external_id") or ""),
+        reported_at=payload["received_at"],
+        raw={k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in data.items()},
+    )
+    save_tracked(report, user)
+    return report
+
+
+def _merge_overdose(
+    actor: Actor, program: Program, person: Person, payload: dict[str, Any]
+) -> IntakeResult | None:
+    """A further source's report of an overdose already known becomes another report of it."""
+    data = payload["overdose"]
+    occurred: dt.datetime = data["occurred_at"]
+    place = (
+        (data["latitude"], data["longitude"])
+        if data.get("latitude") is not None and data.get("longitude") is not None
+        else None
+    )
+    window = (occurred - dt.timedelta(hours=2), occurred + dt.timedelta(hours=2))
+    for known in Overdose.objects.filter(
+        program=program, person=person, occurred_at__range=window
+    ).select_related("referral"):
+        known_place = (
+            (known.latitude, known.longitude)
+            if known.latitude is not None and known.longitude is not None
+            else None
+        )
+        if not same_overdose(known.occurred_at, known_place, occurred, place):
+            continue
+        _add_report(actor, known, payload)
+        record_event(
+            actor,
+            "change",
+            obj=known,
+            person_id=person.pk,
+            program_slug=program.slug,
+            detail={"merged_report_from": data["source"]},
+        )
+        referral = known.referral
+        if referral is None:
+            return None
+        task = referral.tasks.order_by("id").first()
+        return IntakeResult(
+            referral=referral,
+            person=person,
+            eligible=referral.eligible,
+            reasons=list(referral.eligibility_reasons),
+            outreach_task=task,
+            overdose=known,
+            overdose_merged=True,
+        )
+    return None
+
+
+def _save_call(
+    actor: Actor,
+    program: Program,
+    person: Person | None,
+    referral: Referral,
+    payload: dict[str, Any],
+    decision: Any,
+) -> Call:
+    data = payload["call"]
+    call = Call(
+        program=program,
+        referral=referral,
+        person=person,
+        cad_number=data.get("cad_number") or "",
+        received_at=payload["received_at"],
+        call_type=data["call_type"],
+        narrative=data.get("narrative") or "",
+        weapons=bool(data.get("weapons")),
+        violence_in_progress=bool(data.get("violence_in_progress")),
+        caller_name=data.get("caller_name") or "",
+        caller_phone=data.get("caller_phone") or "",
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+        co_responders_sent=decision.eligible,
+        triage_reasons=list(decision.reasons),
+    )
+    save_tracked(call, actor.user)
+    record_event(
+        actor,
+        "create",
+        obj=call,
+        person_id=person.pk if person else None,
+        program_slug=program.slug,
+        detail={"co_responders_sent": decision.eligible},
+    )
+    return call
+
+
+def _open_task(
+    actor: Actor,
+    program: Program,
+    person: Person,
+    referral: Referral,
+    overdose: Overdose | None,
+) -> OutreachTask | None:
+    """Follow-up on the preset's window; after a fatal overdose, to the family."""
+    follow_up = (program.preset or {}).get("follow_up")
+    if not follow_up or referral.pathway not in follow_up["pathways"]:
+        return None
+    target = OutreachTask.Target.PARTICIPANT
+    if overdose is not None and overdose.fatal:
+        if follow_up.get("fatal_overdose") != "family":
+            return None
+        target = OutreachTask.Target.FAMILY
+    open_task = OutreachTask.objects.filter(
+        program=program, person=person, status__in=["open", "claimed"], target=target
+    ).first()
+    if open_task is not None:
+        # A repeat contact while a task is open escalates it rather than opening a second.
+        open_task.escalations += 1
+        save_tracked(open_task, actor.user)
+        record_event(
+            actor, "change", obj=open_task, person_id=person.pk, detail={"escalated": True}
+        )
+        return open_task
+    anchor = (
+        overdose.occurred_at
+        if follow_up["anchor"] == "overdose" and overdose
+        else (referral.received_at)
+    )
+    start, end = outreach_window(
+        anchor, follow_up["opens_after_hours"], follow_up["closes_after_hours"]
+    )
+    task = OutreachTask(
+        program=program,
+        person=person,
+        referral=referral,
+        overdose=overdose,
+        target=target,
+        window_start=start,
+        window_end=end,
+    )
+    save_tracked(task, actor.user)
+    record_event(
+        actor,
+        "create",
+        obj=task,
+        person_id=person.pk,
+        program_slug=program.slug,
+        fields=["outreach"],
+    )
+    return task

@@ -1,0 +1,163 @@
+"""/api/v1/referrals: intake on every pathway."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from pydantic import AwareDatetime
+
+from coresponder.api_support import actor_for
+from coresponder.domain.vocabulary import OverdoseSource, Pathway
+from coresponder.intake.actions import IntakeResult, record_referral
+from coresponder.intake.models import Call, Referral
+from coresponder.people.models import Sex
+from coresponder.privacy.access import access_program
+
+router = Router(tags=["intake"])
+
+
+class PersonRef(Schema):
+    """Either an existing person's id, or who they are."""
+
+    id: int | None = None
+    given_name: str | None = Field(None, max_length=100)
+    family_name: str | None = Field(None, max_length=100)
+    birth_date: dt.date | None = None
+    sex: Sex | None = None
+    phone: str | None = Field(None, max_length=32)
+    address: str | None = Field(None, max_length=300)
+    aliases: list[str] | None = None
+
+
+class OffenseIn(Schema):
+    category: Referral.OffenseCategory
+    violent: bool = False
+    weapon: bool = False
+
+
+class OverdoseIn(Schema):
+    occurred_at: AwareDatetime
+    fatal: bool = False
+    naloxone_doses: int | None = Field(None, ge=0, le=50)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    place: str | None = Field(None, max_length=300)
+    source: OverdoseSource
+    external_id: str | None = Field(None, max_length=100)
+
+
+class CallIn(Schema):
+    call_type: Call.CallType
+    narrative: str = ""
+    weapons: bool = False
+    violence_in_progress: bool = False
+    caller_name: str | None = Field(None, max_length=200)
+    caller_phone: str | None = Field(None, max_length=32)
+    cad_number: str | None = Field(None, max_length=64)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+
+class ReferrerIn(Schema):
+    relationship: str = Field(..., max_length=64)
+    name: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=32)
+
+
+class ReferralIn(Schema):
+    program: str
+    pathway: Pathway
+    received_at: AwareDatetime
+    person: PersonRef | None = None
+    district: str | None = Field(None, max_length=32)
+    offense: OffenseIn | None = None
+    overdose: OverdoseIn | None = None
+    call: CallIn | None = None
+    referrer: ReferrerIn | None = None
+
+
+class TaskOut(Schema):
+    id: int
+    window_start: dt.datetime
+    window_end: dt.datetime
+    target: Literal["participant", "family"]
+
+
+class OverdoseOut(Schema):
+    id: int
+    reports: int
+    merged: bool = Field(description="True when this report joined an overdose already known")
+
+
+class TriageOut(Schema):
+    co_responders_sent: bool
+    reasons: list[str]
+
+
+class ReferralOut(Schema):
+    id: int
+    person_id: int | None
+    eligible: bool
+    reasons: list[str]
+    outreach_task: TaskOut | None
+    overdose: OverdoseOut | None = None
+    triage: TriageOut | None = None
+
+
+def intake_response(result: IntakeResult) -> dict[str, Any]:
+    task = result.outreach_task
+    overdose = result.overdose
+    call = result.call
+    return {
+        "id": result.referral.pk,
+        "person_id": result.person.pk if result.person else None,
+        "eligible": result.eligible,
+        "reasons": result.reasons,
+        "outreach_task": (
+            {
+                "id": task.pk,
+                "window_start": task.window_start,
+                "window_end": task.window_end,
+                "target": task.target,
+            }
+            if task
+            else None
+        ),
+        "overdose": (
+            {
+                "id": overdose.pk,
+                "reports": overdose.reports.count(),
+                "merged": result.overdose_merged,
+            }
+            if overdose
+            else None
+        ),
+        "triage": (
+            {"co_responders_sent": bool(call.co_responders_sent), "reasons": call.triage_reasons}
+            if call
+            else None
+        ),
+    }
+
+
+@router.post(
+    "/referrals",
+    response={201: ReferralOut},
+    summary="Refer someone on any pathway",
+    description=(
+        "Records the referral, decides eligibility from the program's preset (an ineligible "
+        "referral is recorded with its reasons and opens no task), links or creates the "
+        "person, merges an overdose other sources already reported (same person, within 2 h "
+        "and 500 m), triages a 911 call, and opens follow-up on the preset's window."
+    ),
+)
+def post_referral(request: HttpRequest, payload: ReferralIn) -> Status[dict[str, Any]]:
+    program = access_program(request.user, payload.program)
+    data = payload.dict(exclude_none=True)
+    if payload.person is not None:
+        data["person"] = payload.person.dict(exclude_none=True)
+    result = record_referral(actor_for(request), program, data, channel=Referral.Channel.API)
+    return Status(201, intake_response(result))
