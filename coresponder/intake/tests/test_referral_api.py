@@ -53,7 +53,7 @@ def body_for(program: str, pathway: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-FACTS = {
+FACTS: dict[str, dict[str, Any]] = {
     "officer_intervention": {
         "district": "22",
         "offense": {"category": "retail_theft", "violent": False, "weapon": False},
