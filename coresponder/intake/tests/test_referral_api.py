@@ -353,3 +353,20 @@ class _frozen:
 
     def __exit__(self, *exc: object) -> None:
         self._patch.stop()
+
+
+def test_the_program_counts_an_overdose_reported_twice_once(
+    programs: dict[str, Program], api_client_for: Any
+) -> None:
+    from coresponder.programs.home import activity_counts
+
+    client = api_client_for(staff(programs["pco"]))
+    ems = body_for("pco", "naloxone_plus", **FACTS["naloxone_plus"])
+    hospital = body_for("pco", "naloxone_plus", **FACTS["naloxone_plus"])
+    hospital["overdose"] = {**hospital["overdose"], "source": "hospital"}
+    with _frozen(NOW):
+        post(client, ems)
+        post(client, hospital)
+    counts = dict(activity_counts(programs["pco"], NOW + dt.timedelta(hours=1)))
+    assert counts["Overdoses reported"] == 1
+    assert counts["Referrals received"] == 1
