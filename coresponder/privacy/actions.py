@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from coresponder.common import save_tracked
 from coresponder.domain.consent import RELEASABLE, consent_problems
-from coresponder.domain.policy import BREAK_GLASS_HOURS, Decision, FieldGroup, RecordType
+from coresponder.domain.policy import (
+    ACCOUNTING_YEARS,
+    BREAK_GLASS_HOURS,
+    Decision,
+    FieldGroup,
+    RecordType,
+)
 from coresponder.people.models import Person
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.privacy.models import ApiToken, AuditEvent, BreakGlass, Consent, Disclosure
@@ -241,3 +247,19 @@ def review_break_glass(actor: Actor, glass: BreakGlass, note: str) -> BreakGlass
         save_tracked(glass, actor.user)
         record_event(actor, "change", obj=glass, person_id=glass.person_id, purpose="review")
     return glass
+
+
+def read_disclosures(actor: Actor, access: PersonAccess) -> tuple[dt.datetime, list[Disclosure]]:
+    """The accounting of disclosures for the past 3 years (42 CFR 2.24), itself audited."""
+    if not access.may_write(RecordType.CONSENT):
+        raise Forbidden("Your role may not read the accounting of disclosures.")
+    since = timezone.now() - dt.timedelta(days=365 * ACCOUNTING_YEARS + 1)
+    rows = list(Disclosure.objects.filter(person=access.person, disclosed_at__gte=since))
+    record_event(
+        actor,
+        "read",
+        object_type="privacy.disclosure",
+        person_id=access.person.pk,
+        purpose="accounting of disclosures",
+    )
+    return since, rows

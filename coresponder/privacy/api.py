@@ -6,25 +6,23 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from coresponder.api_support import actor_for
-from coresponder.domain.policy import ACCOUNTING_YEARS, REDISCLOSURE_NOTICE, RecordType
+from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.privacy.access import (
     NotVisible,
     access_person,
     break_glass_reviews,
 )
 from coresponder.privacy.actions import (
-    Forbidden,
     open_break_glass,
+    read_disclosures,
     record_consent,
     review_break_glass,
     revoke_consent,
 )
-from coresponder.privacy.audit import record_event
-from coresponder.privacy.models import BreakGlass, Consent, Disclosure
+from coresponder.privacy.models import BreakGlass, Consent
 
 router = Router(tags=["privacy"])
 
@@ -172,17 +170,7 @@ def revoke(request: HttpRequest, consent_id: int) -> dict[str, Any]:
 )
 def disclosures(request: HttpRequest, person_id: int) -> dict[str, Any]:
     access = access_person(request.user, person_id)
-    if not access.may_write(RecordType.CONSENT):
-        raise Forbidden("Your role may not read the accounting of disclosures.")
-    since = timezone.now() - dt.timedelta(days=365 * ACCOUNTING_YEARS + 1)
-    rows = Disclosure.objects.filter(person=access.person, disclosed_at__gte=since)
-    record_event(
-        actor_for(request),
-        "read",
-        object_type="privacy.disclosure",
-        person_id=access.person.pk,
-        purpose="accounting of disclosures",
-    )
+    since, rows = read_disclosures(actor_for(request), access)
     items = [
         {
             "id": d.pk,

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from coresponder.api_support import actor_for
-from coresponder.domain.policy import ACCOUNTING_YEARS, REDISCLOSURE_NOTICE, RecordType
+from coresponder.domain.policy import REDISCLOSURE_NOTICE, RecordType
 from coresponder.domain.vocabulary import Role
 from coresponder.people.models import Person
 from coresponder.privacy.access import (
@@ -27,13 +24,12 @@ from coresponder.privacy.access import (
 from coresponder.privacy.actions import (
     Forbidden,
     open_break_glass,
+    read_disclosures,
     record_consent,
     review_break_glass,
     revoke_consent,
 )
-from coresponder.privacy.audit import record_event
 from coresponder.privacy.forms import BreakGlassForm, ConsentForm
-from coresponder.privacy.models import Disclosure
 from coresponder.programs.actions import ActionError
 
 
@@ -94,15 +90,7 @@ def consent_revoke(request: HttpRequest, person_id: int, consent_id: int) -> Htt
 @login_required
 def disclosures(request: HttpRequest, person_id: int) -> HttpResponse:
     access = _consent_access(request, person_id)
-    since = timezone.now() - dt.timedelta(days=365 * ACCOUNTING_YEARS + 1)
-    rows = Disclosure.objects.filter(person=access.person, disclosed_at__gte=since)
-    record_event(
-        actor_for(request),
-        "read",
-        object_type="privacy.disclosure",
-        person_id=access.person.pk,
-        purpose="accounting of disclosures",
-    )
+    since, rows = read_disclosures(actor_for(request), access)
     context = {
         "person": access.person,
         "rows": rows,

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.audit import SYSTEM
@@ -14,7 +13,6 @@ from coresponder.privacy.models import AuditEvent, BreakGlass, Consent
 from coresponder.privacy.tests.world import build_world, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
-from coresponder.programs.signin import SIGNED_IN_AT
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +24,9 @@ def world() -> Any:
 
 
 def signed_in(user: Any) -> Client:
-    """A client past both factors, stamped as our sign-in stamps it."""
+    """A client past both factors (force_login is stamped as a real sign-in is)."""
     client = Client()
     client.force_login(user)
-    session = client.session
-    session[SIGNED_IN_AT] = timezone.now().timestamp()
-    session.save()
     return client
 
 

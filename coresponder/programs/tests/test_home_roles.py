@@ -15,7 +15,6 @@ from coresponder.privacy.audit import SYSTEM
 from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
-from coresponder.programs.signin import SIGNED_IN_AT
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +38,6 @@ def world() -> World:
 def home_of(user: Any) -> str:
     client = Client()
     client.force_login(user)
-    session = client.session
-    session[SIGNED_IN_AT] = timezone.now().timestamp()
-    session.save()
     response = client.get("/programs/pad/")
     assert response.status_code == 200
     return response.content.decode()
