@@ -24,6 +24,8 @@ def main(argv: list[str]) -> int:
         spec = importlib.util.spec_from_file_location(path.stem, path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
+        # Registered first, as a normal import is: dataclasses look their module up.
+        sys.modules[path.stem] = module
         spec.loader.exec_module(module)
         print(f"running {path.stem} …", flush=True)
         results.append(module.run())

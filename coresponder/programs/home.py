@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from coresponder.domain.policy import POLICY, Scope
+from coresponder.domain.policy import POLICY, RecordType, Scope, may_write
 from coresponder.domain.presets import TeamSlot
 from coresponder.domain.shifts import shift_occurrences
 from coresponder.domain.suppression import suppress_small
@@ -67,7 +67,7 @@ def program_home_context(user: Any, program: Program) -> dict[str, Any]:
         "area": preset.get("area", {}),
         "is_oversight": role in OVERSIGHT_ROLES,
         "my_teams": team_rows(program, Team.objects.filter(members__user=user)),
-        "tools": tools_for(role),
+        "tools": tools_for(role, preset.get("pathways", [])),
     }
     if role in OVERSIGHT_ROLES:
         context["roster"] = (
@@ -134,16 +134,20 @@ def team_rows(program: Program, teams: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def tools_for(role: Role | None) -> set[str]:
-    """The pages this role can use today, by the access policy."""
+def tools_for(role: Role | None, pathways: list[str] | tuple[str, ...] = ()) -> set[str]:
+    """The pages this role can use today, by the access policy and the program's pathways."""
     if role is None:
         return set()
     policy = POLICY[role]
     tools = set()
     if policy.scope in {Scope.PROGRAM, Scope.REFERRED_TO_ORGANIZATION}:
         tools.add("people")
+    if may_write(role, RecordType.REFERRAL):
+        tools.add("refer")
+        if Pathway.NALOXONE_PLUS in pathways:
+            tools.add("import")
     if policy.may_break_glass:
         tools.add("break_glass")
     if role in OVERSIGHT_ROLES:
-        tools |= {"reviews", "audit"}
+        tools |= {"reviews", "audit", "triage"}
     return tools

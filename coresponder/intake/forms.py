@@ -1,0 +1,337 @@
+"""Staff intake forms: one referral on one pathway, shaped as API.md's referral body."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils import timezone
+
+from coresponder.common import choices_of
+from coresponder.domain.vocabulary import PATHWAY_LABELS, OverdoseSource, Pathway
+from coresponder.intake.actions import PATHWAY_FACTS, PERSON_OPTIONAL
+from coresponder.intake.models import Call, Referral
+from coresponder.people.forms import style_uswds
+from coresponder.people.models import Sex
+from coresponder.programs.models import Program
+
+# One line each, in the words a team uses, under the pathway's name on step 1.
+PATHWAY_EXPLANATIONS: dict[Pathway, str] = {
+    Pathway.SELF_REFERRAL: "The person, or someone close to them, asked for help.",
+    Pathway.ACTIVE_OUTREACH: "The team sought the person out: no call, charge or overdose.",
+    Pathway.NALOXONE_PLUS: "After an overdose: the team follows up with the survivor or family.",
+    Pathway.OFFICER_PREVENTION: "An officer refers someone they met, with no charge involved.",
+    Pathway.OFFICER_INTERVENTION: "In lieu of arrest: an officer refers; the charge is held.",
+    Pathway.COMMUNITY_RESPONSE: "A 911 or crisis call about mental health or substance use.",
+}
+
+SOURCE_LABELS = {
+    OverdoseSource.EMS: "EMS",
+    OverdoseSource.HOSPITAL: "Hospital emergency department",
+    OverdoseSource.FAMILY: "Family or friend",
+    OverdoseSource.SELF: "The person themself",
+}
+OVERDOSE_SOURCES = choices_of(OverdoseSource, SOURCE_LABELS)
+
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+PERSON_KEYS = ("given_name", "family_name", "birth_date", "sex", "phone", "address")
+# Form field prefix for each pathway's facts, and the facts it carries.
+FACT_FIELDS: dict[str, tuple[str, ...]] = {
+    "offense": ("category", "violent", "weapon"),
+    "overdose": (
+        "occurred_at",
+        "fatal",
+        "naloxone_doses",
+        "latitude",
+        "longitude",
+        "place",
+        "source",
+    ),
+    "call": (
+        "call_type",
+        "narrative",
+        "weapons",
+        "violence_in_progress",
+        "caller_name",
+        "caller_phone",
+    ),
+    "referrer": ("relationship", "name", "phone"),
+}
+SECTION_LEGENDS = {
+    "offense": "The offense",
+    "overdose": "The overdose",
+    "call": "The call",
+    "referrer": "Who is asking for help (if not the person)",
+}
+
+
+def offered_pathways(program: Program) -> list[Pathway]:
+    """The pathways this program's preset takes, in the preset's order."""
+    return [Pathway(p) for p in (program.preset or {}).get("pathways", []) if p in set(Pathway)]
+
+
+def facts_for(pathway: Pathway) -> str | None:
+    """The fact section a pathway's form carries, if any."""
+    if pathway is Pathway.SELF_REFERRAL:
+        return "referrer"
+    return PATHWAY_FACTS.get(pathway)
+
+
+class PathwayForm(forms.Form):
+    """Step 1: which way this person came in."""
+
+    pathway = forms.ChoiceField(widget=forms.RadioSelect, label="How did this person come in?")
+
+    def __init__(self, program: Program, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["pathway"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - narrows the type
+        field.choices = [(p.value, PATHWAY_LABELS[p]) for p in offered_pathways(program)]
+
+    def options(self) -> list[dict[str, str]]:
+        chosen = self.data.get("pathway") if self.is_bound else None
+        return [
+            {
+                "value": value,
+                "label": str(label),
+                "explanation": PATHWAY_EXPLANATIONS[Pathway(value)],
+                "checked": "checked" if value == chosen else "",
+            }
+            for value, label in self.fields["pathway"].choices  # type: ignore[attr-defined]
+        ]
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A `datetime-local` input read and shown in the program's time zone, not the server's."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT)
+    input_formats = [LOCAL_INPUT, "%Y-%m-%dT%H:%M:%S"]
+
+    def __init__(self, zone: ZoneInfo, **kwargs: Any) -> None:
+        self.zone = zone
+        kwargs.setdefault("help_text", f"Local time ({zone.key})")
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        # A wall-clock time that a DST change skips or repeats is refused by Django here.
+        with timezone.override(self.zone):
+            return super().to_python(value)
+
+    def prepare_value(self, value: Any) -> Any:
+        with timezone.override(self.zone):
+            return super().prepare_value(value)
+
+
+def _text(label: str, *, required: bool = False, max_length: int = 200, **attrs: str) -> Any:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        widget=forms.TextInput(attrs=attrs),
+    )
+
+
+def _number(label: str, field: type[forms.Field], inputmode: str, **kwargs: Any) -> Any:
+    return field(
+        label=label,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": inputmode}),
+        **kwargs,
+    )
+
+
+def _choice(label: str, choices: Any, *, required: bool, blank: str) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, required=required, choices=[("", blank), *choices])
+
+
+def _check(label: str) -> forms.BooleanField:
+    return forms.BooleanField(label=label, required=False)
+
+
+def person_fields(required: bool) -> dict[str, forms.Field]:
+    # Typed on a shared phone or patrol laptop: browsers must not remember or offer these.
+    off = {"autocomplete": "off"}
+    return {
+        "given_name": _text("Given name", required=required, max_length=100, autocomplete="off"),
+        "family_name": _text("Family name", required=required, max_length=100, autocomplete="off"),
+        "birth_date": forms.DateField(
+            label="Birth date",
+            required=False,
+            widget=forms.DateInput(attrs={"type": "date", **off}, format="%Y-%m-%d"),
+        ),
+        "sex": _choice("Sex", Sex.choices, required=False, blank="Not recorded"),
+        "phone": forms.CharField(
+            label="Phone",
+            required=False,
+            max_length=32,
+            widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", **off}),
+        ),
+        "address": _text("Address", max_length=300, autocomplete="off"),
+    }
+
+
+def fact_fields(section: str, zone: ZoneInfo) -> dict[str, forms.Field]:
+    """The pathway's facts, named `<section>_<key>` (e.g. `overdose_occurred_at`)."""
+    if section == "offense":
+        return {
+            "offense_category": _choice(
+                "Offense", Referral.OffenseCategory.choices, required=True, blank="Choose one"
+            ),
+            "offense_violent": _check("The offense was violent"),
+            "offense_weapon": _check("A weapon was involved"),
+        }
+    if section == "overdose":
+        return {
+            "overdose_occurred_at": LocalDateTimeField(zone, label="When the overdose happened"),
+            "overdose_fatal": _check("The overdose was fatal"),
+            "overdose_naloxone_doses": _number(
+                "Naloxone doses given", forms.IntegerField, "numeric", min_value=0, max_value=50
+            ),
+            "overdose_latitude": _number(
+                "Latitude", forms.FloatField, "decimal", min_value=-90, max_value=90
+            ),
+            "overdose_longitude": _number(
+                "Longitude", forms.FloatField, "decimal", min_value=-180, max_value=180
+            ),
+            "overdose_place": _text("Place", max_length=300),
+            "overdose_source": _choice(
+                "Reported by", OVERDOSE_SOURCES, required=True, blank="Choose one"
+            ),
+        }
+    if section == "call":
+        return {
+            "call_call_type": _choice(
+                "Call type", Call.CallType.choices, required=True, blank="Choose one"
+            ),
+            "call_narrative": forms.CharField(
+                label="What the caller said", required=False, widget=forms.Textarea
+            ),
+            "call_weapons": _check("Weapons reported"),
+            "call_violence_in_progress": _check("Violence in progress"),
+            "call_caller_name": _text("Caller's name", autocomplete="off"),
+            "call_caller_phone": _text(
+                "Caller's phone", max_length=32, type="tel", autocomplete="off"
+            ),
+        }
+    return {
+        "referrer_relationship": _text("Relationship to the person", max_length=64),
+        "referrer_name": _text("Their name", autocomplete="off"),
+        "referrer_phone": _text("Their phone", max_length=32, type="tel", autocomplete="off"),
+    }
+
+
+class ReferralForm(forms.Form):
+    """Step 2: the referral body, common fields first, then the pathway's facts."""
+
+    def __init__(self, program: Program, pathway: Pathway, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.program = program
+        self.pathway = pathway
+        self.zone = ZoneInfo(program.timezone)
+        self.section = facts_for(pathway)
+        self.person_optional = pathway in PERSON_OPTIONAL
+        self.fields["received_at"] = LocalDateTimeField(
+            self.zone, label="Referral received", initial=_this_minute
+        )
+        self.fields.update(person_fields(required=not self.person_optional))
+        districts = [(d.code, d.name) for d in program.districts.filter(active=True)]
+        if districts:
+            self.fields["district"] = _choice(
+                "District", districts, required=False, blank="Not known"
+            )
+        if self.section:
+            self.fields.update(fact_fields(self.section, self.zone))
+        style_uswds(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.person_optional and any(data.get(k) for k in PERSON_KEYS):
+            # Once anything about the person is known, they need a name to be found again.
+            for key in ("given_name", "family_name"):
+                if not data.get(key) and key not in self.errors:
+                    self.add_error(key, "Give both names, or leave the person blank.")
+        referrer = [data.get(f"referrer_{k}") for k in ("name", "phone")]
+        if any(referrer) and not data.get("referrer_relationship"):
+            self.add_error("referrer_relationship", "Say how they know the person.")
+        return data
+
+    def sections(self) -> Iterator[dict[str, Any]]:
+        """Fieldsets for the template, each with its legend and bound fields."""
+        person_legend = "The person" + (" (if known)" if self.person_optional else "")
+        yield {"legend": "The referral", "fields": self._bound(["received_at", "district"])}
+        yield {"legend": person_legend, "fields": self._bound(PERSON_KEYS)}
+        if self.section:
+            keys = [f"{self.section}_{k}" for k in FACT_FIELDS[self.section]]
+            yield {"legend": SECTION_LEGENDS[self.section], "fields": self._bound(keys)}
+
+    def describe_errors(self) -> None:
+        """Tie each error message to its input, for screen readers, and mark the input."""
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            bound = self[name]
+            widget = self.fields[name].widget
+            described = [f"{bound.auto_id}-error"]
+            if self.fields[name].help_text:
+                described.append(f"{bound.auto_id}_helptext")
+            widget.attrs["aria-describedby"] = " ".join(described)
+            if "usa-input" in widget.attrs.get("class", "") or "usa-select" in widget.attrs.get(
+                "class", ""
+            ):
+                widget.attrs["class"] += " usa-input--error"
+
+    def _bound(self, names: Any) -> list[forms.BoundField]:
+        return [self[name] for name in names if name in self.fields]
+
+    def payload(self) -> dict[str, Any]:
+        """The API.md referral body, from cleaned data."""
+        data = self.cleaned_data
+        body: dict[str, Any] = {
+            "pathway": self.pathway.value,
+            "received_at": data["received_at"],
+        }
+        person = {k: data[k] for k in PERSON_KEYS if data.get(k) not in (None, "")}
+        if person:
+            body["person"] = person
+        if data.get("district"):
+            body["district"] = data["district"]
+        if self.section:
+            facts = _facts(self.section, data)
+            if self.section != "referrer" or facts.get("relationship"):
+                body[self.section] = facts
+        return body
+
+    def add_action_errors(self, errors: dict[str, list[str]]) -> None:
+        """Put the write path's field errors on the fields that hold them."""
+        for key, messages in errors.items():
+            field = field_for_error(key)
+            for message in messages:
+                text = message[0].upper() + message[1:] if message else message
+                if field in self.fields:
+                    self.add_error(field, text)
+                else:
+                    self.add_error(None, f"{error_label(key)}: {message}")
+
+
+def _facts(section: str, data: dict[str, Any]) -> dict[str, Any]:
+    facts = {k: data.get(f"{section}_{k}") for k in FACT_FIELDS[section]}
+    return {k: v for k, v in facts.items() if v not in (None, "")}
+
+
+def field_for_error(key: str) -> str:
+    """`person.given_name` → `given_name`; `overdose.occurred_at` → `overdose_occurred_at`."""
+    head, _, rest = key.partition(".")
+    if head == "person" and rest:
+        return rest
+    return f"{head}_{rest}" if rest else head
+
+
+def error_label(key: str) -> str:
+    return key.replace(".", " ").replace("_", " ").capitalize()
+
+
+def _this_minute() -> dt.datetime:
+    return timezone.now().replace(second=0, microsecond=0)

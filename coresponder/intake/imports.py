@@ -1,0 +1,729 @@
+"""Overdose notifications imported from CSV and XLSX files, all or nothing.
+
+Reading, column mapping and value parsing are plain Python; only the preview
+(which asks `validate_referral`) and the commit (which calls `record_referral`
+for every row inside one transaction) touch the database.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import DatabaseError, transaction
+
+from coresponder.domain.policy import RecordType, may_write
+from coresponder.domain.vocabulary import OverdoseSource, Pathway
+from coresponder.intake.actions import record_referral, validate_referral
+from coresponder.intake.models import Referral
+from coresponder.privacy.access import role_in
+from coresponder.privacy.audit import Actor, record_event
+from coresponder.programs.actions import ActionError
+from coresponder.programs.models import Program
+
+# Limits keep one upload inside one request and one transaction of sane length.
+MAX_ROWS = 10_000
+MAX_BYTES = 10 * 1024 * 1024
+SOURCES = tuple(source.value for source in OverdoseSource)
+
+
+class ImportRefused(ValueError):
+    """The file as a whole cannot be read or is too big; no row was looked at."""
+
+
+class ImportFailed(Exception):
+    """Some rows are bad, so nothing was written; `rows` names every bad one."""
+
+    def __init__(self, message: str, rows: list[RowResult]) -> None:
+        super().__init__(message)
+        self.rows = rows
+
+
+# --- Reading files ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    """A sheet's header and its non-empty rows, each with the row number a user sees."""
+
+    headers: list[str]
+    rows: list[tuple[int, list[Any]]]
+
+
+def read_table(data: bytes, file_name: str) -> Table:
+    """CSV or XLSX, by content (an XLSX file is a ZIP archive), within the limits."""
+    if len(data) > MAX_BYTES:
+        raise ImportRefused(
+            f"The file is {len(data) / 1_048_576:.1f} MB; files up to "
+            f"{MAX_BYTES // 1_048_576} MB can be imported. Split it and import each part."
+        )
+    if data[:4] == b"PK\x03\x04" or file_name.lower().endswith(".xlsx"):
+        return read_xlsx(data)
+    if data[:4] == b"\xd0\xcf\x11\xe0":  # the old binary .xls format
+        raise ImportRefused("Old .xls workbooks cannot be read; save the sheet as .xlsx or CSV.")
+    return read_csv(data)
+
+
+def read_csv(data: bytes) -> Table:
+    """UTF-8 text, with or without a byte-order mark; comma or semicolon delimited."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportRefused(
+            "The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."
+        ) from exc
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    return _table(enumerate(reader, start=1))
+
+
+def _delimiter(text: str) -> str:
+    """Semicolons where a spreadsheet saved with a decimal comma used them, else commas."""
+    sample = text[:65_536]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;").delimiter
+    except csv.Error:
+        first_line = sample.split("\n", 1)[0]
+        return ";" if first_line.count(";") > first_line.count(",") else ","
+
+
+def read_xlsx(data: bytes) -> Table:
+    """The first worksheet of a workbook; cells keep their types (dates stay dates)."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ImportRefused("The file is not a readable XLSX workbook.") from exc
+    try:
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        return _table((number, list(cells)) for number, cells in enumerate(rows, start=1))
+    finally:
+        book.close()
+
+
+def _table(numbered: Iterable[tuple[int, list[Any]]]) -> Table:
+    headers: list[str] | None = None
+    rows: list[tuple[int, list[Any]]] = []
+    for number, cells in numbered:
+        if headers is None:
+            headers = _headers(cells)
+            continue
+        if all(_blank(cell) for cell in cells):
+            continue
+        if len(rows) == MAX_ROWS:
+            raise ImportRefused(
+                f"The file has more than {MAX_ROWS:,} rows; split it and import each part."
+            )
+        rows.append((number, cells))
+    if not headers:
+        raise ImportRefused("The file is empty: the first row must name the columns.")
+    return Table(headers=headers, rows=rows)
+
+
+def _headers(cells: list[Any]) -> list[str]:
+    headers = [str(cell).strip() if cell is not None else "" for cell in cells]
+    while headers and not headers[-1]:
+        headers.pop()
+    seen: set[str] = set()
+    for header in headers:
+        if header and header in seen:
+            raise ImportRefused(f"Two columns are headed “{header}”; give each a distinct name.")
+        seen.add(header)
+    return headers
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+# --- Column mapping -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """A field an import fills, and the headers other systems give it."""
+
+    name: str
+    label: str
+    required: bool = False
+    synonyms: tuple[str, ...] = ()
+
+
+TARGETS: tuple[Target, ...] = (
+    Target(
+        "occurred_at",
+        "When the overdose happened",
+        required=True,
+        synonyms=(
+            "incident date/time",
+            "incident datetime",
+            "incident date time",
+            "incident time",
+            "overdose date/time",
+            "overdose time",
+            "date/time of overdose",
+            "date time",
+            "datetime",
+            "event time",
+            "occurred",
+        ),
+    ),
+    Target(
+        "received_at",
+        "When the notification came in (default: when it happened)",
+        synonyms=("received", "date received", "reported at", "report time", "notified at"),
+    ),
+    Target(
+        "fatal",
+        "Fatal",
+        required=True,
+        synonyms=("fatality", "fatal overdose", "deceased", "death", "died", "is fatal"),
+    ),
+    Target(
+        "naloxone_doses",
+        "Naloxone doses",
+        synonyms=(
+            "narcan doses",
+            "narcan",
+            "naloxone",
+            "doses",
+            "naloxone given",
+            "narcan administered",
+            "naloxone administered",
+            "doses of narcan",
+        ),
+    ),
+    Target("latitude", "Latitude", synonyms=("lat", "gps lat", "incident latitude", "y")),
+    Target(
+        "longitude",
+        "Longitude",
+        synonyms=("lon", "lng", "long", "gps lon", "gps long", "incident longitude", "x"),
+    ),
+    Target(
+        "place",
+        "Where it happened",
+        synonyms=("location", "incident location", "incident address", "scene", "where"),
+    ),
+    Target(
+        "source",
+        "Who reported it",
+        synonyms=("agency", "agency type", "reporting agency", "reported by", "source agency"),
+    ),
+    Target(
+        "external_id",
+        "The reporter's record number",
+        synonyms=(
+            "incident number",
+            "incident #",
+            "incident no",
+            "incident id",
+            "case number",
+            "run number",
+            "pcr number",
+            "report number",
+            "record id",
+            "id",
+        ),
+    ),
+    Target(
+        "given_name",
+        "Given name",
+        synonyms=("first name", "first", "fname", "patient first name"),
+    ),
+    Target(
+        "family_name",
+        "Family name",
+        synonyms=("last name", "last", "surname", "lname", "patient last name"),
+    ),
+    Target(
+        "birth_date",
+        "Date of birth",
+        synonyms=("dob", "d.o.b.", "date of birth", "birthdate", "patient dob"),
+    ),
+    Target("sex", "Sex", synonyms=("gender", "patient sex")),
+    Target(
+        "phone",
+        "Phone",
+        synonyms=("phone number", "telephone", "tel", "mobile", "cell", "contact number"),
+    ),
+    Target(
+        "address",
+        "Home address",
+        synonyms=("home address", "street address", "residence", "patient address"),
+    ),
+)
+TARGET_BY_NAME = {target.name: target for target in TARGETS}
+
+
+def normalize_header(header: str) -> str:
+    """`Incident Date/Time` → `incidentdatetime`: case, spaces and punctuation ignored."""
+    return re.sub(r"[^0-9a-z#]", "", header.lower())
+
+
+def suggest_mapping(headers: Iterable[str]) -> dict[str, str]:
+    """target → header, by normalized name and common synonyms; each header used once."""
+    available = {normalize_header(h): h for h in headers if h}
+    suggested: dict[str, str] = {}
+    for target in TARGETS:
+        for candidate in (target.name, target.label, *target.synonyms):
+            header = available.get(normalize_header(candidate))
+            if header is not None and header not in suggested.values():
+                suggested[target.name] = header
+                break
+    return suggested
+
+
+def check_mapping(
+    mapping: Mapping[str, str], headers: list[str], fixed_source: str = ""
+) -> dict[str, list[str]]:
+    """Problems with the mapping as a whole, by target; {} when it can be used."""
+    errors: dict[str, list[str]] = {}
+    for name, header in mapping.items():
+        if name not in TARGET_BY_NAME:
+            errors.setdefault(name, []).append("is not a field an import fills")
+        elif header and header not in headers:
+            errors.setdefault(name, []).append(f"the file has no column “{header}”")
+    for target in TARGETS:
+        if target.required and not mapping.get(target.name):
+            errors.setdefault(target.name, []).append("choose the column that holds it")
+    if fixed_source and fixed_source not in SOURCES:
+        errors.setdefault("source", []).append(f"must be one of {', '.join(SOURCES)}")
+    if not mapping.get("source") and not fixed_source:
+        errors.setdefault("source", []).append(
+            "choose the column that holds it, or one source for the whole file"
+        )
+    return errors
+
+
+# --- Values ---------------------------------------------------------------------
+
+
+class CellError(ValueError):
+    """One cell's value cannot be used; the message says what was expected."""
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the user chose for the whole file."""
+
+    mapping: Mapping[str, str]
+    timezone: str = "UTC"
+    source: str = ""  # one OverdoseSource for every row; a mapped column's value wins
+    naive_times_in_program_timezone: bool = False
+
+
+TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1"})
+FALSE_WORDS = frozenset({"no", "n", "false", "f", "0"})
+SEX_WORDS = {
+    "f": "female",
+    "female": "female",
+    "woman": "female",
+    "m": "male",
+    "male": "male",
+    "man": "male",
+    "other": "other",
+    "x": "other",
+    "u": "unknown",
+    "unknown": "unknown",
+}
+SOURCE_WORDS = {
+    **{source: source for source in SOURCES},
+    "fire": "ems",
+    "ambulance": "ems",
+    "pd": "police",
+    "ed": "hospital",
+    "er": "hospital",
+    "emergencydepartment": "hospital",
+    "friend": "family",
+    "selfreport": "self",
+}
+# Columns whose text goes into a bounded database field.
+MAX_LENGTHS = {
+    "given_name": 100,
+    "family_name": 100,
+    "phone": 32,
+    "address": 300,
+    "place": 300,
+    "external_id": 100,
+}
+US_DATE_TIMES = (
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %I:%M:%S %p",
+)
+OFFSET_EXAMPLE = "2025-03-10T14:30-04:00"
+
+
+def parse_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return "" if value is None else str(value).strip()
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = parse_text(value).lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise CellError(f"“{word}” is not yes/no, true/false, Y/N or 1/0")
+
+
+def parse_count(value: Any) -> int:
+    """A whole number of naloxone doses; more than 100 is a typing error, not a dose count."""
+    text = parse_text(value)
+    try:
+        number = float(text)
+    except ValueError:
+        raise CellError(f"“{text}” is not a whole number") from None
+    if not number.is_integer() or not 0 <= number <= 100:
+        raise CellError(f"“{text}” is not a whole number from 0 to 100")
+    return int(number)
+
+
+def parse_coordinate(value: Any, limit: float) -> float:
+    text = parse_text(value)
+    try:
+        number = float(text)
+    except ValueError:
+        raise CellError(f"“{text}” is not a number") from None
+    if not -limit <= number <= limit:
+        raise CellError(f"{text} is not between -{limit:g} and {limit:g}")
+    return number
+
+
+def parse_date(value: Any) -> dt.date:
+    """1990-05-04 or 05/04/1990 (month first, as written in the US), or a date cell."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = parse_text(value)
+    for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a date only
+        except ValueError:
+            continue
+    raise CellError(f"“{text}” is not a date like 1990-05-04 or 05/04/1990")
+
+
+def parse_datetime(value: Any, zone: ZoneInfo | None) -> dt.datetime:
+    """An aware time; a naive one only when the file's times are the program's local time."""
+    moment = value if isinstance(value, dt.datetime) else _datetime_from_text(value)
+    if moment.tzinfo is not None:
+        return moment
+    if zone is None:
+        raise CellError(
+            f"“{parse_text(value)}” has no UTC offset: write it like {OFFSET_EXAMPLE}, "
+            "or say the file's times are the program's local time"
+        )
+    return localize(moment, zone)
+
+
+def _datetime_from_text(value: Any) -> dt.datetime:
+    if isinstance(value, dt.date):
+        raise CellError(f"{value.isoformat()} is a date without a time")
+    text = parse_text(value)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise CellError(f"“{text}” is a date without a time")
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    for pattern in US_DATE_TIMES:
+        for with_offset in (pattern + " %z", pattern):
+            try:
+                return dt.datetime.strptime(text, with_offset)  # noqa: DTZ007 - checked by caller
+            except ValueError:
+                continue
+    raise CellError(f"“{text}” is not a date and time like {OFFSET_EXAMPLE}")
+
+
+def localize(naive: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """The local wall-clock time in `zone`, refusing the DST traps.
+
+    When clocks go forward an hour of wall-clock times never happens; when they
+    go back an hour happens twice. Either way only an offset says which instant.
+    """
+    first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first
+    back = first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+    if back != naive:
+        raise CellError(
+            f"{naive:%Y-%m-%d %H:%M} did not happen in {zone.key} (clocks went forward)"
+        )
+    raise CellError(
+        f"{naive:%Y-%m-%d %H:%M} happened twice in {zone.key} (clocks went back); give a UTC offset"
+    )
+
+
+def parse_source(value: Any) -> str:
+    word = normalize_header(parse_text(value))
+    if word in SOURCE_WORDS:
+        return SOURCE_WORDS[word]
+    raise CellError(f"“{parse_text(value)}” is not a source: use one of {', '.join(SOURCES)}")
+
+
+def parse_sex(value: Any) -> str:
+    word = parse_text(value).lower()
+    if word in SEX_WORDS:
+        return SEX_WORDS[word]
+    raise CellError(f"“{parse_text(value)}” is not female, male, other or unknown")
+
+
+# --- Rows -----------------------------------------------------------------------
+
+
+@dataclass
+class RowResult:
+    """One data row: its payload for `record_referral`, or what is wrong with it."""
+
+    number: int
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    payload: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add_error(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+
+def _parsers(options: ImportOptions) -> dict[str, Callable[[Any], Any]]:
+    zone = ZoneInfo(options.timezone) if options.naive_times_in_program_timezone else None
+    return {
+        "occurred_at": lambda v: parse_datetime(v, zone),
+        "received_at": lambda v: parse_datetime(v, zone),
+        "fatal": parse_bool,
+        "naloxone_doses": parse_count,
+        "latitude": lambda v: parse_coordinate(v, 90),
+        "longitude": lambda v: parse_coordinate(v, 180),
+        "source": parse_source,
+        "birth_date": parse_date,
+        "sex": parse_sex,
+    }
+
+
+def parse_row(
+    number: int, cells: list[Any], headers: list[str], options: ImportOptions
+) -> RowResult:
+    """The mapped cells of one row, parsed; each bad cell noted under its target."""
+    row = RowResult(number=number)
+    parsers = _parsers(options)
+    for name, header in options.mapping.items():
+        if not header or header not in headers or name not in TARGET_BY_NAME:
+            continue
+        index = headers.index(header)
+        cell = cells[index] if index < len(cells) else None
+        if _blank(cell):
+            continue
+        try:
+            row.values[name] = parsers.get(name, parse_text)(cell)
+        except CellError as exc:
+            row.add_error(name, str(exc))
+    _check_row(row, options)
+    if row.ok:
+        row.payload = build_payload(row.values)
+    return row
+
+
+def _check_row(row: RowResult, options: ImportOptions) -> None:
+    values = row.values
+    if options.source and "source" not in values and "source" not in row.errors:
+        values["source"] = options.source
+    for name in ("occurred_at", "fatal", "source"):
+        if name not in values and name not in row.errors:
+            row.add_error(name, "is required")
+    if ("latitude" in values) != ("longitude" in values) and not row.errors.keys() & {
+        "latitude",
+        "longitude",
+    }:
+        missing = "longitude" if "latitude" in values else "latitude"
+        row.add_error(missing, "is required when the other coordinate is given")
+    for name, limit in MAX_LENGTHS.items():
+        if len(str(values.get(name, ""))) > limit:
+            row.add_error(name, f"is longer than {limit} characters")
+
+
+PERSON_KEYS = ("given_name", "family_name", "birth_date", "sex", "phone", "address")
+OVERDOSE_KEYS = ("naloxone_doses", "latitude", "longitude", "external_id", "place")
+
+
+def build_payload(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The API.md referral body for one overdose notification."""
+    overdose: dict[str, Any] = {
+        "occurred_at": values["occurred_at"],
+        "fatal": values["fatal"],
+        "source": values["source"],
+        "naloxone_doses": values.get("naloxone_doses"),
+        "latitude": values.get("latitude"),
+        "longitude": values.get("longitude"),
+    }
+    overdose.update({key: values[key] for key in ("external_id", "place") if values.get(key)})
+    payload: dict[str, Any] = {
+        "pathway": Pathway.NALOXONE_PLUS.value,
+        "received_at": values.get("received_at") or values["occurred_at"],
+        "overdose": overdose,
+    }
+    person = {key: values[key] for key in PERSON_KEYS if key in values}
+    if person:
+        payload["person"] = person
+    return payload
+
+
+def parse_rows(table: Table, options: ImportOptions) -> list[RowResult]:
+    return [parse_row(number, cells, table.headers, options) for number, cells in table.rows]
+
+
+def error_lines(row: RowResult, mapping: Mapping[str, str]) -> list[str]:
+    """Each problem of a row, named by the column the user knows it as."""
+    lines: list[str] = []
+    for key, messages in row.errors.items():
+        name = key.split(".", 1)[-1]
+        target = TARGET_BY_NAME.get(name)
+        column = mapping.get(name) or (target.label if target else key)
+        lines.extend(f"{column}: {message}" for message in messages)
+    return lines
+
+
+# --- Preview and commit -----------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    """Every row parsed and checked, before anything is written."""
+
+    rows: list[RowResult]
+    mapping_errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def good(self) -> list[RowResult]:
+        return [row for row in self.rows if row.ok]
+
+    @property
+    def bad(self) -> list[RowResult]:
+        return [row for row in self.rows if not row.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.mapping_errors and bool(self.rows) and not self.bad
+
+
+def options_for(
+    program: Program,
+    mapping: Mapping[str, str],
+    *,
+    source: str = "",
+    naive_times_in_program_timezone: bool = False,
+) -> ImportOptions:
+    return ImportOptions(
+        mapping={name: header for name, header in mapping.items() if header},
+        timezone=program.timezone or "UTC",
+        source=source,
+        naive_times_in_program_timezone=naive_times_in_program_timezone,
+    )
+
+
+def preview_import(program: Program, table: Table, options: ImportOptions) -> Preview:
+    """Parse every row and ask `validate_referral` about each parsed one; writes nothing."""
+    mapping_errors = check_mapping(options.mapping, table.headers, options.source)
+    if mapping_errors:
+        return Preview(rows=[], mapping_errors=mapping_errors)
+    rows = parse_rows(table, options)
+    for row in rows:
+        if row.payload is not None:
+            for key, messages in validate_referral(program, row.payload).items():
+                row.errors.setdefault(key, []).extend(messages)
+    return Preview(rows=rows)
+
+
+def may_import(user: Any, program: Program) -> bool:
+    """Whether the user's role in the program may record referrals."""
+    role = role_in(user, program)
+    return role is not None and may_write(role, RecordType.REFERRAL)
+
+
+@dataclass
+class ImportCounts:
+    rows: int = 0
+    referrals: int = 0
+    overdoses_created: int = 0
+    overdoses_merged: int = 0
+    tasks_opened: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "rows": self.rows,
+            "referrals": self.referrals,
+            "overdoses_created": self.overdoses_created,
+            "overdoses_merged": self.overdoses_merged,
+            "tasks_opened": self.tasks_opened,
+        }
+
+
+def commit_import(
+    actor: Actor, program: Program, table: Table, options: ImportOptions, *, file_name: str
+) -> ImportCounts:
+    """Record every row in one transaction, or none: a bad row stops the whole import.
+
+    Raises ImportFailed naming the bad rows; Forbidden (from `record_referral`)
+    when the actor's role may not record referrals.
+    """
+    preview = preview_import(program, table, options)
+    if preview.mapping_errors:
+        raise ImportFailed("The column mapping cannot be used.", [])
+    if not preview.rows:
+        raise ImportFailed("The file has no data rows.", [])
+    if preview.bad:
+        numbers = ", ".join(str(row.number) for row in preview.bad)
+        which = f"rows {numbers} have" if len(preview.bad) > 1 else f"row {numbers} has"
+        raise ImportFailed(f"Nothing was imported: {which} errors.", preview.bad)
+    counts = ImportCounts(rows=len(preview.rows))
+    with transaction.atomic():
+        for row in preview.rows:
+            _record_row(actor, program, row, counts)
+        record_event(
+            actor,
+            "create",
+            object_type="intake.import",
+            program_slug=program.slug,
+            detail={"file_name": file_name, "rows": counts.rows, "counts": counts.as_dict()},
+        )
+    return counts
+
+
+def _record_row(actor: Actor, program: Program, row: RowResult, counts: ImportCounts) -> None:
+    assert row.payload is not None  # noqa: S101 - preview_import parsed every row
+    try:
+        result = record_referral(actor, program, row.payload, channel=Referral.Channel.IMPORT)
+    except (ActionError, DatabaseError) as exc:
+        errors = getattr(exc, "errors", None)
+        row.errors = dict(errors) if errors else {"row": [str(exc)]}
+        raise ImportFailed(
+            f"Nothing was imported: row {row.number} was refused ({exc}).", [row]
+        ) from exc
+    if result.overdose_merged:
+        counts.overdoses_merged += 1
+        return
+    counts.referrals += 1
+    if result.overdose is not None:
+        counts.overdoses_created += 1
+    task = result.outreach_task
+    if task is not None and task.referral_id == result.referral.pk:
+        counts.tasks_opened += 1

@@ -1,0 +1,513 @@
+"""Overdose notifications from CSV and XLSX: mapping, parsing, all-or-nothing commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from django.utils import timezone
+from openpyxl import Workbook
+
+from coresponder.conftest import member_of
+from coresponder.domain.vocabulary import Role
+from coresponder.intake.actions import record_referral
+from coresponder.intake.imports import (
+    MAX_BYTES,
+    MAX_ROWS,
+    ImportFailed,
+    ImportRefused,
+    commit_import,
+    options_for,
+    parse_row,
+    preview_import,
+    read_table,
+    suggest_mapping,
+)
+from coresponder.intake.models import Overdose, OverdoseReport, Referral
+from coresponder.privacy.audit import Actor
+from coresponder.privacy.models import AuditEvent
+from coresponder.programs.actions import ActionError
+from coresponder.programs.models import Program, User
+from coresponder.programs.signin import SIGNED_IN_AT
+
+pytestmark = pytest.mark.django_db
+
+HEADER = [
+    "Incident Date/Time",
+    "Fatal",
+    "Narcan doses",
+    "Lat",
+    "Long",
+    "Agency",
+    "Incident #",
+    "First Name",
+    "Last Name",
+    "DOB",
+    "Sex",
+]
+# Near Plymouth, MA, inside PCO's area.
+LAT, LON = 41.9584, -70.6673
+FIRST = dt.datetime(2025, 2, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+
+
+def row(i: int, **changes: str) -> list[str]:
+    """One overdose of a distinct person, an hour after the one before."""
+    cells = {
+        "Incident Date/Time": (FIRST + dt.timedelta(hours=i)).isoformat(),
+        "Fatal": "no",
+        "Narcan doses": "2",
+        "Lat": f"{LAT + i * 0.0001:.6f}",
+        "Long": f"{LON:.6f}",
+        "Agency": "EMS",
+        "Incident #": f"R-{i:04d}",
+        "First Name": f"Pat{i}",
+        "Last Name": "Lee",
+        "DOB": (dt.date(1980, 1, 1) + dt.timedelta(days=i)).strftime("%m/%d/%Y"),
+        "Sex": "F",
+    }
+    cells.update(changes)
+    return [cells[header] for header in HEADER]
+
+
+def csv_bytes(rows: list[list[str]], delimiter: str = ",", bom: bool = False) -> bytes:
+    lines = [delimiter.join(HEADER)] + [delimiter.join(cells) for cells in rows]
+    text = "\r\n".join(lines) + "\r\n"
+    return ("\ufeff" if bom else "").encode() + text.encode()
+
+
+@pytest.fixture
+def importer(pco: Program) -> User:
+    return member_of(pco, Role.OFFICER, "importer", display_name="Ivy Importer")
+
+
+@pytest.fixture
+def var_dir(settings: Any, tmp_path: Path) -> Path:
+    settings.VAR_DIR = tmp_path
+    return tmp_path
+
+
+def commit(user: User, program: Program, data: bytes, **options: Any) -> Any:
+    table = read_table(data, "overdoses.csv")
+    import_options = options_for(program, suggest_mapping(table.headers), **options)
+    return commit_import(
+        Actor(user=user, where="test"), program, table, import_options, file_name="x"
+    )
+
+
+def signed_in(user: User) -> Client:
+    """A client past both factors, stamped as our sign-in stamps it."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[SIGNED_IN_AT] = timezone.now().timestamp()
+    session.save()
+    return client
+
+
+# --- Mapping and parsing ------------------------------------------------------------
+
+
+def test_it_suggests_columns_from_common_header_names() -> None:
+    headers = [
+        "Incident Date/Time",
+        "Fatal?",
+        "Narcan doses",
+        "Lat",
+        "Lng",
+        "Agency",
+        "DOB",
+        "First Name",
+        "Surname",
+        "Incident Location",
+        "Home Address",
+        "Notes",
+    ]
+    assert suggest_mapping(headers) == {
+        "occurred_at": "Incident Date/Time",
+        "fatal": "Fatal?",
+        "naloxone_doses": "Narcan doses",
+        "latitude": "Lat",
+        "longitude": "Lng",
+        "source": "Agency",
+        "birth_date": "DOB",
+        "given_name": "First Name",
+        "family_name": "Surname",
+        "place": "Incident Location",
+        "address": "Home Address",
+    }
+
+
+def test_it_reads_a_semicolon_csv_with_a_byte_order_mark() -> None:
+    table = read_table(csv_bytes([row(1), row(2)], delimiter=";", bom=True), "od.csv")
+    assert table.headers == HEADER
+    assert [number for number, _ in table.rows] == [2, 3]
+    assert table.rows[0][1][HEADER.index("Incident #")] == "R-0001"
+
+
+def test_it_reads_an_xlsx_workbook_with_typed_cells(pco: Program) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Incident Date/Time", "Fatal", "Narcan doses", "Agency", "First", "Last", "DOB"])
+    naive_local = dt.datetime(2025, 2, 1, 14, 30)  # noqa: DTZ001 - as a spreadsheet stores it
+    sheet.append([naive_local, False, 2, "hospital", "Ann", "Ray", dt.date(1990, 5, 4)])
+    sheet.append([])
+    sheet.append(["2025-02-01T16:00:00+00:00", "Y", None, "police", "Bo", "Ray", "1991-06-05"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    table = read_table(buffer.getvalue(), "od.xlsx")
+    options = options_for(pco, suggest_mapping(table.headers), naive_times_in_program_timezone=True)
+    preview = preview_import(pco, table, options)
+
+    assert [r.number for r in preview.rows] == [2, 4]
+    assert preview.ok, [r.errors for r in preview.rows]
+    first, second = (r.payload for r in preview.rows)
+    assert first and second
+    assert first["overdose"]["occurred_at"] == dt.datetime(2025, 2, 1, 19, 30, tzinfo=dt.UTC)
+    assert first["overdose"]["source"] == "hospital"
+    assert first["person"]["birth_date"] == dt.date(1990, 5, 4)
+    assert second["overdose"]["fatal"] is True
+    assert second["overdose"]["naloxone_doses"] is None
+
+
+def test_naive_times_are_refused_unless_the_file_is_in_local_time(pco: Program) -> None:
+    cells = row(1, **{"Incident Date/Time": "02/01/2025 2:30 PM"})
+    strict = parse_row(2, cells, HEADER, options_for(pco, suggest_mapping(HEADER)))
+    assert strict.payload is None
+    assert "no UTC offset" in strict.errors["occurred_at"][0]
+
+    local = options_for(pco, suggest_mapping(HEADER), naive_times_in_program_timezone=True)
+    parsed = parse_row(2, cells, HEADER, local)
+    assert parsed.payload is not None
+    assert parsed.payload["overdose"]["occurred_at"] == dt.datetime(
+        2025, 2, 1, 19, 30, tzinfo=dt.UTC
+    )
+    assert parsed.payload["received_at"] == parsed.payload["overdose"]["occurred_at"]
+
+
+def test_a_local_time_the_clocks_skipped_is_refused(pco: Program) -> None:
+    local = options_for(pco, suggest_mapping(HEADER), naive_times_in_program_timezone=True)
+    cells = row(1, **{"Incident Date/Time": "2025-03-09 02:30"})
+    parsed = parse_row(2, cells, HEADER, local)
+    assert "did not happen in America/New_York" in parsed.errors["occurred_at"][0]
+
+
+def test_it_reads_us_and_iso_dates_and_yes_no_words(pco: Program) -> None:
+    options = options_for(pco, suggest_mapping(HEADER))
+    us = parse_row(2, row(1, DOB="05/04/1990", Fatal="Y"), HEADER, options)
+    iso = parse_row(3, row(1, DOB="1990-05-04", Fatal="true"), HEADER, options)
+    assert us.payload and iso.payload
+    assert us.payload["person"]["birth_date"] == iso.payload["person"]["birth_date"]
+    assert us.payload["person"]["birth_date"] == dt.date(1990, 5, 4)
+    assert us.payload["overdose"]["fatal"] is iso.payload["overdose"]["fatal"] is True
+
+
+def test_each_bad_cell_is_named_and_fatal_is_required(pco: Program) -> None:
+    options = options_for(pco, suggest_mapping(HEADER))
+    cells = row(1, Fatal="", Agency="coast guard", DOB="1990-13-40", **{"Narcan doses": "two"})
+    parsed = parse_row(7, cells, HEADER, options)
+    assert parsed.payload is None
+    assert set(parsed.errors) == {"fatal", "source", "birth_date", "naloxone_doses"}
+    assert parsed.errors["fatal"] == ["is required"]
+
+
+def test_a_fixed_source_fills_rows_that_leave_it_empty(pco: Program) -> None:
+    options = options_for(pco, suggest_mapping(HEADER), source="police")
+    parsed = parse_row(2, row(1, Agency=""), HEADER, options)
+    assert parsed.payload and parsed.payload["overdose"]["source"] == "police"
+
+
+# --- Commit ---------------------------------------------------------------------------
+
+
+def test_a_bad_row_among_100_imports_nothing_and_names_that_row(
+    pco: Program, importer: User
+) -> None:
+    rows = [row(i) for i in range(100)]
+    rows[41] = row(41, Fatal="maybe")  # the 42nd data row: row 43 in the spreadsheet
+    with pytest.raises(ImportFailed) as failure:
+        commit(importer, pco, csv_bytes(rows))
+    assert [bad.number for bad in failure.value.rows] == [43]
+    assert "row 43 has errors" in str(failure.value)
+    assert "maybe" in failure.value.rows[0].errors["fatal"][0]
+    assert Referral.objects.count() == 0
+    assert Overdose.objects.count() == 0
+
+
+def test_100_good_rows_import_100_referrals(pco: Program, importer: User) -> None:
+    counts = commit(importer, pco, csv_bytes([row(i) for i in range(100)]))
+
+    assert counts.as_dict() == {
+        "rows": 100,
+        "referrals": 100,
+        "overdoses_created": 100,
+        "overdoses_merged": 0,
+        "tasks_opened": 100,
+    }
+    referrals = Referral.objects.filter(program=pco, pathway="naloxone_plus", channel="import")
+    assert referrals.count() == 100
+    assert OverdoseReport.objects.filter(source="ems", external_id="R-0007").count() == 1
+    event = AuditEvent.objects.get(object_type="intake.import")
+    assert event.actor == importer
+    assert event.program_slug == "pco"
+    assert event.detail["rows"] == 100
+
+
+def test_a_row_that_validate_referral_refuses_stops_the_import(
+    pco: Program, importer: User
+) -> None:
+    tomorrow = (timezone.now() + dt.timedelta(days=1)).isoformat()
+    rows = [row(0), row(1, **{"Incident Date/Time": tomorrow})]
+    with pytest.raises(ImportFailed) as failure:
+        commit(importer, pco, csv_bytes(rows))
+    assert [bad.number for bad in failure.value.rows] == [3]
+    assert Referral.objects.count() == 0
+
+
+def test_a_row_refused_while_recording_rolls_back_the_rows_before_it(
+    pco: Program, importer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    def refuse_the_third(actor: Actor, program: Program, payload: Any, *, channel: str) -> Any:
+        calls.append(1)
+        if len(calls) == 3:
+            raise ActionError("The referral has invalid fields.", {"person": ["taken"]})
+        return record_referral(actor, program, payload, channel=channel)
+
+    monkeypatch.setattr("coresponder.intake.imports.record_referral", refuse_the_third)
+    with pytest.raises(ImportFailed, match="row 4 was refused") as failure:
+        commit(importer, pco, csv_bytes([row(i) for i in range(5)]))
+    assert failure.value.rows[0].errors == {"person": ["taken"]}
+    assert Referral.objects.count() == 0
+    assert Overdose.objects.count() == 0
+    assert not AuditEvent.objects.filter(object_type="intake.import").exists()
+
+
+def test_ems_and_hospital_reports_of_one_overdose_become_one_overdose(
+    pco: Program, importer: User
+) -> None:
+    ems = row(1, Agency="ems", **{"Incident #": "EMS-1"})
+    hospital = row(
+        1,
+        Agency="hospital",
+        Lat=f"{LAT + 0.0001 + 0.0009:.6f}",  # about 100 m north
+        **{
+            "Incident Date/Time": (FIRST + dt.timedelta(hours=1, minutes=30)).isoformat(),
+            "Incident #": "ED-1",
+        },
+    )
+    counts = commit(importer, pco, csv_bytes([ems, hospital]))
+
+    assert (counts.referrals, counts.overdoses_created, counts.overdoses_merged) == (1, 1, 1)
+    overdose = Overdose.objects.get()
+    assert sorted(overdose.reports.values_list("source", flat=True)) == ["ems", "hospital"]
+    assert Referral.objects.count() == 1
+
+
+def test_files_past_the_limits_or_in_the_old_xls_format_are_refused() -> None:
+    with pytest.raises(ImportRefused, match="save the sheet as .xlsx"):
+        read_table(b"\xd0\xcf\x11\xe0" + b"\0" * 60, "old.xls")
+    with pytest.raises(ImportRefused, match="up to 10 MB"):
+        read_table(b"a" * (MAX_BYTES + 1), "big.csv")
+    many = "Incident Date/Time\n" + "2025-02-01T09:00:00+00:00\n" * (MAX_ROWS + 1)
+    with pytest.raises(ImportRefused, match="more than 10,000 rows"):
+        read_table(many.encode(), "long.csv")
+
+
+# --- The command ------------------------------------------------------------------------
+
+
+def run(*args: str) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_overdoses", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_the_command_imports_a_file_and_prints_the_mapping_and_counts(
+    pco: Program, importer: User, tmp_path: Path
+) -> None:
+    path = tmp_path / "od.csv"
+    path.write_bytes(csv_bytes([row(i) for i in range(3)]))
+    out, _ = run("pco", str(path), "--user", "importer")
+    assert "occurred_at = 'Incident Date/Time'" in out
+    assert "Imported 3 rows: 3 referrals, 3 overdoses created" in out
+    assert Referral.objects.filter(channel="import").count() == 3
+    event = AuditEvent.objects.get(object_type="intake.import")
+    assert event.where == "cli"
+    assert event.detail["file_name"] == "od.csv"
+
+
+def test_the_command_names_bad_rows_writes_nothing_and_fails(
+    pco: Program, importer: User, tmp_path: Path
+) -> None:
+    path = tmp_path / "od.csv"
+    path.write_bytes(csv_bytes([row(0), row(1, Fatal="?"), row(2)]))
+    err = io.StringIO()
+    with pytest.raises(CommandError) as failure:
+        call_command("import_overdoses", "pco", str(path), "--user", "importer", stderr=err)
+    assert failure.value.returncode != 0
+    assert "row 3: Fatal:" in err.getvalue()
+    assert Referral.objects.count() == 0
+
+
+def test_the_command_maps_columns_by_hand_and_takes_a_fixed_source(
+    pco: Program, importer: User, tmp_path: Path
+) -> None:
+    path = tmp_path / "od.csv"
+    path.write_bytes(csv_bytes([row(0, Agency="")]))
+    out, _ = run(
+        "pco", str(path), "--user", "importer", "--source", "police", "--map", "external_id="
+    )
+    assert "external_id -" in out
+    assert OverdoseReport.objects.get().source == "police"
+    assert OverdoseReport.objects.get().external_id == ""
+
+
+def test_the_command_dry_run_writes_nothing(pco: Program, importer: User, tmp_path: Path) -> None:
+    path = tmp_path / "od.csv"
+    path.write_bytes(csv_bytes([row(0), row(1)]))
+    out, _ = run("pco", str(path), "--user", "importer", "--dry-run")
+    assert "2 rows would be imported" in out
+    assert Referral.objects.count() == 0
+    assert not AuditEvent.objects.filter(object_type="intake.import").exists()
+
+
+def test_the_command_refuses_naive_times_unless_told_they_are_local(
+    pco: Program, importer: User, tmp_path: Path
+) -> None:
+    path = tmp_path / "od.csv"
+    path.write_bytes(csv_bytes([row(0, **{"Incident Date/Time": "2025-02-01 09:00"})]))
+    with pytest.raises(CommandError):
+        run("pco", str(path), "--user", "importer")
+    run("pco", str(path), "--user", "importer", "--naive-times-local")
+    assert Overdose.objects.get().occurred_at == dt.datetime(2025, 2, 1, 14, tzinfo=dt.UTC)
+
+
+def test_the_command_refuses_a_user_who_may_not_record_referrals(
+    pco: Program, tmp_path: Path
+) -> None:
+    member_of(pco, Role.ANALYST, "counter")
+    path = tmp_path / "od.csv"
+    path.write_bytes(csv_bytes([row(0)]))
+    with pytest.raises(CommandError, match="may not record referrals"):
+        run("pco", str(path), "--user", "counter")
+    assert Referral.objects.count() == 0
+
+
+# --- The web ---------------------------------------------------------------------------------
+
+
+def upload(client: Client, data: bytes, name: str = "od.csv", **fields: Any) -> Any:
+    file = SimpleUploadedFile(name, data, content_type="text/csv")
+    return client.post("/intake/import/pco/", {"file": file, "source": "", **fields})
+
+
+def mapping_form(**changes: str) -> dict[str, str]:
+    form = {name: header for name, header in suggest_mapping(HEADER).items()}
+    form.update(changes)
+    return form
+
+
+def test_the_web_flow_uploads_maps_previews_and_commits(importer: User, var_dir: Path) -> None:
+    client = signed_in(importer)
+    assert client.get("/intake/import/pco/").status_code == 200
+    response = upload(client, csv_bytes([row(i) for i in range(5)]))
+    assert response.status_code == 302
+    assert response["Location"] == "/intake/import/pco/map/"
+    assert len(list((var_dir / "imports").iterdir())) == 1
+
+    page = client.get("/intake/import/pco/map/")
+    assert page.status_code == 200
+    assert '<option value="Incident Date/Time" selected>' in page.content.decode()
+    response = client.post("/intake/import/pco/map/", mapping_form())
+    assert response["Location"] == "/intake/import/pco/preview/"
+
+    preview = client.get("/intake/import/pco/preview/")
+    html = preview.content.decode()
+    assert "5 rows, 5 ready, 0 with errors" in html
+    assert "usa-table--stacked" in html
+    assert "Import 5 rows" in html
+    assert Referral.objects.count() == 0
+
+    response = client.post("/intake/import/pco/preview/")
+    assert response["Location"] == "/intake/import/pco/done/"
+    done = client.get("/intake/import/pco/done/").content.decode()
+    assert "all 5 rows imported" in done
+    assert Referral.objects.filter(channel="import").count() == 5
+    assert list((var_dir / "imports").iterdir()) == []
+    assert AuditEvent.objects.filter(object_type="intake.import", actor=importer).count() == 1
+
+
+def test_the_preview_names_bad_rows_and_offers_no_commit(importer: User, var_dir: Path) -> None:
+    client = signed_in(importer)
+    upload(client, csv_bytes([row(0), row(1, Fatal="perhaps")]))
+    client.post("/intake/import/pco/map/", mapping_form())
+    html = client.get("/intake/import/pco/preview/").content.decode()
+    assert "2 rows, 1 ready, 1 with errors" in html
+    assert "perhaps" in html
+    assert "Import 2 rows" not in html
+
+    response = client.post("/intake/import/pco/preview/")
+    assert response.status_code == 422
+    assert "row 3 has errors" in response.content.decode()
+    assert Referral.objects.count() == 0
+
+
+def test_the_mapping_step_asks_for_the_required_columns(importer: User, var_dir: Path) -> None:
+    client = signed_in(importer)
+    upload(client, csv_bytes([row(0)]))
+    response = client.post("/intake/import/pco/map/", mapping_form(fatal=""))
+    assert response.status_code == 422
+    assert "choose the column that holds it" in response.content.decode()
+
+
+def test_the_local_time_option_on_the_upload_form_reaches_the_preview(
+    importer: User, var_dir: Path
+) -> None:
+    client = signed_in(importer)
+    naive = csv_bytes([row(0, **{"Incident Date/Time": "2025-02-01 09:00"})])
+    upload(client, naive)
+    client.post("/intake/import/pco/map/", mapping_form())
+    assert "no UTC offset" in client.get("/intake/import/pco/preview/").content.decode()
+
+    upload(client, naive, naive_times_local="on")
+    client.post("/intake/import/pco/map/", mapping_form())
+    html = client.get("/intake/import/pco/preview/").content.decode()
+    assert "1 ready, 0 with errors" in html
+    assert "2025-02-01 09:00 EST" in html
+    assert len(list((var_dir / "imports").iterdir())) == 1
+
+
+def test_a_file_over_10_mb_is_refused_at_upload(importer: User, var_dir: Path) -> None:
+    client = signed_in(importer)
+    response = upload(client, b"x" * (MAX_BYTES + 1))
+    assert response.status_code == 422
+    assert "files up to 10 MB can be imported" in response.content.decode()
+    assert not (var_dir / "imports").exists() or not list((var_dir / "imports").iterdir())
+
+
+def test_a_user_from_another_program_gets_404(pad: Program, pco: Program, var_dir: Path) -> None:
+    outsider = member_of(pad, Role.OFFICER, "pad-officer")
+    client = signed_in(outsider)
+    for step in ("", "map/", "preview/", "done/"):
+        assert client.get(f"/intake/import/pco/{step}").status_code == 404
+    assert upload(client, csv_bytes([row(0)])).status_code == 404
+
+
+def test_a_member_whose_role_may_not_record_referrals_gets_404(pco: Program, var_dir: Path) -> None:
+    analyst = member_of(pco, Role.ANALYST, "pco-analyst")
+    assert signed_in(analyst).get("/intake/import/pco/").status_code == 404
+
+
+def test_someone_not_signed_in_is_sent_to_sign_in(pco: Program) -> None:
+    response = Client().get("/intake/import/pco/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")

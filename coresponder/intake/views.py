@@ -1,0 +1,148 @@
+"""Staff intake in the web UI: choose a pathway, fill one form, see what the program decided."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from coresponder.api_support import actor_for
+from coresponder.domain.policy import RecordType, may_write
+from coresponder.domain.vocabulary import PATHWAY_LABELS, Pathway, Role
+from coresponder.intake.actions import IntakeResult, record_referral
+from coresponder.intake.forms import (
+    OVERDOSE_SOURCES,
+    PathwayForm,
+    ReferralForm,
+    offered_pathways,
+)
+from coresponder.intake.models import Referral
+from coresponder.privacy.access import NotVisible, access_program, role_in
+from coresponder.privacy.actions import Forbidden
+from coresponder.privacy.audit import record_event
+from coresponder.programs.actions import ActionError
+from coresponder.programs.middleware import SESSION_KEY
+from coresponder.programs.models import Program
+
+
+def _program_for_referrals(request: HttpRequest, slug: str) -> Program:
+    """The program, when the user may record referrals in it; otherwise 404, as for missing."""
+    try:
+        program = access_program(request.user, slug)
+    except NotVisible as exc:
+        raise Http404("No such program") from exc
+    role = role_in(request.user, program)
+    if role is None or not (may_write(role, RecordType.REFERRAL) or role is Role.COORDINATOR):
+        raise Http404("No referrals for this role")
+    request.session[SESSION_KEY] = program.slug
+    request.current_program_slug = program.slug  # type: ignore[attr-defined]
+    return program
+
+
+@login_required
+@require_GET
+def choose_pathway(request: HttpRequest, slug: str) -> HttpResponse:
+    """Step 1. The choice comes back as `?pathway=`, so no script is needed."""
+    program = _program_for_referrals(request, slug)
+    if "pathway" not in request.GET:
+        form = PathwayForm(program)
+        return render(request, "intake/referral_pathway.html", {"program": program, "form": form})
+    form = PathwayForm(program, request.GET)
+    if form.is_valid():
+        return redirect("referral-new", slug=program.slug, pathway=form.cleaned_data["pathway"])
+    context = {"program": program, "form": form}
+    return render(request, "intake/referral_pathway.html", context, status=422)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_referral(request: HttpRequest, slug: str, pathway: str) -> HttpResponse:
+    """Step 2: the referral form for one pathway."""
+    program = _program_for_referrals(request, slug)
+    if pathway not in set(Pathway) or Pathway(pathway) not in offered_pathways(program):
+        raise Http404("This program does not take referrals on that pathway")
+    chosen = Pathway(pathway)
+    if request.method != "POST":
+        return _form_page(request, program, ReferralForm(program, chosen))
+    form = ReferralForm(program, chosen, request.POST)
+    if not form.is_valid():
+        return _form_page(request, program, form, status=422)
+    payload = {"program": program.slug, **form.payload()}
+    try:
+        result = record_referral(
+            actor_for(request), program, payload, channel=Referral.Channel.FORM
+        )
+    except ActionError as exc:
+        form.add_action_errors(exc.errors or {"": [str(exc)]})
+        return _form_page(request, program, form, status=422)
+    except Forbidden as exc:
+        raise Http404("No referrals for this role") from exc
+    _say_saved(request, result)
+    return redirect("referral-result", slug=program.slug, referral_id=result.referral.pk)
+
+
+def _form_page(
+    request: HttpRequest, program: Program, form: ReferralForm, status: int = 200
+) -> HttpResponse:
+    form.describe_errors()
+    context = {
+        "program": program,
+        "form": form,
+        "pathway_label": PATHWAY_LABELS[form.pathway],
+    }
+    return render(request, "intake/referral_form.html", context, status=status)
+
+
+def _say_saved(request: HttpRequest, result: IntakeResult) -> None:
+    if result.overdose_merged:
+        messages.info(
+            request,
+            "Another source had already reported this overdose: your report was added to it.",
+        )
+    else:
+        messages.success(request, "Referral saved.")
+
+
+@login_required
+@require_GET
+def referral_result(request: HttpRequest, slug: str, referral_id: int) -> HttpResponse:
+    """What the program decided about one referral, in plain words."""
+    program = _program_for_referrals(request, slug)
+    referral = (
+        Referral.objects.filter(program=program, pk=referral_id)
+        .select_related("person", "district")
+        .first()
+    )
+    if referral is None:
+        raise Http404("No such referral")
+    context = result_context(program, referral)
+    record_event(
+        actor_for(request),
+        "read",
+        obj=referral,
+        person_id=referral.person_id,
+        program_slug=program.slug,
+        fields=["referral", *(["outreach"] if context["task"] else [])],
+    )
+    return render(request, "intake/referral_result.html", context)
+
+
+def result_context(program: Program, referral: Referral) -> dict[str, Any]:
+    overdose = getattr(referral, "overdose", None)
+    call = getattr(referral, "call", None)
+    labels = dict(OVERDOSE_SOURCES)
+    sources = [labels[r.source] for r in overdose.reports.all()] if overdose else []
+    return {
+        "program": program,
+        "referral": referral,
+        "pathway_label": PATHWAY_LABELS[Pathway(referral.pathway)],
+        "overdose": overdose,
+        "overdose_sources": sources,
+        "overdose_joined": len(sources) > 1,
+        "call": call,
+        "task": referral.tasks.order_by("id").first(),
+    }
