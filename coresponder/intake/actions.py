@@ -61,8 +61,13 @@ def _check_time(errors: dict[str, list[str]], field: str, value: Any, now: dt.da
         errors.setdefault(field, []).append("cannot be in the future")
 
 
-def validate_referral(program: Program, payload: dict[str, Any]) -> dict[str, list[str]]:
-    """Field errors for a referral payload, without writing anything."""
+def validate_referral(
+    program: Program, payload: dict[str, Any], *, public: bool = False
+) -> dict[str, list[str]]:
+    """Field errors for a referral payload, without writing anything.
+
+    Someone asking for help on the public page may give only a first name.
+    """
     errors: dict[str, list[str]] = {}
     now = timezone.now()
     offered = (program.preset or {}).get("pathways", [])
@@ -96,7 +101,7 @@ def validate_referral(program: Program, payload: dict[str, Any]) -> dict[str, li
         errors["offense.category"] = ["is required"]
     if (call := payload.get("call")) and not call.get("call_type"):
         errors["call.call_type"] = ["is required"]
-    _validate_person(errors, payload, pathway, now)
+    _validate_person(errors, payload, pathway, now, public=public)
     district = payload.get("district")
     if district and not program.districts.filter(code=district).exists():
         errors["district"] = [f"{program.name} has no district {district!r}"]
@@ -104,7 +109,12 @@ def validate_referral(program: Program, payload: dict[str, Any]) -> dict[str, li
 
 
 def _validate_person(
-    errors: dict[str, list[str]], payload: dict[str, Any], pathway: Any, now: dt.datetime
+    errors: dict[str, list[str]],
+    payload: dict[str, Any],
+    pathway: Any,
+    now: dt.datetime,
+    *,
+    public: bool,
 ) -> None:
     person = payload.get("person")
     if not person:
@@ -113,7 +123,7 @@ def _validate_person(
         return
     if "id" in person and person["id"] is not None:
         return
-    for name in ("given_name", "family_name"):
+    for name in ("given_name",) if public else ("given_name", "family_name"):
         if not str(person.get(name) or "").strip():
             errors[f"person.{name}"] = ["is required (or give the person's id)"]
     birth = person.get("birth_date")
@@ -141,7 +151,7 @@ def record_public_referral(actor: Actor, program: Program, payload: dict[str, An
 def _record(
     actor: Actor, program: Program, payload: dict[str, Any], *, channel: str
 ) -> IntakeResult:
-    errors = validate_referral(program, payload)
+    errors = validate_referral(program, payload, public=channel == Referral.Channel.PUBLIC)
     if errors:
         raise ActionError("The referral has invalid fields.", errors)
     with transaction.atomic():
@@ -178,7 +188,7 @@ def _exact_match(data: dict[str, Any]) -> Person | None:
     return (
         Person.objects.filter(
             given_name__iexact=str(data["given_name"]).strip(),
-            family_name__iexact=str(data["family_name"]).strip(),
+            family_name__iexact=str(data.get("family_name") or "").strip(),
             birth_date=data["birth_date"],
         )
         .order_by("id")

@@ -1,0 +1,464 @@
+"""The public help form, in English and Spanish.
+
+The words live here as one dictionary per language rather than in gettext
+catalogues: the page is the only public one, and a reviewer can read both
+languages side by side. Every key must exist in every language (a test checks).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django import forms
+
+from coresponder.programs.models import Program
+
+LANGUAGES = ("en", "es")
+DEFAULT_LANGUAGE = "en"
+
+# A phone number has 7 (a local number) to 15 (E.164's longest) digits.
+PHONE_DIGITS = (7, 15)
+
+WHO_CHOICES = ("me", "someone")
+RELATIONSHIPS = ("parent", "partner", "child", "sibling", "other_family", "friend", "other")
+HELP_KINDS = ("treatment", "mental_health", "naloxone", "family_support", "other")
+CONTACT_PREFERENCES = ("call", "text", "visit")
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "other_language": "es",
+        "other_language_name": "Español",
+        "skip": "Skip to main content",
+        "site": "Coresponder",
+        "title": "Ask for help",
+        "intro": (
+            "Tell a local co-responder program that you, or someone you care about, would "
+            "like help with drug or alcohol use or with mental health. It takes about two "
+            "minutes."
+        ),
+        "crisis_heading": "In a crisis? Don't wait for this form.",
+        "crisis_heading_after": "In a crisis? Don't wait to hear back.",
+        "crisis_988": "Call or text 988, the Suicide & Crisis Lifeline, at any hour.",
+        "call_988": "Call 988",
+        "text_988": "Text 988",
+        "crisis_911": "In an emergency (an overdose, or someone in danger) call 911.",
+        "call_911": "Call 911",
+        "not_watched": "Nobody watches this form around the clock.",
+        "optional": "optional",
+        "errors_heading": "Please check your answers",
+        "errors_intro": "Some answers need a second look. They are marked below.",
+        "program_legend": "Where are you?",
+        "program": "Program for your area",
+        "program_hint": (
+            "Choose the program that serves the place where the person who needs help "
+            "lives or stays."
+        ),
+        "choose": "- Choose -",
+        "who_legend": "Who needs help?",
+        "who_me": "Me",
+        "who_someone": "Someone I care about",
+        "someone_legend": "If you are asking for someone else",
+        "relationship": "You are their",
+        "rel_parent": "Parent",
+        "rel_partner": "Partner or spouse",
+        "rel_child": "Son or daughter",
+        "rel_sibling": "Brother or sister",
+        "rel_other_family": "Other family",
+        "rel_friend": "Friend",
+        "rel_other": "Something else",
+        "referrer_name": "Your name",
+        "referrer_phone": "Your phone number",
+        "person_legend": "The person who needs help",
+        "given_name": "First name",
+        "family_name": "Last name",
+        "reach_legend": "How can the team reach the person who needs help?",
+        "reach_hint": "Give at least one.",
+        "phone": "Phone number",
+        "phone_hint": "For example 555-123-4567.",
+        "address": "Address, or where they can be found",
+        "help_legend": "What help would be welcome?",
+        "help_hint": "Choose all that apply.",
+        "help_treatment": "Treatment for drug or alcohol use",
+        "help_mental_health": "Mental-health support",
+        "help_naloxone": "Naloxone (Narcan), to reverse an overdose",
+        "help_family_support": "Support for family and friends",
+        "help_other": "Something else",
+        "help_text": "Anything else the team should know",
+        "contact_legend": "How should the team get in touch?",
+        "contact_call": "Phone call",
+        "contact_text": "Text message",
+        "contact_visit": "Visit in person",
+        "consent_legend": "Permission to contact",
+        "consent": (
+            "I agree that the program's outreach team may contact the person who needs "
+            "help, the way chosen above, to offer help. The team may include a police "
+            "officer working with a clinician or a recovery coach. Accepting help is "
+            "voluntary: anyone can say no at any time."
+        ),
+        "honeypot": "Leave this field empty",
+        "submit": "Send my request",
+        "thanks_title": "Thank you. Your request was sent.",
+        "next_heading": "What happens next",
+        "next_read": "A coordinator of the program you chose reads each request.",
+        "next_contact": (
+            "Someone from the team will try to reach the person who needs help, the way "
+            "you chose. The call or text may come from a number you do not know."
+        ),
+        "next_voluntary": (
+            "Help is voluntary. Anyone can say no, or ask the team to stop getting in touch."
+        ),
+        "another": "Send another request",
+        "limit_title": "Too many requests from this connection",
+        "limit_body": (
+            "We cannot take another request from here just now. Please try again in an hour."
+        ),
+        "footer": "Coresponder: open-source software for co-responder and deflection programs.",
+        "err_program": "Choose a program.",
+        "err_who": "Choose who needs help.",
+        "err_relationship": "Tell us how you know the person who needs help.",
+        "err_given_name": "Enter a first name.",
+        "err_family_name": "Enter a last name.",
+        "err_reach": "Give a phone number or an address: at least one.",
+        "err_phone": "Enter a phone number with 7 to 15 digits.",
+        "err_help": "Choose at least one kind of help, or describe it.",
+        "err_contact": "Choose how the team should get in touch.",
+        "err_call_needs_phone": "A call or a text needs a phone number.",
+        "err_visit_needs_address": "A visit needs an address or a place.",
+        "err_consent": "Tick this box so the team may get in touch.",
+        "err_too_long": "This answer is too long.",
+        "err_not_sent": "Your request could not be sent. Please check it and try again.",
+    },
+    "es": {
+        "other_language": "en",
+        "other_language_name": "English",
+        "skip": "Saltar al contenido principal",
+        "site": "Coresponder",
+        "title": "Pedir ayuda",
+        "intro": (
+            "Avise a un programa local de respuesta conjunta que usted, o alguien que le "
+            "importa, quiere ayuda con el consumo de drogas o alcohol o con la salud mental. "
+            "Toma unos dos minutos."
+        ),
+        "crisis_heading": "¿Está en crisis? No espere a este formulario.",
+        "crisis_heading_after": "¿Está en crisis? No espere a que le respondan.",
+        "crisis_988": (
+            "Llame o envíe un mensaje de texto al 988, la Línea de Prevención del Suicidio "
+            "y Crisis, a cualquier hora."
+        ),
+        "call_988": "Llamar al 988",
+        "text_988": "Enviar un texto al 988",
+        "crisis_911": "En una emergencia (una sobredosis o alguien en peligro), llame al 911.",
+        "call_911": "Llamar al 911",
+        "not_watched": "Nadie revisa este formulario las 24 horas.",
+        "optional": "opcional",
+        "errors_heading": "Revise sus respuestas",
+        "errors_intro": "Algunas respuestas necesitan otra mirada. Están señaladas abajo.",
+        "program_legend": "¿Dónde está usted?",
+        "program": "Programa de su zona",
+        "program_hint": (
+            "Elija el programa que atiende el lugar donde vive o se queda la persona que "
+            "necesita ayuda."
+        ),
+        "choose": "- Elija -",
+        "who_legend": "¿Quién necesita ayuda?",
+        "who_me": "Yo",
+        "who_someone": "Alguien que me importa",
+        "someone_legend": "Si pide ayuda para otra persona",
+        "relationship": "Usted es su",
+        "rel_parent": "Madre o padre",
+        "rel_partner": "Pareja o cónyuge",
+        "rel_child": "Hijo o hija",
+        "rel_sibling": "Hermano o hermana",
+        "rel_other_family": "Otro familiar",
+        "rel_friend": "Amigo o amiga",
+        "rel_other": "Otra relación",
+        "referrer_name": "Su nombre",
+        "referrer_phone": "Su número de teléfono",
+        "person_legend": "La persona que necesita ayuda",
+        "given_name": "Nombre",
+        "family_name": "Apellido",
+        "reach_legend": "¿Cómo puede el equipo comunicarse con la persona que necesita ayuda?",
+        "reach_hint": "Indique al menos una forma.",
+        "phone": "Número de teléfono",
+        "phone_hint": "Por ejemplo, 555-123-4567.",
+        "address": "Dirección, o dónde se le puede encontrar",
+        "help_legend": "¿Qué ayuda le vendría bien?",
+        "help_hint": "Elija todas las que correspondan.",
+        "help_treatment": "Tratamiento por consumo de drogas o alcohol",
+        "help_mental_health": "Apoyo de salud mental",
+        "help_naloxone": "Naloxona (Narcan), para revertir una sobredosis",
+        "help_family_support": "Apoyo para familiares y amigos",
+        "help_other": "Otra cosa",
+        "help_text": "¿Algo más que el equipo deba saber?",
+        "contact_legend": "¿Cómo prefiere que el equipo se comunique?",
+        "contact_call": "Llamada",
+        "contact_text": "Mensaje de texto",
+        "contact_visit": "Visita en persona",
+        "consent_legend": "Permiso para comunicarse",
+        "consent": (
+            "Acepto que el equipo de alcance del programa se comunique con la persona que "
+            "necesita ayuda, de la forma elegida arriba, para ofrecerle ayuda. El equipo "
+            "puede incluir a un agente de policía que trabaja junto a un profesional clínico "
+            "o un consejero de recuperación. Aceptar la ayuda es voluntario: cualquier "
+            "persona puede decir que no en cualquier momento."
+        ),
+        "honeypot": "Deje este campo vacío",
+        "submit": "Enviar mi solicitud",
+        "thanks_title": "Gracias. Su solicitud fue enviada.",
+        "next_heading": "Qué pasa ahora",
+        "next_read": "Una persona coordinadora del programa que eligió lee cada solicitud.",
+        "next_contact": (
+            "Alguien del equipo intentará comunicarse con la persona que necesita ayuda, de "
+            "la forma que usted eligió. La llamada o el mensaje puede venir de un número que "
+            "usted no conoce."
+        ),
+        "next_voluntary": (
+            "La ayuda es voluntaria. Cualquier persona puede decir que no, o pedir al equipo "
+            "que deje de comunicarse."
+        ),
+        "another": "Enviar otra solicitud",
+        "limit_title": "Demasiadas solicitudes desde esta conexión",
+        "limit_body": (
+            "Ahora no podemos recibir otra solicitud desde aquí. Vuelva a intentarlo dentro "
+            "de una hora."
+        ),
+        "footer": (
+            "Coresponder: software de código abierto para programas de respuesta conjunta "
+            "y de derivación."
+        ),
+        "err_program": "Elija un programa.",
+        "err_who": "Indique quién necesita ayuda.",
+        "err_relationship": "Indique qué relación tiene con la persona que necesita ayuda.",
+        "err_given_name": "Escriba un nombre.",
+        "err_family_name": "Escriba un apellido.",
+        "err_reach": "Indique un número de teléfono o una dirección: al menos uno.",
+        "err_phone": "Escriba un número de teléfono de 7 a 15 dígitos.",
+        "err_help": "Elija al menos un tipo de ayuda, o descríbala.",
+        "err_contact": "Elija cómo debe comunicarse el equipo.",
+        "err_call_needs_phone": "Para llamar o enviar un texto hace falta un número de teléfono.",
+        "err_visit_needs_address": "Para una visita hace falta una dirección o un lugar.",
+        "err_consent": "Marque esta casilla para que el equipo pueda comunicarse.",
+        "err_too_long": "Esta respuesta es demasiado larga.",
+        "err_not_sent": "No se pudo enviar su solicitud. Revísela y vuelva a intentarlo.",
+    },
+}
+
+# The referral's `help_requested` is read by staff, so it is written in English.
+STAFF_LANGUAGE = "en"
+
+
+def language_of(value: object) -> str:
+    """A supported language code, or English."""
+    return value if isinstance(value, str) and value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def phone_digit_count(phone: str) -> int:
+    return len(re.sub(r"\D", "", phone))
+
+
+def public_programs() -> list[Program]:
+    """Programs that take self and family referrals, by their presets."""
+    return [
+        program
+        for program in Program.objects.order_by("name")
+        if "self_referral" in (program.preset or {}).get("pathways", [])
+    ]
+
+
+def program_label(program: Program) -> str:
+    area = (program.preset or {}).get("area", {}).get("name")
+    return f"{program.name} ({area})" if area else program.name
+
+
+RADIO = {"class": "usa-radio__input usa-radio__input--tile"}
+CHECKBOX = {"class": "usa-checkbox__input usa-checkbox__input--tile"}
+SELECT = {"class": "usa-select"}
+# Fields with a hint under their label (help.html).
+HINTED = frozenset({"program", "phone", "help"})
+# Fields whose label is their group's legend.
+LABELS = {
+    "who": "who_legend",
+    "help": "help_legend",
+    "contact_preference": "contact_legend",
+    "website": "honeypot",
+}
+
+
+class PhoneInput(forms.TextInput):
+    """A phone keypad on phones; the number is still checked on the server."""
+
+    input_type = "tel"
+
+
+def _text(
+    max_length: int,
+    *,
+    required: bool = False,
+    widget: type[forms.TextInput] = forms.TextInput,
+    **attrs: str,
+) -> forms.CharField:
+    return forms.CharField(
+        max_length=max_length,
+        required=required,
+        widget=widget(attrs={"class": "usa-input", **attrs}),
+    )
+
+
+def _choices(text: dict[str, str], prefix: str, values: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(value, text[f"{prefix}_{value}"]) for value in values]
+
+
+class HelpForm(forms.Form):
+    """What a person, or someone who cares about them, tells the program."""
+
+    program = forms.ChoiceField(widget=forms.Select(attrs=SELECT))
+    who = forms.ChoiceField(widget=forms.RadioSelect(attrs=RADIO))
+    relationship = forms.ChoiceField(required=False, widget=forms.Select(attrs=SELECT))
+    referrer_name = _text(200, autocomplete="name")
+    referrer_phone = _text(32, widget=PhoneInput, autocomplete="tel")
+    given_name = _text(100, required=True, autocomplete="off")
+    family_name = _text(100, autocomplete="off")
+    phone = _text(32, widget=PhoneInput, autocomplete="off")
+    address = _text(300, autocomplete="off")
+    help = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple(attrs=CHECKBOX)
+    )
+    help_text = forms.CharField(
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 3}),
+    )
+    contact_preference = forms.ChoiceField(widget=forms.RadioSelect(attrs=RADIO))
+    consent = forms.BooleanField(widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}))
+    # Never shown to people, so they leave it empty; automated senders fill it in.
+    website = _text(200, tabindex="-1", autocomplete="off")
+
+    def __init__(self, *args: Any, lang: str = DEFAULT_LANGUAGE, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lang = language_of(lang)
+        self.text = TEXT[self.lang]
+        self.programs = {program.slug: program for program in public_programs()}
+        self._set_choices()
+        self._set_words()
+
+    def _set_choices(self) -> None:
+        t, fields = self.text, self.fields
+        choose = [("", t["choose"])]
+        programs = [(slug, program_label(p)) for slug, p in self.programs.items()]
+        fields["program"].choices = choose + programs  # type: ignore[attr-defined]
+        fields["who"].choices = _choices(t, "who", WHO_CHOICES)  # type: ignore[attr-defined]
+        relationships = _choices(t, "rel", RELATIONSHIPS)
+        fields["relationship"].choices = choose + relationships  # type: ignore[attr-defined]
+        fields["help"].choices = _choices(t, "help", HELP_KINDS)  # type: ignore[attr-defined]
+        preferences = _choices(t, "contact", CONTACT_PREFERENCES)
+        fields["contact_preference"].choices = preferences  # type: ignore[attr-defined]
+
+    def describe_fields(self) -> None:
+        """Tie each input to its hint and error message, for screen readers."""
+        for name, field in self.fields.items():
+            ids = [f"id_{name}-hint"] if name in HINTED else []
+            if name in self.errors:
+                ids.append(f"id_{name}-error")
+                field.widget.attrs["aria-invalid"] = "true"
+            if ids:
+                field.widget.attrs["aria-describedby"] = " ".join(ids)
+
+    def _set_words(self) -> None:
+        """Labels and error messages in the page's language."""
+        t = self.text
+        for name, field in self.fields.items():
+            field.label = t.get(LABELS.get(name, name), name)
+            field.error_messages.update(
+                invalid_choice=t["err_not_sent"], max_length=t["err_too_long"]
+            )
+        own_errors = {
+            "program": "err_program",
+            "who": "err_who",
+            "relationship": "err_relationship",
+            "given_name": "err_given_name",
+            "contact_preference": "err_contact",
+            "consent": "err_consent",
+        }
+        for name, key in own_errors.items():
+            self.fields[name].error_messages.update(required=t[key], invalid_choice=t[key])
+
+    @property
+    def honeypot_filled(self) -> bool:
+        return bool(str(self.data.get("website", "")).strip())
+
+    @property
+    def chosen_program(self) -> Program:
+        return self.programs[self.cleaned_data["program"]]
+
+    def _check_phone(self, name: str) -> str:
+        phone = self.cleaned_data.get(name, "").strip()
+        low, high = PHONE_DIGITS
+        if phone and not low <= phone_digit_count(phone) <= high:
+            raise forms.ValidationError(self.text["err_phone"], code="phone")
+        return phone
+
+    def clean_phone(self) -> str:
+        return self._check_phone("phone")
+
+    def clean_referrer_phone(self) -> str:
+        return self._check_phone("referrer_phone")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        t = self.text
+        if data.get("who") == "someone" and not data.get("relationship"):
+            self.add_error("relationship", t["err_relationship"])
+        self._check_reach(data)
+        if not data.get("help") and not str(data.get("help_text", "")).strip():
+            self.add_error("help", t["err_help"])
+        return data
+
+    def _check_reach(self, data: dict[str, Any]) -> None:
+        t = self.text
+        if "phone" not in data:
+            return  # the phone number is wrong already; that error says enough
+        phone, address = data["phone"], str(data.get("address", "")).strip()
+        preference = data.get("contact_preference")
+        if not phone and not address:
+            self.add_error("phone", t["err_reach"])
+        elif preference in ("call", "text") and not phone:
+            self.add_error("phone", t["err_call_needs_phone"])
+        elif preference == "visit" and not address:
+            self.add_error("address", t["err_visit_needs_address"])
+
+    def payload(self, received_at: dt.datetime) -> dict[str, Any]:
+        """The referral, in the shape `record_public_referral` takes."""
+        data = self.cleaned_data
+        person = {
+            "given_name": data["given_name"].strip(),
+            "family_name": data["family_name"].strip(),
+        }
+        person.update({k: data[k].strip() for k in ("phone", "address") if data[k].strip()})
+        payload: dict[str, Any] = {
+            "received_at": received_at,
+            "person": person,
+            "help_requested": help_summary(data["help"], data["help_text"]),
+            "consent_to_contact": data["consent"],
+            "contact_preference": data["contact_preference"],
+            "language": self.lang,
+        }
+        payload["referrer"] = {"relationship": "self", "name": "", "phone": ""}
+        if data["who"] == "someone":
+            payload["referrer"] = {
+                "relationship": data["relationship"],
+                "name": data["referrer_name"].strip(),
+                "phone": data["referrer_phone"].strip(),
+            }
+        return payload
+
+
+def help_summary(kinds: list[str], note: str) -> str:
+    """What help was asked for, in words staff read: the chosen kinds, then the note."""
+    staff = TEXT[STAFF_LANGUAGE]
+    summary = "; ".join(staff[f"help_{kind}"] for kind in HELP_KINDS if kind in kinds)
+    note = note.strip()
+    if note:
+        summary = f"{summary} — {note}" if summary else note
+    return summary

@@ -1,0 +1,154 @@
+"""The public help page: anyone may ask a program for help, for themself or a loved one.
+
+No sign-in. Whatever a valid request names, the answer is the same thank-you
+page, so nobody can use the form to learn whether a program already knows
+someone. Crisis lines come first on every page it shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from coresponder.intake.actions import record_public_referral
+from coresponder.intake.public_forms import TEXT, HelpForm, language_of
+from coresponder.privacy.audit import Actor, record_event
+from coresponder.privacy.models import AuditEvent
+from coresponder.programs.actions import ActionError
+from coresponder.programs.signin import client_address
+
+# At most this many requests an hour from one client address. The count lives in
+# Django's cache; the default cache (LocMemCache) is per process, so with several
+# worker processes each keeps its own count: configure a shared cache (database,
+# Redis or Memcached) in CACHES to hold the limit exactly across workers. The
+# address is REMOTE_ADDR, as for sign-in: behind a reverse proxy that does not pass
+# the client's own address through, every visitor shares the proxy's count.
+REQUESTS_PER_HOUR = 5
+RATE_WINDOW_SECONDS = 3600
+PUBLIC_LABEL = "public help page"
+
+# Action errors (English, for the API) shown as the page's own words, on its fields.
+ACTION_FIELDS = {
+    "person.given_name": ("given_name", "err_given_name"),
+    "person.family_name": ("family_name", "err_family_name"),
+    "person.phone": ("phone", "err_phone"),
+    "person.address": ("address", "err_reach"),
+    "referrer.phone": ("referrer_phone", "err_phone"),
+    "referrer.relationship": ("relationship", "err_relationship"),
+    "contact_preference": ("contact_preference", "err_contact"),
+    "consent_to_contact": ("consent", "err_consent"),
+}
+
+
+def _rate_key(address: str) -> str:
+    return f"intake:help-requests:{address}"
+
+
+def over_limit(address: str) -> bool:
+    return int(cache.get(_rate_key(address), 0)) >= REQUESTS_PER_HOUR
+
+
+def note_request(address: str) -> None:
+    """Count one request; the hour runs from the address's first request."""
+    key = _rate_key(address)
+    if cache.add(key, 1, timeout=RATE_WINDOW_SECONDS):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:  # the entry expired between add() and incr()
+        cache.add(key, 1, timeout=RATE_WINDOW_SECONDS)
+
+
+def _with_language(url: str, lang: str) -> str:
+    return f"{url}?{urlencode({'lang': lang})}" if lang != "en" else url
+
+
+def _page_context(request: HttpRequest, lang: str, **extra: Any) -> dict[str, Any]:
+    text = TEXT[lang]
+    switch = f"{request.path}?{urlencode({'lang': text['other_language']})}"
+    return {"lang": lang, "t": text, "switch_url": switch, **extra}
+
+
+def _render_form(request: HttpRequest, lang: str, form: HelpForm, status: int) -> HttpResponse:
+    form.describe_fields()
+    context = _page_context(request, lang, form=form)
+    return render(request, "intake/help.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def help_page(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """The form; `/help/<slug>` chooses the program in advance."""
+    lang = language_of(request.GET.get("lang"))
+    with translation.override(lang):
+        if request.method == "POST":
+            return _submit(request, lang)
+        form = HelpForm(lang=lang, initial={"program": slug})
+        if slug is not None and slug not in form.programs:
+            raise Http404("No such program")
+        return _render_form(request, lang, form, status=200)
+
+
+def _submit(request: HttpRequest, lang: str) -> HttpResponse:
+    address = client_address(request)
+    if over_limit(address):
+        context = _page_context(request, lang)
+        return render(request, "intake/help_limit.html", context, status=429)
+    form = HelpForm(request.POST, lang=lang)
+    actor = Actor(where=address, label=PUBLIC_LABEL)
+    if form.honeypot_filled:
+        note_request(address)
+        _refuse_automated(actor, form)
+        return _thanks_redirect(lang)
+    if form.is_valid() and _record(actor, form):
+        note_request(address)
+        return _thanks_redirect(lang)
+    return _render_form(request, lang, form, status=422)
+
+
+def _record(actor: Actor, form: HelpForm) -> bool:
+    """Hand the request to intake; on refusal, put the reasons on the form."""
+    try:
+        record_public_referral(actor, form.chosen_program, form.payload(timezone.now()))
+    except ActionError as exc:
+        for field, message in {
+            ACTION_FIELDS.get(key, (None, "err_not_sent")) for key in exc.errors
+        }:
+            form.add_error(field, form.text[message])
+        return False
+    return True
+
+
+def _refuse_automated(actor: Actor, form: HelpForm) -> None:
+    """Store nothing, but leave a trace of the refusal."""
+    program = str(form.data.get("program", ""))
+    record_event(
+        actor,
+        "create",
+        object_type="intake.referral",
+        program_slug=program if program in form.programs else "",
+        outcome=AuditEvent.Outcome.DENIED,
+        detail={"reason": "honeypot", "channel": "public"},
+    )
+
+
+def _thanks_redirect(lang: str) -> HttpResponse:
+    # Redirect after the post, so reloading the page never sends the request twice.
+    return HttpResponseRedirect(_with_language(reverse("help-thanks"), lang))
+
+
+@never_cache
+@require_GET
+def help_thanks(request: HttpRequest) -> HttpResponse:
+    lang = language_of(request.GET.get("lang"))
+    form_url = _with_language(reverse("help"), lang)
+    context = _page_context(request, lang, form_url=form_url, sent=True)
+    return render(request, "intake/help_thanks.html", context)

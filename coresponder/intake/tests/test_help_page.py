@@ -1,0 +1,315 @@
+"""The public help page: anyone asks a program for help, in English or Spanish, no sign-in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from coresponder.intake.models import Referral, TriageStatus
+from coresponder.intake.public_forms import TEXT
+from coresponder.intake.public_views import REQUESTS_PER_HOUR
+from coresponder.people.models import Participation, Person
+from coresponder.people.tests.factories import PersonFactory
+from coresponder.privacy.models import AuditEvent
+from coresponder.programs.models import Program
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    """The request counts live in the cache: each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def request_for_me(**changes: Any) -> dict[str, Any]:
+    """A complete request, as a person asking for themself sends it."""
+    data = {
+        "program": "pco",
+        "who": "me",
+        "given_name": "María",
+        "family_name": "Ortega",
+        "phone": "(508) 555-0142",
+        "address": "",
+        "help": ["treatment", "naloxone"],
+        "help_text": "",
+        "contact_preference": "text",
+        "consent": "on",
+        "website": "",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def person_of(referral: Referral) -> Person:
+    assert referral.person is not None
+    return referral.person
+
+
+def send(client: Client, data: dict[str, Any], lang: str = "es", **extra: Any) -> Any:
+    return client.post(f"/help?lang={lang}", data, **extra)
+
+
+def assert_crisis_lines(html: str) -> None:
+    assert 'href="tel:988"' in html
+    assert 'href="sms:988"' in html
+    assert 'href="tel:911"' in html
+
+
+def test_the_page_shows_the_crisis_lines_first_in_english(programs: Any, client: Client) -> None:
+    response = client.get("/help")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="en">' in html
+    assert_crisis_lines(html)
+    assert html.index("tel:988") < html.index("<form")
+    assert "Who needs help?" in html
+    assert 'href="/help?lang=es"' in html and ">Español</a>" in html
+
+
+def test_the_page_is_written_in_spanish_when_asked(programs: Any, client: Client) -> None:
+    response = client.get("/help?lang=es")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="es">' in html
+    assert_crisis_lines(html)
+    assert "¿Quién necesita ayuda?" in html
+    assert TEXT["es"]["consent"] in html
+    assert "Who needs help?" not in html
+    assert 'href="/help?lang=en"' in html and ">English</a>" in html
+
+
+def test_every_phrase_exists_in_both_languages() -> None:
+    assert TEXT["en"].keys() == TEXT["es"].keys()
+
+
+def test_a_link_can_choose_the_program_in_advance(programs: Any, client: Client) -> None:
+    response = client.get("/help/pco?lang=es")
+
+    assert response.status_code == 200
+    assert '<option value="pco" selected>' in response.content.decode()
+    assert client.get("/help/nowhere").status_code == 404
+
+
+def test_the_programs_are_offered_by_name(programs: dict[str, Program], client: Client) -> None:
+    html = client.get("/help").content.decode()
+
+    for program in programs.values():
+        assert program.name in html
+
+
+def test_a_request_in_spanish_is_recorded_for_triage_without_sign_in(
+    programs: dict[str, Program], client: Client
+) -> None:
+    response = send(client, request_for_me())
+
+    assert response.status_code == 302
+    assert response["Location"] == "/help/thanks?lang=es"
+    referral = Referral.objects.get()
+    assert referral.program == programs["pco"]
+    assert referral.pathway == "self_referral"
+    assert referral.channel == Referral.Channel.PUBLIC
+    assert referral.triage_status == TriageStatus.NEW
+    assert referral.language == "es"
+    assert referral.referrer_relationship == "self"
+    assert referral.consent_to_contact is True
+    assert referral.contact_preference == "text"
+    assert referral.help_requested == (
+        "Treatment for drug or alcohol use; Naloxone (Narcan), to reverse an overdose"
+    )
+    assert referral.referred_by is None
+    assert (person_of(referral).given_name, person_of(referral).phone) == (
+        "María",
+        "(508) 555-0142",
+    )
+    assert AuditEvent.objects.filter(
+        action="create", object_type="intake.referral", object_id=str(referral.pk)
+    ).exists()
+
+
+def test_the_thank_you_page_says_what_happens_next_and_repeats_the_crisis_lines(
+    programs: Any, client: Client
+) -> None:
+    response = send(client, request_for_me(), follow=True)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="es">' in html
+    assert TEXT["es"]["thanks_title"] in html
+    assert TEXT["es"]["next_heading"] in html
+    assert_crisis_lines(html)
+
+
+def test_someone_who_cares_can_ask_for_them(programs: Any, client: Client) -> None:
+    data = request_for_me(
+        who="someone",
+        relationship="parent",
+        referrer_name="Rosa Ortega",
+        referrer_phone="508 555 0199",
+        phone="",
+        address="Behind the library, Brockton",
+        contact_preference="visit",
+        help=["family_support", "other"],
+        help_text="Lleva dos días sin dormir",
+    )
+
+    assert send(client, data, lang="en").status_code == 302
+
+    referral = Referral.objects.get()
+    assert referral.referrer_relationship == "parent"
+    assert (referral.referrer_name, referral.referrer_phone) == ("Rosa Ortega", "508 555 0199")
+    assert person_of(referral).address == "Behind the library, Brockton"
+    assert referral.language == "en"
+    assert referral.help_requested == (
+        "Support for family and friends; Something else — Lleva dos días sin dormir"
+    )
+
+
+def test_someone_asking_for_another_says_how_they_know_them(programs: Any, client: Client) -> None:
+    response = send(client, request_for_me(who="someone"), lang="en")
+
+    assert response.status_code == 422
+    assert TEXT["en"]["err_relationship"] in response.content.decode()
+
+
+def test_the_last_name_may_be_left_out(programs: Any, client: Client) -> None:
+    response = send(client, request_for_me(family_name=""))
+
+    assert response.status_code == 302
+    assert person_of(Referral.objects.get()).family_name == ""
+
+
+def test_without_consent_the_form_returns_in_spanish_with_what_was_typed(
+    programs: Any, client: Client
+) -> None:
+    response = send(client, request_for_me(consent=None))
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert '<html lang="es">' in html
+    assert "Marque esta casilla para que el equipo pueda comunicarse." in html
+    assert 'value="María"' in html
+    assert 'value="(508) 555-0142"' in html
+    assert not Referral.objects.exists()
+
+
+@pytest.mark.parametrize("phone", ["555-01", "12", "+1 (508) 555-0142 ext 12345678", "call me"])
+def test_a_phone_number_needs_7_to_15_digits(programs: Any, client: Client, phone: str) -> None:
+    response = send(client, request_for_me(phone=phone))
+
+    assert response.status_code == 422
+    assert TEXT["es"]["err_phone"] in response.content.decode()
+    assert not Referral.objects.exists()
+
+
+def test_there_must_be_a_way_to_reach_the_person(programs: Any, client: Client) -> None:
+    response = send(client, request_for_me(phone="", address=""), lang="en")
+
+    assert response.status_code == 422
+    assert TEXT["en"]["err_reach"] in response.content.decode()
+
+
+def test_a_text_needs_a_phone_number(programs: Any, client: Client) -> None:
+    response = send(client, request_for_me(phone="", address="12 Main St"), lang="en")
+
+    assert response.status_code == 422
+    assert TEXT["en"]["err_call_needs_phone"] in response.content.decode()
+
+
+def test_some_kind_of_help_is_named(programs: Any, client: Client) -> None:
+    response = send(client, request_for_me(help=[]), lang="en")
+
+    assert response.status_code == 422
+    assert TEXT["en"]["err_help"] in response.content.decode()
+
+
+def test_a_filled_hidden_field_gets_the_thank_you_but_nothing_is_stored(
+    programs: Any, client: Client
+) -> None:
+    people = Person.objects.count()
+
+    response = send(client, request_for_me(website="http://spam.example"))
+
+    assert response.status_code == 302
+    assert response["Location"] == "/help/thanks?lang=es"
+    assert not Referral.objects.exists()
+    assert Person.objects.count() == people
+    event = AuditEvent.objects.get(object_type="intake.referral")
+    assert (event.action, event.outcome) == ("create", AuditEvent.Outcome.DENIED)
+    assert event.detail["reason"] == "honeypot"
+    assert event.program_slug == "pco"
+
+
+def test_the_sixth_request_in_an_hour_from_one_address_is_refused(
+    programs: Any, client: Client
+) -> None:
+    for n in range(REQUESTS_PER_HOUR):
+        assert send(client, request_for_me(given_name=f"Ana{n}")).status_code == 302
+
+    response = send(client, request_for_me(given_name="Ana5"))
+
+    html = response.content.decode()
+    assert response.status_code == 429
+    assert TEXT["es"]["limit_title"] in html
+    assert_crisis_lines(html)
+    assert Referral.objects.count() == REQUESTS_PER_HOUR
+    other = send(client, request_for_me(given_name="Bea"), REMOTE_ADDR="192.0.2.7")
+    assert other.status_code == 302
+
+
+def test_corrections_do_not_count_against_the_limit(programs: Any, client: Client) -> None:
+    for _ in range(REQUESTS_PER_HOUR + 1):
+        assert send(client, request_for_me(consent=None)).status_code == 422
+
+    assert send(client, request_for_me()).status_code == 302
+
+
+def test_a_request_without_the_csrf_token_is_refused(programs: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+
+    response = send(client, request_for_me())
+
+    assert response.status_code == 403
+    assert not Referral.objects.exists()
+
+
+def test_a_request_with_the_csrf_token_is_taken(programs: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.get("/help?lang=es")
+    token = client.cookies["csrftoken"].value
+
+    response = send(client, request_for_me(csrfmiddlewaretoken=token))
+
+    assert response.status_code == 302
+
+
+def test_a_known_person_gets_the_same_answer_as_someone_new(
+    programs: dict[str, Program], client: Client
+) -> None:
+    known = PersonFactory.create(given_name="Jordan", family_name="Alvarez", phone="5085550100")
+    Participation.objects.create(
+        person=known, program=programs["pco"], first_seen_at=known.created_at
+    )
+    as_known = send(
+        client, request_for_me(given_name="Jordan", family_name="Alvarez", phone="5085550100")
+    )
+    as_new = send(client, request_for_me(given_name="Zed", family_name="Novak"))
+
+    assert (as_known.status_code, as_known["Location"]) == (as_new.status_code, as_new["Location"])
+    page_known, page_new = client.get(as_known["Location"]), client.get(as_new["Location"])
+    assert page_known.status_code == page_new.status_code == 200
+    assert [t.name for t in page_known.templates] == [t.name for t in page_new.templates]
+    assert page_known.content == page_new.content
+
+
+def test_the_pages_are_never_cached(programs: Any, client: Client) -> None:
+    for response in (client.get("/help"), client.get("/help/thanks")):
+        assert "no-store" in response["Cache-Control"]

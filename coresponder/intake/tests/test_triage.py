@@ -1,0 +1,228 @@
+"""Coordinators triage what the public help page receives; nobody else sees it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from coresponder.common import StaleVersion
+from coresponder.conftest import Clock, sign_in
+from coresponder.intake.actions import record_public_referral
+from coresponder.intake.models import Referral, TriageStatus
+from coresponder.intake.triage import set_triage_status
+from coresponder.intake.triage_views import STALE_MESSAGE
+from coresponder.privacy.audit import Actor
+from coresponder.privacy.models import AuditEvent
+from coresponder.programs.actions import ActionError
+from coresponder.programs.models import Program, User
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = Actor(label="public help page", where="198.51.100.4")
+# Noon UTC on 10 March 2025: 08:00 in Philadelphia, the day after clocks went forward.
+NOON = dt.datetime(2025, 3, 10, 12, tzinfo=dt.UTC)
+
+
+def ask(program: Program, given_name: str, received_at: dt.datetime, **extra: Any) -> Referral:
+    payload = {
+        "received_at": received_at,
+        "person": {"given_name": given_name, "family_name": "Reyes", "phone": "2155550123"},
+        "referrer": {"relationship": "sibling", "name": "Luz Reyes", "phone": "2155550199"},
+        "help_requested": "Treatment for drug or alcohol use",
+        "consent_to_contact": True,
+        "contact_preference": "call",
+        "language": "es",
+        **extra,
+    }
+    return record_public_referral(PUBLIC, program, payload).referral
+
+
+def triage_url(program: Program) -> str:
+    return f"/programs/{program.slug}/triage/"
+
+
+def decide(client: Client, referral: Referral, status: str, version: int | None = None) -> Any:
+    url = f"/programs/{referral.program.slug}/triage/{referral.pk}"
+    data = {"status": status, "version": referral.version if version is None else version}
+    return client.post(url, data, follow=True)
+
+
+def test_a_coordinator_sees_waiting_requests_oldest_first_in_local_time(
+    pad: Program, coordinator: User, client: Client, clock: Clock
+) -> None:
+    later = ask(pad, "Beto", NOON - dt.timedelta(hours=1))
+    first = ask(pad, "Ana", NOON - dt.timedelta(hours=4))
+    sign_in(client, coordinator)
+
+    response = client.get(triage_url(pad))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert [row["referral"] for row in response.context["rows"]] == [first, later]
+    assert html.index("Ana Reyes") < html.index("Beto Reyes")
+    assert "Mon 10 Mar 2025, 04:00" in html  # 08:00 UTC, in Philadelphia (EDT)
+    assert "Luz Reyes (Brother or sister)" in html
+    assert "Treatment for drug or alcohol use" in html
+    assert "Phone call · Spanish" in html
+
+
+def test_reading_the_list_is_audited(pad: Program, coordinator: User, client: Client) -> None:
+    referral = ask(pad, "Ana", NOON)
+    sign_in(client, coordinator)
+
+    client.get(triage_url(pad))
+
+    event = AuditEvent.objects.get(action="read", object_type="intake.referral")
+    assert event.actor == coordinator
+    assert event.program_slug == "pad"
+    assert event.detail == {"list": "triage", "ids": [referral.pk]}
+
+
+def test_only_new_public_requests_are_listed(
+    pad: Program, pco: Program, coordinator: User, client: Client
+) -> None:
+    waiting = ask(pad, "Ana", NOON)
+    set_triage_status(PUBLIC, ask(pad, "Decided", NOON), TriageStatus.CLOSED)
+    ask(pco, "Elsewhere", NOON)
+    sign_in(client, coordinator)
+
+    response = client.get(triage_url(pad))
+
+    assert [row["referral"] for row in response.context["rows"]] == [waiting]
+
+
+@pytest.mark.parametrize("persona", ["officer", "clinician", "analyst", "prosecutor", "outsider"])
+def test_nobody_but_coordinators_and_administrators_sees_the_list(
+    pad: Program, client: Client, persona: str, request: pytest.FixtureRequest
+) -> None:
+    referral = ask(pad, "Ana", NOON)
+    sign_in(client, request.getfixturevalue(persona))
+
+    assert client.get(triage_url(pad)).status_code == 404
+    assert decide(client, referral, "accepted").status_code == 404
+    referral.refresh_from_db()
+    assert referral.triage_status == TriageStatus.NEW
+
+
+def test_a_coordinator_of_another_program_gets_404(
+    pad: Program, pco: Program, coordinator: User, client: Client
+) -> None:
+    sign_in(client, coordinator)
+
+    assert client.get(triage_url(pco)).status_code == 404
+
+
+def test_an_administrator_sees_the_list(pad: Program, admin: User, client: Client) -> None:
+    sign_in(client, admin)
+
+    assert client.get(triage_url(pad)).status_code == 200
+
+
+def test_signing_in_comes_first(pad: Program, client: Client) -> None:
+    response = client.get(triage_url(pad))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_decision_is_recorded_and_audited(
+    pad: Program, coordinator: User, client: Client
+) -> None:
+    referral = ask(pad, "Ana", NOON)
+    sign_in(client, coordinator)
+
+    response = decide(client, referral, "accepted")
+
+    assert response.status_code == 200
+    assert f"Request {referral.pk}: Taken up." in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.triage_status == TriageStatus.ACCEPTED
+    assert referral.triaged_by == coordinator
+    assert referral.triaged_at is not None
+    assert referral.version == 2
+    event = AuditEvent.objects.get(
+        action="change", object_type="intake.referral", object_id=str(referral.pk)
+    )
+    assert event.actor == coordinator
+    assert event.person_id == referral.person_id
+    assert event.program_slug == "pad"
+    assert event.detail == {"triage_status": "accepted", "was": "new"}
+    assert response.context["rows"] == []
+
+
+def test_a_stale_decision_is_refused(pad: Program, coordinator: User, client: Client) -> None:
+    referral = ask(pad, "Ana", NOON)
+    sign_in(client, coordinator)
+
+    response = decide(client, referral, "closed", version=referral.version + 5)
+
+    assert STALE_MESSAGE in response.content.decode()
+    referral.refresh_from_db()
+    assert (referral.triage_status, referral.version) == (TriageStatus.NEW, 1)
+    assert not AuditEvent.objects.filter(action="change", object_type="intake.referral").exists()
+
+
+def test_a_request_someone_else_decided_says_so(
+    pad: Program, coordinator: User, client: Client
+) -> None:
+    referral = ask(pad, "Ana", NOON)
+    set_triage_status(PUBLIC, Referral.objects.get(pk=referral.pk), TriageStatus.NOT_REACHED)
+    sign_in(client, coordinator)
+
+    response = decide(client, referral, "accepted", version=1)
+
+    assert STALE_MESSAGE in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.triage_status == TriageStatus.NOT_REACHED
+
+
+def test_an_unknown_decision_is_refused(pad: Program, coordinator: User, client: Client) -> None:
+    referral = ask(pad, "Ana", NOON)
+    sign_in(client, coordinator)
+
+    response = decide(client, referral, "new")
+
+    assert "Choose what happened with this request." in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.triage_status == TriageStatus.NEW
+
+
+def test_set_triage_status_refuses_a_stale_version(pad: Program, coordinator: User) -> None:
+    referral = ask(pad, "Ana", NOON)
+    copy = Referral.objects.get(pk=referral.pk)
+    set_triage_status(Actor(user=coordinator), referral, TriageStatus.ACCEPTED)
+
+    with pytest.raises(StaleVersion):
+        set_triage_status(Actor(user=coordinator), copy, TriageStatus.CLOSED)
+    with pytest.raises(ActionError):
+        set_triage_status(Actor(user=coordinator), referral, "lost")
+
+
+def test_the_list_reads_the_same_number_of_queries_however_long(
+    pad: Program, coordinator: User, client: Client
+) -> None:
+    sign_in(client, coordinator)
+    ask(pad, "Ana", NOON)
+    with CaptureQueriesContext(connection) as one:
+        client.get(triage_url(pad))
+    for name in ("Beto", "Cruz", "Dora"):
+        ask(pad, name, NOON)
+    with CaptureQueriesContext(connection) as four:
+        client.get(triage_url(pad))
+
+    assert len(four) == len(one)
+
+
+def test_the_program_home_links_coordinators_to_the_list(
+    pad: Program, coordinator: User, officer: User, client: Client
+) -> None:
+    sign_in(client, coordinator)
+    assert triage_url(pad) in client.get(f"/programs/{pad.slug}/").content.decode()
+
+    officer_client = sign_in(Client(), officer)
+    assert triage_url(pad) not in officer_client.get(f"/programs/{pad.slug}/").content.decode()

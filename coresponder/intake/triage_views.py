@@ -1,0 +1,108 @@
+"""The coordinators' triage list: requests for help from the public page, oldest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from coresponder.api_support import actor_for
+from coresponder.common import StaleVersion
+from coresponder.domain.vocabulary import Role
+from coresponder.intake.models import Referral, TriageStatus
+from coresponder.intake.public_forms import STAFF_LANGUAGE, TEXT
+from coresponder.intake.triage import TRIAGE_DECISIONS, set_triage_status
+from coresponder.privacy.access import NotVisible, access_program, role_in
+from coresponder.privacy.audit import record_event
+from coresponder.programs.actions import ActionError
+from coresponder.programs.models import Program
+
+TRIAGE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+STALE_MESSAGE = "Changed by someone else — review and retry."
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+
+
+def _triage_program(request: HttpRequest, slug: str) -> Program:
+    """The program, if the user coordinates it (or administers); otherwise 404."""
+    try:
+        program = access_program(request.user, slug)
+    except NotVisible as exc:
+        raise Http404("No such program") from exc
+    if role_in(request.user, program) not in TRIAGE_ROLES:
+        raise Http404("No triage list for this role")
+    return program
+
+
+def waiting_requests(program: Program) -> QuerySet[Referral]:
+    return (
+        Referral.objects.filter(
+            program=program, channel=Referral.Channel.PUBLIC, triage_status=TriageStatus.NEW
+        )
+        .select_related("person")
+        .order_by("received_at", "id")
+    )
+
+
+def _staff_word(prefix: str, code: str) -> str:
+    """The public page's English label for a stored code, or the code itself."""
+    return TEXT[STAFF_LANGUAGE].get(f"{prefix}_{code}", code)
+
+
+def triage_row(referral: Referral) -> dict[str, Any]:
+    """One request as a coordinator reads it, in English whatever language it came in."""
+    asked_by_self = referral.referrer_relationship in ("", "self")
+    return {
+        "referral": referral,
+        "person": referral.person,
+        "asked_by": "The person themself" if asked_by_self else referral.referrer_name or "—",
+        "relationship": "" if asked_by_self else _staff_word("rel", referral.referrer_relationship),
+        "contact_preference": _staff_word("contact", referral.contact_preference),
+        "language": LANGUAGE_NAMES.get(referral.language, referral.language or "—"),
+    }
+
+
+@login_required
+@require_GET
+def triage_list(request: HttpRequest, slug: str) -> HttpResponse:
+    program = _triage_program(request, slug)
+    referrals = list(waiting_requests(program))
+    record_event(
+        actor_for(request),
+        "read",
+        object_type="intake.referral",
+        program_slug=program.slug,
+        fields=["identity", "contact", "referral"],
+        detail={"list": "triage", "ids": [r.pk for r in referrals]},
+    )
+    decisions = [(status.value, status.label) for status in TRIAGE_DECISIONS]
+    rows = [triage_row(referral) for referral in referrals]
+    context = {"program": program, "rows": rows, "decisions": decisions}
+    return render(request, "intake/triage.html", context)
+
+
+@login_required
+@require_POST
+def triage_decide(request: HttpRequest, slug: str, referral_id: int) -> HttpResponse:
+    program = _triage_program(request, slug)
+    referral = waiting_requests(program).filter(pk=referral_id).first()
+    version = str(request.POST.get("version", ""))
+    if referral is None or not version.isdigit():
+        # Decided already, or never here: either way, the list shows what is left.
+        messages.error(request, STALE_MESSAGE)
+        return redirect("triage-list", slug=program.slug)
+    try:
+        set_triage_status(
+            actor_for(request), referral, str(request.POST.get("status", "")), version=int(version)
+        )
+    except StaleVersion:
+        messages.error(request, STALE_MESSAGE)
+    except ActionError:
+        messages.error(request, "Choose what happened with this request.")
+    else:
+        messages.success(request, f"Request {referral.pk}: {referral.get_triage_status_display()}.")
+    return redirect("triage-list", slug=program.slug)

@@ -1,0 +1,94 @@
+"""A mother asks for help for her son, in Spanish, on a small phone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+
+from coresponder.intake.models import Referral
+from coresponder.privacy.audit import SYSTEM
+from coresponder.programs.actions import load_programs
+from tests.conftest import axe_violations, csp_violations
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def programs() -> Iterator[None]:
+    cache.clear()
+    load_programs(SYSTEM)
+    yield
+    cache.clear()
+
+
+def assert_clean(page: Any) -> None:
+    """Accessible (WCAG 2.1 AA) and nothing blocked by the Content-Security-Policy."""
+    assert axe_violations(page) == []
+    assert csp_violations(page) == []
+
+
+def choose(page: Any, label: str) -> None:
+    """Tick a radio button or checkbox by its label, as a thumb does."""
+    page.locator("label", has_text=label).first.click()
+
+
+def fill_in_spanish(page: Any) -> None:
+    page.get_by_label("Programa de su zona").select_option("pco")
+    choose(page, "Alguien que me importa")
+    page.get_by_label("Usted es su").select_option("parent")
+    page.get_by_label("Su nombre").fill("Rosa Ortega")
+    page.get_by_label("Nombre", exact=True).fill("Mateo")
+    page.get_by_label(re.compile("^Apellido")).fill("Ortega")
+    page.get_by_label(re.compile("^Número de teléfono")).fill("508-555-0142")
+    choose(page, "Tratamiento por consumo de drogas o alcohol")
+    choose(page, "Apoyo para familiares y amigos")
+    choose(page, "Mensaje de texto")
+
+
+def test_a_mother_asks_for_help_in_spanish_on_a_phone(live_server: Any, phone_page: Any) -> None:
+    page = phone_page
+    page.goto(live_server.url + "/help")
+    page.get_by_role("link", name="Español").click()
+    page.wait_for_url(live_server.url + "/help?lang=es")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.get_by_role("link", name="Llamar al 988").get_attribute("href") == "tel:988"
+    assert page.get_by_role("link", name="Llamar al 911").get_attribute("href") == "tel:911"
+    assert page.get_by_role("link", name="Llamar al 988").is_visible()
+    assert_clean(page)
+
+    fill_in_spanish(page)
+    page.get_by_role("button", name="Enviar mi solicitud").click()
+
+    # The permission box was left empty: the form comes back, in Spanish, with what was typed.
+    assert page.get_by_role("alert").inner_text().startswith("Revise sus respuestas")
+    assert page.get_by_label("Nombre", exact=True).input_value() == "Mateo"
+    assert_clean(page)
+
+    choose(page, "Acepto que el equipo")
+    page.get_by_role("button", name="Enviar mi solicitud").click()
+
+    page.wait_for_url(live_server.url + "/help/thanks?lang=es")
+    assert page.get_by_role("heading", level=1).inner_text() == "Gracias. Su solicitud fue enviada."
+    assert page.get_by_role("link", name="Llamar al 988").is_visible()
+    assert_clean(page)
+    referral = Referral.objects.get()
+    assert (referral.language, referral.referrer_relationship) == ("es", "parent")
+    assert referral.person.given_name == "Mateo"
+
+
+def test_the_page_works_without_javascript(live_server: Any, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 667}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + "/help/pco?lang=es")
+
+    fill_in_spanish(page)
+    choose(page, "Acepto que el equipo")
+    page.get_by_role("button", name="Enviar mi solicitud").click()
+
+    page.wait_for_url(live_server.url + "/help/thanks?lang=es")
+    assert Referral.objects.filter(channel="public").count() == 1
+    context.close()
