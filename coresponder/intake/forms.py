@@ -88,7 +88,8 @@ class PathwayForm(forms.Form):
     def __init__(self, program: Program, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["pathway"]
-        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - narrows the type
+        if not isinstance(field, forms.ChoiceField):
+            raise TypeError("the pathway field must offer choices")
         field.choices = [(p.value, PATHWAY_LABELS[p]) for p in offered_pathways(program)]
 
     def options(self) -> list[dict[str, str]]:

@@ -709,7 +709,8 @@ def commit_import(
 
 
 def _record_row(actor: Actor, program: Program, row: RowResult, counts: ImportCounts) -> None:
-    assert row.payload is not None  # noqa: S101 - preview_import parsed every row
+    if row.payload is None:
+        raise ValueError(f"row {row.number} was not parsed")  # preview_import parses every row
     try:
         result = record_referral(actor, program, row.payload, channel=Referral.Channel.IMPORT)
     except (ActionError, DatabaseError) as exc:
