@@ -37,6 +37,7 @@ class Referral(Tracked):
         DISORDERLY = "disorderly_conduct", "Disorderly conduct"
         DRUG_SALE = "drug_sale", "Drug sale"
         ASSAULT = "assault", "Assault"
+        ROBBERY = "robbery", "Robbery"
         OTHER = "other", "Other"
 
     program = models.ForeignKey(

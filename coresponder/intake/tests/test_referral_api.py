@@ -149,6 +149,7 @@ def test_pad_retail_theft_in_district_22_is_eligible(
     ("offense", "district", "reason"),
     [
         ({"category": "assault", "violent": True, "weapon": False}, "22", "violent"),
+        ({"category": "robbery", "violent": False, "weapon": False}, "22", "Only low-level"),
         ({"category": "retail_theft", "violent": False, "weapon": True}, "22", "weapon"),
         ({"category": "drug_possession", "violent": False, "weapon": False}, "25", "districts"),
     ],
@@ -370,3 +371,28 @@ def test_the_program_counts_an_overdose_reported_twice_once(
     counts = dict(activity_counts(programs["pco"], NOW + dt.timedelta(hours=1)))
     assert counts["Overdoses reported"] == 1
     assert counts["Referrals received"] == 1
+
+
+def test_the_district_comes_from_the_coordinates_when_the_program_has_shapes(
+    programs: dict[str, Program], api_client_for: Any
+) -> None:
+    pco = programs["pco"]
+    from coresponder.programs.models import District
+
+    District.objects.create(
+        program=pco,
+        code="brockton",
+        name="Brockton",
+        boundary={
+            "type": "Polygon",
+            "coordinates": [
+                [[-70.7, 41.9], [-70.6, 41.9], [-70.6, 42.0], [-70.7, 42.0], [-70.7, 41.9]]
+            ],
+        },
+    )
+    client = api_client_for(staff(pco))
+    with _frozen(NOW):
+        body = post(client, body_for("pco", "naloxone_plus", **FACTS["naloxone_plus"])).json()
+    referral = Referral.objects.get(pk=body["id"])
+    assert referral.district is not None and referral.district.code == "brockton"
+    assert Overdose.objects.get().district == referral.district
