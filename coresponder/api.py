@@ -109,6 +109,7 @@ def on_forbidden(request: HttpRequest, exc: Forbidden) -> HttpResponse:
 
 def _register_routers() -> None:
     from coresponder.intake.api import router as intake_router
+    from coresponder.outreach.api import router as outreach_router
     from coresponder.people.api import router as people_router
     from coresponder.privacy.api import router as privacy_router
     from coresponder.programs.api import router as programs_router
@@ -117,6 +118,7 @@ def _register_routers() -> None:
     api.add_router("/", people_router)
     api.add_router("/", privacy_router)
     api.add_router("/", intake_router)
+    api.add_router("/", outreach_router)
 
 
 _register_routers()

@@ -22,8 +22,10 @@ def outreach_window(
     """
     if anchor.tzinfo is None:
         raise ValueError("anchor must be timezone-aware")
-    start = anchor + dt.timedelta(hours=opens_after_hours)
-    return start, anchor + dt.timedelta(hours=closes_after_hours)
+    # In UTC: Python adds a timedelta to a zoned datetime on the wall clock, which
+    # would make "12 h after" 11 or 13 elapsed hours on the nights clocks change.
+    utc = anchor.astimezone(dt.UTC)
+    return utc + dt.timedelta(hours=opens_after_hours), utc + dt.timedelta(hours=closes_after_hours)
 
 
 def metres_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

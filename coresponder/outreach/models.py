@@ -18,6 +18,7 @@ class OutreachTask(Tracked):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         CLAIMED = "claimed", "Claimed by a team"
+        COLLECTING = "collecting", "Waiting for the closing checklist"
         CLOSED = "closed", "Closed"
         CANCELLED = "cancelled", "Cancelled"
 

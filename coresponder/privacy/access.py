@@ -243,3 +243,18 @@ def break_glass_reviews(user: Any) -> QuerySet[BreakGlass]:
     if not programs:
         return BreakGlass.objects.none()
     return BreakGlass.objects.filter(person__participations__program__in=programs).distinct()
+
+
+def access_task(user: Any, task_id: Any) -> tuple[Any, PersonAccess]:
+    """An outreach task and its person, for a user whose role sees outreach in its program."""
+    from coresponder.outreach.models import OutreachTask
+
+    try:
+        task = OutreachTask.objects.select_related("program").get(pk=int(task_id))
+    except (OutreachTask.DoesNotExist, TypeError, ValueError) as exc:
+        raise NotVisible("outreach task") from exc
+    access = access_person(user, task.person_id)
+    role = access.roles.get(task.program_id)
+    if role is None or POLICY[role].read[FieldGroup.OUTREACH] is not Access.ALLOW:
+        raise NotVisible("outreach task")
+    return task, access

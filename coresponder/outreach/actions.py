@@ -1,0 +1,158 @@
+"""The one write path for follow-up: claims, attempts and the closing checklist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from coresponder.common import StaleVersion, save_tracked
+from coresponder.domain.outreach import after_attempt, missing_checklist
+from coresponder.domain.policy import RecordType
+from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
+from coresponder.privacy.access import PersonAccess
+from coresponder.privacy.actions import Forbidden
+from coresponder.privacy.audit import Actor, record_event
+from coresponder.programs.actions import ActionError
+from coresponder.programs.models import Team
+
+OPEN_STATUSES = (OutreachTask.Status.OPEN, OutreachTask.Status.CLAIMED)
+
+
+def checklist_of(task: OutreachTask) -> list[tuple[str, str]]:
+    return [
+        (i["key"], i["label"]) for i in (task.program.preset or {}).get("closing_checklist", [])
+    ]
+
+
+def _must_write(access: PersonAccess) -> None:
+    if not access.may_write(RecordType.OUTREACH):
+        raise Forbidden("Your role may not record follow-up.")
+
+
+def claim_task(actor: Actor, access: PersonAccess, task: OutreachTask, team: Team) -> OutreachTask:
+    """A team takes a task. Two teams can never both win: the update is conditional."""
+    _must_write(access)
+    if team.program_id != task.program_id:
+        raise ActionError("That team is not in this program.", {"team_id": ["not in this program"]})
+    with transaction.atomic():
+        won = OutreachTask.objects.filter(
+            pk=task.pk, claimed_by__isnull=True, status=OutreachTask.Status.OPEN
+        ).update(
+            claimed_by=team,
+            status=OutreachTask.Status.CLAIMED,
+            version=task.version + 1,
+            modified_by=actor.user_or_none,
+            modified_at=timezone.now(),
+        )
+        if not won:
+            raise StaleVersion(task, task.version)
+        task.refresh_from_db()
+        record_event(
+            actor,
+            "change",
+            obj=task,
+            person_id=task.person_id,
+            program_slug=task.program.slug,
+            fields=["outreach"],
+            detail={"claimed_by": team.pk},
+        )
+    return task
+
+
+def record_attempt(
+    actor: Actor, access: PersonAccess, task: OutreachTask, data: dict[str, Any]
+) -> Attempt:
+    """One try at reaching someone, and what it settles for the task."""
+    _must_write(access)
+    if task.status not in OPEN_STATUSES:
+        raise ActionError("This task is closed.", {"task": ["closed; open a new one instead"]})
+    with transaction.atomic():
+        task = OutreachTask.objects.select_for_update().select_related("program").get(pk=task.pk)
+        attempt = Attempt(
+            task=task,
+            attempted_at=data["attempted_at"],
+            channel=data["channel"],
+            outcome=data["outcome"],
+            recorded_by=actor.user_or_none,
+            team=task.claimed_by,
+            naloxone_kits_left=data.get("naloxone_kits_left") or 0,
+            resource_cards_left=data.get("resource_cards_left") or 0,
+            note=data.get("note") or "",
+        )
+        save_tracked(attempt, actor.user)
+        for contact in data.get("contacted", []):
+            AttemptContact.objects.create(
+                attempt=attempt,
+                role=contact["role"],
+                relationship=contact.get("relationship") or "",
+                name=contact.get("name") or "",
+            )
+        _settle(actor, task, attempt, data.get("checklist") or {})
+        record_event(
+            actor,
+            "create",
+            obj=attempt,
+            person_id=task.person_id,
+            program_slug=task.program.slug,
+            fields=["outreach"],
+            detail={"outcome": attempt.outcome, "channel": attempt.channel},
+        )
+    return attempt
+
+
+def _settle(actor: Actor, task: OutreachTask, attempt: Attempt, checklist: dict[str, Any]) -> None:
+    follow_up = (task.program.preset or {}).get("follow_up") or {}
+    effect = after_attempt(
+        attempt.outcome,
+        task.attempts.count(),
+        int(follow_up.get("max_attempts", 3)),
+        float(follow_up.get("attempt_spacing_hours", 24)),
+        attempt.attempted_at,
+    )
+    task.checklist = {**task.checklist, "outcome": attempt.outcome, **checklist}
+    task.next_attempt_after = effect.next_attempt_after
+    task.recontact_on = effect.recontact_on or task.recontact_on
+    if effect.closes:
+        task.close_reason = attempt.outcome
+        _close_when_complete(task)
+    save_tracked(task, actor.user)
+
+
+def _close_when_complete(task: OutreachTask) -> None:
+    """Close, or wait for the data-collection step when the checklist is incomplete."""
+    if missing_checklist(checklist_of(task), task.checklist):
+        task.status = OutreachTask.Status.COLLECTING
+    else:
+        task.status = OutreachTask.Status.CLOSED
+        task.closed_at = timezone.now()
+
+
+def complete_checklist(
+    actor: Actor, access: PersonAccess, task: OutreachTask, values: dict[str, Any], version: int
+) -> OutreachTask:
+    """The data-collection step: fill checklist items; a waiting task closes when complete."""
+    _must_write(access)
+    known = {key for key, _label in checklist_of(task)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ActionError(
+            "Unknown checklist items.",
+            {"values": [f"{k!r} is not on the checklist" for k in unknown]},
+        )
+    with transaction.atomic():
+        task.checklist = {**task.checklist, **values}
+        if task.status == OutreachTask.Status.COLLECTING:
+            _close_when_complete(task)
+        save_tracked(task, actor.user, expected_version=version)
+        record_event(
+            actor,
+            "change",
+            obj=task,
+            person_id=task.person_id,
+            program_slug=task.program.slug,
+            fields=["outreach"],
+            detail={"checklist": sorted(values)},
+        )
+    return task

@@ -1,0 +1,156 @@
+"""/api/v1 outreach: the queue, claims, attempts and the closing checklist."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+from pydantic import AwareDatetime
+
+from coresponder.api_support import actor_for
+from coresponder.domain.outreach import missing_checklist
+from coresponder.domain.policy import POLICY, Access, FieldGroup
+from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome
+from coresponder.outreach.actions import (
+    checklist_of,
+    claim_task,
+    complete_checklist,
+    record_attempt,
+)
+from coresponder.outreach.models import OutreachTask
+from coresponder.outreach.queue import outreach_queue
+from coresponder.privacy.access import access_program, access_task, role_in
+from coresponder.privacy.actions import Forbidden
+from coresponder.privacy.audit import record_event
+from coresponder.programs.actions import ActionError
+from coresponder.programs.models import Team
+
+router = Router(tags=["outreach"])
+
+
+class QueueItem(Schema):
+    task_id: int
+    person_id: int
+    referral_id: int | None
+    priority_tier: int | None
+    window_start: dt.datetime
+    window_end: dt.datetime
+    due_state: Literal["not_yet_open", "open", "closing_soon", "overdue"]
+    attempts: int
+    status: str
+    target: str
+    claimed_by: str | None
+    district: str | None
+    days_since_overdose: int | None
+    version: int
+
+
+class Queue(Schema):
+    items: list[QueueItem]
+    count: int
+
+
+class Contacted(Schema):
+    role: Literal["participant", "collateral"]
+    relationship: str | None = Field(None, max_length=64)
+    name: str | None = Field(None, max_length=200)
+
+
+class AttemptIn(Schema):
+    attempted_at: AwareDatetime
+    channel: AttemptChannel
+    outcome: AttemptOutcome
+    contacted: list[Contacted] = []
+    naloxone_kits_left: int | None = Field(None, ge=0, le=100)
+    resource_cards_left: int | None = Field(None, ge=0, le=100)
+    note: str | None = None
+    checklist: dict[str, str] | None = None
+
+
+class TaskOut(Schema):
+    id: int
+    status: str
+    close_reason: str
+    next_attempt_after: dt.datetime | None
+    recontact_on: dt.date | None
+    missing_checklist: list[str]
+    version: int
+
+
+class AttemptOut(Schema):
+    id: int
+    task: TaskOut
+
+
+class ClaimIn(Schema):
+    team_id: int
+
+
+class ChecklistIn(Schema):
+    values: dict[str, str]
+    version: int = Field(..., ge=1)
+
+
+def task_out(task: OutreachTask) -> dict[str, Any]:
+    return {
+        "id": task.pk,
+        "status": task.status,
+        "close_reason": task.close_reason,
+        "next_attempt_after": task.next_attempt_after,
+        "recontact_on": task.recontact_on,
+        "missing_checklist": missing_checklist(checklist_of(task), task.checklist),
+        "version": task.version,
+    }
+
+
+@router.get("/programs/{slug}/outreach-queue", response=Queue, summary="Open tasks in work order")
+def queue(
+    request: HttpRequest, slug: str, at: AwareDatetime | None = None, district: str | None = None
+) -> dict[str, Any]:
+    program = access_program(request.user, slug)
+    role = role_in(request.user, program)
+    if role is None or POLICY[role].read[FieldGroup.OUTREACH] is not Access.ALLOW:
+        raise Forbidden("Your role does not work the outreach queue.")
+    items = outreach_queue(program, at or timezone.now(), district)
+    record_event(
+        actor_for(request),
+        "read",
+        object_type="outreach.outreachtask",
+        program_slug=program.slug,
+        fields=["outreach"],
+        detail={"list": "outreach queue", "ids": [i["task_id"] for i in items][:500]},
+    )
+    return {"items": items, "count": len(items)}
+
+
+@router.post("/outreach-tasks/{task_id}/claim", response=TaskOut, summary="Claim for a team")
+def claim(request: HttpRequest, task_id: int, payload: ClaimIn) -> dict[str, Any]:
+    task, access = access_task(request.user, task_id)
+    team = Team.objects.filter(pk=payload.team_id, program=task.program, active=True).first()
+    if team is None:
+        raise ActionError("Unknown team.", {"team_id": ["no such team in this program"]})
+    return task_out(claim_task(actor_for(request), access, task, team))
+
+
+@router.post(
+    "/outreach-tasks/{task_id}/attempts", response={201: AttemptOut}, summary="Record an attempt"
+)
+def attempts(request: HttpRequest, task_id: int, payload: AttemptIn) -> Status[dict[str, Any]]:
+    task, access = access_task(request.user, task_id)
+    data = payload.dict()
+    data["contacted"] = [c.dict() for c in payload.contacted]
+    attempt = record_attempt(actor_for(request), access, task, data)
+    task.refresh_from_db()
+    return Status(201, {"id": attempt.pk, "task": task_out(task)})
+
+
+@router.patch(
+    "/outreach-tasks/{task_id}/checklist", response=TaskOut, summary="The data-collection step"
+)
+def checklist(request: HttpRequest, task_id: int, payload: ChecklistIn) -> dict[str, Any]:
+    task, access = access_task(request.user, task_id)
+    done = complete_checklist(actor_for(request), access, task, payload.values, payload.version)
+    return task_out(done)

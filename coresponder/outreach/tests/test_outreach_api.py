@@ -1,0 +1,205 @@
+"""The outreach queue, claims, attempts and the data-collection step through the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from coresponder.domain.vocabulary import Role
+from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
+from coresponder.people.models import Participation, Person
+from coresponder.privacy.audit import SYSTEM
+from coresponder.privacy.models import AuditEvent
+from coresponder.privacy.tests.world import World, reader
+from coresponder.programs.actions import load_programs
+from coresponder.programs.models import Program, Team
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def qrt() -> Program:
+    load_programs(SYSTEM)
+    return Program.objects.get(slug="qrt")
+
+
+def staff(program: Program, role: Role = Role.OFFICER, username: str | None = None) -> Any:
+    world = World(program=program, person=None, provider_org=None, service_referral=None)  # type: ignore[arg-type]
+    return reader(world, role, username=username or f"{program.slug}-{role.value}")
+
+
+def task_for(program: Program, name: str, *, closes_in_hours: float = 48) -> OutreachTask:
+    person = Person.objects.create(given_name=name, family_name="Test")
+    Participation.objects.create(person=person, program=program, first_seen_at=NOW)
+    return OutreachTask.objects.create(
+        program=program,
+        person=person,
+        window_start=NOW - dt.timedelta(hours=1),
+        window_end=NOW + dt.timedelta(hours=closes_in_hours),
+    )
+
+
+def history(task: OutreachTask, *outcomes: str) -> None:
+    """Earlier, closed tasks of the same person with these attempt outcomes."""
+    for index, outcome in enumerate(outcomes):
+        earlier = OutreachTask.objects.create(
+            program=task.program,
+            person=task.person,
+            window_start=NOW - dt.timedelta(days=30 + index),
+            window_end=NOW - dt.timedelta(days=27 + index),
+            status="closed",
+        )
+        Attempt.objects.create(
+            task=earlier,
+            attempted_at=NOW - dt.timedelta(days=29 - index),
+            channel="home_visit",
+            outcome=outcome,
+        )
+
+
+def test_the_qrt_queue_puts_never_contacted_then_not_located_then_interested_later(
+    qrt: Program, api_client_for: Any
+) -> None:
+    later = task_for(qrt, "Later", closes_in_hours=2)
+    history(later, "declined_interested_later")
+    not_located = task_for(qrt, "NotLocated", closes_in_hours=3)
+    history(not_located, "not_located")
+    never = task_for(qrt, "Never", closes_in_hours=40)
+    others = task_for(qrt, "Known", closes_in_hours=1)
+    history(others, "contacted")
+    client = api_client_for(staff(qrt))
+    body = client.get(
+        f"/api/v1/programs/qrt/outreach-queue?at={NOW.isoformat()}".replace("+", "%2B")
+    ).json()
+    order = [item["task_id"] for item in body["items"]]
+    assert order == [never.pk, not_located.pk, later.pk, others.pk]
+    tiers = [item["priority_tier"] for item in body["items"]]
+    assert tiers == [1, 2, 3, None]
+    assert {item["due_state"] for item in body["items"]} == {"open", "closing_soon"}
+    assert AuditEvent.objects.filter(object_type="outreach.outreachtask", action="read").exists()
+
+
+def test_the_queue_costs_the_same_queries_however_long(
+    qrt: Program, api_client_for: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = api_client_for(staff(qrt))
+    for index in range(3):
+        task_for(qrt, f"P{index}")
+    with django_assert_max_num_queries(20) as few:
+        client.get("/api/v1/programs/qrt/outreach-queue")
+    for index in range(30):
+        task_for(qrt, f"Q{index}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/api/v1/programs/qrt/outreach-queue")
+
+
+def test_two_claims_of_one_task_one_wins_the_other_gets_409(
+    qrt: Program, api_client_for: Any
+) -> None:
+    task = task_for(qrt, "Claimed")
+    team_a = Team.objects.create(program=qrt, name="QRT A")
+    team_b = Team.objects.create(program=qrt, name="QRT B")
+    first = api_client_for(staff(qrt)).post(
+        f"/api/v1/outreach-tasks/{task.pk}/claim",
+        {"team_id": team_a.pk},
+        content_type="application/json",
+    )
+    second = api_client_for(staff(qrt, Role.PARAMEDIC)).post(
+        f"/api/v1/outreach-tasks/{task.pk}/claim",
+        {"team_id": team_b.pk},
+        content_type="application/json",
+    )
+    assert first.status_code == 200 and first.json()["status"] == "claimed"
+    assert second.status_code == 409
+    task.refresh_from_db()
+    assert task.claimed_by == team_a
+
+
+def attempt(client: Any, task: OutreachTask, outcome: str, **extra: Any) -> Any:
+    body = {
+        "attempted_at": NOW.isoformat(),
+        "channel": "home_visit",
+        "outcome": outcome,
+        "contacted": [
+            {"role": "participant"},
+            {"role": "collateral", "relationship": "mother", "name": "Ann"},
+        ],
+        "naloxone_kits_left": 2,
+        **extra,
+    }
+    return client.post(
+        f"/api/v1/outreach-tasks/{task.pk}/attempts", body, content_type="application/json"
+    )
+
+
+def test_not_located_schedules_the_next_attempt(qrt: Program, api_client_for: Any) -> None:
+    task = task_for(qrt, "Away")
+    response = attempt(api_client_for(staff(qrt)), task, "not_located", contacted=[])
+    assert response.status_code == 201, response.content
+    body = response.json()["task"]
+    assert body["status"] == "open"
+    assert body["next_attempt_after"].startswith("2026-11-21T15:00")
+
+
+def test_a_closing_outcome_waits_for_the_qrt_checklist_then_closes(
+    qrt: Program, api_client_for: Any
+) -> None:
+    task = task_for(qrt, "Declines")
+    client = api_client_for(staff(qrt, Role.PEER_SPECIALIST))
+    body = attempt(client, task, "declined").json()["task"]
+    assert body["status"] == "collecting"
+    assert body["missing_checklist"] == [
+        "Treatment plan, or the reason there is none",
+        "Consent status",
+        "Contact preference",
+    ]
+    assert AttemptContact.objects.filter(role="collateral", relationship="mother").exists()
+    done = client.patch(
+        f"/api/v1/outreach-tasks/{task.pk}/checklist",
+        {
+            "values": {
+                "treatment_plan": "Declined; wants harm-reduction supplies",
+                "consent_status": "no consent",
+                "contact_preference": "text",
+            },
+            "version": body["version"],
+        },
+        content_type="application/json",
+    )
+    assert done.status_code == 200, done.content
+    assert done.json()["status"] == "closed"
+    stale = client.patch(
+        f"/api/v1/outreach-tasks/{task.pk}/checklist",
+        {"values": {"contact_preference": "call"}, "version": body["version"]},
+        content_type="application/json",
+    )
+    assert stale.status_code == 409
+
+
+def test_a_closed_task_takes_no_more_attempts(qrt: Program, api_client_for: Any) -> None:
+    task = task_for(qrt, "Closed")
+    task.status = "closed"
+    task.save()
+    assert attempt(api_client_for(staff(qrt)), task, "contacted").status_code == 422
+
+
+def test_a_naive_attempt_time_is_refused(qrt: Program, api_client_for: Any) -> None:
+    task = task_for(qrt, "Naive")
+    response = attempt(
+        api_client_for(staff(qrt)), task, "contacted", attempted_at="2026-11-20T10:00:00"
+    )
+    assert response.status_code == 422
+    assert "attempted_at" in response.json()["errors"]
+    assert not Attempt.objects.exists()
+
+
+def test_roles_without_outreach_cannot_see_tasks(qrt: Program, api_client_for: Any) -> None:
+    task = task_for(qrt, "Private")
+    for role in (Role.PROSECUTOR, Role.ANALYST):
+        client = api_client_for(staff(qrt, role))
+        assert attempt(client, task, "contacted").status_code == 404
+        assert client.get("/api/v1/programs/qrt/outreach-queue").status_code == 403
