@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
@@ -29,6 +30,7 @@ from coresponder.programs.actions import ActionError
 from coresponder.programs.models import Team
 
 router = Router(tags=["outreach"])
+PAGE_SIZE = 50
 
 
 class QueueItem(Schema):
@@ -108,13 +110,19 @@ def task_out(task: OutreachTask) -> dict[str, Any]:
 
 @router.get("/programs/{slug}/outreach-queue", response=Queue, summary="Open tasks in work order")
 def queue(
-    request: HttpRequest, slug: str, at: AwareDatetime | None = None, district: str | None = None
+    request: HttpRequest,
+    slug: str,
+    at: AwareDatetime | None = None,
+    district: str | None = None,
+    page: int = 1,
 ) -> dict[str, Any]:
     program = access_program(request.user, slug)
     role = role_in(request.user, program)
     if role is None or POLICY[role].read[FieldGroup.OUTREACH] is not Access.ALLOW:
         raise Forbidden("Your role does not work the outreach queue.")
-    items = outreach_queue(program, at or timezone.now(), district)
+    ordered = outreach_queue(program, at or timezone.now(), district)
+    page_obj = Paginator(ordered, PAGE_SIZE).get_page(page)
+    items = list(page_obj.object_list)
     record_event(
         actor_for(request),
         "read",
@@ -123,7 +131,7 @@ def queue(
         fields=["outreach"],
         detail={"list": "outreach queue", "ids": [i["task_id"] for i in items][:500]},
     )
-    return {"items": items, "count": len(items)}
+    return {"items": items, "count": len(ordered)}
 
 
 @router.post("/outreach-tasks/{task_id}/claim", response=TaskOut, summary="Claim for a team")
