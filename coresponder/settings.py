@@ -154,6 +154,11 @@ STATICFILES_DIRS = [BASE_DIR / "coresponder" / "static"]
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Reminder notices (coresponder run_worker) also go by email when this is on;
+# Django's SMTP backend sends them through EMAIL_HOST.
+CORESPONDER_EMAIL_REMINDERS = env_bool("CORESPONDER_EMAIL_REMINDERS", default=False)
+EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from coresponder.api import api
+from coresponder.outreach import sla_views
 from coresponder.privacy import views as privacy_views
 from coresponder.programs import signin_views
 from coresponder.programs import views as program_views
@@ -20,7 +21,10 @@ urlpatterns = [
     path("", include("coresponder.intake.public_urls")),
     path("programs/switch", program_views.switch_program, name="program-switch"),
     path("programs/<slug:slug>/referrals/", include("coresponder.intake.urls")),
+    path("programs/<slug:slug>/outreach/", include("coresponder.outreach.urls")),
+    path("programs/<slug:slug>/sla/", include("coresponder.outreach.sla_urls")),
     path("programs/<slug:slug>/", program_views.program_home, name="program-home"),
     path("admin-users/", program_views.locked_users, name="admin-users"),
     path("audit/", privacy_views.audit_log, name="audit-log"),
+    path("notices/", sla_views.notices, name="notices"),
 ]

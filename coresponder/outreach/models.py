@@ -100,3 +100,39 @@ class AttemptContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} reached on attempt {self.attempt_id}"
+
+
+class Notice(models.Model):
+    """A reminder to a user about a task's window; sent once per user, task and kind."""
+
+    class Kind(models.TextChoices):
+        WINDOW_OPEN = "window_open", "Window open"
+        CLOSING_SOON_NO_ATTEMPT = "closing_soon_no_attempt", "Closing soon with no attempt"
+        MISSED = "missed", "Window missed"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+    )
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="notices"
+    )
+    task = models.ForeignKey(
+        OutreachTask, null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    message = models.CharField(max_length=500)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "task", "kind"], name="one_notice_per_task_kind"
+            )
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.recipient} (task {self.task_id})"

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from coresponder.domain.policy import POLICY, RecordType, Scope, may_write
+from coresponder.domain.policy import POLICY, Access, FieldGroup, RecordType, Scope, may_write
 from coresponder.domain.presets import TeamSlot
 from coresponder.domain.shifts import shift_occurrences
 from coresponder.domain.suppression import suppress_small
@@ -67,7 +67,7 @@ def program_home_context(user: Any, program: Program) -> dict[str, Any]:
         "area": preset.get("area", {}),
         "is_oversight": role in OVERSIGHT_ROLES,
         "my_teams": team_rows(program, Team.objects.filter(members__user=user)),
-        "tools": tools_for(role, preset.get("pathways", [])),
+        "tools": tools_for(role, preset.get("pathways", []), bool(preset.get("follow_up"))),
     }
     if role in OVERSIGHT_ROLES:
         context["roster"] = (
@@ -134,7 +134,9 @@ def team_rows(program: Program, teams: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def tools_for(role: Role | None, pathways: list[str] | tuple[str, ...] = ()) -> set[str]:
+def tools_for(
+    role: Role | None, pathways: list[str] | tuple[str, ...] = (), follow_up: bool = False
+) -> set[str]:
     """The pages this role can use today, by the access policy and the program's pathways."""
     if role is None:
         return set()
@@ -146,8 +148,10 @@ def tools_for(role: Role | None, pathways: list[str] | tuple[str, ...] = ()) -> 
         tools.add("refer")
         if Pathway.NALOXONE_PLUS in pathways:
             tools.add("import")
+    if follow_up and policy.read[FieldGroup.OUTREACH] is Access.ALLOW:
+        tools.add("outreach")
     if policy.may_break_glass:
         tools.add("break_glass")
     if role in OVERSIGHT_ROLES:
-        tools |= {"reviews", "audit", "triage"}
+        tools |= {"reviews", "audit", "triage", "sla"}
     return tools

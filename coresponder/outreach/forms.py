@@ -1,0 +1,170 @@
+"""The phone-first visit form and the closing checklist, for the outreach pages."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils import timezone
+
+from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome, humanize
+from coresponder.intake.forms import LocalDateTimeField
+from coresponder.people.forms import style_uswds
+
+# Two family or friend rows fit a phone screen; more people reached go in the note.
+COLLATERAL_ROWS = (1, 2)
+TILE = {"class": "usa-radio__input usa-radio__input--tile"}
+
+
+def checklist_key(key: str) -> str:
+    return f"checklist_{key}"
+
+
+def _count(label: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=100,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
+def _add_checklist(form: forms.Form, items: list[tuple[str, str]], values: dict[str, Any]) -> None:
+    for key, label in items:
+        form.fields[checklist_key(key)] = forms.CharField(
+            label=label,
+            required=False,
+            max_length=500,
+            initial=str(values.get(key) or ""),
+            widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        )
+
+
+class AttemptForm(forms.Form):
+    """One visit or call: what happened, who was reached, what was left behind."""
+
+    outcome = forms.ChoiceField(
+        label="What happened?",
+        choices=[(o.value, humanize(o.value)) for o in AttemptOutcome],
+        widget=forms.RadioSelect(attrs=TILE),
+    )
+    channel = forms.ChoiceField(
+        label="How",
+        choices=[(c.value, humanize(c.value)) for c in AttemptChannel],
+        initial=AttemptChannel.HOME_VISIT.value,
+        widget=forms.RadioSelect(attrs=TILE),
+    )
+    reached_person = forms.BooleanField(label="The person", required=False)
+    naloxone_kits_left = _count("Naloxone kits left")
+    resource_cards_left = _count("Resource cards left")
+    note = forms.CharField(
+        label="Note", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(
+        self,
+        zone: ZoneInfo,
+        checklist: list[tuple[str, str]],
+        saved: dict[str, Any],
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.checklist = checklist
+        self.saved = saved
+        self.fields["attempted_at"] = LocalDateTimeField(
+            zone,
+            label="When",
+            initial=lambda: timezone.now().replace(second=0, microsecond=0),
+        )
+        for row in COLLATERAL_ROWS:
+            self.fields[f"relationship_{row}"] = forms.CharField(
+                label="Relationship",
+                required=False,
+                max_length=64,
+                widget=forms.TextInput(attrs={"autocomplete": "off"}),
+            )
+            self.fields[f"name_{row}"] = forms.CharField(
+                label="Name",
+                required=False,
+                max_length=200,
+                widget=forms.TextInput(attrs={"autocomplete": "off"}),
+            )
+        _add_checklist(self, checklist, saved)
+        style_uswds(self)
+        for name in ("outcome", "channel"):
+            self.fields[name].widget.attrs.update(TILE)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for row in COLLATERAL_ROWS:
+            if data.get(f"name_{row}") and not data.get(f"relationship_{row}"):
+                self.add_error(f"relationship_{row}", "Say who this is to the person.")
+        return data
+
+    def collateral_rows(self) -> list[tuple[int, forms.BoundField, forms.BoundField]]:
+        return [(row, self[f"relationship_{row}"], self[f"name_{row}"]) for row in COLLATERAL_ROWS]
+
+    def checklist_fields(self) -> list[forms.BoundField]:
+        return [self[checklist_key(key)] for key, _label in self.checklist]
+
+    def payload(self) -> dict[str, Any]:
+        """The record_attempt data, from cleaned input."""
+        data = self.cleaned_data
+        contacted: list[dict[str, Any]] = []
+        if data.get("reached_person"):
+            contacted.append({"role": "participant"})
+        for row in COLLATERAL_ROWS:
+            relationship = data.get(f"relationship_{row}") or ""
+            if relationship:
+                contacted.append(
+                    {
+                        "role": "collateral",
+                        "relationship": relationship,
+                        "name": data.get(f"name_{row}") or "",
+                    }
+                )
+        # Only what the visitor changed: an untouched prefilled item must not
+        # overwrite what record_attempt derives (the checklist's "outcome", say).
+        checklist = {
+            key: value
+            for key, _label in self.checklist
+            if (value := (data.get(checklist_key(key)) or "").strip())
+            and value != str(self.saved.get(key) or "")
+        }
+        return {
+            "attempted_at": data["attempted_at"],
+            "channel": data["channel"],
+            "outcome": data["outcome"],
+            "contacted": contacted,
+            "naloxone_kits_left": data.get("naloxone_kits_left"),
+            "resource_cards_left": data.get("resource_cards_left"),
+            "note": data.get("note") or "",
+            "checklist": checklist,
+        }
+
+
+class ChecklistForm(forms.Form):
+    """The data-collection step that stands between a closing outcome and a closed case."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(
+        self, checklist: list[tuple[str, str]], saved: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.checklist = checklist
+        _add_checklist(self, checklist, saved)
+        style_uswds(self)
+
+    def checklist_fields(self) -> list[forms.BoundField]:
+        return [self[checklist_key(key)] for key, _label in self.checklist]
+
+    def values(self) -> dict[str, str]:
+        return {
+            key: value
+            for key, _label in self.checklist
+            if (value := (self.cleaned_data.get(checklist_key(key)) or "").strip())
+        }

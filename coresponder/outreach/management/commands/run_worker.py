@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from coresponder.outreach.reminders import send_due_reminders
+
+
+class Command(BaseCommand):
+    help = (
+        "Send follow-up reminders (window open, closing soon with no attempt, missed) "
+        "every --interval seconds; --once runs a single pass and prints the counts."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--once", action="store_true", help="Run one pass and exit.")
+        parser.add_argument("--interval", type=float, default=60.0, help="Seconds between passes.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        interval = options["interval"]
+        if interval <= 0:
+            raise CommandError("--interval must be more than 0")
+        if options["once"]:
+            self._report(send_due_reminders(timezone.now()))
+            return
+        stop = threading.Event()
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            while not stop.is_set():
+                self._report(send_due_reminders(timezone.now()), quiet=True)
+                stop.wait(interval)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        self.stdout.write("worker stopped")
+
+    def _report(self, counts: dict[str, int], quiet: bool = False) -> None:
+        if quiet and not any(counts.values()):
+            return
+        self.stdout.write(", ".join(f"{kind}: {n}" for kind, n in counts.items()))

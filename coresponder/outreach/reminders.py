@@ -1,0 +1,196 @@
+"""Reminders about follow-up windows: open, closing soon with no attempt, missed.
+
+Each (recipient, task, kind) is sent once: the unique constraint on Notice is the
+guard, so several workers may run at once and a conflict means another one sent it.
+Messages name the task and its window, never the person, because they may go by email.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+
+from coresponder.domain.outreach import DueState, due_state
+from coresponder.domain.vocabulary import Role
+from coresponder.outreach.models import Attempt, Notice, OutreachTask
+from coresponder.privacy.audit import Actor, record_event
+from coresponder.programs.models import Membership, Program, TeamMember
+
+log = logging.getLogger(__name__)
+
+WORKER = Actor(label="worker", where="worker")
+
+# Roles that work outreach tasks: the coordinator and every field role.
+OUTREACH_ROLES = frozenset(
+    {
+        Role.COORDINATOR,
+        Role.OFFICER,
+        Role.CLINICIAN,
+        Role.RECOVERY_COACH,
+        Role.PEER_SPECIALIST,
+        Role.PARAMEDIC,
+        Role.SOCIAL_WORKER,
+        Role.FAITH_LEADER,
+        Role.CASE_MANAGER,
+    }
+)
+DEFAULT_CLOSING_SOON_HOURS = 12.0
+KINDS = [kind.value for kind in Notice.Kind]
+
+
+def closing_soon_hours(program: Program) -> float:
+    follow_up = (program.preset or {}).get("follow_up") or {}
+    return float(follow_up.get("closing_soon_hours", DEFAULT_CLOSING_SOON_HOURS))
+
+
+def notice_kinds(task: OutreachTask, now: dt.datetime, attempted: bool) -> list[str]:
+    """The reminders a task is due at `now`."""
+    state = due_state(task.window_start, task.window_end, now, closing_soon_hours(task.program))
+    if state is DueState.NOT_YET_OPEN:
+        return []
+    if state is DueState.OVERDUE:
+        return [] if attempted else [Notice.Kind.MISSED.value]
+    kinds = [Notice.Kind.WINDOW_OPEN.value]
+    if state is DueState.CLOSING_SOON and not attempted:
+        kinds.append(Notice.Kind.CLOSING_SOON_NO_ATTEMPT.value)
+    return kinds
+
+
+def message_for(task: OutreachTask, kind: str) -> str:
+    program = task.program
+    closes = task.window_end.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if kind == Notice.Kind.WINDOW_OPEN:
+        return f"{program.name}: outreach task {task.pk} is open for follow-up until {closes}."
+    if kind == Notice.Kind.CLOSING_SOON_NO_ATTEMPT:
+        return (
+            f"{program.name}: outreach task {task.pk} closes at {closes} "
+            "and no attempt has been recorded."
+        )
+    return f"{program.name}: outreach task {task.pk} closed at {closes} with no attempt."
+
+
+class _Recipients:
+    """Who hears about a task, looked up once per program and team in a pass."""
+
+    def __init__(self) -> None:
+        self._workers: dict[int, list[Any]] = {}
+        self._coordinators: dict[int, list[Any]] = {}
+        self._teams: dict[int, list[Any]] = {}
+
+    def _members(self, program_id: int, roles: Iterable[str]) -> list[Any]:
+        return [
+            m.user
+            for m in Membership.objects.filter(
+                program_id=program_id, active=True, user__is_active=True, role__in=list(roles)
+            )
+            .select_related("user")
+            .order_by("user_id")
+        ]
+
+    def for_task(self, task: OutreachTask, kind: str) -> list[Any]:
+        if task.claimed_by_id is not None:
+            if task.claimed_by_id not in self._teams:
+                self._teams[task.claimed_by_id] = [
+                    seat.user
+                    for seat in TeamMember.objects.filter(
+                        team_id=task.claimed_by_id, user__is_active=True
+                    )
+                    .select_related("user")
+                    .order_by("user_id")
+                ]
+            users = list(self._teams[task.claimed_by_id])
+        else:
+            if task.program_id not in self._workers:
+                self._workers[task.program_id] = self._members(
+                    task.program_id, (r.value for r in OUTREACH_ROLES)
+                )
+            users = list(self._workers[task.program_id])
+        if kind == Notice.Kind.MISSED:
+            if task.program_id not in self._coordinators:
+                self._coordinators[task.program_id] = self._members(
+                    task.program_id, [Role.COORDINATOR.value]
+                )
+            users += self._coordinators[task.program_id]
+        unique = {user.pk: user for user in users}
+        return list(unique.values())
+
+
+def _create(recipient: Any, task: OutreachTask, kind: str, now: dt.datetime) -> Notice | None:
+    """The new notice, or None when it was already sent (by this or another worker)."""
+    try:
+        with transaction.atomic():
+            notice, created = Notice.objects.get_or_create(
+                recipient=recipient,
+                task=task,
+                kind=kind,
+                defaults={
+                    "program": task.program,
+                    "message": message_for(task, kind),
+                    "created_at": now,
+                },
+            )
+    except IntegrityError:
+        return None  # another worker inserted it between our read and our write
+    return notice if created else None
+
+
+def _email(notice: Notice, now: dt.datetime) -> bool:
+    email = getattr(notice.recipient, "email", "")
+    if not (getattr(settings, "CORESPONDER_EMAIL_REMINDERS", False) and email):
+        return False
+    try:
+        send_mail(
+            subject=f"Coresponder: {notice.get_kind_display()}",
+            message=notice.message,
+            from_email=None,
+            recipient_list=[email],
+        )
+    except Exception:  # a mail outage must not stop reminders in the app
+        log.exception("reminder %s could not be emailed", notice.pk)
+        return False
+    Notice.objects.filter(pk=notice.pk).update(emailed_at=now)
+    return True
+
+
+def send_due_reminders(now: dt.datetime, actor: Actor = WORKER) -> dict[str, int]:
+    """One pass: create the reminders due at `now`, email them where configured; the counts."""
+    counts = dict.fromkeys([*KINDS, "emailed"], 0)
+    candidates = (
+        OutreachTask.objects.filter(
+            status__in=[OutreachTask.Status.OPEN, OutreachTask.Status.CLAIMED],
+            window_start__lte=now,
+        )
+        .annotate(attempted=Exists(Attempt.objects.filter(task=OuterRef("pk"))))
+        .select_related("program")
+        .order_by("window_end", "id")
+    )
+    due = [(task, notice_kinds(task, now, task.attempted)) for task in candidates]
+    due = [(task, kinds) for task, kinds in due if kinds]
+    sent = set(
+        Notice.objects.filter(task__in=[task for task, _ in due]).values_list(
+            "recipient_id", "task_id", "kind"
+        )
+    )
+    recipients = _Recipients()
+    for task, kinds in due:
+        for kind in kinds:
+            for user in recipients.for_task(task, kind):
+                if (user.pk, task.pk, kind) in sent:
+                    continue
+                notice = _create(user, task, kind, now)
+                if notice is None:
+                    continue
+                counts[kind] += 1
+                if _email(notice, now):
+                    counts["emailed"] += 1
+    if any(counts.values()):
+        # One event per pass that sent anything; idle passes leave the chain alone.
+        record_event(actor, "create", object_type="outreach.notice", detail=counts)
+    return counts

@@ -1,0 +1,12 @@
+"""Outreach pages, under /programs/<slug>/outreach/."""
+
+from django.urls import path
+
+from coresponder.outreach import views
+
+urlpatterns = [
+    path("", views.queue, name="outreach-queue"),
+    path("<int:task_id>/", views.task_page, name="outreach-task"),
+    path("<int:task_id>/claim", views.claim_page, name="outreach-claim"),
+    path("<int:task_id>/checklist", views.checklist_page, name="outreach-checklist"),
+]

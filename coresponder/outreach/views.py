@@ -1,0 +1,309 @@
+"""Outreach in the web UI: the follow-up queue and one task, built for a phone on a doorstep."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from coresponder.api_support import actor_for
+from coresponder.common import StaleVersion
+from coresponder.domain.outreach import due_state, missing_checklist
+from coresponder.domain.policy import POLICY, Access, FieldGroup, RecordType
+from coresponder.domain.vocabulary import humanize
+from coresponder.outreach.actions import (
+    checklist_of,
+    claim_task,
+    complete_checklist,
+    record_attempt,
+)
+from coresponder.outreach.forms import AttemptForm, ChecklistForm
+from coresponder.outreach.models import OutreachTask
+from coresponder.outreach.queue import QUEUE_STATUSES, outreach_queue
+from coresponder.privacy.access import (
+    NotVisible,
+    PersonAccess,
+    access_program,
+    access_task,
+    role_in,
+    visible_people,
+)
+from coresponder.privacy.actions import Forbidden
+from coresponder.privacy.audit import record_event
+from coresponder.programs.actions import ActionError
+from coresponder.programs.middleware import SESSION_KEY
+from coresponder.programs.models import Program, Team
+
+DUE_STATES = {
+    "not_yet_open": ("Not yet open", "usa-tag"),
+    "open": ("Open", "usa-tag bg-green"),
+    "closing_soon": ("Closing soon", "usa-tag bg-accent-warm-darker"),
+    "overdue": ("Overdue", "usa-tag bg-secondary-darker"),
+}
+WHEN = "D j M, H:i"
+
+
+def _program_for_outreach(request: HttpRequest, slug: str) -> Program:
+    """The program, when the user's role there works outreach; otherwise 404, as for missing."""
+    try:
+        program = access_program(request.user, slug)
+    except NotVisible as exc:
+        raise Http404("No such program") from exc
+    role = role_in(request.user, program)
+    if role is None or POLICY[role].read[FieldGroup.OUTREACH] is not Access.ALLOW:
+        raise Http404("No outreach for this role")
+    request.session[SESSION_KEY] = program.slug
+    request.current_program_slug = program.slug  # type: ignore[attr-defined]
+    return program
+
+
+def _task_in(request: HttpRequest, program: Program, task_id: int) -> tuple[Any, PersonAccess]:
+    try:
+        task, access = access_task(request.user, task_id)
+    except NotVisible as exc:
+        raise Http404("No such task") from exc
+    if task.program_id != program.pk:
+        raise Http404("No such task")
+    return task, access
+
+
+def _tier_labels(program: Program) -> dict[int, str]:
+    priority = (program.preset or {}).get("priority") or {}
+    if priority.get("policy") != "tiers":
+        return {}
+    return {t["tier"]: t.get("label", f"Tier {t['tier']}") for t in priority.get("tiers", [])}
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest, slug: str) -> HttpResponse:
+    """Open tasks as cards, in the order the preset says to work them."""
+    program = _program_for_outreach(request, slug)
+    districts = list(program.districts.filter(active=True).order_by("name"))
+    chosen = request.GET.get("district") or ""
+    if chosen not in {d.code for d in districts}:
+        chosen = ""
+    rows = outreach_queue(program, timezone.now(), chosen or None)
+    ids = [row["person_id"] for row in rows]
+    # Identity comes through the gate's scope, in one query for the whole list.
+    names = {
+        pk: f"{given} {family}".strip()
+        for pk, given, family in visible_people(request.user)
+        .filter(pk__in=ids)
+        .values_list("pk", "given_name", "family_name")
+    }
+    tiers = _tier_labels(program)
+    cards = [
+        {
+            **row,
+            "name": names.get(row["person_id"]) or "Name not shown",
+            "due_label": DUE_STATES[row["due_state"]][0],
+            "due_class": DUE_STATES[row["due_state"]][1],
+            "tier_label": (tiers.get(row["priority_tier"], "Everyone else") if tiers else ""),
+        }
+        for row in rows
+    ]
+    record_event(
+        actor_for(request),
+        "read",
+        object_type="outreach.outreachtask",
+        program_slug=program.slug,
+        fields=["identity", "outreach"],
+        detail={"list": "outreach queue", "ids": [row["task_id"] for row in rows][:500]},
+    )
+    context = {
+        "program": program,
+        "cards": cards,
+        "districts": districts,
+        "chosen_district": chosen,
+    }
+    return render(request, "outreach/queue.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
+    """One task: who, when, what was tried; the visit form below."""
+    program = _program_for_outreach(request, slug)
+    task, access = _task_in(request, program, task_id)
+    zone = ZoneInfo(program.timezone)
+    checklist = checklist_of(task)
+    if request.method != "POST":
+        return _task_response(
+            request, program, task, access, AttemptForm(zone, checklist, task.checklist)
+        )
+    form = AttemptForm(zone, checklist, task.checklist, request.POST)
+    if not form.is_valid():
+        return _task_response(request, program, task, access, form, status=422)
+    try:
+        attempt = record_attempt(actor_for(request), access, task, form.payload())
+    except ActionError as exc:
+        for key, errors in (exc.errors or {"": [str(exc)]}).items():
+            form.add_error(key if key in form.fields else None, errors)
+        return _task_response(request, program, task, access, form, status=422)
+    except Forbidden as exc:
+        raise Http404("No outreach for this role") from exc
+    task.refresh_from_db()
+    messages.success(request, _saved_message(task, attempt.get_outcome_display(), zone))
+    return redirect("outreach-task", slug=program.slug, task_id=task.pk)
+
+
+def _saved_message(task: OutreachTask, outcome: str, zone: ZoneInfo) -> str:
+    said = f"Visit recorded: {outcome}."
+    if task.status == OutreachTask.Status.COLLECTING:
+        return f"{said} Fill in the closing checklist below to close this case."
+    if task.status == OutreachTask.Status.CLOSED:
+        return f"{said} This case is closed."
+    if task.next_attempt_after:
+        local = timezone.localtime(task.next_attempt_after, zone)
+        return f"{said} Next attempt after {date_format(local, WHEN)}."
+    return said
+
+
+@login_required
+@require_POST
+def checklist_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
+    """The data-collection step, against the version the visitor saw."""
+    program = _program_for_outreach(request, slug)
+    task, access = _task_in(request, program, task_id)
+    zone = ZoneInfo(program.timezone)
+    checklist = checklist_of(task)
+    form = ChecklistForm(checklist, task.checklist, request.POST)
+    if not form.is_valid():
+        return _task_response(
+            request, program, task, access, AttemptForm(zone, checklist, task.checklist), form, 422
+        )
+    try:
+        done = complete_checklist(
+            actor_for(request), access, task, form.values(), form.cleaned_data["version"]
+        )
+    except StaleVersion:
+        task.refresh_from_db()
+        fresh = request.POST.copy()
+        fresh["version"] = str(task.version)
+        form = ChecklistForm(checklist, task.checklist, fresh)
+        form.is_valid()
+        form.add_error(None, "Changed by someone else — review and retry.")
+        return _task_response(
+            request, program, task, access, AttemptForm(zone, checklist, task.checklist), form, 409
+        )
+    except ActionError as exc:
+        form.add_error(None, str(exc))
+        return _task_response(
+            request, program, task, access, AttemptForm(zone, checklist, task.checklist), form, 422
+        )
+    except Forbidden as exc:
+        raise Http404("No outreach for this role") from exc
+    if done.status == OutreachTask.Status.CLOSED:
+        messages.success(request, "Checklist complete: this case is closed.")
+    else:
+        messages.success(request, "Checklist saved.")
+    return redirect("outreach-task", slug=program.slug, task_id=task.pk)
+
+
+@login_required
+@require_POST
+def claim_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
+    """A team takes the task; the second team to try is told, not overwritten."""
+    program = _program_for_outreach(request, slug)
+    task, access = _task_in(request, program, task_id)
+    team = (
+        _my_teams(request, program).filter(pk=request.POST.get("team") or 0).first()
+        if str(request.POST.get("team") or "").isdigit()
+        else None
+    )
+    if team is None:
+        messages.error(request, "Choose one of your teams.")
+        return redirect("outreach-task", slug=program.slug, task_id=task.pk)
+    try:
+        claim_task(actor_for(request), access, task, team)
+    except StaleVersion:
+        messages.error(request, "Another team already claimed this task.")
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    except Forbidden as exc:
+        raise Http404("No outreach for this role") from exc
+    else:
+        messages.success(request, f"Claimed for {team.name}.")
+    return redirect("outreach-task", slug=program.slug, task_id=task.pk)
+
+
+def _my_teams(request: HttpRequest, program: Program) -> Any:
+    user: Any = request.user
+    return (
+        Team.objects.filter(program=program, active=True, members__user=user)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def _task_response(
+    request: HttpRequest,
+    program: Program,
+    task: OutreachTask,
+    access: PersonAccess,
+    form: AttemptForm,
+    checklist_form: ChecklistForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    checklist = checklist_of(task)
+    person = access.person
+    may_write = access.may_write(RecordType.OUTREACH)
+    is_open = task.status in (OutreachTask.Status.OPEN, OutreachTask.Status.CLAIMED)
+    collecting = task.status == OutreachTask.Status.COLLECTING
+    if collecting and checklist_form is None:
+        checklist_form = ChecklistForm(checklist, task.checklist, initial={"version": task.version})
+    follow_up = (program.preset or {}).get("follow_up") or {}
+    due = (
+        due_state(
+            task.window_start,
+            task.window_end,
+            timezone.now(),
+            float(follow_up.get("closing_soon_hours", 12)),
+        )
+        if task.status in QUEUE_STATUSES
+        else None
+    )
+    attempts = list(task.attempts.order_by("attempted_at", "id").prefetch_related("contacts"))
+    record_event(
+        actor_for(request),
+        "read",
+        obj=task,
+        person_id=task.person_id,
+        program_slug=program.slug,
+        fields=["identity", "outreach"],
+    )
+    context = {
+        "program": program,
+        "task": task,
+        "name": f"{person.given_name} {person.family_name}".strip(),
+        "due_label": DUE_STATES[due][0] if due else task.get_status_display(),
+        "due_class": DUE_STATES[due][1] if due else "usa-tag",
+        "attempts": [
+            {
+                "at": a.attempted_at,
+                "channel": humanize(a.channel),
+                "outcome": humanize(a.outcome),
+                "reached": [
+                    "the person" if c.role == "participant" else c.relationship or "someone"
+                    for c in a.contacts.all()
+                ],
+            }
+            for a in attempts
+        ],
+        "form": form if is_open and may_write else None,
+        "checklist_form": checklist_form if collecting and may_write else None,
+        "missing": missing_checklist(checklist, task.checklist) if collecting else [],
+        "teams": list(_my_teams(request, program))
+        if may_write and task.status == OutreachTask.Status.OPEN and not task.claimed_by_id
+        else [],
+        "claimed_by": task.claimed_by.name if task.claimed_by else "",
+    }
+    return render(request, "outreach/task.html", context, status=status)

@@ -1,0 +1,109 @@
+"""A recovery coach on a phone opens the follow-up queue and records a home visit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from coresponder.domain.totp import totp
+from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
+from coresponder.people.models import Participation, Person
+from coresponder.privacy.audit import SYSTEM
+from coresponder.programs.actions import create_organization, create_user, load_programs
+from coresponder.programs.models import Program
+from tests.conftest import axe_violations, csp_violations
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct-horse-battery-staple"
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@pytest.fixture
+def coach() -> Any:
+    """A PCO recovery coach whose authenticator app is set up."""
+    load_programs(SYSTEM)
+    create_organization(SYSTEM, "high-point", "High Point Treatment Center", "provider")
+    return create_user(
+        SYSTEM,
+        "rory.coach",
+        organization="high-point",
+        role="recovery_coach",
+        password=PASSWORD,
+        programs=["pco"],
+        display_name="Rory Coach",
+        mfa_secret=SECRET,
+    )
+
+
+@pytest.fixture
+def task() -> OutreachTask:
+    now = timezone.now()
+    program = Program.objects.get(slug="pco")
+    person = Person.objects.create(given_name="Jamie", family_name="Silva")
+    Participation.objects.create(person=person, program=program, first_seen_at=now)
+    return OutreachTask.objects.create(
+        program=program,
+        person=person,
+        window_start=now - dt.timedelta(hours=2),
+        window_end=now + dt.timedelta(hours=46),
+    )
+
+
+def assert_clean(page: Any) -> None:
+    """Accessible (WCAG 2.1 AA) and nothing blocked by the Content-Security-Policy."""
+    assert axe_violations(page) == []
+    assert csp_violations(page) == []
+
+
+def sign_in(page: Any, live_server: Any) -> None:
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("User name").fill("rory.coach")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live_server.url + "/accounts/mfa/")
+    page.get_by_label("Six-digit code").fill(totp(SECRET, timezone.now()))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(live_server.url + "/programs/pco/")
+
+
+def test_a_recovery_coach_records_a_home_visit_reaching_the_person_and_their_mother(
+    live_server: Any, phone_page: Any, coach: Any, task: OutreachTask
+) -> None:
+    page = phone_page
+    sign_in(page, live_server)
+
+    page.get_by_role("link", name="Follow-up queue").click()
+    page.wait_for_url(live_server.url + "/programs/pco/outreach/")
+    assert page.get_by_role("heading", name="Jamie Silva").is_visible()
+    assert_clean(page)
+
+    page.get_by_role("link", name="Record a visit for Jamie Silva").click()
+    page.wait_for_url(live_server.url + f"/programs/pco/outreach/{task.pk}/")
+    assert_clean(page)
+
+    page.get_by_text("Contacted", exact=True).click()
+    assert page.get_by_label("Home visit").is_checked()
+    # USWDS draws its own box over the (visually hidden) input: tap the label, as people do.
+    page.get_by_text("The person", exact=True).click()
+    assert page.get_by_label("The person").is_checked()
+    first = page.get_by_role("group", name="Family member or friend 1")
+    first.get_by_label("Relationship").fill("mother")
+    first.get_by_label("Name").fill("Maria Silva")
+    page.get_by_label("Naloxone kits left").fill("2")
+    page.get_by_role("button", name="Save visit").click()
+
+    page.wait_for_url(live_server.url + f"/programs/pco/outreach/{task.pk}/")
+    assert page.get_by_text("Visit recorded: Contacted.").is_visible()
+    assert_clean(page)
+    attempt = Attempt.objects.get(task=task)
+    assert (attempt.outcome, attempt.channel, attempt.naloxone_kits_left) == (
+        "contacted",
+        "home_visit",
+        2,
+    )
+    reached = set(AttemptContact.objects.values_list("role", "relationship", "name"))
+    assert reached == {("participant", "", ""), ("collateral", "mother", "Maria Silva")}
