@@ -71,6 +71,7 @@ def task_records(program: Program, start: dt.datetime, end: dt.datetime) -> list
             "window_end",
             "first_attempt_at",
             "overdose__occurred_at",
+            "referral__received_at",
             "referral__district__name",
             "overdose__district__name",
             "claimed_by__name",
@@ -80,7 +81,10 @@ def task_records(program: Program, start: dt.datetime, end: dt.datetime) -> list
         TaskRecord(
             window_start=row["window_start"],
             window_end=row["window_end"],
-            anchor=row["overdose__occurred_at"] or row["window_start"],
+            # API.md: from the overdose, or the referral where there is none.
+            anchor=row["overdose__occurred_at"]
+            or row["referral__received_at"]
+            or row["window_start"],
             first_attempt_at=row["first_attempt_at"],
             district=row["referral__district__name"]
             or row["overdose__district__name"]
