@@ -78,3 +78,27 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
         {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
         for v in result["violations"]
     ]
+
+
+def assert_clean(page: Any) -> None:
+    """Accessible (WCAG 2.1 AA) and nothing blocked by the Content-Security-Policy."""
+    assert axe_violations(page) == []
+    assert csp_violations(page) == []
+
+
+def sign_in_with_code(
+    page: Any, base_url: str, username: str, password: str, secret: str, lands_on: str
+) -> None:
+    """Both factors in the browser, as a person signs in: password, then the current code."""
+    from django.utils import timezone
+
+    from coresponder.domain.totp import totp
+
+    page.goto(base_url + "/accounts/login/")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base_url + "/accounts/mfa/")
+    page.get_by_label("Six-digit code").fill(totp(secret, timezone.now()))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(base_url + lands_on)

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from coresponder.intake.models import Referral
 from coresponder.privacy.audit import SYSTEM
 from coresponder.programs.actions import load_programs
-from tests.conftest import axe_violations, csp_violations
+from tests.conftest import assert_clean
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,12 +23,6 @@ def programs() -> Iterator[None]:
     load_programs(SYSTEM)
     yield
     cache.clear()
-
-
-def assert_clean(page: Any) -> None:
-    """Accessible (WCAG 2.1 AA) and nothing blocked by the Content-Security-Policy."""
-    assert axe_violations(page) == []
-    assert csp_violations(page) == []
 
 
 def choose(page: Any, label: str) -> None:

@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from coresponder.domain.totp import totp
 from coresponder.intake.models import Overdose, Referral
 from coresponder.privacy.audit import SYSTEM
 from coresponder.programs.actions import create_organization, create_user, load_programs
-from tests.conftest import axe_violations, csp_violations
+from tests.conftest import assert_clean, sign_in_with_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,21 +37,8 @@ def recovery_coach() -> Any:
     )
 
 
-def assert_clean(page: Any) -> None:
-    """Accessible (WCAG 2.1 AA) and nothing blocked by the Content-Security-Policy."""
-    assert axe_violations(page) == []
-    assert csp_violations(page) == []
-
-
 def sign_in(page: Any, live_server: Any) -> None:
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("User name").fill("riley.coach")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(live_server.url + "/accounts/mfa/")
-    page.get_by_label("Six-digit code").fill(totp(SECRET, timezone.now()))
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(live_server.url + "/programs/pco/")
+    sign_in_with_code(page, live_server.url, "riley.coach", PASSWORD, SECRET, "/programs/pco/")
 
 
 def shown(moment: dt.datetime) -> str:

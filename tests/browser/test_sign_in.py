@@ -13,7 +13,7 @@ from coresponder.domain.totp import totp
 from coresponder.privacy.audit import SYSTEM
 from coresponder.privacy.models import AuditEvent
 from coresponder.programs.actions import create_organization, create_user, load_programs
-from tests.conftest import axe_violations, csp_violations
+from tests.conftest import assert_clean, sign_in_with_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,12 +42,6 @@ def coordinator() -> Any:
     return make_coordinator("pat.coordinator", SECRET)
 
 
-def assert_clean(page: Any) -> None:
-    """Accessible (WCAG 2.1 AA) and nothing blocked by the Content-Security-Policy."""
-    assert axe_violations(page) == []
-    assert csp_violations(page) == []
-
-
 def give_password(page: Any, live_server: Any, password: str = PASSWORD) -> None:
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("User name").fill("pat.coordinator")
@@ -56,11 +50,8 @@ def give_password(page: Any, live_server: Any, password: str = PASSWORD) -> None
 
 
 def sign_in(page: Any, live_server: Any) -> None:
-    give_password(page, live_server)
-    page.wait_for_url(live_server.url + "/accounts/mfa/")
-    page.get_by_label("Six-digit code").fill(totp(SECRET, timezone.now()))
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(live_server.url + "/programs/pco/")
+    url = live_server.url
+    sign_in_with_code(page, url, "pat.coordinator", PASSWORD, SECRET, "/programs/pco/")
 
 
 def test_a_coordinator_signs_in_on_a_phone_and_sees_the_program_home(
