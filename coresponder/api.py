@@ -108,17 +108,22 @@ def on_forbidden(request: HttpRequest, exc: Forbidden) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from coresponder.encounters.api import router as encounters_router
     from coresponder.intake.api import router as intake_router
     from coresponder.outreach.api import router as outreach_router
     from coresponder.people.api import router as people_router
     from coresponder.privacy.api import router as privacy_router
     from coresponder.programs.api import router as programs_router
+    from coresponder.programs.shift_api import router as shifts_router
 
     api.add_router("/", programs_router)
+    api.add_router("/", shifts_router)
     api.add_router("/", people_router)
     api.add_router("/", privacy_router)
     api.add_router("/", intake_router)
     api.add_router("/", outreach_router)
+    api.add_router("/", encounters_router)
+    api.add_router("/", "coresponder.encounters.care_api.router")
 
 
 _register_routers()

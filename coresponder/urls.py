@@ -4,7 +4,7 @@ from django.urls import include, path
 from coresponder.api import api
 from coresponder.outreach import sla_views
 from coresponder.privacy import views as privacy_views
-from coresponder.programs import signin_views
+from coresponder.programs import shift_urls, signin_views
 from coresponder.programs import views as program_views
 
 urlpatterns = [
@@ -16,13 +16,17 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", program_views.home, name="home"),
     path("people/", include("coresponder.people.urls")),
+    path("", include("coresponder.encounters.care_urls")),
     path("intake/import/", include("coresponder.intake.import_urls")),
     path("", include("coresponder.privacy.consent_urls")),
     path("", include("coresponder.intake.public_urls")),
     path("programs/switch", program_views.switch_program, name="program-switch"),
     path("programs/<slug:slug>/referrals/", include("coresponder.intake.urls")),
     path("programs/<slug:slug>/outreach/", include("coresponder.outreach.urls")),
+    path("programs/<slug:slug>/encounters/", include("coresponder.encounters.urls")),
     path("programs/<slug:slug>/sla/", include("coresponder.outreach.sla_urls")),
+    path("programs/<slug:slug>/teams/", include("coresponder.programs.shift_urls")),
+    path("calendar/", include(shift_urls.calendar_urlpatterns)),
     path("programs/<slug:slug>/", program_views.program_home, name="program-home"),
     path("admin-users/", program_views.locked_users, name="admin-users"),
     path("audit/", privacy_views.audit_log, name="audit-log"),

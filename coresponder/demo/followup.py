@@ -107,6 +107,7 @@ class FollowUpMaker:
             window_start=hours_later(anchor, rule.opens_after_hours),
             window_end=hours_later(anchor, rule.closes_after_hours),
             status=OutreachTask.Status.OPEN,
+            district=reach.referral.district,
         )
         self.ctx.writer.add(task)
         self.work(task, reach, rule)

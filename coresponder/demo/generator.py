@@ -30,6 +30,7 @@ from coresponder.demo.people import Identity, PeopleMaker
 from coresponder.demo.writer import BulkWriter
 from coresponder.domain.presets import Preset, load_preset_dir
 from coresponder.intake.models import Referral
+from coresponder.outreach.tiers import refresh_priority_tiers
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.models import Program
@@ -170,6 +171,7 @@ def load_program(
         if (index + 1) % HUMANS_PER_FLUSH == 0:
             ctx.writer.flush()
     ctx.writer.flush()
+    refresh_priority_tiers(program)
     return directory.counts + ctx.writer.counts
 
 

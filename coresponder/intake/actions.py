@@ -17,6 +17,7 @@ from coresponder.domain.presets import eligibility_from_stored
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral, TriageStatus
 from coresponder.outreach.models import OutreachTask
+from coresponder.outreach.tiers import tier_for
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import NotVisible, access_person, role_in
 from coresponder.privacy.actions import Forbidden
@@ -483,6 +484,8 @@ def _open_task(
         target=target,
         window_start=start,
         window_end=end,
+        district=referral.district,
+        priority_tier=tier_for(program, person.pk),
     )
     save_tracked(task, actor.user)
     record_event(

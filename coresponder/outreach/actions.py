@@ -11,6 +11,7 @@ from coresponder.common import StaleVersion, save_tracked
 from coresponder.domain.outreach import after_attempt, missing_checklist
 from coresponder.domain.policy import RecordType
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
+from coresponder.outreach.tiers import refresh_priority_tiers
 from coresponder.privacy.access import PersonAccess
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.audit import Actor, record_event
@@ -90,6 +91,8 @@ def record_attempt(
                 name=contact.get("name") or "",
             )
         _settle(actor, task, attempt, data.get("checklist") or {})
+        # The attempt is part of the person's history: their queued tasks may change tier.
+        refresh_priority_tiers(task.program, [task.person_id])
         record_event(
             actor,
             "create",

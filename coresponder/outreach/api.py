@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from coresponder.api_support import actor_for
@@ -22,7 +21,7 @@ from coresponder.outreach.actions import (
     record_attempt,
 )
 from coresponder.outreach.models import OutreachTask
-from coresponder.outreach.queue import outreach_queue
+from coresponder.outreach.queue import outreach_queue, queue_districts
 from coresponder.privacy.access import access_program, access_task, role_in
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.audit import record_event
@@ -53,6 +52,8 @@ class QueueItem(Schema):
 class Queue(Schema):
     items: list[QueueItem]
     count: int
+    page: int
+    pages: int
 
 
 class Contacted(Schema):
@@ -114,15 +115,18 @@ def queue(
     slug: str,
     at: AwareDatetime | None = None,
     district: str | None = None,
-    page: int = 1,
+    team: int | None = None,
+    page: int = Query(1, ge=1),
 ) -> dict[str, Any]:
+    """`district` narrows to one district; `team` to the districts its shift covers at `at`."""
     program = access_program(request.user, slug)
     role = role_in(request.user, program)
     if role is None or POLICY[role].read[FieldGroup.OUTREACH] is not Access.ALLOW:
         raise Forbidden("Your role does not work the outreach queue.")
-    ordered = outreach_queue(program, at or timezone.now(), district)
-    page_obj = Paginator(ordered, PAGE_SIZE).get_page(page)
-    items = list(page_obj.object_list)
+    now = at or timezone.now()
+    districts = queue_districts(program, now, district, team)
+    result = outreach_queue(program, now, districts, page, PAGE_SIZE)
+    items = result.items
     record_event(
         actor_for(request),
         "read",
@@ -131,7 +135,7 @@ def queue(
         fields=["outreach"],
         detail={"list": "outreach queue", "ids": [i["task_id"] for i in items][:500]},
     )
-    return {"items": items, "count": len(ordered)}
+    return {"items": items, "count": result.count, "page": result.page, "pages": result.pages}
 
 
 @router.post("/outreach-tasks/{task_id}/claim", response=TaskOut, summary="Claim for a team")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from coresponder.common import Tracked, choices_of
 from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome
@@ -42,7 +43,12 @@ class OutreachTask(Tracked):
     window_start = models.DateTimeField()
     window_end = models.DateTimeField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    # QRT tier from the person's whole history (see outreach/tiers.py); None sorts last.
     priority_tier = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The referral's district, kept here so a team's queue is one indexed range.
+    district = models.ForeignKey(
+        "programs.District", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     claimed_by = models.ForeignKey(
         "programs.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
     )
@@ -55,7 +61,22 @@ class OutreachTask(Tracked):
 
     class Meta:
         ordering = ["window_end", "id"]
-        indexes = [models.Index(fields=["program", "status", "window_end"])]
+        indexes = [
+            models.Index(fields=["program", "status", "window_end"]),
+            # The queue's work order, over queued tasks only: the database reads the
+            # first page straight off the index however long the queue grows.
+            # (PostgreSQL's ascending order already puts NULL tiers last.)
+            models.Index(
+                fields=["program", "priority_tier", "window_end", "created_at", "id"],
+                condition=Q(status__in=["open", "claimed", "collecting"]),
+                name="outreach_queue_order",
+            ),
+            models.Index(
+                fields=["program", "district", "priority_tier", "window_end", "created_at", "id"],
+                condition=Q(status__in=["open", "claimed", "collecting"]),
+                name="outreach_queue_district_order",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Outreach task {self.pk} ({self.program.slug}, {self.status})"
@@ -109,6 +130,7 @@ class Notice(models.Model):
         WINDOW_OPEN = "window_open", "Window open"
         CLOSING_SOON_NO_ATTEMPT = "closing_soon_no_attempt", "Closing soon with no attempt"
         MISSED = "missed", "Window missed"
+        FOLLOW_UP_DUE = "follow_up_due", "Care plan follow-up due"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
@@ -118,6 +140,14 @@ class Notice(models.Model):
     )
     task = models.ForeignKey(
         OutreachTask, null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
+    )
+    # Care plan follow-ups leave `task` empty; `FollowUp.reminded_at` sends them once.
+    follow_up = models.ForeignKey(
+        "encounters.FollowUp",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notices",
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     message = models.CharField(max_length=500)

@@ -42,7 +42,7 @@ OUTREACH_ROLES = frozenset(
     }
 )
 DEFAULT_CLOSING_SOON_HOURS = 12.0
-KINDS = [kind.value for kind in Notice.Kind]
+KINDS = [kind.value for kind in Notice.Kind if kind != Notice.Kind.FOLLOW_UP_DUE]  # care: own pass
 
 
 def closing_soon_hours(program: Program) -> float:

@@ -6,6 +6,7 @@ from coresponder.outreach import views
 
 urlpatterns = [
     path("", views.queue, name="outreach-queue"),
+    path("map/", views.task_map, name="outreach-map"),
     path("<int:task_id>/", views.task_page, name="outreach-task"),
     path("<int:task_id>/claim", views.claim_page, name="outreach-claim"),
     path("<int:task_id>/checklist", views.checklist_page, name="outreach-checklist"),

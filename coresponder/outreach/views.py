@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -26,7 +27,8 @@ from coresponder.outreach.actions import (
 )
 from coresponder.outreach.forms import AttemptForm, ChecklistForm
 from coresponder.outreach.models import OutreachTask
-from coresponder.outreach.queue import QUEUE_STATUSES, outreach_queue
+from coresponder.outreach.queue import QUEUE_STATUSES, outreach_queue, queue_districts
+from coresponder.outreach.task_map import build_task_map
 from coresponder.privacy.access import (
     NotVisible,
     PersonAccess,
@@ -38,6 +40,7 @@ from coresponder.privacy.access import (
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.audit import record_event
 from coresponder.programs.actions import ActionError
+from coresponder.programs.duty import on_duty
 from coresponder.programs.middleware import SESSION_KEY
 from coresponder.programs.models import Program, Team
 
@@ -86,11 +89,22 @@ def _tier_labels(program: Program) -> dict[int, str]:
 def queue(request: HttpRequest, slug: str) -> HttpResponse:
     """Open tasks as cards, in the order the preset says to work them."""
     program = _program_for_outreach(request, slug)
+    now = timezone.now()
     districts = list(program.districts.filter(active=True).order_by("name"))
     chosen = request.GET.get("district") or ""
     if chosen not in {d.code for d in districts}:
         chosen = ""
-    rows = outreach_queue(program, timezone.now(), chosen or None)
+    on_shift = {
+        duty.team_id: duty.team_name or ""
+        for duty in on_duty(program, now)
+        if duty.team_id is not None
+    }
+    team_id = _int_or_none(request.GET.get("team"))
+    if team_id not in on_shift:
+        team_id = None
+    scope = queue_districts(program, now, chosen or None, team_id)
+    result = outreach_queue(program, now, scope, _int_or_none(request.GET.get("page")) or 1)
+    rows = result.items
     ids = [row["person_id"] for row in rows]
     # Identity comes through the gate's scope, in one query for the whole list.
     names = {
@@ -118,13 +132,30 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
         fields=["identity", "outreach"],
         detail={"list": "outreach queue", "ids": [row["task_id"] for row in rows][:500]},
     )
+    filters = {"district": chosen, "team": team_id or ""}
     context = {
         "program": program,
         "cards": cards,
+        "result": result,
         "districts": districts,
         "chosen_district": chosen,
+        "teams_on_shift": sorted(on_shift.items(), key=lambda pair: pair[1]),
+        "chosen_team": team_id,
+        "previous_page": _page_query(filters, result.page - 1) if result.page > 1 else None,
+        "next_page": _page_query(filters, result.page + 1) if result.page < result.pages else None,
     }
     return render(request, "outreach/queue.html", context)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _page_query(filters: dict[str, Any], page: int) -> str:
+    return urlencode({**{k: v for k, v in filters.items() if v}, "page": page})
 
 
 @login_required
@@ -307,3 +338,12 @@ def _task_response(
         "claimed_by": task.claimed_by.name if task.claimed_by else "",
     }
     return render(request, "outreach/task.html", context, status=status)
+
+
+@login_required
+@require_GET
+def task_map(request: HttpRequest, slug: str) -> HttpResponse:
+    """Today's open tasks by district: a map for the briefing, a table for everyone."""
+    program = _program_for_outreach(request, slug)
+    drawn = build_task_map(program, timezone.now())
+    return render(request, "outreach/map.html", {"program": program, "map": drawn})

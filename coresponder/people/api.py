@@ -16,6 +16,7 @@ from coresponder.domain.policy import POLICY, Scope
 from coresponder.people.actions import create_person, update_person
 from coresponder.people.models import Ethnicity, Race, Sex
 from coresponder.people.reading import person_record
+from coresponder.people.timeline import person_timeline
 from coresponder.privacy.access import (
     access_person,
     access_program,
@@ -157,6 +158,41 @@ def get_person(request: HttpRequest, person_id: int, purpose: str = "") -> dict[
     record = person_record(access)
     record_person_read(actor_for(request), access, channel="api", purpose=purpose)
     return record
+
+
+class TimelineEntry(Schema):
+    at: dt.datetime
+    kind: str = Field(
+        ...,
+        description="referral, overdose, outreach_task_opened, outreach_task_closed, attempt, "
+        "encounter, clinical_note, screening, service_referral, consent_signed, consent_revoked",
+    )
+    program: str
+    title: str
+    detail: dict[str, Any] = Field(
+        ..., description="What your role may see; withheld parts say so in `withheld`"
+    )
+
+
+class Timeline(Schema):
+    items: list[TimelineEntry]
+    count: int
+
+
+@router.get(
+    "/persons/{person_id}/timeline",
+    response=Timeline,
+    summary="One person's history, newest first",
+)
+def get_timeline(
+    request: HttpRequest, person_id: int, page: int = 1, purpose: str = ""
+) -> dict[str, Any]:
+    """Every dated fact you may see of the person in your programs; an audited read."""
+    access = access_person(request.user, person_id)
+    entries = person_timeline(access)
+    record_person_read(actor_for(request), access, channel="api", purpose=purpose)
+    page_obj = Paginator(entries, PAGE_SIZE).get_page(page)
+    return {"items": list(page_obj.object_list), "count": page_obj.paginator.count}
 
 
 @router.patch(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from coresponder.domain.policy import REDISCLOSURE_NOTICE, WITHHELD_TEXT, FieldGroup
+from django.db.models import QuerySet
+
+from coresponder.domain.policy import REDISCLOSURE_NOTICE, WITHHELD_TEXT, FieldGroup, RecordType
 from coresponder.domain.vocabulary import AttemptOutcome, TaskStatus
 from coresponder.privacy.access import PersonAccess
 from coresponder.services.models import ServiceReferral
@@ -98,14 +100,22 @@ def _referrals(access: PersonAccess, programs: list[int]) -> list[dict[str, Any]
             "reasons": referral.eligibility_reasons,
             "district": referral.district.code if referral.district else None,
         }
-        if show_offense and referral.offense_category:
-            row["offense"] = {
-                "category": referral.offense_category,
-                "violent": referral.offense_violent,
-                "weapon": referral.offense_weapon,
-            }
+        offense = offense_of(referral, show_offense)
+        if offense is not None:
+            row["offense"] = offense
         rows.append(row)
     return rows
+
+
+def offense_of(referral: Any, show_offense: bool) -> dict[str, Any] | None:
+    """Offense detail (JUSTICE) of a referral, when the reader sees it and there is one."""
+    if not show_offense or not referral.offense_category:
+        return None
+    return {
+        "category": referral.offense_category,
+        "violent": referral.offense_violent,
+        "weapon": referral.offense_weapon,
+    }
 
 
 def _outreach(person: Any, programs: list[int]) -> list[dict[str, Any]]:
@@ -169,15 +179,9 @@ def _clinical(access: PersonAccess, programs: list[int]) -> dict[str, Any]:
 
 
 def _service_referrals(access: PersonAccess, programs: list[int]) -> list[dict[str, Any]] | None:
-    referrals = ServiceReferral.objects.filter(
-        person=access.person, program_id__in=programs
-    ).select_related("service__organization", "program")
-    holder = access.user.organization_id
-    if not access.shows(G.REFERRAL):
-        # Providers see only what was sent to their own organisation.
-        if not access.shows(G.PART2):
-            return None
-        referrals = referrals.filter(service__organization__partner_id=holder)
+    referrals = visible_service_referrals(access, programs)
+    if referrals is None:
+        return None
     rows = []
     for referral in referrals:
         row: dict[str, Any] = {
@@ -188,15 +192,51 @@ def _service_referrals(access: PersonAccess, programs: list[int]) -> list[dict[s
             "requested_at": referral.requested_at,
             "version": referral.version,
         }
-        own = holder is not None and referral.service.organization.partner_id == holder
-        if referral.status in PRE_TREATMENT_STATUSES or own or access.shows(G.PART2):
-            row["status"] = referral.status
-            row["status_reason"] = referral.status_reason
-        elif G.PART2 in access.withheld:
-            row["status"] = "withheld"
-            row["status_note"] = WITHHELD_TEXT
+        row.update(service_referral_status(access, referral))
         rows.append(row)
     return rows
+
+
+def visible_service_referrals(
+    access: PersonAccess, programs: list[int]
+) -> QuerySet[ServiceReferral] | None:
+    """The person's service referrals this reader may learn of, or None for none at all."""
+    referrals = ServiceReferral.objects.filter(
+        person=access.person, program_id__in=programs
+    ).select_related("service__organization", "program")
+    if not access.shows(G.REFERRAL):
+        # Providers see only what was sent to their own organisation.
+        if not access.shows(G.PART2):
+            return None
+        referrals = referrals.filter(service__organization__partner_id=access.user.organization_id)
+    return referrals
+
+
+def service_referral_status(access: PersonAccess, referral: ServiceReferral) -> dict[str, Any]:
+    """The status of a service referral, or that it is withheld: past `accepted` it is Part 2."""
+    holder = access.user.organization_id
+    own = holder is not None and referral.service.organization.partner_id == holder
+    if referral.status in PRE_TREATMENT_STATUSES or own or access.shows(G.PART2):
+        return {"status": referral.status, "status_reason": referral.status_reason}
+    if G.PART2 in access.withheld:
+        return {"status": "withheld", "status_note": WITHHELD_TEXT}
+    return {}
+
+
+def shows_consents(access: PersonAccess) -> bool:
+    """Consents are read by whoever records them (and keeps the accounting of disclosures)."""
+    return access.may_write(RecordType.CONSENT)
+
+
+def clinical_shown(access: PersonAccess, has_clinical: bool) -> bool | None:
+    """True/False when the reader sees clinical facts or not; None when there are none.
+
+    Asked only when there is something clinical, so an empty record is not audited
+    as a withheld read.
+    """
+    if not has_clinical:
+        return None
+    return access.shows(G.CLINICAL)
 
 
 def is_engaged(person: Any, programs: list[int]) -> bool:

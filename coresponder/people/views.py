@@ -10,14 +10,24 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
 from coresponder.api_support import actor_for
 from coresponder.common import StaleVersion
-from coresponder.domain.policy import POLICY, RecordType, Scope
+from coresponder.domain.policy import (
+    POLICY,
+    REDISCLOSURE_NOTICE,
+    Decision,
+    FieldGroup,
+    RecordType,
+    Scope,
+    may_write,
+)
 from coresponder.people.actions import update_person
 from coresponder.people.forms import PersonForm
 from coresponder.people.reading import person_record
+from coresponder.people.timeline import person_timeline
 from coresponder.privacy.access import (
     NotVisible,
     PersonAccess,
@@ -27,8 +37,11 @@ from coresponder.privacy.access import (
 )
 from coresponder.privacy.actions import Forbidden, record_person_read
 from coresponder.privacy.audit import record_event
+from coresponder.programs.models import Program
 
 PAGE_SIZE = 25
+TIMELINE_PAGE_SIZE = 50
+G = FieldGroup
 STALE_MESSAGE = "Changed by someone else — review and retry."
 
 
@@ -71,8 +84,57 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         "may_edit": access.may_write(RecordType.PERSON),
         "may_consent": access.may_write(RecordType.CONSENT),
         "break_glass": access.break_glass,
+        "encounter_programs": Program.objects.filter(
+            pk__in=[
+                pk for pk, role in access.roles.items() if may_write(role, RecordType.ENCOUNTER)
+            ]
+        ).order_by("name"),
     }
     return render(request, "people/person_detail.html", context)
+
+
+@login_required
+def person_timeline_page(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The person's history, newest first, as this reader may see it."""
+    access = _access_or_404(request, person_id)
+    entries = person_timeline(access)
+    record_person_read(actor_for(request), access, channel="web")
+    page_obj = Paginator(entries, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj.object_list = [
+        {**entry, "facts": _facts(entry["detail"])} for entry in page_obj.object_list
+    ]
+    person = access.person
+    named = access.decision(G.IDENTITY) is Decision.SHOWN
+    context: dict[str, Any] = {
+        "person": person,
+        "name": f"{person.given_name} {person.family_name}" if named else f"Person {person.pk}",
+        "page_obj": page_obj,
+        "withheld": sorted(g.value for g in access.withheld),
+        "redisclosure_notice": REDISCLOSURE_NOTICE if access.disclosed else "",
+    }
+    return render(request, "people/person_timeline.html", context)
+
+
+def _facts(detail: dict[str, Any]) -> list[tuple[str, str]]:
+    """A timeline entry's detail as label/value pairs for people to read; ids left out."""
+    facts = []
+    for key, value in detail.items():
+        if key == "id" or key.endswith("_id") or value in (None, "", [], {}):
+            continue
+        facts.append((key.replace("_", " ").capitalize(), _said(value)))
+    return facts
+
+
+def _said(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k.replace('_', ' ')}: {_said(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "; ".join(_said(v) for v in value)
+    if hasattr(value, "isoformat"):
+        return date_format(value, "j M Y H:i" if hasattr(value, "hour") else "j M Y")
+    return str(value)
 
 
 @login_required

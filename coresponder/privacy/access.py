@@ -258,3 +258,40 @@ def access_task(user: Any, task_id: Any) -> tuple[Any, PersonAccess]:
     if role is None or POLICY[role].read[FieldGroup.OUTREACH] is not Access.ALLOW:
         raise NotVisible("outreach task")
     return task, access
+
+
+@dataclass
+class EncounterAccess:
+    """An encounter, and whether its clinical part (screenings, note) may be shown."""
+
+    encounter: Any
+    person_access: PersonAccess | None  # None for an encounter with nobody named
+    role: Role
+
+    def clinical(self) -> Decision:
+        """Shown, withheld for want of consent, or hidden; consent-released reads count."""
+        if self.person_access is not None:
+            self.person_access.shows(FieldGroup.CLINICAL)
+            return self.person_access.decision(FieldGroup.CLINICAL)
+        return decide(POLICY[self.role].read[FieldGroup.CLINICAL], False)
+
+
+def access_encounter(user: Any, encounter_id: Any) -> EncounterAccess:
+    """An encounter, for a user whose role sees outreach in its program (and sees its person)."""
+    from coresponder.encounters.models import Encounter
+
+    try:
+        encounter = Encounter.objects.select_related("program", "person", "team").get(
+            pk=int(encounter_id)
+        )
+    except (Encounter.DoesNotExist, TypeError, ValueError) as exc:
+        raise NotVisible("encounter") from exc
+    person_access = None
+    if encounter.person_id is not None:
+        person_access = access_person(user, encounter.person_id)
+        role = person_access.roles.get(encounter.program_id)
+    else:
+        role = role_in(user, encounter.program)
+    if role is None or POLICY[role].read[FieldGroup.OUTREACH] is not Access.ALLOW:
+        raise NotVisible("encounter")
+    return EncounterAccess(encounter=encounter, person_access=person_access, role=role)

@@ -48,6 +48,8 @@ class User(AbstractUser, Tracked):
     # CJIS: locked after repeated failed sign-ins until an administrator unlocks.
     locked_at = models.DateTimeField(null=True, blank=True)
     locked_reason = models.CharField(max_length=200, blank=True)
+    # The secret in the URL of this user's shift calendar; blank until first shown.
+    calendar_secret = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username

@@ -11,4 +11,210 @@
       switcher.form.submit();
     });
   }
+
+  // Offline drafts: <form data-draft="KEY"> keeps what was typed on this device.
+  //
+  // - Every input saves the form's fields to localStorage under KEY. Passwords, the
+  //   CSRF token, hidden fields (the server's, such as `version`) and files are never
+  //   saved.
+  // - On load a saved draft is put back, with a "Draft restored" notice and a button
+  //   to discard it.
+  // - A submit notes KEY in sessionStorage; the next page load clears the draft
+  //   unless it shows the same form with errors (then the server keeps what was typed).
+  // - Submitting while the browser is offline does not send: a status message says
+  //   the draft is kept, and the form is sent when the browser is back online.
+  // Use a KEY unique to the record being edited (e.g. "attempt-42"): two forms with
+  // one KEY share a draft.
+  var PREFIX = "coresponder.draft.";
+  var SUBMITTED = "coresponder.draft.submitted";
+  var OFFLINE_TEXT =
+    "You're offline. Your draft is saved on this device and will be sent when you reconnect.";
+
+  function storage(kind) {
+    // Private browsing and strict settings may refuse storage: drafts then do nothing.
+    try {
+      var store = window[kind];
+      var probe = PREFIX + "probe";
+      store.setItem(probe, "1");
+      store.removeItem(probe);
+      return store;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  var local = storage("localStorage");
+  var session = storage("sessionStorage");
+
+  function draftable(field) {
+    if (!field.name || field.disabled) return false;
+    if (field.name === "csrfmiddlewaretoken") return false;
+    var type = (field.type || "").toLowerCase();
+    return ["password", "file", "hidden", "submit", "button", "reset", "image"].indexOf(type) < 0;
+  }
+
+  function fieldsOf(form) {
+    return Array.prototype.filter.call(form.elements, draftable);
+  }
+
+  // { name: [values...] }: the checked boxes, chosen options or typed values per name.
+  function collect(form) {
+    var data = {};
+    fieldsOf(form).forEach(function (field) {
+      var values = data[field.name] || (data[field.name] = []);
+      var type = (field.type || "").toLowerCase();
+      if (type === "checkbox" || type === "radio") {
+        if (field.checked) values.push(field.value);
+      } else if (field.tagName === "SELECT" && field.multiple) {
+        Array.prototype.forEach.call(field.selectedOptions, function (option) {
+          values.push(option.value);
+        });
+      } else {
+        values.push(field.value);
+      }
+    });
+    return data;
+  }
+
+  function apply(form, data) {
+    var seen = {};
+    fieldsOf(form).forEach(function (field) {
+      var values = data[field.name];
+      if (!values) return;
+      var type = (field.type || "").toLowerCase();
+      if (type === "checkbox" || type === "radio") {
+        field.checked = values.indexOf(field.value) >= 0;
+      } else if (field.tagName === "SELECT" && field.multiple) {
+        Array.prototype.forEach.call(field.options, function (option) {
+          option.selected = values.indexOf(option.value) >= 0;
+        });
+      } else {
+        var index = seen[field.name] || 0;
+        seen[field.name] = index + 1;
+        if (index < values.length) field.value = values[index];
+      }
+    });
+  }
+
+  function hasContent(data) {
+    return Object.keys(data).some(function (name) {
+      return data[name].some(function (value) {
+        return value !== "";
+      });
+    });
+  }
+
+  function showsErrors(form) {
+    var scope = form.parentElement || form;
+    return Boolean(
+      scope.querySelector(
+        ".usa-alert--error, .usa-error-message, .usa-form-group--error, [aria-invalid='true']"
+      )
+    );
+  }
+
+  function notice(form, text, withDiscard) {
+    var box = document.createElement("div");
+    box.className = "usa-alert usa-alert--info usa-alert--slim margin-bottom-2";
+    box.setAttribute("role", "status");
+    var body = document.createElement("div");
+    body.className = "usa-alert__body";
+    var p = document.createElement("p");
+    p.className = "usa-alert__text";
+    p.textContent = text + " ";
+    body.appendChild(p);
+    box.appendChild(body);
+    if (withDiscard) {
+      var discard = document.createElement("button");
+      discard.type = "button";
+      discard.className = "usa-button usa-button--unstyled";
+      discard.textContent = "Discard draft";
+      discard.addEventListener("click", function () {
+        local.removeItem(PREFIX + form.dataset.draft);
+        form.reset();
+        box.remove();
+      });
+      p.appendChild(discard);
+    }
+    form.parentNode.insertBefore(box, form);
+    return box;
+  }
+
+  function liveRegion(form) {
+    var region = document.createElement("div");
+    region.className = "usa-alert usa-alert--warning usa-alert--slim margin-bottom-2";
+    region.setAttribute("role", "status");
+    region.setAttribute("aria-live", "polite");
+    region.hidden = true;
+    var body = document.createElement("div");
+    body.className = "usa-alert__body";
+    var p = document.createElement("p");
+    p.className = "usa-alert__text";
+    body.appendChild(p);
+    region.appendChild(body);
+    form.parentNode.insertBefore(region, form);
+    return {
+      say: function (text) {
+        region.hidden = !text;
+        p.textContent = text;
+      },
+    };
+  }
+
+  function keepDrafts(form) {
+    var key = PREFIX + form.dataset.draft;
+    var status = liveRegion(form);
+    var waiting = false;
+
+    if (session && session.getItem(SUBMITTED) === form.dataset.draft) {
+      session.removeItem(SUBMITTED);
+      // Sent: the page after a good submit holds no errors, so the draft has done its job.
+      if (!showsErrors(form)) local.removeItem(key);
+    } else {
+      var saved = null;
+      try {
+        saved = JSON.parse(local.getItem(key) || "null");
+      } catch (e) {
+        local.removeItem(key);
+      }
+      if (saved && hasContent(saved)) {
+        apply(form, saved);
+        notice(form, "Draft restored.", true);
+      }
+    }
+
+    function save() {
+      local.setItem(key, JSON.stringify(collect(form)));
+    }
+    form.addEventListener("input", save);
+    form.addEventListener("change", save);
+
+    form.addEventListener("submit", function (event) {
+      save();
+      if (navigator.onLine === false) {
+        event.preventDefault();
+        waiting = true;
+        status.say(OFFLINE_TEXT);
+        return;
+      }
+      waiting = false;
+      if (session) session.setItem(SUBMITTED, form.dataset.draft);
+    });
+
+    window.addEventListener("online", function () {
+      if (!waiting) return;
+      waiting = false;
+      status.say("Back online: sending your draft.");
+      if (typeof form.requestSubmit === "function") {
+        form.requestSubmit();
+      } else {
+        if (session) session.setItem(SUBMITTED, form.dataset.draft);
+        form.submit();
+      }
+    });
+  }
+
+  if (local) {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-draft]"), keepDrafts);
+  }
 })();

@@ -9,22 +9,15 @@ import pytest
 
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
+from coresponder.outreach.tiers import refresh_priority_tiers
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.audit import SYSTEM
 from coresponder.privacy.models import AuditEvent
 from coresponder.privacy.tests.world import World, reader
-from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program, Team
 
 pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def qrt() -> Program:
-    load_programs(SYSTEM)
-    return Program.objects.get(slug="qrt")
 
 
 def staff(program: Program, role: Role = Role.OFFICER, username: str | None = None) -> Any:
@@ -59,6 +52,8 @@ def history(task: OutreachTask, *outcomes: str) -> None:
             channel="home_visit",
             outcome=outcome,
         )
+    # Written straight to the tables, so the stored tiers are brought up to date here.
+    refresh_priority_tiers(task.program)
 
 
 def test_the_qrt_queue_puts_never_contacted_then_not_located_then_interested_later(

@@ -13,19 +13,11 @@ from django.utils import timezone
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.audit import SYSTEM
 from coresponder.privacy.models import AuditEvent
 from coresponder.privacy.tests.world import World, reader
-from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program, Team, TeamMember
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def qrt() -> Program:
-    load_programs(SYSTEM)
-    return Program.objects.get(slug="qrt")
 
 
 def staff(program: Program, role: Role = Role.OFFICER, username: str | None = None) -> Any:

@@ -15,10 +15,8 @@ from coresponder.domain.vocabulary import Role
 from coresponder.outreach.models import Attempt, Notice, OutreachTask
 from coresponder.outreach.reminders import send_due_reminders
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.audit import SYSTEM
 from coresponder.privacy.models import AuditEvent
 from coresponder.privacy.tests.world import World, reader
-from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program, Team, TeamMember
 
 pytestmark = pytest.mark.django_db
@@ -26,10 +24,7 @@ pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def qrt() -> Program:
-    load_programs(SYSTEM)
-    return Program.objects.get(slug="qrt")  # closing soon: the last 12 hours
+# The qrt fixture (outreach/tests/conftest.py): closing soon: the last 12 hours.
 
 
 def staff(program: Program, role: Role, username: str) -> Any:

@@ -15,10 +15,8 @@ from coresponder.intake.models import Overdose, Referral
 from coresponder.outreach.models import Attempt, Notice, OutreachTask
 from coresponder.outreach.sla_views import sla_summary
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.audit import SYSTEM
 from coresponder.privacy.models import AuditEvent
 from coresponder.privacy.tests.world import World, reader
-from coresponder.programs.actions import load_programs
 from coresponder.programs.models import District, Program, Team
 
 pytestmark = pytest.mark.django_db
@@ -29,10 +27,7 @@ OCTOBER = "?start=2026-10-01&end=2026-10-31"
 AFTER = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def qrt() -> Program:
-    load_programs(SYSTEM)
-    return Program.objects.get(slug="qrt")  # America/New_York
+# The qrt fixture (outreach/tests/conftest.py): America/New_York.
 
 
 def staff(program: Program, role: Role) -> Any:

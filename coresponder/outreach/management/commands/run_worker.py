@@ -7,7 +7,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from coresponder.encounters.care_reminders import send_follow_up_reminders
 from coresponder.outreach.reminders import send_due_reminders
+
+
+def send_all(now: Any) -> dict[str, int]:
+    """Outreach window reminders, then care plan follow-ups coming due."""
+    return {**send_due_reminders(now), "follow_up_due": send_follow_up_reminders(now)}
 
 
 class Command(BaseCommand):
@@ -25,13 +31,13 @@ class Command(BaseCommand):
         if interval <= 0:
             raise CommandError("--interval must be more than 0")
         if options["once"]:
-            self._report(send_due_reminders(timezone.now()))
+            self._report(send_all(timezone.now()))
             return
         stop = threading.Event()
         previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
             while not stop.is_set():
-                self._report(send_due_reminders(timezone.now()), quiet=True)
+                self._report(send_all(timezone.now()), quiet=True)
                 stop.wait(interval)
         except KeyboardInterrupt:
             pass

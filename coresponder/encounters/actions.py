@@ -1,0 +1,209 @@
+"""The one write path for encounters: a crisis response, visit or drop-in, with its screenings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from coresponder.common import save_tracked
+from coresponder.domain.policy import RecordType, may_write
+from coresponder.domain.screenings import (
+    InvalidAnswers,
+    ScreeningResult,
+    instrument_of,
+    score_screening,
+)
+from coresponder.domain.vocabulary import Disposition, EncounterKind
+from coresponder.encounters.models import Encounter, Screening
+from coresponder.intake.models import Call, Referral
+from coresponder.people.models import Participation, Person
+from coresponder.privacy.access import NotVisible, access_person, role_in
+from coresponder.privacy.actions import Forbidden
+from coresponder.privacy.audit import Actor, record_event
+from coresponder.programs.actions import ActionError
+from coresponder.programs.models import Program, Team
+
+# A form kept offline may arrive late, but nothing is recorded as happening later than now.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+MAX_MINUTES_ON_SCENE = 24 * 60
+
+
+@dataclass
+class EncounterResult:
+    encounter: Encounter
+    scores: list[ScreeningResult] = field(default_factory=list)
+    repeated: bool = False  # the same draft was sent before; nothing new was written
+
+
+def validate_encounter(data: dict[str, Any], now: dt.datetime) -> dict[str, list[str]]:
+    """Field errors of an encounter's facts (not its screenings)."""
+    errors: dict[str, list[str]] = {}
+    occurred = data.get("occurred_at")
+    if not isinstance(occurred, dt.datetime) or occurred.tzinfo is None:
+        errors["occurred_at"] = ["a date and time with its UTC offset is required"]
+    elif occurred > now + CLOCK_SKEW:
+        errors["occurred_at"] = ["cannot be in the future"]
+    if data.get("kind") not in {k.value for k in EncounterKind}:
+        errors["kind"] = [f"one of {', '.join(k.value for k in EncounterKind)}"]
+    if data.get("disposition") not in {d.value for d in Disposition}:
+        errors["disposition"] = [f"one of {', '.join(d.value for d in Disposition)}"]
+    minutes = data.get("minutes_on_scene")
+    if minutes is not None and not (0 <= int(minutes) <= MAX_MINUTES_ON_SCENE):
+        errors["minutes_on_scene"] = [f"between 0 and {MAX_MINUTES_ON_SCENE}"]
+    if len(str(data.get("destination") or "")) > 200:
+        errors["destination"] = ["at most 200 characters"]
+    return errors
+
+
+def score_all(
+    screenings: list[dict[str, Any]], sex: str | None
+) -> tuple[list[ScreeningResult], dict[str, list[str]]]:
+    """Each screening's score, or errors naming the screening and the item."""
+    results: list[ScreeningResult] = []
+    errors: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for index, screening in enumerate(screenings):
+        where = f"screenings[{index}]"
+        try:
+            instrument = instrument_of(screening.get("instrument") or "")
+        except ValueError:
+            errors[f"{where}.instrument"] = ["unknown instrument"]
+            continue
+        if instrument in seen:
+            errors[f"{where}.instrument"] = ["given twice"]
+            continue
+        seen.add(instrument)
+        try:
+            results.append(score_screening(instrument, screening.get("answers") or [], sex=sex))
+        except InvalidAnswers as exc:
+            errors[f"{where}.answers"] = [str(exc)]
+    return results, errors
+
+
+def record_encounter(actor: Actor, program: Program, data: dict[str, Any]) -> EncounterResult:
+    """Record an encounter and score its screenings, in one transaction with its audit event."""
+    role = role_in(actor.user, program) if actor.user is not None else None
+    if role is None or not may_write(role, RecordType.ENCOUNTER):
+        raise Forbidden("Your role may not record encounters in this program.")
+    screenings = list(data.get("screenings") or [])
+    if screenings and not may_write(role, RecordType.SCREENING):
+        raise Forbidden("Your role may not record screenings.")
+    key = str(data.get("client_key") or "")[:64]
+    if key:
+        earlier = Encounter.objects.filter(program=program, client_key=key).first()
+        if earlier is not None:
+            return _repeat(earlier)
+    errors = validate_encounter(data, timezone.now())
+    person = _person(actor, data, errors)
+    links = _links(program, data, errors)
+    scores, screening_errors = score_all(screenings, person.sex if person else None)
+    errors.update(screening_errors)
+    if errors:
+        raise ActionError("The encounter has invalid fields.", errors)
+    try:
+        with transaction.atomic():
+            encounter = _write(actor, program, data, person, links, key)
+            for screening, result in zip(screenings, scores, strict=True):
+                save_tracked(
+                    Screening(
+                        encounter=encounter,
+                        instrument=result.instrument.value,
+                        answers=list(screening["answers"]),
+                        score=result.score,
+                        band=result.band,
+                        positive=result.positive,
+                        flags=list(result.flags),
+                    ),
+                    actor.user,
+                )
+            record_event(
+                actor,
+                "create",
+                obj=encounter,
+                person_id=person.pk if person else None,
+                program_slug=program.slug,
+                fields=["outreach", *(["clinical"] if scores or encounter.clinical_note else [])],
+                detail={
+                    "kind": encounter.kind,
+                    "disposition": encounter.disposition,
+                    "screenings": [r.instrument.value for r in scores],
+                },
+            )
+    except IntegrityError:
+        # The same draft sent twice at once: the second finds the first.
+        earlier = Encounter.objects.filter(program=program, client_key=key).first() if key else None
+        if earlier is None:
+            raise
+        return _repeat(earlier)
+    return EncounterResult(encounter, scores)
+
+
+def _repeat(encounter: Encounter) -> EncounterResult:
+    scores = [
+        score_screening(
+            s.instrument, s.answers, sex=encounter.person.sex if encounter.person else None
+        )
+        for s in encounter.screenings.all()
+    ]
+    return EncounterResult(encounter, scores, repeated=True)
+
+
+def _person(actor: Actor, data: dict[str, Any], errors: dict[str, list[str]]) -> Person | None:
+    if data.get("person_id") is None:
+        return None
+    try:
+        return access_person(actor.user, data["person_id"]).person
+    except NotVisible:
+        errors["person_id"] = ["no such person"]
+        return None
+
+
+def _links(program: Program, data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    """The team, call and referral named, each only from this program."""
+    found: dict[str, Any] = {}
+    for key, model in (("team_id", Team), ("call_id", Call), ("referral_id", Referral)):
+        if data.get(key) is None:
+            found[key] = None
+            continue
+        found[key] = model.objects.filter(pk=data[key], program=program).first()
+        if found[key] is None:
+            errors[key] = [f"no such {key.removesuffix('_id')} in this program"]
+    return found
+
+
+def _write(
+    actor: Actor,
+    program: Program,
+    data: dict[str, Any],
+    person: Person | None,
+    links: dict[str, Any],
+    key: str,
+) -> Encounter:
+    encounter = Encounter(
+        program=program,
+        person=person,
+        team=links["team_id"],
+        call=links["call_id"],
+        referral=links["referral_id"],
+        occurred_at=data["occurred_at"],
+        kind=data["kind"],
+        disposition=data["disposition"],
+        destination=(data.get("destination") or "").strip(),
+        minutes_on_scene=data.get("minutes_on_scene"),
+        deescalation_used=bool(data.get("deescalation_used")),
+        naloxone_given=bool(data.get("naloxone_given")),
+        brief_intervention=bool(data.get("brief_intervention")),
+        referral_to_treatment=bool(data.get("referral_to_treatment")),
+        clinical_note=(data.get("clinical_note") or "").strip(),
+        client_key=key,
+    )
+    save_tracked(encounter, actor.user)
+    if person is not None:
+        Participation.objects.get_or_create(
+            person=person, program=program, defaults={"first_seen_at": encounter.occurred_at}
+        )
+    return encounter

@@ -1,0 +1,251 @@
+"""The one write path for care plans: goals, steps and scheduled follow-ups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from coresponder.common import save_tracked
+from coresponder.domain.policy import RecordType, may_write
+from coresponder.encounters.models import CarePlan, CarePlanGoal, CarePlanStep, FollowUp
+from coresponder.privacy.access import PersonAccess
+from coresponder.privacy.actions import Forbidden
+from coresponder.privacy.audit import Actor, record_event
+from coresponder.programs.actions import ActionError
+from coresponder.programs.models import Membership, Program, User
+
+FIELDS = ["clinical"]
+CLOSED_STATUSES = (CarePlan.Status.COMPLETED, CarePlan.Status.CLOSED)
+
+
+def _must_write(access: PersonAccess) -> None:
+    if not access.may_write(RecordType.ENCOUNTER):
+        raise Forbidden("Your role may not write care plans.")
+
+
+def local_today(program: Program, now: dt.datetime | None = None) -> dt.date:
+    """Today in the program's own time zone: a plan opened late at night is opened that day."""
+    return timezone.localtime(now or timezone.now(), ZoneInfo(program.timezone)).date()
+
+
+def _text(data: dict[str, Any], key: str, *, required: bool, limit: int) -> str:
+    value = str(data.get(key) or "").strip()
+    if required and not value:
+        raise ActionError("Fill in the required fields.", {key: ["required"]})
+    if len(value) > limit:
+        raise ActionError("Some fields are too long.", {key: [f"at most {limit} characters"]})
+    return value
+
+
+def _member(program: Program, user_or_id: Any, field: str) -> User:
+    """A user acting in the program: only its members may own a plan, step or follow-up."""
+    user_id = getattr(user_or_id, "pk", user_or_id)
+    membership = (
+        Membership.objects.filter(
+            program=program, user_id=user_id, active=True, user__is_active=True
+        )
+        .select_related("user")
+        .first()
+    )
+    if membership is None:
+        raise ActionError(
+            "Choose someone in this program.", {field: ["not a member of this program"]}
+        )
+    return membership.user
+
+
+def _plan_program(access: PersonAccess, slug: str | None) -> Program:
+    """The plan's program: one where the user writes care plans and knows the person."""
+    writable = {pk for pk, role in access.roles.items() if may_write(role, RecordType.ENCOUNTER)}
+    programs = list(Program.objects.filter(pk__in=writable).order_by("slug"))
+    if slug:
+        chosen = [p for p in programs if p.slug == slug]
+        if not chosen:
+            raise ActionError("Choose one of your programs.", {"program": ["not one of yours"]})
+        return chosen[0]
+    if len(programs) != 1:
+        raise ActionError(
+            "Say which program this plan belongs to.",
+            {"program": ["required when you act in more than one program"]},
+        )
+    return programs[0]
+
+
+def _must_be_active(plan: CarePlan) -> None:
+    if plan.status != CarePlan.Status.ACTIVE:
+        raise ActionError("This care plan is closed.", {"plan": ["closed; open it again first"]})
+
+
+def _not_before_opening(plan: CarePlan, day: dt.date | None, field: str) -> None:
+    if day is not None and day < plan.opened_on:
+        raise ActionError(
+            "A due date falls before the plan opened.",
+            {field: [f"on or after {plan.opened_on.isoformat()}, when the plan opened"]},
+        )
+
+
+def _audit(actor: Actor, action: str, obj: Any, on: CarePlan, **detail: Any) -> None:
+    record_event(
+        actor,
+        action,
+        obj=obj,
+        person_id=on.person_id,
+        program_slug=on.program.slug,
+        fields=FIELDS,
+        detail=detail,
+    )
+
+
+def open_care_plan(actor: Actor, access: PersonAccess, data: dict[str, Any]) -> CarePlan:
+    """A new active plan for the person, owned by `owner` (the actor when not given)."""
+    _must_write(access)
+    program = _plan_program(access, data.get("program"))
+    title = _text(data, "title", required=True, limit=200)
+    owner = _member(program, data.get("owner") or actor.user, "owner")
+    opened_on = data.get("opened_on") or local_today(program)
+    if opened_on > local_today(program):
+        raise ActionError("A plan cannot open in the future.", {"opened_on": ["in the future"]})
+    with transaction.atomic():
+        plan = CarePlan(
+            program=program,
+            person=access.person,
+            title=title,
+            opened_on=opened_on,
+            owner=owner,
+            note=_text(data, "note", required=False, limit=5000),
+        )
+        save_tracked(plan, actor.user)
+        _audit(actor, "create", plan, plan, owner=owner.pk)
+    return plan
+
+
+def add_goal(
+    actor: Actor, access: PersonAccess, plan: CarePlan, data: dict[str, Any]
+) -> CarePlanGoal:
+    _must_write(access)
+    _must_be_active(plan)
+    need = str(data.get("need") or "")
+    if need not in CarePlanGoal.Need.values:
+        raise ActionError("Choose a need.", {"need": ["choose one of the listed needs"]})
+    with transaction.atomic():
+        goal = CarePlanGoal(
+            plan=plan,
+            need=need,
+            description=_text(data, "description", required=False, limit=500),
+        )
+        save_tracked(goal, actor.user)
+        _audit(actor, "create", goal, plan, plan=plan.pk, need=need)
+    return goal
+
+
+def add_step(
+    actor: Actor, access: PersonAccess, goal: CarePlanGoal, data: dict[str, Any]
+) -> CarePlanStep:
+    _must_write(access)
+    plan = goal.plan
+    _must_be_active(plan)
+    description = _text(data, "description", required=True, limit=500)
+    due_on = data.get("due_on")
+    _not_before_opening(plan, due_on, "due_on")
+    owner = _member(plan.program, data["owner"], "owner") if data.get("owner") else None
+    with transaction.atomic():
+        step = CarePlanStep(goal=goal, description=description, owner=owner, due_on=due_on)
+        save_tracked(step, actor.user)
+        _audit(actor, "create", step, plan, goal=goal.pk, due_on=due_on)
+    return step
+
+
+def complete_step(
+    actor: Actor, access: PersonAccess, step: CarePlanStep, version: int, done: bool = True
+) -> CarePlanStep:
+    """Mark a step done, or not done again."""
+    _must_write(access)
+    plan = step.goal.plan
+    with transaction.atomic():
+        step.done_at = (step.done_at or timezone.now()) if done else None
+        save_tracked(step, actor.user, expected_version=version)
+        _audit(actor, "change", step, plan, done=done)
+    return step
+
+
+def set_goal_status(
+    actor: Actor, access: PersonAccess, goal: CarePlanGoal, status: str, version: int
+) -> CarePlanGoal:
+    """Met, dropped, or open again; opening a settled goal again counts as a repeat need."""
+    _must_write(access)
+    if status not in CarePlanGoal.Status.values:
+        raise ActionError("Choose a status.", {"status": ["one of open, met, dropped"]})
+    plan = goal.plan
+    with transaction.atomic():
+        reopened = status == CarePlanGoal.Status.OPEN and goal.status != CarePlanGoal.Status.OPEN
+        if reopened:
+            goal.times_reopened += 1
+        goal.status = status
+        save_tracked(goal, actor.user, expected_version=version)
+        _audit(actor, "change", goal, plan, status=status, reopened=reopened)
+    return goal
+
+
+def schedule_follow_up(
+    actor: Actor, access: PersonAccess, plan: CarePlan, data: dict[str, Any]
+) -> FollowUp:
+    _must_write(access)
+    _must_be_active(plan)
+    due_at = data.get("due_at")
+    if not isinstance(due_at, dt.datetime) or timezone.is_naive(due_at):
+        raise ActionError(
+            "Say when the follow-up is due.", {"due_at": ["a date and time with its time zone"]}
+        )
+    _not_before_opening(
+        plan, timezone.localtime(due_at, ZoneInfo(plan.program.timezone)).date(), "due_at"
+    )
+    kind = str(data.get("kind") or "")
+    if kind not in FollowUp.Kind.values:
+        raise ActionError("Choose how to follow up.", {"kind": ["choose one of the listed kinds"]})
+    owner = _member(plan.program, data.get("owner") or actor.user, "owner")
+    with transaction.atomic():
+        follow_up = FollowUp(plan=plan, due_at=due_at, kind=kind, owner=owner)
+        save_tracked(follow_up, actor.user)
+        _audit(actor, "create", follow_up, plan, plan=plan.pk, kind=kind, owner=owner.pk)
+    return follow_up
+
+
+def complete_follow_up(
+    actor: Actor, access: PersonAccess, follow_up: FollowUp, outcome: str, version: int
+) -> FollowUp:
+    """The follow-up took place; `outcome` says what came of it."""
+    _must_write(access)
+    plan = follow_up.plan
+    outcome = _text({"outcome": outcome}, "outcome", required=False, limit=5000)
+    with transaction.atomic():
+        follow_up.done_at = follow_up.done_at or timezone.now()
+        follow_up.outcome = outcome
+        save_tracked(follow_up, actor.user, expected_version=version)
+        _audit(actor, "change", follow_up, plan, done=True)
+    return follow_up
+
+
+def close_care_plan(
+    actor: Actor,
+    access: PersonAccess,
+    plan: CarePlan,
+    status: str,
+    version: int,
+    note: str | None = None,
+) -> CarePlan:
+    """Completed (goals reached) or closed (ended otherwise); `active` opens it again."""
+    _must_write(access)
+    if status not in CarePlan.Status.values:
+        raise ActionError("Choose a status.", {"status": ["one of active, completed, closed"]})
+    with transaction.atomic():
+        plan.status = status
+        plan.closed_on = local_today(plan.program) if status in CLOSED_STATUSES else None
+        if note is not None:
+            plan.note = _text({"note": note}, "note", required=False, limit=5000)
+        save_tracked(plan, actor.user, expected_version=version)
+        _audit(actor, "change", plan, plan, status=status)
+    return plan

@@ -1,0 +1,247 @@
+"""/api/v1 care plans: goals, steps and follow-ups, through the read gate and the write path."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+from pydantic import AwareDatetime
+
+from coresponder.api_support import actor_for
+from coresponder.common import MAX_VERSION
+from coresponder.domain.policy import Decision, FieldGroup
+from coresponder.encounters import care_actions as actions
+from coresponder.encounters.care_reading import (
+    access_care_plan,
+    access_follow_up,
+    access_goal,
+    access_step,
+    follow_up_record,
+    goal_record,
+    plan_record,
+    plans_of,
+    repeat_needs_of,
+    step_record,
+)
+from coresponder.encounters.models import CarePlan
+from coresponder.privacy.access import access_person
+from coresponder.privacy.actions import record_person_read
+
+router = Router(tags=["care plans"])
+
+VERSION = Field(..., ge=1, le=MAX_VERSION, description="The version you read; a stale one gets 409")
+
+
+class UserRef(Schema):
+    id: int
+    name: str
+
+
+class StepOut(Schema):
+    id: int
+    version: int
+    description: str
+    owner: UserRef | None
+    due_on: dt.date | None
+    done_at: dt.datetime | None
+    overdue: bool
+
+
+class GoalOut(Schema):
+    id: int
+    version: int
+    need: str
+    need_label: str
+    description: str
+    status: str
+    times_reopened: int
+    steps: list[StepOut]
+
+
+class FollowUpOut(Schema):
+    id: int
+    version: int
+    due_at: dt.datetime
+    kind: str
+    kind_label: str
+    owner: UserRef | None
+    done_at: dt.datetime | None
+    outcome: str
+    overdue: bool
+
+
+class CarePlanOut(Schema):
+    id: int
+    version: int
+    program: str
+    person_id: int
+    title: str
+    status: str
+    opened_on: dt.date
+    closed_on: dt.date | None
+    owner: UserRef | None
+    note: str
+    goals: list[GoalOut]
+    follow_ups: list[FollowUpOut]
+
+
+class RepeatNeedOut(Schema):
+    need: str
+    times: int = Field(..., description="Goals naming the need, plus each time one was reopened")
+    plans: int
+    label: str = Field(..., description="For example 'Housing: 3rd time'")
+
+
+class CarePlanList(Schema):
+    items: list[CarePlanOut]
+    repeat_needs: list[RepeatNeedOut]
+    withheld: list[str] = Field(
+        default_factory=list, description="'clinical' when care plans need a consent you lack"
+    )
+
+
+class CarePlanIn(Schema):
+    title: str = Field(..., max_length=200)
+    program: str | None = Field(
+        None, description="Program slug; required when you act in more than one program"
+    )
+    opened_on: dt.date | None = None
+    owner: int | None = Field(None, description="User id; you when not given")
+    note: str = Field("", max_length=5000)
+
+
+class CarePlanPatch(Schema):
+    version: int = VERSION
+    status: CarePlan.Status
+    note: str | None = Field(None, max_length=5000)
+
+
+class GoalIn(Schema):
+    need: str = Field(..., description="treatment, housing, benefits, id_documents, …")
+    description: str = Field("", max_length=500)
+
+
+class GoalPatch(Schema):
+    version: int = VERSION
+    status: str = Field(..., description="open, met or dropped")
+
+
+class StepIn(Schema):
+    description: str = Field(..., max_length=500)
+    owner: int | None = None
+    due_on: dt.date | None = None
+
+
+class StepPatch(Schema):
+    version: int = VERSION
+    done: bool = True
+
+
+class FollowUpIn(Schema):
+    due_at: AwareDatetime
+    kind: str = Field(..., description="phone, visit, text or in_person")
+    owner: int | None = Field(None, description="User id; you when not given")
+
+
+class FollowUpPatch(Schema):
+    version: int = VERSION
+    outcome: str = Field("", max_length=5000)
+
+
+@router.get(
+    "/persons/{person_id}/care-plans",
+    response=CarePlanList,
+    summary="A person's care plans and repeat needs",
+)
+def list_care_plans(request: HttpRequest, person_id: int, purpose: str = "") -> dict[str, Any]:
+    """Clinical detail: empty, with `withheld`, for roles that need a consent they lack."""
+    access = access_person(request.user, person_id)
+    plans = plans_of(access)
+    now = timezone.now()
+    record_person_read(actor_for(request), access, channel="api", purpose=purpose)
+    withheld = access.decision(FieldGroup.CLINICAL) is Decision.WITHHELD
+    return {
+        "items": [plan_record(plan, now) for plan in plans],
+        "repeat_needs": repeat_needs_of(plans),
+        "withheld": [FieldGroup.CLINICAL.value] if withheld else [],
+    }
+
+
+def _fresh_plan(plan_id: int) -> dict[str, Any]:
+    plan = (
+        CarePlan.objects.select_related("program", "owner")
+        .prefetch_related("goals__steps__owner", "follow_ups__owner")
+        .get(pk=plan_id)
+    )
+    return plan_record(plan, timezone.now())
+
+
+@router.post(
+    "/persons/{person_id}/care-plans", response={201: CarePlanOut}, summary="Open a care plan"
+)
+def open_plan(request: HttpRequest, person_id: int, payload: CarePlanIn) -> Status[dict[str, Any]]:
+    access = access_person(request.user, person_id)
+    plan = actions.open_care_plan(actor_for(request), access, payload.dict())
+    return Status(201, _fresh_plan(plan.pk))
+
+
+@router.patch("/care-plans/{plan_id}", response=CarePlanOut, summary="Complete or close a plan")
+def patch_plan(request: HttpRequest, plan_id: int, payload: CarePlanPatch) -> dict[str, Any]:
+    plan, access = access_care_plan(request.user, plan_id, write=True)
+    actions.close_care_plan(
+        actor_for(request), access, plan, payload.status, payload.version, payload.note
+    )
+    return _fresh_plan(plan.pk)
+
+
+@router.post("/care-plans/{plan_id}/goals", response={201: GoalOut}, summary="Add a goal")
+def post_goal(request: HttpRequest, plan_id: int, payload: GoalIn) -> Status[dict[str, Any]]:
+    plan, access = access_care_plan(request.user, plan_id, write=True)
+    goal = actions.add_goal(actor_for(request), access, plan, payload.dict())
+    return Status(201, goal_record(goal, actions.local_today(plan.program)))
+
+
+@router.patch("/care-goals/{goal_id}", response=GoalOut, summary="Met, dropped or open again")
+def patch_goal(request: HttpRequest, goal_id: int, payload: GoalPatch) -> dict[str, Any]:
+    goal, access = access_goal(request.user, goal_id, write=True)
+    actions.set_goal_status(actor_for(request), access, goal, payload.status, payload.version)
+    return goal_record(goal, actions.local_today(goal.plan.program))
+
+
+@router.post("/care-goals/{goal_id}/steps", response={201: StepOut}, summary="Add a step")
+def post_step(request: HttpRequest, goal_id: int, payload: StepIn) -> Status[dict[str, Any]]:
+    goal, access = access_goal(request.user, goal_id, write=True)
+    step = actions.add_step(actor_for(request), access, goal, payload.dict())
+    return Status(201, step_record(step, actions.local_today(goal.plan.program)))
+
+
+@router.patch("/care-steps/{step_id}", response=StepOut, summary="Mark a step done or not")
+def patch_step(request: HttpRequest, step_id: int, payload: StepPatch) -> dict[str, Any]:
+    step, access = access_step(request.user, step_id, write=True)
+    actions.complete_step(actor_for(request), access, step, payload.version, payload.done)
+    return step_record(step, actions.local_today(step.goal.plan.program))
+
+
+@router.post(
+    "/care-plans/{plan_id}/follow-ups", response={201: FollowUpOut}, summary="Schedule a follow-up"
+)
+def post_follow_up(
+    request: HttpRequest, plan_id: int, payload: FollowUpIn
+) -> Status[dict[str, Any]]:
+    plan, access = access_care_plan(request.user, plan_id, write=True)
+    follow_up = actions.schedule_follow_up(actor_for(request), access, plan, payload.dict())
+    return Status(201, follow_up_record(follow_up, timezone.now()))
+
+
+@router.patch("/follow-ups/{follow_up_id}", response=FollowUpOut, summary="A follow-up took place")
+def patch_follow_up(
+    request: HttpRequest, follow_up_id: int, payload: FollowUpPatch
+) -> dict[str, Any]:
+    follow_up, access = access_follow_up(request.user, follow_up_id, write=True)
+    actions.complete_follow_up(
+        actor_for(request), access, follow_up, payload.outcome, payload.version
+    )
+    return follow_up_record(follow_up, timezone.now())

@@ -1,0 +1,125 @@
+"""Phone-first forms for care plans; every field has a visible label."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+
+from coresponder.common import MAX_VERSION
+from coresponder.encounters.models import CarePlan, CarePlanGoal, FollowUp
+from coresponder.intake.forms import LocalDateTimeField
+from coresponder.people.forms import style_uswds
+from coresponder.programs.models import Membership, Program
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def member_choices(program: Program, *, blank: str = "") -> list[tuple[str, str]]:
+    """The program's active members, by name, for an owner picker."""
+    members = (
+        Membership.objects.filter(program=program, active=True, user__is_active=True)
+        .select_related("user")
+        .order_by("user__display_name", "user__username")
+    )
+    choices = [(str(m.user_id), str(m.user)) for m in members]
+    return [("", blank), *choices] if blank else choices
+
+
+def _version() -> forms.IntegerField:
+    return forms.IntegerField(min_value=1, max_value=MAX_VERSION - 1, widget=forms.HiddenInput)
+
+
+class _Styled(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_uswds(self)
+
+    def _choose(self, name: str, choices: list[tuple[str, str]]) -> None:
+        field = self.fields[name]
+        if not isinstance(field, forms.ChoiceField):
+            raise TypeError(f"{name} is not a choice field")
+        field.choices = choices
+
+
+class PlanForm(_Styled):
+    program = forms.ChoiceField(label="Program")
+    title = forms.CharField(label="Plan title", max_length=200)
+    owner = forms.ChoiceField(label="Owner (who follows this person up)")
+    opened_on = forms.DateField(label="Opened on", required=False, widget=DATE)
+    note = forms.CharField(
+        label="Note", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(
+        self, programs: list[Program], owner_id: int | None, *args: Any, **kwargs: Any
+    ) -> None:
+        kwargs.setdefault("initial", {"owner": str(owner_id)})
+        super().__init__(*args, **kwargs)
+        self._choose("program", [(p.slug, p.name) for p in programs])
+        if len(programs) == 1:
+            self.fields["program"].initial = programs[0].slug
+            self.fields["program"].widget = forms.HiddenInput()
+        owners: dict[str, str] = {}
+        for program in programs:
+            owners.update(member_choices(program))
+        self._choose("owner", sorted(owners.items(), key=lambda pair: pair[1]))
+
+
+class GoalForm(_Styled):
+    need = forms.ChoiceField(
+        label="Need", choices=[("", "Choose a need"), *CarePlanGoal.Need.choices]
+    )
+    description = forms.CharField(label="What the goal is", required=False, max_length=500)
+
+
+class GoalStatusForm(_Styled):
+    version = _version()
+    status = forms.ChoiceField(label="Goal status", choices=CarePlanGoal.Status.choices)
+
+
+class StepForm(_Styled):
+    description = forms.CharField(label="Step", max_length=500)
+    owner = forms.ChoiceField(label="Who does it", required=False)
+    due_on = forms.DateField(label="Due on", required=False, widget=DATE)
+
+    def __init__(self, program: Program, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._choose("owner", member_choices(program, blank="Nobody in particular"))
+
+
+class StepDoneForm(forms.Form):
+    version = _version()
+    done = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class FollowUpForm(_Styled):
+    due_at = forms.DateTimeField(label="Due")
+    kind = forms.ChoiceField(label="How", choices=[("", "Choose how"), *FollowUp.Kind.choices])
+    owner = forms.ChoiceField(label="Who follows up")
+
+    def __init__(self, program: Program, owner_id: int | None, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"owner": str(owner_id)})
+        super().__init__(*args, **kwargs)
+        self.fields["due_at"] = LocalDateTimeField(ZoneInfo(program.timezone), label="Due")
+        self.fields["due_at"].widget.attrs["class"] = "usa-input"
+        self._choose("owner", member_choices(program))
+
+
+class FollowUpDoneForm(_Styled):
+    version = _version()
+    outcome = forms.CharField(
+        label="What came of it",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class PlanStatusForm(_Styled):
+    version = _version()
+    status = forms.ChoiceField(label="Plan status", choices=CarePlan.Status.choices)
+    note = forms.CharField(
+        label="Note", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )

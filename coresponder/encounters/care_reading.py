@@ -1,0 +1,185 @@
+"""Reading care plans through the read gate: all of a plan is clinical detail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Prefetch
+
+from coresponder.domain.care import GoalFact, repeat_label, repeat_needs
+from coresponder.domain.policy import FieldGroup, RecordType
+from coresponder.encounters.care_actions import local_today
+from coresponder.encounters.models import CarePlan, CarePlanGoal, CarePlanStep, FollowUp
+from coresponder.privacy.access import NotVisible, PersonAccess, access_person
+from coresponder.privacy.actions import Forbidden
+
+NEEDS = dict(CarePlanGoal.Need.choices)
+
+
+def plans_of(access: PersonAccess) -> list[CarePlan]:
+    """The person's plans in the reader's programs, or none when clinical detail is not shown.
+
+    Goals, steps and follow-ups come in a fixed number of queries however many plans there are.
+    """
+    if not access.shows(FieldGroup.CLINICAL):
+        return []
+    return list(
+        CarePlan.objects.filter(person=access.person, program_id__in=access.program_ids)
+        .select_related("program", "owner")
+        .prefetch_related(
+            Prefetch(
+                "goals",
+                queryset=CarePlanGoal.objects.prefetch_related(
+                    Prefetch("steps", queryset=CarePlanStep.objects.select_related("owner"))
+                ),
+            ),
+            Prefetch("follow_ups", queryset=FollowUp.objects.select_related("owner")),
+        )
+    )
+
+
+def _load(user: Any, plan: CarePlan | None, *, write: bool) -> PersonAccess:
+    if plan is None:
+        raise NotVisible("care plan")
+    access = access_person(user, plan.person_id)
+    if plan.program_id not in access.program_ids:
+        raise NotVisible("care plan")
+    if write and not access.may_write(RecordType.ENCOUNTER):
+        raise Forbidden("Your role may not write care plans.")
+    if not access.shows(FieldGroup.CLINICAL):
+        raise NotVisible("care plan")
+    return access
+
+
+def _pk(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise NotVisible("care plan") from exc
+
+
+def access_care_plan(
+    user: Any, plan_id: Any, *, write: bool = False
+) -> tuple[CarePlan, PersonAccess]:
+    """A plan the user may read (or write), or NotVisible alike for missing and not theirs."""
+    plan = CarePlan.objects.select_related("program").filter(pk=_pk(plan_id)).first()
+    access = _load(user, plan, write=write)
+    if plan is None:  # _load raised already; this narrows the type
+        raise NotVisible("care plan")
+    return plan, access
+
+
+def access_goal(
+    user: Any, goal_id: Any, *, write: bool = False
+) -> tuple[CarePlanGoal, PersonAccess]:
+    goal = CarePlanGoal.objects.select_related("plan__program").filter(pk=_pk(goal_id)).first()
+    access = _load(user, goal.plan if goal else None, write=write)
+    if goal is None:  # _load raised already; this narrows the type
+        raise NotVisible("care plan")
+    return goal, access
+
+
+def access_step(
+    user: Any, step_id: Any, *, write: bool = False
+) -> tuple[CarePlanStep, PersonAccess]:
+    step = (
+        CarePlanStep.objects.select_related("goal__plan__program").filter(pk=_pk(step_id)).first()
+    )
+    access = _load(user, step.goal.plan if step else None, write=write)
+    if step is None:  # _load raised already; this narrows the type
+        raise NotVisible("care plan")
+    return step, access
+
+
+def access_follow_up(
+    user: Any, follow_up_id: Any, *, write: bool = False
+) -> tuple[FollowUp, PersonAccess]:
+    follow_up = (
+        FollowUp.objects.select_related("plan__program").filter(pk=_pk(follow_up_id)).first()
+    )
+    access = _load(user, follow_up.plan if follow_up else None, write=write)
+    if follow_up is None:  # _load raised already; this narrows the type
+        raise NotVisible("care plan")
+    return follow_up, access
+
+
+def repeat_needs_of(plans: list[CarePlan]) -> list[dict[str, Any]]:
+    """Needs that recur across the person's plans, as badges: 'Housing: 3rd time'."""
+    facts = [
+        GoalFact(need=goal.need, plan_id=plan.pk, times_reopened=goal.times_reopened)
+        for plan in plans
+        for goal in plan.goals.all()
+    ]
+    return [
+        {
+            "need": r.need,
+            "times": r.times,
+            "plans": r.plans,
+            "label": repeat_label(NEEDS.get(r.need, r.need), r.times),
+        }
+        for r in repeat_needs(facts)
+    ]
+
+
+def _user(user: Any) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "name": str(user)}
+
+
+def step_record(step: CarePlanStep, today: dt.date) -> dict[str, Any]:
+    return {
+        "id": step.pk,
+        "version": step.version,
+        "description": step.description,
+        "owner": _user(step.owner),
+        "due_on": step.due_on,
+        "done_at": step.done_at,
+        "overdue": bool(step.due_on and step.done_at is None and step.due_on < today),
+    }
+
+
+def goal_record(goal: CarePlanGoal, today: dt.date) -> dict[str, Any]:
+    return {
+        "id": goal.pk,
+        "version": goal.version,
+        "need": goal.need,
+        "need_label": goal.get_need_display(),
+        "description": goal.description,
+        "status": goal.status,
+        "times_reopened": goal.times_reopened,
+        "steps": [step_record(step, today) for step in goal.steps.all()],
+    }
+
+
+def follow_up_record(follow_up: FollowUp, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "id": follow_up.pk,
+        "version": follow_up.version,
+        "due_at": follow_up.due_at,
+        "kind": follow_up.kind,
+        "kind_label": follow_up.get_kind_display(),
+        "owner": _user(follow_up.owner),
+        "done_at": follow_up.done_at,
+        "outcome": follow_up.outcome,
+        "overdue": follow_up.done_at is None and follow_up.due_at < now,
+    }
+
+
+def plan_record(plan: CarePlan, now: dt.datetime) -> dict[str, Any]:
+    today = local_today(plan.program, now)
+    return {
+        "id": plan.pk,
+        "version": plan.version,
+        "program": plan.program.slug,
+        "person_id": plan.person_id,
+        "title": plan.title,
+        "status": plan.status,
+        "opened_on": plan.opened_on,
+        "closed_on": plan.closed_on,
+        "owner": _user(plan.owner),
+        "note": plan.note,
+        "goals": [goal_record(goal, today) for goal in plan.goals.all()],
+        "follow_ups": [follow_up_record(f, now) for f in plan.follow_ups.all()],
+    }

@@ -1,0 +1,388 @@
+"""Care plans in the web UI: a person's plans, and one plan with its goals and follow-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from coresponder.api_support import actor_for
+from coresponder.common import StaleVersion
+from coresponder.domain.policy import Decision, FieldGroup, RecordType, may_write
+from coresponder.encounters import care_actions as actions
+from coresponder.encounters.care_forms import (
+    FollowUpDoneForm,
+    FollowUpForm,
+    GoalForm,
+    GoalStatusForm,
+    PlanForm,
+    PlanStatusForm,
+    StepDoneForm,
+    StepForm,
+)
+from coresponder.encounters.care_reading import (
+    access_care_plan,
+    access_follow_up,
+    access_goal,
+    access_step,
+    plans_of,
+    repeat_needs_of,
+)
+from coresponder.encounters.models import CarePlan
+from coresponder.privacy.access import NotVisible, PersonAccess, access_person
+from coresponder.privacy.actions import Forbidden, record_person_read
+from coresponder.programs.actions import ActionError
+from coresponder.programs.models import Program
+
+STALE_MESSAGE = "Changed by someone else — review and retry."
+Forms = dict[str, forms.Form]
+
+
+def _or_404(load: Callable[[], Any]) -> Any:
+    try:
+        return load()
+    except (NotVisible, Forbidden) as exc:
+        raise Http404("No such care plan") from exc
+
+
+def _name(access: PersonAccess) -> str:
+    person = access.person
+    if access.decision(FieldGroup.IDENTITY) is Decision.SHOWN:
+        return f"{person.given_name} {person.family_name}"
+    return f"Person {person.pk}"
+
+
+def _writable_programs(access: PersonAccess) -> list[Program]:
+    ids = [pk for pk, role in access.roles.items() if may_write(role, RecordType.ENCOUNTER)]
+    return list(Program.objects.filter(pk__in=ids).order_by("name"))
+
+
+def _apply_errors(form: forms.Form, exc: ActionError) -> None:
+    for key, errors in (exc.errors or {"": [str(exc)]}).items():
+        form.add_error(key if key in form.fields else None, errors)
+
+
+def _stale(form: forms.Form, current: int) -> forms.Form:
+    """The form as typed, carrying the version now stored so the retry can succeed."""
+    data = form.data.copy()  # type: ignore[attr-defined]
+    data[form.add_prefix("version")] = str(current)
+    form.data = data
+    form.full_clean()
+    form.add_error(None, STALE_MESSAGE)
+    return form
+
+
+# --- A person's plans ---------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_care_plans(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The person's plans, repeat needs, and a form to open a plan."""
+    access = _or_404(lambda: access_person(request.user, person_id))
+    programs = _writable_programs(access)
+    form = None
+    if programs and access.shows(FieldGroup.CLINICAL):
+        form = PlanForm(programs, request.user.pk, request.POST or None, prefix="plan")
+    if request.method == "POST":
+        if form is None:
+            raise Http404("No care plans for this role")
+        if form.is_valid():
+            data = {**form.cleaned_data, "owner": int(form.cleaned_data["owner"])}
+            try:
+                plan = actions.open_care_plan(actor_for(request), access, data)
+            except ActionError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, "Care plan opened.")
+                return redirect("care-plan", plan_id=plan.pk)
+        return _plans_page(request, access, form, status=422)
+    return _plans_page(request, access, form)
+
+
+def _plans_page(
+    request: HttpRequest, access: PersonAccess, form: PlanForm | None, status: int = 200
+) -> HttpResponse:
+    plans = plans_of(access)
+    record_person_read(actor_for(request), access, channel="web")
+    now = timezone.now()
+    rows = [
+        {
+            "plan": plan,
+            "goals": len(plan.goals.all()),
+            "open_goals": sum(1 for g in plan.goals.all() if g.status == "open"),
+            "next_follow_up": next((f for f in plan.follow_ups.all() if f.done_at is None), None),
+        }
+        for plan in plans
+    ]
+    context = {
+        "person": access.person,
+        "name": _name(access),
+        "shown": access.decision(FieldGroup.CLINICAL) is Decision.SHOWN,
+        "withheld": access.decision(FieldGroup.CLINICAL) is Decision.WITHHELD,
+        "rows": rows,
+        "repeat_needs": repeat_needs_of(plans),
+        "form": form,
+        "now": now,
+    }
+    return render(request, "encounters/care/person_plans.html", context, status=status)
+
+
+# --- One plan -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def care_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan, access = _or_404(lambda: access_care_plan(request.user, plan_id))
+    return _plan_page(request, plan, access)
+
+
+@login_required
+@require_GET
+def follow_up_link(request: HttpRequest, follow_up_id: int) -> HttpResponse:
+    """Where a reminder links: the follow-up on its plan's page."""
+    follow_up, _access = _or_404(lambda: access_follow_up(request.user, follow_up_id))
+    url = reverse("care-plan", kwargs={"plan_id": follow_up.plan_id})
+    return redirect(f"{url}#follow-up-{follow_up.pk}")
+
+
+def _plan_page(
+    request: HttpRequest,
+    plan: CarePlan,
+    access: PersonAccess,
+    bound: Forms | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    bound = bound or {}
+    plan = (
+        CarePlan.objects.select_related("program", "owner")
+        .prefetch_related("goals__steps__owner", "follow_ups__owner")
+        .get(pk=plan.pk)
+    )
+    record_person_read(actor_for(request), access, channel="web")
+    writer = access.may_write(RecordType.ENCOUNTER)
+    active = plan.status == CarePlan.Status.ACTIVE
+    now = timezone.now()
+    today = actions.local_today(plan.program, now)
+    program = plan.program
+    goals = [
+        {
+            "goal": goal,
+            "step_form": bound.get(f"step-{goal.pk}")
+            or StepForm(program, prefix=f"step-{goal.pk}"),
+            "status_form": bound.get(f"goal-{goal.pk}")
+            or GoalStatusForm(
+                prefix=f"goal-{goal.pk}", initial={"version": goal.version, "status": goal.status}
+            ),
+            "steps": [
+                {
+                    "step": step,
+                    "overdue": bool(step.due_on and not step.done_at and step.due_on < today),
+                    "form": bound.get(f"stepdone-{step.pk}")
+                    or StepDoneForm(
+                        prefix=f"stepdone-{step.pk}",
+                        initial={"version": step.version, "done": step.done_at is None},
+                    ),
+                }
+                for step in goal.steps.all()
+            ],
+        }
+        for goal in plan.goals.all()
+    ]
+    follow_ups = [
+        {
+            "follow_up": f,
+            "overdue": f.done_at is None and f.due_at < now,
+            "form": bound.get(f"fudone-{f.pk}")
+            or FollowUpDoneForm(prefix=f"fudone-{f.pk}", initial={"version": f.version}),
+        }
+        for f in plan.follow_ups.all()
+    ]
+    context = {
+        "plan": plan,
+        "program": program,
+        "name": _name(access),
+        "goals": goals,
+        "follow_ups": follow_ups,
+        "writer": writer,
+        "active": active,
+        "goal_form": bound.get("goal") or GoalForm(prefix="goal"),
+        "follow_up_form": bound.get("followup")
+        or FollowUpForm(program, request.user.pk, prefix="followup"),
+        "status_form": bound.get("plan")
+        or PlanStatusForm(
+            prefix="plan",
+            initial={"version": plan.version, "status": plan.status, "note": plan.note},
+        ),
+        "bound": bool(bound),
+    }
+    return render(request, "encounters/care/plan.html", context, status=status)
+
+
+def _submit(
+    request: HttpRequest,
+    plan: CarePlan,
+    access: PersonAccess,
+    key: str,
+    form: forms.Form,
+    write: Callable[[dict[str, Any]], Any],
+    done: str,
+    current_version: Callable[[], int] | None = None,
+) -> HttpResponse:
+    """Validate, write through the action, and redirect; or show the form again as typed."""
+    if not form.is_valid():
+        return _plan_page(request, plan, access, {key: form}, status=422)
+    try:
+        write(form.cleaned_data)
+    except ActionError as exc:
+        _apply_errors(form, exc)
+        return _plan_page(request, plan, access, {key: form}, status=422)
+    except StaleVersion:
+        if current_version is None:
+            raise
+        return _plan_page(request, plan, access, {key: _stale(form, current_version())}, status=409)
+    except Forbidden as exc:
+        raise Http404("No care plans for this role") from exc
+    messages.success(request, done)
+    return redirect("care-plan", plan_id=plan.pk)
+
+
+def _owner(value: str | None) -> int | None:
+    return int(value) if value else None
+
+
+@login_required
+@require_POST
+def add_goal(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan, access = _or_404(lambda: access_care_plan(request.user, plan_id, write=True))
+    form = GoalForm(request.POST, prefix="goal")
+    return _submit(
+        request,
+        plan,
+        access,
+        "goal",
+        form,
+        lambda data: actions.add_goal(actor_for(request), access, plan, data),
+        "Goal added.",
+    )
+
+
+@login_required
+@require_POST
+def goal_status(request: HttpRequest, goal_id: int) -> HttpResponse:
+    goal, access = _or_404(lambda: access_goal(request.user, goal_id, write=True))
+    form = GoalStatusForm(request.POST, prefix=f"goal-{goal.pk}")
+    return _submit(
+        request,
+        goal.plan,
+        access,
+        f"goal-{goal.pk}",
+        form,
+        lambda data: actions.set_goal_status(
+            actor_for(request), access, goal, data["status"], data["version"]
+        ),
+        "Goal updated.",
+        lambda: type(goal).objects.get(pk=goal.pk).version,
+    )
+
+
+@login_required
+@require_POST
+def add_step(request: HttpRequest, goal_id: int) -> HttpResponse:
+    goal, access = _or_404(lambda: access_goal(request.user, goal_id, write=True))
+    form = StepForm(goal.plan.program, request.POST, prefix=f"step-{goal.pk}")
+    return _submit(
+        request,
+        goal.plan,
+        access,
+        f"step-{goal.pk}",
+        form,
+        lambda data: actions.add_step(
+            actor_for(request), access, goal, {**data, "owner": _owner(data.get("owner"))}
+        ),
+        "Step added.",
+    )
+
+
+@login_required
+@require_POST
+def step_done(request: HttpRequest, step_id: int) -> HttpResponse:
+    step, access = _or_404(lambda: access_step(request.user, step_id, write=True))
+    form = StepDoneForm(request.POST, prefix=f"stepdone-{step.pk}")
+    return _submit(
+        request,
+        step.goal.plan,
+        access,
+        f"stepdone-{step.pk}",
+        form,
+        lambda data: actions.complete_step(
+            actor_for(request), access, step, data["version"], bool(data["done"])
+        ),
+        "Step updated.",
+        lambda: type(step).objects.get(pk=step.pk).version,
+    )
+
+
+@login_required
+@require_POST
+def add_follow_up(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan, access = _or_404(lambda: access_care_plan(request.user, plan_id, write=True))
+    form = FollowUpForm(plan.program, request.user.pk, request.POST, prefix="followup")
+    return _submit(
+        request,
+        plan,
+        access,
+        "followup",
+        form,
+        lambda data: actions.schedule_follow_up(
+            actor_for(request), access, plan, {**data, "owner": _owner(data.get("owner"))}
+        ),
+        "Follow-up scheduled.",
+    )
+
+
+@login_required
+@require_POST
+def follow_up_done(request: HttpRequest, follow_up_id: int) -> HttpResponse:
+    follow_up, access = _or_404(lambda: access_follow_up(request.user, follow_up_id, write=True))
+    form = FollowUpDoneForm(request.POST, prefix=f"fudone-{follow_up.pk}")
+    return _submit(
+        request,
+        follow_up.plan,
+        access,
+        f"fudone-{follow_up.pk}",
+        form,
+        lambda data: actions.complete_follow_up(
+            actor_for(request), access, follow_up, data["outcome"], data["version"]
+        ),
+        "Follow-up marked done.",
+        lambda: type(follow_up).objects.get(pk=follow_up.pk).version,
+    )
+
+
+@login_required
+@require_POST
+def plan_status(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan, access = _or_404(lambda: access_care_plan(request.user, plan_id, write=True))
+    form = PlanStatusForm(request.POST, prefix="plan")
+    return _submit(
+        request,
+        plan,
+        access,
+        "plan",
+        form,
+        lambda data: actions.close_care_plan(
+            actor_for(request), access, plan, data["status"], data["version"], data["note"]
+        ),
+        "Care plan updated.",
+        lambda: CarePlan.objects.get(pk=plan.pk).version,
+    )

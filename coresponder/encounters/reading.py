@@ -1,0 +1,63 @@
+"""What a reader sees of an encounter: the response, and its clinical part by policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coresponder.domain.policy import WITHHELD_TEXT, Decision
+from coresponder.domain.screenings import INSTRUMENT_LABELS, instrument_of, score_screening
+from coresponder.encounters.models import Encounter
+from coresponder.privacy.access import EncounterAccess
+
+
+def screening_rows(encounter: Encounter) -> list[dict[str, Any]]:
+    """Each screening with its label and the steps its result calls for."""
+    sex = encounter.person.sex if encounter.person else None
+    rows = []
+    for screening in encounter.screenings.all():
+        result = score_screening(screening.instrument, screening.answers, sex=sex)
+        rows.append(
+            {
+                "instrument": screening.instrument,
+                "label": INSTRUMENT_LABELS[instrument_of(screening.instrument)],
+                "answers": screening.answers,
+                "score": screening.score,
+                "band": screening.band,
+                "positive": screening.positive,
+                "flags": screening.flags,
+                "escalation": list(result.escalation),
+            }
+        )
+    return rows
+
+
+def encounter_record(access: EncounterAccess) -> dict[str, Any]:
+    """The encounter as this reader may see it; clinical detail shown, withheld or left out."""
+    e = access.encounter
+    record: dict[str, Any] = {
+        "id": e.pk,
+        "program": e.program.slug,
+        "person_id": e.person_id,
+        "team": e.team.name if e.team else None,
+        "call_id": e.call_id,
+        "referral_id": e.referral_id,
+        "occurred_at": e.occurred_at,
+        "kind": e.kind,
+        "disposition": e.disposition,
+        "destination": e.destination,
+        "minutes_on_scene": e.minutes_on_scene,
+        "deescalation_used": e.deescalation_used,
+        "naloxone_given": e.naloxone_given,
+        "brief_intervention": e.brief_intervention,
+        "referral_to_treatment": e.referral_to_treatment,
+        "version": e.version,
+    }
+    if not (e.clinical_note or e.screenings.exists()):
+        return record
+    clinical = access.clinical()
+    if clinical is Decision.SHOWN:
+        record["screenings"] = screening_rows(e)
+        record["clinical_note"] = e.clinical_note
+    elif clinical is Decision.WITHHELD:
+        record["clinical_withheld"] = WITHHELD_TEXT
+    return record

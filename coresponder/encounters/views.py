@@ -1,0 +1,135 @@
+"""Encounters in the web UI: the field form and one encounter's page."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from coresponder.api_support import actor_for
+from coresponder.domain.policy import RecordType, may_write
+from coresponder.domain.vocabulary import humanize
+from coresponder.encounters.actions import record_encounter
+from coresponder.encounters.forms import EncounterForm
+from coresponder.encounters.reading import encounter_record
+from coresponder.privacy.access import (
+    NotVisible,
+    access_encounter,
+    access_person,
+    access_program,
+    role_in,
+)
+from coresponder.privacy.actions import Forbidden, record_person_read
+from coresponder.privacy.audit import record_event
+from coresponder.programs.actions import ActionError
+from coresponder.programs.middleware import SESSION_KEY
+from coresponder.programs.models import Program, Team
+
+
+def _program_for_encounters(request: HttpRequest, slug: str) -> Program:
+    """The program, when the user may record encounters there; otherwise 404, as for missing."""
+    try:
+        program = access_program(request.user, slug)
+    except NotVisible as exc:
+        raise Http404("No such program") from exc
+    role = role_in(request.user, program)
+    if role is None or not may_write(role, RecordType.ENCOUNTER):
+        raise Http404("No encounters for this role")
+    request.session[SESSION_KEY] = program.slug
+    return program
+
+
+def _person_in(request: HttpRequest, raw: str | None) -> Any:
+    """The person named in the query, through the read gate; None when nobody is named."""
+    if not raw:
+        return None
+    try:
+        return access_person(request.user, raw)
+    except NotVisible as exc:
+        raise Http404("No such person") from exc
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_encounter(request: HttpRequest, slug: str) -> HttpResponse:
+    program = _program_for_encounters(request, slug)
+    role = role_in(request.user, program)
+    if role is None:
+        raise Http404("No encounters for this role")
+    access = _person_in(request, request.GET.get("person"))
+    teams = list(
+        Team.objects.filter(program=program, active=True, members__user_id=request.user.pk or 0)
+        .distinct()
+        .values_list("pk", "name")
+    )
+    zone = ZoneInfo(program.timezone)
+    may_screen = may_write(role, RecordType.SCREENING)
+    if request.method != "POST":
+        form = EncounterForm(zone, teams, may_screen, initial={"client_key": uuid.uuid4().hex})
+        return _form_page(request, program, access, form)
+    form = EncounterForm(zone, teams, may_screen, request.POST)
+    if not form.is_valid():
+        return _form_page(request, program, access, form, status=422)
+    person_id = access.person.pk if access else None
+    try:
+        result = record_encounter(actor_for(request), program, form.payload(slug, person_id))
+    except (ActionError, Forbidden) as exc:
+        errors = getattr(exc, "errors", None) or {"": [str(exc)]}
+        for key, messages in errors.items():
+            form.add_error(key if key in form.fields else None, messages)
+        return _form_page(request, program, access, form, status=422)
+    return redirect("encounter-detail", slug=slug, encounter_id=result.encounter.pk)
+
+
+def _form_page(
+    request: HttpRequest,
+    program: Program,
+    access: Any,
+    form: EncounterForm,
+    status: int = 200,
+) -> HttpResponse:
+    person = access.person if access else None
+    if access is not None:
+        record_person_read(actor_for(request), access, channel="web", purpose="record encounter")
+    context = {
+        "program": program,
+        "person": person,
+        "form": form,
+        "sections": form.screening_sections(),
+    }
+    return render(request, "encounters/encounter_form.html", context, status=status)
+
+
+@login_required
+@require_GET
+def encounter_detail(request: HttpRequest, slug: str, encounter_id: int) -> HttpResponse:
+    try:
+        access = access_encounter(request.user, encounter_id)
+    except NotVisible as exc:
+        raise Http404("No such encounter") from exc
+    if access.encounter.program.slug != slug:
+        raise Http404("No such encounter")
+    record = encounter_record(access)
+    if access.person_access is not None:
+        record_person_read(actor_for(request), access.person_access, channel="web")
+    else:
+        record_event(
+            actor_for(request),
+            "read",
+            obj=access.encounter,
+            program_slug=slug,
+            fields=["outreach", *(["clinical"] if "screenings" in record else [])],
+        )
+    context = {
+        "program": access.encounter.program,
+        "encounter": record,
+        "person": access.encounter.person,
+        "kind": humanize(record["kind"]),
+        "disposition": humanize(record["disposition"]),
+    }
+    return render(request, "encounters/encounter_detail.html", context)

@@ -1,0 +1,343 @@
+"""A person's history: newest first, and every entry and detail through the gate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from coresponder.domain.policy import (
+    POLICY,
+    WITHHELD_TEXT,
+    Decision,
+    FieldGroup,
+    RecordType,
+    Scope,
+    decide,
+)
+from coresponder.domain.vocabulary import Role
+from coresponder.encounters.models import Encounter, Screening
+from coresponder.intake.models import Overdose, Referral
+from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
+from coresponder.people.timeline import person_timeline
+from coresponder.privacy.access import access_person
+from coresponder.privacy.audit import SYSTEM
+from coresponder.privacy.models import AuditEvent, Consent, Disclosure
+from coresponder.privacy.tests.world import World, build_world, reader
+from coresponder.programs.actions import load_programs
+from coresponder.programs.models import Program
+from coresponder.services.models import ServiceReferral
+
+pytestmark = pytest.mark.django_db
+
+G = FieldGroup
+ROLES = [role for role in POLICY if POLICY[role].scope is not Scope.NONE]
+# The field groups a timeline tells of; identity, contact and engagement are the record's.
+TIMELINE_GROUPS = [G.REFERRAL, G.OUTREACH, G.CLINICAL, G.PART2, G.JUSTICE]
+
+
+@pytest.fixture
+def world() -> World:
+    load_programs(SYSTEM)
+    return build_world(Program.objects.get(slug="pad"))
+
+
+def signed_in(user: Any) -> Client:
+    """A client past both factors (force_login is stamped as a real sign-in is)."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def consent_for(world: World, user: Any) -> Consent:
+    now = timezone.now()
+    return Consent.objects.create(
+        person=world.person,
+        program=world.program,
+        discloser="Philadelphia PAD",
+        recipients=[{"organization": user.organization.slug}],
+        information="Screenings and treatment status",
+        covers=["clinical", "part2"],
+        purpose="Coordinate care",
+        right_to_revoke_explained=True,
+        expires_at=now + dt.timedelta(days=30),
+        signed_at=now - dt.timedelta(hours=1),
+        signature_method="written",
+    )
+
+
+def timeline_of(user: Any, world: World) -> list[dict[str, Any]]:
+    return person_timeline(access_person(user, world.person.pk))
+
+
+def kinds(items: list[dict[str, Any]]) -> list[str]:
+    return [item["kind"] for item in items]
+
+
+def of_kind(items: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [item for item in items if item["kind"] == kind]
+
+
+def timeline_state(items: list[dict[str, Any]], group: FieldGroup) -> str:
+    """'shown', 'withheld' or 'hidden': how the timeline presents one field group."""
+    if group is G.REFERRAL:
+        return "shown" if of_kind(items, "referral") else "hidden"
+    if group is G.JUSTICE:
+        referrals = of_kind(items, "referral")
+        return "shown" if referrals and "offense" in referrals[0]["detail"] else "hidden"
+    if group is G.OUTREACH:
+        outreach = {"attempt", "encounter", "outreach_task_opened"}
+        return "shown" if outreach & set(kinds(items)) else "hidden"
+    if group is G.CLINICAL:
+        screenings = of_kind(items, "screening")
+        if screenings and "answers" in screenings[0]["detail"]:
+            return "shown"
+        if screenings and screenings[0]["detail"].get("withheld") == WITHHELD_TEXT:
+            return "withheld"
+        return "hidden"
+    if group is G.PART2:
+        referrals = of_kind(items, "service_referral")
+        status = referrals[0]["detail"].get("status") if referrals else None
+        if status == "withheld":
+            return "withheld"
+        return "shown" if status == "in-progress" else "hidden"
+    raise AssertionError(group)
+
+
+def expected_state(role: Role, group: FieldGroup, consented: bool) -> str:
+    """What the policy table says the timeline shows of one group."""
+    reads = POLICY[role].read
+
+    def shown(g: FieldGroup) -> bool:
+        return decide(reads[g], consented) is Decision.SHOWN
+
+    decision = decide(reads[group], consented)
+    if group is G.JUSTICE:
+        return "shown" if shown(G.JUSTICE) and shown(G.REFERRAL) else "hidden"
+    if group is G.CLINICAL and decision is Decision.WITHHELD:
+        # Without consent only that a screening took place, and only to who sees encounters.
+        return "withheld" if shown(G.OUTREACH) else "hidden"
+    if group is G.PART2:
+        if decision is Decision.WITHHELD:
+            return "withheld" if shown(G.REFERRAL) else "hidden"
+        return "shown" if decision is Decision.SHOWN else "hidden"
+    return {Decision.SHOWN: "shown", Decision.WITHHELD: "withheld", Decision.HIDDEN: "hidden"}[
+        decision
+    ]
+
+
+@pytest.mark.parametrize("consented", [False, True], ids=["no-consent", "consent"])
+@pytest.mark.parametrize("role", ROLES, ids=str)
+def test_each_role_sees_in_the_timeline_what_the_policy_allows(
+    world: World, api_client_for: Any, role: Role, consented: bool
+) -> None:
+    user = reader(world, role)
+    if consented:
+        consent_for(world, user)
+    response = api_client_for(user).get(f"/api/v1/persons/{world.person.pk}/timeline")
+    assert response.status_code == 200, response.content
+    items = response.json()["items"]
+    seen = {group: timeline_state(items, group) for group in TIMELINE_GROUPS}
+    assert seen == {group: expected_state(role, group, consented) for group in TIMELINE_GROUPS}
+    # Consents are read by whoever records them.
+    may_consent = RecordType.CONSENT in POLICY[role].write
+    assert bool(of_kind(items, "consent_signed")) == (consented and may_consent)
+
+
+def test_entries_come_newest_first_and_same_instant_facts_in_the_order_they_happen(
+    world: World,
+) -> None:
+    now = timezone.now()
+    OutreachTask.objects.filter(person=world.person).update(created_at=now - dt.timedelta(days=3))
+    Overdose.objects.create(
+        program=world.program, person=world.person, occurred_at=now - dt.timedelta(days=4)
+    )
+    items = timeline_of(reader(world, Role.CLINICIAN), world)
+    assert kinds(items) == [
+        "service_referral",
+        "screening",
+        "encounter",
+        "attempt",
+        "outreach_task_opened",
+        "referral",
+        "overdose",
+    ]
+    times = [item["at"] for item in items]
+    assert times == sorted(times, reverse=True)
+    assert {item["program"] for item in items} == {"pad"}
+
+
+def test_an_officer_without_consent_learns_an_encounter_and_a_screening_took_place_and_no_more(
+    world: World,
+) -> None:
+    items = timeline_of(reader(world, Role.OFFICER), world)
+    (encounter,) = of_kind(items, "encounter")
+    assert encounter["detail"]["kind"] == "outreach_visit"
+    assert "note" not in encounter["detail"]
+    (screening,) = of_kind(items, "screening")
+    assert screening["title"] == "Screening"
+    assert screening["detail"]["withheld"] == WITHHELD_TEXT
+    for hidden in ("instrument", "answers", "score", "band"):
+        assert hidden not in screening["detail"]
+    assert "buprenorphine" not in repr(items).replace("Buprenorphine clinic", "")
+    (offense,) = of_kind(items, "referral")
+    assert offense["detail"]["offense"]["category"] == "drug_possession"
+
+
+def test_an_officer_with_consent_sees_the_screening_and_it_is_a_recorded_disclosure(
+    world: World, api_client_for: Any
+) -> None:
+    officer = reader(world, Role.OFFICER)
+    consent = consent_for(world, officer)
+    body = api_client_for(officer).get(f"/api/v1/persons/{world.person.pk}/timeline").json()
+    (screening,) = of_kind(body["items"], "screening")
+    assert screening["detail"]["answers"] == [1, 1, 0, 1, 0, 0, 1, 0, 0, 1]
+    assert "open to buprenorphine" in of_kind(body["items"], "encounter")[0]["detail"]["note"]
+    disclosure = Disclosure.objects.get(person=world.person, groups=["clinical"])
+    assert (disclosure.consent, disclosure.recipient_user) == (consent, officer)
+
+
+def test_a_prosecutor_learns_nothing_of_treatment_from_the_timeline(
+    world: World, api_client_for: Any
+) -> None:
+    prosecutor = reader(world, Role.PROSECUTOR)
+    consent_for(world, prosecutor)
+    body = api_client_for(prosecutor).get(f"/api/v1/persons/{world.person.pk}/timeline").json()
+    assert body == {"items": [], "count": 0}
+
+
+def test_a_provider_sees_only_its_own_referral_and_not_the_officers_offense(
+    world: World,
+) -> None:
+    items = timeline_of(reader(world, Role.PROVIDER), world)
+    assert kinds(items) == ["service_referral"]
+    assert items[0]["detail"]["status"] == "in-progress"
+
+
+def test_reading_the_timeline_leaves_an_audit_event_like_a_person_read(
+    world: World, api_client_for: Any
+) -> None:
+    officer = reader(world, Role.OFFICER)
+    api_client_for(officer).get(f"/api/v1/persons/{world.person.pk}/timeline")
+    read = AuditEvent.objects.get(actor=officer, action="read", outcome="success")
+    assert read.person_id == world.person.pk
+    assert read.detail["channel"] == "api"
+    denied = AuditEvent.objects.get(actor=officer, action="read", outcome="denied")
+    assert set(denied.fields) == {"clinical", "part2"}
+
+
+def test_an_outsider_and_a_missing_person_get_the_same_404(
+    world: World, api_client_for: Any, outsider: Any
+) -> None:
+    client = api_client_for(outsider)
+    assert client.get(f"/api/v1/persons/{world.person.pk}/timeline").status_code == 404
+    clinician = api_client_for(reader(world, Role.CLINICIAN))
+    assert clinician.get("/api/v1/persons/999999/timeline").status_code == 404
+    assert not AuditEvent.objects.filter(actor=outsider, action="read").exists()
+
+
+def add_history(world: World, rounds: int) -> None:
+    """More of everything, so a query per row would show."""
+    now = timezone.now()
+    for n in range(rounds):
+        at = now - dt.timedelta(days=10 + n)
+        referral = Referral.objects.create(
+            program=world.program,
+            person=world.person,
+            pathway="officer_intervention",
+            received_at=at,
+            offense_category="retail_theft",
+        )
+        Overdose.objects.create(
+            program=world.program, person=world.person, referral=referral, occurred_at=at
+        )
+        task = OutreachTask.objects.create(
+            program=world.program,
+            person=world.person,
+            referral=referral,
+            window_start=at,
+            window_end=at + dt.timedelta(days=2),
+            status="closed",
+            closed_at=at + dt.timedelta(days=1),
+        )
+        attempt = Attempt.objects.create(
+            task=task, attempted_at=at, channel="phone", outcome="contacted_collateral_only"
+        )
+        AttemptContact.objects.create(
+            attempt=attempt, role="collateral", relationship="sister", name="Ana"
+        )
+        encounter = Encounter.objects.create(
+            program=world.program,
+            person=world.person,
+            occurred_at=at,
+            kind="drop_in",
+            disposition="resolved_on_scene",
+            clinical_note="note",
+        )
+        Screening.objects.create(encounter=encounter, instrument="dast10", answers=[0] * 10)
+        ServiceReferral.objects.create(
+            program=world.program,
+            person=world.person,
+            service=world.service_referral.service,
+            requested_at=at,
+            status_changed_at=at,
+        )
+
+
+def test_the_timeline_costs_the_same_queries_however_long_the_history(world: World) -> None:
+    coordinator = reader(world, Role.COORDINATOR)
+    consent_for(world, coordinator)
+
+    def queries() -> tuple[int, int]:
+        access = access_person(coordinator, world.person.pk)
+        with CaptureQueriesContext(connection) as captured:
+            items = person_timeline(access)
+        return len(captured), len(items)
+
+    short, few = queries()
+    add_history(world, 5)
+    long, many = queries()
+    assert many > few + 30
+    assert long == short
+
+
+def test_the_timeline_is_paged_by_fifty(world: World, api_client_for: Any) -> None:
+    add_history(world, 8)
+    client = api_client_for(reader(world, Role.CLINICIAN))
+    first = client.get(f"/api/v1/persons/{world.person.pk}/timeline").json()
+    total = first["count"]
+    assert total > 50
+    assert len(first["items"]) == 50
+    second = client.get(f"/api/v1/persons/{world.person.pk}/timeline?page=2").json()
+    assert second["count"] == total
+    assert len(second["items"]) == total - 50
+    assert first["items"][-1]["at"] >= second["items"][0]["at"]
+
+
+def test_the_history_page_is_linked_from_the_person_and_shows_what_the_officer_may_see(
+    world: World,
+) -> None:
+    officer = reader(world, Role.OFFICER)
+    client = signed_in(officer)
+    person_page = client.get(f"/people/{world.person.pk}/").content.decode()
+    assert f'href="/people/{world.person.pk}/timeline/"' in person_page
+    response = client.get(f"/people/{world.person.pk}/timeline/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "History of Dana Reyes" in html
+    assert "usa-process-list" in html
+    assert WITHHELD_TEXT in html
+    assert "open to buprenorphine" not in html
+    assert "style=" not in html
+    events = AuditEvent.objects.filter(actor=officer, action="read", outcome="success")
+    assert [e.detail["channel"] for e in events] == ["web", "web"]
+
+
+def test_the_history_page_is_not_found_for_an_outsider(world: World, outsider: Any) -> None:
+    response = signed_in(outsider).get(f"/people/{world.person.pk}/timeline/")
+    assert response.status_code == 404

@@ -1,0 +1,325 @@
+"""A person's history as one reader may see it: every dated fact, newest first.
+
+Each entry exists only when the field group that reveals it is shown, and each
+detail passes the same gate as the person record (`reading.py`): an encounter is
+an outreach fact, what a screening found is clinical, treatment status past
+`accepted` is Part 2, offense detail is justice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, Q
+
+from coresponder.domain.policy import WITHHELD_TEXT, Decision, FieldGroup
+from coresponder.encounters.models import Encounter
+from coresponder.intake.models import Overdose, Referral
+from coresponder.outreach.models import Attempt, OutreachTask
+from coresponder.people.reading import (
+    clinical_shown,
+    offense_of,
+    service_referral_status,
+    shows_consents,
+    visible_service_referrals,
+)
+from coresponder.privacy.access import PersonAccess
+from coresponder.privacy.models import Consent
+
+G = FieldGroup
+
+# Same-instant entries read in the order things happen: referral before the task it
+# opens, an encounter before the screening done at it.
+_KIND_ORDER = {
+    kind: rank
+    for rank, kind in enumerate(
+        [
+            "overdose",
+            "referral",
+            "outreach_task_opened",
+            "attempt",
+            "encounter",
+            "clinical_note",
+            "screening",
+            "service_referral",
+            "outreach_task_closed",
+            "consent_signed",
+            "consent_revoked",
+        ]
+    )
+}
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What the reader sees of this person, asked once per read."""
+
+    contact: bool
+    referral: bool
+    outreach: bool
+    justice: bool
+
+
+def person_timeline(access: PersonAccess) -> list[dict[str, Any]]:
+    """Every dated fact of the person the reader may see, in their programs, newest first."""
+    programs = access.program_ids
+    referral = access.shows(G.REFERRAL)
+    shown = _Shown(
+        contact=access.shows(G.CONTACT),
+        referral=referral,
+        outreach=access.shows(G.OUTREACH),
+        # Offense detail is asked of the gate only where referrals are read, as the record does.
+        justice=referral and access.shows(G.JUSTICE),
+    )
+    entries: list[dict[str, Any]] = []
+    if shown.referral:
+        entries += _referral_entries(access, programs, shown)
+        entries += _overdose_entries(access, programs, shown)
+    if shown.outreach:
+        entries += _outreach_entries(access, programs, shown)
+    entries += _encounter_entries(access, programs, shown)
+    entries += _service_referral_entries(access, programs)
+    if shows_consents(access):
+        entries += _consent_entries(access, programs)
+    entries.sort(key=lambda e: (e["at"], _KIND_ORDER[e["kind"]], e["detail"].get("id", 0)))
+    entries.reverse()
+    return entries
+
+
+def _entry(
+    at: dt.datetime, kind: str, program: str, title: str, /, **detail: Any
+) -> dict[str, Any]:
+    return {"at": at, "kind": kind, "program": program, "title": title, "detail": detail}
+
+
+def _referral_entries(
+    access: PersonAccess, programs: list[int], shown: _Shown
+) -> list[dict[str, Any]]:
+    referrals = Referral.objects.filter(person=access.person, program_id__in=programs)
+    entries = []
+    for referral in referrals.select_related("program", "district"):
+        detail: dict[str, Any] = {
+            "id": referral.pk,
+            "pathway": referral.pathway,
+            "eligible": referral.eligible,
+            "reasons": referral.eligibility_reasons,
+            "district": referral.district.code if referral.district else None,
+        }
+        offense = offense_of(referral, shown.justice)
+        if offense is not None:
+            detail["offense"] = offense
+        title = f"Referral received: {referral.get_pathway_display()}"
+        if not referral.eligible:
+            title += " (not eligible)"
+        entries.append(
+            _entry(referral.received_at, "referral", referral.program.slug, title, **detail)
+        )
+    return entries
+
+
+def _overdose_entries(
+    access: PersonAccess, programs: list[int], shown: _Shown
+) -> list[dict[str, Any]]:
+    """An overdose is the fact a naloxone-plus referral stands on; where it was is contact."""
+    overdoses = Overdose.objects.filter(person=access.person, program_id__in=programs)
+    entries = []
+    for overdose in overdoses.select_related("program"):
+        detail: dict[str, Any] = {
+            "id": overdose.pk,
+            "fatal": overdose.fatal,
+            "naloxone_doses": overdose.naloxone_doses,
+            "referral_id": overdose.referral_id,
+        }
+        if shown.contact and overdose.place:
+            detail["place"] = overdose.place
+        title = "Fatal overdose" if overdose.fatal else "Overdose"
+        entries.append(
+            _entry(overdose.occurred_at, "overdose", overdose.program.slug, title, **detail)
+        )
+    return entries
+
+
+def _outreach_entries(
+    access: PersonAccess, programs: list[int], shown: _Shown
+) -> list[dict[str, Any]]:
+    tasks = (
+        OutreachTask.objects.filter(person=access.person, program_id__in=programs)
+        .select_related("program")
+        .prefetch_related(
+            Prefetch(
+                "attempts",
+                queryset=Attempt.objects.order_by("attempted_at", "pk").prefetch_related(
+                    "contacts"
+                ),
+            )
+        )
+    )
+    entries = []
+    for task in tasks:
+        slug = task.program.slug
+        entries.append(
+            _entry(
+                task.created_at,
+                "outreach_task_opened",
+                slug,
+                "Follow-up opened",
+                id=task.pk,
+                target=task.target,
+                window_start=task.window_start,
+                window_end=task.window_end,
+                status=task.status,
+            )
+        )
+        if task.closed_at is not None:
+            entries.append(
+                _entry(
+                    task.closed_at,
+                    "outreach_task_closed",
+                    slug,
+                    "Follow-up closed",
+                    id=task.pk,
+                    close_reason=task.close_reason,
+                )
+            )
+        for attempt in task.attempts.all():
+            entries.append(_attempt_entry(attempt, slug, shown))
+    return entries
+
+
+def _attempt_entry(attempt: Attempt, slug: str, shown: _Shown) -> dict[str, Any]:
+    reached = []
+    for contact in attempt.contacts.all():
+        who: dict[str, Any] = {"role": contact.role}
+        if contact.role != "participant":
+            who["relationship"] = contact.relationship
+            if shown.contact and contact.name:
+                who["name"] = contact.name
+        reached.append(who)
+    title = f"{attempt.get_channel_display()}: {attempt.get_outcome_display()}"
+    return _entry(
+        attempt.attempted_at,
+        "attempt",
+        slug,
+        title,
+        id=attempt.pk,
+        task_id=attempt.task_id,
+        channel=attempt.channel,
+        outcome=attempt.outcome,
+        reached=reached,
+    )
+
+
+def _encounter_entries(
+    access: PersonAccess, programs: list[int], shown: _Shown
+) -> list[dict[str, Any]]:
+    """Encounters took place (OUTREACH); what was found there is CLINICAL."""
+    encounters = list(
+        Encounter.objects.filter(person=access.person, program_id__in=programs)
+        .select_related("program")
+        .prefetch_related("screenings")
+    )
+    has_clinical = any(e.clinical_note or e.screenings.all() for e in encounters)
+    clinical = clinical_shown(access, has_clinical)
+    withheld = access.decision(G.CLINICAL) is Decision.WITHHELD
+    entries = []
+    for encounter in encounters:
+        slug = encounter.program.slug
+        if shown.outreach:
+            detail: dict[str, Any] = {
+                "id": encounter.pk,
+                "kind": encounter.kind,
+                "disposition": encounter.disposition,
+                "destination": encounter.destination,
+            }
+            if encounter.clinical_note and clinical:
+                detail["note"] = encounter.clinical_note
+            title = f"{encounter.get_kind_display()}: {encounter.get_disposition_display()}"
+            entries.append(_entry(encounter.occurred_at, "encounter", slug, title, **detail))
+        elif encounter.clinical_note and clinical:
+            entries.append(
+                _entry(
+                    encounter.occurred_at,
+                    "clinical_note",
+                    slug,
+                    "Clinical note",
+                    id=encounter.pk,
+                    note=encounter.clinical_note,
+                )
+            )
+        for screening in encounter.screenings.all():
+            if clinical:
+                entries.append(
+                    _entry(
+                        encounter.occurred_at,
+                        "screening",
+                        slug,
+                        f"Screening: {screening.get_instrument_display()}",
+                        id=screening.pk,
+                        encounter_id=encounter.pk,
+                        instrument=screening.instrument,
+                        answers=screening.answers,
+                        score=screening.score,
+                        band=screening.band,
+                    )
+                )
+            elif shown.outreach:
+                # That a screening took place is part of the encounter; what it found is not.
+                detail = {"id": screening.pk, "encounter_id": encounter.pk}
+                if withheld:
+                    detail["withheld"] = WITHHELD_TEXT
+                entries.append(
+                    _entry(encounter.occurred_at, "screening", slug, "Screening", **detail)
+                )
+    return entries
+
+
+def _service_referral_entries(access: PersonAccess, programs: list[int]) -> list[dict[str, Any]]:
+    referrals = visible_service_referrals(access, programs)
+    if referrals is None:
+        return []
+    entries = []
+    for referral in referrals:
+        status = service_referral_status(access, referral)
+        entries.append(
+            _entry(
+                referral.requested_at,
+                "service_referral",
+                referral.program.slug,
+                f"Referred to {referral.service.name}",
+                id=referral.pk,
+                service=referral.service.name,
+                organization=referral.service.organization.name,
+                **status,
+            )
+        )
+    return entries
+
+
+def _consent_entries(access: PersonAccess, programs: list[int]) -> list[dict[str, Any]]:
+    consents = Consent.objects.filter(
+        Q(program_id__in=programs) | Q(program__isnull=True), person=access.person
+    ).select_related("program")
+    entries = []
+    for consent in consents:
+        slug = consent.program.slug if consent.program else ""
+        detail = {
+            "id": consent.pk,
+            "discloser": consent.discloser,
+            "recipients": consent.recipients,
+            "covers": consent.covers,
+            "purpose": consent.purpose,
+            "expires_at": consent.expires_at,
+            "expires_on": consent.expires_on,
+        }
+        entries.append(
+            _entry(consent.signed_at, "consent_signed", slug, "Consent signed", **detail)
+        )
+        if consent.revoked_at is not None:
+            entries.append(
+                _entry(
+                    consent.revoked_at, "consent_revoked", slug, "Consent revoked", id=consent.pk
+                )
+            )
+    return entries

@@ -1,0 +1,156 @@
+"""Who is on duty when: a program's shifts expanded into occurrences, and team completeness."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from coresponder.domain.presets import TeamSlot
+from coresponder.domain.shifts import shift_occurrences
+from coresponder.domain.teams import missing_slots
+from coresponder.domain.vocabulary import Role
+from coresponder.programs.models import Program, Shift, Team
+
+
+@dataclass(frozen=True)
+class Duty:
+    """One occurrence of a shift."""
+
+    shift_id: int
+    shift_name: str
+    team_id: int | None
+    team_name: str | None
+    starts: dt.datetime  # aware, in the program's zone
+    ends: dt.datetime
+    district_codes: tuple[str, ...]
+
+
+def shift_exception_dates(shift: Shift) -> list[dt.date]:
+    """The dates a shift does not run, as stored (ISO dates)."""
+    return [dt.date.fromisoformat(str(day)) for day in shift.exceptions or []]
+
+
+def district_codes_of(shift: Shift) -> tuple[str, ...]:
+    """The codes of the districts a shift covers; uses the prefetched districts."""
+    return tuple(sorted(d.code for d in shift.districts.all()))
+
+
+def _duties(
+    shifts: Iterable[Shift], timezone: str, start: dt.datetime, end: dt.datetime
+) -> list[Duty]:
+    duties: list[Duty] = []
+    for shift in shifts:
+        codes = district_codes_of(shift)
+        team = shift.team
+        for occurrence in shift_occurrences(
+            shift.rrule,
+            first_day=shift.starts_on,
+            starts_at=shift.starts_at,
+            duration=dt.timedelta(minutes=shift.duration_minutes),
+            timezone=timezone,
+            window_start=start,
+            window_end=end,
+            exceptions=shift_exception_dates(shift),
+        ):
+            duties.append(
+                Duty(
+                    shift_id=shift.pk,
+                    shift_name=shift.name,
+                    team_id=team.pk if team is not None else None,
+                    team_name=team.name if team is not None else None,
+                    starts=occurrence.starts,
+                    ends=occurrence.ends,
+                    district_codes=codes,
+                )
+            )
+    duties.sort(key=lambda d: (d.starts, d.shift_name, d.shift_id))
+    return duties
+
+
+def _program_shifts(program: Program) -> Any:
+    return (
+        Shift.objects.filter(program=program)
+        .select_related("team")
+        .prefetch_related("districts")
+        .order_by("name", "id")
+    )
+
+
+def duties_between(program: Program, start: dt.datetime, end: dt.datetime) -> list[Duty]:
+    """Shift occurrences overlapping [start, end), sorted by start."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end must be timezone-aware")
+    return _duties(_program_shifts(program), program.timezone, start, end)
+
+
+def on_duty(program: Program, at: dt.datetime) -> list[Duty]:
+    """The shifts running at `at`."""
+    return duties_between(program, at, at + dt.timedelta(microseconds=1))
+
+
+def team_districts_on_duty(team: Team, at: dt.datetime) -> tuple[str, ...] | None:
+    """None when the team is not on shift at `at`; else the districts its running shifts cover."""
+    if at.tzinfo is None:
+        raise ValueError("at must be timezone-aware")
+    shifts = Shift.objects.filter(team=team).select_related("team").prefetch_related("districts")
+    running = _duties(shifts, team.program.timezone, at, at + dt.timedelta(microseconds=1))
+    if not running:
+        return None
+    return tuple(sorted({code for duty in running for code in duty.district_codes}))
+
+
+def team_slots(program: Program) -> list[TeamSlot]:
+    """The places a full team fills, from the program's preset."""
+    return [
+        TeamSlot(
+            label=slot["label"],
+            roles=tuple(Role(r) for r in slot["roles"]),
+            min_count=int(slot.get("min_count", 1)),
+        )
+        for slot in (program.preset or {}).get("team", [])
+    ]
+
+
+def missing_for_team(team: Team) -> list[str]:
+    """Labels of the preset's team slots the members cannot fill; [] when the team is complete.
+
+    Uses prefetched `members` when the caller prefetched them.
+    """
+    roles = [Role(member.role) for member in team.members.all()]
+    return [slot.label for slot in missing_slots(team_slots(team.program), roles)]
+
+
+WEEKDAY_NAMES = {
+    "MO": "Mon",
+    "TU": "Tue",
+    "WE": "Wed",
+    "TH": "Thu",
+    "FR": "Fri",
+    "SA": "Sat",
+    "SU": "Sun",
+}
+WEEKDAY_ORDER = tuple(WEEKDAY_NAMES)
+
+
+def describe_schedule(rrule: str, starts_at: dt.time, duration_minutes: int) -> str:
+    """A person's reading of a shift's rule: "Mon, Wed, Fri 10:00–18:00"; odd rules stay raw."""
+    parts = dict(part.split("=", 1) for part in rrule.upper().split(";") if "=" in part)
+    start = dt.datetime.combine(dt.date(2024, 1, 1), starts_at)
+    end = start + dt.timedelta(minutes=duration_minutes)
+    next_day = " (next day)" if end.date() > start.date() else ""
+    hours = f"{start:%H:%M}–{end:%H:%M}{next_day}"
+    interval = parts.get("INTERVAL", "1")
+    extra = set(parts) - {"FREQ", "BYDAY", "INTERVAL", "WKST"}
+    days = parts.get("BYDAY", "").split(",") if parts.get("BYDAY") else []
+    if extra or not all(day in WEEKDAY_NAMES for day in days):
+        return f"{rrule}, {hours}"
+    if parts.get("FREQ") == "DAILY" and not days:
+        every = "Every day" if interval == "1" else f"Every {interval} days"
+        return f"{every} {hours}"
+    if parts.get("FREQ") == "WEEKLY" and days:
+        names = ", ".join(WEEKDAY_NAMES[d] for d in WEEKDAY_ORDER if d in days)
+        every = "" if interval == "1" else f"Every {interval} weeks: "
+        return f"{every}{names} {hours}"
+    return f"{rrule}, {hours}"

@@ -1,0 +1,75 @@
+"""iCalendar (RFC 5545) feeds of shifts, for a team or for one person's teams."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+from django.utils import timezone
+from icalendar import Calendar, Event, vRecur
+
+from coresponder.programs.duty import district_codes_of, shift_exception_dates
+from coresponder.programs.models import Shift
+
+PRODID = "-//Coresponder//Shifts//EN"
+
+
+def shift_uid(shift: Shift) -> str:
+    """Stable per shift, so a calendar app updates the series rather than duplicating it."""
+    return f"shift-{shift.pk}@coresponder"
+
+
+def first_start(shift: Shift) -> dt.datetime:
+    """The first occurrence, naive local time.
+
+    RFC 5545 counts DTSTART as an occurrence even when the rule would skip it, so
+    DTSTART must be the rule's own first instance, not just the series' first day.
+    """
+    dtstart = dt.datetime.combine(shift.starts_on, shift.starts_at)
+    first = rrulestr(shift.rrule, dtstart=dtstart).after(dtstart, inc=True)
+    return first or dtstart
+
+
+def shift_event(shift: Shift, stamp: dt.datetime) -> Event:
+    program = shift.program
+    zone = ZoneInfo(program.timezone)
+    start = first_start(shift).replace(tzinfo=zone)
+    districts = [d for d in shift.districts.all()]
+    where = ", ".join(f"{d.name} ({d.code})" for d in districts) or "Whole service area"
+    team = shift.team.name if shift.team is not None else program.name
+    event = Event()
+    event.add("uid", shift_uid(shift))
+    event.add("dtstamp", stamp)
+    event.add("summary", f"{team} — {shift.name}")
+    # DTSTART and DTEND in the program's zone: the rule runs on local wall-clock time,
+    # so a 10:00 shift stays at 10:00 across a daylight-saving change.
+    event.add("dtstart", start)
+    event.add("duration", dt.timedelta(minutes=shift.duration_minutes))
+    event.add("rrule", vRecur.from_ical(shift.rrule))
+    exdates = [
+        dt.datetime.combine(day, shift.starts_at).replace(tzinfo=zone)
+        for day in sorted(shift_exception_dates(shift))
+    ]
+    if exdates:
+        event.add("exdate", exdates)
+    event.add("location", where)
+    codes = ", ".join(district_codes_of(shift)) or "none"
+    event.add("description", f"{program.name}. Districts covered: {where}. Codes: {codes}.")
+    event.add("categories", [program.slug.upper()])
+    return event
+
+
+def shifts_calendar(name: str, shifts: Iterable[Shift]) -> bytes:
+    """A VCALENDAR with one VEVENT series per shift and the VTIMEZONEs they use."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", name)
+    stamp = timezone.now().astimezone(dt.UTC).replace(microsecond=0)
+    for shift in shifts:
+        calendar.add_component(shift_event(shift, stamp))
+    calendar.add_missing_timezones()
+    return bytes(calendar.to_ical())

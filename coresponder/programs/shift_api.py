@@ -1,0 +1,102 @@
+"""/api/v1/programs/{slug}/on-duty and /teams: who is on shift, and whether teams are complete."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from coresponder.privacy.access import access_program
+from coresponder.programs.duty import missing_for_team, on_duty
+from coresponder.programs.models import Team
+
+router = Router(tags=["teams and shifts"])
+
+
+class DutyOut(Schema):
+    shift_id: int
+    shift_name: str
+    team_id: int | None
+    team_name: str | None
+    starts: dt.datetime
+    ends: dt.datetime
+    districts: list[str]
+
+
+class DutyList(Schema):
+    items: list[DutyOut]
+    count: int
+
+
+class MemberOut(Schema):
+    user_id: int
+    name: str
+    role: str
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    members: list[MemberOut]
+    missing: list[str]
+    complete: bool
+
+
+class TeamList(Schema):
+    items: list[TeamOut]
+    count: int
+
+
+@router.get(
+    "/programs/{slug}/on-duty", response=DutyList, summary="Shifts running at a moment (now)"
+)
+def list_on_duty(
+    request: HttpRequest, slug: str, at: dt.datetime | None = None
+) -> dict[str, object]:
+    program = access_program(request.user, slug)
+    if at is not None and at.tzinfo is None:
+        raise HttpError(422, "`at` needs a UTC offset, for example 2025-03-10T12:00:00Z.")
+    duties = on_duty(program, at or timezone.now())
+    items = [
+        {
+            "shift_id": d.shift_id,
+            "shift_name": d.shift_name,
+            "team_id": d.team_id,
+            "team_name": d.team_name,
+            "starts": d.starts,
+            "ends": d.ends,
+            "districts": list(d.district_codes),
+        }
+        for d in duties
+    ]
+    return {"items": items, "count": len(items)}
+
+
+@router.get("/programs/{slug}/teams", response=TeamList, summary="Teams, members and gaps")
+def list_teams(request: HttpRequest, slug: str) -> dict[str, object]:
+    program = access_program(request.user, slug)
+    teams = (
+        Team.objects.filter(program=program, active=True)
+        .select_related("program")
+        .prefetch_related("members__user")
+        .order_by("name")
+    )
+    items = []
+    for team in teams:
+        missing = missing_for_team(team)
+        items.append(
+            {
+                "id": team.pk,
+                "name": team.name,
+                "members": [
+                    {"user_id": m.user_id, "name": str(m.user), "role": m.role}
+                    for m in sorted(team.members.all(), key=lambda m: (m.role, m.user_id))
+                ],
+                "missing": missing,
+                "complete": not missing,
+            }
+        )
+    return {"items": items, "count": len(items)}

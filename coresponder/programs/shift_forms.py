@@ -1,0 +1,148 @@
+"""Forms on the teams and shifts page: a new shift, and days a shift does not run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from coresponder.people.forms import style_uswds
+from coresponder.programs.duty import WEEKDAY_NAMES
+from coresponder.programs.models import Program, Team
+from coresponder.programs.shift_actions import rrule_problem
+
+CHECKBOX = {"class": "usa-checkbox__input"}
+WEEKDAY_LABELS = {
+    "MO": "Monday",
+    "TU": "Tuesday",
+    "WE": "Wednesday",
+    "TH": "Thursday",
+    "FR": "Friday",
+    "SA": "Saturday",
+    "SU": "Sunday",
+}
+
+
+def parse_dates(text: str) -> list[dt.date]:
+    """Dates written YYYY-MM-DD, separated by commas, spaces or new lines."""
+    dates = []
+    for token in re.split(r"[\s,;]+", text.strip()):
+        if not token:
+            continue
+        try:
+            dates.append(dt.date.fromisoformat(token))
+        except ValueError as exc:
+            raise forms.ValidationError(
+                f"{token!r} is not a date; write dates as YYYY-MM-DD, for example 2025-12-25."
+            ) from exc
+    return dates
+
+
+class DatesField(forms.CharField):
+    def to_python(self, value: Any) -> list[dt.date]:  # type: ignore[override]
+        return parse_dates(str(value or ""))
+
+
+class ShiftForm(forms.Form):
+    """A recurring shift: on chosen weekdays, or by a raw RFC 5545 rule."""
+
+    name = forms.CharField(label="Shift name", max_length=200)
+    team = forms.ModelChoiceField(
+        label="Team",
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label="The whole program (no team)",
+    )
+    weekdays = forms.MultipleChoiceField(
+        label="Days of the week",
+        choices=[(code, WEEKDAY_LABELS[code]) for code in WEEKDAY_NAMES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs=CHECKBOX),
+    )
+    rrule = forms.CharField(
+        label="Or a recurrence rule (RFC 5545)",
+        max_length=500,
+        required=False,
+        help_text="Replaces the days above, for example FREQ=WEEKLY;INTERVAL=2;BYDAY=TU.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    starts_on = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
+    starts_at = forms.TimeField(
+        label="Start time (program's local time)",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    duration_hours = forms.DecimalField(
+        label="Length in hours",
+        min_value=Decimal("0.25"),
+        max_value=Decimal(24),
+        decimal_places=2,
+        initial=Decimal(8),
+        widget=forms.NumberInput(attrs={"step": "0.25"}),
+    )
+    districts = forms.MultipleChoiceField(
+        label="Districts covered",
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs=CHECKBOX),
+    )
+    exceptions = DatesField(
+        label="Days with no shift",
+        required=False,
+        help_text="Dates as YYYY-MM-DD, separated by commas or new lines.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, program: Program, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.program = program
+        team_field = self.fields["team"]
+        if not isinstance(team_field, forms.ModelChoiceField):
+            raise TypeError("team is not a model choice field")
+        team_field.queryset = Team.objects.filter(program=program, active=True).order_by("name")
+        districts = self.fields["districts"]
+        if not isinstance(districts, forms.MultipleChoiceField):
+            raise TypeError("districts is not a multiple choice field")
+        districts.choices = [
+            (d.code, d.name) for d in program.districts.filter(active=True).order_by("code")
+        ]
+        style_uswds(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        raw = str(data.get("rrule") or "").strip().upper()
+        days = data.get("weekdays") or []
+        if raw:
+            if problem := rrule_problem(raw):
+                self.add_error("rrule", problem)
+            data["rule"] = raw
+        elif days:
+            ordered = [code for code in WEEKDAY_NAMES if code in days]
+            data["rule"] = f"FREQ=WEEKLY;BYDAY={','.join(ordered)}"
+        elif "rrule" not in self.errors:
+            self.add_error("weekdays", "Choose the days of the week, or write a recurrence rule.")
+        return data
+
+    def duration_minutes(self) -> int:
+        return round(Decimal(self.cleaned_data["duration_hours"]) * 60)
+
+
+class ExceptionForm(forms.Form):
+    """Days one shift does not run, against the version the coordinator saw."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    dates = DatesField(
+        label="Days with no shift",
+        help_text="Dates as YYYY-MM-DD, separated by commas.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_uswds(self)
+
+    def clean_dates(self) -> list[dt.date]:
+        dates: list[dt.date] = self.cleaned_data["dates"]
+        if not dates:
+            raise forms.ValidationError("Give at least one date.")
+        return dates

@@ -1,0 +1,22 @@
+"""Teams and shifts pages, under /programs/<slug>/teams/, and the calendar feeds."""
+
+from django.urls import path
+
+from coresponder.programs import shift_views
+
+urlpatterns = [
+    path("", shift_views.teams_page, name="program-teams"),
+    path("shifts/new", shift_views.add_shift_page, name="shift-add"),
+    path(
+        "shifts/<int:shift_id>/exceptions",
+        shift_views.add_exceptions_page,
+        name="shift-exceptions",
+    ),
+    path("<int:team_id>/calendar/reset", shift_views.reset_team_feed, name="team-feed-reset"),
+    path("my-calendar/reset", shift_views.reset_my_feed, name="my-feed-reset"),
+]
+
+calendar_urlpatterns = [
+    path("team/<str:secret>.ics", shift_views.team_feed, name="calendar-team"),
+    path("user/<str:secret>.ics", shift_views.user_feed, name="calendar-user"),
+]

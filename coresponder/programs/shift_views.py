@@ -1,0 +1,290 @@
+"""Teams and shifts: who is on which team, when each shift runs, who is on duty now.
+
+Also the iCalendar feeds, reached without sign-in through a secret URL.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from coresponder.api_support import actor_for
+from coresponder.common import StaleVersion
+from coresponder.domain.vocabulary import ROLE_LABELS
+from coresponder.privacy.access import NotVisible, access_program, role_in
+from coresponder.privacy.actions import Forbidden
+from coresponder.programs.actions import ActionError
+from coresponder.programs.duty import describe_schedule, missing_for_team, on_duty
+from coresponder.programs.ical import shifts_calendar
+from coresponder.programs.middleware import SESSION_KEY
+from coresponder.programs.models import Program, Shift, Team, User
+from coresponder.programs.shift_actions import (
+    SCHEDULER_ROLES,
+    add_shift,
+    add_shift_exceptions,
+    reset_team_calendar_secret,
+    reset_user_calendar_secret,
+    team_calendar_secret,
+    user_calendar_secret,
+)
+from coresponder.programs.shift_forms import ExceptionForm, ShiftForm
+
+# token_urlsafe(32) gives 43 characters; anything much shorter was never issued.
+MIN_SECRET_LENGTH = 32
+
+
+def _program(request: HttpRequest, slug: str) -> Program:
+    try:
+        program = access_program(request.user, slug)
+    except NotVisible as exc:
+        raise Http404("No such program") from exc
+    request.session[SESSION_KEY] = program.slug
+    request.current_program_slug = program.slug  # type: ignore[attr-defined]
+    return program
+
+
+def _exception_form(shift: Shift, data: Any = None) -> ExceptionForm:
+    return ExceptionForm(data, initial={"version": shift.version}, auto_id=f"id_shift{shift.pk}_%s")
+
+
+def _teams_context(
+    request: HttpRequest,
+    program: Program,
+    shift_form: ShiftForm | None = None,
+    exception_forms: dict[int, ExceptionForm] | None = None,
+) -> dict[str, Any]:
+    user = request.user
+    role = role_in(user, program)
+    schedules = role in SCHEDULER_ROLES
+    actor = actor_for(request)
+    teams = list(
+        Team.objects.filter(program=program, active=True)
+        .select_related("program")
+        .prefetch_related("members__user")
+        .order_by("name")
+    )
+    shifts = list(
+        Shift.objects.filter(program=program)
+        .select_related("team")
+        .prefetch_related("districts")
+        .order_by("name", "id")
+    )
+    by_team: dict[int | None, list[dict[str, Any]]] = {}
+    forms = exception_forms or {}
+    for shift in shifts:
+        by_team.setdefault(shift.team_id, []).append(
+            {
+                "shift": shift,
+                "when": describe_schedule(shift.rrule, shift.starts_at, shift.duration_minutes),
+                "districts": [d.name for d in shift.districts.all()],
+                "exceptions": sorted(shift.exceptions or []),
+                "exception_form": forms.get(shift.pk) or _exception_form(shift),
+            }
+        )
+    rows = []
+    for team in teams:
+        members = list(team.members.all())
+        on_team = any(m.user_id == user.pk for m in members)
+        feed = None
+        if schedules or on_team:
+            secret = team_calendar_secret(actor, team)
+            feed = request.build_absolute_uri(reverse("calendar-team", args=[secret]))
+        rows.append(
+            {
+                "team": team,
+                "members": members,
+                "missing": missing_for_team(team),
+                "shifts": by_team.get(team.pk, []),
+                "feed": feed,
+            }
+        )
+    now = timezone.now()
+    my_secret = user_calendar_secret(actor, cast(User, user))
+    return {
+        "program": program,
+        "role_label": ROLE_LABELS.get(role, "") if role else "",
+        "schedules": schedules,
+        "rows": rows,
+        "program_shifts": by_team.get(None, []),
+        "on_duty": on_duty(program, now),
+        "now": now,
+        "my_feed": request.build_absolute_uri(reverse("calendar-user", args=[my_secret])),
+        "shift_form": shift_form or ShiftForm(program),
+    }
+
+
+@login_required
+@require_GET
+def teams_page(request: HttpRequest, slug: str) -> HttpResponse:
+    program = _program(request, slug)
+    return render(request, "programs/teams.html", _teams_context(request, program))
+
+
+def _require_scheduler(request: HttpRequest, program: Program) -> None:
+    if role_in(request.user, program) not in SCHEDULER_ROLES:
+        raise PermissionDenied("Only the program's coordinators plan shifts.")
+
+
+@login_required
+@require_POST
+def add_shift_page(request: HttpRequest, slug: str) -> HttpResponse:
+    program = _program(request, slug)
+    _require_scheduler(request, program)
+    form = ShiftForm(program, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            shift = add_shift(
+                actor_for(request),
+                program,
+                name=data["name"],
+                team=data["team"],
+                rrule=data["rule"],
+                starts_on=data["starts_on"],
+                starts_at=data["starts_at"],
+                duration_minutes=form.duration_minutes(),
+                district_codes=data["districts"],
+                exceptions=data["exceptions"],
+            )
+        except Forbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except ActionError as exc:
+            for key, errors in (exc.errors or {"": [str(exc)]}).items():
+                field = "duration_hours" if key == "duration_minutes" else key
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"Shift “{shift.name}” added.")
+            return redirect("program-teams", slug=program.slug)
+    context = _teams_context(request, program, shift_form=form)
+    return render(request, "programs/teams.html", context, status=422)
+
+
+@login_required
+@require_POST
+def add_exceptions_page(request: HttpRequest, slug: str, shift_id: int) -> HttpResponse:
+    program = _program(request, slug)
+    _require_scheduler(request, program)
+    shift = Shift.objects.filter(program=program, pk=shift_id).select_related("program").first()
+    if shift is None:
+        raise Http404("No such shift")
+    form = _exception_form(shift, request.POST)
+    status = 422
+    if form.is_valid():
+        try:
+            add_shift_exceptions(
+                actor_for(request),
+                shift,
+                form.cleaned_data["dates"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except StaleVersion:
+            shift.refresh_from_db()
+            form = _exception_form(shift, {**request.POST.dict(), "version": shift.version})
+            form.is_valid()
+            form.add_error(
+                None,
+                "Someone changed this shift since you loaded the page: "
+                "check its days off and try again.",
+            )
+            status = 409
+        except Forbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except ActionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Days off added to “{shift.name}”.")
+            return redirect("program-teams", slug=program.slug)
+    context = _teams_context(request, program, exception_forms={shift.pk: form})
+    return render(request, "programs/teams.html", context, status=status)
+
+
+@login_required
+@require_POST
+def reset_team_feed(request: HttpRequest, slug: str, team_id: int) -> HttpResponse:
+    program = _program(request, slug)
+    _require_scheduler(request, program)
+    team = Team.objects.filter(program=program, pk=team_id).select_related("program").first()
+    if team is None:
+        raise Http404("No such team")
+    try:
+        reset_team_calendar_secret(actor_for(request), team)
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(request, f"{team.name} has a new calendar link; the old one no longer works.")
+    return redirect("program-teams", slug=program.slug)
+
+
+@login_required
+@require_POST
+def reset_my_feed(request: HttpRequest, slug: str) -> HttpResponse:
+    program = _program(request, slug)
+    reset_user_calendar_secret(actor_for(request), cast(User, request.user))
+    messages.success(request, "Your calendar has a new link; the old one no longer works.")
+    return redirect("program-teams", slug=program.slug)
+
+
+# --- Feeds: no sign-in, the secret in the URL is the credential. ------------------
+
+
+def _by_secret(model: type[Team] | type[User], secret: str) -> Any:
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise Http404("No such calendar")
+    found = model._default_manager.filter(calendar_secret=secret).first()
+    # The database finds the row; the comparison that decides runs in constant time.
+    if found is None or not hmac.compare_digest(
+        found.calendar_secret.encode("utf-8"), secret.encode("utf-8")
+    ):
+        raise Http404("No such calendar")
+    return found
+
+
+def _feed(name: str, shifts: Any) -> HttpResponse:
+    body = shifts_calendar(name, shifts)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="shifts.ics"'
+    return response
+
+
+def _feed_shifts() -> Any:
+    return Shift.objects.select_related("program", "team").prefetch_related("districts")
+
+
+@never_cache
+@require_GET
+def team_feed(request: HttpRequest, secret: str) -> HttpResponse:
+    team = _by_secret(Team, secret)
+    if not team.active:
+        raise Http404("No such calendar")
+    shifts = _feed_shifts().filter(team=team).order_by("name", "id")
+    return _feed(f"{team.name} shifts", shifts)
+
+
+@never_cache
+@require_GET
+def user_feed(request: HttpRequest, secret: str) -> HttpResponse:
+    user = _by_secret(User, secret)
+    if not user.is_active or user.locked_at is not None:
+        raise Http404("No such calendar")
+    # Only the teams of programs the person still acts in.
+    shifts = (
+        _feed_shifts()
+        .filter(
+            team__members__user=user,
+            team__active=True,
+            program__memberships__user=user,
+            program__memberships__active=True,
+        )
+        .distinct()
+        .order_by("program__slug", "name", "id")
+    )
+    return _feed(f"{user} — shifts", shifts)

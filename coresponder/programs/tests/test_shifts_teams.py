@@ -1,0 +1,299 @@
+"""Teams against the preset's composition, shifts, who is on duty, and the shift write path."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from coresponder.common import StaleVersion
+from coresponder.demo.cast import CastBuilder
+from coresponder.domain.vocabulary import Role
+from coresponder.privacy.audit import SYSTEM, Actor
+from coresponder.privacy.models import AuditEvent
+from coresponder.programs.duty import (
+    describe_schedule,
+    duties_between,
+    missing_for_team,
+    on_duty,
+    team_districts_on_duty,
+)
+from coresponder.programs.models import Program, Shift, Team, User
+from coresponder.programs.shift_actions import add_shift_exceptions
+from coresponder.programs.tests.factories import TeamFactory, TeamMemberFactory, UserFactory
+
+UTC = dt.UTC
+
+
+def pad_team(pad: Program, name: str = "PAD Team 1") -> Team:
+    """A PAD team working the preset's shifts, made the way the demo makes it."""
+    team = TeamFactory.create(program=pad, name=name)
+    CastBuilder(SYSTEM, Counter()).ensure_team_shifts(pad, team)
+    return team
+
+
+def seat(team: Team, role: Role) -> User:
+    user = UserFactory.create(role=role.value)
+    TeamMemberFactory.create(team=team, user=user, role=role.value)
+    return user
+
+
+def test_the_pad_team_is_on_duty_at_ten_local_time_on_either_side_of_the_dst_change(
+    pad: Program,
+) -> None:
+    team = pad_team(pad)
+    # Friday 7 March 2025 is on EST (UTC-5): the 10:00 shift starts at 15:00 UTC.
+    assert on_duty(pad, dt.datetime(2025, 3, 7, 14, 59, tzinfo=UTC)) == []
+    friday = on_duty(pad, dt.datetime(2025, 3, 7, 15, 0, tzinfo=UTC))
+    assert {d.team_id for d in friday} == {None, team.pk}
+    # Clocks go forward on Sunday 9 March; Monday's 10:00 EDT is 14:00 UTC.
+    monday = on_duty(pad, dt.datetime(2025, 3, 10, 14, 0, tzinfo=UTC))
+    team_duty = next(d for d in monday if d.team_id == team.pk)
+    assert team_duty.starts.hour == 10
+    assert team_duty.starts.astimezone(UTC).hour == 14
+    assert team_duty.ends.hour == 18
+    assert team_duty.team_name == "PAD Team 1"
+    assert team_duty.district_codes == ("22", "24", "39")
+    assert on_duty(pad, dt.datetime(2025, 3, 10, 22, 0, tzinfo=UTC)) == []
+    # Tuesday is not a PAD day.
+    assert on_duty(pad, dt.datetime(2025, 3, 11, 15, 0, tzinfo=UTC)) == []
+
+
+def test_team_districts_on_duty_are_none_off_shift_and_the_covered_codes_on_shift(
+    pad: Program,
+) -> None:
+    team = pad_team(pad)
+    assert team_districts_on_duty(team, dt.datetime(2025, 3, 11, 15, tzinfo=UTC)) is None
+    assert team_districts_on_duty(team, dt.datetime(2025, 3, 12, 15, tzinfo=UTC)) == (
+        "22",
+        "24",
+        "39",
+    )
+
+
+def test_duties_between_lists_a_weeks_shifts_in_order_and_skips_exceptions(pad: Program) -> None:
+    team = pad_team(pad)
+    shift = Shift.objects.get(team=team)
+    shift.exceptions = ["2025-03-12"]
+    shift.save()
+    week = duties_between(
+        pad, dt.datetime(2025, 3, 10, tzinfo=UTC), dt.datetime(2025, 3, 17, tzinfo=UTC)
+    )
+    mine = [d for d in week if d.team_id == team.pk]
+    assert [d.starts.date() for d in mine] == [dt.date(2025, 3, 10), dt.date(2025, 3, 14)]
+    assert [d.starts for d in week] == sorted(d.starts for d in week)
+
+
+def test_an_incomplete_core_team_lists_what_is_missing(programs: dict[str, Program]) -> None:
+    core = programs["core"]
+    team = TeamFactory.create(program=core, name="CORE 1")
+    seat(team, Role.CLINICIAN)
+    assert missing_for_team(team) == ["Paramedic", "Trained police officer"]
+    seat(team, Role.PARAMEDIC)
+    seat(team, Role.OFFICER)
+    assert missing_for_team(team) == []
+
+
+def test_a_schedule_reads_as_days_and_hours() -> None:
+    assert (
+        describe_schedule("FREQ=WEEKLY;BYDAY=MO,WE,FR", dt.time(8), 480)
+        == "Mon, Wed, Fri 08:00–16:00"
+    )
+    assert describe_schedule("FREQ=DAILY", dt.time(22), 600) == "Every day 22:00–08:00 (next day)"
+
+
+# --- The page ---------------------------------------------------------------
+
+
+def test_the_teams_page_shows_members_gaps_shifts_and_feeds(
+    client: Client, pad: Program, officer: User
+) -> None:
+    team = pad_team(pad)
+    TeamMemberFactory.create(team=team, user=officer, role=Role.OFFICER.value)
+    client.force_login(officer)
+    response = client.get(reverse("program-teams", args=[pad.slug]))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Olivia Officer" in text
+    assert "Missing: Embedded behavioural-health professional" in text
+    assert "Mon, Wed, Fri 10:00–18:00" in text
+    assert "22nd District" in text
+    assert "On duty now" in text
+    team.refresh_from_db()
+    officer.refresh_from_db()
+    assert team.calendar_secret and team.calendar_secret in text
+    assert officer.calendar_secret and officer.calendar_secret in text
+    # Not a coordinator: no form to add shifts.
+    assert "Add the shift" not in text
+
+
+def test_someone_outside_the_program_gets_404(client: Client, pad: Program, outsider: User) -> None:
+    client.force_login(outsider)
+    assert client.get(reverse("program-teams", args=[pad.slug])).status_code == 404
+
+
+def test_the_teams_page_query_count_does_not_grow_with_teams(
+    client: Client, pad: Program, coordinator: User
+) -> None:
+    client.force_login(coordinator)
+    url = reverse("program-teams", args=[pad.slug])
+
+    def count() -> int:
+        client.get(url)  # issues any calendar secrets still missing
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    team = pad_team(pad, "PAD Team 1")
+    seat(team, Role.OFFICER)
+    one = count()
+    for number in (2, 3, 4):
+        more = pad_team(pad, f"PAD Team {number}")
+        seat(more, Role.OFFICER)
+        seat(more, Role.CLINICIAN)
+    assert count() == one
+
+
+# --- Adding shifts and days off ------------------------------------------------
+
+
+def shift_post(team: Team | None = None, **changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": "Evening outreach",
+        "team": team.pk if team else "",
+        "weekdays": ["TU", "TH"],
+        "rrule": "",
+        "starts_on": "2025-03-04",
+        "starts_at": "16:00",
+        "duration_hours": "6",
+        "districts": ["22", "39"],
+        "exceptions": "2025-03-27",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_coordinator_adds_a_shift_with_an_audit_event(
+    client: Client, pad: Program, coordinator: User
+) -> None:
+    team = pad_team(pad)
+    client.force_login(coordinator)
+    response = client.post(reverse("shift-add", args=[pad.slug]), shift_post(team))
+    assert response.status_code == 302
+    shift = Shift.objects.get(name="Evening outreach")
+    assert shift.team == team
+    assert shift.rrule == "FREQ=WEEKLY;BYDAY=TU,TH"
+    assert shift.duration_minutes == 360
+    assert shift.exceptions == ["2025-03-27"]
+    assert sorted(d.code for d in shift.districts.all()) == ["22", "39"]
+    assert AuditEvent.objects.filter(
+        action="create", object_type="programs.shift", object_id=str(shift.pk), actor=coordinator
+    ).exists()
+    thursday = dt.datetime(2025, 3, 6, 21, tzinfo=UTC)  # 16:00 EST
+    assert team_districts_on_duty(team, thursday) == ("22", "39")
+
+
+def test_a_raw_rrule_is_accepted(client: Client, pad: Program, coordinator: User) -> None:
+    client.force_login(coordinator)
+    data = shift_post(weekdays=[], rrule="FREQ=WEEKLY;INTERVAL=2;BYDAY=SA")
+    assert client.post(reverse("shift-add", args=[pad.slug]), data).status_code == 302
+    assert Shift.objects.get(name="Evening outreach").rrule == "FREQ=WEEKLY;INTERVAL=2;BYDAY=SA"
+
+
+def test_someone_who_is_not_a_coordinator_cannot_add_a_shift(
+    client: Client, pad: Program, officer: User
+) -> None:
+    client.force_login(officer)
+    response = client.post(reverse("shift-add", args=[pad.slug]), shift_post())
+    assert response.status_code == 403
+    assert not Shift.objects.filter(name="Evening outreach").exists()
+
+
+@pytest.mark.parametrize(
+    "rrule", ["FREQ=FORTNIGHTLY", "FREQ=WEEKLY;BYDAY=XX", "every monday", "FREQ=WEEKLY;COUNT=0"]
+)
+def test_a_bad_rrule_gives_a_clear_form_error(
+    client: Client, pad: Program, coordinator: User, rrule: str
+) -> None:
+    client.force_login(coordinator)
+    response = client.post(reverse("shift-add", args=[pad.slug]), shift_post(rrule=rrule))
+    assert response.status_code == 422
+    text = response.content.decode()
+    assert "usa-error-message" in text
+    assert "recurrence rule" in text
+    assert not Shift.objects.filter(name="Evening outreach").exists()
+
+
+def test_a_shift_needs_days_or_a_rule(client: Client, pad: Program, coordinator: User) -> None:
+    client.force_login(coordinator)
+    response = client.post(reverse("shift-add", args=[pad.slug]), shift_post(weekdays=[]))
+    assert response.status_code == 422
+    assert "Choose the days of the week" in response.content.decode()
+
+
+def test_a_coordinator_adds_days_off_and_a_stale_form_is_refused(
+    client: Client, pad: Program, coordinator: User
+) -> None:
+    team = pad_team(pad)
+    shift = Shift.objects.get(team=team)
+    client.force_login(coordinator)
+    url = reverse("shift-exceptions", args=[pad.slug, shift.pk])
+    seen = shift.version
+    response = client.post(url, {"version": seen, "dates": "2025-12-26, 2025-12-24"})
+    assert response.status_code == 302
+    shift.refresh_from_db()
+    assert shift.exceptions == ["2025-12-24", "2025-12-26"]
+    assert shift.version == seen + 1
+    response = client.post(url, {"version": seen, "dates": "2025-12-31"})
+    assert response.status_code == 409
+    assert "Someone changed this shift" in response.content.decode()
+    shift.refresh_from_db()
+    assert "2025-12-31" not in shift.exceptions
+
+
+def test_adding_days_off_to_a_stale_shift_raises(pad: Program, coordinator: User) -> None:
+    shift = Shift.objects.get(program=pad, team__isnull=True)
+    with pytest.raises(StaleVersion):
+        add_shift_exceptions(
+            Actor(user=coordinator), shift, [dt.date(2025, 1, 1)], expected_version=0
+        )
+
+
+# --- API ------------------------------------------------------------------------
+
+
+def test_the_api_lists_who_is_on_duty(pad: Program, officer: User, api_client_for: Any) -> None:
+    team = pad_team(pad)
+    api = api_client_for(officer)
+    response = api.get(f"/api/v1/programs/{pad.slug}/on-duty", {"at": "2025-03-10T14:30:00+00:00"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 2
+    mine = next(item for item in body["items"] if item["team_id"] == team.pk)
+    assert mine["team_name"] == "PAD Team 1"
+    assert mine["districts"] == ["22", "24", "39"]
+    assert mine["starts"].startswith("2025-03-10T10:00:00-04:00")
+    off = api.get(f"/api/v1/programs/{pad.slug}/on-duty", {"at": "2025-03-11T14:30:00Z"})
+    assert off.json() == {"items": [], "count": 0}
+    naive = api.get(f"/api/v1/programs/{pad.slug}/on-duty", {"at": "2025-03-11T14:30:00"})
+    assert naive.status_code == 422
+
+
+def test_the_api_lists_teams_with_members_and_gaps(
+    pad: Program, officer: User, outsider: User, api_client_for: Any
+) -> None:
+    team = pad_team(pad)
+    TeamMemberFactory.create(team=team, user=officer, role=Role.OFFICER.value)
+    response = api_client_for(officer).get(f"/api/v1/programs/{pad.slug}/teams")
+    assert response.status_code == 200
+    [item] = response.json()["items"]
+    assert item["members"] == [{"user_id": officer.pk, "name": "Olivia Officer", "role": "officer"}]
+    assert item["missing"] == ["Embedded behavioural-health professional"]
+    assert item["complete"] is False
+    assert api_client_for(outsider).get(f"/api/v1/programs/{pad.slug}/teams").status_code == 404

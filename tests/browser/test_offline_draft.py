@@ -1,0 +1,104 @@
+"""A recovery coach's visit typed with no signal is kept on the phone and sent on reconnect."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from coresponder.outreach.models import Attempt, OutreachTask
+from coresponder.people.models import Participation, Person
+from coresponder.privacy.audit import SYSTEM
+from coresponder.programs.actions import create_organization, create_user, load_programs
+from coresponder.programs.models import Program
+from tests.conftest import assert_clean, sign_in_with_code
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct-horse-battery-staple"
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+OFFLINE = "You're offline. Your draft is saved on this device and will be sent when you reconnect."
+
+
+@pytest.fixture
+def coach() -> Any:
+    """A PCO recovery coach whose authenticator app is set up."""
+    load_programs(SYSTEM)
+    create_organization(SYSTEM, "high-point", "High Point Treatment Center", "provider")
+    return create_user(
+        SYSTEM,
+        "rory.coach",
+        organization="high-point",
+        role="recovery_coach",
+        password=PASSWORD,
+        programs=["pco"],
+        display_name="Rory Coach",
+        mfa_secret=SECRET,
+    )
+
+
+@pytest.fixture
+def task() -> OutreachTask:
+    now = timezone.now()
+    program = Program.objects.get(slug="pco")
+    person = Person.objects.create(given_name="Jamie", family_name="Silva")
+    Participation.objects.create(person=person, program=program, first_seen_at=now)
+    return OutreachTask.objects.create(
+        program=program,
+        person=person,
+        window_start=now - dt.timedelta(hours=2),
+        window_end=now + dt.timedelta(hours=46),
+    )
+
+
+def test_a_visit_recorded_offline_is_kept_as_a_draft_and_sent_on_reconnect(
+    live_server: Any, phone_page: Any, coach: Any, task: OutreachTask
+) -> None:
+    page = phone_page
+    task_url = live_server.url + f"/programs/pco/outreach/{task.pk}/"
+    sign_in_with_code(page, live_server.url, "rory.coach", PASSWORD, SECRET, "/programs/pco/")
+    page.goto(task_url)
+
+    page.get_by_text("Contacted", exact=True).click()
+    page.get_by_text("The person", exact=True).click()
+    page.get_by_label("Naloxone kits left").fill("3")
+
+    # The draft outlives a reload (a dropped tab, a browser restart).
+    page.reload()
+    assert page.get_by_text("Draft restored.").is_visible()
+    assert page.get_by_label("Contacted", exact=True).is_checked()
+    assert page.get_by_label("The person").is_checked()
+    assert page.get_by_label("Naloxone kits left").input_value() == "3"
+    assert_clean(page)
+
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Save visit").click()
+    assert page.get_by_role("status").filter(has_text=OFFLINE).is_visible()
+    assert posts == []
+    assert not Attempt.objects.filter(task=task).exists()
+    assert_clean(page)
+
+    page.context.set_offline(False)
+    page.get_by_text("Visit recorded: Contacted.").wait_for()
+    attempt = Attempt.objects.get(task=task)
+    assert (attempt.outcome, attempt.naloxone_kits_left) == ("contacted", 3)
+    # Sent, so the draft is gone: the next visit starts from a blank form.
+    assert page.get_by_text("Draft restored.").count() == 0
+    assert (
+        page.evaluate(f"() => localStorage.getItem('coresponder.draft.attempt-{task.pk}')") is None
+    )
+    page.reload()
+    assert page.get_by_text("Draft restored.").count() == 0
+    assert page.get_by_label("Naloxone kits left").input_value() != "3"
+
+    # The visit is in the person's history, which reads well on the phone.
+    page.goto(live_server.url + f"/people/{task.person_id}/")
+    page.get_by_role("link", name="History").click()
+    page.wait_for_url(live_server.url + f"/people/{task.person_id}/timeline/")
+    assert page.get_by_role("heading", name="Home visit: Contacted").is_visible()
+    assert_clean(page)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
