@@ -7,6 +7,7 @@ import datetime as dt
 from coresponder.demo.context import ProgramContext
 from coresponder.demo.draw import Weighted, chance, hours_later, pick
 from coresponder.demo.intake import Reach
+from coresponder.domain.screenings import score_screening
 from coresponder.domain.vocabulary import Disposition as D
 from coresponder.domain.vocabulary import EncounterKind, OrganizationKind, Pathway, TaskStatus
 from coresponder.encounters.models import Encounter, Screening
@@ -251,8 +252,20 @@ class CareMaker:
         for instrument in pick(self.rng, choices):
             items, highest = INSTRUMENT_ITEMS[instrument]
             answers = [self.answer(severity, highest) for _ in range(items)]
+            if instrument == Instrument.CSSRS_SCREENER and answers[1] == 0:
+                answers[2:5] = [0, 0, 0]  # items 3-5 follow only a yes to item 2
+            sex = encounter.person.sex if encounter.person else None
+            result = score_screening(instrument, answers, sex=sex)
             self.ctx.writer.add(
-                Screening(encounter=encounter, instrument=instrument, answers=answers)
+                Screening(
+                    encounter=encounter,
+                    instrument=instrument,
+                    answers=answers,
+                    score=result.score,
+                    band=result.band,
+                    positive=result.positive,
+                    flags=list(result.flags),
+                )
             )
 
     def answer(self, severity: float, highest: int) -> int:

@@ -15,7 +15,12 @@ def screening_rows(encounter: Encounter) -> list[dict[str, Any]]:
     sex = encounter.person.sex if encounter.person else None
     rows = []
     for screening in encounter.screenings.all():
-        result = score_screening(screening.instrument, screening.answers, sex=sex)
+        try:
+            escalation = score_screening(
+                screening.instrument, screening.answers, sex=sex
+            ).escalation
+        except ValueError:
+            escalation = ()  # answers stored before they were checked: shown as recorded
         rows.append(
             {
                 "instrument": screening.instrument,
@@ -25,7 +30,7 @@ def screening_rows(encounter: Encounter) -> list[dict[str, Any]]:
                 "band": screening.band,
                 "positive": screening.positive,
                 "flags": screening.flags,
-                "escalation": list(result.escalation),
+                "escalation": list(escalation),
             }
         )
     return rows

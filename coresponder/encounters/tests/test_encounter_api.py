@@ -10,23 +10,15 @@ from django.utils import timezone
 
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter, Screening
-from coresponder.privacy.audit import SYSTEM
 from coresponder.privacy.models import AuditEvent
 from coresponder.privacy.tests.test_policy_matrix import consent_for
-from coresponder.privacy.tests.world import World, build_world, reader
-from coresponder.programs.actions import load_programs
+from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.models import Program
 
 pytestmark = pytest.mark.django_db
 
 # C-SSRS screener: wished dead, thoughts of killing oneself, and a plan (item 4): high risk.
 CSSRS_HIGH = [1, 1, 0, 1, 0, 0]
-
-
-@pytest.fixture
-def world() -> World:
-    load_programs(SYSTEM)
-    return build_world(Program.objects.get(slug="core"))
 
 
 def crisis(world: World, **extra: Any) -> dict[str, Any]:

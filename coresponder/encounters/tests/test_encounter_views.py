@@ -1,0 +1,88 @@
+"""The encounter form and page: validation as typed, drafts sent twice, the gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from coresponder.domain.vocabulary import Role
+from coresponder.encounters.models import Encounter
+from coresponder.privacy.tests.world import World, reader
+
+pytestmark = pytest.mark.django_db
+
+
+def form_url(world: World) -> str:
+    return f"/programs/core/encounters/new/?person={world.person.pk}"
+
+
+def filled(**extra: str) -> dict[str, str]:
+    now = timezone.localtime(timezone.now(), timezone.get_fixed_timezone(-420))
+    return {
+        "kind": "crisis_response",
+        "occurred_at": now.strftime("%Y-%m-%dT%H:%M"),
+        "disposition": "transported_crisis_center",
+        "destination": "Crisis center",
+        "client_key": "k-1",
+        **extra,
+    }
+
+
+def test_the_form_is_offered_to_the_clinical_team_and_not_to_officers(
+    world: World, client: Any
+) -> None:
+    client.force_login(reader(world, Role.CLINICIAN))
+    page = client.get(form_url(world))
+    assert page.status_code == 200
+    assert b'data-draft="encounter-core-' in page.content
+    assert b"C-SSRS screener" in page.content
+    person_page = client.get(f"/people/{world.person.pk}/").content.decode()
+    assert "Record an encounter" in person_page
+    client.force_login(reader(world, Role.OFFICER))
+    assert client.get(form_url(world)).status_code == 404
+    assert "Record an encounter" not in client.get(f"/people/{world.person.pk}/").content.decode()
+
+
+def test_a_half_answered_screening_is_refused_and_what_was_typed_is_kept(
+    world: World, client: Any
+) -> None:
+    client.force_login(reader(world, Role.CLINICIAN))
+    before = Encounter.objects.count()
+    page = client.post(form_url(world), filled(phq2_1="2", destination="Mind Springs"))
+    assert page.status_code == 422
+    text = page.content.decode()
+    assert "Answer this item, or clear the screening." in text
+    assert 'value="Mind Springs"' in text
+    assert Encounter.objects.count() == before
+
+
+def test_cssrs_items_3_to_5_need_a_yes_to_item_2(world: World, client: Any) -> None:
+    client.force_login(reader(world, Role.CLINICIAN))
+    answers = {f"cssrs_screener_{n}": "0" for n in range(1, 7)}
+    page = client.post(form_url(world), filled(**{**answers, "cssrs_screener_4": "1"}))
+    assert page.status_code == 422
+    assert "Asked only after a yes to item 2." in page.content.decode()
+
+
+def test_a_saved_encounter_shows_its_scores_and_a_resent_draft_adds_nothing(
+    world: World, client: Any
+) -> None:
+    client.force_login(reader(world, Role.CLINICIAN))
+    before = Encounter.objects.count()
+    answers = {"phq2_1": "3", "phq2_2": "1"}
+    first = client.post(form_url(world), filled(**answers))
+    again = client.post(form_url(world), filled(**answers))
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert Encounter.objects.count() == before + 1
+    page = client.get(first["Location"]).content.decode()
+    assert "PHQ-2: Positive (score 4)" in page
+
+
+def test_a_prosecutor_cannot_open_an_encounter_page(world: World, client: Any) -> None:
+    client.force_login(reader(world, Role.CLINICIAN))
+    made = client.post(form_url(world), filled())
+    client.force_login(reader(world, Role.PROSECUTOR))
+    assert client.get(made["Location"]).status_code == 404
