@@ -76,6 +76,9 @@ class Service(Tracked):
     eligibility_description = models.TextField(blank=True)
     fees_description = models.TextField(blank=True)
     insurance_accepted = models.JSONField(default=list, blank=True)
+    # A federally assisted substance-use disorder program: what it says about a
+    # person's treatment is a 42 CFR Part 2 record, and referring there needs consent.
+    part2_program = models.BooleanField(default=False)
     taxonomy_terms = models.ManyToManyField(TaxonomyTerm, blank=True, related_name="services")
 
     class Meta:
@@ -182,7 +185,39 @@ class ServiceReferral(Tracked):
     )
     requested_at = models.DateTimeField()
     status_changed_at = models.DateTimeField()
+    # The consent under which a Part 2 program was told about the person.
+    consent = models.ForeignKey(
+        "privacy.Consent", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # A warm handoff: the person introduced in person or on the phone, by whom and when.
+    warm_handoff_by = models.CharField(max_length=200, blank=True)
+    warm_handoff_at = models.DateTimeField(null=True, blank=True)
+    # When the referring team was reminded that the provider had not answered.
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
-        indexes = [models.Index(fields=["program", "requested_at"])]
+        indexes = [
+            models.Index(fields=["program", "requested_at"]),
+            models.Index(fields=["service", "status"]),
+        ]
+
+
+class ServiceReferralStatusChange(models.Model):
+    """One step of a referral's closed loop: the FHIR Task status it moved to, and why."""
+
+    referral = models.ForeignKey(
+        ServiceReferral, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    status = models.CharField(max_length=32, choices=TASK_STATUSES)
+    reason = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"Referral {self.referral_id} → {self.status}"
