@@ -8,8 +8,14 @@ from coresponder.demo.context import ProgramContext
 from coresponder.demo.draw import Weighted, chance, hours_later, pick
 from coresponder.demo.intake import Reach
 from coresponder.domain.screenings import score_screening
+from coresponder.domain.vocabulary import (
+    TREATMENT_CATEGORIES,
+    EncounterKind,
+    OrganizationKind,
+    Pathway,
+    TaskStatus,
+)
 from coresponder.domain.vocabulary import Disposition as D
-from coresponder.domain.vocabulary import EncounterKind, OrganizationKind, Pathway, TaskStatus
 from coresponder.encounters.models import Encounter, Screening
 from coresponder.intake.models import Call
 from coresponder.programs.models import Team, User
@@ -85,22 +91,6 @@ STATUS_REASONS: dict[TaskStatus, tuple[str, ...]] = {
     TaskStatus.ON_HOLD: ("Waiting for a bed", "Waiting for insurance approval"),
     TaskStatus.ENTERED_IN_ERROR: ("Wrong service selected",),
 }
-# Categories that count as treatment; the rest are recovery and practical support.
-TREATMENT_CATEGORIES: frozenset[str] = frozenset(
-    {
-        "detox",
-        "clinical_stabilization",
-        "transitional_support",
-        "moud_methadone",
-        "moud_buprenorphine",
-        "moud_naltrexone",
-        "intensive_outpatient",
-        "outpatient",
-        "residential",
-        "crisis_stabilization",
-        "mental_health",
-    }
-)
 CLINICAL_NOTES: dict[str, tuple[str, ...]] = {
     EncounterKind.CRISIS_RESPONSE: (
         "Calm after de-escalation; safety plan written with the person and family.",

@@ -21,7 +21,7 @@ from coresponder.demo.cast import Cast
 from coresponder.demo.draw import chance, phone_number, pick, point_in_area
 from coresponder.demo.names import STREETS
 from coresponder.domain.presets import Preset
-from coresponder.domain.vocabulary import OrganizationKind
+from coresponder.domain.vocabulary import SUD_TREATMENT_CATEGORIES, OrganizationKind
 from coresponder.services.models import (
     Location,
     Schedule,
@@ -343,6 +343,7 @@ class DirectoryMaker:
             eligibility_description="Adults 18 and over" if chance(rng, 0.7) else "Anyone",
             fees_description=pick(rng, FEES),
             insurance_accepted=[name for name in INSURANCE if chance(rng, 0.6)],
+            part2_program=code in SUD_TREATMENT_CATEGORIES,
         )
 
     def link(

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
 
+from coresponder.domain.referrals import DEFAULT_RESPONSE_HOURS
 from coresponder.domain.vocabulary import OrganizationKind, Pathway, Role
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
@@ -199,6 +200,8 @@ class Preset:
     closing_checklist: tuple[ChecklistItem, ...]
     metrics: tuple[str, ...]
     headline: Mapping[str, str] = field(default_factory=dict)
+    # Hours a provider has to answer a service referral before the referring team is told.
+    service_referral_response_hours: int = DEFAULT_RESPONSE_HOURS
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy, stored beside the program row."""
@@ -418,6 +421,7 @@ TOP_LEVEL_KEYS = frozenset(
         "closing_checklist",
         "metrics",
         "headline",
+        "service_referral_response_hours",
     }
 )
 
@@ -616,6 +620,17 @@ def _parse_headline(reader: _Reader, data: Mapping[str, Any]) -> dict[str, str]:
     return headline
 
 
+def _parse_response_hours(reader: _Reader, data: Mapping[str, Any]) -> int:
+    key = "service_referral_response_hours"
+    value = data.get(key, DEFAULT_RESPONSE_HOURS)
+    if isinstance(value, bool) or not isinstance(value, int):
+        reader.fail(key, f"must be a whole number of hours, got {value!r}")
+        return DEFAULT_RESPONSE_HOURS
+    if not 1 <= value <= 24 * 30:
+        reader.fail(key, f"must be from 1 to 720 hours, got {value!r}")
+    return value
+
+
 def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
     """Check one parsed preset; raise PresetError naming every problem."""
     reader = _Reader()
@@ -647,6 +662,7 @@ def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
         closing_checklist=_parse_checklist(reader, data),
         metrics=metrics,
         headline=_parse_headline(reader, data),
+        service_referral_response_hours=_parse_response_hours(reader, data),
     )
     if reader.problems:
         raise PresetError(source, reader.problems)

@@ -170,3 +170,26 @@ def humanize(value: str) -> str:
     """`transported_crisis_center` → `Transported crisis center`."""
     text = value.replace("_", " ").replace("-", " ")
     return text[:1].upper() + text[1:]
+
+
+# Substance-use disorder treatment: programs bound by 42 CFR Part 2, so referring a
+# person there needs their consent.
+SUD_TREATMENT_CATEGORIES: frozenset[str] = frozenset(
+    {
+        "detox",
+        "clinical_stabilization",
+        "transitional_support",
+        "moud_methadone",
+        "moud_buprenorphine",
+        "moud_naltrexone",
+        "intensive_outpatient",
+        "outpatient",
+        "residential",
+    }
+)
+# What counts as treatment (people_accepted_treatment); the rest are recovery and
+# practical support.
+TREATMENT_CATEGORIES: frozenset[str] = SUD_TREATMENT_CATEGORIES | {
+    "crisis_stabilization",
+    "mental_health",
+}

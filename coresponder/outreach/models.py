@@ -131,6 +131,7 @@ class Notice(models.Model):
         CLOSING_SOON_NO_ATTEMPT = "closing_soon_no_attempt", "Closing soon with no attempt"
         MISSED = "missed", "Window missed"
         FOLLOW_UP_DUE = "follow_up_due", "Care plan follow-up due"
+        REFERRAL_NO_ANSWER = "referral_no_answer", "Service referral not answered"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
@@ -144,6 +145,14 @@ class Notice(models.Model):
     # Care plan follow-ups leave `task` empty; `FollowUp.reminded_at` sends them once.
     follow_up = models.ForeignKey(
         "encounters.FollowUp",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notices",
+    )
+    # A service referral the provider has not answered; `reminded_at` sends it once.
+    service_referral = models.ForeignKey(
+        "services.ServiceReferral",
         null=True,
         blank=True,
         on_delete=models.CASCADE,

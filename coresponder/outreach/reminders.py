@@ -42,7 +42,9 @@ OUTREACH_ROLES = frozenset(
     }
 )
 DEFAULT_CLOSING_SOON_HOURS = 12.0
-KINDS = [kind.value for kind in Notice.Kind if kind != Notice.Kind.FOLLOW_UP_DUE]  # care: own pass
+# Care plan follow-ups and service referrals have their own passes.
+OWN_PASS = frozenset({Notice.Kind.FOLLOW_UP_DUE, Notice.Kind.REFERRAL_NO_ANSWER})
+KINDS = [kind.value for kind in Notice.Kind if kind not in OWN_PASS]
 
 
 def closing_soon_hours(program: Program) -> float:

@@ -66,6 +66,17 @@ def event_payload(event: AuditEvent) -> dict[str, Any]:
     }
 
 
+def _without_nul(value: Any) -> Any:
+    """PostgreSQL text and jsonb cannot hold NUL; what a caller typed must still be audited."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nul(v) for v in value]
+    return value
+
+
 def record_event(
     actor: Actor,
     action: str,
@@ -89,17 +100,17 @@ def record_event(
         event = AuditEvent(
             at=timezone.now(),
             actor=actor.user_or_none,
-            actor_label=actor.name,
+            actor_label=_without_nul(actor.name),
             action=action,
             object_type=object_type,
             object_id="" if object_id in (None, "") else str(object_id),
             person_id=person_id,
             program_slug=program_slug,
             outcome=outcome,
-            where=actor.where[:100],
+            where=_without_nul(actor.where)[:100],
             fields=sorted(fields),
-            purpose=purpose[:200],
-            detail=json.loads(canonical(detail or {})),
+            purpose=_without_nul(purpose)[:200],
+            detail=json.loads(canonical(_without_nul(detail or {}))),
             previous_digest=head.digest,
         )
         event.digest = event_digest(head.digest, event_payload(event))

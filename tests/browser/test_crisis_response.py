@@ -13,12 +13,10 @@ from coresponder.people.models import Participation, Person
 from coresponder.privacy.audit import SYSTEM
 from coresponder.programs.actions import create_organization, create_user, load_programs
 from coresponder.programs.models import Program, Team, TeamMember
+from tests.browser.conftest import PASSWORD, SECRET
 from tests.conftest import assert_clean, sign_in_with_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct-horse-battery-staple"
-SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @pytest.fixture

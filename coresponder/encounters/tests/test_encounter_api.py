@@ -11,8 +11,7 @@ from django.utils import timezone
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter, Screening
 from coresponder.privacy.models import AuditEvent
-from coresponder.privacy.tests.test_policy_matrix import consent_for
-from coresponder.privacy.tests.world import World, reader
+from coresponder.privacy.tests.world import World, consent_for, reader
 from coresponder.programs.models import Program
 
 pytestmark = pytest.mark.django_db

@@ -27,8 +27,8 @@ from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.people.timeline import person_timeline
 from coresponder.privacy.access import access_person
 from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import AuditEvent, Consent, Disclosure
-from coresponder.privacy.tests.world import World, build_world, reader
+from coresponder.privacy.models import AuditEvent, Disclosure
+from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
 from coresponder.services.models import ServiceReferral
@@ -52,23 +52,6 @@ def signed_in(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-def consent_for(world: World, user: Any) -> Consent:
-    now = timezone.now()
-    return Consent.objects.create(
-        person=world.person,
-        program=world.program,
-        discloser="Philadelphia PAD",
-        recipients=[{"organization": user.organization.slug}],
-        information="Screenings and treatment status",
-        covers=["clinical", "part2"],
-        purpose="Coordinate care",
-        right_to_revoke_explained=True,
-        expires_at=now + dt.timedelta(days=30),
-        signed_at=now - dt.timedelta(hours=1),
-        signature_method="written",
-    )
 
 
 def timeline_of(user: Any, world: World) -> list[dict[str, Any]]:

@@ -321,3 +321,9 @@ def test_an_event_written_in_a_transaction_that_rolls_back_leaves_the_chain_inta
         raise RuntimeError("the action failed")
 
     assert verify_chain() == (1, None)
+
+
+def test_a_purpose_with_a_nul_byte_is_audited_without_it(db: None) -> None:
+    event = record_event(SYSTEM, "read", object_type="people.person", purpose="care\x00 review")
+    event.refresh_from_db()
+    assert event.purpose == "care review"

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from coresponder.domain.policy import POLICY, Access, FieldGroup, Scope
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import AuditEvent, Consent, Disclosure
-from coresponder.privacy.tests.world import build_world, group_state, reader
+from coresponder.privacy.models import AuditEvent, Disclosure
+from coresponder.privacy.tests.world import build_world, consent_for, group_state, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
 
@@ -30,23 +28,6 @@ CELLS = [
 def world() -> Any:
     load_programs(SYSTEM)
     return build_world(Program.objects.get(slug="pad"))
-
-
-def consent_for(world: Any, user: Any) -> Consent:
-    now = timezone.now()
-    return Consent.objects.create(
-        person=world.person,
-        program=world.program,
-        discloser="Philadelphia PAD",
-        recipients=[{"organization": user.organization.slug}],
-        information="Screenings and treatment status",
-        covers=["clinical", "part2"],
-        purpose="Coordinate care",
-        right_to_revoke_explained=True,
-        expires_at=now + dt.timedelta(days=30),
-        signed_at=now - dt.timedelta(hours=1),
-        signature_method="written",
-    )
 
 
 @pytest.mark.parametrize(("role", "group", "access"), CELLS, ids=lambda v: str(v))

@@ -13,6 +13,7 @@ from coresponder.encounters.models import Encounter, Screening
 from coresponder.intake.models import Referral
 from coresponder.outreach.models import Attempt, OutreachTask
 from coresponder.people.models import Collateral, Participation, Person
+from coresponder.privacy.models import Consent
 from coresponder.programs.models import Membership, Organization, Program, User
 from coresponder.services.models import Service, ServiceOrganization, ServiceReferral
 
@@ -151,3 +152,21 @@ def group_state(body: dict[str, Any], group: str) -> str:
             return "hidden"
         return "withheld" if status == "withheld" else "shown"
     raise AssertionError(group)
+
+
+def consent_for(world: World, user: Any) -> Consent:
+    """A written consent in force for 30 days, releasing clinical and Part 2 to the user's org."""
+    now = timezone.now()
+    return Consent.objects.create(
+        person=world.person,
+        program=world.program,
+        discloser=world.program.name,
+        recipients=[{"organization": user.organization.slug}],
+        information="Screenings and treatment status",
+        covers=["clinical", "part2"],
+        purpose="Coordinate care",
+        right_to_revoke_explained=True,
+        expires_at=now + dt.timedelta(days=30),
+        signed_at=now - dt.timedelta(hours=1),
+        signature_method="written",
+    )

@@ -9,11 +9,16 @@ from django.utils import timezone
 
 from coresponder.encounters.care_reminders import send_follow_up_reminders
 from coresponder.outreach.reminders import send_due_reminders
+from coresponder.services.reminders import send_referral_reminders
 
 
 def send_all(now: Any) -> dict[str, int]:
-    """Outreach window reminders, then care plan follow-ups coming due."""
-    return {**send_due_reminders(now), "follow_up_due": send_follow_up_reminders(now)}
+    """Outreach window reminders, care plan follow-ups coming due, unanswered referrals."""
+    return {
+        **send_due_reminders(now),
+        "follow_up_due": send_follow_up_reminders(now),
+        "referral_no_answer": send_referral_reminders(now),
+    }
 
 
 class Command(BaseCommand):

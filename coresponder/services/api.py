@@ -1,0 +1,286 @@
+"""/api/v1 closed-loop service referrals and provider capacity, through the gate and write path."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import AwareDatetime
+
+from coresponder.api_support import actor_for
+from coresponder.common import MAX_VERSION
+from coresponder.domain.referrals import next_statuses
+from coresponder.domain.vocabulary import TaskStatus
+from coresponder.people.reading import PRE_TREATMENT_STATUSES
+from coresponder.privacy.access import access_person, access_program
+from coresponder.privacy.actions import Forbidden, record_person_read
+from coresponder.privacy.audit import record_event
+from coresponder.programs.actions import ActionError
+from coresponder.services import actions
+from coresponder.services.fhir import referral_bundle
+from coresponder.services.models import Service, ServiceReferral
+from coresponder.services.referral_access import (
+    StatusReader,
+    access_service_referral,
+    referrals_visible_to,
+    side_of,
+)
+
+router = Router(tags=["service referrals"])
+
+PAGE_SIZE = 50
+VERSION = Field(..., ge=1, le=MAX_VERSION, description="The version you read; a stale one gets 409")
+
+
+class ReferralIn(Schema):
+    person_id: int
+    service_id: int
+    program: str = Field(..., description="Program slug")
+    note: str = Field("", max_length=5000)
+
+
+class ReferralCreated(Schema):
+    id: int
+    status: str
+    version: int
+
+
+class ReferralPatch(Schema):
+    status: str = Field(..., description="A FHIR Task status: accepted, rejected, in-progress, …")
+    status_reason: str = Field("", max_length=300)
+    version: int = VERSION
+
+
+class ServiceRef(Schema):
+    id: int
+    name: str
+    organization: str
+    part2_program: bool
+
+
+class WarmHandoff(Schema):
+    by: str
+    at: dt.datetime
+
+
+class StatusStepOut(Schema):
+    status: str
+    reason: str
+    at: dt.datetime
+
+
+class ReferralOut(Schema):
+    id: int
+    version: int
+    program: str
+    person_id: int
+    service: ServiceRef
+    requested_at: dt.datetime
+    status: str | None = Field(
+        None, description="'withheld' when it is a Part 2 record you need a consent for"
+    )
+    status_reason: str | None = None
+    status_note: str | None = None
+    warm_handoff: WarmHandoff | None = None
+    consent_id: int | None = None
+    allowed_next: list[str] = Field(
+        default_factory=list, description="The statuses you may move this referral to"
+    )
+    history: list[StatusStepOut] | None = None
+
+
+class ReferralList(Schema):
+    items: list[ReferralOut]
+    count: int
+    page: int
+    pages: int
+
+
+class HandoffIn(Schema):
+    by: str = Field(..., min_length=1, max_length=200, description="Who made the introduction")
+    at: AwareDatetime
+    version: int | None = Field(None, ge=1, le=MAX_VERSION)
+
+
+class CapacityIn(Schema):
+    available: int = Field(..., ge=0, le=actions.MAX_CAPACITY)
+    maximum: int | None = Field(None, ge=0, le=actions.MAX_CAPACITY)
+
+
+class CapacityOut(Schema):
+    service_id: int
+    available: int
+    maximum: int | None
+    unit: str
+    updated: dt.datetime
+
+
+def referral_out(
+    referral: ServiceReferral, status: dict[str, Any], user: Any, history: bool = False
+) -> dict[str, Any]:
+    """A referral as one reader may see it; `status` is what the gate decided."""
+    service = referral.service
+    shown = status.get("status") == referral.status
+    record: dict[str, Any] = {
+        "id": referral.pk,
+        "version": referral.version,
+        "program": referral.program.slug,
+        "person_id": referral.person_id,
+        "service": {
+            "id": service.pk,
+            "name": service.name,
+            "organization": service.organization.name,
+            "part2_program": service.part2_program,
+        },
+        "requested_at": referral.requested_at,
+        "consent_id": referral.consent_id,
+        **status,
+    }
+    if referral.warm_handoff_at is not None:
+        record["warm_handoff"] = {"by": referral.warm_handoff_by, "at": referral.warm_handoff_at}
+    side = side_of(user, referral)
+    if shown and side is not None:
+        record["allowed_next"] = [s.value for s in next_statuses(TaskStatus(referral.status), side)]
+    if history:
+        record["history"] = [
+            {"status": step.status, "reason": step.reason, "at": step.at}
+            for step in referral.status_changes.all()
+            if shown or step.status in PRE_TREATMENT_STATUSES
+        ]
+    return record
+
+
+def _service(service_id: int) -> Service:
+    service = Service.objects.select_related("organization__partner").filter(pk=service_id).first()
+    if service is None:
+        raise ActionError("No such service.", {"service_id": ["no such service"]})
+    return service
+
+
+@router.post(
+    "/service-referrals", response={201: ReferralCreated}, summary="Refer a person to a service"
+)
+def create_referral(request: HttpRequest, payload: ReferralIn) -> Status[dict[str, Any]]:
+    """A Part 2 program needs the person's consent naming the provider: 422 `errors.consent`."""
+    access = access_person(request.user, payload.person_id)
+    program = access_program(request.user, payload.program)
+    referral = actions.refer_to_service(
+        actor_for(request), access, program, _service(payload.service_id), payload.note
+    )
+    return Status(201, {"id": referral.pk, "status": referral.status, "version": referral.version})
+
+
+@router.get("/service-referrals", response=ReferralList, summary="Referrals you may see")
+def list_referrals(
+    request: HttpRequest,
+    program: str = "",
+    status: str = "",
+    page: int = Query(1, ge=1),
+) -> dict[str, Any]:
+    """A provider sees referrals sent to its organisation; referring roles their programs'.
+
+    Statuses past `accepted` are Part 2 records: filtering by one lists only the
+    referrals whose status you may see.
+    """
+    referrals = referrals_visible_to(request.user).order_by("-requested_at", "-id")
+    if program:
+        referrals = referrals.filter(program=access_program(request.user, program))
+    reader = StatusReader(request.user)
+    if status:
+        referrals = referrals.filter(status=status)
+    rows: Any = referrals
+    if status and status not in PRE_TREATMENT_STATUSES:
+        rows = [r for r in referrals if reader.status(r).get("status") == r.status]
+    page_obj = Paginator(rows, PAGE_SIZE).get_page(page)
+    items = [referral_out(r, reader.status(r), request.user) for r in page_obj.object_list]
+    record_event(
+        actor_for(request),
+        "read",
+        object_type="services.servicereferral",
+        program_slug=program,
+        fields=["referral"],
+        detail={"list": True, "status": status, "ids": [i["id"] for i in items]},
+    )
+    return {
+        "items": items,
+        "count": page_obj.paginator.count,
+        "page": page_obj.number,
+        "pages": page_obj.paginator.num_pages,
+    }
+
+
+def _read(request: HttpRequest, referral_id: int) -> tuple[ServiceReferral, dict[str, Any]]:
+    from coresponder.people.reading import service_referral_status
+
+    referral, access = access_service_referral(request.user, referral_id)
+    status = service_referral_status(access, referral)
+    record_person_read(actor_for(request), access, channel="api")
+    return referral, status
+
+
+@router.get("/service-referrals/{referral_id}", response=ReferralOut, summary="One referral")
+def get_referral(request: HttpRequest, referral_id: int) -> dict[str, Any]:
+    referral, status = _read(request, referral_id)
+    return referral_out(referral, status, request.user, history=True)
+
+
+@router.patch(
+    "/service-referrals/{referral_id}", response=ReferralOut, summary="Move the referral's Task"
+)
+def patch_referral(
+    request: HttpRequest, referral_id: int, payload: ReferralPatch
+) -> dict[str, Any]:
+    """The provider accepts, rejects, starts, holds, completes or fails; the referring team may
+    cancel. Rejected, failed, cancelled and on-hold need `status_reason`."""
+    referral, _access = access_service_referral(request.user, referral_id)
+    actions.change_referral_status(
+        actor_for(request), referral, payload.status, payload.status_reason, payload.version
+    )
+    referral, status = _read(request, referral_id)
+    return referral_out(referral, status, request.user, history=True)
+
+
+@router.get("/service-referrals/{referral_id}/fhir", summary="The referral as a FHIR R4 Bundle")
+def referral_fhir(request: HttpRequest, referral_id: int) -> dict[str, Any]:
+    """A ServiceRequest and its Task (validated against the R4B models)."""
+    referral, status = _read(request, referral_id)
+    if status.get("status") != referral.status:
+        raise Forbidden("The referral's status is a Part 2 record you need a consent to see.")
+    return referral_bundle(referral)
+
+
+@router.post(
+    "/service-referrals/{referral_id}/warm-handoff",
+    response=ReferralOut,
+    summary="Record a warm handoff",
+)
+def warm_handoff(request: HttpRequest, referral_id: int, payload: HandoffIn) -> dict[str, Any]:
+    referral, _access = access_service_referral(request.user, referral_id)
+    actions.record_warm_handoff(
+        actor_for(request), referral, payload.by, payload.at, payload.version
+    )
+    referral, status = _read(request, referral_id)
+    return referral_out(referral, status, request.user, history=True)
+
+
+@router.post("/services/{service_id}/capacity", response=CapacityOut, summary="Update capacity")
+def post_capacity(request: HttpRequest, service_id: int, payload: CapacityIn) -> dict[str, Any]:
+    """Only a provider user of the organisation that runs the service; the time is kept."""
+    service = Service.objects.select_related("organization").filter(pk=service_id).first()
+    if service is None:
+        from coresponder.privacy.access import NotVisible
+
+        raise NotVisible("service")
+    capacity = actions.update_capacity(
+        actor_for(request), service, payload.available, payload.maximum
+    )
+    return {
+        "service_id": service.pk,
+        "available": capacity.available,
+        "maximum": capacity.maximum,
+        "unit": capacity.unit,
+        "updated": capacity.updated,
+    }

@@ -1,0 +1,260 @@
+"""The service directory in the web UI: a phone-first search and one service's page.
+
+Any member of the program may search; the directory holds no person data. When
+the search starts from a person (`?person=<id>`), their address is used only if
+the gate shows that person's contact details to the reader, and that read is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from coresponder.api_support import actor_for
+from coresponder.domain.directory import CATEGORY_GROUPS, KM_PER_MILE
+from coresponder.domain.policy import FieldGroup
+from coresponder.domain.presets import SERVICE_CATEGORIES
+from coresponder.domain.vocabulary import humanize
+from coresponder.privacy.access import NotVisible, PersonAccess, access_person, access_program
+from coresponder.privacy.actions import record_person_read
+from coresponder.programs.actions import ActionError
+from coresponder.programs.models import Program
+from coresponder.services.directory_api import service_detail
+from coresponder.services.models import TaxonomyTerm
+from coresponder.services.search import (
+    Capacity,
+    SearchParams,
+    ServiceHit,
+    directory_queryset,
+    search_services,
+)
+
+RADIUS_MILES = (5, 10, 25, 50, 100)
+LANGUAGES = (("en", "English"), ("es", "Spanish"), ("pt", "Portuguese"), ("ht", "Haitian Creole"))
+INSURANCE = ("Medicaid", "Medicare", "Private insurance", "Uninsured accepted")
+PERSON_PLACE = "person"
+
+
+def _program(request: HttpRequest, slug: str) -> Program:
+    try:
+        return access_program(request.user, slug)
+    except NotVisible as exc:
+        raise Http404("No such program") from exc
+
+
+def _person(request: HttpRequest, raw: str | None) -> PersonAccess | None:
+    if not raw:
+        return None
+    try:
+        return access_person(request.user, raw)
+    except NotVisible as exc:
+        raise Http404("No such person") from exc
+
+
+def _person_point(access: PersonAccess | None) -> tuple[float, float] | None:
+    """The person's coordinates, when the reader may see contact details and they are known."""
+    if access is None or not access.shows(FieldGroup.CONTACT):
+        return None
+    person = access.person
+    if person.latitude is None or person.longitude is None:
+        return None
+    return person.latitude, person.longitude
+
+
+def category_choices(program: Program) -> list[tuple[str, str]]:
+    """The program's own categories first, then every other; "Any MOUD" leads its group."""
+    names = dict(TaxonomyTerm.objects.values_list("code", "name"))
+    own = list((program.preset or {}).get("service_categories") or [])
+    rest = sorted(SERVICE_CATEGORIES - set(own))
+    choices = [(code, names.get(code) or humanize(code)) for code in own + rest]
+    if any(code in CATEGORY_GROUPS["moud"] for code in own + rest):
+        choices.insert(0, ("moud", "Any MOUD (methadone, buprenorphine or naltrexone)"))
+    return choices
+
+
+def _asked_time(request: HttpRequest, zone: ZoneInfo, errors: dict[str, list[str]]) -> Any:
+    """The time asked about, read on the program's clock; None means now."""
+    if request.GET.get("when") != "at":
+        return None
+    try:
+        day = dt.date.fromisoformat(request.GET.get("at_date", ""))
+        clock = dt.time.fromisoformat(request.GET.get("at_time", ""))
+    except ValueError:
+        errors["open_at"] = ["Give a date and a time, or choose “Open now”."]
+        return None
+    return dt.datetime.combine(day, clock, tzinfo=zone)
+
+
+def _radius_km(raw: str | None, errors: dict[str, list[str]]) -> float | None:
+    if not raw:
+        return None
+    try:
+        miles = float(raw)
+    except ValueError:
+        errors["radius_km"] = ["Choose a distance from the list."]
+        return None
+    return miles * KM_PER_MILE
+
+
+def _age(updated: dt.datetime, now: dt.datetime) -> str:
+    minutes = max(0, int((now - updated).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min ago"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h ago"
+    return f"{minutes // (24 * 60)} days ago"
+
+
+def capacity_text(capacity: Capacity | None, now: dt.datetime) -> dict[str, Any] | None:
+    """ "3 beds free · updated 2 h ago", and whether the count is stale."""
+    if capacity is None:
+        return None
+    free = f"{capacity.available} {capacity.unit} free"
+    if capacity.maximum is not None:
+        free += f" of {capacity.maximum}"
+    return {"free": free, "age": _age(capacity.updated, now), "stale": capacity.stale}
+
+
+def distance_text(hit: ServiceHit) -> str:
+    """ "12.4 mi (20.0 km)"."""
+    if hit.distance_km is None or hit.distance_miles is None:
+        return ""
+    return f"{hit.distance_miles:.1f} mi ({hit.distance_km:.1f} km)"
+
+
+def refer_url(person_id: int, service_id: int, program: Program) -> str:
+    query = urlencode({"service": service_id, "program": program.slug})
+    return f"/people/{person_id}/refer/?{query}"
+
+
+def _card(
+    hit: ServiceHit, program: Program, person_id: int | None, now: dt.datetime
+) -> dict[str, Any]:
+    service = hit.service
+    names = {term.code: term.name for term in service.taxonomy_terms.all()}
+    return {
+        "id": service.pk,
+        "name": service.name,
+        "organization": service.organization.name,
+        "categories": [names.get(code) or humanize(code) for code in hit.categories],
+        "distance": distance_text(hit),
+        "location": hit.location.name if hit.location else "",
+        "open": hit.open,
+        "capacity": capacity_text(hit.capacity, now),
+        "phone": service.phone,
+        "languages": service.languages,
+        "refer_url": refer_url(person_id, service.pk, program) if person_id else "",
+    }
+
+
+@login_required
+@require_GET
+def search(request: HttpRequest, slug: str) -> HttpResponse:
+    """Search form on top, result cards below; nearest first."""
+    program = _program(request, slug)
+    zone = ZoneInfo(program.timezone)
+    now = timezone.now()
+    access = _person(request, request.GET.get("person"))
+    person_point = _person_point(access)
+    area_name = str(((program.preset or {}).get("area") or {}).get("name") or "")
+    place = request.GET.get("from") or (PERSON_PLACE if person_point else "address")
+    near_text = request.GET.get("near", area_name).strip()
+    errors: dict[str, list[str]] = {}
+    asked = _asked_time(request, zone, errors)
+    radius_km = _radius_km(request.GET.get("radius"), errors)
+    categories = tuple(code for code in request.GET.getlist("category") if code)
+    use_person = place == PERSON_PLACE and person_point is not None
+    result = None
+    if not errors:
+        try:
+            result = search_services(
+                SearchParams(
+                    now=now,
+                    categories=categories,
+                    near=person_point if use_person else None,
+                    address="" if use_person else near_text,
+                    radius_km=radius_km,
+                    open_at=asked,
+                    language=request.GET.get("language", ""),
+                    insurance=request.GET.get("insurance", ""),
+                    page=_page(request.GET.get("page")),
+                    program=program,
+                )
+            )
+        except ActionError as exc:
+            errors = exc.errors or {"__all__": [str(exc)]}
+    if use_person and access is not None:
+        record_person_read(actor_for(request), access, channel="web", purpose="service search")
+    person_id = access.person.pk if access is not None else None
+    filters = {key: request.GET.getlist(key) for key in request.GET if key != "page"}
+    context = {
+        "program": program,
+        "categories": category_choices(program),
+        "chosen_categories": categories,
+        "near_text": near_text,
+        "person_id": person_id,
+        "person_point": person_point,
+        "use_person": use_person,
+        "when": "at" if request.GET.get("when") == "at" else "now",
+        "at_date": request.GET.get("at_date") or timezone.localtime(now, zone).date().isoformat(),
+        "at_time": request.GET.get("at_time") or timezone.localtime(now, zone).strftime("%H:%M"),
+        "radius_choices": RADIUS_MILES,
+        "radius": request.GET.get("radius", ""),
+        "languages": LANGUAGES,
+        "language": request.GET.get("language", ""),
+        "insurance_choices": INSURANCE,
+        "insurance": request.GET.get("insurance", ""),
+        "errors": errors,
+        "result": result,
+        "cards": [_card(hit, program, person_id, now) for hit in result.hits] if result else [],
+        "previous_page": _page_link(filters, result.page - 1)
+        if result and result.page > 1
+        else None,
+        "next_page": (
+            _page_link(filters, result.page + 1) if result and result.page < result.pages else None
+        ),
+    }
+    return render(request, "services/directory/search.html", context, status=422 if errors else 200)
+
+
+def _page(raw: str | None) -> int:
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
+
+
+def _page_link(filters: dict[str, list[str]], page: int) -> str:
+    return urlencode([*((k, v) for k, values in filters.items() for v in values), ("page", page)])
+
+
+@login_required
+@require_GET
+def service_page(request: HttpRequest, slug: str, service_id: int) -> HttpResponse:
+    """One service: where, when, who it takes, what it costs, how many places are free."""
+    program = _program(request, slug)
+    service = directory_queryset(active_only=False).filter(pk=service_id).first()
+    if service is None:
+        raise Http404("No such service")
+    access = _person(request, request.GET.get("person"))
+    now = timezone.now()
+    detail = service_detail(service, now, now)
+    capacity = detail["capacity"]
+    names = {term.code: term.name for term in service.taxonomy_terms.all()}
+    context = {
+        "program": program,
+        "service": detail,
+        "category_names": [names.get(code) or humanize(code) for code in detail["categories"]],
+        "capacity": capacity_text(Capacity(**capacity), now) if capacity else None,
+        "refer_url": refer_url(access.person.pk, service.pk, program) if access else "",
+        "person_id": access.person.pk if access else None,
+    }
+    return render(request, "services/directory/service.html", context)

@@ -1,0 +1,301 @@
+"""Closed-loop referrals as HL7 FHIR: a ServiceRequest and its Task, in one Bundle.
+
+The shapes follow the SDOH Clinical Care IG's referral pattern and validate
+against the R4B models of `fhir.resources` (R4B keeps R4's ServiceRequest and
+Task unchanged). The patient travels as an identifier only — minimum
+necessary: the receiving system already knows the person it was referred, or
+matches them by that identifier, so no name, birth date or address leaves here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from fhir.resources.R4B.bundle import Bundle
+from pydantic import ValidationError
+
+from coresponder.common import save_tracked
+from coresponder.domain.vocabulary import TaskStatus
+from coresponder.people.models import Person
+from coresponder.privacy.audit import Actor, record_event
+from coresponder.programs.actions import ActionError
+from coresponder.programs.models import Program
+from coresponder.services.actions import consent_for_referral
+from coresponder.services.models import Service, ServiceReferral, ServiceReferralStatusChange
+
+S = TaskStatus
+# ServiceRequest.status says whether the order stands; Task.status how it is going.
+REQUEST_STATUS: dict[TaskStatus, str] = {
+    S.DRAFT: "draft",
+    S.REQUESTED: "active",
+    S.ACCEPTED: "active",
+    S.IN_PROGRESS: "active",
+    S.ON_HOLD: "on-hold",
+    S.COMPLETED: "completed",
+    S.REJECTED: "revoked",
+    S.CANCELLED: "revoked",
+    S.FAILED: "revoked",
+    S.ENTERED_IN_ERROR: "entered-in-error",
+}
+# HL7 confidentiality label for records under 42 CFR Part 2.
+PART2_LABEL = {
+    "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+    "code": "42CFRPart2",
+    "display": "42 CFR Part2",
+}
+WARM_HANDOFF = "Warm handoff"
+
+
+def base_url() -> str:
+    """The URI under which this deployment's identifiers live."""
+    configured = getattr(settings, "CORESPONDER_FHIR_BASE", "")
+    if configured:
+        return str(configured).rstrip("/")
+    hosts = [h for h in settings.ALLOWED_HOSTS if h and "*" not in h and not h.startswith(".")]
+    return f"https://{hosts[0] if hosts else 'coresponder.invalid'}/fhir"
+
+
+def system(kind: str) -> str:
+    return f"{base_url()}/identifier/{kind}"
+
+
+def _ref(kind: str, id_system: str, value: str, display: str = "") -> dict[str, Any]:
+    ref: dict[str, Any] = {"type": kind, "identifier": {"system": id_system, "value": value}}
+    if display:
+        ref["display"] = display
+    return ref
+
+
+def _instant(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def service_request(referral: ServiceReferral) -> dict[str, Any]:
+    service = referral.service
+    org = service.organization
+    resource: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "id": f"sr-{referral.pk}",
+        "identifier": [{"system": system("service-referral"), "value": str(referral.pk)}],
+        "status": REQUEST_STATUS[S(referral.status)],
+        "intent": "order",
+        "code": {
+            "coding": [{"system": system("hsds-service"), "code": service.hsds_id}],
+            "text": service.name,
+        },
+        "subject": _ref("Patient", system("person"), str(referral.person_id)),
+        "authoredOn": _instant(referral.requested_at),
+        "requester": _ref(
+            "Organization", system("program"), referral.program.slug, referral.program.name
+        ),
+        "performer": [_ref("Organization", system("hsds-organization"), org.hsds_id, org.name)],
+    }
+    categories = [
+        {
+            "coding": [
+                {
+                    "system": system(f"taxonomy/{term.taxonomy}"),
+                    "code": term.code,
+                    "display": term.name,
+                }
+            ]
+        }
+        for term in service.taxonomy_terms.all()
+    ]
+    if categories:
+        resource["category"] = categories
+    if referral.note:
+        resource["note"] = [{"text": referral.note}]
+    if referral.consent_id is not None:
+        resource["supportingInfo"] = [_ref("Consent", system("consent"), str(referral.consent_id))]
+    if service.part2_program:
+        resource["meta"] = {"security": [PART2_LABEL]}
+    return resource
+
+
+def task(referral: ServiceReferral) -> dict[str, Any]:
+    org = referral.service.organization
+    resource: dict[str, Any] = {
+        "resourceType": "Task",
+        "id": f"task-{referral.pk}",
+        "identifier": [{"system": system("service-referral-task"), "value": str(referral.pk)}],
+        "status": referral.status,
+        "intent": "order",
+        "focus": {"reference": f"ServiceRequest/sr-{referral.pk}"},
+        "for": _ref("Patient", system("person"), str(referral.person_id)),
+        "owner": _ref("Organization", system("hsds-organization"), org.hsds_id, org.name),
+        "requester": _ref(
+            "Organization", system("program"), referral.program.slug, referral.program.name
+        ),
+        "authoredOn": _instant(referral.requested_at),
+        "lastModified": _instant(referral.status_changed_at),
+    }
+    if referral.status_reason:
+        resource["statusReason"] = {"text": referral.status_reason}
+    if referral.warm_handoff_at is not None:
+        resource["note"] = [
+            {
+                "authorString": referral.warm_handoff_by or "unknown",
+                "time": _instant(referral.warm_handoff_at),
+                "text": WARM_HANDOFF,
+            }
+        ]
+    if referral.service.part2_program:
+        resource["meta"] = {"security": [PART2_LABEL]}
+    return resource
+
+
+def referral_bundle(referral: ServiceReferral) -> dict[str, Any]:
+    """A FHIR R4 collection Bundle: the referral's ServiceRequest and its Task, validated."""
+    base = base_url()
+    sr, tk = service_request(referral), task(referral)
+    data = {
+        "resourceType": "Bundle",
+        "id": f"referral-{referral.pk}",
+        "type": "collection",
+        "timestamp": _instant(referral.modified_at or referral.status_changed_at),
+        "entry": [
+            {"fullUrl": f"{base}/ServiceRequest/{sr['id']}", "resource": sr},
+            {"fullUrl": f"{base}/Task/{tk['id']}", "resource": tk},
+        ],
+    }
+    validate_bundle(data)
+    return data
+
+
+def validate_bundle(data: Any) -> Bundle:
+    """The R4B Bundle, or ActionError naming what does not fit."""
+    try:
+        return Bundle.model_validate(data)
+    except (ValidationError, ValueError, TypeError) as exc:
+        raise ActionError(
+            "The bundle is not valid FHIR R4.", {"bundle": [str(exc)[:2000]]}
+        ) from exc
+
+
+# --- Import -----------------------------------------------------------------------
+
+
+def _one(resources: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    found = [r for r in resources if r.get("resourceType") == kind]
+    if len(found) != 1:
+        raise ActionError(
+            "The bundle must hold one ServiceRequest and one Task.",
+            {"bundle": [f"found {len(found)} {kind} resources"]},
+        )
+    return found[0]
+
+
+def _identifier(ref: Any, id_system: str) -> str:
+    identifier = (ref or {}).get("identifier") or {}
+    return str(identifier.get("value", "")) if identifier.get("system") == id_system else ""
+
+
+def _moment(raw: Any, field: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ActionError("The bundle has invalid times.", {field: ["give a time with its offset"]})
+    return moment
+
+
+def _lookup(sr: dict[str, Any], tk: dict[str, Any]) -> tuple[Person, Service, Program]:
+    errors: dict[str, list[str]] = {}
+    person_id = _identifier(sr.get("subject"), system("person"))
+    person = Person.objects.filter(pk=int(person_id)).first() if person_id.isdigit() else None
+    if person is None:
+        errors["subject"] = ["no person here carries the patient's identifier"]
+    codings = (sr.get("code") or {}).get("coding") or []
+    hsds = next((c.get("code") for c in codings if c.get("system") == system("hsds-service")), "")
+    service = Service.objects.select_related("organization__partner").filter(hsds_id=hsds).first()
+    if service is None:
+        errors["code"] = ["no service in the directory carries the HSDS service id"]
+    slug = _identifier(sr.get("requester"), system("program"))
+    program = Program.objects.filter(slug=slug).first()
+    if program is None:
+        errors["requester"] = ["the requesting program is not known here"]
+    if _identifier(tk.get("for"), system("person")) != person_id:
+        errors["for"] = ["the Task is for a different patient than the ServiceRequest"]
+    focus = (tk.get("focus") or {}).get("reference", "")
+    if focus != f"ServiceRequest/{sr.get('id')}":
+        errors["focus"] = ["the Task does not point at the bundle's ServiceRequest"]
+    if errors or person is None or service is None or program is None:
+        raise ActionError("The bundle does not match records here.", errors)
+    return person, service, program
+
+
+def import_referral_bundle(data: Any, actor: Actor) -> ServiceReferral:
+    """A referral from a FHIR Bundle; the whole bundle is refused when any part does not fit."""
+    validate_bundle(data)
+    resources = [entry.get("resource") or {} for entry in data.get("entry") or []]
+    sr, tk = _one(resources, "ServiceRequest"), _one(resources, "Task")
+    person, service, program = _lookup(sr, tk)
+    own = next(
+        (
+            str(i.get("value", ""))
+            for i in sr.get("identifier") or []
+            if i.get("system") == system("service-referral")
+        ),
+        "",
+    )
+    if own.isdigit() and ServiceReferral.objects.filter(pk=int(own)).exists():
+        raise ActionError(
+            "This referral is already here.", {"identifier": [f"service referral {own} exists"]}
+        )
+    try:
+        status = S(str(tk.get("status")))
+    except ValueError as exc:
+        raise ActionError(
+            "The Task status is not a FHIR Task status.",
+            {"status": [f"{tk.get('status')!r} is not one of {', '.join(S)}"]},
+        ) from exc
+    requested_at = _moment(tk.get("authoredOn") or sr.get("authoredOn"), "authoredOn")
+    changed_at = _moment(tk.get("lastModified") or requested_at.isoformat(), "lastModified")
+    consent = None
+    if service.part2_program:
+        consent = consent_for_referral(person.pk, service, requested_at)
+        if consent is None:
+            raise ActionError(
+                "A consent is needed for this treatment program.",
+                {"consent": [f"no consent in force names the provider of {service.name}"]},
+            )
+    handoff = next(
+        (n for n in tk.get("note") or [] if n.get("text") == WARM_HANDOFF and n.get("time")), None
+    )
+    with transaction.atomic():
+        referral = ServiceReferral(
+            program=program,
+            person=person,
+            service=service,
+            status=status.value,
+            status_reason=str((tk.get("statusReason") or {}).get("text", ""))[:300],
+            note="\n".join(str(n.get("text", "")) for n in sr.get("note") or []),
+            requested_at=requested_at,
+            status_changed_at=changed_at,
+            consent=consent,
+            warm_handoff_by=str(handoff.get("authorString", ""))[:200] if handoff else "",
+            warm_handoff_at=_moment(handoff["time"], "note") if handoff else None,
+        )
+        save_tracked(referral, actor.user)
+        ServiceReferralStatusChange.objects.create(
+            referral=referral, status=S.REQUESTED.value, at=requested_at
+        )
+        if status is not S.REQUESTED:
+            ServiceReferralStatusChange.objects.create(
+                referral=referral, status=status.value, reason=referral.status_reason, at=changed_at
+            )
+        record_event(
+            actor,
+            "create",
+            obj=referral,
+            person_id=person.pk,
+            program_slug=program.slug,
+            fields=["referral"],
+            detail={"source": "fhir", "bundle": str(data.get("id", ""))[:64]},
+        )
+    return referral

@@ -1,0 +1,58 @@
+"""Forms for closed-loop referrals: refer, move the Task, warm handoff, capacity."""
+
+from __future__ import annotations
+
+from django import forms
+
+from coresponder.common import MAX_VERSION
+from coresponder.services.actions import MAX_CAPACITY
+
+INPUT = {"class": "usa-input"}
+
+
+class ReferForm(forms.Form):
+    note = forms.CharField(
+        label="Note for the provider",
+        required=False,
+        max_length=5000,
+        help_text="What the provider should know to take the person in. No diagnosis needed.",
+        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 4}),
+    )
+
+
+class StatusForm(forms.Form):
+    """The status comes from the button pressed; the reason from the one text field."""
+
+    version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
+    status = forms.CharField(max_length=32, widget=forms.HiddenInput, required=False)
+    status_reason = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=300,
+        help_text="Needed to reject, put on hold, mark failed or cancel.",
+        widget=forms.TextInput(attrs=INPUT),
+    )
+
+
+class HandoffForm(forms.Form):
+    version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
+    by = forms.CharField(
+        label="Who made the introduction", max_length=200, widget=forms.TextInput(attrs=INPUT)
+    )
+    at = forms.DateTimeField(
+        label="When",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"class": "usa-input", "type": "datetime-local"}),
+        help_text="Local time of the program.",
+    )
+
+
+class CapacityForm(forms.Form):
+    available = forms.IntegerField(
+        label="Places free now",
+        min_value=0,
+        max_value=MAX_CAPACITY,
+        widget=forms.NumberInput(
+            attrs={"class": "usa-input usa-input--small", "inputmode": "numeric"}
+        ),
+    )

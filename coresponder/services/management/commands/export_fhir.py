@@ -1,0 +1,52 @@
+"""Export closed-loop referrals as FHIR R4 bundles: one JSON file per referral."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from coresponder.privacy.audit import SYSTEM, record_event
+from coresponder.programs.models import Program
+from coresponder.services.fhir import referral_bundle
+from coresponder.services.models import ServiceReferral
+
+
+class Command(BaseCommand):
+    help = (
+        "Write each service referral as a FHIR R4 Bundle (ServiceRequest + Task) to "
+        "PATH/referral-<id>.json; --program limits to one program."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("path", help="a folder; made when missing")
+        parser.add_argument("--program", help="program slug")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        folder = Path(options["path"])
+        referrals = ServiceReferral.objects.select_related(
+            "service__organization", "program"
+        ).prefetch_related("service__taxonomy_terms")
+        slug = options.get("program")
+        if slug:
+            if not Program.objects.filter(slug=slug).exists():
+                raise CommandError(f"no program {slug!r}")
+            referrals = referrals.filter(program__slug=slug)
+        folder.mkdir(parents=True, exist_ok=True)
+        ids = []
+        for referral in referrals.order_by("id").iterator(chunk_size=500):
+            bundle = referral_bundle(referral)
+            target = folder / f"referral-{referral.pk}.json"
+            target.write_text(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", "utf-8")
+            ids.append(referral.pk)
+        record_event(
+            SYSTEM,
+            "export",
+            object_type="services.servicereferral",
+            program_slug=slug or "",
+            fields=["referral", "part2"],
+            detail={"format": "fhir-r4", "count": len(ids), "ids": ids[:500]},
+        )
+        self.stdout.write(f"exported {len(ids)} referrals to {folder}")

@@ -1,0 +1,45 @@
+"""Import closed-loop referrals from FHIR R4 bundles (a .json file or a folder of them)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from coresponder.privacy.audit import SYSTEM
+from coresponder.programs.actions import ActionError
+from coresponder.services.fhir import import_referral_bundle
+
+
+class Command(BaseCommand):
+    help = (
+        "Import FHIR R4 Bundles (ServiceRequest + Task) as service referrals; all or nothing: "
+        "one bundle that does not fit refuses the whole import, naming the file."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("path", help="a bundle .json file or a folder of them")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["path"])
+        files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+        if not files or not all(f.is_file() for f in files):
+            raise CommandError(f"{path}: no bundle found")
+        with transaction.atomic():
+            for file in files:
+                try:
+                    data = json.loads(file.read_text(encoding="utf-8"))
+                    import_referral_bundle(data, SYSTEM)
+                except (OSError, ValueError) as exc:
+                    raise CommandError(f"{file}: {_describe(exc)}") from exc
+        self.stdout.write(f"imported {len(files)} referrals")
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ActionError):
+        problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
+        return f"{exc} {problems}".strip()
+    return str(exc)

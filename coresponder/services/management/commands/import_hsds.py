@@ -1,0 +1,70 @@
+"""Import a service directory from HSDS 3.0 JSON or an HSDS data package, all or nothing."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from coresponder.privacy.audit import SYSTEM
+from coresponder.services.hsds import Counts, DirectoryImportFailed, import_directory
+from coresponder.services.hsds_datapackage import (
+    DESCRIPTOR,
+    MAX_FILE_BYTES,
+    DataPackageRefused,
+    import_datapackage,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Import the service directory from HSDS JSON, a data package folder or .zip, "
+        "or a datapackage.json; every record or none."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("path", help="a .json file, a data package folder or .zip")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check and count only; write nothing"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["path"])
+        dry_run = options["dry_run"]
+        if not path.exists():
+            raise CommandError(f"{path} does not exist")
+        try:
+            if path.is_dir() or path.name == DESCRIPTOR or zipfile.is_zipfile(path):
+                counts = import_datapackage(path, SYSTEM, dry_run=dry_run)
+            else:
+                counts = import_directory(
+                    read_json(path), SYSTEM, source=path.name, dry_run=dry_run
+                )
+        except DirectoryImportFailed as exc:
+            for problem in exc.problems:
+                self.stderr.write(str(problem))
+            raise CommandError(f"{exc} Nothing was changed.") from exc
+        except DataPackageRefused as exc:
+            raise CommandError(f"{exc}. Nothing was changed.") from exc
+        self.write_counts(counts, dry_run)
+
+    def write_counts(self, counts: Counts, dry_run: bool) -> None:
+        heading = "Dry run, nothing written; the import would give:" if dry_run else "Imported:"
+        self.stdout.write(heading)
+        for entity, tally in counts.items():
+            parts = ", ".join(
+                f"{tally.get(key, 0)} {key}" for key in ("created", "updated", "unchanged")
+            )
+            self.stdout.write(f"  {entity}: {parts}")
+
+
+def read_json(path: Path) -> Any:
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise CommandError(f"{path} is too large to be a service directory")
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise CommandError(f"{path} is not UTF-8 JSON: {exc}. Nothing was changed.") from exc

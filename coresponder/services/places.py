@@ -1,0 +1,175 @@
+"""Placing an address on the map without a map service.
+
+Coresponder never sends an address to a geocoder: addresses are person data,
+and installs run offline. So `place_of` knows only three kinds of place:
+
+1. the directory's own locations, by "address_1, city" (normalised, exact or
+   prefix match, so "12 Main St, Brockton, MA 02301" finds "12 Main Street, Brockton");
+2. the program's own service area by its preset name ("Plymouth County, MA");
+3. towns and neighbourhoods in a small gazetteer (data/places.csv) of
+   approximate town centres around the four program areas, matched as "Town",
+   "Town, ST", or the trailing "…, Town, ST ZIP" of a street address.
+
+Anything else is not placed (None): the caller asks for coordinates or a town.
+A street address outside the directory lands on its town's centre, so its
+distances are good to a few kilometres, not to the door.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from coresponder.domain.directory import great_circle_km
+from coresponder.services.models import Location
+
+PLACES_FILE = Path(__file__).parent / "data" / "places.csv"
+UNPLACED = "Could not place that address without a map service; give coordinates or a town."
+COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
+STATE_ZIP = re.compile(r"^(?P<state>[a-z]{2})(?:\s+\d{5}(?:-\d{4})?)?$")
+TOWN_STATE = re.compile(r"^(?P<town>.+?)\s+(?P<state>[a-z]{2})(?:\s+\d{5}(?:-\d{4})?)?$")
+# The street words written both ways in listings and by people typing.
+ABBREVIATIONS = {
+    "street": "st",
+    "avenue": "ave",
+    "av": "ave",
+    "road": "rd",
+    "drive": "dr",
+    "boulevard": "blvd",
+    "lane": "ln",
+    "court": "ct",
+    "place": "pl",
+    "highway": "hwy",
+    "parkway": "pkwy",
+    "square": "sq",
+    "terrace": "ter",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "suite": "ste",
+}
+
+Place = tuple[float, float, str]
+
+
+@dataclass(frozen=True)
+class Town:
+    name: str
+    region: str
+    latitude: float
+    longitude: float
+
+
+def normalise(text: str) -> str:
+    """Lower case, punctuation gone but commas kept, street words abbreviated."""
+    text = re.sub(r"[^\w\s,-]", " ", text.casefold())
+    parts = []
+    for part in text.split(","):
+        words = [ABBREVIATIONS.get(word, word) for word in part.split()]
+        if words:
+            parts.append(" ".join(words))
+    return ", ".join(parts)
+
+
+@cache
+def gazetteer() -> tuple[Town, ...]:
+    """The towns of data/places.csv (comment lines start with '#')."""
+    with PLACES_FILE.open(encoding="utf-8") as handle:
+        lines = [line for line in handle if line.strip() and not line.startswith("#")]
+    return tuple(
+        Town(row["name"], row["region"], float(row["latitude"]), float(row["longitude"]))
+        for row in csv.DictReader(lines)
+    )
+
+
+def parse_coordinates(text: str) -> tuple[float, float] | None:
+    """ "41.95,-70.66" as (latitude, longitude), when in range; otherwise None."""
+    match = COORDINATES.match(text or "")
+    if not match:
+        return None
+    latitude, longitude = float(match.group(1)), float(match.group(2))
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return latitude, longitude
+
+
+def area_of(program: Any) -> dict[str, Any]:
+    """The program's service area from its stored preset ({} when it has none)."""
+    if program is None:
+        return {}
+    area = (program.preset or {}).get("area") or {}
+    return area if isinstance(area, dict) else {}
+
+
+def place_of(address: str, program: Any = None) -> Place | None:
+    """(latitude, longitude, label) for an address, town or coordinates; None when unknown."""
+    text = (address or "").strip()
+    if not text:
+        return None
+    if (point := parse_coordinates(text)) is not None:
+        return point[0], point[1], f"{point[0]:.5f}, {point[1]:.5f}"
+    wanted = normalise(text)
+    if not wanted:
+        return None
+    area = area_of(program)
+    if area.get("name") and normalise(str(area["name"])) == wanted:
+        return float(area["latitude"]), float(area["longitude"]), str(area["name"])
+    return _directory_place(wanted) or _town_place(wanted, area)
+
+
+def _directory_place(wanted: str) -> Place | None:
+    """A directory location whose "address_1, city" the address starts with, or completes."""
+    if "," not in wanted:
+        return None
+    street = wanted.split(",", 1)[0]
+    # Narrow by the street line in the database; compare normalised forms here.
+    number = street.split()[0]
+    candidates = Location.objects.filter(
+        latitude__isnull=False, longitude__isnull=False, address_1__istartswith=number
+    ).only("name", "address_1", "city", "region", "latitude", "longitude")
+    for location in candidates:
+        key = normalise(f"{location.address_1}, {location.city}")
+        if wanted == key or wanted.startswith(key + ",") or (key.startswith(wanted)):
+            label = f"{location.address_1}, {location.city}"
+            if location.region:
+                label += f", {location.region}"
+            return float(location.latitude or 0), float(location.longitude or 0), label
+    return None
+
+
+def _town_place(wanted: str, area: dict[str, Any]) -> Place | None:
+    parts = [part.strip() for part in wanted.split(",") if part.strip()]
+    candidates: list[tuple[str, str]] = []  # (town, state or "")
+    last = parts[-1]
+    state = STATE_ZIP.match(last)
+    if state and len(parts) >= 2:
+        candidates.append((parts[-2], state.group("state")))
+    elif (town_state := TOWN_STATE.match(last)) is not None:
+        candidates.append((town_state.group("town"), town_state.group("state")))
+    candidates.append((last, ""))
+    for town_name, region in candidates:
+        town = _find_town(town_name, region, area)
+        if town is not None:
+            return town.latitude, town.longitude, f"{town.name}, {town.region} (town centre)"
+    return None
+
+
+def _find_town(name: str, region: str, area: dict[str, Any]) -> Town | None:
+    """The town of that name (in that state, when given); among namesakes, the nearest
+    to the program's area, so "Milton" from Huntington is Milton, WV."""
+    matches = [
+        town
+        for town in gazetteer()
+        if normalise(town.name) == name and (not region or town.region.casefold() == region)
+    ]
+    if not matches:
+        return None
+    if len(matches) > 1 and "latitude" in area and "longitude" in area:
+        centre = (float(area["latitude"]), float(area["longitude"]))
+        matches.sort(key=lambda town: great_circle_km(*centre, town.latitude, town.longitude))
+    return matches[0]

@@ -1,0 +1,126 @@
+"""The read gate for closed-loop service referrals, built on the person gate.
+
+A provider learns only of referrals sent to its own organisation; the referring
+programs' roles see their programs' referrals, with any status past `accepted`
+(a Part 2 record) shown as people/reading.py decides for the person record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from coresponder.domain.policy import POLICY, Access, FieldGroup
+from coresponder.domain.referrals import Side
+from coresponder.domain.vocabulary import Role
+from coresponder.people.reading import service_referral_status, visible_service_referrals
+from coresponder.privacy.access import NotVisible, PersonAccess, access_person, role_grants
+from coresponder.services.models import Service, ServiceReferral
+
+
+def access_service_referral(user: Any, referral_id: Any) -> tuple[ServiceReferral, PersonAccess]:
+    """A referral and what the user may see of its person; NotVisible alike for missing or not
+    yours."""
+    try:
+        referral = ServiceReferral.objects.select_related(
+            "service__organization", "program", "person", "consent", "referred_by"
+        ).get(pk=int(referral_id))
+    except (ServiceReferral.DoesNotExist, TypeError, ValueError) as exc:
+        raise NotVisible("service referral") from exc
+    access = access_person(user, referral.person_id)
+    if referral.program_id not in access.roles:
+        raise NotVisible("service referral")
+    visible = visible_service_referrals(access, [referral.program_id])
+    if visible is None or not visible.filter(pk=referral.pk).exists():
+        raise NotVisible("service referral")
+    return referral, access
+
+
+def side_of(user: Any, referral: ServiceReferral) -> Side | None:
+    """Which end of the loop the user works for this referral, if any."""
+    role = next((r for p, r in role_grants(user) if p.pk == referral.program_id), None)
+    if role is None:
+        return None
+    partner = referral.service.organization.partner_id
+    if role is Role.PROVIDER:
+        own = partner is not None and user.organization_id == partner
+        return Side.PROVIDER if own else None
+    return Side.REFERRING if POLICY[role].read[FieldGroup.REFERRAL] is Access.ALLOW else None
+
+
+def referrals_visible_to(user: Any) -> QuerySet[ServiceReferral]:
+    """Every referral the user may learn of: providers, their organisation's; others, their
+    programs'."""
+    condition = Q(pk__in=[])
+    for program, role in role_grants(user):
+        if role is Role.PROVIDER:
+            if user.organization_id is not None:
+                condition |= Q(
+                    program=program, service__organization__partner_id=user.organization_id
+                )
+        elif POLICY[role].read[FieldGroup.REFERRAL] is Access.ALLOW:
+            condition |= Q(program=program)
+    return ServiceReferral.objects.filter(condition).select_related(
+        "service__organization", "program"
+    )
+
+
+def provider_inbox(user: Any) -> QuerySet[ServiceReferral]:
+    """Referrals sent to the user's organisation, in programs where they act as a provider."""
+    programs = [program for program, role in role_grants(user) if role is Role.PROVIDER]
+    if not programs or user.organization_id is None:
+        return ServiceReferral.objects.none()
+    return (
+        ServiceReferral.objects.filter(
+            program__in=programs, service__organization__partner_id=user.organization_id
+        )
+        .select_related("service__organization", "program", "person")
+        .order_by("-requested_at", "-id")
+    )
+
+
+def provider_services(user: Any) -> QuerySet[Service]:
+    """The services whose referrals and capacity the user's organisation answers for."""
+    if user.organization_id is None or not any(
+        role is Role.PROVIDER for _program, role in role_grants(user)
+    ):
+        return Service.objects.none()
+    return (
+        Service.objects.filter(organization__partner_id=user.organization_id)
+        .select_related("organization")
+        .prefetch_related("capacities")
+        .order_by("name", "id")
+    )
+
+
+class StatusReader:
+    """Decides, row by row, how much of a referral's status a user sees.
+
+    Builds the person gate once per person and only when the status is past
+    `accepted` and the referral is not the reader's own organisation's.
+    """
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self._access: dict[int, PersonAccess | None] = {}
+
+    def access_for(self, person_id: int) -> PersonAccess | None:
+        if person_id not in self._access:
+            try:
+                self._access[person_id] = access_person(self.user, person_id)
+            except NotVisible:
+                self._access[person_id] = None
+        return self._access[person_id]
+
+    def status(self, referral: ServiceReferral) -> dict[str, Any]:
+        from coresponder.people.reading import PRE_TREATMENT_STATUSES
+
+        holder = self.user.organization_id
+        own = holder is not None and referral.service.organization.partner_id == holder
+        if own or referral.status in PRE_TREATMENT_STATUSES:
+            return {"status": referral.status, "status_reason": referral.status_reason}
+        access = self.access_for(referral.person_id)
+        if access is None:
+            return {}
+        return service_referral_status(access, referral)

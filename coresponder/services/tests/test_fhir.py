@@ -1,0 +1,146 @@
+"""Referrals as FHIR R4 bundles: every demo referral validates, and a bundle round-trips."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from fhir.resources.R4B.bundle import Bundle
+
+from coresponder.demo.generator import generate_demo_data
+from coresponder.domain.vocabulary import Role
+from coresponder.privacy.audit import SYSTEM
+from coresponder.privacy.tests.world import World, build_world, consent_for, reader
+from coresponder.programs.actions import ActionError, load_programs
+from coresponder.programs.models import Program
+from coresponder.services.fhir import import_referral_bundle, referral_bundle
+from coresponder.services.models import Service, ServiceReferral, TaxonomyTerm
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    load_programs(SYSTEM)
+    return build_world(Program.objects.get(slug="pad"))
+
+
+def resources(bundle: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {entry["resource"]["resourceType"]: entry["resource"] for entry in bundle["entry"]}
+
+
+def test_the_bundle_of_every_demo_referral_validates(db: None) -> None:
+    load_programs(SYSTEM)
+    generate_demo_data(SYSTEM, seed=11, scale="tiny", anchor=dt.date(2026, 6, 1))
+    referrals = ServiceReferral.objects.select_related(
+        "service__organization", "program"
+    ).prefetch_related("service__taxonomy_terms")
+    assert referrals.count() > 20
+    statuses = set()
+    for referral in referrals:
+        bundle = referral_bundle(referral)
+        Bundle.model_validate(bundle)
+        statuses.add(resources(bundle)["Task"]["status"])
+    assert {"requested", "accepted", "completed"} <= statuses
+
+
+def test_the_bundle_carries_identifiers_not_names(world: World) -> None:
+    referral = world.service_referral
+    term = TaxonomyTerm.objects.create(code="moud_buprenorphine", name="Buprenorphine")
+    referral.service.taxonomy_terms.add(term)
+    bundle = referral_bundle(referral)
+    sr, task = resources(bundle)["ServiceRequest"], resources(bundle)["Task"]
+    assert sr["id"] == f"sr-{referral.pk}" and task["id"] == f"task-{referral.pk}"
+    assert sr["status"] == "active" and sr["intent"] == "order"
+    assert sr["subject"]["identifier"]["value"] == str(world.person.pk)
+    assert task["focus"]["reference"] == f"ServiceRequest/sr-{referral.pk}"
+    assert task["owner"]["display"] == "Kensington Recovery"
+    assert sr["category"][0]["coding"][0]["code"] == "moud_buprenorphine"
+    assert "Dana" not in json.dumps(bundle) and "Reyes" not in json.dumps(bundle)
+
+
+def test_a_part2_referral_is_labelled_and_points_at_its_consent(world: World) -> None:
+    referral = world.service_referral
+    Service.objects.filter(pk=referral.service_id).update(part2_program=True)
+    consent = consent_for(world, reader(world, Role.PROVIDER))
+    ServiceReferral.objects.filter(pk=referral.pk).update(consent=consent)
+    referral = ServiceReferral.objects.get(pk=referral.pk)
+    sr = resources(referral_bundle(referral))["ServiceRequest"]
+    assert sr["meta"]["security"][0]["code"] == "42CFRPart2"
+    assert sr["supportingInfo"][0]["identifier"]["value"] == str(consent.pk)
+
+
+def test_a_bundle_round_trips_through_import(world: World) -> None:
+    referral = world.service_referral
+    referral.status_reason = "Started induction"
+    referral.note = "Prefers mornings"
+    referral.warm_handoff_by = "Coach Sam"
+    referral.warm_handoff_at = timezone.now().replace(microsecond=0)
+    referral.save()
+    bundle = referral_bundle(referral)
+    before = {
+        f: getattr(referral, f)
+        for f in ("person_id", "service_id", "program_id", "status", "status_reason", "note")
+    }
+    referral.delete()
+    imported = import_referral_bundle(json.loads(json.dumps(bundle)), SYSTEM)
+    after = {f: getattr(imported, f) for f in before}
+    assert after == before
+    assert imported.warm_handoff_by == "Coach Sam"
+    assert imported.warm_handoff_at == referral.warm_handoff_at
+    assert list(imported.status_changes.values_list("status", flat=True)) == [
+        "requested",
+        "in-progress",
+    ]
+
+
+def test_an_import_is_refused_whole_when_the_person_is_unknown(world: World) -> None:
+    bundle = referral_bundle(world.service_referral)
+    world.service_referral.delete()
+    resources(bundle)["ServiceRequest"]["subject"]["identifier"]["value"] = "999999"
+    with pytest.raises(ActionError) as refused:
+        import_referral_bundle(bundle, SYSTEM)
+    assert "subject" in refused.value.errors
+    assert ServiceReferral.objects.count() == 0
+
+
+def test_an_import_of_a_referral_already_here_and_of_invalid_fhir_is_refused(
+    world: World,
+) -> None:
+    bundle = referral_bundle(world.service_referral)
+    with pytest.raises(ActionError) as duplicate:
+        import_referral_bundle(bundle, SYSTEM)
+    assert "identifier" in duplicate.value.errors
+    world.service_referral.delete()
+    resources(bundle)["Task"]["status"] = "sleeping"
+    with pytest.raises(ActionError) as unknown:
+        import_referral_bundle(bundle, SYSTEM)
+    assert "status" in unknown.value.errors
+    del resources(bundle)["Task"]["intent"]
+    with pytest.raises(ActionError) as invalid:
+        import_referral_bundle(bundle, SYSTEM)
+    assert "bundle" in invalid.value.errors
+
+
+def test_the_commands_export_one_file_per_referral_and_import_them(
+    world: World, tmp_path: Path
+) -> None:
+    out = StringIO()
+    call_command("export_fhir", "--program", "pad", str(tmp_path), stdout=out)
+    files = sorted(tmp_path.glob("*.json"))
+    assert [f.name for f in files] == [f"referral-{world.service_referral.pk}.json"]
+    world.service_referral.delete()
+    call_command("import_fhir", str(tmp_path), stdout=out)
+    assert ServiceReferral.objects.count() == 1
+    assert "imported 1" in out.getvalue()
+
+
+def test_the_api_serves_the_bundle_to_the_provider(world: World, api_client_for: Any) -> None:
+    client = api_client_for(reader(world, Role.PROVIDER))
+    response = client.get(f"/api/v1/service-referrals/{world.service_referral.pk}/fhir")
+    assert response.status_code == 200
+    Bundle.model_validate(response.json())

@@ -1,0 +1,360 @@
+"""Closed-loop referrals: who sees which, the Task through its statuses, consent, reminders,
+warm handoffs and capacity — through the API, the pages and the worker."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from coresponder.domain.policy import WITHHELD_TEXT
+from coresponder.domain.referrals import people_accepted_treatment
+from coresponder.domain.vocabulary import Role
+from coresponder.outreach.management.commands.run_worker import send_all
+from coresponder.outreach.models import Notice
+from coresponder.privacy.audit import SYSTEM
+from coresponder.privacy.models import AuditEvent
+from coresponder.privacy.tests.world import World, build_world, consent_for, reader
+from coresponder.programs.actions import load_programs
+from coresponder.programs.models import Membership, Organization, Program, User
+from coresponder.services.actions import referral_histories
+from coresponder.services.models import (
+    Service,
+    ServiceCapacity,
+    ServiceOrganization,
+    ServiceReferral,
+    ServiceReferralStatusChange,
+    TaxonomyTerm,
+)
+from coresponder.services.reminders import send_referral_reminders
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    load_programs(SYSTEM)
+    return build_world(Program.objects.get(slug="pad"))
+
+
+def other_provider(world: World) -> tuple[Service, User]:
+    """A second provider organisation with a service, a referral of the person, and a user."""
+    org = Organization.objects.create(slug="north-clinic", name="North Clinic", kind="provider")
+    entry = ServiceOrganization.objects.create(hsds_id="org-nc", name="North Clinic", partner=org)
+    service = Service.objects.create(hsds_id="svc-nc", organization=entry, name="North detox")
+    user = User.objects.create_user(
+        username="north-provider", password="x", role="provider", organization=org
+    )
+    Membership.objects.create(user=user, program=world.program, role="provider")
+    return service, user
+
+
+def requested(world: World, service: Service | None = None, **fields: Any) -> ServiceReferral:
+    now = fields.pop("at", timezone.now())
+    return ServiceReferral.objects.create(
+        program=world.program,
+        person=world.person,
+        service=service or world.service_referral.service,
+        status="requested",
+        requested_at=now,
+        status_changed_at=now,
+        **fields,
+    )
+
+
+def patch(client: Client, referral: ServiceReferral, **body: Any) -> Any:
+    return client.patch(
+        f"/api/v1/service-referrals/{referral.pk}", body, content_type="application/json"
+    )
+
+
+# --- Who sees which ---------------------------------------------------------------
+
+
+def test_a_provider_sees_only_referrals_sent_to_its_organisation(
+    world: World, api_client_for: Any
+) -> None:
+    north_service, north_user = other_provider(world)
+    north_referral = requested(world, north_service)
+    ours = api_client_for(reader(world, Role.PROVIDER))
+    listed = ours.get("/api/v1/service-referrals").json()
+    assert [item["id"] for item in listed["items"]] == [world.service_referral.pk]
+    assert listed["count"] == 1
+    assert ours.get(f"/api/v1/service-referrals/{north_referral.pk}").status_code == 404
+    assert ours.get("/api/v1/service-referrals/999999").status_code == 404
+    theirs = api_client_for(north_user).get("/api/v1/service-referrals").json()
+    assert [item["id"] for item in theirs["items"]] == [north_referral.pk]
+
+
+def test_the_provider_inbox_page_lists_only_its_organisations_referrals(
+    world: World, client: Client
+) -> None:
+    north_service, north_user = other_provider(world)
+    requested(world, north_service, note="North only")
+    client.force_login(reader(world, Role.PROVIDER))
+    page = client.get("/services/inbox/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Buprenorphine clinic" in text and "North only" not in text
+    assert AuditEvent.objects.filter(action="read", object_type="services.servicereferral").exists()
+
+
+def test_an_officer_without_consent_sees_the_status_withheld_and_a_prosecutor_nothing(
+    world: World, api_client_for: Any
+) -> None:
+    officer = api_client_for(reader(world, Role.OFFICER))
+    body = officer.get(f"/api/v1/service-referrals/{world.service_referral.pk}").json()
+    assert body["status"] == "withheld" and body["status_note"] == WITHHELD_TEXT
+    assert [step["status"] for step in body["history"]] == []
+    assert (
+        officer.get(f"/api/v1/service-referrals/{world.service_referral.pk}/fhir").status_code
+        == 403
+    )
+    prosecutor = api_client_for(reader(world, Role.PROSECUTOR))
+    assert prosecutor.get("/api/v1/service-referrals").json()["count"] == 0
+    url = f"/api/v1/service-referrals/{world.service_referral.pk}"
+    assert prosecutor.get(url).status_code == 404
+
+
+def test_an_officer_with_consent_sees_the_status_and_the_read_is_a_disclosure(
+    world: World, api_client_for: Any
+) -> None:
+    user = reader(world, Role.OFFICER)
+    consent_for(world, user)
+    body = api_client_for(user).get(f"/api/v1/service-referrals/{world.service_referral.pk}").json()
+    assert body["status"] == "in-progress"
+    assert world.person.disclosures.filter(recipient_user=user).exists()
+
+
+# --- The Task through its statuses -------------------------------------------------
+
+
+def test_a_provider_accepts_then_starts_and_each_step_is_kept_and_audited(
+    world: World, api_client_for: Any
+) -> None:
+    referral = requested(world)
+    client = api_client_for(reader(world, Role.PROVIDER))
+    response = patch(client, referral, status="accepted", version=1)
+    assert response.status_code == 200, response.content
+    assert response.json()["allowed_next"] == ["in-progress", "on-hold", "failed"]
+    response = patch(client, referral, status="in-progress", version=2)
+    assert response.json()["status"] == "in-progress"
+    steps = list(referral.status_changes.values_list("status", flat=True))
+    assert steps == ["accepted", "in-progress"]
+    events = AuditEvent.objects.filter(object_type="services.servicereferral", action="change")
+    assert [e.fields for e in events.order_by("id")] == [["referral"], ["part2"]]
+
+
+def test_a_bad_transition_is_422_naming_status_and_a_rejection_needs_a_reason(
+    world: World, api_client_for: Any
+) -> None:
+    referral = requested(world)
+    client = api_client_for(reader(world, Role.PROVIDER))
+    skip = patch(client, referral, status="completed", version=1)
+    assert skip.status_code == 422
+    assert "status" in skip.json()["errors"]
+    bare = patch(client, referral, status="rejected", version=1)
+    assert bare.status_code == 422 and "status_reason" in bare.json()["errors"]
+    ok = patch(client, referral, status="rejected", status_reason="No bed", version=1)
+    assert ok.status_code == 200 and ok.json()["status_reason"] == "No bed"
+
+
+def test_a_provider_may_not_cancel_but_the_referring_clinician_may(
+    world: World, api_client_for: Any
+) -> None:
+    referral = requested(world)
+    provider = api_client_for(reader(world, Role.PROVIDER))
+    refused = patch(provider, referral, status="cancelled", status_reason="x", version=1)
+    assert refused.status_code == 422
+    clinician = api_client_for(reader(world, Role.CLINICIAN))
+    done = patch(clinician, referral, status="cancelled", status_reason="Moved", version=1)
+    assert done.status_code == 200, done.content
+
+
+def test_a_stale_version_is_409_and_changes_nothing(world: World, api_client_for: Any) -> None:
+    referral = requested(world)
+    client = api_client_for(reader(world, Role.PROVIDER))
+    assert patch(client, referral, status="accepted", version=1).status_code == 200
+    stale = patch(client, referral, status="rejected", status_reason="x", version=1)
+    assert stale.status_code == 409
+    referral.refresh_from_db()
+    assert (referral.status, referral.version) == ("accepted", 2)
+
+
+def test_the_inbox_keeps_what_was_typed_when_someone_else_changed_it(
+    world: World, client: Client
+) -> None:
+    referral = requested(world)
+    client.force_login(reader(world, Role.PROVIDER))
+    ServiceReferral.objects.filter(pk=referral.pk).update(version=2)
+    prefix = f"r{referral.pk}"
+    response = client.post(
+        f"/service-referrals/{referral.pk}/status/",
+        {
+            f"{prefix}-version": "1",
+            f"{prefix}-status": "rejected",
+            f"{prefix}-status_reason": "Full",
+        },
+    )
+    assert response.status_code == 409
+    text = response.content.decode()
+    assert "Changed by someone else — review and retry." in text
+    assert 'value="Full"' in text
+
+
+def test_a_provider_accepting_drives_people_accepted_treatment(
+    world: World, api_client_for: Any
+) -> None:
+    term = TaxonomyTerm.objects.create(code="moud_buprenorphine", name="Buprenorphine")
+    world.service_referral.service.taxonomy_terms.add(term)
+    world.service_referral.delete()
+    referral = requested(world)
+    start, end = timezone.now() - dt.timedelta(days=1), timezone.now() + dt.timedelta(days=1)
+
+    def count() -> int:
+        rows = ServiceReferral.objects.prefetch_related("status_changes", "service__taxonomy_terms")
+        return people_accepted_treatment(referral_histories(rows), start, end)
+
+    assert count() == 0
+    patch(api_client_for(reader(world, Role.PROVIDER)), referral, status="accepted", version=1)
+    assert count() == 1
+
+
+# --- Referring, consent ------------------------------------------------------------
+
+
+def test_a_clinician_refers_and_gets_201_requested(world: World, api_client_for: Any) -> None:
+    client = api_client_for(reader(world, Role.CLINICIAN))
+    body = {
+        "person_id": world.person.pk,
+        "service_id": world.service_referral.service_id,
+        "program": "pad",
+        "note": "Wants to start this week",
+    }
+    response = client.post("/api/v1/service-referrals", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "requested" and response.json()["version"] == 1
+    referral = ServiceReferral.objects.get(pk=response.json()["id"])
+    assert referral.referred_by is not None and referral.consent is None
+    assert ServiceReferralStatusChange.objects.filter(referral=referral).count() == 1
+
+
+def test_a_part2_program_needs_a_consent_naming_the_provider_and_keeps_it(
+    world: World, api_client_for: Any
+) -> None:
+    service = world.service_referral.service
+    Service.objects.filter(pk=service.pk).update(part2_program=True)
+    clinician = reader(world, Role.CLINICIAN)
+    client = api_client_for(clinician)
+    body = {"person_id": world.person.pk, "service_id": service.pk, "program": "pad"}
+    refused = client.post("/api/v1/service-referrals", body, content_type="application/json")
+    assert refused.status_code == 422
+    assert "consent" in refused.json()["errors"]
+    consent = consent_for(world, reader(world, Role.PROVIDER))
+    made = client.post("/api/v1/service-referrals", body, content_type="application/json")
+    assert made.status_code == 201, made.content
+    assert ServiceReferral.objects.get(pk=made.json()["id"]).consent == consent
+
+
+def test_an_officer_may_not_refer(world: World, api_client_for: Any) -> None:
+    body = {
+        "person_id": world.person.pk,
+        "service_id": world.service_referral.service_id,
+        "program": "pad",
+    }
+    client = api_client_for(reader(world, Role.OFFICER))
+    response = client.post("/api/v1/service-referrals", body, content_type="application/json")
+    assert response.status_code == 403
+
+
+def test_the_referral_form_sends_a_referral_and_shows_its_page(
+    world: World, client: Client
+) -> None:
+    client.force_login(reader(world, Role.CLINICIAN))
+    service = world.service_referral.service
+    url = f"/people/{world.person.pk}/refer/?service={service.pk}&program=pad"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"note": "Walk-in tomorrow"})
+    assert response.status_code == 302
+    referral = ServiceReferral.objects.get(note="Walk-in tomorrow")
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and "Buprenorphine clinic" in page.content.decode()
+    assert referral.status == "requested"
+
+
+# --- Reminders ----------------------------------------------------------------------
+
+
+def test_an_unanswered_referral_reminds_the_referrer_and_coordinators_once_after_the_hours(
+    world: World, clock: Any
+) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    coordinator = reader(world, Role.COORDINATOR)
+    referral = requested(world, at=clock.now, referred_by=clinician)
+    hours = world.program.preset["service_referral_response_hours"]
+    assert send_referral_reminders(clock.advance(hours=hours - 1)) == 0
+    assert send_referral_reminders(clock.advance(hours=1)) == 2
+    assert send_referral_reminders(clock.advance(hours=5)) == 0
+    notices = Notice.objects.filter(service_referral=referral, kind="referral_no_answer")
+    assert {n.recipient for n in notices} == {clinician, coordinator}
+    assert "Dana" not in notices[0].message
+    referral.refresh_from_db()
+    assert referral.reminded_at is not None and referral.version == 1
+
+
+def test_an_answered_referral_sends_no_reminder_and_the_worker_runs_the_pass(
+    world: World, clock: Any
+) -> None:
+    requested(world, at=clock.now, status_reason="")
+    ServiceReferral.objects.filter(status="requested").update(status="accepted")
+    counts = send_all(clock.advance(hours=100))
+    assert counts["referral_no_answer"] == 0
+
+
+# --- Warm handoff and capacity --------------------------------------------------------
+
+
+def test_a_warm_handoff_is_recorded_and_audited(world: World, api_client_for: Any) -> None:
+    referral = requested(world)
+    client = api_client_for(reader(world, Role.CLINICIAN))
+    at = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=10)
+    response = client.post(
+        f"/api/v1/service-referrals/{referral.pk}/warm-handoff",
+        {"by": "Recovery coach Sam", "at": at.isoformat()},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["warm_handoff"]["by"] == "Recovery coach Sam"
+    referral.refresh_from_db()
+    assert referral.warm_handoff_at == at
+    assert AuditEvent.objects.filter(
+        object_type="services.servicereferral", action="change", person_id=world.person.pk
+    ).exists()
+
+
+def test_capacity_is_updated_in_one_click_by_the_provider_only(
+    world: World, client: Client, api_client_for: Any
+) -> None:
+    service = world.service_referral.service
+    provider = reader(world, Role.PROVIDER)
+    client.force_login(provider)
+    page = client.get("/services/inbox/").content.decode()
+    assert "No capacity reported yet." in page
+    response = client.post(f"/services/{service.pk}/capacity/", {f"s{service.pk}-available": "3"})
+    assert response.status_code == 302
+    capacity = ServiceCapacity.objects.get(service=service)
+    assert capacity.available == 3 and capacity.updated is not None
+    assert "updated" in client.get("/services/inbox/").content.decode()
+    clinician = api_client_for(reader(world, Role.CLINICIAN))
+    body = {"available": 9}
+    refused = clinician.post(
+        f"/api/v1/services/{service.pk}/capacity", body, content_type="application/json"
+    )
+    assert refused.status_code == 403
+    ok = api_client_for(provider).post(
+        f"/api/v1/services/{service.pk}/capacity",
+        {"available": 2, "maximum": 10},
+        content_type="application/json",
+    )
+    assert ok.status_code == 200 and ok.json()["maximum"] == 10

@@ -1,0 +1,322 @@
+"""Closed-loop referrals in the web UI: the provider inbox and capacity, the referral form
+and the referral page the referring team follows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from coresponder.api_support import actor_for
+from coresponder.common import StaleVersion
+from coresponder.domain.policy import Decision, FieldGroup, RecordType, may_write
+from coresponder.domain.referrals import needs_reason, next_statuses
+from coresponder.domain.vocabulary import TaskStatus
+from coresponder.people.reading import PRE_TREATMENT_STATUSES, service_referral_status
+from coresponder.privacy.access import NotVisible, PersonAccess, access_person, access_program
+from coresponder.privacy.actions import Forbidden, record_person_read
+from coresponder.privacy.audit import record_event
+from coresponder.programs.actions import ActionError
+from coresponder.services import actions
+from coresponder.services.forms import CapacityForm, HandoffForm, ReferForm, StatusForm
+from coresponder.services.models import Service, ServiceReferral
+from coresponder.services.referral_access import (
+    access_service_referral,
+    provider_inbox,
+    provider_services,
+    side_of,
+)
+
+STALE_MESSAGE = "Changed by someone else — review and retry."
+PAGE_SIZE = 25
+# What the buttons say, by the status they set.
+ACTION_LABELS = {
+    TaskStatus.REQUESTED: "Send",
+    TaskStatus.ACCEPTED: "Accept",
+    TaskStatus.REJECTED: "Reject",
+    TaskStatus.IN_PROGRESS: "Start",
+    TaskStatus.ON_HOLD: "Put on hold",
+    TaskStatus.COMPLETED: "Complete",
+    TaskStatus.FAILED: "Mark failed",
+    TaskStatus.CANCELLED: "Cancel referral",
+    TaskStatus.ENTERED_IN_ERROR: "Withdraw (made in error)",
+}
+
+
+def _name(access: PersonAccess) -> str:
+    person = access.person
+    if access.decision(FieldGroup.IDENTITY) is Decision.SHOWN:
+        return f"{person.given_name} {person.family_name}"
+    return f"Person {person.pk}"
+
+
+def _full_name(user: Any) -> str:
+    return str(getattr(user, "get_full_name", lambda: "")() or user.get_username())
+
+
+def _buttons(referral: ServiceReferral, user: Any) -> list[dict[str, Any]]:
+    side = side_of(user, referral)
+    if side is None:
+        return []
+    return [
+        {"status": s.value, "label": ACTION_LABELS[s], "reason": needs_reason(s)}
+        for s in next_statuses(TaskStatus(referral.status), side)
+    ]
+
+
+# --- The provider inbox ----------------------------------------------------------
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Referrals sent to my organisation, newest first, and my services' capacity."""
+    referrals = provider_inbox(request.user)
+    services = list(provider_services(request.user))
+    if not services and not referrals.exists():
+        raise Http404("No inbox for this role")
+    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "referral": r,
+            "form": StatusForm(initial={"version": r.version}, prefix=f"r{r.pk}"),
+            "buttons": _buttons(r, request.user),
+        }
+        for r in page.object_list
+    ]
+    record_event(
+        actor_for(request),
+        "read",
+        object_type="services.servicereferral",
+        fields=["identity", "part2"],
+        detail={"list": "referral inbox", "ids": [r.pk for r in page.object_list]},
+    )
+    return render(
+        request,
+        "services/inbox.html",
+        {"rows": rows, "page": page, "services": _service_rows(services), "now": timezone.now()},
+    )
+
+
+def _service_rows(services: list[Service]) -> list[dict[str, Any]]:
+    rows = []
+    for service in services:
+        capacities = sorted(service.capacities.all(), key=lambda c: (c.updated, c.pk))
+        capacity = capacities[-1] if capacities else None
+        initial = {"available": capacity.available} if capacity else {}
+        rows.append(
+            {
+                "service": service,
+                "capacity": capacity,
+                "form": CapacityForm(initial=initial, prefix=f"s{service.pk}"),
+            }
+        )
+    return rows
+
+
+@login_required
+@require_POST
+def capacity(request: HttpRequest, service_id: int) -> HttpResponse:
+    """One click: the number free now, stamped with the time it was said."""
+    service = Service.objects.select_related("organization").filter(pk=service_id).first()
+    if service is None or not actions.may_update_capacity(request.user, service):
+        raise Http404("No such service")
+    form = CapacityForm(request.POST, prefix=f"s{service.pk}")
+    if form.is_valid():
+        try:
+            actions.update_capacity(actor_for(request), service, form.cleaned_data["available"])
+        except ActionError as exc:
+            messages.error(request, f"{service.name}: {' '.join(exc.errors.get('available', []))}")
+        else:
+            messages.success(request, f"{service.name}: capacity updated.")
+    else:
+        messages.error(request, f"{service.name}: give the number of places free, 0 or more.")
+    return redirect("referral-inbox")
+
+
+# --- Moving a referral's Task ------------------------------------------------------
+
+
+@login_required
+@require_POST
+def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """A status button; on a problem, the referral page with what was typed kept."""
+    try:
+        referral, access = access_service_referral(request.user, referral_id)
+    except NotVisible as exc:
+        raise Http404("No such referral") from exc
+    form = StatusForm(request.POST, prefix=f"r{referral.pk}")
+    if form.is_valid():
+        try:
+            actions.change_referral_status(
+                actor_for(request),
+                referral,
+                form.cleaned_data["status"] or "",
+                form.cleaned_data["status_reason"] or "",
+                form.cleaned_data["version"],
+            )
+        except StaleVersion:
+            referral.refresh_from_db()
+            data = request.POST.copy()
+            data[form.add_prefix("version")] = str(referral.version)
+            form = StatusForm(data, prefix=f"r{referral.pk}")
+            form.is_valid()
+            form.add_error(None, STALE_MESSAGE)
+            return _referral_page(request, referral, access, status_form=form, status=409)
+        except Forbidden as exc:
+            raise Http404("No such referral") from exc
+        except ActionError as exc:
+            for key, errors in exc.errors.items():
+                form.add_error(key if key in form.fields else None, errors)
+            return _referral_page(request, referral, access, status_form=form, status=422)
+        else:
+            messages.success(request, f"Referral {referral.pk}: {referral.get_status_display()}.")
+            if request.POST.get("next") == "inbox":
+                return redirect("referral-inbox")
+            return redirect("service-referral", referral_id=referral.pk)
+    return _referral_page(request, referral, access, status_form=form, status=422)
+
+
+@login_required
+@require_POST
+def warm_handoff(request: HttpRequest, referral_id: int) -> HttpResponse:
+    try:
+        referral, access = access_service_referral(request.user, referral_id)
+    except NotVisible as exc:
+        raise Http404("No such referral") from exc
+    form = HandoffForm(request.POST, prefix="handoff")
+    with timezone.override(referral.program.timezone):
+        valid = form.is_valid()
+    if valid:
+        try:
+            actions.record_warm_handoff(
+                actor_for(request),
+                referral,
+                form.cleaned_data["by"],
+                form.cleaned_data["at"],
+                form.cleaned_data["version"],
+            )
+        except StaleVersion:
+            referral.refresh_from_db()
+            form.add_error(None, STALE_MESSAGE)
+            return _referral_page(request, referral, access, handoff_form=form, status=409)
+        except Forbidden as exc:
+            raise Http404("No such referral") from exc
+        except ActionError as exc:
+            for key, errors in exc.errors.items():
+                form.add_error(key if key in form.fields else None, errors)
+        else:
+            messages.success(request, "Warm handoff recorded.")
+            return redirect("service-referral", referral_id=referral.pk)
+    return _referral_page(request, referral, access, handoff_form=form, status=422)
+
+
+# --- The referral page -----------------------------------------------------------
+
+
+@login_required
+@require_GET
+def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+    try:
+        referral, access = access_service_referral(request.user, referral_id)
+    except NotVisible as exc:
+        raise Http404("No such referral") from exc
+    return _referral_page(request, referral, access)
+
+
+def _referral_page(
+    request: HttpRequest,
+    referral: ServiceReferral,
+    access: PersonAccess,
+    status_form: StatusForm | None = None,
+    handoff_form: HandoffForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    shown = service_referral_status(access, referral)
+    record_person_read(actor_for(request), access, channel="web")
+    visible = shown.get("status") == referral.status
+    history = [
+        step
+        for step in referral.status_changes.select_related("by")
+        if visible or step.status in PRE_TREATMENT_STATUSES
+    ]
+    side = side_of(request.user, referral)
+    if status_form is None:
+        status_form = StatusForm(initial={"version": referral.version}, prefix=f"r{referral.pk}")
+    if handoff_form is None and side is not None:
+        handoff_form = HandoffForm(
+            initial={"version": referral.version, "by": _full_name(request.user)},
+            prefix="handoff",
+        )
+    context = {
+        "referral": referral,
+        "name": _name(access),
+        "shown": shown,
+        "visible": visible,
+        "history": history,
+        "status_form": status_form,
+        "buttons": _buttons(referral, request.user) if visible else [],
+        "handoff_form": handoff_form if side is not None else None,
+        "program": referral.program,
+    }
+    return render(request, "services/referral.html", context, status=status)
+
+
+# --- Refer to a service ------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def refer(request: HttpRequest, person_id: int) -> HttpResponse:
+    """`/people/<id>/refer/?service=<id>&program=<slug>`: the directory search links here."""
+    try:
+        access = access_person(request.user, person_id)
+        program = access_program(request.user, str(request.GET.get("program", "")))
+    except NotVisible as exc:
+        raise Http404("No such person or program") from exc
+    service_id = str(request.GET.get("service", ""))
+    service = (
+        Service.objects.select_related("organization__partner").filter(pk=int(service_id)).first()
+        if service_id.isdigit()
+        else None
+    )
+    role = access.roles.get(program.pk)
+    if service is None or role is None or not may_write(role, RecordType.SERVICE_REFERRAL):
+        raise Http404("No such service, or not yours to refer to")
+    form = ReferForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                referral = actions.refer_to_service(
+                    actor_for(request), access, program, service, form.cleaned_data["note"]
+                )
+            except ActionError as exc:
+                for key, errors in exc.errors.items():
+                    form.add_error(key if key in form.fields else None, errors)
+            else:
+                messages.success(request, f"Referral sent to {service.name}.")
+                return redirect("service-referral", referral_id=referral.pk)
+    consent = (
+        actions.consent_for_referral(access.person.pk, service, timezone.now())
+        if service.part2_program
+        else None
+    )
+    record_person_read(actor_for(request), access, channel="web")
+    context = {
+        "person": access.person,
+        "name": _name(access),
+        "program": program,
+        "service": service,
+        "form": form,
+        "consent": consent,
+        "may_record_consent": access.may_write(RecordType.CONSENT),
+    }
+    return render(request, "services/refer.html", context, status=status)
