@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 STATIC_STAMP := coresponder/static/vendor/.built
 export DJANGO_SETTINGS_MODULE := coresponder.settings
 
-.PHONY: demo setup install static collectstatic migrate data test lint typecheck security pytest bench browser-deps serve clean
+.PHONY: demo setup install static collectstatic migrate data test lint typecheck security pytest bench browser-deps report-deps serve clean
 
 demo: setup serve
 
@@ -47,6 +47,11 @@ browser-deps:
 	@test -x /usr/bin/chromium || { echo "Installing Chromium for browser tests"; \
 	  (apt-get install -y chromium >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y chromium >/dev/null)); }
 
+# The quarterly report tests render its PDF to PNG (pdftoppm) and read its text (pdftotext).
+report-deps:
+	@test -x /usr/bin/pdftoppm || { echo "Installing poppler-utils for report tests"; \
+	  (apt-get install -y poppler-utils >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y poppler-utils >/dev/null)); }
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -59,10 +64,10 @@ typecheck: install
 security: install
 	$(BIN)/bandit -r coresponder -c pyproject.toml -q
 
-pytest: install static browser-deps
+pytest: install static browser-deps report-deps
 	$(BIN)/pytest -q
 
-test: setup browser-deps lint typecheck security pytest
+test: setup browser-deps report-deps lint typecheck security pytest
 
 bench: install static
 	$(PY) bench/run.py

@@ -8,7 +8,9 @@ drives it from CLIENTS threads with the standard library's http.client.
 from __future__ import annotations
 
 import http.client
+import http.cookies
 import os
+import re
 import secrets
 import socket
 import statistics
@@ -16,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,6 +99,48 @@ def staff_token(env: dict[str, str], program: str, *, role: str, org_kind: str) 
     )
     lines = [line.strip() for line in coresponder(env, "apitoken", "bench").splitlines()]
     return [line for line in lines if line][-1]
+
+
+def sign_in(port: int, username: str, password: str, code: str) -> str:
+    """Both sign-in steps over HTTP, as a browser does; the Cookie header for later requests."""
+    jar: dict[str, str] = {}
+
+    def call(method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                cookie = http.cookies.SimpleCookie(value)
+                jar.update({name: morsel.value for name, morsel in cookie.items()})
+        text = response.read().decode(errors="replace")
+        connection.close()
+        return response.status, text
+
+    def csrf(page: str) -> str:
+        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if found is None:
+            raise RuntimeError("no CSRF token on the sign-in page")
+        return found.group(1)
+
+    _, page = call("GET", "/accounts/login/")
+    status, _ = call(
+        "POST",
+        "/accounts/login/",
+        {"username": username, "password": password, "csrfmiddlewaretoken": csrf(page)},
+    )
+    if status != 302:
+        raise RuntimeError(f"the password step answered {status}")
+    _, page = call("GET", "/accounts/mfa/")
+    status, _ = call("POST", "/accounts/mfa/", {"code": code, "csrfmiddlewaretoken": csrf(page)})
+    if status != 302:
+        raise RuntimeError(f"the code step answered {status}")
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
 def free_port() -> int:

@@ -126,6 +126,7 @@ def _register_routers() -> None:
     api.add_router("/", "coresponder.encounters.care_api.router")
     api.add_router("/", "coresponder.services.api.router")
     api.add_router("/", "coresponder.services.directory_api.router")
+    api.add_router("/", "coresponder.reports.api.router")
 
 
 _register_routers()

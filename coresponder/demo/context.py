@@ -46,6 +46,10 @@ SCALES: dict[str, Scale] = {
     "large": Scale(
         "large", humans_per_sqrt_km=10_000, days=5 * 365 + 1, teams=4, services_per_category=3
     ),
+    # For the dashboard benchmark: about a million events in PCO alone (`--program pco`).
+    "xlarge": Scale(
+        "xlarge", humans_per_sqrt_km=25_000, days=5 * 365 + 1, teams=4, services_per_category=3
+    ),
 }
 
 

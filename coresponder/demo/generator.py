@@ -86,8 +86,12 @@ def generate_demo_data(
     scale: str = "small",
     anchor: dt.date,
     presets_dir: Path | None = None,
+    programs: tuple[str, ...] = (),
 ) -> Summary:
-    """Load demo data for every program that has a preset file; programs must be loaded."""
+    """Load demo data for every program that has a preset file (or only `programs`).
+
+    The programs must be loaded already.
+    """
     spec = SCALES[scale]
     rng = random.Random(seed)
     anchor_at = anchor_moment(anchor)
@@ -95,7 +99,7 @@ def generate_demo_data(
     presets = [
         preset
         for preset in load_preset_dir(presets_dir or settings.PRESETS_DIR)
-        if preset.slug in found
+        if preset.slug in found and (not programs or preset.slug in programs)
     ]
     counts: Counter[str] = Counter()
     with transaction.atomic(), demo_password_hashing():

@@ -339,3 +339,18 @@ def test_the_personas_command_shows_how_to_sign_in(demo: str) -> None:
     assert DEMO_PASSWORD in text
     assert DEMO_TOTP_SECRET in text and "coresponder demo_totp" in text
     assert "pco-recovery-coach" in text and "Brockton Police Department" in text
+
+
+def test_it_loads_only_the_programs_named(demo: str) -> None:
+    load("--replace", "--program", "qrt")
+    with_referrals = set(Referral.objects.values_list("program__slug", flat=True).distinct())
+    assert with_referrals == {"qrt"}
+    load("--replace")
+    assert rows_digest() == demo
+
+
+def test_an_unknown_program_is_refused_and_nothing_changes(demo: str) -> None:
+    before = snapshot()
+    with pytest.raises(CommandError, match="no such program: nowhere"):
+        load("--replace", "--program", "nowhere")
+    assert snapshot() == before

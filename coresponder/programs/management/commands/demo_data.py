@@ -16,6 +16,7 @@ from coresponder.demo.generator import EVENT_MODELS, demo_data_exists, generate_
 from coresponder.domain.presets import PresetError
 from coresponder.programs.actions import load_programs
 from coresponder.programs.management.commands._cli import cli_actor
+from coresponder.programs.models import Program
 
 
 def anchor_date(value: str) -> dt.date:
@@ -38,7 +39,14 @@ class Command(BaseCommand):
             choices=sorted(SCALES),
             default="small",
             help="small: a few years of report-sized programs; large: 100,000+ people; "
-            "tiny: a quick sample for tests",
+            "xlarge: about a million events in one program; tiny: a quick sample for tests",
+        )
+        parser.add_argument(
+            "--program",
+            action="append",
+            default=[],
+            metavar="SLUG",
+            help="load only this program (repeat for more; default: every program)",
         )
         parser.add_argument(
             "--anchor",
@@ -70,11 +78,20 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 load_programs(actor)
+                unknown = set(options["program"]) - set(
+                    Program.objects.values_list("slug", flat=True)
+                )
+                if unknown:
+                    raise CommandError(f"no such program: {', '.join(sorted(unknown))}")
                 if exists:
                     removed = delete_demo_data(actor)
                     self.stdout.write(f"Deleted the previous demo data ({removed.total()} rows).")
                 summary = generate_demo_data(
-                    actor, seed=options["seed"], scale=options["scale"], anchor=anchor
+                    actor,
+                    seed=options["seed"],
+                    scale=options["scale"],
+                    anchor=anchor,
+                    programs=tuple(options["program"]),
                 )
         except PresetError as exc:
             raise CommandError(f"preset rejected:\n{exc}") from exc

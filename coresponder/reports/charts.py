@@ -1,0 +1,170 @@
+"""Accessible SVG charts, drawn on the server: geometry here, markup in templates.
+
+Each chart is an `<svg role="img">` whose title and description list the numbers,
+and the page shows the same numbers as a table. Colours come from CSS classes
+(`cr-chart__*`), never from style attributes, so the strict CSP holds. A hidden
+(suppressed) value draws no bar and says so in words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+WIDTH = 600.0
+BAR_HEIGHT = 22.0
+BAR_GAP = 34.0  # room above each bar for its label
+COLUMN_HEIGHT = 220.0
+AXIS_ROOM = 28.0
+
+Number = int | float
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: Number | None
+    text: str  # the value as shown: "42", "suppressed"
+    x: float
+    y: float  # top of the bar
+    width: float
+    label_y: float
+    value_x: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    title: str
+    bars: tuple[Bar, ...]
+    width: float
+    height: float
+    kind: str  # "bar" or "funnel": picks the CSS class
+
+    @property
+    def description(self) -> str:
+        return "; ".join(f"{bar.label}: {bar.text}" for bar in self.bars) + "."
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str  # "Jan 2026"
+    value: Number | None
+    previous: Number | None
+    text: str
+    previous_text: str
+    x: float
+    width: float
+    y: float
+    height: float
+    previous_x: float
+    previous_y: float
+    previous_height: float
+    label_x: float
+
+
+@dataclass(frozen=True)
+class ColumnChart:
+    title: str
+    columns: tuple[Column, ...]
+    width: float
+    height: float
+    baseline: float
+    most_text: str
+    has_previous: bool
+
+    @property
+    def description(self) -> str:
+        parts = []
+        for column in self.columns:
+            part = f"{column.label}: {column.text}"
+            if self.has_previous:
+                part += f" (previous period: {column.previous_text})"
+            parts.append(part)
+        return "; ".join(parts) + "."
+
+
+def format_value(value: Number | None, percent: bool = False) -> str:
+    if value is None:
+        return "suppressed" if not percent else "not available"
+    if percent:
+        return f"{value * 100:.0f}%"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.1f}"
+    return f"{int(value):,}"
+
+
+def bar_chart(
+    title: str, items: Sequence[tuple[str, Number | None]], kind: str = "bar"
+) -> BarChart:
+    """Horizontal bars, one per item, each labelled above its bar (narrow screens first)."""
+    most = max((float(v) for _, v in items if v is not None), default=0.0)
+    room = WIDTH * 0.8  # leave the rest for the value written after the bar
+    bars = []
+    for index, (label, value) in enumerate(items):
+        top = index * (BAR_HEIGHT + BAR_GAP) + BAR_GAP
+        width = 0.0 if value is None or most <= 0 else max(2.0, float(value) / most * room)
+        bars.append(
+            Bar(
+                label=label,
+                value=value,
+                text=format_value(value),
+                x=0.0,
+                y=top,
+                width=width,
+                label_y=top - 8,
+                value_x=width + 8,
+            )
+        )
+    height = len(items) * (BAR_HEIGHT + BAR_GAP) + 8
+    return BarChart(title, tuple(bars), WIDTH, max(height, 40.0), kind)
+
+
+def column_chart(
+    title: str,
+    series: Sequence[tuple[dt.date, Number | None]],
+    previous: Sequence[tuple[dt.date, Number | None]] = (),
+    percent: bool = False,
+) -> ColumnChart:
+    """A column per month; the previous period's month in the same place, faint, beside it."""
+    earlier = [value for _, value in previous]
+    values = [float(v) for _, v in series if v is not None] + [
+        float(v) for v in earlier if v is not None
+    ]
+    most = max(values, default=0.0)
+    slot = WIDTH / max(1, len(series))
+    bar = slot * 0.38
+    columns = []
+    for index, (month, value) in enumerate(series):
+        before = earlier[index] if index < len(earlier) else None
+        height = 0.0 if value is None or most <= 0 else float(value) / most * COLUMN_HEIGHT
+        previous_height = (
+            0.0 if before is None or most <= 0 else float(before) / most * COLUMN_HEIGHT
+        )
+        left = index * slot + slot * 0.1
+        columns.append(
+            Column(
+                label=month.strftime("%b %Y"),
+                value=value,
+                previous=before,
+                text=format_value(value, percent),
+                previous_text=format_value(before, percent),
+                x=left + bar,
+                width=bar,
+                y=COLUMN_HEIGHT - height,
+                height=height,
+                previous_x=left,
+                previous_y=COLUMN_HEIGHT - previous_height,
+                previous_height=previous_height,
+                label_x=left + bar,
+            )
+        )
+    return ColumnChart(
+        title=title,
+        columns=tuple(columns),
+        width=WIDTH,
+        height=COLUMN_HEIGHT + AXIS_ROOM,
+        baseline=COLUMN_HEIGHT,
+        most_text=format_value(most if values else None, percent) if values else "0",
+        has_previous=bool(previous),
+    )

@@ -1,0 +1,246 @@
+"""Files of a program's figures: any table as CSV or XLSX, and the quarterly report.
+
+Who gets what follows the metrics API: every member of a program may export its
+aggregate figures; analysts get them suppressed. Each file handed out is an
+audit event. The quarterly narrative is the coordinators' to write; coordinators
+and administrators download the quarterly PDF, which goes to funders unsuppressed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from coresponder.api_support import actor_for
+from coresponder.common import StaleVersion
+from coresponder.domain.vocabulary import Role
+from coresponder.privacy.access import NotVisible, access_program, role_in
+from coresponder.privacy.actions import Forbidden
+from coresponder.programs.actions import ActionError
+from coresponder.programs.middleware import SESSION_KEY
+from coresponder.programs.models import Program
+from coresponder.reports.actions import may_write_narrative, narrative_of, save_narrative
+from coresponder.reports.api import MAX_DAYS, SUPPRESSED_ROLES
+from coresponder.reports.exports import (
+    BREAKDOWNS,
+    MONTHLY_METRICS,
+    TABLES,
+    build_table,
+    file_name,
+    record_export,
+    to_csv,
+    to_xlsx,
+)
+from coresponder.reports.forms import NarrativeForm
+from coresponder.reports.metrics import Period
+from coresponder.reports.quarterly import quarter_label, quarter_period, quarterly_pdf
+
+DEFAULT_DAYS = 30
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+STALE = "Changed by someone else — review and retry."
+# Who answers to funders for a program's report.
+REPORT_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+
+class BadParameter(ValueError):
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+def _member_program(request: HttpRequest, slug: str) -> tuple[Program, Role]:
+    """The program and the user's role there; 404 alike for missing and not a member."""
+    try:
+        program = access_program(request.user, slug)
+    except NotVisible as exc:
+        raise Http404("No such program") from exc
+    role = role_in(request.user, program)
+    if role is None:
+        raise Http404("No such program")
+    request.session[SESSION_KEY] = program.slug
+    request.current_program_slug = program.slug  # type: ignore[attr-defined]
+    return program, role
+
+
+def _date(request: HttpRequest, name: str) -> dt.date | None:
+    raw = (request.GET.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise BadParameter(name, f"{name}: give a date as YYYY-MM-DD, not {raw[:40]!r}.") from exc
+
+
+def _period(request: HttpRequest, program: Program) -> Period:
+    """`start` and `end`, inclusive local dates; the last 30 days by default, as in the API."""
+    today = timezone.now().astimezone(ZoneInfo(program.timezone)).date()
+    end = _date(request, "end") or today
+    start = _date(request, "start") or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    if end < start:
+        raise BadParameter("end", "end: the end date must not be before the start date.")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise BadParameter("end", "end: a period may span at most five years.")
+    return Period(start, end)
+
+
+def _choice(request: HttpRequest, name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = request.GET.get(name) or default
+    if value not in allowed:
+        raise BadParameter(name, f"{name}: use one of {', '.join(allowed)}.")
+    return value
+
+
+def _refused(error: BadParameter) -> HttpResponse:
+    """422 in plain text, naming the parameter: these links are made by pages and scripts."""
+    response = HttpResponse(str(error), status=422, content_type="text/plain; charset=utf-8")
+    response["X-Invalid-Parameter"] = error.name
+    return response
+
+
+def _attachment(content: bytes, name: str, extension: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=CONTENT_TYPES[extension])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"  # a file of figures stays off shared caches
+    return response
+
+
+@login_required
+@require_GET
+def export_table(request: HttpRequest, slug: str, table: str, extension: str) -> HttpResponse:
+    """`<table>.csv` or `<table>.xlsx` for the period, suppressed for analysts; audited."""
+    program, role = _member_program(request, slug)
+    if table not in TABLES or extension not in {"csv", "xlsx"}:
+        raise Http404("No such table")
+    try:
+        period = _period(request, program)
+        by = _choice(request, "by", BREAKDOWNS, "district") if table == "breakdown" else ""
+        metric = (
+            _choice(request, "metric", MONTHLY_METRICS, "referrals") if table == "monthly" else ""
+        )
+    except BadParameter as error:
+        return _refused(error)
+    suppress = role in SUPPRESSED_ROLES
+    built = build_table(
+        table, program, period, by=by or "district", metric=metric or "referrals", suppress=suppress
+    )
+    content = to_csv(built) if extension == "csv" else to_xlsx([built])
+    record_export(
+        actor_for(request),
+        program,
+        table,
+        file_format=extension,
+        period=period,
+        holds_part2=built.holds_part2,
+        suppressed=suppress,
+        by=by,
+        metric=metric,
+    )
+    name = file_name(program.slug, built, period, extension)
+    if by:
+        name = name.replace(f"-{table}-", f"-{table}-by-{by}-", 1)
+    return _attachment(content, name, extension)
+
+
+# --- The quarterly report -------------------------------------------------------------
+
+
+def _quarter(year: int, quarter: int) -> None:
+    if not 2000 <= year <= 2100 or quarter not in (1, 2, 3, 4):
+        raise Http404("No such quarter")
+
+
+def _page(
+    request: HttpRequest,
+    program: Program,
+    year: int,
+    quarter: int,
+    form: NarrativeForm,
+    status: int = 200,
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "program": program,
+        "year": year,
+        "quarter": quarter,
+        "quarter_label": quarter_label(year, quarter),
+        "period": quarter_period(year, quarter),
+        "form": form,
+    }
+    return render(request, "reports/exports/quarterly.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quarterly_page(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
+    """The coordinator writes the quarter's narrative, then downloads the report."""
+    program, _role = _member_program(request, slug)
+    _quarter(year, quarter)
+    if not may_write_narrative(request.user, program):
+        raise Http404("No quarterly report for this role")
+    narrative = narrative_of(program, year, quarter)
+    if request.method != "POST":
+        initial = {name: getattr(narrative, name) for name in NarrativeForm.base_fields}
+        return _page(request, program, year, quarter, NarrativeForm(initial=initial))
+    form = NarrativeForm(request.POST)
+    if not form.is_valid():
+        return _page(request, program, year, quarter, form, 422)
+    try:
+        save_narrative(
+            actor_for(request),
+            program,
+            year,
+            quarter,
+            form.texts(),
+            form.cleaned_data["version"],
+        )
+    except StaleVersion:
+        # Keep what was typed; take the current version so a second save is deliberate.
+        current = narrative_of(program, year, quarter)
+        fresh = request.POST.copy()
+        fresh["version"] = str(current.version)
+        form = NarrativeForm(fresh)
+        form.is_valid()
+        form.add_error(None, STALE)
+        return _page(request, program, year, quarter, form, 409)
+    except ActionError as exc:
+        for key, errors in (exc.errors or {"": [str(exc)]}).items():
+            form.add_error(key if key in form.fields else None, errors)
+        return _page(request, program, year, quarter, form, 422)
+    except Forbidden as exc:
+        raise Http404("No quarterly report for this role") from exc
+    messages.success(request, f"Narrative for Q{quarter} {year} saved.")
+    return redirect("reports-quarterly", slug=program.slug, year=year, quarter=quarter)
+
+
+@login_required
+@require_GET
+def quarterly_download(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
+    """The quarter's PDF for funders: coordinators and administrators; audited."""
+    program, role = _member_program(request, slug)
+    _quarter(year, quarter)
+    if role not in REPORT_ROLES:
+        raise Http404("No quarterly report for this role")
+    content = quarterly_pdf(program, year, quarter)
+    period = quarter_period(year, quarter)
+    record_export(
+        actor_for(request),
+        program,
+        "quarterly",
+        file_format="pdf",
+        period=period,
+        holds_part2=True,
+        suppressed=False,
+    )
+    return _attachment(content, f"{program.slug}-quarterly-{year}-q{quarter}.pdf", "pdf")

@@ -1,0 +1,525 @@
+"""Program metrics from the records: the API, the dashboard and the exports all call these.
+
+The definitions live in `coresponder.domain.metrics`; this module only loads the
+facts they read. Each load is a fixed number of queries bounded by the period
+(and, for the funnel, by the period's cohort), reading only the columns needed,
+so a program with a million events answers from its indexes.
+
+Breakdown groups: `district`, `pathway` and `source` come from the record (a
+referral, or the referral behind an encounter or an outreach task; an overdose's
+own district); `race`, `ethnicity`, `sex` and `age_band` from the person, the
+age on the record's local date. A referral's `source` is who first reported the
+overdose behind it (EMS, police, hospital, family, self), and otherwise the kind
+of organisation that referred the person; the channel it arrived by (form, API,
+import) says nothing about where people come from, so it is not a source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from coresponder.domain import metrics as definitions
+from coresponder.domain.metrics import (
+    BREAKDOWNS,
+    AttemptFact,
+    EncounterFact,
+    Facts,
+    FunnelFacts,
+    Groups,
+    OverdoseFact,
+    ReferralFact,
+    ServiceReferralFact,
+    TaskFact,
+)
+from coresponder.domain.referrals import ACCEPTED_OR_LATER
+from coresponder.domain.suppression import suppress_small
+from coresponder.domain.vocabulary import (
+    ORGANIZATION_KIND_LABELS,
+    PATHWAY_LABELS,
+    AttemptOutcome,
+    Disposition,
+    OrganizationKind,
+    OverdoseSource,
+    Pathway,
+    humanize,
+)
+from coresponder.encounters.models import Encounter
+from coresponder.intake.models import Overdose, OverdoseReport, Referral
+from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
+from coresponder.outreach.sla_views import task_records
+from coresponder.people.models import Ethnicity, Race, Sex
+from coresponder.programs.models import District, Program
+from coresponder.services.actions import referral_histories
+from coresponder.services.models import ServiceReferral, ServiceReferralStatusChange
+
+__all__ = [
+    "BREAKDOWNS",
+    "Period",
+    "funnel",
+    "metric_breakdown",
+    "monthly_series",
+    "percent_change",
+    "period_bounds",
+    "program_metrics",
+    "suppressed",
+]
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+PERSON_COLUMNS = ("person__race", "person__ethnicity", "person__sex", "person__birth_date")
+# The figures small-cell suppression hides when they count 1 to 10 people or records.
+COUNT_KEYS = (
+    "referrals",
+    "people_referred_to_services",
+    "people_engaged",
+    "people_contacted",
+    "people_accepted_treatment",
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Inclusive program-local dates."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of equal length just before this one."""
+        end = self.start - dt.timedelta(days=1)
+        return Period(end - dt.timedelta(days=self.days - 1), end)
+
+    @property
+    def label(self) -> str:
+        """ "1 Oct 2026 – 31 Dec 2026"."""
+        return f"{_day_label(self.start)} – {_day_label(self.end)}"
+
+
+def _day_label(day: dt.date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def period_bounds(program: Program, period: Period) -> tuple[dt.datetime, dt.datetime]:
+    """Aware [start, end) instants: local midnight to the midnight after the last day.
+
+    Midnights are taken in the program's zone, so a day across a DST change is
+    23 or 25 hours long and still counts whole.
+    """
+    zone = ZoneInfo(program.timezone)
+    start = dt.datetime.combine(period.start, dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return start, end
+
+
+# --- Loading facts -----------------------------------------------------------
+
+
+def _source(referral_path: str) -> Coalesce:
+    """Who first reported the referral's overdose, else the referring organisation's kind."""
+    prefix = f"{referral_path}__" if referral_path else ""
+    first_report = (
+        OverdoseReport.objects.filter(overdose__referral_id=OuterRef(referral_path or "pk"))
+        .order_by("reported_at", "id")
+        .values("source")[:1]
+    )
+    return Coalesce(Subquery(first_report), F(f"{prefix}referring_organization__kind"))
+
+
+def _groups(
+    row: tuple[Any, ...], district: Any = "", pathway: Any = "", source: Any = ""
+) -> Groups:
+    """Groups from a row ending in the person's race, ethnicity, sex and birth date."""
+    race, ethnicity, sex, birth_date = row[-4:]
+    return Groups(
+        district=district or "",
+        pathway=pathway or "",
+        source=source or "",
+        race=race or "",
+        ethnicity=ethnicity or "",
+        sex=sex or "",
+        birth_date=birth_date,
+    )
+
+
+def _collateral_key(collateral_id: int | None, relationship: str, name: str) -> str:
+    """One key per collateral: their record, else how they were named on the attempt."""
+    if collateral_id is not None:
+        return str(collateral_id)
+    return f"{relationship.strip().casefold()}|{name.strip().casefold()}"
+
+
+def _attempts(program: Program, start: dt.datetime, end: dt.datetime) -> list[AttemptFact]:
+    """Attempts in the period, with whom each reached (two queries)."""
+    rows = (
+        Attempt.objects.filter(task__program=program, attempted_at__gte=start, attempted_at__lt=end)
+        .annotate(source=_source("task__referral"))
+        .values_list(
+            "id",
+            "task__person_id",
+            "attempted_at",
+            "outcome",
+            "task__target",
+            "task__district__code",
+            "task__referral__pathway",
+            "source",
+            "task__person__race",
+            "task__person__ethnicity",
+            "task__person__sex",
+            "task__person__birth_date",
+        )
+    )
+    contacts = AttemptContact.objects.filter(
+        attempt__task__program=program,
+        attempt__attempted_at__gte=start,
+        attempt__attempted_at__lt=end,
+    ).values_list("attempt_id", "role", "collateral_id", "relationship", "name")
+    roles: dict[int, set[str]] = {}
+    collaterals: dict[int, set[str]] = {}
+    people: dict[int, int] = {}
+    facts_rows = list(rows)
+    for row in facts_rows:
+        people[row[0]] = row[1]
+    for attempt_id, role, collateral_id, relationship, name in contacts:
+        roles.setdefault(attempt_id, set()).add(role)
+        if role == AttemptContact.Role.COLLATERAL:
+            key = _collateral_key(collateral_id, relationship, name)
+            if collateral_id is None:
+                # An unnamed relative is told apart only within the person's circle.
+                key = f"of-{people.get(attempt_id)}|{key}"
+            collaterals.setdefault(attempt_id, set()).add(key)
+    return [
+        AttemptFact(
+            person_id=row[1],
+            at=row[2],
+            outcome=AttemptOutcome(row[3]),
+            reached_roles=frozenset(roles.get(row[0], ())),
+            collaterals=frozenset(collaterals.get(row[0], ())),
+            groups=_groups(row, row[5], row[6], row[7]),
+            to_family=row[4] == OutreachTask.Target.FAMILY,
+        )
+        for row in facts_rows
+    ]
+
+
+def _treatment_histories(referrals: Any) -> tuple[list[Any], list[Groups]]:
+    """Histories of the given service referrals, with their persons' groups (three queries)."""
+    loaded = list(
+        referrals.select_related("service", "person").prefetch_related(
+            Prefetch("status_changes", queryset=ServiceReferralStatusChange.objects.order_by("at")),
+            "service__taxonomy_terms",
+        )
+    )
+    groups = [
+        Groups(
+            race=r.person.race,
+            ethnicity=r.person.ethnicity,
+            sex=r.person.sex,
+            birth_date=r.person.birth_date,
+        )
+        for r in loaded
+    ]
+    return referral_histories(loaded), groups
+
+
+def _seen_before(program: Program, start: dt.datetime, end: dt.datetime) -> frozenset[int]:
+    """People of the period's referrals and encounters who had one in the program before it.
+
+    Record ids stand for humans until identity resolution links records: this is
+    where a resolved cluster id would replace `person_id`.
+    """
+    in_period = Q(
+        person_id__in=Referral.objects.filter(
+            program=program, received_at__gte=start, received_at__lt=end
+        ).values("person_id")
+    ) | Q(
+        person_id__in=Encounter.objects.filter(
+            program=program, occurred_at__gte=start, occurred_at__lt=end
+        ).values("person_id")
+    )
+    earlier = set(
+        Referral.objects.filter(in_period, program=program, received_at__lt=start)
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    earlier |= set(
+        Encounter.objects.filter(in_period, program=program, occurred_at__lt=start)
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    return frozenset(p for p in earlier if p is not None)
+
+
+def load_facts(program: Program, start: dt.datetime, end: dt.datetime) -> Facts:
+    """Every fact the metrics read for [start, end), in a fixed number of queries."""
+    referral_rows = (
+        Referral.objects.filter(program=program, received_at__gte=start, received_at__lt=end)
+        .annotate(source=_source(""))
+        .values_list(
+            "person_id", "received_at", "district__code", "pathway", "source", *PERSON_COLUMNS
+        )
+    )
+    encounter_rows = (
+        Encounter.objects.filter(program=program, occurred_at__gte=start, occurred_at__lt=end)
+        .annotate(source=_source("referral"))
+        .values_list(
+            "person_id",
+            "occurred_at",
+            "disposition",
+            "referral__district__code",
+            "referral__pathway",
+            "source",
+            *PERSON_COLUMNS,
+        )
+    )
+    first_report = (
+        OverdoseReport.objects.filter(overdose=OuterRef("pk"))
+        .order_by("reported_at", "id")
+        .values("source")[:1]
+    )
+    overdose_rows = (
+        Overdose.objects.filter(program=program, occurred_at__gte=start, occurred_at__lt=end)
+        .annotate(source=Subquery(first_report))
+        .values_list(
+            "person_id",
+            "occurred_at",
+            "fatal",
+            "district__code",
+            "referral__pathway",
+            "source",
+            *PERSON_COLUMNS,
+        )
+    )
+    service_rows = ServiceReferral.objects.filter(
+        program=program, requested_at__gte=start, requested_at__lt=end
+    ).values_list("person_id", "requested_at", *PERSON_COLUMNS)
+    # Treatment referrals with a step to accepted or later in the period; rows
+    # without a recorded history count their current status (referral_histories).
+    stepped = ServiceReferralStatusChange.objects.filter(
+        referral=OuterRef("pk"), status__in=list(ACCEPTED_OR_LATER), at__gte=start, at__lt=end
+    )
+    histories, history_groups = _treatment_histories(
+        ServiceReferral.objects.filter(program=program).filter(
+            Exists(stepped)
+            | Q(
+                status__in=list(ACCEPTED_OR_LATER),
+                status_changed_at__gte=start,
+                status_changed_at__lt=end,
+            )
+        )
+    )
+    return Facts(
+        referrals=[
+            ReferralFact(row[0], row[1], _groups(row, row[2], row[3], row[4]))
+            for row in referral_rows
+        ],
+        encounters=[
+            EncounterFact(row[0], row[1], row[2], _groups(row, row[3], row[4], row[5]))
+            for row in encounter_rows
+        ],
+        overdoses=[
+            OverdoseFact(row[0], row[1], row[2], _groups(row, row[3], row[4], row[5]))
+            for row in overdose_rows
+        ],
+        attempts=_attempts(program, start, end),
+        service_referrals=[
+            ServiceReferralFact(row[0], row[1], _groups(row)) for row in service_rows
+        ],
+        histories=histories,
+        history_groups=history_groups,
+        tasks=task_records(program, start, end),
+        seen_before=_seen_before(program, start, end),
+    )
+
+
+# --- The contract ------------------------------------------------------------
+
+DISPOSITION_CODES: tuple[str, ...] = tuple(d.value for d in Disposition)
+
+
+def compute_metrics(
+    program: Program, period: Period, now: dt.datetime | None = None
+) -> definitions.Metrics:
+    """The metrics with their bases (what suppression of shares needs)."""
+    start, end = period_bounds(program, period)
+    return definitions.compute(
+        load_facts(program, start, end), start, end, now or timezone.now(), DISPOSITION_CODES
+    )
+
+
+def program_metrics(program: Program, period: Period) -> dict[str, Any]:
+    """Exactly the API.md metrics object for the period (exact numbers, not suppressed)."""
+    return compute_metrics(program, period).as_api()
+
+
+def suppressed(metrics: dict[str, Any], bases: dict[str, int] | None = None) -> dict[str, Any]:
+    """The metrics as analysts and the public see them: counts of 1–10 become None.
+
+    With `bases` (`Metrics.bases()`), a share or median resting on 1–10 records
+    is hidden too, since it would reveal those few. Tables need complementary
+    suppression on top (the dashboard's job).
+    """
+    out = dict(metrics)
+    for key in COUNT_KEYS:
+        if key in out and out[key] is not None:
+            out[key] = suppress_small(out[key])
+    if isinstance(out.get("overdoses"), dict):
+        out["overdoses"] = {
+            k: None if v is None else suppress_small(v) for k, v in out["overdoses"].items()
+        }
+    if isinstance(out.get("dispositions"), dict):
+        out["dispositions"] = {
+            k: None if v is None else suppress_small(v) for k, v in out["dispositions"].items()
+        }
+    for key, base in (bases or {}).items():
+        if key in out and suppress_small(base) is None:
+            out[key] = None
+    return out
+
+
+def _labels(program: Program, by: str) -> tuple[list[str], dict[str, str]]:
+    """The groups always shown for a breakdown, in order, and every group's label."""
+    none = {"none": "Not recorded", "unknown": "Unknown"}
+    if by == "district":
+        districts = list(
+            District.objects.filter(program=program).order_by("code").values_list("code", "name")
+        )
+        return [code for code, _ in districts], {**none, "none": "No district", **dict(districts)}
+    if by == "pathway":
+        return [p.value for p in Pathway], {**none, **{p.value: PATHWAY_LABELS[p] for p in Pathway}}
+    if by == "source":
+        labels = {s.value: humanize(s.value) for s in OverdoseSource}
+        labels.update({k.value: ORGANIZATION_KIND_LABELS[k] for k in OrganizationKind})
+        labels["ems"] = "EMS"
+        return [s.value for s in OverdoseSource], {**none, **labels}
+    if by == "age_band":
+        bands = {band: band for band, _, _ in definitions.AGE_BANDS}
+        return list(definitions.AGE_BAND_KEYS), {**none, **bands, "<18": "Under 18"}
+    choices = {"race": Race, "ethnicity": Ethnicity, "sex": Sex}[by]
+    return list(choices.values), {**none, **{str(k): str(v) for k, v in choices.choices}}
+
+
+def metric_breakdown(program: Program, period: Period, by: str) -> list[dict[str, Any]]:
+    """One row per group: the count metrics of its records and people (exact numbers).
+
+    Raises ValueError for a `by` not in BREAKDOWNS.
+    """
+    if by not in BREAKDOWNS:
+        raise ValueError(f"cannot break metrics down by {by!r}; use one of {', '.join(BREAKDOWNS)}")
+    start, end = period_bounds(program, period)
+    zone = ZoneInfo(program.timezone)
+    known, labels = _labels(program, by)
+    rows = definitions.breakdown(
+        load_facts(program, start, end), by, start, end, known, lambda at: at.astimezone(zone)
+    )
+    return [
+        {"key": key, "label": labels.get(key, humanize(key)), **values}
+        for key, values in rows.items()
+    ]
+
+
+def funnel(program: Program, period: Period) -> list[tuple[str, str, int]]:
+    """(key, label, distinct people) from notified to engaged 90 days on, each within the last.
+
+    The cohort is the people with a participant outreach task whose window opened
+    in the period (cancelled tasks aside); what came of it is read from the
+    period's start to now. Family tasks after a fatal overdose are not in it.
+    """
+    start, end = period_bounds(program, period)
+    tasks = OutreachTask.objects.filter(
+        program=program,
+        target=OutreachTask.Target.PARTICIPANT,
+        window_start__gte=start,
+        window_start__lt=end,
+    ).exclude(status=OutreachTask.Status.CANCELLED)
+    cohort = tasks.values("person_id")
+    participant_reached = AttemptContact.objects.filter(
+        attempt=OuterRef("pk"), role=AttemptContact.Role.PARTICIPANT
+    )
+    attempt_rows = (
+        Attempt.objects.filter(
+            task__program=program,
+            task__target=OutreachTask.Target.PARTICIPANT,
+            task__person_id__in=cohort,
+            attempted_at__gte=start,
+        )
+        .annotate(participant=Exists(participant_reached))
+        .values_list("task__person_id", "attempted_at", "outcome", "participant")
+    )
+    encounter_rows = Encounter.objects.filter(
+        program=program, person_id__in=cohort, occurred_at__gte=start
+    ).values_list("person_id", "occurred_at", "disposition")
+    histories, _ = _treatment_histories(
+        ServiceReferral.objects.filter(program=program, person_id__in=cohort)
+    )
+    facts = FunnelFacts(
+        tasks=[TaskFact(p, at) for p, at in tasks.values_list("person_id", "window_start")],
+        attempts=[
+            AttemptFact(
+                p,
+                at,
+                AttemptOutcome(outcome),
+                frozenset({definitions.PARTICIPANT}) if participant else frozenset(),
+            )
+            for p, at, outcome, participant in attempt_rows
+        ],
+        encounters=[EncounterFact(p, at, d) for p, at, d in encounter_rows],
+        histories=histories,
+    )
+    labels = dict(definitions.FUNNEL_STAGES)
+    return [(key, labels[key], n) for key, n in definitions.funnel(facts, start, end)]
+
+
+def _months(period: Period) -> list[Period]:
+    """The calendar months overlapping the period, each cut to the period."""
+    months = []
+    first = period.start.replace(day=1)
+    while first <= period.end:
+        following = (first + dt.timedelta(days=32)).replace(day=1)
+        months.append(
+            Period(max(first, period.start), min(following - dt.timedelta(days=1), period.end))
+        )
+        first = following
+    return months
+
+
+def _value(metrics: dict[str, Any], metric: str) -> int | float | None:
+    if metric.startswith("overdoses_"):
+        return metrics["overdoses"][metric.removeprefix("overdoses_")]  # type: ignore[no-any-return]
+    value = metrics.get(metric)
+    if metric not in metrics or isinstance(value, dict):
+        raise ValueError(f"{metric!r} is not a numeric metric")
+    return value  # type: ignore[no-any-return]
+
+
+def monthly_series(
+    program: Program, period: Period, metric: str
+) -> list[tuple[dt.date, int | float | None]]:
+    """One point per calendar month overlapping the period, dated the month's first day.
+
+    Months at either end count only their days inside the period. The facts are
+    loaded once for the whole period.
+    """
+    start, end = period_bounds(program, period)
+    facts = load_facts(program, start, end)
+    now = timezone.now()
+    points: list[tuple[dt.date, int | float | None]] = []
+    for month in _months(period):
+        m_start, m_end = period_bounds(program, month)
+        counted = definitions.compute(facts, m_start, m_end, now, DISPOSITION_CODES)
+        points.append((month.start.replace(day=1), _value(counted.as_api(), metric)))
+    return points
+
+
+def percent_change(now: float | int | None, before: float | int | None) -> float | None:
+    """The change in percent from `before` to `now`; None where it cannot be said."""
+    return definitions.percent_change(now, before)

@@ -1,0 +1,10 @@
+"""The program dashboard (/programs/<slug>/dashboard/) and its public, suppressed twin."""
+
+from django.urls import include, path
+
+from coresponder.reports import views
+
+urlpatterns = [
+    path("programs/<slug:slug>/dashboard/", include("coresponder.reports.urls")),
+    path("public/<slug:slug>/dashboard/", views.public_dashboard, name="public-dashboard"),
+]

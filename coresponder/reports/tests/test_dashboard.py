@@ -1,0 +1,219 @@
+"""The program dashboard: exact for coordinators, suppressed for analysts and the public.
+
+PAD (America/New_York), today 20 Oct 2026. September: 7 referrals in district
+22, 40 in district 24 and 25 in district 39 (72 in all); the 30 days before it
+(2–31 Aug): 36 in district 24.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+
+from coresponder.conftest import Clock, member_of, sign_in
+from coresponder.domain.vocabulary import Role
+from coresponder.encounters.models import Encounter
+from coresponder.intake.models import Referral
+from coresponder.people.models import Person
+from coresponder.people.tests.factories import PersonFactory
+from coresponder.privacy.models import AuditEvent
+from coresponder.programs.models import District, Program, User
+
+NY = ZoneInfo("America/New_York")
+URL = "/programs/pad/dashboard/"
+SEPTEMBER = {"start": "2026-09-01", "end": "2026-09-30"}
+
+
+def refer(program: Program, people: list[Person], district: str, count: int, day: dt.date) -> None:
+    where = District.objects.get(program=program, code=district)
+    for i in range(count):
+        Referral.objects.create(
+            program=program,
+            person=people[i % len(people)],
+            received_at=dt.datetime.combine(day, dt.time(12), tzinfo=NY),
+            pathway="officer_intervention",
+            district=where,
+        )
+
+
+@pytest.fixture
+def world(pad: Program, clock: Clock) -> Program:
+    clock.now = dt.datetime(2026, 10, 20, 16, tzinfo=dt.UTC)
+    people = [PersonFactory.create() for _ in range(3)]
+    refer(pad, people, "22", 7, dt.date(2026, 9, 10))
+    refer(pad, people, "24", 40, dt.date(2026, 9, 11))
+    refer(pad, people, "39", 25, dt.date(2026, 9, 12))
+    refer(pad, people, "24", 36, dt.date(2026, 8, 20))
+    return pad
+
+
+def referrals_by_district(response: Any) -> dict[str, Any]:
+    rows = response.context["breakdown_rows"]
+    shown = {row["key"]: row["referrals"] for row in rows}
+    shown["total"] = response.context["breakdown_total"]["referrals"]
+    return shown
+
+
+def counts_in(html: str) -> list[int]:
+    """Every whole number the page shows in a table cell or a figure tile."""
+    found = re.findall(r"<td[^>]*>\s*([\d,]+)\s*</td>", html)
+    found += re.findall(r'class="cr-figure[^"]*"[^>]*>\s*([\d,]+)\s*<', html)
+    return [int(n.replace(",", "")) for n in found]
+
+
+def test_a_coordinator_sees_exact_numbers_and_the_change_from_the_period_before(
+    world: Program, coordinator: User
+) -> None:
+    client = sign_in(Client(), coordinator)
+    response = client.get(URL, SEPTEMBER)
+    assert response.status_code == 200
+    assert response.context["suppress"] is False
+    shown = referrals_by_district(response)
+    assert (shown["22"], shown["24"], shown["39"], shown["total"]) == (7, 40, 25, 72)
+    referrals = next(t for t in response.context["tiles"] if t["key"] == "referrals")
+    assert (referrals["text"], referrals["previous_text"]) == ("72", "36")
+    assert referrals["change_text"] == "+100%"
+    # The preset names the tiles: PAD's own labels, and no overdose tile.
+    labels = [t["label"] for t in response.context["tiles"]]
+    assert "Referred to services" in labels and "Engaged" in labels
+    assert not any("overdose" in label.lower() for label in labels)
+    assert 'data-column="referrals">7</td>' in response.content.decode()
+    event = AuditEvent.objects.filter(object_type="reports.dashboard").latest("id")
+    assert (event.actor, event.fields, event.program_slug) == (coordinator, ["aggregate"], "pad")
+
+
+def test_an_analyst_sees_the_cell_of_seven_and_its_complement_hidden(
+    world: Program, analyst: User
+) -> None:
+    client = sign_in(Client(), analyst)
+    response = client.get(URL, SEPTEMBER)
+    assert response.status_code == 200
+    assert response.context["suppress"] is True
+    shown = referrals_by_district(response)
+    assert shown["22"] is None  # 7: primary suppression
+    assert shown["39"] is None  # 25: the next-smallest cell, so 72 − 40 cannot give the 7
+    assert (shown["24"], shown["total"]) == (40, 72)
+    # What is shown is consistent: the hidden cells hold exactly what the total leaves.
+    assert shown["total"] - sum(v for v in shown.values() if v is not None and v != 72) == 32
+    html = response.content.decode()
+    assert "Suppressed" in html
+    assert not [n for n in counts_in(html) if 1 <= n <= 10]
+    # Every column of the table has zero or at least two hidden cells.
+    for column in response.context["breakdown_columns"]:
+        hidden = [r for r in response.context["breakdown_rows"] if r[column["key"]] is None]
+        assert len(hidden) != 1
+
+
+def test_the_public_dashboard_needs_no_sign_in_and_shows_no_count_from_one_to_ten(
+    world: Program,
+) -> None:
+    response = Client().get("/public/pad/dashboard/")
+    assert response.status_code == 200
+    assert response.context["period"].start == dt.date(2026, 7, 1)
+    assert response.context["period"].end == dt.date(2026, 9, 30)
+    html = response.content.decode()
+    assert not [n for n in counts_in(html) if 1 <= n <= 10]
+    shown = referrals_by_district(response)
+    assert shown["22"] is None and shown["39"] is None and shown["24"] == 76
+    assert 'name="start"' not in html  # the public sees the last full quarter only
+    assert AuditEvent.objects.filter(
+        object_type="reports.dashboard", actor_label="public dashboard"
+    ).exists()
+    assert Client().get("/public/nowhere/dashboard/").status_code == 404
+
+
+def test_an_invalid_date_range_is_refused_with_a_message(world: Program, coordinator: User) -> None:
+    client = sign_in(Client(), coordinator)
+    backwards = client.get(URL, {"start": "2026-09-30", "end": "2026-09-01"})
+    assert backwards.status_code == 422
+    assert "The start date must not be after the end date." in backwards.content.decode()
+    garbled = client.get(URL, {"start": "yesterday"})
+    assert garbled.status_code == 422
+    assert "The start date must be a date like" in garbled.content.decode()
+
+
+def test_outsiders_get_404(world: Program, outsider: User) -> None:
+    client = sign_in(Client(), outsider)
+    assert client.get(URL).status_code == 404
+    assert Client().get(URL).status_code == 302  # to sign in
+
+
+@pytest.mark.parametrize(
+    "by", ["district", "source", "pathway", "race", "ethnicity", "sex", "age_band"]
+)
+def test_every_breakdown_renders_with_a_table_and_a_chart(
+    world: Program, coordinator: User, by: str
+) -> None:
+    client = sign_in(Client(), coordinator)
+    response = client.get(URL, {**SEPTEMBER, "by": by})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="breakdown-table"' in html and 'aria-labelledby="breakdown-chart-title' in html
+
+
+def test_the_page_has_no_inline_style_or_script(world: Program, coordinator: User) -> None:
+    client = sign_in(Client(), coordinator)
+    html = client.get(URL, SEPTEMBER).content.decode()
+    assert " style=" not in html and "<style" not in html
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+    assert "<svg viewBox" in html and 'role="img"' in html and "<desc" in html
+    # Headings go in order: one h1, then h2 sections.
+    levels = [int(n) for n in re.findall(r"<h([1-6])", html)]
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
+
+
+def test_the_number_of_queries_does_not_grow_with_the_records(
+    world: Program, coordinator: User, django_assert_max_num_queries: Any
+) -> None:
+    client = sign_in(Client(), coordinator)
+    client.get(URL, SEPTEMBER)
+    with django_assert_max_num_queries(80) as before:
+        client.get(URL, SEPTEMBER)
+    people = [PersonFactory.create() for _ in range(5)]
+    refer(world, people, "22", 30, dt.date(2026, 9, 15))
+    refer(world, people, "39", 30, dt.date(2026, 8, 15))
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        client.get(URL, SEPTEMBER)
+
+
+def test_members_find_the_dashboard_from_the_program_home(world: Program, analyst: User) -> None:
+    client = sign_in(Client(), analyst)
+    assert URL in client.get("/programs/pad/").content.decode()
+
+
+def test_core_shows_jail_and_er_avoided_and_an_analyst_cannot_work_out_the_arrests(
+    programs: dict[str, Program], clock: Clock
+) -> None:
+    clock.now = dt.datetime(2026, 10, 20, 16, tzinfo=dt.UTC)
+    core = programs["core"]
+    person = PersonFactory.create()
+    for disposition, count in (("arrested", 7), ("refused", 30), ("resolved_on_scene", 12)):
+        for _ in range(count):
+            Encounter.objects.create(
+                program=core,
+                person=person,
+                occurred_at=dt.datetime(2026, 9, 5, 12, tzinfo=ZoneInfo(core.timezone)),
+                kind="crisis_response",
+                disposition=disposition,
+            )
+    coordinator = member_of(core, Role.COORDINATOR, "core-coordinator")
+    exact = sign_in(Client(), coordinator).get("/programs/core/dashboard/", SEPTEMBER)
+    avoided = next(t for t in exact.context["tiles"] if t["key"] == "jail_er_avoided")
+    assert avoided["text"] == "42"  # 49 encounters, less the 7 arrests
+    assert "neither “arrested” nor “transported to hospital”" in exact.content.decode()
+
+    analyst = member_of(core, Role.ANALYST, "core-analyst")
+    hidden = sign_in(Client(), analyst).get("/programs/core/dashboard/", SEPTEMBER)
+    rows = {row["code"]: row["encounters"] for row in hidden.context["dispositions"]}
+    total = hidden.context["dispositions_total"]
+    assert rows["arrested"] is None and rows["resolved_on_scene"] is None
+    assert rows["refused"] == 30 and total["encounters"] == 49
+    # 49 − 42 would give the 7 arrests away, so "avoided" is hidden too.
+    assert total["avoided"] is None
+    tile = next(t for t in hidden.context["tiles"] if t["key"] == "jail_er_avoided")
+    assert tile["text"] == "Suppressed"

@@ -1,0 +1,566 @@
+"""Exports: CSV and XLSX of every table, the quarterly PDF, the narrative, and their audit."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from openpyxl import load_workbook
+
+from coresponder.common import StaleVersion
+from coresponder.domain.policy import REDISCLOSURE_NOTICE
+from coresponder.domain.vocabulary import Role
+from coresponder.encounters.models import Encounter
+from coresponder.intake.models import Referral
+from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
+from coresponder.people.models import Participation, Person
+from coresponder.privacy.actions import Forbidden
+from coresponder.privacy.audit import Actor
+from coresponder.privacy.models import AuditEvent
+from coresponder.privacy.tests.world import build_world, reader
+from coresponder.programs.models import Program, User
+from coresponder.reports.actions import save_narrative
+from coresponder.reports.exports import (
+    BREAKDOWNS,
+    HEADLINE,
+    Column,
+    Table,
+    build_table,
+    to_csv,
+    to_xlsx,
+)
+from coresponder.reports.metrics import Period
+from coresponder.reports.models import QuarterlyNarrative
+from coresponder.reports.quarterly import (
+    FUNNEL_CHART_TITLE,
+    MONTHLY_CHART_TITLE,
+    quarterly_pdf,
+)
+from coresponder.services.models import Service, ServiceOrganization, ServiceReferral
+
+START, END = dt.date(2026, 7, 1), dt.date(2026, 9, 30)
+PERIOD = Period(START, END)
+SPAN = {"start": START.isoformat(), "end": END.isoformat()}
+AT = dt.datetime(2026, 8, 10, 16, 0, tzinfo=dt.UTC)
+REFERRALS = 12  # more than the small-cell limit, so analysts see it
+
+
+@pytest.fixture
+def quarter(pad: Program) -> Program:
+    """Twelve people referred in Q3 2026; one reached and accepted into a Part 2 program."""
+    people = []
+    for n in range(REFERRALS):
+        person = Person.objects.create(given_name=f"P{n}", family_name="Q")
+        Participation.objects.create(person=person, program=pad, first_seen_at=AT)
+        Referral.objects.create(
+            program=pad, person=person, pathway="officer_intervention", received_at=AT
+        )
+        people.append(person)
+    # An unrelated referral outside the quarter, which no figure may count.
+    Referral.objects.create(
+        program=pad,
+        person=people[0],
+        pathway="officer_intervention",
+        received_at=dt.datetime(2026, 6, 30, 12, tzinfo=dt.UTC),
+    )
+    reached = people[0]
+    task = OutreachTask.objects.create(
+        program=pad,
+        person=reached,
+        referral=reached.referrals.filter(received_at=AT).get(),
+        window_start=AT,
+        window_end=AT + dt.timedelta(days=3),
+        status="closed",
+    )
+    attempt = Attempt.objects.create(
+        task=task,
+        attempted_at=AT + dt.timedelta(hours=20),
+        channel="home_visit",
+        outcome="contacted",
+    )
+    AttemptContact.objects.create(attempt=attempt, role=AttemptContact.Role.PARTICIPANT)
+    org = ServiceOrganization.objects.create(hsds_id="org-q", name="Quarter Recovery")
+    clinic = Service.objects.create(
+        hsds_id="svc-q", organization=org, name="Buprenorphine clinic", part2_program=True
+    )
+    ServiceReferral.objects.create(
+        program=pad,
+        person=reached,
+        service=clinic,
+        status="accepted",
+        requested_at=AT + dt.timedelta(days=1),
+        status_changed_at=AT + dt.timedelta(days=2),
+    )
+    return pad
+
+
+def member(program: Program, role: Role) -> User:
+    world_user = User.objects.create_user(
+        username=f"q-{role.value}", password="not-used-in-these-tests", role=role.value
+    )
+    if role is not Role.ADMIN:
+        world_user.memberships.create(program=program, role=role.value)
+    else:
+        world_user.is_superuser = True
+        world_user.save()
+    return world_user
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def csv_rows(content: bytes, *, part2: bool) -> list[list[str]]:
+    """The table's rows, after checking the BOM and the notice rows the format promises."""
+    assert content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    if part2:
+        assert rows[0] == ["Notice", REDISCLOSURE_NOTICE]
+        assert rows[1] == []
+        return rows[2:]
+    assert REDISCLOSURE_NOTICE not in content.decode("utf-8-sig")
+    return rows
+
+
+def exports(program: Program) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(action="export", program_slug=program.slug).order_by("id")
+    )
+
+
+# --- The figures are the API's ----------------------------------------------------------
+
+
+def test_the_metrics_csv_holds_the_api_numbers_and_the_hand_counted_ones(
+    quarter: Program, api_client_for: Callable[[User], Client]
+) -> None:
+    coordinator = member(quarter, Role.COORDINATOR)
+    api = api_client_for(coordinator).get(f"/api/v1/programs/{quarter.slug}/metrics", SPAN)
+    assert api.status_code == 200
+    body = api.json()
+
+    response = signed_in(coordinator).get(f"/programs/{quarter.slug}/exports/metrics.csv", SPAN)
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"] == (
+        'attachment; filename="pad-metrics-2026-07-01-to-2026-09-30.csv"'
+    )
+    rows = csv_rows(response.content, part2=True)
+    assert rows[0] == ["Metric", "Label", "Value"]
+    values = {row[0]: row[2] for row in rows[1:]}
+    assert list(values) == [key for key, _label, _kind in HEADLINE]
+    flat = {**body, "overdoses_fatal": body["overdoses"]["fatal"]}
+    flat["overdoses_nonfatal"] = body["overdoses"]["nonfatal"]
+    for key, value in values.items():
+        assert value == ("" if flat[key] is None else str(flat[key])), key
+    # By hand: twelve referrals in the quarter (not the one in June); one person referred
+    # to a service, and accepted there; no overdoses recorded.
+    assert values["referrals"] == str(REFERRALS)
+    assert values["people_referred_to_services"] == "1"
+    assert values["people_accepted_treatment"] == "1"
+    assert values["overdoses_fatal"] == "0"
+
+
+def test_the_xlsx_opens_and_holds_the_same_numbers(
+    quarter: Program, api_client_for: Callable[[User], Client]
+) -> None:
+    coordinator = member(quarter, Role.COORDINATOR)
+    body = api_client_for(coordinator).get(f"/api/v1/programs/{quarter.slug}/metrics", SPAN).json()
+
+    response = signed_in(coordinator).get(f"/programs/{quarter.slug}/exports/metrics.xlsx", SPAN)
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('-2026-07-01-to-2026-09-30.xlsx"')
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    assert sheet["A2"].value == REDISCLOSURE_NOTICE
+    assert [c.value for c in sheet[4]][:3] == ["Metric", "Label", "Value"]
+    assert sheet["A4"].font.bold
+    values = {row[0]: row[2] for row in sheet.iter_rows(min_row=5, values_only=True) if row[0]}
+    assert values["referrals"] == body["referrals"] == REFERRALS
+    assert values["people_accepted_treatment"] == body["people_accepted_treatment"] == 1
+    assert values["people_engaged"] == body["people_engaged"]
+
+
+def test_every_table_exports_as_csv_and_xlsx_with_one_audit_event_each(quarter: Program) -> None:
+    client = signed_in(member(quarter, Role.COORDINATOR))
+    asks: list[tuple[str, dict[str, str]]] = [
+        ("metrics", {}),
+        ("funnel", {}),
+        ("dispositions", {}),
+        ("monthly", {}),
+    ]
+    asks += [("breakdown", {"by": by}) for by in BREAKDOWNS]
+    asks += [("monthly", {"metric": "follow_up_within_window_rate"})]
+    for table, extra in asks:
+        for extension in ("csv", "xlsx"):
+            response = client.get(
+                f"/programs/{quarter.slug}/exports/{table}.{extension}", {**SPAN, **extra}
+            )
+            assert response.status_code == 200, (table, extra, response.content[:200])
+            assert response["Content-Disposition"].startswith(f'attachment; filename="pad-{table}-')
+
+    events = exports(quarter)
+    assert len(events) == 2 * len(asks)
+    breakdown = next(e for e in events if e.object_type == "reports.breakdown")
+    assert breakdown.detail == {
+        "format": "csv",
+        "start": "2026-07-01",
+        "end": "2026-09-30",
+        "by": "district",
+        "suppressed": False,
+    }
+    assert breakdown.fields == ["aggregate", "part2"]
+    assert breakdown.actor is not None
+
+
+def test_the_breakdown_csv_sums_to_the_headline_referrals(quarter: Program) -> None:
+    response = signed_in(member(quarter, Role.COORDINATOR)).get(
+        f"/programs/{quarter.slug}/exports/breakdown.csv", {**SPAN, "by": "pathway"}
+    )
+
+    assert 'filename="pad-breakdown-by-pathway-2026-07-01' in response["Content-Disposition"]
+    rows = csv_rows(response.content, part2=True)
+    assert rows[0][:3] == ["Code", "Pathway", "Referrals"]
+    *groups, total = rows[1:]
+    assert total[:3] == ["", "Total", str(REFERRALS)]
+    assert sum(int(row[2]) for row in groups) == REFERRALS
+    by_code = {row[0]: row for row in groups}
+    assert by_code["officer_intervention"][2] == str(REFERRALS)
+
+
+# --- Part 2 ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "extra", "part2"),
+    [
+        ("metrics", {}, True),
+        ("breakdown", {"by": "sex"}, True),
+        ("funnel", {}, True),
+        ("dispositions", {}, False),
+        ("monthly", {"metric": "referrals"}, False),
+        ("monthly", {"metric": "people_accepted_treatment"}, True),
+    ],
+)
+def test_the_part2_notice_comes_exactly_with_part2_figures(
+    quarter: Program, table: str, extra: dict[str, str], part2: bool
+) -> None:
+    client = signed_in(member(quarter, Role.COORDINATOR))
+    url = f"/programs/{quarter.slug}/exports/{table}"
+
+    csv_rows(client.get(f"{url}.csv", {**SPAN, **extra}).content, part2=part2)
+    book = load_workbook(io.BytesIO(client.get(f"{url}.xlsx", {**SPAN, **extra}).content))
+    cells = [c.value for row in book.worksheets[0].iter_rows() for c in row]
+
+    assert (REDISCLOSURE_NOTICE in cells) is part2
+    assert all(("part2" in e.fields) is part2 for e in exports(quarter))
+
+
+# --- Who gets what -----------------------------------------------------------------------
+
+
+def test_an_analyst_gets_small_counts_suppressed_and_the_notice_still(quarter: Program) -> None:
+    analyst = member(quarter, Role.ANALYST)
+
+    response = signed_in(analyst).get(f"/programs/{quarter.slug}/exports/metrics.csv", SPAN)
+
+    assert response.status_code == 200
+    values = {row[0]: row[2] for row in csv_rows(response.content, part2=True)[1:]}
+    assert values["referrals"] == str(REFERRALS)
+    assert values["people_accepted_treatment"] == "suppressed"
+    assert values["people_referred_to_services"] == "suppressed"
+    assert values["overdoses_fatal"] == "0"  # zero reveals no one
+    (event,) = exports(quarter)
+    assert event.detail["suppressed"] is True
+    assert event.fields == ["aggregate", "part2"]
+
+
+def test_an_analysts_xlsx_and_breakdowns_are_suppressed_too(quarter: Program) -> None:
+    client = signed_in(member(quarter, Role.ANALYST))
+
+    book = load_workbook(
+        io.BytesIO(client.get(f"/programs/{quarter.slug}/exports/metrics.xlsx", SPAN).content)
+    )
+    rows = client.get(
+        f"/programs/{quarter.slug}/exports/breakdown.csv", {**SPAN, "by": "sex"}
+    ).content
+
+    values = {r[0]: r[2] for r in book.worksheets[0].iter_rows(min_row=5, values_only=True)}
+    assert values["people_accepted_treatment"] == "suppressed"
+    header, *body = csv_rows(rows, part2=True)
+    unknown = dict(zip(header, next(r for r in body if r[0] == "unknown"), strict=True))
+    assert unknown["Referrals"] == str(REFERRALS)
+    assert unknown["People who accepted treatment"] == "suppressed"  # one person
+    assert unknown["Fatal overdoses"] == "0"
+
+
+def test_an_analysts_tables_hide_the_cells_that_totals_would_give_away(quarter: Program) -> None:
+    for n in range(23):
+        Encounter.objects.create(
+            program=quarter,
+            occurred_at=AT + dt.timedelta(hours=n),
+            kind="crisis_response",
+            disposition="resolved_on_scene" if n < 3 else "refused",
+        )
+    client = signed_in(member(quarter, Role.ANALYST))
+
+    dispositions = client.get(f"/programs/{quarter.slug}/exports/dispositions.csv", SPAN)
+    funnel = client.get(f"/programs/{quarter.slug}/exports/funnel.csv", SPAN)
+
+    rows = {row[0] or row[1]: row[2] for row in csv_rows(dispositions.content, part2=False)[1:]}
+    assert rows["resolved_on_scene"] == "suppressed"  # three
+    assert rows["refused"] == "suppressed"  # twenty, else 23 - 20 gives the three away
+    assert rows["Total"] == "23"
+    steps = {row[0]: row[2] for row in csv_rows(funnel.content, part2=True)[1:]}
+    assert steps["notified"] == "suppressed"
+    assert steps["engaged_90"] == "0"
+
+
+def test_people_outside_the_program_get_404(quarter: Program, outsider: User) -> None:
+    response = signed_in(outsider).get(f"/programs/{quarter.slug}/exports/metrics.csv", SPAN)
+
+    assert response.status_code == 404
+    assert exports(quarter) == []
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(quarter: Program) -> None:
+    response = Client().get(f"/programs/{quarter.slug}/exports/metrics.csv", SPAN)
+
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("table", "query", "field"),
+    [
+        ("metrics", {"start": "2026-13-01"}, "start"),
+        ("metrics", {"start": "2026-10-01", "end": "2026-09-01"}, "end"),
+        ("metrics", {"start": "2010-01-01", "end": "2026-01-01"}, "end"),
+        ("breakdown", {"by": "shoe_size"}, "by"),
+        ("monthly", {"metric": "dispositions"}, "metric"),
+    ],
+)
+def test_bad_parameters_get_422_naming_the_field(
+    quarter: Program, table: str, query: dict[str, str], field: str
+) -> None:
+    response = signed_in(member(quarter, Role.COORDINATOR)).get(
+        f"/programs/{quarter.slug}/exports/{table}.csv", query
+    )
+
+    assert response.status_code == 422
+    assert response.content.decode().startswith(f"{field}:")
+    assert exports(quarter) == []
+
+
+def test_an_unknown_table_is_404(quarter: Program) -> None:
+    client = signed_in(member(quarter, Role.COORDINATOR))
+
+    assert client.get(f"/programs/{quarter.slug}/exports/people.csv", SPAN).status_code == 404
+
+
+def test_text_that_looks_like_a_formula_is_kept_as_text() -> None:
+    risky = Table(
+        name="dispositions",
+        title="t",
+        columns=[Column("label", "Label", "text"), Column("n", "N")],
+        rows=[{"label": '=HYPERLINK("x")', "n": 3}],
+    )
+    assert csv_rows(to_csv(risky), part2=False)[1] == ['\'=HYPERLINK("x")', "3"]
+    sheet = load_workbook(io.BytesIO(to_xlsx([risky]))).worksheets[0]
+    assert sheet["A4"].data_type == "s"
+
+
+# --- The narrative -----------------------------------------------------------------------
+
+
+def test_a_coordinator_saves_the_narrative_and_it_is_audited(quarter: Program) -> None:
+    coordinator = member(quarter, Role.COORDINATOR)
+    client = signed_in(coordinator)
+    url = f"/programs/{quarter.slug}/exports/quarterly/2026/3/"
+
+    page = client.get(url)
+    saved = client.post(url, {"highlights": "Twelve referrals.", "version": "0"})
+
+    assert page.status_code == 200
+    assert b"Download PDF" in page.content
+    assert saved.status_code == 302
+    narrative = QuarterlyNarrative.objects.get(program=quarter, year=2026, quarter=3)
+    assert (narrative.highlights, narrative.version) == ("Twelve referrals.", 1)
+    event = AuditEvent.objects.filter(object_type="reports.quarterlynarrative").get()
+    assert event.action == "create"
+    assert event.detail == {"year": 2026, "quarter": 3, "changed": ["highlights"]}
+
+    again = client.post(
+        url, {"highlights": "Twelve referrals.", "challenges": "Staff", "version": "1"}
+    )
+    assert again.status_code == 302
+    narrative.refresh_from_db()
+    assert (narrative.challenges, narrative.version) == ("Staff", 2)
+
+
+def test_a_stale_narrative_edit_is_refused_and_keeps_the_typed_text(quarter: Program) -> None:
+    coordinator = member(quarter, Role.COORDINATOR)
+    actor = Actor(user=coordinator)
+    save_narrative(actor, quarter, 2026, 3, {"highlights": "First"}, 0)
+    save_narrative(actor, quarter, 2026, 3, {"highlights": "Second"}, 1)
+
+    response = signed_in(coordinator).post(
+        f"/programs/{quarter.slug}/exports/quarterly/2026/3/",
+        {"highlights": "My careful paragraph", "version": "1"},
+    )
+
+    assert response.status_code == 409
+    assert "Changed by someone else — review and retry." in response.content.decode()
+    assert b"My careful paragraph" in response.content
+    assert b'name="version" value="2"' in response.content
+    narrative = QuarterlyNarrative.objects.get()
+    assert narrative.highlights == "Second"
+    with pytest.raises(StaleVersion):
+        save_narrative(actor, quarter, 2026, 3, {"highlights": "Late"}, 1)
+    with pytest.raises(StaleVersion):
+        save_narrative(actor, quarter, 2026, 3, {"highlights": "Blind"}, 0)
+
+
+@pytest.mark.parametrize("role", [Role.ANALYST, Role.OFFICER, Role.CLINICIAN, Role.ADMIN])
+def test_only_coordinators_write_the_narrative(quarter: Program, role: Role) -> None:
+    user = member(quarter, role)
+
+    with pytest.raises(Forbidden):
+        save_narrative(Actor(user=user), quarter, 2026, 3, {"highlights": "x"}, 0)
+    page = signed_in(user).post(
+        f"/programs/{quarter.slug}/exports/quarterly/2026/3/", {"highlights": "x", "version": "0"}
+    )
+
+    assert page.status_code == 404
+    assert not QuarterlyNarrative.objects.exists()
+
+
+def test_the_world_personas_other_than_coordinators_cannot_download_the_pdf(pad: Program) -> None:
+    world = build_world(pad)
+    for role in (Role.ANALYST, Role.OFFICER, Role.PROSECUTOR, Role.PROVIDER):
+        client = signed_in(reader(world, role))
+        assert (
+            client.get(f"/programs/{pad.slug}/exports/quarterly/2026/3/report.pdf").status_code
+            == 404
+        )
+    assert exports(pad) == []
+
+
+# --- The quarterly PDF -------------------------------------------------------------------
+
+
+def _pdftotext(pdf: Path) -> str:
+    tool = shutil.which("pdftotext")
+    assert tool, "pdftotext is missing: run `make report-deps`"
+    command = [tool, "-layout", str(pdf), "-"]
+    done = subprocess.run(command, capture_output=True, check=True)  # noqa: S603 - fixed tool, our file
+    return done.stdout.decode("utf-8")
+
+
+def test_the_quarterly_pdf_renders_to_png_pages_with_its_charts(
+    quarter: Program, tmp_path: Path
+) -> None:
+    save_narrative(
+        Actor(user=member(quarter, Role.COORDINATOR)),
+        quarter,
+        2026,
+        3,
+        {"highlights": "Twelve people referred.", "success_story": "A parent called back."},
+        0,
+    )
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(quarterly_pdf(quarter, 2026, 3, generated=dt.date(2026, 10, 2)))
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm, "pdftoppm is missing: run `make report-deps`"
+
+    command = [pdftoppm, "-png", "-r", "50", str(pdf), str(tmp_path / "page")]
+    subprocess.run(command, check=True)  # noqa: S603 - a fixed tool on the file we just wrote
+
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 2
+    first = pages[0].read_bytes()
+    assert first.startswith(b"\x89PNG")
+    from PIL import Image
+
+    with Image.open(pages[0]) as image:
+        shades = image.convert("L").histogram()
+    assert sum(shades[:128]) > 500  # ink on the page: not blank
+    assert sum(shades[128:]) > sum(shades[:128])  # on paper
+    text = _pdftotext(pdf)
+    assert quarter.name in text
+    assert "Q3 2026" in text
+    assert MONTHLY_CHART_TITLE in text
+    assert FUNNEL_CHART_TITLE in text
+    assert "By district" in text
+    assert "Twelve people referred." in text
+    assert "A parent called back." in text
+    assert "generated 2026-10-02" in text
+    assert "Page 2" in text
+
+
+def test_the_pdf_carries_the_part2_notice_only_on_pages_with_part2_figures(
+    quarter: Program, tmp_path: Path
+) -> None:
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(quarterly_pdf(quarter, 2026, 3))
+
+    pages = _pdftotext(pdf).split("\f")
+    marker = "42 CFR part 2"
+
+    assert marker not in pages[0]  # the title page holds no figures
+    assert marker in pages[1]  # headline figures: people who accepted treatment
+    assert marker in pages[2]  # the funnel and the district table
+    narrative_page = next(p for p in pages if "From the coordinator" in p)
+    assert marker not in narrative_page
+
+
+def test_the_pdf_download_is_audited(quarter: Program) -> None:
+    response = signed_in(member(quarter, Role.COORDINATOR)).get(
+        f"/programs/{quarter.slug}/exports/quarterly/2026/3/report.pdf"
+    )
+
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+    assert response["Content-Disposition"] == 'attachment; filename="pad-quarterly-2026-q3.pdf"'
+    (event,) = exports(quarter)
+    assert event.object_type == "reports.quarterly"
+    assert event.fields == ["aggregate", "part2"]
+    assert event.detail["start"] == "2026-07-01" and event.detail["end"] == "2026-09-30"
+
+
+def test_the_command_writes_the_pdf(quarter: Program, tmp_path: Path) -> None:
+    out = io.StringIO()
+
+    call_command(
+        "quarterly_report", quarter.slug, "2026", "3", str(tmp_path / "q3.pdf"), stdout=out
+    )
+
+    assert (tmp_path / "q3.pdf").read_bytes().startswith(b"%PDF")
+    assert "Wrote" in out.getvalue()
+    (event,) = exports(quarter)
+    assert event.actor_label.startswith("cli:")
+
+
+def test_an_empty_quarter_still_renders(pad: Program) -> None:
+    content = quarterly_pdf(pad, 2025, 1)
+
+    assert content.startswith(b"%PDF")
+
+
+def test_tables_build_for_every_breakdown_without_the_web(quarter: Program) -> None:
+    for by in BREAKDOWNS:
+        table = build_table("breakdown", quarter, PERIOD, by=by)
+        assert table.holds_part2
+        *groups, total = table.rows
+        assert sum(row["referrals"] for row in groups) == total["referrals"] == REFERRALS, by

@@ -1,0 +1,356 @@
+"""The metrics API against a small hand-counted PAD world (America/New_York).
+
+The period is 15 Oct – 15 Nov 2026, across the end of daylight saving time on
+1 November. Every expected figure below is counted by hand from the records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+
+from coresponder.conftest import Clock
+from coresponder.encounters.models import Encounter
+from coresponder.intake.models import Overdose, OverdoseReport, Referral
+from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
+from coresponder.people.models import Person
+from coresponder.people.tests.factories import PersonFactory
+from coresponder.privacy.models import AuditEvent
+from coresponder.programs.models import District, Program, User
+from coresponder.reports.metrics import (
+    Period,
+    funnel,
+    metric_breakdown,
+    monthly_series,
+    percent_change,
+    period_bounds,
+    program_metrics,
+)
+from coresponder.services.models import (
+    Service,
+    ServiceOrganization,
+    ServiceReferral,
+    ServiceReferralStatusChange,
+)
+
+NY = ZoneInfo("America/New_York")
+URL = "/api/v1/programs/pad/metrics"
+SPAN = {"start": "2026-10-15", "end": "2026-11-15"}
+PERIOD = Period(dt.date(2026, 10, 15), dt.date(2026, 11, 15))
+
+
+def local(month: int, day: int, hour: int = 12, minute: int = 0, year: int = 2026) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=NY)
+
+
+def referral(program: Program, person: Person, at: dt.datetime, **fields: Any) -> Referral:
+    fields.setdefault("pathway", "self_referral")
+    return Referral.objects.create(program=program, person=person, received_at=at, **fields)
+
+
+def task(
+    program: Program, person: Person, opens: dt.datetime, hours: int = 72, **fields: Any
+) -> OutreachTask:
+    return OutreachTask.objects.create(
+        program=program,
+        person=person,
+        window_start=opens,
+        window_end=opens + dt.timedelta(hours=hours),
+        **fields,
+    )
+
+
+def attempt(
+    on: OutreachTask, at: dt.datetime, outcome: str, *contacts: tuple[str, str, str]
+) -> Attempt:
+    made = Attempt.objects.create(task=on, attempted_at=at, channel="home_visit", outcome=outcome)
+    for role, relationship, name in contacts:
+        AttemptContact.objects.create(attempt=made, role=role, relationship=relationship, name=name)
+    return made
+
+
+def treatment_service() -> Service:
+    org = ServiceOrganization.objects.create(hsds_id="org-1", name="Kensington Recovery")
+    return Service.objects.create(
+        hsds_id="svc-1", organization=org, name="Outpatient OUD", part2_program=True
+    )
+
+
+@pytest.fixture
+def world(pad: Program, clock: Clock) -> dict[str, Person]:
+    """Five people; the comments say what each record counts towards."""
+    clock.now = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
+    d22 = District.objects.get(program=pad, code="22")
+    d39 = District.objects.get(program=pad, code="39")
+    a = PersonFactory.create(race="black", sex="male", birth_date=dt.date(1990, 5, 1))
+    b = PersonFactory.create(race="white", sex="female", birth_date=dt.date(2000, 1, 1))
+    c = PersonFactory.create(birth_date=None)
+    d = PersonFactory.create(birth_date=dt.date(1961, 6, 1))
+    e = PersonFactory.create()
+
+    # A: seen in September (so not new); referred, visited, seen, referred to treatment.
+    referral(pad, a, local(9, 1))
+    r1 = referral(pad, a, local(10, 20, 10), pathway="officer_intervention", district=d22)
+    t_a = task(pad, a, local(10, 20, 10), referral=r1, district=d22)
+    attempt(t_a, local(10, 21, 10), "contacted", ("participant", "", ""))
+    attempt(t_a, local(11, 30, 10), "contacted", ("participant", "", ""))  # after: funnel only
+    Encounter.objects.create(
+        program=pad,
+        person=a,
+        occurred_at=local(10, 22),
+        kind="drop_in",
+        disposition="resolved_on_scene",
+    )
+    sr = ServiceReferral.objects.create(
+        program=pad,
+        person=a,
+        service=treatment_service(),
+        status="in-progress",
+        requested_at=local(10, 22),
+        status_changed_at=local(10, 28),
+    )
+    for status, day in (("requested", 22), ("accepted", 25), ("in-progress", 28)):
+        ServiceReferralStatusChange.objects.create(referral=sr, status=status, at=local(10, day))
+
+    # B: a nonfatal overdose reported by EMS, referred at 23:30 on the last day (counts).
+    r2 = referral(pad, b, local(11, 15, 23, 30), pathway="naloxone_plus")
+    od1 = Overdose.objects.create(program=pad, person=b, referral=r2, occurred_at=local(11, 15, 22))
+    OverdoseReport.objects.create(overdose=od1, source="ems", reported_at=local(11, 15, 22, 10))
+    task(pad, b, local(11, 16, 8), referral=r2)  # opens and closes after the period
+
+    # C: a fatal overdose; the family task reaches the mother twice (one human).
+    referral(pad, c, local(11, 16, 0, 30))  # 00:30 the day after: outside
+    od2 = Overdose.objects.create(program=pad, person=c, occurred_at=local(10, 18, 8), fatal=True)
+    OverdoseReport.objects.create(overdose=od2, source="police", reported_at=local(10, 18, 9))
+    t_c = task(pad, c, local(10, 18, 8), overdose=od2, target="family")
+    attempt(t_c, local(10, 19, 20), "contacted", ("collateral", "mother", "Pat C"))
+    attempt(t_c, local(10, 20, 20), "contacted", ("collateral", "Mother", "pat c"))
+
+    # D: referred 00:30 on the first day (counts); missed window, then a brother, then D.
+    r4 = referral(pad, d, local(10, 15, 0, 30), district=d39)
+    t_d = task(pad, d, local(10, 15, 1), referral=r4)
+    attempt(t_d, local(10, 19, 0, 30), "not_located")
+    attempt(t_d, local(10, 20, 9), "contacted_collateral_only", ("collateral", "brother", ""))
+    attempt(t_d, local(10, 21, 9), "accepted_treatment", ("participant", "", ""))
+
+    # E: 23:30 the evening before the period: outside.
+    referral(pad, e, local(10, 14, 23, 30))
+    return {"a": a, "b": b, "c": c, "d": d, "e": e}
+
+
+EXPECTED = {
+    "referrals": 3,  # A (20 Oct), B (15 Nov 23:30), D (15 Oct 00:30)
+    "people_referred_to_services": 1,  # A
+    "people_engaged": 2,  # A (attempt, encounter), D (accepted_treatment)
+    "people_contacted": 4,  # A, D, D's brother, C's mother (twice)
+    "people_accepted_treatment": 2,  # A (referral accepted 25 Oct), D (outcome)
+    "overdoses": {"fatal": 1, "nonfatal": 1},
+    "new_person_share": 0.5,  # of A's referral, A's encounter, B, D: B and D new
+    "follow_up_within_window_rate": 2 / 3,  # A and C within; D missed
+    "median_hours_to_first_contact": 36.0,  # A 24 h, C 36 h, D 96 h
+    "dispositions": {
+        "resolved_on_scene": 1,
+        "transported_crisis_center": 0,
+        "transported_detox": 0,
+        "transported_hospital": 0,
+        "transported_home": 0,
+        "involuntary_hold": 0,
+        "arrested": 0,
+        "refused": 0,
+        "other": 0,
+    },
+}
+
+
+def test_every_metric_equals_the_hand_count(
+    world: dict[str, Person], coordinator: User, api_client_for: Callable[[User], Client]
+) -> None:
+    response = api_client_for(coordinator).get(URL, SPAN)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body == EXPECTED | {"follow_up_within_window_rate": pytest.approx(2 / 3)}
+    assert program_metrics(Program.objects.get(slug="pad"), PERIOD) == body
+
+
+def test_the_period_runs_from_local_midnight_to_local_midnight_across_dst(pad: Program) -> None:
+    start, end = period_bounds(pad, PERIOD)
+    assert start == dt.datetime(2026, 10, 15, 4, tzinfo=dt.UTC)  # EDT, UTC-4
+    assert end == dt.datetime(2026, 11, 16, 5, tzinfo=dt.UTC)  # EST, UTC-5
+
+
+def test_a_referral_late_on_the_last_day_counts_and_after_midnight_does_not(
+    world: dict[str, Person], coordinator: User, api_client_for: Callable[[User], Client]
+) -> None:
+    client = api_client_for(coordinator)
+    last_day = client.get(URL, {"start": "2026-11-15", "end": "2026-11-15"}).json()
+    next_day = client.get(URL, {"start": "2026-11-16", "end": "2026-11-16"}).json()
+    first_day = client.get(URL, {"start": "2026-10-15", "end": "2026-10-15"}).json()
+    day_before = client.get(URL, {"start": "2026-10-14", "end": "2026-10-14"}).json()
+    assert (last_day["referrals"], next_day["referrals"]) == (1, 1)  # B; then C's at 00:30
+    assert (first_day["referrals"], day_before["referrals"]) == (1, 1)  # D; then E's at 23:30
+
+
+def test_breakdown_rows_add_up_to_the_referrals(
+    world: dict[str, Person], coordinator: User, api_client_for: Callable[[User], Client]
+) -> None:
+    client = api_client_for(coordinator)
+    for by in ("district", "source", "pathway", "race", "ethnicity", "sex", "age_band"):
+        response = client.get(f"{URL}/breakdown", {**SPAN, "by": by})
+        assert response.status_code == 200, response.content
+        items = response.json()["items"]
+        assert sum(row["referrals"] for row in items) == 3, by
+        assert response.json()["count"] == len(items)
+    pad = Program.objects.get(slug="pad")
+    rows = {row["key"]: row for row in metric_breakdown(pad, PERIOD, "district")}
+    assert (rows["22"]["referrals"], rows["39"]["referrals"], rows["none"]["referrals"]) == (
+        1,
+        1,
+        1,
+    )
+    assert rows["22"]["people_engaged"] == 1  # A's attempt on the district-22 task
+    assert rows["none"]["overdoses_fatal"] == 1 and rows["none"]["overdoses_nonfatal"] == 1
+    sources = {row["key"]: row for row in metric_breakdown(pad, PERIOD, "source")}
+    assert sources["ems"]["referrals"] == 1 and sources["ems"]["label"] == "EMS"
+    assert sources["police"]["overdoses_fatal"] == 1
+    bands = {row["key"]: row["referrals"] for row in metric_breakdown(pad, PERIOD, "age_band")}
+    assert (bands["35-44"], bands["25-34"], bands["65+"]) == (1, 1, 1)  # A 36, B 26, D 65
+
+
+def test_an_unknown_breakdown_is_refused(
+    pad: Program, coordinator: User, api_client_for: Callable[[User], Client]
+) -> None:
+    response = api_client_for(coordinator).get(f"{URL}/breakdown", {"by": "shoe_size"})
+    assert response.status_code == 422
+    assert "by" in response.json()["errors"]
+
+
+def test_the_funnel_matches_the_hand_count_and_never_grows(
+    world: dict[str, Person], coordinator: User, api_client_for: Callable[[User], Client]
+) -> None:
+    response = api_client_for(coordinator).get(f"{URL}/funnel", SPAN)
+    assert response.status_code == 200, response.content
+    counts = [(item["key"], item["people"]) for item in response.json()["items"]]
+    assert counts == [
+        ("notified", 2),  # A and D (B's task opens after; C's is the family's)
+        ("attempted", 2),
+        ("contacted", 2),
+        ("accepted", 2),  # A by referral, D by outcome
+        ("entered_treatment", 1),  # A's referral went in progress
+        ("engaged_30", 1),  # A seen again on 30 Nov, 40 days after first contact
+        ("engaged_90", 0),
+    ]
+    people = [n for _, n in counts]
+    assert people == sorted(people, reverse=True)
+    assert [key for key, _, _ in funnel(Program.objects.get(slug="pad"), PERIOD)][0] == "notified"
+
+
+def test_the_monthly_series_has_a_point_per_month(world: dict[str, Person], pad: Program) -> None:
+    assert monthly_series(pad, PERIOD, "referrals") == [
+        (dt.date(2026, 10, 1), 2),
+        (dt.date(2026, 11, 1), 1),
+    ]
+    assert monthly_series(pad, PERIOD, "overdoses_fatal") == [
+        (dt.date(2026, 10, 1), 1),
+        (dt.date(2026, 11, 1), 0),
+    ]
+    # October: A's referral and encounter (seen before), D new; November: B new.
+    october, november = monthly_series(pad, PERIOD, "new_person_share")
+    assert october[1] == pytest.approx(1 / 3) and november[1] == 1.0
+
+
+def test_period_helpers() -> None:
+    quarter = Period(dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+    assert quarter.label == "1 Oct 2026 – 31 Dec 2026"
+    assert quarter.previous() == Period(dt.date(2026, 7, 1), dt.date(2026, 9, 30))  # 92 days
+    assert percent_change(15, 10) == 50.0
+    assert percent_change(5, 0) is None
+    assert percent_change(None, 3) is None
+
+
+def test_an_analyst_sees_small_counts_suppressed(
+    world: dict[str, Person], analyst: User, api_client_for: Callable[[User], Client]
+) -> None:
+    body = api_client_for(analyst).get(URL, SPAN).json()
+    assert body["referrals"] is None and body["people_contacted"] is None
+    assert body["overdoses"] == {"fatal": None, "nonfatal": None}
+    assert body["dispositions"]["resolved_on_scene"] is None
+    assert body["dispositions"]["arrested"] == 0  # zero reveals no one
+    assert body["new_person_share"] is None  # a share of four cases
+    funnel_body = api_client_for(analyst).get(f"{URL}/funnel", SPAN).json()
+    assert {item["people"] for item in funnel_body["items"]} == {None, 0}
+
+
+def test_each_read_is_audited_without_person_ids(
+    world: dict[str, Person], coordinator: User, api_client_for: Callable[[User], Client]
+) -> None:
+    api_client_for(coordinator).get(URL, SPAN)
+    event = AuditEvent.objects.filter(object_type="reports.metrics").get()
+    assert (event.action, event.program_slug, event.fields) == ("read", "pad", ["aggregate"])
+    assert event.person_id is None
+
+
+def test_outsiders_get_404_and_bad_periods_422(
+    pad: Program,
+    outsider: User,
+    officer: User,
+    api_client_for: Callable[[User], Client],
+) -> None:
+    assert api_client_for(outsider).get(URL).status_code == 404
+    client = api_client_for(officer)
+    assert client.get(URL).status_code == 200  # every member reads the aggregates
+    backwards = client.get(URL, {"start": "2026-11-02", "end": "2026-11-01"})
+    assert backwards.status_code == 422 and "end" in backwards.json()["errors"]
+    too_long = client.get(URL, {"start": "2020-01-01", "end": "2026-01-01"})
+    assert too_long.status_code == 422
+
+
+def add_more_of_everything(program: Program, n: int) -> None:
+    service = Service.objects.get(hsds_id="svc-1")
+    for i in range(n):
+        person = PersonFactory.create()
+        r = referral(program, person, local(10, 16 + i))
+        od = Overdose.objects.create(program=program, person=person, occurred_at=local(10, 16 + i))
+        OverdoseReport.objects.create(overdose=od, source="hospital", reported_at=local(10, 16 + i))
+        t = task(program, person, local(10, 16 + i), referral=r, overdose=od)
+        attempt(t, local(10, 17 + i), "contacted", ("participant", "", ""), ("collateral", "x", ""))
+        Encounter.objects.create(
+            program=program,
+            person=person,
+            occurred_at=local(10, 17 + i),
+            kind="drop_in",
+            disposition="refused",
+        )
+        sr = ServiceReferral.objects.create(
+            program=program,
+            person=person,
+            service=service,
+            status="accepted",
+            requested_at=local(10, 17 + i),
+            status_changed_at=local(10, 18 + i),
+        )
+        ServiceReferralStatusChange.objects.create(
+            referral=sr, status="accepted", at=local(10, 18 + i)
+        )
+
+
+def test_the_number_of_queries_does_not_grow_with_the_records(
+    world: dict[str, Person],
+    pad: Program,
+    coordinator: User,
+    api_client_for: Callable[[User], Client],
+    django_assert_max_num_queries: Any,
+) -> None:
+    client = api_client_for(coordinator)
+    client.get(URL, SPAN)  # warm the token and session caches alike
+    with django_assert_max_num_queries(40) as before:
+        client.get(URL, SPAN)
+        client.get(f"{URL}/funnel", SPAN)
+    add_more_of_everything(pad, 5)
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        client.get(URL, SPAN)
+        client.get(f"{URL}/funnel", SPAN)

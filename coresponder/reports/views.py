@@ -1,0 +1,422 @@
+"""The program dashboard: headline figures, funnel, service levels, breakdowns, map.
+
+Every figure comes from `coresponder.reports.metrics`, so the dashboard, the API
+and the exports agree. Who sees what follows the access policy: roles whose
+scope is the whole program (coordinators, field staff) see exact figures; any
+other member (an analyst sees no person at all) sees the de-identified version,
+with small cells and their complements suppressed. The public view shows the
+suppressed version only, for the last full quarter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from coresponder.api_support import actor_for
+from coresponder.domain.policy import POLICY, Scope
+from coresponder.domain.suppression import suppress_nested, suppress_table
+from coresponder.outreach.sla_views import date_range
+from coresponder.privacy.access import NotVisible, access_program, role_in
+from coresponder.privacy.audit import Actor, record_event
+from coresponder.programs.district_map import lay_out_districts, shade_of
+from coresponder.programs.models import Program
+from coresponder.programs.signin import client_address
+from coresponder.reports import charts
+from coresponder.reports import metrics as m
+from coresponder.reports.api import MAX_DAYS
+
+BREAKDOWN_LABELS = {
+    "district": "District",
+    "source": "Source agency",
+    "pathway": "Pathway",
+    "race": "Race",
+    "ethnicity": "Ethnicity",
+    "sex": "Sex",
+    "age_band": "Age band",
+}
+# Default wording; a preset's [headline] table overrides it for its own program.
+METRIC_LABELS = {
+    "referrals": "Referrals",
+    "people_referred_to_services": "People referred to services",
+    "people_engaged": "People engaged",
+    "people_contacted": "People contacted",
+    "people_accepted_treatment": "People who accepted treatment",
+    "overdoses_fatal": "Fatal overdoses",
+    "overdoses_nonfatal": "Nonfatal overdoses",
+    "new_person_share": "Share of cases involving new people",
+    "follow_up_within_window_rate": "Followed up within the window",
+    "median_hours_to_first_contact": "Median hours to first contact",
+    "jail_er_avoided": "Encounters ending without jail or the ER",
+}
+SHARES = frozenset({"new_person_share", "follow_up_within_window_rate"})
+HOURS = frozenset({"median_hours_to_first_contact"})
+# A preset metric, as the columns of a breakdown row.
+BREAKDOWN_COLUMNS = {
+    "referrals": ("referrals",),
+    "people_referred_to_services": ("people_referred_to_services",),
+    "people_engaged": ("people_engaged",),
+    "people_contacted": ("people_contacted",),
+    "people_accepted_treatment": ("people_accepted_treatment",),
+    "overdoses": ("overdoses_fatal", "overdoses_nonfatal"),
+}
+# Jail and the ER are "avoided" when an encounter ends any other way.
+NOT_AVOIDED = frozenset({"arrested", "transported_hospital"})
+QUICK_RANGES = (
+    ("last_30", "Last 30 days"),
+    ("this_quarter", "This quarter"),
+    ("last_quarter", "Last quarter"),
+    ("year_to_date", "Year to date"),
+)
+
+
+def quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def quick_range(name: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The dates of a named range, ending today (or the last quarter's last day)."""
+    if name == "this_quarter":
+        return quarter_start(today), today
+    if name == "last_quarter":
+        end = quarter_start(today) - dt.timedelta(days=1)
+        return quarter_start(end), end
+    if name == "year_to_date":
+        return dt.date(today.year, 1, 1), today
+    return today - dt.timedelta(days=29), today
+
+
+def program_today(program: Program) -> dt.date:
+    return timezone.now().astimezone(ZoneInfo(program.timezone)).date()
+
+
+def percent_text(change: float | None) -> str:
+    if change is None:
+        return "no comparison"
+    return f"{change:+.0f}%"
+
+
+def figure_text(key: str, value: Any) -> str:
+    if value is None:
+        return "Suppressed" if key not in SHARES | HOURS else "Not available"
+    if key in SHARES:
+        return f"{value * 100:.0f}%"
+    if key in HOURS:
+        return f"{value:.1f} h"
+    return f"{int(value):,}"
+
+
+def flatten(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    flat = dict(metrics)
+    overdoses = metrics.get("overdoses") or {}
+    flat["overdoses_fatal"] = overdoses.get("fatal")
+    flat["overdoses_nonfatal"] = overdoses.get("nonfatal")
+    return flat
+
+
+def dispositions_table(
+    dispositions: Mapping[str, int | None], suppress: bool
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Dispositions with the jail-and-ER-avoided split, suppressed as one table.
+
+    Each code's encounters are avoided or not; the split is a row total, so the
+    suppression rule protects a hidden code against the avoided figure too.
+    """
+    rows: list[dict[str, Any]] = [
+        {
+            "code": code,
+            "label": code.replace("_", " ").capitalize(),
+            "avoided": 0 if code in NOT_AVOIDED else int(count or 0),
+            "not_avoided": int(count or 0) if code in NOT_AVOIDED else 0,
+            "encounters": int(count or 0),
+        }
+        for code, count in sorted(dispositions.items(), key=lambda pair: (-(pair[1] or 0), pair[0]))
+    ]
+    columns = ("avoided", "not_avoided", "encounters")
+    total: dict[str, Any] = {"code": "", "label": "All encounters"}
+    total.update({c: sum(int(r[c]) for r in rows) for c in columns})
+    if not suppress:
+        return rows, total
+    shown = suppress_table(rows, columns, total, row_total="encounters")
+    return shown[:-1], shown[-1]
+
+
+def headline_tiles(
+    program: Program, now: Mapping[str, Any], before: Mapping[str, Any], avoided: tuple[Any, Any]
+) -> list[dict[str, Any]]:
+    """One tile per figure the preset's `metrics` names, in its order."""
+    preset = program.preset or {}
+    labels = {**METRIC_LABELS, **(preset.get("headline") or {})}
+    keys: list[str] = []
+    for metric in preset.get("metrics", []):
+        if metric == "overdoses":
+            keys += ["overdoses_fatal", "overdoses_nonfatal"]
+        elif metric == "dispositions":
+            keys.append("jail_er_avoided")
+        else:
+            keys.append(metric)
+    flat_now, flat_before = flatten(now), flatten(before)
+    flat_now["jail_er_avoided"], flat_before["jail_er_avoided"] = avoided
+    tiles = []
+    for key in keys:
+        value, previous = flat_now.get(key), flat_before.get(key)
+        change = None
+        if key not in SHARES | HOURS and value is not None and previous is not None:
+            change = m.percent_change(value, previous)
+        tiles.append(
+            {
+                "key": key,
+                "label": labels.get(key, key.replace("_", " ").capitalize()),
+                "text": figure_text(key, value),
+                "previous_text": figure_text(key, previous),
+                "change": change,
+                "change_text": percent_text(change),
+            }
+        )
+    return tiles
+
+
+def breakdown_columns(program: Program) -> list[str]:
+    wanted = [
+        column
+        for metric in (program.preset or {}).get("metrics", [])
+        for column in BREAKDOWN_COLUMNS.get(metric, ())
+    ]
+    return wanted or ["referrals"]
+
+
+def breakdown(
+    program: Program, period: Any, by: str, suppress: bool
+) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
+    columns = breakdown_columns(program)
+    rows = [dict(row) for row in m.metric_breakdown(program, period, by)]
+    total = {"key": "", "label": "Total", **{c: sum(int(r[c] or 0) for r in rows) for c in columns}}
+    if suppress:
+        shown = suppress_table(rows, columns, total)
+        rows, total = shown[:-1], shown[-1]
+    for row in [*rows, total]:
+        row["cells"] = [(c, row[c]) for c in columns]  # in column order, for the table
+    return rows, total, columns
+
+
+def district_map(
+    program: Program, by_district: Sequence[Mapping[str, Any]]
+) -> dict[str, Any] | None:
+    """Districts shaded by referrals; hidden counts are drawn unshaded and say so."""
+    districts = list(program.districts.filter(active=True).order_by("name"))
+    if not districts:
+        return None
+    counts = {str(row["key"]): row.get("referrals") for row in by_district}
+    most = max((int(v) for v in counts.values() if v is not None), default=0)
+    layout = lay_out_districts(districts)
+    shapes = []
+    for shape in layout.shapes:
+        value = counts.get(shape.code, 0)
+        shapes.append(
+            {
+                "shape": shape,
+                "text": figure_text("referrals", value),
+                "shade": shade_of(value, most),
+            }
+        )
+    return {"layout": layout, "shapes": shapes}
+
+
+def monthly_metric(program: Program, asked: str, suppress: bool) -> tuple[str, list[str]]:
+    """The preset's figures a monthly chart can show; counts only, where suppressed.
+
+    A month's share may rest on a handful of cases, which suppression cannot see.
+    """
+    choices = [
+        key
+        for key in (program.preset or {}).get("metrics", [])
+        if key in METRIC_LABELS and not (suppress and key in SHARES | HOURS)
+    ] or ["referrals"]
+    return (asked if asked in choices else choices[0]), choices
+
+
+def monthly(program: Program, period: Any, metric: str, suppress: bool) -> charts.ColumnChart:
+    series = list(m.monthly_series(program, period, metric))
+    previous = list(m.monthly_series(program, period.previous(), metric))
+    if suppress and metric not in SHARES | HOURS:
+        series, previous = _suppress_series(series), _suppress_series(previous)
+    return charts.column_chart(
+        f"{METRIC_LABELS[metric]} by month",
+        series,
+        previous,
+        percent=metric in SHARES,
+    )
+
+
+def _suppress_series(series: list[tuple[dt.date, Any]]) -> list[tuple[dt.date, Any]]:
+    """Months add up to the period's figure, so a month is suppressed as a table cell."""
+    rows = [{"n": int(value or 0)} for _, value in series]
+    shown = suppress_table(rows, ["n"], {"n": sum(r["n"] for r in rows)})
+    return [(month, row["n"]) for (month, _), row in zip(series, shown[:-1], strict=True)]
+
+
+def build_dashboard(
+    program: Program, period: Any, by: str, monthly_key: str, suppress: bool
+) -> dict[str, Any]:
+    computed_now = m.compute_metrics(program, period)
+    computed_before = m.compute_metrics(program, period.previous())
+    now, before = computed_now.as_api(), computed_before.as_api()
+    disp_rows, disp_total = dispositions_table(now.get("dispositions") or {}, suppress)
+    _, disp_total_before = dispositions_table(before.get("dispositions") or {}, suppress)
+    if suppress:
+        # A share or median resting on 1 to 10 records is hidden too.
+        now = m.suppressed(now, computed_now.bases())
+        before = m.suppressed(before, computed_before.bases())
+    tiles = headline_tiles(
+        program, now, before, (disp_total["avoided"], disp_total_before["avoided"])
+    )
+    funnel = list(m.funnel(program, period))
+    funnel_values = (
+        suppress_nested([n for _, _, n in funnel]) if suppress else [n for *_, n in funnel]
+    )
+    funnel_rows = [
+        {"key": key, "label": label, "value": value, "text": figure_text("referrals", value)}
+        for (key, label, _), value in zip(funnel, funnel_values, strict=True)
+    ]
+    rows, total, columns = breakdown(program, period, by, suppress)
+    chart_column = columns[0]
+    by_district = rows if by == "district" else breakdown(program, period, "district", suppress)[0]
+    monthly_chart = monthly(program, period, monthly_key, suppress)
+    return {
+        "tiles": tiles,
+        "funnel": funnel_rows,
+        "funnel_chart": charts.bar_chart(
+            "From notification to engagement",
+            [(label, value) for (_, label, _), value in zip(funnel, funnel_values, strict=True)],
+            kind="funnel",
+        ),
+        "sla": [
+            {
+                "label": METRIC_LABELS[key],
+                "text": figure_text(key, now.get(key)),
+                "previous_text": figure_text(key, before.get(key)),
+            }
+            for key in ("follow_up_within_window_rate", "median_hours_to_first_contact")
+        ],
+        "breakdown_rows": rows,
+        "breakdown_total": total,
+        "breakdown_columns": [
+            {"key": c, "label": METRIC_LABELS.get(c, c.replace("_", " ").capitalize())}
+            for c in columns
+        ],
+        "breakdown_chart": charts.bar_chart(
+            f"{METRIC_LABELS.get(chart_column, chart_column)} by {BREAKDOWN_LABELS[by].lower()}",
+            [(str(row["label"]), row[chart_column]) for row in rows],
+        ),
+        "monthly_chart": monthly_chart,
+        "dispositions": disp_rows,
+        "dispositions_total": disp_total,
+        "dispositions_chart": charts.bar_chart(
+            "Encounters by disposition", [(row["label"], row["encounters"]) for row in disp_rows]
+        ),
+        "show_dispositions": "dispositions" in (program.preset or {}).get("metrics", []),
+        "map": district_map(program, by_district),
+    }
+
+
+def _context(
+    request: HttpRequest, program: Program, period: Any, suppress: bool, public: bool
+) -> dict[str, Any]:
+    by = str(request.GET.get("by", "district"))
+    if by not in m.BREAKDOWNS:
+        by = "district"
+    monthly_key, monthly_choices = monthly_metric(
+        program, str(request.GET.get("monthly", "")), suppress
+    )
+    context = build_dashboard(program, period, by, monthly_key, suppress)
+    context.update(
+        {
+            "program": program,
+            "period": period,
+            "previous": period.previous(),
+            "suppress": suppress,
+            "public": public,
+            "by": by,
+            "by_label": BREAKDOWN_LABELS[by],
+            "breakdowns": [(key, BREAKDOWN_LABELS.get(key, key)) for key in m.BREAKDOWNS],
+            "monthly_key": monthly_key,
+            "monthly_choices": [(key, METRIC_LABELS[key]) for key in monthly_choices],
+        }
+    )
+    return context
+
+
+def _audit(actor: Actor, program: Program, period: Any, suppress: bool) -> None:
+    record_event(
+        actor,
+        "read",
+        object_type="reports.dashboard",
+        program_slug=program.slug,
+        fields=["aggregate"],
+        detail={
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "suppressed": suppress,
+        },
+    )
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        program = access_program(request.user, slug)
+    except NotVisible as exc:
+        raise Http404("No such program") from exc
+    role = role_in(request.user, program)
+    if role is None:
+        raise Http404("No such program")
+    # Exact figures for roles that may see everyone the program has met.
+    suppress = POLICY[role].scope is not Scope.PROGRAM
+    today = program_today(program)
+    start, end, errors = date_range(request.GET, today)
+    if not errors and (end - start).days + 1 > MAX_DAYS:
+        errors.append("A period may span at most five years.")
+    if errors:
+        start, end, _ = date_range({}, today)
+    period = m.Period(start=start, end=end)
+    _audit(actor_for(request), program, period, suppress)
+    context = _context(request, program, period, suppress, public=False)
+    base = reverse("program-dashboard", args=[program.slug])
+    context.update(
+        {
+            "errors": errors,
+            "form_start": request.GET.get("start", start.isoformat()),
+            "form_end": request.GET.get("end", end.isoformat()),
+            "quick_ranges": [
+                (label, f"{base}?start={s.isoformat()}&end={e.isoformat()}")
+                for name, label in QUICK_RANGES
+                for s, e in [quick_range(name, today)]
+            ],
+        }
+    )
+    return render(request, "reports/dashboard.html", context, status=422 if errors else 200)
+
+
+@require_GET
+def public_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    """No sign-in: the suppressed figures of the last full quarter, where the preset names any."""
+    program = get_object_or_404(Program, slug=slug)
+    # A preset publishes the figures its `metrics` list names; without any, nothing.
+    if not (program.preset or {}).get("metrics"):
+        raise Http404("No public dashboard")
+    start, end = quick_range("last_quarter", program_today(program))
+    period = m.Period(start=start, end=end)
+    actor = Actor(label="public dashboard", where=client_address(request))
+    _audit(actor, program, period, True)
+    context = _context(request, program, period, suppress=True, public=True)
+    return render(request, "reports/dashboard.html", context)
