@@ -202,6 +202,8 @@ class Preset:
     headline: Mapping[str, str] = field(default_factory=dict)
     # Hours a provider has to answer a service referral before the referring team is told.
     service_referral_response_hours: int = DEFAULT_RESPONSE_HOURS
+    # Publish the suppressed figures of the last full quarter at /public/<slug>/dashboard/.
+    public_dashboard: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy, stored beside the program row."""
@@ -422,6 +424,7 @@ TOP_LEVEL_KEYS = frozenset(
         "metrics",
         "headline",
         "service_referral_response_hours",
+        "public_dashboard",
     }
 )
 
@@ -631,6 +634,14 @@ def _parse_response_hours(reader: _Reader, data: Mapping[str, Any]) -> int:
     return value
 
 
+def _parse_public_dashboard(reader: _Reader, data: Mapping[str, Any]) -> bool:
+    value = data.get("public_dashboard", False)
+    if not isinstance(value, bool):
+        reader.fail("public_dashboard", f"must be true or false, got {value!r}")
+        return False
+    return value
+
+
 def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
     """Check one parsed preset; raise PresetError naming every problem."""
     reader = _Reader()
@@ -663,6 +674,7 @@ def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
         metrics=metrics,
         headline=_parse_headline(reader, data),
         service_referral_response_hours=_parse_response_hours(reader, data),
+        public_dashboard=_parse_public_dashboard(reader, data),
     )
     if reader.problems:
         raise PresetError(source, reader.problems)

@@ -409,10 +409,11 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def public_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    """No sign-in: the suppressed figures of the last full quarter, where the preset names any."""
+    """No sign-in: the suppressed figures of the last full quarter, where the preset publishes."""
     program = get_object_or_404(Program, slug=slug)
-    # A preset publishes the figures its `metrics` list names; without any, nothing.
-    if not (program.preset or {}).get("metrics"):
+    # Publishing is the program's decision, in its preset; it shows only its `metrics`.
+    preset = program.preset or {}
+    if not (preset.get("public_dashboard") and preset.get("metrics")):
         raise Http404("No public dashboard")
     start, end = quick_range("last_quarter", program_today(program))
     period = m.Period(start=start, end=end)

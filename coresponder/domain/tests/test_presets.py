@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -281,3 +282,10 @@ def test_it_rejects_a_folder_with_no_presets(tmp_path: Path) -> None:
         load_preset_dir(tmp_path)
 
     assert caught.value.problems == [("(folder)", "holds no *.toml preset")]
+
+
+def test_public_dashboard_must_be_true_or_false() -> None:
+    data = tomllib.loads((PRESETS / "pad.toml").read_text(encoding="utf-8"))
+    data["public_dashboard"] = "yes"
+    with pytest.raises(PresetError, match="public_dashboard: must be true or false"):
+        parse_preset(data, "pad.toml")

@@ -127,6 +127,14 @@ def test_the_public_dashboard_needs_no_sign_in_and_shows_no_count_from_one_to_te
     assert Client().get("/public/nowhere/dashboard/").status_code == 404
 
 
+def test_a_program_whose_preset_does_not_publish_has_no_public_dashboard(
+    world: Program,
+) -> None:
+    world.preset = {**world.preset, "public_dashboard": False}
+    world.save(update_fields=["preset"])
+    assert Client().get(f"/public/{world.slug}/dashboard/").status_code == 404
+
+
 def test_an_invalid_date_range_is_refused_with_a_message(world: Program, coordinator: User) -> None:
     client = sign_in(Client(), coordinator)
     backwards = client.get(URL, {"start": "2026-09-30", "end": "2026-09-01"})
