@@ -116,15 +116,6 @@ class Table:
 # --- Building tables from the metrics ------------------------------------------------
 
 
-def flatten_metrics(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The API's metrics object with `overdoses` split into two figures."""
-    flat = {key: value for key, value in values.items() if key not in {"overdoses"}}
-    overdoses = values.get("overdoses") or {}
-    flat["overdoses_fatal"] = overdoses.get("fatal")
-    flat["overdoses_nonfatal"] = overdoses.get("nonfatal")
-    return flat
-
-
 def metrics_table(program: Any, period: Period, *, suppress: bool = False) -> Table:
     """The headline figures, one row each, as `GET /programs/{slug}/metrics` reports them."""
     computed = metric_defs.compute_metrics(program, period)
@@ -132,7 +123,7 @@ def metrics_table(program: Any, period: Period, *, suppress: bool = False) -> Ta
     if suppress:
         # A share or median resting on 1–10 records is hidden with the counts.
         values = metric_defs.suppressed(values, computed.bases())
-    flat = flatten_metrics(values)
+    flat = metric_defs.flatten_metrics(values)
     rows = [
         {"metric": key, "label": label, "value": flat.get(key), "_kind": kind}
         for key, label, kind in HEADLINE

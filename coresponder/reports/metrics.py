@@ -17,6 +17,7 @@ import) says nothing about where people come from, so it is not a source.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -523,3 +524,12 @@ def monthly_series(
 def percent_change(now: float | int | None, before: float | int | None) -> float | None:
     """The change in percent from `before` to `now`; None where it cannot be said."""
     return definitions.percent_change(now, before)
+
+
+def flatten_metrics(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The API's metrics object with `overdoses` split into two figures."""
+    flat = {key: value for key, value in values.items() if key not in {"overdoses"}}
+    overdoses = values.get("overdoses") or {}
+    flat["overdoses_fatal"] = overdoses.get("fatal")
+    flat["overdoses_nonfatal"] = overdoses.get("nonfatal")
+    return flat

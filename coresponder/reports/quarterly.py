@@ -41,7 +41,7 @@ from coresponder.domain.vocabulary import humanize
 from coresponder.programs.models import Program
 from coresponder.reports import metrics as metric_defs
 from coresponder.reports.actions import narrative_of
-from coresponder.reports.exports import BREAKDOWN_COUNTS, HEADLINE, flatten_metrics
+from coresponder.reports.exports import BREAKDOWN_COUNTS, HEADLINE
 from coresponder.reports.forms import LABELS as NARRATIVE_LABELS
 from coresponder.reports.metrics import Period
 
@@ -163,8 +163,10 @@ def _change(now: Any, before: Any) -> str:
 
 def headline_rows(program: Program, year: int, quarter: int) -> list[list[str]]:
     """Each headline figure this quarter, last quarter, and the change between."""
-    now = flatten_metrics(metric_defs.program_metrics(program, quarter_period(year, quarter)))
-    before = flatten_metrics(
+    now = metric_defs.flatten_metrics(
+        metric_defs.program_metrics(program, quarter_period(year, quarter))
+    )
+    before = metric_defs.flatten_metrics(
         metric_defs.program_metrics(program, quarter_period(*previous_quarter(year, quarter)))
     )
     rows = [["Figure", "This quarter", "Last quarter", "Change"]]

@@ -115,14 +115,6 @@ def figure_text(key: str, value: Any) -> str:
     return f"{int(value):,}"
 
 
-def flatten(metrics: Mapping[str, Any]) -> dict[str, Any]:
-    flat = dict(metrics)
-    overdoses = metrics.get("overdoses") or {}
-    flat["overdoses_fatal"] = overdoses.get("fatal")
-    flat["overdoses_nonfatal"] = overdoses.get("nonfatal")
-    return flat
-
-
 def dispositions_table(
     dispositions: Mapping[str, int | None], suppress: bool
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -164,7 +156,7 @@ def headline_tiles(
             keys.append("jail_er_avoided")
         else:
             keys.append(metric)
-    flat_now, flat_before = flatten(now), flatten(before)
+    flat_now, flat_before = m.flatten_metrics(now), m.flatten_metrics(before)
     flat_now["jail_er_avoided"], flat_before["jail_er_avoided"] = avoided
     tiles = []
     for key in keys:
@@ -176,6 +168,7 @@ def headline_tiles(
             {
                 "key": key,
                 "label": labels.get(key, key.replace("_", " ").capitalize()),
+                "value": value,
                 "text": figure_text(key, value),
                 "previous_text": figure_text(key, previous),
                 "change": change,

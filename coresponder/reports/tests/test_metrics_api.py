@@ -6,7 +6,9 @@ The period is 15 Oct – 15 Nov 2026, across the end of daylight saving time on
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +17,7 @@ import pytest
 from django.test import Client
 
 from coresponder.conftest import Clock
+from coresponder.domain.presets import METRIC_KEYS
 from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Overdose, OverdoseReport, Referral
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
@@ -24,6 +27,7 @@ from coresponder.privacy.models import AuditEvent
 from coresponder.programs.models import District, Program, User
 from coresponder.reports.metrics import (
     Period,
+    flatten_metrics,
     funnel,
     metric_breakdown,
     monthly_series,
@@ -354,3 +358,31 @@ def test_the_number_of_queries_does_not_grow_with_the_records(
     with django_assert_max_num_queries(len(before.captured_queries)):
         client.get(URL, SPAN)
         client.get(f"{URL}/funnel", SPAN)
+
+
+def test_the_dashboard_and_the_csv_give_the_api_numbers(
+    world: dict[str, Person], coordinator: User, client: Client
+) -> None:
+    """One fixture, three surfaces, the same hand-counted figures."""
+    pad = Program.objects.get(slug="pad")
+    every = sorted(METRIC_KEYS - {"dispositions"})
+    pad.preset = {**pad.preset, "metrics": every}
+    pad.save(update_fields=["preset"])
+    expected = flatten_metrics(EXPECTED)
+    client.force_login(coordinator)
+
+    page = client.get("/programs/pad/dashboard/", SPAN)
+    assert page.status_code == 200
+    tiles = {tile["key"]: tile["value"] for tile in page.context["tiles"]}
+    assert set(tiles) == {key for key in expected if key != "dispositions"}
+    for key, value in tiles.items():
+        assert value == pytest.approx(expected[key]), key
+
+    csv_body = client.get("/programs/pad/exports/metrics.csv", SPAN).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(csv_body)))
+    header = rows.index(["Metric", "Label", "Value"])
+    from_csv = {row[0]: row[2] for row in rows[header + 1 :] if row}
+    for key, value in expected.items():
+        if key == "dispositions":
+            continue
+        assert float(from_csv[key]) == pytest.approx(value), key
