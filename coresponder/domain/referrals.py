@@ -109,6 +109,23 @@ class ReferralHistory:
     steps: tuple[StatusStep, ...]
 
 
+def history_of(
+    person_id: int,
+    categories: Iterable[str],
+    part2_program: bool,
+    steps: Iterable[tuple[str, dt.datetime]],
+    status: str,
+    status_changed_at: dt.datetime,
+) -> ReferralHistory:
+    """A referral's history; one without recorded steps counts its current status then."""
+    recorded = tuple(StatusStep(TaskStatus(s), at) for s, at in steps)
+    return ReferralHistory(
+        person_id=person_id,
+        treatment=is_treatment(categories, part2_program),
+        steps=recorded or (StatusStep(TaskStatus(status), status_changed_at),),
+    )
+
+
 @dataclass(frozen=True)
 class OutcomeFact:
     """An outreach attempt's outcome for a participant, and when."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -39,7 +39,7 @@ from coresponder.domain.metrics import (
     ServiceReferralFact,
     TaskFact,
 )
-from coresponder.domain.referrals import ACCEPTED_OR_LATER
+from coresponder.domain.referrals import ACCEPTED_OR_LATER, history_of
 from coresponder.domain.suppression import suppress_small
 from coresponder.domain.vocabulary import (
     ORGANIZATION_KIND_LABELS,
@@ -57,8 +57,7 @@ from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.outreach.sla_views import task_records
 from coresponder.people.models import Ethnicity, Race, Sex
 from coresponder.programs.models import District, Program
-from coresponder.services.actions import referral_histories
-from coresponder.services.models import ServiceReferral, ServiceReferralStatusChange
+from coresponder.services.models import Service, ServiceReferral, ServiceReferralStatusChange
 
 __all__ = [
     "BREAKDOWNS",
@@ -213,23 +212,40 @@ def _attempts(program: Program, start: dt.datetime, end: dt.datetime) -> list[At
 
 
 def _treatment_histories(referrals: Any) -> tuple[list[Any], list[Groups]]:
-    """Histories of the given service referrals, with their persons' groups (three queries)."""
-    loaded = list(
-        referrals.select_related("service", "person").prefetch_related(
-            Prefetch("status_changes", queryset=ServiceReferralStatusChange.objects.order_by("at")),
-            "service__taxonomy_terms",
+    """Histories of the given service referrals, with their persons' groups (three queries).
+
+    The steps and categories are read with the referrals' query as a subquery, not
+    a list of ids, so a year of a busy program stays one statement each.
+    """
+    rows = list(
+        referrals.order_by("pk").values_list(
+            "pk",
+            "person_id",
+            "service_id",
+            "service__part2_program",
+            "status",
+            "status_changed_at",
+            *PERSON_COLUMNS,
         )
     )
-    groups = [
-        Groups(
-            race=r.person.race,
-            ethnicity=r.person.ethnicity,
-            sex=r.person.sex,
-            birth_date=r.person.birth_date,
-        )
-        for r in loaded
+    steps: dict[int, list[tuple[str, dt.datetime]]] = {}
+    for referral_id, status, at in (
+        ServiceReferralStatusChange.objects.filter(referral__in=referrals.values("pk"))
+        .order_by("at", "id")
+        .values_list("referral_id", "status", "at")
+    ):
+        steps.setdefault(referral_id, []).append((status, at))
+    categories: dict[int, list[str]] = {}
+    for service_id, code in Service.taxonomy_terms.through.objects.filter(
+        service_id__in=referrals.values("service_id")
+    ).values_list("service_id", "taxonomyterm__code"):
+        categories.setdefault(service_id, []).append(code)
+    histories = [
+        history_of(person, categories.get(service, []), part2, steps.get(pk, []), status, at)
+        for pk, person, service, part2, status, at, *_ in rows
     ]
-    return referral_histories(loaded), groups
+    groups = [Groups(race=r[6], ethnicity=r[7], sex=r[8], birth_date=r[9]) for r in rows]
+    return histories, groups
 
 
 def _seen_before(program: Program, start: dt.datetime, end: dt.datetime) -> frozenset[int]:

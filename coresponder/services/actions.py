@@ -15,8 +15,7 @@ from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.referrals import (
     ReferralHistory,
     Side,
-    StatusStep,
-    is_treatment,
+    history_of,
     transition_problems,
 )
 from coresponder.domain.vocabulary import Role, TaskStatus
@@ -253,23 +252,15 @@ def update_capacity(
 
 
 def referral_histories(referrals: Iterable[ServiceReferral]) -> list[ReferralHistory]:
-    """The facts `people_accepted_treatment` reads, from stored referrals.
-
-    Referrals without a recorded history (imported or older rows) count their
-    current status at the time it last changed.
-    """
-    histories = []
-    for referral in referrals:
-        steps = tuple(
-            StatusStep(TaskStatus(change.status), change.at)
-            for change in referral.status_changes.all()
-        ) or (StatusStep(TaskStatus(referral.status), referral.status_changed_at),)
-        categories = [term.code for term in referral.service.taxonomy_terms.all()]
-        histories.append(
-            ReferralHistory(
-                person_id=referral.person_id,
-                treatment=is_treatment(categories, referral.service.part2_program),
-                steps=steps,
-            )
+    """The facts `people_accepted_treatment` reads, from stored referrals (prefetched)."""
+    return [
+        history_of(
+            referral.person_id,
+            [term.code for term in referral.service.taxonomy_terms.all()],
+            referral.service.part2_program,
+            [(change.status, change.at) for change in referral.status_changes.all()],
+            referral.status,
+            referral.status_changed_at,
         )
-    return histories
+        for referral in referrals
+    ]

@@ -180,7 +180,7 @@ def test_the_number_of_queries_does_not_grow_with_the_records(
 ) -> None:
     client = sign_in(Client(), coordinator)
     client.get(URL, SEPTEMBER)
-    with django_assert_max_num_queries(80) as before:
+    with django_assert_max_num_queries(90) as before:
         client.get(URL, SEPTEMBER)
     people = [PersonFactory.create() for _ in range(5)]
     refer(world, people, "22", 30, dt.date(2026, 9, 15))
