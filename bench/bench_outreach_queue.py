@@ -185,10 +185,10 @@ def run(requests: int = REQUESTS) -> dict[str, object]:
                 for _ in range(ROUNDS):
                     for name, (headers, call) in subjects.items():
                         outcomes[name].add(drive(port, headers, [call] * (requests // ROUNDS), 200))
+            failed = {name: check(name, outcome, 200) for name, outcome in outcomes.items()}
         except Exception:
             print(log.read_text(encoding="utf-8")[-3000:], file=sys.stderr)
             raise
-    failed = {name: check(name, outcome, 200) for name, outcome in outcomes.items()}
     got = {name: figures(outcome) for name, outcome in outcomes.items()}
     base = got["healthz"]["p95"]
     return {

@@ -33,6 +33,8 @@ WORKERS = 2
 CLIENTS = 4
 MAX_FAILURE_SHARE = 0.01
 START_TIMEOUT = 60.0
+# A client waits this long for an answer (the slowest subject sets it).
+CLIENT_TIMEOUT = 600.0
 
 
 # --- the throwaway database and the server --------------------------------------------
@@ -150,7 +152,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(env: dict[str, str], log: Path) -> Iterator[int]:
+def server(env: dict[str, str], log: Path, timeout: int = 30) -> Iterator[int]:
     """gunicorn with WORKERS sync workers on a free port, answering /healthz; its port."""
     port = free_port()
     command = [
@@ -158,6 +160,7 @@ def server(env: dict[str, str], log: Path) -> Iterator[int]:
         *("-m", "gunicorn", "coresponder.wsgi:application"),
         *("--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}"),
         *("--error-logfile", str(log), "--log-level", "warning"),
+        *("--timeout", str(timeout)),
     ]
     with log.open("w", encoding="utf-8") as sink:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=sink)
@@ -233,7 +236,7 @@ def drive(port: int, headers: dict[str, str], calls: list[Call], expected: int) 
         latencies: list[float] = []
         statuses: Counter[int] = Counter()
         samples: list[str] = []
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
         start.wait()
         for call in chunk:
             sent = time.perf_counter()
