@@ -39,6 +39,7 @@ migrate: install
 data: migrate
 	$(CLI) load_programs
 	$(CLI) demo_data --seed 1 --scale small --if-empty
+	$(CLI) index_people
 
 serve:
 	$(CLI) runserver 127.0.0.1:8000

@@ -15,6 +15,7 @@ import random
 import string
 from dataclasses import replace
 from datetime import date, timedelta
+from itertools import accumulate
 
 from pipelines import Row
 
@@ -36,10 +37,16 @@ def _family_names(rng: random.Random, count: int) -> list[str]:
     return sorted(n for n in names if len(n) > 2)
 
 
-def _zipf(rng: random.Random, items: list[str]) -> str:
-    # Rank r is chosen with weight about 1/r: a few names are very common.
-    index = int(len(items) ** rng.random()) - 1
-    return items[min(index, len(items) - 1)]
+_WEIGHTS: dict[tuple[int, int], list[float]] = {}
+
+
+def _zipf(rng: random.Random, items: list[str], offset: int) -> str:
+    # Rank r is chosen with weight 1/(r + offset): a few names are common, as in
+    # a city (the commonest given name about 5%, the commonest surname under 1%).
+    key = (len(items), offset)
+    if key not in _WEIGHTS:
+        _WEIGHTS[key] = list(accumulate(1 / (r + offset) for r in range(len(items))))
+    return rng.choices(items, cum_weights=_WEIGHTS[key])[0]
 
 
 def _typo(rng: random.Random, text: str) -> str:
@@ -59,8 +66,8 @@ def _typo(rng: random.Random, text: str) -> str:
 def person(rng: random.Random, given_pool: list[str], family_pool: list[str]) -> Record:
     born = date(1940, 1, 1) + timedelta(days=rng.randrange(365 * 65))
     return Record(
-        given=_zipf(rng, given_pool),
-        family=_zipf(rng, family_pool),
+        given=_zipf(rng, given_pool, 5),
+        family=_zipf(rng, family_pool, 50),
         birth_date=born,
         sex=rng.choice(["female", "male"]),
         phone=f"215{rng.randrange(10**7):07d}",
@@ -68,11 +75,13 @@ def person(rng: random.Random, given_pool: list[str], family_pool: list[str]) ->
     )
 
 
+_NICKNAMES = {n: g for g in NICKNAME_GROUPS for n in g}
+
+
 def corrupt(rng: random.Random, truth: Record, family_pool: list[str]) -> Record:
     r = truth
-    nicknames = {n: g for g in NICKNAME_GROUPS for n in g}
-    if rng.random() < 0.35 and r.given in nicknames:
-        r = replace(r, given=rng.choice(nicknames[r.given]))
+    if rng.random() < 0.35 and r.given in _NICKNAMES:
+        r = replace(r, given=rng.choice(_NICKNAMES[r.given]))
     if rng.random() < 0.15:
         r = replace(r, given=_typo(rng, r.given))
     if rng.random() < 0.15:
@@ -110,7 +119,7 @@ def corrupt(rng: random.Random, truth: Record, family_pool: list[str]) -> Record
 def pools(rng: random.Random) -> tuple[list[str], list[str]]:
     given = [g[0] for g in NICKNAME_GROUPS]
     rng.shuffle(given)
-    family = _family_names(rng, 6000)
+    family = _family_names(rng, 30000)
     rng.shuffle(family)
     return given, family
 

@@ -18,7 +18,8 @@ from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral, TriageStatus
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.tiers import tier_for
-from coresponder.people.models import Participation, Person
+from coresponder.people.identity_actions import record_source
+from coresponder.people.models import Participation, Person, SourceRecord
 from coresponder.privacy.access import NotVisible, access_person, role_in
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.audit import Actor, record_event
@@ -156,7 +157,7 @@ def _record(
     if errors:
         raise ActionError("The referral has invalid fields.", errors)
     with transaction.atomic():
-        person = _link_person(actor, program, payload)
+        person = _link_person(actor, program, payload, channel=channel)
         if person is not None and payload.get("overdose"):
             merged = _merge_overdose(actor, program, person, payload)
             if merged is not None:
@@ -164,8 +165,14 @@ def _record(
         return _new_referral(actor, program, person, payload, channel)
 
 
-def _link_person(actor: Actor, program: Program, payload: dict[str, Any]) -> Person | None:
-    """The person the referral is about: given by id, an exact match, or someone new."""
+def _link_person(
+    actor: Actor, program: Program, payload: dict[str, Any], *, channel: str = ""
+) -> Person | None:
+    """The person the referral is about: given by id, an exact match, or someone new.
+
+    Identity resolution proposes, it does not merge here: what the source reported
+    is kept as a source record for matching later.
+    """
     data = payload.get("person")
     if not data:
         return None
@@ -179,7 +186,26 @@ def _link_person(actor: Actor, program: Program, payload: dict[str, Any]) -> Per
     Participation.objects.get_or_create(
         person=person, program=program, defaults={"first_seen_at": payload["received_at"]}
     )
+    if data.get("id") is None:
+        reported = {**data, "received_at": payload["received_at"]}
+        if payload.get("overdose"):
+            reported.setdefault("event_date", payload["overdose"]["occurred_at"].date())
+        record_source(actor, person, program, reported_source(payload, channel), reported)
     return person
+
+
+def reported_source(payload: dict[str, Any], channel: str) -> str:
+    """Who gave the person's details: the overdose's source, the referrer, or the channel."""
+    overdose_source = (payload.get("overdose") or {}).get("source")
+    if overdose_source in SourceRecord.Source.values:
+        return str(overdose_source)
+    if payload.get("referrer"):
+        return SourceRecord.Source.FAMILY
+    if payload.get("pathway") == Pathway.SELF_REFERRAL:
+        return SourceRecord.Source.SELF
+    if channel == Referral.Channel.IMPORT:
+        return SourceRecord.Source.IMPORT
+    return SourceRecord.Source.STAFF
 
 
 def _exact_match(data: dict[str, Any]) -> Person | None:

@@ -1,0 +1,595 @@
+"""Linkage scoring: is this source record the same person as that one?
+
+A person is a cluster of source records kept as reported. Two records are
+compared field by field; each comparison lands on one *level* (exact, nickname,
+day and month swapped, ...) and each level carries a match weight
+log2(m/u) in the Fellegi–Sunter sense: m is how often true matches land there,
+u how often unrelated pairs do. The weights come from a model trained on the
+deployment's own records (see `coresponder.people.linkage_model`);
+`DEFAULT_PARAMS` are the priors used before any training.
+
+Blocking keys decide which pairs are compared at all: a true match must share
+at least one key with the records it belongs with, including the nickname,
+typo, swapped-date and changed-surname cases, while no key may match more than
+a few hundred records in a registry of a million people.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+_DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One source record as the comparisons see it."""
+
+    given: str = ""
+    family: str = ""
+    birth_date: date | None = None
+    sex: str = ""  # "female", "male" or "" (not reported)
+    phone: str = ""
+    address: str = ""
+    event_date: date | None = None
+    facility: str = ""
+
+
+@dataclass(frozen=True)
+class Level:
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """levels[0] is "null" (either side missing); the last level is "else"."""
+
+    name: str
+    levels: tuple[Level, ...]
+
+    def index(self, level_name: str) -> int:
+        for i, level in enumerate(self.levels):
+            if level.name == level_name:
+                return i
+        raise KeyError(level_name)
+
+
+@dataclass(frozen=True)
+class Params:
+    """Per comparison, one m and one u probability per level; prior is P(match) of a pair."""
+
+    m: Mapping[str, tuple[float, ...]]
+    u: Mapping[str, tuple[float, ...]]
+    prior: float
+
+
+# --- normalisation -----------------------------------------------------------
+
+_NOT_WORD = re.compile(r"[^a-z0-9 ]+")
+_SPACES = re.compile(r"\s+")
+_SEX = {
+    "f": "female",
+    "female": "female",
+    "woman": "female",
+    "w": "female",
+    "m": "male",
+    "male": "male",
+    "man": "male",
+}
+
+
+def _fold(text: str) -> str:
+    """Lower-case, accents dropped, hyphens to spaces, other punctuation dropped."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    ascii_text = ascii_text.replace("-", " ").replace("_", " ").replace("/", " ")
+    return _SPACES.sub(" ", _NOT_WORD.sub("", ascii_text)).strip()
+
+
+def normalise_phone(phone: str) -> str:
+    """Digits only, the last ten (a leading country code is dropped)."""
+    return "".join(c for c in phone if c.isdigit())[-10:]
+
+
+@lru_cache(maxsize=65536)
+def normalise(record: Record) -> Record:
+    """The record as compared: folded text, digits-only phone, a known sex or ""."""
+    return replace(
+        record,
+        given=_fold(record.given),
+        family=_fold(record.family),
+        sex=_SEX.get(_fold(record.sex), ""),
+        phone=normalise_phone(record.phone),
+        address=_fold(record.address),
+        facility=_fold(record.facility),
+    )
+
+
+# --- nicknames ----------------------------------------------------------------
+
+
+def _load_nickname_groups() -> tuple[tuple[str, ...], ...]:
+    """Groups by canonical name; two lines with the same first name are one group."""
+    groups: dict[str, dict[str, None]] = {}
+    with (_DATA / "nicknames.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.reader(handle):
+            if not row or row[0].startswith("#"):
+                continue
+            names = [_fold(n) for n in row if _fold(n)]
+            if len(names) > 1:
+                groups.setdefault(names[0], {}).update(dict.fromkeys(names))
+    return tuple(tuple(group) for group in groups.values())
+
+
+NICKNAME_GROUPS: tuple[tuple[str, ...], ...] = _load_nickname_groups()
+
+
+def _index_nicknames() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    equivalents: dict[str, set[str]] = {}
+    roots: dict[str, set[str]] = {}
+    for group in NICKNAME_GROUPS:
+        for name in group:
+            equivalents.setdefault(name, set()).update(group)
+            roots.setdefault(name, set()).add(group[0])
+    return (
+        {k: frozenset(v) for k, v in equivalents.items()},
+        {k: frozenset(v) for k, v in roots.items()},
+    )
+
+
+_EQUIVALENTS, _ROOTS = _index_nicknames()
+# Given name -> every name it may stand for (Bill -> William, Will, Billy, Wm, ...).
+NICKNAMES: Mapping[str, frozenset[str]] = _EQUIVALENTS
+
+
+def known_roots(given: str) -> frozenset[str]:
+    """The canonical names of the groups the first given name belongs to (none if unknown)."""
+    return _ROOTS.get(given.split(" ")[0], frozenset()) if given else frozenset()
+
+
+def nickname_roots(given: str) -> frozenset[str]:
+    """The canonical names a (folded) given name may stand for; itself when unknown."""
+    first = given.split(" ")[0] if given else ""
+    return _ROOTS.get(first, frozenset({first})) if first else frozenset()
+
+
+def are_nicknames(a: str, b: str) -> bool:
+    """Both first given names belong to one nickname group."""
+    return bool(known_roots(a) & known_roots(b))
+
+
+# --- string similarity --------------------------------------------------------
+
+
+def jaro(s: str, t: str) -> float:
+    if s == t:
+        return 1.0
+    ls, lt = len(s), len(t)
+    if not ls or not lt:
+        return 0.0
+    window = max(max(ls, lt) // 2 - 1, 0)
+    s_hit = [False] * ls
+    t_hit = [False] * lt
+    matches = 0
+    for i, c in enumerate(s):
+        for j in range(max(0, i - window), min(i + window + 1, lt)):
+            if not t_hit[j] and t[j] == c:
+                s_hit[i] = t_hit[j] = True
+                matches += 1
+                break
+    if not matches:
+        return 0.0
+    k = transpositions = 0
+    for i in range(ls):
+        if s_hit[i]:
+            while not t_hit[k]:
+                k += 1
+            if s[i] != t[k]:
+                transpositions += 1
+            k += 1
+    return (matches / ls + matches / lt + (matches - transpositions // 2) / matches) / 3
+
+
+@lru_cache(maxsize=262144)
+def jaro_winkler(a: str, b: str) -> float:
+    """Jaro–Winkler similarity (prefix scale 0.1, up to 4 characters, boost above 0.7)."""
+    s, t = (a, b) if a <= b else (b, a)  # the same answer either way round
+    j = jaro(s, t)
+    if j <= 0.7:
+        return j
+    prefix = 0
+    for x, y in zip(s[:4], t[:4], strict=False):
+        if x != y:
+            break
+        prefix += 1
+    return j + prefix * 0.1 * (1 - j)
+
+
+_SOUNDEX = {
+    **dict.fromkeys("bfpv", "1"),
+    **dict.fromkeys("cgjkqsxz", "2"),
+    **dict.fromkeys("dt", "3"),
+    "l": "4",
+    **dict.fromkeys("mn", "5"),
+    "r": "6",
+}
+
+
+@lru_cache(maxsize=65536)
+def soundex(name: str) -> str:
+    """American Soundex of the letters of a name ("" when it has none)."""
+    letters = [c for c in name if "a" <= c <= "z"]
+    if not letters:
+        return ""
+    code = letters[0].upper()
+    previous = _SOUNDEX.get(letters[0], "")
+    for c in letters[1:]:
+        digit = _SOUNDEX.get(c, "")
+        if digit and digit != previous:
+            code += digit
+        if c not in "hw":  # h and w do not separate equal codes
+            previous = digit
+    return (code + "000")[:4]
+
+
+def digits(value: date) -> str:
+    """YYYYMMDD, always eight characters."""
+    return f"{value.year:04d}{value.month:02d}{value.day:02d}"
+
+
+def _hamming_one(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+# --- comparisons ---------------------------------------------------------------
+
+NULL = Level("null", "either record leaves it blank")
+ELSE = Level("else", "different")
+
+COMPARISONS: tuple[Comparison, ...] = (
+    Comparison(
+        "given_name",
+        (
+            NULL,
+            Level("exact", "same given name"),
+            Level("swapped", "given and family names swapped"),
+            Level("nickname", "nickname of the same name (Bill / William)"),
+            Level("jw92", "spelling close (Jaro-Winkler at least 0.92)"),
+            Level("jw80", "spelling similar (Jaro-Winkler at least 0.80)"),
+            Level("initial", "an initial that agrees"),
+            ELSE,
+        ),
+    ),
+    Comparison(
+        "family_name",
+        (
+            NULL,
+            Level("exact", "same family name"),
+            Level("swapped", "given and family names swapped"),
+            Level("part", "one part of a hyphenated or double surname agrees"),
+            Level("jw92", "spelling close (Jaro-Winkler at least 0.92)"),
+            Level("soundex", "sounds the same (Soundex)"),
+            Level("jw80", "spelling similar (Jaro-Winkler at least 0.80)"),
+            ELSE,
+        ),
+    ),
+    Comparison(
+        "birth_date",
+        (
+            NULL,
+            Level("exact", "same birth date"),
+            Level("day_month_swapped", "day and month swapped"),
+            Level("year_off_by_one", "same day and month, year one apart"),
+            Level("one_digit", "one digit different"),
+            ELSE,
+        ),
+    ),
+    Comparison("sex", (NULL, Level("exact", "same sex"), ELSE)),
+    Comparison(
+        "phone",
+        (
+            NULL,
+            Level("exact", "same phone number"),
+            Level("last7", "same last seven digits"),
+            Level("one_digit", "one digit different"),
+            ELSE,
+        ),
+    ),
+    Comparison(
+        "address",
+        (
+            NULL,
+            Level("exact", "same address"),
+            Level("jw90", "spelling close (Jaro-Winkler at least 0.90)"),
+            Level("tokens", "at least half the words shared"),
+            ELSE,
+        ),
+    ),
+    Comparison(
+        "event_facility",
+        (
+            NULL,
+            Level("same_day", "same facility, same day"),
+            Level("within_1_day", "same facility, a day apart"),
+            ELSE,
+        ),
+    ),
+)
+COMPARISONS_BY_NAME: Mapping[str, Comparison] = {c.name: c for c in COMPARISONS}
+
+
+def _compare_given(a: Record, b: Record) -> int:
+    if not a.given or not b.given:
+        return 0
+    if a.given == b.given:
+        return 1
+    if a.family and b.family and a.given == b.family and a.family == b.given:
+        return 2
+    if are_nicknames(a.given, b.given):
+        return 3
+    similarity = jaro_winkler(a.given, b.given)
+    if similarity >= 0.92:
+        return 4
+    if similarity >= 0.80:
+        return 5
+    if (len(a.given) == 1 or len(b.given) == 1) and a.given[0] == b.given[0]:
+        return 6
+    return 7
+
+
+def _compare_family(a: Record, b: Record) -> int:
+    if not a.family or not b.family:
+        return 0
+    if a.family == b.family:
+        return 1
+    if a.given and b.given and a.given == b.family and a.family == b.given:
+        return 2
+    a_parts, b_parts = set(a.family.split(" ")), set(b.family.split(" "))
+    if (len(a_parts) > 1 or len(b_parts) > 1) and a_parts & b_parts:
+        return 3
+    similarity = jaro_winkler(a.family, b.family)
+    if similarity >= 0.92:
+        return 4
+    if soundex(a.family) == soundex(b.family):
+        return 5
+    if similarity >= 0.80:
+        return 6
+    return 7
+
+
+def _compare_birth_date(a: Record, b: Record) -> int:
+    x, y = a.birth_date, b.birth_date
+    if x is None or y is None:
+        return 0
+    if x == y:
+        return 1
+    if x.year == y.year and x.month == y.day and x.day == y.month:
+        return 2
+    if x.month == y.month and x.day == y.day and abs(x.year - y.year) == 1:
+        return 3
+    if _hamming_one(digits(x), digits(y)):
+        return 4
+    return 5
+
+
+def _compare_sex(a: Record, b: Record) -> int:
+    if not a.sex or not b.sex:
+        return 0
+    return 1 if a.sex == b.sex else 2
+
+
+def _compare_phone(a: Record, b: Record) -> int:
+    if not a.phone or not b.phone:
+        return 0
+    if a.phone == b.phone:
+        return 1
+    if len(a.phone) >= 7 and a.phone[-7:] == b.phone[-7:]:
+        return 2
+    if _hamming_one(a.phone, b.phone):
+        return 3
+    return 4
+
+
+def _compare_address(a: Record, b: Record) -> int:
+    if not a.address or not b.address:
+        return 0
+    if a.address == b.address:
+        return 1
+    if jaro_winkler(a.address, b.address) >= 0.90:
+        return 2
+    a_words, b_words = set(a.address.split(" ")), set(b.address.split(" "))
+    if len(a_words & b_words) * 2 >= len(a_words | b_words):
+        return 3
+    return 4
+
+
+def _compare_event_facility(a: Record, b: Record) -> int:
+    if not a.facility or not b.facility or a.event_date is None or b.event_date is None:
+        return 0
+    if a.facility == b.facility:
+        days = abs((a.event_date - b.event_date).days)
+        if days == 0:
+            return 1
+        if days == 1:
+            return 2
+    return 3
+
+
+_COMPARATORS: Mapping[str, Callable[[Record, Record], int]] = {
+    "given_name": _compare_given,
+    "family_name": _compare_family,
+    "birth_date": _compare_birth_date,
+    "sex": _compare_sex,
+    "phone": _compare_phone,
+    "address": _compare_address,
+    "event_facility": _compare_event_facility,
+}
+
+
+def compare(name: str, a: Record, b: Record) -> int:
+    """The level index of one comparison; both records already normalised."""
+    return _COMPARATORS[name](a, b)
+
+
+def comparison_vector(a: Record, b: Record) -> dict[str, int]:
+    """Comparison name -> level index, for two records as reported."""
+    x, y = normalise(a), normalise(b)
+    return {c.name: _COMPARATORS[c.name](x, y) for c in COMPARISONS}
+
+
+# --- weights -------------------------------------------------------------------
+
+_FLOOR = 1e-9
+
+
+def _params(table: Mapping[str, tuple[tuple[float, float], ...]], prior: float) -> Params:
+    return Params(
+        m={name: tuple(pair[0] for pair in levels) for name, levels in table.items()},
+        u={name: tuple(pair[1] for pair in levels) for name, levels in table.items()},
+        prior=prior,
+    )
+
+
+# (m, u) per level, null first. u of a date level is roughly its chance between
+# two unrelated people (a shared birth date is about 1 in 30,000); m says how
+# often a true match is recorded that way in field data.
+DEFAULT_PARAMS: Params = _params(
+    {
+        "given_name": (
+            (1.0, 1.0),
+            (0.80, 0.01),
+            (0.01, 0.0001),
+            (0.06, 0.001),
+            (0.06, 0.003),
+            (0.03, 0.02),
+            (0.02, 0.03),
+            (0.02, 0.9359),
+        ),
+        "family_name": (
+            (1.0, 1.0),
+            (0.80, 0.005),
+            (0.01, 0.0001),
+            (0.02, 0.0005),
+            (0.06, 0.002),
+            (0.04, 0.004),
+            (0.02, 0.02),
+            (0.05, 0.9684),
+        ),
+        "birth_date": (
+            (1.0, 1.0),
+            (0.88, 0.00004),
+            (0.02, 0.00002),
+            (0.03, 0.0004),
+            (0.04, 0.002),
+            (0.03, 0.99754),
+        ),
+        "sex": ((1.0, 1.0), (0.97, 0.5), (0.03, 0.5)),
+        "phone": ((1.0, 1.0), (0.70, 0.0001), (0.05, 0.0003), (0.05, 0.0005), (0.20, 0.9991)),
+        "address": ((1.0, 1.0), (0.50, 0.001), (0.15, 0.003), (0.10, 0.02), (0.25, 0.976)),
+        "event_facility": ((1.0, 1.0), (0.60, 0.001), (0.15, 0.002), (0.25, 0.997)),
+    },
+    prior=1e-4,
+)
+
+
+def level_weight(params: Params, name: str, level: int) -> float:
+    if level == 0:
+        return 0.0
+    m = max(params.m[name][level], _FLOOR)
+    u = max(params.u[name][level], _FLOOR)
+    return math.log2(m / u)
+
+
+def field_weights(vector: Mapping[str, int], params: Params) -> dict[str, float]:
+    """log2(m/u) per comparison; 0 for a null level."""
+    return {name: level_weight(params, name, level) for name, level in vector.items()}
+
+
+def prior_weight(params: Params) -> float:
+    prior = min(max(params.prior, _FLOOR), 1 - _FLOOR)
+    return math.log2(prior / (1 - prior))
+
+
+def match_weight(vector: Mapping[str, int], params: Params) -> float:
+    return sum(field_weights(vector, params).values()) + prior_weight(params)
+
+
+def match_probability(weight: float) -> float:
+    if weight >= 0:
+        return 1.0 / (1.0 + math.pow(2.0, -weight))
+    odds = math.pow(2.0, weight)
+    return odds / (1.0 + odds)
+
+
+def explain(vector: Mapping[str, int], params: Params) -> list[tuple[str, str, float]]:
+    """(comparison, level name, weight) per comparison, for the review screen."""
+    return [
+        (c.name, c.levels[vector[c.name]].name, level_weight(params, c.name, vector[c.name]))
+        for c in COMPARISONS
+        if c.name in vector
+    ]
+
+
+# --- blocking ------------------------------------------------------------------
+
+
+def _family_codes(family: str) -> set[str]:
+    """Soundex of the whole surname and of each part (hyphenated, double, changed)."""
+    codes = {soundex(family.replace(" ", ""))}
+    codes.update(soundex(part) for part in family.split(" ") if len(part) > 1)
+    codes.discard("")
+    return codes
+
+
+def _street_key(address: str) -> str:
+    """House number and the street's first four letters ("264:ains"), or ""."""
+    words = address.split(" ")
+    for i, word in enumerate(words):
+        if word.isdigit():
+            street = next((w for w in words[i + 1 :] if w.isalpha() and len(w) > 2), "")
+            return f"{word}:{street[:4]}" if street else ""
+    return ""
+
+
+@lru_cache(maxsize=65536)
+def blocking_keys(record: Record) -> frozenset[str]:
+    """Keys such that true matches share at least one with high probability."""
+    r = normalise(record)
+    keys: set[str] = set()
+    dob = r.birth_date
+    families = _family_codes(r.family) if r.family else set()
+    roots = nickname_roots(r.given)
+    if dob is not None:
+        keys.add(f"dob:{dob.isoformat()}")
+        if dob.day <= 12 and dob.day != dob.month:
+            low, high = sorted((dob.month, dob.day))
+            keys.add(f"dmy:{dob.year}:{low:02d}{high:02d}")  # a day/month swap shares it
+        for code in families:
+            keys.add(f"fam:{code}:{dob.year}")
+            keys.add(f"md:{code}:{dob.month:02d}{dob.day:02d}")  # year off by one
+        for root in roots:
+            keys.add(f"giv:{root}:{dob.year}")
+    for root in roots:
+        for code in families:
+            keys.add(f"gf:{root}:{code}")  # birth date missing or wrong
+    if r.given and r.family and dob is not None:
+        # First and last name swapped: the same pair of sounds either way round.
+        pair = sorted((soundex(r.given.split(" ")[0]), soundex(r.family.replace(" ", ""))))
+        keys.add(f"nm:{pair[0]}:{pair[1]}:{dob.year}")
+    if len(r.phone) >= 7:
+        keys.add(f"ph:{r.phone[-7:]}")
+    street = _street_key(r.address)
+    if street:
+        keys.add(f"ad:{street}")
+    if r.facility and r.event_date is not None:
+        keys.add(f"fac:{r.facility}:{r.event_date.isoformat()}:{r.sex}")
+    return frozenset(keys)

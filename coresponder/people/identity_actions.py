@@ -1,0 +1,579 @@
+"""The one write path for identity: source records, match candidates, merges and their undoing.
+
+Identity resolution proposes; a coordinator decides. A merge never deletes the
+merged person: it moves every row that points at them to the kept person, marks
+them `merged_into`, and writes down what it moved so that `unmerge` can put each
+row back where it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from coresponder.common import StaleVersion, save_tracked
+from coresponder.domain.linkage import Record, blocking_keys
+from coresponder.domain.vocabulary import Role
+from coresponder.people.models import (
+    MatchCandidate,
+    Merge,
+    Person,
+    PersonKey,
+    SourceRecord,
+)
+from coresponder.privacy.access import (
+    NotVisible,
+    PersonAccess,
+    access_person,
+    is_admin,
+    role_grants,
+    visible_people,
+)
+from coresponder.privacy.actions import Forbidden
+from coresponder.privacy.audit import Actor, record_event
+from coresponder.programs.actions import ActionError
+from coresponder.programs.models import Program
+
+# Tables identity resolution keeps itself; a merge handles them by name, not generically.
+IDENTITY_MODELS = (SourceRecord, PersonKey, MatchCandidate, Merge)
+# Person fields a merge snapshots and an undo restores (bookkeeping fields excluded).
+SNAPSHOT_EXCLUDED = frozenset({"id", "version", "created_at", "modified_at", "modified_by"})
+DECIDERS = frozenset({Role.COORDINATOR, Role.ADMIN})
+OPEN_TASK_STATUSES = ("open", "claimed")
+
+
+class Decision(models.TextChoices):
+    MERGE = "merge", "The same person"
+    REJECT = "reject", "Not the same person"
+
+
+# --- Source records -----------------------------------------------------------
+
+
+def linkage_record(data: Any) -> Record:
+    """A source record (or a dict of reported fields) as the linkage core sees it."""
+
+    def get(key: str) -> Any:
+        return data.get(key) if isinstance(data, dict) else getattr(data, key, None)
+
+    birth, event = get("birth_date"), get("event_date")
+    return Record(
+        given=str(get("given_name") or ""),
+        family=str(get("family_name") or ""),
+        birth_date=birth if isinstance(birth, dt.date) else None,
+        sex=str(get("sex") or "").replace("unknown", ""),
+        phone=str(get("phone") or ""),
+        address=str(get("address") or ""),
+        event_date=event if isinstance(event, dt.date) else None,
+        facility=str(get("facility") or ""),
+    )
+
+
+def source_record_for(
+    person: Person, program: Program | None, source: str, data: dict[str, Any]
+) -> SourceRecord:
+    """An unsaved source record holding `data` as reported."""
+    received = data.get("received_at") or timezone.now()
+    return SourceRecord(
+        person=person,
+        program=program,
+        source=source if source in SourceRecord.Source.values else SourceRecord.Source.OTHER,
+        external_id=str(data.get("external_id") or "")[:100],
+        given_name=str(data.get("given_name") or "")[:100],
+        family_name=str(data.get("family_name") or "")[:100],
+        birth_date=data.get("birth_date") if isinstance(data.get("birth_date"), dt.date) else None,
+        sex=str(data.get("sex") or "")[:16],
+        phone=str(data.get("phone") or "")[:32],
+        address=str(data.get("address") or "")[:300],
+        event_date=data.get("event_date") if isinstance(data.get("event_date"), dt.date) else None,
+        facility=str(data.get("facility") or "")[:200],
+        received_at=received,
+    )
+
+
+def keys_for(record: SourceRecord) -> list[PersonKey]:
+    """The blocking-index rows of a saved source record."""
+    return [
+        PersonKey(key=key[:200], person_id=record.person_id, source_record=record)
+        for key in sorted(blocking_keys(linkage_record(record)))
+    ]
+
+
+def record_source(
+    actor: Actor, person: Person, program: Program | None, source: str, data: dict[str, Any]
+) -> SourceRecord:
+    """Keep one source's account of `person` as reported, and index its blocking keys."""
+    with transaction.atomic():
+        record = source_record_for(person, program, source, data)
+        save_tracked(record, actor.user)
+        PersonKey.objects.bulk_create(keys_for(record))
+        record_event(
+            actor,
+            "create",
+            obj=record,
+            person_id=person.pk,
+            program_slug=program.slug if program else "",
+            fields=["identity", "contact"],
+            detail={"source": record.source},
+        )
+    return record
+
+
+# --- Permissions --------------------------------------------------------------
+
+
+def access_pair(user: Any, a_id: int, b_id: int) -> tuple[PersonAccess, PersonAccess]:
+    """Both people, or NotVisible: a pair is only shown to someone who sees both."""
+    return access_person(user, a_id), access_person(user, b_id)
+
+
+def may_decide(user: Any) -> bool:
+    """Coordinators (in any program) and administrators decide matches."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if is_admin(user):
+        return True
+    return any(role in DECIDERS for _program, role in role_grants(user))
+
+
+def _require_decider(actor: Actor, a_id: int, b_id: int) -> None:
+    """A job (no user) may merge; a person must coordinate where they see both people."""
+    if actor.user is None:
+        return
+    first, second = access_pair(actor.user, a_id, b_id)
+    if not (set(first.roles.values()) & DECIDERS and set(second.roles.values()) & DECIDERS):
+        raise Forbidden("Only a coordinator decides whether two records are one person.")
+
+
+# --- Match candidates -----------------------------------------------------------
+
+
+def propose_match(
+    actor: Actor, a: Person, b: Person, probability: float, evidence: dict[str, Any]
+) -> MatchCandidate:
+    """Put a pair on the review queue (or refresh its evidence if it is there already)."""
+    if a.pk == b.pk:
+        raise ValueError("A person cannot be a match candidate with themselves.")
+    first, second = sorted((a, b), key=lambda p: p.pk)
+    with transaction.atomic():
+        candidate = (
+            MatchCandidate.objects.select_for_update()
+            .filter(person_a=first, person_b=second, status=MatchCandidate.Status.PENDING)
+            .first()
+        )
+        if candidate is None:
+            candidate = MatchCandidate(person_a=first, person_b=second)
+        candidate.probability = float(probability)
+        candidate.evidence = evidence
+        save_tracked(candidate, actor.user)
+        record_event(
+            actor,
+            "create" if candidate.version == 1 else "change",
+            obj=candidate,
+            person_id=first.pk,
+            fields=["identity"],
+            detail={"person_ids": [first.pk, second.pk], "probability": candidate.probability},
+        )
+    return candidate
+
+
+def decide_match(
+    actor: Actor, candidate: MatchCandidate, decision: str, version: int
+) -> Merge | None:
+    """A coordinator's verdict on a pair: merge them (the earlier record kept) or reject."""
+    if decision not in Decision.values:
+        raise ActionError(
+            "Unknown decision.", {"decision": [f"one of {', '.join(Decision.values)}"]}
+        )
+    if candidate.status != MatchCandidate.Status.PENDING:
+        # Somebody decided already: the caller's view of the pair is stale.
+        raise StaleVersion(candidate, version)
+    _require_decider(actor, candidate.person_a_id, candidate.person_b_id)
+    with transaction.atomic():
+        candidate.status = (
+            MatchCandidate.Status.MERGED
+            if decision == Decision.MERGE
+            else MatchCandidate.Status.REJECTED
+        )
+        candidate.decided_by = actor.user_or_none
+        candidate.decided_at = timezone.now()
+        save_tracked(candidate, actor.user, expected_version=version)
+        record_event(
+            actor,
+            "change",
+            obj=candidate,
+            person_id=candidate.person_a_id,
+            fields=["identity"],
+            detail={
+                "decision": decision,
+                "person_ids": [candidate.person_a_id, candidate.person_b_id],
+            },
+        )
+        if decision != Decision.MERGE:
+            return None
+        people = Person.objects.select_for_update().in_bulk(
+            [candidate.person_a_id, candidate.person_b_id]
+        )
+        merge = merge_people(
+            actor,
+            people[candidate.person_a_id],
+            people[candidate.person_b_id],
+            candidate.evidence,
+        )
+        merge.candidate = candidate
+        merge.save(update_fields=["candidate"])
+        return merge
+
+
+# --- Merging --------------------------------------------------------------------
+
+
+def _person_links() -> list[tuple[type[models.Model], models.ForeignKey[Any, Any]]]:
+    """Every foreign key to Person outside identity bookkeeping, found from the schema."""
+    links = []
+    for rel in Person._meta.related_objects:
+        field = rel.field
+        if not isinstance(field, models.ForeignKey) or rel.related_model in IDENTITY_MODELS:
+            continue
+        links.append((rel.related_model, field))
+    return links
+
+
+def _unique_partners(model: type[models.Model], field_name: str) -> list[list[str]]:
+    """The other fields of each unconditional unique constraint that includes `field_name`."""
+    sets = []
+    for constraint in model._meta.constraints:
+        fields = list(getattr(constraint, "fields", ()) or ())
+        if field_name in fields and getattr(constraint, "condition", None) is None:
+            sets.append([f for f in fields if f != field_name])
+    for together in model._meta.unique_together:
+        if field_name in together:
+            sets.append([f for f in together if f != field_name])
+    return sets
+
+
+def _jsonable(value: Any) -> Any:
+    """Dates and times in full ISO form (DjangoJSONEncoder would drop microseconds)."""
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def _row_values(obj: models.Model) -> dict[str, Any]:
+    return {f.attname: _jsonable(f.value_from_object(obj)) for f in obj._meta.concrete_fields}
+
+
+def _fold_conflicts(
+    model: type[models.Model], field: models.ForeignKey[Any, Any], keep: Person, other: Person
+) -> dict[str, list[dict[str, Any]]]:
+    """Rows of `other` that would break a unique constraint once moved: fold them into keep's.
+
+    One participation per person and program: the kept row stays, with the earlier
+    first_seen_at of the two.
+    """
+    removed: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for partners in _unique_partners(model, field.name):
+        if not partners:
+            continue
+        kept_rows = {
+            tuple(getattr(row, p) for p in partners): row
+            for row in model._default_manager.filter(**{field.name: keep})
+        }
+        for row in model._default_manager.filter(**{field.name: other}):
+            twin = kept_rows.get(tuple(getattr(row, p) for p in partners))
+            if twin is None:
+                continue
+            first_seen = getattr(row, "first_seen_at", None)
+            if first_seen is not None and first_seen < getattr(twin, "first_seen_at", first_seen):
+                changed.append(
+                    {"model": model._meta.label_lower, "pk": twin.pk, "values": _row_values(twin)}
+                )
+                model._default_manager.filter(pk=twin.pk).update(first_seen_at=first_seen)
+            removed.append(
+                {"model": model._meta.label_lower, "pk": row.pk, "values": _row_values(row)}
+            )
+            row.delete()
+    return {"removed": removed, "changed": changed}
+
+
+def _move(model: type[models.Model], field_name: str, ids: list[int], person: Person) -> None:
+    """Point rows at `person`; a tracked row's version moves on, as for any write."""
+    if not ids:
+        return
+    updates: dict[str, Any] = {field_name: person}
+    if any(f.name == "version" for f in model._meta.concrete_fields):
+        updates["version"] = F("version") + 1
+    model._default_manager.filter(pk__in=ids).update(**updates)
+
+
+def _escalate_duplicate_tasks(actor: Actor, person: Person) -> list[dict[str, Any]]:
+    """Two open follow-ups for the now-same person: keep the earliest open, escalate it."""
+    from coresponder.outreach.models import OutreachTask
+
+    changes: list[dict[str, Any]] = []
+    open_tasks = OutreachTask.objects.filter(person=person, status__in=OPEN_TASK_STATUSES).order_by(
+        "window_start", "id"
+    )
+    groups: dict[tuple[int, str], list[OutreachTask]] = {}
+    for task in open_tasks:
+        groups.setdefault((task.program_id, task.target), []).append(task)
+    for tasks in groups.values():
+        if len(tasks) < 2:
+            continue
+        kept, *duplicates = tasks
+        changes.append({"pk": kept.pk, "status": kept.status, "escalations": kept.escalations})
+        kept.escalations += len(duplicates)
+        save_tracked(kept, actor.user)
+        record_event(actor, "change", obj=kept, person_id=person.pk, detail={"escalated": True})
+        for task in duplicates:
+            changes.append({"pk": task.pk, "status": task.status, "escalations": task.escalations})
+            task.status = OutreachTask.Status.CANCELLED
+            save_tracked(task, actor.user)
+            record_event(
+                actor,
+                "change",
+                obj=task,
+                person_id=person.pk,
+                detail={"cancelled": "duplicate after merge", "kept_task": kept.pk},
+            )
+    return changes
+
+
+def _refresh_tiers(person_ids: list[int]) -> None:
+    from coresponder.outreach.models import OutreachTask
+    from coresponder.outreach.tiers import refresh_priority_tiers
+
+    program_ids = set(
+        OutreachTask.objects.filter(person_id__in=person_ids).values_list("program_id", flat=True)
+    )
+    for program in Program.objects.filter(pk__in=program_ids):
+        refresh_priority_tiers(program, person_ids)
+
+
+def _snapshot(person: Person) -> dict[str, Any]:
+    # Stored as JSON: dates become strings, restored by each field's to_python.
+    return {
+        f.attname: _jsonable(f.value_from_object(person))
+        for f in Person._meta.concrete_fields
+        if f.attname not in SNAPSHOT_EXCLUDED and f.name not in SNAPSHOT_EXCLUDED
+    }
+
+
+def merge_people(actor: Actor, keep: Person, other: Person, evidence: dict[str, Any]) -> Merge:
+    """Make `other` part of `keep`: every row moves, `other` is marked merged, not deleted."""
+    if keep.pk == other.pk:
+        raise ActionError("A person cannot be merged with themselves.", {})
+    if keep.merged_into_id is not None or other.merged_into_id is not None:
+        raise ActionError(
+            "One of these people was already merged into someone else.",
+            {"person": ["already merged"]},
+        )
+    _require_decider(actor, keep.pk, other.pk)
+    with transaction.atomic():
+        merge = Merge(
+            kept=keep,
+            merged=other,
+            snapshot=_snapshot(other),
+            evidence=evidence,
+            actor=actor.user_or_none,
+            actor_label=actor.name[:150],
+            at=timezone.now(),
+        )
+        folded: dict[str, list[dict[str, Any]]] = {"removed": [], "changed": []}
+        moved: dict[str, dict[str, list[int]]] = {}
+        for model, field in _person_links():
+            found = _fold_conflicts(model, field, keep, other)
+            folded["removed"] += found["removed"]
+            folded["changed"] += found["changed"]
+            ids = sorted(
+                model._default_manager.filter(**{field.name: other}).values_list("pk", flat=True)
+            )
+            if ids:
+                moved.setdefault(model._meta.label_lower, {})[field.name] = ids
+                _move(model, field.name, ids, keep)
+        records = sorted(SourceRecord.objects.filter(person=other).values_list("pk", flat=True))
+        SourceRecord.objects.filter(pk__in=records).update(person=keep, version=F("version") + 1)
+        PersonKey.objects.filter(source_record_id__in=records).update(person=keep)
+        folded["tasks"] = _escalate_duplicate_tasks(actor, keep)
+        other.merged_into = keep
+        save_tracked(other, actor.user)
+        merge.source_record_ids = records
+        merge.moved = moved
+        merge.folded = folded
+        merge.save()
+        _refresh_tiers([keep.pk])
+        record_event(
+            actor,
+            "merge",
+            obj=merge,
+            person_id=keep.pk,
+            fields=["identity"],
+            detail={"kept": keep.pk, "merged": other.pk, "moved": moved},
+        )
+    return merge
+
+
+def _model(label: str) -> type[models.Model]:
+    from django.apps import apps
+
+    return apps.get_model(label)
+
+
+def _stored_values(entry: dict[str, Any]) -> dict[str, Any]:
+    """A row's field values as a merge stored them, back in Python types."""
+    model = _model(entry["model"])
+    return {
+        f.attname: f.to_python(entry["values"][f.attname])
+        for f in model._meta.concrete_fields
+        if f.attname in entry["values"]
+    }
+
+
+def unmerge(actor: Actor, merge: Merge) -> tuple[Person, Person]:
+    """Undo a merge exactly: the merged person's fields and rows go back where they were."""
+    if merge.undone_at is not None:
+        raise ActionError("This merge was undone already.", {"merge": ["already undone"]})
+    _require_decider(actor, merge.kept_id, merge.kept_id)
+    from coresponder.outreach.models import OutreachTask
+
+    with transaction.atomic():
+        keep = Person.objects.select_for_update().get(pk=merge.kept_id)
+        other = Person.objects.select_for_update().get(pk=merge.merged_id)
+        for change in reversed(merge.folded.get("tasks", [])):
+            task = OutreachTask.objects.get(pk=change["pk"])
+            task.status = change["status"]
+            task.escalations = change["escalations"]
+            save_tracked(task, actor.user)
+        for label, fields in merge.moved.items():
+            for field_name, ids in fields.items():
+                _move(_model(label), field_name, ids, other)
+        for entry in merge.folded.get("changed", []):
+            values = _stored_values(entry)
+            values.pop("id", None)
+            _model(entry["model"])._default_manager.filter(pk=entry["pk"]).update(**values)
+        for entry in merge.folded.get("removed", []):
+            _model(entry["model"])._default_manager.create(**_stored_values(entry))
+        records = list(merge.source_record_ids)
+        SourceRecord.objects.filter(pk__in=records).update(person=other, version=F("version") + 1)
+        PersonKey.objects.filter(source_record_id__in=records).update(person=other)
+        for field in Person._meta.concrete_fields:
+            if field.attname in merge.snapshot:
+                setattr(other, field.attname, field.to_python(merge.snapshot[field.attname]))
+        other.merged_into = None
+        save_tracked(other, actor.user)
+        merge.undone_at = timezone.now()
+        merge.undone_by = actor.user_or_none
+        merge.save(update_fields=["undone_at", "undone_by"])
+        if merge.candidate_id is not None:
+            MatchCandidate.objects.filter(pk=merge.candidate_id).update(
+                status=MatchCandidate.Status.PENDING,
+                version=F("version") + 1,
+                decided_by=None,
+                decided_at=None,
+            )
+        _refresh_tiers([keep.pk, other.pk])
+        record_event(
+            actor,
+            "unmerge",
+            obj=merge,
+            person_id=keep.pk,
+            fields=["identity"],
+            detail={"kept": keep.pk, "merged": other.pk, "moved": merge.moved},
+        )
+    return keep, other
+
+
+# --- Reading ------------------------------------------------------------------
+
+
+def evidence_rows(evidence: Any) -> list[dict[str, Any]]:
+    """The (comparison, level, weight) rows of a candidate's evidence, whatever produced it.
+
+    Online matching stores `{"rows": [{comparison, level, weight}, ...]}`; a batch
+    job may store explain()'s tuples under "rows" or "explain".
+    """
+    if isinstance(evidence, dict):
+        raw = evidence.get("rows") or evidence.get("explain") or evidence.get("comparisons") or []
+    else:
+        raw = evidence or []
+    rows = []
+    comparison: Any
+    level: Any
+    weight: Any
+    for row in raw if isinstance(raw, list) else []:
+        if isinstance(row, dict):
+            comparison, level, weight = row.get("comparison"), row.get("level"), row.get("weight")
+        elif isinstance(row, list | tuple) and len(row) >= 3:
+            comparison, level, weight = row[0], row[1], row[2]
+        else:
+            continue
+        try:
+            rows.append(
+                {"comparison": str(comparison), "level": str(level), "weight": float(weight)}
+            )
+        except (TypeError, ValueError):
+            continue
+    return rows
+
+
+def pending_candidates(user: Any) -> models.QuerySet[MatchCandidate]:
+    """The review queue: pending pairs of people the user sees, both still unmerged."""
+    visible = visible_people(user).values("pk")
+    return (
+        MatchCandidate.objects.filter(
+            status=MatchCandidate.Status.PENDING,
+            person_a__in=visible,
+            person_b__in=visible,
+            person_a__merged_into__isnull=True,
+            person_b__merged_into__isnull=True,
+        )
+        .select_related("person_a", "person_b")
+        .order_by("-probability", "id")
+    )
+
+
+def access_candidate(user: Any, candidate_id: Any) -> MatchCandidate:
+    """A pending pair, for a user who sees both people; a decided one, for one who sees either.
+
+    After a merge only the kept person is visible, yet a late second decision
+    must still learn that the pair was decided (a stale write), not that it vanished.
+    """
+    try:
+        candidate = MatchCandidate.objects.get(pk=int(candidate_id))
+    except (MatchCandidate.DoesNotExist, TypeError, ValueError) as exc:
+        raise NotVisible("match candidate") from exc
+    if candidate.status == MatchCandidate.Status.PENDING:
+        access_pair(user, candidate.person_a_id, candidate.person_b_id)
+        return candidate
+    try:
+        access_person(user, candidate.person_a_id)
+    except NotVisible:
+        access_person(user, candidate.person_b_id)
+    return candidate
+
+
+def access_merge(user: Any, merge_id: Any) -> Merge:
+    """A merge whose kept person the user sees; otherwise NotVisible."""
+    try:
+        merge = Merge.objects.get(pk=int(merge_id))
+    except (Merge.DoesNotExist, TypeError, ValueError) as exc:
+        raise NotVisible("merge") from exc
+    access_person(user, merge.kept_id)
+    return merge
+
+
+def merge_history(user: Any, limit: int = 20) -> list[Merge]:
+    """Recent merges of people the user sees."""
+    visible = visible_people(user).values("pk")
+    return list(
+        Merge.objects.filter(Q(kept__in=visible))
+        .select_related("kept", "merged")
+        .order_by("-at", "-id")[:limit]
+    )

@@ -1,0 +1,220 @@
+"""Identity resolution in the web UI: the coordinators' review queue, and earlier contacts.
+
+Possible earlier contacts appear on the staff referral form as the user types
+(htmx asks `match_suggest` for a fragment); without a script, the form's
+"Check for earlier contacts" button shows the same list as a page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from coresponder.api_support import actor_for
+from coresponder.common import StaleVersion
+from coresponder.domain.policy import FieldGroup
+from coresponder.people.identity_actions import (
+    Decision,
+    access_candidate,
+    access_merge,
+    access_pair,
+    decide_match,
+    evidence_rows,
+    may_decide,
+    merge_history,
+    pending_candidates,
+    unmerge,
+)
+from coresponder.people.matching import (
+    LEVEL_DESCRIPTIONS,
+    possible_matches,
+    reason_text,
+    record_from_query,
+)
+from coresponder.people.models import Participation, Person
+from coresponder.privacy.access import NotVisible, PersonAccess, is_admin, role_grants
+from coresponder.privacy.actions import Forbidden
+from coresponder.privacy.audit import record_event
+from coresponder.programs.actions import ActionError
+
+PAGE_SIZE = 20
+SUGGESTION_LIMIT = 5
+STALE_MESSAGE = "Someone decided about this pair already — review the queue again."
+COMPARED = (
+    ("given_name", "Given name", FieldGroup.IDENTITY),
+    ("family_name", "Family name", FieldGroup.IDENTITY),
+    ("birth_date", "Birth date", FieldGroup.IDENTITY),
+    ("sex", "Sex", FieldGroup.IDENTITY),
+    ("phone", "Phone", FieldGroup.CONTACT),
+    ("address", "Address", FieldGroup.CONTACT),
+)
+
+
+def _require_decider(request: HttpRequest) -> None:
+    if not may_decide(request.user):
+        raise Http404("No match review for this role")
+
+
+def _side(access: PersonAccess) -> list[dict[str, Any]]:
+    """The fields of one person the reader may see; the rest say they are not shown."""
+    person = access.person
+    rows = []
+    for name, label, group in COMPARED:
+        shown = access.shows(group)
+        value = getattr(person, f"get_{name}_display")() if name == "sex" else getattr(person, name)
+        rows.append({"label": label, "value": value if shown else None, "shown": shown})
+    return rows
+
+
+def _evidence(evidence: Any) -> dict[str, Any]:
+    rows = [
+        {
+            **row,
+            "description": LEVEL_DESCRIPTIONS.get((row["comparison"], row["level"]), row["level"]),
+            "label": reason_text(row["comparison"], row["level"], row["weight"]).split(":")[0],
+        }
+        for row in evidence_rows(evidence)
+    ]
+    total = evidence.get("weight") if isinstance(evidence, dict) else None
+    return {
+        "rows": rows,
+        "total": total if total is not None else round(sum(r["weight"] for r in rows), 2),
+    }
+
+
+@login_required
+@require_GET
+def match_review(request: HttpRequest) -> HttpResponse:
+    """Pending pairs side by side with their evidence, and the merges that can be undone."""
+    _require_decider(request)
+    page = Paginator(pending_candidates(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    pairs: list[dict[str, Any]] = []
+    for candidate in page.object_list:
+        try:
+            first, second = access_pair(request.user, candidate.person_a_id, candidate.person_b_id)
+        except NotVisible:
+            continue
+        pairs.append(
+            {
+                "candidate": candidate,
+                "a": first.person,
+                "b": second.person,
+                "fields": list(zip(_side(first), _side(second), strict=True)),
+                "evidence": _evidence(candidate.evidence),
+            }
+        )
+    merges = merge_history(request.user)
+    shown = sorted({p["a"].pk for p in pairs} | {p["b"].pk for p in pairs})
+    record_event(
+        actor_for(request),
+        "read",
+        object_type="people.matchcandidate",
+        fields=["identity", "contact"],
+        detail={"review": True, "ids": [p["candidate"].pk for p in pairs], "person_ids": shown},
+    )
+    context = {"pairs": pairs, "page": page, "merges": merges, "decisions": Decision}
+    return render(request, "people/identity/review.html", context)
+
+
+@login_required
+@require_POST
+def match_decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    try:
+        candidate = access_candidate(request.user, candidate_id)
+    except NotVisible as exc:
+        raise Http404("No such pair") from exc
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = 0
+    try:
+        merge = decide_match(
+            actor_for(request), candidate, request.POST.get("decision", ""), version
+        )
+    except StaleVersion:
+        messages.error(request, STALE_MESSAGE)
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        if merge is not None:
+            messages.success(request, f"Merged: {merge.merged} is now part of {merge.kept}.")
+        else:
+            messages.success(request, "Noted: these are different people.")
+    return redirect("people-match-review")
+
+
+@login_required
+@require_POST
+def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
+    try:
+        merge = access_merge(request.user, merge_id)
+    except NotVisible as exc:
+        raise Http404("No such merge") from exc
+    try:
+        keep, other = unmerge(actor_for(request), merge)
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Merge undone: {keep} and {other} are separate again.")
+    return redirect("people-match-review")
+
+
+def _programs_of(user: Any, person_ids: list[int]) -> dict[int, list[str]]:
+    """Each person's programs, among those the user acts in (one query)."""
+    rows = Participation.objects.filter(person_id__in=person_ids).select_related("program")
+    if not is_admin(user):
+        rows = rows.filter(program_id__in=[p.pk for p, _role in role_grants(user)])
+    found: dict[int, list[str]] = {}
+    for row in rows.order_by("program__name"):
+        found.setdefault(row.person_id, []).append(row.program.name)
+    return found
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def match_suggest(request: HttpRequest) -> HttpResponse:
+    """Possible earlier contacts for what is typed so far: a fragment for htmx, else a page.
+
+    The referral form's own button posts (so its CSRF token never lands in a URL);
+    htmx asks by GET with the four identity fields only.
+    """
+    probe = record_from_query(request.POST if request.method == "POST" else request.GET)
+    suggestions: list[dict[str, Any]] = []
+    if probe is not None:
+        matches = possible_matches(request.user, probe, limit=SUGGESTION_LIMIT)
+        ids = [m.person_id for m in matches]
+        people = Person.objects.in_bulk(ids)
+        programs = _programs_of(request.user, ids)
+        suggestions = [
+            {
+                "person": people[m.person_id],
+                "score": m.score,
+                "percent": round(m.score * 100),
+                "reasons": m.reasons,
+                "programs": programs.get(m.person_id, []),
+            }
+            for m in matches
+            if m.person_id in people
+        ]
+        record_event(
+            actor_for(request),
+            "read",
+            object_type="people.person",
+            fields=["identity"],
+            detail={"matches": True, "ids": ids},
+        )
+    context = {"suggestions": suggestions, "asked": probe is not None}
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "people/identity/suggestions.html", context)
+    return render(request, "people/identity/suggest_page.html", context)

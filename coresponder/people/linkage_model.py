@@ -1,0 +1,343 @@
+"""Training and batch scoring of the linkage model.
+
+Training runs Splink on DuckDB: each comparison of the pure core
+(`coresponder.domain.linkage.COMPARISONS`) becomes a Splink comparison whose
+levels call the core's own comparison through a DuckDB function, so the trained
+m and u probabilities belong to exactly the levels the online scorer uses. u is
+estimated by random sampling, m by expectation maximisation over blocked pairs:
+no labels needed, the deployment's own records suffice.
+
+Batch scoring does not go back to DuckDB: candidate pairs come from the same
+blocking keys the online index holds and are scored with the trained weights,
+so a batch run and an online lookup give one pair the same probability.
+
+Only `load_source_records` touches the ORM.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+from coresponder.domain.linkage import (
+    COMPARISONS,
+    COMPARISONS_BY_NAME,
+    DEFAULT_PARAMS,
+    Params,
+    Record,
+    blocking_keys,
+    comparison_vector,
+    digits,
+    known_roots,
+    match_probability,
+    match_weight,
+    normalise,
+    soundex,
+)
+
+# A blocking key shared by more records than this is too common to tell anyone
+# apart (a placeholder birth date, a shared shelter phone); its pairs are skipped.
+MAX_BLOCK = 400
+# Random pairs for estimating u; enough for stable rare-level estimates.
+U_SAMPLE_PAIRS = 1_000_000
+
+
+@dataclass(frozen=True)
+class ScoredPair:
+    a: str
+    b: str
+    probability: float
+    vector: Mapping[str, int]
+
+
+def params_to_json(params: Params) -> dict[str, Any]:
+    return {
+        "m": {k: list(v) for k, v in params.m.items()},
+        "u": {k: list(v) for k, v in params.u.items()},
+        "prior": params.prior,
+    }
+
+
+def params_from_json(data: Mapping[str, Any] | None) -> Params:
+    """Stored parameters; DEFAULT_PARAMS fill anything missing or malformed."""
+    if not data:
+        return DEFAULT_PARAMS
+    m, u = dict(DEFAULT_PARAMS.m), dict(DEFAULT_PARAMS.u)
+    for comparison in COMPARISONS:
+        size = len(comparison.levels)
+        for target, source in ((m, data.get("m") or {}), (u, data.get("u") or {})):
+            values = source.get(comparison.name)
+            if isinstance(values, list | tuple) and len(values) == size:
+                target[comparison.name] = tuple(float(v) for v in values)
+    return Params(m=m, u=u, prior=float(data.get("prior") or DEFAULT_PARAMS.prior))
+
+
+# --- training with Splink on DuckDB ----------------------------------------------
+
+# Each domain level as DuckDB SQL over the columns `_rows` precomputes, in the
+# domain's order (level 0 is null, the last is else). DuckDB's
+# jaro_winkler_similarity is the same measure as the domain's; the test suite
+# checks every level against `compare` on random pairs.
+LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
+    "given_name": (
+        "given_l IS NULL OR given_r IS NULL",
+        "given_l = given_r",
+        "family_l IS NOT NULL AND family_r IS NOT NULL"
+        " AND given_l = family_r AND family_l = given_r",
+        "list_has_any(given_roots_l, given_roots_r)",
+        "jaro_winkler_similarity(given_l, given_r) >= 0.92",
+        "jaro_winkler_similarity(given_l, given_r) >= 0.80",
+        "(length(given_l) = 1 OR length(given_r) = 1) AND left(given_l, 1) = left(given_r, 1)",
+    ),
+    "family_name": (
+        "family_l IS NULL OR family_r IS NULL",
+        "family_l = family_r",
+        "given_l IS NOT NULL AND given_r IS NOT NULL AND given_l = family_r AND family_l = given_r",
+        "(len(family_parts_l) > 1 OR len(family_parts_r) > 1)"
+        " AND list_has_any(family_parts_l, family_parts_r)",
+        "jaro_winkler_similarity(family_l, family_r) >= 0.92",
+        "family_sx_l = family_sx_r",
+        "jaro_winkler_similarity(family_l, family_r) >= 0.80",
+    ),
+    "birth_date": (
+        "birth_date_l IS NULL OR birth_date_r IS NULL",
+        "birth_date_l = birth_date_r",
+        "birth_year_l = birth_year_r AND birth_month_l = birth_day_r"
+        " AND birth_day_l = birth_month_r",
+        "birth_month_l = birth_month_r AND birth_day_l = birth_day_r"
+        " AND abs(birth_year_l - birth_year_r) = 1",
+        "hamming(birth_digits_l, birth_digits_r) = 1",
+    ),
+    "sex": ("sex_l IS NULL OR sex_r IS NULL", "sex_l = sex_r"),
+    "phone": (
+        "phone_l IS NULL OR phone_r IS NULL",
+        "phone_l = phone_r",
+        "length(phone_l) >= 7 AND right(phone_l, 7) = right(phone_r, 7)",
+        "length(phone_l) = length(phone_r) AND hamming("
+        "left(phone_l, least(length(phone_l), length(phone_r))),"
+        " left(phone_r, least(length(phone_l), length(phone_r)))) = 1",
+    ),
+    "address": (
+        "address_l IS NULL OR address_r IS NULL",
+        "address_l = address_r",
+        "jaro_winkler_similarity(address_l, address_r) >= 0.90",
+        "2 * len(list_intersect(address_words_l, address_words_r))"
+        " >= len(address_words_l) + len(address_words_r)"
+        " - len(list_intersect(address_words_l, address_words_r))",
+    ),
+    "event_facility": (
+        "facility_l IS NULL OR facility_r IS NULL OR event_date_l IS NULL OR event_date_r IS NULL",
+        "facility_l = facility_r AND event_date_l = event_date_r",
+        "facility_l = facility_r AND abs(date_diff('day', event_date_l, event_date_r)) = 1",
+    ),
+}
+
+
+def _rows(records: Iterable[tuple[str, Record]]) -> list[dict[str, Any]]:
+    """One row per record: the normalised fields and what the level SQL needs."""
+    rows = []
+    for index, (_, record) in enumerate(records):
+        r = normalise(record)
+        dob = r.birth_date
+        rows.append(
+            {
+                "unique_id": index,
+                "given": r.given or None,
+                "family": r.family or None,
+                "given_roots": sorted(known_roots(r.given)),
+                "family_parts": sorted(set(r.family.split(" "))) if r.family else [],
+                "family_sx": soundex(r.family),
+                "birth_date": dob.isoformat() if dob else None,
+                "birth_year": dob.year if dob else None,
+                "birth_month": dob.month if dob else None,
+                "birth_day": dob.day if dob else None,
+                "birth_digits": digits(dob) if dob else None,
+                "sex": r.sex or None,
+                "phone": r.phone or None,
+                "address": r.address or None,
+                "address_words": sorted(set(r.address.split(" "))) if r.address else [],
+                "facility": r.facility or None,
+                "event_date": r.event_date,
+            }
+        )
+    return rows
+
+
+def _frame(rows: list[dict[str, Any]]) -> Any:
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    for column in ("birth_year", "birth_month", "birth_day"):
+        frame[column] = frame[column].astype("Int64")
+    frame["event_date"] = pd.to_datetime(frame["event_date"])
+    return frame
+
+
+def _splink_comparison(name: str) -> Any:
+    from splink import comparison_library as cl
+
+    comparison = COMPARISONS_BY_NAME[name]
+    conditions = LEVEL_SQL[name]
+    levels: list[Any] = [
+        {"sql_condition": conditions[0], "label_for_charts": "null", "is_null_level": True}
+    ]
+    levels += [
+        {"sql_condition": sql, "label_for_charts": comparison.levels[i].name}
+        for i, sql in enumerate(conditions[1:], start=1)
+    ]
+    levels.append({"sql_condition": "ELSE", "label_for_charts": "else"})
+    return cl.CustomComparison(
+        comparison_levels=levels, output_column_name=name, comparison_description=name
+    )
+
+
+def _linker(rows: list[dict[str, Any]], blocking: list[Any] | None = None) -> Any:
+    from splink import DuckDBAPI, Linker, SettingsCreator
+
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[_splink_comparison(c.name) for c in COMPARISONS],
+        blocking_rules_to_generate_predictions=blocking or ["l.birth_date = r.birth_date"],
+        probability_two_random_records_match=DEFAULT_PARAMS.prior,
+        retain_matching_columns=False,
+    )
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    return Linker(_frame(rows), settings, DuckDBAPI())
+
+
+def _params_from_model(model: Mapping[str, Any], fallback: Params) -> Params:
+    m, u = dict(fallback.m), dict(fallback.u)
+    for comparison in model["comparisons"]:
+        name = comparison["output_column_name"]
+        trained = [lvl for lvl in comparison["comparison_levels"] if not lvl.get("is_null_level")]
+        default_m, default_u = fallback.m[name], fallback.u[name]
+        m[name] = (1.0,) + tuple(
+            float(lvl.get("m_probability") or default_m[i + 1]) for i, lvl in enumerate(trained)
+        )
+        u[name] = (1.0,) + tuple(
+            float(lvl.get("u_probability") or default_u[i + 1]) for i, lvl in enumerate(trained)
+        )
+    prior = float(model.get("probability_two_random_records_match") or fallback.prior)
+    return Params(m=m, u=u, prior=prior)
+
+
+def train_model(
+    records: Iterable[tuple[str, Record]],
+    *,
+    seed: int = 42,
+    u_pairs: int = U_SAMPLE_PAIRS,
+    prior_recall: float = 0.8,
+) -> Params:
+    """Parameters trained on unlabelled records: u by random sampling, m by EM."""
+    rows = _rows(records)
+    if len(rows) < 10:
+        return DEFAULT_PARAMS
+    linker = _linker(rows)
+    linker.training.estimate_probability_two_random_records_match(
+        ["l.birth_date = r.birth_date and l.family = r.family and l.given = r.given"],
+        recall=prior_recall,
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+    # Each session blocks on the columns of some comparisons and trains the
+    # others; together every comparison is trained at least once.
+    for rule in (
+        "l.birth_date = r.birth_date",
+        "l.given = r.given and l.family = r.family",
+        "l.phone = r.phone",
+    ):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        except Exception:  # a session with too few pairs trains nothing; others still do
+            logging.getLogger(__name__).info("EM session %s skipped", rule, exc_info=True)
+    return _params_from_model(linker.misc.save_model_to_json(), DEFAULT_PARAMS)
+
+
+# --- batch scoring ---------------------------------------------------------------
+
+
+def candidate_pairs(
+    records: Mapping[str, Record], *, group: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """Each pair of record ids sharing a blocking key, once; across groups only if given."""
+    blocks: dict[str, list[str]] = defaultdict(list)
+    for record_id, record in records.items():
+        for key in blocking_keys(record):
+            blocks[key].append(record_id)
+    seen: set[tuple[str, str]] = set()
+    for members in blocks.values():
+        if len(members) < 2 or len(members) > MAX_BLOCK:
+            continue
+        for a, b in combinations(members, 2):
+            if group is not None and group[a] == group[b]:
+                continue
+            pair = (a, b) if a < b else (b, a)
+            if pair not in seen:
+                seen.add(pair)
+                yield pair
+
+
+def predict_pairs(
+    records: Iterable[tuple[str, Record]],
+    params: Params,
+    threshold: float,
+    *,
+    group: Mapping[str, str] | None = None,
+) -> list[ScoredPair]:
+    """Candidate pairs scoring at least `threshold`, with their comparison vectors."""
+    by_id = {record_id: normalise(record) for record_id, record in records}
+    scored = []
+    for a, b in candidate_pairs(by_id, group=group):
+        vector = comparison_vector(by_id[a], by_id[b])
+        probability = match_probability(match_weight(vector, params))
+        if probability >= threshold:
+            scored.append(ScoredPair(a, b, probability, vector))
+    return scored
+
+
+def cluster(pairs: Iterable[ScoredPair], threshold: float) -> list[set[str]]:
+    """Connected components of the pairs at or above `threshold` (singletons left out)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for pair in pairs:
+        if pair.probability >= threshold:
+            ra, rb = find(pair.a), find(pair.b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[str, set[str]] = defaultdict(set)
+    for x in parent:
+        groups[find(x)].add(x)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+# --- the thin ORM loader ----------------------------------------------------------
+
+
+def load_source_records() -> list[tuple[str, Record, int]]:
+    """Every source record as (id, linkage record, person id), for training and dedupe."""
+    from coresponder.people.identity_actions import linkage_record
+    from coresponder.people.models import SourceRecord
+
+    rows = SourceRecord.objects.filter(person__merged_into__isnull=True).only(
+        "id",
+        "person_id",
+        "given_name",
+        "family_name",
+        "birth_date",
+        "sex",
+        "phone",
+        "address",
+        "event_date",
+        "facility",
+    )
+    return [(str(row.pk), linkage_record(row), row.person_id) for row in rows.iterator()]

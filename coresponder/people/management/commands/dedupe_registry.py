@@ -1,0 +1,86 @@
+"""Deduplicate the whole registry: merge the near-certain pairs, queue the doubtful ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from coresponder.domain.linkage import explain
+from coresponder.people.identity_actions import merge_people, propose_match
+from coresponder.people.linkage_model import (
+    ScoredPair,
+    load_source_records,
+    params_from_json,
+    predict_pairs,
+)
+from coresponder.people.models import LinkageModel, Person
+from coresponder.privacy.audit import Actor
+
+JOB = Actor(label="dedupe_registry", where="cli")
+
+
+def evidence_for(pair: ScoredPair, params: Any) -> dict[str, Any]:
+    """What the review screen shows: each comparison's level and match weight."""
+    return {
+        "probability": pair.probability,
+        "records": [pair.a, pair.b],
+        "fields": [
+            {"comparison": name, "level": level, "weight": round(weight, 3)}
+            for name, level, weight in explain(pair.vector, params)
+        ],
+    }
+
+
+class Command(BaseCommand):
+    help = "Score every pair of source records sharing a blocking key; merge or queue for review."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--merge-threshold",
+            type=float,
+            default=getattr(settings, "LINKAGE_MERGE_THRESHOLD", 0.99),
+        )
+        parser.add_argument(
+            "--review-threshold",
+            type=float,
+            default=getattr(settings, "LINKAGE_REVIEW_THRESHOLD", 0.5),
+        )
+        parser.add_argument("--dry-run", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        merge_at, review_at = options["merge_threshold"], options["review_threshold"]
+        active = LinkageModel.objects.filter(active=True).first()
+        params = params_from_json(active.params if active else None)
+        rows = load_source_records()
+        person_of = {rid: person_id for rid, _, person_id in rows}
+        pairs = predict_pairs(((rid, rec) for rid, rec, _ in rows), params, review_at)
+        # Most certain first, so a chain of merges follows the strongest evidence.
+        pairs.sort(key=lambda p: -p.probability)
+        merged = proposed = 0
+        for pair in pairs:
+            a = Person.objects.filter(pk=person_of[pair.a]).first()
+            b = Person.objects.filter(pk=person_of[pair.b]).first()
+            if a is None or b is None:
+                continue
+            # Follow earlier merges to the person each record now belongs to.
+            while a.merged_into_id is not None:
+                a = Person.objects.get(pk=a.merged_into_id)
+            while b.merged_into_id is not None:
+                b = Person.objects.get(pk=b.merged_into_id)
+            if a.pk == b.pk:
+                continue
+            keep, other = (a, b) if a.pk < b.pk else (b, a)
+            evidence = evidence_for(pair, params)
+            if options["dry_run"]:
+                continue
+            if pair.probability >= merge_at:
+                merge_people(JOB, keep, other, evidence)
+                merged += 1
+            else:
+                propose_match(JOB, keep, other, pair.probability, evidence)
+                proposed += 1
+        self.stdout.write(
+            f"{len(pairs)} pairs at or above {review_at}: {merged} merged, {proposed} for review."
+        )

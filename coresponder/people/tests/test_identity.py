@@ -1,0 +1,460 @@
+"""Identity resolution: possible matches, the review queue, merging and undoing a merge."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from coresponder.conftest import member_of
+from coresponder.domain.linkage import DEFAULT_PARAMS
+from coresponder.domain.vocabulary import Role
+from coresponder.encounters.models import Encounter
+from coresponder.intake.models import Referral
+from coresponder.outreach.models import Attempt, OutreachTask
+from coresponder.people.identity_actions import (
+    decide_match,
+    merge_people,
+    propose_match,
+    record_source,
+    unmerge,
+)
+from coresponder.people.matching import possible_matches, record_from_query, score_pair
+from coresponder.people.models import (
+    Collateral,
+    MatchCandidate,
+    Merge,
+    Participation,
+    Person,
+    PersonKey,
+    SourceRecord,
+)
+from coresponder.privacy.audit import SYSTEM, Actor
+from coresponder.privacy.models import AuditEvent
+from coresponder.programs.models import Program, User
+
+T0 = dt.datetime(2025, 3, 1, 12, tzinfo=dt.UTC)
+PERSON_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "address", "aliases")
+
+
+def known_person(program: Program, source: str, seen_at: dt.datetime = T0, **fields: Any) -> Person:
+    """A person known to `program` through one source's report."""
+    person = Person.objects.create(**fields)
+    Participation.objects.create(person=person, program=program, first_seen_at=seen_at)
+    record_source(SYSTEM, person, program, source, {**fields, "received_at": seen_at})
+    return person
+
+
+@pytest.fixture
+def smiths(pad: Program) -> tuple[Person, Person]:
+    """An EMS report of Wm. Smith and a hospital's of Bill Smyth: one man, two records."""
+    ems = known_person(
+        pad, "ems", given_name="Wm.", family_name="Smith", birth_date=dt.date(1985, 3, 7)
+    )
+    hospital = known_person(
+        pad,
+        "hospital",
+        seen_at=T0 + dt.timedelta(days=30),
+        given_name="Bill",
+        family_name="Smyth",
+        birth_date=dt.date(1985, 7, 3),
+        phone="+12155550199",
+    )
+    return ems, hospital
+
+
+def matches(client: Client, **query: str) -> Any:
+    return client.get("/api/v1/persons/matches", query)
+
+
+def candidate_for(pair: tuple[Person, Person]) -> MatchCandidate:
+    first, second = pair
+    evidence = score_pair(
+        record_from_query({"given_name": "Wm.", "family_name": "Smith", "birth_date": "1985-03-07"})
+        or pytest.fail("no probe"),
+        record_from_query(
+            {"given_name": "Bill", "family_name": "Smyth", "birth_date": "1985-07-03"}
+        )
+        or pytest.fail("no probe"),
+        DEFAULT_PARAMS,
+    )
+    return propose_match(SYSTEM, first, second, evidence["probability"], evidence)
+
+
+# --- Possible matches --------------------------------------------------------------
+
+
+def test_it_finds_the_ems_record_for_the_hospitals_bill_smyth_with_its_reasons(
+    smiths: tuple[Person, Person], coordinator: User, api_client_for: Any
+) -> None:
+    ems, hospital = smiths
+    response = matches(
+        api_client_for(coordinator),
+        given_name="Bill",
+        family_name="Smyth",
+        birth_date="1985-07-03",
+    )
+    assert response.status_code == 200
+    items = response.json()["items"]
+    found = {item["person_id"]: item for item in items}
+    assert ems.pk in found
+    assert hospital.pk in found
+    assert [i["score"] for i in items] == sorted((i["score"] for i in items), reverse=True)
+    assert all(0 <= i["score"] <= 1 for i in items)
+    reasons = " ".join(found[ems.pk]["reasons"])
+    assert "nickname" in reasons
+    assert "day and month swapped" in reasons
+    assert found[ems.pk]["score"] > 0.9
+    event = AuditEvent.objects.filter(action="read", fields=["identity"]).latest("id")
+    assert ems.pk in event.detail["ids"]
+
+
+def test_it_refuses_a_match_query_that_names_nobody(
+    pad: Program, coordinator: User, api_client_for: Any
+) -> None:
+    response = matches(api_client_for(coordinator))
+    assert response.status_code == 422
+    assert response.json()["errors"]
+
+
+def test_a_user_in_another_program_does_not_learn_of_the_match(
+    smiths: tuple[Person, Person], programs: dict[str, Program], api_client_for: Any
+) -> None:
+    elsewhere = member_of(programs["pco"], Role.COORDINATOR, "pco-coordinator")
+    response = matches(
+        api_client_for(elsewhere), given_name="Bill", family_name="Smyth", birth_date="1985-07-03"
+    )
+    assert response.status_code == 200
+    assert response.json()["items"] == []
+
+
+def test_merged_people_are_not_offered_as_matches(
+    smiths: tuple[Person, Person], coordinator: User
+) -> None:
+    ems, hospital = smiths
+    merge_people(Actor(user=coordinator), ems, hospital, {})
+    probe = record_from_query({"given_name": "Bill", "family_name": "Smyth", "phone": "2155550199"})
+    assert probe is not None
+    found = [m.person_id for m in possible_matches(coordinator, probe)]
+    assert hospital.pk not in found
+    assert ems.pk in found  # the hospital's record now belongs to him
+
+
+def test_the_match_query_count_stays_constant_as_the_registry_grows(
+    pad: Program, smiths: tuple[Person, Person], coordinator: User, api_client_for: Any
+) -> None:
+    client = api_client_for(coordinator)
+    query = {"given_name": "Bill", "family_name": "Smyth", "birth_date": "1985-07-03"}
+    matches(client, **query)
+    with CaptureQueriesContext(connection) as small:
+        assert matches(client, **query).status_code == 200
+    for n in range(12):
+        known_person(
+            pad,
+            "police",
+            given_name=("William", "Billy", "Will")[n % 3],
+            family_name=("Smith", "Smyth", "Smithe")[n % 3],
+            birth_date=dt.date(1985, 3, 7) + dt.timedelta(days=n * 31),
+        )
+        known_person(pad, "ems", given_name=f"Other{n}", family_name="Jones")
+    with CaptureQueriesContext(connection) as large:
+        response = matches(client, **query)
+    assert len(response.json()["items"]) > 3
+    assert len(large) == len(small)
+
+
+def test_intake_keeps_each_sources_account_and_indexes_it(
+    programs: dict[str, Program], api_client_for: Any
+) -> None:
+    qrt = programs["qrt"]
+    client = api_client_for(member_of(qrt, Role.COORDINATOR, "qrt-coordinator"))
+    body = {
+        "program": "qrt",
+        "pathway": "naloxone_plus",
+        "received_at": (T0 + dt.timedelta(hours=1)).isoformat(),
+        "person": {"given_name": "Wm.", "family_name": "Smith", "birth_date": "1985-03-07"},
+        "overdose": {"occurred_at": T0.isoformat(), "source": "ems", "fatal": False},
+    }
+    response = client.post("/api/v1/referrals", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    record = SourceRecord.objects.get(person_id=response.json()["person_id"])
+    assert (record.source, record.given_name, record.program) == ("ems", "Wm.", qrt)
+    assert record.event_date == T0.date()
+    assert PersonKey.objects.filter(source_record=record, key="dmy:1985:0307").exists()
+
+
+# --- Review, merge and undo ----------------------------------------------------------
+
+
+def test_the_review_page_shows_the_pair_with_its_evidence(
+    smiths: tuple[Person, Person], coordinator: User
+) -> None:
+    candidate = candidate_for(smiths)
+    client = Client()
+    client.force_login(coordinator)
+    page = client.get("/people/matches/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Smyth" in html and "Smith" in html
+    assert "nickname of the same name" in html
+    assert "day and month swapped" in html
+    assert f"{candidate.probability:.3f}" in html
+    assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_a_coordinator_merges_from_the_review_page_and_a_stale_decision_says_so(
+    smiths: tuple[Person, Person], coordinator: User
+) -> None:
+    ems, hospital = smiths
+    candidate = candidate_for(smiths)
+    client = Client()
+    client.force_login(coordinator)
+    url = f"/people/matches/{candidate.pk}/decision/"
+    response = client.post(url, {"decision": "merge", "version": candidate.version})
+    assert response.status_code == 302
+    hospital.refresh_from_db()
+    assert hospital.merged_into == ems
+    again = client.post(url, {"decision": "reject", "version": candidate.version}, follow=True)
+    assert "decided about this pair already" in again.content.decode()
+    merge = Merge.objects.get()
+    client.post(f"/people/matches/merges/{merge.pk}/undo/")
+    hospital.refresh_from_db()
+    assert hospital.merged_into is None
+
+
+def test_merge_then_unmerge_restores_both_people_exactly(
+    smiths: tuple[Person, Person], pad: Program, coordinator: User
+) -> None:
+    ems, hospital = smiths
+    referral = Referral.objects.create(
+        program=pad, person=hospital, pathway="officer_intervention", received_at=T0
+    )
+    encounter = Encounter.objects.create(
+        program=pad,
+        person=hospital,
+        occurred_at=T0,
+        kind="outreach_visit",
+        disposition="resolved_on_scene",
+    )
+    collateral = Collateral.objects.create(person=hospital, relationship="sister", name="Jo")
+    hospital_participation = Participation.objects.get(person=hospital)
+    ems_participation = Participation.objects.get(person=ems)
+    before = {f: getattr(hospital, f) for f in PERSON_FIELDS}
+    records = set(SourceRecord.objects.filter(person=hospital).values_list("pk", flat=True))
+
+    actor = Actor(user=coordinator, where="test")
+    merge = merge_people(actor, ems, hospital, {"rows": []})
+
+    hospital.refresh_from_db()
+    assert hospital.merged_into == ems
+    for row in (referral, encounter, collateral):
+        row.refresh_from_db()
+        assert row.person_id == ems.pk
+    # One participation per person and program: his earlier one stays.
+    assert list(Participation.objects.filter(person=ems).values_list("pk", flat=True)) == [
+        ems_participation.pk
+    ]
+    assert not Participation.objects.filter(person=hospital).exists()
+    assert set(SourceRecord.objects.filter(person=ems).values_list("pk", flat=True)) >= records
+    assert AuditEvent.objects.filter(action="merge", detail__merged=hospital.pk).exists()
+
+    kept, restored = unmerge(actor, Merge.objects.get(pk=merge.pk))
+
+    assert (kept, restored) == (ems, hospital)
+    restored.refresh_from_db()
+    assert restored.merged_into is None
+    assert {f: getattr(restored, f) for f in PERSON_FIELDS} == before
+    for row in (referral, encounter, collateral):
+        row.refresh_from_db()
+        assert row.person_id == hospital.pk
+    again = Participation.objects.get(person=hospital)
+    assert (again.pk, again.program_id, again.first_seen_at) == (
+        hospital_participation.pk,
+        pad.pk,
+        hospital_participation.first_seen_at,
+    )
+    assert Participation.objects.get(person=ems).first_seen_at == ems_participation.first_seen_at
+    assert set(SourceRecord.objects.filter(person=hospital).values_list("pk", flat=True)) == records
+    assert set(
+        PersonKey.objects.filter(source_record_id__in=records).values_list("person_id", flat=True)
+    ) == {hospital.pk}
+    assert AuditEvent.objects.filter(action="unmerge", detail__merged=hospital.pk).exists()
+
+
+def test_a_merge_keeps_the_earlier_first_seen_of_a_shared_program(
+    pad: Program, coordinator: User
+) -> None:
+    later = known_person(pad, "ems", given_name="Ann", family_name="Lee")
+    earlier = known_person(
+        pad, "police", seen_at=T0 - dt.timedelta(days=9), given_name="Anne", family_name="Lee"
+    )
+    merge = merge_people(Actor(user=coordinator), later, earlier, {})
+    assert Participation.objects.get(person=later).first_seen_at == T0 - dt.timedelta(days=9)
+    unmerge(Actor(user=coordinator), merge)
+    assert Participation.objects.get(person=later).first_seen_at == T0
+    assert Participation.objects.get(person=earlier).first_seen_at == T0 - dt.timedelta(days=9)
+
+
+# --- Decisions through the API -------------------------------------------------------
+
+
+def test_only_a_coordinator_decides_and_a_stale_decision_is_409(
+    smiths: tuple[Person, Person], coordinator: User, officer: User, api_client_for: Any
+) -> None:
+    ems, hospital = smiths
+    candidate = candidate_for(smiths)
+    url = f"/api/v1/match-candidates/{candidate.pk}/decision"
+    body = {"decision": "merge", "version": candidate.version}
+    as_officer = api_client_for(officer).post(url, body, content_type="application/json")
+    assert as_officer.status_code in (403, 404)
+    assert api_client_for(officer).get("/api/v1/match-candidates").status_code == 403
+    hospital.refresh_from_db()
+    assert hospital.merged_into is None
+
+    client = api_client_for(coordinator)
+    listed = client.get("/api/v1/match-candidates").json()
+    assert [i["id"] for i in listed["items"]] == [candidate.pk]
+    assert {r["level"] for r in listed["items"][0]["evidence"]} >= {"nickname"}
+    stale = client.post(
+        url,
+        {"decision": "merge", "version": candidate.version + 1},
+        content_type="application/json",
+    )
+    assert stale.status_code == 409
+    decided = client.post(url, body, content_type="application/json")
+    assert decided.status_code == 200
+    merge_id = decided.json()["merge_id"]
+    assert decided.json()["status"] == "merged"
+    again = client.post(url, body, content_type="application/json")
+    assert again.status_code == 409
+    undone = client.post(f"/api/v1/merges/{merge_id}/undo")
+    assert undone.status_code == 200
+    assert undone.json()["restored_person_id"] == hospital.pk
+    assert client.post(f"/api/v1/merges/{merge_id}/undo").status_code == 422
+
+
+def test_an_officer_may_not_merge_even_with_the_action(
+    smiths: tuple[Person, Person], officer: User
+) -> None:
+    from coresponder.privacy.access import NotVisible
+    from coresponder.privacy.actions import Forbidden
+
+    ems, hospital = smiths
+    with pytest.raises((Forbidden, NotVisible)):
+        decide_match(Actor(user=officer), candidate_for(smiths), "merge", 1)
+
+
+# --- Follow-up after a merge ---------------------------------------------------------
+
+
+def _task(program: Program, person: Person, **fields: Any) -> OutreachTask:
+    referral = Referral.objects.create(
+        program=program, person=person, pathway="naloxone_plus", received_at=T0
+    )
+    return OutreachTask.objects.create(
+        program=program,
+        person=person,
+        referral=referral,
+        window_start=fields.pop("window_start", T0),
+        window_end=T0 + dt.timedelta(hours=72),
+        **fields,
+    )
+
+
+def test_a_merge_recomputes_qrt_tiers_and_escalates_one_of_two_open_tasks(
+    programs: dict[str, Program],
+) -> None:
+    qrt = programs["qrt"]
+    coordinator = member_of(qrt, Role.COORDINATOR, "qrt-coordinator")
+    ems = known_person(qrt, "ems", given_name="Wm.", family_name="Smith")
+    hospital = known_person(qrt, "hospital", given_name="Bill", family_name="Smyth")
+    ems_task = _task(qrt, ems, priority_tier=1)
+    earlier = _task(qrt, hospital, status="closed", window_start=T0 - dt.timedelta(days=20))
+    Attempt.objects.create(
+        task=earlier,
+        attempted_at=T0 - dt.timedelta(days=19),
+        channel="home_visit",
+        outcome="not_located",
+    )
+    hospital_task = _task(qrt, hospital, priority_tier=2, window_start=T0 + dt.timedelta(hours=5))
+
+    actor = Actor(user=coordinator)
+    merge = merge_people(actor, ems, hospital, {})
+
+    ems_task.refresh_from_db()
+    hospital_task.refresh_from_db()
+    # Not located on an earlier response: now his history too.
+    assert ems_task.priority_tier == 2
+    assert (ems_task.status, ems_task.escalations) == ("open", 1)
+    assert hospital_task.status == "cancelled"
+
+    unmerge(actor, merge)
+    ems_task.refresh_from_db()
+    hospital_task.refresh_from_db()
+    assert (ems_task.priority_tier, ems_task.escalations, ems_task.status) == (1, 0, "open")
+    assert (hospital_task.person_id, hospital_task.status) == (hospital.pk, "open")
+    assert hospital_task.priority_tier == 2
+
+
+# --- Earlier contacts on the referral form -------------------------------------------
+
+
+def test_the_referral_form_offers_earlier_contacts_as_the_user_types(
+    smiths: tuple[Person, Person], coordinator: User, pad: Program
+) -> None:
+    ems, _hospital = smiths
+    client = Client()
+    client.force_login(coordinator)
+    form = client.get("/programs/pad/referrals/new/officer_intervention/")
+    if form.status_code == 404:
+        pytest.skip("PAD's form lives elsewhere")
+    html = form.content.decode()
+    assert 'hx-get="/people/matches/suggest/"' in html
+    for name in ("given_name", "family_name", "birth_date", "phone"):
+        assert f'id="id_{name}"' in html
+    assert 'aria-live="polite"' in html
+    assert "Check for earlier contacts" in html
+    query = {"given_name": "Bill", "family_name": "Smyth", "birth_date": "1985-07-03"}
+    fragment = client.get("/people/matches/suggest/", query, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    text = fragment.content.decode()
+    assert "<html" not in text
+    assert "Smith, Wm." in text
+    assert "day and month swapped" in text
+    assert "Police Assisted Diversion" in text or pad.name in text
+    page = client.get("/people/matches/suggest/", query)
+    assert "<html" in page.content.decode()
+    assert "Smith, Wm." in page.content.decode()
+
+
+def test_index_people_backfills_people_known_before_identity_resolution(pad: Program) -> None:
+    from django.core.management import call_command
+
+    old = Person.objects.create(
+        given_name="Rita", family_name="Moreno", birth_date=dt.date(1980, 2, 1)
+    )
+    Participation.objects.create(person=old, program=pad, first_seen_at=T0)
+    indexed = known_person(pad, "ems", given_name="Ann", family_name="Lee")
+    call_command("index_people", stdout=io.StringIO())
+    call_command("index_people", stdout=io.StringIO())
+    record = SourceRecord.objects.get(person=old)
+    assert (record.program, record.received_at, record.given_name) == (pad, T0, "Rita")
+    assert PersonKey.objects.filter(person=old, key="dob:1980-02-01").exists()
+    assert SourceRecord.objects.filter(person=indexed).count() == 1
+
+
+def test_the_no_script_check_posts_so_the_form_token_stays_out_of_urls(
+    coordinator: User, client: Any
+) -> None:
+    user = coordinator
+    client.force_login(user)
+    page = client.post("/people/matches/suggest/", {"given_name": "Nobody", "family_name": "Known"})
+    assert page.status_code == 200
+    form = Client(enforce_csrf_checks=True)
+    form.force_login(user)
+    assert form.post("/people/matches/suggest/", {"given_name": "X"}).status_code == 403

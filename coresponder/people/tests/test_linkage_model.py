@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+
+import pytest
+from django.core.management import call_command
+
+from coresponder.domain.linkage import COMPARISONS, DEFAULT_PARAMS, Record, comparison_vector
+from coresponder.people.identity_actions import record_source
+from coresponder.people.linkage_model import (
+    LEVEL_SQL,
+    ScoredPair,
+    _rows,
+    cluster,
+    params_from_json,
+    params_to_json,
+    predict_pairs,
+    train_model,
+)
+from coresponder.people.models import LinkageModel, MatchCandidate
+from coresponder.people.tests.factories import PersonFactory
+from coresponder.privacy.audit import Actor
+
+GIVEN = ["Wm.", "Bill", "William", "Maria", "Mary", "M", "Jon", "John", "Smith", "", "Ana"]
+FAMILY = ["Smith", "Smyth", "Garcia-Lopez", "Garcia", "Lopez", "John", "Maria", "", "Reyes"]
+DATES = [dt.date(1985, 3, 7), dt.date(1985, 7, 3), dt.date(1986, 3, 7), dt.date(1985, 3, 8), None]
+
+
+def random_record(rng: random.Random) -> Record:
+    return Record(
+        given=rng.choice(GIVEN),
+        family=rng.choice(FAMILY),
+        birth_date=rng.choice(DATES),
+        sex=rng.choice(["", "female", "male"]),
+        phone=rng.choice(["", "2155550100", "2675550100", "2155550101", "55501"]),
+        address=rng.choice(["", "12 main st", "12 main street", "12 broad st", "99 main st"]),
+        event_date=rng.choice([None, dt.date(2026, 2, 1), dt.date(2026, 2, 2)]),
+        facility=rng.choice(["", "temple ed", "einstein"]),
+    )
+
+
+def test_the_splink_levels_are_the_domain_levels() -> None:
+    import duckdb
+    import pandas as pd
+
+    from coresponder.people.linkage_model import _frame
+
+    rng = random.Random(7)
+    records = [random_record(rng) for _ in range(120)]
+    frame = _frame(_rows((str(i), r) for i, r in enumerate(records)))
+    con = duckdb.connect()
+    con.register("recs", frame)
+    cases = []
+    for name, conditions in LEVEL_SQL.items():
+        whens = " ".join(f"WHEN {sql} THEN {i}" for i, sql in enumerate(conditions))
+        cases.append(f"CASE {whens} ELSE {len(conditions)} END AS {name}")
+    columns = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in frame.columns)
+    # Built from the module's own level SQL; no input reaches it.
+    pairs = f"SELECT l.unique_id AS l_id, r.unique_id AS r_id, {columns} FROM recs l, recs r"  # noqa: S608
+    sql = f"SELECT l_id, r_id, {', '.join(cases)} FROM ({pairs} WHERE l_id < r_id)"  # noqa: S608
+    result: pd.DataFrame = con.execute(sql).df()
+    for row in result.itertuples(index=False):
+        expected = comparison_vector(records[row.l_id], records[row.r_id])
+        got = {c.name: getattr(row, c.name) for c in COMPARISONS}
+        assert got == expected, (records[row.l_id], records[row.r_id])
+
+
+def test_it_trains_params_with_one_probability_per_level() -> None:
+    rng = random.Random(3)
+    records = [(str(i), random_record(rng)) for i in range(200)]
+    params = train_model(records, u_pairs=5_000)
+    for comparison in COMPARISONS:
+        assert len(params.m[comparison.name]) == len(comparison.levels)
+        assert len(params.u[comparison.name]) == len(comparison.levels)
+    assert 0 < params.prior < 1
+    assert params_from_json(params_to_json(params)) == params
+
+
+def test_it_scores_blocked_pairs_and_clusters_them() -> None:
+    records = [
+        ("ems", Record(given="Wm.", family="Smith", birth_date=dt.date(1985, 3, 7))),
+        ("hospital", Record(given="Bill", family="Smyth", birth_date=dt.date(1985, 7, 3))),
+        ("other", Record(given="Ana", family="Reyes", birth_date=dt.date(1971, 4, 20))),
+    ]
+    pairs = predict_pairs(records, DEFAULT_PARAMS, 0.5)
+    assert [(p.a, p.b) for p in pairs] == [("ems", "hospital")]
+    chain = [ScoredPair("a", "b", 0.995, {}), ScoredPair("b", "c", 0.999, {})]
+    assert cluster([*chain, ScoredPair("d", "e", 0.6, {})], 0.99) == [{"a", "b", "c"}]
+
+
+def test_params_from_json_falls_back_to_the_defaults() -> None:
+    assert params_from_json(None) == DEFAULT_PARAMS
+    assert params_from_json({"m": {"sex": [1, 2]}}).m["sex"] == DEFAULT_PARAMS.m["sex"]
+
+
+@pytest.mark.django_db
+def test_dedupe_proposes_wm_smith_and_bill_smyth_with_the_evidence() -> None:
+    actor = Actor(label="test")
+    ems, hospital = PersonFactory.create(), PersonFactory.create()
+    record_source(
+        actor,
+        ems,
+        None,
+        "ems",
+        {"given_name": "Wm.", "family_name": "Smith", "birth_date": dt.date(1985, 3, 7)},
+    )
+    record_source(
+        actor,
+        hospital,
+        None,
+        "hospital",
+        {"given_name": "Bill", "family_name": "Smyth", "birth_date": dt.date(1985, 7, 3)},
+    )
+    call_command("train_linkage", stdout=io.StringIO())
+    assert LinkageModel.objects.filter(active=True).count() == 1
+    # Two records teach EM nothing: the defaults stand in.
+    LinkageModel.objects.update(params={})
+    call_command("dedupe_registry", stdout=io.StringIO())
+    candidate = MatchCandidate.objects.get()
+    assert {candidate.person_a_id, candidate.person_b_id} == {ems.pk, hospital.pk}
+    assert 0.5 < candidate.probability < 0.99
+    levels = {f["comparison"]: f["level"] for f in candidate.evidence["fields"]}
+    assert levels["given_name"] == "nickname"
+    assert levels["birth_date"] == "day_month_swapped"
