@@ -326,18 +326,9 @@ def cluster(pairs: Iterable[ScoredPair], threshold: float) -> list[set[str]]:
 def load_source_records() -> list[tuple[str, Record, int]]:
     """Every source record as (id, linkage record, person id), for training and dedupe."""
     from coresponder.people.identity_actions import linkage_record
-    from coresponder.people.models import SourceRecord
+    from coresponder.people.models import LINKAGE_FIELDS, SourceRecord
 
     rows = SourceRecord.objects.filter(person__merged_into__isnull=True).only(
-        "id",
-        "person_id",
-        "given_name",
-        "family_name",
-        "birth_date",
-        "sex",
-        "phone",
-        "address",
-        "event_date",
-        "facility",
+        "id", "person_id", *LINKAGE_FIELDS
     )
     return [(str(row.pk), linkage_record(row), row.person_id) for row in rows.iterator()]

@@ -28,7 +28,7 @@ from coresponder.domain.linkage import (
 )
 from coresponder.domain.vocabulary import humanize
 from coresponder.people.identity_actions import linkage_record
-from coresponder.people.models import LinkageModel, Person, PersonKey, SourceRecord
+from coresponder.people.models import LINKAGE_FIELDS, LinkageModel, Person, PersonKey, SourceRecord
 from coresponder.privacy.access import is_admin, role_grants, visible_people
 
 # Candidates scored per request, the people sharing most keys first.
@@ -130,16 +130,7 @@ def possible_matches(user: Any, record: Record, limit: int = 10) -> list[Match]:
     programs = _visible_program_ids(user)
     accounts: dict[int, list[Record]] = defaultdict(list)
     for source in SourceRecord.objects.filter(person_id__in=candidate_ids).only(
-        "person_id",
-        "program_id",
-        "given_name",
-        "family_name",
-        "birth_date",
-        "sex",
-        "phone",
-        "address",
-        "event_date",
-        "facility",
+        "person_id", "program_id", *LINKAGE_FIELDS
     ):
         # A record another program took is weighed only by readers of that program.
         if programs is None or source.program_id is None or source.program_id in programs:

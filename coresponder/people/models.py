@@ -104,6 +104,18 @@ class Collateral(Tracked):
 
 # --- Identity resolution ------------------------------------------------------
 
+# The reported fields the linkage core compares (coresponder.domain.linkage.Record).
+LINKAGE_FIELDS = (
+    "given_name",
+    "family_name",
+    "birth_date",
+    "sex",
+    "phone",
+    "address",
+    "event_date",
+    "facility",
+)
+
 
 class SourceRecord(Tracked):
     """One source's account of a person, as reported: the evidence identity resolution weighs."""
