@@ -17,7 +17,9 @@ import) says nothing about where people come from, so it is not a source.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -276,8 +278,36 @@ def _seen_before(program: Program, start: dt.datetime, end: dt.datetime) -> froz
     return frozenset(p for p in earlier if p is not None)
 
 
+# A page that shows one period several ways (headline, breakdowns, months) loads
+# its facts once inside `shared_facts()`; outside it every call reads afresh.
+_facts_cache: ContextVar[dict[tuple[int, dt.datetime, dt.datetime], Facts] | None] = ContextVar(
+    "facts_cache", default=None
+)
+
+
+@contextmanager
+def shared_facts() -> Iterator[None]:
+    """Within this block, each program and period's facts are loaded once."""
+    token = _facts_cache.set({})
+    try:
+        yield
+    finally:
+        _facts_cache.reset(token)
+
+
 def load_facts(program: Program, start: dt.datetime, end: dt.datetime) -> Facts:
     """Every fact the metrics read for [start, end), in a fixed number of queries."""
+    cache = _facts_cache.get()
+    key = (program.pk, start, end)
+    if cache is not None and key in cache:
+        return cache[key]
+    facts = _read_facts(program, start, end)
+    if cache is not None:
+        cache[key] = facts
+    return facts
+
+
+def _read_facts(program: Program, start: dt.datetime, end: dt.datetime) -> Facts:
     referral_rows = (
         Referral.objects.filter(program=program, received_at__gte=start, received_at__lt=end)
         .annotate(source=_source(""))

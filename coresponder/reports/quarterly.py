@@ -347,7 +347,12 @@ def _story(
 def quarterly_pdf(
     program: Program, year: int, quarter: int, *, generated: dt.date | None = None
 ) -> bytes:
-    """The funders' report for one program's quarter."""
+    """The funders' report for one program's quarter (each period's records read once)."""
+    with metric_defs.shared_facts():
+        return _quarterly_pdf(program, year, quarter, generated)
+
+
+def _quarterly_pdf(program: Program, year: int, quarter: int, generated: dt.date | None) -> bytes:
     if quarter not in QUARTER_MONTHS:
         raise ValueError("quarter must be 1 to 4")
     generated = generated or timezone.localdate()

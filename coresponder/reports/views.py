@@ -330,7 +330,8 @@ def _context(
     monthly_key, monthly_choices = monthly_metric(
         program, str(request.GET.get("monthly", "")), suppress
     )
-    context = build_dashboard(program, period, by, monthly_key, suppress)
+    with m.shared_facts():
+        context = build_dashboard(program, period, by, monthly_key, suppress)
     context.update(
         {
             "program": program,

@@ -14,7 +14,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from coresponder.conftest import Clock
 from coresponder.domain.presets import METRIC_KEYS
@@ -34,6 +36,7 @@ from coresponder.reports.metrics import (
     percent_change,
     period_bounds,
     program_metrics,
+    shared_facts,
 )
 from coresponder.services.models import (
     Service,
@@ -386,3 +389,19 @@ def test_the_dashboard_and_the_csv_give_the_api_numbers(
         if key == "dispositions":
             continue
         assert float(from_csv[key]) == pytest.approx(value), key
+
+
+def test_a_page_showing_one_period_several_ways_reads_its_records_once(
+    world: dict[str, Person],
+) -> None:
+    pad = Program.objects.get(slug="pad")
+    with CaptureQueriesContext(connection) as alone:
+        program_metrics(pad, PERIOD)
+    with shared_facts():
+        program_metrics(pad, PERIOD)
+        with CaptureQueriesContext(connection) as again:
+            metric_breakdown(pad, PERIOD, "district")
+            monthly_series(pad, PERIOD, "referrals")
+    loads = [q for q in alone.captured_queries if "intake_referral" in q["sql"]]
+    assert loads, "the period's referrals are read from the database"
+    assert not [q for q in again.captured_queries if "intake_referral" in q["sql"]]
