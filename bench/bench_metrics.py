@@ -41,8 +41,8 @@ from httpbench import (
 )
 
 PROGRAM = "pco"
-REQUESTS = 40
-WARM_UP = 4
+REQUESTS = 20
+WARM_UP = 2
 ROUNDS = 4
 PERSONA = f"{PROGRAM}-coordinator"
 # The demo personas' password, published in the README: this is synthetic data.
