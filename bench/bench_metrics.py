@@ -28,16 +28,15 @@ from pathlib import Path
 import httpbench
 from httpbench import (
     Call,
-    Outcome,
-    check,
     coresponder,
     database,
-    drive,
     environment,
     figures,
+    flat_figures,
     gunicorn_version,
     server,
     sign_in,
+    time_subjects,
 )
 
 PROGRAM = "pco"
@@ -123,14 +122,9 @@ def run(requests: int = REQUESTS) -> dict[str, object]:
                         Call("GET", f"/programs/{PROGRAM}/dashboard/{query}"),
                     ),
                 }
-                outcomes = {name: Outcome() for name in subjects}
-                for headers, call in subjects.values():
-                    drive(port, headers, [call] * WARM_UP, 200)
-                for _ in range(ROUNDS):
-                    for name, (headers, call) in subjects.items():
-                        batch = [call] * (requests // ROUNDS)
-                        outcomes[name].add(drive(port, headers, batch, 200))
-            failed = {name: check(name, outcome, 200) for name, outcome in outcomes.items()}
+                outcomes = time_subjects(
+                    port, subjects, warm_up=WARM_UP, requests=requests, rounds=ROUNDS
+                )
         except Exception:
             print(log.read_text(encoding="utf-8")[-3000:], file=sys.stderr)
             raise
@@ -142,19 +136,12 @@ def run(requests: int = REQUESTS) -> dict[str, object]:
         "baseline_seconds": round(base, 4),
         "ratio": round(got["metrics"]["p95"] / base, 2),
         "dashboard_ratio": round(got["dashboard"]["p95"] / base, 2),
-        **{
-            f"{name}_{figure}_ms": round(value * 1000, 2)
-            for name, row in got.items()
-            for figure, value in row.items()
-            if figure != "rps"
-        },
-        **{f"{name}_rps": round(row["rps"], 2) for name, row in got.items()},
+        **flat_figures(got),
         "events": events,
         "period": [start.isoformat(), end.isoformat()],
         "requests_per_endpoint": requests,
         "rounds": ROUNDS,
         "client_threads": httpbench.CLIENTS,
-        "non_200": failed,
         "gunicorn": gunicorn_version(),
     }
 

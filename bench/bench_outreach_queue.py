@@ -29,15 +29,14 @@ from pathlib import Path
 import httpbench
 from httpbench import (
     Call,
-    Outcome,
-    check,
     database,
-    drive,
     environment,
     figures,
+    flat_figures,
     gunicorn_version,
     server,
     staff_token,
+    time_subjects,
 )
 
 TASKS = 100_000
@@ -177,15 +176,11 @@ def run(requests: int = REQUESTS) -> dict[str, object]:
             "program": (api, Call("GET", QUEUE)),
             "district": (api, Call("GET", QUEUE + "?district=D07")),
         }
-        outcomes = {name: Outcome() for name in subjects}
         try:
             with server(env, log) as port:
-                for headers, call in subjects.values():
-                    drive(port, headers, [call] * WARM_UP, 200)
-                for _ in range(ROUNDS):
-                    for name, (headers, call) in subjects.items():
-                        outcomes[name].add(drive(port, headers, [call] * (requests // ROUNDS), 200))
-            failed = {name: check(name, outcome, 200) for name, outcome in outcomes.items()}
+                outcomes = time_subjects(
+                    port, subjects, warm_up=WARM_UP, requests=requests, rounds=ROUNDS
+                )
         except Exception:
             print(log.read_text(encoding="utf-8")[-3000:], file=sys.stderr)
             raise
@@ -200,20 +195,13 @@ def run(requests: int = REQUESTS) -> dict[str, object]:
         "program_to_api_floor_ratio": round(got["program"]["p95"] / got["api_floor"]["p95"], 2),
         "district_to_api_floor_ratio": round(got["district"]["p95"] / got["api_floor"]["p95"], 2),
         "target_ratio": TARGET_RATIO,
-        **{
-            f"{name}_{figure}_ms": round(value * 1000, 2)
-            for name, row in got.items()
-            for figure, value in row.items()
-            if figure != "rps"
-        },
-        **{f"{name}_rps": round(row["rps"], 1) for name, row in got.items()},
+        **flat_figures(got),
         "queries_at_1000_tasks": counts["queries_small"],
         "queries_at_100000_tasks": counts["queries_large"],
         "queued_tasks": counts["queued"],
         "requests_per_endpoint": requests,
         "rounds": ROUNDS,
         "client_threads": httpbench.CLIENTS,
-        "non_200": failed,
         "gunicorn": gunicorn_version(),
     }
 

@@ -269,6 +269,36 @@ def drive(port: int, headers: dict[str, str], calls: list[Call], expected: int) 
     return outcome
 
 
+def time_subjects(
+    port: int,
+    subjects: dict[str, tuple[dict[str, str], Call]],
+    *,
+    warm_up: int,
+    requests: int,
+    rounds: int,
+) -> dict[str, Outcome]:
+    """Warm each subject up, then time it in `rounds` alternating batches; all must be 200."""
+    outcomes = {name: Outcome() for name in subjects}
+    for headers, call in subjects.values():
+        drive(port, headers, [call] * warm_up, 200)
+    for _ in range(rounds):
+        for name, (headers, call) in subjects.items():
+            outcomes[name].add(drive(port, headers, [call] * (requests // rounds), 200))
+    for name, outcome in outcomes.items():
+        check(name, outcome, 200)
+    return outcomes
+
+
+def flat_figures(got: dict[str, dict[str, float]]) -> dict[str, float]:
+    """`<subject>_p50_ms`, `<subject>_p95_ms` and `<subject>_rps` for a JSON report."""
+    flat: dict[str, float] = {}
+    for name, row in got.items():
+        flat[f"{name}_p50_ms"] = round(row["p50"] * 1000, 2)
+        flat[f"{name}_p95_ms"] = round(row["p95"] * 1000, 2)
+        flat[f"{name}_rps"] = round(row["rps"], 2)
+    return flat
+
+
 def figures(outcome: Outcome) -> dict[str, float]:
     cuts = statistics.quantiles(outcome.latencies, n=100, method="inclusive")
     return {
