@@ -106,3 +106,22 @@ def released_groups(
         if in_force(terms, now) and names_reader(terms.recipients, reader):
             released.update(FieldGroup(group) for group in terms.covers)
     return released
+
+
+def covers_all(terms: ConsentTerms, groups: Sequence[FieldGroup]) -> bool:
+    """Does the consent release every one of these field groups?"""
+    return {g.value for g in groups} <= set(terms.covers)
+
+
+def referral_disclosure_groups(part2_program: bool, has_note: bool) -> tuple[FieldGroup, ...]:
+    """What a referral to a service tells its provider beyond who the person is.
+
+    A referral to a Part 2 program says the person seeks SUD treatment (Part 2); a
+    note written for the provider carries clinical detail.
+    """
+    groups: list[FieldGroup] = []
+    if part2_program:
+        groups.append(FieldGroup.PART2)
+        if has_note:
+            groups.append(FieldGroup.CLINICAL)
+    return tuple(groups)

@@ -182,6 +182,27 @@ class Area:
 
 
 @dataclass(frozen=True)
+class DataSharing:
+    """A data-sharing agreement: whose people this program's intake may link to, and who may.
+
+    It holds only when both programs' presets name each other (an agreement has two
+    signatures); each link it allows is audited as a cross-program link.
+    """
+
+    programs: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+
+
+def sharing_terms(stored: Mapping[str, Any] | None) -> DataSharing:
+    """The data-sharing terms from a stored preset; none when it declares no agreement."""
+    raw = (stored or {}).get("data_sharing") or {}
+    return DataSharing(
+        programs=tuple(str(p) for p in raw.get("programs", ())),
+        roles=tuple(str(r) for r in raw.get("roles", ())),
+    )
+
+
+@dataclass(frozen=True)
 class Preset:
     slug: str
     name: str
@@ -204,6 +225,7 @@ class Preset:
     service_referral_response_hours: int = DEFAULT_RESPONSE_HOURS
     # Publish the suppressed figures of the last full quarter at /public/<slug>/dashboard/.
     public_dashboard: bool = False
+    data_sharing: DataSharing = field(default_factory=DataSharing)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy, stored beside the program row."""
@@ -425,6 +447,7 @@ TOP_LEVEL_KEYS = frozenset(
         "headline",
         "service_referral_response_hours",
         "public_dashboard",
+        "data_sharing",
     }
 )
 
@@ -642,6 +665,27 @@ def _parse_public_dashboard(reader: _Reader, data: Mapping[str, Any]) -> bool:
     return value
 
 
+def _parse_data_sharing(reader: _Reader, data: Mapping[str, Any], slug: str) -> DataSharing:
+    raw = reader.table(data, "data_sharing", "data_sharing")
+    if raw is None:
+        return DataSharing()
+    reader.unknown_keys(raw, {"programs", "roles"}, "data_sharing")
+    programs = reader.strings(raw, "programs", "data_sharing.programs")
+    for index, other in enumerate(programs):
+        if not SLUG_RE.match(other) or other == slug:
+            reader.fail(
+                f"data_sharing.programs[{index}]", f"must be another program's slug, got {other!r}"
+            )
+    roles = reader.strings(raw, "roles", "data_sharing.roles")
+    known = {r.value for r in Role}
+    for index, role in enumerate(roles):
+        if role not in known:
+            reader.fail(f"data_sharing.roles[{index}]", f"unknown role {role!r}")
+    if programs and not roles:
+        reader.fail("data_sharing.roles", "name the roles whose intake may link across programs")
+    return DataSharing(programs=tuple(programs), roles=tuple(roles))
+
+
 def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
     """Check one parsed preset; raise PresetError naming every problem."""
     reader = _Reader()
@@ -675,6 +719,7 @@ def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
         headline=_parse_headline(reader, data),
         service_referral_response_hours=_parse_response_hours(reader, data),
         public_dashboard=_parse_public_dashboard(reader, data),
+        data_sharing=_parse_data_sharing(reader, data, slug),
     )
     if reader.problems:
         raise PresetError(source, reader.problems)

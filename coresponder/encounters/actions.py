@@ -21,7 +21,7 @@ from coresponder.domain.vocabulary import Disposition, EncounterKind
 from coresponder.encounters.models import Encounter, Screening
 from coresponder.intake.models import Call, Referral
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.access import NotVisible, access_person, role_in
+from coresponder.privacy.access import linkable_people, role_in
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.actions import ActionError
@@ -98,7 +98,7 @@ def record_encounter(actor: Actor, program: Program, data: dict[str, Any]) -> En
         if earlier is not None:
             return _repeat(earlier)
     errors = validate_encounter(data, timezone.now())
-    person = _person(actor, data, errors)
+    person = _person(actor, program, data, errors)
     links = _links(program, data, errors)
     scores, screening_errors = score_all(screenings, person.sex if person else None)
     errors.update(screening_errors)
@@ -152,14 +152,19 @@ def _repeat(encounter: Encounter) -> EncounterResult:
     return EncounterResult(encounter, scores, repeated=True)
 
 
-def _person(actor: Actor, data: dict[str, Any], errors: dict[str, list[str]]) -> Person | None:
+def _person(
+    actor: Actor, program: Program, data: dict[str, Any], errors: dict[str, list[str]]
+) -> Person | None:
+    """The person met, among those this program's staff may link to; unknown reads as missing."""
     if data.get("person_id") is None:
         return None
     try:
-        return access_person(actor.user, data["person_id"]).person
-    except NotVisible:
+        person = linkable_people(actor.user, program).filter(pk=int(data["person_id"])).first()
+    except (TypeError, ValueError):
+        person = None
+    if person is None:
         errors["person_id"] = ["no such person"]
-        return None
+    return person
 
 
 def _links(program: Program, data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:

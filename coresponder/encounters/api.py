@@ -91,6 +91,9 @@ class EncounterOut(Schema):
     screenings: list[ScreeningOut] | None = None
     clinical_note: str | None = None
     clinical_withheld: str | None = None
+    redisclosure_notice: str | None = Field(
+        None, description="The 42 CFR 2.32 notice, when clinical detail is disclosed"
+    )
 
 
 @router.post(

@@ -101,6 +101,9 @@ class CarePlanList(Schema):
     withheld: list[str] = Field(
         default_factory=list, description="'clinical' when care plans need a consent you lack"
     )
+    redisclosure_notice: str | None = Field(
+        None, description="The 42 CFR 2.32 notice, when the plans are disclosed under a consent"
+    )
 
 
 class CarePlanIn(Schema):
@@ -161,12 +164,14 @@ def list_care_plans(request: HttpRequest, person_id: int, purpose: str = "") -> 
     access = access_person(request.user, person_id)
     plans = plans_of(access)
     now = timezone.now()
+    notice = access.notice()
     record_person_read(actor_for(request), access, channel="api", purpose=purpose)
     withheld = access.decision(FieldGroup.CLINICAL) is Decision.WITHHELD
     return {
         "items": [plan_record(plan, now) for plan in plans],
         "repeat_needs": repeat_needs_of(plans),
         "withheld": [FieldGroup.CLINICAL.value] if withheld else [],
+        "redisclosure_notice": notice or None,
     }
 
 

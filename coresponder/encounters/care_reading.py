@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Prefetch
 
 from coresponder.domain.care import GoalFact, repeat_label, repeat_needs
-from coresponder.domain.policy import FieldGroup, RecordType
+from coresponder.domain.policy import Decision, FieldGroup, RecordType
 from coresponder.encounters.care_actions import local_today
 from coresponder.encounters.models import CarePlan, CarePlanGoal, CarePlanStep, FollowUp
 from coresponder.privacy.access import NotVisible, PersonAccess, access_person
@@ -22,9 +22,10 @@ def plans_of(access: PersonAccess) -> list[CarePlan]:
 
     Goals, steps and follow-ups come in a fixed number of queries however many plans there are.
     """
-    if not access.shows(FieldGroup.CLINICAL):
+    if access.decision(FieldGroup.CLINICAL) is not Decision.SHOWN:
+        access.shows(FieldGroup.CLINICAL)  # notes the withheld group for the audit
         return []
-    return list(
+    plans = list(
         CarePlan.objects.filter(person=access.person, program_id__in=access.program_ids)
         .select_related("program", "owner")
         .prefetch_related(
@@ -37,6 +38,9 @@ def plans_of(access: PersonAccess) -> list[CarePlan]:
             Prefetch("follow_ups", queryset=FollowUp.objects.select_related("owner")),
         )
     )
+    if plans:
+        access.shows(FieldGroup.CLINICAL)  # released: a consent-based read is a disclosure
+    return plans
 
 
 def _load(user: Any, plan: CarePlan | None, *, write: bool) -> PersonAccess:

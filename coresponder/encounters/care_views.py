@@ -112,6 +112,7 @@ def _plans_page(
     request: HttpRequest, access: PersonAccess, form: PlanForm | None, status: int = 200
 ) -> HttpResponse:
     plans = plans_of(access)
+    notice = access.notice()
     record_person_read(actor_for(request), access, channel="web")
     now = timezone.now()
     rows = [
@@ -132,6 +133,7 @@ def _plans_page(
         "repeat_needs": repeat_needs_of(plans),
         "form": form,
         "now": now,
+        "notice": notice,
     }
     return render(request, "encounters/care/person_plans.html", context, status=status)
 
@@ -168,6 +170,7 @@ def _plan_page(
         .prefetch_related("goals__steps__owner", "follow_ups__owner")
         .get(pk=plan.pk)
     )
+    notice = access.notice()
     record_person_read(actor_for(request), access, channel="web")
     writer = access.may_write(RecordType.ENCOUNTER)
     active = plan.status == CarePlan.Status.ACTIVE
@@ -224,6 +227,7 @@ def _plan_page(
             initial={"version": plan.version, "status": plan.status, "note": plan.note},
         ),
         "bound": bool(bound),
+        "notice": notice,
     }
     return render(request, "encounters/care/plan.html", context, status=status)
 

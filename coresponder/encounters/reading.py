@@ -65,4 +65,7 @@ def encounter_record(access: EncounterAccess) -> dict[str, Any]:
         record["clinical_note"] = e.clinical_note
     elif clinical is Decision.WITHHELD:
         record["clinical_withheld"] = WITHHELD_TEXT
+    notice = access.person_access.notice() if access.person_access is not None else ""
+    if notice:
+        record["redisclosure_notice"] = notice
     return record

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from coresponder.common import save_tracked
@@ -20,7 +21,7 @@ from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.tiers import tier_for
 from coresponder.people.identity_actions import record_source
 from coresponder.people.models import Participation, Person, SourceRecord
-from coresponder.privacy.access import NotVisible, access_person, role_in
+from coresponder.privacy.access import linkable_people, role_in, shared_with
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.actions import ActionError
@@ -176,13 +177,13 @@ def _link_person(
     data = payload.get("person")
     if not data:
         return None
+    candidates = linkable_people(actor.user, program)
     if data.get("id") is not None:
-        try:
-            person = access_person(actor.user, data["id"]).person
-        except NotVisible as exc:
-            raise ActionError("Unknown person.", {"person.id": ["no such person"]}) from exc
+        person = _linkable_by_id(candidates, data["id"])
     else:
-        person = _exact_match(data) or _create_person(actor, data)
+        person = _exact_match(candidates, data) or _create_person(actor, data)
+    if shared_with(person, program) and person.participations.exists():
+        _audit_cross_program_link(actor, program, person)
     Participation.objects.get_or_create(
         person=person, program=program, defaults={"first_seen_at": payload["received_at"]}
     )
@@ -208,12 +209,40 @@ def reported_source(payload: dict[str, Any], channel: str) -> str:
     return SourceRecord.Source.STAFF
 
 
-def _exact_match(data: dict[str, Any]) -> Person | None:
+def _linkable_by_id(candidates: QuerySet[Person], person_id: Any) -> Person:
+    """The person by id among those the caller may link; "not yours" reads as "missing"."""
+    try:
+        person = candidates.filter(pk=int(person_id)).first()
+    except (TypeError, ValueError):
+        person = None
+    if person is None:
+        raise ActionError("Unknown person.", {"person.id": ["no such person"]})
+    return person
+
+
+def _audit_cross_program_link(actor: Actor, program: Program, person: Person) -> None:
+    """A report linked to someone another program knows, under a data-sharing agreement."""
+    others = sorted(
+        person.participations.exclude(program=program).values_list("program__slug", flat=True)
+    )
+    record_event(
+        actor,
+        "change",
+        obj=person,
+        person_id=person.pk,
+        program_slug=program.slug,
+        fields=["identity"],
+        purpose="cross-program link",
+        detail={"linked_to": program.slug, "known_to": others},
+    )
+
+
+def _exact_match(candidates: QuerySet[Person], data: dict[str, Any]) -> Person | None:
     """Same names (any case) and the same birth date; without a birth date, no match."""
     if not data.get("birth_date"):
         return None
     return (
-        Person.objects.filter(
+        candidates.filter(
             given_name__iexact=str(data["given_name"]).strip(),
             family_name__iexact=str(data.get("family_name") or "").strip(),
             birth_date=data["birth_date"],

@@ -9,11 +9,13 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
 
 from coresponder.api_support import actor_for
 from coresponder.common import MAX_VERSION
 from coresponder.domain.policy import POLICY, FieldGroup, Scope
-from coresponder.people.actions import create_person, update_person
+from coresponder.people.actions import EDITABLE_FIELDS, create_person, update_person
 from coresponder.people.identity_actions import (
     Decision,
     access_candidate,
@@ -26,7 +28,7 @@ from coresponder.people.identity_actions import (
     unmerge,
 )
 from coresponder.people.matching import possible_matches, record_from_query
-from coresponder.people.models import Ethnicity, Race, Sex
+from coresponder.people.models import Ethnicity, Person, Race, Sex
 from coresponder.people.reading import person_record
 from coresponder.people.timeline import person_timeline
 from coresponder.privacy.access import (
@@ -67,10 +69,34 @@ class PersonIn(PersonFields):
     )
 
 
+# Fields a person record always has: a change may leave them out, but not set them to null.
+NOT_NULL_FIELDS = tuple(name for name in EDITABLE_FIELDS if not Person._meta.get_field(name).null)
+
+
+def _without_null(schema: dict[str, Any]) -> None:
+    """The PATCH schema says what the validator does: these fields take no null."""
+    properties = schema.get("properties", {})
+    for name in NOT_NULL_FIELDS:
+        prop = properties.get(name, {})
+        kinds = [kind for kind in prop.pop("anyOf", []) if kind != {"type": "null"}]
+        if len(kinds) == 1:
+            prop.pop("default", None)
+            prop.update(kinds[0])
+
+
 class PersonPatch(PersonFields):
+    model_config = ConfigDict(json_schema_extra=_without_null)
+
     version: int = Field(
         ..., ge=1, le=MAX_VERSION, description="The version you read; a stale one gets 409"
     )
+
+    @field_validator(*NOT_NULL_FIELDS, mode="before")
+    @classmethod
+    def _refuse_null(cls, value: Any) -> Any:
+        if value is None:
+            raise PydanticCustomError("not_null", "may be left out, but not null")
+        return value
 
 
 class PersonOut(Schema):
@@ -363,6 +389,9 @@ class TimelineEntry(Schema):
 class Timeline(Schema):
     items: list[TimelineEntry]
     count: int
+    redisclosure_notice: str | None = Field(
+        None, description="The 42 CFR 2.32 notice, whenever the history discloses Part 2 data"
+    )
 
 
 @router.get(
@@ -376,9 +405,11 @@ def get_timeline(
     """Every dated fact you may see of the person in your programs; an audited read."""
     access = access_person(request.user, person_id)
     entries = person_timeline(access)
+    notice = access.notice()
     record_person_read(actor_for(request), access, channel="api", purpose=purpose)
     page_obj = Paginator(entries, PAGE_SIZE).get_page(page)
-    return {"items": list(page_obj.object_list), "count": page_obj.paginator.count}
+    out = {"items": list(page_obj.object_list), "count": page_obj.paginator.count}
+    return {**out, "redisclosure_notice": notice} if notice else out
 
 
 @router.patch(

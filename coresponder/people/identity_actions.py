@@ -32,6 +32,7 @@ from coresponder.privacy.access import (
     PersonAccess,
     access_person,
     is_admin,
+    people_may_link,
     role_grants,
     visible_people,
 )
@@ -195,6 +196,13 @@ def decide_match(
         # Somebody decided already: the caller's view of the pair is stale.
         raise StaleVersion(candidate, version)
     _require_decider(actor, candidate.person_a_id, candidate.person_b_id)
+    if decision == Decision.MERGE and not people_may_link(
+        candidate.person_a, candidate.person_b
+    ):
+        raise ActionError(
+            "These records belong to programs that do not share data.",
+            {"decision": ["programs without a data-sharing agreement keep their people apart"]},
+        )
     with transaction.atomic():
         candidate.status = (
             MatchCandidate.Status.MERGED

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from coresponder.domain.policy import REDISCLOSURE_NOTICE, WITHHELD_TEXT, FieldGroup, RecordType
+from coresponder.domain.policy import WITHHELD_TEXT, Decision, FieldGroup, RecordType
 from coresponder.domain.vocabulary import AttemptOutcome, TaskStatus
 from coresponder.privacy.access import PersonAccess
 from coresponder.services.models import ServiceReferral
@@ -80,8 +80,9 @@ def person_record(access: PersonAccess) -> dict[str, Any]:
         record["service_referrals"] = service_referrals
     if access.withheld:
         record["withheld"] = sorted(g.value for g in access.withheld)
-    if access.disclosed:
-        record["redisclosure_notice"] = REDISCLOSURE_NOTICE
+    notice = access.notice()
+    if notice:
+        record["redisclosure_notice"] = notice
     return record
 
 
@@ -206,7 +207,7 @@ def visible_service_referrals(
     ).select_related("service__organization", "program")
     if not access.shows(G.REFERRAL):
         # Providers see only what was sent to their own organisation.
-        if not access.shows(G.PART2):
+        if access.decision(G.PART2) is not Decision.SHOWN:
             return None
         referrals = referrals.filter(service__organization__partner_id=access.user.organization_id)
     return referrals
@@ -216,8 +217,14 @@ def service_referral_status(access: PersonAccess, referral: ServiceReferral) -> 
     """The status of a service referral, or that it is withheld: past `accepted` it is Part 2."""
     holder = access.user.organization_id
     own = holder is not None and referral.service.organization.partner_id == holder
-    if referral.status in PRE_TREATMENT_STATUSES or own or access.shows(G.PART2):
-        return {"status": referral.status, "status_reason": referral.status_reason}
+    shown = {"status": referral.status, "status_reason": referral.status_reason}
+    if referral.status in PRE_TREATMENT_STATUSES:
+        return shown
+    if own:
+        access.release_own_part2()
+        return shown
+    if access.shows(G.PART2):
+        return shown
     if G.PART2 in access.withheld:
         return {"status": "withheld", "status_note": WITHHELD_TEXT}
     return {}

@@ -17,7 +17,6 @@ from coresponder.api_support import actor_for
 from coresponder.common import StaleVersion
 from coresponder.domain.policy import (
     POLICY,
-    REDISCLOSURE_NOTICE,
     Decision,
     FieldGroup,
     RecordType,
@@ -98,6 +97,7 @@ def person_timeline_page(request: HttpRequest, person_id: int) -> HttpResponse:
     """The person's history, newest first, as this reader may see it."""
     access = _access_or_404(request, person_id)
     entries = person_timeline(access)
+    notice = access.notice()
     record_person_read(actor_for(request), access, channel="web")
     page_obj = Paginator(entries, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
     page_obj.object_list = [
@@ -110,7 +110,7 @@ def person_timeline_page(request: HttpRequest, person_id: int) -> HttpResponse:
         "name": f"{person.given_name} {person.family_name}" if named else f"Person {person.pk}",
         "page_obj": page_obj,
         "withheld": sorted(g.value for g in access.withheld),
-        "redisclosure_notice": REDISCLOSURE_NOTICE if access.disclosed else "",
+        "redisclosure_notice": notice,
     }
     return render(request, "people/person_timeline.html", context)
 

@@ -16,6 +16,7 @@ from coresponder.domain.consent import ConsentTerms, Reader, released_groups
 from coresponder.domain.policy import (
     BREAK_GLASS_READ,
     POLICY,
+    REDISCLOSURE_NOTICE,
     Access,
     Decision,
     FieldGroup,
@@ -25,6 +26,7 @@ from coresponder.domain.policy import (
     may_write,
     merge_reads,
 )
+from coresponder.domain.presets import sharing_terms
 from coresponder.domain.vocabulary import Pathway, Role
 from coresponder.people.models import Person
 from coresponder.privacy.models import BreakGlass, Consent
@@ -33,6 +35,15 @@ from coresponder.programs.models import Membership, Program
 
 class NotVisible(LookupError):
     """The record does not exist, or the caller may not know that it does."""
+
+
+class DisclosureBasis:
+    """Why Part 2 or consent-only data reached a reader; each is a Disclosure."""
+
+    CONSENT = "consent"
+    BREAK_GLASS = "break-glass"
+    OWN_ORGANIZATION = "own organisation"
+    EXPORT = "export"
 
 
 def is_admin(user: Any) -> bool:
@@ -114,35 +125,67 @@ class PersonAccess:
     released: set[FieldGroup]
     consents: list[Consent]
     break_glass: BreakGlass | None = None
-    disclosed: set[FieldGroup] = field(default_factory=set)
+    # What the reader's own roles allow, before break-glass widened it.
+    own_reads: dict[FieldGroup, Access] = field(default_factory=dict)
+    disclosed: dict[FieldGroup, str] = field(default_factory=dict)  # group → basis
     withheld: set[FieldGroup] = field(default_factory=set)
+    notice_given: bool = False
 
     def decision(self, group: FieldGroup) -> Decision:
         return decide(self.reads[group], group in self.released)
 
     def shows(self, group: FieldGroup) -> bool:
-        """True when the group is shown; notes consent-only groups as disclosed."""
+        """True when the group is shown; a shown Part 2 or consent-only group is disclosed.
+
+        Call it where the group's data is about to be released, not to ask in advance
+        (use `decision` for that): a read that released nothing discloses nothing.
+        """
         decision = self.decision(group)
-        if decision is Decision.SHOWN and self.reads[group] is Access.CONSENT:
-            self.disclosed.add(group)
+        if decision is Decision.SHOWN:
+            basis = self.disclosure_basis(group)
+            if basis:
+                self.disclosed.setdefault(group, basis)
         if decision is Decision.WITHHELD:
             self.withheld.add(group)
         return decision is Decision.SHOWN
+
+    def disclosure_basis(self, group: FieldGroup) -> str:
+        """Why a shown group is released: consent or break-glass; "" when the role reads it.
+
+        A role that reads the group outright (a provider its own Part 2 record, the
+        clinical team clinical detail) is the holder's own use, not a disclosure.
+        """
+        own = self.own_reads.get(group, self.reads[group])
+        if own is Access.ALLOW:
+            return ""
+        if own is Access.CONSENT and group in self.released:
+            return DisclosureBasis.CONSENT
+        if self.break_glass is not None:
+            return DisclosureBasis.BREAK_GLASS
+        return ""
+
+    def release_own_part2(self) -> None:
+        """Part 2 detail shown because the reader's organisation holds it, to a program role."""
+        if self.own_reads.get(FieldGroup.PART2) is not Access.ALLOW:
+            self.disclosed.setdefault(FieldGroup.PART2, DisclosureBasis.OWN_ORGANIZATION)
+
+    def notice(self) -> str:
+        """The 42 CFR 2.32 notice when this read disclosed anything, noted as given; else ""."""
+        if not self.disclosed:
+            return ""
+        self.notice_given = True
+        return REDISCLOSURE_NOTICE
 
     def may_write(self, record: RecordType) -> bool:
         return any(may_write(role, record) for role in self.roles.values())
 
     @property
     def program_ids(self) -> list[int]:
-        """The programs whose records of this person the reader sees.
+        """The programs whose records of this person the reader sees: their own, always.
 
-        Break-glass opens the person's record in every program that knows them.
+        Break-glass widens what the reader sees of the person in their own programs,
+        never which programs' records they see.
         """
-        if self.break_glass is not None:
-            return sorted(
-                set(self.roles)
-                | set(self.person.participations.values_list("program_id", flat=True))
-            )
         return list(self.roles)
 
 
@@ -204,12 +247,13 @@ def access_person(user: Any, person_id: Any) -> PersonAccess:
         part = _scope_filter(POLICY[role].scope, program, user)
         if part is not None and Person.objects.filter(part, pk=pk).exists():
             roles[program.pk] = role
-    glass = active_break_glass(user, person, now) if user.is_authenticated else None
-    if not roles and glass is None:
+    if not roles:
         raise NotVisible("person")
-    tables = [POLICY[role].read for role in roles.values()]
-    if glass is not None:
-        tables.append(BREAK_GLASS_READ)
+    glass = None
+    if any(POLICY[role].may_break_glass for role in roles.values()):
+        glass = active_break_glass(user, person, now)
+    own_tables = [POLICY[role].read for role in roles.values()]
+    tables = [*own_tables, BREAK_GLASS_READ] if glass is not None else own_tables
     consents = consents_naming(person, user, list(set(roles.values())), now)
     released: set[FieldGroup] = set()
     for role in set(roles.values()):
@@ -220,6 +264,7 @@ def access_person(user: Any, person_id: Any) -> PersonAccess:
         person=person,
         user=user,
         reads=merge_reads(tables),
+        own_reads=merge_reads(own_tables),
         roles=roles,
         released=released,
         consents=consents,
@@ -233,6 +278,82 @@ def best_role(user: Any) -> Role | None:
         if POLICY[role].may_break_glass:
             return role
     return None
+
+
+def access_person_for_break_glass(user: Any, person_id: Any) -> Person:
+    """A person known to a program where this user may break the glass, or NotVisible.
+
+    Break-glass widens what a clinician sees of someone their own program met; it
+    never reaches into another program, and "not yours" answers as "missing" does.
+    """
+    try:
+        pk = int(person_id)
+    except (TypeError, ValueError) as exc:
+        raise NotVisible("person") from exc
+    programs = [p for p, role in role_grants(user) if POLICY[role].may_break_glass]
+    person = Person.objects.filter(pk=pk, participations__program__in=programs).first()
+    if person is None:
+        raise NotVisible("person")
+    return person
+
+
+# --- Linking a report to someone already known ------------------------------
+
+
+def sharing_programs(program: Program, role: Role | None) -> list[Program]:
+    """Programs whose people a `role` in `program` may link reports to.
+
+    Only a data-sharing agreement both programs' presets declare allows it, and
+    only for the roles the receiving program names.
+    """
+    if role is None:
+        return []
+    own = sharing_terms(program.preset)
+    if role.value not in own.roles or not own.programs:
+        return []
+    partners = Program.objects.filter(slug__in=own.programs).exclude(pk=program.pk)
+    return [p for p in partners if program.slug in sharing_terms(p.preset).programs]
+
+
+def linkable_people(user: Any, program: Program) -> QuerySet[Person]:
+    """People a report taken for `program` by `user` may be linked to.
+
+    The same gate as lookups by id: the people the user's role in that program
+    lets them learn of, plus those of programs sharing data with it under an
+    agreement. A public or system intake links only within the program.
+    """
+    if user is None or not user.is_authenticated:
+        return Person.objects.filter(participations__program=program).distinct()
+    role = role_in(user, program)
+    if role is None:
+        return Person.objects.none()
+    condition = _scope_filter(POLICY[role].scope, program, user) or Q(pk__in=[])
+    for partner in sharing_programs(program, role):
+        condition |= Q(participations__program=partner)
+    return Person.objects.filter(condition).distinct()
+
+
+def people_may_link(a: Person, b: Person) -> bool:
+    """May two records be joined as one person: a program knows both, or their programs share.
+
+    Merging across programs that have no data-sharing agreement would show each
+    program the other's records of the person.
+    """
+    programs_a = set(a.participations.values_list("program_id", flat=True))
+    programs_b = set(b.participations.values_list("program_id", flat=True))
+    if not programs_a or not programs_b or programs_a & programs_b:
+        return True
+    for program in Program.objects.filter(pk__in=programs_a):
+        terms = sharing_terms(program.preset)
+        partners = Program.objects.filter(pk__in=programs_b, slug__in=terms.programs)
+        if any(program.slug in sharing_terms(p.preset).programs for p in partners):
+            return True
+    return False
+
+
+def shared_with(person: Person, program: Program) -> bool:
+    """True when the person is not yet known to `program`: linking them crosses programs."""
+    return not person.participations.filter(program=program).exists()
 
 
 def break_glass_reviews(user: Any) -> QuerySet[BreakGlass]:

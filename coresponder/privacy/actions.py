@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,14 +18,12 @@ from coresponder.domain.policy import (
     RecordType,
 )
 from coresponder.people.models import Person
+from coresponder.privacy.access import DisclosureBasis, PersonAccess
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.privacy.models import ApiToken, AuditEvent, BreakGlass, Consent, Disclosure
 from coresponder.privacy.tokens import digest_of, new_token_value
 from coresponder.programs.actions import ActionError
 from coresponder.programs.models import User
-
-if TYPE_CHECKING:
-    from coresponder.privacy.access import PersonAccess
 
 
 class Forbidden(PermissionError):
@@ -98,16 +96,39 @@ def record_person_read(
                 purpose=purpose,
                 detail={"reason": "no consent on file", "channel": channel},
             )
-        for group in sorted(access.disclosed):
+        record_disclosures(actor, access, channel=channel)
+
+
+def record_disclosures(actor: Actor, access: PersonAccess, *, channel: str) -> list[Disclosure]:
+    """One Disclosure per group this read released (consent, break-glass, own organisation)."""
+    made = []
+    for group, basis in sorted(access.disclosed.items()):
+        consent = None
+        if basis == DisclosureBasis.CONSENT:
             consent = next((c for c in access.consents if group.value in c.covers), None)
-            record_disclosure(actor, access, group, consent, channel=channel)
+        made.append(record_disclosure(actor, access, group, consent, channel=channel, basis=basis))
+    access.disclosed.clear()
+    return made
 
 
 def record_disclosure(
-    actor: Actor, access: PersonAccess, group: FieldGroup, consent: Consent | None, *, channel: str
+    actor: Actor,
+    access: PersonAccess,
+    group: FieldGroup,
+    consent: Consent | None,
+    *,
+    channel: str,
+    basis: str = DisclosureBasis.CONSENT,
 ) -> Disclosure:
+    """The accounting's row for one release; it says the notice went along only if it did."""
     user = access.user
     org = getattr(user, "organization", None)
+    if consent is not None:
+        purpose = consent.purpose
+    elif basis == DisclosureBasis.BREAK_GLASS and access.break_glass is not None:
+        purpose = f"break-glass: {access.break_glass.reason}"
+    else:
+        purpose = basis
     disclosure = Disclosure.objects.create(
         person=access.person,
         consent=consent,
@@ -118,9 +139,9 @@ def record_disclosure(
         recipient_organization=org,
         information=FIELD_GROUP_LABELS[group],
         groups=[group.value],
-        purpose=consent.purpose if consent else "break-glass",
+        purpose=purpose,
         channel=channel,
-        notice_included=True,
+        notice_included=access.notice_given,
     )
     record_event(
         actor,
@@ -130,6 +151,40 @@ def record_disclosure(
         fields=[group.value],
         purpose=disclosure.purpose,
         detail={"disclosure": True, "consent_id": consent.pk if consent else None},
+    )
+    return disclosure
+
+
+def record_export_disclosure(
+    actor: Actor,
+    person_id: int,
+    *,
+    recipient: str,
+    information: str,
+    consent: Consent | None,
+    groups: tuple[FieldGroup, ...] = (FieldGroup.PART2,),
+) -> Disclosure:
+    """A file leaving the system with Part 2 data, its notice inside: one accounting row."""
+    disclosure = Disclosure.objects.create(
+        person_id=person_id,
+        consent=consent,
+        disclosed_at=timezone.now(),
+        disclosed_by=actor.user_or_none,
+        recipient=recipient[:200],
+        information=information,
+        groups=[g.value for g in groups],
+        purpose=consent.purpose if consent else DisclosureBasis.EXPORT,
+        channel="export",
+        notice_included=True,
+    )
+    record_event(
+        actor,
+        "export",
+        obj=disclosure,
+        person_id=person_id,
+        fields=disclosure.groups,
+        purpose=disclosure.purpose[:200],
+        detail={"disclosure": True, "basis": DisclosureBasis.EXPORT, "notice_included": True},
     )
     return disclosure
 
@@ -208,10 +263,11 @@ def revoke_consent(actor: Actor, access: PersonAccess, consent: Consent) -> Cons
 
 def open_break_glass(actor: Actor, user: Any, person: Person, reason: str) -> BreakGlass:
     """A clinician opens a record outside policy; audited and queued for review."""
-    from coresponder.privacy.access import best_role
+    from coresponder.privacy.access import access_person_for_break_glass, best_role
 
     if best_role(user) is None:
         raise Forbidden("Only clinical staff may open a record outside policy.")
+    person = access_person_for_break_glass(user, person.pk)
     if len(reason.strip()) < 10:
         raise ActionError(
             "Say why you need this record.", {"reason": ["write at least 10 characters"]}

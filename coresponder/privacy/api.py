@@ -13,9 +13,12 @@ from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.privacy.access import (
     NotVisible,
     access_person,
+    access_person_for_break_glass,
+    best_role,
     break_glass_reviews,
 )
 from coresponder.privacy.actions import (
+    Forbidden,
     open_break_glass,
     read_disclosures,
     record_consent,
@@ -212,11 +215,9 @@ def _glass_out(glass: BreakGlass) -> dict[str, Any]:
 def break_glass(
     request: HttpRequest, person_id: int, payload: BreakGlassIn
 ) -> Status[dict[str, Any]]:
-    from coresponder.people.models import Person
-
-    person = Person.objects.filter(pk=person_id).first()
-    if person is None:
-        raise NotVisible("person")
+    if best_role(request.user) is None:
+        raise Forbidden("Only clinical staff may open a record outside policy.")
+    person = access_person_for_break_glass(request.user, person_id)
     glass = open_break_glass(actor_for(request), request.user, person, payload.reason)
     return Status(201, _glass_out(glass))
 

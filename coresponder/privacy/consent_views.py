@@ -11,11 +11,11 @@ from django.views.decorators.http import require_http_methods
 from coresponder.api_support import actor_for
 from coresponder.domain.policy import REDISCLOSURE_NOTICE, RecordType
 from coresponder.domain.vocabulary import Role
-from coresponder.people.models import Person
 from coresponder.privacy.access import (
     NotVisible,
     PersonAccess,
     access_person,
+    access_person_for_break_glass,
     best_role,
     break_glass_reviews,
     is_admin,
@@ -108,9 +108,10 @@ def break_glass(request: HttpRequest) -> HttpResponse:
         raise Http404("Only clinical staff may open a record outside policy")
     form = BreakGlassForm(request.POST or None, initial={"person_id": request.GET.get("person")})
     if request.method == "POST" and form.is_valid():
-        person = Person.objects.filter(pk=form.cleaned_data["person_id"]).first()
-        if person is None:
-            form.add_error("person_id", "No person has this number.")
+        try:
+            person = access_person_for_break_glass(request.user, form.cleaned_data["person_id"])
+        except NotVisible:
+            form.add_error("person_id", "No person with this number is known to your programs.")
         else:
             try:
                 open_break_glass(

@@ -10,7 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from coresponder.common import StaleVersion, save_tracked
-from coresponder.domain.consent import Reader, in_force, names_reader
+from coresponder.domain.consent import (
+    Reader,
+    covers_all,
+    in_force,
+    names_reader,
+    referral_disclosure_groups,
+)
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.referrals import (
     ReferralHistory,
@@ -59,14 +65,32 @@ def recipient_reader(service: Service) -> Reader:
     )
 
 
-def consent_for_referral(person_id: int, service: Service, now: dt.datetime) -> Consent | None:
-    """The newest consent in force that names the service's provider organisation."""
+def consent_for_referral(
+    person_id: int, service: Service, now: dt.datetime, note: str = ""
+) -> Consent | None:
+    """The newest consent in force that names the provider and covers what the referral tells."""
     reader = recipient_reader(service)
+    groups = referral_disclosure_groups(service.part2_program, bool(note.strip()))
     for consent in Consent.objects.filter(person_id=person_id, revoked_at__isnull=True):
         terms = consent_terms(consent)
-        if in_force(terms, now) and names_reader(terms.recipients, reader):
+        if (
+            in_force(terms, now)
+            and names_reader(terms.recipients, reader)
+            and covers_all(terms, groups)
+        ):
             return consent
     return None
+
+
+def _consent_needed(service: Service, note: str) -> str:
+    name = service.organization.partner or service.organization
+    covers = "substance use treatment information (Part 2)"
+    if note.strip():
+        covers += " and clinical detail (the note)"
+    return (
+        f"{service.name} is a 42 CFR Part 2 program: record the person's consent, in force, "
+        f"naming {name} and covering {covers}, before referring"
+    )
 
 
 def refer_to_service(
@@ -84,17 +108,11 @@ def refer_to_service(
     now = timezone.now()
     consent = None
     if service.part2_program:
-        consent = consent_for_referral(access.person.pk, service, now)
+        consent = consent_for_referral(access.person.pk, service, now, note)
         if consent is None:
-            name = service.organization.partner or service.organization
             raise ActionError(
                 "A consent is needed before referring to this treatment program.",
-                {
-                    "consent": [
-                        f"{service.name} is a 42 CFR Part 2 program: record the person's "
-                        f"consent naming {name} before referring"
-                    ]
-                },
+                {"consent": [_consent_needed(service, note)]},
             )
     with transaction.atomic():
         referral = ServiceReferral(

@@ -12,11 +12,12 @@ from pydantic import AwareDatetime
 
 from coresponder.api_support import actor_for
 from coresponder.common import MAX_VERSION
+from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.referrals import next_statuses
 from coresponder.domain.vocabulary import TaskStatus
 from coresponder.people.reading import PRE_TREATMENT_STATUSES
 from coresponder.privacy.access import access_person, access_program
-from coresponder.privacy.actions import Forbidden, record_person_read
+from coresponder.privacy.actions import Forbidden, record_disclosures, record_person_read
 from coresponder.privacy.audit import record_event
 from coresponder.programs.actions import ActionError
 from coresponder.services import actions
@@ -90,6 +91,9 @@ class ReferralOut(Schema):
         default_factory=list, description="The statuses you may move this referral to"
     )
     history: list[StatusStepOut] | None = None
+    redisclosure_notice: str | None = Field(
+        None, description="The 42 CFR 2.32 notice, when the status discloses Part 2 data"
+    )
 
 
 class ReferralList(Schema):
@@ -97,6 +101,9 @@ class ReferralList(Schema):
     count: int
     page: int
     pages: int
+    redisclosure_notice: str | None = Field(
+        None, description="The 42 CFR 2.32 notice, when any status listed discloses Part 2 data"
+    )
 
 
 class HandoffIn(Schema):
@@ -195,20 +202,28 @@ def list_referrals(
     if status and status not in PRE_TREATMENT_STATUSES:
         rows = [r for r in referrals if reader.status(r).get("status") == r.status]
     page_obj = Paginator(rows, PAGE_SIZE).get_page(page)
+    # What the page shows is what it discloses: a fresh reader for the rows on it.
+    reader = StatusReader(request.user)
     items = [referral_out(r, reader.status(r), request.user) for r in page_obj.object_list]
+    actor = actor_for(request)
     record_event(
-        actor_for(request),
+        actor,
         "read",
         object_type="services.servicereferral",
         program_slug=program,
         fields=["referral"],
         detail={"list": True, "status": status, "ids": [i["id"] for i in items]},
     )
+    disclosed = reader.disclosed()
+    for access in disclosed:
+        access.notice()
+        record_disclosures(actor, access, channel="api")
     return {
         "items": items,
         "count": page_obj.paginator.count,
         "page": page_obj.number,
         "pages": page_obj.paginator.num_pages,
+        "redisclosure_notice": REDISCLOSURE_NOTICE if disclosed else None,
     }
 
 
@@ -217,8 +232,9 @@ def _read(request: HttpRequest, referral_id: int) -> tuple[ServiceReferral, dict
 
     referral, access = access_service_referral(request.user, referral_id)
     status = service_referral_status(access, referral)
+    notice = access.notice()
     record_person_read(actor_for(request), access, channel="api")
-    return referral, status
+    return referral, {**status, "redisclosure_notice": notice} if notice else status
 
 
 @router.get("/service-referrals/{referral_id}", response=ReferralOut, summary="One referral")

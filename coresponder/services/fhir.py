@@ -10,6 +10,7 @@ matches them by that identifier, so no name, birth date or address leaves here.
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 from typing import Any
 
 from django.conf import settings
@@ -18,8 +19,10 @@ from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
 from coresponder.common import save_tracked
+from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import TaskStatus
 from coresponder.people.models import Person
+from coresponder.people.reading import PRE_TREATMENT_STATUSES
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.actions import ActionError
 from coresponder.programs.models import Program
@@ -111,8 +114,6 @@ def service_request(referral: ServiceReferral) -> dict[str, Any]:
         resource["note"] = [{"text": referral.note}]
     if referral.consent_id is not None:
         resource["supportingInfo"] = [_ref("Consent", system("consent"), str(referral.consent_id))]
-    if service.part2_program:
-        resource["meta"] = {"security": [PART2_LABEL]}
     return resource
 
 
@@ -143,15 +144,37 @@ def task(referral: ServiceReferral) -> dict[str, Any]:
                 "text": WARM_HANDOFF,
             }
         ]
-    if referral.service.part2_program:
-        resource["meta"] = {"security": [PART2_LABEL]}
     return resource
 
 
+def notice_narrative() -> dict[str, Any]:
+    """The 42 CFR 2.32 notice as a resource's human-readable text, which travels with it."""
+    div = f'<div xmlns="http://www.w3.org/1999/xhtml"><p>{escape(REDISCLOSURE_NOTICE)}</p></div>'
+    return {"status": "additional", "div": div}
+
+
+def mark_part2(resource: dict[str, Any]) -> None:
+    """Label a resource as a Part 2 record and carry the redisclosure notice in its text."""
+    resource["meta"] = {"security": [PART2_LABEL]}
+    resource["text"] = notice_narrative()
+
+
+def carries_part2(referral: ServiceReferral) -> bool:
+    """A referral to a Part 2 program, or one whose status tells of treatment, is Part 2 data."""
+    return referral.service.part2_program or referral.status not in PRE_TREATMENT_STATUSES
+
+
 def referral_bundle(referral: ServiceReferral) -> dict[str, Any]:
-    """A FHIR R4 collection Bundle: the referral's ServiceRequest and its Task, validated."""
+    """A FHIR R4 collection Bundle: the referral's ServiceRequest and its Task, validated.
+
+    When it holds Part 2 data both resources carry the security label and, as text,
+    the redisclosure notice.
+    """
     base = base_url()
     sr, tk = service_request(referral), task(referral)
+    if carries_part2(referral):
+        mark_part2(sr)
+        mark_part2(tk)
     data = {
         "resourceType": "Bundle",
         "id": f"referral-{referral.pk}",
@@ -219,6 +242,10 @@ def _lookup(sr: dict[str, Any], tk: dict[str, Any]) -> tuple[Person, Service, Pr
     program = Program.objects.filter(slug=slug).first()
     if program is None:
         errors["requester"] = ["the requesting program is not known here"]
+    if person is not None and program is not None:
+        # A bundle may refer only someone the requesting program already knows.
+        if not person.participations.filter(program=program).exists():
+            errors["subject"] = ["no person here carries the patient's identifier"]
     if _identifier(tk.get("for"), system("person")) != person_id:
         errors["for"] = ["the Task is for a different patient than the ServiceRequest"]
     focus = (tk.get("focus") or {}).get("reference", "")
@@ -256,13 +283,19 @@ def import_referral_bundle(data: Any, actor: Actor) -> ServiceReferral:
         ) from exc
     requested_at = _moment(tk.get("authoredOn") or sr.get("authoredOn"), "authoredOn")
     changed_at = _moment(tk.get("lastModified") or requested_at.isoformat(), "lastModified")
+    note = "\n".join(str(n.get("text", "")) for n in sr.get("note") or [])
     consent = None
     if service.part2_program:
-        consent = consent_for_referral(person.pk, service, requested_at)
+        consent = consent_for_referral(person.pk, service, requested_at, note)
         if consent is None:
             raise ActionError(
                 "A consent is needed for this treatment program.",
-                {"consent": [f"no consent in force names the provider of {service.name}"]},
+                {
+                    "consent": [
+                        f"no consent in force names the provider of {service.name} "
+                        "and covers what the referral discloses"
+                    ]
+                },
             )
     handoff = next(
         (n for n in tk.get("note") or [] if n.get("text") == WARM_HANDOFF and n.get("time")), None
@@ -274,7 +307,7 @@ def import_referral_bundle(data: Any, actor: Actor) -> ServiceReferral:
             service=service,
             status=status.value,
             status_reason=str((tk.get("statusReason") or {}).get("text", ""))[:300],
-            note="\n".join(str(n.get("text", "")) for n in sr.get("note") or []),
+            note=note,
             requested_at=requested_at,
             status_changed_at=changed_at,
             consent=consent,

@@ -7,6 +7,7 @@ programs' roles see their programs' referrals, with any status past `accepted`
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -118,9 +119,23 @@ class StatusReader:
 
         holder = self.user.organization_id
         own = holder is not None and referral.service.organization.partner_id == holder
-        if own or referral.status in PRE_TREATMENT_STATUSES:
+        if referral.status in PRE_TREATMENT_STATUSES or (own and self.holds_part2):
             return {"status": referral.status, "status_reason": referral.status_reason}
         access = self.access_for(referral.person_id)
         if access is None:
-            return {}
+            return (
+                {"status": referral.status, "status_reason": referral.status_reason} if own else {}
+            )
         return service_referral_status(access, referral)
+
+    @cached_property
+    def holds_part2(self) -> bool:
+        """The reader's role reads Part 2 outright: a provider reading its own records."""
+        return any(
+            POLICY[role].read[FieldGroup.PART2] is Access.ALLOW
+            for _program, role in role_grants(self.user)
+        )
+
+    def disclosed(self) -> list[PersonAccess]:
+        """The people whose Part 2 or consent-only data these rows released."""
+        return [a for a in self._access.values() if a is not None and a.disclosed]

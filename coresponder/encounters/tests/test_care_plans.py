@@ -192,7 +192,12 @@ def test_a_prosecutor_never_sees_a_care_plan(
     prosecutor = api_client_for(reader(world, Role.PROSECUTOR))
     listed = prosecutor.get(f"/api/v1/persons/{world.person.pk}/care-plans")
     assert listed.status_code == 200
-    assert listed.json() == {"items": [], "repeat_needs": [], "withheld": []}
+    assert listed.json() == {
+        "items": [],
+        "repeat_needs": [],
+        "withheld": [],
+        "redisclosure_notice": None,
+    }
     assert (
         prosecutor.patch(
             f"/api/v1/care-plans/{plan['id']}",

@@ -156,10 +156,7 @@ def test_a_clinician_records_and_revokes_a_consent_in_the_form(world: Any) -> No
 
 
 def test_break_glass_in_the_ui_opens_the_record_and_queues_a_review(world: Any) -> None:
-    pad = world.program
-    world.program = Program.objects.get(slug="pco")
-    clinician = reader(world, Role.CLINICIAN, username="pco-clinician")
-    world.program = pad
+    clinician = reader(world, Role.CLINICIAN)
     coordinator = reader(world, Role.COORDINATOR)
     client = signed_in(clinician)
     response = client.post(

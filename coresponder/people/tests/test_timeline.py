@@ -191,7 +191,7 @@ def test_a_prosecutor_learns_nothing_of_treatment_from_the_timeline(
     prosecutor = reader(world, Role.PROSECUTOR)
     consent_for(world, prosecutor)
     body = api_client_for(prosecutor).get(f"/api/v1/persons/{world.person.pk}/timeline").json()
-    assert body == {"items": [], "count": 0}
+    assert body == {"items": [], "count": 0, "redisclosure_notice": None}
 
 
 def test_a_provider_sees_only_its_own_referral_and_not_the_officers_offense(

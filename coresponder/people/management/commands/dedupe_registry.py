@@ -16,6 +16,7 @@ from coresponder.people.linkage_model import (
     predict_pairs,
 )
 from coresponder.people.models import LinkageModel, Person
+from coresponder.privacy.access import people_may_link
 from coresponder.privacy.audit import Actor
 
 JOB = Actor(label="dedupe_registry", where="cli")
@@ -58,7 +59,7 @@ class Command(BaseCommand):
         pairs = predict_pairs(((rid, rec) for rid, rec, _ in rows), params, review_at)
         # Most certain first, so a chain of merges follows the strongest evidence.
         pairs.sort(key=lambda p: -p.probability)
-        merged = proposed = 0
+        merged = proposed = apart = 0
         for pair in pairs:
             a = Person.objects.filter(pk=person_of[pair.a]).first()
             b = Person.objects.filter(pk=person_of[pair.b]).first()
@@ -71,6 +72,10 @@ class Command(BaseCommand):
                 b = Person.objects.get(pk=b.merged_into_id)
             if a.pk == b.pk:
                 continue
+            if not people_may_link(a, b):
+                # Programs without a data-sharing agreement keep their people apart.
+                apart += 1
+                continue
             keep, other = (a, b) if a.pk < b.pk else (b, a)
             evidence = evidence_for(pair, params)
             if options["dry_run"]:
@@ -82,5 +87,6 @@ class Command(BaseCommand):
                 propose_match(JOB, keep, other, pair.probability, evidence)
                 proposed += 1
         self.stdout.write(
-            f"{len(pairs)} pairs at or above {review_at}: {merged} merged, {proposed} for review."
+            f"{len(pairs)} pairs at or above {review_at}: {merged} merged, {proposed} for review, "
+            f"{apart} kept apart (programs that do not share data)."
         )

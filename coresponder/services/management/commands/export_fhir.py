@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from coresponder.privacy.actions import record_export_disclosure
 from coresponder.privacy.audit import SYSTEM, record_event
 from coresponder.programs.models import Program
-from coresponder.services.fhir import referral_bundle
+from coresponder.services.fhir import carries_part2, referral_bundle
 from coresponder.services.models import ServiceReferral
 
 
@@ -27,7 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         folder = Path(options["path"])
         referrals = ServiceReferral.objects.select_related(
-            "service__organization", "program"
+            "service__organization", "program", "consent"
         ).prefetch_related("service__taxonomy_terms")
         slug = options.get("program")
         if slug:
@@ -39,7 +41,17 @@ class Command(BaseCommand):
         for referral in referrals.order_by("id").iterator(chunk_size=500):
             bundle = referral_bundle(referral)
             target = folder / f"referral-{referral.pk}.json"
-            target.write_text(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", "utf-8")
+            with transaction.atomic():
+                target.write_text(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", "utf-8")
+                if carries_part2(referral):
+                    record_export_disclosure(
+                        SYSTEM,
+                        referral.person_id,
+                        recipient=f"FHIR export for {referral.service.organization.name}",
+                        information=f"Referral {referral.pk} to {referral.service.name} and its "
+                        f"status ({referral.get_status_display()}), as a FHIR bundle",
+                        consent=referral.consent,
+                    )
             ids.append(referral.pk)
         record_event(
             SYSTEM,
