@@ -22,7 +22,7 @@ from coresponder.encounters.models import Encounter, Screening
 from coresponder.intake.models import Call, Referral
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import linkable_people, role_in
-from coresponder.privacy.actions import Forbidden
+from coresponder.privacy.actions import Forbidden, note_cross_program_link
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.actions import ActionError
 from coresponder.programs.models import Program, Team
@@ -208,6 +208,7 @@ def _write(
     )
     save_tracked(encounter, actor.user)
     if person is not None:
+        note_cross_program_link(actor, program, person)
         Participation.objects.get_or_create(
             person=person, program=program, defaults={"first_seen_at": encounter.occurred_at}
         )

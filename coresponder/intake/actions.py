@@ -21,8 +21,8 @@ from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.tiers import tier_for
 from coresponder.people.identity_actions import record_source
 from coresponder.people.models import Participation, Person, SourceRecord
-from coresponder.privacy.access import linkable_people, role_in, shared_with
-from coresponder.privacy.actions import Forbidden
+from coresponder.privacy.access import linkable_people, role_in
+from coresponder.privacy.actions import Forbidden, note_cross_program_link
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.actions import ActionError
 from coresponder.programs.models import District, Program
@@ -182,8 +182,7 @@ def _link_person(
         person = _linkable_by_id(candidates, data["id"])
     else:
         person = _exact_match(candidates, data) or _create_person(actor, data)
-    if shared_with(person, program) and person.participations.exists():
-        _audit_cross_program_link(actor, program, person)
+    note_cross_program_link(actor, program, person)
     Participation.objects.get_or_create(
         person=person, program=program, defaults={"first_seen_at": payload["received_at"]}
     )
@@ -218,23 +217,6 @@ def _linkable_by_id(candidates: QuerySet[Person], person_id: Any) -> Person:
     if person is None:
         raise ActionError("Unknown person.", {"person.id": ["no such person"]})
     return person
-
-
-def _audit_cross_program_link(actor: Actor, program: Program, person: Person) -> None:
-    """A report linked to someone another program knows, under a data-sharing agreement."""
-    others = sorted(
-        person.participations.exclude(program=program).values_list("program__slug", flat=True)
-    )
-    record_event(
-        actor,
-        "change",
-        obj=person,
-        person_id=person.pk,
-        program_slug=program.slug,
-        fields=["identity"],
-        purpose="cross-program link",
-        detail={"linked_to": program.slug, "known_to": others},
-    )
 
 
 def _exact_match(candidates: QuerySet[Person], data: dict[str, Any]) -> Person | None:

@@ -39,7 +39,14 @@ from coresponder.people.matching import (
     record_from_query,
 )
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.access import NotVisible, PersonAccess, is_admin, role_grants
+from coresponder.privacy.access import (
+    NotVisible,
+    PersonAccess,
+    access_program,
+    is_admin,
+    linkable_people,
+    role_grants,
+)
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.audit import record_event
 from coresponder.programs.actions import ActionError
@@ -181,6 +188,18 @@ def _programs_of(user: Any, person_ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
+def _linkable_for(request: HttpRequest) -> Any:
+    """On a program's referral form, only the people a referral there may be linked to."""
+    slug = str(request.GET.get("program", "")).strip()
+    if not slug:
+        return None
+    try:
+        program = access_program(request.user, slug)
+    except NotVisible as exc:
+        raise Http404("No such program") from exc
+    return linkable_people(request.user, program)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def match_suggest(request: HttpRequest) -> HttpResponse:
@@ -191,8 +210,9 @@ def match_suggest(request: HttpRequest) -> HttpResponse:
     """
     probe = record_from_query(request.POST if request.method == "POST" else request.GET)
     suggestions: list[dict[str, Any]] = []
+    among = _linkable_for(request)
     if probe is not None:
-        matches = possible_matches(request.user, probe, limit=SUGGESTION_LIMIT)
+        matches = possible_matches(request.user, probe, limit=SUGGESTION_LIMIT, among=among)
         ids = [m.person_id for m in matches]
         people = Person.objects.in_bulk(ids)
         programs = _programs_of(request.user, ids)

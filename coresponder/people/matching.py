@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from coresponder.domain.linkage import (
     COMPARISONS,
@@ -109,15 +109,22 @@ def _visible_program_ids(user: Any) -> set[int] | None:
     return {program.pk for program, _role in role_grants(user)}
 
 
-def possible_matches(user: Any, record: Record, limit: int = 10) -> list[Match]:
-    """People the user may see who might be the person `record` describes, best first."""
+def possible_matches(
+    user: Any, record: Record, limit: int = 10, among: QuerySet[Person] | None = None
+) -> list[Match]:
+    """People the user may see who might be the person `record` describes, best first.
+
+    `among` replaces what the user may see with the people a program's referral may
+    be linked to (`privacy.access.linkable_people`): the same gate as intake.
+    """
     keys = sorted(blocking_keys(normalise(record)))
     if not keys:
         return []
+    scope = visible_people(user) if among is None else among
     candidate_ids = list(
         PersonKey.objects.filter(
             key__in=keys,
-            person__in=visible_people(user).values("pk"),
+            person__in=scope.values("pk"),
             person__merged_into__isnull=True,
         )
         .values("person_id")

@@ -189,6 +189,28 @@ def record_export_disclosure(
     return disclosure
 
 
+def note_cross_program_link(actor: Actor, program: Any, person: Person) -> None:
+    """Audit a record taken in `program` about someone only other programs knew.
+
+    `linkable_people` lets that happen only under a data-sharing agreement.
+    """
+    others = sorted(
+        person.participations.exclude(program=program).values_list("program__slug", flat=True)
+    )
+    if not others or person.participations.filter(program=program).exists():
+        return
+    record_event(
+        actor,
+        "change",
+        obj=person,
+        person_id=person.pk,
+        program_slug=program.slug,
+        fields=["identity"],
+        purpose="cross-program link",
+        detail={"linked_to": program.slug, "known_to": others},
+    )
+
+
 FIELD_GROUP_LABELS = {
     FieldGroup.IDENTITY: "Identity",
     FieldGroup.CONTACT: "Contact and location",

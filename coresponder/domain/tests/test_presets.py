@@ -12,6 +12,7 @@ from coresponder.domain.presets import (
     load_preset_dir,
     load_preset_file,
     parse_preset,
+    sharing_terms,
 )
 from coresponder.domain.vocabulary import Pathway, Role
 
@@ -289,3 +290,35 @@ def test_public_dashboard_must_be_true_or_false() -> None:
     data["public_dashboard"] = "yes"
     with pytest.raises(PresetError, match="public_dashboard: must be true or false"):
         parse_preset(data, "pad.toml")
+
+
+def test_no_shipped_preset_shares_people_with_another_program() -> None:
+    for preset in load_preset_dir(PRESETS):
+        assert preset.data_sharing.programs == ()
+
+
+def test_a_data_sharing_agreement_names_programs_and_the_roles_that_may_link(
+    tmp_path: Path,
+) -> None:
+    text = preset_text("pco") + '\n[data_sharing]\nprograms = ["qrt"]\nroles = ["coordinator"]\n'
+    preset = load_preset_file(write_preset(tmp_path, "pco", text))
+    assert preset.data_sharing.programs == ("qrt",)
+    assert sharing_terms(preset.as_dict()).roles == ("coordinator",)
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ('programs = ["pco"]\nroles = ["officer"]', "data_sharing.programs[0]"),
+        ('programs = ["Not A Slug"]\nroles = ["officer"]', "data_sharing.programs[0]"),
+        ('programs = ["qrt"]\nroles = ["sheriff"]', "data_sharing.roles[0]"),
+        ('programs = ["qrt"]', "data_sharing.roles"),
+        ('programs = ["qrt"]\nroles = ["officer"]\nwith = "all"', "data_sharing.with"),
+    ],
+    ids=["itself", "bad-slug", "unknown-role", "no-roles", "unknown-key"],
+)
+def test_it_rejects_a_data_sharing_agreement_that_is_not_clear(
+    tmp_path: Path, table: str, key: str
+) -> None:
+    path = write_preset(tmp_path, "pco", preset_text("pco") + f"\n[data_sharing]\n{table}\n")
+    assert_names_file_and_key(rejection(path), path, key)

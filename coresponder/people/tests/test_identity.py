@@ -413,7 +413,7 @@ def test_the_referral_form_offers_earlier_contacts_as_the_user_types(
     form = client.get("/programs/pad/referrals/new/officer_intervention/")
     assert form.status_code == 200
     html = form.content.decode()
-    assert 'hx-get="/people/matches/suggest/"' in html
+    assert 'hx-get="/people/matches/suggest/?program=pad"' in html
     for name in ("given_name", "family_name", "birth_date", "phone"):
         assert f'id="id_{name}"' in html
     assert 'aria-live="polite"' in html

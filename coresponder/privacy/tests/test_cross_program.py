@@ -200,6 +200,21 @@ def test_possible_earlier_contacts_never_name_another_programs_person(
     assert found["items"] == []
 
 
+def test_earlier_contacts_on_a_programs_referral_form_offer_only_whom_it_may_link(
+    world: World,
+) -> None:
+    from coresponder.people.identity_actions import record_source
+
+    record_source(SYSTEM, world.person, world.program, "staff", dict(DANA))
+    client = Client()
+    client.force_login(in_both(world, Role.OFFICER))
+    for_pad = client.get("/people/matches/suggest/", {**DANA, "program": "pad"})
+    for_pco = client.get("/people/matches/suggest/", {**DANA, "program": "pco"})
+    assert f"/people/{world.person.pk}/" in for_pad.content.decode()
+    assert f"/people/{world.person.pk}/" not in for_pco.content.decode()
+    assert client.get("/people/matches/suggest/", {**DANA, "program": "qrt"}).status_code == 404
+
+
 def test_the_review_queue_and_merges_keep_programs_apart(world: World) -> None:
     coordinator = in_both(world, Role.COORDINATOR)
     twin = Person.objects.create(given_name="Dana", family_name="Reyes")
