@@ -21,7 +21,7 @@ from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.tiers import tier_for
 from coresponder.people.identity_actions import record_source
 from coresponder.people.models import Participation, Person, SourceRecord
-from coresponder.privacy.access import linkable_people, role_in
+from coresponder.privacy.access import exact_match, linkable_people, role_in
 from coresponder.privacy.actions import Forbidden, note_cross_program_link
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.actions import ActionError
@@ -181,7 +181,7 @@ def _link_person(
     if data.get("id") is not None:
         person = _linkable_by_id(candidates, data["id"])
     else:
-        person = _exact_match(candidates, data) or _create_person(actor, data)
+        person = exact_match(candidates, data) or _create_person(actor, data)
     note_cross_program_link(actor, program, person)
     Participation.objects.get_or_create(
         person=person, program=program, defaults={"first_seen_at": payload["received_at"]}
@@ -217,21 +217,6 @@ def _linkable_by_id(candidates: QuerySet[Person], person_id: Any) -> Person:
     if person is None:
         raise ActionError("Unknown person.", {"person.id": ["no such person"]})
     return person
-
-
-def _exact_match(candidates: QuerySet[Person], data: dict[str, Any]) -> Person | None:
-    """Same names (any case) and the same birth date; without a birth date, no match."""
-    if not data.get("birth_date"):
-        return None
-    return (
-        candidates.filter(
-            given_name__iexact=str(data["given_name"]).strip(),
-            family_name__iexact=str(data.get("family_name") or "").strip(),
-            birth_date=data["birth_date"],
-        )
-        .order_by("id")
-        .first()
-    )
 
 
 def _create_person(actor: Actor, data: dict[str, Any]) -> Person:

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict, field_validator
@@ -36,7 +35,7 @@ from coresponder.privacy.access import (
     access_person,
     access_program,
     role_grants,
-    visible_people,
+    search_people,
     visible_programs,
 )
 from coresponder.privacy.actions import Forbidden, record_person_read
@@ -166,12 +165,7 @@ def list_people(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, A
     grants = role_grants(request.user)
     if grants and all(POLICY[role].scope in {Scope.NONE, Scope.DIVERTED} for _, role in grants):
         raise Forbidden("Your role does not search people.")
-    people = visible_people(request.user).order_by("family_name", "given_name", "id")
-    for term in q.split():
-        people = people.filter(
-            Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(phone=term)
-        )
-    page_obj = Paginator(people, PAGE_SIZE).get_page(page)
+    page_obj = Paginator(search_people(request.user, q), PAGE_SIZE).get_page(page)
     items = [
         {
             "id": p.pk,

@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
@@ -32,7 +31,7 @@ from coresponder.privacy.access import (
     PersonAccess,
     access_person,
     role_grants,
-    visible_people,
+    search_people,
 )
 from coresponder.privacy.actions import Forbidden, record_person_read
 from coresponder.privacy.audit import record_event
@@ -57,9 +56,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
     if not grants or all(POLICY[role].scope in {Scope.NONE, Scope.DIVERTED} for _, role in grants):
         raise Http404("No person search for this role")
     q = request.GET.get("q", "").strip()
-    people = visible_people(request.user).order_by("family_name", "given_name", "id")
-    for term in q.split():
-        people = people.filter(Q(given_name__icontains=term) | Q(family_name__icontains=term))
+    people = search_people(request.user, q)
     page = Paginator(people.only("id", "given_name", "family_name", "birth_date"), PAGE_SIZE)
     page_obj = page.get_page(request.GET.get("page"))
     record_event(

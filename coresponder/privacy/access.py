@@ -6,6 +6,7 @@ record they may not see exists.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -349,6 +350,37 @@ def people_may_link(a: Person, b: Person) -> bool:
         if any(program.slug in sharing_terms(p.preset).programs for p in partners):
             return True
     return False
+
+
+def search_people(user: Any, q: str) -> QuerySet[Person]:
+    """People the user may see whose names hold every word of `q`, or whose phone is one.
+
+    The one search by free text, for the web and the API alike.
+    """
+    people = visible_people(user)
+    for term in q.split():
+        people = people.filter(
+            Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(phone=term)
+        )
+    return people.order_by("family_name", "given_name", "id")
+
+
+def exact_match(candidates: QuerySet[Person], data: Mapping[str, Any]) -> Person | None:
+    """Among people the gate allows, the same names (any case) and the same birth date.
+
+    Without a birth date there is no exact match.
+    """
+    if not data.get("birth_date"):
+        return None
+    return (
+        candidates.filter(
+            given_name__iexact=str(data.get("given_name") or "").strip(),
+            family_name__iexact=str(data.get("family_name") or "").strip(),
+            birth_date=data["birth_date"],
+        )
+        .order_by("id")
+        .first()
+    )
 
 
 def shared_with(person: Person, program: Program) -> bool:
