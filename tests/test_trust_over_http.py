@@ -1,0 +1,179 @@
+"""The trust cases replayed over HTTP against a running server, as an integrator would.
+
+Each test names the case it replays: a person only PAD knows, Dana Reyes, probed
+by PCO's staff and by PAD's own, through real requests with Bearer tokens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from coresponder.domain.policy import REDISCLOSURE_NOTICE
+from coresponder.domain.vocabulary import Role
+from coresponder.privacy.actions import issue_api_token
+from coresponder.privacy.audit import SYSTEM
+from coresponder.privacy.models import Disclosure
+from coresponder.privacy.tests.world import World, build_world, consent_for, reader
+from coresponder.programs.actions import load_programs
+from coresponder.programs.models import Program
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any
+    raw: bytes
+    content_type: str
+
+
+class Http:
+    """A client of the running server, holding one user's token."""
+
+    def __init__(self, base: str, token: str = "") -> None:
+        self.base = base
+        self.token = token
+
+    def call(self, method: str, path: str, body: Any = None, raw: bytes | None = None) -> Answer:
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(  # noqa: S310 - the test's own live server
+            self.base + path, data=data, method=method
+        )
+        if self.token:
+            request.add_header("Authorization", f"Bearer {self.token}")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                content = response.read()
+                status, kind = response.status, response.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as error:
+            content = error.read()
+            status, kind = error.code, error.headers.get("Content-Type", "")
+        parsed = json.loads(content) if content and "json" in kind else None
+        return Answer(status, parsed, content, kind)
+
+
+@pytest.fixture
+def world() -> World:
+    load_programs(SYSTEM)
+    return build_world(Program.objects.get(slug="pad"))
+
+
+def as_user(live_server: Any, user: Any) -> Http:
+    return Http(live_server.url, issue_api_token(SYSTEM, user))
+
+
+def pco_staff(world: World, role: Role) -> Any:
+    pad = world.program
+    world.program = Program.objects.get(slug="pco")
+    try:
+        return reader(world, role, username=f"pco-{role.value}")
+    finally:
+        world.program = pad
+
+
+def test_case_1_intake_by_exact_name_and_birth_date_stays_in_the_callers_program(
+    world: World, live_server: Any
+) -> None:
+    client = as_user(live_server, pco_staff(world, Role.OFFICER))
+    dana = {"given_name": "Dana", "family_name": "Reyes", "birth_date": "1990-05-04"}
+    answer = client.call(
+        "POST",
+        "/api/v1/referrals",
+        {
+            "program": "pco",
+            "pathway": "active_outreach",
+            "received_at": timezone.now().isoformat(),
+            "person": dana,
+        },
+    )
+    assert answer.status == 201, answer.raw
+    assert answer.body["person_id"] != world.person.pk
+    assert client.call("GET", f"/api/v1/persons/{world.person.pk}").status == 404
+    matches = client.call("GET", "/api/v1/persons/matches?given_name=Dana&family_name=Reyes")
+    assert world.person.pk not in [m["person_id"] for m in matches.body["items"]]
+
+
+def test_case_2_break_glass_answers_another_programs_person_like_a_missing_one(
+    world: World, live_server: Any
+) -> None:
+    client = as_user(live_server, pco_staff(world, Role.CLINICIAN))
+    reason = {"reason": "Unresponsive at the crisis centre; need history"}
+    theirs = client.call("POST", f"/api/v1/persons/{world.person.pk}/break-glass", reason)
+    missing = client.call("POST", "/api/v1/persons/987654/break-glass", reason)
+    assert (
+        (theirs.status, theirs.body)
+        == (missing.status, missing.body)
+        == (
+            404,
+            {"detail": "Not found."},
+        )
+    )
+
+
+def test_case_3_break_glass_reads_are_in_the_accounting_of_disclosures(
+    world: World, live_server: Any
+) -> None:
+    clinician = as_user(live_server, reader(world, Role.CLINICIAN))
+    url = f"/api/v1/persons/{world.person.pk}"
+    reason = "Unresponsive at the crisis centre; need treatment history"
+    assert clinician.call("POST", f"{url}/break-glass", {"reason": reason}).status == 201
+    assert clinician.call("GET", url).body["redisclosure_notice"] == REDISCLOSURE_NOTICE
+    coordinator = as_user(live_server, reader(world, Role.COORDINATOR))
+    accounting = coordinator.call("GET", f"{url}/disclosures").body
+    assert [row["purpose"] for row in accounting["items"]] == [f"break-glass: {reason}"]
+
+
+def test_case_4_the_notice_travels_with_every_disclosure(world: World, live_server: Any) -> None:
+    officer = reader(world, Role.OFFICER)
+    consent_for(world, officer)
+    client = as_user(live_server, officer)
+    pid = world.person.pk
+    timeline = client.call("GET", f"/api/v1/persons/{pid}/timeline").body
+    referral = client.call("GET", f"/api/v1/service-referrals/{world.service_referral.pk}").body
+    bundle = client.call("GET", f"/api/v1/service-referrals/{world.service_referral.pk}/fhir")
+    assert timeline["redisclosure_notice"] == REDISCLOSURE_NOTICE
+    assert referral["redisclosure_notice"] == REDISCLOSURE_NOTICE
+    assert "42 CFR part 2" in bundle.body["entry"][0]["resource"]["text"]["div"]
+    assert Disclosure.objects.filter(person=world.person).exists()
+    assert not Disclosure.objects.filter(notice_included=False).exists()
+
+
+def test_case_5_a_part2_referral_needs_a_consent_that_covers_part2(
+    world: World, live_server: Any
+) -> None:
+    service = world.service_referral.service
+    service.part2_program = True
+    service.save(update_fields=["part2_program"])
+    coordinator = as_user(live_server, reader(world, Role.COORDINATOR))
+    now = timezone.now()
+    consent = {
+        "discloser": "PAD",
+        "recipients": [{"organization": world.provider_org.slug}],
+        "information": "Screening results",
+        "covers": ["clinical"],
+        "purpose": "Treatment",
+        "right_to_revoke_explained": True,
+        "expires_at": (now + dt.timedelta(days=30)).isoformat(),
+        "signed_at": (now - dt.timedelta(minutes=5)).isoformat(),
+        "signature_method": "written",
+    }
+    made = coordinator.call("POST", f"/api/v1/persons/{world.person.pk}/consents", consent)
+    assert made.status == 201, made.raw
+    body = {"person_id": world.person.pk, "service_id": service.pk, "program": "pad"}
+    refused = coordinator.call("POST", "/api/v1/service-referrals", body)
+    assert refused.status == 422
+    assert "consent" in refused.body["errors"]
+    consent["covers"] = ["part2"]
+    coordinator.call("POST", f"/api/v1/persons/{world.person.pk}/consents", consent)
+    assert coordinator.call("POST", "/api/v1/service-referrals", body).status == 201
