@@ -161,6 +161,11 @@ def propose_match(
     """Put a pair on the review queue (or refresh its evidence if it is there already)."""
     if a.pk == b.pk:
         raise ValueError("A person cannot be a match candidate with themselves.")
+    if not people_may_link(a, b):
+        raise ActionError(
+            "These records belong to programs that do not share data.",
+            {"person_ids": ["programs without a data-sharing agreement keep their people apart"]},
+        )
     first, second = sorted((a, b), key=lambda p: p.pk)
     with transaction.atomic():
         candidate = (
@@ -196,9 +201,7 @@ def decide_match(
         # Somebody decided already: the caller's view of the pair is stale.
         raise StaleVersion(candidate, version)
     _require_decider(actor, candidate.person_a_id, candidate.person_b_id)
-    if decision == Decision.MERGE and not people_may_link(
-        candidate.person_a, candidate.person_b
-    ):
+    if decision == Decision.MERGE and not people_may_link(candidate.person_a, candidate.person_b):
         raise ActionError(
             "These records belong to programs that do not share data.",
             {"decision": ["programs without a data-sharing agreement keep their people apart"]},

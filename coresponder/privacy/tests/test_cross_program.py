@@ -222,7 +222,12 @@ def test_the_review_queue_and_merges_keep_programs_apart(world: World) -> None:
         person=twin, program=Program.objects.get(slug="pco"), first_seen_at=NOW
     )
     pco_only = pco_user(world, Role.COORDINATOR, username="pco-only-coordinator")
-    candidate = propose_match(SYSTEM, world.person, twin, 0.9, {"fields": []})
+    with pytest.raises(ActionError):
+        propose_match(SYSTEM, world.person, twin, 0.9, {"fields": []})
+    # A pair queued before programs were kept apart is still never merged.
+    candidate = MatchCandidate.objects.create(
+        person_a=world.person, person_b=twin, probability=0.9, evidence={"fields": []}
+    )
     assert list(pending_candidates(pco_only)) == []
     with pytest.raises(ActionError):
         decide_match(Actor(user=coordinator), candidate, "merge", candidate.version)
