@@ -414,4 +414,7 @@ def patch_person(request: HttpRequest, person_id: int, payload: PersonPatch) -> 
     changes = payload.dict(exclude_unset=True, exclude={"version"})
     update_person(actor_for(request), access, changes, payload.version)
     fresh = access_person(request.user, person_id)
-    return person_record(fresh)
+    record = person_record(fresh)
+    # The answer is the whole record as the reader sees it, not only what changed.
+    record_person_read(actor_for(request), fresh, channel="api", purpose="after change")
+    return record

@@ -169,6 +169,15 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
             }
         )
     status = 409 if stale else (422 if request.method == "POST" else 200)
+    # The form shows the record's identity and contact fields: a read like any other.
+    record_event(
+        actor_for(request),
+        "read",
+        obj=person,
+        person_id=person.pk,
+        fields=["contact", "identity"],
+        detail={"channel": "web", "form": "person edit"},
+    )
     return render(
         request,
         "people/person_form.html",

@@ -29,6 +29,7 @@ from coresponder.privacy.actions import (
     review_break_glass,
     revoke_consent,
 )
+from coresponder.privacy.audit import record_event
 from coresponder.privacy.forms import BreakGlassForm, ConsentForm
 from coresponder.programs.actions import ActionError
 
@@ -62,7 +63,17 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
             else:
                 messages.success(request, "Consent recorded.")
                 return redirect("disclosures", person_id=person_id)
-    consents = access.person.consents.order_by("-signed_at")
+    consents = list(access.person.consents.order_by("-signed_at"))
+    # The form names the person and lists their consents on file: an audited read.
+    record_event(
+        actor_for(request),
+        "read",
+        obj=access.person,
+        person_id=access.person.pk,
+        fields=["identity"],
+        purpose="consents on file",
+        detail={"channel": "web", "consents": [c.pk for c in consents]},
+    )
     return render(
         request,
         "privacy/consent_form.html",
