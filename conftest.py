@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,17 @@ def _fast_settings(settings: Any) -> None:
     """
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.WHITENOISE_AUTOREFRESH = True
+
+
+@pytest.fixture(scope="session")
+def _audit_checkpoint_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("audit-checkpoints")
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_apart(settings: Any, _audit_checkpoint_dir: Path) -> None:
+    """A test's audit checkpoints (the worker writes them) go to a file of its own, not var/."""
+    settings.AUDIT_CHECKPOINT_FILE = _audit_checkpoint_dir / f"{uuid.uuid4().hex}.log"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

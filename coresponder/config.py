@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,11 @@ def env_str(name: str, default: str | None = None) -> str | None:
         except OSError as exc:
             raise ConfigError(f"{name}_FILE={file_name!r} cannot be read: {exc}") from exc
     return os.environ.get(name, default)
+
+
+def derive_key(secret: str, label: str) -> str:
+    """A key of its own for one purpose, from a secret kept for another."""
+    return hmac.new(secret.encode("utf-8"), label.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def env_bool(name: str, default: bool) -> bool:

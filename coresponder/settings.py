@@ -6,6 +6,7 @@ from pathlib import Path
 
 from coresponder.config import (
     ConfigError,
+    derive_key,
     env_bool,
     env_int,
     env_list,
@@ -36,6 +37,24 @@ if not SECRET_KEY:
 elif PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
     # Django's own deploy check asks for 50 characters, at least 5 of them different.
     raise ConfigError("SECRET_KEY must be at least 50 varied characters in production")
+
+# The audit chain's MAC key (ADR 0006) lives outside the database, so someone who
+# can write the tables still cannot recompute the chain. Development derives one
+# from SECRET_KEY under its own label; production must be given its own.
+AUDIT_KEY = env_str("AUDIT_KEY") or ""
+if not AUDIT_KEY:
+    if PRODUCTION:
+        raise ConfigError("AUDIT_KEY (or AUDIT_KEY_FILE) must be set in production")
+    AUDIT_KEY = derive_key(SECRET_KEY, "coresponder audit chain")
+elif len(AUDIT_KEY) < 32 or len(set(AUDIT_KEY)) < 5:
+    raise ConfigError("AUDIT_KEY must be at least 32 varied characters")
+elif AUDIT_KEY == SECRET_KEY:
+    raise ConfigError("AUDIT_KEY must differ from SECRET_KEY")
+# Signed checkpoints of the chain head, appended by audit_checkpoint and run_worker;
+# keep them off the database host (or ship them there) and append-only.
+AUDIT_CHECKPOINT_FILE = BASE_DIR / (
+    env_str("AUDIT_CHECKPOINT_FILE") or VAR_DIR / "audit-checkpoints.log"
+)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -12,12 +12,17 @@ import sys
 
 # 64 varied characters, as `secrets.token_urlsafe(48)` gives; made up for this test.
 SECRET = "k3Jq9-vN0xR7pL2sT8wY4zA6bC1dE5fG_hI0jK9lM8nO7pQ6rS5tU4vW3xY2zA1b"
-PRODUCTION = {"CORESPONDER_ENV": "production", "SECRET_KEY": SECRET}
+# The audit chain's MAC key, required in production too; made up likewise.
+AUDIT_KEY = "Zq8-wE3rT6yU1iO4pA7sD0fG2hJ5kL9xC3vB6nM1qW4eR7tY0uI2oP5aS8dF1gH4"
+PRODUCTION = {"CORESPONDER_ENV": "production", "SECRET_KEY": SECRET, "AUDIT_KEY": AUDIT_KEY}
 # What the surrounding shell might set that would change the outcome.
 CLEARED = {
     "DEBUG",
     "SECRET_KEY",
     "SECRET_KEY_FILE",
+    "AUDIT_KEY",
+    "AUDIT_KEY_FILE",
+    "AUDIT_CHECKPOINT_FILE",
     "CORESPONDER_ENV",
     "SECURE_COOKIES",
     "HSTS_PRELOAD",

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,8 +45,15 @@ def canonical(payload: dict[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def event_digest(previous: str, payload: dict[str, Any]) -> str:
-    return hashlib.sha256((previous + "\n" + canonical(payload)).encode("utf-8")).hexdigest()
+def audit_key() -> bytes:
+    """The chain's MAC key: a setting from outside the database (AUDIT_KEY, ADR 0006)."""
+    return str(settings.AUDIT_KEY).encode("utf-8")
+
+
+def event_digest(previous: str, payload: dict[str, Any], key: bytes | None = None) -> str:
+    """HMAC-SHA256 over the previous digest and the event: no key, no valid chain."""
+    message = (previous + "\n" + canonical(payload)).encode("utf-8")
+    return hmac.new(key or audit_key(), message, hashlib.sha256).hexdigest()
 
 
 def event_payload(event: AuditEvent) -> dict[str, Any]:
@@ -121,39 +131,70 @@ def record_event(
     return event
 
 
-def verify_chain() -> tuple[int, str | None]:
-    """(events checked, the first problem or None when the chain is intact).
+@dataclass
+class ChainWalk:
+    """What a walk of the chain found: how far it got, its first problem, where events sat."""
 
-    Events are walked in id order. A removed, inserted or reordered event
-    breaks the link to the event before it; a changed event no longer matches
-    its digest; removed events at the end leave the head ahead of the chain.
+    count: int = 0
+    problem: str | None = None
+    last_digest: str = ""
+    last_id: int | None = None
+    # Position (1-based) and digest of each watched event id the walk passed.
+    seen: dict[int, tuple[int, str]] = field(default_factory=dict)
+
+
+def walk_chain(watch: Collection[int] = ()) -> ChainWalk:
+    """Walk the events in id order, stopping at the first that breaks the chain.
+
+    A removed, inserted or reordered event breaks the link to the event before
+    it; a changed event, or one sealed without the key, no longer matches its MAC.
     """
-    previous = ""
-    count = 0
-    last_id = None
+    walk, key = ChainWalk(), audit_key()
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
-        if event.previous_digest != previous:
-            return count, (
-                f"event {event.pk} does not follow the event before it "
-                "(an event was removed or the events were reordered)"
-            )
-        if event.digest != event_digest(previous, event_payload(event)):
-            return count, f"event {event.pk} was altered after it was written"
-        previous = event.digest
-        last_id = event.pk
-        count += 1
+        walk.problem = _event_problem(event, walk.last_digest, key)
+        if walk.problem:
+            return walk
+        walk.count += 1
+        walk.last_digest, walk.last_id = event.digest, event.pk
+        if event.pk in watch:
+            walk.seen[event.pk] = (walk.count, event.digest)
+    walk.problem = _head_problem(walk)
+    return walk
+
+
+def _event_problem(event: AuditEvent, previous: str, key: bytes) -> str | None:
+    if event.previous_digest != previous:
+        return (
+            f"event {event.pk} does not follow the event before it "
+            "(an event was removed or the events were reordered)"
+        )
+    expected = event_digest(previous, event_payload(event), key)
+    if not hmac.compare_digest(event.digest, expected):
+        return (
+            f"event {event.pk} was altered after it was written "
+            "(its MAC does not match under the audit key)"
+        )
+    return None
+
+
+def _head_problem(walk: ChainWalk) -> str | None:
+    """Removed events at the end leave the head ahead of the chain."""
+    count = walk.count
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is None:
-        if count:
-            return count, f"the chain head is missing but {count} events were written"
-        return count, None
-    last = f"event {last_id}" if last_id is not None else "its start"
+        return f"the chain head is missing but {count} events were written" if count else None
+    last = f"event {walk.last_id}" if walk.last_id is not None else "its start"
     if head.count > count:
         return (
-            count,
             f"the chain ends at {last} but {head.count} events were written; "
-            "the events after it were removed",
+            "the events after it were removed"
         )
-    if head.digest != previous or head.count != count:
-        return count, f"the chain ends at {last} but its head records another end"
-    return count, None
+    if head.digest != walk.last_digest or head.count != count:
+        return f"the chain ends at {last} but its head records another end"
+    return None
+
+
+def verify_chain() -> tuple[int, str | None]:
+    """(events checked, the first problem or None when the chain is intact)."""
+    walk = walk_chain()
+    return walk.count, walk.problem

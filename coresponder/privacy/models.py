@@ -105,8 +105,9 @@ class ApiToken(models.Model):
 class AuditEvent(models.Model):
     """Who did what, to which record, when, from where, and how it ended.
 
-    Append-only. Each event's `digest` covers its content and the previous
-    event's digest, so a changed or removed event breaks the chain.
+    Append-only. Each event's `digest`, an HMAC under the audit key (ADR 0006),
+    covers its content and the previous event's digest, so a changed or removed
+    event breaks the chain, and no one without the key can mend it.
     """
 
     class Action(models.TextChoices):

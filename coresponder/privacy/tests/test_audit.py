@@ -1,49 +1,57 @@
-"""The audit trail is a hash chain: a changed, removed or reordered event is found and named.
+"""The audit trail is a keyed hash chain: a changed, removed or reordered event is found
+and named, and so is a chain recomputed without the audit key.
 
 On PostgreSQL a trigger refuses UPDATE and DELETE of audit events, so the
-tamper tests first step past it as a database superuser would.
+tamper tests first step past it as a database superuser would (`tampering`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
+from typing import Any
 from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from coresponder.privacy.audit import SYSTEM, Actor, record_event, verify_chain
+from coresponder.privacy.audit import (
+    SYSTEM,
+    Actor,
+    canonical,
+    event_payload,
+    record_event,
+    verify_chain,
+)
 from coresponder.privacy.models import AuditChainHead, AuditEvent
+from coresponder.privacy.tests.tampering import (
+    recompute_chain,
+    swap_rows,
+    tampering,
+    write_events,
+)
 from coresponder.programs.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 NOON = dt.datetime(2025, 3, 10, 12, 0, 0, 123456, tzinfo=dt.UTC)
+ANOTHER_KEY = "another-audit-key-that-is-long-and-varied-0123456789"
+
+
+def altered(event: AuditEvent) -> str:
+    return (
+        f"event {event.pk} was altered after it was written "
+        "(its MAC does not match under the audit key)"
+    )
 
 
 def audit_verify() -> str:
     out = io.StringIO()
     call_command("audit_verify", stdout=out)
     return out.getvalue()
-
-
-@contextmanager
-def tampering() -> Iterator[None]:
-    """Step past the append-only trigger, as a PostgreSQL superuser could; SQLite has none."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET session_replication_role")
 
 
 def audit_triggers() -> list[str]:
@@ -60,36 +68,6 @@ def audit_triggers() -> list[str]:
                 "WHERE type = 'trigger' AND tbl_name = 'privacy_auditevent'"
             )
         return sorted(row[0] for row in cursor.fetchall())
-
-
-def swap_rows(first: AuditEvent, second: AuditEvent) -> None:
-    """Exchange everything but the ids of two stored events."""
-    columns = [f.attname for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    rows = {
-        row["id"]: row
-        for row in AuditEvent.objects.filter(pk__in=[first.pk, second.pk]).values("id", *columns)
-    }
-    with tampering():
-        # Park one digest aside first: digests are unique.
-        AuditEvent.objects.filter(pk=first.pk).update(digest="parked")
-        for target, source in ((second.pk, first.pk), (first.pk, second.pk)):
-            values = {c: rows[source][c] for c in columns}
-            AuditEvent.objects.filter(pk=target).update(**values)
-
-
-def write_events(count: int) -> list[AuditEvent]:
-    user = UserFactory.create()
-    return [
-        record_event(
-            Actor(user=user, where="10.0.0.1"),
-            AuditEvent.Action.READ,
-            obj=user,
-            person_id=n,
-            program_slug="pad",
-            detail={"n": n, "fields": ["given_name", "phone"], "note": "é"},
-        )
-        for n in range(count)
-    ]
 
 
 def test_an_event_records_who_what_when_where_and_how_it_ended() -> None:
@@ -120,6 +98,17 @@ def test_each_event_chains_to_the_one_before() -> None:
     assert first.previous_digest == ""
     assert second.previous_digest == first.digest
     assert AuditChainHead.objects.get().digest == second.digest
+
+
+def test_an_event_digest_is_an_hmac_under_the_audit_key(settings: Any) -> None:
+    (event,) = write_events(1)
+    event.refresh_from_db()
+    message = ("\n" + canonical(event_payload(event))).encode("utf-8")
+
+    keyed = hmac.new(settings.AUDIT_KEY.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    assert event.digest == keyed
+    assert event.digest != hashlib.sha256(message).hexdigest()
+    assert len(event.digest) == 64
 
 
 def test_audit_verify_passes_an_intact_chain() -> None:
@@ -154,7 +143,7 @@ def test_audit_verify_notices_any_altered_field(field: str, value: object) -> No
     with tampering():
         AuditEvent.objects.filter(pk=events[0].pk).update(**{field: value})
 
-    assert verify_chain() == (0, f"event {events[0].pk} was altered after it was written")
+    assert verify_chain() == (0, altered(events[0]))
 
 
 def test_audit_verify_notices_a_moved_timestamp() -> None:
@@ -233,7 +222,35 @@ def test_audit_verify_notices_an_event_whose_payload_was_copied_from_another() -
             person_id=events[1].person_id, detail=events[1].detail
         )
 
-    assert verify_chain() == (2, f"event {events[2].pk} was altered after it was written")
+    assert verify_chain() == (2, altered(events[2]))
+
+
+@pytest.mark.parametrize("digest_of", ["unkeyed", "guessed key"])
+def test_audit_verify_names_the_first_event_of_a_chain_recomputed_without_the_key(
+    digest_of: str,
+) -> None:
+    events = write_events(3)
+    recompute_chain(digest_of)
+
+    with pytest.raises(CommandError) as caught:
+        audit_verify()
+
+    assert altered(events[0]) in str(caught.value)
+    assert "after 0 good events" in str(caught.value)
+
+
+def test_a_chain_checked_under_another_key_fails_at_its_first_event(settings: Any) -> None:
+    events = write_events(2)
+    settings.AUDIT_KEY = ANOTHER_KEY
+
+    assert verify_chain() == (0, altered(events[0]))
+
+
+def test_a_chain_written_under_one_key_verifies_under_the_same_key(settings: Any) -> None:
+    settings.AUDIT_KEY = ANOTHER_KEY
+    write_events(2)
+
+    assert verify_chain() == (2, None)
 
 
 def test_audit_verify_notices_that_the_chain_head_was_removed() -> None:
@@ -274,6 +291,17 @@ def test_the_database_refuses_to_change_or_delete_an_audit_event_on_postgresql()
     event.refresh_from_db()
     assert event.outcome == "success"
     assert verify_chain() == (1, None)
+
+
+def test_audit_grant_roles_refuses_what_it_cannot_make_safe() -> None:
+    if connection.vendor == "postgresql":
+        # The suite's own role is a superuser: no grant could hold it back.
+        role, refusal = connection.settings_dict["USER"] or "postgres", "is a superuser"
+    else:
+        role, refusal = "coresponder_app", "needs PostgreSQL; SQLite has no roles"
+
+    with pytest.raises(CommandError, match=refusal):
+        call_command("audit_grant_roles", "--app-role", role)
 
 
 def test_the_test_runner_can_still_empty_the_audit_table() -> None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from coresponder.encounters.care_reminders import send_follow_up_reminders
 from coresponder.outreach.reminders import send_due_reminders
+from coresponder.privacy.audit_checkpoints import CheckpointError, write_checkpoint_if_moved
 from coresponder.services.reminders import send_referral_reminders
 
 
@@ -24,7 +25,8 @@ def send_all(now: Any) -> dict[str, int]:
 class Command(BaseCommand):
     help = (
         "Send follow-up reminders (window open, closing soon with no attempt, missed) "
-        "every --interval seconds; --once runs a single pass and prints the counts."
+        "and checkpoint the audit chain every --interval seconds; --once runs a single "
+        "pass and prints the counts."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -37,12 +39,14 @@ class Command(BaseCommand):
             raise CommandError("--interval must be more than 0")
         if options["once"]:
             self._report(send_all(timezone.now()))
+            self._checkpoint()
             return
         stop = threading.Event()
         previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
             while not stop.is_set():
                 self._report(send_all(timezone.now()), quiet=True)
+                self._checkpoint()
                 stop.wait(interval)
         except KeyboardInterrupt:
             pass
@@ -54,3 +58,14 @@ class Command(BaseCommand):
         if quiet and not any(counts.values()):
             return
         self.stdout.write(", ".join(f"{kind}: {n}" for kind, n in counts.items()))
+
+    def _checkpoint(self) -> None:
+        """Checkpoint the audit chain's head when it moved; the log keeps a copy of each line."""
+        try:
+            line = write_checkpoint_if_moved()
+        except (CheckpointError, OSError) as exc:
+            # Reminders still go out; the failure repeats on every pass until it is fixed.
+            self.stderr.write(f"audit checkpoint failed: {exc}")
+            return
+        if line is not None:
+            self.stdout.write(f"audit checkpoint {line}")
