@@ -29,7 +29,7 @@ from coresponder.domain.linkage import (
 from coresponder.domain.vocabulary import humanize
 from coresponder.people.identity_actions import linkage_record
 from coresponder.people.models import LINKAGE_FIELDS, LinkageModel, Person, PersonKey, SourceRecord
-from coresponder.privacy.access import is_admin, role_grants, visible_people
+from coresponder.privacy.access import identifiable_people, is_admin, role_grants
 
 # Candidates scored per request, the people sharing most keys first.
 CANDIDATE_CAP = 200
@@ -120,7 +120,7 @@ def possible_matches(
     keys = sorted(blocking_keys(normalise(record)))
     if not keys:
         return []
-    scope = visible_people(user) if among is None else among
+    scope = identifiable_people(user) if among is None else among
     candidate_ids = list(
         PersonKey.objects.filter(
             key__in=keys,

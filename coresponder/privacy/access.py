@@ -105,6 +105,22 @@ def role_grants(user: Any) -> list[tuple[Program, Role]]:
     return [(m.program, Role(m.role)) for m in memberships]
 
 
+def identifiable_people(user: Any) -> QuerySet[Person]:
+    """People the user may learn of and whose identity their role there may read.
+
+    Matching and search answer with names and birth dates, so they look only here:
+    a prosecutor learns whether a diverted person engaged, never who matches a name.
+    """
+    condition = Q(pk__in=[])
+    for program, role in role_grants(user):
+        if POLICY[role].read[FieldGroup.IDENTITY] is not Access.ALLOW:
+            continue
+        part = _scope_filter(POLICY[role].scope, program, user)
+        if part is not None:
+            condition |= part
+    return Person.objects.filter(condition).distinct()
+
+
 def visible_people(user: Any) -> QuerySet[Person]:
     """Everyone the user may learn of, by the policy's scope for each of their roles."""
     condition = Q(pk__in=[])
@@ -357,7 +373,7 @@ def search_people(user: Any, q: str) -> QuerySet[Person]:
 
     The one search by free text, for the web and the API alike.
     """
-    people = visible_people(user)
+    people = identifiable_people(user)
     for term in q.split():
         people = people.filter(
             Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(phone=term)

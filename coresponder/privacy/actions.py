@@ -315,6 +315,23 @@ def open_break_glass(actor: Actor, user: Any, person: Person, reason: str) -> Br
     return glass
 
 
+def record_break_glass_list_read(actor: Actor, openings: list[BreakGlass], *, channel: str) -> None:
+    """The review list names people and why their records were opened: an audited read."""
+    record_event(
+        actor,
+        "read",
+        object_type="privacy.breakglass",
+        fields=["identity"],
+        purpose="break-glass review",
+        detail={
+            "list": True,
+            "channel": channel,
+            "ids": [g.pk for g in openings],
+            "person_ids": sorted({g.person_id for g in openings}),
+        },
+    )
+
+
 def review_break_glass(actor: Actor, glass: BreakGlass, note: str) -> BreakGlass:
     if glass.reviewed_at is not None:
         raise ActionError("Already reviewed.", {"break_glass": ["already reviewed"]})

@@ -21,6 +21,7 @@ from coresponder.privacy.actions import (
     Forbidden,
     open_break_glass,
     read_disclosures,
+    record_break_glass_list_read,
     record_consent,
     review_break_glass,
     revoke_consent,
@@ -224,8 +225,13 @@ def break_glass(
 
 @router.get("/break-glass", response=BreakGlassList, summary="Break-glass openings to review")
 def break_glass_list(request: HttpRequest, reviewed: bool = False) -> dict[str, Any]:
-    rows = break_glass_reviews(request.user).filter(reviewed_at__isnull=not reviewed)
-    items = [_glass_out(g) for g in rows.select_related("user")[:200]]
+    rows = list(
+        break_glass_reviews(request.user)
+        .filter(reviewed_at__isnull=not reviewed)
+        .select_related("user")[:200]
+    )
+    record_break_glass_list_read(actor_for(request), rows, channel="api")
+    items = [_glass_out(g) for g in rows]
     return {"items": items, "count": len(items)}
 
 

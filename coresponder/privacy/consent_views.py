@@ -25,6 +25,7 @@ from coresponder.privacy.actions import (
     Forbidden,
     open_break_glass,
     read_disclosures,
+    record_break_glass_list_read,
     record_consent,
     review_break_glass,
     revoke_consent,
@@ -157,6 +158,7 @@ def break_glass_review_list(request: HttpRequest) -> HttpResponse:
         return redirect("break-glass-reviews")
     pending = queue.filter(reviewed_at__isnull=True).select_related("user").order_by("opened_at")
     recent = queue.filter(reviewed_at__isnull=False).select_related("user", "reviewed_by")[:20]
+    record_break_glass_list_read(actor_for(request), [*pending, *recent], channel="web")
     return render(
         request, "privacy/break_glass_reviews.html", {"pending": pending, "recent": recent}
     )

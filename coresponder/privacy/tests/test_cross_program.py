@@ -365,3 +365,19 @@ def test_an_encounter_in_one_program_never_takes_in_the_other_programs_person(
     assert response.json()["errors"]["person_id"] == ["no such person"]
     assert not known_to_pco(world.person)
     assert not Disclosure.objects.exists()
+
+
+def test_a_prosecutor_never_learns_who_matches_a_name(world: World, api_client_for: Any) -> None:
+    from coresponder.people.identity_actions import record_source
+
+    record_source(SYSTEM, world.person, world.program, "staff", dict(DANA))
+    prosecutor = reader(world, Role.PROSECUTOR)
+    probe = record_from_query(DANA)
+    assert probe is not None
+    assert possible_matches(prosecutor, probe) == []
+    answer = api_client_for(prosecutor).get("/api/v1/persons/matches", DANA)
+    assert world.person.pk not in [m["person_id"] for m in answer.json().get("items", [])]
+    client = Client()
+    client.force_login(prosecutor)
+    page = client.get("/people/matches/suggest/", DANA).content.decode()
+    assert "Reyes" not in page

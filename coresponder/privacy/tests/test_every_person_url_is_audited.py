@@ -110,8 +110,6 @@ class ListsPeople:
     readers: tuple[str, ...]
     kwargs: Fill = _nothing
     query: Fill = _nothing
-    # False only for a known gap (docs/security.md names it); once audited, the test says so.
-    audited: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,7 +182,7 @@ WEB: dict[str, Kind] = {
         query=lambda r: {"given_name": r.person.given_name, "family_name": r.person.family_name},
     ),
     "audit-log": ListsPeople(("coordinator",)),
-    "break-glass-reviews": ListsPeople(("coordinator",), audited=False),
+    "break-glass-reviews": ListsPeople(("coordinator",)),
     # --- Writes ----------------------------------------------------------------------
     "consent-revoke": WritesOnly(
         "revokes a consent",
@@ -312,7 +310,7 @@ API: dict[str, Kind] = {
     "GET /match-candidates": ListsPeople(("coordinator",)),
     "GET /programs/{slug}/outreach-queue": ListsPeople(("coordinator",), _program),
     "GET /service-referrals": ListsPeople(("coordinator", "provider")),
-    "GET /break-glass": ListsPeople(("coordinator",), audited=False),
+    "GET /break-glass": ListsPeople(("coordinator",)),
     # --- Writes ----------------------------------------------------------------------
     "POST /persons": WritesOnly("creates a person; answers with what was sent"),
     "PATCH /persons/{person_id}": WritesOnly(
@@ -567,10 +565,8 @@ def _check_list(label: str, r: Records, get: Callable[[str], Any], kind: ListsPe
         read = AuditEvent.objects.filter(
             id__gt=since, actor=r.users[who], action=AuditEvent.Action.READ
         ).exists()
-        if kind.audited and not read:
+        if not read:
             problems.append(f"{label}: {who}'s list read left no audit event")
-        if not kind.audited and read:
-            problems.append(f"{label}: now audited; mark it audited=True")
     outsider = get("outsider")
     if _leaks(r, outsider.content, kind.query(r)):
         problems.append(f"{label}: a coordinator of another program sees the person listed")
