@@ -294,6 +294,10 @@ def overdoses(facts: Iterable[OverdoseFact], start: dt.datetime, end: dt.datetim
     return Counter(fact.fatal for fact in facts if _within(fact.at, start, end))
 
 
+# "Jail and the ER avoided" counts the encounters that ended any way but these.
+JAIL_OR_ER: frozenset[str] = frozenset({"arrested", "transported_hospital"})
+
+
 def dispositions(
     facts: Iterable[EncounterFact], start: dt.datetime, end: dt.datetime, codes: Sequence[str] = ()
 ) -> dict[str, int]:

@@ -1,9 +1,12 @@
 """/api/v1 metrics: a program's figures, their breakdowns and its follow-up funnel.
 
-Every member of a program may read its aggregate figures. Analysts (de-identified
-data only) get them here suppressed: counts of 1 to 10, and shares or medians
-resting on so few, come back null. The public dashboard and exports apply the
-same suppression, plus complementary suppression for tables.
+Every member of a program may read its aggregate figures. Members whose role
+does not see the whole program (analysts, providers, prosecutors) get them
+de-identified, exactly as the dashboard, the public dashboard and the files give
+them (`coresponder.reports.disclosure`, ADR 0007): only for one whole, finished
+calendar quarter (anything else is 422 naming `start` or `end`), hidden values
+null, and `suppressed` listing their paths so a client can say "suppressed"
+where they stood.
 """
 
 from __future__ import annotations
@@ -17,27 +20,23 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 
 from coresponder.api_support import actor_for
-from coresponder.domain.metrics import BREAKDOWNS
-from coresponder.domain.suppression import suppress_small
-from coresponder.domain.vocabulary import Role
+from coresponder.domain.metrics import BREAKDOWN_FIELDS, BREAKDOWNS
 from coresponder.privacy.access import access_program, role_in
 from coresponder.privacy.audit import record_event
 from coresponder.programs.actions import ActionError
 from coresponder.programs.models import Program
+from coresponder.reports import disclosure
 from coresponder.reports.metrics import (
     Period,
     compute_metrics,
     funnel,
     metric_breakdown,
-    suppressed,
 )
 
 router = Router(tags=["metrics"])
 DEFAULT_DAYS = 30
 # Longer spans would read years of records in one request; exports page by year.
 MAX_DAYS = 5 * 366
-# Who reads figures de-identified: counts small enough to identify someone are hidden.
-SUPPRESSED_ROLES = frozenset({Role.ANALYST})
 
 
 class Span(Schema):
@@ -49,8 +48,19 @@ class BreakdownQuery(Span):
     by: str
 
 
-def _period(program: Program, span: Span) -> Period:
-    """The requested inclusive local dates; the last 30 local days by default."""
+def _period(program: Program, span: Span, suppress: bool) -> Period:
+    """The requested inclusive local dates; the last 30 local days by default.
+
+    De-identified: one whole, finished quarter, the last one by default.
+    """
+    if suppress:
+        period = disclosure.default_period(program, span.start, span.end)
+        problems = disclosure.period_problems(program, period)
+        if problems:
+            raise ActionError(
+                "De-identified figures cover one whole, finished calendar quarter.", problems
+            )
+        return period
     today = timezone.now().astimezone(ZoneInfo(program.timezone)).date()
     end = span.end or today
     start = span.start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
@@ -69,7 +79,8 @@ def _period(program: Program, span: Span) -> Period:
 def _read(request: HttpRequest, slug: str, span: Span) -> tuple[Program, Period, bool]:
     """The program (any member; others 404), the period, and whether to suppress."""
     program = access_program(request.user, slug)
-    period = _period(program, span)
+    suppress = disclosure.suppresses(role_in(request.user, program))
+    period = _period(program, span, suppress)
     record_event(
         actor_for(request),
         "read",
@@ -78,7 +89,16 @@ def _read(request: HttpRequest, slug: str, span: Span) -> tuple[Program, Period,
         fields=["aggregate"],
         detail={"start": period.start.isoformat(), "end": period.end.isoformat()},
     )
-    return program, period, role_in(request.user, program) in SUPPRESSED_ROLES
+    return program, period, suppress
+
+
+def _marked(exact: dict[str, Any], shown: dict[str, Any]) -> dict[str, Any]:
+    """The de-identified body: hidden values null, and where they stood."""
+    return {
+        **shown,
+        "suppressed": disclosure.hidden_paths(exact, shown),
+        "small_count_max": disclosure.SMALL_CELL_MAX,
+    }
 
 
 @router.get("/programs/{slug}/metrics", response=dict[str, Any])
@@ -87,33 +107,35 @@ def get_metrics(request: HttpRequest, slug: str, span: Query[Span]) -> dict[str,
     program, period, suppress = _read(request, slug, span)
     metrics = compute_metrics(program, period)
     if suppress:
-        return suppressed(metrics.as_api(), metrics.bases())
+        return _marked(metrics.as_api(), disclosure.headline(metrics))
     return metrics.as_api()
 
 
 @router.get("/programs/{slug}/metrics/breakdown", response=dict[str, Any])
 def get_breakdown(request: HttpRequest, slug: str, query: Query[BreakdownQuery]) -> dict[str, Any]:
-    """The count metrics per group; `by` is one of BREAKDOWNS (district, source, age_band…)."""
+    """The count metrics per group and their totals; `by` is one of BREAKDOWNS."""
     if query.by not in BREAKDOWNS:
         raise ActionError(
             "Unknown breakdown.", {"by": [f"Break down by one of: {', '.join(BREAKDOWNS)}."]}
         )
     program, period, suppress = _read(request, slug, query)
     items = metric_breakdown(program, period, query.by)
-    if suppress:
-        items = [
-            {k: suppress_small(v) if isinstance(v, int) else v for k, v in row.items()}
-            for row in items
-        ]
-    return {"items": items, "count": len(items)}
+    total = {c: sum(int(row[c]) for row in items) for c in BREAKDOWN_FIELDS}
+    exact = {"items": items, "count": len(items), "total": total}
+    if not suppress:
+        return exact
+    rows, totals = disclosure.breakdown(items, BREAKDOWN_FIELDS)
+    return _marked(exact, {"items": rows, "count": len(rows), "total": totals})
 
 
 @router.get("/programs/{slug}/metrics/funnel", response=dict[str, Any])
 def get_funnel(request: HttpRequest, slug: str, span: Query[Span]) -> dict[str, Any]:
     """Distinct people at each follow-up stage, each stage within the one before."""
     program, period, suppress = _read(request, slug, span)
-    items = [
-        {"key": key, "label": label, "people": suppress_small(n) if suppress else n}
-        for key, label, n in funnel(program, period)
-    ]
-    return {"items": items, "count": len(items)}
+    stages = funnel(program, period)
+    exact = [{"key": key, "label": label, "people": n} for key, label, n in stages]
+    if not suppress:
+        return {"items": exact, "count": len(exact)}
+    shown = disclosure.funnel([n for _, _, n in stages])
+    items = [{**item, "people": n} for item, n in zip(exact, shown, strict=True)]
+    return _marked({"items": exact}, {"items": items, "count": len(items)})

@@ -1,9 +1,11 @@
 """Files of a program's figures: any table as CSV or XLSX, and the quarterly report.
 
 Who gets what follows the metrics API: every member of a program may export its
-aggregate figures; analysts get them suppressed. Each file handed out is an
-audit event. The quarterly narrative is the coordinators' to write; coordinators
-and administrators download the quarterly PDF, which goes to funders unsuppressed.
+aggregate figures; members whose role does not see the whole program get them
+de-identified, for one whole, finished quarter (ADR 0007). Each file handed out
+is an audit event. The quarterly narrative is the coordinators' to write;
+coordinators and administrators download the quarterly PDF, which goes to
+funders exact, or a de-identified copy for publication (`?suppressed=1`).
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from coresponder.privacy.actions import Forbidden
 from coresponder.programs.actions import ActionError
 from coresponder.programs.middleware import SESSION_KEY
 from coresponder.programs.models import Program
+from coresponder.reports import disclosure
 from coresponder.reports.actions import may_write_narrative, narrative_of, save_narrative
-from coresponder.reports.api import MAX_DAYS, SUPPRESSED_ROLES
+from coresponder.reports.api import MAX_DAYS
 from coresponder.reports.exports import (
     BREAKDOWNS,
     MONTHLY_METRICS,
@@ -84,8 +87,13 @@ def _date(request: HttpRequest, name: str) -> dt.date | None:
         raise BadParameter(name, f"{name}: give a date as YYYY-MM-DD, not {raw[:40]!r}.") from exc
 
 
-def _period(request: HttpRequest, program: Program) -> Period:
-    """`start` and `end`, inclusive local dates; the last 30 days by default, as in the API."""
+def _period(request: HttpRequest, program: Program, suppress: bool) -> Period:
+    """`start` and `end`, inclusive local dates; the last 30 days by default, as in the API.
+
+    De-identified: one whole, finished quarter, the last one by default.
+    """
+    if suppress:
+        return _quarter(request, program)
     today = timezone.now().astimezone(ZoneInfo(program.timezone)).date()
     end = _date(request, "end") or today
     start = _date(request, "start") or end - dt.timedelta(days=DEFAULT_DAYS - 1)
@@ -94,6 +102,16 @@ def _period(request: HttpRequest, program: Program) -> Period:
     if (end - start).days + 1 > MAX_DAYS:
         raise BadParameter("end", "end: a period may span at most five years.")
     return Period(start, end)
+
+
+def _quarter(request: HttpRequest, program: Program) -> Period:
+    period = disclosure.default_period(program, _date(request, "start"), _date(request, "end"))
+    problems = disclosure.period_problems(program, period)
+    if problems:
+        name = next(iter(problems))
+        text = " ".join(f"{key}: {' '.join(texts)}" for key, texts in problems.items())
+        raise BadParameter(name, text)
+    return period
 
 
 def _choice(request: HttpRequest, name: str, allowed: tuple[str, ...], default: str) -> str:
@@ -124,15 +142,15 @@ def export_table(request: HttpRequest, slug: str, table: str, extension: str) ->
     program, role = _member_program(request, slug)
     if table not in TABLES or extension not in {"csv", "xlsx"}:
         raise Http404("No such table")
+    suppress = disclosure.suppresses(role)
     try:
-        period = _period(request, program)
+        period = _period(request, program, suppress)
         by = _choice(request, "by", BREAKDOWNS, "district") if table == "breakdown" else ""
         metric = (
             _choice(request, "metric", MONTHLY_METRICS, "referrals") if table == "monthly" else ""
         )
     except BadParameter as error:
         return _refused(error)
-    suppress = role in SUPPRESSED_ROLES
     built = build_table(
         table, program, period, by=by or "district", metric=metric or "referrals", suppress=suppress
     )
@@ -157,7 +175,7 @@ def export_table(request: HttpRequest, slug: str, table: str, extension: str) ->
 # --- The quarterly report -------------------------------------------------------------
 
 
-def _quarter(year: int, quarter: int) -> None:
+def _known_quarter(year: int, quarter: int) -> None:
     if not 2000 <= year <= 2100 or quarter not in (1, 2, 3, 4):
         raise Http404("No such quarter")
 
@@ -186,7 +204,7 @@ def _page(
 def quarterly_page(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
     """The coordinator writes the quarter's narrative, then downloads the report."""
     program, _role = _member_program(request, slug)
-    _quarter(year, quarter)
+    _known_quarter(year, quarter)
     if not may_write_narrative(request.user, program):
         raise Http404("No quarterly report for this role")
     narrative = narrative_of(program, year, quarter)
@@ -227,12 +245,17 @@ def quarterly_page(request: HttpRequest, slug: str, year: int, quarter: int) -> 
 @login_required
 @require_GET
 def quarterly_download(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
-    """The quarter's PDF for funders: coordinators and administrators; audited."""
+    """The quarter's PDF for funders: coordinators and administrators; audited.
+
+    `?suppressed=1` gives the de-identified copy for publication, its figures as
+    the public dashboard shows that quarter's.
+    """
     program, role = _member_program(request, slug)
-    _quarter(year, quarter)
+    _known_quarter(year, quarter)
     if role not in REPORT_ROLES:
         raise Http404("No quarterly report for this role")
-    content = quarterly_pdf(program, year, quarter)
+    suppress = request.GET.get("suppressed") == "1"
+    content = quarterly_pdf(program, year, quarter, suppress=suppress)
     period = quarter_period(year, quarter)
     record_export(
         actor_for(request),
@@ -241,6 +264,7 @@ def quarterly_download(request: HttpRequest, slug: str, year: int, quarter: int)
         file_format="pdf",
         period=period,
         holds_part2=True,
-        suppressed=False,
+        suppressed=suppress,
     )
-    return _attachment(content, f"{program.slug}-quarterly-{year}-q{quarter}.pdf", "pdf")
+    name = f"{program.slug}-quarterly-{year}-q{quarter}{'-deidentified' if suppress else ''}.pdf"
+    return _attachment(content, name, "pdf")

@@ -19,11 +19,10 @@ row follows. A table without Part 2 data starts at its header row. A count an
 analyst may not see reads `suppressed`; an empty cell is a rate with nothing to
 divide by.
 
-Analysts' copies are suppressed as the dashboard suppresses them: the headline
-figures as the metrics API gives them (counts of 1 to 10, and shares or medians
-resting on so few); breakdowns, dispositions and monthly counts as tables with a
-Total row and complementary suppression (`suppress_table`); the funnel as nested
-counts (`suppress_nested`).
+De-identified copies (analysts, providers, prosecutors: ADR 0007) cover one
+whole, finished quarter and are suppressed by `coresponder.reports.disclosure`,
+exactly as the API and the dashboard suppress the same figures: a cell hidden
+in one is hidden in all, with the same complements.
 """
 
 from __future__ import annotations
@@ -40,9 +39,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
-from coresponder.domain.suppression import suppress_nested, suppress_table
 from coresponder.domain.vocabulary import humanize
 from coresponder.privacy.audit import Actor, record_event
+from coresponder.reports import disclosure
 from coresponder.reports import metrics as metric_defs
 from coresponder.reports.metrics import BREAKDOWNS, Period
 
@@ -119,10 +118,7 @@ class Table:
 def metrics_table(program: Any, period: Period, *, suppress: bool = False) -> Table:
     """The headline figures, one row each, as `GET /programs/{slug}/metrics` reports them."""
     computed = metric_defs.compute_metrics(program, period)
-    values = computed.as_api()
-    if suppress:
-        # A share or median resting on 1–10 records is hidden with the counts.
-        values = metric_defs.suppressed(values, computed.bases())
+    values = disclosure.headline(computed) if suppress else computed.as_api()
     flat = metric_defs.flatten_metrics(values)
     rows = [
         {"metric": key, "label": label, "value": flat.get(key), "_kind": kind}
@@ -170,7 +166,7 @@ def funnel_table(program: Any, period: Period, *, suppress: bool = False) -> Tab
     steps = metric_defs.funnel(program, period)
     counts = [count for _key, _label, count in steps]
     # Each step is drawn from the one before, so a small drop-off is hidden too.
-    shown = suppress_nested(counts) if suppress else list(counts)
+    shown = disclosure.funnel(counts) if suppress else list(counts)
     rows = [
         {"step": key, "label": label, "people": value}
         for (key, label, _count), value in zip(steps, shown, strict=True)
@@ -193,11 +189,18 @@ def funnel_table(program: Any, period: Period, *, suppress: bool = False) -> Tab
 def dispositions_table(program: Any, period: Period, *, suppress: bool = False) -> Table:
     """How crisis responses and visits ended, as the responders recorded them."""
     dispositions = metric_defs.program_metrics(program, period).get("dispositions") or {}
+    if suppress:
+        # The dashboard's table, with its avoided split: the same cells hidden.
+        split = disclosure.dispositions(dispositions)
+        shown, total = split.cells, split.total
+    else:
+        shown, total = dict(dispositions), sum(dispositions.values())
     rows = [
-        {"code": code, "label": humanize(code), "encounters": count}
-        for code, count in sorted(dispositions.items(), key=lambda pair: (-pair[1], pair[0]))
+        {"code": code, "label": humanize(code), "encounters": shown[code]} for code in dispositions
     ]
-    rows = _with_total(rows, ("encounters",), suppress, key="code")
+    # Hidden counts must not be ranked: de-identified rows come in label order.
+    rows.sort(key=lambda row: row["label"] if suppress else (-row["encounters"], row["code"]))
+    rows.append({"code": "", "label": "Total", "encounters": total})
     # Responders record dispositions, not treatment providers: no Part 2 data here.
     return Table(
         name="dispositions",
@@ -223,14 +226,10 @@ def monthly_table(
     kind = next(k for key, _label, k in HEADLINE if key == metric)
     series = metric_defs.monthly_series(program, period, metric)
     values: list[Any] = [value for _month, value in series]
-    if suppress and kind == "count":
-        # Months add up to the period's figure, so each month is a cell of one table.
-        counts = [{"n": int(value or 0)} for value in values]
-        shown = suppress_table(counts, ["n"], {"n": sum(row["n"] for row in counts)})
-        values = [row["n"] for row in shown[:-1]]
-    elif suppress:
-        # A month's share or median may rest on a handful of cases; no bases per month.
-        values = [None for _value in values]
+    if suppress:
+        # The quarter's months add up to its figure: each month is a cell of one table.
+        # A month's share or median may rest on a handful of cases: never shown.
+        values = list(disclosure.monthly(values, kind == "count"))
     rows = [
         {"month": month.strftime("%Y-%m"), "value": value, "_kind": kind}
         for (month, _value), value in zip(series, values, strict=True)
@@ -274,13 +273,13 @@ def build_table(
 
 
 def _with_total(
-    rows: list[dict[str, Any]], columns: Sequence[str], suppress: bool, key: str = "key"
+    rows: list[dict[str, Any]], columns: Sequence[str], suppress: bool
 ) -> list[dict[str, Any]]:
-    """The rows and a Total row; for analysts, with complementary suppression as on the
-    dashboard, so that no hidden cell can be worked out from the totals."""
-    total = {key: "", "label": "Total", **{c: sum(int(r[c] or 0) for r in rows) for c in columns}}
+    """The rows and a Total row; de-identified, each column suppressed under its total."""
+    total = {"key": "", "label": "Total", **{c: sum(int(r[c] or 0) for r in rows) for c in columns}}
     if suppress:
-        return suppress_table(rows, list(columns), total)
+        rows, totals = disclosure.breakdown(rows, columns)
+        total.update(totals)
     return [*rows, total]
 
 

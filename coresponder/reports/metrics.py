@@ -42,7 +42,6 @@ from coresponder.domain.metrics import (
     TaskFact,
 )
 from coresponder.domain.referrals import ACCEPTED_OR_LATER, history_of
-from coresponder.domain.suppression import suppress_small
 from coresponder.domain.vocabulary import (
     ORGANIZATION_KIND_LABELS,
     PATHWAY_LABELS,
@@ -70,7 +69,6 @@ __all__ = [
     "percent_change",
     "period_bounds",
     "program_metrics",
-    "suppressed",
 ]
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -406,31 +404,6 @@ def compute_metrics(
 def program_metrics(program: Program, period: Period) -> dict[str, Any]:
     """Exactly the API.md metrics object for the period (exact numbers, not suppressed)."""
     return compute_metrics(program, period).as_api()
-
-
-def suppressed(metrics: dict[str, Any], bases: dict[str, int] | None = None) -> dict[str, Any]:
-    """The metrics as analysts and the public see them: counts of 1–10 become None.
-
-    With `bases` (`Metrics.bases()`), a share or median resting on 1–10 records
-    is hidden too, since it would reveal those few. Tables need complementary
-    suppression on top (the dashboard's job).
-    """
-    out = dict(metrics)
-    for key in COUNT_KEYS:
-        if key in out and out[key] is not None:
-            out[key] = suppress_small(out[key])
-    if isinstance(out.get("overdoses"), dict):
-        out["overdoses"] = {
-            k: None if v is None else suppress_small(v) for k, v in out["overdoses"].items()
-        }
-    if isinstance(out.get("dispositions"), dict):
-        out["dispositions"] = {
-            k: None if v is None else suppress_small(v) for k, v in out["dispositions"].items()
-        }
-    for key, base in (bases or {}).items():
-        if key in out and suppress_small(base) is None:
-            out[key] = None
-    return out
 
 
 def _labels(program: Program, by: str) -> tuple[list[str], dict[str, str]]:

@@ -2,8 +2,11 @@
 
 Figures come from `coresponder.reports.metrics`, the same definitions as the API
 and the dashboard, unsuppressed: the coordinator who downloads the report
-answers for what goes to the funder. Pages holding a figure derived from what a
-treatment provider reported carry the 42 CFR Part 2 notice at their foot.
+answers for what goes to the funder. The copy for publication (`suppress=True`)
+is de-identified by `coresponder.reports.disclosure`, so it hides exactly what
+the public dashboard and the API hide for the same quarters. Pages holding a
+figure derived from what a treatment provider reported carry the 42 CFR Part 2
+notice at their foot.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from reportlab.platypus import (
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import humanize
 from coresponder.programs.models import Program
+from coresponder.reports import disclosure
 from coresponder.reports import metrics as metric_defs
 from coresponder.reports.actions import narrative_of
 from coresponder.reports.exports import BREAKDOWN_COUNTS, HEADLINE
@@ -55,6 +59,11 @@ GOLD = colors.HexColor("#e5a000")
 INK = colors.HexColor("#1b1b1b")
 MONTHLY_CHART_TITLE = "Referrals and people engaged by month"
 FUNNEL_CHART_TITLE = "From referral to treatment this quarter"
+SUPPRESSED = "suppressed"
+DEIDENTIFIED_NOTE = (
+    "De-identified copy: counts from 1 to 10 are suppressed, and so is whatever would let "
+    "someone work them out from a total; a suppressed month is drawn empty."
+)
 QUARTER_MONTHS = {1: (1, 3), 2: (4, 6), 3: (7, 9), 4: (10, 12)}
 
 
@@ -144,9 +153,9 @@ def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], styles: dict[
 # --- Figures -----------------------------------------------------------------------
 
 
-def _figure(value: Any, kind: str) -> str:
+def _figure(value: Any, kind: str, suppress: bool = False) -> str:
     if value is None:
-        return "–"
+        return SUPPRESSED if suppress and kind == "count" else "–"
     if kind == "share":
         return f"{float(value) * 100:.1f}%"
     if kind == "hours":
@@ -161,30 +170,52 @@ def _change(now: Any, before: Any) -> str:
     return f"{change:+.1f}%"
 
 
-def headline_rows(program: Program, year: int, quarter: int) -> list[list[str]]:
+def _headline(program: Program, period: Period, suppress: bool) -> dict[str, Any]:
+    computed = metric_defs.compute_metrics(program, period)
+    values = disclosure.headline(computed) if suppress else computed.as_api()
+    return metric_defs.flatten_metrics(values)
+
+
+def headline_rows(
+    program: Program, year: int, quarter: int, suppress: bool = False
+) -> list[list[str]]:
     """Each headline figure this quarter, last quarter, and the change between."""
-    now = metric_defs.flatten_metrics(
-        metric_defs.program_metrics(program, quarter_period(year, quarter))
-    )
-    before = metric_defs.flatten_metrics(
-        metric_defs.program_metrics(program, quarter_period(*previous_quarter(year, quarter)))
-    )
+    now = _headline(program, quarter_period(year, quarter), suppress)
+    before = _headline(program, quarter_period(*previous_quarter(year, quarter)), suppress)
     rows = [["Figure", "This quarter", "Last quarter", "Change"]]
     for key, label, kind in HEADLINE:
         change = _change(now.get(key), before.get(key)) if kind == "count" else "–"
-        rows.append([label, _figure(now.get(key), kind), _figure(before.get(key), kind), change])
+        rows.append(
+            [
+                label,
+                _figure(now.get(key), kind, suppress),
+                _figure(before.get(key), kind, suppress),
+                change,
+            ]
+        )
     return rows
 
 
-def monthly_chart(program: Program, year: int, quarter: int) -> Drawing:
+def _months(program: Program, periods: Sequence[Period], metric: str, suppress: bool) -> Any:
+    """(month, value) for each month of the quarters; de-identified quarter by quarter."""
+    points: list[tuple[dt.date, Any]] = []
+    for period in periods:
+        series = metric_defs.monthly_series(program, period, metric)
+        values = [value for _month, value in series]
+        if suppress:
+            values = list(disclosure.monthly(values, counts=True))
+        points += [(month, value) for (month, _), value in zip(series, values, strict=True)]
+    return points
+
+
+def monthly_chart(program: Program, year: int, quarter: int, suppress: bool = False) -> Drawing:
     """Referrals and people engaged in each of the twelve months to the quarter's end."""
-    end = quarter_period(year, quarter).end
-    start_year, start_quarter = year, quarter
+    quarters = [(year, quarter)]
     for _ in range(3):
-        start_year, start_quarter = previous_quarter(start_year, start_quarter)
-    period = Period(start=quarter_period(start_year, start_quarter).start, end=end)
-    referrals = metric_defs.monthly_series(program, period, "referrals")
-    engaged = metric_defs.monthly_series(program, period, "people_engaged")
+        quarters.insert(0, previous_quarter(*quarters[0]))
+    periods = [quarter_period(*each) for each in quarters]
+    referrals = _months(program, periods, "referrals", suppress)
+    engaged = _months(program, periods, "people_engaged", suppress)
     data = [
         [float(value or 0) for _month, value in referrals],
         [float(value or 0) for _month, value in engaged],
@@ -217,7 +248,7 @@ def monthly_chart(program: Program, year: int, quarter: int) -> Drawing:
     return drawing
 
 
-def funnel_chart(steps: Sequence[tuple[str, str, int]]) -> Drawing:
+def funnel_chart(steps: Sequence[tuple[str, str, int | None]]) -> Drawing:
     """How many people reached each step, widest first, as horizontal bars."""
     height = max(1.6 * inch, (len(steps) * 26 + 60))
     drawing = Drawing(BODY_WIDTH, height)
@@ -225,13 +256,17 @@ def funnel_chart(steps: Sequence[tuple[str, str, int]]) -> Drawing:
     chart = HorizontalBarChart()
     chart.x, chart.y = 170, 24
     chart.width, chart.height = BODY_WIDTH - 200, height - 60
-    counts = [float(count) for _key, _label, count in reversed(steps)] or [0.0]
+    counts = [float(count or 0) for _key, _label, count in reversed(steps)] or [0.0]
     chart.data = [counts]
+    chart.barLabelArray = [
+        [SUPPRESSED if count is None else f"{count:d}" for _key, _label, count in reversed(steps)]
+        or ["0"]
+    ]
     chart.categoryAxis.categoryNames = [label for _key, label, _count in reversed(steps)] or [""]
     chart.categoryAxis.labels.fontSize = 8
     chart.bars[0].fillColor = BLUE
     chart.bars.strokeColor = None
-    chart.barLabelFormat = "%d"
+    chart.barLabelFormat = "values"
     chart.barLabels.fontSize = 8
     chart.barLabels.boxAnchor = "w"
     chart.barLabels.dx = 4
@@ -250,7 +285,7 @@ def _value_axis(chart: Any, top: float) -> None:
     chart.valueAxis.labelTextFormat = "%d"
 
 
-def district_rows(program: Program, period: Period) -> list[list[Any]]:
+def district_rows(program: Program, period: Period, suppress: bool = False) -> list[list[Any]]:
     rows: list[list[Any]] = [
         [
             "District",
@@ -263,19 +298,31 @@ def district_rows(program: Program, period: Period) -> list[list[Any]]:
             "Nonfatal OD",
         ]
     ]
-    for row in metric_defs.metric_breakdown(program, period, "district"):
+    groups = metric_defs.metric_breakdown(program, period, "district")
+    if suppress:
+        groups, totals = disclosure.breakdown(groups, BREAKDOWN_COUNTS)
+        groups = [*groups, {"label": "Total", **totals}]
+    for row in groups:
         rows.append(
             [
                 row.get("label") or row.get("key") or "Not recorded",
-                *(f"{int(row.get(key) or 0):,}" for key in BREAKDOWN_COUNTS),
+                *(_figure(row.get(key), "count", suppress) for key in BREAKDOWN_COUNTS),
             ]
         )
     return rows
 
 
-def disposition_rows(program: Program, period: Period) -> list[list[Any]]:
+def disposition_rows(program: Program, period: Period, suppress: bool = False) -> list[list[Any]]:
     dispositions = metric_defs.program_metrics(program, period).get("dispositions") or {}
     rows: list[list[Any]] = [["Disposition", "Encounters"]]
+    if suppress:
+        # The dashboard's table, hidden the same way; hidden counts are not ranked.
+        split = disclosure.dispositions(dispositions)
+        for code in sorted(dispositions, key=humanize):
+            if dispositions[code]:
+                rows.append([humanize(code), _figure(split.cells[code], "count", True)])
+        rows.append(["All encounters", _figure(split.total, "count", True)])
+        return rows
     # Only the dispositions that happened; the CSV and XLSX list every one.
     for code, count in sorted(dispositions.items(), key=lambda pair: (-pair[1], pair[0])):
         if count:
@@ -295,9 +342,8 @@ def _story(
     styles: dict[str, Any],
     part2: set[int],
     generated: dt.date,
+    suppress: bool = False,
 ) -> list[Flowable]:
-    period = quarter_period(year, quarter)
-    narrative = narrative_of(program, year, quarter)
     story: list[Flowable] = [
         Spacer(1, 2 * inch),
         Paragraph(escape(program.name), styles["title"]),
@@ -310,31 +356,51 @@ def _story(
             "come from the treatment providers the program refers to.",
             styles["body"],
         ),
+    ]
+    if suppress:
+        story.append(Paragraph(DEIDENTIFIED_NOTE, styles["body"]))
+    story += _figures(program, year, quarter, styles, part2, suppress)
+    return story + _narrative(program, year, quarter, styles)
+
+
+def _figures(
+    program: Program,
+    year: int,
+    quarter: int,
+    styles: dict[str, Any],
+    part2: set[int],
+    suppress: bool,
+) -> list[Flowable]:
+    period = quarter_period(year, quarter)
+    exact = metric_defs.funnel(program, period)
+    counts = [n for _key, _label, n in exact]
+    shown = disclosure.funnel(counts) if suppress else list[int | None](counts)
+    steps = [(key, label, n) for (key, label, _), n in zip(exact, shown, strict=True)]
+    headline = headline_rows(program, year, quarter, suppress)
+    return [
         PageBreak(),
         Paragraph("Headline figures", styles["h2"]),
+        _part2(part2, _table(headline, [3.2 * inch, 1.3 * inch, 1.3 * inch, 1.2 * inch], styles)),
+        Spacer(1, 0.25 * inch),
+        monthly_chart(program, year, quarter, suppress),
+        PageBreak(),
+        _part2(part2, funnel_chart(steps)),
+        Paragraph("By district", styles["h2"]),
         _part2(
             part2,
             _table(
-                headline_rows(program, year, quarter),
-                [3.2 * inch, 1.3 * inch, 1.3 * inch, 1.2 * inch],
-                styles,
+                district_rows(program, period, suppress), [1.4 * inch] + [0.8 * inch] * 7, styles
             ),
         ),
-        Spacer(1, 0.25 * inch),
-        monthly_chart(program, year, quarter),
-        PageBreak(),
-    ]
-    steps = metric_defs.funnel(program, period)
-    story.append(_part2(part2, funnel_chart(steps)))
-    districts = district_rows(program, period)
-    story += [
-        Paragraph("By district", styles["h2"]),
-        _part2(part2, _table(districts, [1.4 * inch] + [0.8 * inch] * 7, styles)),
         Paragraph("Dispositions of crisis responses and visits", styles["h2"]),
-        _table(disposition_rows(program, period), [4 * inch, 1.5 * inch], styles),
+        _table(disposition_rows(program, period, suppress), [4 * inch, 1.5 * inch], styles),
         PageBreak(),
-        Paragraph("From the coordinator", styles["h2"]),
     ]
+
+
+def _narrative(program: Program, year: int, quarter: int, styles: dict[str, Any]) -> list[Flowable]:
+    narrative = narrative_of(program, year, quarter)
+    story: list[Flowable] = [Paragraph("From the coordinator", styles["h2"])]
     for name, label in NARRATIVE_LABELS.items():
         text = getattr(narrative, name) or "Not written yet."
         story.append(Paragraph(escape(label), styles["h2"]))
@@ -345,14 +411,24 @@ def _story(
 
 
 def quarterly_pdf(
-    program: Program, year: int, quarter: int, *, generated: dt.date | None = None
+    program: Program,
+    year: int,
+    quarter: int,
+    *,
+    generated: dt.date | None = None,
+    suppress: bool = False,
 ) -> bytes:
-    """The funders' report for one program's quarter (each period's records read once)."""
+    """The funders' report for one program's quarter (each period's records read once).
+
+    With `suppress`, the de-identified copy for publication.
+    """
     with metric_defs.shared_facts():
-        return _quarterly_pdf(program, year, quarter, generated)
+        return _quarterly_pdf(program, year, quarter, generated, suppress)
 
 
-def _quarterly_pdf(program: Program, year: int, quarter: int, generated: dt.date | None) -> bytes:
+def _quarterly_pdf(
+    program: Program, year: int, quarter: int, generated: dt.date | None, suppress: bool
+) -> bytes:
     if quarter not in QUARTER_MONTHS:
         raise ValueError("quarter must be 1 to 4")
     generated = generated or timezone.localdate()
@@ -390,5 +466,5 @@ def _quarterly_pdf(program: Program, year: int, quarter: int, generated: dt.date
 
     frame = Frame(MARGIN, FOOT, BODY_WIDTH, PAGE_HEIGHT - MARGIN - FOOT, id="body")
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPageEnd=finish_page)])
-    doc.build(_story(program, year, quarter, styles, part2, generated))
+    doc.build(_story(program, year, quarter, styles, part2, generated, suppress))
     return buffer.getvalue()

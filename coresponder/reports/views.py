@@ -2,10 +2,11 @@
 
 Every figure comes from `coresponder.reports.metrics`, so the dashboard, the API
 and the exports agree. Who sees what follows the access policy: roles whose
-scope is the whole program (coordinators, field staff) see exact figures; any
-other member (an analyst sees no person at all) sees the de-identified version,
-with small cells and their complements suppressed. The public view shows the
-suppressed version only, for the last full quarter.
+scope is the whole program (coordinators, field staff) see exact figures for any
+dates; any other member (an analyst sees no person at all) sees the
+de-identified version of one whole, finished quarter, suppressed by
+`coresponder.reports.disclosure` as every other surface suppresses it. The
+public view shows the last full quarter, de-identified.
 """
 
 from __future__ import annotations
@@ -13,25 +14,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from coresponder.api_support import actor_for
-from coresponder.domain.policy import POLICY, Scope
-from coresponder.domain.suppression import suppress_nested, suppress_table
+from coresponder.domain.metrics import JAIL_OR_ER
+from coresponder.domain.suppression import SplitCounts, quarter_name
 from coresponder.outreach.sla_views import date_range
 from coresponder.privacy.access import NotVisible, access_program, role_in
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.district_map import lay_out_districts, shade_of
 from coresponder.programs.models import Program
 from coresponder.programs.signin import client_address
-from coresponder.reports import charts
+from coresponder.reports import charts, disclosure
 from coresponder.reports import metrics as m
 from coresponder.reports.api import MAX_DAYS
 
@@ -69,8 +68,6 @@ BREAKDOWN_COLUMNS = {
     "people_accepted_treatment": ("people_accepted_treatment",),
     "overdoses": ("overdoses_fatal", "overdoses_nonfatal"),
 }
-# Jail and the ER are "avoided" when an encounter ends any other way.
-NOT_AVOIDED = frozenset({"arrested", "transported_hospital"})
 QUICK_RANGES = (
     ("last_30", "Last 30 days"),
     ("this_quarter", "This quarter"),
@@ -96,7 +93,7 @@ def quick_range(name: str, today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def program_today(program: Program) -> dt.date:
-    return timezone.now().astimezone(ZoneInfo(program.timezone)).date()
+    return disclosure.program_today(program)
 
 
 def percent_text(change: float | None) -> str:
@@ -116,30 +113,44 @@ def figure_text(key: str, value: Any) -> str:
 
 
 def dispositions_table(
-    dispositions: Mapping[str, int | None], suppress: bool
+    dispositions: Mapping[str, int], suppress: bool
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Dispositions with the jail-and-ER-avoided split, suppressed as one table.
+    """Dispositions with the jail-and-ER-avoided split; de-identified, as one table.
 
-    Each code's encounters are avoided or not; the split is a row total, so the
-    suppression rule protects a hidden code against the avoided figure too.
+    Exact rows come most frequent first; hidden counts must not be ranked, so
+    de-identified rows come in the order of their labels.
     """
-    rows: list[dict[str, Any]] = [
-        {
-            "code": code,
-            "label": code.replace("_", " ").capitalize(),
-            "avoided": 0 if code in NOT_AVOIDED else int(count or 0),
-            "not_avoided": int(count or 0) if code in NOT_AVOIDED else 0,
-            "encounters": int(count or 0),
-        }
-        for code, count in sorted(dispositions.items(), key=lambda pair: (-(pair[1] or 0), pair[0]))
-    ]
-    columns = ("avoided", "not_avoided", "encounters")
-    total: dict[str, Any] = {"code": "", "label": "All encounters"}
-    total.update({c: sum(int(r[c]) for r in rows) for c in columns})
-    if not suppress:
-        return rows, total
-    shown = suppress_table(rows, columns, total, row_total="encounters")
-    return shown[:-1], shown[-1]
+    split = disclosure.dispositions(dispositions) if suppress else _exact_split(dispositions)
+    rows = [_disposition_row(code, split.cells[code]) for code in dispositions]
+    if suppress:
+        rows.sort(key=lambda row: row["label"])
+    else:
+        rows.sort(key=lambda row: (-row["encounters"], row["code"]))
+    total = {
+        "code": "",
+        "label": "All encounters",
+        "avoided": split.inside,
+        "not_avoided": split.outside,
+        "encounters": split.total,
+    }
+    return rows, total
+
+
+def _exact_split(dispositions: Mapping[str, int]) -> SplitCounts:
+    avoided = sum(n for code, n in dispositions.items() if code not in JAIL_OR_ER)
+    total = sum(dispositions.values())
+    return SplitCounts(dict(dispositions), total, avoided, total - avoided)
+
+
+def _disposition_row(code: str, count: int | None) -> dict[str, Any]:
+    jail_or_er = code in JAIL_OR_ER
+    return {
+        "code": code,
+        "label": code.replace("_", " ").capitalize(),
+        "avoided": None if count is None else (0 if jail_or_er else count),
+        "not_avoided": None if count is None else (count if jail_or_er else 0),
+        "encounters": count,
+    }
 
 
 def headline_tiles(
@@ -194,8 +205,8 @@ def breakdown(
     rows = [dict(row) for row in m.metric_breakdown(program, period, by)]
     total = {"key": "", "label": "Total", **{c: sum(int(r[c] or 0) for r in rows) for c in columns}}
     if suppress:
-        shown = suppress_table(rows, columns, total)
-        rows, total = shown[:-1], shown[-1]
+        rows, totals = disclosure.breakdown(rows, columns)
+        total.update(totals)
     for row in [*rows, total]:
         row["cells"] = [(c, row[c]) for c in columns]  # in column order, for the table
     return rows, total, columns
@@ -239,9 +250,10 @@ def monthly_metric(program: Program, asked: str, suppress: bool) -> tuple[str, l
 
 def monthly(program: Program, period: Any, metric: str, suppress: bool) -> charts.ColumnChart:
     series = list(m.monthly_series(program, period, metric))
-    previous = list(m.monthly_series(program, period.previous(), metric))
-    if suppress and metric not in SHARES | HOURS:
-        series, previous = _suppress_series(series), _suppress_series(previous)
+    before = disclosure.previous_period(period, suppress)
+    previous = list(m.monthly_series(program, before, metric))
+    if suppress:
+        series, previous = _suppress_series(series, metric), _suppress_series(previous, metric)
     return charts.column_chart(
         f"{METRIC_LABELS[metric]} by month",
         series,
@@ -250,32 +262,29 @@ def monthly(program: Program, period: Any, metric: str, suppress: bool) -> chart
     )
 
 
-def _suppress_series(series: list[tuple[dt.date, Any]]) -> list[tuple[dt.date, Any]]:
-    """Months add up to the period's figure, so a month is suppressed as a table cell."""
-    rows = [{"n": int(value or 0)} for _, value in series]
-    shown = suppress_table(rows, ["n"], {"n": sum(r["n"] for r in rows)})
-    return [(month, row["n"]) for (month, _), row in zip(series, shown[:-1], strict=True)]
+def _suppress_series(series: list[tuple[dt.date, Any]], metric: str) -> list[tuple[dt.date, Any]]:
+    """A quarter's months add up to its figure, so each month is a cell of one table."""
+    counts = metric not in SHARES | HOURS
+    shown = disclosure.monthly([value for _, value in series], counts)
+    return [(month, value) for (month, _), value in zip(series, shown, strict=True)]
 
 
 def build_dashboard(
     program: Program, period: Any, by: str, monthly_key: str, suppress: bool
 ) -> dict[str, Any]:
     computed_now = m.compute_metrics(program, period)
-    computed_before = m.compute_metrics(program, period.previous())
+    computed_before = m.compute_metrics(program, disclosure.previous_period(period, suppress))
     now, before = computed_now.as_api(), computed_before.as_api()
     disp_rows, disp_total = dispositions_table(now.get("dispositions") or {}, suppress)
     _, disp_total_before = dispositions_table(before.get("dispositions") or {}, suppress)
     if suppress:
-        # A share or median resting on 1 to 10 records is hidden too.
-        now = m.suppressed(now, computed_now.bases())
-        before = m.suppressed(before, computed_before.bases())
+        now, before = disclosure.headline(computed_now), disclosure.headline(computed_before)
     tiles = headline_tiles(
         program, now, before, (disp_total["avoided"], disp_total_before["avoided"])
     )
     funnel = list(m.funnel(program, period))
-    funnel_values = (
-        suppress_nested([n for _, _, n in funnel]) if suppress else [n for *_, n in funnel]
-    )
+    counts = [n for *_, n in funnel]
+    funnel_values = disclosure.funnel(counts) if suppress else list(counts)
     funnel_rows = [
         {"key": key, "label": label, "value": value, "text": figure_text("referrals", value)}
         for (key, label, _), value in zip(funnel, funnel_values, strict=True)
@@ -336,7 +345,7 @@ def _context(
         {
             "program": program,
             "period": period,
-            "previous": period.previous(),
+            "previous": disclosure.previous_period(period, suppress),
             "suppress": suppress,
             "public": public,
             "by": by,
@@ -364,6 +373,49 @@ def _audit(actor: Actor, program: Program, period: Any, suppress: bool) -> None:
     )
 
 
+def _exact_period(request: HttpRequest, today: dt.date) -> tuple[m.Period, list[str]]:
+    """Any dates up to five years; the last 30 days by default or after a mistake."""
+    start, end, errors = date_range(request.GET, today)
+    if not errors and (end - start).days + 1 > MAX_DAYS:
+        errors.append("A period may span at most five years.")
+    if errors:
+        start, end, _ = date_range({}, today)
+    return m.Period(start=start, end=end), errors
+
+
+def _quarter_period(request: HttpRequest, program: Program) -> tuple[m.Period, list[str]]:
+    """One whole, finished quarter; the last one by default or after a mistake."""
+    dates: dict[str, dt.date | None] = {}
+    errors: list[str] = []
+    for name in ("start", "end"):
+        raw = str(request.GET.get(name) or "").strip()
+        try:
+            dates[name] = dt.date.fromisoformat(raw) if raw else None
+        except ValueError:
+            errors.append(f"The {name} date must be a date like 2026-07-01.")
+    if not errors:
+        period = disclosure.default_period(program, dates.get("start"), dates.get("end"))
+        problems = disclosure.period_problems(program, period)
+        errors = [f"{FIELD_LABELS[k]}: {text}" for k, texts in problems.items() for text in texts]
+        if not errors:
+            return period, []
+    return disclosure.default_period(program, None, None), errors
+
+
+FIELD_LABELS = {"start": "Start date", "end": "End date"}
+
+
+def _quick_ranges(program: Program, today: dt.date, suppress: bool) -> list[tuple[str, str]]:
+    base = reverse("program-dashboard", args=[program.slug])
+    if suppress:
+        spans = [
+            (quarter_name(q.start), q.start, q.end) for q in disclosure.recent_quarters(program)
+        ]
+    else:
+        spans = [(label, *quick_range(name, today)) for name, label in QUICK_RANGES]
+    return [(label, f"{base}?start={s.isoformat()}&end={e.isoformat()}") for label, s, e in spans]
+
+
 @login_required
 @require_GET
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
@@ -375,33 +427,26 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     if role is None:
         raise Http404("No such program")
     # Exact figures for roles that may see everyone the program has met.
-    suppress = POLICY[role].scope is not Scope.PROGRAM
+    suppress = disclosure.suppresses(role)
     today = program_today(program)
-    start, end, errors = date_range(request.GET, today)
-    if not errors and (end - start).days + 1 > MAX_DAYS:
-        errors.append("A period may span at most five years.")
-    if errors:
-        start, end, _ = date_range({}, today)
-    period = m.Period(start=start, end=end)
+    if suppress:
+        period, errors = _quarter_period(request, program)
+    else:
+        period, errors = _exact_period(request, today)
     _audit(actor_for(request), program, period, suppress)
     context = _context(request, program, period, suppress, public=False)
-    base = reverse("program-dashboard", args=[program.slug])
     context.update(
         {
             "errors": errors,
-            "form_start": request.GET.get("start", start.isoformat()),
-            "form_end": request.GET.get("end", end.isoformat()),
-            "quick_ranges": [
-                (label, f"{base}?start={s.isoformat()}&end={e.isoformat()}")
-                for name, label in QUICK_RANGES
-                for s, e in [quick_range(name, today)]
-            ],
+            "form_start": request.GET.get("start", period.start.isoformat()),
+            "form_end": request.GET.get("end", period.end.isoformat()),
+            "quick_ranges": _quick_ranges(program, today, suppress),
         }
     )
     return render(request, "reports/dashboard.html", context, status=422 if errors else 200)
 
 
-@require_GET
+@require_safe
 def public_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     """No sign-in: the suppressed figures of the last full quarter, where the preset publishes."""
     program = get_object_or_404(Program, slug=slug)
@@ -409,8 +454,7 @@ def public_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     preset = program.preset or {}
     if not (preset.get("public_dashboard") and preset.get("metrics")):
         raise Http404("No public dashboard")
-    start, end = quick_range("last_quarter", program_today(program))
-    period = m.Period(start=start, end=end)
+    period = disclosure.default_period(program, None, None)
     actor = Actor(label="public dashboard", where=client_address(request))
     _audit(actor, program, period, True)
     context = _context(request, program, period, suppress=True, public=True)

@@ -27,6 +27,7 @@ from coresponder.programs.models import District, Program, User
 NY = ZoneInfo("America/New_York")
 URL = "/programs/pad/dashboard/"
 SEPTEMBER = {"start": "2026-09-01", "end": "2026-09-30"}
+Q3 = {"start": "2026-07-01", "end": "2026-09-30"}
 
 
 def refer(program: Program, people: list[Person], district: str, count: int, day: dt.date) -> None:
@@ -91,15 +92,15 @@ def test_an_analyst_sees_the_cell_of_seven_and_its_complement_hidden(
     world: Program, analyst: User
 ) -> None:
     client = sign_in(Client(), analyst)
-    response = client.get(URL, SEPTEMBER)
+    response = client.get(URL, Q3)
     assert response.status_code == 200
     assert response.context["suppress"] is True
     shown = referrals_by_district(response)
     assert shown["22"] is None  # 7: primary suppression
-    assert shown["39"] is None  # 25: the next-smallest cell, so 72 − 40 cannot give the 7
-    assert (shown["24"], shown["total"]) == (40, 72)
+    assert shown["39"] is None  # 25: the next-smallest cell, so 108 − 76 cannot give the 7
+    assert (shown["24"], shown["total"]) == (76, 108)
     # What is shown is consistent: the hidden cells hold exactly what the total leaves.
-    assert shown["total"] - sum(v for v in shown.values() if v is not None and v != 72) == 32
+    assert shown["total"] - sum(v for v in shown.values() if v is not None and v != 108) == 32
     html = response.content.decode()
     assert "Suppressed" in html
     assert not [n for n in counts_in(html) if 1 <= n <= 10]
@@ -216,7 +217,7 @@ def test_core_shows_jail_and_er_avoided_and_an_analyst_cannot_work_out_the_arres
     assert "neither “arrested” nor “transported to hospital”" in exact.content.decode()
 
     analyst = member_of(core, Role.ANALYST, "core-analyst")
-    hidden = sign_in(Client(), analyst).get("/programs/core/dashboard/", SEPTEMBER)
+    hidden = sign_in(Client(), analyst).get("/programs/core/dashboard/", Q3)
     rows = {row["code"]: row["encounters"] for row in hidden.context["dispositions"]}
     total = hidden.context["dispositions_total"]
     assert rows["arrested"] is None and rows["resolved_on_scene"] is None
@@ -225,3 +226,26 @@ def test_core_shows_jail_and_er_avoided_and_an_analyst_cannot_work_out_the_arres
     assert total["avoided"] is None
     tile = next(t for t in hidden.context["tiles"] if t["key"] == "jail_er_avoided")
     assert tile["text"] == "Suppressed"
+
+
+def test_an_analyst_gets_one_whole_finished_quarter_and_422_for_anything_else(
+    world: Program, analyst: User
+) -> None:
+    client = sign_in(Client(), analyst)
+    default = client.get(URL)
+    assert default.status_code == 200
+    assert (default.context["period"].start, default.context["period"].end) == (
+        dt.date(2026, 7, 1),
+        dt.date(2026, 9, 30),
+    )
+    assert default.context["previous"].start == dt.date(2026, 4, 1)
+    month = client.get(URL, SEPTEMBER)
+    assert month.status_code == 422
+    html = month.content.decode()
+    assert "Start date: De-identified figures cover one whole calendar quarter" in html
+    assert month.context["period"].start == dt.date(2026, 7, 1)  # shown instead
+    running = client.get(URL, {"start": "2026-10-01", "end": "2026-12-31"})
+    assert running.status_code == 422
+    assert "finished quarters only" in running.content.decode()
+    quick = [label for label, _ in default.context["quick_ranges"]]
+    assert quick == ["Q3 2026", "Q2 2026", "Q1 2026", "Q4 2025"]

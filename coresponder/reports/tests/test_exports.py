@@ -16,6 +16,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from coresponder.common import StaleVersion
+from coresponder.conftest import Clock
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
@@ -54,8 +55,12 @@ REFERRALS = 12  # more than the small-cell limit, so analysts see it
 
 
 @pytest.fixture
-def quarter(pad: Program) -> Program:
-    """Twelve people referred in Q3 2026; one reached and accepted into a Part 2 program."""
+def quarter(pad: Program, clock: Clock) -> Program:
+    """Twelve people referred in Q3 2026; one reached and accepted into a Part 2 program.
+
+    Today is 2 October 2026: the quarter is over, so analysts may have its figures.
+    """
+    clock.now = dt.datetime(2026, 10, 2, 12, tzinfo=dt.UTC)
     people = []
     for n in range(REFERRALS):
         person = Person.objects.create(given_name=f"P{n}", family_name="Q")
@@ -327,6 +332,31 @@ def test_an_analysts_tables_hide_the_cells_that_totals_would_give_away(quarter: 
     assert steps["engaged_90"] == "0"
 
 
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"start": "2026-09-01", "end": "2026-09-30"}, "start"),  # a month of the quarter
+        ({"start": "2026-07-01", "end": "2026-08-31"}, "end"),
+        ({"start": "2026-01-01", "end": "2026-12-31"}, "end"),  # the year around it
+        ({"start": "2026-10-01", "end": "2026-12-31"}, "end"),  # not over yet
+    ],
+)
+def test_an_analysts_files_cover_one_whole_finished_quarter(
+    quarter: Program, query: dict[str, str], field: str
+) -> None:
+    client = signed_in(member(quarter, Role.ANALYST))
+
+    response = client.get(f"/programs/{quarter.slug}/exports/breakdown.csv", query)
+
+    assert response.status_code == 422
+    assert response["X-Invalid-Parameter"] == field
+    assert response.content.decode().startswith(f"{field}: De-identified figures cover")
+    assert exports(quarter) == []
+    default = client.get(f"/programs/{quarter.slug}/exports/metrics.csv")
+    assert default.status_code == 200  # the last full quarter
+    assert "2026-07-01-to-2026-09-30" in default["Content-Disposition"]
+
+
 def test_people_outside_the_program_get_404(quarter: Program, outsider: User) -> None:
     response = signed_in(outsider).get(f"/programs/{quarter.slug}/exports/metrics.csv", SPAN)
 
@@ -539,6 +569,30 @@ def test_the_pdf_download_is_audited(quarter: Program) -> None:
     assert event.detail["start"] == "2026-07-01" and event.detail["end"] == "2026-09-30"
 
 
+def test_the_de_identified_pdf_hides_small_counts_and_stays_with_coordinators(
+    quarter: Program, tmp_path: Path
+) -> None:
+    coordinator = signed_in(member(quarter, Role.COORDINATOR))
+    url = f"/programs/{quarter.slug}/exports/quarterly/2026/3/report.pdf"
+
+    response = coordinator.get(url, {"suppressed": "1"})
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('-2026-q3-deidentified.pdf"')
+    (event,) = exports(quarter)
+    assert event.detail["suppressed"] is True
+    pdf = tmp_path / "deidentified.pdf"
+    pdf.write_bytes(response.content)
+    text = _pdftotext(pdf)
+    assert "De-identified copy" in text
+    accepted = next(line for line in text.splitlines() if "accepted treatment" in line)
+    assert "suppressed" in accepted and " 1 " not in f" {accepted} "  # one person
+    referrals = next(line for line in text.splitlines() if line.strip().startswith("Referrals"))
+    assert str(REFERRALS) in referrals
+    analyst = signed_in(member(quarter, Role.ANALYST))
+    assert analyst.get(url, {"suppressed": "1"}).status_code == 404
+
+
 def test_the_command_writes_the_pdf(quarter: Program, tmp_path: Path) -> None:
     out = io.StringIO()
 
@@ -550,6 +604,24 @@ def test_the_command_writes_the_pdf(quarter: Program, tmp_path: Path) -> None:
     assert "Wrote" in out.getvalue()
     (event,) = exports(quarter)
     assert event.actor_label.startswith("cli:")
+
+
+def test_the_command_writes_the_de_identified_copy_when_asked(
+    quarter: Program, tmp_path: Path
+) -> None:
+    call_command(
+        "quarterly_report",
+        quarter.slug,
+        "2026",
+        "3",
+        str(tmp_path / "q3.pdf"),
+        "--deidentified",
+        stdout=io.StringIO(),
+    )
+
+    assert "De-identified copy" in _pdftotext(tmp_path / "q3.pdf")
+    (event,) = exports(quarter)
+    assert event.detail["suppressed"] is True
 
 
 def test_an_empty_quarter_still_renders(pad: Program) -> None:

@@ -279,17 +279,52 @@ def test_period_helpers() -> None:
     assert percent_change(None, 3) is None
 
 
+Q4 = {"start": "2026-10-01", "end": "2026-12-31"}
+
+
 def test_an_analyst_sees_small_counts_suppressed(
-    world: dict[str, Person], analyst: User, api_client_for: Callable[[User], Client]
+    world: dict[str, Person],
+    analyst: User,
+    clock: Clock,
+    api_client_for: Callable[[User], Client],
 ) -> None:
-    body = api_client_for(analyst).get(URL, SPAN).json()
+    clock.now = dt.datetime(2027, 1, 5, 12, tzinfo=dt.UTC)  # the fourth quarter is over
+    client = api_client_for(analyst)
+    body = client.get(URL, Q4).json()
     assert body["referrals"] is None and body["people_contacted"] is None
     assert body["overdoses"] == {"fatal": None, "nonfatal": None}
     assert body["dispositions"]["resolved_on_scene"] is None
     assert body["dispositions"]["arrested"] == 0  # zero reveals no one
-    assert body["new_person_share"] is None  # a share of four cases
-    funnel_body = api_client_for(analyst).get(f"{URL}/funnel", SPAN).json()
+    assert body["new_person_share"] is None  # a share of a handful of cases
+    assert {"referrals", "overdoses.fatal", "dispositions.resolved_on_scene"} <= set(
+        body["suppressed"]
+    )
+    assert "dispositions.arrested" not in body["suppressed"]
+    assert body["small_count_max"] == 10
+    funnel_body = client.get(f"{URL}/funnel", Q4).json()
     assert {item["people"] for item in funnel_body["items"]} == {None, 0}
+    assert "items[0].people" in funnel_body["suppressed"]
+    assert client.get(URL).json()["referrals"] is None  # the last full quarter by default
+
+
+@pytest.mark.parametrize("role", ["analyst", "provider", "prosecutor"])
+def test_de_identified_readers_get_422_for_anything_but_a_whole_finished_quarter(
+    world: dict[str, Person], role: str, request: Any, api_client_for: Callable[[User], Client]
+) -> None:
+    client = api_client_for(request.getfixturevalue(role))
+    for span, fields in (
+        (SPAN, {"start", "end"}),
+        ({"start": "2026-07-01", "end": "2026-07-31"}, {"end"}),  # a month of the quarter
+        ({"start": "2026-01-01", "end": "2026-12-31"}, {"end"}),  # the year holding it
+        ({"start": "2026-08-01", "end": "2026-09-30"}, {"start"}),
+        (Q4, {"end"}),  # the quarter is not over on 1 December
+    ):
+        for path, extra in (("", {}), ("/breakdown", {"by": "district"}), ("/funnel", {})):
+            response = client.get(f"{URL}{path}", {**span, **extra})
+            assert response.status_code == 422, (span, path)
+            assert set(response.json()["errors"]) == fields, (span, path)
+    ok = client.get(URL, {"start": "2026-07-01", "end": "2026-09-30"})
+    assert ok.status_code == 200 and "suppressed" in ok.json()
 
 
 def test_each_read_is_audited_without_person_ids(

@@ -21,6 +21,11 @@ class Command(BaseCommand):
         parser.add_argument("year", type=int)
         parser.add_argument("quarter", type=int, choices=[1, 2, 3, 4])
         parser.add_argument("path", help="where to write the PDF")
+        parser.add_argument(
+            "--deidentified",
+            action="store_true",
+            help="the copy for publication: small counts and their complements suppressed",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         program = Program.objects.filter(slug=options["slug"]).first()
@@ -30,7 +35,8 @@ class Command(BaseCommand):
         if not 2000 <= year <= 2100:
             raise CommandError("Give a year from 2000 to 2100.")
         path = Path(options["path"])
-        content = quarterly_pdf(program, year, quarter)
+        suppress = bool(options["deidentified"])
+        content = quarterly_pdf(program, year, quarter, suppress=suppress)
         path.write_bytes(content)
         record_export(
             cli_actor(),
@@ -39,6 +45,6 @@ class Command(BaseCommand):
             file_format="pdf",
             period=quarter_period(year, quarter),
             holds_part2=True,
-            suppressed=False,
+            suppressed=suppress,
         )
         self.stdout.write(f"Wrote {path} ({len(content):,} bytes)")

@@ -1,0 +1,191 @@
+"""What de-identified readers see: one suppression for every surface (ADR 0007).
+
+Who reads de-identified figures: every member whose role's scope is not the
+whole program (analysts, who see no person at all; providers and prosecutors,
+who see only their own people) and the public. Every surface they reach (the
+metrics API, the dashboard and its public twin, CSV and XLSX files, the
+quarterly report's copy for publication) builds its figures with these
+functions, so a cell hidden on one is hidden on all, with the same complements:
+
+* the period is one whole, finished calendar quarter, so no two periods a
+  reader can ask for overlap (figures for a quarter and its months, or for a
+  growing quarter asked daily, would give small counts away by subtraction);
+* headline counts are hidden where they are 1 to 10, and never as a complement:
+  each is the total of every breakdown and of the months, and must read the
+  same in all of them;
+* each count column of a breakdown, and a figure's months, is one table under
+  that fixed total (primary and complementary suppression);
+* dispositions are one table with their total and the jail-and-ER split;
+* the funnel is suppressed as nested counts;
+* a share or median is hidden where it rests on 1 to 10 records, a share also
+  where it and its base would give 1 to 10 on either side, and by month always.
+
+Hidden values are None (JSON null); `hidden_paths` names them for the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from coresponder.domain.metrics import JAIL_OR_ER, Metrics
+from coresponder.domain.policy import POLICY, Scope
+from coresponder.domain.suppression import (
+    SMALL_CELL_MAX,
+    SplitCounts,
+    last_full_quarter,
+    previous_quarter,
+    quarter_containing,
+    span_problems,
+    suppress_nested,
+    suppress_share,
+    suppress_small,
+    suppress_split,
+    suppress_table,
+)
+from coresponder.domain.vocabulary import Role
+from coresponder.programs.models import Program
+from coresponder.reports.metrics import COUNT_KEYS, Period
+
+__all__ = [
+    "SMALL_CELL_MAX",
+    "breakdown",
+    "default_period",
+    "dispositions",
+    "funnel",
+    "headline",
+    "hidden_paths",
+    "monthly",
+    "period_problems",
+    "previous_period",
+    "program_today",
+    "recent_quarters",
+    "suppresses",
+]
+
+
+def suppresses(role: Role | None) -> bool:
+    """Whether figures are de-identified for this role; None is the public (no membership)."""
+    return role is None or POLICY[role].scope is not Scope.PROGRAM
+
+
+def program_today(program: Program) -> dt.date:
+    """Today in the program's own zone."""
+    return timezone.now().astimezone(ZoneInfo(program.timezone)).date()
+
+
+# --- Periods ---------------------------------------------------------------------
+
+
+def default_period(program: Program, start: dt.date | None, end: dt.date | None) -> Period:
+    """The quarter a de-identified reader asked for: a missing bound comes from the other's
+    quarter, and with neither, the last full quarter. Check it with `period_problems`."""
+    known = start or end
+    if known is None:
+        return Period(*last_full_quarter(program_today(program)))
+    first, last = quarter_containing(known)
+    return Period(start or first, end or last)
+
+
+def period_problems(program: Program, period: Period) -> dict[str, list[str]]:
+    """Why the period is not one whole, finished calendar quarter, keyed `start` and `end`."""
+    return span_problems(period.start, period.end, program_today(program))
+
+
+def previous_period(period: Period, suppress: bool) -> Period:
+    """The period to compare with: the quarter before, when de-identified."""
+    return Period(*previous_quarter(period.start)) if suppress else period.previous()
+
+
+def recent_quarters(program: Program, count: int = 4) -> list[Period]:
+    """The last `count` finished quarters, latest first."""
+    quarters = [Period(*last_full_quarter(program_today(program)))]
+    while len(quarters) < count:
+        quarters.append(Period(*previous_quarter(quarters[-1].start)))
+    return quarters
+
+
+# --- Figures -----------------------------------------------------------------------
+
+
+def headline(computed: Metrics) -> dict[str, Any]:
+    """The API.md metrics object as de-identified readers see it."""
+    exact = computed.as_api()
+    shown = dict(exact)
+    for key in COUNT_KEYS:
+        shown[key] = suppress_small(exact[key])
+    shown["overdoses"] = {k: suppress_small(v) for k, v in exact["overdoses"].items()}
+    split = dispositions(exact["dispositions"])
+    shown["dispositions"] = {code: split.cells[code] for code in exact["dispositions"]}
+    for key, base in computed.bases().items():
+        if key in SHARES:
+            shown[key] = suppress_share(exact[key], base)
+        elif suppress_small(base) is None:
+            shown[key] = None
+    return shown
+
+
+# Shares whose numerator is a count of records (the median's is not).
+SHARES = frozenset({"new_person_share", "follow_up_within_window_rate"})
+
+
+def dispositions(counts: Mapping[str, int]) -> SplitCounts:
+    """Encounters by disposition, their total, and jail and the ER avoided (`inside`) or not."""
+    avoided = frozenset(code for code in counts if code not in JAIL_OR_ER)
+    return suppress_split(counts, avoided)
+
+
+def breakdown(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
+) -> tuple[list[dict[str, Any]], dict[str, int | None]]:
+    """The rows and their column totals, each column one table under its fixed total.
+
+    Columns are suppressed one at a time, so a column reads the same whichever
+    others a surface shows beside it.
+    """
+    shown = [dict(row) for row in rows]
+    totals: dict[str, int | None] = {}
+    for column in columns:
+        cells = [{column: int(row[column])} for row in rows]
+        total = {column: sum(cell[column] for cell in cells)}
+        *hidden, hidden_total = suppress_table(cells, [column], total, fixed_total=True)
+        for row, cell in zip(shown, hidden, strict=True):
+            row[column] = cell[column]
+        totals[column] = hidden_total[column]
+    return shown, totals
+
+
+def monthly(values: Sequence[int | float | None], counts: bool) -> list[int | None]:
+    """A figure's months within one quarter: counts as one table under the quarter's total."""
+    if not counts:
+        return [None for _ in values]
+    cells = [{"n": int(value or 0)} for value in values]
+    total = {"n": sum(cell["n"] for cell in cells)}
+    *shown, _ = suppress_table(cells, ["n"], total, fixed_total=True)
+    return [cell["n"] for cell in shown]
+
+
+def funnel(counts: Sequence[int]) -> list[int | None]:
+    """The funnel's stages, each drawn from the one before: nested suppression."""
+    return suppress_nested(counts)
+
+
+def hidden_paths(exact: Any, shown: Any, path: str = "") -> list[str]:
+    """Paths like `dispositions.arrested` or `items[2].referrals` hidden in `shown` only."""
+    if isinstance(exact, Mapping) and isinstance(shown, Mapping):
+        return [
+            found
+            for key in exact
+            for found in hidden_paths(exact[key], shown.get(key), f"{path}.{key}" if path else key)
+        ]
+    if isinstance(exact, list) and isinstance(shown, list):
+        return [
+            found
+            for i, (a, b) in enumerate(zip(exact, shown, strict=True))
+            for found in hidden_paths(a, b, f"{path}[{i}]")
+        ]
+    return [path] if exact is not None and shown is None else []
