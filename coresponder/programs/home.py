@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from coresponder.domain.policy import POLICY, Access, FieldGroup, RecordType, Scope, may_write
 from coresponder.domain.presets import TeamSlot
 from coresponder.domain.shifts import shift_occurrences
-from coresponder.domain.suppression import suppress_small
+from coresponder.domain.suppression import last_full_quarter, suppress_small
 from coresponder.domain.teams import missing_slots
 from coresponder.domain.vocabulary import PATHWAY_LABELS, ROLE_LABELS, Pathway, Role
 from coresponder.privacy.access import role_in
@@ -78,30 +79,60 @@ def program_home_context(user: Any, program: Program) -> dict[str, Any]:
         context["activity"] = activity_counts(program, now)
         context["teams"] = team_rows(program, Team.objects.all())
     elif role is Role.ANALYST:
-        # Analysts see de-identified aggregates only, small cells suppressed.
+        # De-identified readers get whole, finished quarters only (ADR 0007): rolling
+        # 30-day counts read day after day would give each day's small counts away.
+        first, last = last_full_quarter(now.astimezone(ZoneInfo(program.timezone)).date())
         context["activity"] = [
-            (label, suppress_small(count)) for label, count in activity_counts(program, now)
+            (label, suppress_small(count))
+            for label, count in period_counts(program, *local_bounds(program, first, last))
         ]
+        context["activity_heading"] = f"{first:%-d %b %Y} – {last:%-d %b %Y}"
         context["suppressed_note"] = True
     return context
 
 
-def activity_counts(program: Program, now: dt.datetime) -> list[tuple[str, int]]:
-    """Counts of the last 30 days' records: aggregates, no person detail."""
-    since = now - dt.timedelta(days=30)
+def local_bounds(
+    program: Program, first: dt.date, last: dt.date
+) -> tuple[dt.datetime, dt.datetime]:
+    """The instants that begin `first` and end `last` in the program's zone."""
+    zone = ZoneInfo(program.timezone)
+    start = dt.datetime.combine(first, dt.time(0), tzinfo=zone)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+    return start, end
+
+
+def period_counts(
+    program: Program, since: dt.datetime, until: dt.datetime
+) -> list[tuple[str, int]]:
+    """Counts of records in a span: aggregates, no person detail."""
     return [
-        ("Referrals received", program.referrals.filter(received_at__gte=since).count()),
-        ("Overdoses reported", program.overdoses.filter(occurred_at__gte=since).count()),
-        ("Encounters", program.encounters.filter(occurred_at__gte=since).count()),
         (
-            "Outreach tasks open now",
-            program.outreach_tasks.filter(status__in=["open", "claimed"]).count(),
+            "Referrals received",
+            program.referrals.filter(received_at__gte=since, received_at__lt=until).count(),
+        ),
+        (
+            "Overdoses reported",
+            program.overdoses.filter(occurred_at__gte=since, occurred_at__lt=until).count(),
+        ),
+        (
+            "Encounters",
+            program.encounters.filter(occurred_at__gte=since, occurred_at__lt=until).count(),
         ),
         (
             "Service referrals made",
-            program.service_referrals.filter(requested_at__gte=since).count(),
+            program.service_referrals.filter(
+                requested_at__gte=since, requested_at__lt=until
+            ).count(),
         ),
     ]
+
+
+def activity_counts(program: Program, now: dt.datetime) -> list[tuple[str, int]]:
+    """The last 30 days' counts and the tasks open now, for the program's own staff."""
+    counts = period_counts(program, now - dt.timedelta(days=30), now + dt.timedelta(seconds=1))
+    open_now = program.outreach_tasks.filter(status__in=["open", "claimed"]).count()
+    counts.insert(3, ("Outreach tasks open now", open_now))
+    return counts
 
 
 def team_rows(program: Program, teams: Any) -> list[dict[str, Any]]:

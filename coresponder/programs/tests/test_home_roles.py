@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
+from coresponder.domain.suppression import last_full_quarter
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.models import Overdose, Referral
 from coresponder.privacy.audit import SYSTEM
@@ -43,11 +45,30 @@ def home_of(user: Any) -> str:
     return response.content.decode()
 
 
-def test_an_analyst_sees_counts_with_small_cells_suppressed(world: World) -> None:
+def test_an_analyst_sees_the_last_full_quarter_with_small_cells_suppressed(
+    world: World,
+) -> None:
+    first, last = last_full_quarter(timezone.now().astimezone(ZoneInfo("America/New_York")).date())
+    middle = dt.datetime.combine(first + dt.timedelta(days=40), dt.time(12), tzinfo=dt.UTC)
+    for hours in range(12):
+        Referral.objects.create(
+            program=world.program,
+            pathway="self_referral",
+            received_at=middle + dt.timedelta(hours=hours),
+        )
+    Overdose.objects.create(program=world.program, occurred_at=middle)
     html = home_of(reader(world, Role.ANALYST))
-    assert "15" in html  # referrals received: large enough to show
+    assert f"{first:%-d %b %Y} – {last:%-d %b %Y}" in html
+    assert ">12<" in html  # the quarter's referrals; this month's 15 are not counted
     assert "1–10" in html and "(suppressed)" in html
+    assert "Outreach tasks open now" not in html  # a live count would change day by day
     assert "Find a person" not in html
+
+
+def test_a_coordinator_sees_the_last_30_days(world: World) -> None:
+    html = home_of(reader(world, Role.COORDINATOR))
+    assert "The last 30 days" in html
+    assert ">15<" in html
 
 
 def test_a_clinician_has_person_search_and_break_glass(world: World) -> None:
