@@ -39,9 +39,10 @@ class Answer:
 class Http:
     """A client of the running server, holding one user's token."""
 
-    def __init__(self, base: str, token: str = "") -> None:
+    def __init__(self, base: str, token: str = "", cookie: str = "") -> None:
         self.base = base
         self.token = token
+        self.cookie = cookie
 
     def call(self, method: str, path: str, body: Any = None, raw: bytes | None = None) -> Answer:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
@@ -50,6 +51,8 @@ class Http:
         )
         if self.token:
             request.add_header("Authorization", f"Bearer {self.token}")
+        if self.cookie:
+            request.add_header("Cookie", self.cookie)
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
@@ -177,3 +180,37 @@ def test_case_5_a_part2_referral_needs_a_consent_that_covers_part2(
     consent["covers"] = ["part2"]
     coordinator.call("POST", f"/api/v1/persons/{world.person.pk}/consents", consent)
     assert coordinator.call("POST", "/api/v1/service-referrals", body).status == 201
+
+
+def test_case_7_de_identified_figures_come_by_whole_finished_quarters_only(
+    world: World, live_server: Any
+) -> None:
+    analyst = as_user(live_server, reader(world, Role.ANALYST))
+    month = analyst.call("GET", "/api/v1/programs/pad/metrics?start=2026-01-01&end=2026-01-31")
+    assert month.status == 422
+    assert set(month.body["errors"]) & {"start", "end"}
+    quarter = analyst.call("GET", "/api/v1/programs/pad/metrics?start=2026-07-01&end=2026-09-30")
+    assert quarter.status == 200, quarter.raw
+    assert "suppressed" in quarter.body
+    assert quarter.body["small_count_max"] == 10
+
+
+def test_case_8_the_edit_form_and_the_new_consent_form_are_audited_reads(
+    world: World, live_server: Any
+) -> None:
+    from django.conf import settings
+    from django.test import Client
+
+    from coresponder.privacy.models import AuditEvent
+
+    signed_in = Client()
+    signed_in.force_login(reader(world, Role.COORDINATOR))
+    name = settings.SESSION_COOKIE_NAME
+    browser = Http(live_server.url, cookie=f"{name}={signed_in.cookies[name].value}")
+    for path in (f"/people/{world.person.pk}/edit/", f"/people/{world.person.pk}/consents/new/"):
+        before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        page = browser.call("GET", path)
+        assert page.status == 200, path
+        assert b"Reyes" in page.raw
+        read = AuditEvent.objects.filter(pk__gt=before, action="read", person_id=world.person.pk)
+        assert read.exists(), path
