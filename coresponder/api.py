@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as ModelValidationError
+from django.core.signals import got_request_exception
+from django.db import DataError, IntegrityError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
+from pydantic import ValidationError as SchemaMismatch
 
+from coresponder.api_support import is_duplicate, refused_column
 from coresponder.common import StaleVersion
 from coresponder.privacy.access import NotVisible
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.tokens import user_for_token
 from coresponder.programs.actions import ActionError
+
+logger = logging.getLogger("coresponder.api")
 
 
 class BearerToken(HttpBearer):
@@ -105,6 +114,60 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Forbidden)
 def on_forbidden(request: HttpRequest, exc: Forbidden) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=403)
+
+
+# What is left: errors the handlers above do not name. Input the database or a parser
+# refuses is the caller's to fix (422, or 409 for a duplicate), logged with its trace
+# because a check in front of it was missing; anything else is a fault of ours (500).
+
+
+def _bad_input(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResponse:
+    body = {"detail": "The request has a value that cannot be used.", "errors": errors}
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(IntegrityError)
+def on_integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+    if is_duplicate(exc):
+        return api.create_response(request, {"detail": "This record exists already."}, status=409)
+    logger.warning(
+        "%s %s: the database refused a value", request.method, request.path, exc_info=exc
+    )
+    return _bad_input(request, {refused_column(exc) or "__all__": ["cannot be stored as given"]})
+
+
+@api.exception_handler(DataError)
+@api.exception_handler(ValueError)
+@api.exception_handler(TypeError)
+@api.exception_handler(OverflowError)
+def on_bad_value(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.warning("%s %s: a value was refused late", request.method, request.path, exc_info=exc)
+    return _bad_input(request, {"__all__": ["a value is out of range or of the wrong kind"]})
+
+
+@api.exception_handler(ModelValidationError)
+def on_model_validation_error(request: HttpRequest, exc: ModelValidationError) -> HttpResponse:
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return _bad_input(request, {field: list(messages) for field, messages in errors.items()})
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "Forbidden."}, status=403)
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def on_does_not_exist(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(SchemaMismatch)  # a ValueError, but request input is checked before
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A fault of ours: logged with its trace, reported as Django reports one, told as JSON."""
+    logger.error("%s %s failed", request.method, request.path, exc_info=exc)
+    got_request_exception.send(sender=None, request=request)
+    return api.create_response(request, {"detail": "Internal error"}, status=500)
 
 
 def _register_routers() -> None:

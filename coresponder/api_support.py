@@ -2,11 +2,87 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Annotated
+
+from django.db import IntegrityError
+from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
+from pydantic import AfterValidator, AwareDatetime
 
 from coresponder.privacy.audit import Actor
+
+UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE; SQLite says so in its message
+SQLITE_COLUMN = re.compile(r"constraint failed: \w+\.(\w+)")
+
+
+# Offsets in use run from -12:00 (Baker Island) to +14:00 (Kiribati); ISO 8601
+# allows up to ±23:59, but PostgreSQL refuses past ±15:59, so the API checks here.
+OFFSETS_IN_USE = (dt.timedelta(hours=-12), dt.timedelta(hours=14))
+
+
+def _offset_in_use(value: dt.datetime) -> dt.datetime:
+    offset = value.utcoffset()
+    if offset is not None and not OFFSETS_IN_USE[0] <= offset <= OFFSETS_IN_USE[1]:
+        raise ValueError("has a UTC offset no place uses; offsets run from -12:00 to +14:00")
+    return value
+
+
+# A time the API takes: ISO 8601 with an offset that some place uses.
+Moment = Annotated[AwareDatetime, AfterValidator(_offset_in_use)]
 
 
 def actor_for(request: HttpRequest) -> Actor:
     """The signed-in user (session or token) and the client's address, for the audit."""
     return Actor(user=request.user, where=str(request.META.get("REMOTE_ADDR", "")))
+
+
+def is_duplicate(exc: IntegrityError) -> bool:
+    """Whether the database refused a second record where only one may be (a 409)."""
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) == UNIQUE_VIOLATION:
+        return True
+    return str(exc).startswith("UNIQUE constraint failed")
+
+
+def refused_column(exc: IntegrityError) -> str:
+    """The column a NOT NULL, CHECK or similar constraint refused, or "" when unsaid."""
+    diag = getattr(exc.__cause__, "diag", None)
+    column = getattr(diag, "column_name", None)
+    if column:
+        return str(column)
+    found = SQLITE_COLUMN.search(str(exc))
+    return found.group(1) if found else ""
+
+
+API_PREFIX = "/api/v1/"
+
+
+class ApiErrorsAsJson:
+    """Errors Django answers around the API (an unknown path, a method no operation
+    takes, a body too large) in the API's JSON shape, like the API's own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        content_type = response.get("Content-Type", "")
+        if (
+            response.status_code < 400
+            or not request.path.startswith(API_PREFIX)
+            or content_type.startswith("application/json")
+        ):
+            return response
+        detail = (
+            "Internal error"
+            if response.status_code >= 500
+            else f"{response.reason_phrase.capitalize()}."
+        )
+        replacement = JsonResponse({"detail": detail}, status=response.status_code)
+        for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+            if response.has_header(header):
+                replacement[header] = response[header]
+        return replacement

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise: static files need no CSP; every page and API answer gets it.
     "coresponder.privacy.headers.SecurityHeadersMiddleware",
+    "coresponder.api_support.ApiErrorsAsJson",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -118,12 +119,20 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "programs.User"
 
+# Every password a user is given passes these (coresponder adduser, Django's
+# changepassword and createsuperuser); the demo loader alone sets its published one.
 AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "display_name", "email")},
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "coresponder.programs.passwords.PredictablePasswordValidator"},
 ]
 # The password, then a TOTP code (coresponder.programs.signin_views); the backend
 # refuses inactive and locked accounts, at sign-in and on every request.
@@ -172,6 +181,14 @@ STATICFILES_DIRS = [BASE_DIR / "coresponder" / "static"]
 # Development reads assets in place; `make setup` collects them for everything else.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Every import (overdose files on the web and from the command line, the service
+# directory, FHIR bundles) refuses a larger file, and a longer cell (a CSV or XLSX
+# cell, a JSON string): 10,000 characters is the longest free text the API takes.
+IMPORT_MAX_FILE_MB = env_int("CORESPONDER_IMPORT_MAX_FILE_MB", 20)
+IMPORT_MAX_CELL_CHARS = env_int("CORESPONDER_IMPORT_MAX_CELL_CHARS", 10_000)
+if IMPORT_MAX_FILE_MB < 1 or IMPORT_MAX_CELL_CHARS < 1:
+    raise ConfigError("CORESPONDER_IMPORT_MAX_FILE_MB and _MAX_CELL_CHARS must be positive")
 
 # Reminder notices (coresponder run_worker) also go by email when this is on;
 # Django's SMTP backend sends them through EMAIL_HOST.

@@ -48,3 +48,19 @@ def test_the_human_docs_answer_without_a_token(client: Client) -> None:
 
     assert response.status_code == 200
     assert b"openapi.json" in response.content
+
+
+def test_no_two_schemas_share_a_component_name() -> None:
+    """The schema names each body by its class name; two classes of one name would leave
+    one operation documented with the other's body."""
+    from ninja import Schema
+
+    import coresponder.api  # noqa: F401 - registers every router and so every schema
+
+    def subclasses(cls: type) -> list[type]:
+        children: list[type] = cls.__subclasses__()
+        return [cls, *(sub for child in children for sub in subclasses(child))]
+
+    ours = {c for c in subclasses(Schema) if c.__module__.startswith("coresponder.")}
+    names = sorted(c.__name__ for c in ours)
+    assert sorted(set(names)) == names, [n for n in set(names) if names.count(n) > 1]

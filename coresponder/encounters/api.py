@@ -7,9 +7,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from pydantic import AwareDatetime
 
-from coresponder.api_support import actor_for
+from coresponder.api_support import Moment, actor_for
 from coresponder.domain.screenings import Instrument
 from coresponder.domain.vocabulary import Disposition, EncounterKind
 from coresponder.encounters.actions import record_encounter
@@ -29,7 +28,7 @@ class ScreeningIn(Schema):
 class EncounterIn(Schema):
     program: str
     person_id: int | None = None
-    occurred_at: AwareDatetime
+    occurred_at: Moment
     kind: EncounterKind
     disposition: Disposition
     destination: str | None = Field(None, max_length=200)
@@ -64,7 +63,7 @@ class ScreeningOut(Schema):
     instrument: str
     label: str
     answers: list[int]
-    score: int | None
+    score: int | None = None  # left out when unscored (exclude_none)
     band: str
     positive: bool
     flags: list[str]
@@ -74,15 +73,16 @@ class ScreeningOut(Schema):
 class EncounterOut(Schema):
     id: int
     program: str
-    person_id: int | None
-    team: str | None
-    call_id: int | None
-    referral_id: int | None
+    # Left out of the answer when empty (exclude_none), so not required.
+    person_id: int | None = None
+    team: str | None = None
+    call_id: int | None = None
+    referral_id: int | None = None
     occurred_at: dt.datetime
     kind: str
     disposition: str
     destination: str
-    minutes_on_scene: int | None
+    minutes_on_scene: int | None = None
     deescalation_used: bool
     naloxone_given: bool
     brief_intervention: bool

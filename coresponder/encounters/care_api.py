@@ -8,9 +8,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
-from pydantic import AwareDatetime
 
-from coresponder.api_support import actor_for
+from coresponder.api_support import Moment, actor_for
 from coresponder.common import MAX_VERSION
 from coresponder.domain.policy import Decision, FieldGroup
 from coresponder.encounters import care_actions as actions
@@ -144,7 +143,7 @@ class StepPatch(Schema):
 
 
 class FollowUpIn(Schema):
-    due_at: AwareDatetime
+    due_at: Moment
     kind: str = Field(..., description="phone, visit, text or in_person")
     owner: int | None = Field(None, description="User id; you when not given")
 

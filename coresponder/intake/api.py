@@ -7,9 +7,8 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from pydantic import AwareDatetime
 
-from coresponder.api_support import actor_for
+from coresponder.api_support import Moment, actor_for
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.intake.actions import IntakeResult, record_referral
 from coresponder.intake.models import Call, Referral
@@ -39,7 +38,7 @@ class OffenseIn(Schema):
 
 
 class OverdoseIn(Schema):
-    occurred_at: AwareDatetime
+    occurred_at: Moment
     fatal: bool = False
     naloxone_doses: int | None = Field(None, ge=0, le=50)
     latitude: float | None = Field(None, ge=-90, le=90)
@@ -70,7 +69,7 @@ class ReferrerIn(Schema):
 class ReferralIn(Schema):
     program: str
     pathway: Pathway
-    received_at: AwareDatetime
+    received_at: Moment
     person: PersonRef | None = None
     district: str | None = Field(None, max_length=32)
     offense: OffenseIn | None = None
@@ -79,7 +78,7 @@ class ReferralIn(Schema):
     referrer: ReferrerIn | None = None
 
 
-class TaskOut(Schema):
+class OpenedTaskOut(Schema):
     id: int
     window_start: dt.datetime
     window_end: dt.datetime
@@ -102,7 +101,7 @@ class ReferralOut(Schema):
     person_id: int | None
     eligible: bool
     reasons: list[str]
-    outreach_task: TaskOut | None
+    outreach_task: OpenedTaskOut | None
     overdose: OverdoseOut | None = None
     triage: TriageOut | None = None
 

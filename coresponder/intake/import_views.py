@@ -22,10 +22,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from coresponder import import_limits
 from coresponder.api_support import actor_for
 from coresponder.domain.vocabulary import OverdoseSource
 from coresponder.intake.imports import (
-    MAX_BYTES,
+    MAX_ROWS,
     TARGETS,
     ImportFailed,
     ImportOptions,
@@ -67,8 +68,6 @@ SOURCE_LABELS = {
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="File (CSV in UTF-8, or XLSX)",
-        help_text=f"Up to {MAX_BYTES // 1_048_576} MB and 10,000 rows; the first row names the "
-        "columns.",
     )
     source = forms.ChoiceField(
         label="Who reported these overdoses",
@@ -87,16 +86,19 @@ class UploadForm(forms.Form):
         self.fields["file"].widget.attrs.update(
             {"class": "usa-file-input", "accept": ".csv,.xlsx,text/csv"}
         )
+        # From settings as the form is made, so a changed limit shows at once.
+        self.fields["file"].help_text = (
+            f"Up to {settings.IMPORT_MAX_FILE_MB} MB and {MAX_ROWS:,} rows; "
+            "the first row names the columns."
+        )
         self.table: Table | None = None
         self.data_bytes = b""
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise forms.ValidationError(
-                f"The file is {upload.size / 1_048_576:.1f} MB; files up to "
-                f"{MAX_BYTES // 1_048_576} MB can be imported. Split it and import each part."
-            )
+        too_large = import_limits.file_size_problem(upload.size or 0)
+        if too_large:
+            raise forms.ValidationError(too_large)
         self.data_bytes = b"".join(upload.chunks())
         try:
             self.table = read_table(self.data_bytes, upload.name or "")
@@ -208,7 +210,7 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
         }
         return redirect("intake-import-map", slug=program.slug)
     status = 422 if request.method == "POST" else 200
-    context = {"program": program, "form": form, "max_mb": MAX_BYTES // 1_048_576}
+    context = {"program": program, "form": form, "max_mb": settings.IMPORT_MAX_FILE_MB}
     return render(request, "intake/import_upload.html", context, status=status)
 
 

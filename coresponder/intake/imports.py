@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import DatabaseError, transaction
 
+from coresponder import import_limits
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.intake.actions import record_referral, validate_referral
@@ -28,9 +29,9 @@ from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.actions import ActionError
 from coresponder.programs.models import Program
 
-# Limits keep one upload inside one request and one transaction of sane length.
+# Limits keep one upload inside one request and one transaction of sane length;
+# the file's size and each cell's length are settings (coresponder.import_limits).
 MAX_ROWS = 10_000
-MAX_BYTES = 10 * 1024 * 1024
 SOURCES = tuple(source.value for source in OverdoseSource)
 
 
@@ -59,11 +60,9 @@ class Table:
 
 def read_table(data: bytes, file_name: str) -> Table:
     """CSV or XLSX, by content (an XLSX file is a ZIP archive), within the limits."""
-    if len(data) > MAX_BYTES:
-        raise ImportRefused(
-            f"The file is {len(data) / 1_048_576:.1f} MB; files up to "
-            f"{MAX_BYTES // 1_048_576} MB can be imported. Split it and import each part."
-        )
+    too_large = import_limits.file_size_problem(len(data))
+    if too_large:
+        raise ImportRefused(too_large)
     if data[:4] == b"PK\x03\x04" or file_name.lower().endswith(".xlsx"):
         return read_xlsx(data)
     if data[:4] == b"\xd0\xcf\x11\xe0":  # the old binary .xls format
@@ -79,8 +78,14 @@ def read_csv(data: bytes) -> Table:
         raise ImportRefused(
             "The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."
         ) from exc
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    return _table(enumerate(reader, start=1))
+    reader = import_limits.csv_rows(text, delimiter=_delimiter(text))
+    try:
+        return _table(enumerate(reader, start=1))
+    except csv.Error as exc:
+        raise ImportRefused(
+            f"Row {reader.line_num} cannot be read as CSV ({exc}). Save the sheet as "
+            "“CSV UTF-8” and try again."
+        ) from exc
 
 
 def _delimiter(text: str) -> str:
@@ -113,6 +118,7 @@ def _table(numbered: Iterable[tuple[int, list[Any]]]) -> Table:
     headers: list[str] | None = None
     rows: list[tuple[int, list[Any]]] = []
     for number, cells in numbered:
+        _check_cells(number, cells, headers or [])
         if headers is None:
             headers = _headers(cells)
             continue
@@ -126,6 +132,16 @@ def _table(numbered: Iterable[tuple[int, list[Any]]]) -> Table:
     if not headers:
         raise ImportRefused("The file is empty: the first row must name the columns.")
     return Table(headers=headers, rows=rows)
+
+
+def _check_cells(number: int, cells: list[Any], headers: list[str]) -> None:
+    """Refuse the file at its first over-long cell, naming the row and the column."""
+    for index, cell in enumerate(cells):
+        header = headers[index] if index < len(headers) and headers[index] else ""
+        column = f"column “{header}”" if header else f"column {index + 1}"
+        problem = import_limits.cell_problem(cell, f"Row {number}, {column},")
+        if problem:
+            raise ImportRefused(problem)
 
 
 def _headers(cells: list[Any]) -> list[str]:

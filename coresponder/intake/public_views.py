@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from coresponder.intake.actions import record_public_referral
 from coresponder.intake.public_forms import TEXT, HelpForm, language_of
@@ -84,7 +84,7 @@ def _render_form(request: HttpRequest, lang: str, form: HelpForm, status: int) -
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def help_page(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     """The form; `/help/<slug>` chooses the program in advance."""
     lang = language_of(request.GET.get("lang"))
@@ -146,7 +146,7 @@ def _thanks_redirect(lang: str) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def help_thanks(request: HttpRequest) -> HttpResponse:
     lang = language_of(request.GET.get("lang"))
     form_url = _with_language(reverse("help"), lang)

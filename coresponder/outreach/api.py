@@ -8,9 +8,8 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AwareDatetime
 
-from coresponder.api_support import actor_for
+from coresponder.api_support import Moment, actor_for
 from coresponder.domain.outreach import missing_checklist
 from coresponder.domain.policy import POLICY, Access, FieldGroup
 from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome
@@ -63,7 +62,7 @@ class Contacted(Schema):
 
 
 class AttemptIn(Schema):
-    attempted_at: AwareDatetime
+    attempted_at: Moment
     channel: AttemptChannel
     outcome: AttemptOutcome
     contacted: list[Contacted] = []
@@ -113,7 +112,7 @@ def task_out(task: OutreachTask) -> dict[str, Any]:
 def queue(
     request: HttpRequest,
     slug: str,
-    at: AwareDatetime | None = None,
+    at: Moment | None = None,
     district: str | None = None,
     team: int | None = None,
     page: int = Query(1, ge=1),

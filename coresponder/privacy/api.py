@@ -8,7 +8,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from coresponder.api_support import actor_for
+from coresponder.api_support import Moment, actor_for
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.privacy.access import (
     NotVisible,
@@ -52,10 +52,10 @@ class ConsentIn(Schema):
     right_to_revoke_explained: bool = Field(
         ..., description="The patient was told they may revoke this consent"
     )
-    expires_at: dt.datetime | None = None
+    expires_at: Moment | None = None
     expires_on: dt.date | None = None
     expiry_event: str | None = None
-    signed_at: dt.datetime
+    signed_at: Moment
     signature_method: Literal["written", "electronic", "verbal_witnessed"]
 
 

@@ -196,7 +196,8 @@ def create_user(
         errors["username"] = [f"user {username!r} already exists"]
     if check_password:
         try:
-            validate_password(password)
+            # The unsaved user lets the similarity check compare its name and username.
+            validate_password(password, User(username=username, display_name=display_name))
         except Exception as exc:  # noqa: BLE001 - Django raises ValidationError with messages
             errors["password"] = list(getattr(exc, "messages", [str(exc)]))
     elif not password:

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from coresponder.api_support import actor_for
 from coresponder.common import StaleVersion
@@ -260,7 +260,7 @@ def _feed_shifts() -> Any:
 
 
 @never_cache
-@require_GET
+@require_safe
 def team_feed(request: HttpRequest, secret: str) -> HttpResponse:
     team = _by_secret(Team, secret)
     if not team.active:
@@ -270,7 +270,7 @@ def team_feed(request: HttpRequest, secret: str) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def user_feed(request: HttpRequest, secret: str) -> HttpResponse:
     user = _by_secret(User, secret)
     if not user.is_active or user.locked_at is not None:

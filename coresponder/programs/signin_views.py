@@ -51,7 +51,7 @@ def actor_at(request: HttpRequest, user: User | None = None) -> Actor:
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def password_step(request: HttpRequest) -> HttpResponse:
     """Step one: the password. It only ever leads to step two, never to a session."""
     next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
@@ -95,7 +95,7 @@ def check_code(request: HttpRequest, user: User, secret: str, *, enrolling: bool
 
 @csrf_protect
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def code_step(request: HttpRequest) -> HttpResponse:
     """Step two: the six-digit code from the user's authenticator app."""
     user = pending_user(request)
@@ -114,7 +114,7 @@ def code_step(request: HttpRequest) -> HttpResponse:
 
 @csrf_protect
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def enrol_step(request: HttpRequest) -> HttpResponse:
     """A user with no second factor yet sets one up, and proves it with a code."""
     user = pending_user(request)

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from coresponder.privacy.access import NotVisible, access_program, is_admin, visible_programs
 from coresponder.privacy.audit import Actor
@@ -18,7 +18,7 @@ from coresponder.programs.models import User
 from coresponder.programs.signin import client_address
 
 
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     """200 when the database answers; 503 otherwise. No sign-in."""
     try:

@@ -8,9 +8,8 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AwareDatetime
 
-from coresponder.api_support import actor_for
+from coresponder.api_support import Moment, actor_for
 from coresponder.common import MAX_VERSION
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.referrals import next_statuses
@@ -36,7 +35,7 @@ PAGE_SIZE = 50
 VERSION = Field(..., ge=1, le=MAX_VERSION, description="The version you read; a stale one gets 409")
 
 
-class ReferralIn(Schema):
+class ServiceReferralIn(Schema):
     person_id: int
     service_id: int
     program: str = Field(..., description="Program slug")
@@ -73,7 +72,7 @@ class StatusStepOut(Schema):
     at: dt.datetime
 
 
-class ReferralOut(Schema):
+class ServiceReferralOut(Schema):
     id: int
     version: int
     program: str
@@ -97,7 +96,7 @@ class ReferralOut(Schema):
 
 
 class ReferralList(Schema):
-    items: list[ReferralOut]
+    items: list[ServiceReferralOut]
     count: int
     page: int
     pages: int
@@ -108,7 +107,7 @@ class ReferralList(Schema):
 
 class HandoffIn(Schema):
     by: str = Field(..., min_length=1, max_length=200, description="Who made the introduction")
-    at: AwareDatetime
+    at: Moment
     version: int | None = Field(None, ge=1, le=MAX_VERSION)
 
 
@@ -117,7 +116,9 @@ class CapacityIn(Schema):
     maximum: int | None = Field(None, ge=0, le=actions.MAX_CAPACITY)
 
 
-class CapacityOut(Schema):
+class CapacityUpdate(Schema):
+    """A capacity as just recorded (the directory's CapacityOut adds whether it is stale)."""
+
     service_id: int
     available: int
     maximum: int | None
@@ -170,7 +171,7 @@ def _service(service_id: int) -> Service:
 @router.post(
     "/service-referrals", response={201: ReferralCreated}, summary="Refer a person to a service"
 )
-def create_referral(request: HttpRequest, payload: ReferralIn) -> Status[dict[str, Any]]:
+def create_referral(request: HttpRequest, payload: ServiceReferralIn) -> Status[dict[str, Any]]:
     """A Part 2 program needs the person's consent naming the provider: 422 `errors.consent`."""
     access = access_person(request.user, payload.person_id)
     program = access_program(request.user, payload.program)
@@ -237,14 +238,16 @@ def _read(request: HttpRequest, referral_id: int) -> tuple[ServiceReferral, dict
     return referral, {**status, "redisclosure_notice": notice} if notice else status
 
 
-@router.get("/service-referrals/{referral_id}", response=ReferralOut, summary="One referral")
+@router.get("/service-referrals/{referral_id}", response=ServiceReferralOut, summary="One referral")
 def get_referral(request: HttpRequest, referral_id: int) -> dict[str, Any]:
     referral, status = _read(request, referral_id)
     return referral_out(referral, status, request.user, history=True)
 
 
 @router.patch(
-    "/service-referrals/{referral_id}", response=ReferralOut, summary="Move the referral's Task"
+    "/service-referrals/{referral_id}",
+    response=ServiceReferralOut,
+    summary="Move the referral's Task",
 )
 def patch_referral(
     request: HttpRequest, referral_id: int, payload: ReferralPatch
@@ -270,7 +273,7 @@ def referral_fhir(request: HttpRequest, referral_id: int) -> dict[str, Any]:
 
 @router.post(
     "/service-referrals/{referral_id}/warm-handoff",
-    response=ReferralOut,
+    response=ServiceReferralOut,
     summary="Record a warm handoff",
 )
 def warm_handoff(request: HttpRequest, referral_id: int, payload: HandoffIn) -> dict[str, Any]:
@@ -282,7 +285,7 @@ def warm_handoff(request: HttpRequest, referral_id: int, payload: HandoffIn) -> 
     return referral_out(referral, status, request.user, history=True)
 
 
-@router.post("/services/{service_id}/capacity", response=CapacityOut, summary="Update capacity")
+@router.post("/services/{service_id}/capacity", response=CapacityUpdate, summary="Update capacity")
 def post_capacity(request: HttpRequest, service_id: int, payload: CapacityIn) -> dict[str, Any]:
     """Only a provider user of the organisation that runs the service; the time is kept."""
     service = Service.objects.select_related("organization").filter(pk=service_id).first()

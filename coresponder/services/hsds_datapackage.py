@@ -18,6 +18,7 @@ from collections import defaultdict
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from coresponder import import_limits
 from coresponder.privacy.audit import Actor
 from coresponder.services.hsds import (
     HSDS_VERSION,
@@ -34,8 +35,6 @@ from coresponder.services.hsds import (
 )
 
 DESCRIPTOR = "datapackage.json"
-# A directory export is megabytes; anything far larger is not one.
-MAX_FILE_BYTES = 200 * 1024 * 1024
 
 # (resource name, CSV file, [(field, Frictionless type)]), in the order they are written.
 TABLES: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
@@ -282,13 +281,11 @@ class _Source:
         try:
             if self.archive is not None:
                 info = self.archive.getinfo(self.prefix + name)
-                if info.file_size > MAX_FILE_BYTES:
-                    raise DataPackageRefused(f"{name} is too large to be a directory table")
+                _refuse_too_large(name, info.file_size)  # the size unpacked, so no zip bomb
                 data = self.archive.read(info)
             else:
                 file = self.root / name
-                if file.stat().st_size > MAX_FILE_BYTES:
-                    raise DataPackageRefused(f"{name} is too large to be a directory table")
+                _refuse_too_large(name, file.stat().st_size)
                 data = file.read_bytes()
         except (KeyError, OSError) as exc:
             raise DataPackageRefused(f"the package has no readable {name}") from exc
@@ -300,6 +297,12 @@ class _Source:
     def close(self) -> None:
         if self.archive is not None:
             self.archive.close()
+
+
+def _refuse_too_large(name: str, size: int) -> None:
+    problem = import_limits.file_size_problem(size, name)
+    if problem:
+        raise DataPackageRefused(problem)
 
 
 def _typed(text: str, kind: str) -> Any:
@@ -337,19 +340,50 @@ def read_datapackage(path: Path | str) -> tuple[dict[str, Any], list[Problem]]:
         for resource in resources:
             name = resource.get("name") if isinstance(resource, dict) else None
             if name in TABLE_FIELDS and isinstance(resource.get("path"), str):
-                tables[name] = _rows(source.read(resource["path"]), TABLE_FIELDS[name])
+                file_name = resource["path"]
+                tables[name] = _rows(file_name, source.read(file_name), TABLE_FIELDS[name])
     finally:
         source.close()
     return _assemble(tables)
 
 
-def _rows(content: str, fields: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
+def _rows(
+    file_name: str, content: str, fields: tuple[tuple[str, str], ...]
+) -> list[dict[str, Any]]:
+    """A table's rows as JSON records; an over-long cell refuses the package, naming it."""
     kinds = dict(fields)
+    import_limits.allow_long_csv_cells()
     reader = csv.DictReader(io.StringIO(content, newline=""))
-    return [
-        {key: _typed(value or "", kinds.get(key, "string")) for key, value in row.items() if key}
-        for row in reader
-    ]
+    rows: list[dict[str, Any]] = []
+    try:
+        header = reader.fieldnames or []
+        _check_cells(file_name, 1, [(f"column {i}", name) for i, name in enumerate(header, 1)])
+        for number, row in enumerate(reader, start=2):
+            cells = [
+                (f"column “{key}”" if key else "past the last column", row[key]) for key in row
+            ]
+            _check_cells(file_name, number, cells)
+            rows.append(
+                {
+                    key: _typed(value or "", kinds.get(key, "string"))
+                    for key, value in row.items()
+                    if key
+                }
+            )
+    except csv.Error as exc:
+        raise DataPackageRefused(
+            f"{file_name} cannot be read as CSV at line {reader.line_num}: {exc}"
+        ) from exc
+    return rows
+
+
+def _check_cells(file_name: str, number: int, cells: list[tuple[str, Any]]) -> None:
+    for column, value in cells:
+        # Cells past the header row's end arrive together, as a list, under no name.
+        for cell in value if isinstance(value, list) else [value]:
+            problem = import_limits.cell_problem(cell, f"{file_name}: Row {number}, {column},")
+            if problem:
+                raise DataPackageRefused(problem)
 
 
 def _assemble(tables: dict[str, list[dict[str, Any]]]) -> tuple[dict[str, Any], list[Problem]]:

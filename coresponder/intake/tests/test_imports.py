@@ -19,7 +19,6 @@ from coresponder.conftest import member_of
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.actions import record_referral
 from coresponder.intake.imports import (
-    MAX_BYTES,
     MAX_ROWS,
     ImportFailed,
     ImportRefused,
@@ -312,14 +311,60 @@ def test_ems_and_hospital_reports_of_one_overdose_become_one_overdose(
     assert Referral.objects.count() == 1
 
 
-def test_files_past_the_limits_or_in_the_old_xls_format_are_refused() -> None:
+def test_files_past_the_limits_or_in_the_old_xls_format_are_refused(settings: Any) -> None:
+    settings.IMPORT_MAX_FILE_MB = 1
     with pytest.raises(ImportRefused, match="save the sheet as .xlsx"):
         read_table(b"\xd0\xcf\x11\xe0" + b"\0" * 60, "old.xls")
-    with pytest.raises(ImportRefused, match="up to 10 MB"):
-        read_table(b"a" * (MAX_BYTES + 1), "big.csv")
+    with pytest.raises(ImportRefused, match="The file is 1.0 MB; files up to 1 MB"):
+        read_table(b"a" * (1_048_576 + 1), "big.csv")
     many = "Incident Date/Time\n" + "2025-02-01T09:00:00+00:00\n" * (MAX_ROWS + 1)
     with pytest.raises(ImportRefused, match="more than 10,000 rows"):
         read_table(many.encode(), "long.csv")
+
+
+LONG = "x" * 200_000  # past Python's own csv limit of 131,072 characters a cell
+
+
+def test_the_limits_default_to_20_mb_a_file_and_10000_characters_a_cell() -> None:
+    from django.conf import settings
+
+    assert (settings.IMPORT_MAX_FILE_MB, settings.IMPORT_MAX_CELL_CHARS) == (20, 10_000)
+
+
+@pytest.mark.parametrize("length", [10_001, 131_073, 200_000])
+def test_an_over_long_csv_cell_refuses_the_file_naming_row_and_column(length: int) -> None:
+    data = csv_bytes([row(0), row(1, **{"First Name": "x" * length})])
+    message = (
+        f"Row 3, column “First Name”, holds {length:,} characters; a cell may hold at most 10,000."
+    )
+    with pytest.raises(ImportRefused, match=message):
+        read_table(data, "long.csv")
+
+
+def test_a_cell_of_exactly_the_limit_is_read(settings: Any) -> None:
+    settings.IMPORT_MAX_CELL_CHARS = 50
+    table = read_table(csv_bytes([row(0, **{"First Name": "x" * 50})]), "ok.csv")
+    assert table.rows[0][1][HEADER.index("First Name")] == "x" * 50
+
+
+def test_an_over_long_cell_without_a_header_or_in_the_header_is_named_by_position() -> None:
+    extra = csv_bytes([row(0), [*row(1), LONG]])  # one cell more than there are headers
+    with pytest.raises(ImportRefused, match="Row 3, column 12, holds 200,000 characters"):
+        read_table(extra, "extra.csv")
+    with pytest.raises(ImportRefused, match="Row 1, column 2, holds 200,000 characters"):
+        read_table(f"Incident Date/Time,{LONG}\r\n".encode(), "header.csv")
+
+
+def test_an_over_long_xlsx_cell_refuses_the_file_naming_row_and_column() -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER)
+    sheet.append(row(0, Agency="x" * 20_000))  # XLSX cells hold up to 32,767 characters
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(ImportRefused, match="Row 2, column “Agency”, holds 20,000 characters"):
+        read_table(out.getvalue(), "long.xlsx")
 
 
 # --- The command ------------------------------------------------------------------------
@@ -399,6 +444,29 @@ def test_the_command_refuses_a_user_who_may_not_record_referrals(
     path.write_bytes(csv_bytes([row(0)]))
     with pytest.raises(CommandError, match="may not record referrals"):
         run("pco", str(path), "--user", "counter")
+    assert Referral.objects.count() == 0
+
+
+def test_the_command_refuses_an_over_long_cell_naming_row_and_column(
+    pco: Program, importer: User, tmp_path: Path
+) -> None:
+    path = tmp_path / "od.csv"
+    path.write_bytes(csv_bytes([row(0), row(1, **{"Incident #": LONG})]))
+    with pytest.raises(CommandError) as failure:
+        run("pco", str(path), "--user", "importer")
+    assert "Row 3, column “Incident #”, holds 200,000 characters" in str(failure.value)
+    assert "Nothing was imported." in str(failure.value)
+    assert Referral.objects.count() == 0
+
+
+def test_the_command_refuses_an_over_large_file_before_reading_it(
+    pco: Program, importer: User, tmp_path: Path, settings: Any
+) -> None:
+    settings.IMPORT_MAX_FILE_MB = 1
+    path = tmp_path / "od.csv"
+    path.write_bytes(csv_bytes([row(i) for i in range(3)]) + b" " * 2 * 1_048_576)
+    with pytest.raises(CommandError, match="od.csv is 2.0 MB; files up to 1 MB can be imported"):
+        run("pco", str(path), "--user", "importer")
     assert Referral.objects.count() == 0
 
 
@@ -486,12 +554,26 @@ def test_the_local_time_option_on_the_upload_form_reaches_the_preview(
     assert len(list((var_dir / "imports").iterdir())) == 1
 
 
-def test_a_file_over_10_mb_is_refused_at_upload(importer: User, var_dir: Path) -> None:
+def test_a_file_over_the_size_limit_is_refused_at_upload(
+    importer: User, var_dir: Path, settings: Any
+) -> None:
+    settings.IMPORT_MAX_FILE_MB = 1
     client = signed_in(importer)
-    response = upload(client, b"x" * (MAX_BYTES + 1))
+    response = upload(client, b"x" * (1_048_576 + 1))
     assert response.status_code == 422
-    assert "files up to 10 MB can be imported" in response.content.decode()
+    assert "files up to 1 MB can be imported" in response.content.decode()
     assert not (var_dir / "imports").exists() or not list((var_dir / "imports").iterdir())
+
+
+def test_a_file_with_an_over_long_cell_is_refused_at_upload_and_not_kept(
+    importer: User, var_dir: Path
+) -> None:
+    client = signed_in(importer)
+    response = upload(client, csv_bytes([row(0), row(1, **{"Last Name": LONG})]))
+    assert response.status_code == 422
+    assert "Row 3, column “Last Name”, holds 200,000 characters" in response.content.decode()
+    assert not (var_dir / "imports").exists() or not list((var_dir / "imports").iterdir())
+    assert Referral.objects.count() == 0
 
 
 def test_a_user_from_another_program_gets_404(pad: Program, pco: Program, var_dir: Path) -> None:

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from coresponder import import_limits
 from coresponder.domain.vocabulary import OverdoseSource
 from coresponder.intake.imports import (
-    MAX_BYTES,
     TARGET_BY_NAME,
     TARGETS,
     ImportFailed,
@@ -87,14 +87,17 @@ class Command(BaseCommand):
 
     def _read(self, path: Path) -> Table:
         try:
+            too_large = import_limits.file_size_problem(path.stat().st_size, path.name)
+            if too_large:
+                raise CommandError(f"{too_large} Nothing was imported.")
             with path.open("rb") as handle:
-                data = handle.read(MAX_BYTES + 1)
+                data = handle.read(import_limits.max_file_bytes() + 1)
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
         try:
             return read_table(data, path.name)
         except ImportRefused as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(f"{exc} Nothing was imported.") from exc
 
     def _print_mapping(self, options: ImportOptions, table: Table) -> None:
         self.stdout.write(f"{len(table.rows)} data rows. Columns used:")

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from coresponder import import_limits
 from coresponder.privacy.audit import SYSTEM
 from coresponder.programs.actions import ActionError
 from coresponder.services.fhir import import_referral_bundle
@@ -31,11 +32,22 @@ class Command(BaseCommand):
         with transaction.atomic():
             for file in files:
                 try:
-                    data = json.loads(file.read_text(encoding="utf-8"))
-                    import_referral_bundle(data, SYSTEM)
-                except (OSError, ValueError) as exc:
+                    import_referral_bundle(read_bundle(file), SYSTEM)
+                except (OSError, ValueError, RecursionError) as exc:
                     raise CommandError(f"{file}: {_describe(exc)}") from exc
         self.stdout.write(f"imported {len(files)} referrals")
+
+
+def read_bundle(file: Path) -> Any:
+    """The file's JSON; ValueError when the file or any of its strings is too large."""
+    problem = import_limits.file_size_problem(file.stat().st_size, file.name)
+    if problem:
+        raise ValueError(f"{problem} Nothing was imported.")
+    data = json.loads(file.read_text(encoding="utf-8"))
+    problem = import_limits.long_string(data)
+    if problem:
+        raise ValueError(f"{problem} Nothing was imported.")
+    return data
 
 
 def _describe(exc: Exception) -> str:

@@ -9,11 +9,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from coresponder import import_limits
 from coresponder.privacy.audit import SYSTEM
 from coresponder.services.hsds import Counts, DirectoryImportFailed, import_directory
 from coresponder.services.hsds_datapackage import (
     DESCRIPTOR,
-    MAX_FILE_BYTES,
     DataPackageRefused,
     import_datapackage,
 )
@@ -48,7 +48,7 @@ class Command(BaseCommand):
                 self.stderr.write(str(problem))
             raise CommandError(f"{exc} Nothing was changed.") from exc
         except DataPackageRefused as exc:
-            raise CommandError(f"{exc}. Nothing was changed.") from exc
+            raise CommandError(f"{str(exc).rstrip('.')}. Nothing was changed.") from exc
         self.write_counts(counts, dry_run)
 
     def write_counts(self, counts: Counts, dry_run: bool) -> None:
@@ -62,9 +62,15 @@ class Command(BaseCommand):
 
 
 def read_json(path: Path) -> Any:
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise CommandError(f"{path} is too large to be a service directory")
+    """The file's JSON, refused when the file or any of its strings is too large."""
+    too_large = import_limits.file_size_problem(path.stat().st_size, path.name)
+    if too_large:
+        raise CommandError(f"{too_large} Nothing was changed.")
     try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise CommandError(f"{path} is not UTF-8 JSON: {exc}. Nothing was changed.") from exc
+    too_long = import_limits.long_string(data)
+    if too_long:
+        raise CommandError(f"{path.name}: {too_long} Nothing was changed.")
+    return data

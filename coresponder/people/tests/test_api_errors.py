@@ -1,0 +1,192 @@
+"""Every API error is JSON in the API.md shape; bad input is 422 or 409, never a 500 page."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from coresponder.people.api import NOT_NULL_FIELDS
+from coresponder.people.models import Participation, Person
+from coresponder.programs.models import Program, User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def person(pad: Program) -> Person:
+    person = Person.objects.create(given_name="Dana", family_name="Reyes", phone="215-555-0101")
+    Participation.objects.create(person=person, program=pad, first_seen_at=timezone.now())
+    return person
+
+
+@pytest.fixture
+def client(officer: User, api_client_for: Callable[[User], Client]) -> Client:
+    return api_client_for(officer)
+
+
+def patch(client: Client, person: Person, body: dict[str, Any]) -> Any:
+    return client.patch(f"/api/v1/persons/{person.pk}", body, content_type="application/json")
+
+
+@pytest.mark.parametrize("field", NOT_NULL_FIELDS)
+def test_a_null_for_a_field_a_person_always_has_is_refused_with_422(
+    client: Client, person: Person, field: str
+) -> None:
+    response = patch(client, person, {field: None, "version": 1})
+    assert response.status_code == 422, response.content
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["detail"] == "The request has invalid fields."
+    assert body["errors"] == {field: ["may be left out, but not null"]}
+    person.refresh_from_db()
+    assert (person.given_name, person.phone, person.version) == ("Dana", "215-555-0101", 1)
+
+
+def test_a_null_still_clears_a_field_that_may_be_empty(client: Client, person: Person) -> None:
+    Person.objects.filter(pk=person.pk).update(latitude=39.99, longitude=-75.13)
+    response = patch(client, person, {"latitude": None, "longitude": None, "version": 1})
+    assert response.status_code == 200, response.content
+    person.refresh_from_db()
+    assert (person.latitude, person.longitude, person.version) == (None, None, 2)
+
+
+def test_the_schema_says_those_fields_take_no_null(client: Client) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    patch_body = schema["components"]["schemas"]["PersonPatch"]["properties"]
+    assert patch_body["given_name"] == {"maxLength": 100, "title": "Given Name", "type": "string"}
+    assert {"type": "null"} in patch_body["birth_date"]["anyOf"]
+
+
+def fail_reading_timelines(monkeypatch: pytest.MonkeyPatch, fault: Callable[[], None]) -> None:
+    """The timeline endpoint raises what `fault` raises, as a missing check would let through."""
+
+    def timeline(access: Any) -> list[Any]:
+        fault()
+        return []
+
+    monkeypatch.setattr("coresponder.people.api.person_timeline", timeline)
+
+
+def test_a_duplicate_the_database_refuses_is_a_409(
+    client: Client, person: Person, pad: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def twice() -> None:
+        with transaction.atomic():
+            Participation.objects.create(person=person, program=pad, first_seen_at=timezone.now())
+
+    fail_reading_timelines(monkeypatch, twice)
+    response = client.get(f"/api/v1/persons/{person.pk}/timeline")
+    assert response.status_code == 409
+    assert response.json() == {"detail": "This record exists already."}
+
+
+def test_a_null_the_database_refuses_is_a_422_naming_the_column(
+    client: Client,
+    person: Person,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def nameless() -> None:
+        with transaction.atomic():
+            nameless: dict[str, Any] = {"given_name": None, "family_name": "Reyes"}
+            Person.objects.create(**nameless)
+
+    fail_reading_timelines(monkeypatch, nameless)
+    with caplog.at_level(logging.WARNING, logger="coresponder.api"):
+        response = client.get(f"/api/v1/persons/{person.pk}/timeline")
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": "The request has a value that cannot be used.",
+        "errors": {"given_name": ["cannot be stored as given"]},
+    }
+    assert "the database refused a value" in caplog.text
+
+
+@pytest.mark.parametrize("error", [ValueError("bad"), TypeError("bad"), OverflowError("big")])
+def test_a_value_refused_late_is_a_422(
+    client: Client, person: Person, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    def refuse() -> None:
+        raise error
+
+    fail_reading_timelines(monkeypatch, refuse)
+    response = client.get(f"/api/v1/persons/{person.pk}/timeline")
+    assert response.status_code == 422
+    assert response.json()["errors"] == {
+        "__all__": ["a value is out of range or of the wrong kind"]
+    }
+
+
+def test_a_fault_of_ours_is_a_json_500_and_logged(
+    officer: User,
+    api_client_for: Callable[[User], Client],
+    person: Person,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def crash() -> None:
+        raise RuntimeError("a bug")
+
+    fail_reading_timelines(monkeypatch, crash)
+    client = api_client_for(officer)
+    client.raise_request_exception = False
+    with caplog.at_level(logging.WARNING, logger="coresponder.api"):
+        response = client.get(f"/api/v1/persons/{person.pk}/timeline")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal error"}
+    [logged] = [r for r in caplog.records if r.name == "coresponder.api"]
+    assert logged.levelno == logging.ERROR
+    assert logged.exc_info is not None and "a bug" in str(logged.exc_info[1])
+
+
+def test_a_fault_of_ours_still_reaches_tests_and_error_reports(
+    client: Client, person: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash() -> None:
+        raise RuntimeError("a bug")
+
+    fail_reading_timelines(monkeypatch, crash)
+    with pytest.raises(RuntimeError, match="a bug"):
+        client.get(f"/api/v1/persons/{person.pk}/timeline")
+
+
+def test_an_unknown_api_path_is_a_json_404(client: Client) -> None:
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_method_no_operation_takes_is_a_json_405(client: Client) -> None:
+    response = client.delete("/api/v1/programs")
+    assert response.status_code == 405
+    assert response.json() == {"detail": "Method not allowed."}
+    assert "GET" in response["Allow"]
+
+
+@pytest.mark.parametrize(("offset", "status"), [("+16:00", 422), ("-12:30", 422), ("+14:00", 201)])
+def test_a_time_is_refused_with_an_offset_no_place_uses(
+    clinician: User, api_client_for: Callable[[User], Client], offset: str, status: int
+) -> None:
+    """PostgreSQL refuses offsets past ±15:59, so the API checks them first, on every database."""
+    body = {
+        "program": "pad",
+        "occurred_at": f"2025-03-10T12:00:00{offset}",
+        "kind": "phone",
+        "disposition": "other",
+    }
+    response = api_client_for(clinician).post(
+        "/api/v1/encounters", body, content_type="application/json"
+    )
+    assert response.status_code == status, response.content
+    if status == 422:
+        assert response.json()["errors"] == {
+            "occurred_at": [
+                "Value error, has a UTC offset no place uses; offsets run from -12:00 to +14:00"
+            ]
+        }
