@@ -239,6 +239,7 @@ def _referral_page(
     status: int = 200,
 ) -> HttpResponse:
     shown = service_referral_status(access, referral)
+    notice = access.notice()
     record_person_read(actor_for(request), access, channel="web")
     visible = shown.get("status") == referral.status
     history = [
@@ -264,6 +265,7 @@ def _referral_page(
         "buttons": _buttons(referral, request.user) if visible else [],
         "handoff_form": handoff_form if side is not None else None,
         "program": referral.program,
+        "notice": notice,
     }
     return render(request, "services/referral.html", context, status=status)
 

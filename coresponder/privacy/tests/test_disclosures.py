@@ -288,3 +288,16 @@ def test_a_part2_referral_is_made_under_a_covering_consent_in_force(
     from coresponder.services.models import ServiceReferral
 
     assert ServiceReferral.objects.get(pk=response.json()["id"]).consent == consent
+
+
+def test_the_service_referral_page_shows_the_notice(world: World, officer: Any) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(officer)
+    page = client.get(reverse("service-referral", args=[world.service_referral.pk]))
+    assert page.status_code == 200
+    assert "42 CFR Part 2 redisclosure notice" in page.content.decode()
+    (disclosure,) = released(world.person, "part2")
+    assert disclosure.channel == "web" and disclosure.notice_included
