@@ -214,3 +214,59 @@ def test_case_8_the_edit_form_and_the_new_consent_form_are_audited_reads(
         assert b"Reyes" in page.raw
         read = AuditEvent.objects.filter(pk__gt=before, action="read", person_id=world.person.pk)
         assert read.exists(), path
+
+
+def test_case_9_bad_input_is_a_json_422_never_a_500(
+    world: World, live_server: Any, tmp_path: Any
+) -> None:
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    coordinator = as_user(live_server, reader(world, Role.COORDINATOR))
+    answer = coordinator.call(
+        "PATCH", f"/api/v1/persons/{world.person.pk}", {"given_name": None, "version": 1}
+    )
+    assert answer.status == 422
+    assert "json" in answer.content_type
+    assert "given_name" in answer.body["errors"]
+    unknown = coordinator.call("GET", "/api/v1/no-such-thing")
+    assert unknown.status == 404 and "json" in unknown.content_type
+    path = tmp_path / "od.csv"
+    path.write_text(
+        "Incident Date/Time,Fatal?,Agency,First Name,Surname\n"
+        f"2025-03-01T10:00:00-05:00,no,police,{'x' * 140_000},Reyes\n",
+        "utf-8",
+    )
+    reader(world, Role.OFFICER, username="importer")
+    with pytest.raises(CommandError, match="Row 2, column .First Name., holds 140,000 characters"):
+        call_command(
+            "import_overdoses", "pad", str(path), "--user", "importer", stdout=io.StringIO()
+        )
+
+
+def test_case_10_weak_passwords_are_refused_and_monitors_may_ask_head(
+    world: World, live_server: Any
+) -> None:
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    head = Http(live_server.url).call("HEAD", "/healthz")
+    assert (head.status, head.raw) == (200, b"")
+    assert Http(live_server.url).call("HEAD", "/help").status == 200
+    reader(world, Role.OFFICER)  # the officers' organisation
+    stdin = io.StringIO("aaaaaaaaaaaa\n")
+    with pytest.raises(CommandError, match="--password:"):
+        call_command(
+            "adduser",
+            "weak",
+            "--org",
+            "org-officer",
+            "--role",
+            "officer",
+            "--password-stdin",
+            stdin=stdin,
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
