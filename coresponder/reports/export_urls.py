@@ -5,6 +5,7 @@ from django.urls import path, re_path
 from coresponder.reports import export_views
 
 urlpatterns = [
+    path("", export_views.exports_index, name="reports-exports"),
     path(
         "quarterly/<int:year>/<int:quarter>/",
         export_views.quarterly_page,

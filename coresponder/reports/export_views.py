@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -33,6 +34,7 @@ from coresponder.reports import disclosure
 from coresponder.reports.actions import may_write_narrative, narrative_of, save_narrative
 from coresponder.reports.api import MAX_DAYS
 from coresponder.reports.exports import (
+    BREAKDOWN_LABELS,
     BREAKDOWNS,
     MONTHLY_METRICS,
     TABLES,
@@ -170,6 +172,63 @@ def export_table(request: HttpRequest, slug: str, table: str, extension: str) ->
     if by:
         name = name.replace(f"-{table}-", f"-{table}-by-{by}-", 1)
     return _attachment(content, name, extension)
+
+
+# --- The index ------------------------------------------------------------------------
+
+TABLE_LABELS = {
+    "metrics": "Headline figures",
+    "breakdown": "Figures by group",
+    "funnel": "From referral to treatment (funnel)",
+    "dispositions": "How crisis responses ended",
+    "monthly": "Figures by month",
+}
+
+
+def _file_links(program: Program, period: Period) -> list[dict[str, Any]]:
+    dates = f"start={period.start:%Y-%m-%d}&end={period.end:%Y-%m-%d}"
+    rows = []
+    for table in TABLES:
+        options = [("", TABLE_LABELS[table])]
+        if table == "breakdown":
+            options = [
+                (f"&by={by}", f"Figures by {BREAKDOWN_LABELS[by].lower()}") for by in BREAKDOWNS
+            ]
+        for extra, label in options:
+            links = {
+                ext: f"{reverse('reports-export', args=[program.slug, table, ext])}?{dates}{extra}"
+                for ext in ("csv", "xlsx")
+            }
+            rows.append({"label": label, **links})
+    return rows
+
+
+@login_required
+@require_GET
+def exports_index(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every file of the program's figures, and the quarterly reports for those who send them."""
+    program, role = _member_program(request, slug)
+    suppress = disclosure.suppresses(role)
+    try:
+        period = _period(request, program, suppress)
+    except BadParameter as error:
+        return _refused(error)
+    quarters = [
+        {
+            "year": q.start.year,
+            "quarter": (q.start.month - 1) // 3 + 1,
+            "label": quarter_label(q.start.year, (q.start.month - 1) // 3 + 1),
+        }
+        for q in disclosure.recent_quarters(program)
+    ]
+    context = {
+        "program": program,
+        "period": period,
+        "suppress": suppress,
+        "files": _file_links(program, period),
+        "quarters": quarters if role in REPORT_ROLES else [],
+    }
+    return render(request, "reports/exports/index.html", context)
 
 
 # --- The quarterly report -------------------------------------------------------------

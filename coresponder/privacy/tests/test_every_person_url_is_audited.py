@@ -276,6 +276,7 @@ WEB: dict[str, Kind] = {
     "reports-quarterly": NoPersonData(AGGREGATES),
     "reports-quarterly-pdf": NoPersonData(AGGREGATES),
     "reports-export": NoPersonData(AGGREGATES),
+    "reports-exports": NoPersonData("links to the files of aggregate figures"),
     "program-teams": NoPersonData(SHIFTS),
     "calendar-team": NoPersonData(SHIFTS),
     "calendar-user": NoPersonData(SHIFTS),

@@ -1,0 +1,64 @@
+"""The files page: every table as CSV and XLSX, and the quarterly reports for coordinators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from coresponder.conftest import member_of
+from coresponder.domain.vocabulary import Role
+from coresponder.programs.models import Program
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def file_links(html: str) -> list[str]:
+    return [
+        part.split('"', 1)[0].replace("&amp;", "&")
+        for part in html.split('href="')[1:]
+        if ".csv?" in part.split('"', 1)[0] or ".xlsx?" in part.split('"', 1)[0]
+    ]
+
+
+def test_a_coordinator_finds_every_file_and_the_quarterly_reports(pad: Program) -> None:
+    client = signed_in(member_of(pad, Role.COORDINATOR, "coord"))
+    page = client.get("/programs/pad/exports/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Quarterly reports for funders" in html
+    assert "Figures by district (CSV)" in html
+    links = file_links(html)
+    assert len(links) == 2 * (4 + 7)  # four tables and seven breakdowns, each in two formats
+    for link in links:
+        response = client.get(link)
+        assert response.status_code == 200, (link, response.content[:200])
+        assert response["Content-Disposition"].startswith("attachment;")
+
+
+def test_an_analyst_finds_de_identified_files_for_the_last_full_quarter(pad: Program) -> None:
+    client = signed_in(member_of(pad, Role.ANALYST, "analyst"))
+    html = client.get("/programs/pad/exports/").content.decode()
+    assert "De-identified figures" in html
+    assert "Quarterly reports for funders" not in html
+    for link in file_links(html)[:2]:
+        assert client.get(link).status_code == 200
+    assert client.get("/programs/pad/exports/?start=2026-01-01&end=2026-01-31").status_code == 422
+
+
+def test_the_files_page_is_no_one_elses(pad: Program, pco: Program) -> None:
+    client = signed_in(member_of(pco, Role.COORDINATOR, "pco-coord"))
+    assert client.get("/programs/pad/exports/").status_code == 404
+
+
+def test_the_dashboard_links_to_the_files(pad: Program) -> None:
+    client = signed_in(member_of(pad, Role.COORDINATOR, "coord"))
+    html = client.get("/programs/pad/dashboard/").content.decode()
+    assert "/programs/pad/exports/?start=" in html
