@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError as ModelValidationError
 from django.core.signals import got_request_exception
 from django.db import DataError, IntegrityError
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Swagger
+from ninja import Field, NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import ValidationError as SchemaMismatch
@@ -168,6 +168,23 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.error("%s %s failed", request.method, request.path, exc_info=exc)
     got_request_exception.send(sender=None, request=request)
     return api.create_response(request, {"detail": "Internal error"}, status=500)
+
+
+class ApiIndex(Schema):
+    openapi: str = Field(..., description="The OpenAPI 3 schema")
+    docs: str = Field(..., description="The same, to read in a browser")
+
+
+@api.get(
+    "/",
+    auth=None,
+    response=ApiIndex,
+    url_name="api-root",
+    summary="Where the schema and the docs are",
+)
+def api_index(request: HttpRequest) -> dict[str, str]:
+    """The base of the API names its schema and docs; every other operation needs a token."""
+    return {"openapi": "/api/v1/openapi.json", "docs": "/api/v1/docs"}
 
 
 def _register_routers() -> None:

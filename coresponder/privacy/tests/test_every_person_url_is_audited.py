@@ -282,7 +282,6 @@ WEB: dict[str, Kind] = {
     "calendar-user": NoPersonData(SHIFTS),
     "api:openapi-json": NoPersonData("the API's description"),
     "api:openapi-view": NoPersonData("the API's description"),
-    "api:api-root": NoPersonData("the API's index"),
 }
 
 # Every operation of the API, as "METHOD /path" under /api/v1.
@@ -346,6 +345,7 @@ API: dict[str, Kind] = {
     ),
     "POST /services/{service_id}/capacity": WritesOnly("a provider's free places"),
     # --- No person's data ------------------------------------------------------------
+    "GET /": NoPersonData("where the schema and the docs are"),
     "GET /programs": NoPersonData("the programs the user acts in"),
     "GET /programs/{slug}": NoPersonData("one program's settings"),
     "GET /programs/{slug}/on-duty": NoPersonData(SHIFTS),
