@@ -77,6 +77,23 @@ def referral_body(person: dict[str, Any]) -> dict[str, Any]:
 DANA = {"given_name": "Dana", "family_name": "Reyes", "birth_date": "1990-05-04"}
 
 
+def refer(client: Client, person: dict[str, Any]) -> Any:
+    """A PCO referral through the API naming `person` by id or by name."""
+    return client.post("/api/v1/referrals", referral_body(person), content_type="application/json")
+
+
+def meet(client: Client, person_id: int) -> Any:
+    """A PCO encounter through the API with the person named by id."""
+    body = {
+        "program": "pco",
+        "person_id": person_id,
+        "occurred_at": NOW.isoformat(),
+        "kind": "phone",
+        "disposition": "resolved_on_scene",
+    }
+    return client.post("/api/v1/encounters", body, content_type="application/json")
+
+
 def known_to_pco(person: Person) -> bool:
     return Participation.objects.filter(person=person, program__slug="pco").exists()
 
@@ -89,9 +106,7 @@ def test_intake_by_exact_name_and_birth_date_never_links_to_another_programs_per
 ) -> None:
     officer = pco_user(world, Role.OFFICER)
     client = api_client_for(officer)
-    response = client.post(
-        "/api/v1/referrals", referral_body(DANA), content_type="application/json"
-    )
+    response = refer(client, DANA)
     assert response.status_code == 201, response.content
     assert response.json()["person_id"] != world.person.pk
     assert not known_to_pco(world.person)
@@ -104,14 +119,8 @@ def test_intake_by_id_answers_another_programs_person_as_missing(
     world: World, api_client_for: Any
 ) -> None:
     client = api_client_for(in_both(world, Role.OFFICER))
-    taken = client.post(
-        "/api/v1/referrals",
-        referral_body({"id": world.person.pk}),
-        content_type="application/json",
-    )
-    missing = client.post(
-        "/api/v1/referrals", referral_body({"id": 999_999}), content_type="application/json"
-    )
+    taken = refer(client, {"id": world.person.pk})
+    missing = refer(client, {"id": 999_999})
     assert taken.status_code == missing.status_code == 422
     assert taken.json() == missing.json()
     assert not known_to_pco(world.person)
@@ -121,9 +130,7 @@ def test_a_user_in_both_programs_still_creates_a_new_person_at_intake(
     world: World, api_client_for: Any
 ) -> None:
     client = api_client_for(in_both(world, Role.OFFICER))
-    response = client.post(
-        "/api/v1/referrals", referral_body(DANA), content_type="application/json"
-    )
+    response = refer(client, DANA)
     assert response.json()["person_id"] != world.person.pk
     assert not known_to_pco(world.person)
 
@@ -133,9 +140,7 @@ def test_a_data_sharing_agreement_lets_the_named_roles_link_and_audits_the_cross
 ) -> None:
     share_data("pco", "pad")
     client = api_client_for(pco_user(world, Role.OFFICER))
-    response = client.post(
-        "/api/v1/referrals", referral_body(DANA), content_type="application/json"
-    )
+    response = refer(client, DANA)
     assert response.json()["person_id"] == world.person.pk
     crossing = AuditEvent.objects.get(purpose="cross-program link", person_id=world.person.pk)
     assert crossing.detail == {"linked_to": "pco", "known_to": ["pad"]}
@@ -148,18 +153,14 @@ def test_an_agreement_one_program_declares_alone_links_nobody(
     pco.preset = {**pco.preset, "data_sharing": {"programs": ["pad"], "roles": ["officer"]}}
     pco.save(update_fields=["preset"])
     client = api_client_for(pco_user(world, Role.OFFICER))
-    response = client.post(
-        "/api/v1/referrals", referral_body(DANA), content_type="application/json"
-    )
+    response = refer(client, DANA)
     assert response.json()["person_id"] != world.person.pk
 
 
 def test_an_agreement_links_only_for_the_roles_it_names(world: World, api_client_for: Any) -> None:
     share_data("pco", "pad", roles=("coordinator",))
     client = api_client_for(pco_user(world, Role.OFFICER))
-    response = client.post(
-        "/api/v1/referrals", referral_body(DANA), content_type="application/json"
-    )
+    response = refer(client, DANA)
     assert response.json()["person_id"] != world.person.pk
 
 
@@ -329,17 +330,7 @@ def test_no_endpoint_lets_another_program_read_or_change_the_person(
         content_type=json,
     )
     assert refer.status_code == 404
-    encounter = client.post(
-        "/api/v1/encounters",
-        {
-            "program": "pco",
-            "person_id": pid,
-            "occurred_at": NOW.isoformat(),
-            "kind": "phone",
-            "disposition": "resolved_on_scene",
-        },
-        content_type=json,
-    )
+    encounter = meet(client, pid)
     assert encounter.status_code in {403, 422}
     assert not known_to_pco(world.person)
     assert not Consent.objects.exists()
@@ -350,17 +341,7 @@ def test_an_encounter_in_one_program_never_takes_in_the_other_programs_person(
     world: World, api_client_for: Any
 ) -> None:
     client = api_client_for(in_both(world, Role.CLINICIAN))
-    response = client.post(
-        "/api/v1/encounters",
-        {
-            "program": "pco",
-            "person_id": world.person.pk,
-            "occurred_at": NOW.isoformat(),
-            "kind": "phone",
-            "disposition": "resolved_on_scene",
-        },
-        content_type="application/json",
-    )
+    response = meet(client, world.person.pk)
     assert response.status_code == 422
     assert response.json()["errors"]["person_id"] == ["no such person"]
     assert not known_to_pco(world.person)
