@@ -88,3 +88,12 @@ def test_a_prosecutor_has_no_person_search(world: World) -> None:
     html = home_of(reader(world, Role.PROSECUTOR))
     assert "Find a person" not in html
     assert "The last 30 days" not in html
+
+
+def test_the_home_links_to_the_files_and_for_a_coordinator_the_quarterly_reports(
+    world: World,
+) -> None:
+    coordinator = home_of(reader(world, Role.COORDINATOR))
+    analyst = home_of(reader(world, Role.ANALYST))
+    assert "/programs/pad/exports/" in coordinator and "quarterly reports" in coordinator
+    assert "/programs/pad/exports/" in analyst and "quarterly reports" not in analyst
