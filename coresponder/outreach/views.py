@@ -53,6 +53,13 @@ DUE_STATES = {
 WHEN = "D j M, H:i"
 
 
+def status_text(task: OutreachTask) -> str:
+    """Where the task stands, said once: "Claimed by PCO Team 1", not "claimed by a team" twice."""
+    if task.status == OutreachTask.Status.CLAIMED and task.claimed_by_id:
+        return f"Claimed by {task.claimed_by.name}"
+    return str(task.get_status_display())
+
+
 def _program_for_outreach(request: HttpRequest, slug: str) -> Program:
     """The program, when the user's role there works outreach; otherwise 404, as for missing."""
     try:
@@ -315,8 +322,9 @@ def _task_response(
         "program": program,
         "task": task,
         "name": f"{person.given_name} {person.family_name}".strip(),
-        "due_label": DUE_STATES[due][0] if due else task.get_status_display(),
+        "due_label": f"Window: {DUE_STATES[due][0].lower()}" if due else "",
         "due_class": DUE_STATES[due][1] if due else "usa-tag",
+        "status_text": status_text(task),
         "attempts": [
             {
                 "at": a.attempted_at,

@@ -220,3 +220,16 @@ def test_the_program_home_links_the_follow_up_queue_for_field_roles_only(qrt: Pr
     assert "Follow-up queue" in signed_in(staff(qrt)).get("/programs/qrt/").content.decode()
     analyst = signed_in(staff(qrt, Role.ANALYST)).get("/programs/qrt/").content.decode()
     assert "Follow-up queue" not in analyst
+
+
+def test_a_tasks_page_says_where_it_stands_once(qrt: Program) -> None:
+    task = task_for(qrt, "Status")
+    client = signed_in(staff(qrt))
+    page = client.get(task_url(task)).content.decode()
+    assert "Window: open" in page
+    assert page.count(">Open<") == 0
+    team = Team.objects.create(program=qrt, name="QRT A")
+    OutreachTask.objects.filter(pk=task.pk).update(status="claimed", claimed_by=team)
+    page = client.get(task_url(task)).content.decode()
+    assert "Claimed by QRT A" in page
+    assert "Claimed by a team" not in page and "claimed by QRT A" not in page
