@@ -577,3 +577,17 @@ def percent_change(now: float | None, before: float | None) -> float | None:
     if now is None or before is None or before == 0:
         return None
     return (now - before) / abs(before) * 100
+
+
+# Figures a program wants to fall: deaths and overdoses, and the wait for a first contact.
+LOWER_IS_BETTER = frozenset(
+    {"overdoses_fatal", "overdoses_nonfatal", "median_hours_to_first_contact"}
+)
+
+
+def change_is_good(key: str, now: float | None, before: float | None) -> bool | None:
+    """True when the move from `before` to `now` is good for the program; None when no move."""
+    if now is None or before is None or now == before:
+        return None
+    rose = now > before
+    return not rose if key in LOWER_IS_BETTER else rose

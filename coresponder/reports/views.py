@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_safe
 
 from coresponder.api_support import actor_for
-from coresponder.domain.metrics import JAIL_OR_ER
+from coresponder.domain.metrics import JAIL_OR_ER, change_is_good
 from coresponder.domain.suppression import SplitCounts, quarter_name
 from coresponder.outreach.sla_views import date_range
 from coresponder.privacy.access import NotVisible, access_program, role_in
@@ -96,10 +96,18 @@ def program_today(program: Program) -> dt.date:
     return disclosure.program_today(program)
 
 
-def percent_text(change: float | None) -> str:
-    if change is None:
+def change_text(key: str, value: Any, previous: Any) -> str:
+    """How a figure moved, in words that fit it: percent, points, hours, or why there is none."""
+    if value is None or previous is None:
         return "no comparison"
-    return f"{change:+.0f}%"
+    if value == previous:
+        return "no change"
+    if key in SHARES:
+        return f"{(value - previous) * 100:+.0f} points"
+    if key in HOURS:
+        return f"{value - previous:+.1f} h"
+    change = m.percent_change(value, previous)
+    return "up from none" if change is None else f"{change:+.0f}%"
 
 
 def figure_text(key: str, value: Any) -> str:
@@ -172,9 +180,6 @@ def headline_tiles(
     tiles = []
     for key in keys:
         value, previous = flat_now.get(key), flat_before.get(key)
-        change = None
-        if key not in SHARES | HOURS and value is not None and previous is not None:
-            change = m.percent_change(value, previous)
         tiles.append(
             {
                 "key": key,
@@ -182,8 +187,8 @@ def headline_tiles(
                 "value": value,
                 "text": figure_text(key, value),
                 "previous_text": figure_text(key, previous),
-                "change": change,
-                "change_text": percent_text(change),
+                "good": change_is_good(key, value, previous),
+                "change_text": change_text(key, value, previous),
             }
         )
     return tiles

@@ -165,3 +165,15 @@ def test_the_funnel_narrows_stage_by_stage() -> None:
 def test_percent_change() -> None:
     assert percent_change(12, 8) == 50.0
     assert percent_change(0, 0) is None
+
+
+def test_a_fall_in_overdoses_or_in_the_wait_is_good_and_a_fall_in_engagement_is_not() -> None:
+    from coresponder.domain.metrics import change_is_good
+
+    assert change_is_good("overdoses_fatal", 3, 5) is True
+    assert change_is_good("overdoses_nonfatal", 9, 5) is False
+    assert change_is_good("median_hours_to_first_contact", 20.0, 30.0) is True
+    assert change_is_good("people_engaged", 10, 12) is False
+    assert change_is_good("follow_up_within_window_rate", 0.8, 0.6) is True
+    assert change_is_good("referrals", 4, 4) is None
+    assert change_is_good("referrals", None, 4) is None

@@ -249,3 +249,14 @@ def test_an_analyst_gets_one_whole_finished_quarter_and_422_for_anything_else(
     assert "finished quarters only" in running.content.decode()
     quick = [label for label, _ in default.context["quick_ranges"]]
     assert quick == ["Q3 2026", "Q2 2026", "Q1 2026", "Q4 2025"]
+
+
+def test_a_change_is_told_in_words_that_fit_the_figure() -> None:
+    from coresponder.reports.views import change_text
+
+    assert change_text("referrals", 15, 10) == "+50%"
+    assert change_text("referrals", 3, 0) == "up from none"
+    assert change_text("referrals", 4, 4) == "no change"
+    assert change_text("follow_up_within_window_rate", 0.75, 0.5) == "+25 points"
+    assert change_text("median_hours_to_first_contact", 20.0, 26.5) == "-6.5 h"
+    assert change_text("referrals", None, 4) == "no comparison"
