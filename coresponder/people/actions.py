@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from coresponder.common import save_tracked
 from coresponder.domain.policy import RecordType, may_write
+from coresponder.people.identity_actions import PERSON_LINKAGE_FIELDS, index_person
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import PersonAccess, role_in
 from coresponder.privacy.actions import Forbidden
@@ -30,6 +31,7 @@ def create_person(actor: Actor, program: Program, data: dict[str, Any]) -> Perso
         person = Person(**{key: data[key] for key in EDITABLE_FIELDS if key in data})
         save_tracked(person, actor.user)
         Participation.objects.create(person=person, program=program, first_seen_at=timezone.now())
+        index_person(actor, person, program)
         record_event(
             actor,
             "create",
@@ -55,5 +57,7 @@ def update_person(
         for key in changed:
             setattr(person, key, changes[key])
         save_tracked(person, actor.user, expected_version=expected_version)
+        if set(changed) & set(PERSON_LINKAGE_FIELDS):
+            index_person(actor, person)
         record_event(actor, "change", obj=person, person_id=person.pk, fields=changed)
     return person

@@ -126,6 +126,70 @@ def record_source(
     return record
 
 
+# --- The person's own record -------------------------------------------------
+
+# The person's fields the linkage core compares (aliases are kept, not compared).
+PERSON_LINKAGE_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "address")
+
+
+def own_record_marker(person: Person) -> str:
+    """How a person's own record is told apart from a staff form's report of them."""
+    return f"person:{person.pk}"
+
+
+def _own_fields(person: Person) -> dict[str, Any]:
+    fields = {name: getattr(person, name) for name in PERSON_LINKAGE_FIELDS}
+    fields["sex"] = "" if person.sex == "unknown" else person.sex
+    return fields
+
+
+def own_record_for(
+    person: Person, program: Program | None, received_at: dt.datetime | None = None
+) -> SourceRecord:
+    """An unsaved record of the person's current fields, as staff keep them."""
+    data = {
+        **_own_fields(person),
+        "external_id": own_record_marker(person),
+        "received_at": received_at,
+    }
+    return source_record_for(person, program, SourceRecord.Source.STAFF, data)
+
+
+def index_person(
+    actor: Actor, person: Person, program: Program | None = None, *, create: bool = True
+) -> SourceRecord | None:
+    """Keep the person's own record, and its blocking keys, in step with their fields.
+
+    A source's report stays as it was said; the own record alone follows edits, so
+    online matching finds the person under their current fields at once, and under
+    an old name only where some source reported it. Called inside the person's
+    write, whose audit event covers it. Without `create`, only an existing record moves.
+    """
+    with transaction.atomic():
+        record = SourceRecord.objects.filter(
+            source=SourceRecord.Source.STAFF, external_id=own_record_marker(person)
+        ).first()
+        if record is None:
+            if not create:
+                return None
+            if program is None:
+                first = person.participations.order_by("first_seen_at", "id").first()
+                program = first.program if first is not None else None
+            record = own_record_for(person, program)
+            save_tracked(record, actor.user)
+        else:
+            fresh = source_record_for(person, None, record.source, _own_fields(person))
+            if all(getattr(record, f) == getattr(fresh, f) for f in PERSON_LINKAGE_FIELDS):
+                return record
+            for name in PERSON_LINKAGE_FIELDS:
+                setattr(record, name, getattr(fresh, name))
+            record.received_at = fresh.received_at
+            save_tracked(record, actor.user)
+            PersonKey.objects.filter(source_record=record).delete()
+        PersonKey.objects.bulk_create(keys_for(record))
+    return record
+
+
 # --- Permissions --------------------------------------------------------------
 
 
@@ -479,6 +543,8 @@ def unmerge(actor: Actor, merge: Merge) -> tuple[Person, Person]:
                 setattr(other, field.attname, field.to_python(merge.snapshot[field.attname]))
         other.merged_into = None
         save_tracked(other, actor.user)
+        # An edit while merged moved the own record on; it follows the restored fields.
+        index_person(actor, other, create=False)
         merge.undone_at = timezone.now()
         merge.undone_by = actor.user_or_none
         merge.save(update_fields=["undone_at", "undone_by"])

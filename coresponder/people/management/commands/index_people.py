@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Min
 
-from coresponder.people.identity_actions import keys_for, source_record_for
+from coresponder.people.identity_actions import keys_for, own_record_for
 from coresponder.people.models import Participation, Person, PersonKey, SourceRecord
 from coresponder.privacy.audit import SYSTEM, record_event
 from coresponder.programs.models import Program
@@ -49,18 +49,8 @@ class Command(BaseCommand):
         records = []
         for person in Person.objects.filter(pk__in=person_ids).order_by("pk"):
             seen_at, program_id = first.get(person.pk, (person.created_at, None))
-            data = {
-                "given_name": person.given_name,
-                "family_name": person.family_name,
-                "birth_date": person.birth_date,
-                "sex": person.sex if person.sex != "unknown" else "",
-                "phone": person.phone,
-                "address": person.address,
-                "received_at": seen_at,
-            }
-            records.append(
-                source_record_for(person, programs.get(program_id), SourceRecord.Source.OTHER, data)
-            )
+            # The same own record a person added today gets, so later edits move it on.
+            records.append(own_record_for(person, programs.get(program_id), seen_at))
         with transaction.atomic():
             saved = SourceRecord.objects.bulk_create(records)
             PersonKey.objects.bulk_create([key for record in saved for key in keys_for(record)])
