@@ -35,6 +35,7 @@ from coresponder.intake.imports import (
     RowResult,
     Table,
     check_mapping,
+    column_samples,
     commit_import,
     error_lines,
     may_import,
@@ -206,7 +207,7 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
             "file_name": Path(form.cleaned_data["file"].name or "upload").name[:200],
             "source": form.cleaned_data["source"],
             "naive": form.cleaned_data["naive_times_local"],
-            "mapping": suggest_mapping(headers),
+            "mapping": suggest_mapping(headers, column_samples(form.table)),
         }
         return redirect("intake-import-map", slug=program.slug)
     status = 422 if request.method == "POST" else 200

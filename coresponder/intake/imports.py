@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -284,16 +284,58 @@ def normalize_header(header: str) -> str:
     return re.sub(r"[^0-9a-z#]", "", header.lower())
 
 
-def suggest_mapping(headers: Iterable[str]) -> dict[str, str]:
-    """target → header, by normalized name and common synonyms; each header used once."""
+# Rows read to see whether a column's values fit a field, and the share that must: half,
+# so a column with a few typing errors is still proposed (the preview names those rows).
+SAMPLE_ROWS = 50
+FITTING_SHARE = 0.5
+
+
+def column_samples(table: Table, limit: int = SAMPLE_ROWS) -> dict[str, list[Any]]:
+    """header → its first non-blank values, to check a suggestion against what the column holds."""
+    samples: dict[str, list[Any]] = {h: [] for h in table.headers if h}
+    for _number, cells in table.rows[:limit]:
+        for index, header in enumerate(table.headers):
+            if header and index < len(cells) and not _blank(cells[index]):
+                samples[header].append(cells[index])
+    return samples
+
+
+def values_fit(name: str, values: Sequence[Any]) -> bool:
+    """Do most of a column's values parse as the field `name` needs? Blank columns fit."""
+    # Naive times fit: the user may still choose to read them in the program's zone.
+    options = ImportOptions(mapping={}, naive_times_in_program_timezone=True)
+    parser = _parsers(options).get(name)
+    if parser is None or not values:
+        return True
+    fitting = 0
+    for value in values:
+        try:
+            parser(value)
+        except CellError:
+            continue
+        fitting += 1
+    return fitting >= FITTING_SHARE * len(values)
+
+
+def suggest_mapping(
+    headers: Iterable[str], samples: Mapping[str, Sequence[Any]] | None = None
+) -> dict[str, str]:
+    """target → header, by normalized name and common synonyms; each header used once.
+
+    With `samples`, a header is suggested only where its values fit the field: a
+    Yes/No "Narcan" column is not a count of naloxone doses.
+    """
     available = {normalize_header(h): h for h in headers if h}
     suggested: dict[str, str] = {}
     for target in TARGETS:
         for candidate in (target.name, target.label, *target.synonyms):
             header = available.get(normalize_header(candidate))
-            if header is not None and header not in suggested.values():
-                suggested[target.name] = header
-                break
+            if header is None or header in suggested.values():
+                continue
+            if samples is not None and not values_fit(target.name, samples.get(header, ())):
+                continue
+            suggested[target.name] = header
+            break
     return suggested
 
 

@@ -55,7 +55,7 @@ WHEN = "D j M, H:i"
 
 def status_text(task: OutreachTask) -> str:
     """Where the task stands, said once: "Claimed by PCO Team 1", not "claimed by a team" twice."""
-    if task.status == OutreachTask.Status.CLAIMED and task.claimed_by_id:
+    if task.status == OutreachTask.Status.CLAIMED and task.claimed_by is not None:
         return f"Claimed by {task.claimed_by.name}"
     return str(task.get_status_display())
 

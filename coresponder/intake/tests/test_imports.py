@@ -593,3 +593,20 @@ def test_someone_not_signed_in_is_sent_to_sign_in(pco: Program) -> None:
     response = Client().get("/intake/import/pco/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_column_is_proposed_only_where_its_values_fit_the_field() -> None:
+    from coresponder.intake.imports import column_samples
+
+    table = read_table(
+        b"Incident Date/Time,Narcan,Fatal,Doses\n"
+        b"2025-02-01T09:00:00+00:00,Yes,no,2\n"
+        b"2025-02-01T10:00:00+00:00,No,no,1\n"
+        b"2025-02-01T11:00:00+00:00,Yes,?,0\n",
+        "od.csv",
+    )
+    by_name = suggest_mapping(table.headers)
+    by_values = suggest_mapping(table.headers, column_samples(table))
+    assert by_name["naloxone_doses"] == "Narcan"  # the name alone misleads
+    assert by_values["naloxone_doses"] == "Doses"  # the Yes/No column is not a count
+    assert by_values["fatal"] == "Fatal"  # one typing error does not lose the column

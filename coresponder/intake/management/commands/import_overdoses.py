@@ -18,6 +18,7 @@ from coresponder.intake.imports import (
     RowResult,
     Table,
     check_mapping,
+    column_samples,
     commit_import,
     error_lines,
     may_import,
@@ -69,7 +70,8 @@ class Command(BaseCommand):
             raise CommandError(f"{user.username} may not record referrals in {program.slug}")
         path = Path(options["path"])
         table = self._read(path)
-        mapping = {**suggest_mapping(table.headers), **parse_map_options(options["map"])}
+        suggested = suggest_mapping(table.headers, column_samples(table))
+        mapping = {**suggested, **parse_map_options(options["map"])}
         import_options = options_for(
             program,
             mapping,
