@@ -93,6 +93,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "coresponder.urls"
+# A stale or missing form token gets a page in the site's layout saying nothing was saved.
+CSRF_FAILURE_VIEW = "coresponder.programs.error_views.csrf_failure"
 WSGI_APPLICATION = "coresponder.wsgi.application"
 
 TEMPLATES = [

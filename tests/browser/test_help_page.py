@@ -86,3 +86,16 @@ def test_the_page_works_without_javascript(live_server: Any, browser: Any) -> No
     page.wait_for_url(live_server.url + "/help/thanks?lang=es")
     assert Referral.objects.filter(channel="public").count() == 1
     context.close()
+
+
+def test_a_visitor_at_a_wrong_address_finds_the_way_to_help(
+    live_server: Any, phone_page: Any
+) -> None:
+    page = phone_page
+    response = page.goto(live_server.url + "/no-such-page/")
+
+    assert response.status == 404
+    assert page.get_by_role("heading", name="Page not found").is_visible()
+    assert_clean(page)
+    page.get_by_role("link", name="Go to the help page").click()
+    page.wait_for_url(live_server.url + "/help")

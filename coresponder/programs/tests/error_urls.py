@@ -1,0 +1,25 @@
+"""The site's URLs plus two that fail on purpose, for the error-page tests only."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+from coresponder.urls import urlpatterns as site_urlpatterns
+
+
+def refuse(request: HttpRequest) -> HttpResponse:
+    raise PermissionDenied("role lacks the permission")
+
+
+def fail(request: HttpRequest) -> HttpResponse:
+    raise RuntimeError("something broke")
+
+
+urlpatterns = [
+    path("test-only/refused", refuse),
+    path("test-only/failed", fail),
+    path("api/v1/test-only/failed", fail),
+    *site_urlpatterns,
+]
