@@ -67,6 +67,9 @@ def save_tracked(obj: Tracked, user: object | None, *, expected_version: int | N
     from django.utils import timezone
 
     actor = user if getattr(user, "is_authenticated", False) else None
+    prepare = getattr(obj, "prepare_save", None)
+    if prepare is not None:
+        prepare()  # derived fields, for the conditional UPDATE below as for an insert
     if obj.pk is None:
         obj.created_by = actor  # type: ignore[assignment]
         obj.modified_by = actor  # type: ignore[assignment]

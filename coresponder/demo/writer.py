@@ -59,6 +59,10 @@ class BulkWriter:
             rows = self.pending[model]
             if not rows:
                 continue
+            for row in rows:
+                prepare = getattr(row, "prepare_save", None)
+                if prepare is not None:
+                    prepare()  # bulk inserts skip save(): derived fields set here
             model._default_manager.bulk_create(rows, batch_size=BATCH_SIZE)
             self.counts[label_of(model)] += len(rows)
             self.pending[model] = []

@@ -20,7 +20,7 @@ import csv
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
@@ -165,6 +165,26 @@ def nickname_roots(given: str) -> frozenset[str]:
 def are_nicknames(a: str, b: str) -> bool:
     """Both first given names belong to one nickname group."""
     return bool(known_roots(a) & known_roots(b))
+
+
+# --- search -------------------------------------------------------------------
+
+
+def search_text(given: str, family: str, aliases: Sequence[str] = ()) -> str:
+    """A person's names as search reads them: case, accents and punctuation folded.
+
+    "Núñez" is found as "nunez", "O'Brien" as "obrien"; spaces bound each word.
+    """
+    words = " ".join(_fold(name) for name in (given, family, *aliases) if name)
+    return f" {words} " if words else ""
+
+
+def search_alternatives(term: str) -> frozenset[str]:
+    """What one typed word may match: itself folded, and the names it is a nickname of."""
+    folded = _fold(term)
+    if not folded:
+        return frozenset()
+    return frozenset({folded}) | NICKNAMES.get(folded, frozenset())
 
 
 # --- string similarity --------------------------------------------------------

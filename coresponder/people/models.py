@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from coresponder.common import Tracked
+from coresponder.domain.linkage import search_text
 
 
 class Sex(models.TextChoices):
@@ -56,6 +59,8 @@ class Person(Tracked):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_people"
     )
+    # The names folded for search (case, accents, punctuation), kept by every save.
+    search_text = models.CharField(max_length=500, blank=True, editable=False)
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]
@@ -64,6 +69,15 @@ class Person(Tracked):
     def __str__(self) -> str:
         name = f"{self.given_name} {self.family_name}".strip()
         return name or f"Person {self.pk}"
+
+    def prepare_save(self) -> None:
+        """Derived fields follow the names, on every path that writes the row."""
+        aliases = [str(a) for a in self.aliases or [] if isinstance(a, str)]
+        self.search_text = search_text(self.given_name, self.family_name, aliases)[:500]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.prepare_save()
+        super().save(*args, **kwargs)
 
 
 class Participation(Tracked):

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from coresponder.domain.consent import ConsentTerms, Reader, released_groups
+from coresponder.domain.linkage import search_alternatives
 from coresponder.domain.policy import (
     BREAK_GLASS_READ,
     POLICY,
@@ -371,13 +372,17 @@ def people_may_link(a: Person, b: Person) -> bool:
 def search_people(user: Any, q: str) -> QuerySet[Person]:
     """People the user may see whose names hold every word of `q`, or whose phone is one.
 
+    "Nunez", "avila" and "obrien" find Núñez, Ávila and O'Brien; "Bill" finds William.
+
     The one search by free text, for the web and the API alike.
     """
     people = identifiable_people(user)
     for term in q.split():
-        people = people.filter(
-            Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(phone=term)
-        )
+        # Case, accents and punctuation do not matter, and a nickname finds the name.
+        words = Q(phone=term)
+        for alternative in search_alternatives(term):
+            words |= Q(search_text__contains=alternative)
+        people = people.filter(words)
     return people.order_by("family_name", "given_name", "id")
 
 
