@@ -133,7 +133,11 @@ class FollowUpMaker:
             attempts.append(attempt)
             if Outcome(attempt.outcome) in TERMINAL:
                 break
-            at = hours_later(at, rule.attempt_spacing_hours * rng.uniform(0.8, 1.6))
+            # Never sooner than the preset's spacing (record_attempt refuses that), counted
+            # in UTC so a DST night cannot shorten it; teams often come back a bit later.
+            at = hours_later(
+                at.astimezone(dt.UTC), rule.attempt_spacing_hours * rng.uniform(1, 1.6)
+            )
         self.settle(task, attempts, rule, crew[0])
 
     def attempt(

@@ -108,6 +108,54 @@ def after_attempt(
     return AttemptEffect(closes=False, next_attempt_after=None, recontact_on=None)
 
 
+# The preset's `attempt_spacing_hours` spreads the tries that reach nobody across
+# the window, so `max_attempts` "not located" visits mean three different days,
+# not three knocks in a minute. Only those tries are spaced: an outcome that
+# reached someone (the person, a relative, a refusal) records a conversation that
+# happened, `after_attempt` sets no next attempt after it, and refusing it would
+# lose a real contact. A try that reaches nobody must stand `spacing` away from
+# every other such try on the task, before or after it: attempts are often
+# entered later or back-dated, and spacing is about when they were made.
+SPACED_OUTCOMES = NOT_REACHED
+# A stated reason lets a team record a try inside the spacing anyway (audited).
+OVERRIDE_REASON_MIN_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class SpacingConflict:
+    """An attempt too close to another: which one, and when the next may be made."""
+
+    too_close_to: dt.datetime
+    next_allowed: dt.datetime
+    spacing: dt.timedelta
+
+
+def spacing_conflict(
+    outcome: str,
+    attempted_at: dt.datetime,
+    others: Sequence[tuple[dt.datetime, str]],
+    spacing_hours: float,
+) -> SpacingConflict | None:
+    """None when this attempt keeps the preset's spacing from the task's other attempts.
+
+    `others` are the task's recorded attempts as (attempted_at, outcome), in any
+    order. Times are compared as UTC instants, so a DST change cannot stretch or
+    shrink the spacing.
+    """
+    spacing = dt.timedelta(hours=spacing_hours)
+    if outcome not in SPACED_OUTCOMES or spacing <= dt.timedelta(0):
+        return None
+    at = attempted_at.astimezone(dt.UTC)
+    spaced = [when.astimezone(dt.UTC) for when, other in others if other in SPACED_OUTCOMES]
+    clashes = [when for when in spaced if abs(at - when) < spacing]
+    if not clashes:
+        return None
+    nearest = min(clashes, key=lambda when: (abs(at - when), when))
+    return SpacingConflict(
+        too_close_to=nearest, next_allowed=max(spaced) + spacing, spacing=spacing
+    )
+
+
 def missing_checklist(
     checklist: Sequence[tuple[str, str]], values: Mapping[str, object]
 ) -> list[str]:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 
 from coresponder.common import StaleVersion, save_tracked
-from coresponder.domain.outreach import after_attempt, missing_checklist
+from coresponder.domain.outreach import (
+    OVERRIDE_REASON_MIN_LENGTH,
+    SpacingConflict,
+    after_attempt,
+    missing_checklist,
+    spacing_conflict,
+)
 from coresponder.domain.policy import RecordType
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.outreach.tiers import refresh_priority_tiers
@@ -71,6 +79,8 @@ def record_attempt(
         raise ActionError("This task is closed.", {"task": ["closed; open a new one instead"]})
     with transaction.atomic():
         task = OutreachTask.objects.select_for_update().select_related("program").get(pk=task.pk)
+        # Checked under the task's lock, so two attempts sent at once cannot both pass.
+        override = _spacing_override(task, data)
         attempt = Attempt(
             task=task,
             attempted_at=data["attempted_at"],
@@ -100,9 +110,70 @@ def record_attempt(
             person_id=task.person_id,
             program_slug=task.program.slug,
             fields=["outreach"],
-            detail={"outcome": attempt.outcome, "channel": attempt.channel},
+            detail={
+                "outcome": attempt.outcome,
+                "channel": attempt.channel,
+                **({"spacing_override": override} if override else {}),
+            },
         )
     return attempt
+
+
+def _spacing_override(task: OutreachTask, data: dict[str, Any]) -> dict[str, Any] | None:
+    """Refuse a try too soon after (or before) another, unless a reason is given.
+
+    Returns what the audit event records when the reason overrides the spacing.
+    """
+    hours = float(
+        ((task.program.preset or {}).get("follow_up") or {}).get("attempt_spacing_hours", 24)
+    )
+    others = list(task.attempts.values_list("attempted_at", "outcome"))
+    conflict = spacing_conflict(data["outcome"], data["attempted_at"], others, hours)
+    if conflict is None:
+        return None
+    reason = str(data.get("spacing_override_reason") or "").strip()
+    if len(reason) >= OVERRIDE_REASON_MIN_LENGTH:
+        return {
+            "reason": reason,
+            "too_close_to": conflict.too_close_to.isoformat(),
+            "spacing_hours": hours,
+        }
+    raise ActionError(
+        f"Attempts that reach nobody are spaced {_hours(conflict)} apart on this task.",
+        _spacing_errors(task, conflict, given=bool(reason)),
+    )
+
+
+def _spacing_errors(
+    task: OutreachTask, conflict: SpacingConflict, *, given: bool
+) -> dict[str, list[str]]:
+    zone = ZoneInfo(task.program.timezone)
+    spacing = _hours(conflict)
+    short = (
+        f"Too short: give at least {OVERRIDE_REASON_MIN_LENGTH} characters."
+        if given
+        else "Required to record an attempt inside the spacing."
+    )
+    before, after = _local(conflict.too_close_to, zone), _local(conflict.next_allowed, zone)
+    return {
+        "attempted_at": [
+            f"This time (attempted_at) is within {spacing} of the attempt at {before}; attempts"
+            f" that reach nobody are spaced {spacing} apart. The next attempt may be made from"
+            f" {after}. To record this one anyway, give a reason (spacing_override_reason, at"
+            f" least {OVERRIDE_REASON_MIN_LENGTH} characters)."
+        ],
+        "spacing_override_reason": [short],
+    }
+
+
+def _hours(conflict: SpacingConflict) -> str:
+    return f"{conflict.spacing.total_seconds() / 3600:g} h"
+
+
+def _local(moment: dt.datetime, zone: ZoneInfo) -> str:
+    """A time as the program's staff read it: local wall clock, with the zone named."""
+    local = moment.astimezone(zone)
+    return f"{local:%a %d %b %Y, %H:%M} {local.tzname()} ({zone.key})"
 
 
 def _settle(actor: Actor, task: OutreachTask, attempt: Attempt, checklist: dict[str, Any]) -> None:

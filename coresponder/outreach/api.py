@@ -70,6 +70,16 @@ class AttemptIn(Schema):
     resource_cards_left: int | None = Field(None, ge=0, le=100)
     note: str | None = None
     checklist: dict[str, str] | None = None
+    spacing_override_reason: str | None = Field(
+        None,
+        max_length=500,
+        description=(
+            "Why this attempt is recorded inside the preset's `attempt_spacing_hours` of"
+            " another attempt that reached nobody (at least 10 characters). Without it such"
+            " an attempt is refused with 422 naming `attempted_at` and when the next attempt"
+            " may be made; with it the attempt is recorded and its audit event keeps the reason."
+        ),
+    )
 
 
 class TaskOut(Schema):

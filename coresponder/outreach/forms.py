@@ -62,6 +62,17 @@ class AttemptForm(forms.Form):
     note = forms.CharField(
         label="Note", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    spacing_override_reason = forms.CharField(
+        label="Reason to record a try sooner than the spacing",
+        required=False,
+        max_length=500,
+        help_text=(
+            "Only when this try reached nobody and comes sooner than the program's spacing"
+            " after another such try (a second address the same day, say). At least 10"
+            " characters; it is kept in the audit log."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
 
     def __init__(
         self,
@@ -143,6 +154,7 @@ class AttemptForm(forms.Form):
             "resource_cards_left": data.get("resource_cards_left"),
             "note": data.get("note") or "",
             "checklist": checklist,
+            "spacing_override_reason": data.get("spacing_override_reason") or "",
         }
 
 

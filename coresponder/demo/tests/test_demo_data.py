@@ -25,6 +25,7 @@ from django.urls import reverse
 from coresponder.demo.cast import DEMO_PASSWORD, DEMO_TOTP_SECRET, PERSONA_ROLES, persona_username
 from coresponder.demo.directory import CATEGORIES
 from coresponder.demo.writer import BULK_MODELS
+from coresponder.domain.outreach import spacing_conflict
 from coresponder.domain.presets import load_preset_file
 from coresponder.domain.vocabulary import AttemptOutcome, Disposition, Role, TaskStatus
 from coresponder.encounters.models import Encounter, Screening
@@ -256,6 +257,21 @@ def test_outreach_windows_follow_each_preset(demo: str) -> None:
             opens = dt.timedelta(hours=rule["opens_after_hours"])
             closes = dt.timedelta(hours=rule["closes_after_hours"])
             assert (task.window_start, task.window_end) == (anchor + opens, anchor + closes)
+
+
+def test_attempts_keep_each_presets_spacing(demo: str) -> None:
+    for program in Program.objects.all():
+        hours = program.preset["follow_up"]["attempt_spacing_hours"]
+        by_task: dict[int, list[tuple[dt.datetime, str]]] = {}
+        for task_id, at, outcome in Attempt.objects.filter(task__program=program).values_list(
+            "task_id", "attempted_at", "outcome"
+        ):
+            by_task.setdefault(task_id, []).append((at, outcome))
+        assert by_task
+        for attempts in by_task.values():
+            for index, (at, outcome) in enumerate(attempts):
+                others = attempts[:index] + attempts[index + 1 :]
+                assert spacing_conflict(outcome, at, others, hours) is None
 
 
 def test_fatal_overdoses_open_outreach_to_the_family_where_the_preset_says_so(demo: str) -> None:

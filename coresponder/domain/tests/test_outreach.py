@@ -12,6 +12,7 @@ from coresponder.domain.outreach import (
     due_state,
     missing_checklist,
     priority_tier,
+    spacing_conflict,
     work_order_key,
 )
 
@@ -97,3 +98,78 @@ def test_missing_checklist_lists_the_labels_left_to_fill() -> None:
     checklist = [("outcome", "Outcome"), ("treatment_plan", "Treatment plan")]
     assert missing_checklist(checklist, {"outcome": "declined"}) == ["Treatment plan"]
     assert missing_checklist(checklist, {"outcome": "x", "treatment_plan": "y"}) == []
+
+
+FIRST_TRY = dt.datetime(2026, 11, 20, 10, 0, tzinfo=NEW_YORK)
+
+
+def test_a_second_not_located_try_a_minute_later_is_too_close() -> None:
+    conflict = spacing_conflict(
+        "not_located", FIRST_TRY + dt.timedelta(minutes=1), [(FIRST_TRY, "not_located")], 24
+    )
+    assert conflict is not None
+    assert conflict.too_close_to == FIRST_TRY
+    assert conflict.next_allowed == FIRST_TRY + dt.timedelta(hours=24)
+
+
+def test_a_not_located_try_exactly_the_spacing_later_is_allowed() -> None:
+    others = [(FIRST_TRY, "not_located")]
+    assert spacing_conflict("not_located", FIRST_TRY + dt.timedelta(hours=24), others, 24) is None
+    assert spacing_conflict("not_located", FIRST_TRY + dt.timedelta(hours=23.99), others, 24)
+
+
+def test_outcomes_that_reach_someone_are_never_spaced() -> None:
+    others = [(FIRST_TRY, "not_located")]
+    soon = FIRST_TRY + dt.timedelta(minutes=5)
+    for outcome in ("contacted", "contacted_collateral_only", "declined", "accepted_treatment"):
+        assert spacing_conflict(outcome, soon, others, 24) is None
+
+
+def test_earlier_tries_that_reached_someone_do_not_count() -> None:
+    others = [(FIRST_TRY, "contacted"), (FIRST_TRY, "declined_interested_later")]
+    later = FIRST_TRY + dt.timedelta(minutes=30)
+    assert spacing_conflict("not_located", later, others, 24) is None
+
+
+def test_a_back_dated_try_is_checked_against_the_tries_after_it() -> None:
+    recorded = [(FIRST_TRY, "not_located"), (FIRST_TRY + dt.timedelta(days=2), "not_located")]
+    # Entered after both, but made two hours before the second: too close.
+    conflict = spacing_conflict(
+        "not_located", FIRST_TRY + dt.timedelta(days=2, hours=-2), recorded, 24
+    )
+    assert conflict is not None
+    assert conflict.too_close_to == FIRST_TRY + dt.timedelta(days=2)
+    assert conflict.next_allowed == FIRST_TRY + dt.timedelta(days=3)
+    # Made a day after the first and a day before the second: it fits between them.
+    assert spacing_conflict("not_located", FIRST_TRY + dt.timedelta(days=1), recorded, 24) is None
+
+
+def test_spacing_counts_real_hours_across_the_autumn_dst_change() -> None:
+    # 1 November 2026: New York's clocks fall back from 02:00 to 01:00, a 25-hour day.
+    first = dt.datetime(2026, 10, 31, 9, 0, tzinfo=NEW_YORK)
+    same_wall_clock_next_day = dt.datetime(2026, 11, 1, 9, 0, tzinfo=NEW_YORK)
+    others = [(first, "not_located")]
+    assert spacing_conflict("not_located", same_wall_clock_next_day, others, 24) is None
+    # 24 real hours after 09:00 EDT is 08:00 EST, so 07:59 EST is still too close.
+    assert spacing_conflict(
+        "not_located", same_wall_clock_next_day.replace(hour=7, minute=59), others, 24
+    )
+    conflict = spacing_conflict("not_located", first + dt.timedelta(hours=1), others, 24)
+    assert conflict is not None
+    assert conflict.next_allowed.astimezone(NEW_YORK).hour == 8
+
+
+def test_spacing_counts_real_hours_across_the_spring_dst_change() -> None:
+    # 8 March 2026: clocks jump forward, a 23-hour day; 09:00 the next day is only 23 h on.
+    first = dt.datetime(2026, 3, 7, 9, 0, tzinfo=NEW_YORK)
+    next_day = dt.datetime(2026, 3, 8, 9, 0, tzinfo=NEW_YORK)
+    conflict = spacing_conflict("not_located", next_day, [(first, "not_located")], 24)
+    assert conflict is not None
+    assert conflict.next_allowed.astimezone(NEW_YORK) == dt.datetime(
+        2026, 3, 8, 10, 0, tzinfo=NEW_YORK
+    )
+
+
+def test_no_spacing_when_the_preset_sets_none() -> None:
+    others = [(FIRST_TRY, "not_located")]
+    assert spacing_conflict("not_located", FIRST_TRY, others, 0) is None

@@ -192,6 +192,91 @@ def test_a_naive_attempt_time_is_refused(qrt: Program, api_client_for: Any) -> N
     assert not Attempt.objects.exists()
 
 
+def test_a_second_not_located_attempt_a_minute_later_is_refused_naming_attempted_at(
+    qrt: Program, api_client_for: Any
+) -> None:
+    task = task_for(qrt, "Twice")
+    client = api_client_for(staff(qrt))
+    assert attempt(client, task, "not_located", contacted=[]).status_code == 201
+    soon = (NOW + dt.timedelta(minutes=1)).isoformat()
+    response = attempt(client, task, "not_located", contacted=[], attempted_at=soon)
+    assert response.status_code == 422, response.content
+    errors = response.json()["errors"]
+    [message] = errors["attempted_at"]
+    assert "attempted_at" in message
+    # 15:00 UTC on 20 November is 10:00 in New York; the next try from 10:00 the next day.
+    assert "Sat 21 Nov 2026, 10:00 EST (America/New_York)" in message
+    assert "spacing_override_reason" in errors
+    assert Attempt.objects.filter(task=task).count() == 1
+
+
+def test_a_back_dated_attempt_too_close_to_a_later_one_is_refused(
+    qrt: Program, api_client_for: Any
+) -> None:
+    task = task_for(qrt, "Backdated")
+    client = api_client_for(staff(qrt))
+    assert attempt(client, task, "not_located", contacted=[]).status_code == 201
+    earlier = (NOW - dt.timedelta(hours=3)).isoformat()
+    response = attempt(client, task, "not_located", contacted=[], attempted_at=earlier)
+    assert response.status_code == 422
+    assert "attempted_at" in response.json()["errors"]
+
+
+def test_a_stated_reason_overrides_the_spacing_and_is_audited(
+    qrt: Program, api_client_for: Any
+) -> None:
+    task = task_for(qrt, "Second address")
+    client = api_client_for(staff(qrt))
+    attempt(client, task, "not_located", contacted=[])
+    soon = (NOW + dt.timedelta(minutes=1)).isoformat()
+    reason = "Tried his sister's flat across town too"
+    short = attempt(
+        client, task, "not_located", contacted=[], attempted_at=soon, spacing_override_reason="x"
+    )
+    assert short.status_code == 422
+    assert "spacing_override_reason" in short.json()["errors"]
+    response = attempt(
+        client, task, "not_located", contacted=[], attempted_at=soon, spacing_override_reason=reason
+    )
+    assert response.status_code == 201, response.content
+    event = AuditEvent.objects.get(
+        object_type="outreach.attempt", object_id=str(response.json()["id"]), action="create"
+    )
+    assert event.detail["spacing_override"]["reason"] == reason
+    assert event.detail["outcome"] == "not_located"
+
+
+def test_a_not_located_attempt_a_day_later_is_recorded(qrt: Program, api_client_for: Any) -> None:
+    task = task_for(qrt, "Next day")
+    client = api_client_for(staff(qrt))
+    attempt(client, task, "not_located", contacted=[])
+    later = (NOW + dt.timedelta(hours=24)).isoformat()
+    response = attempt(client, task, "not_located", contacted=[], attempted_at=later)
+    assert response.status_code == 201, response.content
+    first = AuditEvent.objects.filter(object_type="outreach.attempt", action="create").first()
+    assert first is not None and "spacing_override" not in first.detail
+
+
+def test_reaching_someone_soon_after_a_not_located_try_needs_no_reason(
+    qrt: Program, api_client_for: Any
+) -> None:
+    task = task_for(qrt, "Phoned back")
+    client = api_client_for(staff(qrt))
+    attempt(client, task, "not_located", contacted=[])
+    soon = (NOW + dt.timedelta(minutes=20)).isoformat()
+    response = attempt(client, task, "contacted", channel="phone", attempted_at=soon)
+    assert response.status_code == 201, response.content
+
+
+def test_the_attempt_schema_documents_the_override_reason(client: Any) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    fields = schema["components"]["schemas"]["AttemptIn"]["properties"]
+    assert "spacing_override_reason" in fields
+    assert "spacing_override_reason" not in schema["components"]["schemas"]["AttemptIn"].get(
+        "required", []
+    )
+
+
 def test_roles_without_outreach_cannot_see_tasks(qrt: Program, api_client_for: Any) -> None:
     task = task_for(qrt, "Private")
     for role in (Role.PROSECUTOR, Role.ANALYST):

@@ -233,3 +233,29 @@ def test_a_tasks_page_says_where_it_stands_once(qrt: Program) -> None:
     page = client.get(task_url(task)).content.decode()
     assert "Claimed by QRT A" in page
     assert "Claimed by a team" not in page and "claimed by QRT A" not in page
+
+
+def test_a_second_not_located_visit_too_soon_is_refused_inline_then_saved_with_a_reason(
+    qrt: Program,
+) -> None:
+    task = task_for(qrt, "Again")
+    client = signed_in(staff(qrt))
+    form = client.get(task_url(task)).content.decode()
+    assert 'name="spacing_override_reason"' in form
+    assert "kept in the audit log" in form
+    client.post(task_url(task), visit(task, "not_located"))
+    again = visit(task, "not_located", note="Knocked at the back door too")
+    refused = client.post(task_url(task), again)
+    assert refused.status_code == 422
+    text = refused.content.decode()
+    assert 'id="id_attempted_at-error"' in text
+    assert "The next attempt may be made from" in text and "(America/New_York)" in text
+    assert 'id="id_spacing_override_reason-error"' in text
+    assert "Knocked at the back door too" in text
+    assert Attempt.objects.filter(task=task).count() == 1
+    reason = "Second address given by the neighbour"
+    saved = client.post(task_url(task), {**again, "spacing_override_reason": reason})
+    assert saved.status_code == 302
+    assert Attempt.objects.filter(task=task).count() == 2
+    event = AuditEvent.objects.filter(object_type="outreach.attempt", action="create").last()
+    assert event is not None and event.detail["spacing_override"]["reason"] == reason
