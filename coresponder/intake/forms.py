@@ -238,6 +238,10 @@ class ReferralForm(forms.Form):
             self.zone, label="Referral received", initial=_this_minute
         )
         self.fields.update(person_fields(required=not self.person_optional))
+        # Picked among possible earlier contacts; the write path checks it may be linked.
+        self.fields["existing_person"] = forms.IntegerField(
+            required=False, min_value=1, widget=forms.HiddenInput
+        )
         districts = [(d.code, d.name) for d in program.districts.filter(active=True)]
         if districts:
             self.fields["district"] = _choice(
@@ -297,6 +301,8 @@ class ReferralForm(forms.Form):
         person = {k: data[k] for k in PERSON_KEYS if data.get(k) not in (None, "")}
         if person:
             body["person"] = person
+        if data.get("existing_person"):
+            body["person"] = {"id": data["existing_person"]}
         if data.get("district"):
             body["district"] = data["district"]
         if self.section:

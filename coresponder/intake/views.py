@@ -21,12 +21,17 @@ from coresponder.intake.forms import (
     offered_pathways,
 )
 from coresponder.intake.models import Referral
-from coresponder.privacy.access import NotVisible, access_program, role_in
+from coresponder.people.identity_views import earlier_contacts
+from coresponder.privacy.access import NotVisible, access_program, linkable_people, role_in
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.audit import record_event
 from coresponder.programs.actions import ActionError
 from coresponder.programs.middleware import SESSION_KEY
 from coresponder.programs.models import Program
+
+# The no-script "Check for earlier contacts" button posts the form back with this marker.
+CHECK_EARLIER = "check_earlier"
+IGNORED_ON_CHECK = {"csrfmiddlewaretoken", CHECK_EARLIER}
 
 
 def _program_for_referrals(request: HttpRequest, slug: str) -> Program:
@@ -68,9 +73,11 @@ def new_referral(request: HttpRequest, slug: str, pathway: str) -> HttpResponse:
     chosen = Pathway(pathway)
     if request.method != "POST":
         return _form_page(request, program, ReferralForm(program, chosen))
+    if request.POST.get(CHECK_EARLIER):
+        return _check_earlier_contacts(request, program, chosen)
     form = ReferralForm(program, chosen, request.POST)
     if not form.is_valid():
-        return _form_page(request, program, form, status=422)
+        return _form_page(request, program, form, status=422, contacts=_picked(request, program))
     payload = {"program": program.slug, **form.payload()}
     try:
         result = record_referral(
@@ -78,21 +85,50 @@ def new_referral(request: HttpRequest, slug: str, pathway: str) -> HttpResponse:
         )
     except ActionError as exc:
         form.add_action_errors(exc.errors or {"": [str(exc)]})
-        return _form_page(request, program, form, status=422)
+        return _form_page(request, program, form, status=422, contacts=_picked(request, program))
     except Forbidden as exc:
         raise Http404("No referrals for this role") from exc
     _say_saved(request, result)
     return redirect("referral-result", slug=program.slug, referral_id=result.referral.pk)
 
 
+def _check_earlier_contacts(
+    request: HttpRequest, program: Program, chosen: Pathway
+) -> HttpResponse:
+    """The form again as typed, nothing saved, with possible earlier contacts to pick from.
+
+    What was typed comes back as the form's initial values, so fields not yet
+    filled are not marked as errors.
+    """
+    typed = {k: v for k, v in request.POST.items() if k not in IGNORED_ON_CHECK}
+    form = ReferralForm(program, chosen, initial=typed)
+    contacts = earlier_contacts(
+        request, request.POST, linkable_people(request.user, program), choosing=True
+    )
+    return _form_page(request, program, form, contacts=contacts)
+
+
+def _picked(request: HttpRequest, program: Program) -> dict[str, Any]:
+    """When a suggestion was picked, show the list again so the choice is kept."""
+    if not request.POST.get("existing_person"):
+        return {}
+    among = linkable_people(request.user, program)
+    return earlier_contacts(request, request.POST, among, choosing=True)
+
+
 def _form_page(
-    request: HttpRequest, program: Program, form: ReferralForm, status: int = 200
+    request: HttpRequest,
+    program: Program,
+    form: ReferralForm,
+    status: int = 200,
+    contacts: dict[str, Any] | None = None,
 ) -> HttpResponse:
     form.describe_errors()
     context = {
         "program": program,
         "form": form,
         "pathway_label": PATHWAY_LABELS[form.pathway],
+        **(contacts or {}),
     }
     return render(request, "intake/referral_form.html", context, status=status)
 

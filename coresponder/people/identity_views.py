@@ -2,7 +2,8 @@
 
 Possible earlier contacts appear on the staff referral form as the user types
 (htmx asks `match_suggest` for a fragment); without a script, the form's
-"Check for earlier contacts" button shows the same list as a page.
+"Check for earlier contacts" button posts the form back to itself, which shows the
+same list in place (`earlier_contacts`) without saving.
 """
 
 from __future__ import annotations
@@ -200,17 +201,16 @@ def _linkable_for(request: HttpRequest) -> Any:
     return linkable_people(request.user, program)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def match_suggest(request: HttpRequest) -> HttpResponse:
-    """Possible earlier contacts for what is typed so far: a fragment for htmx, else a page.
+def earlier_contacts(
+    request: HttpRequest, data: Any, among: Any = None, *, choosing: bool = False
+) -> dict[str, Any]:
+    """Possible earlier contacts for what `data` says of the person, as template context.
 
-    The referral form's own button posts (so its CSRF token never lands in a URL);
-    htmx asks by GET with the four identity fields only.
+    `among` limits them to the people a program's referral may be linked to; the
+    read is audited. With `choosing`, each may be picked on the referral form.
     """
-    probe = record_from_query(request.POST if request.method == "POST" else request.GET)
+    probe = record_from_query(data)
     suggestions: list[dict[str, Any]] = []
-    among = _linkable_for(request)
     if probe is not None:
         matches = possible_matches(request.user, probe, limit=SUGGESTION_LIMIT, among=among)
         ids = [m.person_id for m in matches]
@@ -234,7 +234,27 @@ def match_suggest(request: HttpRequest) -> HttpResponse:
             fields=["identity"],
             detail={"matches": True, "ids": ids},
         )
-    context = {"suggestions": suggestions, "asked": probe is not None}
-    if request.headers.get("HX-Request") == "true":
+    picked = str(data.get("existing_person") or "")
+    return {
+        "suggestions": suggestions,
+        "asked": probe is not None,
+        "choosing": choosing,
+        # A pick no longer among the suggestions falls back to "a new person".
+        "chosen": picked if any(str(s["person"].pk) == picked for s in suggestions) else "",
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def match_suggest(request: HttpRequest) -> HttpResponse:
+    """Possible earlier contacts for what is typed so far: a fragment for htmx, else a page.
+
+    The fragment sits inside the referral form, so each suggestion can be picked
+    there; the page (kept for links and older forms) only lists them.
+    """
+    data = request.POST if request.method == "POST" else request.GET
+    fragment = request.headers.get("HX-Request") == "true"
+    context = earlier_contacts(request, data, _linkable_for(request), choosing=fragment)
+    if fragment:
         return render(request, "people/identity/suggestions.html", context)
     return render(request, "people/identity/suggest_page.html", context)
