@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from coresponder.api import api
 from coresponder.outreach import sla_views
+from coresponder.people.diverted import diverted_list
 from coresponder.privacy import views as privacy_views
 from coresponder.programs import shift_urls, signin_views
 from coresponder.programs import views as program_views
@@ -32,6 +33,7 @@ urlpatterns = [
     path("programs/<slug:slug>/services/", include("coresponder.services.directory_urls")),
     path("programs/<slug:slug>/exports/", include("coresponder.reports.export_urls")),
     path("calendar/", include(shift_urls.calendar_urlpatterns)),
+    path("programs/<slug:slug>/diverted/", diverted_list, name="diverted-list"),
     path("programs/<slug:slug>/", program_views.program_home, name="program-home"),
     path("admin-users/", program_views.locked_users, name="admin-users"),
     path("audit/", privacy_views.audit_log, name="audit-log"),

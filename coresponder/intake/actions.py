@@ -38,6 +38,7 @@ PATHWAY_FACTS = {
 PERSON_OPTIONAL = frozenset({Pathway.COMMUNITY_RESPONSE})
 # A report "received" this far in the future is a clock or typing error.
 CLOCK_SKEW = dt.timedelta(minutes=5)
+CASE_NUMBER_LENGTH = 64
 PERSON_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "address", "aliases")
 
 
@@ -100,6 +101,7 @@ def validate_referral(
             errors.setdefault("overdose.occurred_at", []).append("is after the report came in")
         if overdose.get("source") not in {s.value for s in OverdoseSource}:
             errors["overdose.source"] = [f"must be one of {', '.join(s for s in OverdoseSource)}"]
+    _validate_case_number(errors, payload, pathway)
     if (offense := payload.get("offense")) and not offense.get("category"):
         errors["offense.category"] = ["is required"]
     if (call := payload.get("call")) and not call.get("call_type"):
@@ -109,6 +111,19 @@ def validate_referral(
     if district and not program.districts.filter(code=district).exists():
         errors["district"] = [f"{program.name} has no district {district!r}"]
     return errors
+
+
+def _validate_case_number(
+    errors: dict[str, list[str]], payload: dict[str, Any], pathway: Any
+) -> None:
+    """A case or docket number belongs to a diversion in lieu of arrest, and nowhere else."""
+    case_number = str(payload.get("case_number") or "").strip()
+    if not case_number:
+        return
+    if pathway != Pathway.OFFICER_INTERVENTION:
+        errors["case_number"] = ["case_number is only recorded on the officer_intervention pathway"]
+    elif len(case_number) > CASE_NUMBER_LENGTH:
+        errors["case_number"] = [f"case_number is at most {CASE_NUMBER_LENGTH} characters"]
 
 
 def _validate_person(
@@ -302,6 +317,7 @@ def _save_referral(
         offense_category=offense.get("category") or "",
         offense_violent=offense.get("violent"),
         offense_weapon=offense.get("weapon"),
+        case_number=str(payload.get("case_number") or "").strip(),
         referrer_relationship=referrer.get("relationship") or "",
         referrer_name=referrer.get("name") or "",
         referrer_phone=referrer.get("phone") or "",

@@ -76,6 +76,11 @@ class ReferralIn(Schema):
     overdose: OverdoseIn | None = None
     call: CallIn | None = None
     referrer: ReferrerIn | None = None
+    case_number: str | None = Field(
+        None,
+        max_length=64,
+        description="the prosecutor's case or docket number, for officer_intervention",
+    )
 
 
 class OpenedTaskOut(Schema):

@@ -249,6 +249,8 @@ class ReferralForm(forms.Form):
             )
         if self.section:
             self.fields.update(fact_fields(self.section, self.zone))
+        if pathway is Pathway.OFFICER_INTERVENTION:
+            self.fields["case_number"] = _text("Case or docket number", max_length=64)
         style_uswds(self)
 
     def clean(self) -> dict[str, Any]:
@@ -266,7 +268,10 @@ class ReferralForm(forms.Form):
     def sections(self) -> Iterator[dict[str, Any]]:
         """Fieldsets for the template, each with its legend and bound fields."""
         person_legend = "The person" + (" (if known)" if self.person_optional else "")
-        yield {"legend": "The referral", "fields": self._bound(["received_at", "district"])}
+        yield {
+            "legend": "The referral",
+            "fields": self._bound(["received_at", "district", "case_number"]),
+        }
         yield {"legend": person_legend, "fields": self._bound(PERSON_KEYS)}
         if self.section:
             keys = [f"{self.section}_{k}" for k in FACT_FIELDS[self.section]]
@@ -305,6 +310,8 @@ class ReferralForm(forms.Form):
             body["person"] = {"id": data["existing_person"]}
         if data.get("district"):
             body["district"] = data["district"]
+        if data.get("case_number"):
+            body["case_number"] = data["case_number"]
         if self.section:
             facts = _facts(self.section, data)
             if self.section != "referrer" or facts.get("relationship"):

@@ -62,6 +62,9 @@ class Referral(Tracked):
     offense_category = models.CharField(max_length=32, choices=OffenseCategory.choices, blank=True)
     offense_violent = models.BooleanField(null=True)
     offense_weapon = models.BooleanField(null=True)
+    # The prosecutor's case or docket number, for officer_intervention: how a
+    # prosecutor, who may not read names, finds the person diverted from their case.
+    case_number = models.CharField(max_length=64, blank=True, db_index=True)
     # A third party asking on someone's behalf.
     referrer_relationship = models.CharField(max_length=64, blank=True)
     referrer_name = models.CharField(max_length=200, blank=True)

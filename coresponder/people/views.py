@@ -40,6 +40,7 @@ from coresponder.programs.models import Program
 PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 50
 G = FieldGroup
+HISTORY_GROUPS = (G.REFERRAL, G.OUTREACH, G.CLINICAL, G.PART2)
 STALE_MESSAGE = "Changed by someone else — review and retry."
 
 
@@ -80,6 +81,11 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         "may_edit": access.may_write(RecordType.PERSON),
         "may_consent": access.may_write(RecordType.CONSENT),
         "break_glass": access.break_glass,
+        # The history is made of referral, outreach and clinical facts: a role that may
+        # read none of them (a prosecutor) has no history to open.
+        "may_see_history": any(
+            access.decision(group) is not Decision.HIDDEN for group in HISTORY_GROUPS
+        ),
         "encounter_programs": Program.objects.filter(
             pk__in=[
                 pk for pk, role in access.roles.items() if may_write(role, RecordType.ENCOUNTER)

@@ -92,7 +92,11 @@ def _scope_filter(scope: Scope, program: Program, user: Any) -> Q | None:
             service_referrals__service__organization__partner_id=user.organization_id,
         )
     if scope is Scope.DIVERTED:
-        return Q(referrals__program=program, referrals__pathway=Pathway.OFFICER_INTERVENTION)
+        return Q(
+            referrals__program=program,
+            referrals__pathway=Pathway.OFFICER_INTERVENTION,
+            referrals__eligible=True,
+        )
     return None
 
 

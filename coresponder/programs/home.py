@@ -181,6 +181,10 @@ def tools_for(
             tools.add("import")
     if follow_up and policy.read[FieldGroup.OUTREACH] is Access.ALLOW:
         tools.add("outreach")
+    if policy.scope is Scope.DIVERTED or (
+        role in OVERSIGHT_ROLES and Pathway.OFFICER_INTERVENTION in pathways
+    ):
+        tools.add("diverted")
     if policy.may_break_glass:
         tools.add("break_glass")
     if role in OVERSIGHT_ROLES:

@@ -175,6 +175,7 @@ WEB: dict[str, Kind] = {
     "person-search": ListsPeople(("coordinator",), query=lambda r: {"q": r.person.given_name}),
     "outreach-queue": ListsPeople(("coordinator",), _program),
     "triage-list": ListsPeople(("coordinator",), _program),
+    "diverted-list": ListsPeople(("coordinator", "prosecutor"), _program),
     "referral-inbox": ListsPeople(("provider",)),
     "people-match-review": ListsPeople(("coordinator",)),
     "people-match-suggest": ListsPeople(
@@ -427,6 +428,7 @@ def build_records() -> Records:
         "coordinator": reader(world, Role.COORDINATOR),
         "clinician": reader(world, Role.CLINICIAN),
         "provider": reader(world, Role.PROVIDER),
+        "prosecutor": reader(world, Role.PROSECUTOR),
         "outsider": _coordinator_elsewhere(Program.objects.get(slug="pco")),
     }
     now = timezone.now()

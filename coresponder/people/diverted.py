@@ -1,0 +1,86 @@
+"""The prosecutor's list: people diverted in lieu of arrest, found by case number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from coresponder.api_support import actor_for
+from coresponder.domain.policy import POLICY, Access, FieldGroup
+from coresponder.domain.vocabulary import Pathway, Role
+from coresponder.intake.models import Referral
+from coresponder.people.reading import is_engaged
+from coresponder.privacy.access import NotVisible, access_program, role_in, visible_people
+from coresponder.privacy.audit import record_event
+
+PAGE_SIZE = 25
+# The prosecutor follows their own diversions; coordinators and administrators oversee them.
+DIVERTED_LIST_ROLES = frozenset({Role.PROSECUTOR, Role.COORDINATOR, Role.ADMIN})
+
+
+@login_required
+def diverted_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """People the program took in lieu of arrest: person number, case numbers, engaged or not."""
+    try:
+        program = access_program(request.user, slug)
+    except NotVisible as exc:
+        raise Http404("No such program") from exc
+    role = role_in(request.user, program)
+    if role not in DIVERTED_LIST_ROLES:
+        raise Http404("No diversion list for this role")
+    policy = POLICY[role]
+    named = policy.read[FieldGroup.IDENTITY] is Access.ALLOW
+    q = request.GET.get("q", "").strip()
+    # An ineligible officer_intervention referral diverted no one.
+    diversions = Referral.objects.filter(
+        program=program,
+        pathway=Pathway.OFFICER_INTERVENTION,
+        eligible=True,
+        person__isnull=False,
+    )
+    if q:
+        diversions = diversions.filter(case_number__istartswith=q)
+    people = (
+        visible_people(request.user)
+        .filter(pk__in=diversions.values("person_id"))
+        .only("id", "given_name", "family_name")
+        .order_by("-id")
+    )
+    page_obj = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page_obj.object_list)
+    cases: dict[int, list[str]] = {person.pk: [] for person in shown}
+    for person_id, case_number in (
+        diversions.filter(person__in=shown)
+        .order_by("received_at")
+        .values_list("person_id", "case_number")
+    ):
+        if case_number and case_number not in cases[person_id]:
+            cases[person_id].append(case_number)
+    rows: list[dict[str, Any]] = [
+        {
+            "id": person.pk,
+            "name": f"{person.given_name} {person.family_name}" if named else "",
+            "case_numbers": cases[person.pk],
+            "engaged": is_engaged(person, [program.pk]),
+        }
+        for person in shown
+    ]
+    fields = ["engagement", "identity"] if named else ["engagement"]
+    record_event(
+        actor_for(request),
+        "read",
+        object_type="people.person",
+        fields=fields,
+        detail={
+            "list": True,
+            "diverted": program.slug,
+            "q": q,
+            "ids": [row["id"] for row in rows],
+        },
+    )
+    context = {"program": program, "q": q, "page_obj": page_obj, "rows": rows, "named": named}
+    return render(request, "people/diverted_list.html", context)

@@ -1,0 +1,126 @@
+"""The prosecutor's list of people diverted in lieu of arrest, found by case number."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from coresponder.domain.vocabulary import Role
+from coresponder.intake.models import Referral
+from coresponder.people.models import Participation, Person
+from coresponder.privacy.audit import SYSTEM
+from coresponder.privacy.models import AuditEvent
+from coresponder.privacy.tests.world import World, build_world, reader
+from coresponder.programs.actions import load_programs
+from coresponder.programs.models import Program
+
+pytestmark = pytest.mark.django_db
+URL = "/programs/pad/diverted/"
+
+
+@pytest.fixture
+def world() -> World:
+    load_programs(SYSTEM)
+    world = build_world(Program.objects.get(slug="pad"))
+    Referral.objects.filter(person=world.person).update(case_number="CP-51-CR-0001234-2026")
+    return world
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def diverted(world: World, given: str, case_number: str, *, eligible: bool = True) -> Person:
+    """Someone else on an officer intervention, not (yet) met by outreach."""
+    now = timezone.now()
+    person = Person.objects.create(given_name=given, family_name="Okafor")
+    Participation.objects.create(person=person, program=world.program, first_seen_at=now)
+    Referral.objects.create(
+        program=world.program,
+        person=person,
+        pathway="officer_intervention",
+        received_at=now - dt.timedelta(days=1),
+        offense_category="retail_theft",
+        case_number=case_number,
+        eligible=eligible,
+    )
+    return person
+
+
+def test_a_prosecutor_sees_person_numbers_case_numbers_and_engagement_but_no_names(
+    world: World,
+) -> None:
+    other = diverted(world, "Ike", "CP-51-CR-0009999-2026")
+    html = signed_in(reader(world, Role.PROSECUTOR)).get(URL).content.decode()
+    assert f"Person {world.person.pk}" in html and f"Person {other.pk}" in html
+    assert "CP-51-CR-0001234-2026" in html and "CP-51-CR-0009999-2026" in html
+    assert "Engaged" in html and "Not engaged" in html
+    for name in ("Dana", "Reyes", "Ike", "Okafor"):
+        assert name not in html
+    assert "Search by the case or docket number" in html
+
+
+def test_a_coordinator_sees_the_names_too(world: World) -> None:
+    html = signed_in(reader(world, Role.COORDINATOR)).get(URL).content.decode()
+    assert "Dana Reyes" in html and "CP-51-CR-0001234-2026" in html
+
+
+def test_the_search_finds_by_case_number_exact_or_prefix(world: World) -> None:
+    other = diverted(world, "Ike", "CP-51-CR-0009999-2026")
+    client = signed_in(reader(world, Role.PROSECUTOR))
+    exact = client.get(URL, {"q": "CP-51-CR-0009999-2026"}).content.decode()
+    assert f"Person {other.pk}" in exact and "CP-51-CR-0001234-2026" not in exact
+    prefix = client.get(URL, {"q": "cp-51-cr-0001"}).content.decode()
+    assert f"Person {world.person.pk}" in prefix and f"Person {other.pk}" not in prefix
+    none = client.get(URL, {"q": "MC-00"}).content.decode()
+    assert "No one diverted under that case number" in none
+
+
+def test_the_list_read_is_audited_with_the_ids_shown(world: World) -> None:
+    prosecutor = reader(world, Role.PROSECUTOR)
+    signed_in(prosecutor).get(URL, {"q": "CP-51"})
+    event = AuditEvent.objects.filter(actor=prosecutor, action="read").latest("id")
+    assert event.detail["list"] is True
+    assert event.detail["ids"] == [world.person.pk]
+    assert event.detail["q"] == "CP-51"
+
+
+def test_an_ineligible_referral_was_no_diversion(world: World) -> None:
+    never = diverted(world, "Ike", "CP-51-CR-0005555-2026", eligible=False)
+    client = signed_in(reader(world, Role.PROSECUTOR))
+    html = client.get(URL).content.decode()
+    assert f"Person {never.pk}" not in html and "CP-51-CR-0005555-2026" not in html
+    assert client.get(f"/people/{never.pk}/").status_code == 404
+    assert client.get(f"/people/{world.person.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.OFFICER, Role.CLINICIAN, Role.PROVIDER, Role.ANALYST])
+def test_other_roles_are_not_found(world: World, role: Role) -> None:
+    assert signed_in(reader(world, role)).get(URL).status_code == 404
+
+
+def test_a_coordinator_of_another_program_is_not_found(world: World) -> None:
+    elsewhere = Program.objects.exclude(pk=world.program.pk).first()
+    assert elsewhere is not None
+    other = World(program=elsewhere, person=world.person, provider_org=None, service_referral=None)  # type: ignore[arg-type]
+    response = signed_in(reader(other, Role.COORDINATOR, username="elsewhere")).get(URL)
+    assert response.status_code == 404
+    assert "Dana" not in response.content.decode()
+
+
+def test_the_program_home_links_the_list_for_a_prosecutor(world: World) -> None:
+    html = signed_in(reader(world, Role.PROSECUTOR)).get("/programs/pad/").content.decode()
+    assert 'href="/programs/pad/diverted/"' in html
+
+
+def test_the_person_page_offers_no_history_to_a_prosecutor(world: World) -> None:
+    html = signed_in(reader(world, Role.PROSECUTOR)).get(f"/people/{world.person.pk}/")
+    assert "/timeline/" not in html.content.decode()
+    coordinator = signed_in(reader(world, Role.COORDINATOR)).get(f"/people/{world.person.pk}/")
+    assert f"/people/{world.person.pk}/timeline/" in coordinator.content.decode()
