@@ -13,7 +13,7 @@ from coresponder.api_support import actor_for
 from coresponder.domain.policy import POLICY, Access, FieldGroup
 from coresponder.domain.vocabulary import Pathway, Role
 from coresponder.intake.models import Referral
-from coresponder.people.reading import is_engaged
+from coresponder.people.reading import engaged_among
 from coresponder.privacy.access import NotVisible, access_program, role_in, visible_people
 from coresponder.privacy.audit import record_event
 
@@ -60,12 +60,13 @@ def diverted_list(request: HttpRequest, slug: str) -> HttpResponse:
     ):
         if case_number and case_number not in cases[person_id]:
             cases[person_id].append(case_number)
+    engaged = engaged_among([person.pk for person in shown], [program.pk])
     rows: list[dict[str, Any]] = [
         {
             "id": person.pk,
             "name": f"{person.given_name} {person.family_name}" if named else "",
             "case_numbers": cases[person.pk],
-            "engaged": is_engaged(person, [program.pk]),
+            "engaged": person.pk in engaged,
         }
         for person in shown
     ]

@@ -256,3 +256,21 @@ def is_engaged(person: Any, programs: list[int]) -> bool:
         .exists()
     )
     return reached or person.encounters.filter(program_id__in=programs).exists()
+
+
+def engaged_among(person_ids: list[int], programs: list[int]) -> set[int]:
+    """Which of these people were reached or met in these programs: two queries for a page."""
+    from coresponder.encounters.models import Encounter
+    from coresponder.outreach.models import Attempt
+
+    reached = set(
+        Attempt.objects.filter(task__person_id__in=person_ids, task__program_id__in=programs)
+        .exclude(outcome__in=NOT_ENGAGED_OUTCOMES)
+        .values_list("task__person_id", flat=True)
+    )
+    met = set(
+        Encounter.objects.filter(person_id__in=person_ids, program_id__in=programs).values_list(
+            "person_id", flat=True
+        )
+    )
+    return reached | met

@@ -124,3 +124,15 @@ def test_the_person_page_offers_no_history_to_a_prosecutor(world: World) -> None
     assert "/timeline/" not in html.content.decode()
     coordinator = signed_in(reader(world, Role.COORDINATOR)).get(f"/people/{world.person.pk}/")
     assert f"/people/{world.person.pk}/timeline/" in coordinator.content.decode()
+
+
+def test_the_list_costs_the_same_queries_however_many_people_are_on_the_page(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    client = signed_in(reader(world, Role.PROSECUTOR))
+    with django_assert_max_num_queries(40) as few:
+        assert client.get(URL).status_code == 200
+    for index in range(12):
+        diverted(world, f"P{index}", f"CP-51-CR-{index:07d}-2026")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(URL).status_code == 200
