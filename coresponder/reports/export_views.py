@@ -96,14 +96,22 @@ def _period(request: HttpRequest, program: Program, suppress: bool) -> Period:
     """
     if suppress:
         return _quarter(request, program)
-    today = timezone.now().astimezone(ZoneInfo(program.timezone)).date()
-    end = _date(request, "end") or today
+    default = _default_period(program, suppress)
+    end = _date(request, "end") or default.end
     start = _date(request, "start") or end - dt.timedelta(days=DEFAULT_DAYS - 1)
     if end < start:
         raise BadParameter("end", "end: the end date must not be before the start date.")
     if (end - start).days + 1 > MAX_DAYS:
         raise BadParameter("end", "end: a period may span at most five years.")
     return Period(start, end)
+
+
+def _default_period(program: Program, suppress: bool) -> Period:
+    """The last full quarter when de-identified, else the last 30 days to today."""
+    if suppress:
+        return disclosure.default_period(program, None, None)
+    today = timezone.now().astimezone(ZoneInfo(program.timezone)).date()
+    return Period(today - dt.timedelta(days=DEFAULT_DAYS - 1), today)
 
 
 def _quarter(request: HttpRequest, program: Program) -> Period:
@@ -209,10 +217,13 @@ def exports_index(request: HttpRequest, slug: str) -> HttpResponse:
     """Every file of the program's figures, and the quarterly reports for those who send them."""
     program, role = _member_program(request, slug)
     suppress = disclosure.suppresses(role)
+    error = ""
     try:
         period = _period(request, program, suppress)
-    except BadParameter as error:
-        return _refused(error)
+    except BadParameter as bad:
+        # A page, not a file link: say what was wrong and offer the default period's files.
+        error = str(bad)
+        period = _default_period(program, suppress)
     quarters = [
         {
             "year": q.start.year,
@@ -227,8 +238,9 @@ def exports_index(request: HttpRequest, slug: str) -> HttpResponse:
         "suppress": suppress,
         "files": _file_links(program, period),
         "quarters": quarters if role in REPORT_ROLES else [],
+        "error": error,
     }
-    return render(request, "reports/exports/index.html", context)
+    return render(request, "reports/exports/index.html", context, status=422 if error else 200)
 
 
 # --- The quarterly report -------------------------------------------------------------

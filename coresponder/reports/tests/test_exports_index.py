@@ -62,3 +62,17 @@ def test_the_dashboard_links_to_the_files(pad: Program) -> None:
     client = signed_in(member_of(pad, Role.COORDINATOR, "coord"))
     html = client.get("/programs/pad/dashboard/").content.decode()
     assert "/programs/pad/exports/?start=" in html
+
+
+def test_dates_that_do_not_fit_are_said_on_the_page_with_the_default_files(
+    pad: Program,
+) -> None:
+    client = signed_in(member_of(pad, Role.COORDINATOR, "coord"))
+    page = client.get("/programs/pad/exports/?start=2026-12-01&end=2026-11-01")
+    assert page.status_code == 422
+    html = page.content.decode()
+    assert "Check the dates." in html and "must not be before the start date" in html
+    assert file_links(html)
+    analyst = signed_in(member_of(pad, Role.ANALYST, "analyst"))
+    month = analyst.get("/programs/pad/exports/?start=2026-01-01&end=2026-01-31")
+    assert month.status_code == 422 and "whole calendar quarter" in month.content.decode()
