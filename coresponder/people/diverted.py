@@ -11,10 +11,15 @@ from django.shortcuts import render
 
 from coresponder.api_support import actor_for
 from coresponder.domain.policy import POLICY, Access, FieldGroup
-from coresponder.domain.vocabulary import Pathway, Role
-from coresponder.intake.models import Referral
+from coresponder.domain.vocabulary import Role
 from coresponder.people.reading import engaged_among
-from coresponder.privacy.access import NotVisible, access_program, role_in, visible_people
+from coresponder.privacy.access import (
+    NotVisible,
+    access_program,
+    diverting_referrals,
+    role_in,
+    visible_people,
+)
 from coresponder.privacy.audit import record_event
 
 PAGE_SIZE = 25
@@ -35,13 +40,7 @@ def diverted_list(request: HttpRequest, slug: str) -> HttpResponse:
     policy = POLICY[role]
     named = policy.read[FieldGroup.IDENTITY] is Access.ALLOW
     q = request.GET.get("q", "").strip()
-    # An ineligible officer_intervention referral diverted no one.
-    diversions = Referral.objects.filter(
-        program=program,
-        pathway=Pathway.OFFICER_INTERVENTION,
-        eligible=True,
-        person__isnull=False,
-    )
+    diversions = diverting_referrals(program)
     if q:
         diversions = diversions.filter(case_number__istartswith=q)
     people = (

@@ -30,6 +30,7 @@ from coresponder.domain.policy import (
 )
 from coresponder.domain.presets import sharing_terms
 from coresponder.domain.vocabulary import Pathway, Role
+from coresponder.intake.models import Referral
 from coresponder.people.models import Person
 from coresponder.privacy.models import BreakGlass, Consent
 from coresponder.programs.models import Membership, Program
@@ -92,12 +93,22 @@ def _scope_filter(scope: Scope, program: Program, user: Any) -> Q | None:
             service_referrals__service__organization__partner_id=user.organization_id,
         )
     if scope is Scope.DIVERTED:
-        return Q(
-            referrals__program=program,
-            referrals__pathway=Pathway.OFFICER_INTERVENTION,
-            referrals__eligible=True,
-        )
+        return Q(pk__in=diverting_referrals(program).values("person_id"))
     return None
+
+
+def diverting_referrals(program: Program) -> QuerySet[Referral]:
+    """The program's referrals in lieu of arrest that diverted someone.
+
+    Only an eligible officer_intervention referral with a person diverted anyone:
+    the one rule behind a prosecutor's scope and their diversion list.
+    """
+    return Referral.objects.filter(
+        program=program,
+        pathway=Pathway.OFFICER_INTERVENTION,
+        eligible=True,
+        person__isnull=False,
+    )
 
 
 def role_grants(user: Any) -> list[tuple[Program, Role]]:
