@@ -11,11 +11,18 @@ from django import forms
 from django.utils import timezone
 
 from coresponder.common import choices_of
-from coresponder.domain.vocabulary import PATHWAY_LABELS, OverdoseSource, Pathway
+from coresponder.domain.vocabulary import (
+    PATHWAY_LABELS,
+    OrganizationKind,
+    OverdoseSource,
+    Pathway,
+    Role,
+)
 from coresponder.intake.actions import PATHWAY_FACTS, PERSON_OPTIONAL
 from coresponder.intake.models import Call, Referral
 from coresponder.people.forms import style_uswds
 from coresponder.people.models import Sex
+from coresponder.privacy.access import role_in
 from coresponder.programs.models import Program
 
 # One line each, in the words a team uses, under the pathway's name on step 1.
@@ -35,6 +42,14 @@ SOURCE_LABELS = {
     OverdoseSource.SELF: "The person themself",
 }
 OVERDOSE_SOURCES = choices_of(OverdoseSource, SOURCE_LABELS)
+# Who usually reports the overdose a user types in: their own service. A paramedic's
+# role says EMS wherever they work; otherwise their organisation's kind says it.
+SOURCE_BY_ROLE = {Role.PARAMEDIC: OverdoseSource.EMS, Role.OFFICER: OverdoseSource.POLICE}
+SOURCE_BY_ORGANIZATION = {
+    OrganizationKind.EMS: OverdoseSource.EMS,
+    OrganizationKind.POLICE: OverdoseSource.POLICE,
+    OrganizationKind.HOSPITAL: OverdoseSource.HOSPITAL,
+}
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 PERSON_KEYS = ("given_name", "family_name", "birth_date", "sex", "phone", "address")
@@ -186,7 +201,10 @@ def fact_fields(section: str, zone: ZoneInfo) -> dict[str, forms.Field]:
         }
     if section == "overdose":
         return {
-            "overdose_occurred_at": LocalDateTimeField(zone, label="When the overdose happened"),
+            # Usually typed on scene, minutes after: now, in the program's zone, to correct.
+            "overdose_occurred_at": LocalDateTimeField(
+                zone, label="When the overdose happened", initial=_this_minute
+            ),
             "overdose_fatal": _check("The overdose was fatal"),
             "overdose_naloxone_doses": _number(
                 "Naloxone doses given", forms.IntegerField, "numeric", min_value=0, max_value=50
@@ -227,7 +245,14 @@ def fact_fields(section: str, zone: ZoneInfo) -> dict[str, forms.Field]:
 class ReferralForm(forms.Form):
     """Step 2: the referral body, common fields first, then the pathway's facts."""
 
-    def __init__(self, program: Program, pathway: Pathway, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        program: Program,
+        pathway: Pathway,
+        *args: Any,
+        reporter: Any = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.program = program
         self.pathway = pathway
@@ -249,6 +274,8 @@ class ReferralForm(forms.Form):
             )
         if self.section:
             self.fields.update(fact_fields(self.section, self.zone))
+        if "overdose_source" in self.fields and reporter is not None:
+            self.fields["overdose_source"].initial = usual_source(reporter, program)
         if pathway is Pathway.OFFICER_INTERVENTION:
             self.fields["case_number"] = _text("Case or docket number", max_length=64)
         style_uswds(self)
@@ -328,6 +355,16 @@ class ReferralForm(forms.Form):
                     self.add_error(field, text)
                 else:
                     self.add_error(None, f"{error_label(key)}: {message}")
+
+
+def usual_source(user: Any, program: Program) -> str | None:
+    """The overdose source a user most likely reports for: their role's, else their employer's."""
+    role = role_in(user, program)
+    source = SOURCE_BY_ROLE.get(role) if role else None
+    organization = getattr(user, "organization", None)
+    if source is None and organization is not None and organization.kind in set(OrganizationKind):
+        source = SOURCE_BY_ORGANIZATION.get(OrganizationKind(organization.kind))
+    return source.value if source else None
 
 
 def _facts(section: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def new_referral(request: HttpRequest, slug: str, pathway: str) -> HttpResponse:
         raise Http404("This program does not take referrals on that pathway")
     chosen = Pathway(pathway)
     if request.method != "POST":
-        return _form_page(request, program, ReferralForm(program, chosen))
+        return _form_page(request, program, ReferralForm(program, chosen, reporter=request.user))
     if request.POST.get(CHECK_EARLIER):
         return _check_earlier_contacts(request, program, chosen)
     form = ReferralForm(program, chosen, request.POST)
