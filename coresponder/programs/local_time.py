@@ -76,12 +76,26 @@ def zone_abbreviation(value: dt.datetime) -> str:
     return name
 
 
+def as_date(value: dt.date | dt.datetime | str | None, where: Any = None) -> dt.date | None:
+    """The calendar date of a date, of a datetime on `where`'s clock, or of an ISO date text."""
+    if isinstance(value, dt.datetime):
+        return local(value, where).date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
 def _year_shown(day: dt.date, where: Any, now: dt.datetime | None) -> bool:
     return day.year != today_in(where, now).year
 
 
 def format_date(
-    value: dt.date | dt.datetime | None,
+    value: dt.date | dt.datetime | str | None,
     where: Any = None,
     *,
     now: dt.datetime | None = None,
@@ -91,9 +105,9 @@ def format_date(
 
     A datetime is first put on the zone's clock: its date there is the one shown.
     """
-    if value is None or value == "":
+    day = as_date(value, where)
+    if day is None:
         return ""
-    day = local(value, where).date() if isinstance(value, dt.datetime) else value
     text = f"{day.day} {day:%b}"
     if weekday:
         text = f"{day:%a} {text}"

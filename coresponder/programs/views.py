@@ -13,6 +13,7 @@ from coresponder.privacy.access import NotVisible, access_program, is_admin, vis
 from coresponder.privacy.audit import Actor
 from coresponder.programs.actions import ActionError, unlock_user
 from coresponder.programs.home import program_home_context
+from coresponder.programs.local_time import reader_zone
 from coresponder.programs.middleware import SESSION_KEY
 from coresponder.programs.models import User
 from coresponder.programs.signin import client_address
@@ -84,4 +85,6 @@ def locked_users(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"{user.get_username()} can sign in again.")
         return redirect("admin-users")
     users = User.objects.filter(locked_at__isnull=False).select_related("organization")
-    return render(request, "programs/locked_users.html", {"users": users.order_by("username")})
+    # Accounts are not one program's: times are on the administrator's own programs' clock.
+    context = {"users": users.order_by("username"), "zone": reader_zone(request.user)}
+    return render(request, "programs/locked_users.html", context)

@@ -45,15 +45,15 @@ def local_datetime(
 
 @register.simple_tag
 def local_date(
-    value: dt.date | dt.datetime | None,
+    value: dt.date | dt.datetime | str | None,
     where: Any = None,
     weekday: bool = False,
     now: dt.datetime | None = None,
 ) -> str:
     """`<time>` with the date alone; a datetime gives its date in `where`'s zone."""
-    if not isinstance(value, dt.date):
+    day = lt.as_date(value, where)
+    if day is None:
         return ""
-    day = lt.local(value, where).date() if isinstance(value, dt.datetime) else value
     text = lt.format_date(day, where, now=now, weekday=weekday)
     return format_html('<time datetime="{}">{}</time>', day.isoformat(), text)
 
@@ -89,8 +89,6 @@ def local_named_text(value: dt.datetime | None, where: Any = None) -> str:
 
 
 @register.filter(name="local_day")
-def local_day_text(value: dt.date | dt.datetime | None, where: Any = None) -> str:
-    """The same text as `local_date`, without markup."""
-    if not isinstance(value, dt.date):
-        return ""
+def local_day_text(value: dt.date | dt.datetime | str | None, where: Any = None) -> str:
+    """The same text as `local_date`, without markup; ISO date texts are read too."""
     return lt.format_date(value, where)
