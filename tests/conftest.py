@@ -57,6 +57,16 @@ def phone_page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+@pytest.fixture
+def desktop_page(browser: Any) -> Iterator[Any]:
+    """A page the size of an office screen (1280 × 800)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(NOTE_CSP_VIOLATIONS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
 def csp_violations(page: Any) -> list[str]:
     """What the Content-Security-Policy blocked on the current page."""
     found: list[str] = page.evaluate("() => window.__cspViolations || []")
