@@ -25,7 +25,7 @@ from coresponder.privacy.audit import record_event
 from coresponder.programs.actions import ActionError
 from coresponder.services import actions
 from coresponder.services.forms import CapacityForm, HandoffForm, ReferForm, StatusForm
-from coresponder.services.models import Service, ServiceReferral
+from coresponder.services.models import Service, ServiceAtLocation, ServiceReferral
 from coresponder.services.referral_access import (
     access_service_referral,
     provider_inbox,
@@ -105,6 +105,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _service_rows(services: list[Service]) -> list[dict[str, Any]]:
+    # A service's capacity is stamped on the clock of where it is offered (its first place).
+    zones: dict[int, str] = {}
+    places = ServiceAtLocation.objects.filter(service__in=services).order_by("location__name", "pk")
+    for service_id, zone in places.values_list("service_id", "location__timezone"):
+        zones.setdefault(service_id, zone)
     rows = []
     for service in services:
         capacities = sorted(service.capacities.all(), key=lambda c: (c.updated, c.pk))
@@ -114,6 +119,7 @@ def _service_rows(services: list[Service]) -> list[dict[str, Any]]:
             {
                 "service": service,
                 "capacity": capacity,
+                "zone": zones.get(service.pk, ""),
                 "form": CapacityForm(initial=initial, prefix=f"s{service.pk}"),
             }
         )
