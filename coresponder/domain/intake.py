@@ -4,8 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
+
+from coresponder.domain.linkage import (
+    COMPARISONS_BY_NAME,
+    Params,
+    Record,
+    comparison_vector,
+    jaro_winkler,
+    match_probability,
+    match_weight,
+    normalise,
+    spelling_difference,
+)
 
 # One overdose reported by several sources: same person, within 2 hours and 500 metres.
 SAME_OVERDOSE_WITHIN = dt.timedelta(hours=2)
@@ -88,3 +102,311 @@ def age_on(birth_date: dt.date | None, day: dt.date) -> int | None:
         return None
     before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
     return day.year - birth_date.year - int(before_birthday)
+
+
+# --- One overdose, reported twice ------------------------------------------------------
+#
+# A police report and a hospital report of one overdose rarely spell the person
+# alike ("O'Brien" / "OBrien", "Bill" / "William", a day and month swapped). A
+# report joins an overdose already known when the times are within the window,
+# the places do not contradict it, and the person evidence is strong: the same
+# person record, or the linkage model's comparisons a likely match at least.
+
+# Match probabilities of the linkage model (coresponder.domain.linkage): "sure" is
+# where the registry's deduplication merges without review; "likely" is the
+# least this join accepts.
+SURE_MATCH = 0.99
+LIKELY_MATCH = 0.90
+# Two reports of one overdose place it within 500 m about nine times in ten (the
+# scene, where the crew found the person); two unrelated overdoses in a program's
+# area fall that close within two hours perhaps one time in fifty: log2(m/u).
+PLACE_AGREES_WEIGHT = math.log2(0.9 / 0.02)
+# Place names (free text) this close are one place ("12 Elm St" / "12 Elm Street").
+PLACE_TEXT_SIMILARITY = 0.90
+# A flat disagreement on any of these says "another person", whatever else agrees:
+# twins share a family name, a birth date and an address, never a given name.
+CONTRADICTIONS = ("given_name", "family_name", "birth_date")
+# Each of these may differ a little (a typo, a nickname, day and month swapped), but
+# only one of them at once: "Pat10 Lee, 1980-01-10" and "Pat11 Lee, 1980-01-11"
+# are two people, however close each field is.
+MOST_INEXACT = 1
+# Name agreement strong enough for the place to count in the person's favour.
+STRONG_GIVEN = frozenset({"exact", "swapped", "nickname", "jw92"})
+STRONG_FAMILY = frozenset({"exact", "swapped", "part", "jw92", "soundex"})
+
+
+class PersonAgreement(StrEnum):
+    SAME_RECORD = "same_record"
+    SURE = "sure"
+    LIKELY = "likely"
+    WEAK = "weak"
+    CONTRADICTED = "contradicted"
+
+
+JOINING = frozenset({PersonAgreement.SAME_RECORD, PersonAgreement.SURE, PersonAgreement.LIKELY})
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """What a new report says of the overdose and the person."""
+
+    occurred_at: dt.datetime
+    coordinates: tuple[float, float] | None = None
+    place: str = ""
+    person: Record | None = None
+    # The person record the report already names (by id, or the same names and birth date).
+    person_key: Hashable | None = None
+
+
+@dataclass(frozen=True)
+class KnownOverdoseFacts:
+    """An overdose already known (or a row earlier in the same file) and its person's records."""
+
+    key: Hashable
+    occurred_at: dt.datetime
+    coordinates: tuple[float, float] | None = None
+    place: str = ""
+    person_key: Hashable | None = None
+    person_records: tuple[Record, ...] = ()
+
+
+@dataclass(frozen=True)
+class JoinEvidence:
+    """How one overdose already known compares with the report, in words a user reads."""
+
+    key: Hashable
+    person_key: Hashable | None
+    agreement: PersonAgreement
+    probability: float
+    minutes_apart: int
+    metres_apart: float | None
+    place_agrees: bool
+    words: tuple[str, ...] = ()
+
+    @property
+    def joins(self) -> bool:
+        return self.agreement in JOINING
+
+
+@dataclass(frozen=True)
+class JoinDecision:
+    """The overdose the report joins (or None), and the candidates a coordinator should see."""
+
+    join: JoinEvidence | None
+    candidates: tuple[JoinEvidence, ...] = ()
+    # Overdoses of other people that would also have joined: put their people up for review.
+    review: tuple[JoinEvidence, ...] = field(default=())
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.join is None and len(self.review) > 1
+
+
+def _place_text_agrees(a: str, b: str) -> bool:
+    x, y = normalise(Record(address=a)).address, normalise(Record(address=b)).address
+    return bool(x and y) and (x == y or jaro_winkler(x, y) >= PLACE_TEXT_SIMILARITY)
+
+
+def _level(vector: Mapping[str, int], name: str) -> str:
+    return COMPARISONS_BY_NAME[name].levels[vector[name]].name
+
+
+def _contradicted(vector: Mapping[str, int]) -> bool:
+    return any(_level(vector, name) == "else" for name in CONTRADICTIONS)
+
+
+def _inexact(vector: Mapping[str, int]) -> int:
+    """How many of the names and the birth date differ a little (a swap of names counts once)."""
+    levels = {name: _level(vector, name) for name in CONTRADICTIONS}
+    if levels["given_name"] == "swapped" and levels["family_name"] == "swapped":
+        levels["family_name"] = "exact"
+    return sum(level not in ("null", "exact") for level in levels.values())
+
+
+def _names_strong(vector: Mapping[str, int]) -> bool:
+    return _level(vector, "given_name") in STRONG_GIVEN and (
+        _level(vector, "family_name") in STRONG_FAMILY
+    )
+
+
+def weigh_person(
+    probe: Record, records: Sequence[Record], params: Params, *, place_agrees: bool = False
+) -> tuple[PersonAgreement, float, tuple[str, ...]]:
+    """The best agreement of `probe` with any of one person's records, and why, in words.
+
+    A place that agrees adds its weight only where the names already agree well:
+    the same surname and the same scene is a family, not one person.
+    """
+    best: tuple[float, dict[str, int], Record] | None = None
+    for record in records:
+        vector = comparison_vector(probe, record)
+        weight = match_weight(vector, params)
+        if best is None or weight > best[0]:
+            best = (weight, vector, record)
+    if best is None:
+        return PersonAgreement.WEAK, 0.0, ()
+    weight, vector, record = best
+    if place_agrees and _names_strong(vector):
+        weight += PLACE_AGREES_WEIGHT
+    probability = match_probability(weight)
+    words = tuple(person_words(probe, record, vector))
+    if _contradicted(vector):
+        return PersonAgreement.CONTRADICTED, probability, words
+    if _inexact(vector) > MOST_INEXACT:
+        return PersonAgreement.WEAK, probability, words
+    if probability >= SURE_MATCH:
+        return PersonAgreement.SURE, probability, words
+    if probability >= LIKELY_MATCH:
+        return PersonAgreement.LIKELY, probability, words
+    return PersonAgreement.WEAK, probability, words
+
+
+def weigh_join(
+    report: ReportFacts,
+    known: KnownOverdoseFacts,
+    params: Params,
+    *,
+    within: dt.timedelta = SAME_OVERDOSE_WITHIN,
+    metres: float = SAME_OVERDOSE_METRES,
+) -> JoinEvidence | None:
+    """The evidence that `report` is of `known`; None when time or place rule it out."""
+    gap = abs(report.occurred_at - known.occurred_at)
+    if gap > within:
+        return None
+    distance = None
+    if report.coordinates is not None and known.coordinates is not None:
+        distance = metres_between(*report.coordinates, *known.coordinates)
+        if distance > metres:
+            return None
+    place_agrees = distance is not None or _place_text_agrees(report.place, known.place)
+    same_record = report.person_key is not None and report.person_key == known.person_key
+    agreement, probability = PersonAgreement.WEAK, 0.0
+    words: tuple[str, ...] = ()
+    if report.person is not None:
+        agreement, probability, words = weigh_person(
+            report.person, known.person_records, params, place_agrees=place_agrees
+        )
+    if same_record:
+        agreement, probability = PersonAgreement.SAME_RECORD, 1.0
+        words = ("the same person record", *words)
+    minutes = round(gap.total_seconds() / 60)
+    return JoinEvidence(
+        key=known.key,
+        person_key=known.person_key,
+        agreement=agreement,
+        probability=probability,
+        minutes_apart=minutes,
+        metres_apart=distance,
+        place_agrees=place_agrees,
+        words=(*words, *_place_words(distance, place_agrees), time_apart(minutes)),
+    )
+
+
+def _rank(evidence: JoinEvidence) -> tuple[int, float, int, str]:
+    same = evidence.agreement is PersonAgreement.SAME_RECORD
+    return (0 if same else 1, -evidence.probability, evidence.minutes_apart, str(evidence.key))
+
+
+def decide_overdose_join(
+    report: ReportFacts,
+    known: Sequence[KnownOverdoseFacts],
+    params: Params,
+    *,
+    within: dt.timedelta = SAME_OVERDOSE_WITHIN,
+    metres: float = SAME_OVERDOSE_METRES,
+) -> JoinDecision:
+    """Which overdose already known a report joins, if any: the one rule of web, API and import.
+
+    The report's own person record wins; otherwise the candidates must all be one
+    person. Candidates of two people are ambiguous: the report joins none of them,
+    and the people are put up for a coordinator's review.
+    """
+    weighed = (weigh_join(report, k, params, within=within, metres=metres) for k in known)
+    joining = sorted((e for e in weighed if e is not None and e.joins), key=_rank)
+    if not joining:
+        return JoinDecision(join=None)
+    best = joining[0]
+    others = tuple(e for e in joining if e.person_key != best.person_key)
+    if best.agreement is PersonAgreement.SAME_RECORD or not others:
+        return JoinDecision(join=best, candidates=tuple(joining), review=others)
+    return JoinDecision(join=None, candidates=tuple(joining), review=tuple(joining))
+
+
+def time_apart(minutes: int) -> str:
+    """'at the same time', '25 minutes apart', '1 hour 5 minutes apart'."""
+    if minutes == 0:
+        return "at the same time"
+    hours, rest = divmod(minutes, 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    if rest:
+        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
+    return " ".join(parts) + " apart"
+
+
+def _place_words(distance: float | None, place_agrees: bool) -> list[str]:
+    if distance is not None:
+        return [f"same place ({round(distance)} m apart)"]
+    return ["same place named"] if place_agrees else []
+
+
+_GIVEN_WORDS = {
+    "swapped": "given and family names swapped",
+    "nickname": "given names are forms of one name (as Bill and William)",
+    "jw92": "given name spelled slightly differently",
+    "jw80": "given name spelled differently",
+    "initial": "given name only as an initial",
+    "else": "a different given name",
+}
+_FAMILY_WORDS = {
+    "part": "one part of the family name agrees",
+    "jw92": "family name spelled slightly differently",
+    "soundex": "family name sounds the same",
+    "jw80": "family name spelled differently",
+    "else": "a different family name",
+}
+_OTHER_WORDS = {
+    ("birth_date", "exact"): "same birth date",
+    ("birth_date", "day_month_swapped"): "birth date with day and month swapped",
+    ("birth_date", "year_off_by_one"): "birth date a year apart",
+    ("birth_date", "one_digit"): "birth date one digit different",
+    ("birth_date", "else"): "a different birth date",
+    ("address", "exact"): "same home address",
+    ("address", "jw90"): "home address spelled slightly differently",
+    ("address", "tokens"): "home address partly the same",
+    ("address", "else"): "a different home address",
+    ("phone", "exact"): "same phone number",
+    ("phone", "last7"): "phone number's last seven digits the same",
+    ("phone", "one_digit"): "phone number one digit different",
+    ("sex", "else"): "a different sex",
+}
+
+
+def _name_words(a: Record, b: Record, given: str, family: str) -> list[str]:
+    if given == "exact" and family == "exact":
+        ways = {spelling_difference(a.given, b.given), spelling_difference(a.family, b.family)}
+        ways.discard("same")
+        if not ways:
+            return ["same name"]
+        return [f"name differs only by {' and '.join(sorted(ways))}"]
+    if given == "swapped" or family == "swapped":
+        return [_GIVEN_WORDS["swapped"]]
+    words = []
+    if given == "exact":
+        words.append("same given name")
+    elif given in _GIVEN_WORDS:
+        words.append(_GIVEN_WORDS[given])
+    if family == "exact":
+        words.append("same family name")
+    elif family in _FAMILY_WORDS:
+        words.append(_FAMILY_WORDS[family])
+    return words
+
+
+def person_words(a: Record, b: Record, vector: Mapping[str, int]) -> list[str]:
+    """What agrees and what differs between two accounts of a person, in plain words."""
+    words = _name_words(a, b, _level(vector, "given_name"), _level(vector, "family_name"))
+    for name in ("birth_date", "address", "phone", "sex"):
+        phrase = _OTHER_WORDS.get((name, _level(vector, name)))
+        if phrase:
+            words.append(phrase)
+    return words

@@ -613,3 +613,27 @@ def blocking_keys(record: Record) -> frozenset[str]:
     if r.facility and r.event_date is not None:
         keys.add(f"fac:{r.facility}:{r.event_date.isoformat()}:{r.sex}")
     return frozenset(keys)
+
+
+# --- how two spellings differ ------------------------------------------------------
+
+
+def spelling_difference(a: str, b: str) -> str:
+    """How two spellings of one name differ, when folding makes them equal.
+
+    "same" (as written, ignoring case and spaces), "accents" ("Núñez" / "Nunez"),
+    "punctuation" ("O'Brien" / "OBrien"), or "" when they differ in letters.
+    """
+    plain_a, plain_b = _SPACES.sub(" ", a).strip().lower(), _SPACES.sub(" ", b).strip().lower()
+    if plain_a == plain_b:
+        return "same"
+    if _fold(a) != _fold(b):
+        return ""
+
+    def unaccented(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text)
+        return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+    if unaccented(plain_a) == unaccented(plain_b):
+        return "accents"
+    return "punctuation"

@@ -12,14 +12,25 @@ from django.utils import timezone
 
 from coresponder.common import save_tracked
 from coresponder.domain.eligibility import decide
-from coresponder.domain.intake import age_on, district_at, outreach_window, same_overdose
+from coresponder.domain.intake import (
+    SAME_OVERDOSE_WITHIN,
+    JoinDecision,
+    JoinEvidence,
+    KnownOverdoseFacts,
+    ReportFacts,
+    age_on,
+    decide_overdose_join,
+    district_at,
+    outreach_window,
+)
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.presets import eligibility_from_stored
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral, TriageStatus
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.tiers import tier_for
-from coresponder.people.identity_actions import record_source
+from coresponder.people.identity_actions import linkage_record, propose_match, record_source
+from coresponder.people.matching import active_params, score_pair
 from coresponder.people.models import Participation, Person, SourceRecord
 from coresponder.privacy.access import exact_match, linkable_people, role_in
 from coresponder.privacy.actions import Forbidden, note_cross_program_link
@@ -52,6 +63,8 @@ class IntakeResult:
     overdose: Overdose | None = None
     overdose_merged: bool = False
     call: Call | None = None
+    # Why the report joined an overdose already known, or which ones it might have.
+    join: JoinDecision | None = None
 
 
 def _check_time(errors: dict[str, list[str]], field: str, value: Any, now: dt.datetime) -> None:
@@ -173,12 +186,17 @@ def _record(
     if errors:
         raise ActionError("The referral has invalid fields.", errors)
     with transaction.atomic():
+        decision = None
+        if payload.get("overdose") and payload.get("person"):
+            decision = overdose_join(actor.user, program, payload)
+            if decision.join is not None:
+                return _join_overdose(actor, program, payload, decision, channel)
         person = _link_person(actor, program, payload, channel=channel)
-        if person is not None and payload.get("overdose"):
-            merged = _merge_overdose(actor, program, person, payload)
-            if merged is not None:
-                return merged
-        return _new_referral(actor, program, person, payload, channel)
+        result = _new_referral(actor, program, person, payload, channel)
+        result.join = decision
+        if decision is not None and person is not None:
+            _put_up_for_review(actor, program, person, decision.review)
+        return result
 
 
 def _link_person(
@@ -394,51 +412,161 @@ def _add_report(actor: Actor, overdose: Overdose, payload: dict[str, Any]) -> Ov
     return report
 
 
-def _merge_overdose(
-    actor: Actor, program: Program, person: Person, payload: dict[str, Any]
-) -> IntakeResult | None:
-    """A further source's report of an overdose already known becomes another report of it."""
+# --- One overdose reported twice -------------------------------------------------------
+
+
+def resolve_person(user: Any, program: Program, data: dict[str, Any]) -> Person | None:
+    """The person record a report names (by id, or the same names and birth date); reads only."""
+    candidates = linkable_people(user, program)
+    if data.get("id") is not None:
+        return _linkable_by_id(candidates, data["id"])
+    return exact_match(candidates, data)
+
+
+def report_facts(payload: dict[str, Any], person: Person | None) -> ReportFacts:
+    """An overdose report as the join rule reads it."""
     data = payload["overdose"]
-    occurred: dt.datetime = data["occurred_at"]
-    place = (
-        (data["latitude"], data["longitude"])
-        if data.get("latitude") is not None and data.get("longitude") is not None
-        else None
+    reported = payload.get("person") or {}
+    names = {k: v for k, v in reported.items() if k != "id" and v not in (None, "")}
+    return ReportFacts(
+        occurred_at=data["occurred_at"],
+        coordinates=_coordinates(data.get("latitude"), data.get("longitude")),
+        place=str(data.get("place") or ""),
+        person=linkage_record(names) if names else (linkage_record(person) if person else None),
+        person_key=person.pk if person is not None else None,
     )
-    window = (occurred - dt.timedelta(hours=2), occurred + dt.timedelta(hours=2))
-    for known in Overdose.objects.filter(
-        program=program, person=person, occurred_at__range=window
-    ).select_related("referral"):
-        known_place = (
-            (known.latitude, known.longitude)
-            if known.latitude is not None and known.longitude is not None
-            else None
+
+
+def _coordinates(latitude: Any, longitude: Any) -> tuple[float, float] | None:
+    if latitude is None or longitude is None:
+        return None
+    return (float(latitude), float(longitude))
+
+
+def known_overdoses(
+    user: Any, program: Program, start: dt.datetime, end: dt.datetime
+) -> list[tuple[Overdose, KnownOverdoseFacts]]:
+    """The program's overdoses from `start` to `end` of people a report there may be linked to.
+
+    Only `linkable_people` may be joined: another program's people stay apart
+    unless the programs share data. Each person is weighed by their own fields and
+    what this program's sources reported of them.
+    """
+    found = (
+        Overdose.objects.filter(
+            program=program,
+            occurred_at__range=(start, end),
+            referral__isnull=False,
+            person__in=linkable_people(user, program).values("pk"),
         )
-        if not same_overdose(known.occurred_at, known_place, occurred, place):
+        .select_related("person", "referral")
+        .prefetch_related("person__source_records", "reports")
+        .order_by("occurred_at", "id")
+    )
+    known = []
+    for overdose in found:
+        person = overdose.person
+        if person is None:
             continue
-        _add_report(actor, known, payload)
-        record_event(
-            actor,
-            "change",
-            obj=known,
-            person_id=person.pk,
-            program_slug=program.slug,
-            detail={"merged_report_from": data["source"]},
+        records = [linkage_record(person)] + [
+            linkage_record(source)
+            for source in person.source_records.all()
+            if source.program_id == program.pk
+        ]
+        facts = KnownOverdoseFacts(
+            key=overdose.pk,
+            occurred_at=overdose.occurred_at,
+            coordinates=_coordinates(overdose.latitude, overdose.longitude),
+            place=overdose.place,
+            person_key=person.pk,
+            person_records=tuple(records),
         )
-        referral = known.referral
-        if referral is None:
-            return None
-        task = referral.tasks.order_by("id").first()
-        return IntakeResult(
-            referral=referral,
-            person=person,
-            eligible=referral.eligible,
-            reasons=list(referral.eligibility_reasons),
-            outreach_task=task,
-            overdose=known,
-            overdose_merged=True,
-        )
-    return None
+        known.append((overdose, facts))
+    return known
+
+
+def overdose_join(user: Any, program: Program, payload: dict[str, Any]) -> JoinDecision:
+    """Which overdose already known this report joins, if any; reads only."""
+    person = resolve_person(user, program, payload["person"])
+    report = report_facts(payload, person)
+    around = (
+        report.occurred_at - SAME_OVERDOSE_WITHIN,
+        report.occurred_at + SAME_OVERDOSE_WITHIN,
+    )
+    known = [facts for _overdose, facts in known_overdoses(user, program, *around)]
+    return decide_overdose_join(report, known, active_params())
+
+
+def _join_overdose(
+    actor: Actor,
+    program: Program,
+    payload: dict[str, Any],
+    decision: JoinDecision,
+    channel: str,
+) -> IntakeResult:
+    """A further source's report of an overdose already known becomes another report of it."""
+    evidence = decision.join
+    if evidence is None:
+        raise ValueError("no overdose to join")
+    known = Overdose.objects.select_related("referral", "person").get(pk=int(str(evidence.key)))
+    person, referral = known.person, known.referral
+    if person is None or referral is None:
+        raise ValueError("an overdose to join has a person and a referral")
+    data = payload["person"]
+    if data.get("id") is None:
+        # The report's spelling is kept as reported, so matching later finds it too.
+        reported = {**data, "received_at": payload["received_at"]}
+        reported.setdefault("event_date", payload["overdose"]["occurred_at"].date())
+        record_source(actor, person, program, reported_source(payload, channel), reported)
+    _add_report(actor, known, payload)
+    record_event(
+        actor,
+        "change",
+        obj=known,
+        person_id=person.pk,
+        program_slug=program.slug,
+        detail={
+            "merged_report_from": payload["overdose"]["source"],
+            "joined_because": list(evidence.words),
+            "person_agreement": evidence.agreement.value,
+            "probability": round(evidence.probability, 4),
+        },
+    )
+    named = resolve_person(actor.user, program, data)
+    if named is not None and named.pk != person.pk:
+        # The report named another record of what looks like this person.
+        _propose(actor, named, person, evidence)
+    _put_up_for_review(actor, program, person, decision.review)
+    return IntakeResult(
+        referral=referral,
+        person=person,
+        eligible=referral.eligible,
+        reasons=list(referral.eligibility_reasons),
+        outreach_task=referral.tasks.order_by("id").first(),
+        overdose=known,
+        overdose_merged=True,
+        join=decision,
+    )
+
+
+def _put_up_for_review(
+    actor: Actor, program: Program, person: Person, review: tuple[JoinEvidence, ...]
+) -> None:
+    """People whose overdoses this report might also be of, for a coordinator to decide."""
+    others = {int(str(e.person_key)): e for e in review if e.person_key not in (None, person.pk)}
+    if not others:
+        return
+    for other in linkable_people(actor.user, program).filter(pk__in=list(others)):
+        _propose(actor, person, other, others[other.pk])
+
+
+def _propose(actor: Actor, a: Person, b: Person, evidence: JoinEvidence) -> None:
+    scored = score_pair(linkage_record(a), linkage_record(b), active_params())
+    scored["overdose_report"] = list(evidence.words)
+    try:
+        propose_match(actor, a, b, scored["probability"], scored)
+    except ActionError:
+        return  # programs without a data-sharing agreement keep their people apart
 
 
 def _save_call(
