@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from coresponder import import_limits
 from coresponder.api_support import actor_for
 from coresponder.domain.vocabulary import OverdoseSource
+from coresponder.intake.import_plan import RowPlan, count_plans
 from coresponder.intake.imports import (
     MAX_ROWS,
     TARGETS,
@@ -44,9 +45,11 @@ from coresponder.intake.imports import (
     read_table,
     suggest_mapping,
 )
+from coresponder.intake.models import Overdose
 from coresponder.people.forms import style_uswds
-from coresponder.privacy.access import NotVisible, access_program
+from coresponder.privacy.access import NotVisible, access_program, identifiable_people
 from coresponder.privacy.actions import Forbidden
+from coresponder.privacy.audit import record_event
 from coresponder.programs.models import Program
 
 STATE = "intake_import"
@@ -275,47 +278,130 @@ def import_preview(request: HttpRequest, slug: str) -> HttpResponse:
                 **counts.as_dict(),
             }
             return redirect("intake-import-done", slug=program.slug)
-    preview = preview_import(program, table, options)
+    preview = preview_import(program, table, options, user=request.user)
     if preview.mapping_errors:
         messages.error(request, "Choose the columns again.")
         return redirect("intake-import-map", slug=program.slug)
-    context = _preview_context(program, state, preview, options)
+    context = _preview_context(request, program, state, preview, options)
     context["failure"] = failure
     status = 422 if failure else 200
     return render(request, "intake/import_preview.html", context, status=status)
 
 
 def _preview_context(
-    program: Program, state: dict[str, Any], preview: Preview, options: ImportOptions
+    request: HttpRequest,
+    program: Program,
+    state: dict[str, Any],
+    preview: Preview,
+    options: ImportOptions,
 ) -> dict[str, Any]:
     bad = preview.bad
     shown = bad[:SHOWN_BAD] if bad else preview.rows[:SHOWN_GOOD]
     zone = ZoneInfo(program.timezone or "UTC")
+    plans = preview.plans
+    names = _names_shown(request, program, [plans[r.number] for r in shown if r.number in plans])
+    counts, joined_rows = count_plans(len(preview.rows), plans)
     return {
         "program": program,
         "file_name": state["file_name"],
         "total": len(preview.rows),
         "good": len(preview.rows) - len(bad),
         "bad": len(bad),
-        "rows": [_row_view(row, options, zone) for row in shown],
+        "rows": [_row_view(row, options, zone, plans.get(row.number), names) for row in shown],
         "shown_only": len(shown) < (len(bad) or len(preview.rows)),
         "may_commit": preview.ok,
+        "summary": counts.sentence(joined_rows) if plans else "",
     }
 
 
-def _row_view(row: RowResult, options: ImportOptions, zone: ZoneInfo) -> dict[str, Any]:
+def _names_shown(request: HttpRequest, program: Program, plans: list[RowPlan]) -> dict[int, str]:
+    """Names of the people already known the rows look like, for a role that reads identity.
+
+    Showing them is a read of those people, audited as one.
+    """
+    ids = sorted({p.person_id for p in plans if p.person_id is not None})
+    if not ids:
+        return {}
+    people = identifiable_people(request.user).filter(pk__in=ids)
+    names = {person.pk: str(person) for person in people}
+    if names:
+        record_event(
+            actor_for(request),
+            "read",
+            object_type="people.person",
+            program_slug=program.slug,
+            fields=["identity"],
+            detail={"list": "import preview", "ids": sorted(names)},
+        )
+    return names
+
+
+def _when(moment: Any, zone: ZoneInfo) -> str:
+    return str(moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")) if moment else ""
+
+
+def _overdose_words(overdose: Overdose, zone: ZoneInfo) -> str:
+    """'2025-02-01 09:00 EST, 12 Elm St, reported by Police'."""
+    labels = {str(source): label for source, label in SOURCE_LABELS.items()}
+    sources = sorted({labels.get(r.source, "Other") for r in overdose.reports.all()})
+    place = overdose.place or "no place given"
+    said = f", reported by {' and '.join(sources)}" if sources else ""
+    return f"{_when(overdose.occurred_at, zone)}, {place}{said}"
+
+
+def _plan_view(plan: RowPlan | None, zone: ZoneInfo, names: dict[int, str]) -> dict[str, Any]:
+    if plan is None:
+        return {"overdose": "", "overdose_evidence": [], "person": "", "person_evidence": []}
+    join = plan.decision.join
+    if plan.joins_overdose is not None:
+        overdose = f"Joins the overdose already known: {_overdose_words(plan.joins_overdose, zone)}"
+    elif plan.joins_row is not None:
+        overdose = f"Joins row {plan.joins_row} of this file"
+    elif plan.ambiguous_overdoses or plan.ambiguous_rows:
+        could = [_overdose_words(o, zone) for o in plan.ambiguous_overdoses]
+        could += [f"row {n} of this file" for n in plan.ambiguous_rows]
+        overdose = (
+            f"New overdose: it could be any of {len(could)} overdoses of different people "
+            f"({'; '.join(could)}), so it joins none and the people go to a coordinator's review"
+        )
+    else:
+        overdose = "New overdose"
+    person = ""
+    if plan.person_id is not None:
+        name = names.get(plan.person_id)
+        person = (
+            f"Looks like {name}, a person already known"
+            if name
+            else "Looks like a person already known (your role does not show names)"
+        )
+    return {
+        "overdose": overdose,
+        "overdose_evidence": list(join.words) if join is not None else [],
+        "person": person,
+        "person_evidence": list(plan.person_words) if plan.person_id is not None else [],
+    }
+
+
+def _row_view(
+    row: RowResult,
+    options: ImportOptions,
+    zone: ZoneInfo,
+    plan: RowPlan | None = None,
+    names: dict[int, str] | None = None,
+) -> dict[str, Any]:
     values = row.values
     occurred = values.get("occurred_at")
     name = " ".join(str(values[k]) for k in ("given_name", "family_name") if values.get(k))
     fatal = values.get("fatal")
     return {
         "number": row.number,
-        "occurred_at": occurred.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if occurred else "",
+        "occurred_at": _when(occurred, zone),
         "fatal": "" if fatal is None else ("Fatal" if fatal else "Nonfatal"),
         "source": SOURCE_LABELS.get(values.get("source", ""), ""),
         "person": name,
         "doses": values.get("naloxone_doses", ""),
         "errors": error_lines(row, options.mapping),
+        **{f"plan_{k}": v for k, v in _plan_view(plan, zone, names or {}).items()},
     }
 
 

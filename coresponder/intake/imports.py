@@ -23,6 +23,7 @@ from coresponder import import_limits
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.intake.actions import record_referral, validate_referral
+from coresponder.intake.import_plan import RowPlan, plan_rows
 from coresponder.intake.models import Referral
 from coresponder.privacy.access import role_in
 from coresponder.privacy.audit import Actor, record_event
@@ -669,6 +670,8 @@ class Preview:
 
     rows: list[RowResult]
     mapping_errors: dict[str, list[str]] = field(default_factory=dict)
+    # Row number -> the overdose it joins and the person it looks like (asked for by a user).
+    plans: dict[int, RowPlan] = field(default_factory=dict)
 
     @property
     def good(self) -> list[RowResult]:
@@ -698,8 +701,14 @@ def options_for(
     )
 
 
-def preview_import(program: Program, table: Table, options: ImportOptions) -> Preview:
-    """Parse every row and ask `validate_referral` about each parsed one; writes nothing."""
+def preview_import(
+    program: Program, table: Table, options: ImportOptions, *, user: Any = None
+) -> Preview:
+    """Parse every row and ask `validate_referral` about each parsed one; writes nothing.
+
+    With `user`, and every row good, each row's plan says which overdose it joins
+    and whom it looks like, by the rule the commit applies (`intake.import_plan`).
+    """
     mapping_errors = check_mapping(options.mapping, table.headers, options.source)
     if mapping_errors:
         return Preview(rows=[], mapping_errors=mapping_errors)
@@ -708,7 +717,11 @@ def preview_import(program: Program, table: Table, options: ImportOptions) -> Pr
         if row.payload is not None:
             for key, messages in validate_referral(program, row.payload).items():
                 row.errors.setdefault(key, []).extend(messages)
-    return Preview(rows=rows)
+    preview = Preview(rows=rows)
+    if user is not None and preview.ok:
+        payloads = [(row.number, row.payload) for row in rows if row.payload is not None]
+        preview.plans = plan_rows(user, program, payloads)
+    return preview
 
 
 def may_import(user: Any, program: Program) -> bool:

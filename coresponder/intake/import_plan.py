@@ -1,0 +1,248 @@
+"""What an import will do with each row, before it does it: reads only.
+
+Each row goes, in file order, through the rule the commit applies
+(`coresponder.domain.intake.decide_overdose_join`, fed by the same gathering
+functions in `intake.actions`): it joins an overdose already known, joins a row
+earlier in the file, or is a new overdose. Rows the commit would record become
+candidates for the rows after them, as they will be when the commit records them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from coresponder.domain.intake import (
+    JOINING,
+    SAME_OVERDOSE_WITHIN,
+    JoinDecision,
+    KnownOverdoseFacts,
+    ReportFacts,
+    decide_overdose_join,
+    weigh_person,
+)
+from coresponder.domain.linkage import Params, Record
+from coresponder.intake.actions import known_overdoses, report_facts, resolve_person
+from coresponder.intake.models import Overdose
+from coresponder.people.identity_actions import linkage_record
+from coresponder.people.matching import active_params, possible_matches
+from coresponder.people.models import Person
+from coresponder.privacy.access import linkable_people
+from coresponder.programs.actions import ActionError
+from coresponder.programs.models import Program
+
+# A row looks like a person already known on the evidence that would join their overdose.
+KNOWN_PERSON = JOINING
+
+
+@dataclass
+class RowPlan:
+    """One row's fate: which overdose it joins (or none) and whom it looks like."""
+
+    number: int
+    decision: JoinDecision
+    joins_overdose: Overdose | None = None
+    joins_row: int | None = None
+    # Overdoses already known (or row numbers) it might be of, when it joins none of them.
+    ambiguous_overdoses: tuple[Overdose, ...] = ()
+    ambiguous_rows: tuple[int, ...] = ()
+    person_id: int | None = None  # a person already known the row looks like
+    person_words: tuple[str, ...] = ()
+
+    @property
+    def new_overdose(self) -> bool:
+        return self.joins_overdose is None and self.joins_row is None
+
+
+def _row_key(number: int) -> tuple[str, int]:
+    return ("row", number)
+
+
+def _exact_key(data: dict[str, Any]) -> tuple[str, str, dt.date] | None:
+    """What `privacy.access.exact_match` compares: both names (any case) and the birth date."""
+    birth = data.get("birth_date")
+    if not isinstance(birth, dt.date):
+        return None
+    given = str(data.get("given_name") or "").strip().lower()
+    family = str(data.get("family_name") or "").strip().lower()
+    return (given, family, birth)
+
+
+def _records_of(person: Person, program: Program) -> tuple[Record, ...]:
+    """A person's own fields and what this program's sources reported, as the commit weighs them."""
+    sources = [s for s in person.source_records.all() if s.program_id == program.pk]
+    return (linkage_record(person), *(linkage_record(s) for s in sources))
+
+
+class _Planner:
+    def __init__(self, user: Any, program: Program, payloads: Sequence[tuple[int, dict[str, Any]]]):
+        self.user, self.program = user, program
+        self.params: Params = active_params()
+        self.known: dict[Hashable, KnownOverdoseFacts] = {}
+        self.overdoses: dict[Hashable, Overdose] = {}
+        # People earlier rows create, as the commit's exact match would find them.
+        self.created: dict[tuple[str, str, dt.date], Hashable] = {}
+        times = [p["overdose"]["occurred_at"] for _n, p in payloads]
+        if times:
+            span = (min(times) - SAME_OVERDOSE_WITHIN, max(times) + SAME_OVERDOSE_WITHIN)
+            for overdose, facts in known_overdoses(user, program, *span):
+                self.known[facts.key] = facts
+                self.overdoses[facts.key] = overdose
+
+    def plan(self, number: int, payload: dict[str, Any]) -> RowPlan | None:
+        data = payload["person"]
+        try:
+            person = resolve_person(self.user, self.program, data)
+        except ActionError:
+            return None  # an unknown person id: the preview names that row's error
+        report = report_facts(payload, person)
+        exact = _exact_key(data) if data.get("id") is None else None
+        person_key: Hashable | None = person.pk if person is not None else None
+        if person_key is None and exact is not None:
+            person_key = self.created.get(exact)
+            report = replace(report, person_key=person_key)
+        decision = decide_overdose_join(report, self._around(report), self.params)
+        row = RowPlan(number=number, decision=decision)
+        if decision.join is not None:
+            self._joined(row, decision.join.key, report)
+        else:
+            self._new(row, number, report, person, exact)
+            for evidence in decision.review:
+                if evidence.key in self.overdoses:
+                    row.ambiguous_overdoses += (self.overdoses[evidence.key],)
+                elif isinstance(evidence.key, tuple):
+                    row.ambiguous_rows += (int(evidence.key[1]),)
+        self._person(row, report, person)
+        return row
+
+    def _around(self, report: ReportFacts) -> list[KnownOverdoseFacts]:
+        return [
+            facts
+            for facts in self.known.values()
+            if abs(facts.occurred_at - report.occurred_at) <= SAME_OVERDOSE_WITHIN
+        ]
+
+    def _joined(self, row: RowPlan, key: Hashable, report: ReportFacts) -> None:
+        facts = self.known[key]
+        if report.person is not None:
+            # The commit keeps this report's account of the person for the rows after it.
+            self.known[key] = replace(facts, person_records=(*facts.person_records, report.person))
+        if key in self.overdoses:
+            row.joins_overdose = self.overdoses[key]
+            row.person_id = int(str(facts.person_key))
+            row.person_words = row.decision.join.words if row.decision.join else ()
+        elif isinstance(key, tuple):
+            row.joins_row = int(key[1])
+
+    def _new(
+        self,
+        row: RowPlan,
+        number: int,
+        report: ReportFacts,
+        person: Person | None,
+        exact: tuple[str, str, dt.date] | None,
+    ) -> None:
+        person_key = report.person_key
+        records: tuple[Record, ...] = (report.person,) if report.person is not None else ()
+        if person is not None:
+            records = (*_records_of(person, self.program), *records)
+        if person_key is None:
+            person_key = _row_key(number)
+            if exact is not None:
+                self.created[exact] = person_key
+        self.known[_row_key(number)] = KnownOverdoseFacts(
+            key=_row_key(number),
+            occurred_at=report.occurred_at,
+            coordinates=report.coordinates,
+            place=report.place,
+            person_key=person_key,
+            person_records=records,
+        )
+
+    def _person(self, row: RowPlan, report: ReportFacts, person: Person | None) -> None:
+        """Whether the row looks like a person already known, and why."""
+        if row.person_id is not None or report.person is None:
+            return
+        if person is not None:
+            _agreement, _p, words = weigh_person(
+                report.person, _records_of(person, self.program), self.params
+            )
+            row.person_id, row.person_words = person.pk, words
+            return
+        linkable = linkable_people(self.user, self.program)
+        best = possible_matches(self.user, report.person, limit=1, among=linkable)
+        if not best:
+            return
+        found = linkable.filter(pk=best[0].person_id).prefetch_related("source_records").first()
+        if found is None:
+            return
+        agreement, _p, words = weigh_person(
+            report.person, _records_of(found, self.program), self.params
+        )
+        if agreement in KNOWN_PERSON:
+            row.person_id, row.person_words = found.pk, words
+
+
+def plan_rows(
+    user: Any, program: Program, payloads: Sequence[tuple[int, dict[str, Any]]]
+) -> dict[int, RowPlan]:
+    """Row number -> what the commit will do with that overdose report; writes nothing."""
+    usable = [(n, p) for n, p in payloads if p.get("overdose") and p.get("person")]
+    planner = _Planner(user, program, usable)
+    plans = {}
+    for number, payload in usable:
+        plan = planner.plan(number, payload)
+        if plan is not None:
+            plans[number] = plan
+    return plans
+
+
+@dataclass(frozen=True)
+class PlanCounts:
+    rows: int
+    new: int
+    join_known: int
+    join_rows: int
+    known_people: int
+
+    def sentence(self, row_numbers: Sequence[int]) -> str:
+        """'12 rows: 9 new overdoses, 2 join overdoses already known, 1 joins row 4; ...'."""
+        parts = [_count(self.new, "new overdose", "new overdoses")]
+        if self.join_known:
+            parts.append(
+                _count(
+                    self.join_known,
+                    "joins an overdose already known",
+                    "join overdoses already known",
+                )
+            )
+        if self.join_rows:
+            rows = ", ".join(str(n) for n in row_numbers)
+            which = f"row {rows}" if len(row_numbers) == 1 else f"rows {rows}"
+            verb = "joins" if self.join_rows == 1 else "join"
+            parts.append(f"{self.join_rows} {verb} {which}")
+        people = (
+            "1 looks like a person already known"
+            if self.known_people == 1
+            else f"{self.known_people} look like people already known"
+        )
+        return f"{_count(self.rows, 'row', 'rows')}: {', '.join(parts)}; {people}"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def count_plans(rows: int, plans: dict[int, RowPlan]) -> tuple[PlanCounts, list[int]]:
+    """The counts the preview states, and the rows that others join."""
+    joined_rows = sorted({p.joins_row for p in plans.values() if p.joins_row is not None})
+    counts = PlanCounts(
+        rows=rows,
+        new=sum(p.new_overdose for p in plans.values()) + (rows - len(plans)),
+        join_known=sum(p.joins_overdose is not None for p in plans.values()),
+        join_rows=sum(p.joins_row is not None for p in plans.values()),
+        known_people=sum(p.person_id is not None for p in plans.values()),
+    )
+    return counts, joined_rows

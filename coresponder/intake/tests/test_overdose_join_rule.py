@@ -1,0 +1,162 @@
+"""The rule that joins two reports of one overdose, on plain values (no database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from coresponder.domain.intake import (
+    KnownOverdoseFacts,
+    PersonAgreement,
+    ReportFacts,
+    decide_overdose_join,
+    time_apart,
+)
+from coresponder.domain.linkage import DEFAULT_PARAMS, Record, spelling_difference
+
+POLICE_AT = dt.datetime(2026, 3, 14, 22, 5, tzinfo=dt.UTC)
+HOSPITAL_AT = POLICE_AT + dt.timedelta(minutes=25)
+SCENE = (41.9584, -70.6673)
+BRIDGET = Record(
+    given="Bridget", family="O'Brien", birth_date=dt.date(1990, 4, 7), address="12 Elm St"
+)
+
+
+def known(person: Record, **changes: object) -> KnownOverdoseFacts:
+    facts: dict[str, object] = {
+        "key": 1,
+        "occurred_at": POLICE_AT,
+        "coordinates": SCENE,
+        "person_key": 10,
+        "person_records": (person,),
+    }
+    facts.update(changes)
+    return KnownOverdoseFacts(**facts)  # type: ignore[arg-type]
+
+
+def report(person: Record, **changes: object) -> ReportFacts:
+    facts: dict[str, object] = {"occurred_at": HOSPITAL_AT, "person": person}
+    facts.update(changes)
+    return ReportFacts(**facts)  # type: ignore[arg-type]
+
+
+def joins(person: Record, of: Record = BRIDGET, **changes: object) -> bool:
+    decision = decide_overdose_join(report(person, **changes), [known(of)], DEFAULT_PARAMS)
+    return decision.join is not None
+
+
+def test_a_name_that_differs_only_by_an_apostrophe_joins_and_says_so() -> None:
+    hospital = Record(
+        given="Bridget", family="OBrien", birth_date=dt.date(1990, 4, 7), address="12 Elm St"
+    )
+    decision = decide_overdose_join(
+        report(hospital, coordinates=(41.9586, -70.6673)), [known(BRIDGET)], DEFAULT_PARAMS
+    )
+    assert decision.join is not None
+    assert decision.join.agreement is PersonAgreement.SURE
+    words = decision.join.words
+    assert "name differs only by punctuation" in words
+    assert "same birth date" in words
+    assert "same home address" in words
+    assert "25 minutes apart" in words
+    assert any(w.startswith("same place (") for w in words)
+
+
+def test_accents_do_not_keep_one_person_apart() -> None:
+    jose = Record(given="José", family="Núñez", birth_date=dt.date(1984, 11, 2))
+    plain = Record(given="Jose", family="Nunez", birth_date=dt.date(1984, 11, 2))
+    decision = decide_overdose_join(report(plain), [known(jose)], DEFAULT_PARAMS)
+    assert decision.join is not None
+    assert "name differs only by accents" in decision.join.words
+
+
+def test_a_nickname_joins_bill_to_william() -> None:
+    william = Record(given="William", family="Carver", birth_date=dt.date(1971, 8, 19))
+    bill = Record(given="Bill", family="Carver", birth_date=dt.date(1971, 8, 19))
+    assert joins(bill, of=william)
+
+
+def test_a_birth_date_with_day_and_month_swapped_joins() -> None:
+    swapped = Record(given="Bridget", family="O'Brien", birth_date=dt.date(1990, 7, 4))
+    decision = decide_overdose_join(report(swapped), [known(BRIDGET)], DEFAULT_PARAMS)
+    assert decision.join is not None
+    assert "birth date with day and month swapped" in decision.join.words
+
+
+def test_a_typo_in_the_given_name_joins() -> None:
+    assert joins(Record(given="Brigdet", family="O'Brien", birth_date=dt.date(1990, 4, 7)))
+
+
+def test_given_and_family_names_swapped_join() -> None:
+    assert joins(Record(given="O'Brien", family="Bridget", birth_date=dt.date(1990, 4, 7)))
+
+
+def test_the_same_name_at_the_same_place_joins_when_one_report_has_no_birth_date() -> None:
+    police = Record(given="Bridget", family="O'Brien")
+    assert joins(police, coordinates=SCENE)
+    assert not joins(police)  # without the place, a name alone is not enough
+
+
+def test_twins_at_one_address_with_one_birth_date_stay_two_overdoses() -> None:
+    kevin = Record(
+        given="Kevin", family="O'Brien", birth_date=dt.date(1990, 4, 7), address="12 Elm St"
+    )
+    decision = decide_overdose_join(
+        report(kevin, coordinates=SCENE), [known(BRIDGET)], DEFAULT_PARAMS
+    )
+    assert decision.join is None
+    assert decision.candidates == ()
+
+
+def test_the_same_name_outside_the_time_window_is_another_overdose() -> None:
+    later = POLICE_AT + dt.timedelta(hours=2, minutes=1)
+    assert not joins(BRIDGET, occurred_at=later)
+    assert joins(BRIDGET, occurred_at=POLICE_AT + dt.timedelta(hours=2))
+
+
+def test_the_same_person_far_away_is_another_overdose() -> None:
+    assert not joins(BRIDGET, coordinates=(42.05, -70.6673))
+
+
+def test_two_people_who_differ_a_little_in_name_and_birth_date_stay_apart() -> None:
+    first = Record(given="Pat10", family="Lee", birth_date=dt.date(1980, 1, 10), sex="female")
+    second = Record(given="Pat11", family="Lee", birth_date=dt.date(1980, 1, 11), sex="female")
+    assert not joins(second, of=first, coordinates=SCENE)
+
+
+def test_the_report_s_own_person_record_joins_whatever_the_spelling() -> None:
+    decision = decide_overdose_join(
+        report(Record(given="B", family="O"), person_key=10), [known(BRIDGET)], DEFAULT_PARAMS
+    )
+    assert decision.join is not None
+    assert decision.join.agreement is PersonAgreement.SAME_RECORD
+
+
+def test_two_candidate_overdoses_of_different_people_join_neither_and_go_to_review() -> None:
+    other_bridget = Record(given="Bridget", family="O'Brien", birth_date=dt.date(1990, 4, 7))
+    candidates = [known(BRIDGET), known(other_bridget, key=2, person_key=20)]
+    decision = decide_overdose_join(report(BRIDGET), candidates, DEFAULT_PARAMS)
+    assert decision.join is None
+    assert decision.ambiguous
+    assert {e.person_key for e in decision.review} == {10, 20}
+
+
+def test_two_candidate_overdoses_of_one_person_join_the_closer_in_time() -> None:
+    earlier = known(BRIDGET, key=2, occurred_at=POLICE_AT - dt.timedelta(minutes=30))
+    decision = decide_overdose_join(report(BRIDGET), [earlier, known(BRIDGET)], DEFAULT_PARAMS)
+    assert decision.join is not None
+    assert decision.join.key == 1
+    assert decision.review == ()
+
+
+def test_spellings_are_told_apart_by_what_differs() -> None:
+    assert spelling_difference("O'Brien", "OBrien") == "punctuation"
+    assert spelling_difference("Núñez", "Nunez") == "accents"
+    assert spelling_difference("bridget ", "Bridget") == "same"
+    assert spelling_difference("Bridget", "Brigid") == ""
+
+
+def test_time_apart_reads_as_words() -> None:
+    assert time_apart(0) == "at the same time"
+    assert time_apart(25) == "25 minutes apart"
+    assert time_apart(61) == "1 hour 1 minute apart"
+    assert time_apart(120) == "2 hours apart"
