@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 from coresponder.domain.vocabulary import AttemptOutcome
 
 Outcome = AttemptOutcome
 
-# The task closes on these outcomes (after the closing checklist, where the preset has one).
-CLOSING_OUTCOMES = frozenset(
+# The task closes on these outcomes (after the closing checklist, where the preset has
+# one), unless the preset's `follow_up.closing_outcomes` says otherwise.
+CLOSING_OUTCOMES: frozenset[str] = frozenset(
     {
         Outcome.ACCEPTED_TREATMENT,
         Outcome.ALREADY_IN_TREATMENT,
@@ -23,8 +24,104 @@ CLOSING_OUTCOMES = frozenset(
 )
 # Outcomes in which nobody was reached.
 NOT_REACHED = frozenset({Outcome.NOT_LOCATED})
+# Outcomes that can never close a task by themselves: "not located" closes only when
+# the preset's attempts run out, "interested later" sets a re-contact date.
+NEVER_CLOSING: frozenset[str] = frozenset({Outcome.NOT_LOCATED, Outcome.DECLINED_INTERESTED_LATER})
+# A task nobody closed leaves the queue this long after its window closed, unless the
+# preset's `follow_up.expires_after_hours` says otherwise: a day's grace for a late
+# visit, after which the task is listed as missed rather than buried in the queue.
+EXPIRES_AFTER_HOURS = 24.0
+CLOSING_SOON_HOURS = 12.0
+MAX_ATTEMPTS = 3
+ATTEMPT_SPACING_HOURS = 24.0
 # "Interested later": the team tries again after this long.
 RECONTACT_AFTER = dt.timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class FollowUpRules:
+    """What a program's follow-up rule says about working and ending a task."""
+
+    closing_outcomes: frozenset[str] = CLOSING_OUTCOMES
+    expires_after_hours: float = EXPIRES_AFTER_HOURS
+    closing_soon_hours: float = CLOSING_SOON_HOURS
+    max_attempts: int = MAX_ATTEMPTS
+    attempt_spacing_hours: float = ATTEMPT_SPACING_HOURS
+
+
+def follow_up_rules(preset: Mapping[str, object] | None) -> FollowUpRules:
+    """The rules from a stored preset (`Preset.as_dict()`); defaults for what it leaves out."""
+    raw = (preset or {}).get("follow_up") or {}
+    if not isinstance(raw, Mapping):
+        return FollowUpRules()
+    closing = raw.get("closing_outcomes")
+    return FollowUpRules(
+        closing_outcomes=(
+            frozenset(str(o) for o in closing)
+            if isinstance(closing, list | tuple)
+            else CLOSING_OUTCOMES
+        ),
+        expires_after_hours=_number(raw.get("expires_after_hours"), EXPIRES_AFTER_HOURS),
+        closing_soon_hours=_number(raw.get("closing_soon_hours"), CLOSING_SOON_HOURS),
+        max_attempts=int(_number(raw.get("max_attempts"), MAX_ATTEMPTS)),
+        attempt_spacing_hours=_number(raw.get("attempt_spacing_hours"), ATTEMPT_SPACING_HOURS),
+    )
+
+
+def _number(value: object, default: float) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return float(default)
+
+
+def expires_at(window_end: dt.datetime, expires_after_hours: float) -> dt.datetime:
+    """When a task nobody closed leaves the queue: this long after its window closed."""
+    return window_end + dt.timedelta(hours=expires_after_hours)
+
+
+def expiry_cutoff(now: dt.datetime, expires_after_hours: float) -> dt.datetime:
+    """Tasks whose window closed before this instant have expired at `now`."""
+    return now - dt.timedelta(hours=expires_after_hours)
+
+
+def has_expired(window_end: dt.datetime, now: dt.datetime, expires_after_hours: float) -> bool:
+    """True once the window closed longer ago than the preset allows (compared in UTC)."""
+    return now.astimezone(dt.UTC) >= expires_at(window_end, expires_after_hours).astimezone(dt.UTC)
+
+
+class CloseReason(StrEnum):
+    """Why staff close a task by hand, outside of a recorded attempt."""
+
+    REACHED_ELSEWHERE = "reached_elsewhere"
+    IN_CUSTODY_OR_HOSPITAL = "in_custody_or_hospital"
+    NO_WAY_TO_REACH = "no_way_to_reach"
+    ASKED_NOT_TO_BE_CONTACTED = "asked_not_to_be_contacted"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+CLOSE_REASON_LABELS: dict[CloseReason, str] = {
+    CloseReason.REACHED_ELSEWHERE: "Reached by another team or service",
+    CloseReason.IN_CUSTODY_OR_HOSPITAL: "In custody or in hospital",
+    CloseReason.NO_WAY_TO_REACH: "No address or phone to reach them",
+    CloseReason.ASKED_NOT_TO_BE_CONTACTED: "Asked not to be contacted",
+    CloseReason.DUPLICATE: "Duplicate of another task",
+    CloseReason.OTHER: "Other (say why)",
+}
+# "Other" needs words: a reason someone reading the case later can act on.
+OTHER_REASON_MIN_LENGTH = 5
+
+
+def close_reason_problem(reason: str, note: str) -> tuple[str, str] | None:
+    """(field, message) when a hand close's reason does not hold; None when it does."""
+    if reason not in {r.value for r in CloseReason}:
+        return ("reason", "Choose one of the listed reasons.")
+    if reason == CloseReason.OTHER and len(note.strip()) < OTHER_REASON_MIN_LENGTH:
+        return (
+            "note",
+            f"Say why the task is closed (at least {OTHER_REASON_MIN_LENGTH} characters).",
+        )
+    return None
 
 
 class DueState(StrEnum):
@@ -76,6 +173,31 @@ def work_order_key(
     return (tier if tier is not None else 10_000, window_end, created, task_id)
 
 
+class QueueGroup(IntEnum):
+    """The queue's first sort key: what can be worked now comes before what cannot yet."""
+
+    DUE_NOW = 0  # the window is open (or closing soon)
+    OVERDUE = 1  # the window closed, but the task has not expired yet
+    NOT_YET_OPEN = 2
+
+
+def queue_group(window_start: dt.datetime, window_end: dt.datetime, now: dt.datetime) -> QueueGroup:
+    """Which part of the queue a task falls in at `now`."""
+    state = due_state(window_start, window_end, now, 0)
+    if state is DueState.NOT_YET_OPEN:
+        return QueueGroup.NOT_YET_OPEN
+    if state is DueState.OVERDUE:
+        return QueueGroup.OVERDUE
+    return QueueGroup.DUE_NOW
+
+
+def queue_order_key(
+    group: QueueGroup, tier: int | None, window_end: dt.datetime, created: dt.datetime, task_id: int
+) -> tuple[int, int, dt.datetime, dt.datetime, int]:
+    """Due now first, then overdue, then not yet open; inside each, the preset's work order."""
+    return (int(group), *work_order_key(tier, window_end, created, task_id))
+
+
 @dataclass(frozen=True)
 class AttemptEffect:
     closes: bool
@@ -89,13 +211,14 @@ def after_attempt(
     max_attempts: int,
     spacing_hours: float,
     attempted_at: dt.datetime,
+    closing_outcomes: frozenset[str] = CLOSING_OUTCOMES,
 ) -> AttemptEffect:
     """What one attempt settles: close, try again later, or re-contact much later.
 
     `attempts_made` counts this attempt too. When the preset's attempts run out
     without finding the person, the task closes.
     """
-    if outcome in CLOSING_OUTCOMES:
+    if outcome in closing_outcomes and outcome not in NEVER_CLOSING:
         return AttemptEffect(closes=True, next_attempt_after=None, recontact_on=None)
     if outcome == Outcome.NOT_LOCATED:
         if attempts_made >= max_attempts:

@@ -17,8 +17,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
 
+from coresponder.domain.outreach import (
+    ATTEMPT_SPACING_HOURS,
+    CLOSING_OUTCOMES,
+    CLOSING_SOON_HOURS,
+    EXPIRES_AFTER_HOURS,
+    MAX_ATTEMPTS,
+    NEVER_CLOSING,
+)
 from coresponder.domain.referrals import DEFAULT_RESPONSE_HOURS
-from coresponder.domain.vocabulary import OrganizationKind, Pathway, Role
+from coresponder.domain.vocabulary import AttemptOutcome, OrganizationKind, Pathway, Role
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 RRULE_RE = re.compile(r"^FREQ=(DAILY|WEEKLY|MONTHLY)(;[A-Z]+=[A-Z0-9,+-]+)*$")
@@ -124,6 +132,10 @@ class FollowUp:
     max_attempts: int
     attempt_spacing_hours: float
     fatal_overdose: str
+    # Outcomes that close a task; defaults in domain/outreach.py.
+    closing_outcomes: tuple[str, ...] = tuple(sorted(CLOSING_OUTCOMES))
+    # Hours after the window closes that a task nobody closed leaves the queue as missed.
+    expires_after_hours: float = EXPIRES_AFTER_HOURS
 
 
 @dataclass(frozen=True)
@@ -359,6 +371,8 @@ def _parse_follow_up(reader: _Reader, raw: Mapping[str, Any] | None) -> FollowUp
             "max_attempts",
             "attempt_spacing_hours",
             "fatal_overdose",
+            "closing_outcomes",
+            "expires_after_hours",
         },
         path,
     )
@@ -372,21 +386,54 @@ def _parse_follow_up(reader: _Reader, raw: Mapping[str, Any] | None) -> FollowUp
     fatal = reader.string(raw, "fatal_overdose", f"{path}.fatal_overdose", default="family")
     if fatal and fatal not in FATAL_TARGETS:
         reader.fail(f"{path}.fatal_overdose", f"must be one of {sorted(FATAL_TARGETS)}")
-    max_attempts = reader.number(raw, "max_attempts", f"{path}.max_attempts", default=3, minimum=1)
+    max_attempts = reader.number(
+        raw, "max_attempts", f"{path}.max_attempts", default=MAX_ATTEMPTS, minimum=1
+    )
     return FollowUp(
         pathways=reader.pathways(raw, "pathways", f"{path}.pathways"),
         anchor=anchor,
         opens_after_hours=opens,
         closes_after_hours=closes,
         closing_soon_hours=reader.number(
-            raw, "closing_soon_hours", f"{path}.closing_soon_hours", default=12
+            raw, "closing_soon_hours", f"{path}.closing_soon_hours", default=CLOSING_SOON_HOURS
         ),
         max_attempts=int(max_attempts),
         attempt_spacing_hours=reader.number(
-            raw, "attempt_spacing_hours", f"{path}.attempt_spacing_hours", default=24
+            raw,
+            "attempt_spacing_hours",
+            f"{path}.attempt_spacing_hours",
+            default=ATTEMPT_SPACING_HOURS,
         ),
         fatal_overdose=fatal,
+        closing_outcomes=_parse_closing_outcomes(reader, raw, f"{path}.closing_outcomes"),
+        expires_after_hours=reader.number(
+            raw,
+            "expires_after_hours",
+            f"{path}.expires_after_hours",
+            default=EXPIRES_AFTER_HOURS,
+            maximum=24 * 90,
+        ),
     )
+
+
+def _parse_closing_outcomes(reader: _Reader, raw: Mapping[str, Any], path: str) -> tuple[str, ...]:
+    """The attempt outcomes that close a task; the domain's defaults when the key is absent."""
+    if "closing_outcomes" not in raw:
+        return tuple(sorted(CLOSING_OUTCOMES))
+    names = reader.strings(raw, "closing_outcomes", path)
+    known = {o.value for o in AttemptOutcome}
+    for index, name in enumerate(names):
+        if name not in known:
+            reader.fail(f"{path}[{index}]", f"unknown outcome {name!r} (known: {sorted(known)})")
+        elif name in NEVER_CLOSING:
+            reader.fail(
+                f"{path}[{index}]",
+                f"{name!r} cannot close a task (not located closes when max_attempts run out;"
+                " interested later sets a re-contact date)",
+            )
+    if "closing_outcomes" in raw and not names and isinstance(raw["closing_outcomes"], list):
+        reader.fail(path, "name at least one outcome, or leave the key out for the defaults")
+    return tuple(sorted(set(names)))
 
 
 def _parse_priority(reader: _Reader, raw: Mapping[str, Any] | None) -> Priority:

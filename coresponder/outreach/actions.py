@@ -1,4 +1,4 @@
-"""The one write path for follow-up: claims, attempts and the closing checklist."""
+"""The one write path for follow-up: claims, attempts, the closing checklist, closing and expiry."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from coresponder.common import StaleVersion, save_tracked
@@ -14,6 +15,9 @@ from coresponder.domain.outreach import (
     OVERRIDE_REASON_MIN_LENGTH,
     SpacingConflict,
     after_attempt,
+    close_reason_problem,
+    expiry_cutoff,
+    follow_up_rules,
     missing_checklist,
     spacing_conflict,
 )
@@ -24,9 +28,13 @@ from coresponder.privacy.access import PersonAccess
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.actions import ActionError
-from coresponder.programs.models import Team
+from coresponder.programs.models import Program, Team
 
 OPEN_STATUSES = (OutreachTask.Status.OPEN, OutreachTask.Status.CLAIMED)
+# Staff may close by hand a task still in the queue, or one that expired unworked.
+CLOSABLE_STATUSES = (*OPEN_STATUSES, OutreachTask.Status.COLLECTING, OutreachTask.Status.EXPIRED)
+# One audit event names at most this many expired tasks; a longer batch takes several.
+EXPIRY_EVENT_IDS = 500
 
 
 def checklist_of(task: OutreachTask) -> list[tuple[str, str]]:
@@ -124,9 +132,7 @@ def _spacing_override(task: OutreachTask, data: dict[str, Any]) -> dict[str, Any
 
     Returns what the audit event records when the reason overrides the spacing.
     """
-    hours = float(
-        ((task.program.preset or {}).get("follow_up") or {}).get("attempt_spacing_hours", 24)
-    )
+    hours = follow_up_rules(task.program.preset).attempt_spacing_hours
     others = list(task.attempts.values_list("attempted_at", "outcome"))
     conflict = spacing_conflict(data["outcome"], data["attempted_at"], others, hours)
     if conflict is None:
@@ -177,13 +183,14 @@ def _local(moment: dt.datetime, zone: ZoneInfo) -> str:
 
 
 def _settle(actor: Actor, task: OutreachTask, attempt: Attempt, checklist: dict[str, Any]) -> None:
-    follow_up = (task.program.preset or {}).get("follow_up") or {}
+    rules = follow_up_rules(task.program.preset)
     effect = after_attempt(
         attempt.outcome,
         task.attempts.count(),
-        int(follow_up.get("max_attempts", 3)),
-        float(follow_up.get("attempt_spacing_hours", 24)),
+        rules.max_attempts,
+        rules.attempt_spacing_hours,
         attempt.attempted_at,
+        rules.closing_outcomes,
     )
     task.checklist = {**task.checklist, "outcome": attempt.outcome, **checklist}
     task.next_attempt_after = effect.next_attempt_after
@@ -230,3 +237,96 @@ def complete_checklist(
             detail={"checklist": sorted(values)},
         )
     return task
+
+
+def close_task(
+    actor: Actor,
+    access: PersonAccess,
+    task: OutreachTask,
+    reason: str,
+    note: str,
+    version: int,
+) -> OutreachTask:
+    """Close a task by hand, for one of the listed reasons, against the version the user saw."""
+    _must_write(access)
+    note = (note or "").strip()
+    problem = close_reason_problem(reason, note)
+    if problem is not None:
+        field, message = problem
+        raise ActionError(message, {field: [message]})
+    if task.status not in CLOSABLE_STATUSES:
+        raise ActionError("This task is already closed.", {"task": ["already closed"]})
+    with transaction.atomic():
+        task.status = OutreachTask.Status.CLOSED
+        task.closed_at = timezone.now()
+        task.close_reason = reason
+        task.close_note = note
+        task.next_attempt_after = None
+        save_tracked(task, actor.user, expected_version=version)
+        record_event(
+            actor,
+            "change",
+            obj=task,
+            person_id=task.person_id,
+            program_slug=task.program.slug,
+            fields=["outreach"],
+            detail={"closed": reason, **({"note": note} if note else {})},
+        )
+    return task
+
+
+def expirable_tasks(program: Program, now: dt.datetime) -> Any:
+    """Tasks nobody closed whose window closed longer ago than the program's preset allows."""
+    hours = follow_up_rules(program.preset).expires_after_hours
+    return OutreachTask.objects.filter(
+        program=program,
+        status__in=OPEN_STATUSES,
+        window_end__lte=expiry_cutoff(now, hours),
+    )
+
+
+def expire_tasks(actor: Actor, now: dt.datetime, program: Program | None = None) -> int:
+    """Move expired tasks out of the queue, one program at a time; returns how many moved.
+
+    The update is conditional on the status, so two workers never expire a task twice
+    and an attempt recorded meanwhile keeps its task. Each batch is one audit event per
+    program naming the tasks; a pass with nothing to expire writes nothing.
+    """
+    programs = [program] if program is not None else list(Program.objects.order_by("slug"))
+    moved = 0
+    for each in programs:
+        with transaction.atomic():
+            ids = list(
+                expirable_tasks(each, now)
+                .select_for_update()
+                .order_by("window_end", "id")
+                .values_list("pk", flat=True)
+            )
+            if not ids:
+                continue
+            for start in range(0, len(ids), EXPIRY_EVENT_IDS):
+                batch = ids[start : start + EXPIRY_EVENT_IDS]
+                done = list(
+                    OutreachTask.objects.filter(pk__in=batch, status__in=OPEN_STATUSES)
+                    .order_by("id")
+                    .values_list("pk", flat=True)
+                )
+                OutreachTask.objects.filter(pk__in=done, status__in=OPEN_STATUSES).update(
+                    status=OutreachTask.Status.EXPIRED,
+                    closed_at=now,
+                    next_attempt_after=None,
+                    version=F("version") + 1,
+                    modified_by=None,
+                    modified_at=timezone.now(),
+                )
+                if done:
+                    record_event(
+                        actor,
+                        "change",
+                        object_type="outreach.outreachtask",
+                        program_slug=each.slug,
+                        fields=["outreach"],
+                        detail={"expired": done},
+                    )
+                moved += len(done)
+    return moved

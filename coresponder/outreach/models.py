@@ -7,10 +7,13 @@ from django.db import models
 from django.db.models import Q
 
 from coresponder.common import Tracked, choices_of
+from coresponder.domain.outreach import CLOSE_REASON_LABELS, CloseReason
 from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome
 
 CHANNELS = choices_of(AttemptChannel)
 OUTCOMES = choices_of(AttemptOutcome)
+# A task closes on an attempt's outcome, or by hand with one of the listed reasons.
+CLOSE_REASONS = [*OUTCOMES, *choices_of(CloseReason, CLOSE_REASON_LABELS)]
 
 
 class OutreachTask(Tracked):
@@ -22,6 +25,8 @@ class OutreachTask(Tracked):
         COLLECTING = "collecting", "Waiting for the closing checklist"
         CLOSED = "closed", "Closed"
         CANCELLED = "cancelled", "Cancelled"
+        # Nobody closed it, and its window closed longer ago than the preset allows.
+        EXPIRED = "expired", "Missed: expired unworked"
 
     class Target(models.TextChoices):
         PARTICIPANT = "participant", "The person"
@@ -56,7 +61,9 @@ class OutreachTask(Tracked):
     recontact_on = models.DateField(null=True, blank=True)
     escalations = models.PositiveSmallIntegerField(default=0)
     closed_at = models.DateTimeField(null=True, blank=True)
-    close_reason = models.CharField(max_length=32, choices=OUTCOMES, blank=True)
+    close_reason = models.CharField(max_length=32, choices=CLOSE_REASONS, blank=True)
+    # What staff wrote when closing by hand ("other" needs it).
+    close_note = models.CharField(max_length=500, blank=True)
     checklist = models.JSONField(default=dict, blank=True)
 
     class Meta:

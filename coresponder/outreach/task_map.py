@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
 
-from coresponder.outreach.models import OutreachTask
-from coresponder.outreach.tiers import QUEUE_STATUSES
+from coresponder.outreach.queue import live_tasks
 from coresponder.programs.district_map import lay_out_districts, shade_of
 from coresponder.programs.models import Program
 
@@ -61,11 +60,8 @@ def end_of_day(program: Program, now: dt.datetime) -> dt.datetime:
 def open_today_by_district(program: Program, now: dt.datetime) -> list[DistrictCount]:
     """Queued tasks whose window is open by the end of today, per district, in one query."""
     rows = (
-        OutreachTask.objects.filter(
-            program=program,
-            status__in=QUEUE_STATUSES,
-            window_start__lt=end_of_day(program, now),
-        )
+        live_tasks(program, now)
+        .filter(window_start__lt=end_of_day(program, now))
         .values("district__code", "district__name")
         .annotate(open_today=Count("id"), overdue=Count("id", filter=Q(window_end__lte=now)))
     )

@@ -66,20 +66,20 @@ def visit(task: OutreachTask, outcome: str, **extra: str) -> dict[str, str]:
     }
 
 
-def test_the_queue_lists_tasks_in_work_order_with_names_and_due_states(qrt: Program) -> None:
+def test_the_queue_lists_tasks_due_now_first_with_names_and_due_states(qrt: Program) -> None:
     later = task_for(qrt, "Closing", closes_in_hours=2)
     first = task_for(qrt, "Overdue", opens_in_hours=-80, closes_in_hours=-1)
     waiting = task_for(qrt, "Waiting", opens_in_hours=5, closes_in_hours=60)
     response = signed_in(staff(qrt)).get(queue_url(qrt))
     assert response.status_code == 200
     page = response.content.decode()
-    positions = [page.index(f"{name} Test") for name in ("Overdue", "Closing", "Waiting")]
+    positions = [page.index(f"{name} Test") for name in ("Closing", "Overdue", "Waiting")]
     assert positions == sorted(positions)
     for label in ("Overdue", "Closing soon", "Not yet open"):
         assert f">{label}</span>" in page
     assert f"/outreach/{later.pk}/" in page and "Record a visit" in page
     event = AuditEvent.objects.get(object_type="outreach.outreachtask", action="read")
-    assert event.detail["ids"] == [first.pk, later.pk, waiting.pk]
+    assert event.detail["ids"] == [later.pk, first.pk, waiting.pk]
 
 
 @pytest.mark.parametrize("role", [Role.PROSECUTOR, Role.ANALYST])

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import OperationalError, connection
+from django.utils import timezone
 
 from coresponder.common import StaleVersion
 from coresponder.domain.outreach import work_order_key
@@ -128,6 +129,11 @@ def test_the_queue_page_offers_the_teams_on_shift(qrt: Program, client: Any) -> 
     Shift.objects.filter(team=team).update(duration_minutes=24 * 60)
     in_district(task_for(qrt, "Eastern"), east)
     task_for(qrt, "Nowhere")
+    # The page asks about now: the windows are open now.
+    now = timezone.now()
+    OutreachTask.objects.filter(program=qrt).update(
+        window_start=now - dt.timedelta(hours=1), window_end=now + dt.timedelta(hours=48)
+    )
     client.force_login(staff(qrt))
     page = client.get(f"/programs/qrt/outreach/?team={team.pk}")
     text = page.content.decode()

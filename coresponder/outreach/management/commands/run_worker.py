@@ -8,23 +8,30 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from coresponder.encounters.care_reminders import send_follow_up_reminders
-from coresponder.outreach.reminders import send_due_reminders
+from coresponder.outreach.actions import expire_tasks
+from coresponder.outreach.reminders import WORKER, send_due_reminders
 from coresponder.privacy.audit_checkpoints import CheckpointError, write_checkpoint_if_moved
 from coresponder.services.reminders import send_referral_reminders
 
 
 def send_all(now: Any) -> dict[str, int]:
-    """Outreach window reminders, care plan follow-ups coming due, unanswered referrals."""
+    """Outreach window reminders, care plan follow-ups coming due, unanswered referrals.
+
+    Then tasks nobody closed leave the queue once their window closed longer ago than
+    the preset allows (after the reminders, so a missed window is still told first).
+    """
     return {
         **send_due_reminders(now),
         "follow_up_due": send_follow_up_reminders(now),
         "referral_no_answer": send_referral_reminders(now),
+        "expired": expire_tasks(WORKER, now),
     }
 
 
 class Command(BaseCommand):
     help = (
-        "Send follow-up reminders (window open, closing soon with no attempt, missed) "
+        "Send follow-up reminders (window open, closing soon with no attempt, missed), "
+        "expire tasks whose window closed longer ago than the preset allows, "
         "and checkpoint the audit chain every --interval seconds; --once runs a single "
         "pass and prints the counts."
     )
