@@ -15,6 +15,7 @@ from django.db import transaction
 from coresponder.encounters.models import CarePlan, FollowUp
 from coresponder.outreach.models import Notice
 from coresponder.privacy.audit import Actor, record_event
+from coresponder.programs.local_time import format_for_message
 
 WORKER = Actor(label="worker", where="worker")
 
@@ -23,7 +24,7 @@ REMIND_AHEAD = dt.timedelta(hours=24)
 
 
 def message_for(follow_up: FollowUp) -> str:
-    due = follow_up.due_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    due = format_for_message(follow_up.due_at, follow_up.plan.program)
     return (
         f"{follow_up.plan.program.name}: care plan follow-up {follow_up.pk} "
         f"({follow_up.get_kind_display().lower()}) is due {due}."

@@ -21,6 +21,7 @@ from coresponder.domain.outreach import DueState, due_state
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.models import Attempt, Notice, OutreachTask
 from coresponder.privacy.audit import Actor, record_event
+from coresponder.programs.local_time import format_for_message
 from coresponder.programs.models import Membership, Program, TeamMember
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def notice_kinds(task: OutreachTask, now: dt.datetime, attempted: bool) -> list[
 
 def message_for(task: OutreachTask, kind: str) -> str:
     program = task.program
-    closes = task.window_end.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    closes = format_for_message(task.window_end, program)
     if kind == Notice.Kind.WINDOW_OPEN:
         return f"{program.name}: outreach task {task.pk} is open for follow-up until {closes}."
     if kind == Notice.Kind.CLOSING_SOON_NO_ATTEMPT:

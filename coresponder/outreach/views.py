@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coresponder.api_support import actor_for
@@ -39,8 +38,10 @@ from coresponder.privacy.access import (
 )
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.audit import record_event
+from coresponder.programs import form_tokens
 from coresponder.programs.actions import ActionError
 from coresponder.programs.duty import on_duty
+from coresponder.programs.local_time import format_datetime
 from coresponder.programs.middleware import SESSION_KEY
 from coresponder.programs.models import Program, Team
 
@@ -50,7 +51,6 @@ DUE_STATES = {
     "closing_soon": ("Closing soon", "usa-tag bg-accent-warm-darker"),
     "overdue": ("Overdue", "usa-tag bg-secondary-darker"),
 }
-WHEN = "D j M, H:i"
 
 
 def status_text(task: OutreachTask) -> str:
@@ -177,20 +177,27 @@ def task_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
         return _task_response(
             request, program, task, access, AttemptForm(zone, checklist, task.checklist)
         )
+    earlier = form_tokens.already_saved(request, form_tokens.Kind.ATTEMPT)
+    if earlier is not None:
+        return earlier
     form = AttemptForm(zone, checklist, task.checklist, request.POST)
     if not form.is_valid():
         return _task_response(request, program, task, access, form, status=422)
-    try:
+
+    def save() -> HttpResponse:
         attempt = record_attempt(actor_for(request), access, task, form.payload())
+        task.refresh_from_db()
+        messages.success(request, _saved_message(task, attempt.get_outcome_display(), zone))
+        return redirect("outreach-task", slug=program.slug, task_id=task.pk)
+
+    try:
+        return form_tokens.save_once(request, form_tokens.Kind.ATTEMPT, save)
     except ActionError as exc:
         for key, errors in (exc.errors or {"": [str(exc)]}).items():
             form.add_error(key if key in form.fields else None, errors)
         return _task_response(request, program, task, access, form, status=422)
     except Forbidden as exc:
         raise Http404("No outreach for this role") from exc
-    task.refresh_from_db()
-    messages.success(request, _saved_message(task, attempt.get_outcome_display(), zone))
-    return redirect("outreach-task", slug=program.slug, task_id=task.pk)
 
 
 def _saved_message(task: OutreachTask, outcome: str, zone: ZoneInfo) -> str:
@@ -200,8 +207,7 @@ def _saved_message(task: OutreachTask, outcome: str, zone: ZoneInfo) -> str:
     if task.status == OutreachTask.Status.CLOSED:
         return f"{said} This case is closed."
     if task.next_attempt_after:
-        local = timezone.localtime(task.next_attempt_after, zone)
-        return f"{said} Next attempt after {date_format(local, WHEN)}."
+        return f"{said} Next attempt after {format_datetime(task.next_attempt_after, zone)}."
     return said
 
 

@@ -100,6 +100,7 @@ def format_date(
     *,
     now: dt.datetime | None = None,
     weekday: bool = False,
+    with_year: bool = False,
 ) -> str:
     """A date as "12 Mar 2024", or "12 Mar" in the current year of that zone.
 
@@ -111,7 +112,7 @@ def format_date(
     text = f"{day.day} {day:%b}"
     if weekday:
         text = f"{day:%a} {text}"
-    if _year_shown(day, where, now):
+    if with_year or _year_shown(day, where, now):
         text += f" {day.year}"
     return text
 
@@ -123,12 +124,16 @@ def format_datetime(
     now: dt.datetime | None = None,
     named: bool = False,
     seconds: bool = False,
+    with_year: bool = False,
 ) -> str:
-    """A time as "Tue 10 Mar, 17:04", with the year when not this year and the zone if `named`."""
+    """A time as "Tue 10 Mar, 17:04", with the year when not this year and the zone if `named`.
+
+    `with_year` always shows the year: for text that is stored and read later (notices).
+    """
     if value is None:
         return ""
     at = local(value, where)
-    day = format_date(at.date(), where, now=now, weekday=True)
+    day = format_date(at.date(), where, now=now, weekday=True, with_year=with_year)
     text = f"{day}, {format_clock(at, seconds=seconds)}"
     if named or where is None:
         text += f" {zone_abbreviation(at)}"
@@ -192,3 +197,8 @@ def reader_zone(user: Any) -> ZoneInfo:
         return UTC
     zones = list(visible_programs(user).order_by("name").values_list("timezone", flat=True))
     return zone_of(zones[0]) if zones else UTC
+
+
+def format_for_message(value: dt.datetime, where: Any) -> str:
+    """A time in a notice or email, read later and away from the page: year and zone always."""
+    return format_datetime(value, where, named=True, with_year=True)

@@ -17,6 +17,7 @@ from coresponder.domain.referrals import DEFAULT_RESPONSE_HOURS, response_overdu
 from coresponder.domain.vocabulary import Role, TaskStatus
 from coresponder.outreach.models import Notice
 from coresponder.privacy.audit import Actor, record_event
+from coresponder.programs.local_time import format_for_message
 from coresponder.programs.models import Membership, Program
 from coresponder.services.models import ServiceReferral
 
@@ -30,7 +31,7 @@ def response_hours(program: Program) -> float:
 
 
 def message_for(referral: ServiceReferral, hours: float) -> str:
-    sent = referral.requested_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    sent = format_for_message(referral.requested_at, referral.program)
     return (
         f"{referral.program.name}: service referral {referral.pk} to {referral.service.name} "
         f"({referral.service.organization.name}), sent {sent}, has had no answer "
