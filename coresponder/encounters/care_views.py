@@ -39,7 +39,9 @@ from coresponder.encounters.care_reading import (
 from coresponder.encounters.models import CarePlan
 from coresponder.privacy.access import NotVisible, PersonAccess, access_person
 from coresponder.privacy.actions import Forbidden, record_person_read
+from coresponder.programs import form_tokens
 from coresponder.programs.actions import ActionError
+from coresponder.programs.form_tokens import Kind
 from coresponder.programs.models import Program
 
 STALE_MESSAGE = "Changed by someone else — review and retry."
@@ -95,15 +97,21 @@ def person_care_plans(request: HttpRequest, person_id: int) -> HttpResponse:
     if request.method == "POST":
         if form is None:
             raise Http404("No care plans for this role")
+        earlier = form_tokens.already_saved(request, Kind.CARE_PLAN)
+        if earlier is not None:
+            return earlier
         if form.is_valid():
             data = {**form.cleaned_data, "owner": int(form.cleaned_data["owner"])}
-            try:
+
+            def save() -> HttpResponse:
                 plan = actions.open_care_plan(actor_for(request), access, data)
-            except ActionError as exc:
-                _apply_errors(form, exc)
-            else:
                 messages.success(request, "Care plan opened.")
                 return redirect("care-plan", plan_id=plan.pk)
+
+            try:
+                return form_tokens.save_once(request, Kind.CARE_PLAN, save)
+            except ActionError as exc:
+                _apply_errors(form, exc)
         return _plans_page(request, access, form, status=422)
     return _plans_page(request, access, form)
 
@@ -241,12 +249,29 @@ def _submit(
     write: Callable[[dict[str, Any]], Any],
     done: str,
     current_version: Callable[[], int] | None = None,
+    kind: str | None = None,
 ) -> HttpResponse:
-    """Validate, write through the action, and redirect; or show the form again as typed."""
+    """Validate, write through the action, and redirect; or show the form again as typed.
+
+    A create form names its `kind`: sent again with the same form token, it shows
+    the plan it was saved on rather than adding a second one.
+    """
+    if kind is not None:
+        earlier = form_tokens.already_saved(request, kind)
+        if earlier is not None:
+            return earlier
     if not form.is_valid():
         return _plan_page(request, plan, access, {key: form}, status=422)
-    try:
+
+    def save() -> HttpResponse:
         write(form.cleaned_data)
+        messages.success(request, done)
+        return redirect("care-plan", plan_id=plan.pk)
+
+    try:
+        if kind is None:
+            return save()
+        return form_tokens.save_once(request, kind, save)
     except ActionError as exc:
         _apply_errors(form, exc)
         return _plan_page(request, plan, access, {key: form}, status=422)
@@ -256,8 +281,6 @@ def _submit(
         return _plan_page(request, plan, access, {key: _stale(form, current_version())}, status=409)
     except Forbidden as exc:
         raise Http404("No care plans for this role") from exc
-    messages.success(request, done)
-    return redirect("care-plan", plan_id=plan.pk)
 
 
 def _owner(value: str | None) -> int | None:
@@ -277,6 +300,7 @@ def add_goal(request: HttpRequest, plan_id: int) -> HttpResponse:
         form,
         lambda data: actions.add_goal(actor_for(request), access, plan, data),
         "Goal added.",
+        kind=Kind.CARE_GOAL,
     )
 
 
@@ -314,6 +338,7 @@ def add_step(request: HttpRequest, goal_id: int) -> HttpResponse:
             actor_for(request), access, goal, {**data, "owner": _owner(data.get("owner"))}
         ),
         "Step added.",
+        kind=Kind.CARE_STEP,
     )
 
 
@@ -351,6 +376,7 @@ def add_follow_up(request: HttpRequest, plan_id: int) -> HttpResponse:
             actor_for(request), access, plan, {**data, "owner": _owner(data.get("owner"))}
         ),
         "Follow-up scheduled.",
+        kind=Kind.FOLLOW_UP,
     )
 
 

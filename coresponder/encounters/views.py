@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,7 +27,9 @@ from coresponder.privacy.access import (
 )
 from coresponder.privacy.actions import Forbidden, record_person_read
 from coresponder.privacy.audit import record_event
+from coresponder.programs import form_tokens
 from coresponder.programs.actions import ActionError
+from coresponder.programs.form_tokens import Kind
 from coresponder.programs.middleware import SESSION_KEY
 from coresponder.programs.models import Program, Team
 
@@ -72,18 +75,27 @@ def new_encounter(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method != "POST":
         form = EncounterForm(zone, teams, may_screen, initial={"client_key": uuid.uuid4().hex})
         return _form_page(request, program, access, form)
+    earlier = form_tokens.already_saved(request, Kind.ENCOUNTER)
+    if earlier is not None:
+        return earlier
     form = EncounterForm(zone, teams, may_screen, request.POST)
     if not form.is_valid():
         return _form_page(request, program, access, form, status=422)
     person_id = access.person.pk if access else None
-    try:
+
+    def save() -> HttpResponse:
         result = record_encounter(actor_for(request), program, form.payload(slug, person_id))
+        if result.repeated:
+            messages.info(request, form_tokens.SAVED_AGAIN)
+        return redirect("encounter-detail", slug=slug, encounter_id=result.encounter.pk)
+
+    try:
+        return form_tokens.save_once(request, Kind.ENCOUNTER, save)
     except (ActionError, Forbidden) as exc:
         errors = getattr(exc, "errors", None) or {"": [str(exc)]}
-        for key, messages in errors.items():
-            form.add_error(key if key in form.fields else None, messages)
+        for key, problems in errors.items():
+            form.add_error(key if key in form.fields else None, problems)
         return _form_page(request, program, access, form, status=422)
-    return redirect("encounter-detail", slug=slug, encounter_id=result.encounter.pk)
 
 
 def _form_page(

@@ -100,6 +100,7 @@ TEXT: dict[str, dict[str, str]] = {
         "honeypot": "Leave this field empty",
         "submit": "Send my request",
         "thanks_title": "Thank you. Your request was sent.",
+        "already_sent": "This request was already sent; it was not sent twice.",
         "next_heading": "What happens next",
         "next_read": "A coordinator of the program you chose reads each request.",
         "next_contact": (
@@ -207,6 +208,7 @@ TEXT: dict[str, dict[str, str]] = {
         "honeypot": "Deje este campo vacío",
         "submit": "Enviar mi solicitud",
         "thanks_title": "Gracias. Su solicitud fue enviada.",
+        "already_sent": "Esta solicitud ya había sido enviada; no se envió dos veces.",
         "next_heading": "Qué pasa ahora",
         "next_read": "Una persona coordinadora del programa que eligió lee cada solicitud.",
         "next_contact": (

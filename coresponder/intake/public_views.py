@@ -22,6 +22,7 @@ from coresponder.intake.actions import record_public_referral
 from coresponder.intake.public_forms import TEXT, HelpForm, language_of
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.privacy.models import AuditEvent
+from coresponder.programs import form_tokens
 from coresponder.programs.actions import ActionError
 from coresponder.programs.signin import client_address
 
@@ -98,6 +99,12 @@ def help_page(request: HttpRequest, slug: str | None = None) -> HttpResponse:
 
 
 def _submit(request: HttpRequest, lang: str) -> HttpResponse:
+    # The same request sent again (Back, a second tap) shows the thank-you page
+    # again, before the hourly limit: it stores nothing and counts for nothing.
+    sent_before = TEXT[lang]["already_sent"]
+    earlier = form_tokens.already_saved(request, form_tokens.Kind.HELP_REQUEST, sent_before)
+    if earlier is not None:
+        return earlier
     address = client_address(request)
     if over_limit(address):
         context = _page_context(request, lang)
@@ -108,23 +115,24 @@ def _submit(request: HttpRequest, lang: str) -> HttpResponse:
         note_request(address)
         _refuse_automated(actor, form)
         return _thanks_redirect(lang)
-    if form.is_valid() and _record(actor, form):
-        note_request(address)
-        return _thanks_redirect(lang)
+    if form.is_valid():
+
+        def save() -> HttpResponse:
+            record_public_referral(actor, form.chosen_program, form.payload(timezone.now()))
+            note_request(address)
+            return _thanks_redirect(lang)
+
+        try:
+            return form_tokens.save_once(request, form_tokens.Kind.HELP_REQUEST, save, sent_before)
+        except ActionError as exc:
+            _put_errors(form, exc)
     return _render_form(request, lang, form, status=422)
 
 
-def _record(actor: Actor, form: HelpForm) -> bool:
-    """Hand the request to intake; on refusal, put the reasons on the form."""
-    try:
-        record_public_referral(actor, form.chosen_program, form.payload(timezone.now()))
-    except ActionError as exc:
-        for field, message in {
-            ACTION_FIELDS.get(key, (None, "err_not_sent")) for key in exc.errors
-        }:
-            form.add_error(field, form.text[message])
-        return False
-    return True
+def _put_errors(form: HelpForm, exc: ActionError) -> None:
+    """Intake refused the request: put the reasons on the form, in the page's words."""
+    for field, message in {ACTION_FIELDS.get(key, (None, "err_not_sent")) for key in exc.errors}:
+        form.add_error(field, form.text[message])
 
 
 def _refuse_automated(actor: Actor, form: HelpForm) -> None:

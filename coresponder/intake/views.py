@@ -25,13 +25,14 @@ from coresponder.people.identity_views import earlier_contacts
 from coresponder.privacy.access import NotVisible, access_program, linkable_people, role_in
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.audit import record_event
+from coresponder.programs import form_tokens
 from coresponder.programs.actions import ActionError
 from coresponder.programs.middleware import SESSION_KEY
 from coresponder.programs.models import Program
 
 # The no-script "Check for earlier contacts" button posts the form back with this marker.
 CHECK_EARLIER = "check_earlier"
-IGNORED_ON_CHECK = {"csrfmiddlewaretoken", CHECK_EARLIER}
+IGNORED_ON_CHECK = {"csrfmiddlewaretoken", CHECK_EARLIER, form_tokens.FIELD}
 
 
 def _program_for_referrals(request: HttpRequest, slug: str) -> Program:
@@ -73,23 +74,33 @@ def new_referral(request: HttpRequest, slug: str, pathway: str) -> HttpResponse:
     chosen = Pathway(pathway)
     if request.method != "POST":
         return _form_page(request, program, ReferralForm(program, chosen, reporter=request.user))
+    earlier = form_tokens.already_saved(request, form_tokens.Kind.REFERRAL)
+    if earlier is not None:
+        return earlier
     if request.POST.get(CHECK_EARLIER):
         return _check_earlier_contacts(request, program, chosen)
     form = ReferralForm(program, chosen, request.POST)
     if not form.is_valid():
         return _form_page(request, program, form, status=422, contacts=_picked(request, program))
     payload = {"program": program.slug, **form.payload()}
-    try:
+
+    def save() -> HttpResponse:
         result = record_referral(
             actor_for(request), program, payload, channel=Referral.Channel.FORM
         )
+        _say_saved(request, result)
+        return redirect("referral-result", slug=program.slug, referral_id=result.referral.pk)
+
+    try:
+        return form_tokens.save_once(request, form_tokens.Kind.REFERRAL, save)
+    except form_tokens.FormTokenRefused as exc:
+        form.add_error(None, str(exc))
+        return _form_page(request, program, form, status=422, contacts=_picked(request, program))
     except ActionError as exc:
         form.add_action_errors(exc.errors or {"": [str(exc)]})
         return _form_page(request, program, form, status=422, contacts=_picked(request, program))
     except Forbidden as exc:
         raise Http404("No referrals for this role") from exc
-    _say_saved(request, result)
-    return redirect("referral-result", slug=program.slug, referral_id=result.referral.pk)
 
 
 def _check_earlier_contacts(

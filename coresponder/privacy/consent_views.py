@@ -32,7 +32,9 @@ from coresponder.privacy.actions import (
 )
 from coresponder.privacy.audit import record_event
 from coresponder.privacy.forms import BreakGlassForm, ConsentForm
+from coresponder.programs import form_tokens
 from coresponder.programs.actions import ActionError
+from coresponder.programs.form_tokens import Kind
 
 
 def _consent_access(request: HttpRequest, person_id: int) -> PersonAccess:
@@ -53,17 +55,23 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = 422
+        earlier = form_tokens.already_saved(request, Kind.CONSENT)
+        if earlier is not None:
+            return earlier
         if form.is_valid():
-            try:
+
+            def save() -> HttpResponse:
                 record_consent(actor_for(request), access, form.consent_data())
+                messages.success(request, "Consent recorded.")
+                return redirect("disclosures", person_id=person_id)
+
+            try:
+                return form_tokens.save_once(request, Kind.CONSENT, save)
             except ActionError as exc:
                 for field, problems in exc.errors.items():
                     target = field if field in form.fields else None
                     for problem in problems:
                         form.add_error(target, problem)
-            else:
-                messages.success(request, "Consent recorded.")
-                return redirect("disclosures", person_id=person_id)
     consents = list(access.person.consents.order_by("-signed_at"))
     # The form names the person and lists their consents on file: an audited read.
     record_event(

@@ -158,3 +158,43 @@ class Shift(Tracked):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.rrule})"
+
+
+class FormToken(models.Model):
+    """A create form's one-time token and the record its first submission saved.
+
+    Written in the same transaction as the record, so a resubmitted form (Back,
+    a second click, a resent draft) finds the record instead of saving another
+    (ADR 0009). `user` is the signed-in submitter; an anonymous one is known by
+    a random key kept in their session.
+    """
+
+    class Kind(models.TextChoices):
+        ENCOUNTER = "encounter", "Encounter"
+        REFERRAL = "referral", "Referral"
+        ATTEMPT = "attempt", "Outreach attempt"
+        CARE_PLAN = "care_plan", "Care plan"
+        CARE_GOAL = "care_goal", "Care plan goal"
+        CARE_STEP = "care_step", "Care plan step"
+        FOLLOW_UP = "follow_up", "Follow-up"
+        CONSENT = "consent", "Consent"
+        SERVICE_REFERRAL = "service_referral", "Service referral"
+        HELP_REQUEST = "help_request", "Help request"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    token = models.CharField(max_length=32)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    anonymous_key = models.CharField(max_length=32, blank=True)
+    saved_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "token"], name="one_record_per_form_token")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="form_token_age")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} form {self.token}"

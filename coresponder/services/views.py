@@ -22,7 +22,9 @@ from coresponder.people.reading import PRE_TREATMENT_STATUSES, service_referral_
 from coresponder.privacy.access import NotVisible, PersonAccess, access_person, access_program
 from coresponder.privacy.actions import Forbidden, record_person_read
 from coresponder.privacy.audit import record_event
+from coresponder.programs import form_tokens
 from coresponder.programs.actions import ActionError
+from coresponder.programs.form_tokens import Kind
 from coresponder.services import actions
 from coresponder.services.forms import CapacityForm, HandoffForm, ReferForm, StatusForm
 from coresponder.services.models import Service, ServiceAtLocation, ServiceReferral
@@ -301,17 +303,23 @@ def refer(request: HttpRequest, person_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = 422
+        earlier = form_tokens.already_saved(request, Kind.SERVICE_REFERRAL)
+        if earlier is not None:
+            return earlier
         if form.is_valid():
-            try:
+
+            def save() -> HttpResponse:
                 referral = actions.refer_to_service(
                     actor_for(request), access, program, service, form.cleaned_data["note"]
                 )
+                messages.success(request, f"Referral sent to {service.name}.")
+                return redirect("service-referral", referral_id=referral.pk)
+
+            try:
+                return form_tokens.save_once(request, Kind.SERVICE_REFERRAL, save)
             except ActionError as exc:
                 for key, errors in exc.errors.items():
                     form.add_error(key if key in form.fields else None, errors)
-            else:
-                messages.success(request, f"Referral sent to {service.name}.")
-                return redirect("service-referral", referral_id=referral.pk)
     consent = (
         actions.consent_for_referral(access.person.pk, service, timezone.now())
         if service.part2_program
