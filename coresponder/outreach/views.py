@@ -39,7 +39,6 @@ from coresponder.privacy.access import (
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.audit import record_event
 from coresponder.programs import form_tokens
-from coresponder.programs import form_tokens
 from coresponder.programs.actions import ActionError
 from coresponder.programs.duty import on_duty
 from coresponder.programs.local_time import format_datetime
