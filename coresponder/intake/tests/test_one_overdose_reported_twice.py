@@ -1,0 +1,191 @@
+"""A police report and a hospital report of one overdose are one overdose and one task."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from coresponder.conftest import member_of
+from coresponder.domain.vocabulary import Role
+from coresponder.intake.actions import record_referral
+from coresponder.intake.models import Overdose, OverdoseReport, Referral
+from coresponder.outreach.models import OutreachTask
+from coresponder.people.models import MatchCandidate, Person, SourceRecord
+from coresponder.privacy.audit import Actor
+from coresponder.privacy.models import AuditEvent
+from coresponder.programs.models import Program, User
+
+pytestmark = pytest.mark.django_db
+
+# Long past, so no clock matters: the join compares the reports' own times.
+POLICE_AT = dt.datetime(2026, 3, 14, 22, 5, tzinfo=dt.UTC)
+SCENE = {"latitude": 41.9584, "longitude": -70.6673}
+
+
+def report(
+    source: str,
+    given: str = "Bridget",
+    family: str = "O'Brien",
+    birth: dt.date | None = dt.date(1990, 4, 7),
+    minutes: int = 0,
+    **overdose: Any,
+) -> dict[str, Any]:
+    at = POLICE_AT + dt.timedelta(minutes=minutes)
+    person: dict[str, Any] = {"given_name": given, "family_name": family, "address": "12 Elm St"}
+    if birth is not None:
+        person["birth_date"] = birth
+    return {
+        "pathway": "naloxone_plus",
+        "received_at": at + dt.timedelta(minutes=10),
+        "person": person,
+        "overdose": {"occurred_at": at, "fatal": False, "source": source, **SCENE, **overdose},
+    }
+
+
+@pytest.fixture
+def officer(pco: Program) -> User:
+    return member_of(pco, Role.OFFICER, "pco-officer")
+
+
+def record(user: User, program: Program, payload: dict[str, Any]) -> Any:
+    return record_referral(Actor(user=user, where="test"), program, payload, channel="api")
+
+
+def test_a_police_and_a_hospital_report_spelled_differently_are_one_overdose_and_one_task(
+    pco: Program, officer: User
+) -> None:
+    police = record(officer, pco, report("police"))
+    hospital = record(officer, pco, report("hospital", family="OBrien", minutes=25))
+    assert hospital.overdose_merged
+    assert hospital.overdose == police.overdose
+    assert Overdose.objects.count() == 1
+    assert OverdoseReport.objects.filter(overdose=police.overdose).count() == 2
+    assert Referral.objects.count() == 1
+    assert OutreachTask.objects.count() == 1
+    assert Person.objects.count() == 1
+    # The hospital's spelling is kept as reported, for matching later.
+    assert SourceRecord.objects.filter(person=police.person, family_name="OBrien").exists()
+    joined = AuditEvent.objects.get(
+        action="change", object_type="intake.overdose", object_id=str(police.overdose.pk)
+    )
+    assert joined.detail["merged_report_from"] == "hospital"
+    assert "name differs only by punctuation" in joined.detail["joined_because"]
+
+
+def test_identical_spellings_still_join(pco: Program, officer: User) -> None:
+    record(officer, pco, report("police"))
+    assert record(officer, pco, report("hospital", minutes=25)).overdose_merged
+    assert Overdose.objects.count() == 1
+
+
+def test_a_nickname_joins_one_overdose(pco: Program, officer: User) -> None:
+    record(officer, pco, report("police", given="William", family="Carver"))
+    bill = record(officer, pco, report("hospital", given="Bill", family="Carver", minutes=5))
+    assert bill.overdose_merged
+    assert Overdose.objects.count() == 1
+    assert OutreachTask.objects.count() == 1
+
+
+def test_a_birth_date_with_day_and_month_swapped_joins_one_overdose(
+    pco: Program, officer: User
+) -> None:
+    record(officer, pco, report("police"))
+    swapped = record(officer, pco, report("hospital", birth=dt.date(1990, 7, 4), minutes=40))
+    assert swapped.overdose_merged
+    assert Overdose.objects.count() == 1
+
+
+def test_twins_overdosing_together_are_two_overdoses_and_two_tasks(
+    pco: Program, officer: User
+) -> None:
+    record(officer, pco, report("police", given="Kevin"))
+    sister = record(officer, pco, report("ems", given="Bridget", minutes=2))
+    assert not sister.overdose_merged
+    assert Overdose.objects.count() == 2
+    assert OutreachTask.objects.count() == 2
+    assert not MatchCandidate.objects.exists()
+
+
+def test_the_same_name_three_hours_later_is_another_overdose(pco: Program, officer: User) -> None:
+    record(officer, pco, report("police"))
+    assert not record(officer, pco, report("hospital", minutes=180)).overdose_merged
+    assert Overdose.objects.count() == 2
+
+
+def test_a_report_that_could_be_either_of_two_people_joins_neither_and_goes_to_review(
+    pco: Program, officer: User
+) -> None:
+    first = record(officer, pco, report("police"))
+    second = record(officer, pco, report("ems", minutes=3))
+    assert second.overdose_merged  # the same person record: one overdose
+    # Another record of the same name and birth date, with an overdose that night too.
+    other = Person.objects.create(
+        given_name="Bridget", family_name="O'Brien", birth_date=dt.date(1990, 4, 7)
+    )
+    Overdose.objects.create(
+        program=pco,
+        person=other,
+        referral=Referral.objects.create(
+            program=pco, person=other, pathway="naloxone_plus", received_at=POLICE_AT
+        ),
+        occurred_at=POLICE_AT + dt.timedelta(minutes=1),
+        **SCENE,
+    )
+    other.participations.create(program=pco, first_seen_at=POLICE_AT)
+    third = record(officer, pco, report("hospital", family="OBrien", minutes=30))
+    assert not third.overdose_merged
+    assert third.join is not None and third.join.ambiguous
+    assert Overdose.objects.count() == 3
+    pairs = {frozenset((c.person_a_id, c.person_b_id)) for c in MatchCandidate.objects.all()}
+    assert pairs == {
+        frozenset((third.person.pk, first.person.pk)),
+        frozenset((third.person.pk, other.pk)),
+    }
+    assert all(c.evidence["overdose_report"] for c in MatchCandidate.objects.all())
+
+
+def test_another_program_s_overdose_is_never_joined(
+    pco: Program, officer: User, programs: dict[str, Program]
+) -> None:
+    qrt = programs["qrt"]
+    qrt_officer = member_of(qrt, Role.OFFICER, "qrt-officer")
+    record(qrt_officer, qrt, report("police"))
+    ours = record(officer, pco, report("hospital", family="OBrien", minutes=25))
+    assert not ours.overdose_merged
+    assert Overdose.objects.filter(program=pco).count() == 1
+    assert not MatchCandidate.objects.exists()
+
+
+def test_the_api_joins_a_hospital_report_to_the_police_report(
+    pco: Program, officer: User, api_client_for: Any
+) -> None:
+    client = api_client_for(officer)
+
+    def body(payload: dict[str, Any]) -> dict[str, Any]:
+        def iso(value: Any) -> Any:
+            return value.isoformat() if isinstance(value, dt.date) else value
+
+        return {
+            "program": "pco",
+            "pathway": payload["pathway"],
+            "received_at": iso(payload["received_at"]),
+            "person": {k: iso(v) for k, v in payload["person"].items()},
+            "overdose": {k: iso(v) for k, v in payload["overdose"].items()},
+        }
+
+    first = client.post(
+        "/api/v1/referrals", body(report("police")), content_type="application/json"
+    )
+    second = client.post(
+        "/api/v1/referrals",
+        body(report("hospital", family="OBrien", minutes=25)),
+        content_type="application/json",
+    )
+    assert first.status_code == 201, first.content
+    assert second.status_code in (200, 201), second.content
+    assert second.json()["overdose"]["merged"] is True
+    assert second.json()["overdose"]["id"] == first.json()["overdose"]["id"]
+    assert Overdose.objects.count() == 1
+    assert OutreachTask.objects.count() == 1
