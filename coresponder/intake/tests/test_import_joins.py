@@ -1,0 +1,242 @@
+"""The import preview says which rows join an overdose already known, and the commit does so."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from coresponder.conftest import member_of
+from coresponder.domain.vocabulary import Role
+from coresponder.intake.actions import record_referral
+from coresponder.intake.imports import (
+    ImportFailed,
+    commit_import,
+    options_for,
+    preview_import,
+    read_table,
+    suggest_mapping,
+)
+from coresponder.intake.models import Overdose, OverdoseReport, Referral
+from coresponder.outreach.models import OutreachTask
+from coresponder.people.models import MatchCandidate, Person, SourceRecord
+from coresponder.privacy.audit import Actor
+from coresponder.privacy.models import AuditEvent
+from coresponder.programs.models import Program, User
+from coresponder.programs.signin import SIGNED_IN_AT
+
+pytestmark = pytest.mark.django_db
+
+# 18:05 in Plymouth (EDT); long past, so no clock matters.
+POLICE_AT = dt.datetime(2026, 3, 14, 22, 5, tzinfo=dt.UTC)
+HEADER = [
+    "Incident Date/Time",
+    "Fatal",
+    "Agency",
+    "Lat",
+    "Long",
+    "First Name",
+    "Last Name",
+    "DOB",
+    "Home Address",
+]
+
+
+def line(minutes: int, agency: str, given: str, family: str, dob: str, **more: str) -> list[str]:
+    cells = {
+        "Incident Date/Time": (POLICE_AT + dt.timedelta(minutes=minutes)).isoformat(),
+        "Fatal": "no",
+        "Agency": agency,
+        "Lat": "41.958400",
+        "Long": "-70.667300",
+        "First Name": given,
+        "Last Name": family,
+        "DOB": dob,
+        "Home Address": "12 Elm St",
+    }
+    cells.update(more)
+    return [cells[h] for h in HEADER]
+
+
+def csv_bytes(rows: list[list[str]]) -> bytes:
+    return ("\r\n".join(",".join(r) for r in [HEADER, *rows]) + "\r\n").encode()
+
+
+# Row numbers as the spreadsheet shows them: the header is row 1.
+FILE = [
+    line(25, "Hospital", "Bridget", "OBrien", "04/07/1990"),  # row 2: joins the police report
+    line(300, "EMS", "Ana", "Silva", "02/11/1988", **{"Home Address": "4 Oak Rd"}),  # row 3
+    line(320, "Police", "Ana", "Sílva", "02/11/1988", **{"Home Address": "4 Oak Rd"}),  # row 4
+    line(500, "EMS", "Marcus", "Web", "09/30/1979", **{"Lat": "41.99", "Home Address": ""}),
+]
+
+
+@pytest.fixture
+def importer(pco: Program) -> User:
+    return member_of(pco, Role.OFFICER, "importer", display_name="Ivy Importer")
+
+
+@pytest.fixture
+def known(pco: Program, importer: User) -> dict[str, Any]:
+    """The police report of Bridget O'Brien's overdose, and Marcus Webb from last month."""
+    actor = Actor(user=importer, where="test")
+    police = record_referral(
+        actor,
+        pco,
+        {
+            "pathway": "naloxone_plus",
+            "received_at": POLICE_AT + dt.timedelta(minutes=10),
+            "person": {
+                "given_name": "Bridget",
+                "family_name": "O'Brien",
+                "birth_date": dt.date(1990, 4, 7),
+                "address": "12 Elm St",
+            },
+            "overdose": {
+                "occurred_at": POLICE_AT,
+                "fatal": False,
+                "source": "police",
+                "latitude": 41.9585,
+                "longitude": -70.6673,
+                "place": "Elm Street park",
+            },
+        },
+        channel="api",
+    )
+    earlier = POLICE_AT - dt.timedelta(days=30)
+    marcus = record_referral(
+        actor,
+        pco,
+        {
+            "pathway": "naloxone_plus",
+            "received_at": earlier,
+            "person": {
+                "given_name": "Marcus",
+                "family_name": "Webb",
+                "birth_date": dt.date(1979, 9, 30),
+            },
+            "overdose": {"occurred_at": earlier, "fatal": False, "source": "ems"},
+        },
+        channel="api",
+    )
+    return {"police": police, "marcus": marcus}
+
+
+def options(program: Program, data: bytes) -> tuple[Any, Any]:
+    table = read_table(data, "overdoses.csv")
+    return table, options_for(program, suggest_mapping(table.headers))
+
+
+def state() -> dict[str, int]:
+    return {
+        "overdoses": Overdose.objects.count(),
+        "reports": OverdoseReport.objects.count(),
+        "referrals": Referral.objects.count(),
+        "people": Person.objects.count(),
+        "sources": SourceRecord.objects.count(),
+        "tasks": OutreachTask.objects.count(),
+        "candidates": MatchCandidate.objects.count(),
+        "changes": AuditEvent.objects.exclude(action="read").count(),
+    }
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[SIGNED_IN_AT] = timezone.now().timestamp()
+    session.save()
+    return client
+
+
+def test_the_preview_plans_each_join_and_known_person_and_writes_nothing(
+    pco: Program, importer: User, known: dict[str, Any]
+) -> None:
+    table, import_options = options(pco, csv_bytes(FILE))
+    before = state()
+    preview = preview_import(pco, table, import_options, user=importer)
+    assert state() == before
+    plans = preview.plans
+    police_overdose = known["police"].overdose
+    assert plans[2].joins_overdose == police_overdose
+    assert plans[2].person_id == known["police"].person.pk
+    words = plans[2].decision.join.words  # type: ignore[union-attr]
+    assert "name differs only by punctuation" in words
+    assert "same birth date" in words
+    assert "same home address" in words
+    assert plans[3].new_overdose and plans[3].person_id is None
+    assert plans[4].joins_row == 3
+    assert plans[5].new_overdose
+    assert plans[5].person_id == known["marcus"].person.pk
+    assert "family name spelled slightly differently" in plans[5].person_words
+
+
+def test_the_commit_makes_the_joins_the_preview_announced(
+    pco: Program, importer: User, known: dict[str, Any]
+) -> None:
+    table, import_options = options(pco, csv_bytes(FILE))
+    preview = preview_import(pco, table, import_options, user=importer)
+    counts = commit_import(
+        Actor(user=importer, where="test"), pco, table, import_options, file_name="x"
+    )
+    assert counts.overdoses_merged == 2
+    assert counts.overdoses_created == 2
+    police_overdose = known["police"].overdose
+    assert police_overdose.reports.count() == 2
+    assert preview.plans[2].joins_overdose == police_overdose
+    ana = Overdose.objects.get(person__family_name="Silva")
+    assert sorted(ana.reports.values_list("source", flat=True)) == ["ems", "police"]
+    # One task per overdose: Bridget's, Ana's, Marcus's last month and tonight's
+    # (his task from last month is escalated, not doubled).
+    assert Overdose.objects.count() == 4
+    assert OutreachTask.objects.filter(person__family_name__in=["O'Brien", "Silva"]).count() == 2
+
+
+def test_a_failed_import_joins_nothing_and_changes_nothing(
+    pco: Program, importer: User, known: dict[str, Any]
+) -> None:
+    bad = [*FILE, line(600, "EMS", "Rae", "Quinn", "01/02/1970", Fatal="perhaps")]
+    table, import_options = options(pco, csv_bytes(bad))
+    before = state()
+    with pytest.raises(ImportFailed):
+        commit_import(Actor(user=importer, where="test"), pco, table, import_options, file_name="x")
+    assert state() == before
+
+
+def test_the_preview_page_states_the_counts_and_the_evidence_in_words(
+    pco: Program, importer: User, known: dict[str, Any], settings: Any, tmp_path: Path
+) -> None:
+    settings.VAR_DIR = tmp_path
+    client = signed_in(importer)
+    upload = SimpleUploadedFile("od.csv", csv_bytes(FILE), content_type="text/csv")
+    client.post("/intake/import/pco/", {"file": upload, "source": ""})
+    client.post(
+        "/intake/import/pco/map/",
+        {k: v for k, v in suggest_mapping(HEADER).items()},
+    )
+    before = state()
+    reads = AuditEvent.objects.filter(action="read").count()
+    html = client.get("/intake/import/pco/preview/").content.decode()
+    assert state() == before
+    assert (
+        "4 rows: 2 new overdoses, 1 joins an overdose already known, 1 joins row 3; "
+        "2 look like people already known." in html
+    )
+    assert (
+        "Joins the overdose already known: 2026-03-14 18:05 EDT, Elm Street park, "
+        "reported by Police" in html
+    )
+    assert "Joins row 3 of this file" in html
+    assert "name differs only by punctuation" in html
+    assert "Looks like Bridget O&#x27;Brien, a person already known" in html
+    assert "Looks like Marcus Webb, a person already known" in html
+    assert "jw92" not in html and "same_record" not in html
+    read = AuditEvent.objects.filter(action="read").order_by("-id").first()
+    assert AuditEvent.objects.filter(action="read").count() == reads + 1
+    assert read is not None
+    assert read.detail["ids"] == sorted([known["police"].person.pk, known["marcus"].person.pk])
