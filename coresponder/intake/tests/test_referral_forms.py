@@ -174,9 +174,8 @@ def test_a_naloxone_plus_referral_opens_a_window_in_plymouth_time(
     assert overdose.occurred_at == dt.datetime(2026, 11, 20, 7, 30, tzinfo=dt.UTC)
     assert overdose.naloxone_doses == 2
     # PCO visits 12–72 h after the overdose: 14:30 on the 20th to 02:30 on the 23rd, Eastern.
-    assert "Fri 20 Nov 2026, 14:30" in html
-    assert "Mon 23 Nov 2026, 02:30" in html
-    assert "America/New_York" in html
+    assert "Fri 20 Nov, 14:30" in html
+    assert "Mon 23 Nov, 02:30 EST" in html
     assert "no other source had reported it" in html
 
 
