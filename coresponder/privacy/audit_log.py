@@ -77,10 +77,10 @@ class AuditFilterForm(forms.Form):
         help_text="For example people.person or audit_log",
     )
     date_from = forms.DateField(
-        label="From (UTC date)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="From (date)", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="To (UTC date, inclusive)",
+        label="To (date, inclusive)",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
@@ -125,12 +125,18 @@ class AuditFilterForm(forms.Form):
         }
 
 
-def start_of_utc_day(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+def start_of_day(day: dt.date, zone: dt.tzinfo = dt.UTC) -> dt.datetime:
+    """Midnight of `day` on the reviewer's clock, the edge of a date filter."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
 
 
-def reviewable_events(scope: AuditScope, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
-    """The events in the reviewer's scope that match the filters, newest first."""
+def reviewable_events(
+    scope: AuditScope, filters: dict[str, Any], zone: dt.tzinfo = dt.UTC
+) -> QuerySet[AuditEvent]:
+    """The events in the reviewer's scope that match the filters, newest first.
+
+    Dates are days on the reviewer's clock (`zone`), as the times on the page are.
+    """
     events = AuditEvent.objects.all()
     if not scope.everything:
         events = events.filter(events_of_programs(scope.slugs))
@@ -144,10 +150,10 @@ def reviewable_events(scope: AuditScope, filters: dict[str, Any]) -> QuerySet[Au
     if filters.get("person") is not None:
         events = events.filter(person_id=filters["person"])
     if filters.get("date_from"):
-        events = events.filter(at__gte=start_of_utc_day(filters["date_from"]))
+        events = events.filter(at__gte=start_of_day(filters["date_from"], zone))
     end: dt.date | None = filters.get("date_to")
     if end is not None and end < dt.date.max:
-        events = events.filter(at__lt=start_of_utc_day(end + dt.timedelta(days=1)))
+        events = events.filter(at__lt=start_of_day(end + dt.timedelta(days=1), zone))
     return events.order_by("-at", "-id")
 
 

@@ -35,6 +35,7 @@ from coresponder.privacy.forms import BreakGlassForm, ConsentForm
 from coresponder.programs import form_tokens
 from coresponder.programs.actions import ActionError
 from coresponder.programs.form_tokens import Kind
+from coresponder.programs.local_time import reader_zone
 
 
 def _consent_access(request: HttpRequest, person_id: int) -> PersonAccess:
@@ -86,7 +87,12 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(
         request,
         "privacy/consent_form.html",
-        {"form": form, "person": access.person, "consents": consents},
+        {
+            "form": form,
+            "person": access.person,
+            "consents": consents,
+            "zone": reader_zone(request.user),
+        },
         status=status,
     )
 
@@ -117,6 +123,7 @@ def disclosures(request: HttpRequest, person_id: int) -> HttpResponse:
         "since": since,
         "notice": REDISCLOSURE_NOTICE,
         "consents": access.person.consents.order_by("-signed_at"),
+        "zone": reader_zone(request.user),
     }
     return render(request, "privacy/disclosures.html", context)
 
@@ -167,6 +174,5 @@ def break_glass_review_list(request: HttpRequest) -> HttpResponse:
     pending = queue.filter(reviewed_at__isnull=True).select_related("user").order_by("opened_at")
     recent = queue.filter(reviewed_at__isnull=False).select_related("user", "reviewed_by")[:20]
     record_break_glass_list_read(actor_for(request), [*pending, *recent], channel="web")
-    return render(
-        request, "privacy/break_glass_reviews.html", {"pending": pending, "recent": recent}
-    )
+    context = {"pending": pending, "recent": recent, "zone": reader_zone(request.user)}
+    return render(request, "privacy/break_glass_reviews.html", context)

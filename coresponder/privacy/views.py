@@ -15,21 +15,28 @@ from coresponder.privacy.audit_log import (
     AuditFilterForm,
     AuditScope,
     audit_scope,
-    hundredths,
     reviewable_events,
 )
 from coresponder.privacy.models import AuditEvent
 from coresponder.privacy.signals import client_address
+from coresponder.programs.local_time import format_datetime, reader_zone, zone_of
+from coresponder.programs.models import Program
 
 PAGE_SIZE = 50
 
 
-def audit_row(event: AuditEvent) -> dict[str, Any]:
-    """One table row: what the reviewer reads, with the time to 1/100 s in UTC."""
+def audit_row(event: AuditEvent, zones: dict[str, str] | None = None) -> dict[str, Any]:
+    """One table row: what the reviewer reads, with the time to 1/100 s.
+
+    The time is on the clock of the event's program (`zones`: slug → zone name), or
+    of the reviewer's own programs when the event is filed under none; always named.
+    """
+    zone = (zones or {}).get(event.program_slug) or (zones or {}).get("", "")
     return {
         "id": event.pk,
         "at": event.at,
-        "when": hundredths(event.at),
+        "zone": zone,
+        "when": format_datetime(event.at, zone, named=True, seconds=True),
         "actor": event.actor_label,
         "action": event.get_action_display(),
         "object_type": event.object_type,
@@ -42,6 +49,25 @@ def audit_row(event: AuditEvent) -> dict[str, Any]:
         "outcome_label": event.get_outcome_display(),
         "where": event.where,
     }
+
+
+def _review_zones(user: Any, scope: AuditScope, filters: dict[str, Any]) -> dict[str, str]:
+    """Program slug → zone; "" → the reviewer's clock, which the date filters read.
+
+    The reviewer's clock is the chosen program's, else their first program's.
+    """
+    programs = (
+        Program.objects.all() if scope.everything else Program.objects.filter(slug__in=scope.slugs)
+    )
+    zones = dict(programs.values_list("slug", "timezone"))
+    chosen = filters.get("program")
+    if chosen and chosen in zones:
+        zones[""] = zones[chosen]
+    elif scope.programs:
+        zones[""] = scope.programs[0].timezone
+    else:
+        zones[""] = reader_zone(user).key
+    return zones
 
 
 def filed_under(scope: AuditScope, filters: dict[str, Any]) -> str:
@@ -66,9 +92,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET, scope)
     valid = form.is_valid()
     filters = form.cleaned_data if valid else {}
-    events = reviewable_events(scope, filters) if valid else AuditEvent.objects.none()
+    zones = _review_zones(request.user, scope, filters)
+    own_zone = zone_of(zones[""])
+    events = reviewable_events(scope, filters, own_zone) if valid else AuditEvent.objects.none()
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [audit_row(event) for event in page.object_list]
+    rows = [audit_row(event, zones) for event in page.object_list]
 
     detail: dict[str, Any] = {"filters": form.chosen() if valid else {}, "page": page.number}
     if not valid:
@@ -92,5 +120,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "filtering": len(detail["filters"]),
             "scope": scope,
             "valid": valid,
+            "own_zone": own_zone,
         },
     )

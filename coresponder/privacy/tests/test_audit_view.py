@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -175,7 +176,10 @@ def test_each_row_shows_the_time_to_a_hundredth_of_a_second_and_every_column(
     page = signed_in(client, coordinator).get(AUDIT, {"object_type": "people.person"})
     html = page.content.decode()
 
-    assert '<time datetime="2025-03-10T12:00:00.123456+00:00">2025-03-10 12:00:00.12</time>' in html
+    # Noon UTC is 08:00 in Philadelphia, the coordinator's program, on daylight time.
+    assert (
+        '<time datetime="2025-03-10T08:00:00-04:00">Mon 10 Mar 2025, 08:00:00.12 EDT</time>' in html
+    )
     for text in ("officer", "Read", "people.person 42", "given_name, phone", "follow-up visit"):
         assert text in html
     assert "Denied" in html
@@ -201,8 +205,10 @@ def test_the_filters_narrow_the_list(
     record: Recorder,
     client: Client,
 ) -> None:
-    march_9 = dt.datetime(2025, 3, 9, 23, 59, 59, 990000, tzinfo=dt.UTC)
-    march_11 = dt.datetime(2025, 3, 11, 0, 0, 0, 0, tzinfo=dt.UTC)
+    # Dates are days on the coordinator's clock: Philadelphia's.
+    philadelphia = ZoneInfo("America/New_York")
+    march_9 = dt.datetime(2025, 3, 9, 23, 59, 59, 990000, tzinfo=philadelphia)
+    march_11 = dt.datetime(2025, 3, 11, 0, 0, 0, 0, tzinfo=philadelphia)
     march_13 = dt.datetime(2025, 3, 13, 9, 0, tzinfo=dt.UTC)
     events = {
         "march_9": record(at=march_9, program_slug="pad"),
