@@ -182,6 +182,8 @@ class JoinEvidence:
     metres_apart: float | None
     place_agrees: bool
     words: tuple[str, ...] = ()
+    # The words about the person alone (no time or place).
+    person_words: tuple[str, ...] = ()
 
     @property
     def joins(self) -> bool:
@@ -299,6 +301,7 @@ def weigh_join(
         metres_apart=distance,
         place_agrees=place_agrees,
         words=(*words, *_place_words(distance, place_agrees), time_apart(minutes)),
+        person_words=words,
     )
 
 
@@ -345,7 +348,8 @@ def time_apart(minutes: int) -> str:
 
 def _place_words(distance: float | None, place_agrees: bool) -> list[str]:
     if distance is not None:
-        return [f"same place ({round(distance)} m apart)"]
+        # Coordinates a few metres apart are one spot, as far as a GPS fix can tell.
+        return ["same place" if distance < 10 else f"same place ({round(distance)} m apart)"]
     return ["same place named"] if place_agrees else []
 
 

@@ -132,7 +132,7 @@ class _Planner:
         if key in self.overdoses:
             row.joins_overdose = self.overdoses[key]
             row.person_id = int(str(facts.person_key))
-            row.person_words = row.decision.join.words if row.decision.join else ()
+            row.person_words = row.decision.join.person_words if row.decision.join else ()
         elif isinstance(key, tuple):
             row.joins_row = int(key[1])
 
