@@ -166,6 +166,455 @@ class OverdoseSource(StrEnum):
     OTHER = "other"
 
 
+class ContactRole(StrEnum):
+    """Who a visit or call reached."""
+
+    PARTICIPANT = "participant"
+    COLLATERAL = "collateral"
+
+
+class Relationship(StrEnum):
+    """A family member's or friend's relationship to the person, from a closed list."""
+
+    MOTHER = "mother"
+    FATHER = "father"
+    PARENT = "parent"
+    PARTNER = "partner"
+    SPOUSE = "spouse"
+    SIBLING = "sibling"
+    CHILD = "child"
+    GRANDPARENT = "grandparent"
+    OTHER_RELATIVE = "other_relative"
+    FRIEND = "friend"
+    NEIGHBOR = "neighbor"
+    ROOMMATE = "roommate"
+    CAREGIVER = "caregiver"
+    OTHER = "other"
+
+
+class ConsentStatus(StrEnum):
+    """Where the person's consent to share their record stands, as the closing checklist asks."""
+
+    SIGNED = "signed"
+    VERBAL = "verbal"
+    DECLINED = "declined"
+    NOT_ASKED = "not_asked"
+    NOT_ABLE = "not_able"
+    REVOKED = "revoked"
+
+
+# Labels of every code a person may read, by vocabulary name: the one place they live.
+# Model choices elsewhere (statuses of plans, goals, triage) carry their own labels.
+_ENGLISH: dict[str, dict[str, str]] = {
+    "pathway": {str(k): v for k, v in PATHWAY_LABELS.items()},
+    "role": {str(k): v for k, v in ROLE_LABELS.items()},
+    "organization_kind": {str(k): v for k, v in ORGANIZATION_KIND_LABELS.items()},
+    "task_status": {
+        TaskStatus.DRAFT: "Draft",
+        TaskStatus.REQUESTED: "Sent, waiting for the provider",
+        TaskStatus.ACCEPTED: "Accepted",
+        TaskStatus.REJECTED: "Turned down",
+        TaskStatus.CANCELLED: "Cancelled",
+        TaskStatus.ON_HOLD: "On hold",
+        TaskStatus.IN_PROGRESS: "In progress",
+        TaskStatus.FAILED: "Did not happen",
+        TaskStatus.COMPLETED: "Completed",
+        TaskStatus.ENTERED_IN_ERROR: "Entered in error",
+    },
+    "channel": {
+        AttemptChannel.HOME_VISIT: "Home visit",
+        AttemptChannel.PHONE: "Phone call",
+        AttemptChannel.TEXT: "Text message",
+        AttemptChannel.IN_PERSON: "In person",
+        AttemptChannel.OTHER: "Other",
+    },
+    "outcome": {
+        AttemptOutcome.CONTACTED: "Contacted",
+        AttemptOutcome.CONTACTED_COLLATERAL_ONLY: "Contacted family or friends only",
+        AttemptOutcome.NOT_LOCATED: "Not located",
+        AttemptOutcome.DECLINED: "Declined",
+        AttemptOutcome.DECLINED_INTERESTED_LATER: "Declined, interested later",
+        AttemptOutcome.ACCEPTED_TREATMENT: "Accepted treatment",
+        AttemptOutcome.ALREADY_IN_TREATMENT: "Already in treatment",
+        AttemptOutcome.DECEASED: "Deceased",
+        AttemptOutcome.MOVED_AWAY: "Moved away",
+    },
+    "encounter_kind": {
+        EncounterKind.CRISIS_RESPONSE: "Crisis response",
+        EncounterKind.OUTREACH_VISIT: "Outreach visit",
+        EncounterKind.DROP_IN: "Drop-in",
+        EncounterKind.PHONE: "Phone call",
+        EncounterKind.FIELD_CONTACT: "Field contact",
+    },
+    "disposition": {
+        Disposition.RESOLVED_ON_SCENE: "Resolved on scene",
+        Disposition.TRANSPORTED_CRISIS_CENTER: "Transported to a crisis center",
+        Disposition.TRANSPORTED_DETOX: "Transported to detox",
+        Disposition.TRANSPORTED_HOSPITAL: "Transported to hospital",
+        Disposition.TRANSPORTED_HOME: "Transported home",
+        Disposition.INVOLUNTARY_HOLD: "Involuntary hold",
+        Disposition.ARRESTED: "Arrested",
+        Disposition.REFUSED: "Refused",
+        Disposition.OTHER: "Other",
+    },
+    "source": {
+        OverdoseSource.EMS: "EMS",
+        OverdoseSource.POLICE: "Police",
+        OverdoseSource.HOSPITAL: "Hospital",
+        OverdoseSource.FAMILY: "Family or friends",
+        OverdoseSource.SELF: "The person themself",
+        OverdoseSource.OTHER: "Other",
+    },
+    "contact_role": {
+        ContactRole.PARTICIPANT: "The person",
+        ContactRole.COLLATERAL: "Family or friend",
+    },
+    "relationship": {
+        Relationship.MOTHER: "Mother",
+        Relationship.FATHER: "Father",
+        Relationship.PARENT: "Parent",
+        Relationship.PARTNER: "Partner",
+        Relationship.SPOUSE: "Husband or wife",
+        Relationship.SIBLING: "Brother or sister",
+        Relationship.CHILD: "Son or daughter",
+        Relationship.GRANDPARENT: "Grandparent",
+        Relationship.OTHER_RELATIVE: "Other relative",
+        Relationship.FRIEND: "Friend",
+        Relationship.NEIGHBOR: "Neighbor",
+        Relationship.ROOMMATE: "Roommate",
+        Relationship.CAREGIVER: "Caregiver",
+        Relationship.OTHER: "Someone else",
+    },
+    "consent_status": {
+        ConsentStatus.SIGNED: "Signed consent on file",
+        ConsentStatus.VERBAL: "Verbal consent, witnessed",
+        ConsentStatus.DECLINED: "Declined to consent",
+        ConsentStatus.NOT_ASKED: "Not asked yet",
+        ConsentStatus.NOT_ABLE: "Not able to consent now",
+        ConsentStatus.REVOKED: "Consent revoked",
+    },
+    "signature_method": {
+        "written": "Signed on paper",
+        "electronic": "Signed electronically",
+        "verbal_witnessed": "Verbal, witnessed",
+    },
+    "instrument": {
+        "dast10": "DAST-10",
+        "audit_c": "AUDIT-C",
+        "cssrs_screener": "C-SSRS screener",
+        "phq2": "PHQ-2",
+        "phq9": "PHQ-9",
+    },
+    # Screening bands and severities, as the instruments' scoring names them.
+    "band": {
+        "none": "None",
+        "no_risk": "No risk found",
+        "minimal": "Minimal",
+        "low": "Low",
+        "mild": "Mild",
+        "moderate": "Moderate",
+        "moderately_severe": "Moderately severe",
+        "substantial": "Substantial",
+        "severe": "Severe",
+        "high": "High",
+        "positive": "Positive",
+        "negative": "Negative",
+    },
+    "language": {
+        "ar": "Arabic",
+        "en": "English",
+        "es": "Spanish",
+        "fr": "French",
+        "ht": "Haitian Creole",
+        "km": "Khmer",
+        "pt": "Portuguese",
+        "ru": "Russian",
+        "vi": "Vietnamese",
+        "zh": "Chinese",
+    },
+    "referral_channel": {
+        "api": "API",
+        "form": "Staff form",
+        "import": "Import",
+        "public": "Public help page",
+        "demo": "Demo data",
+    },
+    "outreach_status": {
+        "open": "Open",
+        "claimed": "Claimed by a team",
+        "collecting": "Waiting for the closing checklist",
+        "closed": "Closed",
+        "cancelled": "Cancelled",
+    },
+    "due_state": {
+        "not_yet_open": "Not yet open",
+        "open": "Open",
+        "closing_soon": "Closing soon",
+        "overdue": "Overdue",
+    },
+    "outreach_target": {"participant": "The person", "family": "Family and friends"},
+    "service_status": {
+        "active": "Active",
+        "inactive": "Inactive",
+        "defunct": "Closed for good",
+        "temporarily closed": "Temporarily closed",
+    },
+    "offense": {
+        "drug_possession": "Drug possession",
+        "prostitution": "Prostitution",
+        "retail_theft": "Retail theft",
+        "trespass": "Trespass",
+        "disorderly_conduct": "Disorderly conduct",
+        "drug_sale": "Drug sale",
+        "assault": "Assault",
+        "robbery": "Robbery",
+        "other": "Other",
+    },
+    # The groups of a person's record that policy and consent speak of.
+    "field_group": {
+        "identity": "Identity",
+        "contact": "Contact and location",
+        "referral": "Referral and pathway facts",
+        "outreach": "Outreach status",
+        "engagement": "Engaged or not engaged",
+        "clinical": "Clinical detail (screenings, encounter notes)",
+        "part2": "Substance use disorder treatment detail (42 CFR Part 2)",
+        "justice": "Offense detail",
+    },
+}
+
+# Spanish, for every vocabulary a public page can show.
+_SPANISH: dict[str, dict[str, str]] = {
+    "pathway": {
+        Pathway.SELF_REFERRAL: "Autorremisión",
+        Pathway.ACTIVE_OUTREACH: "Alcance activo",
+        Pathway.NALOXONE_PLUS: "Naloxona plus (después de una sobredosis)",
+        Pathway.OFFICER_PREVENTION: "Prevención policial (sin cargos)",
+        Pathway.OFFICER_INTERVENTION: "Intervención policial (en lugar de arresto)",
+        Pathway.COMMUNITY_RESPONSE: "Respuesta comunitaria (911 / llamada de crisis)",
+    },
+    "role": {
+        Role.OFFICER: "Agente de policía",
+        Role.CLINICIAN: "Profesional clínico",
+        Role.RECOVERY_COACH: "Coach de recuperación",
+        Role.PEER_SPECIALIST: "Especialista de pares",
+        Role.PARAMEDIC: "Paramédico (EMS)",
+        Role.SOCIAL_WORKER: "Trabajador social",
+        Role.FAITH_LEADER: "Líder religioso",
+        Role.CASE_MANAGER: "Administrador de casos",
+        Role.COORDINATOR: "Coordinador del programa",
+        Role.ANALYST: "Analista",
+        Role.PROVIDER: "Proveedor de tratamiento o servicios",
+        Role.PROSECUTOR: "Fiscal",
+        Role.ADMIN: "Administrador",
+    },
+    "organization_kind": {
+        OrganizationKind.POLICE: "Departamento de policía",
+        OrganizationKind.EMS: "Servicio de emergencias médicas",
+        OrganizationKind.HOSPITAL: "Hospital",
+        OrganizationKind.PROVIDER: "Proveedor de tratamiento o servicios",
+        OrganizationKind.PROSECUTOR: "Fiscalía",
+        OrganizationKind.DEFENDER: "Defensoría pública",
+        OrganizationKind.PROBATION: "Libertad condicional",
+        OrganizationKind.UNIVERSITY: "Universidad",
+        OrganizationKind.FAITH: "Organización religiosa",
+        OrganizationKind.COMMUNITY: "Coalición comunitaria",
+        OrganizationKind.HEALTH_DEPARTMENT: "Departamento de salud",
+    },
+    "task_status": {
+        TaskStatus.DRAFT: "Borrador",
+        TaskStatus.REQUESTED: "Enviada, esperando al proveedor",
+        TaskStatus.ACCEPTED: "Aceptada",
+        TaskStatus.REJECTED: "Rechazada",
+        TaskStatus.CANCELLED: "Cancelada",
+        TaskStatus.ON_HOLD: "En espera",
+        TaskStatus.IN_PROGRESS: "En curso",
+        TaskStatus.FAILED: "No se realizó",
+        TaskStatus.COMPLETED: "Completada",
+        TaskStatus.ENTERED_IN_ERROR: "Registrada por error",
+    },
+    "channel": {
+        AttemptChannel.HOME_VISIT: "Visita a domicilio",
+        AttemptChannel.PHONE: "Llamada telefónica",
+        AttemptChannel.TEXT: "Mensaje de texto",
+        AttemptChannel.IN_PERSON: "En persona",
+        AttemptChannel.OTHER: "Otro",
+    },
+    "outcome": {
+        AttemptOutcome.CONTACTED: "Se habló con la persona",
+        AttemptOutcome.CONTACTED_COLLATERAL_ONLY: "Solo se habló con familiares o amigos",
+        AttemptOutcome.NOT_LOCATED: "No se la encontró",
+        AttemptOutcome.DECLINED: "Rechazó la ayuda",
+        AttemptOutcome.DECLINED_INTERESTED_LATER: "Rechazó por ahora, con interés más adelante",
+        AttemptOutcome.ACCEPTED_TREATMENT: "Aceptó tratamiento",
+        AttemptOutcome.ALREADY_IN_TREATMENT: "Ya está en tratamiento",
+        AttemptOutcome.DECEASED: "Fallecida",
+        AttemptOutcome.MOVED_AWAY: "Se mudó",
+    },
+    "encounter_kind": {
+        EncounterKind.CRISIS_RESPONSE: "Respuesta a crisis",
+        EncounterKind.OUTREACH_VISIT: "Visita de alcance",
+        EncounterKind.DROP_IN: "Visita sin cita",
+        EncounterKind.PHONE: "Llamada telefónica",
+        EncounterKind.FIELD_CONTACT: "Contacto en la calle",
+    },
+    "disposition": {
+        Disposition.RESOLVED_ON_SCENE: "Resuelto en el lugar",
+        Disposition.TRANSPORTED_CRISIS_CENTER: "Llevado a un centro de crisis",
+        Disposition.TRANSPORTED_DETOX: "Llevado a desintoxicación",
+        Disposition.TRANSPORTED_HOSPITAL: "Llevado al hospital",
+        Disposition.TRANSPORTED_HOME: "Llevado a casa",
+        Disposition.INVOLUNTARY_HOLD: "Internación involuntaria",
+        Disposition.ARRESTED: "Arrestado",
+        Disposition.REFUSED: "Rechazó la ayuda",
+        Disposition.OTHER: "Otro",
+    },
+    "source": {
+        OverdoseSource.EMS: "Servicio de emergencias médicas",
+        OverdoseSource.POLICE: "Policía",
+        OverdoseSource.HOSPITAL: "Hospital",
+        OverdoseSource.FAMILY: "Familiares o amigos",
+        OverdoseSource.SELF: "La propia persona",
+        OverdoseSource.OTHER: "Otro",
+    },
+    "contact_role": {
+        ContactRole.PARTICIPANT: "La persona",
+        ContactRole.COLLATERAL: "Familiar o amigo",
+    },
+    "relationship": {
+        Relationship.MOTHER: "Madre",
+        Relationship.FATHER: "Padre",
+        Relationship.PARENT: "Madre o padre",
+        Relationship.PARTNER: "Pareja",
+        Relationship.SPOUSE: "Esposo o esposa",
+        Relationship.SIBLING: "Hermano o hermana",
+        Relationship.CHILD: "Hijo o hija",
+        Relationship.GRANDPARENT: "Abuelo o abuela",
+        Relationship.OTHER_RELATIVE: "Otro familiar",
+        Relationship.FRIEND: "Amigo o amiga",
+        Relationship.NEIGHBOR: "Vecino o vecina",
+        Relationship.ROOMMATE: "Compañero de vivienda",
+        Relationship.CAREGIVER: "Cuidador",
+        Relationship.OTHER: "Otra persona",
+    },
+    "consent_status": {
+        ConsentStatus.SIGNED: "Consentimiento firmado en archivo",
+        ConsentStatus.VERBAL: "Consentimiento verbal, con testigo",
+        ConsentStatus.DECLINED: "No dio su consentimiento",
+        ConsentStatus.NOT_ASKED: "Aún no se le preguntó",
+        ConsentStatus.NOT_ABLE: "No puede dar su consentimiento ahora",
+        ConsentStatus.REVOKED: "Consentimiento revocado",
+    },
+    "signature_method": {
+        "written": "Firmado en papel",
+        "electronic": "Firmado electrónicamente",
+        "verbal_witnessed": "Verbal, con testigo",
+    },
+    "instrument": {
+        "dast10": "DAST-10",
+        "audit_c": "AUDIT-C",
+        "cssrs_screener": "Evaluación C-SSRS",
+        "phq2": "PHQ-2",
+        "phq9": "PHQ-9",
+    },
+    "band": {
+        "none": "Ninguno",
+        "no_risk": "Sin riesgo",
+        "minimal": "Mínimo",
+        "low": "Bajo",
+        "mild": "Leve",
+        "moderate": "Moderado",
+        "moderately_severe": "Moderadamente grave",
+        "substantial": "Considerable",
+        "severe": "Grave",
+        "high": "Alto",
+        "positive": "Positivo",
+        "negative": "Negativo",
+    },
+    "language": {
+        "ar": "Árabe",
+        "en": "Inglés",
+        "es": "Español",
+        "fr": "Francés",
+        "ht": "Criollo haitiano",
+        "km": "Jemer",
+        "pt": "Portugués",
+        "ru": "Ruso",
+        "vi": "Vietnamita",
+        "zh": "Chino",
+    },
+    "referral_channel": {
+        "api": "API",
+        "form": "Formulario del personal",
+        "import": "Importación",
+        "public": "Página pública de ayuda",
+        "demo": "Datos de demostración",
+    },
+    "outreach_status": {
+        "open": "Abierta",
+        "claimed": "Asignada a un equipo",
+        "collecting": "Esperando la lista de cierre",
+        "closed": "Cerrada",
+        "cancelled": "Cancelada",
+    },
+    "outreach_target": {"participant": "La persona", "family": "Familiares y amigos"},
+    "due_state": {
+        "not_yet_open": "Aún no abierta",
+        "open": "Abierta",
+        "closing_soon": "Cierra pronto",
+        "overdue": "Atrasada",
+    },
+}
+
+# Keyed by the plain code, so a lookup by the stored string finds it.
+_ENGLISH = {name: {str(k): text for k, text in words.items()} for name, words in _ENGLISH.items()}
+_SPANISH = {name: {str(k): text for k, text in words.items()} for name, words in _SPANISH.items()}
+
+LANGUAGES: tuple[str, ...] = ("en", "es")
+VOCABULARIES: tuple[str, ...] = (*_ENGLISH, "close_reason")
+
+
+def _english(vocabulary: str) -> dict[str, str]:
+    if vocabulary == "close_reason":
+        # A task closes on an attempt's outcome or on a reason given by hand.
+        from coresponder.domain.outreach import CLOSE_REASON_LABELS
+
+        hand = {str(code): text for code, text in CLOSE_REASON_LABELS.items()}
+        return {**_ENGLISH["outcome"], **hand}
+    return _ENGLISH.get(vocabulary, {})
+
+
+def labels_of(vocabulary: str, lang: str = "en") -> dict[str, str]:
+    """Every code of `vocabulary` and its label in `lang` (English where none is kept)."""
+    english = _english(vocabulary)
+    return {**english, **_SPANISH.get(vocabulary, {})} if lang == "es" else dict(english)
+
+
+def label(vocabulary: str, code: object, lang: str = "en") -> str:
+    """The words a person reads for `code`: its label, or free text as it was typed.
+
+    A code no vocabulary knows (a value typed before the list was closed, say) reads
+    as itself, with underscores turned into spaces, never as a bare code.
+    """
+    if code is None or code == "":
+        return ""
+    text = str(code)
+    if lang == "es":
+        spanish = _SPANISH.get(vocabulary, {}).get(text)
+        if spanish is not None:
+            return spanish
+    known = _english(vocabulary).get(text)
+    if known is None and vocabulary == "language" and "-" in text:
+        # A regional tag (es-MX) reads as its language.
+        return label(vocabulary, text.split("-")[0], lang)
+    return known if known is not None else humanize(text) if "_" in text else text
+
+
+def choices(vocabulary: str, lang: str = "en") -> list[tuple[str, str]]:
+    """(code, label) pairs for a closed-list form field, in the vocabulary's order."""
+    return list(labels_of(vocabulary, lang).items())
+
+
 def humanize(value: str) -> str:
     """`transported_crisis_center` → `Transported crisis center`."""
     text = value.replace("_", " ").replace("-", " ")

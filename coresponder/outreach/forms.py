@@ -8,12 +8,19 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils import timezone
 
-from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome, humanize
+from coresponder.domain.vocabulary import AttemptChannel, Relationship, choices, label
 from coresponder.intake.forms import LocalDateTimeField
 from coresponder.people.forms import style_uswds
 
 # Two family or friend rows fit a phone screen; more people reached go in the note.
 COLLATERAL_ROWS = (1, 2)
+# Who a family member or friend is to the person: a closed list, so it can be
+# counted; relationships typed before the list was closed still read as typed.
+RELATIONSHIP_CHOICES = [("", "- Choose -")] + [
+    (r.value, label("relationship", r.value)) for r in Relationship
+]
+# Checklist items answered from a closed list rather than in words.
+CHECKLIST_VOCABULARIES = {"outcome": "outcome", "consent_status": "consent_status"}
 TILE = {"class": "usa-radio__input usa-radio__input--tile"}
 
 
@@ -32,14 +39,27 @@ def _count(label: str) -> forms.IntegerField:
 
 
 def _add_checklist(form: forms.Form, items: list[tuple[str, str]], values: dict[str, Any]) -> None:
-    for key, label in items:
-        form.fields[checklist_key(key)] = forms.CharField(
-            label=label,
-            required=False,
-            max_length=500,
-            initial=str(values.get(key) or ""),
-            widget=forms.TextInput(attrs={"autocomplete": "off"}),
-        )
+    """The closing checklist's items: needed before a case closes, so never "(optional)"."""
+    for key, text in items:
+        saved = str(values.get(key) or "")
+        field: forms.Field
+        if key in CHECKLIST_VOCABULARIES:
+            listed = choices(CHECKLIST_VOCABULARIES[key])
+            # A value saved in words before the list was closed stays on offer as it was.
+            kept = [(saved, saved)] if saved and saved not in dict(listed) else []
+            field = forms.ChoiceField(
+                label=text, required=False, choices=[("", "- Choose -"), *kept, *listed]
+            )
+        else:
+            field = forms.CharField(
+                label=text,
+                required=False,
+                max_length=500,
+                widget=forms.TextInput(attrs={"autocomplete": "off"}),
+            )
+        field.initial = saved
+        field.needed = True  # type: ignore[attr-defined]
+        form.fields[checklist_key(key)] = field
 
 
 class AttemptForm(forms.Form):
@@ -47,12 +67,12 @@ class AttemptForm(forms.Form):
 
     outcome = forms.ChoiceField(
         label="What happened?",
-        choices=[(o.value, humanize(o.value)) for o in AttemptOutcome],
+        choices=choices("outcome"),
         widget=forms.RadioSelect(attrs=TILE),
     )
     channel = forms.ChoiceField(
         label="How",
-        choices=[(c.value, humanize(c.value)) for c in AttemptChannel],
+        choices=choices("channel"),
         initial=AttemptChannel.HOME_VISIT.value,
         widget=forms.RadioSelect(attrs=TILE),
     )
@@ -91,11 +111,8 @@ class AttemptForm(forms.Form):
             initial=lambda: timezone.now().replace(second=0, microsecond=0),
         )
         for row in COLLATERAL_ROWS:
-            self.fields[f"relationship_{row}"] = forms.CharField(
-                label="Relationship",
-                required=False,
-                max_length=64,
-                widget=forms.TextInput(attrs={"autocomplete": "off"}),
+            self.fields[f"relationship_{row}"] = forms.ChoiceField(
+                label="Relationship", required=False, choices=RELATIONSHIP_CHOICES
             )
             self.fields[f"name_{row}"] = forms.CharField(
                 label="Name",

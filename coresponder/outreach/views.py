@@ -17,7 +17,7 @@ from coresponder.api_support import actor_for
 from coresponder.common import StaleVersion
 from coresponder.domain.outreach import due_state, missing_checklist
 from coresponder.domain.policy import POLICY, Access, FieldGroup, RecordType
-from coresponder.domain.vocabulary import humanize
+from coresponder.domain.vocabulary import humanize, label
 from coresponder.outreach.actions import (
     checklist_of,
     claim_task,
@@ -334,10 +334,12 @@ def _task_response(
         "attempts": [
             {
                 "at": a.attempted_at,
-                "channel": humanize(a.channel),
-                "outcome": humanize(a.outcome),
+                "channel": label("channel", a.channel),
+                "outcome": label("outcome", a.outcome).lower(),
                 "reached": [
-                    "the person" if c.role == "participant" else c.relationship or "someone"
+                    "the person"
+                    if c.role == "participant"
+                    else label("relationship", c.relationship).lower() or "someone"
                     for c in a.contacts.all()
                 ],
             }

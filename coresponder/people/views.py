@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -9,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
 from coresponder.api_support import actor_for
@@ -22,6 +22,7 @@ from coresponder.domain.policy import (
     Scope,
     may_write,
 )
+from coresponder.domain.vocabulary import label as vocabulary_label
 from coresponder.people.actions import update_person
 from coresponder.people.forms import PersonForm
 from coresponder.people.reading import person_record
@@ -35,6 +36,13 @@ from coresponder.privacy.access import (
 )
 from coresponder.privacy.actions import Forbidden, record_person_read
 from coresponder.privacy.audit import record_event
+from coresponder.programs.labels import district_names, recipient_label
+from coresponder.programs.local_time import (
+    format_date,
+    format_datetime,
+    program_zones,
+    reader_zone,
+)
 from coresponder.programs.models import Program
 
 PAGE_SIZE = 25
@@ -81,6 +89,8 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         "may_edit": access.may_write(RecordType.PERSON),
         "may_consent": access.may_write(RecordType.CONSENT),
         "break_glass": access.break_glass,
+        # Program slug → zone for the dated facts; "" → the reader's clock for the rest.
+        "zones": {**program_zones(access.program_ids), "": reader_zone(request.user).key},
         # The history is made of referral, outreach and clinical facts: a role that may
         # read none of them (a prosecutor) has no history to open.
         "may_see_history": any(
@@ -103,8 +113,10 @@ def person_timeline_page(request: HttpRequest, person_id: int) -> HttpResponse:
     notice = access.notice()
     record_person_read(actor_for(request), access, channel="web")
     page_obj = Paginator(entries, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    districts = district_names({entry["program"] for entry in page_obj.object_list})
     page_obj.object_list = [
-        {**entry, "facts": _facts(entry["detail"])} for entry in page_obj.object_list
+        {**entry, "facts": _facts(entry, districts.get(entry["program"], {}))}
+        for entry in page_obj.object_list
     ]
     person = access.person
     named = access.decision(G.IDENTITY) is Decision.SHOWN
@@ -118,26 +130,58 @@ def person_timeline_page(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "people/person_timeline.html", context)
 
 
-def _facts(detail: dict[str, Any]) -> list[tuple[str, str]]:
+def _facts(entry: dict[str, Any], districts: dict[str, str]) -> list[tuple[str, str]]:
     """A timeline entry's detail as label/value pairs for people to read; ids left out."""
     facts = []
-    for key, value in detail.items():
+    # A service referral's status is the FHIR Task's; a follow-up's is the task's own.
+    own = {"status": "task_status"} if entry["kind"] == "service_referral" else {}
+    for key, value in entry["detail"].items():
         if key == "id" or key.endswith("_id") or value in (None, "", [], {}):
             continue
-        facts.append((key.replace("_", " ").capitalize(), _said(value)))
+        if key == "district":
+            value = districts.get(value, value)
+        said = _said(value, key, own.get(key))
+        facts.append((key.replace("_", " ").capitalize(), said))
     return facts
 
 
-def _said(value: Any) -> str:
+# The vocabulary each detail key's codes come from, so a person reads labels.
+DETAIL_VOCABULARIES = {
+    "pathway": "pathway",
+    "channel": "channel",
+    "outcome": "outcome",
+    "close_reason": "close_reason",
+    "status": "outreach_status",
+    "target": "outreach_target",
+    "kind": "encounter_kind",
+    "disposition": "disposition",
+    "instrument": "instrument",
+    "band": "band",
+    "role": "contact_role",
+    "relationship": "relationship",
+    "source": "source",
+    "covers": "field_group",
+    "organization_kind": "organization_kind",
+}
+
+
+def _said(value: Any, key: str = "", vocabulary: str | None = None) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dict):
-        return ", ".join(f"{k.replace('_', ' ')}: {_said(v)}" for k, v in value.items())
+        if key == "recipient":
+            return recipient_label(value)
+        return ", ".join(f"{k.replace('_', ' ')}: {_said(v, k)}" for k, v in value.items())
     if isinstance(value, list):
-        return "; ".join(_said(v) for v in value)
-    if hasattr(value, "isoformat"):
-        return date_format(value, "j M Y H:i" if hasattr(value, "hour") else "j M Y")
-    return str(value)
+        item = "recipient" if key == "recipients" else key
+        return "; ".join(_said(v, item) for v in value)
+    if isinstance(value, dt.datetime):
+        # The timeline puts a fact's times on its program's clock (`timeline.py`).
+        return format_datetime(value, value.tzinfo, named=True)
+    if isinstance(value, dt.date):
+        return format_date(value)
+    vocabulary = vocabulary or DETAIL_VOCABULARIES.get(key)
+    return vocabulary_label(vocabulary, value) if vocabulary else str(value)
 
 
 @login_required

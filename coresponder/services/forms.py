@@ -32,6 +32,8 @@ class StatusForm(forms.Form):
         help_text="Needed to reject, put on hold, mark failed or cancel.",
         widget=forms.TextInput(attrs=INPUT),
     )
+    # Needed for some statuses, so it never reads as optional.
+    status_reason.needed = True  # type: ignore[attr-defined]
 
 
 class HandoffForm(forms.Form):

@@ -136,7 +136,7 @@ def test_a_declined_outcome_on_qrt_lists_the_missing_checklist_then_filling_it_c
         {
             "version": str(task.version),
             "checklist_treatment_plan": "Declined; wants harm-reduction supplies",
-            "checklist_consent_status": "no consent",
+            "checklist_consent_status": "declined",
             "checklist_contact_preference": "text",
         },
         follow=True,
@@ -155,7 +155,7 @@ def test_a_stale_checklist_is_refused_keeping_what_was_typed(qrt: Program) -> No
     seen = task.version
     client.post(
         f"{task_url(task)}checklist",
-        {"version": str(seen), "checklist_consent_status": "no consent"},
+        {"version": str(seen), "checklist_consent_status": "declined"},
     )
     stale = client.post(
         f"{task_url(task)}checklist",

@@ -1,0 +1,45 @@
+"""Labels for codes whose words live in the database: district codes name districts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from coresponder.domain.vocabulary import label
+from coresponder.programs.models import District, Organization, Program
+
+__all__ = ["district_label", "district_names", "label", "recipient_label"]
+
+
+def district_names(program_slugs: Iterable[str]) -> dict[str, dict[str, str]]:
+    """{program slug: {district code: district name}} for the programs named."""
+    names: dict[str, dict[str, str]] = {}
+    rows = District.objects.filter(program__slug__in=set(program_slugs)).values_list(
+        "program__slug", "code", "name"
+    )
+    for slug, code, name in rows:
+        names.setdefault(slug, {})[code] = name
+    return names
+
+
+def district_label(program: Program, code: str) -> str:
+    """The district's name in `program`, or the code itself where none is known."""
+    if not code:
+        return ""
+    return district_names([program.slug]).get(program.slug, {}).get(code, code)
+
+
+def recipient_label(who: dict[str, Any]) -> str:
+    """A consent's recipient in words: an organisation's name, a kind's or role's label."""
+    parts = []
+    for key, value in who.items():
+        if key == "organization":
+            name = Organization.objects.filter(slug=value).values_list("name", flat=True).first()
+            parts.append(name or str(value))
+        elif key == "kind":
+            parts.append(label("organization_kind", value))
+        elif key == "role":
+            parts.append(label("role", value))
+        else:
+            parts.append(str(value))
+    return ", ".join(parts)

@@ -1,0 +1,48 @@
+"""`{{ code|label:"pathway" }}`: the words a person reads for a code, from the vocabulary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils import translation
+
+from coresponder.domain.vocabulary import label as vocabulary_label
+from coresponder.programs.labels import recipient_label
+
+register = template.Library()
+
+
+def _language() -> str:
+    """The page's language: the public pages switch to Spanish with translation.override."""
+    return "es" if (translation.get_language() or "en").startswith("es") else "en"
+
+
+@register.filter(name="label")
+def label(code: Any, vocabulary: str) -> str:
+    """The label of `code` in `vocabulary`, in the page's language; free text reads as typed."""
+    return vocabulary_label(vocabulary, code, _language())
+
+
+@register.filter(name="labels")
+def labels(codes: Any, vocabulary: str) -> list[str]:
+    """The labels of a list of codes, in order (join them in the template)."""
+    return [vocabulary_label(vocabulary, code, _language()) for code in codes or ()]
+
+
+@register.filter(name="optional")
+def optional(field: Any) -> bool:
+    """Whether a form field may truthfully say "(optional)".
+
+    A field the form does not require may still be needed: a closing checklist item
+    before a case closes, a reason for some status changes. Such a field carries
+    `needed` and never reads as optional.
+    """
+    inner = getattr(field, "field", field)
+    return not inner.required and not getattr(inner, "needed", False)
+
+
+@register.filter(name="recipient")
+def recipient(who: Any) -> str:
+    """A consent's recipient in words: an organisation's name, a kind or role's label."""
+    return recipient_label(who or {})
