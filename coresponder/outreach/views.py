@@ -17,7 +17,7 @@ from coresponder.api_support import actor_for
 from coresponder.common import StaleVersion
 from coresponder.domain.outreach import due_state, missing_checklist
 from coresponder.domain.policy import POLICY, Access, FieldGroup, RecordType
-from coresponder.domain.vocabulary import humanize, label
+from coresponder.domain.vocabulary import label
 from coresponder.outreach.actions import (
     checklist_of,
     claim_task,
