@@ -51,6 +51,7 @@ from coresponder.privacy.access import (
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.audit import record_event
 from coresponder.programs.actions import ActionError
+from coresponder.programs.local_time import reader_zone
 
 PAGE_SIZE = 20
 SUGGESTION_LIMIT = 5
@@ -127,7 +128,13 @@ def match_review(request: HttpRequest) -> HttpResponse:
         fields=["identity", "contact"],
         detail={"review": True, "ids": [p["candidate"].pk for p in pairs], "person_ids": shown},
     )
-    context = {"pairs": pairs, "page": page, "merges": merges, "decisions": Decision}
+    context = {
+        "pairs": pairs,
+        "page": page,
+        "merges": merges,
+        "decisions": Decision,
+        "zone": reader_zone(request.user),
+    }
     return render(request, "people/identity/review.html", context)
 
 

@@ -27,6 +27,7 @@ from coresponder.people.reading import (
 )
 from coresponder.privacy.access import PersonAccess
 from coresponder.privacy.models import Consent
+from coresponder.programs.local_time import local, program_zones, reader_zone
 
 G = FieldGroup
 
@@ -85,6 +86,26 @@ def person_timeline(access: PersonAccess) -> list[dict[str, Any]]:
         entries += _consent_entries(access, programs)
     entries.sort(key=lambda e: (e["at"], _KIND_ORDER[e["kind"]], e["detail"].get("id", 0)))
     entries.reverse()
+    return _on_program_clocks(access, entries)
+
+
+def _on_program_clocks(access: PersonAccess, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each entry with `zone`, its program's time zone, and its dated details on that clock.
+
+    `at` stays as stored (UTC) so histories sort and page the same for every reader;
+    a fact filed under no program (a consent to every program) reads on the reader's clock.
+    """
+    zones = program_zones(access.program_ids)
+    if any(not entry["program"] for entry in entries):
+        zones[""] = reader_zone(access.user).key
+    for entry in entries:
+        zone = zones.get(entry["program"], "")
+        entry["zone"] = zone
+        if zone:
+            entry["detail"] = {
+                key: local(value, zone) if isinstance(value, dt.datetime) else value
+                for key, value in entry["detail"].items()
+            }
     return entries
 
 

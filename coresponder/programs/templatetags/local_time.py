@@ -92,3 +92,11 @@ def local_named_text(value: dt.datetime | None, where: Any = None) -> str:
 def local_day_text(value: dt.date | dt.datetime | str | None, where: Any = None) -> str:
     """The same text as `local_date`, without markup; ISO date texts are read too."""
     return lt.format_date(value, where)
+
+
+@register.filter
+def zone_for(zones: Any, slug: Any) -> str:
+    """The zone of the program `slug` in a slug → zone mapping; the "" entry for any other."""
+    if not isinstance(zones, dict):
+        return ""
+    return str(zones.get(slug) or zones.get("", ""))
