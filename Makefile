@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 STATIC_STAMP := coresponder/static/vendor/.built
 export DJANGO_SETTINGS_MODULE := coresponder.settings
 
-.PHONY: demo setup install static collectstatic migrate data test lint typecheck security pytest bench browser-deps report-deps serve clean
+.PHONY: demo setup install static collectstatic migrate data test lint typecheck security pytest bench browser-deps report-deps serve clean wheel dist
 
 demo: setup serve
 
@@ -57,6 +57,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(CLI) makemigrations --check --dry-run >/dev/null
+	$(BIN)/pre-commit validate-config .pre-commit-config.yaml
 
 typecheck: install
 	$(BIN)/mypy coresponder
@@ -72,6 +73,30 @@ test: setup browser-deps report-deps lint typecheck security pytest
 
 bench: install static
 	$(PY) bench/run.py
+
+# The release wheel (templates, static assets with the built vendor files, presets),
+# built in an isolated environment into var/dist/, then installed alone into a new
+# virtual environment where `coresponder --version`, `check`, `migrate` and
+# `load_programs` must work. Not part of `make test`: it takes minutes.
+DIST := var/dist
+WHEELTEST := $(CURDIR)/var/wheeltest
+VERSION = $(shell sed -n 's/^__version__ = "\(.*\)"$$/\1/p' coresponder/__init__.py)
+wheel: install static
+	rm -rf $(DIST) $(WHEELTEST) build
+	$(PY) -m build --wheel --outdir $(DIST) .
+	$(PYTHON) -m venv $(WHEELTEST)/venv
+	$(WHEELTEST)/venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt $(DIST)/coresponder-$(VERSION)-py3-none-any.whl
+	mkdir -p $(WHEELTEST)/var
+	cd $(WHEELTEST) && export CORESPONDER_VAR_DIR=$(WHEELTEST)/var \
+	  DATABASE_URL=sqlite:///$(WHEELTEST)/var/coresponder.sqlite3 \
+	  CORESPONDER_PRESETS_DIR=$(WHEELTEST)/venv/share/coresponder/presets \
+	  && test "$$(venv/bin/coresponder --version)" = "coresponder $(VERSION)" \
+	  && venv/bin/coresponder check \
+	  && venv/bin/coresponder migrate --no-input -v 0 \
+	  && venv/bin/coresponder load_programs
+	@echo "Built and checked $(DIST)/coresponder-$(VERSION)-py3-none-any.whl"
+
+dist: wheel
 
 clean:
 	rm -rf $(VENV) node_modules coresponder/static/vendor var/static

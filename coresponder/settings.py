@@ -56,6 +56,14 @@ AUDIT_CHECKPOINT_FILE = BASE_DIR / (
     env_str("AUDIT_CHECKPOINT_FILE") or VAR_DIR / "audit-checkpoints.log"
 )
 
+# Where users of this deployment get its source code: the footer of every page links
+# here, as the GNU AGPL (section 13) asks of software people use over a network. Point it
+# at the code this site runs, changes included (docs/operators.md). Unset, the footer
+# still names the licence, and says to ask the site's operator for the code.
+SOURCE_URL = (env_str("SOURCE_URL") or "").strip()
+if SOURCE_URL and not SOURCE_URL.startswith(("https://", "http://", "/")):
+    raise ConfigError(f"SOURCE_URL={SOURCE_URL!r} must be an http(s) address or a path from /")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -108,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "coresponder.programs.context_processors.programs",
+                "coresponder.licence.source_code",
             ],
         },
     },
