@@ -1,8 +1,11 @@
 """Follow-up: outreach tasks with their preset windows, and the attempts to reach people.
 
 Windows come from the preset's follow-up rule (anchored on the overdose or the
-referral). Attempts follow the rule's spacing and maximum; a terminal outcome
-closes the task, and a few old tasks never got an attempt at all (missed).
+referral). Attempts follow the rule's spacing and maximum; one of the preset's
+closing outcomes closes the task, and a few old tasks never got an attempt at all.
+A task nobody closed ends the load expired (missed) once its window closed longer
+ago than the preset allows, as the worker would have left it; the queue then opens
+on the tasks due now.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from coresponder.demo.care import PHONE, VISIT, CareMaker
 from coresponder.demo.context import ProgramContext
 from coresponder.demo.draw import Weighted, chance, hours_later, pick
 from coresponder.demo.intake import Reach
+from coresponder.domain.outreach import expires_at, has_expired
 from coresponder.domain.presets import FollowUp
 from coresponder.domain.vocabulary import AttemptChannel as Channel
 from coresponder.domain.vocabulary import AttemptOutcome as Outcome
@@ -22,15 +26,6 @@ from coresponder.programs.models import Team, User
 
 Target = OutreachTask.Target
 
-TERMINAL: frozenset[Outcome] = frozenset(
-    {
-        Outcome.ACCEPTED_TREATMENT,
-        Outcome.ALREADY_IN_TREATMENT,
-        Outcome.DECEASED,
-        Outcome.MOVED_AWAY,
-        Outcome.DECLINED,
-    }
-)
 REACHED_PARTICIPANT: frozenset[Outcome] = frozenset(
     {
         Outcome.CONTACTED,
@@ -131,7 +126,7 @@ class FollowUpMaker:
         while len(attempts) < rule.max_attempts and at < ctx.anchor_at:
             attempt = self.attempt(task, reach, at, crew)
             attempts.append(attempt)
-            if Outcome(attempt.outcome) in TERMINAL:
+            if attempt.outcome in rule.closing_outcomes:
                 break
             # Never sooner than the preset's spacing (record_attempt refuses that), counted
             # in UTC so a DST night cannot shorten it; teams often come back a bit later.
@@ -230,17 +225,18 @@ class FollowUpMaker:
     def settle(
         self, task: OutreachTask, attempts: list[Attempt], rule: FollowUp, team: Team | None
     ) -> None:
-        """Close on a terminal outcome or the last allowed attempt; otherwise keep it open."""
+        """Close on a closing outcome or the last allowed attempt; expire what is past its time."""
         if not attempts:
             if task.window_end >= self.ctx.anchor_at and team is not None and chance(self.rng, 0.4):
                 task.status = OutreachTask.Status.CLAIMED
                 task.claimed_by = team
+            self.expire_if_due(task, rule)
             return
         last = attempts[-1]
         outcome = Outcome(last.outcome)
         if outcome is Outcome.DECLINED_INTERESTED_LATER:
             task.recontact_on = (last.attempted_at + dt.timedelta(days=30)).date()
-        if outcome in TERMINAL or len(attempts) >= rule.max_attempts:
+        if outcome.value in rule.closing_outcomes or len(attempts) >= rule.max_attempts:
             task.status = OutreachTask.Status.CLOSED
             task.closed_at = last.attempted_at
             task.close_reason = outcome.value
@@ -249,3 +245,11 @@ class FollowUpMaker:
         task.status = OutreachTask.Status.CLAIMED if team is not None else OutreachTask.Status.OPEN
         task.claimed_by = team
         task.next_attempt_after = hours_later(last.attempted_at, rule.attempt_spacing_hours)
+        self.expire_if_due(task, rule)
+
+    def expire_if_due(self, task: OutreachTask, rule: FollowUp) -> None:
+        """Still open at the end of the load: expire it if the worker would have by then."""
+        if has_expired(task.window_end, self.ctx.anchor_at, rule.expires_after_hours):
+            task.status = OutreachTask.Status.EXPIRED
+            task.closed_at = expires_at(task.window_end, rule.expires_after_hours)
+            task.next_attempt_after = None

@@ -1,5 +1,8 @@
 """Follow-up service levels: the share reached within the window, time to first contact, misses.
 
+A task is missed when its window closed with no attempt inside it, or when it expired
+from the queue unworked (nobody closed it in the time the preset allows).
+
 Plain records in, plain numbers out; `now` is always a parameter.
 """
 
@@ -22,6 +25,8 @@ class TaskRecord:
     first_attempt_at: dt.datetime | None
     district: str = ""
     team: str = ""
+    # Left the queue unworked: nobody closed it in the time the preset allows.
+    expired: bool = False
 
 
 @dataclass(frozen=True)
@@ -32,15 +37,19 @@ class SlaSummary:
     median_hours_to_first_contact: float | None
     missed_by_district: dict[str, int] = field(default_factory=dict)
     missed_by_team: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def missed(self) -> int:
-        return self.closed_windows - self.within_window
+    missed: int = 0
+    # Of the missed, those that expired from the queue unworked.
+    expired: int = 0
 
 
 def attempted_within_window(task: TaskRecord) -> bool:
     first = task.first_attempt_at
     return first is not None and task.window_start <= first < task.window_end
+
+
+def is_missed(task: TaskRecord) -> bool:
+    """No attempt inside the window, or the task expired unworked."""
+    return task.expired or not attempted_within_window(task)
 
 
 def window_closed_in(
@@ -65,7 +74,7 @@ def summarize(
     """
     closed = [t for t in tasks if window_closed_in(t, start, end, now)]
     within = [t for t in closed if attempted_within_window(t)]
-    missed = [t for t in closed if not attempted_within_window(t)]
+    missed = [t for t in closed if is_missed(t)]
     hours = [h for h in (hours_to_first_contact(t) for t in closed) if h is not None]
     return SlaSummary(
         closed_windows=len(closed),
@@ -74,6 +83,8 @@ def summarize(
         median_hours_to_first_contact=statistics.median(hours) if hours else None,
         missed_by_district=dict(sorted(Counter(t.district for t in missed).items())),
         missed_by_team=dict(sorted(Counter(t.team for t in missed).items())),
+        missed=len(missed),
+        expired=sum(1 for t in closed if t.expired),
     )
 
 

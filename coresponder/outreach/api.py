@@ -1,4 +1,4 @@
-"""/api/v1 outreach: the queue, claims, attempts and the closing checklist."""
+"""/api/v1 outreach: the queue, claims, attempts, the closing checklist and closing by hand."""
 
 from __future__ import annotations
 
@@ -10,22 +10,23 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from coresponder.api_support import Moment, actor_for
-from coresponder.domain.outreach import missing_checklist
+from coresponder.domain.outreach import CloseReason, missing_checklist
 from coresponder.domain.policy import POLICY, Access, FieldGroup
 from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome
 from coresponder.outreach.actions import (
     checklist_of,
     claim_task,
+    close_task,
     complete_checklist,
     record_attempt,
 )
 from coresponder.outreach.models import OutreachTask
-from coresponder.outreach.queue import outreach_queue, queue_districts
+from coresponder.outreach.queue import QueueFilter, outreach_queue, queue_districts
 from coresponder.privacy.access import access_program, access_task, role_in
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.audit import record_event
 from coresponder.programs.actions import ActionError
-from coresponder.programs.models import Team
+from coresponder.programs.models import Team, TeamMember
 
 router = Router(tags=["outreach"])
 PAGE_SIZE = 50
@@ -86,6 +87,7 @@ class TaskOut(Schema):
     id: int
     status: str
     close_reason: str
+    close_note: str
     next_attempt_after: dt.datetime | None
     recontact_on: dt.date | None
     missing_checklist: list[str]
@@ -106,11 +108,20 @@ class ChecklistIn(Schema):
     version: int = Field(..., ge=1)
 
 
+class CloseIn(Schema):
+    reason: CloseReason
+    note: str | None = Field(
+        None, max_length=500, description="Why, in words; required when `reason` is `other`."
+    )
+    version: int = Field(..., ge=1)
+
+
 def task_out(task: OutreachTask) -> dict[str, Any]:
     return {
         "id": task.pk,
         "status": task.status,
         "close_reason": task.close_reason,
+        "close_note": task.close_note,
         "next_attempt_after": task.next_attempt_after,
         "recontact_on": task.recontact_on,
         "missing_checklist": missing_checklist(checklist_of(task), task.checklist),
@@ -125,16 +136,30 @@ def queue(
     at: Moment | None = None,
     district: str | None = None,
     team: int | None = None,
+    who: Literal["mine", "unclaimed"] | None = None,
+    when: Literal["due_today", "overdue"] | None = None,
     page: int = Query(1, ge=1),
 ) -> dict[str, Any]:
-    """`district` narrows to one district; `team` to the districts its shift covers at `at`."""
+    """Tasks due now first, then overdue, then not yet open; expired tasks never.
+
+    `district` narrows to one district; `team` to the districts its shift covers at
+    `at`; `who=mine` to tasks claimed by the caller's teams, `who=unclaimed` to those
+    no team claimed; `when=due_today` to windows closing on the program's local day,
+    `when=overdue` to windows already closed.
+    """
     program = access_program(request.user, slug)
     role = role_in(request.user, program)
     if role is None or POLICY[role].read[FieldGroup.OUTREACH] is not Access.ALLOW:
         raise Forbidden("Your role does not work the outreach queue.")
     now = at or timezone.now()
     districts = queue_districts(program, now, district, team)
-    result = outreach_queue(program, now, districts, page, PAGE_SIZE)
+    mine = tuple(
+        TeamMember.objects.filter(team__program=program, team__active=True, user=request.user.pk)
+        .values_list("team_id", flat=True)
+        .distinct()
+    )
+    filters = QueueFilter(who=who or "", when=when or "", my_teams=mine)
+    result = outreach_queue(program, now, districts, page, PAGE_SIZE, filters)
     items = result.items
     record_event(
         actor_for(request),
@@ -174,4 +199,14 @@ def attempts(request: HttpRequest, task_id: int, payload: AttemptIn) -> Status[d
 def checklist(request: HttpRequest, task_id: int, payload: ChecklistIn) -> dict[str, Any]:
     task, access = access_task(request.user, task_id)
     done = complete_checklist(actor_for(request), access, task, payload.values, payload.version)
+    return task_out(done)
+
+
+@router.post("/outreach-tasks/{task_id}/close", response=TaskOut, summary="Close with a reason")
+def close(request: HttpRequest, task_id: int, payload: CloseIn) -> dict[str, Any]:
+    """Close a task no attempt will settle, against `version` (409 when it moved on)."""
+    task, access = access_task(request.user, task_id)
+    done = close_task(
+        actor_for(request), access, task, payload.reason.value, payload.note or "", payload.version
+    )
     return task_out(done)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils import timezone
 
+from coresponder.domain.outreach import CLOSE_REASON_LABELS
 from coresponder.domain.vocabulary import AttemptChannel, Relationship, choices, label
 from coresponder.intake.forms import LocalDateTimeField
 from coresponder.people.forms import style_uswds
@@ -197,3 +198,27 @@ class ChecklistForm(forms.Form):
             for key, _label in self.checklist
             if (value := (self.cleaned_data.get(checklist_key(key)) or "").strip())
         }
+
+
+class CloseTaskForm(forms.Form):
+    """Close a task by hand: one of the listed reasons, words for "other"."""
+
+    reason = forms.ChoiceField(
+        label="Why close this task?",
+        choices=[(r.value, label) for r, label in CLOSE_REASON_LABELS.items()],
+        widget=forms.RadioSelect(attrs=TILE),
+    )
+    note = forms.CharField(
+        label="In your words",
+        required=False,
+        max_length=500,
+        help_text="Needed when the reason is Other.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    # Its fields sit on the task page beside the visit form's: names and ids stay apart.
+    prefix = "close"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_uswds(self)

@@ -7,13 +7,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Min
+from django.db.models import BooleanField, Case, Min, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from coresponder.api_support import actor_for
+from coresponder.domain.outreach import expiry_cutoff, follow_up_rules
 from coresponder.domain.sla import SlaSummary, TaskRecord, summarize
 from coresponder.outreach.models import Notice, OutreachTask
 from coresponder.privacy.access import NotVisible, access_program, role_in
@@ -60,13 +61,31 @@ def date_range(params: Any, today: dt.date) -> tuple[dt.date, dt.date, list[str]
     return start, end, errors
 
 
-def task_records(program: Program, start: dt.datetime, end: dt.datetime) -> list[TaskRecord]:
-    """Tasks whose window closed in [start, end), with their first attempt, in one query."""
+def task_records(
+    program: Program, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None
+) -> list[TaskRecord]:
+    """Tasks whose window closed in [start, end), with their first attempt, in one query.
+
+    With `now`, each says whether it expired unworked by then (moved out of the queue
+    by the worker, or past its time and not yet moved).
+    """
+    expired = Q(status=OutreachTask.Status.EXPIRED)
+    if now is not None:
+        expired |= Q(
+            status__in=[OutreachTask.Status.OPEN, OutreachTask.Status.CLAIMED],
+            window_end__lte=expiry_cutoff(now, follow_up_rules(program.preset).expires_after_hours),
+        )
     rows = (
         OutreachTask.objects.filter(program=program, window_end__gte=start, window_end__lt=end)
         .exclude(status=OutreachTask.Status.CANCELLED)
-        .annotate(first_attempt_at=Min("attempts__attempted_at"))
+        .annotate(
+            first_attempt_at=Min("attempts__attempted_at"),
+            expired=Case(
+                When(expired, then=Value(True)), default=Value(False), output_field=BooleanField()
+            ),
+        )
         .values(
+            "expired",
             "window_start",
             "window_end",
             "first_attempt_at",
@@ -90,6 +109,7 @@ def task_records(program: Program, start: dt.datetime, end: dt.datetime) -> list
             or row["overdose__district__name"]
             or UNKNOWN_DISTRICT,
             team=row["claimed_by__name"] or UNCLAIMED,
+            expired=bool(row["expired"]),
         )
         for row in rows
     ]
@@ -101,7 +121,7 @@ def sla_summary(
     zone = ZoneInfo(program.timezone)
     start = dt.datetime.combine(first_day, dt.time(), tzinfo=zone)
     end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-    return summarize(task_records(program, start, end), start, end, now)
+    return summarize(task_records(program, start, end, now), start, end, now)
 
 
 @login_required

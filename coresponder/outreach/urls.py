@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from coresponder.outreach import views
+from coresponder.outreach import queue_views, views
 
 urlpatterns = [
-    path("", views.queue, name="outreach-queue"),
+    path("", queue_views.queue, name="outreach-queue"),
+    path("missed/", queue_views.missed_list, name="outreach-missed"),
     path("map/", views.task_map, name="outreach-map"),
     path("<int:task_id>/", views.task_page, name="outreach-task"),
     path("<int:task_id>/claim", views.claim_page, name="outreach-claim"),
     path("<int:task_id>/checklist", views.checklist_page, name="outreach-checklist"),
+    path("<int:task_id>/close", queue_views.close_page, name="outreach-close"),
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -19,14 +18,15 @@ from coresponder.domain.outreach import due_state, missing_checklist
 from coresponder.domain.policy import POLICY, Access, FieldGroup, RecordType
 from coresponder.domain.vocabulary import label
 from coresponder.outreach.actions import (
+    CLOSABLE_STATUSES,
     checklist_of,
     claim_task,
     complete_checklist,
     record_attempt,
 )
-from coresponder.outreach.forms import AttemptForm, ChecklistForm
+from coresponder.outreach.forms import AttemptForm, ChecklistForm, CloseTaskForm
 from coresponder.outreach.models import OutreachTask
-from coresponder.outreach.queue import QUEUE_STATUSES, outreach_queue, queue_districts
+from coresponder.outreach.queue import QUEUE_STATUSES
 from coresponder.outreach.task_map import build_task_map
 from coresponder.privacy.access import (
     NotVisible,
@@ -34,13 +34,11 @@ from coresponder.privacy.access import (
     access_program,
     access_task,
     role_in,
-    visible_people,
 )
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.audit import record_event
 from coresponder.programs import form_tokens
 from coresponder.programs.actions import ActionError
-from coresponder.programs.duty import on_duty
 from coresponder.programs.local_time import format_datetime
 from coresponder.programs.middleware import SESSION_KEY
 from coresponder.programs.models import Program, Team
@@ -91,78 +89,11 @@ def _tier_labels(program: Program) -> dict[int, str]:
     return {t["tier"]: t.get("label", f"Tier {t['tier']}") for t in priority.get("tiers", [])}
 
 
-@login_required
-@require_GET
-def queue(request: HttpRequest, slug: str) -> HttpResponse:
-    """Open tasks as cards, in the order the preset says to work them."""
-    program = _program_for_outreach(request, slug)
-    now = timezone.now()
-    districts = list(program.districts.filter(active=True).order_by("name"))
-    chosen = request.GET.get("district") or ""
-    if chosen not in {d.code for d in districts}:
-        chosen = ""
-    on_shift = {
-        duty.team_id: duty.team_name or ""
-        for duty in on_duty(program, now)
-        if duty.team_id is not None
-    }
-    team_id = _int_or_none(request.GET.get("team"))
-    if team_id not in on_shift:
-        team_id = None
-    scope = queue_districts(program, now, chosen or None, team_id)
-    result = outreach_queue(program, now, scope, _int_or_none(request.GET.get("page")) or 1)
-    rows = result.items
-    ids = [row["person_id"] for row in rows]
-    # Identity comes through the gate's scope, in one query for the whole list.
-    names = {
-        pk: f"{given} {family}".strip()
-        for pk, given, family in visible_people(request.user)
-        .filter(pk__in=ids)
-        .values_list("pk", "given_name", "family_name")
-    }
-    tiers = _tier_labels(program)
-    cards = [
-        {
-            **row,
-            "name": names.get(row["person_id"]) or "Name not shown",
-            "due_label": DUE_STATES[row["due_state"]][0],
-            "due_class": DUE_STATES[row["due_state"]][1],
-            "tier_label": (tiers.get(row["priority_tier"], "Everyone else") if tiers else ""),
-        }
-        for row in rows
-    ]
-    record_event(
-        actor_for(request),
-        "read",
-        object_type="outreach.outreachtask",
-        program_slug=program.slug,
-        fields=["identity", "outreach"],
-        detail={"list": "outreach queue", "ids": [row["task_id"] for row in rows][:500]},
-    )
-    filters = {"district": chosen, "team": team_id or ""}
-    context = {
-        "program": program,
-        "cards": cards,
-        "result": result,
-        "districts": districts,
-        "chosen_district": chosen,
-        "teams_on_shift": sorted(on_shift.items(), key=lambda pair: pair[1]),
-        "chosen_team": team_id,
-        "previous_page": _page_query(filters, result.page - 1) if result.page > 1 else None,
-        "next_page": _page_query(filters, result.page + 1) if result.page < result.pages else None,
-    }
-    return render(request, "outreach/queue.html", context)
-
-
 def _int_or_none(value: str | None) -> int | None:
     try:
         return int(value) if value else None
     except ValueError:
         return None
-
-
-def _page_query(filters: dict[str, Any], page: int) -> str:
-    return urlencode({**{k: v for k, v in filters.items() if v}, "page": page})
 
 
 @login_required
@@ -296,6 +227,7 @@ def _task_response(
     form: AttemptForm,
     checklist_form: ChecklistForm | None = None,
     status: int = 200,
+    close_form: CloseTaskForm | None = None,
 ) -> HttpResponse:
     checklist = checklist_of(task)
     person = access.person
@@ -352,8 +284,23 @@ def _task_response(
         if may_write and task.status == OutreachTask.Status.OPEN and not task.claimed_by_id
         else [],
         "claimed_by": task.claimed_by.name if task.claimed_by else "",
+        **_closing_context(task, may_write, close_form),
     }
     return render(request, "outreach/task.html", context, status=status)
+
+
+def _closing_context(
+    task: OutreachTask, may_write: bool, close_form: CloseTaskForm | None
+) -> dict[str, Any]:
+    """The close-with-a-reason form for who may write, and why a closed task was closed."""
+    closable = may_write and task.status in CLOSABLE_STATUSES
+    if closable and close_form is None:
+        close_form = CloseTaskForm(initial={"version": task.version})
+    return {
+        "close_form": close_form if closable else None,
+        "closed_because": task.get_close_reason_display() if task.close_reason else "",
+        "close_note": task.close_note,
+    }
 
 
 @login_required

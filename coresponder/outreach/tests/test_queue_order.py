@@ -139,7 +139,7 @@ def test_the_queue_page_offers_the_teams_on_shift(qrt: Program, client: Any) -> 
     text = page.content.decode()
     assert page.status_code == 200
     assert "QRT East" in text and "Eastern" in text and "Nowhere" not in text
-    assert "1 open task" in text
+    assert "1 task to work" in text
 
 
 def test_the_map_counts_todays_open_tasks_per_district_as_tiles(qrt: Program) -> None:

@@ -174,6 +174,7 @@ WEB: dict[str, Kind] = {
     # --- Lists of people -------------------------------------------------------------
     "person-search": ListsPeople(("coordinator",), query=lambda r: {"q": r.person.given_name}),
     "outreach-queue": ListsPeople(("coordinator",), _program),
+    "outreach-missed": ListsPeople(("coordinator",), _program),
     "triage-list": ListsPeople(("coordinator",), _program),
     "diverted-list": ListsPeople(("coordinator", "prosecutor"), _program),
     "referral-inbox": ListsPeople(("provider",)),
@@ -231,6 +232,11 @@ WEB: dict[str, Kind] = {
     ),
     "outreach-checklist": WritesOnly(
         "completes a task's checklist",
+        lambda r: {**_program(r), "task_id": r.task.pk},
+        names_a_person=True,
+    ),
+    "outreach-close": WritesOnly(
+        "closes a task with a reason",
         lambda r: {**_program(r), "task_id": r.task.pk},
         names_a_person=True,
     ),
@@ -328,6 +334,7 @@ API: dict[str, Kind] = {
     "POST /outreach-tasks/{task_id}/claim": WritesOnly("claims a task"),
     "POST /outreach-tasks/{task_id}/attempts": WritesOnly("records an attempt"),
     "PATCH /outreach-tasks/{task_id}/checklist": WritesOnly("completes a checklist"),
+    "POST /outreach-tasks/{task_id}/close": WritesOnly("closes a task with a reason"),
     "POST /encounters": WritesOnly("records an encounter"),
     "POST /persons/{person_id}/care-plans": WritesOnly("opens a plan"),
     "PATCH /care-plans/{plan_id}": WritesOnly("closes a plan"),

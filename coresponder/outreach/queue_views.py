@@ -1,0 +1,259 @@
+"""The follow-up queue with its filters, the Missed list, and closing a task by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from coresponder.api_support import actor_for
+from coresponder.common import StaleVersion
+from coresponder.domain.vocabulary import humanize
+from coresponder.outreach.actions import checklist_of, close_task
+from coresponder.outreach.forms import AttemptForm, CloseTaskForm
+from coresponder.outreach.models import Attempt, OutreachTask
+from coresponder.outreach.queue import QueueFilter, expired_tasks, outreach_queue, queue_districts
+from coresponder.outreach.views import (
+    DUE_STATES,
+    _int_or_none,
+    _my_teams,
+    _program_for_outreach,
+    _task_in,
+    _task_response,
+    _tier_labels,
+)
+from coresponder.privacy.access import role_in, visible_people
+from coresponder.privacy.actions import Forbidden
+from coresponder.privacy.audit import record_event
+from coresponder.programs.actions import ActionError
+from coresponder.programs.duty import on_duty
+from coresponder.programs.home import OVERSIGHT_ROLES
+from coresponder.programs.models import Program
+
+QUEUE_PAGE_SIZE = 50
+MISSED_PAGE_SIZE = 50
+WHO_CHOICES = (("", "Everyone's"), ("mine", "Claimed by my team"), ("unclaimed", "Not claimed"))
+WHEN_CHOICES = (("", "Any time"), ("due_today", "Window closes today"), ("overdue", "Overdue"))
+TARGETS = dict(OutreachTask.Target.choices)
+STATUSES = dict(OutreachTask.Status.choices)
+
+
+def _names(request: HttpRequest, person_ids: list[int]) -> dict[int, str]:
+    """Names through the gate's scope, in one query for the whole list."""
+    return {
+        pk: f"{given} {family}".strip()
+        for pk, given, family in visible_people(request.user)
+        .filter(pk__in=person_ids)
+        .values_list("pk", "given_name", "family_name")
+    }
+
+
+def _choice(value: str | None, choices: tuple[tuple[str, str], ...]) -> str:
+    return value if value in {key for key, _label in choices} else ""
+
+
+def _may_see_missed(request: HttpRequest, program: Program) -> bool:
+    return role_in(request.user, program) in OVERSIGHT_ROLES
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest, slug: str) -> HttpResponse:
+    """Live tasks, due now first, as a table on a desk and cards on a phone."""
+    program = _program_for_outreach(request, slug)
+    now = timezone.now()
+    districts = list(program.districts.filter(active=True).order_by("name"))
+    district_names = {d.code: d.name for d in districts}
+    chosen = request.GET.get("district") or ""
+    if chosen not in district_names:
+        chosen = ""
+    on_shift = {
+        duty.team_id: duty.team_name or ""
+        for duty in on_duty(program, now)
+        if duty.team_id is not None
+    }
+    team_id = _int_or_none(request.GET.get("team"))
+    if team_id not in on_shift:
+        team_id = None
+    who = _choice(request.GET.get("who"), WHO_CHOICES)
+    when = _choice(request.GET.get("when"), WHEN_CHOICES)
+    my_teams = tuple(_my_teams(request, program).values_list("pk", flat=True))
+    scope = queue_districts(program, now, chosen or None, team_id)
+    result = outreach_queue(
+        program,
+        now,
+        scope,
+        _int_or_none(request.GET.get("page")) or 1,
+        QUEUE_PAGE_SIZE,
+        QueueFilter(who=who, when=when, my_teams=my_teams),
+    )
+    rows = result.items
+    names = _names(request, [row["person_id"] for row in rows])
+    tiers = _tier_labels(program)
+    cards = [
+        {
+            **row,
+            "name": names.get(row["person_id"]) or "Name not shown",
+            "due_label": DUE_STATES[row["due_state"]][0],
+            "due_class": DUE_STATES[row["due_state"]][1],
+            "tier_label": (tiers.get(row["priority_tier"], "Everyone else") if tiers else ""),
+            "target_label": TARGETS.get(row["target"], ""),
+            "district_name": district_names.get(row["district"] or "", ""),
+        }
+        for row in rows
+    ]
+    expired = expired_tasks(program, now).count()
+    record_event(
+        actor_for(request),
+        "read",
+        object_type="outreach.outreachtask",
+        program_slug=program.slug,
+        fields=["identity", "outreach"],
+        detail={"list": "outreach queue", "ids": [row["task_id"] for row in rows][:500]},
+    )
+    filters = {"who": who, "when": when, "district": chosen, "team": team_id or ""}
+    counts = result.counts or {}
+    context = {
+        "program": program,
+        "cards": cards,
+        "result": result,
+        "districts": districts,
+        "chosen_district": chosen,
+        "teams_on_shift": sorted(on_shift.items(), key=lambda pair: pair[1]),
+        "chosen_team": team_id,
+        "who_choices": [(key, label, counts.get(key or "everyone")) for key, label in WHO_CHOICES],
+        "when_choices": [
+            (key, label, counts.get(key or "everyone")) for key, label in WHEN_CHOICES
+        ],
+        "who": who,
+        "when": when,
+        "filtered": any(filters.values()),
+        "has_teams": bool(my_teams),
+        "expired": expired,
+        "may_see_missed": _may_see_missed(request, program),
+        "previous_page": _page_query(filters, result.page - 1) if result.page > 1 else None,
+        "next_page": _page_query(filters, result.page + 1) if result.page < result.pages else None,
+    }
+    return render(request, "outreach/queue.html", context)
+
+
+def _page_query(filters: dict[str, Any], page: int) -> str:
+    return urlencode({**{k: v for k, v in filters.items() if v}, "page": page})
+
+
+@login_required
+@require_GET
+def missed_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """Tasks that expired unworked, latest window first: for coordinators to review."""
+    program = _program_for_outreach(request, slug)
+    if not _may_see_missed(request, program):
+        raise Http404("No Missed list for this role")
+    now = timezone.now()
+    tasks = expired_tasks(program, now)
+    count = tasks.count()
+    pages = max(1, -(-count // MISSED_PAGE_SIZE))
+    page = min(max(1, _int_or_none(request.GET.get("page")) or 1), pages)
+    start = (page - 1) * MISSED_PAGE_SIZE
+    rows = list(
+        tasks.order_by("-window_end", "-id").values(
+            "pk",
+            "person_id",
+            "window_start",
+            "window_end",
+            "status",
+            "target",
+            "claimed_by__name",
+            "district__name",
+        )[start : start + MISSED_PAGE_SIZE]
+    )
+    ids = [row["pk"] for row in rows]
+    attempts = dict(
+        Attempt.objects.filter(task_id__in=ids)
+        .values("task_id")
+        .annotate(n=Count("id"))
+        .values_list("task_id", "n")
+    )
+    names = _names(request, [row["person_id"] for row in rows])
+    items = [
+        {
+            **row,
+            "name": names.get(row["person_id"]) or "Name not shown",
+            "target_label": TARGETS.get(row["target"], ""),
+            "attempts": attempts.get(row["pk"], 0),
+            # Not yet moved by the worker, but past its time all the same.
+            "status_label": STATUSES[OutreachTask.Status.EXPIRED],
+        }
+        for row in rows
+    ]
+    record_event(
+        actor_for(request),
+        "read",
+        object_type="outreach.outreachtask",
+        program_slug=program.slug,
+        fields=["identity", "outreach"],
+        detail={"list": "missed tasks", "ids": ids[:500]},
+    )
+    context = {
+        "program": program,
+        "items": items,
+        "count": count,
+        "page": page,
+        "pages": pages,
+        "previous_page": urlencode({"page": page - 1}) if page > 1 else None,
+        "next_page": urlencode({"page": page + 1}) if page < pages else None,
+    }
+    return render(request, "outreach/missed.html", context)
+
+
+@login_required
+@require_POST
+def close_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
+    """Close a task by hand, against the version the user saw; a stale one is told, not lost."""
+    program = _program_for_outreach(request, slug)
+    task, access = _task_in(request, program, task_id)
+    zone = ZoneInfo(program.timezone)
+    form = CloseTaskForm(request.POST)
+
+    def again(status: int) -> HttpResponse:
+        attempt_form = AttemptForm(zone, checklist_of(task), task.checklist)
+        return _task_response(
+            request, program, task, access, attempt_form, status=status, close_form=form
+        )
+
+    if not form.is_valid():
+        return again(422)
+    data = form.cleaned_data
+    try:
+        close_task(actor_for(request), access, task, data["reason"], data["note"], data["version"])
+    except StaleVersion:
+        task.refresh_from_db()
+        fresh = request.POST.copy()
+        fresh[form.add_prefix("version")] = str(task.version)
+        form = CloseTaskForm(fresh)
+        form.is_valid()
+        form.add_error(
+            None, "Someone changed this task while you were looking: check it and close again."
+        )
+        return again(409)
+    except ActionError as exc:
+        for key, errors in (exc.errors or {"": [str(exc)]}).items():
+            form.add_error(key if key in form.fields else None, errors)
+        return again(422)
+    except Forbidden as exc:
+        raise Http404("No outreach for this role") from exc
+    messages.success(request, f"Task closed: {humanize_reason(data['reason'])}.")
+    return redirect("outreach-task", slug=program.slug, task_id=task.pk)
+
+
+def humanize_reason(reason: str) -> str:
+    """A close reason as staff read it: the listed label, or the outcome's words."""
+    labels = dict(OutreachTask._meta.get_field("close_reason").choices or [])
+    return str(labels.get(reason) or humanize(reason))
