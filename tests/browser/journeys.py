@@ -56,6 +56,7 @@ def staff(username: str, role: str, organization: str, program: str, display_nam
 
 def sign_in(page: Any, live_server: Any, username: str, program: str) -> None:
     """Password, then the current code; the program's home page opens."""
+    page.set_default_timeout(10_000)
     sign_in_with_code(page, live_server.url, username, PASSWORD, SECRET, f"/programs/{program}/")
     assert_usable(page)
 
