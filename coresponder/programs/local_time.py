@@ -39,8 +39,9 @@ def zone_of(where: Any) -> ZoneInfo:
     if isinstance(where, ZoneInfo):
         return where
     if isinstance(where, dt.tzinfo):
-        return ZoneInfo(str(where)) if str(where) != "UTC" else UTC
-    name = getattr(where, "timezone", where)
+        name = str(where)
+    else:
+        name = getattr(where, "timezone", where)
     if isinstance(name, ZoneInfo):
         return name
     if not name or not isinstance(name, str):
@@ -128,6 +129,8 @@ def format_datetime(
 ) -> str:
     """A time as "Tue 10 Mar, 17:04", with the year when not this year and the zone if `named`.
 
+    A time in UTC (or an unknown zone, read as UTC) always says so.
+
     `with_year` always shows the year: for text that is stored and read later (notices).
     """
     if value is None:
@@ -135,7 +138,7 @@ def format_datetime(
     at = local(value, where)
     day = format_date(at.date(), where, now=now, weekday=True, with_year=with_year)
     text = f"{day}, {format_clock(at, seconds=seconds)}"
-    if named or where is None:
+    if named or zone_of(where) is UTC:
         text += f" {zone_abbreviation(at)}"
     return text
 
@@ -155,7 +158,7 @@ def format_time(value: dt.datetime | None, where: Any = None, *, named: bool = F
         return ""
     at = local(value, where)
     text = format_clock(at)
-    if named or where is None:
+    if named or zone_of(where) is UTC:
         text += f" {zone_abbreviation(at)}"
     return text
 
