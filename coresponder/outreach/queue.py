@@ -170,7 +170,9 @@ def outreach_queue(
 
     Tasks due now come first, then those overdue but not yet expired, then those
     not yet open; inside each part the preset's work order. Each part is its own
-    range over the work-order index, so the database never sorts the queue itself.
+    range over the work-order index, so the database never sorts the queue itself:
+    one query counts, at most one reads each part the page reaches into (three at
+    most, however long the queue), one counts the page's attempts.
     """
     filters = filters or QueueFilter()
     rules = follow_up_rules(program.preset)

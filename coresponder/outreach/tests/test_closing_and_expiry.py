@@ -38,9 +38,9 @@ def pco(db: None) -> Program:
     return Program.objects.get(slug="pco")
 
 
-def staff(program: Program, role: Role = Role.RECOVERY_COACH) -> Any:
+def staff(program: Program, role: Role = Role.RECOVERY_COACH, username: str = "") -> Any:
     world = World(program=program, person=None, provider_org=None, service_referral=None)  # type: ignore[arg-type]
-    return reader(world, role, username=f"{program.slug}-{role.value}")
+    return reader(world, role, username=username or f"{program.slug}-{role.value}")
 
 
 def task_at(
