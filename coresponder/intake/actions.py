@@ -415,9 +415,15 @@ def _add_report(actor: Actor, overdose: Overdose, payload: dict[str, Any]) -> Ov
 # --- One overdose reported twice -------------------------------------------------------
 
 
-def resolve_person(user: Any, program: Program, data: dict[str, Any]) -> Person | None:
-    """The person record a report names (by id, or the same names and birth date); reads only."""
-    candidates = linkable_people(user, program)
+def resolve_person(
+    user: Any, program: Program, data: dict[str, Any], candidates: QuerySet[Person] | None = None
+) -> Person | None:
+    """The person record a report names (by id, or the same names and birth date); reads only.
+
+    `candidates`, when given, is `linkable_people(user, program)` asked once for many reports.
+    """
+    if candidates is None:
+        candidates = linkable_people(user, program)
     if data.get("id") is not None:
         return _linkable_by_id(candidates, data["id"])
     return exact_match(candidates, data)

@@ -56,6 +56,14 @@ class RowPlan:
         return self.joins_overdose is None and self.joins_row is None
 
 
+def _hour(moment: dt.datetime) -> int:
+    return int(moment.timestamp() // 3600)
+
+
+def _hour_span(window: dt.timedelta) -> int:
+    return int(window.total_seconds() // 3600) + 1
+
+
 def _row_key(number: int) -> tuple[str, int]:
     return ("row", number)
 
@@ -80,7 +88,10 @@ class _Planner:
     def __init__(self, user: Any, program: Program, payloads: Sequence[tuple[int, dict[str, Any]]]):
         self.user, self.program = user, program
         self.params: Params = active_params()
+        self.linkable = linkable_people(user, program)
         self.known: dict[Hashable, KnownOverdoseFacts] = {}
+        # Keys by the hour they happened, so each row looks only at its own few hours.
+        self.by_hour: dict[int, list[Hashable]] = {}
         self.overdoses: dict[Hashable, Overdose] = {}
         # People earlier rows create, as the commit's exact match would find them.
         self.created: dict[tuple[str, str, dt.date], Hashable] = {}
@@ -88,13 +99,13 @@ class _Planner:
         if times:
             span = (min(times) - SAME_OVERDOSE_WITHIN, max(times) + SAME_OVERDOSE_WITHIN)
             for overdose, facts in known_overdoses(user, program, *span):
-                self.known[facts.key] = facts
+                self._add(facts)
                 self.overdoses[facts.key] = overdose
 
     def plan(self, number: int, payload: dict[str, Any]) -> RowPlan | None:
         data = payload["person"]
         try:
-            person = resolve_person(self.user, self.program, data)
+            person = resolve_person(self.user, self.program, data, self.linkable)
         except ActionError:
             return None  # an unknown person id: the preview names that row's error
         report = report_facts(payload, person)
@@ -117,12 +128,14 @@ class _Planner:
         self._person(row, report, person)
         return row
 
+    def _add(self, facts: KnownOverdoseFacts) -> None:
+        self.known[facts.key] = facts
+        self.by_hour.setdefault(_hour(facts.occurred_at), []).append(facts.key)
+
     def _around(self, report: ReportFacts) -> list[KnownOverdoseFacts]:
-        return [
-            facts
-            for facts in self.known.values()
-            if abs(facts.occurred_at - report.occurred_at) <= SAME_OVERDOSE_WITHIN
-        ]
+        hour, reach = _hour(report.occurred_at), _hour_span(SAME_OVERDOSE_WITHIN)
+        keys = [k for h in range(hour - reach, hour + reach + 1) for k in self.by_hour.get(h, [])]
+        return [self.known[k] for k in keys]
 
     def _joined(self, row: RowPlan, key: Hashable, report: ReportFacts) -> None:
         facts = self.known[key]
@@ -152,13 +165,15 @@ class _Planner:
             person_key = _row_key(number)
             if exact is not None:
                 self.created[exact] = person_key
-        self.known[_row_key(number)] = KnownOverdoseFacts(
-            key=_row_key(number),
-            occurred_at=report.occurred_at,
-            coordinates=report.coordinates,
-            place=report.place,
-            person_key=person_key,
-            person_records=records,
+        self._add(
+            KnownOverdoseFacts(
+                key=_row_key(number),
+                occurred_at=report.occurred_at,
+                coordinates=report.coordinates,
+                place=report.place,
+                person_key=person_key,
+                person_records=records,
+            )
         )
 
     def _person(self, row: RowPlan, report: ReportFacts, person: Person | None) -> None:
@@ -171,11 +186,12 @@ class _Planner:
             )
             row.person_id, row.person_words = person.pk, words
             return
-        linkable = linkable_people(self.user, self.program)
-        best = possible_matches(self.user, report.person, limit=1, among=linkable)
+        best = possible_matches(self.user, report.person, limit=1, among=self.linkable)
         if not best:
             return
-        found = linkable.filter(pk=best[0].person_id).prefetch_related("source_records").first()
+        found = (
+            self.linkable.filter(pk=best[0].person_id).prefetch_related("source_records").first()
+        )
         if found is None:
             return
         agreement, _p, words = weigh_person(
