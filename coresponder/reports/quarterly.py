@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from django.utils import timezone
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
@@ -41,6 +40,7 @@ from reportlab.platypus import (
 
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import humanize
+from coresponder.programs.local_time import today_in
 from coresponder.programs.models import Program
 from coresponder.reports import disclosure
 from coresponder.reports import metrics as metric_defs
@@ -431,7 +431,8 @@ def _quarterly_pdf(
 ) -> bytes:
     if quarter not in QUARTER_MONTHS:
         raise ValueError("quarter must be 1 to 4")
-    generated = generated or timezone.localdate()
+    # The day it is where the program is, not on the server's UTC clock.
+    generated = generated or today_in(program)
     styles = _styles()
     part2: set[int] = set()
     buffer = io.BytesIO()
