@@ -240,3 +240,55 @@ def test_the_preview_page_states_the_counts_and_the_evidence_in_words(
     assert AuditEvent.objects.filter(action="read").count() == reads + 1
     assert read is not None
     assert read.detail["ids"] == sorted([known["police"].person.pk, known["marcus"].person.pk])
+
+
+def test_a_row_that_could_be_either_of_two_people_s_overdoses_joins_neither(
+    pco: Program, importer: User, known: dict[str, Any]
+) -> None:
+    other = Person.objects.create(
+        given_name="Bridget", family_name="O'Brien", birth_date=dt.date(1990, 4, 7)
+    )
+    other.participations.create(program=pco, first_seen_at=POLICE_AT)
+    Overdose.objects.create(
+        program=pco,
+        person=other,
+        referral=Referral.objects.create(
+            program=pco, person=other, pathway="naloxone_plus", received_at=POLICE_AT
+        ),
+        occurred_at=POLICE_AT + dt.timedelta(minutes=5),
+    )
+    table, import_options = options(pco, csv_bytes(FILE[:1]))
+    plan = preview_import(pco, table, import_options, user=importer).plans[2]
+    assert plan.new_overdose
+    assert len(plan.ambiguous_overdoses) == 2
+    counts = commit_import(
+        Actor(user=importer, where="test"), pco, table, import_options, file_name="x"
+    )
+    assert counts.overdoses_merged == 0
+    assert counts.overdoses_created == 1
+    assert MatchCandidate.objects.count() == 2
+
+
+def test_the_preview_never_joins_another_program_s_overdose(
+    pco: Program, importer: User, programs: dict[str, Program]
+) -> None:
+    qrt = programs["qrt"]
+    record_referral(
+        Actor(user=member_of(qrt, Role.OFFICER, "qrt-officer"), where="test"),
+        qrt,
+        {
+            "pathway": "naloxone_plus",
+            "received_at": POLICE_AT,
+            "person": {
+                "given_name": "Bridget",
+                "family_name": "O'Brien",
+                "birth_date": dt.date(1990, 4, 7),
+            },
+            "overdose": {"occurred_at": POLICE_AT, "fatal": False, "source": "police"},
+        },
+        channel="api",
+    )
+    table, import_options = options(pco, csv_bytes(FILE[:1]))
+    plan = preview_import(pco, table, import_options, user=importer).plans[2]
+    assert plan.new_overdose
+    assert plan.person_id is None
