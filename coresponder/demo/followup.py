@@ -119,6 +119,7 @@ class FollowUpMaker:
         """Attempts until a terminal outcome, the rule's maximum, or the anchor date."""
         ctx, rng = self.ctx, self.rng
         if task.window_end < ctx.anchor_at and chance(rng, MISSED_SHARE):
+            self.expire_if_due(task, rule)
             return
         crew = ctx.crew()
         at = self.first_attempt_at(task)
