@@ -18,9 +18,11 @@ from django.test import Client
 from coresponder.conftest import Clock
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import CarePlan, Encounter, FollowUp
+from coresponder.intake.actions import record_public_referral
 from coresponder.intake.models import Referral
 from coresponder.outreach.models import Attempt, Notice, OutreachTask
-from coresponder.privacy.audit import SYSTEM
+from coresponder.outreach.reminders import message_for
+from coresponder.privacy.audit import SYSTEM, Actor
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs import local_time
 from coresponder.programs.actions import load_programs
@@ -210,8 +212,6 @@ def test_reminders_show_when_they_were_sent_on_the_programs_clock(world: World) 
 
 
 def test_a_reminders_text_gives_the_time_on_the_programs_clock(world: World) -> None:
-    from coresponder.outreach.reminders import message_for
-
     task = OutreachTask.objects.select_related("program").get(person=world.person)
 
     message = message_for(task, Notice.Kind.WINDOW_OPEN)
@@ -339,3 +339,22 @@ def test_an_encounter_on_the_fall_back_night_names_which_half_past_one(
     assert "Sun 2 Nov, 01:30 MDT" in earlier
     assert "Sun 2 Nov, 01:30 MST" in later
     assert "07:30" not in earlier and "08:30" not in later
+
+
+def test_the_triage_list_shows_when_help_was_asked_on_the_programs_clock(
+    world: World,
+) -> None:
+    payload = {
+        "received_at": RECEIVED,
+        "person": {"given_name": "Ana", "family_name": "Reyes", "phone": "2155550123"},
+        "referrer": {"relationship": "sibling", "name": "Luz Reyes", "phone": "2155550199"},
+        "help_requested": "Treatment for drug or alcohol use",
+        "consent_to_contact": True,
+        "contact_preference": "call",
+        "language": "en",
+    }
+    record_public_referral(Actor(label="public help page"), world.program, payload)
+
+    html = page(reader(world, Role.COORDINATOR), "/programs/pad/triage/")
+
+    assert_local_not_utc(html, "Thu 6 Mar, 00:04", "Wed 5 Mar, 10:04")
