@@ -21,7 +21,8 @@ from coresponder.domain.linkage import (
     spelling_difference,
 )
 
-# One overdose reported by several sources: same person, within 2 hours and 500 metres.
+# One overdose reported by several sources: one person, within 2 hours and 500 metres
+# (see `decide_overdose_join`).
 SAME_OVERDOSE_WITHIN = dt.timedelta(hours=2)
 SAME_OVERDOSE_METRES = 500.0
 EARTH_RADIUS_M = 6_371_008.8
@@ -48,23 +49,6 @@ def metres_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
-
-
-def same_overdose(
-    first_at: dt.datetime,
-    first_place: tuple[float, float] | None,
-    second_at: dt.datetime,
-    second_place: tuple[float, float] | None,
-) -> bool:
-    """Two reports about one person describe one overdose when close in time and place.
-
-    Where either report lacks coordinates, time alone decides.
-    """
-    if abs(first_at - second_at) > SAME_OVERDOSE_WITHIN:
-        return False
-    if first_place is None or second_place is None:
-        return True
-    return metres_between(*first_place, *second_place) <= SAME_OVERDOSE_METRES
 
 
 def _in_ring(lon: float, lat: float, ring: Sequence[Sequence[float]]) -> bool:
