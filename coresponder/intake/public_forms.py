@@ -101,6 +101,8 @@ TEXT: dict[str, dict[str, str]] = {
         "submit": "Send my request",
         "thanks_title": "Thank you. Your request was sent.",
         "already_sent": "This request was already sent; it was not sent twice.",
+        "sent_notice": "You sent this form already: sending it again does not send it twice.",
+        "start_again": "Ask for help again",
         "next_heading": "What happens next",
         "next_read": "A coordinator of the program you chose reads each request.",
         "next_contact": (
@@ -209,6 +211,8 @@ TEXT: dict[str, dict[str, str]] = {
         "submit": "Enviar mi solicitud",
         "thanks_title": "Gracias. Su solicitud fue enviada.",
         "already_sent": "Esta solicitud ya había sido enviada; no se envió dos veces.",
+        "sent_notice": "Ya envió este formulario: enviarlo otra vez no lo envía dos veces.",
+        "start_again": "Pedir ayuda otra vez",
         "next_heading": "Qué pasa ahora",
         "next_read": "Una persona coordinadora del programa que eligió lee cada solicitud.",
         "next_contact": (

@@ -1,0 +1,117 @@
+"""Referral forms and the public help page sent twice with one token save once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from coresponder.domain.vocabulary import Role
+from coresponder.intake.models import Referral
+from coresponder.intake.public_forms import TEXT
+from coresponder.intake.public_views import REQUESTS_PER_HOUR
+from coresponder.privacy.audit import SYSTEM
+from coresponder.privacy.tests.world import World, reader
+from coresponder.programs.actions import load_programs
+from coresponder.programs.form_tokens import FIELD, new_token
+from coresponder.programs.models import Program
+from coresponder.programs.tests.saving_once import assert_second_shows_first, post_twice
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def programs() -> Iterator[None]:
+    cache.clear()
+    load_programs(SYSTEM)
+    yield
+    cache.clear()
+
+
+def officer() -> Any:
+    world = World(
+        program=Program.objects.get(slug="pad"),
+        person=None,  # type: ignore[arg-type]
+        provider_org=None,  # type: ignore[arg-type]
+        service_referral=None,  # type: ignore[arg-type]
+    )
+    return reader(world, Role.OFFICER)
+
+
+def test_a_staff_referral_sent_twice_is_saved_once() -> None:
+    client = Client()
+    client.force_login(officer())
+    zone = ZoneInfo(Program.objects.get(slug="pad").timezone)
+    received = timezone.localtime(timezone.now(), zone)
+    first, second = post_twice(
+        client,
+        "/programs/pad/referrals/new/officer_intervention/",
+        {
+            "received_at": received.strftime("%Y-%m-%dT%H:%M"),
+            "given_name": "Jo",
+            "family_name": "Marsh",
+            "birth_date": "1991-03-02",
+            "sex": "female",
+            "district": "22",
+            "offense_category": "retail_theft",
+        },
+    )
+    assert_second_shows_first(first, second)
+    referral = Referral.objects.get()
+    assert first["Location"] == f"/programs/pad/referrals/{referral.pk}/"
+
+
+def help_request() -> dict[str, Any]:
+    return {
+        "program": "pco",
+        "who": "me",
+        "given_name": "María",
+        "family_name": "Ortega",
+        "phone": "(508) 555-0142",
+        "help": ["treatment"],
+        "contact_preference": "text",
+        "consent": "on",
+        "website": "",
+    }
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_help_request_sent_twice_is_sent_once_and_says_so_in_its_language(lang: str) -> None:
+    client = Client()
+    form = client.get(f"/help?lang={lang}")
+    assert f'name="{FIELD}"' in form.content.decode()
+    first, second = post_twice(client, f"/help?lang={lang}", help_request())
+    assert_second_shows_first(first, second, TEXT[lang]["already_sent"])
+    assert Referral.objects.count() == 1
+
+
+def test_sending_the_same_help_request_again_does_not_count_toward_the_hourly_limit() -> None:
+    client = Client()
+    client.get("/help")
+    sent = {**help_request(), FIELD: new_token()}
+    for _ in range(REQUESTS_PER_HOUR + 2):
+        assert client.post("/help", sent).status_code == 302
+    assert Referral.objects.count() == 1
+    another = {**help_request(), "given_name": "Lucía", FIELD: new_token()}
+    assert client.post("/help", another).status_code == 302
+    assert Referral.objects.count() == 2
+
+
+def test_a_help_request_token_from_another_visitor_sends_nothing_and_tells_nothing() -> None:
+    token = new_token()
+    first = Client()
+    first.get("/help")
+    assert first.post("/help", {**help_request(), FIELD: token}).status_code == 302
+    other = Client()
+    other.get("/help")
+    refused = other.post("/help", {**help_request(), "given_name": "Ana", FIELD: token})
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert TEXT["en"]["err_not_sent"] in html
+    assert token not in html
+    assert Referral.objects.count() == 1

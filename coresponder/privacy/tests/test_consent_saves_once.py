@@ -1,0 +1,47 @@
+"""The consent form sent twice with one token records one consent."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from coresponder.domain.vocabulary import Role
+from coresponder.privacy.audit import SYSTEM
+from coresponder.privacy.models import Consent
+from coresponder.privacy.tests.world import World, build_world, reader
+from coresponder.programs.actions import load_programs
+from coresponder.programs.models import Program
+from coresponder.programs.tests.saving_once import assert_second_shows_first, post_twice
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world() -> World:
+    load_programs(SYSTEM)
+    return build_world(Program.objects.get(slug="pad"))
+
+
+def test_a_consent_sent_twice_is_recorded_once(world: World) -> None:
+    client = Client()
+    client.force_login(reader(world, Role.CLINICIAN))
+    before = Consent.objects.filter(person=world.person).count()
+    first, second = post_twice(
+        client,
+        f"/people/{world.person.pk}/consents/new/",
+        {
+            "discloser": "PAD clinicians",
+            "recipient_kind": "kind",
+            "recipient": "police",
+            "information": "Screenings",
+            "covers_clinical": "on",
+            "purpose": "Coordinate care",
+            "expires_on": "2099-01-01",
+            "signed_at": "2026-11-01T10:00",
+            "signature_method": "written",
+            "right_to_revoke_explained": "on",
+        },
+    )
+    assert_second_shows_first(first, second)
+    assert first["Location"] == f"/people/{world.person.pk}/disclosures/"
+    assert Consent.objects.filter(person=world.person).count() == before + 1
