@@ -74,16 +74,17 @@ test: setup browser-deps report-deps lint typecheck security pytest
 bench: install static
 	$(PY) bench/run.py
 
-# The release wheel (templates, static assets with the built vendor files, presets),
-# built in an isolated environment into var/dist/, then installed alone into a new
-# virtual environment where `coresponder --version`, `check`, `migrate` and
-# `load_programs` must work. Not part of `make test`: it takes minutes.
+# The release: a source distribution (the whole project, MANIFEST.in) and the wheel built
+# from it (templates, static assets with the built vendor files, presets), in an isolated
+# environment into var/dist/; the wheel is then installed alone into a new virtual
+# environment where `coresponder --version`, `check`, `migrate` and `load_programs` must
+# work. Not part of `make test`: it takes minutes.
 DIST := var/dist
 WHEELTEST := $(CURDIR)/var/wheeltest
 VERSION = $(shell sed -n 's/^__version__ = "\(.*\)"$$/\1/p' coresponder/__init__.py)
 wheel: install static
 	rm -rf $(DIST) $(WHEELTEST) build
-	$(PY) -m build --wheel --outdir $(DIST) .
+	$(PY) -m build --outdir $(DIST) .
 	$(PYTHON) -m venv $(WHEELTEST)/venv
 	$(WHEELTEST)/venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt $(DIST)/coresponder-$(VERSION)-py3-none-any.whl
 	mkdir -p $(WHEELTEST)/var
@@ -94,7 +95,7 @@ wheel: install static
 	  && venv/bin/coresponder check \
 	  && venv/bin/coresponder migrate --no-input -v 0 \
 	  && venv/bin/coresponder load_programs
-	@echo "Built and checked $(DIST)/coresponder-$(VERSION)-py3-none-any.whl"
+	@echo "Built $(DIST)/coresponder-$(VERSION).tar.gz and checked $(DIST)/coresponder-$(VERSION)-py3-none-any.whl"
 
 dist: wheel
 

@@ -90,14 +90,17 @@ def test_the_licence_is_the_gnu_affero_gpl_version_3_text() -> None:
 def test_the_wheel_takes_every_template_static_asset_and_data_file() -> None:
     package_data: dict[str, list[str]] = PYPROJECT["tool"]["setuptools"]["package-data"]
     assert {"templates/**/*", "static/**/*"} <= set(package_data["*"])
+    shipped: dict[Path, set[Path]] = {}
     missing = []
     for path in PACKAGE.rglob("*"):
         if not path.is_file() or path.suffix in {".py", ".pyc"} or "__pycache__" in path.parts:
             continue
         package = owning_package(path)
-        dotted = ".".join(package.relative_to(ROOT).parts)
-        globs = package_data["*"] + package_data.get(dotted, [])
-        if path not in shipped_files(globs, package):
+        if package not in shipped:
+            dotted = ".".join(package.relative_to(ROOT).parts)
+            globs = package_data["*"] + package_data.get(dotted, [])
+            shipped[package] = shipped_files(globs, package)
+        if path not in shipped[package]:
             missing.append(str(path.relative_to(ROOT)))
 
     assert missing == []
@@ -110,6 +113,15 @@ def test_the_wheel_installs_every_program_preset() -> None:
 
     assert shipped == set((ROOT / "presets").glob("*.toml"))
     assert {p.stem for p in shipped} >= {"core", "pad", "pco", "qrt"}
+
+
+def test_the_source_archive_carries_what_building_and_testing_need() -> None:
+    manifest = (ROOT / "MANIFEST.in").read_text(encoding="utf-8").split()
+
+    for needed in ("LICENSE", "constraints.txt", "Makefile", "package-lock.json"):
+        assert needed in manifest
+    for folder in ("coresponder", "presets", "tests", "scripts", "docs"):
+        assert f"graft {folder}" in " ".join(manifest)
 
 
 def test_the_build_and_commit_tools_are_pinned_dev_dependencies() -> None:
@@ -152,7 +164,7 @@ def test_without_a_source_address_the_footer_sends_people_to_the_operator(settin
     page = Client().get("/accounts/login/").content.decode()
 
     assert "GNU AGPL v3 or later" in page
-    assert "ask this site&#x27;s operator for its source code" in page
+    assert "ask this site's operator for its source code" in page
 
 
 def test_a_source_address_that_is_not_a_web_address_stops_start_up() -> None:
