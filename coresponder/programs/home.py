@@ -16,6 +16,7 @@ from coresponder.domain.teams import missing_slots
 from coresponder.domain.vocabulary import PATHWAY_LABELS, ROLE_LABELS, Pathway, Role
 from coresponder.privacy.access import role_in
 from coresponder.programs.models import Membership, Program, Team
+from coresponder.programs.work import FIRST_LOOK, work_for
 
 # Roles that run or watch the program as a whole.
 OVERSIGHT_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
@@ -49,10 +50,13 @@ def upcoming_shifts(program: Program, now: dt.datetime, days: int = 7) -> list[d
     return rows
 
 
-def program_home_context(user: Any, program: Program) -> dict[str, Any]:
+def program_home_context(
+    user: Any, program: Program, since: dt.datetime | None = None
+) -> dict[str, Any]:
     now = timezone.now()
     role = role_in(user, program)
     preset = program.preset or {}
+    tools = tools_for(role, preset.get("pathways", []), bool(preset.get("follow_up")))
     context: dict[str, Any] = {
         "program": program,
         "role": role,
@@ -68,7 +72,8 @@ def program_home_context(user: Any, program: Program) -> dict[str, Any]:
         "area": preset.get("area", {}),
         "is_oversight": role in OVERSIGHT_ROLES,
         "my_teams": team_rows(program, Team.objects.filter(members__user=user)),
-        "tools": tools_for(role, preset.get("pathways", []), bool(preset.get("follow_up"))),
+        "tools": tools,
+        "work": work_for(user, program, role, now, since or now - FIRST_LOOK, tools),
     }
     if role in OVERSIGHT_ROLES:
         context["roster"] = (

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from coresponder.privacy.access import NotVisible, access_program, is_admin, visible_programs
@@ -17,6 +18,7 @@ from coresponder.programs.local_time import reader_zone
 from coresponder.programs.middleware import SESSION_KEY
 from coresponder.programs.models import User
 from coresponder.programs.signin import client_address
+from coresponder.programs.work import last_looked, mark_looked
 
 
 @require_safe
@@ -51,7 +53,10 @@ def program_home(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such program") from exc
     request.session[SESSION_KEY] = program.slug
     request.current_program_slug = program.slug  # type: ignore[attr-defined]
-    context = program_home_context(request.user, program)
+    now = timezone.now()
+    since = last_looked(request.session, program, now)
+    context = program_home_context(request.user, program, since)
+    mark_looked(request.session, program, now)
     return render(request, "programs/program_home.html", context)
 
 
