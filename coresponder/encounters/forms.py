@@ -17,7 +17,7 @@ from coresponder.domain.screenings import (
     item_count,
     item_texts,
 )
-from coresponder.domain.vocabulary import Disposition, EncounterKind, humanize
+from coresponder.domain.vocabulary import EncounterKind, choices
 from coresponder.intake.forms import LocalDateTimeField
 from coresponder.people.forms import style_uswds
 
@@ -37,13 +37,13 @@ class EncounterForm(forms.Form):
 
     kind = forms.ChoiceField(
         label="What kind of encounter",
-        choices=[(k.value, humanize(k.value)) for k in EncounterKind],
+        choices=choices("encounter_kind"),
         initial=EncounterKind.CRISIS_RESPONSE.value,
         widget=forms.RadioSelect(attrs=TILE),
     )
     disposition = forms.ChoiceField(
         label="How it ended",
-        choices=[(d.value, humanize(d.value)) for d in Disposition],
+        choices=choices("disposition"),
         widget=forms.RadioSelect(attrs=TILE),
     )
     destination = forms.CharField(

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from coresponder.api_support import actor_for
 from coresponder.domain.policy import RecordType, may_write
-from coresponder.domain.vocabulary import humanize
+from coresponder.domain.vocabulary import label
 from coresponder.encounters.actions import record_encounter
 from coresponder.encounters.forms import EncounterForm
 from coresponder.encounters.reading import encounter_record
@@ -141,7 +141,7 @@ def encounter_detail(request: HttpRequest, slug: str, encounter_id: int) -> Http
         "program": access.encounter.program,
         "encounter": record,
         "person": access.encounter.person,
-        "kind": humanize(record["kind"]),
-        "disposition": humanize(record["disposition"]),
+        "kind": label("encounter_kind", record["kind"]),
+        "disposition": label("disposition", record["disposition"]),
     }
     return render(request, "encounters/encounter_detail.html", context)

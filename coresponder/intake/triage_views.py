@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coresponder.api_support import actor_for
 from coresponder.common import StaleVersion
-from coresponder.domain.vocabulary import Role
+from coresponder.domain.vocabulary import Role, label
 from coresponder.intake.models import Referral, TriageStatus
 from coresponder.intake.public_forms import STAFF_LANGUAGE, TEXT
 from coresponder.intake.triage import TRIAGE_DECISIONS, set_triage_status
@@ -24,7 +24,6 @@ from coresponder.programs.models import Program
 
 TRIAGE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 STALE_MESSAGE = "Changed by someone else — review and retry."
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 
 
 def _triage_program(request: HttpRequest, slug: str) -> Program:
@@ -48,9 +47,9 @@ def waiting_requests(program: Program) -> QuerySet[Referral]:
     )
 
 
-def _staff_word(prefix: str, code: str) -> str:
-    """The public page's English label for a stored code, or the code itself."""
-    return TEXT[STAFF_LANGUAGE].get(f"{prefix}_{code}", code)
+def _staff_word(prefix: str, code: str, vocabulary: str) -> str:
+    """The public page's English label for a stored code, else the vocabulary's label."""
+    return TEXT[STAFF_LANGUAGE].get(f"{prefix}_{code}") or label(vocabulary, code)
 
 
 def triage_row(referral: Referral) -> dict[str, Any]:
@@ -60,9 +59,11 @@ def triage_row(referral: Referral) -> dict[str, Any]:
         "referral": referral,
         "person": referral.person,
         "asked_by": "The person themself" if asked_by_self else referral.referrer_name or "—",
-        "relationship": "" if asked_by_self else _staff_word("rel", referral.referrer_relationship),
-        "contact_preference": _staff_word("contact", referral.contact_preference),
-        "language": LANGUAGE_NAMES.get(referral.language, referral.language or "—"),
+        "relationship": ""
+        if asked_by_self
+        else _staff_word("rel", referral.referrer_relationship, "relationship"),
+        "contact_preference": _staff_word("contact", referral.contact_preference, "contact"),
+        "language": label("language", referral.language) or "—",
     }
 
 

@@ -160,6 +160,7 @@ DETAIL_VOCABULARIES = {
     "role": "contact_role",
     "relationship": "relationship",
     "source": "source",
+    "category": "offense",
     "covers": "field_group",
     "organization_kind": "organization_kind",
 }

@@ -4,16 +4,21 @@ from typing import Any
 
 from django import forms
 
+from coresponder.domain.vocabulary import labels_of
 from coresponder.people.forms import style_uswds
 from coresponder.privacy.models import Consent
 
 RECIPIENT_KINDS = [
     ("organization", "Organisation (slug)"),
-    ("kind", "Class of organisation (e.g. police, provider)"),
-    ("role", "Class of staff (e.g. officer)"),
+    ("kind", "Kind of organisation (such as Police department)"),
+    ("role", "Kind of staff (such as Officer)"),
     ("user", "One user (user name)"),
     ("name", "Organisation, by name"),
 ]
+
+
+# Recipients named by class come from a closed list: kinds of organisation, roles.
+CLASS_VOCABULARIES = {"kind": "organization_kind", "role": "role"}
 
 
 class ConsentForm(forms.Form):
@@ -45,6 +50,22 @@ class ConsentForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style_uswds(self)
+
+    def clean(self) -> dict[str, Any]:
+        """A kind of organisation or of staff is one of the listed ones, by label or code."""
+        data = super().clean() or {}
+        vocabulary = CLASS_VOCABULARIES.get(data.get("recipient_kind", ""))
+        typed = str(data.get("recipient", "")).strip()
+        if vocabulary and typed:
+            known = {code: code for code in labels_of(vocabulary)}
+            known.update({text.casefold(): code for code, text in labels_of(vocabulary).items()})
+            code = known.get(typed) or known.get(typed.casefold())
+            if code is None:
+                listed = "; ".join(labels_of(vocabulary).values())
+                self.add_error("recipient", f"Name one of these: {listed}.")
+            else:
+                data["recipient"] = code
+        return data
 
     def consent_data(self) -> dict[str, Any]:
         data = self.cleaned_data

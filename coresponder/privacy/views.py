@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from coresponder.domain.vocabulary import label
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.privacy.audit_log import (
     AuditFilterForm,
@@ -43,7 +44,7 @@ def audit_row(event: AuditEvent, zones: dict[str, str] | None = None) -> dict[st
         "object_id": event.object_id,
         "person_id": event.person_id,
         "program_slug": event.program_slug,
-        "fields": ", ".join(str(f) for f in event.fields or []),
+        "fields": "; ".join(label("field_group", f) for f in event.fields or []),
         "purpose": event.purpose,
         "outcome": event.outcome,
         "outcome_label": event.get_outcome_display(),

@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils import translation
+
 from coresponder.domain.vocabulary import label
 from coresponder.programs.models import District, Organization, Program
 
-__all__ = ["district_label", "district_names", "label", "recipient_label"]
+__all__ = ["district_label", "district_names", "label", "page_language", "recipient_label"]
+
+
+def page_language() -> str:
+    """The page's language for labels: Spanish where a public page switched to it."""
+    return "es" if (translation.get_language() or "en").startswith("es") else "en"
 
 
 def district_names(program_slugs: Iterable[str]) -> dict[str, dict[str, str]]:

@@ -14,20 +14,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_GET, require_safe
 
 from coresponder.api_support import actor_for
 from coresponder.domain.metrics import JAIL_OR_ER, change_is_good
 from coresponder.domain.suppression import SplitCounts, quarter_name
+from coresponder.domain.vocabulary import label, labels_of
+from coresponder.intake.public_forms import language_of
 from coresponder.outreach.sla_views import date_range
 from coresponder.privacy.access import NotVisible, access_program, role_in
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.district_map import lay_out_districts, shade_of
+from coresponder.programs.labels import page_language
 from coresponder.programs.models import Program
 from coresponder.programs.signin import client_address
 from coresponder.reports import charts, disclosure
@@ -154,7 +159,7 @@ def _disposition_row(code: str, count: int | None) -> dict[str, Any]:
     jail_or_er = code in JAIL_OR_ER
     return {
         "code": code,
-        "label": code.replace("_", " ").capitalize(),
+        "label": label("disposition", code, page_language()),
         "avoided": None if count is None else (0 if jail_or_er else count),
         "not_avoided": None if count is None else (count if jail_or_er else 0),
         "encounters": count,
@@ -208,6 +213,8 @@ def breakdown(
 ) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
     columns = breakdown_columns(program)
     rows = [dict(row) for row in m.metric_breakdown(program, period, by)]
+    for row in rows:
+        row["label"] = _group_label(by, str(row["key"]), str(row["label"]))
     total = {"key": "", "label": "Total", **{c: sum(int(r[c] or 0) for r in rows) for c in columns}}
     if suppress:
         rows, totals = disclosure.breakdown(rows, columns)
@@ -215,6 +222,18 @@ def breakdown(
     for row in [*rows, total]:
         row["cells"] = [(c, row[c]) for c in columns]  # in column order, for the table
     return rows, total, columns
+
+
+# Breakdowns whose groups are codes of a vocabulary; a public page reads them in its language.
+GROUP_VOCABULARIES = {"pathway": ("pathway",), "source": ("source", "organization_kind")}
+
+
+def _group_label(by: str, key: str, given: str) -> str:
+    """A breakdown group's label from the vocabulary, in the page's language."""
+    for vocabulary in GROUP_VOCABULARIES.get(by, ()):
+        if key in labels_of(vocabulary):
+            return label(vocabulary, key, page_language())
+    return given
 
 
 def district_map(
@@ -462,5 +481,15 @@ def public_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     period = disclosure.default_period(program, None, None)
     actor = Actor(label="public dashboard", where=client_address(request))
     _audit(actor, program, period, True)
-    context = _context(request, program, period, suppress=True, public=True)
-    return render(request, "reports/dashboard.html", context)
+    # English or Spanish, switched as on the public help page.
+    lang = language_of(request.GET.get("lang"))
+    other = "en" if lang == "es" else "es"
+    with translation.override(lang):
+        context = _context(request, program, period, suppress=True, public=True)
+        context.update(
+            lang=lang,
+            other_language=other,
+            other_language_name="English" if other == "en" else "Español",
+            switch_url=f"{request.path}?{urlencode({'lang': other})}",
+        )
+        return render(request, "reports/dashboard.html", context)

@@ -73,7 +73,7 @@ def test_a_clinician_records_a_crisis_response_with_a_cssrs_and_a_transport(
     page.wait_for_url(re.compile(r"/programs/core/encounters/new/\?person="))
     assert_clean(page)
     assert page.get_by_label("Crisis response").is_checked()
-    page.get_by_text("Transported crisis center", exact=True).click()
+    page.get_by_text("Transported to a crisis center", exact=True).click()
     page.get_by_label("Taken to (name of the place)").fill("Longmont crisis center")
     page.get_by_label("Minutes on scene").fill("40")
     page.get_by_text("De-escalation used", exact=True).click()
@@ -109,7 +109,7 @@ def test_a_clinician_records_a_crisis_response_with_a_cssrs_and_a_transport(
     sign_in_with_code(officer, live_server.url, "owen.officer", PASSWORD, SECRET, "/programs/core/")
     officer.goto(live_server.url + f"/programs/core/encounters/{encounter.pk}/")
     seen = officer.locator("main").inner_text()
-    assert "Transported crisis center" in seen
+    assert "Transported to a crisis center" in seen
     assert "Answers" not in seen and "Moderate" not in seen
     assert "withheld" in seen
     officer.goto(live_server.url + f"/people/{person.pk}/timeline/")

@@ -5,29 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils import translation
 
 from coresponder.domain.vocabulary import label as vocabulary_label
-from coresponder.programs.labels import recipient_label
+from coresponder.programs.labels import page_language, recipient_label
 
 register = template.Library()
-
-
-def _language() -> str:
-    """The page's language: the public pages switch to Spanish with translation.override."""
-    return "es" if (translation.get_language() or "en").startswith("es") else "en"
 
 
 @register.filter(name="label")
 def label(code: Any, vocabulary: str) -> str:
     """The label of `code` in `vocabulary`, in the page's language; free text reads as typed."""
-    return vocabulary_label(vocabulary, code, _language())
+    return vocabulary_label(vocabulary, code, page_language())
 
 
 @register.filter(name="labels")
 def labels(codes: Any, vocabulary: str) -> list[str]:
     """The labels of a list of codes, in order (join them in the template)."""
-    return [vocabulary_label(vocabulary, code, _language()) for code in codes or ()]
+    return [vocabulary_label(vocabulary, code, page_language()) for code in codes or ()]
 
 
 @register.filter(name="optional")
