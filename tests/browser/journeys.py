@@ -61,6 +61,13 @@ def sign_in(page: Any, live_server: Any, username: str, program: str) -> None:
     assert_usable(page)
 
 
+def submit(scope: Any, button: str) -> None:
+    """Press a form's button and wait for the page the server answers with."""
+    page = getattr(scope, "page", scope)
+    with page.expect_navigation():
+        scope.get_by_role("button", name=button).click()
+
+
 @contextmanager
 def browser_of(browser: Any, viewport: dict[str, int]) -> Iterator[Any]:
     """Another person's browser, phone- or desk-sized, for journeys that pass work on."""

@@ -30,6 +30,7 @@ from tests.browser.journeys import (
     organization,
     sign_in,
     staff,
+    submit,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -116,13 +117,13 @@ def test_pco_the_coordinator_imports_overdoses_and_the_coach_follows_up(
     assert_usable(desk)
     # USWDS draws its own drop zone over the file input.
     desk.locator("input[type=file][name=file]").set_input_files(csv_file())
-    desk.get_by_role("button", name="Upload and match columns").click()
+    submit(desk, "Upload and match columns")
 
     # Map columns: the suggestions fit EMS's column names.
     desk.wait_for_url(live_server.url + "/intake/import/pco/map/")
     assert desk.get_by_label("Given name").input_value() == "First Name"
     assert_usable(desk)
-    desk.get_by_role("button", name="Check every row").click()
+    submit(desk, "Check every row")
 
     # Preview: it names the overdose Jordan's row joins and the person Casey's row is.
     desk.wait_for_url(live_server.url + "/intake/import/pco/preview/")
@@ -138,7 +139,7 @@ def test_pco_the_coordinator_imports_overdoses_and_the_coach_follows_up(
     assert Overdose.objects.count() == 6
 
     # Commit.
-    desk.get_by_role("button", name="Import 3 rows").click()
+    submit(desk, "Import 3 rows")
     desk.wait_for_url(live_server.url + "/intake/import/pco/done/")
     assert desk.get_by_text("all 3 rows imported into Plymouth County Outreach").is_visible()
     assert_usable(desk)
@@ -166,14 +167,14 @@ def test_pco_the_coordinator_imports_overdoses_and_the_coach_follows_up(
         page.wait_for_url(live_server.url + f"/programs/pco/outreach/{avery.pk}/")
         assert_usable(page)
         not_located(page)
-        page.get_by_role("button", name="Save visit").click()
+        submit(page, "Save visit")
         page.wait_for_url(live_server.url + f"/programs/pco/outreach/{avery.pk}/")
         assert page.get_by_text("Visit recorded: Not located.").is_visible()
         assert_usable(page)
 
         # A second "not located" straight after is refused by the spacing...
         not_located(page)
-        page.get_by_role("button", name="Save visit").click()
+        submit(page, "Save visit")
         assert page.get_by_text("attempts that reach nobody are spaced 24 h apart").is_visible()
         assert Attempt.objects.filter(task=avery).count() == 1
         assert_usable(page)
@@ -182,7 +183,7 @@ def test_pco_the_coordinator_imports_overdoses_and_the_coach_follows_up(
         page.get_by_label(re.compile("^Reason to record a try sooner")).fill(
             "Tried her sister's address across town"
         )
-        page.get_by_role("button", name="Save visit").click()
+        submit(page, "Save visit")
         page.wait_for_url(live_server.url + f"/programs/pco/outreach/{avery.pk}/")
         assert page.get_by_text("Visit recorded: Not located.").is_visible()
         assert Attempt.objects.filter(task=avery).count() == 2

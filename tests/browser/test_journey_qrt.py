@@ -1,0 +1,255 @@
+"""Huntington QRT: the team works EMS's overdose list in priority order, and the public asks.
+
+A peer recovery specialist on a phone works the follow-up queue in the
+program's tiers (never contacted first, then those not located before),
+records a response and closes a task another service already reached. A
+mother asks for help for her son on the public help page, in English, and a
+Spanish speaker finds the same page in Spanish; the team looks for a
+buprenorphine clinic open now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+
+from coresponder.intake.actions import record_referral
+from coresponder.intake.models import Referral
+from coresponder.outreach.actions import record_attempt
+from coresponder.outreach.models import OutreachTask
+from coresponder.privacy.access import access_person
+from coresponder.privacy.audit import SYSTEM, Actor
+from coresponder.programs.actions import load_programs
+from coresponder.programs.models import Program
+from coresponder.services.hsds import import_directory
+from tests.browser.journeys import (
+    PHONE,
+    assert_usable,
+    browser_of,
+    organization,
+    sign_in,
+    staff,
+    submit,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+HUNTINGTON = (38.4192, -82.4452)
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def ems_overdose(paramedic: Any, given: str, family: str, ago: dt.timedelta) -> Referral:
+    """EMS flags an overdose patient, `ago` before now."""
+    occurred = NOW - ago
+    result = record_referral(
+        Actor(user=paramedic),
+        Program.objects.get(slug="qrt"),
+        {
+            "pathway": "naloxone_plus",
+            "received_at": occurred + dt.timedelta(minutes=20),
+            "person": {"given_name": given, "family_name": family},
+            "overdose": {
+                "occurred_at": occurred,
+                "fatal": False,
+                "naloxone_doses": 2,
+                "latitude": HUNTINGTON[0],
+                "longitude": HUNTINGTON[1],
+                "source": "ems",
+            },
+        },
+        channel=Referral.Channel.API,
+    )
+    return result.referral
+
+
+def directory() -> dict[str, Any]:
+    """One buprenorphine clinic in Huntington, open around the clock (Open Referral HSDS)."""
+    org, svc, loc = "t-org-1", "t-svc-1", "t-loc-1"
+    return {
+        "hsds_version": "3.0",
+        "organizations": [{"id": org, "name": "Valley Health Recovery"}],
+        "taxonomy_terms": [
+            {
+                "id": "moud_buprenorphine",
+                "code": "moud_buprenorphine",
+                "name": "MOUD: buprenorphine",
+                "taxonomy": "coresponder",
+                "parent_id": None,
+            }
+        ],
+        "services": [
+            {
+                "id": svc,
+                "organization_id": org,
+                "name": "Buprenorphine walk-in clinic",
+                "status": "active",
+                "phones": [{"id": f"{svc}-phone", "service_id": svc, "number": "(304) 555-0100"}],
+                "languages": [
+                    {"id": f"{svc}-en", "service_id": svc, "name": "English", "code": "en"}
+                ],
+                "attributes": [
+                    {
+                        "id": f"{svc}-bup",
+                        "link_id": svc,
+                        "link_entity": "service",
+                        "taxonomy_term_id": "moud_buprenorphine",
+                    }
+                ],
+                "x_coresponder_part2_program": True,
+                "x_coresponder_insurance_accepted": ["Medicaid", "Uninsured accepted"],
+            }
+        ],
+        "locations": [
+            {
+                "id": loc,
+                "organization_id": org,
+                "location_type": "physical",
+                "name": "Valley Health Recovery – 3rd Avenue",
+                "latitude": HUNTINGTON[0] + 0.01,
+                "longitude": HUNTINGTON[1],
+                "x_coresponder_timezone": "America/New_York",
+            }
+        ],
+        "service_at_locations": [{"id": f"{svc}-at-1", "service_id": svc, "location_id": loc}],
+        "schedules": [
+            {
+                "id": f"{svc}-at-1-sch",
+                "service_at_location_id": f"{svc}-at-1",
+                "freq": "WEEKLY",
+                "byday": "MO,TU,WE,TH,FR,SA,SU",
+                "opens_at": "00:00:00",
+                "closes_at": "23:59:00",
+                "timezone": "America/New_York",
+                "description": "Open 24 hours, 7 days a week",
+            }
+        ],
+    }
+
+
+@pytest.fixture
+def qrt() -> dict[str, Any]:
+    """QRT's paramedic and peer specialist, three overdose patients, and a clinic."""
+    cache.clear()
+    load_programs(SYSTEM)
+    organization("cabell-ems", "Cabell County EMS", "ems")
+    organization("tri-state", "Tri-State Recovery Services", "provider")
+    paramedic = staff("pat.medic", "paramedic", "cabell-ems", "qrt", "Pat Medic")
+    staff("pia.peer", "peer_specialist", "tri-state", "qrt", "Pia Peer")
+    # Riley's window closes first, but the team could not find Riley yesterday.
+    riley = ems_overdose(paramedic, "Riley", "Cole", dt.timedelta(hours=40))
+    task = OutreachTask.objects.get(person=riley.person)
+    record_attempt(
+        Actor(user=paramedic),
+        access_person(paramedic, riley.person_id),
+        task,
+        {
+            "attempted_at": NOW - dt.timedelta(hours=30),
+            "channel": "home_visit",
+            "outcome": "not_located",
+        },
+    )
+    ems_overdose(paramedic, "Morgan", "Hale", dt.timedelta(hours=10))
+    ems_overdose(paramedic, "Jesse", "Park", dt.timedelta(hours=5))
+    import_directory(directory(), SYSTEM, source="test")
+    return {"riley": task}
+
+
+def test_qrt_a_peer_works_the_queue_by_tier_and_the_public_asks_for_help(
+    live_server: Any, browser: Any, phone_page: Any, qrt: dict[str, Any]
+) -> None:
+    page = phone_page
+    sign_in(page, live_server, "pia.peer", "qrt")
+
+    # Work the queue: never contacted (tier 1) before not located before (tier 2).
+    page.get_by_role("link", name="Follow-up queue").click()
+    page.wait_for_url(live_server.url + "/programs/qrt/outreach/")
+    assert_usable(page)
+    cards = page.locator("main li, main tr").filter(
+        has=page.get_by_role("link", name=re.compile("^Record a visit"))
+    )
+    order = [
+        next(n for n in ("Morgan Hale", "Jesse Park", "Riley Cole") if n in text)
+        for text in cards.all_inner_texts()
+    ]
+    # Within a tier, the window that closes first.
+    assert order == ["Morgan Hale", "Jesse Park", "Riley Cole"]
+    assert "Never contacted by the team" in cards.nth(0).inner_text()
+    assert "Not located on earlier responses" in cards.nth(2).inner_text()
+
+    # Queue filters: only the tasks no team has claimed yet.
+    page.get_by_label("Whose").select_option("unclaimed")
+    submit(page, "Show")
+    page.wait_for_url(re.compile(r"/programs/qrt/outreach/\?.*who="))
+    assert page.get_by_role("heading", name="Riley Cole").is_visible()
+    assert_usable(page)
+
+    # Morgan answers the door: the response, then QRT's data-collection step.
+    page.get_by_role("link", name="Record a visit for Morgan Hale").click()
+    page.wait_for_url(re.compile(r"/programs/qrt/outreach/\d+/$"))
+    assert_usable(page)
+    page.get_by_role("group", name="What happened?").get_by_text("Contacted", exact=True).click()
+    page.get_by_text("The person", exact=True).click()
+    submit(page, "Save visit")
+    assert page.get_by_text("Visit recorded: Contacted. Fill in the closing checklist").is_visible()
+    assert_usable(page)
+    checklist = page.locator("form", has=page.get_by_role("button", name="Save checklist"))
+    checklist.get_by_label(re.compile("^Treatment plan")).fill("Starts buprenorphine Monday")
+    checklist.get_by_label("Consent status").select_option(label="Verbal consent, witnessed")
+    checklist.get_by_label("Contact preference").fill("Text message, afternoons")
+    submit(checklist, "Save checklist")
+    assert page.get_by_text("Checklist complete: this case is closed.").is_visible()
+    assert_usable(page)
+
+    # Close a task no visit will settle: Riley is in hospital.
+    page.goto(live_server.url + f"/programs/qrt/outreach/{qrt['riley'].pk}/")
+    assert_usable(page)
+    page.get_by_text("In custody or in hospital", exact=True).click()
+    submit(page, "Close task")
+    page.wait_for_url(re.compile(r"/programs/qrt/outreach/"))
+    assert_usable(page)
+    qrt["riley"].refresh_from_db()
+    assert (qrt["riley"].status, qrt["riley"].close_reason) == ("closed", "in_custody_or_hospital")
+    page.goto(live_server.url + "/programs/qrt/outreach/")
+    assert page.get_by_role("heading", name="Riley Cole").count() == 0
+
+    # The service directory: a buprenorphine clinic near Huntington, open now.
+    page.goto(live_server.url + "/programs/qrt/")
+    page.get_by_role("link", name="Find a service").click()
+    page.wait_for_url(re.compile(r"/programs/qrt/services/"))
+    assert_usable(page)
+    page.get_by_label("Kind of service").select_option(label="MOUD: buprenorphine")
+    submit(page, "Search")
+    page.wait_for_url(re.compile(r"/programs/qrt/services/\?"))
+    assert page.get_by_text("Buprenorphine walk-in clinic").first.is_visible()
+    assert_usable(page)
+
+    # The public help page on a small phone: a mother asks for her son, in English.
+    with browser_of(browser, PHONE) as public:
+        public.goto(live_server.url + "/help/qrt")
+        assert_usable(public)
+        public.get_by_label("Program for your area").select_option("qrt")
+        public.locator("label", has_text="Someone I care about").click()
+        public.get_by_label("You are their").select_option(label="Parent")
+        public.get_by_label("First name").fill("Dylan")
+        public.get_by_label(re.compile("^Phone number")).fill("304-555-0142")
+        public.locator("label", has_text="Treatment for drug or alcohol use").click()
+        public.locator("label", has_text="Phone call").click()
+        public.locator("label", has_text="I agree that the program").click()
+        submit(public, "Send my request")
+        public.wait_for_url(re.compile(r"/help/thanks"))
+        assert_usable(public)
+        asked = Referral.objects.select_related("program", "person").get(channel="public")
+        assert asked.person is not None
+        assert (asked.program.slug, asked.person.given_name) == ("qrt", "Dylan")
+
+        # The same page in Spanish.
+        public.goto(live_server.url + "/help/qrt")
+        public.get_by_role("link", name="Español").click()
+        public.wait_for_url(re.compile(r"/help/qrt\?lang=es"))
+        assert public.locator("html").get_attribute("lang") == "es"
+        assert public.get_by_role("button", name="Enviar mi solicitud").is_visible()
+        assert_usable(public)
