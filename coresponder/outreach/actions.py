@@ -121,6 +121,8 @@ def record_attempt(
             detail={
                 "outcome": attempt.outcome,
                 "channel": attempt.channel,
+                # What the attempt did to the task: closed it, or left it waiting or open.
+                "task_status": task.status,
                 **({"spacing_override": override} if override else {}),
             },
         )

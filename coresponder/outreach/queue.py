@@ -69,9 +69,17 @@ def _expired_by_time(program: Program, now: dt.datetime) -> Q:
 
 
 def live_tasks(program: Program, now: dt.datetime) -> QuerySet[OutreachTask]:
-    """Queued tasks that have not expired at `now` (a task waiting for its checklist never does)."""
-    return OutreachTask.objects.filter(program=program, status__in=QUEUE_STATUSES).exclude(
-        _expired_by_time(program, now)
+    """Queued tasks that have not expired at `now` (a task waiting for its checklist never does).
+
+    Said as two ranges, so the database reads each off the (program, status,
+    window_end) index even when the worker has not moved expired tasks out yet.
+    """
+    return OutreachTask.objects.filter(program=program).filter(
+        Q(status=OutreachTask.Status.COLLECTING)
+        | Q(
+            status__in=[OutreachTask.Status.OPEN, OutreachTask.Status.CLAIMED],
+            window_end__gt=_cutoff(program, now),
+        )
     )
 
 

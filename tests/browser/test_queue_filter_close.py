@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Participation, Person
+from coresponder.privacy.audit import SYSTEM
 from coresponder.privacy.models import AuditEvent
+from coresponder.programs.actions import create_user
 from coresponder.programs.models import Program, Team, TeamMember
 from tests.browser.conftest import PASSWORD, SECRET
 from tests.conftest import assert_clean, sign_in_with_code
@@ -88,3 +90,34 @@ def test_a_coach_filters_the_queue_to_their_team_and_closes_a_task_with_a_reason
     assert task.close_note == "Family say Jamie moved to Ohio"
     event = AuditEvent.objects.filter(object_type="outreach.outreachtask", action="change").get()
     assert event.actor_label and event.detail["closed"] == "other"
+
+
+def test_a_coordinator_at_a_desk_reads_the_queue_as_a_table_and_opens_the_missed_list(
+    live_server: Any, desktop_page: Any, coach: Any, task: OutreachTask
+) -> None:
+    create_user(
+        SYSTEM,
+        "casey.coord",
+        organization="high-point",
+        role="coordinator",
+        password=PASSWORD,
+        programs=["pco"],
+        display_name="Casey Coordinator",
+        mfa_secret=SECRET,
+    )
+    follow_up("Old", opened_hours_ago=2000, closes_in_hours=-1900)
+    page = desktop_page
+    sign_in_with_code(page, live_server.url, "casey.coord", PASSWORD, SECRET, "/programs/pco/")
+
+    page.goto(live_server.url + "/programs/pco/outreach/")
+    table = page.locator("#queue-table")
+    assert table.is_visible()
+    assert table.get_by_role("rowheader", name="Jamie Silva").is_visible()
+    assert not page.get_by_role("heading", name="Jamie Silva").is_visible(), "no cards on a desk"
+    assert_clean(page)
+
+    page.get_by_role("link", name="Missed").click()
+    page.wait_for_url(live_server.url + "/programs/pco/outreach/missed/")
+    assert page.get_by_role("rowheader", name="Old Reyes").is_visible()
+    assert page.get_by_text("1 missed task").is_visible()
+    assert_clean(page)

@@ -82,6 +82,21 @@ def test_a_pco_visit_that_reached_the_family_closes_the_task_and_is_audited(
     assert task.close_reason == "contacted_collateral_only"
     event = AuditEvent.objects.get(object_type="outreach.attempt", action="create")
     assert event.detail["outcome"] == "contacted_collateral_only"
+    assert event.detail["task_status"] == "collecting"
+
+
+def test_a_pco_visit_that_reached_the_survivor_with_the_checklist_filled_closes_the_task(
+    pco: Program, clock: Clock
+) -> None:
+    task = task_at(pco, "Survivor", clock.now)
+    actor, access = as_user(staff(pco), task)
+    data = {**attempt_data(clock.now, "contacted"), "checklist": {"family_support": "Leaflets"}}
+    record_attempt(actor, access, task, data)
+    task.refresh_from_db()
+    assert (task.status, task.close_reason) == (OutreachTask.Status.CLOSED, "contacted")
+    assert task.closed_at == clock.now
+    event = AuditEvent.objects.get(object_type="outreach.attempt", action="create")
+    assert event.detail["task_status"] == "closed"
 
 
 def test_a_qrt_visit_that_reached_only_family_keeps_the_task_open(
