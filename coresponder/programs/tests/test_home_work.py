@@ -227,3 +227,16 @@ def test_an_analyst_sees_the_quarter_in_the_work_section_and_nothing_as_it_arriv
     assert 'id="activity-heading"' in work
     assert "New since" not in html
     assert work_item(html, "Referrals") is None
+
+
+@pytest.mark.parametrize(("role", "offered"), [(Role.PARAMEDIC, True), (Role.ANALYST, False)])
+def test_those_who_report_overdoses_reach_the_form_from_the_first_screen(
+    clock: Clock, role: Role, offered: bool
+) -> None:
+    load_programs(SYSTEM)
+    qrt = Program.objects.get(slug="qrt")
+    world = World(program=qrt, person=None, provider_org=None, service_referral=None)  # type: ignore[arg-type]
+    response = signed_in(reader(world, role)).get("/programs/qrt/")
+    work = response.content.decode().split('id="tools-heading"')[0]
+    link = 'href="/programs/qrt/referrals/new/naloxone_plus/">Record an overdose</a>'
+    assert (link in work) is offered
