@@ -211,13 +211,13 @@ _ENGLISH: dict[str, dict[str, str]] = {
     "organization_kind": {str(k): v for k, v in ORGANIZATION_KIND_LABELS.items()},
     "task_status": {
         TaskStatus.DRAFT: "Draft",
-        TaskStatus.REQUESTED: "Sent, waiting for the provider",
+        TaskStatus.REQUESTED: "Requested",
         TaskStatus.ACCEPTED: "Accepted",
-        TaskStatus.REJECTED: "Turned down",
+        TaskStatus.REJECTED: "Rejected",
         TaskStatus.CANCELLED: "Cancelled",
         TaskStatus.ON_HOLD: "On hold",
         TaskStatus.IN_PROGRESS: "In progress",
-        TaskStatus.FAILED: "Did not happen",
+        TaskStatus.FAILED: "Failed",
         TaskStatus.COMPLETED: "Completed",
         TaskStatus.ENTERED_IN_ERROR: "Entered in error",
     },
@@ -353,6 +353,11 @@ _ENGLISH: dict[str, dict[str, str]] = {
         "overdue": "Overdue",
     },
     "outreach_target": {"participant": "The person", "family": "Family and friends"},
+    "disclosure_channel": {
+        "api": "Through the API",
+        "web": "On a web page",
+        "export": "In an export",
+    },
     "service_status": {
         "active": "Active",
         "inactive": "Inactive",

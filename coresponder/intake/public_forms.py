@@ -322,6 +322,8 @@ class HelpForm(forms.Form):
     program = forms.ChoiceField(widget=forms.Select(attrs=SELECT))
     who = forms.ChoiceField(widget=forms.RadioSelect(attrs=RADIO))
     relationship = forms.ChoiceField(required=False, widget=forms.Select(attrs=SELECT))
+    # Needed when someone asks for another person, so it never reads as optional.
+    relationship.needed = True  # type: ignore[attr-defined]
     referrer_name = _text(200, autocomplete="name")
     referrer_phone = _text(32, widget=PhoneInput, autocomplete="tel")
     given_name = _text(100, required=True, autocomplete="off")

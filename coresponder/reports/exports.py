@@ -40,6 +40,7 @@ from openpyxl.utils import get_column_letter
 
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import humanize
+from coresponder.domain.vocabulary import label as vocabulary_label
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.reports import disclosure
 from coresponder.reports import metrics as metric_defs
@@ -196,7 +197,8 @@ def dispositions_table(program: Any, period: Period, *, suppress: bool = False) 
     else:
         shown, total = dict(dispositions), sum(dispositions.values())
     rows = [
-        {"code": code, "label": humanize(code), "encounters": shown[code]} for code in dispositions
+        {"code": code, "label": vocabulary_label("disposition", code), "encounters": shown[code]}
+        for code in dispositions
     ]
     # Hidden counts must not be ranked: de-identified rows come in label order.
     rows.sort(key=lambda row: row["label"] if suppress else (-row["encounters"], row["code"]))

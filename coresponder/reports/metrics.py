@@ -51,6 +51,7 @@ from coresponder.domain.vocabulary import (
     OverdoseSource,
     Pathway,
     humanize,
+    labels_of,
 )
 from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Overdose, OverdoseReport, Referral
@@ -417,9 +418,10 @@ def _labels(program: Program, by: str) -> tuple[list[str], dict[str, str]]:
     if by == "pathway":
         return [p.value for p in Pathway], {**none, **{p.value: PATHWAY_LABELS[p] for p in Pathway}}
     if by == "source":
-        labels = {s.value: humanize(s.value) for s in OverdoseSource}
+        # Who reported it: a source, or the kind of organisation that sent the report.
+        labels = labels_of("source")
         labels.update({k.value: ORGANIZATION_KIND_LABELS[k] for k in OrganizationKind})
-        labels["ems"] = "EMS"
+        labels["ems"] = labels_of("source")["ems"]
         return [s.value for s in OverdoseSource], {**none, **labels}
     if by == "age_band":
         bands = {band: band for band, _, _ in definitions.AGE_BANDS}

@@ -39,7 +39,7 @@ from reportlab.platypus import (
 )
 
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
-from coresponder.domain.vocabulary import humanize
+from coresponder.domain.vocabulary import label as vocabulary_label
 from coresponder.programs.local_time import today_in
 from coresponder.programs.models import Program
 from coresponder.reports import disclosure
@@ -318,15 +318,16 @@ def disposition_rows(program: Program, period: Period, suppress: bool = False) -
     if suppress:
         # The dashboard's table, hidden the same way; hidden counts are not ranked.
         split = disclosure.dispositions(dispositions)
-        for code in sorted(dispositions, key=humanize):
+        for code in sorted(dispositions, key=lambda code: vocabulary_label("disposition", code)):
             if dispositions[code]:
-                rows.append([humanize(code), _figure(split.cells[code], "count", True)])
+                shown = _figure(split.cells[code], "count", True)
+                rows.append([vocabulary_label("disposition", code), shown])
         rows.append(["All encounters", _figure(split.total, "count", True)])
         return rows
     # Only the dispositions that happened; the CSV and XLSX list every one.
     for code, count in sorted(dispositions.items(), key=lambda pair: (-pair[1], pair[0])):
         if count:
-            rows.append([humanize(code), f"{count:,}"])
+            rows.append([vocabulary_label("disposition", code), f"{count:,}"])
     if len(rows) == 1:
         rows.append(["None recorded this quarter", "0"])
     return rows

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 
 from coresponder.domain.vocabulary import label as vocabulary_label
-from coresponder.programs.labels import page_language, recipient_label
+from coresponder.programs.labels import district_names, page_language, recipient_label
 
 register = template.Library()
 
@@ -40,3 +40,10 @@ def optional(field: Any) -> bool:
 def recipient(who: Any) -> str:
     """A consent's recipient in words: an organisation's name, a kind or role's label."""
     return recipient_label(who or {})
+
+
+@register.filter(name="district_names")
+def district_names_of(codes: Any, program: Any) -> list[str]:
+    """The names of a program's districts, from their codes; an unknown code reads as itself."""
+    names = district_names([program.slug]).get(program.slug, {})
+    return [names.get(str(code), str(code)) for code in codes or ()]
