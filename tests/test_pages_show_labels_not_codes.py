@@ -69,7 +69,8 @@ def known_codes(districts: dict[str, str]) -> tuple[set[str], set[str]]:
     Only codes whose label differs from them count: a code such as `ems`
     labelled "EMS" is a code on screen, `Arrested` is not.
     """
-    compound, single = set(), set()
+    compound: set[str] = set()
+    single: set[str] = set()
     for vocabulary in VOCABULARIES:
         for code, text in labels_of(vocabulary).items():
             # "admin" is also the administrator's user name, shown as such in the audit log.

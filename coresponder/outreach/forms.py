@@ -59,8 +59,8 @@ def _add_checklist(form: forms.Form, items: list[tuple[str, str]], values: dict[
                 widget=forms.TextInput(attrs={"autocomplete": "off"}),
             )
         field.initial = saved
-        field.needed = True  # type: ignore[attr-defined]
         form.fields[checklist_key(key)] = field
+        form.fields[checklist_key(key)].needed = True  # type: ignore[attr-defined]
 
 
 class AttemptForm(forms.Form):

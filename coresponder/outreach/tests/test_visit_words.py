@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.models import AttemptContact, OutreachTask
@@ -20,7 +21,7 @@ from coresponder.programs.models import Program
 pytestmark = pytest.mark.django_db
 
 
-def collecting(qrt: Program, name: str) -> tuple[OutreachTask, object]:
+def collecting(qrt: Program, name: str) -> tuple[OutreachTask, Client]:
     """A QRT task waiting for its closing checklist after a declined visit."""
     task = task_for(qrt, name)
     client = signed_in(staff(qrt, Role.PEER_SPECIALIST))
