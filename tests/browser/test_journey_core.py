@@ -179,6 +179,8 @@ def test_core_a_paramedic_answers_a_crisis_call_and_the_crisis_center_reads_it(
     # Back, and save again: nothing is saved twice; the page says it was already saved.
     page.go_back()
     page.wait_for_url(re.compile(r"/programs/core/encounters/new/\?person="))
+    assert page.get_by_text("You saved this form already").is_visible()
+    assert_usable(page)
     submit(page, "Save the encounter")
     page.wait_for_url(saved_at)
     assert page.get_by_text("This was already saved; here it is.").is_visible()

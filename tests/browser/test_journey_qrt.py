@@ -242,6 +242,15 @@ def test_qrt_a_peer_works_the_queue_by_tier_and_the_public_asks_for_help(
         submit(public, "Send my request")
         public.wait_for_url(re.compile(r"/help/thanks"))
         assert_usable(public)
+        # Back and send again: one request, and the page says so.
+        public.go_back()
+        public.wait_for_url(re.compile(r"/help/qrt"))
+        assert public.get_by_text("You sent this form already").is_visible()
+        assert_usable(public)
+        submit(public, "Send my request")
+        public.wait_for_url(re.compile(r"/help/thanks"))
+        notice = "This request was already sent; it was not sent twice."
+        assert public.get_by_text(notice).is_visible()
         asked = Referral.objects.select_related("program", "person").get(channel="public")
         assert asked.person is not None
         assert (asked.program.slug, asked.person.given_name) == ("qrt", "Dylan")
