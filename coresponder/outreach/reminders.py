@@ -17,7 +17,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
-from coresponder.domain.outreach import DueState, due_state
+from coresponder.domain.outreach import DueState, due_state, follow_up_rules
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.models import Attempt, Notice, OutreachTask
 from coresponder.privacy.audit import Actor, record_event
@@ -42,15 +42,13 @@ OUTREACH_ROLES = frozenset(
         Role.CASE_MANAGER,
     }
 )
-DEFAULT_CLOSING_SOON_HOURS = 12.0
 # Care plan follow-ups and service referrals have their own passes.
 OWN_PASS = frozenset({Notice.Kind.FOLLOW_UP_DUE, Notice.Kind.REFERRAL_NO_ANSWER})
 KINDS = [kind.value for kind in Notice.Kind if kind not in OWN_PASS]
 
 
 def closing_soon_hours(program: Program) -> float:
-    follow_up = (program.preset or {}).get("follow_up") or {}
-    return float(follow_up.get("closing_soon_hours", DEFAULT_CLOSING_SOON_HOURS))
+    return follow_up_rules(program.preset).closing_soon_hours
 
 
 def notice_kinds(task: OutreachTask, now: dt.datetime, attempted: bool) -> list[str]:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from coresponder.api_support import actor_for
 from coresponder.common import StaleVersion
-from coresponder.domain.outreach import due_state, missing_checklist
+from coresponder.domain.outreach import due_state, follow_up_rules, missing_checklist
 from coresponder.domain.policy import POLICY, Access, FieldGroup, RecordType
 from coresponder.domain.vocabulary import label
 from coresponder.outreach.actions import (
@@ -236,13 +236,12 @@ def _task_response(
     collecting = task.status == OutreachTask.Status.COLLECTING
     if collecting and checklist_form is None:
         checklist_form = ChecklistForm(checklist, task.checklist, initial={"version": task.version})
-    follow_up = (program.preset or {}).get("follow_up") or {}
     due = (
         due_state(
             task.window_start,
             task.window_end,
             timezone.now(),
-            float(follow_up.get("closing_soon_hours", 12)),
+            follow_up_rules(program.preset).closing_soon_hours,
         )
         if task.status in QUEUE_STATUSES
         else None
