@@ -69,9 +69,9 @@ def submit(scope: Any, button: str) -> None:
 
 
 @contextmanager
-def browser_of(browser: Any, viewport: dict[str, int]) -> Iterator[Any]:
+def browser_of(browser: Any, viewport: dict[str, int], **options: Any) -> Iterator[Any]:
     """Another person's browser, phone- or desk-sized, for journeys that pass work on."""
-    context = browser.new_context(viewport=viewport, is_mobile=viewport == PHONE)
+    context = browser.new_context(viewport=viewport, is_mobile=viewport == PHONE, **options)
     context.add_init_script(NOTE_CSP_VIOLATIONS)
     try:
         yield context.new_page()

@@ -1,6 +1,7 @@
 """Huntington QRT: the team works EMS's overdose list in priority order, and the public asks.
 
-A peer recovery specialist on a phone works the follow-up queue in the
+A paramedic flags an overdose patient from the scene, the phone filling in
+where. A peer recovery specialist on a phone works the follow-up queue in the
 program's tiers (never contacted first, then those not located before),
 records a response and closes a task another service already reached. A
 mother asks for help for her son on the public help page, in English, and a
@@ -132,7 +133,7 @@ def directory() -> dict[str, Any]:
 
 @pytest.fixture
 def qrt() -> dict[str, Any]:
-    """QRT's paramedic and peer specialist, three overdose patients, and a clinic."""
+    """QRT's paramedic and peer specialist, two overdose patients EMS flagged, and a clinic."""
     cache.clear()
     load_programs(SYSTEM)
     organization("cabell-ems", "Cabell County EMS", "ems")
@@ -153,7 +154,6 @@ def qrt() -> dict[str, Any]:
         },
     )
     ems_overdose(paramedic, "Morgan", "Hale", dt.timedelta(hours=10))
-    ems_overdose(paramedic, "Jesse", "Park", dt.timedelta(hours=5))
     import_directory(directory(), SYSTEM, source="test")
     return {"riley": task}
 
@@ -161,6 +161,28 @@ def qrt() -> dict[str, Any]:
 def test_qrt_a_peer_works_the_queue_by_tier_and_the_public_asks_for_help(
     live_server: Any, browser: Any, phone_page: Any, qrt: dict[str, Any]
 ) -> None:
+    # EMS flags an overdose patient from the scene, on a phone that knows where it is.
+    scene = {"latitude": HUNTINGTON[0] + 0.002, "longitude": HUNTINGTON[1] - 0.003}
+    with browser_of(browser, PHONE, geolocation=scene, permissions=["geolocation"]) as medic:
+        sign_in(medic, live_server, "pat.medic", "qrt")
+        medic.get_by_role("link", name="Record an overdose").click()
+        medic.wait_for_url(live_server.url + "/programs/qrt/referrals/new/naloxone_plus/")
+        # EMS-style defaults: reported by EMS, happened this minute; the place from the phone.
+        assert medic.get_by_label("Reported by").locator("option:checked").inner_text() == "EMS"
+        assert medic.get_by_label("When the overdose happened").input_value()
+        medic.get_by_role("button", name="Use my location").click()
+        medic.get_by_text("Latitude and longitude filled from your location").wait_for()
+        assert float(medic.get_by_label("Latitude").input_value()) == scene["latitude"]
+        assert float(medic.get_by_label("Longitude").input_value()) == scene["longitude"]
+        assert_usable(medic)
+        medic.get_by_label("Given name").fill("Jesse")
+        medic.get_by_label("Family name").fill("Park")
+        medic.get_by_label("Naloxone doses given").fill("2")
+        submit(medic, "Save referral")
+        medic.wait_for_url(re.compile(r"/programs/qrt/referrals/\d+/$"))
+        assert medic.get_by_role("heading", name="Eligible", exact=True).is_visible()
+        assert_usable(medic)
+
     page = phone_page
     sign_in(page, live_server, "pia.peer", "qrt")
 
