@@ -74,6 +74,7 @@ def program_home_context(
         "my_teams": team_rows(program, Team.objects.filter(members__user=user)),
         "tools": tools,
         "work": work_for(user, program, role, now, since or now - FIRST_LOOK, tools),
+        "first_look": since is None,
         # Those who report overdoses go straight to the form from the first screen.
         "records_overdoses": "refer" in tools
         and Pathway.NALOXONE_PLUS in preset.get("pathways", []),

@@ -54,7 +54,7 @@ def program_home(request: HttpRequest, slug: str) -> HttpResponse:
     request.session[SESSION_KEY] = program.slug
     request.current_program_slug = program.slug  # type: ignore[attr-defined]
     now = timezone.now()
-    since = last_looked(request.session, program, now)
+    since = last_looked(request.session, program)
     context = program_home_context(request.user, program, since)
     mark_looked(request.session, program, now)
     return render(request, "programs/program_home.html", context)

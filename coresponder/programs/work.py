@@ -44,10 +44,10 @@ class Work:
     since: dt.datetime | None  # None: "new" could not be counted for this role
 
 
-def last_looked(session: Any, program: Program, now: dt.datetime) -> dt.datetime:
-    """When the user last opened this program's home in this session, else a day ago."""
+def last_looked(session: Any, program: Program) -> dt.datetime | None:
+    """When the user last opened this program's home in this session, if they did."""
     mark = (session.get(SEEN_KEY) or {}).get(program.slug)
-    return dt.datetime.fromisoformat(mark) if mark else now - FIRST_LOOK
+    return dt.datetime.fromisoformat(mark) if mark else None
 
 
 def mark_looked(session: Any, program: Program, now: dt.datetime) -> None:

@@ -75,7 +75,7 @@ def test_the_first_phone_screen_shows_the_work_heading_and_whats_due(
     assert due.inner_text().split()[0] == "2"
     assert above_the_fold(due)
     assert above_the_fold(page.locator(".cr-work__item").filter(has_text="Closing within 12 hours"))
-    assert above_the_fold(page.get_by_role("heading", name="New since"))
+    assert above_the_fold(page.get_by_role("heading", name="New in the last 24 hours"))
     assert_clean(page)
 
     due.get_by_role("link").click()
