@@ -192,14 +192,20 @@ def with_zones(
 def reader_zone(user: Any) -> ZoneInfo:
     """The zone of the programs a reader works in: pages not about one program use it.
 
-    A reader whose programs span zones gets the first by name, and pages name it.
+    A reader whose programs span zones gets the first by name, and pages name it; an
+    administrator who is a member of no program reads on the first program's clock.
     """
     from coresponder.privacy.access import visible_programs
+    from coresponder.programs.models import Program
 
     if user is None or not getattr(user, "is_authenticated", False):
         return UTC
-    zones = list(visible_programs(user).order_by("name").values_list("timezone", flat=True))
-    return zone_of(zones[0]) if zones else UTC
+    own = Program.objects.filter(memberships__user=user, memberships__active=True)
+    for programs in (own, visible_programs(user)):
+        zone = programs.order_by("name").values_list("timezone", flat=True).first()
+        if zone:
+            return zone_of(zone)
+    return UTC
 
 
 def format_for_message(value: dt.datetime, where: Any) -> str:

@@ -23,10 +23,12 @@ from coresponder.intake.models import Referral
 from coresponder.outreach.models import Attempt, Notice, OutreachTask
 from coresponder.outreach.reminders import message_for
 from coresponder.privacy.audit import SYSTEM, Actor
+from coresponder.privacy.models import BreakGlass
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs import local_time
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program, Shift
+from coresponder.programs.tests.factories import MembershipFactory, UserFactory
 from coresponder.services.models import ServiceReferral
 
 pytestmark = pytest.mark.django_db
@@ -358,3 +360,32 @@ def test_the_triage_list_shows_when_help_was_asked_on_the_programs_clock(
     html = page(reader(world, Role.COORDINATOR), "/programs/pad/triage/")
 
     assert_local_not_utc(html, "Thu 6 Mar, 00:04", "Wed 5 Mar, 10:04")
+
+
+def test_locked_accounts_show_when_they_locked_on_the_administrators_clock(
+    world: World,
+) -> None:
+    admin = reader(world, Role.ADMIN)
+    MembershipFactory.create(user=admin, program=world.program, role=Role.ADMIN.value)
+    UserFactory.create(username="locked-out", locked_at=RECEIVED, locked_reason="Six failures")
+
+    html = page(admin, "/admin-users/")
+
+    assert_local_not_utc(html, "Thu 6 Mar, 00:04 UTC+14", "2025-03-05 10:04")
+
+
+def test_break_glass_reviews_show_when_a_record_was_opened_on_the_reviewers_clock(
+    world: World,
+) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    BreakGlass.objects.create(
+        user=clinician,
+        person=world.person,
+        reason="Unconscious at the scene",
+        opened_at=RECEIVED,
+        expires_at=RECEIVED + dt.timedelta(hours=4),
+    )
+
+    html = page(reader(world, Role.COORDINATOR), "/break-glass/reviews/")
+
+    assert_local_not_utc(html, "Thu 6 Mar, 00:04 UTC+14", "5 Mar 2025 10:04")
