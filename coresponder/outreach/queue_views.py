@@ -43,7 +43,6 @@ MISSED_PAGE_SIZE = 50
 WHO_CHOICES = (("", "Everyone's"), ("mine", "Claimed by my team"), ("unclaimed", "Not claimed"))
 WHEN_CHOICES = (("", "Any time"), ("due_today", "Window closes today"), ("overdue", "Overdue"))
 TARGETS = dict(OutreachTask.Target.choices)
-STATUSES = dict(OutreachTask.Status.choices)
 
 
 def _names(request: HttpRequest, person_ids: list[int]) -> dict[int, str]:
@@ -188,8 +187,6 @@ def missed_list(request: HttpRequest, slug: str) -> HttpResponse:
             "name": names.get(row["person_id"]) or "Name not shown",
             "target_label": TARGETS.get(row["target"], ""),
             "attempts": attempts.get(row["pk"], 0),
-            # Not yet moved by the worker, but past its time all the same.
-            "status_label": STATUSES[OutreachTask.Status.EXPIRED],
         }
         for row in rows
     ]
@@ -204,6 +201,7 @@ def missed_list(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "program": program,
         "items": items,
+        "has_districts": program.districts.exists(),
         "count": count,
         "page": page,
         "pages": pages,
