@@ -147,3 +147,17 @@ def test_closing_by_hand_needs_a_listed_reason_and_words_for_other() -> None:
     field, _message = close_reason_problem(CloseReason.OTHER, "  ") or ("", "")
     assert field == "note"
     assert close_reason_problem(CloseReason.OTHER, "Family moved the person to Ohio") is None
+
+
+def test_the_service_levels_count_an_expired_task_as_missed_even_if_it_was_tried_in_time() -> None:
+    from coresponder.domain.sla import TaskRecord, summarize
+
+    hour = dt.timedelta(hours=1)
+    start, end, now = AT - 100 * hour, AT + hour, AT + 50 * hour
+    tried = TaskRecord(AT - 72 * hour, AT, AT - 72 * hour, AT - 10 * hour, expired=True)
+    reached = TaskRecord(AT - 72 * hour, AT, AT - 72 * hour, AT - 10 * hour)
+    silent = TaskRecord(AT - 72 * hour, AT, AT - 72 * hour, None, expired=True)
+    summary = summarize([tried, reached, silent], start, end, now)
+    assert (summary.closed_windows, summary.within_window, summary.missed) == (3, 2, 2)
+    assert summary.expired == 2
+    assert summary.follow_up_within_window_rate == 2 / 3, "the rate is about first attempts"
