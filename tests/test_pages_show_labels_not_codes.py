@@ -20,10 +20,11 @@ from django.urls import Resolver404, resolve
 
 from coresponder.demo.cast import ADMIN_USERNAME, PERSONA_ROLES, persona_username
 from coresponder.domain.vocabulary import VOCABULARIES, labels_of
+from coresponder.encounters.models import CarePlan, Encounter
 from coresponder.programs.models import District, Program, User
 
 # Pages a walk never opens: they sign out, change state on GET, or are not pages.
-NOT_PAGES = re.compile(r"^/(accounts/logout|api/|static/|calendar/|healthz)|/(export|download)")
+NOT_PAGES = re.compile(r"^/(accounts/logout|api/|static/|calendar/|healthz)|/download")
 # Pages of one kind are alike; a walk opens this many kinds at most.
 MOST_KINDS = 60
 
@@ -89,9 +90,9 @@ def codes_in(nodes: list[str], compound: set[str], single: set[str]) -> set[str]
     words = re.compile(r"(?<![\w\-/.#=?&])(" + "|".join(map(re.escape, compound)) + r")(?![\w\-])")
     for node in nodes:
         found.update(words.findall(node))
-        for part in re.split(r"[·,;()]", node):
-            if part.strip() in single:
-                found.add(part.strip())
+        # A list item or a bracketed word that is nothing but a code.
+        parts = re.split(r"[·,;]", node) + re.findall(r"\(([^()]*)\)", node)
+        found.update(part.strip() for part in parts if part.strip() in single)
         if re.search(r"Languages?\W+[a-z]{2,3}\b", node):
             found.add(node)
     return found
@@ -132,6 +133,20 @@ def test_no_role_of_any_seed_program_sees_a_code_on_a_page() -> None:
         for program in Program.objects.order_by("slug")
         for role in PERSONA_ROLES
     ] + [(ADMIN_USERNAME, slug) for slug in Program.objects.values_list("slug", flat=True)]
+    # Pages no list links to: an encounter with screenings, a care plan.
+    details = {
+        slug: [
+            f"/programs/{slug}/encounters/{encounter}/"
+            for encounter in Encounter.objects.filter(
+                program__slug=slug, screenings__isnull=False
+            ).values_list("pk", flat=True)[:1]
+        ]
+        + [
+            f"/care-plans/{plan}/"
+            for plan in CarePlan.objects.filter(program__slug=slug).values_list("pk", flat=True)[:1]
+        ]
+        for slug in Program.objects.values_list("slug", flat=True)
+    }
     shown: dict[str, set[str]] = {}
     walked = 0
     for username, slug in walkers:
@@ -140,7 +155,16 @@ def test_no_role_of_any_seed_program_sees_a_code_on_a_page() -> None:
             continue
         client = Client()
         client.force_login(user)
-        start = [f"/programs/{slug}/", "/", "/services/inbox/", f"/public/{slug}/dashboard/"]
+        start = [
+            f"/programs/{slug}/",
+            "/",
+            "/services/inbox/",
+            "/people/matches/",
+            f"/programs/{slug}/exports/",
+            f"/public/{slug}/dashboard/",
+            f"/public/{slug}/dashboard/?lang=es",
+            *details[slug],
+        ]
         for path, nodes in walk(client, start):
             walked += 1
             for code in codes_in(nodes, compound, single):
