@@ -50,6 +50,7 @@ from coresponder.people.forms import style_uswds
 from coresponder.privacy.access import NotVisible, access_program, identifiable_people
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.audit import record_event
+from coresponder.programs.local_time import format_for_message
 from coresponder.programs.models import Program
 
 STATE = "intake_import"
@@ -337,11 +338,12 @@ def _names_shown(request: HttpRequest, program: Program, plans: list[RowPlan]) -
 
 
 def _when(moment: Any, zone: ZoneInfo) -> str:
-    return str(moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")) if moment else ""
+    # Imported overdoses are often long past: the year and zone are always said.
+    return format_for_message(moment, zone) if moment else ""
 
 
 def _overdose_words(overdose: Overdose, zone: ZoneInfo) -> str:
-    """'2025-02-01 09:00 EST, 12 Elm St, reported by Police'."""
+    """'Sat 1 Feb 2025, 09:00 EST, 12 Elm St, reported by Police'."""
     labels = {str(source): label for source, label in SOURCE_LABELS.items()}
     sources = sorted({labels.get(r.source, "Other") for r in overdose.reports.all()})
     place = overdose.place or "no place given"

@@ -91,7 +91,7 @@ def test_the_import_preview_shows_each_join_and_its_evidence_at_1280_px(
         "1 looks like a person already known."
     )
     table = page.locator("table")
-    assert "Joins the overdose already known: 2026-03-14 18:05 EDT, Elm Street park" in (
+    assert "Joins the overdose already known: Sat 14 Mar 2026, 18:05 EDT, Elm Street park" in (
         table.inner_text()
     )
     assert "name differs only by punctuation" in table.inner_text()

@@ -228,7 +228,7 @@ def test_the_preview_page_states_the_counts_and_the_evidence_in_words(
         "2 look like people already known." in html
     )
     assert (
-        "Joins the overdose already known: 2026-03-14 18:05 EDT, Elm Street park, "
+        "Joins the overdose already known: Sat 14 Mar 2026, 18:05 EDT, Elm Street park, "
         "reported by Police" in html
     )
     assert "Joins row 3 of this file" in html

@@ -550,7 +550,7 @@ def test_the_local_time_option_on_the_upload_form_reaches_the_preview(
     client.post("/intake/import/pco/map/", mapping_form())
     html = client.get("/intake/import/pco/preview/").content.decode()
     assert "1 ready, 0 with errors" in html
-    assert "2025-02-01 09:00 EST" in html
+    assert "Sat 1 Feb 2025, 09:00 EST" in html
     assert len(list((var_dir / "imports").iterdir())) == 1
 
 
