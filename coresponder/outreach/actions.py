@@ -28,6 +28,7 @@ from coresponder.privacy.access import PersonAccess
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.actions import ActionError
+from coresponder.programs.local_time import format_for_message
 from coresponder.programs.models import Program, Team
 
 OPEN_STATUSES = (OutreachTask.Status.OPEN, OutreachTask.Status.CLAIMED)
@@ -180,8 +181,7 @@ def _hours(conflict: SpacingConflict) -> str:
 
 def _local(moment: dt.datetime, zone: ZoneInfo) -> str:
     """A time as the program's staff read it: local wall clock, with the zone named."""
-    local = moment.astimezone(zone)
-    return f"{local:%a %d %b %Y, %H:%M} {local.tzname()} ({zone.key})"
+    return f"{format_for_message(moment, zone)} ({zone.key})"
 
 
 def _settle(actor: Actor, task: OutreachTask, attempt: Attempt, checklist: dict[str, Any]) -> None:
