@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from coresponder.encounters.models import Encounter, Screening
 from coresponder.intake.models import Referral
@@ -135,7 +136,7 @@ def test_core_a_paramedic_answers_a_crisis_call_and_the_crisis_center_reads_it(
     page.get_by_label("What the caller said").fill("Neighbour worried; Robin talked of ending it.")
     submit(page, "Save referral")
     page.wait_for_url(re.compile(r"/programs/core/referrals/\d+/$"))
-    assert page.get_by_role("heading", name="Co-responder team goes").is_visible()
+    expect(page.get_by_role("heading", name="Co-responder team goes")).to_be_visible()
     assert_usable(page)
     robin = Referral.objects.get(person__family_name="Vega").person
     assert robin is not None
@@ -169,7 +170,7 @@ def test_core_a_paramedic_answers_a_crisis_call_and_the_crisis_center_reads_it(
     submit(page, "Save the encounter")
     page.wait_for_url(re.compile(r"/programs/core/encounters/\d+/$"))
     saved_at = page.url
-    assert page.get_by_role("heading", name="C-SSRS screener: Moderate (score 3)").is_visible()
+    expect(page.get_by_role("heading", name="C-SSRS screener: Moderate (score 3)")).to_be_visible()
     assert_usable(page)
     encounter = Encounter.objects.get(person=robin)
     assert encounter.kind == "crisis_response"
@@ -179,11 +180,11 @@ def test_core_a_paramedic_answers_a_crisis_call_and_the_crisis_center_reads_it(
     # Back, and save again: nothing is saved twice; the page says it was already saved.
     page.go_back()
     page.wait_for_url(re.compile(r"/programs/core/encounters/new/\?person="))
-    assert page.get_by_text("You saved this form already").is_visible()
+    expect(page.get_by_text("You saved this form already")).to_be_visible()
     assert_usable(page)
     submit(page, "Save the encounter")
     page.wait_for_url(saved_at)
-    assert page.get_by_text("This was already saved; here it is.").is_visible()
+    expect(page.get_by_text("This was already saved; here it is.")).to_be_visible()
     assert Encounter.objects.filter(person=robin).count() == 1
     assert_usable(page)
 
@@ -210,7 +211,7 @@ def test_core_a_paramedic_answers_a_crisis_call_and_the_crisis_center_reads_it(
     # A wrong address: the site's layout, and the way home.
     response = desk.goto(live_server.url + "/programs/core/no-such-page/")
     assert response is not None and response.status == 404
-    assert desk.get_by_role("heading", name="Page not found").is_visible()
+    expect(desk.get_by_role("heading", name="Page not found")).to_be_visible()
     assert desk.get_by_role("navigation", name="Primary navigation").count() == 1
     assert_usable(desk)
     desk.get_by_role("link", name="Go to your program home").click()

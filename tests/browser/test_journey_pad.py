@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from coresponder.intake.actions import record_referral
 from coresponder.intake.models import Referral
@@ -97,7 +98,7 @@ def test_pad_an_officer_diverts_kevin_and_the_social_worker_and_da_follow(
 
     # Saving without the offense: the form returns as typed, the pick kept.
     submit(page, "Save referral")
-    assert page.get_by_text("The referral was not saved").is_visible()
+    expect(page.get_by_text("The referral was not saved")).to_be_visible()
     assert page.get_by_label("Case or docket number").input_value() == CASE_NUMBER
     assert page.get_by_label("Given name").input_value() == "Kevin"
     assert page.get_by_label("This is the same person: Kevin O'Brien").is_checked()
@@ -108,8 +109,8 @@ def test_pad_an_officer_diverts_kevin_and_the_social_worker_and_da_follow(
 
     # The saved referral: eligible, follow-up open, the person is the Kevin met before.
     page.wait_for_url(re.compile(r"/programs/pad/referrals/\d+/$"))
-    assert page.get_by_text("Referral saved.").is_visible()
-    assert page.get_by_role("heading", name="Eligible", exact=True).is_visible()
+    expect(page.get_by_text("Referral saved.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Eligible", exact=True)).to_be_visible()
     assert "Outreach opens" in page.locator("main").inner_text()
     assert_usable(page)
     referral = Referral.objects.get(case_number=CASE_NUMBER)
@@ -124,7 +125,7 @@ def test_pad_an_officer_diverts_kevin_and_the_social_worker_and_da_follow(
         sign_in(social, live_server, "sam.social", "pad")
         social.get_by_role("link", name="Follow-up queue").click()
         social.wait_for_url(live_server.url + "/programs/pad/outreach/")
-        assert social.get_by_role("heading", name="Kevin O'Brien").is_visible()
+        expect(social.get_by_role("heading", name="Kevin O'Brien")).to_be_visible()
         assert_usable(social)
         social.goto(live_server.url + f"/people/{kevin.pk}/")
         # Labels, never codes; the day on Philadelphia's clock.
@@ -141,7 +142,7 @@ def test_pad_an_officer_diverts_kevin_and_the_social_worker_and_da_follow(
             social.get_by_label("Search by name").fill(typed)
             submit(social, "Search")
             social.wait_for_url(f"**/people/?q={typed}*")
-            assert social.get_by_role("link", name=found).is_visible()
+            expect(social.get_by_role("link", name=found)).to_be_visible()
             assert_usable(social)
 
     # The DA's office, at a desk, finds Kevin by the case number.

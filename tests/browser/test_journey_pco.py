@@ -13,8 +13,10 @@ import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from coresponder.intake.actions import record_referral
 from coresponder.intake.models import Overdose, Referral
@@ -35,6 +37,7 @@ from tests.browser.journeys import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+PLYMOUTH = ZoneInfo("America/New_York")
 # Near Plymouth, MA, inside PCO's service area.
 LAT, LON = 41.9584, -70.6673
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -141,7 +144,7 @@ def test_pco_the_coordinator_imports_overdoses_and_the_coach_follows_up(
     # Commit.
     submit(desk, "Import 3 rows")
     desk.wait_for_url(live_server.url + "/intake/import/pco/done/")
-    assert desk.get_by_text("all 3 rows imported into Plymouth County Outreach").is_visible()
+    expect(desk.get_by_text("all 3 rows imported into Plymouth County Outreach")).to_be_visible()
     assert_usable(desk)
     assert Overdose.objects.count() == 8
     assert Overdose.objects.get(referral__person__given_name="Jordan").reports.count() == 2
@@ -161,21 +164,28 @@ def test_pco_the_coordinator_imports_overdoses_and_the_coach_follows_up(
         # 12 h after last night's overdose.
         assert names == ["Avery Stone", "Jordan Reyes", "Casey Lee"]
 
-        # Record a visit: Avery was not home.
+        # Times on Plymouth's clock: when Avery's window closes.
         avery = OutreachTask.objects.get(person__given_name="Avery")
+        closes = avery.window_end.astimezone(PLYMOUTH)
+        card = page.locator("main li").filter(
+            has=page.get_by_role("link", name="Record a visit for Avery Stone")
+        )
+        assert f"{closes:%a} {closes.day} {closes:%b, %H:%M}" in card.first.inner_text()
+
+        # Record a visit: Avery was not home.
         page.get_by_role("link", name="Record a visit for Avery Stone").click()
         page.wait_for_url(live_server.url + f"/programs/pco/outreach/{avery.pk}/")
         assert_usable(page)
         not_located(page)
         submit(page, "Save visit")
         page.wait_for_url(live_server.url + f"/programs/pco/outreach/{avery.pk}/")
-        assert page.get_by_text("Visit recorded: Not located.").is_visible()
+        expect(page.get_by_text("Visit recorded: Not located.")).to_be_visible()
         assert_usable(page)
 
         # A second "not located" straight after is refused by the spacing...
         not_located(page)
         submit(page, "Save visit")
-        assert page.get_by_text("attempts that reach nobody are spaced 24 h apart").is_visible()
+        expect(page.get_by_text("attempts that reach nobody are spaced 24 h apart")).to_be_visible()
         assert Attempt.objects.filter(task=avery).count() == 1
         assert_usable(page)
 
@@ -185,7 +195,7 @@ def test_pco_the_coordinator_imports_overdoses_and_the_coach_follows_up(
         )
         submit(page, "Save visit")
         page.wait_for_url(live_server.url + f"/programs/pco/outreach/{avery.pk}/")
-        assert page.get_by_text("Visit recorded: Not located.").is_visible()
+        expect(page.get_by_text("Visit recorded: Not located.")).to_be_visible()
         assert Attempt.objects.filter(task=avery).count() == 2
         assert_usable(page)
 
@@ -203,7 +213,7 @@ def test_pco_the_coordinator_imports_overdoses_and_the_coach_follows_up(
     # The exports page, from the dashboard; the quarterly report from there.
     desk.get_by_role("link", name="Download these figures as CSV or Excel files").click()
     desk.wait_for_url(re.compile(r"/programs/pco/exports/"))
-    assert desk.get_by_role("heading", name="Files and reports").is_visible()
+    expect(desk.get_by_role("heading", name="Files and reports")).to_be_visible()
     assert_usable(desk)
     desk.get_by_role("link", name=re.compile(r"^Q\d 20\d\d")).first.click()
     desk.wait_for_url(re.compile(r"/programs/pco/exports/quarterly/\d{4}/\d/$"))
@@ -213,4 +223,7 @@ def test_pco_the_coordinator_imports_overdoses_and_the_coach_follows_up(
     desk.goto(live_server.url + "/programs/pco/")
     desk.get_by_role("link", name="Files and reports").click()
     desk.wait_for_url(re.compile(r"/programs/pco/exports/"))
-    assert desk.get_by_role("link", name=re.compile(r"^Q\d 20\d\d")).count() >= 1
+    assert_usable(desk)
+    desk.get_by_role("link", name=re.compile(r"^Q\d 20\d\d")).first.click()
+    desk.wait_for_url(re.compile(r"/programs/pco/exports/quarterly/\d{4}/\d/$"))
+    assert_usable(desk)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from coresponder.intake.actions import record_referral
 from coresponder.intake.models import Referral
@@ -180,7 +181,7 @@ def test_qrt_a_peer_works_the_queue_by_tier_and_the_public_asks_for_help(
         medic.get_by_label("Naloxone doses given").fill("2")
         submit(medic, "Save referral")
         medic.wait_for_url(re.compile(r"/programs/qrt/referrals/\d+/$"))
-        assert medic.get_by_role("heading", name="Eligible", exact=True).is_visible()
+        expect(medic.get_by_role("heading", name="Eligible", exact=True)).to_be_visible()
         assert_usable(medic)
 
     page = phone_page
@@ -206,7 +207,7 @@ def test_qrt_a_peer_works_the_queue_by_tier_and_the_public_asks_for_help(
     page.get_by_label("Whose").select_option("unclaimed")
     submit(page, "Show")
     page.wait_for_url(re.compile(r"/programs/qrt/outreach/\?.*who="))
-    assert page.get_by_role("heading", name="Riley Cole").is_visible()
+    expect(page.get_by_role("heading", name="Riley Cole")).to_be_visible()
     assert_usable(page)
 
     # Morgan answers the door: the response, then QRT's data-collection step.
@@ -216,14 +217,15 @@ def test_qrt_a_peer_works_the_queue_by_tier_and_the_public_asks_for_help(
     page.get_by_role("group", name="What happened?").get_by_text("Contacted", exact=True).click()
     page.get_by_text("The person", exact=True).click()
     submit(page, "Save visit")
-    assert page.get_by_text("Visit recorded: Contacted. Fill in the closing checklist").is_visible()
+    saved = page.get_by_text("Visit recorded: Contacted. Fill in the closing checklist")
+    expect(saved).to_be_visible()
     assert_usable(page)
     checklist = page.locator("form", has=page.get_by_role("button", name="Save checklist"))
     checklist.get_by_label(re.compile("^Treatment plan")).fill("Starts buprenorphine Monday")
     checklist.get_by_label("Consent status").select_option(label="Verbal consent, witnessed")
     checklist.get_by_label("Contact preference").fill("Text message, afternoons")
     submit(checklist, "Save checklist")
-    assert page.get_by_text("Checklist complete: this case is closed.").is_visible()
+    expect(page.get_by_text("Checklist complete: this case is closed.")).to_be_visible()
     assert_usable(page)
 
     # Close a task no visit will settle: Riley is in hospital.
@@ -246,7 +248,7 @@ def test_qrt_a_peer_works_the_queue_by_tier_and_the_public_asks_for_help(
     page.get_by_label("Kind of service").select_option(label="MOUD: buprenorphine")
     submit(page, "Search")
     page.wait_for_url(re.compile(r"/programs/qrt/services/\?"))
-    assert page.get_by_text("Buprenorphine walk-in clinic").first.is_visible()
+    expect(page.get_by_text("Buprenorphine walk-in clinic").first).to_be_visible()
     assert_usable(page)
 
     # The public help page on a small phone: a mother asks for her son, in English.
@@ -267,12 +269,12 @@ def test_qrt_a_peer_works_the_queue_by_tier_and_the_public_asks_for_help(
         # Back and send again: one request, and the page says so.
         public.go_back()
         public.wait_for_url(re.compile(r"/help/qrt"))
-        assert public.get_by_text("You sent this form already").is_visible()
+        expect(public.get_by_text("You sent this form already")).to_be_visible()
         assert_usable(public)
         submit(public, "Send my request")
         public.wait_for_url(re.compile(r"/help/thanks"))
         notice = "This request was already sent; it was not sent twice."
-        assert public.get_by_text(notice).is_visible()
+        expect(public.get_by_text(notice)).to_be_visible()
         asked = Referral.objects.select_related("program", "person").get(channel="public")
         assert asked.person is not None
         assert (asked.program.slug, asked.person.given_name) == ("qrt", "Dylan")
@@ -282,5 +284,5 @@ def test_qrt_a_peer_works_the_queue_by_tier_and_the_public_asks_for_help(
         public.get_by_role("link", name="Español").click()
         public.wait_for_url(re.compile(r"/help/qrt\?lang=es"))
         assert public.locator("html").get_attribute("lang") == "es"
-        assert public.get_by_role("button", name="Enviar mi solicitud").is_visible()
+        expect(public.get_by_role("button", name="Enviar mi solicitud")).to_be_visible()
         assert_usable(public)
