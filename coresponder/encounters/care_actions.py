@@ -16,6 +16,7 @@ from coresponder.privacy.access import PersonAccess
 from coresponder.privacy.actions import Forbidden
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.actions import ActionError
+from coresponder.programs.local_time import format_date
 from coresponder.programs.models import Membership, Program, User
 
 FIELDS = ["clinical"]
@@ -82,9 +83,10 @@ def _must_be_active(plan: CarePlan) -> None:
 
 def _not_before_opening(plan: CarePlan, day: dt.date | None, field: str) -> None:
     if day is not None and day < plan.opened_on:
+        opened = format_date(plan.opened_on, with_year=True)
         raise ActionError(
             "A due date falls before the plan opened.",
-            {field: [f"on or after {plan.opened_on.isoformat()}, when the plan opened"]},
+            {field: [f"on or after {opened}, when the plan opened"]},
         )
 
 
