@@ -155,9 +155,3 @@ def reviewable_events(
     if end is not None and end < dt.date.max:
         events = events.filter(at__lt=start_of_day(end + dt.timedelta(days=1), zone))
     return events.order_by("-at", "-id")
-
-
-def hundredths(at: dt.datetime) -> str:
-    """A UTC time to 1/100 s, the precision CJIS asks of an audit record."""
-    utc = at.astimezone(dt.UTC)
-    return f"{utc:%Y-%m-%d %H:%M:%S}.{utc.microsecond // 10_000:02d}"

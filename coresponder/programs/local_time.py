@@ -148,6 +148,7 @@ def format_clock(value: dt.datetime, where: Any = None, *, seconds: bool = False
     at = local(value, where) if where is not None else value
     text = f"{at:%H:%M}"
     if seconds:
+        # To 1/100 s, the precision CJIS asks of an audit record.
         text += f":{at:%S}.{at.microsecond // 10_000:02d}"
     return text
 
