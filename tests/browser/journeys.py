@@ -2,11 +2,13 @@
 
 Each journey signs its people in as they would (password, then the code from
 their authenticator app) and checks every page it visits: accessible, nothing
-blocked by the Content-Security-Policy, and no sideways scrolling.
+blocked by the Content-Security-Policy, no sideways scrolling, and labels
+rather than stored codes.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +19,9 @@ from tests.conftest import NOTE_CSP_VIOLATIONS, assert_clean, sign_in_with_code
 
 PASSWORD = "correct-horse-battery-staple"
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+# A stored value or field name as users must never read it: lower-case words joined by "_".
+CODE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
 
 PHONE = {"width": 375, "height": 667}
 DESKTOP = {"width": 1280, "height": 800}
@@ -31,9 +36,16 @@ def assert_fits(page: Any) -> None:
 
 
 def assert_usable(page: Any) -> None:
-    """Accessible, nothing blocked by the Content-Security-Policy, and no sideways scrolling."""
+    """Accessible, nothing blocked by the Content-Security-Policy, fits, and speaks in labels."""
     assert_clean(page)
     assert_fits(page)
+    assert_labels(page)
+
+
+def assert_labels(page: Any) -> None:
+    """The page speaks in labels: no stored code (`officer_intervention`) in what people read."""
+    codes = set(CODE.findall(page.locator("main").inner_text()))
+    assert not codes, f"{page.url} shows codes: {sorted(codes)}"
 
 
 def organization(slug: str, name: str, kind: str, programs: tuple[str, ...] = ()) -> Any:
