@@ -202,6 +202,20 @@ def test_pco_the_coordinator_imports_overdoses_and_the_coach_follows_up(
         assert Attempt.objects.filter(task=avery).count() == 2
         assert_usable(page)
 
+    # At a desk the coordinator reads the queue as a table, then the follow-ups missed.
+    desk.goto(live_server.url + "/programs/pco/")
+    desk.get_by_role("link", name="Follow-up queue").click()
+    desk.wait_for_url(live_server.url + "/programs/pco/outreach/")
+    expect(
+        desk.get_by_role("table").get_by_role("row").filter(has_text="Jordan Reyes")
+    ).to_have_count(1)
+    assert_usable(desk)
+    desk.get_by_role("link", name="Missed", exact=True).click()
+    desk.wait_for_url(live_server.url + "/programs/pco/outreach/missed/")
+    expect(desk.locator("#missed-count")).to_have_text("5 missed tasks.")
+    expect(desk.get_by_role("row").filter(has_text="Casey Lee")).to_have_count(1)
+    assert_usable(desk)
+
     # The dashboard at a desk: fewer overdoses than the month before, coloured as good.
     desk.goto(live_server.url + "/programs/pco/")
     desk.get_by_role("link", name="Program dashboard").click()
