@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from coresponder.domain.vocabulary import label
+from coresponder.domain.vocabulary import humanize, labels_of
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.privacy.audit_log import (
     AuditFilterForm,
@@ -44,12 +44,17 @@ def audit_row(event: AuditEvent, zones: dict[str, str] | None = None) -> dict[st
         "object_id": event.object_id,
         "person_id": event.person_id,
         "program_slug": event.program_slug,
-        "fields": "; ".join(label("field_group", f) for f in event.fields or []),
+        "fields": "; ".join(_field_words(str(f)) for f in event.fields or []),
         "purpose": event.purpose,
         "outcome": event.outcome,
         "outcome_label": event.get_outcome_display(),
         "where": event.where,
     }
+
+
+def _field_words(field: str) -> str:
+    """A group of a record's fields by its label, a single field by its name in words."""
+    return labels_of("field_group").get(field) or humanize(field)
 
 
 def _review_zones(user: Any, scope: AuditScope, filters: dict[str, Any]) -> dict[str, str]:

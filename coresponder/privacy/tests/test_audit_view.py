@@ -180,7 +180,7 @@ def test_each_row_shows_the_time_to_a_hundredth_of_a_second_and_every_column(
     assert (
         '<time datetime="2025-03-10T08:00:00-04:00">Mon 10 Mar 2025, 08:00:00.12 EDT</time>' in html
     )
-    for text in ("officer", "Read", "people.person 42", "given_name, phone", "follow-up visit"):
+    for text in ("officer", "Read", "people.person 42", "Given name; Phone", "follow-up visit"):
         assert text in html
     assert "Denied" in html
     assert "10.1.2.3" in html
