@@ -104,7 +104,8 @@ class AttemptForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.checklist = checklist
+        # The visit's own outcome answers the checklist's: it is not asked twice.
+        self.checklist = [(key, text) for key, text in checklist if key != "outcome"]
         self.saved = saved
         self.fields["attempted_at"] = LocalDateTimeField(
             zone,
@@ -121,7 +122,7 @@ class AttemptForm(forms.Form):
                 max_length=200,
                 widget=forms.TextInput(attrs={"autocomplete": "off"}),
             )
-        _add_checklist(self, checklist, saved)
+        _add_checklist(self, self.checklist, saved)
         style_uswds(self)
         for name in ("outcome", "channel"):
             self.fields[name].widget.attrs.update(TILE)

@@ -38,7 +38,7 @@ def test_a_recovery_coach_records_a_home_visit_reaching_the_person_and_their_mot
     page.get_by_text("The person", exact=True).click()
     assert page.get_by_label("The person").is_checked()
     first = page.get_by_role("group", name="Family member or friend 1")
-    first.get_by_label("Relationship").fill("mother")
+    first.get_by_label("Relationship").select_option("mother")
     first.get_by_label("Name").fill("Maria Silva")
     page.get_by_label("Naloxone kits left").fill("2")
     page.get_by_role("button", name="Save visit").click()
