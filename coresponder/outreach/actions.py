@@ -84,6 +84,11 @@ def record_attempt(
 ) -> Attempt:
     """One try at reaching someone, and what it settles for the task."""
     _must_write(access)
+    if task.status == OutreachTask.Status.EXPIRED:
+        raise ActionError(
+            "This task expired unworked and is on the Missed list.",
+            {"task": ["expired; close it with a reason, or open a new one"]},
+        )
     if task.status not in OPEN_STATUSES:
         raise ActionError("This task is closed.", {"task": ["closed; open a new one instead"]})
     with transaction.atomic():

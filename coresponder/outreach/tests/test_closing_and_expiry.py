@@ -180,6 +180,20 @@ def test_the_worker_expires_tasks_past_the_preset_s_grace_once_and_audits_the_ba
     assert AuditEvent.objects.filter(action="change").count() == 1
 
 
+def test_an_expired_task_takes_no_more_attempts_but_can_be_closed_with_a_reason(
+    pco: Program, clock: Clock
+) -> None:
+    task = task_at(pco, "Late", clock.now, opened=-200, closes=-100)
+    expire_tasks(WORKER, clock.now)
+    task.refresh_from_db()
+    actor, access = as_user(staff(pco), task)
+    with pytest.raises(ActionError) as raised:
+        record_attempt(actor, access, task, attempt_data(clock.now, "contacted"))
+    assert "Missed list" in str(raised.value)
+    closed = close_task(actor, access, task, "reached_elsewhere", "", task.version)
+    assert closed.status == OutreachTask.Status.CLOSED
+
+
 def test_a_closed_task_or_one_waiting_for_its_checklist_never_expires(
     pco: Program, clock: Clock
 ) -> None:
