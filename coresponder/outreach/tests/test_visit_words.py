@@ -97,3 +97,5 @@ def test_no_checklist_item_on_the_visit_form_says_optional(qrt: Program) -> None
     assert "Consent status" in before
     assert "(optional)" not in before
     assert "(optional)" in page  # a note, for one, is optional
+    # What happened is asked once; the checklist's outcome is the visit's.
+    assert 'name="checklist_outcome"' not in page
