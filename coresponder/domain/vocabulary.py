@@ -375,6 +375,22 @@ _ENGLISH: dict[str, dict[str, str]] = {
         "robbery": "Robbery",
         "other": "Other",
     },
+    # Demographics as reported for disparity figures (OMB categories).
+    "sex": {"female": "Female", "male": "Male", "other": "Another sex", "unknown": "Unknown"},
+    "race": {
+        "american_indian_alaska_native": "American Indian or Alaska Native",
+        "asian": "Asian",
+        "black": "Black or African American",
+        "native_hawaiian_pacific_islander": "Native Hawaiian or Pacific Islander",
+        "white": "White",
+        "multiple": "More than one race",
+        "unknown": "Unknown or declined",
+    },
+    "ethnicity": {
+        "hispanic": "Hispanic or Latino",
+        "not_hispanic": "Not Hispanic or Latino",
+        "unknown": "Unknown or declined",
+    },
     # The groups of a person's record that policy and consent speak of.
     "field_group": {
         "identity": "Identity",
@@ -563,6 +579,21 @@ _SPANISH: dict[str, dict[str, str]] = {
         "cancelled": "Cancelada",
     },
     "outreach_target": {"participant": "La persona", "family": "Familiares y amigos"},
+    "sex": {"female": "Mujer", "male": "Hombre", "other": "Otro sexo", "unknown": "Desconocido"},
+    "race": {
+        "american_indian_alaska_native": "Indígena americano o nativo de Alaska",
+        "asian": "Asiático",
+        "black": "Negro o afroamericano",
+        "native_hawaiian_pacific_islander": "Nativo de Hawái o de otras islas del Pacífico",
+        "white": "Blanco",
+        "multiple": "Más de una raza",
+        "unknown": "Desconocida o no declarada",
+    },
+    "ethnicity": {
+        "hispanic": "Hispano o latino",
+        "not_hispanic": "No hispano ni latino",
+        "unknown": "Desconocida o no declarada",
+    },
     "due_state": {
         "not_yet_open": "Aún no abierta",
         "open": "Abierta",

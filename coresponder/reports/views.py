@@ -225,7 +225,13 @@ def breakdown(
 
 
 # Breakdowns whose groups are codes of a vocabulary; a public page reads them in its language.
-GROUP_VOCABULARIES = {"pathway": ("pathway",), "source": ("source", "organization_kind")}
+GROUP_VOCABULARIES = {
+    "pathway": ("pathway",),
+    "source": ("source", "organization_kind"),
+    "sex": ("sex",),
+    "race": ("race",),
+    "ethnicity": ("ethnicity",),
+}
 
 
 def _group_label(by: str, key: str, given: str) -> str:

@@ -95,3 +95,11 @@ def test_the_public_dashboard_in_english_offers_spanish_and_shows_no_codes(
     assert labels_of("disposition")[Disposition.TRANSPORTED_CRISIS_CENTER] in text
     assert not re.search(r"\b[a-z]+_[a-z_]+\b", text)
     assert "Español" in text
+
+
+@pytest.mark.parametrize("by", ["sex", "race", "ethnicity", "source"])
+def test_every_group_of_a_spanish_breakdown_reads_in_spanish(world: Program, by: str) -> None:
+    response = Client().get(URL, {"lang": "es", "by": by})
+    shown = [row["label"] for row in response.context["breakdown_rows"]]
+    english = set(labels_of(by).values()) - set(labels_of(by, "es").values())
+    assert shown and not english & set(shown)
