@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -384,7 +385,10 @@ def _save_overdose(
     save_tracked(overdose, actor.user)
     _add_report(actor, overdose, payload)
     if overdose.fatal and person is not None and person.deceased_on is None:
-        person.deceased_on = overdose.occurred_at.date()
+        # The day of death on the program's clock: an evening overdose in Denver is not tomorrow.
+        person.deceased_on = timezone.localtime(
+            overdose.occurred_at, ZoneInfo(program.timezone)
+        ).date()
         save_tracked(person, actor.user)
     record_event(
         actor,

@@ -171,10 +171,10 @@ def _spacing_errors(
     before, after = _local(conflict.too_close_to, zone), _local(conflict.next_allowed, zone)
     return {
         "attempted_at": [
-            f"This time (attempted_at) is within {spacing} of the attempt at {before}; attempts"
+            f"This time is within {spacing} of the attempt at {before}; attempts"
             f" that reach nobody are spaced {spacing} apart. The next attempt may be made from"
-            f" {after}. To record this one anyway, give a reason (spacing_override_reason, at"
-            f" least {OVERRIDE_REASON_MIN_LENGTH} characters)."
+            f" {after}. To record this one anyway, give a reason for recording it inside the"
+            f" spacing (at least {OVERRIDE_REASON_MIN_LENGTH} characters)."
         ],
         "spacing_override_reason": [short],
     }
@@ -196,11 +196,16 @@ def _settle(actor: Actor, task: OutreachTask, attempt: Attempt, checklist: dict[
         task.attempts.count(),
         rules.max_attempts,
         rules.attempt_spacing_hours,
-        attempt.attempted_at,
+        # On the program's clock, so a re-contact date is the staff's day, not UTC's.
+        attempt.attempted_at.astimezone(ZoneInfo(task.program.timezone)),
         rules.closing_outcomes,
     )
     task.checklist = {**task.checklist, "outcome": attempt.outcome, **checklist}
-    task.next_attempt_after = effect.next_attempt_after
+    # A visit recorded late, earlier than one already made, cannot pull the next try forward.
+    next_try = effect.next_attempt_after
+    if next_try is not None and task.next_attempt_after is not None:
+        next_try = max(next_try, task.next_attempt_after)
+    task.next_attempt_after = next_try
     task.recontact_on = effect.recontact_on or task.recontact_on
     if effect.closes:
         task.close_reason = attempt.outcome

@@ -259,6 +259,20 @@ def test_a_fatal_overdose_opens_outreach_to_the_family(
     assert Person.objects.get().deceased_on == (NOW - dt.timedelta(hours=1)).date()
 
 
+def test_the_day_of_a_fatal_evening_overdose_is_the_programs_day(
+    programs: dict[str, Program], api_client_for: Any
+) -> None:
+    client = api_client_for(staff(programs["pco"]))
+    # 02:00 UTC on 21 November is 21:00 on 20 November in Plymouth County.
+    late = dt.datetime(2026, 11, 21, 2, 0, tzinfo=dt.UTC)
+    body = body_for("pco", "naloxone_plus", **FACTS["naloxone_plus"])
+    body["received_at"] = iso(late + dt.timedelta(hours=1))
+    body["overdose"] = {**body["overdose"], "fatal": True, "occurred_at": iso(late)}
+    with _frozen(late + dt.timedelta(hours=1)):
+        assert post(client, body).status_code == 201
+    assert Person.objects.get().deceased_on == dt.date(2026, 11, 20)
+
+
 def test_an_exact_match_links_the_same_person(
     programs: dict[str, Program], api_client_for: Any
 ) -> None:

@@ -192,7 +192,7 @@ def test_a_naive_attempt_time_is_refused(qrt: Program, api_client_for: Any) -> N
     assert not Attempt.objects.exists()
 
 
-def test_a_second_not_located_attempt_a_minute_later_is_refused_naming_attempted_at(
+def test_a_second_not_located_attempt_a_minute_later_is_refused_on_attempted_at(
     qrt: Program, api_client_for: Any
 ) -> None:
     task = task_for(qrt, "Twice")
@@ -203,7 +203,8 @@ def test_a_second_not_located_attempt_a_minute_later_is_refused_naming_attempted
     assert response.status_code == 422, response.content
     errors = response.json()["errors"]
     [message] = errors["attempted_at"]
-    assert "attempted_at" in message
+    # People read the message; the field it belongs to is the key, not words in it.
+    assert "attempted_at" not in message and "spacing_override_reason" not in message
     # 15:00 UTC on 20 November is 10:00 in New York; the next try from 10:00 the next day.
     assert "Sat 21 Nov 2026, 10:00 EST (America/New_York)" in message
     assert "spacing_override_reason" in errors
@@ -244,6 +245,44 @@ def test_a_stated_reason_overrides_the_spacing_and_is_audited(
     )
     assert event.detail["spacing_override"]["reason"] == reason
     assert event.detail["outcome"] == "not_located"
+
+
+def test_a_try_recorded_late_with_a_reason_does_not_bring_the_next_try_forward(
+    qrt: Program, api_client_for: Any
+) -> None:
+    task = task_for(qrt, "Late entry")
+    client = api_client_for(staff(qrt))
+    assert attempt(client, task, "not_located", contacted=[]).status_code == 201
+    earlier = (NOW - dt.timedelta(hours=3)).isoformat()
+    response = attempt(
+        client,
+        task,
+        "not_located",
+        contacted=[],
+        attempted_at=earlier,
+        spacing_override_reason="Entered late: the morning knock was not written down",
+    )
+    assert response.status_code == 201, response.content
+    # The next try stays a day after the latest one, not after the one entered late.
+    assert response.json()["task"]["next_attempt_after"].startswith("2026-11-21T15:00")
+
+
+def test_interested_later_sets_the_recontact_day_on_the_programs_clock(
+    qrt: Program, api_client_for: Any
+) -> None:
+    task = task_for(qrt, "Evening")
+    # 03:30 UTC on 21 November is still the evening of 20 November in New York.
+    evening = dt.datetime(2026, 11, 21, 3, 30, tzinfo=dt.UTC)
+    response = attempt(
+        api_client_for(staff(qrt)),
+        task,
+        "declined_interested_later",
+        attempted_at=evening.isoformat(),
+    )
+    assert response.status_code == 201, response.content
+    task.refresh_from_db()
+    # Thirty days from the evening of 20 November is 20 December there (21 December in UTC).
+    assert task.recontact_on == dt.date(2026, 12, 20)
 
 
 def test_a_not_located_attempt_a_day_later_is_recorded(qrt: Program, api_client_for: Any) -> None:
