@@ -25,6 +25,7 @@ before: the API keeps its own `client_key`. See ADR 0009.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from collections.abc import Callable
@@ -173,3 +174,13 @@ def _same_submitter(request: HttpRequest, row: FormToken) -> bool:
         return row.user_id == user.pk
     key = str(request.session.get(ANONYMOUS_KEY) or "")
     return row.user_id is None and bool(key) and row.anonymous_key == key
+
+
+# A page left open for longer than this has been drawn again by any real browser.
+KEEP_TOKENS = dt.timedelta(days=30)
+
+
+def forget_old_tokens(now: dt.datetime, keep: dt.timedelta = KEEP_TOKENS) -> int:
+    """Delete used tokens older than `keep`; the records they saved stay. Returns how many."""
+    deleted, _ = FormToken.objects.filter(created_at__lt=now - keep).delete()
+    return deleted

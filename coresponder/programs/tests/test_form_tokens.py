@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 import time
@@ -199,3 +200,19 @@ def test_two_submissions_at_the_same_instant_save_one_record(world: World) -> No
     assert len(answers) == 2 and answers[0] == answers[1]
     assert encounters(world) == before + 1
     assert FormToken.objects.get(token=sent[FIELD]).saved_url == answers[0]
+
+
+def test_the_worker_forgets_tokens_older_than_a_month_and_keeps_the_records(
+    world: World,
+) -> None:
+    from coresponder.outreach.management.commands.run_worker import send_all
+
+    client = signed_in(reader(world, Role.CLINICIAN))
+    page = client.get(form_url(world)).content.decode()
+    client.post(form_url(world), {**encounter(), FIELD: token_in(page)})
+    saved = Encounter.objects.count()
+    assert FormToken.objects.count() == 1
+    now = timezone.now()
+    assert send_all(now + dt.timedelta(days=29))["form_tokens_forgotten"] == 0
+    assert send_all(now + dt.timedelta(days=31))["form_tokens_forgotten"] == 1
+    assert FormToken.objects.count() == 0 and Encounter.objects.count() == saved

@@ -11,6 +11,7 @@ from coresponder.encounters.care_reminders import send_follow_up_reminders
 from coresponder.outreach.actions import expire_tasks
 from coresponder.outreach.reminders import WORKER, send_due_reminders
 from coresponder.privacy.audit_checkpoints import CheckpointError, write_checkpoint_if_moved
+from coresponder.programs.form_tokens import forget_old_tokens
 from coresponder.services.reminders import send_referral_reminders
 
 
@@ -18,13 +19,15 @@ def send_all(now: Any) -> dict[str, int]:
     """Outreach window reminders, care plan follow-ups coming due, unanswered referrals.
 
     Then tasks nobody closed leave the queue once their window closed longer ago than
-    the preset allows (after the reminders, so a missed window is still told first).
+    the preset allows (after the reminders, so a missed window is still told first),
+    and create forms' used tokens older than a month are forgotten.
     """
     return {
         **send_due_reminders(now),
         "follow_up_due": send_follow_up_reminders(now),
         "referral_no_answer": send_referral_reminders(now),
         "expired": expire_tasks(WORKER, now),
+        "form_tokens_forgotten": forget_old_tokens(now),
     }
 
 
