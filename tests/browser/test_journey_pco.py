@@ -213,6 +213,16 @@ def test_pco_the_coordinator_imports_overdoses_and_the_coach_follows_up(
     expect(desk.get_by_role("row").filter(has_text="Casey Lee")).to_have_count(1)
     assert_usable(desk)
 
+    # A missed follow-up is closed with its reason: Casey's month-old one, seen elsewhere.
+    desk.get_by_role("row").filter(has_text="Casey Lee").get_by_role("link").click()
+    desk.wait_for_url(re.compile(r"/programs/pco/outreach/\d+/$"))
+    assert_usable(desk)
+    desk.get_by_text("Reached by another team or service", exact=True).click()
+    submit(desk, "Close task")
+    missed = OutreachTask.objects.get(person__given_name="Casey", status="closed")
+    assert missed.close_reason == "reached_elsewhere"
+    assert_usable(desk)
+
     # The dashboard at a desk: fewer overdoses than the month before, coloured as good.
     desk.goto(live_server.url + "/programs/pco/")
     desk.get_by_role("link", name="Program dashboard").click()
