@@ -138,8 +138,14 @@ def test_core_a_paramedic_answers_a_crisis_call_and_the_crisis_center_reads_it(
     page.wait_for_url(re.compile(r"/programs/core/referrals/\d+/$"))
     expect(page.get_by_role("heading", name="Co-responder team goes")).to_be_visible()
     assert_usable(page)
-    robin = Referral.objects.get(person__family_name="Vega").person
+    referral = Referral.objects.select_related("person").get(person__family_name="Vega")
+    robin = referral.person
     assert robin is not None
+    # Received on Longmont's clock.
+    received = referral.received_at.astimezone(LONGMONT)
+    intro = page.locator("main p").filter(has_text="received").first.inner_text()
+    assert f"{received:%a} {received.day} {received:%b, %H:%M}" in intro
+    assert received.tzname() in intro
 
     # Record the crisis encounter, from Robin's record.
     page.get_by_role("link", name="See the person").click()
