@@ -215,6 +215,17 @@
   }
 
   if (local) {
+    // A draft sent from a form this page no longer shows (a visit that closed its task)
+    // went through: the form would be here, with its errors, had it been refused.
+    var sentKey = session ? session.getItem(SUBMITTED) : null;
+    var forms = document.querySelectorAll("form[data-draft]");
+    var shown = Array.prototype.some.call(forms, function (form) {
+      return form.dataset.draft === sentKey;
+    });
+    if (sentKey && !shown) {
+      session.removeItem(SUBMITTED);
+      local.removeItem(PREFIX + sentKey);
+    }
     Array.prototype.forEach.call(document.querySelectorAll("form[data-draft]"), keepDrafts);
   }
 })();

@@ -44,7 +44,9 @@ def sign_in(page: Any, live_server: Any) -> None:
 def shown(moment: dt.datetime) -> str:
     """A time as the result page prints it, in Plymouth's time zone."""
     local = moment.astimezone(PLYMOUTH)
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+    # The year is written only for a date outside this year there.
+    year = "" if local.year == timezone.now().astimezone(PLYMOUTH).year else f" {local.year}"
+    return f"{local:%a} {local.day} {local:%b}{year}, {local:%H:%M}"
 
 
 def test_a_recovery_coach_records_an_overdose_referral_on_a_phone(
