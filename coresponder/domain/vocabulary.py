@@ -345,6 +345,7 @@ _ENGLISH: dict[str, dict[str, str]] = {
         "collecting": "Waiting for the closing checklist",
         "closed": "Closed",
         "cancelled": "Cancelled",
+        "expired": "Missed: expired unworked",
     },
     "due_state": {
         "not_yet_open": "Not yet open",
@@ -577,6 +578,7 @@ _SPANISH: dict[str, dict[str, str]] = {
         "collecting": "Esperando la lista de cierre",
         "closed": "Cerrada",
         "cancelled": "Cancelada",
+        "expired": "Perdida: venció sin atender",
     },
     "outreach_target": {"participant": "La persona", "family": "Familiares y amigos"},
     "sex": {"female": "Mujer", "male": "Hombre", "other": "Otro sexo", "unknown": "Desconocido"},
