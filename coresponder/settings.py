@@ -116,7 +116,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "coresponder.programs.context_processors.programs",
-                "coresponder.licence.source_code",
             ],
         },
     },

@@ -174,3 +174,28 @@ def test_a_source_address_that_is_not_a_web_address_stops_start_up() -> None:
     assert "SOURCE_URL='ftp://code.example.org/coresponder' must be an http(s) address" in (
         result.stderr
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [("/help", "source code"), ("/help?lang=es", "código fuente")],
+)
+def test_the_public_help_page_carries_the_notice_in_its_language(
+    settings: Any, path: str, words: str
+) -> None:
+    settings.SOURCE_URL = "https://code.example.org/our-coresponder"
+
+    page = Client().get(path).content.decode()
+
+    assert f'<a href="https://code.example.org/our-coresponder">{words}</a>' in page
+
+
+def test_the_error_page_carries_the_notice_without_a_request(settings: Any) -> None:
+    from django.template.loader import render_to_string
+
+    settings.SOURCE_URL = "https://code.example.org/our-coresponder"
+
+    page = render_to_string("500.html")
+
+    assert '<a href="https://code.example.org/our-coresponder">source code</a>' in page
