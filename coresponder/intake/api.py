@@ -94,6 +94,10 @@ class OverdoseOut(Schema):
     id: int
     reports: int
     merged: bool = Field(description="True when this report joined an overdose already known")
+    joined_because: list[str] = Field(
+        default_factory=list,
+        description="Why the report joined it, in words (same birth date, minutes apart, ...)",
+    )
 
 
 class TriageOut(Schema):
@@ -135,6 +139,11 @@ def intake_response(result: IntakeResult) -> dict[str, Any]:
                 "id": overdose.pk,
                 "reports": overdose.reports.count(),
                 "merged": result.overdose_merged,
+                "joined_because": (
+                    list(result.join.join.words)
+                    if result.overdose_merged and result.join and result.join.join
+                    else []
+                ),
             }
             if overdose
             else None

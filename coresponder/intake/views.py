@@ -146,9 +146,12 @@ def _form_page(
 
 def _say_saved(request: HttpRequest, result: IntakeResult) -> None:
     if result.overdose_merged:
+        evidence = result.join.join if result.join else None
+        because = f" ({'; '.join(evidence.words)})" if evidence and evidence.words else ""
         messages.info(
             request,
-            "Another source had already reported this overdose: your report was added to it.",
+            "Another source had already reported this overdose: your report was added to it"
+            f"{because}.",
         )
     else:
         messages.success(request, "Referral saved.")

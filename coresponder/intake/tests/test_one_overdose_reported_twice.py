@@ -187,5 +187,8 @@ def test_the_api_joins_a_hospital_report_to_the_police_report(
     assert second.status_code in (200, 201), second.content
     assert second.json()["overdose"]["merged"] is True
     assert second.json()["overdose"]["id"] == first.json()["overdose"]["id"]
+    because = second.json()["overdose"]["joined_because"]
+    assert any("punctuation" in words for words in because), because
+    assert first.json()["overdose"]["joined_because"] == []
     assert Overdose.objects.count() == 1
     assert OutreachTask.objects.count() == 1

@@ -190,6 +190,8 @@ def test_a_second_source_joins_the_overdose_already_reported(
     assert Overdose.objects.count() == 1 and Referral.objects.count() == 1
     assert "joined an overdose already reported by another source" in html
     assert "reported by EMS, Police" in html
+    # The officer reads why, in words.
+    assert "your report was added to it (" in html
 
 
 def test_a_missing_given_name_keeps_what_was_typed_and_writes_nothing(
