@@ -219,6 +219,7 @@ def test_core_a_paramedic_answers_a_crisis_call_and_the_crisis_center_reads_it(
     assert response is not None and response.status == 404
     expect(desk.get_by_role("heading", name="Page not found")).to_be_visible()
     assert desk.get_by_role("navigation", name="Primary navigation").count() == 1
+    expect(desk.get_by_role("contentinfo")).to_be_visible()
     assert_usable(desk)
     desk.get_by_role("link", name="Go to your program home").click()
     desk.wait_for_url(re.compile(r"/programs/core/$"))
