@@ -123,7 +123,9 @@ TEMPLATES = [
 
 DATABASES = {
     "default": parse_database_url(
-        env_str("DATABASE_URL") or "sqlite:///var/coresponder.sqlite3", BASE_DIR
+        # The embedded default lives in the var directory, wherever the code is installed.
+        env_str("DATABASE_URL") or f"sqlite:///{(VAR_DIR / 'coresponder.sqlite3').resolve()}",
+        BASE_DIR,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

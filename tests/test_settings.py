@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -139,3 +142,23 @@ def test_an_unreadable_secret_file_stops_start_up(
 
     with pytest.raises(ConfigError, match="CORESPONDER_SECRET_FILE=.* cannot be read"):
         env_str("CORESPONDER_SECRET")
+
+
+def test_the_embedded_database_lives_in_the_var_directory(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; print(settings.DATABASES['default']['NAME'])",
+        ],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "coresponder.settings",
+            "CORESPONDER_VAR_DIR": str(tmp_path),
+            "DATABASE_URL": "",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == str(tmp_path / "coresponder.sqlite3")
