@@ -1,9 +1,9 @@
 """Philadelphia PAD: an officer diverts someone in lieu of arrest; the team and the DA follow.
 
 The officer refers on a phone, finding the person's earlier contact as they
-type; the embedded social worker picks the referral up; the district
-attorney's office, at a desk, finds the person by case number and learns only
-whether they engaged.
+type; the embedded social worker picks the referral up and reaches him; the
+district attorney's office, at a desk, finds him by case number and learns
+only that he engaged.
 """
 
 from __future__ import annotations
@@ -127,6 +127,18 @@ def test_pad_an_officer_diverts_kevin_and_the_social_worker_and_da_follow(
         social.wait_for_url(live_server.url + "/programs/pad/outreach/")
         expect(social.get_by_role("heading", name="Kevin O'Brien")).to_be_visible()
         assert_usable(social)
+
+        # The social worker reaches Kevin: he is engaged with the program.
+        social.get_by_role("link", name="Record a visit for Kevin O'Brien").click()
+        social.wait_for_url(re.compile(r"/programs/pad/outreach/\d+/$"))
+        assert_usable(social)
+        social.get_by_role("group", name="What happened?").get_by_text(
+            "Contacted", exact=True
+        ).click()
+        social.get_by_text("The person", exact=True).click()
+        submit(social, "Save visit")
+        expect(social.get_by_text("Visit recorded: Contacted.")).to_be_visible()
+        assert_usable(social)
         social.goto(live_server.url + f"/people/{kevin.pk}/")
         # Labels, never codes; the day on Philadelphia's clock.
         received = referral.received_at.astimezone(PHILADELPHIA)
@@ -157,6 +169,7 @@ def test_pad_an_officer_diverts_kevin_and_the_social_worker_and_da_follow(
     row = desk.get_by_role("row").filter(has_text=CASE_NUMBER)
     assert row.count() == 1
     assert f"Person {kevin.pk}" in row.inner_text()
+    assert "Engaged" in row.inner_text() and "Not engaged" not in row.inner_text()
     assert "Kevin" not in desk.locator("main").inner_text()
     assert_usable(desk)
 
@@ -164,8 +177,8 @@ def test_pad_an_officer_diverts_kevin_and_the_social_worker_and_da_follow(
     row.get_by_role("link", name=f"Person {kevin.pk}").click()
     desk.wait_for_url(live_server.url + f"/people/{kevin.pk}/")
     seen = desk.locator("main").inner_text()
-    assert "Engagement" in seen
-    for withheld in ("Kevin", "O'Brien", "1988", "Screening", "Encounters", "Drug possession"):
+    assert "Engaged with the program." in seen
+    for withheld in ("Kevin", "O'Brien", "1988", "Contacted", "Encounters", "Drug possession"):
         assert withheld not in seen
     assert desk.get_by_role("link", name="History").count() == 0
     assert_usable(desk)
