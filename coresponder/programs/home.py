@@ -22,6 +22,10 @@ from coresponder.programs.work import FIRST_LOOK, work_for
 OVERSIGHT_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 
 
+# The home page names the next few shifts; the week's whole rota is on the teams page.
+NEXT_SHIFTS = 3
+
+
 def upcoming_shifts(program: Program, now: dt.datetime, days: int = 7) -> list[dict[str, Any]]:
     window_end = now + dt.timedelta(days=days)
     rows: list[dict[str, Any]] = []
@@ -57,6 +61,7 @@ def program_home_context(
     role = role_in(user, program)
     preset = program.preset or {}
     tools = tools_for(role, preset.get("pathways", []), bool(preset.get("follow_up")))
+    upcoming = upcoming_shifts(program, now)
     context: dict[str, Any] = {
         "program": program,
         "role": role,
@@ -67,7 +72,8 @@ def program_home_context(
         "priority": preset.get("priority", {}),
         "checklist": preset.get("closing_checklist", []),
         "districts": list(program.districts.all()),
-        "shifts": upcoming_shifts(program, now),
+        "shifts": upcoming[:NEXT_SHIFTS],
+        "more_shifts": len(upcoming) - len(upcoming[:NEXT_SHIFTS]),
         "partners": list(program.partners.all()),
         "area": preset.get("area", {}),
         "is_oversight": role in OVERSIGHT_ROLES,

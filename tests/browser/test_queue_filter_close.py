@@ -58,6 +58,11 @@ def test_a_coach_filters_the_queue_to_their_team_and_closes_a_task_with_a_reason
     assert page.get_by_text("1 task expired unworked").is_visible()
     assert not page.locator("#queue-table").is_visible(), "a phone gets cards, not the table"
     assert fits_the_screen(page)
+    # One card to a row, so the button's words are never broken across lines.
+    widths = page.eval_on_selector_all(
+        "ol[aria-label='Tasks to work'] > li", "cards => cards.map(c => c.offsetWidth)"
+    )
+    assert widths and min(widths) >= 300, widths
     assert_clean(page)
 
     page.get_by_label("Whose").select_option(label="Claimed by my team (1)")

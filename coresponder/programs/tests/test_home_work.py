@@ -240,3 +240,21 @@ def test_those_who_report_overdoses_reach_the_form_from_the_first_screen(
     work = response.content.decode().split('id="tools-heading"')[0]
     link = 'href="/programs/qrt/referrals/new/naloxone_plus/">Record an overdose</a>'
     assert (link in work) is offered
+
+
+def test_the_home_names_the_next_three_shifts_and_counts_the_rest_of_the_week(
+    world: World,
+) -> None:
+    program = world.program
+    program.shifts.all().delete()
+    program.shifts.create(
+        name="Day patrol",
+        rrule="FREQ=DAILY",
+        starts_on=dt.date(2026, 11, 1),
+        starts_at=dt.time(12, 0),
+        duration_minutes=8 * 60,
+    )
+    html = home(signed_in(reader(world, Role.OFFICER)))
+    section = html.split('id="shifts-heading"', 1)[1].split("</section>", 1)[0]
+    assert section.count('data-label="Shift"') == 3
+    assert "4 more shifts in the next 7 days." in section
