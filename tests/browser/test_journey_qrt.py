@@ -1,7 +1,8 @@
 """Huntington QRT: the team works EMS's overdose list in priority order, and the public asks.
 
 A paramedic flags an overdose patient from the scene, the phone filling in
-where. A peer recovery specialist on a phone works the follow-up queue in the
+where; the police reported it first, and the two reports become one overdose,
+the page saying why. A peer recovery specialist on a phone works the follow-up queue in the
 program's tiers (never contacted first, then those not located before),
 records a response and closes a task another service already reached. A
 mother asks for help for her son on the public help page, in English, and a
@@ -20,7 +21,7 @@ from django.core.cache import cache
 from playwright.sync_api import expect
 
 from coresponder.intake.actions import record_referral
-from coresponder.intake.models import Referral
+from coresponder.intake.models import Overdose, Referral
 from coresponder.outreach.actions import record_attempt
 from coresponder.outreach.models import OutreachTask
 from coresponder.privacy.access import access_person
@@ -41,26 +42,34 @@ from tests.browser.journeys import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HUNTINGTON = (38.4192, -82.4452)
+SCENE = (HUNTINGTON[0] + 0.002, HUNTINGTON[1] - 0.003)
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def ems_overdose(paramedic: Any, given: str, family: str, ago: dt.timedelta) -> Referral:
-    """EMS flags an overdose patient, `ago` before now."""
+def overdose_reported(
+    reporter: Any,
+    given: str,
+    family: str,
+    ago: dt.timedelta,
+    source: str = "ems",
+    where: tuple[float, float] = HUNTINGTON,
+) -> Referral:
+    """An overdose patient flagged through the API, `ago` before now."""
     occurred = NOW - ago
     result = record_referral(
-        Actor(user=paramedic),
+        Actor(user=reporter),
         Program.objects.get(slug="qrt"),
         {
             "pathway": "naloxone_plus",
-            "received_at": occurred + dt.timedelta(minutes=20),
+            "received_at": occurred + dt.timedelta(minutes=5),
             "person": {"given_name": given, "family_name": family},
             "overdose": {
                 "occurred_at": occurred,
                 "fatal": False,
                 "naloxone_doses": 2,
-                "latitude": HUNTINGTON[0],
-                "longitude": HUNTINGTON[1],
-                "source": "ems",
+                "latitude": where[0],
+                "longitude": where[1],
+                "source": source,
             },
         },
         channel=Referral.Channel.API,
@@ -134,7 +143,7 @@ def directory() -> dict[str, Any]:
 
 @pytest.fixture
 def qrt() -> dict[str, Any]:
-    """QRT's paramedic and peer specialist, two overdose patients EMS flagged, and a clinic."""
+    """QRT's paramedic and peer specialist, overdose patients already reported, and a clinic."""
     cache.clear()
     load_programs(SYSTEM)
     organization("cabell-ems", "Cabell County EMS", "ems")
@@ -142,7 +151,7 @@ def qrt() -> dict[str, Any]:
     paramedic = staff("pat.medic", "paramedic", "cabell-ems", "qrt", "Pat Medic")
     staff("pia.peer", "peer_specialist", "tri-state", "qrt", "Pia Peer")
     # Riley's window closes first, but the team could not find Riley yesterday.
-    riley = ems_overdose(paramedic, "Riley", "Cole", dt.timedelta(hours=40))
+    riley = overdose_reported(paramedic, "Riley", "Cole", dt.timedelta(hours=40))
     task = OutreachTask.objects.get(person=riley.person)
     record_attempt(
         Actor(user=paramedic),
@@ -154,7 +163,11 @@ def qrt() -> dict[str, Any]:
             "outcome": "not_located",
         },
     )
-    ems_overdose(paramedic, "Morgan", "Hale", dt.timedelta(hours=10))
+    overdose_reported(paramedic, "Morgan", "Hale", dt.timedelta(hours=10))
+    # The police officer who found Jesse reported it first.
+    organization("huntington-pd", "Huntington Police Department", "police")
+    officer = staff("otis.officer", "officer", "huntington-pd", "qrt", "Otis Officer")
+    overdose_reported(officer, "Jesse", "Park", dt.timedelta(minutes=15), "police", SCENE)
     import_directory(directory(), SYSTEM, source="test")
     return {"riley": task}
 
@@ -163,7 +176,7 @@ def test_qrt_a_peer_works_the_queue_by_tier_and_the_public_asks_for_help(
     live_server: Any, browser: Any, phone_page: Any, qrt: dict[str, Any]
 ) -> None:
     # EMS flags an overdose patient from the scene, on a phone that knows where it is.
-    scene = {"latitude": HUNTINGTON[0] + 0.002, "longitude": HUNTINGTON[1] - 0.003}
+    scene = {"latitude": SCENE[0], "longitude": SCENE[1]}
     with browser_of(browser, PHONE, geolocation=scene, permissions=["geolocation"]) as medic:
         sign_in(medic, live_server, "pat.medic", "qrt")
         medic.get_by_role("link", name="Record an overdose").click()
@@ -181,6 +194,16 @@ def test_qrt_a_peer_works_the_queue_by_tier_and_the_public_asks_for_help(
         medic.get_by_label("Naloxone doses given").fill("2")
         submit(medic, "Save referral")
         medic.wait_for_url(re.compile(r"/programs/qrt/referrals/\d+/$"))
+        # The police reported the same overdose: one overdose, and the page says why.
+        expect(
+            medic.get_by_text("Another source had already reported this overdose")
+        ).to_be_visible()
+        assert (
+            "your report was added to it (same name; same place;"
+            in medic.locator("main").inner_text()
+        )
+        expect(medic.get_by_text("one overdose, reported by Police, EMS")).to_be_visible()
+        assert Overdose.objects.get(referral__person__given_name="Jesse").reports.count() == 2
         expect(medic.get_by_role("heading", name="Eligible", exact=True)).to_be_visible()
         assert_usable(medic)
 
