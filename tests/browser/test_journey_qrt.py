@@ -2,12 +2,12 @@
 
 A paramedic flags an overdose patient from the scene, the phone filling in
 where; the police reported it first, and the two reports become one overdose,
-the page saying why. A peer recovery specialist on a phone works the follow-up queue in the
-program's tiers (never contacted first, then those not located before),
-records a response and closes a task another service already reached. A
-mother asks for help for her son on the public help page, in English, and a
-Spanish speaker finds the same page in Spanish; the team looks for a
-buprenorphine clinic open now.
+the page saying why. A peer recovery specialist on a phone works the
+follow-up queue in the program's tiers (never contacted first, then those not
+located before), records a response and closes a task another service
+already reached. A mother asks for help for her son on the public help page,
+in English, and a Spanish speaker finds the same page in Spanish; the team
+looks for a buprenorphine clinic open now.
 """
 
 from __future__ import annotations
