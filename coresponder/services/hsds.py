@@ -27,6 +27,7 @@ from django.db import models, transaction
 from django.utils.text import slugify
 
 from coresponder.common import save_tracked
+from coresponder.domain.vocabulary import label
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.models import Organization
 from coresponder.services.models import (
@@ -56,18 +57,6 @@ TOP_LEVEL = (
 FREQUENCIES = ("SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 BYDAY_PART = re.compile(r"^[+-]?([1-9]|[1-4][0-9]|5[0-3])?(MO|TU|WE|TH|FR|SA|SU)$")
 LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
-LANGUAGE_NAMES = {
-    "ar": "Arabic",
-    "en": "English",
-    "es": "Spanish",
-    "fr": "French",
-    "ht": "Haitian Creole",
-    "km": "Khmer",
-    "pt": "Portuguese",
-    "ru": "Russian",
-    "vi": "Vietnamese",
-    "zh": "Chinese",
-}
 # PositiveIntegerField: the largest count every database stores.
 MAX_COUNT = 2**31 - 1
 
@@ -202,7 +191,7 @@ def _export_service(service: Service, units: dict[str, str]) -> dict[str, Any]:
             {
                 "id": f"{sid}-language-{number}",
                 "service_id": sid,
-                "name": LANGUAGE_NAMES.get(code.split("-")[0].lower(), code),
+                "name": label("language", code.split("-")[0].lower()),
                 "code": code,
             }
             for number, code in enumerate(service.languages, start=1)
