@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils import timezone
 
-from coresponder.common import choices_of
 from coresponder.domain.vocabulary import (
     PATHWAY_LABELS,
     OrganizationKind,
     OverdoseSource,
     Pathway,
     Role,
+    choices,
 )
 from coresponder.intake.actions import PATHWAY_FACTS, PERSON_OPTIONAL
 from coresponder.intake.models import Call, Referral
@@ -35,13 +35,7 @@ PATHWAY_EXPLANATIONS: dict[Pathway, str] = {
     Pathway.COMMUNITY_RESPONSE: "A 911 or crisis call about mental health or substance use.",
 }
 
-SOURCE_LABELS = {
-    OverdoseSource.EMS: "EMS",
-    OverdoseSource.HOSPITAL: "Hospital emergency department",
-    OverdoseSource.FAMILY: "Family or friend",
-    OverdoseSource.SELF: "The person themself",
-}
-OVERDOSE_SOURCES = choices_of(OverdoseSource, SOURCE_LABELS)
+OVERDOSE_SOURCES = choices("source")
 # Who usually reports the overdose a user types in: their own service. A paramedic's
 # role says EMS wherever they work; otherwise their organisation's kind says it.
 SOURCE_BY_ROLE = {Role.PARAMEDIC: OverdoseSource.EMS, Role.OFFICER: OverdoseSource.POLICE}

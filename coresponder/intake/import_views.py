@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from coresponder import import_limits
 from coresponder.api_support import actor_for
-from coresponder.domain.vocabulary import OverdoseSource
+from coresponder.domain.vocabulary import labels_of
 from coresponder.intake.import_plan import RowPlan, count_plans
 from coresponder.intake.imports import (
     MAX_ROWS,
@@ -60,14 +60,7 @@ STALE_SECONDS = 24 * 3600
 # A preview shows every bad row up to this many, or the first good rows.
 SHOWN_BAD = 500
 SHOWN_GOOD = 100
-SOURCE_LABELS = {
-    OverdoseSource.EMS: "EMS",
-    OverdoseSource.POLICE: "Police",
-    OverdoseSource.HOSPITAL: "Hospital",
-    OverdoseSource.FAMILY: "Family or friends",
-    OverdoseSource.SELF: "The person themself",
-    OverdoseSource.OTHER: "Other",
-}
+SOURCE_LABELS = labels_of("source")
 
 
 class UploadForm(forms.Form):
@@ -77,8 +70,7 @@ class UploadForm(forms.Form):
     source = forms.ChoiceField(
         label="Who reported these overdoses",
         required=False,
-        choices=[("", "Each row says (a column in the file)")]
-        + [(source.value, SOURCE_LABELS[source]) for source in OverdoseSource],
+        choices=[("", "Each row says (a column in the file)")] + list(SOURCE_LABELS.items()),
     )
     naive_times_local = forms.BooleanField(
         label="Times without a UTC offset are the program's local time",
@@ -344,7 +336,7 @@ def _when(moment: Any, zone: ZoneInfo) -> str:
 
 def _overdose_words(overdose: Overdose, zone: ZoneInfo) -> str:
     """'Sat 1 Feb 2025, 09:00 EST, 12 Elm St, reported by Police'."""
-    labels = {str(source): label for source, label in SOURCE_LABELS.items()}
+    labels = SOURCE_LABELS
     sources = sorted({labels.get(r.source, "Other") for r in overdose.reports.all()})
     place = overdose.place or "no place given"
     said = f", reported by {' and '.join(sources)}" if sources else ""
