@@ -6,8 +6,12 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING
 
 from coresponder.domain.vocabulary import AttemptOutcome
+
+if TYPE_CHECKING:
+    from coresponder.domain.presets import FollowUp
 
 Outcome = AttemptOutcome
 
@@ -49,29 +53,17 @@ class FollowUpRules:
     attempt_spacing_hours: float = ATTEMPT_SPACING_HOURS
 
 
-def follow_up_rules(preset: Mapping[str, object] | None) -> FollowUpRules:
-    """The rules from a stored preset (`Preset.as_dict()`); defaults for what it leaves out."""
-    raw = (preset or {}).get("follow_up") or {}
-    if not isinstance(raw, Mapping):
+def follow_up_rules(follow_up: FollowUp | None) -> FollowUpRules:
+    """The rules a preset's checked `follow_up` sets; the defaults when it sets none."""
+    if follow_up is None:
         return FollowUpRules()
-    closing = raw.get("closing_outcomes")
     return FollowUpRules(
-        closing_outcomes=(
-            frozenset(str(o) for o in closing)
-            if isinstance(closing, list | tuple)
-            else CLOSING_OUTCOMES
-        ),
-        expires_after_hours=_number(raw.get("expires_after_hours"), EXPIRES_AFTER_HOURS),
-        closing_soon_hours=_number(raw.get("closing_soon_hours"), CLOSING_SOON_HOURS),
-        max_attempts=int(_number(raw.get("max_attempts"), MAX_ATTEMPTS)),
-        attempt_spacing_hours=_number(raw.get("attempt_spacing_hours"), ATTEMPT_SPACING_HOURS),
+        closing_outcomes=frozenset(follow_up.closing_outcomes),
+        expires_after_hours=follow_up.expires_after_hours,
+        closing_soon_hours=follow_up.closing_soon_hours,
+        max_attempts=follow_up.max_attempts,
+        attempt_spacing_hours=follow_up.attempt_spacing_hours,
     )
-
-
-def _number(value: object, default: float) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return float(default)
 
 
 def expires_at(window_end: dt.datetime, expires_after_hours: float) -> dt.datetime:

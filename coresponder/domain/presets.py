@@ -7,9 +7,10 @@ is a new file and no code. Errors name the file, the key and the problem.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,15 +204,6 @@ class DataSharing:
 
     programs: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
-
-
-def sharing_terms(stored: Mapping[str, Any] | None) -> DataSharing:
-    """The data-sharing terms from a stored preset; none when it declares no agreement."""
-    raw = (stored or {}).get("data_sharing") or {}
-    return DataSharing(
-        programs=tuple(str(p) for p in raw.get("programs", ())),
-        roles=tuple(str(r) for r in raw.get("roles", ())),
-    )
 
 
 @dataclass(frozen=True)
@@ -796,15 +788,10 @@ def load_preset_dir(directory: Path) -> list[Preset]:
     return [load_preset_file(path) for path in files]
 
 
-def eligibility_from_stored(rules: Sequence[Mapping[str, Any]]) -> tuple[EligibilityRule, ...]:
-    """Eligibility rules back from a stored preset (`Preset.as_dict()` output)."""
-    return tuple(
-        EligibilityRule(
-            pathways=tuple(Pathway(p) for p in rule["pathways"]),
-            conditions=tuple(
-                Condition(field=c["field"], op=c["op"], value=c["value"], reason=c["reason"])
-                for c in rule["conditions"]
-            ),
-        )
-        for rule in rules
-    )
+def preset_from_stored(stored: Mapping[str, Any], source: str) -> Preset:
+    """A stored preset (`Preset.as_dict()`, as kept beside a program) checked again.
+
+    It goes through JSON first, as it would to and from the database, so a copy
+    still in memory (tuples, enum members) reads the same as one loaded back.
+    """
+    return parse_preset(json.loads(json.dumps(stored, default=str)), source)

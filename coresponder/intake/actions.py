@@ -25,7 +25,6 @@ from coresponder.domain.intake import (
     outreach_window,
 )
 from coresponder.domain.policy import RecordType, may_write
-from coresponder.domain.presets import eligibility_from_stored
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral, TriageStatus
 from coresponder.outreach.models import OutreachTask
@@ -88,7 +87,7 @@ def validate_referral(
     """
     errors: dict[str, list[str]] = {}
     now = timezone.now()
-    offered = (program.preset or {}).get("pathways", [])
+    offered = program.rules.pathways
     pathway = payload.get("pathway")
     if pathway not in offered:
         errors["pathway"] = [f"{program.name} does not take {pathway!r} referrals"]
@@ -297,7 +296,7 @@ def _new_referral(
     district = _district(program, payload)
     pathway = Pathway(payload["pathway"])
     active = list(program.districts.filter(active=True).values_list("code", flat=True))
-    rules = eligibility_from_stored((program.preset or {}).get("eligibility", []))
+    rules = program.rules.eligibility
     decision = decide(pathway, _facts(program, person, payload), rules, active)
     referral = _save_referral(actor, program, person, payload, channel, district, decision)
     result = IntakeResult(
@@ -625,12 +624,12 @@ def _open_task(
     overdose: Overdose | None,
 ) -> OutreachTask | None:
     """Follow-up on the preset's window; after a fatal overdose, to the family."""
-    follow_up = (program.preset or {}).get("follow_up")
-    if not follow_up or referral.pathway not in follow_up["pathways"]:
+    follow_up = program.rules.follow_up
+    if follow_up is None or referral.pathway not in follow_up.pathways:
         return None
     target = OutreachTask.Target.PARTICIPANT
     if overdose is not None and overdose.fatal:
-        if follow_up.get("fatal_overdose") != "family":
+        if follow_up.fatal_overdose != "family":
             return None
         target = OutreachTask.Target.FAMILY
     open_task = OutreachTask.objects.filter(
@@ -646,12 +645,10 @@ def _open_task(
         return open_task
     anchor = (
         overdose.occurred_at
-        if follow_up["anchor"] == "overdose" and overdose
+        if follow_up.anchor == "overdose" and overdose
         else (referral.received_at)
     )
-    start, end = outreach_window(
-        anchor, follow_up["opens_after_hours"], follow_up["closes_after_hours"]
-    )
+    start, end = outreach_window(anchor, follow_up.opens_after_hours, follow_up.closes_after_hours)
     task = OutreachTask(
         program=program,
         person=person,

@@ -79,7 +79,7 @@ SECTION_LEGENDS = {
 
 def offered_pathways(program: Program) -> list[Pathway]:
     """The pathways this program's preset takes, in the preset's order."""
-    return [Pathway(p) for p in (program.preset or {}).get("pathways", []) if p in set(Pathway)]
+    return list(program.rules.pathways)
 
 
 def facts_for(pathway: Pathway) -> str | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 
+from coresponder.domain.vocabulary import Pathway
 from coresponder.programs.models import Program
 
 LANGUAGES = ("en", "es")
@@ -269,13 +270,12 @@ def public_programs() -> list[Program]:
     return [
         program
         for program in Program.objects.order_by("name")
-        if "self_referral" in (program.preset or {}).get("pathways", [])
+        if Pathway.SELF_REFERRAL in program.rules.pathways
     ]
 
 
 def program_label(program: Program) -> str:
-    area = (program.preset or {}).get("area", {}).get("name")
-    return f"{program.name} ({area})" if area else program.name
+    return f"{program.name} ({program.rules.area.name})"
 
 
 RADIO = {"class": "usa-radio__input usa-radio__input--tile"}

@@ -39,9 +39,7 @@ EXPIRY_EVENT_IDS = 500
 
 
 def checklist_of(task: OutreachTask) -> list[tuple[str, str]]:
-    return [
-        (i["key"], i["label"]) for i in (task.program.preset or {}).get("closing_checklist", [])
-    ]
+    return [(i.key, i.label) for i in task.program.rules.closing_checklist]
 
 
 def _must_write(access: PersonAccess) -> None:
@@ -140,7 +138,7 @@ def _spacing_override(task: OutreachTask, data: dict[str, Any]) -> dict[str, Any
 
     Returns what the audit event records when the reason overrides the spacing.
     """
-    hours = follow_up_rules(task.program.preset).attempt_spacing_hours
+    hours = follow_up_rules(task.program.rules.follow_up).attempt_spacing_hours
     others = list(task.attempts.values_list("attempted_at", "outcome"))
     conflict = spacing_conflict(data["outcome"], data["attempted_at"], others, hours)
     if conflict is None:
@@ -190,7 +188,7 @@ def _local(moment: dt.datetime, zone: ZoneInfo) -> str:
 
 
 def _settle(actor: Actor, task: OutreachTask, attempt: Attempt, checklist: dict[str, Any]) -> None:
-    rules = follow_up_rules(task.program.preset)
+    rules = follow_up_rules(task.program.rules.follow_up)
     effect = after_attempt(
         attempt.outcome,
         task.attempts.count(),
@@ -289,7 +287,7 @@ def close_task(
 
 def expirable_tasks(program: Program, now: dt.datetime) -> Any:
     """Tasks nobody closed whose window closed longer ago than the program's preset allows."""
-    hours = follow_up_rules(program.preset).expires_after_hours
+    hours = follow_up_rules(program.rules.follow_up).expires_after_hours
     return OutreachTask.objects.filter(
         program=program,
         status__in=OPEN_STATUSES,

@@ -57,7 +57,7 @@ class QueuePage:
 
 
 def _cutoff(program: Program, now: dt.datetime) -> dt.datetime:
-    return expiry_cutoff(now, follow_up_rules(program.preset).expires_after_hours)
+    return expiry_cutoff(now, follow_up_rules(program.rules.follow_up).expires_after_hours)
 
 
 def _expired_by_time(program: Program, now: dt.datetime) -> Q:
@@ -181,7 +181,7 @@ def outreach_queue(
     most, however long the queue), one counts the page's attempts.
     """
     filters = filters or QueueFilter()
-    rules = follow_up_rules(program.preset)
+    rules = follow_up_rules(program.rules.follow_up)
     scoped = _in_districts(live_tasks(program, now), program, districts)
     conditions = _filter_q(program, now, filters)
     chosen = Q()

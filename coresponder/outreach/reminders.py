@@ -48,7 +48,7 @@ KINDS = [kind.value for kind in Notice.Kind if kind not in OWN_PASS]
 
 
 def closing_soon_hours(program: Program) -> float:
-    return follow_up_rules(program.preset).closing_soon_hours
+    return follow_up_rules(program.rules.follow_up).closing_soon_hours
 
 
 def notice_kinds(task: OutreachTask, now: dt.datetime, attempted: bool) -> list[str]:

@@ -73,7 +73,9 @@ def task_records(
     if now is not None:
         expired |= Q(
             status__in=[OutreachTask.Status.OPEN, OutreachTask.Status.CLAIMED],
-            window_end__lte=expiry_cutoff(now, follow_up_rules(program.preset).expires_after_hours),
+            window_end__lte=expiry_cutoff(
+                now, follow_up_rules(program.rules.follow_up).expires_after_hours
+            ),
         )
     rows = (
         OutreachTask.objects.filter(program=program, window_end__gte=start, window_end__lt=end)

@@ -24,10 +24,10 @@ QUEUE_STATUSES = (
 
 def preset_tiers(program: Program) -> list[tuple[int, str]]:
     """The preset's (tier, rule) pairs; empty when the program works windows first."""
-    priority = (program.preset or {}).get("priority") or {}
-    if priority.get("policy") != "tiers":
+    priority = program.rules.priority
+    if priority.policy != "tiers":
         return []
-    return [(t["tier"], t["rule"]) for t in priority.get("tiers", [])]
+    return [(t.tier, t.rule) for t in priority.tiers]
 
 
 def earlier_outcomes(program: Program, person_ids: Iterable[int]) -> dict[int, list[str]]:

@@ -83,10 +83,10 @@ def _task_in(request: HttpRequest, program: Program, task_id: int) -> tuple[Any,
 
 
 def _tier_labels(program: Program) -> dict[int, str]:
-    priority = (program.preset or {}).get("priority") or {}
-    if priority.get("policy") != "tiers":
+    priority = program.rules.priority
+    if priority.policy != "tiers":
         return {}
-    return {t["tier"]: t.get("label", f"Tier {t['tier']}") for t in priority.get("tiers", [])}
+    return {t.tier: t.label for t in priority.tiers}
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -241,7 +241,7 @@ def _task_response(
             task.window_start,
             task.window_end,
             timezone.now(),
-            follow_up_rules(program.preset).closing_soon_hours,
+            follow_up_rules(program.rules.follow_up).closing_soon_hours,
         )
         if task.status in QUEUE_STATUSES
         else None

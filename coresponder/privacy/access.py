@@ -28,7 +28,6 @@ from coresponder.domain.policy import (
     may_write,
     merge_reads,
 )
-from coresponder.domain.presets import sharing_terms
 from coresponder.domain.vocabulary import Pathway, Role
 from coresponder.intake.models import Referral
 from coresponder.people.models import Person
@@ -341,11 +340,11 @@ def sharing_programs(program: Program, role: Role | None) -> list[Program]:
     """
     if role is None:
         return []
-    own = sharing_terms(program.preset)
+    own = program.rules.data_sharing
     if role.value not in own.roles or not own.programs:
         return []
     partners = Program.objects.filter(slug__in=own.programs).exclude(pk=program.pk)
-    return [p for p in partners if program.slug in sharing_terms(p.preset).programs]
+    return [p for p in partners if program.slug in p.rules.data_sharing.programs]
 
 
 def linkable_people(user: Any, program: Program) -> QuerySet[Person]:
@@ -377,9 +376,9 @@ def people_may_link(a: Person, b: Person) -> bool:
     if not programs_a or not programs_b or programs_a & programs_b:
         return True
     for program in Program.objects.filter(pk__in=programs_a):
-        terms = sharing_terms(program.preset)
+        terms = program.rules.data_sharing
         partners = Program.objects.filter(pk__in=programs_b, slug__in=terms.programs)
-        if any(program.slug in sharing_terms(p.preset).programs for p in partners):
+        if any(program.slug in p.rules.data_sharing.programs for p in partners):
             return True
     return False
 

@@ -243,18 +243,18 @@ def grant_role(actor: Actor, user: User, program: Program, role: Role) -> Member
 
 def describe_program(program: Program) -> dict[str, Any]:
     """The public shape of a program: slug, name, pathways, follow-up window."""
-    preset = program.preset or {}
-    follow_up = preset.get("follow_up")
+    rules = program.rules
+    follow_up = rules.follow_up
     return {
         "slug": program.slug,
         "name": program.name,
         "timezone": program.timezone,
-        "pathways": list(preset.get("pathways", [])),
+        "pathways": [str(p) for p in rules.pathways],
         "follow_up": (
             {
-                "min_hours": follow_up["opens_after_hours"],
-                "max_hours": follow_up["closes_after_hours"],
-                "anchor": follow_up["anchor"],
+                "min_hours": follow_up.opens_after_hours,
+                "max_hours": follow_up.closes_after_hours,
+                "anchor": follow_up.anchor,
             }
             if follow_up
             else None

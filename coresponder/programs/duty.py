@@ -103,14 +103,7 @@ def team_districts_on_duty(team: Team, at: dt.datetime) -> tuple[str, ...] | Non
 
 def team_slots(program: Program) -> list[TeamSlot]:
     """The places a full team fills, from the program's preset."""
-    return [
-        TeamSlot(
-            label=slot["label"],
-            roles=tuple(Role(r) for r in slot["roles"]),
-            min_count=int(slot.get("min_count", 1)),
-        )
-        for slot in (program.preset or {}).get("team", [])
-    ]
+    return list(program.rules.team)
 
 
 def missing_for_team(team: Team) -> list[str]:

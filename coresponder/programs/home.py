@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from coresponder.domain.policy import POLICY, Access, FieldGroup, RecordType, Scope, may_write
-from coresponder.domain.presets import TeamSlot
 from coresponder.domain.shifts import shift_occurrences
 from coresponder.domain.suppression import last_full_quarter, suppress_small
 from coresponder.domain.teams import missing_slots
@@ -59,31 +58,30 @@ def program_home_context(
 ) -> dict[str, Any]:
     now = timezone.now()
     role = role_in(user, program)
-    preset = program.preset or {}
-    tools = tools_for(role, preset.get("pathways", []), bool(preset.get("follow_up")))
+    rules = program.rules
+    tools = tools_for(role, rules.pathways, rules.follow_up is not None)
     upcoming = upcoming_shifts(program, now)
     context: dict[str, Any] = {
         "program": program,
         "role": role,
         "role_label": ROLE_LABELS.get(role, "") if role else "",
-        "pathways": [PATHWAY_LABELS[Pathway(p)] for p in preset.get("pathways", [])],
-        "follow_up": preset.get("follow_up"),
-        "team_rule": preset.get("team", []),
-        "priority": preset.get("priority", {}),
-        "checklist": preset.get("closing_checklist", []),
+        "pathways": [PATHWAY_LABELS[p] for p in rules.pathways],
+        "follow_up": rules.follow_up,
+        "team_rule": rules.team,
+        "priority": rules.priority,
+        "checklist": rules.closing_checklist,
         "districts": list(program.districts.all()),
         "shifts": upcoming[:NEXT_SHIFTS],
         "more_shifts": len(upcoming) - len(upcoming[:NEXT_SHIFTS]),
         "partners": list(program.partners.all()),
-        "area": preset.get("area", {}),
+        "area": rules.area,
         "is_oversight": role in OVERSIGHT_ROLES,
         "my_teams": team_rows(program, Team.objects.filter(members__user=user)),
         "tools": tools,
         "work": work_for(user, program, role, now, since or now - FIRST_LOOK, tools),
         "first_look": since is None,
         # Those who report overdoses go straight to the form from the first screen.
-        "records_overdoses": "refer" in tools
-        and Pathway.NALOXONE_PLUS in preset.get("pathways", []),
+        "records_overdoses": "refer" in tools and Pathway.NALOXONE_PLUS in rules.pathways,
     }
     if role in OVERSIGHT_ROLES:
         context["roster"] = (
@@ -152,14 +150,7 @@ def activity_counts(program: Program, now: dt.datetime) -> list[tuple[str, int]]
 
 def team_rows(program: Program, teams: Any) -> list[dict[str, Any]]:
     """Teams with their members and what a full team still lacks, per the preset."""
-    slots = [
-        TeamSlot(
-            label=slot["label"],
-            roles=tuple(Role(r) for r in slot["roles"]),
-            min_count=slot.get("min_count", 1),
-        )
-        for slot in (program.preset or {}).get("team", [])
-    ]
+    slots = program.rules.team
     rows = []
     for team in (
         teams.filter(program=program, active=True)

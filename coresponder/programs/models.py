@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from coresponder.common import Tracked, choices_of
+from coresponder.domain.presets import Preset, preset_from_stored
 from coresponder.domain.vocabulary import (
     ORGANIZATION_KIND_LABELS,
     PATHWAY_LABELS,
@@ -72,6 +73,21 @@ class Program(Tracked):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def rules(self) -> Preset:
+        """The program's rules: its stored preset, checked and typed.
+
+        Code reads these, never the stored dict. Parsed once per instance and again
+        only when `preset` is given a new value (a reload, `refresh_from_db`).
+        """
+        stored = self.preset
+        cached: tuple[object, Preset] | None = self.__dict__.get("_rules")
+        if cached is not None and cached[0] is stored:
+            return cached[1]
+        rules = preset_from_stored(stored or {}, f"the stored preset of program {self.slug!r}")
+        self.__dict__["_rules"] = (stored, rules)
+        return rules
 
 
 class Membership(Tracked):

@@ -93,7 +93,7 @@ def work_for(
 
 def _tasks_due(user: Any, program: Program, now: dt.datetime) -> list[WorkItem]:
     """Follow-ups whose window is open, closing soon or passed, and those the user's team holds."""
-    rules = follow_up_rules(program.preset)
+    rules = follow_up_rules(program.rules.follow_up)
     soon = now + dt.timedelta(hours=rules.closing_soon_hours)
     open_now = Q(window_start__lte=now, window_end__gt=now)
     my_teams = Team.objects.filter(program=program, members__user=user).values("pk")

@@ -170,10 +170,10 @@ def headline_tiles(
     program: Program, now: Mapping[str, Any], before: Mapping[str, Any], avoided: tuple[Any, Any]
 ) -> list[dict[str, Any]]:
     """One tile per figure the preset's `metrics` names, in its order."""
-    preset = program.preset or {}
-    labels = {**METRIC_LABELS, **(preset.get("headline") or {})}
+    rules = program.rules
+    labels = {**METRIC_LABELS, **rules.headline}
     keys: list[str] = []
-    for metric in preset.get("metrics", []):
+    for metric in rules.metrics:
         if metric == "overdoses":
             keys += ["overdoses_fatal", "overdoses_nonfatal"]
         elif metric == "dispositions":
@@ -201,9 +201,7 @@ def headline_tiles(
 
 def breakdown_columns(program: Program) -> list[str]:
     wanted = [
-        column
-        for metric in (program.preset or {}).get("metrics", [])
-        for column in BREAKDOWN_COLUMNS.get(metric, ())
+        column for metric in program.rules.metrics for column in BREAKDOWN_COLUMNS.get(metric, ())
     ]
     return wanted or ["referrals"]
 
@@ -272,7 +270,7 @@ def monthly_metric(program: Program, asked: str, suppress: bool) -> tuple[str, l
     """
     choices = [
         key
-        for key in (program.preset or {}).get("metrics", [])
+        for key in program.rules.metrics
         if key in METRIC_LABELS and not (suppress and key in SHARES | HOURS)
     ] or ["referrals"]
     return (asked if asked in choices else choices[0]), choices
@@ -355,7 +353,7 @@ def build_dashboard(
         "dispositions_chart": charts.bar_chart(
             "Encounters by disposition", [(row["label"], row["encounters"]) for row in disp_rows]
         ),
-        "show_dispositions": "dispositions" in (program.preset or {}).get("metrics", []),
+        "show_dispositions": "dispositions" in program.rules.metrics,
         "map": district_map(program, by_district),
     }
 
@@ -481,8 +479,8 @@ def public_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     """No sign-in: the suppressed figures of the last full quarter, where the preset publishes."""
     program = get_object_or_404(Program, slug=slug)
     # Publishing is the program's decision, in its preset; it shows only its `metrics`.
-    preset = program.preset or {}
-    if not (preset.get("public_dashboard") and preset.get("metrics")):
+    rules = program.rules
+    if not (rules.public_dashboard and rules.metrics):
         raise Http404("No public dashboard")
     period = disclosure.default_period(program, None, None)
     actor = Actor(label="public dashboard", where=client_address(request))

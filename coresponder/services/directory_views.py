@@ -72,7 +72,7 @@ def _person_point(access: PersonAccess | None) -> tuple[float, float] | None:
 def category_choices(program: Program) -> list[tuple[str, str]]:
     """The program's own categories first, then every other; "Any MOUD" leads its group."""
     names = dict(TaxonomyTerm.objects.values_list("code", "name"))
-    own = list((program.preset or {}).get("service_categories") or [])
+    own = list(program.rules.service_categories)
     rest = sorted(SERVICE_CATEGORIES - set(own))
     choices = [(code, names.get(code) or humanize(code)) for code in own + rest]
     if any(code in CATEGORY_GROUPS["moud"] for code in own + rest):
@@ -164,7 +164,7 @@ def search(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     access = _person(request, request.GET.get("person"))
     person_point = _person_point(access)
-    area_name = str(((program.preset or {}).get("area") or {}).get("name") or "")
+    area_name = program.rules.area.name
     place = request.GET.get("from") or (PERSON_PLACE if person_point else "address")
     near_text = request.GET.get("near", area_name).strip()
     errors: dict[str, list[str]] = {}

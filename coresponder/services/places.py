@@ -22,10 +22,14 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from coresponder.domain.directory import great_circle_km
+from coresponder.domain.presets import Area
 from coresponder.services.models import Location
+
+if TYPE_CHECKING:
+    from coresponder.programs.models import Program
 
 PLACES_FILE = Path(__file__).parent / "data" / "places.csv"
 UNPLACED = "Could not place that address without a map service; give coordinates or a town."
@@ -98,15 +102,12 @@ def parse_coordinates(text: str) -> tuple[float, float] | None:
     return latitude, longitude
 
 
-def area_of(program: Any) -> dict[str, Any]:
-    """The program's service area from its stored preset ({} when it has none)."""
-    if program is None:
-        return {}
-    area = (program.preset or {}).get("area") or {}
-    return area if isinstance(area, dict) else {}
+def area_of(program: Program | None) -> Area | None:
+    """The program's service area from its rules; None without a program."""
+    return program.rules.area if program is not None else None
 
 
-def place_of(address: str, program: Any = None) -> Place | None:
+def place_of(address: str, program: Program | None = None) -> Place | None:
     """(latitude, longitude, label) for an address, town or coordinates; None when unknown."""
     text = (address or "").strip()
     if not text:
@@ -117,8 +118,8 @@ def place_of(address: str, program: Any = None) -> Place | None:
     if not wanted:
         return None
     area = area_of(program)
-    if area.get("name") and normalise(str(area["name"])) == wanted:
-        return float(area["latitude"]), float(area["longitude"]), str(area["name"])
+    if area is not None and normalise(area.name) == wanted:
+        return area.latitude, area.longitude, area.name
     return _directory_place(wanted) or _town_place(wanted, area)
 
 
@@ -142,7 +143,7 @@ def _directory_place(wanted: str) -> Place | None:
     return None
 
 
-def _town_place(wanted: str, area: dict[str, Any]) -> Place | None:
+def _town_place(wanted: str, area: Area | None) -> Place | None:
     parts = [part.strip() for part in wanted.split(",") if part.strip()]
     candidates: list[tuple[str, str]] = []  # (town, state or "")
     last = parts[-1]
@@ -159,7 +160,7 @@ def _town_place(wanted: str, area: dict[str, Any]) -> Place | None:
     return None
 
 
-def _find_town(name: str, region: str, area: dict[str, Any]) -> Town | None:
+def _find_town(name: str, region: str, area: Area | None) -> Town | None:
     """The town of that name (in that state, when given); among namesakes, the nearest
     to the program's area, so "Milton" from Huntington is Milton, WV."""
     matches = [
@@ -169,7 +170,7 @@ def _find_town(name: str, region: str, area: dict[str, Any]) -> Town | None:
     ]
     if not matches:
         return None
-    if len(matches) > 1 and "latitude" in area and "longitude" in area:
-        centre = (float(area["latitude"]), float(area["longitude"]))
+    if len(matches) > 1 and area is not None:
+        centre = (area.latitude, area.longitude)
         matches.sort(key=lambda town: great_circle_km(*centre, town.latitude, town.longitude))
     return matches[0]

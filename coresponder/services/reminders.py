@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
-from coresponder.domain.referrals import DEFAULT_RESPONSE_HOURS, response_overdue
+from coresponder.domain.referrals import response_overdue
 from coresponder.domain.vocabulary import Role, TaskStatus
 from coresponder.outreach.models import Notice
 from coresponder.privacy.audit import Actor, record_event
@@ -25,9 +25,7 @@ WORKER = Actor(label="worker", where="worker")
 
 
 def response_hours(program: Program) -> float:
-    return float(
-        (program.preset or {}).get("service_referral_response_hours", DEFAULT_RESPONSE_HOURS)
-    )
+    return float(program.rules.service_referral_response_hours)
 
 
 def message_for(referral: ServiceReferral, hours: float) -> str:

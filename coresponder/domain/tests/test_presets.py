@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from coresponder.domain.presets import (
     load_preset_dir,
     load_preset_file,
     parse_preset,
-    sharing_terms,
+    preset_from_stored,
 )
 from coresponder.domain.vocabulary import Pathway, Role
 
@@ -303,7 +304,14 @@ def test_a_data_sharing_agreement_names_programs_and_the_roles_that_may_link(
     text = preset_text("pco") + '\n[data_sharing]\nprograms = ["qrt"]\nroles = ["coordinator"]\n'
     preset = load_preset_file(write_preset(tmp_path, "pco", text))
     assert preset.data_sharing.programs == ("qrt",)
-    assert sharing_terms(preset.as_dict()).roles == ("coordinator",)
+    assert preset_from_stored(preset.as_dict(), "stored").data_sharing.roles == ("coordinator",)
+
+
+def test_every_shipped_preset_reads_back_the_same_from_its_stored_copy() -> None:
+    for preset in load_preset_dir(PRESETS):
+        stored = json.loads(json.dumps(preset.as_dict()))
+        assert preset_from_stored(stored, preset.slug) == preset
+        assert preset_from_stored(preset.as_dict(), preset.slug) == preset
 
 
 @pytest.mark.parametrize(

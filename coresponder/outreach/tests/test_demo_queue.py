@@ -47,7 +47,7 @@ def test_the_demo_leaves_no_unclosed_task_past_its_time(demo: None) -> None:
     anchor = dt.datetime.combine(ANCHOR, dt.time(0), tzinfo=dt.UTC)
     for slug in ("pco", "qrt"):
         program = Program.objects.get(slug=slug)
-        hours = follow_up_rules(program.preset).expires_after_hours
+        hours = follow_up_rules(program.rules.follow_up).expires_after_hours
         unclosed = OutreachTask.objects.filter(program=program, status__in=["open", "claimed"])
         assert not [t.pk for t in unclosed if has_expired(t.window_end, anchor, hours)]
         expired = OutreachTask.objects.filter(program=program, status="expired")

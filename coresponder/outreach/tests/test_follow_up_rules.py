@@ -13,6 +13,7 @@ from coresponder.domain.outreach import (
     CLOSING_OUTCOMES,
     EXPIRES_AFTER_HOURS,
     CloseReason,
+    FollowUpRules,
     QueueGroup,
     after_attempt,
     close_reason_problem,
@@ -22,14 +23,14 @@ from coresponder.domain.outreach import (
     queue_group,
     queue_order_key,
 )
-from coresponder.domain.presets import PresetError, load_preset_file, parse_preset
+from coresponder.domain.presets import FollowUp, PresetError, load_preset_file, parse_preset
 
 PRESETS = Path(__file__).resolve().parents[3] / "presets"
 AT = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
 
 
-def stored(slug: str) -> dict[str, Any]:
-    return load_preset_file(PRESETS / f"{slug}.toml").as_dict()
+def follow_up_of(slug: str) -> FollowUp | None:
+    return load_preset_file(PRESETS / f"{slug}.toml").follow_up
 
 
 def with_follow_up(**changes: Any) -> dict[str, Any]:
@@ -39,13 +40,13 @@ def with_follow_up(**changes: Any) -> dict[str, Any]:
 
 
 def test_pco_closes_a_task_when_the_survivor_or_their_family_is_reached() -> None:
-    rules = follow_up_rules(stored("pco"))
+    rules = follow_up_rules(follow_up_of("pco"))
     for outcome in ("contacted", "contacted_collateral_only", "declined"):
         assert after_attempt(outcome, 1, 3, 24, AT, rules.closing_outcomes).closes, outcome
 
 
 def test_qrt_closes_on_reaching_the_patient_but_not_their_family_alone() -> None:
-    rules = follow_up_rules(stored("qrt"))
+    rules = follow_up_rules(follow_up_of("qrt"))
     assert after_attempt("contacted", 1, 3, 24, AT, rules.closing_outcomes).closes
     assert not after_attempt(
         "contacted_collateral_only", 1, 3, 24, AT, rules.closing_outcomes
@@ -53,23 +54,23 @@ def test_qrt_closes_on_reaching_the_patient_but_not_their_family_alone() -> None
 
 
 def test_pad_keeps_the_defaults_so_reaching_someone_does_not_end_voluntary_services() -> None:
-    rules = follow_up_rules(stored("pad"))
+    rules = follow_up_rules(follow_up_of("pad"))
     assert rules.closing_outcomes == CLOSING_OUTCOMES
     assert not after_attempt("contacted", 1, 3, 24, AT, rules.closing_outcomes).closes
     assert rules.expires_after_hours == 168
 
 
 def test_a_preset_that_says_nothing_gets_the_domain_defaults() -> None:
-    rules = follow_up_rules({"follow_up": {"closes_after_hours": 72}})
-    assert rules.closing_outcomes == CLOSING_OUTCOMES
-    assert rules.expires_after_hours == EXPIRES_AFTER_HOURS
-    assert follow_up_rules(None) == follow_up_rules({})
+    assert follow_up_rules(None) == FollowUpRules()
     data = with_follow_up()
     del data["follow_up"]["closing_outcomes"], data["follow_up"]["expires_after_hours"]
     preset = parse_preset(data, "pco.toml")
     assert preset.follow_up is not None
     assert set(preset.follow_up.closing_outcomes) == CLOSING_OUTCOMES
     assert preset.follow_up.expires_after_hours == EXPIRES_AFTER_HOURS
+    rules = follow_up_rules(preset.follow_up)
+    assert rules.closing_outcomes == CLOSING_OUTCOMES
+    assert rules.expires_after_hours == EXPIRES_AFTER_HOURS
 
 
 def test_not_located_and_interested_later_never_close_even_if_a_rule_lists_them() -> None:
