@@ -23,7 +23,15 @@ from coresponder.domain.presets import Preset, load_preset_dir
 from coresponder.domain.vocabulary import OrganizationKind, Role
 from coresponder.privacy.audit import Actor, record_event
 from coresponder.privacy.models import ApiToken, AuditEvent
-from coresponder.programs.models import District, Membership, Organization, Program, Shift, User
+from coresponder.programs.models import (
+    District,
+    FormToken,
+    Membership,
+    Organization,
+    Program,
+    Shift,
+    User,
+)
 from coresponder.programs.signin import (
     FAILED_SIGN_IN_LIMIT,
     FAILED_SIGN_IN_WINDOW,
@@ -478,3 +486,25 @@ def disable_idle_accounts(actor: Actor, days: int = 90) -> list[Disabled]:
     """CJIS AC-2(3): disable accounts unused for 90 days; administrators too."""
     reason = f"no sign-in or API use in {days} days"
     return [disable_user(actor, user, reason) for user in idle_users(days)]
+
+
+# --- Create forms' one-time tokens (ADR 0009) -------------------------------
+# Bookkeeping about a submission, not about a person: the record the form saves
+# is written and audited by its own action, in the same transaction as the claim.
+
+
+def claim_form_token(kind: str, token: str, submitter: dict[str, Any]) -> FormToken:
+    """Claim a token for one submission; a second claim fails on the unique constraint."""
+    return FormToken.objects.create(kind=kind, token=token, **submitter)
+
+
+def note_form_saved(claim: FormToken, url: str) -> None:
+    """Where the claimed submission's record is shown, for a resubmission to be sent to."""
+    claim.saved_url = url[:500]
+    claim.save(update_fields=["saved_url"])
+
+
+def forget_form_tokens(before: dt.datetime) -> int:
+    """Delete tokens claimed before `before`; the records they saved stay. Returns how many."""
+    deleted, _ = FormToken.objects.filter(created_at__lt=before).delete()
+    return deleted

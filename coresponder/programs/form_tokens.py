@@ -35,7 +35,12 @@ from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from coresponder.programs.actions import ActionError
+from coresponder.programs.actions import (
+    ActionError,
+    claim_form_token,
+    forget_form_tokens,
+    note_form_saved,
+)
 from coresponder.programs.models import FormToken
 
 Kind = FormToken.Kind
@@ -130,12 +135,11 @@ def save_once(
         with transaction.atomic():
             # The claim comes first: a second submission waits here on the unique
             # constraint until the first commits, then fails before writing anything.
-            claim = FormToken.objects.create(kind=kind, token=token, **_submitter(request))
+            claim = claim_form_token(kind, token, _submitter(request))
             response = save()
             if response.status_code not in _REDIRECTS or "Location" not in response:
                 raise _NotSaved(response)
-            claim.saved_url = response["Location"][:500]
-            claim.save(update_fields=["saved_url"])
+            note_form_saved(claim, response["Location"])
     except _NotSaved as not_saved:
         return not_saved.response
     except IntegrityError:
@@ -182,5 +186,4 @@ KEEP_TOKENS = dt.timedelta(days=30)
 
 def forget_old_tokens(now: dt.datetime, keep: dt.timedelta = KEEP_TOKENS) -> int:
     """Delete used tokens older than `keep`; the records they saved stay. Returns how many."""
-    deleted, _ = FormToken.objects.filter(created_at__lt=now - keep).delete()
-    return deleted
+    return forget_form_tokens(now - keep)
