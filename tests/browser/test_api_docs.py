@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import csp_violations
 
@@ -21,6 +22,6 @@ def test_the_api_docs_render_the_operations_with_nothing_blocked(
     page.goto(live_server.url + "/api/v1/docs")
 
     page.locator(".opblock").first.wait_for()
-    assert page.get_by_text("/api/v1/programs", exact=True).first.is_visible()
+    expect(page.get_by_text("/api/v1/programs", exact=True).first).to_be_visible()
     assert csp_violations(page) == []
     assert all(url.startswith(live_server.url) for url in requested), requested

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from coresponder.encounters.models import Encounter, Screening
 from coresponder.people.models import Participation, Person
@@ -86,8 +87,8 @@ def test_a_clinician_records_a_crisis_response_with_a_cssrs_and_a_transport(
     page.get_by_role("button", name="Save the encounter").click()
 
     page.wait_for_url(re.compile(r"/programs/core/encounters/\d+/$"))
-    assert page.get_by_role("heading", name="C-SSRS screener: Moderate (score 3)").is_visible()
-    assert page.get_by_role("heading", name="Do now").is_visible()
+    expect(page.get_by_role("heading", name="C-SSRS screener: Moderate (score 3)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Do now")).to_be_visible()
     assert_clean(page)
     encounter = Encounter.objects.get(person=person)
     assert (encounter.kind, encounter.disposition, encounter.team) == (

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from coresponder.intake.models import Referral
 from coresponder.people.models import Person
@@ -66,6 +67,6 @@ def test_a_coordinator_changes_the_dates_on_a_phone_and_sees_the_figures(
     page.wait_for_url("**/dashboard/?*start=*")
     # The referrals came before the new range: none now, 14 in the period before.
     assert page.locator('[data-metric="referrals"]').inner_text() == "0"
-    assert page.get_by_text("Before: 14").first.is_visible()
-    assert page.get_by_role("table", name="Referrals by district").is_visible()
+    expect(page.get_by_text("Before: 14").first).to_be_visible()
+    expect(page.get_by_role("table", name="Referrals by district")).to_be_visible()
     assert_clean(page)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from coresponder.intake.models import Referral
 from coresponder.privacy.audit import SYSTEM
@@ -51,7 +52,7 @@ def test_a_mother_asks_for_help_in_spanish_on_a_phone(live_server: Any, phone_pa
     assert page.locator("html").get_attribute("lang") == "es"
     assert page.get_by_role("link", name="Llamar al 988").get_attribute("href") == "tel:988"
     assert page.get_by_role("link", name="Llamar al 911").get_attribute("href") == "tel:911"
-    assert page.get_by_role("link", name="Llamar al 988").is_visible()
+    expect(page.get_by_role("link", name="Llamar al 988")).to_be_visible()
     assert_clean(page)
 
     fill_in_spanish(page)
@@ -67,7 +68,7 @@ def test_a_mother_asks_for_help_in_spanish_on_a_phone(live_server: Any, phone_pa
 
     page.wait_for_url(live_server.url + "/help/thanks?lang=es")
     assert page.get_by_role("heading", level=1).inner_text() == "Gracias. Su solicitud fue enviada."
-    assert page.get_by_role("link", name="Llamar al 988").is_visible()
+    expect(page.get_by_role("link", name="Llamar al 988")).to_be_visible()
     assert_clean(page)
     referral = Referral.objects.get()
     assert (referral.language, referral.referrer_relationship) == ("es", "parent")
@@ -95,7 +96,7 @@ def test_a_visitor_at_a_wrong_address_finds_the_way_to_help(
     response = page.goto(live_server.url + "/no-such-page/")
 
     assert response.status == 404
-    assert page.get_by_role("heading", name="Page not found").is_visible()
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     assert_clean(page)
     page.get_by_role("link", name="Go to the help page").click()
     page.wait_for_url(live_server.url + "/help")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from coresponder.encounters.models import Encounter, Screening
 from coresponder.intake.models import Referral
@@ -92,12 +93,14 @@ def test_back_and_save_again_shows_the_encounter_already_saved(
 
     page.go_back()
     page.wait_for_url(re.compile(r"/programs/core/encounters/new/"))
-    assert page.get_by_role("status").filter(has_text="You saved this form already").is_visible()
+    expect(
+        page.get_by_role("status").filter(has_text="You saved this form already")
+    ).to_be_visible()
     assert_clean(page)
     page.get_by_role("button", name="Save the encounter").click()
 
     page.wait_for_url(saved_at)
-    assert page.get_by_role("status").filter(has_text=SAVED_AGAIN).is_visible()
+    expect(page.get_by_role("status").filter(has_text=SAVED_AGAIN)).to_be_visible()
     assert_clean(page)
     assert encounters_of(sam) == (1, 1)
 
@@ -118,7 +121,7 @@ def test_two_quick_taps_on_save_store_one_encounter(
     }"""
     )
     page.wait_for_url(re.compile(r"/programs/core/encounters/\d+/$"))
-    assert page.get_by_role("heading", name=re.compile("^C-SSRS screener")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("^C-SSRS screener"))).to_be_visible()
     assert_clean(page)
     assert encounters_of(sam) == (1, 1)
 
@@ -170,12 +173,12 @@ def test_back_and_send_again_on_the_help_page_sends_one_request(
 
     page.go_back()
     page.wait_for_url(live_server.url + "/help")
-    assert page.get_by_role("status").filter(has_text="You sent this form already").is_visible()
+    expect(page.get_by_role("status").filter(has_text="You sent this form already")).to_be_visible()
     assert_clean(page)
     page.get_by_role("button", name="Send my request").click()
 
     page.wait_for_url(live_server.url + "/help/thanks")
-    assert page.get_by_role("status").filter(has_text="already sent").is_visible()
+    expect(page.get_by_role("status").filter(has_text="already sent")).to_be_visible()
     assert_clean(page)
     assert help_requests() == 1
 

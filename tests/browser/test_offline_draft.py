@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from coresponder.outreach.models import Attempt, OutreachTask
 from tests.browser.conftest import PASSWORD, SECRET
@@ -29,7 +30,7 @@ def test_a_visit_recorded_offline_is_kept_as_a_draft_and_sent_on_reconnect(
 
     # The draft outlives a reload (a dropped tab, a browser restart).
     page.reload()
-    assert page.get_by_text("Draft restored.").is_visible()
+    expect(page.get_by_text("Draft restored.")).to_be_visible()
     assert page.get_by_label("Contacted", exact=True).is_checked()
     assert page.get_by_label("The person").is_checked()
     assert page.get_by_label("Naloxone kits left").input_value() == "3"
@@ -39,7 +40,7 @@ def test_a_visit_recorded_offline_is_kept_as_a_draft_and_sent_on_reconnect(
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
     page.context.set_offline(True)
     page.get_by_role("button", name="Save visit").click()
-    assert page.get_by_role("status").filter(has_text=OFFLINE).is_visible()
+    expect(page.get_by_role("status").filter(has_text=OFFLINE)).to_be_visible()
     assert posts == []
     assert not Attempt.objects.filter(task=task).exists()
     assert_clean(page)
@@ -63,6 +64,6 @@ def test_a_visit_recorded_offline_is_kept_as_a_draft_and_sent_on_reconnect(
     page.goto(live_server.url + f"/people/{task.person_id}/")
     page.get_by_role("link", name="History").click()
     page.wait_for_url(live_server.url + f"/people/{task.person_id}/timeline/")
-    assert page.get_by_role("heading", name="Home visit: Contacted").is_visible()
+    expect(page.get_by_role("heading", name="Home visit: Contacted")).to_be_visible()
     assert_clean(page)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from tests.browser.conftest import PASSWORD, SECRET
@@ -25,7 +26,7 @@ def test_a_recovery_coach_records_a_home_visit_reaching_the_person_and_their_mot
 
     page.get_by_role("link", name="Follow-up queue").click()
     page.wait_for_url(live_server.url + "/programs/pco/outreach/")
-    assert page.get_by_role("heading", name="Jamie Silva").is_visible()
+    expect(page.get_by_role("heading", name="Jamie Silva")).to_be_visible()
     assert_clean(page)
 
     page.get_by_role("link", name="Record a visit for Jamie Silva").click()
@@ -44,7 +45,7 @@ def test_a_recovery_coach_records_a_home_visit_reaching_the_person_and_their_mot
     page.get_by_role("button", name="Save visit").click()
 
     page.wait_for_url(live_server.url + f"/programs/pco/outreach/{task.pk}/")
-    assert page.get_by_text("Visit recorded: Contacted.").is_visible()
+    expect(page.get_by_text("Visit recorded: Contacted.")).to_be_visible()
     assert_clean(page)
     attempt = Attempt.objects.get(task=task)
     assert (attempt.outcome, attempt.channel, attempt.naloxone_kits_left) == (

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Participation, Person
@@ -52,10 +53,10 @@ def test_a_coach_filters_the_queue_to_their_team_and_closes_a_task_with_a_reason
     sign_in_with_code(page, live_server.url, "rory.coach", PASSWORD, SECRET, "/programs/pco/")
 
     page.goto(live_server.url + "/programs/pco/outreach/")
-    assert page.get_by_role("heading", name="Jamie Silva").is_visible()
-    assert page.get_by_role("heading", name="Ana Reyes").is_visible()
+    expect(page.get_by_role("heading", name="Jamie Silva")).to_be_visible()
+    expect(page.get_by_role("heading", name="Ana Reyes")).to_be_visible()
     assert not page.get_by_text("Old Reyes").count()
-    assert page.get_by_text("1 task expired unworked").is_visible()
+    expect(page.get_by_text("1 task expired unworked")).to_be_visible()
     assert not page.locator("#queue-table").is_visible(), "a phone gets cards, not the table"
     assert fits_the_screen(page)
     # One card to a row, so the button's words are never broken across lines.
@@ -68,7 +69,7 @@ def test_a_coach_filters_the_queue_to_their_team_and_closes_a_task_with_a_reason
     page.get_by_label("Whose").select_option(label="Claimed by my team (1)")
     page.get_by_role("button", name="Show").click()
     page.wait_for_url(live_server.url + "/programs/pco/outreach/?who=mine&when=")
-    assert page.get_by_role("heading", name="Jamie Silva").is_visible()
+    expect(page.get_by_role("heading", name="Jamie Silva")).to_be_visible()
     assert not page.get_by_role("heading", name="Ana Reyes").count()
     assert fits_the_screen(page)
     assert_clean(page)
@@ -78,15 +79,15 @@ def test_a_coach_filters_the_queue_to_their_team_and_closes_a_task_with_a_reason
     close = page.get_by_role("region", name="Close this task")
     close.get_by_text("Other (say why)", exact=True).click()
     close.get_by_role("button", name="Close task").click()
-    assert page.get_by_text("Say why the task is closed").first.is_visible()
+    expect(page.get_by_text("Say why the task is closed").first).to_be_visible()
     assert_clean(page)
 
     close = page.get_by_role("region", name="Close this task")
     close.get_by_label("In your words").fill("Family say Jamie moved to Ohio")
     close.get_by_role("button", name="Close task").click()
     page.wait_for_url(live_server.url + f"/programs/pco/outreach/{task.pk}/")
-    assert page.get_by_text("Task closed: Other (say why).").is_visible()
-    assert page.get_by_text("Family say Jamie moved to Ohio").is_visible()
+    expect(page.get_by_text("Task closed: Other (say why).")).to_be_visible()
+    expect(page.get_by_text("Family say Jamie moved to Ohio")).to_be_visible()
     assert fits_the_screen(page)
     assert_clean(page)
 
@@ -116,13 +117,13 @@ def test_a_coordinator_at_a_desk_reads_the_queue_as_a_table_and_opens_the_missed
 
     page.goto(live_server.url + "/programs/pco/outreach/")
     table = page.locator("#queue-table")
-    assert table.is_visible()
-    assert table.get_by_role("rowheader", name="Jamie Silva").is_visible()
+    expect(table).to_be_visible()
+    expect(table.get_by_role("rowheader", name="Jamie Silva")).to_be_visible()
     assert not page.get_by_role("heading", name="Jamie Silva").is_visible(), "no cards on a desk"
     assert_clean(page)
 
     page.get_by_role("link", name="Missed").click()
     page.wait_for_url(live_server.url + "/programs/pco/outreach/missed/")
-    assert page.get_by_role("rowheader", name="Old Reyes").is_visible()
-    assert page.get_by_text("1 missed task").is_visible()
+    expect(page.get_by_role("rowheader", name="Old Reyes")).to_be_visible()
+    expect(page.get_by_text("1 missed task")).to_be_visible()
     assert_clean(page)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from coresponder.intake.models import Overdose, Referral
 from coresponder.privacy.audit import SYSTEM
@@ -75,7 +76,7 @@ def test_a_recovery_coach_records_an_overdose_referral_on_a_phone(
     page.get_by_role("button", name="Save referral").click()
 
     # Forgot the given name: the form comes back with the error and what was typed.
-    assert page.get_by_text("The referral was not saved").is_visible()
+    expect(page.get_by_text("The referral was not saved")).to_be_visible()
     assert page.get_by_label("Family name").input_value() == "Marsh"
     assert not Referral.objects.exists()
     assert_clean(page)
@@ -88,9 +89,9 @@ def test_a_recovery_coach_records_an_overdose_referral_on_a_phone(
     assert overdose.occurred_at == occurred
     opens = overdose.occurred_at + dt.timedelta(hours=12)
     closes = overdose.occurred_at + dt.timedelta(hours=72)
-    assert page.get_by_role("heading", name="Eligible", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Eligible", exact=True)).to_be_visible()
     window = page.get_by_text("Outreach opens")
     assert shown(opens) in window.inner_text()
     assert shown(closes) in window.inner_text()
-    assert page.get_by_role("link", name="See the person").is_visible()
+    expect(page.get_by_role("link", name="See the person")).to_be_visible()
     assert_clean(page)

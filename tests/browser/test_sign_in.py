@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from coresponder.conftest import wrong_code
 from coresponder.domain.totp import totp
@@ -76,8 +77,8 @@ def test_a_coordinator_signs_in_on_a_phone_and_sees_the_program_home(
     page.wait_for_url(live_server.url + "/programs/pco/")
     # The home opens on the user's work in that program.
     assert home_heading(page) == "Your work in Plymouth County Outreach"
-    assert page.get_by_text("Program coordinator").first.is_visible()
-    assert page.get_by_role("heading", name="People in this program").is_visible()
+    expect(page.get_by_text("Program coordinator").first).to_be_visible()
+    expect(page.get_by_role("heading", name="People in this program")).to_be_visible()
     assert_clean(page)
     assert AuditEvent.objects.filter(action="logon", actor=coordinator).exists()
 
@@ -138,7 +139,7 @@ def test_a_wrong_password_is_refused_and_audited(
     page = phone_page
     give_password(page, live_server, password="not-the-password")
 
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     assert_clean(page)
     assert AuditEvent.objects.filter(action="logon", outcome="failed").exists()
 
