@@ -15,12 +15,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import ValidationError as SchemaMismatch
 
-from coresponder.api_support import is_duplicate, refused_column
-from coresponder.common import StaleVersion
-from coresponder.privacy.access import NotVisible
-from coresponder.privacy.actions import Forbidden
+from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
+from coresponder.core.http import is_duplicate, refused_column
 from coresponder.privacy.tokens import user_for_token
-from coresponder.programs.actions import ActionError
 
 logger = logging.getLogger("coresponder.api")
 

@@ -15,10 +15,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from coresponder.core.audit import SYSTEM
 from coresponder.domain.totp import STEP_SECONDS, time_step, totp
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.actions import issue_api_token
-from coresponder.privacy.audit import SYSTEM
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program, User
 from coresponder.programs.signin import ENROL_SECRET, last_used_step

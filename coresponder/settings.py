@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "coresponder.core",
     "coresponder.programs",
     "coresponder.people",
     "coresponder.intake",
@@ -89,7 +90,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise: static files need no CSP; every page and API answer gets it.
     "coresponder.privacy.headers.SecurityHeadersMiddleware",
-    "coresponder.api_support.ApiErrorsAsJson",
+    "coresponder.core.http.ApiErrorsAsJson",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

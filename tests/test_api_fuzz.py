@@ -29,12 +29,12 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from coresponder.core.audit import SYSTEM
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Person
 from coresponder.privacy.actions import issue_api_token
-from coresponder.privacy.audit import SYSTEM
 from coresponder.privacy.tests.world import build_world, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program

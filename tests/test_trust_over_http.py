@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from coresponder.core.audit import SYSTEM
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.actions import issue_api_token
-from coresponder.privacy.audit import SYSTEM
 from coresponder.privacy.models import Disclosure
 from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
@@ -201,7 +201,7 @@ def test_case_8_the_edit_form_and_the_new_consent_form_are_audited_reads(
     from django.conf import settings
     from django.test import Client
 
-    from coresponder.privacy.models import AuditEvent
+    from coresponder.core.models import AuditEvent
 
     signed_in = Client()
     signed_in.force_login(reader(world, Role.COORDINATOR))

@@ -17,12 +17,12 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.test.utils import override_settings
 from django.utils.text import slugify
 
+from coresponder.core.audit import Actor
 from coresponder.demo.areas import AreaProfile, organization_names
 from coresponder.demo.names import FEMALE_GIVEN, MALE_GIVEN, SURNAMES
 from coresponder.domain.presets import Preset
 from coresponder.domain.vocabulary import OrganizationKind as Kind
 from coresponder.domain.vocabulary import Role
-from coresponder.privacy.audit import Actor
 from coresponder.programs.actions import create_organization, create_user
 from coresponder.programs.models import Organization, Program, Shift, Team, TeamMember, User
 

@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from django.db import transaction
 from django.db.models import QuerySet
 
+from coresponder.core.audit import Actor, record_event
 from coresponder.demo.directory import HSDS_PREFIX
 from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Call, Overdose, Referral
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Person
-from coresponder.privacy.audit import Actor, record_event
 from coresponder.privacy.models import Consent, Disclosure
 from coresponder.services.models import ServiceOrganization, ServiceReferral
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from coresponder.core.audit import Actor, record_event
 from coresponder.demo.areas import profile_for
 from coresponder.demo.care import CareMaker
 from coresponder.demo.cast import Cast, CastBuilder, demo_password_hashing
@@ -32,7 +33,6 @@ from coresponder.domain.presets import Preset, load_preset_dir
 from coresponder.intake.models import Referral
 from coresponder.outreach.tiers import refresh_priority_tiers
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.models import Program
 from coresponder.services.models import TaxonomyTerm
 

@@ -9,7 +9,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from coresponder.common import save_tracked
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import ActionError, Forbidden
+from coresponder.core.tracked import save_tracked
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.screenings import (
     InvalidAnswers,
@@ -22,9 +24,7 @@ from coresponder.encounters.models import Encounter, Screening
 from coresponder.intake.models import Call, Referral
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import linkable_people, role_in
-from coresponder.privacy.actions import Forbidden, note_cross_program_link
-from coresponder.privacy.audit import Actor, record_event
-from coresponder.programs.actions import ActionError
+from coresponder.privacy.actions import note_cross_program_link
 from coresponder.programs.models import Program, Team
 
 # A form kept offline may arrive late, but nothing is recorded as happening later than now.

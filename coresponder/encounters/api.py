@@ -8,14 +8,14 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from coresponder.api_support import Moment, actor_for
+from coresponder.core.audit import record_event
+from coresponder.core.http import Moment, actor_for
 from coresponder.domain.screenings import Instrument
 from coresponder.domain.vocabulary import Disposition, EncounterKind
 from coresponder.encounters.actions import record_encounter
 from coresponder.encounters.reading import encounter_record
 from coresponder.privacy.access import access_encounter, access_program
 from coresponder.privacy.actions import record_person_read
-from coresponder.privacy.audit import record_event
 
 router = Router(tags=["encounters"])
 

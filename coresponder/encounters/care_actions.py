@@ -9,13 +9,12 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from coresponder.common import save_tracked
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import ActionError, Forbidden
+from coresponder.core.tracked import save_tracked
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.encounters.models import CarePlan, CarePlanGoal, CarePlanStep, FollowUp
 from coresponder.privacy.access import PersonAccess
-from coresponder.privacy.actions import Forbidden
-from coresponder.privacy.audit import Actor, record_event
-from coresponder.programs.actions import ActionError
 from coresponder.programs.local_time import format_date
 from coresponder.programs.models import Membership, Program, User
 

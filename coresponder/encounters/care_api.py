@@ -9,8 +9,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from coresponder.api_support import Moment, actor_for
-from coresponder.common import MAX_VERSION
+from coresponder.core.http import Moment, actor_for
+from coresponder.core.models import MAX_VERSION
 from coresponder.domain.policy import Decision, FieldGroup
 from coresponder.encounters import care_actions as actions
 from coresponder.encounters.care_reading import (

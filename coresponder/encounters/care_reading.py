@@ -7,12 +7,12 @@ from typing import Any
 
 from django.db.models import Prefetch
 
+from coresponder.core.errors import Forbidden, NotVisible
 from coresponder.domain.care import GoalFact, repeat_label, repeat_needs
 from coresponder.domain.policy import Decision, FieldGroup, RecordType
 from coresponder.encounters.care_actions import local_today
 from coresponder.encounters.models import CarePlan, CarePlanGoal, CarePlanStep, FollowUp
-from coresponder.privacy.access import NotVisible, PersonAccess, access_person
-from coresponder.privacy.actions import Forbidden
+from coresponder.privacy.access import PersonAccess, access_person
 
 NEEDS = dict(CarePlanGoal.Need.choices)
 

@@ -12,9 +12,9 @@ import datetime as dt
 
 from django.db import transaction
 
+from coresponder.core.audit import Actor, record_event
 from coresponder.encounters.models import CarePlan, FollowUp
 from coresponder.outreach.models import Notice
-from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.local_time import format_for_message
 
 WORKER = Actor(label="worker", where="worker")

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coresponder.api_support import actor_for
-from coresponder.common import StaleVersion
+from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
+from coresponder.core.http import actor_for
 from coresponder.domain.policy import Decision, FieldGroup, RecordType, may_write
 from coresponder.encounters import care_actions as actions
 from coresponder.encounters.care_forms import (
@@ -37,10 +37,9 @@ from coresponder.encounters.care_reading import (
     repeat_needs_of,
 )
 from coresponder.encounters.models import CarePlan
-from coresponder.privacy.access import NotVisible, PersonAccess, access_person
-from coresponder.privacy.actions import Forbidden, record_person_read
+from coresponder.privacy.access import PersonAccess, access_person
+from coresponder.privacy.actions import record_person_read
 from coresponder.programs import form_tokens
-from coresponder.programs.actions import ActionError
 from coresponder.programs.form_tokens import Kind
 from coresponder.programs.models import Program
 

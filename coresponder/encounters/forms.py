@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils import timezone
 
+from coresponder.core.forms import LocalDateTimeField, style_uswds
 from coresponder.domain.screenings import (
     CSSRS_RECENT_ITEM,
     CSSRS_RECENT_PROMPT,
@@ -18,8 +19,6 @@ from coresponder.domain.screenings import (
     item_texts,
 )
 from coresponder.domain.vocabulary import EncounterKind, choices
-from coresponder.intake.forms import LocalDateTimeField
-from coresponder.people.forms import style_uswds
 
 TILE = {"class": "usa-radio__input usa-radio__input--tile"}
 RADIO = {"class": "usa-radio__input"}

@@ -12,23 +12,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from coresponder.api_support import actor_for
+from coresponder.core.audit import record_event
+from coresponder.core.errors import ActionError, Forbidden, NotVisible
+from coresponder.core.http import actor_for
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import label
 from coresponder.encounters.actions import record_encounter
 from coresponder.encounters.forms import EncounterForm
 from coresponder.encounters.reading import encounter_record
-from coresponder.privacy.access import (
-    NotVisible,
-    access_encounter,
-    access_person,
-    access_program,
-    role_in,
-)
-from coresponder.privacy.actions import Forbidden, record_person_read
-from coresponder.privacy.audit import record_event
+from coresponder.privacy.access import access_encounter, access_person, access_program, role_in
+from coresponder.privacy.actions import record_person_read
 from coresponder.programs import form_tokens
-from coresponder.programs.actions import ActionError
 from coresponder.programs.form_tokens import Kind
 from coresponder.programs.middleware import SESSION_KEY
 from coresponder.programs.models import Program, Team

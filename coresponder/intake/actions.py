@@ -11,7 +11,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from coresponder.common import save_tracked
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import ActionError, Forbidden
+from coresponder.core.tracked import save_tracked
 from coresponder.domain.eligibility import decide
 from coresponder.domain.intake import (
     SAME_OVERDOSE_WITHIN,
@@ -33,9 +35,7 @@ from coresponder.people.identity_actions import linkage_record, propose_match, r
 from coresponder.people.matching import active_params, score_pair
 from coresponder.people.models import Participation, Person, SourceRecord
 from coresponder.privacy.access import exact_match, linkable_people, role_in
-from coresponder.privacy.actions import Forbidden, note_cross_program_link
-from coresponder.privacy.audit import Actor, record_event
-from coresponder.programs.actions import ActionError
+from coresponder.privacy.actions import note_cross_program_link
 from coresponder.programs.models import District, Program
 
 # The facts each pathway must carry (API.md).

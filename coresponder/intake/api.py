@@ -8,7 +8,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from coresponder.api_support import Moment, actor_for
+from coresponder.core.http import Moment, actor_for
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.intake.actions import IntakeResult, record_referral
 from coresponder.intake.models import Call, Referral

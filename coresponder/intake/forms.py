@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils import timezone
 
+from coresponder.core.forms import LocalDateTimeField, style_uswds
 from coresponder.domain.vocabulary import (
     PATHWAY_LABELS,
     OrganizationKind,
@@ -20,7 +21,6 @@ from coresponder.domain.vocabulary import (
 )
 from coresponder.intake.actions import PATHWAY_FACTS, PERSON_OPTIONAL
 from coresponder.intake.models import Call, Referral
-from coresponder.people.forms import style_uswds
 from coresponder.people.models import Sex
 from coresponder.privacy.access import role_in
 from coresponder.programs.models import Program
@@ -45,7 +45,6 @@ SOURCE_BY_ORGANIZATION = {
     OrganizationKind.HOSPITAL: OverdoseSource.HOSPITAL,
 }
 
-LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 PERSON_KEYS = ("given_name", "family_name", "birth_date", "sex", "phone", "address")
 # Form field prefix for each pathway's facts, and the facts it carries.
 FACT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -112,27 +111,6 @@ class PathwayForm(forms.Form):
             }
             for value, label in self.fields["pathway"].choices  # type: ignore[attr-defined]
         ]
-
-
-class LocalDateTimeField(forms.DateTimeField):
-    """A `datetime-local` input read and shown in the program's time zone, not the server's."""
-
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT)
-    input_formats = [LOCAL_INPUT, "%Y-%m-%dT%H:%M:%S"]
-
-    def __init__(self, zone: ZoneInfo, **kwargs: Any) -> None:
-        self.zone = zone
-        kwargs.setdefault("help_text", f"Local time ({zone.key})")
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> dt.datetime | None:
-        # A wall-clock time that a DST change skips or repeats is refused by Django here.
-        with timezone.override(self.zone):
-            return super().to_python(value)
-
-    def prepare_value(self, value: Any) -> Any:
-        with timezone.override(self.zone):
-            return super().prepare_value(value)
 
 
 def _text(label: str, *, required: bool = False, max_length: int = 200, **attrs: str) -> Any:

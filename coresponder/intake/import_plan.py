@@ -14,6 +14,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from coresponder.core.errors import ActionError
 from coresponder.domain.intake import (
     JOINING,
     SAME_OVERDOSE_WITHIN,
@@ -30,7 +31,6 @@ from coresponder.people.identity_actions import linkage_record
 from coresponder.people.matching import active_params, possible_matches
 from coresponder.people.models import Person
 from coresponder.privacy.access import linkable_people
-from coresponder.programs.actions import ActionError
 from coresponder.programs.models import Program
 
 # A row looks like a person already known on the evidence that would join their overdose.

@@ -23,7 +23,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from coresponder import import_limits
-from coresponder.api_support import actor_for
+from coresponder.core.audit import record_event
+from coresponder.core.errors import Forbidden, NotVisible
+from coresponder.core.forms import style_uswds
+from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import labels_of
 from coresponder.intake.import_plan import RowPlan, count_plans
 from coresponder.intake.imports import (
@@ -46,10 +49,7 @@ from coresponder.intake.imports import (
     suggest_mapping,
 )
 from coresponder.intake.models import Overdose
-from coresponder.people.forms import style_uswds
-from coresponder.privacy.access import NotVisible, access_program, identifiable_people
-from coresponder.privacy.actions import Forbidden
-from coresponder.privacy.audit import record_event
+from coresponder.privacy.access import access_program, identifiable_people
 from coresponder.programs.local_time import format_for_message
 from coresponder.programs.models import Program
 

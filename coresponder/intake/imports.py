@@ -20,14 +20,14 @@ from zoneinfo import ZoneInfo
 from django.db import DatabaseError, transaction
 
 from coresponder import import_limits
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import ActionError
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.intake.actions import record_referral, validate_referral
 from coresponder.intake.import_plan import RowPlan, plan_rows
 from coresponder.intake.models import Referral
 from coresponder.privacy.access import role_in
-from coresponder.privacy.audit import Actor, record_event
-from coresponder.programs.actions import ActionError
 from coresponder.programs.models import Program
 
 # Limits keep one upload inside one request and one transaction of sane length;

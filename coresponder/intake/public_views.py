@@ -18,12 +18,12 @@ from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import ActionError
+from coresponder.core.models import AuditEvent
 from coresponder.intake.actions import record_public_referral
 from coresponder.intake.public_forms import TEXT, HelpForm, language_of
-from coresponder.privacy.audit import Actor, record_event
-from coresponder.privacy.models import AuditEvent
 from coresponder.programs import form_tokens
-from coresponder.programs.actions import ActionError
 from coresponder.programs.signin import client_address
 
 # At most this many requests an hour from one client address. The count lives in

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from coresponder.common import save_tracked
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import ActionError
+from coresponder.core.tracked import save_tracked
 from coresponder.intake.models import Referral, TriageStatus
-from coresponder.privacy.audit import Actor, record_event
-from coresponder.programs.actions import ActionError
 
 # Where a request may go from "new"; setting it back to "new" is not a decision.
 TRIAGE_DECISIONS = (TriageStatus.ACCEPTED, TriageStatus.NOT_REACHED, TriageStatus.CLOSED)

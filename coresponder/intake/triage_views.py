@@ -11,15 +11,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from coresponder.api_support import actor_for
-from coresponder.common import StaleVersion
+from coresponder.core.audit import record_event
+from coresponder.core.errors import ActionError, NotVisible, StaleVersion
+from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import Role, label
 from coresponder.intake.models import Referral, TriageStatus
 from coresponder.intake.public_forms import STAFF_LANGUAGE, TEXT
 from coresponder.intake.triage import TRIAGE_DECISIONS, set_triage_status
-from coresponder.privacy.access import NotVisible, access_program, role_in
-from coresponder.privacy.audit import record_event
-from coresponder.programs.actions import ActionError
+from coresponder.privacy.access import access_program, role_in
 from coresponder.programs.models import Program
 
 TRIAGE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})

@@ -10,7 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from coresponder.api_support import actor_for
+from coresponder.core.audit import record_event
+from coresponder.core.errors import ActionError, Forbidden, NotVisible
+from coresponder.core.http import actor_for
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import PATHWAY_LABELS, Pathway, Role
 from coresponder.intake.actions import IntakeResult, record_referral
@@ -22,11 +24,8 @@ from coresponder.intake.forms import (
 )
 from coresponder.intake.models import Referral
 from coresponder.people.identity_views import earlier_contacts
-from coresponder.privacy.access import NotVisible, access_program, linkable_people, role_in
-from coresponder.privacy.actions import Forbidden
-from coresponder.privacy.audit import record_event
+from coresponder.privacy.access import access_program, linkable_people, role_in
 from coresponder.programs import form_tokens
-from coresponder.programs.actions import ActionError
 from coresponder.programs.middleware import SESSION_KEY
 from coresponder.programs.models import Program
 

@@ -10,7 +10,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from coresponder.common import StaleVersion, save_tracked
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.tracked import save_tracked
 from coresponder.domain.outreach import (
     OVERRIDE_REASON_MIN_LENGTH,
     SpacingConflict,
@@ -25,9 +27,6 @@ from coresponder.domain.policy import RecordType
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.outreach.tiers import refresh_priority_tiers
 from coresponder.privacy.access import PersonAccess
-from coresponder.privacy.actions import Forbidden
-from coresponder.privacy.audit import Actor, record_event
-from coresponder.programs.actions import ActionError
 from coresponder.programs.local_time import format_for_message
 from coresponder.programs.models import Program, Team
 

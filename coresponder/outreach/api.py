@@ -9,7 +9,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from coresponder.api_support import Moment, actor_for
+from coresponder.core.audit import record_event
+from coresponder.core.errors import ActionError, Forbidden
+from coresponder.core.http import Moment, actor_for
 from coresponder.domain.outreach import CloseReason, missing_checklist
 from coresponder.domain.policy import POLICY, Access, FieldGroup
 from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome
@@ -23,9 +25,6 @@ from coresponder.outreach.actions import (
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.queue import QueueFilter, outreach_queue, queue_districts
 from coresponder.privacy.access import access_program, access_task, role_in
-from coresponder.privacy.actions import Forbidden
-from coresponder.privacy.audit import record_event
-from coresponder.programs.actions import ActionError
 from coresponder.programs.models import Team, TeamMember
 
 router = Router(tags=["outreach"])

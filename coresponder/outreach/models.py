@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from coresponder.common import Tracked, choices_of
+from coresponder.core.models import Tracked, choices_of
 from coresponder.domain.outreach import CLOSE_REASON_LABELS, CloseReason
 from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome
 

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Q, QuerySet
 
+from coresponder.core.errors import ActionError
 from coresponder.domain.outreach import QueueGroup, due_state, expiry_cutoff, follow_up_rules
 from coresponder.outreach.models import Attempt, OutreachTask
 from coresponder.outreach.tiers import QUEUE_STATUSES
-from coresponder.programs.actions import ActionError
 from coresponder.programs.duty import team_districts_on_duty
 from coresponder.programs.models import District, Program, Team
 

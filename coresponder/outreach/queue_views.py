@@ -14,8 +14,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from coresponder.api_support import actor_for
-from coresponder.common import StaleVersion
+from coresponder.core.audit import record_event
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import humanize
 from coresponder.outreach.actions import checklist_of, close_task
 from coresponder.outreach.forms import AttemptForm, CloseTaskForm
@@ -31,9 +32,6 @@ from coresponder.outreach.views import (
     _tier_labels,
 )
 from coresponder.privacy.access import role_in, visible_people
-from coresponder.privacy.actions import Forbidden
-from coresponder.privacy.audit import record_event
-from coresponder.programs.actions import ActionError
 from coresponder.programs.duty import on_duty
 from coresponder.programs.home import OVERSIGHT_ROLES
 from coresponder.programs.models import Program

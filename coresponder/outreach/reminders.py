@@ -17,10 +17,10 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
+from coresponder.core.audit import Actor, record_event
 from coresponder.domain.outreach import DueState, due_state, follow_up_rules
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.models import Attempt, Notice, OutreachTask
-from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.local_time import format_for_message
 from coresponder.programs.models import Membership, Program, TeamMember
 

@@ -13,12 +13,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from coresponder.api_support import actor_for
+from coresponder.core.audit import record_event
+from coresponder.core.errors import NotVisible
+from coresponder.core.http import actor_for
 from coresponder.domain.outreach import expiry_cutoff, follow_up_rules
 from coresponder.domain.sla import SlaSummary, TaskRecord, summarize
 from coresponder.outreach.models import Notice, OutreachTask
-from coresponder.privacy.access import NotVisible, access_program, role_in
-from coresponder.privacy.audit import record_event
+from coresponder.privacy.access import access_program, role_in
 from coresponder.programs.home import OVERSIGHT_ROLES
 from coresponder.programs.models import Program
 

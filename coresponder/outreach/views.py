@@ -12,8 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coresponder.api_support import actor_for
-from coresponder.common import StaleVersion
+from coresponder.core.audit import record_event
+from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
+from coresponder.core.http import actor_for
 from coresponder.domain.outreach import due_state, follow_up_rules, missing_checklist
 from coresponder.domain.policy import POLICY, Access, FieldGroup, RecordType
 from coresponder.domain.vocabulary import label
@@ -28,17 +29,8 @@ from coresponder.outreach.forms import AttemptForm, ChecklistForm, CloseTaskForm
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.queue import QUEUE_STATUSES
 from coresponder.outreach.task_map import build_task_map
-from coresponder.privacy.access import (
-    NotVisible,
-    PersonAccess,
-    access_program,
-    access_task,
-    role_in,
-)
-from coresponder.privacy.actions import Forbidden
-from coresponder.privacy.audit import record_event
+from coresponder.privacy.access import PersonAccess, access_program, access_task, role_in
 from coresponder.programs import form_tokens
-from coresponder.programs.actions import ActionError
 from coresponder.programs.local_time import format_datetime
 from coresponder.programs.middleware import SESSION_KEY
 from coresponder.programs.models import Program, Team

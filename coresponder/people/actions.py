@@ -7,13 +7,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from coresponder.common import save_tracked
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import Forbidden
+from coresponder.core.tracked import save_tracked
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.people.identity_actions import PERSON_LINKAGE_FIELDS, index_person
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import PersonAccess, role_in
-from coresponder.privacy.actions import Forbidden
-from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.models import Program
 
 # Fields a person record may be created or changed with, by field group.

@@ -11,8 +11,10 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
-from coresponder.api_support import actor_for
-from coresponder.common import MAX_VERSION
+from coresponder.core.audit import record_event
+from coresponder.core.errors import ActionError, Forbidden, NotVisible
+from coresponder.core.http import actor_for
+from coresponder.core.models import MAX_VERSION
 from coresponder.domain.policy import POLICY, FieldGroup, Scope
 from coresponder.people.actions import EDITABLE_FIELDS, create_person, update_person
 from coresponder.people.identity_actions import (
@@ -31,16 +33,13 @@ from coresponder.people.models import Ethnicity, Person, Race, Sex
 from coresponder.people.reading import person_record
 from coresponder.people.timeline import person_timeline
 from coresponder.privacy.access import (
-    NotVisible,
     access_person,
     access_program,
     role_grants,
     search_people,
     visible_programs,
 )
-from coresponder.privacy.actions import Forbidden, record_person_read
-from coresponder.privacy.audit import record_event
-from coresponder.programs.actions import ActionError
+from coresponder.privacy.actions import record_person_read
 
 router = Router(tags=["people"])
 PAGE_SIZE = 50

@@ -9,18 +9,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from coresponder.api_support import actor_for
+from coresponder.core.audit import record_event
+from coresponder.core.errors import NotVisible
+from coresponder.core.http import actor_for
 from coresponder.domain.policy import POLICY, Access, FieldGroup
 from coresponder.domain.vocabulary import Role
 from coresponder.people.reading import engaged_among
-from coresponder.privacy.access import (
-    NotVisible,
-    access_program,
-    diverting_referrals,
-    role_in,
-    visible_people,
-)
-from coresponder.privacy.audit import record_event
+from coresponder.privacy.access import access_program, diverting_referrals, role_in, visible_people
 
 PAGE_SIZE = 25
 # The prosecutor follows their own diversions; coordinators and administrators oversee them.

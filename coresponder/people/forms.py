@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from coresponder.core.forms import style_uswds
 from coresponder.people.models import Ethnicity, Race, Sex
 
 
@@ -25,17 +26,3 @@ class PersonForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style_uswds(self)
-
-
-def style_uswds(form: forms.Form) -> None:
-    """USWDS classes on every widget, so the templates stay plain."""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "usa-select")
-        elif isinstance(widget, forms.Textarea):
-            widget.attrs.setdefault("class", "usa-textarea")
-        elif isinstance(widget, forms.CheckboxInput):
-            widget.attrs.setdefault("class", "usa-checkbox__input")
-        elif not isinstance(widget, forms.HiddenInput):
-            widget.attrs.setdefault("class", "usa-input")

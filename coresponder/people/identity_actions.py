@@ -17,7 +17,9 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from coresponder.common import StaleVersion, save_tracked
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
+from coresponder.core.tracked import save_tracked
 from coresponder.domain.linkage import Record, blocking_keys
 from coresponder.domain.vocabulary import Role
 from coresponder.people.models import (
@@ -28,7 +30,6 @@ from coresponder.people.models import (
     SourceRecord,
 )
 from coresponder.privacy.access import (
-    NotVisible,
     PersonAccess,
     access_person,
     is_admin,
@@ -36,9 +37,6 @@ from coresponder.privacy.access import (
     role_grants,
     visible_people,
 )
-from coresponder.privacy.actions import Forbidden
-from coresponder.privacy.audit import Actor, record_event
-from coresponder.programs.actions import ActionError
 from coresponder.programs.models import Program
 
 # Tables identity resolution keeps itself; a merge handles them by name, not generically.

@@ -18,8 +18,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coresponder.api_support import actor_for
-from coresponder.common import StaleVersion
+from coresponder.core.audit import record_event
+from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
+from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup
 from coresponder.people.identity_actions import (
     Decision,
@@ -41,16 +42,12 @@ from coresponder.people.matching import (
 )
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import (
-    NotVisible,
     PersonAccess,
     access_program,
     is_admin,
     linkable_people,
     role_grants,
 )
-from coresponder.privacy.actions import Forbidden
-from coresponder.privacy.audit import record_event
-from coresponder.programs.actions import ActionError
 from coresponder.programs.local_time import reader_zone
 
 PAGE_SIZE = 20

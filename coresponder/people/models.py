@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
-from coresponder.common import Tracked
+from coresponder.core.models import Tracked
 from coresponder.domain.linkage import search_text
 
 

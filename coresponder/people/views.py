@@ -12,8 +12,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from coresponder.api_support import actor_for
-from coresponder.common import StaleVersion
+from coresponder.core.audit import record_event
+from coresponder.core.errors import Forbidden, NotVisible, StaleVersion
+from coresponder.core.http import actor_for
 from coresponder.domain.policy import (
     POLICY,
     Decision,
@@ -27,15 +28,8 @@ from coresponder.people.actions import update_person
 from coresponder.people.forms import PersonForm
 from coresponder.people.reading import person_record
 from coresponder.people.timeline import person_timeline
-from coresponder.privacy.access import (
-    NotVisible,
-    PersonAccess,
-    access_person,
-    role_grants,
-    search_people,
-)
-from coresponder.privacy.actions import Forbidden, record_person_read
-from coresponder.privacy.audit import record_event
+from coresponder.privacy.access import PersonAccess, access_person, role_grants, search_people
+from coresponder.privacy.actions import record_person_read
 from coresponder.programs.labels import district_names, recipient_label
 from coresponder.programs.local_time import (
     format_date,

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from coresponder.core.errors import NotVisible
 from coresponder.domain.consent import ConsentTerms, Reader, released_groups
 from coresponder.domain.linkage import search_alternatives
 from coresponder.domain.policy import (
@@ -33,10 +34,6 @@ from coresponder.intake.models import Referral
 from coresponder.people.models import Person
 from coresponder.privacy.models import BreakGlass, Consent
 from coresponder.programs.models import Membership, Program
-
-
-class NotVisible(LookupError):
-    """The record does not exist, or the caller may not know that it does."""
 
 
 class DisclosureBasis:

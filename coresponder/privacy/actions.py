@@ -8,7 +8,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from coresponder.common import save_tracked
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import ActionError, Forbidden
+from coresponder.core.models import AuditEvent
+from coresponder.core.tracked import save_tracked
 from coresponder.domain.consent import RELEASABLE, consent_problems
 from coresponder.domain.policy import (
     ACCOUNTING_YEARS,
@@ -19,15 +22,9 @@ from coresponder.domain.policy import (
 )
 from coresponder.people.models import Person
 from coresponder.privacy.access import DisclosureBasis, PersonAccess
-from coresponder.privacy.audit import Actor, record_event
-from coresponder.privacy.models import ApiToken, AuditEvent, BreakGlass, Consent, Disclosure
+from coresponder.privacy.models import ApiToken, BreakGlass, Consent, Disclosure
 from coresponder.privacy.tokens import digest_of, new_token_value
-from coresponder.programs.actions import ActionError
 from coresponder.programs.models import User
-
-
-class Forbidden(PermissionError):
-    """A visible record, but an action this user's role may not take (HTTP 403)."""
 
 
 def issue_api_token(actor: Actor, user: User, label: str = "") -> str:

@@ -8,17 +8,16 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from coresponder.api_support import Moment, actor_for
+from coresponder.core.errors import Forbidden, NotVisible
+from coresponder.core.http import Moment, actor_for
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.privacy.access import (
-    NotVisible,
     access_person,
     access_person_for_break_glass,
     best_role,
     break_glass_reviews,
 )
 from coresponder.privacy.actions import (
-    Forbidden,
     open_break_glass,
     read_disclosures,
     record_break_glass_list_read,
@@ -118,7 +117,7 @@ class ReviewIn(Schema):
 
 
 def _naive_to_error(value: dt.datetime | None, field: str) -> None:
-    from coresponder.programs.actions import ActionError
+    from coresponder.core.errors import ActionError
 
     if value is not None and value.tzinfo is None:
         raise ActionError("Times need an offset.", {field: ["give a time zone offset"]})

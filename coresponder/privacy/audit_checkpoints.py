@@ -24,8 +24,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from coresponder.privacy.audit import ChainWalk, audit_key, walk_chain
-from coresponder.privacy.models import AuditChainHead, AuditEvent
+from coresponder.core.audit import ChainWalk, audit_key, walk_chain
+from coresponder.core.models import AuditChainHead, AuditEvent
 
 # Keeps a checkpoint's MAC apart from any event's, though both use the audit key.
 LABEL = "coresponder audit checkpoint\n"

@@ -14,10 +14,10 @@ from typing import Any, cast
 from django import forms
 from django.db.models import Q, QuerySet
 
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.people.models import Participation
 from coresponder.privacy.access import is_admin
-from coresponder.privacy.models import AuditEvent
 from coresponder.programs.models import Program
 
 # PostgreSQL's bigint; a larger person id would fail in the database, not match nothing.

@@ -8,11 +8,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from coresponder.api_support import actor_for
+from coresponder.core.audit import record_event
+from coresponder.core.errors import ActionError, Forbidden, NotVisible
+from coresponder.core.http import actor_for
 from coresponder.domain.policy import REDISCLOSURE_NOTICE, RecordType
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.access import (
-    NotVisible,
     PersonAccess,
     access_person,
     access_person_for_break_glass,
@@ -22,7 +23,6 @@ from coresponder.privacy.access import (
     role_grants,
 )
 from coresponder.privacy.actions import (
-    Forbidden,
     open_break_glass,
     read_disclosures,
     record_break_glass_list_read,
@@ -30,10 +30,8 @@ from coresponder.privacy.actions import (
     review_break_glass,
     revoke_consent,
 )
-from coresponder.privacy.audit import record_event
 from coresponder.privacy.forms import BreakGlassForm, ConsentForm
 from coresponder.programs import form_tokens
-from coresponder.programs.actions import ActionError
 from coresponder.programs.form_tokens import Kind
 from coresponder.programs.local_time import reader_zone
 

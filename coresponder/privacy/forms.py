@@ -4,8 +4,8 @@ from typing import Any
 
 from django import forms
 
+from coresponder.core.forms import style_uswds
 from coresponder.domain.vocabulary import labels_of
-from coresponder.people.forms import style_uswds
 from coresponder.privacy.models import Consent
 
 RECIPIENT_KINDS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from coresponder.common import Tracked
+from coresponder.core.models import Tracked
 
 
 class Consent(Tracked):
@@ -100,65 +100,6 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"API token {self.prefix}… for {self.user}"
-
-
-class AuditEvent(models.Model):
-    """Who did what, to which record, when, from where, and how it ended.
-
-    Append-only. Each event's `digest`, an HMAC under the audit key (ADR 0006),
-    covers its content and the previous event's digest, so a changed or removed
-    event breaks the chain, and no one without the key can mend it.
-    """
-
-    class Action(models.TextChoices):
-        LOGON = "logon", "Sign-in"
-        LOGOFF = "logoff", "Sign-out"
-        READ = "read", "Read"
-        CREATE = "create", "Create"
-        CHANGE = "change", "Change"
-        DELETE = "delete", "Delete"
-        PERMISSION = "permission", "Permission change"
-        EXPORT = "export", "Export"
-
-    class Outcome(models.TextChoices):
-        SUCCESS = "success", "Success"
-        DENIED = "denied", "Denied"
-        FAILED = "failed", "Failed"
-
-    at = models.DateTimeField(db_index=True)
-    # PROTECT: the digest covers the actor, so users are deactivated, never deleted.
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    actor_label = models.CharField(max_length=200, help_text="User name, or the system job")
-    action = models.CharField(max_length=16, choices=Action.choices)
-    object_type = models.CharField(max_length=64, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    program_slug = models.CharField(max_length=32, blank=True)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
-    where = models.CharField(max_length=100, blank=True, help_text="IP address, or cli / worker")
-    fields = models.JSONField(default=list, blank=True, help_text="Fields or field groups touched")
-    purpose = models.CharField(max_length=200, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
-    previous_digest = models.CharField(max_length=64, blank=True)
-    digest = models.CharField(max_length=64, unique=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}"
-
-
-class AuditChainHead(models.Model):
-    """One row, locked while an event is appended, so the chain never forks."""
-
-    digest = models.CharField(max_length=64, blank=True)
-    count = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"Audit chain head after {self.count} events"
 
 
 class BreakGlass(Tracked):

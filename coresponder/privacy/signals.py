@@ -8,8 +8,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from coresponder.privacy.audit import Actor, record_event
-from coresponder.privacy.models import AuditEvent
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.models import AuditEvent
 
 
 def client_address(request: HttpRequest | None) -> str:

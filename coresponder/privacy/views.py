@@ -10,15 +10,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import humanize, labels_of
-from coresponder.privacy.audit import Actor, record_event
 from coresponder.privacy.audit_log import (
     AuditFilterForm,
     AuditScope,
     audit_scope,
     reviewable_events,
 )
-from coresponder.privacy.models import AuditEvent
 from coresponder.privacy.signals import client_address
 from coresponder.programs.local_time import format_datetime, reader_zone, zone_of
 from coresponder.programs.models import Program

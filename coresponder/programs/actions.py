@@ -18,11 +18,13 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from coresponder.common import save_tracked
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import ActionError
+from coresponder.core.models import AuditEvent
+from coresponder.core.tracked import save_tracked
 from coresponder.domain.presets import Preset, load_preset_dir
 from coresponder.domain.vocabulary import OrganizationKind, Role
-from coresponder.privacy.audit import Actor, record_event
-from coresponder.privacy.models import ApiToken, AuditEvent
+from coresponder.privacy.models import ApiToken
 from coresponder.programs.models import (
     District,
     FormToken,
@@ -40,14 +42,6 @@ from coresponder.programs.signin import (
 
 # A shift series loaded from a preset counts from this date; the recurrence does the rest.
 PRESET_SHIFT_EPOCH = dt.date(2024, 1, 1)
-
-
-class ActionError(ValueError):
-    """An action refused its input; `errors` maps a field to its messages."""
-
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
-        super().__init__(message)
-        self.errors = errors or {}
 
 
 @dataclass(frozen=True)

@@ -35,12 +35,8 @@ from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from coresponder.programs.actions import (
-    ActionError,
-    claim_form_token,
-    forget_form_tokens,
-    note_form_saved,
-)
+from coresponder.core.errors import ActionError
+from coresponder.programs.actions import claim_form_token, forget_form_tokens, note_form_saved
 from coresponder.programs.models import FormToken
 
 Kind = FormToken.Kind

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from coresponder.common import Tracked, choices_of
+from coresponder.core.models import Tracked, choices_of
 from coresponder.domain.presets import Preset, preset_from_stored
 from coresponder.domain.vocabulary import (
     ORGANIZATION_KIND_LABELS,

@@ -11,13 +11,12 @@ from dateutil.rrule import rrulestr
 from django.db import transaction
 from django.db.models import F
 
-from coresponder.common import save_tracked
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import ActionError, Forbidden
+from coresponder.core.tracked import save_tracked
 from coresponder.domain.presets import RRULE_RE
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.access import role_in
-from coresponder.privacy.actions import Forbidden
-from coresponder.privacy.audit import Actor, record_event
-from coresponder.programs.actions import ActionError
 from coresponder.programs.models import District, Program, Shift, Team, User
 
 # Roles that plan a program's shifts and manage its teams' calendars.

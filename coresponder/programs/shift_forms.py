@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 
-from coresponder.people.forms import style_uswds
+from coresponder.core.forms import style_uswds
 from coresponder.programs.duty import WEEKDAY_NAMES
 from coresponder.programs.models import Program, Team
 from coresponder.programs.shift_actions import rrule_problem

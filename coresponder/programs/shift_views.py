@@ -18,12 +18,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from coresponder.api_support import actor_for
-from coresponder.common import StaleVersion
+from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
+from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import ROLE_LABELS
-from coresponder.privacy.access import NotVisible, access_program, role_in
-from coresponder.privacy.actions import Forbidden
-from coresponder.programs.actions import ActionError
+from coresponder.privacy.access import access_program, role_in
 from coresponder.programs.duty import describe_schedule, missing_for_team, on_duty
 from coresponder.programs.ical import shifts_calendar
 from coresponder.programs.middleware import SESSION_KEY

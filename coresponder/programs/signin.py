@@ -16,7 +16,7 @@ from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from coresponder.privacy.models import AuditEvent
+from coresponder.core.models import AuditEvent
 from coresponder.programs.models import User
 
 # CJIS Security Policy AC-7: no more than five consecutive invalid logon attempts

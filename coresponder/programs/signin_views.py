@@ -19,8 +19,8 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from coresponder.core.audit import Actor
 from coresponder.domain.totp import SECRET_BYTES, encode_secret, matching_step, provisioning_uri
-from coresponder.privacy.audit import Actor
 from coresponder.programs.actions import enrol_mfa, note_failed_sign_in
 from coresponder.programs.models import User
 from coresponder.programs.signin import (

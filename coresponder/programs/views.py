@@ -10,9 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
-from coresponder.privacy.access import NotVisible, access_program, is_admin, visible_programs
-from coresponder.privacy.audit import Actor
-from coresponder.programs.actions import ActionError, unlock_user
+from coresponder.core.audit import Actor
+from coresponder.core.errors import ActionError, NotVisible
+from coresponder.privacy.access import access_program, is_admin, visible_programs
+from coresponder.programs.actions import unlock_user
 from coresponder.programs.home import program_home_context
 from coresponder.programs.local_time import reader_zone
 from coresponder.programs.middleware import SESSION_KEY

@@ -7,12 +7,11 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from coresponder.common import StaleVersion, save_tracked
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.tracked import save_tracked
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.access import role_in
-from coresponder.privacy.actions import Forbidden
-from coresponder.privacy.audit import Actor, record_event
-from coresponder.programs.actions import ActionError
 from coresponder.programs.models import Program
 from coresponder.reports.models import NARRATIVE_FIELDS, NARRATIVE_MAX_CHARS, QuarterlyNarrative
 

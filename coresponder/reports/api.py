@@ -19,11 +19,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
-from coresponder.api_support import actor_for
+from coresponder.core.audit import record_event
+from coresponder.core.errors import ActionError
+from coresponder.core.http import actor_for
 from coresponder.domain.metrics import BREAKDOWN_FIELDS, BREAKDOWNS
 from coresponder.privacy.access import access_program, role_in
-from coresponder.privacy.audit import record_event
-from coresponder.programs.actions import ActionError
 from coresponder.programs.models import Program
 from coresponder.reports import disclosure
 from coresponder.reports.metrics import (

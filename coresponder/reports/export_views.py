@@ -22,12 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from coresponder.api_support import actor_for
-from coresponder.common import StaleVersion
+from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
+from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import Role
-from coresponder.privacy.access import NotVisible, access_program, role_in
-from coresponder.privacy.actions import Forbidden
-from coresponder.programs.actions import ActionError
+from coresponder.privacy.access import access_program, role_in
 from coresponder.programs.middleware import SESSION_KEY
 from coresponder.programs.models import Program
 from coresponder.reports import disclosure

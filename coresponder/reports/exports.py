@@ -38,10 +38,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from coresponder.core.audit import Actor, record_event
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import humanize
 from coresponder.domain.vocabulary import label as vocabulary_label
-from coresponder.privacy.audit import Actor, record_event
 from coresponder.reports import disclosure
 from coresponder.reports import metrics as metric_defs
 from coresponder.reports.metrics import BREAKDOWNS, Period

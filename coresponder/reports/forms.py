@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from coresponder.people.forms import style_uswds
+from coresponder.core.forms import style_uswds
 from coresponder.reports.models import NARRATIVE_MAX_CHARS
 
 HINTS = {

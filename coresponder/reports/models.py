@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from coresponder.common import Tracked
+from coresponder.core.models import Tracked
 
 # One field a funder reads per heading; long enough for a page, short enough for one.
 NARRATIVE_MAX_CHARS = 4000

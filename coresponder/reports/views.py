@@ -23,14 +23,15 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_safe
 
-from coresponder.api_support import actor_for
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import NotVisible
+from coresponder.core.http import actor_for
 from coresponder.domain.metrics import JAIL_OR_ER, change_is_good
 from coresponder.domain.suppression import SplitCounts, quarter_name
 from coresponder.domain.vocabulary import label, labels_of
 from coresponder.intake.public_forms import language_of
 from coresponder.outreach.sla_views import date_range
-from coresponder.privacy.access import NotVisible, access_program, role_in
-from coresponder.privacy.audit import Actor, record_event
+from coresponder.privacy.access import access_program, role_in
 from coresponder.programs.district_map import lay_out_districts, shade_of
 from coresponder.programs.labels import page_language
 from coresponder.programs.models import Program

@@ -9,7 +9,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from coresponder.common import StaleVersion, save_tracked
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.tracked import save_tracked
 from coresponder.domain.consent import (
     Reader,
     covers_all,
@@ -27,10 +29,7 @@ from coresponder.domain.referrals import (
 from coresponder.domain.vocabulary import Role, TaskStatus
 from coresponder.people.reading import PRE_TREATMENT_STATUSES
 from coresponder.privacy.access import PersonAccess, consent_terms, role_grants
-from coresponder.privacy.actions import Forbidden
-from coresponder.privacy.audit import Actor, record_event
 from coresponder.privacy.models import Consent
-from coresponder.programs.actions import ActionError
 from coresponder.programs.models import Program
 from coresponder.services.models import (
     Service,

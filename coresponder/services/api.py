@@ -9,16 +9,16 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from coresponder.api_support import Moment, actor_for
-from coresponder.common import MAX_VERSION
+from coresponder.core.audit import record_event
+from coresponder.core.errors import ActionError, Forbidden
+from coresponder.core.http import Moment, actor_for
+from coresponder.core.models import MAX_VERSION
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.referrals import next_statuses
 from coresponder.domain.vocabulary import TaskStatus
 from coresponder.people.reading import PRE_TREATMENT_STATUSES
 from coresponder.privacy.access import access_person, access_program
-from coresponder.privacy.actions import Forbidden, record_disclosures, record_person_read
-from coresponder.privacy.audit import record_event
-from coresponder.programs.actions import ActionError
+from coresponder.privacy.actions import record_disclosures, record_person_read
 from coresponder.services import actions
 from coresponder.services.fhir import referral_bundle
 from coresponder.services.models import Service, ServiceReferral
@@ -290,7 +290,7 @@ def post_capacity(request: HttpRequest, service_id: int, payload: CapacityIn) ->
     """Only a provider user of the organisation that runs the service; the time is kept."""
     service = Service.objects.select_related("organization").filter(pk=service_id).first()
     if service is None:
-        from coresponder.privacy.access import NotVisible
+        from coresponder.core.errors import NotVisible
 
         raise NotVisible("service")
     capacity = actions.update_capacity(

@@ -10,10 +10,9 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from pydantic import AwareDatetime
 
+from coresponder.core.errors import ActionError, Forbidden, NotVisible
 from coresponder.domain.directory import Opening, describe_opening, open_at
-from coresponder.privacy.access import NotVisible, access_program, visible_programs
-from coresponder.privacy.actions import Forbidden
-from coresponder.programs.actions import ActionError
+from coresponder.privacy.access import access_program, visible_programs
 from coresponder.services.models import Location, Schedule, Service
 from coresponder.services.places import UNPLACED, parse_coordinates
 from coresponder.services.search import (

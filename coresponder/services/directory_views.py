@@ -18,14 +18,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from coresponder.api_support import actor_for
+from coresponder.core.errors import ActionError, NotVisible
+from coresponder.core.http import actor_for
 from coresponder.domain.directory import CATEGORY_GROUPS, KM_PER_MILE
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.presets import SERVICE_CATEGORIES
 from coresponder.domain.vocabulary import humanize
-from coresponder.privacy.access import NotVisible, PersonAccess, access_person, access_program
+from coresponder.privacy.access import PersonAccess, access_person, access_program
 from coresponder.privacy.actions import record_person_read
-from coresponder.programs.actions import ActionError
 from coresponder.programs.models import Program
 from coresponder.services.directory_api import service_detail
 from coresponder.services.models import TaxonomyTerm

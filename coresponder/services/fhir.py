@@ -18,13 +18,13 @@ from django.db import transaction
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
-from coresponder.common import save_tracked
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import ActionError
+from coresponder.core.tracked import save_tracked
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import TaskStatus
 from coresponder.people.models import Person
 from coresponder.people.reading import PRE_TREATMENT_STATUSES
-from coresponder.privacy.audit import Actor, record_event
-from coresponder.programs.actions import ActionError
 from coresponder.programs.models import Program
 from coresponder.services.actions import consent_for_referral
 from coresponder.services.models import Service, ServiceReferral, ServiceReferralStatusChange

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from coresponder.common import MAX_VERSION
+from coresponder.core.models import MAX_VERSION
 from coresponder.services.actions import MAX_CAPACITY
 
 INPUT = {"class": "usa-input"}

@@ -26,9 +26,9 @@ from django.core.validators import EmailValidator, URLValidator
 from django.db import models, transaction
 from django.utils.text import slugify
 
-from coresponder.common import save_tracked
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.tracked import save_tracked
 from coresponder.domain.vocabulary import label
-from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.models import Organization
 from coresponder.services.models import (
     Location,

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from coresponder import import_limits
-from coresponder.privacy.audit import Actor
+from coresponder.core.audit import Actor
 from coresponder.services.hsds import (
     HSDS_VERSION,
     INSURANCE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from coresponder.common import Tracked, choices_of
+from coresponder.core.models import Tracked, choices_of
 from coresponder.domain.vocabulary import TaskStatus
 
 TASK_STATUSES = choices_of(TaskStatus)

@@ -12,11 +12,12 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from coresponder.core.errors import NotVisible
 from coresponder.domain.policy import POLICY, Access, FieldGroup
 from coresponder.domain.referrals import Side
 from coresponder.domain.vocabulary import Role
 from coresponder.people.reading import service_referral_status, visible_service_referrals
-from coresponder.privacy.access import NotVisible, PersonAccess, access_person, role_grants
+from coresponder.privacy.access import PersonAccess, access_person, role_grants
 from coresponder.services.models import Service, ServiceReferral
 
 

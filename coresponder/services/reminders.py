@@ -13,10 +13,10 @@ from typing import Any
 
 from django.db import transaction
 
+from coresponder.core.audit import Actor, record_event
 from coresponder.domain.referrals import response_overdue
 from coresponder.domain.vocabulary import Role, TaskStatus
 from coresponder.outreach.models import Notice
-from coresponder.privacy.audit import Actor, record_event
 from coresponder.programs.local_time import format_for_message
 from coresponder.programs.models import Membership, Program
 from coresponder.services.models import ServiceReferral

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
+from coresponder.core.errors import ActionError
 from coresponder.domain.directory import (
     Opening,
     capacity_is_stale,
@@ -24,7 +25,6 @@ from coresponder.domain.directory import (
     open_at,
 )
 from coresponder.domain.presets import SERVICE_CATEGORIES
-from coresponder.programs.actions import ActionError
 from coresponder.services.models import (
     Location,
     Schedule,

@@ -13,17 +13,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coresponder.api_support import actor_for
-from coresponder.common import StaleVersion
+from coresponder.core.audit import record_event
+from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
+from coresponder.core.http import actor_for
 from coresponder.domain.policy import Decision, FieldGroup, RecordType, may_write
 from coresponder.domain.referrals import needs_reason, next_statuses
 from coresponder.domain.vocabulary import TaskStatus
 from coresponder.people.reading import PRE_TREATMENT_STATUSES, service_referral_status
-from coresponder.privacy.access import NotVisible, PersonAccess, access_person, access_program
-from coresponder.privacy.actions import Forbidden, record_person_read
-from coresponder.privacy.audit import record_event
+from coresponder.privacy.access import PersonAccess, access_person, access_program
+from coresponder.privacy.actions import record_person_read
 from coresponder.programs import form_tokens
-from coresponder.programs.actions import ActionError
 from coresponder.programs.form_tokens import Kind
 from coresponder.services import actions
 from coresponder.services.forms import CapacityForm, HandoffForm, ReferForm, StatusForm

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from coresponder.privacy.audit import SYSTEM
+from coresponder.core.audit import SYSTEM
 from coresponder.programs.actions import create_organization, create_user
 from tests.conftest import NOTE_CSP_VIOLATIONS, assert_clean, sign_in_with_code
 

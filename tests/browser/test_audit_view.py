@@ -14,8 +14,8 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
-from coresponder.privacy.audit import Actor, record_event
-from coresponder.privacy.models import AuditEvent
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.models import AuditEvent
 from coresponder.programs.actions import create_organization, create_user, load_programs
 from coresponder.programs.signin import SIGNED_IN_AT
 from tests.conftest import axe_violations, csp_violations

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from coresponder.core.audit import SYSTEM
 from coresponder.encounters.models import Encounter, Screening
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.audit import SYSTEM
 from coresponder.programs.actions import create_organization, create_user, load_programs
 from coresponder.programs.models import Program, Team, TeamMember
 from tests.browser.conftest import PASSWORD, SECRET

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from coresponder.privacy.audit import SYSTEM
+from coresponder.core.audit import SYSTEM
 from coresponder.programs.actions import create_organization, create_user, load_programs
 from tests.conftest import NOTE_CSP_VIOLATIONS, assert_clean, sign_in_with_code
 

@@ -10,8 +10,8 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
+from coresponder.core.audit import SYSTEM
 from coresponder.intake.models import Referral
-from coresponder.privacy.audit import SYSTEM
 from coresponder.programs.actions import load_programs
 from tests.conftest import assert_clean
 

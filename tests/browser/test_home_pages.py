@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from coresponder.core.audit import SYSTEM
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.audit import SYSTEM
 from coresponder.programs.actions import create_organization, create_user, load_programs
 from coresponder.programs.models import Program
 from tests.browser.conftest import PASSWORD, SECRET

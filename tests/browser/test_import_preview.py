@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from coresponder.core.audit import SYSTEM, Actor
 from coresponder.intake.actions import record_referral
 from coresponder.intake.models import Overdose
-from coresponder.privacy.audit import SYSTEM, Actor
 from coresponder.programs.actions import create_organization, create_user, load_programs
 from coresponder.programs.models import Program
 from tests.browser.conftest import PASSWORD, SECRET

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from coresponder.core.audit import SYSTEM, Actor
 from coresponder.encounters.models import Encounter, Screening
 from coresponder.intake.models import Referral
 from coresponder.privacy.access import access_person
-from coresponder.privacy.audit import SYSTEM, Actor
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program, Team, TeamMember
 from coresponder.services.actions import refer_to_service

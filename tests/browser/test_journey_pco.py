@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from coresponder.core.audit import SYSTEM, Actor
 from coresponder.intake.actions import record_referral
 from coresponder.intake.models import Overdose, Referral
 from coresponder.outreach.actions import expire_tasks
 from coresponder.outreach.models import Attempt, OutreachTask
-from coresponder.privacy.audit import SYSTEM, Actor
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
 from tests.browser.journeys import (

@@ -20,12 +20,12 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
+from coresponder.core.audit import SYSTEM, Actor
 from coresponder.intake.actions import record_referral
 from coresponder.intake.models import Overdose, Referral
 from coresponder.outreach.actions import record_attempt
 from coresponder.outreach.models import OutreachTask
 from coresponder.privacy.access import access_person
-from coresponder.privacy.audit import SYSTEM, Actor
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
 from coresponder.services.hsds import import_directory

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from coresponder.core.audit import SYSTEM, Actor
 from coresponder.encounters.actions import record_encounter
 from coresponder.encounters.care_actions import add_goal, add_step, open_care_plan
 from coresponder.intake.actions import record_referral
@@ -15,7 +16,6 @@ from coresponder.intake.models import Referral
 from coresponder.outreach.actions import record_attempt
 from coresponder.outreach.models import Notice
 from coresponder.privacy.access import access_person
-from coresponder.privacy.audit import SYSTEM, Actor
 from coresponder.programs.actions import create_organization, create_user, load_programs
 from coresponder.programs.models import Program, Team, TeamMember
 from coresponder.services.actions import refer_to_service

@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import AuditEvent
 from coresponder.programs.actions import create_user
 from coresponder.programs.models import Program, Team, TeamMember
 from tests.browser.conftest import PASSWORD, SECRET

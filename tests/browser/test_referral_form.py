@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from coresponder.core.audit import SYSTEM
 from coresponder.intake.models import Overdose, Referral
-from coresponder.privacy.audit import SYSTEM
 from coresponder.programs.actions import create_organization, create_user, load_programs
 from tests.conftest import assert_clean, sign_in_with_code
 

@@ -10,9 +10,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from coresponder.conftest import wrong_code
+from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.domain.totp import totp
-from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import AuditEvent
 from coresponder.programs.actions import create_organization, create_user, load_programs
 from tests.conftest import assert_clean, sign_in_with_code
 

@@ -22,6 +22,7 @@ from django.db.models import Count, Max
 from django.test import Client
 from django.urls import reverse
 
+from coresponder.core.models import AuditEvent
 from coresponder.demo.cast import DEMO_PASSWORD, DEMO_TOTP_SECRET, PERSONA_ROLES, persona_username
 from coresponder.demo.directory import CATEGORIES
 from coresponder.demo.writer import BULK_MODELS
@@ -32,7 +33,6 @@ from coresponder.encounters.models import Encounter, Screening
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral
 from coresponder.outreach.models import Attempt, OutreachTask
 from coresponder.people.models import Collateral, Participation, Person
-from coresponder.privacy.models import AuditEvent
 from coresponder.programs.models import Membership, Organization, Program, Shift, Team, User
 from coresponder.services.models import Location, Service, ServiceReferral, TaxonomyTerm
 

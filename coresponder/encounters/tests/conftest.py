@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coresponder.privacy.audit import SYSTEM
+from coresponder.core.audit import SYSTEM
 from coresponder.privacy.tests.world import World, build_world
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program

@@ -11,11 +11,11 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.care_reminders import send_follow_up_reminders
 from coresponder.encounters.models import CarePlan, CarePlanGoal, CarePlanStep, FollowUp
 from coresponder.outreach.models import Notice
-from coresponder.privacy.models import AuditEvent
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs.models import Program, User
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter, Screening
-from coresponder.privacy.models import AuditEvent
 from coresponder.privacy.tests.world import World, consent_for, reader
 from coresponder.programs.models import Program
 

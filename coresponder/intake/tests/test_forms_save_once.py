@@ -11,11 +11,11 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from coresponder.core.audit import SYSTEM
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.models import Referral
 from coresponder.intake.public_forms import TEXT
 from coresponder.intake.public_views import REQUESTS_PER_HOUR
-from coresponder.privacy.audit import SYSTEM
 from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.form_tokens import FIELD, new_token

@@ -9,12 +9,12 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from coresponder.core.models import AuditEvent
 from coresponder.intake.models import Referral, TriageStatus
 from coresponder.intake.public_forms import TEXT
 from coresponder.intake.public_views import REQUESTS_PER_HOUR
 from coresponder.people.models import Participation, Person
 from coresponder.people.tests.factories import PersonFactory
-from coresponder.privacy.models import AuditEvent
 from coresponder.programs.models import Program
 
 pytestmark = pytest.mark.django_db

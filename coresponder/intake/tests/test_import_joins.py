@@ -12,6 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from coresponder.conftest import member_of
+from coresponder.core.audit import Actor
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.actions import record_referral
 from coresponder.intake.imports import (
@@ -25,8 +27,6 @@ from coresponder.intake.imports import (
 from coresponder.intake.models import Overdose, OverdoseReport, Referral
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import MatchCandidate, Person, SourceRecord
-from coresponder.privacy.audit import Actor
-from coresponder.privacy.models import AuditEvent
 from coresponder.programs.models import Program, User
 from coresponder.programs.signin import SIGNED_IN_AT
 

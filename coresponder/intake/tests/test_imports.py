@@ -16,6 +16,9 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from coresponder.conftest import member_of
+from coresponder.core.audit import Actor
+from coresponder.core.errors import ActionError
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.actions import record_referral
 from coresponder.intake.imports import (
@@ -30,9 +33,6 @@ from coresponder.intake.imports import (
     suggest_mapping,
 )
 from coresponder.intake.models import Overdose, OverdoseReport, Referral
-from coresponder.privacy.audit import Actor
-from coresponder.privacy.models import AuditEvent
-from coresponder.programs.actions import ActionError
 from coresponder.programs.models import Program, User
 from coresponder.programs.signin import SIGNED_IN_AT
 

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 
 from coresponder.conftest import member_of
+from coresponder.core.audit import Actor
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.actions import record_referral
 from coresponder.intake.models import Overdose, OverdoseReport, Referral
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import MatchCandidate, Person, SourceRecord
-from coresponder.privacy.audit import Actor
-from coresponder.privacy.models import AuditEvent
 from coresponder.programs.models import Program, User
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from coresponder.core.audit import SYSTEM
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.models import Overdose
-from coresponder.privacy.audit import SYSTEM
 from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Organization, Program

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
+from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Person
-from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import AuditEvent
 from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program

@@ -10,15 +10,14 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from coresponder.common import StaleVersion
 from coresponder.conftest import Clock, sign_in
+from coresponder.core.audit import Actor
+from coresponder.core.errors import ActionError, StaleVersion
+from coresponder.core.models import AuditEvent
 from coresponder.intake.actions import record_public_referral
 from coresponder.intake.models import Referral, TriageStatus
 from coresponder.intake.triage import set_triage_status
 from coresponder.intake.triage_views import STALE_MESSAGE
-from coresponder.privacy.audit import Actor
-from coresponder.privacy.models import AuditEvent
-from coresponder.programs.actions import ActionError
 from coresponder.programs.models import Program, User
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from coresponder.common import StaleVersion
 from coresponder.conftest import Clock
+from coresponder.core.audit import SYSTEM, Actor
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.actions import close_task, expire_tasks, record_attempt
 from coresponder.outreach.management.commands.run_worker import send_all
@@ -19,11 +21,8 @@ from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.reminders import WORKER
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import access_task
-from coresponder.privacy.actions import Forbidden
-from coresponder.privacy.audit import SYSTEM, Actor
-from coresponder.privacy.models import AuditEvent
 from coresponder.privacy.tests.world import World, reader
-from coresponder.programs.actions import ActionError, load_programs
+from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
 
 pytestmark = pytest.mark.django_db

@@ -10,10 +10,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.models import AuditEvent
 from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.models import Program, Team, TeamMember
 

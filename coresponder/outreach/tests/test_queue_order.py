@@ -12,7 +12,8 @@ import pytest
 from django.db import OperationalError, connection
 from django.utils import timezone
 
-from coresponder.common import StaleVersion
+from coresponder.core.audit import Actor
+from coresponder.core.errors import StaleVersion
 from coresponder.domain.outreach import work_order_key
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.actions import claim_task
@@ -21,7 +22,6 @@ from coresponder.outreach.queue import outreach_queue
 from coresponder.outreach.task_map import build_task_map
 from coresponder.outreach.tests.test_outreach_api import NOW, attempt, history, staff, task_for
 from coresponder.privacy.access import access_task
-from coresponder.privacy.audit import Actor
 from coresponder.programs.models import District, Program, Shift, Team
 
 pytestmark = pytest.mark.django_db

@@ -11,11 +11,11 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.models import Attempt, Notice, OutreachTask
 from coresponder.outreach.reminders import send_due_reminders
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.models import AuditEvent
 from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.models import Program, Team, TeamMember
 

@@ -9,11 +9,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.models import Referral
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import AuditEvent
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program

@@ -12,6 +12,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from coresponder.conftest import member_of
+from coresponder.core.audit import SYSTEM, Actor
+from coresponder.core.models import AuditEvent
 from coresponder.domain.linkage import DEFAULT_PARAMS
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
@@ -34,8 +36,6 @@ from coresponder.people.models import (
     PersonKey,
     SourceRecord,
 )
-from coresponder.privacy.audit import SYSTEM, Actor
-from coresponder.privacy.models import AuditEvent
 from coresponder.programs.models import Program, User
 
 T0 = dt.datetime(2025, 3, 1, 12, tzinfo=dt.UTC)
@@ -341,8 +341,7 @@ def test_only_a_coordinator_decides_and_a_stale_decision_is_409(
 def test_an_officer_may_not_merge_even_with_the_action(
     smiths: tuple[Person, Person], officer: User
 ) -> None:
-    from coresponder.privacy.access import NotVisible
-    from coresponder.privacy.actions import Forbidden
+    from coresponder.core.errors import Forbidden, NotVisible
 
     ems, hospital = smiths
     with pytest.raises((Forbidden, NotVisible)):

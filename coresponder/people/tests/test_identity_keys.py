@@ -12,11 +12,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from coresponder.core.audit import SYSTEM, Actor
 from coresponder.domain.vocabulary import Role
 from coresponder.people.actions import create_person
 from coresponder.people.identity_actions import own_record_marker, record_source
 from coresponder.people.models import Participation, Person, PersonKey, SourceRecord
-from coresponder.privacy.audit import SYSTEM, Actor
 from coresponder.privacy.tests.world import build_world, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program

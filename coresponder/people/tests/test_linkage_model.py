@@ -7,6 +7,7 @@ import random
 import pytest
 from django.core.management import call_command
 
+from coresponder.core.audit import Actor
 from coresponder.domain.linkage import COMPARISONS, DEFAULT_PARAMS, Record, comparison_vector
 from coresponder.people.identity_actions import record_source
 from coresponder.people.linkage_model import (
@@ -21,7 +22,6 @@ from coresponder.people.linkage_model import (
 )
 from coresponder.people.models import LinkageModel, MatchCandidate
 from coresponder.people.tests.factories import PersonFactory
-from coresponder.privacy.audit import Actor
 
 GIVEN = ["Wm.", "Bill", "William", "Maria", "Mary", "M", "Jon", "John", "Smith", "", "Ana"]
 FAMILY = ["Smith", "Smyth", "Garcia-Lopez", "Garcia", "Lopez", "John", "Maria", "", "Reyes"]

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import AuditEvent
 from coresponder.privacy.tests.world import build_world, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
-from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import AuditEvent, BreakGlass, Consent
+from coresponder.privacy.models import BreakGlass, Consent
 from coresponder.privacy.tests.world import build_world, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program

@@ -8,12 +8,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from coresponder.core.audit import Actor
 from coresponder.domain.linkage import search_alternatives, search_text
 from coresponder.domain.vocabulary import Role
 from coresponder.people.actions import update_person
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import access_person
-from coresponder.privacy.audit import Actor
 from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.models import Program
 

@@ -11,6 +11,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.domain.policy import (
     POLICY,
     WITHHELD_TEXT,
@@ -26,8 +28,7 @@ from coresponder.intake.models import Overdose, Referral
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.people.timeline import person_timeline
 from coresponder.privacy.access import access_person
-from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import AuditEvent, Disclosure
+from coresponder.privacy.models import Disclosure
 from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program

@@ -7,7 +7,8 @@ from unittest import mock
 
 import pytest
 
-from coresponder.common import StaleVersion, save_tracked
+from coresponder.core.errors import StaleVersion
+from coresponder.core.tracked import save_tracked
 from coresponder.people.models import Person
 from coresponder.people.tests.factories import PersonFactory
 from coresponder.programs.models import User
@@ -128,7 +129,7 @@ def test_users_are_tracked_too() -> None:
 
 
 def test_a_version_past_what_the_database_holds_is_stale_not_an_error(db: None) -> None:
-    from coresponder.common import MAX_VERSION
+    from coresponder.core.models import MAX_VERSION
 
     person = Person.objects.create(given_name="Max", family_name="Version")
     with pytest.raises(StaleVersion):

@@ -13,8 +13,8 @@ from contextlib import contextmanager
 
 from django.db import connection
 
-from coresponder.privacy.audit import Actor, audit_key, canonical, event_payload, record_event
-from coresponder.privacy.models import AuditChainHead, AuditEvent
+from coresponder.core.audit import Actor, audit_key, canonical, event_payload, record_event
+from coresponder.core.models import AuditChainHead, AuditEvent
 from coresponder.programs.tests.factories import UserFactory
 
 

@@ -5,14 +5,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from coresponder.core.errors import NotVisible
 from coresponder.domain.vocabulary import Role
-from coresponder.privacy.access import (
-    NotVisible,
-    access_program,
-    is_admin,
-    role_in,
-    visible_programs,
-)
+from coresponder.privacy.access import access_program, is_admin, role_in, visible_programs
 from coresponder.programs.models import Program, User
 from coresponder.programs.tests.factories import (
     InactiveMembershipFactory,

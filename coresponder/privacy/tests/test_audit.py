@@ -18,7 +18,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from coresponder.privacy.audit import (
+from coresponder.core.audit import (
     SYSTEM,
     Actor,
     canonical,
@@ -26,7 +26,7 @@ from coresponder.privacy.audit import (
     record_event,
     verify_chain,
 )
-from coresponder.privacy.models import AuditChainHead, AuditEvent
+from coresponder.core.models import AuditChainHead, AuditEvent
 from coresponder.privacy.tests.tampering import (
     recompute_chain,
     swap_rows,
@@ -73,7 +73,7 @@ def audit_triggers() -> list[str]:
 def test_an_event_records_who_what_when_where_and_how_it_ended() -> None:
     user = UserFactory.create(username="olivia")
 
-    with mock.patch("coresponder.privacy.audit.timezone.now", return_value=NOON):
+    with mock.patch("coresponder.core.audit.timezone.now", return_value=NOON):
         event = record_event(
             Actor(user=user, where="10.0.0.1"), "create", obj=user, detail={"role": "officer"}
         )
@@ -324,10 +324,10 @@ def test_the_test_runner_can_still_empty_the_audit_table() -> None:
 
 def test_an_event_keeps_its_time_in_utc_to_the_microsecond() -> None:
     at = dt.datetime(2025, 3, 10, 12, 0, 0, 7, tzinfo=dt.UTC)
-    with mock.patch("coresponder.privacy.audit.timezone.now", return_value=at):
+    with mock.patch("coresponder.core.audit.timezone.now", return_value=at):
         record_event(SYSTEM, "read", object_type="audit_log")
     later = at + dt.timedelta(microseconds=10_000)
-    with mock.patch("coresponder.privacy.audit.timezone.now", return_value=later):
+    with mock.patch("coresponder.core.audit.timezone.now", return_value=later):
         record_event(SYSTEM, "read", object_type="audit_log")
 
     first, second = AuditEvent.objects.order_by("id")

@@ -18,9 +18,9 @@ from unittest import mock
 import pytest
 from django.core.management import CommandError, call_command
 
-from coresponder.privacy.audit import SYSTEM, record_event
+from coresponder.core.audit import SYSTEM, record_event
+from coresponder.core.models import AuditChainHead, AuditEvent
 from coresponder.privacy.audit_checkpoints import Checkpoint, read_checkpoints
-from coresponder.privacy.models import AuditChainHead, AuditEvent
 from coresponder.privacy.tests.tampering import (
     empty_audit_tables,
     move_head,

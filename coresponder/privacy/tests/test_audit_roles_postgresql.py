@@ -47,7 +47,7 @@ ATTEMPTS = {
 APP_SCRIPT = f"""
 import json
 from django.db import DatabaseError, connection, transaction
-from coresponder.privacy.audit import SYSTEM, record_event
+from coresponder.core.audit import SYSTEM, record_event
 
 def attempt(statement):
     try:

@@ -21,11 +21,11 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.people.models import Participation, Person
 from coresponder.people.tests.factories import PersonFactory
-from coresponder.privacy.audit import Actor, record_event
-from coresponder.privacy.models import AuditEvent
 from coresponder.programs.models import Program, User
 from coresponder.programs.signin import SIGNED_IN_AT
 from coresponder.programs.tests.factories import MembershipFactory
@@ -44,9 +44,7 @@ def record(officer: User) -> Recorder:
         fields.setdefault("object_type", "people.person")
         actor = Actor(user=fields.pop("user", officer), where="10.1.2.3")
         action = fields.pop("action", "read")
-        with mock.patch(
-            "coresponder.privacy.audit.timezone.now", return_value=at or timezone.now()
-        ):
+        with mock.patch("coresponder.core.audit.timezone.now", return_value=at or timezone.now()):
             return record_event(actor, action, **fields)
 
     return make

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
-from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import AuditEvent, BreakGlass, Consent, Disclosure
+from coresponder.privacy.models import BreakGlass, Consent, Disclosure
 from coresponder.privacy.tests.world import build_world, group_state, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from coresponder.core.audit import SYSTEM
 from coresponder.domain.vocabulary import Role
-from coresponder.privacy.audit import SYSTEM
 from coresponder.privacy.models import Consent
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs.actions import load_programs

@@ -15,14 +15,16 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from coresponder.core.audit import SYSTEM, Actor
+from coresponder.core.errors import ActionError
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.people.identity_actions import decide_match, pending_candidates, propose_match
 from coresponder.people.matching import possible_matches, record_from_query
 from coresponder.people.models import MatchCandidate, Participation, Person
-from coresponder.privacy.audit import SYSTEM, Actor
-from coresponder.privacy.models import AuditEvent, BreakGlass, Consent, Disclosure
+from coresponder.privacy.models import BreakGlass, Consent, Disclosure
 from coresponder.privacy.tests.world import World, build_world, reader
-from coresponder.programs.actions import ActionError, load_programs
+from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Membership, Program, User
 
 pytestmark = pytest.mark.django_db

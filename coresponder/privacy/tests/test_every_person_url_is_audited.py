@@ -30,6 +30,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from coresponder.api import api
+from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import CarePlan, CarePlanGoal, CarePlanStep, Encounter, FollowUp
 from coresponder.intake.models import Referral
@@ -37,8 +39,7 @@ from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import MatchCandidate, Merge, Participation, Person
 from coresponder.people.tests.factories import PersonFactory
 from coresponder.privacy.actions import issue_api_token
-from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import AuditEvent, Consent
+from coresponder.privacy.models import Consent
 from coresponder.privacy.tests.world import build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program, User

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
+from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.domain.policy import POLICY, Access, FieldGroup, Scope
 from coresponder.domain.vocabulary import Role
-from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import AuditEvent, Disclosure
+from coresponder.privacy.models import Disclosure
 from coresponder.privacy.tests.world import build_world, consent_for, group_state, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program

@@ -11,11 +11,13 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
+from coresponder.core.audit import SYSTEM
+from coresponder.core.errors import ActionError
+from coresponder.core.models import AuditEvent
 from coresponder.privacy.actions import issue_api_token, revoke_api_token
-from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import ApiToken, AuditEvent
+from coresponder.privacy.models import ApiToken
 from coresponder.privacy.tokens import TOKEN_PREFIX, digest_of, user_for_token
-from coresponder.programs.actions import ActionError, lock_user
+from coresponder.programs.actions import lock_user
 from coresponder.programs.tests.factories import PoliceDepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

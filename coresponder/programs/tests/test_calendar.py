@@ -12,10 +12,10 @@ from django.test import Client
 from django.urls import reverse
 from icalendar import Calendar
 
+from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.demo.cast import CastBuilder
 from coresponder.domain.vocabulary import Role
-from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import AuditEvent
 from coresponder.programs.models import Program, Shift, Team, User
 from coresponder.programs.shift_actions import team_calendar_secret, user_calendar_secret
 from coresponder.programs.tests.factories import TeamFactory, TeamMemberFactory

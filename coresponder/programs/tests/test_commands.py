@@ -8,7 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from coresponder.privacy.models import ApiToken, AuditEvent
+from coresponder.core.models import AuditEvent
+from coresponder.privacy.models import ApiToken
 from coresponder.privacy.tokens import digest_of
 from coresponder.programs.models import Membership, Organization, Program, User
 from coresponder.programs.tests.factories import OrganizationFactory, UserFactory

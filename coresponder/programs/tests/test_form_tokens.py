@@ -16,9 +16,9 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
+from coresponder.core.audit import SYSTEM
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
-from coresponder.privacy.audit import SYSTEM
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs import form_tokens
 from coresponder.programs.actions import load_programs

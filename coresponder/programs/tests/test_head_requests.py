@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from coresponder.privacy.audit import SYSTEM
+from coresponder.core.audit import SYSTEM
 from coresponder.programs.models import Program
 from coresponder.programs.shift_actions import team_calendar_secret
 from coresponder.programs.tests.factories import TeamFactory

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from coresponder.core.audit import SYSTEM
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.models import Referral, TriageStatus
 from coresponder.outreach.models import Notice, OutreachTask
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.audit import SYSTEM
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Organization, Program, Team, TeamMember

@@ -10,9 +10,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from coresponder.core.audit import SYSTEM, Actor
+from coresponder.core.models import AuditEvent
 from coresponder.domain.presets import PresetError
-from coresponder.privacy.audit import SYSTEM, Actor
-from coresponder.privacy.models import AuditEvent
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import District, Program, Shift
 

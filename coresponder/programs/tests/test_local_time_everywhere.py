@@ -16,13 +16,13 @@ from django.template import engines
 from django.test import Client
 
 from coresponder.conftest import Clock
+from coresponder.core.audit import SYSTEM, Actor
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import CarePlan, Encounter, FollowUp
 from coresponder.intake.actions import record_public_referral
 from coresponder.intake.models import Referral
 from coresponder.outreach.models import Attempt, Notice, OutreachTask
 from coresponder.outreach.reminders import message_for
-from coresponder.privacy.audit import SYSTEM, Actor
 from coresponder.privacy.models import BreakGlass
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs import local_time

@@ -10,10 +10,11 @@ from django.test import Client
 from django.urls import reverse
 
 from coresponder.conftest import Clock, sign_in, wrong_code
+from coresponder.core.audit import SYSTEM
+from coresponder.core.errors import ActionError
+from coresponder.core.models import AuditEvent
 from coresponder.domain.totp import totp
-from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import AuditEvent
-from coresponder.programs.actions import ActionError, enrol_mfa, lock_user, unlock_user
+from coresponder.programs.actions import enrol_mfa, lock_user, unlock_user
 from coresponder.programs.models import User
 from coresponder.programs.signin_views import REFUSED
 from coresponder.programs.tests.factories import PASSWORD

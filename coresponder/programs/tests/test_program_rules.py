@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from coresponder.core.audit import SYSTEM
 from coresponder.domain import presets
 from coresponder.domain.presets import Preset, PresetError, load_preset_file
-from coresponder.privacy.audit import SYSTEM
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
 

@@ -13,9 +13,10 @@ from django.test import Client
 from django.urls import reverse
 
 from coresponder.conftest import Clock, sign_in
+from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.privacy.actions import issue_api_token
-from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import ApiToken, AuditEvent
+from coresponder.privacy.models import ApiToken
 from coresponder.programs.actions import disable_user
 from coresponder.programs.models import User
 from coresponder.programs.signin import SIGNED_IN_AT

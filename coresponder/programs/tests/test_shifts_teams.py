@@ -12,11 +12,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from coresponder.common import StaleVersion
+from coresponder.core.audit import SYSTEM, Actor
+from coresponder.core.errors import StaleVersion
+from coresponder.core.models import AuditEvent
 from coresponder.demo.cast import CastBuilder
 from coresponder.domain.vocabulary import Role
-from coresponder.privacy.audit import SYSTEM, Actor
-from coresponder.privacy.models import AuditEvent
 from coresponder.programs.duty import (
     describe_schedule,
     duties_between,

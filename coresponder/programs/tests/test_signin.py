@@ -13,9 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from coresponder.conftest import Clock, sign_in, wrong_code
+from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.domain.totp import time_step, totp
-from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import AuditEvent
 from coresponder.programs.actions import enrol_mfa
 from coresponder.programs.models import Program, User
 from coresponder.programs.signin import ENROL_SECRET, SIGNED_IN_AT

@@ -16,12 +16,12 @@ import pytest
 from django.test import Client
 
 from coresponder.conftest import Clock, member_of, sign_in
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Referral
 from coresponder.people.models import Person
 from coresponder.people.tests.factories import PersonFactory
-from coresponder.privacy.models import AuditEvent
 from coresponder.programs.models import District, Program, User
 
 NY = ZoneInfo("America/New_York")

@@ -15,17 +15,16 @@ from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 
-from coresponder.common import StaleVersion
 from coresponder.conftest import Clock
+from coresponder.core.audit import Actor
+from coresponder.core.errors import Forbidden, StaleVersion
+from coresponder.core.models import AuditEvent
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Referral
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.actions import Forbidden
-from coresponder.privacy.audit import Actor
-from coresponder.privacy.models import AuditEvent
 from coresponder.privacy.tests.world import build_world, reader
 from coresponder.programs.models import Program, User
 from coresponder.reports.actions import save_narrative

@@ -19,13 +19,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from coresponder.conftest import Clock
+from coresponder.core.models import AuditEvent
 from coresponder.domain.presets import METRIC_KEYS
 from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Overdose, OverdoseReport, Referral
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.people.models import Person
 from coresponder.people.tests.factories import PersonFactory
-from coresponder.privacy.models import AuditEvent
 from coresponder.programs.models import District, Program, User
 from coresponder.reports.metrics import (
     Period,

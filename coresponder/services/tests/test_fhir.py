@@ -13,11 +13,12 @@ from django.core.management import call_command
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 
+from coresponder.core.audit import SYSTEM
+from coresponder.core.errors import ActionError
 from coresponder.demo.generator import generate_demo_data
 from coresponder.domain.vocabulary import Role
-from coresponder.privacy.audit import SYSTEM
 from coresponder.privacy.tests.world import World, build_world, consent_for, reader
-from coresponder.programs.actions import ActionError, load_programs
+from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
 from coresponder.services.fhir import import_referral_bundle, referral_bundle
 from coresponder.services.models import Service, ServiceReferral, TaxonomyTerm

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count
 
-from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import AuditEvent
+from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.programs.tests.factories import OrganizationFactory
 from coresponder.services.hsds import (
     DirectoryImportFailed,

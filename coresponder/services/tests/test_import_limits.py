@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from coresponder.privacy.audit import SYSTEM
+from coresponder.core.audit import SYSTEM
 from coresponder.privacy.tests.world import World, build_world
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program

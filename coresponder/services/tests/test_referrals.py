@@ -10,13 +10,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.domain.policy import WITHHELD_TEXT
 from coresponder.domain.referrals import people_accepted_treatment
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.management.commands.run_worker import send_all
 from coresponder.outreach.models import Notice
-from coresponder.privacy.audit import SYSTEM
-from coresponder.privacy.models import AuditEvent
 from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Membership, Organization, Program, User

@@ -12,10 +12,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from coresponder.conftest import Clock, member_of
+from coresponder.core.models import AuditEvent
 from coresponder.domain.directory import EARTH_MEAN_RADIUS_KM, great_circle_km
 from coresponder.domain.vocabulary import Role
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.models import AuditEvent
 from coresponder.programs.models import Program, User
 from coresponder.services.models import (
     Location,

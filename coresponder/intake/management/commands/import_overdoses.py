@@ -8,6 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from coresponder import import_limits
+from coresponder.core.audit import Actor
+from coresponder.core.errors import Forbidden
 from coresponder.domain.vocabulary import OverdoseSource
 from coresponder.intake.imports import (
     TARGET_BY_NAME,
@@ -27,8 +29,6 @@ from coresponder.intake.imports import (
     read_table,
     suggest_mapping,
 )
-from coresponder.privacy.actions import Forbidden
-from coresponder.privacy.audit import Actor
 from coresponder.programs.models import Program, User
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from coresponder.core.audit import Actor
 from coresponder.domain.linkage import explain
 from coresponder.people.identity_actions import merge_people, propose_match
 from coresponder.people.linkage_model import (
@@ -17,7 +18,6 @@ from coresponder.people.linkage_model import (
 )
 from coresponder.people.models import LinkageModel, Person
 from coresponder.privacy.access import people_may_link
-from coresponder.privacy.audit import Actor
 
 JOB = Actor(label="dedupe_registry", where="cli")
 

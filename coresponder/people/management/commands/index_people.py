@@ -8,9 +8,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Min
 
+from coresponder.core.audit import SYSTEM, record_event
 from coresponder.people.identity_actions import keys_for, own_record_for
 from coresponder.people.models import Participation, Person, PersonKey, SourceRecord
-from coresponder.privacy.audit import SYSTEM, record_event
 from coresponder.programs.models import Program
 
 BATCH = 1000

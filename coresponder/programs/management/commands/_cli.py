@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from coresponder.privacy.audit import Actor
-from coresponder.programs.actions import ActionError
+from coresponder.core.audit import Actor
+from coresponder.core.errors import ActionError
 from coresponder.programs.models import User
 
 

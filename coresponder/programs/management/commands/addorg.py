@@ -4,8 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from coresponder.core.errors import ActionError
 from coresponder.domain.vocabulary import OrganizationKind
-from coresponder.programs.actions import ActionError, create_organization
+from coresponder.programs.actions import create_organization
 from coresponder.programs.management.commands._cli import cli_actor, command_error
 
 

@@ -5,8 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from coresponder.core.errors import ActionError
 from coresponder.domain.vocabulary import Role
-from coresponder.programs.actions import ActionError, create_user
+from coresponder.programs.actions import create_user
 from coresponder.programs.management.commands._cli import cli_actor, command_error
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from coresponder.privacy.audit import Actor
+from coresponder.core.audit import Actor
 from coresponder.programs.actions import reset_mfa
 from coresponder.programs.management.commands._cli import UserActionCommand
 from coresponder.programs.models import User

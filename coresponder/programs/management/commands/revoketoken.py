@@ -4,9 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from coresponder.core.errors import ActionError
 from coresponder.privacy.actions import revoke_api_token
 from coresponder.privacy.models import ApiToken
-from coresponder.programs.actions import ActionError
 from coresponder.programs.management.commands._cli import cli_actor, command_error
 from coresponder.programs.models import User
 

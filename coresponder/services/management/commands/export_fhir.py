@@ -9,8 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from coresponder.core.audit import SYSTEM, record_event
 from coresponder.privacy.actions import record_export_disclosure
-from coresponder.privacy.audit import SYSTEM, record_event
 from coresponder.programs.models import Program
 from coresponder.services.fhir import carries_part2, referral_bundle
 from coresponder.services.models import ServiceReferral

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from coresponder.privacy.audit import SYSTEM, record_event
+from coresponder.core.audit import SYSTEM, record_event
 from coresponder.services.hsds import HSDS_VERSION, export_directory
 from coresponder.services.hsds_datapackage import export_datapackage
 

@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from coresponder import import_limits
-from coresponder.privacy.audit import SYSTEM
-from coresponder.programs.actions import ActionError
+from coresponder.core.audit import SYSTEM
+from coresponder.core.errors import ActionError
 from coresponder.services.fhir import import_referral_bundle
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from coresponder import import_limits
-from coresponder.privacy.audit import SYSTEM
+from coresponder.core.audit import SYSTEM
 from coresponder.services.hsds import Counts, DirectoryImportFailed, import_directory
 from coresponder.services.hsds_datapackage import (
     DESCRIPTOR,

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from coresponder.privacy.models import AuditChainHead, AuditEvent
+from coresponder.core.models import AuditChainHead, AuditEvent
 
 
 @dataclass(frozen=True)

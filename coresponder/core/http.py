@@ -12,7 +12,7 @@ from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 from pydantic import AfterValidator, AwareDatetime
 
-from coresponder.privacy.audit import Actor
+from coresponder.core.audit import Actor
 
 UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE; SQLite says so in its message
 SQLITE_COLUMN = re.compile(r"constraint failed: \w+\.(\w+)")
