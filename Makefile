@@ -56,6 +56,7 @@ report-deps:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(CLI) makemigrations --check --dry-run >/dev/null
 	$(BIN)/pre-commit validate-config .pre-commit-config.yaml
 

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "coresponder.services",
     "coresponder.privacy",
     "coresponder.reports",
+    "coresponder.demo",
 ]
 
 MIDDLEWARE = [
