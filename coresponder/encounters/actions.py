@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,40 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 MAX_MINUTES_ON_SCENE = 24 * 60
 
 
+@dataclass(frozen=True)
+class ScreeningInput:
+    """One screening given with an encounter: the instrument and its answers in item order."""
+
+    instrument: str
+    answers: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class EncounterInput:
+    """An encounter's facts as given; `record_encounter` checks them.
+
+    `occurred_at` may be naive and codes may be any string: the action answers
+    those with field errors, as it does for everything else.
+    """
+
+    occurred_at: dt.datetime
+    kind: str
+    disposition: str
+    person_id: int | None = None
+    destination: str | None = None
+    minutes_on_scene: int | None = None
+    deescalation_used: bool = False
+    naloxone_given: bool = False
+    brief_intervention: bool = False
+    referral_to_treatment: bool = False
+    clinical_note: str | None = None
+    team_id: int | None = None
+    call_id: int | None = None
+    referral_id: int | None = None
+    client_key: str | None = None
+    screenings: tuple[ScreeningInput, ...] = ()
+
+
 @dataclass
 class EncounterResult:
     encounter: Encounter
@@ -39,28 +74,28 @@ class EncounterResult:
     repeated: bool = False  # the same draft was sent before; nothing new was written
 
 
-def validate_encounter(data: dict[str, Any], now: dt.datetime) -> dict[str, list[str]]:
+def validate_encounter(data: EncounterInput, now: dt.datetime) -> dict[str, list[str]]:
     """Field errors of an encounter's facts (not its screenings)."""
     errors: dict[str, list[str]] = {}
-    occurred = data.get("occurred_at")
+    occurred = data.occurred_at
     if not isinstance(occurred, dt.datetime) or occurred.tzinfo is None:
         errors["occurred_at"] = ["a date and time with its UTC offset is required"]
     elif occurred > now + CLOCK_SKEW:
         errors["occurred_at"] = ["cannot be in the future"]
-    if data.get("kind") not in {k.value for k in EncounterKind}:
+    if data.kind not in {k.value for k in EncounterKind}:
         errors["kind"] = [f"one of {', '.join(k.value for k in EncounterKind)}"]
-    if data.get("disposition") not in {d.value for d in Disposition}:
+    if data.disposition not in {d.value for d in Disposition}:
         errors["disposition"] = [f"one of {', '.join(d.value for d in Disposition)}"]
-    minutes = data.get("minutes_on_scene")
+    minutes = data.minutes_on_scene
     if minutes is not None and not (0 <= int(minutes) <= MAX_MINUTES_ON_SCENE):
         errors["minutes_on_scene"] = [f"between 0 and {MAX_MINUTES_ON_SCENE}"]
-    if len(str(data.get("destination") or "")) > 200:
+    if len(str(data.destination or "")) > 200:
         errors["destination"] = ["at most 200 characters"]
     return errors
 
 
 def score_all(
-    screenings: list[dict[str, Any]], sex: str | None
+    screenings: Sequence[ScreeningInput], sex: str | None
 ) -> tuple[list[ScreeningResult], dict[str, list[str]]]:
     """Each screening's score, or errors naming the screening and the item."""
     results: list[ScreeningResult] = []
@@ -69,7 +104,7 @@ def score_all(
     for index, screening in enumerate(screenings):
         where = f"screenings[{index}]"
         try:
-            instrument = instrument_of(screening.get("instrument") or "")
+            instrument = instrument_of(screening.instrument or "")
         except ValueError:
             errors[f"{where}.instrument"] = ["unknown instrument"]
             continue
@@ -78,21 +113,21 @@ def score_all(
             continue
         seen.add(instrument)
         try:
-            results.append(score_screening(instrument, screening.get("answers") or [], sex=sex))
+            results.append(score_screening(instrument, screening.answers or (), sex=sex))
         except InvalidAnswers as exc:
             errors[f"{where}.answers"] = [str(exc)]
     return results, errors
 
 
-def record_encounter(actor: Actor, program: Program, data: dict[str, Any]) -> EncounterResult:
+def record_encounter(actor: Actor, program: Program, data: EncounterInput) -> EncounterResult:
     """Record an encounter and score its screenings, in one transaction with its audit event."""
     role = role_in(actor.user, program) if actor.user is not None else None
     if role is None or not may_write(role, RecordType.ENCOUNTER):
         raise Forbidden("Your role may not record encounters in this program.")
-    screenings = list(data.get("screenings") or [])
+    screenings = list(data.screenings or ())
     if screenings and not may_write(role, RecordType.SCREENING):
         raise Forbidden("Your role may not record screenings.")
-    key = str(data.get("client_key") or "")[:64]
+    key = str(data.client_key or "")[:64]
     if key:
         earlier = Encounter.objects.filter(program=program, client_key=key).first()
         if earlier is not None:
@@ -112,7 +147,7 @@ def record_encounter(actor: Actor, program: Program, data: dict[str, Any]) -> En
                     Screening(
                         encounter=encounter,
                         instrument=result.instrument.value,
-                        answers=list(screening["answers"]),
+                        answers=list(screening.answers),
                         score=result.score,
                         band=result.band,
                         positive=result.positive,
@@ -153,13 +188,13 @@ def _repeat(encounter: Encounter) -> EncounterResult:
 
 
 def _person(
-    actor: Actor, program: Program, data: dict[str, Any], errors: dict[str, list[str]]
+    actor: Actor, program: Program, data: EncounterInput, errors: dict[str, list[str]]
 ) -> Person | None:
     """The person met, among those this program's staff may link to; unknown reads as missing."""
-    if data.get("person_id") is None:
+    if data.person_id is None:
         return None
     try:
-        person = linkable_people(actor.user, program).filter(pk=int(data["person_id"])).first()
+        person = linkable_people(actor.user, program).filter(pk=int(data.person_id)).first()
     except (TypeError, ValueError):
         person = None
     if person is None:
@@ -167,14 +202,16 @@ def _person(
     return person
 
 
-def _links(program: Program, data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+def _links(program: Program, data: EncounterInput, errors: dict[str, list[str]]) -> dict[str, Any]:
     """The team, call and referral named, each only from this program."""
+    named = {"team_id": data.team_id, "call_id": data.call_id, "referral_id": data.referral_id}
     found: dict[str, Any] = {}
     for key, model in (("team_id", Team), ("call_id", Call), ("referral_id", Referral)):
-        if data.get(key) is None:
+        pk = named[key]
+        if pk is None:
             found[key] = None
             continue
-        found[key] = model.objects.filter(pk=data[key], program=program).first()
+        found[key] = model.objects.filter(pk=pk, program=program).first()
         if found[key] is None:
             errors[key] = [f"no such {key.removesuffix('_id')} in this program"]
     return found
@@ -183,7 +220,7 @@ def _links(program: Program, data: dict[str, Any], errors: dict[str, list[str]])
 def _write(
     actor: Actor,
     program: Program,
-    data: dict[str, Any],
+    data: EncounterInput,
     person: Person | None,
     links: dict[str, Any],
     key: str,
@@ -194,16 +231,16 @@ def _write(
         team=links["team_id"],
         call=links["call_id"],
         referral=links["referral_id"],
-        occurred_at=data["occurred_at"],
-        kind=data["kind"],
-        disposition=data["disposition"],
-        destination=(data.get("destination") or "").strip(),
-        minutes_on_scene=data.get("minutes_on_scene"),
-        deescalation_used=bool(data.get("deescalation_used")),
-        naloxone_given=bool(data.get("naloxone_given")),
-        brief_intervention=bool(data.get("brief_intervention")),
-        referral_to_treatment=bool(data.get("referral_to_treatment")),
-        clinical_note=(data.get("clinical_note") or "").strip(),
+        occurred_at=data.occurred_at,
+        kind=data.kind,
+        disposition=data.disposition,
+        destination=(data.destination or "").strip(),
+        minutes_on_scene=data.minutes_on_scene,
+        deescalation_used=bool(data.deescalation_used),
+        naloxone_given=bool(data.naloxone_given),
+        brief_intervention=bool(data.brief_intervention),
+        referral_to_treatment=bool(data.referral_to_treatment),
+        clinical_note=(data.clinical_note or "").strip(),
         client_key=key,
     )
     save_tracked(encounter, actor.user)

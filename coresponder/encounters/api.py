@@ -12,7 +12,7 @@ from coresponder.core.audit import record_event
 from coresponder.core.http import Moment, actor_for
 from coresponder.domain.screenings import Instrument
 from coresponder.domain.vocabulary import Disposition, EncounterKind
-from coresponder.encounters.actions import record_encounter
+from coresponder.encounters.actions import EncounterInput, ScreeningInput, record_encounter
 from coresponder.encounters.reading import encounter_record
 from coresponder.privacy.access import access_encounter, access_program
 from coresponder.privacy.actions import record_person_read
@@ -104,10 +104,12 @@ class EncounterOut(Schema):
 def create_encounter(request: HttpRequest, payload: EncounterIn) -> Status[dict[str, Any]]:
     """201 when recorded; 200 when the same `client_key` was recorded before (a resent draft)."""
     program = access_program(request.user, payload.program)
-    data = payload.dict()
-    data["screenings"] = [
-        {"instrument": s.instrument.value, "answers": s.answers} for s in payload.screenings
-    ]
+    data = EncounterInput(
+        **payload.dict(exclude={"program", "screenings"}),
+        screenings=tuple(
+            ScreeningInput(s.instrument.value, tuple(s.answers)) for s in payload.screenings
+        ),
+    )
     result = record_encounter(actor_for(request), program, data)
     scores = [
         {

@@ -19,6 +19,7 @@ from coresponder.domain.screenings import (
     item_texts,
 )
 from coresponder.domain.vocabulary import EncounterKind, choices
+from coresponder.encounters.actions import EncounterInput, ScreeningInput
 
 TILE = {"class": "usa-radio__input usa-radio__input--tile"}
 RADIO = {"class": "usa-radio__input"}
@@ -180,22 +181,24 @@ class EncounterForm(forms.Form):
             answers.append(int(recent))
         return answers
 
-    def payload(self, program: str, person_id: int | None) -> dict[str, Any]:
+    def encounter_input(self, person_id: int | None) -> EncounterInput:
+        """What `record_encounter` takes, from the checked form."""
         data = self.cleaned_data
-        return {
-            "program": program,
-            "person_id": person_id,
-            "occurred_at": data["occurred_at"],
-            "kind": data["kind"],
-            "disposition": data["disposition"],
-            "destination": data.get("destination") or "",
-            "minutes_on_scene": data.get("minutes_on_scene"),
-            "deescalation_used": data.get("deescalation_used"),
-            "naloxone_given": data.get("naloxone_given"),
-            "brief_intervention": data.get("brief_intervention"),
-            "referral_to_treatment": data.get("referral_to_treatment"),
-            "clinical_note": data.get("clinical_note") or "",
-            "team_id": data.get("team"),
-            "client_key": data.get("client_key") or "",
-            "screenings": data["screenings"],
-        }
+        return EncounterInput(
+            person_id=person_id,
+            occurred_at=data["occurred_at"],
+            kind=data["kind"],
+            disposition=data["disposition"],
+            destination=data.get("destination") or "",
+            minutes_on_scene=data.get("minutes_on_scene"),
+            deescalation_used=bool(data.get("deescalation_used")),
+            naloxone_given=bool(data.get("naloxone_given")),
+            brief_intervention=bool(data.get("brief_intervention")),
+            referral_to_treatment=bool(data.get("referral_to_treatment")),
+            clinical_note=data.get("clinical_note") or "",
+            team_id=data.get("team"),
+            client_key=data.get("client_key") or "",
+            screenings=tuple(
+                ScreeningInput(s["instrument"], tuple(s["answers"])) for s in data["screenings"]
+            ),
+        )

@@ -78,7 +78,7 @@ def new_encounter(request: HttpRequest, slug: str) -> HttpResponse:
     person_id = access.person.pk if access else None
 
     def save() -> HttpResponse:
-        result = record_encounter(actor_for(request), program, form.payload(slug, person_id))
+        result = record_encounter(actor_for(request), program, form.encounter_input(person_id))
         if result.repeated:
             messages.info(request, form_tokens.SAVED_AGAIN)
         return redirect("encounter-detail", slug=slug, encounter_id=result.encounter.pk)

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from coresponder.core.audit import SYSTEM, Actor
-from coresponder.encounters.actions import record_encounter
-from coresponder.encounters.care_actions import add_goal, add_step, open_care_plan
+from coresponder.encounters.actions import EncounterInput, record_encounter
+from coresponder.care.actions import add_goal, add_step, open_care_plan
 from coresponder.intake.actions import record_referral
 from coresponder.intake.models import Referral
 from coresponder.outreach.actions import record_attempt
@@ -105,14 +105,14 @@ def long_record() -> dict[str, Any]:
     encounter = record_encounter(
         actor,
         program,
-        {
-            "person_id": person.pk,
-            "occurred_at": now - dt.timedelta(minutes=30),
-            "kind": "outreach_visit",
-            "disposition": "resolved_on_scene",
-            "destination": ("Prevention Point Philadelphia " * 7)[:200],
-            "clinical_note": NOTE,
-        },
+        EncounterInput(
+            person_id=person.pk,
+            occurred_at=now - dt.timedelta(minutes=30),
+            kind="outreach_visit",
+            disposition="resolved_on_scene",
+            destination=("Prevention Point Philadelphia " * 7)[:200],
+            clinical_note=NOTE,
+        ),
     ).encounter
     plan = open_care_plan(
         actor, access, {"program": "pad", "title": ("Housing " * 25)[:200], "note": NOTE}
