@@ -1,6 +1,6 @@
 """Program metrics, defined once: the API, the dashboard and every export read these.
 
-Plain facts in, plain numbers out (API.md, "Metrics"). Each fact carries the
+Plain facts in, plain numbers out (docs/api.md, "Metrics"). Each fact carries the
 instant it happened and, for breakdowns, the groups it falls in. Periods are
 half-open instants [start, end); `now` is a parameter. Nothing here is stored:
 every figure is computed from the records.
@@ -26,7 +26,7 @@ from coresponder.domain.vocabulary import AttemptOutcome, TaskStatus
 
 Outcome = AttemptOutcome
 
-# API.md, people_engaged: every outcome but these reached the participant.
+# docs/api.md, people_engaged: every outcome but these reached the participant.
 NOT_ENGAGING: frozenset[AttemptOutcome] = frozenset(
     {Outcome.NOT_LOCATED, Outcome.CONTACTED_COLLATERAL_ONLY, Outcome.DECEASED, Outcome.MOVED_AWAY}
 )
@@ -165,7 +165,7 @@ class Facts:
 
 @dataclass(frozen=True)
 class Metrics:
-    """The API.md metrics object, with the bases its shares and median rest on."""
+    """The docs/api.md metrics object, with the bases its shares and median rest on."""
 
     referrals: int
     people_referred_to_services: int
@@ -183,7 +183,7 @@ class Metrics:
     timed_tasks: int = 0  # tasks with a first attempt: the median's base
 
     def as_api(self) -> dict[str, Any]:
-        """Exactly the object API.md names, keys and types."""
+        """Exactly the object docs/api.md names, keys and types."""
         return {
             "referrals": self.referrals,
             "people_referred_to_services": self.people_referred_to_services,
@@ -210,7 +210,7 @@ def _within(at: dt.datetime, start: dt.datetime, end: dt.datetime) -> bool:
     return start <= at < end
 
 
-# --- One function per metric (API.md, word for word) ------------------------
+# --- One function per metric (docs/api.md, word for word) -------------------
 
 
 def referrals(facts: Iterable[ReferralFact], start: dt.datetime, end: dt.datetime) -> int:
@@ -226,12 +226,12 @@ def people_referred_to_services(
 
 
 def engages(outcome: AttemptOutcome) -> bool:
-    """The attempt reached the participant themself (API.md, people_engaged)."""
+    """The attempt reached the participant themself (docs/api.md, people_engaged)."""
     return outcome not in NOT_ENGAGING
 
 
 def engaged_by(attempt: AttemptFact) -> bool:
-    """The attempt engaged the participant (API.md, people_engaged)."""
+    """The attempt engaged the participant (docs/api.md, people_engaged)."""
     return not attempt.to_family and engages(attempt.outcome)
 
 
@@ -365,7 +365,7 @@ def compute(
     now: dt.datetime,
     disposition_codes: Sequence[str] = (),
 ) -> Metrics:
-    """Every API.md metric over [start, end) from one set of facts."""
+    """Every docs/api.md metric over [start, end) from one set of facts."""
     by_fatal = overdoses(facts.overdoses, start, end)
     share, cases = new_person_share(
         cases_of(facts.referrals, facts.encounters), facts.seen_before, start, end

@@ -45,7 +45,7 @@ REFERRING_SETS: frozenset[TaskStatus] = frozenset({S.REQUESTED, S.CANCELLED, S.E
 PROVIDER_SETS: frozenset[TaskStatus] = frozenset(
     {S.ACCEPTED, S.REJECTED, S.IN_PROGRESS, S.ON_HOLD, S.COMPLETED, S.FAILED}
 )
-# API.md, people_accepted_treatment: a treatment referral that reached one of these.
+# docs/api.md, people_accepted_treatment: a treatment referral that reached one of these.
 ACCEPTED_OR_LATER: frozenset[TaskStatus] = frozenset({S.ACCEPTED, S.IN_PROGRESS, S.COMPLETED})
 DEFAULT_RESPONSE_HOURS = 48
 
@@ -141,7 +141,7 @@ def people_accepted_treatment(
     end: dt.datetime,
     outcomes: Iterable[OutcomeFact] = (),
 ) -> int:
-    """Distinct participants who accepted treatment in [start, end) (API.md, Metrics).
+    """Distinct participants who accepted treatment in [start, end) (docs/api.md, Metrics).
 
     An `accepted_treatment` outreach outcome, or a referral to a treatment service
     that reached `accepted`, `in-progress` or `completed`, in the period.

@@ -1,4 +1,4 @@
-"""Staff intake forms: one referral on one pathway, shaped as API.md's referral body."""
+"""Staff intake forms: one referral on one pathway, shaped as docs/api.md's referral body."""
 
 from __future__ import annotations
 
@@ -296,7 +296,7 @@ class ReferralForm(forms.Form):
         return [self[name] for name in names if name in self.fields]
 
     def payload(self) -> dict[str, Any]:
-        """The API.md referral body, from cleaned data."""
+        """The docs/api.md referral body, from cleaned data."""
         data = self.cleaned_data
         body: dict[str, Any] = {
             "pathway": self.pathway.value,

@@ -625,7 +625,7 @@ OVERDOSE_KEYS = ("naloxone_doses", "latitude", "longitude", "external_id", "plac
 
 
 def build_payload(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The API.md referral body for one overdose notification."""
+    """The docs/api.md referral body for one overdose notification."""
     overdose: dict[str, Any] = {
         "occurred_at": values["occurred_at"],
         "fatal": values["fatal"],

@@ -103,7 +103,7 @@ def _marked(exact: dict[str, Any], shown: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/programs/{slug}/metrics", response=dict[str, Any])
 def get_metrics(request: HttpRequest, slug: str, span: Query[Span]) -> dict[str, Any]:
-    """The API.md metrics object for the inclusive local dates `start`..`end`."""
+    """The docs/api.md metrics object for the inclusive local dates `start`..`end`."""
     program, period, suppress = _read(request, slug, span)
     metrics = compute_metrics(program, period)
     if suppress:

@@ -1,4 +1,4 @@
-"""Metric definitions on hand-made facts (API.md, "Metrics")."""
+"""Metric definitions on hand-made facts (docs/api.md, "Metrics")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""POST /api/v1/referrals on every pathway, as API.md promises."""
+"""POST /api/v1/referrals on every pathway, as docs/api.md promises."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every API error is JSON in the API.md shape; bad input is 422 or 409, never a 500 page."""
+"""Every API error is JSON in the docs/api.md shape; bad input is 422 or 409, never a 500 page."""
 
 from __future__ import annotations
 
