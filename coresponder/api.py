@@ -17,7 +17,14 @@ from pydantic import ValidationError as SchemaMismatch
 
 from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
 from coresponder.core.http import is_duplicate, refused_column
+from coresponder.encounters.api import router as encounters_router
+from coresponder.intake.api import router as intake_router
+from coresponder.outreach.api import router as outreach_router
+from coresponder.people.api import router as people_router
+from coresponder.privacy.api import router as privacy_router
 from coresponder.privacy.tokens import user_for_token
+from coresponder.programs.api import router as programs_router
+from coresponder.programs.shift_api import router as shifts_router
 
 logger = logging.getLogger("coresponder.api")
 
@@ -185,14 +192,6 @@ def api_index(request: HttpRequest) -> dict[str, str]:
 
 
 def _register_routers() -> None:
-    from coresponder.encounters.api import router as encounters_router
-    from coresponder.intake.api import router as intake_router
-    from coresponder.outreach.api import router as outreach_router
-    from coresponder.people.api import router as people_router
-    from coresponder.privacy.api import router as privacy_router
-    from coresponder.programs.api import router as programs_router
-    from coresponder.programs.shift_api import router as shifts_router
-
     api.add_router("/", programs_router)
     api.add_router("/", shifts_router)
     api.add_router("/", people_router)

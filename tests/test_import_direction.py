@@ -1,0 +1,68 @@
+"""A page's view is reached through URLs: only `urls` modules and the site import views.
+
+An app that needs what another app's page shows calls that app's reading or actions
+functions; a view imported elsewhere ties pages together behind the URLs' back. The layers
+between the site, the apps, the core and the domain rules are import-linter's contracts
+in pyproject.toml (`lint-imports`, run by `make lint`).
+"""
+
+from __future__ import annotations
+
+from tests.architecture_scan import Module, application_modules, imported_modules, imports
+
+# Imports of a views module by a module that is neither a `urls` module nor the site,
+# as "importer -> views module". Empty it as the code they name moves; it never grows.
+NOT_YET_MOVED: set[str] = {
+    # The earlier-contacts panel of the referral form is the identity app's view.
+    "coresponder.intake.views -> coresponder.identity.views",
+}
+
+
+def is_views(name: str) -> bool:
+    last = name.rsplit(".", 1)[-1]
+    return last == "views" or last.endswith("_views")
+
+
+def is_urls(name: str) -> bool:
+    last = name.rsplit(".", 1)[-1]
+    return last == "urls" or last.endswith("_urls")
+
+
+def may_import_views(module: Module) -> bool:
+    return module.is_site or is_urls(module.name)
+
+
+def views_imports() -> dict[str, list[str]]:
+    """ "importer -> views module" for every import of a views module, with where it is."""
+    found: dict[str, list[str]] = {}
+    for module in application_modules():
+        if may_import_views(module):
+            continue
+        for node, _ in imports(module):
+            for name in imported_modules(module, node):
+                if is_views(name) and name != module.name:
+                    found.setdefault(f"{module.name} -> {name}", []).append(
+                        f"{module.relpath}:{node.lineno}"
+                    )
+    return found
+
+
+def test_the_check_knows_views_and_urls_modules() -> None:
+    assert is_views("coresponder.people.views") and is_views("coresponder.intake.triage_views")
+    assert not is_views("coresponder.people.reading") and not is_views("coresponder.viewsets")
+    assert is_urls("coresponder.urls") and is_urls("coresponder.intake.public_urls")
+
+
+def test_only_urls_modules_and_the_site_import_views() -> None:
+    found = views_imports()
+    new = {edge: where for edge, where in found.items() if edge not in NOT_YET_MOVED}
+    assert not new, (
+        "Only urls modules and the site (coresponder/urls.py, api.py) may import a views "
+        "module; call the other app's reading or actions functions instead:\n"
+        + "\n".join(f"  {edge}  ({', '.join(where)})" for edge, where in sorted(new.items()))
+    )
+
+
+def test_every_allowance_for_views_imports_is_still_needed() -> None:
+    stale = NOT_YET_MOVED - set(views_imports())
+    assert not stale, f"These imports are gone: remove them from NOT_YET_MOVED: {sorted(stale)}"

@@ -1,0 +1,221 @@
+"""Every write goes through an app's actions: nothing else writes through the ORM.
+
+An action is a function in an app's `actions.py` (or in a package named `actions/`): it
+checks, writes with `save_tracked` and records its audit event in the same transaction
+(docs/architecture.md, "One write path"). Views, the API, management commands, workers,
+readers and forms call actions. This reads every application module as a syntax tree and
+finds the ORM's writing calls outside actions:
+
+- `.save()` (no positional argument; `form.save(commit=False)` builds a record unsaved),
+  `.delete()`, `.bulk_create`, `.bulk_update`, `.get_or_create`, `.update_or_create` and
+  `save_tracked(...)`;
+- `.create(...)` and `.update(...)` when the receiver is a manager or a queryset (its chain
+  passes through `objects`, `_default_manager` or a queryset method) or a related manager
+  (an accessor of a model's relation), and `.add`, `.remove`, `.set`, `.clear` on a
+  related manager;
+- `cursor.execute(...)` of an INSERT, UPDATE or DELETE written in the code.
+
+The shared write primitives (`coresponder/core/`: `save_tracked`, `record_event`) and the
+demo's bulk loader (`coresponder/demo/`, ADR 0003) are the documented exceptions.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+from collections.abc import Iterator
+
+from django.apps import apps
+from django.db.models import ForeignObjectRel
+
+from tests.architecture_scan import Module, application_modules
+
+EXCEPTIONS = ("coresponder/core/", "coresponder/demo/")
+
+# Application modules that write outside an app's actions today. Empty it as the writes move
+# into actions; it never grows (the last test fails when a module here stops writing).
+NOT_YET_MOVED: set[str] = set()
+
+MANAGER_ATTRIBUTES = {"objects", "_default_manager", "_base_manager"}
+QUERYSET_METHODS = {
+    "filter",
+    "exclude",
+    "all",
+    "select_for_update",
+    "order_by",
+    "using",
+    "select_related",
+    "prefetch_related",
+    "annotate",
+    "distinct",
+    "only",
+    "defer",
+    "none",
+}
+ALWAYS_WRITES = {"bulk_create", "bulk_update", "get_or_create", "update_or_create"}
+WRITES_WITHOUT_ARGUMENTS = {"save", "delete"}
+MANAGER_WRITES = {"create", "update", "create_user", "create_superuser"}
+RELATED_WRITES = {"create", "update", "add", "remove", "set", "clear", "get_or_create"}
+SQL_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+def is_allowed_writer(module: Module) -> bool:
+    parts = module.path.parts
+    return module.path.name == "actions.py" or "actions" in parts[:-1]
+
+
+def is_exception(module: Module) -> bool:
+    return module.relpath.startswith(EXCEPTIONS)
+
+
+@functools.cache
+def related_accessors() -> frozenset[str]:
+    """The names a model instance reaches a related manager by: reverse relations and M2M."""
+    names: set[str] = set()
+    for model in apps.get_models():
+        for field in model._meta.get_fields(include_hidden=False):
+            if isinstance(field, ForeignObjectRel):
+                if field.multiple:
+                    names.add(field.get_accessor_name() or "")
+            elif field.many_to_many:
+                names.add(field.name)
+    names.discard("")
+    return frozenset(names)
+
+
+def chain(node: ast.expr) -> Iterator[ast.expr]:
+    """The receiver chain of an expression: `a.b(c).d` gives `.d`, `b(c)`, `.b`, `a`."""
+    while True:
+        yield node
+        if isinstance(node, ast.Attribute):
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Subscript):
+            node = node.value
+        else:
+            return
+
+
+def through_manager_or_queryset(receiver: ast.expr) -> bool:
+    for node in chain(receiver):
+        if isinstance(node, ast.Attribute) and node.attr in MANAGER_ATTRIBUTES:
+            return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in QUERYSET_METHODS:
+                return True
+    return False
+
+
+def is_related_manager(receiver: ast.expr) -> bool:
+    return isinstance(receiver, ast.Attribute) and (
+        receiver.attr in related_accessors() or receiver.attr.endswith("_set")
+    )
+
+
+def literal_text(node: ast.expr) -> str:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(literal_text(v) for v in node.values if isinstance(v, ast.Constant))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return literal_text(node.left) + literal_text(node.right)
+    return ""
+
+
+def writing_call(call: ast.Call) -> str | None:
+    """What the call writes, or None when it writes nothing through the ORM."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return "save_tracked()" if func.id == "save_tracked" else None
+    if not isinstance(func, ast.Attribute):
+        return None
+    name, receiver = func.attr, func.value
+    if name == "save_tracked":
+        return "save_tracked()"
+    if name in ALWAYS_WRITES:
+        return f".{name}()"
+    if name in WRITES_WITHOUT_ARGUMENTS and not call.args:
+        unsaved = any(
+            k.arg == "commit" and isinstance(k.value, ast.Constant) and k.value.value is False
+            for k in call.keywords
+        )
+        return None if unsaved else f".{name}()"
+    if name in MANAGER_WRITES and through_manager_or_queryset(receiver):
+        return f".{name}() on a manager or queryset"
+    if name in RELATED_WRITES and isinstance(receiver, ast.Attribute):
+        if is_related_manager(receiver):
+            return f".{name}() on the related manager .{receiver.attr}"
+    if name in {"execute", "executemany"} and call.args:
+        if SQL_WRITE.match(literal_text(call.args[0])):
+            return "raw SQL write"
+    return None
+
+
+def writes_in(module: Module) -> list[str]:
+    return [
+        f"{module.relpath}:{node.lineno}: {what}"
+        for node in ast.walk(module.tree)
+        if isinstance(node, ast.Call) and (what := writing_call(node))
+    ]
+
+
+@functools.cache
+def writes_outside_actions() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for module in application_modules():
+        if is_allowed_writer(module) or is_exception(module):
+            continue
+        if writes := writes_in(module):
+            found[module.relpath] = writes
+    return found
+
+
+def calls(source: str) -> list[str | None]:
+    return [writing_call(n) for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call)]
+
+
+def test_the_check_knows_a_write_when_it_reads_one() -> None:
+    for source in [
+        "record.save()",
+        "record.save(update_fields=['status'])",
+        "form.save()",
+        "record.delete()",
+        "Task.objects.filter(id=1).update(status='done')",
+        "Task.objects.create(status='open')",
+        "Task._default_manager.using('default').create()",
+        "Task.objects.bulk_create(rows)",
+        "Person.objects.get_or_create(name='a')",
+        "save_tracked(task, actor)",
+        "tracked.save_tracked(task, actor)",
+        "person.participation_set.create(program=p)",
+        "cursor.execute('UPDATE outreach_task SET status = %s', [s])",
+        "cursor.execute(f'delete from {table}')",
+    ]:
+        assert calls(source)[0] is not None, source
+    for source in [
+        "form.save(commit=False)",
+        "workbook.save(buffer)",
+        "context.update(extra=1)",
+        "options.update(other)",
+        "cache.delete(key)",
+        "cursor.execute('SELECT 1')",
+        "Task.objects.filter(id=1).count()",
+    ]:
+        assert calls(source)[0] is None, source
+
+
+def test_nothing_outside_actions_writes_through_the_orm() -> None:
+    new = {path: w for path, w in writes_outside_actions().items() if path not in NOT_YET_MOVED}
+    assert not new, (
+        "Writes belong in an app's actions.py (atomic, with an audit event); call the "
+        "action instead:\n" + "\n".join(f"  {line}" for w in new.values() for line in w)
+    )
+
+
+def test_every_module_allowed_to_write_for_now_still_writes() -> None:
+    stale = NOT_YET_MOVED - set(writes_outside_actions())
+    assert not stale, (
+        f"These modules write no more: remove them from NOT_YET_MOVED: {sorted(stale)}"
+    )
