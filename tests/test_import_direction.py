@@ -8,7 +8,17 @@ in pyproject.toml (`lint-imports`, run by `make lint`).
 
 from __future__ import annotations
 
-from tests.architecture_scan import Module, application_modules, imported_modules, imports
+import re
+import tomllib
+
+from tests.architecture_scan import (
+    ROOT,
+    Module,
+    app_packages,
+    application_modules,
+    imported_modules,
+    imports,
+)
 
 # Imports of a views module by a module that is neither a `urls` module nor the site,
 # as "importer -> views module". Empty it as the code they name moves; it never grows.
@@ -66,3 +76,24 @@ def test_only_urls_modules_and_the_site_import_views() -> None:
 def test_every_allowance_for_views_imports_is_still_needed() -> None:
     stale = NOT_YET_MOVED - set(views_imports())
     assert not stale, f"These imports are gone: remove them from NOT_YET_MOVED: {sorted(stale)}"
+
+
+def layered_modules() -> set[str]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    layers = next(c for c in contracts if c["type"] == "layers")["layers"]
+    return {name for layer in layers for name in re.split(r"[\s:|()]+", layer) if name}
+
+
+def top_level_modules() -> set[str]:
+    """Every module and package right under coresponder/, but pytest's conftest."""
+    package = ROOT / "coresponder"
+    modules = {f"coresponder.{p.stem}" for p in package.glob("*.py")}
+    packages = {f"coresponder.{d.name}" for d in package.iterdir() if (d / "__init__.py").exists()}
+    return (modules | packages) - {"coresponder.__init__", "coresponder.conftest"}
+
+
+def test_every_app_and_top_level_module_has_its_place_in_the_layers() -> None:
+    assert set(app_packages()) <= top_level_modules()
+    missing = top_level_modules() - layered_modules()
+    assert not missing, f"Name these in pyproject.toml's import-linter layers: {sorted(missing)}"
