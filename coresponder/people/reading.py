@@ -7,24 +7,12 @@ from typing import Any
 from django.db.models import QuerySet
 
 from coresponder.domain.policy import WITHHELD_TEXT, Decision, FieldGroup, RecordType
-from coresponder.domain.vocabulary import AttemptOutcome, TaskStatus
+from coresponder.domain.vocabulary import AttemptOutcome
 from coresponder.privacy.access import PersonAccess
 from coresponder.services.models import ServiceReferral
+from coresponder.services.referral_status import service_referral_status
 
 G = FieldGroup
-
-# A provider's status up to `accepted` says only that the referral was taken up;
-# beyond it (in progress, completed, failed…) it tells of SUD treatment: Part 2.
-PRE_TREATMENT_STATUSES = frozenset(
-    {
-        TaskStatus.DRAFT,
-        TaskStatus.REQUESTED,
-        TaskStatus.ACCEPTED,
-        TaskStatus.REJECTED,
-        TaskStatus.CANCELLED,
-        TaskStatus.ENTERED_IN_ERROR,
-    }
-)
 
 # Outcomes that do not mean the person was reached (API.md, people_engaged).
 NOT_ENGAGED_OUTCOMES = frozenset(
@@ -211,23 +199,6 @@ def visible_service_referrals(
             return None
         referrals = referrals.filter(service__organization__partner_id=access.user.organization_id)
     return referrals
-
-
-def service_referral_status(access: PersonAccess, referral: ServiceReferral) -> dict[str, Any]:
-    """The status of a service referral, or that it is withheld: past `accepted` it is Part 2."""
-    holder = access.user.organization_id
-    own = holder is not None and referral.service.organization.partner_id == holder
-    shown = {"status": referral.status, "status_reason": referral.status_reason}
-    if referral.status in PRE_TREATMENT_STATUSES:
-        return shown
-    if own:
-        access.release_own_part2()
-        return shown
-    if access.shows(G.PART2):
-        return shown
-    if G.PART2 in access.withheld:
-        return {"status": "withheld", "status_note": WITHHELD_TEXT}
-    return {}
 
 
 def shows_consents(access: PersonAccess) -> bool:

@@ -21,13 +21,13 @@ from coresponder.outreach.models import Attempt, OutreachTask
 from coresponder.people.reading import (
     clinical_shown,
     offense_of,
-    service_referral_status,
     shows_consents,
     visible_service_referrals,
 )
 from coresponder.privacy.access import PersonAccess
 from coresponder.privacy.models import Consent
 from coresponder.programs.local_time import local, program_zones, reader_zone
+from coresponder.services.referral_status import service_referral_status
 
 G = FieldGroup
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -12,13 +14,6 @@ from django.utils import timezone
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
-from coresponder.domain.consent import (
-    Reader,
-    covers_all,
-    in_force,
-    names_reader,
-    referral_disclosure_groups,
-)
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.referrals import (
     ReferralHistory,
@@ -27,58 +22,39 @@ from coresponder.domain.referrals import (
     transition_problems,
 )
 from coresponder.domain.vocabulary import Role, TaskStatus
-from coresponder.people.reading import PRE_TREATMENT_STATUSES
-from coresponder.privacy.access import PersonAccess, consent_terms, role_grants
-from coresponder.privacy.models import Consent
-from coresponder.programs.models import Program
+from coresponder.outreach.models import Notice
+from coresponder.privacy.access import PersonAccess, role_grants
+from coresponder.programs.models import Organization, Program
+from coresponder.services.fhir import read_referral_bundle
+from coresponder.services.hsds import (
+    HSDS_VERSION,
+    INSURANCE,
+    LOCATION_TIMEZONE,
+    PART2,
+    PARTNER,
+    Counts,
+    DirectoryImportFailed,
+    Record,
+    check_directory,
+)
 from coresponder.services.models import (
+    Location,
+    Schedule,
     Service,
+    ServiceAtLocation,
     ServiceCapacity,
+    ServiceOrganization,
     ServiceReferral,
     ServiceReferralStatusChange,
+    TaxonomyTerm,
 )
 from coresponder.services.referral_access import side_of
+from coresponder.services.referral_consent import consent_for_referral
+from coresponder.services.referral_status import PRE_TREATMENT_STATUSES
 
 # A warm handoff time a little ahead of the server clock is a phone's clock, not the future.
 CLOCK_SKEW = dt.timedelta(minutes=5)
 MAX_CAPACITY = 100_000
-
-
-def recipient_reader(service: Service) -> Reader:
-    """The provider organisation as a consent's recipients can name it."""
-    partner = service.organization.partner
-    if partner is not None:
-        return Reader(
-            username="",
-            role=Role.PROVIDER.value,
-            organization_slug=partner.slug,
-            organization_kind=partner.kind,
-            organization_name=partner.name,
-        )
-    return Reader(
-        username="",
-        role=Role.PROVIDER.value,
-        organization_slug=service.organization.hsds_id,
-        organization_kind="provider",
-        organization_name=service.organization.name,
-    )
-
-
-def consent_for_referral(
-    person_id: int, service: Service, now: dt.datetime, note: str = ""
-) -> Consent | None:
-    """The newest consent in force that names the provider and covers what the referral tells."""
-    reader = recipient_reader(service)
-    groups = referral_disclosure_groups(service.part2_program, bool(note.strip()))
-    for consent in Consent.objects.filter(person_id=person_id, revoked_at__isnull=True):
-        terms = consent_terms(consent)
-        if (
-            in_force(terms, now)
-            and names_reader(terms.recipients, reader)
-            and covers_all(terms, groups)
-        ):
-            return consent
-    return None
 
 
 def _consent_needed(service: Service, note: str) -> str:
@@ -137,6 +113,46 @@ def refer_to_service(
             program_slug=program.slug,
             fields=["referral"],
             detail={"service_id": service.pk, "consent_id": consent.pk if consent else None},
+        )
+    return referral
+
+
+def import_fhir_referral(actor: Actor, data: Any) -> ServiceReferral:
+    """A referral from a FHIR Bundle; the whole bundle is refused when any part does not fit."""
+    bundle = read_referral_bundle(data)
+    with transaction.atomic():
+        referral = ServiceReferral(
+            program=bundle.program,
+            person=bundle.person,
+            service=bundle.service,
+            status=bundle.status.value,
+            status_reason=bundle.status_reason,
+            note=bundle.note,
+            requested_at=bundle.requested_at,
+            status_changed_at=bundle.status_changed_at,
+            consent=bundle.consent,
+            warm_handoff_by=bundle.warm_handoff_by,
+            warm_handoff_at=bundle.warm_handoff_at,
+        )
+        save_tracked(referral, actor.user)
+        ServiceReferralStatusChange.objects.create(
+            referral=referral, status=TaskStatus.REQUESTED.value, at=bundle.requested_at
+        )
+        if bundle.status is not TaskStatus.REQUESTED:
+            ServiceReferralStatusChange.objects.create(
+                referral=referral,
+                status=bundle.status.value,
+                reason=referral.status_reason,
+                at=bundle.status_changed_at,
+            )
+        record_event(
+            actor,
+            "create",
+            obj=referral,
+            person_id=bundle.person.pk,
+            program_slug=bundle.program.slug,
+            fields=["referral"],
+            detail={"source": "fhir", "bundle": bundle.bundle_id},
         )
     return referral
 
@@ -219,6 +235,57 @@ def record_warm_handoff(
     return referral
 
 
+@dataclass(frozen=True)
+class ReferralReminder:
+    """An unanswered referral, what to tell and whom: the reminders module decides it is due."""
+
+    referral: ServiceReferral
+    message: str
+    recipients: list[Any]
+
+
+def remind_of_unanswered_referrals(
+    actor: Actor, due: Iterable[ReferralReminder], now: dt.datetime
+) -> int:
+    """Claim each referral and leave its notices; one audit event per pass that sent any.
+
+    `ServiceReferral.reminded_at` is the guard: a conditional UPDATE claims the
+    referral before the notices are written, so workers running at once never send
+    the same reminder twice. The number of notices sent.
+    """
+    sent = 0
+    reminded: list[int] = []
+    for reminder in due:
+        referral = reminder.referral
+        with transaction.atomic():
+            # Not a version bump: a worker's note must not make a person's edit stale.
+            claimed = ServiceReferral.objects.filter(
+                pk=referral.pk, reminded_at__isnull=True, status=TaskStatus.REQUESTED.value
+            ).update(reminded_at=now)
+            if not claimed:
+                continue  # another worker sent it, or the provider answered meanwhile
+            for user in reminder.recipients:
+                Notice.objects.create(
+                    recipient=user,
+                    program=referral.program,
+                    service_referral=referral,
+                    kind=Notice.Kind.REFERRAL_NO_ANSWER,
+                    message=reminder.message,
+                    created_at=now,
+                )
+                sent += 1
+        reminded.append(referral.pk)
+    if reminded:
+        # One event per pass that sent anything; idle passes leave the chain alone.
+        record_event(
+            actor,
+            "create",
+            object_type="outreach.notice",
+            detail={Notice.Kind.REFERRAL_NO_ANSWER.value: sent, "referrals": reminded[:500]},
+        )
+    return sent
+
+
 def may_update_capacity(user: Any, service: Service) -> bool:
     """Only a provider user of the organisation that runs the service."""
     partner = service.organization.partner_id
@@ -266,6 +333,258 @@ def update_capacity(
             detail={"service_id": service.pk, "available": available, "maximum": maximum},
         )
     return capacity
+
+
+# --- The HSDS directory -------------------------------------------------------------
+
+
+class _Rollback(Exception):
+    """Undoes a dry run's writes once its counts are known."""
+
+
+def import_directory(actor: Actor, data: Any, *, source: str = "", dry_run: bool = False) -> Counts:
+    """Upsert every record by its HSDS id in one transaction, or raise and write nothing.
+
+    Counts are per entity: created, updated and unchanged. A second import of
+    the same file finds everything unchanged and writes nothing but its audit event.
+    """
+    checked = check_directory(data)
+    if checked.problems:
+        raise DirectoryImportFailed(checked.problems)
+    counts: dict[str, Counter[str]] = {}
+    try:
+        with transaction.atomic():
+            _DirectoryImporter(actor, counts).run(checked.records)
+            summary = {entity: dict(tally) for entity, tally in sorted(counts.items())}
+            record_event(
+                actor,
+                "change",
+                object_type="services.directory",
+                detail={"format": f"hsds-{HSDS_VERSION}", "source": source, "counts": summary},
+            )
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    return {entity: dict(tally) for entity, tally in sorted(counts.items())}
+
+
+class _DirectoryImporter:
+    def __init__(self, actor: Actor, counts: dict[str, Counter[str]]) -> None:
+        self.user = actor.user_or_none
+        self.counts = counts
+
+    def upsert(
+        self,
+        model: type[Any],
+        stored: dict[str, Any],
+        key: str,
+        lookup: str,
+        values: dict[str, Any],
+    ) -> Any:
+        tally = self.counts.setdefault(model._meta.model_name, Counter())
+        obj = stored.get(key)
+        if obj is None:
+            obj = model(**{lookup: key}, **values)
+            save_tracked(obj, self.user)
+            tally["created"] += 1
+            return obj
+        changed = [name for name, value in values.items() if getattr(obj, name) != value]
+        if changed:
+            for name in changed:
+                setattr(obj, name, values[name])
+            save_tracked(obj, self.user)
+            tally["updated"] += 1
+        else:
+            tally["unchanged"] += 1
+        return obj
+
+    def run(self, records: dict[str, list[Record]]) -> None:
+        terms = self.terms(records["taxonomy_terms"])
+        orgs = self.organizations(records["organizations"])
+        locations = self.locations(records["locations"], orgs)
+        services = self.services(records["services"], orgs, terms)
+        places = self.places(records["service_at_locations"], services, locations)
+        self.schedules(records["schedules"], services, places)
+
+    def terms(self, records: list[Record]) -> dict[str, TaxonomyTerm]:
+        stored = {t.code: t for t in TaxonomyTerm.objects.filter(code__in=[r.id for r in records])}
+        result: dict[str, TaxonomyTerm] = {}
+        for record in records:
+            values = {k: record.values[k] for k in ("name", "description", "taxonomy")}
+            result[record.id] = self.upsert(TaxonomyTerm, stored, record.id, "code", values)
+        # Parents second: a term may name a parent that comes later in the file.
+        for record in records:
+            term = result[record.id]
+            parent_id = record.values["parent_id"]
+            parent = result[parent_id].pk if parent_id else None
+            if term.parent_id != parent:
+                term.parent_id = parent
+                save_tracked(term, self.user)
+                self._moved("taxonomyterm", created=record.id not in stored)
+        return result
+
+    def _moved(self, model_name: str, *, created: bool) -> None:
+        """A record first counted unchanged that a second pass changed after all."""
+        tally = self.counts[model_name]
+        if not created and tally["unchanged"]:
+            tally["unchanged"] -= 1
+            tally["updated"] += 1
+
+    def organizations(self, records: list[Record]) -> dict[str, ServiceOrganization]:
+        stored = _stored_by_hsds_id(ServiceOrganization, records)
+        partners = dict(Organization.objects.values_list("slug", "pk"))
+        result = {}
+        for record in records:
+            v = record.values
+            values = {
+                "name": v["name"],
+                "description": v["description"],
+                "email": v["email"],
+                "website": v["website"],
+                "partner_id": partners[v[PARTNER]] if v[PARTNER] else None,
+            }
+            result[record.id] = self.upsert(
+                ServiceOrganization, stored, record.id, "hsds_id", values
+            )
+        return result
+
+    def locations(
+        self, records: list[Record], orgs: dict[str, ServiceOrganization]
+    ) -> dict[str, Location]:
+        stored = _stored_by_hsds_id(Location, records)
+        result = {}
+        for record in records:
+            v = record.values
+            addresses = record.children.get("addresses") or []
+            address = addresses[0].values if addresses else NO_ADDRESS
+            values = {
+                "organization_id": orgs[v["organization_id"]].pk if v["organization_id"] else None,
+                "name": v["name"],
+                "latitude": v["latitude"],
+                "longitude": v["longitude"],
+                "timezone": v[LOCATION_TIMEZONE],
+                "address_1": address["address_1"],
+                "city": address["city"],
+                "region": address["state_province"],
+                "postal_code": address["postal_code"],
+                "country": address["country"],
+            }
+            result[record.id] = self.upsert(Location, stored, record.id, "hsds_id", values)
+        return result
+
+    def services(
+        self,
+        records: list[Record],
+        orgs: dict[str, ServiceOrganization],
+        terms: dict[str, TaxonomyTerm],
+    ) -> dict[str, Service]:
+        stored = _stored_by_hsds_id(Service, records)
+        result = {}
+        capacities: list[tuple[Service, Record]] = []
+        for record in records:
+            v = record.values
+            phones = record.children.get("phones") or []
+            values = {
+                "organization_id": orgs[v["organization_id"]].pk,
+                "name": v["name"],
+                "description": v["description"],
+                "url": v["url"],
+                "email": v["email"],
+                "phone": phones[0].values["number"] if phones else "",
+                "status": v["status"],
+                "languages": [lang.values["code"] for lang in record.children.get("languages", [])],
+                "eligibility_description": v["eligibility_description"],
+                "fees_description": v["fees_description"],
+                "insurance_accepted": v[INSURANCE],
+                "part2_program": v[PART2],
+            }
+            service = self.upsert(Service, stored, record.id, "hsds_id", values)
+            result[record.id] = service
+            wanted = {
+                terms[a.values["taxonomy_term_id"]].pk
+                for a in record.children.get("attributes", [])
+            }
+            if record.id not in stored:
+                if wanted:
+                    service.taxonomy_terms.set(wanted)
+            elif set(service.taxonomy_terms.values_list("pk", flat=True)) != wanted:
+                service.taxonomy_terms.set(wanted)
+                self._moved("service", created=False)
+            capacities += [(service, c) for c in record.children.get("capacities", [])]
+        self.capacities(capacities)
+        return result
+
+    def capacities(self, pairs: list[tuple[Service, Record]]) -> None:
+        stored = _stored_by_hsds_id(ServiceCapacity, [record for _, record in pairs])
+        for service, record in pairs:
+            v = record.values
+            values = {
+                "service_id": service.pk,
+                "unit": v["unit"],
+                "available": v["available"],
+                "maximum": v["maximum"],
+                "description": v["description"],
+                "updated": v["updated"],
+            }
+            self.upsert(ServiceCapacity, stored, record.id, "hsds_id", values)
+
+    def places(
+        self, records: list[Record], services: dict[str, Service], locations: dict[str, Location]
+    ) -> dict[str, ServiceAtLocation]:
+        stored = _stored_by_hsds_id(ServiceAtLocation, records)
+        result = {}
+        for record in records:
+            values = {
+                "service_id": services[record.values["service_id"]].pk,
+                "location_id": locations[record.values["location_id"]].pk,
+            }
+            result[record.id] = self.upsert(ServiceAtLocation, stored, record.id, "hsds_id", values)
+        return result
+
+    def schedules(
+        self,
+        records: list[Record],
+        services: dict[str, Service],
+        places: dict[str, ServiceAtLocation],
+    ) -> None:
+        stored = _stored_by_hsds_id(Schedule, records)
+        for record in records:
+            v = record.values
+            values = {
+                "service_id": services[v["service_id"]].pk if v["service_id"] else None,
+                "service_at_location_id": places[v["service_at_location_id"]].pk
+                if v["service_at_location_id"]
+                else None,
+                **{
+                    name: v[name]
+                    for name in (
+                        "freq",
+                        "byday",
+                        "opens_at",
+                        "closes_at",
+                        "valid_from",
+                        "valid_to",
+                        "timezone",
+                        "description",
+                    )
+                },
+            }
+            self.upsert(Schedule, stored, record.id, "hsds_id", values)
+
+
+NO_ADDRESS = {
+    "address_1": "",
+    "city": "",
+    "state_province": "",
+    "postal_code": "",
+    "country": "US",
+}
+
+
+def _stored_by_hsds_id(model: type[Any], records: list[Record]) -> dict[str, Any]:
+    ids = [record.id for record in records]
+    return {obj.hsds_id: obj for obj in model.objects.filter(hsds_id__in=ids)}
 
 
 def referral_histories(referrals: Iterable[ServiceReferral]) -> list[ReferralHistory]:

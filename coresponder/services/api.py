@@ -10,13 +10,12 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import ActionError, Forbidden
+from coresponder.core.errors import ActionError, Forbidden, NotVisible
 from coresponder.core.http import Moment, actor_for
 from coresponder.core.models import MAX_VERSION
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.referrals import next_statuses
 from coresponder.domain.vocabulary import TaskStatus
-from coresponder.people.reading import PRE_TREATMENT_STATUSES
 from coresponder.privacy.access import access_person, access_program
 from coresponder.privacy.actions import record_disclosures, record_person_read
 from coresponder.services import actions
@@ -28,6 +27,7 @@ from coresponder.services.referral_access import (
     referrals_visible_to,
     side_of,
 )
+from coresponder.services.referral_status import PRE_TREATMENT_STATUSES, service_referral_status
 
 router = Router(tags=["service referrals"])
 
@@ -229,8 +229,6 @@ def list_referrals(
 
 
 def _read(request: HttpRequest, referral_id: int) -> tuple[ServiceReferral, dict[str, Any]]:
-    from coresponder.people.reading import service_referral_status
-
     referral, access = access_service_referral(request.user, referral_id)
     status = service_referral_status(access, referral)
     notice = access.notice()
@@ -290,8 +288,6 @@ def post_capacity(request: HttpRequest, service_id: int, payload: CapacityIn) ->
     """Only a provider user of the organisation that runs the service; the time is kept."""
     service = Service.objects.select_related("organization").filter(pk=service_id).first()
     if service is None:
-        from coresponder.core.errors import NotVisible
-
         raise NotVisible("service")
     capacity = actions.update_capacity(
         actor_for(request), service, payload.available, payload.maximum

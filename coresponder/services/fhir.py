@@ -10,24 +10,23 @@ matches them by that identifier, so no name, birth date or address leaves here.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
-from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError
-from coresponder.core.tracked import save_tracked
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import TaskStatus
 from coresponder.people.models import Person
-from coresponder.people.reading import PRE_TREATMENT_STATUSES
+from coresponder.privacy.models import Consent
 from coresponder.programs.models import Program
-from coresponder.services.actions import consent_for_referral
-from coresponder.services.models import Service, ServiceReferral, ServiceReferralStatusChange
+from coresponder.services.models import Service, ServiceReferral
+from coresponder.services.referral_consent import consent_for_referral
+from coresponder.services.referral_status import PRE_TREATMENT_STATUSES
 
 S = TaskStatus
 # ServiceRequest.status says whether the order stands; Task.status how it is going.
@@ -256,8 +255,26 @@ def _lookup(sr: dict[str, Any], tk: dict[str, Any]) -> tuple[Person, Service, Pr
     return person, service, program
 
 
-def import_referral_bundle(data: Any, actor: Actor) -> ServiceReferral:
-    """A referral from a FHIR Bundle; the whole bundle is refused when any part does not fit."""
+@dataclass(frozen=True)
+class BundleReferral:
+    """A bundle's referral, checked against the records here and ready to store."""
+
+    person: Person
+    service: Service
+    program: Program
+    status: TaskStatus
+    status_reason: str
+    note: str
+    requested_at: dt.datetime
+    status_changed_at: dt.datetime
+    consent: Consent | None
+    warm_handoff_by: str
+    warm_handoff_at: dt.datetime | None
+    bundle_id: str
+
+
+def read_referral_bundle(data: Any) -> BundleReferral:
+    """The referral a FHIR Bundle holds; ActionError when any part of the bundle does not fit."""
     validate_bundle(data)
     resources = [entry.get("resource") or {} for entry in data.get("entry") or []]
     sr, tk = _one(resources, "ServiceRequest"), _one(resources, "Task")
@@ -300,35 +317,17 @@ def import_referral_bundle(data: Any, actor: Actor) -> ServiceReferral:
     handoff = next(
         (n for n in tk.get("note") or [] if n.get("text") == WARM_HANDOFF and n.get("time")), None
     )
-    with transaction.atomic():
-        referral = ServiceReferral(
-            program=program,
-            person=person,
-            service=service,
-            status=status.value,
-            status_reason=str((tk.get("statusReason") or {}).get("text", ""))[:300],
-            note=note,
-            requested_at=requested_at,
-            status_changed_at=changed_at,
-            consent=consent,
-            warm_handoff_by=str(handoff.get("authorString", ""))[:200] if handoff else "",
-            warm_handoff_at=_moment(handoff["time"], "note") if handoff else None,
-        )
-        save_tracked(referral, actor.user)
-        ServiceReferralStatusChange.objects.create(
-            referral=referral, status=S.REQUESTED.value, at=requested_at
-        )
-        if status is not S.REQUESTED:
-            ServiceReferralStatusChange.objects.create(
-                referral=referral, status=status.value, reason=referral.status_reason, at=changed_at
-            )
-        record_event(
-            actor,
-            "create",
-            obj=referral,
-            person_id=person.pk,
-            program_slug=program.slug,
-            fields=["referral"],
-            detail={"source": "fhir", "bundle": str(data.get("id", ""))[:64]},
-        )
-    return referral
+    return BundleReferral(
+        person=person,
+        service=service,
+        program=program,
+        status=status,
+        status_reason=str((tk.get("statusReason") or {}).get("text", ""))[:300],
+        note=note,
+        requested_at=requested_at,
+        status_changed_at=changed_at,
+        consent=consent,
+        warm_handoff_by=str(handoff.get("authorString", ""))[:200] if handoff else "",
+        warm_handoff_at=_moment(handoff["time"], "note") if handoff else None,
+        bundle_id=str(data.get("id", ""))[:64],
+    )

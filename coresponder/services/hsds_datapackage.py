@@ -20,6 +20,7 @@ from typing import Any
 
 from coresponder import import_limits
 from coresponder.core.audit import Actor
+from coresponder.services.actions import import_directory
 from coresponder.services.hsds import (
     HSDS_VERSION,
     INSURANCE,
@@ -30,7 +31,6 @@ from coresponder.services.hsds import (
     DirectoryImportFailed,
     Problem,
     export_directory,
-    import_directory,
     validate_directory,
 )
 
@@ -443,4 +443,4 @@ def import_datapackage(path: Path | str, actor: Actor, *, dry_run: bool = False)
     data, problems = read_datapackage(path)
     if problems:
         raise DirectoryImportFailed(problems + validate_directory(data))
-    return import_directory(data, actor, source=Path(path).name, dry_run=dry_run)
+    return import_directory(actor, data, source=Path(path).name, dry_run=dry_run)

@@ -22,14 +22,11 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from coresponder.domain.directory import great_circle_km
 from coresponder.domain.presets import Area
+from coresponder.programs.models import Program
 from coresponder.services.models import Location
-
-if TYPE_CHECKING:
-    from coresponder.programs.models import Program
 
 PLACES_FILE = Path(__file__).parent / "data" / "places.csv"
 UNPLACED = "Could not place that address without a map service; give coordinates or a town."

@@ -19,7 +19,6 @@ from coresponder.core.http import actor_for
 from coresponder.domain.policy import Decision, FieldGroup, RecordType, may_write
 from coresponder.domain.referrals import needs_reason, next_statuses
 from coresponder.domain.vocabulary import TaskStatus
-from coresponder.people.reading import PRE_TREATMENT_STATUSES, service_referral_status
 from coresponder.privacy.access import PersonAccess, access_person, access_program
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs import form_tokens
@@ -33,6 +32,8 @@ from coresponder.services.referral_access import (
     provider_services,
     side_of,
 )
+from coresponder.services.referral_consent import consent_for_referral
+from coresponder.services.referral_status import PRE_TREATMENT_STATUSES, service_referral_status
 
 STALE_MESSAGE = "Changed by someone else — review and retry."
 PAGE_SIZE = 25
@@ -320,7 +321,7 @@ def refer(request: HttpRequest, person_id: int) -> HttpResponse:
                 for key, errors in exc.errors.items():
                     form.add_error(key if key in form.fields else None, errors)
     consent = (
-        actions.consent_for_referral(access.person.pk, service, timezone.now())
+        consent_for_referral(access.person.pk, service, timezone.now())
         if service.part2_program
         else None
     )

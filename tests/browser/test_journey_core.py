@@ -22,8 +22,7 @@ from coresponder.intake.models import Referral
 from coresponder.privacy.access import access_person
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program, Team, TeamMember
-from coresponder.services.actions import refer_to_service
-from coresponder.services.hsds import import_directory
+from coresponder.services.actions import import_directory, refer_to_service
 from coresponder.services.models import Service
 from tests.browser.journeys import (
     assert_usable,
@@ -105,7 +104,7 @@ def core() -> dict[str, Any]:
     team = Team.objects.create(program=Program.objects.get(slug="core"), name="CORE Unit 1")
     TeamMember.objects.create(team=team, user=paramedic, role="paramedic")
     TeamMember.objects.create(team=team, user=clinician, role="clinician")
-    import_directory(crisis_center(), SYSTEM, source="test")
+    import_directory(SYSTEM, crisis_center(), source="test")
     return {"clinician": clinician}
 
 

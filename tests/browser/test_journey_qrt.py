@@ -28,7 +28,7 @@ from coresponder.outreach.models import OutreachTask
 from coresponder.privacy.access import access_person
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
-from coresponder.services.hsds import import_directory
+from coresponder.services.actions import import_directory
 from tests.browser.journeys import (
     PHONE,
     assert_usable,
@@ -168,7 +168,7 @@ def qrt() -> dict[str, Any]:
     organization("huntington-pd", "Huntington Police Department", "police")
     officer = staff("otis.officer", "officer", "huntington-pd", "qrt", "Otis Officer")
     overdose_reported(officer, "Jesse", "Park", dt.timedelta(minutes=15), "police", SCENE)
-    import_directory(directory(), SYSTEM, source="test")
+    import_directory(SYSTEM, directory(), source="test")
     return {"riley": task}
 
 

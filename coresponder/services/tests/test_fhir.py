@@ -20,7 +20,8 @@ from coresponder.domain.vocabulary import Role
 from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
-from coresponder.services.fhir import import_referral_bundle, referral_bundle
+from coresponder.services.actions import import_fhir_referral
+from coresponder.services.fhir import referral_bundle
 from coresponder.services.models import Service, ServiceReferral, TaxonomyTerm
 
 
@@ -88,7 +89,7 @@ def test_a_bundle_round_trips_through_import(world: World) -> None:
         for f in ("person_id", "service_id", "program_id", "status", "status_reason", "note")
     }
     referral.delete()
-    imported = import_referral_bundle(json.loads(json.dumps(bundle)), SYSTEM)
+    imported = import_fhir_referral(SYSTEM, json.loads(json.dumps(bundle)))
     after = {f: getattr(imported, f) for f in before}
     assert after == before
     assert imported.warm_handoff_by == "Coach Sam"
@@ -104,7 +105,7 @@ def test_an_import_is_refused_whole_when_the_person_is_unknown(world: World) -> 
     world.service_referral.delete()
     resources(bundle)["ServiceRequest"]["subject"]["identifier"]["value"] = "999999"
     with pytest.raises(ActionError) as refused:
-        import_referral_bundle(bundle, SYSTEM)
+        import_fhir_referral(SYSTEM, bundle)
     assert "subject" in refused.value.errors
     assert ServiceReferral.objects.count() == 0
 
@@ -114,16 +115,16 @@ def test_an_import_of_a_referral_already_here_and_of_invalid_fhir_is_refused(
 ) -> None:
     bundle = referral_bundle(world.service_referral)
     with pytest.raises(ActionError) as duplicate:
-        import_referral_bundle(bundle, SYSTEM)
+        import_fhir_referral(SYSTEM, bundle)
     assert "identifier" in duplicate.value.errors
     world.service_referral.delete()
     resources(bundle)["Task"]["status"] = "sleeping"
     with pytest.raises(ActionError) as unknown:
-        import_referral_bundle(bundle, SYSTEM)
+        import_fhir_referral(SYSTEM, bundle)
     assert "status" in unknown.value.errors
     del resources(bundle)["Task"]["intent"]
     with pytest.raises(ActionError) as invalid:
-        import_referral_bundle(bundle, SYSTEM)
+        import_fhir_referral(SYSTEM, bundle)
     assert "bundle" in invalid.value.errors
 
 

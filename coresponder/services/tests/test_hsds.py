@@ -17,11 +17,11 @@ from django.db.models import Count
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.programs.tests.factories import OrganizationFactory
+from coresponder.services.actions import import_directory
 from coresponder.services.hsds import (
     DirectoryImportFailed,
     Problem,
     export_directory,
-    import_directory,
     validate_directory,
 )
 from coresponder.services.hsds_datapackage import export_datapackage, import_datapackage
@@ -171,7 +171,7 @@ def test_a_json_export_imported_into_an_empty_directory_gives_the_same_directory
     before = snapshot()
     wipe_directory()
 
-    counts = import_directory(json.loads(json.dumps(exported)), SYSTEM)
+    counts = import_directory(SYSTEM, json.loads(json.dumps(exported)))
 
     assert export_directory() == exported
     assert snapshot() == before
@@ -238,10 +238,10 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time() -> None
     build_directory()
     exported = export_directory()
     wipe_directory()
-    import_directory(exported, SYSTEM)
+    import_directory(SYSTEM, exported)
     versions = {s.hsds_id: (s.version, s.modified_at) for s in Service.objects.all()}
 
-    counts = import_directory(exported, SYSTEM)
+    counts = import_directory(SYSTEM, exported)
 
     assert all(set(tally) == {"unchanged"} for tally in counts.values())
     assert {s.hsds_id: (s.version, s.modified_at) for s in Service.objects.all()} == versions
@@ -255,7 +255,7 @@ def test_an_import_updates_changed_records_and_their_categories() -> None:
     service["name"] = "Renamed detox"
     service["attributes"] = service["attributes"][:1]
 
-    counts = import_directory(changed, SYSTEM)
+    counts = import_directory(SYSTEM, changed)
 
     assert counts["service"] == {"updated": 1, "unchanged": 1}
     renamed = Service.objects.get(hsds_id="svc-1")
@@ -270,7 +270,7 @@ def test_an_import_writes_one_audit_event_summarising_it() -> None:
     wipe_directory()
     before = AuditEvent.objects.count()
 
-    import_directory(exported, SYSTEM, source="directory.json")
+    import_directory(SYSTEM, exported, source="directory.json")
 
     event = AuditEvent.objects.order_by("-id").first()
     assert AuditEvent.objects.count() == before + 1
@@ -295,7 +295,7 @@ def test_a_bad_file_is_refused_whole_naming_entity_record_and_field() -> None:
     events = AuditEvent.objects.count()
 
     with pytest.raises(DirectoryImportFailed) as refused:
-        import_directory(data, SYSTEM)
+        import_directory(SYSTEM, data)
 
     assert {str(problem) for problem in refused.value.problems} == {
         "organization[org-2].name: is required",
@@ -441,7 +441,7 @@ def test_the_demo_directory_exports_valid_and_reimports_unchanged(tmp_path: Path
     call_command("demo_data", "--seed", "3", "--scale", "tiny", "--anchor", "2025-06-01")
     exported = export_directory()
     assert validate_directory(exported) == []
-    assert all(set(tally) == {"unchanged"} for tally in import_directory(exported, SYSTEM).values())
+    assert all(set(tally) == {"unchanged"} for tally in import_directory(SYSTEM, exported).values())
     export_datapackage(tmp_path / "pkg")
     counts = import_datapackage(tmp_path / "pkg", SYSTEM)
     assert all(set(tally) == {"unchanged"} for tally in counts.values())

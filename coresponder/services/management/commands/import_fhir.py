@@ -12,7 +12,7 @@ from django.db import transaction
 from coresponder import import_limits
 from coresponder.core.audit import SYSTEM
 from coresponder.core.errors import ActionError
-from coresponder.services.fhir import import_referral_bundle
+from coresponder.services.actions import import_fhir_referral
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             for file in files:
                 try:
-                    import_referral_bundle(read_bundle(file), SYSTEM)
+                    import_fhir_referral(SYSTEM, read_bundle(file))
                 except (OSError, ValueError, RecursionError) as exc:
                     raise CommandError(f"{file}: {_describe(exc)}") from exc
         self.stdout.write(f"imported {len(files)} referrals")

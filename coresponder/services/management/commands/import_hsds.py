@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from coresponder import import_limits
 from coresponder.core.audit import SYSTEM
-from coresponder.services.hsds import Counts, DirectoryImportFailed, import_directory
+from coresponder.services.actions import import_directory
+from coresponder.services.hsds import Counts, DirectoryImportFailed
 from coresponder.services.hsds_datapackage import (
     DESCRIPTOR,
     DataPackageRefused,
@@ -41,7 +42,7 @@ class Command(BaseCommand):
                 counts = import_datapackage(path, SYSTEM, dry_run=dry_run)
             else:
                 counts = import_directory(
-                    read_json(path), SYSTEM, source=path.name, dry_run=dry_run
+                    SYSTEM, read_json(path), source=path.name, dry_run=dry_run
                 )
         except DirectoryImportFailed as exc:
             for problem in exc.problems:

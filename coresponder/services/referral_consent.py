@@ -1,0 +1,54 @@
+"""The consent a referral to a Part 2 program needs: in force, naming the provider."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from coresponder.domain.consent import (
+    Reader,
+    covers_all,
+    in_force,
+    names_reader,
+    referral_disclosure_groups,
+)
+from coresponder.domain.vocabulary import Role
+from coresponder.privacy.access import consent_terms
+from coresponder.privacy.models import Consent
+from coresponder.services.models import Service
+
+
+def recipient_reader(service: Service) -> Reader:
+    """The provider organisation as a consent's recipients can name it."""
+    partner = service.organization.partner
+    if partner is not None:
+        return Reader(
+            username="",
+            role=Role.PROVIDER.value,
+            organization_slug=partner.slug,
+            organization_kind=partner.kind,
+            organization_name=partner.name,
+        )
+    return Reader(
+        username="",
+        role=Role.PROVIDER.value,
+        organization_slug=service.organization.hsds_id,
+        organization_kind="provider",
+        organization_name=service.organization.name,
+    )
+
+
+def consent_for_referral(
+    person_id: int, service: Service, now: dt.datetime, note: str = ""
+) -> Consent | None:
+    """The newest consent in force that names the provider and covers what the referral tells."""
+    reader = recipient_reader(service)
+    groups = referral_disclosure_groups(service.part2_program, bool(note.strip()))
+    for consent in Consent.objects.filter(person_id=person_id, revoked_at__isnull=True):
+        terms = consent_terms(consent)
+        if (
+            in_force(terms, now)
+            and names_reader(terms.recipients, reader)
+            and covers_all(terms, groups)
+        ):
+            return consent
+    return None
