@@ -23,7 +23,7 @@ from coresponder.domain.policy import (
 from coresponder.people.models import Person
 from coresponder.privacy.access import DisclosureBasis, PersonAccess
 from coresponder.privacy.models import ApiToken, BreakGlass, Consent, Disclosure
-from coresponder.privacy.tokens import digest_of, new_token_value
+from coresponder.privacy.token_values import digest_of, new_token_value
 from coresponder.programs.models import User
 
 
@@ -61,6 +61,12 @@ def revoke_api_token(actor: Actor, token: ApiToken) -> ApiToken:
             detail={"user": token.user.username, "revoke": "api token", "prefix": token.prefix},
         )
     return token
+
+
+def note_token_used(token: ApiToken, now: dt.datetime) -> None:
+    """Stamp when the token was last used, at most once a minute; a derived stamp, not audited."""
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
 
 
 def record_person_read(

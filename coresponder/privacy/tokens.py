@@ -1,24 +1,14 @@
-"""API tokens: shown once, stored as a SHA-256 digest."""
+"""API tokens: who a Bearer token acts for, and whether it still may."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from typing import Any
 
 from django.utils import timezone
 
+from coresponder.privacy.actions import note_token_used
 from coresponder.privacy.models import ApiToken
-
-TOKEN_PREFIX = "cr_"  # noqa: S105 - a public marker, not a secret
-
-
-def digest_of(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def new_token_value() -> str:
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+from coresponder.privacy.token_values import TOKEN_PREFIX, digest_of
 
 
 def token_is_usable(row: ApiToken) -> bool:
@@ -42,7 +32,5 @@ def user_for_token(token: str) -> Any | None:
     row = ApiToken.objects.select_related("user").filter(digest=digest_of(token)).first()
     if row is None or not token_is_usable(row):
         return None
-    now = timezone.now()
-    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    note_token_used(row, timezone.now())
     return row.user

@@ -16,7 +16,8 @@ from coresponder.core.errors import ActionError
 from coresponder.core.models import AuditEvent
 from coresponder.privacy.actions import issue_api_token, revoke_api_token
 from coresponder.privacy.models import ApiToken
-from coresponder.privacy.tokens import TOKEN_PREFIX, digest_of, user_for_token
+from coresponder.privacy.token_values import TOKEN_PREFIX, digest_of
+from coresponder.privacy.tokens import user_for_token
 from coresponder.programs.actions import lock_user
 from coresponder.programs.tests.factories import PoliceDepartmentFactory, UserFactory
 

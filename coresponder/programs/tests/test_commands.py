@@ -10,7 +10,7 @@ from django.test import Client
 
 from coresponder.core.models import AuditEvent
 from coresponder.privacy.models import ApiToken
-from coresponder.privacy.tokens import digest_of
+from coresponder.privacy.token_values import digest_of
 from coresponder.programs.models import Membership, Organization, Program, User
 from coresponder.programs.tests.factories import OrganizationFactory, UserFactory
 
