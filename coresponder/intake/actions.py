@@ -29,6 +29,7 @@ from coresponder.domain.intake import (
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral, TriageStatus
+from coresponder.intake.triage import TRIAGE_DECISIONS
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.tiers import tier_for
 from coresponder.people.identity_actions import linkage_record, propose_match, record_source
@@ -670,3 +671,30 @@ def _open_task(
         fields=["outreach"],
     )
     return task
+
+
+def set_triage_status(
+    actor: Actor, referral: Referral, status: str, *, version: int | None = None
+) -> Referral:
+    """Record a triage decision; `version` is the one the coordinator read (else the loaded one).
+
+    Raises StaleVersion when someone else changed the referral since.
+    """
+    if status not in TRIAGE_DECISIONS:
+        raise ActionError("Unknown triage status.", {"status": [f"{status!r} is not one"]})
+    previous = referral.triage_status
+    with transaction.atomic():
+        referral.triage_status = status
+        referral.triaged_by = actor.user_or_none
+        referral.triaged_at = timezone.now()
+        save_tracked(referral, actor.user, expected_version=version)
+        record_event(
+            actor,
+            "change",
+            obj=referral,
+            person_id=referral.person_id,
+            program_slug=referral.program.slug,
+            fields=["referral"],
+            detail={"triage_status": status, "was": previous},
+        )
+    return referral

@@ -15,9 +15,10 @@ from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, NotVisible, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import Role, label
+from coresponder.intake.actions import set_triage_status
 from coresponder.intake.models import Referral, TriageStatus
 from coresponder.intake.public_forms import STAFF_LANGUAGE, TEXT
-from coresponder.intake.triage import TRIAGE_DECISIONS, set_triage_status
+from coresponder.intake.triage import TRIAGE_DECISIONS
 from coresponder.privacy.access import access_program, role_in
 from coresponder.programs.models import Program
 

@@ -14,9 +14,8 @@ from coresponder.conftest import Clock, sign_in
 from coresponder.core.audit import Actor
 from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.models import AuditEvent
-from coresponder.intake.actions import record_public_referral
+from coresponder.intake.actions import record_public_referral, set_triage_status
 from coresponder.intake.models import Referral, TriageStatus
-from coresponder.intake.triage import set_triage_status
 from coresponder.intake.triage_views import STALE_MESSAGE
 from coresponder.programs.models import Program, User
 
