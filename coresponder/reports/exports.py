@@ -41,9 +41,9 @@ from openpyxl.utils import get_column_letter
 from coresponder.core.audit import Actor, record_event
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import humanize
-from coresponder.domain.vocabulary import label as vocabulary_label
 from coresponder.reports import disclosure
 from coresponder.reports import metrics as metric_defs
+from coresponder.reports.dispositions import disposition_rows
 from coresponder.reports.metrics import BREAKDOWNS, Period
 
 TABLES = ("metrics", "breakdown", "funnel", "dispositions", "monthly")
@@ -190,19 +190,13 @@ def funnel_table(program: Any, period: Period, *, suppress: bool = False) -> Tab
 def dispositions_table(program: Any, period: Period, *, suppress: bool = False) -> Table:
     """How crisis responses and visits ended, as the responders recorded them."""
     dispositions = metric_defs.program_metrics(program, period).get("dispositions") or {}
-    if suppress:
-        # The dashboard's table, with its avoided split: the same cells hidden.
-        split = disclosure.dispositions(dispositions)
-        shown, total = split.cells, split.total
-    else:
-        shown, total = dict(dispositions), sum(dispositions.values())
+    # The dashboard's rows, with its avoided split: the same cells hidden, in the same order.
+    shown, split = disposition_rows(dispositions, suppress=suppress)
     rows = [
-        {"code": code, "label": vocabulary_label("disposition", code), "encounters": shown[code]}
-        for code in dispositions
+        {"code": row["code"], "label": row["label"], "encounters": row["encounters"]}
+        for row in shown
     ]
-    # Hidden counts must not be ranked: de-identified rows come in label order.
-    rows.sort(key=lambda row: row["label"] if suppress else (-row["encounters"], row["code"]))
-    rows.append({"code": "", "label": "Total", "encounters": total})
+    rows.append({"code": "", "label": "Total", "encounters": split.total})
     # Responders record dispositions, not treatment providers: no Part 2 data here.
     return Table(
         name="dispositions",

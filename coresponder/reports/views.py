@@ -26,8 +26,8 @@ from django.views.decorators.http import require_GET, require_safe
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import NotVisible
 from coresponder.core.http import actor_for
-from coresponder.domain.metrics import JAIL_OR_ER, change_is_good
-from coresponder.domain.suppression import SplitCounts, quarter_name
+from coresponder.domain.metrics import change_is_good
+from coresponder.domain.suppression import quarter_name
 from coresponder.domain.vocabulary import label, labels_of
 from coresponder.intake.public_forms import language_of
 from coresponder.outreach.sla_views import date_range
@@ -39,6 +39,7 @@ from coresponder.programs.signin import client_address
 from coresponder.reports import charts, disclosure
 from coresponder.reports import metrics as m
 from coresponder.reports.api import MAX_DAYS
+from coresponder.reports.dispositions import disposition_rows
 
 BREAKDOWN_LABELS = {
     "district": "District",
@@ -129,17 +130,8 @@ def figure_text(key: str, value: Any) -> str:
 def dispositions_table(
     dispositions: Mapping[str, int], suppress: bool
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Dispositions with the jail-and-ER-avoided split; de-identified, as one table.
-
-    Exact rows come most frequent first; hidden counts must not be ranked, so
-    de-identified rows come in the order of their labels.
-    """
-    split = disclosure.dispositions(dispositions) if suppress else _exact_split(dispositions)
-    rows = [_disposition_row(code, split.cells[code]) for code in dispositions]
-    if suppress:
-        rows.sort(key=lambda row: row["label"])
-    else:
-        rows.sort(key=lambda row: (-row["encounters"], row["code"]))
+    """Dispositions with the jail-and-ER-avoided split; de-identified, as one table."""
+    rows, split = disposition_rows(dispositions, suppress=suppress, lang=page_language())
     total = {
         "code": "",
         "label": "All encounters",
@@ -148,23 +140,6 @@ def dispositions_table(
         "encounters": split.total,
     }
     return rows, total
-
-
-def _exact_split(dispositions: Mapping[str, int]) -> SplitCounts:
-    avoided = sum(n for code, n in dispositions.items() if code not in JAIL_OR_ER)
-    total = sum(dispositions.values())
-    return SplitCounts(dict(dispositions), total, avoided, total - avoided)
-
-
-def _disposition_row(code: str, count: int | None) -> dict[str, Any]:
-    jail_or_er = code in JAIL_OR_ER
-    return {
-        "code": code,
-        "label": label("disposition", code, page_language()),
-        "avoided": None if count is None else (0 if jail_or_er else count),
-        "not_avoided": None if count is None else (count if jail_or_er else 0),
-        "encounters": count,
-    }
 
 
 def headline_tiles(
