@@ -18,6 +18,7 @@ from pydantic import ValidationError as SchemaMismatch
 from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
 from coresponder.core.http import is_duplicate, refused_column
 from coresponder.encounters.api import router as encounters_router
+from coresponder.identity.api import router as identity_router
 from coresponder.intake.api import router as intake_router
 from coresponder.outreach.api import router as outreach_router
 from coresponder.people.api import router as people_router
@@ -194,6 +195,8 @@ def api_index(request: HttpRequest) -> dict[str, str]:
 def _register_routers() -> None:
     api.add_router("/", programs_router)
     api.add_router("/", shifts_router)
+    # Before people: /persons/matches is not a /persons/{person_id}.
+    api.add_router("/", identity_router)
     api.add_router("/", people_router)
     api.add_router("/", privacy_router)
     api.add_router("/", intake_router)

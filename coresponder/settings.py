@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "coresponder.core",
     "coresponder.programs",
     "coresponder.people",
+    "coresponder.identity",
     "coresponder.intake",
     "coresponder.outreach",
     "coresponder.encounters",

@@ -16,7 +16,7 @@ urlpatterns = [
     path("accounts/mfa/enrol/", signin_views.enrol_step, name="mfa-enrol"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", program_views.home, name="home"),
-    path("people/matches/", include("coresponder.people.identity_urls")),
+    path("people/matches/", include("coresponder.identity.urls")),
     path("people/", include("coresponder.people.urls")),
     path("", include("coresponder.encounters.care_urls")),
     path("intake/import/", include("coresponder.intake.import_urls")),

@@ -24,12 +24,11 @@ BY_ATTRIBUTE = re.compile(
 
 ALLOWED: dict[str, str] = {
     "privacy/access.py": "the gate itself",
-    "people/identity_actions.py": "merges and source records, by id, after access_pair",
-    "people/identity_views.py": "names the people possible_matches already chose",
-    "people/matching.py": "scores candidates drawn from visible_people or linkable_people",
-    "people/linkage_model.py": "trains weights over every source record; shows none",
-    "people/management/commands/dedupe_registry.py": "a job: pairs kept apart by programs",
-    "people/management/commands/index_people.py": "a job: writes keys, shows nothing",
+    "identity/actions.py": "merges and source records by id after access_pair; index backfill",
+    "identity/views.py": "names the people possible_matches already chose",
+    "identity/matching.py": "scores candidates drawn from visible_people or linkable_people",
+    "identity/linkage_model.py": "trains weights over every source record; shows none",
+    "identity/management/commands/dedupe_registry.py": "a job: pairs kept apart by programs",
     "services/fhir.py": "a bundle's patient by id, only if its program knows them",
 }
 

@@ -16,7 +16,7 @@ from itertools import combinations
 from typing import Any
 
 from coresponder.domain.linkage import Record
-from coresponder.people import linkage_model
+from coresponder.identity import linkage_model
 
 THRESHOLD = 0.5  # one threshold for both pipelines, never tuned on the true links
 

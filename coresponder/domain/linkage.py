@@ -5,7 +5,7 @@ compared field by field; each comparison lands on one *level* (exact, nickname,
 day and month swapped, ...) and each level carries a match weight
 log2(m/u) in the Fellegi–Sunter sense: m is how often true matches land there,
 u how often unrelated pairs do. The weights come from a model trained on the
-deployment's own records (see `coresponder.people.linkage_model`);
+deployment's own records (see `coresponder.identity.linkage_model`);
 `DEFAULT_PARAMS` are the priors used before any training.
 
 Blocking keys decide which pairs are compared at all: a true match must share

@@ -28,13 +28,14 @@ from coresponder.domain.intake import (
 )
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
+from coresponder.identity.actions import linkage_record, propose_match, record_source
+from coresponder.identity.matching import active_params, score_pair
+from coresponder.identity.models import SourceRecord
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral, TriageStatus
 from coresponder.intake.triage import TRIAGE_DECISIONS
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.tiers import tier_for
-from coresponder.people.identity_actions import linkage_record, propose_match, record_source
-from coresponder.people.matching import active_params, score_pair
-from coresponder.people.models import Participation, Person, SourceRecord
+from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import exact_match, linkable_people, role_in
 from coresponder.privacy.actions import note_cross_program_link
 from coresponder.programs.models import District, Program

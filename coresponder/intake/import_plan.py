@@ -25,10 +25,10 @@ from coresponder.domain.intake import (
     weigh_person,
 )
 from coresponder.domain.linkage import Params, Record
+from coresponder.identity.actions import linkage_record
+from coresponder.identity.matching import active_params, possible_matches
 from coresponder.intake.actions import known_overdoses, report_facts, resolve_person
 from coresponder.intake.models import Overdose
-from coresponder.people.identity_actions import linkage_record
-from coresponder.people.matching import active_params, possible_matches
 from coresponder.people.models import Person
 from coresponder.privacy.access import linkable_people
 from coresponder.programs.models import Program

@@ -15,6 +15,7 @@ from coresponder.core.errors import ActionError, Forbidden, NotVisible
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import PATHWAY_LABELS, Pathway, Role
+from coresponder.identity.views import earlier_contacts
 from coresponder.intake.actions import IntakeResult, record_referral
 from coresponder.intake.forms import (
     OVERDOSE_SOURCES,
@@ -23,7 +24,6 @@ from coresponder.intake.forms import (
     offered_pathways,
 )
 from coresponder.intake.models import Referral
-from coresponder.people.identity_views import earlier_contacts
 from coresponder.privacy.access import access_program, linkable_people, role_in
 from coresponder.programs import form_tokens
 from coresponder.programs.middleware import SESSION_KEY

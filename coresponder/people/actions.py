@@ -11,7 +11,7 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import Forbidden
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.policy import RecordType, may_write
-from coresponder.people.identity_actions import PERSON_LINKAGE_FIELDS, index_person
+from coresponder.identity.actions import PERSON_LINKAGE_FIELDS, index_person
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import PersonAccess, role_in
 from coresponder.programs.models import Program

@@ -10,9 +10,9 @@ import pytest
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
+from coresponder.identity.actions import record_source
 from coresponder.intake.models import Referral
 from coresponder.intake.tests.test_referral_forms import NOW, PERSON, programs, signed_in, staff
-from coresponder.people.identity_actions import record_source
 from coresponder.people.models import Participation, Person
 from coresponder.programs.models import Program
 

@@ -15,6 +15,7 @@ from coresponder.conftest import member_of
 from coresponder.core.audit import Actor
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
+from coresponder.identity.models import MatchCandidate, SourceRecord
 from coresponder.intake.actions import record_referral
 from coresponder.intake.imports import (
     ImportFailed,
@@ -26,7 +27,7 @@ from coresponder.intake.imports import (
 )
 from coresponder.intake.models import Overdose, OverdoseReport, Referral
 from coresponder.outreach.models import OutreachTask
-from coresponder.people.models import MatchCandidate, Person, SourceRecord
+from coresponder.people.models import Person
 from coresponder.programs.models import Program, User
 from coresponder.programs.signin import SIGNED_IN_AT
 

@@ -11,10 +11,11 @@ from coresponder.conftest import member_of
 from coresponder.core.audit import Actor
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
+from coresponder.identity.models import MatchCandidate, SourceRecord
 from coresponder.intake.actions import record_referral
 from coresponder.intake.models import Overdose, OverdoseReport, Referral
 from coresponder.outreach.models import OutreachTask
-from coresponder.people.models import MatchCandidate, Person, SourceRecord
+from coresponder.people.models import Person
 from coresponder.programs.models import Program, User
 
 pytestmark = pytest.mark.django_db

@@ -19,9 +19,10 @@ from coresponder.core.audit import SYSTEM, Actor
 from coresponder.core.errors import ActionError
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
-from coresponder.people.identity_actions import decide_match, pending_candidates, propose_match
-from coresponder.people.matching import possible_matches, record_from_query
-from coresponder.people.models import MatchCandidate, Participation, Person
+from coresponder.identity.actions import decide_match, pending_candidates, propose_match
+from coresponder.identity.matching import possible_matches, record_from_query
+from coresponder.identity.models import MatchCandidate
+from coresponder.people.models import Participation, Person
 from coresponder.privacy.models import BreakGlass, Consent, Disclosure
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs.actions import load_programs
@@ -189,7 +190,7 @@ def test_an_overdose_import_links_only_within_its_program(world: World, tmp_path
 def test_possible_earlier_contacts_never_name_another_programs_person(
     world: World, api_client_for: Any
 ) -> None:
-    from coresponder.people.identity_actions import record_source
+    from coresponder.identity.actions import record_source
 
     record_source(SYSTEM, world.person, world.program, "staff", dict(DANA, given_name="Dana"))
     officer = pco_user(world, Role.OFFICER)
@@ -206,7 +207,7 @@ def test_possible_earlier_contacts_never_name_another_programs_person(
 def test_earlier_contacts_on_a_programs_referral_form_offer_only_whom_it_may_link(
     world: World,
 ) -> None:
-    from coresponder.people.identity_actions import record_source
+    from coresponder.identity.actions import record_source
 
     record_source(SYSTEM, world.person, world.program, "staff", dict(DANA))
     client = Client()
@@ -351,7 +352,7 @@ def test_an_encounter_in_one_program_never_takes_in_the_other_programs_person(
 
 
 def test_a_prosecutor_never_learns_who_matches_a_name(world: World, api_client_for: Any) -> None:
-    from coresponder.people.identity_actions import record_source
+    from coresponder.identity.actions import record_source
 
     record_source(SYSTEM, world.person, world.program, "staff", dict(DANA))
     prosecutor = reader(world, Role.PROSECUTOR)

@@ -34,9 +34,10 @@ from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import CarePlan, CarePlanGoal, CarePlanStep, Encounter, FollowUp
+from coresponder.identity.models import MatchCandidate, Merge
 from coresponder.intake.models import Referral
 from coresponder.outreach.models import OutreachTask
-from coresponder.people.models import MatchCandidate, Merge, Participation, Person
+from coresponder.people.models import Participation, Person
 from coresponder.people.tests.factories import PersonFactory
 from coresponder.privacy.actions import issue_api_token
 from coresponder.privacy.models import Consent

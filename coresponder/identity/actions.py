@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from coresponder.core.audit import Actor, record_event
@@ -22,13 +23,10 @@ from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVer
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.linkage import Record, blocking_keys
 from coresponder.domain.vocabulary import Role
-from coresponder.people.models import (
-    MatchCandidate,
-    Merge,
-    Person,
-    PersonKey,
-    SourceRecord,
-)
+from coresponder.identity.models import LinkageModel, MatchCandidate, Merge, PersonKey, SourceRecord
+from coresponder.outreach.actions import refresh_priority_tiers
+from coresponder.outreach.models import OutreachTask
+from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import (
     PersonAccess,
     access_person,
@@ -41,13 +39,21 @@ from coresponder.programs.models import Program
 
 # Tables identity resolution keeps itself; a merge handles them by name, not generically.
 IDENTITY_MODELS = (SourceRecord, PersonKey, MatchCandidate, Merge)
+# The audit trail names identity records as they were first recorded, when identity
+# resolution was part of the people app, so each record's history reads under one name.
+AUDIT_TYPES: dict[type[models.Model], str] = {
+    SourceRecord: "people.sourcerecord",
+    MatchCandidate: "people.matchcandidate",
+    Merge: "people.merge",
+    LinkageModel: "people.linkagemodel",
+}
 # Person fields a merge snapshots and an undo restores (bookkeeping fields excluded).
 SNAPSHOT_EXCLUDED = frozenset({"id", "version", "created_at", "modified_at", "modified_by"})
 DECIDERS = frozenset({Role.COORDINATOR, Role.ADMIN})
 OPEN_TASK_STATUSES = ("open", "claimed")
 
 
-class Decision(models.TextChoices):
+class MatchDecision(models.TextChoices):
     MERGE = "merge", "The same person"
     REJECT = "reject", "Not the same person"
 
@@ -116,6 +122,7 @@ def record_source(
             actor,
             "create",
             obj=record,
+            object_type=AUDIT_TYPES[SourceRecord],
             person_id=person.pk,
             program_slug=program.slug if program else "",
             fields=["identity", "contact"],
@@ -188,6 +195,97 @@ def index_person(
     return record
 
 
+# --- Backfilling the index ------------------------------------------------------
+
+# People indexed per query and insert when the index is backfilled.
+INDEX_BATCH = 1000
+
+
+def _own_records(person_ids: list[int], programs: dict[Any, Program]) -> list[SourceRecord]:
+    """Unsaved own records of these people, dated and placed where each was first seen."""
+    first = {
+        row["person_id"]: (row["first"], row["program"])
+        for row in Participation.objects.filter(person_id__in=person_ids)
+        .values("person_id")
+        .annotate(first=Min("first_seen_at"), program=Min("program_id"))
+    }
+    records = []
+    for person in Person.objects.filter(pk__in=person_ids).order_by("pk"):
+        seen_at, program_id = first.get(person.pk, (person.created_at, None))
+        # The same own record a person added today gets, so later edits move it on.
+        records.append(own_record_for(person, programs.get(program_id), seen_at))
+    return records
+
+
+def index_unindexed_people(actor: Actor, batch: int = INDEX_BATCH) -> int:
+    """Give every unmerged person without a source record their own record and keys.
+
+    People known before identity resolution become findable by online matching.
+    Idempotent: a second run finds no one to index. One audit event per run, with
+    the counts.
+    """
+    with transaction.atomic():
+        ids = list(
+            Person.objects.filter(merged_into__isnull=True, source_records__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        programs = Program.objects.in_bulk()
+        indexed = keys = 0
+        for start in range(0, len(ids), batch):
+            saved = SourceRecord.objects.bulk_create(
+                _own_records(ids[start : start + batch], programs)
+            )
+            created = PersonKey.objects.bulk_create(
+                [key for record in saved for key in keys_for(record)]
+            )
+            indexed += len(saved)
+            keys += len(created)
+        record_event(
+            actor,
+            "create",
+            object_type=AUDIT_TYPES[SourceRecord],
+            fields=["identity", "contact"],
+            detail={"backfill": True, "people": indexed, "keys": keys},
+        )
+    return indexed
+
+
+# --- The linkage model ------------------------------------------------------------
+
+
+def activate_linkage_model(
+    actor: Actor, params: Mapping[str, Any], record_count: int
+) -> LinkageModel:
+    """Store newly trained parameters (as `params_to_json` gives them) as the active model.
+
+    The model active until now stays, inactive. The audit event names it and the
+    training figures the new model stores; no person's data is in either.
+    """
+    with transaction.atomic():
+        previous = LinkageModel.objects.select_for_update().filter(active=True).first()
+        LinkageModel.objects.filter(active=True).update(active=False)
+        model = LinkageModel.objects.create(
+            params=dict(params),
+            trained_at=timezone.now(),
+            record_count=record_count,
+            active=True,
+        )
+        record_event(
+            actor,
+            "create",
+            obj=model,
+            object_type=AUDIT_TYPES[LinkageModel],
+            detail={
+                "previous_model": previous.pk if previous is not None else None,
+                "trained_at": model.trained_at.isoformat(),
+                "record_count": model.record_count,
+                "params": model.params,
+            },
+        )
+    return model
+
+
 # --- Permissions --------------------------------------------------------------
 
 
@@ -244,6 +342,7 @@ def propose_match(
             actor,
             "create" if candidate.version == 1 else "change",
             obj=candidate,
+            object_type=AUDIT_TYPES[MatchCandidate],
             person_id=first.pk,
             fields=["identity"],
             detail={"person_ids": [first.pk, second.pk], "probability": candidate.probability},
@@ -255,15 +354,17 @@ def decide_match(
     actor: Actor, candidate: MatchCandidate, decision: str, version: int
 ) -> Merge | None:
     """A coordinator's verdict on a pair: merge them (the earlier record kept) or reject."""
-    if decision not in Decision.values:
+    if decision not in MatchDecision.values:
         raise ActionError(
-            "Unknown decision.", {"decision": [f"one of {', '.join(Decision.values)}"]}
+            "Unknown decision.", {"decision": [f"one of {', '.join(MatchDecision.values)}"]}
         )
     if candidate.status != MatchCandidate.Status.PENDING:
         # Somebody decided already: the caller's view of the pair is stale.
         raise StaleVersion(candidate, version)
     _require_decider(actor, candidate.person_a_id, candidate.person_b_id)
-    if decision == Decision.MERGE and not people_may_link(candidate.person_a, candidate.person_b):
+    if decision == MatchDecision.MERGE and not people_may_link(
+        candidate.person_a, candidate.person_b
+    ):
         raise ActionError(
             "These records belong to programs that do not share data.",
             {"decision": ["programs without a data-sharing agreement keep their people apart"]},
@@ -271,7 +372,7 @@ def decide_match(
     with transaction.atomic():
         candidate.status = (
             MatchCandidate.Status.MERGED
-            if decision == Decision.MERGE
+            if decision == MatchDecision.MERGE
             else MatchCandidate.Status.REJECTED
         )
         candidate.decided_by = actor.user_or_none
@@ -281,6 +382,7 @@ def decide_match(
             actor,
             "change",
             obj=candidate,
+            object_type=AUDIT_TYPES[MatchCandidate],
             person_id=candidate.person_a_id,
             fields=["identity"],
             detail={
@@ -288,7 +390,7 @@ def decide_match(
                 "person_ids": [candidate.person_a_id, candidate.person_b_id],
             },
         )
-        if decision != Decision.MERGE:
+        if decision != MatchDecision.MERGE:
             return None
         people = Person.objects.select_for_update().in_bulk(
             [candidate.person_a_id, candidate.person_b_id]
@@ -388,8 +490,6 @@ def _move(model: type[models.Model], field_name: str, ids: list[int], person: Pe
 
 def _escalate_duplicate_tasks(actor: Actor, person: Person) -> list[dict[str, Any]]:
     """Two open follow-ups for the now-same person: keep the earliest open, escalate it."""
-    from coresponder.outreach.models import OutreachTask
-
     changes: list[dict[str, Any]] = []
     open_tasks = OutreachTask.objects.filter(person=person, status__in=OPEN_TASK_STATUSES).order_by(
         "window_start", "id"
@@ -420,9 +520,6 @@ def _escalate_duplicate_tasks(actor: Actor, person: Person) -> list[dict[str, An
 
 
 def _refresh_tiers(person_ids: list[int]) -> None:
-    from coresponder.outreach.models import OutreachTask
-    from coresponder.outreach.tiers import refresh_priority_tiers
-
     program_ids = set(
         OutreachTask.objects.filter(person_id__in=person_ids).values_list("program_id", flat=True)
     )
@@ -486,6 +583,7 @@ def merge_people(actor: Actor, keep: Person, other: Person, evidence: dict[str, 
             actor,
             "merge",
             obj=merge,
+            object_type=AUDIT_TYPES[Merge],
             person_id=keep.pk,
             fields=["identity"],
             detail={"kept": keep.pk, "merged": other.pk, "moved": moved},
@@ -514,8 +612,6 @@ def unmerge(actor: Actor, merge: Merge) -> tuple[Person, Person]:
     if merge.undone_at is not None:
         raise ActionError("This merge was undone already.", {"merge": ["already undone"]})
     _require_decider(actor, merge.kept_id, merge.kept_id)
-    from coresponder.outreach.models import OutreachTask
-
     with transaction.atomic():
         keep = Person.objects.select_for_update().get(pk=merge.kept_id)
         other = Person.objects.select_for_update().get(pk=merge.merged_id)
@@ -558,6 +654,7 @@ def unmerge(actor: Actor, merge: Merge) -> tuple[Person, Person]:
             actor,
             "unmerge",
             obj=merge,
+            object_type=AUDIT_TYPES[Merge],
             person_id=keep.pk,
             fields=["identity"],
             detail={"kept": keep.pk, "merged": other.pk, "moved": merge.moved},

@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.domain.vocabulary import Role
-from coresponder.people.actions import create_person
-from coresponder.people.identity_actions import own_record_marker, record_source
-from coresponder.people.models import Participation, Person, PersonKey, SourceRecord
+from coresponder.identity.actions import own_record_marker, record_source
+from coresponder.identity.models import PersonKey, SourceRecord
+from coresponder.people.actions import PersonInput, create_person
+from coresponder.people.models import Participation, Person
 from coresponder.privacy.tests.world import build_world, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
@@ -79,7 +80,7 @@ def test_a_person_added_through_the_api_is_found_by_matching_at_once(api: Client
 def test_a_create_adds_a_bounded_number_of_identity_queries(world: Any, officer: Any) -> None:
     actor = Actor(user=officer)
 
-    def identity_queries(data: dict[str, Any]) -> int:
+    def identity_queries(data: PersonInput) -> int:
         with CaptureQueriesContext(connection) as ctx:
             create_person(actor, world.program, data)
         return sum(
@@ -87,15 +88,15 @@ def test_a_create_adds_a_bounded_number_of_identity_queries(world: Any, officer:
             for q in ctx.captured_queries
         )
 
-    bare = identity_queries({"given_name": "Ann", "family_name": "Lee"})
+    bare = identity_queries(PersonInput(given_name="Ann", family_name="Lee"))
     full = identity_queries(
-        {
-            "given_name": "Marisol",
-            "family_name": "Quintero-Okafor",
-            "birth_date": dt.date(1975, 3, 9),
-            "phone": "215-555-0142",
-            "address": "2300 N Front St",
-        }
+        PersonInput(
+            given_name="Marisol",
+            family_name="Quintero-Okafor",
+            birth_date=dt.date(1975, 3, 9),
+            phone="215-555-0142",
+            address="2300 N Front St",
+        )
     )
     # One look for an own record, one insert of it, one bulk insert of its keys.
     assert bare == full <= 3
@@ -199,7 +200,9 @@ def test_a_create_that_fails_leaves_no_record_or_keys(
     monkeypatch.setattr("coresponder.people.actions.record_event", refuse)
     people, records, keys = Person.objects.count(), SourceRecord.objects.count(), PersonKey.objects
     with pytest.raises(RuntimeError):
-        create_person(Actor(user=officer), world.program, {"given_name": "A", "family_name": "B"})
+        create_person(
+            Actor(user=officer), world.program, PersonInput(given_name="A", family_name="B")
+        )
     assert Person.objects.count() == people
     assert SourceRecord.objects.count() == records
     assert not keys.filter(key__startswith="gf:a:").exists()

@@ -27,8 +27,10 @@ from coresponder.domain.linkage import (
     normalise,
 )
 from coresponder.domain.vocabulary import humanize
-from coresponder.people.identity_actions import linkage_record
-from coresponder.people.models import LINKAGE_FIELDS, LinkageModel, Person, PersonKey, SourceRecord
+from coresponder.identity.actions import linkage_record
+from coresponder.identity.linkage_model import params_from_json
+from coresponder.identity.models import LINKAGE_FIELDS, LinkageModel, PersonKey, SourceRecord
+from coresponder.people.models import Person
 from coresponder.privacy.access import identifiable_people, is_admin, role_grants
 
 # Candidates scored per request, the people sharing most keys first.
@@ -49,21 +51,6 @@ class Match:
 
 # The active model's parameters, kept per process until a newer model is trained.
 _cache: dict[str, Any] = {"stamp": None, "params": DEFAULT_PARAMS}
-
-
-def params_from_json(data: Any) -> Params:
-    """Parameters as a linkage model stores them; the defaults where they are malformed."""
-    try:
-        m = {name: tuple(float(x) for x in values) for name, values in data["m"].items()}
-        u = {name: tuple(float(x) for x in values) for name, values in data["u"].items()}
-        prior = float(data["prior"])
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return DEFAULT_PARAMS
-    for comparison in COMPARISONS:
-        levels = len(comparison.levels)
-        if len(m.get(comparison.name, ())) != levels or len(u.get(comparison.name, ())) != levels:
-            return DEFAULT_PARAMS
-    return Params(m=m, u=u, prior=prior)
 
 
 def active_params() -> Params:

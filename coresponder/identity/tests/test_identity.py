@@ -13,29 +13,23 @@ from django.test.utils import CaptureQueriesContext
 
 from coresponder.conftest import member_of
 from coresponder.core.audit import SYSTEM, Actor
+from coresponder.core.errors import Forbidden, NotVisible
 from coresponder.core.models import AuditEvent
 from coresponder.domain.linkage import DEFAULT_PARAMS
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
-from coresponder.intake.models import Referral
-from coresponder.outreach.models import Attempt, OutreachTask
-from coresponder.people.identity_actions import (
+from coresponder.identity.actions import (
     decide_match,
     merge_people,
     propose_match,
     record_source,
     unmerge,
 )
-from coresponder.people.matching import possible_matches, record_from_query, score_pair
-from coresponder.people.models import (
-    Collateral,
-    MatchCandidate,
-    Merge,
-    Participation,
-    Person,
-    PersonKey,
-    SourceRecord,
-)
+from coresponder.identity.matching import possible_matches, record_from_query, score_pair
+from coresponder.identity.models import MatchCandidate, Merge, PersonKey, SourceRecord
+from coresponder.intake.models import Referral
+from coresponder.outreach.models import Attempt, OutreachTask
+from coresponder.people.models import Collateral, Participation, Person
 from coresponder.programs.models import Program, User
 
 T0 = dt.datetime(2025, 3, 1, 12, tzinfo=dt.UTC)
@@ -341,8 +335,6 @@ def test_only_a_coordinator_decides_and_a_stale_decision_is_409(
 def test_an_officer_may_not_merge_even_with_the_action(
     smiths: tuple[Person, Person], officer: User
 ) -> None:
-    from coresponder.core.errors import Forbidden, NotVisible
-
     ems, hospital = smiths
     with pytest.raises((Forbidden, NotVisible)):
         decide_match(Actor(user=officer), candidate_for(smiths), "merge", 1)

@@ -9,10 +9,11 @@ from django.core.management import call_command
 
 from coresponder.core.audit import Actor
 from coresponder.domain.linkage import COMPARISONS, DEFAULT_PARAMS, Record, comparison_vector
-from coresponder.people.identity_actions import record_source
-from coresponder.people.linkage_model import (
+from coresponder.identity.actions import record_source
+from coresponder.identity.linkage_model import (
     LEVEL_SQL,
     ScoredPair,
+    _frame,
     _rows,
     cluster,
     params_from_json,
@@ -20,7 +21,7 @@ from coresponder.people.linkage_model import (
     predict_pairs,
     train_model,
 )
-from coresponder.people.models import LinkageModel, MatchCandidate
+from coresponder.identity.models import LinkageModel, MatchCandidate
 from coresponder.people.tests.factories import PersonFactory
 
 GIVEN = ["Wm.", "Bill", "William", "Maria", "Mary", "M", "Jon", "John", "Smith", "", "Ana"]
@@ -44,8 +45,6 @@ def random_record(rng: random.Random) -> Record:
 def test_the_splink_levels_are_the_domain_levels() -> None:
     import duckdb
     import pandas as pd
-
-    from coresponder.people.linkage_model import _frame
 
     rng = random.Random(7)
     records = [random_record(rng) for _ in range(120)]

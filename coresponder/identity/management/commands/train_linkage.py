@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
-from django.utils import timezone
 
-from coresponder.people.linkage_model import load_source_records, params_to_json, train_model
-from coresponder.people.models import LinkageModel
+from coresponder.core.audit import SYSTEM
+from coresponder.identity.actions import activate_linkage_model
+from coresponder.identity.linkage_model import load_source_records, params_to_json, train_model
 
 
 class Command(BaseCommand):
@@ -21,12 +20,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         rows = load_source_records()
         params = train_model(((rid, record) for rid, record, _ in rows), seed=options["seed"])
-        with transaction.atomic():
-            LinkageModel.objects.filter(active=True).update(active=False)
-            model = LinkageModel.objects.create(
-                params=params_to_json(params),
-                trained_at=timezone.now(),
-                record_count=len(rows),
-                active=True,
-            )
+        model = activate_linkage_model(SYSTEM, params_to_json(params), len(rows))
         self.stdout.write(f"Trained linkage model {model.pk} on {len(rows)} source records.")

@@ -9,14 +9,15 @@ from django.core.management.base import BaseCommand
 
 from coresponder.core.audit import Actor
 from coresponder.domain.linkage import explain
-from coresponder.people.identity_actions import merge_people, propose_match
-from coresponder.people.linkage_model import (
+from coresponder.identity.actions import merge_people, propose_match
+from coresponder.identity.linkage_model import (
     ScoredPair,
     load_source_records,
     params_from_json,
     predict_pairs,
 )
-from coresponder.people.models import LinkageModel, Person
+from coresponder.identity.models import LinkageModel
+from coresponder.people.models import Person
 from coresponder.privacy.access import people_may_link
 
 JOB = Actor(label="dedupe_registry", where="cli")

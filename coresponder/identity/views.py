@@ -22,8 +22,8 @@ from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup
-from coresponder.people.identity_actions import (
-    Decision,
+from coresponder.identity.actions import (
+    MatchDecision,
     access_candidate,
     access_merge,
     access_pair,
@@ -34,7 +34,7 @@ from coresponder.people.identity_actions import (
     pending_candidates,
     unmerge,
 )
-from coresponder.people.matching import (
+from coresponder.identity.matching import (
     LEVEL_DESCRIPTIONS,
     possible_matches,
     reason_text,
@@ -129,10 +129,10 @@ def match_review(request: HttpRequest) -> HttpResponse:
         "pairs": pairs,
         "page": page,
         "merges": merges,
-        "decisions": Decision,
+        "decisions": MatchDecision,
         "zone": reader_zone(request.user),
     }
-    return render(request, "people/identity/review.html", context)
+    return render(request, "identity/review.html", context)
 
 
 @login_required
@@ -260,5 +260,5 @@ def match_suggest(request: HttpRequest) -> HttpResponse:
     fragment = request.headers.get("HX-Request") == "true"
     context = earlier_contacts(request, data, _linkable_for(request), choosing=fragment)
     if fragment:
-        return render(request, "people/identity/suggestions.html", context)
-    return render(request, "people/identity/suggest_page.html", context)
+        return render(request, "identity/suggestions.html", context)
+    return render(request, "identity/suggest_page.html", context)

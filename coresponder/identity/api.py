@@ -1,0 +1,232 @@
+"""/api/v1: finding earlier contacts, the review queue of possible duplicates, merges.
+
+These operations sit beside /persons and keep the operation ids they were
+published under.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from coresponder.core.audit import record_event
+from coresponder.core.errors import ActionError, Forbidden, NotVisible
+from coresponder.core.http import actor_for
+from coresponder.core.models import MAX_VERSION
+from coresponder.domain.policy import FieldGroup
+from coresponder.identity.actions import (
+    MatchDecision,
+    access_candidate,
+    access_merge,
+    access_pair,
+    decide_match,
+    evidence_rows,
+    may_decide,
+    pending_candidates,
+    unmerge,
+)
+from coresponder.identity.matching import possible_matches, record_from_query
+
+router = Router(tags=["people"])
+PAGE_SIZE = 50
+
+
+# The request body's name for a match decision, as published: the values of MatchDecision.
+class Decision(StrEnum):
+    MERGE = MatchDecision.MERGE.value
+    REJECT = MatchDecision.REJECT.value
+
+
+class MatchOut(Schema):
+    person_id: int
+    score: float = Field(..., ge=0, le=1, description="The probability that this is the person")
+    reasons: list[str] = Field(..., description="The comparisons that agreed, with their weights")
+
+
+class MatchList(Schema):
+    items: list[MatchOut]
+    count: int
+
+
+@router.get(
+    "/persons/matches",
+    response=MatchList,
+    summary="Possible earlier contacts",
+    operation_id="coresponder_people_api_find_matches",
+)
+def find_matches(
+    request: HttpRequest,
+    given_name: str = "",
+    family_name: str = "",
+    birth_date: dt.date | None = None,
+    phone: str = "",
+    sex: str = "",
+    address: str = "",
+    limit: int = Query(10, ge=1, le=50),
+) -> dict[str, Any]:
+    """People you may see who might be the person described, best first.
+
+    Only people known to your programs are considered; a possible match elsewhere
+    stays unknown to you.
+    """
+    query = {
+        "given_name": given_name,
+        "family_name": family_name,
+        "birth_date": birth_date,
+        "phone": phone,
+        "sex": sex,
+        "address": address,
+    }
+    probe = record_from_query(query)
+    if probe is None:
+        raise ActionError(
+            "Give a name, a birth date or a phone number.",
+            {"__all__": ["give a name, a birth date or a phone number"]},
+        )
+    matches = possible_matches(request.user, probe, limit=limit)
+    items = [{"person_id": m.person_id, "score": m.score, "reasons": m.reasons} for m in matches]
+    record_event(
+        actor_for(request),
+        "read",
+        object_type="people.person",
+        fields=["identity"],
+        detail={"matches": True, "ids": [m.person_id for m in matches]},
+    )
+    return {"items": items, "count": len(items)}
+
+
+class EvidenceRow(Schema):
+    comparison: str
+    level: str
+    weight: float
+
+
+class PersonBrief(Schema):
+    id: int
+    given_name: str | None = None
+    family_name: str | None = None
+    birth_date: dt.date | None = None
+
+
+class CandidateOut(Schema):
+    id: int
+    version: int
+    status: str
+    probability: float
+    person_a: PersonBrief
+    person_b: PersonBrief
+    evidence: list[EvidenceRow]
+
+
+class CandidateList(Schema):
+    items: list[CandidateOut]
+    count: int
+
+
+class DecisionIn(Schema):
+    decision: Decision
+    version: int = Field(..., ge=1, le=MAX_VERSION)
+
+
+class DecisionOut(Schema):
+    id: int
+    status: str
+    version: int
+    merge_id: int | None = None
+
+
+class UndoOut(Schema):
+    merge_id: int
+    kept_person_id: int
+    restored_person_id: int
+
+
+def _brief(access: Any) -> dict[str, Any]:
+    person = access.person
+    brief: dict[str, Any] = {"id": person.pk}
+    if access.shows(FieldGroup.IDENTITY):
+        brief.update(
+            given_name=person.given_name,
+            family_name=person.family_name,
+            birth_date=person.birth_date,
+        )
+    return brief
+
+
+def _candidate_out(candidate: Any, first: Any, second: Any) -> dict[str, Any]:
+    return {
+        "id": candidate.pk,
+        "version": candidate.version,
+        "status": candidate.status,
+        "probability": candidate.probability,
+        "person_a": _brief(first),
+        "person_b": _brief(second),
+        "evidence": evidence_rows(candidate.evidence),
+    }
+
+
+@router.get(
+    "/match-candidates",
+    response=CandidateList,
+    summary="Possible duplicates to review",
+    operation_id="coresponder_people_api_list_candidates",
+)
+def list_candidates(request: HttpRequest, page: int = 1) -> dict[str, Any]:
+    """Pending pairs of people you see, most likely first; for coordinators."""
+    if not may_decide(request.user):
+        raise Forbidden("Only coordinators review possible duplicates.")
+    page_obj = Paginator(pending_candidates(request.user), PAGE_SIZE).get_page(page)
+    items = []
+    for candidate in page_obj.object_list:
+        try:
+            first, second = access_pair(request.user, candidate.person_a_id, candidate.person_b_id)
+        except NotVisible:
+            continue
+        items.append(_candidate_out(candidate, first, second))
+    record_event(
+        actor_for(request),
+        "read",
+        object_type="people.matchcandidate",
+        fields=["identity"],
+        detail={"list": True, "ids": [i["id"] for i in items]},
+    )
+    return {"items": items, "count": page_obj.paginator.count}
+
+
+@router.post(
+    "/match-candidates/{candidate_id}/decision",
+    response=DecisionOut,
+    summary="Merge a pair, or say they are different people",
+    operation_id="coresponder_people_api_decide_candidate",
+)
+def decide_candidate(
+    request: HttpRequest, candidate_id: int, payload: DecisionIn
+) -> dict[str, Any]:
+    candidate = access_candidate(request.user, candidate_id)
+    decision = MatchDecision(payload.decision.value)
+    merge = decide_match(actor_for(request), candidate, decision, payload.version)
+    return {
+        "id": candidate.pk,
+        "status": candidate.status,
+        "version": candidate.version,
+        "merge_id": merge.pk if merge else None,
+    }
+
+
+@router.post(
+    "/merges/{merge_id}/undo",
+    response=UndoOut,
+    summary="Undo a merge",
+    operation_id="coresponder_people_api_undo_merge",
+)
+def undo_merge(request: HttpRequest, merge_id: int) -> dict[str, Any]:
+    merge = access_merge(request.user, merge_id)
+    if merge.undone_at is not None:
+        raise ActionError("This merge was undone already.", {"merge": ["already undone"]})
+    keep, other = unmerge(actor_for(request), merge)
+    return {"merge_id": merge.pk, "kept_person_id": keep.pk, "restored_person_id": other.pk}
