@@ -14,7 +14,7 @@ from coresponder.services.referral_status import service_referral_status
 
 G = FieldGroup
 
-# Outcomes that do not mean the person was reached (API.md, people_engaged).
+# Outcomes that do not mean the person was reached (docs/api.md, people_engaged).
 NOT_ENGAGED_OUTCOMES = frozenset(
     {
         AttemptOutcome.NOT_LOCATED,
