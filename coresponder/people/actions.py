@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -22,13 +25,38 @@ CONTACT_FIELDS = ("phone", "address", "latitude", "longitude")
 EDITABLE_FIELDS = IDENTITY_FIELDS + CONTACT_FIELDS
 
 
-def create_person(actor: Actor, program: Program, data: dict[str, Any]) -> Person:
+@dataclass(frozen=True)
+class PersonInput:
+    """A new person's identity and contact fields; a field left as None is not given."""
+
+    given_name: str
+    family_name: str
+    aliases: Sequence[str] | None = None
+    birth_date: dt.date | None = None
+    sex: str | None = None
+    race: str | None = None
+    ethnicity: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The fields given, by name, in the order of EDITABLE_FIELDS."""
+        values = {key: getattr(self, key) for key in EDITABLE_FIELDS}
+        if values["aliases"] is not None:
+            values["aliases"] = list(values["aliases"])
+        return {key: value for key, value in values.items() if value is not None}
+
+
+def create_person(actor: Actor, program: Program, data: PersonInput) -> Person:
     """A new participant, known from now on to `program`."""
     role = role_in(actor.user, program)
     if role is None or not may_write(role, RecordType.PERSON):
         raise Forbidden("Your role may not add people to this program.")
+    given = data.given()
     with transaction.atomic():
-        person = Person(**{key: data[key] for key in EDITABLE_FIELDS if key in data})
+        person = Person(**given)
         save_tracked(person, actor.user)
         Participation.objects.create(person=person, program=program, first_seen_at=timezone.now())
         index_person(actor, person, program)
@@ -38,7 +66,7 @@ def create_person(actor: Actor, program: Program, data: dict[str, Any]) -> Perso
             obj=person,
             person_id=person.pk,
             program_slug=program.slug,
-            fields=sorted(key for key in data if key in EDITABLE_FIELDS),
+            fields=sorted(given),
         )
     return person
 

@@ -16,7 +16,7 @@ from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.http import actor_for
 from coresponder.core.models import MAX_VERSION
 from coresponder.domain.policy import POLICY, Scope
-from coresponder.people.actions import EDITABLE_FIELDS, create_person, update_person
+from coresponder.people.actions import EDITABLE_FIELDS, PersonInput, create_person, update_person
 from coresponder.people.models import Ethnicity, Person, Race, Sex
 from coresponder.people.reading import person_record
 from coresponder.people.timeline import person_timeline
@@ -140,7 +140,7 @@ def _program_for_create(request: HttpRequest, slug: str | None) -> Any:
 @router.post("/persons", response={201: PersonOut}, summary="Add a person")
 def add_person(request: HttpRequest, payload: PersonIn) -> Status[dict[str, Any]]:
     program = _program_for_create(request, payload.program)
-    data = payload.dict(exclude_none=True, exclude={"program"})
+    data = PersonInput(**payload.dict(exclude_none=True, exclude={"program"}))
     person = create_person(actor_for(request), program, data)
     access = access_person(request.user, person.pk)
     return Status(201, person_record(access))

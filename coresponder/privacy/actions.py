@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.db import transaction
@@ -226,36 +228,55 @@ FIELD_GROUP_LABELS = {
 }
 
 
-def record_consent(actor: Actor, access: PersonAccess, data: dict[str, Any]) -> Consent:
+@dataclass(frozen=True)
+class ConsentInput:
+    """A Part 2 consent's elements as given; `record_consent` names any that is missing.
+
+    Each recipient names one reader by organisation, kind, role, user or name;
+    `covers` defaults to every releasable field group.
+    """
+
+    discloser: str
+    recipients: tuple[Mapping[str, str], ...]
+    information: str
+    purpose: str
+    signed_at: dt.datetime
+    signature_method: str
+    right_to_revoke_explained: bool = False
+    covers: tuple[str, ...] = tuple(g.value for g in RELEASABLE)
+    expires_at: dt.datetime | None = None
+    expires_on: dt.date | None = None
+    expiry_event: str | None = None
+
+
+def record_consent(actor: Actor, access: PersonAccess, data: ConsentInput) -> Consent:
     """A Part 2 consent with every element, or ActionError naming what is missing."""
     if not access.may_write(RecordType.CONSENT):
         raise Forbidden("Your role may not record consents.")
-    data = dict(data)
-    data.setdefault("covers", [g.value for g in RELEASABLE])
-    problems = consent_problems(data)
+    problems = consent_problems(asdict(data))
     if problems:
         raise ActionError("The consent is missing required elements.", problems)
-    expires_at = data.get("expires_at")
-    if expires_at is None and data.get("expires_on"):
+    expires_at = data.expires_at
+    if expires_at is None and data.expires_on:
         # A consent good "until" a date lasts through that whole day, in UTC.
         expires_at = dt.datetime.combine(
-            data["expires_on"] + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC
+            data.expires_on + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC
         )
     with transaction.atomic():
         consent = Consent(
             person=access.person,
             program_id=access.program_ids[0] if access.program_ids else None,
-            discloser=data["discloser"].strip(),
-            recipients=[dict(r) for r in data["recipients"]],
-            information=data["information"].strip(),
-            covers=sorted(set(data["covers"])),
-            purpose=data["purpose"].strip(),
+            discloser=data.discloser.strip(),
+            recipients=[dict(r) for r in data.recipients],
+            information=data.information.strip(),
+            covers=sorted(set(data.covers)),
+            purpose=data.purpose.strip(),
             right_to_revoke_explained=True,
             expires_at=expires_at,
-            expires_on=data.get("expires_on"),
-            expiry_event=(data.get("expiry_event") or "").strip(),
-            signed_at=data["signed_at"],
-            signature_method=data["signature_method"],
+            expires_on=data.expires_on,
+            expiry_event=(data.expiry_event or "").strip(),
+            signed_at=data.signed_at,
+            signature_method=data.signature_method,
         )
         save_tracked(consent, actor.user)
         record_event(

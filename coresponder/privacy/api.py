@@ -18,6 +18,7 @@ from coresponder.privacy.access import (
     break_glass_reviews,
 )
 from coresponder.privacy.actions import (
+    ConsentInput,
     open_break_glass,
     read_disclosures,
     record_break_glass_list_read,
@@ -150,10 +151,11 @@ def add_consent(request: HttpRequest, person_id: int, payload: ConsentIn) -> Sta
     _naive_to_error(payload.expires_at, "expires_at")
     access = access_person(request.user, person_id)
     data = payload.dict()
-    data["recipients"] = [
+    data["recipients"] = tuple(
         {key: value for key, value in r.items() if value} for r in data["recipients"]
-    ]
-    consent = record_consent(actor_for(request), access, data)
+    )
+    data["covers"] = tuple(data["covers"])
+    consent = record_consent(actor_for(request), access, ConsentInput(**data))
     return Status(201, _consent_out(consent))
 
 

@@ -60,7 +60,7 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
         if form.is_valid():
 
             def save() -> HttpResponse:
-                record_consent(actor_for(request), access, form.consent_data())
+                record_consent(actor_for(request), access, form.consent_input())
                 messages.success(request, "Consent recorded.")
                 return redirect("disclosures", person_id=person_id)
 

@@ -6,6 +6,7 @@ from django import forms
 
 from coresponder.core.forms import style_uswds
 from coresponder.domain.vocabulary import labels_of
+from coresponder.privacy.actions import ConsentInput
 from coresponder.privacy.models import Consent
 
 RECIPIENT_KINDS = [
@@ -67,25 +68,26 @@ class ConsentForm(forms.Form):
                 data["recipient"] = code
         return data
 
-    def consent_data(self) -> dict[str, Any]:
+    def consent_input(self) -> ConsentInput:
+        """What `record_consent` takes, from the checked form."""
         data = self.cleaned_data
-        covers = [
+        covers = tuple(
             g
             for g, on in (("clinical", data["covers_clinical"]), ("part2", data["covers_part2"]))
             if on
-        ]
-        return {
-            "discloser": data["discloser"],
-            "recipients": [{data["recipient_kind"]: data["recipient"]}],
-            "information": data["information"],
-            "covers": covers or ["clinical", "part2"],
-            "purpose": data["purpose"],
-            "expires_on": data["expires_on"],
-            "expiry_event": data["expiry_event"],
-            "signed_at": data["signed_at"],
-            "signature_method": data["signature_method"],
-            "right_to_revoke_explained": data["right_to_revoke_explained"],
-        }
+        )
+        return ConsentInput(
+            discloser=data["discloser"],
+            recipients=({data["recipient_kind"]: data["recipient"]},),
+            information=data["information"],
+            covers=covers or ("clinical", "part2"),
+            purpose=data["purpose"],
+            expires_on=data["expires_on"],
+            expiry_event=data["expiry_event"],
+            signed_at=data["signed_at"],
+            signature_method=data["signature_method"],
+            right_to_revoke_explained=data["right_to_revoke_explained"],
+        )
 
 
 class BreakGlassForm(forms.Form):
