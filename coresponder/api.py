@@ -202,7 +202,7 @@ def _register_routers() -> None:
     api.add_router("/", intake_router)
     api.add_router("/", outreach_router)
     api.add_router("/", encounters_router)
-    api.add_router("/", "coresponder.encounters.care_api.router")
+    api.add_router("/", "coresponder.care.api.router")
     api.add_router("/", "coresponder.services.api.router")
     api.add_router("/", "coresponder.services.directory_api.router")
     api.add_router("/", "coresponder.reports.api.router")

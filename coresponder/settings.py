@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "coresponder.intake",
     "coresponder.outreach",
     "coresponder.encounters",
+    "coresponder.care",
     "coresponder.services",
     "coresponder.privacy",
     "coresponder.reports",

@@ -18,7 +18,7 @@ urlpatterns = [
     path("", program_views.home, name="home"),
     path("people/matches/", include("coresponder.identity.urls")),
     path("people/", include("coresponder.people.urls")),
-    path("", include("coresponder.encounters.care_urls")),
+    path("", include("coresponder.care.urls")),
     path("intake/import/", include("coresponder.intake.import_urls")),
     path("", include("coresponder.privacy.consent_urls")),
     path("", include("coresponder.intake.public_urls")),

@@ -18,9 +18,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import Resolver404, resolve
 
+from coresponder.care.models import CarePlan
 from coresponder.demo.cast import ADMIN_USERNAME, PERSONA_ROLES, persona_username
 from coresponder.domain.vocabulary import VOCABULARIES, labels_of
-from coresponder.encounters.models import CarePlan, Encounter
+from coresponder.encounters.models import Encounter
 from coresponder.programs.models import District, Program, User
 
 # Pages a walk never opens: they sign out, change state on GET, or are not pages.

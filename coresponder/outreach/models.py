@@ -151,7 +151,7 @@ class Notice(models.Model):
     )
     # Care plan follow-ups leave `task` empty; `FollowUp.reminded_at` sends them once.
     follow_up = models.ForeignKey(
-        "encounters.FollowUp",
+        "care.FollowUp",
         null=True,
         blank=True,
         on_delete=models.CASCADE,

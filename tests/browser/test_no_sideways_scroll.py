@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from coresponder.care.actions import add_goal, add_step, open_care_plan
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.encounters.actions import EncounterInput, record_encounter
-from coresponder.care.actions import add_goal, add_step, open_care_plan
 from coresponder.intake.actions import record_referral
 from coresponder.intake.models import Referral
 from coresponder.outreach.actions import record_attempt

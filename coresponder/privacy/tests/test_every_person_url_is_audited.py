@@ -30,10 +30,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from coresponder.api import api
+from coresponder.care.models import CarePlan, CarePlanGoal, CarePlanStep, FollowUp
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
-from coresponder.encounters.models import CarePlan, CarePlanGoal, CarePlanStep, Encounter, FollowUp
+from coresponder.encounters.models import Encounter
 from coresponder.identity.models import MatchCandidate, Merge
 from coresponder.intake.models import Referral
 from coresponder.outreach.models import OutreachTask

@@ -15,10 +15,11 @@ import pytest
 from django.template import engines
 from django.test import Client
 
+from coresponder.care.models import CarePlan, FollowUp
 from coresponder.conftest import Clock
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.domain.vocabulary import Role
-from coresponder.encounters.models import CarePlan, Encounter, FollowUp
+from coresponder.encounters.models import Encounter
 from coresponder.intake.actions import record_public_referral
 from coresponder.intake.models import Referral
 from coresponder.outreach.models import Attempt, Notice, OutreachTask

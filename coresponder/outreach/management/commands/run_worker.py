@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from coresponder.encounters.care_reminders import send_follow_up_reminders
+from coresponder.care.actions import send_follow_up_reminders
 from coresponder.outreach.actions import expire_tasks
 from coresponder.outreach.reminders import WORKER, send_due_reminders
 from coresponder.privacy.audit_checkpoints import CheckpointError, write_checkpoint_if_moved
@@ -24,7 +24,7 @@ def send_all(now: Any) -> dict[str, int]:
     """
     return {
         **send_due_reminders(now),
-        "follow_up_due": send_follow_up_reminders(now),
+        "follow_up_due": send_follow_up_reminders(WORKER, now),
         "referral_no_answer": send_referral_reminders(now),
         "expired": expire_tasks(WORKER, now),
         "form_tokens_forgotten": forget_old_tokens(now),

@@ -9,16 +9,26 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from coresponder.care.models import CarePlan, CarePlanGoal, CarePlanStep, FollowUp
+from coresponder.care.reminders import due_follow_ups, message_for
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.policy import RecordType, may_write
-from coresponder.encounters.models import CarePlan, CarePlanGoal, CarePlanStep, FollowUp
+from coresponder.outreach.models import Notice
 from coresponder.privacy.access import PersonAccess
 from coresponder.programs.local_time import format_date
 from coresponder.programs.models import Membership, Program, User
 
 FIELDS = ["clinical"]
+# The audit trail names care records as they were first recorded, when care plans
+# were part of the encounters app, so each record's history reads under one name.
+AUDIT_TYPES: dict[type[Any], str] = {
+    CarePlan: "encounters.careplan",
+    CarePlanGoal: "encounters.careplangoal",
+    CarePlanStep: "encounters.careplanstep",
+    FollowUp: "encounters.followup",
+}
 CLOSED_STATUSES = (CarePlan.Status.COMPLETED, CarePlan.Status.CLOSED)
 
 
@@ -94,6 +104,7 @@ def _audit(actor: Actor, action: str, obj: Any, on: CarePlan, **detail: Any) -> 
         actor,
         action,
         obj=obj,
+        object_type=AUDIT_TYPES[type(obj)],
         person_id=on.person_id,
         program_slug=on.program.slug,
         fields=FIELDS,
@@ -250,3 +261,34 @@ def close_care_plan(
         save_tracked(plan, actor.user, expected_version=version)
         _audit(actor, "change", plan, plan, status=status)
     return plan
+
+
+def send_follow_up_reminders(actor: Actor, now: dt.datetime) -> int:
+    """One pass: notify owners of follow-ups due within a day or overdue; the number sent."""
+    sent: list[int] = []
+    for follow_up in due_follow_ups(now):
+        with transaction.atomic():
+            # Not a version bump: a worker's note must not make a person's edit stale.
+            claimed = FollowUp.objects.filter(pk=follow_up.pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            )
+            if not claimed:
+                continue  # another worker sent it
+            Notice.objects.create(
+                recipient=follow_up.owner,
+                program=follow_up.plan.program,
+                follow_up=follow_up,
+                kind=Notice.Kind.FOLLOW_UP_DUE,
+                message=message_for(follow_up),
+                created_at=now,
+            )
+        sent.append(follow_up.pk)
+    if sent:
+        # One event per pass that sent anything; idle passes leave the chain alone.
+        record_event(
+            actor,
+            "create",
+            object_type="outreach.notice",
+            detail={Notice.Kind.FOLLOW_UP_DUE.value: len(sent), "follow_ups": sent[:500]},
+        )
+    return len(sent)

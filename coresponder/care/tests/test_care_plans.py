@@ -11,10 +11,11 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from coresponder.care.actions import send_follow_up_reminders
+from coresponder.care.models import CarePlan, CarePlanGoal, CarePlanStep, FollowUp
+from coresponder.care.reminders import WORKER
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
-from coresponder.encounters.care_reminders import send_follow_up_reminders
-from coresponder.encounters.models import CarePlan, CarePlanGoal, CarePlanStep, FollowUp
 from coresponder.outreach.models import Notice
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs.models import Program, User
@@ -353,8 +354,8 @@ def test_a_due_follow_up_reminds_its_owner_once(world: World, case_manager: User
     overdue = follow_up(world, case_manager, NOW - dt.timedelta(hours=3))
     follow_up(world, case_manager, NOW + dt.timedelta(hours=30))  # not yet
     follow_up(world, case_manager, NOW - dt.timedelta(hours=1), done_at=NOW)  # done
-    assert send_follow_up_reminders(NOW) == 2
-    assert send_follow_up_reminders(NOW + dt.timedelta(minutes=5)) == 0
+    assert send_follow_up_reminders(WORKER, NOW) == 2
+    assert send_follow_up_reminders(WORKER, NOW + dt.timedelta(minutes=5)) == 0
     notices = Notice.objects.filter(kind=Notice.Kind.FOLLOW_UP_DUE)
     assert {n.follow_up_id for n in notices} == {soon.pk, overdue.pk}
     assert {n.recipient_id for n in notices} == {case_manager.pk}
@@ -367,7 +368,7 @@ def test_a_due_follow_up_reminds_its_owner_once(world: World, case_manager: User
 def test_a_follow_up_of_a_closed_plan_sends_no_reminder(world: World, case_manager: User) -> None:
     due = follow_up(world, case_manager, NOW)
     CarePlan.objects.filter(pk=due.plan_id).update(status=CarePlan.Status.CLOSED)
-    assert send_follow_up_reminders(NOW) == 0
+    assert send_follow_up_reminders(WORKER, NOW) == 0
 
 
 def test_run_worker_once_sends_care_reminders_too(world: World, case_manager: User) -> None:
@@ -379,7 +380,7 @@ def test_run_worker_once_sends_care_reminders_too(world: World, case_manager: Us
 
 def test_a_care_notice_links_to_its_plan(world: World, case_manager: User) -> None:
     due = follow_up(world, case_manager, NOW)
-    send_follow_up_reminders(NOW)
+    send_follow_up_reminders(WORKER, NOW)
     client = Client()
     client.force_login(case_manager)
     page = client.get("/notices/")

@@ -9,11 +9,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from coresponder.core.http import Moment, actor_for
-from coresponder.core.models import MAX_VERSION
-from coresponder.domain.policy import Decision, FieldGroup
-from coresponder.encounters import care_actions as actions
-from coresponder.encounters.care_reading import (
+from coresponder.care import actions
+from coresponder.care.models import CarePlan
+from coresponder.care.reading import (
     access_care_plan,
     access_follow_up,
     access_goal,
@@ -25,10 +23,13 @@ from coresponder.encounters.care_reading import (
     repeat_needs_of,
     step_record,
 )
-from coresponder.encounters.models import CarePlan
+from coresponder.core.http import Moment, actor_for
+from coresponder.core.models import MAX_VERSION
+from coresponder.domain.policy import Decision, FieldGroup
 from coresponder.privacy.access import access_person
 from coresponder.privacy.actions import record_person_read
 
+# Operation ids stay as published when these routes were part of the encounters app.
 router = Router(tags=["care plans"])
 
 VERSION = Field(..., ge=1, le=MAX_VERSION, description="The version you read; a stale one gets 409")
@@ -157,6 +158,7 @@ class FollowUpPatch(Schema):
     "/persons/{person_id}/care-plans",
     response=CarePlanList,
     summary="A person's care plans and repeat needs",
+    operation_id="coresponder_encounters_care_api_list_care_plans",
 )
 def list_care_plans(request: HttpRequest, person_id: int, purpose: str = "") -> dict[str, Any]:
     """Clinical detail: empty, with `withheld`, for roles that need a consent they lack."""
@@ -184,7 +186,10 @@ def _fresh_plan(plan_id: int) -> dict[str, Any]:
 
 
 @router.post(
-    "/persons/{person_id}/care-plans", response={201: CarePlanOut}, summary="Open a care plan"
+    "/persons/{person_id}/care-plans",
+    response={201: CarePlanOut},
+    summary="Open a care plan",
+    operation_id="coresponder_encounters_care_api_open_plan",
 )
 def open_plan(request: HttpRequest, person_id: int, payload: CarePlanIn) -> Status[dict[str, Any]]:
     access = access_person(request.user, person_id)
@@ -192,7 +197,12 @@ def open_plan(request: HttpRequest, person_id: int, payload: CarePlanIn) -> Stat
     return Status(201, _fresh_plan(plan.pk))
 
 
-@router.patch("/care-plans/{plan_id}", response=CarePlanOut, summary="Complete or close a plan")
+@router.patch(
+    "/care-plans/{plan_id}",
+    response=CarePlanOut,
+    summary="Complete or close a plan",
+    operation_id="coresponder_encounters_care_api_patch_plan",
+)
 def patch_plan(request: HttpRequest, plan_id: int, payload: CarePlanPatch) -> dict[str, Any]:
     plan, access = access_care_plan(request.user, plan_id, write=True)
     actions.close_care_plan(
@@ -201,28 +211,48 @@ def patch_plan(request: HttpRequest, plan_id: int, payload: CarePlanPatch) -> di
     return _fresh_plan(plan.pk)
 
 
-@router.post("/care-plans/{plan_id}/goals", response={201: GoalOut}, summary="Add a goal")
+@router.post(
+    "/care-plans/{plan_id}/goals",
+    response={201: GoalOut},
+    summary="Add a goal",
+    operation_id="coresponder_encounters_care_api_post_goal",
+)
 def post_goal(request: HttpRequest, plan_id: int, payload: GoalIn) -> Status[dict[str, Any]]:
     plan, access = access_care_plan(request.user, plan_id, write=True)
     goal = actions.add_goal(actor_for(request), access, plan, payload.dict())
     return Status(201, goal_record(goal, actions.local_today(plan.program)))
 
 
-@router.patch("/care-goals/{goal_id}", response=GoalOut, summary="Met, dropped or open again")
+@router.patch(
+    "/care-goals/{goal_id}",
+    response=GoalOut,
+    summary="Met, dropped or open again",
+    operation_id="coresponder_encounters_care_api_patch_goal",
+)
 def patch_goal(request: HttpRequest, goal_id: int, payload: GoalPatch) -> dict[str, Any]:
     goal, access = access_goal(request.user, goal_id, write=True)
     actions.set_goal_status(actor_for(request), access, goal, payload.status, payload.version)
     return goal_record(goal, actions.local_today(goal.plan.program))
 
 
-@router.post("/care-goals/{goal_id}/steps", response={201: StepOut}, summary="Add a step")
+@router.post(
+    "/care-goals/{goal_id}/steps",
+    response={201: StepOut},
+    summary="Add a step",
+    operation_id="coresponder_encounters_care_api_post_step",
+)
 def post_step(request: HttpRequest, goal_id: int, payload: StepIn) -> Status[dict[str, Any]]:
     goal, access = access_goal(request.user, goal_id, write=True)
     step = actions.add_step(actor_for(request), access, goal, payload.dict())
     return Status(201, step_record(step, actions.local_today(goal.plan.program)))
 
 
-@router.patch("/care-steps/{step_id}", response=StepOut, summary="Mark a step done or not")
+@router.patch(
+    "/care-steps/{step_id}",
+    response=StepOut,
+    summary="Mark a step done or not",
+    operation_id="coresponder_encounters_care_api_patch_step",
+)
 def patch_step(request: HttpRequest, step_id: int, payload: StepPatch) -> dict[str, Any]:
     step, access = access_step(request.user, step_id, write=True)
     actions.complete_step(actor_for(request), access, step, payload.version, payload.done)
@@ -230,7 +260,10 @@ def patch_step(request: HttpRequest, step_id: int, payload: StepPatch) -> dict[s
 
 
 @router.post(
-    "/care-plans/{plan_id}/follow-ups", response={201: FollowUpOut}, summary="Schedule a follow-up"
+    "/care-plans/{plan_id}/follow-ups",
+    response={201: FollowUpOut},
+    summary="Schedule a follow-up",
+    operation_id="coresponder_encounters_care_api_post_follow_up",
 )
 def post_follow_up(
     request: HttpRequest, plan_id: int, payload: FollowUpIn
@@ -240,7 +273,12 @@ def post_follow_up(
     return Status(201, follow_up_record(follow_up, timezone.now()))
 
 
-@router.patch("/follow-ups/{follow_up_id}", response=FollowUpOut, summary="A follow-up took place")
+@router.patch(
+    "/follow-ups/{follow_up_id}",
+    response=FollowUpOut,
+    summary="A follow-up took place",
+    operation_id="coresponder_encounters_care_api_patch_follow_up",
+)
 def patch_follow_up(
     request: HttpRequest, follow_up_id: int, payload: FollowUpPatch
 ) -> dict[str, Any]:

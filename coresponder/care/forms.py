@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
+from coresponder.care.models import CarePlan, CarePlanGoal, FollowUp
 from coresponder.core.forms import LocalDateTimeField, style_uswds
 from coresponder.core.models import MAX_VERSION
-from coresponder.encounters.models import CarePlan, CarePlanGoal, FollowUp
 from coresponder.programs.models import Membership, Program
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -14,11 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
-from coresponder.core.http import actor_for
-from coresponder.domain.policy import Decision, FieldGroup, RecordType, may_write
-from coresponder.encounters import care_actions as actions
-from coresponder.encounters.care_forms import (
+from coresponder.care import actions
+from coresponder.care.forms import (
     FollowUpDoneForm,
     FollowUpForm,
     GoalForm,
@@ -28,7 +25,8 @@ from coresponder.encounters.care_forms import (
     StepDoneForm,
     StepForm,
 )
-from coresponder.encounters.care_reading import (
+from coresponder.care.models import CarePlan
+from coresponder.care.reading import (
     access_care_plan,
     access_follow_up,
     access_goal,
@@ -36,7 +34,9 @@ from coresponder.encounters.care_reading import (
     plans_of,
     repeat_needs_of,
 )
-from coresponder.encounters.models import CarePlan
+from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
+from coresponder.core.http import actor_for
+from coresponder.domain.policy import Decision, FieldGroup, RecordType, may_write
 from coresponder.privacy.access import PersonAccess, access_person
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs import form_tokens
@@ -142,7 +142,7 @@ def _plans_page(
         "now": now,
         "notice": notice,
     }
-    return render(request, "encounters/care/person_plans.html", context, status=status)
+    return render(request, "care/person_plans.html", context, status=status)
 
 
 # --- One plan -------------------------------------------------------------------
@@ -236,7 +236,7 @@ def _plan_page(
         "bound": bool(bound),
         "notice": notice,
     }
-    return render(request, "encounters/care/plan.html", context, status=status)
+    return render(request, "care/plan.html", context, status=status)
 
 
 def _submit(

@@ -7,11 +7,11 @@ from typing import Any
 
 from django.db.models import Prefetch
 
+from coresponder.care.actions import local_today
+from coresponder.care.models import CarePlan, CarePlanGoal, CarePlanStep, FollowUp
 from coresponder.core.errors import Forbidden, NotVisible
 from coresponder.domain.care import GoalFact, repeat_label, repeat_needs
 from coresponder.domain.policy import Decision, FieldGroup, RecordType
-from coresponder.encounters.care_actions import local_today
-from coresponder.encounters.models import CarePlan, CarePlanGoal, CarePlanStep, FollowUp
 from coresponder.privacy.access import PersonAccess, access_person
 
 NEEDS = dict(CarePlanGoal.Need.choices)

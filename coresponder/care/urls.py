@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from coresponder.encounters import care_views as views
+from coresponder.care import views
 
 urlpatterns = [
     path("people/<int:person_id>/care/", views.person_care_plans, name="person-care"),
