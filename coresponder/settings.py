@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "coresponder.programs.middleware.SignInAgeMiddleware",
     "coresponder.programs.middleware.CurrentProgramMiddleware",
+    # A record the read gate keeps from a page's reader answers as the 404 page.
+    "coresponder.core.middleware.GateAnswers",
 ]
 
 ROOT_URLCONF = "coresponder.urls"

@@ -13,14 +13,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import ActionError, Forbidden, NotVisible
+from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import label
 from coresponder.encounters.actions import record_encounter
 from coresponder.encounters.forms import EncounterForm
 from coresponder.encounters.reading import encounter_record
-from coresponder.privacy.access import access_encounter, access_person, access_program, role_in
+from coresponder.privacy.access import access_encounter, access_person, program_for, role_in
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs import form_tokens
 from coresponder.programs.form_tokens import Kind
@@ -30,13 +30,7 @@ from coresponder.programs.models import Program, Team
 
 def _program_for_encounters(request: HttpRequest, slug: str) -> Program:
     """The program, when the user may record encounters there; otherwise 404, as for missing."""
-    try:
-        program = access_program(request.user, slug)
-    except NotVisible as exc:
-        raise Http404("No such program") from exc
-    role = role_in(request.user, program)
-    if role is None or not may_write(role, RecordType.ENCOUNTER):
-        raise Http404("No encounters for this role")
+    program = program_for(request.user, slug, writes=RecordType.ENCOUNTER)
     request.session[SESSION_KEY] = program.slug
     return program
 
@@ -45,10 +39,7 @@ def _person_in(request: HttpRequest, raw: str | None) -> Any:
     """The person named in the query, through the read gate; None when nobody is named."""
     if not raw:
         return None
-    try:
-        return access_person(request.user, raw)
-    except NotVisible as exc:
-        raise Http404("No such person") from exc
+    return access_person(request.user, raw)
 
 
 @login_required
@@ -114,10 +105,7 @@ def _form_page(
 @login_required
 @require_GET
 def encounter_detail(request: HttpRequest, slug: str, encounter_id: int) -> HttpResponse:
-    try:
-        access = access_encounter(request.user, encounter_id)
-    except NotVisible as exc:
-        raise Http404("No such encounter") from exc
+    access = access_encounter(request.user, encounter_id)
     if access.encounter.program.slug != slug:
         raise Http404("No such encounter")
     record = encounter_record(access)

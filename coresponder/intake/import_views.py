@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from coresponder import import_limits
 from coresponder.core.audit import record_event
-from coresponder.core.errors import Forbidden, NotVisible
+from coresponder.core.errors import Forbidden
 from coresponder.core.forms import style_uswds
 from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import labels_of
@@ -49,7 +49,7 @@ from coresponder.intake.imports import (
     suggest_mapping,
 )
 from coresponder.intake.models import Overdose
-from coresponder.privacy.access import access_program, identifiable_people
+from coresponder.privacy.access import identifiable_people, program_for
 from coresponder.programs.local_time import format_for_message
 from coresponder.programs.models import Program
 
@@ -164,10 +164,7 @@ def _table(state: dict[str, Any]) -> Table | None:
 
 
 def _program_or_404(request: HttpRequest, slug: str) -> Program:
-    try:
-        program = access_program(request.user, slug)
-    except NotVisible as exc:
-        raise Http404("No such program") from exc
+    program = program_for(request.user, slug)
     if not may_import(request.user, program):
         raise Http404("No import for this role")
     return program

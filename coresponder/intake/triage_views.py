@@ -12,14 +12,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import ActionError, NotVisible, StaleVersion
+from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import Role, label
 from coresponder.intake.actions import set_triage_status
 from coresponder.intake.models import Referral, TriageStatus
 from coresponder.intake.public_forms import STAFF_LANGUAGE, TEXT
 from coresponder.intake.triage import TRIAGE_DECISIONS
-from coresponder.privacy.access import access_program, role_in
+from coresponder.privacy.access import program_for, role_in
 from coresponder.programs.models import Program
 
 TRIAGE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
@@ -28,10 +28,7 @@ STALE_MESSAGE = "Changed by someone else — review and retry."
 
 def _triage_program(request: HttpRequest, slug: str) -> Program:
     """The program, if the user coordinates it (or administers); otherwise 404."""
-    try:
-        program = access_program(request.user, slug)
-    except NotVisible as exc:
-        raise Http404("No such program") from exc
+    program = program_for(request.user, slug)
     if role_in(request.user, program) not in TRIAGE_ROLES:
         raise Http404("No triage list for this role")
     return program

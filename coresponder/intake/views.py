@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import ActionError, Forbidden, NotVisible
+from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.http import actor_for
-from coresponder.domain.policy import RecordType, may_write
-from coresponder.domain.vocabulary import PATHWAY_LABELS, Pathway, Role
+from coresponder.domain.policy import RecordType
+from coresponder.domain.vocabulary import PATHWAY_LABELS, Pathway
 from coresponder.identity.views import earlier_contacts
 from coresponder.intake.actions import IntakeResult, record_referral
 from coresponder.intake.forms import (
@@ -24,7 +24,7 @@ from coresponder.intake.forms import (
     offered_pathways,
 )
 from coresponder.intake.models import Referral
-from coresponder.privacy.access import access_program, linkable_people, role_in
+from coresponder.privacy.access import linkable_people, program_for
 from coresponder.programs import form_tokens
 from coresponder.programs.middleware import SESSION_KEY
 from coresponder.programs.models import Program
@@ -36,13 +36,7 @@ IGNORED_ON_CHECK = {"csrfmiddlewaretoken", CHECK_EARLIER, form_tokens.FIELD}
 
 def _program_for_referrals(request: HttpRequest, slug: str) -> Program:
     """The program, when the user may record referrals in it; otherwise 404, as for missing."""
-    try:
-        program = access_program(request.user, slug)
-    except NotVisible as exc:
-        raise Http404("No such program") from exc
-    role = role_in(request.user, program)
-    if role is None or not (may_write(role, RecordType.REFERRAL) or role is Role.COORDINATOR):
-        raise Http404("No referrals for this role")
+    program = program_for(request.user, slug, writes=RecordType.REFERRAL)
     request.session[SESSION_KEY] = program.slug
     request.current_program_slug = program.slug  # type: ignore[attr-defined]
     return program

@@ -13,7 +13,7 @@ from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.http import Moment, actor_for
 from coresponder.domain.outreach import CloseReason, missing_checklist
-from coresponder.domain.policy import POLICY, Access, FieldGroup
+from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome
 from coresponder.outreach.actions import (
     checklist_of,
@@ -24,7 +24,7 @@ from coresponder.outreach.actions import (
 )
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.queue import QueueFilter, outreach_queue, queue_districts
-from coresponder.privacy.access import access_program, access_task, role_in
+from coresponder.privacy.access import access_program, access_task, may_read, role_in
 from coresponder.programs.models import Team, TeamMember
 
 router = Router(tags=["outreach"])
@@ -148,7 +148,7 @@ def queue(
     """
     program = access_program(request.user, slug)
     role = role_in(request.user, program)
-    if role is None or POLICY[role].read[FieldGroup.OUTREACH] is not Access.ALLOW:
+    if role is None or not may_read(role, FieldGroup.OUTREACH):
         raise Forbidden("Your role does not work the outreach queue.")
     now = at or timezone.now()
     districts = queue_districts(program, now, district, team)

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.outreach import due_state, follow_up_rules, missing_checklist
-from coresponder.domain.policy import POLICY, Access, FieldGroup, RecordType
+from coresponder.domain.policy import FieldGroup, RecordType
 from coresponder.domain.vocabulary import label
 from coresponder.outreach.actions import (
     CLOSABLE_STATUSES,
@@ -29,7 +29,7 @@ from coresponder.outreach.forms import AttemptForm, ChecklistForm, CloseTaskForm
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.queue import QUEUE_STATUSES
 from coresponder.outreach.task_map import build_task_map
-from coresponder.privacy.access import PersonAccess, access_program, access_task, role_in
+from coresponder.privacy.access import PersonAccess, access_task, program_for
 from coresponder.programs import form_tokens
 from coresponder.programs.local_time import format_datetime
 from coresponder.programs.middleware import SESSION_KEY
@@ -52,23 +52,14 @@ def status_text(task: OutreachTask) -> str:
 
 def _program_for_outreach(request: HttpRequest, slug: str) -> Program:
     """The program, when the user's role there works outreach; otherwise 404, as for missing."""
-    try:
-        program = access_program(request.user, slug)
-    except NotVisible as exc:
-        raise Http404("No such program") from exc
-    role = role_in(request.user, program)
-    if role is None or POLICY[role].read[FieldGroup.OUTREACH] is not Access.ALLOW:
-        raise Http404("No outreach for this role")
+    program = program_for(request.user, slug, reads=FieldGroup.OUTREACH)
     request.session[SESSION_KEY] = program.slug
     request.current_program_slug = program.slug  # type: ignore[attr-defined]
     return program
 
 
 def _task_in(request: HttpRequest, program: Program, task_id: int) -> tuple[Any, PersonAccess]:
-    try:
-        task, access = access_task(request.user, task_id)
-    except NotVisible as exc:
-        raise Http404("No such task") from exc
+    task, access = access_task(request.user, task_id)
     if task.program_id != program.pk:
         raise Http404("No such task")
     return task, access

@@ -15,7 +15,6 @@ from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.http import actor_for
 from coresponder.core.models import MAX_VERSION
-from coresponder.domain.policy import POLICY, Scope
 from coresponder.people.actions import EDITABLE_FIELDS, PersonInput, create_person, update_person
 from coresponder.people.models import Ethnicity, Person, Race, Sex
 from coresponder.people.reading import person_record
@@ -23,6 +22,7 @@ from coresponder.people.timeline import person_timeline
 from coresponder.privacy.access import (
     access_person,
     access_program,
+    finds_people,
     role_grants,
     search_people,
     visible_programs,
@@ -150,7 +150,7 @@ def add_person(request: HttpRequest, payload: PersonIn) -> Status[dict[str, Any]
 def list_people(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, Any]:
     """Names and birth dates only; reading any person's detail is a separate, audited read."""
     grants = role_grants(request.user)
-    if grants and all(POLICY[role].scope in {Scope.NONE, Scope.DIVERTED} for _, role in grants):
+    if grants and not any(finds_people(role) for _, role in grants):
         raise Forbidden("Your role does not search people.")
     page_obj = Paginator(search_people(request.user, q), PAGE_SIZE).get_page(page)
     items = [

@@ -10,12 +10,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import NotVisible
 from coresponder.core.http import actor_for
-from coresponder.domain.policy import POLICY, Access, FieldGroup
+from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import Role
 from coresponder.people.reading import engaged_among
-from coresponder.privacy.access import access_program, diverting_referrals, role_in, visible_people
+from coresponder.privacy.access import (
+    diverting_referrals,
+    may_read,
+    program_for,
+    role_in,
+    visible_people,
+)
 
 PAGE_SIZE = 25
 # The prosecutor follows their own diversions; coordinators and administrators oversee them.
@@ -25,15 +30,11 @@ DIVERTED_LIST_ROLES = frozenset({Role.PROSECUTOR, Role.COORDINATOR, Role.ADMIN})
 @login_required
 def diverted_list(request: HttpRequest, slug: str) -> HttpResponse:
     """People the program took in lieu of arrest: person number, case numbers, engaged or not."""
-    try:
-        program = access_program(request.user, slug)
-    except NotVisible as exc:
-        raise Http404("No such program") from exc
+    program = program_for(request.user, slug)
     role = role_in(request.user, program)
     if role not in DIVERTED_LIST_ROLES:
         raise Http404("No diversion list for this role")
-    policy = POLICY[role]
-    named = policy.read[FieldGroup.IDENTITY] is Access.ALLOW
+    named = may_read(role, FieldGroup.IDENTITY)
     q = request.GET.get("q", "").strip()
     diversions = diverting_referrals(program)
     if q:

@@ -13,14 +13,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import Forbidden, NotVisible, StaleVersion
+from coresponder.core.errors import Forbidden, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import (
-    POLICY,
     Decision,
     FieldGroup,
     RecordType,
-    Scope,
     may_write,
 )
 from coresponder.domain.vocabulary import label as vocabulary_label
@@ -28,7 +26,13 @@ from coresponder.people.actions import update_person
 from coresponder.people.forms import PersonForm
 from coresponder.people.reading import person_record
 from coresponder.people.timeline import person_timeline
-from coresponder.privacy.access import PersonAccess, access_person, role_grants, search_people
+from coresponder.privacy.access import (
+    PersonAccess,
+    access_person,
+    finds_people,
+    role_grants,
+    search_people,
+)
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs.labels import district_names, recipient_label
 from coresponder.programs.local_time import (
@@ -47,16 +51,14 @@ STALE_MESSAGE = "Changed by someone else — review and retry."
 
 
 def _access_or_404(request: HttpRequest, person_id: int) -> PersonAccess:
-    try:
-        return access_person(request.user, person_id)
-    except NotVisible as exc:
-        raise Http404("No such person") from exc
+    """The person through the read gate; NotVisible answers as the 404 page."""
+    return access_person(request.user, person_id)
 
 
 @login_required
 def person_search(request: HttpRequest) -> HttpResponse:
     grants = role_grants(request.user)
-    if not grants or all(POLICY[role].scope in {Scope.NONE, Scope.DIVERTED} for _, role in grants):
+    if not any(finds_people(role) for _, role in grants):
         raise Http404("No person search for this role")
     q = request.GET.get("q", "").strip()
     people = search_people(request.user, q)

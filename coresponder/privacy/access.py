@@ -74,6 +74,51 @@ def access_program(user: Any, slug: str) -> Program:
     return program
 
 
+def program_for(
+    user: Any,
+    slug: str,
+    *,
+    writes: RecordType | None = None,
+    reads: FieldGroup | None = None,
+) -> Program:
+    """A program the user acts in, where their role may write `writes` and read `reads`
+    outright when those are named; otherwise NotVisible, as for a missing program."""
+    program = access_program(user, slug)
+    if writes is None and reads is None:
+        return program
+    role = role_in(user, program)
+    if (
+        role is None
+        or (writes is not None and not may_write(role, writes))
+        or (reads is not None and not may_read(role, reads))
+    ):
+        raise NotVisible(f"program {slug!r} for this role")
+    return program
+
+
+# --- What a role may do: the policy's questions, asked only here -------------
+
+
+def scope_of(role: Role) -> Scope:
+    """Which people the role may learn of at all."""
+    return POLICY[role].scope
+
+
+def may_read(role: Role, group: FieldGroup) -> bool:
+    """Whether the role reads the field group outright, with no consent needed."""
+    return POLICY[role].read[group] is Access.ALLOW
+
+
+def may_break_glass(role: Role) -> bool:
+    """Whether the role may open a record outside policy, with a written reason."""
+    return POLICY[role].may_break_glass
+
+
+def finds_people(role: Role) -> bool:
+    """Whether the role looks people up: its scope is people, not aggregates or diversions."""
+    return scope_of(role) not in {Scope.NONE, Scope.DIVERTED}
+
+
 # --- People -----------------------------------------------------------------
 
 

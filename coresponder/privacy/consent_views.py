@@ -37,10 +37,7 @@ from coresponder.programs.local_time import reader_zone
 
 
 def _consent_access(request: HttpRequest, person_id: int) -> PersonAccess:
-    try:
-        access = access_person(request.user, person_id)
-    except NotVisible as exc:
-        raise Http404("No such person") from exc
+    access = access_person(request.user, person_id)
     if not access.may_write(RecordType.CONSENT):
         raise Http404("No consent records for this role")
     return access

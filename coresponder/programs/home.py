@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from coresponder.domain.policy import POLICY, Access, FieldGroup, RecordType, Scope, may_write
+from coresponder.domain.policy import FieldGroup, RecordType, Scope, may_write
 from coresponder.domain.shifts import shift_occurrences
 from coresponder.domain.suppression import last_full_quarter, suppress_small
 from coresponder.domain.teams import missing_slots
 from coresponder.domain.vocabulary import PATHWAY_LABELS, ROLE_LABELS, Pathway, Role
-from coresponder.privacy.access import role_in
+from coresponder.privacy.access import may_break_glass, may_read, role_in, scope_of
 from coresponder.programs.models import Membership, Program, Team
 from coresponder.programs.work import FIRST_LOOK, work_for
 
@@ -177,21 +177,21 @@ def tools_for(
     """The pages this role can use today, by the access policy and the program's pathways."""
     if role is None:
         return set()
-    policy = POLICY[role]
+    scope = scope_of(role)
     tools = set()
-    if policy.scope in {Scope.PROGRAM, Scope.REFERRED_TO_ORGANIZATION}:
+    if scope in {Scope.PROGRAM, Scope.REFERRED_TO_ORGANIZATION}:
         tools.add("people")
     if may_write(role, RecordType.REFERRAL):
         tools.add("refer")
         if Pathway.NALOXONE_PLUS in pathways:
             tools.add("import")
-    if follow_up and policy.read[FieldGroup.OUTREACH] is Access.ALLOW:
+    if follow_up and may_read(role, FieldGroup.OUTREACH):
         tools.add("outreach")
-    if policy.scope is Scope.DIVERTED or (
+    if scope is Scope.DIVERTED or (
         role in OVERSIGHT_ROLES and Pathway.OFFICER_INTERVENTION in pathways
     ):
         tools.add("diverted")
-    if policy.may_break_glass:
+    if may_break_glass(role):
         tools.add("break_glass")
     if role in OVERSIGHT_ROLES:
         tools |= {"reviews", "audit", "triage", "sla"}

@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import ROLE_LABELS
-from coresponder.privacy.access import access_program, role_in
+from coresponder.privacy.access import program_for, role_in
 from coresponder.programs.duty import describe_schedule, missing_for_team, on_duty
 from coresponder.programs.ical import shifts_calendar
 from coresponder.programs.middleware import SESSION_KEY
@@ -42,10 +42,7 @@ MIN_SECRET_LENGTH = 32
 
 
 def _program(request: HttpRequest, slug: str) -> Program:
-    try:
-        program = access_program(request.user, slug)
-    except NotVisible as exc:
-        raise Http404("No such program") from exc
+    program = program_for(request.user, slug)
     request.session[SESSION_KEY] = program.slug
     request.current_program_slug = program.slug  # type: ignore[attr-defined]
     return program

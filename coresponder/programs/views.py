@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from coresponder.core.audit import Actor
-from coresponder.core.errors import ActionError, NotVisible
-from coresponder.privacy.access import access_program, is_admin, visible_programs
+from coresponder.core.errors import ActionError
+from coresponder.privacy.access import is_admin, program_for, visible_programs
 from coresponder.programs.actions import unlock_user
 from coresponder.programs.home import program_home_context
 from coresponder.programs.local_time import reader_zone
@@ -48,10 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def program_home(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        program = access_program(request.user, slug)
-    except NotVisible as exc:
-        raise Http404("No such program") from exc
+    program = program_for(request.user, slug)
     request.session[SESSION_KEY] = program.slug
     request.current_program_slug = program.slug  # type: ignore[attr-defined]
     now = timezone.now()
@@ -65,10 +62,7 @@ def program_home(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def switch_program(request: HttpRequest) -> HttpResponse:
     """The program switcher's form target: works without JavaScript."""
-    try:
-        program = access_program(request.user, str(request.GET.get("program", "")))
-    except NotVisible as exc:
-        raise Http404("No such program") from exc
+    program = program_for(request.user, str(request.GET.get("program", "")))
     return redirect("program-home", slug=program.slug)
 
 

@@ -15,11 +15,11 @@ from django.db.models import Count, Q
 from django.urls import reverse
 
 from coresponder.domain.outreach import follow_up_rules
-from coresponder.domain.policy import POLICY, Scope
+from coresponder.domain.policy import Scope
 from coresponder.domain.vocabulary import Role, TaskStatus
 from coresponder.outreach.models import Notice
 from coresponder.outreach.queue import live_tasks
-from coresponder.privacy.access import break_glass_reviews, diverting_referrals
+from coresponder.privacy.access import break_glass_reviews, diverting_referrals, scope_of
 from coresponder.programs.models import Program, Team
 
 # With no earlier look in this session, "new" means recorded within this long.
@@ -69,13 +69,13 @@ def work_for(
         return Work(due=[], new=[], since=None)
     due: list[WorkItem] = []
     new: list[WorkItem] = []
-    policy = POLICY[role]
+    scope = scope_of(role)
     if role is Role.PROVIDER:
         due += _provider_due(user, program)
         new += _provider_new(user, program, since)
-    elif policy.scope is Scope.DIVERTED:
+    elif scope is Scope.DIVERTED:
         new += _diversions_new(program, since)
-    elif policy.scope is Scope.PROGRAM:
+    elif scope is Scope.PROGRAM:
         queue = reverse("outreach-queue", args=[program.slug]) if "outreach" in tools else ""
         if queue:
             due += _tasks_due(user, program, now)
@@ -85,7 +85,7 @@ def work_for(
     unread = Notice.objects.filter(recipient=user, program=program, read_at__isnull=True).count()
     if unread:
         due.append(WorkItem("Notices not yet read", reverse("notices"), unread, urgent=True))
-    if policy.scope is Scope.NONE:
+    if scope is Scope.NONE:
         # Aggregates only: the quarter's figures are the work; nothing is counted as it arrives.
         return Work(due=due, new=[], since=None)
     return Work(due=due, new=new, since=since)

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from coresponder.domain.metrics import JAIL_OR_ER, Metrics
-from coresponder.domain.policy import POLICY, Scope
+from coresponder.domain.policy import Scope
 from coresponder.domain.suppression import (
     SMALL_CELL_MAX,
     SplitCounts,
@@ -48,6 +48,7 @@ from coresponder.domain.suppression import (
     suppress_table,
 )
 from coresponder.domain.vocabulary import Role
+from coresponder.privacy.access import scope_of
 from coresponder.programs.models import Program
 from coresponder.reports.metrics import COUNT_KEYS, Period
 
@@ -70,7 +71,7 @@ __all__ = [
 
 def suppresses(role: Role | None) -> bool:
     """Whether figures are de-identified for this role; None is the public (no membership)."""
-    return role is None or POLICY[role].scope is not Scope.PROGRAM
+    return role is None or scope_of(role) is not Scope.PROGRAM
 
 
 def program_today(program: Program) -> dt.date:

@@ -22,10 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import Role
-from coresponder.privacy.access import access_program, role_in
+from coresponder.privacy.access import program_for, role_in
 from coresponder.programs.middleware import SESSION_KEY
 from coresponder.programs.models import Program
 from coresponder.reports import disclosure
@@ -65,10 +65,7 @@ class BadParameter(ValueError):
 
 def _member_program(request: HttpRequest, slug: str) -> tuple[Program, Role]:
     """The program and the user's role there; 404 alike for missing and not a member."""
-    try:
-        program = access_program(request.user, slug)
-    except NotVisible as exc:
-        raise Http404("No such program") from exc
+    program = program_for(request.user, slug)
     role = role_in(request.user, program)
     if role is None:
         raise Http404("No such program")

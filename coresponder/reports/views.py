@@ -24,14 +24,13 @@ from django.utils import translation
 from django.views.decorators.http import require_GET, require_safe
 
 from coresponder.core.audit import Actor, record_event
-from coresponder.core.errors import NotVisible
 from coresponder.core.http import actor_for
 from coresponder.domain.metrics import change_is_good
 from coresponder.domain.suppression import quarter_name
 from coresponder.domain.vocabulary import label, labels_of
 from coresponder.intake.public_forms import language_of
 from coresponder.outreach.sla_views import date_range
-from coresponder.privacy.access import access_program, role_in
+from coresponder.privacy.access import program_for, role_in
 from coresponder.programs.district_map import lay_out_districts, shade_of
 from coresponder.programs.labels import page_language
 from coresponder.programs.models import Program
@@ -423,10 +422,7 @@ def _quick_ranges(program: Program, today: dt.date, suppress: bool) -> list[tupl
 @login_required
 @require_GET
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        program = access_program(request.user, slug)
-    except NotVisible as exc:
-        raise Http404("No such program") from exc
+    program = program_for(request.user, slug)
     role = role_in(request.user, program)
     if role is None:
         raise Http404("No such program")

@@ -18,13 +18,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from coresponder.core.errors import ActionError, NotVisible
+from coresponder.core.errors import ActionError
 from coresponder.core.http import actor_for
 from coresponder.domain.directory import CATEGORY_GROUPS, KM_PER_MILE
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.presets import SERVICE_CATEGORIES
 from coresponder.domain.vocabulary import humanize
-from coresponder.privacy.access import PersonAccess, access_person, access_program
+from coresponder.privacy.access import PersonAccess, access_person, program_for
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs.models import Program
 from coresponder.services.directory_api import service_detail
@@ -44,19 +44,13 @@ PERSON_PLACE = "person"
 
 
 def _program(request: HttpRequest, slug: str) -> Program:
-    try:
-        return access_program(request.user, slug)
-    except NotVisible as exc:
-        raise Http404("No such program") from exc
+    return program_for(request.user, slug)
 
 
 def _person(request: HttpRequest, raw: str | None) -> PersonAccess | None:
     if not raw:
         return None
-    try:
-        return access_person(request.user, raw)
-    except NotVisible as exc:
-        raise Http404("No such person") from exc
+    return access_person(request.user, raw)
 
 
 def _person_point(access: PersonAccess | None) -> tuple[float, float] | None:

@@ -13,11 +13,11 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from coresponder.core.errors import NotVisible
-from coresponder.domain.policy import POLICY, Access, FieldGroup
+from coresponder.domain.policy import FieldGroup
 from coresponder.domain.referrals import Side
 from coresponder.domain.vocabulary import Role
 from coresponder.people.reading import visible_service_referrals
-from coresponder.privacy.access import PersonAccess, access_person, role_grants
+from coresponder.privacy.access import PersonAccess, access_person, may_read, role_grants
 from coresponder.services.models import Service, ServiceReferral
 from coresponder.services.referral_status import PRE_TREATMENT_STATUSES, service_referral_status
 
@@ -49,7 +49,7 @@ def side_of(user: Any, referral: ServiceReferral) -> Side | None:
     if role is Role.PROVIDER:
         own = partner is not None and user.organization_id == partner
         return Side.PROVIDER if own else None
-    return Side.REFERRING if POLICY[role].read[FieldGroup.REFERRAL] is Access.ALLOW else None
+    return Side.REFERRING if may_read(role, FieldGroup.REFERRAL) else None
 
 
 def referrals_visible_to(user: Any) -> QuerySet[ServiceReferral]:
@@ -62,7 +62,7 @@ def referrals_visible_to(user: Any) -> QuerySet[ServiceReferral]:
                 condition |= Q(
                     program=program, service__organization__partner_id=user.organization_id
                 )
-        elif POLICY[role].read[FieldGroup.REFERRAL] is Access.ALLOW:
+        elif may_read(role, FieldGroup.REFERRAL):
             condition |= Q(program=program)
     return ServiceReferral.objects.filter(condition).select_related(
         "service__organization", "program"
@@ -131,10 +131,7 @@ class StatusReader:
     @cached_property
     def holds_part2(self) -> bool:
         """The reader's role reads Part 2 outright: a provider reading its own records."""
-        return any(
-            POLICY[role].read[FieldGroup.PART2] is Access.ALLOW
-            for _program, role in role_grants(self.user)
-        )
+        return any(may_read(role, FieldGroup.PART2) for _program, role in role_grants(self.user))
 
     def disclosed(self) -> list[PersonAccess]:
         """The people whose Part 2 or consent-only data these rows released."""

@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import Decision, FieldGroup, RecordType, may_write
 from coresponder.domain.referrals import needs_reason, next_statuses
 from coresponder.domain.vocabulary import TaskStatus
-from coresponder.privacy.access import PersonAccess, access_person, access_program
+from coresponder.privacy.access import PersonAccess, access_person, program_for
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs import form_tokens
 from coresponder.programs.form_tokens import Kind
@@ -155,10 +155,7 @@ def capacity(request: HttpRequest, service_id: int) -> HttpResponse:
 @require_POST
 def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
     """A status button; on a problem, the referral page with what was typed kept."""
-    try:
-        referral, access = access_service_referral(request.user, referral_id)
-    except NotVisible as exc:
-        raise Http404("No such referral") from exc
+    referral, access = access_service_referral(request.user, referral_id)
     form = StatusForm(request.POST, prefix=f"r{referral.pk}")
     if form.is_valid():
         try:
@@ -194,10 +191,7 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def warm_handoff(request: HttpRequest, referral_id: int) -> HttpResponse:
-    try:
-        referral, access = access_service_referral(request.user, referral_id)
-    except NotVisible as exc:
-        raise Http404("No such referral") from exc
+    referral, access = access_service_referral(request.user, referral_id)
     form = HandoffForm(request.POST, prefix="handoff")
     with timezone.override(referral.program.timezone):
         valid = form.is_valid()
@@ -231,10 +225,7 @@ def warm_handoff(request: HttpRequest, referral_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
-    try:
-        referral, access = access_service_referral(request.user, referral_id)
-    except NotVisible as exc:
-        raise Http404("No such referral") from exc
+    referral, access = access_service_referral(request.user, referral_id)
     return _referral_page(request, referral, access)
 
 
@@ -285,11 +276,8 @@ def _referral_page(
 @require_http_methods(["GET", "POST"])
 def refer(request: HttpRequest, person_id: int) -> HttpResponse:
     """`/people/<id>/refer/?service=<id>&program=<slug>`: the directory search links here."""
-    try:
-        access = access_person(request.user, person_id)
-        program = access_program(request.user, str(request.GET.get("program", "")))
-    except NotVisible as exc:
-        raise Http404("No such person or program") from exc
+    access = access_person(request.user, person_id)
+    program = program_for(request.user, str(request.GET.get("program", "")))
     service_id = str(request.GET.get("service", ""))
     service = (
         Service.objects.select_related("organization__partner").filter(pk=int(service_id)).first()

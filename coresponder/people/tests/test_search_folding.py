@@ -67,3 +67,32 @@ def test_a_renamed_person_is_found_under_the_new_name(staff: Any, api_client_for
     update_person(Actor(user=staff), access, {"family_name": "Peña"}, person.version)
     items = api_client_for(staff).get("/api/v1/persons", {"q": "pena"}).json()["items"]
     assert [i["id"] for i in items] == [person.pk]
+
+
+@pytest.mark.parametrize("typed", ["", "a", "  avila  ", "Bill", "o'brien"])
+def test_the_page_and_the_api_find_the_same_people_in_the_same_order(
+    staff: Any, client: Client, api_client_for: Any, pco: Program, typed: str
+) -> None:
+    # Two namesakes, one known only to another program: neither answer may show them.
+    for given in ("Ana", "Abel"):
+        person = Person.objects.create(given_name=given, family_name="Avila")
+        Participation.objects.create(
+            person=person, program=pad_of(staff), first_seen_at=timezone.now()
+        )
+    hidden = Person.objects.create(given_name="Alma", family_name="Avila")
+    Participation.objects.create(person=hidden, program=pco, first_seen_at=timezone.now())
+    client.force_login(staff)
+
+    page = client.get("/people/", {"q": typed})
+    answer = api_client_for(staff).get("/api/v1/persons", {"q": typed})
+
+    assert page.status_code == 200
+    assert answer.status_code == 200
+    on_page = [person.pk for person in page.context["page_obj"].object_list]
+    in_api = [item["id"] for item in answer.json()["items"]]
+    assert on_page == in_api
+    assert hidden.pk not in in_api
+
+
+def pad_of(user: Any) -> Program:
+    return Program.objects.get(memberships__user=user)
