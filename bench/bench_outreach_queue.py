@@ -62,8 +62,8 @@ def load(total: int, first_count_at: int, token: str) -> dict[str, int]:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
+    from coresponder.outreach.actions import refresh_priority_tiers
     from coresponder.outreach.models import Attempt, OutreachTask
-    from coresponder.outreach.tiers import refresh_priority_tiers
     from coresponder.people.models import Person
     from coresponder.programs.models import District, Program
 

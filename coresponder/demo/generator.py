@@ -31,7 +31,7 @@ from coresponder.demo.people import Identity, PeopleMaker
 from coresponder.demo.writer import BulkWriter
 from coresponder.domain.presets import Preset, load_preset_dir
 from coresponder.intake.models import Referral
-from coresponder.outreach.tiers import refresh_priority_tiers
+from coresponder.outreach.actions import refresh_priority_tiers
 from coresponder.people.models import Participation, Person
 from coresponder.programs.models import Program
 from coresponder.services.models import TaxonomyTerm

@@ -24,7 +24,6 @@ from coresponder.domain.intake import (
     age_on,
     decide_overdose_join,
     district_at,
-    outreach_window,
 )
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
@@ -33,8 +32,8 @@ from coresponder.identity.matching import active_params, score_pair
 from coresponder.identity.models import SourceRecord
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral, TriageStatus
 from coresponder.intake.triage import TRIAGE_DECISIONS
+from coresponder.outreach.actions import follow_up_referral
 from coresponder.outreach.models import OutreachTask
-from coresponder.outreach.tiers import tier_for
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import exact_match, linkable_people, role_in
 from coresponder.privacy.actions import note_cross_program_link
@@ -309,7 +308,7 @@ def _new_referral(
     if payload.get("call"):
         result.call = _save_call(actor, program, person, referral, payload, decision)
     if decision.eligible and person is not None:
-        result.outreach_task = _open_task(actor, program, person, referral, result.overdose)
+        result.outreach_task = follow_up_referral(actor, program, person, referral, result.overdose)
     return result
 
 
@@ -616,62 +615,6 @@ def _save_call(
         detail={"co_responders_sent": decision.eligible},
     )
     return call
-
-
-def _open_task(
-    actor: Actor,
-    program: Program,
-    person: Person,
-    referral: Referral,
-    overdose: Overdose | None,
-) -> OutreachTask | None:
-    """Follow-up on the preset's window; after a fatal overdose, to the family."""
-    follow_up = program.rules.follow_up
-    if follow_up is None or referral.pathway not in follow_up.pathways:
-        return None
-    target = OutreachTask.Target.PARTICIPANT
-    if overdose is not None and overdose.fatal:
-        if follow_up.fatal_overdose != "family":
-            return None
-        target = OutreachTask.Target.FAMILY
-    open_task = OutreachTask.objects.filter(
-        program=program, person=person, status__in=["open", "claimed"], target=target
-    ).first()
-    if open_task is not None:
-        # A repeat contact while a task is open escalates it rather than opening a second.
-        open_task.escalations += 1
-        save_tracked(open_task, actor.user)
-        record_event(
-            actor, "change", obj=open_task, person_id=person.pk, detail={"escalated": True}
-        )
-        return open_task
-    anchor = (
-        overdose.occurred_at
-        if follow_up.anchor == "overdose" and overdose
-        else (referral.received_at)
-    )
-    start, end = outreach_window(anchor, follow_up.opens_after_hours, follow_up.closes_after_hours)
-    task = OutreachTask(
-        program=program,
-        person=person,
-        referral=referral,
-        overdose=overdose,
-        target=target,
-        window_start=start,
-        window_end=end,
-        district=referral.district,
-        priority_tier=tier_for(program, person.pk),
-    )
-    save_tracked(task, actor.user)
-    record_event(
-        actor,
-        "create",
-        obj=task,
-        person_id=person.pk,
-        program_slug=program.slug,
-        fields=["outreach"],
-    )
-    return task
 
 
 def set_triage_status(

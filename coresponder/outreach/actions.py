@@ -1,18 +1,21 @@
-"""The one write path for follow-up: claims, attempts, the closing checklist, closing and expiry."""
+"""The one write path for follow-up: a task's whole life (opened, escalated, claimed,
+attempted, checked off, closed, expired), its priority tier, and the reminder notices."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
+from coresponder.domain.intake import outreach_window
 from coresponder.domain.outreach import (
     OVERRIDE_REASON_MIN_LENGTH,
     SpacingConflict,
@@ -24,21 +27,164 @@ from coresponder.domain.outreach import (
     spacing_conflict,
 )
 from coresponder.domain.policy import RecordType
-from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
-from coresponder.outreach.tiers import refresh_priority_tiers
+from coresponder.intake.models import Overdose, Referral
+from coresponder.outreach.models import (
+    OPEN_STATUSES,
+    QUEUE_STATUSES,
+    Attempt,
+    AttemptContact,
+    Notice,
+    OutreachTask,
+)
+from coresponder.outreach.tiers import tier_changes, tier_for
+from coresponder.people.models import Person
 from coresponder.privacy.access import PersonAccess
 from coresponder.programs.local_time import format_for_message
 from coresponder.programs.models import Program, Team
 
-OPEN_STATUSES = (OutreachTask.Status.OPEN, OutreachTask.Status.CLAIMED)
 # Staff may close by hand a task still in the queue, or one that expired unworked.
-CLOSABLE_STATUSES = (*OPEN_STATUSES, OutreachTask.Status.COLLECTING, OutreachTask.Status.EXPIRED)
+CLOSABLE_STATUSES = (*QUEUE_STATUSES, OutreachTask.Status.EXPIRED)
 # One audit event names at most this many expired tasks; a longer batch takes several.
 EXPIRY_EVENT_IDS = 500
 
 
 def checklist_of(task: OutreachTask) -> list[tuple[str, str]]:
     return [(i.key, i.label) for i in task.program.rules.closing_checklist]
+
+
+def follow_up_referral(
+    actor: Actor,
+    program: Program,
+    person: Person,
+    referral: Referral,
+    overdose: Overdose | None,
+) -> OutreachTask | None:
+    """Follow-up on the preset's window for an eligible referral; after a fatal overdose,
+    to the family. A repeat contact while a task is open escalates it rather than opening
+    a second. None when the preset asks no follow-up for this referral."""
+    follow_up = program.rules.follow_up
+    if follow_up is None or referral.pathway not in follow_up.pathways:
+        return None
+    target = OutreachTask.Target.PARTICIPANT
+    if overdose is not None and overdose.fatal:
+        if follow_up.fatal_overdose != "family":
+            return None
+        target = OutreachTask.Target.FAMILY
+    already = OutreachTask.objects.filter(
+        program=program, person=person, status__in=OPEN_STATUSES, target=target
+    ).first()
+    if already is not None:
+        return escalate_task(actor, already)
+    anchor = (
+        overdose.occurred_at
+        if follow_up.anchor == "overdose" and overdose
+        else (referral.received_at)
+    )
+    start, end = outreach_window(anchor, follow_up.opens_after_hours, follow_up.closes_after_hours)
+    return open_task(actor, program, person, referral, overdose, target, start, end)
+
+
+def open_task(
+    actor: Actor,
+    program: Program,
+    person: Person,
+    referral: Referral | None,
+    overdose: Overdose | None,
+    target: str,
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+) -> OutreachTask:
+    """A new task in the queue, in the referral's district, at the person's priority tier."""
+    with transaction.atomic():
+        task = OutreachTask(
+            program=program,
+            person=person,
+            referral=referral,
+            overdose=overdose,
+            target=target,
+            window_start=window_start,
+            window_end=window_end,
+            district=referral.district if referral is not None else None,
+            priority_tier=tier_for(program, person.pk),
+        )
+        save_tracked(task, actor.user)
+        record_event(
+            actor,
+            "create",
+            obj=task,
+            person_id=person.pk,
+            program_slug=program.slug,
+            fields=["outreach"],
+        )
+    return task
+
+
+def escalate_task(actor: Actor, task: OutreachTask, by: int = 1) -> OutreachTask:
+    """Someone came to notice again while the task is open: it counts one more escalation."""
+    with transaction.atomic():
+        task.escalations += by
+        save_tracked(task, actor.user)
+        record_event(
+            actor, "change", obj=task, person_id=task.person_id, detail={"escalated": True}
+        )
+    return task
+
+
+def escalate_duplicate_tasks(actor: Actor, person: Person) -> list[dict[str, Any]]:
+    """Two open follow-ups for the now-same person: keep the earliest open, escalate it,
+    cancel the others. Returns each changed task as it was, so a merge can be undone."""
+    changes: list[dict[str, Any]] = []
+    with transaction.atomic():
+        open_tasks = OutreachTask.objects.filter(person=person, status__in=OPEN_STATUSES).order_by(
+            "window_start", "id"
+        )
+        groups: dict[tuple[int, str], list[OutreachTask]] = {}
+        for task in open_tasks:
+            groups.setdefault((task.program_id, task.target), []).append(task)
+        for tasks in groups.values():
+            if len(tasks) < 2:
+                continue
+            kept, *duplicates = tasks
+            changes.append({"pk": kept.pk, "status": kept.status, "escalations": kept.escalations})
+            escalate_task(actor, kept, by=len(duplicates))
+            for task in duplicates:
+                changes.append(
+                    {"pk": task.pk, "status": task.status, "escalations": task.escalations}
+                )
+                task.status = OutreachTask.Status.CANCELLED
+                save_tracked(task, actor.user)
+                record_event(
+                    actor,
+                    "change",
+                    obj=task,
+                    person_id=person.pk,
+                    detail={"cancelled": "duplicate after merge", "kept_task": kept.pk},
+                )
+    return changes
+
+
+def refresh_priority_tiers(program: Program, person_ids: Iterable[int] | None = None) -> int:
+    """Recompute the tier of queued tasks (of some people, or all); returns tasks changed.
+
+    A derived value: it moves no `version` and writes no audit event of its own.
+    """
+    with transaction.atomic():
+        moves = tier_changes(program, person_ids)
+        for tier, pks in moves.items():
+            for start in range(0, len(pks), 5000):
+                OutreachTask.objects.filter(pk__in=pks[start : start + 5000]).update(
+                    priority_tier=tier
+                )
+    return sum(len(pks) for pks in moves.values())
+
+
+def refresh_tiers_of_people(person_ids: list[int]) -> None:
+    """Recompute the tiers of these people's queued tasks in every program they have one."""
+    program_ids = set(
+        OutreachTask.objects.filter(person_id__in=person_ids).values_list("program_id", flat=True)
+    )
+    for program in Program.objects.filter(pk__in=program_ids):
+        refresh_priority_tiers(program, person_ids)
 
 
 def _must_write(access: PersonAccess) -> None:
@@ -339,3 +485,44 @@ def expire_tasks(actor: Actor, now: dt.datetime, program: Program | None = None)
                     )
                 moved += len(done)
     return moved
+
+
+# --- Reminder notices ------------------------------------------------------------------
+
+
+def create_notice(
+    recipient: Any, task: OutreachTask, kind: str, message: str, now: dt.datetime
+) -> Notice | None:
+    """The new notice, or None when it was already sent (by this or another worker)."""
+    try:
+        with transaction.atomic():
+            notice, created = Notice.objects.get_or_create(
+                recipient=recipient,
+                task=task,
+                kind=kind,
+                defaults={"program": task.program, "message": message, "created_at": now},
+            )
+    except IntegrityError:
+        return None  # another worker inserted it between our read and our write
+    return notice if created else None
+
+
+def mark_notice_emailed(notice: Notice, now: dt.datetime) -> None:
+    Notice.objects.filter(pk=notice.pk).update(emailed_at=now)
+
+
+def record_reminder_pass(actor: Actor, counts: dict[str, int]) -> None:
+    """One event per pass that sent anything; idle passes leave the chain alone."""
+    if any(counts.values()):
+        record_event(actor, "create", object_type="outreach.notice", detail=counts)
+
+
+def mark_notices_read(actor: Actor, user: Any) -> int:
+    """The user read their reminders: every unread one is marked read; returns how many.
+
+    Not audited: it is the user's own inbox, not a person's record.
+    """
+    with transaction.atomic():
+        return Notice.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )

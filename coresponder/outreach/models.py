@@ -73,6 +73,8 @@ class OutreachTask(Tracked):
             # The queue's work order, over queued tasks only: the database reads the
             # first page straight off the index however long the queue grows.
             # (PostgreSQL's ascending order already puts NULL tiers last.)
+            # The conditions spell out QUEUE_STATUSES (below the class, which they cannot
+            # name from here); a test holds them to it.
             models.Index(
                 fields=["program", "priority_tier", "window_end", "created_at", "id"],
                 condition=Q(status__in=["open", "claimed", "collecting"]),
@@ -87,6 +89,13 @@ class OutreachTask(Tracked):
 
     def __str__(self) -> str:
         return f"Outreach task {self.pk} ({self.program.slug}, {self.status})"
+
+
+# Tasks nobody has closed yet: what a repeat contact escalates, reminders speak of and
+# expiry moves out of the queue.
+OPEN_STATUSES = (OutreachTask.Status.OPEN, OutreachTask.Status.CLAIMED)
+# Tasks in the queue: the open ones and those waiting for their closing checklist.
+QUEUE_STATUSES = (*OPEN_STATUSES, OutreachTask.Status.COLLECTING)
 
 
 class Attempt(Tracked):

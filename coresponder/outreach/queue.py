@@ -17,13 +17,11 @@ from django.db.models import Count, F, Q, QuerySet
 
 from coresponder.core.errors import ActionError
 from coresponder.domain.outreach import QueueGroup, due_state, expiry_cutoff, follow_up_rules
-from coresponder.outreach.models import Attempt, OutreachTask
-from coresponder.outreach.tiers import QUEUE_STATUSES
+from coresponder.outreach.models import OPEN_STATUSES, QUEUE_STATUSES, Attempt, OutreachTask
 from coresponder.programs.duty import team_districts_on_duty
 from coresponder.programs.models import District, Program, Team
 
 __all__ = [
-    "QUEUE_STATUSES",
     "QueueFilter",
     "QueuePage",
     "expired_tasks",
@@ -62,10 +60,7 @@ def _cutoff(program: Program, now: dt.datetime) -> dt.datetime:
 
 def _expired_by_time(program: Program, now: dt.datetime) -> Q:
     """Unclosed tasks whose window closed longer ago than the preset allows."""
-    return Q(
-        status__in=[OutreachTask.Status.OPEN, OutreachTask.Status.CLAIMED],
-        window_end__lte=_cutoff(program, now),
-    )
+    return Q(status__in=OPEN_STATUSES, window_end__lte=_cutoff(program, now))
 
 
 def live_tasks(program: Program, now: dt.datetime) -> QuerySet[OutreachTask]:

@@ -21,16 +21,16 @@ from coresponder.domain.vocabulary import humanize
 from coresponder.outreach.actions import checklist_of, close_task
 from coresponder.outreach.forms import AttemptForm, CloseTaskForm
 from coresponder.outreach.models import Attempt, OutreachTask
-from coresponder.outreach.queue import QueueFilter, expired_tasks, outreach_queue, queue_districts
-from coresponder.outreach.views import (
+from coresponder.outreach.pages import (
     DUE_STATES,
-    _int_or_none,
-    _my_teams,
-    _program_for_outreach,
-    _task_in,
-    _task_response,
-    _tier_labels,
+    int_or_none,
+    my_teams,
+    program_for_outreach,
+    task_in,
+    task_response,
+    tier_labels,
 )
+from coresponder.outreach.queue import QueueFilter, expired_tasks, outreach_queue, queue_districts
 from coresponder.privacy.access import role_in, visible_people
 from coresponder.programs.duty import on_duty
 from coresponder.programs.home import OVERSIGHT_ROLES
@@ -65,7 +65,7 @@ def _may_see_missed(request: HttpRequest, program: Program) -> bool:
 @require_GET
 def queue(request: HttpRequest, slug: str) -> HttpResponse:
     """Live tasks, due now first, as a table on a desk and cards on a phone."""
-    program = _program_for_outreach(request, slug)
+    program = program_for_outreach(request, slug)
     now = timezone.now()
     districts = list(program.districts.filter(active=True).order_by("name"))
     district_names = {d.code: d.name for d in districts}
@@ -77,24 +77,24 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
         for duty in on_duty(program, now)
         if duty.team_id is not None
     }
-    team_id = _int_or_none(request.GET.get("team"))
+    team_id = int_or_none(request.GET.get("team"))
     if team_id not in on_shift:
         team_id = None
     who = _choice(request.GET.get("who"), WHO_CHOICES)
     when = _choice(request.GET.get("when"), WHEN_CHOICES)
-    my_teams = tuple(_my_teams(request, program).values_list("pk", flat=True))
+    team_ids = tuple(my_teams(request, program).values_list("pk", flat=True))
     scope = queue_districts(program, now, chosen or None, team_id)
     result = outreach_queue(
         program,
         now,
         scope,
-        _int_or_none(request.GET.get("page")) or 1,
+        int_or_none(request.GET.get("page")) or 1,
         QUEUE_PAGE_SIZE,
-        QueueFilter(who=who, when=when, my_teams=my_teams),
+        QueueFilter(who=who, when=when, my_teams=team_ids),
     )
     rows = result.items
     names = _names(request, [row["person_id"] for row in rows])
-    tiers = _tier_labels(program)
+    tiers = tier_labels(program)
     cards = [
         {
             **row,
@@ -133,7 +133,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
         "who": who,
         "when": when,
         "filtered": any(filters.values()),
-        "has_teams": bool(my_teams),
+        "has_teams": bool(team_ids),
         "expired": expired,
         "may_see_missed": _may_see_missed(request, program),
         "previous_page": _page_query(filters, result.page - 1) if result.page > 1 else None,
@@ -150,14 +150,14 @@ def _page_query(filters: dict[str, Any], page: int) -> str:
 @require_GET
 def missed_list(request: HttpRequest, slug: str) -> HttpResponse:
     """Tasks that expired unworked, latest window first: for coordinators to review."""
-    program = _program_for_outreach(request, slug)
+    program = program_for_outreach(request, slug)
     if not _may_see_missed(request, program):
         raise Http404("No Missed list for this role")
     now = timezone.now()
     tasks = expired_tasks(program, now)
     count = tasks.count()
     pages = max(1, -(-count // MISSED_PAGE_SIZE))
-    page = min(max(1, _int_or_none(request.GET.get("page")) or 1), pages)
+    page = min(max(1, int_or_none(request.GET.get("page")) or 1), pages)
     start = (page - 1) * MISSED_PAGE_SIZE
     rows = list(
         tasks.order_by("-window_end", "-id").values(
@@ -213,14 +213,14 @@ def missed_list(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def close_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     """Close a task by hand, against the version the user saw; a stale one is told, not lost."""
-    program = _program_for_outreach(request, slug)
-    task, access = _task_in(request, program, task_id)
+    program = program_for_outreach(request, slug)
+    task, access = task_in(request, program, task_id)
     zone = ZoneInfo(program.timezone)
     form = CloseTaskForm(request.POST)
 
     def again(status: int) -> HttpResponse:
         attempt_form = AttemptForm(zone, checklist_of(task), task.checklist)
-        return _task_response(
+        return task_response(
             request, program, task, access, attempt_form, status=status, close_form=form
         )
 

@@ -3,6 +3,7 @@
 Each (recipient, task, kind) is sent once: the unique constraint on Notice is the
 guard, so several workers may run at once and a conflict means another one sent it.
 Messages name the task and its window, never the person, because they may go by email.
+This module decides who hears what and when; `outreach.actions` writes the notices.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
-from coresponder.core.audit import Actor, record_event
+from coresponder.core.audit import Actor
 from coresponder.domain.outreach import DueState, due_state, follow_up_rules
 from coresponder.domain.vocabulary import Role
-from coresponder.outreach.models import Attempt, Notice, OutreachTask
+from coresponder.outreach.actions import create_notice, mark_notice_emailed, record_reminder_pass
+from coresponder.outreach.models import OPEN_STATUSES, Attempt, Notice, OutreachTask
 from coresponder.programs.local_time import format_for_message
 from coresponder.programs.models import Membership, Program, TeamMember
 
@@ -123,25 +124,6 @@ class _Recipients:
         return list(unique.values())
 
 
-def _create(recipient: Any, task: OutreachTask, kind: str, now: dt.datetime) -> Notice | None:
-    """The new notice, or None when it was already sent (by this or another worker)."""
-    try:
-        with transaction.atomic():
-            notice, created = Notice.objects.get_or_create(
-                recipient=recipient,
-                task=task,
-                kind=kind,
-                defaults={
-                    "program": task.program,
-                    "message": message_for(task, kind),
-                    "created_at": now,
-                },
-            )
-    except IntegrityError:
-        return None  # another worker inserted it between our read and our write
-    return notice if created else None
-
-
 def _email(notice: Notice, now: dt.datetime) -> bool:
     email = getattr(notice.recipient, "email", "")
     if not (getattr(settings, "CORESPONDER_EMAIL_REMINDERS", False) and email):
@@ -156,7 +138,7 @@ def _email(notice: Notice, now: dt.datetime) -> bool:
     except Exception:  # a mail outage must not stop reminders in the app
         log.exception("reminder %s could not be emailed", notice.pk)
         return False
-    Notice.objects.filter(pk=notice.pk).update(emailed_at=now)
+    mark_notice_emailed(notice, now)
     return True
 
 
@@ -165,7 +147,7 @@ def send_due_reminders(now: dt.datetime, actor: Actor = WORKER) -> dict[str, int
     counts = dict.fromkeys([*KINDS, "emailed"], 0)
     candidates = (
         OutreachTask.objects.filter(
-            status__in=[OutreachTask.Status.OPEN, OutreachTask.Status.CLAIMED],
+            status__in=OPEN_STATUSES,
             window_start__lte=now,
         )
         .annotate(attempted=Exists(Attempt.objects.filter(task=OuterRef("pk"))))
@@ -185,13 +167,11 @@ def send_due_reminders(now: dt.datetime, actor: Actor = WORKER) -> dict[str, int
             for user in recipients.for_task(task, kind):
                 if (user.pk, task.pk, kind) in sent:
                     continue
-                notice = _create(user, task, kind, now)
+                notice = create_notice(user, task, kind, message_for(task, kind), now)
                 if notice is None:
                     continue
                 counts[kind] += 1
                 if _email(notice, now):
                     counts["emailed"] += 1
-    if any(counts.values()):
-        # One event per pass that sent anything; idle passes leave the chain alone.
-        record_event(actor, "create", object_type="outreach.notice", detail=counts)
+    record_reminder_pass(actor, counts)
     return counts

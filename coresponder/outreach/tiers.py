@@ -4,6 +4,8 @@ A tier depends on the person's whole attempt history with the program, so it is
 recomputed for all of a person's queued tasks whenever an attempt is recorded and
 set when a task opens. It is derived data: refreshing it does not move a task's
 `version`, so nobody's edit goes stale because of someone else's attempt.
+
+This module reads and computes; `outreach.actions.refresh_priority_tiers` writes.
 """
 
 from __future__ import annotations
@@ -12,14 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from coresponder.domain.outreach import priority_tier
-from coresponder.outreach.models import Attempt, OutreachTask
+from coresponder.outreach.models import QUEUE_STATUSES, Attempt, OutreachTask
 from coresponder.programs.models import Program
-
-QUEUE_STATUSES = (
-    OutreachTask.Status.OPEN,
-    OutreachTask.Status.CLAIMED,
-    OutreachTask.Status.COLLECTING,
-)
 
 
 def preset_tiers(program: Program) -> list[tuple[int, str]]:
@@ -50,11 +46,14 @@ def tier_for(program: Program, person_id: int) -> int | None:
     return priority_tier(tiers, earlier_outcomes(program, [person_id]).get(person_id, []))
 
 
-def refresh_priority_tiers(program: Program, person_ids: Iterable[int] | None = None) -> int:
-    """Recompute the tier of queued tasks (of some people, or all); returns tasks changed."""
+def tier_changes(
+    program: Program, person_ids: Iterable[int] | None = None
+) -> dict[int | None, list[int]]:
+    """Queued tasks (of some people, or all) whose stored tier is not the one their
+    person's history gives now, as {new tier: task ids}; empty without preset tiers."""
     tiers = preset_tiers(program)
     if not tiers:
-        return 0
+        return {}
     queued = OutreachTask.objects.filter(program=program, status__in=QUEUE_STATUSES)
     if person_ids is not None:
         queued = queued.filter(person_id__in=list(person_ids))
@@ -65,7 +64,4 @@ def refresh_priority_tiers(program: Program, person_ids: Iterable[int] | None = 
         tier = priority_tier(tiers, history.get(person, []))
         if tier != stored:
             moves[tier].append(pk)
-    for tier, pks in moves.items():
-        for start in range(0, len(pks), 5000):
-            OutreachTask.objects.filter(pk__in=pks[start : start + 5000]).update(priority_tier=tier)
-    return sum(len(pks) for pks in moves.values())
+    return dict(moves)

@@ -13,6 +13,7 @@ from coresponder.domain.shifts import shift_occurrences
 from coresponder.domain.suppression import last_full_quarter, suppress_small
 from coresponder.domain.teams import missing_slots
 from coresponder.domain.vocabulary import PATHWAY_LABELS, ROLE_LABELS, Pathway, Role
+from coresponder.outreach.models import OPEN_STATUSES
 from coresponder.privacy.access import may_break_glass, may_read, role_in, scope_of
 from coresponder.programs.models import Membership, Program, Team
 from coresponder.programs.work import FIRST_LOOK, work_for
@@ -143,7 +144,7 @@ def period_counts(
 def activity_counts(program: Program, now: dt.datetime) -> list[tuple[str, int]]:
     """The last 30 days' counts and the tasks open now, for the program's own staff."""
     counts = period_counts(program, now - dt.timedelta(days=30), now + dt.timedelta(seconds=1))
-    open_now = program.outreach_tasks.filter(status__in=["open", "claimed"]).count()
+    open_now = program.outreach_tasks.filter(status__in=OPEN_STATUSES).count()
     counts.insert(3, ("Outreach tasks open now", open_now))
     return counts
 

@@ -56,7 +56,7 @@ from coresponder.domain.vocabulary import (
 from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Overdose, OverdoseReport, Referral
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
-from coresponder.outreach.sla_views import task_records
+from coresponder.outreach.sla import task_records
 from coresponder.people.models import Ethnicity, Race, Sex
 from coresponder.programs.models import District, Program
 from coresponder.services.models import Service, ServiceReferral, ServiceReferralStatusChange

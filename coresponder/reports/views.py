@@ -29,7 +29,6 @@ from coresponder.domain.metrics import change_is_good
 from coresponder.domain.suppression import quarter_name
 from coresponder.domain.vocabulary import label, labels_of
 from coresponder.intake.public_forms import language_of
-from coresponder.outreach.sla_views import date_range
 from coresponder.privacy.access import program_for, role_in
 from coresponder.programs.district_map import lay_out_districts, shade_of
 from coresponder.programs.labels import page_language
@@ -39,6 +38,7 @@ from coresponder.reports import charts, disclosure
 from coresponder.reports import metrics as m
 from coresponder.reports.api import MAX_DAYS
 from coresponder.reports.dispositions import disposition_rows
+from coresponder.reports.periods import date_range
 
 BREAKDOWN_LABELS = {
     "district": "District",

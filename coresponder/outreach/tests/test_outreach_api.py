@@ -9,8 +9,8 @@ import pytest
 
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
+from coresponder.outreach.actions import refresh_priority_tiers
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
-from coresponder.outreach.tiers import refresh_priority_tiers
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.models import Program, Team

@@ -14,7 +14,7 @@ from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.models import Overdose, Referral
 from coresponder.outreach.models import Attempt, Notice, OutreachTask
-from coresponder.outreach.sla_views import sla_summary
+from coresponder.outreach.sla import sla_summary
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.models import District, Program, Team

@@ -1,0 +1,157 @@
+"""What the outreach pages share: the program and task a page is about, the task page
+itself (shown again with a form's errors), and the words and labels they use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from coresponder.core.audit import record_event
+from coresponder.core.http import actor_for
+from coresponder.domain.outreach import due_state, follow_up_rules, missing_checklist
+from coresponder.domain.policy import FieldGroup, RecordType
+from coresponder.domain.vocabulary import label
+from coresponder.outreach.actions import CLOSABLE_STATUSES, checklist_of
+from coresponder.outreach.forms import AttemptForm, ChecklistForm, CloseTaskForm
+from coresponder.outreach.models import OPEN_STATUSES, QUEUE_STATUSES, OutreachTask
+from coresponder.privacy.access import PersonAccess, access_task, program_for
+from coresponder.programs.middleware import SESSION_KEY
+from coresponder.programs.models import Program, Team
+
+DUE_STATES = {
+    "not_yet_open": ("Not yet open", "usa-tag"),
+    "open": ("Open", "usa-tag bg-green"),
+    "closing_soon": ("Closing soon", "usa-tag bg-accent-warm-darker"),
+    "overdue": ("Overdue", "usa-tag bg-secondary-darker"),
+}
+
+
+def status_text(task: OutreachTask) -> str:
+    """Where the task stands, said once: "Claimed by PCO Team 1", not "claimed by a team" twice."""
+    if task.status == OutreachTask.Status.CLAIMED and task.claimed_by is not None:
+        return f"Claimed by {task.claimed_by.name}"
+    return str(task.get_status_display())
+
+
+def program_for_outreach(request: HttpRequest, slug: str) -> Program:
+    """The program, when the user's role there works outreach; otherwise 404, as for missing."""
+    program = program_for(request.user, slug, reads=FieldGroup.OUTREACH)
+    request.session[SESSION_KEY] = program.slug
+    request.current_program_slug = program.slug  # type: ignore[attr-defined]
+    return program
+
+
+def task_in(request: HttpRequest, program: Program, task_id: int) -> tuple[Any, PersonAccess]:
+    task, access = access_task(request.user, task_id)
+    if task.program_id != program.pk:
+        raise Http404("No such task")
+    return task, access
+
+
+def tier_labels(program: Program) -> dict[int, str]:
+    priority = program.rules.priority
+    if priority.policy != "tiers":
+        return {}
+    return {t.tier: t.label for t in priority.tiers}
+
+
+def int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def my_teams(request: HttpRequest, program: Program) -> Any:
+    user: Any = request.user
+    return (
+        Team.objects.filter(program=program, active=True, members__user=user)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def task_response(
+    request: HttpRequest,
+    program: Program,
+    task: OutreachTask,
+    access: PersonAccess,
+    form: AttemptForm,
+    checklist_form: ChecklistForm | None = None,
+    status: int = 200,
+    close_form: CloseTaskForm | None = None,
+) -> HttpResponse:
+    checklist = checklist_of(task)
+    person = access.person
+    may_write = access.may_write(RecordType.OUTREACH)
+    is_open = task.status in OPEN_STATUSES
+    collecting = task.status == OutreachTask.Status.COLLECTING
+    if collecting and checklist_form is None:
+        checklist_form = ChecklistForm(checklist, task.checklist, initial={"version": task.version})
+    due = (
+        due_state(
+            task.window_start,
+            task.window_end,
+            timezone.now(),
+            follow_up_rules(program.rules.follow_up).closing_soon_hours,
+        )
+        if task.status in QUEUE_STATUSES
+        else None
+    )
+    attempts = list(task.attempts.order_by("attempted_at", "id").prefetch_related("contacts"))
+    record_event(
+        actor_for(request),
+        "read",
+        obj=task,
+        person_id=task.person_id,
+        program_slug=program.slug,
+        fields=["identity", "outreach"],
+    )
+    context = {
+        "program": program,
+        "task": task,
+        "name": f"{person.given_name} {person.family_name}".strip(),
+        "due_label": f"Window: {DUE_STATES[due][0].lower()}" if due else "",
+        "due_class": DUE_STATES[due][1] if due else "usa-tag",
+        "status_text": status_text(task),
+        "attempts": [
+            {
+                "at": a.attempted_at,
+                "channel": label("channel", a.channel),
+                "outcome": label("outcome", a.outcome).lower(),
+                "reached": [
+                    "the person"
+                    if c.role == "participant"
+                    else label("relationship", c.relationship).lower() or "someone"
+                    for c in a.contacts.all()
+                ],
+            }
+            for a in attempts
+        ],
+        "form": form if is_open and may_write else None,
+        "checklist_form": checklist_form if collecting and may_write else None,
+        "missing": missing_checklist(checklist, task.checklist) if collecting else [],
+        "teams": list(my_teams(request, program))
+        if may_write and task.status == OutreachTask.Status.OPEN and not task.claimed_by_id
+        else [],
+        "claimed_by": task.claimed_by.name if task.claimed_by else "",
+        **_closing_context(task, may_write, close_form),
+    }
+    return render(request, "outreach/task.html", context, status=status)
+
+
+def _closing_context(
+    task: OutreachTask, may_write: bool, close_form: CloseTaskForm | None
+) -> dict[str, Any]:
+    """The close-with-a-reason form for who may write, and why a closed task was closed."""
+    closable = may_write and task.status in CLOSABLE_STATUSES
+    if closable and close_form is None:
+        close_form = CloseTaskForm(initial={"version": task.version})
+    return {
+        "close_form": close_form if closable else None,
+        "closed_because": task.get_close_reason_display() if task.close_reason else "",
+        "close_note": task.close_note,
+    }

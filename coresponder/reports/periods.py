@@ -1,0 +1,31 @@
+"""The dates a report covers, as a user asks for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+DEFAULT_DAYS = 30
+
+
+def date_range(params: Any, today: dt.date) -> tuple[dt.date, dt.date, list[str]]:
+    """Inclusive program-local dates from ?start=&end=; the last 30 days by default."""
+    errors: list[str] = []
+    end = today
+    start = today - dt.timedelta(days=DEFAULT_DAYS - 1)
+    for name in ("start", "end"):
+        raw = (params.get(name) or "").strip()
+        if not raw:
+            continue
+        try:
+            value = dt.date.fromisoformat(raw)
+        except ValueError:
+            errors.append(f"The {name} date must be a date like 2026-11-01.")
+            continue
+        if name == "start":
+            start = value
+        else:
+            end = value
+    if start > end:
+        errors.append("The start date must not be after the end date.")
+    return start, end, errors
