@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -16,9 +15,10 @@ from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import Role, label
 from coresponder.intake.actions import set_triage_status
-from coresponder.intake.models import Referral, TriageStatus
+from coresponder.intake.models import Referral
 from coresponder.intake.public_forms import STAFF_LANGUAGE, TEXT
 from coresponder.intake.triage import TRIAGE_DECISIONS
+from coresponder.intake.triage_queue import waiting_requests
 from coresponder.privacy.access import program_for, role_in
 from coresponder.programs.models import Program
 
@@ -32,16 +32,6 @@ def _triage_program(request: HttpRequest, slug: str) -> Program:
     if role_in(request.user, program) not in TRIAGE_ROLES:
         raise Http404("No triage list for this role")
     return program
-
-
-def waiting_requests(program: Program) -> QuerySet[Referral]:
-    return (
-        Referral.objects.filter(
-            program=program, channel=Referral.Channel.PUBLIC, triage_status=TriageStatus.NEW
-        )
-        .select_related("person")
-        .order_by("received_at", "id")
-    )
 
 
 def _staff_word(prefix: str, code: str, vocabulary: str) -> str:

@@ -23,6 +23,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
 
+from coresponder.privacy.access import visible_programs
+from coresponder.programs.models import Program
+
 UTC = ZoneInfo("UTC")
 
 # Where a zone has no letters of its own (tzdata says "+14" for Kiritimati), say
@@ -173,8 +176,6 @@ def iso(value: dt.datetime | dt.date, where: Any = None) -> str:
 
 def program_zones(program_ids: Iterable[int]) -> dict[str, str]:
     """Program slug → zone name, for pages that list facts of several programs by slug."""
-    from coresponder.programs.models import Program
-
     return dict(Program.objects.filter(pk__in=list(program_ids)).values_list("slug", "timezone"))
 
 
@@ -196,9 +197,6 @@ def reader_zone(user: Any) -> ZoneInfo:
     A reader whose programs span zones gets the first by name, and pages name it; an
     administrator who is a member of no program reads on the first program's clock.
     """
-    from coresponder.privacy.access import visible_programs
-    from coresponder.programs.models import Program
-
     if user is None or not getattr(user, "is_authenticated", False):
         return UTC
     own = Program.objects.filter(memberships__user=user, memberships__active=True)

@@ -17,10 +17,12 @@ from django.urls import reverse
 from coresponder.domain.outreach import follow_up_rules
 from coresponder.domain.policy import Scope
 from coresponder.domain.vocabulary import Role, TaskStatus
+from coresponder.intake.triage_queue import waiting_requests
 from coresponder.outreach.models import Notice
 from coresponder.outreach.queue import live_tasks
 from coresponder.privacy.access import break_glass_reviews, diverting_referrals, scope_of
 from coresponder.programs.models import Program, Team
+from coresponder.services.referral_access import provider_inbox
 
 # With no earlier look in this session, "new" means recorded within this long.
 FIRST_LOOK = dt.timedelta(hours=24)
@@ -116,8 +118,6 @@ def _tasks_due(user: Any, program: Program, now: dt.datetime) -> list[WorkItem]:
 
 
 def _oversight_due(user: Any, program: Program) -> list[WorkItem]:
-    from coresponder.intake.triage_views import waiting_requests
-
     waiting = waiting_requests(program).count()
     unreviewed = (
         break_glass_reviews(user)
@@ -135,8 +135,6 @@ def _oversight_due(user: Any, program: Program) -> list[WorkItem]:
 
 
 def _provider_referrals(user: Any, program: Program) -> Any:
-    from coresponder.services.referral_access import provider_inbox
-
     return provider_inbox(user).filter(program=program)
 
 
