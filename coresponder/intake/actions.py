@@ -39,7 +39,7 @@ from coresponder.privacy.access import exact_match, linkable_people, role_in
 from coresponder.privacy.actions import note_cross_program_link
 from coresponder.programs.models import District, Program
 
-# The facts each pathway must carry (API.md).
+# The facts each pathway must carry (docs/api.md).
 PATHWAY_FACTS = {
     Pathway.OFFICER_INTERVENTION: "offense",
     Pathway.OFFICER_PREVENTION: "offense",

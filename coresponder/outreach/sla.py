@@ -57,7 +57,7 @@ def task_records(
         TaskRecord(
             window_start=row["window_start"],
             window_end=row["window_end"],
-            # API.md: from the overdose, or the referral where there is none.
+            # docs/api.md: from the overdose, or the referral where there is none.
             anchor=row["overdose__occurred_at"]
             or row["referral__received_at"]
             or row["window_start"],

@@ -114,7 +114,7 @@ def recent_quarters(program: Program, count: int = 4) -> list[Period]:
 
 
 def headline(computed: Metrics) -> dict[str, Any]:
-    """The API.md metrics object as de-identified readers see it."""
+    """The docs/api.md metrics object as de-identified readers see it."""
     exact = computed.as_api()
     shown = dict(exact)
     for key in COUNT_KEYS:

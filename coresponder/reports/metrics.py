@@ -403,7 +403,7 @@ def compute_metrics(
 
 
 def program_metrics(program: Program, period: Period) -> dict[str, Any]:
-    """Exactly the API.md metrics object for the period (exact numbers, not suppressed)."""
+    """Exactly the docs/api.md metrics object for the period (exact numbers, not suppressed)."""
     return compute_metrics(program, period).as_api()
 
 
