@@ -25,7 +25,7 @@ from coresponder.care.reading import (
 )
 from coresponder.core.http import Moment, actor_for
 from coresponder.core.models import MAX_VERSION
-from coresponder.domain.policy import Decision, FieldGroup
+from coresponder.domain.policy import FieldGroup, GroupVisibility
 from coresponder.privacy.access import access_person
 from coresponder.privacy.actions import record_person_read
 
@@ -167,7 +167,7 @@ def list_care_plans(request: HttpRequest, person_id: int, purpose: str = "") -> 
     now = timezone.now()
     notice = access.notice()
     record_person_read(actor_for(request), access, channel="api", purpose=purpose)
-    withheld = access.decision(FieldGroup.CLINICAL) is Decision.WITHHELD
+    withheld = access.decision(FieldGroup.CLINICAL) is GroupVisibility.WITHHELD
     return {
         "items": [plan_record(plan, now) for plan in plans],
         "repeat_needs": repeat_needs_of(plans),

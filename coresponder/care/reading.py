@@ -11,7 +11,7 @@ from coresponder.care.actions import local_today
 from coresponder.care.models import CarePlan, CarePlanGoal, CarePlanStep, FollowUp
 from coresponder.core.errors import Forbidden, NotVisible
 from coresponder.domain.care import GoalFact, repeat_label, repeat_needs
-from coresponder.domain.policy import Decision, FieldGroup, RecordType
+from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType
 from coresponder.privacy.access import PersonAccess, access_person
 
 NEEDS = dict(CarePlanGoal.Need.choices)
@@ -22,7 +22,7 @@ def plans_of(access: PersonAccess) -> list[CarePlan]:
 
     Goals, steps and follow-ups come in a fixed number of queries however many plans there are.
     """
-    if access.decision(FieldGroup.CLINICAL) is not Decision.SHOWN:
+    if access.decision(FieldGroup.CLINICAL) is not GroupVisibility.SHOWN:
         access.shows(FieldGroup.CLINICAL)  # notes the withheld group for the audit
         return []
     plans = list(

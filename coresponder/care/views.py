@@ -36,7 +36,7 @@ from coresponder.care.reading import (
 )
 from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
 from coresponder.core.http import actor_for
-from coresponder.domain.policy import Decision, FieldGroup, RecordType, may_write
+from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType, may_write
 from coresponder.privacy.access import PersonAccess, access_person
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs import form_tokens
@@ -56,7 +56,7 @@ def _or_404(load: Callable[[], Any]) -> Any:
 
 def _name(access: PersonAccess) -> str:
     person = access.person
-    if access.decision(FieldGroup.IDENTITY) is Decision.SHOWN:
+    if access.decision(FieldGroup.IDENTITY) is GroupVisibility.SHOWN:
         return f"{person.given_name} {person.family_name}"
     return f"Person {person.pk}"
 
@@ -134,8 +134,8 @@ def _plans_page(
     context = {
         "person": access.person,
         "name": _name(access),
-        "shown": access.decision(FieldGroup.CLINICAL) is Decision.SHOWN,
-        "withheld": access.decision(FieldGroup.CLINICAL) is Decision.WITHHELD,
+        "shown": access.decision(FieldGroup.CLINICAL) is GroupVisibility.SHOWN,
+        "withheld": access.decision(FieldGroup.CLINICAL) is GroupVisibility.WITHHELD,
         "rows": rows,
         "repeat_needs": repeat_needs_of(plans),
         "form": form,

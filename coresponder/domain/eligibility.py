@@ -11,7 +11,9 @@ from coresponder.domain.vocabulary import Pathway
 
 
 @dataclass(frozen=True)
-class Decision:
+class EligibilityDecision:
+    """Whether a referral fits its pathway's rules, with the reasons read to staff."""
+
     eligible: bool
     reasons: tuple[str, ...]
 
@@ -52,7 +54,7 @@ def decide(
     facts: Mapping[str, Any],
     rules: Sequence[EligibilityRule],
     active_districts: Sequence[str] = (),
-) -> Decision:
+) -> EligibilityDecision:
     """Eligible when every condition of every rule for this pathway holds.
 
     The reasons list each failed condition, or say why the referral fits.
@@ -65,7 +67,11 @@ def decide(
         if not holds(condition, facts, active_districts)
     ]
     if failed:
-        return Decision(eligible=False, reasons=tuple(failed))
+        return EligibilityDecision(eligible=False, reasons=tuple(failed))
     if not applicable:
-        return Decision(eligible=True, reasons=("No eligibility conditions apply to this pathway",))
-    return Decision(eligible=True, reasons=("Meets every eligibility condition for this pathway",))
+        return EligibilityDecision(
+            eligible=True, reasons=("No eligibility conditions apply to this pathway",)
+        )
+    return EligibilityDecision(
+        eligible=True, reasons=("Meets every eligibility condition for this pathway",)
+    )

@@ -50,7 +50,9 @@ class RecordType(StrEnum):
     CONSENT = "consent"
 
 
-class Decision(StrEnum):
+class GroupVisibility(StrEnum):
+    """What a reader gets of one field group: shown, withheld for want of consent, or hidden."""
+
     SHOWN = "shown"
     WITHHELD = "withheld"  # exists, but needs a consent the reader lacks
     HIDDEN = "hidden"  # never part of what this role sees
@@ -170,12 +172,12 @@ POLICY: Mapping[Role, RolePolicy] = {
 BREAK_GLASS_READ: Mapping[FieldGroup, Access] = _reads([*_FIELD_WORK, G.CLINICAL, G.PART2])
 
 
-def decide(access: Access, has_consent: bool) -> Decision:
+def decide(access: Access, has_consent: bool) -> GroupVisibility:
     if access is Access.ALLOW:
-        return Decision.SHOWN
+        return GroupVisibility.SHOWN
     if access is Access.CONSENT:
-        return Decision.SHOWN if has_consent else Decision.WITHHELD
-    return Decision.HIDDEN
+        return GroupVisibility.SHOWN if has_consent else GroupVisibility.WITHHELD
+    return GroupVisibility.HIDDEN
 
 
 def merge_reads(tables: Iterable[Mapping[FieldGroup, Access]]) -> dict[FieldGroup, Access]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coresponder.domain.policy import WITHHELD_TEXT, Decision
+from coresponder.domain.policy import WITHHELD_TEXT, GroupVisibility
 from coresponder.domain.screenings import INSTRUMENT_LABELS, instrument_of, score_screening
 from coresponder.encounters.models import Encounter
 from coresponder.privacy.access import EncounterAccess
@@ -60,10 +60,10 @@ def encounter_record(access: EncounterAccess) -> dict[str, Any]:
     if not (e.clinical_note or e.screenings.exists()):
         return record
     clinical = access.clinical()
-    if clinical is Decision.SHOWN:
+    if clinical is GroupVisibility.SHOWN:
         record["screenings"] = screening_rows(e)
         record["clinical_note"] = e.clinical_note
-    elif clinical is Decision.WITHHELD:
+    elif clinical is GroupVisibility.WITHHELD:
         record["clinical_withheld"] = WITHHELD_TEXT
     notice = access.person_access.notice() if access.person_access is not None else ""
     if notice:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from coresponder.domain.policy import WITHHELD_TEXT, Decision, FieldGroup, RecordType
+from coresponder.domain.policy import WITHHELD_TEXT, FieldGroup, GroupVisibility, RecordType
 from coresponder.domain.vocabulary import AttemptOutcome
 from coresponder.privacy.access import PersonAccess
 from coresponder.services.models import ServiceReferral
@@ -195,7 +195,7 @@ def visible_service_referrals(
     ).select_related("service__organization", "program")
     if not access.shows(G.REFERRAL):
         # Providers see only what was sent to their own organisation.
-        if access.decision(G.PART2) is not Decision.SHOWN:
+        if access.decision(G.PART2) is not GroupVisibility.SHOWN:
             return None
         referrals = referrals.filter(service__organization__partner_id=access.user.organization_id)
     return referrals

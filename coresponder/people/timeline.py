@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q
 
-from coresponder.domain.policy import WITHHELD_TEXT, Decision, FieldGroup
+from coresponder.domain.policy import WITHHELD_TEXT, FieldGroup, GroupVisibility
 from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Overdose, Referral
 from coresponder.outreach.models import Attempt, OutreachTask
@@ -243,7 +243,7 @@ def _encounter_entries(
     )
     has_clinical = any(e.clinical_note or e.screenings.all() for e in encounters)
     clinical = clinical_shown(access, has_clinical)
-    withheld = access.decision(G.CLINICAL) is Decision.WITHHELD
+    withheld = access.decision(G.CLINICAL) is GroupVisibility.WITHHELD
     entries = []
     for encounter in encounters:
         slug = encounter.program.slug

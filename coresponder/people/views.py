@@ -16,8 +16,8 @@ from coresponder.core.audit import record_event
 from coresponder.core.errors import Forbidden, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import (
-    Decision,
     FieldGroup,
+    GroupVisibility,
     RecordType,
     may_write,
 )
@@ -90,7 +90,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         # The history is made of referral, outreach and clinical facts: a role that may
         # read none of them (a prosecutor) has no history to open.
         "may_see_history": any(
-            access.decision(group) is not Decision.HIDDEN for group in HISTORY_GROUPS
+            access.decision(group) is not GroupVisibility.HIDDEN for group in HISTORY_GROUPS
         ),
         "encounter_programs": Program.objects.filter(
             pk__in=[
@@ -115,7 +115,7 @@ def person_timeline_page(request: HttpRequest, person_id: int) -> HttpResponse:
         for entry in page_obj.object_list
     ]
     person = access.person
-    named = access.decision(G.IDENTITY) is Decision.SHOWN
+    named = access.decision(G.IDENTITY) is GroupVisibility.SHOWN
     context: dict[str, Any] = {
         "person": person,
         "name": f"{person.given_name} {person.family_name}" if named else f"Person {person.pk}",

@@ -21,8 +21,8 @@ from coresponder.domain.policy import (
     POLICY,
     REDISCLOSURE_NOTICE,
     Access,
-    Decision,
     FieldGroup,
+    GroupVisibility,
     RecordType,
     Scope,
     decide,
@@ -205,7 +205,7 @@ class PersonAccess:
     withheld: set[FieldGroup] = field(default_factory=set)
     notice_given: bool = False
 
-    def decision(self, group: FieldGroup) -> Decision:
+    def decision(self, group: FieldGroup) -> GroupVisibility:
         return decide(self.reads[group], group in self.released)
 
     def shows(self, group: FieldGroup) -> bool:
@@ -215,13 +215,13 @@ class PersonAccess:
         (use `decision` for that): a read that released nothing discloses nothing.
         """
         decision = self.decision(group)
-        if decision is Decision.SHOWN:
+        if decision is GroupVisibility.SHOWN:
             basis = self.disclosure_basis(group)
             if basis:
                 self.disclosed.setdefault(group, basis)
-        if decision is Decision.WITHHELD:
+        if decision is GroupVisibility.WITHHELD:
             self.withheld.add(group)
-        return decision is Decision.SHOWN
+        return decision is GroupVisibility.SHOWN
 
     def disclosure_basis(self, group: FieldGroup) -> str:
         """Why a shown group is released: consent or break-glass; "" when the role reads it.
@@ -498,7 +498,7 @@ class EncounterAccess:
     person_access: PersonAccess | None  # None for an encounter with nobody named
     role: Role
 
-    def clinical(self) -> Decision:
+    def clinical(self) -> GroupVisibility:
         """Shown, withheld for want of consent, or hidden; consent-released reads count."""
         if self.person_access is not None:
             self.person_access.shows(FieldGroup.CLINICAL)

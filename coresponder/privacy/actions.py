@@ -18,8 +18,8 @@ from coresponder.domain.consent import RELEASABLE, consent_problems
 from coresponder.domain.policy import (
     ACCOUNTING_YEARS,
     BREAK_GLASS_HOURS,
-    Decision,
     FieldGroup,
+    GroupVisibility,
     RecordType,
 )
 from coresponder.people.models import Person
@@ -79,7 +79,7 @@ def record_person_read(
     Groups withheld for want of consent are audited as a denied attempt.
     """
     person = access.person
-    shown = sorted(g.value for g in FieldGroup if access.decision(g) is Decision.SHOWN)
+    shown = sorted(g.value for g in FieldGroup if access.decision(g) is GroupVisibility.SHOWN)
     with transaction.atomic():
         record_event(
             actor,

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.http import actor_for
-from coresponder.domain.policy import Decision, FieldGroup, RecordType, may_write
+from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType, may_write
 from coresponder.domain.referrals import needs_reason, next_statuses
 from coresponder.domain.vocabulary import TaskStatus
 from coresponder.privacy.access import PersonAccess, access_person, program_for
@@ -53,7 +53,7 @@ ACTION_LABELS = {
 
 def _name(access: PersonAccess) -> str:
     person = access.person
-    if access.decision(FieldGroup.IDENTITY) is Decision.SHOWN:
+    if access.decision(FieldGroup.IDENTITY) is GroupVisibility.SHOWN:
         return f"{person.given_name} {person.family_name}"
     return f"Person {person.pk}"
 

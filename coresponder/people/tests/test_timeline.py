@@ -16,8 +16,8 @@ from coresponder.core.models import AuditEvent
 from coresponder.domain.policy import (
     POLICY,
     WITHHELD_TEXT,
-    Decision,
     FieldGroup,
+    GroupVisibility,
     RecordType,
     Scope,
     decide,
@@ -98,21 +98,23 @@ def expected_state(role: Role, group: FieldGroup, consented: bool) -> str:
     reads = POLICY[role].read
 
     def shown(g: FieldGroup) -> bool:
-        return decide(reads[g], consented) is Decision.SHOWN
+        return decide(reads[g], consented) is GroupVisibility.SHOWN
 
     decision = decide(reads[group], consented)
     if group is G.JUSTICE:
         return "shown" if shown(G.JUSTICE) and shown(G.REFERRAL) else "hidden"
-    if group is G.CLINICAL and decision is Decision.WITHHELD:
+    if group is G.CLINICAL and decision is GroupVisibility.WITHHELD:
         # Without consent only that a screening took place, and only to who sees encounters.
         return "withheld" if shown(G.OUTREACH) else "hidden"
     if group is G.PART2:
-        if decision is Decision.WITHHELD:
+        if decision is GroupVisibility.WITHHELD:
             return "withheld" if shown(G.REFERRAL) else "hidden"
-        return "shown" if decision is Decision.SHOWN else "hidden"
-    return {Decision.SHOWN: "shown", Decision.WITHHELD: "withheld", Decision.HIDDEN: "hidden"}[
-        decision
-    ]
+        return "shown" if decision is GroupVisibility.SHOWN else "hidden"
+    return {
+        GroupVisibility.SHOWN: "shown",
+        GroupVisibility.WITHHELD: "withheld",
+        GroupVisibility.HIDDEN: "hidden",
+    }[decision]
 
 
 @pytest.mark.parametrize("consented", [False, True], ids=["no-consent", "consent"])
