@@ -10,9 +10,9 @@ from typing import Any
 from django import forms
 
 from coresponder.core.forms import style_uswds
+from coresponder.programs.actions import rrule_problem
 from coresponder.programs.duty import WEEKDAY_NAMES
 from coresponder.programs.models import Program, Team
-from coresponder.programs.shift_actions import rrule_problem
 
 CHECKBOX = {"class": "usa-checkbox__input"}
 WEEKDAY_LABELS = {

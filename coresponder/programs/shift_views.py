@@ -22,11 +22,7 @@ from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import ROLE_LABELS
 from coresponder.privacy.access import program_for, role_in
-from coresponder.programs.duty import describe_schedule, missing_for_team, on_duty
-from coresponder.programs.ical import shifts_calendar
-from coresponder.programs.middleware import SESSION_KEY
-from coresponder.programs.models import Program, Shift, Team, User
-from coresponder.programs.shift_actions import (
+from coresponder.programs.actions import (
     SCHEDULER_ROLES,
     add_shift,
     add_shift_exceptions,
@@ -35,6 +31,10 @@ from coresponder.programs.shift_actions import (
     team_calendar_secret,
     user_calendar_secret,
 )
+from coresponder.programs.duty import describe_schedule, missing_for_team, on_duty
+from coresponder.programs.ical import shifts_calendar
+from coresponder.programs.middleware import SESSION_KEY
+from coresponder.programs.models import Program, Shift, Team, User
 from coresponder.programs.shift_forms import ExceptionForm, ShiftForm
 
 # token_urlsafe(32) gives 43 characters; anything much shorter was never issued.

@@ -16,8 +16,8 @@ from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.demo.cast import CastBuilder
 from coresponder.domain.vocabulary import Role
+from coresponder.programs.actions import team_calendar_secret, user_calendar_secret
 from coresponder.programs.models import Program, Shift, Team, User
-from coresponder.programs.shift_actions import team_calendar_secret, user_calendar_secret
 from coresponder.programs.tests.factories import TeamFactory, TeamMemberFactory
 
 

@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from coresponder.core.audit import SYSTEM
+from coresponder.programs.actions import team_calendar_secret
 from coresponder.programs.models import Program
-from coresponder.programs.shift_actions import team_calendar_secret
 from coresponder.programs.tests.factories import TeamFactory
 
 PUBLIC_PAGES = [

@@ -17,6 +17,7 @@ from coresponder.core.errors import StaleVersion
 from coresponder.core.models import AuditEvent
 from coresponder.demo.cast import CastBuilder
 from coresponder.domain.vocabulary import Role
+from coresponder.programs.actions import add_shift_exceptions
 from coresponder.programs.duty import (
     describe_schedule,
     duties_between,
@@ -25,7 +26,6 @@ from coresponder.programs.duty import (
     team_districts_on_duty,
 )
 from coresponder.programs.models import Program, Shift, Team, User
-from coresponder.programs.shift_actions import add_shift_exceptions
 from coresponder.programs.tests.factories import TeamFactory, TeamMemberFactory, UserFactory
 
 UTC = dt.UTC
