@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import F, Min, Q
@@ -24,7 +25,7 @@ from coresponder.core.tracked import save_tracked
 from coresponder.domain.linkage import Record, blocking_keys
 from coresponder.domain.vocabulary import Role
 from coresponder.identity.models import LinkageModel, MatchCandidate, Merge, PersonKey, SourceRecord
-from coresponder.outreach.actions import refresh_priority_tiers
+from coresponder.outreach.actions import escalate_duplicate_tasks, refresh_tiers_of_people
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import (
@@ -50,7 +51,6 @@ AUDIT_TYPES: dict[type[models.Model], str] = {
 # Person fields a merge snapshots and an undo restores (bookkeeping fields excluded).
 SNAPSHOT_EXCLUDED = frozenset({"id", "version", "created_at", "modified_at", "modified_by"})
 DECIDERS = frozenset({Role.COORDINATOR, Role.ADMIN})
-OPEN_TASK_STATUSES = ("open", "claimed")
 
 
 class MatchDecision(models.TextChoices):
@@ -488,45 +488,6 @@ def _move(model: type[models.Model], field_name: str, ids: list[int], person: Pe
     model._default_manager.filter(pk__in=ids).update(**updates)
 
 
-def _escalate_duplicate_tasks(actor: Actor, person: Person) -> list[dict[str, Any]]:
-    """Two open follow-ups for the now-same person: keep the earliest open, escalate it."""
-    changes: list[dict[str, Any]] = []
-    open_tasks = OutreachTask.objects.filter(person=person, status__in=OPEN_TASK_STATUSES).order_by(
-        "window_start", "id"
-    )
-    groups: dict[tuple[int, str], list[OutreachTask]] = {}
-    for task in open_tasks:
-        groups.setdefault((task.program_id, task.target), []).append(task)
-    for tasks in groups.values():
-        if len(tasks) < 2:
-            continue
-        kept, *duplicates = tasks
-        changes.append({"pk": kept.pk, "status": kept.status, "escalations": kept.escalations})
-        kept.escalations += len(duplicates)
-        save_tracked(kept, actor.user)
-        record_event(actor, "change", obj=kept, person_id=person.pk, detail={"escalated": True})
-        for task in duplicates:
-            changes.append({"pk": task.pk, "status": task.status, "escalations": task.escalations})
-            task.status = OutreachTask.Status.CANCELLED
-            save_tracked(task, actor.user)
-            record_event(
-                actor,
-                "change",
-                obj=task,
-                person_id=person.pk,
-                detail={"cancelled": "duplicate after merge", "kept_task": kept.pk},
-            )
-    return changes
-
-
-def _refresh_tiers(person_ids: list[int]) -> None:
-    program_ids = set(
-        OutreachTask.objects.filter(person_id__in=person_ids).values_list("program_id", flat=True)
-    )
-    for program in Program.objects.filter(pk__in=program_ids):
-        refresh_priority_tiers(program, person_ids)
-
-
 def _snapshot(person: Person) -> dict[str, Any]:
     # Stored as JSON: dates become strings, restored by each field's to_python.
     return {
@@ -571,14 +532,14 @@ def merge_people(actor: Actor, keep: Person, other: Person, evidence: dict[str, 
         records = sorted(SourceRecord.objects.filter(person=other).values_list("pk", flat=True))
         SourceRecord.objects.filter(pk__in=records).update(person=keep, version=F("version") + 1)
         PersonKey.objects.filter(source_record_id__in=records).update(person=keep)
-        folded["tasks"] = _escalate_duplicate_tasks(actor, keep)
+        folded["tasks"] = escalate_duplicate_tasks(actor, keep)
         other.merged_into = keep
         save_tracked(other, actor.user)
         merge.source_record_ids = records
         merge.moved = moved
         merge.folded = folded
         merge.save()
-        _refresh_tiers([keep.pk])
+        refresh_tiers_of_people([keep.pk])
         record_event(
             actor,
             "merge",
@@ -591,10 +552,23 @@ def merge_people(actor: Actor, keep: Person, other: Person, evidence: dict[str, 
     return merge
 
 
-def _model(label: str) -> type[models.Model]:
-    from django.apps import apps
+# Models that moved to an app of their own keep their tables; a merge recorded before the move
+# names them by their old app, and undoing it finds them by their new one.
+MOVED_MODELS = {
+    "people.sourcerecord": "identity.sourcerecord",
+    "people.personkey": "identity.personkey",
+    "people.linkagemodel": "identity.linkagemodel",
+    "people.matchcandidate": "identity.matchcandidate",
+    "people.merge": "identity.merge",
+    "encounters.careplan": "care.careplan",
+    "encounters.careplangoal": "care.careplangoal",
+    "encounters.careplanstep": "care.careplanstep",
+    "encounters.followup": "care.followup",
+}
 
-    return apps.get_model(label)
+
+def _model(label: str) -> type[models.Model]:
+    return django_apps.get_model(MOVED_MODELS.get(label.lower(), label))
 
 
 def _stored_values(entry: dict[str, Any]) -> dict[str, Any]:
@@ -649,7 +623,7 @@ def unmerge(actor: Actor, merge: Merge) -> tuple[Person, Person]:
                 decided_by=None,
                 decided_at=None,
             )
-        _refresh_tiers([keep.pk, other.pk])
+        refresh_tiers_of_people([keep.pk, other.pk])
         record_event(
             actor,
             "unmerge",

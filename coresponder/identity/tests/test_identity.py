@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from coresponder.care.models import CarePlan
 from coresponder.conftest import member_of
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.core.errors import Forbidden, NotVisible
@@ -278,6 +279,29 @@ def test_merge_then_unmerge_restores_both_people_exactly(
         PersonKey.objects.filter(source_record_id__in=records).values_list("person_id", flat=True)
     ) == {hospital.pk}
     assert AuditEvent.objects.filter(action="unmerge", detail__merged=hospital.pk).exists()
+
+
+def test_a_merge_recorded_before_care_plans_had_their_own_app_is_undone(
+    smiths: tuple[Person, Person], pad: Program, coordinator: User
+) -> None:
+    ems, hospital = smiths
+    plan = CarePlan.objects.create(
+        program=pad, person=hospital, title="Housing first", opened_on=T0.date(), owner=coordinator
+    )
+    actor = Actor(user=coordinator, where="test")
+    merge = merge_people(actor, ems, hospital, {"rows": []})
+    assert "care.careplan" in merge.moved
+    # As stored before the move: the same tables, named by the app they were in then.
+    old_names = {
+        label.replace("identity.", "people.").replace("care.", "encounters."): fields
+        for label, fields in merge.moved.items()
+    }
+    Merge.objects.filter(pk=merge.pk).update(moved=old_names)
+
+    unmerge(actor, Merge.objects.get(pk=merge.pk))
+
+    plan.refresh_from_db()
+    assert plan.person_id == hospital.pk
 
 
 def test_a_merge_keeps_the_earlier_first_seen_of_a_shared_program(
