@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import ValidationError as SchemaMismatch
 
+from coresponder.care.api import router as care_router
 from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
 from coresponder.core.http import is_duplicate, refused_column
 from coresponder.encounters.api import router as encounters_router
@@ -26,6 +27,9 @@ from coresponder.privacy.api import router as privacy_router
 from coresponder.privacy.tokens import user_for_token
 from coresponder.programs.api import router as programs_router
 from coresponder.programs.shift_api import router as shifts_router
+from coresponder.reports.api import router as reports_router
+from coresponder.services.api import router as services_router
+from coresponder.services.directory_api import router as directory_router
 
 logger = logging.getLogger("coresponder.api")
 
@@ -202,10 +206,10 @@ def _register_routers() -> None:
     api.add_router("/", intake_router)
     api.add_router("/", outreach_router)
     api.add_router("/", encounters_router)
-    api.add_router("/", "coresponder.care.api.router")
-    api.add_router("/", "coresponder.services.api.router")
-    api.add_router("/", "coresponder.services.directory_api.router")
-    api.add_router("/", "coresponder.reports.api.router")
+    api.add_router("/", care_router)
+    api.add_router("/", services_router)
+    api.add_router("/", directory_router)
+    api.add_router("/", reports_router)
 
 
 _register_routers()
