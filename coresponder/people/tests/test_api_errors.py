@@ -190,3 +190,18 @@ def test_a_time_is_refused_with_an_offset_no_place_uses(
                 "Value error, has a UTC offset no place uses; offsets run from -12:00 to +14:00"
             ]
         }
+
+
+def test_a_body_over_the_upload_limit_is_a_413_and_nothing_is_written(
+    client: Client, person: Person, settings: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    before = Person.objects.count()
+    response = client.post(
+        "/api/v1/persons",
+        {"given_name": "A" * 2000, "family_name": "Long", "program": "pad"},
+        content_type="application/json",
+    )
+    assert response.status_code == 413
+    assert response.json()["detail"].startswith("The request body is larger than the")
+    assert Person.objects.count() == before
