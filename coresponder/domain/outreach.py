@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING
 
-from coresponder.domain.vocabulary import AttemptOutcome
+from coresponder.domain.vocabulary import AttemptOutcome, CloseReason
 
 if TYPE_CHECKING:
     from coresponder.domain.presets import FollowUp
@@ -81,25 +81,6 @@ def has_expired(window_end: dt.datetime, now: dt.datetime, expires_after_hours: 
     return now.astimezone(dt.UTC) >= expires_at(window_end, expires_after_hours).astimezone(dt.UTC)
 
 
-class CloseReason(StrEnum):
-    """Why staff close a task by hand, outside of a recorded attempt."""
-
-    REACHED_ELSEWHERE = "reached_elsewhere"
-    IN_CUSTODY_OR_HOSPITAL = "in_custody_or_hospital"
-    NO_WAY_TO_REACH = "no_way_to_reach"
-    ASKED_NOT_TO_BE_CONTACTED = "asked_not_to_be_contacted"
-    DUPLICATE = "duplicate"
-    OTHER = "other"
-
-
-CLOSE_REASON_LABELS: dict[CloseReason, str] = {
-    CloseReason.REACHED_ELSEWHERE: "Reached by another team or service",
-    CloseReason.IN_CUSTODY_OR_HOSPITAL: "In custody or in hospital",
-    CloseReason.NO_WAY_TO_REACH: "No address or phone to reach them",
-    CloseReason.ASKED_NOT_TO_BE_CONTACTED: "Asked not to be contacted",
-    CloseReason.DUPLICATE: "Duplicate of another task",
-    CloseReason.OTHER: "Other (say why)",
-}
 # "Other" needs words: a reason someone reading the case later can act on.
 OTHER_REASON_MIN_LENGTH = 5
 

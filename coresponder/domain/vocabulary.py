@@ -203,6 +203,27 @@ class ConsentStatus(StrEnum):
     REVOKED = "revoked"
 
 
+class CloseReason(StrEnum):
+    """Why staff close a task by hand, outside of a recorded attempt."""
+
+    REACHED_ELSEWHERE = "reached_elsewhere"
+    IN_CUSTODY_OR_HOSPITAL = "in_custody_or_hospital"
+    NO_WAY_TO_REACH = "no_way_to_reach"
+    ASKED_NOT_TO_BE_CONTACTED = "asked_not_to_be_contacted"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+CLOSE_REASON_LABELS: dict[CloseReason, str] = {
+    CloseReason.REACHED_ELSEWHERE: "Reached by another team or service",
+    CloseReason.IN_CUSTODY_OR_HOSPITAL: "In custody or in hospital",
+    CloseReason.NO_WAY_TO_REACH: "No address or phone to reach them",
+    CloseReason.ASKED_NOT_TO_BE_CONTACTED: "Asked not to be contacted",
+    CloseReason.DUPLICATE: "Duplicate of another task",
+    CloseReason.OTHER: "Other (say why)",
+}
+
+
 # Labels of every code a person may read, by vocabulary name: the one place they live.
 # Model choices elsewhere (statuses of plans, goals, triage) carry their own labels.
 _ENGLISH: dict[str, dict[str, str]] = {
@@ -615,8 +636,6 @@ VOCABULARIES: tuple[str, ...] = (*_ENGLISH, "close_reason")
 def _english(vocabulary: str) -> dict[str, str]:
     if vocabulary == "close_reason":
         # A task closes on an attempt's outcome or on a reason given by hand.
-        from coresponder.domain.outreach import CLOSE_REASON_LABELS
-
         hand = {str(code): text for code, text in CLOSE_REASON_LABELS.items()}
         return {**_ENGLISH["outcome"], **hand}
     return _ENGLISH.get(vocabulary, {})

@@ -12,9 +12,9 @@ from ninja import Field, Query, Router, Schema, Status
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.http import Moment, actor_for
-from coresponder.domain.outreach import CloseReason, missing_checklist
+from coresponder.domain.outreach import missing_checklist
 from coresponder.domain.policy import FieldGroup
-from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome
+from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome, CloseReason
 from coresponder.outreach.actions import (
     checklist_of,
     claim_task,

@@ -9,8 +9,13 @@ from django import forms
 from django.utils import timezone
 
 from coresponder.core.forms import LocalDateTimeField, style_uswds
-from coresponder.domain.outreach import CLOSE_REASON_LABELS
-from coresponder.domain.vocabulary import AttemptChannel, Relationship, choices, label
+from coresponder.domain.vocabulary import (
+    CLOSE_REASON_LABELS,
+    AttemptChannel,
+    Relationship,
+    choices,
+    label,
+)
 
 # Two family or friend rows fit a phone screen; more people reached go in the note.
 COLLATERAL_ROWS = (1, 2)

@@ -7,8 +7,12 @@ from django.db import models
 from django.db.models import Q
 
 from coresponder.core.models import Tracked, choices_of
-from coresponder.domain.outreach import CLOSE_REASON_LABELS, CloseReason
-from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome
+from coresponder.domain.vocabulary import (
+    CLOSE_REASON_LABELS,
+    AttemptChannel,
+    AttemptOutcome,
+    CloseReason,
+)
 
 CHANNELS = choices_of(AttemptChannel)
 OUTCOMES = choices_of(AttemptOutcome)

@@ -12,7 +12,6 @@ import pytest
 from coresponder.domain.outreach import (
     CLOSING_OUTCOMES,
     EXPIRES_AFTER_HOURS,
-    CloseReason,
     FollowUpRules,
     QueueGroup,
     after_attempt,
@@ -24,6 +23,7 @@ from coresponder.domain.outreach import (
     queue_order_key,
 )
 from coresponder.domain.presets import FollowUp, PresetError, load_preset_file, parse_preset
+from coresponder.domain.vocabulary import CloseReason
 
 PRESETS = Path(__file__).resolve().parents[3] / "presets"
 AT = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
