@@ -12,9 +12,10 @@ from coresponder.core.audit import record_event
 from coresponder.core.http import Moment, actor_for
 from coresponder.domain.screenings import Instrument
 from coresponder.domain.vocabulary import Disposition, EncounterKind
+from coresponder.encounters.access import access_encounter
 from coresponder.encounters.actions import EncounterInput, ScreeningInput, record_encounter
 from coresponder.encounters.reading import encounter_record
-from coresponder.privacy.access import access_encounter, access_program
+from coresponder.privacy.access import access_program
 from coresponder.privacy.actions import record_person_read
 
 router = Router(tags=["encounters"])

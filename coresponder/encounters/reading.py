@@ -6,8 +6,8 @@ from typing import Any
 
 from coresponder.domain.policy import WITHHELD_TEXT, GroupVisibility
 from coresponder.domain.screenings import INSTRUMENT_LABELS, instrument_of, score_screening
+from coresponder.encounters.access import EncounterAccess
 from coresponder.encounters.models import Encounter
-from coresponder.privacy.access import EncounterAccess
 
 
 def screening_rows(encounter: Encounter) -> list[dict[str, Any]]:

@@ -17,10 +17,11 @@ from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import label
+from coresponder.encounters.access import access_encounter
 from coresponder.encounters.actions import record_encounter
 from coresponder.encounters.forms import EncounterForm
 from coresponder.encounters.reading import encounter_record
-from coresponder.privacy.access import access_encounter, access_person, program_for, role_in
+from coresponder.privacy.access import access_person, program_for, role_in
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs import form_tokens
 from coresponder.programs.form_tokens import Kind

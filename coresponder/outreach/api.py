@@ -15,6 +15,7 @@ from coresponder.core.http import Moment, actor_for
 from coresponder.domain.outreach import missing_checklist
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome, CloseReason
+from coresponder.outreach.access import access_task
 from coresponder.outreach.actions import (
     checklist_of,
     claim_task,
@@ -24,7 +25,7 @@ from coresponder.outreach.actions import (
 )
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.queue import QueueFilter, outreach_queue, queue_districts
-from coresponder.privacy.access import access_program, access_task, may_read, role_in
+from coresponder.privacy.access import access_program, may_read, role_in
 from coresponder.programs.models import Team, TeamMember
 
 router = Router(tags=["outreach"])

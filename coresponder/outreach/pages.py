@@ -14,10 +14,11 @@ from coresponder.core.http import actor_for
 from coresponder.domain.outreach import due_state, follow_up_rules, missing_checklist
 from coresponder.domain.policy import FieldGroup, RecordType
 from coresponder.domain.vocabulary import label
+from coresponder.outreach.access import access_task
 from coresponder.outreach.actions import CLOSABLE_STATUSES, checklist_of
 from coresponder.outreach.forms import AttemptForm, ChecklistForm, CloseTaskForm
 from coresponder.outreach.models import OPEN_STATUSES, QUEUE_STATUSES, OutreachTask
-from coresponder.privacy.access import PersonAccess, access_task, program_for
+from coresponder.privacy.access import PersonAccess, program_for
 from coresponder.programs.middleware import SESSION_KEY
 from coresponder.programs.models import Program, Team
 

@@ -109,6 +109,11 @@ def may_read(role: Role, group: FieldGroup) -> bool:
     return POLICY[role].read[group] is Access.ALLOW
 
 
+def unconsented_visibility(role: Role, group: FieldGroup) -> GroupVisibility:
+    """What the role is shown of the group where no consent can release it (nobody named)."""
+    return decide(POLICY[role].read[group], False)
+
+
 def may_break_glass(role: Role) -> bool:
     """Whether the role may open a record outside policy, with a written reason."""
     return POLICY[role].may_break_glass
@@ -473,55 +478,3 @@ def break_glass_reviews(user: Any) -> QuerySet[BreakGlass]:
     if not programs:
         return BreakGlass.objects.none()
     return BreakGlass.objects.filter(person__participations__program__in=programs).distinct()
-
-
-def access_task(user: Any, task_id: Any) -> tuple[Any, PersonAccess]:
-    """An outreach task and its person, for a user whose role sees outreach in its program."""
-    from coresponder.outreach.models import OutreachTask
-
-    try:
-        task = OutreachTask.objects.select_related("program").get(pk=int(task_id))
-    except (OutreachTask.DoesNotExist, TypeError, ValueError) as exc:
-        raise NotVisible("outreach task") from exc
-    access = access_person(user, task.person_id)
-    role = access.roles.get(task.program_id)
-    if role is None or POLICY[role].read[FieldGroup.OUTREACH] is not Access.ALLOW:
-        raise NotVisible("outreach task")
-    return task, access
-
-
-@dataclass
-class EncounterAccess:
-    """An encounter, and whether its clinical part (screenings, note) may be shown."""
-
-    encounter: Any
-    person_access: PersonAccess | None  # None for an encounter with nobody named
-    role: Role
-
-    def clinical(self) -> GroupVisibility:
-        """Shown, withheld for want of consent, or hidden; consent-released reads count."""
-        if self.person_access is not None:
-            self.person_access.shows(FieldGroup.CLINICAL)
-            return self.person_access.decision(FieldGroup.CLINICAL)
-        return decide(POLICY[self.role].read[FieldGroup.CLINICAL], False)
-
-
-def access_encounter(user: Any, encounter_id: Any) -> EncounterAccess:
-    """An encounter, for a user whose role sees outreach in its program (and sees its person)."""
-    from coresponder.encounters.models import Encounter
-
-    try:
-        encounter = Encounter.objects.select_related("program", "person", "team").get(
-            pk=int(encounter_id)
-        )
-    except (Encounter.DoesNotExist, TypeError, ValueError) as exc:
-        raise NotVisible("encounter") from exc
-    person_access = None
-    if encounter.person_id is not None:
-        person_access = access_person(user, encounter.person_id)
-        role = person_access.roles.get(encounter.program_id)
-    else:
-        role = role_in(user, encounter.program)
-    if role is None or POLICY[role].read[FieldGroup.OUTREACH] is not Access.ALLOW:
-        raise NotVisible("encounter")
-    return EncounterAccess(encounter=encounter, person_access=person_access, role=role)

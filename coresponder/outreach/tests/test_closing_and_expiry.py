@@ -15,12 +15,12 @@ from coresponder.core.audit import SYSTEM, Actor
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
+from coresponder.outreach.access import access_task
 from coresponder.outreach.actions import close_task, expire_tasks, record_attempt
 from coresponder.outreach.management.commands.run_worker import send_all
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.reminders import WORKER
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.access import access_task
 from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program

@@ -16,12 +16,12 @@ from coresponder.core.audit import Actor
 from coresponder.core.errors import StaleVersion
 from coresponder.domain.outreach import work_order_key
 from coresponder.domain.vocabulary import Role
+from coresponder.outreach.access import access_task
 from coresponder.outreach.actions import claim_task
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.queue import outreach_queue
 from coresponder.outreach.task_map import build_task_map
 from coresponder.outreach.tests.test_outreach_api import NOW, attempt, history, staff, task_for
-from coresponder.privacy.access import access_task
 from coresponder.programs.models import District, Program, Shift, Team
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,53 @@
+"""The read gate for an encounter, built on the privacy gate's person access and roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from coresponder.core.errors import NotVisible
+from coresponder.domain.policy import FieldGroup, GroupVisibility
+from coresponder.domain.vocabulary import Role
+from coresponder.encounters.models import Encounter
+from coresponder.privacy.access import (
+    PersonAccess,
+    access_person,
+    may_read,
+    role_in,
+    unconsented_visibility,
+)
+
+
+@dataclass
+class EncounterAccess:
+    """An encounter, and whether its clinical part (screenings, note) may be shown."""
+
+    encounter: Encounter
+    person_access: PersonAccess | None  # None for an encounter with nobody named
+    role: Role
+
+    def clinical(self) -> GroupVisibility:
+        """Shown, withheld for want of consent, or hidden; consent-released reads count."""
+        if self.person_access is not None:
+            self.person_access.shows(FieldGroup.CLINICAL)
+            return self.person_access.decision(FieldGroup.CLINICAL)
+        return unconsented_visibility(self.role, FieldGroup.CLINICAL)
+
+
+def access_encounter(user: Any, encounter_id: Any) -> EncounterAccess:
+    """An encounter, for a user whose role sees outreach in its program (and sees its person)."""
+    try:
+        encounter = Encounter.objects.select_related("program", "person", "team").get(
+            pk=int(encounter_id)
+        )
+    except (Encounter.DoesNotExist, TypeError, ValueError) as exc:
+        raise NotVisible("encounter") from exc
+    person_access = None
+    if encounter.person_id is not None:
+        person_access = access_person(user, encounter.person_id)
+        role = person_access.roles.get(encounter.program_id)
+    else:
+        role = role_in(user, encounter.program)
+    if role is None or not may_read(role, FieldGroup.OUTREACH):
+        raise NotVisible("encounter")
+    return EncounterAccess(encounter=encounter, person_access=person_access, role=role)
