@@ -13,7 +13,7 @@ from coresponder.core.audit import record_event
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import Role
-from coresponder.people.reading import engaged_among
+from coresponder.outreach.engagement import engaged_among
 from coresponder.privacy.access import (
     diverting_referrals,
     may_read,

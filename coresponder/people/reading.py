@@ -7,22 +7,12 @@ from typing import Any
 from django.db.models import QuerySet
 
 from coresponder.domain.policy import WITHHELD_TEXT, FieldGroup, GroupVisibility, RecordType
-from coresponder.domain.vocabulary import AttemptOutcome
+from coresponder.outreach.engagement import is_engaged
 from coresponder.privacy.access import PersonAccess
 from coresponder.services.models import ServiceReferral
 from coresponder.services.referral_status import service_referral_status
 
 G = FieldGroup
-
-# Outcomes that do not mean the person was reached (docs/api.md, people_engaged).
-NOT_ENGAGED_OUTCOMES = frozenset(
-    {
-        AttemptOutcome.NOT_LOCATED,
-        AttemptOutcome.CONTACTED_COLLATERAL_ONLY,
-        AttemptOutcome.DECEASED,
-        AttemptOutcome.MOVED_AWAY,
-    }
-)
 
 
 def _withheld() -> dict[str, str]:
@@ -215,33 +205,3 @@ def clinical_shown(access: PersonAccess, has_clinical: bool) -> bool | None:
     if not has_clinical:
         return None
     return access.shows(G.CLINICAL)
-
-
-def is_engaged(person: Any, programs: list[int]) -> bool:
-    """Reached in person or by phone, or met at an encounter, in these programs."""
-    from coresponder.outreach.models import Attempt
-
-    reached = (
-        Attempt.objects.filter(task__person=person, task__program_id__in=programs)
-        .exclude(outcome__in=NOT_ENGAGED_OUTCOMES)
-        .exists()
-    )
-    return reached or person.encounters.filter(program_id__in=programs).exists()
-
-
-def engaged_among(person_ids: list[int], programs: list[int]) -> set[int]:
-    """Which of these people were reached or met in these programs: two queries for a page."""
-    from coresponder.encounters.models import Encounter
-    from coresponder.outreach.models import Attempt
-
-    reached = set(
-        Attempt.objects.filter(task__person_id__in=person_ids, task__program_id__in=programs)
-        .exclude(outcome__in=NOT_ENGAGED_OUTCOMES)
-        .values_list("task__person_id", flat=True)
-    )
-    met = set(
-        Encounter.objects.filter(person_id__in=person_ids, program_id__in=programs).values_list(
-            "person_id", flat=True
-        )
-    )
-    return reached | met
