@@ -23,7 +23,12 @@ from coresponder.domain.policy import (
     RecordType,
 )
 from coresponder.people.models import Person
-from coresponder.privacy.access import DisclosureBasis, PersonAccess
+from coresponder.privacy.access import (
+    DisclosureBasis,
+    PersonAccess,
+    access_person_for_break_glass,
+    best_role,
+)
 from coresponder.privacy.models import ApiToken, BreakGlass, Consent, Disclosure
 from coresponder.privacy.token_values import digest_of, new_token_value
 from coresponder.programs.models import User
@@ -309,8 +314,6 @@ def revoke_consent(actor: Actor, access: PersonAccess, consent: Consent) -> Cons
 
 def open_break_glass(actor: Actor, user: Any, person: Person, reason: str) -> BreakGlass:
     """A clinician opens a record outside policy; audited and queued for review."""
-    from coresponder.privacy.access import access_person_for_break_glass, best_role
-
     if best_role(user) is None:
         raise Forbidden("Only clinical staff may open a record outside policy.")
     person = access_person_for_break_glass(user, person.pk)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from coresponder.core.errors import Forbidden, NotVisible
+from coresponder.core.errors import ActionError, Forbidden, NotVisible
 from coresponder.core.http import Moment, actor_for
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.privacy.access import (
@@ -118,8 +118,6 @@ class ReviewIn(Schema):
 
 
 def _naive_to_error(value: dt.datetime | None, field: str) -> None:
-    from coresponder.core.errors import ActionError
-
     if value is not None and value.tzinfo is None:
         raise ActionError("Times need an offset.", {field: ["give a time zone offset"]})
 

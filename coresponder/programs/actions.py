@@ -28,6 +28,7 @@ from coresponder.core.tracked import save_tracked
 from coresponder.domain.presets import RRULE_RE, Preset, load_preset_dir
 from coresponder.domain.vocabulary import OrganizationKind, Role
 from coresponder.privacy.access import role_in
+from coresponder.privacy.actions import revoke_api_token
 from coresponder.privacy.models import ApiToken
 from coresponder.programs.models import (
     District,
@@ -425,9 +426,6 @@ def end_sessions(user: User) -> int:
 
 def disable_user(actor: Actor, user: User, reason: str) -> Disabled:
     """Stop the user signing in: deactivate, end their sessions, revoke their API tokens."""
-    # Imported here: privacy.actions itself imports this module.
-    from coresponder.privacy.actions import revoke_api_token
-
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         user.is_active = False
