@@ -25,7 +25,7 @@ BY_ATTRIBUTE = re.compile(
 ALLOWED: dict[str, str] = {
     "privacy/access.py": "the gate itself",
     "identity/actions.py": "merges and source records by id after access_pair; index backfill",
-    "identity/views.py": "names the people possible_matches already chose",
+    "identity/earlier_contacts.py": "names the people possible_matches already chose",
     "identity/matching.py": "scores candidates drawn from visible_people or linkable_people",
     "identity/linkage_model.py": "trains weights over every source record; shows none",
     "identity/management/commands/dedupe_registry.py": "a job: pairs kept apart by programs",

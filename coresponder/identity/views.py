@@ -3,7 +3,7 @@
 Possible earlier contacts appear on the staff referral form as the user types
 (htmx asks `match_suggest` for a fragment); without a script, the form's
 "Check for earlier contacts" button posts the form back to itself, which shows the
-same list in place (`earlier_contacts`) without saving.
+same list in place (`identity.earlier_contacts`) without saving.
 """
 
 from __future__ import annotations
@@ -34,24 +34,16 @@ from coresponder.identity.actions import (
     pending_candidates,
     unmerge,
 )
-from coresponder.identity.matching import (
-    LEVEL_DESCRIPTIONS,
-    possible_matches,
-    reason_text,
-    record_from_query,
-)
-from coresponder.people.models import Participation, Person
+from coresponder.identity.earlier_contacts import earlier_contacts
+from coresponder.identity.matching import LEVEL_DESCRIPTIONS, reason_text
 from coresponder.privacy.access import (
     PersonAccess,
     access_program,
-    is_admin,
     linkable_people,
-    role_grants,
 )
 from coresponder.programs.local_time import reader_zone
 
 PAGE_SIZE = 20
-SUGGESTION_LIMIT = 5
 STALE_MESSAGE = "Someone decided about this pair already — review the queue again."
 COMPARED = (
     ("given_name", "Given name", FieldGroup.IDENTITY),
@@ -182,17 +174,6 @@ def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
     return redirect("people-match-review")
 
 
-def _programs_of(user: Any, person_ids: list[int]) -> dict[int, list[str]]:
-    """Each person's programs, among those the user acts in (one query)."""
-    rows = Participation.objects.filter(person_id__in=person_ids).select_related("program")
-    if not is_admin(user):
-        rows = rows.filter(program_id__in=[p.pk for p, _role in role_grants(user)])
-    found: dict[int, list[str]] = {}
-    for row in rows.order_by("program__name"):
-        found.setdefault(row.person_id, []).append(row.program.name)
-    return found
-
-
 def _linkable_for(request: HttpRequest) -> Any:
     """On a program's referral form, only the people a referral there may be linked to."""
     slug = str(request.GET.get("program", "")).strip()
@@ -203,49 +184,6 @@ def _linkable_for(request: HttpRequest) -> Any:
     except NotVisible as exc:
         raise Http404("No such program") from exc
     return linkable_people(request.user, program)
-
-
-def earlier_contacts(
-    request: HttpRequest, data: Any, among: Any = None, *, choosing: bool = False
-) -> dict[str, Any]:
-    """Possible earlier contacts for what `data` says of the person, as template context.
-
-    `among` limits them to the people a program's referral may be linked to; the
-    read is audited. With `choosing`, each may be picked on the referral form.
-    """
-    probe = record_from_query(data)
-    suggestions: list[dict[str, Any]] = []
-    if probe is not None:
-        matches = possible_matches(request.user, probe, limit=SUGGESTION_LIMIT, among=among)
-        ids = [m.person_id for m in matches]
-        people = Person.objects.in_bulk(ids)
-        programs = _programs_of(request.user, ids)
-        suggestions = [
-            {
-                "person": people[m.person_id],
-                "score": m.score,
-                "percent": round(m.score * 100),
-                "reasons": m.reasons,
-                "programs": programs.get(m.person_id, []),
-            }
-            for m in matches
-            if m.person_id in people
-        ]
-        record_event(
-            actor_for(request),
-            "read",
-            object_type="people.person",
-            fields=["identity"],
-            detail={"matches": True, "ids": ids},
-        )
-    picked = str(data.get("existing_person") or "")
-    return {
-        "suggestions": suggestions,
-        "asked": probe is not None,
-        "choosing": choosing,
-        # A pick no longer among the suggestions falls back to "a new person".
-        "chosen": picked if any(str(s["person"].pk) == picked for s in suggestions) else "",
-    }
 
 
 @login_required

@@ -15,7 +15,7 @@ from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import RecordType
 from coresponder.domain.vocabulary import PATHWAY_LABELS, Pathway
-from coresponder.identity.views import earlier_contacts
+from coresponder.identity.earlier_contacts import earlier_contacts
 from coresponder.intake.actions import IntakeResult, record_referral
 from coresponder.intake.forms import (
     OVERDOSE_SOURCES,

@@ -1,0 +1,73 @@
+"""Possible earlier contacts of a person being referred, as the referral form shows them.
+
+The staff referral form (intake) and the identity app's suggestions fragment both ask
+for them; the read of the people suggested is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from coresponder.core.audit import record_event
+from coresponder.core.http import actor_for
+from coresponder.identity.matching import possible_matches, record_from_query
+from coresponder.people.models import Participation, Person
+from coresponder.privacy.access import is_admin, role_grants
+
+SUGGESTION_LIMIT = 5
+
+
+def _programs_of(user: Any, person_ids: list[int]) -> dict[int, list[str]]:
+    """Each person's programs, among those the user acts in (one query)."""
+    rows = Participation.objects.filter(person_id__in=person_ids).select_related("program")
+    if not is_admin(user):
+        rows = rows.filter(program_id__in=[p.pk for p, _role in role_grants(user)])
+    found: dict[int, list[str]] = {}
+    for row in rows.order_by("program__name"):
+        found.setdefault(row.person_id, []).append(row.program.name)
+    return found
+
+
+def earlier_contacts(
+    request: HttpRequest, data: Any, among: Any = None, *, choosing: bool = False
+) -> dict[str, Any]:
+    """Possible earlier contacts for what `data` says of the person, as template context.
+
+    `among` limits them to the people a program's referral may be linked to; the
+    read is audited. With `choosing`, each may be picked on the referral form.
+    """
+    probe = record_from_query(data)
+    suggestions: list[dict[str, Any]] = []
+    if probe is not None:
+        matches = possible_matches(request.user, probe, limit=SUGGESTION_LIMIT, among=among)
+        ids = [m.person_id for m in matches]
+        people = Person.objects.in_bulk(ids)
+        programs = _programs_of(request.user, ids)
+        suggestions = [
+            {
+                "person": people[m.person_id],
+                "score": m.score,
+                "percent": round(m.score * 100),
+                "reasons": m.reasons,
+                "programs": programs.get(m.person_id, []),
+            }
+            for m in matches
+            if m.person_id in people
+        ]
+        record_event(
+            actor_for(request),
+            "read",
+            object_type="people.person",
+            fields=["identity"],
+            detail={"matches": True, "ids": ids},
+        )
+    picked = str(data.get("existing_person") or "")
+    return {
+        "suggestions": suggestions,
+        "asked": probe is not None,
+        "choosing": choosing,
+        # A pick no longer among the suggestions falls back to "a new person".
+        "chosen": picked if any(str(s["person"].pk) == picked for s in suggestions) else "",
+    }
