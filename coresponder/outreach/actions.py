@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -222,8 +223,37 @@ def claim_task(actor: Actor, access: PersonAccess, task: OutreachTask, team: Tea
     return task
 
 
+@dataclass(frozen=True)
+class ContactInput:
+    """Someone an attempt reached: the person (`participant`), or family or a friend
+    (`collateral`), with who they are to the person and their name when known."""
+
+    role: str
+    relationship: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class AttemptInput:
+    """One try at reaching someone, as given; `record_attempt` checks it against the task.
+
+    `checklist` fills closing checklist items, keyed as the program's preset names them.
+    `spacing_override_reason` records a try that reached nobody inside the preset's spacing.
+    """
+
+    attempted_at: dt.datetime
+    channel: str
+    outcome: str
+    contacted: tuple[ContactInput, ...] = ()
+    naloxone_kits_left: int | None = None
+    resource_cards_left: int | None = None
+    note: str | None = None
+    checklist: dict[str, str] | None = None
+    spacing_override_reason: str | None = None
+
+
 def record_attempt(
-    actor: Actor, access: PersonAccess, task: OutreachTask, data: dict[str, Any]
+    actor: Actor, access: PersonAccess, task: OutreachTask, data: AttemptInput
 ) -> Attempt:
     """One try at reaching someone, and what it settles for the task."""
     _must_write(access)
@@ -240,24 +270,24 @@ def record_attempt(
         override = _spacing_override(task, data)
         attempt = Attempt(
             task=task,
-            attempted_at=data["attempted_at"],
-            channel=data["channel"],
-            outcome=data["outcome"],
+            attempted_at=data.attempted_at,
+            channel=data.channel,
+            outcome=data.outcome,
             recorded_by=actor.user_or_none,
             team=task.claimed_by,
-            naloxone_kits_left=data.get("naloxone_kits_left") or 0,
-            resource_cards_left=data.get("resource_cards_left") or 0,
-            note=data.get("note") or "",
+            naloxone_kits_left=data.naloxone_kits_left or 0,
+            resource_cards_left=data.resource_cards_left or 0,
+            note=data.note or "",
         )
         save_tracked(attempt, actor.user)
-        for contact in data.get("contacted", []):
+        for contact in data.contacted:
             AttemptContact.objects.create(
                 attempt=attempt,
-                role=contact["role"],
-                relationship=contact.get("relationship") or "",
-                name=contact.get("name") or "",
+                role=contact.role,
+                relationship=contact.relationship or "",
+                name=contact.name or "",
             )
-        _settle(actor, task, attempt, data.get("checklist") or {})
+        _settle(actor, task, attempt, data.checklist or {})
         # The attempt is part of the person's history: their queued tasks may change tier.
         refresh_priority_tiers(task.program, [task.person_id])
         record_event(
@@ -278,17 +308,17 @@ def record_attempt(
     return attempt
 
 
-def _spacing_override(task: OutreachTask, data: dict[str, Any]) -> dict[str, Any] | None:
+def _spacing_override(task: OutreachTask, data: AttemptInput) -> dict[str, Any] | None:
     """Refuse a try too soon after (or before) another, unless a reason is given.
 
     Returns what the audit event records when the reason overrides the spacing.
     """
     hours = follow_up_rules(task.program.rules.follow_up).attempt_spacing_hours
     others = list(task.attempts.values_list("attempted_at", "outcome"))
-    conflict = spacing_conflict(data["outcome"], data["attempted_at"], others, hours)
+    conflict = spacing_conflict(data.outcome, data.attempted_at, others, hours)
     if conflict is None:
         return None
-    reason = str(data.get("spacing_override_reason") or "").strip()
+    reason = str(data.spacing_override_reason or "").strip()
     if len(reason) >= OVERRIDE_REASON_MIN_LENGTH:
         return {
             "reason": reason,

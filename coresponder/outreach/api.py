@@ -17,6 +17,8 @@ from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome, CloseReason
 from coresponder.outreach.access import access_task
 from coresponder.outreach.actions import (
+    AttemptInput,
+    ContactInput,
     checklist_of,
     claim_task,
     close_task,
@@ -186,8 +188,10 @@ def claim(request: HttpRequest, task_id: int, payload: ClaimIn) -> dict[str, Any
 )
 def attempts(request: HttpRequest, task_id: int, payload: AttemptIn) -> Status[dict[str, Any]]:
     task, access = access_task(request.user, task_id)
-    data = payload.dict()
-    data["contacted"] = [c.dict() for c in payload.contacted]
+    data = AttemptInput(
+        **payload.dict(exclude={"contacted"}),
+        contacted=tuple(ContactInput(**c.dict()) for c in payload.contacted),
+    )
     attempt = record_attempt(actor_for(request), access, task, data)
     task.refresh_from_db()
     return Status(201, {"id": attempt.pk, "task": task_out(task)})

@@ -16,6 +16,7 @@ from coresponder.domain.vocabulary import (
     choices,
     label,
 )
+from coresponder.outreach.actions import AttemptInput, ContactInput
 
 # Two family or friend rows fit a phone screen; more people reached go in the note.
 COLLATERAL_ROWS = (1, 2)
@@ -144,21 +145,21 @@ class AttemptForm(forms.Form):
     def checklist_fields(self) -> list[forms.BoundField]:
         return [self[checklist_key(key)] for key, _label in self.checklist]
 
-    def payload(self) -> dict[str, Any]:
-        """The record_attempt data, from cleaned input."""
+    def attempt_input(self) -> AttemptInput:
+        """What `record_attempt` takes, from the checked form."""
         data = self.cleaned_data
-        contacted: list[dict[str, Any]] = []
+        contacted: list[ContactInput] = []
         if data.get("reached_person"):
-            contacted.append({"role": "participant"})
+            contacted.append(ContactInput(role="participant"))
         for row in COLLATERAL_ROWS:
             relationship = data.get(f"relationship_{row}") or ""
             if relationship:
                 contacted.append(
-                    {
-                        "role": "collateral",
-                        "relationship": relationship,
-                        "name": data.get(f"name_{row}") or "",
-                    }
+                    ContactInput(
+                        role="collateral",
+                        relationship=relationship,
+                        name=data.get(f"name_{row}") or "",
+                    )
                 )
         # Only what the visitor changed: an untouched prefilled item must not
         # overwrite what record_attempt derives (the checklist's "outcome", say).
@@ -168,17 +169,17 @@ class AttemptForm(forms.Form):
             if (value := (data.get(checklist_key(key)) or "").strip())
             and value != str(self.saved.get(key) or "")
         }
-        return {
-            "attempted_at": data["attempted_at"],
-            "channel": data["channel"],
-            "outcome": data["outcome"],
-            "contacted": contacted,
-            "naloxone_kits_left": data.get("naloxone_kits_left"),
-            "resource_cards_left": data.get("resource_cards_left"),
-            "note": data.get("note") or "",
-            "checklist": checklist,
-            "spacing_override_reason": data.get("spacing_override_reason") or "",
-        }
+        return AttemptInput(
+            attempted_at=data["attempted_at"],
+            channel=data["channel"],
+            outcome=data["outcome"],
+            contacted=tuple(contacted),
+            naloxone_kits_left=data.get("naloxone_kits_left"),
+            resource_cards_left=data.get("resource_cards_left"),
+            note=data.get("note") or "",
+            checklist=checklist,
+            spacing_override_reason=data.get("spacing_override_reason") or "",
+        )
 
 
 class ChecklistForm(forms.Form):

@@ -47,7 +47,7 @@ def task_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
         return task_response(request, program, task, access, form, status=422)
 
     def save() -> HttpResponse:
-        attempt = record_attempt(actor_for(request), access, task, form.payload())
+        attempt = record_attempt(actor_for(request), access, task, form.attempt_input())
         task.refresh_from_db()
         messages.success(request, _saved_message(task, attempt.get_outcome_display(), zone))
         return redirect("outreach-task", slug=program.slug, task_id=task.pk)

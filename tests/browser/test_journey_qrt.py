@@ -23,7 +23,7 @@ from playwright.sync_api import expect
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.intake.actions import record_referral
 from coresponder.intake.models import Overdose, Referral
-from coresponder.outreach.actions import record_attempt
+from coresponder.outreach.actions import AttemptInput, record_attempt
 from coresponder.outreach.models import OutreachTask
 from coresponder.privacy.access import access_person
 from coresponder.programs.actions import load_programs
@@ -157,11 +157,11 @@ def qrt() -> dict[str, Any]:
         Actor(user=paramedic),
         access_person(paramedic, riley.person_id),
         task,
-        {
-            "attempted_at": NOW - dt.timedelta(hours=30),
-            "channel": "home_visit",
-            "outcome": "not_located",
-        },
+        AttemptInput(
+            attempted_at=NOW - dt.timedelta(hours=30),
+            channel="home_visit",
+            outcome="not_located",
+        ),
     )
     overdose_reported(paramedic, "Morgan", "Hale", dt.timedelta(hours=10))
     # The police officer who found Jesse reported it first.

@@ -13,7 +13,7 @@ from coresponder.core.audit import SYSTEM, Actor
 from coresponder.encounters.actions import EncounterInput, record_encounter
 from coresponder.intake.actions import record_referral
 from coresponder.intake.models import Referral
-from coresponder.outreach.actions import record_attempt
+from coresponder.outreach.actions import AttemptInput, record_attempt
 from coresponder.outreach.models import Notice
 from coresponder.privacy.access import access_person
 from coresponder.programs.actions import create_organization, create_user, load_programs
@@ -95,12 +95,12 @@ def long_record() -> dict[str, Any]:
         actor,
         access,
         task,
-        {
-            "attempted_at": now - dt.timedelta(hours=1),
-            "channel": "phone",
-            "outcome": "not_located",
-            "note": NOTE,
-        },
+        AttemptInput(
+            attempted_at=now - dt.timedelta(hours=1),
+            channel="phone",
+            outcome="not_located",
+            note=NOTE,
+        ),
     )
     encounter = record_encounter(
         actor,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from io import StringIO
 from typing import Any
 
@@ -16,7 +17,7 @@ from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.access import access_task
-from coresponder.outreach.actions import close_task, expire_tasks, record_attempt
+from coresponder.outreach.actions import AttemptInput, close_task, expire_tasks, record_attempt
 from coresponder.outreach.management.commands.run_worker import send_all
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.reminders import WORKER
@@ -56,8 +57,8 @@ def task_at(
     )
 
 
-def attempt_data(now: dt.datetime, outcome: str) -> dict[str, Any]:
-    return {"attempted_at": now, "channel": "home_visit", "outcome": outcome, "contacted": []}
+def attempt_data(now: dt.datetime, outcome: str) -> AttemptInput:
+    return AttemptInput(attempted_at=now, channel="home_visit", outcome=outcome)
 
 
 def as_user(user: Any, task: OutreachTask) -> tuple[Actor, Any]:
@@ -89,7 +90,7 @@ def test_a_pco_visit_that_reached_the_survivor_with_the_checklist_filled_closes_
 ) -> None:
     task = task_at(pco, "Survivor", clock.now)
     actor, access = as_user(staff(pco), task)
-    data = {**attempt_data(clock.now, "contacted"), "checklist": {"family_support": "Leaflets"}}
+    data = replace(attempt_data(clock.now, "contacted"), checklist={"family_support": "Leaflets"})
     record_attempt(actor, access, task, data)
     task.refresh_from_db()
     assert (task.status, task.close_reason) == (OutreachTask.Status.CLOSED, "contacted")
