@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from django.db import transaction
 from django.utils import timezone
@@ -49,6 +50,45 @@ class PersonInput:
         return {key: value for key, value in values.items() if value is not None}
 
 
+class Unset(enum.Enum):
+    """A field a change leaves out: it stays as it is (None, by contrast, clears it)."""
+
+    UNSET = "unset"
+
+
+UNSET: Final = Unset.UNSET
+
+
+@dataclass(frozen=True)
+class PersonChanges:
+    """Changes to a person's identity and contact fields.
+
+    A field left UNSET stays as it is; a field given changes to its value, None
+    included, so a change may clear a birth date or a position.
+    """
+
+    given_name: str | Unset = UNSET
+    family_name: str | Unset = UNSET
+    aliases: Sequence[str] | Unset = UNSET
+    birth_date: dt.date | None | Unset = UNSET
+    sex: str | Unset = UNSET
+    race: str | Unset = UNSET
+    ethnicity: str | Unset = UNSET
+    phone: str | Unset = UNSET
+    address: str | Unset = UNSET
+    latitude: float | None | Unset = UNSET
+    longitude: float | None | Unset = UNSET
+
+    def given(self) -> dict[str, Any]:
+        """The fields given, by name, in the order of EDITABLE_FIELDS."""
+        values = {
+            key: value for key in EDITABLE_FIELDS if (value := getattr(self, key)) is not UNSET
+        }
+        if values.get("aliases") is not None:
+            values["aliases"] = list(values["aliases"])
+        return values
+
+
 def create_person(actor: Actor, program: Program, data: PersonInput) -> Person:
     """A new participant, known from now on to `program`."""
     role = role_in(actor.user, program)
@@ -72,18 +112,17 @@ def create_person(actor: Actor, program: Program, data: PersonInput) -> Person:
 
 
 def update_person(
-    actor: Actor, access: PersonAccess, changes: dict[str, Any], expected_version: int
+    actor: Actor, access: PersonAccess, changes: PersonChanges, expected_version: int
 ) -> Person:
     """Change identity and contact fields, only if nobody changed them since `expected_version`."""
     if not access.may_write(RecordType.PERSON):
         raise Forbidden("Your role may not change this person's record.")
     person = access.person
-    changed = sorted(
-        key for key in EDITABLE_FIELDS if key in changes and getattr(person, key) != changes[key]
-    )
+    given = changes.given()
+    changed = sorted(key for key, value in given.items() if getattr(person, key) != value)
     with transaction.atomic():
         for key in changed:
-            setattr(person, key, changes[key])
+            setattr(person, key, given[key])
         save_tracked(person, actor.user, expected_version=expected_version)
         if set(changed) & set(PERSON_LINKAGE_FIELDS):
             index_person(actor, person)

@@ -15,7 +15,13 @@ from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.http import actor_for
 from coresponder.core.models import MAX_VERSION
-from coresponder.people.actions import EDITABLE_FIELDS, PersonInput, create_person, update_person
+from coresponder.people.actions import (
+    EDITABLE_FIELDS,
+    PersonChanges,
+    PersonInput,
+    create_person,
+    update_person,
+)
 from coresponder.people.models import Ethnicity, Person, Race, Sex
 from coresponder.people.reading import person_record
 from coresponder.people.timeline import person_timeline
@@ -225,7 +231,8 @@ def get_timeline(
 )
 def patch_person(request: HttpRequest, person_id: int, payload: PersonPatch) -> dict[str, Any]:
     access = access_person(request.user, person_id)
-    changes = payload.dict(exclude_unset=True, exclude={"version"})
+    # Only what the body names changes: a field left out stays, a field sent as null clears.
+    changes = PersonChanges(**payload.dict(exclude_unset=True, exclude={"version"}))
     update_person(actor_for(request), access, changes, payload.version)
     fresh = access_person(request.user, person_id)
     record = person_record(fresh)

@@ -192,10 +192,9 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     if request.method == "POST":
         form = PersonForm(request.POST)
         if form.is_valid():
-            data = dict(form.cleaned_data)
-            version = data.pop("version")
+            version = form.cleaned_data["version"]
             try:
-                update_person(actor_for(request), access, data, version)
+                update_person(actor_for(request), access, form.changes(), version)
             except StaleVersion:
                 # Keep what the user typed; show the record as it now stands beside it.
                 stale = True

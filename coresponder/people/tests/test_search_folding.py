@@ -11,7 +11,7 @@ from django.utils import timezone
 from coresponder.core.audit import Actor
 from coresponder.domain.linkage import search_alternatives, search_text
 from coresponder.domain.vocabulary import Role
-from coresponder.people.actions import update_person
+from coresponder.people.actions import PersonChanges, update_person
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import access_person
 from coresponder.privacy.tests.world import World, reader
@@ -64,7 +64,7 @@ def test_the_web_search_folds_too(staff: Any) -> None:
 def test_a_renamed_person_is_found_under_the_new_name(staff: Any, api_client_for: Any) -> None:
     person = Person.objects.get(family_name="Tate")
     access = access_person(staff, person.pk)
-    update_person(Actor(user=staff), access, {"family_name": "Peña"}, person.version)
+    update_person(Actor(user=staff), access, PersonChanges(family_name="Peña"), person.version)
     items = api_client_for(staff).get("/api/v1/persons", {"q": "pena"}).json()["items"]
     assert [i["id"] for i in items] == [person.pk]
 
