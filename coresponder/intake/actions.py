@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -30,6 +30,13 @@ from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.identity.actions import linkage_record, propose_match, record_source
 from coresponder.identity.matching import active_params, score_pair
 from coresponder.identity.models import SourceRecord
+from coresponder.intake.inputs import (
+    OffenseInput,
+    OverdoseInput,
+    PersonInput,
+    ReferralInput,
+    ReferrerInput,
+)
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral, TriageStatus
 from coresponder.intake.triage import TRIAGE_DECISIONS
 from coresponder.outreach.actions import follow_up_referral
@@ -53,6 +60,8 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 CASE_NUMBER_LENGTH = 64
 PERSON_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "address", "aliases")
 
+T = TypeVar("T")
+
 
 @dataclass
 class IntakeResult:
@@ -68,6 +77,13 @@ class IntakeResult:
     join: JoinDecision | None = None
 
 
+def _checked(value: T | None) -> T:
+    """A field `validate_referral` requires, so every referral it lets through has it."""
+    if value is None:
+        raise ValueError("an unchecked referral reached the write path")
+    return value
+
+
 def _check_time(errors: dict[str, list[str]], field: str, value: Any, now: dt.datetime) -> None:
     if value is None:
         return
@@ -80,31 +96,31 @@ def _check_time(errors: dict[str, list[str]], field: str, value: Any, now: dt.da
 
 
 def validate_referral(
-    program: Program, payload: dict[str, Any], *, public: bool = False
+    program: Program, referral: ReferralInput, *, public: bool = False
 ) -> dict[str, list[str]]:
-    """Field errors for a referral payload, without writing anything.
+    """Field errors for a referral, without writing anything.
 
     Someone asking for help on the public page may give only a first name.
     """
     errors: dict[str, list[str]] = {}
     now = timezone.now()
     offered = program.rules.pathways
-    pathway = payload.get("pathway")
+    pathway = referral.pathway
     if pathway not in offered:
         errors["pathway"] = [f"{program.name} does not take {pathway!r} referrals"]
-    if payload.get("received_at") is None:
+    if referral.received_at is None:
         errors["received_at"] = ["is required"]
-    _check_time(errors, "received_at", payload.get("received_at"), now)
+    _check_time(errors, "received_at", referral.received_at, now)
     fact = PATHWAY_FACTS.get(Pathway(pathway)) if pathway in set(Pathway) else None
-    if fact and not payload.get(fact):
+    if fact and getattr(referral, fact) is None:
         errors[fact] = [f"is required on the {pathway} pathway"]
-    overdose = payload.get("overdose") or {}
-    if overdose:
-        if overdose.get("occurred_at") is None:
+    overdose = referral.overdose
+    if overdose is not None:
+        if overdose.occurred_at is None:
             errors["overdose.occurred_at"] = ["is required"]
-        _check_time(errors, "overdose.occurred_at", overdose.get("occurred_at"), now)
-        received = payload.get("received_at")
-        occurred = overdose.get("occurred_at")
+        _check_time(errors, "overdose.occurred_at", overdose.occurred_at, now)
+        received = referral.received_at
+        occurred = overdose.occurred_at
         if (
             isinstance(received, dt.datetime)
             and isinstance(occurred, dt.datetime)
@@ -113,25 +129,25 @@ def validate_referral(
             and occurred > received + CLOCK_SKEW
         ):
             errors.setdefault("overdose.occurred_at", []).append("is after the report came in")
-        if overdose.get("source") not in {s.value for s in OverdoseSource}:
+        if overdose.source not in {s.value for s in OverdoseSource}:
             errors["overdose.source"] = [f"must be one of {', '.join(s for s in OverdoseSource)}"]
-    _validate_case_number(errors, payload, pathway)
-    if (offense := payload.get("offense")) and not offense.get("category"):
+    _validate_case_number(errors, referral, pathway)
+    if (offense := referral.offense) and not offense.category:
         errors["offense.category"] = ["is required"]
-    if (call := payload.get("call")) and not call.get("call_type"):
+    if (call := referral.call) and not call.call_type:
         errors["call.call_type"] = ["is required"]
-    _validate_person(errors, payload, pathway, now, public=public)
-    district = payload.get("district")
+    _validate_person(errors, referral, pathway, now, public=public)
+    district = referral.district
     if district and not program.districts.filter(code=district).exists():
         errors["district"] = [f"{program.name} has no district {district!r}"]
     return errors
 
 
 def _validate_case_number(
-    errors: dict[str, list[str]], payload: dict[str, Any], pathway: Any
+    errors: dict[str, list[str]], referral: ReferralInput, pathway: Any
 ) -> None:
     """A case or docket number belongs to a diversion in lieu of arrest, and nowhere else."""
-    case_number = str(payload.get("case_number") or "").strip()
+    case_number = str(referral.case_number or "").strip()
     if not case_number:
         return
     if pathway != Pathway.OFFICER_INTERVENTION:
@@ -142,58 +158,61 @@ def _validate_case_number(
 
 def _validate_person(
     errors: dict[str, list[str]],
-    payload: dict[str, Any],
+    referral: ReferralInput,
     pathway: Any,
     now: dt.datetime,
     *,
     public: bool,
 ) -> None:
-    person = payload.get("person")
-    if not person:
+    person = referral.person
+    if person is None:
         if pathway not in PERSON_OPTIONAL:
             errors["person"] = ["say who this referral is about"]
         return
-    if "id" in person and person["id"] is not None:
+    if person.id is not None:
         return
     for name in ("given_name",) if public else ("given_name", "family_name"):
-        if not str(person.get(name) or "").strip():
+        if not str(getattr(person, name) or "").strip():
             errors[f"person.{name}"] = ["is required (or give the person's id)"]
-    birth = person.get("birth_date")
+    birth = person.birth_date
     if isinstance(birth, dt.date) and birth > now.date():
         errors["person.birth_date"] = ["cannot be in the future"]
 
 
 def record_referral(
-    actor: Actor, program: Program, payload: dict[str, Any], *, channel: str
+    actor: Actor, program: Program, referral: ReferralInput, *, channel: str
 ) -> IntakeResult:
     """Record a referral on any pathway; decide eligibility; open follow-up when due."""
     role = role_in(actor.user, program) if actor.user is not None else None
     if role is None or not may_write(role, RecordType.REFERRAL):
         raise Forbidden("Your role may not record referrals in this program.")
-    return _record(actor, program, payload, channel=channel)
+    return _record(actor, program, referral, channel=channel)
 
 
-def record_public_referral(actor: Actor, program: Program, payload: dict[str, Any]) -> IntakeResult:
+def record_public_referral(actor: Actor, program: Program, referral: ReferralInput) -> IntakeResult:
     """A self or family referral from the public help page: no sign-in, waits for triage."""
-    payload = {**payload, "pathway": Pathway.SELF_REFERRAL.value}
-    payload.setdefault("received_at", timezone.now())
-    return _record(actor, program, payload, channel=Referral.Channel.PUBLIC)
+    referral = replace(
+        referral,
+        pathway=Pathway.SELF_REFERRAL.value,
+        received_at=referral.received_at or timezone.now(),
+    )
+    return _record(actor, program, referral, channel=Referral.Channel.PUBLIC)
 
 
 def _record(
-    actor: Actor, program: Program, payload: dict[str, Any], *, channel: str
+    actor: Actor, program: Program, referral: ReferralInput, *, channel: str
 ) -> IntakeResult:
-    errors = validate_referral(program, payload, public=channel == Referral.Channel.PUBLIC)
+    errors = validate_referral(program, referral, public=channel == Referral.Channel.PUBLIC)
     if errors:
         raise ActionError("The referral has invalid fields.", errors)
     with transaction.atomic():
         decision = None
-        if payload.get("overdose") and payload.get("person"):
-            decision = overdose_join(actor.user, program, payload)
+        if referral.overdose and referral.person:
+            decision = overdose_join(actor.user, program, referral)
             if decision.join is not None:
-                return _join_overdose(actor, program, payload, decision, channel)
-        person = _link_person(actor, program, payload, channel=channel)
-        result = _new_referral(actor, program, person, payload, channel)
+                return _join_overdose(actor, program, referral, decision, channel)
+        person = _link_person(actor, program, referral, channel=channel)
+        result = _new_referral(actor, program, person, referral, channel)
         result.join = decision
         if decision is not None and person is not None:
             _put_up_for_review(actor, program, person, decision.review)
@@ -201,41 +220,50 @@ def _record(
 
 
 def _link_person(
-    actor: Actor, program: Program, payload: dict[str, Any], *, channel: str = ""
+    actor: Actor, program: Program, referral: ReferralInput, *, channel: str = ""
 ) -> Person | None:
     """The person the referral is about: given by id, an exact match, or someone new.
 
     Identity resolution proposes, it does not merge here: what the source reported
     is kept as a source record for matching later.
     """
-    data = payload.get("person")
-    if not data:
+    data = referral.person
+    if data is None:
         return None
     candidates = linkable_people(actor.user, program)
-    if data.get("id") is not None:
-        person = _linkable_by_id(candidates, data["id"])
+    if data.id is not None:
+        person = _linkable_by_id(candidates, data.id)
     else:
-        person = exact_match(candidates, data) or _create_person(actor, data)
+        person = exact_match(candidates, data.reported()) or _create_person(actor, data)
     note_cross_program_link(actor, program, person)
     Participation.objects.get_or_create(
-        person=person, program=program, defaults={"first_seen_at": payload["received_at"]}
+        person=person, program=program, defaults={"first_seen_at": _checked(referral.received_at)}
     )
-    if data.get("id") is None:
-        reported = {**data, "received_at": payload["received_at"]}
-        if payload.get("overdose"):
-            reported.setdefault("event_date", payload["overdose"]["occurred_at"].date())
-        record_source(actor, person, program, reported_source(payload, channel), reported)
+    if data.id is None:
+        record_source(
+            actor, person, program, reported_source(referral, channel), _as_reported(referral)
+        )
     return person
 
 
-def reported_source(payload: dict[str, Any], channel: str) -> str:
+def _as_reported(referral: ReferralInput) -> dict[str, Any]:
+    """The person as the report gives them, when it came in and (for an overdose) on what day."""
+    if referral.person is None or referral.received_at is None:
+        raise ValueError("a report of a person has the person and when it came in")
+    reported = {**referral.person.reported(), "received_at": referral.received_at}
+    if referral.overdose is not None and referral.overdose.occurred_at is not None:
+        reported["event_date"] = referral.overdose.occurred_at.date()
+    return reported
+
+
+def reported_source(referral: ReferralInput, channel: str) -> str:
     """Who gave the person's details: the overdose's source, the referrer, or the channel."""
-    overdose_source = (payload.get("overdose") or {}).get("source")
+    overdose_source = referral.overdose.source if referral.overdose else None
     if overdose_source in SourceRecord.Source.values:
         return str(overdose_source)
-    if payload.get("referrer"):
+    if referral.referrer:
         return SourceRecord.Source.FAMILY
-    if payload.get("pathway") == Pathway.SELF_REFERRAL:
+    if referral.pathway == Pathway.SELF_REFERRAL:
         return SourceRecord.Source.SELF
     if channel == Referral.Channel.IMPORT:
         return SourceRecord.Source.IMPORT
@@ -253,29 +281,33 @@ def _linkable_by_id(candidates: QuerySet[Person], person_id: Any) -> Person:
     return person
 
 
-def _create_person(actor: Actor, data: dict[str, Any]) -> Person:
-    person = Person(**{k: data[k] for k in PERSON_FIELDS if data.get(k) not in (None, "")})
+def _create_person(actor: Actor, data: PersonInput) -> Person:
+    reported = data.reported()
+    person = Person(**{k: reported[k] for k in PERSON_FIELDS if reported.get(k) not in (None, "")})
     save_tracked(person, actor.user)
     record_event(actor, "create", obj=person, person_id=person.pk, fields=["identity", "contact"])
     return person
 
 
-def _facts(program: Program, person: Person | None, payload: dict[str, Any]) -> dict[str, Any]:
-    received: dt.datetime = payload["received_at"]
+def _facts(
+    person: Person | None, referral: ReferralInput, received: dt.datetime, district: str | None
+) -> dict[str, Any]:
     return {
-        "offense": payload.get("offense") or {},
-        "call": payload.get("call") or {},
-        "overdose": payload.get("overdose") or {},
-        "district": payload.get("district"),
+        "offense": referral.offense.facts() if referral.offense else {},
+        "call": referral.call.facts() if referral.call else {},
+        "overdose": referral.overdose.facts() if referral.overdose else {},
+        "district": district,
         "person": {"age": age_on(person.birth_date if person else None, received.date())},
     }
 
 
-def _district(program: Program, payload: dict[str, Any]) -> District | None:
-    code = payload.get("district")
+def _district(program: Program, referral: ReferralInput) -> str | None:
+    """The district code given, else the one the overdose's or call's coordinates fall in."""
+    code = referral.district
     if not code:
-        place = payload.get("overdose") or payload.get("call") or {}
-        lat, lon = place.get("latitude"), place.get("longitude")
+        place = referral.overdose or referral.call
+        lat = place.latitude if place else None
+        lon = place.longitude if place else None
         if lat is not None and lon is not None:
             shapes = [
                 (d.code, d.boundary)
@@ -283,32 +315,33 @@ def _district(program: Program, payload: dict[str, Any]) -> District | None:
                 if d.boundary
             ]
             code = district_at(lat, lon, shapes)
-            payload["district"] = code
-    return program.districts.filter(code=code).first() if code else None
+    return code
 
 
 def _new_referral(
     actor: Actor,
     program: Program,
     person: Person | None,
-    payload: dict[str, Any],
+    referral: ReferralInput,
     channel: str,
 ) -> IntakeResult:
-    district = _district(program, payload)
-    pathway = Pathway(payload["pathway"])
+    code = _district(program, referral)
+    district = program.districts.filter(code=code).first() if code else None
+    pathway = Pathway(_checked(referral.pathway))
     active = list(program.districts.filter(active=True).values_list("code", flat=True))
     rules = program.rules.eligibility
-    decision = decide(pathway, _facts(program, person, payload), rules, active)
-    referral = _save_referral(actor, program, person, payload, channel, district, decision)
+    facts = _facts(person, referral, _checked(referral.received_at), code)
+    decision = decide(pathway, facts, rules, active)
+    saved = _save_referral(actor, program, person, referral, channel, district, decision)
     result = IntakeResult(
-        referral=referral, person=person, eligible=decision.eligible, reasons=list(decision.reasons)
+        referral=saved, person=person, eligible=decision.eligible, reasons=list(decision.reasons)
     )
-    if payload.get("overdose"):
-        result.overdose = _save_overdose(actor, program, person, referral, payload, district)
-    if payload.get("call"):
-        result.call = _save_call(actor, program, person, referral, payload, decision)
+    if referral.overdose:
+        result.overdose = _save_overdose(actor, program, person, saved, referral, district)
+    if referral.call:
+        result.call = _save_call(actor, program, person, saved, referral, decision)
     if decision.eligible and person is not None:
-        result.outreach_task = follow_up_referral(actor, program, person, referral, result.overdose)
+        result.outreach_task = follow_up_referral(actor, program, person, saved, result.overdose)
     return result
 
 
@@ -316,36 +349,36 @@ def _save_referral(
     actor: Actor,
     program: Program,
     person: Person | None,
-    payload: dict[str, Any],
+    given: ReferralInput,
     channel: str,
     district: District | None,
     decision: Any,
 ) -> Referral:
-    offense = payload.get("offense") or {}
-    referrer = payload.get("referrer") or {}
+    offense = given.offense or OffenseInput()
+    referrer = given.referrer or ReferrerInput()
     user = actor.user if getattr(actor.user, "is_authenticated", False) else None
     referral = Referral(
         program=program,
         person=person,
-        pathway=payload["pathway"],
-        received_at=payload["received_at"],
+        pathway=_checked(given.pathway),
+        received_at=_checked(given.received_at),
         channel=channel,
         referred_by=user,
         referring_organization=getattr(user, "organization", None),
         district=district,
-        offense_category=offense.get("category") or "",
-        offense_violent=offense.get("violent"),
-        offense_weapon=offense.get("weapon"),
-        case_number=str(payload.get("case_number") or "").strip(),
-        referrer_relationship=referrer.get("relationship") or "",
-        referrer_name=referrer.get("name") or "",
-        referrer_phone=referrer.get("phone") or "",
+        offense_category=offense.category or "",
+        offense_violent=offense.violent,
+        offense_weapon=offense.weapon,
+        case_number=str(given.case_number or "").strip(),
+        referrer_relationship=referrer.relationship or "",
+        referrer_name=referrer.name or "",
+        referrer_phone=referrer.phone or "",
         eligible=decision.eligible,
         eligibility_reasons=list(decision.reasons),
-        help_requested=payload.get("help_requested") or "",
-        consent_to_contact=payload.get("consent_to_contact"),
-        contact_preference=payload.get("contact_preference") or "",
-        language=payload.get("language") or "",
+        help_requested=given.help_requested or "",
+        consent_to_contact=given.consent_to_contact,
+        contact_preference=given.contact_preference or "",
+        language=given.language or "",
         triage_status=TriageStatus.NEW if channel == Referral.Channel.PUBLIC else "",
     )
     save_tracked(referral, user)
@@ -355,7 +388,7 @@ def _save_referral(
         obj=referral,
         person_id=person.pk if person else None,
         program_slug=program.slug,
-        fields=["referral", *(["justice"] if offense else [])],
+        fields=["referral", *(["justice"] if given.offense else [])],
         detail={"pathway": referral.pathway, "eligible": referral.eligible, "channel": channel},
     )
     return referral
@@ -366,24 +399,24 @@ def _save_overdose(
     program: Program,
     person: Person | None,
     referral: Referral,
-    payload: dict[str, Any],
+    given: ReferralInput,
     district: District | None,
 ) -> Overdose:
-    data = payload["overdose"]
+    data = _overdose_of(given)
     overdose = Overdose(
         program=program,
         person=person,
         referral=referral,
-        occurred_at=data["occurred_at"],
-        fatal=bool(data.get("fatal")),
-        naloxone_doses=data.get("naloxone_doses"),
-        latitude=data.get("latitude"),
-        longitude=data.get("longitude"),
-        place=data.get("place") or "",
+        occurred_at=_checked(data.occurred_at),
+        fatal=bool(data.fatal),
+        naloxone_doses=data.naloxone_doses,
+        latitude=data.latitude,
+        longitude=data.longitude,
+        place=data.place or "",
         district=district,
     )
     save_tracked(overdose, actor.user)
-    _add_report(actor, overdose, payload)
+    _add_report(actor, overdose, given)
     if overdose.fatal and person is not None and person.deceased_on is None:
         # The day of death on the program's clock: an evening overdose in Denver is not tomorrow.
         person.deceased_on = timezone.localtime(
@@ -401,16 +434,24 @@ def _save_overdose(
     return overdose
 
 
-def _add_report(actor: Actor, overdose: Overdose, payload: dict[str, Any]) -> OverdoseReport:
-    data = payload["overdose"]
+def _overdose_of(referral: ReferralInput) -> OverdoseInput:
+    if referral.overdose is None:
+        raise ValueError("the referral reports no overdose")
+    return referral.overdose
+
+
+def _add_report(actor: Actor, overdose: Overdose, referral: ReferralInput) -> OverdoseReport:
+    data = _overdose_of(referral)
     user = actor.user if getattr(actor.user, "is_authenticated", False) else None
     report = OverdoseReport(
         overdose=overdose,
-        source=data["source"],
+        source=_checked(data.source),
         organization=getattr(user, "organization", None),
-        external_id=str(data.get("external_id") or ""),
-        reported_at=payload["received_at"],
-        raw={k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in data.items()},
+        external_id=str(data.external_id or ""),
+        reported_at=_checked(referral.received_at),
+        raw={
+            k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in data.facts().items()
+        },
     )
     save_tracked(report, user)
     return report
@@ -420,7 +461,7 @@ def _add_report(actor: Actor, overdose: Overdose, payload: dict[str, Any]) -> Ov
 
 
 def resolve_person(
-    user: Any, program: Program, data: dict[str, Any], candidates: QuerySet[Person] | None = None
+    user: Any, program: Program, data: PersonInput, candidates: QuerySet[Person] | None = None
 ) -> Person | None:
     """The person record a report names (by id, or the same names and birth date); reads only.
 
@@ -428,20 +469,20 @@ def resolve_person(
     """
     if candidates is None:
         candidates = linkable_people(user, program)
-    if data.get("id") is not None:
-        return _linkable_by_id(candidates, data["id"])
-    return exact_match(candidates, data)
+    if data.id is not None:
+        return _linkable_by_id(candidates, data.id)
+    return exact_match(candidates, data.reported())
 
 
-def report_facts(payload: dict[str, Any], person: Person | None) -> ReportFacts:
+def report_facts(referral: ReferralInput, person: Person | None) -> ReportFacts:
     """An overdose report as the join rule reads it."""
-    data = payload["overdose"]
-    reported = payload.get("person") or {}
-    names = {k: v for k, v in reported.items() if k != "id" and v not in (None, "")}
+    data = _overdose_of(referral)
+    reported = referral.person.reported() if referral.person else {}
+    names = {k: v for k, v in reported.items() if v not in (None, "")}
     return ReportFacts(
-        occurred_at=data["occurred_at"],
-        coordinates=_coordinates(data.get("latitude"), data.get("longitude")),
-        place=str(data.get("place") or ""),
+        occurred_at=_checked(data.occurred_at),
+        coordinates=_coordinates(data.latitude, data.longitude),
+        place=str(data.place or ""),
         person=linkage_record(names) if names else (linkage_record(person) if person else None),
         person_key=person.pk if person is not None else None,
     )
@@ -495,10 +536,12 @@ def known_overdoses(
     return known
 
 
-def overdose_join(user: Any, program: Program, payload: dict[str, Any]) -> JoinDecision:
+def overdose_join(user: Any, program: Program, referral: ReferralInput) -> JoinDecision:
     """Which overdose already known this report joins, if any; reads only."""
-    person = resolve_person(user, program, payload["person"])
-    report = report_facts(payload, person)
+    if referral.person is None:
+        raise ValueError("only a report naming a person may join an overdose")
+    person = resolve_person(user, program, referral.person)
+    report = report_facts(referral, person)
     around = (
         report.occurred_at - SAME_OVERDOSE_WITHIN,
         report.occurred_at + SAME_OVERDOSE_WITHIN,
@@ -510,7 +553,7 @@ def overdose_join(user: Any, program: Program, payload: dict[str, Any]) -> JoinD
 def _join_overdose(
     actor: Actor,
     program: Program,
-    payload: dict[str, Any],
+    given: ReferralInput,
     decision: JoinDecision,
     channel: str,
 ) -> IntakeResult:
@@ -522,13 +565,14 @@ def _join_overdose(
     person, referral = known.person, known.referral
     if person is None or referral is None:
         raise ValueError("an overdose to join has a person and a referral")
-    data = payload["person"]
-    if data.get("id") is None:
+    data = given.person
+    if data is None:
+        raise ValueError("only a report naming a person joins an overdose")
+    if data.id is None:
         # The report's spelling is kept as reported, so matching later finds it too.
-        reported = {**data, "received_at": payload["received_at"]}
-        reported.setdefault("event_date", payload["overdose"]["occurred_at"].date())
-        record_source(actor, person, program, reported_source(payload, channel), reported)
-    _add_report(actor, known, payload)
+        source = reported_source(given, channel)
+        record_source(actor, person, program, source, _as_reported(given))
+    _add_report(actor, known, given)
     record_event(
         actor,
         "change",
@@ -536,7 +580,7 @@ def _join_overdose(
         person_id=person.pk,
         program_slug=program.slug,
         detail={
-            "merged_report_from": payload["overdose"]["source"],
+            "merged_report_from": _overdose_of(given).source,
             "joined_because": list(evidence.words),
             "person_agreement": evidence.agreement.value,
             "probability": round(evidence.probability, 4),
@@ -584,24 +628,26 @@ def _save_call(
     program: Program,
     person: Person | None,
     referral: Referral,
-    payload: dict[str, Any],
+    given: ReferralInput,
     decision: Any,
 ) -> Call:
-    data = payload["call"]
+    data = given.call
+    if data is None:
+        raise ValueError("the referral reports no call")
     call = Call(
         program=program,
         referral=referral,
         person=person,
-        cad_number=data.get("cad_number") or "",
-        received_at=payload["received_at"],
-        call_type=data["call_type"],
-        narrative=data.get("narrative") or "",
-        weapons=bool(data.get("weapons")),
-        violence_in_progress=bool(data.get("violence_in_progress")),
-        caller_name=data.get("caller_name") or "",
-        caller_phone=data.get("caller_phone") or "",
-        latitude=data.get("latitude"),
-        longitude=data.get("longitude"),
+        cad_number=data.cad_number or "",
+        received_at=_checked(given.received_at),
+        call_type=_checked(data.call_type),
+        narrative=data.narrative or "",
+        weapons=bool(data.weapons),
+        violence_in_progress=bool(data.violence_in_progress),
+        caller_name=data.caller_name or "",
+        caller_phone=data.caller_phone or "",
+        latitude=data.latitude,
+        longitude=data.longitude,
         co_responders_sent=decision.eligible,
         triage_reasons=list(decision.reasons),
     )

@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema, Status
 from coresponder.core.http import Moment, actor_for
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.intake.actions import IntakeResult, record_referral
+from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Call, Referral
 from coresponder.people.models import Sex
 from coresponder.privacy.access import access_program
@@ -169,8 +170,6 @@ def intake_response(result: IntakeResult) -> dict[str, Any]:
 )
 def post_referral(request: HttpRequest, payload: ReferralIn) -> Status[dict[str, Any]]:
     program = access_program(request.user, payload.program)
-    data = payload.dict(exclude_none=True)
-    if payload.person is not None:
-        data["person"] = payload.person.dict(exclude_none=True)
-    result = record_referral(actor_for(request), program, data, channel=Referral.Channel.API)
+    referral = ReferralInput.from_dict(payload.dict(exclude_none=True))
+    result = record_referral(actor_for(request), program, referral, channel=Referral.Channel.API)
     return Status(201, intake_response(result))

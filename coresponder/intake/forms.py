@@ -20,6 +20,14 @@ from coresponder.domain.vocabulary import (
     choices,
 )
 from coresponder.intake.actions import PATHWAY_FACTS, PERSON_OPTIONAL
+from coresponder.intake.inputs import (
+    CallInput,
+    OffenseInput,
+    OverdoseInput,
+    PersonInput,
+    ReferralInput,
+    ReferrerInput,
+)
 from coresponder.intake.models import Call, Referral
 from coresponder.people.models import Sex
 from coresponder.privacy.access import role_in
@@ -295,27 +303,29 @@ class ReferralForm(forms.Form):
     def _bound(self, names: Any) -> list[forms.BoundField]:
         return [self[name] for name in names if name in self.fields]
 
-    def payload(self) -> dict[str, Any]:
-        """The docs/api.md referral body, from cleaned data."""
+    def referral(self) -> ReferralInput:
+        """The referral (docs/api.md's body, typed), from cleaned data."""
         data = self.cleaned_data
-        body: dict[str, Any] = {
-            "pathway": self.pathway.value,
-            "received_at": data["received_at"],
-        }
-        person = {k: data[k] for k in PERSON_KEYS if data.get(k) not in (None, "")}
-        if person:
-            body["person"] = person
+        typed = {k: data[k] for k in PERSON_KEYS if data.get(k) not in (None, "")}
+        person = PersonInput(**typed) if typed else None
         if data.get("existing_person"):
-            body["person"] = {"id": data["existing_person"]}
-        if data.get("district"):
-            body["district"] = data["district"]
-        if data.get("case_number"):
-            body["case_number"] = data["case_number"]
-        if self.section:
-            facts = _facts(self.section, data)
-            if self.section != "referrer" or facts.get("relationship"):
-                body[self.section] = facts
-        return body
+            person = PersonInput(id=data["existing_person"])
+        facts = _facts(self.section, data) if self.section else {}
+        return ReferralInput(
+            pathway=self.pathway.value,
+            received_at=data["received_at"],
+            person=person,
+            district=data.get("district") or None,
+            case_number=data.get("case_number") or None,
+            offense=OffenseInput(**facts) if self.section == "offense" and facts else None,
+            overdose=OverdoseInput(**facts) if self.section == "overdose" and facts else None,
+            call=CallInput(**facts) if self.section == "call" and facts else None,
+            referrer=(
+                ReferrerInput(**facts)
+                if self.section == "referrer" and facts.get("relationship")
+                else None
+            ),
+        )
 
     def add_action_errors(self, errors: dict[str, list[str]]) -> None:
         """Put the write path's field errors on the fields that hold them."""

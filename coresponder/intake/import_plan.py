@@ -28,6 +28,7 @@ from coresponder.domain.linkage import Params, Record
 from coresponder.identity.actions import linkage_record
 from coresponder.identity.matching import active_params, possible_matches
 from coresponder.intake.actions import known_overdoses, report_facts, resolve_person
+from coresponder.intake.inputs import PersonInput, ReferralInput
 from coresponder.intake.models import Overdose
 from coresponder.people.models import Person
 from coresponder.privacy.access import linkable_people
@@ -68,13 +69,13 @@ def _row_key(number: int) -> tuple[str, int]:
     return ("row", number)
 
 
-def _exact_key(data: dict[str, Any]) -> tuple[str, str, dt.date] | None:
+def _exact_key(data: PersonInput) -> tuple[str, str, dt.date] | None:
     """What `privacy.access.exact_match` compares: both names (any case) and the birth date."""
-    birth = data.get("birth_date")
+    birth = data.birth_date
     if not isinstance(birth, dt.date):
         return None
-    given = str(data.get("given_name") or "").strip().lower()
-    family = str(data.get("family_name") or "").strip().lower()
+    given = str(data.given_name or "").strip().lower()
+    family = str(data.family_name or "").strip().lower()
     return (given, family, birth)
 
 
@@ -85,7 +86,7 @@ def _records_of(person: Person, program: Program) -> tuple[Record, ...]:
 
 
 class _Planner:
-    def __init__(self, user: Any, program: Program, payloads: Sequence[tuple[int, dict[str, Any]]]):
+    def __init__(self, user: Any, program: Program, referrals: Sequence[tuple[int, ReferralInput]]):
         self.user, self.program = user, program
         self.params: Params = active_params()
         self.linkable = linkable_people(user, program)
@@ -95,21 +96,25 @@ class _Planner:
         self.overdoses: dict[Hashable, Overdose] = {}
         # People earlier rows create, as the commit's exact match would find them.
         self.created: dict[tuple[str, str, dt.date], Hashable] = {}
-        times = [p["overdose"]["occurred_at"] for _n, p in payloads]
+        times = [
+            r.overdose.occurred_at for _n, r in referrals if r.overdose and r.overdose.occurred_at
+        ]
         if times:
             span = (min(times) - SAME_OVERDOSE_WITHIN, max(times) + SAME_OVERDOSE_WITHIN)
             for overdose, facts in known_overdoses(user, program, *span):
                 self._add(facts)
                 self.overdoses[facts.key] = overdose
 
-    def plan(self, number: int, payload: dict[str, Any]) -> RowPlan | None:
-        data = payload["person"]
+    def plan(self, number: int, referral: ReferralInput) -> RowPlan | None:
+        data = referral.person
+        if data is None:
+            return None  # only a report naming a person joins an overdose
         try:
             person = resolve_person(self.user, self.program, data, self.linkable)
         except ActionError:
             return None  # an unknown person id: the preview names that row's error
-        report = report_facts(payload, person)
-        exact = _exact_key(data) if data.get("id") is None else None
+        report = report_facts(referral, person)
+        exact = _exact_key(data) if data.id is None else None
         person_key: Hashable | None = person.pk if person is not None else None
         if person_key is None and exact is not None:
             person_key = self.created.get(exact)
@@ -202,14 +207,14 @@ class _Planner:
 
 
 def plan_rows(
-    user: Any, program: Program, payloads: Sequence[tuple[int, dict[str, Any]]]
+    user: Any, program: Program, referrals: Sequence[tuple[int, ReferralInput]]
 ) -> dict[int, RowPlan]:
     """Row number -> what the commit will do with that overdose report; writes nothing."""
-    usable = [(n, p) for n, p in payloads if p.get("overdose") and p.get("person")]
+    usable = [(n, r) for n, r in referrals if r.overdose and r.person]
     planner = _Planner(user, program, usable)
     plans = {}
-    for number, payload in usable:
-        plan = planner.plan(number, payload)
+    for number, referral in usable:
+        plan = planner.plan(number, referral)
         if plan is not None:
             plans[number] = plan
     return plans

@@ -26,6 +26,7 @@ from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.intake.actions import record_referral, validate_referral
 from coresponder.intake.import_plan import RowPlan, plan_rows
+from coresponder.intake.inputs import OverdoseInput, PersonInput, ReferralInput
 from coresponder.intake.models import Referral
 from coresponder.privacy.access import role_in
 from coresponder.programs.models import Program
@@ -549,12 +550,12 @@ def parse_sex(value: Any) -> str:
 
 @dataclass
 class RowResult:
-    """One data row: its payload for `record_referral`, or what is wrong with it."""
+    """One data row: its referral for `record_referral`, or what is wrong with it."""
 
     number: int
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
-    payload: dict[str, Any] | None = None
+    referral: ReferralInput | None = None
 
     @property
     def ok(self) -> bool:
@@ -598,7 +599,7 @@ def parse_row(
             row.add_error(name, str(exc))
     _check_row(row, options)
     if row.ok:
-        row.payload = build_payload(row.values)
+        row.referral = build_referral(row.values)
     return row
 
 
@@ -624,26 +625,30 @@ PERSON_KEYS = ("given_name", "family_name", "birth_date", "sex", "phone", "addre
 OVERDOSE_KEYS = ("naloxone_doses", "latitude", "longitude", "external_id", "place")
 
 
-def build_payload(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The docs/api.md referral body for one overdose notification."""
-    overdose: dict[str, Any] = {
-        "occurred_at": values["occurred_at"],
-        "fatal": values["fatal"],
-        "source": values["source"],
-        "naloxone_doses": values.get("naloxone_doses"),
-        "latitude": values.get("latitude"),
-        "longitude": values.get("longitude"),
-    }
-    overdose.update({key: values[key] for key in ("external_id", "place") if values.get(key)})
-    payload: dict[str, Any] = {
-        "pathway": Pathway.NALOXONE_PLUS.value,
-        "received_at": values.get("received_at") or values["occurred_at"],
-        "overdose": overdose,
-    }
+# The overdose's columns a row always reports, blank when the cell is.
+ALWAYS_REPORTED = ("naloxone_doses", "latitude", "longitude")
+
+
+def build_referral(values: Mapping[str, Any]) -> ReferralInput:
+    """The referral (docs/api.md's body, typed) for one overdose notification."""
+    overdose = OverdoseInput(
+        occurred_at=values["occurred_at"],
+        fatal=values["fatal"],
+        source=values["source"],
+        naloxone_doses=values.get("naloxone_doses"),
+        latitude=values.get("latitude"),
+        longitude=values.get("longitude"),
+        external_id=values.get("external_id") or None,
+        place=values.get("place") or None,
+        sent_blank=frozenset(key for key in ALWAYS_REPORTED if values.get(key) is None),
+    )
     person = {key: values[key] for key in PERSON_KEYS if key in values}
-    if person:
-        payload["person"] = person
-    return payload
+    return ReferralInput(
+        pathway=Pathway.NALOXONE_PLUS.value,
+        received_at=values.get("received_at") or values["occurred_at"],
+        overdose=overdose,
+        person=PersonInput(**person) if person else None,
+    )
 
 
 def parse_rows(table: Table, options: ImportOptions) -> list[RowResult]:
@@ -714,13 +719,13 @@ def preview_import(
         return Preview(rows=[], mapping_errors=mapping_errors)
     rows = parse_rows(table, options)
     for row in rows:
-        if row.payload is not None:
-            for key, messages in validate_referral(program, row.payload).items():
+        if row.referral is not None:
+            for key, messages in validate_referral(program, row.referral).items():
                 row.errors.setdefault(key, []).extend(messages)
     preview = Preview(rows=rows)
     if user is not None and preview.ok:
-        payloads = [(row.number, row.payload) for row in rows if row.payload is not None]
-        preview.plans = plan_rows(user, program, payloads)
+        referrals = [(row.number, row.referral) for row in rows if row.referral is not None]
+        preview.plans = plan_rows(user, program, referrals)
     return preview
 
 
@@ -780,10 +785,10 @@ def commit_import(
 
 
 def _record_row(actor: Actor, program: Program, row: RowResult, counts: ImportCounts) -> None:
-    if row.payload is None:
+    if row.referral is None:
         raise ValueError(f"row {row.number} was not parsed")  # preview_import parses every row
     try:
-        result = record_referral(actor, program, row.payload, channel=Referral.Channel.IMPORT)
+        result = record_referral(actor, program, row.referral, channel=Referral.Channel.IMPORT)
     except (ActionError, DatabaseError) as exc:
         errors = getattr(exc, "errors", None)
         row.errors = dict(errors) if errors else {"row": [str(exc)]}

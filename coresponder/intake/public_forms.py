@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 
 from coresponder.domain.vocabulary import Pathway
+from coresponder.intake.inputs import PersonInput, ReferralInput, ReferrerInput
 from coresponder.programs.models import Program
 
 LANGUAGES = ("en", "es")
@@ -436,30 +437,31 @@ class HelpForm(forms.Form):
         elif preference == "visit" and not address:
             self.add_error("address", t["err_visit_needs_address"])
 
-    def payload(self, received_at: dt.datetime) -> dict[str, Any]:
-        """The referral, in the shape `record_public_referral` takes."""
+    def referral(self, received_at: dt.datetime) -> ReferralInput:
+        """The referral `record_public_referral` takes."""
         data = self.cleaned_data
-        person = {
-            "given_name": data["given_name"].strip(),
-            "family_name": data["family_name"].strip(),
-        }
-        person.update({k: data[k].strip() for k in ("phone", "address") if data[k].strip()})
-        payload: dict[str, Any] = {
-            "received_at": received_at,
-            "person": person,
-            "help_requested": help_summary(data["help"], data["help_text"]),
-            "consent_to_contact": data["consent"],
-            "contact_preference": data["contact_preference"],
-            "language": self.lang,
-        }
-        payload["referrer"] = {"relationship": "self", "name": "", "phone": ""}
+        person = PersonInput(
+            given_name=data["given_name"].strip(),
+            family_name=data["family_name"].strip(),
+            phone=data["phone"].strip() or None,
+            address=data["address"].strip() or None,
+        )
+        referrer = ReferrerInput(relationship="self", name="", phone="")
         if data["who"] == "someone":
-            payload["referrer"] = {
-                "relationship": data["relationship"],
-                "name": data["referrer_name"].strip(),
-                "phone": data["referrer_phone"].strip(),
-            }
-        return payload
+            referrer = ReferrerInput(
+                relationship=data["relationship"],
+                name=data["referrer_name"].strip(),
+                phone=data["referrer_phone"].strip(),
+            )
+        return ReferralInput(
+            received_at=received_at,
+            person=person,
+            referrer=referrer,
+            help_requested=help_summary(data["help"], data["help_text"]),
+            consent_to_contact=data["consent"],
+            contact_preference=data["contact_preference"],
+            language=self.lang,
+        )
 
 
 def help_summary(kinds: list[str], note: str) -> str:

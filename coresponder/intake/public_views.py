@@ -118,7 +118,7 @@ def _submit(request: HttpRequest, lang: str) -> HttpResponse:
     if form.is_valid():
 
         def save() -> HttpResponse:
-            record_public_referral(actor, form.chosen_program, form.payload(timezone.now()))
+            record_public_referral(actor, form.chosen_program, form.referral(timezone.now()))
             note_request(address)
             return _thanks_redirect(lang)
 

@@ -75,11 +75,11 @@ def new_referral(request: HttpRequest, slug: str, pathway: str) -> HttpResponse:
     form = ReferralForm(program, chosen, request.POST)
     if not form.is_valid():
         return _form_page(request, program, form, status=422, contacts=_picked(request, program))
-    payload = {"program": program.slug, **form.payload()}
+    referral = form.referral()
 
     def save() -> HttpResponse:
         result = record_referral(
-            actor_for(request), program, payload, channel=Referral.Channel.FORM
+            actor_for(request), program, referral, channel=Referral.Channel.FORM
         )
         _say_saved(request, result)
         return redirect("referral-result", slug=program.slug, referral_id=result.referral.pk)

@@ -10,6 +10,7 @@ import pytest
 
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.intake.actions import record_referral
+from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Overdose
 from coresponder.programs.actions import create_organization, create_user, load_programs
 from coresponder.programs.models import Program
@@ -48,24 +49,26 @@ def coordinator(settings: Any, tmp_path: Path) -> Any:
     record_referral(
         Actor(user=user, where="test"),
         Program.objects.get(slug="pco"),
-        {
-            "pathway": "naloxone_plus",
-            "received_at": POLICE_AT + dt.timedelta(minutes=10),
-            "person": {
-                "given_name": "Bridget",
-                "family_name": "O'Brien",
-                "birth_date": dt.date(1990, 4, 7),
-                "address": "12 Elm St",
-            },
-            "overdose": {
-                "occurred_at": POLICE_AT,
-                "fatal": False,
-                "source": "police",
-                "latitude": 41.9585,
-                "longitude": -70.6673,
-                "place": "Elm Street park",
-            },
-        },
+        ReferralInput.from_dict(
+            {
+                "pathway": "naloxone_plus",
+                "received_at": POLICE_AT + dt.timedelta(minutes=10),
+                "person": {
+                    "given_name": "Bridget",
+                    "family_name": "O'Brien",
+                    "birth_date": dt.date(1990, 4, 7),
+                    "address": "12 Elm St",
+                },
+                "overdose": {
+                    "occurred_at": POLICE_AT,
+                    "fatal": False,
+                    "source": "police",
+                    "latitude": 41.9585,
+                    "longitude": -70.6673,
+                    "place": "Elm Street park",
+                },
+            }
+        ),
         channel="api",
     )
     return user

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.intake.actions import record_referral
+from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Referral
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
@@ -57,11 +58,13 @@ def pad() -> dict[str, Any]:
         result = record_referral(
             Actor(user=officer),
             program,
-            {
-                "pathway": "active_outreach",
-                "received_at": earlier,
-                "person": {"given_name": given, "family_name": family, "birth_date": born},
-            },
+            ReferralInput.from_dict(
+                {
+                    "pathway": "active_outreach",
+                    "received_at": earlier,
+                    "person": {"given_name": given, "family_name": family, "birth_date": born},
+                }
+            ),
             channel=Referral.Channel.API,
         )
         people[family] = result.referral.person

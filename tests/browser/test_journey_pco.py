@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.intake.actions import record_referral
+from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Overdose, Referral
 from coresponder.outreach.actions import expire_tasks
 from coresponder.outreach.models import Attempt, OutreachTask
@@ -50,19 +51,21 @@ def overdose_referral(coordinator: Any, given: str, family: str, born: dt.date, 
     record_referral(
         Actor(user=coordinator),
         Program.objects.get(slug="pco"),
-        {
-            "pathway": "naloxone_plus",
-            "received_at": occurred + dt.timedelta(minutes=30),
-            "person": {"given_name": given, "family_name": family, "birth_date": born},
-            "overdose": {
-                "occurred_at": occurred,
-                "fatal": False,
-                "naloxone_doses": 1,
-                "latitude": LAT,
-                "longitude": LON,
-                "source": "police",
-            },
-        },
+        ReferralInput.from_dict(
+            {
+                "pathway": "naloxone_plus",
+                "received_at": occurred + dt.timedelta(minutes=30),
+                "person": {"given_name": given, "family_name": family, "birth_date": born},
+                "overdose": {
+                    "occurred_at": occurred,
+                    "fatal": False,
+                    "naloxone_doses": 1,
+                    "latitude": LAT,
+                    "longitude": LON,
+                    "source": "police",
+                },
+            }
+        ),
         channel=Referral.Channel.API,
     )
 

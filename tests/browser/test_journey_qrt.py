@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.intake.actions import record_referral
+from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Overdose, Referral
 from coresponder.outreach.actions import AttemptInput, record_attempt
 from coresponder.outreach.models import OutreachTask
@@ -59,19 +60,21 @@ def overdose_reported(
     result = record_referral(
         Actor(user=reporter),
         Program.objects.get(slug="qrt"),
-        {
-            "pathway": "naloxone_plus",
-            "received_at": occurred + dt.timedelta(minutes=5),
-            "person": {"given_name": given, "family_name": family},
-            "overdose": {
-                "occurred_at": occurred,
-                "fatal": False,
-                "naloxone_doses": 2,
-                "latitude": where[0],
-                "longitude": where[1],
-                "source": source,
-            },
-        },
+        ReferralInput.from_dict(
+            {
+                "pathway": "naloxone_plus",
+                "received_at": occurred + dt.timedelta(minutes=5),
+                "person": {"given_name": given, "family_name": family},
+                "overdose": {
+                    "occurred_at": occurred,
+                    "fatal": False,
+                    "naloxone_doses": 2,
+                    "latitude": where[0],
+                    "longitude": where[1],
+                    "source": source,
+                },
+            }
+        ),
         channel=Referral.Channel.API,
     )
     return result.referral

@@ -8,10 +8,18 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from coresponder.care.actions import add_goal, add_step, open_care_plan
+from coresponder.care.actions import (
+    CarePlanInput,
+    GoalInput,
+    StepInput,
+    add_goal,
+    add_step,
+    open_care_plan,
+)
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.encounters.actions import EncounterInput, record_encounter
 from coresponder.intake.actions import record_referral
+from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Referral
 from coresponder.outreach.actions import AttemptInput, record_attempt
 from coresponder.outreach.models import Notice
@@ -69,21 +77,23 @@ def long_record() -> dict[str, Any]:
     result = record_referral(
         actor,
         program,
-        {
-            "program": "pad",
-            "pathway": "officer_intervention",
-            "received_at": now - dt.timedelta(hours=2),
-            "person": {
-                "given_name": GIVEN,
-                "family_name": FAMILY,
-                "birth_date": dt.date(1990, 5, 4),
-                "phone": "215-555-0101",
-                "address": ADDRESS,
-            },
-            "offense": {"category": "retail_theft", "violent": False, "weapon": False},
-            "case_number": CASE,
-            "district": "22",
-        },
+        ReferralInput.from_dict(
+            {
+                "program": "pad",
+                "pathway": "officer_intervention",
+                "received_at": now - dt.timedelta(hours=2),
+                "person": {
+                    "given_name": GIVEN,
+                    "family_name": FAMILY,
+                    "birth_date": dt.date(1990, 5, 4),
+                    "phone": "215-555-0101",
+                    "address": ADDRESS,
+                },
+                "offense": {"category": "retail_theft", "violent": False, "weapon": False},
+                "case_number": CASE,
+                "district": "22",
+            }
+        ),
         channel=Referral.Channel.FORM,
     )
     referral = result.referral
@@ -115,10 +125,10 @@ def long_record() -> dict[str, Any]:
         ),
     ).encounter
     plan = open_care_plan(
-        actor, access, {"program": "pad", "title": ("Housing " * 25)[:200], "note": NOTE}
+        actor, access, CarePlanInput(program="pad", title=("Housing " * 25)[:200], note=NOTE)
     )
-    goal = add_goal(actor, access, plan, {"need": "housing", "description": NOTE[:500]})
-    add_step(actor, access, goal, {"description": NOTE[:500], "owner": clinician.pk})
+    goal = add_goal(actor, access, plan, GoalInput(need="housing", description=NOTE[:500]))
+    add_step(actor, access, goal, StepInput(description=NOTE[:500], owner=clinician.pk))
     directory = ServiceOrganization.objects.create(
         hsds_id="org-kr", name="Kensington Recovery", partner=provider.organization
     )

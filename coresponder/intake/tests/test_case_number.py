@@ -81,5 +81,5 @@ def test_only_the_officer_intervention_form_asks_for_a_case_number(
         },
     )
     assert form.is_valid(), form.errors
-    assert form.payload()["case_number"] == "CR-77"
+    assert form.referral().case_number == "CR-77"
     assert "case_number" not in ReferralForm(pad, Pathway.OFFICER_PREVENTION).fields

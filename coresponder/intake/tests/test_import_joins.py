@@ -25,6 +25,7 @@ from coresponder.intake.imports import (
     read_table,
     suggest_mapping,
 )
+from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Overdose, OverdoseReport, Referral
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Person
@@ -89,40 +90,44 @@ def known(pco: Program, importer: User) -> dict[str, Any]:
     police = record_referral(
         actor,
         pco,
-        {
-            "pathway": "naloxone_plus",
-            "received_at": POLICE_AT + dt.timedelta(minutes=10),
-            "person": {
-                "given_name": "Bridget",
-                "family_name": "O'Brien",
-                "birth_date": dt.date(1990, 4, 7),
-                "address": "12 Elm St",
-            },
-            "overdose": {
-                "occurred_at": POLICE_AT,
-                "fatal": False,
-                "source": "police",
-                "latitude": 41.9585,
-                "longitude": -70.6673,
-                "place": "Elm Street park",
-            },
-        },
+        ReferralInput.from_dict(
+            {
+                "pathway": "naloxone_plus",
+                "received_at": POLICE_AT + dt.timedelta(minutes=10),
+                "person": {
+                    "given_name": "Bridget",
+                    "family_name": "O'Brien",
+                    "birth_date": dt.date(1990, 4, 7),
+                    "address": "12 Elm St",
+                },
+                "overdose": {
+                    "occurred_at": POLICE_AT,
+                    "fatal": False,
+                    "source": "police",
+                    "latitude": 41.9585,
+                    "longitude": -70.6673,
+                    "place": "Elm Street park",
+                },
+            }
+        ),
         channel="api",
     )
     earlier = POLICE_AT - dt.timedelta(days=30)
     marcus = record_referral(
         actor,
         pco,
-        {
-            "pathway": "naloxone_plus",
-            "received_at": earlier,
-            "person": {
-                "given_name": "Marcus",
-                "family_name": "Webb",
-                "birth_date": dt.date(1979, 9, 30),
-            },
-            "overdose": {"occurred_at": earlier, "fatal": False, "source": "ems"},
-        },
+        ReferralInput.from_dict(
+            {
+                "pathway": "naloxone_plus",
+                "received_at": earlier,
+                "person": {
+                    "given_name": "Marcus",
+                    "family_name": "Webb",
+                    "birth_date": dt.date(1979, 9, 30),
+                },
+                "overdose": {"occurred_at": earlier, "fatal": False, "source": "ems"},
+            }
+        ),
         channel="api",
     )
     return {"police": police, "marcus": marcus}
@@ -277,16 +282,18 @@ def test_the_preview_never_joins_another_program_s_overdose(
     record_referral(
         Actor(user=member_of(qrt, Role.OFFICER, "qrt-officer"), where="test"),
         qrt,
-        {
-            "pathway": "naloxone_plus",
-            "received_at": POLICE_AT,
-            "person": {
-                "given_name": "Bridget",
-                "family_name": "O'Brien",
-                "birth_date": dt.date(1990, 4, 7),
-            },
-            "overdose": {"occurred_at": POLICE_AT, "fatal": False, "source": "police"},
-        },
+        ReferralInput.from_dict(
+            {
+                "pathway": "naloxone_plus",
+                "received_at": POLICE_AT,
+                "person": {
+                    "given_name": "Bridget",
+                    "family_name": "O'Brien",
+                    "birth_date": dt.date(1990, 4, 7),
+                },
+                "overdose": {"occurred_at": POLICE_AT, "fatal": False, "source": "police"},
+            }
+        ),
         channel="api",
     )
     table, import_options = options(pco, csv_bytes(FILE[:1]))

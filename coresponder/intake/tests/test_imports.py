@@ -167,28 +167,28 @@ def test_it_reads_an_xlsx_workbook_with_typed_cells(pco: Program) -> None:
 
     assert [r.number for r in preview.rows] == [2, 4]
     assert preview.ok, [r.errors for r in preview.rows]
-    first, second = (r.payload for r in preview.rows)
+    first, second = (r.referral for r in preview.rows)
     assert first and second
-    assert first["overdose"]["occurred_at"] == dt.datetime(2025, 2, 1, 19, 30, tzinfo=dt.UTC)
-    assert first["overdose"]["source"] == "hospital"
-    assert first["person"]["birth_date"] == dt.date(1990, 5, 4)
-    assert second["overdose"]["fatal"] is True
-    assert second["overdose"]["naloxone_doses"] is None
+    assert first.overdose and first.person and second.overdose
+    assert first.overdose.occurred_at == dt.datetime(2025, 2, 1, 19, 30, tzinfo=dt.UTC)
+    assert first.overdose.source == "hospital"
+    assert first.person.birth_date == dt.date(1990, 5, 4)
+    assert second.overdose.fatal is True
+    assert second.overdose.naloxone_doses is None
 
 
 def test_naive_times_are_refused_unless_the_file_is_in_local_time(pco: Program) -> None:
     cells = row(1, **{"Incident Date/Time": "02/01/2025 2:30 PM"})
     strict = parse_row(2, cells, HEADER, options_for(pco, suggest_mapping(HEADER)))
-    assert strict.payload is None
+    assert strict.referral is None
     assert "no UTC offset" in strict.errors["occurred_at"][0]
 
     local = options_for(pco, suggest_mapping(HEADER), naive_times_in_program_timezone=True)
     parsed = parse_row(2, cells, HEADER, local)
-    assert parsed.payload is not None
-    assert parsed.payload["overdose"]["occurred_at"] == dt.datetime(
-        2025, 2, 1, 19, 30, tzinfo=dt.UTC
-    )
-    assert parsed.payload["received_at"] == parsed.payload["overdose"]["occurred_at"]
+    assert parsed.referral is not None
+    assert parsed.referral.overdose is not None
+    assert parsed.referral.overdose.occurred_at == dt.datetime(2025, 2, 1, 19, 30, tzinfo=dt.UTC)
+    assert parsed.referral.received_at == parsed.referral.overdose.occurred_at
 
 
 def test_a_local_time_the_clocks_skipped_is_refused(pco: Program) -> None:
@@ -202,17 +202,19 @@ def test_it_reads_us_and_iso_dates_and_yes_no_words(pco: Program) -> None:
     options = options_for(pco, suggest_mapping(HEADER))
     us = parse_row(2, row(1, DOB="05/04/1990", Fatal="Y"), HEADER, options)
     iso = parse_row(3, row(1, DOB="1990-05-04", Fatal="true"), HEADER, options)
-    assert us.payload and iso.payload
-    assert us.payload["person"]["birth_date"] == iso.payload["person"]["birth_date"]
-    assert us.payload["person"]["birth_date"] == dt.date(1990, 5, 4)
-    assert us.payload["overdose"]["fatal"] is iso.payload["overdose"]["fatal"] is True
+    assert us.referral and iso.referral
+    assert us.referral.person and iso.referral.person
+    assert us.referral.overdose and iso.referral.overdose
+    assert us.referral.person.birth_date == iso.referral.person.birth_date
+    assert us.referral.person.birth_date == dt.date(1990, 5, 4)
+    assert us.referral.overdose.fatal is iso.referral.overdose.fatal is True
 
 
 def test_each_bad_cell_is_named_and_fatal_is_required(pco: Program) -> None:
     options = options_for(pco, suggest_mapping(HEADER))
     cells = row(1, Fatal="", Agency="coast guard", DOB="1990-13-40", **{"Narcan doses": "two"})
     parsed = parse_row(7, cells, HEADER, options)
-    assert parsed.payload is None
+    assert parsed.referral is None
     assert set(parsed.errors) == {"fatal", "source", "birth_date", "naloxone_doses"}
     assert parsed.errors["fatal"] == ["is required"]
 
@@ -220,7 +222,8 @@ def test_each_bad_cell_is_named_and_fatal_is_required(pco: Program) -> None:
 def test_a_fixed_source_fills_rows_that_leave_it_empty(pco: Program) -> None:
     options = options_for(pco, suggest_mapping(HEADER), source="police")
     parsed = parse_row(2, row(1, Agency=""), HEADER, options)
-    assert parsed.payload and parsed.payload["overdose"]["source"] == "police"
+    assert parsed.referral and parsed.referral.overdose
+    assert parsed.referral.overdose.source == "police"
 
 
 # --- Commit ---------------------------------------------------------------------------
@@ -275,11 +278,11 @@ def test_a_row_refused_while_recording_rolls_back_the_rows_before_it(
 ) -> None:
     calls: list[int] = []
 
-    def refuse_the_third(actor: Actor, program: Program, payload: Any, *, channel: str) -> Any:
+    def refuse_the_third(actor: Actor, program: Program, referral: Any, *, channel: str) -> Any:
         calls.append(1)
         if len(calls) == 3:
             raise ActionError("The referral has invalid fields.", {"person": ["taken"]})
-        return record_referral(actor, program, payload, channel=channel)
+        return record_referral(actor, program, referral, channel=channel)
 
     monkeypatch.setattr("coresponder.intake.imports.record_referral", refuse_the_third)
     with pytest.raises(ImportFailed, match="row 4 was refused") as failure:

@@ -13,6 +13,7 @@ from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.identity.models import MatchCandidate, SourceRecord
 from coresponder.intake.actions import record_referral
+from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Overdose, OverdoseReport, Referral
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Person
@@ -51,7 +52,8 @@ def officer(pco: Program) -> User:
 
 
 def record(user: User, program: Program, payload: dict[str, Any]) -> Any:
-    return record_referral(Actor(user=user, where="test"), program, payload, channel="api")
+    referral = ReferralInput.from_dict(payload)
+    return record_referral(Actor(user=user, where="test"), program, referral, channel="api")
 
 
 def test_a_police_and_a_hospital_report_spelled_differently_are_one_overdose_and_one_task(

@@ -15,6 +15,7 @@ from coresponder.core.audit import Actor
 from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.models import AuditEvent
 from coresponder.intake.actions import record_public_referral, set_triage_status
+from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Referral, TriageStatus
 from coresponder.intake.triage_views import STALE_MESSAGE
 from coresponder.programs.models import Program, User
@@ -37,7 +38,7 @@ def ask(program: Program, given_name: str, received_at: dt.datetime, **extra: An
         "language": "es",
         **extra,
     }
-    return record_public_referral(PUBLIC, program, payload).referral
+    return record_public_referral(PUBLIC, program, ReferralInput.from_dict(payload)).referral
 
 
 def triage_url(program: Program) -> str:

@@ -21,6 +21,7 @@ from coresponder.core.audit import SYSTEM, Actor
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
 from coresponder.intake.actions import record_public_referral
+from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Referral
 from coresponder.outreach.models import Attempt, Notice, OutreachTask
 from coresponder.outreach.reminders import message_for
@@ -356,7 +357,8 @@ def test_the_triage_list_shows_when_help_was_asked_on_the_programs_clock(
         "contact_preference": "call",
         "language": "en",
     }
-    record_public_referral(Actor(label="public help page"), world.program, payload)
+    referral = ReferralInput.from_dict(payload)
+    record_public_referral(Actor(label="public help page"), world.program, referral)
 
     html = page(reader(world, Role.COORDINATOR), "/programs/pad/triage/")
 
