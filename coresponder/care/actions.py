@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,51 @@ AUDIT_TYPES: dict[type[Any], str] = {
 CLOSED_STATUSES = (CarePlan.Status.COMPLETED, CarePlan.Status.CLOSED)
 
 
+@dataclass(frozen=True)
+class CarePlanInput:
+    """A new plan as given; `open_care_plan` checks it.
+
+    `program` is a program's slug, needed only by someone who writes care plans in
+    more than one; `owner` is a user id, the actor when not given.
+    """
+
+    title: str
+    program: str | None = None
+    opened_on: dt.date | None = None
+    owner: int | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class GoalInput:
+    """A goal as given: `need` is any string, which `add_goal` answers with a field error."""
+
+    need: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """A step as given; `owner` is a user id, nobody in particular when not given."""
+
+    description: str
+    owner: int | None = None
+    due_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class FollowUpInput:
+    """A follow-up as given; `schedule_follow_up` checks it.
+
+    `due_at` may be naive and `kind` any string: the action answers those with
+    field errors. `owner` is a user id, the actor when not given.
+    """
+
+    due_at: dt.datetime
+    kind: str
+    owner: int | None = None
+
+
 def _must_write(access: PersonAccess) -> None:
     if not access.may_write(RecordType.ENCOUNTER):
         raise Forbidden("Your role may not write care plans.")
@@ -42,8 +88,8 @@ def local_today(program: Program, now: dt.datetime | None = None) -> dt.date:
     return timezone.localtime(now or timezone.now(), ZoneInfo(program.timezone)).date()
 
 
-def _text(data: dict[str, Any], key: str, *, required: bool, limit: int) -> str:
-    value = str(data.get(key) or "").strip()
+def _text(given: str | None, key: str, *, required: bool, limit: int) -> str:
+    value = str(given or "").strip()
     if required and not value:
         raise ActionError("Fill in the required fields.", {key: ["required"]})
     if len(value) > limit:
@@ -112,13 +158,13 @@ def _audit(actor: Actor, action: str, obj: Any, on: CarePlan, **detail: Any) -> 
     )
 
 
-def open_care_plan(actor: Actor, access: PersonAccess, data: dict[str, Any]) -> CarePlan:
+def open_care_plan(actor: Actor, access: PersonAccess, data: CarePlanInput) -> CarePlan:
     """A new active plan for the person, owned by `owner` (the actor when not given)."""
     _must_write(access)
-    program = _plan_program(access, data.get("program"))
-    title = _text(data, "title", required=True, limit=200)
-    owner = _member(program, data.get("owner") or actor.user, "owner")
-    opened_on = data.get("opened_on") or local_today(program)
+    program = _plan_program(access, data.program)
+    title = _text(data.title, "title", required=True, limit=200)
+    owner = _member(program, data.owner or actor.user, "owner")
+    opened_on = data.opened_on or local_today(program)
     if opened_on > local_today(program):
         raise ActionError("A plan cannot open in the future.", {"opened_on": ["in the future"]})
     with transaction.atomic():
@@ -128,26 +174,24 @@ def open_care_plan(actor: Actor, access: PersonAccess, data: dict[str, Any]) -> 
             title=title,
             opened_on=opened_on,
             owner=owner,
-            note=_text(data, "note", required=False, limit=5000),
+            note=_text(data.note, "note", required=False, limit=5000),
         )
         save_tracked(plan, actor.user)
         _audit(actor, "create", plan, plan, owner=owner.pk)
     return plan
 
 
-def add_goal(
-    actor: Actor, access: PersonAccess, plan: CarePlan, data: dict[str, Any]
-) -> CarePlanGoal:
+def add_goal(actor: Actor, access: PersonAccess, plan: CarePlan, data: GoalInput) -> CarePlanGoal:
     _must_write(access)
     _must_be_active(plan)
-    need = str(data.get("need") or "")
+    need = str(data.need or "")
     if need not in CarePlanGoal.Need.values:
         raise ActionError("Choose a need.", {"need": ["choose one of the listed needs"]})
     with transaction.atomic():
         goal = CarePlanGoal(
             plan=plan,
             need=need,
-            description=_text(data, "description", required=False, limit=500),
+            description=_text(data.description, "description", required=False, limit=500),
         )
         save_tracked(goal, actor.user)
         _audit(actor, "create", goal, plan, plan=plan.pk, need=need)
@@ -155,15 +199,15 @@ def add_goal(
 
 
 def add_step(
-    actor: Actor, access: PersonAccess, goal: CarePlanGoal, data: dict[str, Any]
+    actor: Actor, access: PersonAccess, goal: CarePlanGoal, data: StepInput
 ) -> CarePlanStep:
     _must_write(access)
     plan = goal.plan
     _must_be_active(plan)
-    description = _text(data, "description", required=True, limit=500)
-    due_on = data.get("due_on")
+    description = _text(data.description, "description", required=True, limit=500)
+    due_on = data.due_on
     _not_before_opening(plan, due_on, "due_on")
-    owner = _member(plan.program, data["owner"], "owner") if data.get("owner") else None
+    owner = _member(plan.program, data.owner, "owner") if data.owner else None
     with transaction.atomic():
         step = CarePlanStep(goal=goal, description=description, owner=owner, due_on=due_on)
         save_tracked(step, actor.user)
@@ -203,11 +247,11 @@ def set_goal_status(
 
 
 def schedule_follow_up(
-    actor: Actor, access: PersonAccess, plan: CarePlan, data: dict[str, Any]
+    actor: Actor, access: PersonAccess, plan: CarePlan, data: FollowUpInput
 ) -> FollowUp:
     _must_write(access)
     _must_be_active(plan)
-    due_at = data.get("due_at")
+    due_at = data.due_at
     if not isinstance(due_at, dt.datetime) or timezone.is_naive(due_at):
         raise ActionError(
             "Say when the follow-up is due.", {"due_at": ["a date and time with its time zone"]}
@@ -215,10 +259,10 @@ def schedule_follow_up(
     _not_before_opening(
         plan, timezone.localtime(due_at, ZoneInfo(plan.program.timezone)).date(), "due_at"
     )
-    kind = str(data.get("kind") or "")
+    kind = str(data.kind or "")
     if kind not in FollowUp.Kind.values:
         raise ActionError("Choose how to follow up.", {"kind": ["choose one of the listed kinds"]})
-    owner = _member(plan.program, data.get("owner") or actor.user, "owner")
+    owner = _member(plan.program, data.owner or actor.user, "owner")
     with transaction.atomic():
         follow_up = FollowUp(plan=plan, due_at=due_at, kind=kind, owner=owner)
         save_tracked(follow_up, actor.user)
@@ -232,7 +276,7 @@ def complete_follow_up(
     """The follow-up took place; `outcome` says what came of it."""
     _must_write(access)
     plan = follow_up.plan
-    outcome = _text({"outcome": outcome}, "outcome", required=False, limit=5000)
+    outcome = _text(outcome, "outcome", required=False, limit=5000)
     with transaction.atomic():
         follow_up.done_at = follow_up.done_at or timezone.now()
         follow_up.outcome = outcome
@@ -257,7 +301,7 @@ def close_care_plan(
         plan.status = status
         plan.closed_on = local_today(plan.program) if status in CLOSED_STATUSES else None
         if note is not None:
-            plan.note = _text({"note": note}, "note", required=False, limit=5000)
+            plan.note = _text(note, "note", required=False, limit=5000)
         save_tracked(plan, actor.user, expected_version=version)
         _audit(actor, "change", plan, plan, status=status)
     return plan

@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from coresponder.care import actions
+from coresponder.care.actions import CarePlanInput, FollowUpInput, GoalInput, StepInput
 from coresponder.care.models import CarePlan
 from coresponder.care.reading import (
     access_care_plan,
@@ -193,7 +194,7 @@ def _fresh_plan(plan_id: int) -> dict[str, Any]:
 )
 def open_plan(request: HttpRequest, person_id: int, payload: CarePlanIn) -> Status[dict[str, Any]]:
     access = access_person(request.user, person_id)
-    plan = actions.open_care_plan(actor_for(request), access, payload.dict())
+    plan = actions.open_care_plan(actor_for(request), access, CarePlanInput(**payload.dict()))
     return Status(201, _fresh_plan(plan.pk))
 
 
@@ -219,7 +220,7 @@ def patch_plan(request: HttpRequest, plan_id: int, payload: CarePlanPatch) -> di
 )
 def post_goal(request: HttpRequest, plan_id: int, payload: GoalIn) -> Status[dict[str, Any]]:
     plan, access = access_care_plan(request.user, plan_id, write=True)
-    goal = actions.add_goal(actor_for(request), access, plan, payload.dict())
+    goal = actions.add_goal(actor_for(request), access, plan, GoalInput(**payload.dict()))
     return Status(201, goal_record(goal, actions.local_today(plan.program)))
 
 
@@ -243,7 +244,7 @@ def patch_goal(request: HttpRequest, goal_id: int, payload: GoalPatch) -> dict[s
 )
 def post_step(request: HttpRequest, goal_id: int, payload: StepIn) -> Status[dict[str, Any]]:
     goal, access = access_goal(request.user, goal_id, write=True)
-    step = actions.add_step(actor_for(request), access, goal, payload.dict())
+    step = actions.add_step(actor_for(request), access, goal, StepInput(**payload.dict()))
     return Status(201, step_record(step, actions.local_today(goal.plan.program)))
 
 
@@ -269,7 +270,8 @@ def post_follow_up(
     request: HttpRequest, plan_id: int, payload: FollowUpIn
 ) -> Status[dict[str, Any]]:
     plan, access = access_care_plan(request.user, plan_id, write=True)
-    follow_up = actions.schedule_follow_up(actor_for(request), access, plan, payload.dict())
+    data = FollowUpInput(**payload.dict())
+    follow_up = actions.schedule_follow_up(actor_for(request), access, plan, data)
     return Status(201, follow_up_record(follow_up, timezone.now()))
 
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
+from coresponder.care.actions import CarePlanInput, FollowUpInput, GoalInput, StepInput
 from coresponder.care.models import CarePlan, CarePlanGoal, FollowUp
 from coresponder.core.forms import LocalDateTimeField, style_uswds
 from coresponder.core.models import MAX_VERSION
@@ -24,6 +25,11 @@ def member_choices(program: Program, *, blank: str = "") -> list[tuple[str, str]
     )
     choices = [(str(m.user_id), str(m.user)) for m in members]
     return [("", blank), *choices] if blank else choices
+
+
+def _owner(value: str | None) -> int | None:
+    """The chosen user's id; None when nobody was chosen."""
+    return int(value) if value else None
 
 
 def _version() -> forms.IntegerField:
@@ -65,12 +71,28 @@ class PlanForm(_Styled):
             owners.update(member_choices(program))
         self._choose("owner", sorted(owners.items(), key=lambda pair: pair[1]))
 
+    def plan_input(self) -> CarePlanInput:
+        """What `open_care_plan` takes, from the checked form."""
+        data = self.cleaned_data
+        return CarePlanInput(
+            title=data["title"],
+            program=data["program"],
+            opened_on=data["opened_on"],
+            owner=int(data["owner"]),
+            note=data["note"],
+        )
+
 
 class GoalForm(_Styled):
     need = forms.ChoiceField(
         label="Need", choices=[("", "Choose a need"), *CarePlanGoal.Need.choices]
     )
     description = forms.CharField(label="What the goal is", required=False, max_length=500)
+
+    def goal_input(self) -> GoalInput:
+        """What `add_goal` takes, from the checked form."""
+        data = self.cleaned_data
+        return GoalInput(need=data["need"], description=data["description"])
 
 
 class GoalStatusForm(_Styled):
@@ -86,6 +108,15 @@ class StepForm(_Styled):
     def __init__(self, program: Program, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._choose("owner", member_choices(program, blank="Nobody in particular"))
+
+    def step_input(self) -> StepInput:
+        """What `add_step` takes, from the checked form."""
+        data = self.cleaned_data
+        return StepInput(
+            description=data["description"],
+            owner=_owner(data.get("owner")),
+            due_on=data["due_on"],
+        )
 
 
 class StepDoneForm(forms.Form):
@@ -104,6 +135,13 @@ class FollowUpForm(_Styled):
         self.fields["due_at"] = LocalDateTimeField(ZoneInfo(program.timezone), label="Due")
         self.fields["due_at"].widget.attrs["class"] = "usa-input"
         self._choose("owner", member_choices(program))
+
+    def follow_up_input(self) -> FollowUpInput:
+        """What `schedule_follow_up` takes, from the checked form."""
+        data = self.cleaned_data
+        return FollowUpInput(
+            due_at=data["due_at"], kind=data["kind"], owner=_owner(data.get("owner"))
+        )
 
 
 class FollowUpDoneForm(_Styled):

@@ -100,7 +100,7 @@ def person_care_plans(request: HttpRequest, person_id: int) -> HttpResponse:
         if earlier is not None:
             return earlier
         if form.is_valid():
-            data = {**form.cleaned_data, "owner": int(form.cleaned_data["owner"])}
+            data = form.plan_input()
 
             def save() -> HttpResponse:
                 plan = actions.open_care_plan(actor_for(request), access, data)
@@ -282,10 +282,6 @@ def _submit(
         raise Http404("No care plans for this role") from exc
 
 
-def _owner(value: str | None) -> int | None:
-    return int(value) if value else None
-
-
 @login_required
 @require_POST
 def add_goal(request: HttpRequest, plan_id: int) -> HttpResponse:
@@ -297,7 +293,7 @@ def add_goal(request: HttpRequest, plan_id: int) -> HttpResponse:
         access,
         "goal",
         form,
-        lambda data: actions.add_goal(actor_for(request), access, plan, data),
+        lambda _data: actions.add_goal(actor_for(request), access, plan, form.goal_input()),
         "Goal added.",
         kind=Kind.CARE_GOAL,
     )
@@ -333,9 +329,7 @@ def add_step(request: HttpRequest, goal_id: int) -> HttpResponse:
         access,
         f"step-{goal.pk}",
         form,
-        lambda data: actions.add_step(
-            actor_for(request), access, goal, {**data, "owner": _owner(data.get("owner"))}
-        ),
+        lambda _data: actions.add_step(actor_for(request), access, goal, form.step_input()),
         "Step added.",
         kind=Kind.CARE_STEP,
     )
@@ -371,8 +365,8 @@ def add_follow_up(request: HttpRequest, plan_id: int) -> HttpResponse:
         access,
         "followup",
         form,
-        lambda data: actions.schedule_follow_up(
-            actor_for(request), access, plan, {**data, "owner": _owner(data.get("owner"))}
+        lambda _data: actions.schedule_follow_up(
+            actor_for(request), access, plan, form.follow_up_input()
         ),
         "Follow-up scheduled.",
         kind=Kind.FOLLOW_UP,
