@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from coresponder.care.actions import add_goal, add_step, open_care_plan
+from coresponder.care.actions import (
+    CarePlanInput,
+    GoalInput,
+    StepInput,
+    add_goal,
+    add_step,
+    open_care_plan,
+)
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.encounters.actions import EncounterInput, record_encounter
 from coresponder.intake.actions import record_referral
@@ -118,10 +125,10 @@ def long_record() -> dict[str, Any]:
         ),
     ).encounter
     plan = open_care_plan(
-        actor, access, {"program": "pad", "title": ("Housing " * 25)[:200], "note": NOTE}
+        actor, access, CarePlanInput(program="pad", title=("Housing " * 25)[:200], note=NOTE)
     )
-    goal = add_goal(actor, access, plan, {"need": "housing", "description": NOTE[:500]})
-    add_step(actor, access, goal, {"description": NOTE[:500], "owner": clinician.pk})
+    goal = add_goal(actor, access, plan, GoalInput(need="housing", description=NOTE[:500]))
+    add_step(actor, access, goal, StepInput(description=NOTE[:500], owner=clinician.pk))
     directory = ServiceOrganization.objects.create(
         hsds_id="org-kr", name="Kensington Recovery", partner=provider.organization
     )
