@@ -67,8 +67,10 @@ typecheck: install
 security: install
 	$(BIN)/bandit -r coresponder -c pyproject.toml -q
 
+# The suite in parallel, one worker per core the machine is given (each with its own database).
+PYTEST_WORKERS ?= 2
 pytest: install static browser-deps report-deps
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 test: setup browser-deps report-deps lint typecheck security pytest
 
