@@ -20,10 +20,6 @@ from tests.architecture_scan import (
     imports,
 )
 
-# Imports of a views module by a module that is neither a `urls` module nor the site,
-# as "importer -> views module". Empty it as the code they name moves; it never grows.
-NOT_YET_MOVED: set[str] = set()
-
 
 def is_views(name: str) -> bool:
     last = name.rsplit(".", 1)[-1]
@@ -62,17 +58,11 @@ def test_the_check_knows_views_and_urls_modules() -> None:
 
 def test_only_urls_modules_and_the_site_import_views() -> None:
     found = views_imports()
-    new = {edge: where for edge, where in found.items() if edge not in NOT_YET_MOVED}
-    assert not new, (
+    assert not found, (
         "Only urls modules and the site (coresponder/urls.py, api.py) may import a views "
         "module; call the other app's reading or actions functions instead:\n"
-        + "\n".join(f"  {edge}  ({', '.join(where)})" for edge, where in sorted(new.items()))
+        + "\n".join(f"  {edge}  ({', '.join(where)})" for edge, where in sorted(found.items()))
     )
-
-
-def test_every_allowance_for_views_imports_is_still_needed() -> None:
-    stale = NOT_YET_MOVED - set(views_imports())
-    assert not stale, f"These imports are gone: remove them from NOT_YET_MOVED: {sorted(stale)}"
 
 
 def layered_modules() -> set[str]:

@@ -13,10 +13,6 @@ from pathlib import Path
 
 from tests.architecture_scan import Module, application_modules, imported_modules, imports
 
-# "path: function" of the functions that import a module of ours today. Empty it as the code
-# moves; it never grows (the last test fails when a function here stops importing).
-NOT_YET_MOVED: set[str] = set()
-
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
@@ -76,18 +72,11 @@ def test_the_check_finds_imports_inside_functions_but_signal_wiring(tmp_path: Pa
 
 
 def test_no_module_imports_ours_inside_a_function() -> None:
-    new = {key: lines for key, lines in hidden_imports().items() if key not in NOT_YET_MOVED}
-    assert not new, (
+    found = hidden_imports()
+    assert not found, (
         "Import modules of ours at the top of the module; an import cycle means the code "
         "belongs in another module:\n"
-        + "\n".join(f"  {key}  ({'; '.join(lines)})" for key, lines in sorted(new.items()))
-    )
-
-
-def test_every_function_allowed_to_import_for_now_still_imports() -> None:
-    stale = NOT_YET_MOVED - set(hidden_imports())
-    assert not stale, (
-        f"These functions import no more: remove them from NOT_YET_MOVED: {sorted(stale)}"
+        + "\n".join(f"  {key}  ({'; '.join(lines)})" for key, lines in sorted(found.items()))
     )
 
 

@@ -33,10 +33,6 @@ from tests.architecture_scan import Module, application_modules
 
 EXCEPTIONS = ("coresponder/core/", "coresponder/demo/")
 
-# Application modules that write outside an app's actions today. Empty it as the writes move
-# into actions; it never grows (the last test fails when a module here stops writing).
-NOT_YET_MOVED: set[str] = set()
-
 MANAGER_ATTRIBUTES = {"objects", "_default_manager", "_base_manager"}
 QUERYSET_METHODS = {
     "filter",
@@ -207,15 +203,8 @@ def test_the_check_knows_a_write_when_it_reads_one() -> None:
 
 
 def test_nothing_outside_actions_writes_through_the_orm() -> None:
-    new = {path: w for path, w in writes_outside_actions().items() if path not in NOT_YET_MOVED}
-    assert not new, (
+    found = writes_outside_actions()
+    assert not found, (
         "Writes belong in an app's actions.py (atomic, with an audit event); call the "
-        "action instead:\n" + "\n".join(f"  {line}" for w in new.values() for line in w)
-    )
-
-
-def test_every_module_allowed_to_write_for_now_still_writes() -> None:
-    stale = NOT_YET_MOVED - set(writes_outside_actions())
-    assert not stale, (
-        f"These modules write no more: remove them from NOT_YET_MOVED: {sorted(stale)}"
+        "action instead:\n" + "\n".join(f"  {line}" for w in found.values() for line in w)
     )
