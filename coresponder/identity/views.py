@@ -38,8 +38,8 @@ from coresponder.identity.earlier_contacts import earlier_contacts
 from coresponder.identity.matching import LEVEL_DESCRIPTIONS, reason_text
 from coresponder.privacy.access import (
     PersonAccess,
-    access_program,
     linkable_people,
+    program_for,
 )
 from coresponder.programs.local_time import reader_zone
 
@@ -130,10 +130,7 @@ def match_review(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def match_decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
-    try:
-        candidate = access_candidate(request.user, candidate_id)
-    except NotVisible as exc:
-        raise Http404("No such pair") from exc
+    candidate = access_candidate(request.user, candidate_id)
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
@@ -159,10 +156,7 @@ def match_decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
-    try:
-        merge = access_merge(request.user, merge_id)
-    except NotVisible as exc:
-        raise Http404("No such merge") from exc
+    merge = access_merge(request.user, merge_id)
     try:
         keep, other = unmerge(actor_for(request), merge)
     except Forbidden as exc:
@@ -179,10 +173,7 @@ def _linkable_for(request: HttpRequest) -> Any:
     slug = str(request.GET.get("program", "")).strip()
     if not slug:
         return None
-    try:
-        program = access_program(request.user, slug)
-    except NotVisible as exc:
-        raise Http404("No such program") from exc
+    program = program_for(request.user, slug)
     return linkable_people(request.user, program)
 
 

@@ -11,12 +11,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import NotVisible
 from coresponder.core.http import actor_for
 from coresponder.outreach.actions import mark_notices_read
 from coresponder.outreach.models import Notice
 from coresponder.outreach.sla import sla_summary
-from coresponder.privacy.access import access_program, role_in
+from coresponder.privacy.access import program_for, role_in
 from coresponder.programs.home import OVERSIGHT_ROLES
 from coresponder.programs.models import Program
 from coresponder.reports.periods import date_range
@@ -24,10 +23,7 @@ from coresponder.reports.periods import date_range
 
 def _sla_program(request: HttpRequest, slug: str) -> Program:
     """The program, if the user coordinates it (or administers); otherwise 404."""
-    try:
-        program = access_program(request.user, slug)
-    except NotVisible as exc:
-        raise Http404("No such program") from exc
+    program = program_for(request.user, slug)
     if role_in(request.user, program) not in OVERSIGHT_ROLES:
         raise Http404("No SLA board for this role")
     return program

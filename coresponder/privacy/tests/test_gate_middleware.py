@@ -64,6 +64,8 @@ def gated_urls(person: Person, pad: Program, pco: Program) -> list[str]:
         reverse("diverted-list", args=[pco.slug]),
         reverse("triage-list", args=[pco.slug]),
         reverse("intake-import", args=[pco.slug]),
+        reverse("sla-board", args=[pco.slug]),
+        f"{reverse('people-match-suggest')}?program={pco.slug}&family_name=Silva",
     ]
 
 
