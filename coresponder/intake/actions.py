@@ -206,21 +206,28 @@ def _record(
     if errors:
         raise ActionError("The referral has invalid fields.", errors)
     with transaction.atomic():
+        # Whom this report may be linked to: asked of the gate once, for every step below.
+        candidates = linkable_people(actor.user, program)
         decision = None
         if referral.overdose and referral.person:
-            decision = overdose_join(actor.user, program, referral)
+            decision = overdose_join(actor.user, program, referral, candidates)
             if decision.join is not None:
-                return _join_overdose(actor, program, referral, decision, channel)
-        person = _link_person(actor, program, referral, channel=channel)
+                return _join_overdose(actor, program, referral, decision, channel, candidates)
+        person = _link_person(actor, program, referral, candidates, channel=channel)
         result = _new_referral(actor, program, person, referral, channel)
         result.join = decision
         if decision is not None and person is not None:
-            _put_up_for_review(actor, program, person, decision.review)
+            _put_up_for_review(actor, person, decision.review, candidates)
         return result
 
 
 def _link_person(
-    actor: Actor, program: Program, referral: ReferralInput, *, channel: str = ""
+    actor: Actor,
+    program: Program,
+    referral: ReferralInput,
+    candidates: QuerySet[Person],
+    *,
+    channel: str = "",
 ) -> Person | None:
     """The person the referral is about: given by id, an exact match, or someone new.
 
@@ -230,7 +237,6 @@ def _link_person(
     data = referral.person
     if data is None:
         return None
-    candidates = linkable_people(actor.user, program)
     if data.id is not None:
         person = _linkable_by_id(candidates, data.id)
     else:
@@ -495,20 +501,27 @@ def _coordinates(latitude: Any, longitude: Any) -> tuple[float, float] | None:
 
 
 def known_overdoses(
-    user: Any, program: Program, start: dt.datetime, end: dt.datetime
+    user: Any,
+    program: Program,
+    start: dt.datetime,
+    end: dt.datetime,
+    candidates: QuerySet[Person] | None = None,
 ) -> list[tuple[Overdose, KnownOverdoseFacts]]:
     """The program's overdoses from `start` to `end` of people a report there may be linked to.
 
     Only `linkable_people` may be joined: another program's people stay apart
     unless the programs share data. Each person is weighed by their own fields and
-    what this program's sources reported of them.
+    what this program's sources reported of them. `candidates`, when given, is
+    `linkable_people(user, program)` asked once already.
     """
+    if candidates is None:
+        candidates = linkable_people(user, program)
     found = (
         Overdose.objects.filter(
             program=program,
             occurred_at__range=(start, end),
             referral__isnull=False,
-            person__in=linkable_people(user, program).values("pk"),
+            person__in=candidates.values("pk"),
         )
         .select_related("person", "referral")
         .prefetch_related("person__source_records", "reports")
@@ -536,17 +549,24 @@ def known_overdoses(
     return known
 
 
-def overdose_join(user: Any, program: Program, referral: ReferralInput) -> JoinDecision:
+def overdose_join(
+    user: Any,
+    program: Program,
+    referral: ReferralInput,
+    candidates: QuerySet[Person] | None = None,
+) -> JoinDecision:
     """Which overdose already known this report joins, if any; reads only."""
     if referral.person is None:
         raise ValueError("only a report naming a person may join an overdose")
-    person = resolve_person(user, program, referral.person)
+    if candidates is None:
+        candidates = linkable_people(user, program)
+    person = resolve_person(user, program, referral.person, candidates)
     report = report_facts(referral, person)
     around = (
         report.occurred_at - SAME_OVERDOSE_WITHIN,
         report.occurred_at + SAME_OVERDOSE_WITHIN,
     )
-    known = [facts for _overdose, facts in known_overdoses(user, program, *around)]
+    known = [facts for _overdose, facts in known_overdoses(user, program, *around, candidates)]
     return decide_overdose_join(report, known, active_params())
 
 
@@ -556,6 +576,7 @@ def _join_overdose(
     given: ReferralInput,
     decision: JoinDecision,
     channel: str,
+    candidates: QuerySet[Person],
 ) -> IntakeResult:
     """A further source's report of an overdose already known becomes another report of it."""
     evidence = decision.join
@@ -586,11 +607,11 @@ def _join_overdose(
             "probability": round(evidence.probability, 4),
         },
     )
-    named = resolve_person(actor.user, program, data)
+    named = resolve_person(actor.user, program, data, candidates)
     if named is not None and named.pk != person.pk:
         # The report named another record of what looks like this person.
         _propose(actor, named, person, evidence)
-    _put_up_for_review(actor, program, person, decision.review)
+    _put_up_for_review(actor, person, decision.review, candidates)
     return IntakeResult(
         referral=referral,
         person=person,
@@ -604,13 +625,16 @@ def _join_overdose(
 
 
 def _put_up_for_review(
-    actor: Actor, program: Program, person: Person, review: tuple[JoinEvidence, ...]
+    actor: Actor,
+    person: Person,
+    review: tuple[JoinEvidence, ...],
+    candidates: QuerySet[Person],
 ) -> None:
     """People whose overdoses this report might also be of, for a coordinator to decide."""
     others = {int(str(e.person_key)): e for e in review if e.person_key not in (None, person.pk)}
     if not others:
         return
-    for other in linkable_people(actor.user, program).filter(pk__in=list(others)):
+    for other in candidates.filter(pk__in=list(others)):
         _propose(actor, person, other, others[other.pk])
 
 

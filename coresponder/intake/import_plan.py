@@ -101,7 +101,7 @@ class _Planner:
         ]
         if times:
             span = (min(times) - SAME_OVERDOSE_WITHIN, max(times) + SAME_OVERDOSE_WITHIN)
-            for overdose, facts in known_overdoses(user, program, *span):
+            for overdose, facts in known_overdoses(user, program, *span, self.linkable):
                 self._add(facts)
                 self.overdoses[facts.key] = overdose
 

@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
@@ -410,3 +412,24 @@ def test_the_district_comes_from_the_coordinates_when_the_program_has_shapes(
     referral = Referral.objects.get(pk=body["id"])
     assert referral.district is not None and referral.district.code == "brockton"
     assert Overdose.objects.get().district == referral.district
+
+
+def test_a_referral_asks_the_gate_whom_it_may_link_to_once(
+    programs: dict[str, Program], api_client_for: Any
+) -> None:
+    client = api_client_for(staff(programs["pco"], Role.COORDINATOR))
+    at = dt.datetime(2026, 11, 1, 10, tzinfo=dt.UTC)
+    body = {
+        "program": "pco",
+        "pathway": "naloxone_plus",
+        "received_at": (at + dt.timedelta(hours=1)).isoformat(),
+        "person": {"given_name": "Pat", "family_name": "Lee", "birth_date": "1980-01-02"},
+        "overdose": {"occurred_at": at.isoformat(), "source": "ems", "fatal": False},
+    }
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.post("/api/v1/referrals", body, content_type="application/json")
+    assert answer.status_code == 201, answer.content
+    memberships = [q for q in queries.captured_queries if "programs_membership" in q["sql"]]
+    # The program the caller acts in, their right to record referrals, and the people
+    # they may link to: the join check, the link and the review share that one answer.
+    assert len(memberships) == 3, [q["sql"][:120] for q in memberships]
