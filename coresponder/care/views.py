@@ -34,7 +34,7 @@ from coresponder.care.reading import (
     plans_of,
     repeat_needs_of,
 )
-from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType, may_write
 from coresponder.privacy.access import PersonAccess, access_person
@@ -48,9 +48,14 @@ Forms = dict[str, forms.Form]
 
 
 def _or_404(load: Callable[[], Any]) -> Any:
+    """A plan the user's role may not change reads as a missing one.
+
+    What they may not see at all raises NotVisible, which the site answers with its
+    404 page (core.middleware.GateAnswers), as for every other page.
+    """
     try:
         return load()
-    except (NotVisible, Forbidden) as exc:
+    except Forbidden as exc:
         raise Http404("No such care plan") from exc
 
 

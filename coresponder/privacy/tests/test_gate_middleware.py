@@ -65,6 +65,7 @@ def gated_urls(person: Person, pad: Program, pco: Program) -> list[str]:
         reverse("triage-list", args=[pco.slug]),
         reverse("intake-import", args=[pco.slug]),
         reverse("sla-board", args=[pco.slug]),
+        "/care-plans/987654/",
         f"{reverse('people-match-suggest')}?program={pco.slug}&family_name=Silva",
     ]
 
