@@ -13,6 +13,7 @@ from django.utils import timezone
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.tracked import save_tracked
+from coresponder.domain.clock import CLOCK_SKEW
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.screenings import (
     InvalidAnswers,
@@ -29,7 +30,6 @@ from coresponder.privacy.actions import note_cross_program_link
 from coresponder.programs.models import Program, Team
 
 # A form kept offline may arrive late, but nothing is recorded as happening later than now.
-CLOCK_SKEW = dt.timedelta(minutes=5)
 MAX_MINUTES_ON_SCENE = 24 * 60
 
 

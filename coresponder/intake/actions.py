@@ -14,6 +14,7 @@ from django.utils import timezone
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.tracked import save_tracked
+from coresponder.domain.clock import CLOCK_SKEW
 from coresponder.domain.eligibility import decide
 from coresponder.domain.intake import (
     SAME_OVERDOSE_WITHIN,
@@ -56,7 +57,6 @@ PATHWAY_FACTS = {
 # Pathways where the person may be unknown at intake (a 911 caller about a stranger).
 PERSON_OPTIONAL = frozenset({Pathway.COMMUNITY_RESPONSE})
 # A report "received" this far in the future is a clock or typing error.
-CLOCK_SKEW = dt.timedelta(minutes=5)
 CASE_NUMBER_LENGTH = 64
 PERSON_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "address", "aliases")
 

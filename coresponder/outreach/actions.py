@@ -16,6 +16,7 @@ from django.utils import timezone
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
+from coresponder.domain.clock import CLOCK_SKEW
 from coresponder.domain.intake import outreach_window
 from coresponder.domain.outreach import (
     OVERRIDE_REASON_MIN_LENGTH,
@@ -264,6 +265,11 @@ def record_attempt(
         )
     if task.status not in OPEN_STATUSES:
         raise ActionError("This task is closed.", {"task": ["closed; open a new one instead"]})
+    if data.attempted_at > timezone.now() + CLOCK_SKEW:
+        raise ActionError(
+            "An attempt is recorded after it happens.",
+            {"attempted_at": ["cannot be in the future"]},
+        )
     with transaction.atomic():
         task = OutreachTask.objects.select_for_update().select_related("program").get(pk=task.pk)
         # Checked under the task's lock, so two attempts sent at once cannot both pass.

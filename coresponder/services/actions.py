@@ -14,6 +14,7 @@ from django.utils import timezone
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
+from coresponder.domain.clock import CLOCK_SKEW
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.referrals import (
     ReferralHistory,
@@ -53,7 +54,6 @@ from coresponder.services.referral_consent import consent_for_referral
 from coresponder.services.referral_status import PRE_TREATMENT_STATUSES
 
 # A warm handoff time a little ahead of the server clock is a phone's clock, not the future.
-CLOCK_SKEW = dt.timedelta(minutes=5)
 MAX_CAPACITY = 100_000
 
 

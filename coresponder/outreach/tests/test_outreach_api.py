@@ -140,6 +140,19 @@ def test_not_located_schedules_the_next_attempt(qrt: Program, api_client_for: An
     assert body["next_attempt_after"].startswith("2026-11-21T15:00")
 
 
+def test_an_attempt_dated_in_the_future_is_refused_and_nothing_is_saved(
+    qrt: Program, api_client_for: Any
+) -> None:
+    task = task_for(qrt, "Later")
+    ahead = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    response = attempt(
+        api_client_for(staff(qrt)), task, "contacted", attempted_at=ahead.isoformat()
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"] == {"attempted_at": ["cannot be in the future"]}
+    assert not task.attempts.exists()
+
+
 def test_a_closing_outcome_waits_for_the_qrt_checklist_then_closes(
     qrt: Program, api_client_for: Any
 ) -> None:
