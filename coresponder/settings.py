@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from coresponder.config import (
     ConfigError,
@@ -55,6 +56,12 @@ elif AUDIT_KEY == SECRET_KEY:
 AUDIT_CHECKPOINT_FILE = BASE_DIR / (
     env_str("AUDIT_CHECKPOINT_FILE") or VAR_DIR / "audit-checkpoints.log"
 )
+
+# Independent audit chains (ADR 0011): each transaction appends to one, chosen at
+# random, so concurrent writers rarely wait on the same chain head.
+AUDIT_CHAINS = env_int("AUDIT_CHAINS", 8)
+if not 1 <= AUDIT_CHAINS <= 64:
+    raise ConfigError(f"AUDIT_CHAINS={AUDIT_CHAINS} must be from 1 to 64")
 
 # Where users of this deployment get its source code: the footer of every page links
 # here, as the GNU AGPL (section 13) asks of software people use over a network. Point it
@@ -136,6 +143,31 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "programs.User"
+
+# The cache holds what several server processes must agree on, such as the public help
+# page's hourly limit per address. With REDIS_URL set it is Redis, shared by every web
+# and worker process; unset, each process keeps its own in memory (fine for one process).
+REDIS_URL = (env_str("REDIS_URL") or "").strip()
+if REDIS_URL:
+    if urlsplit(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
+        # Not echoed: the address may hold a password.
+        raise ConfigError(
+            "REDIS_URL must start with redis://, rediss:// or unix:// "
+            "(as in redis://127.0.0.1:6379/0)"
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Several deployments may share one Redis: each keeps to its own keys.
+            "KEY_PREFIX": env_str("CORESPONDER_CACHE_PREFIX") or "coresponder",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How long an API token's check is remembered (seconds). Only a cache every process shares
+# can be told at once that a token or user changed, so it is off without Redis.
+AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 60 if REDIS_URL else 0)
 
 # Every password a user is given passes these (coresponder adduser, Django's
 # changepassword and createsuperuser); the demo loader alone sets its published one.
