@@ -6,12 +6,13 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from collections.abc import Collection
+import secrets
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from coresponder.core.models import AuditChainHead, AuditEvent
@@ -57,9 +58,9 @@ def event_digest(previous: str, payload: dict[str, Any], key: bytes | None = Non
 
 
 def event_payload(event: AuditEvent) -> dict[str, Any]:
-    """The content an event's digest covers."""
+    """The content an event's digest covers, with its chain when that is not the first."""
     at: dt.datetime = event.at
-    return {
+    payload = {
         "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
         "actor_id": event.actor_id,
         "actor_label": event.actor_label,
@@ -74,6 +75,11 @@ def event_payload(event: AuditEvent) -> dict[str, Any]:
         "purpose": event.purpose,
         "detail": event.detail,
     }
+    # Events written when there was one chain keep their digests; moving an
+    # event to another chain changes what its MAC covers.
+    if event.chain != 1:
+        payload["chain"] = event.chain
+    return payload
 
 
 def _without_nul(value: Any) -> Any:
@@ -85,6 +91,47 @@ def _without_nul(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_without_nul(v) for v in value]
     return value
+
+
+def random_chain(chains: int) -> int:
+    """A chain from 1 to `chains`, each as likely."""
+    return secrets.randbelow(chains) + 1
+
+
+# Picks the chain a transaction appends to, given how many there are; a test may
+# set a deterministic one.
+choose_chain: Callable[[int], int] = random_chain
+
+
+def chain_count() -> int:
+    return int(getattr(settings, "AUDIT_CHAINS", 1))
+
+
+def _transaction_chain() -> int:
+    """The chain this transaction appends to: chosen at its first event, kept for the rest.
+
+    Every event of one transaction goes to one chain, so a transaction holds at
+    most one head lock and two transactions can never wait on each other's heads
+    in opposite orders. The choice is kept on the connection against the
+    outermost atomic block (the test runner's own blocks do not count, so a test
+    sees what production does), and forgotten when that transaction commits.
+    """
+    outermost = next(
+        block for block in connection.atomic_blocks if not getattr(block, "_from_testcase", False)
+    )
+    kept = getattr(connection, "_audit_chain", None)
+    if kept is not None and kept[0] is outermost:
+        return int(kept[1])
+    chain = choose_chain(chain_count())
+    marker = (outermost, chain)
+    connection._audit_chain = marker  # type: ignore[attr-defined]
+
+    def forget() -> None:
+        if getattr(connection, "_audit_chain", None) is marker:
+            connection._audit_chain = None  # type: ignore[attr-defined]
+
+    transaction.on_commit(forget)
+    return chain
 
 
 def record_event(
@@ -101,13 +148,15 @@ def record_event(
     purpose: str = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain, inside the caller's transaction."""
+    """Append one event to the transaction's chain, inside the caller's transaction."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
     with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        chain = _transaction_chain()
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=chain)
         event = AuditEvent(
+            chain=chain,
             at=timezone.now(),
             actor=actor.user_or_none,
             actor_label=_without_nul(actor.name),
@@ -132,34 +181,71 @@ def record_event(
 
 
 @dataclass
+class ChainEnd:
+    """Where one chain ended in a walk: how many events it held and the last of them."""
+
+    count: int = 0
+    last_id: int | None = None
+    last_digest: str = ""
+
+
+@dataclass
 class ChainWalk:
-    """What a walk of the chain found: how far it got, its first problem, where events sat."""
+    """What a walk of the chains found: how far it got, its first problem, where events sat."""
 
     count: int = 0
     problem: str | None = None
     last_digest: str = ""
     last_id: int | None = None
-    # Position (1-based) and digest of each watched event id the walk passed.
-    seen: dict[int, tuple[int, str]] = field(default_factory=dict)
+    # Each chain walked, by number: how long it was and where it ended.
+    chains: dict[int, ChainEnd] = field(default_factory=dict)
+    # Chain, position in it (1-based) and digest of each watched event id the walk passed.
+    seen: dict[int, tuple[int, int, str]] = field(default_factory=dict)
+
+
+def chain_name(chain: int) -> str:
+    """How messages name a chain: "the chain" while there is only the first."""
+    return "the chain" if chain == 1 and chain_count() == 1 else f"chain {chain}"
+
+
+def stored_chains() -> list[int]:
+    """Every chain that has a head or an event, whatever AUDIT_CHAINS says now."""
+    heads = set(AuditChainHead.objects.values_list("pk", flat=True))
+    events = AuditEvent.objects.order_by().values_list("chain", flat=True).distinct()
+    return sorted(heads | set(events))
 
 
 def walk_chain(watch: Collection[int] = ()) -> ChainWalk:
-    """Walk the events in id order, stopping at the first that breaks the chain.
+    """Walk each chain in id order, stopping at the first event that breaks one.
 
-    A removed, inserted or reordered event breaks the link to the event before
-    it; a changed event, or one sealed without the key, no longer matches its MAC.
+    A removed, inserted, reordered or moved event breaks the link to the event
+    before it in its chain; a changed event, or one sealed without the key, no
+    longer matches its MAC. Each chain's head must record where it ends.
     """
     walk, key = ChainWalk(), audit_key()
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
-        walk.problem = _event_problem(event, walk.last_digest, key)
+    heads = {head.pk: head for head in AuditChainHead.objects.all()}
+    for chain in stored_chains():
+        end = walk.chains[chain] = ChainEnd()
+        events = AuditEvent.objects.filter(chain=chain).order_by("id")
+        for event in events.iterator(chunk_size=2000):
+            walk.problem = _event_problem(event, end.last_digest, key)
+            if walk.problem:
+                walk.problem = _in_chain(chain, walk.problem)
+                return walk
+            walk.count += 1
+            end.count += 1
+            end.last_digest, end.last_id = event.digest, event.pk
+            walk.last_digest, walk.last_id = event.digest, event.pk
+            if event.pk in watch:
+                walk.seen[event.pk] = (chain, end.count, event.digest)
+        walk.problem = _head_problem(chain, end, heads.get(chain))
         if walk.problem:
             return walk
-        walk.count += 1
-        walk.last_digest, walk.last_id = event.digest, event.pk
-        if event.pk in watch:
-            walk.seen[event.pk] = (walk.count, event.digest)
-    walk.problem = _head_problem(walk)
     return walk
+
+
+def _in_chain(chain: int, problem: str) -> str:
+    return problem if chain_name(chain) == "the chain" else f"chain {chain}: {problem}"
 
 
 def _event_problem(event: AuditEvent, previous: str, key: bytes) -> str | None:
@@ -177,24 +263,23 @@ def _event_problem(event: AuditEvent, previous: str, key: bytes) -> str | None:
     return None
 
 
-def _head_problem(walk: ChainWalk) -> str | None:
-    """Removed events at the end leave the head ahead of the chain."""
-    count = walk.count
-    head = AuditChainHead.objects.filter(pk=1).first()
+def _head_problem(chain: int, end: ChainEnd, head: AuditChainHead | None) -> str | None:
+    """Removed events at the end leave the head ahead of its chain."""
+    count, name = end.count, chain_name(chain)
     if head is None:
-        return f"the chain head is missing but {count} events were written" if count else None
-    last = f"event {walk.last_id}" if walk.last_id is not None else "its start"
+        return f"{name} head is missing but {count} events were written" if count else None
+    last = f"event {end.last_id}" if end.last_id is not None else "its start"
     if head.count > count:
         return (
-            f"the chain ends at {last} but {head.count} events were written; "
+            f"{name} ends at {last} but {head.count} events were written; "
             "the events after it were removed"
         )
-    if head.digest != walk.last_digest or head.count != count:
-        return f"the chain ends at {last} but its head records another end"
+    if head.digest != end.last_digest or head.count != count:
+        return f"{name} ends at {last} but its head records another end"
     return None
 
 
 def verify_chain() -> tuple[int, str | None]:
-    """(events checked, the first problem or None when the chain is intact)."""
+    """(events checked, the first problem or None when every chain is intact)."""
     walk = walk_chain()
     return walk.count, walk.problem

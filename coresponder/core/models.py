@@ -94,17 +94,21 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     previous_digest = models.CharField(max_length=64, blank=True)
     digest = models.CharField(max_length=64, unique=True)
+    # Which of the AUDIT_CHAINS chains the event extends (ADR 0011); 1 for every
+    # event written before there were several.
+    chain = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         ordering = ["id"]
         db_table = "privacy_auditevent"
+        indexes = [models.Index(fields=["chain", "id"], name="privacy_audit_chain_id")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}"
 
 
 class AuditChainHead(models.Model):
-    """One row, locked while an event is appended, so the chain never forks."""
+    """One row per chain (pk = its number), locked while an event is appended, so no chain forks."""
 
     digest = models.CharField(max_length=64, blank=True)
     count = models.BigIntegerField(default=0)

@@ -1,14 +1,20 @@
-"""Signed checkpoints of the audit chain's head, kept outside the database (ADR 0006).
+"""Signed checkpoints of the audit chains' heads, kept outside the database (ADR 0006, 0011).
 
-The chain's MAC stops anyone without the key from rewriting events, but someone
-who can write the database can still remove the newest events and set the head
-back, or empty both tables. Each checkpoint line records how long the chain was
-and where it ended; `audit_verify` then notices a chain that lost what a
-checkpoint saw. A line is
+The chains' MAC stops anyone without the key from rewriting events, but someone
+who can write the database can still remove the newest events and set a head
+back, remove a whole chain, or empty both tables. Each checkpoint line records
+how long every chain was and where it ended; `audit_verify` then notices a
+chain that lost what a checkpoint saw. A line is
+
+    at=2025-03-10T12:00:00.000000Z count=5 chains=1:3:17:<64 hex>,2:2:19:<64 hex> mac=<64 hex>
+
+(`chains=` lists chain:count:last event id:head digest for every chain with a
+head, or `-` when there is none), and its MAC, under the audit key, covers
+everything before ` mac=`. Lines written while there was one chain,
 
     at=2025-03-10T12:00:00.000000Z count=3 last_event=17 head=<64 hex> mac=<64 hex>
 
-and its MAC, under the audit key, covers everything before ` mac=`.
+are still read: they describe chain 1.
 """
 
 from __future__ import annotations
@@ -24,18 +30,25 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from coresponder.core.audit import ChainWalk, audit_key, walk_chain
+from coresponder.core.audit import ChainWalk, audit_key, chain_name, walk_chain
 from coresponder.core.models import AuditChainHead, AuditEvent
 
 # Keeps a checkpoint's MAC apart from any event's, though both use the audit key.
 LABEL = "coresponder audit checkpoint\n"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+END = r"\d+:\d+:(?:\d+|-):(?:[0-9a-f]{64}|-)"
 LINE = re.compile(
+    rf"at=(?P<at>\S+) count=(?P<count>\d+) chains=(?P<chains>-|{END}(?:,{END})*) "
+    r"mac=(?P<mac>[0-9a-f]{64})"
+)
+# What checkpoints looked like while there was only one chain.
+ONE_CHAIN_LINE = re.compile(
     r"at=(?P<at>\S+) count=(?P<count>\d+) last_event=(?P<last>\d+|-) "
     r"head=(?P<head>[0-9a-f]{64}|-) mac=(?P<mac>[0-9a-f]{64})"
 )
-# A line is about 200 bytes: the last one is always within this much of the end.
-TAIL_BYTES = 4096
+# A line is about 100 bytes a chain, and there are at most 64 chains: the last
+# line is always within this much of the end.
+TAIL_BYTES = 16384
 
 
 class CheckpointError(RuntimeError):
@@ -43,19 +56,39 @@ class CheckpointError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Checkpoint:
-    """The chain's length and end at one moment."""
+class ChainCheckpoint:
+    """One chain's length and end at one moment."""
 
-    at: dt.datetime
+    chain: int
     count: int
     last_event_id: int | None
     head: str
+
+    def text(self) -> str:
+        last = "-" if self.last_event_id is None else str(self.last_event_id)
+        return f"{self.chain}:{self.count}:{last}:{self.head or '-'}"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Every chain's length and end at one moment."""
+
+    at: dt.datetime
+    chains: tuple[ChainCheckpoint, ...]
     line_number: int = 0
 
+    @property
+    def count(self) -> int:
+        return sum(chain.count for chain in self.chains)
+
+    def ends(self) -> tuple[tuple[int, int, str], ...]:
+        """What a later checkpoint must differ in to be worth writing."""
+        return tuple((c.chain, c.count, c.head) for c in self.chains if c.count)
+
     def body(self) -> str:
-        last = "-" if self.last_event_id is None else str(self.last_event_id)
         at = self.at.astimezone(dt.UTC).strftime(TIME_FORMAT)
-        return f"at={at} count={self.count} last_event={last} head={self.head or '-'}"
+        chains = ",".join(chain.text() for chain in self.chains) or "-"
+        return f"at={at} count={self.count} chains={chains}"
 
     def line(self) -> str:
         return f"{self.body()} mac={checkpoint_mac(self.body())}"
@@ -76,16 +109,22 @@ def checkpoint_file() -> Path:
 
 
 def current_checkpoint() -> Checkpoint:
-    """The head as committed now, with the id of the event it ends at."""
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is None or head.count == 0:
-        return Checkpoint(at=timezone.now(), count=0, last_event_id=None, head="")
-    last_id = AuditEvent.objects.filter(digest=head.digest).values_list("pk", flat=True).first()
-    if last_id is None:
-        raise CheckpointError(
-            "the chain head names no stored event; run `coresponder audit_verify`"
-        )
-    return Checkpoint(at=timezone.now(), count=head.count, last_event_id=last_id, head=head.digest)
+    """Every head as committed now, with the id of the event each ends at."""
+    heads = list(AuditChainHead.objects.order_by("pk"))
+    digests = [head.digest for head in heads if head.count]
+    last_ids = dict(AuditEvent.objects.filter(digest__in=digests).values_list("digest", "pk"))
+    chains = []
+    for head in heads:
+        if not head.count:
+            chains.append(ChainCheckpoint(head.pk, 0, None, ""))
+            continue
+        last_id = last_ids.get(head.digest)
+        if last_id is None:
+            raise CheckpointError(
+                f"{chain_name(head.pk)} head names no stored event; run `coresponder audit_verify`"
+            )
+        chains.append(ChainCheckpoint(head.pk, head.count, last_id, head.digest))
+    return Checkpoint(at=timezone.now(), chains=tuple(chains))
 
 
 def append_checkpoint(checkpoint: Checkpoint, path: Path | None = None) -> str:
@@ -110,7 +149,7 @@ def write_checkpoint_if_moved(path: Path | None = None) -> str | None:
     path = path or checkpoint_file()
     checkpoint = current_checkpoint()
     last = last_checkpoint(path)
-    if last is not None and (last.count, last.head) == (checkpoint.count, checkpoint.head):
+    if last is not None and last.ends() == checkpoint.ends():
         return None
     return append_checkpoint(checkpoint, path)
 
@@ -128,19 +167,35 @@ def last_checkpoint(path: Path) -> Checkpoint | None:
 
 def parse_line(text: str, number: int = 0) -> Checkpoint | str:
     """A checkpoint, or what is wrong with the line."""
-    match = LINE.fullmatch(text.strip())
+    line = text.strip()
+    match = LINE.fullmatch(line) or ONE_CHAIN_LINE.fullmatch(line)
     if match is None:
         return f"line {number} is not a checkpoint"
-    body = text.strip().rsplit(" mac=", 1)[0]
+    body = line.rsplit(" mac=", 1)[0]
     if not hmac.compare_digest(match["mac"], checkpoint_mac(body)):
         return f"line {number} is not signed with the audit key"
     try:
         at = dt.datetime.strptime(match["at"], TIME_FORMAT).replace(tzinfo=dt.UTC)
     except ValueError:
         return f"line {number} has no valid time"
-    last = None if match["last"] == "-" else int(match["last"])
-    head = "" if match["head"] == "-" else match["head"]
-    return Checkpoint(at, int(match["count"]), last, head, line_number=number)
+    if match.re is ONE_CHAIN_LINE:
+        ends = [["1", match["count"], match["last"], match["head"]]]
+    else:
+        ends = [] if match["chains"] == "-" else [e.split(":") for e in match["chains"].split(",")]
+    chains = tuple(
+        ChainCheckpoint(
+            int(chain),
+            int(count),
+            None if last == "-" else int(last),
+            "" if head == "-" else head,
+        )
+        for chain, count, last, head in ends
+    )
+    if len({c.chain for c in chains}) != len(chains) or sum(c.count for c in chains) != int(
+        match["count"]
+    ):
+        return f"line {number} is not a checkpoint"
+    return Checkpoint(at, chains, line_number=number)
 
 
 def read_checkpoints(path: Path) -> list[Checkpoint]:
@@ -158,35 +213,47 @@ def read_checkpoints(path: Path) -> list[Checkpoint]:
 
 
 def checkpoint_problem(checkpoint: Checkpoint, walk: ChainWalk) -> str | None:
-    """How the chain disagrees with what one checkpoint saw, if it does."""
-    event_id = checkpoint.last_event_id
+    """How the chains disagree with what one checkpoint saw, if they do."""
+    for chain in checkpoint.chains:
+        problem = _chain_problem(checkpoint, chain, walk)
+        if problem:
+            return problem
+    return None
+
+
+def _chain_problem(checkpoint: Checkpoint, saw: ChainCheckpoint, walk: ChainWalk) -> str | None:
+    event_id, name = saw.last_event_id, chain_name(saw.chain)
     ending = f", ending at event {event_id}" if event_id is not None else ""
-    if checkpoint.count > walk.count:
-        return (
-            f"the chain holds {walk.count} events but {checkpoint.name} "
-            f"saw {checkpoint.count}{ending}"
-        )
+    held = walk.chains[saw.chain].count if saw.chain in walk.chains else 0
+    if saw.count > held:
+        seen_in = "" if name == "the chain" else " in it"
+        return f"{name} holds {held} events but {checkpoint.name} saw {saw.count}{seen_in}{ending}"
     if event_id is None:
         return None
+    ends = "ends at" if name == "the chain" else f"ends {name} at"
     seen = walk.seen.get(event_id)
     if seen is None:
-        return f"{checkpoint.name} ends at event {event_id}, which is missing"
-    position, digest = seen
-    if digest != checkpoint.head:
-        return f"{checkpoint.name} ends at event {event_id}, whose digest differs"
-    if position != checkpoint.count:
-        return f"{checkpoint.name} ends at event {event_id}, now event {position} of the chain"
+        return f"{checkpoint.name} {ends} event {event_id}, which is missing"
+    chain, position, digest = seen
+    if chain != saw.chain:
+        return f"{checkpoint.name} {ends} event {event_id}, now in chain {chain}"
+    if digest != saw.head:
+        return f"{checkpoint.name} {ends} event {event_id}, whose digest differs"
+    if position != saw.count:
+        return f"{checkpoint.name} {ends} event {event_id}, now event {position} of {name}"
     return None
 
 
 def verify_trail(path: Path | None = None) -> tuple[int, str | None]:
-    """The chain, then every checkpoint: (events checked, the first problem or None)."""
+    """The chains, then every checkpoint: (events checked, the first problem or None)."""
     path = path or checkpoint_file()
     try:
         checkpoints = read_checkpoints(path)
     except (CheckpointError, OSError) as exc:
         return verify_chain_only(str(exc))
-    walk = walk_chain({c.last_event_id for c in checkpoints if c.last_event_id is not None})
+    walk = walk_chain(
+        {c.last_event_id for cp in checkpoints for c in cp.chains if c.last_event_id is not None}
+    )
     if walk.problem:
         return walk.count, walk.problem
     for checkpoint in checkpoints:

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+import pytest
 from django.db import connection
 
+from coresponder.core import audit
 from coresponder.core.audit import Actor, audit_key, canonical, event_payload, record_event
 from coresponder.core.models import AuditChainHead, AuditEvent
 from coresponder.programs.tests.factories import UserFactory
@@ -31,6 +35,13 @@ def tampering() -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET session_replication_role")
+
+
+def use_chains(settings: Any, monkeypatch: pytest.MonkeyPatch, chains: int) -> None:
+    """AUDIT_CHAINS chains, each new transaction taking the next in turn: 1, 2, …, 1, 2, …"""
+    settings.AUDIT_CHAINS = chains
+    turn = itertools.count()
+    monkeypatch.setattr(audit, "choose_chain", lambda n: next(turn) % n + 1)
 
 
 def write_events(count: int) -> list[AuditEvent]:
@@ -63,16 +74,17 @@ def swap_rows(first: AuditEvent, second: AuditEvent) -> None:
             AuditEvent.objects.filter(pk=target).update(**values)
 
 
-def move_head(digest: str, count: int) -> None:
-    """Set the chain head, which no trigger guards: it moves on every event."""
-    AuditChainHead.objects.update_or_create(pk=1, defaults={"digest": digest, "count": count})
+def move_head(digest: str, count: int, chain: int = 1) -> None:
+    """Set a chain's head, which no trigger guards: it moves on every event."""
+    AuditChainHead.objects.update_or_create(pk=chain, defaults={"digest": digest, "count": count})
 
 
 def remove_tail(events: list[AuditEvent], keep: int) -> None:
-    """Delete the newest events and set the head back to the last one kept."""
+    """Delete the newest events of one chain and set its head back to the last one kept."""
     with tampering():
         AuditEvent.objects.filter(pk__in=[e.pk for e in events[keep:]]).delete()
-    move_head(events[keep - 1].digest, keep)
+    chain = events[0].chain
+    move_head(events[keep - 1].digest if keep else "", keep, chain)
 
 
 def empty_audit_tables() -> None:
@@ -109,16 +121,19 @@ DIGESTS = {
 
 
 def recompute_chain(digest_of: str) -> None:
-    """Rewrite every link, as someone who can change events would, with or without the key."""
+    """Rewrite every link of every chain, as someone who can change events would,
+    with or without the key."""
     digest = DIGESTS[digest_of]
-    previous = ""
     events = list(AuditEvent.objects.order_by("id"))
+    ends: dict[int, tuple[str, int]] = {}
     with tampering():
         for event in events:
+            previous, count = ends.get(event.chain, ("", 0))
             event.previous_digest = previous
             event.digest = digest(previous, canonical(event_payload(event)))
             AuditEvent.objects.filter(pk=event.pk).update(
                 previous_digest=event.previous_digest, digest=event.digest
             )
-            previous = event.digest
-    move_head(previous, len(events))
+            ends[event.chain] = (event.digest, count + 1)
+    for chain, (previous, count) in ends.items():
+        move_head(previous, count, chain)

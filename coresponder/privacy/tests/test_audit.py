@@ -37,6 +37,13 @@ from coresponder.programs.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def one_chain(settings: Any) -> None:
+    """These tests describe one chain; test_audit_chains.py spreads events over several."""
+    settings.AUDIT_CHAINS = 1
+
+
 NOON = dt.datetime(2025, 3, 10, 12, 0, 0, 123456, tzinfo=dt.UTC)
 ANOTHER_KEY = "another-audit-key-that-is-long-and-varied-0123456789"
 

@@ -20,7 +20,7 @@ from django.core.management import CommandError, call_command
 
 from coresponder.core.audit import SYSTEM, record_event
 from coresponder.core.models import AuditChainHead, AuditEvent
-from coresponder.privacy.audit_checkpoints import Checkpoint, read_checkpoints
+from coresponder.privacy.audit_checkpoints import ChainCheckpoint, Checkpoint, read_checkpoints
 from coresponder.privacy.tests.tampering import (
     empty_audit_tables,
     move_head,
@@ -33,10 +33,17 @@ from coresponder.privacy.tests.tampering import (
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def one_chain(settings: Any) -> None:
+    """These tests describe one chain; test_audit_chains.py spreads events over several."""
+    settings.AUDIT_CHAINS = 1
+
+
 NOON = dt.datetime(2025, 3, 10, 12, 0, 0, 123456, tzinfo=dt.UTC)
 LINE = re.compile(
-    r"at=2025-03-10T12:00:00\.123456Z count=(\d+) last_event=(\d+|-) "
-    r"head=([0-9a-f]{64}|-) mac=[0-9a-f]{64}"
+    r"at=2025-03-10T12:00:00\.123456Z count=(\d+) chains=1:\d+:(\d+|-):([0-9a-f]{64}|-) "
+    r"mac=[0-9a-f]{64}"
 )
 
 
@@ -63,7 +70,9 @@ def verify_fails() -> str:
     return str(caught.value)
 
 
-def test_a_checkpoint_line_holds_time_count_last_event_head_and_a_mac(checkpoints: Path) -> None:
+def test_a_checkpoint_line_holds_time_count_each_chains_last_event_and_head_and_a_mac(
+    checkpoints: Path,
+) -> None:
     events = write_events(2)
 
     printed = checkpoint()
@@ -79,8 +88,7 @@ def test_a_checkpoint_of_an_empty_chain_says_so(checkpoints: Path) -> None:
     checkpoint()
 
     (line,) = checkpoints.read_text(encoding="utf-8").splitlines()
-    assert LINE.fullmatch(line) is not None
-    assert " count=0 last_event=- head=- " in line
+    assert " count=0 chains=- mac=" in line
     assert command("audit_verify") == ("ok 0 events\n", "")
 
 
@@ -92,7 +100,9 @@ def test_checkpoints_are_appended_and_read_back_oldest_first(checkpoints: Path) 
 
     found = read_checkpoints(checkpoints)
 
-    assert [(c.count, c.last_event_id, c.head, c.line_number) for c in found] == [
+    assert [
+        (c.count, c.chains[0].last_event_id, c.chains[0].head, c.line_number) for c in found
+    ] == [
         (1, first[0].pk, first[0].digest, 1),
         (3, second[1].pk, second[1].digest, 2),
     ]
@@ -201,7 +211,7 @@ def test_a_checkpoint_whose_event_moved_is_named(checkpoints: Path) -> None:
     events = write_events(3)
     checkpoint()
     # A checkpoint that names the right event at the wrong length: only a forger writes one.
-    line = Checkpoint(NOON, 2, events[2].pk, events[2].digest).line()
+    line = Checkpoint(NOON, (ChainCheckpoint(1, 2, events[2].pk, events[2].digest),)).line()
     checkpoints.write_text(line + "\n", encoding="utf-8")
 
     assert (
