@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -208,12 +208,20 @@ def _record(
     with transaction.atomic():
         # Whom this report may be linked to: asked of the gate once, for every step below.
         candidates = linkable_people(actor.user, program)
+        # The record the report names, looked up once for the join and the link.
+        named = (
+            resolve_person(actor.user, program, referral.person, candidates)
+            if referral.person is not None
+            else None
+        )
         decision = None
         if referral.overdose and referral.person:
-            decision = overdose_join(actor.user, program, referral, candidates)
+            decision = overdose_join(actor.user, program, referral, candidates, named=named)
             if decision.join is not None:
-                return _join_overdose(actor, program, referral, decision, channel, candidates)
-        person = _link_person(actor, program, referral, candidates, channel=channel)
+                return _join_overdose(
+                    actor, program, referral, decision, channel, candidates, named
+                )
+        person = _link_person(actor, program, referral, named, channel=channel)
         result = _new_referral(actor, program, person, referral, channel)
         result.join = decision
         if decision is not None and person is not None:
@@ -225,11 +233,11 @@ def _link_person(
     actor: Actor,
     program: Program,
     referral: ReferralInput,
-    candidates: QuerySet[Person],
+    named: Person | None,
     *,
     channel: str = "",
 ) -> Person | None:
-    """The person the referral is about: given by id, an exact match, or someone new.
+    """The person the referral is about: `named` (by id or an exact match), or someone new.
 
     Identity resolution proposes, it does not merge here: what the source reported
     is kept as a source record for matching later.
@@ -237,14 +245,17 @@ def _link_person(
     data = referral.person
     if data is None:
         return None
-    if data.id is not None:
-        person = _linkable_by_id(candidates, data.id)
+    first_seen = _checked(referral.received_at)
+    if named is None:
+        # Someone new takes part in this program only: nothing to look up first.
+        person = _create_person(actor, data)
+        Participation.objects.create(person=person, program=program, first_seen_at=first_seen)
     else:
-        person = exact_match(candidates, data.reported()) or _create_person(actor, data)
-    note_cross_program_link(actor, program, person)
-    Participation.objects.get_or_create(
-        person=person, program=program, defaults={"first_seen_at": _checked(referral.received_at)}
-    )
+        person = named
+        note_cross_program_link(actor, program, person)
+        Participation.objects.get_or_create(
+            person=person, program=program, defaults={"first_seen_at": first_seen}
+        )
     if data.id is None:
         record_source(
             actor, person, program, reported_source(referral, channel), _as_reported(referral)
@@ -554,13 +565,19 @@ def overdose_join(
     program: Program,
     referral: ReferralInput,
     candidates: QuerySet[Person] | None = None,
+    *,
+    named: Person | None | Literal[False] = False,
 ) -> JoinDecision:
-    """Which overdose already known this report joins, if any; reads only."""
+    """Which overdose already known this report joins, if any; reads only.
+
+    `named` is the record the report names when the caller has resolved it already
+    (None for nobody); by default it is resolved here.
+    """
     if referral.person is None:
         raise ValueError("only a report naming a person may join an overdose")
     if candidates is None:
         candidates = linkable_people(user, program)
-    person = resolve_person(user, program, referral.person, candidates)
+    person = resolve_person(user, program, referral.person, candidates) if named is False else named
     report = report_facts(referral, person)
     around = (
         report.occurred_at - SAME_OVERDOSE_WITHIN,
@@ -577,6 +594,7 @@ def _join_overdose(
     decision: JoinDecision,
     channel: str,
     candidates: QuerySet[Person],
+    named: Person | None,
 ) -> IntakeResult:
     """A further source's report of an overdose already known becomes another report of it."""
     evidence = decision.join
@@ -607,7 +625,6 @@ def _join_overdose(
             "probability": round(evidence.probability, 4),
         },
     )
-    named = resolve_person(actor.user, program, data, candidates)
     if named is not None and named.pk != person.pk:
         # The report named another record of what looks like this person.
         _propose(actor, named, person, evidence)

@@ -138,7 +138,8 @@ def intake_response(result: IntakeResult) -> dict[str, Any]:
         "overdose": (
             {
                 "id": overdose.pk,
-                "reports": overdose.reports.count(),
+                # A new overdose holds the one report that opened it.
+                "reports": overdose.reports.count() if result.overdose_merged else 1,
                 "merged": result.overdose_merged,
                 "joined_because": (
                     list(result.join.join.words)
