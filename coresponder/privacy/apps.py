@@ -7,4 +7,7 @@ class PrivacyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from coresponder.privacy import signals  # noqa: F401 - connects the audit receivers
+        from coresponder.privacy import (
+            signals,  # noqa: F401 - connects the audit receivers
+            tokens,  # noqa: F401 - forgets token checks on changes
+        )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from coresponder.core.paging import page_and_count
 from coresponder.privacy.access import access_program, visible_programs
 from coresponder.programs.actions import describe_program
 
@@ -34,13 +34,9 @@ class ProgramList(Schema):
 
 @router.get("/programs", response=ProgramList, summary="Programs you act in")
 def list_programs(request: HttpRequest, page: int = 1) -> dict[str, object]:
-    programs = visible_programs(request.user).order_by("slug")
-    paginator = Paginator(programs, PAGE_SIZE)
-    page_obj = paginator.get_page(page)
-    return {
-        "items": [describe_program(p) for p in page_obj.object_list],
-        "count": paginator.count,
-    }
+    mine = visible_programs(request.user).order_by("slug")
+    programs, count = page_and_count(mine, page, PAGE_SIZE)
+    return {"items": [describe_program(p) for p in programs], "count": count}
 
 
 @router.get("/programs/{slug}", response=ProgramOut, summary="One program")

@@ -1,0 +1,223 @@
+"""A remembered token check saves the database a query, and is forgotten on the next request
+after the token or its user changes, through an action or a plain save."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from coresponder.core.audit import SYSTEM
+from coresponder.domain.vocabulary import Role
+from coresponder.privacy.actions import issue_api_token, revoke_api_token
+from coresponder.privacy.models import ApiToken
+from coresponder.privacy.tokens import TOKENS_GENERATION, user_for_token
+from coresponder.programs.actions import disable_user, lock_user, unlock_user
+from coresponder.programs.models import Program, User
+from coresponder.programs.tests.factories import (
+    MembershipFactory,
+    PoliceDepartmentFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+PROGRAMS = "/api/v1/programs"
+NOON = dt.datetime(2025, 3, 10, 12, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def remembered(settings: Any) -> None:
+    """Token checks remembered for a minute, in a cache of the test's own."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "token-checks",
+        }
+    }
+    settings.AUTH_CACHE_SECONDS = 60
+    cache.clear()
+
+
+@pytest.fixture
+def member(pad: Program) -> User:
+    user = UserFactory.create(username="olivia")
+    MembershipFactory.create(user=user, program=pad, role=Role.OFFICER.value)
+    return user
+
+
+@pytest.fixture
+def token(member: User) -> str:
+    return issue_api_token(SYSTEM, member)
+
+
+@pytest.fixture
+def api(token: str) -> Client:
+    return Client(headers={"Authorization": f"Bearer {token}"})
+
+
+def seen_once(api: Client) -> Client:
+    """The token used once (stamped and, when remembered, stored); it lists PAD."""
+    response = api.get(PROGRAMS)
+    assert response.status_code == 200
+    assert [p["slug"] for p in response.json()["items"]] == ["pad"]
+    return api
+
+
+def test_a_remembered_token_lists_programs_with_one_query(
+    remembered: None, api: Client, django_assert_num_queries: Callable[..., Any]
+) -> None:
+    seen_once(api)
+
+    with django_assert_num_queries(1):  # the programs; no token, no count
+        response = api.get(PROGRAMS)
+
+    assert response.json()["count"] == 1
+
+
+def test_without_remembering_each_request_checks_the_token_in_the_database(
+    api: Client, django_assert_num_queries: Callable[..., Any]
+) -> None:
+    seen_once(api)
+
+    with django_assert_num_queries(2):  # the token with its user, the programs; no count
+        response = api.get(PROGRAMS)
+
+    assert response.json()["count"] == 1
+
+
+def test_a_remembered_token_revoked_by_the_action_is_refused_on_the_next_request(
+    remembered: None, api: Client
+) -> None:
+    seen_once(api)
+
+    revoke_api_token(SYSTEM, ApiToken.objects.get())
+
+    assert api.get(PROGRAMS).status_code == 401
+
+
+def test_a_remembered_token_stops_when_its_user_is_deactivated_by_a_plain_save(
+    remembered: None, api: Client, member: User
+) -> None:
+    seen_once(api)
+
+    member.is_active = False
+    member.save()
+
+    assert api.get(PROGRAMS).status_code == 401
+
+
+def test_a_remembered_token_stops_when_its_user_is_disabled_by_the_action(
+    remembered: None, api: Client, member: User
+) -> None:
+    seen_once(api)
+
+    disable_user(SYSTEM, member, "left the department")
+
+    assert api.get(PROGRAMS).status_code == 401
+
+
+def test_a_remembered_token_stops_when_its_user_is_locked_and_works_again_when_unlocked(
+    remembered: None, api: Client, member: User
+) -> None:
+    seen_once(api)
+
+    lock_user(SYSTEM, member, "too many failed sign-ins")
+    assert api.get(PROGRAMS).status_code == 401
+
+    unlock_user(SYSTEM, User.objects.get(pk=member.pk))
+    seen_once(api)
+
+
+def test_a_remembered_token_stops_when_its_user_is_locked_by_a_plain_save(
+    remembered: None, api: Client, member: User
+) -> None:
+    seen_once(api)
+
+    User.objects.get(pk=member.pk).save()  # an unrelated save changes nothing
+    seen_once(api)
+    locked = User.objects.get(pk=member.pk)
+    locked.locked_at = locked.date_joined
+    locked.save()
+
+    assert api.get(PROGRAMS).status_code == 401
+
+
+def test_a_remembered_token_stops_when_its_user_moves_to_another_organisation(
+    remembered: None, api: Client, member: User
+) -> None:
+    seen_once(api)
+
+    member.organization = PoliceDepartmentFactory.create()
+    member.save()
+
+    assert api.get(PROGRAMS).status_code == 401
+
+
+def test_a_remembered_token_stops_when_the_token_is_deleted(remembered: None, api: Client) -> None:
+    seen_once(api)
+
+    ApiToken.objects.get().delete()
+
+    assert api.get(PROGRAMS).status_code == 401
+
+
+def test_a_remembered_token_stops_when_its_user_is_deleted(
+    remembered: None, api: Client, member: User
+) -> None:
+    seen_once(api)
+
+    member.delete()
+
+    assert api.get(PROGRAMS).status_code == 401
+
+
+def test_a_remembered_token_given_to_another_user_acts_for_that_user(
+    remembered: None, token: str, member: User
+) -> None:
+    assert user_for_token(token) == member
+    other = UserFactory.create(organization=member.organization)
+
+    row = ApiToken.objects.get()
+    row.user = other
+    row.save()
+
+    assert user_for_token(token) == other
+
+
+def test_a_remembered_token_notes_when_it_was_used_at_most_once_a_minute(
+    remembered: None, token: str
+) -> None:
+    for seconds, stamped in ((0, 0), (30, 0), (120, 120), (150, 120)):
+        at = NOON + dt.timedelta(seconds=seconds)
+        with mock.patch("coresponder.privacy.tokens.timezone.now", return_value=at):
+            assert user_for_token(token) is not None
+        assert ApiToken.objects.get().last_used_at == NOON + dt.timedelta(seconds=stamped)
+
+
+def test_a_change_forgets_remembered_checks_again_when_its_transaction_commits(
+    remembered: None,
+    api: Client,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    seen_once(api)
+    before = cache.get(TOKENS_GENERATION)
+
+    with django_capture_on_commit_callbacks(execute=False) as on_commit:
+        revoke_api_token(SYSTEM, ApiToken.objects.get())
+    at_once = cache.get(TOKENS_GENERATION)
+    for callback in on_commit:
+        callback()
+
+    assert len({before, at_once, cache.get(TOKENS_GENERATION)}) == 3
+
+
+def test_an_unknown_token_is_refused_with_the_cache_on(remembered: None, db: None) -> None:
+    api = Client(headers={"Authorization": "Bearer cr_not-a-token"})
+
+    assert api.get(PROGRAMS).status_code == 401
