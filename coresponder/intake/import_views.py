@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from coresponder import import_limits
 from coresponder.core.audit import record_event
-from coresponder.core.errors import Forbidden
+from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.forms import style_uswds
 from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import labels_of
@@ -50,6 +50,8 @@ from coresponder.intake.imports import (
 )
 from coresponder.intake.models import Overdose
 from coresponder.privacy.access import identifiable_people, program_for
+from coresponder.programs import form_tokens
+from coresponder.programs.form_tokens import Kind
 from coresponder.programs.local_time import format_for_message
 from coresponder.programs.models import Program
 
@@ -57,6 +59,7 @@ STATE = "intake_import"
 RESULT = "intake_import_result"
 TOKEN = re.compile(r"[0-9a-f]{32}")
 STALE_SECONDS = 24 * 3600
+IMPORTED_ALREADY = "This file was imported already; here is what it added."
 # A preview shows every bad row up to this many, or the first good rows.
 SHOWN_BAD = 500
 SHOWN_GOOD = 100
@@ -243,6 +246,11 @@ def import_map(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_preview(request: HttpRequest, slug: str) -> HttpResponse:
     program = _program_or_404(request, slug)
+    if request.method == "POST":
+        # The import sent again (a double click, Back and send): what it imported, once.
+        earlier = form_tokens.already_saved(request, Kind.IMPORT, IMPORTED_ALREADY)
+        if earlier is not None:
+            return earlier
     state = _state(request, program)
     table = _table(state) if state else None
     if state is None or table is None:
@@ -251,23 +259,30 @@ def import_preview(request: HttpRequest, slug: str) -> HttpResponse:
     options = _options(program, state)
     failure = ""
     if request.method == "POST":
-        try:
+
+        def save() -> HttpResponse:
             counts = commit_import(
                 actor_for(request), program, table, options, file_name=state["file_name"]
             )
-        except ImportFailed as exc:
-            failure = str(exc)
-        except Forbidden as exc:
-            raise Http404("No import for this role") from exc
-        else:
-            _discard(state)
-            del request.session[STATE]
             request.session[RESULT] = {
                 "program": program.slug,
                 "file_name": state["file_name"],
                 **counts.as_dict(),
             }
             return redirect("intake-import-done", slug=program.slug)
+
+        try:
+            response = form_tokens.save_once(request, Kind.IMPORT, save, IMPORTED_ALREADY)
+        except ImportFailed as exc:
+            failure = str(exc)
+        except Forbidden as exc:
+            raise Http404("No import for this role") from exc
+        except ActionError as exc:  # a form token someone else used
+            failure = str(exc)
+        else:
+            _discard(state)
+            request.session.pop(STATE, None)
+            return response
     preview = preview_import(program, table, options, user=request.user)
     if preview.mapping_errors:
         messages.error(request, "Choose the columns again.")

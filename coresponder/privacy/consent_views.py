@@ -35,6 +35,9 @@ from coresponder.programs import form_tokens
 from coresponder.programs.form_tokens import Kind
 from coresponder.programs.local_time import reader_zone
 
+# A resubmitted break-glass form opens nothing more: it shows the record already opened.
+OPENED_ALREADY = "You opened this record already with that form; here it is."
+
 
 def _consent_access(request: HttpRequest, person_id: int) -> PersonAccess:
     access = access_person(request.user, person_id)
@@ -126,8 +129,13 @@ def disclosures(request: HttpRequest, person_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def break_glass(request: HttpRequest) -> HttpResponse:
+    """Open a record outside policy, once: the form sent again shows the record it opened."""
     if best_role(request.user) is None:
         raise Http404("Only clinical staff may open a record outside policy")
+    if request.method == "POST":
+        earlier = form_tokens.already_saved(request, Kind.BREAK_GLASS, OPENED_ALREADY)
+        if earlier is not None:
+            return earlier
     form = BreakGlassForm(request.POST or None, initial={"person_id": request.GET.get("person")})
     if request.method == "POST" and form.is_valid():
         try:
@@ -135,14 +143,17 @@ def break_glass(request: HttpRequest) -> HttpResponse:
         except NotVisible:
             form.add_error("person_id", "No person with this number is known to your programs.")
         else:
-            try:
+
+            def save() -> HttpResponse:
                 open_break_glass(
                     actor_for(request), request.user, person, form.cleaned_data["reason"]
                 )
+                return redirect("person-detail", person_id=person.pk)
+
+            try:
+                return form_tokens.save_once(request, Kind.BREAK_GLASS, save, OPENED_ALREADY)
             except (ActionError, Forbidden) as exc:
                 form.add_error("reason", str(exc))
-            else:
-                return redirect("person-detail", person_id=person.pk)
     status = 422 if request.method == "POST" else 200
     return render(request, "privacy/break_glass.html", {"form": form}, status=status)
 

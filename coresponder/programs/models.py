@@ -196,6 +196,9 @@ class FormToken(models.Model):
         CONSENT = "consent", "Consent"
         SERVICE_REFERRAL = "service_referral", "Service referral"
         HELP_REQUEST = "help_request", "Help request"
+        SHIFT = "shift", "Shift"
+        BREAK_GLASS = "break_glass", "Break-glass opening"
+        IMPORT = "import", "Import"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     token = models.CharField(max_length=32)

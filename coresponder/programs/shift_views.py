@@ -11,7 +11,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import ROLE_LABELS
 from coresponder.privacy.access import program_for, role_in
+from coresponder.programs import form_tokens
 from coresponder.programs.actions import (
     SCHEDULER_ROLES,
     add_shift,
@@ -133,12 +134,17 @@ def _require_scheduler(request: HttpRequest, program: Program) -> None:
 @login_required
 @require_POST
 def add_shift_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add a shift once: the same form sent again (Back, a double click) shows the one added."""
     program = _program(request, slug)
     _require_scheduler(request, program)
+    earlier = form_tokens.already_saved(request, form_tokens.Kind.SHIFT)
+    if earlier is not None:
+        return earlier
     form = ShiftForm(program, request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def save() -> HttpResponse:
             shift = add_shift(
                 actor_for(request),
                 program,
@@ -151,15 +157,18 @@ def add_shift_page(request: HttpRequest, slug: str) -> HttpResponse:
                 district_codes=data["districts"],
                 exceptions=data["exceptions"],
             )
+            messages.success(request, f"Shift “{shift.name}” added.")
+            teams = reverse("program-teams", kwargs={"slug": program.slug})
+            return HttpResponseRedirect(f"{teams}#shift-{shift.pk}")
+
+        try:
+            return form_tokens.save_once(request, form_tokens.Kind.SHIFT, save)
         except Forbidden as exc:
             raise PermissionDenied(str(exc)) from exc
         except ActionError as exc:
             for key, errors in (exc.errors or {"": [str(exc)]}).items():
                 field = "duration_hours" if key == "duration_minutes" else key
                 form.add_error(field if field in form.fields else None, errors)
-        else:
-            messages.success(request, f"Shift “{shift.name}” added.")
-            return redirect("program-teams", slug=program.slug)
     context = _teams_context(request, program, shift_form=form)
     return render(request, "programs/teams.html", context, status=422)
 
