@@ -1,4 +1,11 @@
-"""The prosecutor's list: people diverted in lieu of arrest, found by case number."""
+"""The prosecutor's list: people diverted in lieu of arrest, found by case number or name.
+
+A name is folded as the people search folds it (case, accents, apostrophes,
+nicknames) and looked for only among the people the list shows. A prosecutor
+never sees names, so a name finds someone only when it is their whole name,
+given and family: nobody can list people by typing a letter. Roles that see
+names find by any part of one.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +13,17 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from coresponder.core.audit import record_event
 from coresponder.core.http import actor_for
+from coresponder.domain.linkage import search_alternatives, search_text
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.engagement import engaged_among
+from coresponder.people.models import Person
 from coresponder.privacy.access import (
     diverting_referrals,
     may_read,
@@ -29,7 +39,10 @@ DIVERTED_LIST_ROLES = frozenset({Role.PROSECUTOR, Role.COORDINATOR, Role.ADMIN})
 
 @login_required
 def diverted_list(request: HttpRequest, slug: str) -> HttpResponse:
-    """People the program took in lieu of arrest: person number, case numbers, engaged or not."""
+    """People the program took in lieu of arrest: person number, case numbers, engaged or not.
+
+    `q` finds by the start of a case or docket number, or by name (see the module).
+    """
     program = program_for(request.user, slug)
     role = role_in(request.user, program)
     if role not in DIVERTED_LIST_ROLES:
@@ -37,14 +50,12 @@ def diverted_list(request: HttpRequest, slug: str) -> HttpResponse:
     named = may_read(role, FieldGroup.IDENTITY)
     q = request.GET.get("q", "").strip()
     diversions = diverting_referrals(program)
+    people = visible_people(request.user).filter(pk__in=diversions.values("person_id"))
     if q:
-        diversions = diversions.filter(case_number__istartswith=q)
-    people = (
-        visible_people(request.user)
-        .filter(pk__in=diversions.values("person_id"))
-        .only("id", "given_name", "family_name")
-        .order_by("-id")
-    )
+        by_case = Q(pk__in=diversions.filter(case_number__istartswith=q).values("person_id"))
+        by_name = Q(pk__in=named_like(people, q)) if named else Q(pk__in=whole_name(people, q))
+        people = people.filter(by_case | by_name)
+    people = people.only("id", "given_name", "family_name").order_by("-id")
     page_obj = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     shown = list(page_obj.object_list)
     cases: dict[int, list[str]] = {person.pk: [] for person in shown}
@@ -80,3 +91,36 @@ def diverted_list(request: HttpRequest, slug: str) -> HttpResponse:
     )
     context = {"program": program, "q": q, "page_obj": page_obj, "rows": rows, "named": named}
     return render(request, "people/diverted_list.html", context)
+
+
+def named_like(people: QuerySet[Person], q: str) -> QuerySet[Person]:
+    """Among `people`, those whose names hold every typed word, folded, nicknames too."""
+    for term in q.split():
+        words = Q(pk__in=[])
+        for alternative in search_alternatives(term):
+            words |= Q(search_text__contains=alternative)
+        people = people.filter(words)
+    return people
+
+
+def whole_name(people: QuerySet[Person], q: str) -> list[int]:
+    """Among `people`, those whose given and family name the query is, folded.
+
+    The first word is the first given name or a nickname of it ("Bill" for
+    William), the last words are the family name ("OBrien" for O'Brien), and
+    any words between are the rest of the given names. One word finds no one.
+    """
+    words = search_text(q, "").split()
+    if len(words) < 2:
+        return []
+    first = Q(pk__in=[])
+    for alternative in search_alternatives(words[0]):
+        first |= Q(search_text__startswith=f" {alternative} ")
+    rest = " ".join(words[1:])
+    candidates = people.filter(first, search_text__contains=f" {rest} ")
+    found = []
+    for person in candidates.only("id", "family_name"):
+        family = search_text(person.family_name, "").strip()
+        if family and (rest == family or rest.endswith(f" {family}")):
+            found.append(person.pk)
+    return found

@@ -1,4 +1,4 @@
-"""The prosecutor's list of people diverted in lieu of arrest, found by case number."""
+"""The prosecutor's list of people diverted in lieu of arrest, found by case number or name."""
 
 from __future__ import annotations
 
@@ -36,15 +36,23 @@ def signed_in(user: Any) -> Client:
     return client
 
 
-def diverted(world: World, given: str, case_number: str, *, eligible: bool = True) -> Person:
+def diverted(
+    world: World,
+    given: str,
+    case_number: str,
+    *,
+    eligible: bool = True,
+    family: str = "Okafor",
+    pathway: str = "officer_intervention",
+) -> Person:
     """Someone else on an officer intervention, not (yet) met by outreach."""
     now = timezone.now()
-    person = Person.objects.create(given_name=given, family_name="Okafor")
+    person = Person.objects.create(given_name=given, family_name=family)
     Participation.objects.create(person=person, program=world.program, first_seen_at=now)
     Referral.objects.create(
         program=world.program,
         person=person,
-        pathway="officer_intervention",
+        pathway=pathway,
         received_at=now - dt.timedelta(days=1),
         offense_category="retail_theft",
         case_number=case_number,
@@ -79,7 +87,7 @@ def test_the_search_finds_by_case_number_exact_or_prefix(world: World) -> None:
     prefix = client.get(URL, {"q": "cp-51-cr-0001"}).content.decode()
     assert f"Person {world.person.pk}" in prefix and f"Person {other.pk}" not in prefix
     none = client.get(URL, {"q": "MC-00"}).content.decode()
-    assert "No one diverted under that case number" in none
+    assert "No one diverted under that case number or name" in none
 
 
 def test_the_list_read_is_audited_with_the_ids_shown(world: World) -> None:
@@ -136,3 +144,75 @@ def test_the_list_costs_the_same_queries_however_many_people_are_on_the_page(
         diverted(world, f"P{index}", f"CP-51-CR-{index:07d}-2026")
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(URL).status_code == 200
+
+
+def test_a_prosecutor_finds_someone_by_their_whole_name_without_seeing_it(world: World) -> None:
+    obrien = diverted(world, "Bridget", "CP-51-CR-0007777-2026", family="O'Brien")
+    client = signed_in(reader(world, Role.PROSECUTOR))
+    html = client.get(URL, {"q": "bridget OBRIEN"}).content.decode()
+    assert f"Person {obrien.pk}" in html and "CP-51-CR-0007777-2026" in html
+    assert f"Person {world.person.pk}" not in html
+    assert "Bridget" not in html.replace("bridget OBRIEN", "")
+    assert "O&#x27;Brien" not in html and "O'Brien" not in html
+    assert "1 person found by" in html
+
+
+def test_a_prosecutors_name_search_folds_accents_apostrophes_case_and_nicknames(
+    world: World,
+) -> None:
+    nunez = diverted(world, "William", "CP-51-CR-0008888-2026", family="Núñez")
+    client = signed_in(reader(world, Role.PROSECUTOR))
+    for typed in ("William Nunez", "BILL núñez", "will NUÑEZ", "william  nuñez"):
+        html = client.get(URL, {"q": typed}).content.decode()
+        assert f"Person {nunez.pk}" in html, typed
+
+
+@pytest.mark.parametrize(
+    "typed", ["D", "Dana", "Reyes", "R", "Da Re", "Dana Rey", "Dan Reyes", "Reyes Dana"]
+)
+def test_a_prosecutor_must_type_the_given_and_family_name(world: World, typed: str) -> None:
+    html = signed_in(reader(world, Role.PROSECUTOR)).get(URL, {"q": typed}).content.decode()
+    assert f"Person {world.person.pk}" not in html
+    assert "No one diverted under that case number or name" in html
+    assert "a name needs both first and last" in html
+
+
+def test_a_prosecutors_name_search_finds_no_one_outside_their_diverted_people(
+    world: World,
+) -> None:
+    kept_out = diverted(world, "Ines", "CP-51-CR-0004444-2026", family="Pardo", eligible=False)
+    overdose = diverted(world, "Omar", "", family="Haddad", pathway="overdose")
+    client = signed_in(reader(world, Role.PROSECUTOR))
+    for typed, person in (("Ines Pardo", kept_out), ("Omar Haddad", overdose)):
+        html = client.get(URL, {"q": typed}).content.decode()
+        assert f"Person {person.pk}" not in html, typed
+        assert "No one diverted" in html
+    assert (
+        signed_in(reader(world, Role.COORDINATOR, username="coord"))
+        .get(URL, {"q": "Omar"})
+        .content.decode()
+        .count(f"Person {overdose.pk}")
+        == 0
+    )
+
+
+def test_a_coordinator_finds_by_any_part_of_a_name(world: World) -> None:
+    obrien = diverted(world, "Bridget", "CP-51-CR-0007777-2026", family="O'Brien")
+    client = signed_in(reader(world, Role.COORDINATOR))
+    for typed in ("obrien", "Brid", "o'bri", "BRIDGET"):
+        html = client.get(URL, {"q": typed}).content.decode()
+        assert f"Person {obrien.pk}" in html and "Bridget O&#x27;Brien" in html, typed
+        assert f"Person {world.person.pk}" not in html, typed
+    both = client.get(URL, {"q": "Dana"}).content.decode()
+    assert "Dana Reyes" in both and f"Person {obrien.pk}" not in both
+
+
+def test_a_name_search_is_audited_with_what_was_typed_and_the_ids_shown(world: World) -> None:
+    obrien = diverted(world, "Bridget", "CP-51-CR-0007777-2026", family="O'Brien")
+    prosecutor = reader(world, Role.PROSECUTOR)
+    signed_in(prosecutor).get(URL, {"q": "Bridget O'Brien"})
+    event = AuditEvent.objects.filter(actor=prosecutor, action="read").latest("id")
+    assert event.detail["list"] is True
+    assert event.detail["q"] == "Bridget O'Brien"
+    assert event.detail["ids"] == [obrien.pk]
+    assert event.fields == ["engagement"]
