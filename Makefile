@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 STATIC_STAMP := coresponder/static/vendor/.built
 export DJANGO_SETTINGS_MODULE := coresponder.settings
 
-.PHONY: demo setup install static collectstatic migrate data test lint typecheck security pytest bench browser-deps report-deps serve clean wheel dist
+.PHONY: demo setup install static collectstatic migrate data test lint typecheck security pytest bench browser-deps report-deps spark-deps serve clean wheel dist
 
 demo: setup serve
 
@@ -53,6 +53,11 @@ report-deps:
 	@test -x /usr/bin/pdftoppm || { echo "Installing poppler-utils for report tests"; \
 	  (apt-get install -y poppler-utils >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y poppler-utils >/dev/null)); }
 
+# The linkage model's Spark training test (LINKAGE_BACKEND=spark) runs a local Spark, which needs Java.
+spark-deps:
+	@command -v java >/dev/null || { echo "Installing a Java runtime for the Spark tests"; \
+	  (apt-get install -y default-jre-headless >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y default-jre-headless >/dev/null)); }
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -69,10 +74,10 @@ security: install
 
 # The suite in parallel, one worker per core the machine is given (each with its own database).
 PYTEST_WORKERS ?= 2
-pytest: install static browser-deps report-deps
+pytest: install static browser-deps report-deps spark-deps
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
-test: setup browser-deps report-deps lint typecheck security pytest
+test: setup browser-deps report-deps spark-deps lint typecheck security pytest
 
 bench: install static
 	$(PY) bench/run.py

@@ -169,6 +169,18 @@ else:
 # can be told at once that a token or user changed, so it is off without Redis.
 AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 60 if REDIS_URL else 0)
 
+# Where `coresponder train_linkage` runs Splink: DuckDB in this process, or Spark for a
+# registry too large for one machine (the `spark` extra and a Java runtime, 17 or later).
+# SPARK_MASTER is the cluster's address, or local[N] for N threads on this machine.
+LINKAGE_BACKEND = (env_str("LINKAGE_BACKEND") or "duckdb").strip().lower()
+if LINKAGE_BACKEND not in {"duckdb", "spark"}:
+    raise ConfigError(f"LINKAGE_BACKEND={LINKAGE_BACKEND!r} is not duckdb or spark")
+SPARK_MASTER = (env_str("SPARK_MASTER") or "local[2]").strip()
+if not SPARK_MASTER.startswith(("local", "spark://", "yarn", "k8s://")):
+    raise ConfigError(
+        f"SPARK_MASTER={SPARK_MASTER!r} is not local[N], spark://host:port, yarn or k8s://..."
+    )
+
 # Every password a user is given passes these (coresponder adduser, Django's
 # changepassword and createsuperuser); the demo loader alone sets its published one.
 AUTH_PASSWORD_VALIDATORS = [
