@@ -11,6 +11,7 @@ public view shows the last full quarter, de-identified.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_safe
 
 from coresponder.core.audit import Actor, record_event
@@ -272,38 +274,20 @@ def _suppress_series(series: list[tuple[dt.date, Any]], metric: str) -> list[tup
     return [(month, value) for (month, _), value in zip(series, shown, strict=True)]
 
 
-def build_dashboard(
-    program: Program, period: Any, by: str, monthly_key: str, suppress: bool
-) -> dict[str, Any]:
+def build_headline(program: Program, period: Any, suppress: bool) -> dict[str, Any]:
+    """The first screen: the headline tiles with their comparisons, and the service levels."""
     computed_now = m.compute_metrics(program, period)
     computed_before = m.compute_metrics(program, disclosure.previous_period(period, suppress))
     now, before = computed_now.as_api(), computed_before.as_api()
-    disp_rows, disp_total = dispositions_table(now.get("dispositions") or {}, suppress)
+    _, disp_total = dispositions_table(now.get("dispositions") or {}, suppress)
     _, disp_total_before = dispositions_table(before.get("dispositions") or {}, suppress)
     if suppress:
         now, before = disclosure.headline(computed_now), disclosure.headline(computed_before)
     tiles = headline_tiles(
         program, now, before, (disp_total["avoided"], disp_total_before["avoided"])
     )
-    funnel = list(m.funnel(program, period))
-    counts = [n for *_, n in funnel]
-    funnel_values = disclosure.funnel(counts) if suppress else list(counts)
-    funnel_rows = [
-        {"key": key, "label": label, "value": value, "text": figure_text("referrals", value)}
-        for (key, label, _), value in zip(funnel, funnel_values, strict=True)
-    ]
-    rows, total, columns = breakdown(program, period, by, suppress)
-    chart_column = columns[0]
-    by_district = rows if by == "district" else breakdown(program, period, "district", suppress)[0]
-    monthly_chart = monthly(program, period, monthly_key, suppress)
     return {
         "tiles": tiles,
-        "funnel": funnel_rows,
-        "funnel_chart": charts.bar_chart(
-            "From notification to engagement",
-            [(label, value) for (_, label, _), value in zip(funnel, funnel_values, strict=True)],
-            kind="funnel",
-        ),
         "sla": [
             {
                 "label": METRIC_LABELS[key],
@@ -312,6 +296,32 @@ def build_dashboard(
             }
             for key in ("follow_up_within_window_rate", "median_hours_to_first_contact")
         ],
+    }
+
+
+def build_funnel(program: Program, period: Any, suppress: bool) -> dict[str, Any]:
+    funnel = list(m.funnel(program, period))
+    counts = [n for *_, n in funnel]
+    funnel_values = disclosure.funnel(counts) if suppress else list(counts)
+    return {
+        "funnel": [
+            {"key": key, "label": label, "value": value, "text": figure_text("referrals", value)}
+            for (key, label, _), value in zip(funnel, funnel_values, strict=True)
+        ],
+        "funnel_chart": charts.bar_chart(
+            "From notification to engagement",
+            [(label, value) for (_, label, _), value in zip(funnel, funnel_values, strict=True)],
+            kind="funnel",
+        ),
+    }
+
+
+def build_breakdown(program: Program, period: Any, by: str, suppress: bool) -> dict[str, Any]:
+    """The table and chart by the chosen group, and the map, which reads the by-district rows."""
+    rows, total, columns = breakdown(program, period, by, suppress)
+    chart_column = columns[0]
+    by_district = rows if by == "district" else breakdown(program, period, "district", suppress)[0]
+    return {
         "breakdown_rows": rows,
         "breakdown_total": total,
         "breakdown_columns": [
@@ -322,57 +332,170 @@ def build_dashboard(
             f"{METRIC_LABELS.get(chart_column, chart_column)} by {BREAKDOWN_LABELS[by].lower()}",
             [(str(row["label"]), row[chart_column]) for row in rows],
         ),
-        "monthly_chart": monthly_chart,
-        "dispositions": disp_rows,
-        "dispositions_total": disp_total,
-        "dispositions_chart": charts.bar_chart(
-            "Encounters by disposition", [(row["label"], row["encounters"]) for row in disp_rows]
-        ),
-        "show_dispositions": "dispositions" in program.rules.metrics,
         "map": district_map(program, by_district),
     }
 
 
-def _context(
-    request: HttpRequest, program: Program, period: Any, suppress: bool, public: bool
-) -> dict[str, Any]:
+def build_dispositions(program: Program, period: Any, suppress: bool) -> dict[str, Any]:
+    now = m.compute_metrics(program, period).as_api()
+    rows, total = dispositions_table(now.get("dispositions") or {}, suppress)
+    return {
+        "dispositions": rows,
+        "dispositions_total": total,
+        "dispositions_chart": charts.bar_chart(
+            "Encounters by disposition", [(row["label"], row["encounters"]) for row in rows]
+        ),
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class Reading:
+    """One request for the dashboard or a section of it: whose program, which period, how shown."""
+
+    program: Program
+    period: m.Period
+    suppress: bool
+    public: bool
+    errors: tuple[str, ...]
+    by: str
+    monthly_key: str
+    monthly_choices: tuple[str, ...]
+    lang: str = "en"
+
+    @property
+    def shows_dispositions(self) -> bool:
+        return "dispositions" in self.program.rules.metrics
+
+
+# The sections that load after the first screen: (heading, what the link shows).
+SECTIONS = {
+    "funnel": ("From notification to engagement", "the funnel"),
+    "monthly": ("Month by month", "the figures month by month"),
+    "dispositions": ("Dispositions", "the dispositions"),
+    "breakdown": ("", "the breakdown and the map"),
+}
+
+
+def build_section(name: str, reading: Reading) -> dict[str, Any]:
+    program, period, suppress = reading.program, reading.period, reading.suppress
+    with m.shared_facts():
+        if name == "funnel":
+            return build_funnel(program, period, suppress)
+        if name == "breakdown":
+            return build_breakdown(program, period, reading.by, suppress)
+        if name == "monthly":
+            return {"monthly_chart": monthly(program, period, reading.monthly_key, suppress)}
+        return build_dispositions(program, period, suppress)
+
+
+def _read_request(
+    request: HttpRequest, program: Program, period: m.Period, errors: list[str], **how: Any
+) -> Reading:
+    """The breakdown and the monthly figure asked for, kept to those this reader may see."""
+    suppress = bool(how["suppress"])
     by = str(request.GET.get("by", "district"))
     if by not in m.BREAKDOWNS:
         by = "district"
     monthly_key, monthly_choices = monthly_metric(
         program, str(request.GET.get("monthly", "")), suppress
     )
-    with m.shared_facts():
-        context = build_dashboard(program, period, by, monthly_key, suppress)
-    context.update(
-        {
-            "program": program,
-            "period": period,
-            "previous": disclosure.previous_period(period, suppress),
-            "suppress": suppress,
-            "public": public,
-            "by": by,
-            "by_label": BREAKDOWN_LABELS[by],
-            "breakdowns": [(key, BREAKDOWN_LABELS.get(key, key)) for key in m.BREAKDOWNS],
-            "monthly_key": monthly_key,
-            "monthly_choices": [(key, METRIC_LABELS[key]) for key in monthly_choices],
-        }
+    return Reading(
+        program=program,
+        period=period,
+        errors=tuple(errors),
+        by=by,
+        monthly_key=monthly_key,
+        monthly_choices=tuple(monthly_choices),
+        **how,
     )
-    return context
 
 
-def _audit(actor: Actor, program: Program, period: Any, suppress: bool) -> None:
+def member_reading(request: HttpRequest, slug: str) -> Reading:
+    """What a member's dashboard request shows: 404 for non-members; exact figures for any
+    dates up to five years for roles that may see everyone the program has met, else one
+    whole, finished quarter, de-identified."""
+    program = program_for(request.user, slug)
+    role = role_in(request.user, program)
+    if role is None:
+        raise Http404("No such program")
+    suppress = disclosure.suppresses(role)
+    if suppress:
+        period, errors = _quarter_period(request, program)
+    else:
+        period, errors = _exact_period(request, program_today(program))
+    return _read_request(request, program, period, errors, suppress=suppress, public=False)
+
+
+def public_reading(request: HttpRequest, slug: str) -> Reading:
+    """No sign-in: the suppressed figures of the last full quarter, where the preset publishes."""
+    program = get_object_or_404(Program, slug=slug)
+    # Publishing is the program's decision, in its preset; it shows only its `metrics`.
+    rules = program.rules
+    if not (rules.public_dashboard and rules.metrics):
+        raise Http404("No public dashboard")
+    period = disclosure.default_period(program, None, None)
+    # English or Spanish, switched as on the public help page.
+    lang = language_of(request.GET.get("lang"))
+    return _read_request(request, program, period, [], suppress=True, public=True, lang=lang)
+
+
+def _page_url(reading: Reading) -> str:
+    name = "public-dashboard" if reading.public else "program-dashboard"
+    return reverse(name, args=[reading.program.slug])
+
+
+def _section_urls(reading: Reading) -> dict[str, str]:
+    """Each section's address, carrying the period (or language), breakdown and monthly figure."""
+    query: dict[str, str] = {}
+    if reading.public:
+        query["lang"] = reading.lang
+    else:
+        query.update(start=reading.period.start.isoformat(), end=reading.period.end.isoformat())
+    query.update(by=reading.by, monthly=reading.monthly_key)
+    name = "public-dashboard-section" if reading.public else "program-dashboard-section"
+    return {
+        section: f"{reverse(name, args=[reading.program.slug, section])}?{urlencode(query)}"
+        for section in SECTIONS
+    }
+
+
+def _context(reading: Reading) -> dict[str, Any]:
+    """What every dashboard template reads, whichever part of it is shown."""
+    return {
+        "program": reading.program,
+        "period": reading.period,
+        "previous": disclosure.previous_period(reading.period, reading.suppress),
+        "suppress": reading.suppress,
+        "public": reading.public,
+        "errors": list(reading.errors),
+        "lang": reading.lang,
+        "by": reading.by,
+        "by_label": BREAKDOWN_LABELS[reading.by],
+        "breakdown_heading": f"By {BREAKDOWN_LABELS[reading.by].lower()}",
+        "breakdowns": [(key, BREAKDOWN_LABELS.get(key, key)) for key in m.BREAKDOWNS],
+        "monthly_key": reading.monthly_key,
+        "monthly_choices": [(key, METRIC_LABELS[key]) for key in reading.monthly_choices],
+        "show_dispositions": reading.shows_dispositions,
+        "page_url": _page_url(reading),
+        "section_urls": _section_urls(reading),
+    }
+
+
+def _audit(actor: Actor, reading: Reading, section: str | None = None) -> None:
+    detail: dict[str, Any] = {
+        "start": reading.period.start.isoformat(),
+        "end": reading.period.end.isoformat(),
+        "suppressed": reading.suppress,
+    }
+    if section is not None:
+        detail["section"] = section
     record_event(
         actor,
         "read",
         object_type="reports.dashboard",
-        program_slug=program.slug,
+        program_slug=reading.program.slug,
         fields=["aggregate"],
-        detail={
-            "start": period.start.isoformat(),
-            "end": period.end.isoformat(),
-            "suppressed": suppress,
-        },
+        detail=detail,
     )
 
 
@@ -419,53 +542,77 @@ def _quick_ranges(program: Program, today: dt.date, suppress: bool) -> list[tupl
     return [(label, f"{base}?start={s.isoformat()}&end={e.isoformat()}") for label, s, e in spans]
 
 
+def _public_actor(request: HttpRequest) -> Actor:
+    return Actor(label="public dashboard", where=client_address(request))
+
+
 @login_required
 @require_GET
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    program = program_for(request.user, slug)
-    role = role_in(request.user, program)
-    if role is None:
-        raise Http404("No such program")
-    # Exact figures for roles that may see everyone the program has met.
-    suppress = disclosure.suppresses(role)
-    today = program_today(program)
-    if suppress:
-        period, errors = _quarter_period(request, program)
-    else:
-        period, errors = _exact_period(request, today)
-    _audit(actor_for(request), program, period, suppress)
-    context = _context(request, program, period, suppress, public=False)
+    """The first screen: dates, headline tiles and service levels; the sections load after."""
+    reading = member_reading(request, slug)
+    _audit(actor_for(request), reading)
+    context = _context(reading)
+    with m.shared_facts():
+        context.update(build_headline(reading.program, reading.period, reading.suppress))
+    today = program_today(reading.program)
     context.update(
         {
-            "errors": errors,
-            "form_start": request.GET.get("start", period.start.isoformat()),
-            "form_end": request.GET.get("end", period.end.isoformat()),
-            "quick_ranges": _quick_ranges(program, today, suppress),
+            "form_start": request.GET.get("start", reading.period.start.isoformat()),
+            "form_end": request.GET.get("end", reading.period.end.isoformat()),
+            "quick_ranges": _quick_ranges(reading.program, today, reading.suppress),
         }
     )
-    return render(request, "reports/dashboard.html", context, status=422 if errors else 200)
+    status = 422 if reading.errors else 200
+    return render(request, "reports/dashboard.html", context, status=status)
 
 
 @require_safe
 def public_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     """No sign-in: the suppressed figures of the last full quarter, where the preset publishes."""
-    program = get_object_or_404(Program, slug=slug)
-    # Publishing is the program's decision, in its preset; it shows only its `metrics`.
-    rules = program.rules
-    if not (rules.public_dashboard and rules.metrics):
-        raise Http404("No public dashboard")
-    period = disclosure.default_period(program, None, None)
-    actor = Actor(label="public dashboard", where=client_address(request))
-    _audit(actor, program, period, True)
-    # English or Spanish, switched as on the public help page.
-    lang = language_of(request.GET.get("lang"))
-    other = "en" if lang == "es" else "es"
-    with translation.override(lang):
-        context = _context(request, program, period, suppress=True, public=True)
+    reading = public_reading(request, slug)
+    _audit(_public_actor(request), reading)
+    other = "en" if reading.lang == "es" else "es"
+    with translation.override(reading.lang):
+        context = _context(reading)
+        with m.shared_facts():
+            context.update(build_headline(reading.program, reading.period, suppress=True))
         context.update(
-            lang=lang,
             other_language=other,
             other_language_name="English" if other == "en" else "Español",
             switch_url=f"{request.path}?{urlencode({'lang': other})}",
         )
         return render(request, "reports/dashboard.html", context)
+
+
+def _section(request: HttpRequest, reading: Reading, name: str, actor: Actor) -> HttpResponse:
+    """One section: a fragment for htmx to put in its place, else a page of its own."""
+    if name not in SECTIONS or (name == "dispositions" and not reading.shows_dispositions):
+        raise Http404("No such section")
+    _audit(actor, reading, section=name)
+    with translation.override(reading.lang):
+        context = _context(reading)
+        context.update(build_section(name, reading))
+        heading = SECTIONS[name][0]
+        context.update(
+            section=name,
+            section_template=f"reports/_section_{name}.html",
+            section_title=heading or context["breakdown_heading"],
+        )
+        fragment = request.headers.get("HX-Request") == "true"
+        template = context["section_template"] if fragment else "reports/dashboard_section.html"
+        status = 422 if reading.errors else 200
+        response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_GET
+def dashboard_section(request: HttpRequest, slug: str, name: str) -> HttpResponse:
+    return _section(request, member_reading(request, slug), name, actor_for(request))
+
+
+@require_safe
+def public_dashboard_section(request: HttpRequest, slug: str, name: str) -> HttpResponse:
+    return _section(request, public_reading(request, slug), name, _public_actor(request))

@@ -1,8 +1,13 @@
-"""A coordinator on a phone opens the program dashboard and changes the dates."""
+"""A coordinator on a phone opens the program dashboard and changes the dates.
+
+The first screen (dates, headline figures, service levels) comes first; the funnel,
+the monthly chart, the dispositions and the breakdown with its map load into it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -15,6 +20,7 @@ from coresponder.people.models import Person
 from coresponder.programs.actions import create_organization, create_user, load_programs
 from coresponder.programs.models import District, Program
 from tests.browser.conftest import PASSWORD, SECRET
+from tests.browser.journeys import assert_fits
 from tests.conftest import assert_clean, sign_in_with_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,6 +55,16 @@ def coordinator() -> Any:
     return user
 
 
+def sections_loaded(page: Any, by: str = "district") -> None:
+    """Wait until every section has taken its placeholder's place."""
+    expect(page.locator('[aria-busy="true"]')).to_have_count(0)
+    expect(page.get_by_role("table", name="People at each step of follow-up")).to_be_visible()
+    expect(page.get_by_role("table", name=re.compile(r"by month: this period"))).to_be_visible()
+    expect(page.get_by_role("table", name="Encounters by disposition")).to_be_visible()
+    expect(page.get_by_role("table", name=re.compile(rf"^Referrals by {by}"))).to_be_visible()
+    expect(page.locator("figure.cr-map").get_by_role("img")).to_be_visible()
+
+
 def test_a_coordinator_changes_the_dates_on_a_phone_and_sees_the_figures(
     live_server: Any, phone_page: Any, coordinator: Any
 ) -> None:
@@ -58,7 +74,11 @@ def test_a_coordinator_changes_the_dates_on_a_phone_and_sees_the_figures(
     page.wait_for_url(live_server.url + "/programs/pad/dashboard/")
     assert page.get_by_role("heading", level=1).inner_text().endswith("dashboard")
     assert page.locator('[data-metric="referrals"]').inner_text() == "14"
+    sections_loaded(page)
+    district = page.get_by_role("table", name=re.compile(r"^Referrals by district"))
+    expect(district.get_by_role("row").filter(has_text="Total")).to_contain_text("14")
     assert_clean(page)
+    assert_fits(page)
 
     today = timezone.now().date()
     page.get_by_label("Start date").fill((today - dt.timedelta(days=5)).isoformat())
@@ -68,5 +88,35 @@ def test_a_coordinator_changes_the_dates_on_a_phone_and_sees_the_figures(
     # The referrals came before the new range: none now, 14 in the period before.
     assert page.locator('[data-metric="referrals"]').inner_text() == "0"
     expect(page.get_by_text("Before: 14").first).to_be_visible()
-    expect(page.get_by_role("table", name="Referrals by district")).to_be_visible()
+    sections_loaded(page)
     assert_clean(page)
+    assert_fits(page)
+
+    # Another breakdown, chosen in the loaded section, comes back to the whole dashboard.
+    page.get_by_label("Break down by").select_option("pathway")
+    page.get_by_role("button", name="Show").last.click()
+    page.wait_for_url("**/dashboard/?*by=pathway*")
+    sections_loaded(page, by="pathway")
+    assert_clean(page)
+
+
+def test_without_a_script_each_section_is_a_link_to_a_page_of_its_own(
+    live_server: Any, browser: Any, coordinator: Any
+) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 667}, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in_with_code(page, live_server.url, "casey.coord", PASSWORD, SECRET, "/programs/pad/")
+        page.goto(live_server.url + "/programs/pad/dashboard/")
+        assert page.locator('[data-metric="referrals"]').inner_text() == "14"
+        page.get_by_role("link", name="Show the breakdown and the map").click()
+        page.wait_for_url("**/dashboard/sections/breakdown/?*")
+        district = page.get_by_role("table", name=re.compile(r"^Referrals by district"))
+        expect(district.get_by_role("row").filter(has_text="Total")).to_contain_text("14")
+        assert_fits(page)
+        page.get_by_role("link", name="The whole dashboard").click()
+        page.wait_for_url("**/programs/pad/dashboard/?*")
+        page.get_by_role("link", name="Show the funnel").click()
+        expect(page.get_by_role("table", name="People at each step of follow-up")).to_be_visible()
+    finally:
+        context.close()

@@ -230,6 +230,7 @@ def test_pco_the_coordinator_imports_overdoses_and_the_coach_follows_up(
     desk.goto(live_server.url + "/programs/pco/")
     desk.get_by_role("link", name="Program dashboard").click()
     desk.wait_for_url(live_server.url + "/programs/pco/dashboard/")
+    expect(desk.locator('[aria-busy="true"]')).to_have_count(0)  # every section loaded
     tile = desk.get_by_role("listitem").filter(has_text="Nonfatal overdoses")
     assert tile.locator("[data-metric]").inner_text() == "3"
     change = tile.locator(".cr-change")

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from coresponder.care.actions import (
     CarePlanInput,
@@ -187,6 +188,9 @@ def check(page: Any, base_url: str, path: str, problems: list[str]) -> None:
     if response.status >= 500:
         problems.append(f"{path}: answered {response.status}")
         return
+    if "/dashboard/" in path:
+        # The dashboard's sections load after its first screen: measure the whole page.
+        expect(page.locator('[aria-busy="true"]')).to_have_count(0, timeout=30_000)
     wide = too_wide(page)
     if wide:
         problems.append(f"{path}: {wide}")

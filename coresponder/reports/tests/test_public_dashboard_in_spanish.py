@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from html.parser import HTMLParser
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -40,6 +41,16 @@ class _Visible(HTMLParser):
             self.text.append(data)
 
 
+def whole_dashboard(query: dict[str, str]) -> tuple[str, Any]:
+    """The page and every section it loads, as one text, and the breakdown's figures."""
+    client = Client()
+    pages = [client.get(URL, query)]
+    for name in ("funnel", "monthly", "dispositions", "breakdown"):
+        pages.append(client.get(f"{URL}sections/{name}/", query, headers={"HX-Request": "true"}))
+    assert [page.status_code for page in pages] == [200] * len(pages)
+    return "".join(page.content.decode() for page in pages), pages[-1].context
+
+
 def visible_text(html: str) -> str:
     parser = _Visible()
     parser.feed(html)
@@ -73,9 +84,8 @@ def world(pad: Program, clock: Clock) -> Program:
 def test_the_public_dashboard_in_spanish_names_pathways_and_dispositions_in_spanish(
     world: Program,
 ) -> None:
-    response = Client().get(URL, {"lang": "es", "by": "pathway"})
-    assert response.status_code == 200
-    text = visible_text(response.content.decode())
+    html, _ = whole_dashboard({"lang": "es", "by": "pathway"})
+    text = visible_text(html)
     for vocabulary, codes in (("pathway", SHOWN), ("disposition", ENDINGS)):
         english, spanish = labels_of(vocabulary), labels_of(vocabulary, "es")
         for code in codes:
@@ -83,14 +93,14 @@ def test_the_public_dashboard_in_spanish_names_pathways_and_dispositions_in_span
             assert english[code] not in text
             assert code.value not in text
     assert not re.search(r"\b[a-z]+_[a-z_]+\b", text)
-    assert 'lang="en"' in response.content.decode() and "English" in text
+    assert 'lang="en"' in html and "English" in text
 
 
 def test_the_public_dashboard_in_english_offers_spanish_and_shows_no_codes(
     world: Program,
 ) -> None:
-    response = Client().get(URL, {"by": "pathway"})
-    text = visible_text(response.content.decode())
+    html, _ = whole_dashboard({"by": "pathway"})
+    text = visible_text(html)
     assert labels_of("pathway")[Pathway.OFFICER_INTERVENTION] in text
     assert labels_of("disposition")[Disposition.TRANSPORTED_CRISIS_CENTER] in text
     assert not re.search(r"\b[a-z]+_[a-z_]+\b", text)
@@ -99,7 +109,7 @@ def test_the_public_dashboard_in_english_offers_spanish_and_shows_no_codes(
 
 @pytest.mark.parametrize("by", ["sex", "race", "ethnicity", "source"])
 def test_every_group_of_a_spanish_breakdown_reads_in_spanish(world: Program, by: str) -> None:
-    response = Client().get(URL, {"lang": "es", "by": by})
-    shown = [row["label"] for row in response.context["breakdown_rows"]]
+    _, context = whole_dashboard({"lang": "es", "by": by})
+    shown = [row["label"] for row in context["breakdown_rows"]]
     english = set(labels_of(by).values()) - set(labels_of(by, "es").values())
     assert shown and not english & set(shown)
