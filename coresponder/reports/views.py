@@ -7,6 +7,12 @@ dates; any other member (an analyst sees no person at all) sees the
 de-identified version of one whole, finished quarter, suppressed by
 `coresponder.reports.disclosure` as every other surface suppresses it. The
 public view shows the last full quarter, de-identified.
+
+The page itself computes only its first screen (the dates, the headline tiles and
+the service levels). The funnel, the monthly chart, the dispositions and the
+breakdown with its map each come from their own address under the dashboard,
+which htmx loads into the page; each goes through the same gate and period rules
+(`member_reading`, `public_reading`) and records its own audited read.
 """
 
 from __future__ import annotations
