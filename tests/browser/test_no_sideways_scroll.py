@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,14 +20,17 @@ from coresponder.care.actions import (
 )
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.encounters.actions import EncounterInput, record_encounter
+from coresponder.identity.models import MatchCandidate
 from coresponder.intake.actions import record_referral
 from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Referral
 from coresponder.outreach.actions import AttemptInput, record_attempt
-from coresponder.outreach.models import Notice
+from coresponder.outreach.models import Notice, OutreachTask
+from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import access_person
+from coresponder.privacy.models import BreakGlass
 from coresponder.programs.actions import create_organization, create_user, load_programs
-from coresponder.programs.models import Program, Team, TeamMember
+from coresponder.programs.models import Program, Team, TeamMember, User
 from coresponder.services.actions import refer_to_service
 from coresponder.services.models import Service, ServiceOrganization
 from tests.browser.conftest import PASSWORD, SECRET
@@ -263,5 +267,150 @@ def test_no_page_scrolls_sideways_on_a_small_phone(
     sign_out(page)
     for path in ["/help", "/help/pad", "/public/pad/dashboard/", "/no-such-page/"]:
         check(page, base, path, problems)
+
+    assert problems == [], "\n".join(problems)
+
+
+# --- More pages: duplicates side by side, forms, imports, administration -------------
+
+IMPORT_FILE = (
+    "Incident Date/Time,Fatal,Agency,Lat,Long,First Name,Last Name,DOB,Home Address\r\n"
+    f"2026-03-14T22:30:00+00:00,no,Hospital,41.958400,-70.667300,{GIVEN},{FAMILY},"
+    f"04/07/1990,{ADDRESS[:200]}\r\n"
+)
+
+
+@pytest.fixture
+def more_long_records(long_record: dict[str, Any], settings: Any, tmp_path: Path) -> dict[str, Any]:
+    """A second long-named person who may be the first, and the people who see them."""
+    settings.VAR_DIR = tmp_path
+    program = Program.objects.get(slug="pad")
+    first = long_record["person"]
+    second = Person.objects.create(
+        given_name=GIVEN[::-1],
+        family_name=FAMILY,
+        birth_date=dt.date(1990, 5, 4),
+        phone="215-555-0102",
+        address=ADDRESS,
+    )
+    Participation.objects.create(person=second, program=program, first_seen_at=timezone.now())
+    MatchCandidate.objects.create(person_a=first, person_b=second, probability=0.93)
+    now = timezone.now()
+    OutreachTask.objects.create(
+        program=program,
+        person=first,
+        window_start=now - dt.timedelta(days=30),
+        window_end=now - dt.timedelta(days=23),
+        status=OutreachTask.Status.EXPIRED,
+    )
+    clinician = User.objects.get(username="cal.clinician")
+    BreakGlass.objects.create(
+        user=clinician,
+        person=first,
+        reason=NOTE[:500],
+        opened_at=now - dt.timedelta(hours=1),
+        expires_at=now + dt.timedelta(hours=3),
+    )
+    staff("ada.admin", "dbhids", "admin")
+    create_organization(SYSTEM, "plymouth-police", "Plymouth Police Department", "police")
+    create_user(
+        SYSTEM,
+        "casey.coord",
+        organization="plymouth-police",
+        role="coordinator",
+        password=PASSWORD,
+        programs=["pco"],
+        display_name="Casey Coordinator",
+        mfa_secret=SECRET,
+    )
+    locked = create_user(
+        SYSTEM,
+        ("locked" + "outofhisaccount" * 10)[:150],
+        organization="dbhids",
+        role="clinician",
+        password=PASSWORD,
+        programs=["pad"],
+        display_name=f"{GIVEN} {FAMILY}",
+    )
+    User.objects.filter(pk=locked.pk).update(locked_at=now, locked_reason=NOTE[:300])
+    upload = tmp_path / "overdoses.csv"
+    upload.write_bytes(IMPORT_FILE.encode())
+    return {**long_record, "second": second, "upload": upload}
+
+
+def check_found(
+    page: Any, base_url: str, path: str, problems: list[str], shows: str = FAMILY
+) -> None:
+    """`check`, for a page that must be there and show the long text `shows`."""
+    response = page.goto(base_url + path)
+    assert response is not None
+    if response.status != 200:
+        problems.append(f"{path}: answered {response.status}")
+        return
+    check_shown(page, path, problems, shows)
+
+
+def check_shown(page: Any, path: str, problems: list[str], shows: str = FAMILY) -> None:
+    if shows and shows not in page.content():
+        problems.append(f"{path}: does not show {shows[:20]}…")
+    wide = too_wide(page)
+    if wide:
+        problems.append(f"{path}: {wide}")
+    violations = axe_violations(page)
+    if violations or csp_violations(page):
+        problems.append(f"{path}: {violations} {csp_violations(page)}")
+
+
+def test_the_other_pages_fit_a_small_phone_too(
+    live_server: Any, phone_page: Any, more_long_records: dict[str, Any]
+) -> None:
+    page = phone_page
+    base = live_server.url
+    r = more_long_records
+    person = r["person"].pk
+    problems: list[str] = []
+
+    sign_in_with_code(page, base, "cal.clinician", PASSWORD, SECRET, "/programs/pad/")
+    # Each page, and the long text it must show ("" where it shows no name).
+    for path, shows in [
+        ("/", ""),
+        (f"/people/{person}/edit/", FAMILY),
+        (f"/people/{person}/consents/new/", FAMILY),
+        (f"/break-glass/?person={person}", ""),
+        ("/programs/pad/outreach/map/", ""),
+    ]:
+        check_found(page, base, path, problems, shows)
+    # The whole name typed into the search, as someone pasting it would.
+    page.goto(base + "/people/")
+    page.get_by_role("searchbox").first.fill(f"{GIVEN} {FAMILY}")
+    page.get_by_role("searchbox").first.press("Enter")
+    page.wait_for_load_state()
+    check_shown(page, "/people/ (the whole name searched)", problems)
+
+    sign_out(page)
+    sign_in_with_code(page, base, "cora.coordinator", PASSWORD, SECRET, "/programs/pad/")
+    for path, shows in [
+        ("/people/matches/", GIVEN[::-1]),
+        ("/programs/pad/outreach/missed/", FAMILY),
+        ("/break-glass/reviews/", FAMILY),
+        (f"/programs/pad/exports/quarterly/{timezone.now().year - 1}/4/", ""),
+    ]:
+        check_found(page, base, path, problems, shows)
+
+    sign_out(page)
+    # An administrator sees every program and lands on the first by name.
+    sign_in_with_code(page, base, "ada.admin", PASSWORD, SECRET, "/programs/core/")
+    check_found(page, base, "/admin-users/", problems)
+
+    sign_out(page)
+    sign_in_with_code(page, base, "casey.coord", PASSWORD, SECRET, "/programs/pco/")
+    check_found(page, base, "/intake/import/pco/", problems, shows="")
+    page.locator("input[type=file]").set_input_files(str(r["upload"]))
+    page.get_by_role("button", name="Upload and match columns").click()
+    page.wait_for_url(base + "/intake/import/pco/map/")
+    check_shown(page, "/intake/import/pco/map/", problems, shows="")
+    page.get_by_role("button", name="Check every row").click()
+    page.wait_for_url(base + "/intake/import/pco/preview/")
+    check_shown(page, "/intake/import/pco/preview/", problems)
 
     assert problems == [], "\n".join(problems)
