@@ -31,8 +31,8 @@ from coresponder.intake.imports import suggest_mapping
 from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Referral
 from coresponder.outreach.models import Attempt, Notice, OutreachTask
-from coresponder.privacy.models import BreakGlass
-from coresponder.privacy.tests.world import World, build_world, reader
+from coresponder.privacy.models import BreakGlass, Disclosure
+from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program, Shift
 from coresponder.programs.signin import SIGNED_IN_AT
@@ -384,6 +384,28 @@ def test_locked_accounts_and_break_glass_show_last_years_times_with_the_year(
     assert_local_not_utc(reviews, "Mon 30 Sep 2024, 09:20 NZDT", "Sun 29 Sep")
 
 
+def test_consents_and_disclosures_show_last_years_dates_with_their_year(world: World) -> None:
+    coordinator = reader(world, Role.COORDINATOR)
+    consent = consent_for(world, coordinator)
+    type(consent).objects.filter(pk=consent.pk).update(signed_at=RECEIVED)
+    Disclosure.objects.create(
+        person=world.person,
+        consent=consent,
+        disclosed_at=ATTEMPTED,
+        disclosed_by=coordinator,
+        recipient="Kensington Recovery",
+        information="Screenings",
+        purpose="Coordinate care",
+        channel="web",
+    )
+
+    form = page(coordinator, f"/people/{world.person.pk}/consents/new/")
+    released = page(coordinator, f"/people/{world.person.pk}/disclosures/")
+
+    assert_local_not_utc(form, '<time datetime="2024-09-28">28 Sep 2024</time>', "27 Sep")
+    assert_local_not_utc(released, "Mon 30 Sep 2024, 09:20 NZDT", "Sun 29 Sep")
+
+
 # --- Figures --------------------------------------------------------------------------
 
 
@@ -397,6 +419,17 @@ def test_the_exports_page_takes_its_period_and_quarters_from_the_programs_today(
     assert 'value="2025-07-01"' in html
     # The second quarter has ended there: it is the latest quarterly report.
     assert "Q2 2025 (1 April – 30 June 2025)" in html
+
+
+def test_an_analysts_figures_are_of_the_quarter_that_has_ended_there(world: World) -> None:
+    analyst = reader(world, Role.ANALYST)
+
+    dashboard = page(analyst, "/programs/pad/dashboard/")
+    exports = page(analyst, "/programs/pad/exports/")
+
+    # On 1 July there the second quarter is the last full one; in UTC it is the first.
+    assert "1 Apr 2025 – 30 Jun 2025, compared with 1 Jan 2025 – 31 Mar 2025" in dashboard
+    assert_local_not_utc(exports, "1 Apr 2025 – 30 Jun 2025", "1 Jan 2025 – 31 Mar 2025")
 
 
 def test_the_quarterly_report_names_its_quarters_dates(world: World) -> None:
