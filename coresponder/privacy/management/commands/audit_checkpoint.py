@@ -9,7 +9,7 @@ from coresponder.privacy.audit_checkpoints import CheckpointError, checkpoint_fi
 
 class Command(BaseCommand):
     help = (
-        "Append a signed checkpoint of the audit chain's head to AUDIT_CHECKPOINT_FILE "
+        "Append a signed checkpoint of every audit chain's head to AUDIT_CHECKPOINT_FILE "
         "and print it; `audit_verify` then notices a chain that lost what it saw."
     )
 

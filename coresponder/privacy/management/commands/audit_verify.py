@@ -10,7 +10,7 @@ from coresponder.privacy.audit_checkpoints import checkpoint_file, verify_trail
 
 class Command(BaseCommand):
     help = (
-        "Check the audit chain under the audit key and against every checkpoint: "
+        "Check every audit chain under the audit key and against every checkpoint: "
         "`ok N events`, or name the first bad event or the checkpoint the chain lost."
     )
 
