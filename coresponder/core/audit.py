@@ -115,6 +115,8 @@ def _transaction_chain() -> int:
     in opposite orders. The choice is kept on the connection against the
     outermost atomic block (the test runner's own blocks do not count, so a test
     sees what production does), and forgotten when that transaction commits.
+    After a rollback it lingers: a later transaction entered through the same
+    atomic decorator reuses that chain, which is as safe as any other choice.
     """
     outermost = next(
         block for block in connection.atomic_blocks if not getattr(block, "_from_testcase", False)
