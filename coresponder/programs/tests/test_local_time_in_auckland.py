@@ -26,11 +26,13 @@ from coresponder.conftest import Clock, member_of
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
+from coresponder.identity.models import Merge
 from coresponder.intake.actions import record_public_referral
 from coresponder.intake.imports import suggest_mapping
 from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Referral
 from coresponder.outreach.models import Attempt, Notice, OutreachTask
+from coresponder.people.models import Person
 from coresponder.privacy.models import BreakGlass, Disclosure
 from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
@@ -406,6 +408,25 @@ def test_consents_and_disclosures_show_last_years_dates_with_their_year(world: W
     assert_local_not_utc(released, "Mon 30 Sep 2024, 09:20 NZDT", "Sun 29 Sep")
 
 
+def test_the_merge_review_shows_last_years_merges_with_their_year(world: World) -> None:
+    coordinator = reader(world, Role.COORDINATOR)
+    merged = Person.objects.create(given_name="Dana", family_name="Reyes", merged_into=world.person)
+    Merge.objects.create(
+        kept=world.person,
+        merged=merged,
+        actor=coordinator,
+        actor_label="Coordinator",
+        at=ATTEMPTED,
+        undone_at=SECOND_HALF_PAST_TWO,
+    )
+
+    html = page(coordinator, "/people/matches/")
+
+    assert_local_not_utc(html, "Mon 30 Sep 2024, 09:20 NZDT", "Sun 29 Sep")
+    assert_local_not_utc(html, "Undone <time", "Sat 5 Apr")
+    assert "Sun 6 Apr, 02:30 NZST" in html
+
+
 # --- Figures --------------------------------------------------------------------------
 
 
@@ -430,6 +451,22 @@ def test_an_analysts_figures_are_of_the_quarter_that_has_ended_there(world: Worl
     # On 1 July there the second quarter is the last full one; in UTC it is the first.
     assert "1 Apr 2025 – 30 Jun 2025, compared with 1 Jan 2025 – 31 Mar 2025" in dashboard
     assert_local_not_utc(exports, "1 Apr 2025 – 30 Jun 2025", "1 Jan 2025 – 31 Mar 2025")
+
+
+def test_the_dashboards_months_count_a_referral_in_the_month_it_came_there(
+    world: World,
+) -> None:
+    # 00:30 on New Year's Day there; still 31 December in UTC.
+    Referral.objects.filter(person=world.person).update(received_at=NEW_YEAR)
+
+    html = page(
+        reader(world, Role.COORDINATOR),
+        "/programs/pad/dashboard/sections/monthly/"
+        "?start=2024-12-01&end=2025-01-31&monthly=referrals",
+    )
+
+    assert '<th scope="row">Dec 2024</th><td>0</td>' in html
+    assert '<th scope="row">Jan 2025</th><td>1</td>' in html
 
 
 def test_the_quarterly_report_names_its_quarters_dates(world: World) -> None:
