@@ -2,8 +2,10 @@
 
 The paramedic, on a phone, takes the call in as a referral and records the
 crisis response with a C-SSRS screener; pressing Back and saving again does
-not record it twice. The crisis center, at a desk, reads the referral sent
-to it on Longmont's clock. A wrong address still finds the way home.
+not record it twice. The clinician sends Robin to the crisis center through
+the referral form; Back and send again sends nothing twice and shows what was
+sent. The crisis center, at a desk, reads the referral sent to it on
+Longmont's clock. A wrong address still finds the way home.
 """
 
 from __future__ import annotations
@@ -16,16 +18,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from coresponder.core.audit import SYSTEM, Actor
+from coresponder.core.audit import SYSTEM
 from coresponder.encounters.models import Encounter, Screening
 from coresponder.intake.models import Referral
-from coresponder.privacy.access import access_person
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program, Team, TeamMember
-from coresponder.services.actions import import_directory, refer_to_service
-from coresponder.services.models import Service
+from coresponder.services.actions import import_directory
+from coresponder.services.models import Service, ServiceReferral
 from tests.browser.journeys import (
+    PHONE,
     assert_usable,
+    browser_of,
     organization,
     sign_in,
     staff,
@@ -116,7 +119,7 @@ def answer(section: Any, item: str, choice: str) -> None:
 
 
 def test_core_a_paramedic_answers_a_crisis_call_and_the_crisis_center_reads_it(
-    live_server: Any, phone_page: Any, desktop_page: Any, core: dict[str, Any]
+    live_server: Any, browser: Any, phone_page: Any, desktop_page: Any, core: dict[str, Any]
 ) -> None:
     page = phone_page
     sign_in(page, live_server, "pax.medic", "core")
@@ -193,16 +196,29 @@ def test_core_a_paramedic_answers_a_crisis_call_and_the_crisis_center_reads_it(
     assert Encounter.objects.filter(person=robin).count() == 1
     assert_usable(page)
 
-    # The clinician sends Robin on to the crisis center.
-    clinician = core["clinician"]
+    # The clinician, on a phone, sends Robin on to the crisis center through the form.
     service = Service.objects.get(name="Walk-in crisis center")
-    sent = refer_to_service(
-        Actor(user=clinician),
-        access_person(clinician, robin.pk),
-        Program.objects.get(slug="core"),
-        service,
-        "Same-day intake after a crisis response.",
-    )
+    with browser_of(browser, PHONE) as phone:
+        sign_in(phone, live_server, "cam.clinician", "core")
+        phone.goto(live_server.url + f"/people/{robin.pk}/refer/?service={service.pk}&program=core")
+        assert_usable(phone)
+        phone.get_by_label(re.compile("^Note")).fill("Same-day intake after a crisis response.")
+        submit(phone, "Send referral")
+        phone.wait_for_url(re.compile(r"/service-referrals/\d+/$"))
+        referred_at = phone.url
+        assert_usable(phone)
+        # Back, and send again: it was sent already, and the page shows what was sent.
+        phone.go_back()
+        phone.wait_for_url(re.compile(r"/people/\d+/refer/"))
+        expect(phone.get_by_text("You saved this form already")).to_be_visible()
+        assert_usable(phone)
+        submit(phone, "Send referral")
+        phone.wait_for_url(referred_at)
+        expect(phone.get_by_text("This was already saved; here it is.")).to_be_visible()
+        expect(phone.get_by_text("Walk-in crisis center").first).to_be_visible()
+        assert_usable(phone)
+    sent = ServiceReferral.objects.get(person=robin)
+    assert sent.note == "Same-day intake after a crisis response."
 
     # The crisis center's inbox, at a desk, on Longmont's clock.
     desk = desktop_page

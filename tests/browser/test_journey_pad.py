@@ -123,6 +123,18 @@ def test_pad_an_officer_diverts_kevin_and_the_social_worker_and_da_follow(
         True,
     )
 
+    # Back, and save again: the referral is saved once, and the page says so.
+    saved_at = page.url
+    page.go_back()
+    page.wait_for_url(re.compile(r"/programs/pad/referrals/new/"))
+    expect(page.get_by_text("You saved this form already")).to_be_visible()
+    assert_usable(page)
+    submit(page, "Save referral")
+    page.wait_for_url(saved_at)
+    expect(page.get_by_text("This was already saved; here it is.")).to_be_visible()
+    assert_usable(page)
+    assert Referral.objects.filter(case_number=CASE_NUMBER).count() == 1
+
     # The embedded social worker sees the referral: Kevin heads the follow-up queue.
     with browser_of(browser, PHONE) as social:
         sign_in(social, live_server, "sam.social", "pad")
