@@ -127,11 +127,12 @@ def test_an_event_costs_as_many_queries_with_several_chains_as_with_one(
     settings.AUDIT_CHAINS = 1
     queries_for_one_event()  # the head exists from here on
     one = queries_for_one_event()
-    settings.AUDIT_CHAINS = 8
-    monkeypatch.setattr(audit, "choose_chain", lambda chains: chains)
-    queries_for_one_event()  # and so does chain 8's
+    use_chains(settings, monkeypatch, 8)
+    assert queries_for_one_event() == one  # chain 1
+    queries_for_one_event()  # chain 2, whose head is made with every other missing one
 
-    assert queries_for_one_event() == one
+    assert [queries_for_one_event() for _ in range(6)] == [one] * 6  # chains 3 to 8
+    assert sorted(AuditChainHead.objects.values_list("pk", flat=True)) == list(range(1, 9))
 
 
 def test_an_event_of_the_first_chain_is_sealed_as_it_was_before_there_were_several(
