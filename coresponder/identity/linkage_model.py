@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
+from django.conf import settings
+
 from coresponder.domain.linkage import (
     COMPARISONS,
     COMPARISONS_BY_NAME,
@@ -39,6 +41,7 @@ from coresponder.domain.linkage import (
     normalise,
     soundex,
 )
+from coresponder.identity import spark_backend
 from coresponder.identity.actions import linkage_record
 from coresponder.identity.models import LINKAGE_FIELDS, SourceRecord
 
@@ -209,11 +212,11 @@ def _frame(rows: list[dict[str, Any]]) -> Any:
     return frame
 
 
-def _splink_comparison(name: str) -> Any:
+def _splink_comparison(name: str, level_sql: Mapping[str, tuple[str, ...]] = LEVEL_SQL) -> Any:
     from splink import comparison_library as cl
 
     comparison = COMPARISONS_BY_NAME[name]
-    conditions = LEVEL_SQL[name]
+    conditions = level_sql[name]
     levels: list[Any] = [
         {"sql_condition": conditions[0], "label_for_charts": "null", "is_null_level": True}
     ]
@@ -227,18 +230,33 @@ def _splink_comparison(name: str) -> Any:
     )
 
 
+def backend_label() -> str:
+    """Where training runs, in words: the configured backend (LINKAGE_BACKEND)."""
+    if settings.LINKAGE_BACKEND == "spark":
+        return f"Spark ({settings.SPARK_MASTER})"
+    return "DuckDB"
+
+
 def _linker(rows: list[dict[str, Any]], blocking: list[Any] | None = None) -> Any:
+    """Splink's Linker on the configured backend: DuckDB here, or Spark (`spark_backend`)."""
     from splink import DuckDBAPI, Linker, SettingsCreator
 
-    settings = SettingsCreator(
+    on_spark = settings.LINKAGE_BACKEND == "spark"
+    level_sql = spark_backend.SPARK_LEVEL_SQL if on_spark else LEVEL_SQL
+    model_settings = SettingsCreator(
         link_type="dedupe_only",
-        comparisons=[_splink_comparison(c.name) for c in COMPARISONS],
+        comparisons=[_splink_comparison(c.name, level_sql) for c in COMPARISONS],
         blocking_rules_to_generate_predictions=blocking or ["l.birth_date = r.birth_date"],
         probability_two_random_records_match=DEFAULT_PARAMS.prior,
         retain_matching_columns=False,
     )
     logging.getLogger("splink").setLevel(logging.WARNING)
-    return Linker(_frame(rows), settings, DuckDBAPI())
+    if on_spark:
+        spark = spark_backend.session(settings.SPARK_MASTER)
+        return Linker(
+            spark_backend.frame(spark, rows), model_settings, spark_backend.database_api(spark)
+        )
+    return Linker(_frame(rows), model_settings, DuckDBAPI())
 
 
 def _params_from_model(model: Mapping[str, Any], fallback: Params) -> Params:

@@ -8,11 +8,19 @@ from django.core.management.base import BaseCommand
 
 from coresponder.core.audit import SYSTEM
 from coresponder.identity.actions import activate_linkage_model
-from coresponder.identity.linkage_model import load_source_records, params_to_json, train_model
+from coresponder.identity.linkage_model import (
+    backend_label,
+    load_source_records,
+    params_to_json,
+    train_model,
+)
 
 
 class Command(BaseCommand):
-    help = "Train match weights (Splink EM, no labels) on every source record; store as active."
+    help = (
+        "Train match weights (Splink EM, no labels) on every source record; store as active."
+        " Runs on DuckDB, or on Spark with LINKAGE_BACKEND=spark."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--seed", type=int, default=42)
@@ -21,4 +29,7 @@ class Command(BaseCommand):
         rows = load_source_records()
         params = train_model(((rid, record) for rid, record, _ in rows), seed=options["seed"])
         model = activate_linkage_model(SYSTEM, params_to_json(params), len(rows))
-        self.stdout.write(f"Trained linkage model {model.pk} on {len(rows)} source records.")
+        self.stdout.write(
+            f"Trained linkage model {model.pk} on {len(rows)} source records"
+            f" with Splink on {backend_label()}."
+        )
