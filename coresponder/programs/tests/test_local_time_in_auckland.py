@@ -171,6 +171,19 @@ def test_the_intake_result_shows_last_years_referral_with_its_year(world: World)
     assert_local_not_utc(html, "Sat 28 Sep 2024, 09:40", "Fri 27 Sep")
 
 
+def test_new_referrals_and_encounters_start_at_now_on_the_programs_clock(world: World) -> None:
+    referral_form = page(
+        reader(world, Role.COORDINATOR), "/programs/pad/referrals/new/officer_intervention/"
+    )
+    encounter_form = page(
+        reader(world, Role.CLINICIAN), f"/programs/pad/encounters/new/?person={world.person.pk}"
+    )
+
+    # 08:00 on 1 July there, not 20:00 on 30 June.
+    assert_local_not_utc(referral_form, 'value="2025-07-01T08:00"', "2025-06-30T20:00")
+    assert_local_not_utc(encounter_form, 'value="2025-07-01T08:00"', "2025-06-30T20:00")
+
+
 # --- Follow-up ------------------------------------------------------------------------
 
 
