@@ -1,19 +1,33 @@
-"""The reports room's one write path: the coordinator's quarterly narrative."""
+"""The reports room's one write path: the coordinator's quarterly narrative, and the daily facts."""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
 
-from coresponder.core.audit import Actor, record_event
+from coresponder.core.audit import SYSTEM, Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.models import AuditEvent
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.access import role_in
 from coresponder.programs.models import Program
-from coresponder.reports.models import NARRATIVE_FIELDS, NARRATIVE_MAX_CHARS, QuarterlyNarrative
+from coresponder.reports.fact_build import collect
+from coresponder.reports.models import (
+    NARRATIVE_FIELDS,
+    NARRATIVE_MAX_CHARS,
+    MetricBuild,
+    MetricDay,
+    MetricKey,
+    QuarterlyNarrative,
+)
 
 
 def may_write_narrative(user: Any, program: Program) -> bool:
@@ -95,3 +109,87 @@ def save_narrative(
             detail={"year": year, "quarter": quarter, "changed": changed},
         )
     return narrative
+
+
+# --- The daily facts the metrics sum (ADR 0012) ---------------------------------
+
+METRIC_DAYS = "reports.metric_days"
+# Audit actions that change no record the metrics read.
+NOT_WRITES = (
+    AuditEvent.Action.READ,
+    AuditEvent.Action.LOGON,
+    AuditEvent.Action.LOGOFF,
+    AuditEvent.Action.EXPORT,
+)
+DEFAULT_REFRESH_SECONDS = 300
+
+
+def build_metric_days(program: Program, actor: Actor = SYSTEM) -> MetricBuild:
+    """Rebuild the program's daily facts from its records and replace the old ones at once.
+
+    The records are read first (outside the write, which stays short); the rows
+    are then replaced in one transaction with the build's record and one audit
+    event, which names no person. Figures read from the rows are as of `as_of`.
+    """
+    began = time.monotonic()
+    watermark = AuditEvent.objects.aggregate(top=Max("id"))["top"] or 0
+    collected = collect(program, timezone.now())
+    with transaction.atomic():
+        Program.objects.select_for_update().filter(pk=program.pk).first()
+        MetricDay.objects.filter(program=program).delete()
+        MetricDay.objects.bulk_create(collected.rows, batch_size=2000)
+        MetricKey.objects.bulk_create(collected.new_keys, batch_size=2000)
+        seconds = round(time.monotonic() - began, 3)
+        build, _ = MetricBuild.objects.update_or_create(
+            program=program,
+            defaults={
+                "as_of": collected.as_of,
+                "audit_watermark": watermark,
+                "seconds": seconds,
+                "rows": len(collected.rows),
+            },
+        )
+        record_event(
+            actor,
+            AuditEvent.Action.CHANGE,
+            object_type=METRIC_DAYS,
+            object_id=program.pk,
+            program_slug=program.slug,
+            detail={
+                "rows": len(collected.rows),
+                "as_of": collected.as_of.isoformat(),
+                "seconds": seconds,
+            },
+        )
+    return build
+
+
+def metric_days_due(program: Program, now: dt.datetime) -> bool:
+    """Never built, or records changed since the last build and it is older than the interval.
+
+    A change is an audit event of a write filed under the program, or under no
+    program (a merge of people), after the build's watermark.
+    """
+    build = MetricBuild.objects.filter(program=program).first()
+    if build is None:
+        return True
+    refresh = getattr(settings, "METRIC_DAYS_REFRESH_SECONDS", DEFAULT_REFRESH_SECONDS)
+    if now - build.as_of < dt.timedelta(seconds=refresh):
+        return False
+    return (
+        AuditEvent.objects.filter(id__gt=build.audit_watermark)
+        .filter(Q(program_slug=program.slug) | Q(program_slug=""))
+        .exclude(action__in=NOT_WRITES)
+        .exclude(object_type=METRIC_DAYS)
+        .exists()
+    )
+
+
+def refresh_metric_days(now: dt.datetime, actor: Actor = SYSTEM) -> int:
+    """Rebuild each program whose daily facts are due (the worker's step); how many were."""
+    built = 0
+    for program in Program.objects.order_by("pk"):
+        if metric_days_due(program, now):
+            build_metric_days(program, actor)
+            built += 1
+    return built

@@ -5,6 +5,12 @@ facts they read. Each load is a fixed number of queries bounded by the period
 (and, for the funnel, by the period's cohort), reading only the columns needed,
 so a program with a million events answers from its indexes.
 
+Where the worker has built the program's daily facts (ADR 0012,
+`reports/fact_build.py`), the figures are summed from those instead
+(`reports/fast_metrics.py`): the same numbers as of the build, from a few rows
+a day rather than every record of the period. Without a build, or for a period
+that begins after it, the records answer.
+
 Breakdown groups: `district`, `pathway` and `source` come from the record (a
 referral, or the referral behind an encounter or an outreach task; an overdose's
 own district); `race`, `ethnicity`, `sex` and `age_band` from the person, the
@@ -59,6 +65,8 @@ from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.outreach.sla import task_records
 from coresponder.people.models import Ethnicity, Race, Sex
 from coresponder.programs.models import District, Program
+from coresponder.reports import fast_metrics as fast
+from coresponder.reports.models import MetricBuild
 from coresponder.services.models import Service, ServiceReferral, ServiceReferralStatusChange
 
 __all__ = [
@@ -300,13 +308,14 @@ def load_facts(program: Program, start: dt.datetime, end: dt.datetime) -> Facts:
     key = (program.pk, start, end)
     if cache is not None and key in cache:
         return cache[key]
-    facts = _read_facts(program, start, end)
+    facts = read_facts(program, start, end)
     if cache is not None:
         cache[key] = facts
     return facts
 
 
-def _read_facts(program: Program, start: dt.datetime, end: dt.datetime) -> Facts:
+def read_facts(program: Program, start: dt.datetime, end: dt.datetime) -> Facts:
+    """Every fact the metrics read for [start, end), read afresh."""
     referral_rows = (
         Referral.objects.filter(program=program, received_at__gte=start, received_at__lt=end)
         .annotate(source=_source(""))
@@ -387,6 +396,11 @@ def _read_facts(program: Program, start: dt.datetime, end: dt.datetime) -> Facts
     )
 
 
+def _built(program: Program, start: dt.datetime) -> bool:
+    """The program's daily facts are built, at or after `start`: they answer (ADR 0012)."""
+    return MetricBuild.objects.filter(program=program, as_of__gte=start).exists()
+
+
 # --- The contract ------------------------------------------------------------
 
 DISPOSITION_CODES: tuple[str, ...] = tuple(d.value for d in Disposition)
@@ -395,8 +409,13 @@ DISPOSITION_CODES: tuple[str, ...] = tuple(d.value for d in Disposition)
 def compute_metrics(
     program: Program, period: Period, now: dt.datetime | None = None
 ) -> definitions.Metrics:
-    """The metrics with their bases (what suppression of shares needs)."""
+    """The metrics with their bases (what suppression of shares needs).
+
+    Without `now`, from the daily facts where they are built (as of the build).
+    """
     start, end = period_bounds(program, period)
+    if now is None and _built(program, start):
+        return fast.compute(program, period.start, period.end, DISPOSITION_CODES)
     return definitions.compute(
         load_facts(program, start, end), start, end, now or timezone.now(), DISPOSITION_CODES
     )
@@ -440,13 +459,20 @@ def metric_breakdown(program: Program, period: Period, by: str) -> list[dict[str
     start, end = period_bounds(program, period)
     zone = ZoneInfo(program.timezone)
     known, labels = _labels(program, by)
-    rows = definitions.breakdown(
-        load_facts(program, start, end), by, start, end, known, lambda at: at.astimezone(zone)
-    )
+    if _built(program, start):
+        rows = fast.breakdown(program, by, period.start, period.end, known)
+    else:
+        rows = definitions.breakdown(
+            load_facts(program, start, end), by, start, end, known, lambda at: at.astimezone(zone)
+        )
     return [
         {"key": key, "label": labels.get(key, humanize(key)), **values}
         for key, values in rows.items()
     ]
+
+
+# The funnel's last stages are read from the records for so many entered people at a time.
+ENTERED_BATCH = 500
 
 
 def funnel(program: Program, period: Period) -> list[tuple[str, str, int]]:
@@ -455,14 +481,47 @@ def funnel(program: Program, period: Period) -> list[tuple[str, str, int]]:
     The cohort is the people with a participant outreach task whose window opened
     in the period (cancelled tasks aside); what came of it is read from the
     period's start to now. Family tasks after a fatal overdose are not in it.
+    Where the daily facts are built, the stages to entered treatment come from
+    them (as of the build), and only the entered people's records are read for
+    the stages after, which need each person's first contact.
     """
     start, end = period_bounds(program, period)
+    labels = dict(definitions.FUNNEL_STAGES)
+    if not _built(program, start):
+        counted = definitions.funnel(_funnel_facts(program, start, end), start, end)
+        return [(key, labels[key], n) for key, n in counted]
+    stages = fast.funnel_stages(program, period.start, period.end)
+    entered = list(stages.entered)
+    engaged = {key: 0 for key in ("engaged_30", "engaged_90")}
+    for at in range(0, len(entered), ENTERED_BATCH):
+        batch = entered[at : at + ENTERED_BATCH]
+        # Each person's stages read only their own records: batches add up.
+        for key, n in definitions.funnel(_funnel_facts(program, start, end, batch), start, end):
+            if key in engaged:
+                engaged[key] += n
+    counts = {
+        "notified": len(stages.notified),
+        "attempted": len(stages.attempted),
+        "contacted": len(stages.contacted),
+        "accepted": len(stages.accepted),
+        "entered_treatment": len(entered),
+        **engaged,
+    }
+    return [(key, label, counts[key]) for key, label in definitions.FUNNEL_STAGES]
+
+
+def _funnel_facts(
+    program: Program, start: dt.datetime, end: dt.datetime, people: list[int] | None = None
+) -> FunnelFacts:
+    """The funnel's facts: the period's cohort (or those of it in `people`) from `start` on."""
     tasks = OutreachTask.objects.filter(
         program=program,
         target=OutreachTask.Target.PARTICIPANT,
         window_start__gte=start,
         window_start__lt=end,
     ).exclude(status=OutreachTask.Status.CANCELLED)
+    if people is not None:
+        tasks = tasks.filter(person_id__in=people)
     cohort = tasks.values("person_id")
     participant_reached = AttemptContact.objects.filter(
         attempt=OuterRef("pk"), role=AttemptContact.Role.PARTICIPANT
@@ -483,7 +542,7 @@ def funnel(program: Program, period: Period) -> list[tuple[str, str, int]]:
     histories, _ = _treatment_histories(
         ServiceReferral.objects.filter(program=program, person_id__in=cohort)
     )
-    facts = FunnelFacts(
+    return FunnelFacts(
         tasks=[TaskFact(p, at) for p, at in tasks.values_list("person_id", "window_start")],
         attempts=[
             AttemptFact(
@@ -497,8 +556,6 @@ def funnel(program: Program, period: Period) -> list[tuple[str, str, int]]:
         encounters=[EncounterFact(p, at, d) for p, at, d in encounter_rows],
         histories=histories,
     )
-    labels = dict(definitions.FUNNEL_STAGES)
-    return [(key, labels[key], n) for key, n in definitions.funnel(facts, start, end)]
 
 
 def _months(period: Period) -> list[Period]:
@@ -529,12 +586,19 @@ def monthly_series(
     """One point per calendar month overlapping the period, dated the month's first day.
 
     Months at either end count only their days inside the period. The facts are
-    loaded once for the whole period.
+    loaded once for the whole period (or, where built, its daily facts).
     """
     start, end = period_bounds(program, period)
+    points: list[tuple[dt.date, int | float | None]] = []
+    if _built(program, start):
+        rows = fast.total_rows(program, period.start, period.end)
+        for month in _months(period):
+            in_month = [row for row in rows if month.start <= row.day <= month.end]
+            counted = fast.metrics_of(in_month, DISPOSITION_CODES)
+            points.append((month.start.replace(day=1), _value(counted.as_api(), metric)))
+        return points
     facts = load_facts(program, start, end)
     now = timezone.now()
-    points: list[tuple[dt.date, int | float | None]] = []
     for month in _months(period):
         m_start, m_end = period_bounds(program, month)
         counted = definitions.compute(facts, m_start, m_end, now, DISPOSITION_CODES)

@@ -1,7 +1,10 @@
-"""Reports compute from the other rooms' records; they store no counters.
+"""What reports keep: the coordinator's quarterly narrative, and the daily facts the figures sum.
 
-The one thing reports keep is what a coordinator writes for funders: the
-narrative of a quarterly report, which no record can compute.
+The narrative of a quarterly report is what a coordinator writes for funders,
+which no record can compute. The daily facts (`MetricDay`) are a copy the worker
+rebuilds from the records (ADR 0012): per program-local day, the counts and the
+sets of people each metric in `domain/metrics.py` reads, so a year's figures sum
+a few hundred rows instead of reading every record of the year.
 """
 
 from __future__ import annotations
@@ -47,3 +50,72 @@ class QuarterlyNarrative(Tracked):
 
     def __str__(self) -> str:
         return f"{self.program_id} {self.year} Q{self.quarter}"
+
+
+class MetricDay(models.Model):
+    """One figure of one program-local day (or month): a count, a set of ids, or hours.
+
+    `by` is "" for the program's totals, else a breakdown (domain.metrics.BREAKDOWNS)
+    with `key` its group. `people` is a serialized roaring bitmap of ids (people, or
+    interned collateral keys), so distinct counts union exactly across days.
+    """
+
+    class Grain(models.TextChoices):
+        DAY = "day", "Day"
+        MONTH = "month", "Month"
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    grain = models.CharField(max_length=8, choices=Grain.choices, default=Grain.DAY)
+    day = models.DateField()
+    kind = models.CharField(max_length=64)
+    by = models.CharField(max_length=16, blank=True)
+    key = models.CharField(max_length=200, blank=True)
+    count = models.IntegerField(default=0)
+    people = models.BinaryField(null=True)
+    hours = models.JSONField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "grain", "kind", "by", "key", "day"],
+                name="one_metric_day_per_figure",
+            )
+        ]
+        indexes = [models.Index(fields=["program", "grain", "kind", "by", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.day} {self.kind} {self.by}={self.key}"
+
+
+class MetricKey(models.Model):
+    """A number for each collateral a program's follow-up reached, stable across builds."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    key = models.TextField()
+    number = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "key"], name="one_number_per_metric_key"),
+            models.UniqueConstraint(fields=["program", "number"], name="one_metric_key_per_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.number}"
+
+
+class MetricBuild(models.Model):
+    """When a program's daily facts were last built, and from which records."""
+
+    program = models.OneToOneField(
+        "programs.Program", on_delete=models.CASCADE, related_name="metric_build"
+    )
+    # The instant the build read the records at: figures are as of then.
+    as_of = models.DateTimeField()
+    # The highest audit event id when the build began; writes after it call for a rebuild.
+    audit_watermark = models.BigIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.program_id} as of {self.as_of:%Y-%m-%d %H:%M}"

@@ -12,6 +12,7 @@ from coresponder.outreach.actions import expire_tasks
 from coresponder.outreach.reminders import WORKER, send_due_reminders
 from coresponder.privacy.audit_checkpoints import CheckpointError, write_checkpoint_if_moved
 from coresponder.programs.form_tokens import forget_old_tokens
+from coresponder.reports.actions import refresh_metric_days
 from coresponder.services.reminders import send_referral_reminders
 
 
@@ -20,7 +21,9 @@ def send_all(now: Any) -> dict[str, int]:
 
     Then tasks nobody closed leave the queue once their window closed longer ago than
     the preset allows (after the reminders, so a missed window is still told first),
-    and create forms' used tokens older than a month are forgotten.
+    and create forms' used tokens older than a month are forgotten. Last, the daily
+    facts the metrics sum are rebuilt for each program whose records changed since
+    its last build, once that build is older than METRIC_DAYS_REFRESH_SECONDS.
     """
     return {
         **send_due_reminders(now),
@@ -28,6 +31,7 @@ def send_all(now: Any) -> dict[str, int]:
         "referral_no_answer": send_referral_reminders(now),
         "expired": expire_tasks(WORKER, now),
         "form_tokens_forgotten": forget_old_tokens(now),
+        "metric_days_built": refresh_metric_days(now, WORKER),
     }
 
 
