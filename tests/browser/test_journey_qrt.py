@@ -1,13 +1,15 @@
 """Huntington QRT: the team works EMS's overdose list in priority order, and the public asks.
 
 A paramedic flags an overdose patient from the scene, the phone filling in
-where; the police reported it first, and the two reports become one overdose,
-the page saying why. A peer recovery specialist on a phone works the
-follow-up queue in the program's tiers (never contacted first, then those not
-located before), records a response and closes a task another service
-already reached. A mother asks for help for her son on the public help page,
-in English, and a Spanish speaker finds the same page in Spanish; the team
-looks for a buprenorphine clinic open now.
+where; the police reported it first, spelling her name another way, and the
+two reports become one overdose, the page saying why. A peer recovery
+specialist on a phone works the follow-up queue in the program's tiers (never
+contacted first, then those not located before), records a response and
+closes a task another service already reached. A mother asks for help for her
+son on the public help page, in English, and a Spanish speaker finds the same
+page in Spanish; the team looks for a buprenorphine clinic open now. At a
+desk, the coordinator reads the queue as a table, the follow-ups missed and
+the service-level board.
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ from coresponder.core.audit import SYSTEM, Actor
 from coresponder.intake.actions import record_referral
 from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Overdose, Referral
-from coresponder.outreach.actions import AttemptInput, record_attempt
+from coresponder.outreach.actions import AttemptInput, expire_tasks, record_attempt
 from coresponder.outreach.models import OutreachTask
 from coresponder.privacy.access import access_person
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
 from coresponder.services.actions import import_directory
 from tests.browser.journeys import (
+    DESKTOP,
     PHONE,
     assert_usable,
     browser_of,
@@ -45,6 +48,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 HUNTINGTON = (38.4192, -82.4452)
 SCENE = (HUNTINGTON[0] + 0.002, HUNTINGTON[1] - 0.003)
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+BRIDGET_BORN = dt.date(1991, 6, 14)
+BRIDGET_HOME = "1200 3rd Avenue, Huntington"
 
 
 def overdose_reported(
@@ -54,6 +59,7 @@ def overdose_reported(
     ago: dt.timedelta,
     source: str = "ems",
     where: tuple[float, float] = HUNTINGTON,
+    **person: Any,
 ) -> Referral:
     """An overdose patient flagged through the API, `ago` before now."""
     occurred = NOW - ago
@@ -64,7 +70,7 @@ def overdose_reported(
             {
                 "pathway": "naloxone_plus",
                 "received_at": occurred + dt.timedelta(minutes=5),
-                "person": {"given_name": given, "family_name": family},
+                "person": {"given_name": given, "family_name": family, **person},
                 "overdose": {
                     "occurred_at": occurred,
                     "fatal": False,
@@ -167,10 +173,24 @@ def qrt() -> dict[str, Any]:
         ),
     )
     overdose_reported(paramedic, "Morgan", "Hale", dt.timedelta(hours=10))
-    # The police officer who found Jesse reported it first.
+    # The police officer who found Bridget reported it first, 25 minutes before the hospital.
     organization("huntington-pd", "Huntington Police Department", "police")
     officer = staff("otis.officer", "officer", "huntington-pd", "qrt", "Otis Officer")
-    overdose_reported(officer, "Jesse", "Park", dt.timedelta(minutes=15), "police", SCENE)
+    overdose_reported(
+        officer,
+        "Bridget",
+        "O'Brien",
+        dt.timedelta(minutes=25),
+        "police",
+        SCENE,
+        birth_date=BRIDGET_BORN,
+        address=BRIDGET_HOME,
+    )
+    # Sam's overdose was ten days ago and nobody reached Sam in time: missed.
+    overdose_reported(paramedic, "Sam", "Ortiz", dt.timedelta(days=10))
+    expire_tasks(SYSTEM, NOW, Program.objects.get(slug="qrt"))
+    organization("cabell-health", "Cabell-Huntington Health Department", "health_department")
+    staff("quinn.coord", "coordinator", "cabell-health", "qrt", "Quinn Coordinator")
     import_directory(SYSTEM, directory(), source="test")
     return {"riley": task}
 
@@ -192,8 +212,12 @@ def test_qrt_a_peer_works_the_queue_by_tier_and_the_public_asks_for_help(
         assert float(medic.get_by_label("Latitude").input_value()) == scene["latitude"]
         assert float(medic.get_by_label("Longitude").input_value()) == scene["longitude"]
         assert_usable(medic)
-        medic.get_by_label("Given name").fill("Jesse")
-        medic.get_by_label("Family name").fill("Park")
+        # The hospital's record spells her name without the apostrophe.
+        medic.get_by_label("Reported by").select_option(label="Hospital")
+        medic.get_by_label("Given name").fill("Bridget")
+        medic.get_by_label("Family name").fill("OBrien")
+        medic.get_by_label("Birth date").fill(BRIDGET_BORN.isoformat())
+        medic.get_by_label("Address").fill(BRIDGET_HOME)
         medic.get_by_label("Naloxone doses given").fill("2")
         submit(medic, "Save referral")
         medic.wait_for_url(re.compile(r"/programs/qrt/referrals/\d+/$"))
@@ -201,12 +225,18 @@ def test_qrt_a_peer_works_the_queue_by_tier_and_the_public_asks_for_help(
         expect(
             medic.get_by_text("Another source had already reported this overdose")
         ).to_be_visible()
-        assert (
-            "your report was added to it (same name; same place;"
-            in medic.locator("main").inner_text()
-        )
-        expect(medic.get_by_text("one overdose, reported by Police, EMS")).to_be_visible()
-        assert Overdose.objects.get(referral__person__given_name="Jesse").reports.count() == 2
+        why = medic.locator("main").inner_text()
+        assert "your report was added to it (name differs only by punctuation;" in why
+        assert "same birth date" in why and "same place" in why
+        expect(
+            medic.get_by_text(
+                re.compile(r"one overdose, reported by (Police, Hospital|Hospital, Police)")
+            )
+        ).to_be_visible()
+        bridget = Overdose.objects.filter(referral__person__given_name="Bridget")
+        assert bridget.distinct().count() == 1
+        assert bridget.first().reports.count() == 2  # type: ignore[union-attr]
+        assert OutreachTask.objects.filter(person__given_name="Bridget").count() == 1
         expect(medic.get_by_role("heading", name="Eligible", exact=True)).to_be_visible()
         assert_usable(medic)
 
@@ -221,11 +251,11 @@ def test_qrt_a_peer_works_the_queue_by_tier_and_the_public_asks_for_help(
         has=page.get_by_role("link", name=re.compile("^Record a visit"))
     )
     order = [
-        next(n for n in ("Morgan Hale", "Jesse Park", "Riley Cole") if n in text)
+        next(n for n in ("Morgan Hale", "Bridget O'Brien", "Riley Cole") if n in text)
         for text in cards.all_inner_texts()
     ]
     # Within a tier, the window that closes first.
-    assert order == ["Morgan Hale", "Jesse Park", "Riley Cole"]
+    assert order == ["Morgan Hale", "Bridget O'Brien", "Riley Cole"]
     assert "Never contacted by the team" in cards.nth(0).inner_text()
     assert "Not located on earlier responses" in cards.nth(2).inner_text()
 
@@ -312,3 +342,23 @@ def test_qrt_a_peer_works_the_queue_by_tier_and_the_public_asks_for_help(
         assert public.locator("html").get_attribute("lang") == "es"
         expect(public.get_by_role("button", name="Enviar mi solicitud")).to_be_visible()
         assert_usable(public)
+
+    # At a desk, the coordinator: the queue as a table, the missed list, the service levels.
+    with browser_of(browser, DESKTOP) as desk:
+        sign_in(desk, live_server, "quinn.coord", "qrt")
+        desk.get_by_role("link", name="Follow-up queue").click()
+        desk.wait_for_url(live_server.url + "/programs/qrt/outreach/")
+        table = desk.get_by_role("table")
+        expect(table.get_by_role("row").filter(has_text="Bridget O'Brien")).to_have_count(1)
+        expect(table.get_by_role("row").filter(has_text="Sam Ortiz")).to_have_count(0)
+        expect(desk.locator("#queue-expired")).to_contain_text("1 task expired unworked")
+        assert_usable(desk)
+        desk.get_by_role("link", name="Missed", exact=True).click()
+        desk.wait_for_url(live_server.url + "/programs/qrt/outreach/missed/")
+        expect(desk.locator("#missed-count")).to_have_text("1 missed task.")
+        expect(desk.get_by_role("row").filter(has_text="Sam Ortiz")).to_have_count(1)
+        assert_usable(desk)
+        desk.goto(live_server.url + "/programs/qrt/sla/")
+        expect(desk.locator("#sla-expired")).to_contain_text("1")
+        expect(desk.get_by_role("link", name="Missed list")).to_be_visible()
+        assert_usable(desk)
