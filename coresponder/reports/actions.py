@@ -135,10 +135,13 @@ def build_metric_days(program: Program, actor: Actor = SYSTEM) -> MetricBuild:
     watermark = AuditEvent.objects.aggregate(top=Max("id"))["top"] or 0
     collected = collect(program, timezone.now())
     with transaction.atomic():
+        # One build of a program writes at a time; the next deletes what this one wrote.
         Program.objects.select_for_update().filter(pk=program.pk).first()
         MetricDay.objects.filter(program=program).delete()
         MetricDay.objects.bulk_create(collected.rows, batch_size=2000)
-        MetricKey.objects.bulk_create(collected.new_keys, batch_size=2000)
+        # A build running at the same time may have numbered some of these keys: its
+        # numbers stay. Each build's rows use its own numbering, and replace all rows.
+        MetricKey.objects.bulk_create(collected.new_keys, batch_size=2000, ignore_conflicts=True)
         seconds = round(time.monotonic() - began, 3)
         build, _ = MetricBuild.objects.update_or_create(
             program=program,

@@ -4,7 +4,8 @@
 what each definition in `domain/metrics.py` counts: counts that add across days,
 and sets of ids (roaring bitmaps) for the figures that count distinct people, which
 union exactly across days. Here those rows are read back for a period and summed,
-so a year of a busy program reads a few thousand small rows, not every record.
+so a year of a busy program reads a few hundred small rows (whole months are
+rolled up), not every record.
 
 A period of whole local days covers exactly the facts whose local date falls in it:
 the period's bounds are the local midnights `period_bounds` gives. The figures are
