@@ -14,6 +14,7 @@ import os
 import random
 import subprocess
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -38,6 +39,16 @@ from coresponder.people.tests.factories import PersonFactory
 GIVEN = ["Maria", "John", "Ana", "Luis", "Grace", "Omar", "Tanya", "Derek", "Rosa", "Kevin"]
 FAMILY = ["Garcia", "Smith", "Reyes", "Nguyen", "Okafor", "Brown", "Kowalski", "Haddad"]
 NICKNAMES = {"John": "Jon", "Maria": "Mary", "Kevin": "Kev", "Grace": "Gracie"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_spark() -> Iterator[None]:
+    """Stop the local Spark these tests start, so the rest of the run has its memory back."""
+    yield
+    from pyspark.sql import SparkSession
+
+    if (spark := SparkSession.getActiveSession()) is not None:
+        spark.stop()
 
 
 def people(rng: random.Random, count: int) -> list[Record]:
