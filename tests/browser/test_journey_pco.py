@@ -42,7 +42,8 @@ PLYMOUTH = ZoneInfo("America/New_York")
 # Near Plymouth, MA, inside PCO's service area.
 LAT, LON = 41.9584, -70.6673
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
-HEADER = "Incident Date/Time,Fatal,Narcan doses,Lat,Long,Agency,Incident #,First Name,Last Name,DOB"
+# EMS notes whether Narcan was given, Yes or No, not how many doses.
+HEADER = "Incident Date/Time,Fatal,Narcan,Lat,Long,Agency,Incident #,First Name,Last Name,DOB"
 
 
 def overdose_referral(coordinator: Any, given: str, family: str, born: dt.date, ago: Any) -> None:
@@ -104,7 +105,7 @@ def csv_file() -> dict[str, Any]:
         (NOW - dt.timedelta(hours=30), "E-103", "Avery", "Stone", "11/23/1994"),
     ]
     lines = [HEADER] + [
-        f"{when.isoformat()},no,2,{LAT:.6f},{LON:.6f},EMS,{number},{given},{family},{born}"
+        f"{when.isoformat()},no,Yes,{LAT:.6f},{LON:.6f},EMS,{number},{given},{family},{born}"
         for when, number, given, family, born in rows
     ]
     data = ("\r\n".join(lines) + "\r\n").encode()
@@ -128,6 +129,10 @@ def test_pco_the_coordinator_imports_overdoses_and_the_coach_follows_up(
     # Map columns: the suggestions fit EMS's column names.
     desk.wait_for_url(live_server.url + "/intake/import/pco/map/")
     assert desk.get_by_label("Given name").input_value() == "First Name"
+    # A Yes/No column is no count: "Narcan" is not offered as the naloxone doses, nor "Fatal".
+    doses = desk.get_by_label(re.compile("^Naloxone doses"))
+    assert doses.input_value() not in {"Narcan", "Fatal"}
+    assert desk.get_by_label(re.compile("^Fatal")).input_value() == "Fatal"
     assert_usable(desk)
     submit(desk, "Check every row")
 
@@ -202,13 +207,44 @@ def test_pco_the_coordinator_imports_overdoses_and_the_coach_follows_up(
         assert Attempt.objects.filter(task=avery).count() == 2
         assert_usable(page)
 
+        # Jordan opens the door: in PCO reaching the survivor settles the follow-up.
+        jordan_task = OutreachTask.objects.get(person__given_name="Jordan", status="open")
+        page.goto(live_server.url + "/programs/pco/outreach/")
+        page.get_by_role("link", name="Record a visit for Jordan Reyes").click()
+        page.wait_for_url(live_server.url + f"/programs/pco/outreach/{jordan_task.pk}/")
+        page.get_by_role("group", name="What happened?").get_by_text(
+            "Contacted", exact=True
+        ).click()
+        page.get_by_text("The person", exact=True).click()
+        submit(page, "Save visit")
+        # "Contacted" is one of PCO's closing outcomes: the task waits only for the checklist.
+        expect(page.get_by_text("Visit recorded: Contacted.")).to_be_visible()
+        assert_usable(page)
+        jordan_task.refresh_from_db()
+        assert jordan_task.status == "collecting"
+        checklist = page.locator("form", has=page.get_by_role("button", name="Save checklist"))
+        for item in ("Outcome of the visit", "Support offered to loved ones"):
+            field = checklist.get_by_label(re.compile(f"^{item}"))
+            if field.evaluate("e => e.tagName") == "SELECT":
+                field.select_option(index=1)
+            else:
+                field.fill("Reached; his mother has the family group's number")
+        submit(checklist, "Save checklist")
+        expect(page.get_by_text("Checklist complete: this case is closed.")).to_be_visible()
+        assert_usable(page)
+        jordan_task.refresh_from_db()
+        assert jordan_task.status == "closed"
+
     # At a desk the coordinator reads the queue as a table, then the follow-ups missed.
     desk.goto(live_server.url + "/programs/pco/")
     desk.get_by_role("link", name="Follow-up queue").click()
     desk.wait_for_url(live_server.url + "/programs/pco/outreach/")
     expect(
-        desk.get_by_role("table").get_by_role("row").filter(has_text="Jordan Reyes")
+        desk.get_by_role("table").get_by_role("row").filter(has_text="Avery Stone")
     ).to_have_count(1)
+    expect(
+        desk.get_by_role("table").get_by_role("row").filter(has_text="Jordan Reyes")
+    ).to_have_count(0)
     assert_usable(desk)
     desk.get_by_role("link", name="Missed", exact=True).click()
     desk.wait_for_url(live_server.url + "/programs/pco/outreach/missed/")
