@@ -170,7 +170,9 @@ def record_event(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
-    with transaction.atomic():
+    # An event stands or falls with the caller's transaction, so it takes no savepoint
+    # of its own inside one (two statements saved per event); alone, it is one.
+    with transaction.atomic(savepoint=False):
         chain = _transaction_chain()
         head = _locked_head(chain)
         event = AuditEvent(
