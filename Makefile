@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 STATIC_STAMP := coresponder/static/vendor/.built
 export DJANGO_SETTINGS_MODULE := coresponder.settings
 
-.PHONY: demo setup install static collectstatic migrate data test lint typecheck security pytest bench browser-deps report-deps spark-deps serve clean wheel dist
+.PHONY: demo setup install static collectstatic migrate data test lint typecheck security pytest bench browser-deps report-deps spark-deps redis-deps serve clean wheel dist
 
 demo: setup serve
 
@@ -74,10 +74,19 @@ security: install
 
 # The suite in parallel, one worker per core the machine is given (each with its own database).
 PYTEST_WORKERS ?= 2
-pytest: install static browser-deps report-deps spark-deps
+# The shared-cache tests talk to a real Redis on 127.0.0.1:6379: install it if missing, start it if
+# nothing answers there (in memory only: it keeps nothing on disk).
+redis-deps:
+	@command -v redis-server >/dev/null || { echo "Installing Redis for the shared-cache tests"; \
+	  (apt-get install -y redis-server >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y redis-server >/dev/null)); }
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { echo "Starting Redis on 127.0.0.1:6379"; \
+	  redis-server --bind 127.0.0.1 --port 6379 --save '' --appendonly no --daemonize yes >/dev/null; \
+	  for _ in 1 2 3 4 5 6 7 8 9 10; do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done; }
+
+pytest: install static browser-deps report-deps spark-deps redis-deps
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
-test: setup browser-deps report-deps spark-deps lint typecheck security pytest
+test: setup browser-deps report-deps spark-deps redis-deps lint typecheck security pytest
 
 bench: install static
 	$(PY) bench/run.py
