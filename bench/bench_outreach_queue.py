@@ -23,7 +23,6 @@ It also counts the database queries one queue request makes with 1,000 and with
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from httpbench import (
     environment,
     figures,
     flat_figures,
+    fresh_redis,
     gunicorn_version,
     server,
     staff_token,
@@ -51,16 +51,6 @@ ROUNDS = 4
 TARGET_RATIO = 3.0
 API_FLOOR_TARGET_RATIO = 2.0
 QUEUE = "/api/v1/programs/qrt/outreach-queue"
-# A Redis database nothing else uses: the bench empties it first.
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
-
-
-def fresh_redis(url: str) -> str:
-    """The Redis database at `url`, emptied; its URL."""
-    import redis
-
-    redis.Redis.from_url(url).flushdb()
-    return url
 
 
 def load(total: int, first_count_at: int, token: str) -> dict[str, int]:
@@ -176,7 +166,7 @@ def run(requests: int = REQUESTS) -> dict[str, object]:
         tempfile.TemporaryDirectory(prefix="bench-queue-") as folder,
         database("bench_queue") as url,
     ):
-        env = {**environment(url), "REDIS_URL": fresh_redis(REDIS_URL)}
+        env = {**environment(url), "REDIS_URL": fresh_redis()}
         token = staff_token(env, "qrt", role="officer", org_kind="police")
         counts = _load_in(env, token)
         if counts["queries_large"] > counts["queries_small"]:

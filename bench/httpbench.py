@@ -70,6 +70,19 @@ def environment(database_url: str) -> dict[str, str]:
     }
 
 
+# A Redis database nothing else uses, emptied before each bench: the shared cache a
+# production deployment runs with (REDIS_URL). BENCH_REDIS_URL chooses another.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+
+
+def fresh_redis(url: str = REDIS_URL) -> str:
+    """The Redis database at `url`, emptied; its URL."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
 def coresponder(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     """Run one management command; its standard output."""
     result = subprocess.run(
