@@ -8,7 +8,7 @@ from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from coresponder.core.audit import Actor, record_event
@@ -26,11 +26,12 @@ from coresponder.domain.intake import (
     decide_overdose_join,
     district_at,
 )
+from coresponder.domain.linkage import Record, blocking_keys
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.identity.actions import linkage_record, propose_match, record_source
 from coresponder.identity.matching import active_params, score_pair
-from coresponder.identity.models import SourceRecord
+from coresponder.identity.models import PersonKey, SourceRecord
 from coresponder.intake.inputs import (
     OffenseInput,
     OverdoseInput,
@@ -517,6 +518,9 @@ def known_overdoses(
     start: dt.datetime,
     end: dt.datetime,
     candidates: QuerySet[Person] | None = None,
+    *,
+    like: Record | None = None,
+    named: Person | None = None,
 ) -> list[tuple[Overdose, KnownOverdoseFacts]]:
     """The program's overdoses from `start` to `end` of people a report there may be linked to.
 
@@ -524,17 +528,30 @@ def known_overdoses(
     unless the programs share data. Each person is weighed by their own fields and
     what this program's sources reported of them. `candidates`, when given, is
     `linkable_people(user, program)` asked once already.
+
+    With `like` (the person as a report gives them), only people who could be that
+    person are read: `named`, those sharing a blocking key with it, as identity
+    matching finds candidates, and anyone not yet indexed. A busy hour's other
+    overdoses are then not weighed one by one.
     """
     if candidates is None:
         candidates = linkable_people(user, program)
+    found = Overdose.objects.filter(
+        program=program,
+        occurred_at__range=(start, end),
+        referral__isnull=False,
+        person__in=candidates.values("pk"),
+    )
+    keys = sorted(blocking_keys(like)) if like is not None else []
+    if keys:
+        sharing = PersonKey.objects.filter(key__in=keys).values("person_id")
+        indexed = Exists(PersonKey.objects.filter(person_id=OuterRef("person_id")))
+        could_be = Q(person_id__in=sharing) | ~Q(indexed)
+        if named is not None:
+            could_be |= Q(person_id=named.pk)
+        found = found.filter(could_be)
     found = (
-        Overdose.objects.filter(
-            program=program,
-            occurred_at__range=(start, end),
-            referral__isnull=False,
-            person__in=candidates.values("pk"),
-        )
-        .select_related("person", "referral")
+        found.select_related("person", "referral")
         .prefetch_related("person__source_records", "reports")
         .order_by("occurred_at", "id")
     )
@@ -583,7 +600,12 @@ def overdose_join(
         report.occurred_at - SAME_OVERDOSE_WITHIN,
         report.occurred_at + SAME_OVERDOSE_WITHIN,
     )
-    known = [facts for _overdose, facts in known_overdoses(user, program, *around, candidates)]
+    known = [
+        facts
+        for _overdose, facts in known_overdoses(
+            user, program, *around, candidates, like=report.person, named=person
+        )
+    ]
     return decide_overdose_join(report, known, active_params())
 
 
