@@ -47,7 +47,12 @@ from coresponder.domain.metrics import (
     ServiceReferralFact,
     TaskFact,
 )
-from coresponder.domain.referrals import ACCEPTED_OR_LATER, history_of
+from coresponder.domain.referrals import (
+    ACCEPTED_OR_LATER,
+    ReferralHistory,
+    StatusStep,
+    history_of,
+)
 from coresponder.domain.vocabulary import (
     ORGANIZATION_KIND_LABELS,
     PATHWAY_LABELS,
@@ -56,6 +61,7 @@ from coresponder.domain.vocabulary import (
     OrganizationKind,
     OverdoseSource,
     Pathway,
+    TaskStatus,
     humanize,
     labels_of,
 )
@@ -496,7 +502,8 @@ def funnel(program: Program, period: Period) -> list[tuple[str, str, int]]:
     for at in range(0, len(entered), ENTERED_BATCH):
         batch = entered[at : at + ENTERED_BATCH]
         # Each person's stages read only their own records: batches add up.
-        for key, n in definitions.funnel(_funnel_facts(program, start, end, batch), start, end):
+        facts = _engagement_facts(program, start, batch)
+        for key, n in definitions.funnel(facts, start, end):
             if key in engaged:
                 engaged[key] += n
     counts = {
@@ -510,18 +517,56 @@ def funnel(program: Program, period: Period) -> list[tuple[str, str, int]]:
     return [(key, label, counts[key]) for key, label in definitions.FUNNEL_STAGES]
 
 
-def _funnel_facts(
-    program: Program, start: dt.datetime, end: dt.datetime, people: list[int] | None = None
-) -> FunnelFacts:
-    """The funnel's facts: the period's cohort (or those of it in `people`) from `start` on."""
+def _engagement_facts(program: Program, start: dt.datetime, entered: list[int]) -> FunnelFacts:
+    """What the funnel reads for "engaged again" of people who entered treatment.
+
+    The daily facts say these people were notified in the period and entered
+    treatment; the funnel is handed them as such (notified and in treatment at
+    the period's start), with their own attempts and encounters from the
+    period's start on, so it decides only what comes after: each one's first
+    contact, and whether they were seen again 30 and 90 days on.
+    """
+    participant_reached = AttemptContact.objects.filter(
+        attempt=OuterRef("pk"), role=AttemptContact.Role.PARTICIPANT
+    )
+    attempt_rows = (
+        Attempt.objects.filter(
+            task__program=program,
+            task__target=OutreachTask.Target.PARTICIPANT,
+            task__person_id__in=entered,
+            attempted_at__gte=start,
+        )
+        .annotate(participant=Exists(participant_reached))
+        .values_list("task__person_id", "attempted_at", "outcome", "participant")
+    )
+    encounter_rows = Encounter.objects.filter(
+        program=program, person_id__in=entered, occurred_at__gte=start
+    ).values_list("person_id", "occurred_at", "disposition")
+    in_treatment = (StatusStep(TaskStatus.IN_PROGRESS, start),)
+    return FunnelFacts(
+        tasks=[TaskFact(who, start) for who in entered],
+        attempts=[
+            AttemptFact(
+                p,
+                at,
+                AttemptOutcome(outcome),
+                frozenset({definitions.PARTICIPANT}) if participant else frozenset(),
+            )
+            for p, at, outcome, participant in attempt_rows
+        ],
+        encounters=[EncounterFact(p, at, d) for p, at, d in encounter_rows],
+        histories=[ReferralHistory(who, True, in_treatment) for who in entered],
+    )
+
+
+def _funnel_facts(program: Program, start: dt.datetime, end: dt.datetime) -> FunnelFacts:
+    """The funnel's facts: the period's cohort, and their records from `start` on."""
     tasks = OutreachTask.objects.filter(
         program=program,
         target=OutreachTask.Target.PARTICIPANT,
         window_start__gte=start,
         window_start__lt=end,
     ).exclude(status=OutreachTask.Status.CANCELLED)
-    if people is not None:
-        tasks = tasks.filter(person_id__in=people)
     cohort = tasks.values("person_id")
     participant_reached = AttemptContact.objects.filter(
         attempt=OuterRef("pk"), role=AttemptContact.Role.PARTICIPANT

@@ -81,7 +81,8 @@ class MetricDay(models.Model):
                 name="one_metric_day_per_figure",
             )
         ]
-        indexes = [models.Index(fields=["program", "grain", "kind", "by", "day"])]
+        # A read names the program, the totals or one breakdown, and day or month ranges.
+        indexes = [models.Index(fields=["program", "by", "grain", "day"])]
 
     def __str__(self) -> str:
         return f"{self.program_id} {self.day} {self.kind} {self.by}={self.key}"
