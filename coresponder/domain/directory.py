@@ -172,7 +172,8 @@ def capacity_is_stale(
 
 
 def describe_opening(opening: Opening) -> str:
-    """Human text: "Mon–Fri 08:30–17:00", "Every day, open 24 hours", "Wed 18:30–20:00"."""
+    """Human text: "Mon–Fri 08:30–17:00", "Every day, open 24 hours", "Wed 18:30–20:00",
+    "Sat 10:00–14:00 from 1 Jun 2025 until 31 Aug 2025"."""
     days = _describe_days(opening.days)
     opens, closes = opening.span()
     if opens == dt.timedelta(0) and closes == dt.timedelta(days=1):
@@ -185,10 +186,31 @@ def describe_opening(opening: Opening) -> str:
             hours += " (next day)"
     text = f"{days}, {hours}" if hours.startswith("open") else f"{days} {hours}"
     if opening.valid_from or opening.valid_to:
-        since = f" from {opening.valid_from.isoformat()}" if opening.valid_from else ""
-        until = f" until {opening.valid_to.isoformat()}" if opening.valid_to else ""
+        since = f" from {day_text(opening.valid_from)}" if opening.valid_from else ""
+        until = f" until {day_text(opening.valid_to)}" if opening.valid_to else ""
         text += since + until
     return text
+
+
+MONTH_ABBREVIATIONS = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+
+
+def day_text(day: dt.date) -> str:
+    """A date as people read it, with its year: "1 Jun 2025"."""
+    return f"{day.day} {MONTH_ABBREVIATIONS[day.month - 1]} {day.year}"
 
 
 def _describe_days(days: frozenset[str]) -> str:

@@ -243,3 +243,16 @@ def test_hours_read_as_people_say_them() -> None:
         describe_opening(Opening(EASTERN, byday="FR", opens_at=dt.time(20), closes_at=dt.time(2)))
         == "Fri 20:00–02:00 (next day)"
     )
+
+
+def test_hours_for_a_season_name_their_dates_as_people_write_them() -> None:
+    summer = Opening(
+        EASTERN,
+        byday="SA",
+        opens_at=dt.time(10),
+        closes_at=dt.time(14),
+        valid_from=dt.date(2025, 6, 1),
+        valid_to=dt.date(2025, 8, 31),
+    )
+
+    assert describe_opening(summer) == "Sat 10:00–14:00 from 1 Jun 2025 until 31 Aug 2025"
