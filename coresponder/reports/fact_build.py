@@ -39,7 +39,7 @@ from coresponder.outreach.models import Attempt, OutreachTask
 from coresponder.programs.models import Program
 from coresponder.reports import fast_metrics as kinds
 from coresponder.reports.metrics import Period, period_bounds, read_facts
-from coresponder.reports.models import MetricDay, MetricKey
+from coresponder.reports.models import MetricDay, MetricKey, pack_hours
 from coresponder.services.models import ServiceReferral, ServiceReferralStatusChange
 
 Figure = tuple[dt.date, str, str, str]  # day, kind, by, key
@@ -276,7 +276,7 @@ class _Bucketer:
 def _rows_of(program: Program, figures: _Figures, grain: str) -> list[MetricDay]:
     rows: list[MetricDay] = []
     for (day, kind, by, key), n in figures.counts.items():
-        hours = figures.hours.get(day, []) if kind == kinds.SLA and not by else None
+        hours = pack_hours(figures.hours.get(day, [])) if kind == kinds.SLA and not by else None
         rows.append(
             MetricDay(
                 program=program,

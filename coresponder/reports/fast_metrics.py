@@ -26,7 +26,7 @@ from pyroaring import BitMap64
 
 from coresponder.domain import metrics as definitions
 from coresponder.programs.models import Program
-from coresponder.reports.models import MetricDay
+from coresponder.reports.models import MetricDay, unpack_hours
 
 # --- The kinds of daily facts -------------------------------------------------
 
@@ -152,7 +152,7 @@ def _rows(
         _days_and_months(first, last)
     )
     return [
-        DayRow(day, kind, key, count, _bitmap(people), list(hours or ()))
+        DayRow(day, kind, key, count, _bitmap(people), unpack_hours(hours))
         for day, kind, key, count, people, hours in rows.values_list(
             "day", "kind", "key", "count", "people", "hours"
         )

@@ -9,6 +9,8 @@ a few hundred rows instead of reading every record of the year.
 
 from __future__ import annotations
 
+import struct
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -72,7 +74,8 @@ class MetricDay(models.Model):
     key = models.CharField(max_length=200, blank=True)
     count = models.IntegerField(default=0)
     people = models.BinaryField(null=True)
-    hours = models.JSONField(null=True)
+    # The SLA's hours to first contact, packed as float64s (pack_hours): exact, quick to read.
+    hours = models.BinaryField(null=True)
 
     class Meta:
         constraints = [
@@ -120,3 +123,15 @@ class MetricBuild(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program_id} as of {self.as_of:%Y-%m-%d %H:%M}"
+
+
+def pack_hours(hours: list[float]) -> bytes:
+    """Hours as little-endian float64s: every float comes back exactly as it went in."""
+    return struct.pack(f"<{len(hours)}d", *hours)
+
+
+def unpack_hours(stored: bytes | memoryview | None) -> list[float]:
+    if not stored:
+        return []
+    data = bytes(stored)
+    return list(struct.unpack(f"<{len(data) // 8}d", data))
