@@ -10,7 +10,16 @@ alternating rounds so all see the same machine:
 * `GET /api/v1/programs/pco/metrics?start=&end=` for the last 365 days, as the
   program's coordinator with an API token;
 * `GET /programs/pco/dashboard/?start=&end=` for the same year, the coordinator
-  signed in with both factors over HTTP as a browser would.
+  signed in with both factors over HTTP as a browser would: the first screen;
+* each section the dashboard then loads (funnel, breakdown with its map, monthly
+  chart, dispositions), as the page's script asks for them.
+
+The program's daily facts are built first (`coresponder build_metric_days`, as
+the worker does), so the figures are read from them (ADR 0012); the build's time
+is reported. The server runs with the shared Redis cache a deployment uses.
+Targets: metrics p95 ≤ 5× `/healthz`, the dashboard page p95 ≤ 10×, and every
+server worker under 200 MB of resident memory at its peak (read from
+`/proc/<pid>/status` after the run).
 
 Run it with `python bench/bench_metrics.py [requests per endpoint]`; it prints
 one JSON object. Loading takes several minutes.
@@ -23,6 +32,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import httpbench
@@ -33,6 +43,7 @@ from httpbench import (
     environment,
     figures,
     flat_figures,
+    fresh_redis,
     gunicorn_version,
     server,
     sign_in,
@@ -40,9 +51,13 @@ from httpbench import (
 )
 
 PROGRAM = "pco"
-REQUESTS = 20
-WARM_UP = 2
+REQUESTS = 100
+WARM_UP = 4
 ROUNDS = 4
+METRICS_TARGET = 5.0
+DASHBOARD_TARGET = 10.0
+MEMORY_TARGET_MB = 200
+SECTIONS = ("funnel", "breakdown", "monthly", "dispositions")
 PERSONA = f"{PROGRAM}-coordinator"
 # The demo personas' password, published in the README: this is synthetic data.
 DEMO_PASSWORD = "coresponder-demo"  # noqa: S105
@@ -94,6 +109,32 @@ def _load(env: dict[str, str]) -> str:
     return [line for line in lines if line][-1]
 
 
+def _build(env: dict[str, str]) -> float:
+    """Build the program's daily facts as the worker would; the seconds it took."""
+    began = time.perf_counter()
+    coresponder(env, "build_metric_days", "--program", PROGRAM)
+    return time.perf_counter() - began
+
+
+def _peak_memory_mb(port: int) -> list[float]:
+    """The peak resident memory (VmHWM) of each gunicorn process serving `port`, in MB."""
+    peaks = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            status = (proc / "status").read_text()
+        except OSError:
+            continue
+        if "gunicorn" not in command or f":{port}" not in command:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(round(int(line.split()[1]) / 1024, 1))
+    return sorted(peaks)
+
+
 def run(requests: int = REQUESTS) -> dict[str, object]:
     today = dt.datetime.now(dt.UTC).date()
     start, end = today - dt.timedelta(days=365), today - dt.timedelta(days=1)
@@ -102,9 +143,10 @@ def run(requests: int = REQUESTS) -> dict[str, object]:
         tempfile.TemporaryDirectory(prefix="bench-metrics-") as folder,
         database("bench_metrics") as url,
     ):
-        env = environment(url)
+        env = {**environment(url), "REDIS_URL": fresh_redis()}
         token = _load(env)
         events = _events(env)
+        build_seconds = _build(env)
         log = Path(folder) / "gunicorn.log"
         try:
             # A year of a million-event program is heavy: let a worker take its time.
@@ -122,9 +164,15 @@ def run(requests: int = REQUESTS) -> dict[str, object]:
                         Call("GET", f"/programs/{PROGRAM}/dashboard/{query}"),
                     ),
                 }
+                for section in SECTIONS:
+                    subjects[f"section_{section}"] = (
+                        {"Cookie": cookie, "HX-Request": "true"},
+                        Call("GET", f"/programs/{PROGRAM}/dashboard/sections/{section}/{query}"),
+                    )
                 outcomes = time_subjects(
                     port, subjects, warm_up=WARM_UP, requests=requests, rounds=ROUNDS
                 )
+                memory = _peak_memory_mb(port)
         except Exception:
             print(log.read_text(encoding="utf-8")[-3000:], file=sys.stderr)
             raise
@@ -136,6 +184,15 @@ def run(requests: int = REQUESTS) -> dict[str, object]:
         "baseline_seconds": round(base, 4),
         "ratio": round(got["metrics"]["p95"] / base, 2),
         "dashboard_ratio": round(got["dashboard"]["p95"] / base, 2),
+        **{
+            f"section_{section}_ratio": round(got[f"section_{section}"]["p95"] / base, 2)
+            for section in SECTIONS
+        },
+        "metrics_target_met": got["metrics"]["p95"] / base <= METRICS_TARGET,
+        "dashboard_target_met": got["dashboard"]["p95"] / base <= DASHBOARD_TARGET,
+        "peak_memory_mb": memory,
+        "memory_target_met": bool(memory) and max(memory) < MEMORY_TARGET_MB,
+        "build_seconds": round(build_seconds, 1),
         **flat_figures(got),
         "events": events,
         "period": [start.isoformat(), end.isoformat()],
