@@ -169,6 +169,15 @@ else:
 # can be told at once that a token or user changed, so it is off without Redis.
 AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 60 if REDIS_URL else 0)
 
+# The daily facts the metrics are summed from (ADR 0012): a program whose records changed is
+# rebuilt once its last build is this many seconds old. The worker rebuilds them at the end of
+# each pass unless METRIC_DAYS_BY_WORKER is false; then run `coresponder build_metric_days --due`
+# on a schedule of its own, so a long build never delays reminders.
+METRIC_DAYS_REFRESH_SECONDS = env_int("METRIC_DAYS_REFRESH_SECONDS", 300)
+if METRIC_DAYS_REFRESH_SECONDS < 0:
+    raise ConfigError("METRIC_DAYS_REFRESH_SECONDS must be 0 or more")
+METRIC_DAYS_BY_WORKER = env_bool("METRIC_DAYS_BY_WORKER", True)
+
 # Where `coresponder train_linkage` runs Splink: DuckDB in this process, or Spark for a
 # registry too large for one machine (the `spark` extra and a Java runtime, 17 or later).
 # SPARK_MASTER is the cluster's address, or local[N] for N threads on this machine.

@@ -15,7 +15,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
@@ -29,6 +29,7 @@ from coresponder.reports import disclosure
 from coresponder.reports.metrics import (
     Period,
     compute_metrics,
+    figures_as_of,
     funnel,
     metric_breakdown,
 )
@@ -92,6 +93,16 @@ def _read(request: HttpRequest, slug: str, span: Span) -> tuple[Program, Period,
     return program, period, suppress
 
 
+AS_OF_HEADER = "X-Figures-As-Of"
+
+
+def _say_as_of(response: HttpResponse, program: Program, period: Period) -> None:
+    """When the figures come from the daily facts, the instant their records were read."""
+    as_of = figures_as_of(program, period)
+    if as_of is not None:
+        response[AS_OF_HEADER] = as_of.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
 def _marked(exact: dict[str, Any], shown: dict[str, Any]) -> dict[str, Any]:
     """The de-identified body: hidden values null, and where they stood."""
     return {
@@ -102,9 +113,12 @@ def _marked(exact: dict[str, Any], shown: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/programs/{slug}/metrics", response=dict[str, Any])
-def get_metrics(request: HttpRequest, slug: str, span: Query[Span]) -> dict[str, Any]:
+def get_metrics(
+    request: HttpRequest, response: HttpResponse, slug: str, span: Query[Span]
+) -> dict[str, Any]:
     """The docs/api.md metrics object for the inclusive local dates `start`..`end`."""
     program, period, suppress = _read(request, slug, span)
+    _say_as_of(response, program, period)
     metrics = compute_metrics(program, period)
     if suppress:
         return _marked(metrics.as_api(), disclosure.headline(metrics))
@@ -112,13 +126,16 @@ def get_metrics(request: HttpRequest, slug: str, span: Query[Span]) -> dict[str,
 
 
 @router.get("/programs/{slug}/metrics/breakdown", response=dict[str, Any])
-def get_breakdown(request: HttpRequest, slug: str, query: Query[BreakdownQuery]) -> dict[str, Any]:
+def get_breakdown(
+    request: HttpRequest, response: HttpResponse, slug: str, query: Query[BreakdownQuery]
+) -> dict[str, Any]:
     """The count metrics per group and their totals; `by` is one of BREAKDOWNS."""
     if query.by not in BREAKDOWNS:
         raise ActionError(
             "Unknown breakdown.", {"by": [f"Break down by one of: {', '.join(BREAKDOWNS)}."]}
         )
     program, period, suppress = _read(request, slug, query)
+    _say_as_of(response, program, period)
     items = metric_breakdown(program, period, query.by)
     total = {c: sum(int(row[c]) for row in items) for c in BREAKDOWN_FIELDS}
     exact = {"items": items, "count": len(items), "total": total}
@@ -129,9 +146,12 @@ def get_breakdown(request: HttpRequest, slug: str, query: Query[BreakdownQuery])
 
 
 @router.get("/programs/{slug}/metrics/funnel", response=dict[str, Any])
-def get_funnel(request: HttpRequest, slug: str, span: Query[Span]) -> dict[str, Any]:
+def get_funnel(
+    request: HttpRequest, response: HttpResponse, slug: str, span: Query[Span]
+) -> dict[str, Any]:
     """Distinct people at each follow-up stage, each stage within the one before."""
     program, period, suppress = _read(request, slug, span)
+    _say_as_of(response, program, period)
     stages = funnel(program, period)
     exact = [{"key": key, "label": label, "people": n} for key, label, n in stages]
     if not suppress:

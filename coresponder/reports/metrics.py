@@ -78,6 +78,7 @@ from coresponder.services.models import Service, ServiceReferral, ServiceReferra
 __all__ = [
     "BREAKDOWNS",
     "Period",
+    "figures_as_of",
     "funnel",
     "metric_breakdown",
     "monthly_series",
@@ -405,6 +406,19 @@ def read_facts(program: Program, start: dt.datetime, end: dt.datetime) -> Facts:
 def _built(program: Program, start: dt.datetime) -> bool:
     """The program's daily facts are built, at or after `start`: they answer (ADR 0012)."""
     return MetricBuild.objects.filter(program=program, as_of__gte=start).exists()
+
+
+def figures_as_of(program: Program, period: Period) -> dt.datetime | None:
+    """When the records behind the period's figures were read: the daily facts' build.
+
+    None when the records themselves answer, so the figures are as of now.
+    """
+    start, _ = period_bounds(program, period)
+    return (
+        MetricBuild.objects.filter(program=program, as_of__gte=start)
+        .values_list("as_of", flat=True)
+        .first()
+    )
 
 
 # --- The contract ------------------------------------------------------------

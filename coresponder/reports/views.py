@@ -294,6 +294,7 @@ def build_headline(program: Program, period: Any, suppress: bool) -> dict[str, A
     )
     return {
         "tiles": tiles,
+        "as_of": m.figures_as_of(program, period),
         "sla": [
             {
                 "label": METRIC_LABELS[key],

@@ -93,3 +93,26 @@ def test_the_command_builds_one_program_or_all(pad: Program, clock: Clock) -> No
     assert MetricBuild.objects.count() == Program.objects.count()
     with pytest.raises(CommandError, match="No program 'nope'"):
         call_command("build_metric_days", "--program", "nope")
+
+
+def test_the_command_builds_only_what_is_due_when_asked(pad: Program, clock: Clock) -> None:
+    clock.now = START
+    call_command("build_metric_days", "--due", stdout=io.StringIO())  # never built: all
+    built = MetricBuild.objects.count()
+    assert built == Program.objects.count()
+
+    out = io.StringIO()
+    call_command("build_metric_days", "--due", stdout=out)
+
+    assert "pad: up to date" in out.getvalue()
+    assert MetricBuild.objects.get(program=pad).as_of == START
+
+
+def test_a_worker_told_not_to_build_leaves_the_daily_facts_to_the_command(
+    pad: Program, clock: Clock, settings: object
+) -> None:
+    clock.now = START
+    settings.METRIC_DAYS_BY_WORKER = False  # type: ignore[attr-defined]
+
+    assert send_all(clock.now)["metric_days_built"] == 0
+    assert not MetricBuild.objects.exists()

@@ -18,7 +18,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from coresponder.conftest import Clock
+from coresponder.conftest import Clock, sign_in
 from coresponder.core.models import AuditEvent
 from coresponder.domain.presets import METRIC_KEYS
 from coresponder.encounters.models import Encounter
@@ -449,3 +449,37 @@ def test_a_page_showing_one_period_several_ways_reads_its_records_once(
     loads = [q for q in alone.captured_queries if "intake_referral" in q["sql"]]
     assert loads, "the period's referrals are read from the database"
     assert not [q for q in again.captured_queries if "intake_referral" in q["sql"]]
+
+
+BY_SOURCE = {**SPAN, "by": "source"}
+
+
+def test_figures_from_daily_facts_say_when_their_records_were_read(
+    world: dict[str, Person],
+    coordinator: User,
+    api_client_for: Callable[[User], Client],
+    clock: Clock,
+) -> None:
+    client = api_client_for(coordinator)
+    assert "X-Figures-As-Of" not in client.get(URL, SPAN)  # the records answer: as of now
+
+    build = build_metric_days(Program.objects.get(slug="pad"))
+
+    said = build.as_of.astimezone(dt.UTC).isoformat(timespec="seconds")
+    for path, asked in ((URL, SPAN), (f"{URL}/funnel", SPAN), (f"{URL}/breakdown", BY_SOURCE)):
+        response = client.get(path, asked)
+        assert response.status_code == 200, response.content
+        assert response["X-Figures-As-Of"] == said
+
+
+def test_the_dashboard_says_when_its_figures_were_read(
+    world: dict[str, Person], coordinator: User, client: Client, clock: Clock
+) -> None:
+    sign_in(client, coordinator)
+    page = client.get("/programs/pad/dashboard/", SPAN).content.decode()
+    assert "Figures as of" not in page
+
+    build_metric_days(Program.objects.get(slug="pad"))
+
+    page = client.get("/programs/pad/dashboard/", SPAN).content.decode()
+    assert "Figures as of" in page

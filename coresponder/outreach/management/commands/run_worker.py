@@ -4,6 +4,7 @@ import signal
 import threading
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -23,7 +24,8 @@ def send_all(now: Any) -> dict[str, int]:
     the preset allows (after the reminders, so a missed window is still told first),
     and create forms' used tokens older than a month are forgotten. Last, the daily
     facts the metrics sum are rebuilt for each program whose records changed since
-    its last build, once that build is older than METRIC_DAYS_REFRESH_SECONDS.
+    its last build, once that build is older than METRIC_DAYS_REFRESH_SECONDS (unless
+    METRIC_DAYS_BY_WORKER is false and `build_metric_days --due` runs on its own schedule).
     """
     return {
         **send_due_reminders(now),
@@ -31,7 +33,9 @@ def send_all(now: Any) -> dict[str, int]:
         "referral_no_answer": send_referral_reminders(now),
         "expired": expire_tasks(WORKER, now),
         "form_tokens_forgotten": forget_old_tokens(now),
-        "metric_days_built": refresh_metric_days(now, WORKER),
+        "metric_days_built": (
+            refresh_metric_days(now, WORKER) if settings.METRIC_DAYS_BY_WORKER else 0
+        ),
     }
 
 
