@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from coresponder.domain.linkage import (
     COMPARISONS,
@@ -87,6 +87,23 @@ def score_pair(a: Record, b: Record, params: Params) -> dict[str, Any]:
         for name, level, w in explain(vector, params)
     ]
     return {"rows": rows, "weight": round(weight, 2), "probability": match_probability(weight)}
+
+
+def could_be(like: Record, named: Person | None = None, *, field: str = "person_id") -> Q | None:
+    """A filter on `field` (a person id) for the people who could be `like`: those sharing a
+    blocking key with it, `named`, and anyone not yet indexed; None where `like` has no key.
+
+    It only narrows a query already drawn through the gate; it finds no one by itself.
+    """
+    keys = sorted(blocking_keys(like))
+    if not keys:
+        return None
+    indexed = Exists(PersonKey.objects.filter(person_id=OuterRef(field)))
+    people = Q(**{f"{field}__in": PersonKey.objects.filter(key__in=keys).values("person_id")})
+    people |= ~Q(indexed)
+    if named is not None:
+        people |= Q(**{field: named.pk})
+    return people
 
 
 def _visible_program_ids(user: Any) -> set[int] | None:

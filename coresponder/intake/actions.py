@@ -8,7 +8,7 @@ from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from coresponder.core.audit import Actor, record_event
@@ -26,12 +26,12 @@ from coresponder.domain.intake import (
     decide_overdose_join,
     district_at,
 )
-from coresponder.domain.linkage import Record, blocking_keys
+from coresponder.domain.linkage import Record
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.identity.actions import linkage_record, propose_match, record_source
-from coresponder.identity.matching import active_params, score_pair
-from coresponder.identity.models import PersonKey, SourceRecord
+from coresponder.identity.matching import active_params, could_be, score_pair
+from coresponder.identity.models import SourceRecord
 from coresponder.intake.inputs import (
     OffenseInput,
     OverdoseInput,
@@ -542,14 +542,9 @@ def known_overdoses(
         referral__isnull=False,
         person__in=candidates.values("pk"),
     )
-    keys = sorted(blocking_keys(like)) if like is not None else []
-    if keys:
-        sharing = PersonKey.objects.filter(key__in=keys).values("person_id")
-        indexed = Exists(PersonKey.objects.filter(person_id=OuterRef("person_id")))
-        could_be = Q(person_id__in=sharing) | ~Q(indexed)
-        if named is not None:
-            could_be |= Q(person_id=named.pk)
-        found = found.filter(could_be)
+    narrowed = could_be(like, named) if like is not None else None
+    if narrowed is not None:
+        found = found.filter(narrowed)
     found = (
         found.select_related("person", "referral")
         .prefetch_related("person__source_records", "reports")
