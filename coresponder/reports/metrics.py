@@ -540,6 +540,21 @@ def _engagement_facts(program: Program, start: dt.datetime, entered: list[int]) 
     period's start on, so it decides only what comes after: each one's first
     contact, and whether they were seen again 30 and 90 days on.
     """
+    in_treatment = (StatusStep(TaskStatus.IN_PROGRESS, start),)
+    attempts, encounters = _followed_up(program, entered, start)
+    return FunnelFacts(
+        tasks=[TaskFact(who, start) for who in entered],
+        attempts=attempts,
+        encounters=encounters,
+        histories=[ReferralHistory(who, True, in_treatment) for who in entered],
+    )
+
+
+def _followed_up(
+    program: Program, people: Any, start: dt.datetime
+) -> tuple[list[AttemptFact], list[EncounterFact]]:
+    """The participant attempts and the encounters of `people` (ids, or a query of
+    `person_id`s) from `start` on, as the funnel reads them."""
     participant_reached = AttemptContact.objects.filter(
         attempt=OuterRef("pk"), role=AttemptContact.Role.PARTICIPANT
     )
@@ -547,30 +562,25 @@ def _engagement_facts(program: Program, start: dt.datetime, entered: list[int]) 
         Attempt.objects.filter(
             task__program=program,
             task__target=OutreachTask.Target.PARTICIPANT,
-            task__person_id__in=entered,
+            task__person_id__in=people,
             attempted_at__gte=start,
         )
         .annotate(participant=Exists(participant_reached))
         .values_list("task__person_id", "attempted_at", "outcome", "participant")
     )
     encounter_rows = Encounter.objects.filter(
-        program=program, person_id__in=entered, occurred_at__gte=start
+        program=program, person_id__in=people, occurred_at__gte=start
     ).values_list("person_id", "occurred_at", "disposition")
-    in_treatment = (StatusStep(TaskStatus.IN_PROGRESS, start),)
-    return FunnelFacts(
-        tasks=[TaskFact(who, start) for who in entered],
-        attempts=[
-            AttemptFact(
-                p,
-                at,
-                AttemptOutcome(outcome),
-                frozenset({definitions.PARTICIPANT}) if participant else frozenset(),
-            )
-            for p, at, outcome, participant in attempt_rows
-        ],
-        encounters=[EncounterFact(p, at, d) for p, at, d in encounter_rows],
-        histories=[ReferralHistory(who, True, in_treatment) for who in entered],
-    )
+    attempts = [
+        AttemptFact(
+            p,
+            at,
+            AttemptOutcome(outcome),
+            frozenset({definitions.PARTICIPANT}) if participant else frozenset(),
+        )
+        for p, at, outcome, participant in attempt_rows
+    ]
+    return attempts, [EncounterFact(p, at, d) for p, at, d in encounter_rows]
 
 
 def _funnel_facts(program: Program, start: dt.datetime, end: dt.datetime) -> FunnelFacts:
@@ -582,37 +592,14 @@ def _funnel_facts(program: Program, start: dt.datetime, end: dt.datetime) -> Fun
         window_start__lt=end,
     ).exclude(status=OutreachTask.Status.CANCELLED)
     cohort = tasks.values("person_id")
-    participant_reached = AttemptContact.objects.filter(
-        attempt=OuterRef("pk"), role=AttemptContact.Role.PARTICIPANT
-    )
-    attempt_rows = (
-        Attempt.objects.filter(
-            task__program=program,
-            task__target=OutreachTask.Target.PARTICIPANT,
-            task__person_id__in=cohort,
-            attempted_at__gte=start,
-        )
-        .annotate(participant=Exists(participant_reached))
-        .values_list("task__person_id", "attempted_at", "outcome", "participant")
-    )
-    encounter_rows = Encounter.objects.filter(
-        program=program, person_id__in=cohort, occurred_at__gte=start
-    ).values_list("person_id", "occurred_at", "disposition")
+    attempts, encounters = _followed_up(program, cohort, start)
     histories, _ = _treatment_histories(
         ServiceReferral.objects.filter(program=program, person_id__in=cohort)
     )
     return FunnelFacts(
         tasks=[TaskFact(p, at) for p, at in tasks.values_list("person_id", "window_start")],
-        attempts=[
-            AttemptFact(
-                p,
-                at,
-                AttemptOutcome(outcome),
-                frozenset({definitions.PARTICIPANT}) if participant else frozenset(),
-            )
-            for p, at, outcome, participant in attempt_rows
-        ],
-        encounters=[EncounterFact(p, at, d) for p, at, d in encounter_rows],
+        attempts=attempts,
+        encounters=encounters,
         histories=histories,
     )
 
