@@ -134,6 +134,11 @@ def user_for_token(token: str) -> Any | None:
     return row.user
 
 
+# A user's fields a remembered check leaves in the database: the password hash and the
+# seeds of the second factor and of the calendar feed.
+USER_SECRETS = ("password", "mfa_secret", "calendar_secret")
+
+
 def _remembered_user(digest: str, seconds: int) -> Any | None:
     """The check from the cache while its generations hold, else from the database."""
     remembered = cache.get(_check_key(digest))
@@ -148,7 +153,15 @@ def _remembered_user(digest: str, seconds: int) -> Any | None:
     if remembered is not None and remembered[0] == generation:
         row: ApiToken | None = remembered[1]
     else:
-        row = ApiToken.objects.select_related("user").filter(digest=digest).first()
+        # What is remembered never holds the user's secrets: the cache is not the
+        # database, and a deferred field is read from the database if ever needed
+        # (and left alone when the user is saved).
+        row = (
+            ApiToken.objects.select_related("user")
+            .defer(*(f"user__{name}" for name in USER_SECRETS))
+            .filter(digest=digest)
+            .first()
+        )
     if row is None or not token_is_usable(row):
         return None
     # A token moved to another user since the generation was read is not remembered.

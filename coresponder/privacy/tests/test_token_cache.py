@@ -221,3 +221,28 @@ def test_an_unknown_token_is_refused_with_the_cache_on(remembered: None, db: Non
     api = Client(headers={"Authorization": "Bearer cr_not-a-token"})
 
     assert api.get(PROGRAMS).status_code == 401
+
+
+def test_a_remembered_check_keeps_no_secret_of_its_user_in_the_cache(
+    remembered: None, api: Client, token: str, member: User
+) -> None:
+    member.set_password("a long and secret passphrase")
+    member.mfa_secret = "JBSWY3DPEHPK3PXP"
+    member.calendar_secret = "calendar-feed-secret"
+    member.save()
+    seen_once(api)
+
+    stored = b"".join(cache._cache.values())  # type: ignore[attr-defined]  # pickled entries
+    assert stored  # the check is remembered
+    for secret in (member.password, member.mfa_secret, member.calendar_secret):
+        assert secret.encode() not in stored
+
+    user = user_for_token(token)
+    assert user is not None
+    assert user.mfa_secret == "JBSWY3DPEHPK3PXP"  # read from the database when asked
+    user.display_name = "Olivia O."
+    user.save()
+    saved = User.objects.get(pk=member.pk)
+    assert saved.display_name == "Olivia O."
+    assert saved.check_password("a long and secret passphrase")
+    assert saved.mfa_secret == "JBSWY3DPEHPK3PXP"
