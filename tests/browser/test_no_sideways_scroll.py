@@ -330,9 +330,12 @@ def more_long_records(long_record: dict[str, Any], settings: Any, tmp_path: Path
         role="clinician",
         password=PASSWORD,
         programs=["pad"],
-        display_name=f"{GIVEN} {FAMILY}",
+        # As long as the stored field takes (PostgreSQL holds it to 200; SQLite does not),
+        # the family name whole.
+        display_name=f"{GIVEN[:99]} {FAMILY}",
     )
-    User.objects.filter(pk=locked.pk).update(locked_at=now, locked_reason=NOTE[:300])
+    reason = NOTE[: User._meta.get_field("locked_reason").max_length]  # 200 on PostgreSQL
+    User.objects.filter(pk=locked.pk).update(locked_at=now, locked_reason=reason)
     upload = tmp_path / "overdoses.csv"
     upload.write_bytes(IMPORT_FILE.encode())
     return {**long_record, "second": second, "upload": upload}
