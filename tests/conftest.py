@@ -112,3 +112,24 @@ def sign_in_with_code(
     page.get_by_label("Six-digit code").fill(totp(secret, timezone.now()))
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(base_url + lands_on)
+
+
+def go_back(page: Any) -> None:
+    """The browser's Back, as a person presses it once the page has loaded.
+
+    Chromium can answer a history request with "Not attached to an active page"
+    while it is still swapping the page it just committed; Back is then pressed
+    again once the page is attached, as a person whose tap did nothing would.
+    """
+    from playwright.sync_api import Error
+
+    page.wait_for_load_state()
+    for attempt in range(5):
+        try:
+            page.go_back()
+            return
+        except Error as error:
+            if "Not attached to an active page" not in str(error) or attempt == 4:
+                raise
+            page.wait_for_timeout(250)
+            page.wait_for_load_state()

@@ -27,7 +27,7 @@ from coresponder.programs.actions import create_organization, create_user, load_
 from coresponder.programs.models import Program
 from coresponder.services.models import ServiceReferral
 from tests.browser.conftest import PASSWORD, SECRET
-from tests.conftest import assert_clean, sign_in_with_code
+from tests.conftest import assert_clean, go_back, sign_in_with_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -100,7 +100,7 @@ def test_back_and_save_again_shows_the_encounter_already_saved(
     page.wait_for_url(re.compile(r"/programs/core/encounters/\d+/$"))
     saved_at = page.url
 
-    page.go_back()
+    go_back(page)
     page.wait_for_url(re.compile(r"/programs/core/encounters/new/"))
     expect(
         page.get_by_role("status").filter(has_text="You saved this form already")
@@ -180,7 +180,7 @@ def test_back_and_send_again_on_the_help_page_sends_one_request(
     page.get_by_role("button", name="Send my request").click()
     page.wait_for_url(live_server.url + "/help/thanks")
 
-    page.go_back()
+    go_back(page)
     page.wait_for_url(live_server.url + "/help")
     expect(page.get_by_role("status").filter(has_text="You sent this form already")).to_be_visible()
     assert_clean(page)
@@ -397,7 +397,7 @@ def test_back_and_save_again_saves_each_create_form_once(
     saved_at = page.url
     assert form.saved(world) == 1
 
-    page.go_back()
+    go_back(page)
     page.wait_for_load_state()
     expect(
         page.get_by_role("status").filter(has_text="You saved this form already")

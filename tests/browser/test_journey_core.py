@@ -34,6 +34,7 @@ from tests.browser.journeys import (
     staff,
     submit,
 )
+from tests.conftest import go_back
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -186,7 +187,7 @@ def test_core_a_paramedic_answers_a_crisis_call_and_the_crisis_center_reads_it(
     assert Screening.objects.get(encounter=encounter).answers == [1, 1, 1, 0, 0, 0]
 
     # Back, and save again: nothing is saved twice; the page says it was already saved.
-    page.go_back()
+    go_back(page)
     page.wait_for_url(re.compile(r"/programs/core/encounters/new/\?person="))
     expect(page.get_by_text("You saved this form already")).to_be_visible()
     assert_usable(page)
@@ -208,7 +209,7 @@ def test_core_a_paramedic_answers_a_crisis_call_and_the_crisis_center_reads_it(
         referred_at = phone.url
         assert_usable(phone)
         # Back, and send again: it was sent already, and the page shows what was sent.
-        phone.go_back()
+        go_back(phone)
         phone.wait_for_url(re.compile(r"/people/\d+/refer/"))
         expect(phone.get_by_text("You saved this form already")).to_be_visible()
         assert_usable(phone)

@@ -31,6 +31,7 @@ from tests.browser.journeys import (
     staff,
     submit,
 )
+from tests.conftest import go_back
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -125,7 +126,7 @@ def test_pad_an_officer_diverts_kevin_and_the_social_worker_and_da_follow(
 
     # Back, and save again: the referral is saved once, and the page says so.
     saved_at = page.url
-    page.go_back()
+    go_back(page)
     page.wait_for_url(re.compile(r"/programs/pad/referrals/new/"))
     expect(page.get_by_text("You saved this form already")).to_be_visible()
     assert_usable(page)

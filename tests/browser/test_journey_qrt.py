@@ -42,6 +42,7 @@ from tests.browser.journeys import (
     staff,
     submit,
 )
+from tests.conftest import go_back
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -323,7 +324,7 @@ def test_qrt_a_peer_works_the_queue_by_tier_and_the_public_asks_for_help(
         public.wait_for_url(re.compile(r"/help/thanks"))
         assert_usable(public)
         # Back and send again: one request, and the page says so.
-        public.go_back()
+        go_back(public)
         public.wait_for_url(re.compile(r"/help/qrt"))
         expect(public.get_by_text("You sent this form already")).to_be_visible()
         assert_usable(public)
