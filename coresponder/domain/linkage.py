@@ -36,8 +36,14 @@ class Record:
     given: str = ""
     family: str = ""
     birth_date: date | None = None
+    # The birth year where only a year is known (reported, or estimated from an age at the
+    # event); None when a full birth date is given or nothing is.
+    birth_year: int | None = None
     sex: str = ""  # "female", "male" or "" (not reported)
     phone: str = ""
+    # Set by the caller when this record's phone is one many people give (a shelter's, a
+    # referrer's): agreeing on it then says little.
+    shared_phone: bool = False
     address: str = ""
     event_date: date | None = None
     facility: str = ""
