@@ -88,6 +88,54 @@ def age_on(birth_date: dt.date | None, day: dt.date) -> int | None:
     return day.year - birth_date.year - int(before_birthday)
 
 
+# --- A birth year where only a year, or an age, is known ---------------------------------
+#
+# Police and EMS records often carry an age at the event, or a birth year, not a date.
+# A year is stored only where the full date is not known: a birth date says its year.
+
+# Years before this are typing errors (a 125-year-old overdose survivor is not one).
+EARLIEST_BIRTH_YEAR = 1901
+OLDEST_AGE = 120
+
+
+def estimated_birth_year(age: int, event_date: dt.date) -> int:
+    """The birth year of someone `age` years old on `event_date`: the event's year − age.
+
+    Uncertain by one: a person 30 on 10 March 2025 was born between 11 March 1994 and
+    10 March 1995, so the year is this one or the one before (before when their
+    birthday had not yet come that year). Linkage compares such years as ±1.
+    """
+    return event_date.year - age
+
+
+def birth_year_problem(year: int, today: dt.date) -> str | None:
+    """What is wrong with a reported birth year, in words; None when it can be true."""
+    if year < EARLIEST_BIRTH_YEAR:
+        return f"must be after {EARLIEST_BIRTH_YEAR - 1}"
+    if year > today.year:
+        return "cannot be in the future"
+    return None
+
+
+def age_problem(age: int) -> str | None:
+    """What is wrong with a reported age in years, in words; None when it can be true."""
+    if not 0 <= age <= OLDEST_AGE:
+        return f"must be a whole number of years from 0 to {OLDEST_AGE}"
+    return None
+
+
+def birth_year_conflict(birth_date: dt.date | None, year: int | None) -> str | None:
+    """Why a birth year cannot stand beside a birth date; None when they agree or one is missing."""
+    if birth_date is None or year is None or birth_date.year == year:
+        return None
+    return f"{year} is not the year of the birth date {birth_date.isoformat()}"
+
+
+def birth_year_from(birth_date: dt.date | None, year: int | None) -> int | None:
+    """The year to store beside a birth date: none when the date is known (it says the year)."""
+    return None if birth_date is not None else year
+
+
 # --- One overdose, reported twice ------------------------------------------------------
 #
 # A police report and a hospital report of one overdose rarely spell the person
