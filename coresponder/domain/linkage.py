@@ -565,6 +565,41 @@ def explain(vector: Mapping[str, int], params: Params) -> list[tuple[str, str, f
     ]
 
 
+# --- the sure-merge guard ---------------------------------------------------------
+
+# What the independence of the comparisons cannot see: twins share a surname, a birth
+# date, an address and the household phone, so every field but the given name agrees
+# and the sum of the weights says "same person". A father and son (Jr and Sr) do the
+# same with one given name. Such pairs are never merged without a person looking.
+
+
+def _level_name(vector: Mapping[str, int], name: str) -> str:
+    """The level a vector gives one comparison, by name ("" when the vector has none)."""
+    comparison = COMPARISONS_BY_NAME.get(name)
+    index = vector.get(name)
+    if comparison is None or index is None or not 0 <= index < len(comparison.levels):
+        return ""
+    return comparison.levels[index].name
+
+
+def sure_merge_guard(vector: Mapping[str, int]) -> str | None:
+    """None when a pair may be merged without review, else why a person should look first."""
+    given = _level_name(vector, "given_name")
+    family = _level_name(vector, "family_name")
+    if given == "placeholder" or family == "placeholder":
+        return "Placeholder name: the record names no one (such as John Doe or Unknown)"
+    suffix = _level_name(vector, "name_suffix")
+    if suffix == "else":
+        return "Name suffixes differ (such as Jr and Sr): could be father and son"
+    if given == "else":
+        return "Given names differ: could be twins or siblings"
+    if _level_name(vector, "sex") == "else":
+        return "Sex differs: could be twins, siblings or spouses"
+    if suffix == "one_only" and _level_name(vector, "birth_date") != "exact":
+        return "Only one record gives a suffix (such as Jr) and the birth dates do not confirm it"
+    return None
+
+
 # --- blocking ------------------------------------------------------------------
 
 

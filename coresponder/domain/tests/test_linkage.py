@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from hypothesis import given, settings
@@ -20,6 +21,7 @@ from coresponder.domain.linkage import (
     match_weight,
     normalise,
     soundex,
+    sure_merge_guard,
 )
 
 # Review queue floor: below it a pair is rejected automatically.
@@ -157,3 +159,32 @@ def test_identical_records_get_the_top_level_everywhere_filled_in(a: Record) -> 
         assert lvl in (0, 1), name
     if a.birth_date is not None:
         assert blocking_keys(a)
+
+
+def test_the_sure_merge_guard_lets_an_agreeing_pair_through() -> None:
+    a = Record(given="Maria", family="Lopez", birth_date=date(1980, 5, 6), sex="F")
+    assert sure_merge_guard(comparison_vector(a, a)) is None
+
+
+def test_the_sure_merge_guard_holds_back_twins_whose_given_names_differ() -> None:
+    twin = Record(
+        given="Maria",
+        family="Lopez",
+        birth_date=date(1980, 5, 6),
+        sex="F",
+        phone="2155550100",
+        address="12 Main St",
+    )
+    other = replace(twin, given="Teresa")
+    reason = sure_merge_guard(comparison_vector(twin, other))
+    assert reason is not None and "Given names differ" in reason
+
+
+def test_the_sure_merge_guard_holds_back_a_pair_whose_sex_differs() -> None:
+    a = Record(given="Sam", family="Lopez", birth_date=date(1980, 5, 6), sex="F")
+    reason = sure_merge_guard(comparison_vector(a, replace(a, sex="M")))
+    assert reason is not None and "Sex differs" in reason
+
+
+def test_the_sure_merge_guard_ignores_comparisons_it_does_not_know() -> None:
+    assert sure_merge_guard({"given_name": 99, "unknown": 3}) is None
