@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -92,6 +93,7 @@ INSTALLED_APPS = [
     "coresponder.services",
     "coresponder.privacy",
     "coresponder.reports",
+    "coresponder.operations",
     "coresponder.demo",
 ]
 
@@ -190,6 +192,27 @@ if not SPARK_MASTER.startswith(("local", "spark://", "yarn", "k8s://")):
         f"SPARK_MASTER={SPARK_MASTER!r} is not local[N], spark://host:port, yarn or k8s://..."
     )
 
+# Backups (`coresponder backup` / `restore`): encrypted with this Fernet key when it is set
+# (32 random bytes, URL-safe base64: docs/operators.md says how to make one). Keep it in the
+# secrets store, never beside the backups; without it an encrypted backup cannot be read.
+BACKUP_KEY = (env_str("BACKUP_KEY") or "").strip()
+if BACKUP_KEY:
+    try:
+        _backup_key_bytes = base64.urlsafe_b64decode(BACKUP_KEY.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        _backup_key_bytes = b""
+    if len(_backup_key_bytes) != 32:
+        # Not echoed: it is a secret.
+        raise ConfigError("BACKUP_KEY must be a Fernet key: 32 bytes in URL-safe base64")
+# Where pg_dump, pg_restore and psql are, for PostgreSQL backups; unset, they are looked for
+# on PATH, then in the newest /usr/lib/postgresql/<version>/bin.
+PG_BIN_DIR = (env_str("PG_BIN_DIR") or "").strip()
+# /readyz answers 503 once the worker's last pass began longer ago than this (seconds): more
+# than the worker's --interval plus its longest pass.
+WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 120)
+if WORKER_HEARTBEAT_MAX_AGE < 1:
+    raise ConfigError("WORKER_HEARTBEAT_MAX_AGE must be 1 second or more")
+
 # Every password a user is given passes these (coresponder adduser, Django's
 # changepassword and createsuperuser); the demo loader alone sets its published one.
 AUTH_PASSWORD_VALIDATORS = [
@@ -228,7 +251,7 @@ if SESSION_COOKIE_SECURE:
 # CJIS: encrypt in transit. Production answers HTTPS only and asks browsers, for a
 # year and on every subdomain, never to try plain HTTP (HSTS).
 SECURE_SSL_REDIRECT = PRODUCTION
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # load balancers probe over plain HTTP
 SECURE_HSTS_SECONDS = 365 * 24 * 3600 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", default=PRODUCTION)

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from coresponder.api import api
+from coresponder.operations import views as operations_views
 from coresponder.outreach import sla_views
 from coresponder.people.diverted import diverted_list
 from coresponder.privacy import views as privacy_views
@@ -10,6 +11,7 @@ from coresponder.programs import views as program_views
 
 urlpatterns = [
     path("healthz", program_views.healthz, name="healthz"),
+    path("readyz", operations_views.readyz, name="readyz"),
     path("api/v1/", api.urls),
     path("accounts/login/", signin_views.password_step, name="login"),
     path("accounts/mfa/", signin_views.code_step, name="mfa"),

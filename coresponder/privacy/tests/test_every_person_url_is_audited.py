@@ -260,6 +260,7 @@ WEB: dict[str, Kind] = {
     "my-feed-reset": WritesOnly(SHIFTS, _program),
     # --- No person's data ------------------------------------------------------------
     "healthz": NoPersonData("whether the database answers"),
+    "readyz": NoPersonData("whether the database, migrations and worker are ready"),
     "login": NoPersonData(SIGN_IN),
     "mfa": NoPersonData(SIGN_IN),
     "mfa-enrol": NoPersonData(SIGN_IN),

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from coresponder.care.actions import send_follow_up_reminders
+from coresponder.operations.actions import record_heartbeat
 from coresponder.outreach.actions import expire_tasks
 from coresponder.outreach.reminders import WORKER, send_due_reminders
 from coresponder.privacy.audit_checkpoints import CheckpointError, write_checkpoint_if_moved
@@ -56,14 +57,14 @@ class Command(BaseCommand):
         if interval <= 0:
             raise CommandError("--interval must be more than 0")
         if options["once"]:
-            self._report(send_all(timezone.now()))
+            self._report(send_all(self._beat()))
             self._checkpoint()
             return
         stop = threading.Event()
         previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
             while not stop.is_set():
-                self._report(send_all(timezone.now()), quiet=True)
+                self._report(send_all(self._beat()), quiet=True)
                 self._checkpoint()
                 stop.wait(interval)
         except KeyboardInterrupt:
@@ -71,6 +72,12 @@ class Command(BaseCommand):
         finally:
             signal.signal(signal.SIGTERM, previous)
         self.stdout.write("worker stopped")
+
+    def _beat(self) -> Any:
+        """The pass's time, recorded as the worker's heartbeat first (/readyz reads it)."""
+        now = timezone.now()
+        record_heartbeat(now)
+        return now
 
     def _report(self, counts: dict[str, int], quiet: bool = False) -> None:
         if quiet and not any(counts.values()):
