@@ -1,25 +1,46 @@
-"""A harder generated registry: the errors field records actually carry.
+"""A harder generated registry: the errors and conventions field records carry.
 
 Seeded. Each person is reported one to four times; every report after the
-first may use a nickname, misspell a name, swap given and family names, take a
-hyphenated or a new surname, swap the birth day and month, be a year off, mistype
-a digit, or leave the birth date, sex, phone or address blank. Given names come
-from the nickname groups with a skewed (Zipf-like) popularity, family names from
-a syllable generator with the same skew, so common names collide as they do in
-a city.
+first may use a nickname, misspell a name, swap given and family names (and
+change one of them as well), take a hyphenated or a new surname, drop a part
+of a hyphenated one, swap the birth day and month, be a year off, mistype a
+digit, leave the birth date, sex, phone or address blank, or stand behind a
+placeholder name ("John Doe", "Trauma Alpha") or birth date (1900-01-01, the
+1st of January of the year). Any report may give only a birth year (an age at
+the event), a referrer's phone, or a hospital and the event's date; a
+hospital's report of an event another source reported carries the same
+hospital and the same or the next day.
+
+People come in households as well as alone: twins (one family name, birth
+date, address and phone, different given names, sometimes a different sex),
+siblings and spouses at one address and phone, fathers and sons with one name
+told apart by Jr/Sr (when the report keeps the suffix) and 20-35 years,
+shelter residents who give the shelter's phone and address, and unidentified
+strangers only ever reported under a placeholder.
+
+Given names come from the nickname groups with a skewed (Zipf-like)
+popularity, family names from a syllable generator with the same skew, so
+common names collide as they do in a city. `python bench/linkage/hard.py`
+prints the composition (bench/linkage/HARD_SET.md).
 """
 
 from __future__ import annotations
 
 import random
 import string
-from dataclasses import replace
+import sys
+from collections import Counter
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from itertools import accumulate
+from itertools import accumulate, combinations
+from typing import Any
 
-from pipelines import Row
+from dataset import Row, mark_shared_phones
 
 from coresponder.domain.linkage import NICKNAME_GROUPS, Record
+
+SEED = 20260501
+PEOPLE = 2500
 
 _SYLLABLES = (
     "al an ar ba be bo ca ce da de do el en er fa fe ga go ha he ja jo ka ke la le li lo lu "
@@ -27,10 +48,58 @@ _SYLLABLES = (
 ).split()
 _ENDINGS = ["", "s", "son", "ez", "er", "ton", "ski", "ley", "man", "o", "a", "field", "well"]
 _STREETS = ["main", "broad", "market", "oak", "pine", "walnut", "spruce", "girard", "lehigh"]
+_HOSPITALS = [
+    "temple university hospital",
+    "jefferson frankford",
+    "penn presbyterian",
+    "einstein medical center",
+    "episcopal campus",
+    "nazareth hospital",
+    "st christopher's",
+    "chestnut hill hospital",
+    "hahnemann",
+    "mercy philadelphia",
+    "lankenau",
+    "pennsylvania hospital",
+]
+_NATO = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima".split()
+# The names hospitals and EMS give someone they cannot identify: Doe by sex,
+# "Unknown", a trauma alias (a letter word or a number), "Unidentified".
+_PLACEHOLDER_NAMES = {
+    "male": [("john", "doe"), ("unknown", "unknown"), ("trauma", ""), ("unidentified", "male")],
+    "female": [("jane", "doe"), ("unknown", "unknown"), ("trauma", ""), ("unidentified", "female")],
+}
+PLACEHOLDER_BIRTH_DATE = date(1900, 1, 1)
+
+# Record-level patterns: how a report departs from the person, or what its source gives.
+REPORT_PATTERNS = (
+    "nickname",
+    "given_typo",
+    "family_typo",
+    "changed_surname",
+    "hyphenated_surname",
+    "hyphen_part_dropped",
+    "swapped",
+    "swapped_changed",
+    "day_month_swapped",
+    "year_off",
+    "date_off",
+    "no_birth_date",
+    "placeholder_name",
+    "placeholder_date",
+    "year_only",
+    "year_only_off",
+    "suffix_dropped",
+    "shared_phone",
+    "hospital",
+)
+# Person-level patterns: who the person is among the others.
+PERSON_PATTERNS = ("twin", "sibling", "spouse", "junior_senior", "shelter", "unidentified")
+HOUSEHOLD_KINDS = ("twins", "siblings", "spouses", "junior_senior")
 
 
 def _family_names(rng: random.Random, count: int) -> list[str]:
-    names = set()
+    names: set[str] = set()
     while len(names) < count:
         parts = rng.randint(1, 3)
         names.add("".join(rng.choice(_SYLLABLES) for _ in range(parts)) + rng.choice(_ENDINGS))
@@ -63,11 +132,38 @@ def _typo(rng: random.Random, text: str) -> str:
     return text[:i] + rng.choice(string.ascii_lowercase) + text[i + 1 :]
 
 
+_NICKNAMES = {n: g for g in NICKNAME_GROUPS for n in g}
+_CHANGES = {"nickname", "given_typo", "family_typo", "hyphen_part_dropped"}
+
+
+@dataclass
+class _Pools:
+    given: list[str]
+    family: list[str]
+    shelters: list[tuple[str, str]]  # (phone, address)
+    referrers: list[str]
+
+
+@dataclass
+class _Person:
+    truth: Record
+    tags: frozenset[str]
+    household: str = ""
+    suffix: str = ""  # "jr" or "sr"
+
+
+def _born(rng: random.Random, first: int = 1940, years: int = 65) -> date:
+    return date(first, 1, 1) + timedelta(days=rng.randrange(365 * years))
+
+
 def person(rng: random.Random, given_pool: list[str], family_pool: list[str]) -> Record:
-    born = date(1940, 1, 1) + timedelta(days=rng.randrange(365 * 65))
+    born = _born(rng)
+    family = _zipf(rng, family_pool, 50)
+    if rng.random() < 0.05:
+        family = f"{family}-{_zipf(rng, family_pool, 50)}"  # a double surname of one's own
     return Record(
         given=_zipf(rng, given_pool, 5),
-        family=_zipf(rng, family_pool, 50),
+        family=family,
         birth_date=born,
         sex=rng.choice(["female", "male"]),
         phone=f"215{rng.randrange(10**7):07d}",
@@ -75,45 +171,257 @@ def person(rng: random.Random, given_pool: list[str], family_pool: list[str]) ->
     )
 
 
-_NICKNAMES = {n: g for g in NICKNAME_GROUPS for n in g}
+def _other_given(rng: random.Random, pool: list[str], given: str) -> str:
+    """A given name that is neither `given` nor one of its nicknames."""
+    while True:
+        other = _zipf(rng, pool, 5)
+        if other != given and given not in _NICKNAMES.get(other, ()):
+            return other
+
+
+def _other_sex(sex: str) -> str:
+    return "male" if sex == "female" else "female"
+
+
+def _shifted(rng: random.Random, born: date, low: int, high: int) -> date:
+    """A birth date `low` to `high` years later (earlier if negative), on another day."""
+    return born + timedelta(days=rng.randint(low * 365, high * 365) + rng.randrange(1, 300))
+
+
+def _household(rng: random.Random, pools: _Pools, number: int) -> list[_Person]:
+    """One household: a person alone, or two people sharing an address and phone."""
+    roll = rng.random()
+    base = person(rng, pools.given, pools.family)
+    if roll < 0.015:
+        other = replace(
+            base,
+            given=_other_given(rng, pools.given, base.given),
+            sex=base.sex if rng.random() < 0.6 else _other_sex(base.sex),
+        )
+        home = f"twins:{number}"
+        return [_Person(base, frozenset({"twin"}), home), _Person(other, frozenset({"twin"}), home)]
+    if roll < 0.035:
+        born = base.birth_date or _born(rng)
+        other = replace(
+            base,
+            given=_other_given(rng, pools.given, base.given),
+            sex=rng.choice(["female", "male"]),
+            birth_date=_shifted(rng, born, -12, 12),
+        )
+        home = f"siblings:{number}"
+        tags = frozenset({"sibling"})
+        return [_Person(base, tags, home), _Person(other, tags, home)]
+    if roll < 0.055:
+        mate = person(rng, pools.given, pools.family)
+        born = base.birth_date or _born(rng)
+        other = replace(
+            mate,
+            given=_other_given(rng, pools.given, base.given),
+            family=base.family if rng.random() < 0.6 else mate.family,
+            sex=_other_sex(base.sex) if rng.random() < 0.9 else base.sex,
+            birth_date=_shifted(rng, born, -8, 7),
+            phone=base.phone,
+            address=base.address,
+        )
+        home = f"spouses:{number}"
+        tags = frozenset({"spouse"})
+        return [_Person(base, tags, home), _Person(other, tags, home)]
+    if roll < 0.07:
+        senior = replace(base, sex="male", birth_date=_born(rng, 1940, 35))
+        junior = replace(
+            senior,
+            birth_date=_shifted(rng, senior.birth_date or _born(rng), 20, 34),
+            phone=senior.phone if rng.random() < 0.5 else f"267{rng.randrange(10**7):07d}",
+        )
+        home = f"junior_senior:{number}"
+        tags = frozenset({"junior_senior"})
+        return [_Person(senior, tags, home, "sr"), _Person(junior, tags, home, "jr")]
+    if roll < 0.09:
+        return [_Person(base, frozenset({"unidentified"}))]
+    if roll < 0.13:
+        phone, address = rng.choice(pools.shelters)
+        sheltered = replace(base, phone=phone, address=address)
+        return [_Person(sheltered, frozenset({"shelter"}))]
+    return [_Person(base, frozenset())]
+
+
+def _placeholder(rng: random.Random, sex: str) -> tuple[str, str]:
+    given, family = rng.choice(_PLACEHOLDER_NAMES[sex or rng.choice(["female", "male"])])
+    if given == "trauma":
+        family = rng.choice(_NATO) if rng.random() < 0.7 else str(rng.randrange(1, 100))
+    return given, family
+
+
+def _drop_a_part(family: str, rng: random.Random) -> str:
+    parts = family.split("-")
+    return rng.choice(parts) if len(parts) > 1 else family
 
 
 def corrupt(rng: random.Random, truth: Record, family_pool: list[str]) -> Record:
-    r = truth
-    if rng.random() < 0.35 and r.given in _NICKNAMES:
-        r = replace(r, given=rng.choice(_NICKNAMES[r.given]))
+    """A later report of the person `truth` describes."""
+    return Record(**corrupt_fields(rng, truth, family_pool)[0])
+
+
+def corrupt_fields(
+    rng: random.Random, truth: Record, family_pool: list[str]
+) -> tuple[dict[str, Any], set[str]]:
+    """A later report's fields and the patterns it shows."""
+    r = dict(truth.__dict__)
+    tags: set[str] = set()
+    if rng.random() < 0.35 and r["given"] in _NICKNAMES:
+        nickname = rng.choice(_NICKNAMES[r["given"]])
+        if nickname != r["given"]:
+            r["given"] = nickname
+            tags.add("nickname")
     if rng.random() < 0.15:
-        r = replace(r, given=_typo(rng, r.given))
+        r["given"] = _typo(rng, r["given"])
+        tags.add("given_typo")
     if rng.random() < 0.15:
-        r = replace(r, family=_typo(rng, r.family))
+        r["family"] = _typo(rng, r["family"])
+        tags.add("family_typo")
     roll = rng.random()
     if roll < 0.08:
-        r = replace(r, family=rng.choice(family_pool))  # a changed surname
+        r["family"] = rng.choice(family_pool)  # a changed surname
+        tags.add("changed_surname")
     elif roll < 0.16:
-        r = replace(r, family=f"{r.family}-{rng.choice(family_pool)}")
-    if rng.random() < 0.05:
-        r = replace(r, given=r.family, family=r.given)
-    dob = r.birth_date
+        r["family"] = f"{r['family']}-{rng.choice(family_pool)}"
+        tags.add("hyphenated_surname")
+    elif roll < 0.30 and "-" in r["family"]:
+        r["family"] = _drop_a_part(r["family"], rng)
+        tags.add("hyphen_part_dropped")
+    roll = rng.random()
+    if roll < 0.05:
+        r["given"], r["family"] = r["family"], r["given"]
+        tags.add("swapped")
+    elif roll < 0.08:
+        # Swapped and changed: the swap alone is not all that went wrong.
+        change = rng.choice(["nickname", "typo", "initial", "hyphen"])
+        if change == "nickname" and truth.given in _NICKNAMES:
+            r["given"] = rng.choice([n for n in _NICKNAMES[truth.given] if n != truth.given])
+        elif change == "hyphen" and "-" in r["family"]:
+            r["family"] = _drop_a_part(r["family"], rng)
+        elif change == "initial":
+            r["given"] = r["given"][:1]
+        else:
+            r["given"] = _typo(rng, r["given"])
+        r["given"], r["family"] = r["family"], r["given"]
+        tags.update({"swapped", "swapped_changed"})
+    if "swapped" in tags and tags & _CHANGES:
+        tags.add("swapped_changed")
+    dob = r["birth_date"]
     roll = rng.random()
     if dob is not None:
-        if roll < 0.10 and dob.day <= 12:
-            r = replace(r, birth_date=date(dob.year, dob.day, dob.month))
-        elif roll < 0.18:
+        if roll < 0.10 and dob.day <= 12 and dob.day != dob.month:
+            r["birth_date"] = date(dob.year, dob.day, dob.month)
+            tags.add("day_month_swapped")
+        elif 0.10 <= roll < 0.18:
             try:
-                r = replace(r, birth_date=dob.replace(year=dob.year + rng.choice([-1, 1])))
+                r["birth_date"] = dob.replace(year=dob.year + rng.choice([-1, 1]))
+                tags.add("year_off")
             except ValueError:
                 pass
-        elif roll < 0.24:
-            r = replace(r, birth_date=dob + timedelta(days=rng.choice([-1, 1, 10, -10])))
-        elif roll < 0.34:
-            r = replace(r, birth_date=None)
+        elif 0.18 <= roll < 0.24:
+            r["birth_date"] = dob + timedelta(days=rng.choice([-1, 1, 10, -10]))
+            tags.add("date_off")
+        elif 0.24 <= roll < 0.34:
+            r["birth_date"] = None
+            tags.add("no_birth_date")
+        elif 0.34 <= roll < 0.38:
+            r["birth_date"] = PLACEHOLDER_BIRTH_DATE if rng.random() < 0.4 else date(dob.year, 1, 1)
+            tags.add("placeholder_date")
     if rng.random() < 0.25:
-        r = replace(r, sex="")
+        r["sex"] = ""
     if rng.random() < 0.45:
-        r = replace(r, phone="")
+        r["phone"] = ""
     if rng.random() < 0.45:
-        r = replace(r, address="")
-    return r
+        r["address"] = ""
+    if rng.random() < 0.03:
+        # A report that could not name the person: an emergency department's alias.
+        r["given"], r["family"] = _placeholder(rng, r["sex"] or truth.sex)
+        r["birth_date"] = PLACEHOLDER_BIRTH_DATE if rng.random() < 0.4 else None
+        r["phone"] = r["phone"] if rng.random() < 0.5 else ""
+        tags -= {"nickname", "given_typo", "family_typo", "swapped", "swapped_changed"}
+        tags.add("placeholder_name")
+    return r, tags
+
+
+def _unidentified_report(rng: random.Random, truth: Record) -> tuple[dict[str, Any], set[str]]:
+    given, family = _placeholder(rng, truth.sex)
+    roll = rng.random()
+    birth_date, birth_year = None, None
+    if roll < 0.3:
+        birth_date = PLACEHOLDER_BIRTH_DATE
+    elif roll < 0.5 and truth.birth_date is not None:
+        birth_year = truth.birth_date.year + rng.randint(-2, 2)  # an age guessed at the scene
+    fields = {
+        **truth.__dict__,
+        "given": given,
+        "family": family,
+        "birth_date": birth_date,
+        "birth_year": birth_year,
+        "sex": truth.sex if rng.random() < 0.9 else "",
+        "phone": "",
+        "address": "",
+    }
+    return fields, {"placeholder_name"} | ({"year_only"} if birth_year else set())
+
+
+def _event(rng: random.Random) -> tuple[str, date]:
+    return rng.choice(_HOSPITALS), date(2024, 1, 1) + timedelta(days=rng.randrange(3 * 365))
+
+
+def _reports(rng: random.Random, who: _Person, pools: _Pools) -> list[tuple[Record, set[str]]]:
+    """Every report of one person, each with the patterns it shows."""
+    unidentified = "unidentified" in who.tags
+    count = rng.choice([1, 1, 1, 2]) if unidentified else rng.choice([1, 1, 2, 2, 2, 3, 4])
+    reports: list[tuple[dict[str, Any], set[str]]] = []
+    for n in range(count):
+        if unidentified:
+            fields, tags = _unidentified_report(rng, who.truth)
+        elif n == 0:
+            fields, tags = dict(who.truth.__dict__), set()
+        else:
+            fields, tags = corrupt_fields(rng, who.truth, pools.family)
+        if who.suffix and "placeholder_name" not in tags:
+            if rng.random() < 0.3:
+                tags.add("suffix_dropped")
+            elif rng.random() < 0.8:
+                fields["family"] = f"{fields['family']} {who.suffix}"
+            else:
+                fields["given"] = f"{fields['given']} {who.suffix}"
+        dob = fields["birth_date"]
+        if dob is not None and dob != PLACEHOLDER_BIRTH_DATE and rng.random() < 0.07:
+            # Only an age or a year known; an age at the event is a year off about as often.
+            fields["birth_date"] = None
+            fields["birth_year"] = dob.year
+            tags.add("year_only")
+            if rng.random() < 0.4:
+                fields["birth_year"] = dob.year + rng.choice([-1, 1])
+                tags.add("year_only_off")
+        if "shelter" in who.tags and rng.random() < 0.2:
+            fields["phone"] = ""
+        elif rng.random() < 0.03:
+            fields["phone"] = rng.choice(pools.referrers)  # the referrer's number, not theirs
+            tags.add("shared_phone")
+        if "shelter" in who.tags and fields["phone"]:
+            tags.add("shared_phone")
+        same_event = n > 0 and (
+            rng.random() < (0.7 if "placeholder_name" in tags or unidentified else 0.2)
+        )
+        if same_event:
+            # The hospital's record of the event the previous report is about.
+            before, before_tags = reports[-1]
+            if not before["facility"]:
+                before["facility"], before["event_date"] = _event(rng)
+                before_tags.add("hospital")
+            fields["facility"] = before["facility"]
+            fields["event_date"] = before["event_date"] + timedelta(days=rng.choice([0, 0, 1]))
+            tags.add("hospital")
+        elif unidentified or rng.random() < 0.12:
+            fields["facility"], fields["event_date"] = _event(rng)
+            tags.add("hospital")
+        reports.append((fields, tags))
+    return [(Record(**fields), tags) for fields, tags in reports]
 
 
 def pools(rng: random.Random) -> tuple[list[str], list[str]]:
@@ -124,15 +432,123 @@ def pools(rng: random.Random) -> tuple[list[str], list[str]]:
     return given, family
 
 
-def generate(people: int = 2500, seed: int = 20260501) -> list[Row]:
+def generate(people: int = PEOPLE, seed: int = SEED) -> list[Row]:
+    """Reports of `people` people, shuffled; the same rows for the same arguments."""
     rng = random.Random(seed)
     given_pool, family_pool = pools(rng)
+    shared = _Pools(
+        given_pool,
+        family_pool,
+        shelters=[
+            (f"215{rng.randrange(10**7):07d}", f"{rng.randrange(1, 9999)} {street} st")
+            for street in rng.choices(_STREETS, k=max(3, people // 400))
+        ],
+        referrers=[f"215{rng.randrange(10**7):07d}" for _ in range(max(5, people // 250))],
+    )
     rows = []
-    for entity in range(people):
-        truth = person(rng, given_pool, family_pool)
-        reports = rng.choice([1, 1, 2, 2, 2, 3, 4])
-        for n in range(reports):
-            record = truth if n == 0 else corrupt(rng, truth, family_pool)
-            rows.append(Row(f"h{entity}-{n}", record, "x", str(entity)))
+    entity = household = 0
+    while entity < people:
+        members = _household(rng, shared, household)
+        household += 1
+        for who in members[: people - entity]:
+            for n, (record, tags) in enumerate(_reports(rng, who, shared)):
+                rows.append(
+                    Row(
+                        f"h{entity}-{n}",
+                        record,
+                        "x",
+                        str(entity),
+                        frozenset(tags) | who.tags,
+                        who.household,
+                    )
+                )
+            entity += 1
+    rows = mark_shared_phones(rows)
     rng.shuffle(rows)
     return rows
+
+
+# --- what a pair shows ------------------------------------------------------------
+
+
+def pair_patterns(a: Row, b: Row) -> set[str]:
+    """The patterns a true pair (two reports of one person) shows; {"clean"} if none."""
+    found = set(a.tags | b.tags)
+    ra, rb = a.record, b.record
+    if (
+        ra.facility
+        and ra.facility == rb.facility
+        and ra.event_date is not None
+        and rb.event_date is not None
+        and abs((ra.event_date - rb.event_date).days) <= 1
+    ):
+        found.add("same_event")
+    found.discard("hospital")
+    return found or {"clean"}
+
+
+def relation(a: Row, b: Row) -> str:
+    """Who two reports of different people are to each other, for counting false merges."""
+    if a.household and a.household == b.household:
+        return a.household.split(":")[0]
+    tags = a.tags | b.tags
+    if tags & {"placeholder_name", "placeholder_date", "unidentified"}:
+        return "placeholder"
+    if a.record.shared_phone and b.record.shared_phone and a.record.phone == b.record.phone:
+        return "shared_phone"
+    return "strangers"
+
+
+# --- the datasheet's figures -----------------------------------------------------------
+
+
+def composition(rows: list[Row]) -> dict[str, Any]:
+    """Counts per pattern: people, records, true pairs."""
+    people_tags: dict[str, frozenset[str]] = {}
+    by_entity: dict[str, list[Row]] = {}
+    for row in rows:
+        people_tags[row.entity] = people_tags.get(row.entity, frozenset()) | (
+            row.tags & set(PERSON_PATTERNS)
+        )
+        by_entity.setdefault(row.entity, []).append(row)
+    reports = Counter(tag for row in rows for tag in row.tags if tag in REPORT_PATTERNS)
+    reports["shared_phone_flag"] = sum(row.record.shared_phone for row in rows)
+    pairs: Counter[str] = Counter()
+    true_pairs = 0
+    for members in by_entity.values():
+        for a, b in combinations(members, 2):
+            true_pairs += 1
+            pairs.update(pair_patterns(a, b))
+    households = {row.household for row in rows if row.household}
+    return {
+        "people": len(by_entity),
+        "records": len(rows),
+        "true_pairs": true_pairs,
+        "people_by_pattern": dict(
+            Counter(tag for tags in people_tags.values() for tag in tags).most_common()
+        ),
+        "households": dict(Counter(h.split(":")[0] for h in households).most_common()),
+        "records_by_pattern": dict(reports.most_common()),
+        "true_pairs_by_pattern": dict(pairs.most_common()),
+        "reports_per_person": dict(sorted(Counter(len(m) for m in by_entity.values()).items())),
+    }
+
+
+def _print_composition(people: int) -> None:
+    figures = composition(generate(people))
+    print(f"people {figures['people']:,}, records {figures['records']:,}, ", end="")
+    print(f"true pairs {figures['true_pairs']:,}")
+    for section in (
+        "reports_per_person",
+        "people_by_pattern",
+        "households",
+        "records_by_pattern",
+        "true_pairs_by_pattern",
+    ):
+        print(f"\n| {section.replace('_', ' ')} | count |\n|---|---|")
+        for key, value in figures[section].items():
+            print(f"| {key} | {value:,} |")
+
+
+if __name__ == "__main__":
+    _print_composition(int(sys.argv[1]) if len(sys.argv) > 1 else PEOPLE)

@@ -2,37 +2,39 @@
 
 Both get the same columns. A data set is a list of (id, Record, group, entity):
 group separates the two files of a link-only set (pairs within one file are
-never proposed), entity is the true person, used only to score the results.
+never proposed), entity is the true person, used only to score the results
+(as are a row's tags and household, which say how a generated report was made).
+
+Ours is also scored as it is used: pairs at or above the merge threshold that
+`sure_merge_guard` lets through are merged without review ("sure merges"); the
+rest at or above 0.5 go to a coordinator ("the review band").
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from coresponder.domain.linkage import Record
+from dataset import Row
+
+from coresponder.domain.linkage import COMPARISONS_BY_NAME, Record, sure_merge_guard
 from coresponder.identity import linkage_model
 
 THRESHOLD = 0.5  # one threshold for both pipelines, never tuned on the true links
-
-
-@dataclass(frozen=True)
-class Row:
-    id: str
-    record: Record
-    group: str
-    entity: str
+# LINKAGE_MERGE_THRESHOLD's default: at or above it (and unguarded) a pair merges unreviewed.
+MERGE_THRESHOLD = 0.99
 
 
 @dataclass
 class Result:
     pairs: set[tuple[str, str]]
     seconds: float
+    scored: list[linkage_model.ScoredPair] = field(default_factory=list)
 
 
 def true_pairs(rows: Sequence[Row], link_only: bool) -> set[tuple[str, str]]:
@@ -73,7 +75,7 @@ def run_ours(rows: Sequence[Row], link_only: bool) -> Result:
     group = {row.id: row.group for row in rows} if link_only else None
     predicted = linkage_model.predict_pairs(records, params, THRESHOLD, group=group)
     pairs = {(p.a, p.b) if p.a < p.b else (p.b, p.a) for p in predicted}
-    return Result(pairs, time.perf_counter() - started)
+    return Result(pairs, time.perf_counter() - started, predicted)
 
 
 def _frame(rows: Sequence[Row]) -> Any:
@@ -146,10 +148,124 @@ def run_plain_splink(rows: Sequence[Row], link_only: bool) -> Result:
     return Result(pairs, time.perf_counter() - started)
 
 
-def compare_on(name: str, rows: Sequence[Row], link_only: bool, clustered: bool) -> dict[str, Any]:
+Pair = tuple[str, str]
+
+
+def _ordered(a: str, b: str) -> Pair:
+    return (a, b) if a < b else (b, a)
+
+
+def _example(rows: dict[str, Row], pair: Pair, found: dict[Pair, Any]) -> dict[str, Any]:
+    """Two records as reported, with the score and comparison levels when scored."""
+
+    def text(r: Record) -> str:
+        born = f"~{r.birth_year}" if r.birth_year else "-"
+        born = r.birth_date.isoformat() if r.birth_date else born
+        phone = f"{r.phone}{' (shared)' if r.shared_phone else ''}" if r.phone else "-"
+        place = f" @{r.facility} {r.event_date}" if r.facility else ""
+        fields = [r.given, r.family, born, r.sex or "-", phone, r.address or "-"]
+        return " | ".join(fields) + place
+
+    scored = found.get(pair)
+    return {
+        "a": text(rows[pair[0]].record),
+        "b": text(rows[pair[1]].record),
+        "probability": round(scored.probability, 4) if scored else None,
+        "levels": {
+            name: COMPARISONS_BY_NAME[name].levels[level].name
+            for name, level in scored.vector.items()
+        }
+        if scored
+        else None,
+    }
+
+
+def review_figures(
+    rows: Sequence[Row],
+    scored: Sequence[linkage_model.ScoredPair],
+    truth: set[Pair],
+    patterns: Callable[[Row, Row], set[str]] | None = None,
+    relation: Callable[[Row, Row], str] | None = None,
+    examples: int = 3,
+) -> dict[str, Any]:
+    """Ours as used: sure merges, the review band, and where each true pair went."""
+    sure: set[Pair] = set()
+    review: set[Pair] = set()
+    guarded: Counter[str] = Counter()
+    guarded_true: Counter[str] = Counter()
+    found = {_ordered(p.a, p.b): p for p in scored}
+    for pair, p in found.items():
+        reason = None
+        if p.probability >= MERGE_THRESHOLD:
+            reason = sure_merge_guard(p.vector)
+        if p.probability >= MERGE_THRESHOLD and reason is None:
+            sure.add(pair)
+        else:
+            review.add(pair)
+            if reason is not None:
+                guarded[reason] += 1
+                guarded_true[reason] += pair in truth
+    review_true = review & truth
+    after_review = sure | review_true  # a coordinator accepts the true pairs, rejects the rest
+    result: dict[str, Any] = {
+        "sure": scores(sure, truth),
+        "sure_pairs": len(sure),
+        "false_sure_pairs": len(sure - truth),
+        "sure_clustered": scores(cluster_pairs(sure), truth),
+        "review_pairs": len(review),
+        "review_true_pairs": len(review_true),
+        "review_share_of_true": round(len(review_true) / len(truth), 4) if truth else 0.0,
+        "accepted_f1": scores(sure | review, truth)["f1"],
+        "after_review_f1": scores(after_review, truth)["f1"],
+        "guarded": {
+            reason: {"pairs": count, "true": guarded_true[reason]}
+            for reason, count in guarded.most_common()
+        },
+    }
+    if patterns is None or relation is None:
+        return result
+    by_id = {row.id: row for row in rows}
+    per_pattern: dict[str, Counter[str]] = defaultdict(Counter)
+    missed_examples: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for pair in sorted(truth):
+        where = "sure" if pair in sure else "review" if pair in review else "missed"
+        for pattern in patterns(by_id[pair[0]], by_id[pair[1]]):
+            per_pattern[pattern]["true"] += 1
+            per_pattern[pattern][where] += 1
+            if where != "sure" and len(missed_examples[pattern]) < examples:
+                missed_examples[pattern].append({"went": where, **_example(by_id, pair, found)})
+    false_sure: Counter[str] = Counter()
+    false_review: Counter[str] = Counter()
+    false_examples: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for pair in sorted(sure - truth):
+        kind = relation(by_id[pair[0]], by_id[pair[1]])
+        false_sure[kind] += 1
+        if len(false_examples[kind]) < examples:
+            false_examples[kind].append(_example(by_id, pair, found))
+    for pair in review - truth:
+        false_review[relation(by_id[pair[0]], by_id[pair[1]])] += 1
+    result["patterns"] = {
+        name: {k: counts[k] for k in ("true", "sure", "review", "missed")}
+        for name, counts in sorted(per_pattern.items(), key=lambda item: -item[1]["true"])
+    }
+    result["false_sure_by_relation"] = dict(false_sure.most_common())
+    result["false_review_by_relation"] = dict(false_review.most_common())
+    result["examples"] = {"not_sure": dict(missed_examples), "false_sure": dict(false_examples)}
+    return result
+
+
+def compare_on(
+    name: str,
+    rows: Sequence[Row],
+    link_only: bool,
+    clustered: bool,
+    patterns: Callable[[Row, Row], set[str]] | None = None,
+    relation: Callable[[Row, Row], str] | None = None,
+    plain_splink: bool = True,
+) -> dict[str, Any]:
     truth = true_pairs(rows, link_only)
     ours = run_ours(rows, link_only)
-    plain = run_plain_splink(rows, link_only)
+    plain = run_plain_splink(rows, link_only) if plain_splink else Result(set(), 0.0)
     result: dict[str, Any] = {
         "data": name,
         "records": len(rows),
@@ -160,4 +276,5 @@ def compare_on(name: str, rows: Sequence[Row], link_only: bool, clustered: bool)
     if clustered:
         result["ours"]["clustered_f1"] = scores(cluster_pairs(ours.pairs), truth)["f1"]
         result["plain_splink"]["clustered_f1"] = scores(cluster_pairs(plain.pairs), truth)["f1"]
+    result["ours"]["review"] = review_figures(rows, ours.scored, truth, patterns, relation)
     return result
