@@ -20,11 +20,20 @@ import csv
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+
+from coresponder.domain.placeholders import (
+    Placeholders,
+    conventions_with,
+    is_placeholder_birth_date,
+    is_placeholder_birth_year,
+    is_year_only_birth_date,
+    placeholder_parts,
+)
 
 _DATA = Path(__file__).resolve().parent / "data"
 
@@ -47,12 +56,22 @@ class Record:
     address: str = ""
     event_date: date | None = None
     facility: str = ""
+    # A generational suffix ("jr", "sr", "ii", "iii", "iv"): given by a source that keeps it
+    # apart, else parsed off the end of the names by `normalise`.
+    suffix: str = ""
+    # Set by `normalise` (see `coresponder.domain.placeholders`): the part was a placeholder
+    # ("John Doe", "Unknown", 1900-01-01) and is left blank, so it blocks and weighs nothing.
+    given_placeholder: bool = False
+    family_placeholder: bool = False
+    birth_date_placeholder: bool = False
 
 
 @dataclass(frozen=True)
 class Level:
     name: str
     description: str
+    # A level that says nothing either way (a placeholder): weight 0, like "null".
+    neutral: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,17 +125,90 @@ def normalise_phone(phone: str) -> str:
     return "".join(c for c in phone if c.isdigit())[-10:]
 
 
+# Generational suffixes as written -> as compared. "V" is left alone: it is more often a
+# middle initial than a fifth generation.
+SUFFIXES: Mapping[str, str] = {
+    "jr": "jr",
+    "jnr": "jr",
+    "junior": "jr",
+    "sr": "sr",
+    "snr": "sr",
+    "senior": "sr",
+    "ii": "ii",
+    "2nd": "ii",
+    "iii": "iii",
+    "3rd": "iii",
+    "iv": "iv",
+    "4th": "iv",
+}
+SUFFIX_LABELS: Mapping[str, str] = {"jr": "Jr", "sr": "Sr", "ii": "II", "iii": "III", "iv": "IV"}
+
+
+def _split_suffix(name: str) -> tuple[str, str]:
+    """("smith", "jr") from "smith jr"; a name that is only a suffix is left as it is."""
+    words = name.split(" ")
+    if len(words) > 1 and words[-1] in SUFFIXES:
+        return " ".join(words[:-1]), SUFFIXES[words[-1]]
+    return name, ""
+
+
+# The placeholder conventions in force: the built-in ones until the deployment's are
+# passed in (`use_placeholder_names`).
+_conventions: dict[str, Placeholders] = {"current": Placeholders()}
+
+
+def use_placeholder_names(names: Iterable[str]) -> None:
+    """Add a deployment's placeholder names (LINKAGE_PLACEHOLDER_NAMES) to the built-in ones."""
+    conventions = conventions_with(names, _fold)
+    if conventions != _conventions["current"]:
+        _conventions["current"] = conventions
+        normalise.cache_clear()
+        blocking_keys.cache_clear()
+
+
 @lru_cache(maxsize=65536)
 def normalise(record: Record) -> Record:
-    """The record as compared: folded text, digits-only phone, a known sex or ""."""
+    """The record as compared: folded text, digits-only phone, a known sex or "".
+
+    Suffixes come off the names into `suffix`; a placeholder name part or birth date is
+    blanked and flagged; a 1 January birth date keeps only its year (`birth_year`), as
+    forms store that date when only a year or an age was given.
+    """
+    given, given_suffix = _split_suffix(_fold(record.given))
+    family, family_suffix = _split_suffix(_fold(record.family))
+    suffix = SUFFIXES.get(_fold(record.suffix), "") or family_suffix or given_suffix
+    given_placeholder, family_placeholder = placeholder_parts(
+        given, family, _conventions["current"]
+    )
+    given_placeholder = given_placeholder or record.given_placeholder
+    family_placeholder = family_placeholder or record.family_placeholder
+    birth, year = record.birth_date, record.birth_year
+    birth_placeholder = record.birth_date_placeholder
+    if birth is not None:
+        year = None
+        if is_placeholder_birth_date(birth, record.event_date):
+            birth, birth_placeholder = None, True
+        elif is_year_only_birth_date(birth):
+            year = birth.year
+            birth = None
+    if year is not None and is_placeholder_birth_year(year):
+        year, birth_placeholder = None, True
+    if birth_placeholder:
+        birth, year = None, None
     return replace(
         record,
-        given=_fold(record.given),
-        family=_fold(record.family),
+        given="" if given_placeholder else given,
+        family="" if family_placeholder else family,
+        birth_date=birth,
+        birth_year=year,
         sex=_SEX.get(_fold(record.sex), ""),
         phone=normalise_phone(record.phone),
         address=_fold(record.address),
         facility=_fold(record.facility),
+        suffix=suffix,
+        given_placeholder=given_placeholder,
+        family_placeholder=family_placeholder,
+        birth_date_placeholder=birth_placeholder,
     )
 
 
@@ -280,7 +372,13 @@ def _hamming_one(a: str, b: str) -> bool:
 
 NULL = Level("null", "either record leaves it blank")
 ELSE = Level("else", "different")
+PLACEHOLDER_NAME = Level(
+    "placeholder", "a placeholder name (such as John Doe or Unknown), which says nothing", True
+)
 
+# New levels go just before "else", so the levels earlier models were trained on keep
+# their numbers; a level's conditions never overlap an earlier level's, so the order
+# the comparators test them in is the numbers' order (as Splink tests them).
 COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "given_name",
@@ -292,6 +390,11 @@ COMPARISONS: tuple[Comparison, ...] = (
             Level("jw92", "spelling close (Jaro-Winkler at least 0.92)"),
             Level("jw80", "spelling similar (Jaro-Winkler at least 0.80)"),
             Level("initial", "an initial that agrees"),
+            Level(
+                "swapped_close",
+                "given and family names swapped, with a nickname, typo, initial or part changed",
+            ),
+            PLACEHOLDER_NAME,
             ELSE,
         ),
     ),
@@ -305,7 +408,21 @@ COMPARISONS: tuple[Comparison, ...] = (
             Level("jw92", "spelling close (Jaro-Winkler at least 0.92)"),
             Level("soundex", "sounds the same (Soundex)"),
             Level("jw80", "spelling similar (Jaro-Winkler at least 0.80)"),
+            Level(
+                "swapped_close",
+                "given and family names swapped, with a nickname, typo, initial or part changed",
+            ),
+            PLACEHOLDER_NAME,
             ELSE,
+        ),
+    ),
+    Comparison(
+        "name_suffix",
+        (
+            Level("null", "neither record gives a suffix (Jr, Sr, II)"),
+            Level("exact", "same suffix (Jr, Sr, II)"),
+            Level("one_only", "only one record gives a suffix (Jr, Sr, II)"),
+            Level("else", "different suffixes (such as Jr and Sr): could be father and son"),
         ),
     ),
     Comparison(
@@ -316,6 +433,14 @@ COMPARISONS: tuple[Comparison, ...] = (
             Level("day_month_swapped", "day and month swapped"),
             Level("year_off_by_one", "same day and month, year one apart"),
             Level("one_digit", "one digit different"),
+            Level("year_same", "born the same year (only a year known)"),
+            Level("year_1", "born a year apart (only a year known, as an age gives)"),
+            Level("year_2", "born two years apart (only a year known, as an age gives)"),
+            Level(
+                "placeholder",
+                "a placeholder birth date (such as 1 January 1900), which says nothing",
+                True,
+            ),
             ELSE,
         ),
     ),
@@ -327,6 +452,7 @@ COMPARISONS: tuple[Comparison, ...] = (
             Level("exact", "same phone number"),
             Level("last7", "same last seven digits"),
             Level("one_digit", "one digit different"),
+            Level("shared", "same phone, but one many people give (a shelter's or a referrer's)"),
             ELSE,
         ),
     ),
@@ -351,11 +477,42 @@ COMPARISONS: tuple[Comparison, ...] = (
     ),
 )
 COMPARISONS_BY_NAME: Mapping[str, Comparison] = {c.name: c for c in COMPARISONS}
+# (comparison, level index) of the levels that weigh nothing.
+NEUTRAL_LEVELS: frozenset[tuple[str, int]] = frozenset(
+    (c.name, i) for c in COMPARISONS for i, level in enumerate(c.levels) if level.neutral
+)
+
+
+def _close_names(x: str, y: str) -> bool:
+    """Two names one change apart: equal, nicknames, a typo, an initial, a shared part."""
+    if x == y or are_nicknames(x, y) or jaro_winkler(x, y) >= 0.92:
+        return True
+    if soundex(x) == soundex(y):
+        return True
+    if (len(x) == 1 or len(y) == 1) and x[0] == y[0]:
+        return True
+    x_parts, y_parts = set(x.split(" ")), set(y.split(" "))
+    return (len(x_parts) > 1 or len(y_parts) > 1) and bool(x_parts & y_parts)
+
+
+def _swapped_close(a: Record, b: Record) -> bool:
+    """Given and family names swapped, each landing close to the other record's."""
+    if not (a.given and a.family and b.given and b.family):
+        return False
+    return _close_names(a.given, b.family) and _close_names(a.family, b.given)
+
+
+def _name_present(name: str, placeholder: bool) -> bool:
+    return bool(name) or placeholder
 
 
 def _compare_given(a: Record, b: Record) -> int:
-    if not a.given or not b.given:
+    if not _name_present(a.given, a.given_placeholder) or not _name_present(
+        b.given, b.given_placeholder
+    ):
         return 0
+    if a.given_placeholder or b.given_placeholder:
+        return 8  # a blank side: no level before this one can hold
     if a.given == b.given:
         return 1
     if a.family and b.family and a.given == b.family and a.family == b.given:
@@ -369,12 +526,18 @@ def _compare_given(a: Record, b: Record) -> int:
         return 5
     if (len(a.given) == 1 or len(b.given) == 1) and a.given[0] == b.given[0]:
         return 6
-    return 7
+    if _swapped_close(a, b):
+        return 7
+    return 9
 
 
 def _compare_family(a: Record, b: Record) -> int:
-    if not a.family or not b.family:
+    if not _name_present(a.family, a.family_placeholder) or not _name_present(
+        b.family, b.family_placeholder
+    ):
         return 0
+    if a.family_placeholder or b.family_placeholder:
+        return 8
     if a.family == b.family:
         return 1
     if a.given and b.given and a.given == b.family and a.family == b.given:
@@ -389,13 +552,38 @@ def _compare_family(a: Record, b: Record) -> int:
         return 5
     if similarity >= 0.80:
         return 6
-    return 7
+    if _swapped_close(a, b):
+        return 7
+    return 9
+
+
+def _compare_suffix(a: Record, b: Record) -> int:
+    if not a.suffix and not b.suffix:
+        return 0
+    if a.suffix == b.suffix:
+        return 1
+    if not a.suffix or not b.suffix:
+        return 2
+    return 3
+
+
+def _birth_year(record: Record) -> int | None:
+    return record.birth_date.year if record.birth_date is not None else record.birth_year
 
 
 def _compare_birth_date(a: Record, b: Record) -> int:
+    x_year, y_year = _birth_year(a), _birth_year(b)
+    if (x_year is None and not a.birth_date_placeholder) or (
+        y_year is None and not b.birth_date_placeholder
+    ):
+        return 0
+    if x_year is None or y_year is None:
+        return 8  # a placeholder, with something on the other side
     x, y = a.birth_date, b.birth_date
     if x is None or y is None:
-        return 0
+        # Only a year on one side at least: years, as an age at the event gives them.
+        apart = abs(x_year - y_year)
+        return 5 + apart if apart <= 2 else 9
     if x == y:
         return 1
     if x.year == y.year and x.month == y.day and x.day == y.month:
@@ -404,7 +592,7 @@ def _compare_birth_date(a: Record, b: Record) -> int:
         return 3
     if _hamming_one(digits(x), digits(y)):
         return 4
-    return 5
+    return 9
 
 
 def _compare_sex(a: Record, b: Record) -> int:
@@ -416,13 +604,17 @@ def _compare_sex(a: Record, b: Record) -> int:
 def _compare_phone(a: Record, b: Record) -> int:
     if not a.phone or not b.phone:
         return 0
-    if a.phone == b.phone:
+    shared = a.shared_phone or b.shared_phone
+    last7 = len(a.phone) >= 7 and a.phone[-7:] == b.phone[-7:]
+    if a.phone == b.phone and not shared:
         return 1
-    if len(a.phone) >= 7 and a.phone[-7:] == b.phone[-7:]:
+    if last7 and not shared:
         return 2
     if _hamming_one(a.phone, b.phone):
         return 3
-    return 4
+    if last7:
+        return 4  # a shared phone agrees: it says little
+    return 5
 
 
 def _compare_address(a: Record, b: Record) -> int:
@@ -453,6 +645,7 @@ def _compare_event_facility(a: Record, b: Record) -> int:
 _COMPARATORS: Mapping[str, Callable[[Record, Record], int]] = {
     "given_name": _compare_given,
     "family_name": _compare_family,
+    "name_suffix": _compare_suffix,
     "birth_date": _compare_birth_date,
     "sex": _compare_sex,
     "phone": _compare_phone,
@@ -498,7 +691,9 @@ DEFAULT_PARAMS: Params = _params(
             (0.06, 0.003),
             (0.03, 0.02),
             (0.02, 0.03),
-            (0.02, 0.9359),
+            (0.005, 0.0002),
+            (1.0, 1.0),
+            (0.015, 0.9357),
         ),
         "family_name": (
             (1.0, 1.0),
@@ -508,18 +703,38 @@ DEFAULT_PARAMS: Params = _params(
             (0.06, 0.002),
             (0.04, 0.004),
             (0.02, 0.02),
-            (0.05, 0.9684),
+            (0.005, 0.0002),
+            (1.0, 1.0),
+            (0.045, 0.9682),
         ),
+        # Where either record gives a suffix: true matches give the same one or drop it on
+        # one record, seldom two different ones; between strangers (a few in a hundred
+        # give one) it is nearly always on one record only.
+        "name_suffix": ((1.0, 1.0), (0.555, 0.017), (0.4449, 0.97), (0.0001, 0.013)),
+        # The year levels come up only where a record gives just a year: same year
+        # about 1 in 60 between strangers, an age's year one either way twice that.
         "birth_date": (
             (1.0, 1.0),
-            (0.88, 0.00004),
+            (0.85, 0.00004),
             (0.02, 0.00002),
             (0.03, 0.0004),
             (0.04, 0.002),
-            (0.03, 0.99754),
+            (0.02, 0.0006),
+            (0.01, 0.0011),
+            (0.0015, 0.0011),
+            (1.0, 1.0),
+            (0.0285, 0.99474),
         ),
         "sex": ((1.0, 1.0), (0.97, 0.5), (0.03, 0.5)),
-        "phone": ((1.0, 1.0), (0.70, 0.0001), (0.05, 0.0003), (0.05, 0.0005), (0.20, 0.9991)),
+        # A shared phone (a shelter's, a referrer's) agreeing says little: about three bits.
+        "phone": (
+            (1.0, 1.0),
+            (0.70, 0.0001),
+            (0.05, 0.0003),
+            (0.05, 0.0005),
+            (0.02, 0.002),
+            (0.18, 0.9971),
+        ),
         "address": ((1.0, 1.0), (0.50, 0.001), (0.15, 0.003), (0.10, 0.02), (0.25, 0.976)),
         "event_facility": ((1.0, 1.0), (0.60, 0.001), (0.15, 0.002), (0.25, 0.997)),
     },
@@ -528,7 +743,7 @@ DEFAULT_PARAMS: Params = _params(
 
 
 def level_weight(params: Params, name: str, level: int) -> float:
-    if level == 0:
+    if level == 0 or (name, level) in NEUTRAL_LEVELS:
         return 0.0
     m = max(params.m[name][level], _FLOOR)
     u = max(params.u[name][level], _FLOOR)
@@ -627,6 +842,8 @@ def blocking_keys(record: Record) -> frozenset[str]:
     r = normalise(record)
     keys: set[str] = set()
     dob = r.birth_date
+    # Placeholder names and birth dates were blanked by normalise: they give no key.
+    year = _birth_year(r)  # a birth date's year, or the only year known
     families = _family_codes(r.family) if r.family else set()
     roots = nickname_roots(r.given)
     if dob is not None:
@@ -635,17 +852,26 @@ def blocking_keys(record: Record) -> frozenset[str]:
             low, high = sorted((dob.month, dob.day))
             keys.add(f"dmy:{dob.year}:{low:02d}{high:02d}")  # a day/month swap shares it
         for code in families:
-            keys.add(f"fam:{code}:{dob.year}")
             keys.add(f"md:{code}:{dob.month:02d}{dob.day:02d}")  # year off by one
+    if year is not None:
+        # A birth date's year meets a record giving only that year (an age a year out
+        # still shares "gf" below).
+        for code in families:
+            keys.add(f"fam:{code}:{year}")
         for root in roots:
-            keys.add(f"giv:{root}:{dob.year}")
+            keys.add(f"giv:{root}:{year}")
     for root in roots:
         for code in families:
             keys.add(f"gf:{root}:{code}")  # birth date missing or wrong
-    if r.given and r.family and dob is not None:
-        # First and last name swapped: the same pair of sounds either way round.
+    if r.given and r.family and year is not None:
+        # First and last name swapped: the same pair of sounds either way round; and
+        # swapped with a nickname, the same pair of names.
         pair = sorted((soundex(r.given.split(" ")[0]), soundex(r.family.replace(" ", ""))))
-        keys.add(f"nm:{pair[0]}:{pair[1]}:{dob.year}")
+        keys.add(f"nm:{pair[0]}:{pair[1]}:{year}")
+        for first in roots:
+            for second in nickname_roots(r.family):
+                low_name, high_name = sorted((first, second))
+                keys.add(f"sw:{low_name}:{high_name}:{year}")
     if len(r.phone) >= 7:
         keys.add(f"ph:{r.phone[-7:]}")
     street = _street_key(r.address)
