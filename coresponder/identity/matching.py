@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
+from coresponder.core.errors import ActionError
+from coresponder.domain.intake import (
+    age_problem,
+    birth_year_conflict,
+    birth_year_from,
+    birth_year_problem,
+    estimated_birth_year,
+)
 from coresponder.domain.linkage import (
     COMPARISONS,
     DEFAULT_PARAMS,
@@ -25,6 +34,7 @@ from coresponder.domain.linkage import (
     match_probability,
     match_weight,
     normalise,
+    normalise_phone,
 )
 from coresponder.domain.vocabulary import humanize
 from coresponder.identity.actions import linkage_record
@@ -35,6 +45,11 @@ from coresponder.privacy.access import identifiable_people, is_admin, role_grant
 
 # Candidates scored per request, the people sharing most keys first.
 CANDIDATE_CAP = 200
+# The registry's ranking is read this many people at a time (doubling) while the gate
+# keeps fewer than CANDIDATE_CAP of them.
+CANDIDATE_PAGE = 1000
+# A phone this many people give (a shelter's, a clinic's, a referrer's) says little.
+SHARED_PHONE_PEOPLE = 5
 LEVEL_DESCRIPTIONS = {
     (c.name, level.name): level.description for c in COMPARISONS for level in c.levels
 }
@@ -113,6 +128,68 @@ def _visible_program_ids(user: Any) -> set[int] | None:
     return {program.pk for program, _role in role_grants(user)}
 
 
+def ranked_people(keys: list[str], offset: int, count: int) -> list[int]:
+    """Unmerged people sharing any of `keys`, most keys shared first, then by id: one page.
+
+    One indexed GROUP BY on the key table; who may see them is asked afterwards, of
+    these ids alone, so the gate's subqueries never run over the whole registry.
+    """
+    return list(
+        PersonKey.objects.filter(key__in=keys, person__merged_into__isnull=True)
+        .values("person_id")
+        .annotate(shared=Count("id"))
+        .order_by("-shared", "person_id")
+        .values_list("person_id", flat=True)[offset : offset + count]
+    )
+
+
+def visible_candidates(scope: QuerySet[Person], keys: list[str], cap: int) -> list[int]:
+    """The `cap` people of `scope` sharing most keys, best first (ties by id).
+
+    Pages of the registry's ranking are kept where the gate lets the reader see
+    them, until `cap` are found or the ranking ends: the same people as ranking
+    `scope` itself, without reading all of `scope`.
+    """
+    found: list[int] = []
+    offset, page = 0, CANDIDATE_PAGE
+    while len(found) < cap:
+        ranked = ranked_people(keys, offset, page)
+        if ranked:
+            seen = set(scope.filter(pk__in=ranked).order_by().values_list("pk", flat=True))
+            found.extend(pid for pid in ranked if pid in seen)
+        if len(ranked) < page:
+            break
+        offset += page
+        page *= 2  # a reader who sees few of the people pages through fewer queries
+    return found[:cap]
+
+
+def phone_key(record: Record) -> str | None:
+    """The phone's blocking key (`ph:` and its last seven digits), as `blocking_keys` makes it."""
+    phone = normalise_phone(record.phone)
+    return f"ph:{phone[-7:]}" if len(phone) >= 7 else None
+
+
+def shared_phone_keys(records: list[Record]) -> set[str]:
+    """The phone keys among `records` that at least SHARED_PHONE_PEOPLE people give: one query."""
+    keys = {key for key in map(phone_key, records) if key is not None}
+    if not keys:
+        return set()
+    return set(
+        PersonKey.objects.filter(key__in=sorted(keys), person__merged_into__isnull=True)
+        .values("key")
+        .annotate(people=Count("person_id", distinct=True))
+        .filter(people__gte=SHARED_PHONE_PEOPLE)
+        .values_list("key", flat=True)
+    )
+
+
+def _marked(record: Record, shared: set[str]) -> Record:
+    """The record, normalised, saying whether its phone is one many people give."""
+    key = phone_key(record)
+    return normalise(replace(record, shared_phone=key is not None and key in shared))
+
+
 def possible_matches(
     user: Any, record: Record, limit: int = 10, among: QuerySet[Person] | None = None
 ) -> list[Match]:
@@ -125,17 +202,7 @@ def possible_matches(
     if not keys:
         return []
     scope = identifiable_people(user) if among is None else among
-    candidate_ids = list(
-        PersonKey.objects.filter(
-            key__in=keys,
-            person__in=scope.values("pk"),
-            person__merged_into__isnull=True,
-        )
-        .values("person_id")
-        .annotate(shared=Count("id"))
-        .order_by("-shared", "person_id")
-        .values_list("person_id", flat=True)[:CANDIDATE_CAP]
-    )
+    candidate_ids = visible_candidates(scope, keys, CANDIDATE_CAP)
     if not candidate_ids:
         return []
     programs = _visible_program_ids(user)
@@ -150,49 +217,93 @@ def possible_matches(
         "given_name", "family_name", "birth_date", "sex", "phone", "address"
     ):
         accounts[person.pk].append(linkage_record(person))
+    shared = shared_phone_keys([record, *(r for rs in accounts.values() for r in rs)])
     params = active_params()
-    probe = normalise(record)
-    matches = []
+    probe = _marked(record, shared)
+    # Each person's closest record by weight alone; the evidence is spelled out only
+    # for the people returned, as scoring every candidate's in full costs the most.
+    best: list[tuple[float, int, Record]] = []
     for person_id, records in accounts.items():
-        best = max(
-            (score_pair(probe, normalise(r), params) for r in records),
-            key=lambda e: float(e["weight"]),
-        )
+        marked = [_marked(r, shared) for r in records]
+        weights = [round(match_weight(comparison_vector(probe, r), params), 2) for r in marked]
+        top = max(range(len(marked)), key=weights.__getitem__)
+        best.append((weights[top], person_id, marked[top]))
+    best.sort(key=lambda row: (-row[0], row[1]))
+    matches = []
+    for _weight, person_id, closest in best[:limit]:
+        evidence = score_pair(probe, closest, params)
         reasons = [
             reason_text(row["comparison"], row["level"], row["weight"])
-            for row in best["rows"]
+            for row in evidence["rows"]
             if row["weight"] > 0
         ]
         matches.append(
             Match(
                 person_id=person_id,
-                score=round(float(best["probability"]), 4),
+                score=round(float(evidence["probability"]), 4),
                 reasons=reasons,
-                evidence=best,
+                evidence=evidence,
             )
         )
-    matches.sort(key=lambda m: (-float(m.evidence["weight"]), m.person_id))
-    return matches[:limit]
+    return matches
 
 
-def record_from_query(data: Any) -> Record | None:
-    """A probe record from query parameters; None when it names nobody (no name, date or phone)."""
+def record_from_query(data: Any, *, strict: bool = False) -> Record | None:
+    """A probe record from query parameters; None when it names nobody (no name, date or phone).
+
+    A birth year comes as `birth_year`, or as an `age` on `event_date` (today when not
+    given), estimated one year uncertain. A value that cannot be read is left out, or with
+    `strict` refused: ActionError naming each such parameter (the API's 422).
+    """
+    errors: dict[str, list[str]] = {}
+    today = timezone.localdate()
+
+    def read(name: str, parse: Any, what: str) -> Any:
+        value = data.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            return parse(value.strip() if isinstance(value, str) else value)
+        except (TypeError, ValueError):
+            errors[name] = [f"must be {what}"]
+            return None
+
+    def whole(value: Any) -> int:
+        if isinstance(value, bool) or isinstance(value, float | dt.date):
+            raise ValueError(value)
+        return int(value)
+
+    def day(value: Any) -> dt.date:
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
     given = str(data.get("given_name") or "").strip()
     family = str(data.get("family_name") or "").strip()
     phone = str(data.get("phone") or "").strip()
-    birth = data.get("birth_date")
-    if isinstance(birth, str):
-        try:
-            birth = dt.date.fromisoformat(birth.strip())
-        except ValueError:
-            birth = None
+    birth = read("birth_date", day, "a date like 1988-05-04")
+    year = read("birth_year", whole, "a year like 1988")
+    age = read("age", whole, "a whole number of years")
+    event = read("event_date", day, "a date like 2025-03-10")
+    if year is not None and (problem := birth_year_problem(year, today)):
+        errors["birth_year"] = [problem]
+    elif problem := birth_year_conflict(birth, year):
+        errors["birth_year"] = [problem]
+    if age is not None and (problem := age_problem(age)):
+        errors["age"] = [problem]
+    elif age is not None and year is None and "birth_year" not in errors:
+        year = estimated_birth_year(age, event or today)
+    if errors:
+        if strict:
+            raise ActionError("Some parameters cannot be read.", errors)
+        year = None if "birth_year" in errors else year
     if not (given or family or phone or isinstance(birth, dt.date)):
         return None
     return Record(
         given=given,
         family=family,
-        birth_date=birth if isinstance(birth, dt.date) else None,
+        birth_date=birth,
+        birth_year=birth_year_from(birth, year),
         sex=str(data.get("sex") or "").replace("unknown", ""),
         phone=phone,
         address=str(data.get("address") or "").strip(),
+        event_date=event,
     )
