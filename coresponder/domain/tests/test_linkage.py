@@ -206,7 +206,7 @@ def test_the_sure_merge_guard_ignores_comparisons_it_does_not_know() -> None:
 
 
 def test_placeholder_names_are_blanked_flagged_and_give_no_name_keys() -> None:
-    for given, family in [
+    for first, last in [
         ("John", "Doe"),
         ("Jane", "Doe"),
         ("Unknown", "Unknown"),
@@ -218,10 +218,10 @@ def test_placeholder_names_are_blanked_flagged_and_give_no_name_keys() -> None:
         ("No", "Name"),
         ("Patient", "Unknown"),
     ]:
-        r = normalise(Record(given=given, family=family, birth_date=date(1980, 5, 6)))
-        assert (r.given, r.family) == ("", ""), (given, family)
-        assert r.given_placeholder == bool(given) and r.family_placeholder == bool(family)
-        keys = blocking_keys(Record(given=given, family=family, birth_date=date(1980, 5, 6)))
+        r = normalise(Record(given=first, family=last, birth_date=date(1980, 5, 6)))
+        assert (r.given, r.family) == ("", ""), (first, last)
+        assert r.given_placeholder == bool(first) and r.family_placeholder == bool(last)
+        keys = blocking_keys(Record(given=first, family=last, birth_date=date(1980, 5, 6)))
         assert all(key.startswith(("dob:", "dmy:")) for key in keys), keys
 
 
@@ -234,8 +234,8 @@ def test_a_placeholder_given_name_keeps_a_real_family_name() -> None:
 
 
 def test_real_names_are_not_placeholders() -> None:
-    for given, family in [("Dominic", "Doerr"), ("Nancy", "Baby"), ("Maria", "Patino")]:
-        r = normalise(Record(given=given, family=family))
+    for first, last in [("Dominic", "Doerr"), ("Nancy", "Baby"), ("Maria", "Patino")]:
+        r = normalise(Record(given=first, family=last))
         assert r.given and r.family and not (r.given_placeholder or r.family_placeholder)
 
 
@@ -365,14 +365,14 @@ def test_a_shared_phone_that_agrees_is_weak_evidence() -> None:
 
 def test_swapped_names_with_one_more_change_are_a_swap_not_a_disagreement() -> None:
     base = Record(given="William", family="Smith", birth_date=date(1980, 5, 6))
-    for given, family in [
+    for first, last in [
         ("Smith", "Bill"),  # swap + nickname
         ("Smyth", "William"),  # swap + typo
         ("Smith", "W"),  # swap + initial
     ]:
-        other = Record(given=given, family=family, birth_date=date(1980, 5, 6))
-        assert level("given_name", base, other) == "swapped_close", (given, family)
-        assert level("family_name", base, other) == "swapped_close", (given, family)
+        other = Record(given=first, family=last, birth_date=date(1980, 5, 6))
+        assert level("given_name", base, other) == "swapped_close", (first, last)
+        assert level("family_name", base, other) == "swapped_close", (first, last)
     hyphen, dropped = (
         Record(given="Ana", family="Garcia-Lopez"),
         Record(given="Garcia", family="Ana"),
