@@ -1,7 +1,8 @@
 """Identity resolution: our pipeline against plain Splink on FEBRL 1-4 and a hard set.
 
 Time ratio is ours / plain Splink summed over the data sets (both measured in
-this run); quality and online latency figures ride along in the result.
+this run); quality, sure-merge and review-band figures and online latency ride
+along in the result, and the sure-merge table is printed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import suite  # noqa: E402
 
 def run() -> dict[str, Any]:
     figures = suite.run_suite()
+    print(suite.review_tables(figures["quality"]), flush=True)
     seconds = sum(q["ours"]["seconds"] for q in figures["quality"])
     baseline = sum(q["plain_splink"]["seconds"] for q in figures["quality"])
     return {

@@ -10,19 +10,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from coresponder.domain.linkage import Record, normalise, normalise_phone
+from coresponder.domain.linkage import Record, normalise, normalise_phone, soundex
 
 # The bench's rule for a phone many people give (Record.shared_phone), read from the
 # records alone, never from the true links: on records with at least this many family
-# names, or on at least this many records.
+# names that sound different (Soundex of the first part, so that one person's misspelt
+# or hyphenated surname counts once), or on at least this many records.
 SHARED_PHONE_FAMILIES = 3
 SHARED_PHONE_RECORDS = 5
 
 
 @cache
 def _family(family: str) -> str:
-    """The family name as the comparisons read it (folded, a Jr/Sr suffix set apart)."""
-    return normalise(Record(family=family)).family
+    """A family name's sound: a misspelt or hyphenated copy of one name counts once."""
+    folded = normalise(Record(family=family)).family
+    return soundex(folded.split(" ")[0]) if folded else ""
 
 
 @dataclass(frozen=True)
@@ -37,17 +39,17 @@ class Row:
 
 def mark_shared_phones(rows: Sequence[Row]) -> list[Row]:
     """The rows with `shared_phone` set where the phone is one many people give."""
-    families: dict[str, set[str]] = defaultdict(set)
-    counts: Counter[str] = Counter()
     phones = [normalise_phone(row.record.phone) if row.record.phone else "" for row in rows]
+    counts = Counter(phones)
+    families: dict[str, set[str]] = defaultdict(set)
     for row, phone in zip(rows, phones, strict=True):
-        if phone:
-            counts[phone] += 1
+        if phone and counts[phone] >= SHARED_PHONE_FAMILIES:
             families[phone].add(_family(row.record.family))
     shared = {
         phone
         for phone, count in counts.items()
-        if count >= SHARED_PHONE_RECORDS or len(families[phone]) >= SHARED_PHONE_FAMILIES
+        if phone
+        and (count >= SHARED_PHONE_RECORDS or len(families[phone]) >= SHARED_PHONE_FAMILIES)
     }
     return [
         replace(row, record=replace(row.record, shared_phone=True)) if phone in shared else row

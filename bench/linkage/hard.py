@@ -503,7 +503,7 @@ def relation(a: Row, b: Row) -> str:
 
 
 def composition(rows: list[Row]) -> dict[str, Any]:
-    """Counts per pattern: people, records, true pairs."""
+    """Counts per pattern: people, records, true pairs, and look-alike pairs of two people."""
     people_tags: dict[str, frozenset[str]] = {}
     by_entity: dict[str, list[Row]] = {}
     for row in rows:
@@ -531,7 +531,32 @@ def composition(rows: list[Row]) -> dict[str, Any]:
         "records_by_pattern": dict(reports.most_common()),
         "true_pairs_by_pattern": dict(pairs.most_common()),
         "reports_per_person": dict(sorted(Counter(len(m) for m in by_entity.values()).items())),
+        "confusable_pairs": confusable_pairs(rows),
     }
+
+
+def confusable_pairs(rows: list[Row]) -> dict[str, int]:
+    """Pairs of records of two different people that look alike by construction."""
+    counts: Counter[str] = Counter()
+    by_household: dict[str, list[Row]] = {}
+    by_phone: dict[str, list[Row]] = {}
+    placeholders = []
+    for row in rows:
+        if row.household:
+            by_household.setdefault(row.household, []).append(row)
+        if row.record.shared_phone:
+            by_phone.setdefault(row.record.phone, []).append(row)
+        if "placeholder_name" in row.tags:
+            placeholders.append(row)
+    for home, members in by_household.items():
+        kind = home.split(":")[0]
+        counts[kind] += sum(a.entity != b.entity for a, b in combinations(members, 2))
+    for members in by_phone.values():
+        counts["shared_phone"] += sum(a.entity != b.entity for a, b in combinations(members, 2))
+    per_entity = Counter(row.entity for row in placeholders)
+    same = sum(n * (n - 1) // 2 for n in per_entity.values())
+    counts["placeholder_name"] = len(placeholders) * (len(placeholders) - 1) // 2 - same
+    return dict(counts.most_common())
 
 
 def _print_composition(people: int) -> None:
@@ -544,6 +569,7 @@ def _print_composition(people: int) -> None:
         "households",
         "records_by_pattern",
         "true_pairs_by_pattern",
+        "confusable_pairs",
     ):
         print(f"\n| {section.replace('_', ' ')} | count |\n|---|---|")
         for key, value in figures[section].items():
