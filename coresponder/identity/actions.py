@@ -22,6 +22,7 @@ from django.utils import timezone
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
 from coresponder.core.tracked import save_tracked
+from coresponder.domain.intake import birth_year_from
 from coresponder.domain.linkage import Record, blocking_keys
 from coresponder.domain.vocabulary import Role
 from coresponder.identity.models import LinkageModel, MatchCandidate, Merge, PersonKey, SourceRecord
@@ -67,11 +68,16 @@ def linkage_record(data: Any) -> Record:
     def get(key: str) -> Any:
         return data.get(key) if isinstance(data, dict) else getattr(data, key, None)
 
+    # A field a query left unloaded is not read: reading it would cost a query per record.
+    deferred = data.get_deferred_fields() if isinstance(data, models.Model) else set()
     birth, event = get("birth_date"), get("event_date")
+    year = get("birth_year") if "birth_year" not in deferred else None
+    birth = birth if isinstance(birth, dt.date) else None
     return Record(
         given=str(get("given_name") or ""),
         family=str(get("family_name") or ""),
-        birth_date=birth if isinstance(birth, dt.date) else None,
+        birth_date=birth,
+        birth_year=birth_year_from(birth, year if isinstance(year, int) else None),
         sex=str(get("sex") or "").replace("unknown", ""),
         phone=str(get("phone") or ""),
         address=str(get("address") or ""),
@@ -85,6 +91,8 @@ def source_record_for(
 ) -> SourceRecord:
     """An unsaved source record holding `data` as reported."""
     received = data.get("received_at") or timezone.now()
+    birth, year = data.get("birth_date"), data.get("birth_year")
+    birth = birth if isinstance(birth, dt.date) else None
     return SourceRecord(
         person=person,
         program=program,
@@ -92,7 +100,8 @@ def source_record_for(
         external_id=str(data.get("external_id") or "")[:100],
         given_name=str(data.get("given_name") or "")[:100],
         family_name=str(data.get("family_name") or "")[:100],
-        birth_date=data.get("birth_date") if isinstance(data.get("birth_date"), dt.date) else None,
+        birth_date=birth,
+        birth_year=birth_year_from(birth, year if isinstance(year, int) else None),
         sex=str(data.get("sex") or "")[:16],
         phone=str(data.get("phone") or "")[:32],
         address=str(data.get("address") or "")[:300],
@@ -134,7 +143,15 @@ def record_source(
 # --- The person's own record -------------------------------------------------
 
 # The person's fields the linkage core compares (aliases are kept, not compared).
-PERSON_LINKAGE_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "address")
+PERSON_LINKAGE_FIELDS = (
+    "given_name",
+    "family_name",
+    "birth_date",
+    "birth_year",
+    "sex",
+    "phone",
+    "address",
+)
 
 
 def own_record_marker(person: Person) -> str:

@@ -17,6 +17,7 @@ LINKAGE_FIELDS = (
     "given_name",
     "family_name",
     "birth_date",
+    "birth_year",
     "sex",
     "phone",
     "address",
@@ -47,6 +48,8 @@ class SourceRecord(Tracked):
     given_name = models.CharField(max_length=100, blank=True)
     family_name = models.CharField(max_length=100, blank=True)
     birth_date = models.DateField(null=True, blank=True)
+    # The year where the source gave only a year or an age (see Person.birth_year).
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
     sex = models.CharField(max_length=16, blank=True)
     phone = models.CharField(max_length=32, blank=True)
     address = models.CharField(max_length=300, blank=True)
@@ -57,6 +60,15 @@ class SourceRecord(Tracked):
     class Meta:
         db_table = "people_sourcerecord"
         ordering = ["received_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                # A year only beside no date, and after 1900 (a rule on the row, not a
+                # lookup of people: the condition is spelled as the migration stores it).
+                condition=models.Q(("birth_year__isnull", True))
+                | models.Q(("birth_date__isnull", True), ("birth_year__gt", 1900)),
+                name="source_record_birth_year_without_date",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} record of {self.given_name} {self.family_name}"

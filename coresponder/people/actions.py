@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from coresponder.core.audit import Actor, record_event
-from coresponder.core.errors import Forbidden
+from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.tracked import save_tracked
+from coresponder.domain.intake import birth_year_conflict, birth_year_problem
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.identity.actions import PERSON_LINKAGE_FIELDS, index_person
 from coresponder.people.models import Participation, Person
@@ -21,7 +22,16 @@ from coresponder.privacy.access import PersonAccess, role_in
 from coresponder.programs.models import Program
 
 # Fields a person record may be created or changed with, by field group.
-IDENTITY_FIELDS = ("given_name", "family_name", "aliases", "birth_date", "sex", "race", "ethnicity")
+IDENTITY_FIELDS = (
+    "given_name",
+    "family_name",
+    "aliases",
+    "birth_date",
+    "birth_year",
+    "sex",
+    "race",
+    "ethnicity",
+)
 CONTACT_FIELDS = ("phone", "address", "latitude", "longitude")
 EDITABLE_FIELDS = IDENTITY_FIELDS + CONTACT_FIELDS
 
@@ -34,6 +44,8 @@ class PersonInput:
     family_name: str
     aliases: Sequence[str] | None = None
     birth_date: dt.date | None = None
+    # Only the year, where the date is not known; beside a date it must be the date's year.
+    birth_year: int | None = None
     sex: str | None = None
     race: str | None = None
     ethnicity: str | None = None
@@ -71,6 +83,7 @@ class PersonChanges:
     family_name: str | Unset = UNSET
     aliases: Sequence[str] | Unset = UNSET
     birth_date: dt.date | None | Unset = UNSET
+    birth_year: int | None | Unset = UNSET
     sex: str | Unset = UNSET
     race: str | Unset = UNSET
     ethnicity: str | Unset = UNSET
@@ -89,12 +102,30 @@ class PersonChanges:
         return values
 
 
+def check_birth(birth_date: Any, birth_year: Any, *, given_together: bool) -> None:
+    """Refuse a birth year that cannot be true, or that a birth date given beside it denies.
+
+    A birth date already stored and a year given alone must agree too: the date says the
+    year. A date given without a year supersedes the year stored (it is not kept).
+    """
+    if birth_year is None:
+        return
+    problem = birth_year_problem(int(birth_year), timezone.localdate())
+    if problem is None and isinstance(birth_date, dt.date):
+        problem = birth_year_conflict(birth_date, int(birth_year))
+        if problem is not None and not given_together:
+            problem += "; clear the birth date to record only a year"
+    if problem is not None:
+        raise ActionError("The birth year cannot be recorded.", {"birth_year": [problem]})
+
+
 def create_person(actor: Actor, program: Program, data: PersonInput) -> Person:
     """A new participant, known from now on to `program`."""
     role = role_in(actor.user, program)
     if role is None or not may_write(role, RecordType.PERSON):
         raise Forbidden("Your role may not add people to this program.")
     given = data.given()
+    check_birth(given.get("birth_date"), given.get("birth_year"), given_together=True)
     with transaction.atomic():
         person = Person(**given)
         save_tracked(person, actor.user)
@@ -119,6 +150,11 @@ def update_person(
         raise Forbidden("Your role may not change this person's record.")
     person = access.person
     given = changes.given()
+    check_birth(
+        given.get("birth_date", person.birth_date),
+        given.get("birth_year"),
+        given_together="birth_date" in given,
+    )
     changed = sorted(key for key, value in given.items() if getattr(person, key) != value)
     with transaction.atomic():
         for key in changed:

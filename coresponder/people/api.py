@@ -44,6 +44,11 @@ class PersonFields(Schema):
     family_name: str | None = Field(None, max_length=100)
     aliases: list[str] | None = None
     birth_date: dt.date | None = None
+    birth_year: int | None = Field(
+        None,
+        description="Only the year (after 1900, not in the future), where the birth date is "
+        "not known; beside a birth date it must be the date's year, and is not stored",
+    )
     sex: Sex | None = None
     race: Race | None = None
     ethnicity: Ethnicity | None = None
@@ -100,6 +105,7 @@ class PersonOut(Schema):
     family_name: str | None = None
     aliases: list[str] | None = None
     birth_date: dt.date | None = None
+    birth_year: int | None = Field(None, description="Only the year, where no birth date is known")
     sex: str | None = None
     race: str | None = None
     ethnicity: str | None = None
@@ -124,6 +130,7 @@ class PersonSummary(Schema):
     given_name: str
     family_name: str
     birth_date: dt.date | None
+    birth_year: int | None = None
 
 
 class PersonList(Schema):
@@ -165,6 +172,7 @@ def list_people(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, A
             "given_name": p.given_name,
             "family_name": p.family_name,
             "birth_date": p.birth_date,
+            "birth_year": p.birth_year,
         }
         for p in page_obj.object_list
     ]

@@ -17,6 +17,13 @@ class PersonForm(forms.Form):
     birth_date = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Optional"
     )
+    birth_year = forms.IntegerField(
+        required=False,
+        label="Birth year",
+        min_value=1901,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        help_text="Only when the birth date is not known; a birth date says its year",
+    )
     sex = forms.ChoiceField(choices=Sex.choices)
     race = forms.ChoiceField(choices=Race.choices)
     ethnicity = forms.ChoiceField(choices=Ethnicity.choices)

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 
 from coresponder.core.models import Tracked
+from coresponder.domain.intake import birth_year_from
 from coresponder.domain.linkage import search_text
 
 
@@ -42,6 +43,9 @@ class Person(Tracked):
     family_name = models.CharField(max_length=100, blank=True)
     aliases = models.JSONField(default=list, blank=True, help_text="Other names as reported")
     birth_date = models.DateField(null=True, blank=True)
+    # Only the year, where no birth date is known (reported, or estimated from an age at an
+    # event); a birth date says its year, so the two are never stored together.
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
     sex = models.CharField(max_length=16, choices=Sex.choices, default=Sex.UNKNOWN)
     race = models.CharField(max_length=48, choices=Race.choices, default=Race.UNKNOWN)
     ethnicity = models.CharField(
@@ -63,6 +67,15 @@ class Person(Tracked):
     class Meta:
         ordering = ["family_name", "given_name", "id"]
         indexes = [models.Index(fields=["family_name", "given_name"])]
+        constraints = [
+            models.CheckConstraint(
+                # A year only beside no date, and after 1900 (a rule on the row, not a
+                # lookup of people: the condition is spelled as the migration stores it).
+                condition=models.Q(("birth_year__isnull", True))
+                | models.Q(("birth_date__isnull", True), ("birth_year__gt", 1900)),
+                name="person_birth_year_without_date",
+            )
+        ]
 
     def __str__(self) -> str:
         name = f"{self.given_name} {self.family_name}".strip()
@@ -72,6 +85,7 @@ class Person(Tracked):
         """Derived fields follow the names, on every path that writes the row."""
         aliases = [str(a) for a in self.aliases or [] if isinstance(a, str)]
         self.search_text = search_text(self.given_name, self.family_name, aliases)[:500]
+        self.birth_year = birth_year_from(self.birth_date, self.birth_year)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.prepare_save()

@@ -30,6 +30,7 @@ def person_record(access: PersonAccess) -> dict[str, Any]:
             family_name=person.family_name,
             aliases=person.aliases,
             birth_date=person.birth_date,
+            birth_year=person.birth_year,
             sex=person.sex,
             race=person.race,
             ethnicity=person.ethnicity,

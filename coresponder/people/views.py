@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import Forbidden, StaleVersion
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import (
     FieldGroup,
@@ -62,7 +62,9 @@ def person_search(request: HttpRequest) -> HttpResponse:
         raise Http404("No person search for this role")
     q = request.GET.get("q", "").strip()
     people = search_people(request.user, q)
-    page = Paginator(people.only("id", "given_name", "family_name", "birth_date"), PAGE_SIZE)
+    page = Paginator(
+        people.only("id", "given_name", "family_name", "birth_date", "birth_year"), PAGE_SIZE
+    )
     page_obj = page.get_page(request.GET.get("page"))
     record_event(
         actor_for(request),
@@ -204,6 +206,10 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
                 form = PersonForm(typed)
             except Forbidden as exc:
                 raise Http404("No edit for this role") from exc
+            except ActionError as exc:
+                for name, problems in exc.errors.items():
+                    for problem in problems:
+                        form.add_error(name if name in form.fields else None, problem)
             else:
                 messages.success(request, "Saved.")
                 return redirect("person-detail", person_id=person.pk)
