@@ -23,8 +23,12 @@ from coresponder.domain.intake import (
     KnownOverdoseFacts,
     ReportFacts,
     age_on,
+    age_problem,
+    birth_year_conflict,
+    birth_year_problem,
     decide_overdose_join,
     district_at,
+    estimated_birth_year,
 )
 from coresponder.domain.linkage import Record
 from coresponder.domain.policy import RecordType, may_write
@@ -59,7 +63,16 @@ PATHWAY_FACTS = {
 PERSON_OPTIONAL = frozenset({Pathway.COMMUNITY_RESPONSE})
 # A report "received" this far in the future is a clock or typing error.
 CASE_NUMBER_LENGTH = 64
-PERSON_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "address", "aliases")
+PERSON_FIELDS = (
+    "given_name",
+    "family_name",
+    "birth_date",
+    "birth_year",
+    "sex",
+    "phone",
+    "address",
+    "aliases",
+)
 
 T = TypeVar("T")
 
@@ -178,6 +191,39 @@ def _validate_person(
     birth = person.birth_date
     if isinstance(birth, dt.date) and birth > now.date():
         errors["person.birth_date"] = ["cannot be in the future"]
+    _validate_birth_year(errors, person, referral.event_day(), now)
+
+
+def _validate_birth_year(
+    errors: dict[str, list[str]], person: PersonInput, day: dt.date | None, now: dt.datetime
+) -> None:
+    """A year or an age must be possible, and agree with a birth date or year given beside it."""
+    birth = person.birth_date if isinstance(person.birth_date, dt.date) else None
+    year, age = person.birth_year, person.age
+    if year is not None:
+        if not isinstance(year, int) or isinstance(year, bool):
+            problem: str | None = "must be a year like 1988"
+        else:
+            problem = birth_year_problem(year, now.date()) or birth_year_conflict(birth, year)
+        if problem:
+            errors["person.birth_year"] = [problem]
+    if age is None:
+        return
+    if not isinstance(age, int) or isinstance(age, bool):
+        errors["person.age"] = ["must be a whole number of years"]
+        return
+    problem = age_problem(age)
+    if problem is None and day is not None:
+        if birth is not None and age_on(birth, day) != age:
+            problem = f"is not the age on {day.isoformat()} of someone born {birth.isoformat()}"
+        elif (
+            birth is None
+            and isinstance(year, int)
+            and year not in (estimated_birth_year(age, day), estimated_birth_year(age, day) - 1)
+        ):
+            problem = f"is not the age on {day.isoformat()} of someone born in {year}"
+    if problem:
+        errors["person.age"] = [problem]
 
 
 def record_referral(
@@ -249,7 +295,7 @@ def _link_person(
     first_seen = _checked(referral.received_at)
     if named is None:
         # Someone new takes part in this program only: nothing to look up first.
-        person = _create_person(actor, data)
+        person = _create_person(actor, data, referral.event_day())
         Participation.objects.create(person=person, program=program, first_seen_at=first_seen)
     else:
         person = named
@@ -265,12 +311,14 @@ def _link_person(
 
 
 def _as_reported(referral: ReferralInput) -> dict[str, Any]:
-    """The person as the report gives them, when it came in and (for an overdose) on what day."""
+    """The person as the report gives them, when it came in and (for an overdose) on what day
+    and at which facility."""
     if referral.person is None or referral.received_at is None:
         raise ValueError("a report of a person has the person and when it came in")
-    reported = {**referral.person.reported(), "received_at": referral.received_at}
+    reported = {**referral.reported_person(), "received_at": referral.received_at}
     if referral.overdose is not None and referral.overdose.occurred_at is not None:
         reported["event_date"] = referral.overdose.occurred_at.date()
+        reported["facility"] = referral.overdose.facility or ""
     return reported
 
 
@@ -299,8 +347,8 @@ def _linkable_by_id(candidates: QuerySet[Person], person_id: Any) -> Person:
     return person
 
 
-def _create_person(actor: Actor, data: PersonInput) -> Person:
-    reported = data.reported()
+def _create_person(actor: Actor, data: PersonInput, day: dt.date | None) -> Person:
+    reported = data.reported(day)
     person = Person(**{k: reported[k] for k in PERSON_FIELDS if reported.get(k) not in (None, "")})
     save_tracked(person, actor.user)
     record_event(actor, "create", obj=person, person_id=person.pk, fields=["identity", "contact"])
@@ -315,8 +363,15 @@ def _facts(
         "call": referral.call.facts() if referral.call else {},
         "overdose": referral.overdose.facts() if referral.overdose else {},
         "district": district,
-        "person": {"age": age_on(person.birth_date if person else None, received.date())},
+        "person": {"age": _age(person, referral, received)},
     }
+
+
+def _age(person: Person | None, referral: ReferralInput, received: dt.datetime) -> int | None:
+    """The age eligibility reads: from the person's birth date, else the age the report gave."""
+    if person is not None and person.birth_date is not None:
+        return age_on(person.birth_date, received.date())
+    return referral.person.age if referral.person is not None else None
 
 
 def _district(program: Program, referral: ReferralInput) -> str | None:
@@ -495,7 +550,7 @@ def resolve_person(
 def report_facts(referral: ReferralInput, person: Person | None) -> ReportFacts:
     """An overdose report as the join rule reads it."""
     data = _overdose_of(referral)
-    reported = referral.person.reported() if referral.person else {}
+    reported = referral.reported_person()
     names = {k: v for k, v in reported.items() if v not in (None, "")}
     return ReportFacts(
         occurred_at=_checked(data.occurred_at),

@@ -26,6 +26,14 @@ class PersonRef(Schema):
     given_name: str | None = Field(None, max_length=100)
     family_name: str | None = Field(None, max_length=100)
     birth_date: dt.date | None = None
+    birth_year: int | None = Field(
+        None, description="Where the birth date is not known: after 1900, not in the future"
+    )
+    age: int | None = Field(
+        None,
+        description="Age in years at the overdose (else when the referral came in), where the "
+        "birth date is not known; kept as the birth year it gives, one year uncertain",
+    )
     sex: Sex | None = None
     phone: str | None = Field(None, max_length=32)
     address: str | None = Field(None, max_length=300)
@@ -47,6 +55,9 @@ class OverdoseIn(Schema):
     place: str | None = Field(None, max_length=300)
     source: OverdoseSource
     external_id: str | None = Field(None, max_length=100)
+    facility: str | None = Field(
+        None, max_length=200, description="The hospital or other facility that saw the person"
+    )
 
 
 class CallIn(Schema):

@@ -53,7 +53,16 @@ SOURCE_BY_ORGANIZATION = {
     OrganizationKind.HOSPITAL: OverdoseSource.HOSPITAL,
 }
 
-PERSON_KEYS = ("given_name", "family_name", "birth_date", "sex", "phone", "address")
+PERSON_KEYS = (
+    "given_name",
+    "family_name",
+    "birth_date",
+    "birth_year",
+    "age",
+    "sex",
+    "phone",
+    "address",
+)
 # Form field prefix for each pathway's facts, and the facts it carries.
 FACT_FIELDS: dict[str, tuple[str, ...]] = {
     "offense": ("category", "violent", "weapon"),
@@ -64,6 +73,7 @@ FACT_FIELDS: dict[str, tuple[str, ...]] = {
         "latitude",
         "longitude",
         "place",
+        "facility",
         "source",
     ),
     "call": (
@@ -158,6 +168,13 @@ def person_fields(required: bool) -> dict[str, forms.Field]:
             required=False,
             widget=forms.DateInput(attrs={"type": "date", **off}, format="%Y-%m-%d"),
         ),
+        # Where the date is not known: a year, or the age the person gave (a year less sure).
+        "birth_year": _number(
+            "Birth year, if the date is not known", forms.IntegerField, "numeric", min_value=1901
+        ),
+        "age": _number(
+            "Age, if neither is known", forms.IntegerField, "numeric", min_value=0, max_value=120
+        ),
         "sex": _choice("Sex", Sex.choices, required=False, blank="Not recorded"),
         "phone": forms.CharField(
             label="Phone",
@@ -196,6 +213,7 @@ def fact_fields(section: str, zone: ZoneInfo) -> dict[str, forms.Field]:
                 "Longitude", forms.FloatField, "decimal", min_value=-180, max_value=180
             ),
             "overdose_place": _text("Place", max_length=300),
+            "overdose_facility": _text("Hospital or facility that saw them", max_length=200),
             "overdose_source": _choice(
                 "Reported by", OVERDOSE_SOURCES, required=True, blank="Choose one"
             ),

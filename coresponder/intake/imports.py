@@ -22,6 +22,7 @@ from django.db import DatabaseError, transaction
 from coresponder import import_limits
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError
+from coresponder.domain.intake import age_problem
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.intake.actions import record_referral, validate_referral
@@ -266,6 +267,16 @@ TARGETS: tuple[Target, ...] = (
         "Date of birth",
         synonyms=("dob", "d.o.b.", "date of birth", "birthdate", "patient dob"),
     ),
+    Target(
+        "birth_year",
+        "Birth year",
+        synonyms=("year of birth", "yob", "birthyear", "patient birth year", "birth yr"),
+    ),
+    Target(
+        "age",
+        "Age at the overdose",
+        synonyms=("patient age", "age years", "age in years", "age at incident", "pt age"),
+    ),
     Target("sex", "Sex", synonyms=("gender", "patient sex")),
     Target(
         "phone",
@@ -276,6 +287,19 @@ TARGETS: tuple[Target, ...] = (
         "address",
         "Home address",
         synonyms=("home address", "street address", "residence", "patient address"),
+    ),
+    Target(
+        "facility",
+        "Hospital or facility that saw them",
+        synonyms=(
+            "hospital",
+            "facility name",
+            "hospital name",
+            "receiving facility",
+            "receiving hospital",
+            "destination facility",
+            "treating facility",
+        ),
     ),
 )
 TARGET_BY_NAME = {target.name: target for target in TARGETS}
@@ -413,6 +437,7 @@ MAX_LENGTHS = {
     "address": 300,
     "place": 300,
     "external_id": 100,
+    "facility": 200,
 }
 US_DATE_TIMES = (
     "%m/%d/%Y %H:%M",
@@ -531,6 +556,41 @@ def localize(naive: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     )
 
 
+def _whole_number(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        number = float(parse_text(value))
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def parse_birth_year(value: Any) -> int:
+    """A year of four digits; whether it can be true the referral's check says."""
+    year = _whole_number(value)
+    if year is None or not 1000 <= year <= 9999:
+        raise CellError(f"“{parse_text(value)}” is not a year like 1988")
+    return year
+
+
+# "34", "34 years", "34 yrs", "34 y", "34 yo": an age in whole years, as EMS records write it.
+AGE_TEXT = re.compile(r"(\d+)\s*(?:years?|yrs?|y|yo|y/o)?\.?")
+
+
+def parse_age(value: Any) -> int:
+    """An age in whole years at the overdose, from 0 to 120."""
+    age = _whole_number(value)
+    if age is None:
+        found = AGE_TEXT.fullmatch(parse_text(value).lower())
+        age = int(found.group(1)) if found else None
+    if age is None or age_problem(age) is not None:
+        raise CellError(f"“{parse_text(value)}” is not an age in whole years from 0 to 120")
+    return age
+
+
 def parse_source(value: Any) -> str:
     word = normalize_header(parse_text(value))
     if word in SOURCE_WORDS:
@@ -576,6 +636,8 @@ def _parsers(options: ImportOptions) -> dict[str, Callable[[Any], Any]]:
         "longitude": lambda v: parse_coordinate(v, 180),
         "source": parse_source,
         "birth_date": parse_date,
+        "birth_year": parse_birth_year,
+        "age": parse_age,
         "sex": parse_sex,
     }
 
@@ -621,8 +683,17 @@ def _check_row(row: RowResult, options: ImportOptions) -> None:
             row.add_error(name, f"is longer than {limit} characters")
 
 
-PERSON_KEYS = ("given_name", "family_name", "birth_date", "sex", "phone", "address")
-OVERDOSE_KEYS = ("naloxone_doses", "latitude", "longitude", "external_id", "place")
+PERSON_KEYS = (
+    "given_name",
+    "family_name",
+    "birth_date",
+    "birth_year",
+    "age",
+    "sex",
+    "phone",
+    "address",
+)
+OVERDOSE_KEYS = ("naloxone_doses", "latitude", "longitude", "external_id", "place", "facility")
 
 
 # The overdose's columns a row always reports, blank when the cell is.
@@ -640,6 +711,7 @@ def build_referral(values: Mapping[str, Any]) -> ReferralInput:
         longitude=values.get("longitude"),
         external_id=values.get("external_id") or None,
         place=values.get("place") or None,
+        facility=values.get("facility") or None,
         sent_blank=frozenset(key for key in ALWAYS_REPORTED if values.get(key) is None),
     )
     person = {key: values[key] for key in PERSON_KEYS if key in values}

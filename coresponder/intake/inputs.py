@@ -16,8 +16,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-# The person's fields a report gives, besides an existing person's id.
-REPORTED_PERSON = ("given_name", "family_name", "birth_date", "sex", "phone", "address")
+from coresponder.domain.intake import age_problem, estimated_birth_year
+
+# The person's fields a report gives, besides an existing person's id (and an age, which
+# `PersonInput.reported` turns into a birth year).
+REPORTED_PERSON = (
+    "given_name",
+    "family_name",
+    "birth_date",
+    "birth_year",
+    "sex",
+    "phone",
+    "address",
+)
 
 
 def _given(part: Any, names: tuple[str, ...]) -> dict[str, Any]:
@@ -43,6 +54,9 @@ class PersonInput:
     given_name: str | None = None
     family_name: str | None = None
     birth_date: dt.date | None = None
+    # Where the source knows no birth date: the year, or the age at the event.
+    birth_year: int | None = None
+    age: int | None = None
     sex: str | None = None
     phone: str | None = None
     address: str | None = None
@@ -55,9 +69,22 @@ class PersonInput:
             known["aliases"] = tuple(known["aliases"])
         return cls(**known)
 
-    def reported(self) -> dict[str, Any]:
-        """What the report says of the person (no id), as matching and source records read it."""
+    def reported(self, event_day: dt.date | None = None) -> dict[str, Any]:
+        """What the report says of the person (no id), as matching and source records read it.
+
+        An age with neither a birth date nor a year becomes the year estimated from the
+        age on `event_day` (one year uncertain: `domain.intake.estimated_birth_year`).
+        """
         given = _given(self, REPORTED_PERSON)
+        age = self.age
+        if (
+            isinstance(age, int)
+            and age_problem(age) is None
+            and event_day is not None
+            and self.birth_date is None
+            and self.birth_year is None
+        ):
+            given["birth_year"] = estimated_birth_year(age, event_day)
         if self.aliases is not None:
             given["aliases"] = list(self.aliases)
         return given
@@ -93,6 +120,8 @@ class OverdoseInput:
     place: str | None = None
     source: str | None = None
     external_id: str | None = None
+    # The hospital or other facility that saw the person (a hospital's report names itself).
+    facility: str | None = None
     sent_blank: frozenset[str] = frozenset()
 
     @classmethod
@@ -120,6 +149,7 @@ OVERDOSE_FIELDS = (
     "place",
     "source",
     "external_id",
+    "facility",
 )
 
 
@@ -174,6 +204,19 @@ class ReferralInput:
     consent_to_contact: bool | None = None
     contact_preference: str | None = None
     language: str | None = None
+
+    def event_day(self) -> dt.date | None:
+        """The day the report is of, as its source's clock showed it: the overdose's, else
+        the day it came in."""
+        overdose = self.overdose.occurred_at if self.overdose else None
+        for moment in (overdose, self.received_at):
+            if isinstance(moment, dt.datetime):
+                return moment.date()
+        return None
+
+    def reported_person(self) -> dict[str, Any]:
+        """What the report says of the person, an age read on the report's day."""
+        return self.person.reported(self.event_day()) if self.person else {}
 
     @classmethod
     def from_dict(cls, body: Mapping[str, Any]) -> ReferralInput:
