@@ -50,10 +50,12 @@ ENV PATH=/opt/coresponder/bin:$PATH \
 WORKDIR /srv/coresponder
 USER coresponder
 EXPOSE 8000
-# /healthz answers 200 while the database answers. It is asked for by the first name in
-# ALLOWED_HOSTS, which Django requires of every request's Host. A new gunicorn process
-# takes some seconds over its first request, which loads every page's code.
+# /readyz answers 200 while the database answers, every migration is applied and the worker
+# began a pass within WORKER_HEARTBEAT_MAX_AGE; else 503, naming what fails (/healthz only
+# says the process and database are up). It is asked for by the first name in ALLOWED_HOSTS,
+# which Django requires of every request's Host. A new gunicorn process takes some seconds
+# over its first request, which loads every page's code.
 HEALTHCHECK --interval=30s --timeout=15s --start-period=60s --retries=3 \
-  CMD ["python", "-c", "import os, urllib.request; host = (os.environ.get('ALLOWED_HOSTS') or 'localhost').split(',')[0].strip().lstrip('.'); urllib.request.urlopen(urllib.request.Request('http://127.0.0.1:8000/healthz', headers={'Host': host}), timeout=12)"]
+  CMD ["python", "-c", "import os, urllib.request; host = (os.environ.get('ALLOWED_HOSTS') or 'localhost').split(',')[0].strip().lstrip('.'); urllib.request.urlopen(urllib.request.Request('http://127.0.0.1:8000/readyz', headers={'Host': host}), timeout=12)"]
 # Workers, timeouts and the PROXY protocol come from GUNICORN_CMD_ARGS (compose.yaml).
 CMD ["gunicorn", "coresponder.wsgi:application", "--bind", "0.0.0.0:8000"]

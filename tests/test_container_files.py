@@ -27,8 +27,10 @@ import yaml
 from django.core.management import get_commands
 from django.test import Client
 from django.urls import resolve
+from django.utils import timezone
 
-from coresponder.programs import views as program_views
+from coresponder.operations import views as operations_views
+from coresponder.operations.actions import record_heartbeat
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
@@ -321,7 +323,9 @@ def test_the_health_check_asks_a_page_the_site_serves() -> None:
 
     assert match, check.arguments
     assert int(match.group(1)) == the_exposed_port()
-    assert resolve(match.group(2)).func is program_views.healthz
+    assert resolve(match.group(2)).func is operations_views.readyz
+    assert Client().get(match.group(2)).status_code == 503  # the worker has not reported yet
+    record_heartbeat(timezone.now())
     assert Client().get(match.group(2)).status_code == 200
 
 
