@@ -612,7 +612,7 @@ def _compare_phone(a: Record, b: Record) -> int:
         return 2
     if _hamming_one(a.phone, b.phone):
         return 3
-    if last7:
+    if a.phone == b.phone or last7:
         return 4  # a shared phone agrees: it says little
     return 5
 

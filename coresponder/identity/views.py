@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
 from coresponder.core.http import actor_for
+from coresponder.domain.linkage import COMPARISONS_BY_NAME, sure_merge_guard
 from coresponder.domain.policy import FieldGroup
 from coresponder.identity.actions import (
     MatchDecision,
@@ -71,6 +72,20 @@ def _side(access: PersonAccess) -> list[dict[str, Any]]:
     return rows
 
 
+def _caution(evidence: Any, rows: list[dict[str, Any]]) -> str:
+    """Why a person should look before merging (twins, Jr and Sr, a placeholder name), or ""."""
+    held_back = evidence.get("held_back") if isinstance(evidence, dict) else None
+    if isinstance(held_back, str) and held_back:
+        return held_back
+    vector = {}
+    for row in rows:
+        comparison = COMPARISONS_BY_NAME.get(row["comparison"])
+        names = [level.name for level in comparison.levels] if comparison else []
+        if row["level"] in names:
+            vector[row["comparison"]] = names.index(row["level"])
+    return sure_merge_guard(vector) or ""
+
+
 def _evidence(evidence: Any) -> dict[str, Any]:
     rows = [
         {
@@ -83,6 +98,7 @@ def _evidence(evidence: Any) -> dict[str, Any]:
     total = evidence.get("weight") if isinstance(evidence, dict) else None
     return {
         "rows": rows,
+        "caution": _caution(evidence, rows),
         "total": total if total is not None else round(sum(r["weight"] for r in rows), 2),
     }
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from coresponder.core.audit import Actor
-from coresponder.domain.linkage import explain
+from coresponder.domain.linkage import explain, sure_merge_guard
 from coresponder.identity.actions import merge_people, propose_match
 from coresponder.identity.linkage_model import (
     ScoredPair,
@@ -23,16 +23,23 @@ from coresponder.privacy.access import people_may_link
 JOB = Actor(label="dedupe_registry", where="cli")
 
 
-def evidence_for(pair: ScoredPair, params: Any) -> dict[str, Any]:
-    """What the review screen shows: each comparison's level and match weight."""
-    return {
+def evidence_for(pair: ScoredPair, params: Any, held_back: str | None = None) -> dict[str, Any]:
+    """What the review screen shows: each comparison's level and match weight, and why a
+    pair sure enough to merge was held back for a person to look at."""
+    # Stored under "rows", as online matching stores its evidence, so the review queue
+    # shows them (`identity.actions.evidence_rows`).
+    rows = [
+        {"comparison": name, "level": level, "weight": round(weight, 3)}
+        for name, level, weight in explain(pair.vector, params)
+    ]
+    evidence: dict[str, Any] = {
         "probability": pair.probability,
         "records": [pair.a, pair.b],
-        "fields": [
-            {"comparison": name, "level": level, "weight": round(weight, 3)}
-            for name, level, weight in explain(pair.vector, params)
-        ],
+        "rows": rows,
     }
+    if held_back is not None:
+        evidence["held_back"] = held_back
+    return evidence
 
 
 class Command(BaseCommand):
@@ -60,7 +67,7 @@ class Command(BaseCommand):
         pairs = predict_pairs(((rid, rec) for rid, rec, _ in rows), params, review_at)
         # Most certain first, so a chain of merges follows the strongest evidence.
         pairs.sort(key=lambda p: -p.probability)
-        merged = proposed = apart = 0
+        merged = proposed = apart = guarded = 0
         for pair in pairs:
             a = Person.objects.filter(pk=person_of[pair.a]).first()
             b = Person.objects.filter(pk=person_of[pair.b]).first()
@@ -78,16 +85,22 @@ class Command(BaseCommand):
                 apart += 1
                 continue
             keep, other = (a, b) if a.pk < b.pk else (b, a)
-            evidence = evidence_for(pair, params)
+            sure = pair.probability >= merge_at
+            # Twins, a father and son, a placeholder name: sure by the weights, yet a
+            # person decides.
+            held_back = sure_merge_guard(pair.vector) if sure else None
+            evidence = evidence_for(pair, params, held_back)
             if options["dry_run"]:
                 continue
-            if pair.probability >= merge_at:
+            if sure and held_back is None:
                 merge_people(JOB, keep, other, evidence)
                 merged += 1
             else:
                 propose_match(JOB, keep, other, pair.probability, evidence)
                 proposed += 1
+                guarded += held_back is not None
         self.stdout.write(
-            f"{len(pairs)} pairs at or above {review_at}: {merged} merged, {proposed} for review, "
+            f"{len(pairs)} pairs at or above {review_at}: {merged} merged, {proposed} for review "
+            f"({guarded} of them sure but held back: twins, suffixes, placeholders), "
             f"{apart} kept apart (programs that do not share data)."
         )
