@@ -4,12 +4,12 @@ Seeded. Each person is reported one to four times; every report after the
 first may use a nickname, misspell a name, swap given and family names (and
 change one of them as well), take a hyphenated or a new surname, drop a part
 of a hyphenated one, swap the birth day and month, be a year off, mistype a
-digit, leave the birth date, sex, phone or address blank, or stand behind a
-placeholder name ("John Doe", "Trauma Alpha") or birth date (1900-01-01, the
-1st of January of the year). Any report may give only a birth year (an age at
-the event), a referrer's phone, or a hospital and the event's date; a
-hospital's report of an event another source reported carries the same
-hospital and the same or the next day.
+digit, give a new phone or address, leave the birth date, sex, phone or
+address blank, or stand behind a placeholder name ("John Doe", "Trauma
+Alpha") or birth date (1900-01-01, the 1st of January of the year). Any
+report may give only a birth year (an age at the event), a referrer's phone,
+or a hospital and the event's date; a hospital's report of an event another
+source reported carries the same hospital and the same or the next day.
 
 People come in households as well as alone: twins (one family name, birth
 date, address and phone, different given names, sometimes a different sex),
@@ -33,6 +33,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import accumulate, combinations
+from pathlib import Path
 from typing import Any
 
 from dataset import Row, mark_shared_phones
@@ -41,6 +42,7 @@ from coresponder.domain.linkage import NICKNAME_GROUPS, Record
 
 SEED = 20260501
 PEOPLE = 2500
+DATASHEET = Path(__file__).with_name("HARD_SET.md")
 
 _SYLLABLES = (
     "al an ar ba be bo ca ce da de do el en er fa fe ga go ha he ja jo ka ke la le li lo lu "
@@ -72,29 +74,42 @@ _PLACEHOLDER_NAMES = {
 PLACEHOLDER_BIRTH_DATE = date(1900, 1, 1)
 
 # Record-level patterns: how a report departs from the person, or what its source gives.
-REPORT_PATTERNS = (
-    "nickname",
-    "given_typo",
-    "family_typo",
-    "changed_surname",
-    "hyphenated_surname",
-    "hyphen_part_dropped",
-    "swapped",
-    "swapped_changed",
-    "day_month_swapped",
-    "year_off",
-    "date_off",
-    "no_birth_date",
-    "placeholder_name",
-    "placeholder_date",
-    "year_only",
-    "year_only_off",
-    "suffix_dropped",
-    "shared_phone",
-    "hospital",
-)
+REPORT_PATTERNS = {
+    "nickname": "a nickname of the given name (Bill for William)",
+    "given_typo": "a letter of the given name swapped, dropped, doubled or replaced",
+    "family_typo": "the same in the family name",
+    "changed_surname": "another surname (marriage, an alias)",
+    "hyphenated_surname": "a second surname added with a hyphen",
+    "hyphen_part_dropped": "one part of a double surname left out",
+    "swapped": "given and family names swapped",
+    "swapped_changed": "swapped, and a nickname, typo, initial or dropped hyphen part too",
+    "day_month_swapped": "birth day and month swapped",
+    "year_off": "birth year one off",
+    "date_off": "birth date 1 or 10 days off",
+    "no_birth_date": "birth date left blank",
+    "placeholder_name": "John/Jane Doe, Unknown Unknown, Trauma + a letter word or number, "
+    "Unidentified Male/Female; born 1900-01-01 (40%) or blank",
+    "placeholder_date": "born 1900-01-01 (40%) or on the 1st of January of the true year",
+    "year_only": "no birth date, only a birth year (an age at the event)",
+    "year_only_off": "of those, the year one off (as an age at the event gives it)",
+    "suffix_dropped": "a father's or son's report without the Jr/Sr",
+    "shared_phone": "a referrer's or a shelter's phone instead of one's own",
+    "new_phone": "another phone number of one's own",
+    "moved": "another address",
+    "hospital": "a hospital and the event's date",
+}
 # Person-level patterns: who the person is among the others.
-PERSON_PATTERNS = ("twin", "sibling", "spouse", "junior_senior", "shelter", "unidentified")
+PERSON_PATTERNS = {
+    "twin": "same family name, birth date, address, household phone; given names differ "
+    "(never nicknames of each other); sex differs in 40%",
+    "sibling": "same family name, address, household phone; born up to 12 years apart",
+    "spouse": "same address and phone; same family name in 60%; born up to 8 years apart; "
+    "sex differs in 90%",
+    "junior_senior": "father and son: same names and address, phone shared in 50%, the son "
+    "born 20-35 years later; Jr/Sr on the family (80%) or given name, or dropped (30%)",
+    "shelter": "gives a shelter's phone and address (a shelter per 400 people, at least 3)",
+    "unidentified": "reported 1-2 times, only ever under a placeholder name, at a hospital",
+}
 HOUSEHOLD_KINDS = ("twins", "siblings", "spouses", "junior_senior")
 
 
@@ -333,8 +348,14 @@ def corrupt_fields(
         r["sex"] = ""
     if rng.random() < 0.45:
         r["phone"] = ""
+    elif rng.random() < 0.08:
+        r["phone"] = f"267{rng.randrange(10**7):07d}"  # a new number
+        tags.add("new_phone")
     if rng.random() < 0.45:
         r["address"] = ""
+    elif rng.random() < 0.10:
+        r["address"] = f"{rng.randrange(1, 9999)} {rng.choice(_STREETS)} st"  # moved
+        tags.add("moved")
     if rng.random() < 0.03:
         # A report that could not name the person: an emergency department's alias.
         r["given"], r["family"] = _placeholder(rng, r["sex"] or truth.sex)
@@ -559,22 +580,66 @@ def confusable_pairs(rows: list[Row]) -> dict[str, int]:
     return dict(counts.most_common())
 
 
-def _print_composition(people: int) -> None:
+def _table(title: str, counts: dict[str, int], notes: dict[str, str] | None = None) -> str:
+    head = f"| {title} | count |" + (" what |" if notes else "")
+    rule = "|---|---|" + ("---|" if notes else "")
+    body = [
+        f"| {key} | {value:,} |" + (f" {notes.get(key, '')} |" if notes else "")
+        for key, value in counts.items()
+    ]
+    return "\n".join([head, rule, *body])
+
+
+def composition_markdown(people: int = PEOPLE) -> str:
+    """The datasheet's composition section, as `composition` counts it."""
     figures = composition(generate(people))
-    print(f"people {figures['people']:,}, records {figures['records']:,}, ", end="")
-    print(f"true pairs {figures['true_pairs']:,}")
-    for section in (
-        "reports_per_person",
-        "people_by_pattern",
-        "households",
-        "records_by_pattern",
-        "true_pairs_by_pattern",
-        "confusable_pairs",
-    ):
-        print(f"\n| {section.replace('_', ' ')} | count |\n|---|---|")
-        for key, value in figures[section].items():
-            print(f"| {key} | {value:,} |")
+    alone = figures["people"] - sum(figures["people_by_pattern"].values())
+    records_notes = {
+        **REPORT_PATTERNS,
+        "shared_phone_flag": "shared_phone set by the bench's rule (records alone, no truth)",
+    }
+    pair_notes = {
+        **REPORT_PATTERNS,
+        **PERSON_PATTERNS,
+        "same_event": "both at one hospital, the same or the next day",
+        "clean": "neither record shows any pattern",
+    }
+    return "\n\n".join(
+        [
+            f"{figures['people']:,} people, {figures['records']:,} records, "
+            f"{figures['true_pairs']:,} true pairs (two records of one person); "
+            f"`generate({people})`, seed {SEED}.",
+            _table(
+                "reports per person", {str(k): v for k, v in figures["reports_per_person"].items()}
+            ),
+            _table("people", {"alone": alone, **figures["people_by_pattern"]}, PERSON_PATTERNS),
+            _table("records by pattern", figures["records_by_pattern"], records_notes),
+            _table("true pairs by pattern", figures["true_pairs_by_pattern"], pair_notes),
+            _table("look-alike record pairs of two people", figures["confusable_pairs"]),
+        ]
+    )
+
+
+def write_datasheet(path: Path = DATASHEET) -> None:
+    """Rewrites the composition section of the datasheet between its markers."""
+    text = path.read_text(encoding="utf-8")
+    begin, end = "<!-- composition: begin -->", "<!-- composition: end -->"
+    head, rest = text.split(begin)
+    _, tail = rest.split(end)
+    large = composition(generate(100_000))
+    people = ", ".join(f"{n:,} {k}" for k, n in large["people_by_pattern"].items())
+    at_scale = (
+        f"At `generate(100_000)`: {large['records']:,} records, {large['true_pairs']:,} "
+        f"true pairs; people by pattern: {people}."
+    )
+    block = f"{composition_markdown()}\n\n{at_scale}"
+    path.write_text(f"{head}{begin}\n{block}\n{end}{tail}", encoding="utf-8")
 
 
 if __name__ == "__main__":
-    _print_composition(int(sys.argv[1]) if len(sys.argv) > 1 else PEOPLE)
+    # `hard.py` prints the composition, `hard.py 100000` at that size, `hard.py --write`
+    # rewrites it into HARD_SET.md.
+    if sys.argv[1:] == ["--write"]:
+        write_datasheet()
+    else:
+        print(composition_markdown(int(sys.argv[1]) if len(sys.argv) > 1 else PEOPLE))

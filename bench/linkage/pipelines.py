@@ -22,7 +22,12 @@ from typing import Any
 
 from dataset import Row
 
-from coresponder.domain.linkage import COMPARISONS_BY_NAME, Record, sure_merge_guard
+from coresponder.domain.linkage import (
+    COMPARISONS_BY_NAME,
+    Record,
+    blocking_keys,
+    sure_merge_guard,
+)
 from coresponder.identity import linkage_model
 
 THRESHOLD = 0.5  # one threshold for both pipelines, never tuned on the true links
@@ -229,9 +234,13 @@ def review_figures(
     missed_examples: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for pair in sorted(truth):
         where = "sure" if pair in sure else "review" if pair in review else "missed"
-        for pattern in patterns(by_id[pair[0]], by_id[pair[1]]):
+        a, b = by_id[pair[0]], by_id[pair[1]]
+        # A missed pair either shares no blocking key (never compared) or scored below 0.5.
+        no_key = where == "missed" and not blocking_keys(a.record) & blocking_keys(b.record)
+        for pattern in patterns(a, b):
             per_pattern[pattern]["true"] += 1
             per_pattern[pattern][where] += 1
+            per_pattern[pattern]["no_key"] += no_key
             if where != "sure" and len(missed_examples[pattern]) < examples:
                 missed_examples[pattern].append({"went": where, **_example(by_id, pair, found)})
     false_sure: Counter[str] = Counter()
@@ -245,9 +254,13 @@ def review_figures(
     for pair in review - truth:
         false_review[relation(by_id[pair[0]], by_id[pair[1]])] += 1
     result["patterns"] = {
-        name: {k: counts[k] for k in ("true", "sure", "review", "missed")}
+        name: {k: counts[k] for k in ("true", "sure", "review", "missed", "no_key")}
         for name, counts in sorted(per_pattern.items(), key=lambda item: -item[1]["true"])
     }
+    result["missed_no_key"] = sum(
+        not blocking_keys(by_id[a].record) & blocking_keys(by_id[b].record)
+        for a, b in truth - sure - review
+    )
     result["false_sure_by_relation"] = dict(false_sure.most_common())
     result["false_review_by_relation"] = dict(false_review.most_common())
     result["examples"] = {"not_sure": dict(missed_examples), "false_sure": dict(false_examples)}

@@ -132,11 +132,11 @@ def review_tables(quality: list[dict[str, Any]]) -> str:
             continue
         lines += [
             "",
-            _row(["pattern", "true pairs", "sure", "review", "missed"]),
-            "|---|---|---|---|---|",
+            _row(["pattern", "true pairs", "sure", "review", "missed", "of them no shared key"]),
+            "|---|---|---|---|---|---|",
         ]
         lines += [
-            _row([name, c["true"], c["sure"], c["review"], c["missed"]])
+            _row([name, c["true"], c["sure"], c["review"], c["missed"], c["no_key"]])
             for name, c in r["patterns"].items()
         ]
         lines += ["", _row(["false pairs between", "sure merges", "in review"]), "|---|---|---|"]
