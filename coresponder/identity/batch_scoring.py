@@ -1,0 +1,676 @@
+"""Batch scoring: a registry's candidate pairs and their comparison vectors, in bulk.
+
+The pure core's comparators (`coresponder.domain.linkage`) are the definition of
+every level. Scoring a registry of a hundred thousand people pair by pair in
+Python takes minutes, so this module computes the same levels over arrays:
+each record is normalised and keyed once by the core itself (`normalise`,
+`blocking_keys`); candidate pairs come from one self-join of the (record, key)
+table in DuckDB; equality tests compare integer codes; and what depends on two
+strings alone (nicknames, Jaro-Winkler, Soundex, shared parts, shared words) is
+worked out once per distinct pair of strings, not once per pair of records.
+
+Jaro-Winkler is computed in bulk by DuckDB's `jaro_winkler_similarity`, the same
+measure as the core's; it may differ from the core's arithmetic in the last bit,
+so every value within a hair of a threshold is computed again by the core, and a
+level never depends on which side of a threshold rounding fell.
+
+Each comparison is mirrored here level by level, with the level names it was
+written for. A comparison whose levels in the core no longer have those names is
+scored by the core's own comparator, pair by pair: slower, never different. The
+property test (`identity/tests/test_batch_scoring.py`) holds every mirror to the
+core on random records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from coresponder.domain.linkage import (
+    COMPARISONS,
+    Params,
+    Record,
+    blocking_keys,
+    compare,
+    jaro_winkler,
+    known_roots,
+    level_weight,
+    match_probability,
+    normalise,
+    prior_weight,
+    soundex,
+)
+
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+Floats = npt.NDArray[np.float64]
+
+# The similarity thresholds the mirrored levels test. A bulk Jaro-Winkler value this
+# close to one of them is computed again by the core, so rounding never moves a level.
+JW_THRESHOLDS = (0.80, 0.90, 0.92)
+_NEAR = 1e-9
+
+
+_DATABASE: dict[str, Any] = {}
+
+
+def _cursor() -> Any:
+    """A cursor on this process's in-memory DuckDB (opening one costs far more than a cursor)."""
+    import duckdb
+
+    if "connection" not in _DATABASE:
+        _DATABASE["connection"] = duckdb.connect()
+    return _DATABASE["connection"].cursor()
+
+
+class _Vocabulary:
+    """Distinct strings as integer codes; the empty string is always code 0."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {"": 0}
+        self.values: list[str] = [""]
+
+    def code(self, value: str) -> int:
+        code = self.codes.get(value)
+        if code is None:
+            code = self.codes[value] = len(self.values)
+            self.values.append(value)
+        return code
+
+    def array(self) -> npt.NDArray[np.object_]:
+        return np.array(self.values, dtype=object)
+
+
+@dataclass
+class Table:
+    """The records of one batch as compared: ids, normalised records, column arrays."""
+
+    ids: list[str]
+    records: list[Record]
+    columns: dict[str, Any] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)
+    key_records: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    key_codes: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
+# The columns `build_table` keeps per record, in the order it reads them.
+_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("given", np.int64),
+    ("family", np.int64),
+    ("given_placeholder", bool),
+    ("family_placeholder", bool),
+    ("suffix", np.int64),
+    ("has_year", bool),
+    ("year", np.int64),
+    ("has_date", bool),
+    ("month", np.int64),
+    ("day", np.int64),
+    ("birth_placeholder", bool),
+    ("sex", np.int64),
+    ("phone", np.int64),
+    ("last7", np.int64),
+    ("shared_phone", bool),
+    ("address", np.int64),
+    ("facility", np.int64),
+    ("event_day", np.int64),
+)
+
+
+def build_table(records: Iterable[tuple[str, Record]]) -> Table:
+    """Each record normalised and keyed once by the core, its fields as arrays of codes.
+
+    A record id given twice keeps its last record, as a mapping of ids would.
+    """
+    by_id = dict(records)
+    ids = list(by_id)
+    normalised: list[Record] = []
+    names, suffixes, sexes, phones, last7s = (_Vocabulary() for _ in range(5))
+    addresses, facilities, keys = _Vocabulary(), _Vocabulary(), _Vocabulary()
+    rows: list[tuple[Any, ...]] = []
+    key_records: list[int] = []
+    key_codes: list[int] = []
+    for index, raw in enumerate(by_id.values()):
+        r = normalise(raw)
+        normalised.append(r)
+        dob = r.birth_date
+        year = dob.year if dob is not None else r.birth_year
+        rows.append(
+            (
+                names.code(r.given),
+                names.code(r.family),
+                r.given_placeholder,
+                r.family_placeholder,
+                suffixes.code(r.suffix),
+                year is not None,
+                year if year is not None else 0,
+                dob is not None,
+                dob.month if dob is not None else 0,
+                dob.day if dob is not None else 0,
+                r.birth_date_placeholder,
+                sexes.code(r.sex),
+                phones.code(r.phone),
+                last7s.code(r.phone[-7:]),
+                r.shared_phone,
+                addresses.code(r.address),
+                facilities.code(r.facility),
+                r.event_date.toordinal() if r.event_date is not None else -1,
+            )
+        )
+        for key in blocking_keys(raw):
+            key_records.append(index)
+            key_codes.append(keys.code(key))
+    columns: dict[str, Any] = {}
+    for (label, kind), values in zip(
+        _COLUMNS, zip(*rows, strict=True) if rows else [()] * len(_COLUMNS), strict=True
+    ):
+        columns[label] = np.array(values, dtype=kind)
+    columns["phone_values"] = phones.values
+    return Table(
+        ids=ids,
+        records=normalised,
+        columns=columns,
+        names=names.values,
+        addresses=addresses.values,
+        key_records=np.array(key_records, dtype=np.int64),
+        key_codes=np.array(key_codes, dtype=np.int64),
+    )
+
+
+# --- candidate pairs ------------------------------------------------------------
+
+
+def candidate_pairs(
+    table: Table, max_block: int, group: Mapping[str, str] | None = None
+) -> tuple[Ints, Ints]:
+    """Row numbers (left < right) of each pair sharing a blocking key, once.
+
+    A key shared by more than `max_block` records is skipped; with `group`, pairs within
+    one group are left out.
+    """
+    import pandas as pd
+
+    empty = np.zeros(0, dtype=np.int64)
+    if len(table.ids) < 2 or not len(table.key_codes):
+        return empty, empty
+    groups = _Vocabulary()
+    group_codes = (
+        np.array([groups.code(group[i]) for i in table.ids], dtype=np.int64)
+        if group is not None
+        else np.zeros(len(table.ids), dtype=np.int64)
+    )
+    keys = pd.DataFrame(
+        {
+            "record": table.key_records,
+            "key": table.key_codes,
+            "grp": group_codes[table.key_records],
+        }
+    )
+    apart = "AND a.grp <> b.grp" if group is not None else ""
+    con = _cursor()
+    con.register("keys", keys)
+    # The statement is built from constants; the block size is a bound parameter.
+    pairs = con.execute(
+        f"""
+        WITH kept AS (
+            SELECT record, key, grp FROM keys
+            WHERE key IN (SELECT key FROM keys GROUP BY key HAVING count(*) BETWEEN 2 AND ?)
+        )
+        SELECT DISTINCT a.record AS l, b.record AS r
+        FROM kept a JOIN kept b ON a.key = b.key AND a.record < b.record {apart}
+        """,  # noqa: S608
+        [max_block],
+    ).fetchnumpy()
+    con.close()
+    left = np.asarray(pairs["l"], dtype=np.int64)
+    right = np.asarray(pairs["r"], dtype=np.int64)
+    order = np.lexsort((right, left))
+    return left[order], right[order]
+
+
+# --- string pairs in bulk ---------------------------------------------------------
+
+
+def jaro_winkler_bulk(left: Sequence[str], right: Sequence[str]) -> Floats:
+    """The core's Jaro-Winkler of each pair, computed in bulk by DuckDB.
+
+    Values within a hair of a threshold the levels test are computed again by the core.
+    """
+    import pandas as pd
+
+    if not len(left):
+        return np.zeros(0, dtype=np.float64)
+    frame = pd.DataFrame(
+        {"a": np.asarray(left, dtype=object), "b": np.asarray(right, dtype=object)}
+    )
+    con = _cursor()
+    con.execute("SET preserve_insertion_order = true")
+    con.register("pairs", frame)
+    values = np.asarray(
+        con.execute("SELECT jaro_winkler_similarity(a, b) AS s FROM pairs").fetchnumpy()["s"],
+        dtype=np.float64,
+    ).copy()
+    con.close()
+    near = np.zeros(len(values), dtype=bool)
+    for threshold in JW_THRESHOLDS:
+        near |= np.abs(values - threshold) <= _NEAR
+    for i in np.flatnonzero(near).tolist():
+        values[i] = jaro_winkler(left[i], right[i])
+    return values
+
+
+def _distinct_pairs(x: Ints, y: Ints, size: int) -> tuple[Ints, Ints, Ints]:
+    """The distinct unordered pairs of codes, and where each input pair falls among them."""
+    low, high = np.minimum(x, y), np.maximum(x, y)
+    joint = low * size + high
+    distinct, inverse = np.unique(joint, return_inverse=True)
+    return distinct // size, distinct % size, inverse.reshape(-1)
+
+
+@dataclass
+class _NameRelations:
+    """What two names have in common, per pair: the facts the name levels test."""
+
+    nickname: Bools
+    jw: Floats
+    initial: Bools
+    parts: Bools
+    soundex: Bools
+
+    def close(self, equal: Bools) -> Bools:
+        """The core's `_close_names`: equal, nicknames, a typo, a sound, an initial, a part."""
+        return equal | self.nickname | (self.jw >= 0.92) | self.soundex | self.initial | self.parts
+
+
+class _Names:
+    """Facts about each name of the vocabulary, worked out once per name."""
+
+    def __init__(self, values: list[str]) -> None:
+        self.values = np.array(values, dtype=object)
+        self.roots = [known_roots(v) for v in values]
+        self.has_roots = np.array([bool(r) for r in self.roots], dtype=bool)
+        self.parts = [set(v.split(" ")) for v in values]
+        self.multipart = np.array([len(p) > 1 for p in self.parts], dtype=bool)
+        self.length = np.array([len(v) for v in values], dtype=np.int64)
+        self.first = np.array([ord(v[0]) if v else -1 for v in values], dtype=np.int64)
+        codes = _Vocabulary()
+        self.soundex = np.array([codes.code(soundex(v)) for v in values], dtype=np.int64)
+
+    def relations(self, x: Ints, y: Ints) -> _NameRelations:
+        """For each pair of (non-empty) name codes, what the name levels ask of it."""
+        size = len(self.values)
+        ux, uy, inverse = _distinct_pairs(x, y, size)
+        nickname = np.zeros(len(ux), dtype=bool)
+        for i in np.flatnonzero(self.has_roots[ux] & self.has_roots[uy]):
+            nickname[i] = bool(self.roots[ux[i]] & self.roots[uy[i]])
+        parts = np.zeros(len(ux), dtype=bool)
+        for i in np.flatnonzero(self.multipart[ux] | self.multipart[uy]):
+            parts[i] = bool(self.parts[ux[i]] & self.parts[uy[i]])
+        different = ux != uy
+        jw = np.ones(len(ux), dtype=np.float64)
+        jw[different] = jaro_winkler_bulk(
+            list(self.values[ux[different]]), list(self.values[uy[different]])
+        )
+        initial = ((self.length[ux] == 1) | (self.length[uy] == 1)) & (
+            self.first[ux] == self.first[uy]
+        )
+        return _NameRelations(
+            nickname=nickname[inverse],
+            jw=jw[inverse],
+            initial=initial[inverse],
+            parts=parts[inverse],
+            soundex=(self.soundex[ux] == self.soundex[uy])[inverse],
+        )
+
+
+# --- the comparisons, mirrored ------------------------------------------------------
+
+
+@dataclass
+class _Pairs:
+    """The pairs being scored: both sides' columns, and the name facts, computed once."""
+
+    table: Table
+    left: Ints
+    right: Ints
+    names: _Names
+
+    def a(self, column: str) -> Any:
+        return self.table.columns[column][self.left]
+
+    def b(self, column: str) -> Any:
+        return self.table.columns[column][self.right]
+
+
+def _swapped_close(p: _Pairs, which: Bools) -> Bools:
+    """The core's `_swapped_close` for the pairs in `which` (False elsewhere)."""
+    ga, fa, gb, fb = p.a("given"), p.a("family"), p.b("given"), p.b("family")
+    result = np.zeros(len(ga), dtype=bool)
+    todo = np.flatnonzero(which & (ga != 0) & (fa != 0) & (gb != 0) & (fb != 0))
+    if not len(todo):
+        return result
+    first = p.names.relations(ga[todo], fb[todo]).close(ga[todo] == fb[todo])
+    ahead = todo[first]
+    if len(ahead):
+        second = p.names.relations(fa[ahead], gb[ahead]).close(fa[ahead] == gb[ahead])
+        result[ahead[second]] = True
+    return result
+
+
+def _select(levels: Ints, todo: Bools, conditions: Sequence[tuple[Bools, int]]) -> None:
+    """Give each pair still in `todo` the first level whose condition holds (in place)."""
+    for condition, level in conditions:
+        hit = todo & condition
+        levels[hit] = level
+        todo &= ~hit
+
+
+def _name_level(p: _Pairs, own: str, other: str, placeholder: str) -> Ints:
+    """given_name / family_name: the levels up to the name's own tail."""
+    oa, ob = p.a(own), p.b(own)
+    xa, xb = p.a(other), p.b(other)
+    pa, pb = p.a(placeholder), p.b(placeholder)
+    levels = np.zeros(len(oa), dtype=np.int64)
+    present = ((oa != 0) | pa) & ((ob != 0) | pb)
+    todo = present.copy()
+    _select(levels, todo, [(pa | pb, 8), (oa == ob, 1)])
+    swapped = (xa != 0) & (xb != 0) & (oa == xb) & (xa == ob)
+    _select(levels, todo, [(swapped, 2)])
+    rest = np.flatnonzero(todo)
+    if len(rest):
+        relations = p.names.relations(oa[rest], ob[rest])
+        tail = np.full(len(rest), -1, dtype=np.int64)
+        open_ = np.ones(len(rest), dtype=bool)
+        if own == "given":
+            _select(
+                tail,
+                open_,
+                [
+                    (relations.nickname, 3),
+                    (relations.jw >= 0.92, 4),
+                    (relations.jw >= 0.80, 5),
+                    (relations.initial, 6),
+                ],
+            )
+        else:
+            _select(
+                tail,
+                open_,
+                [
+                    (relations.parts, 3),
+                    (relations.jw >= 0.92, 4),
+                    (relations.soundex, 5),
+                    (relations.jw >= 0.80, 6),
+                ],
+            )
+        levels[rest] = tail
+        unresolved = np.zeros(len(oa), dtype=bool)
+        unresolved[rest[open_]] = True
+        close = _swapped_close(p, unresolved)
+        levels[unresolved] = np.where(close[unresolved], 7, 9)
+    return levels
+
+
+def _given(p: _Pairs) -> Ints:
+    return _name_level(p, "given", "family", "given_placeholder")
+
+
+def _family(p: _Pairs) -> Ints:
+    return _name_level(p, "family", "given", "family_placeholder")
+
+
+def _suffix(p: _Pairs) -> Ints:
+    sa, sb = p.a("suffix"), p.b("suffix")
+    levels = np.full(len(sa), 3, dtype=np.int64)
+    levels[(sa == 0) | (sb == 0)] = 2
+    levels[sa == sb] = 1
+    levels[(sa == 0) & (sb == 0)] = 0
+    return levels
+
+
+def _date_digits(p: _Pairs, side: str) -> Ints:
+    year, month, day = p.a("year"), p.a("month"), p.a("day")
+    if side == "b":
+        year, month, day = p.b("year"), p.b("month"), p.b("day")
+    return np.stack(
+        [
+            year // 1000 % 10,
+            year // 100 % 10,
+            year // 10 % 10,
+            year % 10,
+            month // 10,
+            month % 10,
+            day // 10,
+            day % 10,
+        ],
+        axis=1,
+    )
+
+
+def _birth_date(p: _Pairs) -> Ints:
+    ya, yb = p.a("year"), p.b("year")
+    ha, hb = p.a("has_year"), p.b("has_year")
+    da, db = p.a("has_date"), p.b("has_date")
+    ma, mb, dya, dyb = p.a("month"), p.b("month"), p.a("day"), p.b("day")
+    pa, pb = p.a("birth_placeholder"), p.b("birth_placeholder")
+    levels = np.zeros(len(ya), dtype=np.int64)
+    todo = (ha | pa) & (hb | pb)
+    _select(levels, todo, [(~ha | ~hb, 8)])
+    apart = np.abs(ya - yb)
+    year_only = todo & ~(da & db)
+    levels[year_only] = np.where(apart[year_only] <= 2, 5 + apart[year_only], 9)
+    todo &= ~year_only
+    one_digit = (np.count_nonzero(_date_digits(p, "a") != _date_digits(p, "b"), axis=1)) == 1
+    _select(
+        levels,
+        todo,
+        [
+            ((ya == yb) & (ma == mb) & (dya == dyb), 1),
+            ((ya == yb) & (ma == dyb) & (dya == mb), 2),
+            ((ma == mb) & (dya == dyb) & (apart == 1), 3),
+            (one_digit, 4),
+        ],
+    )
+    levels[todo] = 9
+    return levels
+
+
+def _sex(p: _Pairs) -> Ints:
+    sa, sb = p.a("sex"), p.b("sex")
+    levels = np.where(sa == sb, 1, 2)
+    levels[(sa == 0) | (sb == 0)] = 0
+    return levels.astype(np.int64)
+
+
+def _phone_hamming_one(p: _Pairs, which: Bools) -> Bools:
+    """The core's `_hamming_one` on the phones of the pairs in `which`."""
+    values = p.table.columns["phone_values"]
+    result = np.zeros(len(which), dtype=bool)
+    todo = np.flatnonzero(which)
+    if not len(todo):
+        return result
+    ux, uy, inverse = _distinct_pairs(p.a("phone")[todo], p.b("phone")[todo], len(values))
+    width = max(len(v) for v in values)
+    digits = np.zeros((len(values), width), dtype=np.uint32)
+    lengths = np.array([len(v) for v in values], dtype=np.int64)
+    for code, value in enumerate(values):
+        digits[code, : len(value)] = [ord(c) for c in value]
+    one = (lengths[ux] == lengths[uy]) & (np.count_nonzero(digits[ux] != digits[uy], axis=1) == 1)
+    result[todo] = one[inverse]
+    return result
+
+
+def _phone(p: _Pairs) -> Ints:
+    pa, pb = p.a("phone"), p.b("phone")
+    values = p.table.columns["phone_values"]
+    lengths = np.array([len(v) for v in values], dtype=np.int64)
+    shared = p.a("shared_phone") | p.b("shared_phone")
+    last7 = (lengths[pa] >= 7) & (p.a("last7") == p.b("last7"))
+    levels = np.zeros(len(pa), dtype=np.int64)
+    todo = (pa != 0) & (pb != 0)
+    _select(levels, todo, [((pa == pb) & ~shared, 1), (last7 & ~shared, 2)])
+    _select(levels, todo, [(_phone_hamming_one(p, todo), 3), ((pa == pb) | last7, 4)])
+    levels[todo] = 5
+    return levels
+
+
+def _address(p: _Pairs) -> Ints:
+    aa, ab = p.a("address"), p.b("address")
+    levels = np.zeros(len(aa), dtype=np.int64)
+    todo = (aa != 0) & (ab != 0)
+    _select(levels, todo, [(aa == ab, 1)])
+    rest = np.flatnonzero(todo)
+    if len(rest):
+        values = p.table.addresses
+        ux, uy, inverse = _distinct_pairs(aa[rest], ab[rest], len(values))
+        jw = jaro_winkler_bulk([values[i] for i in ux], [values[i] for i in uy])
+        tail = np.where(jw >= 0.90, 2, 4)
+        words: dict[int, set[str]] = {}
+        for i in np.flatnonzero(tail == 4):
+            x, y = int(ux[i]), int(uy[i])
+            wx = words.get(x) or words.setdefault(x, set(values[x].split(" ")))
+            wy = words.get(y) or words.setdefault(y, set(values[y].split(" ")))
+            if len(wx & wy) * 2 >= len(wx | wy):
+                tail[i] = 3
+        levels[rest] = tail[inverse]
+    return levels
+
+
+def _event_facility(p: _Pairs) -> Ints:
+    fa, fb = p.a("facility"), p.b("facility")
+    ea, eb = p.a("event_day"), p.b("event_day")
+    levels = np.full(len(fa), 3, dtype=np.int64)
+    days = np.abs(ea - eb)
+    same = fa == fb
+    levels[same & (days == 1)] = 2
+    levels[same & (days == 0)] = 1
+    levels[(fa == 0) | (fb == 0) | (ea < 0) | (eb < 0)] = 0
+    return levels
+
+
+NAME_LEVELS = (
+    "null",
+    "exact",
+    "swapped",
+    "nickname",
+    "jw92",
+    "jw80",
+    "initial",
+    "swapped_close",
+    "placeholder",
+    "else",
+)
+FAMILY_LEVELS = (
+    "null",
+    "exact",
+    "swapped",
+    "part",
+    "jw92",
+    "soundex",
+    "jw80",
+    "swapped_close",
+    "placeholder",
+    "else",
+)
+# Each mirror with the level names it was written for.
+MIRRORS: Mapping[str, tuple[tuple[str, ...], Callable[[_Pairs], Ints]]] = {
+    "given_name": (NAME_LEVELS, _given),
+    "family_name": (FAMILY_LEVELS, _family),
+    "name_suffix": (("null", "exact", "one_only", "else"), _suffix),
+    "birth_date": (
+        (
+            "null",
+            "exact",
+            "day_month_swapped",
+            "year_off_by_one",
+            "one_digit",
+            "year_same",
+            "year_1",
+            "year_2",
+            "placeholder",
+            "else",
+        ),
+        _birth_date,
+    ),
+    "sex": (("null", "exact", "else"), _sex),
+    "phone": (("null", "exact", "last7", "one_digit", "shared", "else"), _phone),
+    "address": (("null", "exact", "jw90", "tokens", "else"), _address),
+    "event_facility": (("null", "same_day", "within_1_day", "else"), _event_facility),
+}
+
+
+def mirrored() -> frozenset[str]:
+    """The comparisons scored in bulk; the others fall back to the core, pair by pair."""
+    return frozenset(
+        c.name
+        for c in COMPARISONS
+        if c.name in MIRRORS and MIRRORS[c.name][0] == tuple(level.name for level in c.levels)
+    )
+
+
+def comparison_levels(table: Table, left: Ints, right: Ints) -> dict[str, Ints]:
+    """Comparison name -> the level of each pair (left[k], right[k]), as the core gives it."""
+    pairs = _Pairs(table, left, right, _Names(table.names))
+    fast = mirrored()
+    levels: dict[str, Ints] = {}
+    for comparison in COMPARISONS:
+        if comparison.name in fast:
+            levels[comparison.name] = MIRRORS[comparison.name][1](pairs)
+        else:
+            recs = table.records
+            levels[comparison.name] = np.array(
+                [
+                    compare(comparison.name, recs[i], recs[j])
+                    for i, j in zip(left, right, strict=True)
+                ],
+                dtype=np.int64,
+            )
+    return levels
+
+
+# --- weights ------------------------------------------------------------------------
+
+
+def match_weights(levels: Mapping[str, Ints], params: Params) -> Floats:
+    """The core's `match_weight` of each pair, summed in the core's order (so bit for bit)."""
+    total: Floats | None = None
+    for comparison in COMPARISONS:
+        weights = np.array(
+            [level_weight(params, comparison.name, i) for i in range(len(comparison.levels))],
+            dtype=np.float64,
+        )
+        part = weights[levels[comparison.name]]
+        total = part + 0.0 if total is None else total + part
+    assert total is not None
+    return total + prior_weight(params)
+
+
+def score(
+    table: Table, left: Ints, right: Ints, params: Params, threshold: float
+) -> list[tuple[str, str, float, dict[str, int]]]:
+    """(id, id, probability, vector) of each pair scoring at least `threshold`, ids in order."""
+    # Each pair is compared with its lower id first, as the core's callers compare it.
+    rank = np.empty(len(table.ids), dtype=np.int64)
+    rank[np.argsort(np.array(table.ids, dtype=object), kind="stable")] = np.arange(len(table.ids))
+    flip = rank[left] > rank[right]
+    left, right = np.where(flip, right, left), np.where(flip, left, right)
+    levels = comparison_levels(table, left, right)
+    weights = match_weights(levels, params)
+    # Bulk probabilities pick the pairs; the core's own arithmetic gives the figure kept.
+    with np.errstate(over="ignore"):
+        bulk = 1.0 / (1.0 + np.power(2.0, -weights))
+    scored = []
+    names = [c.name for c in COMPARISONS]
+    columns = [levels[name] for name in names]
+    for k in np.flatnonzero(bulk >= threshold - 1e-9):
+        probability = match_probability(float(weights[k]))
+        if probability < threshold:
+            continue
+        vector = {name: int(column[k]) for name, column in zip(names, columns, strict=True)}
+        scored.append((table.ids[left[k]], table.ids[right[k]], probability, vector))
+    scored.sort(key=lambda s: (s[0], s[1]))
+    return scored
