@@ -32,6 +32,8 @@ from coresponder.domain.policy import (
 from coresponder.domain.vocabulary import Pathway, Role
 from coresponder.intake.models import Referral
 from coresponder.people.models import Person
+from coresponder.privacy.generations import cache_seconds
+from coresponder.privacy.grants import remembered_grants
 from coresponder.privacy.models import BreakGlass, Consent
 from coresponder.programs.models import Membership, Program
 
@@ -62,13 +64,26 @@ def role_in(user: Any, program: Program) -> Role | None:
     """The user's role in the program, or None when they are not in it."""
     if is_admin(user):
         return Role.ADMIN
+    if cache_seconds() > 0:
+        return next((role for p, role in role_grants(user) if p.pk == program.pk), None)
     membership = Membership.objects.filter(user=user, program=program, active=True).first()
     return Role(membership.role) if membership else None
 
 
+def programs_of(user: Any) -> list[Program]:
+    """The programs a user acts in, by slug: `visible_programs` as a list, remembered
+    with the user's grants when a shared cache is configured."""
+    if cache_seconds() > 0:
+        return sorted((program for program, _role in role_grants(user)), key=lambda p: p.slug)
+    return list(visible_programs(user).order_by("slug"))
+
+
 def access_program(user: Any, slug: str) -> Program:
     """A program the user acts in, or NotVisible."""
-    program = visible_programs(user).filter(slug=slug).first()
+    if cache_seconds() > 0:
+        program = next((p for p in programs_of(user) if p.slug == slug), None)
+    else:
+        program = visible_programs(user).filter(slug=slug).first()
     if program is None:
         raise NotVisible(f"program {slug!r}")
     return program
@@ -161,6 +176,10 @@ def role_grants(user: Any) -> list[tuple[Program, Role]]:
     """(program, role) for each active membership; administrators hold admin everywhere."""
     if not user.is_authenticated or not user.is_active:
         return []
+    return remembered_grants(user, lambda: _read_grants(user))
+
+
+def _read_grants(user: Any) -> list[tuple[Program, Role]]:
     if is_admin(user):
         return [(program, Role.ADMIN) for program in Program.objects.all()]
     memberships = Membership.objects.filter(user=user, active=True).select_related("program")

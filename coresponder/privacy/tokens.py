@@ -2,53 +2,47 @@
 
 With AUTH_CACHE_SECONDS above 0 the check is remembered in the shared cache, keyed on
 the token's digest (never the token), so a busy client's requests skip the database.
-A remembered check is only believed while its user's *generation* is unchanged: a
-random value per user, replaced whenever the user, one of their tokens or one of their
-memberships changes. So the next request after a token is revoked or deleted, or its
-user is deactivated, locked, unlocked, moved to another organisation or deleted, checks
-the database again. The generation is replaced by:
+A remembered check is only believed while the tokens' generation and its user's are
+unchanged (`privacy.generations`). So the next request after a token is revoked or
+deleted, or its user is deactivated, locked, unlocked, moved to another organisation
+or deleted, checks the database again. The generations are replaced by:
 
 * the model signals (post_save, post_delete) of User and ApiToken, which is how the
   admin site and any plain ``save()`` or ``delete()`` change them;
-* the audit event every action writes (``record_event`` with the user, token or
-  membership as its object), which is how ``save_tracked`` and ``revoke_api_token``
-  change them with a conditional UPDATE that sends no model signal.
+* the audit event every action writes (``record_event`` with the user or token as its
+  object), which is how ``save_tracked`` and ``revoke_api_token`` change them with a
+  conditional UPDATE that sends no model signal.
 
 A ``QuerySet.update()`` on User or ApiToken outside an action sends neither, and so
 leaves a remembered check standing until it expires (at most AUTH_CACHE_SECONDS);
 nothing in Coresponder changes whether a token works that way (docs/security.md).
-
-The generation is replaced at once and again when the transaction commits: a request
-reads the generation before the database, so one that read the old rows before the
-commit stored them under a generation the commit has already replaced.
 """
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from coresponder.core.models import AuditEvent
 from coresponder.privacy.actions import note_token_used
+from coresponder.privacy.generations import (
+    PASSING_ACTIONS,
+    cache_seconds,
+    generations_in,
+    replace_generation,
+    user_generation_key,
+)
 from coresponder.privacy.models import ApiToken
 from coresponder.privacy.token_values import TOKEN_PREFIX, digest_of
-from coresponder.programs.models import User
 
 # note_token_used stamps a token at most this often; a remembered check is stored again
 # when it stamps, so every process sees the new stamp.
 STAMP_SECONDS = 60
 TOKENS_GENERATION = "auth:generation:tokens"
-# Audit events that change no user or token.
-PASSING_ACTIONS = frozenset(
-    {AuditEvent.Action.READ, AuditEvent.Action.LOGON, AuditEvent.Action.LOGOFF}
-)
 
 
 def token_is_usable(row: ApiToken) -> bool:
@@ -65,58 +59,19 @@ def token_is_usable(row: ApiToken) -> bool:
     )
 
 
-def cache_seconds() -> int:
-    """How long a token check is remembered; 0 (the default without Redis) remembers nothing."""
-    return int(getattr(settings, "AUTH_CACHE_SECONDS", 0) or 0)
-
-
 def _check_key(digest: str) -> str:
     return f"auth:token:{digest}"
 
 
-def _user_generation(user_id: int) -> str:
-    return f"auth:generation:user:{user_id}"
-
-
-def _new_generation() -> str:
-    # A random value, never a counter that could restart at 0: a check stored under a
-    # generation the cache has since forgotten can never match again.
-    return secrets.token_hex(8)
-
-
-def current_generation(user_id: int, seconds: int) -> tuple[str, str]:
+def current_generation(user_id: int, seconds: int) -> tuple[str, ...]:
     """The tokens' generation and this user's, starting new ones the cache does not hold."""
-    keys = (TOKENS_GENERATION, _user_generation(user_id))
-    found = cache.get_many(keys)
-    for key in keys:
-        if key not in found:
-            cache.add(key, _new_generation(), timeout=seconds * 10)
-            found[key] = cache.get(key)
-    return str(found[keys[0]]), str(found[keys[1]])
-
-
-def _replace_generation(key: str) -> None:
-    seconds = cache_seconds()
-    if seconds <= 0:
-        return
-
-    def replace() -> None:
-        cache.set(key, _new_generation(), timeout=seconds * 10)
-
-    replace()
-    if connection.in_atomic_block:
-        transaction.on_commit(replace)
-
-
-def forget_checks_of_user(user_id: Any) -> None:
-    """Every remembered check of this user's tokens is disbelieved, now and at commit."""
-    if user_id not in (None, ""):
-        _replace_generation(_user_generation(int(user_id)))
+    keys = (TOKENS_GENERATION, user_generation_key(user_id))
+    return generations_in(cache.get_many(keys), keys, seconds)
 
 
 def forget_token_checks() -> None:
     """Every remembered token check is disbelieved, now and at commit (a token changed)."""
-    _replace_generation(TOKENS_GENERATION)
+    replace_generation(TOKENS_GENERATION)
 
 
 def user_for_token(token: str) -> Any | None:
@@ -177,12 +132,6 @@ def _remembered_user(digest: str, seconds: int) -> Any | None:
     return row.user
 
 
-@receiver(post_save, sender=User)
-@receiver(post_delete, sender=User)
-def _user_changed(sender: Any, instance: User, **kwargs: Any) -> None:
-    forget_checks_of_user(instance.pk)
-
-
 @receiver(post_save, sender=ApiToken)
 @receiver(post_delete, sender=ApiToken)
 def _token_changed(sender: Any, instance: ApiToken, **kwargs: Any) -> None:
@@ -193,10 +142,7 @@ def _token_changed(sender: Any, instance: ApiToken, **kwargs: Any) -> None:
 def _audited_change(
     sender: Any, instance: AuditEvent, created: bool = False, **kwargs: Any
 ) -> None:
-    """Actions change users and tokens with a conditional UPDATE, but always audit it."""
-    if not created or instance.action in PASSING_ACTIONS:
-        return
-    if instance.object_type == User._meta.label_lower:
-        forget_checks_of_user(instance.object_id)
-    elif instance.object_type == ApiToken._meta.label_lower:
-        forget_token_checks()
+    """Actions change tokens with a conditional UPDATE, but always audit it."""
+    if created and instance.action not in PASSING_ACTIONS:
+        if instance.object_type == ApiToken._meta.label_lower:
+            forget_token_checks()

@@ -69,12 +69,12 @@ def seen_once(api: Client) -> Client:
     return api
 
 
-def test_a_remembered_token_lists_programs_with_one_query(
+def test_a_remembered_token_lists_programs_without_a_query(
     remembered: None, api: Client, django_assert_num_queries: Callable[..., Any]
 ) -> None:
     seen_once(api)
 
-    with django_assert_num_queries(1):  # the programs; no token, no count
+    with django_assert_num_queries(0):  # no token, no programs (remembered grants), no count
         response = api.get(PROGRAMS)
 
     assert response.json()["count"] == 1
