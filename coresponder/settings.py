@@ -191,6 +191,10 @@ if not SPARK_MASTER.startswith(("local", "spark://", "yarn", "k8s://")):
     raise ConfigError(
         f"SPARK_MASTER={SPARK_MASTER!r} is not local[N], spark://host:port, yarn or k8s://..."
     )
+# Names this deployment's sources write for someone not yet identified, beyond the
+# built-in conventions ("John Doe", "Unknown", "Trauma Alpha": coresponder/domain/
+# placeholders.py), comma-separated. Linkage gives them no weight and no blocking key.
+LINKAGE_PLACEHOLDER_NAMES = env_list("LINKAGE_PLACEHOLDER_NAMES", [])
 
 # Backups (`coresponder backup` / `restore`): encrypted with this Fernet key when it is set
 # (32 random bytes, URL-safe base64: docs/operators.md says how to make one). Keep it in the

@@ -11,7 +11,9 @@ from django.core.management import call_command
 from django.test import Client
 
 from coresponder.core.audit import SYSTEM
+from coresponder.domain.linkage import Record, blocking_keys, normalise
 from coresponder.identity.actions import propose_match, record_source
+from coresponder.identity.apps import use_deployment_placeholder_names
 from coresponder.identity.models import MatchCandidate, Merge
 from coresponder.people.models import Participation, Person
 from coresponder.programs.models import Program, User
@@ -95,3 +97,17 @@ def test_the_review_queue_says_why_in_words_a_coordinator_reads(
     assert "one many people give" in html
     for code in ("year_same", "placeholder<", "name_suffix", ">shared<", "swapped_close"):
         assert code not in html, code
+
+
+def test_a_deployment_names_its_own_placeholders_in_a_setting(settings: Any) -> None:
+    test_patient = Record(given="Zztest", family="Lopez", birth_date=dt.date(1980, 5, 6))
+    assert normalise(test_patient).given == "zztest"
+    settings.LINKAGE_PLACEHOLDER_NAMES = ["ZZTEST"]
+    try:
+        use_deployment_placeholder_names()
+        assert normalise(test_patient).given_placeholder
+        assert not any(key.startswith("gf:") for key in blocking_keys(test_patient))
+    finally:
+        settings.LINKAGE_PLACEHOLDER_NAMES = []
+        use_deployment_placeholder_names()
+    assert normalise(test_patient).given == "zztest"
