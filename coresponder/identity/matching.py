@@ -48,6 +48,8 @@ CANDIDATE_CAP = 200
 # The registry's ranking is read this many people at a time (doubling) while the gate
 # keeps fewer than CANDIDATE_CAP of them.
 CANDIDATE_PAGE = 1000
+# What a person's own row adds to their source records' accounts.
+PERSON_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "address")
 # A phone this many people give (a shelter's, a clinic's, a referrer's) says little.
 SHARED_PHONE_PEOPLE = 5
 LEVEL_DESCRIPTIONS = {
@@ -143,25 +145,33 @@ def ranked_people(keys: list[str], offset: int, count: int) -> list[int]:
     )
 
 
-def visible_candidates(scope: QuerySet[Person], keys: list[str], cap: int) -> list[int]:
-    """The `cap` people of `scope` sharing most keys, best first (ties by id).
+def visible_rows(
+    scope: QuerySet[Person], keys: list[str], cap: int, fields: tuple[str, ...] = ()
+) -> list[tuple[Any, ...]]:
+    """(id, *fields) of the `cap` people of `scope` sharing most keys, best first (ties by id).
 
     Pages of the registry's ranking are kept where the gate lets the reader see
     them, until `cap` are found or the ranking ends: the same people as ranking
     `scope` itself, without reading all of `scope`.
     """
-    found: list[int] = []
+    found: list[tuple[Any, ...]] = []
     offset, page = 0, CANDIDATE_PAGE
     while len(found) < cap:
         ranked = ranked_people(keys, offset, page)
         if ranked:
-            seen = set(scope.filter(pk__in=ranked).order_by().values_list("pk", flat=True))
-            found.extend(pid for pid in ranked if pid in seen)
+            rows = scope.filter(pk__in=ranked).order_by().values_list("pk", *fields)
+            seen = {row[0]: row for row in rows}
+            found.extend(seen[pid] for pid in ranked if pid in seen)
         if len(ranked) < page:
             break
         offset += page
         page *= 2  # a reader who sees few of the people pages through fewer queries
     return found[:cap]
+
+
+def visible_candidates(scope: QuerySet[Person], keys: list[str], cap: int) -> list[int]:
+    """The ids of the `cap` people of `scope` sharing most keys, best first (ties by id)."""
+    return [row[0] for row in visible_rows(scope, keys, cap)]
 
 
 def phone_key(record: Record) -> str | None:
@@ -202,21 +212,21 @@ def possible_matches(
     if not keys:
         return []
     scope = identifiable_people(user) if among is None else among
-    candidate_ids = visible_candidates(scope, keys, CANDIDATE_CAP)
-    if not candidate_ids:
+    # The people's own fields come with the gate's answer: one round trip fewer.
+    people = visible_rows(scope, keys, CANDIDATE_CAP, PERSON_FIELDS)
+    if not people:
         return []
+    candidate_ids = [row[0] for row in people]
     programs = _visible_program_ids(user)
     accounts: dict[int, list[Record]] = defaultdict(list)
-    for source in SourceRecord.objects.filter(person_id__in=candidate_ids).only(
-        "person_id", "program_id", *LINKAGE_FIELDS
-    ):
+    columns = ("person_id", "program_id", *LINKAGE_FIELDS)
+    for row in SourceRecord.objects.filter(person_id__in=candidate_ids).values_list(*columns):
+        source = dict(zip(columns, row, strict=True))
         # A record another program took is weighed only by readers of that program.
-        if programs is None or source.program_id is None or source.program_id in programs:
-            accounts[source.person_id].append(linkage_record(source))
-    for person in Person.objects.filter(pk__in=candidate_ids).only(
-        "given_name", "family_name", "birth_date", "sex", "phone", "address"
-    ):
-        accounts[person.pk].append(linkage_record(person))
+        if programs is None or source["program_id"] is None or source["program_id"] in programs:
+            accounts[source["person_id"]].append(linkage_record(source))
+    for row in people:
+        accounts[row[0]].append(linkage_record(dict(zip(PERSON_FIELDS, row[1:], strict=True))))
     shared = shared_phone_keys([record, *(r for rs in accounts.values() for r in rs)])
     params = active_params()
     probe = _marked(record, shared)
