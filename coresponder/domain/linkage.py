@@ -797,11 +797,21 @@ def _level_name(vector: Mapping[str, int], name: str) -> str:
     return comparison.levels[index].name
 
 
+def _strong_without_names(vector: Mapping[str, int]) -> bool:
+    """The same birth date, a phone of this person alone and the same address: a record
+    under a placeholder name may join the person these say, and no stranger can."""
+    return (
+        _level_name(vector, "birth_date") == "exact"
+        and _level_name(vector, "phone") == "exact"
+        and _level_name(vector, "address") in ("exact", "jw90")
+    )
+
+
 def sure_merge_guard(vector: Mapping[str, int]) -> str | None:
     """None when a pair may be merged without review, else why a person should look first."""
     given = _level_name(vector, "given_name")
     family = _level_name(vector, "family_name")
-    if given == "placeholder" or family == "placeholder":
+    if (given == "placeholder" or family == "placeholder") and not _strong_without_names(vector):
         return "Placeholder name: the record names no one (such as John Doe or Unknown)"
     suffix = _level_name(vector, "name_suffix")
     if suffix == "else":

@@ -273,6 +273,12 @@ def test_a_placeholder_record_still_links_on_phone_and_address_for_review() -> N
     vector = comparison_vector(known, unknown)
     assert match_probability(match_weight(vector, DEFAULT_PARAMS)) >= REVIEW_THRESHOLD
     assert sure_merge_guard(vector) is not None
+    # With the birth date as well, the phone and address say who it is.
+    dated = replace(unknown, birth_date=date(1971, 4, 20))
+    assert sure_merge_guard(comparison_vector(known, dated)) is None
+    # Not a phone many people give, though.
+    shared = replace(dated, shared_phone=True)
+    assert sure_merge_guard(comparison_vector(known, shared)) is not None
 
 
 def test_the_day_of_the_event_and_dates_before_1901_are_placeholder_birth_dates() -> None:
