@@ -7,9 +7,11 @@ m and u probabilities belong to exactly the levels the online scorer uses. u is
 estimated by random sampling, m by expectation maximisation over blocked pairs:
 no labels needed, the deployment's own records suffice.
 
-Batch scoring does not go back to DuckDB: candidate pairs come from the same
+Batch scoring does not go back to Splink: candidate pairs come from the same
 blocking keys the online index holds and are scored with the trained weights,
-so a batch run and an online lookup give one pair the same probability.
+so a batch run and an online lookup give one pair the same probability. The
+work is done in bulk (`batch_scoring`: one DuckDB self-join for the pairs, the
+core's levels over arrays), with the same answer as the core pair by pair.
 
 Only `load_source_records` touches the ORM.
 """
@@ -21,7 +23,6 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import combinations
 from typing import Any
 
 from django.conf import settings
@@ -32,16 +33,12 @@ from coresponder.domain.linkage import (
     DEFAULT_PARAMS,
     Params,
     Record,
-    blocking_keys,
-    comparison_vector,
     digits,
     known_roots,
-    match_probability,
-    match_weight,
     normalise,
     soundex,
 )
-from coresponder.identity import spark_backend
+from coresponder.identity import batch_scoring, spark_backend
 from coresponder.identity.actions import linkage_record
 from coresponder.identity.models import LINKAGE_FIELDS, SourceRecord
 
@@ -113,13 +110,33 @@ def params_from_json(data: Any) -> Params:
 
 # --- training with Splink on DuckDB ----------------------------------------------
 
+
 # Each domain level as DuckDB SQL over the columns `_rows` precomputes, in the
 # domain's order (level 0 is null, the last is else). DuckDB's
 # jaro_winkler_similarity is the same measure as the domain's; the test suite
 # checks every level against `compare` on random pairs.
+# Swapped with one more change (`linkage._close_names` both ways across): each name
+# lands equal, a nickname, a typo, the same sound, an initial or a shared part of the
+# other record's other name.
+def _close_sql(x: str, y: str) -> str:
+    return (
+        f"({x}_l = {y}_r OR list_has_any({x}_roots_l, {y}_roots_r)"
+        f" OR jaro_winkler_similarity({x}_l, {y}_r) >= 0.92 OR {x}_sx_l = {y}_sx_r"
+        f" OR ((length({x}_l) = 1 OR length({y}_r) = 1) AND left({x}_l, 1) = left({y}_r, 1))"
+        f" OR ((len({x}_parts_l) > 1 OR len({y}_parts_r) > 1)"
+        f" AND list_has_any({x}_parts_l, {y}_parts_r)))"
+    )
+
+
+SWAPPED_CLOSE_SQL = (
+    "given_l IS NOT NULL AND family_l IS NOT NULL AND given_r IS NOT NULL"
+    f" AND family_r IS NOT NULL AND {_close_sql('given', 'family')}"
+    f" AND {_close_sql('family', 'given')}"
+)
+
 LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
     "given_name": (
-        "given_l IS NULL OR given_r IS NULL",
+        "(given_l IS NULL AND NOT given_ph_l) OR (given_r IS NULL AND NOT given_ph_r)",
         "given_l = given_r",
         "family_l IS NOT NULL AND family_r IS NOT NULL"
         " AND given_l = family_r AND family_l = given_r",
@@ -127,9 +144,11 @@ LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
         "jaro_winkler_similarity(given_l, given_r) >= 0.92",
         "jaro_winkler_similarity(given_l, given_r) >= 0.80",
         "(length(given_l) = 1 OR length(given_r) = 1) AND left(given_l, 1) = left(given_r, 1)",
+        SWAPPED_CLOSE_SQL,
+        "given_ph_l OR given_ph_r",
     ),
     "family_name": (
-        "family_l IS NULL OR family_r IS NULL",
+        "(family_l IS NULL AND NOT family_ph_l) OR (family_r IS NULL AND NOT family_ph_r)",
         "family_l = family_r",
         "given_l IS NOT NULL AND given_r IS NOT NULL AND given_l = family_r AND family_l = given_r",
         "(len(family_parts_l) > 1 OR len(family_parts_r) > 1)"
@@ -137,24 +156,37 @@ LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
         "jaro_winkler_similarity(family_l, family_r) >= 0.92",
         "family_sx_l = family_sx_r",
         "jaro_winkler_similarity(family_l, family_r) >= 0.80",
+        SWAPPED_CLOSE_SQL,
+        "family_ph_l OR family_ph_r",
+    ),
+    "name_suffix": (
+        "suffix_l IS NULL AND suffix_r IS NULL",
+        "suffix_l = suffix_r",
+        "suffix_l IS NULL OR suffix_r IS NULL",
     ),
     "birth_date": (
-        "birth_date_l IS NULL OR birth_date_r IS NULL",
+        "(birth_year_l IS NULL AND NOT birth_ph_l) OR (birth_year_r IS NULL AND NOT birth_ph_r)",
         "birth_date_l = birth_date_r",
         "birth_year_l = birth_year_r AND birth_month_l = birth_day_r"
         " AND birth_day_l = birth_month_r",
         "birth_month_l = birth_month_r AND birth_day_l = birth_day_r"
         " AND abs(birth_year_l - birth_year_r) = 1",
         "hamming(birth_digits_l, birth_digits_r) = 1",
+        "(birth_date_l IS NULL OR birth_date_r IS NULL) AND birth_year_l = birth_year_r",
+        "(birth_date_l IS NULL OR birth_date_r IS NULL) AND abs(birth_year_l - birth_year_r) = 1",
+        "(birth_date_l IS NULL OR birth_date_r IS NULL) AND abs(birth_year_l - birth_year_r) = 2",
+        "birth_ph_l OR birth_ph_r",
     ),
     "sex": ("sex_l IS NULL OR sex_r IS NULL", "sex_l = sex_r"),
     "phone": (
         "phone_l IS NULL OR phone_r IS NULL",
-        "phone_l = phone_r",
-        "length(phone_l) >= 7 AND right(phone_l, 7) = right(phone_r, 7)",
+        "phone_l = phone_r AND NOT (shared_phone_l OR shared_phone_r)",
+        "length(phone_l) >= 7 AND right(phone_l, 7) = right(phone_r, 7)"
+        " AND NOT (shared_phone_l OR shared_phone_r)",
         "length(phone_l) = length(phone_r) AND hamming("
         "left(phone_l, least(length(phone_l), length(phone_r))),"
         " left(phone_r, least(length(phone_l), length(phone_r)))) = 1",
+        "phone_l = phone_r OR (length(phone_l) >= 7 AND right(phone_l, 7) = right(phone_r, 7))",
     ),
     "address": (
         "address_l IS NULL OR address_r IS NULL",
@@ -183,16 +215,24 @@ def _rows(records: Iterable[tuple[str, Record]]) -> list[dict[str, Any]]:
                 "unique_id": index,
                 "given": r.given or None,
                 "family": r.family or None,
+                "given_ph": r.given_placeholder,
+                "family_ph": r.family_placeholder,
                 "given_roots": sorted(known_roots(r.given)),
+                "family_roots": sorted(known_roots(r.family)),
+                "given_parts": sorted(set(r.given.split(" "))) if r.given else [],
                 "family_parts": sorted(set(r.family.split(" "))) if r.family else [],
-                "family_sx": soundex(r.family),
+                "given_sx": soundex(r.given) or None,
+                "family_sx": soundex(r.family) or None,
+                "suffix": r.suffix or None,
                 "birth_date": dob.isoformat() if dob else None,
-                "birth_year": dob.year if dob else None,
+                "birth_year": dob.year if dob else r.birth_year,
                 "birth_month": dob.month if dob else None,
                 "birth_day": dob.day if dob else None,
                 "birth_digits": digits(dob) if dob else None,
+                "birth_ph": r.birth_date_placeholder,
                 "sex": r.sex or None,
                 "phone": r.phone or None,
+                "shared_phone": r.shared_phone,
                 "address": r.address or None,
                 "address_words": sorted(set(r.address.split(" "))) if r.address else [],
                 "facility": r.facility or None,
@@ -220,8 +260,13 @@ def _splink_comparison(name: str, level_sql: Mapping[str, tuple[str, ...]] = LEV
     levels: list[Any] = [
         {"sql_condition": conditions[0], "label_for_charts": "null", "is_null_level": True}
     ]
+    # A neutral level (a placeholder) is a null level to Splink too: weight 0, not trained.
     levels += [
-        {"sql_condition": sql, "label_for_charts": comparison.levels[i].name}
+        {
+            "sql_condition": sql,
+            "label_for_charts": comparison.levels[i].name,
+            **({"is_null_level": True} if comparison.levels[i].neutral else {}),
+        }
         for i, sql in enumerate(conditions[1:], start=1)
     ]
     levels.append({"sql_condition": "ELSE", "label_for_charts": "else"})
@@ -260,17 +305,19 @@ def _linker(rows: list[dict[str, Any]], blocking: list[Any] | None = None) -> An
 
 
 def _params_from_model(model: Mapping[str, Any], fallback: Params) -> Params:
+    """The trained m and u of each level, found by its label; null and neutral levels keep 1."""
     m, u = dict(fallback.m), dict(fallback.u)
     for comparison in model["comparisons"]:
         name = comparison["output_column_name"]
-        trained = [lvl for lvl in comparison["comparison_levels"] if not lvl.get("is_null_level")]
-        default_m, default_u = fallback.m[name], fallback.u[name]
-        m[name] = (1.0,) + tuple(
-            float(lvl.get("m_probability") or default_m[i + 1]) for i, lvl in enumerate(trained)
-        )
-        u[name] = (1.0,) + tuple(
-            float(lvl.get("u_probability") or default_u[i + 1]) for i, lvl in enumerate(trained)
-        )
+        domain = COMPARISONS_BY_NAME[name]
+        trained_m, trained_u = list(fallback.m[name]), list(fallback.u[name])
+        for lvl in comparison["comparison_levels"]:
+            if lvl.get("is_null_level"):
+                continue
+            i = domain.index(lvl["label_for_charts"])
+            trained_m[i] = float(lvl.get("m_probability") or trained_m[i])
+            trained_u[i] = float(lvl.get("u_probability") or trained_u[i])
+        m[name], u[name] = tuple(trained_m), tuple(trained_u)
     prior = float(model.get("probability_two_random_records_match") or fallback.prior)
     return Params(m=m, u=u, prior=prior)
 
@@ -313,21 +360,11 @@ def candidate_pairs(
     records: Mapping[str, Record], *, group: Mapping[str, str] | None = None
 ) -> Iterator[tuple[str, str]]:
     """Each pair of record ids sharing a blocking key, once; across groups only if given."""
-    blocks: dict[str, list[str]] = defaultdict(list)
-    for record_id, record in records.items():
-        for key in blocking_keys(record):
-            blocks[key].append(record_id)
-    seen: set[tuple[str, str]] = set()
-    for members in blocks.values():
-        if len(members) < 2 or len(members) > MAX_BLOCK:
-            continue
-        for a, b in combinations(members, 2):
-            if group is not None and group[a] == group[b]:
-                continue
-            pair = (a, b) if a < b else (b, a)
-            if pair not in seen:
-                seen.add(pair)
-                yield pair
+    table = batch_scoring.build_table(records.items())
+    left, right = batch_scoring.candidate_pairs(table, MAX_BLOCK, group)
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        a, b = table.ids[i], table.ids[j]
+        yield (a, b) if a < b else (b, a)
 
 
 def predict_pairs(
@@ -337,15 +374,17 @@ def predict_pairs(
     *,
     group: Mapping[str, str] | None = None,
 ) -> list[ScoredPair]:
-    """Candidate pairs scoring at least `threshold`, with their comparison vectors."""
-    by_id = {record_id: normalise(record) for record_id, record in records}
-    scored = []
-    for a, b in candidate_pairs(by_id, group=group):
-        vector = comparison_vector(by_id[a], by_id[b])
-        probability = match_probability(match_weight(vector, params))
-        if probability >= threshold:
-            scored.append(ScoredPair(a, b, probability, vector))
-    return scored
+    """Candidate pairs scoring at least `threshold`, with their comparison vectors.
+
+    The pairs and their vectors are the core's (`blocking_keys`, `comparison_vector`),
+    worked out in bulk (`batch_scoring`); a pair's ids come in order, lower first.
+    """
+    table = batch_scoring.build_table(records)
+    left, right = batch_scoring.candidate_pairs(table, MAX_BLOCK, group)
+    return [
+        ScoredPair(a, b, probability, vector)
+        for a, b, probability, vector in batch_scoring.score(table, left, right, params, threshold)
+    ]
 
 
 def cluster(pairs: Iterable[ScoredPair], threshold: float) -> list[set[str]]:

@@ -25,14 +25,32 @@ from django.core.exceptions import ImproperlyConfigured
 
 from coresponder.domain.linkage import jaro_winkler
 
+
 # Each domain level as Spark SQL over the columns `linkage_model._rows` precomputes,
 # in the domain's order (level 0 is null, the last is else), level for level the
 # DuckDB SQL: list_has_any is arrays_overlap, len of a list is size, list_intersect
 # is array_intersect, date_diff('day', a, b) is datediff(b, a); the two functions
 # Spark lacks are registered by `register_functions`.
+def _close_sql(x: str, y: str) -> str:
+    """`linkage_model._close_sql` in Spark SQL."""
+    return (
+        f"({x}_l = {y}_r OR arrays_overlap({x}_roots_l, {y}_roots_r)"
+        f" OR jaro_winkler_similarity({x}_l, {y}_r) >= 0.92 OR {x}_sx_l = {y}_sx_r"
+        f" OR ((length({x}_l) = 1 OR length({y}_r) = 1) AND left({x}_l, 1) = left({y}_r, 1))"
+        f" OR ((size({x}_parts_l) > 1 OR size({y}_parts_r) > 1)"
+        f" AND arrays_overlap({x}_parts_l, {y}_parts_r)))"
+    )
+
+
+SWAPPED_CLOSE_SQL = (
+    "given_l IS NOT NULL AND family_l IS NOT NULL AND given_r IS NOT NULL"
+    f" AND family_r IS NOT NULL AND {_close_sql('given', 'family')}"
+    f" AND {_close_sql('family', 'given')}"
+)
+
 SPARK_LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
     "given_name": (
-        "given_l IS NULL OR given_r IS NULL",
+        "(given_l IS NULL AND NOT given_ph_l) OR (given_r IS NULL AND NOT given_ph_r)",
         "given_l = given_r",
         "family_l IS NOT NULL AND family_r IS NOT NULL"
         " AND given_l = family_r AND family_l = given_r",
@@ -40,9 +58,11 @@ SPARK_LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
         "jaro_winkler_similarity(given_l, given_r) >= 0.92",
         "jaro_winkler_similarity(given_l, given_r) >= 0.80",
         "(length(given_l) = 1 OR length(given_r) = 1) AND left(given_l, 1) = left(given_r, 1)",
+        SWAPPED_CLOSE_SQL,
+        "given_ph_l OR given_ph_r",
     ),
     "family_name": (
-        "family_l IS NULL OR family_r IS NULL",
+        "(family_l IS NULL AND NOT family_ph_l) OR (family_r IS NULL AND NOT family_ph_r)",
         "family_l = family_r",
         "given_l IS NOT NULL AND given_r IS NOT NULL AND given_l = family_r AND family_l = given_r",
         "(size(family_parts_l) > 1 OR size(family_parts_r) > 1)"
@@ -50,22 +70,35 @@ SPARK_LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
         "jaro_winkler_similarity(family_l, family_r) >= 0.92",
         "family_sx_l = family_sx_r",
         "jaro_winkler_similarity(family_l, family_r) >= 0.80",
+        SWAPPED_CLOSE_SQL,
+        "family_ph_l OR family_ph_r",
+    ),
+    "name_suffix": (
+        "suffix_l IS NULL AND suffix_r IS NULL",
+        "suffix_l = suffix_r",
+        "suffix_l IS NULL OR suffix_r IS NULL",
     ),
     "birth_date": (
-        "birth_date_l IS NULL OR birth_date_r IS NULL",
+        "(birth_year_l IS NULL AND NOT birth_ph_l) OR (birth_year_r IS NULL AND NOT birth_ph_r)",
         "birth_date_l = birth_date_r",
         "birth_year_l = birth_year_r AND birth_month_l = birth_day_r"
         " AND birth_day_l = birth_month_r",
         "birth_month_l = birth_month_r AND birth_day_l = birth_day_r"
         " AND abs(birth_year_l - birth_year_r) = 1",
         "hamming(birth_digits_l, birth_digits_r) = 1",
+        "(birth_date_l IS NULL OR birth_date_r IS NULL) AND birth_year_l = birth_year_r",
+        "(birth_date_l IS NULL OR birth_date_r IS NULL) AND abs(birth_year_l - birth_year_r) = 1",
+        "(birth_date_l IS NULL OR birth_date_r IS NULL) AND abs(birth_year_l - birth_year_r) = 2",
+        "birth_ph_l OR birth_ph_r",
     ),
     "sex": ("sex_l IS NULL OR sex_r IS NULL", "sex_l = sex_r"),
     "phone": (
         "phone_l IS NULL OR phone_r IS NULL",
-        "phone_l = phone_r",
-        "length(phone_l) >= 7 AND right(phone_l, 7) = right(phone_r, 7)",
+        "phone_l = phone_r AND NOT (shared_phone_l OR shared_phone_r)",
+        "length(phone_l) >= 7 AND right(phone_l, 7) = right(phone_r, 7)"
+        " AND NOT (shared_phone_l OR shared_phone_r)",
         "length(phone_l) = length(phone_r) AND hamming(phone_l, phone_r) = 1",
+        "phone_l = phone_r OR (length(phone_l) >= 7 AND right(phone_l, 7) = right(phone_r, 7))",
     ),
     "address": (
         "address_l IS NULL OR address_r IS NULL",
@@ -88,16 +121,24 @@ COLUMNS: Sequence[tuple[str, str]] = (
     ("unique_id", "bigint"),
     ("given", "string"),
     ("family", "string"),
+    ("given_ph", "boolean"),
+    ("family_ph", "boolean"),
     ("given_roots", "array<string>"),
+    ("family_roots", "array<string>"),
+    ("given_parts", "array<string>"),
     ("family_parts", "array<string>"),
+    ("given_sx", "string"),
     ("family_sx", "string"),
+    ("suffix", "string"),
     ("birth_date", "string"),
     ("birth_year", "int"),
     ("birth_month", "int"),
     ("birth_day", "int"),
     ("birth_digits", "string"),
+    ("birth_ph", "boolean"),
     ("sex", "string"),
     ("phone", "string"),
+    ("shared_phone", "boolean"),
     ("address", "string"),
     ("address_words", "array<string>"),
     ("facility", "string"),

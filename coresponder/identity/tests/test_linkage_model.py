@@ -8,7 +8,14 @@ import pytest
 from django.core.management import call_command
 
 from coresponder.core.audit import Actor
-from coresponder.domain.linkage import COMPARISONS, DEFAULT_PARAMS, Record, comparison_vector
+from coresponder.domain.linkage import (
+    COMPARISONS,
+    DEFAULT_PARAMS,
+    Record,
+    comparison_vector,
+    match_probability,
+    match_weight,
+)
 from coresponder.identity.actions import record_source
 from coresponder.identity.linkage_model import (
     LEVEL_SQL,
@@ -25,8 +32,11 @@ from coresponder.identity.models import LinkageModel, MatchCandidate
 from coresponder.people.tests.factories import PersonFactory
 
 GIVEN = ["Wm.", "Bill", "William", "Maria", "Mary", "M", "Jon", "John", "Smith", "", "Ana"]
+GIVEN += ["Unknown", "Baby Girl", "Garcia", "Smyth", "Lopez Jr", "S"]
 FAMILY = ["Smith", "Smyth", "Garcia-Lopez", "Garcia", "Lopez", "John", "Maria", "", "Reyes"]
+FAMILY += ["Doe", "Bill", "Smith Sr", "Smith Jr", "Ana"]
 DATES = [dt.date(1985, 3, 7), dt.date(1985, 7, 3), dt.date(1986, 3, 7), dt.date(1985, 3, 8), None]
+DATES += [dt.date(1900, 1, 1), dt.date(1985, 1, 1), None, None]
 
 
 def random_record(rng: random.Random) -> Record:
@@ -34,8 +44,10 @@ def random_record(rng: random.Random) -> Record:
         given=rng.choice(GIVEN),
         family=rng.choice(FAMILY),
         birth_date=rng.choice(DATES),
+        birth_year=rng.choice([None, 1984, 1985, 1986, 1987, 1988, 1890]),
         sex=rng.choice(["", "female", "male"]),
         phone=rng.choice(["", "2155550100", "2675550100", "2155550101", "55501"]),
+        shared_phone=rng.random() < 0.2,
         address=rng.choice(["", "12 main st", "12 main street", "12 broad st", "99 main st"]),
         event_date=rng.choice([None, dt.date(2026, 2, 1), dt.date(2026, 2, 2)]),
         facility=rng.choice(["", "temple ed", "einstein"]),
@@ -47,7 +59,7 @@ def test_the_splink_levels_are_the_domain_levels() -> None:
     import pandas as pd
 
     rng = random.Random(7)
-    records = [random_record(rng) for _ in range(120)]
+    records = [random_record(rng) for _ in range(200)]
     frame = _frame(_rows((str(i), r) for i, r in enumerate(records)))
     con = duckdb.connect()
     con.register("recs", frame)
@@ -94,6 +106,35 @@ def test_params_from_json_falls_back_to_the_defaults() -> None:
     assert params_from_json({"m": {"sex": [1, 2]}}).m["sex"] == DEFAULT_PARAMS.m["sex"]
 
 
+def test_a_model_trained_on_fewer_levels_still_loads() -> None:
+    """A model stored before the placeholder, suffix, shared-phone and year levels."""
+    old_given = [1.0, 0.7, 0.02, 0.07, 0.07, 0.04, 0.03, 0.07]
+    old = {
+        "m": {
+            "given_name": old_given,
+            "sex": [1.0, 0.95, 0.05],
+            "phone": [1.0, 0.6, 0.1, 0.1, 0.2],
+        },
+        "u": {
+            "given_name": [1.0, 0.02, 0.0002, 0.002, 0.004, 0.03, 0.04, 0.9038],
+            "sex": [1.0, 0.5, 0.5],
+            "phone": [1.0, 0.0002, 0.0004, 0.0006, 0.9988],
+        },
+        "prior": 0.0002,
+    }
+    params = params_from_json(old)
+    for name in ("given_name", "phone", "name_suffix", "birth_date"):
+        assert params.m[name] == DEFAULT_PARAMS.m[name]
+        assert params.u[name] == DEFAULT_PARAMS.u[name]
+    assert params.m["sex"] == (1.0, 0.95, 0.05)
+    assert params.prior == 0.0002
+    twins = comparison_vector(
+        Record(given="Maria", family="Lopez", suffix="", birth_year=1990),
+        Record(given="Teresa", family="Lopez", birth_year=1991),
+    )
+    assert 0 <= match_probability(match_weight(twins, params)) <= 1
+
+
 @pytest.mark.django_db
 def test_dedupe_proposes_wm_smith_and_bill_smyth_with_the_evidence() -> None:
     actor = Actor(label="test")
@@ -120,6 +161,6 @@ def test_dedupe_proposes_wm_smith_and_bill_smyth_with_the_evidence() -> None:
     candidate = MatchCandidate.objects.get()
     assert {candidate.person_a_id, candidate.person_b_id} == {ems.pk, hospital.pk}
     assert 0.5 < candidate.probability < 0.99
-    levels = {f["comparison"]: f["level"] for f in candidate.evidence["fields"]}
+    levels = {f["comparison"]: f["level"] for f in candidate.evidence["rows"]}
     assert levels["given_name"] == "nickname"
     assert levels["birth_date"] == "day_month_swapped"
