@@ -126,3 +126,47 @@ class Collateral(Tracked):
 
     def __str__(self) -> str:
         return f"{self.name or 'Unnamed'} ({self.relationship} of {self.person})"
+
+
+class Amendment(Tracked):
+    """A person's request to amend their record (HIPAA 45 CFR 164.526), and its answer.
+
+    Nothing is overwritten without its original: an accepted amendment keeps the value it
+    replaced, and a denied one keeps the reason and the person's statement of disagreement,
+    which then travels with the record.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Awaiting a decision"
+        ACCEPTED = "accepted", "Accepted"
+        DENIED = "denied", "Denied"
+
+    class RecordKind(models.TextChoices):
+        PERSON = "person", "Person record"
+        ENCOUNTER = "encounter", "Encounter"
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="amendments")
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
+    record_kind = models.CharField(max_length=16, choices=RecordKind.choices)
+    record_id = models.PositiveIntegerField()
+    field = models.CharField(max_length=64)
+    proposed_value = models.JSONField(null=True, blank=True)
+    # The value the record held when the request came in, then the one an acceptance replaced.
+    original_value = models.JSONField(null=True, blank=True)
+    statement = models.TextField(blank=True, help_text="The person's request, in their words")
+    received_on = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "programs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    denial_reason = models.TextField(blank=True)
+    # 164.526(d)(1)(iii): the person may file a statement of disagreement with a denial.
+    disagreement = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["received_on", "id"]
+        indexes = [
+            models.Index(fields=["program", "status"]),
+            models.Index(fields=["record_kind", "record_id"]),
+        ]

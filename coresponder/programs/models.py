@@ -199,6 +199,7 @@ class FormToken(models.Model):
         SHIFT = "shift", "Shift"
         BREAK_GLASS = "break_glass", "Break-glass opening"
         IMPORT = "import", "Import"
+        AMENDMENT = "amendment", "Amendment request"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     token = models.CharField(max_length=32)
