@@ -64,6 +64,11 @@ def find_matches(
     given_name: str = "",
     family_name: str = "",
     birth_date: dt.date | None = None,
+    birth_year: int | None = Query(None, description="Where the birth date is not known"),
+    age: int | None = Query(
+        None, description="Age in years on event_date, where the birth date is not known"
+    ),
+    event_date: dt.date | None = None,
     phone: str = "",
     sex: str = "",
     address: str = "",
@@ -72,17 +77,21 @@ def find_matches(
     """People you may see who might be the person described, best first.
 
     Only people known to your programs are considered; a possible match elsewhere
-    stays unknown to you.
+    stays unknown to you. A birth year (or an age, one year uncertain) is weighed
+    where no birth date is given.
     """
     query = {
         "given_name": given_name,
         "family_name": family_name,
         "birth_date": birth_date,
+        "birth_year": birth_year,
+        "age": age,
+        "event_date": event_date,
         "phone": phone,
         "sex": sex,
         "address": address,
     }
-    probe = record_from_query(query)
+    probe = record_from_query(query, strict=True)
     if probe is None:
         raise ActionError(
             "Give a name, a birth date or a phone number.",
@@ -111,6 +120,7 @@ class PersonBrief(Schema):
     given_name: str | None = None
     family_name: str | None = None
     birth_date: dt.date | None = None
+    birth_year: int | None = None
 
 
 class CandidateOut(Schema):
@@ -154,6 +164,7 @@ def _brief(access: Any) -> dict[str, Any]:
             given_name=person.given_name,
             family_name=person.family_name,
             birth_date=person.birth_date,
+            birth_year=person.birth_year,
         )
     return brief
 

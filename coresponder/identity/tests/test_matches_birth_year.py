@@ -1,0 +1,125 @@
+"""Looking for earlier contacts by a birth year or an age, where no birth date is known."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from coresponder.core.audit import SYSTEM
+from coresponder.core.errors import ActionError
+from coresponder.identity.actions import record_source
+from coresponder.identity.matching import record_from_query
+from coresponder.people.models import Participation, Person
+from coresponder.programs.models import Program, User
+
+T0 = dt.datetime(2026, 2, 1, 9, 0, tzinfo=dt.UTC)
+
+
+def test_an_age_on_the_event_date_gives_the_probe_its_birth_year() -> None:
+    probe = record_from_query(
+        {"given_name": "Dana", "family_name": "Reyes", "age": "36", "event_date": "2026-02-01"}
+    )
+    assert probe is not None
+    assert (probe.birth_year, probe.birth_date, probe.event_date) == (
+        1990,
+        None,
+        dt.date(2026, 2, 1),
+    )
+    by_year = record_from_query({"family_name": "Reyes", "birth_year": 1990, "age": 12})
+    assert by_year is not None and by_year.birth_year == 1990
+    dated = record_from_query({"family_name": "Reyes", "birth_date": "1990-05-04", "age": 36})
+    assert dated is not None and (dated.birth_date, dated.birth_year) == (dt.date(1990, 5, 4), None)
+
+
+def test_a_year_or_an_age_alone_names_nobody() -> None:
+    assert record_from_query({"birth_year": 1990}) is None
+    assert record_from_query({"age": 36}) is None
+
+
+def test_unreadable_values_are_left_out_or_with_strict_refused_by_name() -> None:
+    query = {"family_name": "Reyes", "birth_year": "1899", "age": "two", "event_date": "soon"}
+    lenient = record_from_query(query)
+    assert lenient is not None and lenient.birth_year is None and lenient.event_date is None
+    with pytest.raises(ActionError) as refused:
+        record_from_query(query, strict=True)
+    assert refused.value.errors == {
+        "birth_year": ["must be after 1900"],
+        "age": ["must be a whole number of years"],
+        "event_date": ["must be a date like 2025-03-10"],
+    }
+
+
+# --- Through the API --------------------------------------------------------------------
+
+
+def matches(client: Client, **query: Any) -> Any:
+    return client.get("/api/v1/persons/matches", query)
+
+
+@pytest.fixture
+def dana(pad: Program) -> Person:
+    """A police report of Dana Reyes, born in 1990 by her own account: no date."""
+    person = Person.objects.create(given_name="Dana", family_name="Reyes", birth_year=1990)
+    Participation.objects.create(person=person, program=pad, first_seen_at=T0)
+    fields = {"given_name": "Dana", "family_name": "Reyes", "birth_year": 1990}
+    record_source(SYSTEM, person, pad, "police", {**fields, "received_at": T0})
+    return person
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"birth_year": 1990},
+        {"age": 36, "event_date": "2026-02-01"},
+        {"age": 35, "event_date": "2026-02-01"},
+    ],
+)
+def test_a_year_or_an_age_finds_the_person_known_by_a_year(
+    dana: Person, coordinator: User, api_client_for: Any, query: dict[str, Any]
+) -> None:
+    response = matches(api_client_for(coordinator), given_name="Dana", family_name="Reyes", **query)
+    assert response.status_code == 200, response.content
+    assert dana.pk in [item["person_id"] for item in response.json()["items"]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ({"birth_year": 1900}, "birth_year", "must be after 1900"),
+        ({"birth_year": 3000}, "birth_year", "cannot be in the future"),
+        ({"age": 121}, "age", "must be a whole number of years from 0 to 120"),
+        ({"age": -3}, "age", "must be a whole number of years from 0 to 120"),
+        (
+            {"birth_date": "1990-05-04", "birth_year": 1991},
+            "birth_year",
+            "1991 is not the year of the birth date 1990-05-04",
+        ),
+    ],
+)
+def test_an_impossible_year_or_age_gets_422_naming_it(
+    pad: Program,
+    coordinator: User,
+    api_client_for: Any,
+    query: dict[str, Any],
+    field: str,
+    message: str,
+) -> None:
+    response = matches(api_client_for(coordinator), family_name="Reyes", **query)
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"][field] == [message]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query", [{"birth_year": "nineteen"}, {"age": "36.5"}, {"event_date": "x"}]
+)
+def test_a_year_age_or_day_that_is_not_one_gets_422(
+    pad: Program, coordinator: User, api_client_for: Any, query: dict[str, Any]
+) -> None:
+    response = matches(api_client_for(coordinator), family_name="Reyes", **query)
+    assert response.status_code == 422, response.content
