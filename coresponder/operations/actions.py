@@ -39,7 +39,9 @@ def back_up(actor: Actor, path: Path) -> dict[str, Any]:
     """Write a backup of the whole database to `path`, verified and sealed; audited.
 
     Encrypted with BACKUP_KEY when it is set. Returns the manifest. The event is written
-    after the copy, so a backup never holds the record of its own making.
+    before the copy, so the backup holds the record of its own making, and a trail restored
+    from it still matches the checkpoints the worker writes after it; a backup that fails
+    leaves a second, failed, event.
     """
     key = str(settings.BACKUP_KEY)
     vendor = connection.vendor
@@ -50,6 +52,30 @@ def back_up(actor: Actor, path: Path) -> dict[str, Any]:
         raise BackupError(f"{path} is a directory: name the backup file")
     if not path.parent.is_dir():
         raise BackupError(f"there is no directory {path.parent}")
+    about = {"file": str(path), "vendor": vendor, "encrypted": bool(key)}
+    _record_backup(actor, path, about)
+    try:
+        return _write_backup(path, vendor, key)
+    except Exception as exc:
+        problem = str(exc) if isinstance(exc, BackupError) else type(exc).__name__
+        _record_backup(actor, path, {**about, "problem": problem[:500]}, failed=True)
+        raise
+
+
+def _record_backup(actor: Actor, path: Path, detail: dict[str, Any], failed: bool = False) -> None:
+    with transaction.atomic():
+        record_event(
+            actor,
+            AuditEvent.Action.EXPORT,
+            object_type="backup",
+            object_id=path.name[:64],
+            purpose="backup",
+            outcome=AuditEvent.Outcome.FAILED if failed else AuditEvent.Outcome.SUCCESS,
+            detail=detail,
+        )
+
+
+def _write_backup(path: Path, vendor: str, key: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="coresponder-backup-", dir=path.parent) as work:
         workdir = Path(work)
         if vendor == "sqlite":
@@ -74,15 +100,6 @@ def back_up(actor: Actor, path: Path) -> dict[str, Any]:
             "encrypted": bool(key),
         }
         backup_files.write_backup(path, manifest, database, key)
-    with transaction.atomic():
-        record_event(
-            actor,
-            AuditEvent.Action.EXPORT,
-            object_type="backup",
-            object_id=path.name[:64],
-            purpose="backup",
-            detail=_summary(manifest, path),
-        )
     return manifest
 
 

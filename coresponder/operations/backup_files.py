@@ -77,19 +77,28 @@ def write_backup(path: Path, manifest: dict[str, Any], database: Path, key: str)
     manifest = {**manifest, "seal": ""}
     manifest["seal"] = seal(manifest)
     partial = path.with_name(path.name + ".partial")
-    plain = partial if not key else database.with_name("backup.tar")
+    try:
+        _write_archive(partial, manifest, database, key)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.chmod(partial, 0o600)
+    os.replace(partial, path)
+
+
+def _write_archive(partial: Path, manifest: dict[str, Any], database: Path, key: str) -> None:
+    box = fernet(key) if key else None
+    plain = partial if box is None else database.with_name("backup.tar")
     with tarfile.open(plain, "w", format=tarfile.PAX_FORMAT) as archive:
         text = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
         info = tarfile.TarInfo(MANIFEST)
         info.size, info.mtime, info.mode = len(text), int(time.time()), 0o600
         archive.addfile(info, io.BytesIO(text))
         archive.add(database, arcname=manifest["database_file"], recursive=False)
-    if key:
+    if box is not None:
         with plain.open("rb") as source, partial.open("wb") as target:
-            encrypt(source, target, fernet(key))
+            encrypt(source, target, box)
         plain.unlink()
-    os.chmod(partial, 0o600)
-    os.replace(partial, path)
 
 
 def encrypt(source: BinaryIO, target: BinaryIO, box: Fernet) -> None:

@@ -83,13 +83,18 @@ def test_a_backup_restores_every_table_and_the_audit_trail_still_verifies(
         assert tables[table]["rows"] > 0
         assert len(tables[table]["sha256"]) == 64
     assert tables["people_linkagemodel"]["rows"] == rows("people_linkagemodel")
-    # The backup's own event comes after its copy.
+    # The backup's own event comes before its copy, so the backup holds it.
     events_in_backup = tables["privacy_auditevent"]["rows"]
-    assert events_in_backup == rows("privacy_auditevent") - 1
+    assert events_in_backup == rows("privacy_auditevent")
     backed_up = AuditEvent.objects.order_by("-id").first()
     assert backed_up is not None
-    assert (backed_up.object_type, backed_up.purpose) == ("backup", "backup")
-    assert backed_up.detail["rows"] == sum(t["rows"] for t in tables.values())
+    assert (backed_up.object_type, backed_up.purpose, backed_up.outcome) == (
+        "backup",
+        "backup",
+        "success",
+    )
+    assert backed_up.detail == {"file": str(path), "vendor": connection.vendor, "encrypted": True}
+    run("audit_checkpoint")  # the worker's next pass would: it saw the backup's event
 
     # After the backup: one more organisation, and the linkage model gone.
     create_organization(SYSTEM, "shelter", "Harbor Shelter", "community", ["pad"])
@@ -113,8 +118,15 @@ def test_a_backup_restores_every_table_and_the_audit_trail_still_verifies(
         "restore",
         True,
     )
+    assert AuditEvent.objects.order_by("-id")[1].digest == backed_up.digest
     assert verify_chain()[1] is None
     assert run("audit_verify").startswith(f"ok {events_in_backup + 1} events")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_trigger WHERE tgname = 'privacy_auditevent_append_only'"
+            )
+            assert cursor.fetchone()[0] == 1  # the trail is append-only again
 
 
 def test_a_database_that_holds_data_is_replaced_only_when_asked(
@@ -263,3 +275,18 @@ def test_a_cut_short_encrypted_backup_is_refused(backup_then_more: Path) -> None
     with pytest.raises(BackupError):
         read_backup(backup_then_more, KEY, backup_then_more.parent)
     assert_refused(backup_then_more, "nothing restored")
+
+
+def test_a_backup_that_fails_midway_leaves_no_file_and_a_failed_event(
+    site: dict[str, Program], tmp_path: Path, settings: Any
+) -> None:
+    settings.BACKUP_KEY = "not a key"  # settings.py refuses it at start-up; here it gets by
+    path = tmp_path / "site.backup"
+
+    with pytest.raises(CommandError, match="BACKUP_KEY is not a Fernet key"):
+        run("backup", str(path))
+
+    assert list(tmp_path.iterdir()) == []
+    began, failed = AuditEvent.objects.filter(object_type="backup").order_by("id")
+    assert (began.outcome, failed.outcome) == ("success", "failed")
+    assert failed.detail["problem"] == "BACKUP_KEY is not a Fernet key: 32 bytes in URL-safe base64"
