@@ -26,6 +26,7 @@ from coresponder.domain.linkage import (
     COMPARISONS_BY_NAME,
     Record,
     blocking_keys,
+    comparison_vector,
     sure_merge_guard,
 )
 from coresponder.identity import linkage_model
@@ -154,6 +155,20 @@ def run_plain_splink(rows: Sequence[Row], link_only: bool) -> Result:
 
 
 Pair = tuple[str, str]
+# Levels that say little about identity: missing, disagreeing, a placeholder, or a weak
+# resemblance. Sex and suffix identify no one by themselves and are not counted.
+WEAK_LEVELS = {"null", "else", "placeholder", "one_only", "initial", "jw80", "year_2"}
+IDENTIFYING = ("given_name", "family_name", "birth_date", "phone", "address", "event_facility")
+
+
+def evidence(a: Row, b: Row) -> list[str]:
+    """The identifying comparisons on which two records agree at more than a weak level."""
+    vector = comparison_vector(a.record, b.record)
+    return [
+        name
+        for name in IDENTIFYING
+        if name in vector and COMPARISONS_BY_NAME[name].levels[vector[name]].name not in WEAK_LEVELS
+    ]
 
 
 def _ordered(a: str, b: str) -> Pair:
@@ -257,6 +272,13 @@ def review_figures(
         name: {k: counts[k] for k in ("true", "sure", "review", "missed", "no_key")}
         for name, counts in sorted(per_pattern.items(), key=lambda item: -item[1]["true"])
     }
+    # The ceiling: a true pair whose records agree on at most one identifying field
+    # cannot be told from strangers who share a name; scored apart from the rest.
+    findable = {pair for pair in truth if len(evidence(by_id[pair[0]], by_id[pair[1]])) >= 2}
+    predicted = (sure | review) - (truth - findable)
+    result["findable_true_pairs"] = len(findable)
+    result["accepted_on_findable"] = scores(predicted, findable)
+    result["sure_on_findable"] = scores(sure - (truth - findable), findable)
     result["missed_no_key"] = sum(
         not blocking_keys(by_id[a].record) & blocking_keys(by_id[b].record)
         for a, b in truth - sure - review

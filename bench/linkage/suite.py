@@ -124,22 +124,41 @@ def review_tables(quality: list[dict[str, Any]]) -> str:
         )
     for q in quality:
         r = q["ours"]["review"]
+        if "findable_true_pairs" in r:
+            lines += [
+                "",
+                f"{q['data']}: {r['findable_true_pairs']:,} of {q['true_pairs']:,} true pairs "
+                "agree on two identifying fields or more; on those, sure merges P / R / F1 "
+                f"{prf(r['sure_on_findable'])}, accepting review {prf(r['accepted_on_findable'])}; "
+                f"{r['missed_no_key']:,} missed pairs share no blocking key.",
+            ]
         if r["guarded"]:
-            lines += ["", _row(["guard reason", "pairs ≥ 0.99 sent to review", "of them true"])]
+            title = f"{q['data']}: guard reason"
+            lines += ["", _row([title, "pairs ≥ 0.99 sent to review", "of them true"])]
             lines.append("|---|---|---|")
             lines += [_row([k, v["pairs"], v["true"]]) for k, v in r["guarded"].items()]
         if "patterns" not in r:
             continue
         lines += [
             "",
-            _row(["pattern", "true pairs", "sure", "review", "missed", "of them no shared key"]),
+            _row(
+                [
+                    f"{q['data']}: pattern",
+                    "true pairs",
+                    "sure",
+                    "review",
+                    "missed",
+                    "of them no shared key",
+                ]
+            ),
             "|---|---|---|---|---|---|",
         ]
         lines += [
             _row([name, c["true"], c["sure"], c["review"], c["missed"], c["no_key"]])
             for name, c in r["patterns"].items()
         ]
-        lines += ["", _row(["false pairs between", "sure merges", "in review"]), "|---|---|---|"]
+        title = f"{q['data']}: false pairs between"
+        lines += ["", _row([title, "sure merges", "in review"]), "|---|---|---|"]
         sure, review = r["false_sure_by_relation"], r["false_review_by_relation"]
         kinds = dict.fromkeys([*sure, *review])
         lines += [_row([k, sure.get(k, 0), review.get(k, 0)]) for k in kinds]
