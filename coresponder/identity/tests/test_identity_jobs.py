@@ -84,7 +84,7 @@ PARTLY_BAD = {
     # Trained values for these two comparisons are kept.
     "m": {
         "sex": [1.0, 0.9, 0.1],
-        "phone": [1.0, 0.6, 0.1, 0.1, 0.2],
+        "phone": [1.0, 0.6, 0.1, 0.1, 0.05, 0.15],
         # A level missing: this comparison falls back to the defaults.
         "given_name": [1.0, 0.7, 0.01, 0.05, 0.05, 0.03, 0.02],
         # A level that is not a number: this one too.
@@ -92,7 +92,7 @@ PARTLY_BAD = {
     },
     "u": {
         "sex": [1.0, 0.4, 0.6],
-        "phone": [1.0, 0.001, 0.002, 0.003, 0.994],
+        "phone": [1.0, 0.001, 0.002, 0.003, 0.004, 0.99],
         "given_name": [1.0, 0.02, 0.0001, 0.001, 0.003, 0.02, 0.03, 0.9],
         "family_name": [1.0, 0.005, 0.0001, 0.0005, 0.002, 0.004, 0.02, 0.9684],
         # u without m: the defaults, for both.
@@ -113,7 +113,7 @@ def test_a_partly_bad_stored_model_gives_online_matching_and_batch_runs_the_same
     assert matching.params_from_json is linkage_model.params_from_json
     assert online == batch
     assert online.m["sex"] == (1.0, 0.9, 0.1) and online.u["sex"] == (1.0, 0.4, 0.6)
-    assert online.m["phone"] == (1.0, 0.6, 0.1, 0.1, 0.2)
+    assert online.m["phone"] == (1.0, 0.6, 0.1, 0.1, 0.05, 0.15)
     for fallen in ("given_name", "family_name", "address", "birth_date", "event_facility"):
         assert (online.m[fallen], online.u[fallen]) == (
             DEFAULT_PARAMS.m[fallen],
