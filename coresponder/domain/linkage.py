@@ -820,6 +820,8 @@ def sure_merge_guard(vector: Mapping[str, int]) -> str | None:
         return "Given names differ: could be twins or siblings"
     if _level_name(vector, "sex") == "else":
         return "Sex differs: could be twins, siblings or spouses"
+    if _level_name(vector, "birth_date") == "else":
+        return "Birth dates differ: could be a parent and child, or others at one address"
     if suffix == "one_only" and _level_name(vector, "birth_date") != "exact":
         return "Only one record gives a suffix (such as Jr) and the birth dates do not confirm it"
     return None
@@ -864,12 +866,15 @@ def blocking_keys(record: Record) -> frozenset[str]:
         for code in families:
             keys.add(f"md:{code}:{dob.month:02d}{dob.day:02d}")  # year off by one
     if year is not None:
-        # A birth date's year meets a record giving only that year (an age a year out
-        # still shares "gf" below).
-        for code in families:
-            keys.add(f"fam:{code}:{year}")
-        for root in roots:
-            keys.add(f"giv:{root}:{year}")
+        # A birth date's year meets a record giving only that year; a year from an age
+        # is a year out as often as not, so a year-only record is keyed under its
+        # neighbours too.
+        years = (year,) if dob is not None else (year - 1, year, year + 1)
+        for each in years:
+            for code in families:
+                keys.add(f"fam:{code}:{each}")
+            for root in roots:
+                keys.add(f"giv:{root}:{each}")
     for root in roots:
         for code in families:
             keys.add(f"gf:{root}:{code}")  # birth date missing or wrong

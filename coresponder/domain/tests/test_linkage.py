@@ -403,6 +403,9 @@ def test_year_only_records_compare_by_year_as_an_age_gives_it() -> None:
     assert normalise(only).birth_date is None and normalise(only).birth_year == 1985
     assert blocking_keys(only) & blocking_keys(full)
     assert any(key.endswith(":1985") for key in blocking_keys(only))
+    # An age a year out, and a new surname: the given name and the years still meet.
+    married = Record(given="Ana", family="Okafor", birth_date=date(1986, 3, 9))
+    assert blocking_keys(replace(only, family="Reyes")) & blocking_keys(married)
     # Two full dates of one year are not "the same year": they disagree.
     assert level("birth_date", full, replace(full, birth_date=date(1985, 11, 30))) == "else"
     same = match_probability(match_weight(comparison_vector(full, only), DEFAULT_PARAMS))
@@ -421,3 +424,11 @@ def test_every_level_has_words_a_coordinator_reads() -> None:
     assert COMPARISONS_BY_NAME["birth_date"].levels[5].description == (
         "born the same year (only a year known)"
     )
+
+
+def test_the_sure_merge_guard_holds_back_a_father_and_son_who_give_no_suffix() -> None:
+    home = {"given": "Alvin", "family": "Tokes", "sex": "M", "address": "8972 Lehigh St"}
+    father = Record(birth_year=1973, phone="2159190195", **home)
+    son = Record(birth_date=date(1996, 5, 23), phone="2159190195", **home)
+    reason = sure_merge_guard(comparison_vector(father, son))
+    assert reason is not None and "Birth dates differ" in reason
