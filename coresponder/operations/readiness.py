@@ -7,11 +7,14 @@ work. Each check answers None when well, or what is wrong in words.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Max
 
 from coresponder.operations.models import WorkerHeartbeat
@@ -37,20 +40,34 @@ def database_problem() -> str | None:
     return None
 
 
+@functools.cache
+def code_migrations() -> tuple[tuple[tuple[str, str], ...], dict[tuple[str, str], list[Any]]]:
+    """The code's migrations in the order `migrate` runs them, and what each squash replaces.
+
+    Read from disk once per process: the code does not change under a running server.
+    """
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    graph, plan = loader.graph, []
+    for leaf in graph.leaf_nodes():
+        plan += [key for key in graph.forwards_plan(leaf) if key not in plan]
+    replaced = {key: list(migration.replaces) for key, migration in loader.replacements.items()}
+    return tuple(plan), replaced
+
+
 def unapplied_migrations() -> list[tuple[str, str]]:
     """The code's migrations the database has not recorded, in the order `migrate` runs them.
 
-    Read from the migrations recorded in `django_migrations`, as `migrate` reads them, so a
-    squashed migration counts as applied when everything it replaces is.
+    One query of `django_migrations`, read as `migrate` reads it: a squashed migration is
+    applied when everything it replaces is.
     """
-    loader = MigrationLoader(connection, ignore_no_migrations=True)
-    graph, applied = loader.graph, loader.applied_migrations
-    pending: list[tuple[str, str]] = []
-    for leaf in graph.leaf_nodes():
-        for key in graph.forwards_plan(leaf):
-            if key not in applied and key not in pending:
-                pending.append(key)
-    return pending
+    plan, replaced = code_migrations()
+    applied = MigrationRecorder(connection).applied_migrations()
+    return [
+        key
+        for key in plan
+        if key not in applied
+        and not (key in replaced and all(tuple(old) in applied for old in replaced[key]))
+    ]
 
 
 def migrations_problem() -> str | None:
