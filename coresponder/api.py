@@ -22,6 +22,7 @@ from coresponder.core.http import is_duplicate, refused_column
 from coresponder.encounters.api import router as encounters_router
 from coresponder.identity.api import router as identity_router
 from coresponder.intake.api import router as intake_router
+from coresponder.operations.retention.api import router as retention_router
 from coresponder.outreach.api import router as outreach_router
 from coresponder.people.api import router as people_router
 from coresponder.privacy.api import router as privacy_router
@@ -218,6 +219,7 @@ def _register_routers() -> None:
     api.add_router("/", services_router)
     api.add_router("/", directory_router)
     api.add_router("/", reports_router)
+    api.add_router("/", retention_router)
 
 
 _register_routers()

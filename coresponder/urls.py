@@ -34,6 +34,7 @@ urlpatterns = [
     path("programs/<slug:slug>/teams/", include("coresponder.programs.shift_urls")),
     path("programs/<slug:slug>/services/", include("coresponder.services.directory_urls")),
     path("programs/<slug:slug>/exports/", include("coresponder.reports.export_urls")),
+    path("programs/<slug:slug>/legal-holds/", include("coresponder.operations.retention.urls")),
     path("calendar/", include(shift_urls.calendar_urlpatterns)),
     path("programs/<slug:slug>/diverted/", diverted_list, name="diverted-list"),
     path("programs/<slug:slug>/", program_views.program_home, name="program-home"),

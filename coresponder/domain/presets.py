@@ -206,6 +206,37 @@ class DataSharing:
     roles: tuple[str, ...] = ()
 
 
+# Retention defaults (days, and years for the audit trail). Programs set their own in
+# `[retention]`; these are what a preset without the table keeps. HIPAA asks that
+# documentation of its policies and actions be kept six years (45 CFR 164.316(b)(2)),
+# so the audit trail, which is that documentation, may not be kept less.
+PUBLIC_REQUESTS_DAYS = 180
+CLOSED_TASKS_DAYS = 3 * 365
+ENCOUNTERS_DAYS = 7 * 365
+REFERRALS_DAYS = 7 * 365
+AUDIT_EVENTS_YEARS = 6
+AUDIT_EVENTS_MIN_YEARS = 6
+# A rule longer than a century is a typo, not a policy.
+RETENTION_MAX_DAYS = 100 * 365
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long each kind of record is kept after it ends, before the daily job deletes it.
+
+    Days run from: a public help request's arrival (only one nobody took up), an outreach
+    task's closing, an encounter's time (its screenings go with it) and a referral's
+    arrival (only once no outreach task of it is left). Audit events are kept at least
+    `audit_events_years` and never deleted or altered by the product (ADR 0013).
+    """
+
+    public_requests_days: int = PUBLIC_REQUESTS_DAYS
+    closed_tasks_days: int = CLOSED_TASKS_DAYS
+    encounters_days: int = ENCOUNTERS_DAYS
+    referrals_days: int = REFERRALS_DAYS
+    audit_events_years: int = AUDIT_EVENTS_YEARS
+
+
 @dataclass(frozen=True)
 class Preset:
     slug: str
@@ -230,6 +261,7 @@ class Preset:
     # Publish the suppressed figures of the last full quarter at /public/<slug>/dashboard/.
     public_dashboard: bool = False
     data_sharing: DataSharing = field(default_factory=DataSharing)
+    retention: Retention = field(default_factory=Retention)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy, stored beside the program row."""
@@ -487,6 +519,7 @@ TOP_LEVEL_KEYS = frozenset(
         "service_referral_response_hours",
         "public_dashboard",
         "data_sharing",
+        "retention",
     }
 )
 
@@ -725,6 +758,52 @@ def _parse_data_sharing(reader: _Reader, data: Mapping[str, Any], slug: str) -> 
     return DataSharing(programs=tuple(programs), roles=tuple(roles))
 
 
+RETENTION_DAY_KEYS = (
+    "public_requests_days",
+    "closed_tasks_days",
+    "encounters_days",
+    "referrals_days",
+)
+
+
+def _whole_number(reader: _Reader, raw: Mapping[str, Any], key: str, default: int) -> int | None:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        reader.fail(f"retention.{key}", f"must be a whole number, got {value!r}")
+        return None
+    return value
+
+
+def _parse_retention(reader: _Reader, data: Mapping[str, Any]) -> Retention:
+    raw = reader.table(data, "retention", "retention")
+    if raw is None:
+        return Retention()
+    reader.unknown_keys(raw, {*RETENTION_DAY_KEYS, "audit_events_years"}, "retention")
+    defaults = Retention()
+    values: dict[str, int] = {}
+    for key in RETENTION_DAY_KEYS:
+        days = _whole_number(reader, raw, key, getattr(defaults, key))
+        if days is None:
+            continue
+        if not 1 <= days <= RETENTION_MAX_DAYS:
+            reader.fail(
+                f"retention.{key}", f"must be from 1 to {RETENTION_MAX_DAYS} days, got {days}"
+            )
+            continue
+        values[key] = days
+    years = _whole_number(reader, raw, "audit_events_years", AUDIT_EVENTS_YEARS)
+    if years is not None:
+        if not AUDIT_EVENTS_MIN_YEARS <= years <= 100:
+            reader.fail(
+                "retention.audit_events_years",
+                f"must be from {AUDIT_EVENTS_MIN_YEARS} to 100 years (HIPAA keeps documentation"
+                f" six years, 45 CFR 164.316(b)(2)), got {years}",
+            )
+        else:
+            values["audit_events_years"] = years
+    return Retention(**values)
+
+
 def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
     """Check one parsed preset; raise PresetError naming every problem."""
     reader = _Reader()
@@ -759,6 +838,7 @@ def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
         service_referral_response_hours=_parse_response_hours(reader, data),
         public_dashboard=_parse_public_dashboard(reader, data),
         data_sharing=_parse_data_sharing(reader, data, slug),
+        retention=_parse_retention(reader, data),
     )
     if reader.problems:
         raise PresetError(source, reader.problems)

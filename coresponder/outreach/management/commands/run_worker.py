@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from coresponder.care.actions import send_follow_up_reminders
 from coresponder.operations.actions import record_heartbeat
+from coresponder.operations.retention.actions import apply_retention_daily
 from coresponder.outreach.actions import expire_tasks
 from coresponder.outreach.reminders import WORKER, send_due_reminders
 from coresponder.privacy.audit_checkpoints import CheckpointError, write_checkpoint_if_moved
@@ -27,6 +28,7 @@ def send_all(now: Any) -> dict[str, int]:
     facts the metrics sum are rebuilt for each program whose records changed since
     its last build, once that build is older than METRIC_DAYS_REFRESH_SECONDS (unless
     METRIC_DAYS_BY_WORKER is false and `build_metric_days --due` runs on its own schedule).
+    Once a day per program, what its retention rules let go and no legal hold keeps is deleted.
     """
     return {
         **send_due_reminders(now),
@@ -37,6 +39,7 @@ def send_all(now: Any) -> dict[str, int]:
         "metric_days_built": (
             refresh_metric_days(now, WORKER) if settings.METRIC_DAYS_BY_WORKER else 0
         ),
+        "retention_deleted": apply_retention_daily(WORKER, now),
     }
 
 

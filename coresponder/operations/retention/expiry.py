@@ -1,0 +1,158 @@
+"""What a program's retention rules let go today, and what a legal hold keeps.
+
+Reading only: the purge itself is `retention.actions.apply_retention`. Each kind names
+the preset key it follows, so an audit event can say which rule deleted what.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Model, QuerySet
+
+from coresponder.core.models import AuditEvent
+from coresponder.domain.presets import Retention
+from coresponder.encounters.models import Encounter
+from coresponder.intake.models import Referral, TriageStatus
+from coresponder.operations.models import LegalHold
+from coresponder.outreach.models import OutreachTask
+from coresponder.programs.models import Program
+
+FINISHED_TASKS = (
+    OutreachTask.Status.CLOSED,
+    OutreachTask.Status.CANCELLED,
+    OutreachTask.Status.EXPIRED,
+)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of record a rule deletes: its key, what people call it and its rule."""
+
+    key: str
+    label: str
+    rule: str
+    reason: str
+    records: Callable[[Program, dt.datetime], QuerySet[Model]]
+
+
+def _public_requests(program: Program, cutoff: dt.datetime) -> QuerySet[Model]:
+    return Referral.objects.filter(
+        program=program,
+        channel=Referral.Channel.PUBLIC,
+        received_at__lt=cutoff,
+        tasks__isnull=True,
+    ).exclude(triage_status=TriageStatus.ACCEPTED)
+
+
+def _closed_tasks(program: Program, cutoff: dt.datetime) -> QuerySet[Model]:
+    return OutreachTask.objects.filter(
+        program=program, status__in=FINISHED_TASKS, closed_at__lt=cutoff
+    )
+
+
+def _expired_tasks_never_closed(program: Program, cutoff: dt.datetime) -> QuerySet[Model]:
+    """Finished tasks with no closing time (expired or cancelled ones): their window's end."""
+    return OutreachTask.objects.filter(
+        program=program, status__in=FINISHED_TASKS, closed_at__isnull=True, window_end__lt=cutoff
+    )
+
+
+def _finished_tasks(program: Program, cutoff: dt.datetime) -> QuerySet[Model]:
+    return _closed_tasks(program, cutoff) | _expired_tasks_never_closed(program, cutoff)
+
+
+def _encounters(program: Program, cutoff: dt.datetime) -> QuerySet[Model]:
+    return Encounter.objects.filter(program=program, occurred_at__lt=cutoff)
+
+
+def _referrals(program: Program, cutoff: dt.datetime) -> QuerySet[Model]:
+    return Referral.objects.filter(program=program, received_at__lt=cutoff, tasks__isnull=True)
+
+
+# In the order the purge runs: tasks first, so a referral whose last task goes today
+# may go with it; then what only their own age decides.
+KINDS: tuple[Kind, ...] = (
+    Kind(
+        "closed_tasks",
+        "Finished outreach tasks, with their attempts",
+        "retention.closed_tasks_days",
+        "finished longer ago than the program keeps outreach tasks",
+        _finished_tasks,
+    ),
+    Kind(
+        "public_requests",
+        "Help requests from the public page nobody took up",
+        "retention.public_requests_days",
+        "received longer ago than the program keeps help requests nobody took up",
+        _public_requests,
+    ),
+    Kind(
+        "encounters",
+        "Encounters, with their screenings",
+        "retention.encounters_days",
+        "took place longer ago than the program keeps encounters",
+        _encounters,
+    ),
+    Kind(
+        "referrals",
+        "Referrals with no outreach task left",
+        "retention.referrals_days",
+        "received longer ago than the program keeps referrals",
+        _referrals,
+    ),
+)
+
+
+def days_of(rules: Retention, kind: Kind) -> int:
+    return int(getattr(rules, kind.rule.removeprefix("retention.")))
+
+
+def cutoff_of(rules: Retention, kind: Kind, now: dt.datetime) -> dt.datetime:
+    """Records older than this have outlived the rule."""
+    return now - dt.timedelta(days=days_of(rules, kind))
+
+
+def active_holds(program: Program) -> QuerySet[LegalHold]:
+    return LegalHold.objects.filter(program=program, released_at__isnull=True)
+
+
+@dataclass(frozen=True)
+class Holds:
+    """What the program's holds in force cover: all of it, or these people."""
+
+    whole_program: bool
+    person_ids: frozenset[int]
+
+
+def holds_in_force(program: Program) -> Holds:
+    person_ids: set[int] = set()
+    whole = False
+    for person_id in active_holds(program).values_list("person_id", flat=True):
+        if person_id is None:
+            whole = True
+        else:
+            person_ids.add(person_id)
+    return Holds(whole_program=whole, person_ids=frozenset(person_ids))
+
+
+def split_by_holds(
+    records: QuerySet[Model], holds: Holds
+) -> tuple[QuerySet[Model], QuerySet[Model]]:
+    """(what may go, what a hold keeps) of records that have outlived their rule."""
+    if holds.whole_program:
+        return records.none(), records
+    if not holds.person_ids:
+        return records, records.none()
+    return (
+        records.exclude(person_id__in=holds.person_ids),
+        records.filter(person_id__in=holds.person_ids),
+    )
+
+
+def audit_events_past_rule(program: Program, rules: Retention, now: dt.datetime) -> int:
+    """Events filed under the program older than its audit rule: counted, never deleted."""
+    cutoff = now - dt.timedelta(days=365 * rules.audit_events_years)
+    return AuditEvent.objects.filter(program_slug=program.slug, at__lt=cutoff).count()

@@ -1,0 +1,100 @@
+"""The legal holds page: a program's holds in force and released, set and release them."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from coresponder.core.errors import ActionError, NotVisible, StaleVersion
+from coresponder.core.http import actor_for
+from coresponder.operations.models import LegalHold
+from coresponder.operations.retention.access import (
+    access_hold,
+    person_for_hold,
+    program_for_holds,
+)
+from coresponder.operations.retention.actions import (
+    record_holds_read,
+    release_legal_hold,
+    set_legal_hold,
+)
+from coresponder.operations.retention.forms import HoldForm, ReleaseForm
+
+SHOWN = 200
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def legal_holds(request: HttpRequest, slug: str) -> HttpResponse:
+    program = program_for_holds(request.user, slug)
+    form = HoldForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = None
+        person_id = form.cleaned_data["person_id"]
+        try:
+            if person_id is not None:
+                person = person_for_hold(request.user, person_id)
+            hold, new = set_legal_hold(
+                actor_for(request),
+                program,
+                form.cleaned_data["reason"],
+                timezone.now(),
+                person=person,
+            )
+        except NotVisible:
+            form.add_error("person_id", "No person with this number is known to your programs.")
+        except ActionError as exc:
+            form.add_error("reason", str(exc))
+        else:
+            if new:
+                messages.success(request, "Hold set: what it covers is kept until it is released.")
+            else:
+                messages.info(request, "That hold was already in force; nothing changed.")
+            return redirect("legal-holds", slug=program.slug)
+    holds = list(
+        LegalHold.objects.filter(program=program)
+        .select_related("program", "set_by", "released_by")
+        .order_by("released_at", "-set_at", "-id")[:SHOWN]
+    )
+    record_holds_read(actor_for(request), program, holds)
+    context = {
+        "program": program,
+        "form": form,
+        "in_force": [
+            (h, ReleaseForm(initial={"version": h.version})) for h in holds if h.released_at is None
+        ],
+        "released": [h for h in holds if h.released_at is not None],
+    }
+    status = 422 if request.method == "POST" else 200
+    return render(request, "operations/legal_holds.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["POST"])
+def release_hold(request: HttpRequest, slug: str, hold_id: int) -> HttpResponse:
+    hold = access_hold(request.user, hold_id)
+    if hold.program.slug != slug:
+        raise NotVisible("legal hold")
+    form = ReleaseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the reason the hold ends.")
+        return redirect("legal-holds", slug=slug)
+    try:
+        release_legal_hold(
+            actor_for(request),
+            hold,
+            form.cleaned_data["reason"],
+            timezone.now(),
+            form.cleaned_data["version"],
+        )
+    except StaleVersion:
+        messages.error(request, "Someone changed this hold since you opened the page; try again.")
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Hold released: its records follow the program's rules again.")
+    return redirect("legal-holds", slug=slug)
