@@ -194,3 +194,23 @@ def test_the_form_puts_a_refused_year_on_its_field(pco: Program) -> None:
     assert 'id="id_birth_year-error"' in html
     assert "1979 is not the year of the birth date 1980-05-04" in html
     assert not Referral.objects.exists()
+
+
+def test_eligibility_reads_the_age_a_report_gives_where_no_birth_date_is_known(
+    pco: Program, api_client_for: Any
+) -> None:
+    adults = {
+        "pathways": ["naloxone_plus"],
+        "conditions": [
+            {"field": "person.age", "op": "at_least", "value": 18, "reason": "Adults only"}
+        ],
+    }
+    Program.objects.filter(pk=pco.pk).update(
+        preset={**pco.preset, "eligibility": [*pco.preset.get("eligibility", []), adults]}
+    )
+    client = api_client_for(staff(pco))
+    minor = post(client, overdose_body({"given_name": "Kit", "age": 16}))
+    adult = post(client, overdose_body({"given_name": "Lou", "age": 40}))
+    assert minor.status_code == adult.status_code == 201, (minor.content, adult.content)
+    assert (minor.json()["eligible"], minor.json()["reasons"]) == (False, ["Adults only"])
+    assert adult.json()["eligible"] is True
