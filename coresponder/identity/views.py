@@ -68,6 +68,8 @@ def _side(access: PersonAccess) -> list[dict[str, Any]]:
     for name, label, group in COMPARED:
         shown = access.shows(group)
         value = getattr(person, f"get_{name}_display")() if name == "sex" else getattr(person, name)
+        if name == "birth_date" and value is None and person.birth_year:
+            value = f"{person.birth_year} (year only)"
         rows.append({"label": label, "value": value if shown else None, "shown": shown})
     return rows
 

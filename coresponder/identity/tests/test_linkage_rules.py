@@ -75,7 +75,9 @@ def test_the_review_queue_says_why_in_words_a_coordinator_reads(
     pad: Program, coordinator: User
 ) -> None:
     ems = known(pad, "ems", given_name="Unknown", family_name="Unknown", phone="2155550100")
-    hospital = known(pad, "hospital", given_name="Ana", family_name="Reyes", phone="2155550100")
+    hospital = known(
+        pad, "hospital", given_name="Ana", family_name="Reyes", phone="2155550100", birth_year=1971
+    )
     evidence = {
         "probability": 0.93,
         "rows": [
@@ -94,6 +96,7 @@ def test_the_review_queue_says_why_in_words_a_coordinator_reads(
     assert "a placeholder name (such as John Doe or Unknown), which says nothing" in html
     assert "different suffixes (such as Jr and Sr)" in html
     assert "born the same year (only a year known)" in html
+    assert "1971 (year only)" in html
     assert "one many people give" in html
     for code in ("year_same", "placeholder<", "name_suffix", ">shared<", "swapped_close"):
         assert code not in html, code
