@@ -193,3 +193,9 @@ def merge_reads(tables: Iterable[Mapping[FieldGroup, Access]]) -> dict[FieldGrou
 
 def may_write(role: Role, record: RecordType) -> bool:
     return record in POLICY[role].write
+
+
+# Who answers a person's request for everything a program holds about them (HIPAA right
+# of access, 45 CFR 164.524): the program's coordinators, and administrators. What the
+# export holds is still what the gate shows that reader (docs/security.md).
+RECORDS_REQUEST_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.ADMIN})

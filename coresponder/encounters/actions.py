@@ -250,3 +250,27 @@ def _write(
             person=person, program=program, defaults={"first_seen_at": encounter.occurred_at}
         )
     return encounter
+
+
+def amend_clinical_note(
+    actor: Actor, encounter: Encounter, note: str, expected_version: int
+) -> Encounter:
+    """Replace an encounter's clinical note, only if nobody changed it since `expected_version`.
+
+    Called by an accepted amendment, which keeps the note it replaces.
+    """
+    role = role_in(actor.user, encounter.program)
+    if role is None or not may_write(role, RecordType.ENCOUNTER):
+        raise Forbidden("Your role may not change this encounter.")
+    with transaction.atomic():
+        encounter.clinical_note = note
+        save_tracked(encounter, actor.user, expected_version=expected_version)
+        record_event(
+            actor,
+            "change",
+            obj=encounter,
+            person_id=encounter.person_id,
+            program_slug=encounter.program.slug,
+            fields=["clinical_note"],
+        )
+    return encounter

@@ -12,13 +12,24 @@ from django.db import transaction
 from django.utils import timezone
 
 from coresponder.core.audit import Actor, record_event
-from coresponder.core.errors import ActionError, Forbidden
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.intake import birth_year_conflict, birth_year_problem
-from coresponder.domain.policy import RecordType, may_write
+from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType, may_write
+from coresponder.encounters.actions import amend_clinical_note
+from coresponder.encounters.models import Encounter
 from coresponder.identity.actions import PERSON_LINKAGE_FIELDS, index_person
-from coresponder.people.models import Participation, Person
+from coresponder.people.amendments import (
+    GROUP_OF,
+    MAX_TEXT,
+    check_field,
+    loaded,
+    proposed_value,
+    stored,
+)
+from coresponder.people.models import Amendment, Participation, Person
 from coresponder.privacy.access import PersonAccess, role_in
+from coresponder.privacy.actions import record_disclosures
 from coresponder.programs.models import Program
 
 # Fields a person record may be created or changed with, by field group.
@@ -164,3 +175,203 @@ def update_person(
             index_person(actor, person)
         record_event(actor, "change", obj=person, person_id=person.pk, fields=changed)
     return person
+
+
+# --- Amendments (45 CFR 164.526) and records requests (164.524) ---------------
+
+
+@dataclass(frozen=True)
+class AmendmentInput:
+    """A person's request to amend one field of their record, as received."""
+
+    record_kind: str  # Amendment.RecordKind
+    record_id: int
+    field: str
+    proposed_value: Any
+    statement: str
+    received_on: dt.date
+
+
+@dataclass(frozen=True)
+class AmendmentDecision:
+    """Accept (the record changes, its original kept) or deny (with a reason)."""
+
+    accept: bool
+    reason: str = ""
+    # The record's version the decider saw: a record changed since then is not overwritten.
+    record_version: int | None = None
+
+
+def _amendable(access: PersonAccess, kind: str, record_id: int, field: str) -> Any:
+    """The record an amendment would change, when this reader may read and write that field."""
+    check_field(kind, field)
+    person = access.person
+    if kind == Amendment.RecordKind.PERSON:
+        if record_id != person.pk or not access.may_write(RecordType.PERSON):
+            raise Forbidden("Your role may not amend this person's record.")
+        target: Any = person
+    else:
+        encounter = (
+            Encounter.objects.filter(pk=record_id, person=person, program_id__in=access.program_ids)
+            .select_related("program")
+            .first()
+        )
+        if encounter is None:
+            raise ActionError("No such encounter.", {"record_id": ["No such encounter."]})
+        role = access.roles.get(encounter.program_id)
+        if role is None or not may_write(role, RecordType.ENCOUNTER):
+            raise Forbidden("Your role may not amend this encounter.")
+        target = encounter
+    if access.decision(GROUP_OF[field]) is not GroupVisibility.SHOWN:
+        raise Forbidden("Your role may not read this field.")
+    return target
+
+
+def request_amendment(actor: Actor, access: PersonAccess, data: AmendmentInput) -> Amendment:
+    """Record a request to amend; the record stays as it is until the request is accepted."""
+    target = _amendable(access, data.record_kind, data.record_id, data.field)
+    value = proposed_value(data.field, data.proposed_value)
+    errors: dict[str, list[str]] = {}
+    if data.received_on > timezone.localdate():
+        errors["received_on"] = ["The request cannot be received in the future."]
+    if len(data.statement) > MAX_TEXT:
+        errors["statement"] = [f"At most {MAX_TEXT} characters."]
+    if errors:
+        raise ActionError("The request cannot be recorded.", errors)
+    program_id = (
+        target.program_id
+        if data.record_kind == Amendment.RecordKind.ENCOUNTER
+        else next(
+            pk for pk, role in sorted(access.roles.items()) if may_write(role, RecordType.PERSON)
+        )
+    )
+    with transaction.atomic():
+        amendment = Amendment(
+            person=access.person,
+            program_id=program_id,
+            record_kind=data.record_kind,
+            record_id=data.record_id,
+            field=data.field,
+            proposed_value=value,
+            original_value=stored(getattr(target, data.field)),
+            statement=data.statement.strip(),
+            received_on=data.received_on,
+        )
+        save_tracked(amendment, actor.user)
+        record_event(
+            actor,
+            "create",
+            obj=amendment,
+            person_id=access.person.pk,
+            program_slug=amendment.program.slug,
+            fields=[GROUP_OF[data.field].value],
+            purpose="amendment request",
+            detail={"record": data.record_kind, "record_id": data.record_id, "field": data.field},
+        )
+    return amendment
+
+
+def decide_amendment(
+    actor: Actor,
+    access: PersonAccess,
+    amendment: Amendment,
+    decision: AmendmentDecision,
+    expected_version: int,
+) -> Amendment:
+    """Accept or deny an open request, only if nobody decided it since `expected_version`.
+
+    Accepting changes the record through its own action, against the version the decider
+    saw, and keeps the value it replaced; denying needs a reason.
+    """
+    target = _amendable(access, amendment.record_kind, amendment.record_id, amendment.field)
+    if amendment.status != Amendment.Status.OPEN or amendment.version != expected_version:
+        raise StaleVersion(amendment, expected_version)
+    if not decision.accept and not decision.reason.strip():
+        raise ActionError("Give the reason for the denial.", {"reason": ["Needed to deny."]})
+    record_version = decision.record_version or target.version
+    with transaction.atomic():
+        amendment.decided_at = timezone.now()
+        signed_in = getattr(actor.user, "is_authenticated", False)
+        amendment.decided_by = actor.user if signed_in else None
+        if decision.accept:
+            amendment.status = Amendment.Status.ACCEPTED
+            amendment.original_value = stored(getattr(target, amendment.field))
+        else:
+            amendment.status = Amendment.Status.DENIED
+            amendment.denial_reason = decision.reason.strip()
+        save_tracked(amendment, actor.user, expected_version=expected_version)
+        if decision.accept:
+            value = loaded(amendment.field, amendment.proposed_value)
+            if amendment.record_kind == Amendment.RecordKind.PERSON:
+                changes = PersonChanges(**{amendment.field: value})
+                update_person(actor, access, changes, record_version)
+            else:
+                amend_clinical_note(actor, target, value, record_version)
+        record_event(
+            actor,
+            "change",
+            obj=amendment,
+            person_id=access.person.pk,
+            program_slug=amendment.program.slug,
+            fields=[GROUP_OF[amendment.field].value],
+            purpose="amendment request",
+            detail={
+                "decision": amendment.status,
+                "record": amendment.record_kind,
+                "record_id": amendment.record_id,
+                "field": amendment.field,
+            },
+        )
+    return amendment
+
+
+def record_disagreement(
+    actor: Actor, access: PersonAccess, amendment: Amendment, statement: str, expected_version: int
+) -> Amendment:
+    """Keep the person's statement of disagreement with a denial; it is shown with the record."""
+    _amendable(access, amendment.record_kind, amendment.record_id, amendment.field)
+    if amendment.status != Amendment.Status.DENIED:
+        raise ActionError(
+            "Only a denied request takes a statement of disagreement.",
+            {"disagreement": ["The request was not denied."]},
+        )
+    text = statement.strip()
+    if not text or len(text) > MAX_TEXT:
+        raise ActionError(
+            "The statement cannot be recorded.",
+            {"disagreement": [f"Write the statement (at most {MAX_TEXT} characters)."]},
+        )
+    with transaction.atomic():
+        amendment.disagreement = text
+        save_tracked(amendment, actor.user, expected_version=expected_version)
+        record_event(
+            actor,
+            "change",
+            obj=amendment,
+            person_id=access.person.pk,
+            program_slug=amendment.program.slug,
+            fields=[GROUP_OF[amendment.field].value],
+            purpose="amendment request",
+            detail={"disagreement": True, "field": amendment.field},
+        )
+    return amendment
+
+
+def record_records_request(
+    actor: Actor, access: PersonAccess, kinds: Sequence[str], *, channel: str
+) -> None:
+    """Audit a records request's export (one event naming the person and the kinds it held),
+    and account for each group a consent released to the exporter."""
+    with transaction.atomic():
+        record_event(
+            actor,
+            "export",
+            obj=access.person,
+            person_id=access.person.pk,
+            fields=sorted(
+                g.value for g in FieldGroup if access.decision(g) is GroupVisibility.SHOWN
+            ),
+            purpose="records request",
+            detail={"channel": channel, "kinds": sorted(kinds)},
+        )
+        record_disclosures(actor, access, channel=channel)

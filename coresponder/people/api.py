@@ -3,32 +3,43 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import ActionError, Forbidden
+from coresponder.core.errors import ActionError, Forbidden, NotVisible
 from coresponder.core.http import actor_for
 from coresponder.core.models import MAX_VERSION
+from coresponder.domain.policy import RecordType
 from coresponder.people.actions import (
     EDITABLE_FIELDS,
+    AmendmentDecision,
+    AmendmentInput,
     PersonChanges,
     PersonInput,
     create_person,
+    decide_amendment,
+    record_disagreement,
+    record_records_request,
+    request_amendment,
     update_person,
 )
-from coresponder.people.models import Ethnicity, Person, Race, Sex
+from coresponder.people.amendments import access_amendment, open_amendments
+from coresponder.people.models import Amendment, Ethnicity, Person, Race, Sex
 from coresponder.people.reading import person_record
+from coresponder.people.records_request import access_records_request, records_request
 from coresponder.people.timeline import person_timeline
 from coresponder.privacy.access import (
     access_person,
     access_program,
     finds_people,
+    program_for,
     role_grants,
     search_people,
     visible_programs,
@@ -247,3 +258,159 @@ def patch_person(request: HttpRequest, person_id: int, payload: PersonPatch) -> 
     # The answer is the whole record as the reader sees it, not only what changed.
     record_person_read(actor_for(request), fresh, channel="api", purpose="after change")
     return record
+
+
+# --- A person's rights: the records request (164.524) and amendments (164.526) --------
+
+
+@router.get(
+    "/persons/{person_id}/records-request",
+    response=dict[str, Any],
+    summary="Everything held about one person, for their records request",
+)
+def get_records_request(request: HttpRequest, person_id: int) -> dict[str, Any]:
+    """Coordinators and administrators: what the gate shows them of the person, every kind;
+    groups not shown are named in `not_included`. One audited export."""
+    access = access_records_request(request.user, person_id)
+    export = records_request(access, timezone.now())
+    record_records_request(actor_for(request), access, export.kinds, channel="api")
+    return export.data
+
+
+class AmendmentIn(Schema):
+    record_kind: Amendment.RecordKind = Amendment.RecordKind.PERSON
+    record_id: int | None = Field(
+        None, description="The encounter's id; for the person's own fields, left out"
+    )
+    field: str = Field(..., description="A person's identifying or contact field, or clinical_note")
+    proposed_value: str | list[str] | int | None = None
+    statement: str = Field("", max_length=10_000)
+    received_on: dt.date
+
+
+class AmendmentOut(Schema):
+    id: int
+    version: int
+    person_id: int
+    program: str
+    record_kind: str
+    record_id: int
+    field: str
+    status: str
+    received_on: dt.date
+    proposed_value: Any = None
+    original_value: Any = None
+    statement: str
+    decided_at: dt.datetime | None = None
+    denial_reason: str
+    disagreement: str
+
+
+class AmendmentDecisionIn(Schema):
+    decision: Literal["accept", "deny"]
+    reason: str = Field("", max_length=10_000, description="Needed to deny")
+    version: int = Field(..., ge=1, le=MAX_VERSION)
+    record_version: int | None = Field(
+        None, ge=1, le=MAX_VERSION, description="The record's version you read; 409 if it moved"
+    )
+
+
+class DisagreementIn(Schema):
+    statement: str = Field(..., min_length=1, max_length=10_000)
+    version: int = Field(..., ge=1, le=MAX_VERSION)
+
+
+def _amendment_out(amendment: Amendment) -> dict[str, Any]:
+    return {
+        "id": amendment.pk,
+        "version": amendment.version,
+        "person_id": amendment.person_id,
+        "program": amendment.program.slug,
+        "record_kind": amendment.record_kind,
+        "record_id": amendment.record_id,
+        "field": amendment.field,
+        "status": amendment.status,
+        "received_on": amendment.received_on,
+        "proposed_value": amendment.proposed_value,
+        "original_value": amendment.original_value,
+        "statement": amendment.statement,
+        "decided_at": amendment.decided_at,
+        "denial_reason": amendment.denial_reason,
+        "disagreement": amendment.disagreement,
+    }
+
+
+@router.post(
+    "/persons/{person_id}/amendments",
+    response={201: AmendmentOut},
+    summary="Record a request to amend the person's record",
+)
+def post_amendment(
+    request: HttpRequest, person_id: int, payload: AmendmentIn
+) -> Status[dict[str, Any]]:
+    access = access_person(request.user, person_id)
+    data = AmendmentInput(
+        record_kind=payload.record_kind,
+        record_id=payload.record_id or access.person.pk,
+        field=payload.field,
+        proposed_value=payload.proposed_value,
+        statement=payload.statement,
+        received_on=payload.received_on,
+    )
+    amendment = request_amendment(actor_for(request), access, data)
+    return Status(201, _amendment_out(amendment))
+
+
+@router.get(
+    "/programs/{slug}/amendments",
+    response=list[AmendmentOut],
+    summary="The program's amendment requests awaiting a decision",
+)
+def list_open_amendments(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+    program = program_for(request.user, slug, writes=RecordType.PERSON)
+    rows = []
+    for amendment in open_amendments([program.pk]):
+        try:
+            access_amendment(request.user, amendment.pk)
+        except NotVisible:
+            continue  # a clinical note's request, for a reader not shown clinical detail
+        rows.append(_amendment_out(amendment))
+    record_event(
+        actor_for(request),
+        "read",
+        object_type="people.amendment",
+        program_slug=program.slug,
+        detail={"list": True, "ids": [row["id"] for row in rows]},
+    )
+    return rows
+
+
+@router.post(
+    "/amendments/{amendment_id}/decision",
+    response=AmendmentOut,
+    summary="Accept or deny an amendment request",
+)
+def post_amendment_decision(
+    request: HttpRequest, amendment_id: int, payload: AmendmentDecisionIn
+) -> dict[str, Any]:
+    amendment, access = access_amendment(request.user, amendment_id)
+    decision = AmendmentDecision(
+        accept=payload.decision == "accept",
+        reason=payload.reason,
+        record_version=payload.record_version,
+    )
+    decide_amendment(actor_for(request), access, amendment, decision, payload.version)
+    return _amendment_out(amendment)
+
+
+@router.post(
+    "/amendments/{amendment_id}/disagreement",
+    response=AmendmentOut,
+    summary="Keep the person's statement of disagreement with a denial",
+)
+def post_disagreement(
+    request: HttpRequest, amendment_id: int, payload: DisagreementIn
+) -> dict[str, Any]:
+    amendment, access = access_amendment(request.user, amendment_id)
+    record_disagreement(actor_for(request), access, amendment, payload.statement, payload.version)
+    return _amendment_out(amendment)

@@ -1,10 +1,18 @@
 from django.urls import path
 
-from coresponder.people import views
+from coresponder.people import rights_views, views
 
 urlpatterns = [
     path("", views.person_search, name="person-search"),
     path("<int:person_id>/", views.person_detail, name="person-detail"),
     path("<int:person_id>/timeline/", views.person_timeline_page, name="person-timeline"),
     path("<int:person_id>/edit/", views.person_edit, name="person-edit"),
+    path(
+        "<int:person_id>/records-request/",
+        rights_views.records_request_page,
+        name="records-request",
+    ),
+    path("<int:person_id>/amendments/new/", rights_views.amendment_new, name="amendment-new"),
+    path("amendments/<int:amendment_id>/", rights_views.amendment_decide, name="amendment-decide"),
+    path("amendments/open/<slug:slug>/", rights_views.amendment_list, name="amendment-list"),
 ]

@@ -1,0 +1,73 @@
+"""Forms for amendment requests and their decisions; each carries the version it read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from coresponder.core.forms import style_uswds
+
+
+class AmendmentRequestForm(forms.Form):
+    """What the person asks to change: one field of their record, and why, in their words."""
+
+    target = forms.ChoiceField(label="What to amend")
+    proposed_value = forms.CharField(
+        label="The value the person asks for",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Dates as YYYY-MM-DD; other names separated by semicolons",
+    )
+    statement = forms.CharField(
+        label="The person's request, in their words",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    received_on = forms.DateField(
+        label="Received on", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, targets: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        target = self.fields["target"]
+        assert isinstance(target, forms.ChoiceField)  # noqa: S101 (for the type checker)
+        target.choices = targets
+        style_uswds(self)
+
+    def record(self) -> tuple[str, int | None, str]:
+        """(record kind, record id or None for the person, field) from the chosen target."""
+        kind, record_id, field = self.cleaned_data["target"].split(":")
+        return kind, int(record_id) if record_id else None, field
+
+
+class AmendmentDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=[("accept", "Accept: amend the record (the original is kept)"), ("deny", "Deny")],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label="Reason for a denial",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed to deny; the person is told it",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    record_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_uswds(self)
+
+
+class DisagreementForm(forms.Form):
+    disagreement = forms.CharField(
+        label="The person's statement of disagreement",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_uswds(self)

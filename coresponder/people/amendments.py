@@ -1,0 +1,227 @@
+"""Amendments to a person's record (45 CFR 164.526): which fields, their words, their values.
+
+An amendment names a record (the person, or one of their encounters) and one field of it.
+The person's identifying and contact fields and an encounter's clinical note may be
+amended; each is read under the field group that shows it, so whoever decides sees
+the value they change. Values are kept as JSON: dates as ISO text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+
+from coresponder.core.errors import ActionError, NotVisible
+from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType, may_write
+from coresponder.domain.vocabulary import label
+from coresponder.encounters.models import Encounter
+from coresponder.people.models import Amendment, Person
+from coresponder.privacy.access import PersonAccess, access_person
+from coresponder.programs.local_time import format_date
+
+Kind = Amendment.RecordKind
+
+# The person's fields a person may ask to amend, with the words staff read for each.
+PERSON_FIELDS: dict[str, str] = {
+    "given_name": "Given name",
+    "family_name": "Family name",
+    "aliases": "Other names",
+    "birth_date": "Birth date",
+    "birth_year": "Birth year",
+    "sex": "Sex",
+    "race": "Race",
+    "ethnicity": "Ethnicity",
+    "phone": "Phone",
+    "address": "Address",
+}
+ENCOUNTER_FIELDS: dict[str, str] = {"clinical_note": "Clinical note"}
+FIELDS: dict[str, dict[str, str]] = {Kind.PERSON: PERSON_FIELDS, Kind.ENCOUNTER: ENCOUNTER_FIELDS}
+# The field group under which each field is read, and so may be amended.
+GROUP_OF: dict[str, FieldGroup] = {
+    **{name: FieldGroup.IDENTITY for name in PERSON_FIELDS},
+    "phone": FieldGroup.CONTACT,
+    "address": FieldGroup.CONTACT,
+    "clinical_note": FieldGroup.CLINICAL,
+}
+# Fields whose values are codes of a vocabulary: people read the label.
+VOCABULARY_OF = {"sex": "sex", "race": "race", "ethnicity": "ethnicity"}
+MAX_LENGTH = {"given_name": 100, "family_name": 100, "phone": 32, "address": 300}
+MAX_TEXT = 10_000
+
+
+def field_label(kind: str, field: str) -> str:
+    return FIELDS.get(kind, {}).get(field, field.replace("_", " ").capitalize())
+
+
+def check_field(kind: str, field: str) -> None:
+    if kind not in FIELDS:
+        raise ActionError("No such record.", {"record_kind": ["Choose a person or an encounter."]})
+    if field not in FIELDS[kind]:
+        choices = ", ".join(FIELDS[kind].values())
+        problem = f"Choose one of: {choices}."
+        raise ActionError("That field cannot be amended.", {"field": [problem]})
+
+
+def proposed_value(field: str, raw: Any) -> Any:
+    """The proposed value as stored (JSON), from what a form or the API gave; or ActionError."""
+    try:
+        return _proposed(field, raw)
+    except (TypeError, ValueError) as exc:
+        problems = {"proposed_value": [str(exc)]}
+        raise ActionError("The proposed value cannot be recorded.", problems) from exc
+
+
+def _proposed(field: str, raw: Any) -> Any:
+    if field == "aliases":
+        items = raw if isinstance(raw, list) else str(raw or "").split(";")
+        return [str(item).strip() for item in items if str(item).strip()]
+    text = "" if raw is None else str(raw).strip()
+    if field == "birth_date":
+        return dt.date.fromisoformat(text).isoformat() if text else None
+    if field == "birth_year":
+        if not text:
+            return None
+        if not text.isdigit():
+            raise ValueError("Give the year as four digits.")
+        return int(text)
+    if field in VOCABULARY_OF:
+        return _code(VOCABULARY_OF[field], text)
+    limit = MAX_LENGTH.get(field, MAX_TEXT)
+    if len(text) > limit:
+        raise ValueError(f"At most {limit} characters.")
+    return text
+
+
+def _code(vocabulary: str, text: str) -> str:
+    """A closed list's code, given as the code or as its label."""
+    choices = {"sex": Person.sex, "race": Person.race, "ethnicity": Person.ethnicity}
+    field: Any = choices[vocabulary].field
+    for code, words in field.choices:
+        if text.lower() in {str(code).lower(), str(words).lower()}:
+            return str(code)
+    raise ValueError("Choose one of: " + ", ".join(str(words) for _code, words in field.choices))
+
+
+def stored(value: Any) -> Any:
+    """A record's value as an amendment keeps it (JSON)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    return value
+
+
+def loaded(field: str, value: Any) -> Any:
+    """A kept value back as the record holds it."""
+    if field == "birth_date" and value:
+        return dt.date.fromisoformat(str(value))
+    if field in VOCABULARY_OF and value is None:
+        return "unknown"
+    if field in MAX_LENGTH or field == "clinical_note":
+        return "" if value is None else str(value)
+    return value
+
+
+def value_text(field: str, value: Any) -> str:
+    """A kept value in the words a person reads: labels, dates, lists."""
+    if value is None or value == "" or value == []:
+        return "(none)"
+    if field == "birth_date":
+        return format_date(dt.date.fromisoformat(str(value)))
+    if field in VOCABULARY_OF:
+        return label(VOCABULARY_OF[field], value)
+    if isinstance(value, list):
+        return "; ".join(str(item) for item in value)
+    return str(value)
+
+
+def open_amendments(program_ids: list[int]) -> QuerySet[Amendment]:
+    """Requests awaiting a decision in these programs, oldest first (164.526 gives 60 days)."""
+    return (
+        Amendment.objects.filter(program_id__in=program_ids, status=Amendment.Status.OPEN)
+        .select_related("program")
+        .order_by("received_on", "id")
+    )
+
+
+def amendments_of(kind: str, record_ids: list[int]) -> QuerySet[Amendment]:
+    """Decided amendments of these records: what a record's page says beside it."""
+    return (
+        Amendment.objects.filter(record_kind=kind, record_id__in=record_ids)
+        .exclude(status=Amendment.Status.OPEN)
+        .order_by("decided_at", "id")
+    )
+
+
+def amendment_facts(amendment: Amendment) -> dict[str, Any]:
+    """One amendment as people read it beside the record it concerns."""
+    return {
+        "id": amendment.pk,
+        "field": field_label(amendment.record_kind, amendment.field),
+        "status": amendment.get_status_display(),
+        "decided_at": amendment.decided_at,
+        "original": value_text(amendment.field, amendment.original_value),
+        "proposed": value_text(amendment.field, amendment.proposed_value),
+        "statement": amendment.statement,
+        "denial_reason": amendment.denial_reason,
+        "disagreement": amendment.disagreement,
+        "accepted": amendment.status == Amendment.Status.ACCEPTED,
+    }
+
+
+def access_amendment(user: Any, amendment_id: Any) -> tuple[Amendment, PersonAccess]:
+    """An amendment request and its person through the gate, or NotVisible.
+
+    A request about a record whose field group the reader is not shown is as missing.
+    """
+    try:
+        amendment = Amendment.objects.select_related("program").get(pk=int(amendment_id))
+    except (Amendment.DoesNotExist, TypeError, ValueError) as exc:
+        raise NotVisible("amendment") from exc
+    access = access_person(user, amendment.person_id)
+    if amendment.program_id not in access.program_ids or (
+        access.decision(GROUP_OF[amendment.field]) is not GroupVisibility.SHOWN
+    ):
+        raise NotVisible("amendment")
+    return amendment, access
+
+
+def record_of(access: PersonAccess, kind: str, record_id: int) -> Any:
+    """The person, or one of their encounters in the reader's programs; None when neither."""
+    if kind == Kind.PERSON:
+        return access.person if record_id == access.person.pk else None
+    return (
+        Encounter.objects.filter(pk=record_id, person=access.person)
+        .filter(program_id__in=access.program_ids)
+        .select_related("program")
+        .first()
+    )
+
+
+def amendable_targets(access: PersonAccess) -> list[tuple[str, str]]:
+    """The fields this reader may take an amendment request for, as form choices.
+
+    "person::phone" for the person's own fields, "encounter:<id>:clinical_note" for a note.
+    """
+    targets: list[tuple[str, str]] = []
+    if access.may_write(RecordType.PERSON):
+        targets += [
+            (f"person::{name}", words)
+            for name, words in PERSON_FIELDS.items()
+            if access.decision(GROUP_OF[name]) is GroupVisibility.SHOWN
+        ]
+    if access.decision(FieldGroup.CLINICAL) is GroupVisibility.SHOWN:
+        programs = [
+            pk for pk, role in access.roles.items() if may_write(role, RecordType.ENCOUNTER)
+        ]
+        encounters = Encounter.objects.filter(
+            person=access.person, program_id__in=programs
+        ).select_related("program")
+        for e in encounters:
+            day = format_date(e.occurred_at, e.program, with_year=True)
+            targets.append(
+                (f"encounter:{e.pk}:clinical_note", f"Clinical note of {day}'s encounter")
+            )
+    return targets

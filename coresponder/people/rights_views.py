@@ -1,0 +1,235 @@
+"""A person's rights over their record in the web UI: the records request and amendments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from coresponder.core.audit import record_event
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.http import actor_for
+from coresponder.domain.policy import RecordType
+from coresponder.people.actions import (
+    AmendmentDecision,
+    AmendmentInput,
+    decide_amendment,
+    record_disagreement,
+    record_records_request,
+    request_amendment,
+)
+from coresponder.people.amendment_forms import (
+    AmendmentDecisionForm,
+    AmendmentRequestForm,
+    DisagreementForm,
+)
+from coresponder.people.amendments import (
+    GROUP_OF,
+    access_amendment,
+    amendable_targets,
+    field_label,
+    open_amendments,
+    record_of,
+    stored,
+    value_text,
+)
+from coresponder.people.models import Amendment
+from coresponder.people.records_request import (
+    access_records_request,
+    readable,
+    records_request,
+)
+from coresponder.privacy.access import access_person, program_for
+from coresponder.programs import form_tokens
+from coresponder.programs.local_time import reader_zone
+
+STALE_MESSAGE = "Decided or changed by someone else — review and retry."
+
+
+@login_required
+def records_request_page(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Everything held about the person, readable, or as a JSON file with `?format=json`."""
+    try:
+        access = access_records_request(request.user, person_id)
+    except Forbidden as exc:
+        raise Http404("No records request for this role") from exc
+    export = records_request(access, timezone.now())
+    as_file = request.GET.get("format") == "json"
+    record_records_request(
+        actor_for(request), access, export.kinds, channel="json file" if as_file else "web"
+    )
+    if as_file:
+        response = JsonResponse(
+            export.data, encoder=DjangoJSONEncoder, json_dumps_params={"indent": 2}
+        )
+        name = f"records-request-person-{access.person.pk}.json"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    page = readable(export, reader_zone(request.user))
+    return render(request, "people/records_request.html", {"person": access.person, "page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def amendment_new(request: HttpRequest, person_id: int) -> HttpResponse:
+    access = access_person(request.user, person_id)
+    targets = amendable_targets(access)
+    if not targets:
+        raise Http404("No amendments for this role")
+    earlier = form_tokens.already_saved(request, form_tokens.Kind.AMENDMENT)
+    if earlier is not None:
+        return earlier
+    form = AmendmentRequestForm(request.POST or None, targets=targets)
+    if request.method == "POST" and form.is_valid():
+        kind, record_id, field = form.record()
+        data = AmendmentInput(
+            record_kind=kind,
+            record_id=record_id or access.person.pk,
+            field=field,
+            proposed_value=form.cleaned_data["proposed_value"],
+            statement=form.cleaned_data["statement"],
+            received_on=form.cleaned_data["received_on"],
+        )
+
+        def save() -> HttpResponse:
+            amendment = request_amendment(actor_for(request), access, data)
+            messages.success(request, "The request is recorded; the record is unchanged.")
+            return redirect("amendment-decide", amendment_id=amendment.pk)
+
+        try:
+            return form_tokens.save_once(request, form_tokens.Kind.AMENDMENT, save)
+        except Forbidden as exc:
+            raise Http404("No amendments for this role") from exc
+        except ActionError as exc:
+            for name, problems in exc.errors.items():
+                for problem in problems:
+                    form.add_error(name if name in form.fields else None, problem)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "people/amendment_form.html",
+        {"form": form, "person": access.person},
+        status=status,
+    )
+
+
+@login_required
+def amendment_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The program's requests awaiting a decision, oldest first; by person number and field."""
+    program = program_for(request.user, slug, writes=RecordType.PERSON)
+    rows = [
+        {
+            "id": a.pk,
+            "person_id": a.person_id,
+            "field": field_label(a.record_kind, a.field),
+            "record": a.get_record_kind_display(),
+            "received_on": a.received_on,
+        }
+        for a in open_amendments([program.pk])
+    ]
+    record_event(
+        actor_for(request),
+        "read",
+        object_type="people.amendment",
+        program_slug=program.slug,
+        detail={"list": True, "ids": [row["id"] for row in rows]},
+    )
+    return render(request, "people/amendment_list.html", {"program": program, "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def amendment_decide(request: HttpRequest, amendment_id: int) -> HttpResponse:
+    amendment, access = access_amendment(request.user, amendment_id)
+    target = record_of(access, amendment.record_kind, amendment.record_id)
+    if target is None:
+        raise Http404("No such record")
+    stale = False
+    form = AmendmentDecisionForm(
+        initial={"version": amendment.version, "record_version": target.version}
+    )
+    disagreement = DisagreementForm(initial={"version": amendment.version})
+    if request.method == "POST":
+        posted = AmendmentDecisionForm if "decision" in request.POST else DisagreementForm
+        bound = posted(request.POST)
+        if bound.is_valid():
+            try:
+                _decide(request, access, amendment, bound)
+            except StaleVersion:
+                stale = True
+                amendment.refresh_from_db()
+                target.refresh_from_db()
+            except Forbidden as exc:
+                raise Http404("No decision for this role") from exc
+            except ActionError as exc:
+                for name, problems in exc.errors.items():
+                    for problem in problems:
+                        bound.add_error(name if name in bound.fields else None, problem)
+            else:
+                messages.success(request, "Saved.")
+                return redirect("amendment-decide", amendment_id=amendment.pk)
+        if not stale:
+            if isinstance(bound, AmendmentDecisionForm):
+                form = bound
+            else:
+                disagreement = bound
+        else:
+            form = AmendmentDecisionForm(
+                initial={"version": amendment.version, "record_version": target.version}
+            )
+            disagreement = DisagreementForm(initial={"version": amendment.version})
+    # The page shows the field's value now: a read of that group, like the record's page.
+    record_event(
+        actor_for(request),
+        "read",
+        obj=amendment,
+        person_id=access.person.pk,
+        program_slug=amendment.program.slug,
+        fields=[GROUP_OF[amendment.field].value],
+        detail={"channel": "web", "form": "amendment decision"},
+    )
+    status = 409 if stale else (422 if request.method == "POST" else 200)
+    context: dict[str, Any] = {
+        "amendment": amendment,
+        "person": access.person,
+        "field": field_label(amendment.record_kind, amendment.field),
+        "current": value_text(amendment.field, stored(getattr(target, amendment.field))),
+        "proposed": value_text(amendment.field, amendment.proposed_value),
+        "original": value_text(amendment.field, amendment.original_value),
+        "record_url": _record_url(amendment, target),
+        "form": form,
+        "disagreement_form": disagreement,
+        "is_open": amendment.status == Amendment.Status.OPEN,
+        "is_denied": amendment.status == Amendment.Status.DENIED,
+        "stale": stale,
+        "stale_message": STALE_MESSAGE,
+    }
+    return render(request, "people/amendment_decide.html", context, status=status)
+
+
+def _decide(request: HttpRequest, access: Any, amendment: Amendment, form: Any) -> None:
+    data = form.cleaned_data
+    if isinstance(form, AmendmentDecisionForm):
+        decision = AmendmentDecision(
+            accept=data["decision"] == "accept",
+            reason=data["reason"],
+            record_version=data["record_version"],
+        )
+        decide_amendment(actor_for(request), access, amendment, decision, data["version"])
+    else:
+        record_disagreement(
+            actor_for(request), access, amendment, data["disagreement"], data["version"]
+        )
+
+
+def _record_url(amendment: Amendment, target: Any) -> str:
+    if amendment.record_kind == Amendment.RecordKind.ENCOUNTER:
+        return reverse("encounter-detail", args=[target.program.slug, target.pk])
+    return reverse("person-detail", args=[target.pk])

@@ -1,0 +1,153 @@
+"""A records request (45 CFR 164.524): everything held about a person, through the gate, audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from coresponder.conftest import sign_in
+from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
+from coresponder.domain.policy import REDISCLOSURE_NOTICE
+from coresponder.domain.vocabulary import Role
+from coresponder.privacy.models import Disclosure
+from coresponder.privacy.tests.world import build_world, consent_for, reader
+from coresponder.programs.actions import load_programs
+from coresponder.programs.models import Program
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "not-used-in-these-tests"
+
+
+@pytest.fixture
+def world() -> Any:
+    load_programs(SYSTEM)
+    return build_world(Program.objects.get(slug="pad"))
+
+
+def _export(client: Client, world: Any) -> Any:
+    return client.get(f"/api/v1/persons/{world.person.pk}/records-request")
+
+
+def test_a_coordinator_exports_what_the_gate_shows_them_and_names_what_it_leaves_out(
+    world: Any, api_client_for: Any
+) -> None:
+    coordinator = reader(world, Role.COORDINATOR)
+    response = _export(api_client_for(coordinator), world)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["identity"]["family_name"] == "Reyes"
+    assert body["contact"]["phone"] == "215-555-0101"
+    kinds = {entry["kind"] for entry in body["history"]}
+    assert {"referral", "attempt", "encounter", "outreach_task_opened"} <= kinds
+    # Clinical detail needs a consent naming the coordinator: not in the export.
+    details = [entry["detail"] for entry in body["history"]]
+    assert not any({"note", "score", "answers"} & set(detail) for detail in details)
+    assert "fentanyl" not in response.content.decode()
+    left_out = {row["group"]: row for row in body["not_included"]}
+    assert set(left_out) == {"clinical", "part2"}
+    assert "42 CFR 2.23" in left_out["part2"]["ask"]
+    assert "redisclosure_notice" not in body
+    # Times carry the program's clock, not UTC.
+    assert body["history"][0]["at"].endswith(("-05:00", "-04:00"))
+
+
+def test_the_export_is_one_audited_event_naming_the_person_and_the_kinds(
+    world: Any, api_client_for: Any
+) -> None:
+    coordinator = reader(world, Role.COORDINATOR)
+    client = api_client_for(coordinator)
+    client.get(f"/api/v1/persons/{world.person.pk}")  # a read, which the trail will show
+    response = _export(client, world)
+    assert response.status_code == 200
+    exports = AuditEvent.objects.filter(action="export", person_id=world.person.pk)
+    assert exports.count() == 1
+    event = exports.get()
+    assert event.actor == coordinator
+    assert event.purpose == "records request"
+    assert {"identity", "contact", "encounter", "audit_trail"} <= set(event.detail["kinds"])
+    assert "clinical" not in event.fields
+    trail = response.json()["audit_trail"]
+    assert any(row["action"] == "read" and row["who"] == coordinator.username for row in trail)
+
+
+def test_clinical_detail_goes_in_only_under_a_consent_naming_the_exporter_and_is_disclosed(
+    world: Any, api_client_for: Any
+) -> None:
+    coordinator = reader(world, Role.COORDINATOR)
+    consent_for(world, coordinator)
+    body = _export(api_client_for(coordinator), world).json()
+    details = [entry["detail"] for entry in body["history"]]
+    assert any("fentanyl" in detail.get("note", "") for detail in details)
+    assert any("score" in detail for detail in details)
+    assert body["redisclosure_notice"] == REDISCLOSURE_NOTICE
+    disclosed = Disclosure.objects.filter(person=world.person, channel="api")
+    assert any("clinical" in d.groups for d in disclosed)
+
+
+@pytest.mark.parametrize("role", [Role.OFFICER, Role.PROSECUTOR, Role.CLINICIAN, Role.PROVIDER])
+def test_roles_that_do_not_answer_records_requests_export_nothing(
+    world: Any, api_client_for: Any, role: Role
+) -> None:
+    user = reader(world, role)
+    response = _export(api_client_for(user), world)
+    assert response.status_code in {403, 404}
+    assert b"fentanyl" not in response.content and b"Reyes" not in response.content
+    assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_an_officer_with_a_consent_still_cannot_export_clinical_detail(
+    world: Any, api_client_for: Any
+) -> None:
+    officer = reader(world, Role.OFFICER)
+    consent_for(world, officer)
+    response = _export(api_client_for(officer), world)
+    assert response.status_code == 403
+    assert b"fentanyl" not in response.content
+
+
+def test_an_administrator_exports_only_the_groups_they_read(
+    world: Any, api_client_for: Any
+) -> None:
+    admin = reader(world, Role.ADMIN)
+    body = _export(api_client_for(admin), world).json()
+    assert "identity" in body and "contact" not in body
+    assert {"contact", "clinical", "part2", "justice"} <= {r["group"] for r in body["not_included"]}
+
+
+def test_the_readable_page_says_labels_and_program_times_and_offers_the_file(world: Any) -> None:
+    coordinator = reader(world, Role.COORDINATOR)
+    client = sign_in(Client(), coordinator, PASSWORD)
+    page = client.get(f"/people/{world.person.pk}/records-request/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Records request" in text and "Dana Reyes" in text
+    assert "Outreach visit" in text and "outreach_visit" not in text
+    assert "Who read or changed this record" in text
+    assert "Not included here" in text and "42 CFR 2.23" in text
+    assert (" EST" in text) or (" EDT" in text)
+    assert "fentanyl" not in text
+    file = client.get(f"/people/{world.person.pk}/records-request/?format=json")
+    assert file.status_code == 200
+    assert "attachment" in file["Content-Disposition"]
+    assert file.json()["identity"]["given_name"] == "Dana"
+    channels = [
+        e.detail["channel"] for e in AuditEvent.objects.filter(action="export").order_by("id")
+    ]
+    assert channels == ["web", "json file"]
+
+
+def test_the_person_page_offers_the_records_request_only_to_roles_that_answer_it(
+    world: Any,
+) -> None:
+    coordinator = reader(world, Role.COORDINATOR)
+    officer = reader(world, Role.OFFICER)
+    url = f"/people/{world.person.pk}/"
+    shown = sign_in(Client(), coordinator, PASSWORD).get(url).content.decode()
+    assert "records-request/" in shown
+    officer_client = sign_in(Client(), officer, PASSWORD)
+    assert "records-request/" not in officer_client.get(url).content.decode()
+    refused = officer_client.get(f"/people/{world.person.pk}/records-request/")
+    assert refused.status_code == 404
