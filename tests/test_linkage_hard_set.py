@@ -1,0 +1,70 @@
+"""The linkage bench's hard set: reproducible, every pattern present, its datasheet current."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+LINKAGE_BENCH = Path(__file__).resolve().parent.parent / "bench" / "linkage"
+if str(LINKAGE_BENCH) not in sys.path:
+    sys.path.append(str(LINKAGE_BENCH))
+
+import dataset  # noqa: E402
+import hard  # noqa: E402
+
+from coresponder.domain.linkage import Record  # noqa: E402
+
+
+def _row(n: int, family: str, phone: str, entity: str = "") -> dataset.Row:
+    return dataset.Row(f"r{n}", Record(given="ann", family=family, phone=phone), "x", entity)
+
+
+def test_the_same_seed_gives_the_same_rows_and_another_seed_others() -> None:
+    first, again, other = hard.generate(300), hard.generate(300), hard.generate(300, seed=7)
+    assert first == again
+    assert first != other
+
+
+def test_every_pattern_occurs_at_the_default_size() -> None:
+    figures = hard.composition(hard.generate())
+    assert set(hard.REPORT_PATTERNS) <= set(figures["records_by_pattern"])
+    assert set(hard.PERSON_PATTERNS) <= set(figures["people_by_pattern"])
+    assert set(hard.HOUSEHOLD_KINDS) <= set(figures["confusable_pairs"])
+    assert figures["people"] == hard.PEOPLE
+
+
+def test_the_datasheet_gives_the_generators_composition() -> None:
+    assert hard.composition_markdown() in hard.DATASHEET.read_text(encoding="utf-8")
+
+
+def test_a_phone_on_five_records_is_shared() -> None:
+    rows = [_row(n, "smith", "215 555 0101") for n in range(5)]
+    assert all(row.record.shared_phone for row in dataset.mark_shared_phones(rows))
+    assert not any(row.record.shared_phone for row in dataset.mark_shared_phones(rows[:4]))
+
+
+def test_a_phone_given_under_three_family_names_that_sound_different_is_shared() -> None:
+    rows = [
+        _row(0, "smith", "2155550101"),
+        _row(1, "jones", "2155550101"),
+        _row(2, "okafor", "2155550101"),
+    ]
+    assert all(row.record.shared_phone for row in dataset.mark_shared_phones(rows))
+
+
+def test_one_persons_misspelt_and_hyphenated_surname_counts_once() -> None:
+    rows = [
+        _row(0, "smith", "2155550101"),
+        _row(1, "smyth", "2155550101"),
+        _row(2, "smith-jones", "2155550101"),
+        _row(3, "Smith", "(215) 555-0101"),
+    ]
+    assert not any(row.record.shared_phone for row in dataset.mark_shared_phones(rows))
+
+
+def test_the_shared_phone_rule_reads_no_truth() -> None:
+    rows = [_row(n, name, "2155550101", entity="one") for n, name in enumerate(["a", "b", "c"])]
+    apart = [_row(n, name, "2155550101", entity=str(n)) for n, name in enumerate(["a", "b", "c"])]
+    assert [r.record for r in dataset.mark_shared_phones(rows)] == [
+        r.record for r in dataset.mark_shared_phones(apart)
+    ]
