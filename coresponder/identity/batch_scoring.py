@@ -236,39 +236,49 @@ def candidate_pairs(
 
 
 def jaro_winkler_bulk(left: Sequence[str], right: Sequence[str]) -> Floats:
-    """The core's Jaro-Winkler of each pair, computed in bulk by DuckDB.
+    """The core's Jaro-Winkler of each pair of strings, computed in bulk by DuckDB."""
+    vocabulary = _Vocabulary()
+    x = np.array([vocabulary.code(v) for v in left], dtype=np.int64)
+    y = np.array([vocabulary.code(v) for v in right], dtype=np.int64)
+    return jaro_winkler_codes(vocabulary.values, x, y)
 
-    Values within a hair of a threshold the levels test are computed again by the core.
+
+def jaro_winkler_codes(values: Sequence[str], x: Ints, y: Ints) -> Floats:
+    """The core's Jaro-Winkler of values[x[k]] and values[y[k]], computed in bulk by DuckDB.
+
+    The strings go to DuckDB once each, the pairs as codes. Values within a hair of a
+    threshold the levels test are computed again by the core.
     """
     import pandas as pd
 
-    if not len(left):
-        return np.zeros(0, dtype=np.float64)
-    frame = pd.DataFrame(
-        {"a": np.asarray(left, dtype=object), "b": np.asarray(right, dtype=object)}
-    )
+    result = np.zeros(len(x), dtype=np.float64)
+    if not len(x):
+        return result
     con = _cursor()
-    con.execute("SET preserve_insertion_order = true")
-    con.register("pairs", frame)
-    values = np.asarray(
-        con.execute("SELECT jaro_winkler_similarity(a, b) AS s FROM pairs").fetchnumpy()["s"],
-        dtype=np.float64,
-    ).copy()
+    con.register("strings", pd.DataFrame({"code": np.arange(len(values)), "value": values}))
+    con.register("pairs", pd.DataFrame({"k": np.arange(len(x)), "x": x, "y": y}))
+    found = con.execute(
+        "SELECT p.k, jaro_winkler_similarity(s.value, t.value) AS jw FROM pairs p"
+        " JOIN strings s ON s.code = p.x JOIN strings t ON t.code = p.y"
+    ).fetchnumpy()
     con.close()
-    near = np.zeros(len(values), dtype=bool)
+    result[np.asarray(found["k"], dtype=np.int64)] = np.asarray(found["jw"], dtype=np.float64)
+    near = np.zeros(len(result), dtype=bool)
     for threshold in JW_THRESHOLDS:
-        near |= np.abs(values - threshold) <= _NEAR
-    for i in np.flatnonzero(near).tolist():
-        values[i] = jaro_winkler(left[i], right[i])
-    return values
+        near |= np.abs(result - threshold) <= _NEAR
+    for k in np.flatnonzero(near).tolist():
+        result[k] = jaro_winkler(values[x[k]], values[y[k]])
+    return result
 
 
 def _distinct_pairs(x: Ints, y: Ints, size: int) -> tuple[Ints, Ints, Ints]:
     """The distinct unordered pairs of codes, and where each input pair falls among them."""
+    import pandas as pd
+
     low, high = np.minimum(x, y), np.maximum(x, y)
-    joint = low * size + high
-    distinct, inverse = np.unique(joint, return_inverse=True)
-    return distinct // size, distinct % size, inverse.reshape(-1)
+    inverse, distinct = pd.factorize(low * size + high)
+    distinct = np.asarray(distinct, dtype=np.int64)
+    return distinct // size, distinct % size, np.asarray(inverse, dtype=np.int64)
 
 
 @dataclass
@@ -290,11 +300,11 @@ class _Names:
     """Facts about each name of the vocabulary, worked out once per name."""
 
     def __init__(self, values: list[str]) -> None:
+        self.names = values
         self.values = np.array(values, dtype=object)
         self.roots = [known_roots(v) for v in values]
         self.has_roots = np.array([bool(r) for r in self.roots], dtype=bool)
-        self.parts = [set(v.split(" ")) for v in values]
-        self.multipart = np.array([len(p) > 1 for p in self.parts], dtype=bool)
+        self.multipart = np.array([" " in v for v in values], dtype=bool)
         self.length = np.array([len(v) for v in values], dtype=np.int64)
         self.first = np.array([ord(v[0]) if v else -1 for v in values], dtype=np.int64)
         codes = _Vocabulary()
@@ -309,12 +319,11 @@ class _Names:
             nickname[i] = bool(self.roots[ux[i]] & self.roots[uy[i]])
         parts = np.zeros(len(ux), dtype=bool)
         for i in np.flatnonzero(self.multipart[ux] | self.multipart[uy]):
-            parts[i] = bool(self.parts[ux[i]] & self.parts[uy[i]])
+            x_parts, y_parts = set(self.names[ux[i]].split(" ")), set(self.names[uy[i]].split(" "))
+            parts[i] = (len(x_parts) > 1 or len(y_parts) > 1) and bool(x_parts & y_parts)
         different = ux != uy
         jw = np.ones(len(ux), dtype=np.float64)
-        jw[different] = jaro_winkler_bulk(
-            list(self.values[ux[different]]), list(self.values[uy[different]])
-        )
+        jw[different] = jaro_winkler_codes(self.names, ux[different], uy[different])
         initial = ((self.length[ux] == 1) | (self.length[uy] == 1)) & (
             self.first[ux] == self.first[uy]
         )
@@ -339,11 +348,19 @@ class _Pairs:
     right: Ints
     names: _Names
 
+    gathered: dict[tuple[str, str], Any] = field(default_factory=dict)
+
     def a(self, column: str) -> Any:
-        return self.table.columns[column][self.left]
+        """The column's values on each pair's left record."""
+        if (column, "a") not in self.gathered:
+            self.gathered[column, "a"] = self.table.columns[column][self.left]
+        return self.gathered[column, "a"]
 
     def b(self, column: str) -> Any:
-        return self.table.columns[column][self.right]
+        """The column's values on each pair's right record."""
+        if (column, "b") not in self.gathered:
+            self.gathered[column, "b"] = self.table.columns[column][self.right]
+        return self.gathered[column, "b"]
 
 
 def _swapped_close(p: _Pairs, which: Bools) -> Bools:
@@ -432,23 +449,17 @@ def _suffix(p: _Pairs) -> Ints:
     return levels
 
 
-def _date_digits(p: _Pairs, side: str) -> Ints:
-    year, month, day = p.a("year"), p.a("month"), p.a("day")
-    if side == "b":
-        year, month, day = p.b("year"), p.b("month"), p.b("day")
-    return np.stack(
-        [
-            year // 1000 % 10,
-            year // 100 % 10,
-            year // 10 % 10,
-            year % 10,
-            month // 10,
-            month % 10,
-            day // 10,
-            day % 10,
-        ],
-        axis=1,
-    )
+def _date_digits(table: Table) -> Ints:
+    """YYYYMMDD of each record's birth date as eight digits (the core's `digits`)."""
+    if "date_digits" not in table.columns:
+        year, month, day = table.columns["year"], table.columns["month"], table.columns["day"]
+        table.columns["date_digits"] = np.stack(
+            [year // 1000 % 10, year // 100 % 10, year // 10 % 10, year % 10]
+            + [month // 10, month % 10, day // 10, day % 10],
+            axis=1,
+        )
+    digits: Ints = table.columns["date_digits"]
+    return digits
 
 
 def _birth_date(p: _Pairs) -> Ints:
@@ -464,7 +475,10 @@ def _birth_date(p: _Pairs) -> Ints:
     year_only = todo & ~(da & db)
     levels[year_only] = np.where(apart[year_only] <= 2, 5 + apart[year_only], 9)
     todo &= ~year_only
-    one_digit = (np.count_nonzero(_date_digits(p, "a") != _date_digits(p, "b"), axis=1)) == 1
+    one_digit = np.zeros(len(ya), dtype=bool)
+    rest = np.flatnonzero(todo)
+    digits = _date_digits(p.table)
+    one_digit[rest] = np.count_nonzero(digits[p.left[rest]] != digits[p.right[rest]], axis=1) == 1
     _select(
         levels,
         todo,
@@ -518,6 +532,35 @@ def _phone(p: _Pairs) -> Ints:
     return levels
 
 
+class _Words:
+    """The distinct words of each address, as a matrix of word codes (-1 pads)."""
+
+    WIDTH = 8  # addresses of more words are compared by the core's sets, one by one
+
+    def __init__(self, values: Sequence[str]) -> None:
+        vocabulary = _Vocabulary()
+        self.sets = [set(v.split(" ")) if v else set() for v in values]
+        self.counts = np.array([len(w) for w in self.sets], dtype=np.int64)
+        self.matrix = np.full((len(values), self.WIDTH), -1, dtype=np.int64)
+        for row, words in enumerate(self.sets):
+            if len(words) <= self.WIDTH:
+                self.matrix[row, : len(words)] = [vocabulary.code(w) for w in words]
+
+    def half_shared(self, x: Ints, y: Ints) -> Bools:
+        """The core's test: the words both share are at least half of all their words."""
+        shared = np.zeros(len(x), dtype=np.int64)
+        mx, my = self.matrix[x], self.matrix[y]
+        for column in range(self.WIDTH):
+            word = mx[:, column : column + 1]
+            shared += ((my == word) & (word >= 0)).any(axis=1)
+        result = 2 * shared >= self.counts[x] + self.counts[y] - shared
+        wide = np.flatnonzero((self.counts[x] > self.WIDTH) | (self.counts[y] > self.WIDTH))
+        for k in wide.tolist():
+            a, b = self.sets[x[k]], self.sets[y[k]]
+            result[k] = len(a & b) * 2 >= len(a | b)
+        return result
+
+
 def _address(p: _Pairs) -> Ints:
     aa, ab = p.a("address"), p.b("address")
     levels = np.zeros(len(aa), dtype=np.int64)
@@ -527,15 +570,12 @@ def _address(p: _Pairs) -> Ints:
     if len(rest):
         values = p.table.addresses
         ux, uy, inverse = _distinct_pairs(aa[rest], ab[rest], len(values))
-        jw = jaro_winkler_bulk([values[i] for i in ux], [values[i] for i in uy])
+        jw = jaro_winkler_codes(values, ux, uy)
         tail = np.where(jw >= 0.90, 2, 4)
-        words: dict[int, set[str]] = {}
-        for i in np.flatnonzero(tail == 4):
-            x, y = int(ux[i]), int(uy[i])
-            wx = words.get(x) or words.setdefault(x, set(values[x].split(" ")))
-            wy = words.get(y) or words.setdefault(y, set(values[y].split(" ")))
-            if len(wx & wy) * 2 >= len(wx | wy):
-                tail[i] = 3
+        words = _Words(values)
+        rest_of_tail = np.flatnonzero(tail == 4)
+        half = words.half_shared(ux[rest_of_tail], uy[rest_of_tail])
+        tail[rest_of_tail[half]] = 3
         levels[rest] = tail[inverse]
     return levels
 

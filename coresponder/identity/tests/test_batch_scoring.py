@@ -36,6 +36,8 @@ NAMES = [
     "Maria",
     "Mary",
     "Mary Ann",
+    "Ann Ann",
+    "Mary Mary Ann",
     "M",
     "Jon",
     "John",
