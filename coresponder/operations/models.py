@@ -56,3 +56,19 @@ class LegalHold(Tracked):
     def __str__(self) -> str:
         what = "a person" if self.person_id else "the whole program"
         return f"Legal hold {self.pk} on {what} ({self.program.slug})"
+
+
+class RetentionRun(models.Model):
+    """When a program's retention rules were last applied, so the worker applies them daily.
+
+    Moved by one UPDATE per run and not audited: it is no one's data, and each deletion
+    a run makes has its own audit event.
+    """
+
+    program = models.OneToOneField(
+        "programs.Program", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    ran_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Retention applied to {self.program_id} at {self.ran_at:%Y-%m-%d %H:%M:%S}"

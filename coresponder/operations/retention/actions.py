@@ -2,9 +2,9 @@
 
 Every purge is one transaction per program with one audit event per kind of record it
 deleted: which rule, how many, the cut-off and why, never the records themselves (no
-names, no ids of people). A hold in force keeps what it covers; the program row is
-locked while a purge runs, so a hold set meanwhile waits for it, and the purge that
-follows sees the hold.
+names, no ids of people); a run that deletes nothing writes no event. A hold in force
+keeps what it covers; the program row is locked while a purge runs, so a hold set
+meanwhile waits for it, and the purge that follows sees the hold.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError
 from coresponder.core.models import AuditEvent
 from coresponder.core.tracked import save_tracked
-from coresponder.operations.models import LegalHold
+from coresponder.operations.models import LegalHold, RetentionRun
 from coresponder.operations.retention.expiry import (
     KINDS,
     active_holds,
@@ -33,9 +33,8 @@ from coresponder.operations.retention.expiry import (
 from coresponder.people.models import Person
 from coresponder.programs.models import Program
 
-# The audit trail's name for a purge and for a program's daily run.
+# The audit trail's name for a purge.
 PURGE = "retention"
-RUN = "retention_run"
 REASON_MAX = 500
 
 
@@ -56,7 +55,7 @@ class KindResult:
 
 
 @dataclass
-class RetentionRun:
+class RetentionReport:
     program: str
     dry_run: bool
     program_held: bool
@@ -156,7 +155,7 @@ def record_holds_read(actor: Actor, program: Program, holds: Iterable[LegalHold]
 
 def apply_retention(
     actor: Actor, program: Program, now: dt.datetime, dry_run: bool = False
-) -> RetentionRun:
+) -> RetentionReport:
     """Delete what the program's rules let go and no hold keeps, in one transaction.
 
     A dry run counts the same and writes nothing, not even its audit event.
@@ -166,7 +165,7 @@ def apply_retention(
         Program.objects.select_for_update().filter(pk=program.pk).first()
         rules = program.rules.retention
         holds = holds_in_force(program)
-        run = RetentionRun(
+        run = RetentionReport(
             program=program.slug,
             dry_run=dry_run,
             program_held=holds.whole_program,
@@ -193,7 +192,7 @@ def apply_retention(
                     _record_purge(actor, program, result, kind.reason)
             run.kinds.append(result)
         if not dry_run:
-            _record_run(actor, program, run)
+            _record_run(program, now)
     return run
 
 
@@ -229,20 +228,12 @@ def _record_purge(actor: Actor, program: Program, result: KindResult, reason: st
     )
 
 
-def _record_run(actor: Actor, program: Program, run: RetentionRun) -> None:
-    """The run itself, even when nothing expired: when the program's rules were last applied."""
-    record_event(
-        actor,
-        AuditEvent.Action.DELETE,
-        object_type=RUN,
-        program_slug=program.slug,
-        purpose="retention",
-        detail={
-            "deleted": {result.kind: result.deleted for result in run.kinds},
-            "kept_under_legal_hold": {result.kind: result.held for result in run.kinds},
-            "program_held": run.program_held,
-            "audit_events_past_rule_kept": run.audit_events_past_rule,
-        },
+def _record_run(program: Program, now: dt.datetime) -> None:
+    """When the rules were last applied: one UPDATE, the row made the first time; not audited."""
+    if RetentionRun.objects.filter(program=program).update(ran_at=now):
+        return
+    RetentionRun.objects.bulk_create(
+        [RetentionRun(program=program, ran_at=now)], ignore_conflicts=True
     )
 
 
@@ -251,7 +242,7 @@ def apply_retention_everywhere(
     now: dt.datetime,
     programs: Iterable[Program] | None = None,
     dry_run: bool = False,
-) -> list[RetentionRun]:
+) -> list[RetentionReport]:
     """Each program's rules in turn, one transaction each: one that fails undoes only its own."""
     chosen = list(programs) if programs is not None else list(Program.objects.order_by("slug"))
     return [apply_retention(actor, program, now, dry_run=dry_run) for program in chosen]
@@ -260,13 +251,8 @@ def apply_retention_everywhere(
 def apply_retention_daily(actor: Actor, now: dt.datetime) -> int:
     """The worker's step: each program whose rules were last applied a day ago or more.
 
-    Returns how many records went. The day is read from the audit trail's last run event.
+    Returns how many records went.
     """
-    since = now - dt.timedelta(days=1)
-    recent = set(
-        AuditEvent.objects.filter(object_type=RUN, at__gte=since).values_list(
-            "program_slug", flat=True
-        )
-    )
-    due = [p for p in Program.objects.order_by("slug") if p.slug not in recent]
+    recent = RetentionRun.objects.filter(ran_at__gt=now - dt.timedelta(days=1))
+    due = Program.objects.exclude(pk__in=recent.values("program_id")).order_by("slug")
     return sum(run.deleted for run in apply_retention_everywhere(actor, now, due))

@@ -9,15 +9,16 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from coresponder.conftest import Clock
 from coresponder.core.audit import SYSTEM, Actor, verify_chain
 from coresponder.core.models import AuditEvent
 from coresponder.encounters.models import Encounter, Screening
 from coresponder.intake.models import Referral, TriageStatus
+from coresponder.operations.models import RetentionRun
 from coresponder.operations.retention.actions import (
     PURGE,
-    RUN,
     apply_retention,
     apply_retention_daily,
     release_legal_hold,
@@ -222,7 +223,7 @@ def test_each_purge_is_one_event_naming_the_rule_and_no_one(
     assert tasks["deleted"] == 1 and tasks["with_them"] == {"outreach.Attempt": 1}
     assert tasks["why"] and tasks["cutoff"]
     people = [p for p in Person.objects.all()]
-    for event in [*events, AuditEvent.objects.get(object_type=RUN)]:
+    for event in events:
         assert event.person_id is None and event.program_slug == "pad"
         text = json.dumps(event.detail)
         for person in people:
@@ -233,6 +234,14 @@ def test_each_purge_is_one_event_naming_the_rule_and_no_one(
         assert "I want to talk to someone" not in text
 
 
+def test_a_run_that_deletes_nothing_writes_no_event(pad: Program, clock: Clock) -> None:
+    events = AuditEvent.objects.count()
+
+    run = apply_retention(SYSTEM, pad, clock.now)
+
+    assert run.deleted == 0 and AuditEvent.objects.count() == events
+
+
 def test_a_dry_run_changes_nothing(pad: Program, world: dict[str, object], clock: Clock) -> None:
     events = AuditEvent.objects.count()
     out = io.StringIO()
@@ -241,7 +250,7 @@ def test_a_dry_run_changes_nothing(pad: Program, world: dict[str, object], clock
 
     for kept in ("old_request", "old_task", "old_encounter", "old_referral"):
         assert exists(world[kept]), kept
-    assert AuditEvent.objects.count() == events
+    assert AuditEvent.objects.count() == events and not RetentionRun.objects.exists()
     text = out.getvalue()
     assert "Finished outreach tasks, with their attempts: would delete 1" in text
     assert "Encounters, with their screenings: would delete 1" in text
@@ -267,21 +276,22 @@ def test_the_worker_applies_the_rules_once_a_day(
 ) -> None:
     worker = Actor(label="worker", where="worker")
     assert apply_retention_daily(worker, clock.now) == 4
-    runs = AuditEvent.objects.filter(object_type=RUN).count()
-    assert runs == Program.objects.count()
+    assert RetentionRun.objects.count() == Program.objects.count()
+    # Half a day inside its rule now: a run within the day would delete it.
+    late = a_public_request(pad, clock.now - 89 * DAY - dt.timedelta(hours=12))
 
     clock.advance(hours=23)
     assert apply_retention_daily(worker, clock.now) == 0
-    assert AuditEvent.objects.filter(object_type=RUN).count() == runs
+    assert exists(late)
 
     # A day on, what was a day inside each rule is not.
     clock.advance(hours=2)
-    assert send_all(clock.now)["retention_deleted"] == 4
+    assert send_all(clock.now)["retention_deleted"] == 5
     for gone in ("fresh_request", "fresh_task", "fresh_encounter", "fresh_referral"):
         assert not exists(world[gone]), gone
-    assert AuditEvent.objects.filter(object_type=RUN).count() == 2 * runs
+    assert set(RetentionRun.objects.values_list("ran_at", flat=True)) == {clock.now}
 
 
 def test_an_unknown_program_is_refused_by_name(pad: Program) -> None:
-    with pytest.raises(Exception, match="there is no program 'nope'"):
+    with pytest.raises(CommandError, match="there is no program 'nope'"):
         call_command("apply_retention", "--program", "nope", stdout=io.StringIO())

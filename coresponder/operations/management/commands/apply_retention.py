@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from coresponder.core.audit import SYSTEM
-from coresponder.operations.retention.actions import RetentionRun, apply_retention_everywhere
+from coresponder.operations.retention.actions import RetentionReport, apply_retention_everywhere
 from coresponder.programs.models import Program
 
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         for run in runs:
             self._report(run)
 
-    def _report(self, run: RetentionRun) -> None:
+    def _report(self, run: RetentionReport) -> None:
         verb = "would delete" if run.dry_run else "deleted"
         held = " (the whole program is under a legal hold)" if run.program_held else ""
         self.stdout.write(f"{run.program}{held}:")
