@@ -464,7 +464,8 @@ def measure(people: int) -> dict[str, Any]:
             t0 = time.perf_counter()
             _old_candidates(user, probe)
             old.append(time.perf_counter() - t0)
-        steps = [_candidate_steps(user, probe) for probe in probes[:SERVER_PROBES]]
+        keyed = [probe for probe in probes if blocking_keys(normalise(probe))]
+        steps = [_candidate_steps(user, probe) for probe in keyed[:SERVER_PROBES]]
         f50, f95 = _ms(function)
         e50, e95 = _ms(endpoint)
         b50, b95 = _ms(floor)
