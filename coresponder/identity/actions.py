@@ -25,7 +25,14 @@ from coresponder.core.tracked import save_tracked
 from coresponder.domain.intake import birth_year_from
 from coresponder.domain.linkage import Record, blocking_keys
 from coresponder.domain.vocabulary import Role
-from coresponder.identity.models import LinkageModel, MatchCandidate, Merge, PersonKey, SourceRecord
+from coresponder.identity.models import (
+    LINKAGE_FIELDS,
+    LinkageModel,
+    MatchCandidate,
+    Merge,
+    PersonKey,
+    SourceRecord,
+)
 from coresponder.outreach.actions import escalate_duplicate_tasks, refresh_tiers_of_people
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Participation, Person
@@ -266,6 +273,38 @@ def index_unindexed_people(actor: Actor, batch: int = INDEX_BATCH) -> int:
             detail={"backfill": True, "people": indexed, "keys": keys},
         )
     return indexed
+
+
+def rekey_registry(actor: Actor, batch: int = INDEX_BATCH) -> tuple[int, int, int]:
+    """Rebuild every source record's blocking keys under the linkage rules in force.
+
+    After the rules change (new keys, placeholder names that give none), keys written
+    under the old rules would find people the new ones would not, and miss others.
+    Each batch of records is rebuilt in its own transaction; one audit event per run,
+    with the counts. Returns (records, keys before, keys after).
+    """
+    ids = list(SourceRecord.objects.order_by("pk").values_list("pk", flat=True))
+    before = after = 0
+    for start in range(0, len(ids), batch):
+        with transaction.atomic():
+            records = list(
+                SourceRecord.objects.filter(pk__in=ids[start : start + batch]).only(
+                    "id", "person_id", *LINKAGE_FIELDS
+                )
+            )
+            removed, _ = PersonKey.objects.filter(source_record__in=records).delete()
+            created = PersonKey.objects.bulk_create(
+                [key for record in records for key in keys_for(record)]
+            )
+            before, after = before + removed, after + len(created)
+    record_event(
+        actor,
+        "change",
+        object_type=AUDIT_TYPES[SourceRecord],
+        fields=["identity", "contact"],
+        detail={"rekeyed": True, "records": len(ids), "keys_before": before, "keys_after": after},
+    )
+    return len(ids), before, after
 
 
 # --- The linkage model ------------------------------------------------------------

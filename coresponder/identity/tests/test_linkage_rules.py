@@ -11,10 +11,11 @@ from django.core.management import call_command
 from django.test import Client
 
 from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.domain.linkage import Record, blocking_keys, normalise
 from coresponder.identity.actions import propose_match, record_source
 from coresponder.identity.apps import use_deployment_placeholder_names
-from coresponder.identity.models import MatchCandidate, Merge
+from coresponder.identity.models import MatchCandidate, Merge, PersonKey
 from coresponder.people.models import Participation, Person
 from coresponder.programs.models import Program, User
 
@@ -114,3 +115,17 @@ def test_a_deployment_names_its_own_placeholders_in_a_setting(settings: Any) -> 
         settings.LINKAGE_PLACEHOLDER_NAMES = []
         use_deployment_placeholder_names()
     assert normalise(test_patient).given == "zztest"
+
+
+@pytest.mark.django_db
+def test_rekeying_the_registry_drops_keys_the_rules_no_longer_give(pad: Program) -> None:
+    doe = known(pad, "ems", given_name="John", family_name="Doe", phone="2675550111")
+    record = doe.source_records.get()
+    PersonKey.objects.create(key="gf:john:D000", person=doe, source_record=record)
+    out = io.StringIO()
+    call_command("rekey_registry", stdout=out)
+    assert "rekeyed 1 source records" in out.getvalue()
+    keys = set(PersonKey.objects.filter(source_record=record).values_list("key", flat=True))
+    assert keys == {"ph:5550111"}
+    event = AuditEvent.objects.filter(detail__rekeyed=True).get()
+    assert event.detail["keys_before"] == 2 and event.detail["keys_after"] == 1
