@@ -29,7 +29,7 @@ from coresponder.people.amendments import (
 )
 from coresponder.people.models import Amendment, Participation, Person
 from coresponder.privacy.access import PersonAccess, role_in
-from coresponder.privacy.actions import record_disclosures
+from coresponder.privacy.actions import record_person_read
 from coresponder.programs.models import Program
 
 # Fields a person record may be created or changed with, by field group.
@@ -360,9 +360,10 @@ def record_disagreement(
 def record_records_request(
     actor: Actor, access: PersonAccess, kinds: Sequence[str], *, channel: str
 ) -> None:
-    """Audit a records request's export (one event naming the person and the kinds it held),
-    and account for each group a consent released to the exporter."""
+    """Audit a records request's export: the read (with a Disclosure for each group a consent
+    released to the exporter), then one export event naming the person and the kinds held."""
     with transaction.atomic():
+        record_person_read(actor, access, channel=channel, purpose="records request")
         record_event(
             actor,
             "export",
@@ -374,4 +375,3 @@ def record_records_request(
             purpose="records request",
             detail={"channel": channel, "kinds": sorted(kinds)},
         )
-        record_disclosures(actor, access, channel=channel)

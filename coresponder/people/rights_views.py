@@ -46,6 +46,7 @@ from coresponder.people.records_request import (
     readable,
     records_request,
 )
+from coresponder.people.records_request_pdf import records_request_pdf
 from coresponder.privacy.access import access_person, program_for
 from coresponder.programs import form_tokens
 from coresponder.programs.local_time import reader_zone
@@ -61,18 +62,23 @@ def records_request_page(request: HttpRequest, person_id: int) -> HttpResponse:
     except Forbidden as exc:
         raise Http404("No records request for this role") from exc
     export = records_request(access, timezone.now())
-    as_file = request.GET.get("format") == "json"
-    record_records_request(
-        actor_for(request), access, export.kinds, channel="json file" if as_file else "web"
-    )
-    if as_file:
+    form = request.GET.get("format", "")
+    channel = {"json": "json file", "pdf": "pdf file"}.get(form, "web")
+    record_records_request(actor_for(request), access, export.kinds, channel=channel)
+    page = readable(export, reader_zone(request.user))
+    if form == "pdf":
+        label = page["identity"][0][1] if page.get("identity") else f"Person {access.person.pk}"
+        pdf = HttpResponse(records_request_pdf(page, label), content_type="application/pdf")
+        name = f"records-request-person-{access.person.pk}.pdf"
+        pdf["Content-Disposition"] = f'attachment; filename="{name}"'
+        return pdf
+    if form == "json":
         response = JsonResponse(
             export.data, encoder=DjangoJSONEncoder, json_dumps_params={"indent": 2}
         )
         name = f"records-request-person-{access.person.pk}.json"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    page = readable(export, reader_zone(request.user))
     return render(request, "people/records_request.html", {"person": access.person, "page": page})
 
 
@@ -112,6 +118,15 @@ def amendment_new(request: HttpRequest, person_id: int) -> HttpResponse:
                 for problem in problems:
                     form.add_error(name if name in form.fields else None, problem)
     status = 422 if request.method == "POST" else 200
+    # The form names the fields and encounters of the person it offers: an audited read.
+    record_event(
+        actor_for(request),
+        "read",
+        obj=access.person,
+        person_id=access.person.pk,
+        fields=sorted({GROUP_OF[value.rsplit(":", 1)[1]].value for value, _ in targets}),
+        detail={"channel": "web", "form": "amendment request"},
+    )
     return render(
         request,
         "people/amendment_form.html",

@@ -133,10 +133,13 @@ def test_the_readable_page_says_labels_and_program_times_and_offers_the_file(wor
     assert file.status_code == 200
     assert "attachment" in file["Content-Disposition"]
     assert file.json()["identity"]["given_name"] == "Dana"
+    pdf = client.get(f"/people/{world.person.pk}/records-request/?format=pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
     channels = [
         e.detail["channel"] for e in AuditEvent.objects.filter(action="export").order_by("id")
     ]
-    assert channels == ["web", "json file"]
+    assert channels == ["web", "json file", "pdf file"]
 
 
 def test_the_person_page_offers_the_records_request_only_to_roles_that_answer_it(

@@ -38,7 +38,7 @@ from coresponder.encounters.models import Encounter
 from coresponder.identity.models import MatchCandidate, Merge
 from coresponder.intake.models import Referral
 from coresponder.outreach.models import OutreachTask
-from coresponder.people.models import Participation, Person
+from coresponder.people.models import Amendment, Participation, Person
 from coresponder.people.tests.factories import PersonFactory
 from coresponder.privacy.actions import issue_api_token
 from coresponder.privacy.models import Consent
@@ -73,6 +73,7 @@ class Records:
     consent: Consent
     candidate: MatchCandidate
     merge: Merge
+    amendment: Amendment
     users: dict[str, User]
 
 
@@ -139,6 +140,9 @@ WEB: dict[str, Kind] = {
     "person-detail": ShowsPerson(("coordinator",), _person),
     "person-timeline": ShowsPerson(("coordinator",), _person),
     "person-edit": ShowsPerson(("coordinator",), _person),
+    "records-request": ShowsPerson(("coordinator",), _person),
+    "amendment-new": ShowsPerson(("coordinator",), _person),
+    "amendment-decide": ShowsPerson(("coordinator",), lambda r: {"amendment_id": r.amendment.pk}),
     "person-care": ShowsPerson(("clinician",), _person),
     "care-plan": ShowsPerson(("clinician",), lambda r: {"plan_id": r.plan.pk}),
     "consent-new": ShowsPerson(("coordinator",), _person),
@@ -187,6 +191,7 @@ WEB: dict[str, Kind] = {
         query=lambda r: {"given_name": r.person.given_name, "family_name": r.person.family_name},
     ),
     "audit-log": ListsPeople(("coordinator",)),
+    "amendment-list": ListsPeople(("coordinator",), _program),
     "break-glass-reviews": ListsPeople(("coordinator",)),
     # --- Writes ----------------------------------------------------------------------
     "consent-revoke": WritesOnly(
@@ -302,6 +307,7 @@ API: dict[str, Kind] = {
     # --- One person's record ---------------------------------------------------------
     "GET /persons/{person_id}": ShowsPerson(("coordinator",), _person),
     "GET /persons/{person_id}/timeline": ShowsPerson(("coordinator",), _person),
+    "GET /persons/{person_id}/records-request": ShowsPerson(("coordinator",), _person),
     "GET /persons/{person_id}/disclosures": ShowsPerson(("coordinator",), _person),
     "GET /persons/{person_id}/care-plans": ShowsPerson(("clinician",), _person),
     "GET /encounters/{encounter_id}": ShowsPerson(
@@ -324,6 +330,7 @@ API: dict[str, Kind] = {
     "GET /programs/{slug}/outreach-queue": ListsPeople(("coordinator",), _program),
     "GET /service-referrals": ListsPeople(("coordinator", "provider")),
     "GET /break-glass": ListsPeople(("coordinator",)),
+    "GET /programs/{slug}/amendments": ListsPeople(("coordinator",), _program),
     # --- Writes ----------------------------------------------------------------------
     "POST /persons": WritesOnly("creates a person; answers with what was sent"),
     "PATCH /persons/{person_id}": WritesOnly(
@@ -332,6 +339,9 @@ API: dict[str, Kind] = {
     ),
     "POST /match-candidates/{candidate_id}/decision": WritesOnly("decides a pair"),
     "POST /merges/{merge_id}/undo": WritesOnly("undoes a merge"),
+    "POST /persons/{person_id}/amendments": WritesOnly("records a request to amend"),
+    "POST /amendments/{amendment_id}/decision": WritesOnly("accepts or denies an amendment"),
+    "POST /amendments/{amendment_id}/disagreement": WritesOnly("keeps a disagreement"),
     "POST /persons/{person_id}/consents": WritesOnly("records a consent"),
     "POST /consents/{consent_id}/revoke": WritesOnly("revokes a consent"),
     "POST /persons/{person_id}/break-glass": WritesOnly("opens a record; audited as a read"),
@@ -474,6 +484,16 @@ def build_records() -> Records:
         consent=consent_for(world, users["coordinator"]),
         candidate=MatchCandidate.objects.create(person_a=person, person_b=other, probability=0.9),
         merge=Merge.objects.create(kept=person, merged=other, at=now),
+        amendment=Amendment.objects.create(
+            person=person,
+            program=pad,
+            record_kind="person",
+            record_id=person.pk,
+            field="phone",
+            proposed_value="215-555-0177",
+            original_value=person.phone,
+            received_on=now.date(),
+        ),
         users=users,
     )
 
