@@ -1,10 +1,10 @@
 """A backup file: its manifest, sealed under the audit key, and the database, encrypted when asked.
 
-The file is a tar archive of `manifest.json` and the database (`database.sqlite3`, or
-`database.dump` in pg_dump's custom format). With BACKUP_KEY set the archive is encrypted
-with Fernet in parts of 4 MiB (so a large database never has to fit in memory), each part
-numbered and the last one marked, so a part removed, repeated or moved is noticed as surely
-as a changed byte:
+The file is a tar archive (gzipped for SQLite) of `manifest.json` and the database
+(`database.sqlite3`, or `database.dump` in pg_dump's custom format). With BACKUP_KEY set
+the archive is encrypted with Fernet in parts of 4 MiB (so a large database never has to
+fit in memory), each part numbered and the last one marked, so a part removed, repeated or
+moved is noticed as surely as a changed byte:
 
     CORESPONDER-BACKUP-FERNET 1\\n  then, for each part,  <4-byte length><Fernet token>
 
@@ -25,6 +25,7 @@ import shutil
 import struct
 import tarfile
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -89,7 +90,9 @@ def write_backup(path: Path, manifest: dict[str, Any], database: Path, key: str)
 def _write_archive(partial: Path, manifest: dict[str, Any], database: Path, key: str) -> None:
     box = fernet(key) if key else None
     plain = partial if box is None else database.with_name("backup.tar")
-    with tarfile.open(plain, "w", format=tarfile.PAX_FORMAT) as archive:
+    # A SQLite file shrinks several times over; pg_dump's custom format is compressed already.
+    mode = "w:gz" if database.suffix == ".sqlite3" else "w"
+    with tarfile.open(plain, mode, format=tarfile.PAX_FORMAT) as archive:  # type: ignore[call-overload]
         text = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
         info = tarfile.TarInfo(MANIFEST)
         info.size, info.mtime, info.mode = len(text), int(time.time()), 0o600
@@ -173,11 +176,11 @@ def read_backup(path: Path, key: str, workdir: Path) -> tuple[dict[str, Any], Pa
             source.read(len(MAGIC))
             decrypt(source, target, fernet(key))
     try:
-        with tarfile.open(archive_path, "r:") as archive:
+        with tarfile.open(archive_path, "r:*") as archive:
             manifest = _manifest(archive)
             database = workdir / _database_name(manifest)
             _extract(archive, manifest["database_file"], database)
-    except tarfile.TarError as exc:
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         raise BackupError(f"{path} is not a Coresponder backup, or it is damaged") from exc
     if file_sha256(database) != manifest.get("database_sha256"):
         raise BackupError(

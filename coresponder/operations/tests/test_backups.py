@@ -196,13 +196,41 @@ def test_a_changed_byte_in_an_unencrypted_backup_is_refused(
     path = tmp_path / "site.backup"
     assert "not encrypted" in run("backup", str(path))
     create_organization(SYSTEM, "shelter", "Harbor Shelter", "community", ["pad"])
-    data = bytearray(path.read_bytes())
-    with tarfile.open(path) as archive:
-        member = next(m for m in archive.getmembers() if m.name.startswith("database."))
-    data[member.offset_data + member.size // 2] ^= 0x01
-    path.write_bytes(bytes(data))
+    members = members_of(path)
+    name = next(name for name in members if name.startswith("database."))
+    changed = bytearray(members[name])
+    changed[len(changed) // 2] ^= 0x01
+    members[name] = bytes(changed)
+    write_members(path, members)
 
     assert_refused(path, "does not match the checksum its manifest records")
+
+
+def test_a_damaged_unencrypted_backup_is_refused(
+    site: dict[str, Program], tmp_path: Path, settings: Any
+) -> None:
+    settings.BACKUP_KEY = ""
+    path = tmp_path / "site.backup"
+    back_up(SYSTEM, path)
+    create_organization(SYSTEM, "shelter", "Harbor Shelter", "community", ["pad"])
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)
+    path.write_bytes(bytes(data))
+
+    assert_refused(path, "not a Coresponder backup, or it is damaged|does not match")
+
+
+def members_of(path: Path) -> dict[str, bytes]:
+    with tarfile.open(path, "r:*") as archive:
+        return {m.name: archive.extractfile(m).read() for m in archive.getmembers()}  # type: ignore[union-attr]
+
+
+def write_members(path: Path, members: dict[str, bytes]) -> None:
+    with tarfile.open(path, "w") as archive:
+        for name, content in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
 
 
 def test_a_manifest_changed_without_the_audit_key_is_refused(
@@ -212,16 +240,11 @@ def test_a_manifest_changed_without_the_audit_key_is_refused(
     path = tmp_path / "site.backup"
     back_up(SYSTEM, path)
     create_organization(SYSTEM, "shelter", "Harbor Shelter", "community", ["pad"])
-    with tarfile.open(path) as archive:
-        members = {m.name: archive.extractfile(m).read() for m in archive.getmembers()}  # type: ignore[union-attr]
+    members = members_of(path)
     manifest = json.loads(members["manifest.json"])
     manifest["tables"]["programs_organization"]["rows"] = 99
     members["manifest.json"] = json.dumps(manifest).encode()
-    with tarfile.open(path, "w") as archive:
-        for name, content in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(content)
-            archive.addfile(info, io.BytesIO(content))
+    write_members(path, members)
 
     assert_refused(path, "does not match its seal under this site's AUDIT_KEY")
 
