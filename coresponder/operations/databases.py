@@ -31,8 +31,14 @@ from django.db.migrations.loader import MigrationLoader
 
 from coresponder.operations.backup_files import BackupError
 
-# Filled by `migrate` on an empty database: a restore may overwrite them without --replace.
-MIGRATE_FILLS = {"django_migrations", "django_content_type", "auth_permission"}
+# Filled by `migrate` on an empty database, or by a worker started on one: a restore may
+# overwrite them without --replace.
+NOT_DATA = {
+    "django_migrations",
+    "django_content_type",
+    "auth_permission",
+    "operations_workerheartbeat",
+}
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,62}")
 # The row text PostgreSQL gives depends on these session settings: fixed for both ends.
 PG_ROW_TEXT_SETTINGS = (
@@ -83,11 +89,11 @@ def code_migrations() -> set[tuple[str, str]]:
 
 
 def tables_with_rows() -> list[str]:
-    """The tables of the site's database that hold rows `migrate` alone would not have put there."""
+    """The tables of the site's database holding rows that `migrate` and a worker's beat do not."""
     found = []
     with connection.cursor() as cursor:
         for table in sorted(connection.introspection.table_names(cursor)):
-            if table in MIGRATE_FILLS:
+            if table in NOT_DATA:
                 continue
             cursor.execute(f"SELECT 1 FROM {quoted(table)} LIMIT 1")  # noqa: S608  # nosec B608
             if cursor.fetchone():

@@ -14,13 +14,14 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import timezone
 
 from coresponder.core.audit import SYSTEM, verify_chain
 from coresponder.core.models import AuditChainHead, AuditEvent
 from coresponder.identity.actions import activate_linkage_model
 from coresponder.identity.models import LinkageModel
 from coresponder.operations import backup_files
-from coresponder.operations.actions import back_up
+from coresponder.operations.actions import back_up, record_heartbeat
 from coresponder.operations.backup_files import BackupError, read_backup, write_backup
 from coresponder.programs.actions import create_organization
 from coresponder.programs.models import Organization, Program
@@ -313,3 +314,20 @@ def test_a_backup_that_fails_midway_leaves_no_file_and_a_failed_event(
     began, failed = AuditEvent.objects.filter(object_type="backup").order_by("id")
     assert (began.outcome, failed.outcome) == ("success", "failed")
     assert failed.detail["problem"] == "BACKUP_KEY is not a Fernet key: 32 bytes in URL-safe base64"
+
+
+def test_a_backup_restores_into_a_new_database_without_replace(
+    site: dict[str, Program], tmp_path: Path
+) -> None:
+    path = tmp_path / "site.backup"
+    back_up(SYSTEM, path)
+    # A new database: migrated (content types and permissions), and a worker already beating.
+    call_command("flush", "--no-input", verbosity=0)
+    record_heartbeat(timezone.now())
+    assert not Program.objects.exists()
+
+    run("restore", str(path))
+
+    assert Program.objects.count() == len(site)
+    assert Organization.objects.filter(slug="hospital").exists()
+    assert run("audit_verify").startswith("ok")
