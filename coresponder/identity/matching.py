@@ -55,7 +55,7 @@ SHARED_PHONE_PEOPLE = 5
 LEVEL_DESCRIPTIONS = {
     (c.name, level.name): level.description for c in COMPARISONS for level in c.levels
 }
-COMPARISON_LABELS = {"event_facility": "Place and date seen"}
+COMPARISON_LABELS = {"event_facility": "Place and date seen", "name_suffix": "Suffix (Jr, Sr)"}
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -326,7 +327,12 @@ def test_suffixes_come_off_the_names_and_are_compared() -> None:
 
 
 def test_a_father_and_son_at_one_address_are_never_merged_without_review() -> None:
-    home = {"family": "Smith", "phone": "2155550100", "address": "12 Main St", "sex": "M"}
+    home: dict[str, Any] = {
+        "family": "Smith",
+        "phone": "2155550100",
+        "address": "12 Main St",
+        "sex": "M",
+    }
     senior = Record(given="John", suffix="Sr", birth_date=date(1960, 3, 4), **home)
     junior = Record(given="John", suffix="Jr", birth_date=date(1960, 3, 4), **home)
     reason = sure_merge_guard(comparison_vector(senior, junior))
@@ -341,7 +347,7 @@ def test_a_father_and_son_at_one_address_are_never_merged_without_review() -> No
 
 
 def test_twins_outweighed_by_household_evidence_are_still_held_back() -> None:
-    home = {
+    home: dict[str, Any] = {
         "family": "Lopez",
         "birth_date": date(1990, 7, 8),
         "phone": "2155550100",
@@ -427,7 +433,12 @@ def test_every_level_has_words_a_coordinator_reads() -> None:
 
 
 def test_the_sure_merge_guard_holds_back_a_father_and_son_who_give_no_suffix() -> None:
-    home = {"given": "Alvin", "family": "Tokes", "sex": "M", "address": "8972 Lehigh St"}
+    home: dict[str, Any] = {
+        "given": "Alvin",
+        "family": "Tokes",
+        "sex": "M",
+        "address": "8972 Lehigh St",
+    }
     father = Record(birth_year=1973, phone="2159190195", **home)
     son = Record(birth_date=date(1996, 5, 23), phone="2159190195", **home)
     reason = sure_merge_guard(comparison_vector(father, son))
