@@ -25,6 +25,7 @@ from coresponder.people.amendments import (
     check_field,
     loaded,
     proposed_value,
+    storable_text,
     stored,
 )
 from coresponder.people.models import Amendment, Participation, Person
@@ -234,8 +235,8 @@ def request_amendment(actor: Actor, access: PersonAccess, data: AmendmentInput) 
     errors: dict[str, list[str]] = {}
     if data.received_on > timezone.localdate():
         errors["received_on"] = ["The request cannot be received in the future."]
-    if len(data.statement) > MAX_TEXT:
-        errors["statement"] = [f"At most {MAX_TEXT} characters."]
+    if len(data.statement) > MAX_TEXT or not storable_text(data.statement):
+        errors["statement"] = [f"At most {MAX_TEXT} characters, and no control characters."]
     if errors:
         raise ActionError("The request cannot be recorded.", errors)
     program_id = (
@@ -288,6 +289,8 @@ def decide_amendment(
         raise StaleVersion(amendment, expected_version)
     if not decision.accept and not decision.reason.strip():
         raise ActionError("Give the reason for the denial.", {"reason": ["Needed to deny."]})
+    if not storable_text(decision.reason):
+        raise ActionError("The reason cannot be recorded.", {"reason": ["No control characters."]})
     record_version = decision.record_version or target.version
     with transaction.atomic():
         amendment.decided_at = timezone.now()
@@ -336,7 +339,7 @@ def record_disagreement(
             {"disagreement": ["The request was not denied."]},
         )
     text = statement.strip()
-    if not text or len(text) > MAX_TEXT:
+    if not text or len(text) > MAX_TEXT or not storable_text(text):
         raise ActionError(
             "The statement cannot be recorded.",
             {"disagreement": [f"Write the statement (at most {MAX_TEXT} characters)."]},

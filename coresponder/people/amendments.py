@@ -74,6 +74,8 @@ def proposed_value(field: str, raw: Any) -> Any:
 
 
 def _proposed(field: str, raw: Any) -> Any:
+    if "\x00" in str(raw):
+        raise ValueError("The value holds a character that cannot be stored.")
     if field == "aliases":
         items = raw if isinstance(raw, list) else str(raw or "").split(";")
         return [str(item).strip() for item in items if str(item).strip()]
@@ -102,6 +104,11 @@ def _code(vocabulary: str, text: str) -> str:
         if text.lower() in {str(code).lower(), str(words).lower()}:
             return str(code)
     raise ValueError("Choose one of: " + ", ".join(str(words) for _code, words in field.choices))
+
+
+def storable_text(text: str) -> bool:
+    """Text the database keeps as typed: PostgreSQL refuses the NUL character."""
+    return "\x00" not in text
 
 
 def stored(value: Any) -> Any:

@@ -280,7 +280,10 @@ def get_records_request(request: HttpRequest, person_id: int) -> dict[str, Any]:
 class AmendmentIn(Schema):
     record_kind: Amendment.RecordKind = Amendment.RecordKind.PERSON
     record_id: int | None = Field(
-        None, description="The encounter's id; for the person's own fields, left out"
+        None,
+        ge=1,
+        le=MAX_VERSION,
+        description="The encounter's id; for the person's own fields, left out",
     )
     field: str = Field(..., description="A person's identifying or contact field, or clinical_note")
     proposed_value: str | list[str] | int | None = None

@@ -32,7 +32,7 @@ from coresponder.people.models import Amendment
 from coresponder.people.reading import person_record
 from coresponder.people.timeline import person_timeline
 from coresponder.privacy.access import PersonAccess, access_person
-from coresponder.programs.labels import recipient_label
+from coresponder.programs.labels import district_names, recipient_label
 from coresponder.programs.local_time import format_date, format_datetime, local, zone_of
 from coresponder.programs.models import Program
 
@@ -255,6 +255,7 @@ def readable(export: RecordsRequest, zone: Any) -> dict[str, Any]:
     data = export.data
     zones = {p["slug"]: p["timezone"] for p in data["programs"]}
     names = {p["slug"]: p["name"] for p in data["programs"]}
+    districts = district_names(zones)
 
     def when(value: Any, program: str = "") -> str:
         where = zones.get(program) or zone
@@ -295,7 +296,7 @@ def readable(export: RecordsRequest, zone: Any) -> dict[str, Any]:
             "at": when(entry["at"], entry["program"]),
             "program": names.get(entry["program"], ""),
             "title": entry["title"],
-            "facts": _facts(entry, when),
+            "facts": _facts(entry, when, districts.get(entry["program"], {})),
         }
         for entry in data["history"]
     ]
@@ -373,7 +374,7 @@ def readable(export: RecordsRequest, zone: Any) -> dict[str, Any]:
     return page
 
 
-def _facts(entry: dict[str, Any], when: Any) -> list[tuple[str, str]]:
+def _facts(entry: dict[str, Any], when: Any, districts: dict[str, str]) -> list[tuple[str, str]]:
     """A history entry's detail as label/value pairs; ids left out."""
     program = entry["program"]
     # A service referral's status is the FHIR Task's; a follow-up's is the task's own.
@@ -382,6 +383,8 @@ def _facts(entry: dict[str, Any], when: Any) -> list[tuple[str, str]]:
     for key, value in entry["detail"].items():
         if key == "id" or key.endswith("_id") or value in (None, "", [], {}):
             continue
+        if key == "district":
+            value = districts.get(value, value)  # the program's name for it, not its code
         said = _said(value, key, program, when, own.get(key))
         facts.append((key.replace("_", " ").capitalize(), said))
     return facts
