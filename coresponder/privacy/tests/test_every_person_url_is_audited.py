@@ -192,8 +192,12 @@ WEB: dict[str, Kind] = {
     ),
     "audit-log": ListsPeople(("coordinator",)),
     "amendment-list": ListsPeople(("coordinator",), _program),
+    "legal-holds": ListsPeople(("coordinator",), _program),
     "break-glass-reviews": ListsPeople(("coordinator",)),
     # --- Writes ----------------------------------------------------------------------
+    "legal-hold-release": WritesOnly(
+        "releases a legal hold", lambda r: {"slug": r.program.slug, "hold_id": 1}
+    ),
     "consent-revoke": WritesOnly(
         "revokes a consent",
         lambda r: {**_person(r), "consent_id": r.consent.pk},
@@ -328,6 +332,7 @@ API: dict[str, Kind] = {
     ),
     "GET /match-candidates": ListsPeople(("coordinator",)),
     "GET /programs/{slug}/outreach-queue": ListsPeople(("coordinator",), _program),
+    "GET /programs/{slug}/legal-holds": ListsPeople(("coordinator",), _program),
     "GET /service-referrals": ListsPeople(("coordinator", "provider")),
     "GET /break-glass": ListsPeople(("coordinator",)),
     "GET /programs/{slug}/amendments": ListsPeople(("coordinator",), _program),
@@ -341,6 +346,8 @@ API: dict[str, Kind] = {
     "POST /merges/{merge_id}/undo": WritesOnly("undoes a merge"),
     "POST /persons/{person_id}/amendments": WritesOnly("records a request to amend"),
     "POST /amendments/{amendment_id}/decision": WritesOnly("accepts or denies an amendment"),
+    "POST /programs/{slug}/legal-holds": WritesOnly("sets a legal hold"),
+    "POST /legal-holds/{hold_id}/release": WritesOnly("releases a legal hold"),
     "POST /amendments/{amendment_id}/disagreement": WritesOnly("keeps a disagreement"),
     "POST /persons/{person_id}/consents": WritesOnly("records a consent"),
     "POST /consents/{consent_id}/revoke": WritesOnly("revokes a consent"),
