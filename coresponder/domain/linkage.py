@@ -807,22 +807,49 @@ def _strong_without_names(vector: Mapping[str, int]) -> bool:
     )
 
 
+# Birth-date levels on which two full dates agree, bar a slip; and every level on which
+# the birth dates agree at all (a year from an age is a year or two out).
+_FULL_DATES_AGREE = frozenset({"exact", "day_month_swapped", "year_off_by_one", "one_digit"})
+_BIRTH_DATES_AGREE = _FULL_DATES_AGREE | {"year_same", "year_1", "year_2"}
+_PHONE_AGREES = frozenset({"exact", "last7", "one_digit", "shared"})
+
+
+def _same_home(vector: Mapping[str, int]) -> bool:
+    """The same address, as written, and the same phone: what a household shares."""
+    return (
+        _level_name(vector, "address") == "exact" and _level_name(vector, "phone") in _PHONE_AGREES
+    )
+
+
+def _not_a_household_member(vector: Mapping[str, int]) -> bool:
+    """Given names differ, but not as twins' or siblings' do: the family names differ too,
+    a full birth date agrees (so not a spouse of about the same age), and the records
+    do not give one home (a twin reported under a new surname would)."""
+    return (
+        _level_name(vector, "family_name") == "else"
+        and _level_name(vector, "birth_date") in _FULL_DATES_AGREE
+        and not _same_home(vector)
+    )
+
+
 def sure_merge_guard(vector: Mapping[str, int]) -> str | None:
     """None when a pair may be merged without review, else why a person should look first."""
     given = _level_name(vector, "given_name")
     family = _level_name(vector, "family_name")
+    birth = _level_name(vector, "birth_date")
     if (given == "placeholder" or family == "placeholder") and not _strong_without_names(vector):
         return "Placeholder name: the record names no one (such as John Doe or Unknown)"
     suffix = _level_name(vector, "name_suffix")
     if suffix == "else":
         return "Name suffixes differ (such as Jr and Sr): could be father and son"
-    if given == "else":
+    if given == "else" and not _not_a_household_member(vector):
         return "Given names differ: could be twins or siblings"
     if _level_name(vector, "sex") == "else":
         return "Sex differs: could be twins, siblings or spouses"
-    if _level_name(vector, "birth_date") == "else":
+    if birth == "else":
         return "Birth dates differ: could be a parent and child, or others at one address"
-    if suffix == "one_only" and _level_name(vector, "birth_date") != "exact":
+    # A Jr and a Sr are a generation apart: birth dates that agree at all rule that out.
+    if suffix == "one_only" and birth not in _BIRTH_DATES_AGREE:
         return "Only one record gives a suffix (such as Jr) and the birth dates do not confirm it"
     return None
 

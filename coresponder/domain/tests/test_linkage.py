@@ -443,3 +443,56 @@ def test_the_sure_merge_guard_holds_back_a_father_and_son_who_give_no_suffix() -
     son = Record(birth_date=date(1996, 5, 23), phone="2159190195", **home)
     reason = sure_merge_guard(comparison_vector(father, son))
     assert reason is not None and "Birth dates differ" in reason
+
+
+def test_the_sure_merge_guard_lets_through_names_that_both_differ_outside_a_household() -> None:
+    reported = Record(
+        given="Jack",
+        family="Stanley",
+        birth_date=date(1989, 5, 26),
+        phone="2155550100",
+        address="150 Heard St",
+    )
+    retyped = replace(reported, given="Stubbs", family="Jaxck", address="150 Heard Street")
+    assert level("given_name", reported, retyped) == "else"
+    assert level("family_name", reported, retyped) == "else"
+    assert sure_merge_guard(comparison_vector(reported, retyped)) is None
+    # A birth date with a slip in it still agrees.
+    slipped = replace(retyped, birth_date=date(1989, 5, 27))
+    assert sure_merge_guard(comparison_vector(reported, slipped)) is None
+
+
+def test_the_sure_merge_guard_still_holds_back_given_names_that_differ_in_a_household() -> None:
+    home: dict[str, Any] = {
+        "birth_date": date(1975, 12, 19),
+        "sex": "F",
+        "phone": "2158790579",
+        "address": "6997 Market St",
+    }
+    alvina, myra = Record(given="Alvina", family="Faneer", **home), Record(given="Myra", **home)
+    reason = "Given names differ: could be twins or siblings"
+    # A twin reported under a new surname: the same address and phone.
+    assert sure_merge_guard(comparison_vector(alvina, replace(myra, family="Timiski"))) == reason
+    # The same family name: twins.
+    same_family = replace(myra, family="Faneer", address="6997 Market Street")
+    assert sure_merge_guard(comparison_vector(alvina, same_family)) == reason
+    # Only a year from an age: a spouse of about the same age.
+    spouse = Record(given="Vanessa", family="Rosateman", birth_year=1976, phone="2158790579")
+    assert level("birth_date", alvina, spouse) == "year_1"
+    assert sure_merge_guard(comparison_vector(alvina, spouse)) == reason
+    # No birth date to go on.
+    undated = replace(spouse, birth_year=None)
+    assert sure_merge_guard(comparison_vector(alvina, undated)) == reason
+
+
+def test_a_suffix_on_one_record_is_confirmed_by_birth_dates_that_agree_at_all() -> None:
+    junior = Record(given="John", family="Smith", suffix="Jr", birth_date=date(1988, 3, 4))
+    plain = Record(given="John", family="Smith", birth_date=date(1989, 3, 4))
+    assert level("name_suffix", junior, plain) == "one_only"
+    assert level("birth_date", junior, plain) == "year_off_by_one"
+    assert sure_merge_guard(comparison_vector(junior, plain)) is None
+    aged = replace(plain, birth_date=None, birth_year=1987)
+    assert sure_merge_guard(comparison_vector(junior, aged)) is None
+    # A generation apart: the father.
+    father = replace(plain, birth_date=date(1960, 3, 4))
+    assert sure_merge_guard(comparison_vector(junior, father)) is not None
