@@ -49,7 +49,7 @@ CANDIDATE_CAP = 200
 # keeps fewer than CANDIDATE_CAP of them.
 CANDIDATE_PAGE = 1000
 # What a person's own row adds to their source records' accounts.
-PERSON_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "address")
+PERSON_FIELDS = ("given_name", "family_name", "birth_date", "birth_year", "sex", "phone", "address")
 # A phone this many people give (a shelter's, a clinic's, a referrer's) says little.
 SHARED_PHONE_PEOPLE = 5
 LEVEL_DESCRIPTIONS = {
