@@ -14,6 +14,26 @@ from coresponder.services.referral_status import service_referral_status
 
 G = FieldGroup
 
+# The vocabulary each detail key's codes come from, so a person reads labels.
+DETAIL_VOCABULARIES = {
+    "pathway": "pathway",
+    "channel": "channel",
+    "outcome": "outcome",
+    "close_reason": "close_reason",
+    "status": "outreach_status",
+    "target": "outreach_target",
+    "kind": "encounter_kind",
+    "disposition": "disposition",
+    "instrument": "instrument",
+    "band": "band",
+    "role": "contact_role",
+    "relationship": "relationship",
+    "source": "source",
+    "category": "offense",
+    "covers": "field_group",
+    "organization_kind": "organization_kind",
+}
+
 
 def _withheld() -> dict[str, str]:
     return {"withheld": WITHHELD_TEXT}

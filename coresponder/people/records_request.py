@@ -29,7 +29,7 @@ from coresponder.people.amendments import (
     value_text,
 )
 from coresponder.people.models import Amendment
-from coresponder.people.reading import person_record
+from coresponder.people.reading import DETAIL_VOCABULARIES, person_record
 from coresponder.people.timeline import person_timeline
 from coresponder.privacy.access import PersonAccess, access_person
 from coresponder.programs.labels import district_names, recipient_label
@@ -53,25 +53,6 @@ IDENTITY_CODED = {"sex": "sex", "race": "race", "ethnicity": "ethnicity"}
 CONTACT_KEYS = ("phone", "address", "latitude", "longitude")
 
 AMENDMENT_STATUS = dict(Amendment.Status.choices)
-# The vocabulary each history detail's codes come from, so a person reads labels.
-DETAIL_VOCABULARIES = {
-    "pathway": "pathway",
-    "channel": "channel",
-    "outcome": "outcome",
-    "close_reason": "close_reason",
-    "status": "outreach_status",
-    "target": "outreach_target",
-    "kind": "encounter_kind",
-    "disposition": "disposition",
-    "instrument": "instrument",
-    "band": "band",
-    "role": "contact_role",
-    "relationship": "relationship",
-    "source": "source",
-    "category": "offense",
-    "covers": "field_group",
-    "organization_kind": "organization_kind",
-}
 
 
 def access_records_request(user: Any, person_id: Any) -> PersonAccess:

@@ -24,7 +24,7 @@ from coresponder.domain.policy import (
 from coresponder.domain.vocabulary import label as vocabulary_label
 from coresponder.people.actions import update_person
 from coresponder.people.forms import PersonForm
-from coresponder.people.reading import person_record
+from coresponder.people.reading import DETAIL_VOCABULARIES, person_record
 from coresponder.people.timeline import person_timeline
 from coresponder.privacy.access import (
     PersonAccess,
@@ -141,27 +141,6 @@ def _facts(entry: dict[str, Any], districts: dict[str, str]) -> list[tuple[str, 
         said = _said(value, key, own.get(key))
         facts.append((key.replace("_", " ").capitalize(), said))
     return facts
-
-
-# The vocabulary each detail key's codes come from, so a person reads labels.
-DETAIL_VOCABULARIES = {
-    "pathway": "pathway",
-    "channel": "channel",
-    "outcome": "outcome",
-    "close_reason": "close_reason",
-    "status": "outreach_status",
-    "target": "outreach_target",
-    "kind": "encounter_kind",
-    "disposition": "disposition",
-    "instrument": "instrument",
-    "band": "band",
-    "role": "contact_role",
-    "relationship": "relationship",
-    "source": "source",
-    "category": "offense",
-    "covers": "field_group",
-    "organization_kind": "organization_kind",
-}
 
 
 def _said(value: Any, key: str = "", vocabulary: str | None = None) -> str:
