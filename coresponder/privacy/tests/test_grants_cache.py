@@ -30,26 +30,6 @@ PROGRAMS = "/api/v1/programs"
 
 
 @pytest.fixture
-def remembered(settings: Any) -> None:
-    """Grants and token checks remembered for a minute, in a cache of the test's own."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "grants",
-        }
-    }
-    settings.AUTH_CACHE_SECONDS = 60
-    cache.clear()
-
-
-@pytest.fixture
-def member(pad: Program) -> User:
-    user = UserFactory.create(username="olivia")
-    MembershipFactory.create(user=user, program=pad, role=Role.OFFICER.value)
-    return user
-
-
-@pytest.fixture
 def api(member: User) -> Client:
     return Client(headers={"Authorization": f"Bearer {issue_api_token(SYSTEM, member)}"})
 

@@ -13,14 +13,12 @@ from django.core.cache import cache
 from django.test import Client
 
 from coresponder.core.audit import SYSTEM
-from coresponder.domain.vocabulary import Role
 from coresponder.privacy.actions import issue_api_token, revoke_api_token
 from coresponder.privacy.models import ApiToken
 from coresponder.privacy.tokens import TOKENS_GENERATION, user_for_token
 from coresponder.programs.actions import disable_user, lock_user, unlock_user
-from coresponder.programs.models import Program, User
+from coresponder.programs.models import User
 from coresponder.programs.tests.factories import (
-    MembershipFactory,
     PoliceDepartmentFactory,
     UserFactory,
 )
@@ -29,26 +27,6 @@ pytestmark = pytest.mark.django_db
 
 PROGRAMS = "/api/v1/programs"
 NOON = dt.datetime(2025, 3, 10, 12, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def remembered(settings: Any) -> None:
-    """Token checks remembered for a minute, in a cache of the test's own."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "token-checks",
-        }
-    }
-    settings.AUTH_CACHE_SECONDS = 60
-    cache.clear()
-
-
-@pytest.fixture
-def member(pad: Program) -> User:
-    user = UserFactory.create(username="olivia")
-    MembershipFactory.create(user=user, program=pad, role=Role.OFFICER.value)
-    return user
 
 
 @pytest.fixture
