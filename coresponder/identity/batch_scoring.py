@@ -184,6 +184,18 @@ def build_table(records: Iterable[tuple[str, Record]]) -> Table:
 # --- candidate pairs ------------------------------------------------------------
 
 
+_PAIRS = """
+    WITH kept AS (
+        SELECT record, key, grp FROM keys
+        WHERE key IN (SELECT key FROM keys GROUP BY key HAVING count(*) BETWEEN 2 AND ?)
+    )
+    SELECT DISTINCT a.record AS l, b.record AS r
+    FROM kept a JOIN kept b ON a.key = b.key AND a.record < b.record
+"""
+# The same pairs, from different groups only (linking two sources).
+_PAIRS_APART = _PAIRS.rstrip() + " AND a.grp <> b.grp\n"
+
+
 def candidate_pairs(
     table: Table, max_block: int, group: Mapping[str, str] | None = None
 ) -> tuple[Ints, Ints]:
@@ -210,19 +222,12 @@ def candidate_pairs(
             "grp": group_codes[table.key_records],
         }
     )
-    apart = "AND a.grp <> b.grp" if group is not None else ""
     con = _cursor()
     con.register("keys", keys)
-    # The statement is built from constants; the block size is a bound parameter.
+    # Two fixed statements; the block size is a bound parameter.
+    statement = _PAIRS_APART if group is not None else _PAIRS
     pairs = con.execute(
-        f"""
-        WITH kept AS (
-            SELECT record, key, grp FROM keys
-            WHERE key IN (SELECT key FROM keys GROUP BY key HAVING count(*) BETWEEN 2 AND ?)
-        )
-        SELECT DISTINCT a.record AS l, b.record AS r
-        FROM kept a JOIN kept b ON a.key = b.key AND a.record < b.record {apart}
-        """,  # noqa: S608
+        statement,
         [max_block],
     ).fetchnumpy()
     con.close()
@@ -685,7 +690,8 @@ def match_weights(levels: Mapping[str, Ints], params: Params) -> Floats:
         )
         part = weights[levels[comparison.name]]
         total = part + 0.0 if total is None else total + part
-    assert total is not None
+    if total is None:
+        raise ValueError("the core defines no comparisons")
     return total + prior_weight(params)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -30,8 +30,7 @@ class AmendmentRequestForm(forms.Form):
 
     def __init__(self, *args: Any, targets: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        target = self.fields["target"]
-        assert isinstance(target, forms.ChoiceField)  # noqa: S101 (for the type checker)
+        target = cast(forms.ChoiceField, self.fields["target"])
         target.choices = targets
         style_uswds(self)
 
