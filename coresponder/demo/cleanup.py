@@ -1,7 +1,8 @@
 """Removing demo data before a fresh load (`demo_data --replace`).
 
-Demo people are those with a referral on the demo channel; everything recorded
-about them goes with them, including what staff added while trying the demo.
+Demo people are those with a referral on the demo channel, and the pairs the demo
+put on the review queue (`demo/review.py`); everything recorded about them goes with
+them, including what staff added while trying the demo.
 The cast (organisations, users, teams, shifts) and the taxonomy stay.
 """
 
@@ -15,7 +16,9 @@ from django.db.models import QuerySet
 
 from coresponder.core.audit import Actor, record_event
 from coresponder.demo.directory import HSDS_PREFIX
+from coresponder.demo.review import DEMO_SOURCE
 from coresponder.encounters.models import Encounter
+from coresponder.identity.models import MatchCandidate, SourceRecord
 from coresponder.intake.models import Call, Overdose, Referral
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Person
@@ -28,6 +31,8 @@ PEOPLE_PER_BATCH = 500
 
 def _about(ids: list[int]) -> Iterator[QuerySet]:
     """Everything about these people, children before parents (most links PROTECT)."""
+    yield MatchCandidate.objects.filter(person_a_id__in=ids)
+    yield MatchCandidate.objects.filter(person_b_id__in=ids)
     yield OutreachTask.objects.filter(person_id__in=ids)
     yield Encounter.objects.filter(person_id__in=ids)
     yield ServiceReferral.objects.filter(person_id__in=ids)
@@ -36,6 +41,7 @@ def _about(ids: list[int]) -> Iterator[QuerySet]:
     yield Referral.objects.filter(person_id__in=ids)
     yield Disclosure.objects.filter(person_id__in=ids)
     yield Consent.objects.filter(person_id__in=ids)
+    yield SourceRecord.objects.filter(person_id__in=ids)
     yield Person.objects.filter(pk__in=ids)
 
 
@@ -54,7 +60,12 @@ def delete_demo_data(actor: Actor) -> Counter[str]:
             .distinct()
             .order_by("pk")
         )
-        ids = list(people)
+        found = set(people)
+        for pair in MatchCandidate.objects.filter(evidence__source=DEMO_SOURCE).values_list(
+            "person_a_id", "person_b_id"
+        ):
+            found.update(pair)
+        ids = sorted(found)
         for start in range(0, len(ids), PEOPLE_PER_BATCH):
             for queryset in _about(ids[start : start + PEOPLE_PER_BATCH]):
                 delete(queryset)

@@ -28,6 +28,7 @@ from coresponder.demo.draw import Weighted, chance, pick
 from coresponder.demo.followup import FollowUpMaker
 from coresponder.demo.intake import IntakeMaker
 from coresponder.demo.people import Identity, PeopleMaker
+from coresponder.demo.review import queue_review_cases
 from coresponder.demo.writer import BulkWriter
 from coresponder.domain.presets import Preset, load_preset_dir
 from coresponder.intake.models import Referral
@@ -113,10 +114,12 @@ def generate_demo_data(
         builder.ensure_admin([preset.slug for preset in presets])
         terms = ensure_taxonomy(counts)
         categories = directory_categories(presets)
-        for preset in presets:
+        for index, preset in enumerate(presets):
             loaded = load_program(
                 rng, preset, casts[preset.slug], terms, categories[preset.slug], spec, anchor_at
             )
+            # A few pairs on the review queue, of the kinds field records bring.
+            loaded["identity.matchcandidate"] += queue_review_cases(casts[preset.slug], index)
             detail = {"seed": seed, "scale": scale, "anchor": anchor.isoformat()}
             record_event(
                 actor,

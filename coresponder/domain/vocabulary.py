@@ -678,6 +678,12 @@ def humanize(value: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def field_words(field: str) -> str:
+    """A group of a record's fields by its label, a single field by its name in words
+    (as an audit event names what was read or changed)."""
+    return labels_of("field_group").get(field) or humanize(field)
+
+
 # Substance-use disorder treatment: programs bound by 42 CFR Part 2, so referring a
 # person there needs their consent.
 SUD_TREATMENT_CATEGORIES: frozenset[str] = frozenset(

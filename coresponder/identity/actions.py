@@ -699,10 +699,17 @@ def evidence_rows(evidence: Any) -> list[dict[str, Any]]:
     """The (comparison, level, weight) rows of a candidate's evidence, whatever produced it.
 
     Online matching stores `{"rows": [{comparison, level, weight}, ...]}`; a batch
-    job may store explain()'s tuples under "rows" or "explain".
+    job may store explain()'s tuples under "rows" or "explain", and earlier
+    deduplication runs stored the rows under "fields".
     """
     if isinstance(evidence, dict):
-        raw = evidence.get("rows") or evidence.get("explain") or evidence.get("comparisons") or []
+        raw = (
+            evidence.get("rows")
+            or evidence.get("fields")  # as earlier deduplication runs stored it
+            or evidence.get("explain")
+            or evidence.get("comparisons")
+            or []
+        )
     else:
         raw = evidence or []
     rows = []

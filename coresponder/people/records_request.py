@@ -21,7 +21,7 @@ from coresponder.domain.policy import (
     FieldGroup,
     GroupVisibility,
 )
-from coresponder.domain.vocabulary import label
+from coresponder.domain.vocabulary import field_words, label
 from coresponder.identity.models import Merge
 from coresponder.people.amendments import (
     GROUP_OF,
@@ -342,7 +342,7 @@ def readable(export: RecordsRequest, zone: Any) -> dict[str, Any]:
             "who": e["who"],
             "action": actions.get(e["action"], e["action"]),
             "outcome": outcomes.get(e["outcome"], e["outcome"]),
-            "what": "; ".join(label("field_group", g) for g in e["what"]),
+            "what": "; ".join(field_words(str(g)) for g in e["what"]),
             "purpose": e["purpose"],
         }
         for e in data["audit_trail"]

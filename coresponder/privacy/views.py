@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.models import AuditEvent
-from coresponder.domain.vocabulary import humanize, labels_of
+from coresponder.domain.vocabulary import field_words
 from coresponder.privacy.audit_log import (
     AuditFilterForm,
     AuditScope,
@@ -44,17 +44,12 @@ def audit_row(event: AuditEvent, zones: dict[str, str] | None = None) -> dict[st
         "object_id": event.object_id,
         "person_id": event.person_id,
         "program_slug": event.program_slug,
-        "fields": "; ".join(_field_words(str(f)) for f in event.fields or []),
+        "fields": "; ".join(field_words(str(f)) for f in event.fields or []),
         "purpose": event.purpose,
         "outcome": event.outcome,
         "outcome_label": event.get_outcome_display(),
         "where": event.where,
     }
-
-
-def _field_words(field: str) -> str:
-    """A group of a record's fields by its label, a single field by its name in words."""
-    return labels_of("field_group").get(field) or humanize(field)
 
 
 def _review_zones(user: Any, scope: AuditScope, filters: dict[str, Any]) -> dict[str, str]:

@@ -25,11 +25,13 @@ from django.urls import reverse
 from coresponder.core.models import AuditEvent
 from coresponder.demo.cast import DEMO_PASSWORD, DEMO_TOTP_SECRET, PERSONA_ROLES, persona_username
 from coresponder.demo.directory import CATEGORIES
+from coresponder.demo.review import DEMO_SOURCE
 from coresponder.demo.writer import BULK_MODELS
 from coresponder.domain.outreach import spacing_conflict
 from coresponder.domain.presets import load_preset_file
 from coresponder.domain.vocabulary import AttemptOutcome, Disposition, Role, TaskStatus
 from coresponder.encounters.models import Encounter, Screening
+from coresponder.identity.models import MatchCandidate
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral
 from coresponder.outreach.models import Attempt, OutreachTask
 from coresponder.people.models import Collateral, Participation, Person
@@ -282,8 +284,17 @@ def test_fatal_overdoses_open_outreach_to_the_family_where_the_preset_says_so(de
         assert task.target == OutreachTask.Target.FAMILY
 
 
+def review_pair_people() -> set[int]:
+    """The people the demo added beside the records, as pairs for the review queue."""
+    pairs = MatchCandidate.objects.filter(evidence__source=DEMO_SOURCE)
+    return {pk for pair in pairs.values_list("person_a_id", "person_b_id") for pk in pair}
+
+
 def test_participation_starts_at_each_records_first_event(demo: str) -> None:
-    for participation in Participation.objects.select_related("person")[:200]:
+    found = Participation.objects.select_related("person").exclude(
+        person_id__in=review_pair_people()
+    )
+    for participation in found[:200]:
         referrals = Referral.objects.filter(person=participation.person)
         first = referrals.order_by("received_at").first()
         assert first is not None
@@ -370,3 +381,26 @@ def test_an_unknown_program_is_refused_and_nothing_changes(demo: str) -> None:
     with pytest.raises(CommandError, match="no such program: nowhere"):
         load("--replace", "--program", "nowhere")
     assert snapshot() == before
+
+
+def test_each_programs_review_queue_shows_the_pairs_field_records_bring(demo: str) -> None:
+    for program in Program.objects.all():
+        pairs = MatchCandidate.objects.filter(
+            evidence__source=DEMO_SOURCE,
+            person_a__participations__program=program,
+            status=MatchCandidate.Status.PENDING,
+        )
+        reasons = sorted(str(p.evidence.get("held_back", "")) for p in pairs)
+        assert len(reasons) == 4, program.slug
+        assert [r.split(":")[0] for r in reasons if r] == [
+            "Given names differ",
+            "Name suffixes differ (such as Jr and Sr)",
+            "Placeholder name",
+        ], program.slug
+        year_only = [
+            row["level"]
+            for p in pairs
+            for row in p.evidence["rows"]
+            if row["comparison"] == "birth_date"
+        ]
+        assert "year_same" in year_only, program.slug

@@ -1,0 +1,121 @@
+"""A few pairs on each program's review queue, of the kinds police, EMS and hospital
+records bring: a placeholder name beside a known person, twins at one address, a father
+and son who share a name, and a report that gives only a birth year.
+
+Each pair is made of two people added through the product's own action, scored by the
+same comparisons, weights and sure-merge guard as `dedupe_registry`, and queued with
+`propose_match`, so the review screen shows the evidence and the reason in the words a
+coordinator reads for real pairs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from coresponder.core.audit import Actor
+from coresponder.demo.cast import Cast
+from coresponder.domain.linkage import comparison_vector, normalise, sure_merge_guard
+from coresponder.domain.vocabulary import Role
+from coresponder.identity.actions import linkage_record, propose_match
+from coresponder.identity.matching import active_params, score_pair
+from coresponder.people.actions import PersonInput, create_person
+
+# Marks the demo's pairs in their evidence, so `demo_data --replace` removes them.
+DEMO_SOURCE = "demo data"
+
+
+@dataclass(frozen=True)
+class Case:
+    """Two records that may be one person; `kind` says what a coordinator should notice."""
+
+    kind: str
+    first: PersonInput
+    second: PersonInput
+
+
+def _cases(index: int) -> tuple[Case, ...]:
+    """The four pairs for the program at `index` (names and numbers differ per program)."""
+    phone = f"555{index:02d}0"  # with a leading area code and a last digit: ten digits
+    families = ("Whitfield", "Okafor", "Lindqvist", "Moreau", "Tanaka")
+    family = families[index % len(families)]
+    home = f"{410 + index} Orchard St"
+    known = PersonInput(
+        given_name="Marcus",
+        family_name=family,
+        birth_date=dt.date(1984, 5, 2),
+        sex="male",
+        phone=f"215{phone}0",
+        address=home,
+    )
+    twin = PersonInput(
+        given_name="Aaliyah",
+        family_name=f"{family}-Brooks",
+        birth_date=dt.date(1996, 9, 17),
+        sex="female",
+        phone=f"215{phone}1",
+        address=f"{22 + index} Birch Ave",
+    )
+    senior = PersonInput(
+        given_name="Darnell",
+        family_name=f"Hayes {('Sr', 'Sr.', 'Senior')[index % 3]}",
+        birth_date=dt.date(1968, 8, 30),
+        sex="male",
+        phone=f"215{phone}2",
+        address=f"{7 + index} Mill Rd",
+    )
+    dated = PersonInput(
+        given_name="Rosa",
+        family_name=f"Delgado {family}",
+        birth_date=dt.date(1979, 11, 2),
+        sex="female",
+        phone=f"215{phone}3",
+        address=f"{90 + index} Front St",
+    )
+    return (
+        Case(
+            "placeholder",
+            known,
+            PersonInput(
+                given_name="John", family_name="Doe", phone=known.phone, address=known.address
+            ),
+        ),
+        Case("twins", twin, replace(twin, given_name="Imani")),
+        Case(
+            "junior and senior",
+            senior,
+            replace(
+                senior,
+                family_name="Hayes Jr",
+                birth_date=dt.date(1994, 3, 14),
+                phone=f"267{phone}2",
+            ),
+        ),
+        Case(
+            "birth year only",
+            dated,
+            replace(dated, birth_date=None, birth_year=1979, phone=None),
+        ),
+    )
+
+
+def queue_review_cases(cast: Cast, index: int) -> int:
+    """Add the four pairs to the program's people and its review queue; how many were queued."""
+    coordinator = cast.personas.get(Role.COORDINATOR)
+    if coordinator is None:
+        return 0
+    actor = Actor(user=coordinator, where="demo", label="demo data")
+    params = active_params()
+    queued = 0
+    for case in _cases(index):
+        a = create_person(actor, cast.program, case.first)
+        b = create_person(actor, cast.program, case.second)
+        left, right = normalise(linkage_record(a)), normalise(linkage_record(b))
+        evidence = score_pair(left, right, params)
+        held_back = sure_merge_guard(comparison_vector(left, right))
+        if held_back is not None:
+            evidence["held_back"] = held_back
+        evidence["source"] = DEMO_SOURCE
+        propose_match(actor, a, b, float(evidence["probability"]), evidence)
+        queued += 1
+    return queued
