@@ -114,22 +114,32 @@ def sign_in_with_code(
     page.wait_for_url(base_url + lands_on)
 
 
-def go_back(page: Any) -> None:
-    """The browser's Back, as a person presses it once the page has loaded.
+def _press_again_while_attaching(page: Any, press: str) -> None:
+    """`page.<press>()` as a person presses it once the page has loaded.
 
-    Chromium can answer a history request with "Not attached to an active page"
-    while it is still swapping the page it just committed; Back is then pressed
-    again once the page is attached, as a person whose tap did nothing would.
+    Chromium can answer a history or reload request with "Not attached to an active
+    page" while it is still swapping in the page it just committed; the button is then
+    pressed again once the page is attached, as a person whose tap did nothing would.
     """
     from playwright.sync_api import Error
 
     page.wait_for_load_state()
     for attempt in range(5):
         try:
-            page.go_back()
+            getattr(page, press)()
             return
         except Error as error:
             if "Not attached to an active page" not in str(error) or attempt == 4:
                 raise
             page.wait_for_timeout(250)
             page.wait_for_load_state()
+
+
+def go_back(page: Any) -> None:
+    """The browser's Back, once the page has loaded."""
+    _press_again_while_attaching(page, "go_back")
+
+
+def reload(page: Any) -> None:
+    """The browser's Reload, once the page has loaded."""
+    _press_again_while_attaching(page, "reload")

@@ -27,7 +27,7 @@ from coresponder.programs.actions import create_organization, create_user, load_
 from coresponder.programs.models import Program
 from coresponder.services.models import ServiceReferral
 from tests.browser.conftest import PASSWORD, SECRET
-from tests.conftest import assert_clean, go_back, sign_in_with_code
+from tests.conftest import assert_clean, go_back, reload, sign_in_with_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -145,7 +145,7 @@ def test_reloading_the_saved_encounter_saves_nothing_more(
     page.wait_for_url(re.compile(r"/programs/core/encounters/\d+/$"))
     saved_at = page.url
 
-    page.reload()
+    reload(page)
     assert page.url == saved_at
     assert_clean(page)
     assert encounters_of(sam) == (1, 1)
@@ -218,7 +218,7 @@ def test_reloading_the_thank_you_page_sends_nothing_more(live_server: Any, phone
     page.get_by_role("button", name="Send my request").click()
     page.wait_for_url(live_server.url + "/help/thanks")
 
-    page.reload()
+    reload(page)
     assert page.url == live_server.url + "/help/thanks"
     assert_clean(page)
     assert help_requests() == 1
@@ -447,7 +447,7 @@ def test_reloading_after_saving_saves_no_create_form_again(
     with page.expect_navigation():
         scope.get_by_role("button", name=form.button).click()
     saved_at = page.url
-    page.reload()
+    reload(page)
     assert page.url == saved_at
     assert_clean(page)
     assert form.saved(world) == 1
