@@ -195,6 +195,17 @@ class Area:
 
 
 @dataclass(frozen=True)
+class RouteStart:
+    """Where a team on shift sets out from and comes back to (`[route]`); the area's centre
+    unless the preset names a base, and how long a visit takes."""
+
+    name: str
+    latitude: float
+    longitude: float
+    service_minutes: float = 30
+
+
+@dataclass(frozen=True)
 class DataSharing:
     """A data-sharing agreement: whose people this program's intake may link to, and who may.
 
@@ -262,6 +273,7 @@ class Preset:
     public_dashboard: bool = False
     data_sharing: DataSharing = field(default_factory=DataSharing)
     retention: Retention = field(default_factory=Retention)
+    route: RouteStart | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy, stored beside the program row."""
@@ -520,6 +532,7 @@ TOP_LEVEL_KEYS = frozenset(
         "public_dashboard",
         "data_sharing",
         "retention",
+        "route",
     }
 )
 
@@ -555,6 +568,25 @@ def _parse_area(reader: _Reader, data: Mapping[str, Any]) -> Area:
         latitude=reader.number(raw, "latitude", "area.latitude", minimum=-90, maximum=90),
         longitude=reader.number(raw, "longitude", "area.longitude", minimum=-180, maximum=180),
         radius_km=reader.number(raw, "radius_km", "area.radius_km", default=10),
+    )
+
+
+def _parse_route(reader: _Reader, data: Mapping[str, Any], area: Area) -> RouteStart:
+    raw = reader.table(data, "route", "route") or {}
+    reader.unknown_keys(raw, {"name", "latitude", "longitude", "service_minutes"}, "route")
+    if ("latitude" in raw) != ("longitude" in raw):
+        reader.fail("route", "give both latitude and longitude, or neither")
+    return RouteStart(
+        name=reader.string(raw, "name", "route.name", default=area.name or "start"),
+        latitude=reader.number(
+            raw, "latitude", "route.latitude", default=area.latitude, minimum=-90, maximum=90
+        ),
+        longitude=reader.number(
+            raw, "longitude", "route.longitude", default=area.longitude, minimum=-180, maximum=180
+        ),
+        service_minutes=reader.number(
+            raw, "service_minutes", "route.service_minutes", default=30, minimum=5, maximum=480
+        ),
     )
 
 
@@ -817,12 +849,13 @@ def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
                 reader.fail("follow_up.pathways", f"{pathway.value!r} is not offered")
     districts = _parse_districts(reader, data)
     partner_kinds, categories, metrics = _parse_vocabularies(reader, data)
+    area = _parse_area(reader, data)
     preset = Preset(
         slug=slug,
         name=reader.string(data, "name", "name"),
         timezone=timezone,
         description=str(data.get("description", "")),
-        area=_parse_area(reader, data),
+        area=area,
         pathways=pathways,
         eligibility=_parse_eligibility(reader, data, pathways),
         follow_up=follow_up,
@@ -839,6 +872,7 @@ def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
         public_dashboard=_parse_public_dashboard(reader, data),
         data_sharing=_parse_data_sharing(reader, data, slug),
         retention=_parse_retention(reader, data),
+        route=_parse_route(reader, data, area),
     )
     if reader.problems:
         raise PresetError(source, reader.problems)
