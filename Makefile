@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 STATIC_STAMP := coresponder/static/vendor/.built
 export DJANGO_SETTINGS_MODULE := coresponder.settings
 
-.PHONY: demo setup install static collectstatic migrate data test lint typecheck security pytest bench browser-deps report-deps spark-deps redis-deps serve clean wheel dist
+.PHONY: demo setup install static collectstatic migrate data test lint typecheck security pytest bench soak browser-deps report-deps spark-deps redis-deps serve clean wheel dist
 
 demo: setup serve
 
@@ -90,6 +90,10 @@ test: setup browser-deps report-deps spark-deps redis-deps lint typecheck securi
 
 bench: install static
 	$(PY) bench/run.py
+
+# The bounded soak (bench/bench_soak.py), alone: ten minutes unless BENCH_SOAK_SECONDS says.
+soak: install static
+	$(PY) bench/run.py bench_soak
 
 # The release: a source distribution (the whole project, MANIFEST.in) and the wheel built
 # from it (templates, static assets with the built vendor files, presets), in an isolated
