@@ -225,6 +225,14 @@ PUBLIC_REQUESTS_DAYS = 180
 CLOSED_TASKS_DAYS = 3 * 365
 ENCOUNTERS_DAYS = 7 * 365
 REFERRALS_DAYS = 7 * 365
+OVERDOSES_DAYS = 7 * 365
+CALLS_DAYS = 7 * 365
+CARE_PLANS_DAYS = 7 * 365
+# A signed Part 2 consent is documentation a covered entity keeps six years from when it
+# was last in effect (45 CFR 164.508(b)(6) and 164.530(j)); it is also what an accounting
+# of disclosures (three years, 42 CFR 2.24) points back to. Counted from its end.
+CONSENTS_DAYS = 6 * 365
+CONSENTS_MIN_DAYS = 6 * 365
 AUDIT_EVENTS_YEARS = 6
 AUDIT_EVENTS_MIN_YEARS = 6
 # A rule longer than a century is a typo, not a policy.
@@ -236,15 +244,22 @@ class Retention:
     """How long each kind of record is kept after it ends, before the daily job deletes it.
 
     Days run from: a public help request's arrival (only one nobody took up), an outreach
-    task's closing, an encounter's time (its screenings go with it) and a referral's
-    arrival (only once no outreach task of it is left). Audit events are kept at least
-    `audit_events_years` and never deleted or altered by the product (ADR 0013).
+    task's closing, an encounter's time (its screenings go with it), a referral's
+    arrival (only once no outreach task of it is left), an overdose's time and a crisis
+    call's arrival (each only once its referral and tasks are gone), a care plan's
+    closing, and a consent's end (revoked or expired; at least six years). Audit events
+    are kept at least `audit_events_years` and never deleted or altered by the product
+    (ADR 0013).
     """
 
     public_requests_days: int = PUBLIC_REQUESTS_DAYS
     closed_tasks_days: int = CLOSED_TASKS_DAYS
     encounters_days: int = ENCOUNTERS_DAYS
     referrals_days: int = REFERRALS_DAYS
+    overdoses_days: int = OVERDOSES_DAYS
+    calls_days: int = CALLS_DAYS
+    care_plans_days: int = CARE_PLANS_DAYS
+    consents_days: int = CONSENTS_DAYS
     audit_events_years: int = AUDIT_EVENTS_YEARS
 
 
@@ -795,7 +810,13 @@ RETENTION_DAY_KEYS = (
     "closed_tasks_days",
     "encounters_days",
     "referrals_days",
+    "overdoses_days",
+    "calls_days",
+    "care_plans_days",
+    "consents_days",
 )
+# The least each key allows: a day, but six years for consents (CONSENTS_MIN_DAYS).
+RETENTION_MIN_DAYS = {"consents_days": CONSENTS_MIN_DAYS}
 
 
 def _whole_number(reader: _Reader, raw: Mapping[str, Any], key: str, default: int) -> int | None:
@@ -817,9 +838,12 @@ def _parse_retention(reader: _Reader, data: Mapping[str, Any]) -> Retention:
         days = _whole_number(reader, raw, key, getattr(defaults, key))
         if days is None:
             continue
-        if not 1 <= days <= RETENTION_MAX_DAYS:
+        least = RETENTION_MIN_DAYS.get(key, 1)
+        if not least <= days <= RETENTION_MAX_DAYS:
+            why = " (a signed consent is kept six years, 45 CFR 164.530(j))" if least > 1 else ""
             reader.fail(
-                f"retention.{key}", f"must be from 1 to {RETENTION_MAX_DAYS} days, got {days}"
+                f"retention.{key}",
+                f"must be from {least} to {RETENTION_MAX_DAYS} days{why}, got {days}",
             )
             continue
         values[key] = days
