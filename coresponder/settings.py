@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "coresponder.privacy",
     "coresponder.reports",
     "coresponder.operations",
+    "coresponder.feeds",
+    "coresponder.surveillance",
     "coresponder.demo",
 ]
 

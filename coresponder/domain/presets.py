@@ -27,6 +27,7 @@ from coresponder.domain.outreach import (
     NEVER_CLOSING,
 )
 from coresponder.domain.referrals import DEFAULT_RESPONSE_HOURS
+from coresponder.domain.surveillance import BASELINE_DAYS, MIN_BASELINE_DAYS, Method
 from coresponder.domain.vocabulary import AttemptOutcome, OrganizationKind, Pathway, Role
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
@@ -261,6 +262,24 @@ class Retention:
     care_plans_days: int = CARE_PLANS_DAYS
     consents_days: int = CONSENTS_DAYS
     audit_events_years: int = AUDIT_EVENTS_YEARS
+
+
+@dataclass(frozen=True)
+class Surveillance:
+    """How the daily job finds overdose spikes per district and over the program's area.
+
+    `method` is EARS C1, C2 or C3 (`domain/surveillance.py`) or ODMAP's fixed
+    `threshold_24h`. `alpha` left out takes the method's own (0.001 for C1 and C2,
+    0.025 for C3). `min_sigma` keeps a quiet reference from making one overdose a
+    spike, and no day with fewer than `min_count` overdoses alerts.
+    """
+
+    method: str = Method.C2.value
+    alpha: float | None = None
+    baseline_days: int = BASELINE_DAYS
+    min_sigma: float = 0.5
+    min_count: int = 3
+    threshold_24h: int = 5
 
 
 @dataclass(frozen=True)
@@ -858,6 +877,47 @@ def _parse_retention(reader: _Reader, data: Mapping[str, Any]) -> Retention:
         else:
             values["audit_events_years"] = years
     return Retention(**values)
+
+
+SURVEILLANCE_KEYS = frozenset(
+    {"method", "alpha", "baseline_days", "min_sigma", "min_count", "threshold_24h"}
+)
+
+
+def _parse_surveillance(reader: _Reader, data: Mapping[str, Any]) -> Surveillance:
+    raw = reader.table(data, "surveillance", "surveillance")
+    if raw is None:
+        return Surveillance()
+    reader.unknown_keys(raw, SURVEILLANCE_KEYS, "surveillance")
+    defaults = Surveillance()
+    method = raw.get("method", defaults.method)
+    if method not in {m.value for m in Method}:
+        reader.fail(
+            "surveillance.method", f"must be one of c1, c2, c3 or threshold, got {method!r}"
+        )
+        method = defaults.method
+    alpha = None
+    if raw.get("alpha") is not None:
+        alpha = reader.number(raw, "alpha", "surveillance.alpha", minimum=None)
+        if not 0 < alpha < 1:
+            reader.fail("surveillance.alpha", f"must be between 0 and 1, got {raw['alpha']!r}")
+    whole: dict[str, int] = {}
+    for key, least in (
+        ("baseline_days", MIN_BASELINE_DAYS),
+        ("min_count", 1),
+        ("threshold_24h", 1),
+    ):
+        value = raw.get(key, getattr(defaults, key))
+        if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= 365:
+            reader.fail(
+                f"surveillance.{key}", f"must be a whole number from {least} to 365, got {value!r}"
+            )
+            continue
+        whole[key] = value
+    min_sigma = reader.number(
+        raw, "min_sigma", "surveillance.min_sigma", default=defaults.min_sigma
+    )
+    return Surveillance(method=str(method), alpha=alpha, min_sigma=min_sigma, **whole)
 
 
 def parse_preset(data: Mapping[str, Any], source: str) -> Preset:

@@ -200,6 +200,7 @@ class FormToken(models.Model):
         BREAK_GLASS = "break_glass", "Break-glass opening"
         IMPORT = "import", "Import"
         AMENDMENT = "amendment", "Amendment request"
+        SPIKE_CHECK = "spike_check", "Spike check"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     token = models.CharField(max_length=32)
