@@ -199,3 +199,8 @@ def may_write(role: Role, record: RecordType) -> bool:
 # of access, 45 CFR 164.524): the program's coordinators, and administrators. What the
 # export holds is still what the gate shows that reader (docs/security.md).
 RECORDS_REQUEST_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+# Who plans the program's capacity (calls by hour of the week, teams, shifts): its
+# coordinators, its analysts and administrators. The planner shows aggregates and model
+# results only, never a person's data.
+CAPACITY_PLANNING_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.ANALYST, Role.ADMIN})

@@ -18,6 +18,7 @@ from coresponder.domain.consent import ConsentTerms, Reader, released_groups
 from coresponder.domain.linkage import search_alternatives
 from coresponder.domain.policy import (
     BREAK_GLASS_READ,
+    CAPACITY_PLANNING_ROLES,
     POLICY,
     REDISCLOSURE_NOTICE,
     Access,
@@ -108,6 +109,15 @@ def program_for(
         or (reads is not None and not may_read(role, reads))
     ):
         raise NotVisible(f"program {slug!r} for this role")
+    return program
+
+
+def program_for_planning(user: Any, slug: str) -> Program:
+    """A program whose capacity the user may plan (its aggregates, never a person);
+    otherwise NotVisible, as for a missing program."""
+    program = access_program(user, slug)
+    if role_in(user, program) not in CAPACITY_PLANNING_ROLES:
+        raise NotVisible(f"program {slug!r} for planning")
     return program
 
 
