@@ -20,6 +20,7 @@ from coresponder.care.api import router as care_router
 from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
 from coresponder.core.http import is_duplicate, refused_column
 from coresponder.encounters.api import router as encounters_router
+from coresponder.feeds.api import router as feeds_router
 from coresponder.identity.api import router as identity_router
 from coresponder.intake.api import router as intake_router
 from coresponder.operations.retention.api import router as retention_router
@@ -220,6 +221,7 @@ def _register_routers() -> None:
     api.add_router("/", directory_router)
     api.add_router("/", reports_router)
     api.add_router("/", retention_router)
+    api.add_router("/", feeds_router)
 
 
 _register_routers()

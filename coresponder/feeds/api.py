@@ -1,0 +1,147 @@
+"""/api/v1/programs/{slug}/nemsis and /cad-calls: an EMS agency's and a CAD system's pushes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from coresponder.core.errors import ActionError
+from coresponder.core.http import actor_for
+from coresponder.feeds.actions import import_nemsis, record_cad_calls
+from coresponder.feeds.cad import CadRefused, check_calls, read_calls
+from coresponder.feeds.models import NemsisImport
+from coresponder.feeds.nemsis import NemsisRefused, read_nemsis
+from coresponder.privacy.access import access_program
+
+router = Router(tags=["feeds"])
+
+
+class NemsisImportOut(Schema):
+    id: int
+    reports: int = Field(description="PatientCareReports in the file")
+    qualifying: int = Field(description="Reports that meet the opioid-overdose case definition")
+    not_qualifying: int = Field(description="Reports counted and not stored")
+    already_imported: int = Field(description="Qualifying reports whose PCR number came before")
+    by_reason: dict[str, int]
+    referrals: int
+    overdoses_created: int
+    overdoses_merged: int = Field(description="Reports joined to an overdose already known")
+    tasks_opened: int
+
+
+class CadCallOut(Schema):
+    cad_number: str
+    call_id: int
+    referral_id: int | None
+    created: bool = Field(description="False when the program had this CAD number already")
+    co_responders_sent: bool | None
+    reasons: list[str]
+
+
+class CadBatchOut(Schema):
+    items: list[CadCallOut]
+    count: int
+    created: int
+
+
+XML_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/xml": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+CAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+def _nemsis_out(record: NemsisImport) -> dict[str, Any]:
+    return {
+        "id": record.pk,
+        "reports": record.reports,
+        "qualifying": record.qualifying,
+        "not_qualifying": record.not_qualifying,
+        "already_imported": record.already_imported,
+        "by_reason": record.by_reason,
+        "referrals": record.referrals,
+        "overdoses_created": record.overdoses_created,
+        "overdoses_merged": record.overdoses_merged,
+        "tasks_opened": record.tasks_opened,
+    }
+
+
+@router.post(
+    "/programs/{slug}/nemsis",
+    response={201: NemsisImportOut},
+    summary="Import an EMS agency's NEMSIS v3.5 EMSDataSet",
+    description=(
+        "The body is the EMSDataSet XML. Reports meeting the opioid-overdose case definition "
+        "become overdose reports (joining an overdose other sources reported), all or none; "
+        "the others are counted, not stored. A report whose PCR number was imported before "
+        "is not imported again. 422 names each bad report and element; 413 over the size "
+        "the API reads."
+    ),
+    openapi_extra=XML_BODY,
+)
+def post_nemsis(request: HttpRequest, slug: str) -> Status[dict[str, Any]]:
+    program = access_program(request.user, slug)
+    body = request.body
+    try:
+        parsed = read_nemsis(body)
+    except NemsisRefused as exc:
+        raise ActionError(str(exc), {"body": [str(exc)]}) from exc
+    file_name = request.headers.get("X-File-Name", "") or "pushed by the agency's system"
+    record = import_nemsis(
+        actor_for(request),
+        program,
+        parsed,
+        file_name=file_name,
+        channel=NemsisImport.Channel.PUSH,
+    )
+    return Status(201, _nemsis_out(record))
+
+
+@router.post(
+    "/programs/{slug}/cad-calls",
+    response={200: CadBatchOut, 201: CadBatchOut},
+    summary="Record 911 / CAD calls as community-response referrals",
+    description=(
+        "A JSON list of calls, or CSV with a header row (by Content-Type). Each call becomes a "
+        "community_response referral triaged by the program's rules. The CAD call number "
+        "identifies a call: one the program has already is answered with its record, not "
+        "recorded again (200 when the whole batch was known, 201 when any call is new). "
+        "All or none: 422 names each bad call and field."
+    ),
+    openapi_extra=CAD_BODY,
+)
+def post_cad_calls(request: HttpRequest, slug: str) -> Status[dict[str, Any]]:
+    program = access_program(request.user, slug)
+    body = request.body
+    try:
+        calls = read_calls(body, request.content_type or "")
+    except CadRefused as exc:
+        raise ActionError(str(exc), {"body": [str(exc)]}) from exc
+    outcomes = record_cad_calls(actor_for(request), program, check_calls(program, calls))
+    items = [
+        {
+            "cad_number": o.call.cad_number,
+            "call_id": o.record.pk,
+            "referral_id": o.record.referral_id,
+            "created": o.created,
+            "co_responders_sent": o.record.co_responders_sent,
+            "reasons": list(o.record.triage_reasons),
+        }
+        for o in outcomes
+    ]
+    created = sum(o.created for o in outcomes)
+    return Status(
+        201 if created else 200, {"items": items, "count": len(items), "created": created}
+    )

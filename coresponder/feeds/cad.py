@@ -1,0 +1,262 @@
+"""911 / CAD calls pushed as a JSON list or a CSV table, read into community_response referrals.
+
+Each call is a referral on the community_response pathway with its `call`
+facts (docs/api.md's body), so the preset's triage rules decide whether the
+co-responders go, exactly as for a call entered by hand. The CAD call number
+identifies a call: a call already recorded is answered, not recorded again.
+Reading and checking write nothing; `feeds.actions.record_cad_calls` records.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from coresponder import import_limits
+from coresponder.domain.vocabulary import Pathway
+from coresponder.intake.actions import validate_referral
+from coresponder.intake.imports import (
+    CellError,
+    normalize_header,
+    parse_bool,
+    parse_coordinate,
+    parse_date,
+    parse_datetime,
+    parse_text,
+)
+from coresponder.intake.inputs import CallInput, PersonInput, ReferralInput
+from coresponder.intake.models import Call
+from coresponder.programs.models import Program
+
+# One batch, one transaction: a CAD system sends what came in since its last push.
+MAX_CALLS = 1_000
+CALL_TYPES = frozenset(Call.CallType.values)
+TEXT_LIMITS = {
+    "cad_number": 64,
+    "priority": 16,
+    "district": 32,
+    "caller_name": 200,
+    "caller_phone": 32,
+    "given_name": 100,
+    "family_name": 100,
+    "phone": 32,
+}
+FIELDS = (
+    "cad_number",
+    "received_at",
+    "call_type",
+    "priority",
+    "narrative",
+    "weapons",
+    "violence_in_progress",
+    "latitude",
+    "longitude",
+    "district",
+    "caller_name",
+    "caller_phone",
+    "given_name",
+    "family_name",
+    "birth_date",
+    "phone",
+)
+_BY_NORMALIZED = {normalize_header(name): name for name in FIELDS}
+PERSON_FIELDS = ("given_name", "family_name", "birth_date", "phone")
+
+
+class CadRefused(ValueError):
+    """The body as a whole cannot be read (not a list, not CSV, too many calls)."""
+
+
+@dataclass
+class CadCall:
+    """One call of a batch: its referral for intake, or what is wrong with it."""
+
+    position: int  # 1-based: the list item, or the CSV line a user sees
+    label: str
+    cad_number: str = ""
+    priority: str = ""
+    referral: ReferralInput | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def add_error(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+
+def read_calls(body: bytes, content_type: str) -> list[dict[str, Any]]:
+    """The calls of a JSON list or a CSV table (by Content-Type), each a dict of fields."""
+    too_large = import_limits.file_size_problem(len(body), "The body")
+    if too_large:
+        raise CadRefused(too_large)
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CadRefused("The body is not UTF-8 text.") from exc
+    kind = content_type.split(";", 1)[0].strip().lower()
+    calls = _csv_calls(text) if kind in ("text/csv", "application/csv") else _json_calls(text)
+    if not calls:
+        raise CadRefused("The body holds no calls.")
+    if len(calls) > MAX_CALLS:
+        raise CadRefused(
+            f"The body holds {len(calls):,} calls; send at most {MAX_CALLS:,} at once."
+        )
+    return calls
+
+
+def _json_calls(text: str) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise CadRefused(f"The body is not JSON ({exc}).") from exc
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise CadRefused("The body must be a JSON list of calls, each an object.")
+    problem = import_limits.long_string(data)
+    if problem:
+        raise CadRefused(problem)
+    calls = []
+    for item in data:
+        person = item.get("person")
+        merged = {**(person if isinstance(person, dict) else {}), **item}
+        calls.append({key: merged[key] for key in FIELDS if key in merged})
+    return calls
+
+
+def _csv_calls(text: str) -> list[dict[str, Any]]:
+    try:
+        rows = list(import_limits.csv_rows(text))
+    except csv.Error as exc:
+        raise CadRefused(f"The body cannot be read as CSV ({exc}).") from exc
+    if not rows:
+        return []
+    headers = [_BY_NORMALIZED.get(normalize_header(h), "") for h in rows[0]]
+    if "cad_number" not in headers:
+        raise CadRefused("The CSV's first row must name its columns, cad_number among them.")
+    calls = []
+    for number, cells in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        for cell in cells:
+            problem = import_limits.cell_problem(cell, f"Line {number}")
+            if problem:
+                raise CadRefused(problem)
+        call = {h: c for h, c in zip(headers, cells, strict=False) if h and c.strip()}
+        call["_line"] = number
+        calls.append(call)
+    return calls
+
+
+def _text(call: CadCall, values: Mapping[str, Any], name: str) -> str:
+    value = values.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        call.add_error(name, "must be a single value")
+        return ""
+    text = parse_text(value)
+    limit = TEXT_LIMITS.get(name)
+    if limit is not None and len(text) > limit:
+        call.add_error(name, f"is longer than {limit} characters")
+        return ""
+    return text
+
+
+def _parsed(call: CadCall, values: Mapping[str, Any], name: str, parse: Any) -> Any:
+    value = values.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, dict | list):
+        call.add_error(name, "must be a single value")
+        return None
+    try:
+        return parse(value)
+    except CellError as exc:
+        call.add_error(name, str(exc))
+        return None
+
+
+def check_call(program: Program, position: int, values: Mapping[str, Any]) -> CadCall:
+    """One call parsed and checked as intake would record it; writes nothing."""
+    line = values.get("_line")
+    call = CadCall(position=position, label=f"line {line}" if line else f"[{position - 1}]")
+    call.cad_number = _text(call, values, "cad_number")
+    if not call.cad_number and "cad_number" not in call.errors:
+        call.add_error("cad_number", "is required: the CAD call number identifies the call")
+    call.priority = _text(call, values, "priority")
+    call_type = _text(call, values, "call_type")
+    if not call_type:
+        call.add_error("call_type", "is required")
+    elif call_type not in CALL_TYPES:
+        call.add_error("call_type", f"must be one of {', '.join(sorted(CALL_TYPES))}")
+    received = _parsed(call, values, "received_at", lambda v: parse_datetime(v, None))
+    if received is None and "received_at" not in call.errors:
+        call.add_error("received_at", "is required")
+    flags = {
+        name: bool(_parsed(call, values, name, parse_bool))
+        for name in ("weapons", "violence_in_progress")
+    }
+    latitude = _parsed(call, values, "latitude", lambda v: parse_coordinate(v, 90))
+    longitude = _parsed(call, values, "longitude", lambda v: parse_coordinate(v, 180))
+    if (latitude is None) != (longitude is None) and not call.errors.keys() & {
+        "latitude",
+        "longitude",
+    }:
+        call.add_error("longitude" if longitude is None else "latitude", "give both or neither")
+    person = _person(call, values)
+    if call.errors:
+        return call
+    call.referral = ReferralInput(
+        pathway=Pathway.COMMUNITY_RESPONSE.value,
+        received_at=received,
+        person=person,
+        district=_text(call, values, "district") or None,
+        call=CallInput(
+            call_type=call_type,
+            narrative=_text(call, values, "narrative"),
+            cad_number=call.cad_number,
+            caller_name=_text(call, values, "caller_name") or None,
+            caller_phone=_text(call, values, "caller_phone") or None,
+            latitude=latitude,
+            longitude=longitude,
+            **flags,
+        ),
+    )
+    for key, messages in validate_referral(program, call.referral).items():
+        call.errors.setdefault(key.split(".", 1)[-1], []).extend(messages)
+    return call
+
+
+def _person(call: CadCall, values: Mapping[str, Any]) -> PersonInput | None:
+    """Who the call is about, when the caller knew: a 911 call about a stranger has nobody."""
+    given = {name: _text(call, values, name) for name in ("given_name", "family_name", "phone")}
+    birth = _parsed(call, values, "birth_date", parse_date)
+    if not any(given.values()) and birth is None:
+        return None
+    return PersonInput(
+        given_name=given["given_name"] or None,
+        family_name=given["family_name"] or None,
+        phone=given["phone"] or None,
+        birth_date=birth,
+    )
+
+
+def check_calls(program: Program, calls: list[dict[str, Any]]) -> list[CadCall]:
+    """Every call checked; a CAD number twice in one batch is an error on the second."""
+    checked = [check_call(program, position, values) for position, values in enumerate(calls, 1)]
+    first: dict[str, CadCall] = {}
+    for call in checked:
+        if not call.cad_number:
+            continue
+        if call.cad_number in first:
+            call.add_error("cad_number", f"is also the call at {first[call.cad_number].label}")
+        else:
+            first[call.cad_number] = call
+    return checked
+
+
+def call_errors(calls: list[CadCall]) -> dict[str, list[str]]:
+    """`[2].received_at` (JSON) or `line 3.received_at` (CSV) -> messages."""
+    return {
+        f"{call.label}.{name}": messages for call in calls for name, messages in call.errors.items()
+    }

@@ -1,0 +1,107 @@
+"""What a NEMSIS file would import, before anything is written: reads only.
+
+The qualifying reports go through intake's own preview (`intake.imports.preview_import`
+and its plan of which overdose each report joins); reports whose PCR number is
+already on one of the program's EMS reports were imported before and are left out,
+so an agency's system may send a file again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from coresponder.domain.vocabulary import OverdoseSource
+from coresponder.feeds.nemsis import (
+    MAPPING,
+    CareReport,
+    NemsisFile,
+    element_errors,
+    qualifying_table,
+)
+from coresponder.intake.imports import ImportOptions, Preview, options_for, preview_import
+from coresponder.intake.models import OverdoseReport
+from coresponder.programs.models import Program
+
+
+def already_imported(program: Program, numbers: list[str]) -> set[str]:
+    """The PCR numbers among `numbers` already on the program's EMS overdose reports."""
+    if not numbers:
+        return set()
+    found = OverdoseReport.objects.filter(
+        overdose__program=program, source=OverdoseSource.EMS, external_id__in=numbers
+    ).values_list("external_id", flat=True)
+    return set(found)
+
+
+def import_options(program: Program) -> ImportOptions:
+    return options_for(program, MAPPING, source=OverdoseSource.EMS.value)
+
+
+@dataclass
+class NemsisPreview:
+    """A file's reports, which of them it would import, and intake's preview of those."""
+
+    parsed: NemsisFile
+    fresh: list[CareReport]
+    known: set[str] = field(default_factory=set)
+    intake: Preview | None = None
+
+    @property
+    def reports(self) -> int:
+        return len(self.parsed.reports)
+
+    @property
+    def qualifying(self) -> int:
+        return len(self.parsed.qualifying)
+
+    @property
+    def not_qualifying(self) -> int:
+        return self.reports - self.qualifying
+
+    @property
+    def already(self) -> int:
+        return self.qualifying - len(self.fresh)
+
+    def errors(self) -> dict[str, list[str]]:
+        """Every problem, structure and intake's checks alike, by report and element."""
+        found = self.parsed.errors()
+        if self.intake is not None:
+            by_position = {report.position: report for report in self.fresh}
+            for row in self.intake.bad:
+                report = by_position[row.number]
+                for element, messages in element_errors(row.errors).items():
+                    pcr = f"PCR {report.number}: " if report.number else ""
+                    key = f"PatientCareReport[{report.position}].{element}"
+                    found.setdefault(key, []).extend(pcr + m for m in messages)
+        return found
+
+    def error_lines(self) -> list[str]:
+        lines = self.parsed.error_lines()
+        if self.intake is not None:
+            by_position = {report.position: report for report in self.fresh}
+            for row in self.intake.bad:
+                label = by_position[row.number].label
+                lines += [
+                    f"{label}, {element}: {message}"
+                    for element, messages in element_errors(row.errors).items()
+                    for message in messages
+                ]
+        return lines
+
+    @property
+    def ok(self) -> bool:
+        return not self.parsed.bad and (self.intake is None or not self.intake.bad)
+
+
+def preview_nemsis(program: Program, parsed: NemsisFile, *, user: Any = None) -> NemsisPreview:
+    """Check every qualifying report as intake would record it; with `user`, plan the joins."""
+    qualifying = parsed.qualifying
+    known = already_imported(program, [r.number for r in qualifying if r.number])
+    fresh = [report for report in qualifying if report.number not in known]
+    preview = NemsisPreview(parsed=parsed, fresh=fresh, known=known)
+    if fresh and not parsed.bad:
+        preview.intake = preview_import(
+            program, qualifying_table(fresh), import_options(program), user=user
+        )
+    return preview
