@@ -30,6 +30,7 @@ urlpatterns = [
     path("programs/<slug:slug>/outreach/", include("coresponder.outreach.urls")),
     path("programs/<slug:slug>/encounters/", include("coresponder.encounters.urls")),
     path("programs/<slug:slug>/sla/", include("coresponder.outreach.sla_urls")),
+    path("programs/<slug:slug>/nemsis/", include("coresponder.feeds.urls")),
     path("", include("coresponder.reports.public_urls")),
     path("programs/<slug:slug>/teams/", include("coresponder.programs.shift_urls")),
     path("programs/<slug:slug>/services/", include("coresponder.services.directory_urls")),
