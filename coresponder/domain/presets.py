@@ -308,6 +308,7 @@ class Preset:
     data_sharing: DataSharing = field(default_factory=DataSharing)
     retention: Retention = field(default_factory=Retention)
     route: RouteStart | None = None
+    surveillance: Surveillance = field(default_factory=Surveillance)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy, stored beside the program row."""
@@ -567,6 +568,7 @@ TOP_LEVEL_KEYS = frozenset(
         "data_sharing",
         "retention",
         "route",
+        "surveillance",
     }
 )
 
@@ -957,6 +959,7 @@ def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
         data_sharing=_parse_data_sharing(reader, data, slug),
         retention=_parse_retention(reader, data),
         route=_parse_route(reader, data, area),
+        surveillance=_parse_surveillance(reader, data),
     )
     if reader.problems:
         raise PresetError(source, reader.problems)

@@ -19,12 +19,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coresponder.domain.presets import PresetError, Surveillance, parse_preset, preset_from_stored
 from coresponder.domain.surveillance import (
     DEFAULT_ALPHA,
     Method,
@@ -610,3 +613,46 @@ def test_threshold_counts_the_last_24_hours():
     day_start = dt.datetime(2026, 12, 3, tzinfo=utc)
     assert busiest_window(times, day_start, at) == 3
     assert busiest_window([], day_start, at) == 0
+
+
+PRESETS = Path(__file__).resolve().parents[3] / "presets"
+
+
+def preset_with(surveillance: dict[str, object] | None) -> dict[str, object]:
+    data = tomllib.loads((PRESETS / "pad.toml").read_text(encoding="utf-8"))
+    data.pop("surveillance", None)
+    if surveillance is not None:
+        data["surveillance"] = surveillance
+    return data
+
+
+def test_a_preset_without_the_section_gets_the_defaults():
+    rules = parse_preset(preset_with(None), "pad.toml").surveillance
+    assert rules == Surveillance()
+    assert (rules.method, rules.alpha, rules.baseline_days) == ("c2", None, 7)
+
+
+def test_the_section_is_read_and_survives_storage():
+    raw = {"method": "c3", "alpha": 0.01, "baseline_days": 10, "min_count": 2, "threshold_24h": 8}
+    preset = parse_preset(preset_with(raw), "pad.toml")
+    assert preset.surveillance == Surveillance("c3", 0.01, 10, 0.5, 2, 8)
+    assert preset_from_stored(preset.as_dict(), "stored").surveillance == preset.surveillance
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ({"method": "c4"}, "surveillance.method"),
+        ({"alpha": 0}, "surveillance.alpha"),
+        ({"alpha": 1.5}, "surveillance.alpha"),
+        ({"baseline_days": 2}, "surveillance.baseline_days"),
+        ({"threshold_24h": 0}, "surveillance.threshold_24h"),
+        ({"min_count": 1.5}, "surveillance.min_count"),
+        ({"min_sigma": -1}, "surveillance.min_sigma"),
+        ({"window": 3}, "surveillance.window"),
+    ],
+)
+def test_bad_surveillance_rules_name_the_key(raw, key):
+    with pytest.raises(PresetError) as caught:
+        parse_preset(preset_with(raw), "pad.toml")
+    assert key in [problem_key for problem_key, _ in caught.value.problems]
