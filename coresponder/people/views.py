@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import (
     FieldGroup,
@@ -55,6 +55,12 @@ def _access_or_404(request: HttpRequest, person_id: int) -> PersonAccess:
     return access_person(request.user, person_id)
 
 
+def _has_history(access: PersonAccess) -> bool:
+    """The history is made of referral, outreach and clinical facts: a role that may
+    read none of them (a prosecutor) has no history to open."""
+    return any(access.decision(group) is not GroupVisibility.HIDDEN for group in HISTORY_GROUPS)
+
+
 @login_required
 def person_search(request: HttpRequest) -> HttpResponse:
     grants = role_grants(request.user)
@@ -89,11 +95,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         "break_glass": access.break_glass,
         # Program slug → zone for the dated facts; "" → the reader's clock for the rest.
         "zones": {**program_zones(access.program_ids), "": reader_zone(request.user).key},
-        # The history is made of referral, outreach and clinical facts: a role that may
-        # read none of them (a prosecutor) has no history to open.
-        "may_see_history": any(
-            access.decision(group) is not GroupVisibility.HIDDEN for group in HISTORY_GROUPS
-        ),
+        "may_see_history": _has_history(access),
         "encounter_programs": Program.objects.filter(
             pk__in=[
                 pk for pk, role in access.roles.items() if may_write(role, RecordType.ENCOUNTER)
@@ -107,6 +109,9 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 def person_timeline_page(request: HttpRequest, person_id: int) -> HttpResponse:
     """The person's history, newest first, as this reader may see it."""
     access = _access_or_404(request, person_id)
+    if not _has_history(access):
+        # Answered as a person the reader may not see, so the address tells nothing.
+        raise NotVisible
     entries = person_timeline(access)
     notice = access.notice()
     record_person_read(actor_for(request), access, channel="web")

@@ -134,6 +134,13 @@ def test_the_person_page_offers_no_history_to_a_prosecutor(world: World) -> None
     assert f"/people/{world.person.pk}/timeline/" in coordinator.content.decode()
 
 
+def test_a_prosecutor_who_types_the_history_address_gets_the_not_found_page(world: World) -> None:
+    timeline = f"/people/{world.person.pk}/timeline/"
+    response = signed_in(reader(world, Role.PROSECUTOR)).get(timeline)
+    assert response.status_code == 404
+    assert signed_in(reader(world, Role.COORDINATOR)).get(timeline).status_code == 200
+
+
 def test_the_list_costs_the_same_queries_however_many_people_are_on_the_page(
     world: World, django_assert_max_num_queries: Any
 ) -> None:
