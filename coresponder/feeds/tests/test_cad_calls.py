@@ -1,0 +1,167 @@
+"""911 / CAD calls pushed as JSON or CSV: triaged by the preset, once per CAD call number."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from coresponder.conftest import member_of
+from coresponder.core.models import AuditEvent
+from coresponder.domain.vocabulary import Role
+from coresponder.intake.models import Call, Referral
+from coresponder.programs.models import Program, User
+
+pytestmark = pytest.mark.django_db
+
+RECEIVED = "2025-02-01T21:15:00-07:00"
+
+
+@pytest.fixture
+def core(programs: dict[str, Program]) -> Program:
+    return programs["core"]
+
+
+@pytest.fixture
+def dispatcher(core: Program) -> User:
+    return member_of(core, Role.OFFICER, "dispatcher", display_name="Dana Dispatch")
+
+
+@pytest.fixture
+def client(dispatcher: User, api_client_for: Any) -> Client:
+    return api_client_for(dispatcher)
+
+
+def call(number: str, **changes: Any) -> dict[str, Any]:
+    body = {
+        "cad_number": number,
+        "received_at": RECEIVED,
+        "call_type": "mental_health_crisis",
+        "priority": "2",
+        "narrative": "Caller's brother is talking about hurting himself",
+        "weapons": False,
+        "violence_in_progress": False,
+        "latitude": 40.1672,
+        "longitude": -105.1019,
+    }
+    body.update(changes)
+    return body
+
+
+def post_json(client: Client, calls: Any, slug: str = "core") -> Any:
+    return client.post(
+        f"/api/v1/programs/{slug}/cad-calls",
+        data=json.dumps(calls),
+        content_type="application/json",
+    )
+
+
+def post_csv(client: Client, text: str) -> Any:
+    return client.post("/api/v1/programs/core/cad-calls", data=text, content_type="text/csv")
+
+
+def test_calls_become_community_response_referrals_triaged_by_the_preset(
+    core: Program, client: Client
+) -> None:
+    response = post_json(client, [call("C-1"), call("C-2", weapons=True)])
+    assert response.status_code == 201, response.content
+    items = {item["cad_number"]: item for item in response.json()["items"]}
+    assert items["C-1"]["co_responders_sent"] is True
+    assert items["C-2"]["co_responders_sent"] is False
+    assert "Weapons reported: police respond first" in items["C-2"]["reasons"]
+    assert Referral.objects.filter(pathway="community_response").count() == 2
+    assert Call.objects.get(cad_number="C-1").narrative.startswith("Caller's brother")
+    event = AuditEvent.objects.get(object_type="feeds.cad_batch")
+    assert event.detail["priorities"] == {"C-1": "2", "C-2": "2"}
+
+
+def test_a_call_sent_again_returns_the_record_it_made(core: Program, client: Client) -> None:
+    first = post_json(client, [call("C-1")]).json()["items"][0]
+    again = post_json(client, [call("C-1")])
+    assert again.status_code == 200
+    item = again.json()["items"][0]
+    assert (item["call_id"], item["created"]) == (first["call_id"], False)
+    assert Call.objects.count() == 1
+    mixed = post_json(client, [call("C-1"), call("C-3")])
+    assert mixed.status_code == 201
+    assert [i["created"] for i in mixed.json()["items"]] == [False, True]
+
+
+def test_a_bad_call_refuses_the_batch_naming_each_row_and_field(
+    core: Program, client: Client
+) -> None:
+    calls = [
+        call("C-1"),
+        call("C-2", received_at="2025-02-01 21:15"),
+        call("C-3", call_type="barking_dog", latitude=140),
+        call("C-1"),
+    ]
+    response = post_json(client, calls)
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert set(errors) == {
+        "[1].received_at",
+        "[2].call_type",
+        "[2].latitude",
+        "[3].cad_number",
+    }
+    assert errors["[3].cad_number"] == ["is also the call at [0]"]
+    assert not Call.objects.exists() and not Referral.objects.exists()
+
+
+def test_calls_arrive_as_csv(core: Program, client: Client) -> None:
+    text = (
+        "CAD Number,Received At,Call Type,Priority,Weapons,Narrative\r\n"
+        f"C-10,{RECEIVED},suicidal,1,no,Neighbour worried\r\n"
+        f"C-11,{RECEIVED},intoxication,3,yes,\r\n"
+    )
+    response = post_csv(client, text)
+    assert response.status_code == 201, response.content
+    sent = {i["cad_number"]: i["co_responders_sent"] for i in response.json()["items"]}
+    assert sent == {"C-10": True, "C-11": False}
+
+
+def test_a_bad_csv_line_is_named_by_its_line(core: Program, client: Client) -> None:
+    text = f"cad_number,received_at,call_type\r\nC-1,{RECEIVED},suicidal\r\nC-2,,suicidal\r\n"
+    response = post_csv(client, text)
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"line 3.received_at": ["is required"]}
+    assert not Call.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"{}", "application/json"),
+        (b"[1, 2]", "application/json"),
+        (b"[]", "application/json"),
+        (b"not json", "application/json"),
+        (b"call_type\r\nsuicidal\r\n", "text/csv"),
+    ],
+)
+def test_a_body_that_is_not_a_list_of_calls_is_a_422(
+    core: Program, client: Client, body: bytes, content_type: str
+) -> None:
+    response = client.post("/api/v1/programs/core/cad-calls", data=body, content_type=content_type)
+    assert response.status_code == 422
+    assert "body" in response.json()["errors"]
+
+
+def test_a_person_named_in_a_call_is_linked(core: Program, client: Client) -> None:
+    response = post_json(
+        client, [call("C-1", person={"given_name": "Rae", "family_name": "Olsen"})]
+    )
+    assert response.status_code == 201
+    assert Call.objects.get().person.given_name == "Rae"
+
+
+def test_a_push_needs_a_token_and_a_role_that_records_referrals(
+    core: Program, pad: Program, client: Client, api_client_for: Any
+) -> None:
+    assert post_json(Client(), [call("C-1")]).status_code == 401
+    assert post_json(client, [call("C-1")], slug="pad").status_code == 404
+    analyst = member_of(core, Role.ANALYST, "analyst-core")
+    assert post_json(api_client_for(analyst), [call("C-1")]).status_code == 403
+    assert not Call.objects.exists()
