@@ -10,7 +10,8 @@ meanwhile waits for it, and the purge that follows sees the hold.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -186,7 +187,7 @@ def apply_retention(
             if dry_run:
                 result.expired = going.count() + result.held
             else:
-                result.deleted, result.with_them = _delete(going)
+                result.deleted, result.with_them = _delete(going, kind.goes_first)
                 result.expired = result.deleted + result.held
                 if result.deleted:
                     _record_purge(actor, program, result, kind.reason)
@@ -196,16 +197,24 @@ def apply_retention(
     return run
 
 
-def _delete(records: QuerySet[Model]) -> tuple[int, dict[str, int]]:
+def _delete(
+    records: QuerySet[Model], goes_first: Callable[[list[int]], QuerySet[Model]] | None = None
+) -> tuple[int, dict[str, int]]:
     """Delete the records; (how many of them, what went with them by model)."""
     model_label = records.model._meta.label
     ids = list(records.values_list("pk", flat=True))
     if not ids:
         return 0, {}
+    with_them: Counter[str] = Counter()
+    if goes_first is not None:
+        # Rows that protect the records (a consent's disclosures) go first, counted.
+        _total, before = goes_first(ids).delete()
+        with_them.update(before)
     # By primary key: a delete over the rules' joins and unions is not portable.
     _total, by_model = records.model._base_manager.filter(pk__in=ids).delete()
     deleted = int(by_model.get(model_label, 0))
-    return deleted, {label: n for label, n in by_model.items() if label != model_label and n}
+    with_them.update({label: n for label, n in by_model.items() if label != model_label})
+    return deleted, {label: n for label, n in with_them.items() if n}
 
 
 def _record_purge(actor: Actor, program: Program, result: KindResult, reason: str) -> None:

@@ -10,15 +10,18 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
+from coresponder.care.models import CarePlan
 from coresponder.core.models import AuditEvent
 from coresponder.domain.presets import Retention
 from coresponder.encounters.models import Encounter
-from coresponder.intake.models import Referral, TriageStatus
+from coresponder.intake.models import Call, Overdose, Referral, TriageStatus
 from coresponder.operations.models import LegalHold
 from coresponder.outreach.models import OutreachTask
+from coresponder.privacy.models import Consent, Disclosure
 from coresponder.programs.models import Program
+from coresponder.services.models import ServiceReferral
 
 FINISHED_TASKS = (
     OutreachTask.Status.CLOSED,
@@ -36,6 +39,8 @@ class Kind:
     rule: str
     reason: str
     records: Callable[[Program, dt.datetime], QuerySet[Model]]
+    # Rows that protect these records from deletion and go just before them, if any.
+    goes_first: Callable[[list[int]], QuerySet[Model]] | None = None
 
 
 def _public_requests(program: Program, cutoff: dt.datetime) -> QuerySet[Model]:
@@ -72,8 +77,44 @@ def _referrals(program: Program, cutoff: dt.datetime) -> QuerySet[Model]:
     return Referral.objects.filter(program=program, received_at__lt=cutoff, tasks__isnull=True)
 
 
+def _overdoses(program: Program, cutoff: dt.datetime) -> QuerySet[Model]:
+    """Overdoses whose referral and outreach tasks are gone: their reports go with them."""
+    return Overdose.objects.filter(
+        program=program, occurred_at__lt=cutoff, referral__isnull=True, tasks__isnull=True
+    )
+
+
+def _calls(program: Program, cutoff: dt.datetime) -> QuerySet[Model]:
+    """Crisis calls whose referral is gone; an encounter that answered one keeps its row."""
+    return Call.objects.filter(program=program, received_at__lt=cutoff, referral__isnull=True)
+
+
+def _care_plans(program: Program, cutoff: dt.datetime) -> QuerySet[Model]:
+    """Closed care plans, with their goals, steps and follow-ups; an open plan is kept."""
+    return CarePlan.objects.filter(program=program, closed_on__lt=cutoff.date())
+
+
+def _ended_consents(program: Program, cutoff: dt.datetime) -> QuerySet[Model]:
+    """Consents revoked or expired before the cut-off; one a service referral names stays.
+
+    A consent without a date to end on (only an event) has not ended as far as the
+    records show, and is kept.
+    """
+    ended = Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff) | Q(expires_on__lt=cutoff.date())
+    named = ServiceReferral.objects.filter(consent__isnull=False).values("consent_id")
+    return Consent.objects.filter(ended, program=program).exclude(pk__in=named)
+
+
+def _disclosures_under(consent_ids: list[int]) -> QuerySet[Model]:
+    """Disclosures made under consents that go: made while the consent was in force, so
+    older than the six years it is kept, past any accounting of disclosures (HIPAA six
+    years, 42 CFR 2.24 three)."""
+    return Disclosure.objects.filter(consent_id__in=consent_ids)
+
+
 # In the order the purge runs: tasks first, so a referral whose last task goes today
-# may go with it; then what only their own age decides.
+# may go with it, and referrals before the overdoses and calls that wait for them; then
+# what only its own age decides.
 KINDS: tuple[Kind, ...] = (
     Kind(
         "closed_tasks",
@@ -102,6 +143,35 @@ KINDS: tuple[Kind, ...] = (
         "retention.referrals_days",
         "received longer ago than the program keeps referrals",
         _referrals,
+    ),
+    Kind(
+        "overdoses",
+        "Overdoses with no referral or outreach task left, with their reports",
+        "retention.overdoses_days",
+        "happened longer ago than the program keeps overdose records",
+        _overdoses,
+    ),
+    Kind(
+        "calls",
+        "Crisis calls with no referral left",
+        "retention.calls_days",
+        "received longer ago than the program keeps crisis calls",
+        _calls,
+    ),
+    Kind(
+        "care_plans",
+        "Closed care plans, with their goals, steps and follow-ups",
+        "retention.care_plans_days",
+        "closed longer ago than the program keeps care plans",
+        _care_plans,
+    ),
+    Kind(
+        "consents",
+        "Revoked or expired consents, with the disclosures made under them",
+        "retention.consents_days",
+        "ended longer ago than the program keeps consents (at least six years)",
+        _ended_consents,
+        goes_first=_disclosures_under,
     ),
 )
 
