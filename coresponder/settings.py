@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "coresponder.operations",
     "coresponder.feeds",
     "coresponder.surveillance",
+    "coresponder.planning",
     "coresponder.demo",
 ]
 

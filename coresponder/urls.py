@@ -31,6 +31,7 @@ urlpatterns = [
     path("programs/<slug:slug>/encounters/", include("coresponder.encounters.urls")),
     path("programs/<slug:slug>/sla/", include("coresponder.outreach.sla_urls")),
     path("programs/<slug:slug>/nemsis/", include("coresponder.feeds.urls")),
+    path("programs/<slug:slug>/planning/", include("coresponder.planning.urls")),
     path("", include("coresponder.reports.public_urls")),
     path("programs/<slug:slug>/teams/", include("coresponder.programs.shift_urls")),
     path("programs/<slug:slug>/services/", include("coresponder.services.directory_urls")),

@@ -116,9 +116,14 @@ def program_for_planning(user: Any, slug: str) -> Program:
     """A program whose capacity the user may plan (its aggregates, never a person);
     otherwise NotVisible, as for a missing program."""
     program = access_program(user, slug)
-    if role_in(user, program) not in CAPACITY_PLANNING_ROLES:
+    if not may_plan_capacity(role_in(user, program)):
         raise NotVisible(f"program {slug!r} for planning")
     return program
+
+
+def may_plan_capacity(role: Role | None) -> bool:
+    """Whether the role uses the capacity planner (aggregates and model results only)."""
+    return role in CAPACITY_PLANNING_ROLES
 
 
 # --- What a role may do: the policy's questions, asked only here -------------

@@ -14,7 +14,13 @@ from coresponder.domain.suppression import last_full_quarter, suppress_small
 from coresponder.domain.teams import missing_slots
 from coresponder.domain.vocabulary import PATHWAY_LABELS, ROLE_LABELS, Pathway, Role
 from coresponder.outreach.models import OPEN_STATUSES
-from coresponder.privacy.access import may_break_glass, may_read, role_in, scope_of
+from coresponder.privacy.access import (
+    may_break_glass,
+    may_plan_capacity,
+    may_read,
+    role_in,
+    scope_of,
+)
 from coresponder.programs.models import Membership, Program, Team
 from coresponder.programs.work import FIRST_LOOK, work_for
 
@@ -196,4 +202,6 @@ def tools_for(
         tools.add("break_glass")
     if role in OVERSIGHT_ROLES:
         tools |= {"reviews", "audit", "triage", "sla"}
+    if may_plan_capacity(role):
+        tools.add("planning")
     return tools

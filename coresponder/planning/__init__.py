@@ -1,0 +1,1 @@
+"""Capacity planning: how many teams, on which shifts, answer how many calls."""

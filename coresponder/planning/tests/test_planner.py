@@ -1,0 +1,227 @@
+"""The capacity planner: CORE's coordinator compares today with a third team, 14:00–22:00.
+
+CORE (America/Denver), today Thursday 3 Dec 2026. In the last 52 weeks: 312 calls the
+program's triage sent co-responders to (six a week, at 09:00, 13:00, 16:00, 19:00,
+21:00 and 23:00 on different days), a few it did not; each sent call has a crisis
+response 20 minutes later with 45 minutes on scene. Two teams work 07:00–19:00 daily.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.http import QueryDict
+from django.test import Client
+
+from coresponder.conftest import Clock, member_of, sign_in
+from coresponder.core.models import AuditEvent
+from coresponder.domain.capacity import MINUTES_PER_WEEK
+from coresponder.domain.vocabulary import Role
+from coresponder.encounters.models import Encounter
+from coresponder.intake.models import Call
+from coresponder.planning.history import read_history, todays_teams
+from coresponder.planning.scenarios import read_form, rows_of
+from coresponder.programs.models import Program, Shift, Team
+
+DENVER = ZoneInfo("America/Denver")
+URL = "/programs/core/planning/"
+TODAY = dt.date(2026, 12, 3)
+HOURS = (9, 13, 16, 19, 21, 23)
+
+
+@pytest.fixture
+def core(programs: dict[str, Program], clock: Clock) -> Program:
+    clock.now = dt.datetime(2026, 12, 3, 18, tzinfo=dt.UTC)
+    program = programs["core"]
+    for week in range(52):
+        for day, hour in enumerate(HOURS):
+            at = dt.datetime.combine(
+                TODAY - dt.timedelta(weeks=week, days=day + 1), dt.time(hour, 10), tzinfo=DENVER
+            )
+            call = Call.objects.create(
+                program=program, received_at=at, call_type="suicidal", co_responders_sent=True
+            )
+            Encounter.objects.create(
+                program=program,
+                call=call,
+                occurred_at=at + dt.timedelta(minutes=20),
+                kind="crisis_response",
+                disposition="resolved_on_scene",
+                minutes_on_scene=45,
+            )
+        Call.objects.create(
+            program=program,
+            received_at=dt.datetime.combine(
+                TODAY - dt.timedelta(weeks=week, days=1), dt.time(3), tzinfo=DENVER
+            ),
+            call_type="disturbance",
+            co_responders_sent=False,
+        )
+    for number in (1, 2):
+        team = Team.objects.create(program=program, name=f"CORE Team {number}")
+        Shift.objects.create(
+            program=program,
+            team=team,
+            name=f"Day unit (team {number})",
+            rrule="FREQ=DAILY",
+            starts_on=dt.date(2026, 1, 1),
+            starts_at=dt.time(7),
+            duration_minutes=12 * 60,
+        )
+    return program
+
+
+@pytest.fixture
+def coordinator_client(core: Program, client: Client) -> Client:
+    return sign_in(client, member_of(core, Role.COORDINATOR, "core-coordinator"))
+
+
+def example_params(response: Any) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(response.context["example_url"]).query)
+
+
+def test_it_reads_the_calls_co_responders_were_sent_to_on_the_programs_clock(
+    core: Program,
+) -> None:
+    history = read_history(core, TODAY)
+    assert history.source == "calls"
+    assert history.profile.observed == 52 * len(HOURS)
+    assert history.profile.per_week == pytest.approx(len(HOURS))
+    # Sent calls come in at ten past these hours, Denver time; none at 03:00.
+    by_hour = history.profile.by_hour_of_day()
+    assert by_hour[3] == 0.0
+    assert by_hour[21] == pytest.approx(1.0)
+    assert history.service.mean_on_scene == 45
+    assert history.service.mean_travel == 20
+    assert history.enough
+
+
+def test_todays_teams_are_the_active_teams_and_their_shifts(core: Program) -> None:
+    teams = todays_teams(core, TODAY)
+    # The preset's own shift template is worked by the teams, so it is not a team itself.
+    assert [team.name for team in teams] == ["CORE Team 1", "CORE Team 2"]
+    assert all(team.hours_per_week == 84 for team in teams)
+    rows = rows_of(teams)
+    assert [(row.start, row.end, row.days) for row in rows] == [
+        ("07:00", "19:00", tuple(range(7)))
+    ] * 2
+
+
+def test_without_teams_each_shift_of_the_program_is_a_team(programs: dict[str, Program]) -> None:
+    teams = todays_teams(programs["core"], TODAY)
+    assert [team.name for team in teams] == ["CORE day unit"]
+    assert teams[0].week_intervals()[-1][1] <= MINUTES_PER_WEEK
+
+
+def test_the_coordinator_sees_today_with_the_rule_and_the_defaults_in_words(
+    coordinator_client: Client,
+) -> None:
+    response = coordinator_client.get(URL)
+    assert response.status_code == 200
+    comparison = response.context["comparison"]
+    assert not comparison.submitted
+    share = comparison.today.simulated.answered_share
+    # Calls at 19:00, 21:00 and 23:00 find no team on shift: about half go unanswered.
+    assert 0.4 < share < 0.55
+    page = response.content.decode()
+    assert "goes to police or EMS alone" in page
+    assert "Try one more team, 14:00–22:00 every day" in page
+    assert 'role="img"' in page
+    event = AuditEvent.objects.filter(object_type="planning.capacity").get()
+    assert event.action == "read" and event.program_slug == "core"
+    assert event.person_id is None
+
+
+def test_a_third_team_from_two_to_ten_is_one_click_away_and_answers_more_calls(
+    coordinator_client: Client,
+) -> None:
+    today = coordinator_client.get(URL)
+    params = example_params(today)
+    assert params["team-2-start"] == ["14:00"] and params["team-2-end"] == ["22:00"]
+    response = coordinator_client.get(URL, params)
+    assert response.status_code == 200
+    comparison = response.context["comparison"]
+    assert comparison.submitted
+    assert len(comparison.scenario.scenario.teams) == 3
+    before = comparison.today.simulated.answered_share
+    after = comparison.scenario.simulated.answered_share
+    # The 19:00 and 21:00 calls are now answered: about a third more of all calls.
+    assert after > before + 0.25
+    assert comparison.scenario.erlang_share > comparison.today.erlang_share
+    rows = {name: (today_text, plan_text) for name, today_text, plan_text in comparison.rows}
+    assert rows["Teams"] == ("2", "3")
+    assert rows["Team hours on shift per week"] == ("168", "224")
+    page = response.content.decode()
+    assert "Today beside the plan" in page
+    assert "Faint columns: today" in page
+
+
+def test_leaving_every_day_unticked_takes_a_team_out(coordinator_client: Client) -> None:
+    params = example_params(coordinator_client.get(URL))
+    params.pop("team-1-days")
+    params.pop("team-2-days")
+    response = coordinator_client.get(URL, params)
+    comparison = response.context["comparison"]
+    assert [team.name for team in comparison.scenario.scenario.teams] == ["CORE Team 1"]
+    assert comparison.scenario.simulated.answered_share <= comparison.today.simulated.answered_share
+
+
+def test_bad_times_and_windows_are_named_and_nothing_is_compared(
+    coordinator_client: Client,
+) -> None:
+    params = example_params(coordinator_client.get(URL))
+    params["team-2-start"] = ["2pm"]
+    params["window"] = ["-3"]
+    response = coordinator_client.get(URL, params)
+    assert response.status_code == 422
+    assert response.context["comparison"] is None
+    errors = response.context["form"].errors
+    assert any("start time must be a time like 14:00" in error for error in errors)
+    assert any(error.startswith("Answer window") for error in errors)
+    # The form comes back as typed.
+    assert response.context["form"].rows[2].start == "2pm"
+
+
+def test_the_same_shift_start_and_end_is_refused() -> None:
+    data = {"compare": "1", "window": "15", "rows": "1", "team-0-start": "08:00"}
+    form = read_form(_query(data, {"team-0-end": "08:00", "team-0-days": ["0"]}), [])
+    assert form.errors == ("Team on line 1: a shift ends at a different time than it starts.",)
+
+
+def test_analysts_may_plan_but_field_staff_and_outsiders_get_404(
+    core: Program, client: Client
+) -> None:
+    analyst = member_of(core, Role.ANALYST, "core-analyst")
+    assert sign_in(client, analyst).get(URL).status_code == 200
+    for role in (Role.CLINICIAN, Role.OFFICER):
+        other = Client()
+        sign_in(other, member_of(core, role, f"core-{role.value}"))
+        assert other.get(URL).status_code == 404
+    outsider = Client()
+    sign_in(outsider, member_of(Program.objects.get(slug="pad"), Role.COORDINATOR, "pad-co"))
+    assert outsider.get(URL).status_code == 404
+
+
+def test_the_program_home_links_coordinators_to_the_planner(coordinator_client: Client) -> None:
+    page = coordinator_client.get("/programs/core/").content.decode()
+    assert 'href="/programs/core/planning/"' in page
+
+
+def test_too_little_history_says_so(programs: dict[str, Program], client: Client) -> None:
+    core = programs["core"]
+    response = sign_in(client, member_of(core, Role.COORDINATOR, "new-coordinator")).get(URL)
+    assert response.status_code == 200
+    assert response.context["comparison"] is None
+    assert "too few calls" in response.content.decode()
+
+
+def _query(*parts: dict[str, Any]) -> Any:
+    query = QueryDict(mutable=True)
+    for part in parts:
+        for key, value in part.items():
+            query.setlist(key, value if isinstance(value, list) else [value])
+    return query
