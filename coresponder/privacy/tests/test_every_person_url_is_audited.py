@@ -295,6 +295,7 @@ WEB: dict[str, Kind] = {
     "referral-new": NoPersonData("a blank referral form"),
     "outreach-map": NoPersonData("open tasks counted by district"),
     "sla-board": NoPersonData(AGGREGATES),
+    "capacity-planner": NoPersonData(AGGREGATES),
     "program-dashboard": NoPersonData(AGGREGATES),
     "program-dashboard-section": NoPersonData(AGGREGATES),
     "public-dashboard": NoPersonData(AGGREGATES),
