@@ -375,7 +375,9 @@ def erlang_c_answered_share(
 ) -> float | None:
     """Erlang C's estimate of the share answered: each hour of the week on its own, with
     the teams on shift then, answered when reached within the window (no carry-over of
-    waiting calls between hours, and no one giving up: an approximation)."""
+    waiting calls between hours, and no one giving up: an approximation). In an hour
+    whose calls would keep more teams busy than are on shift, the teams' capacity
+    (teams ÷ load) stands in, since Erlang C has no answer there."""
     total = profile.per_week
     if total <= 0:
         return None
@@ -384,6 +386,12 @@ def erlang_c_answered_share(
     for rate, teams in zip(profile.rates, cover, strict=True):
         servers = math.floor(teams + 1e-9)
         if rate <= 0 or servers <= 0:
+            continue
+        load = offered_load(rate / MINUTES_PER_HOUR, service_minutes)
+        if load >= servers:
+            # No steady state: the queue grows without end where no one gives up. Calls
+            # past the window do give up, so the teams answer what they can carry.
+            answered += rate * servers / load
             continue
         level = erlang_c_service_level(
             rate / MINUTES_PER_HOUR, service_minutes, servers, scenario.answer_window_minutes

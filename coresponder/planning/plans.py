@@ -26,7 +26,7 @@ from coresponder.planning.history import History
 from coresponder.planning.scenarios import ScenarioForm, TeamRow, scenario_of
 
 TARGET_CALLS = 5_000
-MOST_WEEKS = 20 * WEEKS_PER_YEAR
+MOST_WEEKS = 10 * WEEKS_PER_YEAR
 SEED = 20_261_203
 
 

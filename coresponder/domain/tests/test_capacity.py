@@ -211,3 +211,13 @@ def test_no_teams_answer_nothing() -> None:
     assert result.answered == 0
     assert result.wait_quantiles["p50"] is None
     assert erlang_c_answered_share(ArrivalProfile.constant(0.1), Scenario(()), 60.0) == 0.0
+
+
+def test_an_overloaded_hour_counts_what_the_teams_can_carry() -> None:
+    # 4 calls an hour of an hour each, two teams: at most half can be answered.
+    scenario = Scenario(always_on(2))
+    assert erlang_c_answered_share(ArrivalProfile.constant(4.0), scenario, 60.0) == 0.5
+    result = simulate(
+        ArrivalProfile.constant(4.0), scenario, ServiceTimes(exponential_mean=60.0), weeks=8
+    )
+    assert result.answered_share == pytest.approx(0.5, abs=0.05)
