@@ -33,6 +33,7 @@ from coresponder.programs.shift_api import router as shifts_router
 from coresponder.reports.api import router as reports_router
 from coresponder.services.api import router as services_router
 from coresponder.services.directory_api import router as directory_router
+from coresponder.surveillance.api import router as surveillance_router
 
 logger = logging.getLogger("coresponder.api")
 
@@ -221,6 +222,7 @@ def _register_routers() -> None:
     api.add_router("/", directory_router)
     api.add_router("/", reports_router)
     api.add_router("/", retention_router)
+    api.add_router("/", surveillance_router)
     api.add_router("/", feeds_router)
 
 

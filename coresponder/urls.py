@@ -39,6 +39,7 @@ urlpatterns = [
     path("programs/<slug:slug>/legal-holds/", include("coresponder.operations.retention.urls")),
     path("calendar/", include(shift_urls.calendar_urlpatterns)),
     path("programs/<slug:slug>/diverted/", diverted_list, name="diverted-list"),
+    path("programs/<slug:slug>/spikes/", include("coresponder.surveillance.urls")),
     path("programs/<slug:slug>/", program_views.program_home, name="program-home"),
     path("admin-users/", program_views.locked_users, name="admin-users"),
     path("audit/", privacy_views.audit_log, name="audit-log"),

@@ -204,3 +204,25 @@ RECORDS_REQUEST_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.ADMIN
 # coordinators, its analysts and administrators. The planner shows aggregates and model
 # results only, never a person's data.
 CAPACITY_PLANNING_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.ANALYST, Role.ADMIN})
+
+
+# Who reads a program's overdose spike alerts (counts per area, never a person): its
+# coordinators, the field teams who respond, analysts (aggregates are theirs) and
+# administrators. Prosecutors and providers work cases, not the program's map.
+SPIKE_ALERT_READERS: frozenset[Role] = frozenset(
+    {
+        Role.COORDINATOR,
+        Role.OFFICER,
+        Role.CLINICIAN,
+        Role.RECOVERY_COACH,
+        Role.PEER_SPECIALIST,
+        Role.PARAMEDIC,
+        Role.SOCIAL_WORKER,
+        Role.FAITH_LEADER,
+        Role.CASE_MANAGER,
+        Role.ANALYST,
+        Role.ADMIN,
+    }
+)
+# Who may run the spike check on demand (the worker runs it on its own rhythm).
+SPIKE_CHECK_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.ADMIN})

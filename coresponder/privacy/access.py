@@ -21,6 +21,8 @@ from coresponder.domain.policy import (
     CAPACITY_PLANNING_ROLES,
     POLICY,
     REDISCLOSURE_NOTICE,
+    SPIKE_ALERT_READERS,
+    SPIKE_CHECK_ROLES,
     Access,
     FieldGroup,
     GroupVisibility,
@@ -124,6 +126,22 @@ def program_for_planning(user: Any, slug: str) -> Program:
 def may_plan_capacity(role: Role | None) -> bool:
     """Whether the role uses the capacity planner (aggregates and model results only)."""
     return role in CAPACITY_PLANNING_ROLES
+
+
+def program_for_spike_alerts(user: Any, slug: str, *, run: bool = False) -> Program:
+    """A program whose overdose spike alerts the user reads (or, with `run`, may check for);
+    otherwise NotVisible, as for a missing program."""
+    program = access_program(user, slug)
+    role = role_in(user, program)
+    allowed = SPIKE_CHECK_ROLES if run else SPIKE_ALERT_READERS
+    if role is None or role not in allowed:
+        raise NotVisible(f"spike alerts of {slug!r} for this role")
+    return program
+
+
+def may_check_spikes(user: Any, program: Program) -> bool:
+    """Whether the page offers the user the button that checks for spikes now."""
+    return role_in(user, program) in SPIKE_CHECK_ROLES
 
 
 # --- What a role may do: the policy's questions, asked only here -------------

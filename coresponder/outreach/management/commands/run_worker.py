@@ -17,6 +17,7 @@ from coresponder.privacy.audit_checkpoints import CheckpointError, write_checkpo
 from coresponder.programs.form_tokens import forget_old_tokens
 from coresponder.reports.actions import refresh_metric_days
 from coresponder.services.reminders import send_referral_reminders
+from coresponder.surveillance.actions import detect_spikes_due
 
 
 def send_all(now: Any) -> dict[str, int]:
@@ -29,6 +30,7 @@ def send_all(now: Any) -> dict[str, int]:
     its last build, once that build is older than METRIC_DAYS_REFRESH_SECONDS (unless
     METRIC_DAYS_BY_WORKER is false and `build_metric_days --due` runs on its own schedule).
     Once a day per program, what its retention rules let go and no legal hold keeps is deleted.
+    Every quarter of an hour per program, yesterday and today are checked for overdose spikes.
     """
     return {
         **send_due_reminders(now),
@@ -40,6 +42,7 @@ def send_all(now: Any) -> dict[str, int]:
             refresh_metric_days(now, WORKER) if settings.METRIC_DAYS_BY_WORKER else 0
         ),
         "retention_deleted": apply_retention_daily(WORKER, now),
+        "spike_alerts": detect_spikes_due(WORKER, now),
     }
 
 

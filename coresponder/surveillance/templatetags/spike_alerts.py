@@ -1,0 +1,38 @@
+"""The dashboard's card of today's overdose spikes, for readers the policy lets see them.
+
+{% load spike_alerts %}{% spike_alerts_card program %}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+from coresponder.core.errors import NotVisible
+from coresponder.privacy.access import program_for_spike_alerts
+from coresponder.programs.local_time import today_in
+from coresponder.surveillance.reading import alerts_on
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def spike_alerts_card(context: template.Context, program: Any) -> SafeString:
+    """A linked card with today's spikes; nothing for a reader who may not see them."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return SafeString("")
+    try:
+        program_for_spike_alerts(user, program.slug)
+    except NotVisible:
+        return SafeString("")
+    alerts = alerts_on(program, today_in(program))
+    return SafeString(
+        render_to_string(
+            "surveillance/_card.html", {"program": program, "alerts": alerts}, request=request
+        )
+    )
