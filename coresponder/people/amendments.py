@@ -49,6 +49,9 @@ GROUP_OF: dict[str, FieldGroup] = {
 VOCABULARY_OF = {"sex": "sex", "race": "race", "ethnicity": "ethnicity"}
 MAX_LENGTH = {"given_name": 100, "family_name": 100, "phone": 32, "address": 300}
 MAX_TEXT = 10_000
+# A covered entity acts on a request for amendment no later than 60 days after receiving
+# it (45 CFR 164.526(b)(2)); counted in the program's calendar days from `received_on`.
+ACT_WITHIN_DAYS = 60
 
 
 def field_label(kind: str, field: str) -> str:
@@ -145,11 +148,31 @@ def value_text(field: str, value: Any) -> str:
 
 
 def open_amendments(program_ids: list[int]) -> QuerySet[Amendment]:
-    """Requests awaiting a decision in these programs, oldest first (164.526 gives 60 days)."""
+    """Requests awaiting a decision in these programs, oldest first: the soonest due, and so
+    the overdue ones, first (164.526 gives 60 days)."""
     return (
         Amendment.objects.filter(program_id__in=program_ids, status=Amendment.Status.OPEN)
         .select_related("program")
         .order_by("received_on", "id")
+    )
+
+
+def due_on(amendment: Amendment) -> dt.date:
+    """The last day to act on the request (45 CFR 164.526(b)(2))."""
+    return amendment.received_on + dt.timedelta(days=ACT_WITHIN_DAYS)
+
+
+def is_overdue(amendment: Amendment, today: dt.date) -> bool:
+    """Still awaiting a decision after its last day, `today` in the program's calendar."""
+    return amendment.status == Amendment.Status.OPEN and today > due_on(amendment)
+
+
+def overdue_amendments(program: Any, today: dt.date) -> QuerySet[Amendment]:
+    """The program's requests still awaiting a decision after their 60 days."""
+    return Amendment.objects.filter(
+        program=program,
+        status=Amendment.Status.OPEN,
+        received_on__lt=today - dt.timedelta(days=ACT_WITHIN_DAYS),
     )
 
 

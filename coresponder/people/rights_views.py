@@ -34,7 +34,9 @@ from coresponder.people.amendments import (
     GROUP_OF,
     access_amendment,
     amendable_targets,
+    due_on,
     field_label,
+    is_overdue,
     open_amendments,
     record_of,
     stored,
@@ -49,7 +51,7 @@ from coresponder.people.records_request import (
 from coresponder.people.records_request_pdf import records_request_pdf
 from coresponder.privacy.access import access_person, program_for
 from coresponder.programs import form_tokens
-from coresponder.programs.local_time import reader_zone
+from coresponder.programs.local_time import reader_zone, today_in
 
 STALE_MESSAGE = "Decided or changed by someone else — review and retry."
 
@@ -137,8 +139,10 @@ def amendment_new(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def amendment_list(request: HttpRequest, slug: str) -> HttpResponse:
-    """The program's requests awaiting a decision, oldest first; by person number and field."""
+    """The program's requests awaiting a decision, overdue first, then by the day each is
+    due; by person number and field."""
     program = program_for(request.user, slug, writes=RecordType.PERSON)
+    today = today_in(program)
     rows = [
         {
             "id": a.pk,
@@ -146,9 +150,14 @@ def amendment_list(request: HttpRequest, slug: str) -> HttpResponse:
             "field": field_label(a.record_kind, a.field),
             "record": a.get_record_kind_display(),
             "received_on": a.received_on,
+            "due_on": due_on(a),
+            "overdue": is_overdue(a, today),
+            "days_late": (today - due_on(a)).days,
         }
         for a in open_amendments([program.pk])
     ]
+    # Oldest received is soonest due; sorted again so overdue ones lead whatever the order.
+    rows.sort(key=lambda row: (not row["overdue"], row["due_on"], row["id"]))
     record_event(
         actor_for(request),
         "read",
@@ -156,7 +165,12 @@ def amendment_list(request: HttpRequest, slug: str) -> HttpResponse:
         program_slug=program.slug,
         detail={"list": True, "ids": [row["id"] for row in rows]},
     )
-    return render(request, "people/amendment_list.html", {"program": program, "rows": rows})
+    context = {
+        "program": program,
+        "rows": rows,
+        "overdue": sum(1 for row in rows if row["overdue"]),
+    }
+    return render(request, "people/amendment_list.html", context)
 
 
 @login_required
@@ -213,6 +227,8 @@ def amendment_decide(request: HttpRequest, amendment_id: int) -> HttpResponse:
     status = 409 if stale else (422 if request.method == "POST" else 200)
     context: dict[str, Any] = {
         "amendment": amendment,
+        "due_on": due_on(amendment),
+        "overdue": is_overdue(amendment, today_in(amendment.program)),
         "person": access.person,
         "field": field_label(amendment.record_kind, amendment.field),
         "current": value_text(amendment.field, stored(getattr(target, amendment.field))),

@@ -20,7 +20,9 @@ from coresponder.domain.vocabulary import Role, TaskStatus
 from coresponder.intake.triage_queue import waiting_requests
 from coresponder.outreach.models import Notice
 from coresponder.outreach.queue import live_tasks
+from coresponder.people.amendments import overdue_amendments
 from coresponder.privacy.access import break_glass_reviews, diverting_referrals, scope_of
+from coresponder.programs.local_time import today_in
 from coresponder.programs.models import Program, Team
 from coresponder.services.referral_access import provider_inbox
 
@@ -124,10 +126,15 @@ def _oversight_due(user: Any, program: Program) -> list[WorkItem]:
         .filter(reviewed_at__isnull=True, person__participations__program=program)
         .count()
     )
+    # A request to amend a record is answered within 60 days (45 CFR 164.526(b)(2)).
+    late = overdue_amendments(program, today_in(program)).count()
     items = []
     if waiting:
         url = reverse("triage-list", args=[program.slug])
         items.append(WorkItem("Requests for help to triage", url, waiting, urgent=True))
+    if late:
+        url = reverse("amendment-list", args=[program.slug])
+        items.append(WorkItem("Amendment requests past their 60 days", url, late, urgent=True))
     if unreviewed:
         url = reverse("break-glass-reviews")
         items.append(WorkItem("Records opened outside policy to review", url, unreviewed))
