@@ -30,7 +30,7 @@ from coresponder.domain.intake import (
     district_at,
     estimated_birth_year,
 )
-from coresponder.domain.linkage import Record
+from coresponder.domain.linkage import Record, normalise
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.identity.actions import linkage_record, propose_match, record_source
@@ -544,7 +544,21 @@ def resolve_person(
         candidates = linkable_people(user, program)
     if data.id is not None:
         return _linkable_by_id(candidates, data.id)
+    if not says_who(data):
+        return None
     return exact_match(candidates, data.reported())
+
+
+def says_who(data: PersonInput) -> bool:
+    """Whether the names and birth date may find a record by themselves: none is a
+    placeholder ("John Doe", "Unknown", 1900-01-01), which many unidentified people share.
+
+    Such a report is still weighed by identity matching, where a placeholder counts for nothing.
+    """
+    record = normalise(linkage_record(data.reported()))
+    return not (
+        record.given_placeholder or record.family_placeholder or record.birth_date_placeholder
+    )
 
 
 def report_facts(referral: ReferralInput, person: Person | None) -> ReportFacts:

@@ -27,7 +27,7 @@ from coresponder.domain.intake import (
 from coresponder.domain.linkage import Params, Record
 from coresponder.identity.actions import linkage_record
 from coresponder.identity.matching import active_params, possible_matches
-from coresponder.intake.actions import known_overdoses, report_facts, resolve_person
+from coresponder.intake.actions import known_overdoses, report_facts, resolve_person, says_who
 from coresponder.intake.inputs import PersonInput, ReferralInput
 from coresponder.intake.models import Overdose
 from coresponder.people.models import Person
@@ -72,7 +72,7 @@ def _row_key(number: int) -> tuple[str, int]:
 def _exact_key(data: PersonInput) -> tuple[str, str, dt.date] | None:
     """What `privacy.access.exact_match` compares: both names (any case) and the birth date."""
     birth = data.birth_date
-    if not isinstance(birth, dt.date):
+    if not isinstance(birth, dt.date) or not says_who(data):
         return None
     given = str(data.given_name or "").strip().lower()
     family = str(data.family_name or "").strip().lower()

@@ -182,6 +182,24 @@ def test_the_preview_plans_each_join_and_known_person_and_writes_nothing(
     assert "family name spelled slightly differently" in plans[5].person_words
 
 
+def test_rows_under_a_placeholder_name_and_birth_date_are_not_planned_as_one_person(
+    pco: Program, importer: User
+) -> None:
+    doe = [
+        line(0, "EMS", "John", "Doe", "01/01/1900"),
+        line(20, "Hospital", "John", "Doe", "01/01/1900", **{"Lat": "41.99"}),
+    ]
+    table, import_options = options(pco, csv_bytes(doe))
+    plans = preview_import(pco, table, import_options, user=importer).plans
+    assert plans[2].new_overdose and plans[3].new_overdose
+    assert plans[3].joins_row is None and plans[3].person_id is None
+    counts = commit_import(
+        Actor(user=importer, where="test"), pco, table, import_options, file_name="x"
+    )
+    assert counts.overdoses_created == 2
+    assert Person.objects.filter(family_name="Doe").count() == 2
+
+
 def test_the_commit_makes_the_joins_the_preview_announced(
     pco: Program, importer: User, known: dict[str, Any]
 ) -> None:

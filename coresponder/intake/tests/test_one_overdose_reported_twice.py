@@ -117,6 +117,23 @@ def test_the_same_name_three_hours_later_is_another_overdose(pco: Program, offic
     assert Overdose.objects.count() == 2
 
 
+def test_a_placeholder_name_and_birth_date_never_make_two_reports_one_person(
+    pco: Program, officer: User
+) -> None:
+    # Hospitals register every unidentified patient as "John Doe, 1900-01-01": the
+    # same words say nothing of who either is, so neither the record nor the overdose joins.
+    doe = {"given": "John", "family": "Doe", "birth": dt.date(1900, 1, 1)}
+    first = record(officer, pco, report("police", **doe))
+    second = record(officer, pco, report("hospital", minutes=25, **doe))
+    weeks_later = record(officer, pco, report("ems", minutes=60 * 24 * 20, latitude=42.1, **doe))
+    unknown = {"given": "Unknown", "family": "Unknown", "birth": dt.date(1985, 6, 2)}
+    third = record(officer, pco, report("ems", minutes=60 * 24 * 30, **unknown))
+    fourth = record(officer, pco, report("ems", minutes=60 * 24 * 40, **unknown))
+    assert not second.overdose_merged
+    assert len({r.person.pk for r in (first, second, weeks_later, third, fourth)}) == 5
+    assert Overdose.objects.count() == 5
+
+
 def test_a_report_that_could_be_either_of_two_people_joins_neither_and_goes_to_review(
     pco: Program, officer: User
 ) -> None:
