@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.http import actor_for
+from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import humanize
 from coresponder.outreach.actions import checklist_of, close_task
 from coresponder.outreach.forms import AttemptForm, CloseTaskForm
@@ -31,7 +32,7 @@ from coresponder.outreach.pages import (
     tier_labels,
 )
 from coresponder.outreach.queue import QueueFilter, expired_tasks, outreach_queue, queue_districts
-from coresponder.privacy.access import role_in, visible_people
+from coresponder.privacy.access import may_read, role_in, visible_people
 from coresponder.programs.duty import on_duty
 from coresponder.programs.home import OVERSIGHT_ROLES
 from coresponder.programs.models import Program
@@ -59,6 +60,12 @@ def _choice(value: str | None, choices: tuple[tuple[str, str], ...]) -> str:
 
 def _may_see_missed(request: HttpRequest, program: Program) -> bool:
     return role_in(request.user, program) in OVERSIGHT_ROLES
+
+
+def _may_route(request: HttpRequest, program: Program) -> bool:
+    """Field roles and coordinators read addresses, so they may print a team's route."""
+    role = role_in(request.user, program)
+    return role is not None and may_read(role, FieldGroup.CONTACT)
 
 
 @login_required
@@ -136,6 +143,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
         "has_teams": bool(team_ids),
         "expired": expired,
         "may_see_missed": _may_see_missed(request, program),
+        "may_route": _may_route(request, program),
         "previous_page": _page_query(filters, result.page - 1) if result.page > 1 else None,
         "next_page": _page_query(filters, result.page + 1) if result.page < result.pages else None,
     }

@@ -1,0 +1,77 @@
+"""Today's route for a team on shift: cards in order on a phone, and a sheet to print."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from coresponder.core.audit import record_event
+from coresponder.core.http import actor_for
+from coresponder.domain.policy import FieldGroup
+from coresponder.outreach.pages import int_or_none, program_for_outreach
+from coresponder.outreach.routes import team_route, teams_today
+from coresponder.privacy.access import may_read, role_in
+from coresponder.programs.models import Program, Team
+
+
+def program_for_routes(request: HttpRequest, slug: str) -> Program:
+    """The program, when the user's role there reads outreach and addresses; else 404."""
+    program = program_for_outreach(request, slug)
+    role = role_in(request.user, program)
+    if role is None or not may_read(role, FieldGroup.CONTACT):
+        raise Http404("No routes for this role")
+    return program
+
+
+def _page(request: HttpRequest, slug: str, template: str) -> HttpResponse:
+    program = program_for_routes(request, slug)
+    now = timezone.now()
+    teams = teams_today(program, now)
+    chosen = int_or_none(request.GET.get("team"))
+    picked = next(((team_id, duty) for team_id, _name, duty in teams if team_id == chosen), None)
+    if picked is None and chosen is None and len(teams) == 1:
+        picked = (teams[0][0], teams[0][2])
+    plan = None
+    if picked is not None:
+        team = Team.objects.get(pk=picked[0], program=program)
+        plan = team_route(request.user, program, team, picked[1], now)
+    # Names and addresses are a read of people's data, audited as the queue is, even
+    # when the answer lists no one.
+    record_event(
+        actor_for(request),
+        "read",
+        object_type="outreach.outreachtask",
+        program_slug=program.slug,
+        fields=["identity", "contact", "outreach"],
+        detail={
+            "list": "team route",
+            "team": plan.team.pk if plan else None,
+            "ids": plan.task_ids[:500] if plan else [],
+        },
+    )
+    context = {
+        "program": program,
+        "teams": [(team_id, name) for team_id, name, _duty in teams],
+        "chosen_team": picked[0] if picked else None,
+        "unknown_team": chosen is not None and picked is None,
+        "plan": plan,
+        "now": now,
+    }
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def route_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The team's route as cards in visiting order, with the times it arrives."""
+    return _page(request, slug, "outreach/route.html")
+
+
+@login_required
+@require_GET
+def route_sheet(request: HttpRequest, slug: str) -> HttpResponse:
+    """The same route on one printed page, with no navigation around it."""
+    return _page(request, slug, "outreach/route_sheet.html")

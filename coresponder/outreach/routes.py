@@ -1,0 +1,209 @@
+"""A team's route for today's shift: the tasks it may visit, where they are, and the order.
+
+The tasks are the queue's live, open ones (not those waiting for a closing checklist:
+the visit was made) that nobody else claimed, in the districts the team's shift covers,
+of people the reader may see (`privacy.access.visible_people`, the gate the queue uses).
+A visit goes to the person's home when it is on record, else to where the overdose
+happened. An overdue task still in its grace keeps its place until it expires.
+The order is `domain.routing.plan_route`'s, measured against the nearest-first route.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+
+from coresponder.domain.outreach import expires_at, follow_up_rules
+from coresponder.domain.presets import RouteStart
+from coresponder.domain.routing import (
+    SKIP_REASON_LABELS,
+    Point,
+    Route,
+    Shift,
+    Visit,
+    greedy_route,
+    plan_route,
+)
+from coresponder.outreach.models import OPEN_STATUSES, OutreachTask
+from coresponder.outreach.pages import tier_labels
+from coresponder.outreach.queue import live_tasks
+from coresponder.privacy.access import visible_people
+from coresponder.programs.duty import Duty, duties_between
+from coresponder.programs.models import Program, Team
+
+__all__ = ["TeamRoute", "route_start", "team_route", "teams_today"]
+
+TARGETS = dict(OutreachTask.Target.choices)
+
+
+@dataclass(frozen=True)
+class TeamRoute:
+    """A team's route for its shift today, with the nearest-first route's figures beside it."""
+
+    team: Team
+    duty: Duty
+    start: RouteStart
+    starts: dt.datetime
+    route: Route
+    greedy: Route
+    stops: list[dict[str, Any]]  # in order, each with the task's words
+    skipped: list[dict[str, Any]]
+    task_ids: list[int]
+
+
+def _day(program: Program, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    zone = ZoneInfo(program.timezone)
+    today = now.astimezone(zone).date()
+    return (
+        dt.datetime.combine(today, dt.time(0), tzinfo=zone),
+        dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), tzinfo=zone),
+    )
+
+
+def _duties_left_today(program: Program, now: dt.datetime) -> list[Duty]:
+    """Shifts of a team that run today on the program's clock and have not ended."""
+    start, end = _day(program, now)
+    return [
+        duty
+        for duty in duties_between(program, start, end)
+        if duty.team_id is not None and duty.ends > now and duty.starts < end
+    ]
+
+
+def teams_today(program: Program, now: dt.datetime) -> list[tuple[int, str, Duty]]:
+    """(team id, name, its shift) for each active team on shift now or later today."""
+    active = set(program.teams.filter(active=True).values_list("pk", flat=True))
+    seen: dict[int, tuple[int, str, Duty]] = {}
+    for duty in _duties_left_today(program, now):
+        if duty.team_id in active and duty.team_id not in seen:
+            seen[duty.team_id] = (duty.team_id, duty.team_name or "", duty)
+    return sorted(seen.values(), key=lambda row: (row[1], row[0]))
+
+
+def route_start(program: Program) -> RouteStart:
+    """Where the program's teams set out from: the preset's `[route]`, or the area's centre."""
+    rules = program.rules
+    area = rules.area
+    return rules.route or RouteStart(area.name, area.latitude, area.longitude)
+
+
+ROW_FIELDS = (
+    "pk",
+    "person_id",
+    "window_start",
+    "window_end",
+    "priority_tier",
+    "target",
+    "claimed_by_id",
+    "overdose__latitude",
+    "overdose__longitude",
+    "overdose__place",
+)
+
+
+def _tasks(user: Any, program: Program, team: Team, duty: Duty, now: dt.datetime) -> list[Any]:
+    """The tasks the team may visit on this shift, of people the reader may see."""
+    tasks = (
+        live_tasks(program, now)
+        .filter(status__in=OPEN_STATUSES, window_start__lt=duty.ends)
+        .filter(Q(claimed_by__isnull=True) | Q(claimed_by=team))
+        .filter(person_id__in=visible_people(user).values("pk"))
+    )
+    if duty.district_codes:
+        tasks = tasks.filter(district__code__in=list(duty.district_codes))
+    return list(tasks.order_by("window_end", "id").values(*ROW_FIELDS))
+
+
+def _people(user: Any, person_ids: list[int]) -> dict[int, tuple[str, str, Any, Any]]:
+    """Name, address and home coordinates through the gate's scope, in one query."""
+    rows = (
+        visible_people(user)
+        .filter(pk__in=person_ids)
+        .values_list("pk", "given_name", "family_name", "address", "latitude", "longitude")
+    )
+    return {
+        pk: (f"{given} {family}".strip(), address, lat, lon)
+        for pk, given, family, address, lat, lon in rows
+    }
+
+
+def _place(row: dict[str, Any], person: tuple[str, str, Any, Any]) -> tuple[Point | None, str]:
+    """The home on record, else where the overdose happened; the words to read at the door."""
+    _name, address, lat, lon = person
+    if lat is not None and lon is not None:
+        return Point(lat, lon), address or "Home (no street address on record)"
+    lat, lon = row["overdose__latitude"], row["overdose__longitude"]
+    if lat is not None and lon is not None:
+        return Point(lat, lon), row["overdose__place"] or "Where the overdose happened"
+    return None, address or row["overdose__place"] or ""
+
+
+def team_route(user: Any, program: Program, team: Team, duty: Duty, now: dt.datetime) -> TeamRoute:
+    """The route for `team`'s shift `duty`, from now (or the shift's start, if later)."""
+    start = route_start(program)
+    starts = max(now, duty.starts)
+    shift = Shift(
+        start=Point(start.latitude, start.longitude),
+        starts=starts,
+        ends=duty.ends,
+        service=dt.timedelta(minutes=start.service_minutes),
+    )
+    grace = follow_up_rules(program.rules.follow_up).expires_after_hours
+    rows = _tasks(user, program, team, duty, now)
+    people = _people(user, [row["person_id"] for row in rows])
+    tiers = tier_labels(program)
+    facts: dict[int, dict[str, Any]] = {}
+    visits: list[Visit] = []
+    for row in rows:
+        person = people.get(row["person_id"], ("", "", None, None))
+        point, place = _place(row, person)
+        overdue = row["window_end"] <= starts
+        # An overdue task may still be visited until it expires, and the sooner the better.
+        closes = expires_at(row["window_end"], grace) if overdue else row["window_end"]
+        visits.append(Visit(row["pk"], point, row["window_start"], closes, row["priority_tier"]))
+        facts[row["pk"]] = {
+            "task_id": row["pk"],
+            "name": person[0] or "Name not shown",
+            "place": place,
+            "window_start": row["window_start"],
+            "window_end": row["window_end"],
+            "overdue": overdue,
+            "visit_by": closes,
+            "tier_label": tiers.get(row["priority_tier"], "Everyone else") if tiers else "",
+            "target": row["target"],
+            "target_label": TARGETS.get(row["target"], ""),
+            "claimed": row["claimed_by_id"] == team.pk,
+        }
+    route = plan_route(shift, visits)
+    greedy = greedy_route(shift, visits)
+    stops = [
+        {
+            **facts[stop.key],
+            "number": number,
+            "arrives": stop.arrives,
+            "starts": stop.starts,
+            "waits": stop.starts > stop.arrives,
+            "leaves": stop.leaves,
+            "km": round(stop.km_from_previous, 1),
+        }
+        for number, stop in enumerate(route.stops, start=1)
+    ]
+    skipped = [
+        {**facts[item.key], "reason": SKIP_REASON_LABELS[item.reason]} for item in route.skipped
+    ]
+    skipped.sort(key=lambda item: (item["window_end"], item["task_id"]))
+    return TeamRoute(
+        team=team,
+        duty=duty,
+        start=start,
+        starts=starts,
+        route=route,
+        greedy=greedy,
+        stops=stops,
+        skipped=skipped,
+        task_ids=[row["pk"] for row in rows],
+    )
