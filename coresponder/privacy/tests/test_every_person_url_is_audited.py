@@ -182,6 +182,8 @@ WEB: dict[str, Kind] = {
     "person-search": ListsPeople(("coordinator",), query=lambda r: {"q": r.person.given_name}),
     "outreach-queue": ListsPeople(("coordinator",), _program),
     "outreach-missed": ListsPeople(("coordinator",), _program),
+    "outreach-route": ListsPeople(("coordinator",), _program),
+    "outreach-route-sheet": ListsPeople(("coordinator",), _program),
     "triage-list": ListsPeople(("coordinator",), _program),
     "diverted-list": ListsPeople(("coordinator", "prosecutor"), _program),
     "referral-inbox": ListsPeople(("provider",)),
