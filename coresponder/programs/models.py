@@ -201,6 +201,7 @@ class FormToken(models.Model):
         IMPORT = "import", "Import"
         AMENDMENT = "amendment", "Amendment request"
         SPIKE_CHECK = "spike_check", "Spike check"
+        LEGAL_HOLD = "legal_hold", "Legal hold"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     token = models.CharField(max_length=32)
