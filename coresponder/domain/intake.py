@@ -391,6 +391,8 @@ _GIVEN_WORDS = {
     "jw92": "given name spelled slightly differently",
     "jw80": "given name spelled differently",
     "initial": "given name only as an initial",
+    "swapped_close": "given and family names swapped, one of them spelled differently",
+    "placeholder": "given name a placeholder (such as Unknown), which says nothing",
     "else": "a different given name",
 }
 _FAMILY_WORDS = {
@@ -398,6 +400,8 @@ _FAMILY_WORDS = {
     "jw92": "family name spelled slightly differently",
     "soundex": "family name sounds the same",
     "jw80": "family name spelled differently",
+    "swapped_close": "given and family names swapped, one of them spelled differently",
+    "placeholder": "family name a placeholder (such as Unknown), which says nothing",
     "else": "a different family name",
 }
 _OTHER_WORDS = {
@@ -405,6 +409,10 @@ _OTHER_WORDS = {
     ("birth_date", "day_month_swapped"): "birth date with day and month swapped",
     ("birth_date", "year_off_by_one"): "birth date a year apart",
     ("birth_date", "one_digit"): "birth date one digit different",
+    ("birth_date", "year_same"): "born the same year (only a year known)",
+    ("birth_date", "year_1"): "born a year apart (only a year known)",
+    ("birth_date", "year_2"): "born two years apart (only a year known)",
+    ("birth_date", "placeholder"): "a placeholder birth date (such as 1 January 1900)",
     ("birth_date", "else"): "a different birth date",
     ("address", "exact"): "same home address",
     ("address", "jw90"): "home address spelled slightly differently",
@@ -435,7 +443,7 @@ def _name_words(a: Record, b: Record, given: str, family: str) -> list[str]:
         words.append("same family name")
     elif family in _FAMILY_WORDS:
         words.append(_FAMILY_WORDS[family])
-    return words
+    return list(dict.fromkeys(words))  # a swap with a change is said once
 
 
 def person_words(a: Record, b: Record, vector: Mapping[str, int]) -> list[str]:

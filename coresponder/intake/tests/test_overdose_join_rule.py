@@ -160,3 +160,20 @@ def test_time_apart_reads_as_words() -> None:
     assert time_apart(25) == "25 minutes apart"
     assert time_apart(61) == "1 hour 1 minute apart"
     assert time_apart(120) == "2 hours apart"
+
+
+def test_the_evidence_names_a_birth_year_and_a_placeholder_name_for_what_they_are() -> None:
+    born_1990 = Record(given="Bridget", family="OBrien", birth_year=1990)
+    decision = decide_overdose_join(
+        report(born_1990, coordinates=SCENE), [known(BRIDGET)], DEFAULT_PARAMS
+    )
+    assert decision.join is not None
+    assert "born the same year (only a year known)" in decision.join.person_words
+    unnamed = Record(given="Unknown", family="O'Brien", birth_date=dt.date(1990, 4, 7))
+    decision = decide_overdose_join(
+        report(unnamed, coordinates=SCENE), [known(BRIDGET)], DEFAULT_PARAMS
+    )
+    assert decision.join is not None
+    assert "given name a placeholder (such as Unknown), which says nothing" in (
+        decision.join.person_words
+    )
