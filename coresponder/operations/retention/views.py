@@ -23,6 +23,7 @@ from coresponder.operations.retention.actions import (
     set_legal_hold,
 )
 from coresponder.operations.retention.forms import HoldForm, ReleaseForm
+from coresponder.programs import form_tokens
 
 SHOWN = 200
 
@@ -31,30 +32,37 @@ SHOWN = 200
 @require_http_methods(["GET", "POST"])
 def legal_holds(request: HttpRequest, slug: str) -> HttpResponse:
     program = program_for_holds(request.user, slug)
+    # Back and save again, or a double click, finds the hold already set (ADR 0009).
+    earlier = form_tokens.already_saved(request, form_tokens.Kind.LEGAL_HOLD)
+    if earlier is not None:
+        return earlier
     form = HoldForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        person = None
         person_id = form.cleaned_data["person_id"]
-        try:
-            if person_id is not None:
-                person = person_for_hold(request.user, person_id)
-            hold, new = set_legal_hold(
+
+        def save() -> HttpResponse:
+            person = person_for_hold(request.user, person_id) if person_id is not None else None
+            _hold, new = set_legal_hold(
                 actor_for(request),
                 program,
                 form.cleaned_data["reason"],
                 timezone.now(),
                 person=person,
             )
-        except NotVisible:
-            form.add_error("person_id", "No person with this number is known to your programs.")
-        except ActionError as exc:
-            form.add_error("reason", str(exc))
-        else:
             if new:
                 messages.success(request, "Hold set: what it covers is kept until it is released.")
             else:
                 messages.info(request, "That hold was already in force; nothing changed.")
             return redirect("legal-holds", slug=program.slug)
+
+        try:
+            return form_tokens.save_once(request, form_tokens.Kind.LEGAL_HOLD, save)
+        except NotVisible:
+            form.add_error("person_id", "No person with this number is known to your programs.")
+        except ActionError as exc:
+            for name, problems in exc.errors.items():
+                for problem in problems:
+                    form.add_error(name if name in form.fields else None, problem)
     holds = list(
         LegalHold.objects.filter(program=program)
         .select_related("program", "set_by", "released_by")
