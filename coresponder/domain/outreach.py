@@ -196,8 +196,14 @@ def after_attempt(
     if outcome == Outcome.NOT_LOCATED:
         if attempts_made >= max_attempts:
             return AttemptEffect(closes=True, next_attempt_after=None, recontact_on=None)
-        after = attempted_at + dt.timedelta(hours=spacing_hours)
-        return AttemptEffect(closes=False, next_attempt_after=after, recontact_on=None)
+        # Elapsed hours, in UTC, as `spacing_conflict` counts them: Python adds to a zoned
+        # time on the wall clock, which makes "24 h" 23 or 25 on the nights clocks change.
+        after = attempted_at.astimezone(dt.UTC) + dt.timedelta(hours=spacing_hours)
+        return AttemptEffect(
+            closes=False,
+            next_attempt_after=after.astimezone(attempted_at.tzinfo),
+            recontact_on=None,
+        )
     if outcome == Outcome.DECLINED_INTERESTED_LATER:
         later = attempted_at + RECONTACT_AFTER
         return AttemptEffect(closes=False, next_attempt_after=later, recontact_on=later.date())

@@ -173,3 +173,17 @@ def test_spacing_counts_real_hours_across_the_spring_dst_change() -> None:
 def test_no_spacing_when_the_preset_sets_none() -> None:
     others = [(FIRST_TRY, "not_located")]
     assert spacing_conflict("not_located", FIRST_TRY, others, 0) is None
+
+
+def test_the_next_try_an_attempt_sets_is_one_the_spacing_allows_across_the_spring_dst_change() -> (
+    None
+):
+    # 09:00 EST on 7 March; the next day has 23 hours, so 24 real hours on is 10:00 EDT.
+    first = dt.datetime(2026, 3, 7, 9, 0, tzinfo=NEW_YORK)
+    effect = after_attempt("not_located", 1, 3, 24, first)
+    assert effect.next_attempt_after is not None
+    elapsed = effect.next_attempt_after.astimezone(dt.UTC) - first.astimezone(dt.UTC)
+    assert elapsed == dt.timedelta(hours=24)
+    assert effect.next_attempt_after.astimezone(NEW_YORK).hour == 10
+    others = [(first, "not_located")]
+    assert spacing_conflict("not_located", effect.next_attempt_after, others, 24) is None
