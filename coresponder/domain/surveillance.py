@@ -35,12 +35,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+# Whole-number counts up to this size keep their running sums exact in 64-bit integers.
+EXACT_COUNT_LIMIT = 1_000_000
 
 BASELINE_DAYS = 7
 MIN_BASELINE_DAYS = 3
@@ -93,20 +97,25 @@ def first_day(method: Method, baseline: int = BASELINE_DAYS) -> int:
 
 
 def _reference(
-    counts: FloatArray, nearest_lag: int, baseline: int
+    counts: FloatArray, nearest_lag: int, baseline: int, whole: IntArray | None = None
 ) -> tuple[int, FloatArray, FloatArray]:
     """Mean and sample sd of days t-nearest_lag-baseline+1 .. t-nearest_lag, for every t with all.
 
-    Returns the first such t and the (areas, days - first) arrays; one pass over the
-    lags for the mean and one for the squared deviations, so a flat reference has
-    exactly zero spread.
+    Returns the first such t and the (areas, days - first) arrays. Whole-number
+    counts (`whole`) take running sums, exact in 64-bit integers, so the spread is
+    `sqrt((n * sum(x^2) - sum(x)^2) / (n (n - 1)))` with no rounding before the
+    division: a flat reference has exactly zero spread, as in R. Other values take
+    one pass over the lags for the mean and one for the squared deviations.
     """
     days = counts.shape[1]
     first = nearest_lag + baseline - 1
     width = max(days - first, 0)
-    mean = np.zeros((counts.shape[0], width))
     if width == 0:
-        return first, mean, mean.copy()
+        empty = np.zeros((counts.shape[0], 0))
+        return first, empty, empty.copy()
+    if whole is not None:
+        return first, *_running(whole, nearest_lag, baseline, width)
+    mean = np.zeros((counts.shape[0], width))
     for lag in range(nearest_lag, nearest_lag + baseline):
         mean += counts[:, first - lag : days - lag]
     mean /= baseline
@@ -118,6 +127,25 @@ def _reference(
         squares += step
     squares /= baseline - 1
     return first, mean, np.sqrt(squares, out=squares)
+
+
+def _running(
+    whole: IntArray, nearest_lag: int, baseline: int, width: int
+) -> tuple[FloatArray, FloatArray]:
+    """Mean and sample sd of the reference windows from running integer sums."""
+    areas = whole.shape[0]
+    sums = np.zeros((areas, whole.shape[1] + 1), dtype=np.int64)
+    np.cumsum(whole, axis=1, out=sums[:, 1:])
+    squares = np.zeros_like(sums)
+    np.cumsum(whole * whole, axis=1, out=squares[:, 1:])
+    # The window of day t (t = first + i) is days i .. i + baseline - 1.
+    total = sums[:, baseline : baseline + width] - sums[:, :width]
+    total_sq = squares[:, baseline : baseline + width] - squares[:, :width]
+    spread = total_sq * baseline
+    spread -= total * total  # exact: n * sum(x^2) - sum(x)^2
+    mean = total / baseline
+    variance = spread / (baseline * (baseline - 1))
+    return mean, np.sqrt(variance, out=variance)
 
 
 def ears(
@@ -136,20 +164,21 @@ def ears(
     if min_sigma < 0:
         raise ValueError(f"min_sigma must not be negative, got {min_sigma}")
     z = z_of(DEFAULT_ALPHA[method] if alpha is None else alpha)
-    series = np.asarray(counts, dtype=np.float64)
-    one = series.ndim == 1
-    grid = np.atleast_2d(series)
-    if grid.ndim != 2:
+    given = np.asarray(counts)
+    one = given.ndim == 1
+    if np.atleast_2d(given).ndim != 2:
         raise ValueError("counts must be one series or a 2-D array of areas by days")
+    whole = _whole_numbers(np.atleast_2d(given))
+    grid = np.atleast_2d(given.astype(np.float64))
     upper = np.full(grid.shape, np.nan)
     start = first_day(method, baseline)
     if grid.shape[1] > start:
         with np.errstate(divide="ignore", invalid="ignore"):
             if method is Method.C3:
-                upper[:, start:] = _c3(grid, z, baseline, min_sigma)
+                upper[:, start:] = _c3(grid, z, baseline, min_sigma, whole)
             else:
                 nearest = 1 if method is Method.C1 else GUARD_DAYS + 1
-                first, mean, sd = _reference(grid, nearest, baseline)
+                first, mean, sd = _reference(grid, nearest, baseline, whole)
                 upper[:, first:] = mean + z * np.maximum(sd, min_sigma)
     with np.errstate(invalid="ignore"):
         alarm = grid > upper  # NaN compares False: no bound, no alarm
@@ -158,8 +187,19 @@ def ears(
     return EarsResult(upper, alarm, start)
 
 
-def _c3(grid: FloatArray, z: float, baseline: int, min_sigma: float) -> FloatArray:
-    first, mean, sd = _reference(grid, GUARD_DAYS + 1, baseline)
+def _whole_numbers(given: npt.NDArray[Any]) -> IntArray | None:
+    """The counts as 64-bit integers when they are whole numbers small enough to sum exactly."""
+    if given.dtype.kind not in "biu" or given.size == 0:
+        return None
+    if given.min() < 0 or given.max() > EXACT_COUNT_LIMIT:
+        return None
+    return given.astype(np.int64, copy=False)
+
+
+def _c3(
+    grid: FloatArray, z: float, baseline: int, min_sigma: float, whole: IntArray | None
+) -> FloatArray:
+    first, mean, sd = _reference(grid, GUARD_DAYS + 1, baseline, whole)
     spread = np.maximum(sd, min_sigma)
     c2 = (grid[:, first:] - mean) / spread
     excess = np.maximum(c2 - 1, 0)  # NaN stays NaN, as R's pmax without na.rm

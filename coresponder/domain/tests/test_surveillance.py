@@ -656,3 +656,19 @@ def test_bad_surveillance_rules_name_the_key(raw, key):
     with pytest.raises(PresetError) as caught:
         parse_preset(preset_with(raw), "pad.toml")
     assert key in [problem_key for problem_key, _ in caught.value.problems]
+
+
+def test_fractional_values_take_the_two_pass_way_to_the_same_bounds():
+    rng = np.random.default_rng(11)
+    grid = rng.poisson(3.0, size=(4, 80))
+    for method in (Method.C1, Method.C2, Method.C3):
+        exact = ears(grid, method, alpha=0.01, min_sigma=0.3)
+        floats = ears(grid.astype(float), method, alpha=0.01, min_sigma=0.3)
+        assert np.allclose(exact.upper_bound, floats.upper_bound, rtol=0, atol=1e-9, equal_nan=True)
+        assert np.array_equal(exact.alarm, floats.alarm)
+    for method, alpha, upper in (
+        (Method.C1, 0.05, C1_ALPHA_005_UPPER),
+        (Method.C3, 0.05, C3_ALPHA_005_UPPER),
+    ):
+        floats = ears(np.array(SERIES, dtype=float), method, alpha=alpha)
+        assert np.max(np.abs(floats.upper_bound[YEAR] - np.array(upper))) < 1e-6
