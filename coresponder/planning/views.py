@@ -75,9 +75,9 @@ def _charts(comparison: Comparison) -> dict[str, Any]:
             if comparison.submitted or side == "today"
         ],
     )
-    tables = [("Today", comparison.today)]
+    tables = [("Each team today", comparison.today)]
     if comparison.submitted:
-        tables.append(("The plan", comparison.scenario))
+        tables.append(("Each team in the plan", comparison.scenario))
     return {
         "team_tables": tables,
         "hours_chart": by_hour,
