@@ -33,6 +33,8 @@ from coresponder.programs.models import Program
 
 # One batch, one transaction: a CAD system sends what came in since its last push.
 MAX_CALLS = 1_000
+# A time decades before any CAD system in use is a system's empty date, not a call.
+EARLIEST_YEAR = 1990
 CALL_TYPES = frozenset(Call.CallType.values)
 TEXT_LIMITS = {
     "cad_number": 64,
@@ -192,6 +194,9 @@ def check_call(program: Program, position: int, values: Mapping[str, Any]) -> Ca
     received = _parsed(call, values, "received_at", lambda v: parse_datetime(v, None))
     if received is None and "received_at" not in call.errors:
         call.add_error("received_at", "is required")
+    elif received is not None and received.year < EARLIEST_YEAR:
+        call.add_error("received_at", f"is before {EARLIEST_YEAR}: not a time a CAD call has")
+        received = None
     flags = {
         name: bool(_parsed(call, values, name, parse_bool))
         for name in ("weapons", "violence_in_progress")

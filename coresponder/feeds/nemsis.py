@@ -46,6 +46,8 @@ NAMESPACE = "http://www.nemsis.org"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 # One file, one transaction: as many reports as a spreadsheet import takes rows.
 MAX_REPORTS = 10_000
+# NEMSIS v3 dates from 2011; a time decades before it is a system's empty date, not a run.
+EARLIEST_YEAR = 1990
 
 # The sections of a patient care report (NEMSIS v3.5 EMSDataSet).
 SECTIONS = frozenset(
@@ -363,6 +365,9 @@ def _moment(report: CareReport, found: _Report, name: str) -> dt.datetime | None
         moment = None
     if moment is None or moment.tzinfo is None:
         report.add_error(name, f"“{text}” is not a date and time with its UTC offset")
+        return None
+    if moment.year < EARLIEST_YEAR:
+        report.add_error(name, f"“{text}” is before {EARLIEST_YEAR}: not a time an EMS run has")
         return None
     return moment
 

@@ -97,6 +97,7 @@ def test_a_bad_call_refuses_the_batch_naming_each_row_and_field(
         call("C-2", received_at="2025-02-01 21:15"),
         call("C-3", call_type="barking_dog", latitude=140),
         call("C-1"),
+        call("C-4", received_at="0001-01-01T00:00:00+00:00"),
     ]
     response = post_json(client, calls)
     assert response.status_code == 422
@@ -106,6 +107,7 @@ def test_a_bad_call_refuses_the_batch_naming_each_row_and_field(
         "[2].call_type",
         "[2].latitude",
         "[3].cad_number",
+        "[4].received_at",
     }
     assert errors["[3].cad_number"] == ["is also the call at [0]"]
     assert not Call.objects.exists() and not Referral.objects.exists()

@@ -166,6 +166,7 @@ def test_what_intake_refuses_is_named_by_element(pco: Program, paramedic: User) 
         ({"ePatient__13": "female"}, "ePatient.13"),
         ({"ePatient__15": "-3"}, "ePatient.15"),
         ({"eScene__11": "91,10"}, "eScene.11"),
+        ({"eTimes__01": "0001-01-01T00:00:00+00:00"}, "eTimes.01"),
         ({"eScene__99x": "1"}, "eScene.99x"),
         ({"eTimes__ePatient__02": "x"}, "eTimes.ePatient.02"),
     ],
