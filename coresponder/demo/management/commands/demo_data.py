@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import random
 import time
 from collections import Counter
 from typing import Any
@@ -13,6 +14,7 @@ from django.db.models import ProtectedError
 from coresponder.demo.cleanup import delete_demo_data
 from coresponder.demo.context import SCALES
 from coresponder.demo.generator import EVENT_MODELS, demo_data_exists, generate_demo_data
+from coresponder.demo.spikes import add_demo_spikes, spike_moment
 from coresponder.domain.presets import PresetError
 from coresponder.programs.actions import load_programs
 from coresponder.programs.management.commands._cli import cli_actor
@@ -93,6 +95,9 @@ class Command(BaseCommand):
                     anchor=anchor,
                     programs=tuple(options["program"]),
                 )
+                moment = spike_moment(anchor, dt.datetime.now(dt.UTC))
+                rng = random.Random(options["seed"])
+                summary.counts.update(add_demo_spikes(actor, rng, summary.programs, moment))
         except PresetError as exc:
             raise CommandError(f"preset rejected:\n{exc}") from exc
         except ProtectedError as exc:
