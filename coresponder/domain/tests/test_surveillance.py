@@ -21,8 +21,10 @@ import math
 import statistics
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -444,11 +446,11 @@ FLAT_C3_MIN_SIGMA_UPPER = (
 YEAR = slice(12, None)  # the 52 weeks of 2011 inside SERIES
 
 
-def alarm_weeks(alarm: np.ndarray) -> tuple[int, ...]:
+def alarm_weeks(alarm: npt.NDArray[np.bool_]) -> tuple[int, ...]:
     return tuple(int(i) for i in np.flatnonzero(alarm[YEAR]))
 
 
-def test_published_c1_bounds_of_the_package_test():
+def test_published_c1_bounds_of_the_package_test() -> None:
     result = ears(SERIES, Method.C1, alpha=0.05)
     published = (3.278854, 3.278854, 3.436517, 3.855617)  # test-earsC.R, rounded there
     assert np.allclose(result.upper_bound[YEAR][:4], published, atol=1e-6)
@@ -463,7 +465,9 @@ def test_published_c1_bounds_of_the_package_test():
         (Method.C3, None, C3_DEFAULT_ALPHA_UPPER, C3_DEFAULT_ALPHA_ALARM_WEEKS),
     ],
 )
-def test_upper_bounds_and_alarms_match_r_surveillance(method, alpha, upper, alarms):
+def test_upper_bounds_and_alarms_match_r_surveillance(
+    method: Method, alpha: float | None, upper: tuple[float, ...], alarms: tuple[int, ...]
+) -> None:
     result = ears(SERIES, method, alpha=alpha)
     assert np.max(np.abs(result.upper_bound[YEAR] - np.array(upper))) < 1e-6
     assert alarm_weeks(result.alarm) == alarms
@@ -477,7 +481,9 @@ def test_upper_bounds_and_alarms_match_r_surveillance(method, alpha, upper, alar
         (Method.C3, 0.5, FLAT_C3_MIN_SIGMA_UPPER),
     ],
 )
-def test_flat_references_and_min_sigma_match_r(method, min_sigma, upper):
+def test_flat_references_and_min_sigma_match_r(
+    method: Method, min_sigma: float, upper: tuple[float, ...]
+) -> None:
     result = ears(FLAT, method, alpha=0.001, min_sigma=min_sigma)
     got = result.upper_bound[result.first_day :]
     want = np.array(upper)
@@ -487,14 +493,14 @@ def test_flat_references_and_min_sigma_match_r(method, min_sigma, upper):
     assert not result.alarm[np.isnan(result.upper_bound)].any()  # R's NA: no alarm
 
 
-def test_flat_c1_without_min_sigma_alarms_above_the_mean():
+def test_flat_c1_without_min_sigma_alarms_above_the_mean() -> None:
     # sd 0, minSigma 0: the bound is the mean, so one case after a week of none alarms.
     result = ears(FLAT, Method.C1, alpha=0.001)
     assert result.upper_bound[7] == 0.0
     assert bool(result.alarm[12])  # R: C1 AL0 has an alarm at range position 6 (day 13)
 
 
-def test_days_before_a_full_reference_have_no_bound():
+def test_days_before_a_full_reference_have_no_bound() -> None:
     for method, days in ((Method.C1, 7), (Method.C2, 9), (Method.C3, 11)):
         result = ears(SERIES, method)
         assert first_day(method) == days
@@ -503,7 +509,7 @@ def test_days_before_a_full_reference_have_no_bound():
         assert not result.alarm[:days].any()
 
 
-def test_defaults_and_quantiles():
+def test_defaults_and_quantiles() -> None:
     assert DEFAULT_ALPHA[Method.C1] == DEFAULT_ALPHA[Method.C2] == 0.001
     assert DEFAULT_ALPHA[Method.C3] == 0.025
     assert z_of(0.05) == pytest.approx(1.6448536269514722, abs=1e-12)  # R qnorm(0.95)
@@ -518,12 +524,12 @@ def test_defaults_and_quantiles():
         ({"alpha": 1.5}, "between 0 and 1"),
     ],
 )
-def test_bad_parameters_are_refused(kwargs, message):
+def test_bad_parameters_are_refused(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         ears(SERIES, Method.C1, **kwargs)
 
 
-def test_many_areas_at_once_equal_one_at_a_time():
+def test_many_areas_at_once_equal_one_at_a_time() -> None:
     rng = np.random.default_rng(7)
     grid = rng.poisson(2.0, size=(5, 60))
     for method in (Method.C1, Method.C2, Method.C3):
@@ -534,16 +540,18 @@ def test_many_areas_at_once_equal_one_at_a_time():
             assert np.array_equal(together.alarm[row], alone.alarm)
 
 
-def naive(series, method, alpha, baseline, min_sigma):
+def naive(
+    series: list[int], method: Method, alpha: float, baseline: int, min_sigma: float
+) -> list[float]:
     """earsC read off its documentation, one day at a time, with the statistics module."""
     z = statistics.NormalDist().inv_cdf(1 - alpha)
 
-    def reference(t):
+    def reference(t: int) -> tuple[float, float]:
         nearest = 1 if method is Method.C1 else 3
         values = [series[t - lag] for lag in range(nearest, nearest + baseline)]
         return statistics.fmean(values), statistics.stdev(values)
 
-    def c2(t):
+    def c2(t: int) -> float:
         mean, sd = reference(t)
         spread = max(sd, min_sigma)
         if spread == 0:
@@ -580,7 +588,9 @@ def naive(series, method, alpha, baseline, min_sigma):
     baseline=st.integers(min_value=3, max_value=10),
     min_sigma=st.sampled_from([0.0, 0.1, 0.5, 1.0]),
 )
-def test_vectorised_equals_a_day_by_day_loop(series, method, alpha, baseline, min_sigma):
+def test_vectorised_equals_a_day_by_day_loop(
+    series: list[int], method: Method, alpha: float, baseline: int, min_sigma: float
+) -> None:
     result = ears(series, method, alpha=alpha, baseline=baseline, min_sigma=min_sigma)
     expected = naive(series, method, alpha, baseline, min_sigma)
     for t, want in enumerate(expected):
@@ -593,7 +603,7 @@ def test_vectorised_equals_a_day_by_day_loop(series, method, alpha, baseline, mi
             assert bool(result.alarm[t]) == (series[t] > got)
 
 
-def test_threshold_counts_the_last_24_hours():
+def test_threshold_counts_the_last_24_hours() -> None:
     utc = dt.UTC
     at = dt.datetime(2026, 12, 3, 18, tzinfo=utc)
     times = sorted(
@@ -626,13 +636,13 @@ def preset_with(surveillance: dict[str, object] | None) -> dict[str, object]:
     return data
 
 
-def test_a_preset_without_the_section_gets_the_defaults():
+def test_a_preset_without_the_section_gets_the_defaults() -> None:
     rules = parse_preset(preset_with(None), "pad.toml").surveillance
     assert rules == Surveillance()
     assert (rules.method, rules.alpha, rules.baseline_days) == ("c2", None, 7)
 
 
-def test_the_section_is_read_and_survives_storage():
+def test_the_section_is_read_and_survives_storage() -> None:
     raw = {"method": "c3", "alpha": 0.01, "baseline_days": 10, "min_count": 2, "threshold_24h": 8}
     preset = parse_preset(preset_with(raw), "pad.toml")
     assert preset.surveillance == Surveillance("c3", 0.01, 10, 0.5, 2, 8)
@@ -652,13 +662,13 @@ def test_the_section_is_read_and_survives_storage():
         ({"window": 3}, "surveillance.window"),
     ],
 )
-def test_bad_surveillance_rules_name_the_key(raw, key):
+def test_bad_surveillance_rules_name_the_key(raw: dict[str, object], key: str) -> None:
     with pytest.raises(PresetError) as caught:
         parse_preset(preset_with(raw), "pad.toml")
     assert key in [problem_key for problem_key, _ in caught.value.problems]
 
 
-def test_fractional_values_take_the_two_pass_way_to_the_same_bounds():
+def test_fractional_values_take_the_two_pass_way_to_the_same_bounds() -> None:
     rng = np.random.default_rng(11)
     grid = rng.poisson(3.0, size=(4, 80))
     for method in (Method.C1, Method.C2, Method.C3):

@@ -95,7 +95,7 @@ def test_notices_go_to_coordinators_and_the_team_on_duty_in_the_district(
     found = detect_spikes(SYSTEM, quiet_fortnight, TODAY, NOW)
     district = next(a for a in found.new_alerts if a.area_kind == "district")
     county = next(a for a in found.new_alerts if a.area_kind == "county")
-    told = {}
+    told: dict[str, set[str]] = {}
     for notice in Notice.objects.filter(kind=Notice.Kind.SPIKE_ALERT):
         told.setdefault(notice.message, set()).add(notice.recipient.username)
     district_message = next(m for m in told if "24th District" in m)
