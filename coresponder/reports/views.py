@@ -46,6 +46,7 @@ from coresponder.reports import charts, disclosure
 from coresponder.reports import metrics as m
 from coresponder.reports.api import MAX_DAYS
 from coresponder.reports.dispositions import disposition_rows
+from coresponder.reports.evaluation import default_start_for
 from coresponder.reports.periods import date_range
 
 BREAKDOWN_LABELS = {
@@ -568,6 +569,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "form_start": request.GET.get("start", reading.period.start.isoformat()),
             "form_end": request.GET.get("end", reading.period.end.isoformat()),
             "quick_ranges": _quick_ranges(reading.program, today, reading.suppress),
+            "evaluation_start": default_start_for(reading.program),
         }
     )
     status = 422 if reading.errors else 200

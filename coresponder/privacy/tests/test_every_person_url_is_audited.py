@@ -302,6 +302,7 @@ WEB: dict[str, Kind] = {
     "spike-alerts": NoPersonData("overdoses counted per area and day, never a person"),
     "spike-check": NoPersonData("counts overdoses per area and records spike alerts"),
     "program-dashboard-section": NoPersonData(AGGREGATES),
+    "program-evaluation": NoPersonData(AGGREGATES),
     "public-dashboard": NoPersonData(AGGREGATES),
     "public-dashboard-section": NoPersonData(AGGREGATES),
     "reports-quarterly": NoPersonData(AGGREGATES),

@@ -1,0 +1,199 @@
+"""The evaluation page: an interrupted time series of a program's overdoses or arrests.
+
+PAD (America/New_York), today 20 Oct 2026. Overdoses every month from October
+2024 to September 2026 (24 whole months): 40 a month, give or take 2, until the
+program's first referral on 1 Oct 2025; 25 a month, give or take 2, after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+
+from coresponder.conftest import Clock, sign_in
+from coresponder.core.models import AuditEvent
+from coresponder.domain.vocabulary import Disposition
+from coresponder.encounters.models import Encounter
+from coresponder.intake.models import Overdose, Referral
+from coresponder.people.tests.factories import PersonFactory
+from coresponder.programs.models import Program, User
+from coresponder.reports import evaluation as ev
+from coresponder.reports.actions import build_metric_days
+
+NY = ZoneInfo("America/New_York")
+URL = "/programs/pad/evaluation/"
+FIRST_MONTH = dt.date(2024, 10, 1)
+PROGRAM_START = dt.date(2025, 10, 1)
+
+
+def months(first: dt.date, count: int) -> list[dt.date]:
+    found = [first]
+    while len(found) < count:
+        found.append(ev.next_month(found[-1]))
+    return found
+
+
+def monthly_overdoses(i: int, month: dt.date) -> int:
+    wobble = 2 if i % 2 else -2
+    return (40 if month < PROGRAM_START else 25) + wobble
+
+
+@pytest.fixture
+def world(pad: Program, clock: Clock) -> Program:
+    clock.now = dt.datetime(2026, 10, 20, 16, tzinfo=dt.UTC)
+    rows = []
+    for i, month in enumerate(months(FIRST_MONTH, 24)):
+        for k in range(monthly_overdoses(i, month)):
+            day = month + dt.timedelta(days=k % 27)
+            at = dt.datetime.combine(day, dt.time(12), tzinfo=NY)
+            rows.append(Overdose(program=pad, occurred_at=at, fatal=k == 0))
+    Overdose.objects.bulk_create(rows)
+    Referral.objects.create(
+        program=pad,
+        person=PersonFactory.create(),
+        received_at=dt.datetime.combine(PROGRAM_START, dt.time(9), tzinfo=NY),
+        pathway="self_referral",
+    )
+    return pad
+
+
+def test_a_coordinator_sees_the_drop_since_the_first_referral(
+    client: Client, world: Program, coordinator: User
+) -> None:
+    sign_in(client, coordinator)
+    response = client.get(URL)
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert result.start == PROGRAM_START and result.unit == "month"
+    assert (result.fit.before, result.fit.after) == (12, 12)
+    assert [p.value for p in result.points] == [
+        monthly_overdoses(i, m) for i, m in enumerate(months(FIRST_MONTH, 24))
+    ]
+    change = result.fit.average_change
+    assert change.high < 0 and change.significant
+    html = response.content.decode()
+    assert "In the 12 months after the program began, overdoses averaged " in html
+    assert "a month fewer than the trend before predicted (95% CI" in html
+    assert 'stroke-dasharray="6 4"' in html  # the counterfactual, dashed
+    assert "Level change" in html and "Slope change" in html
+    event = AuditEvent.objects.filter(object_type="reports.evaluation").get()
+    assert (event.action, event.program_slug, event.person_id) == ("read", "pad", None)
+    assert event.detail["start"] == "2025-10-01" and event.detail["outcome"] == "overdoses"
+
+
+def test_a_start_inside_a_month_leaves_that_month_out(
+    client: Client, world: Program, coordinator: User
+) -> None:
+    sign_in(client, coordinator)
+    response = client.get(URL, {"start": "2025-09-15"})
+    result = response.context["result"]
+    assert result.transition.startswith("Sep 2025, the month the start date falls in")
+    assert (result.fit.before, result.fit.after) == (11, 12)
+    assert "Sep 2025" not in [p.label for p in result.points]
+
+
+def test_too_few_months_before_are_refused_with_the_numbers(
+    client: Client, world: Program, coordinator: User
+) -> None:
+    sign_in(client, coordinator)
+    response = client.get(URL, {"start": "2025-03-01"})
+    assert response.status_code == 200
+    assert response.context["result"].fit is None
+    assert "at least 8 months before the start and 8 after it; this one has 5 before" in (
+        response.content.decode()
+    )
+
+
+def test_a_bad_start_or_outcome_is_named_and_the_default_shown(
+    client: Client, world: Program, coordinator: User
+) -> None:
+    sign_in(client, coordinator)
+    response = client.get(URL, {"start": "March", "outcome": "burglaries"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "The start date must be a date like 2025-03-01." in html
+    assert "Choose overdoses or arrests." in html
+    assert response.context["result"].start == PROGRAM_START
+
+
+def test_arrests_are_offered_only_where_the_records_hold_them(
+    client: Client, world: Program, coordinator: User
+) -> None:
+    sign_in(client, coordinator)
+    response = client.get(URL)
+    assert response.context["outcomes"] == [("overdoses", "Overdoses")]
+    assert "records hold no arrests, so that outcome is not offered" in response.content.decode()
+    Encounter.objects.create(
+        program=world,
+        person=PersonFactory.create(),
+        occurred_at=dt.datetime(2026, 2, 3, 12, tzinfo=NY),
+        disposition=Disposition.ARRESTED,
+    )
+    response = client.get(URL, {"outcome": "arrests"})
+    assert [key for key, _ in response.context["outcomes"]] == ["overdoses", "arrests"]
+    result = response.context["result"]
+    assert sum(p.value or 0 for p in result.points) == 1
+    assert result.fit is not None or result.refusal
+
+
+def test_the_daily_facts_give_the_same_series_as_the_records(
+    client: Client, world: Program, coordinator: User
+) -> None:
+    sign_in(client, coordinator)
+    from_records = client.get(URL).context["result"]
+    build_metric_days(world)
+    from_facts = client.get(URL).context["result"]
+    assert not from_records.from_facts and from_facts.from_facts
+    assert from_facts.points == from_records.points
+    assert from_facts.fit == from_records.fit
+
+
+def test_an_analyst_sees_whole_quarters_and_no_line_where_one_is_hidden(
+    client: Client, world: Program, analyst: User
+) -> None:
+    sign_in(client, analyst)
+    response = client.get(URL)
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert result.suppressed and result.unit == "quarter"
+    # Q4 2024 to Q3 2026; each quarter's fatal overdoses are 3, hidden on the dashboard,
+    # so every quarter's total is hidden too, and no line is fitted.
+    assert [p.label for p in result.points][:2] == ["Q4 2024", "Q1 2025"]
+    assert all(p.value is None for p in result.points)
+    assert result.fit is None
+    html = response.content.decode()
+    assert "no evaluation is shown de-identified" in html
+    assert not re.search(r"<td>\d+</td>", html)
+
+
+def test_people_outside_the_program_get_no_page(
+    client: Client, world: Program, outsider: User
+) -> None:
+    sign_in(client, outsider)
+    assert client.get(URL).status_code == 404
+
+
+def test_records_that_begin_with_the_program_start_halfway_and_say_so(
+    client: Client, pad: Program, clock: Clock, coordinator: User
+) -> None:
+    clock.now = dt.datetime(2026, 10, 20, 16, tzinfo=dt.UTC)
+    Referral.objects.create(
+        program=pad,
+        person=PersonFactory.create(),
+        received_at=dt.datetime(2024, 10, 1, 9, tzinfo=NY),
+        pathway="self_referral",
+    )
+    Overdose.objects.bulk_create(
+        Overdose(program=pad, occurred_at=dt.datetime.combine(m, dt.time(12), tzinfo=NY))
+        for m in months(FIRST_MONTH, 24)
+        for _ in range(3 + m.month % 4)
+    )
+    sign_in(client, coordinator)
+    response = client.get(URL)
+    assert response.context["start"] == dt.date(2025, 10, 1)
+    assert "so no month before it can show the trend" in response.content.decode()
+    assert response.context["result"].fit is not None
