@@ -41,6 +41,7 @@ DETOUR_FACTOR = 1.3
 SPEED_KMH = 40.0
 # Minutes at each door: knocking, talking, leaving resources, the note in the car.
 SERVICE_MINUTES = 30.0
+MAX_TIER_LEVELS = 12
 # A guard only: a route is wanted on the doorstep, not after a coffee.
 TIME_LIMIT_SECONDS = 5
 
@@ -176,10 +177,12 @@ def _weights(visits: Sequence[Visit], shift_ends: dt.datetime) -> list[int]:
     """Each visit's weight: each tier outweighs every lower one put together, and a window
     closing before the shift ends adds one."""
     tiers = sorted({v.tier for v in visits if v.tier is not None})
-    levels = len(tiers) + 1
+    # Past a dozen tiers the lowest share one weight, so penalties stay inside int64.
+    levels = min(len(tiers) + 1, MAX_TIER_LEVELS)
     weights = []
     for visit in visits:
         rank = tiers.index(visit.tier) if visit.tier is not None else len(tiers)
+        rank = min(rank, levels - 1)
         last_chance = 1 if visit.closes <= shift_ends else 0
         weights.append(2 * 2 ** (levels - 1 - rank) + last_chance)
     return weights

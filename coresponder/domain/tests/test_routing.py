@@ -250,3 +250,11 @@ def test_the_preset_route_starts_at_the_area_centre_unless_it_names_a_base() -> 
         parse_preset({**base, "route": {"latitude": 42.0, "service_minutes": 1}}, "demo.toml")
     assert "latitude and longitude" in str(problem.value)
     assert "route.service_minutes" in str(problem.value)
+
+
+def test_many_tiers_still_fit_the_solvers_integers() -> None:
+    visits = [visit(k, east(1 + k % 5), tier=k) for k in range(1, 41)]
+    route = plan_route(shift(length=2), visits)
+    assert route.windows_met >= greedy_route(shift(length=2), visits).windows_met
+    # The first tier is never left out for a lower one.
+    assert 1 in [s.key for s in route.stops]
