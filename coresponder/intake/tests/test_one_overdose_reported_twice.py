@@ -122,11 +122,15 @@ def test_a_placeholder_name_and_birth_date_never_make_two_reports_one_person(
 ) -> None:
     # Hospitals register every unidentified patient as "John Doe, 1900-01-01": the
     # same words say nothing of who either is, so neither the record nor the overdose joins.
-    doe = {"given": "John", "family": "Doe", "birth": dt.date(1900, 1, 1)}
+    doe: dict[str, Any] = {"given": "John", "family": "Doe", "birth": dt.date(1900, 1, 1)}
     first = record(officer, pco, report("police", **doe))
     second = record(officer, pco, report("hospital", minutes=25, **doe))
     weeks_later = record(officer, pco, report("ems", minutes=60 * 24 * 20, latitude=42.1, **doe))
-    unknown = {"given": "Unknown", "family": "Unknown", "birth": dt.date(1985, 6, 2)}
+    unknown: dict[str, Any] = {
+        "given": "Unknown",
+        "family": "Unknown",
+        "birth": dt.date(1985, 6, 2),
+    }
     third = record(officer, pco, report("ems", minutes=60 * 24 * 30, **unknown))
     fourth = record(officer, pco, report("ems", minutes=60 * 24 * 40, **unknown))
     assert not second.overdose_merged
