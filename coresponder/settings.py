@@ -296,6 +296,12 @@ if IMPORT_MAX_FILE_MB < 1 or IMPORT_MAX_CELL_CHARS < 1:
 CORESPONDER_EMAIL_REMINDERS = env_bool("CORESPONDER_EMAIL_REMINDERS", default=False)
 EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"
 
+# An OSRM-compatible table service for a team's route (road times and distances), e.g.
+# http://osrm:5000/table/v1/driving; empty (the default) estimates them from coordinates.
+ROUTING_TABLE_URL = env_str("ROUTING_TABLE_URL") or ""
+if ROUTING_TABLE_URL and urlsplit(ROUTING_TABLE_URL).scheme not in {"http", "https"}:
+    raise ConfigError(f"ROUTING_TABLE_URL={ROUTING_TABLE_URL!r} must be an http(s) address")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

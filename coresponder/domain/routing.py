@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -154,6 +154,37 @@ def great_circle_matrix(
     )
 
 
+def route_points(start: Point, visits: Sequence[Visit]) -> list[Point]:
+    """The places a matrix is asked for: the start point, then each visit that has one."""
+    return [start, *(v.point for v in visits if v.point is not None)]
+
+
+# A pair the routing server cannot join (no road) costs this: never worth taking.
+NO_ROAD = 10_000_000
+
+
+def matrix_from_table(answer: object, size: int) -> Matrix:
+    """An OSRM-compatible table answer (`durations` in seconds, `distances` in metres) as a
+    matrix; ValueError when it is not one for `size` places."""
+    if not isinstance(answer, Mapping):
+        raise ValueError("the routing server's answer is not a JSON object")
+    if answer.get("code", "Ok") != "Ok":
+        raise ValueError(f"the routing server answered {answer.get('code')!r}")
+
+    def table(key: str) -> tuple[tuple[int, ...], ...]:
+        rows = answer.get(key)
+        if not isinstance(rows, list) or len(rows) != size:
+            raise ValueError(f"the answer has no {key} for {size} places")
+        out = []
+        for row in rows:
+            if not isinstance(row, list) or len(row) != size:
+                raise ValueError(f"the answer's {key} are not {size} by {size}")
+            out.append(tuple(NO_ROAD if v is None else max(0, round(float(v))) for v in row))
+        return tuple(out)
+
+    return Matrix(metres=table("distances"), seconds=table("durations"))
+
+
 # --- The instance both methods solve --------------------------------------------
 
 
@@ -204,23 +235,26 @@ def _problem(shift: Shift, visits: Sequence[Visit], matrix: Matrix | None) -> _P
     kept: list[Visit] = []
     windows: list[tuple[int, int]] = []
     rows = [0]
-    for number, visit in enumerate(visits, start=1):
+    located = 0
+    for visit in visits:
         if visit.point is None:
             skipped.append(Skipped(visit.key, SkipReason.NO_PLACE))
-        elif visit.closes < shift.starts:
+            continue
+        located += 1
+        if visit.closes < shift.starts:
             skipped.append(Skipped(visit.key, SkipReason.CLOSED_BEFORE_START))
         elif visit.opens >= shift.ends:
             skipped.append(Skipped(visit.key, SkipReason.OPENS_AFTER_SHIFT))
         else:
             kept.append(visit)
-            rows.append(number)
+            rows.append(located)
             # Opening rounds up and closing down, so a whole second never stretches a window.
             opens = max(0, math.ceil((visit.opens - shift.starts).total_seconds()))
             windows.append((opens, min(horizon, _seconds(visit.closes, shift.starts))))
     if matrix is None:
         matrix = great_circle_matrix([shift.start, *(v.point for v in kept if v.point)])
-    elif len(matrix.seconds) != len(visits) + 1 or len(matrix.metres) != len(visits) + 1:
-        raise ValueError("the matrix has a row for the start point, then one for each visit")
+    elif len(matrix.seconds) != located + 1 or len(matrix.metres) != located + 1:
+        raise ValueError("the matrix has a row for the start point, then one for each place")
     else:
         matrix = _sub_matrix(matrix, rows)
     problem = _Problem(
@@ -404,7 +438,8 @@ def _solve(problem: _Problem, first: int | None, initial: Sequence[int] = ()) ->
 def plan_route(shift: Shift, visits: Sequence[Visit], matrix: Matrix | None = None) -> Route:
     """The shift's route: ordered stops with their times, and the visits left out and why.
 
-    `matrix`, when given, has the start point first, then `visits` in their order.
+    `matrix`, when given, has the start point first, then each visit that has a place, in
+    order (`route_points` lists them; a routing server's table, `matrix_from_table`).
     """
     problem = _problem(shift, visits, matrix)
     greedy = _greedy_order(problem)

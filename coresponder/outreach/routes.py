@@ -11,22 +11,32 @@ The order is `domain.routing.plan_route`'s, measured against the nearest-first r
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
+import urllib.request
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Q
 
 from coresponder.domain.outreach import expires_at, follow_up_rules
 from coresponder.domain.presets import RouteStart
 from coresponder.domain.routing import (
+    DETOUR_FACTOR,
     SKIP_REASON_LABELS,
+    SPEED_KMH,
+    Matrix,
     Point,
     Route,
     Shift,
     Visit,
     greedy_route,
+    matrix_from_table,
     plan_route,
+    route_points,
 )
 from coresponder.outreach.models import OPEN_STATUSES, OutreachTask
 from coresponder.outreach.pages import tier_labels
@@ -35,9 +45,15 @@ from coresponder.privacy.access import visible_people
 from coresponder.programs.duty import Duty, duties_between
 from coresponder.programs.models import Program, Team
 
-__all__ = ["TeamRoute", "route_start", "team_route", "teams_today"]
+__all__ = ["TeamRoute", "route_start", "server_matrix", "team_route", "teams_today"]
 
 TARGETS = dict(OutreachTask.Target.choices)
+logger = logging.getLogger(__name__)
+# A route is wanted now: a routing server slower than this is not waited for.
+ROUTING_SERVER_SECONDS = 3
+ROUTING_SERVER_MAX_BYTES = 5_000_000
+ESTIMATED = f"estimated from straight-line distance × {DETOUR_FACTOR:g} at {SPEED_KMH:g} km/h"
+FROM_SERVER = "from the routing server"
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,7 @@ class TeamRoute:
     stops: list[dict[str, Any]]  # in order, each with the task's words
     skipped: list[dict[str, Any]]
     task_ids: list[int]
+    travel: str  # where driving times come from, in words
 
 
 def _day(program: Program, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -178,8 +195,11 @@ def team_route(user: Any, program: Program, team: Team, duty: Duty, now: dt.date
             "target_label": TARGETS.get(row["target"], ""),
             "claimed": row["claimed_by_id"] == team.pk,
         }
-    route = plan_route(shift, visits)
-    greedy = greedy_route(shift, visits)
+    matrix = None
+    if settings.ROUTING_TABLE_URL and len(visits) > 0:
+        matrix = server_matrix(settings.ROUTING_TABLE_URL, route_points(shift.start, visits))
+    route = plan_route(shift, visits, matrix)
+    greedy = greedy_route(shift, visits, matrix)
     stops = [
         {
             **facts[stop.key],
@@ -206,4 +226,22 @@ def team_route(user: Any, program: Program, team: Team, duty: Duty, now: dt.date
         stops=stops,
         skipped=skipped,
         task_ids=[row["pk"] for row in rows],
+        travel=FROM_SERVER if matrix is not None else ESTIMATED,
     )
+
+
+def server_matrix(base_url: str, points: list[Point]) -> Matrix | None:
+    """Road times and distances from an OSRM-compatible table service (`ROUTING_TABLE_URL`);
+    None when it cannot answer, and the route is estimated from coordinates instead."""
+    if urlsplit(base_url).scheme not in {"http", "https"}:
+        return None
+    places = ";".join(f"{p.longitude:.6f},{p.latitude:.6f}" for p in points)
+    url = f"{base_url.rstrip('/')}/{places}?annotations=duration,distance"
+    try:
+        # The operator's own address, http(s) only (checked above and at start-up).
+        with urllib.request.urlopen(url, timeout=ROUTING_SERVER_SECONDS) as answer:  # noqa: S310  # nosec B310
+            body = json.loads(answer.read(ROUTING_SERVER_MAX_BYTES))
+        return matrix_from_table(body, len(points))
+    except (OSError, ValueError) as exc:
+        logger.warning("routing server gave no table, estimating instead: %s", exc)
+        return None

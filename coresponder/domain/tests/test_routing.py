@@ -19,7 +19,9 @@ from coresponder.domain.routing import (
     great_circle_km,
     great_circle_matrix,
     greedy_route,
+    matrix_from_table,
     plan_route,
+    route_points,
     travel_seconds,
 )
 
@@ -258,3 +260,32 @@ def test_many_tiers_still_fit_the_solvers_integers() -> None:
     assert route.windows_met >= greedy_route(shift(length=2), visits).windows_met
     # The first tier is never left out for a lower one.
     assert 1 in [s.key for s in route.stops]
+
+
+def test_a_routing_servers_table_becomes_the_matrix_for_the_visits_with_a_place() -> None:
+    visits = [visit(1, None), visit(2, east(40)), visit(3, east(1))]
+    assert route_points(EQUATOR, visits) == [EQUATOR, east(40), east(1)]
+    answer = {
+        "code": "Ok",
+        "durations": [[0, 60, 3600], [60.4, 0, 60], [3600, 60, 0]],
+        "distances": [[0, 1000, 50_000], [9000, 0, 60], [50_000, None, 0]],
+    }
+    matrix = matrix_from_table(answer, 3)
+    assert matrix.seconds[1][0] == 60 and matrix.metres[2][1] == 10_000_000
+    route = plan_route(shift(), visits, matrix)
+    assert [s.key for s in route.stops] == [2, 3]
+    assert route.skipped[0].reason is SkipReason.NO_PLACE
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        [[0, 1], [1, 0]],
+        {"code": "NoRoute"},
+        {"code": "Ok", "durations": [[0]], "distances": [[0, 1], [1, 0]]},
+        {"code": "Ok", "durations": [[0, 1], [1]], "distances": [[0, 1], [1, 0]]},
+    ],
+)
+def test_a_table_that_is_not_one_for_these_places_is_refused(answer: object) -> None:
+    with pytest.raises(ValueError):
+        matrix_from_table(answer, 2)

@@ -11,9 +11,11 @@ from django.test import Client
 from coresponder.conftest import Clock
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
+from coresponder.domain.routing import Point
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.models import Overdose
 from coresponder.outreach.models import OutreachTask
+from coresponder.outreach.routes import server_matrix
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.actions import load_programs
@@ -110,6 +112,8 @@ def test_a_team_on_shift_gets_its_visits_in_order_with_local_times_and_addresses
     assert "09:07" in page or "09:08" in page
     assert f"/outreach/{near.pk}/" in page and f"/outreach/{far.pk}/" in page
     assert "Nearest first, for comparison" in page
+    # With no routing server set, times are estimated and nothing leaves the site.
+    assert "Estimated from straight-line distance × 1.3 at 40 km/h" in page
     event = AuditEvent.objects.get(action="read", object_type="outreach.outreachtask")
     assert event.detail["list"] == "team route"
     assert event.detail["team"] == team.pk
@@ -250,3 +254,7 @@ def test_the_queue_links_field_roles_to_the_route(pco: Program, clock: Clock) ->
     on_shift(pco)
     page = signed_in(staff(pco)).get("/programs/pco/outreach/").content.decode()
     assert 'href="/programs/pco/outreach/route/"' in page
+
+
+def test_a_routing_server_address_that_is_not_http_is_never_asked() -> None:
+    assert server_matrix("file:///etc/passwd", [Point(*BASE), Point(*BASE)]) is None
