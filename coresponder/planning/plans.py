@@ -131,7 +131,7 @@ class Comparison:
     @property
     def wait_rows(self) -> list[tuple[str, float | None, float | None]]:
         """Each band of the wait distribution: its words, today's share, the scenario's."""
-        labels = wait_band_labels(self.window_minutes)
+        labels = wait_band_labels()
         today, scenario = self.today.simulated, self.scenario.simulated
         return [
             (label, _share(before, today.calls), _share(after, scenario.calls))

@@ -71,7 +71,7 @@ def _charts(comparison: Comparison) -> dict[str, Any]:
         [
             (f"{label}: {side}", value)
             for label, today_share, scenario_share in comparison.wait_rows
-            for side, value in (("today", today_share), ("scenario", scenario_share))
+            for side, value in (("today", today_share), ("the plan", scenario_share))
             if comparison.submitted or side == "today"
         ],
     )

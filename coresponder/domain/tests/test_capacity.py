@@ -174,7 +174,7 @@ def test_calls_outside_every_shift_go_to_police_or_ems_alone() -> None:
     assert by_hour[10] is not None and by_hour[10] > 0.5
     assert sum(result.wait_counts) == result.calls
     assert result.wait_counts[-1] == result.calls - result.answered
-    assert len(wait_band_labels(15)) == len(result.wait_counts)
+    assert len(wait_band_labels()) == len(result.wait_counts)
     assert result.teams[0].on_shift_minutes == 20 * 7 * 12 * 60
 
 
