@@ -369,7 +369,8 @@ def caveats(fit: Fit, unit: str = "month") -> list[str]:
         )
     if not fit.seasonal:
         notes.append(
-            f"Seasons are not adjusted for: that needs {SEASONAL_YEARS} whole years of {unit}s."
+            "Seasons are not adjusted for: that needs two whole years "
+            f"({SEASONAL_YEARS * fit.periods_per_year} {unit}s) in the fit."
         )
     if min(fit.observed) < 5 and sum(fit.observed) / len(fit.observed) < 10:
         notes.append(

@@ -380,7 +380,7 @@ def evaluate(
 WIDTH = 640.0
 HEIGHT = 260.0
 LEFT = 8.0
-TOP = 16.0
+TOP = 30.0
 
 
 @dataclass(frozen=True)
@@ -440,7 +440,7 @@ def chart(evaluation: Evaluation) -> LineChart:
         after = line(range(t0, n), fit.fitted)
         counterfactual = line(range(t0 - 1, n), fit.counterfactual)
         start_x = (x_of(t0 - 1) + x_of(t0)) / 2
-    every = max(1, len(points) // 8)
+    every = max(1, -(-len(points) // 6))  # six labels at most, so they never overlap
     ticks = tuple((x_of(i), p.label) for i, p in enumerate(points) if i % every == 0)
     word = OUTCOME_WORDS[evaluation.outcome]
     description = "; ".join(
