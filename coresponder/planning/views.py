@@ -78,7 +78,17 @@ def _charts(comparison: Comparison) -> dict[str, Any]:
     tables = [("Each team today", comparison.today)]
     if comparison.submitted:
         tables.append(("Each team in the plan", comparison.scenario))
+    utilisation = charts.share_bars(
+        "Share of shift time each team spends on calls",
+        [
+            (f"{line.name}: {side.lower()}", line.utilisation)
+            for side, outcome in (("Today", comparison.today), ("The plan", comparison.scenario))
+            if comparison.submitted or side == "Today"
+            for line in outcome.team_lines
+        ],
+    )
     return {
+        "utilisation_chart": utilisation,
         "team_tables": tables,
         "hours_chart": by_hour,
         "hours_description": charts.hours_description(by_hour),

@@ -157,6 +157,7 @@ def test_a_third_team_from_two_to_ten_is_one_click_away_and_answers_more_calls(
     assert rows["Team hours on shift per week"] == ("168", "224")
     page = response.content.decode()
     assert "Today beside the plan" in page
+    assert "New evening team (3): the plan" in page
     assert "Faint columns: today" in page
 
 
