@@ -12,10 +12,13 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from coresponder.conftest import member_of
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.domain.vocabulary import Role
 from coresponder.identity.actions import own_record_marker, record_source
 from coresponder.identity.models import PersonKey, SourceRecord
+from coresponder.intake.actions import record_referral
+from coresponder.intake.inputs import ReferralInput
 from coresponder.people.actions import PersonInput, create_person
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.tests.world import build_world, reader
@@ -221,3 +224,28 @@ def test_a_backfilled_person_has_their_record_moved_on_by_an_edit(world: Any, ap
     assert SourceRecord.objects.filter(person=old).count() == 1
     assert old.pk in matched_ids(api, given_name="Rita", family_name="Alvarez")
     assert old.pk not in matched_ids(api, given_name="Rita", family_name="Moreno")
+
+
+def test_a_person_a_referral_adds_is_found_by_matching_at_once(
+    world: Any, api_client_for: Any
+) -> None:
+    pco = Program.objects.get(slug="pco")
+    medic = member_of(pco, Role.OFFICER, "pco-medic")
+    at = dt.datetime(2026, 3, 14, 22, 5, tzinfo=dt.UTC)
+    referral = ReferralInput.from_dict(
+        {
+            "pathway": "naloxone_plus",
+            "received_at": at,
+            "person": {
+                "given_name": "Oona",
+                "family_name": "Fairweather",
+                "birth_date": dt.date(1983, 5, 6),
+            },
+            "overdose": {"occurred_at": at, "fatal": False, "source": "ems"},
+        }
+    )
+    result = record_referral(Actor(user=medic, where="test"), pco, referral, channel="api")
+    found = matched_ids(
+        api_client_for(medic), given_name="Oona", family_name="Fairweather", birth_date="1983-05-06"
+    )
+    assert result.person is not None and result.person.pk in found
