@@ -43,8 +43,10 @@ OUTREACH_ROLES = frozenset(
         Role.CASE_MANAGER,
     }
 )
-# Care plan follow-ups and service referrals have their own passes.
-OWN_PASS = frozenset({Notice.Kind.FOLLOW_UP_DUE, Notice.Kind.REFERRAL_NO_ANSWER})
+# Care plan follow-ups, service referrals and overdose spikes have their own passes.
+OWN_PASS = frozenset(
+    {Notice.Kind.FOLLOW_UP_DUE, Notice.Kind.REFERRAL_NO_ANSWER, Notice.Kind.SPIKE_ALERT}
+)
 KINDS = [kind.value for kind in Notice.Kind if kind not in OWN_PASS]
 
 
