@@ -26,6 +26,7 @@ from coresponder.domain.metrics import BREAKDOWN_FIELDS, BREAKDOWNS
 from coresponder.privacy.access import access_program, role_in
 from coresponder.programs.models import Program
 from coresponder.reports import disclosure
+from coresponder.reports import evaluation as ev
 from coresponder.reports.metrics import (
     Period,
     compute_metrics,
@@ -159,3 +160,35 @@ def get_funnel(
     shown = disclosure.funnel([n for _, _, n in stages])
     items = [{**item, "people": n} for item, n in zip(exact, shown, strict=True)]
     return _marked({"items": exact}, {"items": items, "count": len(items)})
+
+
+class EvaluationQuery(Schema):
+    start: dt.date | None = None
+    outcome: str = ev.OVERDOSES
+
+
+@router.get("/programs/{slug}/evaluation", response=dict[str, Any])
+def get_evaluation(
+    request: HttpRequest, slug: str, query: Query[EvaluationQuery]
+) -> dict[str, Any]:
+    """The interrupted time series the evaluation page draws (docs/api.md)."""
+    if query.outcome not in ev.OUTCOME_LABELS:
+        raise ActionError(
+            "Unknown outcome.", {"outcome": [f"Use one of: {', '.join(ev.OUTCOME_LABELS)}."]}
+        )
+    program = access_program(request.user, slug)
+    suppress = disclosure.suppresses(role_in(request.user, program))
+    reading = ev.read(program, query.outcome, query.start, suppress)
+    record_event(
+        actor_for(request),
+        "read",
+        object_type="reports.evaluation",
+        program_slug=program.slug,
+        fields=["aggregate"],
+        detail={
+            "start": reading.start.isoformat() if reading.start else None,
+            "outcome": query.outcome,
+            "suppressed": suppress,
+        },
+    )
+    return ev.as_api(reading, query.outcome)

@@ -460,3 +460,84 @@ def chart(evaluation: Evaluation) -> LineChart:
         most_text=f"{most:,.0f}",
         ticks=ticks,
     )
+
+
+# --- One reading, for the page and the API --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one request asked for and what it gets: the outcomes held, the start, the result."""
+
+    outcomes: tuple[str, ...]
+    start: dt.date | None
+    default_note: str | None  # why the default start is not the first referral
+    result: Evaluation | None
+
+
+def read(program: Program, outcome: str, asked: dt.date | None, suppress: bool) -> Reading:
+    """The evaluation of `outcome` from `asked` (or the default start) for this reader."""
+    first_record, first_referral = records_begin(program)
+    months = series_months(program, first_record, disclosure.program_today(program))
+    held = tuple(outcomes_held(program))
+    default, note = default_start(first_record, first_referral, months)
+    start = asked or default
+    result = None
+    if start is not None and outcome in held:
+        result = evaluate(program, outcome, start, months, suppress)
+    return Reading(held, start, note if asked is None else None, result)
+
+
+def estimate_json(estimate: its.Estimate) -> dict[str, float]:
+    return {
+        "value": estimate.value,
+        "low": estimate.low,
+        "high": estimate.high,
+        "p_value": estimate.p_value,
+    }
+
+
+def as_api(reading: Reading, outcome: str) -> dict[str, Any]:
+    """The docs/api.md evaluation object."""
+    result = reading.result
+    body: dict[str, Any] = {
+        "outcome": outcome,
+        "start": reading.start.isoformat() if reading.start else None,
+        "start_note": reading.default_note,
+        "outcomes": list(reading.outcomes),
+        "unit": None,
+        "suppressed": None,
+        "points": [],
+        "first_after": None,
+        "transition": None,
+        "fit": None,
+        "summary": None,
+        "refusal": None,
+    }
+    if result is None:
+        return body
+    fit = result.fit
+    body.update(
+        unit=result.unit,
+        suppressed=result.suppressed,
+        points=[
+            {"period": p.start.isoformat(), "label": p.label, "value": p.value}
+            for p in result.points
+        ],
+        first_after=result.first_after,
+        transition=result.transition,
+        refusal=result.refusal,
+    )
+    if fit is not None:
+        body["summary"] = its.summary(fit, OUTCOME_WORDS[outcome], result.unit)
+        body["fit"] = {
+            "trend_before": estimate_json(fit.trend_before),
+            "level_change": estimate_json(fit.level_change),
+            "slope_change": estimate_json(fit.slope_change),
+            "average_change": estimate_json(fit.average_change),
+            "fitted": list(fit.fitted),
+            "counterfactual": list(fit.counterfactual),
+            "seasonal": fit.seasonal,
+            "newey_west_lags": fit.lags,
+        }
+    return body

@@ -50,23 +50,19 @@ def evaluation(request: HttpRequest, slug: str) -> HttpResponse:
     if role is None:
         raise Http404("No such program")
     suppress = disclosure.suppresses(role)
-    today = disclosure.program_today(program)
-    first_record, first_referral = ev.records_begin(program)
-    months = ev.series_months(program, first_record, today)
-    held = ev.outcomes_held(program)
     errors: list[str] = []
-    outcome = str(request.GET.get("outcome") or (held[0] if held else ev.OVERDOSES))
+    outcome = str(request.GET.get("outcome") or ev.OVERDOSES)
     if outcome not in ev.OUTCOME_LABELS:
         errors.append("Choose overdoses or arrests.")
-        outcome = held[0] if held else ev.OVERDOSES
+        outcome = ev.OVERDOSES
     asked, problem = _start_asked(str(request.GET.get("start") or ""))
     if problem:
         errors.append(problem)
-    default, default_note = ev.default_start(first_record, first_referral, months)
-    start = asked or default
-    result = None
-    if start is not None and outcome in held:
-        result = ev.evaluate(program, outcome, start, months, suppress)
+    reading = ev.read(program, outcome, asked, suppress)
+    if not request.GET.get("outcome") and outcome not in reading.outcomes and reading.outcomes:
+        outcome = reading.outcomes[0]
+        reading = ev.read(program, outcome, asked, suppress)
+    held, start, result = reading.outcomes, reading.start, reading.result
     record_event(
         actor_for(request),
         "read",
@@ -89,7 +85,7 @@ def evaluation(request: HttpRequest, slug: str) -> HttpResponse:
         ],
         "start": start,
         "form_start": str(request.GET.get("start") or (start.isoformat() if start else "")),
-        "start_note": default_note if asked is None else None,
+        "start_note": reading.default_note,
         "errors": errors,
         "suppress": suppress,
         "result": result,

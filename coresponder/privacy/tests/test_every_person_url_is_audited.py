@@ -399,6 +399,7 @@ API: dict[str, Kind] = {
     "GET /programs/{slug}/metrics": NoPersonData(AGGREGATES),
     "GET /programs/{slug}/metrics/breakdown": NoPersonData(AGGREGATES),
     "GET /programs/{slug}/metrics/funnel": NoPersonData(AGGREGATES),
+    "GET /programs/{slug}/evaluation": NoPersonData(AGGREGATES),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,6 +27,7 @@ from coresponder.reports.actions import build_metric_days
 
 NY = ZoneInfo("America/New_York")
 URL = "/programs/pad/evaluation/"
+API = "/api/v1/programs/pad/evaluation"
 FIRST_MONTH = dt.date(2024, 10, 1)
 PROGRAM_START = dt.date(2025, 10, 1)
 
@@ -197,3 +199,35 @@ def test_records_that_begin_with_the_program_start_halfway_and_say_so(
     assert response.context["start"] == dt.date(2025, 10, 1)
     assert "so no month before it can show the trend" in response.content.decode()
     assert response.context["result"].fit is not None
+
+
+def test_the_api_gives_what_the_page_draws(
+    client: Client,
+    world: Program,
+    coordinator: User,
+    analyst: User,
+    api_client_for: Callable[[User], Client],
+) -> None:
+    sign_in(client, coordinator)
+    page = client.get(URL).context["result"]
+    response = api_client_for(coordinator).get(API, {"start": "2025-10-01"})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["outcome"], body["start"], body["unit"]) == ("overdoses", "2025-10-01", "month")
+    assert [p["value"] for p in body["points"]] == [p.value for p in page.points]
+    assert body["fit"]["level_change"]["value"] == pytest.approx(page.fit.level_change.value)
+    assert body["fit"]["newey_west_lags"] == 2
+    assert body["summary"].startswith("In the 12 months after the program began")
+    assert body["outcomes"] == ["overdoses"]
+    hidden = api_client_for(analyst).get(API).json()
+    assert hidden["unit"] == "quarter" and hidden["fit"] is None
+    assert all(p["value"] is None for p in hidden["points"])
+    bad = api_client_for(coordinator).get(API, {"outcome": "burglaries"})
+    assert bad.status_code == 422
+    assert AuditEvent.objects.filter(object_type="reports.evaluation").count() == 3
+
+
+def test_the_api_answers_404_outside_the_program(
+    world: Program, outsider: User, api_client_for: Callable[[User], Client]
+) -> None:
+    assert api_client_for(outsider).get(API).status_code == 404
