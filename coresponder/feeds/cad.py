@@ -143,7 +143,9 @@ def _csv_calls(text: str) -> list[dict[str, Any]]:
             problem = import_limits.cell_problem(cell, f"Line {number}")
             if problem:
                 raise CadRefused(problem)
-        call = {h: c for h, c in zip(headers, cells, strict=False) if h and c.strip()}
+        call: dict[str, Any] = {
+            h: c for h, c in zip(headers, cells, strict=False) if h and c.strip()
+        }
         call["_line"] = number
         calls.append(call)
     return calls

@@ -255,7 +255,7 @@ def nemsis_done(request: HttpRequest, slug: str) -> HttpResponse:
     result = request.session.get(RESULT)
     if not isinstance(result, dict) or result.get("program") != program.slug:
         return redirect("feeds-nemsis", slug=program.slug)
-    record = NemsisImport.objects.filter(program=program, pk=result.get("id")).first()
+    record = NemsisImport.objects.filter(program=program, pk=int(result.get("id") or 0)).first()
     if record is None:
         return redirect("feeds-nemsis", slug=program.slug)
     return render(request, "feeds/nemsis_done.html", {"program": program, "record": record})

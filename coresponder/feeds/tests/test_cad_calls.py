@@ -156,7 +156,9 @@ def test_a_person_named_in_a_call_is_linked(core: Program, client: Client) -> No
         client, [call("C-1", person={"given_name": "Rae", "family_name": "Olsen"})]
     )
     assert response.status_code == 201
-    assert Call.objects.get().person.given_name == "Rae"
+    person = Call.objects.get().person
+    assert person is not None
+    assert person.given_name == "Rae"
 
 
 def test_a_push_needs_a_token_and_a_role_that_records_referrals(

@@ -62,7 +62,7 @@ def test_the_sample_file_uploaded_puts_its_overdoses_on_the_outreach_queue(
     assert b"/programs/pco/nemsis/sample.xml" in page.content
     sample = client.get("/programs/pco/nemsis/sample.xml")
     assert sample.status_code == 200
-    data = b"".join(sample.streaming_content) if sample.streaming else sample.content
+    data = sample.content
 
     response = upload(client, data, "sample-nemsis.xml")
     assert response.status_code == 302
