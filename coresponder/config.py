@@ -91,6 +91,9 @@ def parse_database_url(url: str, base_dir: Path) -> dict[str, Any]:
             "PORT": str(parsed.port or ""),
             "OPTIONS": options,
             "CONN_MAX_AGE": 60,
+            # A kept connection is checked before a request reuses it, so the first request
+            # after the database restarted reconnects instead of failing.
+            "CONN_HEALTH_CHECKS": True,
         }
     raise ConfigError(
         f"DATABASE_URL={url!r} has an unsupported scheme {scheme!r} (use sqlite:/// or postgres://)"

@@ -554,16 +554,27 @@ def _snapshot(person: Person) -> dict[str, Any]:
 
 
 def merge_people(actor: Actor, keep: Person, other: Person, evidence: dict[str, Any]) -> Merge:
-    """Make `other` part of `keep`: every row moves, `other` is marked merged, not deleted."""
+    """Make `other` part of `keep`: every row moves, `other` is marked merged, not deleted.
+
+    Both people are locked and read again first, so two runs merging the same pair at
+    once (two deduplication runs) merge it once: the second gets the first's merge.
+    """
     if keep.pk == other.pk:
         raise ActionError("A person cannot be merged with themselves.", {})
-    if keep.merged_into_id is not None or other.merged_into_id is not None:
-        raise ActionError(
-            "One of these people was already merged into someone else.",
-            {"person": ["already merged"]},
-        )
     _require_decider(actor, keep.pk, other.pk)
     with transaction.atomic():
+        list(Person.objects.select_for_update().filter(pk__in=[keep.pk, other.pk]))
+        keep.refresh_from_db(fields=["merged_into", "version"])
+        other.refresh_from_db(fields=["merged_into", "version"])
+        if other.merged_into_id == keep.pk and keep.merged_into_id is None:
+            made = Merge.objects.filter(kept=keep, merged=other, undone_at__isnull=True).first()
+            if made is not None:
+                return made
+        if keep.merged_into_id is not None or other.merged_into_id is not None:
+            raise ActionError(
+                "One of these people was already merged into someone else.",
+                {"person": ["already merged"]},
+            )
         merge = Merge(
             kept=keep,
             merged=other,
