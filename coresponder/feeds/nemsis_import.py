@@ -100,8 +100,14 @@ def preview_nemsis(program: Program, parsed: NemsisFile, *, user: Any = None) ->
     known = already_imported(program, [r.number for r in qualifying if r.number])
     fresh = [report for report in qualifying if report.number not in known]
     preview = NemsisPreview(parsed=parsed, fresh=fresh, known=known)
-    if fresh and not parsed.bad:
+    # Intake checks the reports whose structure is sound, so one look names every problem;
+    # which overdose each joins is planned only for a file that can be imported.
+    checkable = [report for report in fresh if not report.errors]
+    if checkable:
         preview.intake = preview_import(
-            program, qualifying_table(fresh), import_options(program), user=user
+            program,
+            qualifying_table(checkable),
+            import_options(program),
+            user=None if parsed.bad else user,
         )
     return preview

@@ -148,6 +148,22 @@ def test_a_bad_report_refuses_the_whole_file_naming_element_and_pcr(
     assert any("PatientCareReport 2 (PCR PCR-2), eTimes.01" in line for line in refused.value.lines)
 
 
+def test_problems_of_structure_and_of_intake_are_named_together(
+    pco: Program, paramedic: User
+) -> None:
+    data = dataset(
+        report("PCR-1", given=None, naloxone=[IMPROVED]),
+        report("PCR-2", impressions=["R07.9"], eScene__11="north of here"),
+    )
+    with pytest.raises(FeedRefused) as refused:
+        run(paramedic, pco, data)
+    assert set(refused.value.errors) == {
+        "PatientCareReport[1].ePatient.03",
+        "PatientCareReport[2].eScene.11",
+    }
+    assert str(refused.value) == "Nothing was imported: 2 patient care reports have errors."
+
+
 def test_what_intake_refuses_is_named_by_element(pco: Program, paramedic: User) -> None:
     data = dataset(report("PCR-1", given=None, naloxone=[IMPROVED]))
     with pytest.raises(FeedRefused) as refused:
