@@ -557,15 +557,16 @@ def merge_people(actor: Actor, keep: Person, other: Person, evidence: dict[str, 
     """Make `other` part of `keep`: every row moves, `other` is marked merged, not deleted.
 
     Both people are locked and read again first, so two runs merging the same pair at
-    once (two deduplication runs) merge it once: the second gets the first's merge.
+    once (two deduplication runs) merge it once: the second gets the first's merge. The
+    snapshot and the merged mark start from the people as stored now, not as read before.
     """
     if keep.pk == other.pk:
         raise ActionError("A person cannot be merged with themselves.", {})
     _require_decider(actor, keep.pk, other.pk)
     with transaction.atomic():
         list(Person.objects.select_for_update().filter(pk__in=[keep.pk, other.pk]))
-        keep.refresh_from_db(fields=["merged_into", "version"])
-        other.refresh_from_db(fields=["merged_into", "version"])
+        keep.refresh_from_db()
+        other.refresh_from_db()
         if other.merged_into_id == keep.pk and keep.merged_into_id is None:
             made = Merge.objects.filter(kept=keep, merged=other, undone_at__isnull=True).first()
             if made is not None:
