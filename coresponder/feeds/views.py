@@ -48,6 +48,7 @@ TOKEN = re.compile(r"[0-9a-f]{32}")
 STALE_SECONDS = 24 * 3600
 IMPORTED_ALREADY = "This file was imported already; here is what it added."
 SHOWN = 200
+RECENT = 10
 
 
 class UploadForm(forms.Form):
@@ -142,8 +143,27 @@ def nemsis_upload(request: HttpRequest, slug: str) -> HttpResponse:
         }
         return redirect("feeds-nemsis-preview", slug=program.slug)
     status = 422 if request.method == "POST" else 200
-    context = {"program": program, "form": form}
+    context = {"program": program, "form": form, "recent": _recent_imports(program)}
     return render(request, "feeds/nemsis_upload.html", context, status=status)
+
+
+def _recent_imports(program: Program) -> list[dict[str, Any]]:
+    """The program's last imports: counts only, as they are kept."""
+    zone = ZoneInfo(program.timezone or "UTC")
+    return [
+        {
+            "when": format_for_message(record.created_at, zone),
+            "file_name": record.file_name,
+            "channel": record.get_channel_display(),
+            "reports": record.reports,
+            "qualifying": record.qualifying,
+            "not_qualifying": record.not_qualifying,
+            "overdoses_created": record.overdoses_created,
+        }
+        for record in NemsisImport.objects.filter(program=program).order_by("-created_at", "-id")[
+            :RECENT
+        ]
+    ]
 
 
 @login_required

@@ -89,6 +89,10 @@ def test_the_sample_file_uploaded_puts_its_overdoses_on_the_outreach_queue(
     for task in tasks:
         assert f"/programs/pco/outreach/{task.pk}/" in queue.content.decode()
 
+    counted = client.get("/programs/pco/nemsis/").content.decode()
+    assert "Recent imports (only the counts are kept)" in counted
+    assert "Uploaded by a coordinator" in counted
+
     # Sent again with the same token: what it imported, not a second import.
     again = client.post(response["Location"], {"form_token": token})
     assert again.status_code == 302
