@@ -1,10 +1,11 @@
 """Killed mid-write (SIGKILL: no handler, no cleanup), the site keeps nothing half-written.
 
 Each test stops a real child process inside its transaction, at a chosen row, and kills
-it: an import at its third row of five, a merge with every row moved but not yet
-committed, and the web server in the middle of recording a referral. Afterwards the
-database holds what it held before, the audit trail verifies, and the same work run
-again succeeds whole.
+it: an import at its third row of five, the worker writing its fourth reminder, a merge
+with every row moved but not yet committed, and the web server in the middle of
+recording a referral. Afterwards the database holds what it held before (or, for the
+worker, the reminders it had sent), the audit trail verifies, and the same work run
+again succeeds whole, sending nothing twice.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from coresponder.people.models import Participation, Person
 from coresponder.privacy.actions import issue_api_token
 from coresponder.programs.models import Program
 from tests.faults.conftest import Site, free_port, request
+from tests.faults.due_work import DUE_EXPIRED, DUE_NOTICES, due_work
 from tests.faults.referrals import OVERDOSE
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -66,6 +68,23 @@ def test_an_import_killed_at_its_third_row_leaves_no_row_and_runs_again_whole(
     assert "Imported 5 rows" in found.out
     assert found.after["rows"]["intake.referral"] == 5
     assert found.after["rows"]["outreach.outreachtask"] == 5
+    assert found.after["audit_ok"], found.after["audit"]
+
+
+def test_the_worker_killed_mid_pass_sends_the_rest_once_when_run_again(
+    pco: Program, site: Site
+) -> None:
+    due_work(pco)
+    site.open()
+
+    # Each reminder is its own transaction: three are sent, the fourth is being written.
+    site.kill(site.paused("outreach.notice", 4, "run_worker", "--once"))
+
+    found = site.probe_around(["outreach.notice"], "run_worker", "--once")
+    assert found.before["rows"]["outreach.notice"] == 3
+    assert found.before["audit_ok"], found.before["audit"]
+    assert f"expired: {DUE_EXPIRED}" in found.out
+    assert found.after["rows"]["outreach.notice"] == DUE_NOTICES
     assert found.after["audit_ok"], found.after["audit"]
 
 

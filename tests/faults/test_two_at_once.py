@@ -15,31 +15,14 @@ from typing import Any
 
 import pytest
 
-from coresponder.conftest import member_of
 from coresponder.core.audit import SYSTEM
-from coresponder.domain.vocabulary import Role
 from coresponder.identity.actions import record_source
-from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Participation, Person
 from coresponder.programs.models import Program
 from tests.faults.conftest import Site
+from tests.faults.due_work import DUE_EXPIRED, DUE_NOTICES, due_work
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-HOUR = dt.timedelta(hours=1)
-
-
-def task(program: Program, name: str, *, opened: float, closes: float) -> OutreachTask:
-    """A task whose window opened `opened` hours from now and closes `closes` hours from it."""
-    now = dt.datetime.now(dt.UTC)
-    person = Person.objects.create(given_name=name, family_name="Test")
-    Participation.objects.create(person=person, program=program, first_seen_at=now)
-    return OutreachTask.objects.create(
-        program=program,
-        person=person,
-        window_start=now + opened * HOUR,
-        window_end=now + closes * HOUR,
-    )
 
 
 def counts(said: str) -> Counter[str]:
@@ -53,14 +36,7 @@ def counts(said: str) -> Counter[str]:
 def test_two_workers_at_once_send_each_reminder_once_and_expire_a_task_once(
     pco: Program, site: Site
 ) -> None:
-    for role in (Role.OFFICER, Role.RECOVERY_COACH, Role.COORDINATOR):
-        member_of(pco, role, role.value)
-    # In PCO a window is closing soon in its last 12 hours and expires 24 hours after it
-    # closed; each reminder goes to the three outreach workers (the coordinator is one).
-    task(pco, "Open", opened=-1, closes=48)  # window open: 3
-    task(pco, "Closing", opened=-40, closes=2)  # window open, closing with no attempt: 6
-    task(pco, "Missed", opened=-50, closes=-2)  # missed: 3
-    task(pco, "Old", opened=-200, closes=-100)  # missed: 3, then expired
+    due_work(pco)
     site.open()
 
     workers = site.together("run_worker", "--once")
@@ -71,9 +47,9 @@ def test_two_workers_at_once_send_each_reminder_once_and_expire_a_task_once(
     assert told["window_open"] == 6
     assert told["closing_soon_no_attempt"] == 3
     assert told["missed"] == 6
-    assert told["expired"] == 1
+    assert told["expired"] == DUE_EXPIRED
     found = site.probe("outreach.notice", "outreach.outreachtask")
-    assert found["rows"]["outreach.notice"] == 15
+    assert found["rows"]["outreach.notice"] == DUE_NOTICES
     assert found["audit_ok"], found["audit"]
 
 
