@@ -1,4 +1,4 @@
-"""Today's route for a team on shift: cards in order on a phone, and a sheet to print."""
+"""A team's route for today's shift or the next: cards in order on a phone, and a sheet to print."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from coresponder.core.audit import record_event
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup
 from coresponder.outreach.pages import int_or_none, program_for_outreach
-from coresponder.outreach.routes import team_route, teams_today
+from coresponder.outreach.routes import team_route, teams_for_route
 from coresponder.privacy.access import may_read, role_in
 from coresponder.programs.models import Program, Team
 
@@ -29,7 +29,8 @@ def program_for_routes(request: HttpRequest, slug: str) -> Program:
 def _page(request: HttpRequest, slug: str, template: str) -> HttpResponse:
     program = program_for_routes(request, slug)
     now = timezone.now()
-    teams = teams_today(program, now)
+    choice = teams_for_route(program, now)
+    teams = choice.teams
     chosen = int_or_none(request.GET.get("team"))
     picked = next(((team_id, duty) for team_id, _name, duty in teams if team_id == chosen), None)
     if picked is None and chosen is None and len(teams) == 1:
@@ -57,6 +58,8 @@ def _page(request: HttpRequest, slug: str, template: str) -> HttpResponse:
         "teams": [(team_id, name) for team_id, name, _duty in teams],
         "chosen_team": picked[0] if picked else None,
         "unknown_team": chosen is not None and picked is None,
+        "shift_day": choice.day,
+        "shift_today": choice.today,
         "plan": plan,
         "now": now,
     }

@@ -45,13 +45,23 @@ from coresponder.privacy.access import visible_people
 from coresponder.programs.duty import Duty, duties_between
 from coresponder.programs.models import Program, Team
 
-__all__ = ["TeamRoute", "route_start", "server_matrix", "team_route", "teams_today"]
+__all__ = [
+    "ShiftChoice",
+    "TeamRoute",
+    "route_start",
+    "server_matrix",
+    "team_route",
+    "teams_for_route",
+    "teams_today",
+]
 
 TARGETS = dict(OutreachTask.Target.choices)
 logger = logging.getLogger(__name__)
 # A route is wanted now: a routing server slower than this is not waited for.
 ROUTING_SERVER_SECONDS = 3
 ROUTING_SERVER_MAX_BYTES = 5_000_000
+# With no shift left today, the route page offers the next day with one, this far ahead.
+LOOK_AHEAD_DAYS = 7
 ESTIMATED = f"estimated from straight-line distance × {DETOUR_FACTOR:g} at {SPEED_KMH:g} km/h"
 FROM_SERVER = "from the routing server"
 
@@ -91,14 +101,52 @@ def _duties_left_today(program: Program, now: dt.datetime) -> list[Duty]:
     ]
 
 
-def teams_today(program: Program, now: dt.datetime) -> list[tuple[int, str, Duty]]:
-    """(team id, name, its shift) for each active team on shift now or later today."""
+def _by_team(program: Program, duties: list[Duty]) -> list[tuple[int, str, Duty]]:
+    """(team id, name, its first shift of `duties`) for each active team, by name."""
     active = set(program.teams.filter(active=True).values_list("pk", flat=True))
     seen: dict[int, tuple[int, str, Duty]] = {}
-    for duty in _duties_left_today(program, now):
+    for duty in duties:
         if duty.team_id in active and duty.team_id not in seen:
             seen[duty.team_id] = (duty.team_id, duty.team_name or "", duty)
     return sorted(seen.values(), key=lambda row: (row[1], row[0]))
+
+
+def teams_today(program: Program, now: dt.datetime) -> list[tuple[int, str, Duty]]:
+    """(team id, name, its shift) for each active team on shift now or later today."""
+    return _by_team(program, _duties_left_today(program, now))
+
+
+@dataclass(frozen=True)
+class ShiftChoice:
+    """The teams a route can be planned for: on shift today, else on the next day with a shift."""
+
+    teams: list[tuple[int, str, Duty]]
+    day: dt.date | None  # the program-local day of those shifts; None when there are none
+    today: bool
+
+
+def teams_for_route(program: Program, now: dt.datetime) -> ShiftChoice:
+    """Today's teams with a shift left; failing that, the next day's (up to a week ahead).
+
+    At a weekend a Monday-to-Friday team still plans Monday's route on Sunday evening.
+    """
+    zone = ZoneInfo(program.timezone)
+    today = teams_today(program, now)
+    if today:
+        return ShiftChoice(today, now.astimezone(zone).date(), today=True)
+    _start, tomorrow = _day(program, now)
+    later = [
+        duty
+        for duty in duties_between(program, tomorrow, tomorrow + dt.timedelta(days=LOOK_AHEAD_DAYS))
+        if duty.team_id is not None
+    ]
+    for day in sorted({duty.starts.astimezone(zone).date() for duty in later}):
+        teams = _by_team(
+            program, [duty for duty in later if duty.starts.astimezone(zone).date() == day]
+        )
+        if teams:
+            return ShiftChoice(teams, day, today=False)
+    return ShiftChoice([], None, today=False)
 
 
 def route_start(program: Program) -> RouteStart:

@@ -219,14 +219,39 @@ def test_the_route_page_reads_a_fixed_number_of_queries(
         assert client.get(route_url(pco, team)).status_code == 200
 
 
-def test_without_a_team_on_shift_the_page_says_so(pco: Program, clock: Clock) -> None:
-    clock.now = dt.datetime(2025, 3, 8, 15, tzinfo=dt.UTC)  # a Saturday
+def test_at_a_weekend_the_page_plans_the_next_shift(pco: Program, clock: Clock) -> None:
+    clock.now = dt.datetime(2025, 3, 8, 15, tzinfo=dt.UTC)  # a Saturday, 10:00 in Plymouth
     team = on_shift(pco)
+    task = task_at(pco, "Monday", 3, address="5 Water St", opens=-60, closes=40)
     client = signed_in(staff(pco))
     page = client.get(route_url(pco)).content.decode()
-    assert "No team is on shift for the rest of today." in page
-    assert client.get(route_url(pco, team)).status_code == 200
-    # Every page of people's data is audited, even one that lists no one.
+    assert "Next shift&#x27;s route: PCO Team 1" in page or "Next shift's route: PCO Team 1" in page
+    assert "No team is on shift for the rest of today. The next shift is on" in page
+    assert "Mon 10 Mar" in page
+    assert "1. Monday Test" in page and "5 Water St" in page
+    # It sets out when the shift starts, 09:00 on Monday in Plymouth.
+    assert ">09:00<" in page
+    sheet = client.get(route_url(pco, team, sheet=True)).content.decode()
+    assert "Route sheet: PCO Team 1" in sheet and "Mon 10 Mar" in sheet
+    assert "Monday Test" in sheet
+    # Every page of people's data is audited.
+    events = AuditEvent.objects.filter(action="read", detail__list="team route")
+    assert events.count() == 2
+    assert all(event.detail["ids"] == [task.pk] for event in events)
+
+
+def test_without_a_shift_in_the_week_ahead_the_page_says_so(pco: Program, clock: Clock) -> None:
+    team = on_shift(pco)
+    Shift.objects.filter(team=team).update(starts_on=dt.date(2025, 4, 1))
+    task_at(pco, "Nobody", 3)
+    client = signed_in(staff(pco))
+    page = client.get(route_url(pco)).content.decode()
+    assert "No team is on shift for the rest of today or in the week ahead." in page
+    assert "Nobody Test" not in page
+    assert 'href="/programs/pco/teams/"' in page
+    sheet = client.get(route_url(pco, sheet=True)).content.decode()
+    assert "No team is on shift for the rest of today or in the week ahead." in sheet
+    # Even a page that lists no one is audited.
     assert AuditEvent.objects.filter(action="read", detail__list="team route").count() == 2
 
 
