@@ -2,7 +2,8 @@
 
 Demo people are those with a referral on the demo channel, and the pairs the demo
 put on the review queue (`demo/review.py`); everything recorded about them goes with
-them, including what staff added while trying the demo.
+them, including what staff added while trying the demo. The county's overdoses from
+before the programs began (`demo/history.py`) go too.
 The cast (organisations, users, teams, shifts) and the taxonomy stay.
 """
 
@@ -16,6 +17,7 @@ from django.db.models import QuerySet
 
 from coresponder.core.audit import Actor, record_event
 from coresponder.demo.directory import HSDS_PREFIX
+from coresponder.demo.history import history_overdoses
 from coresponder.demo.review import DEMO_SOURCE
 from coresponder.encounters.models import Encounter
 from coresponder.identity.models import MatchCandidate, SourceRecord
@@ -69,6 +71,9 @@ def delete_demo_data(actor: Actor) -> Counter[str]:
         for start in range(0, len(ids), PEOPLE_PER_BATCH):
             for queryset in _about(ids[start : start + PEOPLE_PER_BATCH]):
                 delete(queryset)
+        history = sorted(history_overdoses().values_list("pk", flat=True))
+        for start in range(0, len(history), PEOPLE_PER_BATCH):
+            delete(Overdose.objects.filter(pk__in=history[start : start + PEOPLE_PER_BATCH]))
         delete(ServiceReferral.objects.filter(service__hsds_id__startswith=HSDS_PREFIX))
         delete(ServiceOrganization.objects.filter(hsds_id__startswith=HSDS_PREFIX))
         record_event(

@@ -26,6 +26,7 @@ from coresponder.demo.context import SCALES, ProgramContext, Scale
 from coresponder.demo.directory import CATEGORIES, DirectoryMaker, ensure_taxonomy
 from coresponder.demo.draw import Weighted, chance, pick
 from coresponder.demo.followup import FollowUpMaker
+from coresponder.demo.history import load_history
 from coresponder.demo.intake import IntakeMaker
 from coresponder.demo.people import Identity, PeopleMaker
 from coresponder.demo.review import queue_review_cases
@@ -118,6 +119,9 @@ def generate_demo_data(
             loaded = load_program(
                 rng, preset, casts[preset.slug], terms, categories[preset.slug], spec, anchor_at
             )
+            # The county's overdoses before the program began, for its evaluation.
+            first_day = anchor_at.date() - dt.timedelta(days=spec.days)
+            loaded += load_history(found[preset.slug], preset, first_day, anchor, seed)
             # A few pairs on the review queue, of the kinds field records bring.
             loaded["identity.matchcandidate"] += queue_review_cases(casts[preset.slug], index)
             detail = {"seed": seed, "scale": scale, "anchor": anchor.isoformat()}

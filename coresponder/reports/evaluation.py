@@ -12,7 +12,7 @@ Which months: whole months only, from the first whole month of the program's
 records to the last whole month before today, at most `MAX_MONTHS`. The month the
 start date falls in is a transition month and is left out, unless the start is
 its first day. The default start is the program's first referral; where the
-records begin with the program (no month before it, as in the demo), the default
+records begin with the program (no month before it), the default
 is the middle of the records, and the page says so.
 
 De-identified readers (ADR 0007) see whole, finished quarters, each the figure
