@@ -34,7 +34,7 @@ from coresponder.people.amendments import access_amendment, open_amendments
 from coresponder.people.models import Amendment, Ethnicity, Person, Race, Sex
 from coresponder.people.reading import person_record
 from coresponder.people.records_request import access_records_request, records_request
-from coresponder.people.timeline import person_timeline
+from coresponder.people.timeline import has_history, person_timeline
 from coresponder.privacy.access import (
     access_person,
     access_program,
@@ -237,6 +237,9 @@ def get_timeline(
 ) -> dict[str, Any]:
     """Every dated fact you may see of the person in your programs; an audited read."""
     access = access_person(request.user, person_id)
+    if not has_history(access):
+        # As the page does: answered as a person the reader may not see.
+        raise NotVisible
     entries = person_timeline(access)
     notice = access.notice()
     record_person_read(actor_for(request), access, channel="api", purpose=purpose)

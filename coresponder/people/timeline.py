@@ -63,6 +63,21 @@ class _Shown:
     justice: bool
 
 
+# The history is made of referral, outreach and clinical facts.
+HISTORY_GROUPS = (
+    FieldGroup.REFERRAL,
+    FieldGroup.OUTREACH,
+    FieldGroup.CLINICAL,
+    FieldGroup.PART2,
+)
+
+
+def has_history(access: PersonAccess) -> bool:
+    """Whether the reader may read any of a history's facts: a role that may read none
+    of them (a prosecutor) has no history to open, on the page or through the API."""
+    return any(access.decision(group) is not GroupVisibility.HIDDEN for group in HISTORY_GROUPS)
+
+
 def person_timeline(access: PersonAccess) -> list[dict[str, Any]]:
     """Every dated fact of the person the reader may see, in their programs, newest first."""
     programs = access.program_ids

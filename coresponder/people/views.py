@@ -25,7 +25,7 @@ from coresponder.domain.vocabulary import label as vocabulary_label
 from coresponder.people.actions import update_person
 from coresponder.people.forms import PersonForm
 from coresponder.people.reading import DETAIL_VOCABULARIES, person_record
-from coresponder.people.timeline import person_timeline
+from coresponder.people.timeline import has_history, person_timeline
 from coresponder.privacy.access import (
     PersonAccess,
     access_person,
@@ -46,19 +46,12 @@ from coresponder.programs.models import Program
 PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 50
 G = FieldGroup
-HISTORY_GROUPS = (G.REFERRAL, G.OUTREACH, G.CLINICAL, G.PART2)
 STALE_MESSAGE = "Changed by someone else — review and retry."
 
 
 def _access_or_404(request: HttpRequest, person_id: int) -> PersonAccess:
     """The person through the read gate; NotVisible answers as the 404 page."""
     return access_person(request.user, person_id)
-
-
-def _has_history(access: PersonAccess) -> bool:
-    """The history is made of referral, outreach and clinical facts: a role that may
-    read none of them (a prosecutor) has no history to open."""
-    return any(access.decision(group) is not GroupVisibility.HIDDEN for group in HISTORY_GROUPS)
 
 
 @login_required
@@ -95,7 +88,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         "break_glass": access.break_glass,
         # Program slug → zone for the dated facts; "" → the reader's clock for the rest.
         "zones": {**program_zones(access.program_ids), "": reader_zone(request.user).key},
-        "may_see_history": _has_history(access),
+        "may_see_history": has_history(access),
         "encounter_programs": Program.objects.filter(
             pk__in=[
                 pk for pk, role in access.roles.items() if may_write(role, RecordType.ENCOUNTER)
@@ -109,7 +102,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 def person_timeline_page(request: HttpRequest, person_id: int) -> HttpResponse:
     """The person's history, newest first, as this reader may see it."""
     access = _access_or_404(request, person_id)
-    if not _has_history(access):
+    if not has_history(access):
         # Answered as a person the reader may not see, so the address tells nothing.
         raise NotVisible
     entries = person_timeline(access)
