@@ -38,11 +38,13 @@ from typing import Any
 
 from dataset import Row, mark_shared_phones
 
-from coresponder.domain.linkage import NICKNAME_GROUPS, Record
+from coresponder.domain.linkage import NICKNAME_GROUPS, Record, normalise
 
 SEED = 20260501
 PEOPLE = 2500
 DATASHEET = Path(__file__).with_name("HARD_SET.md")
+# True pairs by how many facts beyond names they share (see `beyond_names`).
+SHARED_LABELS = ("names only", "one fact", "two facts", "three or more")
 
 _SYLLABLES = (
     "al an ar ba be bo ca ce da de do el en er fa fe ga go ha he ja jo ka ke la le li lo lu "
@@ -523,6 +525,24 @@ def relation(a: Row, b: Row) -> str:
 # --- the datasheet's figures -----------------------------------------------------------
 
 
+def beyond_names(a: Row, b: Row) -> int:
+    """How many facts other than names two reports of one person share: the same full
+    birth date, the same phone of this person alone, the same address, one hospital event."""
+    x, y = normalise(a.record), normalise(b.record)
+    return sum(
+        [
+            x.birth_date is not None and x.birth_date == y.birth_date,
+            bool(x.phone) and x.phone == y.phone and not (x.shared_phone or y.shared_phone),
+            bool(x.address) and x.address == y.address,
+            bool(x.facility)
+            and x.facility == y.facility
+            and x.event_date is not None
+            and y.event_date is not None
+            and abs((x.event_date - y.event_date).days) <= 1,
+        ]
+    )
+
+
 def composition(rows: list[Row]) -> dict[str, Any]:
     """Counts per pattern: people, records, true pairs, and look-alike pairs of two people."""
     people_tags: dict[str, frozenset[str]] = {}
@@ -535,11 +555,13 @@ def composition(rows: list[Row]) -> dict[str, Any]:
     reports = Counter(tag for row in rows for tag in row.tags if tag in REPORT_PATTERNS)
     reports["shared_phone_flag"] = sum(row.record.shared_phone for row in rows)
     pairs: Counter[str] = Counter()
+    shared: Counter[str] = Counter()
     true_pairs = 0
     for members in by_entity.values():
         for a, b in combinations(members, 2):
             true_pairs += 1
             pairs.update(pair_patterns(a, b))
+            shared[SHARED_LABELS[min(beyond_names(a, b), 3)]] += 1
     households = {row.household for row in rows if row.household}
     return {
         "people": len(by_entity),
@@ -551,6 +573,7 @@ def composition(rows: list[Row]) -> dict[str, Any]:
         "households": dict(Counter(h.split(":")[0] for h in households).most_common()),
         "records_by_pattern": dict(reports.most_common()),
         "true_pairs_by_pattern": dict(pairs.most_common()),
+        "true_pairs_by_shared_facts": {label: shared[label] for label in SHARED_LABELS},
         "reports_per_person": dict(sorted(Counter(len(m) for m in by_entity.values()).items())),
         "confusable_pairs": confusable_pairs(rows),
     }
@@ -590,6 +613,24 @@ def _table(title: str, counts: dict[str, int], notes: dict[str, str] | None = No
     return "\n".join([head, rule, *body])
 
 
+def sure_merge_ceiling(figures: dict[str, Any]) -> tuple[float, float]:
+    """The best sure-merge recall and F1 that never merges on names alone: every pair
+    sharing at least one fact beyond names merged, none of the others, no false merge."""
+    recall = 1 - figures["true_pairs_by_shared_facts"]["names only"] / figures["true_pairs"]
+    return recall, 2 * recall / (1 + recall)
+
+
+def ceiling_sentence(figures: dict[str, Any]) -> str:
+    recall, f1 = sure_merge_ceiling(figures)
+    names_only = figures["true_pairs_by_shared_facts"]["names only"]
+    return (
+        f"{names_only:,} true pairs ({names_only / figures['true_pairs']:.1%}) share nothing "
+        f"beyond names (often altered) and at best a near birth date. Merging none of them "
+        f"without review, a sure merge can reach at most recall {recall:.3f} and F1 {f1:.3f}, "
+        f"even with no false merge."
+    )
+
+
 def composition_markdown(people: int = PEOPLE) -> str:
     """The datasheet's composition section, as `composition` counts it."""
     figures = composition(generate(people))
@@ -616,6 +657,11 @@ def composition_markdown(people: int = PEOPLE) -> str:
             _table("records by pattern", figures["records_by_pattern"], records_notes),
             _table("true pairs by pattern", figures["true_pairs_by_pattern"], pair_notes),
             _table("look-alike record pairs of two people", figures["confusable_pairs"]),
+            _table(
+                "true pairs by the facts beyond names they share",
+                figures["true_pairs_by_shared_facts"],
+            ),
+            ceiling_sentence(figures),
         ]
     )
 
