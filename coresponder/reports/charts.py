@@ -9,7 +9,7 @@ and the page shows the same numbers as a table. Colours come from CSS classes
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 WIDTH = 600.0
@@ -95,10 +95,20 @@ def format_value(value: Number | None, percent: bool = False) -> str:
 
 
 def bar_chart(
-    title: str, items: Sequence[tuple[str, Number | None]], kind: str = "bar"
+    title: str,
+    items: Sequence[tuple[str, Number | None]],
+    kind: str = "bar",
+    scale: float | None = None,
+    say: Callable[[Number | None], str] = format_value,
 ) -> BarChart:
-    """Horizontal bars, one per item, each labelled above its bar (narrow screens first)."""
-    most = max((float(v) for _, v in items if v is not None), default=0.0)
+    """Horizontal bars, one per item, each labelled above its bar (narrow screens first).
+
+    `scale` is the value that fills the width, the largest one unless given: a fixed scale
+    (1 for shares) draws a value the same length in every chart, so charts compare by eye.
+    """
+    most = (
+        max((float(v) for _, v in items if v is not None), default=0.0) if scale is None else scale
+    )
     room = WIDTH * 0.8  # leave the rest for the value written after the bar
     bars = []
     for index, (label, value) in enumerate(items):
@@ -108,7 +118,7 @@ def bar_chart(
             Bar(
                 label=label,
                 value=value,
-                text=format_value(value),
+                text=say(value),
                 x=0.0,
                 y=top,
                 width=width,
@@ -132,23 +142,48 @@ def column_chart(
         float(v) for v in earlier if v is not None
     ]
     most = max(values, default=0.0)
+    return columns_chart(
+        title,
+        [(month.strftime("%b %Y"), value) for month, value in series],
+        earlier,
+        scale=most,
+        say=lambda value: format_value(value, percent),
+        most_text=format_value(most if values else None, percent) if values else "0",
+        has_previous=bool(previous),
+    )
+
+
+def columns_chart(
+    title: str,
+    series: Sequence[tuple[str, Number | None]],
+    previous: Sequence[Number | None],
+    *,
+    scale: float,
+    say: Callable[[Number | None], str],
+    most_text: str,
+    has_previous: bool,
+) -> ColumnChart:
+    """A labelled column per value, `scale` at full height, the previous value faint beside it.
+
+    `previous` lines up with `series` by position; `most_text` labels the top of the axis.
+    """
     slot = WIDTH / max(1, len(series))
     bar = slot * 0.38
     columns = []
-    for index, (month, value) in enumerate(series):
-        before = earlier[index] if index < len(earlier) else None
-        height = 0.0 if value is None or most <= 0 else float(value) / most * COLUMN_HEIGHT
+    for index, (label, value) in enumerate(series):
+        before = previous[index] if index < len(previous) else None
+        height = 0.0 if value is None or scale <= 0 else float(value) / scale * COLUMN_HEIGHT
         previous_height = (
-            0.0 if before is None or most <= 0 else float(before) / most * COLUMN_HEIGHT
+            0.0 if before is None or scale <= 0 else float(before) / scale * COLUMN_HEIGHT
         )
         left = index * slot + slot * 0.1
         columns.append(
             Column(
-                label=month.strftime("%b %Y"),
+                label=label,
                 value=value,
                 previous=before,
-                text=format_value(value, percent),
-                previous_text=format_value(before, percent),
+                text=say(value),
+                previous_text=say(before),
                 x=left + bar,
                 width=bar,
                 y=COLUMN_HEIGHT - height,
@@ -165,6 +200,6 @@ def column_chart(
         width=WIDTH,
         height=COLUMN_HEIGHT + AXIS_ROOM,
         baseline=COLUMN_HEIGHT,
-        most_text=format_value(most if values else None, percent) if values else "0",
-        has_previous=bool(previous),
+        most_text=most_text,
+        has_previous=has_previous,
     )
