@@ -35,6 +35,7 @@ from coresponder.care.reading import (
     repeat_needs_of,
 )
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType, may_write
 from coresponder.privacy.access import PersonAccess, access_person
@@ -69,11 +70,6 @@ def _name(access: PersonAccess) -> str:
 def _writable_programs(access: PersonAccess) -> list[Program]:
     ids = [pk for pk, role in access.roles.items() if may_write(role, RecordType.ENCOUNTER)]
     return list(Program.objects.filter(pk__in=ids).order_by("name"))
-
-
-def _apply_errors(form: forms.Form, exc: ActionError) -> None:
-    for key, errors in (exc.errors or {"": [str(exc)]}).items():
-        form.add_error(key if key in form.fields else None, errors)
 
 
 def _stale(form: forms.Form, current: int) -> forms.Form:
@@ -115,7 +111,7 @@ def person_care_plans(request: HttpRequest, person_id: int) -> HttpResponse:
             try:
                 return form_tokens.save_once(request, Kind.CARE_PLAN, save)
             except ActionError as exc:
-                _apply_errors(form, exc)
+                add_action_errors(form, exc)
         return _plans_page(request, access, form, status=422)
     return _plans_page(request, access, form)
 
@@ -277,7 +273,7 @@ def _submit(
             return save()
         return form_tokens.save_once(request, kind, save)
     except ActionError as exc:
-        _apply_errors(form, exc)
+        add_action_errors(form, exc)
         return _plan_page(request, plan, access, {key: form}, status=422)
     except StaleVersion:
         if current_version is None:

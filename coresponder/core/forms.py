@@ -1,13 +1,17 @@
-"""Form helpers every app's forms use: USWDS styling and times in the program's zone."""
+"""Form helpers every app's forms use: USWDS styling, times in the program's zone, and an
+action's refusal shown on the form that asked for it."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils import timezone
+
+from coresponder.core.errors import ActionError, Forbidden
 
 # What a `datetime-local` input sends and shows.
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
@@ -25,6 +29,31 @@ def style_uswds(form: forms.Form) -> None:
             widget.attrs.setdefault("class", "usa-checkbox__input")
         elif not isinstance(widget, forms.HiddenInput):
             widget.attrs.setdefault("class", "usa-input")
+
+
+def add_field_errors(
+    form: forms.BaseForm,
+    errors: Mapping[str, list[str]],
+    renamed: Mapping[str, str] | None = None,
+) -> None:
+    """Each field's messages on that field; those of a field the form lacks, above the form.
+
+    `renamed` maps a write's field name to the form's, where the form asks in other words
+    (hours for minutes).
+    """
+    for key, problems in errors.items():
+        name = (renamed or {}).get(key, key)
+        form.add_error(name if name in form.fields else None, problems)
+
+
+def add_action_errors(
+    form: forms.BaseForm,
+    exc: ActionError | Forbidden,
+    renamed: Mapping[str, str] | None = None,
+) -> None:
+    """Why the action refused, on the form: its messages by field, or its one message on top."""
+    errors = exc.errors if isinstance(exc, ActionError) else {}
+    add_field_errors(form, errors or {"": [str(exc)]}, renamed)
 
 
 class LocalDateTimeField(forms.DateTimeField):

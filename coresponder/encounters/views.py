@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden
+from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import label
@@ -78,9 +79,7 @@ def new_encounter(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         return form_tokens.save_once(request, Kind.ENCOUNTER, save)
     except (ActionError, Forbidden) as exc:
-        errors = getattr(exc, "errors", None) or {"": [str(exc)]}
-        for key, problems in errors.items():
-            form.add_error(key if key in form.fields else None, problems)
+        add_action_errors(form, exc)
         return _form_page(request, program, access, form, status=422)
 
 

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 from coresponder import import_limits
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden
-from coresponder.core.forms import style_uswds
+from coresponder.core.forms import add_field_errors, style_uswds
 from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import labels_of
 from coresponder.intake.import_plan import RowPlan, count_plans
@@ -226,8 +226,7 @@ def import_map(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         mapping = form.mapping()
         errors = check_mapping(mapping, headers, state.get("source", ""))
-        for name, problems in errors.items():
-            form.add_error(name if name in form.fields else None, problems)
+        add_field_errors(form, errors)
         if not errors:
             request.session[STATE] = {**state, "mapping": mapping}
             return redirect("intake-import-preview", slug=program.slug)

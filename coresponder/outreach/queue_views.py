@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import humanize
@@ -248,8 +249,7 @@ def close_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
         )
         return again(409)
     except ActionError as exc:
-        for key, errors in (exc.errors or {"": [str(exc)]}).items():
-            form.add_error(key if key in form.fields else None, errors)
+        add_action_errors(form, exc)
         return again(422)
     except Forbidden as exc:
         raise Http404("No outreach for this role") from exc

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.outreach.actions import (
     checklist_of,
@@ -55,8 +56,7 @@ def task_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     try:
         return form_tokens.save_once(request, form_tokens.Kind.ATTEMPT, save)
     except ActionError as exc:
-        for key, errors in (exc.errors or {"": [str(exc)]}).items():
-            form.add_error(key if key in form.fields else None, errors)
+        add_action_errors(form, exc)
         return task_response(request, program, task, access, form, status=422)
     except Forbidden as exc:
         raise Http404("No outreach for this role") from exc

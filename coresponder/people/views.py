@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
+from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import (
     FieldGroup,
@@ -184,9 +185,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
             except Forbidden as exc:
                 raise Http404("No edit for this role") from exc
             except ActionError as exc:
-                for name, problems in exc.errors.items():
-                    for problem in problems:
-                        form.add_error(name if name in form.fields else None, problem)
+                add_action_errors(form, exc)
             else:
                 messages.success(request, "Saved.")
                 return redirect("person-detail", person_id=person.pk)

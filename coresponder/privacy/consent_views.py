@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden, NotVisible
+from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import REDISCLOSURE_NOTICE, RecordType
 from coresponder.domain.vocabulary import Role
@@ -67,10 +68,7 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
             try:
                 return form_tokens.save_once(request, Kind.CONSENT, save)
             except ActionError as exc:
-                for field, problems in exc.errors.items():
-                    target = field if field in form.fields else None
-                    for problem in problems:
-                        form.add_error(target, problem)
+                add_action_errors(form, exc)
     consents = list(access.person.consents.order_by("-signed_at"))
     # The form names the person and lists their consents on file: an audited read.
     record_event(

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import ROLE_LABELS
 from coresponder.privacy.access import program_for, role_in
@@ -166,9 +167,7 @@ def add_shift_page(request: HttpRequest, slug: str) -> HttpResponse:
         except Forbidden as exc:
             raise PermissionDenied(str(exc)) from exc
         except ActionError as exc:
-            for key, errors in (exc.errors or {"": [str(exc)]}).items():
-                field = "duration_hours" if key == "duration_minutes" else key
-                form.add_error(field if field in form.fields else None, errors)
+            add_action_errors(form, exc, renamed={"duration_minutes": "duration_hours"})
     context = _teams_context(request, program, shift_form=form)
     return render(request, "programs/teams.html", context, status=422)
 

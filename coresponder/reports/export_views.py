@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.access import program_for, role_in
@@ -299,8 +300,7 @@ def quarterly_page(request: HttpRequest, slug: str, year: int, quarter: int) -> 
         form.add_error(None, STALE)
         return _page(request, program, year, quarter, form, 409)
     except ActionError as exc:
-        for key, errors in (exc.errors or {"": [str(exc)]}).items():
-            form.add_error(key if key in form.fields else None, errors)
+        add_action_errors(form, exc)
         return _page(request, program, year, quarter, form, 422)
     except Forbidden as exc:
         raise Http404("No quarterly report for this role") from exc

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType, may_write
 from coresponder.domain.referrals import needs_reason, next_statuses
@@ -177,8 +178,7 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
         except Forbidden as exc:
             raise Http404("No such referral") from exc
         except ActionError as exc:
-            for key, errors in exc.errors.items():
-                form.add_error(key if key in form.fields else None, errors)
+            add_action_errors(form, exc)
             return _referral_page(request, referral, access, status_form=form, status=422)
         else:
             messages.success(request, f"Referral {referral.pk}: {referral.get_status_display()}.")
@@ -211,8 +211,7 @@ def warm_handoff(request: HttpRequest, referral_id: int) -> HttpResponse:
         except Forbidden as exc:
             raise Http404("No such referral") from exc
         except ActionError as exc:
-            for key, errors in exc.errors.items():
-                form.add_error(key if key in form.fields else None, errors)
+            add_action_errors(form, exc)
         else:
             messages.success(request, "Warm handoff recorded.")
             return redirect("service-referral", referral_id=referral.pk)
@@ -306,8 +305,7 @@ def refer(request: HttpRequest, person_id: int) -> HttpResponse:
             try:
                 return form_tokens.save_once(request, Kind.SERVICE_REFERRAL, save)
             except ActionError as exc:
-                for key, errors in exc.errors.items():
-                    form.add_error(key if key in form.fields else None, errors)
+                add_action_errors(form, exc)
     consent = (
         consent_for_referral(access.person.pk, service, timezone.now())
         if service.part2_program

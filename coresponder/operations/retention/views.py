@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from coresponder.core.errors import ActionError, NotVisible, StaleVersion
+from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.operations.models import LegalHold
 from coresponder.operations.retention.access import (
@@ -60,9 +61,7 @@ def legal_holds(request: HttpRequest, slug: str) -> HttpResponse:
         except NotVisible:
             form.add_error("person_id", "No person with this number is known to your programs.")
         except ActionError as exc:
-            for name, problems in exc.errors.items():
-                for problem in problems:
-                    form.add_error(name if name in form.fields else None, problem)
+            add_action_errors(form, exc)
     holds = list(
         LegalHold.objects.filter(program=program)
         .select_related("program", "set_by", "released_by")
