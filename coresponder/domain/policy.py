@@ -199,6 +199,9 @@ def may_write(role: Role, record: RecordType) -> bool:
 # of access, 45 CFR 164.524): the program's coordinators, and administrators. What the
 # export holds is still what the gate shows that reader (docs/security.md).
 RECORDS_REQUEST_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.ADMIN})
+# Who may give an amendment request its one 30-day extension (45 CFR 164.526(b)(2)(ii)),
+# telling the person why in writing: the program's coordinators and administrators.
+AMENDMENT_EXTENSION_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.ADMIN})
 
 # Who plans the program's capacity (calls by hour of the week, teams, shifts): its
 # coordinators, its analysts and administrators. The planner shows aggregates and model

@@ -23,7 +23,10 @@ from coresponder.people.amendments import (
     GROUP_OF,
     MAX_TEXT,
     check_field,
+    due_on,
+    extension_problem,
     loaded,
+    may_extend,
     proposed_value,
     storable_text,
     stored,
@@ -31,6 +34,7 @@ from coresponder.people.amendments import (
 from coresponder.people.models import Amendment, Participation, Person
 from coresponder.privacy.access import PersonAccess, role_in
 from coresponder.privacy.actions import record_person_read
+from coresponder.programs.local_time import today_in
 from coresponder.programs.models import Program
 
 # Fields a person record may be created or changed with, by field group.
@@ -322,6 +326,53 @@ def decide_amendment(
                 "decision": amendment.status,
                 "record": amendment.record_kind,
                 "record_id": amendment.record_id,
+                "field": amendment.field,
+            },
+        )
+    return amendment
+
+
+def extend_amendment(
+    actor: Actor, access: PersonAccess, amendment: Amendment, reason: str, expected_version: int
+) -> Amendment:
+    """Give an open request its one 30-day extension (45 CFR 164.526(b)(2)(ii)), only if
+    nobody changed it since `expected_version`.
+
+    A coordinator of the request's program gives it within the first 60 days, with the
+    reasons for the delay the person is told in writing; the request is then due 90 days
+    after it was received.
+    """
+    _amendable(access, amendment.record_kind, amendment.record_id, amendment.field)
+    if not may_extend(access, amendment):
+        raise Forbidden("Only the program's coordinators extend the time to answer a request.")
+    if amendment.version != expected_version:
+        raise StaleVersion(amendment, expected_version)
+    problem = extension_problem(amendment, today_in(amendment.program))
+    if problem:
+        raise ActionError(problem, {"extension_reason": [problem]})
+    text = reason.strip()
+    if not text or len(text) > MAX_TEXT or not storable_text(text):
+        raise ActionError(
+            "Give the reasons for the delay.",
+            {"extension_reason": [f"Needed to extend; at most {MAX_TEXT} characters."]},
+        )
+    with transaction.atomic():
+        amendment.extended_at = timezone.now()
+        signed_in = getattr(actor.user, "is_authenticated", False)
+        amendment.extended_by = actor.user if signed_in else None
+        amendment.extension_reason = text
+        save_tracked(amendment, actor.user, expected_version=expected_version)
+        record_event(
+            actor,
+            "change",
+            obj=amendment,
+            person_id=access.person.pk,
+            program_slug=amendment.program.slug,
+            fields=[GROUP_OF[amendment.field].value],
+            purpose="amendment request",
+            detail={
+                "extension": True,
+                "due_on": due_on(amendment).isoformat(),
                 "field": amendment.field,
             },
         )

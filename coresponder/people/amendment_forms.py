@@ -70,3 +70,20 @@ class DisagreementForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style_uswds(self)
+
+
+class ExtensionForm(forms.Form):
+    """One 30-day extension of the time to answer, with the reasons the person is told."""
+
+    extension_reason = forms.CharField(
+        label="Reasons for the delay",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The person is told these in writing, with the new date",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Drawn beside the decision form: its own element ids.
+        kwargs.setdefault("auto_id", "extension_%s")
+        super().__init__(*args, **kwargs)
+        style_uswds(self)

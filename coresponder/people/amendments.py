@@ -9,12 +9,19 @@ the value they change. Values are kept as JSON: dates as ISO text.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from coresponder.core.errors import ActionError, NotVisible
-from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType, may_write
+from coresponder.domain.policy import (
+    AMENDMENT_EXTENSION_ROLES,
+    FieldGroup,
+    GroupVisibility,
+    RecordType,
+    may_write,
+)
 from coresponder.domain.vocabulary import label
 from coresponder.encounters.models import Encounter
 from coresponder.people.models import Amendment, Person
@@ -52,6 +59,9 @@ MAX_TEXT = 10_000
 # A covered entity acts on a request for amendment no later than 60 days after receiving
 # it (45 CFR 164.526(b)(2)); counted in the program's calendar days from `received_on`.
 ACT_WITHIN_DAYS = 60
+# It may extend that time once, by no more than 30 days, if within the 60 days it tells the
+# person in writing why and by when it will act (164.526(b)(2)(ii)).
+EXTENSION_DAYS = 30
 
 
 def field_label(kind: str, field: str) -> str:
@@ -148,8 +158,8 @@ def value_text(field: str, value: Any) -> str:
 
 
 def open_amendments(program_ids: list[int]) -> QuerySet[Amendment]:
-    """Requests awaiting a decision in these programs, oldest first: the soonest due, and so
-    the overdue ones, first (164.526 gives 60 days)."""
+    """Requests awaiting a decision in these programs, oldest received first; `in_due_order`
+    puts them in the order they are due, which an extension changes."""
     return (
         Amendment.objects.filter(program_id__in=program_ids, status=Amendment.Status.OPEN)
         .select_related("program")
@@ -158,8 +168,10 @@ def open_amendments(program_ids: list[int]) -> QuerySet[Amendment]:
 
 
 def due_on(amendment: Amendment) -> dt.date:
-    """The last day to act on the request (45 CFR 164.526(b)(2))."""
-    return amendment.received_on + dt.timedelta(days=ACT_WITHIN_DAYS)
+    """The last day to act on the request: 60 days after receipt, 90 once extended
+    (45 CFR 164.526(b)(2))."""
+    extension = EXTENSION_DAYS if amendment.extended_at is not None else 0
+    return amendment.received_on + dt.timedelta(days=ACT_WITHIN_DAYS + extension)
 
 
 def is_overdue(amendment: Amendment, today: dt.date) -> bool:
@@ -167,13 +179,41 @@ def is_overdue(amendment: Amendment, today: dt.date) -> bool:
     return amendment.status == Amendment.Status.OPEN and today > due_on(amendment)
 
 
+def in_due_order(amendments: Iterable[Amendment], today: dt.date) -> list[Amendment]:
+    """Overdue requests first, then by the day each is due: an extended request, though
+    received earlier, may be due after one received since."""
+    return sorted(amendments, key=lambda a: (not is_overdue(a, today), due_on(a), a.pk))
+
+
 def overdue_amendments(program: Any, today: dt.date) -> QuerySet[Amendment]:
-    """The program's requests still awaiting a decision after their 60 days."""
-    return Amendment.objects.filter(
-        program=program,
-        status=Amendment.Status.OPEN,
-        received_on__lt=today - dt.timedelta(days=ACT_WITHIN_DAYS),
+    """The program's requests still awaiting a decision after their last day (`due_on`)."""
+    first_days = today - dt.timedelta(days=ACT_WITHIN_DAYS)
+    extended = first_days - dt.timedelta(days=EXTENSION_DAYS)
+    return Amendment.objects.filter(program=program, status=Amendment.Status.OPEN).filter(
+        Q(extended_at__isnull=True, received_on__lt=first_days)
+        | Q(extended_at__isnull=False, received_on__lt=extended)
     )
+
+
+def may_extend(access: PersonAccess, amendment: Amendment) -> bool:
+    """Whether this reader's role in the request's program gives extensions."""
+    return access.roles.get(amendment.program_id) in AMENDMENT_EXTENSION_ROLES
+
+
+def extension_problem(amendment: Amendment, today: dt.date) -> str:
+    """Why the request cannot be extended now, in the words staff read; "" when it can."""
+    if amendment.status != Amendment.Status.OPEN:
+        return "The request is already decided; only a request awaiting a decision is extended."
+    if amendment.extended_at is not None:
+        return (
+            "The request was already extended once; 45 CFR 164.526(b)(2) allows one "
+            "extension of 30 days."
+        )
+    if today > due_on(amendment):
+        return (
+            "The 60 days have passed; an extension is given within them (45 CFR 164.526(b)(2)(ii))."
+        )
+    return ""
 
 
 def amendments_of(kind: str, record_ids: list[int]) -> QuerySet[Amendment]:

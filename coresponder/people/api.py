@@ -25,12 +25,19 @@ from coresponder.people.actions import (
     PersonInput,
     create_person,
     decide_amendment,
+    extend_amendment,
     record_disagreement,
     record_records_request,
     request_amendment,
     update_person,
 )
-from coresponder.people.amendments import access_amendment, open_amendments
+from coresponder.people.amendments import (
+    access_amendment,
+    due_on,
+    in_due_order,
+    is_overdue,
+    open_amendments,
+)
 from coresponder.people.models import Amendment, Ethnicity, Person, Race, Sex
 from coresponder.people.reading import person_record
 from coresponder.people.records_request import access_records_request, records_request
@@ -45,6 +52,7 @@ from coresponder.privacy.access import (
     visible_programs,
 )
 from coresponder.privacy.actions import record_person_read
+from coresponder.programs.local_time import today_in
 
 router = Router(tags=["people"])
 PAGE_SIZE = 50
@@ -310,6 +318,14 @@ class AmendmentOut(Schema):
     decided_at: dt.datetime | None = None
     denial_reason: str
     disagreement: str
+    due_on: dt.date = Field(
+        ...,
+        description="The last day to act, on the program's calendar: 60 days after "
+        "`received_on`, 90 once extended (45 CFR 164.526(b)(2))",
+    )
+    overdue: bool = Field(..., description="Still awaiting a decision after `due_on`")
+    extended_at: dt.datetime | None = None
+    extension_reason: str = Field("", description="The reasons for the delay the person is told")
 
 
 class AmendmentDecisionIn(Schema):
@@ -321,12 +337,21 @@ class AmendmentDecisionIn(Schema):
     )
 
 
+class ExtensionIn(Schema):
+    reason: str = Field(
+        ..., min_length=1, max_length=10_000, description="The reasons for the delay, in writing"
+    )
+    version: int = Field(..., ge=1, le=MAX_VERSION)
+
+
 class DisagreementIn(Schema):
     statement: str = Field(..., min_length=1, max_length=10_000)
     version: int = Field(..., ge=1, le=MAX_VERSION)
 
 
-def _amendment_out(amendment: Amendment) -> dict[str, Any]:
+def _amendment_out(amendment: Amendment, today: dt.date | None = None) -> dict[str, Any]:
+    """The request as the API gives it; `today` in the program's calendar, as the pages read it."""
+    today = today or today_in(amendment.program)
     return {
         "id": amendment.pk,
         "version": amendment.version,
@@ -343,6 +368,10 @@ def _amendment_out(amendment: Amendment) -> dict[str, Any]:
         "decided_at": amendment.decided_at,
         "denial_reason": amendment.denial_reason,
         "disagreement": amendment.disagreement,
+        "due_on": due_on(amendment),
+        "overdue": is_overdue(amendment, today),
+        "extended_at": amendment.extended_at,
+        "extension_reason": amendment.extension_reason,
     }
 
 
@@ -370,17 +399,20 @@ def post_amendment(
 @router.get(
     "/programs/{slug}/amendments",
     response=list[AmendmentOut],
-    summary="The program's amendment requests awaiting a decision",
+    summary="The program's amendment requests awaiting a decision, overdue first",
 )
 def list_open_amendments(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+    """Overdue requests first, then by the day each is due, as the coordinator's page lists
+    them."""
     program = program_for(request.user, slug, writes=RecordType.PERSON)
+    today = today_in(program)
     rows = []
-    for amendment in open_amendments([program.pk]):
+    for amendment in in_due_order(open_amendments([program.pk]), today):
         try:
             access_amendment(request.user, amendment.pk)
         except NotVisible:
             continue  # a clinical note's request, for a reader not shown clinical detail
-        rows.append(_amendment_out(amendment))
+        rows.append(_amendment_out(amendment, today))
     record_event(
         actor_for(request),
         "read",
@@ -406,6 +438,19 @@ def post_amendment_decision(
         record_version=payload.record_version,
     )
     decide_amendment(actor_for(request), access, amendment, decision, payload.version)
+    return _amendment_out(amendment)
+
+
+@router.post(
+    "/amendments/{amendment_id}/extension",
+    response=AmendmentOut,
+    summary="Extend the time to act on an amendment request by 30 days, once",
+)
+def post_amendment_extension(
+    request: HttpRequest, amendment_id: int, payload: ExtensionIn
+) -> dict[str, Any]:
+    amendment, access = access_amendment(request.user, amendment_id)
+    extend_amendment(actor_for(request), access, amendment, payload.reason, payload.version)
     return _amendment_out(amendment)
 
 

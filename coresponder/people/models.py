@@ -163,6 +163,13 @@ class Amendment(Tracked):
     denial_reason = models.TextField(blank=True)
     # 164.526(d)(1)(iii): the person may file a statement of disagreement with a denial.
     disagreement = models.TextField(blank=True)
+    # 164.526(b)(2)(ii): the time to act may be extended once, by at most 30 days, with the
+    # reasons for the delay given to the person in writing within the first 60.
+    extended_at = models.DateTimeField(null=True, blank=True)
+    extended_by = models.ForeignKey(
+        "programs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    extension_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["received_on", "id"]

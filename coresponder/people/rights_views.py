@@ -21,6 +21,7 @@ from coresponder.people.actions import (
     AmendmentDecision,
     AmendmentInput,
     decide_amendment,
+    extend_amendment,
     record_disagreement,
     record_records_request,
     request_amendment,
@@ -29,14 +30,19 @@ from coresponder.people.amendment_forms import (
     AmendmentDecisionForm,
     AmendmentRequestForm,
     DisagreementForm,
+    ExtensionForm,
 )
 from coresponder.people.amendments import (
+    EXTENSION_DAYS,
     GROUP_OF,
     access_amendment,
     amendable_targets,
     due_on,
+    extension_problem,
     field_label,
+    in_due_order,
     is_overdue,
+    may_extend,
     open_amendments,
     record_of,
     stored,
@@ -54,6 +60,8 @@ from coresponder.programs import form_tokens
 from coresponder.programs.local_time import reader_zone, today_in
 
 STALE_MESSAGE = "Decided or changed by someone else — review and retry."
+EXTENSION = form_tokens.Kind.AMENDMENT_EXTENSION
+EXTENDED_ALREADY = "This extension was already saved; here is the request."
 
 
 @login_required
@@ -153,11 +161,10 @@ def amendment_list(request: HttpRequest, slug: str) -> HttpResponse:
             "due_on": due_on(a),
             "overdue": is_overdue(a, today),
             "days_late": (today - due_on(a)).days,
+            "extended": a.extended_at is not None,
         }
-        for a in open_amendments([program.pk])
+        for a in in_due_order(open_amendments([program.pk]), today)
     ]
-    # Oldest received is soonest due; sorted again so overdue ones lead whatever the order.
-    rows.sort(key=lambda row: (not row["overdue"], row["due_on"], row["id"]))
     record_event(
         actor_for(request),
         "read",
@@ -181,16 +188,17 @@ def amendment_decide(request: HttpRequest, amendment_id: int) -> HttpResponse:
     if target is None:
         raise Http404("No such record")
     stale = False
-    form = AmendmentDecisionForm(
-        initial={"version": amendment.version, "record_version": target.version}
-    )
-    disagreement = DisagreementForm(initial={"version": amendment.version})
+    forms = _unbound_forms(amendment, target)
     if request.method == "POST":
-        posted = AmendmentDecisionForm if "decision" in request.POST else DisagreementForm
+        posted = _posted_form(request)
+        if posted is ExtensionForm:
+            earlier = form_tokens.already_saved(request, EXTENSION, EXTENDED_ALREADY)
+            if earlier is not None:
+                return earlier
         bound = posted(request.POST)
         if bound.is_valid():
             try:
-                _decide(request, access, amendment, bound)
+                return _decide(request, access, amendment, bound)
             except StaleVersion:
                 stale = True
                 amendment.refresh_from_db()
@@ -201,19 +209,7 @@ def amendment_decide(request: HttpRequest, amendment_id: int) -> HttpResponse:
                 for name, problems in exc.errors.items():
                     for problem in problems:
                         bound.add_error(name if name in bound.fields else None, problem)
-            else:
-                messages.success(request, "Saved.")
-                return redirect("amendment-decide", amendment_id=amendment.pk)
-        if not stale:
-            if isinstance(bound, AmendmentDecisionForm):
-                form = bound
-            else:
-                disagreement = bound
-        else:
-            form = AmendmentDecisionForm(
-                initial={"version": amendment.version, "record_version": target.version}
-            )
-            disagreement = DisagreementForm(initial={"version": amendment.version})
+        forms = _unbound_forms(amendment, target) if stale else {**forms, posted: bound}
     # The page shows the field's value now: a read of that group, like the record's page.
     record_event(
         actor_for(request),
@@ -225,18 +221,23 @@ def amendment_decide(request: HttpRequest, amendment_id: int) -> HttpResponse:
         detail={"channel": "web", "form": "amendment decision"},
     )
     status = 409 if stale else (422 if request.method == "POST" else 200)
+    today = today_in(amendment.program)
     context: dict[str, Any] = {
         "amendment": amendment,
         "due_on": due_on(amendment),
-        "overdue": is_overdue(amendment, today_in(amendment.program)),
+        "overdue": is_overdue(amendment, today),
+        # The control shows only where an extension can be given now, by this reader.
+        "may_extend": may_extend(access, amendment) and not extension_problem(amendment, today),
+        "extension_days": EXTENSION_DAYS,
         "person": access.person,
         "field": field_label(amendment.record_kind, amendment.field),
         "current": value_text(amendment.field, stored(getattr(target, amendment.field))),
         "proposed": value_text(amendment.field, amendment.proposed_value),
         "original": value_text(amendment.field, amendment.original_value),
         "record_url": _record_url(amendment, target),
-        "form": form,
-        "disagreement_form": disagreement,
+        "form": forms[AmendmentDecisionForm],
+        "disagreement_form": forms[DisagreementForm],
+        "extension_form": forms[ExtensionForm],
         "is_open": amendment.status == Amendment.Status.OPEN,
         "is_denied": amendment.status == Amendment.Status.DENIED,
         "stale": stale,
@@ -245,8 +246,38 @@ def amendment_decide(request: HttpRequest, amendment_id: int) -> HttpResponse:
     return render(request, "people/amendment_decide.html", context, status=status)
 
 
-def _decide(request: HttpRequest, access: Any, amendment: Amendment, form: Any) -> None:
+def _unbound_forms(amendment: Amendment, target: Any) -> dict[type[Any], Any]:
+    """The page's three forms, each drawn at the versions read now."""
+    return {
+        AmendmentDecisionForm: AmendmentDecisionForm(
+            initial={"version": amendment.version, "record_version": target.version}
+        ),
+        DisagreementForm: DisagreementForm(initial={"version": amendment.version}),
+        ExtensionForm: ExtensionForm(initial={"version": amendment.version}),
+    }
+
+
+def _posted_form(request: HttpRequest) -> type[Any]:
+    """Which of the page's forms came back, by the field only it has."""
+    if "extension_reason" in request.POST:
+        return ExtensionForm
+    return AmendmentDecisionForm if "decision" in request.POST else DisagreementForm
+
+
+def _decide(request: HttpRequest, access: Any, amendment: Amendment, form: Any) -> HttpResponse:
+    """Save what the posted form says; answer with the amendment page again."""
     data = form.cleaned_data
+    if isinstance(form, ExtensionForm):
+
+        def extend() -> HttpResponse:
+            extend_amendment(
+                actor_for(request), access, amendment, data["extension_reason"], data["version"]
+            )
+            messages.success(request, "Extended: the answer is now due 90 days after receipt.")
+            return redirect("amendment-decide", amendment_id=amendment.pk)
+
+        # Sent twice (a double tap, or back and send again), it lands on the page it extended.
+        return form_tokens.save_once(request, EXTENSION, extend, EXTENDED_ALREADY)
     if isinstance(form, AmendmentDecisionForm):
         decision = AmendmentDecision(
             accept=data["decision"] == "accept",
@@ -258,6 +289,8 @@ def _decide(request: HttpRequest, access: Any, amendment: Amendment, form: Any) 
         record_disagreement(
             actor_for(request), access, amendment, data["disagreement"], data["version"]
         )
+    messages.success(request, "Saved.")
+    return redirect("amendment-decide", amendment_id=amendment.pk)
 
 
 def _record_url(amendment: Amendment, target: Any) -> str:

@@ -126,7 +126,8 @@ def _oversight_due(user: Any, program: Program) -> list[WorkItem]:
         .filter(reviewed_at__isnull=True, person__participations__program=program)
         .count()
     )
-    # A request to amend a record is answered within 60 days (45 CFR 164.526(b)(2)).
+    # A request to amend a record is answered within 60 days, or 90 once extended
+    # (45 CFR 164.526(b)(2)).
     late = overdue_amendments(program, today_in(program)).count()
     items = []
     if waiting:
@@ -134,7 +135,7 @@ def _oversight_due(user: Any, program: Program) -> list[WorkItem]:
         items.append(WorkItem("Requests for help to triage", url, waiting, urgent=True))
     if late:
         url = reverse("amendment-list", args=[program.slug])
-        items.append(WorkItem("Amendment requests past their 60 days", url, late, urgent=True))
+        items.append(WorkItem("Amendment requests past their due date", url, late, urgent=True))
     if unreviewed:
         url = reverse("break-glass-reviews")
         items.append(WorkItem("Records opened outside policy to review", url, unreviewed))

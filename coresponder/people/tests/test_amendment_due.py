@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 # 15:00 UTC on 20 November 2026: 10:00 that morning in Philadelphia.
 NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 11, 20)
-LATE = "Amendment requests past their 60 days"
+LATE = "Amendment requests past their due date"
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_the_list_shows_each_due_date_with_overdue_requests_first(world: World) 
     assert rows.count("Overdue") == 1 and "1 day late" in rows
     for due in ("19 Nov 2026", "20 Nov 2026", "31 Dec 2026"):
         assert due in rows
-    assert "1 request is past its 60 days" in html
+    assert "1 request is past its due date" in html
 
 
 def test_the_decision_page_says_when_the_answer_is_due(world: World) -> None:

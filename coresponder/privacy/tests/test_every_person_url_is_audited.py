@@ -360,6 +360,7 @@ API: dict[str, Kind] = {
     "POST /legal-holds/{hold_id}/release": WritesOnly("releases a legal hold"),
     "GET /programs/{slug}/spike-alerts": NoPersonData("overdoses counted per area and day"),
     "POST /amendments/{amendment_id}/disagreement": WritesOnly("keeps a disagreement"),
+    "POST /amendments/{amendment_id}/extension": WritesOnly("extends the time to answer"),
     "POST /persons/{person_id}/consents": WritesOnly("records a consent"),
     "POST /consents/{consent_id}/revoke": WritesOnly("revokes a consent"),
     "POST /persons/{person_id}/break-glass": WritesOnly("opens a record; audited as a read"),
