@@ -163,6 +163,28 @@ def _model_rows(model: Any, objects: list[Any]) -> tuple[list[str], list[tuple[A
     return [f.column for f in fields], rows
 
 
+def _drop_secondary_indexes(cursor: Any, tables: list[str]) -> list[str]:
+    """Drop the tables' indexes that back no constraint; returns their definitions.
+
+    Loading first and indexing once is many times faster than keeping a trigram index
+    and the key table's indexes up to date row by row."""
+    cursor.execute(
+        """
+        SELECT i.relname, pg_get_indexdef(i.oid)
+        FROM pg_index x
+        JOIN pg_class i ON i.oid = x.indexrelid
+        JOIN pg_class t ON t.oid = x.indrelid
+        WHERE t.relname = ANY(%s) AND NOT x.indisprimary
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+        """,
+        [tables],
+    )
+    found = cursor.fetchall()
+    for name, _definition in found:
+        cursor.execute(f'DROP INDEX "{name}"')
+    return [definition for _name, definition in found]
+
+
 def build(people: int) -> dict[str, Any]:
     """Programs, two staff, `people` people with their participations, records and keys."""
     from django.core.management import call_command
@@ -194,6 +216,9 @@ def build(people: int) -> dict[str, Any]:
         # A bench fixture: the rows are consistent by construction, so the foreign-key
         # triggers (ten million deferred checks) are skipped while they load.
         cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+        tables = [m._meta.db_table for m in (Person, Participation, SourceRecord, PersonKey)]
+        indexes = _drop_secondary_indexes(cursor, tables)
         for first in range(1, people + 1, BATCH):
             t0 = time.perf_counter()
             persons, participations, records = [], [], []
@@ -284,6 +309,10 @@ def build(people: int) -> dict[str, Any]:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                 f"(SELECT max(id) FROM {table}))"
             )
+        t0 = time.perf_counter()
+        for definition in indexes:
+            cursor.execute(definition)
+        index_seconds = time.perf_counter() - t0
     t0 = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -300,6 +329,7 @@ def build(people: int) -> dict[str, Any]:
         "build_seconds": round(time.perf_counter() - started, 1),
         "generate_seconds": round(hard_time, 1),
         "copy_seconds": round(at, 1),
+        "index_seconds": round(index_seconds, 1),
         "analyze_seconds": round(analyze, 1),
     }
 
