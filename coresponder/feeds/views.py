@@ -1,32 +1,23 @@
 """Uploading a NEMSIS file on the web: upload, check every report, import.
 
-The file waits between steps under VAR_DIR/nemsis, named by a random token only
-the uploader's session knows; it is removed after the import, when the user
-uploads another, and by the next upload after a day. The import itself is the
-command's and the API's: `feeds.actions.import_nemsis`.
+The steps are those of every import on the web (`intake.import_flow`), the file
+waiting between them under VAR_DIR/nemsis. The import itself is the command's
+and the API's: `feeds.actions.import_nemsis`.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
-import time
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from coresponder import import_limits
-from coresponder.core.errors import ActionError, Forbidden
-from coresponder.core.forms import style_uswds
 from coresponder.core.http import actor_for
 from coresponder.domain.nemsis import REASON_LABELS, Reason
 from coresponder.feeds.actions import import_nemsis
@@ -34,29 +25,37 @@ from coresponder.feeds.models import NemsisImport
 from coresponder.feeds.nemsis import MAX_REPORTS, NemsisFile, NemsisRefused, read_nemsis
 from coresponder.feeds.nemsis_import import NemsisPreview, preview_nemsis
 from coresponder.feeds.sample import recent_sample
+from coresponder.intake.import_flow import FileUploadForm, ImportFlow, State, program_for_import
 from coresponder.intake.import_plan import RowPlan, count_plans
-from coresponder.intake.imports import may_import
-from coresponder.privacy.access import program_for
-from coresponder.programs import form_tokens
-from coresponder.programs.form_tokens import Kind
 from coresponder.programs.local_time import format_for_message
 from coresponder.programs.models import Program
 
-STATE = "feeds_nemsis"
-RESULT = "feeds_nemsis_result"
-TOKEN = re.compile(r"[0-9a-f]{32}")
-STALE_SECONDS = 24 * 3600
-IMPORTED_ALREADY = "This file was imported already; here is what it added."
 SHOWN = 200
 RECENT = 10
 
 
-class UploadForm(forms.Form):
+def _read(data: bytes, name: str) -> NemsisFile:
+    """The kept file read again: an EMSDataSet says what it is inside, whatever its name."""
+    return read_nemsis(data)
+
+
+FLOW = ImportFlow[NemsisFile](
+    folder="nemsis",
+    state_key="feeds_nemsis",
+    result_key="feeds_nemsis_result",
+    upload_page="feeds-nemsis",
+    done_page="feeds-nemsis-done",
+    unnamed="upload.xml",
+    read=_read,
+    refused=NemsisRefused,
+)
+
+
+class UploadForm(FileUploadForm):
     file = forms.FileField(label="NEMSIS v3.5 file (EMSDataSet XML)")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        style_uswds(self)
         self.fields["file"].widget.attrs.update(
             {"class": "usa-file-input", "accept": ".xml,application/xml,text/xml"}
         )
@@ -66,81 +65,21 @@ class UploadForm(forms.Form):
             f"Up to {settings.IMPORT_MAX_FILE_MB} MB and {MAX_REPORTS:,} patient care reports."
         )
         self.parsed: NemsisFile | None = None
-        self.data_bytes = b""
 
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        too_large = import_limits.file_size_problem(upload.size or 0)
-        if too_large:
-            raise forms.ValidationError(too_large)
-        self.data_bytes = b"".join(upload.chunks())
+    def read_upload(self, data: bytes, name: str) -> None:
         try:
-            self.parsed = read_nemsis(self.data_bytes)
+            self.parsed = read_nemsis(data)
         except NemsisRefused as exc:
             raise forms.ValidationError(str(exc)) from exc
-        return upload
-
-
-def _folder() -> Path:
-    folder = Path(settings.VAR_DIR) / "nemsis"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _store(data: bytes) -> str:
-    folder = _folder()
-    cutoff = time.time() - STALE_SECONDS
-    for old in folder.iterdir():
-        if TOKEN.fullmatch(old.name) and old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    token = secrets.token_hex(16)
-    (folder / token).write_bytes(data)
-    return token
-
-
-def _discard(state: dict[str, Any] | None) -> None:
-    token = (state or {}).get("token", "")
-    if TOKEN.fullmatch(token):
-        (_folder() / token).unlink(missing_ok=True)
-
-
-def _parsed(state: dict[str, Any]) -> NemsisFile | None:
-    token = state.get("token", "")
-    path = _folder() / token
-    if not TOKEN.fullmatch(token) or not path.exists():
-        return None
-    try:
-        return read_nemsis(path.read_bytes())
-    except NemsisRefused:
-        return None
-
-
-def _program_or_404(request: HttpRequest, slug: str) -> Program:
-    program = program_for(request.user, slug)
-    if not may_import(request.user, program):
-        raise Http404("No import for this role")
-    return program
-
-
-def _state(request: HttpRequest, program: Program) -> dict[str, Any] | None:
-    state = request.session.get(STATE)
-    if not isinstance(state, dict) or state.get("program") != program.slug:
-        return None
-    return state
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def nemsis_upload(request: HttpRequest, slug: str) -> HttpResponse:
-    program = _program_or_404(request, slug)
+    program = program_for_import(request, slug)
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
-        _discard(_state(request, program))
-        request.session[STATE] = {
-            "program": program.slug,
-            "token": _store(form.data_bytes),
-            "file_name": Path(form.cleaned_data["file"].name or "upload.xml").name[:200],
-        }
+        FLOW.start(request, program, form)
         return redirect("feeds-nemsis-preview", slug=program.slug)
     status = 422 if request.method == "POST" else 200
     context = {"program": program, "form": form, "recent": _recent_imports(program)}
@@ -169,45 +108,25 @@ def _recent_imports(program: Program) -> list[dict[str, Any]]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def nemsis_preview(request: HttpRequest, slug: str) -> HttpResponse:
-    program = _program_or_404(request, slug)
-    if request.method == "POST":
-        # Sent again (a double click, Back and send): what it imported, once.
-        earlier = form_tokens.already_saved(request, Kind.IMPORT, IMPORTED_ALREADY)
-        if earlier is not None:
-            return earlier
-    state = _state(request, program)
-    parsed = _parsed(state) if state else None
-    if state is None or parsed is None:
-        messages.info(request, "Upload the file first.")
-        return redirect("feeds-nemsis", slug=program.slug)
-    failure = ""
-    if request.method == "POST":
+    program = program_for_import(request, slug)
 
-        def save() -> HttpResponse:
-            record = import_nemsis(
-                actor_for(request),
-                program,
-                parsed,
-                file_name=state["file_name"],
-                channel=NemsisImport.Channel.UPLOAD,
-            )
-            request.session[RESULT] = {"program": program.slug, "id": record.pk}
-            return redirect("feeds-nemsis-done", slug=program.slug)
+    def commit(state: State, parsed: NemsisFile) -> dict[str, Any]:
+        record = import_nemsis(
+            actor_for(request),
+            program,
+            parsed,
+            file_name=state["file_name"],
+            channel=NemsisImport.Channel.UPLOAD,
+        )
+        return {"id": record.pk}
 
-        try:
-            response = form_tokens.save_once(request, Kind.IMPORT, save, IMPORTED_ALREADY)
-        except Forbidden as exc:
-            raise Http404("No import for this role") from exc
-        except ActionError as exc:  # FeedRefused, or a form token someone else used
-            failure = str(exc)
-        else:
-            _discard(state)
-            request.session.pop(STATE, None)
-            return response
-    preview = preview_nemsis(program, parsed, user=request.user)
-    context = _preview_context(program, state, preview)
-    context["failure"] = failure
-    return render(request, "feeds/nemsis_preview.html", context, status=422 if failure else 200)
+    def show(state: State, parsed: NemsisFile, failure: str) -> HttpResponse:
+        preview = preview_nemsis(program, parsed, user=request.user)
+        context = _preview_context(program, state, preview)
+        context["failure"] = failure
+        return render(request, "feeds/nemsis_preview.html", context, status=422 if failure else 200)
+
+    return FLOW.preview(request, program, commit, show)
 
 
 def _plan_words(plan: RowPlan | None) -> str:
@@ -224,9 +143,7 @@ def _plan_words(plan: RowPlan | None) -> str:
     return words
 
 
-def _preview_context(
-    program: Program, state: dict[str, Any], preview: NemsisPreview
-) -> dict[str, Any]:
+def _preview_context(program: Program, state: State, preview: NemsisPreview) -> dict[str, Any]:
     zone = ZoneInfo(program.timezone or "UTC")
     plans = preview.intake.plans if preview.intake is not None else {}
     rows = []
@@ -271,9 +188,9 @@ def _preview_context(
 
 @login_required
 def nemsis_done(request: HttpRequest, slug: str) -> HttpResponse:
-    program = _program_or_404(request, slug)
-    result = request.session.get(RESULT)
-    if not isinstance(result, dict) or result.get("program") != program.slug:
+    program = program_for_import(request, slug)
+    result = FLOW.result(request, program)
+    if result is None:
         return redirect("feeds-nemsis", slug=program.slug)
     record = NemsisImport.objects.filter(program=program, pk=int(result.get("id") or 0)).first()
     if record is None:
@@ -285,7 +202,7 @@ def nemsis_done(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def nemsis_sample(request: HttpRequest, slug: str) -> HttpResponse:
     """The demo's sample export: synthetic reports, some opioid overdoses and some not."""
-    _program_or_404(request, slug)
+    program_for_import(request, slug)
     response = HttpResponse(recent_sample(timezone.now()), content_type="application/xml")
     response["Content-Disposition"] = 'attachment; filename="sample-nemsis.xml"'
     return response

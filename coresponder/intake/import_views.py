@@ -1,16 +1,11 @@
 """Importing overdose notifications on the web: upload, map columns, preview, commit.
 
-The uploaded file waits between steps in a file under VAR_DIR/imports named by
-a random token that only the uploader's session knows; it is removed after the
-commit, when the user uploads another, and by the next upload after a day.
+The steps' shared part (the file kept under VAR_DIR/imports between them, the
+commit once per form token) is `intake.import_flow`'s.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
-import time
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,21 +13,19 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from coresponder import import_limits
 from coresponder.core.audit import record_event
-from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.forms import add_field_errors, style_uswds
 from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import labels_of
+from coresponder.intake.import_flow import FileUploadForm, ImportFlow, State, program_for_import
 from coresponder.intake.import_plan import RowPlan, count_plans
 from coresponder.intake.imports import (
     MAX_ROWS,
     TARGETS,
-    ImportFailed,
     ImportOptions,
     ImportRefused,
     Preview,
@@ -42,31 +35,34 @@ from coresponder.intake.imports import (
     column_samples,
     commit_import,
     error_lines,
-    may_import,
     options_for,
     preview_import,
     read_table,
     suggest_mapping,
 )
 from coresponder.intake.models import Overdose
-from coresponder.privacy.access import identifiable_people, program_for
-from coresponder.programs import form_tokens
-from coresponder.programs.form_tokens import Kind
+from coresponder.privacy.access import identifiable_people
 from coresponder.programs.local_time import format_for_message
 from coresponder.programs.models import Program
 
-STATE = "intake_import"
-RESULT = "intake_import_result"
-TOKEN = re.compile(r"[0-9a-f]{32}")
-STALE_SECONDS = 24 * 3600
-IMPORTED_ALREADY = "This file was imported already; here is what it added."
+FLOW = ImportFlow[Table](
+    folder="imports",
+    state_key="intake_import",
+    result_key="intake_import_result",
+    upload_page="intake-import",
+    done_page="intake-import-done",
+    unnamed="upload",
+    read=read_table,
+    refused=ImportRefused,
+)
+
 # A preview shows every bad row up to this many, or the first good rows.
 SHOWN_BAD = 500
 SHOWN_GOOD = 100
 SOURCE_LABELS = labels_of("source")
 
 
-class UploadForm(forms.Form):
+class UploadForm(FileUploadForm):
     file = forms.FileField(
         label="File (CSV in UTF-8, or XLSX)",
     )
@@ -82,7 +78,6 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        style_uswds(self)
         self.fields["file"].widget.attrs.update(
             {"class": "usa-file-input", "accept": ".csv,.xlsx,text/csv"}
         )
@@ -92,21 +87,14 @@ class UploadForm(forms.Form):
             "the first row names the columns."
         )
         self.table: Table | None = None
-        self.data_bytes = b""
 
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        too_large = import_limits.file_size_problem(upload.size or 0)
-        if too_large:
-            raise forms.ValidationError(too_large)
-        self.data_bytes = b"".join(upload.chunks())
+    def read_upload(self, data: bytes, name: str) -> None:
         try:
-            self.table = read_table(self.data_bytes, upload.name or "")
+            self.table = read_table(data, name)
         except ImportRefused as exc:
             raise forms.ValidationError(str(exc)) from exc
         if not self.table.rows:
             raise forms.ValidationError("The file has column names but no data rows.")
-        return upload
 
 
 class MappingForm(forms.Form):
@@ -126,61 +114,7 @@ class MappingForm(forms.Form):
         return {name: header for name, header in self.cleaned_data.items() if header}
 
 
-# --- The file between steps -------------------------------------------------------
-
-
-def _imports_dir() -> Path:
-    folder = Path(settings.VAR_DIR) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _store(data: bytes) -> str:
-    folder = _imports_dir()
-    cutoff = time.time() - STALE_SECONDS
-    for old in folder.iterdir():
-        if TOKEN.fullmatch(old.name) and old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    token = secrets.token_hex(16)
-    (folder / token).write_bytes(data)
-    return token
-
-
-def _discard(state: dict[str, Any] | None) -> None:
-    token = (state or {}).get("token", "")
-    if TOKEN.fullmatch(token):
-        (_imports_dir() / token).unlink(missing_ok=True)
-
-
-def _table(state: dict[str, Any]) -> Table | None:
-    token = state.get("token", "")
-    path = _imports_dir() / token
-    if not TOKEN.fullmatch(token) or not path.exists():
-        return None
-    try:
-        return read_table(path.read_bytes(), state.get("file_name", ""))
-    except ImportRefused:
-        return None
-
-
-# --- Steps --------------------------------------------------------------------------
-
-
-def _program_or_404(request: HttpRequest, slug: str) -> Program:
-    program = program_for(request.user, slug)
-    if not may_import(request.user, program):
-        raise Http404("No import for this role")
-    return program
-
-
-def _state(request: HttpRequest, program: Program) -> dict[str, Any] | None:
-    state = request.session.get(STATE)
-    if not isinstance(state, dict) or state.get("program") != program.slug:
-        return None
-    return state
-
-
-def _options(program: Program, state: dict[str, Any]) -> ImportOptions:
+def _options(program: Program, state: State) -> ImportOptions:
     return options_for(
         program,
         state.get("mapping") or {},
@@ -192,19 +126,18 @@ def _options(program: Program, state: dict[str, Any]) -> ImportOptions:
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
-    program = _program_or_404(request, slug)
+    program = program_for_import(request, slug)
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid() and form.table is not None:
-        _discard(_state(request, program))
         headers = [h for h in form.table.headers if h]
-        request.session[STATE] = {
-            "program": program.slug,
-            "token": _store(form.data_bytes),
-            "file_name": Path(form.cleaned_data["file"].name or "upload").name[:200],
-            "source": form.cleaned_data["source"],
-            "naive": form.cleaned_data["naive_times_local"],
-            "mapping": suggest_mapping(headers, column_samples(form.table)),
-        }
+        FLOW.start(
+            request,
+            program,
+            form,
+            source=form.cleaned_data["source"],
+            naive=form.cleaned_data["naive_times_local"],
+            mapping=suggest_mapping(headers, column_samples(form.table)),
+        )
         return redirect("intake-import-map", slug=program.slug)
     status = 422 if request.method == "POST" else 200
     context = {"program": program, "form": form, "max_mb": settings.IMPORT_MAX_FILE_MB}
@@ -214,12 +147,11 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_map(request: HttpRequest, slug: str) -> HttpResponse:
-    program = _program_or_404(request, slug)
-    state = _state(request, program)
-    table = _table(state) if state else None
-    if state is None or table is None:
-        messages.info(request, "Upload the file first.")
-        return redirect("intake-import", slug=program.slug)
+    program = program_for_import(request, slug)
+    kept = FLOW.kept(request, program)
+    if kept is None:
+        return FLOW.upload_first(request, program)
+    state, table = kept
     headers = [h for h in table.headers if h]
     initial = state.get("mapping") or {}
     form = MappingForm(headers, request.POST if request.method == "POST" else None, initial=initial)
@@ -228,7 +160,7 @@ def import_map(request: HttpRequest, slug: str) -> HttpResponse:
         errors = check_mapping(mapping, headers, state.get("source", ""))
         add_field_errors(form, errors)
         if not errors:
-            request.session[STATE] = {**state, "mapping": mapping}
+            FLOW.remember(request, state, mapping=mapping)
             return redirect("intake-import-preview", slug=program.slug)
     context = {
         "program": program,
@@ -244,58 +176,32 @@ def import_map(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_preview(request: HttpRequest, slug: str) -> HttpResponse:
-    program = _program_or_404(request, slug)
-    if request.method == "POST":
-        # The import sent again (a double click, Back and send): what it imported, once.
-        earlier = form_tokens.already_saved(request, Kind.IMPORT, IMPORTED_ALREADY)
-        if earlier is not None:
-            return earlier
-    state = _state(request, program)
-    table = _table(state) if state else None
-    if state is None or table is None:
-        messages.info(request, "Upload the file first.")
-        return redirect("intake-import", slug=program.slug)
-    options = _options(program, state)
-    failure = ""
-    if request.method == "POST":
+    program = program_for_import(request, slug)
 
-        def save() -> HttpResponse:
-            counts = commit_import(
-                actor_for(request), program, table, options, file_name=state["file_name"]
-            )
-            request.session[RESULT] = {
-                "program": program.slug,
-                "file_name": state["file_name"],
-                **counts.as_dict(),
-            }
-            return redirect("intake-import-done", slug=program.slug)
+    def commit(state: State, table: Table) -> dict[str, Any]:
+        options = _options(program, state)
+        file_name = state["file_name"]
+        counts = commit_import(actor_for(request), program, table, options, file_name=file_name)
+        return {"file_name": file_name, **counts.as_dict()}
 
-        try:
-            response = form_tokens.save_once(request, Kind.IMPORT, save, IMPORTED_ALREADY)
-        except ImportFailed as exc:
-            failure = str(exc)
-        except Forbidden as exc:
-            raise Http404("No import for this role") from exc
-        except ActionError as exc:  # a form token someone else used
-            failure = str(exc)
-        else:
-            _discard(state)
-            request.session.pop(STATE, None)
-            return response
-    preview = preview_import(program, table, options, user=request.user)
-    if preview.mapping_errors:
-        messages.error(request, "Choose the columns again.")
-        return redirect("intake-import-map", slug=program.slug)
-    context = _preview_context(request, program, state, preview, options)
-    context["failure"] = failure
-    status = 422 if failure else 200
-    return render(request, "intake/import_preview.html", context, status=status)
+    def show(state: State, table: Table, failure: str) -> HttpResponse:
+        options = _options(program, state)
+        preview = preview_import(program, table, options, user=request.user)
+        if preview.mapping_errors:
+            messages.error(request, "Choose the columns again.")
+            return redirect("intake-import-map", slug=program.slug)
+        context = _preview_context(request, program, state, preview, options)
+        context["failure"] = failure
+        status = 422 if failure else 200
+        return render(request, "intake/import_preview.html", context, status=status)
+
+    return FLOW.preview(request, program, commit, show)
 
 
 def _preview_context(
     request: HttpRequest,
     program: Program,
-    state: dict[str, Any],
+    state: State,
     preview: Preview,
     options: ImportOptions,
 ) -> dict[str, Any]:
@@ -412,8 +318,8 @@ def _row_view(
 
 @login_required
 def import_done(request: HttpRequest, slug: str) -> HttpResponse:
-    program = _program_or_404(request, slug)
-    result = request.session.get(RESULT)
-    if not isinstance(result, dict) or result.get("program") != program.slug:
+    program = program_for_import(request, slug)
+    result = FLOW.result(request, program)
+    if result is None:
         return redirect("intake-import", slug=program.slug)
     return render(request, "intake/import_done.html", {"program": program, "result": result})

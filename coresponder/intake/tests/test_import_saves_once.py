@@ -10,7 +10,7 @@ from django.test import Client
 
 from coresponder.conftest import member_of
 from coresponder.domain.vocabulary import Role
-from coresponder.intake.import_views import IMPORTED_ALREADY
+from coresponder.intake.import_flow import IMPORTED_ALREADY
 from coresponder.intake.models import Overdose, Referral
 from coresponder.intake.tests.test_imports import csv_bytes, mapping_form, row, signed_in, upload
 from coresponder.programs.form_tokens import FIELD, new_token
