@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import RecordType
 from coresponder.people.actions import (
@@ -124,9 +125,7 @@ def amendment_new(request: HttpRequest, person_id: int) -> HttpResponse:
         except Forbidden as exc:
             raise Http404("No amendments for this role") from exc
         except ActionError as exc:
-            for name, problems in exc.errors.items():
-                for problem in problems:
-                    form.add_error(name if name in form.fields else None, problem)
+            add_action_errors(form, exc)
     status = 422 if request.method == "POST" else 200
     # The form names the fields and encounters of the person it offers: an audited read.
     record_event(
@@ -206,9 +205,7 @@ def amendment_decide(request: HttpRequest, amendment_id: int) -> HttpResponse:
             except Forbidden as exc:
                 raise Http404("No decision for this role") from exc
             except ActionError as exc:
-                for name, problems in exc.errors.items():
-                    for problem in problems:
-                        bound.add_error(name if name in bound.fields else None, problem)
+                add_action_errors(bound, exc)
         forms = _unbound_forms(amendment, target) if stale else {**forms, posted: bound}
     # The page shows the field's value now: a read of that group, like the record's page.
     record_event(
