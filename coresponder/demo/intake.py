@@ -108,6 +108,14 @@ CALL_NARRATIVES: dict[str, tuple[str, ...]] = {
     ),
     CallType.OTHER: ("Caller asks for a check on {who}, sitting in a parked car for hours.",),
 }
+# Dispatch priority as a CAD system on a 1 (lights and siren) to 3 scale gives it.
+URGENT_CALL_TYPES = frozenset({CallType.SUICIDAL, CallType.OVERDOSE})
+
+
+def call_priority(call_type: str, *, weapons: bool, violence: bool) -> str:
+    if weapons or violence or call_type in URGENT_CALL_TYPES:
+        return "1"
+    return "2" if call_type == CallType.MENTAL_HEALTH_CRISIS else "3"
 
 
 @dataclass
@@ -231,7 +239,9 @@ class IntakeMaker:
         rng, ctx = self.rng, self.ctx
         call_type = CALL_TYPES.draw(rng)
         caller, who = self.caller(reach.identity)
-        latitude, longitude, _ = self.incident_place(reach.identity)
+        latitude, longitude, at_home = self.incident_place(reach.identity)
+        narrative = pick(rng, CALL_NARRATIVES[call_type]).format(who=who, Who=who.capitalize())
+        weapons, violence = chance(rng, 0.04), chance(rng, 0.03)
         call = Call(
             program_id=ctx.program.pk,
             referral=reach.referral,
@@ -239,9 +249,11 @@ class IntakeMaker:
             cad_number=f"{reach.incident_at.year}-{ctx.serial('cad'):06d}",
             received_at=reach.incident_at,
             call_type=call_type,
-            narrative=pick(rng, CALL_NARRATIVES[call_type]).format(who=who, Who=who.capitalize()),
-            weapons=chance(rng, 0.04),
-            violence_in_progress=chance(rng, 0.03),
+            priority=call_priority(call_type, weapons=weapons, violence=violence),
+            address=reach.identity.address if at_home else "",
+            narrative=narrative,
+            weapons=weapons,
+            violence_in_progress=violence,
             caller_name=caller.name,
             caller_phone=caller.phone,
             latitude=latitude,

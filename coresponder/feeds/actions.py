@@ -17,7 +17,7 @@ from coresponder.feeds.cad import CadCall, call_errors
 from coresponder.feeds.models import NemsisImport
 from coresponder.feeds.nemsis import NemsisFile, qualifying_table
 from coresponder.feeds.nemsis_import import import_options, preview_nemsis
-from coresponder.intake.actions import record_referral
+from coresponder.intake.actions import CallAlreadyRecorded, record_referral
 from coresponder.intake.imports import ImportCounts, ImportFailed, commit_import, may_import
 from coresponder.intake.models import Call, Referral
 from coresponder.programs.models import Program
@@ -123,7 +123,8 @@ def record_cad_calls(actor: Actor, program: Program, calls: list[CadCall]) -> li
         raise _refused("call", len(bad), call_errors(bad), lines)
     outcomes: list[CadOutcome] = []
     with transaction.atomic():
-        # One batch at a time per program, so two pushes of the same call record it once.
+        # One batch at a time per program, so two pushes of the same call look it up in
+        # turn; the database's one call per CAD number holds against every other path.
         Program.objects.select_for_update().filter(pk=program.pk).first()
         numbers = [call.cad_number for call in calls]
         existing = {
@@ -138,7 +139,14 @@ def record_cad_calls(actor: Actor, program: Program, calls: list[CadCall]) -> li
                 continue
             if call.referral is None:
                 raise ValueError("a checked call has its referral")
-            result = record_referral(actor, program, call.referral, channel=Referral.Channel.API)
+            try:
+                result = record_referral(
+                    actor, program, call.referral, channel=Referral.Channel.API
+                )
+            except CallAlreadyRecorded as exc:
+                # Entered through another path since the lookup above: the same call.
+                outcomes.append(CadOutcome(call=call, record=exc.call, created=False))
+                continue
             if result.call is None:
                 raise ValueError("a community_response referral records its call")
             outcomes.append(CadOutcome(call=call, record=result.call, created=True))
@@ -152,7 +160,6 @@ def record_cad_calls(actor: Actor, program: Program, calls: list[CadCall]) -> li
                 "calls": len(calls),
                 "created": created,
                 "existing": len(calls) - created,
-                "priorities": {c.cad_number: c.priority for c in calls if c.priority},
             },
         )
     return outcomes

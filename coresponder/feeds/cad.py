@@ -39,6 +39,7 @@ CALL_TYPES = frozenset(Call.CallType.values)
 TEXT_LIMITS = {
     "cad_number": 64,
     "priority": 16,
+    "address": 300,
     "district": 32,
     "caller_name": 200,
     "caller_phone": 32,
@@ -51,6 +52,7 @@ FIELDS = (
     "received_at",
     "call_type",
     "priority",
+    "address",
     "narrative",
     "weapons",
     "violence_in_progress",
@@ -210,6 +212,11 @@ def check_call(program: Program, position: int, values: Mapping[str, Any]) -> Ca
         "longitude",
     }:
         call.add_error("longitude" if longitude is None else "latitude", "give both or neither")
+    # Read before the check below, so every field too long is named at once.
+    texts = {
+        name: _text(call, values, name) or None
+        for name in ("address", "narrative", "district", "caller_name", "caller_phone")
+    }
     person = _person(call, values)
     if call.errors:
         return call
@@ -217,13 +224,15 @@ def check_call(program: Program, position: int, values: Mapping[str, Any]) -> Ca
         pathway=Pathway.COMMUNITY_RESPONSE.value,
         received_at=received,
         person=person,
-        district=_text(call, values, "district") or None,
+        district=texts["district"],
         call=CallInput(
             call_type=call_type,
-            narrative=_text(call, values, "narrative"),
+            narrative=texts["narrative"] or "",
             cad_number=call.cad_number,
-            caller_name=_text(call, values, "caller_name") or None,
-            caller_phone=_text(call, values, "caller_phone") or None,
+            priority=call.priority or None,
+            address=texts["address"],
+            caller_name=texts["caller_name"],
+            caller_phone=texts["caller_phone"],
             latitude=latitude,
             longitude=longitude,
             **flags,

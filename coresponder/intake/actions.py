@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -75,6 +75,17 @@ PERSON_FIELDS = (
 )
 
 T = TypeVar("T")
+
+
+class CallAlreadyRecorded(ActionError):
+    """The program has a call under this CAD number: a second entry of it is the same call."""
+
+    def __init__(self, call: Call) -> None:
+        message = (
+            f"is the CAD number of call {call.pk}, recorded already; it was not recorded again"
+        )
+        super().__init__("This call is recorded already.", {"call.cad_number": [message]})
+        self.call = call
 
 
 @dataclass
@@ -768,6 +779,8 @@ def _save_call(
         cad_number=data.cad_number or "",
         received_at=_checked(given.received_at),
         call_type=_checked(data.call_type),
+        priority=data.priority or "",
+        address=data.address or "",
         narrative=data.narrative or "",
         weapons=bool(data.weapons),
         violence_in_progress=bool(data.violence_in_progress),
@@ -778,7 +791,16 @@ def _save_call(
         co_responders_sent=decision.eligible,
         triage_reasons=list(decision.reasons),
     )
-    save_tracked(call, actor.user)
+    try:
+        # The database holds one call per CAD number; a second entry, even one racing the
+        # first, is refused there, and answered with the call the program has.
+        with transaction.atomic():
+            save_tracked(call, actor.user)
+    except IntegrityError:
+        recorded = _call_with_cad_number(program, call.cad_number)
+        if recorded is None:
+            raise
+        raise CallAlreadyRecorded(recorded) from None
     record_event(
         actor,
         "create",
@@ -788,6 +810,12 @@ def _save_call(
         detail={"co_responders_sent": decision.eligible},
     )
     return call
+
+
+def _call_with_cad_number(program: Program, cad_number: str) -> Call | None:
+    if not cad_number:
+        return None
+    return Call.objects.filter(program=program, cad_number=cad_number).order_by("id").first()
 
 
 def set_triage_status(

@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema, Status
 
 from coresponder.core.http import Moment, actor_for
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
-from coresponder.intake.actions import IntakeResult, record_referral
+from coresponder.intake.actions import CallAlreadyRecorded, IntakeResult, record_referral
 from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Call, Referral
 from coresponder.people.models import Sex
@@ -68,6 +68,8 @@ class CallIn(Schema):
     caller_name: str | None = Field(None, max_length=200)
     caller_phone: str | None = Field(None, max_length=32)
     cad_number: str | None = Field(None, max_length=64)
+    priority: str | None = Field(None, max_length=16, description="As the CAD system gives it")
+    address: str | None = Field(None, max_length=300, description="The incident's street address")
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
 
@@ -115,6 +117,13 @@ class OverdoseOut(Schema):
 class TriageOut(Schema):
     co_responders_sent: bool
     reasons: list[str]
+
+
+class CallRecordedOut(Schema):
+    detail: str
+    errors: dict[str, list[str]]
+    call_id: int = Field(description="The call the program has under this CAD number")
+    referral_id: int | None
 
 
 class ReferralOut(Schema):
@@ -171,17 +180,31 @@ def intake_response(result: IntakeResult) -> dict[str, Any]:
 
 @router.post(
     "/referrals",
-    response={201: ReferralOut},
+    response={201: ReferralOut, 409: CallRecordedOut},
     summary="Refer someone on any pathway",
     description=(
         "Records the referral, decides eligibility from the program's preset (an ineligible "
         "referral is recorded with its reasons and opens no task), links or creates the "
         "person, merges an overdose other sources already reported (same person, within 2 h "
-        "and 500 m), triages a 911 call, and opens follow-up on the preset's window."
+        "and 500 m), triages a 911 call, and opens follow-up on the preset's window. A call "
+        "whose CAD number the program has is that call: 409 names it, nothing is recorded."
     ),
 )
 def post_referral(request: HttpRequest, payload: ReferralIn) -> Status[dict[str, Any]]:
     program = access_program(request.user, payload.program)
     referral = ReferralInput.from_dict(payload.dict(exclude_none=True))
-    result = record_referral(actor_for(request), program, referral, channel=Referral.Channel.API)
+    try:
+        result = record_referral(
+            actor_for(request), program, referral, channel=Referral.Channel.API
+        )
+    except CallAlreadyRecorded as exc:
+        return Status(
+            409,
+            {
+                "detail": str(exc),
+                "errors": exc.errors,
+                "call_id": exc.call.pk,
+                "referral_id": exc.call.referral_id,
+            },
+        )
     return Status(201, intake_response(result))

@@ -78,6 +78,8 @@ FACT_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "call": (
         "call_type",
+        "priority",
+        "address",
         "narrative",
         "weapons",
         "violence_in_progress",
@@ -222,6 +224,12 @@ def fact_fields(section: str, zone: ZoneInfo) -> dict[str, forms.Field]:
         return {
             "call_call_type": _choice(
                 "Call type", Call.CallType.choices, required=True, blank="Choose one"
+            ),
+            "call_priority": _text(
+                "Priority, as the dispatch system gives it", max_length=16, autocomplete="off"
+            ),
+            "call_address": _text(
+                "Street address of the incident", max_length=300, autocomplete="off"
             ),
             "call_narrative": forms.CharField(
                 label="What the caller said", required=False, widget=forms.Textarea

@@ -162,6 +162,8 @@ class CallInput:
     caller_name: str | None = None
     caller_phone: str | None = None
     cad_number: str | None = None
+    priority: str | None = None
+    address: str | None = None
     latitude: float | None = None
     longitude: float | None = None
 

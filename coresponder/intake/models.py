@@ -162,6 +162,10 @@ class Call(Tracked):
     cad_number = models.CharField(max_length=64, blank=True)
     received_at = models.DateTimeField()
     call_type = models.CharField(max_length=32, choices=CallType.choices)
+    # As the CAD system sends it ("1", "P2", "E"): each system has its own scale.
+    priority = models.CharField(max_length=16, blank=True)
+    # Where the incident is: contact, shown only to roles that see where people are.
+    address = models.CharField(max_length=300, blank=True)
     narrative = models.TextField(blank=True)
     weapons = models.BooleanField(default=False)
     violence_in_progress = models.BooleanField(default=False)
@@ -174,3 +178,11 @@ class Call(Tracked):
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        constraints = [
+            # A CAD call number names one call: a second entry of it is the same call.
+            models.UniqueConstraint(
+                fields=["program", "cad_number"],
+                condition=~models.Q(cad_number=""),
+                name="one_call_per_cad_number",
+            )
+        ]

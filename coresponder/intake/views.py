@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.http import actor_for
-from coresponder.domain.policy import RecordType
+from coresponder.domain.policy import FieldGroup, RecordType
 from coresponder.domain.vocabulary import PATHWAY_LABELS, Pathway
 from coresponder.identity.earlier_contacts import earlier_contacts
 from coresponder.intake.actions import IntakeResult, record_referral
@@ -24,7 +24,7 @@ from coresponder.intake.forms import (
     offered_pathways,
 )
 from coresponder.intake.models import Referral
-from coresponder.privacy.access import linkable_people, program_for
+from coresponder.privacy.access import linkable_people, may_read, program_for, role_in
 from coresponder.programs import form_tokens
 from coresponder.programs.middleware import SESSION_KEY
 from coresponder.programs.models import Program
@@ -162,19 +162,27 @@ def referral_result(request: HttpRequest, slug: str, referral_id: int) -> HttpRe
     )
     if referral is None:
         raise Http404("No such referral")
-    context = result_context(program, referral)
+    role = role_in(request.user, program)
+    # Where a call happened is contact, as a person's address is: only for roles that read it.
+    context = result_context(
+        program, referral, contact=bool(role and may_read(role, FieldGroup.CONTACT))
+    )
     record_event(
         actor_for(request),
         "read",
         obj=referral,
         person_id=referral.person_id,
         program_slug=program.slug,
-        fields=["referral", *(["outreach"] if context["task"] else [])],
+        fields=[
+            "referral",
+            *(["contact"] if context["call_address"] else []),
+            *(["outreach"] if context["task"] else []),
+        ],
     )
     return render(request, "intake/referral_result.html", context)
 
 
-def result_context(program: Program, referral: Referral) -> dict[str, Any]:
+def result_context(program: Program, referral: Referral, *, contact: bool) -> dict[str, Any]:
     overdose = getattr(referral, "overdose", None)
     call = getattr(referral, "call", None)
     labels = dict(OVERDOSE_SOURCES)
@@ -187,5 +195,6 @@ def result_context(program: Program, referral: Referral) -> dict[str, Any]:
         "overdose_sources": sources,
         "overdose_joined": len(sources) > 1,
         "call": call,
+        "call_address": call.address if call and contact else "",
         "task": referral.tasks.order_by("id").first(),
     }

@@ -135,7 +135,7 @@ def _referral_entries(
 ) -> list[dict[str, Any]]:
     referrals = Referral.objects.filter(person=access.person, program_id__in=programs)
     entries = []
-    for referral in referrals.select_related("program", "district"):
+    for referral in referrals.select_related("program", "district", "call"):
         detail: dict[str, Any] = {
             "id": referral.pk,
             "pathway": referral.pathway,
@@ -143,6 +143,7 @@ def _referral_entries(
             "reasons": referral.eligibility_reasons,
             "district": referral.district.code if referral.district else None,
         }
+        detail.update(_call_facts(referral, shown))
         offense = offense_of(referral, shown.justice)
         if offense is not None:
             detail["offense"] = offense
@@ -153,6 +154,18 @@ def _referral_entries(
             _entry(referral.received_at, "referral", referral.program.slug, title, **detail)
         )
     return entries
+
+
+def _call_facts(referral: Referral, shown: _Shown) -> dict[str, Any]:
+    """A 911 call's priority is a referral fact; its street address, like an overdose's
+    place, is contact."""
+    call = getattr(referral, "call", None)
+    if call is None:
+        return {}
+    facts = {"call_priority": call.priority}
+    if shown.contact:
+        facts["call_address"] = call.address
+    return facts
 
 
 def _overdose_entries(

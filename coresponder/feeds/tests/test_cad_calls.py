@@ -74,7 +74,49 @@ def test_calls_become_community_response_referrals_triaged_by_the_preset(
     assert Referral.objects.filter(pathway="community_response").count() == 2
     assert Call.objects.get(cad_number="C-1").narrative.startswith("Caller's brother")
     event = AuditEvent.objects.get(object_type="feeds.cad_batch")
-    assert event.detail["priorities"] == {"C-1": "2", "C-2": "2"}
+    assert event.detail == {"calls": 2, "created": 2, "existing": 0}
+
+
+def test_a_call_keeps_its_priority_and_street_address(core: Program, client: Client) -> None:
+    response = post_json(
+        client,
+        [call("C-1", priority="P1", address="412 Main St, Longmont"), call("C-2", priority="E")],
+    )
+    assert response.status_code == 201, response.content
+    stored = {c.cad_number: (c.priority, c.address) for c in Call.objects.all()}
+    assert stored == {"C-1": ("P1", "412 Main St, Longmont"), "C-2": ("E", "")}
+    # Kept on the call alone, so retention deleting the call deletes them: no copy in the trail.
+    trail = json.dumps(list(AuditEvent.objects.values("detail", "fields")))
+    assert "412 Main St" not in trail and "P1" not in trail
+
+
+def test_a_csv_call_keeps_its_priority_and_street_address(core: Program, client: Client) -> None:
+    text = (
+        "CAD Number,Received At,Call Type,Priority,Address\r\n"
+        f'C-10,{RECEIVED},suicidal,P2,"77 Coffman St, Apt 3"\r\n'
+        f"C-11,{RECEIVED},intoxication,3,\r\n"
+    )
+    response = post_csv(client, text)
+    assert response.status_code == 201, response.content
+    stored = {c.cad_number: (c.priority, c.address) for c in Call.objects.all()}
+    assert stored == {"C-10": ("P2", "77 Coffman St, Apt 3"), "C-11": ("3", "")}
+
+
+def test_an_address_too_long_refuses_the_batch_naming_its_row_and_field(
+    core: Program, client: Client
+) -> None:
+    too_long = "1 " + "Long Street " * 30
+    response = post_json(client, [call("C-1"), call("C-2", address=too_long, latitude=140)])
+    assert response.status_code == 422
+    assert response.json()["errors"] == {
+        "[1].address": ["is longer than 300 characters"],
+        "[1].latitude": ["140 is not between -90 and 90"],
+    }
+    text = f"cad_number,received_at,call_type,address\r\nC-3,{RECEIVED},suicidal,{too_long}\r\n"
+    response = post_csv(client, text)
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"line 2.address": ["is longer than 300 characters"]}
+    assert not Call.objects.exists() and not Referral.objects.exists()
 
 
 def test_a_call_sent_again_returns_the_record_it_made(core: Program, client: Client) -> None:
