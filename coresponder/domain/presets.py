@@ -234,6 +234,11 @@ CARE_PLANS_DAYS = 7 * 365
 # of disclosures (three years, 42 CFR 2.24) points back to. Counted from its end.
 CONSENTS_DAYS = 6 * 365
 CONSENTS_MIN_DAYS = 6 * 365
+# A record opened outside policy (break-glass) and the disclosures it made are what a
+# person's accounting of disclosures lists, for the six years before they ask (45 CFR
+# 164.528(a)): kept at least that long, counted from when the opening closed.
+BREAK_GLASS_DAYS = 6 * 365
+BREAK_GLASS_MIN_DAYS = 6 * 365
 AUDIT_EVENTS_YEARS = 6
 AUDIT_EVENTS_MIN_YEARS = 6
 # A rule longer than a century is a typo, not a policy.
@@ -248,7 +253,8 @@ class Retention:
     task's closing, an encounter's time (its screenings go with it), a referral's
     arrival (only once no outreach task of it is left), an overdose's time and a crisis
     call's arrival (each only once its referral and tasks are gone), a care plan's
-    closing, and a consent's end (revoked or expired; at least six years). Audit events
+    closing, a consent's end (revoked or expired; at least six years), and the end of a
+    break-glass opening, with the disclosures it made (at least six years). Audit events
     are kept at least `audit_events_years` and never deleted or altered by the product
     (ADR 0013).
     """
@@ -261,6 +267,7 @@ class Retention:
     calls_days: int = CALLS_DAYS
     care_plans_days: int = CARE_PLANS_DAYS
     consents_days: int = CONSENTS_DAYS
+    break_glass_days: int = BREAK_GLASS_DAYS
     audit_events_years: int = AUDIT_EVENTS_YEARS
 
 
@@ -835,9 +842,15 @@ RETENTION_DAY_KEYS = (
     "calls_days",
     "care_plans_days",
     "consents_days",
+    "break_glass_days",
 )
-# The least each key allows: a day, but six years for consents (CONSENTS_MIN_DAYS).
-RETENTION_MIN_DAYS = {"consents_days": CONSENTS_MIN_DAYS}
+# The least each key allows: a day, but six years for consents and break-glass openings,
+# with the law that asks it.
+RETENTION_MIN_DAYS = {"consents_days": CONSENTS_MIN_DAYS, "break_glass_days": BREAK_GLASS_MIN_DAYS}
+RETENTION_MIN_WHY = {
+    "consents_days": "a signed consent is kept six years, 45 CFR 164.530(j)",
+    "break_glass_days": "an accounting of disclosures covers six years, 45 CFR 164.528",
+}
 
 
 def _whole_number(reader: _Reader, raw: Mapping[str, Any], key: str, default: int) -> int | None:
@@ -861,7 +874,7 @@ def _parse_retention(reader: _Reader, data: Mapping[str, Any]) -> Retention:
             continue
         least = RETENTION_MIN_DAYS.get(key, 1)
         if not least <= days <= RETENTION_MAX_DAYS:
-            why = " (a signed consent is kept six years, 45 CFR 164.530(j))" if least > 1 else ""
+            why = f" ({RETENTION_MIN_WHY[key]})" if key in RETENTION_MIN_WHY else ""
             reader.fail(
                 f"retention.{key}",
                 f"must be from {least} to {RETENTION_MAX_DAYS} days{why}, got {days}",

@@ -428,6 +428,17 @@ def access_person_for_break_glass(user: Any, person_id: Any) -> Person:
     return person
 
 
+def break_glass_program(user: Any, person: Person) -> Program | None:
+    """The program an opening is filed under: the first where this user may break the glass
+    and the person is known. Its retention rule and legal holds keep the opening."""
+    programs = [p.pk for p, role in role_grants(user) if POLICY[role].may_break_glass]
+    return (
+        Program.objects.filter(pk__in=programs, participations__person=person)
+        .order_by("pk")
+        .first()
+    )
+
+
 # --- Linking a report to someone already known ------------------------------
 
 

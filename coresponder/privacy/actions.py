@@ -28,6 +28,7 @@ from coresponder.privacy.access import (
     PersonAccess,
     access_person_for_break_glass,
     best_role,
+    break_glass_program,
 )
 from coresponder.privacy.models import ApiToken, BreakGlass, Consent, Disclosure
 from coresponder.privacy.token_values import digest_of, new_token_value
@@ -152,6 +153,7 @@ def record_disclosure(
         purpose=purpose,
         channel=channel,
         notice_included=access.notice_given,
+        break_glass=access.break_glass if basis == DisclosureBasis.BREAK_GLASS else None,
     )
     record_event(
         actor,
@@ -326,6 +328,7 @@ def open_break_glass(actor: Actor, user: Any, person: Person, reason: str) -> Br
         glass = BreakGlass(
             user=user,
             person=person,
+            program=break_glass_program(user, person),
             reason=reason.strip(),
             opened_at=now,
             expires_at=now + dt.timedelta(hours=BREAK_GLASS_HOURS),

@@ -73,6 +73,15 @@ class Disclosure(models.Model):
     purpose = models.TextField(blank=True)
     channel = models.CharField(max_length=16, default="api", help_text="api, web or export")
     notice_included = models.BooleanField(default=True)
+    # The record opened outside policy that let this release through, if one did: the
+    # disclosure is kept as long as the opening (retention.break_glass_days).
+    break_glass = models.ForeignKey(
+        "BreakGlass",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="disclosures",
+    )
 
     class Meta:
         ordering = ["-disclosed_at", "-id"]
@@ -107,6 +116,11 @@ class BreakGlass(Tracked):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    # The program whose clinician opened it, for someone the program knows: its retention
+    # rule and legal holds keep the opening and the disclosures it made.
+    program = models.ForeignKey(
+        "programs.Program", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.TextField()
     opened_at = models.DateTimeField()
     expires_at = models.DateTimeField()

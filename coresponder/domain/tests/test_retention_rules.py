@@ -86,6 +86,7 @@ def test_the_rules_survive_the_stored_copy() -> None:
         ('public_requests_days = "90"', "retention.public_requests_days", "whole number"),
         ("public_requests_days = 90.5", "retention.public_requests_days", "whole number"),
         ("audit_events_years = 5", "retention.audit_events_years", "164.316(b)(2)"),
+        ("break_glass_days = 2189", "retention.break_glass_days", "164.528"),
         ("audit_events_years = true", "retention.audit_events_years", "whole number"),
         ("encounter_days = 10", "retention.encounter_days", "is not a known key"),
     ],

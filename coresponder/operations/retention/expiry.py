@@ -19,7 +19,7 @@ from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Call, Overdose, Referral, TriageStatus
 from coresponder.operations.models import LegalHold
 from coresponder.outreach.models import OutreachTask
-from coresponder.privacy.models import Consent, Disclosure
+from coresponder.privacy.models import BreakGlass, Consent, Disclosure
 from coresponder.programs.models import Program
 from coresponder.services.models import ServiceReferral
 
@@ -112,6 +112,18 @@ def _disclosures_under(consent_ids: list[int]) -> QuerySet[Model]:
     return Disclosure.objects.filter(consent_id__in=consent_ids)
 
 
+def _break_glass_openings(program: Program, cutoff: dt.datetime) -> QuerySet[Model]:
+    """Records opened outside policy under the program, closed before the cut-off: every
+    disclosure an opening made was made while it was open, so all are older than the six
+    years an accounting of disclosures covers (45 CFR 164.528)."""
+    return BreakGlass.objects.filter(program=program, expires_at__lt=cutoff)
+
+
+def _disclosures_under_openings(opening_ids: list[int]) -> QuerySet[Model]:
+    """The disclosures the openings that go made: the accounting's rows for them."""
+    return Disclosure.objects.filter(break_glass_id__in=opening_ids)
+
+
 # In the order the purge runs: tasks first, so a referral whose last task goes today
 # may go with it, and referrals before the overdoses and calls that wait for them; then
 # what only its own age decides.
@@ -172,6 +184,14 @@ KINDS: tuple[Kind, ...] = (
         "ended longer ago than the program keeps consents (at least six years)",
         _ended_consents,
         goes_first=_disclosures_under,
+    ),
+    Kind(
+        "break_glass",
+        "Records opened outside policy (break-glass), with the disclosures they made",
+        "retention.break_glass_days",
+        "closed longer ago than the program keeps break-glass openings (at least six years)",
+        _break_glass_openings,
+        goes_first=_disclosures_under_openings,
     ),
 )
 
