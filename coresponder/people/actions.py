@@ -263,17 +263,30 @@ def request_amendment(actor: Actor, access: PersonAccess, data: AmendmentInput) 
             received_on=data.received_on,
         )
         save_tracked(amendment, actor.user)
-        record_event(
+        _amendment_event(
             actor,
             "create",
-            obj=amendment,
-            person_id=access.person.pk,
-            program_slug=amendment.program.slug,
-            fields=[GROUP_OF[data.field].value],
-            purpose="amendment request",
-            detail={"record": data.record_kind, "record_id": data.record_id, "field": data.field},
+            access,
+            amendment,
+            {"record": data.record_kind, "record_id": data.record_id},
         )
     return amendment
+
+
+def _amendment_event(
+    actor: Actor, action: str, access: PersonAccess, amendment: Amendment, detail: dict[str, Any]
+) -> None:
+    """The audit event of a write to an amendment request, naming the field's group."""
+    record_event(
+        actor,
+        action,
+        obj=amendment,
+        person_id=access.person.pk,
+        program_slug=amendment.program.slug,
+        fields=[GROUP_OF[amendment.field].value],
+        purpose="amendment request",
+        detail={**detail, "field": amendment.field},
+    )
 
 
 def decide_amendment(
@@ -314,19 +327,15 @@ def decide_amendment(
                 update_person(actor, access, changes, record_version)
             else:
                 amend_clinical_note(actor, target, value, record_version)
-        record_event(
+        _amendment_event(
             actor,
             "change",
-            obj=amendment,
-            person_id=access.person.pk,
-            program_slug=amendment.program.slug,
-            fields=[GROUP_OF[amendment.field].value],
-            purpose="amendment request",
-            detail={
+            access,
+            amendment,
+            {
                 "decision": amendment.status,
                 "record": amendment.record_kind,
                 "record_id": amendment.record_id,
-                "field": amendment.field,
             },
         )
     return amendment
@@ -362,19 +371,12 @@ def extend_amendment(
         amendment.extended_by = actor.user if signed_in else None
         amendment.extension_reason = text
         save_tracked(amendment, actor.user, expected_version=expected_version)
-        record_event(
+        _amendment_event(
             actor,
             "change",
-            obj=amendment,
-            person_id=access.person.pk,
-            program_slug=amendment.program.slug,
-            fields=[GROUP_OF[amendment.field].value],
-            purpose="amendment request",
-            detail={
-                "extension": True,
-                "due_on": due_on(amendment).isoformat(),
-                "field": amendment.field,
-            },
+            access,
+            amendment,
+            {"extension": True, "due_on": due_on(amendment).isoformat()},
         )
     return amendment
 
@@ -398,16 +400,7 @@ def record_disagreement(
     with transaction.atomic():
         amendment.disagreement = text
         save_tracked(amendment, actor.user, expected_version=expected_version)
-        record_event(
-            actor,
-            "change",
-            obj=amendment,
-            person_id=access.person.pk,
-            program_slug=amendment.program.slug,
-            fields=[GROUP_OF[amendment.field].value],
-            purpose="amendment request",
-            detail={"disagreement": True, "field": amendment.field},
-        )
+        _amendment_event(actor, "change", access, amendment, {"disagreement": True})
     return amendment
 
 
