@@ -50,7 +50,8 @@ OVERDOSES = "overdoses"
 ARRESTS = "arrests"
 OUTCOME_LABELS = {OVERDOSES: "Overdoses", ARRESTS: "Arrests"}
 OUTCOME_WORDS = {OVERDOSES: "overdoses", ARRESTS: "arrests"}
-MAX_MONTHS = 60
+# At most eight years: a program several years old with the years before it, whole.
+MAX_MONTHS = 96
 
 
 @dataclass(frozen=True)
