@@ -15,7 +15,7 @@ from typing import Any
 
 from django.apps import apps as django_apps
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
@@ -371,6 +371,23 @@ def _require_decider(actor: Actor, a_id: int, b_id: int) -> None:
 # --- Match candidates -----------------------------------------------------------
 
 
+def _pending_pair(first: Person, second: Person) -> MatchCandidate | None:
+    """The pair's pending review row, locked; None when the pair is not on the queue."""
+    return (
+        MatchCandidate.objects.select_for_update()
+        .filter(person_a=first, person_b=second, status=MatchCandidate.Status.PENDING)
+        .first()
+    )
+
+
+def _refresh_candidate(
+    actor: Actor, candidate: MatchCandidate, probability: float, evidence: dict[str, Any]
+) -> None:
+    candidate.probability = float(probability)
+    candidate.evidence = evidence
+    save_tracked(candidate, actor.user)
+
+
 def propose_match(
     actor: Actor, a: Person, b: Person, probability: float, evidence: dict[str, Any]
 ) -> MatchCandidate:
@@ -384,16 +401,21 @@ def propose_match(
         )
     first, second = sorted((a, b), key=lambda p: p.pk)
     with transaction.atomic():
-        candidate = (
-            MatchCandidate.objects.select_for_update()
-            .filter(person_a=first, person_b=second, status=MatchCandidate.Status.PENDING)
-            .first()
-        )
+        candidate = _pending_pair(first, second)
         if candidate is None:
-            candidate = MatchCandidate(person_a=first, person_b=second)
-        candidate.probability = float(probability)
-        candidate.evidence = evidence
-        save_tracked(candidate, actor.user)
+            try:
+                # Its own savepoint: another run may queue the same pair at this moment,
+                # and the database keeps one pending row per pair.
+                with transaction.atomic():
+                    candidate = MatchCandidate(person_a=first, person_b=second)
+                    _refresh_candidate(actor, candidate, probability, evidence)
+            except IntegrityError:
+                candidate = _pending_pair(first, second)  # the other run's, now committed
+                if candidate is None:
+                    raise
+                _refresh_candidate(actor, candidate, probability, evidence)
+        else:
+            _refresh_candidate(actor, candidate, probability, evidence)
         record_event(
             actor,
             "create" if candidate.version == 1 else "change",
