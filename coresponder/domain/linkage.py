@@ -665,6 +665,17 @@ def comparison_vector(a: Record, b: Record) -> dict[str, int]:
     return {c.name: _COMPARATORS[c.name](x, y) for c in COMPARISONS}
 
 
+_IN_ORDER: tuple[Callable[[Record, Record], int], ...] = tuple(
+    _COMPARATORS[c.name] for c in COMPARISONS
+)
+
+
+def comparison_levels(x: Record, y: Record) -> tuple[int, ...]:
+    """Each comparison's level index, in COMPARISONS order, for two records already
+    normalised: `comparison_vector` without normalising or naming, for scoring many."""
+    return tuple(compare_pair(x, y) for compare_pair in _IN_ORDER)
+
+
 # --- weights -------------------------------------------------------------------
 
 _FLOOR = 1e-9
@@ -762,6 +773,23 @@ def prior_weight(params: Params) -> float:
 
 def match_weight(vector: Mapping[str, int], params: Params) -> float:
     return sum(field_weights(vector, params).values()) + prior_weight(params)
+
+
+WeightTable = tuple[tuple[float, ...], ...]
+
+
+def weight_table(params: Params) -> WeightTable:
+    """Every level's weight, one row per comparison in COMPARISONS order."""
+    return tuple(
+        tuple(level_weight(params, c.name, level) for level in range(len(c.levels)))
+        for c in COMPARISONS
+    )
+
+
+def levels_weight(levels: Sequence[int], table: WeightTable, prior: float) -> float:
+    """`match_weight` of `comparison_levels`, read off `weight_table` and `prior_weight`:
+    summed in the same order, so equal to the last bit."""
+    return sum(row[level] for row, level in zip(table, levels, strict=True)) + prior
 
 
 def match_probability(weight: float) -> float:

@@ -38,11 +38,11 @@ from coresponder.domain.linkage import (
     compare,
     jaro_winkler,
     known_roots,
-    level_weight,
     match_probability,
     normalise,
     prior_weight,
     soundex,
+    weight_table,
 )
 
 Ints = npt.NDArray[np.int64]
@@ -683,12 +683,8 @@ def comparison_levels(table: Table, left: Ints, right: Ints) -> dict[str, Ints]:
 def match_weights(levels: Mapping[str, Ints], params: Params) -> Floats:
     """The core's `match_weight` of each pair, summed in the core's order (so bit for bit)."""
     total: Floats | None = None
-    for comparison in COMPARISONS:
-        weights = np.array(
-            [level_weight(params, comparison.name, i) for i in range(len(comparison.levels))],
-            dtype=np.float64,
-        )
-        part = weights[levels[comparison.name]]
+    for comparison, row in zip(COMPARISONS, weight_table(params), strict=True):
+        part = np.array(row, dtype=np.float64)[levels[comparison.name]]
         total = part + 0.0 if total is None else total + part
     if total is None:
         raise ValueError("the core defines no comparisons")

@@ -8,6 +8,7 @@ The query count does not grow with the registry.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -29,12 +30,16 @@ from coresponder.domain.linkage import (
     Params,
     Record,
     blocking_keys,
+    comparison_levels,
     comparison_vector,
     explain,
+    levels_weight,
     match_probability,
     match_weight,
     normalise,
     normalise_phone,
+    prior_weight,
+    weight_table,
 )
 from coresponder.domain.vocabulary import humanize
 from coresponder.identity.actions import linkage_record
@@ -42,12 +47,15 @@ from coresponder.identity.linkage_model import params_from_json
 from coresponder.identity.models import LINKAGE_FIELDS, LinkageModel, PersonKey, SourceRecord
 from coresponder.people.models import Person
 from coresponder.privacy.access import identifiable_people, is_admin, role_grants
+from coresponder.privacy.grants import Grants
 
-# Candidates scored per request, the people sharing most keys first.
-CANDIDATE_CAP = 200
-# The registry's ranking is read this many people at a time (doubling) while the gate
-# keeps fewer than CANDIDATE_CAP of them.
-CANDIDATE_PAGE = 1000
+# Candidates scored per request, the people sharing most keys first. At a million
+# people, 100 find every true match that 200 do (bench/bench_linkage_online.py).
+CANDIDATE_CAP = 100
+# The registry's ranking is first read this many people at a time; while the gate keeps
+# fewer than the cap, the next page is sized by how many of the last the reader could
+# see (at most four times the last), so a reader who sees few pages through few queries.
+CANDIDATE_PAGE = 500
 # What a person's own row adds to their source records' accounts.
 PERSON_FIELDS = ("given_name", "family_name", "birth_date", "birth_year", "sex", "phone", "address")
 # A phone this many people give (a shelter's, a clinic's, a referrer's) says little.
@@ -123,26 +131,40 @@ def could_be(like: Record, named: Person | None = None, *, field: str = "person_
     return people
 
 
-def _visible_program_ids(user: Any) -> set[int] | None:
+def _visible_program_ids(user: Any, grants: Grants) -> set[int] | None:
     """Programs whose source records the user may weigh; None for every program."""
     if is_admin(user):
         return None
-    return {program.pk for program, _role in role_grants(user)}
+    return {program.pk for program, _role in grants}
+
+
+def ranking(keys: list[str]) -> QuerySet[PersonKey, int]:
+    """The ids of the people holding any of `keys`, most keys shared first, then by id.
+
+    One GROUP BY read off the (key, person) index alone; who may see them, and whether
+    they were merged away (a merge moves its keys to the person kept), is asked
+    afterwards, of one page of ids, so the gate's subqueries never run over the whole
+    registry.
+    """
+    return (
+        PersonKey.objects.filter(key__in=keys)
+        .values("person_id")
+        .annotate(shared=Count("*"))
+        .order_by("-shared", "person_id")
+        .values_list("person_id", flat=True)
+    )
 
 
 def ranked_people(keys: list[str], offset: int, count: int) -> list[int]:
-    """Unmerged people sharing any of `keys`, most keys shared first, then by id: one page.
+    """One page of `ranking(keys)`."""
+    return list(ranking(keys)[offset : offset + count])
 
-    One indexed GROUP BY on the key table; who may see them is asked afterwards, of
-    these ids alone, so the gate's subqueries never run over the whole registry.
-    """
-    return list(
-        PersonKey.objects.filter(key__in=keys, person__merged_into__isnull=True)
-        .values("person_id")
-        .annotate(shared=Count("id"))
-        .order_by("-shared", "person_id")
-        .values_list("person_id", flat=True)[offset : offset + count]
-    )
+
+def gate_rows(
+    scope: QuerySet[Person], ids: list[int], fields: tuple[str, ...] = ()
+) -> QuerySet[Person, tuple[Any, ...]]:
+    """(id, *fields) of the unmerged people among `ids` that `scope` holds, in no order."""
+    return scope.filter(pk__in=ids, merged_into__isnull=True).order_by().values_list("pk", *fields)
 
 
 def visible_rows(
@@ -159,13 +181,13 @@ def visible_rows(
     while len(found) < cap:
         ranked = ranked_people(keys, offset, page)
         if ranked:
-            rows = scope.filter(pk__in=ranked).order_by().values_list("pk", *fields)
-            seen = {row[0]: row for row in rows}
+            seen = {row[0]: row for row in gate_rows(scope, ranked, fields)}
             found.extend(seen[pid] for pid in ranked if pid in seen)
         if len(ranked) < page:
             break
         offset += page
-        page *= 2  # a reader who sees few of the people pages through fewer queries
+        share = max(len(found), 1) / offset  # of the ranking so far, what the gate kept
+        page = min(max(math.ceil((cap - len(found)) / share * 1.25), CANDIDATE_PAGE), page * 4)
     return found[:cap]
 
 
@@ -186,7 +208,7 @@ def shared_phone_keys(records: list[Record]) -> set[str]:
     if not keys:
         return set()
     return set(
-        PersonKey.objects.filter(key__in=sorted(keys), person__merged_into__isnull=True)
+        PersonKey.objects.filter(key__in=sorted(keys))
         .values("key")
         .annotate(people=Count("person_id", distinct=True))
         .filter(people__gte=SHARED_PHONE_PEOPLE)
@@ -194,10 +216,10 @@ def shared_phone_keys(records: list[Record]) -> set[str]:
     )
 
 
-def _marked(record: Record, shared: set[str]) -> Record:
-    """The record, normalised, saying whether its phone is one many people give."""
-    key = phone_key(record)
-    return normalise(replace(record, shared_phone=key is not None and key in shared))
+def _marked(normal: Record, shared: set[str]) -> Record:
+    """A normalised record, saying whether its phone is one many people give."""
+    key = phone_key(normal)
+    return replace(normal, shared_phone=True) if key is not None and key in shared else normal
 
 
 def possible_matches(
@@ -208,36 +230,47 @@ def possible_matches(
     `among` replaces what the user may see with the people a program's referral may
     be linked to (`privacy.access.linkable_people`): the same gate as intake.
     """
-    keys = sorted(blocking_keys(normalise(record)))
+    normal = normalise(record)
+    keys = sorted(blocking_keys(normal))
     if not keys:
         return []
-    scope = identifiable_people(user) if among is None else among
+    grants = role_grants(user)  # one read of the user's programs serves both questions
+    scope = identifiable_people(user, grants) if among is None else among
     # The people's own fields come with the gate's answer: one round trip fewer.
     people = visible_rows(scope, keys, CANDIDATE_CAP, PERSON_FIELDS)
     if not people:
         return []
     candidate_ids = [row[0] for row in people]
-    programs = _visible_program_ids(user)
-    accounts: dict[int, list[Record]] = defaultdict(list)
+    programs = _visible_program_ids(user, grants)
+    # Each person's accounts as compared, each distinct one once (a person's own row
+    # often says what their first source record said).
+    accounts: dict[int, dict[Record, None]] = defaultdict(dict)
     columns = ("person_id", "program_id", *LINKAGE_FIELDS)
     for row in SourceRecord.objects.filter(person_id__in=candidate_ids).values_list(*columns):
         source = dict(zip(columns, row, strict=True))
         # A record another program took is weighed only by readers of that program.
         if programs is None or source["program_id"] is None or source["program_id"] in programs:
-            accounts[source["person_id"]].append(linkage_record(source))
+            accounts[source["person_id"]][normalise(linkage_record(source))] = None
     for row in people:
-        accounts[row[0]].append(linkage_record(dict(zip(PERSON_FIELDS, row[1:], strict=True))))
-    shared = shared_phone_keys([record, *(r for rs in accounts.values() for r in rs)])
+        own = linkage_record(dict(zip(PERSON_FIELDS, row[1:], strict=True)))
+        accounts[row[0]][normalise(own)] = None
+    # Only a phone agreeing with the probe's weighs anything, and agreeing phones share
+    # the probe's key: whether many people give that one key is all there is to ask.
+    shared = shared_phone_keys([normal])
     params = active_params()
-    probe = _marked(record, shared)
+    table, prior = weight_table(params), prior_weight(params)
+    probe = _marked(normal, shared)
     # Each person's closest record by weight alone; the evidence is spelled out only
     # for the people returned, as scoring every candidate's in full costs the most.
     best: list[tuple[float, int, Record]] = []
     for person_id, records in accounts.items():
-        marked = [_marked(r, shared) for r in records]
-        weights = [round(match_weight(comparison_vector(probe, r), params), 2) for r in marked]
-        top = max(range(len(marked)), key=weights.__getitem__)
-        best.append((weights[top], person_id, marked[top]))
+        top_weight, closest = -math.inf, probe
+        for each in records:
+            marked = _marked(each, shared)
+            weight = round(levels_weight(comparison_levels(probe, marked), table, prior), 2)
+            if weight > top_weight:
+                top_weight, closest = weight, marked
+        best.append((top_weight, person_id, closest))
     best.sort(key=lambda row: (-row[0], row[1]))
     matches = []
     for _weight, person_id, closest in best[:limit]:

@@ -36,7 +36,7 @@ from coresponder.domain.vocabulary import Pathway, Role
 from coresponder.intake.models import Referral
 from coresponder.people.models import Person
 from coresponder.privacy.generations import cache_seconds
-from coresponder.privacy.grants import remembered_grants
+from coresponder.privacy.grants import Grants, remembered_grants
 from coresponder.privacy.models import BreakGlass, Consent
 from coresponder.programs.models import Membership, Program
 
@@ -205,7 +205,7 @@ def diverting_referrals(program: Program) -> QuerySet[Referral]:
     )
 
 
-def role_grants(user: Any) -> list[tuple[Program, Role]]:
+def role_grants(user: Any) -> Grants:
     """(program, role) for each active membership; administrators hold admin everywhere."""
     if not user.is_authenticated or not user.is_active:
         return []
@@ -219,14 +219,15 @@ def _read_grants(user: Any) -> list[tuple[Program, Role]]:
     return [(m.program, Role(m.role)) for m in memberships]
 
 
-def identifiable_people(user: Any) -> QuerySet[Person]:
+def identifiable_people(user: Any, grants: Grants | None = None) -> QuerySet[Person]:
     """People the user may learn of and whose identity their role there may read.
 
     Matching and search answer with names and birth dates, so they look only here:
     a prosecutor learns whether a diverted person engaged, never who matches a name.
+    `grants` is `role_grants(user)` where the caller has already read it.
     """
     condition = Q(pk__in=[])
-    for program, role in role_grants(user):
+    for program, role in role_grants(user) if grants is None else grants:
         if POLICY[role].read[FieldGroup.IDENTITY] is not Access.ALLOW:
             continue
         part = _scope_filter(POLICY[role].scope, program, user)

@@ -15,16 +15,20 @@ from coresponder.domain.linkage import (
     NICKNAMES,
     Record,
     blocking_keys,
+    comparison_levels,
     comparison_vector,
     explain,
     jaro_winkler,
     level_weight,
+    levels_weight,
     match_probability,
     match_weight,
     normalise,
+    prior_weight,
     soundex,
     sure_merge_guard,
     use_placeholder_names,
+    weight_table,
 )
 
 # Review queue floor: below it a pair is rejected automatically.
@@ -158,6 +162,19 @@ def test_comparisons_are_symmetric(a: Record, b: Record) -> None:
     assert match_weight(comparison_vector(a, b), DEFAULT_PARAMS) == match_weight(
         comparison_vector(b, a), DEFAULT_PARAMS
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(records, records)
+def test_levels_read_off_the_weight_table_equal_the_named_vector_to_the_last_bit(
+    a: Record, b: Record
+) -> None:
+    x, y = normalise(a), normalise(b)
+    levels = comparison_levels(x, y)
+    vector = comparison_vector(a, b)
+    assert levels == tuple(vector[c.name] for c in COMPARISONS)
+    table, prior = weight_table(DEFAULT_PARAMS), prior_weight(DEFAULT_PARAMS)
+    assert levels_weight(levels, table, prior) == match_weight(vector, DEFAULT_PARAMS)
 
 
 @settings(max_examples=300, deadline=None)

@@ -219,13 +219,13 @@ def test_a_phone_five_people_give_is_marked_shared_for_the_probe_and_candidates(
     assert shared_phone_keys([Record(phone=shelter), Record(phone=own)]) == {"ph:5559000"}
 
     seen: list[tuple[str, bool]] = []
-    compare = matching.comparison_vector
+    compare = matching.comparison_levels
 
-    def spy(a: Record, b: Record) -> dict[str, int]:
+    def spy(a: Record, b: Record) -> tuple[int, ...]:
         seen.extend([(a.phone, a.shared_phone), (b.phone, b.shared_phone)])
         return compare(a, b)
 
-    monkeypatch.setattr(matching, "comparison_vector", spy)
+    monkeypatch.setattr(matching, "comparison_levels", spy)
     assert possible_matches(coordinator, Record(given="Guest", phone=shelter), limit=50)
     assert possible_matches(coordinator, Record(given="Kin", phone=own), limit=50)
     assert {shared for phone, shared in seen if phone == shelter} == {True}
