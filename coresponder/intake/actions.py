@@ -81,9 +81,7 @@ class CallAlreadyRecorded(ActionError):
     """The program has a call under this CAD number: a second entry of it is the same call."""
 
     def __init__(self, call: Call) -> None:
-        message = (
-            f"is the CAD number of call {call.pk}, recorded already; it was not recorded again"
-        )
+        message = f"already the CAD number of call {call.pk}; it was not recorded again"
         super().__init__("This call is recorded already.", {"call.cad_number": [message]})
         self.call = call
 

@@ -78,6 +78,7 @@ FACT_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "call": (
         "call_type",
+        "cad_number",
         "priority",
         "address",
         "narrative",
@@ -225,6 +226,7 @@ def fact_fields(section: str, zone: ZoneInfo) -> dict[str, forms.Field]:
             "call_call_type": _choice(
                 "Call type", Call.CallType.choices, required=True, blank="Choose one"
             ),
+            "call_cad_number": _text("CAD call number", max_length=64, autocomplete="off"),
             "call_priority": _text(
                 "Priority, as the dispatch system gives it", max_length=16, autocomplete="off"
             ),

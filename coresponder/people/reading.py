@@ -35,6 +35,18 @@ DETAIL_VOCABULARIES = {
 }
 
 
+# Detail keys whose label is not the key in words: what the forms and pages call them.
+DETAIL_LABELS = {
+    "call_priority": "Dispatch priority",
+    "call_address": "Street address",
+}
+
+
+def detail_label(key: str) -> str:
+    """The label a person reads for a history entry's detail key."""
+    return DETAIL_LABELS.get(key) or key.replace("_", " ").capitalize()
+
+
 def _withheld() -> dict[str, str]:
     return {"withheld": WITHHELD_TEXT}
 

@@ -25,7 +25,7 @@ from coresponder.domain.policy import (
 from coresponder.domain.vocabulary import label as vocabulary_label
 from coresponder.people.actions import update_person
 from coresponder.people.forms import PersonForm
-from coresponder.people.reading import DETAIL_VOCABULARIES, person_record
+from coresponder.people.reading import DETAIL_VOCABULARIES, detail_label, person_record
 from coresponder.people.timeline import has_history, person_timeline
 from coresponder.privacy.access import (
     PersonAccess,
@@ -138,7 +138,7 @@ def _facts(entry: dict[str, Any], districts: dict[str, str]) -> list[tuple[str, 
         if key == "district":
             value = districts.get(value, value)
         said = _said(value, key, own.get(key))
-        facts.append((key.replace("_", " ").capitalize(), said))
+        facts.append((detail_label(key), said))
     return facts
 
 

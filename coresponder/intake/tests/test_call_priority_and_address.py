@@ -89,6 +89,32 @@ def test_the_call_form_keeps_the_priority_and_address_and_the_result_shows_them(
     assert read is not None and "contact" in read.fields
 
 
+def test_the_call_form_takes_the_cad_number_and_refuses_one_the_program_has(
+    world: World,
+) -> None:
+    clinician = signed_in(reader(world, Role.CLINICIAN))
+    page = "/programs/core/referrals/new/community_response/"
+    assert 'name="call_cad_number"' in clinician.get(page).content.decode()
+    entered = {
+        "received_at": "2026-11-20T05:10",
+        "call_call_type": "mental_health_crisis",
+        "call_cad_number": "2026-000977",
+    }
+    response = clinician.post(page, entered)
+    assert response.status_code == 302, response.content.decode()
+    assert Call.objects.get(cad_number="2026-000977").referral is not None
+    shown = clinician.get(response["Location"]).content.decode()
+    assert "<dt>CAD call number</dt><dd>2026-000977</dd>" in shown
+    # The feed's call, entered again by hand: refused on the field, nothing recorded.
+    calls, referrals = Call.objects.count(), Referral.objects.count()
+    again = clinician.post(page, {**entered, "call_cad_number": "2026-000412"})
+    assert again.status_code == 422
+    text = again.content.decode()
+    assert 'id="id_call_cad_number-error"' in text
+    assert "Already the CAD number of call" in text
+    assert (Call.objects.count(), Referral.objects.count()) == (calls, referrals)
+
+
 def test_the_result_page_shows_a_feed_call_to_those_who_record_referrals_only(
     world: World,
 ) -> None:
@@ -109,8 +135,9 @@ def test_the_history_shows_the_address_to_roles_that_read_where_people_are(
 ) -> None:
     page = f"/people/{world.person.pk}/timeline/"
     officer = signed_in(reader(world, Role.OFFICER)).get(page).content.decode()
-    assert "Call priority" in officer and "P1" in officer
-    assert "Call address" in officer and ADDRESS in officer
+    # Labelled as the referral's own page labels them.
+    assert "Dispatch priority" in officer and "P1" in officer
+    assert "Street address" in officer and ADDRESS in officer
     # An administrator reads referrals but not contact: the priority, never the address.
     admin = signed_in(reader(world, Role.ADMIN)).get(page)
     assert admin.status_code == 200

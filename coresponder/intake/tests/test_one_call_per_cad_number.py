@@ -95,9 +95,7 @@ def test_a_second_entry_of_a_cad_number_is_answered_with_the_call_recorded(
         record_referral(actor, core, referral_with_call("C-7", "Ray"), channel="api")
     assert refused.value.call == first
     assert refused.value.errors == {
-        "call.cad_number": [
-            f"is the CAD number of call {first.pk}, recorded already; it was not recorded again"
-        ]
+        "call.cad_number": [f"already the CAD number of call {first.pk}; it was not recorded again"]
     }
     assert Call.objects.count() == 1 and Referral.objects.count() == 1
     assert Person.objects.count() == people
