@@ -89,6 +89,32 @@ class PersonKey(models.Model):
         return self.key
 
 
+class ProgramKey(models.Model):
+    """The key table by program: each key row once for each program its person is known to.
+
+    It lets a reader who learns of people through their programs rank the people sharing
+    a probe's keys in one index-only read. Database triggers on the key table and on
+    participations keep it (migration `identity/0004_program_key`), as an index is kept:
+    nothing in Coresponder writes it, and whoever it ranks still passes the gate.
+    """
+
+    person_key = models.BigIntegerField()  # people_personkey.id
+    program = models.BigIntegerField()
+    key = models.CharField(max_length=200)
+    person = models.BigIntegerField()
+
+    class Meta:
+        db_table = "people_programkey"
+        indexes = [
+            models.Index(fields=["program", "key", "person"], name="program_key_lookup"),
+            models.Index(fields=["person_key"], name="program_key_row"),
+            models.Index(fields=["person", "program"], name="program_key_person"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class LinkageModel(models.Model):
     """Trained match parameters; the one active row scores online matches."""
 

@@ -236,6 +236,22 @@ def identifiable_people(user: Any, grants: Grants | None = None) -> QuerySet[Per
     return Person.objects.filter(condition).distinct()
 
 
+def identified_through_programs(user: Any, grants: Grants | None = None) -> set[int] | None:
+    """The programs whose people are exactly `identifiable_people(user)`, where that holds:
+    every grant that reads identity reaches people by their taking part in its program.
+    None where another scope (a provider's referrals, a prosecutor's diversions) adds
+    anyone, so a caller must ask `identifiable_people` itself.
+    """
+    programs: set[int] = set()
+    for program, role in role_grants(user) if grants is None else grants:
+        if POLICY[role].read[FieldGroup.IDENTITY] is not Access.ALLOW:
+            continue
+        if POLICY[role].scope is not Scope.PROGRAM:
+            return None
+        programs.add(program.pk)
+    return programs
+
+
 def visible_people(user: Any) -> QuerySet[Person]:
     """Everyone the user may learn of, by the policy's scope for each of their roles."""
     condition = Q(pk__in=[])

@@ -30,7 +30,7 @@ from coresponder.identity.matching import (
 )
 from coresponder.identity.models import PersonKey
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.access import identifiable_people
+from coresponder.privacy.access import identifiable_people, identified_through_programs
 from coresponder.programs.models import Organization, Program, User
 from coresponder.services.models import Service, ServiceOrganization, ServiceReferral
 
@@ -127,17 +127,44 @@ def members_of(program: Program) -> set[int]:
     return set(Participation.objects.filter(program=program).values_list("person_id", flat=True))
 
 
+@pytest.mark.parametrize("by_program", [False, True])
 @pytest.mark.parametrize("page", [1, 4, 1000])
 @pytest.mark.parametrize("cap", [2, 200])
 def test_the_candidates_are_the_plain_ranking_of_the_people_the_reader_may_see(
-    registry: dict[str, Any], monkeypatch: pytest.MonkeyPatch, page: int, cap: int
+    registry: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    page: int,
+    cap: int,
+    by_program: bool,
 ) -> None:
     monkeypatch.setattr(matching, "CANDIDATE_PAGE", page)
     for name, user in registry["readers"].items():
+        programs = identified_through_programs(user) if by_program else None
         for probe in PROBES:
             keys = sorted(blocking_keys(normalise(probe)))
-            found = visible_candidates(identifiable_people(user), keys, cap)
+            found = visible_candidates(identifiable_people(user), keys, cap, programs)
             assert found == reference_ranking(user, probe, cap), (name, probe)
+
+
+def test_readers_of_whole_programs_rank_through_the_key_table_by_program(
+    registry: dict[str, Any],
+) -> None:
+    readers, pad, pco = registry["readers"], registry["pad"], registry["pco"]
+    assert identified_through_programs(readers["pad coordinator"]) == {pad.pk}
+    assert identified_through_programs(readers["coordinator and clinician"]) == {pad.pk, pco.pk}
+    assert identified_through_programs(readers["outsider"]) == set()
+    # A provider learns of the people referred to their organisation: not a program's.
+    assert identified_through_programs(readers["pad provider"]) is None
+    # Read through the programs' key table, the ranking needs no page of the gate's.
+    probe = PROBES[0]
+    keys = sorted(blocking_keys(normalise(probe)))
+    user = readers["coordinator and clinician"]
+    scope, programs = identifiable_people(user), identified_through_programs(user)
+    with CaptureQueriesContext(connection) as captured:
+        found = visible_candidates(scope, keys, 200, programs)
+    assert found == reference_ranking(user, probe, 200)
+    assert len(captured.captured_queries) == 2  # the ranking, the gate's confirmation
+    assert "people_programkey" in captured.captured_queries[0]["sql"]
 
 
 def test_the_matches_are_the_people_the_plain_ranking_finds(registry: dict[str, Any]) -> None:
