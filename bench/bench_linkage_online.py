@@ -463,14 +463,15 @@ def measure(people: int) -> dict[str, Any]:
 
     from coresponder.core.audit import SYSTEM
     from coresponder.domain.linkage import blocking_keys, normalise
+    from coresponder.identity.earlier_contacts import SUGGESTION_LIMIT
     from coresponder.identity.matching import (
         CANDIDATE_CAP,
         possible_matches,
         visible_candidates,
     )
-    from coresponder.privacy.access import identifiable_people
+    from coresponder.privacy.access import identifiable_people, linkable
     from coresponder.privacy.actions import issue_api_token
-    from coresponder.programs.models import User
+    from coresponder.programs.models import Membership, User
 
     # A registry kept from an earlier run is brought up to the current schema first.
     call_command("migrate", verbosity=0)
@@ -484,8 +485,10 @@ def measure(people: int) -> dict[str, Any]:
             possible_matches(user, probe)
             client.get(f"/api/v1/persons/matches?{_query(probe)}")
             client.get("/api/v1/programs")
-        function, endpoint, floor = [], [], []
+        function, endpoint, floor, form = [], [], [], []
         found, candidates, queries = [], [], []
+        # The referral form asks among the people a referral there may be linked to.
+        program = Membership.objects.get(user=user).program
         # Recall: of the probes whose person this reader may see, how many get that
         # person back among the ten answers (first, and anywhere).
         visible = set(
@@ -503,6 +506,9 @@ def measure(people: int) -> dict[str, Any]:
             if pk in visible:
                 first += bool(answered) and answered[0] == pk
                 anywhere += pk in answered
+            t0 = time.perf_counter()
+            possible_matches(user, probe, SUGGESTION_LIMIT, among=linkable(user, program))
+            form.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             answer = client.get("/api/v1/programs")
             floor.append(time.perf_counter() - t0)
@@ -528,12 +534,15 @@ def measure(people: int) -> dict[str, Any]:
         keyed = [probe for probe in probes if blocking_keys(normalise(probe))]
         steps = [_candidate_steps(user, probe) for probe in keyed[:SERVER_PROBES]]
         f50, f95 = _ms(function)
+        r50, r95 = _ms(form)
         e50, e95 = _ms(endpoint)
         b50, b95 = _ms(floor)
         callers[username.removeprefix("bench-")] = {
             "probes": len(probes),
             "function_p50_ms": f50,
             "function_p95_ms": f95,
+            "form_p50_ms": r50,
+            "form_p95_ms": r95,
             "endpoint_p50_ms": e50,
             "endpoint_p95_ms": e95,
             "floor_p50_ms": b50,

@@ -14,7 +14,7 @@ from coresponder.core.audit import record_event
 from coresponder.core.http import actor_for
 from coresponder.identity.matching import possible_matches, record_from_query
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.access import is_admin, role_grants
+from coresponder.privacy.access import Linkable, is_admin, role_grants
 
 SUGGESTION_LIMIT = 5
 
@@ -31,7 +31,7 @@ def _programs_of(user: Any, person_ids: list[int]) -> dict[int, list[str]]:
 
 
 def earlier_contacts(
-    request: HttpRequest, data: Any, among: Any = None, *, choosing: bool = False
+    request: HttpRequest, data: Any, among: Linkable | None = None, *, choosing: bool = False
 ) -> dict[str, Any]:
     """Possible earlier contacts for what `data` says of the person, as template context.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from collections.abc import Set
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -53,6 +54,7 @@ from coresponder.identity.models import (
 )
 from coresponder.people.models import Person
 from coresponder.privacy.access import (
+    Linkable,
     identifiable_people,
     identified_through_programs,
     is_admin,
@@ -166,7 +168,7 @@ def ranking(keys: list[str]) -> QuerySet[PersonKey, int]:
     )
 
 
-def ranking_in(keys: list[str], programs: set[int]) -> QuerySet[ProgramKey, int]:
+def ranking_in(keys: list[str], programs: Set[int]) -> QuerySet[ProgramKey, int]:
     """`ranking(keys)` of the people taking part in `programs` alone, read off the key
     table by program (one index-only read): the same order, the same counts."""
     rows = ProgramKey.objects.filter(program__in=sorted(programs), key__in=keys)
@@ -197,7 +199,7 @@ def visible_rows(
     keys: list[str],
     cap: int,
     fields: tuple[str, ...] = (),
-    programs: set[int] | None = None,
+    programs: Set[int] | None = None,
 ) -> list[tuple[Any, ...]]:
     """(id, *fields) of the `cap` people of `scope` sharing most keys, best first (ties by id).
 
@@ -229,7 +231,7 @@ def visible_rows(
 
 
 def visible_candidates(
-    scope: QuerySet[Person], keys: list[str], cap: int, programs: set[int] | None = None
+    scope: QuerySet[Person], keys: list[str], cap: int, programs: Set[int] | None = None
 ) -> list[int]:
     """The ids of the `cap` people of `scope` sharing most keys, best first (ties by id)."""
     return [row[0] for row in visible_rows(scope, keys, cap, programs=programs)]
@@ -262,20 +264,27 @@ def _marked(normal: Record, shared: set[str]) -> Record:
 
 
 def possible_matches(
-    user: Any, record: Record, limit: int = 10, among: QuerySet[Person] | None = None
+    user: Any, record: Record, limit: int = 10, among: Linkable | None = None
 ) -> list[Match]:
     """People the user may see who might be the person `record` describes, best first.
 
     `among` replaces what the user may see with the people a program's referral may
-    be linked to (`privacy.access.linkable_people`): the same gate as intake.
+    be linked to (`privacy.access.linkable`): the same gate as intake.
     """
     normal = normalise(record)
     keys = sorted(blocking_keys(normal))
     if not keys:
         return []
     grants = role_grants(user)  # one read of the user's programs serves every question
-    scope = identifiable_people(user, grants) if among is None else among
-    through = identified_through_programs(user, grants) if among is None else None
+    scope: QuerySet[Person]
+    through: Set[int] | None
+    if among is None:
+        scope, through = (
+            identifiable_people(user, grants),
+            identified_through_programs(user, grants),
+        )
+    else:
+        scope, through = among.people, among.programs
     # The people's own fields come with the gate's answer: one round trip fewer.
     people = visible_rows(scope, keys, CANDIDATE_CAP, PERSON_FIELDS, through)
     if not people:

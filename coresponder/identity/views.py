@@ -38,8 +38,9 @@ from coresponder.identity.actions import (
 from coresponder.identity.earlier_contacts import earlier_contacts
 from coresponder.identity.matching import LEVEL_DESCRIPTIONS, reason_text
 from coresponder.privacy.access import (
+    Linkable,
     PersonAccess,
-    linkable_people,
+    linkable,
     program_for,
 )
 from coresponder.programs.local_time import reader_zone
@@ -186,13 +187,13 @@ def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
     return redirect("people-match-review")
 
 
-def _linkable_for(request: HttpRequest) -> Any:
+def _linkable_for(request: HttpRequest) -> Linkable | None:
     """On a program's referral form, only the people a referral there may be linked to."""
     slug = str(request.GET.get("program", "")).strip()
     if not slug:
         return None
     program = program_for(request.user, slug)
-    return linkable_people(request.user, program)
+    return linkable(request.user, program)
 
 
 @login_required

@@ -31,7 +31,7 @@ from coresponder.intake.actions import known_overdoses, report_facts, resolve_pe
 from coresponder.intake.inputs import PersonInput, ReferralInput
 from coresponder.intake.models import Overdose
 from coresponder.people.models import Person
-from coresponder.privacy.access import linkable_people
+from coresponder.privacy.access import linkable
 from coresponder.programs.models import Program
 
 # A row looks like a person already known on the evidence that would join their overdose.
@@ -89,7 +89,8 @@ class _Planner:
     def __init__(self, user: Any, program: Program, referrals: Sequence[tuple[int, ReferralInput]]):
         self.user, self.program = user, program
         self.params: Params = active_params()
-        self.linkable = linkable_people(user, program)
+        self.linkable_to = linkable(user, program)
+        self.linkable = self.linkable_to.people
         self.known: dict[Hashable, KnownOverdoseFacts] = {}
         # Keys by the hour they happened, so each row looks only at its own few hours.
         self.by_hour: dict[int, list[Hashable]] = {}
@@ -191,7 +192,7 @@ class _Planner:
             )
             row.person_id, row.person_words = person.pk, words
             return
-        best = possible_matches(self.user, report.person, limit=1, among=self.linkable)
+        best = possible_matches(self.user, report.person, limit=1, among=self.linkable_to)
         if not best:
             return
         found = (

@@ -24,7 +24,7 @@ from coresponder.intake.forms import (
     offered_pathways,
 )
 from coresponder.intake.models import Referral
-from coresponder.privacy.access import linkable_people, may_read, program_for, role_in
+from coresponder.privacy.access import linkable, may_read, program_for, role_in
 from coresponder.programs import form_tokens
 from coresponder.programs.middleware import SESSION_KEY
 from coresponder.programs.models import Program
@@ -107,7 +107,7 @@ def _check_earlier_contacts(
     typed = {k: v for k, v in request.POST.items() if k not in IGNORED_ON_CHECK}
     form = ReferralForm(program, chosen, initial=typed)
     contacts = earlier_contacts(
-        request, request.POST, linkable_people(request.user, program), choosing=True
+        request, request.POST, linkable(request.user, program), choosing=True
     )
     return _form_page(request, program, form, contacts=contacts)
 
@@ -116,7 +116,7 @@ def _picked(request: HttpRequest, program: Program) -> dict[str, Any]:
     """When a suggestion was picked, show the list again so the choice is kept."""
     if not request.POST.get("existing_person"):
         return {}
-    among = linkable_people(request.user, program)
+    among = linkable(request.user, program)
     return earlier_contacts(request, request.POST, among, choosing=True)
 
 

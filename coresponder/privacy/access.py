@@ -474,6 +474,35 @@ def sharing_programs(program: Program, role: Role | None) -> list[Program]:
     return [p for p in partners if program.slug in p.rules.data_sharing.programs]
 
 
+@dataclass(frozen=True)
+class Linkable:
+    """The people a report taken for one program may be linked to, and the programs whose
+    participants they are exactly, where that holds (None where another scope, such as a
+    provider's referrals, decides): ranked by program, matching reads no one else."""
+
+    people: QuerySet[Person]
+    programs: frozenset[int] | None
+
+
+def linkable(user: Any, program: Program) -> Linkable:
+    """`linkable_people`, with the programs that are exactly those people where they are."""
+    if user is None or not user.is_authenticated:
+        people = Person.objects.filter(participations__program=program).distinct()
+        return Linkable(people, frozenset({program.pk}))
+    role = role_in(user, program)
+    if role is None:
+        return Linkable(Person.objects.none(), frozenset())
+    scope = POLICY[role].scope
+    partners = sharing_programs(program, role)
+    condition = _scope_filter(scope, program, user) or Q(pk__in=[])
+    for partner in partners:
+        condition |= Q(participations__program=partner)
+    programs = None
+    if scope is Scope.PROGRAM:
+        programs = frozenset({program.pk, *(partner.pk for partner in partners)})
+    return Linkable(Person.objects.filter(condition).distinct(), programs)
+
+
 def linkable_people(user: Any, program: Program) -> QuerySet[Person]:
     """People a report taken for `program` by `user` may be linked to.
 
@@ -481,15 +510,7 @@ def linkable_people(user: Any, program: Program) -> QuerySet[Person]:
     lets them learn of, plus those of programs sharing data with it under an
     agreement. A public or system intake links only within the program.
     """
-    if user is None or not user.is_authenticated:
-        return Person.objects.filter(participations__program=program).distinct()
-    role = role_in(user, program)
-    if role is None:
-        return Person.objects.none()
-    condition = _scope_filter(POLICY[role].scope, program, user) or Q(pk__in=[])
-    for partner in sharing_programs(program, role):
-        condition |= Q(participations__program=partner)
-    return Person.objects.filter(condition).distinct()
+    return linkable(user, program).people
 
 
 def people_may_link(a: Person, b: Person) -> bool:

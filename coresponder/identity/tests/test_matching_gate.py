@@ -30,7 +30,13 @@ from coresponder.identity.matching import (
 )
 from coresponder.identity.models import PersonKey
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.access import identifiable_people, identified_through_programs
+from coresponder.privacy.access import (
+    Linkable,
+    identifiable_people,
+    identified_through_programs,
+    linkable,
+    linkable_people,
+)
 from coresponder.programs.models import Organization, Program, User
 from coresponder.services.models import Service, ServiceOrganization, ServiceReferral
 
@@ -207,11 +213,30 @@ def test_the_matches_among_a_program_s_linkable_people_stay_within_them(
     registry: dict[str, Any],
 ) -> None:
     pco = registry["pco"]
-    among = Person.objects.filter(participations__program=pco).distinct()
+    people = Person.objects.filter(participations__program=pco).distinct()
     user = registry["readers"]["pad coordinator"]
-    for probe in PROBES:
-        found = {m.person_id for m in possible_matches(user, probe, limit=200, among=among)}
-        assert found and found <= members_of(pco)
+    for programs in (None, frozenset({pco.pk})):
+        among = Linkable(people, programs)
+        for probe in PROBES:
+            found = {m.person_id for m in possible_matches(user, probe, limit=200, among=among)}
+            assert found and found <= members_of(pco)
+
+
+def test_a_program_s_linkable_people_are_ranked_by_program_to_the_same_matches(
+    registry: dict[str, Any],
+) -> None:
+    pad, pco = registry["pad"], registry["pco"]
+    assert linkable(registry["readers"]["pad coordinator"], pad).programs == {pad.pk}
+    assert linkable(registry["readers"]["pad provider"], pad).programs is None
+    assert linkable(registry["readers"]["outsider"], pad).programs == frozenset()
+    for name, user in registry["readers"].items():
+        for program in (pad, pco):
+            by_program = linkable(user, program)
+            paged = Linkable(linkable_people(user, program), None)
+            for probe in PROBES:
+                first = possible_matches(user, probe, limit=200, among=by_program)
+                second = possible_matches(user, probe, limit=200, among=paged)
+                assert first == second, (name, program.slug, probe)
 
 
 def test_the_phone_key_is_the_one_blocking_keys_make() -> None:
