@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from coresponder.outreach.models import OutreachTask
@@ -20,16 +22,21 @@ def test_a_recovery_coach_follows_todays_route_and_prints_the_sheet(
     live_server: Any, phone_page: Any, coach: Any, task: OutreachTask
 ) -> None:
     program = Program.objects.get(slug="pco")
-    # A team on shift all day, whatever the hour the test runs.
+    # A team whose shift began a few minutes ago (at midnight at the earliest) and runs
+    # eight hours, so the visit fits whatever the hour the test runs: a shift of the
+    # whole day would have too little of it left late in the evening.
+    local = timezone.localtime(timezone.now(), ZoneInfo(program.timezone))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    begins = max(local - dt.timedelta(minutes=5), midnight)
     team = Team.objects.create(program=program, name="PCO Team 1")
     Shift.objects.create(
         program=program,
         team=team,
-        name="All day",
+        name="This shift",
         rrule="FREQ=DAILY",
         starts_on=dt.date(2020, 1, 1),
-        starts_at=dt.time(0, 0),
-        duration_minutes=24 * 60 - 1,
+        starts_at=dt.time(begins.hour, begins.minute),
+        duration_minutes=8 * 60,
     )
     person = task.person
     person.address, person.latitude, person.longitude = "41 Court St, Plymouth", 41.962, -70.667
