@@ -112,8 +112,11 @@ _SEX = {
 }
 
 
+@lru_cache(maxsize=65536)
 def _fold(text: str) -> str:
-    """Lower-case, accents dropped, hyphens to spaces, other punctuation dropped."""
+    """Lower-case, accents dropped, hyphens to spaces, other punctuation dropped.
+
+    Remembered: the same names, sexes and blanks come back on most records compared."""
     decomposed = unicodedata.normalize("NFKD", text)
     ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
     ascii_text = ascii_text.replace("-", " ").replace("_", " ").replace("/", " ")
@@ -387,8 +390,8 @@ COMPARISONS: tuple[Comparison, ...] = (
             Level("exact", "same given name"),
             Level("swapped", "given and family names swapped"),
             Level("nickname", "nickname of the same name (Bill / William)"),
-            Level("jw92", "spelling close (Jaro-Winkler at least 0.92)"),
-            Level("jw80", "spelling similar (Jaro-Winkler at least 0.80)"),
+            Level("jw92", "spelled almost the same (Katherine / Katharine)"),
+            Level("jw80", "spelled somewhat alike (Kristin / Kirsten)"),
             Level("initial", "an initial that agrees"),
             Level(
                 "swapped_close",
@@ -405,9 +408,9 @@ COMPARISONS: tuple[Comparison, ...] = (
             Level("exact", "same family name"),
             Level("swapped", "given and family names swapped"),
             Level("part", "one part of a hyphenated or double surname agrees"),
-            Level("jw92", "spelling close (Jaro-Winkler at least 0.92)"),
-            Level("soundex", "sounds the same (Soundex)"),
-            Level("jw80", "spelling similar (Jaro-Winkler at least 0.80)"),
+            Level("jw92", "spelled almost the same (Thompson / Thomson)"),
+            Level("soundex", "sounds the same (Smith / Smyth)"),
+            Level("jw80", "spelled somewhat alike (Philips / Filips)"),
             Level(
                 "swapped_close",
                 "given and family names swapped, with a nickname, typo, initial or part changed",
@@ -461,7 +464,7 @@ COMPARISONS: tuple[Comparison, ...] = (
         (
             NULL,
             Level("exact", "same address"),
-            Level("jw90", "spelling close (Jaro-Winkler at least 0.90)"),
+            Level("jw90", "spelled almost the same (22 Maple Road / 22 Mapel Road)"),
             Level("tokens", "at least half the words shared"),
             ELSE,
         ),

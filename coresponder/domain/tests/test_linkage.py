@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -513,3 +515,29 @@ def test_a_suffix_on_one_record_is_confirmed_by_birth_dates_that_agree_at_all() 
     # A generation apart: the father.
     father = replace(plain, birth_date=date(1960, 3, 4))
     assert sure_merge_guard(comparison_vector(junior, father)) is not None
+
+
+# The example pairs the levels' descriptions give a coordinator, "(A / B)", for the fields
+# of a record they name: each pair must land on the level that describes it.
+EXAMPLE_FIELDS = {"given_name": "given", "family_name": "family", "address": "address"}
+
+
+@pytest.mark.parametrize(
+    ("comparison", "level"),
+    [
+        (c, level)
+        for c in COMPARISONS
+        if c.name in EXAMPLE_FIELDS
+        for level in c.levels
+        if re.search(r"\(([^()/]+) / ([^()/]+)\)", level.description)
+    ],
+    ids=lambda value: getattr(value, "name", value),
+)
+def test_an_example_a_level_gives_is_compared_at_that_level(comparison: Any, level: Any) -> None:
+    found = re.search(r"\(([^()/]+) / ([^()/]+)\)", level.description)
+    assert found is not None
+    attribute = EXAMPLE_FIELDS[comparison.name]
+    a = Record(**{attribute: found[1]})
+    b = Record(**{attribute: found[2]})
+    index = comparison_vector(a, b)[comparison.name]
+    assert comparison.levels[index].name == level.name, level.description
