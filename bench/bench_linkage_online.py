@@ -595,7 +595,7 @@ def _prewarm() -> int:
             " JOIN pg_class t ON t.oid = indrelid WHERE t.relname = ANY(%s))",
             [list(IDENTITY_TABLES), list(IDENTITY_TABLES)],
         )
-        blocks: int = cursor.fetchone()[0]
+        blocks = int(cursor.fetchone()[0])
     return blocks
 
 
