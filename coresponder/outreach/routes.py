@@ -92,12 +92,19 @@ def _day(program: Program, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _duties_left_today(program: Program, now: dt.datetime) -> list[Duty]:
-    """Shifts of a team that run today on the program's clock and have not ended."""
+    """Shifts of a team that run today on the program's clock with time left for a visit.
+
+    A shift ending in less time than one visit takes has no route left to plan: the
+    page offers the next shift instead of a plan that fits nothing.
+    """
     start, end = _day(program, now)
+    visit = dt.timedelta(minutes=route_start(program).service_minutes)
     return [
         duty
         for duty in duties_between(program, start, end)
-        if duty.team_id is not None and duty.ends > now and duty.starts < end
+        if duty.team_id is not None
+        and duty.ends - max(now, duty.starts) >= visit
+        and duty.starts < end
     ]
 
 
@@ -112,7 +119,8 @@ def _by_team(program: Program, duties: list[Duty]) -> list[tuple[int, str, Duty]
 
 
 def teams_today(program: Program, now: dt.datetime) -> list[tuple[int, str, Duty]]:
-    """(team id, name, its shift) for each active team on shift now or later today."""
+    """(team id, name, its shift) for each active team on shift now or later today, with
+    time left for a visit."""
     return _by_team(program, _duties_left_today(program, now))
 
 
@@ -126,7 +134,8 @@ class ShiftChoice:
 
 
 def teams_for_route(program: Program, now: dt.datetime) -> ShiftChoice:
-    """Today's teams with a shift left; failing that, the next day's (up to a week ahead).
+    """Today's teams with time left for a visit; failing that, the next day's (up to a week
+    ahead).
 
     At a weekend a Monday-to-Friday team still plans Monday's route on Sunday evening.
     """

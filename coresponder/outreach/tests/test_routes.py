@@ -226,7 +226,7 @@ def test_at_a_weekend_the_page_plans_the_next_shift(pco: Program, clock: Clock) 
     client = signed_in(staff(pco))
     page = client.get(route_url(pco)).content.decode()
     assert "Next shift&#x27;s route: PCO Team 1" in page or "Next shift's route: PCO Team 1" in page
-    assert "No team is on shift for the rest of today. The next shift is on" in page
+    assert "No team's shift today has time left for a visit. The next shift is on" in page
     assert "Mon 10 Mar" in page
     assert "1. Monday Test" in page and "5 Water St" in page
     # It sets out when the shift starts, 09:00 on Monday in Plymouth.
@@ -240,17 +240,46 @@ def test_at_a_weekend_the_page_plans_the_next_shift(pco: Program, clock: Clock) 
     assert all(event.detail["ids"] == [task.pk] for event in events)
 
 
+NO_SHIFT_AHEAD = (
+    "No team's shift today has time left for a visit, and no team has a shift in the week ahead."
+)
+
+
+def test_a_shift_ending_before_a_visit_could_be_made_gives_way_to_the_next(
+    pco: Program, clock: Clock
+) -> None:
+    # 16:45 on Monday in Plymouth: the team's shift ends at 17:00, and a visit takes 30
+    # minutes (the preset's route.service_minutes), so Tuesday's shift is planned.
+    clock.now = dt.datetime(2025, 3, 10, 20, 45, tzinfo=dt.UTC)
+    on_shift(pco)
+    task_at(pco, "Tuesday", 3, address="5 Water St", opens=-10, closes=60)
+    page = signed_in(staff(pco)).get(route_url(pco)).content.decode()
+    assert "No team's shift today has time left for a visit. The next shift is on" in page
+    assert "Tue 11 Mar" in page
+    assert "1. Tuesday Test" in page and ">09:00<" in page
+    assert "0 of 1" not in page
+
+
+def test_a_shift_with_time_for_one_visit_left_is_still_planned(pco: Program, clock: Clock) -> None:
+    clock.now = dt.datetime(2025, 3, 10, 20, 25, tzinfo=dt.UTC)  # 16:25, 35 minutes left
+    on_shift(pco)
+    task_at(pco, "Today", 1, address="5 Water St", opens=-10, closes=60)
+    page = signed_in(staff(pco)).get(route_url(pco)).content.decode()
+    assert "time left for a visit" not in page
+    assert "1. Today Test" in page
+
+
 def test_without_a_shift_in_the_week_ahead_the_page_says_so(pco: Program, clock: Clock) -> None:
     team = on_shift(pco)
     Shift.objects.filter(team=team).update(starts_on=dt.date(2025, 4, 1))
     task_at(pco, "Nobody", 3)
     client = signed_in(staff(pco))
     page = client.get(route_url(pco)).content.decode()
-    assert "No team is on shift for the rest of today or in the week ahead." in page
+    assert NO_SHIFT_AHEAD in page
     assert "Nobody Test" not in page
     assert 'href="/programs/pco/teams/"' in page
     sheet = client.get(route_url(pco, sheet=True)).content.decode()
-    assert "No team is on shift for the rest of today or in the week ahead." in sheet
+    assert NO_SHIFT_AHEAD in sheet
     # Even a page that lists no one is audited.
     assert AuditEvent.objects.filter(action="read", detail__list="team route").count() == 2
 
