@@ -500,6 +500,9 @@ def measure(people: int) -> dict[str, Any]:
         function: list[float] = []
         endpoint: list[float] = []
         floor: list[float] = []
+        # Beside the floor, for comparison: one person read by id through the gate, which
+        # reads the registry and writes its audit event as the lookup does.
+        person_read: list[float] = []
         form: list[float] = []
         found, candidates, queries = [], [], []
         # The referral form asks among the people a referral there may be linked to.
@@ -537,6 +540,11 @@ def measure(people: int) -> dict[str, Any]:
             answer = client.get("/api/v1/programs")
             floor.append(time.perf_counter() - t0)
             assert answer.status_code == 200, answer.content[:300]
+            if pk in visible:
+                t0 = time.perf_counter()
+                answer = client.get(f"/api/v1/persons/{pk}")
+                person_read.append(time.perf_counter() - t0)
+                assert answer.status_code == 200, answer.content[:300]
         for probe in probes[:50]:
             keys = sorted(blocking_keys(normalise(probe)))
             candidates.append(
@@ -557,6 +565,7 @@ def measure(people: int) -> dict[str, Any]:
         r50, r95 = _ms(form)
         e50, e95 = _ms(endpoint)
         b50, b95 = _ms(floor)
+        p50, p95 = _ms(person_read)
         callers[username.removeprefix("bench-")] = {
             "probes": len(probes),
             "function_p50_ms": f50,
@@ -567,6 +576,9 @@ def measure(people: int) -> dict[str, Any]:
             "endpoint_p95_ms": e95,
             "floor_p50_ms": b50,
             "floor_p95_ms": b95,
+            "person_read_p50_ms": p50,
+            "person_read_p95_ms": p95,
+            "endpoint_p95_ratio_to_person_read": round(e95 / p95, 2) if p95 else None,
             "endpoint_p95_ratio_to_floor": round(e95 / b95, 2) if b95 else None,
             "mean_matches": round(statistics.mean(found), 1),
             "probes_of_visible_people": len(visible),
