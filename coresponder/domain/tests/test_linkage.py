@@ -518,8 +518,9 @@ def test_a_suffix_on_one_record_is_confirmed_by_birth_dates_that_agree_at_all() 
     assert sure_merge_guard(comparison_vector(junior, father)) is not None
 
 
-# The example pairs the levels' descriptions give a coordinator, "(A / B)", for the fields
+# The example pairs the levels' descriptions give a coordinator, "like A and B", for the fields
 # of a record they name: each pair must land on the level that describes it.
+EXAMPLE = re.compile(r", like (.+) and (.+)$")
 EXAMPLE_FIELDS: dict[str, Callable[[str], Record]] = {
     "given_name": lambda value: Record(given=value),
     "family_name": lambda value: Record(family=value),
@@ -534,12 +535,12 @@ EXAMPLE_FIELDS: dict[str, Callable[[str], Record]] = {
         for c in COMPARISONS
         if c.name in EXAMPLE_FIELDS
         for level in c.levels
-        if re.search(r"\(([^()/]+) / ([^()/]+)\)", level.description)
+        if EXAMPLE.search(level.description)
     ],
     ids=lambda value: getattr(value, "name", value),
 )
 def test_an_example_a_level_gives_is_compared_at_that_level(comparison: Any, level: Any) -> None:
-    found = re.search(r"\(([^()/]+) / ([^()/]+)\)", level.description)
+    found = EXAMPLE.search(level.description)
     assert found is not None
     record = EXAMPLE_FIELDS[comparison.name]
     index = comparison_vector(record(found[1]), record(found[2]))[comparison.name]
