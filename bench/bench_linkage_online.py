@@ -445,7 +445,6 @@ def _candidate_steps(user: Any, probe: Any) -> tuple[float, float]:
         CANDIDATE_PAGE,
         PERSON_FIELDS,
         gate_rows,
-        ranked_people,
         ranking,
         ranking_in,
     )
@@ -454,12 +453,11 @@ def _candidate_steps(user: Any, probe: Any) -> tuple[float, float]:
     keys = sorted(blocking_keys(normalise(probe)))
     scope = identifiable_people(user)
     programs = identified_through_programs(user)
-    if programs:
-        ranked = list(ranking_in(keys, programs)[:CANDIDATE_CAP])
-        new: list[Any] = [ranking_in(keys, programs)[:CANDIDATE_CAP]]
-    else:
-        ranked = ranked_people(keys, 0, CANDIDATE_PAGE)
-        new = [ranking(keys)[:CANDIDATE_PAGE]]
+    first_page = (
+        ranking_in(keys, programs)[:CANDIDATE_CAP] if programs else ranking(keys)[:CANDIDATE_PAGE]
+    )
+    new: list[Any] = [first_page]
+    ranked = list(first_page.all())
     if ranked:
         new.append(gate_rows(scope, ranked, PERSON_FIELDS))
     old = _old_candidates(user, probe)
