@@ -290,7 +290,7 @@ def test_an_unknown_team_is_told_and_lists_no_one(pco: Program, clock: Clock) ->
     response = signed_in(staff(pco)).get("/programs/pco/outreach/route/?team=999999")
     page = response.content.decode()
     assert response.status_code == 200
-    assert "That team has no shift left today" in page and "Hidden Test" not in page
+    assert "That team has no shift with time left for a visit" in page and "Hidden Test" not in page
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.PROSECUTOR, Role.ANALYST])
