@@ -1,6 +1,7 @@
 """A few pairs on each program's review queue, of the kinds police, EMS and hospital
-records bring: a placeholder name beside a known person, twins at one address, a father
-and son who share a name, and a report that gives only a birth year.
+records bring: a placeholder name beside a known person, a sister and her twin brother at
+one home (whose surname, address and phone count once), a father and son who share a name,
+and a report that gives only a birth year.
 
 Each pair is made of two people added through the product's own action, scored by the
 same comparisons, weights and sure-merge guard as `dedupe_registry`, and queued with
@@ -80,7 +81,7 @@ def _cases(index: int) -> tuple[Case, ...]:
                 given_name="John", family_name="Doe", phone=known.phone, address=known.address
             ),
         ),
-        Case("twins", twin, replace(twin, given_name="Imani")),
+        Case("twins", twin, replace(twin, given_name="Jamal", sex="male")),
         Case(
             "junior and senior",
             senior,

@@ -764,9 +764,69 @@ def level_weight(params: Params, name: str, level: int) -> float:
     return math.log2(m / u)
 
 
+# --- one household's facts, counted once ---------------------------------------------
+
+# The comparisons are weighed as if independent, but two people of one household share a
+# surname, an address and a phone together: summed, the three outweigh everything else.
+# Where the given names clearly differ and the sexes recorded differ too (a husband and
+# wife, a brother and sister) or the phone that agrees is one many people give (a shelter's),
+# the pair is most likely two people of one home, so of these facts only the strongest
+# that agrees counts. The order breaks a tie: the first listed counts. Each sign is a
+# (comparison, level index).
+HOUSEHOLD_FACTS: tuple[str, ...] = ("family_name", "address", "phone")
+GIVEN_DIFFERS = ("given_name", COMPARISONS_BY_NAME["given_name"].index("else"))
+SEX_DIFFERS = ("sex", COMPARISONS_BY_NAME["sex"].index("else"))
+PHONE_SHARED = ("phone", COMPARISONS_BY_NAME["phone"].index("shared"))
+_POSITION = {c.name: i for i, c in enumerate(COMPARISONS)}
+
+
+def one_household(vector: Mapping[str, int]) -> bool:
+    """Given names that clearly differ, with sexes that differ or a phone many people give:
+    two people of one home, whatever surname, address and phone they share."""
+    return vector.get(GIVEN_DIFFERS[0]) == GIVEN_DIFFERS[1] and (
+        vector.get(SEX_DIFFERS[0]) == SEX_DIFFERS[1]
+        or vector.get(PHONE_SHARED[0]) == PHONE_SHARED[1]
+    )
+
+
+def counted_once(weights: Mapping[str, float]) -> frozenset[str]:
+    """Of the household's facts whose weights agree (> 0), all but the strongest: the ones a
+    pair of `one_household` does not count again."""
+    agreeing = [name for name in HOUSEHOLD_FACTS if weights.get(name, 0.0) > 0]
+    if len(agreeing) < 2:
+        return frozenset()
+    strongest = max(agreeing, key=lambda name: weights[name])  # the first, on a tie
+    return frozenset(agreeing) - {strongest}
+
+
+COUNTED_ONCE = "not counted again, as the given names differ: one household shares it"
+
+
+def set_aside(vector: Mapping[str, int], name: str, weight: float) -> bool:
+    """Whether a comparison of `explain`, weighing 0 though its level agrees, is a household
+    fact `counted_once` set aside: what the review screen says as `COUNTED_ONCE`."""
+    comparison = COMPARISONS_BY_NAME.get(name)
+    index = vector.get(name)
+    if comparison is None or index is None or not 0 <= index < len(comparison.levels):
+        return False
+    agrees = comparison.levels[index].name not in ("null", "else")
+    return (
+        weight == 0
+        and agrees
+        and name in HOUSEHOLD_FACTS
+        and (name, index) not in NEUTRAL_LEVELS
+        and one_household(vector)
+    )
+
+
 def field_weights(vector: Mapping[str, int], params: Params) -> dict[str, float]:
-    """log2(m/u) per comparison; 0 for a null level."""
-    return {name: level_weight(params, name, level) for name, level in vector.items()}
+    """log2(m/u) per comparison as it counts; 0 for a null level, and for a household fact
+    a pair of `one_household` does not count again."""
+    weights = {name: level_weight(params, name, level) for name, level in vector.items()}
+    if one_household(vector):
+        for name in counted_once(weights):
+            weights[name] = 0.0
+    return weights
 
 
 def prior_weight(params: Params) -> float:
@@ -792,7 +852,13 @@ def weight_table(params: Params) -> WeightTable:
 def levels_weight(levels: Sequence[int], table: WeightTable, prior: float) -> float:
     """`match_weight` of `comparison_levels`, read off `weight_table` and `prior_weight`:
     summed in the same order, so equal to the last bit."""
-    return sum(row[level] for row, level in zip(table, levels, strict=True)) + prior
+    weights = [row[level] for row, level in zip(table, levels, strict=True)]
+    given, sex, phone = (levels[_POSITION[name]] for name in ("given_name", "sex", "phone"))
+    if given == GIVEN_DIFFERS[1] and (sex == SEX_DIFFERS[1] or phone == PHONE_SHARED[1]):
+        household = {name: weights[_POSITION[name]] for name in HOUSEHOLD_FACTS}
+        for name in counted_once(household):
+            weights[_POSITION[name]] = 0.0
+    return sum(weights) + prior
 
 
 def match_probability(weight: float) -> float:
@@ -804,8 +870,9 @@ def match_probability(weight: float) -> float:
 
 def explain(vector: Mapping[str, int], params: Params) -> list[tuple[str, str, float]]:
     """(comparison, level name, weight) per comparison, for the review screen."""
+    weights = field_weights(vector, params)
     return [
-        (c.name, c.levels[vector[c.name]].name, level_weight(params, c.name, vector[c.name]))
+        (c.name, c.levels[vector[c.name]].name, weights[c.name])
         for c in COMPARISONS
         if c.name in vector
     ]

@@ -32,6 +32,10 @@ import numpy.typing as npt
 
 from coresponder.domain.linkage import (
     COMPARISONS,
+    GIVEN_DIFFERS,
+    HOUSEHOLD_FACTS,
+    PHONE_SHARED,
+    SEX_DIFFERS,
     Params,
     Record,
     blocking_keys,
@@ -680,11 +684,35 @@ def comparison_levels(table: Table, left: Ints, right: Ints) -> dict[str, Ints]:
 # --- weights ------------------------------------------------------------------------
 
 
+def _count_household_once(levels: Mapping[str, Ints], parts: dict[str, Floats]) -> None:
+    """The core's `counted_once` for every pair of `one_household`: of the household's facts
+    that agree, all but the strongest (the first listed, on a tie) weigh nothing."""
+
+    def sign(comparison: str, level: int) -> Bools:
+        return np.asarray(levels[comparison] == level, dtype=np.bool_)
+
+    household = sign(*GIVEN_DIFFERS) & (sign(*SEX_DIFFERS) | sign(*PHONE_SHARED))
+    if not household.any():
+        return
+    agreeing = np.stack(
+        [np.where(parts[name] > 0, parts[name], -np.inf) for name in HOUSEHOLD_FACTS]
+    )
+    strongest = agreeing.argmax(axis=0)
+    for k, name in enumerate(HOUSEHOLD_FACTS):
+        aside = household & (parts[name] > 0) & (strongest != k)
+        parts[name] = np.where(aside, 0.0, parts[name])
+
+
 def match_weights(levels: Mapping[str, Ints], params: Params) -> Floats:
     """The core's `match_weight` of each pair, summed in the core's order (so bit for bit)."""
+    parts = {
+        comparison.name: np.array(row, dtype=np.float64)[levels[comparison.name]]
+        for comparison, row in zip(COMPARISONS, weight_table(params), strict=True)
+    }
+    _count_household_once(levels, parts)
     total: Floats | None = None
-    for comparison, row in zip(COMPARISONS, weight_table(params), strict=True):
-        part = np.array(row, dtype=np.float64)[levels[comparison.name]]
+    for comparison in COMPARISONS:
+        part = parts[comparison.name]
         total = part + 0.0 if total is None else total + part
     if total is None:
         raise ValueError("the core defines no comparisons")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Set
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,6 +27,7 @@ from coresponder.domain.intake import (
 )
 from coresponder.domain.linkage import (
     COMPARISONS,
+    COUNTED_ONCE,
     DEFAULT_PARAMS,
     Params,
     Record,
@@ -40,6 +41,7 @@ from coresponder.domain.linkage import (
     normalise,
     normalise_phone,
     prior_weight,
+    set_aside,
     weight_table,
 )
 from coresponder.domain.vocabulary import humanize
@@ -111,6 +113,13 @@ def reason_text(comparison: str, level: str, weight: float) -> str:
     return f"{label}: {description} ({weight:+.1f})"
 
 
+def level_description(vector: Mapping[str, int], comparison: str, level: str, weight: float) -> str:
+    """How a comparison came out, in words: 'same address', and for a household fact counted
+    once, why it weighs nothing."""
+    words = LEVEL_DESCRIPTIONS.get((comparison, level), humanize(level))
+    return f"{words} ({COUNTED_ONCE})" if set_aside(vector, comparison, weight) else words
+
+
 def score_pair(a: Record, b: Record, params: Params) -> dict[str, Any]:
     """The evidence for one pair: each comparison's level and weight, the total, the probability."""
     vector = comparison_vector(a, b)
@@ -119,7 +128,7 @@ def score_pair(a: Record, b: Record, params: Params) -> dict[str, Any]:
         {
             "comparison": name,
             "level": level,
-            "description": LEVEL_DESCRIPTIONS.get((name, level), humanize(level)),
+            "description": level_description(vector, name, level, w),
             "weight": round(w, 2),
         }
         for name, level, w in explain(vector, params)

@@ -36,7 +36,7 @@ from coresponder.identity.actions import (
     unmerge,
 )
 from coresponder.identity.earlier_contacts import earlier_contacts
-from coresponder.identity.matching import LEVEL_DESCRIPTIONS, reason_text
+from coresponder.identity.matching import level_description, reason_text
 from coresponder.privacy.access import (
     Linkable,
     PersonAccess,
@@ -75,33 +75,42 @@ def _side(access: PersonAccess) -> list[dict[str, Any]]:
     return rows
 
 
-def _caution(evidence: Any, rows: list[dict[str, Any]]) -> str:
-    """Why a person should look before merging (twins, Jr and Sr, a placeholder name), or ""."""
-    held_back = evidence.get("held_back") if isinstance(evidence, dict) else None
-    if isinstance(held_back, str) and held_back:
-        return held_back
+def _vector(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """The comparison vector stored evidence rows give (their levels by name)."""
     vector = {}
     for row in rows:
         comparison = COMPARISONS_BY_NAME.get(row["comparison"])
         names = [level.name for level in comparison.levels] if comparison else []
         if row["level"] in names:
             vector[row["comparison"]] = names.index(row["level"])
+    return vector
+
+
+def _caution(evidence: Any, vector: dict[str, int]) -> str:
+    """Why a person should look before merging (twins, Jr and Sr, a placeholder name), or ""."""
+    held_back = evidence.get("held_back") if isinstance(evidence, dict) else None
+    if isinstance(held_back, str) and held_back:
+        return held_back
     return sure_merge_guard(vector) or ""
 
 
 def _evidence(evidence: Any) -> dict[str, Any]:
+    stored = evidence_rows(evidence)
+    vector = _vector(stored)
     rows = [
         {
             **row,
-            "description": LEVEL_DESCRIPTIONS.get((row["comparison"], row["level"]), row["level"]),
+            "description": level_description(
+                vector, row["comparison"], row["level"], row["weight"]
+            ),
             "label": reason_text(row["comparison"], row["level"], row["weight"]).split(":")[0],
         }
-        for row in evidence_rows(evidence)
+        for row in stored
     ]
     total = evidence.get("weight") if isinstance(evidence, dict) else None
     return {
         "rows": rows,
-        "caution": _caution(evidence, rows),
+        "caution": _caution(evidence, vector),
         "total": total if total is not None else round(sum(r["weight"] for r in rows), 2),
     }
 

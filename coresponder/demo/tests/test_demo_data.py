@@ -27,6 +27,7 @@ from coresponder.demo.cast import DEMO_PASSWORD, DEMO_TOTP_SECRET, PERSONA_ROLES
 from coresponder.demo.directory import CATEGORIES
 from coresponder.demo.review import DEMO_SOURCE
 from coresponder.demo.writer import BULK_MODELS
+from coresponder.domain.linkage import COUNTED_ONCE
 from coresponder.domain.outreach import spacing_conflict
 from coresponder.domain.presets import load_preset_file
 from coresponder.domain.vocabulary import AttemptOutcome, Disposition, Role, TaskStatus
@@ -404,3 +405,6 @@ def test_each_programs_review_queue_shows_the_pairs_field_records_bring(demo: st
             if row["comparison"] == "birth_date"
         ]
         assert "year_same" in year_only, program.slug
+        # The twin brother's surname, address and phone are one home's: counted once.
+        described = [str(row.get("description")) for p in pairs for row in p.evidence["rows"]]
+        assert sum(COUNTED_ONCE in words for words in described) == 2, program.slug

@@ -381,6 +381,59 @@ def test_twins_outweighed_by_household_evidence_are_still_held_back() -> None:
     assert sure_merge_guard(comparison_vector(maria, twin_brother)) is not None
 
 
+def test_a_husband_and_wife_at_one_home_count_their_household_once() -> None:
+    home: dict[str, Any] = {"family": "Lopez", "phone": "2155550100", "address": "12 Main St"}
+    wife = Record(given="Maria", sex="F", birth_date=date(1971, 2, 9), **home)
+    husband = Record(given="Jorge", sex="M", birth_date=date(1968, 11, 30), **home)
+    vector = comparison_vector(wife, husband)
+    weights = {name: w for name, _level, w in explain(vector, DEFAULT_PARAMS)}
+    # The phone weighs most, so it counts; the surname and address a home shares do not.
+    assert weights["phone"] == level_weight(DEFAULT_PARAMS, "phone", vector["phone"]) > 0
+    assert weights["family_name"] == weights["address"] == 0.0
+    assert match_weight(vector, DEFAULT_PARAMS) == pytest.approx(
+        sum(weights.values()) + prior_weight(DEFAULT_PARAMS)
+    )
+    assert match_probability(match_weight(vector, DEFAULT_PARAMS)) < REVIEW_THRESHOLD
+    # Online ranking reads the same weight off the table.
+    levels = comparison_levels(normalise(wife), normalise(husband))
+    table, prior = weight_table(DEFAULT_PARAMS), prior_weight(DEFAULT_PARAMS)
+    assert levels_weight(levels, table, prior) == match_weight(vector, DEFAULT_PARAMS)
+    # Counted as independent, the three facts would have sent the pair to review.
+    independent = sum(
+        level_weight(DEFAULT_PARAMS, name, level) for name, level in vector.items()
+    ) + prior_weight(DEFAULT_PARAMS)
+    assert match_probability(independent) >= REVIEW_THRESHOLD
+
+
+def test_household_facts_count_once_only_when_the_pair_reads_as_two_people_of_one_home() -> None:
+    home: dict[str, Any] = {"family": "Lopez", "phone": "2155550100", "address": "12 Main St"}
+    maria = Record(given="Maria", sex="F", birth_date=date(1971, 2, 9), **home)
+
+    def counted(other: Record) -> dict[str, float]:
+        vector = comparison_vector(maria, other)
+        return {name: w for name, _level, w in explain(vector, DEFAULT_PARAMS)}
+
+    # The same sex (a sister, or the same woman under another given name): all three count.
+    sister = counted(replace(maria, given="Teresa", birth_date=date(1974, 6, 1)))
+    assert min(sister[name] for name in ("family_name", "address", "phone")) > 0
+    # No sex recorded on one record: the sexes do not differ, all three count.
+    assert counted(replace(maria, given="Jorge", sex=""))["address"] > 0
+    # Given names that agree: the same person, whatever sex was typed.
+    assert counted(replace(maria, sex="M"))["address"] > 0
+    # A shelter's phone many people give, with another given name: one home's facts.
+    resident = counted(replace(maria, given="Teresa", shared_phone=True))
+    assert [name for name in ("family_name", "address", "phone") if resident[name]] == ["address"]
+
+
+def test_a_phone_shared_by_many_is_weak_evidence_even_beside_a_household() -> None:
+    a = Record(given="Ana", family="Reyes", sex="F", address="4 Shelter Way", phone="2155550100")
+    b = replace(a, given="Tom", sex="M", shared_phone=True)
+    vector = comparison_vector(a, b)
+    kept = [name for name, _level, w in explain(vector, DEFAULT_PARAMS) if w > 0]
+    # Only the strongest of the home's facts counts: the address, not the shelter's phone.
+    assert kept == ["address"]
+
+
 def test_a_shared_phone_that_agrees_is_weak_evidence() -> None:
     a = Record(given="Ana", family="Reyes", phone="2155550100")
     b = Record(given="Tom", family="Baker", phone="(215) 555-0100", shared_phone=True)

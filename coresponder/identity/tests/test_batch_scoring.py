@@ -19,9 +19,12 @@ from coresponder.domain.linkage import (
     Record,
     blocking_keys,
     comparison_vector,
+    explain,
     jaro_winkler,
+    level_weight,
     match_probability,
     match_weight,
+    one_household,
 )
 from coresponder.identity import batch_scoring
 from coresponder.identity.linkage_model import MAX_BLOCK, candidate_pairs, predict_pairs
@@ -240,6 +243,37 @@ def test_predict_pairs_gives_the_pairs_and_probabilities_of_the_core(threshold: 
     ]
     assert got == pair_by_pair(records, threshold)
     assert got  # the registry has pairs at both thresholds
+
+
+def test_households_count_their_shared_facts_once_in_bulk_as_in_the_core() -> None:
+    rng = random.Random(3)
+    records = []
+    for home in range(40):
+        family = rng.choice(["Smith", "Reyes", "Nunez"])
+        shelter = rng.random() < 0.3
+        for member, name in enumerate(rng.sample(["Maria", "Jorge", "Ana", "Tom", "Jane"], 3)):
+            member_record = Record(
+                given=name,
+                family=family,
+                sex=rng.choice(["f", "m", ""]),
+                address=f"{home} Main St",
+                phone=f"215555{home:04d}",
+                shared_phone=shelter,
+            )
+            records.append((f"h{home}-{member}", member_record))
+    pairs = predict_pairs(records, DEFAULT_PARAMS, 0.0)
+    got = [(p.a, p.b, p.probability, dict(p.vector)) for p in pairs]
+    assert got == pair_by_pair(records, 0.0)
+    # The rule was at work: some pairs counted their home once, so scored lower than
+    # the same levels summed as independent.
+    lowered = [
+        p
+        for p in pairs
+        if one_household(p.vector)
+        and sum(w for _n, _l, w in explain(p.vector, DEFAULT_PARAMS))
+        < sum(level_weight(DEFAULT_PARAMS, n, lv) for n, lv in p.vector.items())
+    ]
+    assert len(lowered) > 10
 
 
 def test_predict_pairs_across_groups_leaves_out_pairs_within_one() -> None:

@@ -12,7 +12,7 @@ from django.test import Client
 
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
-from coresponder.domain.linkage import Record, blocking_keys, normalise
+from coresponder.domain.linkage import COUNTED_ONCE, Record, blocking_keys, normalise
 from coresponder.identity.actions import propose_match, record_source
 from coresponder.identity.apps import use_deployment_placeholder_names
 from coresponder.identity.models import MatchCandidate, Merge, PersonKey
@@ -101,6 +101,33 @@ def test_the_review_queue_says_why_in_words_a_coordinator_reads(
     assert "one many people give" in html
     for code in ("year_same", "placeholder<", "name_suffix", ">shared<", "swapped_close"):
         assert code not in html, code
+
+
+@pytest.mark.django_db
+def test_a_household_counts_once_so_a_spouse_is_not_proposed_and_the_screen_says_why(
+    pad: Program, coordinator: User
+) -> None:
+    maria = known(pad, "ems", given_name="Maria", sex="female", **HOME)
+    twin_brother = known(pad, "hospital", given_name="Pedro", sex="male", **HOME)
+    husband = known(
+        pad,
+        "ems",
+        given_name="Jorge",
+        sex="male",
+        **{**HOME, "birth_date": dt.date(1986, 11, 30)},
+    )
+    dedupe()
+    pairs = {frozenset((c.person_a_id, c.person_b_id)): c for c in MatchCandidate.objects.all()}
+    # The husband shares only the home; a twin also shares the birth date, so a person looks.
+    assert frozenset((maria.pk, husband.pk)) not in pairs
+    twins = pairs[frozenset((maria.pk, twin_brother.pk))]
+    weights = {row["comparison"]: row["weight"] for row in twins.evidence["rows"]}
+    assert weights["phone"] > 0 and weights["family_name"] == weights["address"] == 0
+    client = Client()
+    client.force_login(coordinator)
+    html = client.get("/people/matches/").content.decode()
+    assert f"same address ({COUNTED_ONCE})" in html
+    assert "Look closely before merging. Given names differ: could be twins or siblings" in html
 
 
 def test_a_deployment_names_its_own_placeholders_in_a_setting(settings: Any) -> None:
