@@ -778,6 +778,7 @@ GIVEN_DIFFERS = ("given_name", COMPARISONS_BY_NAME["given_name"].index("else"))
 SEX_DIFFERS = ("sex", COMPARISONS_BY_NAME["sex"].index("else"))
 PHONE_SHARED = ("phone", COMPARISONS_BY_NAME["phone"].index("shared"))
 _POSITION = {c.name: i for i, c in enumerate(COMPARISONS)}
+_GIVEN_AT, _SEX_AT, _PHONE_AT = (_POSITION[name] for name in ("given_name", "sex", "phone"))
 
 
 def one_household(vector: Mapping[str, int]) -> bool:
@@ -852,12 +853,14 @@ def weight_table(params: Params) -> WeightTable:
 def levels_weight(levels: Sequence[int], table: WeightTable, prior: float) -> float:
     """`match_weight` of `comparison_levels`, read off `weight_table` and `prior_weight`:
     summed in the same order, so equal to the last bit."""
+    if levels[_GIVEN_AT] != GIVEN_DIFFERS[1] or (
+        levels[_SEX_AT] != SEX_DIFFERS[1] and levels[_PHONE_AT] != PHONE_SHARED[1]
+    ):  # not `one_household`, as nearly every pair: the plain sum
+        return sum(row[level] for row, level in zip(table, levels, strict=True)) + prior
     weights = [row[level] for row, level in zip(table, levels, strict=True)]
-    given, sex, phone = (levels[_POSITION[name]] for name in ("given_name", "sex", "phone"))
-    if given == GIVEN_DIFFERS[1] and (sex == SEX_DIFFERS[1] or phone == PHONE_SHARED[1]):
-        household = {name: weights[_POSITION[name]] for name in HOUSEHOLD_FACTS}
-        for name in counted_once(household):
-            weights[_POSITION[name]] = 0.0
+    household = {name: weights[_POSITION[name]] for name in HOUSEHOLD_FACTS}
+    for name in counted_once(household):
+        weights[_POSITION[name]] = 0.0
     return sum(weights) + prior
 
 
