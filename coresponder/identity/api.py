@@ -30,7 +30,7 @@ from coresponder.identity.actions import (
     pending_candidates,
     unmerge,
 )
-from coresponder.identity.matching import possible_matches, record_from_query
+from coresponder.identity.matching import described_evidence, possible_matches, record_from_query
 
 router = Router(tags=["people"])
 PAGE_SIZE = 50
@@ -113,6 +113,11 @@ class EvidenceRow(Schema):
     comparison: str
     level: str
     weight: float
+    description: str = Field(
+        ...,
+        description="How the comparison came out, in words; says why a household's fact "
+        "weighs nothing where it is counted once",
+    )
 
 
 class PersonBrief(Schema):
@@ -177,7 +182,7 @@ def _candidate_out(candidate: Any, first: Any, second: Any) -> dict[str, Any]:
         "probability": candidate.probability,
         "person_a": _brief(first),
         "person_b": _brief(second),
-        "evidence": evidence_rows(candidate.evidence),
+        "evidence": described_evidence(evidence_rows(candidate.evidence))[0],
     }
 
 

@@ -27,6 +27,7 @@ from coresponder.domain.intake import (
 )
 from coresponder.domain.linkage import (
     COMPARISONS,
+    COMPARISONS_BY_NAME,
     COUNTED_ONCE,
     DEFAULT_PARAMS,
     Params,
@@ -118,6 +119,27 @@ def level_description(vector: Mapping[str, int], comparison: str, level: str, we
     once, why it weighs nothing."""
     words = LEVEL_DESCRIPTIONS.get((comparison, level), humanize(level))
     return f"{words} ({COUNTED_ONCE})" if set_aside(vector, comparison, weight) else words
+
+
+def described_evidence(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Stored evidence rows (`actions.evidence_rows`) each with its `description` in words,
+    and the comparison vector their levels give."""
+    vector = {}
+    for row in rows:
+        comparison = COMPARISONS_BY_NAME.get(row["comparison"])
+        names = [level.name for level in comparison.levels] if comparison else []
+        if row["level"] in names:
+            vector[row["comparison"]] = names.index(row["level"])
+    described = [
+        {
+            **row,
+            "description": level_description(
+                vector, row["comparison"], row["level"], row["weight"]
+            ),
+        }
+        for row in rows
+    ]
+    return described, vector
 
 
 def score_pair(a: Record, b: Record, params: Params) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
 from coresponder.core.http import actor_for
-from coresponder.domain.linkage import COMPARISONS_BY_NAME, sure_merge_guard
+from coresponder.domain.linkage import sure_merge_guard
 from coresponder.domain.policy import FieldGroup
 from coresponder.identity.actions import (
     MatchDecision,
@@ -36,7 +36,7 @@ from coresponder.identity.actions import (
     unmerge,
 )
 from coresponder.identity.earlier_contacts import earlier_contacts
-from coresponder.identity.matching import level_description, reason_text
+from coresponder.identity.matching import described_evidence, reason_text
 from coresponder.privacy.access import (
     Linkable,
     PersonAccess,
@@ -75,17 +75,6 @@ def _side(access: PersonAccess) -> list[dict[str, Any]]:
     return rows
 
 
-def _vector(rows: list[dict[str, Any]]) -> dict[str, int]:
-    """The comparison vector stored evidence rows give (their levels by name)."""
-    vector = {}
-    for row in rows:
-        comparison = COMPARISONS_BY_NAME.get(row["comparison"])
-        names = [level.name for level in comparison.levels] if comparison else []
-        if row["level"] in names:
-            vector[row["comparison"]] = names.index(row["level"])
-    return vector
-
-
 def _caution(evidence: Any, vector: dict[str, int]) -> str:
     """Why a person should look before merging (twins, Jr and Sr, a placeholder name), or ""."""
     held_back = evidence.get("held_back") if isinstance(evidence, dict) else None
@@ -95,17 +84,10 @@ def _caution(evidence: Any, vector: dict[str, int]) -> str:
 
 
 def _evidence(evidence: Any) -> dict[str, Any]:
-    stored = evidence_rows(evidence)
-    vector = _vector(stored)
+    described, vector = described_evidence(evidence_rows(evidence))
     rows = [
-        {
-            **row,
-            "description": level_description(
-                vector, row["comparison"], row["level"], row["weight"]
-            ),
-            "label": reason_text(row["comparison"], row["level"], row["weight"]).split(":")[0],
-        }
-        for row in stored
+        {**row, "label": reason_text(row["comparison"], row["level"], row["weight"]).split(":")[0]}
+        for row in described
     ]
     total = evidence.get("weight") if isinstance(evidence, dict) else None
     return {

@@ -105,7 +105,7 @@ def test_the_review_queue_says_why_in_words_a_coordinator_reads(
 
 @pytest.mark.django_db
 def test_a_household_counts_once_so_a_spouse_is_not_proposed_and_the_screen_says_why(
-    pad: Program, coordinator: User
+    pad: Program, coordinator: User, api_client_for: Any
 ) -> None:
     maria = known(pad, "ems", given_name="Maria", sex="female", **HOME)
     twin_brother = known(pad, "hospital", given_name="Pedro", sex="male", **HOME)
@@ -128,6 +128,12 @@ def test_a_household_counts_once_so_a_spouse_is_not_proposed_and_the_screen_says
     html = client.get("/people/matches/").content.decode()
     assert f"same address ({COUNTED_ONCE})" in html
     assert "Look closely before merging. Given names differ: could be twins or siblings" in html
+    # The API gives the same words beside the codes.
+    listed = api_client_for(coordinator).get("/api/v1/match-candidates").json()
+    (item,) = [i for i in listed["items"] if i["id"] == twins.pk]
+    rows = {row["comparison"]: row for row in item["evidence"]}
+    assert rows["address"]["description"] == f"same address ({COUNTED_ONCE})"
+    assert rows["phone"]["description"] == "same phone number"
 
 
 def test_a_deployment_names_its_own_placeholders_in_a_setting(settings: Any) -> None:
