@@ -7,10 +7,11 @@ import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from coresponder.domain.linkage import (
     COMPARISONS_BY_NAME,
+    PLACEHOLDER_CAUTION,
     Params,
     Record,
     comparison_vector,
@@ -19,6 +20,8 @@ from coresponder.domain.linkage import (
     match_weight,
     normalise,
     spelling_difference,
+    sure_merge_guard,
+    without_placeholder_names,
 )
 
 # One overdose reported by several sources: one person, within 2 hours and 500 metres
@@ -124,6 +127,25 @@ def age_problem(age: int) -> str | None:
     return None
 
 
+def age_conflict(
+    age: int, day: dt.date, birth_date: dt.date | None, year: int | None
+) -> str | None:
+    """Why an age on `day` cannot stand beside the birth date or year given, or cannot be
+    stored as a year (it would mean a birth before EARLIEST_BIRTH_YEAR); None when it can."""
+    if birth_date is not None:
+        if age_on(birth_date, day) != age:
+            return f"is not the age on {day.isoformat()} of someone born {birth_date.isoformat()}"
+        return None
+    estimated = estimated_birth_year(age, day)
+    if year is not None:
+        if year not in (estimated, estimated - 1):
+            return f"is not the age on {day.isoformat()} of someone born in {year}"
+        return None
+    if estimated < EARLIEST_BIRTH_YEAR:
+        return f"on {day.isoformat()} would mean born before {EARLIEST_BIRTH_YEAR}"
+    return None
+
+
 def birth_year_conflict(birth_date: dt.date | None, year: int | None) -> str | None:
     """Why a birth year cannot stand beside a birth date; None when they agree or one is missing."""
     if birth_date is None or year is None or birth_date.year == year:
@@ -173,9 +195,22 @@ class PersonAgreement(StrEnum):
     LIKELY = "likely"
     WEAK = "weak"
     CONTRADICTED = "contradicted"
+    # As likely as a match, but the pair is what twins, a father and son or a placeholder
+    # name look like (`linkage.sure_merge_guard`): joined only by a person who looked.
+    HELD = "held"
 
 
 JOINING = frozenset({PersonAgreement.SAME_RECORD, PersonAgreement.SURE, PersonAgreement.LIKELY})
+
+
+class PersonWeighing(NamedTuple):
+    """How a report's person compares with one person already known."""
+
+    agreement: PersonAgreement
+    probability: float
+    words: tuple[str, ...]
+    # Why a person should look before taking them for one (HELD), else "".
+    caution: str = ""
 
 
 @dataclass(frozen=True)
@@ -216,6 +251,8 @@ class JoinEvidence:
     words: tuple[str, ...] = ()
     # The words about the person alone (no time or place).
     person_words: tuple[str, ...] = ()
+    # Why the person is HELD (twins, a father and son, a placeholder name), else "".
+    caution: str = ""
 
     @property
     def joins(self) -> bool:
@@ -230,6 +267,14 @@ class JoinDecision:
     candidates: tuple[JoinEvidence, ...] = ()
     # Overdoses of other people that would also have joined: put their people up for review.
     review: tuple[JoinEvidence, ...] = field(default=())
+    # Overdoses whose person the report is as likely to be, but whom the sure-merge guard
+    # holds back (HELD): joined by none, and the people put up for review too.
+    held: tuple[JoinEvidence, ...] = field(default=())
+
+    @property
+    def to_review(self) -> tuple[JoinEvidence, ...]:
+        """Every overdose whose person a coordinator should compare with the report's."""
+        return (*self.review, *self.held)
 
     @property
     def ambiguous(self) -> bool:
@@ -254,6 +299,9 @@ def _inexact(vector: Mapping[str, int]) -> int:
     levels = {name: _level(vector, name) for name in CONTRADICTIONS}
     if levels["given_name"] == "swapped" and levels["family_name"] == "swapped":
         levels["family_name"] = "exact"
+    elif "swapped_close" in (levels["given_name"], levels["family_name"]):
+        # A swap with a nickname, typo, initial or part changed is one change, not two.
+        levels["given_name"], levels["family_name"] = "swapped_close", "exact"
     return sum(level not in ("null", "exact") for level in levels.values())
 
 
@@ -265,11 +313,13 @@ def _names_strong(vector: Mapping[str, int]) -> bool:
 
 def weigh_person(
     probe: Record, records: Sequence[Record], params: Params, *, place_agrees: bool = False
-) -> tuple[PersonAgreement, float, tuple[str, ...]]:
+) -> PersonWeighing:
     """The best agreement of `probe` with any of one person's records, and why, in words.
 
     A place that agrees adds its weight only where the names already agree well:
-    the same surname and the same scene is a family, not one person.
+    the same surname and the same scene is a family, not one person. A pair the
+    sure-merge guard holds back (suffixes or sexes that differ, a placeholder name)
+    is HELD however high it scores: the registry would not merge it without review.
     """
     best: tuple[float, dict[str, int], Record] | None = None
     for record in records:
@@ -278,21 +328,28 @@ def weigh_person(
         if best is None or weight > best[0]:
             best = (weight, vector, record)
     if best is None:
-        return PersonAgreement.WEAK, 0.0, ()
+        return PersonWeighing(PersonAgreement.WEAK, 0.0, ())
     weight, vector, record = best
     if place_agrees and _names_strong(vector):
         weight += PLACE_AGREES_WEIGHT
     probability = match_probability(weight)
     words = tuple(person_words(probe, record, vector))
     if _contradicted(vector):
-        return PersonAgreement.CONTRADICTED, probability, words
+        return PersonWeighing(PersonAgreement.CONTRADICTED, probability, words)
     if _inexact(vector) > MOST_INEXACT:
-        return PersonAgreement.WEAK, probability, words
+        return PersonWeighing(PersonAgreement.WEAK, probability, words)
+    if probability < LIKELY_MATCH:
+        return PersonWeighing(PersonAgreement.WEAK, probability, words)
+    caution = sure_merge_guard(vector)
+    if caution == PLACEHOLDER_CAUTION and place_agrees:
+        # The same scene at the same time is the strong other evidence a record under a
+        # placeholder name needs; what else the pair says still holds it back.
+        caution = sure_merge_guard(without_placeholder_names(vector))
+    if caution is not None:
+        return PersonWeighing(PersonAgreement.HELD, probability, words, caution)
     if probability >= SURE_MATCH:
-        return PersonAgreement.SURE, probability, words
-    if probability >= LIKELY_MATCH:
-        return PersonAgreement.LIKELY, probability, words
-    return PersonAgreement.WEAK, probability, words
+        return PersonWeighing(PersonAgreement.SURE, probability, words)
+    return PersonWeighing(PersonAgreement.LIKELY, probability, words)
 
 
 def weigh_join(
@@ -314,14 +371,14 @@ def weigh_join(
             return None
     place_agrees = distance is not None or _place_text_agrees(report.place, known.place)
     same_record = report.person_key is not None and report.person_key == known.person_key
-    agreement, probability = PersonAgreement.WEAK, 0.0
+    agreement, probability, caution = PersonAgreement.WEAK, 0.0, ""
     words: tuple[str, ...] = ()
     if report.person is not None:
-        agreement, probability, words = weigh_person(
+        agreement, probability, words, caution = weigh_person(
             report.person, known.person_records, params, place_agrees=place_agrees
         )
     if same_record:
-        agreement, probability = PersonAgreement.SAME_RECORD, 1.0
+        agreement, probability, caution = PersonAgreement.SAME_RECORD, 1.0, ""
         words = ("the same person record", *words)
     minutes = round(gap.total_seconds() / 60)
     return JoinEvidence(
@@ -334,6 +391,7 @@ def weigh_join(
         place_agrees=place_agrees,
         words=(*words, *_place_words(distance, place_agrees), time_apart(minutes)),
         person_words=words,
+        caution=caution,
     )
 
 
@@ -356,15 +414,22 @@ def decide_overdose_join(
     person. Candidates of two people are ambiguous: the report joins none of them,
     and the people are put up for a coordinator's review.
     """
-    weighed = (weigh_join(report, k, params, within=within, metres=metres) for k in known)
+    weighed = [weigh_join(report, k, params, within=within, metres=metres) for k in known]
     joining = sorted((e for e in weighed if e is not None and e.joins), key=_rank)
+    held = tuple(
+        sorted(
+            (e for e in weighed if e is not None and e.agreement is PersonAgreement.HELD),
+            key=_rank,
+        )
+    )
     if not joining:
-        return JoinDecision(join=None)
+        return JoinDecision(join=None, held=held)
     best = joining[0]
+    held = tuple(e for e in held if e.person_key != best.person_key)
     others = tuple(e for e in joining if e.person_key != best.person_key)
     if best.agreement is PersonAgreement.SAME_RECORD or not others:
-        return JoinDecision(join=best, candidates=tuple(joining), review=others)
-    return JoinDecision(join=None, candidates=tuple(joining), review=tuple(joining))
+        return JoinDecision(join=best, candidates=tuple(joining), review=others, held=held)
+    return JoinDecision(join=None, candidates=tuple(joining), review=tuple(joining), held=held)
 
 
 def time_apart(minutes: int) -> str:

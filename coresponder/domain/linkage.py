@@ -933,13 +933,24 @@ def _not_a_household_member(vector: Mapping[str, int]) -> bool:
     )
 
 
+PLACEHOLDER_CAUTION = "Placeholder name: the record names no one (such as John Doe or Unknown)"
+
+
+def without_placeholder_names(vector: Mapping[str, int]) -> dict[str, int]:
+    """The vector with placeholder names read as blank: what the rest of the pair says."""
+    return {
+        name: 0 if _level_name(vector, name) == "placeholder" else level  # 0 is "null"
+        for name, level in vector.items()
+    }
+
+
 def sure_merge_guard(vector: Mapping[str, int]) -> str | None:
     """None when a pair may be merged without review, else why a person should look first."""
     given = _level_name(vector, "given_name")
     family = _level_name(vector, "family_name")
     birth = _level_name(vector, "birth_date")
     if (given == "placeholder" or family == "placeholder") and not _strong_without_names(vector):
-        return "Placeholder name: the record names no one (such as John Doe or Unknown)"
+        return PLACEHOLDER_CAUTION
     suffix = _level_name(vector, "name_suffix")
     if suffix == "else":
         return "Name suffixes differ (such as Jr and Sr): could be father and son"

@@ -22,13 +22,13 @@ from coresponder.domain.intake import (
     JoinEvidence,
     KnownOverdoseFacts,
     ReportFacts,
+    age_conflict,
     age_on,
     age_problem,
     birth_year_conflict,
     birth_year_problem,
     decide_overdose_join,
     district_at,
-    estimated_birth_year,
 )
 from coresponder.domain.linkage import Record, normalise
 from coresponder.domain.policy import RecordType, may_write
@@ -223,14 +223,7 @@ def _validate_birth_year(
         return
     problem = age_problem(age)
     if problem is None and day is not None:
-        if birth is not None and age_on(birth, day) != age:
-            problem = f"is not the age on {day.isoformat()} of someone born {birth.isoformat()}"
-        elif (
-            birth is None
-            and isinstance(year, int)
-            and year not in (estimated_birth_year(age, day), estimated_birth_year(age, day) - 1)
-        ):
-            problem = f"is not the age on {day.isoformat()} of someone born in {year}"
+        problem = age_conflict(age, day, birth, year if isinstance(year, int) else None)
     if problem:
         errors["person.age"] = [problem]
 
@@ -281,7 +274,7 @@ def _record(
         result = _new_referral(actor, program, person, referral, channel)
         result.join = decision
         if decision is not None and person is not None:
-            _put_up_for_review(actor, person, decision.review, candidates)
+            _put_up_for_review(actor, person, decision.to_review, candidates)
         return result
 
 
@@ -723,7 +716,7 @@ def _join_overdose(
     if named is not None and named.pk != person.pk:
         # The report named another record of what looks like this person.
         _propose(actor, named, person, evidence)
-    _put_up_for_review(actor, person, decision.review, candidates)
+    _put_up_for_review(actor, person, decision.to_review, candidates)
     return IntakeResult(
         referral=referral,
         person=person,

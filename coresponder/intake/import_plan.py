@@ -20,6 +20,7 @@ from coresponder.domain.intake import (
     SAME_OVERDOSE_WITHIN,
     JoinDecision,
     KnownOverdoseFacts,
+    PersonAgreement,
     ReportFacts,
     decide_overdose_join,
     weigh_person,
@@ -51,6 +52,13 @@ class RowPlan:
     ambiguous_rows: tuple[int, ...] = ()
     person_id: int | None = None  # a person already known the row looks like
     person_words: tuple[str, ...] = ()
+    # Overdoses already known (or row numbers) whose person the row is as likely to be, but
+    # whom the sure-merge guard holds back (twins, a father and son): joined by none.
+    held_overdoses: tuple[Overdose, ...] = ()
+    held_rows: tuple[int, ...] = ()
+    # A person already known the row is as likely to be, held back the same way, and why.
+    held_person_id: int | None = None
+    caution: str = ""
 
     @property
     def new_overdose(self) -> bool:
@@ -131,6 +139,12 @@ class _Planner:
                     row.ambiguous_overdoses += (self.overdoses[evidence.key],)
                 elif isinstance(evidence.key, tuple):
                     row.ambiguous_rows += (int(evidence.key[1]),)
+        for evidence in decision.held:
+            row.caution = row.caution or evidence.caution
+            if evidence.key in self.overdoses:
+                row.held_overdoses += (self.overdoses[evidence.key],)
+            elif isinstance(evidence.key, tuple):
+                row.held_rows += (int(evidence.key[1]),)
         self._person(row, report, person)
         return row
 
@@ -187,10 +201,8 @@ class _Planner:
         if row.person_id is not None or report.person is None:
             return
         if person is not None:
-            _agreement, _p, words = weigh_person(
-                report.person, _records_of(person, self.program), self.params
-            )
-            row.person_id, row.person_words = person.pk, words
+            weighed = weigh_person(report.person, _records_of(person, self.program), self.params)
+            row.person_id, row.person_words = person.pk, weighed.words
             return
         best = possible_matches(self.user, report.person, limit=1, among=self.linkable_to)
         if not best:
@@ -200,11 +212,12 @@ class _Planner:
         )
         if found is None:
             return
-        agreement, _p, words = weigh_person(
-            report.person, _records_of(found, self.program), self.params
-        )
-        if agreement in KNOWN_PERSON:
-            row.person_id, row.person_words = found.pk, words
+        weighed = weigh_person(report.person, _records_of(found, self.program), self.params)
+        if weighed.agreement in KNOWN_PERSON:
+            row.person_id, row.person_words = found.pk, weighed.words
+        elif weighed.agreement is PersonAgreement.HELD:
+            row.held_person_id, row.person_words = found.pk, weighed.words
+            row.caution = row.caution or weighed.caution
 
 
 def plan_rows(

@@ -229,7 +229,7 @@ def _names_shown(request: HttpRequest, program: Program, plans: list[RowPlan]) -
 
     Showing them is a read of those people, audited as one.
     """
-    ids = sorted({p.person_id for p in plans if p.person_id is not None})
+    ids = sorted({i for p in plans for i in (p.person_id, p.held_person_id) if i is not None})
     if not ids:
         return {}
     people = identifiable_people(request.user).filter(pk__in=ids)
@@ -260,6 +260,11 @@ def _overdose_words(overdose: Overdose, zone: ZoneInfo) -> str:
     return f"{_when(overdose.occurred_at, zone)}, {place}{said}"
 
 
+def _sentence_part(text: str) -> str:
+    """A sentence of the guard's, to stand inside another: "Sex differs" → "sex differs"."""
+    return text[:1].lower() + text[1:] if text else text
+
+
 def _plan_view(plan: RowPlan | None, zone: ZoneInfo, names: dict[int, str]) -> dict[str, Any]:
     if plan is None:
         return {"overdose": "", "overdose_evidence": [], "person": "", "person_evidence": []}
@@ -275,6 +280,14 @@ def _plan_view(plan: RowPlan | None, zone: ZoneInfo, names: dict[int, str]) -> d
             f"New overdose: it could be any of {len(could)} overdoses of different people "
             f"({'; '.join(could)}), so it joins none and the people go to a coordinator's review"
         )
+    elif plan.held_overdoses or plan.held_rows:
+        could = [_overdose_words(o, zone) for o in plan.held_overdoses]
+        could += [f"row {n} of this file" for n in plan.held_rows]
+        overdose = (
+            f"New overdose: it may be of the same person as {'; '.join(could)}, but look "
+            f"first ({_sentence_part(plan.caution)}), so it joins none and the people go to "
+            "a coordinator's review"
+        )
     else:
         overdose = "New overdose"
     person = ""
@@ -285,11 +298,21 @@ def _plan_view(plan: RowPlan | None, zone: ZoneInfo, names: dict[int, str]) -> d
             if name
             else "Looks like a person already known (your role does not show names)"
         )
+    elif plan.held_person_id is not None:
+        name = names.get(plan.held_person_id) or "a person already known"
+        person = (
+            f"Could be {name}, but look first ({_sentence_part(plan.caution)}): "
+            "the row makes a new person"
+        )
     return {
         "overdose": overdose,
         "overdose_evidence": list(join.words) if join is not None else [],
         "person": person,
-        "person_evidence": list(plan.person_words) if plan.person_id is not None else [],
+        "person_evidence": (
+            list(plan.person_words)
+            if plan.person_id is not None or plan.held_person_id is not None
+            else []
+        ),
     }
 
 

@@ -318,3 +318,35 @@ def test_the_preview_never_joins_another_program_s_overdose(
     plan = preview_import(pco, table, import_options, user=importer).plans[2]
     assert plan.new_overdose
     assert plan.person_id is None
+
+
+def test_a_son_s_row_at_his_father_s_overdose_is_held_apart_and_the_preview_says_why(
+    pco: Program, importer: User, settings: Any, tmp_path: Path
+) -> None:
+    # Father and son at one home, no birth dates: only the suffix tells them apart.
+    rows = [
+        line(0, "Police", "John", "Smith Sr", "", **{"Home Address": "9 Oak Street"}),
+        line(4, "EMS", "John", "Smith Jr", "", **{"Home Address": "9 Oak Street"}),
+    ]
+    table, import_options = options(pco, csv_bytes(rows))
+    plan = preview_import(pco, table, import_options, user=importer).plans[3]
+    assert plan.new_overdose
+    assert plan.held_rows == (2,)
+    assert plan.caution == "Name suffixes differ (such as Jr and Sr): could be father and son"
+    settings.VAR_DIR = tmp_path
+    client = signed_in(importer)
+    upload = SimpleUploadedFile("od.csv", csv_bytes(rows), content_type="text/csv")
+    client.post("/intake/import/pco/", {"file": upload, "source": ""})
+    client.post("/intake/import/pco/map/", {k: v for k, v in suggest_mapping(HEADER).items()})
+    html = client.get("/intake/import/pco/preview/").content.decode()
+    assert (
+        "New overdose: it may be of the same person as row 2 of this file, but look first "
+        "(name suffixes differ (such as Jr and Sr): could be father and son), so it joins none "
+        "and the people go to a coordinator&#x27;s review" in html
+    )
+    counts = commit_import(
+        Actor(user=importer, where="test"), pco, table, import_options, file_name="x"
+    )
+    assert counts.overdoses_created == 2 and counts.overdoses_merged == 0
+    (candidate,) = MatchCandidate.objects.all()
+    assert "could be father and son" in candidate.evidence["caution"]

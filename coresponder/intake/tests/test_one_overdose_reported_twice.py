@@ -216,3 +216,27 @@ def test_the_api_joins_a_hospital_report_to_the_police_report(
     assert first.json()["overdose"]["joined_because"] == []
     assert Overdose.objects.count() == 1
     assert OutreachTask.objects.count() == 1
+
+
+def test_a_son_reported_at_his_fathers_overdose_is_another_overdose_put_up_for_review(
+    pco: Program, officer: User
+) -> None:
+    # John Smith Sr and John Smith Jr share a home and give no birth date: on the weights
+    # alone the son's report is as sure a match as any, but suffixes that differ hold it.
+    home = {"phone": "508-555-0142"}
+    father = report("police", given="John", family="Smith Sr", birth=None)
+    father["person"].update(home)
+    son = report("ems", given="John", family="Smith Jr", birth=None, minutes=4)
+    son["person"].update(home)
+    first = record(officer, pco, father)
+    second = record(officer, pco, son)
+    assert not second.overdose_merged
+    assert second.person.pk != first.person.pk
+    assert Overdose.objects.count() == 2
+    assert second.join is not None and second.join.join is None
+    (held,) = second.join.held
+    assert "could be father and son" in held.caution
+    (candidate,) = MatchCandidate.objects.all()
+    assert {candidate.person_a_id, candidate.person_b_id} == {first.person.pk, second.person.pk}
+    assert candidate.evidence["caution"] == held.caution
+    assert candidate.evidence["overdose_report"]

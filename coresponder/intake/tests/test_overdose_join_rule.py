@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from coresponder.domain.intake import (
     KnownOverdoseFacts,
@@ -10,6 +11,7 @@ from coresponder.domain.intake import (
     ReportFacts,
     decide_overdose_join,
     time_apart,
+    weigh_person,
 )
 from coresponder.domain.linkage import DEFAULT_PARAMS, Record, spelling_difference
 
@@ -177,3 +179,54 @@ def test_the_evidence_names_a_birth_year_and_a_placeholder_name_for_what_they_ar
     assert "given name a placeholder (such as Unknown), which says nothing" in (
         decision.join.person_words
     )
+
+
+# A father and son at one home, neither giving a birth date: every field agrees but the suffix.
+SENIOR = Record(
+    given="John", family="Smith", suffix="Sr", phone="508-555-0142", address="9 Oak Street"
+)
+JUNIOR = Record(
+    given="John", family="Smith", suffix="Jr", phone="508-555-0142", address="9 Oak Street"
+)
+
+
+def test_a_junior_at_his_fathers_overdose_joins_none_and_both_go_to_review() -> None:
+    decision = decide_overdose_join(
+        report(JUNIOR, coordinates=SCENE), [known(SENIOR)], DEFAULT_PARAMS
+    )
+    assert decision.join is None
+    assert decision.review == ()
+    (held,) = decision.held
+    assert held.agreement is PersonAgreement.HELD
+    assert held.probability >= 0.99  # as likely as any match, on the weights alone
+    assert held.caution == "Name suffixes differ (such as Jr and Sr): could be father and son"
+    assert decision.to_review == (held,)
+
+
+def test_a_sex_that_differs_holds_an_otherwise_sure_person_back() -> None:
+    weighed = weigh_person(
+        replace(BRIDGET, sex="male"), [replace(BRIDGET, sex="female")], DEFAULT_PARAMS
+    )
+    assert weighed.agreement is PersonAgreement.HELD
+    assert weighed.caution == "Sex differs: could be twins, siblings or spouses"
+    assert weigh_person(BRIDGET, [BRIDGET], DEFAULT_PARAMS).agreement is PersonAgreement.SURE
+
+
+def test_a_placeholder_name_joins_on_the_scene_but_not_without_it() -> None:
+    unnamed = Record(given="Unknown", family="O'Brien", birth_date=dt.date(1990, 4, 7))
+    at_the_scene = weigh_person(unnamed, [BRIDGET], DEFAULT_PARAMS, place_agrees=True)
+    elsewhere = weigh_person(unnamed, [BRIDGET], DEFAULT_PARAMS)
+    assert at_the_scene.caution == ""
+    assert elsewhere.agreement in (PersonAgreement.HELD, PersonAgreement.WEAK)
+    assert at_the_scene.agreement is not PersonAgreement.HELD
+
+
+def test_a_swap_with_a_spelling_change_is_one_change_not_two() -> None:
+    katherine = Record(given="Katherine", family="Nguyen", birth_date=dt.date(1985, 2, 3))
+    swapped = Record(given="Nguyen", family="Katharine", birth_date=dt.date(1985, 2, 3))
+    weighed = weigh_person(swapped, [katherine], DEFAULT_PARAMS)
+    assert weighed.agreement in (PersonAgreement.SURE, PersonAgreement.LIKELY)
+    assert "given and family names swapped, one of them spelled differently" in weighed.words
+    # Two changes besides the swap stay weak: a birth date off as well.
+    off = replace(swapped, birth_date=dt.date(1985, 3, 2))
+    assert weigh_person(off, [katherine], DEFAULT_PARAMS).agreement is PersonAgreement.WEAK
