@@ -5,7 +5,8 @@ who they are, and EMS software wants a name and a birth date before it saves a
 run. What they write instead follows conventions:
 
 - US hospitals' unidentified-patient names: "John Doe" / "Jane Doe" (and "Baby
-  Doe"), "Unknown Unknown", "Unk", "UNIDENTIFIED MALE"; trauma centres' alias
+  Doe"; beside another given name Doe is a real surname), "Unknown Unknown",
+  "Unk", "UNIDENTIFIED MALE"; trauma centres' alias
   series, "Trauma Alpha", "Trauma Zulu 12", "Trauma 4471" (NATO letters, colours,
   cities or numbers after "Trauma"), so a bay can order blood before a name is
   known;
@@ -33,10 +34,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 # A word that makes the whole name a placeholder, whatever the other part says
-# ("John Doe", "Trauma Alpha", "Alpha Trauma", "Unidentified Male").
+# ("Trauma Alpha", "Alpha Trauma", "Unidentified Male").
 WHOLE_NAME_WORDS: frozenset[str] = frozenset(
     {
-        "doe",
         "trauma",
         "unidentified",
         "unidentifed",
@@ -45,13 +45,19 @@ WHOLE_NAME_WORDS: frozenset[str] = frozenset(
         "anon",
         "noname",
         "nn",
-        "patient",
     }
 )
+# Doe is a real family name (Samuel Doe) as well as the hospitals' unidentified patient:
+# it makes the whole name a placeholder only beside the given names the convention pairs
+# it with ("John Doe", "Jane Doe 12", "Baby Doe"), a placeholder given name or none.
+DOE = "doe"
+DOE_GIVEN_NAMES: frozenset[str] = frozenset({"john", "jane", "johnny", "janie", "jon", "baby"})
 # Words that, alone or with single letters and numbers, mark just their part of
-# the name ("Unknown Smith": the family name may still be real; "Baby Girl A Jones").
+# the name ("Unknown Smith": the family name may still be real; "Baby Girl A Jones";
+# "Patient" where a form wanted a name).
 PART_WORDS: frozenset[str] = frozenset(
     {
+        "patient",
         "unknown",
         "unk",
         "unkn",
@@ -129,9 +135,22 @@ def _part_is_placeholder(part: str, markers: frozenset[str]) -> bool:
     )
 
 
+def _is_doe(given: str, family: str) -> bool:
+    """ "John Doe", "Jane Doe 12", "Baby Girl Doe", "Doe": not "Samuel Doe" or "Doe-Smith"."""
+    family_words = _words(family)
+    if DOE not in family_words or not all(w == DOE or len(w) == 1 for w in family_words):
+        return False
+    return all(
+        word in DOE_GIVEN_NAMES or word in GIVEN_PART_WORDS or len(word) == 1
+        for word in _words(given)
+    )
+
+
 def _whole_is_placeholder(given: str, family: str, conventions: Placeholders) -> bool:
     words = _words(given) + _words(family)
     if any(word in WHOLE_NAME_WORDS for word in words):
+        return True
+    if _is_doe(given, family) or _is_doe(family, given):
         return True
     joined = " ".join(words)
     reverse = " ".join(_words(family) + _words(given))

@@ -238,6 +238,10 @@ def test_placeholder_names_are_blanked_flagged_and_give_no_name_keys() -> None:
         ("Unidentified", "Male"),
         ("No", "Name"),
         ("Patient", "Unknown"),
+        ("Doe", "John"),
+        ("Baby Girl", "Doe"),
+        ("Jane", "Doe 12"),
+        ("", "Doe"),
     ]:
         r = normalise(Record(given=first, family=last, birth_date=date(1980, 5, 6)))
         assert (r.given, r.family) == ("", ""), (first, last)
@@ -252,10 +256,18 @@ def test_a_placeholder_given_name_keeps_a_real_family_name() -> None:
     assert baby.given_placeholder and not baby.family_placeholder
     unknown = normalise(Record(given="Unk", family="Smith"))
     assert (unknown.given, unknown.family) == ("", "smith")
+    patient = normalise(Record(given="Patient", family="Okafor"))
+    assert (patient.given, patient.family) == ("", "okafor")
 
 
 def test_real_names_are_not_placeholders() -> None:
-    for first, last in [("Dominic", "Doerr"), ("Nancy", "Baby"), ("Maria", "Patino")]:
+    for first, last in [
+        ("Dominic", "Doerr"),
+        ("Nancy", "Baby"),
+        ("Maria", "Patino"),
+        ("Samuel", "Doe"),
+        ("Jane", "Doe-Smith"),
+    ]:
         r = normalise(Record(given=first, family=last))
         assert r.given and r.family and not (r.given_placeholder or r.family_placeholder)
 
