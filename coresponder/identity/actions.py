@@ -33,8 +33,11 @@ from coresponder.identity.models import (
     PersonKey,
     SourceRecord,
 )
-from coresponder.outreach.actions import escalate_duplicate_tasks, refresh_tiers_of_people
-from coresponder.outreach.models import OutreachTask
+from coresponder.outreach.actions import (
+    escalate_duplicate_tasks,
+    refresh_tiers_of_people,
+    restore_tasks,
+)
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import (
     PersonAccess,
@@ -679,11 +682,7 @@ def unmerge(actor: Actor, merge: Merge) -> tuple[Person, Person]:
     with transaction.atomic():
         keep = Person.objects.select_for_update().get(pk=merge.kept_id)
         other = Person.objects.select_for_update().get(pk=merge.merged_id)
-        for change in reversed(merge.folded.get("tasks", [])):
-            task = OutreachTask.objects.get(pk=change["pk"])
-            task.status = change["status"]
-            task.escalations = change["escalations"]
-            save_tracked(task, actor.user)
+        restore_tasks(actor, merge.folded.get("tasks", []), keep.pk)
         for label, fields in merge.moved.items():
             for field_name, ids in fields.items():
                 _move(_model(label), field_name, ids, other)

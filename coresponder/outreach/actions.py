@@ -165,6 +165,24 @@ def escalate_duplicate_tasks(actor: Actor, person: Person) -> list[dict[str, Any
     return changes
 
 
+def restore_tasks(actor: Actor, changes: list[dict[str, Any]], person_id: int) -> None:
+    """Undo `escalate_duplicate_tasks`: each task back to the status and escalations it had,
+    the last change first, so an undone merge leaves the follow-ups as they were."""
+    with transaction.atomic():
+        for change in reversed(changes):
+            task = OutreachTask.objects.get(pk=change["pk"])
+            task.status = change["status"]
+            task.escalations = change["escalations"]
+            save_tracked(task, actor.user)
+            record_event(
+                actor,
+                "change",
+                obj=task,
+                person_id=person_id,
+                detail={"restored": "merge undone", "status": task.status},
+            )
+
+
 def refresh_priority_tiers(program: Program, person_ids: Iterable[int] | None = None) -> int:
     """Recompute the tier of queued tasks (of some people, or all); returns tasks changed.
 
@@ -556,9 +574,13 @@ def record_reminder_pass(actor: Actor, counts: dict[str, int]) -> None:
 def mark_notices_read(actor: Actor, user: Any) -> int:
     """The user read their reminders: every unread one is marked read; returns how many.
 
-    Not audited: it is the user's own inbox, not a person's record.
+    The reminders name the tasks they are about, so their reading is an audited change.
     """
     with transaction.atomic():
-        return Notice.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(
-            read_at=timezone.now()
-        )
+        unread = Notice.objects.filter(recipient_id=user.pk, read_at__isnull=True)
+        ids = sorted(unread.values_list("pk", flat=True))
+        if not ids:
+            return 0
+        count = Notice.objects.filter(pk__in=ids).update(read_at=timezone.now())
+        record_event(actor, "change", object_type="outreach.notice", detail={"read": ids})
+        return count

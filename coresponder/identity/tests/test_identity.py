@@ -414,6 +414,10 @@ def test_a_merge_recomputes_qrt_tiers_and_escalates_one_of_two_open_tasks(
     assert (ems_task.priority_tier, ems_task.escalations, ems_task.status) == (1, 0, "open")
     assert (hospital_task.person_id, hospital_task.status) == (hospital.pk, "open")
     assert hospital_task.priority_tier == 2
+    restored = AuditEvent.objects.filter(detail__restored="merge undone")
+    assert sorted(restored.values_list("object_id", flat=True)) == sorted(
+        [str(ems_task.pk), str(hospital_task.pk)]
+    )
 
 
 # --- Earlier contacts on the referral form -------------------------------------------

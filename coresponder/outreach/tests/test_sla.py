@@ -215,6 +215,11 @@ def test_the_notices_page_lists_my_reminders_newest_first_and_marks_them_read(
     assert client.post("/notices/").status_code == 302
     assert not Notice.objects.filter(recipient=user, read_at__isnull=True).exists()
     assert Notice.objects.filter(recipient=other, read_at__isnull=True).exists()
+    mine = sorted(Notice.objects.filter(recipient=user).values_list("pk", flat=True))
+    read = AuditEvent.objects.get(action="change", object_type="outreach.notice")
+    assert (read.detail, read.actor_id) == ({"read": mine}, user.pk)
+    assert client.post("/notices/").status_code == 302  # nothing unread: nothing to record
+    assert AuditEvent.objects.filter(object_type="outreach.notice").count() == 1
 
 
 def test_the_notices_page_asks_strangers_to_sign_in(client: Client) -> None:
