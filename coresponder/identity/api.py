@@ -46,6 +46,13 @@ class MatchOut(Schema):
     person_id: int
     score: float = Field(..., ge=0, le=1, description="The probability that this is the person")
     reasons: list[str] = Field(..., description="The comparisons that agreed, with their weights")
+    caution: str = Field(
+        "",
+        description=(
+            "Why a person should look before taking this for the same person (twins, "
+            "a father and son, a placeholder name); empty when nothing holds the match back"
+        ),
+    )
 
 
 class MatchList(Schema):
@@ -72,13 +79,17 @@ def find_matches(
     phone: str = "",
     sex: str = "",
     address: str = "",
+    facility: str = Query(
+        "", description="The facility that saw the person on event_date (a hospital, a jail)"
+    ),
     limit: int = Query(10, ge=1, le=50),
 ) -> dict[str, Any]:
     """People you may see who might be the person described, best first.
 
     Only people known to your programs are considered; a possible match elsewhere
     stays unknown to you. A birth year (or an age, one year uncertain) is weighed
-    where no birth date is given.
+    where no birth date is given; a facility with the event date finds who that
+    facility saw that day (or the day before or after).
     """
     query = {
         "given_name": given_name,
@@ -90,15 +101,23 @@ def find_matches(
         "phone": phone,
         "sex": sex,
         "address": address,
+        "facility": facility,
     }
     probe = record_from_query(query, strict=True)
     if probe is None:
         raise ActionError(
-            "Give a name, a birth date or a phone number.",
-            {"__all__": ["give a name, a birth date or a phone number"]},
+            "Give a name, a birth date, a phone number, or a facility with the event date.",
+            {
+                "__all__": [
+                    "give a name, a birth date, a phone number, or a facility with the event date"
+                ]
+            },
         )
     matches = possible_matches(request.user, probe, limit=limit)
-    items = [{"person_id": m.person_id, "score": m.score, "reasons": m.reasons} for m in matches]
+    items = [
+        {"person_id": m.person_id, "score": m.score, "reasons": m.reasons, "caution": m.caution}
+        for m in matches
+    ]
     record_event(
         actor_for(request),
         "read",

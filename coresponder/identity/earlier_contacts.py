@@ -51,6 +51,7 @@ def earlier_contacts(
                 "score": m.score,
                 "percent": round(m.score * 100),
                 "reasons": m.reasons,
+                "caution": m.caution,
                 "programs": programs.get(m.person_id, []),
             }
             for m in matches

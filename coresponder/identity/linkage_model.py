@@ -22,10 +22,11 @@ import logging
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Count
 
 from coresponder.domain.linkage import (
     COMPARISONS,
@@ -36,12 +37,15 @@ from coresponder.domain.linkage import (
     digits,
     known_roots,
     normalise,
+    normalise_phone,
     soundex,
 )
 from coresponder.identity import batch_scoring, spark_backend
 from coresponder.identity.actions import linkage_record
-from coresponder.identity.models import LINKAGE_FIELDS, SourceRecord
+from coresponder.identity.models import LINKAGE_FIELDS, PersonKey, SourceRecord
 
+# A phone this many people give (a shelter's, a clinic's, a referrer's) says little.
+SHARED_PHONE_PEOPLE = 5
 # A blocking key shared by more records than this is too common to tell anyone
 # apart (a placeholder birth date, a shared shelter phone); its pairs are skipped.
 MAX_BLOCK = 400
@@ -412,9 +416,43 @@ def cluster(pairs: Iterable[ScoredPair], threshold: float) -> list[set[str]]:
 # --- the thin ORM loader ----------------------------------------------------------
 
 
+def phone_key(record: Record) -> str | None:
+    """The phone's blocking key (`ph:` and its last seven digits), as `blocking_keys` makes it."""
+    phone = normalise_phone(record.phone)
+    return f"ph:{phone[-7:]}" if len(phone) >= 7 else None
+
+
+def shared_phone_keys(records: list[Record] | None = None) -> set[str]:
+    """The phone keys among `records` (None: in the whole registry) that at least
+    SHARED_PHONE_PEOPLE people give: one query."""
+    keys = PersonKey.objects.filter(key__startswith="ph:")
+    if records is not None:
+        wanted = {key for key in map(phone_key, records) if key is not None}
+        if not wanted:
+            return set()
+        keys = PersonKey.objects.filter(key__in=sorted(wanted))
+    return set(
+        keys.values("key")
+        .annotate(people=Count("person_id", distinct=True))
+        .filter(people__gte=SHARED_PHONE_PEOPLE)
+        .values_list("key", flat=True)
+    )
+
+
 def load_source_records() -> list[tuple[str, Record, int]]:
-    """Every source record as (id, linkage record, person id), for training and dedupe."""
+    """Every source record as (id, linkage record, person id), for training and dedupe.
+
+    A phone many people give is marked as online matching marks it (`shared_phone_keys`),
+    so the batch weighs a shelter's number as weakly as the referral form does.
+    """
+    shared = shared_phone_keys()
     rows = SourceRecord.objects.filter(person__merged_into__isnull=True).only(
         "id", "person_id", *LINKAGE_FIELDS
     )
-    return [(str(row.pk), linkage_record(row), row.person_id) for row in rows.iterator()]
+    loaded = []
+    for row in rows.iterator():
+        record = linkage_record(row)
+        if phone_key(record) in shared:
+            record = replace(record, shared_phone=True)
+        loaded.append((str(row.pk), record, row.person_id))
+    return loaded

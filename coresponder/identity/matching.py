@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from coresponder.core.errors import ActionError
 from coresponder.domain.intake import (
+    age_conflict,
     age_problem,
     birth_year_conflict,
     birth_year_from,
@@ -40,14 +41,14 @@ from coresponder.domain.linkage import (
     match_probability,
     match_weight,
     normalise,
-    normalise_phone,
     prior_weight,
     set_aside,
+    sure_merge_guard,
     weight_table,
 )
 from coresponder.domain.vocabulary import humanize
 from coresponder.identity.actions import linkage_record
-from coresponder.identity.linkage_model import params_from_json
+from coresponder.identity.linkage_model import params_from_json, phone_key, shared_phone_keys
 from coresponder.identity.models import (
     LINKAGE_FIELDS,
     LinkageModel,
@@ -74,8 +75,6 @@ CANDIDATE_CAP = 100
 CANDIDATE_PAGE = 500
 # What a person's own row adds to their source records' accounts.
 PERSON_FIELDS = ("given_name", "family_name", "birth_date", "birth_year", "sex", "phone", "address")
-# A phone this many people give (a shelter's, a clinic's, a referrer's) says little.
-SHARED_PHONE_PEOPLE = 5
 LEVEL_DESCRIPTIONS = {
     (c.name, level.name): level.description for c in COMPARISONS for level in c.levels
 }
@@ -88,6 +87,9 @@ class Match:
     score: float
     reasons: list[str]
     evidence: dict[str, Any] = field(default_factory=dict)
+    # Why a person should look before taking them for one (twins, Jr and Sr, a
+    # placeholder name: `linkage.sure_merge_guard`), else "".
+    caution: str = ""
 
 
 # The active model's parameters, kept per process until a newer model is trained.
@@ -143,7 +145,8 @@ def described_evidence(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]]
 
 
 def score_pair(a: Record, b: Record, params: Params) -> dict[str, Any]:
-    """The evidence for one pair: each comparison's level and weight, the total, the probability."""
+    """The evidence for one pair: each comparison's level and weight, the total, the
+    probability, and the caution the sure-merge guard gives ("" when it gives none)."""
     vector = comparison_vector(a, b)
     weight = match_weight(vector, params)
     rows = [
@@ -155,7 +158,12 @@ def score_pair(a: Record, b: Record, params: Params) -> dict[str, Any]:
         }
         for name, level, w in explain(vector, params)
     ]
-    return {"rows": rows, "weight": round(weight, 2), "probability": match_probability(weight)}
+    return {
+        "rows": rows,
+        "weight": round(weight, 2),
+        "probability": match_probability(weight),
+        "caution": sure_merge_guard(vector) or "",
+    }
 
 
 def could_be(like: Record, named: Person | None = None, *, field: str = "person_id") -> Q | None:
@@ -268,26 +276,6 @@ def visible_candidates(
     return [row[0] for row in visible_rows(scope, keys, cap, programs=programs)]
 
 
-def phone_key(record: Record) -> str | None:
-    """The phone's blocking key (`ph:` and its last seven digits), as `blocking_keys` makes it."""
-    phone = normalise_phone(record.phone)
-    return f"ph:{phone[-7:]}" if len(phone) >= 7 else None
-
-
-def shared_phone_keys(records: list[Record]) -> set[str]:
-    """The phone keys among `records` that at least SHARED_PHONE_PEOPLE people give: one query."""
-    keys = {key for key in map(phone_key, records) if key is not None}
-    if not keys:
-        return set()
-    return set(
-        PersonKey.objects.filter(key__in=sorted(keys))
-        .values("key")
-        .annotate(people=Count("person_id", distinct=True))
-        .filter(people__gte=SHARED_PHONE_PEOPLE)
-        .values_list("key", flat=True)
-    )
-
-
 def _marked(normal: Record, shared: set[str]) -> Record:
     """A normalised record, saying whether its phone is one many people give."""
     key = phone_key(normal)
@@ -366,13 +354,15 @@ def possible_matches(
                 score=round(float(evidence["probability"]), 4),
                 reasons=reasons,
                 evidence=evidence,
+                caution=evidence["caution"],
             )
         )
     return matches
 
 
 def record_from_query(data: Any, *, strict: bool = False) -> Record | None:
-    """A probe record from query parameters; None when it names nobody (no name, date or phone).
+    """A probe record from query parameters; None when it names nobody (no name, birth date,
+    phone, or facility with an event date).
 
     A birth year comes as `birth_year`, or as an `age` on `event_date` (today when not
     given), estimated one year uncertain. A value that cannot be read is left out, or with
@@ -410,15 +400,25 @@ def record_from_query(data: Any, *, strict: bool = False) -> Record | None:
         errors["birth_year"] = [problem]
     elif problem := birth_year_conflict(birth, year):
         errors["birth_year"] = [problem]
-    if age is not None and (problem := age_problem(age)):
-        errors["age"] = [problem]
-    elif age is not None and year is None and "birth_year" not in errors:
-        year = estimated_birth_year(age, event or today)
+    if event is not None and event > today:
+        errors["event_date"] = ["cannot be in the future"]
+        event = None
+    if age is not None:
+        # An age must be possible, and agree with a birth date or year given beside it.
+        problem = age_problem(age)
+        if problem is None and "birth_year" not in errors:
+            problem = age_conflict(age, event or today, birth, year)
+        if problem:
+            errors["age"] = [problem]
+        elif birth is None and year is None:
+            year = estimated_birth_year(age, event or today)
     if errors:
         if strict:
             raise ActionError("Some parameters cannot be read.", errors)
         year = None if "birth_year" in errors else year
-    if not (given or family or phone or isinstance(birth, dt.date)):
+    facility = str(data.get("facility") or "").strip()
+    seen_there = bool(facility) and event is not None  # who a facility saw that day
+    if not (given or family or phone or isinstance(birth, dt.date) or seen_there):
         return None
     return Record(
         given=given,
@@ -428,5 +428,6 @@ def record_from_query(data: Any, *, strict: bool = False) -> Record | None:
         sex=str(data.get("sex") or "").replace("unknown", ""),
         phone=phone,
         address=str(data.get("address") or "").strip(),
+        facility=facility,
         event_date=event,
     )

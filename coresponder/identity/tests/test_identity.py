@@ -450,6 +450,25 @@ def test_the_referral_form_offers_earlier_contacts_as_the_user_types(
     assert "Smith, Wm." in page.content.decode()
 
 
+def test_an_earlier_contact_the_guard_holds_back_reads_look_first_and_why(
+    coordinator: User, pad: Program
+) -> None:
+    # A father known to the program; his son, reported without a birth date, scores high
+    # for him on name, phone and address: the suggestion says what tells them apart.
+    home: dict[str, Any] = {"phone": "508-555-0142", "address": "9 Oak Street"}
+    known_person(pad, "police", given_name="John", family_name="Smith Sr", **home)
+    client = Client()
+    client.force_login(coordinator)
+    query = {"given_name": "John", "family_name": "Smith Jr", **home}
+    text = client.get("/people/matches/suggest/", query, headers={"HX-Request": "true"})
+    html = text.content.decode()
+    assert "Smith Sr, John" in html
+    assert (
+        "Look first</span> Name suffixes differ (such as Jr and Sr): could be father and son."
+        in html
+    )
+
+
 def test_index_people_backfills_people_known_before_identity_resolution(pad: Program) -> None:
     from django.core.management import call_command
 

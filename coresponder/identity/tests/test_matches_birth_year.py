@@ -99,6 +99,22 @@ def test_a_year_or_an_age_finds_the_person_known_by_a_year(
             "birth_year",
             "1991 is not the year of the birth date 1990-05-04",
         ),
+        (
+            {"birth_date": "1990-05-04", "age": 20, "event_date": "2026-02-01"},
+            "age",
+            "is not the age on 2026-02-01 of someone born 1990-05-04",
+        ),
+        (
+            {"birth_year": 1990, "age": 20, "event_date": "2026-02-01"},
+            "age",
+            "is not the age on 2026-02-01 of someone born in 1990",
+        ),
+        (
+            {"age": 118, "event_date": "2018-06-01"},
+            "age",
+            "on 2018-06-01 would mean born before 1901",
+        ),
+        ({"age": 5, "event_date": "2100-01-01"}, "event_date", "cannot be in the future"),
     ],
 )
 def test_an_impossible_year_or_age_gets_422_naming_it(
@@ -123,3 +139,56 @@ def test_a_year_age_or_day_that_is_not_one_gets_422(
 ) -> None:
     response = matches(api_client_for(coordinator), family_name="Reyes", **query)
     assert response.status_code == 422, response.content
+
+
+@pytest.mark.django_db
+def test_a_match_the_guard_would_hold_back_says_why_beside_its_score(
+    pad: Program, coordinator: User, api_client_for: Any
+) -> None:
+    # A twin brother at the same home: every field but the given name and sex agrees,
+    # so he scores high for his sister's report; the caution says to look first.
+    home = {"family_name": "Reyes", "birth_date": dt.date(1990, 5, 4), "phone": "303-555-0199"}
+    people = []
+    for given, sex in (("Daniel", "male"), ("Dana", "female")):
+        fields = {"given_name": given, "sex": sex, "address": "7 Pine St", **home}
+        person = Person.objects.create(**fields)
+        Participation.objects.create(person=person, program=pad, first_seen_at=T0)
+        record_source(SYSTEM, person, pad, "police", {**fields, "received_at": T0})
+        people.append(person)
+    brother, same = people
+    response = matches(
+        api_client_for(coordinator),
+        given_name="Dana",
+        family_name="Reyes",
+        birth_date="1990-05-04",
+        sex="female",
+        phone="303-555-0199",
+        address="7 Pine St",
+    )
+    assert response.status_code == 200, response.content
+    items = {item["person_id"]: item for item in response.json()["items"]}
+    assert items[same.pk]["caution"] == ""
+    # "Daniel" is spelled somewhat like "Dana"; the sex recorded tells them apart.
+    assert items[brother.pk]["caution"] == "Sex differs: could be twins, siblings or spouses"
+
+
+@pytest.mark.django_db
+def test_a_facility_and_day_find_the_patient_it_registered_under_a_placeholder(
+    pad: Program, coordinator: User, api_client_for: Any
+) -> None:
+    # The emergency department registered him as "Trauma Alpha"; the police report of the
+    # same night names the facility he was taken to.
+    patient = Person.objects.create(given_name="Trauma", family_name="Alpha", sex="male")
+    Participation.objects.create(person=patient, program=pad, first_seen_at=T0)
+    seen: dict[str, Any] = {"given_name": "Trauma", "family_name": "Alpha", "sex": "male"}
+    seen |= {"facility": "Plymouth General", "event_date": dt.date(2026, 2, 1)}
+    record_source(SYSTEM, patient, pad, "hospital", {**seen, "received_at": T0})
+    client = api_client_for(coordinator)
+    response = matches(client, facility="Plymouth General", event_date="2026-02-01", sex="male")
+    assert response.status_code == 200, response.content
+    (item,) = response.json()["items"]
+    assert item["person_id"] == patient.pk
+    assert "same facility, same day" in " ".join(item["reasons"])
+    nobody = matches(client, facility="Plymouth General")
+    assert nobody.status_code == 422
+    assert "a facility with the event date" in nobody.json()["errors"]["__all__"][0]

@@ -22,6 +22,7 @@ from coresponder.domain.linkage import Record, blocking_keys, normalise
 from coresponder.domain.vocabulary import Role
 from coresponder.identity import matching
 from coresponder.identity.actions import merge_people, record_source
+from coresponder.identity.linkage_model import load_source_records
 from coresponder.identity.matching import (
     phone_key,
     possible_matches,
@@ -282,6 +283,10 @@ def test_a_phone_five_people_give_is_marked_shared_for_the_probe_and_candidates(
     assert possible_matches(coordinator, Record(given="Kin", phone=own), limit=50)
     assert {shared for phone, shared in seen if phone == shelter} == {True}
     assert {shared for phone, shared in seen if phone == own} == {False}
+    # The batch (training and the registry's deduplication) reads the same phones as shared.
+    loaded = {(record.phone, record.shared_phone) for _id, record, _p in load_source_records()}
+    assert (shelter, True) in loaded and (shelter, False) not in loaded
+    assert (own, False) in loaded and (own, True) not in loaded
 
 
 def test_the_query_count_stays_constant_with_shared_phones_and_more_people(
