@@ -12,14 +12,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
+from coresponder.core.errors import ActionError, NotVisible, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.linkage import sure_merge_guard
 from coresponder.domain.policy import FieldGroup
@@ -151,8 +150,6 @@ def match_decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
         )
     except StaleVersion:
         messages.error(request, STALE_MESSAGE)
-    except Forbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
     except ActionError as exc:
         messages.error(request, str(exc))
     else:
@@ -169,8 +166,6 @@ def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
     merge = access_merge(request.user, merge_id)
     try:
         keep, other = unmerge(actor_for(request), merge)
-    except Forbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
     except ActionError as exc:
         messages.error(request, str(exc))
     else:

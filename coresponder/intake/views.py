@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import ActionError, Forbidden
+from coresponder.core.errors import ActionError
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup, RecordType
 from coresponder.domain.vocabulary import PATHWAY_LABELS, Pathway
@@ -92,8 +92,6 @@ def new_referral(request: HttpRequest, slug: str, pathway: str) -> HttpResponse:
     except ActionError as exc:
         form.add_action_errors(exc.errors or {"": [str(exc)]})
         return _form_page(request, program, form, status=422, contacts=_picked(request, program))
-    except Forbidden as exc:
-        raise Http404("No referrals for this role") from exc
 
 
 def _check_earlier_contacts(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup
@@ -251,8 +251,6 @@ def close_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     except ActionError as exc:
         add_action_errors(form, exc)
         return again(422)
-    except Forbidden as exc:
-        raise Http404("No outreach for this role") from exc
     messages.success(request, f"Task closed: {humanize_reason(data['reason'])}.")
     return redirect("outreach-task", slug=program.slug, task_id=task.pk)
 

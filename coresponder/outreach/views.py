@@ -6,12 +6,12 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.outreach.actions import (
@@ -58,8 +58,6 @@ def task_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     except ActionError as exc:
         add_action_errors(form, exc)
         return task_response(request, program, task, access, form, status=422)
-    except Forbidden as exc:
-        raise Http404("No outreach for this role") from exc
 
 
 def _saved_message(task: OutreachTask, outcome: str, zone: ZoneInfo) -> str:
@@ -105,8 +103,6 @@ def checklist_page(request: HttpRequest, slug: str, task_id: int) -> HttpRespons
         return task_response(
             request, program, task, access, AttemptForm(zone, checklist, task.checklist), form, 422
         )
-    except Forbidden as exc:
-        raise Http404("No outreach for this role") from exc
     if done.status == OutreachTask.Status.CLOSED:
         messages.success(request, "Checklist complete: this case is closed.")
     else:
@@ -134,8 +130,6 @@ def claim_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
         messages.error(request, "Another team already claimed this task.")
     except ActionError as exc:
         messages.error(request, str(exc))
-    except Forbidden as exc:
-        raise Http404("No outreach for this role") from exc
     else:
         messages.success(request, f"Claimed for {team.name}.")
     return redirect("outreach-task", slug=program.slug, task_id=task.pk)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import ROLE_LABELS
@@ -164,8 +164,6 @@ def add_shift_page(request: HttpRequest, slug: str) -> HttpResponse:
 
         try:
             return form_tokens.save_once(request, form_tokens.Kind.SHIFT, save)
-        except Forbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
         except ActionError as exc:
             add_action_errors(form, exc, renamed={"duration_minutes": "duration_hours"})
     context = _teams_context(request, program, shift_form=form)
@@ -200,8 +198,6 @@ def add_exceptions_page(request: HttpRequest, slug: str, shift_id: int) -> HttpR
                 "check its days off and try again.",
             )
             status = 409
-        except Forbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
         except ActionError as exc:
             form.add_error(None, str(exc))
         else:
@@ -219,10 +215,7 @@ def reset_team_feed(request: HttpRequest, slug: str, team_id: int) -> HttpRespon
     team = Team.objects.filter(program=program, pk=team_id).select_related("program").first()
     if team is None:
         raise Http404("No such team")
-    try:
-        reset_team_calendar_secret(actor_for(request), team)
-    except Forbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
+    reset_team_calendar_secret(actor_for(request), team)
     messages.success(request, f"{team.name} has a new calendar link; the old one no longer works.")
     return redirect("program-teams", slug=program.slug)
 

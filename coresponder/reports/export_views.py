@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import Role
@@ -302,8 +302,6 @@ def quarterly_page(request: HttpRequest, slug: str, year: int, quarter: int) -> 
     except ActionError as exc:
         add_action_errors(form, exc)
         return _page(request, program, year, quarter, form, 422)
-    except Forbidden as exc:
-        raise Http404("No quarterly report for this role") from exc
     messages.success(request, f"Narrative for Q{quarter} {year} saved.")
     return redirect("reports-quarterly", slug=program.slug, year=year, quarter=quarter)
 

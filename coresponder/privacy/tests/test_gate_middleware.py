@@ -2,7 +2,8 @@
 
 Views let the read gate's `NotVisible` through; one middleware answers it with the
 site's 404 page, the same page an unknown address gets, so nothing on it says the
-record exists. The API keeps its own JSON 404.
+record exists. An action the reader's role may not take on a record they see (`Forbidden`)
+is answered by the same middleware with the site's 403 page. The API keeps its own JSON.
 """
 
 from __future__ import annotations

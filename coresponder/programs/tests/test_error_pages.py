@@ -65,6 +65,19 @@ def test_a_refused_action_gets_the_styled_page_without_the_internal_reason(
     assert f'href="{reverse("help")}"' in page
 
 
+def test_an_action_s_refusal_and_the_gate_s_are_answered_once_by_the_middleware(
+    db: None, client: Client
+) -> None:
+    refused = client.get("/test-only/forbidden")
+    assert refused.status_code == 403
+    assert "Your role does not allow this page or action" in refused.content.decode()
+    assert "role lacks the action" not in refused.content.decode()
+    hidden = client.get("/test-only/hidden")
+    assert hidden.status_code == 404
+    assert "<h1>Page not found</h1>" in hidden.content.decode()
+    assert "not the reader" not in hidden.content.decode()
+
+
 def test_a_failure_gets_a_page_that_needs_no_request_context(db: None) -> None:
     client = Client(raise_request_exception=False)
 
