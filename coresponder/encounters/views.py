@@ -22,19 +22,12 @@ from coresponder.encounters.access import access_encounter
 from coresponder.encounters.actions import record_encounter
 from coresponder.encounters.forms import EncounterForm
 from coresponder.encounters.reading import encounter_record
-from coresponder.privacy.access import access_person, program_for, role_in
+from coresponder.privacy.access import access_person, role_in
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs import form_tokens
 from coresponder.programs.form_tokens import Kind
-from coresponder.programs.middleware import SESSION_KEY
+from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program, Team
-
-
-def _program_for_encounters(request: HttpRequest, slug: str) -> Program:
-    """The program, when the user may record encounters there; otherwise 404, as for missing."""
-    program = program_for(request.user, slug, writes=RecordType.ENCOUNTER)
-    request.session[SESSION_KEY] = program.slug
-    return program
 
 
 def _person_in(request: HttpRequest, raw: str | None) -> Any:
@@ -47,7 +40,7 @@ def _person_in(request: HttpRequest, raw: str | None) -> Any:
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_encounter(request: HttpRequest, slug: str) -> HttpResponse:
-    program = _program_for_encounters(request, slug)
+    program = open_program(request, slug, writes=RecordType.ENCOUNTER)
     role = role_in(request.user, program)
     if role is None:
         raise Http404("No encounters for this role")

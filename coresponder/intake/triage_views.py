@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,19 +19,10 @@ from coresponder.intake.models import Referral
 from coresponder.intake.public_forms import STAFF_LANGUAGE, TEXT
 from coresponder.intake.triage import TRIAGE_DECISIONS
 from coresponder.intake.triage_queue import waiting_requests
-from coresponder.privacy.access import program_for, role_in
-from coresponder.programs.models import Program
+from coresponder.programs.middleware import open_program
 
 TRIAGE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 STALE_MESSAGE = "Changed by someone else — review and retry."
-
-
-def _triage_program(request: HttpRequest, slug: str) -> Program:
-    """The program, if the user coordinates it (or administers); otherwise 404."""
-    program = program_for(request.user, slug)
-    if role_in(request.user, program) not in TRIAGE_ROLES:
-        raise Http404("No triage list for this role")
-    return program
 
 
 def _staff_word(prefix: str, code: str, vocabulary: str) -> str:
@@ -57,7 +48,7 @@ def triage_row(referral: Referral) -> dict[str, Any]:
 @login_required
 @require_GET
 def triage_list(request: HttpRequest, slug: str) -> HttpResponse:
-    program = _triage_program(request, slug)
+    program = open_program(request, slug, roles=TRIAGE_ROLES)
     referrals = list(waiting_requests(program))
     record_event(
         actor_for(request),
@@ -76,7 +67,7 @@ def triage_list(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def triage_decide(request: HttpRequest, slug: str, referral_id: int) -> HttpResponse:
-    program = _triage_program(request, slug)
+    program = open_program(request, slug, roles=TRIAGE_ROLES)
     referral = waiting_requests(program).filter(pk=referral_id).first()
     version = str(request.POST.get("version", ""))
     if referral is None or not version.isdigit():

@@ -24,9 +24,9 @@ from coresponder.intake.forms import (
     offered_pathways,
 )
 from coresponder.intake.models import Referral
-from coresponder.privacy.access import linkable, may_read, program_for, role_in
+from coresponder.privacy.access import linkable, may_read, role_in
 from coresponder.programs import form_tokens
-from coresponder.programs.middleware import SESSION_KEY
+from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program
 
 # The no-script "Check for earlier contacts" button posts the form back with this marker.
@@ -34,19 +34,11 @@ CHECK_EARLIER = "check_earlier"
 IGNORED_ON_CHECK = {"csrfmiddlewaretoken", CHECK_EARLIER, form_tokens.FIELD}
 
 
-def _program_for_referrals(request: HttpRequest, slug: str) -> Program:
-    """The program, when the user may record referrals in it; otherwise 404, as for missing."""
-    program = program_for(request.user, slug, writes=RecordType.REFERRAL)
-    request.session[SESSION_KEY] = program.slug
-    request.current_program_slug = program.slug  # type: ignore[attr-defined]
-    return program
-
-
 @login_required
 @require_GET
 def choose_pathway(request: HttpRequest, slug: str) -> HttpResponse:
     """Step 1. The choice comes back as `?pathway=`, so no script is needed."""
-    program = _program_for_referrals(request, slug)
+    program = open_program(request, slug, writes=RecordType.REFERRAL)
     if "pathway" not in request.GET:
         form = PathwayForm(program)
         return render(request, "intake/referral_pathway.html", {"program": program, "form": form})
@@ -61,7 +53,7 @@ def choose_pathway(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def new_referral(request: HttpRequest, slug: str, pathway: str) -> HttpResponse:
     """Step 2: the referral form for one pathway."""
-    program = _program_for_referrals(request, slug)
+    program = open_program(request, slug, writes=RecordType.REFERRAL)
     if pathway not in set(Pathway) or Pathway(pathway) not in offered_pathways(program):
         raise Http404("This program does not take referrals on that pathway")
     chosen = Pathway(pathway)
@@ -152,7 +144,7 @@ def _say_saved(request: HttpRequest, result: IntakeResult) -> None:
 @require_GET
 def referral_result(request: HttpRequest, slug: str, referral_id: int) -> HttpResponse:
     """What the program decided about one referral, in plain words."""
-    program = _program_for_referrals(request, slug)
+    program = open_program(request, slug, writes=RecordType.REFERRAL)
     referral = (
         Referral.objects.filter(program=program, pk=referral_id)
         .select_related("person", "district")

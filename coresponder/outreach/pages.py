@@ -12,14 +12,13 @@ from django.utils import timezone
 from coresponder.core.audit import record_event
 from coresponder.core.http import actor_for
 from coresponder.domain.outreach import due_state, follow_up_rules, missing_checklist
-from coresponder.domain.policy import FieldGroup, RecordType
+from coresponder.domain.policy import RecordType
 from coresponder.domain.vocabulary import label
 from coresponder.outreach.access import access_task
 from coresponder.outreach.actions import CLOSABLE_STATUSES, checklist_of
 from coresponder.outreach.forms import AttemptForm, ChecklistForm, CloseTaskForm
 from coresponder.outreach.models import OPEN_STATUSES, QUEUE_STATUSES, OutreachTask
-from coresponder.privacy.access import PersonAccess, program_for
-from coresponder.programs.middleware import SESSION_KEY
+from coresponder.privacy.access import PersonAccess
 from coresponder.programs.models import Program, Team
 
 DUE_STATES = {
@@ -35,14 +34,6 @@ def status_text(task: OutreachTask) -> str:
     if task.status == OutreachTask.Status.CLAIMED and task.claimed_by is not None:
         return f"Claimed by {task.claimed_by.name}"
     return str(task.get_status_display())
-
-
-def program_for_outreach(request: HttpRequest, slug: str) -> Program:
-    """The program, when the user's role there works outreach; otherwise 404, as for missing."""
-    program = program_for(request.user, slug, reads=FieldGroup.OUTREACH)
-    request.session[SESSION_KEY] = program.slug
-    request.current_program_slug = program.slug  # type: ignore[attr-defined]
-    return program
 
 
 def task_in(request: HttpRequest, program: Program, task_id: int) -> tuple[Any, PersonAccess]:

@@ -27,7 +27,6 @@ from coresponder.outreach.pages import (
     DUE_STATES,
     int_or_none,
     my_teams,
-    program_for_outreach,
     task_in,
     task_response,
     tier_labels,
@@ -36,6 +35,7 @@ from coresponder.outreach.queue import QueueFilter, expired_tasks, outreach_queu
 from coresponder.privacy.access import may_read, role_in, visible_people
 from coresponder.programs.duty import on_duty
 from coresponder.programs.home import OVERSIGHT_ROLES
+from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program
 
 QUEUE_PAGE_SIZE = 50
@@ -73,7 +73,7 @@ def _may_route(request: HttpRequest, program: Program) -> bool:
 @require_GET
 def queue(request: HttpRequest, slug: str) -> HttpResponse:
     """Live tasks, due now first, as a table on a desk and cards on a phone."""
-    program = program_for_outreach(request, slug)
+    program = open_program(request, slug, reads=FieldGroup.OUTREACH)
     now = timezone.now()
     districts = list(program.districts.filter(active=True).order_by("name"))
     district_names = {d.code: d.name for d in districts}
@@ -159,7 +159,7 @@ def _page_query(filters: dict[str, Any], page: int) -> str:
 @require_GET
 def missed_list(request: HttpRequest, slug: str) -> HttpResponse:
     """Tasks that expired unworked, latest window first: for coordinators to review."""
-    program = program_for_outreach(request, slug)
+    program = open_program(request, slug, reads=FieldGroup.OUTREACH)
     if not _may_see_missed(request, program):
         raise Http404("No Missed list for this role")
     now = timezone.now()
@@ -222,7 +222,7 @@ def missed_list(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def close_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     """Close a task by hand, against the version the user saw; a stale one is told, not lost."""
-    program = program_for_outreach(request, slug)
+    program = open_program(request, slug, reads=FieldGroup.OUTREACH)
     task, access = task_in(request, program, task_id)
     zone = ZoneInfo(program.timezone)
     form = CloseTaskForm(request.POST)

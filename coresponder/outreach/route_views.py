@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -11,23 +11,14 @@ from django.views.decorators.http import require_GET
 from coresponder.core.audit import record_event
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup
-from coresponder.outreach.pages import int_or_none, program_for_outreach
+from coresponder.outreach.pages import int_or_none
 from coresponder.outreach.routes import team_route, teams_for_route
-from coresponder.privacy.access import may_read, role_in
-from coresponder.programs.models import Program, Team
-
-
-def program_for_routes(request: HttpRequest, slug: str) -> Program:
-    """The program, when the user's role there reads outreach and addresses; else 404."""
-    program = program_for_outreach(request, slug)
-    role = role_in(request.user, program)
-    if role is None or not may_read(role, FieldGroup.CONTACT):
-        raise Http404("No routes for this role")
-    return program
+from coresponder.programs.middleware import open_program
+from coresponder.programs.models import Team
 
 
 def _page(request: HttpRequest, slug: str, template: str) -> HttpResponse:
-    program = program_for_routes(request, slug)
+    program = open_program(request, slug, reads=(FieldGroup.OUTREACH, FieldGroup.CONTACT))
     now = timezone.now()
     choice = teams_for_route(program, now)
     teams = choice.teams

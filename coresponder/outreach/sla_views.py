@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -15,24 +15,15 @@ from coresponder.core.http import actor_for
 from coresponder.outreach.actions import mark_notices_read
 from coresponder.outreach.models import Notice
 from coresponder.outreach.sla import sla_summary
-from coresponder.privacy.access import program_for, role_in
 from coresponder.programs.home import OVERSIGHT_ROLES
-from coresponder.programs.models import Program
+from coresponder.programs.middleware import open_program
 from coresponder.reports.periods import date_range
-
-
-def _sla_program(request: HttpRequest, slug: str) -> Program:
-    """The program, if the user coordinates it (or administers); otherwise 404."""
-    program = program_for(request.user, slug)
-    if role_in(request.user, program) not in OVERSIGHT_ROLES:
-        raise Http404("No SLA board for this role")
-    return program
 
 
 @login_required
 @require_GET
 def sla_board(request: HttpRequest, slug: str) -> HttpResponse:
-    program = _sla_program(request, slug)
+    program = open_program(request, slug, roles=OVERSIGHT_ROLES)
     now = timezone.now()
     today = now.astimezone(ZoneInfo(program.timezone)).date()
     first_day, last_day, errors = date_range(request.GET, today)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
+from coresponder.domain.policy import FieldGroup
 from coresponder.outreach.actions import (
     checklist_of,
     claim_task,
@@ -22,17 +23,18 @@ from coresponder.outreach.actions import (
 )
 from coresponder.outreach.forms import AttemptForm, ChecklistForm
 from coresponder.outreach.models import OutreachTask
-from coresponder.outreach.pages import my_teams, program_for_outreach, task_in, task_response
+from coresponder.outreach.pages import my_teams, task_in, task_response
 from coresponder.outreach.task_map import build_task_map
 from coresponder.programs import form_tokens
 from coresponder.programs.local_time import format_datetime
+from coresponder.programs.middleware import open_program
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     """One task: who, when, what was tried; the visit form below."""
-    program = program_for_outreach(request, slug)
+    program = open_program(request, slug, reads=FieldGroup.OUTREACH)
     task, access = task_in(request, program, task_id)
     zone = ZoneInfo(program.timezone)
     checklist = checklist_of(task)
@@ -75,7 +77,7 @@ def _saved_message(task: OutreachTask, outcome: str, zone: ZoneInfo) -> str:
 @require_POST
 def checklist_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     """The data-collection step, against the version the visitor saw."""
-    program = program_for_outreach(request, slug)
+    program = open_program(request, slug, reads=FieldGroup.OUTREACH)
     task, access = task_in(request, program, task_id)
     zone = ZoneInfo(program.timezone)
     checklist = checklist_of(task)
@@ -114,7 +116,7 @@ def checklist_page(request: HttpRequest, slug: str, task_id: int) -> HttpRespons
 @require_POST
 def claim_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     """A team takes the task; the second team to try is told, not overwritten."""
-    program = program_for_outreach(request, slug)
+    program = open_program(request, slug, reads=FieldGroup.OUTREACH)
     task, access = task_in(request, program, task_id)
     team = (
         my_teams(request, program).filter(pk=request.POST.get("team") or 0).first()
@@ -139,6 +141,6 @@ def claim_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
 @require_GET
 def task_map(request: HttpRequest, slug: str) -> HttpResponse:
     """Today's open tasks by district: a map for the briefing, a table for everyone."""
-    program = program_for_outreach(request, slug)
+    program = open_program(request, slug, reads=FieldGroup.OUTREACH)
     drawn = build_task_map(program, timezone.now())
     return render(request, "outreach/map.html", {"program": program, "map": drawn})

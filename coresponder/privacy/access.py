@@ -6,7 +6,7 @@ record they may not see exists.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,23 +92,32 @@ def access_program(user: Any, slug: str) -> Program:
     return program
 
 
+def _groups(reads: FieldGroup | tuple[FieldGroup, ...] | None) -> tuple[FieldGroup, ...]:
+    if reads is None:
+        return ()
+    return (reads,) if isinstance(reads, FieldGroup) else reads
+
+
 def program_for(
     user: Any,
     slug: str,
     *,
     writes: RecordType | None = None,
-    reads: FieldGroup | None = None,
+    reads: FieldGroup | tuple[FieldGroup, ...] | None = None,
+    roles: Collection[Role] | None = None,
 ) -> Program:
     """A program the user acts in, where their role may write `writes` and read `reads`
-    outright when those are named; otherwise NotVisible, as for a missing program."""
+    (each of them) outright, and is one of `roles`, when those are named; otherwise
+    NotVisible, as for a missing program."""
     program = access_program(user, slug)
-    if writes is None and reads is None:
+    if writes is None and reads is None and roles is None:
         return program
     role = role_in(user, program)
     if (
         role is None
         or (writes is not None and not may_write(role, writes))
-        or (reads is not None and not may_read(role, reads))
+        or not all(may_read(role, group) for group in _groups(reads))
+        or (roles is not None and role not in roles)
     ):
         raise NotVisible(f"program {slug!r} for this role")
     return program

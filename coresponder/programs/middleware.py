@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -10,9 +10,30 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from coresponder.domain.policy import FieldGroup, RecordType
+from coresponder.domain.vocabulary import Role
+from coresponder.privacy.access import program_for
+from coresponder.programs.models import Program
 from coresponder.programs.signin import sign_in_has_expired
 
 SESSION_KEY = "current_program"
+
+
+def open_program(
+    request: HttpRequest,
+    slug: str,
+    *,
+    reads: FieldGroup | tuple[FieldGroup, ...] | None = None,
+    writes: RecordType | None = None,
+    roles: Collection[Role] | None = None,
+) -> Program:
+    """The program a page works in, through the gate (`privacy.access.program_for`: the
+    user's role there must read `reads`, write `writes` and be one of `roles`, where named),
+    remembered as the one last opened. Otherwise NotVisible: the site's 404 page."""
+    program = program_for(request.user, slug, reads=reads, writes=writes, roles=roles)
+    request.session[SESSION_KEY] = program.slug
+    request.current_program_slug = program.slug  # type: ignore[attr-defined]
+    return program
 
 
 class CurrentProgramMiddleware:

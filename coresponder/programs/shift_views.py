@@ -22,7 +22,7 @@ from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import ROLE_LABELS
-from coresponder.privacy.access import program_for, role_in
+from coresponder.privacy.access import role_in
 from coresponder.programs import form_tokens
 from coresponder.programs.actions import (
     SCHEDULER_ROLES,
@@ -35,19 +35,12 @@ from coresponder.programs.actions import (
 )
 from coresponder.programs.duty import describe_schedule, missing_for_team, on_duty
 from coresponder.programs.ical import shifts_calendar
-from coresponder.programs.middleware import SESSION_KEY
+from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program, Shift, Team, User
 from coresponder.programs.shift_forms import ExceptionForm, ShiftForm
 
 # token_urlsafe(32) gives 43 characters; anything much shorter was never issued.
 MIN_SECRET_LENGTH = 32
-
-
-def _program(request: HttpRequest, slug: str) -> Program:
-    program = program_for(request.user, slug)
-    request.session[SESSION_KEY] = program.slug
-    request.current_program_slug = program.slug  # type: ignore[attr-defined]
-    return program
 
 
 def _exception_form(shift: Shift, data: Any = None) -> ExceptionForm:
@@ -123,7 +116,7 @@ def _teams_context(
 @login_required
 @require_GET
 def teams_page(request: HttpRequest, slug: str) -> HttpResponse:
-    program = _program(request, slug)
+    program = open_program(request, slug)
     return render(request, "programs/teams.html", _teams_context(request, program))
 
 
@@ -136,7 +129,7 @@ def _require_scheduler(request: HttpRequest, program: Program) -> None:
 @require_POST
 def add_shift_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Add a shift once: the same form sent again (Back, a double click) shows the one added."""
-    program = _program(request, slug)
+    program = open_program(request, slug)
     _require_scheduler(request, program)
     earlier = form_tokens.already_saved(request, form_tokens.Kind.SHIFT)
     if earlier is not None:
@@ -173,7 +166,7 @@ def add_shift_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def add_exceptions_page(request: HttpRequest, slug: str, shift_id: int) -> HttpResponse:
-    program = _program(request, slug)
+    program = open_program(request, slug)
     _require_scheduler(request, program)
     shift = Shift.objects.filter(program=program, pk=shift_id).select_related("program").first()
     if shift is None:
@@ -210,7 +203,7 @@ def add_exceptions_page(request: HttpRequest, slug: str, shift_id: int) -> HttpR
 @login_required
 @require_POST
 def reset_team_feed(request: HttpRequest, slug: str, team_id: int) -> HttpResponse:
-    program = _program(request, slug)
+    program = open_program(request, slug)
     _require_scheduler(request, program)
     team = Team.objects.filter(program=program, pk=team_id).select_related("program").first()
     if team is None:
@@ -223,7 +216,7 @@ def reset_team_feed(request: HttpRequest, slug: str, team_id: int) -> HttpRespon
 @login_required
 @require_POST
 def reset_my_feed(request: HttpRequest, slug: str) -> HttpResponse:
-    program = _program(request, slug)
+    program = open_program(request, slug)
     reset_user_calendar_secret(actor_for(request), cast(User, request.user))
     messages.success(request, "Your calendar has a new link; the old one no longer works.")
     return redirect("program-teams", slug=program.slug)

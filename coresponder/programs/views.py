@@ -16,7 +16,7 @@ from coresponder.privacy.access import is_admin, program_for, visible_programs
 from coresponder.programs.actions import unlock_user
 from coresponder.programs.home import program_home_context
 from coresponder.programs.local_time import reader_zone
-from coresponder.programs.middleware import SESSION_KEY
+from coresponder.programs.middleware import open_program
 from coresponder.programs.models import User
 from coresponder.programs.signin import client_address
 from coresponder.programs.work import last_looked, mark_looked
@@ -48,9 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def program_home(request: HttpRequest, slug: str) -> HttpResponse:
-    program = program_for(request.user, slug)
-    request.session[SESSION_KEY] = program.slug
-    request.current_program_slug = program.slug  # type: ignore[attr-defined]
+    program = open_program(request, slug)
     now = timezone.now()
     since = last_looked(request.session, program)
     context = program_home_context(request.user, program, since)

@@ -26,8 +26,8 @@ from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import Role
-from coresponder.privacy.access import program_for, role_in
-from coresponder.programs.middleware import SESSION_KEY
+from coresponder.privacy.access import role_in
+from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program
 from coresponder.reports import disclosure
 from coresponder.reports.actions import may_write_narrative, narrative_of, save_narrative
@@ -57,22 +57,14 @@ STALE = "Changed by someone else — review and retry."
 # Who answers to funders for a program's report.
 REPORT_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 
+# A member of the program in any role.
+MEMBERS = frozenset(Role)
+
 
 class BadParameter(ValueError):
     def __init__(self, name: str, message: str) -> None:
         super().__init__(message)
         self.name = name
-
-
-def _member_program(request: HttpRequest, slug: str) -> tuple[Program, Role]:
-    """The program and the user's role there; 404 alike for missing and not a member."""
-    program = program_for(request.user, slug)
-    role = role_in(request.user, program)
-    if role is None:
-        raise Http404("No such program")
-    request.session[SESSION_KEY] = program.slug
-    request.current_program_slug = program.slug  # type: ignore[attr-defined]
-    return program, role
 
 
 def _date(request: HttpRequest, name: str) -> dt.date | None:
@@ -145,7 +137,8 @@ def _attachment(content: bytes, name: str, extension: str) -> HttpResponse:
 @require_GET
 def export_table(request: HttpRequest, slug: str, table: str, extension: str) -> HttpResponse:
     """`<table>.csv` or `<table>.xlsx` for the period, suppressed for analysts; audited."""
-    program, role = _member_program(request, slug)
+    program = open_program(request, slug, roles=MEMBERS)
+    role = role_in(request.user, program)
     if table not in TABLES or extension not in {"csv", "xlsx"}:
         raise Http404("No such table")
     suppress = disclosure.suppresses(role)
@@ -211,7 +204,8 @@ def _file_links(program: Program, period: Period) -> list[dict[str, Any]]:
 @require_GET
 def exports_index(request: HttpRequest, slug: str) -> HttpResponse:
     """Every file of the program's figures, and the quarterly reports for those who send them."""
-    program, role = _member_program(request, slug)
+    program = open_program(request, slug, roles=MEMBERS)
+    role = role_in(request.user, program)
     suppress = disclosure.suppresses(role)
     error = ""
     try:
@@ -270,7 +264,7 @@ def _page(
 @require_http_methods(["GET", "POST"])
 def quarterly_page(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
     """The coordinator writes the quarter's narrative, then downloads the report."""
-    program, _role = _member_program(request, slug)
+    program = open_program(request, slug, roles=MEMBERS)
     _known_quarter(year, quarter)
     if not may_write_narrative(request.user, program):
         raise Http404("No quarterly report for this role")
@@ -314,10 +308,8 @@ def quarterly_download(request: HttpRequest, slug: str, year: int, quarter: int)
     `?suppressed=1` gives the de-identified copy for publication, its figures as
     the public dashboard shows that quarter's.
     """
-    program, role = _member_program(request, slug)
+    program = open_program(request, slug, roles=REPORT_ROLES)
     _known_quarter(year, quarter)
-    if role not in REPORT_ROLES:
-        raise Http404("No quarterly report for this role")
     suppress = request.GET.get("suppressed") == "1"
     content = quarterly_pdf(program, year, quarter, suppress=suppress)
     period = quarter_period(year, quarter)

@@ -24,8 +24,9 @@ from coresponder.domain.directory import CATEGORY_GROUPS, KM_PER_MILE
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.presets import SERVICE_CATEGORIES
 from coresponder.domain.vocabulary import humanize
-from coresponder.privacy.access import PersonAccess, access_person, program_for
+from coresponder.privacy.access import PersonAccess, access_person
 from coresponder.privacy.actions import record_person_read
+from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program
 from coresponder.services.directory_api import service_detail
 from coresponder.services.models import TaxonomyTerm
@@ -41,10 +42,6 @@ RADIUS_MILES = (5, 10, 25, 50, 100)
 LANGUAGES = (("en", "English"), ("es", "Spanish"), ("pt", "Portuguese"), ("ht", "Haitian Creole"))
 INSURANCE = ("Medicaid", "Medicare", "Private insurance", "Uninsured accepted")
 PERSON_PLACE = "person"
-
-
-def _program(request: HttpRequest, slug: str) -> Program:
-    return program_for(request.user, slug)
 
 
 def _person(request: HttpRequest, raw: str | None) -> PersonAccess | None:
@@ -153,7 +150,7 @@ def _card(
 @require_GET
 def search(request: HttpRequest, slug: str) -> HttpResponse:
     """Search form on top, result cards below; nearest first."""
-    program = _program(request, slug)
+    program = open_program(request, slug)
     zone = ZoneInfo(program.timezone)
     now = timezone.now()
     access = _person(request, request.GET.get("person"))
@@ -234,7 +231,7 @@ def _page_link(filters: dict[str, list[str]], page: int) -> str:
 @require_GET
 def service_page(request: HttpRequest, slug: str, service_id: int) -> HttpResponse:
     """One service: where, when, who it takes, what it costs, how many places are free."""
-    program = _program(request, slug)
+    program = open_program(request, slug)
     service = directory_queryset(active_only=False).filter(pk=service_id).first()
     if service is None:
         raise Http404("No such service")

@@ -6,8 +6,15 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from coresponder.core.errors import NotVisible
+from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import Role
-from coresponder.privacy.access import access_program, is_admin, role_in, visible_programs
+from coresponder.privacy.access import (
+    access_program,
+    is_admin,
+    program_for,
+    role_in,
+    visible_programs,
+)
 from coresponder.programs.models import Program, User
 from coresponder.programs.tests.factories import (
     InactiveMembershipFactory,
@@ -81,3 +88,14 @@ def test_access_program_refuses_missing_and_not_yours_alike(officer: User, slug:
         access_program(officer, slug)
 
     assert str(caught.value) == f"program {slug!r}"
+
+
+def test_program_for_asks_each_group_and_role_named(officer: User, pad: Program) -> None:
+    """One question for every page: the program, if the role reads each group named and
+    is one of the roles named; else NotVisible, as for a missing program."""
+    assert program_for(officer, "pad", reads=(FieldGroup.OUTREACH, FieldGroup.CONTACT)) == pad
+    assert program_for(officer, "pad", roles={Role.OFFICER}) == pad
+    with pytest.raises(NotVisible):
+        program_for(officer, "pad", roles={Role.COORDINATOR, Role.ADMIN})
+    with pytest.raises(NotVisible):
+        program_for(officer, "pad", reads=(FieldGroup.OUTREACH, FieldGroup.CLINICAL))
