@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1] / "coresponder"
 # Direct queries of people or their identity keys, outside the gate.
 DIRECT = re.compile(r"\b(Person|PersonKey|SourceRecord)\.(objects|_default_manager)\b")
 # Lookups that find a person by what they are called, when they were born or their phone.
-FIELDS = r"(given_name|family_name|birth_date|phone|aliases|address)"
+FIELDS = r"(given_name|family_name|birth_date|phone|aliases|address|search_text)"
 BY_ATTRIBUTE = re.compile(
     rf"\b(person__)?{FIELDS}__\w+\s*=|\bQ\(\s*(person__)?{FIELDS}\s*=|"
     rf"\.(filter|exclude|get)\([^)]*\b{FIELDS}\s*="
@@ -73,6 +73,7 @@ def test_the_pattern_catches_the_lookups_it_is_for() -> None:
         "Q(phone=term)",
         "Person.objects.filter(birth_date=born).first()",
         "Referral.objects.filter(person__family_name__iexact=name)",
+        "words |= Q(search_text__contains=alternative)",
     ):
         assert BY_ATTRIBUTE.search(line), line
     assert not BY_ATTRIBUTE.search('record.update(given_name=person.given_name, phone="1")')

@@ -16,6 +16,7 @@ from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup, RecordType
 from coresponder.domain.vocabulary import PATHWAY_LABELS, Pathway
 from coresponder.identity.earlier_contacts import earlier_contacts
+from coresponder.intake.access import access_referral
 from coresponder.intake.actions import IntakeResult, record_referral
 from coresponder.intake.forms import (
     OVERDOSE_SOURCES,
@@ -145,13 +146,7 @@ def _say_saved(request: HttpRequest, result: IntakeResult) -> None:
 def referral_result(request: HttpRequest, slug: str, referral_id: int) -> HttpResponse:
     """What the program decided about one referral, in plain words."""
     program = open_program(request, slug, writes=RecordType.REFERRAL)
-    referral = (
-        Referral.objects.filter(program=program, pk=referral_id)
-        .select_related("person", "district")
-        .first()
-    )
-    if referral is None:
-        raise Http404("No such referral")
+    referral = access_referral(request.user, program, referral_id)
     role = role_in(request.user, program)
     # Where a call happened is contact, as a person's address is: only for roles that read it.
     context = result_context(

@@ -13,24 +13,24 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from coresponder.core.audit import record_event
 from coresponder.core.http import actor_for
-from coresponder.domain.linkage import search_alternatives, search_text
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.engagement import engaged_among
-from coresponder.people.models import Person
 from coresponder.privacy.access import (
     diverting_referrals,
     may_read,
-    program_for,
+    named_like,
     role_in,
     visible_people,
+    whole_name,
 )
+from coresponder.programs.middleware import open_program
 
 PAGE_SIZE = 25
 # The prosecutor follows their own diversions; coordinators and administrators oversee them.
@@ -43,11 +43,9 @@ def diverted_list(request: HttpRequest, slug: str) -> HttpResponse:
 
     `q` finds by the start of a case or docket number, or by name (see the module).
     """
-    program = program_for(request.user, slug)
+    program = open_program(request, slug, roles=DIVERTED_LIST_ROLES)
     role = role_in(request.user, program)
-    if role not in DIVERTED_LIST_ROLES:
-        raise Http404("No diversion list for this role")
-    named = may_read(role, FieldGroup.IDENTITY)
+    named = role is not None and may_read(role, FieldGroup.IDENTITY)
     q = request.GET.get("q", "").strip()
     diversions = diverting_referrals(program)
     people = visible_people(request.user).filter(pk__in=diversions.values("person_id"))
@@ -91,36 +89,3 @@ def diverted_list(request: HttpRequest, slug: str) -> HttpResponse:
     )
     context = {"program": program, "q": q, "page_obj": page_obj, "rows": rows, "named": named}
     return render(request, "people/diverted_list.html", context)
-
-
-def named_like(people: QuerySet[Person], q: str) -> QuerySet[Person]:
-    """Among `people`, those whose names hold every typed word, folded, nicknames too."""
-    for term in q.split():
-        words = Q(pk__in=[])
-        for alternative in search_alternatives(term):
-            words |= Q(search_text__contains=alternative)
-        people = people.filter(words)
-    return people
-
-
-def whole_name(people: QuerySet[Person], q: str) -> list[int]:
-    """Among `people`, those whose given and family name the query is, folded.
-
-    The first word is the first given name or a nickname of it ("Bill" for
-    William), the last words are the family name ("OBrien" for O'Brien), and
-    any words between are the rest of the given names. One word finds no one.
-    """
-    words = search_text(q, "").split()
-    if len(words) < 2:
-        return []
-    first = Q(pk__in=[])
-    for alternative in search_alternatives(words[0]):
-        first |= Q(search_text__startswith=f" {alternative} ")
-    rest = " ".join(words[1:])
-    candidates = people.filter(first, search_text__contains=f" {rest} ")
-    found = []
-    for person in candidates.only("id", "family_name"):
-        family = search_text(person.family_name, "").strip()
-        if family and (rest == family or rest.endswith(f" {family}")):
-            found.append(person.pk)
-    return found

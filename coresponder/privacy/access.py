@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from coresponder.core.errors import NotVisible
 from coresponder.domain.consent import ConsentTerms, Reader, released_groups
-from coresponder.domain.linkage import search_alternatives
+from coresponder.domain.linkage import search_alternatives, search_text
 from coresponder.domain.policy import (
     BREAK_GLASS_READ,
     CAPACITY_PLANNING_ROLES,
@@ -547,14 +547,44 @@ def search_people(user: Any, q: str) -> QuerySet[Person]:
 
     The one search by free text, for the web and the API alike.
     """
-    people = identifiable_people(user)
+    people = named_like(identifiable_people(user), q, phones=True)
+    return people.order_by("family_name", "given_name", "id")
+
+
+def named_like(people: QuerySet[Person], q: str, *, phones: bool = False) -> QuerySet[Person]:
+    """Among `people` (drawn through the gate), those whose names hold every typed word,
+    folded (case, accents, punctuation), a nickname finding the name; with `phones`, a
+    word may also be the person's phone."""
     for term in q.split():
-        # Case, accents and punctuation do not matter, and a nickname finds the name.
-        words = Q(phone=term)
+        words = Q(phone=term) if phones else Q(pk__in=[])
         for alternative in search_alternatives(term):
             words |= Q(search_text__contains=alternative)
         people = people.filter(words)
-    return people.order_by("family_name", "given_name", "id")
+    return people
+
+
+def whole_name(people: QuerySet[Person], q: str) -> list[int]:
+    """Among `people` (drawn through the gate), those whose given and family name the
+    query is, folded: for a reader who may not see names, no one is found by a part.
+
+    The first word is the first given name or a nickname of it ("Bill" for
+    William), the last words are the family name ("OBrien" for O'Brien), and
+    any words between are the rest of the given names. One word finds no one.
+    """
+    words = search_text(q, "").split()
+    if len(words) < 2:
+        return []
+    first = Q(pk__in=[])
+    for alternative in search_alternatives(words[0]):
+        first |= Q(search_text__startswith=f" {alternative} ")
+    rest = " ".join(words[1:])
+    candidates = people.filter(first, search_text__contains=f" {rest} ")
+    found = []
+    for person in candidates.only("id", "family_name"):
+        family = search_text(person.family_name, "").strip()
+        if family and (rest == family or rest.endswith(f" {family}")):
+            found.append(person.pk)
+    return found
 
 
 def exact_match(candidates: QuerySet[Person], data: Mapping[str, Any]) -> Person | None:

@@ -259,6 +259,14 @@ def test_the_result_page_is_hidden_from_other_roles_and_programs(
     assert outsider.get("/programs/pad/referrals/new/").status_code == 404
     # Another program's address does not reach this program's referral either.
     assert outsider.get(f"/programs/pco/referrals/{referral.pk}/").status_code == 404
+    # The referral's gate asks for its person too: one the reader may not see (here, a
+    # person only PCO knows, on a PAD referral) answers as a missing referral does.
+    coordinator = signed_in(staff(programs["pad"], Role.COORDINATOR, username="pad-coord"))
+    stranger = Person.objects.create(given_name="Una", family_name="Known")
+    stranger.participations.create(program=programs["pco"], first_seen_at=timezone.now())
+    Referral.objects.filter(pk=referral.pk).update(person=stranger)
+    assert coordinator.get(page).status_code == 404
+    assert coordinator.get("/programs/pad/referrals/98765/").status_code == 404
 
 
 def test_the_program_home_offers_the_form_to_those_who_may_refer(
