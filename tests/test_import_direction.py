@@ -2,8 +2,10 @@
 
 An app that needs what another app's page shows calls that app's reading or actions
 functions; a view imported elsewhere ties pages together behind the URLs' back. The layers
-between the site, the apps, the core and the domain rules are import-linter's contracts
-in pyproject.toml (`lint-imports`, run by `make lint`).
+between the site, the apps, the core and the domain rules, and "no app imports another
+app's views", are import-linter's contracts in pyproject.toml (`lint-imports`, run by
+`make lint`); this test holds the rule within an app too, and the contract to every views
+module there is.
 """
 
 from __future__ import annotations
@@ -84,3 +86,18 @@ def test_every_app_and_top_level_module_has_its_place_in_the_layers() -> None:
     assert set(app_packages()) <= top_level_modules()
     missing = top_level_modules() - layered_modules()
     assert not missing, f"Name these in pyproject.toml's import-linter layers: {sorted(missing)}"
+
+
+def views_modules() -> set[str]:
+    return {m.name for m in application_modules() if is_views(m.name)}
+
+
+def test_the_views_contract_forbids_every_views_module() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    contract = next(c for c in contracts if c["id"] == "views-behind-urls")
+    assert set(contract["forbidden_modules"]) == views_modules(), (
+        "List every views module in the views-behind-urls contract of pyproject.toml"
+    )
+    apps = set(app_packages()) - {"coresponder.demo"}  # the demo is the site's, as urls is
+    assert apps <= set(contract["source_modules"])
