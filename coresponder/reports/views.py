@@ -135,7 +135,7 @@ def figure_text(key: str, value: Any) -> str:
     return f"{int(value):,}"
 
 
-def dispositions_table(
+def dispositions_with_total(
     dispositions: Mapping[str, int], suppress: bool
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Dispositions with the jail-and-ER-avoided split; de-identified, as one table."""
@@ -286,8 +286,8 @@ def build_headline(program: Program, period: Any, suppress: bool) -> dict[str, A
     computed_now = m.compute_metrics(program, period)
     computed_before = m.compute_metrics(program, disclosure.previous_period(period, suppress))
     now, before = computed_now.as_api(), computed_before.as_api()
-    _, disp_total = dispositions_table(now.get("dispositions") or {}, suppress)
-    _, disp_total_before = dispositions_table(before.get("dispositions") or {}, suppress)
+    _, disp_total = dispositions_with_total(now.get("dispositions") or {}, suppress)
+    _, disp_total_before = dispositions_with_total(before.get("dispositions") or {}, suppress)
     if suppress:
         now, before = disclosure.headline(computed_now), disclosure.headline(computed_before)
     tiles = headline_tiles(
@@ -346,7 +346,7 @@ def build_breakdown(program: Program, period: Any, by: str, suppress: bool) -> d
 
 def build_dispositions(program: Program, period: Any, suppress: bool) -> dict[str, Any]:
     now = m.compute_metrics(program, period).as_api()
-    rows, total = dispositions_table(now.get("dispositions") or {}, suppress)
+    rows, total = dispositions_with_total(now.get("dispositions") or {}, suppress)
     return {
         "dispositions": rows,
         "dispositions_total": total,
