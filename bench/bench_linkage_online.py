@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,8 @@ REPORTED = 0.3
 SHELTER_SHARE = 0.02
 SHELTERS = 300
 OLD_QUERY_PROBES = 10
+# One probe in five gives a birth year where the report gave an age (police, EMS).
+AGE_ONLY_EVERY = 5
 # Probes whose candidate queries are also timed by PostgreSQL itself (EXPLAIN ANALYZE).
 SERVER_PROBES = 40
 # BENCH_ONLINE_PREWARM=1 reads the identity tables into the server's shared buffers
@@ -364,7 +367,7 @@ def _probes(people: int) -> list[tuple[int, Any]]:
     _given, family_pool = hard.pools(random.Random(SEED))
     ids = rng.sample(range(1, people + 1), min(PROBES, people))
     found = Person.objects.in_bulk(ids)
-    probes = []
+    probes: list[tuple[int, Any]] = []
     for pk in ids:
         p = found[pk]
         truth = Record(
@@ -375,7 +378,11 @@ def _probes(people: int) -> list[tuple[int, Any]]:
             phone=p.phone,
             address=p.address,
         )
-        probes.append((pk, hard.corrupt(rng, truth, family_pool)))
+        probe = hard.corrupt(rng, truth, family_pool)
+        if len(probes) % AGE_ONLY_EVERY == 0 and probe.birth_date is not None:
+            # A police or EMS report that gives an age, not a birth date: the year alone.
+            probe = replace(probe, birth_date=None, birth_year=probe.birth_date.year)
+        probes.append((pk, probe))
     return probes
 
 
@@ -389,6 +396,7 @@ def _query(probe: Any) -> str:
         "given_name": probe.given,
         "family_name": probe.family,
         "birth_date": probe.birth_date.isoformat() if probe.birth_date else "",
+        "birth_year": probe.birth_year or "",
         "phone": probe.phone,
         "sex": probe.sex,
         "address": probe.address,
@@ -512,7 +520,7 @@ def measure(people: int) -> dict[str, Any]:
             .filter(pk__in=[pk for pk, _ in drawn])
             .values_list("pk", flat=True)
         )
-        first = anywhere = 0
+        first = anywhere = age_only_visible = age_only_found = 0
         timed = {"function": function, "form": form, "endpoint": endpoint}
         order = list(timed)
         for turn, (pk, probe) in enumerate(drawn):
@@ -534,6 +542,9 @@ def measure(people: int) -> dict[str, Any]:
             if pk in visible:
                 first += bool(answered) and answered[0] == pk
                 anywhere += pk in answered
+                if probe.birth_year is not None:
+                    age_only_visible += 1
+                    age_only_found += pk in answered
             t0 = time.perf_counter()
             answer = client.get("/api/v1/programs")
             floor.append(time.perf_counter() - t0)
@@ -582,6 +593,10 @@ def measure(people: int) -> dict[str, Any]:
             "probes_of_visible_people": len(visible),
             "true_person_first": round(first / len(visible), 3) if visible else None,
             "true_person_in_answer": round(anywhere / len(visible), 3) if visible else None,
+            "age_only_probes": sum(p.birth_year is not None for p in probes),
+            "age_only_true_person_in_answer": (
+                round(age_only_found / age_only_visible, 3) if age_only_visible else None
+            ),
             "mean_candidates": round(statistics.mean(candidates), 1),
             "max_queries": max(queries),
             "old_candidate_query_median_ms": round(statistics.median(old) * 1000, 1),
