@@ -12,7 +12,8 @@ own models and key function (`own_record_for`, `source_record_for`, `blocking_ke
 written with COPY: a bench fixture, not the product's write path.
 
 Sizes: BENCH_ONLINE_SIZES (default "10000,100000,1000000"); probes per caller:
-BENCH_ONLINE_PROBES (default 300). `python bench/bench_linkage_online.py 10000`
+BENCH_ONLINE_PROBES (default 300), one in BENCH_ONLINE_AGE_ONLY_EVERY (default 5; 0 for
+none) asking by birth year alone. `python bench/bench_linkage_online.py 10000`
 runs one size by hand.
 """
 
@@ -56,8 +57,9 @@ REPORTED = 0.3
 SHELTER_SHARE = 0.02
 SHELTERS = 300
 OLD_QUERY_PROBES = 10
-# One probe in five gives a birth year where the report gave an age (police, EMS).
-AGE_ONLY_EVERY = 5
+# One probe in five gives a birth year where the report gave an age (police, EMS);
+# BENCH_ONLINE_AGE_ONLY_EVERY=0 gives every probe's birth date as drawn.
+AGE_ONLY_EVERY = int(os.environ.get("BENCH_ONLINE_AGE_ONLY_EVERY", "5"))
 # Probes whose candidate queries are also timed by PostgreSQL itself (EXPLAIN ANALYZE).
 SERVER_PROBES = 40
 # BENCH_ONLINE_PREWARM=1 reads the identity tables into the server's shared buffers
@@ -379,9 +381,11 @@ def _probes(people: int) -> list[tuple[int, Any]]:
             address=p.address,
         )
         probe = hard.corrupt(rng, truth, family_pool)
-        if len(probes) % AGE_ONLY_EVERY == 0 and probe.birth_date is not None:
+        birth = probe.birth_date
+        age_only = AGE_ONLY_EVERY and len(probes) % AGE_ONLY_EVERY == 0
+        if age_only and birth is not None and birth.year > 1900:
             # A police or EMS report that gives an age, not a birth date: the year alone.
-            probe = replace(probe, birth_date=None, birth_year=probe.birth_date.year)
+            probe = replace(probe, birth_date=None, birth_year=birth.year)
         probes.append((pk, probe))
     return probes
 
