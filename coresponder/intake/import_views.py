@@ -6,6 +6,7 @@ commit once per form token) is `intake.import_flow`'s.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -260,6 +261,13 @@ def _overdose_words(overdose: Overdose, zone: ZoneInfo) -> str:
     return f"{_when(overdose.occurred_at, zone)}, {place}{said}"
 
 
+def _overdoses_named(
+    overdoses: Sequence[Overdose], rows: Sequence[int], zone: ZoneInfo
+) -> list[str]:
+    """Overdoses already known and rows of the file, each in the preview's words."""
+    return [_overdose_words(o, zone) for o in overdoses] + [f"row {n} of this file" for n in rows]
+
+
 def _sentence_part(text: str) -> str:
     """A sentence of the guard's, to stand inside another: "Sex differs" → "sex differs"."""
     return text[:1].lower() + text[1:] if text else text
@@ -273,16 +281,12 @@ def _plan_view(plan: RowPlan | None, zone: ZoneInfo, names: dict[int, str]) -> d
         overdose = f"Joins the overdose already known: {_overdose_words(plan.joins_overdose, zone)}"
     elif plan.joins_row is not None:
         overdose = f"Joins row {plan.joins_row} of this file"
-    elif plan.ambiguous_overdoses or plan.ambiguous_rows:
-        could = [_overdose_words(o, zone) for o in plan.ambiguous_overdoses]
-        could += [f"row {n} of this file" for n in plan.ambiguous_rows]
+    elif could := _overdoses_named(plan.ambiguous_overdoses, plan.ambiguous_rows, zone):
         overdose = (
             f"New overdose: it could be any of {len(could)} overdoses of different people "
             f"({'; '.join(could)}), so it joins none and the people go to a coordinator's review"
         )
-    elif plan.held_overdoses or plan.held_rows:
-        could = [_overdose_words(o, zone) for o in plan.held_overdoses]
-        could += [f"row {n} of this file" for n in plan.held_rows]
+    elif could := _overdoses_named(plan.held_overdoses, plan.held_rows, zone):
         overdose = (
             f"New overdose: it may be of the same person as {'; '.join(could)}, but look "
             f"first ({_sentence_part(plan.caution)}), so it joins none and the people go to "
