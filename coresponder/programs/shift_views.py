@@ -5,6 +5,7 @@ Also the iCalendar feeds, reached without sign-in through a secret URL.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 from typing import Any, cast
 
@@ -35,12 +36,22 @@ from coresponder.programs.actions import (
 )
 from coresponder.programs.duty import describe_schedule, missing_for_team, on_duty
 from coresponder.programs.ical import shifts_calendar
+from coresponder.programs.labels import district_names
 from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program, Shift, Team, User
 from coresponder.programs.shift_forms import ExceptionForm, ShiftForm
 
 # token_urlsafe(32) gives 43 characters; anything much shorter was never issued.
 MIN_SECRET_LENGTH = 32
+
+
+def _on_duty_rows(program: Program, now: dt.datetime) -> list[dict[str, Any]]:
+    """The shifts running now, each with its districts' names: one read of the names."""
+    names = district_names([program.slug]).get(program.slug, {})
+    return [
+        {"duty": duty, "districts": [names.get(code, code) for code in duty.district_codes]}
+        for duty in on_duty(program, now)
+    ]
 
 
 def _exception_form(shift: Shift, data: Any = None) -> ExceptionForm:
@@ -106,7 +117,7 @@ def _teams_context(
         "schedules": schedules,
         "rows": rows,
         "program_shifts": by_team.get(None, []),
-        "on_duty": on_duty(program, now),
+        "on_duty": _on_duty_rows(program, now),
         "now": now,
         "my_feed": request.build_absolute_uri(reverse("calendar-user", args=[my_secret])),
         "shift_form": shift_form or ShiftForm(program),

@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from coresponder.conftest import Clock
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.core.errors import StaleVersion
 from coresponder.core.models import AuditEvent
@@ -139,8 +140,10 @@ def test_someone_outside_the_program_gets_404(client: Client, pad: Program, outs
 
 
 def test_the_teams_page_query_count_does_not_grow_with_teams(
-    client: Client, pad: Program, coordinator: User
+    client: Client, pad: Program, coordinator: User, clock: Clock
 ) -> None:
+    # While the teams are on shift, so the page lists each one on duty with its districts.
+    clock.now = dt.datetime(2025, 3, 10, 14, tzinfo=UTC)
     client.force_login(coordinator)
     url = reverse("program-teams", args=[pad.slug])
 
@@ -158,6 +161,8 @@ def test_the_teams_page_query_count_does_not_grow_with_teams(
         seat(more, Role.OFFICER)
         seat(more, Role.CLINICIAN)
     assert count() == one
+    page = client.get(url).content.decode()
+    assert page.count("PAD Team") >= 4 and "No shift is running now." not in page
 
 
 # --- Adding shifts and days off ------------------------------------------------
