@@ -50,7 +50,8 @@ class MatchOut(Schema):
         "",
         description=(
             "Why a person should look before taking this for the same person (twins, "
-            "a father and son, a placeholder name); empty when nothing holds the match back"
+            "a father and son, a placeholder name); empty when nothing holds the match "
+            "back, or when the score is below 0.5"
         ),
     )
 

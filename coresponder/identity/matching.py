@@ -73,6 +73,8 @@ CANDIDATE_CAP = 100
 # fewer than the cap, the next page is sized by how many of the last the reader could
 # see (at most four times the last), so a reader who sees few pages through few queries.
 CANDIDATE_PAGE = 500
+# A possible match at least this probable says why to look first, where the guard says so.
+LIKELY = 0.5
 # What a person's own row adds to their source records' accounts.
 PERSON_FIELDS = ("given_name", "family_name", "birth_date", "birth_year", "sex", "phone", "address")
 LEVEL_DESCRIPTIONS = {
@@ -354,7 +356,8 @@ def possible_matches(
                 score=round(float(evidence["probability"]), 4),
                 reasons=reasons,
                 evidence=evidence,
-                caution=evidence["caution"],
+                # Only a likely match can be taken for the same person by mistake.
+                caution=evidence["caution"] if evidence["probability"] >= LIKELY else "",
             )
         )
     return matches

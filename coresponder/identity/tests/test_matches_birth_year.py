@@ -156,6 +156,12 @@ def test_a_match_the_guard_would_hold_back_says_why_beside_its_score(
         record_source(SYSTEM, person, pad, "police", {**fields, "received_at": T0})
         people.append(person)
     brother, same = people
+    # Their mother, known by her name, birth date and the home phone.
+    born = {"given_name": "Maria", "family_name": "Reyes", "birth_date": dt.date(1962, 1, 8)}
+    born["phone"] = home["phone"]
+    mother = Person.objects.create(sex="female", **born)
+    Participation.objects.create(person=mother, program=pad, first_seen_at=T0)
+    record_source(SYSTEM, mother, pad, "police", {**born, "received_at": T0})
     response = matches(
         api_client_for(coordinator),
         given_name="Dana",
@@ -170,6 +176,8 @@ def test_a_match_the_guard_would_hold_back_says_why_beside_its_score(
     assert items[same.pk]["caution"] == ""
     # "Daniel" is spelled somewhat like "Dana"; the sex recorded tells them apart.
     assert items[brother.pk]["caution"] == "Sex differs: could be twins, siblings or spouses"
+    # Another given name and nothing else the sister's: too unlikely to need a caution.
+    assert items[mother.pk]["score"] < 0.5 and items[mother.pk]["caution"] == ""
 
 
 @pytest.mark.django_db
