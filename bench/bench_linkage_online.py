@@ -209,7 +209,12 @@ def build(people: int) -> dict[str, Any]:
 
     from coresponder.core.audit import SYSTEM
     from coresponder.domain.linkage import Record, blocking_keys
-    from coresponder.identity.actions import linkage_record, own_record_for, source_record_for
+    from coresponder.identity.actions import (
+        SourceRecordInput,
+        linkage_record,
+        own_record_for,
+        source_record_for,
+    )
     from coresponder.identity.models import PersonKey, ProgramKey, SourceRecord
     from coresponder.people.models import Participation, Person
     from coresponder.programs.actions import load_programs
@@ -279,15 +284,15 @@ def build(people: int) -> dict[str, Any]:
                         person,
                         program,
                         SourceRecord.Source.EMS,
-                        {
-                            "given_name": report.given,
-                            "family_name": report.family,
-                            "birth_date": report.birth_date,
-                            "sex": report.sex,
-                            "phone": report.phone,
-                            "address": report.address,
-                            "received_at": seen_at,
-                        },
+                        SourceRecordInput(
+                            given_name=report.given,
+                            family_name=report.family,
+                            birth_date=report.birth_date,
+                            sex=report.sex,
+                            phone=report.phone,
+                            address=report.address,
+                            received_at=seen_at,
+                        ),
                     )
                     reported.id = record_id
                     batch_records.append(reported)

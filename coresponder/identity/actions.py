@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 from django.apps import apps as django_apps
@@ -72,11 +73,47 @@ class MatchDecision(models.TextChoices):
 # --- Source records -----------------------------------------------------------
 
 
-def linkage_record(data: Any) -> Record:
-    """A source record (or a dict of reported fields) as the linkage core sees it."""
+@dataclass(frozen=True)
+class SourceRecordInput:
+    """One source's account of a person, as reported: what `record_source` keeps.
+
+    Text is kept as given (cut to the column's length); a birth year beside a full birth
+    date is not kept (the date says it); `received_at` defaults to now.
+    """
+
+    given_name: str = ""
+    family_name: str = ""
+    birth_date: dt.date | None = None
+    birth_year: int | None = None
+    sex: str = ""
+    phone: str = ""
+    address: str = ""
+    event_date: dt.date | None = None
+    facility: str = ""
+    external_id: str = ""
+    received_at: dt.datetime | None = None
+
+    @classmethod
+    def from_reported(cls, reported: Mapping[str, Any], **more: Any) -> SourceRecordInput:
+        """From a report's fields by name (as `PersonInput.reported` gives them); keys that
+        are not fields (aliases, an age already read as a year) are not kept, and None is
+        "not reported"."""
+        known = {f.name for f in fields(cls)}
+        given = {k: v for k, v in {**reported, **more}.items() if k in known and v is not None}
+        for name in ("given_name", "family_name", "sex", "phone", "address", "facility"):
+            if name in given:
+                given[name] = str(given[name])
+        if "external_id" in given:
+            given["external_id"] = str(given["external_id"])
+        return cls(**given)
+
+
+def linkage_record(data: models.Model | SourceRecordInput | Mapping[str, Any]) -> Record:
+    """A source record, a person, a report (or a dict of reported fields) as the linkage
+    core sees it."""
 
     def get(key: str) -> Any:
-        return data.get(key) if isinstance(data, dict) else getattr(data, key, None)
+        return data.get(key) if isinstance(data, Mapping) else getattr(data, key, None)
 
     # A field a query left unloaded is not read: reading it would cost a query per record.
     deferred = data.get_deferred_fields() if isinstance(data, models.Model) else set()
@@ -97,27 +134,26 @@ def linkage_record(data: Any) -> Record:
 
 
 def source_record_for(
-    person: Person, program: Program | None, source: str, data: dict[str, Any]
+    person: Person, program: Program | None, source: str, given: SourceRecordInput
 ) -> SourceRecord:
-    """An unsaved source record holding `data` as reported."""
-    received = data.get("received_at") or timezone.now()
-    birth, year = data.get("birth_date"), data.get("birth_year")
-    birth = birth if isinstance(birth, dt.date) else None
+    """An unsaved source record holding `given` as reported."""
+    birth = given.birth_date if isinstance(given.birth_date, dt.date) else None
+    year = given.birth_year if isinstance(given.birth_year, int) else None
     return SourceRecord(
         person=person,
         program=program,
         source=source if source in SourceRecord.Source.values else SourceRecord.Source.OTHER,
-        external_id=str(data.get("external_id") or "")[:100],
-        given_name=str(data.get("given_name") or "")[:100],
-        family_name=str(data.get("family_name") or "")[:100],
+        external_id=given.external_id[:100],
+        given_name=given.given_name[:100],
+        family_name=given.family_name[:100],
         birth_date=birth,
-        birth_year=birth_year_from(birth, year if isinstance(year, int) else None),
-        sex=str(data.get("sex") or "")[:16],
-        phone=str(data.get("phone") or "")[:32],
-        address=str(data.get("address") or "")[:300],
-        event_date=data.get("event_date") if isinstance(data.get("event_date"), dt.date) else None,
-        facility=str(data.get("facility") or "")[:200],
-        received_at=received,
+        birth_year=birth_year_from(birth, year),
+        sex=given.sex[:16],
+        phone=given.phone[:32],
+        address=given.address[:300],
+        event_date=given.event_date if isinstance(given.event_date, dt.date) else None,
+        facility=given.facility[:200],
+        received_at=given.received_at or timezone.now(),
     )
 
 
@@ -130,11 +166,11 @@ def keys_for(record: SourceRecord) -> list[PersonKey]:
 
 
 def record_source(
-    actor: Actor, person: Person, program: Program | None, source: str, data: dict[str, Any]
+    actor: Actor, person: Person, program: Program | None, source: str, given: SourceRecordInput
 ) -> SourceRecord:
     """Keep one source's account of `person` as reported, and index its blocking keys."""
     with transaction.atomic():
-        record = source_record_for(person, program, source, data)
+        record = source_record_for(person, program, source, given)
         save_tracked(record, actor.user)
         PersonKey.objects.bulk_create(keys_for(record))
         record_event(
@@ -169,22 +205,18 @@ def own_record_marker(person: Person) -> str:
     return f"person:{person.pk}"
 
 
-def _own_fields(person: Person) -> dict[str, Any]:
-    fields = {name: getattr(person, name) for name in PERSON_LINKAGE_FIELDS}
-    fields["sex"] = "" if person.sex == "unknown" else person.sex
-    return fields
+def _own_fields(person: Person, **more: Any) -> SourceRecordInput:
+    given = {name: getattr(person, name) for name in PERSON_LINKAGE_FIELDS}
+    given["sex"] = "" if person.sex == "unknown" else person.sex
+    return SourceRecordInput.from_reported(given, **more)
 
 
 def own_record_for(
     person: Person, program: Program | None, received_at: dt.datetime | None = None
 ) -> SourceRecord:
     """An unsaved record of the person's current fields, as staff keep them."""
-    data = {
-        **_own_fields(person),
-        "external_id": own_record_marker(person),
-        "received_at": received_at,
-    }
-    return source_record_for(person, program, SourceRecord.Source.STAFF, data)
+    given = _own_fields(person, external_id=own_record_marker(person), received_at=received_at)
+    return source_record_for(person, program, SourceRecord.Source.STAFF, given)
 
 
 def index_person(

@@ -33,7 +33,12 @@ from coresponder.domain.intake import (
 from coresponder.domain.linkage import Record, normalise
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
-from coresponder.identity.actions import linkage_record, propose_match, record_source
+from coresponder.identity.actions import (
+    SourceRecordInput,
+    linkage_record,
+    propose_match,
+    record_source,
+)
 from coresponder.identity.matching import active_params, could_be, score_pair
 from coresponder.identity.models import SourceRecord
 from coresponder.intake.inputs import (
@@ -312,16 +317,22 @@ def _link_person(
     return person
 
 
-def _as_reported(referral: ReferralInput) -> dict[str, Any]:
+def _as_reported(referral: ReferralInput) -> SourceRecordInput:
     """The person as the report gives them, when it came in and (for an overdose) on what day
     and at which facility."""
     if referral.person is None or referral.received_at is None:
         raise ValueError("a report of a person has the person and when it came in")
-    reported = {**referral.reported_person(), "received_at": referral.received_at}
-    if referral.overdose is not None and referral.overdose.occurred_at is not None:
-        reported["event_date"] = referral.overdose.occurred_at.date()
-        reported["facility"] = referral.overdose.facility or ""
-    return reported
+    seen = referral.overdose
+    if seen is None or seen.occurred_at is None:
+        return SourceRecordInput.from_reported(
+            referral.reported_person(), received_at=referral.received_at
+        )
+    return SourceRecordInput.from_reported(
+        referral.reported_person(),
+        received_at=referral.received_at,
+        event_date=seen.occurred_at.date(),
+        facility=seen.facility or "",
+    )
 
 
 def reported_source(referral: ReferralInput, channel: str) -> str:

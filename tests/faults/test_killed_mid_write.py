@@ -23,7 +23,7 @@ from coresponder.conftest import member_of
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
-from coresponder.identity.actions import record_source
+from coresponder.identity.actions import SourceRecordInput, record_source
 from coresponder.intake.tests.test_imports import csv_bytes, row
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.actions import issue_api_token
@@ -103,7 +103,9 @@ def known(program: Program, source: str, **fields: Any) -> Person:
     """A person one source told the registry about, in `program`."""
     person = Person.objects.create(**fields)
     Participation.objects.create(person=person, program=program, first_seen_at=T0)
-    record_source(SYSTEM, person, program, source, {**fields, "received_at": T0})
+    record_source(
+        SYSTEM, person, program, source, SourceRecordInput.from_reported(fields, received_at=T0)
+    )
     return person
 
 

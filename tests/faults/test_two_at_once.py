@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from coresponder.core.audit import SYSTEM
-from coresponder.identity.actions import record_source
+from coresponder.identity.actions import SourceRecordInput, record_source
 from coresponder.people.models import Participation, Person
 from coresponder.programs.models import Program
 from tests.faults.conftest import Site
@@ -69,7 +69,9 @@ def twice(program: Program, given_name: str, born: dt.date) -> None:
     for source in ("ems", "hospital"):
         person = Person.objects.create(**fields)
         Participation.objects.create(person=person, program=program, first_seen_at=T0)
-        record_source(SYSTEM, person, program, source, {**fields, "received_at": T0})
+        record_source(
+            SYSTEM, person, program, source, SourceRecordInput.from_reported(fields, received_at=T0)
+        )
 
 
 def test_two_deduplication_runs_at_once_merge_each_sure_pair_once(pad: Program, site: Site) -> None:

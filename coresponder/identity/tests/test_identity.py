@@ -20,6 +20,7 @@ from coresponder.domain.linkage import DEFAULT_PARAMS
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
 from coresponder.identity.actions import (
+    SourceRecordInput,
     decide_match,
     merge_people,
     propose_match,
@@ -41,7 +42,13 @@ def known_person(program: Program, source: str, seen_at: dt.datetime = T0, **fie
     """A person known to `program` through one source's report."""
     person = Person.objects.create(**fields)
     Participation.objects.create(person=person, program=program, first_seen_at=seen_at)
-    record_source(SYSTEM, person, program, source, {**fields, "received_at": seen_at})
+    record_source(
+        SYSTEM,
+        person,
+        program,
+        source,
+        SourceRecordInput.from_reported(fields, received_at=seen_at),
+    )
     return person
 
 

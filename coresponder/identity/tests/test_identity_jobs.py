@@ -14,6 +14,7 @@ from coresponder.core.models import AuditEvent
 from coresponder.domain.linkage import COMPARISONS, DEFAULT_PARAMS
 from coresponder.identity import linkage_model, matching
 from coresponder.identity.actions import (
+    SourceRecordInput,
     activate_linkage_model,
     index_unindexed_people,
     record_source,
@@ -46,7 +47,9 @@ def test_activating_a_linkage_model_is_one_audited_create_naming_the_previous_mo
 def test_train_linkage_activates_its_model_through_the_audited_action() -> None:
     actor = Actor(label="test")
     person = PersonFactory.create(given_name="Dana", family_name="Quill")
-    record_source(actor, person, None, "ems", {"given_name": "Zebulon", "family_name": "Quill"})
+    record_source(
+        actor, person, None, "ems", SourceRecordInput(given_name="Zebulon", family_name="Quill")
+    )
     before = AuditEvent.objects.count()
 
     call_command("train_linkage", stdout=io.StringIO())

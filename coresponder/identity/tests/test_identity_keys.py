@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from coresponder.conftest import member_of
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.domain.vocabulary import Role
-from coresponder.identity.actions import own_record_marker, record_source
+from coresponder.identity.actions import SourceRecordInput, own_record_marker, record_source
 from coresponder.identity.models import PersonKey, SourceRecord
 from coresponder.intake.actions import record_referral
 from coresponder.intake.inputs import ReferralInput
@@ -127,7 +127,11 @@ def test_a_name_a_source_reported_still_finds_the_person_after_a_rename(
 ) -> None:
     person = world.person
     record_source(
-        SYSTEM, person, world.program, "ems", {"given_name": "Dana", "family_name": "Reyes"}
+        SYSTEM,
+        person,
+        world.program,
+        "ems",
+        SourceRecordInput(given_name="Dana", family_name="Reyes"),
     )
     response = api.patch(
         f"/api/v1/persons/{person.pk}",

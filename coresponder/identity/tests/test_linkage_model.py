@@ -16,7 +16,7 @@ from coresponder.domain.linkage import (
     match_probability,
     match_weight,
 )
-from coresponder.identity.actions import record_source
+from coresponder.identity.actions import SourceRecordInput, record_source
 from coresponder.identity.linkage_model import (
     LEVEL_SQL,
     ScoredPair,
@@ -144,14 +144,14 @@ def test_dedupe_proposes_wm_smith_and_bill_smyth_with_the_evidence() -> None:
         ems,
         None,
         "ems",
-        {"given_name": "Wm.", "family_name": "Smith", "birth_date": dt.date(1985, 3, 7)},
+        SourceRecordInput(given_name="Wm.", family_name="Smith", birth_date=dt.date(1985, 3, 7)),
     )
     record_source(
         actor,
         hospital,
         None,
         "hospital",
-        {"given_name": "Bill", "family_name": "Smyth", "birth_date": dt.date(1985, 7, 3)},
+        SourceRecordInput(given_name="Bill", family_name="Smyth", birth_date=dt.date(1985, 7, 3)),
     )
     call_command("train_linkage", stdout=io.StringIO())
     assert LinkageModel.objects.filter(active=True).count() == 1

@@ -13,7 +13,7 @@ from django.test import Client
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.linkage import COUNTED_ONCE, Record, blocking_keys, normalise
-from coresponder.identity.actions import propose_match, record_source
+from coresponder.identity.actions import SourceRecordInput, propose_match, record_source
 from coresponder.identity.apps import use_deployment_placeholder_names
 from coresponder.identity.models import MatchCandidate, Merge, PersonKey
 from coresponder.people.models import Participation, Person
@@ -31,7 +31,9 @@ HOME = {
 def known(program: Program, source: str, **fields: Any) -> Person:
     person = Person.objects.create(**fields)
     Participation.objects.create(person=person, program=program, first_seen_at=T0)
-    record_source(SYSTEM, person, program, source, {**fields, "received_at": T0})
+    record_source(
+        SYSTEM, person, program, source, SourceRecordInput.from_reported(fields, received_at=T0)
+    )
     return person
 
 

@@ -10,7 +10,7 @@ from django.test import Client
 
 from coresponder.core.audit import SYSTEM
 from coresponder.core.errors import ActionError
-from coresponder.identity.actions import record_source
+from coresponder.identity.actions import SourceRecordInput, record_source
 from coresponder.identity.matching import record_from_query
 from coresponder.people.models import Participation, Person
 from coresponder.programs.models import Program, User
@@ -65,7 +65,9 @@ def dana(pad: Program) -> Person:
     person = Person.objects.create(given_name="Dana", family_name="Reyes", birth_year=1990)
     Participation.objects.create(person=person, program=pad, first_seen_at=T0)
     fields = {"given_name": "Dana", "family_name": "Reyes", "birth_year": 1990}
-    record_source(SYSTEM, person, pad, "police", {**fields, "received_at": T0})
+    record_source(
+        SYSTEM, person, pad, "police", SourceRecordInput.from_reported(fields, received_at=T0)
+    )
     return person
 
 
@@ -153,7 +155,9 @@ def test_a_match_the_guard_would_hold_back_says_why_beside_its_score(
         fields = {"given_name": given, "sex": sex, "address": "7 Pine St", **home}
         person = Person.objects.create(**fields)
         Participation.objects.create(person=person, program=pad, first_seen_at=T0)
-        record_source(SYSTEM, person, pad, "police", {**fields, "received_at": T0})
+        record_source(
+            SYSTEM, person, pad, "police", SourceRecordInput.from_reported(fields, received_at=T0)
+        )
         people.append(person)
     brother, same = people
     # Their mother, known by her name, birth date and the home phone.
@@ -161,7 +165,9 @@ def test_a_match_the_guard_would_hold_back_says_why_beside_its_score(
     born["phone"] = home["phone"]
     mother = Person.objects.create(sex="female", **born)
     Participation.objects.create(person=mother, program=pad, first_seen_at=T0)
-    record_source(SYSTEM, mother, pad, "police", {**born, "received_at": T0})
+    record_source(
+        SYSTEM, mother, pad, "police", SourceRecordInput.from_reported(born, received_at=T0)
+    )
     response = matches(
         api_client_for(coordinator),
         given_name="Dana",
@@ -190,7 +196,9 @@ def test_a_facility_and_day_find_the_patient_it_registered_under_a_placeholder(
     Participation.objects.create(person=patient, program=pad, first_seen_at=T0)
     seen: dict[str, Any] = {"given_name": "Trauma", "family_name": "Alpha", "sex": "male"}
     seen |= {"facility": "Plymouth General", "event_date": dt.date(2026, 2, 1)}
-    record_source(SYSTEM, patient, pad, "hospital", {**seen, "received_at": T0})
+    record_source(
+        SYSTEM, patient, pad, "hospital", SourceRecordInput.from_reported(seen, received_at=T0)
+    )
     client = api_client_for(coordinator)
     response = matches(client, facility="Plymouth General", event_date="2026-02-01", sex="male")
     assert response.status_code == 200, response.content

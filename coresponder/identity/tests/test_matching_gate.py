@@ -21,7 +21,7 @@ from coresponder.core.audit import SYSTEM, Actor
 from coresponder.domain.linkage import Record, blocking_keys, normalise
 from coresponder.domain.vocabulary import Role
 from coresponder.identity import matching
-from coresponder.identity.actions import merge_people, record_source
+from coresponder.identity.actions import SourceRecordInput, merge_people, record_source
 from coresponder.identity.linkage_model import load_source_records
 from coresponder.identity.matching import (
     phone_key,
@@ -69,7 +69,7 @@ def someone(n: int, programs: list[Program], source: str = "ems") -> Person:
         person,
         programs[0] if programs else None,
         source,
-        {**fields, "received_at": T0},
+        SourceRecordInput.from_reported(fields, received_at=T0),
     )
     return person
 
@@ -261,12 +261,14 @@ def test_a_phone_five_people_give_is_marked_shared_for_the_probe_and_candidates(
             Person.objects.create(given_name=f"Guest{n}", family_name="Doe"),
             pad,
             "ems",
-            {"given_name": f"Guest{n}", "family_name": "Doe", "phone": shelter},
+            SourceRecordInput(given_name=f"Guest{n}", family_name="Doe", phone=shelter),
         )
     for n in range(4):
         person = Person.objects.create(given_name=f"Kin{n}", family_name="Roe", phone=own)
         Participation.objects.create(person=person, program=pad, first_seen_at=T0)
-        record_source(SYSTEM, person, pad, "ems", {"given_name": f"Kin{n}", "phone": own})
+        record_source(
+            SYSTEM, person, pad, "ems", SourceRecordInput(given_name=f"Kin{n}", phone=own)
+        )
     for person in Person.objects.filter(family_name="Doe"):
         Participation.objects.create(person=person, program=pad, first_seen_at=T0)
     assert shared_phone_keys([Record(phone=shelter), Record(phone=own)]) == {"ph:5559000"}

@@ -12,7 +12,13 @@ from django.core.management import call_command
 from django.db import connection
 
 from coresponder.core.audit import SYSTEM
-from coresponder.identity.actions import merge_people, record_source, rekey_registry, unmerge
+from coresponder.identity.actions import (
+    SourceRecordInput,
+    merge_people,
+    record_source,
+    rekey_registry,
+    unmerge,
+)
 from coresponder.identity.models import PersonKey, ProgramKey, SourceRecord
 from coresponder.people.models import Participation, Person
 from coresponder.programs.models import Program
@@ -53,7 +59,7 @@ def someone(given: str, family: str, program: Program | None) -> Person:
         person,
         program,
         "ems",
-        {"given_name": given, "family_name": family, "birth_date": dt.date(1988, 3, 14)},
+        SourceRecordInput(given_name=given, family_name=family, birth_date=dt.date(1988, 3, 14)),
     )
     return person
 
@@ -68,7 +74,9 @@ def test_each_change_to_keys_or_participations_keeps_the_table_the_join(
     assert not ProgramKey.objects.filter(person=bob.pk).exists()
 
     # A second source's report adds keys; joining a second program adds them there too.
-    record_source(SYSTEM, ann, pad, "hospital", {"given_name": "Anne", "family_name": "Lee"})
+    record_source(
+        SYSTEM, ann, pad, "hospital", SourceRecordInput(given_name="Anne", family_name="Lee")
+    )
     Participation.objects.create(person=ann, program=pco, first_seen_at=T0)
     Participation.objects.create(person=bob, program=pco, first_seen_at=T0)
     assert held() == joined()

@@ -24,7 +24,7 @@ from django.core.management import call_command
 from coresponder.core.audit import Actor
 from coresponder.domain.linkage import COMPARISONS, Record, comparison_vector
 from coresponder.identity import spark_backend
-from coresponder.identity.actions import record_source
+from coresponder.identity.actions import SourceRecordInput, record_source
 from coresponder.identity.linkage_model import (
     _rows,
     load_source_records,
@@ -140,14 +140,14 @@ def test_train_linkage_on_spark_trains_the_model_duckdb_trains(settings: Any) ->
             PersonFactory.create(),
             None,
             "ems" if name.startswith("a") else "hospital",
-            {
-                "given_name": record.given,
-                "family_name": record.family,
-                "birth_date": record.birth_date,
-                "sex": record.sex,
-                "phone": record.phone,
-                "address": record.address,
-            },
+            SourceRecordInput(
+                given_name=record.given,
+                family_name=record.family,
+                birth_date=record.birth_date,
+                sex=record.sex,
+                phone=record.phone,
+                address=record.address,
+            ),
         )
         stored[str(source.pk)] = name
     settings.LINKAGE_BACKEND = "spark"

@@ -10,7 +10,7 @@ import pytest
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
-from coresponder.identity.actions import record_source
+from coresponder.identity.actions import SourceRecordInput, record_source
 from coresponder.intake.models import Referral
 from coresponder.intake.tests.test_referral_forms import NOW, PERSON, programs, signed_in, staff
 from coresponder.people.models import Participation, Person
@@ -29,7 +29,9 @@ def known_to(program: Program) -> Person:
     fields = {"given_name": "Jo", "family_name": "Marsh", "birth_date": dt.date(1991, 3, 2)}
     person = Person.objects.create(**fields)
     Participation.objects.create(person=person, program=program, first_seen_at=NOW)
-    record_source(SYSTEM, person, program, "ems", {**fields, "received_at": NOW})
+    record_source(
+        SYSTEM, person, program, "ems", SourceRecordInput.from_reported(fields, received_at=NOW)
+    )
     return person
 
 

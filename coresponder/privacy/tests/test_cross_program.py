@@ -19,7 +19,13 @@ from coresponder.core.audit import SYSTEM, Actor
 from coresponder.core.errors import ActionError
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
-from coresponder.identity.actions import decide_match, pending_candidates, propose_match
+from coresponder.identity.actions import (
+    SourceRecordInput,
+    decide_match,
+    pending_candidates,
+    propose_match,
+    record_source,
+)
 from coresponder.identity.matching import possible_matches, record_from_query
 from coresponder.identity.models import MatchCandidate
 from coresponder.people.models import Participation, Person
@@ -78,6 +84,10 @@ def referral_body(person: dict[str, Any]) -> dict[str, Any]:
 
 
 DANA = {"given_name": "Dana", "family_name": "Reyes", "birth_date": "1990-05-04"}
+# Dana as a source reported her.
+DANA_REPORTED = SourceRecordInput(
+    given_name="Dana", family_name="Reyes", birth_date=dt.date(1990, 5, 4)
+)
 
 
 def refer(client: Client, person: dict[str, Any]) -> Any:
@@ -190,9 +200,8 @@ def test_an_overdose_import_links_only_within_its_program(world: World, tmp_path
 def test_possible_earlier_contacts_never_name_another_programs_person(
     world: World, api_client_for: Any
 ) -> None:
-    from coresponder.identity.actions import record_source
 
-    record_source(SYSTEM, world.person, world.program, "staff", dict(DANA, given_name="Dana"))
+    record_source(SYSTEM, world.person, world.program, "staff", DANA_REPORTED)
     officer = pco_user(world, Role.OFFICER)
     probe = record_from_query(DANA)
     assert probe is not None
@@ -207,9 +216,8 @@ def test_possible_earlier_contacts_never_name_another_programs_person(
 def test_earlier_contacts_on_a_programs_referral_form_offer_only_whom_it_may_link(
     world: World,
 ) -> None:
-    from coresponder.identity.actions import record_source
 
-    record_source(SYSTEM, world.person, world.program, "staff", dict(DANA))
+    record_source(SYSTEM, world.person, world.program, "staff", DANA_REPORTED)
     client = Client()
     client.force_login(in_both(world, Role.OFFICER))
     for_pad = client.get("/people/matches/suggest/", {**DANA, "program": "pad"})
@@ -352,9 +360,8 @@ def test_an_encounter_in_one_program_never_takes_in_the_other_programs_person(
 
 
 def test_a_prosecutor_never_learns_who_matches_a_name(world: World, api_client_for: Any) -> None:
-    from coresponder.identity.actions import record_source
 
-    record_source(SYSTEM, world.person, world.program, "staff", dict(DANA))
+    record_source(SYSTEM, world.person, world.program, "staff", DANA_REPORTED)
     prosecutor = reader(world, Role.PROSECUTOR)
     probe = record_from_query(DANA)
     assert probe is not None
