@@ -4,7 +4,7 @@ attempted, checked off, closed, expired), its priority tier, and the reminder no
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -420,9 +420,10 @@ def _close_when_complete(task: OutreachTask) -> None:
 
 
 def complete_checklist(
-    actor: Actor, access: PersonAccess, task: OutreachTask, values: dict[str, Any], version: int
+    actor: Actor, access: PersonAccess, task: OutreachTask, values: Mapping[str, str], version: int
 ) -> OutreachTask:
-    """The data-collection step: fill checklist items; a waiting task closes when complete."""
+    """The data-collection step: fill checklist items (each key with what was recorded);
+    a waiting task closes when complete."""
     _must_write(access)
     known = {key for key, _label in checklist_of(task)}
     unknown = sorted(set(values) - known)
@@ -432,7 +433,7 @@ def complete_checklist(
             {"values": [f"{k!r} is not on the checklist" for k in unknown]},
         )
     with transaction.atomic():
-        task.checklist = {**task.checklist, **values}
+        task.checklist = {**task.checklist, **dict(values)}
         if task.status == OutreachTask.Status.COLLECTING:
             _close_when_complete(task)
         save_tracked(task, actor.user, expected_version=version)

@@ -490,9 +490,14 @@ def disable_idle_accounts(actor: Actor, days: int = 90) -> list[Disabled]:
 # is written and audited by its own action, in the same transaction as the claim.
 
 
-def claim_form_token(kind: str, token: str, submitter: dict[str, Any]) -> FormToken:
-    """Claim a token for one submission; a second claim fails on the unique constraint."""
-    return FormToken.objects.create(kind=kind, token=token, **submitter)
+def claim_form_token(
+    kind: str, token: str, *, user: User | None, anonymous_key: str = ""
+) -> FormToken:
+    """Claim a token for one submission, for the signed-in `user` or else an anonymous
+    visitor's session key; a second claim fails on the unique constraint."""
+    return FormToken.objects.create(
+        kind=kind, token=token, user=user, anonymous_key="" if user else anonymous_key
+    )
 
 
 def note_form_saved(claim: FormToken, url: str) -> None:

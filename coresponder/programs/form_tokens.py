@@ -37,7 +37,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from coresponder.core.errors import ActionError
 from coresponder.programs.actions import claim_form_token, forget_form_tokens, note_form_saved
-from coresponder.programs.models import FormToken
+from coresponder.programs.models import FormToken, User
 
 Kind = FormToken.Kind
 
@@ -131,7 +131,8 @@ def save_once(
         with transaction.atomic():
             # The claim comes first: a second submission waits here on the unique
             # constraint until the first commits, then fails before writing anything.
-            claim = claim_form_token(kind, token, _submitter(request))
+            user, anonymous_key = _submitter(request)
+            claim = claim_form_token(kind, token, user=user, anonymous_key=anonymous_key)
             response = save()
             if response.status_code not in _REDIRECTS or "Location" not in response:
                 raise _NotSaved(response)
@@ -161,11 +162,12 @@ def _anonymous_key(request: HttpRequest) -> str:
     return key
 
 
-def _submitter(request: HttpRequest) -> dict[str, Any]:
+def _submitter(request: HttpRequest) -> tuple[User | None, str]:
+    """Who sends the form: the signed-in user, or an anonymous visitor's session key."""
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return {"user": user}
-    return {"user": None, "anonymous_key": _anonymous_key(request)}
+    if isinstance(user, User) and user.is_authenticated:
+        return user, ""
+    return None, _anonymous_key(request)
 
 
 def _same_submitter(request: HttpRequest, row: FormToken) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
@@ -43,15 +43,26 @@ def narrative_of(program: Program, year: int, quarter: int) -> QuarterlyNarrativ
     return QuarterlyNarrative(program=program, year=year, quarter=quarter, version=0)
 
 
-def _check(year: int, quarter: int, data: Mapping[str, Any]) -> dict[str, str]:
+@dataclass(frozen=True)
+class NarrativeInput:
+    """What a coordinator writes about a quarter, one text per part of the narrative."""
+
+    highlights: str = ""
+    challenges: str = ""
+    next_steps: str = ""
+    success_story: str = ""
+
+
+def _check(year: int, quarter: int, data: NarrativeInput) -> dict[str, str]:
     errors: dict[str, list[str]] = {}
     if not 2000 <= year <= 2100:
         errors["year"] = ["Give a year from 2000 to 2100."]
     if quarter not in (1, 2, 3, 4):
         errors["quarter"] = ["Give a quarter from 1 to 4."]
+    given = asdict(data)
     values = {}
     for name in NARRATIVE_FIELDS:
-        text = str(data.get(name) or "").replace("\x00", "").strip()
+        text = str(given[name] or "").replace("\x00", "").strip()
         if len(text) > NARRATIVE_MAX_CHARS:
             errors[name] = [f"Keep this to {NARRATIVE_MAX_CHARS} characters ({len(text)} now)."]
         values[name] = text
@@ -65,7 +76,7 @@ def save_narrative(
     program: Program,
     year: int,
     quarter: int,
-    data: Mapping[str, Any],
+    data: NarrativeInput,
     version: int | None,
 ) -> QuarterlyNarrative:
     """Write the quarter's narrative against the version the coordinator saw.

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from coresponder.core.forms import style_uswds
+from coresponder.reports.actions import NarrativeInput
 from coresponder.reports.models import NARRATIVE_MAX_CHARS
 
 HINTS = {
@@ -47,5 +48,5 @@ class NarrativeForm(forms.Form):
         super().__init__(*args, **kwargs)
         style_uswds(self)
 
-    def texts(self) -> dict[str, str]:
-        return {name: self.cleaned_data.get(name) or "" for name in LABELS}
+    def texts(self) -> NarrativeInput:
+        return NarrativeInput(**{name: self.cleaned_data.get(name) or "" for name in LABELS})

@@ -27,7 +27,7 @@ from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.tests.world import build_world, reader
 from coresponder.programs.models import Program, User
-from coresponder.reports.actions import save_narrative
+from coresponder.reports.actions import NarrativeInput, save_narrative
 from coresponder.reports.exports import (
     BREAKDOWNS,
     HEADLINE,
@@ -441,8 +441,8 @@ def test_a_coordinator_saves_the_narrative_and_it_is_audited(quarter: Program) -
 def test_a_stale_narrative_edit_is_refused_and_keeps_the_typed_text(quarter: Program) -> None:
     coordinator = member(quarter, Role.COORDINATOR)
     actor = Actor(user=coordinator)
-    save_narrative(actor, quarter, 2026, 3, {"highlights": "First"}, 0)
-    save_narrative(actor, quarter, 2026, 3, {"highlights": "Second"}, 1)
+    save_narrative(actor, quarter, 2026, 3, NarrativeInput(highlights="First"), 0)
+    save_narrative(actor, quarter, 2026, 3, NarrativeInput(highlights="Second"), 1)
 
     response = signed_in(coordinator).post(
         f"/programs/{quarter.slug}/exports/quarterly/2026/3/",
@@ -456,9 +456,9 @@ def test_a_stale_narrative_edit_is_refused_and_keeps_the_typed_text(quarter: Pro
     narrative = QuarterlyNarrative.objects.get()
     assert narrative.highlights == "Second"
     with pytest.raises(StaleVersion):
-        save_narrative(actor, quarter, 2026, 3, {"highlights": "Late"}, 1)
+        save_narrative(actor, quarter, 2026, 3, NarrativeInput(highlights="Late"), 1)
     with pytest.raises(StaleVersion):
-        save_narrative(actor, quarter, 2026, 3, {"highlights": "Blind"}, 0)
+        save_narrative(actor, quarter, 2026, 3, NarrativeInput(highlights="Blind"), 0)
 
 
 @pytest.mark.parametrize("role", [Role.ANALYST, Role.OFFICER, Role.CLINICIAN, Role.ADMIN])
@@ -466,7 +466,7 @@ def test_only_coordinators_write_the_narrative(quarter: Program, role: Role) -> 
     user = member(quarter, role)
 
     with pytest.raises(Forbidden):
-        save_narrative(Actor(user=user), quarter, 2026, 3, {"highlights": "x"}, 0)
+        save_narrative(Actor(user=user), quarter, 2026, 3, NarrativeInput(highlights="x"), 0)
     page = signed_in(user).post(
         f"/programs/{quarter.slug}/exports/quarterly/2026/3/", {"highlights": "x", "version": "0"}
     )
@@ -505,7 +505,7 @@ def test_the_quarterly_pdf_renders_to_png_pages_with_its_charts(
         quarter,
         2026,
         3,
-        {"highlights": "Twelve people referred.", "success_story": "A parent called back."},
+        NarrativeInput(highlights="Twelve people referred.", success_story="A parent called back."),
         0,
     )
     pdf = tmp_path / "report.pdf"
