@@ -756,6 +756,61 @@ DEFAULT_PARAMS: Params = _params(
 )
 
 
+# --- stored parameters -----------------------------------------------------------
+
+
+def params_to_json(params: Params) -> dict[str, object]:
+    """Parameters as a linkage model stores them (JSON), for `params_from_json` to read."""
+    return {
+        "m": {k: list(v) for k, v in params.m.items()},
+        "u": {k: list(v) for k, v in params.u.items()},
+        "prior": params.prior,
+    }
+
+
+def _levels(values: object, size: int) -> tuple[float, ...] | None:
+    """A comparison's stored probabilities, or None unless there are `size` positive numbers."""
+    if not isinstance(values, list | tuple) or len(values) != size:
+        return None
+    levels = []
+    for value in values:
+        if isinstance(value, bool):
+            return None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        if not math.isfinite(number) or number <= 0:
+            return None
+        levels.append(number)
+    return tuple(levels)
+
+
+def params_from_json(data: object) -> Params:
+    """Parameters as a linkage model stores them, for online matching and batch runs alike.
+
+    Each comparison whose stored m or u levels are missing, of the wrong count or not
+    positive numbers takes the domain's defaults for both; the others keep what was
+    trained. A missing or malformed prior is the default prior.
+    """
+    if not isinstance(data, Mapping) or not data:
+        return DEFAULT_PARAMS
+    stored_m, stored_u = data.get("m"), data.get("u")
+    stored_m = stored_m if isinstance(stored_m, Mapping) else {}
+    stored_u = stored_u if isinstance(stored_u, Mapping) else {}
+    m, u = dict(DEFAULT_PARAMS.m), dict(DEFAULT_PARAMS.u)
+    for comparison in COMPARISONS:
+        size = len(comparison.levels)
+        m_levels = _levels(stored_m.get(comparison.name), size)
+        u_levels = _levels(stored_u.get(comparison.name), size)
+        if m_levels is not None and u_levels is not None:
+            m[comparison.name], u[comparison.name] = m_levels, u_levels
+    prior = _levels([data.get("prior")], 1)
+    return Params(
+        m=m, u=u, prior=prior[0] if prior is not None and prior[0] < 1 else DEFAULT_PARAMS.prior
+    )
+
+
 def level_weight(params: Params, name: str, level: int) -> float:
     if level == 0 or (name, level) in NEUTRAL_LEVELS:
         return 0.0

@@ -24,7 +24,7 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.intake import birth_year_from
-from coresponder.domain.linkage import Record, blocking_keys
+from coresponder.domain.linkage import Params, Record, blocking_keys, params_to_json
 from coresponder.domain.vocabulary import Role
 from coresponder.identity.models import (
     LINKAGE_FIELDS,
@@ -345,10 +345,8 @@ def rekey_registry(actor: Actor, batch: int = INDEX_BATCH) -> tuple[int, int, in
 # --- The linkage model ------------------------------------------------------------
 
 
-def activate_linkage_model(
-    actor: Actor, params: Mapping[str, Any], record_count: int
-) -> LinkageModel:
-    """Store newly trained parameters (as `params_to_json` gives them) as the active model.
+def activate_linkage_model(actor: Actor, params: Params, record_count: int) -> LinkageModel:
+    """Store newly trained parameters as the active model.
 
     The model active until now stays, inactive. The audit event names it and the
     training figures the new model stores; no person's data is in either.
@@ -357,7 +355,7 @@ def activate_linkage_model(
         previous = LinkageModel.objects.select_for_update().filter(active=True).first()
         LinkageModel.objects.filter(active=True).update(active=False)
         model = LinkageModel.objects.create(
-            params=dict(params),
+            params=params_to_json(params),
             trained_at=timezone.now(),
             record_count=record_count,
             active=True,

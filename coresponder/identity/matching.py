@@ -41,6 +41,7 @@ from coresponder.domain.linkage import (
     match_probability,
     match_weight,
     normalise,
+    params_from_json,
     prior_weight,
     set_aside,
     sure_merge_guard,
@@ -48,7 +49,7 @@ from coresponder.domain.linkage import (
 )
 from coresponder.domain.vocabulary import humanize
 from coresponder.identity.actions import linkage_record
-from coresponder.identity.linkage_model import params_from_json, phone_key, shared_phone_keys
+from coresponder.identity.linkage_model import phone_key, shared_phone_keys
 from coresponder.identity.models import (
     LINKAGE_FIELDS,
     LinkageModel,

@@ -11,15 +11,16 @@ from django.core.management import call_command
 
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.core.models import AuditEvent
-from coresponder.domain.linkage import COMPARISONS, DEFAULT_PARAMS
-from coresponder.identity import linkage_model, matching
+from coresponder.domain import linkage
+from coresponder.domain.linkage import COMPARISONS, DEFAULT_PARAMS, params_from_json
+from coresponder.identity import matching
 from coresponder.identity.actions import (
     SourceRecordInput,
     activate_linkage_model,
     index_unindexed_people,
     record_source,
 )
-from coresponder.identity.linkage_model import params_from_json, params_to_json
+from coresponder.identity.management.commands import dedupe_registry
 from coresponder.identity.matching import active_params
 from coresponder.identity.models import LinkageModel, PersonKey, SourceRecord
 from coresponder.people.tests.factories import PersonFactory
@@ -28,8 +29,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_activating_a_linkage_model_is_one_audited_create_naming_the_previous_model() -> None:
-    first = activate_linkage_model(SYSTEM, params_to_json(DEFAULT_PARAMS), 12)
-    second = activate_linkage_model(SYSTEM, params_to_json(DEFAULT_PARAMS), 40)
+    first = activate_linkage_model(SYSTEM, DEFAULT_PARAMS, 12)
+    second = activate_linkage_model(SYSTEM, DEFAULT_PARAMS, 40)
 
     assert list(LinkageModel.objects.filter(active=True)) == [second]
     first.refresh_from_db()
@@ -113,7 +114,8 @@ def test_a_partly_bad_stored_model_gives_online_matching_and_batch_runs_the_same
     online = active_params()
     batch = params_from_json(LinkageModel.objects.get(active=True).params)
 
-    assert matching.params_from_json is linkage_model.params_from_json
+    # Online matching and the batch job read a stored model through one function.
+    assert matching.params_from_json is dedupe_registry.params_from_json is linkage.params_from_json
     assert online == batch
     assert online.m["sex"] == (1.0, 0.9, 0.1) and online.u["sex"] == (1.0, 0.4, 0.6)
     assert online.m["phone"] == (1.0, 0.6, 0.1, 0.1, 0.05, 0.15)

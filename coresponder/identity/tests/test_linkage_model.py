@@ -15,6 +15,8 @@ from coresponder.domain.linkage import (
     comparison_vector,
     match_probability,
     match_weight,
+    params_from_json,
+    params_to_json,
 )
 from coresponder.identity.actions import SourceRecordInput, record_source
 from coresponder.identity.linkage_model import (
@@ -23,8 +25,6 @@ from coresponder.identity.linkage_model import (
     _frame,
     _rows,
     cluster,
-    params_from_json,
-    params_to_json,
     predict_pairs,
     train_model,
 )

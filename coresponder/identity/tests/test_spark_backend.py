@@ -22,13 +22,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
 from coresponder.core.audit import Actor
-from coresponder.domain.linkage import COMPARISONS, Record, comparison_vector
+from coresponder.domain.linkage import COMPARISONS, Record, comparison_vector, params_from_json
 from coresponder.identity import spark_backend
 from coresponder.identity.actions import SourceRecordInput, record_source
 from coresponder.identity.linkage_model import (
     _rows,
     load_source_records,
-    params_from_json,
     predict_pairs,
     train_model,
 )

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from coresponder.core.audit import SYSTEM, verify_chain
 from coresponder.core.models import AuditChainHead, AuditEvent
+from coresponder.domain.linkage import DEFAULT_PARAMS
 from coresponder.identity.actions import activate_linkage_model
 from coresponder.identity.models import LinkageModel
 from coresponder.operations import backup_files
@@ -43,7 +44,7 @@ def site(programs: dict[str, Program], settings: Any) -> dict[str, Program]:
     """Programs, an organisation, a linkage model, and a checkpoint of the audit chains."""
     settings.BACKUP_KEY = KEY
     create_organization(SYSTEM, "hospital", "County Hospital", "hospital", ["pad"])
-    activate_linkage_model(SYSTEM, {"m": {"name": [0.9, 0.1]}}, 120)
+    activate_linkage_model(SYSTEM, DEFAULT_PARAMS, 120)
     run("audit_checkpoint")
     return programs
 

@@ -8,14 +8,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from coresponder.core.audit import Actor
-from coresponder.domain.linkage import explain, sure_merge_guard
+from coresponder.domain.linkage import explain, params_from_json, sure_merge_guard
 from coresponder.identity.actions import merge_people, propose_match
-from coresponder.identity.linkage_model import (
-    ScoredPair,
-    load_source_records,
-    params_from_json,
-    predict_pairs,
-)
+from coresponder.identity.linkage_model import ScoredPair, load_source_records, predict_pairs
 from coresponder.identity.models import LinkageModel
 from coresponder.people.models import Person
 from coresponder.privacy.access import people_may_link

@@ -8,12 +8,7 @@ from django.core.management.base import BaseCommand
 
 from coresponder.core.audit import SYSTEM
 from coresponder.identity.actions import activate_linkage_model
-from coresponder.identity.linkage_model import (
-    backend_label,
-    load_source_records,
-    params_to_json,
-    train_model,
-)
+from coresponder.identity.linkage_model import backend_label, load_source_records, train_model
 
 
 class Command(BaseCommand):
@@ -28,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         rows = load_source_records()
         params = train_model(((rid, record) for rid, record, _ in rows), seed=options["seed"])
-        model = activate_linkage_model(SYSTEM, params_to_json(params), len(rows))
+        model = activate_linkage_model(SYSTEM, params, len(rows))
         self.stdout.write(
             f"Trained linkage model {model.pk} on {len(rows)} source records"
             f" with Splink on {backend_label()}."
