@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, TypedDict
 
 from django.apps import apps as django_apps
 from django.core.serializers.json import DjangoJSONEncoder
@@ -35,6 +35,7 @@ from coresponder.identity.models import (
     SourceRecord,
 )
 from coresponder.outreach.actions import (
+    TaskAsItWas,
     escalate_duplicate_tasks,
     refresh_tiers_of_people,
     restore_tasks,
@@ -63,6 +64,41 @@ AUDIT_TYPES: dict[type[models.Model], str] = {
 # Person fields a merge snapshots and an undo restores (bookkeeping fields excluded).
 SNAPSHOT_EXCLUDED = frozenset({"id", "version", "created_at", "modified_at", "modified_by"})
 DECIDERS = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+
+class EvidenceRow(TypedDict, total=False):
+    """One comparison of a pair: its name, the level it reached, and that level's weight."""
+
+    comparison: str
+    level: str  # the level's name ("exact", "nickname", ...)
+    weight: float
+    description: str  # the level in words, where the scorer gave it
+
+
+class Evidence(TypedDict, total=False):
+    """Why a pair was proposed or merged, as stored with it and shown on the review screen.
+
+    Rows written before these keys (under "fields", "explain" or "comparisons") are still
+    read by `evidence_rows`; new evidence is written with these keys alone.
+    """
+
+    rows: list[EvidenceRow]
+    weight: float  # the pair's total match weight
+    probability: float
+    caution: str  # the sure-merge guard's reason to look first ("" for none)
+    held_back: str  # why a pair sure enough to merge was put up for review instead
+    records: list[str]  # the two source records a batch run compared
+    source: str  # who proposed it when not a scorer (the demo's own cases)
+    overdose_report: list[str]  # how a report of an overdose weighed the pair
+
+
+class Folded(TypedDict):
+    """What a merge changed besides moving rows, kept for its undoing: rows removed or changed
+    as duplicates of the kept person's, and follow-ups escalated or cancelled."""
+
+    removed: list[dict[str, Any]]
+    changed: list[dict[str, Any]]
+    tasks: list[TaskAsItWas]
 
 
 class MatchDecision(models.TextChoices):
@@ -414,7 +450,7 @@ def _pending_pair(first: Person, second: Person) -> MatchCandidate | None:
 
 
 def _refresh_candidate(
-    actor: Actor, candidate: MatchCandidate, probability: float, evidence: dict[str, Any]
+    actor: Actor, candidate: MatchCandidate, probability: float, evidence: Evidence
 ) -> None:
     candidate.probability = float(probability)
     candidate.evidence = evidence
@@ -422,7 +458,7 @@ def _refresh_candidate(
 
 
 def propose_match(
-    actor: Actor, a: Person, b: Person, probability: float, evidence: dict[str, Any]
+    actor: Actor, a: Person, b: Person, probability: float, evidence: Evidence
 ) -> MatchCandidate:
     """Put a pair on the review queue (or refresh its evidence if it is there already)."""
     if a.pk == b.pk:
@@ -608,7 +644,7 @@ def _snapshot(person: Person) -> dict[str, Any]:
     }
 
 
-def merge_people(actor: Actor, keep: Person, other: Person, evidence: dict[str, Any]) -> Merge:
+def merge_people(actor: Actor, keep: Person, other: Person, evidence: Evidence) -> Merge:
     """Make `other` part of `keep`: every row moves, `other` is marked merged, not deleted.
 
     Both people are locked and read again first, so two runs merging the same pair at
@@ -640,7 +676,7 @@ def merge_people(actor: Actor, keep: Person, other: Person, evidence: dict[str, 
             actor_label=actor.name[:150],
             at=timezone.now(),
         )
-        folded: dict[str, list[dict[str, Any]]] = {"removed": [], "changed": []}
+        folded: Folded = {"removed": [], "changed": [], "tasks": []}
         moved: dict[str, dict[str, list[int]]] = {}
         for model, field in _person_links():
             found = _fold_conflicts(model, field, keep, other)

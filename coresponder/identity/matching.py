@@ -48,7 +48,7 @@ from coresponder.domain.linkage import (
     weight_table,
 )
 from coresponder.domain.vocabulary import humanize
-from coresponder.identity.actions import linkage_record
+from coresponder.identity.actions import Evidence, EvidenceRow, linkage_record
 from coresponder.identity.linkage_model import phone_key, shared_phone_keys
 from coresponder.identity.models import (
     LINKAGE_FIELDS,
@@ -89,7 +89,7 @@ class Match:
     person_id: int
     score: float
     reasons: list[str]
-    evidence: dict[str, Any] = field(default_factory=dict)
+    evidence: Evidence = field(default_factory=Evidence)
     # Why a person should look before taking them for one (twins, Jr and Sr, a
     # placeholder name: `linkage.sure_merge_guard`), else "".
     caution: str = ""
@@ -147,12 +147,12 @@ def described_evidence(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]]
     return described, vector
 
 
-def score_pair(a: Record, b: Record, params: Params) -> dict[str, Any]:
+def score_pair(a: Record, b: Record, params: Params) -> Evidence:
     """The evidence for one pair: each comparison's level and weight, the total, the
     probability, and the caution the sure-merge guard gives ("" when it gives none)."""
     vector = comparison_vector(a, b)
     weight = match_weight(vector, params)
-    rows = [
+    rows: list[EvidenceRow] = [
         {
             "comparison": name,
             "level": level,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
@@ -132,10 +132,18 @@ def escalate_task(actor: Actor, task: OutreachTask, by: int = 1) -> OutreachTask
     return task
 
 
-def escalate_duplicate_tasks(actor: Actor, person: Person) -> list[dict[str, Any]]:
+class TaskAsItWas(TypedDict):
+    """A follow-up's state before a merge changed it (kept in the merge, as JSON)."""
+
+    pk: int
+    status: str
+    escalations: int
+
+
+def escalate_duplicate_tasks(actor: Actor, person: Person) -> list[TaskAsItWas]:
     """Two open follow-ups for the now-same person: keep the earliest open, escalate it,
     cancel the others. Returns each changed task as it was, so a merge can be undone."""
-    changes: list[dict[str, Any]] = []
+    changes: list[TaskAsItWas] = []
     with transaction.atomic():
         open_tasks = OutreachTask.objects.filter(person=person, status__in=OPEN_STATUSES).order_by(
             "window_start", "id"
@@ -165,7 +173,7 @@ def escalate_duplicate_tasks(actor: Actor, person: Person) -> list[dict[str, Any
     return changes
 
 
-def restore_tasks(actor: Actor, changes: list[dict[str, Any]], person_id: int) -> None:
+def restore_tasks(actor: Actor, changes: list[TaskAsItWas], person_id: int) -> None:
     """Undo `escalate_duplicate_tasks`: each task back to the status and escalations it had,
     the last change first, so an undone merge leaves the follow-ups as they were."""
     with transaction.atomic():

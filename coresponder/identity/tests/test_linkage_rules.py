@@ -13,7 +13,7 @@ from django.test import Client
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.linkage import COUNTED_ONCE, Record, blocking_keys, normalise
-from coresponder.identity.actions import SourceRecordInput, propose_match, record_source
+from coresponder.identity.actions import Evidence, SourceRecordInput, propose_match, record_source
 from coresponder.identity.apps import use_deployment_placeholder_names
 from coresponder.identity.models import MatchCandidate, Merge, PersonKey
 from coresponder.people.models import Participation, Person
@@ -81,7 +81,7 @@ def test_the_review_queue_says_why_in_words_a_coordinator_reads(
     hospital = known(
         pad, "hospital", given_name="Ana", family_name="Reyes", phone="2155550100", birth_year=1971
     )
-    evidence = {
+    evidence: Evidence = {
         "probability": 0.93,
         "rows": [
             {"comparison": "given_name", "level": "placeholder", "weight": 0.0},

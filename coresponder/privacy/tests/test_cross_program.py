@@ -235,7 +235,7 @@ def test_the_review_queue_and_merges_keep_programs_apart(world: World) -> None:
     )
     pco_only = pco_user(world, Role.COORDINATOR, username="pco-only-coordinator")
     with pytest.raises(ActionError):
-        propose_match(SYSTEM, world.person, twin, 0.9, {"fields": []})
+        propose_match(SYSTEM, world.person, twin, 0.9, {"rows": []})
     # A pair queued before programs were kept apart is still never merged.
     candidate = MatchCandidate.objects.create(
         person_a=world.person, person_b=twin, probability=0.9, evidence={"fields": []}

@@ -411,7 +411,7 @@ def change_after_the_fact(plan: Plan, people: list[Person], program: Program) ->
     if plan.merge is not None:
         keep, other = pick(people, plan.merge[0]), pick(people, plan.merge[1])
         if keep.pk != other.pk:
-            merge = merge_people(ACTOR, keep, other, {"test": True})
+            merge = merge_people(ACTOR, keep, other, {})
             if plan.undo_merge:
                 unmerge(ACTOR, merge)
 

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from coresponder.core.audit import Actor
-from coresponder.domain.linkage import explain, params_from_json, sure_merge_guard
-from coresponder.identity.actions import merge_people, propose_match
+from coresponder.domain.linkage import Params, explain, params_from_json, sure_merge_guard
+from coresponder.identity.actions import Evidence, EvidenceRow, merge_people, propose_match
 from coresponder.identity.linkage_model import ScoredPair, load_source_records, predict_pairs
 from coresponder.identity.models import LinkageModel
 from coresponder.people.models import Person
@@ -18,16 +18,16 @@ from coresponder.privacy.access import people_may_link
 JOB = Actor(label="dedupe_registry", where="cli")
 
 
-def evidence_for(pair: ScoredPair, params: Any, held_back: str | None = None) -> dict[str, Any]:
+def evidence_for(pair: ScoredPair, params: Params, held_back: str | None = None) -> Evidence:
     """What the review screen shows: each comparison's level and match weight, and why a
     pair sure enough to merge was held back for a person to look at."""
     # Stored under "rows", as online matching stores its evidence, so the review queue
     # shows them (`identity.actions.evidence_rows`).
-    rows = [
+    rows: list[EvidenceRow] = [
         {"comparison": name, "level": level, "weight": round(weight, 3)}
         for name, level, weight in explain(pair.vector, params)
     ]
-    evidence: dict[str, Any] = {
+    evidence: Evidence = {
         "probability": pair.probability,
         "records": [pair.a, pair.b],
         "rows": rows,
