@@ -75,7 +75,7 @@ CANDIDATE_CAP = 100
 # see (at most four times the last), so a reader who sees few pages through few queries.
 CANDIDATE_PAGE = 500
 # A possible match at least this probable says why to look first, where the guard says so.
-LIKELY = 0.5
+CAUTION_FROM = 0.5
 # What a person's own row adds to their source records' accounts.
 PERSON_FIELDS = ("given_name", "family_name", "birth_date", "birth_year", "sex", "phone", "address")
 LEVEL_DESCRIPTIONS = {
@@ -358,7 +358,7 @@ def possible_matches(
                 reasons=reasons,
                 evidence=evidence,
                 # Only a likely match can be taken for the same person by mistake.
-                caution=evidence["caution"] if evidence["probability"] >= LIKELY else "",
+                caution=evidence["caution"] if evidence["probability"] >= CAUTION_FROM else "",
             )
         )
     return matches
