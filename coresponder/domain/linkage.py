@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -123,6 +123,28 @@ def _fold(text: str) -> str:
     return _SPACES.sub(" ", _NOT_WORD.sub("", ascii_text)).strip()
 
 
+# Words that name the kind of place rather than which place it is: "St Mary's Medical
+# Center" and "Saint Mary Hospital" are one facility to the comparisons.
+_FACILITY_KIND_WORDS = frozenset(
+    {
+        "the", "of", "and", "at", "hospital", "hosp", "medical", "med", "center", "centre",
+        "ctr", "health", "healthcare", "emergency", "department", "dept", "ed", "er",
+    }
+)  # fmt: skip
+_FACILITY_ABBREVIATIONS = {"st": "saint", "mt": "mount", "univ": "university", "u": "university"}
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s?\b", re.IGNORECASE)
+
+
+def facility_name(text: str) -> str:
+    """A facility's name as the comparisons and blocking keys read it: folded, a possessive
+    dropped, "St" read as "Saint", and words naming the kind of place ("Hospital", "Medical
+    Center", "ED") left out, unless nothing else is left."""
+    words = _fold(_POSSESSIVE.sub("", text)).split()
+    words = [_FACILITY_ABBREVIATIONS.get(word, word) for word in words]
+    named = [word for word in words if word not in _FACILITY_KIND_WORDS]
+    return " ".join(named or words)
+
+
 def normalise_phone(phone: str) -> str:
     """Digits only, the last ten (a leading country code is dropped)."""
     return "".join(c for c in phone if c.isdigit())[-10:]
@@ -207,7 +229,7 @@ def normalise(record: Record) -> Record:
         sex=_SEX.get(_fold(record.sex), ""),
         phone=normalise_phone(record.phone),
         address=_fold(record.address),
-        facility=_fold(record.facility),
+        facility=facility_name(record.facility),
         suffix=suffix,
         given_placeholder=given_placeholder,
         family_placeholder=family_placeholder,
@@ -1087,7 +1109,11 @@ def blocking_keys(record: Record) -> frozenset[str]:
     if street:
         keys.add(f"ad:{street}")
     if r.facility and r.event_date is not None:
-        keys.add(f"fac:{r.facility}:{r.event_date.isoformat()}:{r.sex}")
+        # The day seen and the next, so that two records of one visit a day apart (seen
+        # before midnight, admitted after) share a key. The sex is compared, not blocked
+        # on: a hospital's record of an unidentified patient may not give it.
+        for day in (r.event_date, r.event_date + timedelta(days=1)):
+            keys.add(f"fac:{r.facility}:{day.isoformat()}")
     return frozenset(keys)
 
 

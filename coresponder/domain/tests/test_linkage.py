@@ -21,6 +21,7 @@ from coresponder.domain.linkage import (
     comparison_levels,
     comparison_vector,
     explain,
+    facility_name,
     jaro_winkler,
     level_weight,
     levels_weight,
@@ -118,6 +119,33 @@ def test_it_links_ems_and_hospital_records_without_names() -> None:
     assert blocking_keys(ems) & blocking_keys(hospital)
     probability = match_probability(match_weight(comparison_vector(ems, hospital), DEFAULT_PARAMS))
     assert probability > REVIEW_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("St Mary's Hospital", "saint mary"),
+        ("Saint Mary Medical Center", "saint mary"),
+        ("ST. MARY’S ED", "saint mary"),
+        ("Plymouth General", "plymouth general"),
+        ("Plymouth General Hospital", "plymouth general"),
+        ("The Hospital", "the hospital"),
+    ],
+)
+def test_a_facility_reads_as_which_place_it_is_not_what_kind(written: str, read: str) -> None:
+    assert facility_name(written) == read
+
+
+def test_records_of_one_visit_share_a_facility_key_a_day_apart_and_without_a_sex() -> None:
+    police = Record(facility="St Mary's", event_date=date(2026, 2, 1), sex="male")
+    hospital = Record(facility="Saint Mary Hospital", event_date=date(2026, 2, 2))
+    assert blocking_keys(police) & blocking_keys(hospital)
+    assert level("event_facility", police, hospital) == "within_1_day"
+    # Two days on, or at another place, is another visit: no key in common.
+    later = Record(facility="St Mary's", event_date=date(2026, 2, 3))
+    assert not blocking_keys(police) & blocking_keys(later)
+    elsewhere = Record(facility="Plymouth General", event_date=date(2026, 2, 1), sex="male")
+    assert not blocking_keys(police) & blocking_keys(elsewhere)
 
 
 def test_it_keeps_unrelated_people_apart() -> None:

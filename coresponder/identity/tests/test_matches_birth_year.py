@@ -208,3 +208,32 @@ def test_a_facility_and_day_find_the_patient_it_registered_under_a_placeholder(
     nobody = matches(client, facility="Plymouth General")
     assert nobody.status_code == 422
     assert "a facility with the event date" in nobody.json()["errors"]["__all__"][0]
+
+
+@pytest.mark.django_db
+def test_a_facility_written_another_way_and_a_day_later_still_finds_the_patient(
+    pad: Program, coordinator: User, api_client_for: Any
+) -> None:
+    # The hospital registered an unidentified man, sex not given, on the evening of the
+    # 1st; the police report names "St. Mary's" and the day after, past midnight.
+    patient = Person.objects.create(given_name="Unknown", family_name="Male")
+    Participation.objects.create(person=patient, program=pad, first_seen_at=T0)
+    seen = SourceRecordInput(
+        given_name="Unknown",
+        family_name="Male",
+        facility="Saint Mary Medical Center",
+        event_date=dt.date(2026, 2, 1),
+        received_at=T0,
+    )
+    record_source(SYSTEM, patient, pad, "hospital", seen)
+    client = api_client_for(coordinator)
+    response = matches(client, facility="St. Mary's Hospital", event_date="2026-02-02", sex="m")
+    assert response.status_code == 200, response.content
+    (item,) = response.json()["items"]
+    assert item["person_id"] == patient.pk
+    assert "same facility, a day apart" in " ".join(item["reasons"])
+    # Another hospital that night, or the same one two days on, is someone else's visit.
+    elsewhere = matches(client, facility="Plymouth General", event_date="2026-02-02")
+    assert elsewhere.json()["items"] == []
+    later = matches(client, facility="St Mary's", event_date="2026-02-04")
+    assert later.json()["items"] == []
