@@ -284,15 +284,7 @@ def build(people: int) -> dict[str, Any]:
                         person,
                         program,
                         SourceRecord.Source.EMS,
-                        SourceRecordInput(
-                            given_name=report.given,
-                            family_name=report.family,
-                            birth_date=report.birth_date,
-                            sex=report.sex,
-                            phone=report.phone,
-                            address=report.address,
-                            received_at=seen_at,
-                        ),
+                        SourceRecordInput.from_record(report, received_at=seen_at),
                     )
                     reported.id = record_id
                     batch_records.append(reported)

@@ -143,6 +143,25 @@ class SourceRecordInput:
             given["external_id"] = str(given["external_id"])
         return cls(**given)
 
+    @classmethod
+    def from_record(
+        cls, record: Record, received_at: dt.datetime | None = None
+    ) -> SourceRecordInput:
+        """A record as the linkage core reads it (a test set's, another system's) as a
+        source's account."""
+        return cls(
+            given_name=record.given,
+            family_name=record.family,
+            birth_date=record.birth_date,
+            birth_year=record.birth_year,
+            sex=record.sex,
+            phone=record.phone,
+            address=record.address,
+            event_date=record.event_date,
+            facility=record.facility,
+            received_at=received_at,
+        )
+
 
 def linkage_record(data: models.Model | SourceRecordInput | Mapping[str, Any]) -> Record:
     """A source record, a person, a report (or a dict of reported fields) as the linkage

@@ -139,14 +139,7 @@ def test_train_linkage_on_spark_trains_the_model_duckdb_trains(settings: Any) ->
             PersonFactory.create(),
             None,
             "ems" if name.startswith("a") else "hospital",
-            SourceRecordInput(
-                given_name=record.given,
-                family_name=record.family,
-                birth_date=record.birth_date,
-                sex=record.sex,
-                phone=record.phone,
-                address=record.address,
-            ),
+            SourceRecordInput.from_record(record),
         )
         stored[str(source.pk)] = name
     settings.LINKAGE_BACKEND = "spark"
