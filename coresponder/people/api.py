@@ -13,7 +13,7 @@ from pydantic import ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import ActionError, Forbidden, NotVisible
+from coresponder.core.errors import ActionError, NotVisible
 from coresponder.core.http import actor_for
 from coresponder.core.models import MAX_VERSION
 from coresponder.domain.policy import RecordType
@@ -39,16 +39,13 @@ from coresponder.people.amendments import (
     open_amendments,
 )
 from coresponder.people.models import Amendment, Ethnicity, Person, Race, Sex
-from coresponder.people.reading import person_record
+from coresponder.people.reading import find_people, person_record
 from coresponder.people.records_request import access_records_request, records_request
 from coresponder.people.timeline import has_history, person_timeline
 from coresponder.privacy.access import (
     access_person,
     access_program,
-    finds_people,
     program_for,
-    role_grants,
-    search_people,
     visible_programs,
 )
 from coresponder.privacy.actions import record_person_read
@@ -181,10 +178,7 @@ def add_person(request: HttpRequest, payload: PersonIn) -> Status[dict[str, Any]
 @router.get("/persons", response=PersonList, summary="Find people you may see")
 def list_people(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, Any]:
     """Names and birth dates only; reading any person's detail is a separate, audited read."""
-    grants = role_grants(request.user)
-    if grants and not any(finds_people(role) for _, role in grants):
-        raise Forbidden("Your role does not search people.")
-    page_obj = Paginator(search_people(request.user, q), PAGE_SIZE).get_page(page)
+    page_obj = find_people(actor_for(request), request.user, q, page, PAGE_SIZE)
     items = [
         {
             "id": p.pk,
@@ -195,13 +189,6 @@ def list_people(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, A
         }
         for p in page_obj.object_list
     ]
-    record_event(
-        actor_for(request),
-        "read",
-        object_type="people.person",
-        fields=["identity"],
-        detail={"list": True, "q": q, "page": page_obj.number, "ids": [i["id"] for i in items]},
-    )
     return {"items": items, "count": page_obj.paginator.count}
 
 

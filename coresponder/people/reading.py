@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import Forbidden
 from coresponder.domain.policy import WITHHELD_TEXT, FieldGroup, GroupVisibility, RecordType
 from coresponder.outreach.engagement import is_engaged
-from coresponder.privacy.access import PersonAccess
+from coresponder.people.models import Person
+from coresponder.privacy.access import PersonAccess, finds_people, role_grants, search_people
 from coresponder.services.models import ServiceReferral
 from coresponder.services.referral_status import service_referral_status
 
@@ -40,6 +44,40 @@ DETAIL_LABELS = {
     "call_priority": "Dispatch priority",
     "call_address": "Street address",
 }
+
+
+def may_search_people(user: Any) -> bool:
+    """Whether any role the user holds looks people up by name (not a prosecutor's or an
+    analyst's, who see diversions or figures)."""
+    return any(finds_people(role) for _program, role in role_grants(user))
+
+
+def find_people(actor: Actor, user: Any, q: str, page: Any, per_page: int) -> Page[Person]:
+    """One page of the people `user` may see that `q` finds (`privacy.access.search_people`),
+    names and birth dates only, audited as one read naming what was typed and the ids shown.
+
+    The one person search, for the web and the API alike. Raises Forbidden for a user no
+    role of whom searches people.
+    """
+    if not may_search_people(user):
+        raise Forbidden("Your role does not search people.")
+    people = search_people(user, q).only(
+        "id", "given_name", "family_name", "birth_date", "birth_year"
+    )
+    found = Paginator(people, per_page).get_page(page)
+    record_event(
+        actor,
+        "read",
+        object_type="people.person",
+        fields=["identity"],
+        detail={
+            "list": True,
+            "q": q,
+            "page": found.number,
+            "ids": [person.pk for person in found.object_list],
+        },
+    )
+    return found
 
 
 def detail_label(key: str) -> str:

@@ -25,14 +25,17 @@ from coresponder.domain.policy import (
 from coresponder.domain.vocabulary import label as vocabulary_label
 from coresponder.people.actions import update_person
 from coresponder.people.forms import PersonForm
-from coresponder.people.reading import DETAIL_VOCABULARIES, detail_label, person_record
+from coresponder.people.reading import (
+    DETAIL_VOCABULARIES,
+    detail_label,
+    find_people,
+    may_search_people,
+    person_record,
+)
 from coresponder.people.timeline import has_history, person_timeline
 from coresponder.privacy.access import (
     PersonAccess,
     access_person,
-    finds_people,
-    role_grants,
-    search_people,
 )
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs.labels import district_names, recipient_label
@@ -57,22 +60,10 @@ def _access_or_404(request: HttpRequest, person_id: int) -> PersonAccess:
 
 @login_required
 def person_search(request: HttpRequest) -> HttpResponse:
-    grants = role_grants(request.user)
-    if not any(finds_people(role) for _, role in grants):
+    if not may_search_people(request.user):
         raise Http404("No person search for this role")
     q = request.GET.get("q", "").strip()
-    people = search_people(request.user, q)
-    page = Paginator(
-        people.only("id", "given_name", "family_name", "birth_date", "birth_year"), PAGE_SIZE
-    )
-    page_obj = page.get_page(request.GET.get("page"))
-    record_event(
-        actor_for(request),
-        "read",
-        object_type="people.person",
-        fields=["identity"],
-        detail={"list": True, "q": q, "ids": [p.pk for p in page_obj.object_list]},
-    )
+    page_obj = find_people(actor_for(request), request.user, q, request.GET.get("page"), PAGE_SIZE)
     return render(request, "people/person_search.html", {"q": q, "page_obj": page_obj})
 
 
