@@ -32,6 +32,7 @@ from coresponder.domain.placeholders import (
     is_placeholder_birth_date,
     is_placeholder_birth_year,
     is_year_only_birth_date,
+    placeholder_mark,
     placeholder_parts,
 )
 
@@ -64,6 +65,9 @@ class Record:
     given_placeholder: bool = False
     family_placeholder: bool = False
     birth_date_placeholder: bool = False
+    # Set by `normalise`: what tells this placeholder name from another ("a" of "Twin A",
+    # "alpha" of "Trauma Alpha"); "" when the name is no placeholder or has no mark.
+    placeholder_mark: str = ""
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,9 @@ def normalise(record: Record) -> Record:
     given_placeholder, family_placeholder = placeholder_parts(
         given, family, _conventions["current"]
     )
+    mark = record.placeholder_mark or placeholder_mark(
+        given if given_placeholder else "", family if family_placeholder else ""
+    )
     given_placeholder = given_placeholder or record.given_placeholder
     family_placeholder = family_placeholder or record.family_placeholder
     birth, year = record.birth_date, record.birth_year
@@ -234,6 +241,7 @@ def normalise(record: Record) -> Record:
         given_placeholder=given_placeholder,
         family_placeholder=family_placeholder,
         birth_date_placeholder=birth_placeholder,
+        placeholder_mark=mark,
     )
 
 
@@ -343,6 +351,21 @@ def jaro(s: str, t: str) -> float:
 
 
 @lru_cache(maxsize=262144)
+def edit_distance(a: str, b: str) -> int:
+    """Letters to insert, delete, replace or swap with a neighbour to turn `a` into `b`
+    (optimal string alignment; DuckDB's `damerau_levenshtein` on names this short)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, y in enumerate(b, start=1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(b)]
+
+
 def jaro_winkler(a: str, b: str) -> float:
     """Jaro–Winkler similarity (prefix scale 0.1, up to 4 characters, boost above 0.7)."""
     s, t = (a, b) if a <= b else (b, a)  # the same answer either way round
@@ -509,10 +532,18 @@ NEUTRAL_LEVELS: frozenset[tuple[str, int]] = frozenset(
 
 
 def _close_names(x: str, y: str) -> bool:
-    """Two names one change apart: equal, nicknames, a typo, an initial, a shared part."""
-    if x == y or are_nicknames(x, y) or jaro_winkler(x, y) >= 0.92:
+    """Two names one change apart: equal, nicknames, a typo, an initial, a shared part.
+
+    A shared sound counts only when spelled alike too (Smyth and Smith, Sam and Sma): Ann
+    and Amy, Sean and Sam sound alike to Soundex, and twins written family name first
+    would read as one person's swapped names.
+    """
+    if x == y or are_nicknames(x, y):
         return True
-    if soundex(x) == soundex(y):
+    similarity = jaro_winkler(x, y)
+    if similarity >= 0.92:
+        return True
+    if soundex(x) == soundex(y) and (similarity >= 0.80 or edit_distance(x, y) <= 1):
         return True
     if (len(x) == 1 or len(y) == 1) and x[0] == y[0]:
         return True
@@ -531,13 +562,31 @@ def _name_present(name: str, placeholder: bool) -> bool:
     return bool(name) or placeholder
 
 
+def _other_patients(a: Record, b: Record) -> bool:
+    """Placeholder names whose marks differ, born or seen together: "Twin A" and "Twin B"
+    of one birth date, "Trauma Alpha" and "Trauma Bravo" of one night at one hospital are
+    two people. (Another visit's alias says nothing: each visit is given a new one.)"""
+    if not (a.placeholder_mark and b.placeholder_mark) or a.placeholder_mark == b.placeholder_mark:
+        return False
+    born_together = a.birth_date is not None and a.birth_date == b.birth_date
+    seen_together = (
+        bool(a.facility)
+        and a.facility == b.facility
+        and a.event_date is not None
+        and b.event_date is not None
+        and abs((a.event_date - b.event_date).days) <= 1
+    )
+    return born_together or seen_together
+
+
 def _compare_given(a: Record, b: Record) -> int:
     if not _name_present(a.given, a.given_placeholder) or not _name_present(
         b.given, b.given_placeholder
     ):
         return 0
     if a.given_placeholder or b.given_placeholder:
-        return 8  # a blank side: no level before this one can hold
+        # A blank side: no level before this one can hold.
+        return 9 if _other_patients(a, b) else 8
     if a.given == b.given:
         return 1
     if a.family and b.family and a.given == b.family and a.family == b.given:
@@ -562,7 +611,7 @@ def _compare_family(a: Record, b: Record) -> int:
     ):
         return 0
     if a.family_placeholder or b.family_placeholder:
-        return 8
+        return 9 if _other_patients(a, b) else 8
     if a.family == b.family:
         return 1
     if a.given and b.given and a.given == b.family and a.family == b.given:
@@ -993,9 +1042,11 @@ _PHONE_AGREES = frozenset({"exact", "last7", "one_digit", "shared"})
 
 
 def _same_home(vector: Mapping[str, int]) -> bool:
-    """The same address, as written, and the same phone: what a household shares."""
+    """The same address (as written, or spelled almost so: "22 Maple Road", "22 Maple Rd",
+    an apartment added) and the same phone: what a household shares."""
     return (
-        _level_name(vector, "address") == "exact" and _level_name(vector, "phone") in _PHONE_AGREES
+        _level_name(vector, "address") in ("exact", "jw90")
+        and _level_name(vector, "phone") in _PHONE_AGREES
     )
 
 

@@ -59,10 +59,14 @@ PART_WORDS: frozenset[str] = frozenset(
     {
         "patient",
         "unknown",
+        "unkown",
+        "unknwn",
+        "unknow",
         "unk",
         "unkn",
         "unkwn",
         "ukn",
+        "pt",
         "fnu",
         "lnu",
         "nfn",
@@ -136,8 +140,11 @@ def _part_is_placeholder(part: str, markers: frozenset[str]) -> bool:
 
 
 def _is_doe(given: str, family: str) -> bool:
-    """ "John Doe", "Jane Doe 12", "Baby Girl Doe", "Doe": not "Samuel Doe" or "Doe-Smith"."""
+    """ "John Doe", "Jane Doe 12", "Baby Girl Doe", "Doe": not "Samuel Doe" or "Doe-Smith";
+    also the whole name typed in one part ("Doe, John")."""
     family_words = _words(family)
+    if not given and DOE in family_words and len(family_words) > 1:
+        return _is_doe(" ".join(w for w in family_words if w != DOE), DOE)
     if DOE not in family_words or not all(w == DOE or len(w) == 1 for w in family_words):
         return False
     return all(
@@ -173,6 +180,28 @@ def placeholder_parts(
         _part_is_placeholder(given, GIVEN_PART_WORDS),
         _part_is_placeholder(family, PART_WORDS),
     )
+
+
+# Words that only say "not known" (or "a newborn", and which sex, that the sex compared
+# says): what is left of a placeholder name besides them is its mark, the letter, number
+# or alias that tells one such patient from another ("Twin A" and "Twin B", "Trauma
+# Alpha" and "Trauma Bravo").
+FILLER_WORDS: frozenset[str] = (
+    WHOLE_NAME_WORDS
+    | PART_WORDS
+    | DOE_GIVEN_NAMES
+    | frozenset({DOE, "baby", "babyboy", "babygirl", "boy", "girl", "infant", "newborn"})
+    | frozenset({"twin", "male", "female", "name", "no", "not", "given"})
+)
+
+
+def placeholder_mark(*parts: str) -> str:
+    """The mark of a placeholder name's parts (folded): its letters, numbers and alias words
+    beside the words that only say "not known"; "" when there is none ("Unknown Male",
+    "John Doe"). Two placeholder names with different marks, born or seen together, are
+    two patients."""
+    words = " ".join(parts).split()
+    return " ".join(w for w in words if w not in FILLER_WORDS)
 
 
 def conventions_with(names: Iterable[str], fold: Callable[[str], str]) -> Placeholders:

@@ -40,6 +40,7 @@ from coresponder.domain.linkage import (
     Record,
     blocking_keys,
     compare,
+    edit_distance,
     jaro_winkler,
     known_roots,
     match_probability,
@@ -108,6 +109,7 @@ _COLUMNS: tuple[tuple[str, Any], ...] = (
     ("family", np.int64),
     ("given_placeholder", bool),
     ("family_placeholder", bool),
+    ("mark", np.int64),
     ("suffix", np.int64),
     ("has_year", bool),
     ("year", np.int64),
@@ -135,6 +137,7 @@ def build_table(records: Iterable[tuple[str, Record]]) -> Table:
     normalised: list[Record] = []
     names, suffixes, sexes, phones, last7s = (_Vocabulary() for _ in range(5))
     addresses, facilities, keys = _Vocabulary(), _Vocabulary(), _Vocabulary()
+    marks = _Vocabulary()
     rows: list[tuple[Any, ...]] = []
     key_records: list[int] = []
     key_codes: list[int] = []
@@ -149,6 +152,7 @@ def build_table(records: Iterable[tuple[str, Record]]) -> Table:
                 names.code(r.family),
                 r.given_placeholder,
                 r.family_placeholder,
+                marks.code(r.placeholder_mark),
                 suffixes.code(r.suffix),
                 year is not None,
                 year if year is not None else 0,
@@ -299,10 +303,13 @@ class _NameRelations:
     initial: Bools
     parts: Bools
     soundex: Bools
+    one_edit: Bools  # one letter inserted, deleted, replaced or swapped (asked where sounds agree)
 
     def close(self, equal: Bools) -> Bools:
-        """The core's `_close_names`: equal, nicknames, a typo, a sound, an initial, a part."""
-        return equal | self.nickname | (self.jw >= 0.92) | self.soundex | self.initial | self.parts
+        """The core's `_close_names`: equal, nicknames, a typo (or a sound spelled somewhat
+        alike), an initial, a part."""
+        sound = self.soundex & ((self.jw >= 0.80) | self.one_edit)
+        return equal | self.nickname | (self.jw >= 0.92) | sound | self.initial | self.parts
 
 
 class _Names:
@@ -336,12 +343,17 @@ class _Names:
         initial = ((self.length[ux] == 1) | (self.length[uy] == 1)) & (
             self.first[ux] == self.first[uy]
         )
+        sound = self.soundex[ux] == self.soundex[uy]
+        one_edit = np.zeros(len(ux), dtype=bool)
+        for i in np.flatnonzero(sound & different):
+            one_edit[i] = edit_distance(self.names[ux[i]], self.names[uy[i]]) <= 1
         return _NameRelations(
             nickname=nickname[inverse],
             jw=jw[inverse],
             initial=initial[inverse],
             parts=parts[inverse],
-            soundex=(self.soundex[ux] == self.soundex[uy])[inverse],
+            soundex=sound[inverse],
+            one_edit=one_edit[inverse],
         )
 
 
@@ -395,15 +407,28 @@ def _select(levels: Ints, todo: Bools, conditions: Sequence[tuple[Bools, int]]) 
         todo &= ~hit
 
 
+def _together(p: _Pairs) -> Bools:
+    """Born on one date, or seen at one facility a day apart at most (`_other_patients`)."""
+    born = p.a("has_date") & p.b("has_date") & (p.a("year") == p.b("year"))
+    born &= (p.a("month") == p.b("month")) & (p.a("day") == p.b("day"))
+    da, db = p.a("event_day"), p.b("event_day")
+    seen = (p.a("facility") != 0) & (p.a("facility") == p.b("facility"))
+    seen &= (da != -1) & (db != -1) & (np.abs(da - db) <= 1)
+    result: Bools = born | seen
+    return result
+
+
 def _name_level(p: _Pairs, own: str, other: str, placeholder: str) -> Ints:
     """given_name / family_name: the levels up to the name's own tail."""
     oa, ob = p.a(own), p.b(own)
     xa, xb = p.a(other), p.b(other)
     pa, pb = p.a(placeholder), p.b(placeholder)
+    ma, mb = p.a("mark"), p.b("mark")
     levels = np.zeros(len(oa), dtype=np.int64)
     present = ((oa != 0) | pa) & ((ob != 0) | pb)
     todo = present.copy()
-    _select(levels, todo, [(pa | pb, 8), (oa == ob, 1)])
+    other_patients = (ma != 0) & (mb != 0) & (ma != mb) & _together(p)  # "Twin A", "Twin B"
+    _select(levels, todo, [((pa | pb) & other_patients, 9), (pa | pb, 8), (oa == ob, 1)])
     swapped = (xa != 0) & (xb != 0) & (oa == xb) & (xa == ob)
     _select(levels, todo, [(swapped, 2)])
     rest = np.flatnonzero(todo)

@@ -17,6 +17,29 @@ from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import Linkable, is_admin, role_grants
 
 SUGGESTION_LIMIT = 5
+# What the referral form says of the person, under the names `record_from_query` reads.
+PERSON_FIELDS = (
+    "given_name",
+    "family_name",
+    "birth_date",
+    "birth_year",
+    "age",
+    "sex",
+    "phone",
+    "address",
+)
+
+
+def asked_of(data: Any) -> dict[str, Any]:
+    """The form's fields as a query of possible matches: the person's own, and an
+    overdose's day and facility as where and when they were seen (an age is then read on
+    that day, not today)."""
+    asked = {name: data.get(name) for name in PERSON_FIELDS}
+    day = str(data.get("overdose_occurred_at") or data.get("event_date") or "")[:10]
+    if day:
+        asked["event_date"] = day
+    asked["facility"] = data.get("overdose_facility") or data.get("facility")
+    return asked
 
 
 def _programs_of(user: Any, person_ids: list[int]) -> dict[int, list[str]]:
@@ -38,7 +61,7 @@ def earlier_contacts(
     `among` limits them to the people a program's referral may be linked to; the
     read is audited. With `choosing`, each may be picked on the referral form.
     """
-    probe = record_from_query(data)
+    probe = record_from_query(asked_of(data))
     suggestions: list[dict[str, Any]] = []
     if probe is not None:
         matches = possible_matches(request.user, probe, limit=SUGGESTION_LIMIT, among=among)

@@ -25,7 +25,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count
 
 from coresponder.domain.linkage import (
     COMPARISONS,
@@ -36,15 +35,13 @@ from coresponder.domain.linkage import (
     digits,
     known_roots,
     normalise,
-    normalise_phone,
     soundex,
 )
 from coresponder.identity import batch_scoring, spark_backend
 from coresponder.identity.actions import linkage_record
-from coresponder.identity.models import LINKAGE_FIELDS, PersonKey, SourceRecord
+from coresponder.identity.matching import phone_key, shared_phone_keys
+from coresponder.identity.models import LINKAGE_FIELDS, SourceRecord
 
-# A phone this many people give (a shelter's, a clinic's, a referrer's) says little.
-SHARED_PHONE_PEOPLE = 5
 # A blocking key shared by more records than this is too common to tell anyone
 # apart (a placeholder birth date, a shared shelter phone); its pairs are skipped.
 MAX_BLOCK = 400
@@ -68,12 +65,14 @@ class ScoredPair:
 # jaro_winkler_similarity is the same measure as the domain's; the test suite
 # checks every level against `compare` on random pairs.
 # Swapped with one more change (`linkage._close_names` both ways across): each name
-# lands equal, a nickname, a typo, the same sound, an initial or a shared part of the
-# other record's other name.
+# lands equal, a nickname, a typo (or the same sound, spelled alike), an initial or a
+# shared part of the other record's other name.
 def _close_sql(x: str, y: str) -> str:
     return (
         f"({x}_l = {y}_r OR list_has_any({x}_roots_l, {y}_roots_r)"
-        f" OR jaro_winkler_similarity({x}_l, {y}_r) >= 0.92 OR {x}_sx_l = {y}_sx_r"
+        f" OR jaro_winkler_similarity({x}_l, {y}_r) >= 0.92 OR ({x}_sx_l = {y}_sx_r"
+        f" AND (jaro_winkler_similarity({x}_l, {y}_r) >= 0.80"
+        f" OR damerau_levenshtein({x}_l, {y}_r) <= 1))"
         f" OR ((length({x}_l) = 1 OR length({y}_r) = 1) AND left({x}_l, 1) = left({y}_r, 1))"
         f" OR ((len({x}_parts_l) > 1 OR len({y}_parts_r) > 1)"
         f" AND list_has_any({x}_parts_l, {y}_parts_r)))"
@@ -84,6 +83,13 @@ SWAPPED_CLOSE_SQL = (
     "given_l IS NOT NULL AND family_l IS NOT NULL AND given_r IS NOT NULL"
     f" AND family_r IS NOT NULL AND {_close_sql('given', 'family')}"
     f" AND {_close_sql('family', 'given')}"
+)
+
+# Placeholder names whose marks differ, born or seen together ("Twin A", "Twin B"): two
+# people, not a blank (`linkage._other_patients`).
+OTHER_PATIENTS_SQL = (
+    "COALESCE(mark_l <> mark_r AND (birth_date_l = birth_date_r OR (facility_l = facility_r"
+    " AND abs(date_diff('day', event_date_l, event_date_r)) <= 1)), FALSE)"
 )
 
 LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
@@ -97,7 +103,7 @@ LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
         "jaro_winkler_similarity(given_l, given_r) >= 0.80",
         "(length(given_l) = 1 OR length(given_r) = 1) AND left(given_l, 1) = left(given_r, 1)",
         SWAPPED_CLOSE_SQL,
-        "given_ph_l OR given_ph_r",
+        f"(given_ph_l OR given_ph_r) AND NOT {OTHER_PATIENTS_SQL}",
     ),
     "family_name": (
         "(family_l IS NULL AND NOT family_ph_l) OR (family_r IS NULL AND NOT family_ph_r)",
@@ -109,7 +115,7 @@ LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
         "family_sx_l = family_sx_r",
         "jaro_winkler_similarity(family_l, family_r) >= 0.80",
         SWAPPED_CLOSE_SQL,
-        "family_ph_l OR family_ph_r",
+        f"(family_ph_l OR family_ph_r) AND NOT {OTHER_PATIENTS_SQL}",
     ),
     "name_suffix": (
         "suffix_l IS NULL AND suffix_r IS NULL",
@@ -169,6 +175,7 @@ def _rows(records: Iterable[tuple[str, Record]]) -> list[dict[str, Any]]:
                 "family": r.family or None,
                 "given_ph": r.given_placeholder,
                 "family_ph": r.family_placeholder,
+                "mark": r.placeholder_mark or None,
                 "given_roots": sorted(known_roots(r.given)),
                 "family_roots": sorted(known_roots(r.family)),
                 "given_parts": sorted(set(r.given.split(" "))) if r.given else [],
@@ -362,29 +369,6 @@ def cluster(pairs: Iterable[ScoredPair], threshold: float) -> list[set[str]]:
 
 
 # --- the thin ORM loader ----------------------------------------------------------
-
-
-def phone_key(record: Record) -> str | None:
-    """The phone's blocking key (`ph:` and its last seven digits), as `blocking_keys` makes it."""
-    phone = normalise_phone(record.phone)
-    return f"ph:{phone[-7:]}" if len(phone) >= 7 else None
-
-
-def shared_phone_keys(records: list[Record] | None = None) -> set[str]:
-    """The phone keys among `records` (None: in the whole registry) that at least
-    SHARED_PHONE_PEOPLE people give: one query."""
-    keys = PersonKey.objects.filter(key__startswith="ph:")
-    if records is not None:
-        wanted = {key for key in map(phone_key, records) if key is not None}
-        if not wanted:
-            return set()
-        keys = PersonKey.objects.filter(key__in=sorted(wanted))
-    return set(
-        keys.values("key")
-        .annotate(people=Count("person_id", distinct=True))
-        .filter(people__gte=SHARED_PHONE_PEOPLE)
-        .values_list("key", flat=True)
-    )
 
 
 def load_source_records() -> list[tuple[str, Record, int]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -41,6 +41,7 @@ from coresponder.domain.linkage import (
     match_probability,
     match_weight,
     normalise,
+    normalise_phone,
     params_from_json,
     prior_weight,
     set_aside,
@@ -49,7 +50,6 @@ from coresponder.domain.linkage import (
 )
 from coresponder.domain.vocabulary import humanize
 from coresponder.identity.actions import Evidence, EvidenceRow, linkage_record
-from coresponder.identity.linkage_model import phone_key, shared_phone_keys
 from coresponder.identity.models import (
     LINKAGE_FIELDS,
     LinkageModel,
@@ -74,6 +74,8 @@ CANDIDATE_CAP = 100
 # fewer than the cap, the next page is sized by how many of the last the reader could
 # see (at most four times the last), so a reader who sees few pages through few queries.
 CANDIDATE_PAGE = 500
+# A phone this many people give (a shelter's, a clinic's, a referrer's) says little.
+SHARED_PHONE_PEOPLE = 5
 # A possible match at least this probable says why to look first, where the guard says so.
 CAUTION_FROM = 0.5
 # What a person's own row adds to their source records' accounts.
@@ -279,10 +281,40 @@ def visible_candidates(
     return [row[0] for row in visible_rows(scope, keys, cap, programs=programs)]
 
 
+def phone_key(record: Record) -> str | None:
+    """The phone's blocking key (`ph:` and its last seven digits), as `blocking_keys` makes it."""
+    phone = normalise_phone(record.phone)
+    return f"ph:{phone[-7:]}" if len(phone) >= 7 else None
+
+
+def shared_phone_keys(records: list[Record] | None = None) -> set[str]:
+    """The phone keys among `records` (None: in the whole registry) that at least
+    SHARED_PHONE_PEOPLE people give: one query."""
+    keys = PersonKey.objects.filter(key__startswith="ph:")
+    if records is not None:
+        wanted = {key for key in map(phone_key, records) if key is not None}
+        if not wanted:
+            return set()
+        keys = PersonKey.objects.filter(key__in=sorted(wanted))
+    return set(
+        keys.values("key")
+        .annotate(people=Count("person_id", distinct=True))
+        .filter(people__gte=SHARED_PHONE_PEOPLE)
+        .values_list("key", flat=True)
+    )
+
+
 def _marked(normal: Record, shared: set[str]) -> Record:
     """A normalised record, saying whether its phone is one many people give."""
     key = phone_key(normal)
     return replace(normal, shared_phone=True) if key is not None and key in shared else normal
+
+
+def with_shared_phones(records: Sequence[Record]) -> list[Record]:
+    """`records` with each phone that many people give (a shelter's, a referrer's) marked
+    as such, so that agreeing on it weighs little: one query for them all."""
+    shared = shared_phone_keys(list(records))
+    return [_marked(record, shared) for record in records]
 
 
 def possible_matches(

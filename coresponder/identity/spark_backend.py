@@ -23,19 +23,21 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from coresponder.domain.linkage import jaro_winkler
+from coresponder.domain.linkage import edit_distance, jaro_winkler
 
 
 # Each domain level as Spark SQL over the columns `linkage_model._rows` precomputes,
 # in the domain's order (level 0 is null, the last is else), level for level the
 # DuckDB SQL: list_has_any is arrays_overlap, len of a list is size, list_intersect
-# is array_intersect, date_diff('day', a, b) is datediff(b, a); the two functions
+# is array_intersect, date_diff('day', a, b) is datediff(b, a); the functions
 # Spark lacks are registered by `register_functions`.
 def _close_sql(x: str, y: str) -> str:
     """`linkage_model._close_sql` in Spark SQL."""
     return (
         f"({x}_l = {y}_r OR arrays_overlap({x}_roots_l, {y}_roots_r)"
-        f" OR jaro_winkler_similarity({x}_l, {y}_r) >= 0.92 OR {x}_sx_l = {y}_sx_r"
+        f" OR jaro_winkler_similarity({x}_l, {y}_r) >= 0.92 OR ({x}_sx_l = {y}_sx_r"
+        f" AND (jaro_winkler_similarity({x}_l, {y}_r) >= 0.80"
+        f" OR damerau_levenshtein({x}_l, {y}_r) <= 1))"
         f" OR ((length({x}_l) = 1 OR length({y}_r) = 1) AND left({x}_l, 1) = left({y}_r, 1))"
         f" OR ((size({x}_parts_l) > 1 OR size({y}_parts_r) > 1)"
         f" AND arrays_overlap({x}_parts_l, {y}_parts_r)))"
@@ -46,6 +48,13 @@ SWAPPED_CLOSE_SQL = (
     "given_l IS NOT NULL AND family_l IS NOT NULL AND given_r IS NOT NULL"
     f" AND family_r IS NOT NULL AND {_close_sql('given', 'family')}"
     f" AND {_close_sql('family', 'given')}"
+)
+
+# Placeholder names whose marks differ, born or seen together ("Twin A", "Twin B"): two
+# people, not a blank (`linkage._other_patients`).
+OTHER_PATIENTS_SQL = (
+    "COALESCE(mark_l <> mark_r AND (birth_date_l = birth_date_r"
+    " OR (facility_l = facility_r AND abs(datediff(event_date_r, event_date_l)) <= 1)), FALSE)"
 )
 
 SPARK_LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
@@ -59,7 +68,7 @@ SPARK_LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
         "jaro_winkler_similarity(given_l, given_r) >= 0.80",
         "(length(given_l) = 1 OR length(given_r) = 1) AND left(given_l, 1) = left(given_r, 1)",
         SWAPPED_CLOSE_SQL,
-        "given_ph_l OR given_ph_r",
+        f"(given_ph_l OR given_ph_r) AND NOT {OTHER_PATIENTS_SQL}",
     ),
     "family_name": (
         "(family_l IS NULL AND NOT family_ph_l) OR (family_r IS NULL AND NOT family_ph_r)",
@@ -71,7 +80,7 @@ SPARK_LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
         "family_sx_l = family_sx_r",
         "jaro_winkler_similarity(family_l, family_r) >= 0.80",
         SWAPPED_CLOSE_SQL,
-        "family_ph_l OR family_ph_r",
+        f"(family_ph_l OR family_ph_r) AND NOT {OTHER_PATIENTS_SQL}",
     ),
     "name_suffix": (
         "suffix_l IS NULL AND suffix_r IS NULL",
@@ -123,6 +132,7 @@ COLUMNS: Sequence[tuple[str, str]] = (
     ("family", "string"),
     ("given_ph", "boolean"),
     ("family_ph", "boolean"),
+    ("mark", "string"),
     ("given_roots", "array<string>"),
     ("family_roots", "array<string>"),
     ("given_parts", "array<string>"),
@@ -217,6 +227,13 @@ def jaro_winkler_similarity(a: str | None, b: str | None) -> float | None:
     return jaro_winkler(a, b)
 
 
+def damerau_levenshtein(a: str | None, b: str | None) -> int | None:
+    """The core's edit distance (a swap of neighbours is one edit); null when either side is."""
+    if a is None or b is None:
+        return None
+    return edit_distance(a, b)
+
+
 def hamming(a: str | None, b: str | None) -> int | None:
     """Positions at which two strings of one length differ; null otherwise (as in DuckDB)."""
     if a is None or b is None or len(a) != len(b):
@@ -231,6 +248,7 @@ def register_functions(spark: Any) -> None:
     functions: dict[str, tuple[Any, Any]] = {
         "jaro_winkler_similarity": (jaro_winkler_similarity, DoubleType()),
         "hamming": (hamming, IntegerType()),
+        "damerau_levenshtein": (damerau_levenshtein, IntegerType()),
     }
     for name, (function, kind) in functions.items():
         if not spark.catalog.functionExists(name):

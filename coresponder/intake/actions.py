@@ -39,7 +39,7 @@ from coresponder.identity.actions import (
     propose_match,
     record_source,
 )
-from coresponder.identity.matching import active_params, could_be, score_pair
+from coresponder.identity.matching import active_params, could_be, score_pair, with_shared_phones
 from coresponder.identity.models import SourceRecord
 from coresponder.intake.inputs import (
     OffenseInput,
@@ -579,11 +579,13 @@ def report_facts(referral: ReferralInput, person: Person | None) -> ReportFacts:
     data = _overdose_of(referral)
     reported = referral.reported_person()
     names = {k: v for k, v in reported.items() if v not in (None, "")}
+    said = linkage_record(names) if names else (linkage_record(person) if person else None)
     return ReportFacts(
         occurred_at=_checked(data.occurred_at),
         coordinates=_coordinates(data.latitude, data.longitude),
         place=str(data.place or ""),
-        person=linkage_record(names) if names else (linkage_record(person) if person else None),
+        # A shelter's phone says little of who this is (`matching.with_shared_phones`).
+        person=with_shared_phones([said])[0] if said is not None else None,
         person_key=person.pk if person is not None else None,
     )
 
@@ -632,7 +634,7 @@ def known_overdoses(
         .prefetch_related("person__source_records", "reports")
         .order_by("occurred_at", "id")
     )
-    known = []
+    accounts: list[tuple[Overdose, Person, list[Record]]] = []
     for overdose in found:
         person = overdose.person
         if person is None:
@@ -642,13 +644,18 @@ def known_overdoses(
             for source in person.source_records.all()
             if source.program_id == program.pk
         ]
+        accounts.append((overdose, person, records))
+    # A shelter's phone says little of who anyone is: marked for them all in one query.
+    marked = iter(with_shared_phones([r for _, _, records in accounts for r in records]))
+    known = []
+    for overdose, person, records in accounts:
         facts = KnownOverdoseFacts(
             key=overdose.pk,
             occurred_at=overdose.occurred_at,
             coordinates=_coordinates(overdose.latitude, overdose.longitude),
             place=overdose.place,
             person_key=person.pk,
-            person_records=tuple(records),
+            person_records=tuple(next(marked) for _ in records),
         )
         known.append((overdose, facts))
     return known

@@ -27,7 +27,7 @@ from coresponder.domain.intake import (
 )
 from coresponder.domain.linkage import Params, Record
 from coresponder.identity.actions import linkage_record
-from coresponder.identity.matching import active_params, possible_matches
+from coresponder.identity.matching import active_params, possible_matches, with_shared_phones
 from coresponder.intake.actions import known_overdoses, report_facts, resolve_person, says_who
 from coresponder.intake.inputs import PersonInput, ReferralInput
 from coresponder.intake.models import Overdose
@@ -90,7 +90,8 @@ def _exact_key(data: PersonInput) -> tuple[str, str, dt.date] | None:
 def _records_of(person: Person, program: Program) -> tuple[Record, ...]:
     """A person's own fields and what this program's sources reported, as the commit weighs them."""
     sources = [s for s in person.source_records.all() if s.program_id == program.pk]
-    return (linkage_record(person), *(linkage_record(s) for s in sources))
+    # A shelter's phone says little of who this is (`matching.with_shared_phones`).
+    return tuple(with_shared_phones([linkage_record(person), *map(linkage_record, sources)]))
 
 
 class _Planner:

@@ -148,6 +148,26 @@ def test_records_of_one_visit_share_a_facility_key_a_day_apart_and_without_a_sex
     assert not blocking_keys(police) & blocking_keys(elsewhere)
 
 
+@pytest.mark.parametrize(("twin", "written"), [("Ann", "Amy"), ("Sean", "Sam"), ("Lucy", "Lisa")])
+def test_a_twin_written_family_name_first_is_not_read_as_a_swap(twin: str, written: str) -> None:
+    # The names sound alike to Soundex but are spelled apart: two people, not a typo.
+    home = Record(birth_date=date(1990, 4, 2), sex="f", phone="2155550100", address="9 Elm St")
+    a = replace(home, given=twin, family="Smith")
+    b = replace(home, given="Smith", family=written)
+    assert level("given_name", a, b) == "else"
+    assert sure_merge_guard(comparison_vector(a, b)) is not None
+
+
+@pytest.mark.parametrize("written", ["22 Maple Rd", "22 Maple Road Apt 2", "22 Mapel Road"])
+def test_a_twin_under_a_married_name_at_the_home_spelled_another_way_is_held(
+    written: str,
+) -> None:
+    home = Record(birth_date=date(1990, 1, 5), sex="f", phone="2155550100")
+    anna = replace(home, given="Anna", family="Smith", address="22 Maple Road")
+    mary = replace(home, given="Mary", family="Jones", address=written)
+    assert sure_merge_guard(comparison_vector(anna, mary)) is not None
+
+
 def test_it_keeps_unrelated_people_apart() -> None:
     a = Record(given="Ana", family="Reyes", birth_date=date(1971, 4, 20), phone="2155550100")
     b = Record(given="Tom", family="Baker", birth_date=date(1999, 11, 30), phone="2675550199")
@@ -270,6 +290,9 @@ def test_placeholder_names_are_blanked_flagged_and_give_no_name_keys() -> None:
         ("Baby Girl", "Doe"),
         ("Jane", "Doe 12"),
         ("", "Doe"),
+        ("Doe, John", ""),
+        ("Pt", "Pt"),
+        ("Unkown", "Unknwn"),
     ]:
         r = normalise(Record(given=first, family=last, birth_date=date(1980, 5, 6)))
         assert (r.given, r.family) == ("", ""), (first, last)
@@ -311,6 +334,46 @@ def test_placeholder_names_weigh_nothing_and_never_merge_strangers() -> None:
     assert not blocking_keys(doe_a)
     reason = sure_merge_guard(vector)
     assert reason is not None and "Placeholder name" in reason
+
+
+def test_a_placeholder_mark_is_the_letter_number_or_alias_not_the_filler() -> None:
+    marks = {
+        ("Twin A", "Smith"): "a",
+        ("Baby Girl B", "Jones"): "b",
+        ("Trauma", "Alpha"): "alpha",
+        ("Jane", "Doe 2"): "2",
+        ("Unknown", "Male"): "",
+        ("John", "Doe"): "",
+    }
+    for (first, last), mark in marks.items():
+        assert normalise(Record(given=first, family=last)).placeholder_mark == mark
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (("Twin A", "Smith"), ("Twin B", "Smith")),
+        (("Baby Girl A", "Smith"), ("Baby Girl B", "Smith")),
+        (("Trauma", "Alpha"), ("Trauma", "Bravo")),
+    ],
+)
+def test_placeholder_names_with_different_marks_are_two_people_and_never_merge(
+    first: tuple[str, str], second: tuple[str, str]
+) -> None:
+    # Newborn twins share a birth date, a home and its phone: the letter alone tells them
+    # apart, and strong other evidence must not merge them.
+    home = Record(birth_date=date(2026, 1, 3), phone="2155550100", address="22 Maple Rd")
+    a = replace(home, given=first[0], family=first[1])
+    b = replace(home, given=second[0], family=second[1])
+    vector = comparison_vector(a, b)
+    assert "else" in (level("given_name", a, b), level("family_name", a, b))
+    assert sure_merge_guard(vector) is not None
+    # The same mark is one patient's records: a placeholder, neutral as before.
+    again = comparison_vector(a, replace(a, phone="215-555-0100"))
+    assert level("given_name", a, a) == "placeholder" and sure_merge_guard(again) is None
+    # Another visit's alias says nothing: each visit is given a new one.
+    elsewhere = replace(b, birth_date=None, facility="Temple", event_date=date(2026, 5, 1))
+    assert "else" not in (level("given_name", a, elsewhere), level("family_name", a, elsewhere))
 
 
 def test_a_placeholder_record_still_links_on_phone_and_address_for_review() -> None:
@@ -566,10 +629,15 @@ def test_the_sure_merge_guard_lets_through_names_that_both_differ_outside_a_hous
         phone="2155550100",
         address="150 Heard St",
     )
-    retyped = replace(reported, given="Stubbs", family="Jaxck", address="150 Heard Street")
+    # Both names retyped, and no home in common on the record (the address left out).
+    retyped = replace(reported, given="Stubbs", family="Jaxck", address="")
     assert level("given_name", reported, retyped) == "else"
     assert level("family_name", reported, retyped) == "else"
     assert sure_merge_guard(comparison_vector(reported, retyped)) is None
+    # At the address spelled almost the same, with the same phone, it could as well be a
+    # twin under a married name at the family's home: a person looks first.
+    at_home = replace(retyped, address="150 Heard Street")
+    assert sure_merge_guard(comparison_vector(reported, at_home)) is not None
     # A birth date with a slip in it still agrees.
     slipped = replace(retyped, birth_date=date(1989, 5, 27))
     assert sure_merge_guard(comparison_vector(reported, slipped)) is None

@@ -32,9 +32,9 @@ from coresponder.identity.models import LinkageModel, MatchCandidate
 from coresponder.people.tests.factories import PersonFactory
 
 GIVEN = ["Wm.", "Bill", "William", "Maria", "Mary", "M", "Jon", "John", "Smith", "", "Ana"]
-GIVEN += ["Unknown", "Baby Girl", "Garcia", "Smyth", "Lopez Jr", "S"]
+GIVEN += ["Unknown", "Baby Girl", "Garcia", "Smyth", "Lopez Jr", "S", "Twin A", "Twin B", "Trauma"]
 FAMILY = ["Smith", "Smyth", "Garcia-Lopez", "Garcia", "Lopez", "John", "Maria", "", "Reyes"]
-FAMILY += ["Doe", "Bill", "Smith Sr", "Smith Jr", "Ana"]
+FAMILY += ["Doe", "Bill", "Smith Sr", "Smith Jr", "Ana", "Alpha", "Bravo"]
 DATES = [dt.date(1985, 3, 7), dt.date(1985, 7, 3), dt.date(1986, 3, 7), dt.date(1985, 3, 8), None]
 DATES += [dt.date(1900, 1, 1), dt.date(1985, 1, 1), None, None]
 

@@ -103,3 +103,33 @@ def test_a_person_of_another_program_cannot_be_picked(
     )
     assert Referral.objects.count() == 0
     assert not Participation.objects.filter(person=theirs, program=programs["pad"]).exists()
+
+
+def test_the_overdose_facility_and_night_on_the_form_find_the_patient_the_hospital_kept(
+    programs: dict[str, Program],
+) -> None:
+    # The emergency department kept him as "Trauma Alpha", sex not given, that night.
+    pco = programs["pco"]
+    patient = Person.objects.create(given_name="Trauma", family_name="Alpha")
+    Participation.objects.create(person=patient, program=pco, first_seen_at=NOW)
+    seen = SourceRecordInput(
+        given_name="Trauma",
+        family_name="Alpha",
+        facility="Beth Israel Deaconess Hospital Plymouth",
+        event_date=dt.date(2026, 11, 19),
+        received_at=NOW,
+    )
+    record_source(SYSTEM, patient, pco, "hospital", seen)
+    client = signed_in(staff(pco, Role.COORDINATOR))
+    form = {"overdose_facility": "Beth Israel Deaconess Plymouth", "sex": "male"}
+    after_midnight = {**form, "overdose_occurred_at": "2026-11-20T00:40"}
+    html = client.get(
+        "/people/matches/suggest/", {"program": "pco", **after_midnight}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert f'value="{patient.pk}"' in html
+    assert "Place and date seen" in html
+    # Without the night, a facility names no one.
+    nothing = client.get(
+        "/people/matches/suggest/", {"program": "pco", **form}, HTTP_HX_REQUEST="true"
+    )
+    assert f'value="{patient.pk}"' not in nothing.content.decode()

@@ -16,7 +16,7 @@ from coresponder.core.audit import Actor
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.identity.models import MatchCandidate, SourceRecord
-from coresponder.intake.actions import record_referral
+from coresponder.intake.actions import overdose_join, record_referral
 from coresponder.intake.imports import (
     ImportFailed,
     commit_import,
@@ -350,3 +350,41 @@ def test_a_son_s_row_at_his_father_s_overdose_is_held_apart_and_the_preview_says
     assert counts.overdoses_created == 2 and counts.overdoses_merged == 0
     (candidate,) = MatchCandidate.objects.all()
     assert "could be father and son" in candidate.evidence["caution"]
+
+
+def overdose_by(person: dict[str, Any], minutes: int, source: str) -> ReferralInput:
+    return ReferralInput.from_dict(
+        {
+            "pathway": "naloxone_plus",
+            "received_at": POLICE_AT + dt.timedelta(minutes=minutes + 10),
+            "person": person,
+            "overdose": {
+                "occurred_at": POLICE_AT + dt.timedelta(minutes=minutes),
+                "fatal": False,
+                "source": source,
+                "latitude": 41.9585,
+                "longitude": -70.6673,
+            },
+        }
+    )
+
+
+@pytest.mark.parametrize(("phone", "joins"), [("508-555-0199", False), ("508-555-0142", True)])
+def test_a_shelter_s_phone_does_not_join_two_people_of_one_family_name(
+    pco: Program, importer: User, phone: str, joins: bool
+) -> None:
+    # Five people staying at the shelter give its phone.
+    actor = Actor(user=importer, where="test")
+    for given in ("Ann", "Ben", "Cal", "Dee", "Eve"):
+        stay = {"given_name": given, "family_name": f"Guest{given}", "phone": "508-555-0199"}
+        record_referral(actor, pco, overdose_by(stay, -60 * 24 * 40, "ems"), channel="api")
+    record_referral(
+        actor,
+        pco,
+        overdose_by({"given_name": "Michael", "family_name": "Brown", "phone": phone}, 0, "ems"),
+        channel="api",
+    )
+    later = overdose_by({"given_name": "M", "family_name": "Brown", "phone": phone}, 5, "police")
+    decision = overdose_join(importer, pco, later)
+    # An initial and a family name say little; the phone says who only if it is theirs.
+    assert (decision.join is not None) is joins
