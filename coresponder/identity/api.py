@@ -19,17 +19,14 @@ from coresponder.core.errors import ActionError, Forbidden, NotVisible
 from coresponder.core.http import actor_for
 from coresponder.core.models import MAX_VERSION
 from coresponder.domain.policy import FieldGroup
-from coresponder.identity.actions import (
-    MatchDecision,
+from coresponder.identity.access import (
     access_candidate,
     access_merge,
     access_pair,
-    decide_match,
-    evidence_rows,
     may_decide,
     pending_candidates,
-    unmerge,
 )
+from coresponder.identity.actions import MatchDecision, decide_match, evidence_rows, unmerge
 from coresponder.identity.matching import described_evidence, possible_matches, record_from_query
 
 router = Router(tags=["people"])

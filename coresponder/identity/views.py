@@ -22,18 +22,15 @@ from coresponder.core.errors import ActionError, NotVisible, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.linkage import sure_merge_guard
 from coresponder.domain.policy import FieldGroup
-from coresponder.identity.actions import (
-    MatchDecision,
+from coresponder.identity.access import (
     access_candidate,
     access_merge,
     access_pair,
-    decide_match,
-    evidence_rows,
     may_decide,
     merge_history,
     pending_candidates,
-    unmerge,
 )
+from coresponder.identity.actions import MatchDecision, decide_match, evidence_rows, unmerge
 from coresponder.identity.earlier_contacts import earlier_contacts
 from coresponder.identity.matching import described_evidence, reason_text
 from coresponder.privacy.access import (

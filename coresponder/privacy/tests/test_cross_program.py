@@ -19,10 +19,10 @@ from coresponder.core.audit import SYSTEM, Actor
 from coresponder.core.errors import ActionError
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
+from coresponder.identity.access import pending_candidates
 from coresponder.identity.actions import (
     SourceRecordInput,
     decide_match,
-    pending_candidates,
     propose_match,
     record_source,
 )

@@ -1,0 +1,95 @@
+"""Identity's read gate: match candidates and merges, shown only to who sees the people.
+
+Built on `privacy.access`; a pair is shown to someone who sees both people, and only
+coordinators (in any program) and administrators decide whether two records are one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+from coresponder.core.errors import NotVisible
+from coresponder.domain.vocabulary import Role
+from coresponder.identity.models import MatchCandidate, Merge
+from coresponder.privacy.access import (
+    PersonAccess,
+    access_person,
+    is_admin,
+    role_grants,
+    visible_people,
+)
+
+DECIDERS = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+
+def access_pair(user: Any, a_id: int, b_id: int) -> tuple[PersonAccess, PersonAccess]:
+    """Both people, or NotVisible: a pair is only shown to someone who sees both."""
+    return access_person(user, a_id), access_person(user, b_id)
+
+
+def may_decide(user: Any) -> bool:
+    """Coordinators (in any program) and administrators decide matches."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if is_admin(user):
+        return True
+    return any(role in DECIDERS for _program, role in role_grants(user))
+
+
+def pending_candidates(user: Any) -> models.QuerySet[MatchCandidate]:
+    """The review queue: pending pairs of people the user sees, both still unmerged."""
+    visible = visible_people(user).values("pk")
+    return (
+        MatchCandidate.objects.filter(
+            status=MatchCandidate.Status.PENDING,
+            person_a__in=visible,
+            person_b__in=visible,
+            person_a__merged_into__isnull=True,
+            person_b__merged_into__isnull=True,
+        )
+        .select_related("person_a", "person_b")
+        .order_by("-probability", "id")
+    )
+
+
+def access_candidate(user: Any, candidate_id: Any) -> MatchCandidate:
+    """A pending pair, for a user who sees both people; a decided one, for one who sees either.
+
+    After a merge only the kept person is visible, yet a late second decision
+    must still learn that the pair was decided (a stale write), not that it vanished.
+    """
+    try:
+        candidate = MatchCandidate.objects.get(pk=int(candidate_id))
+    except (MatchCandidate.DoesNotExist, TypeError, ValueError) as exc:
+        raise NotVisible("match candidate") from exc
+    if candidate.status == MatchCandidate.Status.PENDING:
+        access_pair(user, candidate.person_a_id, candidate.person_b_id)
+        return candidate
+    try:
+        access_person(user, candidate.person_a_id)
+    except NotVisible:
+        access_person(user, candidate.person_b_id)
+    return candidate
+
+
+def access_merge(user: Any, merge_id: Any) -> Merge:
+    """A merge whose kept person the user sees; otherwise NotVisible."""
+    try:
+        merge = Merge.objects.get(pk=int(merge_id))
+    except (Merge.DoesNotExist, TypeError, ValueError) as exc:
+        raise NotVisible("merge") from exc
+    access_person(user, merge.kept_id)
+    return merge
+
+
+def merge_history(user: Any, limit: int = 20) -> list[Merge]:
+    """Recent merges of people the user sees."""
+    visible = visible_people(user).values("pk")
+    return list(
+        Merge.objects.filter(Q(kept__in=visible))
+        .select_related("kept", "merged")
+        .order_by("-at", "-id")[:limit]
+    )
