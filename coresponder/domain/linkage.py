@@ -139,11 +139,19 @@ _FACILITY_ABBREVIATIONS = {"st": "saint", "mt": "mount", "univ": "university", "
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s?\b", re.IGNORECASE)
 
 
+def _without_s(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
 def facility_name(text: str) -> str:
     """A facility's name as the comparisons and blocking keys read it: folded, a possessive
-    dropped, "St" read as "Saint", and words naming the kind of place ("Hospital", "Medical
-    Center", "ED") left out, unless nothing else is left."""
+    dropped (with or without its apostrophe), "St" read as "Saint", and words naming the
+    kind of place ("Hospital", "Medical Center", "ED") left out, unless nothing else is
+    left."""
     words = _fold(_POSSESSIVE.sub("", text)).split()
+    # "Saint Marys" as "Saint Mary's": a possessive written without its apostrophe (not
+    # "ss", so that reading a name twice reads it as once: "Deaconess" stays).
+    words = [_without_s(word) for word in words]
     words = [_FACILITY_ABBREVIATIONS.get(word, word) for word in words]
     named = [word for word in words if word not in _FACILITY_KIND_WORDS]
     return " ".join(named or words)

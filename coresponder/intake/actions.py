@@ -564,13 +564,20 @@ def resolve_person(
 
 def says_who(data: PersonInput) -> bool:
     """Whether the names and birth date may find a record by themselves: none is a
-    placeholder ("John Doe", "Unknown", 1900-01-01), which many unidentified people share.
+    placeholder ("John Doe", "Unknown", 1900-01-01), which many unidentified people share,
+    and the birth date is a full one, not the 1 January forms store for a year alone (two
+    Maria Garcias born in 1985 are not one person by that).
 
-    Such a report is still weighed by identity matching, where a placeholder counts for nothing.
+    Such a report is still weighed by identity matching, where a placeholder counts for
+    nothing and a year for what it says.
     """
     record = normalise(linkage_record(data.reported()))
+    year_only = isinstance(data.birth_date, dt.date) and record.birth_date is None
     return not (
-        record.given_placeholder or record.family_placeholder or record.birth_date_placeholder
+        record.given_placeholder
+        or record.family_placeholder
+        or record.birth_date_placeholder
+        or year_only
     )
 
 

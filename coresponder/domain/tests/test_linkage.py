@@ -127,6 +127,8 @@ def test_it_links_ems_and_hospital_records_without_names() -> None:
         ("St Mary's Hospital", "saint mary"),
         ("Saint Mary Medical Center", "saint mary"),
         ("ST. MARY’S ED", "saint mary"),
+        ("Saint Marys Hospital", "saint mary"),
+        ("Beth Israel Deaconess Hospital", "beth israel deaconess"),
         ("Plymouth General", "plymouth general"),
         ("Plymouth General Hospital", "plymouth general"),
         ("The Hospital", "the hospital"),
@@ -134,6 +136,8 @@ def test_it_links_ems_and_hospital_records_without_names() -> None:
 )
 def test_a_facility_reads_as_which_place_it_is_not_what_kind(written: str, read: str) -> None:
     assert facility_name(written) == read
+    # Read twice, as a record normalised again is: the same.
+    assert facility_name(read) == read
 
 
 def test_records_of_one_visit_share_a_facility_key_a_day_apart_and_without_a_sex() -> None:

@@ -293,6 +293,20 @@ def test_an_exact_match_links_the_same_person(
     assert Person.objects.count() == 1
 
 
+def test_names_and_a_1_january_birth_date_are_no_exact_match(
+    programs: dict[str, Program], api_client_for: Any
+) -> None:
+    # Forms store 1 January when only a year was given: two Maria Garcias born in 1985 are
+    # not one person by that, so a coordinator's review decides.
+    client = api_client_for(staff(programs["pad"]))
+    maria = {"given_name": "Maria", "family_name": "Garcia", "birth_date": "1985-01-01"}
+    with _frozen(NOW):
+        first = post(client, body_for("pad", "self_referral", person=maria)).json()
+        second = post(client, body_for("pad", "self_referral", person=maria)).json()
+    assert first["person_id"] != second["person_id"]
+    assert Person.objects.count() == 2
+
+
 def test_a_repeat_referral_escalates_the_open_task(
     programs: dict[str, Program], api_client_for: Any
 ) -> None:
