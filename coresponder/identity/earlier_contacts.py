@@ -13,28 +13,18 @@ from django.http import HttpRequest
 from coresponder.core.audit import record_event
 from coresponder.core.http import actor_for
 from coresponder.identity.matching import possible_matches, record_from_query
+from coresponder.intake.inputs import PERSON_KEYS
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import Linkable, is_admin, role_grants
 
 SUGGESTION_LIMIT = 5
-# What the referral form says of the person, under the names `record_from_query` reads.
-PERSON_FIELDS = (
-    "given_name",
-    "family_name",
-    "birth_date",
-    "birth_year",
-    "age",
-    "sex",
-    "phone",
-    "address",
-)
 
 
 def asked_of(data: Any) -> dict[str, Any]:
     """The form's fields as a query of possible matches: the person's own, and an
     overdose's day and facility as where and when they were seen (an age is then read on
     that day, not today)."""
-    asked = {name: data.get(name) for name in PERSON_FIELDS}
+    asked = {name: data.get(name) for name in PERSON_KEYS}
     day = str(data.get("overdose_occurred_at") or data.get("event_date") or "")[:10]
     if day:
         asked["event_date"] = day

@@ -21,6 +21,7 @@ from coresponder.domain.vocabulary import (
 )
 from coresponder.intake.actions import PATHWAY_FACTS, PERSON_OPTIONAL
 from coresponder.intake.inputs import (
+    PERSON_KEYS,
     CallInput,
     OffenseInput,
     OverdoseInput,
@@ -53,16 +54,6 @@ SOURCE_BY_ORGANIZATION = {
     OrganizationKind.HOSPITAL: OverdoseSource.HOSPITAL,
 }
 
-PERSON_KEYS = (
-    "given_name",
-    "family_name",
-    "birth_date",
-    "birth_year",
-    "age",
-    "sex",
-    "phone",
-    "address",
-)
 # Form field prefix for each pathway's facts, and the facts it carries.
 FACT_FIELDS: dict[str, tuple[str, ...]] = {
     "offense": ("category", "violent", "weapon"),

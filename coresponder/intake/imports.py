@@ -27,7 +27,7 @@ from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.intake.actions import record_referral, validate_referral
 from coresponder.intake.import_plan import RowPlan, plan_rows
-from coresponder.intake.inputs import OverdoseInput, PersonInput, ReferralInput
+from coresponder.intake.inputs import PERSON_KEYS, OverdoseInput, PersonInput, ReferralInput
 from coresponder.intake.models import Referral
 from coresponder.privacy.access import role_in
 from coresponder.programs.models import Program
@@ -683,16 +683,6 @@ def _check_row(row: RowResult, options: ImportOptions) -> None:
             row.add_error(name, f"is longer than {limit} characters")
 
 
-PERSON_KEYS = (
-    "given_name",
-    "family_name",
-    "birth_date",
-    "birth_year",
-    "age",
-    "sex",
-    "phone",
-    "address",
-)
 OVERDOSE_KEYS = ("naloxone_doses", "latitude", "longitude", "external_id", "place", "facility")
 
 

@@ -18,17 +18,20 @@ from typing import Any
 
 from coresponder.domain.intake import age_problem, estimated_birth_year
 
-# The person's fields a report gives, besides an existing person's id (and an age, which
-# `PersonInput.reported` turns into a birth year).
-REPORTED_PERSON = (
+# The person's fields a report gives, besides an existing person's id, in the order forms
+# and files show them.
+PERSON_KEYS = (
     "given_name",
     "family_name",
     "birth_date",
     "birth_year",
+    "age",
     "sex",
     "phone",
     "address",
 )
+# The same but the age, which `PersonInput.reported` turns into a birth year.
+REPORTED_PERSON = tuple(key for key in PERSON_KEYS if key != "age")
 
 
 def _given(part: Any, names: tuple[str, ...]) -> dict[str, Any]:
