@@ -7,13 +7,15 @@ readers and forms call actions. This reads every application module as a syntax 
 finds the ORM's writing calls outside actions:
 
 - `.save()` (no positional argument; `form.save(commit=False)` builds a record unsaved),
-  `.delete()`, `.bulk_create`, `.bulk_update`, `.get_or_create`, `.update_or_create` and
+  `.delete()`, `.bulk_create`, `.bulk_update`, `.get_or_create`, `.update_or_create`,
+  `form.save_m2m()`, their asynchronous forms (`.asave()`, `.acreate()`, ...) and
   `save_tracked(...)`;
 - `.create(...)` and `.update(...)` when the receiver is a manager or a queryset (its chain
   passes through `objects`, `_default_manager` or a queryset method) or a related manager
   (an accessor of a model's relation), and `.add`, `.remove`, `.set`, `.clear` on a
   related manager;
-- `cursor.execute(...)` of an INSERT, UPDATE or DELETE written in the code.
+- `cursor.execute(...)` or `.raw(...)` of an INSERT, UPDATE, DELETE, TRUNCATE or MERGE
+  written in the code (also after a `WITH`).
 
 The shared write primitives (`coresponder/core/`: `save_tracked`, `record_event`) and the
 demo's bulk loader (`coresponder/demo/`, ADR 0003) are the documented exceptions.
@@ -49,11 +51,15 @@ QUERYSET_METHODS = {
     "defer",
     "none",
 }
-ALWAYS_WRITES = {"bulk_create", "bulk_update", "get_or_create", "update_or_create"}
-WRITES_WITHOUT_ARGUMENTS = {"save", "delete"}
-MANAGER_WRITES = {"create", "update", "create_user", "create_superuser"}
+ALWAYS_WRITES = {"bulk_create", "bulk_update", "get_or_create", "update_or_create", "save_m2m"}
+ALWAYS_WRITES |= {"abulk_create", "abulk_update", "aget_or_create", "aupdate_or_create"}
+WRITES_WITHOUT_ARGUMENTS = {"save", "delete", "asave", "adelete"}
+MANAGER_WRITES = {"create", "update", "create_user", "create_superuser", "acreate", "aupdate"}
 RELATED_WRITES = {"create", "update", "add", "remove", "set", "clear", "get_or_create"}
-SQL_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+SQL_WRITE = re.compile(
+    r"^\s*(INSERT|UPDATE|DELETE|TRUNCATE|MERGE)\b|^\s*WITH\b.*\b(INSERT|UPDATE|DELETE)\b",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def is_allowed_writer(module: Module) -> bool:
@@ -143,7 +149,7 @@ def writing_call(call: ast.Call) -> str | None:
     if name in RELATED_WRITES and isinstance(receiver, ast.Attribute):
         if is_related_manager(receiver):
             return f".{name}() on the related manager .{receiver.attr}"
-    if name in {"execute", "executemany"} and call.args:
+    if name in {"execute", "executemany", "raw"} and call.args:
         if SQL_WRITE.match(literal_text(call.args[0])):
             return "raw SQL write"
     return None
@@ -188,6 +194,15 @@ def test_the_check_knows_a_write_when_it_reads_one() -> None:
         "person.participation_set.create(program=p)",
         "cursor.execute('UPDATE outreach_task SET status = %s', [s])",
         "cursor.execute(f'delete from {table}')",
+        "cursor.execute('WITH gone AS (SELECT 1) DELETE FROM outreach_task')",
+        "cursor.execute('TRUNCATE people_person')",
+        "Person.objects.raw('UPDATE people_person SET given_name = %s', ['a'])",
+        "form.save_m2m()",
+        "await record.asave()",
+        "await record.adelete()",
+        "await Task.objects.acreate(status='open')",
+        "await Task.objects.filter(id=1).aupdate(status='done')",
+        "await Task.objects.abulk_create(rows)",
     ]:
         assert calls(source)[0] is not None, source
     for source in [
@@ -197,6 +212,8 @@ def test_the_check_knows_a_write_when_it_reads_one() -> None:
         "options.update(other)",
         "cache.delete(key)",
         "cursor.execute('SELECT 1')",
+        "cursor.execute('WITH recent AS (SELECT 1) SELECT * FROM recent')",
+        "Person.objects.raw('SELECT * FROM people_person')",
         "Task.objects.filter(id=1).count()",
     ]:
         assert calls(source)[0] is None, source
@@ -207,4 +224,48 @@ def test_nothing_outside_actions_writes_through_the_orm() -> None:
     assert not found, (
         "Writes belong in an app's actions.py (atomic, with an audit event); call the "
         "action instead:\n" + "\n".join(f"  {line}" for w in found.values() for line in w)
+    )
+
+
+# Modules outside actions that record an event of a write, and why that is no second path.
+WRITE_EVENTS_ALLOWED = {
+    "coresponder/intake/imports.py": "commit_import records each row through record_referral; "
+    "its own event names the file",
+    "coresponder/intake/public_views.py": "a refused public submission stores nothing; the "
+    "event records the refusal",
+}
+NOT_WRITES = {"read", "export", "logon", "logoff"}
+
+
+def write_events_in(module: Module) -> list[str]:
+    """`record_event(actor, "create" | "change" | "delete", ...)` calls in the module."""
+    found = []
+    for node in ast.walk(module.tree):
+        if not (isinstance(node, ast.Call) and len(node.args) >= 2):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name != "record_event":
+            continue
+        action = node.args[1]
+        said = action.value if isinstance(action, ast.Constant) else ast.unparse(action)
+        if str(said).rsplit(".", 1)[-1].lower() not in NOT_WRITES:
+            found.append(f"{module.relpath}:{node.lineno}: {said}")
+    return found
+
+
+def test_only_actions_record_the_event_of_a_write() -> None:
+    found = {
+        module.relpath: events
+        for module in application_modules()
+        if not (is_allowed_writer(module) or is_exception(module))
+        and (events := write_events_in(module))
+    }
+    unexpected = sorted(set(found) - set(WRITE_EVENTS_ALLOWED))
+    assert not unexpected, (
+        "An event of a write belongs beside the write, in an action: "
+        + "; ".join(line for path in unexpected for line in found[path])
+    )
+    assert sorted(WRITE_EVENTS_ALLOWED) == sorted(set(WRITE_EVENTS_ALLOWED) & set(found)), (
+        "Listed modules that no longer record a write event: take them off the list"
     )
