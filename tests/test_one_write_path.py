@@ -248,8 +248,8 @@ def write_events_in(module: Module) -> list[str]:
         if name != "record_event":
             continue
         action = node.args[1]
-        said = action.value if isinstance(action, ast.Constant) else ast.unparse(action)
-        if str(said).rsplit(".", 1)[-1].lower() not in NOT_WRITES:
+        said = str(action.value) if isinstance(action, ast.Constant) else ast.unparse(action)
+        if said.rsplit(".", 1)[-1].lower() not in NOT_WRITES:
             found.append(f"{module.relpath}:{node.lineno}: {said}")
     return found
 
