@@ -486,7 +486,13 @@ _OTHER_WORDS = {
     ("phone", "exact"): "same phone number",
     ("phone", "last7"): "phone number's last seven digits the same",
     ("phone", "one_digit"): "phone number one digit different",
+    ("phone", "shared"): "same phone, but one many people give (a shelter's or a referrer's)",
     ("sex", "else"): "a different sex",
+    ("name_suffix", "exact"): "same suffix (such as Jr)",
+    ("name_suffix", "one_only"): "only one report gives a suffix (such as Jr)",
+    ("name_suffix", "else"): "different suffixes (such as Jr and Sr)",
+    ("event_facility", "same_day"): "seen at the same facility the same day",
+    ("event_facility", "within_1_day"): "seen at the same facility a day apart",
 }
 
 
@@ -514,7 +520,7 @@ def _name_words(a: Record, b: Record, given: str, family: str) -> list[str]:
 def person_words(a: Record, b: Record, vector: Mapping[str, int]) -> list[str]:
     """What agrees and what differs between two accounts of a person, in plain words."""
     words = _name_words(a, b, _level(vector, "given_name"), _level(vector, "family_name"))
-    for name in ("birth_date", "address", "phone", "sex"):
+    for name in ("name_suffix", "birth_date", "address", "phone", "sex", "event_facility"):
         phrase = _OTHER_WORDS.get((name, _level(vector, name)))
         if phrase:
             words.append(phrase)

@@ -201,6 +201,22 @@ def test_a_junior_at_his_fathers_overdose_joins_none_and_both_go_to_review() -> 
     assert held.probability >= 0.99  # as likely as any match, on the weights alone
     assert held.caution == "Name suffixes differ (such as Jr and Sr): could be father and son"
     assert decision.to_review == (held,)
+    assert "different suffixes (such as Jr and Sr)" in held.person_words
+
+
+def test_the_evidence_names_a_shelter_phone_and_the_facility_and_day_in_words() -> None:
+    at_shelter = Record(
+        given="Michael",
+        family="Brown",
+        phone="5085550199",
+        shared_phone=True,
+        facility="Jordan Hospital",
+        event_date=dt.date(2026, 3, 14),
+    )
+    later = replace(at_shelter, given="Mike", event_date=dt.date(2026, 3, 15))
+    weighed = weigh_person(later, (at_shelter,), DEFAULT_PARAMS)
+    assert "same phone, but one many people give (a shelter's or a referrer's)" in weighed.words
+    assert "seen at the same facility a day apart" in weighed.words
 
 
 def test_a_sex_that_differs_holds_an_otherwise_sure_person_back() -> None:
