@@ -16,6 +16,7 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.policy import RecordType, may_write
+from coresponder.outreach.actions import add_notice
 from coresponder.outreach.models import Notice
 from coresponder.privacy.access import PersonAccess
 from coresponder.programs.local_time import format_date
@@ -318,13 +319,13 @@ def send_follow_up_reminders(actor: Actor, now: dt.datetime) -> int:
             )
             if not claimed:
                 continue  # another worker sent it
-            Notice.objects.create(
-                recipient=follow_up.owner,
-                program=follow_up.plan.program,
+            add_notice(
+                follow_up.owner,
+                follow_up.plan.program,
+                Notice.Kind.FOLLOW_UP_DUE,
+                message_for(follow_up),
+                now,
                 follow_up=follow_up,
-                kind=Notice.Kind.FOLLOW_UP_DUE,
-                message=message_for(follow_up),
-                created_at=now,
             )
         sent.append(follow_up.pk)
     if sent:

@@ -553,6 +553,31 @@ def expire_tasks(actor: Actor, now: dt.datetime, program: Program | None = None)
 # --- Reminder notices ------------------------------------------------------------------
 
 
+def add_notice(
+    recipient: Any,
+    program: Program,
+    kind: str,
+    message: str,
+    now: dt.datetime,
+    *,
+    follow_up: Any = None,
+    service_referral: Any = None,
+) -> Notice:
+    """A notice for `recipient` about what another app's worker found due (a care plan's
+    follow-up, a service referral with no answer, a spike). The worker claims what it
+    notices first, so each is sent once, and records one audit event per pass naming them.
+    """
+    return Notice.objects.create(
+        recipient=recipient,
+        program=program,
+        kind=kind,
+        message=message,
+        created_at=now,
+        follow_up=follow_up,
+        service_referral=service_referral,
+    )
+
+
 def create_notice(
     recipient: Any, task: OutreachTask, kind: str, message: str, now: dt.datetime
 ) -> Notice | None:

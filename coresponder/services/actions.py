@@ -23,6 +23,7 @@ from coresponder.domain.referrals import (
     transition_problems,
 )
 from coresponder.domain.vocabulary import Role, TaskStatus
+from coresponder.outreach.actions import add_notice
 from coresponder.outreach.models import Notice
 from coresponder.privacy.access import PersonAccess, role_grants
 from coresponder.programs.models import Organization, Program
@@ -265,13 +266,13 @@ def remind_of_unanswered_referrals(
             if not claimed:
                 continue  # another worker sent it, or the provider answered meanwhile
             for user in reminder.recipients:
-                Notice.objects.create(
-                    recipient=user,
-                    program=referral.program,
+                add_notice(
+                    user,
+                    referral.program,
+                    Notice.Kind.REFERRAL_NO_ANSWER,
+                    reminder.message,
+                    now,
                     service_referral=referral,
-                    kind=Notice.Kind.REFERRAL_NO_ANSWER,
-                    message=reminder.message,
-                    created_at=now,
                 )
                 sent += 1
         reminded.append(referral.pk)

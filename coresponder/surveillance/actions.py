@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from coresponder.core.audit import Actor, record_event
 from coresponder.domain.surveillance import Method
 from coresponder.domain.vocabulary import Role
-from coresponder.outreach.actions import mark_notice_emailed
+from coresponder.outreach.actions import add_notice, mark_notice_emailed
 from coresponder.outreach.models import Notice
 from coresponder.programs.duty import duties_between
 from coresponder.programs.local_time import format_date, today_in
@@ -185,15 +185,7 @@ def _notify(actor: Actor, alert: SpikeAlert, now: dt.datetime) -> tuple[int, int
         if not claimed:
             return 0, 0  # another worker told them
         for user in recipients:
-            notices.append(
-                Notice.objects.create(
-                    recipient=user,
-                    program=alert.program,
-                    kind=Notice.Kind.SPIKE_ALERT,
-                    message=message,
-                    created_at=now,
-                )
-            )
+            notices.append(add_notice(user, alert.program, Notice.Kind.SPIKE_ALERT, message, now))
         record_event(
             actor,
             "create",
