@@ -12,6 +12,7 @@ if str(LINKAGE_BENCH) not in sys.path:
 import dataset  # noqa: E402
 import hard  # noqa: E402
 
+from coresponder.domain import linkage  # noqa: E402
 from coresponder.domain.linkage import Record  # noqa: E402
 
 
@@ -68,3 +69,31 @@ def test_the_shared_phone_rule_reads_no_truth() -> None:
     assert [r.record for r in dataset.mark_shared_phones(rows)] == [
         r.record for r in dataset.mark_shared_phones(apart)
     ]
+
+
+def test_look_alike_twins_carry_what_tells_them_apart() -> None:
+    rows = hard.generate()
+    homes: dict[str, list[dataset.Row]] = {}
+    for row in rows:
+        if row.household.split(":")[0] in ("lettered_twins", "sound_alike_twins", "married_twins"):
+            homes.setdefault(row.household, []).append(row)
+    kinds = {home.split(":")[0] for home in homes}
+    assert kinds == {"lettered_twins", "sound_alike_twins", "married_twins"}
+    for home, members in homes.items():
+        people = {row.entity for row in members}
+        assert len(people) == 2
+        kind = home.split(":")[0]
+        if kind == "lettered_twins":
+            births = [r.record for r in members if r.record.given.split(" ")[0] in ("twin", "baby")]
+            # Both twins' birth records: one hospital, one day, two letters.
+            assert len({(r.facility, r.event_date) for r in births}) == 1
+            assert {r.given.split(" ")[1] for r in births} == {"a", "b"}
+        elif kind == "sound_alike_twins":
+            firsts = {r.entity: r.record for r in members if r.id.endswith("-0")}
+            names = {record.given for record in firsts.values()}
+            assert len(names) == 2
+            a, b = sorted(names)
+            assert hard.soundex(a) == hard.soundex(b) and linkage.two_given_names(a, b)
+        else:
+            assert len({r.record.family for r in members}) >= 2  # a married name
+            assert all(r.record.sex in ("female", "") for r in members)

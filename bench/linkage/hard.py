@@ -15,8 +15,11 @@ People come in households as well as alone: twins (one family name, birth
 date, address and phone, different given names, sometimes a different sex),
 siblings and spouses at one address and phone, fathers and sons with one name
 told apart by Jr/Sr (when the report keeps the suffix) and 20-35 years,
-shelter residents who give the shelter's phone and address, and unidentified
-strangers only ever reported under a placeholder.
+shelter residents who give the shelter's phone and address, unidentified
+strangers only ever reported under a placeholder, and twins told apart by less:
+newborns a birth hospital first named "Twin A" and "Twin B", twins whose given
+names sound alike (one report writing the family name first), and twin sisters
+one of whom is later reported under a married name at the family home.
 
 Given names come from the nickname groups with a skewed (Zipf-like)
 popularity, family names from a syllable generator with the same skew, so
@@ -38,7 +41,7 @@ from typing import Any
 
 from dataset import Row, mark_shared_phones
 
-from coresponder.domain.linkage import NICKNAME_GROUPS, Record, normalise
+from coresponder.domain.linkage import NICKNAME_GROUPS, Record, normalise, soundex
 
 SEED = 20260501
 PEOPLE = 2500
@@ -111,8 +114,22 @@ PERSON_PATTERNS = {
     "born 20-35 years later; Jr/Sr on the family (80%) or given name, or dropped (30%)",
     "shelter": "gives a shelter's phone and address (a shelter per 400 people, at least 3)",
     "unidentified": "reported 1-2 times, only ever under a placeholder name, at a hospital",
+    "lettered_twin": "twins born 2023-2025, first reported by the birth hospital that day as "
+    "Twin/Baby A and B with the family name, birth date, address and phone; later by name",
+    "sound_alike_twin": "twins whose given names sound alike and are not nicknames (Patrick "
+    "and Patricia, John and Joan); the second's second report writes the family name first",
+    "married_twin": "twin sisters; the second's later reports give another surname and the "
+    "home written another way (street for st)",
 }
-HOUSEHOLD_KINDS = ("twins", "siblings", "spouses", "junior_senior")
+HOUSEHOLD_KINDS = (
+    "twins",
+    "siblings",
+    "spouses",
+    "junior_senior",
+    "lettered_twins",
+    "sound_alike_twins",
+    "married_twins",
+)
 
 
 def _family_names(rng: random.Random, count: int) -> list[str]:
@@ -159,6 +176,7 @@ class _Pools:
     family: list[str]
     shelters: list[tuple[str, str]]  # (phone, address)
     referrers: list[str]
+    sound_alike: list[list[str]]
 
 
 @dataclass
@@ -167,6 +185,23 @@ class _Person:
     tags: frozenset[str]
     household: str = ""
     suffix: str = ""  # "jr" or "sr"
+    mark: str = ""  # a lettered twin's letter ("a", "b")
+    born_at: str = ""  # a lettered twin's birth hospital
+    married: str = ""  # a married twin's later surname
+    swap_second: bool = False  # the second report writes the family name first
+
+
+def _sound_alike(pool: list[str]) -> list[list[str]]:
+    """Given names that share a sound and are not nicknames of each other, in groups."""
+    groups: dict[str, list[str]] = {}
+    for name in sorted(pool):
+        groups.setdefault(soundex(name), []).append(name)
+    return [
+        names
+        for names in groups.values()
+        if len(names) > 1
+        and not any(b in _NICKNAMES.get(a, ()) for a in names for b in names if a != b)
+    ]
 
 
 def _born(rng: random.Random, first: int = 1940, years: int = 65) -> date:
@@ -259,7 +294,40 @@ def _household(rng: random.Random, pools: _Pools, number: int) -> list[_Person]:
         phone, address = rng.choice(pools.shelters)
         sheltered = replace(base, phone=phone, address=address)
         return [_Person(sheltered, frozenset({"shelter"}))]
+    if roll >= 0.97:
+        return _look_alike_twins(rng, pools, number, base)
     return [_Person(base, frozenset())]
+
+
+def _look_alike_twins(
+    rng: random.Random, pools: _Pools, number: int, base: Record
+) -> list[_Person]:
+    """Twins told apart by less than the plain twins are: a birth hospital's letters, given
+    names that sound alike, or a married name."""
+    kind = rng.choice(["lettered", "married", "sound_alike"])
+    home = f"{kind}_twins:{number}"
+    tags = frozenset({f"{kind}_twin"})
+    if kind == "lettered":
+        first = replace(base, birth_date=date(2023, 1, 1) + timedelta(days=rng.randrange(3 * 365)))
+        second = replace(
+            first,
+            given=_other_given(rng, pools.given, base.given),
+            sex=first.sex if rng.random() < 0.6 else _other_sex(first.sex),
+        )
+        hospital = rng.choice(_HOSPITALS)
+        return [
+            _Person(first, tags, home, mark="a", born_at=hospital),
+            _Person(second, tags, home, mark="b", born_at=hospital),
+        ]
+    if kind == "married":
+        first = replace(base, sex="female")
+        second = replace(first, given=_other_given(rng, pools.given, base.given))
+        married = _zipf(rng, pools.family, 50)
+        return [_Person(first, tags, home), _Person(second, tags, home, married=married)]
+    given, other = rng.sample(rng.choice(pools.sound_alike), 2)
+    first = replace(base, given=given)
+    second = replace(first, given=other, sex=rng.choice(["female", "male"]))
+    return [_Person(first, tags, home), _Person(second, tags, home, swap_second=True)]
 
 
 def _placeholder(rng: random.Random, sex: str) -> tuple[str, str]:
@@ -397,6 +465,8 @@ def _reports(rng: random.Random, who: _Person, pools: _Pools) -> list[tuple[Reco
     """Every report of one person, each with the patterns it shows."""
     unidentified = "unidentified" in who.tags
     count = rng.choice([1, 1, 1, 2]) if unidentified else rng.choice([1, 1, 2, 2, 2, 3, 4])
+    if who.mark or who.married or who.swap_second:
+        count = max(count, 2)  # the look-alike twins' reports that tell them apart, and one more
     reports: list[tuple[dict[str, Any], set[str]]] = []
     for n in range(count):
         if unidentified:
@@ -443,8 +513,26 @@ def _reports(rng: random.Random, who: _Person, pools: _Pools) -> list[tuple[Reco
         elif unidentified or rng.random() < 0.12:
             fields["facility"], fields["event_date"] = _event(rng)
             tags.add("hospital")
+        _tell_twins_apart(who, n, fields, tags)
         reports.append((fields, tags))
     return [(Record(**fields), tags) for fields, tags in reports]
+
+
+def _tell_twins_apart(who: _Person, n: int, fields: dict[str, Any], tags: set[str]) -> None:
+    """What only the look-alike twins' reports carry."""
+    if who.mark and n == 0:
+        # The birth hospital's record, the day they were born, before they had names.
+        fields["given"] = f"{'baby' if who.truth.sex == 'male' else 'twin'} {who.mark}"
+        fields["facility"], fields["event_date"] = who.born_at, who.truth.birth_date
+        tags.update({"placeholder_name", "hospital"})
+    elif who.married and n > 0 and "placeholder_name" not in tags:
+        fields["family"] = who.married
+        if fields["address"]:
+            fields["address"] = fields["address"].replace(" st", " street")
+        tags.add("changed_surname")
+    elif who.swap_second and n == 1 and "placeholder_name" not in tags and "swapped" not in tags:
+        fields["given"], fields["family"] = fields["family"], fields["given"]
+        tags.add("swapped")
 
 
 def pools(rng: random.Random) -> tuple[list[str], list[str]]:
@@ -467,6 +555,7 @@ def generate(people: int = PEOPLE, seed: int = SEED) -> list[Row]:
             for street in rng.choices(_STREETS, k=max(3, people // 400))
         ],
         referrers=[f"215{rng.randrange(10**7):07d}" for _ in range(max(5, people // 250))],
+        sound_alike=_sound_alike(given_pool),
     )
     rows = []
     entity = household = 0

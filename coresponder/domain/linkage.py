@@ -306,6 +306,18 @@ def are_nicknames(a: str, b: str) -> bool:
     return bool(known_roots(a) & known_roots(b))
 
 
+def is_given_name(name: str) -> bool:
+    """A (folded) name the nickname groups know as a given name, written whole."""
+    return name in _ROOTS
+
+
+def two_given_names(x: str, y: str) -> bool:
+    """Two given names the groups know, different and neither a nickname of the other
+    (Patrick and Patricia, Jeremy and Jerome, Louis and Louise): two people's names, not
+    one name misspelled, however alike they are written. Twins are often given such."""
+    return x != y and is_given_name(x) and is_given_name(y) and not are_nicknames(x, y)
+
+
 # --- search -------------------------------------------------------------------
 
 
@@ -544,10 +556,13 @@ def _close_names(x: str, y: str) -> bool:
 
     A shared sound counts only when spelled alike too (Smyth and Smith, Sam and Sma): Ann
     and Amy, Sean and Sam sound alike to Soundex, and twins written family name first
-    would read as one person's swapped names.
+    would read as one person's swapped names. For the same reason two different given
+    names the groups know (Lucille and Leslie) are never close, however alike they are.
     """
     if x == y or are_nicknames(x, y):
         return True
+    if two_given_names(x, y):
+        return False
     similarity = jaro_winkler(x, y)
     if similarity >= 0.92:
         return True
@@ -601,7 +616,8 @@ def _compare_given(a: Record, b: Record) -> int:
         return 2
     if are_nicknames(a.given, b.given):
         return 3
-    similarity = jaro_winkler(a.given, b.given)
+    # Two known given names are two names, not a typo ("spelled alike" levels skipped).
+    similarity = 0.0 if two_given_names(a.given, b.given) else jaro_winkler(a.given, b.given)
     if similarity >= 0.92:
         return 4
     if similarity >= 0.80:
@@ -1049,23 +1065,24 @@ _BIRTH_DATES_AGREE = _FULL_DATES_AGREE | {"year_same", "year_1", "year_2"}
 _PHONE_AGREES = frozenset({"exact", "last7", "one_digit", "shared"})
 
 
-def _same_home(vector: Mapping[str, int]) -> bool:
-    """The same address (as written, or spelled almost so: "22 Maple Road", "22 Maple Rd",
-    an apartment added) and the same phone: what a household shares."""
+def _home_in_common(vector: Mapping[str, int]) -> bool:
+    """Either sign of one home: the address (as written, or spelled almost so: "22 Maple
+    Road", "22 Maple Rd", an apartment added) or a phone agrees."""
     return (
         _level_name(vector, "address") in ("exact", "jw90")
-        and _level_name(vector, "phone") in _PHONE_AGREES
+        or _level_name(vector, "phone") in _PHONE_AGREES
     )
 
 
 def _not_a_household_member(vector: Mapping[str, int]) -> bool:
     """Given names differ, but not as twins' or siblings' do: the family names differ too,
     a full birth date agrees (so not a spouse of about the same age), and the records
-    do not give one home (a twin reported under a new surname would)."""
+    give no sign of one home, neither the address nor a phone (a twin reported under a
+    new surname, or written family name first, gives one or both)."""
     return (
         _level_name(vector, "family_name") == "else"
         and _level_name(vector, "birth_date") in _FULL_DATES_AGREE
-        and not _same_home(vector)
+        and not _home_in_common(vector)
     )
 
 

@@ -41,6 +41,7 @@ from coresponder.domain.linkage import (
     blocking_keys,
     compare,
     edit_distance,
+    is_given_name,
     jaro_winkler,
     known_roots,
     match_probability,
@@ -304,12 +305,17 @@ class _NameRelations:
     parts: Bools
     soundex: Bools
     one_edit: Bools  # one letter inserted, deleted, replaced or swapped (asked where sounds agree)
+    two_names: Bools  # both given names the groups know, neither the other's nickname
+
+    def spelled_alike(self, at_least: float) -> Bools:
+        """Jaro-Winkler at least `at_least`, unless the two are two known given names."""
+        return (self.jw >= at_least) & ~self.two_names
 
     def close(self, equal: Bools) -> Bools:
         """The core's `_close_names`: equal, nicknames, a typo (or a sound spelled somewhat
         alike), an initial, a part."""
-        sound = self.soundex & ((self.jw >= 0.80) | self.one_edit)
-        return equal | self.nickname | (self.jw >= 0.92) | sound | self.initial | self.parts
+        sound = self.soundex & ((self.jw >= 0.80) | self.one_edit) & ~self.two_names
+        return equal | self.nickname | self.spelled_alike(0.92) | sound | self.initial | self.parts
 
 
 class _Names:
@@ -320,6 +326,7 @@ class _Names:
         self.values = np.array(values, dtype=object)
         self.roots = [known_roots(v) for v in values]
         self.has_roots = np.array([bool(r) for r in self.roots], dtype=bool)
+        self.given_name = np.array([is_given_name(v) for v in values], dtype=bool)
         self.multipart = np.array([" " in v for v in values], dtype=bool)
         self.length = np.array([len(v) for v in values], dtype=np.int64)
         self.first = np.array([ord(v[0]) if v else -1 for v in values], dtype=np.int64)
@@ -338,6 +345,7 @@ class _Names:
             x_parts, y_parts = set(self.names[ux[i]].split(" ")), set(self.names[uy[i]].split(" "))
             parts[i] = (len(x_parts) > 1 or len(y_parts) > 1) and bool(x_parts & y_parts)
         different = ux != uy
+        two_names = self.given_name[ux] & self.given_name[uy] & different & ~nickname
         jw = np.ones(len(ux), dtype=np.float64)
         jw[different] = jaro_winkler_codes(self.names, ux[different], uy[different])
         initial = ((self.length[ux] == 1) | (self.length[uy] == 1)) & (
@@ -354,6 +362,7 @@ class _Names:
             parts=parts[inverse],
             soundex=sound[inverse],
             one_edit=one_edit[inverse],
+            two_names=two_names[inverse],
         )
 
 
@@ -442,8 +451,8 @@ def _name_level(p: _Pairs, own: str, other: str, placeholder: str) -> Ints:
                 open_,
                 [
                     (relations.nickname, 3),
-                    (relations.jw >= 0.92, 4),
-                    (relations.jw >= 0.80, 5),
+                    (relations.spelled_alike(0.92), 4),
+                    (relations.spelled_alike(0.80), 5),
                     (relations.initial, 6),
                 ],
             )

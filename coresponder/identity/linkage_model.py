@@ -33,6 +33,7 @@ from coresponder.domain.linkage import (
     Params,
     Record,
     digits,
+    is_given_name,
     known_roots,
     normalise,
     soundex,
@@ -70,9 +71,9 @@ class ScoredPair:
 def _close_sql(x: str, y: str) -> str:
     return (
         f"({x}_l = {y}_r OR list_has_any({x}_roots_l, {y}_roots_r)"
-        f" OR jaro_winkler_similarity({x}_l, {y}_r) >= 0.92 OR ({x}_sx_l = {y}_sx_r"
-        f" AND (jaro_winkler_similarity({x}_l, {y}_r) >= 0.80"
-        f" OR damerau_levenshtein({x}_l, {y}_r) <= 1))"
+        f" OR (NOT ({x}_known_l AND {y}_known_r) AND (jaro_winkler_similarity({x}_l, {y}_r)"
+        f" >= 0.92 OR ({x}_sx_l = {y}_sx_r AND (jaro_winkler_similarity({x}_l, {y}_r) >= 0.80"
+        f" OR damerau_levenshtein({x}_l, {y}_r) <= 1))))"
         f" OR ((length({x}_l) = 1 OR length({y}_r) = 1) AND left({x}_l, 1) = left({y}_r, 1))"
         f" OR ((len({x}_parts_l) > 1 OR len({y}_parts_r) > 1)"
         f" AND list_has_any({x}_parts_l, {y}_parts_r)))"
@@ -99,8 +100,10 @@ LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
         "family_l IS NOT NULL AND family_r IS NOT NULL"
         " AND given_l = family_r AND family_l = given_r",
         "list_has_any(given_roots_l, given_roots_r)",
-        "jaro_winkler_similarity(given_l, given_r) >= 0.92",
-        "jaro_winkler_similarity(given_l, given_r) >= 0.80",
+        "NOT (given_known_l AND given_known_r)"
+        " AND jaro_winkler_similarity(given_l, given_r) >= 0.92",
+        "NOT (given_known_l AND given_known_r)"
+        " AND jaro_winkler_similarity(given_l, given_r) >= 0.80",
         "(length(given_l) = 1 OR length(given_r) = 1) AND left(given_l, 1) = left(given_r, 1)",
         SWAPPED_CLOSE_SQL,
         f"(given_ph_l OR given_ph_r) AND NOT {OTHER_PATIENTS_SQL}",
@@ -178,6 +181,8 @@ def _rows(records: Iterable[tuple[str, Record]]) -> list[dict[str, Any]]:
                 "mark": r.placeholder_mark or None,
                 "given_roots": sorted(known_roots(r.given)),
                 "family_roots": sorted(known_roots(r.family)),
+                "given_known": is_given_name(r.given),
+                "family_known": is_given_name(r.family),
                 "given_parts": sorted(set(r.given.split(" "))) if r.given else [],
                 "family_parts": sorted(set(r.family.split(" "))) if r.family else [],
                 "given_sx": soundex(r.given) or None,

@@ -35,9 +35,9 @@ def _close_sql(x: str, y: str) -> str:
     """`linkage_model._close_sql` in Spark SQL."""
     return (
         f"({x}_l = {y}_r OR arrays_overlap({x}_roots_l, {y}_roots_r)"
-        f" OR jaro_winkler_similarity({x}_l, {y}_r) >= 0.92 OR ({x}_sx_l = {y}_sx_r"
-        f" AND (jaro_winkler_similarity({x}_l, {y}_r) >= 0.80"
-        f" OR damerau_levenshtein({x}_l, {y}_r) <= 1))"
+        f" OR (NOT ({x}_known_l AND {y}_known_r) AND (jaro_winkler_similarity({x}_l, {y}_r)"
+        f" >= 0.92 OR ({x}_sx_l = {y}_sx_r AND (jaro_winkler_similarity({x}_l, {y}_r) >= 0.80"
+        f" OR damerau_levenshtein({x}_l, {y}_r) <= 1))))"
         f" OR ((length({x}_l) = 1 OR length({y}_r) = 1) AND left({x}_l, 1) = left({y}_r, 1))"
         f" OR ((size({x}_parts_l) > 1 OR size({y}_parts_r) > 1)"
         f" AND arrays_overlap({x}_parts_l, {y}_parts_r)))"
@@ -64,8 +64,10 @@ SPARK_LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
         "family_l IS NOT NULL AND family_r IS NOT NULL"
         " AND given_l = family_r AND family_l = given_r",
         "arrays_overlap(given_roots_l, given_roots_r)",
-        "jaro_winkler_similarity(given_l, given_r) >= 0.92",
-        "jaro_winkler_similarity(given_l, given_r) >= 0.80",
+        "NOT (given_known_l AND given_known_r)"
+        " AND jaro_winkler_similarity(given_l, given_r) >= 0.92",
+        "NOT (given_known_l AND given_known_r)"
+        " AND jaro_winkler_similarity(given_l, given_r) >= 0.80",
         "(length(given_l) = 1 OR length(given_r) = 1) AND left(given_l, 1) = left(given_r, 1)",
         SWAPPED_CLOSE_SQL,
         f"(given_ph_l OR given_ph_r) AND NOT {OTHER_PATIENTS_SQL}",
@@ -135,6 +137,8 @@ COLUMNS: Sequence[tuple[str, str]] = (
     ("mark", "string"),
     ("given_roots", "array<string>"),
     ("family_roots", "array<string>"),
+    ("given_known", "boolean"),
+    ("family_known", "boolean"),
     ("given_parts", "array<string>"),
     ("family_parts", "array<string>"),
     ("given_sx", "string"),

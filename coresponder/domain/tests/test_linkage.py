@@ -380,6 +380,37 @@ def test_placeholder_names_with_different_marks_are_two_people_and_never_merge(
     assert "else" not in (level("given_name", a, elsewhere), level("family_name", a, elsewhere))
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("Jeremy", "Jerome"), ("Patrick", "Patricia"), ("Louis", "Louise"), ("Elmer", "Eleanor")],
+)
+def test_twins_given_two_names_written_alike_are_never_merged_without_review(
+    first: str, second: str
+) -> None:
+    # One family name, birth date, home and phone; only the given names tell them apart,
+    # and they are two names people are given, not one name misspelled.
+    home = Record(
+        family="Noerala",
+        birth_date=date(1997, 11, 9),
+        sex="F",
+        phone="2155550100",
+        address="4363 Spruce St",
+    )
+    a, b = replace(home, given=first), replace(home, given=second)
+    assert level("given_name", a, b) == "else"
+    assert (
+        sure_merge_guard(comparison_vector(a, b))
+        == "Given names differ: could be twins or siblings"
+    )
+    # Written family name first, the twin's record is no swap of the other's either.
+    swapped = replace(b, given=b.family, family=b.given)
+    assert level("given_name", a, swapped) == "else"
+    assert sure_merge_guard(comparison_vector(a, swapped)) is not None
+    # A misspelling of one of them is still read as the same name spelled almost alike.
+    typo = replace(a, given=first[:2] + first[3] + first[2] + first[4:])
+    assert level("given_name", a, typo) in ("jw92", "jw80")
+
+
 def test_a_placeholder_record_still_links_on_phone_and_address_for_review() -> None:
     known = Record(
         given="Ana",
@@ -633,15 +664,18 @@ def test_the_sure_merge_guard_lets_through_names_that_both_differ_outside_a_hous
         phone="2155550100",
         address="150 Heard St",
     )
-    # Both names retyped, and no home in common on the record (the address left out).
-    retyped = replace(reported, given="Stubbs", family="Jaxck", address="")
+    # Both names retyped, and no home in common on the record (address and phone left out).
+    retyped = replace(reported, given="Stubbs", family="Jaxck", address="", phone="")
     assert level("given_name", reported, retyped) == "else"
     assert level("family_name", reported, retyped) == "else"
     assert sure_merge_guard(comparison_vector(reported, retyped)) is None
-    # At the address spelled almost the same, with the same phone, it could as well be a
-    # twin under a married name at the family's home: a person looks first.
+    # With the same phone, or at the address spelled almost the same, it could as well be
+    # a twin written family name first, or under a married name, at the family's home: a
+    # person looks first.
+    same_phone = replace(retyped, phone="2155550100")
     at_home = replace(retyped, address="150 Heard Street")
-    assert sure_merge_guard(comparison_vector(reported, at_home)) is not None
+    for home in (same_phone, at_home):
+        assert sure_merge_guard(comparison_vector(reported, home)) is not None
     # A birth date with a slip in it still agrees.
     slipped = replace(retyped, birth_date=date(1989, 5, 27))
     assert sure_merge_guard(comparison_vector(reported, slipped)) is None
