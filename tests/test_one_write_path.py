@@ -269,3 +269,49 @@ def test_only_actions_record_the_event_of_a_write() -> None:
     assert sorted(WRITE_EVENTS_ALLOWED) == sorted(set(WRITE_EVENTS_ALLOWED) & set(found)), (
         "Listed modules that no longer record a write event: take them off the list"
     )
+
+
+@functools.cache
+def apps_of_models() -> dict[str, frozenset[str]]:
+    """Model class name -> the apps (labels) that define a model of that name."""
+    found: dict[str, set[str]] = {}
+    for model in apps.get_models():
+        found.setdefault(model.__name__, set()).add(model._meta.app_label)
+    return {name: frozenset(labels) for name, labels in found.items()}
+
+
+def other_apps_models_written(tree: ast.Module, app: str) -> list[tuple[int, str]]:
+    """(line, model) of each write through the manager of a model `app` does not define
+    (`Participation.objects.get_or_create(...)` in encounters' actions)."""
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if writing_call(node) is None:
+            continue
+        base = list(chain(node.func.value))[-1]
+        if isinstance(base, ast.Name) and app not in apps_of_models().get(base.id, {app}):
+            found.append((node.lineno, base.id))
+    return found
+
+
+def test_the_own_models_check_reads_a_write_to_another_apps_model() -> None:
+    source = ast.parse(
+        "Participation.objects.get_or_create(person=p, program=q)\n"
+        "Encounter.objects.filter(pk=1).update(kind='x')\n"
+        "Participation.objects.filter(person=p).exists()\n"
+    )
+    assert other_apps_models_written(source, "encounters") == [(1, "Participation")]
+    assert other_apps_models_written(source, "people") == [(2, "Encounter")]
+
+
+def test_each_apps_actions_write_their_own_models() -> None:
+    """An app writes another app's table by calling that app's action (people's
+    `join_program`, outreach's `add_notice`), never through the other model's manager."""
+    found = [
+        f"{module.relpath}:{line}: {model}"
+        for module in application_modules()
+        if is_allowed_writer(module)
+        for line, model in other_apps_models_written(module.tree, module.relpath.split("/")[1])
+    ]
+    assert not found, "\n".join(found)

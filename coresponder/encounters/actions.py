@@ -24,9 +24,9 @@ from coresponder.domain.screenings import (
 from coresponder.domain.vocabulary import Disposition, EncounterKind
 from coresponder.encounters.models import Encounter, Screening
 from coresponder.intake.models import Call, Referral
-from coresponder.people.models import Participation, Person
+from coresponder.people.actions import join_program
+from coresponder.people.models import Person
 from coresponder.privacy.access import linkable_people, role_in
-from coresponder.privacy.actions import note_cross_program_link
 from coresponder.programs.models import Program, Team
 
 # A form kept offline may arrive late, but nothing is recorded as happening later than now.
@@ -245,10 +245,7 @@ def _write(
     )
     save_tracked(encounter, actor.user)
     if person is not None:
-        note_cross_program_link(actor, program, person)
-        Participation.objects.get_or_create(
-            person=person, program=program, defaults={"first_seen_at": encounter.occurred_at}
-        )
+        join_program(actor, person, program, encounter.occurred_at)
     return encounter
 
 

@@ -52,9 +52,9 @@ from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral, 
 from coresponder.intake.triage import TRIAGE_DECISIONS
 from coresponder.outreach.actions import follow_up_referral
 from coresponder.outreach.models import OutreachTask
-from coresponder.people.models import Participation, Person
+from coresponder.people.actions import join_program
+from coresponder.people.models import Person
 from coresponder.privacy.access import exact_match, linkable_people, role_in
-from coresponder.privacy.actions import note_cross_program_link
 from coresponder.programs.models import District, Program
 
 # The facts each pathway must carry (docs/api.md).
@@ -300,16 +300,9 @@ def _link_person(
     if data is None:
         return None
     first_seen = _checked(referral.received_at)
-    if named is None:
-        # Someone new takes part in this program only: nothing to look up first.
-        person = _create_person(actor, data, referral.event_day())
-        Participation.objects.create(person=person, program=program, first_seen_at=first_seen)
-    else:
-        person = named
-        note_cross_program_link(actor, program, person)
-        Participation.objects.get_or_create(
-            person=person, program=program, defaults={"first_seen_at": first_seen}
-        )
+    # Someone new, or the person named, takes part in this program from now on.
+    person = _create_person(actor, data, referral.event_day()) if named is None else named
+    join_program(actor, person, program, first_seen)
     if data.id is None:
         record_source(
             actor, person, program, reported_source(referral, channel), _as_reported(referral)

@@ -19,17 +19,19 @@ from coresponder.core.models import MAX_VERSION
 from coresponder.domain.policy import RecordType
 from coresponder.people.actions import (
     EDITABLE_FIELDS,
-    AmendmentDecision,
-    AmendmentInput,
     PersonChanges,
     PersonInput,
     create_person,
+    update_person,
+)
+from coresponder.people.actions.rights import (
+    AmendmentDecision,
+    AmendmentInput,
     decide_amendment,
     extend_amendment,
     record_disagreement,
     record_records_request,
     request_amendment,
-    update_person,
 )
 from coresponder.people.amendments import (
     access_amendment,

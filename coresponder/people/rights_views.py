@@ -18,7 +18,7 @@ from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import RecordType
-from coresponder.people.actions import (
+from coresponder.people.actions.rights import (
     AmendmentDecision,
     AmendmentInput,
     decide_amendment,

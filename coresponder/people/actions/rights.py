@@ -1,12 +1,12 @@
-"""The one write path for people."""
+"""The rights a person exercises over their records: amendments (45 CFR 164.526), a
+statement of disagreement, a request for records."""
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,11 +14,10 @@ from django.utils import timezone
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
-from coresponder.domain.intake import birth_year_conflict, birth_year_problem
 from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType, may_write
 from coresponder.encounters.actions import amend_clinical_note
 from coresponder.encounters.models import Encounter
-from coresponder.identity.actions import PERSON_LINKAGE_FIELDS, index_person
+from coresponder.people.actions import PersonChanges, update_person
 from coresponder.people.amendments import (
     GROUP_OF,
     MAX_TEXT,
@@ -31,158 +30,10 @@ from coresponder.people.amendments import (
     storable_text,
     stored,
 )
-from coresponder.people.models import Amendment, Participation, Person
-from coresponder.privacy.access import PersonAccess, role_in
+from coresponder.people.models import Amendment
+from coresponder.privacy.access import PersonAccess
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs.local_time import today_in
-from coresponder.programs.models import Program
-
-# Fields a person record may be created or changed with, by field group.
-IDENTITY_FIELDS = (
-    "given_name",
-    "family_name",
-    "aliases",
-    "birth_date",
-    "birth_year",
-    "sex",
-    "race",
-    "ethnicity",
-)
-CONTACT_FIELDS = ("phone", "address", "latitude", "longitude")
-EDITABLE_FIELDS = IDENTITY_FIELDS + CONTACT_FIELDS
-
-
-@dataclass(frozen=True)
-class PersonInput:
-    """A new person's identity and contact fields; a field left as None is not given."""
-
-    given_name: str
-    family_name: str
-    aliases: Sequence[str] | None = None
-    birth_date: dt.date | None = None
-    # Only the year, where the date is not known; beside a date it must be the date's year.
-    birth_year: int | None = None
-    sex: str | None = None
-    race: str | None = None
-    ethnicity: str | None = None
-    phone: str | None = None
-    address: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-
-    def given(self) -> dict[str, Any]:
-        """The fields given, by name, in the order of EDITABLE_FIELDS."""
-        values = {key: getattr(self, key) for key in EDITABLE_FIELDS}
-        if values["aliases"] is not None:
-            values["aliases"] = list(values["aliases"])
-        return {key: value for key, value in values.items() if value is not None}
-
-
-class Unset(enum.Enum):
-    """A field a change leaves out: it stays as it is (None, by contrast, clears it)."""
-
-    UNSET = "unset"
-
-
-UNSET: Final = Unset.UNSET
-
-
-@dataclass(frozen=True)
-class PersonChanges:
-    """Changes to a person's identity and contact fields.
-
-    A field left UNSET stays as it is; a field given changes to its value, None
-    included, so a change may clear a birth date or a position.
-    """
-
-    given_name: str | Unset = UNSET
-    family_name: str | Unset = UNSET
-    aliases: Sequence[str] | Unset = UNSET
-    birth_date: dt.date | None | Unset = UNSET
-    birth_year: int | None | Unset = UNSET
-    sex: str | Unset = UNSET
-    race: str | Unset = UNSET
-    ethnicity: str | Unset = UNSET
-    phone: str | Unset = UNSET
-    address: str | Unset = UNSET
-    latitude: float | None | Unset = UNSET
-    longitude: float | None | Unset = UNSET
-
-    def given(self) -> dict[str, Any]:
-        """The fields given, by name, in the order of EDITABLE_FIELDS."""
-        values = {
-            key: value for key in EDITABLE_FIELDS if (value := getattr(self, key)) is not UNSET
-        }
-        if values.get("aliases") is not None:
-            values["aliases"] = list(values["aliases"])
-        return values
-
-
-def check_birth(birth_date: Any, birth_year: Any, *, given_together: bool) -> None:
-    """Refuse a birth year that cannot be true, or that a birth date given beside it denies.
-
-    A birth date already stored and a year given alone must agree too: the date says the
-    year. A date given without a year supersedes the year stored (it is not kept).
-    """
-    if birth_year is None:
-        return
-    problem = birth_year_problem(int(birth_year), timezone.localdate())
-    if problem is None and isinstance(birth_date, dt.date):
-        problem = birth_year_conflict(birth_date, int(birth_year))
-        if problem is not None and not given_together:
-            problem += "; clear the birth date to record only a year"
-    if problem is not None:
-        raise ActionError("The birth year cannot be recorded.", {"birth_year": [problem]})
-
-
-def create_person(actor: Actor, program: Program, data: PersonInput) -> Person:
-    """A new participant, known from now on to `program`."""
-    role = role_in(actor.user, program)
-    if role is None or not may_write(role, RecordType.PERSON):
-        raise Forbidden("Your role may not add people to this program.")
-    given = data.given()
-    check_birth(given.get("birth_date"), given.get("birth_year"), given_together=True)
-    with transaction.atomic():
-        person = Person(**given)
-        save_tracked(person, actor.user)
-        Participation.objects.create(person=person, program=program, first_seen_at=timezone.now())
-        index_person(actor, person, program)
-        record_event(
-            actor,
-            "create",
-            obj=person,
-            person_id=person.pk,
-            program_slug=program.slug,
-            fields=sorted(given),
-        )
-    return person
-
-
-def update_person(
-    actor: Actor, access: PersonAccess, changes: PersonChanges, expected_version: int
-) -> Person:
-    """Change identity and contact fields, only if nobody changed them since `expected_version`."""
-    if not access.may_write(RecordType.PERSON):
-        raise Forbidden("Your role may not change this person's record.")
-    person = access.person
-    given = changes.given()
-    check_birth(
-        given.get("birth_date", person.birth_date),
-        given.get("birth_year"),
-        given_together="birth_date" in given,
-    )
-    changed = sorted(key for key, value in given.items() if getattr(person, key) != value)
-    with transaction.atomic():
-        for key in changed:
-            setattr(person, key, given[key])
-        save_tracked(person, actor.user, expected_version=expected_version)
-        if set(changed) & set(PERSON_LINKAGE_FIELDS):
-            index_person(actor, person)
-        record_event(actor, "change", obj=person, person_id=person.pk, fields=changed)
-    return person
-
-
-# --- Amendments (45 CFR 164.526) and records requests (164.524) ---------------
 
 
 @dataclass(frozen=True)
