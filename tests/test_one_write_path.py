@@ -155,11 +155,53 @@ def writing_call(call: ast.Call) -> str | None:
     return None
 
 
+def queryset_names(function: ast.AST) -> set[str]:
+    """Names a function binds to a manager or a queryset (`due = Task.objects.filter(...)`)."""
+    names: set[str] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and through_manager_or_queryset(node.value):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif (
+            isinstance(node, ast.AnnAssign)
+            and node.value is not None
+            and isinstance(node.target, ast.Name)
+            and through_manager_or_queryset(node.value)
+        ):
+            names.add(node.target.id)
+    return names
+
+
+def held_queryset_writes(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, what) of each `.update()`/`.create()` on a queryset or manager a function
+    holds in a variable, which `writing_call` alone cannot tell from a dict's update."""
+    found = []
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        held = queryset_names(function)
+        for node in ast.walk(function):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in MANAGER_WRITES
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in held
+            ):
+                found.append(
+                    (node.lineno, f".{node.func.attr}() on a queryset held in {node.func.value.id}")
+                )
+    return found
+
+
 def writes_in(module: Module) -> list[str]:
-    return [
-        f"{module.relpath}:{node.lineno}: {what}"
+    direct = [
+        (node.lineno, what)
         for node in ast.walk(module.tree)
         if isinstance(node, ast.Call) and (what := writing_call(node))
+    ]
+    return [
+        f"{module.relpath}:{line}: {what}"
+        for line, what in sorted(set(direct + held_queryset_writes(module.tree)))
     ]
 
 
@@ -217,6 +259,22 @@ def test_the_check_knows_a_write_when_it_reads_one() -> None:
         "Task.objects.filter(id=1).count()",
     ]:
         assert calls(source)[0] is None, source
+
+
+def test_the_check_knows_a_write_through_a_queryset_held_in_a_variable() -> None:
+    tree = ast.parse(
+        "def close(ids):\n"
+        "    due = Task.objects.filter(id__in=ids)\n"
+        "    due.update(status='closed')\n"
+        "    options = {}\n"
+        "    options.update(extra=1)\n"
+        "    manager: Any = Task.objects\n"
+        "    manager.create(status='open')\n"
+    )
+    assert held_queryset_writes(tree) == [
+        (3, ".update() on a queryset held in due"),
+        (7, ".create() on a queryset held in manager"),
+    ]
 
 
 def test_nothing_outside_actions_writes_through_the_orm() -> None:
