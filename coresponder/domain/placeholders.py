@@ -16,10 +16,11 @@ run. What they write instead follows conventions:
 - EMS patient-care reports and registration screens: "Patient", "No Name",
   "Refused", "Not Given", fillers such as "XXX";
 - birth dates: 1900-01-01 and other dates before 1901 (a system's empty date,
-  1899-12-31 or 1753-01-01 from spreadsheets and SQL Server); the day of the event
-  itself (EMS software's default); and 1 January of a year, which is what many
-  forms store when only a year or an age was given: that keeps the year as
-  evidence, no more.
+  1899-12-31 or 1753-01-01 from spreadsheets and SQL Server); 1901-01-01, the
+  earliest date the forms accept and the empty date of systems whose dates start
+  there (no one helped today was born that day); the day of the event itself (EMS
+  software's default); and 1 January of a year, which is what many forms store
+  when only a year or an age was given: that keeps the year as evidence, no more.
 
 A deployment adds its own conventions (an EHR's "ZZTEST", a county's alias
 series) through the LINKAGE_PLACEHOLDER_NAMES setting, which the identity app
@@ -211,8 +212,13 @@ def conventions_with(names: Iterable[str], fold: Callable[[str], str]) -> Placeh
 
 
 def is_placeholder_birth_date(birth: date, event: date | None = None) -> bool:
-    """A date that stands for "not known": before 1901, or the day of the event itself."""
-    return birth.year < FIRST_REAL_BIRTH_YEAR or (event is not None and birth == event)
+    """A date that stands for "not known": before 1901, 1901-01-01 itself (the earliest
+    date forms accept, another system's empty date), or the day of the event itself."""
+    return (
+        birth.year < FIRST_REAL_BIRTH_YEAR
+        or (birth.year == FIRST_REAL_BIRTH_YEAR and birth.month == 1 and birth.day == 1)
+        or (event is not None and birth == event)
+    )
 
 
 def is_year_only_birth_date(birth: date) -> bool:

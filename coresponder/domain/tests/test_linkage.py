@@ -443,9 +443,13 @@ def test_a_placeholder_record_still_links_on_phone_and_address_for_review() -> N
 def test_the_day_of_the_event_and_dates_before_1901_are_placeholder_birth_dates() -> None:
     seen = Record(birth_date=date(2026, 2, 1), event_date=date(2026, 2, 1), facility="ED")
     assert normalise(seen).birth_date is None and normalise(seen).birth_date_placeholder
-    for old in (date(1899, 12, 31), date(1753, 1, 1), date(1900, 1, 1)):
+    for old in (date(1899, 12, 31), date(1753, 1, 1), date(1900, 1, 1), date(1901, 1, 1)):
         assert normalise(Record(birth_date=old)).birth_date_placeholder
     assert normalise(Record(birth_year=1900)).birth_date_placeholder
+    # 1901-01-01 is another system's empty date; any other day of 1901 is a date.
+    assert not normalise(Record(birth_date=date(1901, 6, 2))).birth_date_placeholder
+    empty = Record(given="Ana", family="Reyes", birth_date=date(1901, 1, 1))
+    assert level("birth_date", empty, replace(empty, given="Anna")) == "placeholder"
 
 
 def test_1_january_keeps_only_its_year() -> None:
