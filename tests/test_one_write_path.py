@@ -338,19 +338,60 @@ def apps_of_models() -> dict[str, frozenset[str]]:
     return {name: frozenset(labels) for name, labels in found.items()}
 
 
+def _model_of(value: ast.expr) -> str | None:
+    """The model class an expression starts from (`Person(...)`, `Task.objects.get(...)`)."""
+    if not isinstance(value, (ast.Call, ast.Attribute)):
+        return None
+    base = list(chain(value))[-1]
+    return base.id if isinstance(base, ast.Name) and base.id in apps_of_models() else None
+
+
+def _saved_name(call: ast.Call) -> str | None:
+    """The variable a call saves or deletes: `save_tracked(task, ...)`, `task.save()`."""
+    func = call.func
+    if (isinstance(func, ast.Name) and func.id == "save_tracked") or (
+        isinstance(func, ast.Attribute) and func.attr == "save_tracked"
+    ):
+        first = call.args[0] if call.args else None
+        return first.id if isinstance(first, ast.Name) else None
+    if isinstance(func, ast.Attribute) and func.attr in WRITES_WITHOUT_ARGUMENTS:
+        return func.value.id if isinstance(func.value, ast.Name) else None
+    return None
+
+
 def other_apps_models_written(tree: ast.Module, app: str) -> list[tuple[int, str]]:
-    """(line, model) of each write through the manager of a model `app` does not define
-    (`Participation.objects.get_or_create(...)` in encounters' actions)."""
-    found = []
+    """(line, model) of each write to a model `app` does not define: through its manager
+    (`Participation.objects.get_or_create(...)` in encounters' actions), or an instance a
+    function made or read from it and saves (`person = Person(...)`; `save_tracked(person)`)."""
+    found = set()
+
+    def foreign(model: str | None) -> bool:
+        return model is not None and app not in apps_of_models()[model]
+
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if writing_call(node) is not None and foreign(_model_of(node.func.value)):
+                found.add((node.lineno, str(_model_of(node.func.value))))
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
-        if writing_call(node) is None:
-            continue
-        base = list(chain(node.func.value))[-1]
-        if isinstance(base, ast.Name) and app not in apps_of_models().get(base.id, {app}):
-            found.append((node.lineno, base.id))
-    return found
+        held: dict[str, str] = {}
+        for node in ast.walk(function):
+            if isinstance(node, ast.Assign) and (model := _model_of(node.value)):
+                held.update({t.id: model for t in node.targets if isinstance(t, ast.Name)})
+        for node in ast.walk(function):
+            if isinstance(node, ast.Call) and (name := _saved_name(node)) in held:
+                if foreign(held[str(name)]):
+                    found.add((node.lineno, held[str(name)]))
+    return sorted(found)
+
+
+# An app's actions that write another app's model, and why.
+OTHER_APPS_WRITES_ALLOWED = {
+    # Merging two people and undoing it is identity's whole work: the kept and the merged
+    # person's own rows are rewritten (and every app's rows moved) in one audited action.
+    ("coresponder/identity/actions.py", "Person"): "merge and unmerge",
+}
 
 
 def test_the_own_models_check_reads_a_write_to_another_apps_model() -> None:
@@ -358,18 +399,35 @@ def test_the_own_models_check_reads_a_write_to_another_apps_model() -> None:
         "Participation.objects.get_or_create(person=p, program=q)\n"
         "Encounter.objects.filter(pk=1).update(kind='x')\n"
         "Participation.objects.filter(person=p).exists()\n"
+        "def add(actor):\n"
+        "    person = Person(given_name='Ana')\n"
+        "    save_tracked(person, actor.user)\n"
+        "    task = OutreachTask.objects.get(pk=1)\n"
+        "    task.delete()\n"
+        "    task.refresh_from_db()\n"
     )
-    assert other_apps_models_written(source, "encounters") == [(1, "Participation")]
-    assert other_apps_models_written(source, "people") == [(2, "Encounter")]
+    assert other_apps_models_written(source, "encounters") == [
+        (1, "Participation"),
+        (6, "Person"),
+        (8, "OutreachTask"),
+    ]
+    assert other_apps_models_written(source, "people") == [(2, "Encounter"), (8, "OutreachTask")]
 
 
 def test_each_apps_actions_write_their_own_models() -> None:
     """An app writes another app's table by calling that app's action (people's
     `join_program`, outreach's `add_notice`), never through the other model's manager."""
-    found = [
-        f"{module.relpath}:{line}: {model}"
+    written = [
+        (module.relpath, line, model)
         for module in application_modules()
         if is_allowed_writer(module)
         for line, model in other_apps_models_written(module.tree, module.relpath.split("/")[1])
     ]
+    found = [
+        f"{path}:{line}: {model}"
+        for path, line, model in written
+        if (path, model) not in OTHER_APPS_WRITES_ALLOWED
+    ]
     assert not found, "\n".join(found)
+    # Every exception still names a write that is there.
+    assert set(OTHER_APPS_WRITES_ALLOWED) <= {(path, model) for path, _, model in written}

@@ -52,7 +52,7 @@ from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral, 
 from coresponder.intake.triage import TRIAGE_DECISIONS
 from coresponder.outreach.actions import follow_up_referral
 from coresponder.outreach.models import OutreachTask
-from coresponder.people.actions import join_program
+from coresponder.people.actions import add_reported_person, join_program
 from coresponder.people.models import Person
 from coresponder.privacy.access import exact_match, linkable_people, role_in
 from coresponder.programs.models import District, Program
@@ -355,10 +355,9 @@ def _linkable_by_id(candidates: QuerySet[Person], person_id: Any) -> Person:
 
 def _create_person(actor: Actor, data: PersonInput, day: dt.date | None) -> Person:
     reported = data.reported(day)
-    person = Person(**{k: reported[k] for k in PERSON_FIELDS if reported.get(k) not in (None, "")})
-    save_tracked(person, actor.user)
-    record_event(actor, "create", obj=person, person_id=person.pk, fields=["identity", "contact"])
-    return person
+    return add_reported_person(
+        actor, {k: reported[k] for k in PERSON_FIELDS if reported.get(k) not in (None, "")}
+    )
 
 
 def _facts(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -137,6 +137,15 @@ def join_program(
     Participation.objects.get_or_create(
         person=person, program=program, defaults={"first_seen_at": first_seen_at}
     )
+
+
+def add_reported_person(actor: Actor, fields: Mapping[str, Any]) -> Person:
+    """Someone new, as a report gives them (`fields`, the person's own), inside the action
+    that records the report, whose role check covers it."""
+    person = Person(**fields)
+    save_tracked(person, actor.user)
+    record_event(actor, "create", obj=person, person_id=person.pk, fields=["identity", "contact"])
+    return person
 
 
 def create_person(actor: Actor, program: Program, data: PersonInput) -> Person:
