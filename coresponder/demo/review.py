@@ -1,7 +1,8 @@
 """A few pairs on each program's review queue, of the kinds police, EMS and hospital
 records bring: a placeholder name beside a known person, a sister and her twin brother at
-one home (whose surname, address and phone count once), a father and son who share a name,
-and a report that gives only a birth year.
+one home (whose surname, address and phone count once), twin brothers whose given names
+are written alike (Jeremy and Jerome: two names, not a misspelling), a father and son who
+share a name, and a report that gives only a birth year.
 
 Each pair is made of two people added through the product's own action, scored by the
 same comparisons, weights and sure-merge guard as `dedupe_registry`, and queued with
@@ -36,7 +37,7 @@ class Case:
 
 
 def _cases(index: int) -> tuple[Case, ...]:
-    """The four pairs for the program at `index` (names and numbers differ per program)."""
+    """The five pairs for the program at `index` (names and numbers differ per program)."""
     phone = f"555{index:02d}0"  # with a leading area code and a last digit: ten digits
     families = ("Whitfield", "Okafor", "Lindqvist", "Moreau", "Tanaka")
     family = families[index % len(families)]
@@ -65,6 +66,14 @@ def _cases(index: int) -> tuple[Case, ...]:
         phone=f"215{phone}2",
         address=f"{7 + index} Mill Rd",
     )
+    brother = PersonInput(
+        given_name="Jeremy",
+        family_name="Okoye",
+        birth_date=dt.date(2001, 4, 11),
+        sex="male",
+        phone=f"215{phone}4",
+        address=f"{30 + index} Cedar Ln",
+    )
     dated = PersonInput(
         given_name="Rosa",
         family_name=f"Delgado {family}",
@@ -82,6 +91,7 @@ def _cases(index: int) -> tuple[Case, ...]:
             ),
         ),
         Case("twins", twin, replace(twin, given_name="Jamal", sex="male")),
+        Case("twins named alike", brother, replace(brother, given_name="Jerome")),
         Case(
             "junior and senior",
             senior,
@@ -101,7 +111,7 @@ def _cases(index: int) -> tuple[Case, ...]:
 
 
 def queue_review_cases(cast: Cast, index: int) -> int:
-    """Add the four pairs to the program's people and its review queue; how many were queued."""
+    """Add the five pairs to the program's people and its review queue; how many were queued."""
     coordinator = cast.personas.get(Role.COORDINATOR)
     if coordinator is None:
         return 0

@@ -392,12 +392,22 @@ def test_each_programs_review_queue_shows_the_pairs_field_records_bring(demo: st
             status=MatchCandidate.Status.PENDING,
         )
         reasons = sorted(str(p.evidence.get("held_back", "")) for p in pairs)
-        assert len(reasons) == 4, program.slug
+        assert len(reasons) == 5, program.slug
         assert [r.split(":")[0] for r in reasons if r] == [
+            "Given names differ",
             "Given names differ",
             "Name suffixes differ (such as Jr and Sr)",
             "Placeholder name",
         ], program.slug
+        # Jeremy and Jerome, twins at one home: two names, however alike they are written.
+        alike = [
+            p
+            for p in pairs
+            if {p.person_a.given_name, p.person_b.given_name} == {"Jeremy", "Jerome"}
+        ]
+        assert len(alike) == 1 and alike[0].evidence["held_back"].startswith("Given names differ")
+        given = [row for row in alike[0].evidence["rows"] if row["comparison"] == "given_name"]
+        assert given[0]["level"] == "else", program.slug
         year_only = [
             row["level"]
             for p in pairs
