@@ -135,6 +135,16 @@ class SourceRecordInput:
                 given[name] = str(given[name])
         if "external_id" in given:
             given["external_id"] = str(given["external_id"])
+        # A date or a year of another type (text a form did not read) is not reported.
+        for name in ("birth_date", "event_date"):
+            value = given.get(name)
+            if value is not None and (
+                not isinstance(value, dt.date) or isinstance(value, dt.datetime)
+            ):
+                del given[name]
+        year = given.get("birth_year")
+        if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
+            del given["birth_year"]
         return cls(**given)
 
     @classmethod
@@ -186,8 +196,6 @@ def source_record_for(
     person: Person, program: Program | None, source: str, given: SourceRecordInput
 ) -> SourceRecord:
     """An unsaved source record holding `given` as reported."""
-    birth = given.birth_date if isinstance(given.birth_date, dt.date) else None
-    year = given.birth_year if isinstance(given.birth_year, int) else None
     return SourceRecord(
         person=person,
         program=program,
@@ -195,12 +203,12 @@ def source_record_for(
         external_id=given.external_id[:100],
         given_name=given.given_name[:100],
         family_name=given.family_name[:100],
-        birth_date=birth,
-        birth_year=birth_year_from(birth, year),
+        birth_date=given.birth_date,
+        birth_year=birth_year_from(given.birth_date, given.birth_year),
         sex=given.sex[:16],
         phone=given.phone[:32],
         address=given.address[:300],
-        event_date=given.event_date if isinstance(given.event_date, dt.date) else None,
+        event_date=given.event_date,
         facility=given.facility[:200],
         received_at=given.received_at or timezone.now(),
     )

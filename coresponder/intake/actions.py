@@ -316,15 +316,12 @@ def _as_reported(referral: ReferralInput) -> SourceRecordInput:
     if referral.person is None or referral.received_at is None:
         raise ValueError("a report of a person has the person and when it came in")
     seen = referral.overdose
-    if seen is None or seen.occurred_at is None:
-        return SourceRecordInput.from_reported(
-            referral.reported_person(), received_at=referral.received_at
-        )
+    occurred = seen.occurred_at if seen is not None else None
     return SourceRecordInput.from_reported(
         referral.reported_person(),
         received_at=referral.received_at,
-        event_date=seen.occurred_at.date(),
-        facility=seen.facility or "",
+        event_date=occurred.date() if occurred is not None else None,
+        facility=(seen.facility or "") if seen is not None and occurred is not None else "",
     )
 
 

@@ -502,3 +502,21 @@ def test_the_no_script_check_posts_so_the_form_token_stays_out_of_urls(
     form = Client(enforce_csrf_checks=True)
     form.force_login(user)
     assert form.post("/people/matches/suggest/", {"given_name": "X"}).status_code == 403
+
+
+def test_a_reported_date_or_year_of_another_type_is_not_reported() -> None:
+    given = SourceRecordInput.from_reported(
+        {
+            "given_name": "Ana",
+            "birth_date": "1985-03-07",
+            "birth_year": "1985",
+            "event_date": dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC),
+        }
+    )
+    assert (given.birth_date, given.birth_year, given.event_date) == (None, None, None)
+    assert SourceRecordInput.from_reported({"birth_year": True}).birth_year is None
+    typed = SourceRecordInput.from_reported(
+        {"birth_date": dt.date(1985, 3, 7), "event_date": dt.date(2026, 3, 1)}
+    )
+    assert typed.birth_date == dt.date(1985, 3, 7) and typed.event_date == dt.date(2026, 3, 1)
+    assert SourceRecordInput.from_reported({"birth_year": 1985}).birth_year == 1985
