@@ -52,7 +52,7 @@ from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral, 
 from coresponder.intake.triage import TRIAGE_DECISIONS
 from coresponder.outreach.actions import follow_up_referral
 from coresponder.outreach.models import OutreachTask
-from coresponder.people.actions import add_reported_person, join_program
+from coresponder.people.actions import add_reported_person, join_program, record_death
 from coresponder.people.models import Person
 from coresponder.privacy.access import exact_match, linkable_people, role_in
 from coresponder.programs.models import District, Program
@@ -492,12 +492,10 @@ def _save_overdose(
     )
     save_tracked(overdose, actor.user)
     _add_report(actor, overdose, given)
-    if overdose.fatal and person is not None and person.deceased_on is None:
+    if overdose.fatal and person is not None:
         # The day of death on the program's clock: an evening overdose in Denver is not tomorrow.
-        person.deceased_on = timezone.localtime(
-            overdose.occurred_at, ZoneInfo(program.timezone)
-        ).date()
-        save_tracked(person, actor.user)
+        died_on = timezone.localtime(overdose.occurred_at, ZoneInfo(program.timezone)).date()
+        record_death(actor, person, died_on)
     record_event(
         actor,
         "create",

@@ -258,7 +258,11 @@ def test_a_fatal_overdose_opens_outreach_to_the_family(
     with _frozen(NOW):
         response = post(client, body).json()
     assert response["outreach_task"]["target"] == "family"
-    assert Person.objects.get().deceased_on == (NOW - dt.timedelta(hours=1)).date()
+    person = Person.objects.get()
+    assert person.deceased_on == (NOW - dt.timedelta(hours=1)).date()
+    # The day of death is a change to the person, audited as one.
+    death = AuditEvent.objects.filter(action="change", person_id=person.pk)
+    assert [event.fields for event in death] == [["deceased_on"]]
 
 
 def test_the_day_of_a_fatal_evening_overdose_is_the_programs_day(
