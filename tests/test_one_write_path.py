@@ -155,19 +155,38 @@ def writing_call(call: ast.Call) -> str | None:
     return None
 
 
-def queryset_names(function: ast.AST) -> set[str]:
-    """Names a function binds to a manager or a queryset (`due = Task.objects.filter(...)`)."""
-    names: set[str] = set()
+def is_queryset(value: ast.expr) -> bool:
+    """An expression that gives a manager or a queryset itself: `Task.objects`,
+    `Task.objects.filter(...)`, `tasks.exclude(...)` (not `.first()`, `.in_bulk()` or
+    `.aggregate()`, which give rows or dicts)."""
+    if isinstance(value, ast.Attribute):
+        return value.attr in MANAGER_ATTRIBUTES
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        return value.func.attr in QUERYSET_METHODS and through_manager_or_queryset(value)
+    return False
+
+
+def _annotation_names(annotation: ast.expr | None) -> set[str]:
+    return {n.id for n in ast.walk(annotation) if isinstance(n, ast.Name)} if annotation else set()
+
+
+def queryset_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """Names a function binds to a manager or a queryset: assigned one (`due =
+    Task.objects.filter(...)`, or another such name), or a parameter typed `QuerySet`."""
+    arguments = function.args
+    names = {
+        a.arg
+        for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        if _annotation_names(a.annotation) & {"QuerySet", "Manager"}
+    }
     for node in ast.walk(function):
-        if isinstance(node, ast.Assign) and through_manager_or_queryset(node.value):
-            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        elif (
-            isinstance(node, ast.AnnAssign)
-            and node.value is not None
-            and isinstance(node.target, ast.Name)
-            and through_manager_or_queryset(node.value)
-        ):
-            names.add(node.target.id)
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        if value is None:
+            continue
+        held = is_queryset(value) or (isinstance(value, ast.Name) and value.id in names)
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if held:
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
     return names
 
 
@@ -275,6 +294,24 @@ def test_the_check_knows_a_write_through_a_queryset_held_in_a_variable() -> None
         (3, ".update() on a queryset held in due"),
         (7, ".create() on a queryset held in manager"),
     ]
+    # Aliases and typed parameters are followed; rows and dicts a query gives are not querysets.
+    tree = ast.parse(
+        "def close(open_tasks: QuerySet[Task], ids):\n"
+        "    open_tasks.update(status='closed')\n"
+        "    due = Task.objects.filter(id__in=ids)\n"
+        "    again = due\n"
+        "    again.update(status='closed')\n"
+        "    by_id = Task.objects.in_bulk(ids)\n"
+        "    by_id.update(extra)\n"
+        "    totals = Task.objects.aggregate(n=Count('id'))\n"
+        "    totals.update(more)\n"
+        "    row = Task.objects.filter(id=1).values('a').first()\n"
+        "    row.update(a=2)\n"
+    )
+    assert held_queryset_writes(tree) == [
+        (2, ".update() on a queryset held in open_tasks"),
+        (5, ".update() on a queryset held in again"),
+    ]
 
 
 def test_nothing_outside_actions_writes_through_the_orm() -> None:
@@ -362,7 +399,9 @@ def _saved_name(call: ast.Call) -> str | None:
 def other_apps_models_written(tree: ast.Module, app: str) -> list[tuple[int, str]]:
     """(line, model) of each write to a model `app` does not define: through its manager
     (`Participation.objects.get_or_create(...)` in encounters' actions), or an instance a
-    function made or read from it and saves (`person = Person(...)`; `save_tracked(person)`)."""
+    function made, read, loops over or takes as a typed parameter and saves (`person =
+    Person(...)`; `def f(person: Person)`; then `save_tracked(person)`). An instance reached
+    through an attribute (`known.person.save()`) is not followed."""
     found = set()
 
     def foreign(model: str | None) -> bool:
@@ -376,9 +415,17 @@ def other_apps_models_written(tree: ast.Module, app: str) -> list[tuple[int, str
         if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         held: dict[str, str] = {}
+        arguments = function.args
+        for argument in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+            typed = _annotation_names(argument.annotation) & set(apps_of_models())
+            if len(typed) == 1:
+                held[argument.arg] = typed.pop()
         for node in ast.walk(function):
             if isinstance(node, ast.Assign) and (model := _model_of(node.value)):
                 held.update({t.id: model for t in node.targets if isinstance(t, ast.Name)})
+            elif isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, ast.Name):
+                if model := _model_of(node.iter):
+                    held[node.target.id] = model
         for node in ast.walk(function):
             if isinstance(node, ast.Call) and (name := _saved_name(node)) in held:
                 if foreign(held[str(name)]):
@@ -412,6 +459,15 @@ def test_the_own_models_check_reads_a_write_to_another_apps_model() -> None:
         (8, "OutreachTask"),
     ]
     assert other_apps_models_written(source, "people") == [(2, "Encounter"), (8, "OutreachTask")]
+    typed = ast.parse(
+        "def die(actor, person: Person, day):\n"
+        "    person.deceased_on = day\n"
+        "    save_tracked(person, actor.user)\n"
+        "def close(ids):\n"
+        "    for task in OutreachTask.objects.filter(id__in=ids):\n"
+        "        task.delete()\n"
+    )
+    assert other_apps_models_written(typed, "intake") == [(3, "Person"), (6, "OutreachTask")]
 
 
 def test_each_apps_actions_write_their_own_models() -> None:
