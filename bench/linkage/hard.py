@@ -115,7 +115,8 @@ PERSON_PATTERNS = {
     "shelter": "gives a shelter's phone and address (a shelter per 400 people, at least 3)",
     "unidentified": "reported 1-2 times, only ever under a placeholder name, at a hospital",
     "lettered_twin": "twins born 2023-2025, first reported by the birth hospital that day as "
-    "Twin/Baby A and B with the family name, birth date, address and phone; later by name",
+    "Twin/Baby A and B with the family name, address and phone (the birth date, the event's "
+    "day, reads as a placeholder); later by name",
     "sound_alike_twin": "twins whose given names sound alike and are not nicknames (Patrick "
     "and Patricia, John and Joan); the second's second report writes the family name first",
     "married_twin": "twin sisters; the second's later reports give another surname and the "
@@ -521,13 +522,16 @@ def _reports(rng: random.Random, who: _Person, pools: _Pools) -> list[tuple[Reco
 def _tell_twins_apart(who: _Person, n: int, fields: dict[str, Any], tags: set[str]) -> None:
     """What only the look-alike twins' reports carry."""
     if who.mark and n == 0:
-        # The birth hospital's record, the day they were born, before they had names.
+        # The birth hospital's record, the day they were born, before they had names. Its
+        # birth date is the event's day, which the core reads as a placeholder date, so the
+        # twins are told apart as seen together (one hospital, one day), not born together.
         fields["given"] = f"{'baby' if who.truth.sex == 'male' else 'twin'} {who.mark}"
         fields["facility"], fields["event_date"] = who.born_at, who.truth.birth_date
         tags.update({"placeholder_name", "hospital"})
     elif who.married and n > 0 and "placeholder_name" not in tags:
-        fields["family"] = who.married
-        if fields["address"]:
+        # Her married name in the family name's place (the given name's, if swapped).
+        fields["given" if "swapped" in tags else "family"] = who.married
+        if fields["address"] == who.truth.address:  # the family home, written another way
             fields["address"] = fields["address"].replace(" st", " street")
         tags.add("changed_surname")
     elif who.swap_second and n == 1 and "placeholder_name" not in tags and "swapped" not in tags:
