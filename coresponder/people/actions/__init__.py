@@ -168,7 +168,7 @@ def create_person(actor: Actor, program: Program, data: PersonInput) -> Person:
     with transaction.atomic():
         person = Person(**given)
         save_tracked(person, actor.user)
-        Participation.objects.create(person=person, program=program, first_seen_at=timezone.now())
+        join_program(actor, person, program, timezone.now())
         index_person(actor, person, program)
         record_event(
             actor,
