@@ -1,7 +1,8 @@
 """A harder generated registry: the errors and conventions field records carry.
 
 Seeded. Each person is reported one to four times; every report after the
-first may use a nickname, misspell a name, swap given and family names (and
+first may use a nickname or another spelling of the given name, misspell a
+name, swap given and family names (and
 change one of them as well), take a hyphenated or a new surname, drop a part
 of a hyphenated one, swap the birth day and month, be a year off, mistype a
 digit, give a new phone or address, leave the birth date, sex, phone or
@@ -77,17 +78,46 @@ _PLACEHOLDER_NAMES = {
     "female": [("jane", "doe"), ("unknown", "unknown"), ("trauma", ""), ("unidentified", "female")],
 }
 PLACEHOLDER_BIRTH_DATE = date(1900, 1, 1)
+# Spellings of one given name, as clerks write it one way or another. Kept here, not
+# read from the nickname groups, so the set finds a spelling the groups keep apart.
+SPELLINGS = (
+    ("caroline", "carolyn"),
+    ("isabel", "isabella", "isabela"),
+    ("kaitlin", "kaitlyn", "katelyn"),
+    ("mervin", "mervyn"),
+    ("jerald", "jerold", "jerrold"),
+    ("zachary", "zachariah"),
+    ("lenora", "lenore"),
+    ("catherine", "katherine", "kathryn"),
+    ("steven", "stephen"),
+    ("brian", "bryan"),
+    ("geoffrey", "jeffrey", "jeffery"),
+    ("alan", "allan", "allen"),
+    ("philip", "phillip"),
+    ("sara", "sarah"),
+    ("ann", "anne"),
+    ("marc", "mark"),
+    ("teresa", "theresa"),
+    ("rebecca", "rebekah"),
+    ("marci", "marcie", "marcy"),
+    ("sean", "shawn", "shaun"),
+    ("cheryl", "sheryl"),
+)
+_SPELLING_OF = {name: spellings for spellings in SPELLINGS for name in spellings}
 
 # Record-level patterns: how a report departs from the person, or what its source gives.
 REPORT_PATTERNS = {
     "nickname": "a nickname of the given name (Bill for William)",
+    "spelling": "another spelling of the given name (Carolyn for Caroline), for the 3% of "
+    "people whose name is spelled more than one way",
     "given_typo": "a letter of the given name swapped, dropped, doubled or replaced",
     "family_typo": "the same in the family name",
     "changed_surname": "another surname (marriage, an alias)",
     "hyphenated_surname": "a second surname added with a hyphen",
     "hyphen_part_dropped": "one part of a double surname left out",
     "swapped": "given and family names swapped",
-    "swapped_changed": "swapped, and a nickname, typo, initial or dropped hyphen part too",
+    "swapped_changed": "swapped, and a nickname, spelling, typo, initial or dropped hyphen "
+    "part too",
     "day_month_swapped": "birth day and month swapped",
     "year_off": "birth year one off",
     "date_off": "birth date 1 or 10 days off",
@@ -168,7 +198,7 @@ def _typo(rng: random.Random, text: str) -> str:
 
 
 _NICKNAMES = {n: g for g in NICKNAME_GROUPS for n in g}
-_CHANGES = {"nickname", "given_typo", "family_typo", "hyphen_part_dropped"}
+_CHANGES = {"nickname", "spelling", "given_typo", "family_typo", "hyphen_part_dropped"}
 
 
 @dataclass
@@ -211,11 +241,14 @@ def _born(rng: random.Random, first: int = 1940, years: int = 65) -> date:
 
 def person(rng: random.Random, given_pool: list[str], family_pool: list[str]) -> Record:
     born = _born(rng)
+    given = _zipf(rng, given_pool, 5)
+    if rng.random() < 0.03:
+        given = rng.choice(rng.choice(SPELLINGS))  # a name spelled more than one way
     family = _zipf(rng, family_pool, 50)
     if rng.random() < 0.05:
         family = f"{family}-{_zipf(rng, family_pool, 50)}"  # a double surname of one's own
     return Record(
-        given=_zipf(rng, given_pool, 5),
+        given=given,
         family=family,
         birth_date=born,
         sex=rng.choice(["female", "male"]),
@@ -354,7 +387,11 @@ def corrupt_fields(
     """A later report's fields and the patterns it shows."""
     r = dict(truth.__dict__)
     tags: set[str] = set()
-    if rng.random() < 0.35 and r["given"] in _NICKNAMES:
+    spellings = _SPELLING_OF.get(r["given"], ())
+    if spellings and rng.random() < 0.5:
+        r["given"] = rng.choice([s for s in spellings if s != r["given"]])
+        tags.add("spelling")
+    elif rng.random() < 0.35 and r["given"] in _NICKNAMES:
         nickname = rng.choice(_NICKNAMES[r["given"]])
         if nickname != r["given"]:
             r["given"] = nickname

@@ -29,8 +29,10 @@ from coresponder.domain.linkage import (
     match_weight,
     normalise,
     prior_weight,
+    search_alternatives,
     soundex,
     sure_merge_guard,
+    two_given_names,
     use_placeholder_names,
     weight_table,
 )
@@ -409,6 +411,33 @@ def test_twins_given_two_names_written_alike_are_never_merged_without_review(
     # A misspelling of one of them is still read as the same name spelled almost alike.
     typo = replace(a, given=first[:2] + first[3] + first[2] + first[4:])
     assert level("given_name", a, typo) in ("jw92", "jw80")
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Caroline", "Carolyn"),
+        ("Isabel", "Isabella"),
+        ("Isabela", "Isabel"),
+        ("Kaitlin", "Kaitlyn"),
+        ("Kaitlyn", "Katelyn"),
+        ("Mervin", "Mervyn"),
+        ("Jerald", "Jerold"),
+        ("Zachary", "Zachariah"),
+        ("Lenora", "Lenore"),
+    ],
+)
+def test_spellings_of_one_name_are_one_name_not_twins(first: str, second: str) -> None:
+    # Clerks write one name more than one way; both spellings are names the groups know,
+    # so unless the groups hold them together they would read as twins' two names.
+    a = Record(given=first, family="Noerala", birth_date=date(1997, 11, 9), phone="2155550100")
+    b = replace(a, given=second)
+    assert not two_given_names(normalise(a).given, normalise(b).given)
+    assert level("given_name", a, b) != "else"
+    assert sure_merge_guard(comparison_vector(a, b)) is None
+    # Search finds each under the other.
+    assert second.lower() in search_alternatives(first)
+    assert first.lower() in search_alternatives(second)
 
 
 def test_a_placeholder_record_still_links_on_phone_and_address_for_review() -> None:
