@@ -42,7 +42,7 @@ from coresponder.privacy.access import (
 from coresponder.programs.local_time import reader_zone
 
 PAGE_SIZE = 20
-STALE_MESSAGE = "Someone decided about this pair already — review the queue again."
+STALE_MESSAGE = "Someone decided about this pair already. The queue below is as it stands now."
 COMPARED = (
     ("given_name", "Given name", FieldGroup.IDENTITY),
     ("family_name", "Family name", FieldGroup.IDENTITY),
@@ -98,6 +98,10 @@ def _evidence(evidence: Any) -> dict[str, Any]:
 def match_review(request: HttpRequest) -> HttpResponse:
     """Pending pairs side by side with their evidence, and the merges that can be undone."""
     _require_decider(request)
+    return _review_page(request)
+
+
+def _review_page(request: HttpRequest, status: int = 200) -> HttpResponse:
     page = Paginator(pending_candidates(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     pairs: list[dict[str, Any]] = []
     for candidate in page.object_list:
@@ -130,7 +134,7 @@ def match_review(request: HttpRequest) -> HttpResponse:
         "decisions": MatchDecision,
         "zone": reader_zone(request.user),
     }
-    return render(request, "identity/review.html", context)
+    return render(request, "identity/review.html", context, status=status)
 
 
 @login_required
@@ -146,9 +150,12 @@ def match_decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
             actor_for(request), candidate, request.POST.get("decision", ""), version
         )
     except StaleVersion:
+        # The queue as it stands now, so the decision is made on what is there.
         messages.error(request, STALE_MESSAGE)
+        return _review_page(request, status=409)
     except ActionError as exc:
         messages.error(request, str(exc))
+        return _review_page(request, status=422)
     else:
         if merge is not None:
             messages.success(request, f"Merged: {merge.merged} is now part of {merge.kept}.")

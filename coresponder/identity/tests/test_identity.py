@@ -221,12 +221,33 @@ def test_a_coordinator_merges_from_the_review_page_and_a_stale_decision_says_so(
     assert response.status_code == 302
     hospital.refresh_from_db()
     assert hospital.merged_into == ems
-    again = client.post(url, {"decision": "reject", "version": candidate.version}, follow=True)
+    again = client.post(url, {"decision": "reject", "version": candidate.version})
+    # Refused as stale, with the queue as it is now: the pair is gone from it.
+    assert again.status_code == 409
     assert "decided about this pair already" in again.content.decode()
+    assert f"/people/matches/{candidate.pk}/decision/" not in again.content.decode()
+    candidate.refresh_from_db()
+    assert candidate.status == "merged"
     merge = Merge.objects.get()
     client.post(f"/people/matches/merges/{merge.pk}/undo/")
     hospital.refresh_from_db()
     assert hospital.merged_into is None
+
+
+def test_an_unknown_decision_is_refused_on_the_review_page_and_changes_nothing(
+    smiths: tuple[Person, Person], coordinator: User
+) -> None:
+    candidate = candidate_for(smiths)
+    client = Client()
+    client.force_login(coordinator)
+    url = f"/people/matches/{candidate.pk}/decision/"
+    for decision in ("approve", ""):
+        response = client.post(url, {"decision": decision, "version": candidate.version})
+        assert response.status_code == 422
+        assert "Unknown decision." in response.content.decode()
+    candidate.refresh_from_db()
+    assert candidate.status == "pending"
+    assert not Merge.objects.exists()
 
 
 def test_merge_then_unmerge_restores_both_people_exactly(
