@@ -306,16 +306,59 @@ def are_nicknames(a: str, b: str) -> bool:
     return bool(known_roots(a) & known_roots(b))
 
 
+def _one_letter_out(name: str) -> set[str]:
+    return {name[:i] + name[i + 1 :] for i in range(len(name))}
+
+
+def _index_known_spellings() -> dict[str, frozenset[str]]:
+    """Each known given name, whole and with any one letter left out -> the names."""
+    index: dict[str, set[str]] = {}
+    for name in _ROOTS:
+        for variant in {name} | _one_letter_out(name):
+            index.setdefault(variant, set()).add(name)
+    return {variant: frozenset(names) for variant, names in index.items()}
+
+
+_KNOWN_SPELLINGS = _index_known_spellings()
+# A shorter name is a letter away from too many others to say which was meant.
+MISSPELT_NAME_MIN_LENGTH = 4
+
+
+@lru_cache(maxsize=65536)
+def given_name_read(name: str) -> frozenset[str]:
+    """The nickname groups a (folded) given name is read as: its own when the groups know
+    it whole; for one they do not know, those of the one known name a letter away
+    (inserted, left out, replaced or swapped with its neighbour: "lorrainne" is Lorraine
+    misspelt); none when no known name, or more than one, is that close."""
+    if name in _ROOTS:
+        return _ROOTS[name]
+    if len(name) < MISSPELT_NAME_MIN_LENGTH or " " in name:
+        return frozenset()
+    near = {
+        known
+        for variant in {name} | _one_letter_out(name)
+        for known in _KNOWN_SPELLINGS.get(variant, ())
+        if edit_distance(name, known) <= 1
+    }
+    return _ROOTS[near.pop()] if len(near) == 1 else frozenset()
+
+
 def is_given_name(name: str) -> bool:
     """A (folded) name the nickname groups know as a given name, written whole."""
     return name in _ROOTS
 
 
 def two_given_names(x: str, y: str) -> bool:
-    """Two given names the groups know, different and neither a nickname of the other
-    (Patrick and Patricia, Jeremy and Jerome, Louis and Louise): two people's names, not
-    one name misspelled, however alike they are written. Twins are often given such."""
-    return x != y and is_given_name(x) and is_given_name(y) and not are_nicknames(x, y)
+    """Two different given names, one known to the groups and the other known too or a
+    misspelling of one known name, neither a nickname of the other (Patrick and Patricia,
+    Jeremy and Jerome, Loren and "Lorrainne"): two people's names, not one name
+    misspelled, however alike they are written. Twins are often given such. Two names
+    neither of which the groups know are left to their spelling: each read as a known
+    name says too little ("Trey" and "Trye" are not Trevor and Tyler)."""
+    if x == y or not (is_given_name(x) or is_given_name(y)):
+        return False
+    x_read, y_read = given_name_read(x), given_name_read(y)
+    return bool(x_read) and bool(y_read) and not x_read & y_read
 
 
 # --- search -------------------------------------------------------------------

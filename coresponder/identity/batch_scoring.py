@@ -41,6 +41,7 @@ from coresponder.domain.linkage import (
     blocking_keys,
     compare,
     edit_distance,
+    given_name_read,
     is_given_name,
     jaro_winkler,
     known_roots,
@@ -305,7 +306,7 @@ class _NameRelations:
     parts: Bools
     soundex: Bools
     one_edit: Bools  # one letter inserted, deleted, replaced or swapped (asked where sounds agree)
-    two_names: Bools  # both given names the groups know, neither the other's nickname
+    two_names: Bools  # two given names, one known, the other known or misspelt; not nicknames
 
     def spelled_alike(self, at_least: float) -> Bools:
         """Jaro-Winkler at least `at_least`, unless the two are two known given names."""
@@ -327,6 +328,8 @@ class _Names:
         self.roots = [known_roots(v) for v in values]
         self.has_roots = np.array([bool(r) for r in self.roots], dtype=bool)
         self.given_name = np.array([is_given_name(v) for v in values], dtype=bool)
+        self.read = [given_name_read(v) for v in values]
+        self.has_read = np.array([bool(r) for r in self.read], dtype=bool)
         self.multipart = np.array([" " in v for v in values], dtype=bool)
         self.length = np.array([len(v) for v in values], dtype=np.int64)
         self.first = np.array([ord(v[0]) if v else -1 for v in values], dtype=np.int64)
@@ -345,7 +348,10 @@ class _Names:
             x_parts, y_parts = set(self.names[ux[i]].split(" ")), set(self.names[uy[i]].split(" "))
             parts[i] = (len(x_parts) > 1 or len(y_parts) > 1) and bool(x_parts & y_parts)
         different = ux != uy
-        two_names = self.given_name[ux] & self.given_name[uy] & different & ~nickname
+        two_names = np.zeros(len(ux), dtype=bool)
+        either_known = self.given_name[ux] | self.given_name[uy]
+        for i in np.flatnonzero(self.has_read[ux] & self.has_read[uy] & different & either_known):
+            two_names[i] = not self.read[ux[i]] & self.read[uy[i]]
         jw = np.ones(len(ux), dtype=np.float64)
         jw[different] = jaro_winkler_codes(self.names, ux[different], uy[different])
         initial = ((self.length[ux] == 1) | (self.length[uy] == 1)) & (

@@ -33,6 +33,7 @@ from coresponder.domain.linkage import (
     Params,
     Record,
     digits,
+    given_name_read,
     is_given_name,
     known_roots,
     normalise,
@@ -68,10 +69,18 @@ class ScoredPair:
 # Swapped with one more change (`linkage._close_names` both ways across): each name
 # lands equal, a nickname, a typo (or the same sound, spelled alike), an initial or a
 # shared part of the other record's other name.
+def _two_names_sql(x: str, y: str) -> str:
+    """`linkage.two_given_names` across: one name known, each read as a known one, apart."""
+    return (
+        f"(({x}_known_l OR {y}_known_r) AND len({x}_read_l) > 0 AND len({y}_read_r) > 0"
+        f" AND NOT list_has_any({x}_read_l, {y}_read_r))"
+    )
+
+
 def _close_sql(x: str, y: str) -> str:
     return (
         f"({x}_l = {y}_r OR list_has_any({x}_roots_l, {y}_roots_r)"
-        f" OR (NOT ({x}_known_l AND {y}_known_r) AND (jaro_winkler_similarity({x}_l, {y}_r)"
+        f" OR (NOT {_two_names_sql(x, y)} AND (jaro_winkler_similarity({x}_l, {y}_r)"
         f" >= 0.92 OR ({x}_sx_l = {y}_sx_r AND (jaro_winkler_similarity({x}_l, {y}_r) >= 0.80"
         f" OR damerau_levenshtein({x}_l, {y}_r) <= 1))))"
         f" OR ((length({x}_l) = 1 OR length({y}_r) = 1) AND left({x}_l, 1) = left({y}_r, 1))"
@@ -100,9 +109,9 @@ LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
         "family_l IS NOT NULL AND family_r IS NOT NULL"
         " AND given_l = family_r AND family_l = given_r",
         "list_has_any(given_roots_l, given_roots_r)",
-        "NOT (given_known_l AND given_known_r)"
+        f"NOT {_two_names_sql('given', 'given')}"
         " AND jaro_winkler_similarity(given_l, given_r) >= 0.92",
-        "NOT (given_known_l AND given_known_r)"
+        f"NOT {_two_names_sql('given', 'given')}"
         " AND jaro_winkler_similarity(given_l, given_r) >= 0.80",
         "(length(given_l) = 1 OR length(given_r) = 1) AND left(given_l, 1) = left(given_r, 1)",
         SWAPPED_CLOSE_SQL,
@@ -183,6 +192,8 @@ def _rows(records: Iterable[tuple[str, Record]]) -> list[dict[str, Any]]:
                 "family_roots": sorted(known_roots(r.family)),
                 "given_known": is_given_name(r.given),
                 "family_known": is_given_name(r.family),
+                "given_read": sorted(given_name_read(r.given)),
+                "family_read": sorted(given_name_read(r.family)),
                 "given_parts": sorted(set(r.given.split(" "))) if r.given else [],
                 "family_parts": sorted(set(r.family.split(" "))) if r.family else [],
                 "given_sx": soundex(r.given) or None,

@@ -31,11 +31,19 @@ from coresponder.domain.linkage import edit_distance, jaro_winkler
 # DuckDB SQL: list_has_any is arrays_overlap, len of a list is size, list_intersect
 # is array_intersect, date_diff('day', a, b) is datediff(b, a); the functions
 # Spark lacks are registered by `register_functions`.
+def _two_names_sql(x: str, y: str) -> str:
+    """`linkage_model._two_names_sql` in Spark SQL."""
+    return (
+        f"(({x}_known_l OR {y}_known_r) AND size({x}_read_l) > 0 AND size({y}_read_r) > 0"
+        f" AND NOT arrays_overlap({x}_read_l, {y}_read_r))"
+    )
+
+
 def _close_sql(x: str, y: str) -> str:
     """`linkage_model._close_sql` in Spark SQL."""
     return (
         f"({x}_l = {y}_r OR arrays_overlap({x}_roots_l, {y}_roots_r)"
-        f" OR (NOT ({x}_known_l AND {y}_known_r) AND (jaro_winkler_similarity({x}_l, {y}_r)"
+        f" OR (NOT {_two_names_sql(x, y)} AND (jaro_winkler_similarity({x}_l, {y}_r)"
         f" >= 0.92 OR ({x}_sx_l = {y}_sx_r AND (jaro_winkler_similarity({x}_l, {y}_r) >= 0.80"
         f" OR damerau_levenshtein({x}_l, {y}_r) <= 1))))"
         f" OR ((length({x}_l) = 1 OR length({y}_r) = 1) AND left({x}_l, 1) = left({y}_r, 1))"
@@ -64,9 +72,9 @@ SPARK_LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
         "family_l IS NOT NULL AND family_r IS NOT NULL"
         " AND given_l = family_r AND family_l = given_r",
         "arrays_overlap(given_roots_l, given_roots_r)",
-        "NOT (given_known_l AND given_known_r)"
+        f"NOT {_two_names_sql('given', 'given')}"
         " AND jaro_winkler_similarity(given_l, given_r) >= 0.92",
-        "NOT (given_known_l AND given_known_r)"
+        f"NOT {_two_names_sql('given', 'given')}"
         " AND jaro_winkler_similarity(given_l, given_r) >= 0.80",
         "(length(given_l) = 1 OR length(given_r) = 1) AND left(given_l, 1) = left(given_r, 1)",
         SWAPPED_CLOSE_SQL,
@@ -139,6 +147,8 @@ COLUMNS: Sequence[tuple[str, str]] = (
     ("family_roots", "array<string>"),
     ("given_known", "boolean"),
     ("family_known", "boolean"),
+    ("given_read", "array<string>"),
+    ("family_read", "array<string>"),
     ("given_parts", "array<string>"),
     ("family_parts", "array<string>"),
     ("given_sx", "string"),

@@ -22,6 +22,7 @@ from coresponder.domain.linkage import (
     comparison_vector,
     explain,
     facility_name,
+    given_name_read,
     jaro_winkler,
     level_weight,
     levels_weight,
@@ -384,7 +385,14 @@ def test_placeholder_names_with_different_marks_are_two_people_and_never_merge(
 
 @pytest.mark.parametrize(
     ("first", "second"),
-    [("Jeremy", "Jerome"), ("Patrick", "Patricia"), ("Louis", "Louise"), ("Elmer", "Eleanor")],
+    [
+        ("Jeremy", "Jerome"),
+        ("Patrick", "Patricia"),
+        ("Louis", "Louise"),
+        ("Elmer", "Eleanor"),
+        # Lorraine misspelt: a name no group knows, one letter from one that a group does.
+        ("Loren", "Lorrainne"),
+    ],
 )
 def test_twins_given_two_names_written_alike_are_never_merged_without_review(
     first: str, second: str
@@ -411,6 +419,24 @@ def test_twins_given_two_names_written_alike_are_never_merged_without_review(
     # A misspelling of one of them is still read as the same name spelled almost alike.
     typo = replace(a, given=first[:2] + first[3] + first[2] + first[4:])
     assert level("given_name", a, typo) in ("jw92", "jw80")
+
+
+def test_a_misspelt_name_reads_as_the_one_known_name_a_letter_away() -> None:
+    assert given_name_read("lorrainne") == given_name_read("lorraine")
+    assert given_name_read("jermey") == given_name_read("jeremy")  # two letters swapped
+    assert given_name_read("kathrine") == given_name_read("katherine")  # one left out
+    # One letter from two known names (Jeremy and Jerome): it could be either.
+    assert given_name_read("jeromy") == frozenset()
+    # Too short to say, and not a name at all.
+    assert given_name_read("jom") == frozenset()
+    assert given_name_read("zzqxv") == frozenset()
+    # A misspelling of one's own name is the same name, not a twin's.
+    assert not two_given_names("jeremy", "jermey")
+    assert two_given_names("jerome", "jermey")
+    # Two names no group knows are left to their spelling, however each would be read.
+    assert given_name_read("trey") and given_name_read("trye")
+    assert given_name_read("trey") != given_name_read("trye")
+    assert not two_given_names("trey", "trye")
 
 
 @pytest.mark.parametrize(
