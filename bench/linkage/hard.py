@@ -419,7 +419,7 @@ def corrupt_fields(
     elif roll < 0.08:
         # Swapped and changed: the swap alone is not all that went wrong.
         change = rng.choice(["nickname", "typo", "initial", "hyphen"])
-        if change == "nickname" and truth.given in _NICKNAMES:
+        if change == "nickname" and len(_NICKNAMES.get(truth.given, ())) > 1:
             r["given"] = rng.choice([n for n in _NICKNAMES[truth.given] if n != truth.given])
         elif change == "hyphen" and "-" in r["family"]:
             r["family"] = _drop_a_part(r["family"], rng)

@@ -257,14 +257,15 @@ def normalise(record: Record) -> Record:
 
 
 def _load_nickname_groups() -> tuple[tuple[str, ...], ...]:
-    """Groups by canonical name; two lines with the same first name are one group."""
+    """Groups by canonical name; two lines with the same first name are one group. A line
+    of one name is a group of one: a given name the groups know, with no nickname."""
     groups: dict[str, dict[str, None]] = {}
     with (_DATA / "nicknames.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.reader(handle):
             if not row or row[0].startswith("#"):
                 continue
             names = [_fold(n) for n in row if _fold(n)]
-            if len(names) > 1:
+            if names:
                 groups.setdefault(names[0], {}).update(dict.fromkeys(names))
     return tuple(tuple(group) for group in groups.values())
 

@@ -392,6 +392,10 @@ def test_placeholder_names_with_different_marks_are_two_people_and_never_merge(
         ("Elmer", "Eleanor"),
         # Lorraine misspelt: a name no group knows, one letter from one that a group does.
         ("Loren", "Lorrainne"),
+        # Names with no nicknames, which the groups know as names of one.
+        ("Mason", "Jason"),
+        ("Jaden", "Jalen"),
+        ("Kyle", "Kayla"),
     ],
 )
 def test_twins_given_two_names_written_alike_are_never_merged_without_review(
@@ -451,6 +455,10 @@ def test_a_misspelt_name_reads_as_the_one_known_name_a_letter_away() -> None:
         ("Jerald", "Jerold"),
         ("Zachary", "Zachariah"),
         ("Lenora", "Lenore"),
+        ("Aiden", "Aidan"),
+        ("Jaxon", "Jackson"),
+        ("Shawn", "Sean"),
+        ("Hailey", "Haley"),
     ],
 )
 def test_spellings_of_one_name_are_one_name_not_twins(first: str, second: str) -> None:
