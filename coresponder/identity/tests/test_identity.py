@@ -74,6 +74,12 @@ def matches(client: Client, **query: str) -> Any:
     return client.get("/api/v1/persons/matches", query)
 
 
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def candidate_for(pair: tuple[Person, Person]) -> MatchCandidate:
     first, second = pair
     evidence = score_pair(
@@ -197,8 +203,7 @@ def test_the_review_page_shows_the_pair_with_its_evidence(
     smiths: tuple[Person, Person], coordinator: User
 ) -> None:
     candidate = candidate_for(smiths)
-    client = Client()
-    client.force_login(coordinator)
+    client = signed_in(coordinator)
     page = client.get("/people/matches/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -214,8 +219,7 @@ def test_a_coordinator_merges_from_the_review_page_and_a_stale_decision_says_so(
 ) -> None:
     ems, hospital = smiths
     candidate = candidate_for(smiths)
-    client = Client()
-    client.force_login(coordinator)
+    client = signed_in(coordinator)
     url = f"/people/matches/{candidate.pk}/decision/"
     response = client.post(url, {"decision": "merge", "version": candidate.version})
     assert response.status_code == 302
@@ -238,8 +242,7 @@ def test_an_unknown_decision_is_refused_on_the_review_page_and_changes_nothing(
     smiths: tuple[Person, Person], coordinator: User
 ) -> None:
     candidate = candidate_for(smiths)
-    client = Client()
-    client.force_login(coordinator)
+    client = signed_in(coordinator)
     url = f"/people/matches/{candidate.pk}/decision/"
     for decision in ("approve", ""):
         response = client.post(url, {"decision": decision, "version": candidate.version})
