@@ -102,7 +102,9 @@ def match_review(request: HttpRequest) -> HttpResponse:
 
 
 def _review_page(request: HttpRequest, status: int = 200) -> HttpResponse:
-    page = Paginator(pending_candidates(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    """The queue, at the page asked for (or the page a refused decision was made on)."""
+    number = request.GET.get("page") or request.POST.get("page")
+    page = Paginator(pending_candidates(request.user), PAGE_SIZE).get_page(number)
     pairs: list[dict[str, Any]] = []
     for candidate in page.object_list:
         try:
@@ -140,6 +142,7 @@ def _review_page(request: HttpRequest, status: int = 200) -> HttpResponse:
 @login_required
 @require_POST
 def match_decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    _require_decider(request)
     candidate = access_candidate(request.user, candidate_id)
     try:
         version = int(request.POST.get("version", ""))

@@ -19,6 +19,7 @@ from coresponder.core.models import AuditEvent
 from coresponder.domain.linkage import DEFAULT_PARAMS
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
+from coresponder.identity import views
 from coresponder.identity.actions import (
     SourceRecordInput,
     decide_match,
@@ -228,8 +229,9 @@ def test_a_coordinator_merges_from_the_review_page_and_a_stale_decision_says_so(
     again = client.post(url, {"decision": "reject", "version": candidate.version})
     # Refused as stale, with the queue as it is now: the pair is gone from it.
     assert again.status_code == 409
-    assert "decided about this pair already" in again.content.decode()
-    assert f"/people/matches/{candidate.pk}/decision/" not in again.content.decode()
+    page = again.content.decode()
+    assert "decided about this pair already" in page
+    assert "No possible duplicates wait for review." in page
     candidate.refresh_from_db()
     assert candidate.status == "merged"
     merge = Merge.objects.get()
@@ -247,10 +249,53 @@ def test_an_unknown_decision_is_refused_on_the_review_page_and_changes_nothing(
     for decision in ("approve", ""):
         response = client.post(url, {"decision": decision, "version": candidate.version})
         assert response.status_code == 422
-        assert "Unknown decision." in response.content.decode()
+        page = response.content.decode()
+        assert "Unknown decision." in page
+        assert url in page  # the pair, still waiting, with its decision forms
+        # Its page links lead to the queue, not to the decision's address.
+        assert 'href="?page=' not in page
     candidate.refresh_from_db()
     assert candidate.status == "pending"
     assert not Merge.objects.exists()
+
+
+def test_a_refused_decision_shows_the_queue_at_the_page_it_was_made_on(
+    smiths: tuple[Person, Person], pad: Program, coordinator: User, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    first = candidate_for(smiths)
+    second = candidate_for(
+        (
+            known_person(pad, "ems", given_name="Ana", family_name="Reyes"),
+            known_person(pad, "hospital", given_name="Ana", family_name="Reyes"),
+        )
+    )
+    client = signed_in(coordinator)
+    on_second_page = client.get("/people/matches/", {"page": 2}).content.decode()
+    shown = first if f"/people/matches/{first.pk}/decision/" in on_second_page else second
+    url = f"/people/matches/{shown.pk}/decision/"
+    assert url in on_second_page and 'name="page" value="2"' in on_second_page
+    refused = client.post(url, {"decision": "approve", "version": shown.version, "page": "2"})
+    assert refused.status_code == 422
+    page = refused.content.decode()
+    assert url in page and "Page 2 of 2" in page
+    # Its links lead to the queue's pages, not to the decision's address.
+    assert 'href="/people/matches/?page=1"' in page
+
+
+def test_only_a_coordinator_is_answered_on_the_review_page_whatever_the_decision(
+    smiths: tuple[Person, Person], clinician: User
+) -> None:
+    candidate = candidate_for(smiths)
+    client = signed_in(clinician)
+    assert client.get("/people/matches/").status_code == 404
+    url = f"/people/matches/{candidate.pk}/decision/"
+    for decision, version in (("approve", candidate.version), ("reject", 99), ("merge", 1)):
+        response = client.post(url, {"decision": decision, "version": version})
+        assert response.status_code == 404
+        assert "Smyth" not in response.content.decode()
+    candidate.refresh_from_db()
+    assert candidate.status == "pending"
 
 
 def test_merge_then_unmerge_restores_both_people_exactly(
