@@ -79,7 +79,7 @@ _PLACEHOLDER_NAMES = {
 }
 PLACEHOLDER_BIRTH_DATE = date(1900, 1, 1)
 # Spellings of one given name, as clerks write it one way or another. Kept here, not
-# read from the nickname groups, so the set finds a spelling the groups keep apart.
+# read from the nickname groups, so that the set would show a spelling they keep apart.
 SPELLINGS = (
     ("caroline", "carolyn"),
     ("isabel", "isabella", "isabela"),
@@ -108,8 +108,8 @@ _SPELLING_OF = {name: spellings for spellings in SPELLINGS for name in spellings
 # Record-level patterns: how a report departs from the person, or what its source gives.
 REPORT_PATTERNS = {
     "nickname": "a nickname of the given name (Bill for William)",
-    "spelling": "another spelling of the given name (Carolyn for Caroline), for the 3% of "
-    "people whose name is spelled more than one way",
+    "spelling": "another spelling of the given name (Carolyn for Caroline), for people whose "
+    "name is spelled more than one way (3% given one, and those the pool gives one)",
     "given_typo": "a letter of the given name swapped, dropped, doubled or replaced",
     "family_typo": "the same in the family name",
     "changed_surname": "another surname (marriage, an alias)",

@@ -328,20 +328,25 @@ MISSPELT_NAME_MIN_LENGTH = 4
 @lru_cache(maxsize=65536)
 def given_name_read(name: str) -> frozenset[str]:
     """The nickname groups a (folded) given name is read as: its own when the groups know
-    it whole; for one they do not know, those of the one known name a letter away
-    (inserted, left out, replaced or swapped with its neighbour: "lorrainne" is Lorraine
-    misspelt); none when no known name, or more than one, is that close."""
+    it whole; for one they do not know, the groups every known name a letter away
+    (inserted, left out, replaced or swapped with its neighbour) shares: "lorrainne" is
+    Lorraine misspelt, "isabell" one of Isabel, Isabela and Isabella, all one group; none
+    when no known name is that close, or the close ones are names of no group in common
+    ("jeromy": Jeremy or Jerome)."""
     if name in _ROOTS:
         return _ROOTS[name]
     if len(name) < MISSPELT_NAME_MIN_LENGTH or " " in name:
         return frozenset()
-    near = {
-        known
-        for variant in {name} | _one_letter_out(name)
-        for known in _KNOWN_SPELLINGS.get(variant, ())
+    near = [
+        _ROOTS[known]
+        for known in {
+            known
+            for variant in {name} | _one_letter_out(name)
+            for known in _KNOWN_SPELLINGS.get(variant, ())
+        }
         if edit_distance(name, known) <= 1
-    }
-    return _ROOTS[near.pop()] if len(near) == 1 else frozenset()
+    ]
+    return frozenset.intersection(*near) if near else frozenset()
 
 
 def is_given_name(name: str) -> bool:

@@ -431,6 +431,10 @@ def test_a_misspelt_name_reads_as_the_one_known_name_a_letter_away() -> None:
     assert given_name_read("kathrine") == given_name_read("katherine")  # one left out
     # One letter from two known names (Jeremy and Jerome): it could be either.
     assert given_name_read("jeromy") == frozenset()
+    # One letter from three spellings of one name: that name, whichever spelling.
+    assert given_name_read("isabell") == given_name_read("isabella")
+    assert given_name_read("andreea") == given_name_read("andrea")
+    assert two_given_names("andrew", "andreea")
     # Too short to say, and not a name at all.
     assert given_name_read("jom") == frozenset()
     assert given_name_read("zzqxv") == frozenset()

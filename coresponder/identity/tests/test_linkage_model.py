@@ -34,6 +34,7 @@ from coresponder.people.tests.factories import PersonFactory
 GIVEN = ["Wm.", "Bill", "William", "Maria", "Mary", "M", "Jon", "John", "Smith", "", "Ana"]
 GIVEN += ["Unknown", "Baby Girl", "Garcia", "Smyth", "Lopez Jr", "S", "Twin A", "Twin B", "Trauma"]
 GIVEN += ["Patrick", "Patricia", "Jeremy", "Jerome", "Jermey", "Louise", "Loren", "Lorrainne"]
+GIVEN += ["Lorraine", "Isabella", "Isabell", "Andrew", "Andreea"]
 FAMILY = ["Smith", "Smyth", "Garcia-Lopez", "Garcia", "Lopez", "John", "Maria", "", "Reyes"]
 FAMILY += ["Doe", "Bill", "Smith Sr", "Smith Jr", "Ana", "Alpha", "Bravo", "Patricia", "Jerome"]
 FAMILY += ["Lorraine", "Lorrainne"]

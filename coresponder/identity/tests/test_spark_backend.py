@@ -36,7 +36,7 @@ from coresponder.identity.tests.test_linkage_model import random_record
 from coresponder.people.tests.factories import PersonFactory
 
 GIVEN = ["Maria", "John", "Ana", "Luis", "Grace", "Omar", "Tanya", "Derek", "Rosa", "Kevin"]
-GIVEN += ["Louis", "Louise", "Jeremy", "Jerome", "Loren", "Lorrainne"]
+GIVEN += ["Louis", "Louise", "Jeremy", "Jerome", "Loren", "Lorraine", "Lorrainne", "Isabell"]
 FAMILY = ["Garcia", "Smith", "Reyes", "Nguyen", "Okafor", "Brown", "Kowalski", "Haddad"]
 NICKNAMES = {"John": "Jon", "Maria": "Mary", "Kevin": "Kev", "Grace": "Gracie"}
 
