@@ -1198,7 +1198,8 @@ def blocking_keys(record: Record) -> frozenset[str]:
     # Placeholder names and birth dates were blanked by normalise: they give no key.
     year = _birth_year(r)  # a birth date's year, or the only year known
     families = _family_codes(r.family) if r.family else set()
-    roots = nickname_roots(r.given)
+    # A given name misspelt is keyed as written and as the known name it reads as.
+    roots = nickname_roots(r.given) | given_name_read(r.given.split(" ")[0])
     if dob is not None:
         keys.add(f"dob:{dob.isoformat()}")
         if dob.day <= 12 and dob.day != dob.month:

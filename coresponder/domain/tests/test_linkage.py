@@ -143,6 +143,15 @@ def test_a_facility_reads_as_which_place_it_is_not_what_kind(written: str, read:
     assert facility_name(read) == read
 
 
+def test_a_misspelt_given_name_shares_a_key_with_the_name_it_reads_as() -> None:
+    # No birth date: the given name and the family name's sound are the only key.
+    right = Record(given="Jeremy", family="Okoye")
+    misspelt = Record(given="Jermey", family="Okoye")
+    assert blocking_keys(right) & blocking_keys(misspelt)
+    # One letter from Jeremy and from Jerome: keyed only as written.
+    assert not blocking_keys(right) & blocking_keys(Record(given="Jeromy", family="Okoye"))
+
+
 def test_records_of_one_visit_share_a_facility_key_a_day_apart_and_without_a_sex() -> None:
     police = Record(facility="St Mary's", event_date=date(2026, 2, 1), sex="male")
     hospital = Record(facility="Saint Mary Hospital", event_date=date(2026, 2, 2))
