@@ -651,6 +651,22 @@ def _other_patients(a: Record, b: Record) -> bool:
     return born_together or seen_together
 
 
+def family_name_first_apart(a: Record, b: Record) -> bool:
+    """Both records written family name first, for two people: the given-name fields
+    agree on a name no group knows as a given name, and the family-name fields hold two
+    given names, one perhaps misspelt ("Lilunea Bill" and "Lilunea Wilfred", twins; "Laloboo
+    Lorrraine" and "Laloboo Lorenzo"). Read the right way round,
+    the given names differ and the family names agree; the levels say so, so the guard
+    sees twins' two names, not one name agreeing."""
+    return (
+        len(a.given) > 1
+        and a.given == b.given
+        and not known_roots(a.given)
+        and not given_name_read(a.given)
+        and two_given_names(a.family, b.family)
+    )
+
+
 def _compare_given(a: Record, b: Record) -> int:
     if not _name_present(a.given, a.given_placeholder) or not _name_present(
         b.given, b.given_placeholder
@@ -660,7 +676,7 @@ def _compare_given(a: Record, b: Record) -> int:
         # A blank side: no level before this one can hold.
         return 9 if _other_patients(a, b) else 8
     if a.given == b.given:
-        return 1
+        return 9 if family_name_first_apart(a, b) else 1
     if a.family and b.family and a.given == b.family and a.family == b.given:
         return 2
     if are_nicknames(a.given, b.given):
@@ -685,7 +701,7 @@ def _compare_family(a: Record, b: Record) -> int:
         return 0
     if a.family_placeholder or b.family_placeholder:
         return 9 if _other_patients(a, b) else 8
-    if a.family == b.family:
+    if a.family == b.family or family_name_first_apart(a, b):
         return 1
     if a.given and b.given and a.given == b.family and a.family == b.given:
         return 2
@@ -1162,6 +1178,17 @@ def sure_merge_guard(vector: Mapping[str, int]) -> str | None:
         return "Sex differs: could be twins, siblings or spouses"
     if birth == "else":
         return "Birth dates differ: could be a parent and child, or others at one address"
+    # A shelter's residents give its phone and address; a shared given name and nothing of
+    # the person's own (a family name, a full birth date) is not one person.
+    if (
+        family == "else"
+        and _level_name(vector, "phone") == "shared"
+        and birth not in _FULL_DATES_AGREE
+    ):
+        return (
+            "Family names differ and the phone is one many people give: could be two people"
+            " staying at one place, such as a shelter"
+        )
     # A Jr and a Sr are a generation apart: birth dates that agree at all rule that out.
     if suffix == "one_only" and birth not in _BIRTH_DATES_AGREE:
         return "Only one record gives a suffix (such as Jr) and the birth dates do not confirm it"

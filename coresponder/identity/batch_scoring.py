@@ -433,6 +433,21 @@ def _together(p: _Pairs) -> Bools:
     return result
 
 
+def _family_first_apart(p: _Pairs) -> Bools:
+    """The core's `family_name_first_apart`: both written family name first, two people."""
+    if ("family_first_apart", "pair") in p.gathered:
+        return p.gathered["family_first_apart", "pair"]  # type: ignore[no-any-return]
+    names = p.names
+    ga, gb, fa, fb = p.a("given"), p.b("given"), p.a("family"), p.b("family")
+    result = (ga == gb) & (names.length[ga] > 1) & ~names.has_roots[ga] & ~names.has_read[ga]
+    result &= (names.given_name[fa] | names.given_name[fb]) & (fa != fb)
+    result &= names.has_read[fa] & names.has_read[fb]
+    for i in np.flatnonzero(result):
+        result[i] = not names.read[fa[i]] & names.read[fb[i]]
+    p.gathered["family_first_apart", "pair"] = result
+    return result
+
+
 def _name_level(p: _Pairs, own: str, other: str, placeholder: str) -> Ints:
     """given_name / family_name: the levels up to the name's own tail."""
     oa, ob = p.a(own), p.b(own)
@@ -443,7 +458,13 @@ def _name_level(p: _Pairs, own: str, other: str, placeholder: str) -> Ints:
     present = ((oa != 0) | pa) & ((ob != 0) | pb)
     todo = present.copy()
     other_patients = (ma != 0) & (mb != 0) & (ma != mb) & _together(p)  # "Twin A", "Twin B"
-    _select(levels, todo, [((pa | pb) & other_patients, 9), (pa | pb, 8), (oa == ob, 1)])
+    apart = _family_first_apart(p)  # read the right way round: given names differ
+    same = (oa == ob) & ~apart if own == "given" else (oa == ob) | apart
+    _select(
+        levels,
+        todo,
+        [((pa | pb) & other_patients, 9), (pa | pb, 8), (same, 1), (apart, 9)],
+    )
     swapped = (xa != 0) & (xb != 0) & (oa == xb) & (xa == ob)
     _select(levels, todo, [(swapped, 2)])
     rest = np.flatnonzero(todo)

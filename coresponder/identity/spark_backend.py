@@ -65,24 +65,42 @@ OTHER_PATIENTS_SQL = (
     " OR (facility_l = facility_r AND abs(datediff(event_date_r, event_date_l)) <= 1)), FALSE)"
 )
 
+# `linkage_model.FAMILY_FIRST_APART_SQL` in Spark SQL.
+FAMILY_FIRST_APART_SQL = (
+    "COALESCE(given_l = given_r AND length(given_l) > 1 AND size(given_roots_l) = 0"
+    " AND size(given_read_l) = 0 AND family_l <> family_r"
+    f" AND {_two_names_sql('family', 'family')}, FALSE)"
+)
+
+
+def _unless_family_first_apart(conditions: tuple[str, ...]) -> tuple[str, ...]:
+    """`linkage_model._unless_family_first_apart` in Spark SQL."""
+    return (
+        conditions[0],
+        *(f"NOT {FAMILY_FIRST_APART_SQL} AND ({sql})" for sql in conditions[1:]),
+    )
+
+
 SPARK_LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
-    "given_name": (
-        "(given_l IS NULL AND NOT given_ph_l) OR (given_r IS NULL AND NOT given_ph_r)",
-        "given_l = given_r",
-        "family_l IS NOT NULL AND family_r IS NOT NULL"
-        " AND given_l = family_r AND family_l = given_r",
-        "arrays_overlap(given_roots_l, given_roots_r)",
-        f"NOT {_two_names_sql('given', 'given')}"
-        " AND jaro_winkler_similarity(given_l, given_r) >= 0.92",
-        f"NOT {_two_names_sql('given', 'given')}"
-        " AND jaro_winkler_similarity(given_l, given_r) >= 0.80",
-        "(length(given_l) = 1 OR length(given_r) = 1) AND left(given_l, 1) = left(given_r, 1)",
-        SWAPPED_CLOSE_SQL,
-        f"(given_ph_l OR given_ph_r) AND NOT {OTHER_PATIENTS_SQL}",
+    "given_name": _unless_family_first_apart(
+        (
+            "(given_l IS NULL AND NOT given_ph_l) OR (given_r IS NULL AND NOT given_ph_r)",
+            "given_l = given_r",
+            "family_l IS NOT NULL AND family_r IS NOT NULL"
+            " AND given_l = family_r AND family_l = given_r",
+            "arrays_overlap(given_roots_l, given_roots_r)",
+            f"NOT {_two_names_sql('given', 'given')}"
+            " AND jaro_winkler_similarity(given_l, given_r) >= 0.92",
+            f"NOT {_two_names_sql('given', 'given')}"
+            " AND jaro_winkler_similarity(given_l, given_r) >= 0.80",
+            "(length(given_l) = 1 OR length(given_r) = 1) AND left(given_l, 1) = left(given_r, 1)",
+            SWAPPED_CLOSE_SQL,
+            f"(given_ph_l OR given_ph_r) AND NOT {OTHER_PATIENTS_SQL}",
+        )
     ),
     "family_name": (
         "(family_l IS NULL AND NOT family_ph_l) OR (family_r IS NULL AND NOT family_ph_r)",
-        "family_l = family_r",
+        f"family_l = family_r OR {FAMILY_FIRST_APART_SQL}",
         "given_l IS NOT NULL AND given_r IS NOT NULL AND given_l = family_r AND family_l = given_r",
         "(size(family_parts_l) > 1 OR size(family_parts_r) > 1)"
         " AND arrays_overlap(family_parts_l, family_parts_r)",

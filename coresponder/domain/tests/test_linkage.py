@@ -434,6 +434,40 @@ def test_twins_given_two_names_written_alike_are_never_merged_without_review(
     assert level("given_name", a, typo) in ("jw92", "jw80")
 
 
+@pytest.mark.parametrize(("first", "second"), [("Bill", "Wilfred"), ("Lorrraine", "Lorenzo")])
+def test_twins_both_written_family_name_first_are_never_merged_without_review(
+    first: str, second: str
+) -> None:
+    # Every record of both twins writes the family name in the given name's place: the
+    # fields that agree hold the family name, those that differ the two given names.
+    home = Record(birth_date=date(2001, 6, 14), phone="2155550100", address="18 Birch Ln")
+    a = replace(home, given="Lilunea", family=first)
+    b = replace(home, given="Lilunea", family=second)
+    assert level("given_name", a, b) == "else"
+    assert level("family_name", a, b) == "exact"
+    assert (
+        sure_merge_guard(comparison_vector(a, b))
+        == "Given names differ: could be twins or siblings"
+    )
+    # One person written so twice, with a nickname or a typo, is still one person.
+    for other in ("William" if first == "Bill" else "Lorraine", first):
+        again = replace(b, family=other)
+        assert level("given_name", a, again) == "exact"
+        assert sure_merge_guard(comparison_vector(a, again)) is None
+
+
+def test_a_married_name_that_is_also_a_given_name_is_not_read_as_family_name_first() -> None:
+    # The given name is one the groups know, so the records are written the usual way:
+    # Mary changed her surname from Thomas to James.
+    before = Record(given="Mary", family="Thomas", birth_date=date(1980, 2, 3))
+    after = replace(before, family="James")
+    assert level("given_name", before, after) == "exact"
+    assert level("family_name", before, after) == "else"
+    # Nor a double given name the groups know by its first part.
+    mary_ann = replace(before, given="Mary Ann")
+    assert level("given_name", mary_ann, replace(after, given="Mary Ann")) == "exact"
+
+
 def test_a_misspelt_name_reads_as_the_one_known_name_a_letter_away() -> None:
     assert given_name_read("lorrainne") == given_name_read("lorraine")
     assert given_name_read("jermey") == given_name_read("jeremy")  # two letters swapped
@@ -650,6 +684,25 @@ def test_a_phone_shared_by_many_is_weak_evidence_even_beside_a_household() -> No
     kept = [name for name, _level, w in explain(vector, DEFAULT_PARAMS) if w > 0]
     # Only the strongest of the home's facts counts: the address, not the shelter's phone.
     assert kept == ["address"]
+
+
+def test_two_residents_of_a_shelter_who_share_a_given_name_are_never_merged_unreviewed() -> None:
+    shelter: dict[str, Any] = {"phone": "2155550100", "address": "3608 Spruce St", "sex": "M"}
+    a = Record(given="Isabella", family="Sisiens", birth_year=1972, shared_phone=True, **shelter)
+    b = Record(given="Isabella", family="Goalton", birth_date=date(1974, 4, 1), **shelter)
+    assert sure_merge_guard(comparison_vector(a, b)) == (
+        "Family names differ and the phone is one many people give: could be two people"
+        " staying at one place, such as a shelter"
+    )
+    # Nothing of either person's own says otherwise when no birth date is given at all.
+    assert sure_merge_guard(comparison_vector(replace(a, birth_year=None), b)) is not None
+    # A woman under her married name who gives her own phone and birth date is not held.
+    own = replace(b, family="Sisiens", shared_phone=False)
+    married = replace(b, family="Goalton", shared_phone=False)
+    assert sure_merge_guard(comparison_vector(own, married)) is None
+    # Nor is one who gives the shelter's phone beside her full birth date.
+    dated = replace(own, shared_phone=True)
+    assert sure_merge_guard(comparison_vector(dated, married)) is None
 
 
 def test_a_shared_phone_that_agrees_is_weak_evidence() -> None:

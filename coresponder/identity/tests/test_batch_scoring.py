@@ -51,6 +51,8 @@ NAMES = [
     "Isabell",
     "Andrew",
     "Andreea",
+    "Lilunea",
+    "Wilfred",
     "Lucille",
     "Leslie",
     "Ann Ann",

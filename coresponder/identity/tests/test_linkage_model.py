@@ -34,10 +34,10 @@ from coresponder.people.tests.factories import PersonFactory
 GIVEN = ["Wm.", "Bill", "William", "Maria", "Mary", "M", "Jon", "John", "Smith", "", "Ana"]
 GIVEN += ["Unknown", "Baby Girl", "Garcia", "Smyth", "Lopez Jr", "S", "Twin A", "Twin B", "Trauma"]
 GIVEN += ["Patrick", "Patricia", "Jeremy", "Jerome", "Jermey", "Louise", "Loren", "Lorrainne"]
-GIVEN += ["Lorraine", "Isabella", "Isabell", "Andrew", "Andreea"]
+GIVEN += ["Lorraine", "Isabella", "Isabell", "Andrew", "Andreea", "Lilunea", "Mary Ann"]
 FAMILY = ["Smith", "Smyth", "Garcia-Lopez", "Garcia", "Lopez", "John", "Maria", "", "Reyes"]
 FAMILY += ["Doe", "Bill", "Smith Sr", "Smith Jr", "Ana", "Alpha", "Bravo", "Patricia", "Jerome"]
-FAMILY += ["Lorraine", "Lorrainne"]
+FAMILY += ["Lorraine", "Lorrainne", "Wilfred", "William"]
 DATES = [dt.date(1985, 3, 7), dt.date(1985, 7, 3), dt.date(1986, 3, 7), dt.date(1985, 3, 8), None]
 DATES += [dt.date(1900, 1, 1), dt.date(1985, 1, 1), None, None]
 
