@@ -1,7 +1,8 @@
 """Removing demo data before a fresh load (`demo_data --replace`).
 
-Demo people are those with a referral on the demo channel, and the pairs the demo
-put on the review queue (`demo/review.py`); everything recorded about them goes with
+Demo people are those with a referral on the demo channel, the pairs the demo
+put on the review queue (`demo/review.py`) and the others giving a phone of theirs (the
+shelter's residents beside its pair); everything recorded about them goes with
 them, including what staff added while trying the demo. The county's overdoses from
 before the programs began (`demo/history.py`) go too.
 The cast (organisations, users, teams, shifts) and the taxonomy stay.
@@ -13,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from coresponder.core.audit import Actor, record_event
 from coresponder.demo.directory import HSDS_PREFIX
@@ -63,10 +64,15 @@ def delete_demo_data(actor: Actor) -> Counter[str]:
             .order_by("pk")
         )
         found = set(people)
-        for pair in MatchCandidate.objects.filter(evidence__source=DEMO_SOURCE).values_list(
-            "person_a_id", "person_b_id"
-        ):
+        pairs = MatchCandidate.objects.filter(evidence__source=DEMO_SOURCE)
+        for pair in pairs.values_list("person_a_id", "person_b_id"):
             found.update(pair)
+        in_pairs = Person.objects.filter(
+            Q(pk__in=pairs.values("person_a_id")) | Q(pk__in=pairs.values("person_b_id"))
+        ).exclude(phone="")
+        found.update(
+            Person.objects.filter(phone__in=in_pairs.values("phone")).values_list("pk", flat=True)
+        )
         ids = sorted(found)
         for start in range(0, len(ids), PEOPLE_PER_BATCH):
             for queryset in _about(ids[start : start + PEOPLE_PER_BATCH]):

@@ -2,7 +2,8 @@
 records bring: a placeholder name beside a known person, a sister and her twin brother at
 one home (whose surname, address and phone count once), twin brothers whose given names
 are written alike (Jeremy and Jerome: two names, not a misspelling), a father and son who
-share a name, and a report that gives only a birth year.
+share a name, a report that gives only a birth year, and two residents of one shelter who
+share a given name and the shelter's phone, which five residents give.
 
 Each pair is made of two people added through the product's own action, scored by the
 same comparisons, weights and sure-merge guard as `dedupe_registry`, and queued with
@@ -20,7 +21,7 @@ from coresponder.demo.cast import Cast
 from coresponder.domain.linkage import comparison_vector, normalise, sure_merge_guard
 from coresponder.domain.vocabulary import Role
 from coresponder.identity.actions import linkage_record, propose_match
-from coresponder.identity.matching import active_params, score_pair
+from coresponder.identity.matching import active_params, score_pair, with_shared_phones
 from coresponder.people.actions import PersonInput, create_person
 
 # Marks the demo's pairs in their evidence, so `demo_data --replace` removes them.
@@ -34,10 +35,12 @@ class Case:
     kind: str
     first: PersonInput
     second: PersonInput
+    # Others giving the pair's phone, added first: with them it is one many people give.
+    neighbours: tuple[PersonInput, ...] = ()
 
 
 def _cases(index: int) -> tuple[Case, ...]:
-    """The five pairs for the program at `index` (names and numbers differ per program)."""
+    """The six pairs for the program at `index` (names and numbers differ per program)."""
     phone = f"555{index:02d}0"  # with a leading area code and a last digit: ten digits
     families = ("Whitfield", "Okafor", "Lindqvist", "Moreau", "Tanaka")
     family = families[index % len(families)]
@@ -82,6 +85,21 @@ def _cases(index: int) -> tuple[Case, ...]:
         phone=f"215{phone}3",
         address=f"{90 + index} Front St",
     )
+    resident = PersonInput(
+        given_name="Teresa",
+        family_name="Alvarez",
+        sex="female",
+        phone=f"215{phone}5",
+        address=f"{1200 + index} Spring Garden St",
+    )
+    residents = tuple(
+        replace(resident, given_name=given, family_name=family_name, sex=sex)
+        for given, family_name, sex in (
+            ("Denise", "Park", "female"),
+            ("Luis", "Ortega", "male"),
+            ("Kwame", "Mensah", "male"),
+        )
+    )
     return (
         Case(
             "placeholder",
@@ -107,11 +125,17 @@ def _cases(index: int) -> tuple[Case, ...]:
             dated,
             replace(dated, birth_date=None, birth_year=1979, phone=None),
         ),
+        Case(
+            "shelter residents",
+            resident,
+            replace(resident, family_name="Boateng", birth_date=dt.date(1990, 6, 3)),
+            residents,
+        ),
     )
 
 
 def queue_review_cases(cast: Cast, index: int) -> int:
-    """Add the five pairs to the program's people and its review queue; how many were queued."""
+    """Add the six pairs to the program's people and its review queue; how many were queued."""
     coordinator = cast.personas.get(Role.COORDINATOR)
     if coordinator is None:
         return 0
@@ -119,9 +143,14 @@ def queue_review_cases(cast: Cast, index: int) -> int:
     params = active_params()
     queued = 0
     for case in _cases(index):
+        for neighbour in case.neighbours:
+            create_person(actor, cast.program, neighbour)
         a = create_person(actor, cast.program, case.first)
         b = create_person(actor, cast.program, case.second)
-        left, right = normalise(linkage_record(a)), normalise(linkage_record(b))
+        # A phone many people give is marked so, as `dedupe_registry` marks it.
+        left, right = with_shared_phones(
+            [normalise(linkage_record(a)), normalise(linkage_record(b))]
+        )
         evidence = score_pair(left, right, params)
         held_back = sure_merge_guard(comparison_vector(left, right))
         if held_back is not None:

@@ -286,9 +286,12 @@ def test_fatal_overdoses_open_outreach_to_the_family_where_the_preset_says_so(de
 
 
 def review_pair_people() -> set[int]:
-    """The people the demo added beside the records, as pairs for the review queue."""
+    """The people the demo added beside the records: the review queue's pairs, and the
+    others giving a phone of theirs (the shelter's residents)."""
     pairs = MatchCandidate.objects.filter(evidence__source=DEMO_SOURCE)
-    return {pk for pair in pairs.values_list("person_a_id", "person_b_id") for pk in pair}
+    found = {pk for pair in pairs.values_list("person_a_id", "person_b_id") for pk in pair}
+    phones = Person.objects.filter(pk__in=found).exclude(phone="").values("phone")
+    return found | set(Person.objects.filter(phone__in=phones).values_list("pk", flat=True))
 
 
 def test_participation_starts_at_each_records_first_event(demo: str) -> None:
@@ -392,13 +395,18 @@ def test_each_programs_review_queue_shows_the_pairs_field_records_bring(demo: st
             status=MatchCandidate.Status.PENDING,
         )
         reasons = sorted(str(p.evidence.get("held_back", "")) for p in pairs)
-        assert len(reasons) == 5, program.slug
+        assert len(reasons) == 6, program.slug
         assert [r.split(":")[0] for r in reasons if r] == [
+            "Family names differ and the phone is one many people give",
             "Given names differ",
             "Given names differ",
             "Name suffixes differ (such as Jr and Sr)",
             "Placeholder name",
         ], program.slug
+        # Two residents of one shelter: its phone, which five of them give, weighs little.
+        shelter = [p for p in pairs if p.evidence.get("held_back", "").startswith("Family names")]
+        phone = [row for row in shelter[0].evidence["rows"] if row["comparison"] == "phone"]
+        assert phone[0]["level"] == "shared", program.slug
         # Jeremy and Jerome, twins at one home: two names, however alike they are written.
         alike = [
             p
