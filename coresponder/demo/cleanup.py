@@ -1,8 +1,9 @@
 """Removing demo data before a fresh load (`demo_data --replace`).
 
 Demo people are those with a referral on the demo channel, the pairs the demo
-put on the review queue (`demo/review.py`) and the others giving a phone of theirs (the
-shelter's residents beside its pair); everything recorded about them goes with
+put on the review queue (`demo/review.py`) and the people it added beside a pair (the
+shelter's other residents, named in the pair's evidence); everything recorded about them
+goes with
 them, including what staff added while trying the demo. The county's overdoses from
 before the programs began (`demo/history.py`) go too.
 The cast (organisations, users, teams, shifts) and the taxonomy stay.
@@ -14,12 +15,12 @@ from collections import Counter
 from collections.abc import Iterator
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from coresponder.core.audit import Actor, record_event
 from coresponder.demo.directory import HSDS_PREFIX
 from coresponder.demo.history import history_overdoses
-from coresponder.demo.review import DEMO_SOURCE
+from coresponder.demo.review import DEMO_NEIGHBOURS, DEMO_SOURCE
 from coresponder.encounters.models import Encounter
 from coresponder.identity.models import MatchCandidate, SourceRecord
 from coresponder.intake.models import Call, Overdose, Referral
@@ -65,14 +66,10 @@ def delete_demo_data(actor: Actor) -> Counter[str]:
         )
         found = set(people)
         pairs = MatchCandidate.objects.filter(evidence__source=DEMO_SOURCE)
-        for pair in pairs.values_list("person_a_id", "person_b_id"):
-            found.update(pair)
-        in_pairs = Person.objects.filter(
-            Q(pk__in=pairs.values("person_a_id")) | Q(pk__in=pairs.values("person_b_id"))
-        ).exclude(phone="")
-        found.update(
-            Person.objects.filter(phone__in=in_pairs.values("phone")).values_list("pk", flat=True)
-        )
+        for a, b, evidence in pairs.values_list("person_a_id", "person_b_id", "evidence"):
+            found.update((a, b))
+            neighbours = evidence.get(DEMO_NEIGHBOURS, []) if isinstance(evidence, dict) else []
+            found.update(pk for pk in neighbours if isinstance(pk, int))
         ids = sorted(found)
         for start in range(0, len(ids), PEOPLE_PER_BATCH):
             for queryset in _about(ids[start : start + PEOPLE_PER_BATCH]):

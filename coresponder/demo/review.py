@@ -26,6 +26,8 @@ from coresponder.people.actions import PersonInput, create_person
 
 # Marks the demo's pairs in their evidence, so `demo_data --replace` removes them.
 DEMO_SOURCE = "demo data"
+# The people added beside a pair (the shelter's other residents), in the pair's evidence.
+DEMO_NEIGHBOURS = "demo_neighbours"
 
 
 @dataclass(frozen=True)
@@ -143,8 +145,7 @@ def queue_review_cases(cast: Cast, index: int) -> int:
     params = active_params()
     queued = 0
     for case in _cases(index):
-        for neighbour in case.neighbours:
-            create_person(actor, cast.program, neighbour)
+        neighbours = [create_person(actor, cast.program, n).pk for n in case.neighbours]
         a = create_person(actor, cast.program, case.first)
         b = create_person(actor, cast.program, case.second)
         # A phone many people give is marked so, as `dedupe_registry` marks it.
@@ -156,6 +157,9 @@ def queue_review_cases(cast: Cast, index: int) -> int:
         if held_back is not None:
             evidence["held_back"] = held_back
         evidence["source"] = DEMO_SOURCE
+        if neighbours:
+            # So that `demo_data --replace` removes them with the pair.
+            evidence[DEMO_NEIGHBOURS] = neighbours
         propose_match(actor, a, b, float(evidence["probability"]), evidence)
         queued += 1
     return queued

@@ -25,7 +25,7 @@ from django.urls import reverse
 from coresponder.core.models import AuditEvent
 from coresponder.demo.cast import DEMO_PASSWORD, DEMO_TOTP_SECRET, PERSONA_ROLES, persona_username
 from coresponder.demo.directory import CATEGORIES
-from coresponder.demo.review import DEMO_SOURCE
+from coresponder.demo.review import DEMO_NEIGHBOURS, DEMO_SOURCE
 from coresponder.demo.writer import BULK_MODELS
 from coresponder.domain.linkage import COUNTED_ONCE
 from coresponder.domain.outreach import spacing_conflict
@@ -36,6 +36,7 @@ from coresponder.identity.models import MatchCandidate
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral
 from coresponder.outreach.models import Attempt, OutreachTask
 from coresponder.people.models import Collateral, Participation, Person
+from coresponder.people.tests.factories import PersonFactory
 from coresponder.programs.models import Membership, Organization, Program, Shift, Team, User
 from coresponder.services.models import Location, Service, ServiceReferral, TaxonomyTerm
 
@@ -135,6 +136,21 @@ def snapshot() -> dict[str, tuple[int, int | None]]:
 def test_it_gives_the_same_data_for_the_same_seed(demo: str) -> None:
     load("--replace")
     assert rows_digest() == demo
+
+
+def test_a_fresh_load_removes_the_shelters_residents_and_no_one_else(demo: str) -> None:
+    resident = Person.objects.filter(given_name="Denise", family_name="Park").first()
+    assert resident is not None
+    pairs = MatchCandidate.objects.filter(evidence__source=DEMO_SOURCE)
+    [pair] = [p for p in pairs if resident.pk in p.evidence.get(DEMO_NEIGHBOURS, [])]
+    with transaction.atomic():
+        # Staff corrected both residents' phones, and added someone giving the old one.
+        Person.objects.filter(pk__in=(pair.person_a_id, pair.person_b_id)).update(phone="")
+        stranger = PersonFactory(phone=resident.phone)
+        load("--replace")
+        assert not Person.objects.filter(pk=resident.pk).exists()
+        assert Person.objects.filter(pk=stranger.pk).exists()
+        transaction.set_rollback(True)
 
 
 def test_it_gives_different_data_for_a_different_seed(demo: str) -> None:
@@ -287,11 +303,12 @@ def test_fatal_overdoses_open_outreach_to_the_family_where_the_preset_says_so(de
 
 def review_pair_people() -> set[int]:
     """The people the demo added beside the records: the review queue's pairs, and the
-    others giving a phone of theirs (the shelter's residents)."""
+    shelter's other residents named in a pair's evidence."""
     pairs = MatchCandidate.objects.filter(evidence__source=DEMO_SOURCE)
     found = {pk for pair in pairs.values_list("person_a_id", "person_b_id") for pk in pair}
-    phones = Person.objects.filter(pk__in=found).exclude(phone="").values("phone")
-    return found | set(Person.objects.filter(phone__in=phones).values_list("pk", flat=True))
+    for evidence in pairs.values_list("evidence", flat=True):
+        found.update(evidence.get(DEMO_NEIGHBOURS, []))
+    return found
 
 
 def test_participation_starts_at_each_records_first_event(demo: str) -> None:
