@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from coresponder.core.audit import Actor
 from coresponder.demo.cast import Cast
-from coresponder.domain.linkage import comparison_vector, normalise, sure_merge_guard
+from coresponder.domain.linkage import comparison_vector, merge_caution, normalise
 from coresponder.domain.vocabulary import Role
 from coresponder.identity.actions import linkage_record, propose_match
 from coresponder.identity.matching import active_params, score_pair, with_shared_phones
@@ -27,7 +27,7 @@ from coresponder.people.actions import PersonInput, create_person
 # Marks the demo's pairs in their evidence, so `demo_data --replace` removes them.
 DEMO_SOURCE = "demo data"
 # The people added beside a pair (the shelter's other residents), in the pair's evidence.
-DEMO_NEIGHBOURS = "demo_neighbours"
+DEMO_NEIGHBOURS = "added_beside"
 
 
 @dataclass(frozen=True)
@@ -153,13 +153,13 @@ def queue_review_cases(cast: Cast, index: int) -> int:
             [normalise(linkage_record(a)), normalise(linkage_record(b))]
         )
         evidence = score_pair(left, right, params)
-        held_back = sure_merge_guard(comparison_vector(left, right))
+        held_back = merge_caution(left, right, comparison_vector(left, right))
         if held_back is not None:
             evidence["held_back"] = held_back
         evidence["source"] = DEMO_SOURCE
         if neighbours:
             # So that `demo_data --replace` removes them with the pair.
-            evidence[DEMO_NEIGHBOURS] = neighbours
+            evidence["added_beside"] = neighbours
         propose_match(actor, a, b, float(evidence["probability"]), evidence)
         queued += 1
     return queued

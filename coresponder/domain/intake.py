@@ -18,6 +18,7 @@ from coresponder.domain.linkage import (
     jaro_winkler,
     match_probability,
     match_weight,
+    merge_caution,
     normalise,
     spelling_difference,
     sure_merge_guard,
@@ -340,7 +341,7 @@ def weigh_person(
         return PersonWeighing(PersonAgreement.WEAK, probability, words)
     if probability < LIKELY_MATCH:
         return PersonWeighing(PersonAgreement.WEAK, probability, words)
-    caution = sure_merge_guard(vector)
+    caution = merge_caution(probe, record, vector)
     if caution == PLACEHOLDER_CAUTION and place_agrees:
         # The same scene at the same time is the strong other evidence a record under a
         # placeholder name needs; what else the pair says still holds it back.

@@ -652,19 +652,15 @@ def _other_patients(a: Record, b: Record) -> bool:
 
 
 def family_name_first_apart(a: Record, b: Record) -> bool:
-    """Both records written family name first, for two people: the given-name fields
-    agree on a name no group knows as a given name, and the family-name fields hold two
-    given names, one perhaps misspelt ("Lilunea Bill" and "Lilunea Wilfred", twins; "Laloboo
-    Lorrraine" and "Laloboo Lorenzo"). Read the right way round,
-    the given names differ and the family names agree; the levels say so, so the guard
-    sees twins' two names, not one name agreeing."""
-    return (
-        len(a.given) > 1
-        and a.given == b.given
-        and not known_roots(a.given)
-        and not given_name_read(a.given)
-        and two_given_names(a.family, b.family)
-    )
+    """Records that may both write the family name first, for two people: the given-name
+    fields agree, and the family-name fields hold two given names, one perhaps misspelt
+    ("Lilunea Bill" and "Lilunea Wilfred", twins; "Williams Bill" and "Williams Wilfred";
+    "Laloboo Lorrraine" and "Laloboo Lorenzo"). Read that way round, the given names differ
+    and the family names agree, and the levels say so: the guard holds the pair as twins,
+    however many of them a home, a birth date and a phone would otherwise merge. A person
+    whose surname changed from one given name to another ("Mary Thomas", "Mary James")
+    reads so too, and waits for a coordinator rather than merging."""
+    return len(a.given) > 1 and a.given == b.given and two_given_names(a.family, b.family)
 
 
 def _compare_given(a: Record, b: Record) -> int:
@@ -1162,6 +1158,23 @@ def without_placeholder_names(vector: Mapping[str, int]) -> dict[str, int]:
     }
 
 
+GIVEN_NAMES_DIFFER = "Given names differ: could be twins or siblings"
+FAMILY_NAME_FIRST = (
+    "Both records may write the family name first, and read so the given names differ:"
+    " could be twins or siblings, or one person whose surname changed"
+)
+
+
+def merge_caution(a: Record, b: Record, vector: Mapping[str, int]) -> str | None:
+    """`sure_merge_guard`'s reason, said of these two records: where they were compared
+    family name first (`family_name_first_apart`), it says so, since the given names the
+    reason speaks of are written in the family name's place."""
+    reason = sure_merge_guard(vector)
+    if reason == GIVEN_NAMES_DIFFER and family_name_first_apart(normalise(a), normalise(b)):
+        return FAMILY_NAME_FIRST
+    return reason
+
+
 def sure_merge_guard(vector: Mapping[str, int]) -> str | None:
     """None when a pair may be merged without review, else why a person should look first."""
     given = _level_name(vector, "given_name")
@@ -1173,7 +1186,7 @@ def sure_merge_guard(vector: Mapping[str, int]) -> str | None:
     if suffix == "else":
         return "Name suffixes differ (such as Jr and Sr): could be father and son"
     if given == "else" and not _not_a_household_member(vector):
-        return "Given names differ: could be twins or siblings"
+        return GIVEN_NAMES_DIFFER
     if _level_name(vector, "sex") == "else":
         return "Sex differs: could be twins, siblings or spouses"
     if birth == "else":

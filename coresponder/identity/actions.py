@@ -83,6 +83,7 @@ class Evidence(TypedDict, total=False):
     held_back: str  # why a pair sure enough to merge was put up for review instead
     records: list[str]  # the two source records a batch run compared
     source: str  # who proposed it when not a scorer (the demo's own cases)
+    added_beside: list[int]  # people added with the pair by its proposer (the demo's)
     overdose_report: list[str]  # how a report of an overdose weighed the pair
 
 

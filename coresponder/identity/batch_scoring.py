@@ -434,12 +434,13 @@ def _together(p: _Pairs) -> Bools:
 
 
 def _family_first_apart(p: _Pairs) -> Bools:
-    """The core's `family_name_first_apart`: both written family name first, two people."""
+    """The core's `family_name_first_apart`: perhaps both written family name first, two
+    people."""
     if ("family_first_apart", "pair") in p.gathered:
         return p.gathered["family_first_apart", "pair"]  # type: ignore[no-any-return]
     names = p.names
     ga, gb, fa, fb = p.a("given"), p.b("given"), p.a("family"), p.b("family")
-    result = (ga == gb) & (names.length[ga] > 1) & ~names.has_roots[ga] & ~names.has_read[ga]
+    result = (ga == gb) & (names.length[ga] > 1)
     result &= (names.given_name[fa] | names.given_name[fb]) & (fa != fb)
     result &= names.has_read[fa] & names.has_read[fb]
     for i in np.flatnonzero(result):

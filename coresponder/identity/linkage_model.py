@@ -102,11 +102,11 @@ OTHER_PATIENTS_SQL = (
     " AND abs(date_diff('day', event_date_l, event_date_r)) <= 1)), FALSE)"
 )
 
-# Both records written family name first, for two people (`linkage.family_name_first_apart`):
-# the given names read as different, the family names as the same.
+# Records that may both write the family name first, for two people
+# (`linkage.family_name_first_apart`): the given names read as different, the family names
+# as the same.
 FAMILY_FIRST_APART_SQL = (
-    "COALESCE(given_l = given_r AND length(given_l) > 1 AND len(given_roots_l) = 0"
-    " AND len(given_read_l) = 0 AND family_l <> family_r"
+    "COALESCE(given_l = given_r AND length(given_l) > 1 AND family_l <> family_r"
     f" AND {_two_names_sql('family', 'family')}, FALSE)"
 )
 

@@ -40,12 +40,12 @@ from coresponder.domain.linkage import (
     levels_weight,
     match_probability,
     match_weight,
+    merge_caution,
     normalise,
     normalise_phone,
     params_from_json,
     prior_weight,
     set_aside,
-    sure_merge_guard,
     weight_table,
 )
 from coresponder.domain.vocabulary import humanize
@@ -167,7 +167,7 @@ def score_pair(a: Record, b: Record, params: Params) -> Evidence:
         "rows": rows,
         "weight": round(weight, 2),
         "probability": match_probability(weight),
-        "caution": sure_merge_guard(vector) or "",
+        "caution": merge_caution(a, b, vector) or "",
     }
 
 

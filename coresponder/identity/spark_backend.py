@@ -67,8 +67,7 @@ OTHER_PATIENTS_SQL = (
 
 # `linkage_model.FAMILY_FIRST_APART_SQL` in Spark SQL.
 FAMILY_FIRST_APART_SQL = (
-    "COALESCE(given_l = given_r AND length(given_l) > 1 AND size(given_roots_l) = 0"
-    " AND size(given_read_l) = 0 AND family_l <> family_r"
+    "COALESCE(given_l = given_r AND length(given_l) > 1 AND family_l <> family_r"
     f" AND {_two_names_sql('family', 'family')}, FALSE)"
 )
 

@@ -146,7 +146,7 @@ def test_a_fresh_load_removes_the_shelters_residents_and_no_one_else(demo: str) 
     with transaction.atomic():
         # Staff corrected both residents' phones, and added someone giving the old one.
         Person.objects.filter(pk__in=(pair.person_a_id, pair.person_b_id)).update(phone="")
-        stranger = PersonFactory(phone=resident.phone)
+        stranger = PersonFactory.create(phone=resident.phone)
         load("--replace")
         assert not Person.objects.filter(pk=resident.pk).exists()
         assert Person.objects.filter(pk=stranger.pk).exists()

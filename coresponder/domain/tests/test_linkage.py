@@ -14,6 +14,8 @@ from coresponder.domain.linkage import (
     COMPARISONS,
     COMPARISONS_BY_NAME,
     DEFAULT_PARAMS,
+    FAMILY_NAME_FIRST,
+    GIVEN_NAMES_DIFFER,
     NICKNAME_GROUPS,
     NICKNAMES,
     Record,
@@ -28,6 +30,7 @@ from coresponder.domain.linkage import (
     levels_weight,
     match_probability,
     match_weight,
+    merge_caution,
     normalise,
     prior_weight,
     search_alternatives,
@@ -434,38 +437,47 @@ def test_twins_given_two_names_written_alike_are_never_merged_without_review(
     assert level("given_name", a, typo) in ("jw92", "jw80")
 
 
+@pytest.mark.parametrize("family", ["Lilunea", "Williams", "Thomas"])
 @pytest.mark.parametrize(("first", "second"), [("Bill", "Wilfred"), ("Lorrraine", "Lorenzo")])
 def test_twins_both_written_family_name_first_are_never_merged_without_review(
-    first: str, second: str
+    family: str, first: str, second: str
 ) -> None:
     # Every record of both twins writes the family name in the given name's place: the
-    # fields that agree hold the family name, those that differ the two given names.
+    # fields that agree hold the family name, those that differ the two given names. The
+    # family name may be one no group knows, read as a given name misspelt (Williams), or
+    # a given name itself (Thomas).
     home = Record(birth_date=date(2001, 6, 14), phone="2155550100", address="18 Birch Ln")
-    a = replace(home, given="Lilunea", family=first)
-    b = replace(home, given="Lilunea", family=second)
+    a = replace(home, given=family, family=first)
+    b = replace(home, given=family, family=second)
     assert level("given_name", a, b) == "else"
     assert level("family_name", a, b) == "exact"
-    assert (
-        sure_merge_guard(comparison_vector(a, b))
-        == "Given names differ: could be twins or siblings"
-    )
-    # One person written so twice, with a nickname or a typo, is still one person.
-    for other in ("William" if first == "Bill" else "Lorraine", first):
-        again = replace(b, family=other)
-        assert level("given_name", a, again) == "exact"
-        assert sure_merge_guard(comparison_vector(a, again)) is None
+    vector = comparison_vector(a, b)
+    assert sure_merge_guard(vector) == GIVEN_NAMES_DIFFER
+    # What a coordinator reads says the given names are those in the family name's place.
+    assert merge_caution(a, b, vector) == FAMILY_NAME_FIRST
+    twins = replace(a, given=first, family=family), replace(b, given=second, family=family)
+    assert merge_caution(*twins, comparison_vector(*twins)) == GIVEN_NAMES_DIFFER
+    # One person written so twice, with a nickname or a misspelling, is one person.
+    again = replace(b, family="William" if first == "Bill" else "Lorraine")
+    assert level("given_name", a, again) == "exact"
+    assert sure_merge_guard(comparison_vector(a, again)) is None
+    # An initial in the given name's place says too little to read the records so.
+    initial = replace(a, given="L"), replace(b, given="L")
+    assert level("given_name", *initial) == "exact"
 
 
-def test_a_married_name_that_is_also_a_given_name_is_not_read_as_family_name_first() -> None:
-    # The given name is one the groups know, so the records are written the usual way:
-    # Mary changed her surname from Thomas to James.
+def test_a_surname_changed_from_one_given_name_to_another_waits_for_a_coordinator() -> None:
+    # "Mary Thomas" and "Mary James" read the same as twins Thomas and James written family
+    # name first: the pair is held, never merged unreviewed.
     before = Record(given="Mary", family="Thomas", birth_date=date(1980, 2, 3))
     after = replace(before, family="James")
-    assert level("given_name", before, after) == "exact"
-    assert level("family_name", before, after) == "else"
-    # Nor a double given name the groups know by its first part.
-    mary_ann = replace(before, given="Mary Ann")
-    assert level("given_name", mary_ann, replace(after, given="Mary Ann")) == "exact"
+    assert level("given_name", before, after) == "else"
+    assert merge_caution(before, after, comparison_vector(before, after)) == FAMILY_NAME_FIRST
+    # A surname changed to one that is no given name reads as written.
+    married = replace(before, family="Okafor")
+    assert level("given_name", before, married) == "exact"
+    assert level("family_name", before, married) == "else"
+    assert sure_merge_guard(comparison_vector(before, married)) is None
 
 
 def test_a_misspelt_name_reads_as_the_one_known_name_a_letter_away() -> None:

@@ -20,10 +20,12 @@ from coresponder.domain.linkage import (
     blocking_keys,
     comparison_vector,
     explain,
+    family_name_first_apart,
     jaro_winkler,
     level_weight,
     match_probability,
     match_weight,
+    normalise,
     one_household,
 )
 from coresponder.identity import batch_scoring
@@ -164,6 +166,22 @@ def test_each_comparison_in_bulk_is_the_cores_comparison(records: list[Record]) 
         expected = comparison_vector(records[i], records[j])
         got = {c.name: int(levels[c.name][k]) for c in COMPARISONS}
         assert got == expected, (records[i], records[j])
+
+
+def test_records_that_may_write_the_family_name_first_are_read_so_in_bulk_as_in_the_core() -> None:
+    # Every combination of a given-name field (no known name, a misspelt one, a known one,
+    # a double name, an initial) with family-name fields holding given names or not.
+    givens = ["Lilunea", "Williams", "Thomas", "Mary Ann", "L", ""]
+    families = ["Bill", "Wilfred", "Lorrraine", "Lorenzo", "William", "Okafor", ""]
+    records = [Record(given=g, family=f) for g in givens for f in families]
+    pairs = [(i, j) for i in range(len(records)) for j in range(len(records)) if i != j]
+    levels = levels_of(records, pairs)
+    read_so = 0
+    for k, (i, j) in enumerate(pairs):
+        expected = comparison_vector(records[i], records[j])
+        assert {c.name: int(levels[c.name][k]) for c in COMPARISONS} == expected
+        read_so += family_name_first_apart(normalise(records[i]), normalise(records[j]))
+    assert read_so >= 20
 
 
 def test_every_comparison_of_the_core_is_mirrored_in_bulk() -> None:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from coresponder.core.audit import Actor
-from coresponder.domain.linkage import Params, explain, params_from_json, sure_merge_guard
+from coresponder.domain.linkage import Params, explain, merge_caution, params_from_json
 from coresponder.identity.actions import Evidence, EvidenceRow, merge_people, propose_match
 from coresponder.identity.linkage_model import ScoredPair, load_source_records, predict_pairs
 from coresponder.identity.models import LinkageModel
@@ -59,6 +59,7 @@ class Command(BaseCommand):
         params = params_from_json(active.params if active else None)
         rows = load_source_records()
         person_of = {rid: person_id for rid, _, person_id in rows}
+        record_of = {rid: record for rid, record, _ in rows}
         pairs = predict_pairs(((rid, rec) for rid, rec, _ in rows), params, review_at)
         # Most certain first, so a chain of merges follows the strongest evidence.
         pairs.sort(key=lambda p: -p.probability)
@@ -83,7 +84,8 @@ class Command(BaseCommand):
             sure = pair.probability >= merge_at
             # Twins, a father and son, a placeholder name: sure by the weights, yet a
             # person decides.
-            held_back = sure_merge_guard(pair.vector) if sure else None
+            caution = merge_caution(record_of[pair.a], record_of[pair.b], pair.vector)
+            held_back = caution if sure else None
             evidence = evidence_for(pair, params, held_back)
             if options["dry_run"]:
                 continue
