@@ -1159,6 +1159,13 @@ def without_placeholder_names(vector: Mapping[str, int]) -> dict[str, int]:
 
 
 GIVEN_NAMES_DIFFER = "Given names differ: could be twins or siblings"
+SHELTER_CAUTION = (
+    "The phone is one many people give, and neither a family name nor a full birth date"
+    " agrees: could be two people staying at one place, such as a shelter"
+)
+# Family-name levels that say nothing of one person: different, only somewhat alike, or
+# blank on one record.
+_FAMILY_NAMES_APART = frozenset({"else", "jw80", "null"})
 FAMILY_NAME_FIRST = (
     "Both records may write the family name first, and read so the given names differ:"
     " could be twins or siblings, or one person whose surname changed"
@@ -1191,17 +1198,14 @@ def sure_merge_guard(vector: Mapping[str, int]) -> str | None:
         return "Sex differs: could be twins, siblings or spouses"
     if birth == "else":
         return "Birth dates differ: could be a parent and child, or others at one address"
-    # A shelter's residents give its phone and address; a shared given name and nothing of
-    # the person's own (a family name, a full birth date) is not one person.
+    # A shelter's residents give its phone and address; a given name beside them, and
+    # nothing of the person's own (a family name, a full birth date), is not one person.
     if (
-        family == "else"
+        family in _FAMILY_NAMES_APART
         and _level_name(vector, "phone") == "shared"
         and birth not in _FULL_DATES_AGREE
     ):
-        return (
-            "Family names differ and the phone is one many people give: could be two people"
-            " staying at one place, such as a shelter"
-        )
+        return SHELTER_CAUTION
     # A Jr and a Sr are a generation apart: birth dates that agree at all rule that out.
     if suffix == "one_only" and birth not in _BIRTH_DATES_AGREE:
         return "Only one record gives a suffix (such as Jr) and the birth dates do not confirm it"

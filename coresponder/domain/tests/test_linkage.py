@@ -18,6 +18,7 @@ from coresponder.domain.linkage import (
     GIVEN_NAMES_DIFFER,
     NICKNAME_GROUPS,
     NICKNAMES,
+    SHELTER_CAUTION,
     Record,
     blocking_keys,
     comparison_levels,
@@ -702,19 +703,24 @@ def test_two_residents_of_a_shelter_who_share_a_given_name_are_never_merged_unre
     shelter: dict[str, Any] = {"phone": "2155550100", "address": "3608 Spruce St", "sex": "M"}
     a = Record(given="Isabella", family="Sisiens", birth_year=1972, shared_phone=True, **shelter)
     b = Record(given="Isabella", family="Goalton", birth_date=date(1974, 4, 1), **shelter)
-    assert sure_merge_guard(comparison_vector(a, b)) == (
-        "Family names differ and the phone is one many people give: could be two people"
-        " staying at one place, such as a shelter"
-    )
-    # Nothing of either person's own says otherwise when no birth date is given at all.
+    assert sure_merge_guard(comparison_vector(a, b)) == SHELTER_CAUTION
+    # Nothing of either person's own says otherwise when no birth date is given at all,
+    # when one gives no family name, or when the family names are only somewhat alike.
     assert sure_merge_guard(comparison_vector(replace(a, birth_year=None), b)) is not None
+    assert sure_merge_guard(comparison_vector(replace(a, family=""), b)) == SHELTER_CAUTION
+    assert level("family_name", replace(a, family="Gorton"), b) == "jw80"
+    assert sure_merge_guard(comparison_vector(replace(a, family="Gorton"), b)) is not None
     # A woman under her married name who gives her own phone and birth date is not held.
     own = replace(b, family="Sisiens", shared_phone=False)
     married = replace(b, family="Goalton", shared_phone=False)
     assert sure_merge_guard(comparison_vector(own, married)) is None
-    # Nor is one who gives the shelter's phone beside her full birth date.
+    # Nor is one who gives the shelter's phone beside her full birth date, nor one whose
+    # family name is misspelt beside the shelter's phone.
     dated = replace(own, shared_phone=True)
     assert sure_merge_guard(comparison_vector(dated, married)) is None
+    typo = replace(a, family="Goaltn", birth_year=None)
+    assert level("family_name", typo, b) == "jw92"
+    assert sure_merge_guard(comparison_vector(typo, b)) is None
 
 
 def test_a_shared_phone_that_agrees_is_weak_evidence() -> None:
