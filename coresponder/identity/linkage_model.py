@@ -41,6 +41,7 @@ from coresponder.domain.linkage import (
 )
 from coresponder.identity import batch_scoring, spark_backend
 from coresponder.identity.actions import linkage_record
+from coresponder.identity.level_sql import family_first_apart_sql, unless
 from coresponder.identity.matching import phone_key, shared_phone_keys
 from coresponder.identity.models import LINKAGE_FIELDS, SourceRecord
 
@@ -102,25 +103,14 @@ OTHER_PATIENTS_SQL = (
     " AND abs(date_diff('day', event_date_l, event_date_r)) <= 1)), FALSE)"
 )
 
-# Records that may both write the family name first, for two people
-# (`linkage.family_name_first_apart`): the given names read as different, the family names
-# as the same.
-FAMILY_FIRST_APART_SQL = (
-    "COALESCE(given_l = given_r AND length(given_l) > 1 AND family_l <> family_r"
-    f" AND {_two_names_sql('family', 'family')}, FALSE)"
-)
-
-
-def _unless_family_first_apart(conditions: tuple[str, ...]) -> tuple[str, ...]:
-    """The given-name levels after null: none holds for such a pair, which falls to else."""
-    return (
-        conditions[0],
-        *(f"NOT {FAMILY_FIRST_APART_SQL} AND ({sql})" for sql in conditions[1:]),
-    )
+# Records that may both write the family name first, for two people: the given names read
+# as different, the family names as the same.
+FAMILY_FIRST_APART_SQL = family_first_apart_sql(_two_names_sql)
 
 
 LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
-    "given_name": _unless_family_first_apart(
+    "given_name": unless(
+        FAMILY_FIRST_APART_SQL,
         (
             "(given_l IS NULL AND NOT given_ph_l) OR (given_r IS NULL AND NOT given_ph_r)",
             "given_l = given_r",
@@ -134,7 +124,7 @@ LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
             "(length(given_l) = 1 OR length(given_r) = 1) AND left(given_l, 1) = left(given_r, 1)",
             SWAPPED_CLOSE_SQL,
             f"(given_ph_l OR given_ph_r) AND NOT {OTHER_PATIENTS_SQL}",
-        )
+        ),
     ),
     "family_name": (
         "(family_l IS NULL AND NOT family_ph_l) OR (family_r IS NULL AND NOT family_ph_r)",

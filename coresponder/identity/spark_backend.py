@@ -24,6 +24,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from coresponder.domain.linkage import edit_distance, jaro_winkler
+from coresponder.identity.level_sql import family_first_apart_sql, unless
 
 
 # Each domain level as Spark SQL over the columns `linkage_model._rows` precomputes,
@@ -65,23 +66,14 @@ OTHER_PATIENTS_SQL = (
     " OR (facility_l = facility_r AND abs(datediff(event_date_r, event_date_l)) <= 1)), FALSE)"
 )
 
-# `linkage_model.FAMILY_FIRST_APART_SQL` in Spark SQL.
-FAMILY_FIRST_APART_SQL = (
-    "COALESCE(given_l = given_r AND length(given_l) > 1 AND family_l <> family_r"
-    f" AND {_two_names_sql('family', 'family')}, FALSE)"
-)
-
-
-def _unless_family_first_apart(conditions: tuple[str, ...]) -> tuple[str, ...]:
-    """`linkage_model._unless_family_first_apart` in Spark SQL."""
-    return (
-        conditions[0],
-        *(f"NOT {FAMILY_FIRST_APART_SQL} AND ({sql})" for sql in conditions[1:]),
-    )
+# Records that may both write the family name first, for two people: the given names read
+# as different, the family names as the same.
+FAMILY_FIRST_APART_SQL = family_first_apart_sql(_two_names_sql)
 
 
 SPARK_LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
-    "given_name": _unless_family_first_apart(
+    "given_name": unless(
+        FAMILY_FIRST_APART_SQL,
         (
             "(given_l IS NULL AND NOT given_ph_l) OR (given_r IS NULL AND NOT given_ph_r)",
             "given_l = given_r",
@@ -95,7 +87,7 @@ SPARK_LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
             "(length(given_l) = 1 OR length(given_r) = 1) AND left(given_l, 1) = left(given_r, 1)",
             SWAPPED_CLOSE_SQL,
             f"(given_ph_l OR given_ph_r) AND NOT {OTHER_PATIENTS_SQL}",
-        )
+        ),
     ),
     "family_name": (
         "(family_l IS NULL AND NOT family_ph_l) OR (family_r IS NULL AND NOT family_ph_r)",

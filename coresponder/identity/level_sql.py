@@ -1,0 +1,21 @@
+"""Pieces of the comparison levels' SQL that DuckDB and Spark share, given each dialect's
+own spelling of what differs (`linkage_model.LEVEL_SQL`, `spark_backend.SPARK_LEVEL_SQL`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def family_first_apart_sql(two_names_sql: Callable[[str, str], str]) -> str:
+    """`linkage.family_name_first_apart`: the given-name fields agree and the family-name
+    fields hold two given names, so the records are read as written family name first."""
+    return (
+        "COALESCE(given_l = given_r AND length(given_l) > 1 AND family_l <> family_r"
+        f" AND {two_names_sql('family', 'family')}, FALSE)"
+    )
+
+
+def unless(apart_sql: str, conditions: tuple[str, ...]) -> tuple[str, ...]:
+    """The given-name levels with none after null holding where `apart_sql` does: such a
+    pair falls to else, given names that differ."""
+    return (conditions[0], *(f"NOT {apart_sql} AND ({sql})" for sql in conditions[1:]))
