@@ -13,16 +13,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from coresponder.core.audit import Actor, record_event
 from coresponder.demo.directory import HSDS_PREFIX
 from coresponder.demo.history import history_overdoses
 from coresponder.demo.review import DEMO_NEIGHBOURS, DEMO_SOURCE
 from coresponder.encounters.models import Encounter
-from coresponder.identity.models import MatchCandidate, SourceRecord
+from coresponder.identity.models import MatchCandidate, Merge, SourceRecord
 from coresponder.intake.models import Call, Overdose, Referral
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Person
@@ -35,6 +36,8 @@ PEOPLE_PER_BATCH = 500
 
 def _about(ids: list[int]) -> Iterator[QuerySet]:
     """Everything about these people, children before parents (most links PROTECT)."""
+    # A pair merged while trying the review queue: the merge's record goes first.
+    yield Merge.objects.filter(Q(kept_id__in=ids) | Q(merged_id__in=ids))
     yield MatchCandidate.objects.filter(person_a_id__in=ids)
     yield MatchCandidate.objects.filter(person_b_id__in=ids)
     yield OutreachTask.objects.filter(person_id__in=ids)
@@ -47,6 +50,14 @@ def _about(ids: list[int]) -> Iterator[QuerySet]:
     yield Consent.objects.filter(person_id__in=ids)
     yield SourceRecord.objects.filter(person_id__in=ids)
     yield Person.objects.filter(pk__in=ids)
+
+
+def _added_beside(evidence: Any) -> list[int]:
+    """The ids of the people the demo added beside a pair, as its evidence names them."""
+    ids = evidence.get(DEMO_NEIGHBOURS) if isinstance(evidence, dict) else None
+    if not isinstance(ids, list):
+        return []
+    return [pk for pk in ids if isinstance(pk, int) and not isinstance(pk, bool)]
 
 
 def delete_demo_data(actor: Actor) -> Counter[str]:
@@ -68,9 +79,13 @@ def delete_demo_data(actor: Actor) -> Counter[str]:
         pairs = MatchCandidate.objects.filter(evidence__source=DEMO_SOURCE)
         for a, b, evidence in pairs.values_list("person_a_id", "person_b_id", "evidence"):
             found.update((a, b))
-            neighbours = evidence.get(DEMO_NEIGHBOURS, []) if isinstance(evidence, dict) else []
-            found.update(pk for pk in neighbours if isinstance(pk, int))
+            found.update(_added_beside(evidence))
         ids = sorted(found)
+        for start in range(0, len(ids), PEOPLE_PER_BATCH):
+            # A merged person points at the one kept; both go, so the pointer goes first.
+            Person.objects.filter(pk__in=ids[start : start + PEOPLE_PER_BATCH]).exclude(
+                merged_into=None
+            ).update(merged_into=None)
         for start in range(0, len(ids), PEOPLE_PER_BATCH):
             for queryset in _about(ids[start : start + PEOPLE_PER_BATCH]):
                 delete(queryset)

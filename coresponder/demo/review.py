@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Final
 
 from coresponder.core.audit import Actor
 from coresponder.demo.cast import Cast
@@ -27,7 +28,7 @@ from coresponder.people.actions import PersonInput, create_person
 # Marks the demo's pairs in their evidence, so `demo_data --replace` removes them.
 DEMO_SOURCE = "demo data"
 # The people added beside a pair (the shelter's other residents), in the pair's evidence.
-DEMO_NEIGHBOURS = "added_beside"
+DEMO_NEIGHBOURS: Final = "added_beside"
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def queue_review_cases(cast: Cast, index: int) -> int:
         evidence["source"] = DEMO_SOURCE
         if neighbours:
             # So that `demo_data --replace` removes them with the pair.
-            evidence["added_beside"] = neighbours
+            evidence[DEMO_NEIGHBOURS] = neighbours
         propose_match(actor, a, b, float(evidence["probability"]), evidence)
         queued += 1
     return queued

@@ -651,6 +651,10 @@ def _other_patients(a: Record, b: Record) -> bool:
     return born_together or seen_together
 
 
+# Family names spelled at least this alike (Jaro-Winkler) may be one surname misspelt.
+FAMILY_FIRST_SPELLED_APART = 0.92
+
+
 def family_name_first_apart(a: Record, b: Record) -> bool:
     """Records that may both write the family name first, for two people: the given-name
     fields agree, and the family-name fields hold two given names, one perhaps misspelt
@@ -659,8 +663,14 @@ def family_name_first_apart(a: Record, b: Record) -> bool:
     and the family names agree, and the levels say so: the guard holds the pair as twins,
     however many of them a home, a birth date and a phone would otherwise merge. A person
     whose surname changed from one given name to another ("Mary Thomas", "Mary James")
-    reads so too, and waits for a coordinator rather than merging."""
-    return len(a.given) > 1 and a.given == b.given and two_given_names(a.family, b.family)
+    reads so too, and waits for a coordinator rather than merging. Two such family names
+    spelled almost alike (Francis and Frances) are read so only beside a given-name field
+    no group reads as a given name: after "Marie" they are one surname misspelt."""
+    if not (len(a.given) > 1 and a.given == b.given and two_given_names(a.family, b.family)):
+        return False
+    if jaro_winkler(a.family, b.family) < FAMILY_FIRST_SPELLED_APART:
+        return True
+    return not known_roots(a.given) and not given_name_read(a.given)
 
 
 def _compare_given(a: Record, b: Record) -> int:

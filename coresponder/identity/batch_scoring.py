@@ -32,6 +32,7 @@ import numpy.typing as npt
 
 from coresponder.domain.linkage import (
     COMPARISONS,
+    FAMILY_FIRST_SPELLED_APART,
     GIVEN_DIFFERS,
     HOUSEHOLD_FACTS,
     PHONE_SHARED,
@@ -445,6 +446,12 @@ def _family_first_apart(p: _Pairs) -> Bools:
     result &= names.has_read[fa] & names.has_read[fb]
     for i in np.flatnonzero(result):
         result[i] = not names.read[fa[i]] & names.read[fb[i]]
+    # Family names spelled almost alike count only after a name no group reads as given.
+    todo = np.flatnonzero(result)
+    if len(todo):
+        alike = names.relations(fa[todo], fb[todo]).jw >= FAMILY_FIRST_SPELLED_APART
+        unread = ~names.has_roots[ga[todo]] & ~names.has_read[ga[todo]]
+        result[todo] = ~alike | unread
     p.gathered["family_first_apart", "pair"] = result
     return result
 

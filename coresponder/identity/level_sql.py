@@ -5,13 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from coresponder.domain.linkage import FAMILY_FIRST_SPELLED_APART
 
-def family_first_apart_sql(two_names_sql: Callable[[str, str], str]) -> str:
+
+def family_first_apart_sql(two_names_sql: Callable[[str, str], str], size: str) -> str:
     """`linkage.family_name_first_apart`: the given-name fields agree and the family-name
-    fields hold two given names, so the records are read as written family name first."""
+    fields hold two given names, spelled apart or after a given-name field no group reads
+    as a given name, so the records are read as written family name first. `size` is the
+    dialect's length of a list."""
     return (
         "COALESCE(given_l = given_r AND length(given_l) > 1 AND family_l <> family_r"
-        f" AND {two_names_sql('family', 'family')}, FALSE)"
+        f" AND {two_names_sql('family', 'family')}"
+        f" AND (jaro_winkler_similarity(family_l, family_r) < {FAMILY_FIRST_SPELLED_APART}"
+        f" OR ({size}(given_roots_l) = 0 AND {size}(given_read_l) = 0)), FALSE)"
     )
 
 

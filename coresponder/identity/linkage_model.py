@@ -105,7 +105,7 @@ OTHER_PATIENTS_SQL = (
 
 # Records that may both write the family name first, for two people: the given names read
 # as different, the family names as the same.
-FAMILY_FIRST_APART_SQL = family_first_apart_sql(_two_names_sql)
+FAMILY_FIRST_APART_SQL = family_first_apart_sql(_two_names_sql, "len")
 
 
 LEVEL_SQL: Mapping[str, tuple[str, ...]] = {

@@ -72,10 +72,13 @@ def _side(access: PersonAccess) -> list[dict[str, Any]]:
 
 
 def _caution(evidence: Any, vector: dict[str, int]) -> str:
-    """Why a person should look before merging (twins, Jr and Sr, a placeholder name), or ""."""
-    held_back = evidence.get("held_back") if isinstance(evidence, dict) else None
-    if isinstance(held_back, str) and held_back:
-        return held_back
+    """Why a person should look before merging (twins, Jr and Sr, a placeholder name), or "":
+    as stored when the pair was weighed (which read the records themselves), else from the
+    levels."""
+    for key in ("held_back", "caution"):
+        stored = evidence.get(key) if isinstance(evidence, dict) else None
+        if isinstance(stored, str) and stored:
+            return stored
     return sure_merge_guard(vector) or ""
 
 

@@ -22,6 +22,7 @@ from django.db.models import Count, Max
 from django.test import Client
 from django.urls import reverse
 
+from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.demo.cast import DEMO_PASSWORD, DEMO_TOTP_SECRET, PERSONA_ROLES, persona_username
 from coresponder.demo.directory import CATEGORIES
@@ -32,6 +33,7 @@ from coresponder.domain.outreach import spacing_conflict
 from coresponder.domain.presets import load_preset_file
 from coresponder.domain.vocabulary import AttemptOutcome, Disposition, Role, TaskStatus
 from coresponder.encounters.models import Encounter, Screening
+from coresponder.identity.actions import merge_people
 from coresponder.identity.models import MatchCandidate
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral
 from coresponder.outreach.models import Attempt, OutreachTask
@@ -150,6 +152,16 @@ def test_a_fresh_load_removes_the_shelters_residents_and_no_one_else(demo: str) 
         load("--replace")
         assert not Person.objects.filter(pk=resident.pk).exists()
         assert Person.objects.filter(pk=stranger.pk).exists()
+        transaction.set_rollback(True)
+
+
+def test_a_fresh_load_follows_a_pair_merged_while_trying_the_review_queue(demo: str) -> None:
+    pair = MatchCandidate.objects.filter(evidence__source=DEMO_SOURCE).first()
+    assert pair is not None
+    with transaction.atomic():
+        merge_people(SYSTEM, pair.person_a, pair.person_b, pair.evidence)
+        load("--replace")
+        assert not Person.objects.filter(pk__in=(pair.person_a_id, pair.person_b_id)).exists()
         transaction.set_rollback(True)
 
 

@@ -467,6 +467,19 @@ def test_twins_both_written_family_name_first_are_never_merged_without_review(
     assert level("given_name", *initial) == "exact"
 
 
+def test_a_surname_misspelt_as_another_given_name_is_one_surname_after_a_known_given_name() -> None:
+    home = Record(birth_date=date(1990, 2, 3), phone="2155550100", address="9 Elm St")
+    francis = replace(home, given="Marie", family="Francis")
+    frances = replace(home, given="Marie", family="Frances")
+    assert level("given_name", francis, frances) == "exact"
+    assert level("family_name", francis, frances) == "jw92"
+    assert sure_merge_guard(comparison_vector(francis, frances)) is None
+    # After a name no group reads as a given name, they are twins written family name first.
+    twins = replace(francis, given="Lilunea"), replace(frances, given="Lilunea")
+    assert level("given_name", *twins) == "else"
+    assert merge_caution(*twins, comparison_vector(*twins)) == FAMILY_NAME_FIRST
+
+
 def test_a_surname_changed_from_one_given_name_to_another_waits_for_a_coordinator() -> None:
     # "Mary Thomas" and "Mary James" read the same as twins Thomas and James written family
     # name first: the pair is held, never merged unreviewed.

@@ -215,6 +215,22 @@ def test_the_review_page_shows_the_pair_with_its_evidence(
     assert 'name="csrfmiddlewaretoken"' in html
 
 
+def test_the_review_page_says_when_a_pair_may_be_written_family_name_first(
+    smiths: tuple[Person, Person], coordinator: User
+) -> None:
+    # Proposed as a report's join proposes it: the evidence as weighed, no batch hold.
+    home = {"birth_date": "1990-02-03", "phone": "2155550123", "address": "9 Elm St"}
+    mary_thomas = record_from_query({"given_name": "Mary", "family_name": "Thomas", **home})
+    mary_james = record_from_query({"given_name": "Mary", "family_name": "James", **home})
+    assert mary_thomas is not None and mary_james is not None
+    evidence = score_pair(mary_thomas, mary_james, DEFAULT_PARAMS)
+    assert "held_back" not in evidence
+    propose_match(SYSTEM, *smiths, evidence["probability"], evidence)
+    html = signed_in(coordinator).get("/people/matches/").content.decode()
+    assert "Both records may write the family name first" in html
+    assert "Given names differ: could be twins or siblings" not in html
+
+
 def test_a_coordinator_merges_from_the_review_page_and_a_stale_decision_says_so(
     smiths: tuple[Person, Person], coordinator: User
 ) -> None:

@@ -37,7 +37,7 @@ GIVEN += ["Patrick", "Patricia", "Jeremy", "Jerome", "Jermey", "Louise", "Loren"
 GIVEN += ["Lorraine", "Isabella", "Isabell", "Andrew", "Andreea", "Lilunea", "Mary Ann"]
 FAMILY = ["Smith", "Smyth", "Garcia-Lopez", "Garcia", "Lopez", "John", "Maria", "", "Reyes"]
 FAMILY += ["Doe", "Bill", "Smith Sr", "Smith Jr", "Ana", "Alpha", "Bravo", "Patricia", "Jerome"]
-FAMILY += ["Lorraine", "Lorrainne", "Wilfred", "William"]
+FAMILY += ["Lorraine", "Lorrainne", "Wilfred", "William", "Francis", "Frances"]
 DATES = [dt.date(1985, 3, 7), dt.date(1985, 7, 3), dt.date(1986, 3, 7), dt.date(1985, 3, 8), None]
 DATES += [dt.date(1900, 1, 1), dt.date(1985, 1, 1), None, None]
 
