@@ -441,17 +441,13 @@ def _family_first_apart(p: _Pairs) -> Bools:
         return p.gathered["family_first_apart", "pair"]  # type: ignore[no-any-return]
     names = p.names
     ga, gb, fa, fb = p.a("given"), p.b("given"), p.a("family"), p.b("family")
-    result = (ga == gb) & (names.length[ga] > 1)
-    result &= (names.given_name[fa] | names.given_name[fb]) & (fa != fb)
-    result &= names.has_read[fa] & names.has_read[fb]
-    for i in np.flatnonzero(result):
-        result[i] = not names.read[fa[i]] & names.read[fb[i]]
-    # Family names spelled almost alike count only after a name no group reads as given.
-    todo = np.flatnonzero(result)
+    result = np.zeros(len(ga), dtype=bool)
+    todo = np.flatnonzero((ga == gb) & (names.length[ga] > 1) & (fa != 0) & (fb != 0))
     if len(todo):
-        alike = names.relations(fa[todo], fb[todo]).jw >= FAMILY_FIRST_SPELLED_APART
+        family = names.relations(fa[todo], fb[todo])
+        # Family names spelled almost alike count only after a name no group reads as given.
         unread = ~names.has_roots[ga[todo]] & ~names.has_read[ga[todo]]
-        result[todo] = ~alike | unread
+        result[todo] = family.two_names & ((family.jw < FAMILY_FIRST_SPELLED_APART) | unread)
     p.gathered["family_first_apart", "pair"] = result
     return result
 
