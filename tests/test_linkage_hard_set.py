@@ -97,3 +97,22 @@ def test_look_alike_twins_carry_what_tells_them_apart() -> None:
         else:
             assert len({r.record.family for r in members}) >= 2  # a married name
             assert all(r.record.sex in ("female", "") for r in members)
+
+
+def test_every_person_is_given_a_name_of_their_sex() -> None:
+    for group in linkage.NICKNAME_GROUPS:
+        hard.sex_of(group[0])  # raises for a name whose sex the generator does not know
+    for spellings in hard.SPELLINGS:
+        assert len({hard.sex_of(name) for name in spellings}) == 1, spellings
+    # Reports that keep the person's own given name say the sex it is given.
+    altered = {"nickname", "spelling", "given_typo", "swapped", "swapped_changed"}
+    checked = 0
+    for row in hard.generate():
+        given = row.record.given.split(" ")[0]
+        if row.tags & altered or "placeholder_name" in row.tags or not row.record.sex:
+            continue
+        if given in ("twin", "baby"):
+            continue
+        assert hard.sex_of(given) in (row.record.sex, "either"), row
+        checked += 1
+    assert checked > 1000

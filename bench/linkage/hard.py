@@ -23,8 +23,9 @@ names sound alike (one report writing the family name first), and twin sisters
 one of whom is later reported under a married name at the family home.
 
 Given names come from the nickname groups with a skewed (Zipf-like)
-popularity, family names from a syllable generator with the same skew, so
-common names collide as they do in a city. `python bench/linkage/hard.py`
+popularity, each a name given to the person's sex (or to either); family names
+from a syllable generator with the same skew, so common names collide as they
+do in a city. `python bench/linkage/hard.py`
 prints the composition (bench/linkage/HARD_SET.md).
 """
 
@@ -104,6 +105,74 @@ SPELLINGS = (
     ("cheryl", "sheryl"),
 )
 _SPELLING_OF = {name: spellings for spellings in SPELLINGS for name in spellings}
+
+# The sex each given name is usually given (the nickname groups' first names and the
+# spellings above): a person is given a name of their sex, or one given to either.
+_FEMALE_NAMES = frozenset(
+    """
+    elizabeth margaret katherine alexandra christine frances jennifer jessica joan
+    patricia susan victoria virginia abigail agnes alice allison amanda amelia
+    andrea angela ann antonia barbara beatrice beverly bridget caroline carolyn
+    cassandra cecilia charlotte cheryl cynthia deborah delores diana dorothy eleanor
+    elena emily evelyn florence gabrielle gertrude gloria gwendolyn harriet isabella
+    jacqueline janet jane judith julia kimberly laura lillian linda lucille lydia
+    madeline marjorie martha mary matilda melanie melissa michelle mildred miriam
+    nancy natalie olivia pamela pauline penelope priscilla rachel rebecca regina
+    roberta rosalind rose rosemary ruth samantha sandra sarah sharon shirley sophia
+    stephanie sylvia teresa tiffany valerie vanessa veronica wilhelmina winifred
+    alberta clara claudia constance darlene dorothea edith ellen eloise ernestine
+    esther eugenia felicia genevieve geraldine grace hannah helen irene jean
+    jeanette jessamine joanna jocelyn josephine joyce juliana katelyn lenora
+    lorraine louise loretta lucinda mabel magdalene marcia margarita marilyn
+    millicent monica myra nicole phoebe phyllis prudence rebekah rhoda sabrina
+    tabitha thelma vivian yolanda yvonne beatriz carmen concepcion consuelo cristina
+    dolores esperanza estela francisca gabriela graciela isabel josefina leticia
+    lourdes maria mercedes socorro alfreda bertha charity clarissa eliza hortense
+    kathleen kendra lavinia mathilde meredith nadine nora pearl veronique wendy
+    whitney zoe brianna kayla kaylee hailey ashley brittany courtney chelsea lindsay
+    megan destiny jasmine amber crystal heather alyssa kelsey shelby mackenzie
+    makayla ava chloe addison aubrey brooklyn savannah paige harper aaliyah nevaeh
+    jada jayla keisha tanisha latoya ebony imani aisha yesenia maribel esmeralda
+    marisol araceli danielle erica madison marci
+    """.split()
+)
+_MALE_NAMES = frozenset(
+    """
+    william robert richard james john joseph charles thomas michael edward alexander
+    albert alfred alan anthony andrew benjamin christopher daniel david donald
+    douglas francis frederick george gerald gregory harold henry jacob joshua
+    kenneth lawrence leonard louis mark matthew nathaniel nicholas patrick peter
+    philip raymond ronald samuel stephen theodore timothy walter adam adrian arthur
+    bartholomew bernard bradley brandon brian clarence clifford cornelius dennis
+    dominic eugene gabriel gilbert howard isaac jeffrey jeremy jerome jonathan
+    julian justin martin norman oliver paul reginald rodney roger russell stanley
+    terence thaddeus vincent wallace wesley wilfred zachary aaron abraham agustin
+    alfonso alonzo alvin ambrose amos angelo archibald arnold augustus barnabas
+    basil benedict calvin casimir cecil chester clement conrad curtis cyrus delbert
+    desmond earnest edgar edmund elias elmer emanuel ezekiel ferdinand gideon gordon
+    harvey herbert hubert hugh ignatius jasper jesse kevin kristopher lamont leroy
+    lester lincoln lucas maurice maxwell maximilian melvin mervyn mitchell
+    montgomery morris moses nelson noah oswald otis owen percival quentin ralph
+    randolph reuben roland rudolph rufus salvatore sebastian seymour sheldon silas
+    simon solomon spencer sylvester tobias tristan ulysses wendell wilbur winston
+    zachariah alejandro alfredo armando arturo eduardo enrique federico fernando
+    gerardo guillermo ignacio javier jesus jorge jose juan luis manuel miguel pedro
+    rafael ramon ricardo roberto rodrigo salvador santiago tomas vicente augustine
+    caleb christian dwight elliot emmett ethan ferris franklin garrett gary geoffrey
+    harrison hector horace jackson jerold joel leon lionel marvin nathan neil quincy
+    reed scott stuart travis trevor tyler jason mason jalen aiden kaden braden logan
+    dylan landon hunter cody dustin kyle ryan connor cole chase blake carter wyatt
+    levi gavin colton jace grayson easton brody bryson kaleb shane shawn derek corey
+    devin jared isaiah josiah micah malik darius terrell jamal dante omar ivan oscar
+    cesar damian hamish
+    """.split()
+)
+_EITHER_NAMES = frozenset(
+    """
+    leslie marion tracy dale loren sidney jordan morgan taylor riley peyton avery
+    hayden jaden cameron guadalupe refugio rosario natividad
+    """.split()
+)
 
 # Record-level patterns: how a report departs from the person, or what its source gives.
 REPORT_PATTERNS = {
@@ -239,11 +308,44 @@ def _born(rng: random.Random, first: int = 1940, years: int = 65) -> date:
     return date(first, 1, 1) + timedelta(days=rng.randrange(365 * years))
 
 
-def person(rng: random.Random, given_pool: list[str], family_pool: list[str]) -> Record:
+def sex_of(given: str) -> str:
+    """ "female", "male" or "either": whom the name (or another spelling of it) is given."""
+    for name in (given, *_SPELLING_OF.get(given, ())):
+        for sex, names in (
+            ("female", _FEMALE_NAMES),
+            ("male", _MALE_NAMES),
+            ("either", _EITHER_NAMES),
+        ):
+            if name in names:
+                return sex
+    raise KeyError(f"no sex is known for the given name {given!r}")
+
+
+def _fits(given: str, sex: str) -> bool:
+    return sex_of(given) in (sex, "either")
+
+
+def _given_name(rng: random.Random, pool: list[str], sex: str) -> str:
+    """A given name of `sex` (or given to either), as popular as the pool's skew says."""
+    while True:
+        given = _zipf(rng, pool, 5)
+        if rng.random() < 0.03:
+            given = rng.choice(rng.choice(SPELLINGS))  # a name spelled more than one way
+        if _fits(given, sex):
+            return given
+
+
+def _sex_for(rng: random.Random, given: str) -> str:
+    sex = sex_of(given)
+    return rng.choice(["female", "male"]) if sex == "either" else sex
+
+
+def person(
+    rng: random.Random, given_pool: list[str], family_pool: list[str], sex: str = ""
+) -> Record:
     born = _born(rng)
-    given = _zipf(rng, given_pool, 5)
-    if rng.random() < 0.03:
-        given = rng.choice(rng.choice(SPELLINGS))  # a name spelled more than one way
+    sex = sex or rng.choice(["female", "male"])
+    given = _given_name(rng, given_pool, sex)
     family = _zipf(rng, family_pool, 50)
     if rng.random() < 0.05:
         family = f"{family}-{_zipf(rng, family_pool, 50)}"  # a double surname of one's own
@@ -251,17 +353,17 @@ def person(rng: random.Random, given_pool: list[str], family_pool: list[str]) ->
         given=given,
         family=family,
         birth_date=born,
-        sex=rng.choice(["female", "male"]),
+        sex=sex,
         phone=f"215{rng.randrange(10**7):07d}",
         address=f"{rng.randrange(1, 9999)} {rng.choice(_STREETS)} st",
     )
 
 
-def _other_given(rng: random.Random, pool: list[str], given: str) -> str:
-    """A given name that is neither `given` nor one of its nicknames."""
+def _other_given(rng: random.Random, pool: list[str], given: str, sex: str) -> str:
+    """A given name of `sex` that is neither `given` nor one of its nicknames."""
     while True:
         other = _zipf(rng, pool, 5)
-        if other != given and given not in _NICKNAMES.get(other, ()):
+        if other != given and given not in _NICKNAMES.get(other, ()) and _fits(other, sex):
             return other
 
 
@@ -279,32 +381,30 @@ def _household(rng: random.Random, pools: _Pools, number: int) -> list[_Person]:
     roll = rng.random()
     base = person(rng, pools.given, pools.family)
     if roll < 0.015:
-        other = replace(
-            base,
-            given=_other_given(rng, pools.given, base.given),
-            sex=base.sex if rng.random() < 0.6 else _other_sex(base.sex),
-        )
+        sex = base.sex if rng.random() < 0.6 else _other_sex(base.sex)
+        other = replace(base, given=_other_given(rng, pools.given, base.given, sex), sex=sex)
         home = f"twins:{number}"
         return [_Person(base, frozenset({"twin"}), home), _Person(other, frozenset({"twin"}), home)]
     if roll < 0.035:
         born = base.birth_date or _born(rng)
+        sex = rng.choice(["female", "male"])
         other = replace(
             base,
-            given=_other_given(rng, pools.given, base.given),
-            sex=rng.choice(["female", "male"]),
+            given=_other_given(rng, pools.given, base.given, sex),
+            sex=sex,
             birth_date=_shifted(rng, born, -12, 12),
         )
         home = f"siblings:{number}"
         tags = frozenset({"sibling"})
         return [_Person(base, tags, home), _Person(other, tags, home)]
     if roll < 0.055:
-        mate = person(rng, pools.given, pools.family)
+        sex = _other_sex(base.sex) if rng.random() < 0.9 else base.sex
+        mate = person(rng, pools.given, pools.family, sex)
         born = base.birth_date or _born(rng)
         other = replace(
             mate,
-            given=_other_given(rng, pools.given, base.given),
+            given=_other_given(rng, pools.given, base.given, sex),
             family=base.family if rng.random() < 0.6 else mate.family,
-            sex=_other_sex(base.sex) if rng.random() < 0.9 else base.sex,
             birth_date=_shifted(rng, born, -8, 7),
             phone=base.phone,
             address=base.address,
@@ -313,7 +413,8 @@ def _household(rng: random.Random, pools: _Pools, number: int) -> list[_Person]:
         tags = frozenset({"spouse"})
         return [_Person(base, tags, home), _Person(other, tags, home)]
     if roll < 0.07:
-        senior = replace(base, sex="male", birth_date=_born(rng, 1940, 35))
+        given = base.given if _fits(base.given, "male") else _given_name(rng, pools.given, "male")
+        senior = replace(base, given=given, sex="male", birth_date=_born(rng, 1940, 35))
         junior = replace(
             senior,
             birth_date=_shifted(rng, senior.birth_date or _born(rng), 20, 34),
@@ -343,24 +444,24 @@ def _look_alike_twins(
     tags = frozenset({f"{kind}_twin"})
     if kind == "lettered":
         first = replace(base, birth_date=date(2023, 1, 1) + timedelta(days=rng.randrange(3 * 365)))
-        second = replace(
-            first,
-            given=_other_given(rng, pools.given, base.given),
-            sex=first.sex if rng.random() < 0.6 else _other_sex(first.sex),
-        )
+        sex = first.sex if rng.random() < 0.6 else _other_sex(first.sex)
+        second = replace(first, given=_other_given(rng, pools.given, base.given, sex), sex=sex)
         hospital = rng.choice(_HOSPITALS)
         return [
             _Person(first, tags, home, mark="a", born_at=hospital),
             _Person(second, tags, home, mark="b", born_at=hospital),
         ]
     if kind == "married":
-        first = replace(base, sex="female")
-        second = replace(first, given=_other_given(rng, pools.given, base.given))
+        given = (
+            base.given if _fits(base.given, "female") else _given_name(rng, pools.given, "female")
+        )
+        first = replace(base, given=given, sex="female")
+        second = replace(first, given=_other_given(rng, pools.given, given, "female"))
         married = _zipf(rng, pools.family, 50)
         return [_Person(first, tags, home), _Person(second, tags, home, married=married)]
     given, other = rng.sample(rng.choice(pools.sound_alike), 2)
-    first = replace(base, given=given)
-    second = replace(first, given=other, sex=rng.choice(["female", "male"]))
+    first = replace(base, given=given, sex=_sex_for(rng, given))
+    second = replace(first, given=other, sex=_sex_for(rng, other))
     return [_Person(first, tags, home), _Person(second, tags, home, swap_second=True)]
 
 
