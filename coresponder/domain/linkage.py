@@ -367,20 +367,6 @@ def two_given_names(x: str, y: str) -> bool:
     return bool(x_read) and bool(y_read) and not x_read & y_read
 
 
-# Names spelled at least this alike (Jaro-Winkler) are compared by their spelling.
-SPELLED_SOMEWHAT_ALIKE = 0.80
-
-
-def nicknames_misspelt(x: str, y: str) -> bool:
-    """Two (folded) given names each read as a known name, of one group, though spelled too
-    far apart to be one name misspelt: a nickname with a typo beside the full name
-    ("Chhayo" and Rosario, whose nickname is Chayo), or a full name with a typo beside a
-    nickname ("Demsond" and "Desi"). Such a pair is compared as nicknames."""
-    if x == y or jaro_winkler(x, y) >= SPELLED_SOMEWHAT_ALIKE:
-        return False
-    return bool(given_name_read(x) & given_name_read(y))
-
-
 # --- search -------------------------------------------------------------------
 
 
@@ -517,7 +503,7 @@ COMPARISONS: tuple[Comparison, ...] = (
             NULL,
             Level("exact", "same given name"),
             Level("swapped", "given and family names swapped"),
-            Level("nickname", "nickname of the same name, like Bill and William, perhaps misspelt"),
+            Level("nickname", "nickname of the same name, like Bill and William"),
             Level("jw92", "spelled almost the same, like Katherine and Katharine"),
             Level("jw80", "spelled somewhat alike, like Kristin and Kirsten"),
             Level("initial", "an initial that agrees"),
@@ -699,13 +685,13 @@ def _compare_given(a: Record, b: Record) -> int:
         return 9 if family_name_first_apart(a, b) else 1
     if a.family and b.family and a.given == b.family and a.family == b.given:
         return 2
-    if are_nicknames(a.given, b.given) or nicknames_misspelt(a.given, b.given):
+    if are_nicknames(a.given, b.given):
         return 3
     # Two known given names are two names, not a typo ("spelled alike" levels skipped).
     similarity = 0.0 if two_given_names(a.given, b.given) else jaro_winkler(a.given, b.given)
     if similarity >= 0.92:
         return 4
-    if similarity >= SPELLED_SOMEWHAT_ALIKE:
+    if similarity >= 0.80:
         return 5
     if (len(a.given) == 1 or len(b.given) == 1) and a.given[0] == b.given[0]:
         return 6

@@ -37,7 +37,6 @@ from coresponder.domain.linkage import (
     HOUSEHOLD_FACTS,
     PHONE_SHARED,
     SEX_DIFFERS,
-    SPELLED_SOMEWHAT_ALIKE,
     Params,
     Record,
     blocking_keys,
@@ -309,12 +308,6 @@ class _NameRelations:
     soundex: Bools
     one_edit: Bools  # one letter inserted, deleted, replaced or swapped (asked where sounds agree)
     two_names: Bools  # two given names, one known, the other known or misspelt; not nicknames
-    read_alike: Bools  # each read as a known name (misspelt perhaps), of one group
-
-    @property
-    def nicknames_perhaps_misspelt(self) -> Bools:
-        """The core's nickname level: one group, or `nicknames_misspelt`."""
-        return self.nickname | (self.read_alike & (self.jw < SPELLED_SOMEWHAT_ALIKE))
 
     def spelled_alike(self, at_least: float) -> Bools:
         """Jaro-Winkler at least `at_least`, unless the two are two known given names."""
@@ -358,11 +351,8 @@ class _Names:
         different = ux != uy
         two_names = np.zeros(len(ux), dtype=bool)
         either_known = self.given_name[ux] | self.given_name[uy]
-        read_alike = np.zeros(len(ux), dtype=bool)
-        for i in np.flatnonzero(self.has_read[ux] & self.has_read[uy] & different):
-            shared = bool(self.read[ux[i]] & self.read[uy[i]])
-            read_alike[i] = shared
-            two_names[i] = either_known[i] and not shared
+        for i in np.flatnonzero(self.has_read[ux] & self.has_read[uy] & different & either_known):
+            two_names[i] = not self.read[ux[i]] & self.read[uy[i]]
         jw = np.ones(len(ux), dtype=np.float64)
         jw[different] = jaro_winkler_codes(self.names, ux[different], uy[different])
         initial = ((self.length[ux] == 1) | (self.length[uy] == 1)) & (
@@ -380,7 +370,6 @@ class _Names:
             soundex=sound[inverse],
             one_edit=one_edit[inverse],
             two_names=two_names[inverse],
-            read_alike=read_alike[inverse],
         )
 
 
@@ -492,7 +481,7 @@ def _name_level(p: _Pairs, own: str, other: str, placeholder: str) -> Ints:
                 tail,
                 open_,
                 [
-                    (relations.nicknames_perhaps_misspelt, 3),
+                    (relations.nickname, 3),
                     (relations.spelled_alike(0.92), 4),
                     (relations.spelled_alike(0.80), 5),
                     (relations.initial, 6),

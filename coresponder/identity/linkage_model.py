@@ -41,7 +41,7 @@ from coresponder.domain.linkage import (
 )
 from coresponder.identity import batch_scoring, spark_backend
 from coresponder.identity.actions import linkage_record
-from coresponder.identity.level_sql import family_first_apart_sql, nickname_sql, unless
+from coresponder.identity.level_sql import family_first_apart_sql, unless
 from coresponder.identity.matching import phone_key, shared_phone_keys
 from coresponder.identity.models import LINKAGE_FIELDS, SourceRecord
 
@@ -116,7 +116,7 @@ LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
             "given_l = given_r",
             "family_l IS NOT NULL AND family_r IS NOT NULL"
             " AND given_l = family_r AND family_l = given_r",
-            nickname_sql("list_has_any"),
+            "list_has_any(given_roots_l, given_roots_r)",
             f"NOT {_two_names_sql('given', 'given')}"
             " AND jaro_winkler_similarity(given_l, given_r) >= 0.92",
             f"NOT {_two_names_sql('given', 'given')}"

@@ -38,7 +38,6 @@ from coresponder.people.tests.factories import PersonFactory
 GIVEN = ["Maria", "John", "Ana", "Luis", "Grace", "Omar", "Tanya", "Derek", "Rosa", "Kevin"]
 GIVEN += ["Louis", "Louise", "Jeremy", "Jerome", "Loren", "Lorraine", "Lorrainne", "Isabell"]
 GIVEN += ["Lilunea"]  # a family name written first
-GIVEN += ["Rosario", "Chhayo", "Desmond", "Demsond", "Desi"]  # nicknames misspelt
 FAMILY = ["Garcia", "Smith", "Reyes", "Nguyen", "Okafor", "Brown", "Kowalski", "Haddad"]
 FAMILY += ["Wilfred", "Bill", "William"]  # given names written second
 NICKNAMES = {"John": "Jon", "Maria": "Mary", "Kevin": "Kev", "Grace": "Gracie"}
