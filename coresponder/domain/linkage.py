@@ -367,6 +367,48 @@ def two_given_names(x: str, y: str) -> bool:
     return bool(x_read) and bool(y_read) and not x_read & y_read
 
 
+# Names spelled at least this alike (Jaro-Winkler) are compared by their spelling.
+SPELLED_SOMEWHAT_ALIKE = 0.80
+
+
+def _slips(name: str) -> set[str]:
+    """What a slip of the keys makes of a name: two letters side by side swapped, a
+    letter doubled, a doubled letter written once."""
+    slipped = {name[:i] + name[i] + name[i:] for i in range(len(name))}
+    for i in range(len(name) - 1):
+        if name[i] == name[i + 1]:
+            slipped.add(name[:i] + name[i + 1 :])
+        else:
+            slipped.add(name[:i] + name[i + 1] + name[i] + name[i + 2 :])
+    slipped.discard(name)
+    return slipped
+
+
+@lru_cache(maxsize=65536)
+def given_name_slipped(name: str) -> frozenset[str]:
+    """The nickname groups a (folded) given name is read as, where a name the groups do not
+    know is read only as a slip of the keys on a known one (`_slips`): "chhayo" is Chayo,
+    "demsond" Desmond. Unlike `given_name_read` it never reads a letter put for another,
+    left out or added, as those make other names ("Tara" is not Sara misspelt, nor "Troy"
+    Roy). None when no known name is a slip away, or those that are share no group."""
+    if name in _ROOTS:
+        return _ROOTS[name]
+    if len(name) < MISSPELT_NAME_MIN_LENGTH or " " in name:
+        return frozenset()
+    near = [_ROOTS[known] for known in _slips(name) if known in _ROOTS]
+    return frozenset.intersection(*near) if near else frozenset()
+
+
+def nicknames_misspelt(x: str, y: str) -> bool:
+    """Two (folded) given names of one nickname group, one or both with a slip of the keys,
+    spelled too far apart to be one name misspelt: a nickname slipped beside the full name
+    ("Chhayo" for Chayo, beside Rosario), or the full name slipped beside a nickname
+    ("Demsond" and "Desi"). Such a pair is compared as nicknames."""
+    if x == y or jaro_winkler(x, y) >= SPELLED_SOMEWHAT_ALIKE:
+        return False
+    return bool(given_name_slipped(x) & given_name_slipped(y))
+
+
 # --- search -------------------------------------------------------------------
 
 
@@ -503,7 +545,7 @@ COMPARISONS: tuple[Comparison, ...] = (
             NULL,
             Level("exact", "same given name"),
             Level("swapped", "given and family names swapped"),
-            Level("nickname", "nickname of the same name, like Bill and William"),
+            Level("nickname", "nickname of the same name, like Bill and William, perhaps misspelt"),
             Level("jw92", "spelled almost the same, like Katherine and Katharine"),
             Level("jw80", "spelled somewhat alike, like Kristin and Kirsten"),
             Level("initial", "an initial that agrees"),
@@ -685,13 +727,13 @@ def _compare_given(a: Record, b: Record) -> int:
         return 9 if family_name_first_apart(a, b) else 1
     if a.family and b.family and a.given == b.family and a.family == b.given:
         return 2
-    if are_nicknames(a.given, b.given):
+    if are_nicknames(a.given, b.given) or nicknames_misspelt(a.given, b.given):
         return 3
     # Two known given names are two names, not a typo ("spelled alike" levels skipped).
     similarity = 0.0 if two_given_names(a.given, b.given) else jaro_winkler(a.given, b.given)
     if similarity >= 0.92:
         return 4
-    if similarity >= 0.80:
+    if similarity >= SPELLED_SOMEWHAT_ALIKE:
         return 5
     if (len(a.given) == 1 or len(b.given) == 1) and a.given[0] == b.given[0]:
         return 6

@@ -32,6 +32,7 @@ from coresponder.domain.linkage import (
     match_probability,
     match_weight,
     merge_caution,
+    nicknames_misspelt,
     normalise,
     prior_weight,
     search_alternatives,
@@ -99,6 +100,24 @@ def test_it_grades_birth_dates() -> None:
     assert level("birth_date", base, Record(birth_date=date(1985, 3, 8))) == "one_digit"
     assert level("birth_date", base, Record(birth_date=date(1970, 1, 1))) == "else"
     assert level("birth_date", base, Record()) == "null"
+
+
+def test_a_nickname_slipped_on_the_keys_is_still_a_nickname() -> None:
+    rosario = Record(given="Rosario", family="Arharaley", birth_date=date(1988, 1, 19))
+    # Chayo is Rosario's nickname; "Chhayo" is Chayo with a letter doubled.
+    assert level("given_name", rosario, replace(rosario, given="Chhayo")) == "nickname"
+    # The full name with two letters swapped, beside its nickname.
+    assert level("given_name", Record(given="Demsond"), Record(given="Desi")) == "nickname"
+    assert nicknames_misspelt("demsond", "desi")
+    # Spelled alike, a typo stays a typo; too short to read, it says nothing.
+    assert level("given_name", rosario, replace(rosario, given="Rosaro")) == "jw92"
+    assert level("given_name", Record(given="Winston"), Record(given="Wn")) == "else"
+    # A letter put for another makes other names as often as typos (Tara, Raul): not read.
+    petita = Record(given="Petita")  # Pepita, Josefina's nickname, or a name of its own
+    assert level("given_name", Record(given="Josefina"), petita) == "else"
+    # Two known names stay two names (twins), however alike.
+    assert level("given_name", Record(given="Patrick"), Record(given="Patricia")) == "else"
+    assert not nicknames_misspelt("patrick", "patricia")
 
 
 def test_twins_whose_names_are_a_letter_apart_from_one_nickname_are_held_apart() -> None:

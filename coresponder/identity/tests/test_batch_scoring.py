@@ -25,6 +25,7 @@ from coresponder.domain.linkage import (
     level_weight,
     match_probability,
     match_weight,
+    nicknames_misspelt,
     normalise,
     one_household,
 )
@@ -98,6 +99,13 @@ NAMES = [
     "Robert",
     "Bob",
     "Rob",
+    "Rosario",
+    "Chhayo",
+    "Desmond",
+    "Demsond",
+    "Desi",
+    "Tara",
+    "Aniita",
 ]
 # Typos: short random spellings from a few letters, so they often land near each other.
 TYPOS = st.text(alphabet="abeilmnorsty -'", min_size=1, max_size=9)
@@ -166,6 +174,22 @@ def test_each_comparison_in_bulk_is_the_cores_comparison(records: list[Record]) 
         expected = comparison_vector(records[i], records[j])
         got = {c.name: int(levels[c.name][k]) for c in COMPARISONS}
         assert got == expected, (records[i], records[j])
+
+
+def test_nicknames_misspelt_are_read_so_in_bulk_as_in_the_core() -> None:
+    givens = ["Rosario", "Chhayo", "Chayo", "Rosaro", "Desmond", "Demsond", "Desi", "Des"]
+    givens += ["Patrick", "Patricia", "Pat", "Winston", "Wn", "M", "", "Sarah", "Tara"]
+    givens += ["Josefina", "Petita", "Aniita", "Anitta", "Anna", "Alli", "Alicia"]
+    records = [Record(given=g, family="Arharaley") for g in givens]
+    pairs = [(i, j) for i in range(len(records)) for j in range(len(records)) if i != j]
+    levels = levels_of(records, pairs)
+    read_so = 0
+    for k, (i, j) in enumerate(pairs):
+        assert {c.name: int(levels[c.name][k]) for c in COMPARISONS} == comparison_vector(
+            records[i], records[j]
+        )
+        read_so += nicknames_misspelt(normalise(records[i]).given, normalise(records[j]).given)
+    assert read_so == 6  # Chhayo and Chayo beside Rosario, Demsond beside Desi, both ways
 
 
 def test_records_that_may_write_the_family_name_first_are_read_so_in_bulk_as_in_the_core() -> None:

@@ -15,6 +15,8 @@ from coresponder.domain.linkage import (
     comparison_vector,
     match_probability,
     match_weight,
+    nicknames_misspelt,
+    normalise,
     params_from_json,
     params_to_json,
 )
@@ -35,6 +37,7 @@ GIVEN = ["Wm.", "Bill", "William", "Maria", "Mary", "M", "Jon", "John", "Smith",
 GIVEN += ["Unknown", "Baby Girl", "Garcia", "Smyth", "Lopez Jr", "S", "Twin A", "Twin B", "Trauma"]
 GIVEN += ["Patrick", "Patricia", "Jeremy", "Jerome", "Jermey", "Louise", "Loren", "Lorrainne"]
 GIVEN += ["Lorraine", "Isabella", "Isabell", "Andrew", "Andreea", "Lilunea", "Mary Ann"]
+GIVEN += ["Rosario", "Chhayo", "Desmond", "Demsond", "Desi", "Sarah", "Tara", "Aniita", "Anna"]
 FAMILY = ["Smith", "Smyth", "Garcia-Lopez", "Garcia", "Lopez", "John", "Maria", "", "Reyes"]
 FAMILY += ["Doe", "Bill", "Smith Sr", "Smith Jr", "Ana", "Alpha", "Bravo", "Patricia", "Jerome"]
 FAMILY += ["Lorraine", "Lorrainne", "Wilfred", "William", "Francis", "Frances"]
@@ -57,12 +60,10 @@ def random_record(rng: random.Random) -> Record:
     )
 
 
-def test_the_splink_levels_are_the_domain_levels() -> None:
+def assert_duckdb_levels_are_the_domain_levels(records: list[Record]) -> None:
     import duckdb
     import pandas as pd
 
-    rng = random.Random(7)
-    records = [random_record(rng) for _ in range(200)]
     frame = _frame(_rows((str(i), r) for i, r in enumerate(records)))
     con = duckdb.connect()
     con.register("recs", frame)
@@ -79,6 +80,22 @@ def test_the_splink_levels_are_the_domain_levels() -> None:
         expected = comparison_vector(records[row.l_id], records[row.r_id])
         got = {c.name: getattr(row, c.name) for c in COMPARISONS}
         assert got == expected, (records[row.l_id], records[row.r_id])
+
+
+def test_the_splink_levels_are_the_domain_levels() -> None:
+    rng = random.Random(7)
+    assert_duckdb_levels_are_the_domain_levels([random_record(rng) for _ in range(200)])
+
+
+def test_nicknames_misspelt_are_read_so_in_duckdb_as_in_the_core() -> None:
+    givens = ["Rosario", "Chhayo", "Chayo", "Rosaro", "Desmond", "Demsond", "Desi", "Des"]
+    givens += ["Patrick", "Patricia", "Pat", "Winston", "Wn", "M", "", "Sarah", "Tara"]
+    givens += ["Josefina", "Petita", "Aniita", "Anitta", "Anna", "Alli", "Alicia"]
+    records = [Record(given=g, family="Arharaley") for g in givens]
+    assert_duckdb_levels_are_the_domain_levels(records)
+    names = [normalise(r).given for r in records]
+    # Chhayo and Chayo beside Rosario, Demsond beside Desi, both ways; not Tara beside Sarah.
+    assert sum(nicknames_misspelt(x, y) for x in names for y in names) == 6
 
 
 def test_it_trains_params_with_one_probability_per_level() -> None:

@@ -38,6 +38,7 @@ from coresponder.people.tests.factories import PersonFactory
 GIVEN = ["Maria", "John", "Ana", "Luis", "Grace", "Omar", "Tanya", "Derek", "Rosa", "Kevin"]
 GIVEN += ["Louis", "Louise", "Jeremy", "Jerome", "Loren", "Lorraine", "Lorrainne", "Isabell"]
 GIVEN += ["Lilunea"]  # a family name written first
+GIVEN += ["Rosario", "Chhayo", "Desmond", "Demsond", "Desi", "Sarah", "Tara", "Aniita", "Anna"]
 FAMILY = ["Garcia", "Smith", "Reyes", "Nguyen", "Okafor", "Brown", "Kowalski", "Haddad"]
 FAMILY += ["Wilfred", "Bill", "William"]  # given names written second
 NICKNAMES = {"John": "Jon", "Maria": "Mary", "Kevin": "Kev", "Grace": "Gracie"}
