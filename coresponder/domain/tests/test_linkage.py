@@ -7,6 +7,8 @@ from datetime import date
 from typing import Any
 
 import pytest
+from faker.providers.person import en_US as faker_us
+from faker.providers.person import es_MX as faker_mx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +28,9 @@ from coresponder.domain.linkage import (
     explain,
     facility_name,
     given_name_read,
+    given_name_slipped,
     jaro_winkler,
+    known_roots,
     level_weight,
     levels_weight,
     match_probability,
@@ -118,6 +122,56 @@ def test_a_nickname_slipped_on_the_keys_is_still_a_nickname() -> None:
     # Two known names stay two names (twins), however alike.
     assert level("given_name", Record(given="Patrick"), Record(given="Patricia")) == "else"
     assert not nicknames_misspelt("patrick", "patricia")
+
+
+def _common_given_names() -> set[str]:
+    """Faker's lists of common United States and Mexican given names, folded."""
+    names: set[str] = set()
+    for provider in (faker_us.Provider, faker_mx.Provider):
+        for kind in ("first_names_female", "first_names_male"):
+            names.update(normalise(Record(given=name)).given for name in getattr(provider, kind))
+    return {name for name in names if name and " " not in name}
+
+
+def test_two_common_given_names_are_read_as_one_only_as_forms_of_one_name() -> None:
+    # Names of their own a slip away from a known name would be twins merged: of common
+    # names, only forms of one name read as one (Kirsten and Christine, Ilse and Elizabeth).
+    by_group: dict[str, set[str]] = {}
+    for name in _common_given_names():
+        for root in given_name_slipped(name):
+            by_group.setdefault(root, set()).add(name)
+    read_as_one = {
+        (x, y)
+        for names in by_group.values()
+        for x in names
+        for y in names
+        if x < y and nicknames_misspelt(x, y) and not two_given_names(x, y)
+    }
+    slipped = {(x, y) for x, y in read_as_one if not (known_roots(x) and known_roots(y))}
+    assert slipped == {
+        ("ana", "annette"),
+        ("anita", "annette"),
+        ("annette", "hannah"),
+        ("annette", "nancy"),
+        ("becky", "rebeca"),
+        ("beth", "ilse"),
+        ("betty", "ilse"),
+        ("chris", "kirsten"),
+        ("christina", "kirsten"),
+        ("christine", "kirsten"),
+        ("collin", "nicholas"),
+        ("collin", "nicolas"),
+        ("cristina", "kirsten"),
+        ("elisa", "ilse"),
+        ("elizabeth", "ilse"),
+        ("elsa", "ilse"),
+        ("ilse", "isabel"),
+        ("ilse", "lisa"),
+        ("kirsten", "tina"),
+        ("micheal", "miguel"),
+        ("micheal", "mike"),
+    }
+    assert "tara" in _common_given_names() and not given_name_slipped("tara")
 
 
 def test_twins_whose_names_are_a_letter_apart_from_one_nickname_are_held_apart() -> None:
