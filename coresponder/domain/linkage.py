@@ -404,9 +404,9 @@ def nicknames_misspelt(x: str, y: str) -> bool:
     spelled too far apart to be one name misspelt: a nickname slipped beside the full name
     ("Chhayo" for Chayo, beside Rosario), or the full name slipped beside a nickname
     ("Demsond" and "Desi"). Such a pair is compared as nicknames."""
-    if x == y or jaro_winkler(x, y) >= SPELLED_SOMEWHAT_ALIKE:
+    if x == y or not given_name_slipped(x) & given_name_slipped(y):
         return False
-    return bool(given_name_slipped(x) & given_name_slipped(y))
+    return jaro_winkler(x, y) < SPELLED_SOMEWHAT_ALIKE
 
 
 # --- search -------------------------------------------------------------------
