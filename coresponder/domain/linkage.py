@@ -545,7 +545,10 @@ COMPARISONS: tuple[Comparison, ...] = (
             NULL,
             Level("exact", "same given name"),
             Level("swapped", "given and family names swapped"),
-            Level("nickname", "nickname of the same name, like Bill and William, perhaps misspelt"),
+            Level(
+                "nickname",
+                "nickname of the same name, like Bill and William, even with a letter slipped",
+            ),
             Level("jw92", "spelled almost the same, like Katherine and Katharine"),
             Level("jw80", "spelled somewhat alike, like Kristin and Kirsten"),
             Level("initial", "an initial that agrees"),
