@@ -333,20 +333,28 @@ def given_name_read(name: str) -> frozenset[str]:
     Lorraine misspelt, "isabell" one of Isabel, Isabela and Isabella, all one group; none
     when no known name is that close, or the close ones are names of no group in common
     ("jeromy": Jeremy or Jerome)."""
+    return _read_as_near(name, _a_letter_away)
+
+
+def _a_letter_away(name: str) -> set[str]:
+    """The known names a letter inserted, left out, replaced or swapped away."""
+    return {
+        known
+        for variant in {name} | _one_letter_out(name)
+        for known in _KNOWN_SPELLINGS.get(variant, ())
+        if edit_distance(name, known) <= 1
+    }
+
+
+def _read_as_near(name: str, near: Callable[[str], set[str]]) -> frozenset[str]:
+    """A name's own groups when the groups know it; else, for a name long enough to say,
+    the groups all the known names `near` it share (none when they share none)."""
     if name in _ROOTS:
         return _ROOTS[name]
     if len(name) < MISSPELT_NAME_MIN_LENGTH or " " in name:
         return frozenset()
-    near = [
-        _ROOTS[known]
-        for known in {
-            known
-            for variant in {name} | _one_letter_out(name)
-            for known in _KNOWN_SPELLINGS.get(variant, ())
-        }
-        if edit_distance(name, known) <= 1
-    ]
-    return frozenset.intersection(*near) if near else frozenset()
+    groups = [_ROOTS[known] for known in near(name)]
+    return frozenset.intersection(*groups) if groups else frozenset()
 
 
 def is_given_name(name: str) -> bool:
@@ -371,9 +379,9 @@ def two_given_names(x: str, y: str) -> bool:
 SPELLED_SOMEWHAT_ALIKE = 0.80
 
 
-def _slips(name: str) -> set[str]:
-    """What a slip of the keys makes of a name: two letters side by side swapped, a
-    letter doubled, a doubled letter written once."""
+def _a_slip_away(name: str) -> set[str]:
+    """The known names a slip of the keys makes of a name: two letters side by side
+    swapped, a letter doubled, a doubled letter written once."""
     slipped = {name[:i] + name[i] + name[i:] for i in range(len(name))}
     for i in range(len(name) - 1):
         if name[i] == name[i + 1]:
@@ -381,22 +389,17 @@ def _slips(name: str) -> set[str]:
         else:
             slipped.add(name[:i] + name[i + 1] + name[i] + name[i + 2 :])
     slipped.discard(name)
-    return slipped
+    return {known for known in slipped if known in _ROOTS}
 
 
 @lru_cache(maxsize=65536)
 def given_name_slipped(name: str) -> frozenset[str]:
     """The nickname groups a (folded) given name is read as, where a name the groups do not
-    know is read only as a slip of the keys on a known one (`_slips`): "chhayo" is Chayo,
+    know is read only as a slip of the keys on a known one (`_a_slip_away`): "chhayo" is Chayo,
     "demsond" Desmond. Unlike `given_name_read` it never reads a letter put for another,
     left out or added, as those make other names ("Tara" is not Sara misspelt, nor "Troy"
     Roy). None when no known name is a slip away, or those that are share no group."""
-    if name in _ROOTS:
-        return _ROOTS[name]
-    if len(name) < MISSPELT_NAME_MIN_LENGTH or " " in name:
-        return frozenset()
-    near = [_ROOTS[known] for known in _slips(name) if known in _ROOTS]
-    return frozenset.intersection(*near) if near else frozenset()
+    return _read_as_near(name, _a_slip_away)
 
 
 def nicknames_misspelt(x: str, y: str) -> bool:
