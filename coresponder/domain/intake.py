@@ -479,6 +479,7 @@ _OTHER_WORDS = {
     ("birth_date", "year_1"): "born a year apart (only a year known)",
     ("birth_date", "year_2"): "born two years apart (only a year known)",
     ("birth_date", "placeholder"): "a placeholder birth date (such as 1 January 1900)",
+    ("birth_date", "within_month"): "birth dates a month apart at most",
     ("birth_date", "else"): "a different birth date",
     ("address", "exact"): "same home address",
     ("address", "jw90"): "home address spelled slightly differently",

@@ -606,6 +606,7 @@ COMPARISONS: tuple[Comparison, ...] = (
                 "a placeholder birth date (such as 1 January 1900), which says nothing",
                 True,
             ),
+            Level("within_month", "birth dates a month apart at most (a date misread or mistyped)"),
             ELSE,
         ),
     ),
@@ -788,6 +789,10 @@ def _birth_year(record: Record) -> int | None:
     return record.birth_date.year if record.birth_date is not None else record.birth_year
 
 
+# Full birth dates this many days apart or fewer, and no nearer level, are "within a month".
+WITHIN_A_MONTH = 31
+
+
 def _compare_birth_date(a: Record, b: Record) -> int:
     x_year, y_year = _birth_year(a), _birth_year(b)
     if (x_year is None and not a.birth_date_placeholder) or (
@@ -800,7 +805,7 @@ def _compare_birth_date(a: Record, b: Record) -> int:
     if x is None or y is None:
         # Only a year on one side at least: years, as an age at the event gives them.
         apart = abs(x_year - y_year)
-        return 5 + apart if apart <= 2 else 9
+        return 5 + apart if apart <= 2 else 10
     if x == y:
         return 1
     if x.year == y.year and x.month == y.day and x.day == y.month:
@@ -809,7 +814,11 @@ def _compare_birth_date(a: Record, b: Record) -> int:
         return 3
     if _hamming_one(digits(x), digits(y)):
         return 4
-    return 9
+    # A month either way (the 25th of June written the 5th of July): one person or
+    # twins, never a parent, a child or a sibling, who are born further apart.
+    if abs((x - y).days) <= WITHIN_A_MONTH:
+        return 9
+    return 10
 
 
 def _compare_sex(a: Record, b: Record) -> int:
@@ -951,7 +960,8 @@ DEFAULT_PARAMS: Params = _params(
             (0.01, 0.0011),
             (0.0015, 0.0011),
             (1.0, 1.0),
-            (0.0285, 0.99474),
+            (0.01, 0.002),
+            (0.0185, 0.99274),
         ),
         "sex": ((1.0, 1.0), (0.97, 0.5), (0.03, 0.5)),
         # A shared phone (a shelter's, a referrer's) agreeing says little: about three bits.
@@ -1180,7 +1190,7 @@ def _strong_without_names(vector: Mapping[str, int]) -> bool:
 # Birth-date levels on which two full dates agree, bar a slip; and every level on which
 # the birth dates agree at all (a year from an age is a year or two out).
 _FULL_DATES_AGREE = frozenset({"exact", "day_month_swapped", "year_off_by_one", "one_digit"})
-_BIRTH_DATES_AGREE = _FULL_DATES_AGREE | {"year_same", "year_1", "year_2"}
+_BIRTH_DATES_AGREE = _FULL_DATES_AGREE | {"year_same", "year_1", "year_2", "within_month"}
 _PHONE_AGREES = frozenset({"exact", "last7", "one_digit", "shared"})
 
 
@@ -1217,6 +1227,20 @@ def without_placeholder_names(vector: Mapping[str, int]) -> dict[str, int]:
 
 
 GIVEN_NAMES_DIFFER = "Given names differ: could be twins or siblings"
+MONTH_APART_CAUTION = (
+    "The birth dates are up to a month apart, and no address, phone or hospital visit"
+    " agrees: could be two people of one name"
+)
+
+
+def _seen_at_one_place(vector: Mapping[str, int]) -> bool:
+    """A fact beside the names that is the person's own: the address, a phone no one else
+    gives, or the same hospital visit."""
+    return (
+        _level_name(vector, "address") in ("exact", "jw90")
+        or _level_name(vector, "phone") in ("exact", "last7", "one_digit")
+        or _level_name(vector, "event_facility") in ("same_day", "within_1_day")
+    )
 SHELTER_CAUTION = (
     "The phone is one many people give, and neither a family name nor a full birth date"
     " agrees: could be two people staying at one place, such as a shelter"
@@ -1264,6 +1288,10 @@ def sure_merge_guard(vector: Mapping[str, int]) -> str | None:
         and birth not in _FULL_DATES_AGREE
     ):
         return SHELTER_CAUTION
+    # Dates a month apart are one date misread, or two people's: alone beside the names
+    # they do not say which.
+    if birth == "within_month" and not _seen_at_one_place(vector):
+        return MONTH_APART_CAUTION
     # A Jr and a Sr are a generation apart: birth dates that agree at all rule that out.
     if suffix == "one_only" and birth not in _BIRTH_DATES_AGREE:
         return "Only one record gives a suffix (such as Jr) and the birth dates do not confirm it"

@@ -38,6 +38,7 @@ from coresponder.domain.linkage import (
     PHONE_SHARED,
     SEX_DIFFERS,
     SPELLED_SOMEWHAT_ALIKE,
+    WITHIN_A_MONTH,
     Params,
     Record,
     blocking_keys,
@@ -121,6 +122,7 @@ _COLUMNS: tuple[tuple[str, Any], ...] = (
     ("has_date", bool),
     ("month", np.int64),
     ("day", np.int64),
+    ("birth_ordinal", np.int64),
     ("birth_placeholder", bool),
     ("sex", np.int64),
     ("phone", np.int64),
@@ -164,6 +166,7 @@ def build_table(records: Iterable[tuple[str, Record]]) -> Table:
                 dob is not None,
                 dob.month if dob is not None else 0,
                 dob.day if dob is not None else 0,
+                dob.toordinal() if dob is not None else 0,
                 r.birth_date_placeholder,
                 sexes.code(r.sex),
                 phones.code(r.phone),
@@ -561,7 +564,7 @@ def _birth_date(p: _Pairs) -> Ints:
     _select(levels, todo, [(~ha | ~hb, 8)])
     apart = np.abs(ya - yb)
     year_only = todo & ~(da & db)
-    levels[year_only] = np.where(apart[year_only] <= 2, 5 + apart[year_only], 9)
+    levels[year_only] = np.where(apart[year_only] <= 2, 5 + apart[year_only], 10)
     todo &= ~year_only
     one_digit = np.zeros(len(ya), dtype=bool)
     rest = np.flatnonzero(todo)
@@ -575,9 +578,10 @@ def _birth_date(p: _Pairs) -> Ints:
             ((ya == yb) & (ma == dyb) & (dya == mb), 2),
             ((ma == mb) & (dya == dyb) & (apart == 1), 3),
             (one_digit, 4),
+            (np.abs(p.a("birth_ordinal") - p.b("birth_ordinal")) <= WITHIN_A_MONTH, 9),
         ],
     )
-    levels[todo] = 9
+    levels[todo] = 10
     return levels
 
 
@@ -720,6 +724,7 @@ MIRRORS: Mapping[str, tuple[tuple[str, ...], Callable[[_Pairs], Ints]]] = {
             "year_1",
             "year_2",
             "placeholder",
+            "within_month",
             "else",
         ),
         _birth_date,

@@ -30,6 +30,7 @@ from coresponder.domain.linkage import (
     COMPARISONS,
     COMPARISONS_BY_NAME,
     DEFAULT_PARAMS,
+    WITHIN_A_MONTH,
     Params,
     Record,
     digits,
@@ -156,6 +157,7 @@ LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
         "(birth_date_l IS NULL OR birth_date_r IS NULL) AND abs(birth_year_l - birth_year_r) = 1",
         "(birth_date_l IS NULL OR birth_date_r IS NULL) AND abs(birth_year_l - birth_year_r) = 2",
         "birth_ph_l OR birth_ph_r",
+        f"abs(birth_ordinal_l - birth_ordinal_r) <= {WITHIN_A_MONTH}",
     ),
     "sex": ("sex_l IS NULL OR sex_r IS NULL", "sex_l = sex_r"),
     "phone": (
@@ -215,6 +217,7 @@ def _rows(records: Iterable[tuple[str, Record]]) -> list[dict[str, Any]]:
                 "birth_month": dob.month if dob else None,
                 "birth_day": dob.day if dob else None,
                 "birth_digits": digits(dob) if dob else None,
+                "birth_ordinal": dob.toordinal() if dob else None,
                 "birth_ph": r.birth_date_placeholder,
                 "sex": r.sex or None,
                 "phone": r.phone or None,
@@ -232,7 +235,7 @@ def _frame(rows: list[dict[str, Any]]) -> Any:
     import pandas as pd
 
     frame = pd.DataFrame(rows)
-    for column in ("birth_year", "birth_month", "birth_day"):
+    for column in ("birth_year", "birth_month", "birth_day", "birth_ordinal"):
         frame[column] = frame[column].astype("Int64")
     frame["event_date"] = pd.to_datetime(frame["event_date"])
     return frame

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from coresponder.domain.linkage import edit_distance, jaro_winkler
+from coresponder.domain.linkage import WITHIN_A_MONTH, edit_distance, jaro_winkler
 from coresponder.identity.level_sql import family_first_apart_sql, nickname_sql, unless
 
 
@@ -118,6 +118,7 @@ SPARK_LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
         "(birth_date_l IS NULL OR birth_date_r IS NULL) AND abs(birth_year_l - birth_year_r) = 1",
         "(birth_date_l IS NULL OR birth_date_r IS NULL) AND abs(birth_year_l - birth_year_r) = 2",
         "birth_ph_l OR birth_ph_r",
+        f"abs(birth_ordinal_l - birth_ordinal_r) <= {WITHIN_A_MONTH}",
     ),
     "sex": ("sex_l IS NULL OR sex_r IS NULL", "sex_l = sex_r"),
     "phone": (
@@ -169,6 +170,7 @@ COLUMNS: Sequence[tuple[str, str]] = (
     ("birth_month", "int"),
     ("birth_day", "int"),
     ("birth_digits", "string"),
+    ("birth_ordinal", "int"),
     ("birth_ph", "boolean"),
     ("sex", "string"),
     ("phone", "string"),

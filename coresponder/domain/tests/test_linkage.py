@@ -18,6 +18,7 @@ from coresponder.domain.linkage import (
     DEFAULT_PARAMS,
     FAMILY_NAME_FIRST,
     GIVEN_NAMES_DIFFER,
+    MONTH_APART_CAUTION,
     NICKNAME_GROUPS,
     NICKNAMES,
     SHELTER_CAUTION,
@@ -104,6 +105,70 @@ def test_it_grades_birth_dates() -> None:
     assert level("birth_date", base, Record(birth_date=date(1985, 3, 8))) == "one_digit"
     assert level("birth_date", base, Record(birth_date=date(1970, 1, 1))) == "else"
     assert level("birth_date", base, Record()) == "null"
+
+
+def test_birth_dates_a_month_apart_or_less_are_within_a_month() -> None:
+    june = Record(given="Leslie", family="Setoneo", birth_date=date(1944, 6, 25))
+    assert level("birth_date", june, replace(june, birth_date=date(1944, 7, 5))) == "within_month"
+    # Across a new year, and to the last day of the window and one past it.
+    winter = replace(june, birth_date=date(1985, 12, 28))
+    assert level("birth_date", winter, replace(june, birth_date=date(1986, 1, 6))) == "within_month"
+    assert level("birth_date", june, replace(june, birth_date=date(1944, 7, 26))) == "within_month"
+    assert level("birth_date", june, replace(june, birth_date=date(1944, 7, 27))) == "else"
+    # A nearer level wins: the day one digit off is "one digit different".
+    assert level("birth_date", june, replace(june, birth_date=date(1944, 6, 15))) == "one_digit"
+    # A year alone is never within a month of a date: only the year levels compare it.
+    aged = replace(june, birth_date=None, birth_year=1950)
+    assert level("birth_date", june, aged) == "else"
+
+
+def test_a_birth_date_a_month_out_is_not_held_as_a_parent_and_child() -> None:
+    reported = Record(
+        given="Leonard",
+        family="Taalsas",
+        birth_date=date(2004, 11, 22),
+        sex="male",
+        phone="2152310658",
+        address="9080 Pine St",
+    )
+    misread = replace(reported, birth_date=date(2004, 12, 2))
+    assert sure_merge_guard(comparison_vector(reported, misread)) is None
+    # A suffix on one record is confirmed by such dates: a Jr is not a month from his father.
+    junior = replace(misread, suffix="Jr")
+    assert sure_merge_guard(comparison_vector(reported, junior)) is None
+    # Twins born a month apart do not exist, but twins' given names still differ.
+    twin = replace(misread, given="Lionel")
+    assert sure_merge_guard(comparison_vector(reported, twin)) is not None
+
+
+def test_names_and_a_birth_date_a_month_out_alone_wait_for_a_coordinator() -> None:
+    # Two people of one name, written each way round, born twelve days apart.
+    blake = Record(
+        given="Blake",
+        family="Mason",
+        birth_date=date(1982, 8, 10),
+        phone="1427456",
+        address="60 Maribyrnong Avenue",
+    )
+    mason = Record(
+        given="Mason",
+        family="Blake",
+        birth_date=date(1982, 8, 22),
+        phone="8036011",
+        address="15 Shenton Crescent",
+    )
+    assert level("birth_date", blake, mason) == "within_month"
+    assert sure_merge_guard(comparison_vector(blake, mason)) == MONTH_APART_CAUTION
+    # The same home, or one hospital visit, is the person's own: then it may merge.
+    home = replace(mason, address=blake.address)
+    assert sure_merge_guard(comparison_vector(blake, home)) is None
+    visit = dict(facility="Temple ED", event_date=date(2026, 2, 1))
+    seen = comparison_vector(replace(blake, **visit), replace(mason, **visit))
+    assert sure_merge_guard(seen) is None
+    # A phone many people give is not the person's own.
+    shelter = dict(phone="2155550100", shared_phone=True)
+    sheltered = comparison_vector(replace(blake, **shelter), replace(mason, **shelter))
+    assert sure_merge_guard(sheltered) == MONTH_APART_CAUTION
 
 
 def test_a_nickname_slipped_on_the_keys_is_still_a_nickname() -> None:

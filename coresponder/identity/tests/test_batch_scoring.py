@@ -119,6 +119,10 @@ BIRTH_DATES = [
     dt.date(1984, 3, 7),
     dt.date(1985, 3, 8),
     dt.date(1985, 3, 17),
+    dt.date(1985, 2, 25),  # 31 days before 28 March, 32 before the 29th
+    dt.date(1985, 3, 28),
+    dt.date(1985, 3, 29),
+    dt.date(1985, 4, 8),
     dt.date(1985, 1, 1),
     dt.date(1986, 1, 1),
     dt.date(1900, 1, 1),

@@ -43,6 +43,8 @@ FAMILY += ["Doe", "Bill", "Smith Sr", "Smith Jr", "Ana", "Alpha", "Bravo", "Patr
 FAMILY += ["Lorraine", "Lorrainne", "Wilfred", "William", "Francis", "Frances"]
 DATES = [dt.date(1985, 3, 7), dt.date(1985, 7, 3), dt.date(1986, 3, 7), dt.date(1985, 3, 8), None]
 DATES += [dt.date(1900, 1, 1), dt.date(1985, 1, 1), None, None]
+# Within a month of one another (25 February and 28 March: 31 days) or just not.
+DATES += [dt.date(1985, 2, 25), dt.date(1985, 3, 28), dt.date(1985, 3, 29), dt.date(1985, 4, 8)]
 
 
 def random_record(rng: random.Random) -> Record:
