@@ -332,29 +332,25 @@ def given_name_read(name: str) -> frozenset[str]:
     (inserted, left out, replaced or swapped with its neighbour) shares: "lorrainne" is
     Lorraine misspelt, "isabell" one of Isabel, Isabela and Isabella, all one group; none
     when no known name is that close, or the close ones are names of no group in common
-    ("jeromy": Jeremy or Jerome)."""
-    return _read_as_near(name, _a_letter_away)
+    ("jeromy": Jeremy or Jerome).
 
-
-def _a_letter_away(name: str) -> set[str]:
-    """The known names a letter inserted, left out, replaced or swapped away."""
-    return {
-        known
-        for variant in {name} | _one_letter_out(name)
-        for known in _KNOWN_SPELLINGS.get(variant, ())
-        if edit_distance(name, known) <= 1
-    }
-
-
-def _read_as_near(name: str, near: Callable[[str], set[str]]) -> frozenset[str]:
-    """A name's own groups when the groups know it; else, for a name long enough to say,
-    the groups all the known names `near` it share (none when they share none)."""
+    Read so, a name only ever keeps two names apart (`two_given_names`) or gives a key;
+    it never makes two names one: many names of their own are a letter from a known one
+    (Elise from Elsie, Otto from Toto, Ross from Ros), and twins are given such."""
     if name in _ROOTS:
         return _ROOTS[name]
     if len(name) < MISSPELT_NAME_MIN_LENGTH or " " in name:
         return frozenset()
-    groups = [_ROOTS[known] for known in near(name)]
-    return frozenset.intersection(*groups) if groups else frozenset()
+    near = [
+        _ROOTS[known]
+        for known in {
+            known
+            for variant in {name} | _one_letter_out(name)
+            for known in _KNOWN_SPELLINGS.get(variant, ())
+        }
+        if edit_distance(name, known) <= 1
+    ]
+    return frozenset.intersection(*near) if near else frozenset()
 
 
 def is_given_name(name: str) -> bool:
@@ -377,39 +373,6 @@ def two_given_names(x: str, y: str) -> bool:
 
 # Names spelled at least this alike (Jaro-Winkler) are compared by their spelling.
 SPELLED_SOMEWHAT_ALIKE = 0.80
-
-
-def _a_slip_away(name: str) -> set[str]:
-    """The known names a slip of the keys makes of a name: two letters side by side
-    swapped, a letter doubled, a doubled letter written once."""
-    slipped = {name[:i] + name[i] + name[i:] for i in range(len(name))}
-    for i in range(len(name) - 1):
-        if name[i] == name[i + 1]:
-            slipped.add(name[:i] + name[i + 1 :])
-        else:
-            slipped.add(name[:i] + name[i + 1] + name[i] + name[i + 2 :])
-    slipped.discard(name)
-    return {known for known in slipped if known in _ROOTS}
-
-
-@lru_cache(maxsize=65536)
-def given_name_slipped(name: str) -> frozenset[str]:
-    """The nickname groups a (folded) given name is read as, where a name the groups do not
-    know is read only as a slip of the keys on a known one (`_a_slip_away`): "chhayo" is Chayo,
-    "demsond" Desmond. Unlike `given_name_read` it never reads a letter put for another,
-    left out or added, as those make other names ("Tara" is not Sara misspelt, nor "Troy"
-    Roy). None when no known name is a slip away, or those that are share no group."""
-    return _read_as_near(name, _a_slip_away)
-
-
-def nicknames_misspelt(x: str, y: str) -> bool:
-    """Two (folded) given names of one nickname group, one or both with a slip of the keys,
-    spelled too far apart to be one name misspelt: a nickname slipped beside the full name
-    ("Chhayo" for Chayo, beside Rosario), or the full name slipped beside a nickname
-    ("Demsond" and "Desi"). Such a pair is compared as nicknames."""
-    if x == y or not given_name_slipped(x) & given_name_slipped(y):
-        return False
-    return jaro_winkler(x, y) < SPELLED_SOMEWHAT_ALIKE
 
 
 # --- search -------------------------------------------------------------------
@@ -548,10 +511,7 @@ COMPARISONS: tuple[Comparison, ...] = (
             NULL,
             Level("exact", "same given name"),
             Level("swapped", "given and family names swapped"),
-            Level(
-                "nickname",
-                "nickname of the same name, like Bill and William, even with a letter slipped",
-            ),
+            Level("nickname", "nickname of the same name, like Bill and William"),
             Level("jw92", "spelled almost the same, like Katherine and Katharine"),
             Level("jw80", "spelled somewhat alike, like Kristin and Kirsten"),
             Level("initial", "an initial that agrees"),
@@ -734,7 +694,7 @@ def _compare_given(a: Record, b: Record) -> int:
         return 9 if family_name_first_apart(a, b) else 1
     if a.family and b.family and a.given == b.family and a.family == b.given:
         return 2
-    if are_nicknames(a.given, b.given) or nicknames_misspelt(a.given, b.given):
+    if are_nicknames(a.given, b.given):
         return 3
     # Two known given names are two names, not a typo ("spelled alike" levels skipped).
     similarity = 0.0 if two_given_names(a.given, b.given) else jaro_winkler(a.given, b.given)
@@ -1241,6 +1201,8 @@ def _seen_at_one_place(vector: Mapping[str, int]) -> bool:
         or _level_name(vector, "phone") in ("exact", "last7", "one_digit")
         or _level_name(vector, "event_facility") in ("same_day", "within_1_day")
     )
+
+
 SHELTER_CAUTION = (
     "The phone is one many people give, and neither a family name nor a full birth date"
     " agrees: could be two people staying at one place, such as a shelter"

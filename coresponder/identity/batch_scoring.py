@@ -37,7 +37,6 @@ from coresponder.domain.linkage import (
     HOUSEHOLD_FACTS,
     PHONE_SHARED,
     SEX_DIFFERS,
-    SPELLED_SOMEWHAT_ALIKE,
     WITHIN_A_MONTH,
     Params,
     Record,
@@ -45,7 +44,6 @@ from coresponder.domain.linkage import (
     compare,
     edit_distance,
     given_name_read,
-    given_name_slipped,
     is_given_name,
     jaro_winkler,
     known_roots,
@@ -313,12 +311,6 @@ class _NameRelations:
     soundex: Bools
     one_edit: Bools  # one letter inserted, deleted, replaced or swapped (asked where sounds agree)
     two_names: Bools  # two given names, one known, the other known or misspelt; not nicknames
-    slipped_alike: Bools  # each read as a known name (a slip of the keys perhaps), one group
-
-    @property
-    def nicknames_perhaps_misspelt(self) -> Bools:
-        """The core's nickname level: one group, or `nicknames_misspelt`."""
-        return self.nickname | (self.slipped_alike & (self.jw < SPELLED_SOMEWHAT_ALIKE))
 
     def spelled_alike(self, at_least: float) -> Bools:
         """Jaro-Winkler at least `at_least`, unless the two are two known given names."""
@@ -342,8 +334,6 @@ class _Names:
         self.given_name = np.array([is_given_name(v) for v in values], dtype=bool)
         self.read = [given_name_read(v) for v in values]
         self.has_read = np.array([bool(r) for r in self.read], dtype=bool)
-        self.slip = [given_name_slipped(v) for v in values]
-        self.has_slip = np.array([bool(r) for r in self.slip], dtype=bool)
         self.multipart = np.array([" " in v for v in values], dtype=bool)
         self.length = np.array([len(v) for v in values], dtype=np.int64)
         self.first = np.array([ord(v[0]) if v else -1 for v in values], dtype=np.int64)
@@ -366,9 +356,6 @@ class _Names:
         either_known = self.given_name[ux] | self.given_name[uy]
         for i in np.flatnonzero(self.has_read[ux] & self.has_read[uy] & different & either_known):
             two_names[i] = not self.read[ux[i]] & self.read[uy[i]]
-        slipped_alike = np.zeros(len(ux), dtype=bool)
-        for i in np.flatnonzero(self.has_slip[ux] & self.has_slip[uy] & different):
-            slipped_alike[i] = bool(self.slip[ux[i]] & self.slip[uy[i]])
         jw = np.ones(len(ux), dtype=np.float64)
         jw[different] = jaro_winkler_codes(self.names, ux[different], uy[different])
         initial = ((self.length[ux] == 1) | (self.length[uy] == 1)) & (
@@ -386,7 +373,6 @@ class _Names:
             soundex=sound[inverse],
             one_edit=one_edit[inverse],
             two_names=two_names[inverse],
-            slipped_alike=slipped_alike[inverse],
         )
 
 
@@ -498,7 +484,7 @@ def _name_level(p: _Pairs, own: str, other: str, placeholder: str) -> Ints:
                 tail,
                 open_,
                 [
-                    (relations.nicknames_perhaps_misspelt, 3),
+                    (relations.nickname, 3),
                     (relations.spelled_alike(0.92), 4),
                     (relations.spelled_alike(0.80), 5),
                     (relations.initial, 6),

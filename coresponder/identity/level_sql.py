@@ -5,17 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from coresponder.domain.linkage import FAMILY_FIRST_SPELLED_APART, SPELLED_SOMEWHAT_ALIKE
-
-
-def nickname_sql(overlap: str) -> str:
-    """The given-name nickname level: one group, or `linkage.nicknames_misspelt` (each
-    read as a known name of one group, a slip of the keys perhaps, spelled apart).
-    `overlap` is the dialect's test that two lists share an item."""
-    return (
-        f"{overlap}(given_roots_l, given_roots_r) OR ({overlap}(given_slip_l, given_slip_r)"
-        f" AND jaro_winkler_similarity(given_l, given_r) < {SPELLED_SOMEWHAT_ALIKE})"
-    )
+from coresponder.domain.linkage import FAMILY_FIRST_SPELLED_APART
 
 
 def family_first_apart_sql(two_names_sql: Callable[[str, str], str], size: str) -> str:

@@ -35,7 +35,6 @@ from coresponder.domain.linkage import (
     Record,
     digits,
     given_name_read,
-    given_name_slipped,
     is_given_name,
     known_roots,
     normalise,
@@ -43,7 +42,7 @@ from coresponder.domain.linkage import (
 )
 from coresponder.identity import batch_scoring, spark_backend
 from coresponder.identity.actions import linkage_record
-from coresponder.identity.level_sql import family_first_apart_sql, nickname_sql, unless
+from coresponder.identity.level_sql import family_first_apart_sql, unless
 from coresponder.identity.matching import phone_key, shared_phone_keys
 from coresponder.identity.models import LINKAGE_FIELDS, SourceRecord
 
@@ -118,7 +117,7 @@ LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
             "given_l = given_r",
             "family_l IS NOT NULL AND family_r IS NOT NULL"
             " AND given_l = family_r AND family_l = given_r",
-            nickname_sql("list_has_any"),
+            "list_has_any(given_roots_l, given_roots_r)",
             f"NOT {_two_names_sql('given', 'given')}"
             " AND jaro_winkler_similarity(given_l, given_r) >= 0.92",
             f"NOT {_two_names_sql('given', 'given')}"
@@ -205,7 +204,6 @@ def _rows(records: Iterable[tuple[str, Record]]) -> list[dict[str, Any]]:
                 "given_known": is_given_name(r.given),
                 "family_known": is_given_name(r.family),
                 "given_read": sorted(given_name_read(r.given)),
-                "given_slip": sorted(given_name_slipped(r.given)),
                 "family_read": sorted(given_name_read(r.family)),
                 "given_parts": sorted(set(r.given.split(" "))) if r.given else [],
                 "family_parts": sorted(set(r.family.split(" "))) if r.family else [],

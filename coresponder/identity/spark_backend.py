@@ -24,7 +24,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from coresponder.domain.linkage import WITHIN_A_MONTH, edit_distance, jaro_winkler
-from coresponder.identity.level_sql import family_first_apart_sql, nickname_sql, unless
+from coresponder.identity.level_sql import family_first_apart_sql, unless
 
 
 # Each domain level as Spark SQL over the columns `linkage_model._rows` precomputes,
@@ -79,7 +79,7 @@ SPARK_LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
             "given_l = given_r",
             "family_l IS NOT NULL AND family_r IS NOT NULL"
             " AND given_l = family_r AND family_l = given_r",
-            nickname_sql("arrays_overlap"),
+            "arrays_overlap(given_roots_l, given_roots_r)",
             f"NOT {_two_names_sql('given', 'given')}"
             " AND jaro_winkler_similarity(given_l, given_r) >= 0.92",
             f"NOT {_two_names_sql('given', 'given')}"
@@ -158,7 +158,6 @@ COLUMNS: Sequence[tuple[str, str]] = (
     ("given_known", "boolean"),
     ("family_known", "boolean"),
     ("given_read", "array<string>"),
-    ("given_slip", "array<string>"),
     ("family_read", "array<string>"),
     ("given_parts", "array<string>"),
     ("family_parts", "array<string>"),
