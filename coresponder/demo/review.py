@@ -2,8 +2,9 @@
 records bring: a placeholder name beside a known person, a sister and her twin brother at
 one home (whose surname, address and phone count once), twin brothers whose given names
 are written alike (Jeremy and Jerome: two names, not a misspelling), a father and son who
-share a name, a report that gives only a birth year, and two residents of one shelter who
-share a given name and the shelter's phone, which five residents give.
+share a name (one pair giving Jr and Sr, one giving nothing but the name and the home), a
+report that gives only a birth year, one whose birth date is a month out, and two residents
+of one shelter who share a given name and the shelter's phone, which five residents give.
 
 Each pair is made of two people added through the product's own action, scored by the
 same comparisons, weights and sure-merge guard as `dedupe_registry`, and queued with
@@ -43,7 +44,7 @@ class Case:
 
 
 def _cases(index: int) -> tuple[Case, ...]:
-    """The six pairs for the program at `index` (names and numbers differ per program)."""
+    """The eight pairs for the program at `index` (names and numbers differ per program)."""
     phone = f"555{index:02d}0"  # with a leading area code and a last digit: ten digits
     families = ("Whitfield", "Okafor", "Lindqvist", "Moreau", "Tanaka")
     family = families[index % len(families)]
@@ -88,6 +89,22 @@ def _cases(index: int) -> tuple[Case, ...]:
         phone=f"215{phone}3",
         address=f"{90 + index} Front St",
     )
+    father = PersonInput(
+        given_name="Curtis",
+        family_name="Greene",
+        birth_date=dt.date(1961, 2, 14),
+        sex="male",
+        phone=f"215{phone}6",
+        address=f"{60 + index} Walnut St",
+    )
+    misread = PersonInput(
+        given_name="Nadia",
+        family_name="Rahman",
+        birth_date=dt.date(1990, 6, 25),
+        sex="female",
+        phone=f"215{phone}7",
+        address=f"{140 + index} Poplar St",
+    )
     resident = PersonInput(
         given_name="Teresa",
         family_name="Alvarez",
@@ -124,6 +141,16 @@ def _cases(index: int) -> tuple[Case, ...]:
             ),
         ),
         Case(
+            "one name at one home",
+            father,
+            PersonInput(given_name="Curtis", family_name="Greene", address=father.address),
+        ),
+        Case(
+            "birth date a month out",
+            misread,
+            replace(misread, birth_date=dt.date(1990, 7, 5)),
+        ),
+        Case(
             "birth year only",
             dated,
             replace(dated, birth_date=None, birth_year=1979, phone=None),
@@ -138,7 +165,7 @@ def _cases(index: int) -> tuple[Case, ...]:
 
 
 def queue_review_cases(cast: Cast, index: int) -> int:
-    """Add the six pairs to the program's people and its review queue; how many were queued."""
+    """Add the eight pairs to the program's people and its review queue; how many were queued."""
     coordinator = cast.personas.get(Role.COORDINATOR)
     if coordinator is None:
         return 0

@@ -1187,6 +1187,10 @@ def without_placeholder_names(vector: Mapping[str, int]) -> dict[str, int]:
 
 
 GIVEN_NAMES_DIFFER = "Given names differ: could be twins or siblings"
+NAME_AND_ADDRESS_CAUTION = (
+    "Only the name and the address agree, and neither record gives a birth date, phone or"
+    " hospital visit the other does: could be a father and son of one name"
+)
 MONTH_APART_CAUTION = (
     "The birth dates are up to a month apart, and no address, phone or hospital visit"
     " agrees: could be two people of one name"
@@ -1254,6 +1258,18 @@ def sure_merge_guard(vector: Mapping[str, int]) -> str | None:
     # they do not say which.
     if birth == "within_month" and not _seen_at_one_place(vector):
         return MONTH_APART_CAUTION
+    # A father and son of one name at one home, neither record saying which (no Jr or
+    # Sr, and no birth date, phone or hospital visit on both): nothing tells them apart.
+    if (
+        given == "exact"
+        and family == "exact"
+        and suffix == "null"
+        and _level_name(vector, "address") in ("exact", "jw90")
+        and birth == "null"
+        and _level_name(vector, "phone") == "null"
+        and _level_name(vector, "event_facility") == "null"
+    ):
+        return NAME_AND_ADDRESS_CAUTION
     # A Jr and a Sr are a generation apart: birth dates that agree at all rule that out.
     if suffix == "one_only" and birth not in _BIRTH_DATES_AGREE:
         return "Only one record gives a suffix (such as Jr) and the birth dates do not confirm it"

@@ -19,6 +19,7 @@ from coresponder.domain.linkage import (
     FAMILY_NAME_FIRST,
     GIVEN_NAMES_DIFFER,
     MONTH_APART_CAUTION,
+    NAME_AND_ADDRESS_CAUTION,
     NICKNAME_GROUPS,
     NICKNAMES,
     SHELTER_CAUTION,
@@ -119,6 +120,49 @@ def test_birth_dates_a_month_apart_or_less_are_within_a_month() -> None:
     # A year alone is never within a month of a date: only the year levels compare it.
     aged = replace(june, birth_date=None, birth_year=1950)
     assert level("birth_date", june, aged) == "else"
+
+
+def test_one_name_at_one_address_and_nothing_else_waits_for_a_coordinator() -> None:
+    # A father and son, both Taylor Peordaton at 2101 Girard St: the son's record gives no
+    # suffix, birth date, sex or phone, so nothing tells the two apart.
+    father = Record(
+        given="Taylor",
+        family="Peordaton",
+        birth_date=date(1972, 5, 3),
+        sex="male",
+        phone="2157659247",
+        address="2101 Girard St",
+    )
+    son = Record(given="Taylor", family="Peordaton", address="2101 Girard St")
+    assert sure_merge_guard(comparison_vector(father, son)) == NAME_AND_ADDRESS_CAUTION
+    # Anything more the two records both give settles it: a birth date, a phone, a visit.
+    dated = replace(son, birth_date=date(1972, 5, 3))
+    assert sure_merge_guard(comparison_vector(father, dated)) is None
+    called = replace(son, phone="2157659247")
+    assert sure_merge_guard(comparison_vector(father, called)) is None
+    seen = Record(
+        given="Taylor",
+        family="Peordaton",
+        address="2101 Girard St",
+        facility="Temple ED",
+        event_date=date(2026, 2, 1),
+    )
+    assert (
+        sure_merge_guard(
+            comparison_vector(
+                replace(father, facility="Temple ED", event_date=date(2026, 2, 1)), seen
+            )
+        )
+        is None
+    )
+    # A nickname is not the father's own name: "Bill" at William's address is left to the
+    # weights.
+    assert (
+        sure_merge_guard(
+            comparison_vector(replace(father, given="William"), replace(son, given="Bill"))
+        )
+        is None
+    )
 
 
 def test_a_birth_date_a_month_out_is_not_held_as_a_parent_and_child() -> None:

@@ -237,6 +237,18 @@ def test_a_placeholder_name_joins_on_the_scene_but_not_without_it() -> None:
     assert at_the_scene.agreement is not PersonAgreement.HELD
 
 
+def test_one_name_at_one_home_joins_on_the_scene_but_not_without_it() -> None:
+    # The report names Bridget O'Brien at 12 Elm St and gives nothing more: a daughter of
+    # one name at that home reads so too, unless the report is of the same scene.
+    named = Record(given="Bridget", family="O'Brien", address="12 Elm St")
+    elsewhere = weigh_person(named, [BRIDGET], DEFAULT_PARAMS)
+    assert elsewhere.agreement is PersonAgreement.HELD
+    assert elsewhere.caution.startswith("Only the name and the address agree")
+    at_the_scene = weigh_person(named, [BRIDGET], DEFAULT_PARAMS, place_agrees=True)
+    assert at_the_scene.caution == ""
+    assert at_the_scene.agreement is PersonAgreement.SURE
+
+
 def test_a_swap_with_a_spelling_change_is_one_change_not_two() -> None:
     katherine = Record(given="Katherine", family="Nguyen", birth_date=dt.date(1985, 2, 3))
     swapped = Record(given="Nguyen", family="Katharine", birth_date=dt.date(1985, 2, 3))
