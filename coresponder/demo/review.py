@@ -3,8 +3,9 @@ records bring: a placeholder name beside a known person, a sister and her twin b
 one home (whose surname, address and phone count once), twin brothers whose given names
 are written alike (Jeremy and Jerome: two names, not a misspelling), a father and son who
 share a name (one pair giving Jr and Sr, one giving nothing but the name and the home), a
-report that gives only a birth year, one whose birth date is a month out, and two residents
-of one shelter who share a given name and the shelter's phone, which five residents give.
+report that gives only a birth year, one that gives only the name and a birth date a month
+out, and two residents of one shelter who share a given name and the shelter's phone, which
+five residents give.
 
 Each pair is made of two people added through the product's own action, scored by the
 same comparisons, weights and sure-merge guard as `dedupe_registry`, and queued with
@@ -148,7 +149,7 @@ def _cases(index: int) -> tuple[Case, ...]:
         Case(
             "birth date a month out",
             misread,
-            replace(misread, birth_date=dt.date(1990, 7, 5)),
+            PersonInput(given_name="Nadia", family_name="Rahman", birth_date=dt.date(1990, 7, 5)),
         ),
         Case(
             "birth year only",

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from coresponder.domain.linkage import (
     COMPARISONS_BY_NAME,
+    MONTH_APART_CAUTION,
     NAME_AND_ADDRESS_CAUTION,
     PLACEHOLDER_CAUTION,
     Params,
@@ -347,9 +348,10 @@ def weigh_person(
         # The same scene at the same time is the strong other evidence a record under a
         # placeholder name needs; what else the pair says still holds it back.
         caution = sure_merge_guard(without_placeholder_names(vector))
-    if caution == NAME_AND_ADDRESS_CAUTION and place_agrees:
-        # A father and son of one name at one home are not both at this scene this hour:
-        # the scene is the fact beside the name and address that tells them apart.
+    if caution in (NAME_AND_ADDRESS_CAUTION, MONTH_APART_CAUTION) and place_agrees:
+        # Two people of one name are not both at this scene this hour: the scene is the
+        # fact beside the names (and the address, or a birth date a little out) that
+        # tells them apart.
         caution = None
     if caution is not None:
         return PersonWeighing(PersonAgreement.HELD, probability, words, caution)

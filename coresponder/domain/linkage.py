@@ -1188,23 +1188,31 @@ def without_placeholder_names(vector: Mapping[str, int]) -> dict[str, int]:
 
 GIVEN_NAMES_DIFFER = "Given names differ: could be twins or siblings"
 NAME_AND_ADDRESS_CAUTION = (
-    "Only the name and the address agree, and neither record gives a birth date, phone or"
-    " hospital visit the other does: could be a father and son of one name"
+    "Only the name and the address (as written, or nearly) agree, and no birth date, phone of"
+    " the person's own or hospital visit does: could be a father and son of one name"
 )
 MONTH_APART_CAUTION = (
-    "The birth dates are up to a month apart, and no address, phone or hospital visit"
-    " agrees: could be two people of one name"
+    "The birth dates are up to a month apart, and no address, phone of the person's own or"
+    " hospital visit agrees: could be two people of the same or a similar name"
 )
+TWINS_APART_CAUTION = (
+    "The birth dates are close but not the same, and the given names are not written the"
+    " same: could be twins born either side of midnight"
+)
+
+
+def _own_phone_or_visit(vector: Mapping[str, int]) -> bool:
+    """A phone no one else gives agrees, or the same hospital visit."""
+    return _level_name(vector, "phone") in ("exact", "last7", "one_digit") or _level_name(
+        vector, "event_facility"
+    ) in ("same_day", "within_1_day")
 
 
 def _seen_at_one_place(vector: Mapping[str, int]) -> bool:
-    """A fact beside the names that is the person's own: the address, a phone no one else
+    """A fact beside the names that is the person's own: the address as written (one
+    spelled almost alike may be a neighbour's, 60 and 62 Walnut St), a phone no one else
     gives, or the same hospital visit."""
-    return (
-        _level_name(vector, "address") in ("exact", "jw90")
-        or _level_name(vector, "phone") in ("exact", "last7", "one_digit")
-        or _level_name(vector, "event_facility") in ("same_day", "within_1_day")
-    )
+    return _level_name(vector, "address") == "exact" or _own_phone_or_visit(vector)
 
 
 SHELTER_CAUTION = (
@@ -1254,20 +1262,24 @@ def sure_merge_guard(vector: Mapping[str, int]) -> str | None:
         and birth not in _FULL_DATES_AGREE
     ):
         return SHELTER_CAUTION
-    # Dates a month apart are one date misread, or two people's: alone beside the names
-    # they do not say which.
+    # Dates a month apart are one date misread, or two people's. Twins born either side
+    # of midnight are a day apart, and twins' names may be written alike (Jaden and
+    # Jayden): only the given name written the same rules them out.
+    if birth == "within_month" and given not in ("exact", "swapped"):
+        return TWINS_APART_CAUTION
+    # Beside the names alone, such dates do not say which.
     if birth == "within_month" and not _seen_at_one_place(vector):
         return MONTH_APART_CAUTION
     # A father and son of one name at one home, neither record saying which (no Jr or
-    # Sr, and no birth date, phone or hospital visit on both): nothing tells them apart.
+    # Sr, and no birth date, phone of their own or hospital visit that agrees): nothing
+    # tells them apart.
     if (
         given == "exact"
         and family == "exact"
         and suffix == "null"
         and _level_name(vector, "address") in ("exact", "jw90")
-        and birth == "null"
-        and _level_name(vector, "phone") == "null"
-        and _level_name(vector, "event_facility") == "null"
+        and birth not in _BIRTH_DATES_AGREE
+        and not _own_phone_or_visit(vector)
     ):
         return NAME_AND_ADDRESS_CAUTION
     # A Jr and a Sr are a generation apart: birth dates that agree at all rule that out.

@@ -429,9 +429,11 @@ def test_each_programs_review_queue_shows_the_pairs_field_records_bring(demo: st
             "Given names differ",
             "Given names differ",
             "Name suffixes differ (such as Jr and Sr)",
-            "Only the name and the address agree, and neither record gives a birth date, phone"
-            " or hospital visit the other does",
+            "Only the name and the address (as written, or nearly) agree, and no birth date,"
+            " phone of the person's own or hospital visit does",
             "Placeholder name",
+            "The birth dates are up to a month apart, and no address, phone of the person's own"
+            " or hospital visit agrees",
             "The phone is one many people give, and neither a family name nor a full birth"
             " date agrees",
         ], program.slug
@@ -455,7 +457,7 @@ def test_each_programs_review_queue_shows_the_pairs_field_records_bring(demo: st
             if row["comparison"] == "birth_date"
         ]
         assert "year_same" in year_only, program.slug
-        # Nadia Rahman's birth date a month out, beside her phone and home: not held.
+        # Nadia Rahman's birth date a month out, with nothing but her name beside it.
         assert "within_month" in year_only, program.slug
         # The twin brother's surname, address and phone are one home's: counted once.
         described = [str(row.get("description")) for p in pairs for row in p.evidence["rows"]]

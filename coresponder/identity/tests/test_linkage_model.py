@@ -131,18 +131,23 @@ def test_params_from_json_falls_back_to_the_defaults() -> None:
 
 
 def test_a_model_trained_on_fewer_levels_still_loads() -> None:
-    """A model stored before the placeholder, suffix, shared-phone and year levels."""
+    """A model stored before the placeholder, suffix, shared-phone, year and month levels."""
     old_given = [1.0, 0.7, 0.02, 0.07, 0.07, 0.04, 0.03, 0.07]
+    # Birth dates as stored before "a month apart at most": ten levels, not eleven.
+    old_birth_m = [1.0, 0.8, 0.02, 0.03, 0.05, 0.02, 0.01, 0.01, 1.0, 0.06]
+    old_birth_u = [1.0, 0.0001, 0.00002, 0.0004, 0.002, 0.0006, 0.0011, 0.0011, 1.0, 0.9947]
     old = {
         "m": {
             "given_name": old_given,
             "sex": [1.0, 0.95, 0.05],
             "phone": [1.0, 0.6, 0.1, 0.1, 0.2],
+            "birth_date": old_birth_m,
         },
         "u": {
             "given_name": [1.0, 0.02, 0.0002, 0.002, 0.004, 0.03, 0.04, 0.9038],
             "sex": [1.0, 0.5, 0.5],
             "phone": [1.0, 0.0002, 0.0004, 0.0006, 0.9988],
+            "birth_date": old_birth_u,
         },
         "prior": 0.0002,
     }

@@ -13,7 +13,15 @@ from coresponder.domain.intake import (
     time_apart,
     weigh_person,
 )
-from coresponder.domain.linkage import DEFAULT_PARAMS, Record, spelling_difference
+from coresponder.domain.linkage import (
+    DEFAULT_PARAMS,
+    MONTH_APART_CAUTION,
+    NAME_AND_ADDRESS_CAUTION,
+    Record,
+    comparison_vector,
+    spelling_difference,
+    sure_merge_guard,
+)
 
 POLICE_AT = dt.datetime(2026, 3, 14, 22, 5, tzinfo=dt.UTC)
 HOSPITAL_AT = POLICE_AT + dt.timedelta(minutes=25)
@@ -243,10 +251,25 @@ def test_one_name_at_one_home_joins_on_the_scene_but_not_without_it() -> None:
     named = Record(given="Bridget", family="O'Brien", address="12 Elm St")
     elsewhere = weigh_person(named, [BRIDGET], DEFAULT_PARAMS)
     assert elsewhere.agreement is PersonAgreement.HELD
-    assert elsewhere.caution.startswith("Only the name and the address agree")
+    assert elsewhere.caution == NAME_AND_ADDRESS_CAUTION
     at_the_scene = weigh_person(named, [BRIDGET], DEFAULT_PARAMS, place_agrees=True)
     assert at_the_scene.caution == ""
     assert at_the_scene.agreement is PersonAgreement.SURE
+
+
+def test_a_birth_date_a_little_out_joins_on_the_scene_but_not_without_it() -> None:
+    # The whole name and a birth date thirteen days out, and nothing else: two people of
+    # one name born close together may read so, unless the report is of the same scene.
+    named = Record(given="Bridget", family="O'Brien", birth_date=dt.date(1990, 4, 20))
+    known_to = replace(BRIDGET, address="")
+    elsewhere = weigh_person(named, [known_to], DEFAULT_PARAMS)
+    assert elsewhere.agreement in (PersonAgreement.WEAK, PersonAgreement.HELD)
+    at_the_scene = weigh_person(named, [known_to], DEFAULT_PARAMS, place_agrees=True)
+    assert at_the_scene.agreement is PersonAgreement.SURE
+    assert at_the_scene.caution == ""
+    # Without the scene's exception the guard would hold it, however high it scores.
+    vector = comparison_vector(named, known_to)
+    assert sure_merge_guard(vector) == MONTH_APART_CAUTION
 
 
 def test_a_swap_with_a_spelling_change_is_one_change_not_two() -> None:
