@@ -970,12 +970,45 @@ def _levels(values: object, size: int) -> tuple[float, ...] | None:
     return tuple(levels)
 
 
+# Levels added to a comparison since models were first stored, each just before "else":
+# a model stored without them keeps every level it was trained on and takes the
+# domain's defaults for these until it is trained again.
+ADDED_LEVELS: Mapping[str, frozenset[str]] = {"birth_date": frozenset({"within_month"})}
+
+
+def _stored_levels(
+    comparison: Comparison, m_values: object, u_values: object
+) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+    """A comparison's stored (m, u), as trained or in an earlier layout, or None."""
+    size = len(comparison.levels)
+    m_levels, u_levels = _levels(m_values, size), _levels(u_values, size)
+    if m_levels is not None and u_levels is not None:
+        return m_levels, u_levels
+    added = ADDED_LEVELS.get(comparison.name, frozenset())
+    older = size - len(added)
+    m_levels, u_levels = _levels(m_values, older), _levels(u_values, older)
+    if not added or m_levels is None or u_levels is None:
+        return None
+    m_trained, u_trained = iter(m_levels), iter(u_levels)
+    default_m, default_u = DEFAULT_PARAMS.m[comparison.name], DEFAULT_PARAMS.u[comparison.name]
+    m_new, u_new = [], []
+    for index, level in enumerate(comparison.levels):
+        if level.name in added:
+            m_new.append(default_m[index])
+            u_new.append(default_u[index])
+        else:
+            m_new.append(next(m_trained))
+            u_new.append(next(u_trained))
+    return tuple(m_new), tuple(u_new)
+
+
 def params_from_json(data: object) -> Params:
     """Parameters as a linkage model stores them, for online matching and batch runs alike.
 
     Each comparison whose stored m or u levels are missing, of the wrong count or not
     positive numbers takes the domain's defaults for both; the others keep what was
-    trained. A missing or malformed prior is the default prior.
+    trained. One stored before the levels `ADDED_LEVELS` names keeps its trained levels
+    and takes the defaults for those. A missing or malformed prior is the default prior.
     """
     if not isinstance(data, Mapping) or not data:
         return DEFAULT_PARAMS
@@ -984,11 +1017,11 @@ def params_from_json(data: object) -> Params:
     stored_u = stored_u if isinstance(stored_u, Mapping) else {}
     m, u = dict(DEFAULT_PARAMS.m), dict(DEFAULT_PARAMS.u)
     for comparison in COMPARISONS:
-        size = len(comparison.levels)
-        m_levels = _levels(stored_m.get(comparison.name), size)
-        u_levels = _levels(stored_u.get(comparison.name), size)
-        if m_levels is not None and u_levels is not None:
-            m[comparison.name], u[comparison.name] = m_levels, u_levels
+        stored = _stored_levels(
+            comparison, stored_m.get(comparison.name), stored_u.get(comparison.name)
+        )
+        if stored is not None:
+            m[comparison.name], u[comparison.name] = stored
     prior = _levels([data.get("prior")], 1)
     return Params(
         m=m, u=u, prior=prior[0] if prior is not None and prior[0] < 1 else DEFAULT_PARAMS.prior

@@ -152,9 +152,24 @@ def test_a_model_trained_on_fewer_levels_still_loads() -> None:
         "prior": 0.0002,
     }
     params = params_from_json(old)
-    for name in ("given_name", "phone", "name_suffix", "birth_date"):
+    for name in ("given_name", "phone", "name_suffix"):
         assert params.m[name] == DEFAULT_PARAMS.m[name]
         assert params.u[name] == DEFAULT_PARAMS.u[name]
+    # The birth dates keep what was trained; the level added since takes its default.
+    month = COMPARISONS_BY_NAME["birth_date"].index("within_month")
+    assert params.m["birth_date"] == (
+        *old_birth_m[:month],
+        DEFAULT_PARAMS.m["birth_date"][month],
+        *old_birth_m[month:],
+    )
+    assert params.u["birth_date"] == (
+        *old_birth_u[:month],
+        DEFAULT_PARAMS.u["birth_date"][month],
+        *old_birth_u[month:],
+    )
+    # Stored with a level fewer still, they are of no layout the domain knows: defaults.
+    shorter = {**old, "m": {"birth_date": old_birth_m[1:]}, "u": {"birth_date": old_birth_u[1:]}}
+    assert params_from_json(shorter).m["birth_date"] == DEFAULT_PARAMS.m["birth_date"]
     assert params.m["sex"] == (1.0, 0.95, 0.05)
     assert params.prior == 0.0002
     twins = comparison_vector(
