@@ -31,7 +31,26 @@ def test_every_pattern_occurs_at_the_default_size() -> None:
     assert set(hard.REPORT_PATTERNS) <= set(figures["records_by_pattern"])
     assert set(hard.PERSON_PATTERNS) <= set(figures["people_by_pattern"])
     assert set(hard.HOUSEHOLD_KINDS) <= set(figures["confusable_pairs"])
-    assert figures["people"] == hard.PEOPLE
+    twins = 2 * round(hard.PEOPLE * hard.ALIKE_NAMED_SHARE)
+    assert figures["people"] == hard.PEOPLE + twins
+
+
+def test_the_alike_named_twins_leave_the_rest_of_the_set_as_it_was() -> None:
+    rows = hard.generate(300)
+    twins = [row for row in rows if "alike_named_twin" in row.tags]
+    assert twins and rows[-len(twins) :] == twins
+    assert {row.entity for row in twins}.isdisjoint(row.entity for row in rows[: -len(twins)])
+
+
+def test_the_alike_named_twins_names_are_two_names_of_their_own_spelled_alike() -> None:
+    # Each pair tests what the set says it does: names the core cannot tell from a typo
+    # by their spelling, and one or both unknown to the nickname groups.
+    for one, other, sex in hard.ALIKE_NAMED:
+        twin = Record(given=one, family="okoye", sex=sex)
+        vector = linkage.comparison_vector(twin, Record(given=other, family="okoye", sex=sex))
+        level = linkage.COMPARISONS_BY_NAME["given_name"].levels[vector["given_name"]].name
+        assert level == "names_alike", (one, other)
+        assert not (linkage.is_given_name(one) and linkage.is_given_name(other))
 
 
 def test_the_datasheet_gives_the_generators_composition() -> None:

@@ -105,6 +105,26 @@ SPELLINGS = (
     ("cheryl", "sheryl"),
 )
 _SPELLING_OF = {name: spellings for spellings in SPELLINGS for name in spellings}
+# Twins given two names of their own spelled alike, one or both unknown to the nickname
+# groups (names people are registered under: the 1990 Census's first names), with the
+# twins' sex.
+ALIKE_NAMED = (
+    ("elise", "elsie", "female"),
+    ("linda", "melinda", "female"),
+    ("bonnie", "connie", "female"),
+    ("tracy", "stacy", "female"),
+    ("darlene", "marlene", "female"),
+    ("irene", "renee", "female"),
+    ("karen", "karin", "female"),
+    ("larry", "barry", "male"),
+    ("roy", "troy", "male"),
+    ("lloyd", "floyd", "male"),
+    ("kevin", "kelvin", "male"),
+    ("warren", "darren", "male"),
+)
+# Households of such twins per person of the set, drawn after the rest with a stream of
+# their own, so the rest of the set is as it was without them.
+ALIKE_NAMED_SHARE = 0.01
 
 # The sex each given name is usually given (the nickname groups' first names and the
 # spellings above): a person is given a name of their sex, or one given to either.
@@ -220,6 +240,8 @@ PERSON_PATTERNS = {
     "and Patricia, John and Joan); the second's second report writes the family name first",
     "married_twin": "twin sisters; the second's later reports give another surname and the "
     "home written another way (street for st)",
+    "alike_named_twin": "twins given two names of their own spelled alike, one or both "
+    "unknown to the nickname groups (Elise and Elsie, Larry and Barry)",
 }
 HOUSEHOLD_KINDS = (
     "twins",
@@ -229,6 +251,7 @@ HOUSEHOLD_KINDS = (
     "lettered_twins",
     "sound_alike_twins",
     "married_twins",
+    "alike_named_twins",
 )
 
 
@@ -318,6 +341,9 @@ def sex_of(given: str) -> str:
         ):
             if name in names:
                 return sex
+    for *names, sex in ALIKE_NAMED:
+        if given in names:
+            return sex
     raise KeyError(f"no sex is known for the given name {given!r}")
 
 
@@ -714,6 +740,36 @@ def generate(people: int = PEOPLE, seed: int = SEED) -> list[Row]:
                         str(entity),
                         frozenset(tags) | who.tags,
                         who.household,
+                    )
+                )
+            entity += 1
+    rows = mark_shared_phones(rows)
+    rng.shuffle(rows)
+    return rows + _alike_named_twins(random.Random(seed + 1), shared, entity, household, people)
+
+
+def _alike_named_twins(
+    rng: random.Random, pools: _Pools, entity: int, household: int, people: int
+) -> list[Row]:
+    """The reports of twins given names of their own spelled alike (`ALIKE_NAMED`), shuffled;
+    numbered on from the `entity` and `household` the rest of the set reached."""
+    rows = []
+    for number in range(household, household + round(people * ALIKE_NAMED_SHARE)):
+        one, other, sex = rng.choice(ALIKE_NAMED)
+        if rng.random() < 0.5:
+            one, other = other, one
+        first = replace(person(rng, pools.given, pools.family), given=one, sex=sex)
+        home, tags = f"alike_named_twins:{number}", frozenset({"alike_named_twin"})
+        for who in (_Person(first, tags, home), _Person(replace(first, given=other), tags, home)):
+            for n, (record, report_tags) in enumerate(_reports(rng, who, pools)):
+                rows.append(
+                    Row(
+                        f"h{entity}-{n}",
+                        record,
+                        "x",
+                        str(entity),
+                        frozenset(report_tags) | tags,
+                        home,
                     )
                 )
             entity += 1

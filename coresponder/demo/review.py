@@ -45,7 +45,7 @@ class Case:
 
 
 def _cases(index: int) -> tuple[Case, ...]:
-    """The eight pairs for the program at `index` (names and numbers differ per program)."""
+    """The nine pairs for the program at `index` (names and numbers differ per program)."""
     phone = f"555{index:02d}0"  # with a leading area code and a last digit: ten digits
     families = ("Whitfield", "Okafor", "Lindqvist", "Moreau", "Tanaka")
     family = families[index % len(families)]
@@ -81,6 +81,14 @@ def _cases(index: int) -> tuple[Case, ...]:
         sex="male",
         phone=f"215{phone}4",
         address=f"{30 + index} Cedar Ln",
+    )
+    sister = PersonInput(
+        given_name="Elise",
+        family_name="Novak",
+        birth_date=dt.date(2003, 1, 29),
+        sex="female",
+        phone=f"215{phone}8",
+        address=f"{18 + index} Locust St",
     )
     dated = PersonInput(
         given_name="Rosa",
@@ -131,6 +139,7 @@ def _cases(index: int) -> tuple[Case, ...]:
         ),
         Case("twins", twin, replace(twin, given_name="Jamal", sex="male")),
         Case("twins named alike", brother, replace(brother, given_name="Jerome")),
+        Case("names of their own spelled alike", sister, replace(sister, given_name="Elsie")),
         Case(
             "junior and senior",
             senior,
@@ -166,7 +175,7 @@ def _cases(index: int) -> tuple[Case, ...]:
 
 
 def queue_review_cases(cast: Cast, index: int) -> int:
-    """Add the eight pairs to the program's people and its review queue; how many were queued."""
+    """Add the nine pairs to the program's people and its review queue; how many were queued."""
     coordinator = cast.personas.get(Role.COORDINATOR)
     if coordinator is None:
         return 0

@@ -466,6 +466,7 @@ _GIVEN_WORDS = {
     "initial": "given name only as an initial",
     "swapped_close": "given and family names swapped, one of them spelled differently",
     "placeholder": "given name a placeholder (such as Unknown), which says nothing",
+    "names_alike": "given names spelled alike, each a name of its own (as Elise and Elsie)",
     "else": "a different given name",
 }
 _FAMILY_WORDS = {

@@ -358,6 +358,62 @@ def is_given_name(name: str) -> bool:
     return name in _ROOTS
 
 
+def _load_listed_given_names() -> frozenset[str]:
+    with (_DATA / "given_names.txt").open(encoding="utf-8") as handle:
+        return frozenset(
+            _fold(line) for line in handle if line.strip() and not line.startswith("#")
+        )
+
+
+# Given names people are registered under, beyond the nickname groups' (the 1990 Census's
+# first names): Elise, Elsie and Eloise each a name of its own.
+LISTED_GIVEN_NAMES: frozenset[str] = _load_listed_given_names() | frozenset(_ROOTS)
+
+
+def _index_listed_spellings() -> dict[str, frozenset[str]]:
+    """Each listed given name, whole and with any one letter left out -> the names."""
+    index: dict[str, set[str]] = {}
+    for name in LISTED_GIVEN_NAMES:
+        for variant in {name} | _one_letter_out(name):
+            index.setdefault(variant, set()).add(name)
+    return {variant: frozenset(names) for variant, names in index.items()}
+
+
+_LISTED_SPELLINGS = _index_listed_spellings()
+
+
+@lru_cache(maxsize=65536)
+def listed_reading(name: str) -> frozenset[str]:
+    """The given names people are given that a (folded) first given name may be written
+    for: itself when listed; for one that is not, every listed name a letter away
+    (inserted, left out, replaced or swapped with its neighbour): "larryy" is Larry,
+    "karn" Karen or Karin; none when no listed name is that close or it is too short to
+    say."""
+    if name in LISTED_GIVEN_NAMES:
+        return frozenset({name})
+    if len(name) < MISSPELT_NAME_MIN_LENGTH or " " in name:
+        return frozenset()
+    return frozenset(
+        known
+        for variant in {name} | _one_letter_out(name)
+        for known in _LISTED_SPELLINGS.get(variant, ())
+        if edit_distance(name, known) <= 1
+    )
+
+
+def names_of_their_own(x: str, y: str) -> bool:
+    """Two different (folded) given names that may be two names people are given, which
+    the groups do not make one: Elise and Elsie, Micheal and Michael, Larry and "Barryy".
+    Spelled alike, they are one name misspelt or two people's, twins' often; only a person
+    can tell which. Either may be written for a name the other is, or may be ("Shelly" and
+    "Shellw", "Karin" and "Karn"): then they are one name misspelt, as far as spelling
+    can say."""
+    if x == y or are_nicknames(x, y):
+        return False
+    x_read, y_read = listed_reading(x), listed_reading(y)
+    return bool(x_read) and bool(y_read) and not x_read & y_read
+
+
 def two_given_names(x: str, y: str) -> bool:
     """Two different given names, one known to the groups and the other known too or a
     misspelling of one known name, neither a nickname of the other (Patrick and Patricia,
@@ -512,14 +568,18 @@ COMPARISONS: tuple[Comparison, ...] = (
             Level("exact", "same given name"),
             Level("swapped", "given and family names swapped"),
             Level("nickname", "nickname of the same name, like Bill and William"),
-            Level("jw92", "spelled almost the same, like Katherine and Katharine"),
-            Level("jw80", "spelled somewhat alike, like Kristin and Kirsten"),
+            Level("jw92", "spelled almost the same, like Lorraine and Lorrainne"),
+            Level("jw80", "spelled somewhat alike, like Kristin and Krsitn"),
             Level("initial", "an initial that agrees"),
             Level(
                 "swapped_close",
                 "given and family names swapped, with a nickname, typo, initial or part changed",
             ),
             PLACEHOLDER_NAME,
+            Level(
+                "names_alike",
+                "two given names of their own spelled alike, like Elise and Elsie",
+            ),
             ELSE,
         ),
     ),
@@ -603,6 +663,7 @@ COMPARISONS: tuple[Comparison, ...] = (
     ),
 )
 COMPARISONS_BY_NAME: Mapping[str, Comparison] = {c.name: c for c in COMPARISONS}
+_GIVEN_ELSE = len(COMPARISONS_BY_NAME["given_name"].levels) - 1
 # (comparison, level index) of the levels that weigh nothing.
 NEUTRAL_LEVELS: frozenset[tuple[str, int]] = frozenset(
     (c.name, i) for c in COMPARISONS for i, level in enumerate(c.levels) if level.neutral
@@ -615,11 +676,12 @@ def _close_names(x: str, y: str) -> bool:
     A shared sound counts only when spelled alike too (Smyth and Smith, Sam and Sma): Ann
     and Amy, Sean and Sam sound alike to Soundex, and twins written family name first
     would read as one person's swapped names. For the same reason two different given
-    names the groups know (Lucille and Leslie) are never close, however alike they are.
+    names the groups know (Lucille and Leslie), or two that may be names of their own
+    (Kevin and Kelvin), are never close, however alike they are.
     """
     if x == y or are_nicknames(x, y):
         return True
-    if two_given_names(x, y):
+    if two_given_names(x, y) or names_of_their_own(x, y):
         return False
     similarity = jaro_winkler(x, y)
     if similarity >= 0.92:
@@ -689,24 +751,30 @@ def _compare_given(a: Record, b: Record) -> int:
         return 0
     if a.given_placeholder or b.given_placeholder:
         # A blank side: no level before this one can hold.
-        return 9 if _other_patients(a, b) else 8
+        return _GIVEN_ELSE if _other_patients(a, b) else 8
     if a.given == b.given:
-        return 9 if family_name_first_apart(a, b) else 1
+        return _GIVEN_ELSE if family_name_first_apart(a, b) else 1
     if a.family and b.family and a.given == b.family and a.family == b.given:
         return 2
     if are_nicknames(a.given, b.given):
         return 3
-    # Two known given names are two names, not a typo ("spelled alike" levels skipped).
-    similarity = 0.0 if two_given_names(a.given, b.given) else jaro_winkler(a.given, b.given)
-    if similarity >= 0.92:
-        return 4
-    if similarity >= SPELLED_SOMEWHAT_ALIKE:
-        return 5
+    # Two known given names are two names, not a typo; two names of their own spelled
+    # alike may be either ("spelled alike" levels skipped for both).
+    two_names = two_given_names(a.given, b.given)
+    own = not two_names and names_of_their_own(a.given, b.given)
+    similarity = jaro_winkler(a.given, b.given)
+    if not (two_names or own):
+        if similarity >= 0.92:
+            return 4
+        if similarity >= SPELLED_SOMEWHAT_ALIKE:
+            return 5
     if (len(a.given) == 1 or len(b.given) == 1) and a.given[0] == b.given[0]:
         return 6
     if _swapped_close(a, b):
         return 7
-    return 9
+    if own and similarity >= SPELLED_SOMEWHAT_ALIKE:
+        return 9
+    return _GIVEN_ELSE
 
 
 def _compare_family(a: Record, b: Record) -> int:
@@ -885,12 +953,13 @@ DEFAULT_PARAMS: Params = _params(
             (0.80, 0.01),
             (0.01, 0.0001),
             (0.06, 0.001),
-            (0.06, 0.003),
+            (0.055, 0.003),
             (0.03, 0.02),
             (0.02, 0.03),
             (0.005, 0.0002),
             (1.0, 1.0),
-            (0.015, 0.9357),
+            (0.005, 0.005),
+            (0.015, 0.9307),
         ),
         "family_name": (
             (1.0, 1.0),
@@ -973,7 +1042,10 @@ def _levels(values: object, size: int) -> tuple[float, ...] | None:
 # Levels added to a comparison since models were first stored, each just before "else":
 # a model stored without them keeps every level it was trained on and takes the
 # domain's defaults for these until it is trained again.
-ADDED_LEVELS: Mapping[str, frozenset[str]] = {"birth_date": frozenset({"within_month"})}
+ADDED_LEVELS: Mapping[str, frozenset[str]] = {
+    "birth_date": frozenset({"within_month"}),
+    "given_name": frozenset({"names_alike"}),
+}
 
 
 def _stored_levels(
@@ -1228,6 +1300,10 @@ MONTH_APART_CAUTION = (
     "The birth dates are up to a month apart, and no address, phone of the person's own or"
     " hospital visit agrees: could be two people of the same or a similar name"
 )
+NAMES_ALIKE_CAUTION = (
+    "The given names are spelled alike but each is a name of its own (such as Elise and"
+    " Elsie): could be one name misspelt, or twins"
+)
 TWINS_APART_CAUTION = (
     "The birth dates are close but not the same, and the given names are not written the"
     " same: could be twins born either side of midnight"
@@ -1287,6 +1363,8 @@ def sure_merge_guard(vector: Mapping[str, int]) -> str | None:
         return "Sex differs: could be twins, siblings or spouses"
     if birth == "else":
         return "Birth dates differ: could be a parent and child, or others at one address"
+    if given == "names_alike":
+        return NAMES_ALIKE_CAUTION
     # A shelter's residents give its phone and address; a given name beside them, and
     # nothing of the person's own (a family name, a full birth date), is not one person.
     if (

@@ -37,6 +37,7 @@ from coresponder.domain.linkage import (
     HOUSEHOLD_FACTS,
     PHONE_SHARED,
     SEX_DIFFERS,
+    SPELLED_SOMEWHAT_ALIKE,
     WITHIN_A_MONTH,
     Params,
     Record,
@@ -47,6 +48,7 @@ from coresponder.domain.linkage import (
     is_given_name,
     jaro_winkler,
     known_roots,
+    listed_reading,
     match_probability,
     normalise,
     prior_weight,
@@ -311,15 +313,18 @@ class _NameRelations:
     soundex: Bools
     one_edit: Bools  # one letter inserted, deleted, replaced or swapped (asked where sounds agree)
     two_names: Bools  # two given names, one known, the other known or misspelt; not nicknames
+    own_names: Bools  # two different names people are given, neither two_names nor nicknames
 
     def spelled_alike(self, at_least: float) -> Bools:
-        """Jaro-Winkler at least `at_least`, unless the two are two known given names."""
-        return (self.jw >= at_least) & ~self.two_names
+        """Jaro-Winkler at least `at_least`, unless the two are two known given names or may
+        be two names of their own."""
+        return (self.jw >= at_least) & ~self.two_names & ~self.own_names
 
     def close(self, equal: Bools) -> Bools:
         """The core's `_close_names`: equal, nicknames, a typo (or a sound spelled somewhat
         alike), an initial, a part."""
         sound = self.soundex & ((self.jw >= 0.80) | self.one_edit) & ~self.two_names
+        sound &= ~self.own_names
         return equal | self.nickname | self.spelled_alike(0.92) | sound | self.initial | self.parts
 
 
@@ -332,6 +337,8 @@ class _Names:
         self.roots = [known_roots(v) for v in values]
         self.has_roots = np.array([bool(r) for r in self.roots], dtype=bool)
         self.given_name = np.array([is_given_name(v) for v in values], dtype=bool)
+        self.listed = [listed_reading(v) for v in values]
+        self.has_listed = np.array([bool(r) for r in self.listed], dtype=bool)
         self.read = [given_name_read(v) for v in values]
         self.has_read = np.array([bool(r) for r in self.read], dtype=bool)
         self.multipart = np.array([" " in v for v in values], dtype=bool)
@@ -356,6 +363,10 @@ class _Names:
         either_known = self.given_name[ux] | self.given_name[uy]
         for i in np.flatnonzero(self.has_read[ux] & self.has_read[uy] & different & either_known):
             two_names[i] = not self.read[ux[i]] & self.read[uy[i]]
+        own_names = np.zeros(len(ux), dtype=bool)
+        maybe = self.has_listed[ux] & self.has_listed[uy] & different & ~nickname & ~two_names
+        for i in np.flatnonzero(maybe):
+            own_names[i] = not self.listed[ux[i]] & self.listed[uy[i]]
         jw = np.ones(len(ux), dtype=np.float64)
         jw[different] = jaro_winkler_codes(self.names, ux[different], uy[different])
         initial = ((self.length[ux] == 1) | (self.length[uy] == 1)) & (
@@ -373,6 +384,7 @@ class _Names:
             soundex=sound[inverse],
             one_edit=one_edit[inverse],
             two_names=two_names[inverse],
+            own_names=own_names[inverse],
         )
 
 
@@ -461,6 +473,7 @@ def _name_level(p: _Pairs, own: str, other: str, placeholder: str) -> Ints:
     xa, xb = p.a(other), p.b(other)
     pa, pb = p.a(placeholder), p.b(placeholder)
     ma, mb = p.a("mark"), p.b("mark")
+    different = len(NAME_LEVELS) - 1 if own == "given" else len(FAMILY_LEVELS) - 1
     levels = np.zeros(len(oa), dtype=np.int64)
     present = ((oa != 0) | pa) & ((ob != 0) | pb)
     todo = present.copy()
@@ -470,7 +483,7 @@ def _name_level(p: _Pairs, own: str, other: str, placeholder: str) -> Ints:
     _select(
         levels,
         todo,
-        [((pa | pb) & other_patients, 9), (pa | pb, 8), (same, 1), (apart, 9)],
+        [((pa | pb) & other_patients, different), (pa | pb, 8), (same, 1), (apart, different)],
     )
     swapped = (xa != 0) & (xb != 0) & (oa == xb) & (xa == ob)
     _select(levels, todo, [(swapped, 2)])
@@ -479,6 +492,8 @@ def _name_level(p: _Pairs, own: str, other: str, placeholder: str) -> Ints:
         relations = p.names.relations(oa[rest], ob[rest])
         tail = np.full(len(rest), -1, dtype=np.int64)
         open_ = np.ones(len(rest), dtype=bool)
+        # Two names of their own spelled alike: a level of their own, after the swaps.
+        alike = np.zeros(len(rest), dtype=bool)
         if own == "given":
             _select(
                 tail,
@@ -490,6 +505,7 @@ def _name_level(p: _Pairs, own: str, other: str, placeholder: str) -> Ints:
                     (relations.initial, 6),
                 ],
             )
+            alike = relations.own_names & (relations.jw >= SPELLED_SOMEWHAT_ALIKE)
         else:
             _select(
                 tail,
@@ -505,7 +521,11 @@ def _name_level(p: _Pairs, own: str, other: str, placeholder: str) -> Ints:
         unresolved = np.zeros(len(oa), dtype=bool)
         unresolved[rest[open_]] = True
         close = _swapped_close(p, unresolved)
-        levels[unresolved] = np.where(close[unresolved], 7, 9)
+        names_alike = np.zeros(len(oa), dtype=bool)
+        names_alike[rest] = alike
+        levels[unresolved] = np.where(
+            close[unresolved], 7, np.where(names_alike[unresolved], 9, different)
+        )
     return levels
 
 
@@ -680,6 +700,7 @@ NAME_LEVELS = (
     "initial",
     "swapped_close",
     "placeholder",
+    "names_alike",
     "else",
 )
 FAMILY_LEVELS = (

@@ -37,6 +37,7 @@ from coresponder.domain.linkage import (
     given_name_read,
     is_given_name,
     known_roots,
+    listed_reading,
     normalise,
     soundex,
 )
@@ -79,10 +80,20 @@ def _two_names_sql(x: str, y: str) -> str:
     )
 
 
+def _own_names_sql(x: str, y: str) -> str:
+    """`linkage.names_of_their_own` where the levels before have ruled out one name and
+    nicknames: each may be a listed given name, and none that either may be is the other's."""
+    return (
+        f"(len({x}_listed_l) > 0 AND len({y}_listed_r) > 0"
+        f" AND NOT list_has_any({x}_listed_l, {y}_listed_r))"
+    )
+
+
 def _close_sql(x: str, y: str) -> str:
     return (
         f"({x}_l = {y}_r OR list_has_any({x}_roots_l, {y}_roots_r)"
-        f" OR (NOT {_two_names_sql(x, y)} AND (jaro_winkler_similarity({x}_l, {y}_r)"
+        f" OR (NOT {_two_names_sql(x, y)} AND NOT {_own_names_sql(x, y)}"
+        f" AND (jaro_winkler_similarity({x}_l, {y}_r)"
         f" >= 0.92 OR ({x}_sx_l = {y}_sx_r AND (jaro_winkler_similarity({x}_l, {y}_r) >= 0.80"
         f" OR damerau_levenshtein({x}_l, {y}_r) <= 1))))"
         f" OR ((length({x}_l) = 1 OR length({y}_r) = 1) AND left({x}_l, 1) = left({y}_r, 1))"
@@ -118,13 +129,15 @@ LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
             "family_l IS NOT NULL AND family_r IS NOT NULL"
             " AND given_l = family_r AND family_l = given_r",
             "list_has_any(given_roots_l, given_roots_r)",
-            f"NOT {_two_names_sql('given', 'given')}"
+            f"NOT {_two_names_sql('given', 'given')} AND NOT {_own_names_sql('given', 'given')}"
             " AND jaro_winkler_similarity(given_l, given_r) >= 0.92",
-            f"NOT {_two_names_sql('given', 'given')}"
+            f"NOT {_two_names_sql('given', 'given')} AND NOT {_own_names_sql('given', 'given')}"
             " AND jaro_winkler_similarity(given_l, given_r) >= 0.80",
             "(length(given_l) = 1 OR length(given_r) = 1) AND left(given_l, 1) = left(given_r, 1)",
             SWAPPED_CLOSE_SQL,
             f"(given_ph_l OR given_ph_r) AND NOT {OTHER_PATIENTS_SQL}",
+            f"NOT {_two_names_sql('given', 'given')} AND {_own_names_sql('given', 'given')}"
+            " AND jaro_winkler_similarity(given_l, given_r) >= 0.80",
         ),
     ),
     "family_name": (
@@ -202,6 +215,8 @@ def _rows(records: Iterable[tuple[str, Record]]) -> list[dict[str, Any]]:
                 "given_roots": sorted(known_roots(r.given)),
                 "family_roots": sorted(known_roots(r.family)),
                 "given_known": is_given_name(r.given),
+                "given_listed": sorted(listed_reading(r.given)),
+                "family_listed": sorted(listed_reading(r.family)),
                 "family_known": is_given_name(r.family),
                 "given_read": sorted(given_name_read(r.given)),
                 "family_read": sorted(given_name_read(r.family)),

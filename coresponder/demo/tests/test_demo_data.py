@@ -424,7 +424,7 @@ def test_each_programs_review_queue_shows_the_pairs_field_records_bring(demo: st
             status=MatchCandidate.Status.PENDING,
         )
         reasons = sorted(str(p.evidence.get("held_back", "")) for p in pairs)
-        assert len(reasons) == 8, program.slug
+        assert len(reasons) == 9, program.slug
         assert [r.split(":")[0] for r in reasons if r] == [
             "Given names differ",
             "Given names differ",
@@ -434,6 +434,8 @@ def test_each_programs_review_queue_shows_the_pairs_field_records_bring(demo: st
             "Placeholder name",
             "The birth dates are up to a month apart, and no address, phone of the person's own"
             " or hospital visit agrees",
+            "The given names are spelled alike but each is a name of its own (such as Elise and"
+            " Elsie)",
             "The phone is one many people give, and neither a family name nor a full birth"
             " date agrees",
         ], program.slug
@@ -450,6 +452,12 @@ def test_each_programs_review_queue_shows_the_pairs_field_records_bring(demo: st
         assert len(alike) == 1 and alike[0].evidence["held_back"].startswith("Given names differ")
         given = [row for row in alike[0].evidence["rows"] if row["comparison"] == "given_name"]
         assert given[0]["level"] == "else", program.slug
+        # Elise and Elsie, twin sisters: spelled alike, each a name of its own.
+        sisters = [
+            p for p in pairs if {p.person_a.given_name, p.person_b.given_name} == {"Elise", "Elsie"}
+        ]
+        given = [row for row in sisters[0].evidence["rows"] if row["comparison"] == "given_name"]
+        assert given[0]["level"] == "names_alike", program.slug
         year_only = [
             row["level"]
             for p in pairs

@@ -20,6 +20,7 @@ from coresponder.domain.linkage import (
     GIVEN_NAMES_DIFFER,
     MONTH_APART_CAUTION,
     NAME_AND_ADDRESS_CAUTION,
+    NAMES_ALIKE_CAUTION,
     NICKNAME_GROUPS,
     NICKNAMES,
     SHELTER_CAUTION,
@@ -198,7 +199,7 @@ def test_a_birth_date_a_month_out_is_not_held_as_a_parent_and_child() -> None:
 
 
 def test_twins_born_either_side_of_midnight_with_names_written_alike_are_held() -> None:
-    # Elise and Elsie: no group knows Elise, so the two are compared by their spelling.
+    # Elise and Elisse: no list knows Elisse, so the two are compared by their spelling.
     elise = Record(
         given="Elise",
         family="Okoye",
@@ -207,13 +208,13 @@ def test_twins_born_either_side_of_midnight_with_names_written_alike_are_held() 
         phone="2155550100",
         address="12 Main St",
     )
-    elsie = replace(elise, given="Elsie", birth_date=date(2010, 7, 1))
-    assert level("given_name", elise, elsie) == "jw92"
-    assert level("birth_date", elise, elsie) == "within_month"
-    assert sure_merge_guard(comparison_vector(elise, elsie)) == TWINS_APART_CAUTION
+    elisse = replace(elise, given="Elisse", birth_date=date(2010, 7, 1))
+    assert level("given_name", elise, elisse) == "jw92"
+    assert level("birth_date", elise, elisse) == "within_month"
+    assert sure_merge_guard(comparison_vector(elise, elisse)) == TWINS_APART_CAUTION
     # A nickname is not the name written the same either.
     william = replace(elise, given="William", sex="male")
-    bill = replace(elsie, given="Bill", sex="male")
+    bill = replace(elisse, given="Bill", sex="male")
     assert sure_merge_guard(comparison_vector(william, bill)) == TWINS_APART_CAUTION
 
 
@@ -285,6 +286,55 @@ def test_twins_named_a_slip_of_the_keys_from_each_others_nickname_are_held(
     vector = comparison_vector(twin, replace(twin, given=other))
     assert level("given_name", twin, replace(twin, given=other)) == "else"
     assert sure_merge_guard(vector) == GIVEN_NAMES_DIFFER
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Elise", "Elsie"),  # Elise is known to no nickname group; Elsie is Alice's
+        ("Elise", "Elyse"),
+        ("Kristin", "Kirsten"),
+        ("Micheal", "Michael"),  # a spelling many are registered under, or a slip
+        ("Carl", "Karl"),
+        ("Larry", "Barryy"),  # Barry misspelt: a letter from Barry, two from Larry
+        ("Kevxn", "Kelvin"),  # Kevin or Keven misspelt
+    ],
+)
+def test_twins_given_names_of_their_own_spelled_alike_are_held(one: str, other: str) -> None:
+    # Each is a name people are given: alike in all else, the pair is twins or one
+    # person's name misspelt, and only a coordinator can say which.
+    twin = Record(
+        given=one,
+        family="Okoye",
+        birth_date=date(2010, 6, 30),
+        sex="female",
+        phone="2155550100",
+        address="12 Main St",
+    )
+    vector = comparison_vector(twin, replace(twin, given=other))
+    assert level("given_name", twin, replace(twin, given=other)) == "names_alike"
+    assert sure_merge_guard(vector) == NAMES_ALIKE_CAUTION
+    # The weight still counts them alike enough for a coordinator to look.
+    assert match_probability(match_weight(vector, DEFAULT_PARAMS)) >= REVIEW_THRESHOLD
+    # Nor does one twin's report, written family name first, read as the other's swapped.
+    swapped = replace(twin, given=twin.family, family=other)
+    assert level("given_name", swapped, twin) != "swapped_close"
+    assert sure_merge_guard(comparison_vector(swapped, twin)) is not None
+
+
+def test_a_name_of_its_own_beside_a_slip_of_the_keys_is_a_name_misspelt() -> None:
+    # "Shellw" is no one's name: Shelly misspelt, compared by its spelling as before.
+    shelly = Record(given="Shelly", family="Okoye", birth_date=date(1990, 6, 30))
+    assert level("given_name", shelly, replace(shelly, given="Shellw")) == "jw92"
+    # "Karn" may be Karin misspelt (or Karen, Kara, Karl): as far as spelling can say, one
+    # name; twins Karen and Karin, one written "Karn", are not told apart.
+    karin = replace(shelly, given="Karin")
+    assert level("given_name", karin, replace(karin, given="Karn")) == "jw92"
+    # Names of their own that the groups make one stay nicknames (Jaden and Jayden).
+    jaden = replace(shelly, given="Jaden")
+    assert level("given_name", jaden, replace(jaden, given="Jayden")) == "nickname"
+    # Names of their own spelled nothing alike differ outright.
+    assert level("given_name", shelly, replace(shelly, given="Brunhilda")) == "else"
 
 
 def test_a_nickname_misspelt_beside_the_full_name_waits_for_a_coordinator() -> None:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from coresponder.domain.linkage import (
     COMPARISONS,
+    COMPARISONS_BY_NAME,
     DEFAULT_PARAMS,
     Record,
     blocking_keys,
@@ -54,6 +55,17 @@ NAMES = [
     "Andrew",
     "Andreea",
     "Lilunea",
+    "Elise",
+    "Elsie",
+    "Elisse",
+    "Micheal",
+    "Michael",
+    "Larryy",
+    "Barry",
+    "Kevxn",
+    "Kelvin",
+    "Karn",
+    "Karin",
     "Wilfred",
     "Lucille",
     "Leslie",
@@ -211,6 +223,21 @@ def test_records_that_may_write_the_family_name_first_are_read_so_in_bulk_as_in_
         assert {c.name: int(levels[c.name][k]) for c in COMPARISONS} == expected
         read_so += family_name_first_apart(normalise(records[i]), normalise(records[j]))
     assert read_so >= 20
+
+
+def test_names_of_their_own_spelled_alike_compare_in_bulk_as_in_the_core() -> None:
+    # Each name as a given and as a family name, so that twins written family name first
+    # meet the other twin's record: Kevin and Kelvin are never one name swapped.
+    names = ["Kevin", "Kelvin", "Kevxn", "Larry", "Barryy", "Karin", "Karn", "Deneceson"]
+    records = [Record(given=g, family=f) for g in names for f in names if g != f]
+    pairs = [(i, j) for i in range(len(records)) for j in range(len(records)) if i != j]
+    levels = levels_of(records, pairs)
+    seen = set()
+    for k, (i, j) in enumerate(pairs):
+        expected = comparison_vector(records[i], records[j])
+        assert {c.name: int(levels[c.name][k]) for c in COMPARISONS} == expected
+        seen.add(COMPARISONS_BY_NAME["given_name"].levels[expected["given_name"]].name)
+    assert {"names_alike", "swapped_close", "jw92"} <= seen
 
 
 def test_every_comparison_of_the_core_is_mirrored_in_bulk() -> None:

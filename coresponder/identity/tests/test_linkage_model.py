@@ -37,9 +37,11 @@ GIVEN += ["Unknown", "Baby Girl", "Garcia", "Smyth", "Lopez Jr", "S", "Twin A", 
 GIVEN += ["Patrick", "Patricia", "Jeremy", "Jerome", "Jermey", "Louise", "Loren", "Lorrainne"]
 GIVEN += ["Lorraine", "Isabella", "Isabell", "Andrew", "Andreea", "Lilunea", "Mary Ann"]
 GIVEN += ["Rosario", "Chhayo", "Desmond", "Demsond", "Desi", "Sarah", "Tara", "Aniita", "Anna"]
+GIVEN += ["Elise", "Elsie", "Elyse", "Elisse", "Micheal", "Michael", "Carl", "Karl"]
+GIVEN += ["Larry", "Larryy", "Barry", "Kevxn", "Kelvin", "Karn", "Karin", "Mary Ann"]
 FAMILY = ["Smith", "Smyth", "Garcia-Lopez", "Garcia", "Lopez", "John", "Maria", "", "Reyes"]
 FAMILY += ["Doe", "Bill", "Smith Sr", "Smith Jr", "Ana", "Alpha", "Bravo", "Patricia", "Jerome"]
-FAMILY += ["Lorraine", "Lorrainne", "Wilfred", "William", "Francis", "Frances"]
+FAMILY += ["Lorraine", "Lorrainne", "Wilfred", "William", "Francis", "Frances", "Kevin", "Kelvin"]
 DATES = [dt.date(1985, 3, 7), dt.date(1985, 7, 3), dt.date(1986, 3, 7), dt.date(1985, 3, 8), None]
 DATES += [dt.date(1900, 1, 1), dt.date(1985, 1, 1), None, None]
 # Within a month of one another (25 February and 28 March: 31 days) or just not.
@@ -100,6 +102,15 @@ def test_names_near_a_nickname_compare_in_duckdb_as_in_the_core() -> None:
     for x, y in (("Elise", "Alice"), ("Otto", "Salvatore"), ("Ross", "Roz")):
         vector = comparison_vector(records[givens.index(x)], records[givens.index(y)])
         assert vector["given_name"] == COMPARISONS_BY_NAME["given_name"].index("else")
+
+
+def test_names_of_their_own_spelled_alike_compare_in_duckdb_as_in_the_core() -> None:
+    # Each name as a given and as a family name: twins written family name first meet
+    # the other twin's record (Kevin and Kelvin), and one name misspelt (Karin and Karn).
+    names = ["Kevin", "Kelvin", "Kevxn", "Larry", "Barryy", "Karin", "Karn", "Deneceson"]
+    assert_duckdb_levels_are_the_domain_levels(
+        [Record(given=g, family=f) for g in names for f in names if g != f]
+    )
 
 
 def test_it_trains_params_with_one_probability_per_level() -> None:

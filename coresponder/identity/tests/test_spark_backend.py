@@ -39,8 +39,10 @@ GIVEN = ["Maria", "John", "Ana", "Luis", "Grace", "Omar", "Tanya", "Derek", "Ros
 GIVEN += ["Louis", "Louise", "Jeremy", "Jerome", "Loren", "Lorraine", "Lorrainne", "Isabell"]
 GIVEN += ["Lilunea"]  # a family name written first
 GIVEN += ["Rosario", "Chhayo", "Desmond", "Demsond", "Desi", "Sarah", "Tara", "Aniita", "Anna"]
+GIVEN += ["Elise", "Elsie", "Elisse", "Micheal", "Michael"]  # names of their own, and a slip
+GIVEN += ["Larryy", "Barry", "Kevxn", "Kelvin", "Karn", "Karin"]
 FAMILY = ["Garcia", "Smith", "Reyes", "Nguyen", "Okafor", "Brown", "Kowalski", "Haddad"]
-FAMILY += ["Wilfred", "Bill", "William"]  # given names written second
+FAMILY += ["Wilfred", "Bill", "William", "Kevin", "Kelvin"]  # given names written second
 NICKNAMES = {"John": "Jon", "Maria": "Mary", "Kevin": "Kev", "Grace": "Gracie"}
 
 

@@ -274,7 +274,7 @@ def test_a_birth_date_a_little_out_joins_on_the_scene_but_not_without_it() -> No
 
 def test_a_swap_with_a_spelling_change_is_one_change_not_two() -> None:
     katherine = Record(given="Katherine", family="Nguyen", birth_date=dt.date(1985, 2, 3))
-    swapped = Record(given="Nguyen", family="Katharine", birth_date=dt.date(1985, 2, 3))
+    swapped = Record(given="Nguyen", family="Katherinne", birth_date=dt.date(1985, 2, 3))
     weighed = weigh_person(swapped, [katherine], DEFAULT_PARAMS)
     assert weighed.agreement in (PersonAgreement.SURE, PersonAgreement.LIKELY)
     assert "given and family names swapped, one of them spelled differently" in weighed.words
