@@ -499,7 +499,9 @@ def linkable(user: Any, program: Program) -> Linkable:
         people = Person.objects.filter(participations__program=program).distinct()
         return Linkable(people, frozenset({program.pk}))
     role = role_in(user, program)
-    if role is None:
+    if role is None or POLICY[role].read[FieldGroup.IDENTITY] is not Access.ALLOW:
+        # Offering a link shows who the report may be: a role that may not read identity
+        # (a prosecutor learns whether a diverted person engaged, never who) is offered none.
         return Linkable(Person.objects.none(), frozenset())
     scope = POLICY[role].scope
     partners = sharing_programs(program, role)
