@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from coresponder.domain.policy import FieldGroup
+from coresponder.domain.vocabulary import labels_of
 
 RECIPIENT_KEYS = ("organization", "kind", "role", "user", "name")
+# Recipients named by class name one of these vocabularies' codes.
+CLASS_VOCABULARIES = {"kind": "organization_kind", "role": "role"}
 RELEASABLE = (FieldGroup.CLINICAL, FieldGroup.PART2)
 
 
@@ -33,8 +36,11 @@ class ConsentTerms:
     revoked_at: dt.datetime | None
 
 
-def consent_problems(data: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Missing or malformed elements, by field; empty when the consent is complete."""
+def consent_problems(
+    data: Mapping[str, Any], now: dt.datetime | None = None
+) -> dict[str, list[str]]:
+    """Missing or malformed elements, by field; empty when the consent is complete. With
+    `now`, a signature later than it is refused too."""
     problems: dict[str, list[str]] = {}
 
     def need(field: str, message: str) -> None:
@@ -53,7 +59,14 @@ def consent_problems(data: Mapping[str, Any]) -> dict[str, list[str]]:
         ((key, value),) = recipient.items()
         if key not in RECIPIENT_KEYS or not str(value).strip():
             need("recipients", f"item {index}: give exactly one of {', '.join(RECIPIENT_KEYS)}")
+        elif key in CLASS_VOCABULARIES and str(value).strip() not in labels_of(
+            CLASS_VOCABULARIES[key]
+        ):
+            known = ", ".join(labels_of(CLASS_VOCABULARIES[key]))
+            need("recipients", f"item {index}: a {key} is one of {known}")
     covers = data.get("covers") or []
+    if not covers:
+        need("covers", "say what it releases: clinical, part2 or both")
     for group in covers:
         if group not in {g.value for g in RELEASABLE}:
             need("covers", f"{group!r} is not a releasable field group (clinical, part2)")
@@ -69,6 +82,12 @@ def consent_problems(data: Mapping[str, Any]) -> dict[str, list[str]]:
     if isinstance(signed_at, dt.datetime) and isinstance(expires_at, dt.datetime):
         if expires_at <= signed_at:
             need("expires_at", "must be after signed_at")
+    expires_on = data.get("expires_on")
+    if isinstance(signed_at, dt.datetime) and isinstance(expires_on, dt.date):
+        if expires_on < signed_at.date():
+            need("expires_on", "must be on or after the day it was signed")
+    if isinstance(signed_at, dt.datetime) and now is not None and signed_at > now:
+        need("signed_at", "cannot be in the future")
     return problems
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,7 +33,8 @@ from coresponder.privacy.access import (
 )
 from coresponder.privacy.models import ApiToken, BreakGlass, Consent, Disclosure
 from coresponder.privacy.token_values import digest_of, new_token_value
-from coresponder.programs.models import User
+from coresponder.programs.local_time import zone_of
+from coresponder.programs.models import Program, User
 
 
 def issue_api_token(actor: Actor, user: User, label: str = "") -> str:
@@ -256,18 +258,24 @@ class ConsentInput:
     expiry_event: str | None = None
 
 
+def consent_zone(access: PersonAccess) -> ZoneInfo:
+    """The clock a consent of this person is signed and dated on: their program's."""
+    program = Program.objects.filter(pk__in=access.program_ids[:1]).first()
+    return zone_of(program)
+
+
 def record_consent(actor: Actor, access: PersonAccess, data: ConsentInput) -> Consent:
     """A Part 2 consent with every element, or ActionError naming what is missing."""
     if not access.may_write(RecordType.CONSENT):
         raise Forbidden("Your role may not record consents.")
-    problems = consent_problems(asdict(data))
+    problems = consent_problems(asdict(data), now=timezone.now())
     if problems:
         raise ActionError("The consent is missing required elements.", problems)
     expires_at = data.expires_at
     if expires_at is None and data.expires_on:
-        # A consent good "until" a date lasts through that whole day, in UTC.
+        # A consent good "until" a date lasts through that whole day where it was signed.
         expires_at = dt.datetime.combine(
-            data.expires_on + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC
+            data.expires_on + dt.timedelta(days=1), dt.time(0), tzinfo=consent_zone(access)
         )
     with transaction.atomic():
         consent = Consent(

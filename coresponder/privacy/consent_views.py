@@ -24,6 +24,7 @@ from coresponder.privacy.access import (
     role_grants,
 )
 from coresponder.privacy.actions import (
+    consent_zone,
     open_break_glass,
     read_disclosures,
     record_break_glass_list_read,
@@ -51,7 +52,7 @@ def _consent_access(request: HttpRequest, person_id: int) -> PersonAccess:
 @require_http_methods(["GET", "POST"])
 def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
     access = _consent_access(request, person_id)
-    form = ConsentForm(request.POST or None)
+    form = ConsentForm(request.POST or None, zone=consent_zone(access))
     status = 200
     if request.method == "POST":
         status = 422
@@ -87,7 +88,7 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
             "form": form,
             "person": access.person,
             "consents": consents,
-            "zone": reader_zone(request.user),
+            "zone": consent_zone(access),
         },
         status=status,
     )

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import forms
 
-from coresponder.core.forms import style_uswds
+from coresponder.core.forms import LocalDateTimeField, style_uswds
+from coresponder.domain.consent import CLASS_VOCABULARIES
 from coresponder.domain.vocabulary import labels_of
 from coresponder.privacy.actions import ConsentInput
 from coresponder.privacy.models import Consent
@@ -19,7 +21,6 @@ RECIPIENT_KINDS = [
 
 
 # Recipients named by class come from a closed list: kinds of organisation, roles.
-CLASS_VOCABULARIES = {"kind": "organization_kind", "role": "role"}
 
 
 class ConsentForm(forms.Form):
@@ -40,21 +41,31 @@ class ConsentForm(forms.Form):
         label="Expires on", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     expiry_event = forms.CharField(label="Or expires on this event", max_length=300, required=False)
-    signed_at = forms.DateTimeField(
-        label="Signed at (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
     signature_method = forms.ChoiceField(choices=Consent.SignatureMethod.choices)
     right_to_revoke_explained = forms.BooleanField(
         label="The person was told they may revoke this consent at any time", required=False
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    field_order = ["discloser", "recipient_kind", "recipient", "information", "covers_clinical"]
+    field_order += ["covers_part2", "purpose", "expires_on", "expiry_event", "signed_at"]
+
+    def __init__(self, *args: Any, zone: ZoneInfo, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Signed where the program works: its wall-clock time, as every other form takes.
+        self.fields["signed_at"] = LocalDateTimeField(zone, label="Signed at")
+        self.order_fields(self.field_order)
         style_uswds(self)
 
     def clean(self) -> dict[str, Any]:
-        """A kind of organisation or of staff is one of the listed ones, by label or code."""
+        """A kind of organisation or of staff is one of the listed ones, by label or code;
+        the consent releases something."""
         data = super().clean() or {}
+        if not (data.get("covers_clinical") or data.get("covers_part2")):
+            self.add_error(
+                "covers_clinical",
+                "Tick what this consent releases: clinical detail, treatment status (Part 2),"
+                " or both.",
+            )
         vocabulary = CLASS_VOCABULARIES.get(data.get("recipient_kind", ""))
         typed = str(data.get("recipient", "")).strip()
         if vocabulary and typed:
@@ -80,7 +91,7 @@ class ConsentForm(forms.Form):
             discloser=data["discloser"],
             recipients=({data["recipient_kind"]: data["recipient"]},),
             information=data["information"],
-            covers=covers or ("clinical", "part2"),
+            covers=covers,
             purpose=data["purpose"],
             expires_on=data["expires_on"],
             expiry_event=data["expiry_event"],

@@ -67,6 +67,11 @@ def test_a_clinician_records_a_complete_consent(world: Any, api_client_for: Any)
         ({"purpose": ""}, "purpose"),
         ({"right_to_revoke_explained": False}, "right_to_revoke_explained"),
         ({"expires_at": None}, "expires_at"),
+        ({"covers": []}, "covers"),
+        ({"recipients": [{"role": "wizard"}]}, "recipients"),
+        ({"recipients": [{"kind": "astrologers"}]}, "recipients"),
+        ({"signed_at": "2031-12-01T10:00:00Z", "expires_at": "2032-12-01T10:00:00Z"}, "signed_at"),
+        ({"expires_at": None, "expires_on": "2020-01-01"}, "expires_on"),
     ],
 )
 def test_it_rejects_a_consent_missing_an_element(

@@ -1,0 +1,87 @@
+"""The consent form releases only what is ticked, and reads times on the program's clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+
+from coresponder.core.audit import SYSTEM
+from coresponder.domain.vocabulary import Role
+from coresponder.privacy.models import Consent
+from coresponder.privacy.tests.world import World, build_world, reader
+from coresponder.programs.actions import load_programs
+from coresponder.programs.models import Program
+
+pytestmark = pytest.mark.django_db
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+@pytest.fixture
+def world() -> World:
+    load_programs(SYSTEM)
+    return build_world(Program.objects.get(slug="pad"))
+
+
+def form(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "discloser": "PAD clinicians",
+        "recipient_kind": "kind",
+        "recipient": "police",
+        "information": "Screenings",
+        "covers_clinical": "on",
+        "purpose": "Coordinate care",
+        "expires_on": "2099-01-01",
+        "signed_at": "2026-11-01T10:00",
+        "signature_method": "written",
+        "right_to_revoke_explained": "on",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def post(world: World, data: dict[str, Any]) -> Any:
+    client = Client()
+    client.force_login(reader(world, Role.CLINICIAN))
+    return client.post(f"/people/{world.person.pk}/consents/new/", data)
+
+
+def test_a_consent_that_ticks_nothing_is_refused_and_releases_nothing(world: World) -> None:
+    response = post(world, form(covers_clinical=None))
+    assert response.status_code == 422
+    assert "Tick what this consent releases" in response.content.decode()
+    assert not Consent.objects.filter(person=world.person).exists()
+
+
+def test_it_releases_exactly_what_is_ticked(world: World) -> None:
+    assert post(world, form(covers_part2="on", covers_clinical=None)).status_code == 302
+    assert Consent.objects.get(person=world.person).covers == ["part2"]
+
+
+def test_the_signature_time_and_the_expiry_day_are_the_programs(world: World) -> None:
+    assert post(world, form(expires_on="2027-06-01")).status_code == 302
+    consent = Consent.objects.get(person=world.person)
+    # 10:00 in Philadelphia on 1 November 2026 (EST), not 10:00 UTC.
+    assert consent.signed_at == dt.datetime(2026, 11, 1, 10, 0, tzinfo=NEW_YORK)
+    # Good through the whole of 1 June in Philadelphia (EDT), not until 20:00 there.
+    assert consent.expires_at == dt.datetime(2027, 6, 2, 0, 0, tzinfo=NEW_YORK)
+
+
+@pytest.mark.parametrize(
+    ("change", "field_words"),
+    [
+        ({"signed_at": "2090-01-01T10:00"}, "cannot be in the future"),
+        ({"expires_on": "2020-01-01"}, "must be on or after the day it was signed"),
+    ],
+)
+def test_impossible_dates_are_refused_with_nothing_recorded(
+    world: World, change: dict[str, str], field_words: str
+) -> None:
+    response = post(world, form(**change))
+    assert response.status_code == 422
+    assert field_words in response.content.decode()
+    assert not Consent.objects.filter(person=world.person).exists()
