@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,7 +55,7 @@ def phone_page(browser: Any) -> Iterator[Any]:
     context.add_init_script(NOTE_CSP_VIOLATIONS)
     page = context.new_page()
     yield page
-    context.close()
+    _close_when_quiet(context)
 
 
 @pytest.fixture
@@ -64,6 +65,17 @@ def desktop_page(browser: Any) -> Iterator[Any]:
     context.add_init_script(NOTE_CSP_VIOLATIONS)
     page = context.new_page()
     yield page
+    _close_when_quiet(context)
+
+
+def _close_when_quiet(context: Any) -> None:
+    """Close the pages once the requests they started have been answered: a request the
+    server is still working on when the test's database is emptied holds a lock on it."""
+    from playwright.sync_api import TimeoutError as NotQuiet
+
+    for page in context.pages:
+        with contextlib.suppress(NotQuiet):  # a page that never settles is closed regardless
+            page.wait_for_load_state("networkidle", timeout=5_000)
     context.close()
 
 

@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from coresponder.domain.placeholders import (
@@ -370,8 +370,10 @@ def _load_listed_given_names() -> frozenset[str]:
 LISTED_GIVEN_NAMES: frozenset[str] = _load_listed_given_names() | frozenset(_ROOTS)
 
 
-def _index_listed_spellings() -> dict[str, frozenset[str]]:
-    """Each listed given name, whole and with any one letter left out -> the names."""
+@cache
+def _listed_spellings() -> dict[str, frozenset[str]]:
+    """Each listed given name, whole and with any one letter left out -> the names; made
+    on first use, not at import."""
     index: dict[str, set[str]] = {}
     for name in LISTED_GIVEN_NAMES:
         for variant in {name} | _one_letter_out(name):
@@ -379,25 +381,24 @@ def _index_listed_spellings() -> dict[str, frozenset[str]]:
     return {variant: frozenset(names) for variant, names in index.items()}
 
 
-_LISTED_SPELLINGS = _index_listed_spellings()
-
-
 @lru_cache(maxsize=65536)
 def listed_reading(name: str) -> frozenset[str]:
-    """The given names people are given that a (folded) first given name may be written
-    for: itself when listed; for one that is not, every listed name a letter away
-    (inserted, left out, replaced or swapped with its neighbour): "larryy" is Larry,
-    "karn" Karen or Karin; none when no listed name is that close or it is too short to
-    say."""
-    if name in LISTED_GIVEN_NAMES:
-        return frozenset({name})
-    if len(name) < MISSPELT_NAME_MIN_LENGTH or " " in name:
+    """The given names people are given that a (folded) first given name ("Elise" of
+    "Elise Marie") may be written for: itself when listed; for a name of one word that
+    is not, every listed name a letter away (inserted, left out, replaced or swapped with
+    its neighbour): "larryy" is Larry, "karn" Karen or Karin; none when no listed name is
+    that close, or it is too short or a part of a word ("soph ie") to say."""
+    first = name.split(" ")[0] if name else ""
+    if first in LISTED_GIVEN_NAMES:
+        return frozenset({first})
+    if len(first) < MISSPELT_NAME_MIN_LENGTH or first != name:
+        # Too short to say, or a part of a name split in two ("soph ie"): spelling decides.
         return frozenset()
     return frozenset(
         known
-        for variant in {name} | _one_letter_out(name)
-        for known in _LISTED_SPELLINGS.get(variant, ())
-        if edit_distance(name, known) <= 1
+        for variant in {first} | _one_letter_out(first)
+        for known in _listed_spellings().get(variant, ())
+        if edit_distance(first, known) <= 1
     )
 
 
@@ -408,7 +409,7 @@ def names_of_their_own(x: str, y: str) -> bool:
     can tell which. Either may be written for a name the other is, or may be ("Shelly" and
     "Shellw", "Karin" and "Karn"): then they are one name misspelt, as far as spelling
     can say."""
-    if x == y or are_nicknames(x, y):
+    if x.split(" ")[0] == y.split(" ")[0] or are_nicknames(x, y):
         return False
     x_read, y_read = listed_reading(x), listed_reading(y)
     return bool(x_read) and bool(y_read) and not x_read & y_read
@@ -670,18 +671,19 @@ NEUTRAL_LEVELS: frozenset[tuple[str, int]] = frozenset(
 )
 
 
-def _close_names(x: str, y: str) -> bool:
+def _close_names(x: str, y: str, *, own_apart: bool = True) -> bool:
     """Two names one change apart: equal, nicknames, a typo, an initial, a shared part.
 
     A shared sound counts only when spelled alike too (Smyth and Smith, Sam and Sma): Ann
     and Amy, Sean and Sam sound alike to Soundex, and twins written family name first
     would read as one person's swapped names. For the same reason two different given
-    names the groups know (Lucille and Leslie), or two that may be names of their own
-    (Kevin and Kelvin), are never close, however alike they are.
+    names the groups know (Lucille and Leslie) are never close, however alike they are;
+    nor, unless `own_apart` is False, two that may be names of their own (Kevin and
+    Kelvin).
     """
     if x == y or are_nicknames(x, y):
         return True
-    if two_given_names(x, y) or names_of_their_own(x, y):
+    if two_given_names(x, y) or (own_apart and names_of_their_own(x, y)):
         return False
     similarity = jaro_winkler(x, y)
     if similarity >= 0.92:
@@ -694,11 +696,13 @@ def _close_names(x: str, y: str) -> bool:
     return (len(x_parts) > 1 or len(y_parts) > 1) and bool(x_parts & y_parts)
 
 
-def _swapped_close(a: Record, b: Record) -> bool:
+def _swapped_close(a: Record, b: Record, *, own_apart: bool = True) -> bool:
     """Given and family names swapped, each landing close to the other record's."""
     if not (a.given and a.family and b.given and b.family):
         return False
-    return _close_names(a.given, b.family) and _close_names(a.family, b.given)
+    return _close_names(a.given, b.family, own_apart=own_apart) and _close_names(
+        a.family, b.given, own_apart=own_apart
+    )
 
 
 def _name_present(name: str, placeholder: bool) -> bool:
@@ -737,7 +741,11 @@ def family_name_first_apart(a: Record, b: Record) -> bool:
     reads so too, and waits for a coordinator rather than merging. Two such family names
     spelled almost alike (Francis and Frances) are read so only beside a given-name field
     no group reads as a given name: after "Marie" they are one surname misspelt."""
-    if not (len(a.given) > 1 and a.given == b.given and two_given_names(a.family, b.family)):
+    if not (
+        len(a.given) > 1
+        and a.given == b.given
+        and (two_given_names(a.family, b.family) or names_of_their_own(a.family, b.family))
+    ):
         return False
     if jaro_winkler(a.family, b.family) < FAMILY_FIRST_SPELLED_APART:
         return True
@@ -772,9 +780,17 @@ def _compare_given(a: Record, b: Record) -> int:
         return 6
     if _swapped_close(a, b):
         return 7
-    if own and similarity >= SPELLED_SOMEWHAT_ALIKE:
+    # Names of their own alike, as written or across a swap ("Kelvin Okoye", "Okoye Kevin").
+    if (own and similarity >= SPELLED_SOMEWHAT_ALIKE) or _swapped_own(a, b):
         return 9
     return _GIVEN_ELSE
+
+
+def _swapped_own(a: Record, b: Record) -> bool:
+    """Swapped, and close only taking two names of their own as one name."""
+    return (
+        names_of_their_own(a.given, b.family) or names_of_their_own(a.family, b.given)
+    ) and _swapped_close(a, b, own_apart=False)
 
 
 def _compare_family(a: Record, b: Record) -> int:
@@ -798,7 +814,7 @@ def _compare_family(a: Record, b: Record) -> int:
         return 5
     if similarity >= 0.80:
         return 6
-    if _swapped_close(a, b):
+    if _swapped_close(a, b, own_apart=False):
         return 7
     return 9
 
@@ -950,7 +966,7 @@ DEFAULT_PARAMS: Params = _params(
     {
         "given_name": (
             (1.0, 1.0),
-            (0.80, 0.01),
+            (0.785, 0.01),
             (0.01, 0.0001),
             (0.06, 0.001),
             (0.055, 0.003),
@@ -958,8 +974,8 @@ DEFAULT_PARAMS: Params = _params(
             (0.02, 0.03),
             (0.005, 0.0002),
             (1.0, 1.0),
-            (0.005, 0.005),
-            (0.015, 0.9307),
+            (0.02, 0.002),
+            (0.015, 0.9337),
         ),
         "family_name": (
             (1.0, 1.0),

@@ -315,17 +315,19 @@ class _NameRelations:
     two_names: Bools  # two given names, one known, the other known or misspelt; not nicknames
     own_names: Bools  # two different names people are given, neither two_names nor nicknames
 
-    def spelled_alike(self, at_least: float) -> Bools:
-        """Jaro-Winkler at least `at_least`, unless the two are two known given names or may
-        be two names of their own."""
-        return (self.jw >= at_least) & ~self.two_names & ~self.own_names
+    def spelled_alike(self, at_least: float, own_apart: bool = True) -> Bools:
+        """Jaro-Winkler at least `at_least`, unless the two are two known given names or
+        (with `own_apart`) may be two names of their own."""
+        alike = (self.jw >= at_least) & ~self.two_names
+        return alike & ~self.own_names if own_apart else alike
 
-    def close(self, equal: Bools) -> Bools:
+    def close(self, equal: Bools, own_apart: bool = True) -> Bools:
         """The core's `_close_names`: equal, nicknames, a typo (or a sound spelled somewhat
         alike), an initial, a part."""
-        sound = self.soundex & ((self.jw >= 0.80) | self.one_edit) & ~self.two_names
-        sound &= ~self.own_names
-        return equal | self.nickname | self.spelled_alike(0.92) | sound | self.initial | self.parts
+        sound = self.soundex & ((self.jw >= 0.80) | self.one_edit)
+        near = (self.jw >= 0.92) | sound | self.initial | self.parts
+        apart = self.two_names | self.own_names if own_apart else self.two_names
+        return equal | self.nickname | (near & ~apart)
 
 
 class _Names:
@@ -415,17 +417,17 @@ class _Pairs:
         return self.gathered[column, "b"]
 
 
-def _swapped_close(p: _Pairs, which: Bools) -> Bools:
+def _swapped_close(p: _Pairs, which: Bools, own_apart: bool = True) -> Bools:
     """The core's `_swapped_close` for the pairs in `which` (False elsewhere)."""
     ga, fa, gb, fb = p.a("given"), p.a("family"), p.b("given"), p.b("family")
     result = np.zeros(len(ga), dtype=bool)
     todo = np.flatnonzero(which & (ga != 0) & (fa != 0) & (gb != 0) & (fb != 0))
     if not len(todo):
         return result
-    first = p.names.relations(ga[todo], fb[todo]).close(ga[todo] == fb[todo])
+    first = p.names.relations(ga[todo], fb[todo]).close(ga[todo] == fb[todo], own_apart)
     ahead = todo[first]
     if len(ahead):
-        second = p.names.relations(fa[ahead], gb[ahead]).close(fa[ahead] == gb[ahead])
+        second = p.names.relations(fa[ahead], gb[ahead]).close(fa[ahead] == gb[ahead], own_apart)
         result[ahead[second]] = True
     return result
 
@@ -462,7 +464,8 @@ def _family_first_apart(p: _Pairs) -> Bools:
         family = names.relations(fa[todo], fb[todo])
         # Family names spelled almost alike count only after a name no group reads as given.
         unread = ~names.has_roots[ga[todo]] & ~names.has_read[ga[todo]]
-        result[todo] = family.two_names & ((family.jw < FAMILY_FIRST_SPELLED_APART) | unread)
+        two = family.two_names | family.own_names
+        result[todo] = two & ((family.jw < FAMILY_FIRST_SPELLED_APART) | unread)
     p.gathered["family_first_apart", "pair"] = result
     return result
 
@@ -520,9 +523,17 @@ def _name_level(p: _Pairs, own: str, other: str, placeholder: str) -> Ints:
         levels[rest] = tail
         unresolved = np.zeros(len(oa), dtype=bool)
         unresolved[rest[open_]] = True
-        close = _swapped_close(p, unresolved)
+        # Given names: a swap that is close only taking names of their own as one reads
+        # as names of their own alike; family names take it as a swap.
+        close = _swapped_close(p, unresolved, own_apart=own == "given")
         names_alike = np.zeros(len(oa), dtype=bool)
         names_alike[rest] = alike
+        if own == "given":
+            # Only where a name of one record and the other name of the other may both be
+            # names of their own can taking them as one make a swap.
+            listed = p.names.has_listed
+            maybe = (listed[oa] & listed[xb]) | (listed[xa] & listed[ob])
+            names_alike |= _swapped_close(p, unresolved & ~close & maybe, own_apart=False)
         levels[unresolved] = np.where(
             close[unresolved], 7, np.where(names_alike[unresolved], 9, different)
         )

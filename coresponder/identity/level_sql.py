@@ -21,7 +21,18 @@ def family_first_apart_sql(two_names_sql: Callable[[str, str], str], size: str) 
     )
 
 
-def unless(apart_sql: str, conditions: tuple[str, ...]) -> tuple[str, ...]:
+def unless(apart_sql: str, conditions: tuple[str, ...], placeholder: int) -> tuple[str, ...]:
     """The given-name levels with none after null holding where `apart_sql` does: such a
-    pair falls to else, given names that differ."""
-    return (conditions[0], *(f"NOT {apart_sql} AND ({sql})" for sql in conditions[1:]))
+    pair falls to else, given names that differ. Only given names written the same are
+    ever apart, and the core gives them the exact level or else, so every level but exact
+    and the placeholder's (`placeholder`, whose names are blank) asks that they differ:
+    the long test is written once, in the exact level."""
+    gated = []
+    for index, sql in enumerate(conditions):
+        if index == 0 or index == placeholder:
+            gated.append(sql)
+        elif index == 1:
+            gated.append(f"NOT {apart_sql} AND ({sql})")
+        else:
+            gated.append(f"given_l <> given_r AND ({sql})")
+    return tuple(gated)

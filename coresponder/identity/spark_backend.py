@@ -23,7 +23,12 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from coresponder.domain.linkage import WITHIN_A_MONTH, edit_distance, jaro_winkler
+from coresponder.domain.linkage import (
+    COMPARISONS_BY_NAME,
+    WITHIN_A_MONTH,
+    edit_distance,
+    jaro_winkler,
+)
 from coresponder.identity.level_sql import family_first_apart_sql, unless
 
 
@@ -49,17 +54,18 @@ def _own_names_sql(x: str, y: str) -> str:
     )
 
 
-def _close_sql(x: str, y: str) -> str:
+def _close_sql(x: str, y: str, own_apart: bool = True) -> str:
     """`linkage_model._close_sql` in Spark SQL."""
+    own = f" AND NOT {_own_names_sql(x, y)}" if own_apart else ""
     return (
         f"({x}_l = {y}_r OR arrays_overlap({x}_roots_l, {y}_roots_r)"
-        f" OR (NOT {_two_names_sql(x, y)} AND NOT {_own_names_sql(x, y)}"
-        f" AND (jaro_winkler_similarity({x}_l, {y}_r)"
-        f" >= 0.92 OR ({x}_sx_l = {y}_sx_r AND (jaro_winkler_similarity({x}_l, {y}_r) >= 0.80"
-        f" OR damerau_levenshtein({x}_l, {y}_r) <= 1))))"
+        f" OR (NOT {_two_names_sql(x, y)}{own}"
+        f" AND (jaro_winkler_similarity({x}_l, {y}_r) >= 0.92"
+        f" OR ({x}_sx_l = {y}_sx_r AND (jaro_winkler_similarity({x}_l, {y}_r) >= 0.80"
+        f" OR damerau_levenshtein({x}_l, {y}_r) <= 1))"
         f" OR ((length({x}_l) = 1 OR length({y}_r) = 1) AND left({x}_l, 1) = left({y}_r, 1))"
         f" OR ((size({x}_parts_l) > 1 OR size({y}_parts_r) > 1)"
-        f" AND arrays_overlap({x}_parts_l, {y}_parts_r)))"
+        f" AND arrays_overlap({x}_parts_l, {y}_parts_r)))))"
     )
 
 
@@ -67,6 +73,18 @@ SWAPPED_CLOSE_SQL = (
     "given_l IS NOT NULL AND family_l IS NOT NULL AND given_r IS NOT NULL"
     f" AND family_r IS NOT NULL AND {_close_sql('given', 'family')}"
     f" AND {_close_sql('family', 'given')}"
+)
+# The same, taking two names that may each be a name of their own as close: where only
+# that makes it a swap, the given names are read as names of their own alike.
+SWAPPED_LENIENT_SQL = (
+    "given_l IS NOT NULL AND family_l IS NOT NULL AND given_r IS NOT NULL"
+    f" AND family_r IS NOT NULL AND {_close_sql('given', 'family', own_apart=False)}"
+    f" AND {_close_sql('family', 'given', own_apart=False)}"
+)
+# `linkage._swapped_own`: the cheap test of names of their own first.
+SWAPPED_OWN_SQL = (
+    f"({_own_names_sql('given', 'family')} OR {_own_names_sql('family', 'given')})"
+    f" AND {SWAPPED_LENIENT_SQL}"
 )
 
 # Placeholder names whose marks differ, born or seen together ("Twin A", "Twin B"): two
@@ -76,9 +94,19 @@ OTHER_PATIENTS_SQL = (
     " OR (facility_l = facility_r AND abs(datediff(event_date_r, event_date_l)) <= 1)), FALSE)"
 )
 
+
 # Records that may both write the family name first, for two people: the given names read
 # as different, the family names as the same.
-FAMILY_FIRST_APART_SQL = family_first_apart_sql(_two_names_sql, "size")
+def _apart_sql(x: str, y: str) -> str:
+    """Two given names, by the groups or as names of their own, neither a nickname of the
+    other (`two_given_names` or `names_of_their_own`)."""
+    return (
+        f"({_two_names_sql(x, y)} OR (NOT arrays_overlap({x}_roots_l, {y}_roots_r)"
+        f" AND {_own_names_sql(x, y)}))"
+    )
+
+
+FAMILY_FIRST_APART_SQL = family_first_apart_sql(_apart_sql, "size")
 
 
 SPARK_LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
@@ -97,9 +125,10 @@ SPARK_LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
             "(length(given_l) = 1 OR length(given_r) = 1) AND left(given_l, 1) = left(given_r, 1)",
             SWAPPED_CLOSE_SQL,
             f"(given_ph_l OR given_ph_r) AND NOT {OTHER_PATIENTS_SQL}",
-            f"NOT {_two_names_sql('given', 'given')} AND {_own_names_sql('given', 'given')}"
-            " AND jaro_winkler_similarity(given_l, given_r) >= 0.80",
+            f"(NOT {_two_names_sql('given', 'given')} AND {_own_names_sql('given', 'given')}"
+            f" AND jaro_winkler_similarity(given_l, given_r) >= 0.80) OR ({SWAPPED_OWN_SQL})",
         ),
+        placeholder=COMPARISONS_BY_NAME["given_name"].index("placeholder"),
     ),
     "family_name": (
         "(family_l IS NULL AND NOT family_ph_l) OR (family_r IS NULL AND NOT family_ph_r)",
@@ -110,7 +139,7 @@ SPARK_LEVEL_SQL: Mapping[str, tuple[str, ...]] = {
         "jaro_winkler_similarity(family_l, family_r) >= 0.92",
         "family_sx_l = family_sx_r",
         "jaro_winkler_similarity(family_l, family_r) >= 0.80",
-        SWAPPED_CLOSE_SQL,
+        SWAPPED_LENIENT_SQL,
         f"(family_ph_l OR family_ph_r) AND NOT {OTHER_PATIENTS_SQL}",
     ),
     "name_suffix": (

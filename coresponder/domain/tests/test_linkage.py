@@ -298,6 +298,8 @@ def test_twins_named_a_slip_of_the_keys_from_each_others_nickname_are_held(
         ("Carl", "Karl"),
         ("Larry", "Barryy"),  # Barry misspelt: a letter from Barry, two from Larry
         ("Kevxn", "Kelvin"),  # Kevin or Keven misspelt
+        ("Elise Marie", "Elsie Marie"),  # the first given name decides
+        ("Kevin J", "Kelvin J"),
     ],
 )
 def test_twins_given_names_of_their_own_spelled_alike_are_held(one: str, other: str) -> None:
@@ -322,6 +324,38 @@ def test_twins_given_names_of_their_own_spelled_alike_are_held(one: str, other: 
     assert sure_merge_guard(comparison_vector(swapped, twin)) is not None
 
 
+def test_twins_written_family_name_first_with_names_of_their_own_are_held() -> None:
+    # "Okoye Elise" and "Okoye Elsie": read the right way round, the given names are two
+    # names of their own and the family names agree.
+    elise = Record(
+        given="Okoye",
+        family="Elise",
+        birth_date=date(2010, 6, 30),
+        sex="female",
+        phone="2155550100",
+        address="12 Main St",
+    )
+    for other in ("Elsie", "Elyse"):
+        vector = comparison_vector(elise, replace(elise, family=other))
+        assert sure_merge_guard(vector) is not None, other
+    # After a given name the groups know, two family names spelled almost alike are one
+    # surname misspelt (Mary Jordan and Mary Jordon), as before.
+    mary = replace(elise, given="Mary", family="Jordan")
+    assert level("family_name", mary, replace(mary, family="Jordon")) == "jw92"
+
+
+def test_a_swap_with_a_spelling_of_its_own_waits_for_a_coordinator() -> None:
+    # Katharine is a name of its own beside Katherine: swapped, the pair is one person or
+    # twins, and the family names still read as swapped, so it is not lost.
+    katherine = Record(given="Katherine", family="Nguyen", birth_date=date(1985, 2, 3))
+    swapped = Record(given="Nguyen", family="Katharine", birth_date=date(1985, 2, 3))
+    assert level("given_name", swapped, katherine) == "names_alike"
+    assert level("family_name", swapped, katherine) == "swapped_close"
+    vector = comparison_vector(swapped, katherine)
+    assert sure_merge_guard(vector) == NAMES_ALIKE_CAUTION
+    assert match_probability(match_weight(vector, DEFAULT_PARAMS)) >= REVIEW_THRESHOLD
+
+
 def test_a_name_of_its_own_beside_a_slip_of_the_keys_is_a_name_misspelt() -> None:
     # "Shellw" is no one's name: Shelly misspelt, compared by its spelling as before.
     shelly = Record(given="Shelly", family="Okoye", birth_date=date(1990, 6, 30))
@@ -330,6 +364,9 @@ def test_a_name_of_its_own_beside_a_slip_of_the_keys_is_a_name_misspelt() -> Non
     # name; twins Karen and Karin, one written "Karn", are not told apart.
     karin = replace(shelly, given="Karin")
     assert level("given_name", karin, replace(karin, given="Karn")) == "jw92"
+    # A name split in two by a stray space is compared by its spelling, as before.
+    sophie = replace(shelly, given="Sophie")
+    assert level("given_name", sophie, replace(sophie, given="Soph ie")) == "jw92"
     # Names of their own that the groups make one stay nicknames (Jaden and Jayden).
     jaden = replace(shelly, given="Jaden")
     assert level("given_name", jaden, replace(jaden, given="Jayden")) == "nickname"

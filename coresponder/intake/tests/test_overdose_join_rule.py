@@ -278,6 +278,11 @@ def test_a_swap_with_a_spelling_change_is_one_change_not_two() -> None:
     weighed = weigh_person(swapped, [katherine], DEFAULT_PARAMS)
     assert weighed.agreement in (PersonAgreement.SURE, PersonAgreement.LIKELY)
     assert "given and family names swapped, one of them spelled differently" in weighed.words
+    # Katharine, a name of its own, swapped: held for a coordinator, not contradicted.
+    spelled = replace(swapped, family="Katharine")
+    held = weigh_person(spelled, [katherine], DEFAULT_PARAMS)
+    assert held.agreement is PersonAgreement.HELD
+    assert "given and family names swapped, one of them spelled differently" in held.words
     # Two changes besides the swap stay weak: a birth date off as well.
     off = replace(swapped, birth_date=dt.date(1985, 3, 2))
     assert weigh_person(off, [katherine], DEFAULT_PARAMS).agreement is PersonAgreement.WEAK
