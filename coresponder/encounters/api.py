@@ -86,8 +86,12 @@ class EncounterOut(Schema):
     minutes_on_scene: int | None = None
     deescalation_used: bool
     naloxone_given: bool
-    brief_intervention: bool
-    referral_to_treatment: bool
+    brief_intervention: bool | None = Field(
+        None, description="SBIRT, clinical detail: left out where withheld from the reader"
+    )
+    referral_to_treatment: bool | None = Field(
+        None, description="SBIRT, clinical detail: left out where withheld from the reader"
+    )
     version: int
     screenings: list[ScreeningOut] | None = None
     clinical_note: str | None = None

@@ -53,14 +53,21 @@ def encounter_record(access: EncounterAccess) -> dict[str, Any]:
         "minutes_on_scene": e.minutes_on_scene,
         "deescalation_used": e.deescalation_used,
         "naloxone_given": e.naloxone_given,
-        "brief_intervention": e.brief_intervention,
-        "referral_to_treatment": e.referral_to_treatment,
+        "brief_intervention": None,
+        "referral_to_treatment": None,
         "version": e.version,
     }
-    if not (e.clinical_note or e.screenings.exists()):
+    sbirt = e.brief_intervention or e.referral_to_treatment
+    if not (sbirt or e.clinical_note or e.screenings.exists()):
+        # Nothing clinical was recorded: saying so discloses nothing.
+        record["brief_intervention"] = record["referral_to_treatment"] = False
         return record
     clinical = access.clinical()
     if clinical is GroupVisibility.SHOWN:
+        # SBIRT's brief intervention and referral to treatment follow a positive screening:
+        # clinical detail, shown where the screenings are.
+        record["brief_intervention"] = e.brief_intervention
+        record["referral_to_treatment"] = e.referral_to_treatment
         record["screenings"] = screening_rows(e)
         record["clinical_note"] = e.clinical_note
     elif clinical is GroupVisibility.WITHHELD:

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from coresponder.core.models import AuditEvent
@@ -137,6 +138,26 @@ def test_the_officer_reads_the_response_but_not_the_screening_without_consent(
     released = api_client_for(officer).get(f"/api/v1/encounters/{made['id']}").json()
     assert released["screenings"][0]["answers"] == CSSRS_HIGH
     assert AuditEvent.objects.filter(action="read", person_id=world.person.pk).exists()
+
+
+def test_sbirt_is_withheld_from_an_officer_as_the_screenings_are(
+    world: World, api_client_for: Any
+) -> None:
+    # A brief intervention and a referral to treatment follow a positive screening: an
+    # officer without the person's consent learns neither, on the API or the page.
+    sbirt = crisis(world, screenings=[], brief_intervention=True, referral_to_treatment=True)
+    made = post(api_client_for(reader(world, Role.CLINICIAN)), sbirt).json()
+    officer = reader(world, Role.OFFICER)
+    seen = api_client_for(officer).get(f"/api/v1/encounters/{made['id']}").json()
+    assert "brief_intervention" not in seen and "referral_to_treatment" not in seen
+    assert seen["clinical_withheld"].startswith("status withheld")
+    page = Client()
+    page.force_login(officer)
+    html = page.get(f"/programs/{world.program.slug}/encounters/{made['id']}/").content.decode()
+    assert "Brief intervention" not in html
+    consent_for(world, officer)
+    released = api_client_for(officer).get(f"/api/v1/encounters/{made['id']}").json()
+    assert released["brief_intervention"] is True and released["referral_to_treatment"] is True
 
 
 def test_a_prosecutor_and_an_outsider_cannot_learn_of_an_encounter(
