@@ -12,6 +12,7 @@ from django import forms
 from django.utils import timezone
 
 from coresponder.core.errors import ActionError, Forbidden
+from coresponder.domain.clock import date_problem
 
 # What a `datetime-local` input sends and shows.
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
@@ -70,7 +71,10 @@ class LocalDateTimeField(forms.DateTimeField):
     def to_python(self, value: Any) -> dt.datetime | None:
         # A wall-clock time that a DST change skips or repeats is refused by Django here.
         with timezone.override(self.zone):
-            return super().to_python(value)
+            moment = super().to_python(value)
+        if moment is not None and (problem := date_problem(moment.date())):
+            raise forms.ValidationError(f"{problem[0].upper()}{problem[1:]}.", code="range")
+        return moment
 
     def prepare_value(self, value: Any) -> Any:
         with timezone.override(self.zone):

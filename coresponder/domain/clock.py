@@ -9,3 +9,16 @@ from __future__ import annotations
 import datetime as dt
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
+
+# The dates people and systems report fall in these years. Outside them a date is a slip
+# or a stand-in (9999 for "no end", 0001 for "unknown"), and a day or a time zone away
+# from it is past the end of the calendar a computer keeps.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2200
+
+
+def date_problem(day: dt.date) -> str | None:
+    """Why a reported date cannot be taken, or None."""
+    if EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        return None
+    return f"give a date between {EARLIEST_YEAR} and {LATEST_YEAR}, not {day.isoformat()}"

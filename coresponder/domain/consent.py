@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from coresponder.domain.clock import date_problem
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import labels_of
 
@@ -83,6 +84,12 @@ def consent_problems(
         if expires_at <= signed_at:
             need("expires_at", "must be after signed_at")
     expires_on = data.get("expires_on")
+    for field in ("expires_on", "expires_at", "signed_at"):
+        day = data.get(field)
+        if isinstance(day, dt.date) and (problem := date_problem(day)):
+            need(field, problem)
+    if problems.keys() & {"expires_on", "expires_at", "signed_at"}:
+        return problems
     if isinstance(signed_at, dt.datetime) and isinstance(expires_on, dt.date):
         if expires_on < signed_at.date():
             need("expires_on", "must be on or after the day it was signed")

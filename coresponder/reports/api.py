@@ -22,6 +22,7 @@ from ninja import Query, Router, Schema
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError
 from coresponder.core.http import actor_for
+from coresponder.domain.clock import date_problem
 from coresponder.domain.metrics import BREAKDOWN_FIELDS, BREAKDOWNS
 from coresponder.privacy.access import access_program, role_in
 from coresponder.programs.models import Program
@@ -55,6 +56,13 @@ def _period(program: Program, span: Span, suppress: bool) -> Period:
 
     De-identified: one whole, finished quarter, the last one by default.
     """
+    problems = {
+        name: [problem]
+        for name, day in (("start", span.start), ("end", span.end))
+        if day is not None and (problem := date_problem(day))
+    }
+    if problems:
+        raise ActionError("The period's dates are out of range.", problems)
     if suppress:
         period = disclosure.default_period(program, span.start, span.end)
         problems = disclosure.period_problems(program, period)

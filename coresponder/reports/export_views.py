@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
+from coresponder.domain.clock import date_problem
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.access import role_in
 from coresponder.programs.middleware import open_program
@@ -72,9 +73,12 @@ def _date(request: HttpRequest, name: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError as exc:
         raise BadParameter(name, f"{name}: give a date as YYYY-MM-DD, not {raw[:40]!r}.") from exc
+    if problem := date_problem(day):
+        raise BadParameter(name, f"{name}: {problem}.")
+    return day
 
 
 def _period(request: HttpRequest, program: Program, suppress: bool) -> Period:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from coresponder.domain.clock import date_problem
+
 DEFAULT_DAYS = 30
 
 
@@ -21,6 +23,9 @@ def date_range(params: Any, today: dt.date) -> tuple[dt.date, dt.date, list[str]
             value = dt.date.fromisoformat(raw)
         except ValueError:
             errors.append(f"The {name} date must be a date like 2026-11-01.")
+            continue
+        if problem := date_problem(value):
+            errors.append(f"The {name} date: {problem}.")
             continue
         if name == "start":
             start = value

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET, require_safe
 
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.http import actor_for
+from coresponder.domain.clock import date_problem
 from coresponder.domain.metrics import change_is_good
 from coresponder.domain.suppression import quarter_name
 from coresponder.domain.vocabulary import label, labels_of
@@ -527,6 +528,9 @@ def _quarter_period(request: HttpRequest, program: Program) -> tuple[m.Period, l
             dates[name] = dt.date.fromisoformat(raw) if raw else None
         except ValueError:
             errors.append(f"The {name} date must be a date like 2026-07-01.")
+            continue
+        if (day := dates[name]) is not None and (problem := date_problem(day)):
+            errors.append(f"The {name} date: {problem}.")
     if not errors:
         period = disclosure.default_period(program, dates.get("start"), dates.get("end"))
         problems = disclosure.period_problems(program, period)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from coresponder.core.errors import ActionError
 from coresponder.core.http import actor_for
+from coresponder.domain.clock import date_problem
 from coresponder.domain.directory import CATEGORY_GROUPS, KM_PER_MILE
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.presets import SERVICE_CATEGORIES
@@ -80,6 +81,9 @@ def _asked_time(request: HttpRequest, zone: ZoneInfo, errors: dict[str, list[str
         clock = dt.time.fromisoformat(request.GET.get("at_time", ""))
     except ValueError:
         errors["open_at"] = ["Give a date and a time, or choose “Open now”."]
+        return None
+    if problem := date_problem(day):
+        errors["open_at"] = [f"{problem[0].upper()}{problem[1:]}."]
         return None
     return dt.datetime.combine(day, clock, tzinfo=zone)
 

@@ -76,6 +76,8 @@ def test_the_signature_time_and_the_expiry_day_are_the_programs(world: World) ->
     [
         ({"signed_at": "2090-01-01T10:00"}, "cannot be in the future"),
         ({"expires_on": "2020-01-01"}, "must be on or after the day it was signed"),
+        ({"expires_on": "9999-12-31"}, "give a date between 1900 and 2200"),
+        ({"signed_at": "0001-01-01T00:00"}, "Give a date between 1900 and 2200"),
     ],
 )
 def test_impossible_dates_are_refused_with_nothing_recorded(

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -376,6 +377,8 @@ def test_signed_out_visitors_are_sent_to_sign_in(quarter: Program) -> None:
         ("metrics", {"start": "2026-13-01"}, "start"),
         ("metrics", {"start": "2026-10-01", "end": "2026-09-01"}, "end"),
         ("metrics", {"start": "2010-01-01", "end": "2026-01-01"}, "end"),
+        ("metrics", {"start": "9999-12-01", "end": "9999-12-31"}, "end"),
+        ("metrics", {"start": "0001-01-01", "end": "0001-03-31"}, "end"),
         ("breakdown", {"by": "shoe_size"}, "by"),
         ("monthly", {"metric": "dispositions"}, "metric"),
     ],
@@ -390,6 +393,20 @@ def test_bad_parameters_get_422_naming_the_field(
     assert response.status_code == 422
     assert response.content.decode().startswith(f"{field}:")
     assert exports(quarter) == []
+
+
+@pytest.mark.parametrize("query", ["start=9999-12-01&end=9999-12-31", "start=0001-01-01"])
+def test_dates_past_the_calendar_get_422_on_the_dashboard_and_the_api(
+    quarter: Program, query: str, api_client_for: Any
+) -> None:
+    coordinator = member(quarter, Role.COORDINATOR)
+    page = signed_in(coordinator).get(f"/programs/{quarter.slug}/dashboard/?{query}")
+    assert page.status_code == 422
+    assert "give a date between 1900 and 2200" in page.content.decode()
+    api = api_client_for(coordinator)
+    answer = api.get(f"/api/v1/programs/{quarter.slug}/metrics?{query}")
+    assert answer.status_code == 422
+    assert "start" in answer.json()["errors"]
 
 
 def test_an_unknown_table_is_404(quarter: Program) -> None:

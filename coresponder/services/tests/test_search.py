@@ -439,6 +439,19 @@ def test_an_unplaceable_address_on_the_page_says_why(
     assert UNPLACED in response.content.decode()
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_time_past_the_calendar_on_the_page_says_why(
+    client: Client, coach: User, pco: Program, day: str
+) -> None:
+    client.force_login(coach)
+    query = {"when": "at", "at_date": day, "at_time": "23:59"}
+
+    response = client.get(f"/programs/{pco.slug}/services/", query)
+
+    assert response.status_code == 422
+    assert "Give a date between 1900 and 2200" in response.content.decode()
+
+
 def test_the_page_flags_stale_capacity(
     client: Client, coach: User, pco: Program, directory: Directory
 ) -> None:
