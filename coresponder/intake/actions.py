@@ -32,7 +32,7 @@ from coresponder.domain.intake import (
 )
 from coresponder.domain.linkage import Record, normalise
 from coresponder.domain.policy import RecordType, may_write
-from coresponder.domain.vocabulary import OverdoseSource, Pathway
+from coresponder.domain.vocabulary import OverdoseSource, Pathway, labels_of
 from coresponder.identity.actions import (
     SourceRecordInput,
     linkage_record,
@@ -134,14 +134,15 @@ def validate_referral(
     now = timezone.now()
     offered = program.rules.pathways
     pathway = referral.pathway
+    named = labels_of("pathway").get(str(pathway), str(pathway))
     if pathway not in offered:
-        errors["pathway"] = [f"{program.name} does not take {pathway!r} referrals"]
+        errors["pathway"] = [f"{program.name} does not take {named} referrals"]
     if referral.received_at is None:
         errors["received_at"] = ["is required"]
     _check_time(errors, "received_at", referral.received_at, now)
     fact = PATHWAY_FACTS.get(Pathway(pathway)) if pathway in set(Pathway) else None
     if fact and getattr(referral, fact) is None:
-        errors[fact] = [f"is required on the {pathway} pathway"]
+        errors[fact] = [f"is required on the {named} pathway"]
     overdose = referral.overdose
     if overdose is not None:
         if overdose.occurred_at is None:

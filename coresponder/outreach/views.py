@@ -15,6 +15,7 @@ from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup
+from coresponder.domain.vocabulary import label
 from coresponder.outreach.actions import (
     checklist_of,
     claim_task,
@@ -52,7 +53,7 @@ def task_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     def save() -> HttpResponse:
         attempt = record_attempt(actor_for(request), access, task, form.attempt_input())
         task.refresh_from_db()
-        messages.success(request, _saved_message(task, attempt.get_outcome_display(), zone))
+        messages.success(request, _saved_message(task, label("outcome", attempt.outcome), zone))
         return redirect("outreach-task", slug=program.slug, task_id=task.pk)
 
     try:

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Prefetch, Q
 
 from coresponder.domain.policy import WITHHELD_TEXT, FieldGroup, GroupVisibility
+from coresponder.domain.vocabulary import label
 from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Overdose, Referral
 from coresponder.outreach.models import Attempt, OutreachTask
@@ -246,7 +247,7 @@ def _attempt_entry(attempt: Attempt, slug: str, shown: _Shown) -> dict[str, Any]
             if shown.contact and contact.name:
                 who["name"] = contact.name
         reached.append(who)
-    title = f"{attempt.get_channel_display()}: {attempt.get_outcome_display()}"
+    title = f"{label('channel', attempt.channel)}: {label('outcome', attempt.outcome)}"
     return _entry(
         attempt.attempted_at,
         "attempt",
@@ -284,7 +285,8 @@ def _encounter_entries(
             }
             if encounter.clinical_note and clinical:
                 detail["note"] = encounter.clinical_note
-            title = f"{encounter.get_kind_display()}: {encounter.get_disposition_display()}"
+            kind = label("encounter_kind", encounter.kind)
+            title = f"{kind}: {label('disposition', encounter.disposition)}"
             entries.append(_entry(encounter.occurred_at, "encounter", slug, title, **detail))
         elif encounter.clinical_note and clinical:
             entries.append(

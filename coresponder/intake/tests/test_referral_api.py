@@ -356,6 +356,25 @@ def test_bad_input_gets_422_with_the_field_and_writes_nothing(
     assert not Person.objects.exists()
 
 
+def test_a_pathway_is_named_by_its_label_in_errors(
+    programs: dict[str, Program], api_client_for: Any
+) -> None:
+    client = api_client_for(staff(programs["pco"]))
+    with _frozen(NOW):
+        response = post(client, body_for("pco", "officer_intervention"))
+    assert response.status_code == 422
+    said = response.json()["errors"]["pathway"][0]
+    assert said == (
+        "Plymouth County Outreach does not take Officer intervention (in lieu of arrest) referrals"
+    )
+    client = api_client_for(staff(programs["pad"]))
+    with _frozen(NOW):
+        response = post(client, body_for("pad", "officer_intervention"))
+    messages = [m for texts in response.json()["errors"].values() for m in texts]
+    assert "is required on the Officer intervention (in lieu of arrest) pathway" in messages
+    assert not any("officer_intervention" in m or "Pathway." in m for m in messages)
+
+
 def test_a_prosecutor_may_not_refer(programs: dict[str, Program], api_client_for: Any) -> None:
     client = api_client_for(staff(programs["pad"], Role.PROSECUTOR))
     with _frozen(NOW):

@@ -166,10 +166,17 @@ def test_entries_come_newest_first_and_same_instant_facts_in_the_order_they_happ
 def test_an_officer_without_consent_learns_an_encounter_and_a_screening_took_place_and_no_more(
     world: World,
 ) -> None:
-    items = timeline_of(reader(world, Role.OFFICER), world)
+    officer = reader(world, Role.OFFICER)
+    items = timeline_of(officer, world)
     (encounter,) = of_kind(items, "encounter")
     assert encounter["detail"]["kind"] == "outreach_visit"
     assert "note" not in encounter["detail"]
+    # Titles speak the vocabulary's labels, as the details under them do.
+    Encounter.objects.filter(person=world.person).update(disposition="transported_detox")
+    Attempt.objects.filter(task__person=world.person).update(outcome="declined_interested_later")
+    titled = timeline_of(officer, world)
+    assert of_kind(titled, "encounter")[0]["title"] == "Outreach visit: Transported to detox"
+    assert of_kind(titled, "attempt")[0]["title"] == "Home visit: Declined, interested later"
     (screening,) = of_kind(items, "screening")
     assert screening["title"] == "Screening"
     assert screening["detail"]["withheld"] == WITHHELD_TEXT
