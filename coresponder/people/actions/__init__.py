@@ -18,6 +18,7 @@ from django.utils import timezone
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.tracked import save_tracked
+from coresponder.domain.clock import date_problem
 from coresponder.domain.intake import birth_year_conflict, birth_year_problem
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.identity.actions import PERSON_LINKAGE_FIELDS, index_person
@@ -124,6 +125,34 @@ def check_birth(birth_date: Any, birth_year: Any, *, given_together: bool) -> No
         raise ActionError("The birth year cannot be recorded.", {"birth_year": [problem]})
 
 
+# A name is a name: the longest any field of one takes (aliases as the names they are).
+NAME_MAX_CHARS = 100
+
+
+def check_person_fields(given: Mapping[str, Any]) -> None:
+    """Refuse what no person's record can hold: a blank name, a birth date in the future
+    or past the calendar, an alias longer than a name, a character no database stores."""
+    problems: dict[str, list[str]] = {}
+    # Someone may be known by a first name alone (a family name left blank), never by none.
+    if "given_name" in given and not str(given["given_name"] or "").strip():
+        problems["given_name"] = ["cannot be blank"]
+    birth = given.get("birth_date")
+    if isinstance(birth, dt.date):
+        if (problem := date_problem(birth)) is not None:
+            problems["birth_date"] = [problem]
+        elif birth > timezone.localdate():
+            problems["birth_date"] = ["cannot be in the future"]
+    for alias in given.get("aliases") or ():
+        if len(str(alias)) > NAME_MAX_CHARS:
+            problems["aliases"] = [f"each alias is at most {NAME_MAX_CHARS} characters"]
+    for key, value in given.items():
+        texts = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            problems.setdefault(key, []).append("holds a character that cannot be stored")
+    if problems:
+        raise ActionError("The person's record cannot hold that.", problems)
+
+
 def join_program(
     actor: Actor, person: Person, program: Program, first_seen_at: dt.datetime
 ) -> None:
@@ -164,6 +193,7 @@ def create_person(actor: Actor, program: Program, data: PersonInput) -> Person:
     if role is None or not may_write(role, RecordType.PERSON):
         raise Forbidden("Your role may not add people to this program.")
     given = data.given()
+    check_person_fields(given)
     check_birth(given.get("birth_date"), given.get("birth_year"), given_together=True)
     with transaction.atomic():
         person = Person(**given)
@@ -189,6 +219,7 @@ def update_person(
         raise Forbidden("Your role may not change this person's record.")
     person = access.person
     given = changes.given()
+    check_person_fields(given)
     check_birth(
         given.get("birth_date", person.birth_date),
         given.get("birth_year"),

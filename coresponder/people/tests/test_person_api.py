@@ -54,6 +54,39 @@ def test_a_person_without_names_is_refused_with_field_errors(
     assert Person.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"birth_date": "2099-01-01"}, "birth_date"),
+        ({"birth_date": "1850-01-01"}, "birth_date"),
+        ({"given_name": " "}, "given_name"),
+        ({"given_name": "Sa\u0000m"}, "given_name"),
+        ({"aliases": ["x" * 20_000]}, "aliases"),
+    ],
+)
+def test_a_person_no_record_can_hold_is_refused_and_nothing_changes(
+    world: Any, api_client_for: Any, fields: dict[str, Any], field: str
+) -> None:
+    client = api_client_for(reader(world, Role.OFFICER))
+    created = client.post(
+        "/api/v1/persons",
+        {"given_name": "Sam", "family_name": "Ortiz", **fields},
+        content_type="application/json",
+    )
+    assert created.status_code == 422, created.content
+    assert field in created.json()["errors"]
+    assert Person.objects.count() == 1
+    changed = client.patch(
+        f"/api/v1/persons/{world.person.pk}",
+        {**fields, "version": 1},
+        content_type="application/json",
+    )
+    assert changed.status_code == 422, changed.content
+    assert field in changed.json()["errors"]
+    world.person.refresh_from_db()
+    assert (world.person.given_name, world.person.version) == ("Dana", 1)
+
+
 def test_a_prosecutor_may_not_add_people(world: Any, api_client_for: Any) -> None:
     prosecutor = reader(world, Role.PROSECUTOR)
     response = api_client_for(prosecutor).post(
