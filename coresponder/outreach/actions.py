@@ -296,6 +296,20 @@ def record_attempt(
             "An attempt is recorded after it happens.",
             {"attempted_at": ["cannot be in the future"]},
         )
+    # Nobody is reached about a referral before it came in, or an overdose before it.
+    began = [
+        moment
+        for moment in (
+            task.referral.received_at if task.referral_id else None,
+            task.overdose.occurred_at if task.overdose_id else None,
+        )
+        if moment is not None
+    ]
+    if began and data.attempted_at < min(began) - CLOCK_SKEW:
+        raise ActionError(
+            "An attempt comes after what it follows up.",
+            {"attempted_at": ["cannot be before the referral or the overdose it follows up"]},
+        )
     with transaction.atomic():
         task = OutreachTask.objects.select_for_update().select_related("program").get(pk=task.pk)
         # Checked under the task's lock, so two attempts sent at once cannot both pass.

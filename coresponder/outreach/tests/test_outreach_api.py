@@ -7,12 +7,15 @@ from typing import Any
 
 import pytest
 
+from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
+from coresponder.intake.models import Referral
 from coresponder.outreach.actions import refresh_priority_tiers
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.tests.world import World, reader
+from coresponder.privacy.tests.world import World, build_world, reader
+from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program, Team
 
 pytestmark = pytest.mark.django_db
@@ -346,3 +349,24 @@ def test_the_queue_is_paginated_in_work_order(qrt: Program, api_client_for: Any)
     assert first["count"] == second["count"] == 55
     ids = [i["task_id"] for i in first["items"]] + [i["task_id"] for i in second["items"]]
     assert ids == [t.pk for t in tasks]
+
+
+def test_an_attempt_before_the_referral_it_follows_up_is_refused(api_client_for: Any) -> None:
+    load_programs(SYSTEM)
+    world = build_world(Program.objects.get(slug="pad"))
+    referral = Referral.objects.get(person=world.person)
+    task = OutreachTask.objects.create(
+        program=world.program,
+        person=world.person,
+        referral=referral,
+        window_start=referral.received_at,
+        window_end=referral.received_at + dt.timedelta(days=3),
+    )
+    before = (referral.received_at - dt.timedelta(days=400)).isoformat()
+    client = api_client_for(reader(world, Role.RECOVERY_COACH))
+    response = attempt(client, task, "declined", attempted_at=before)
+    assert response.status_code == 422, response.content
+    assert "attempted_at" in response.json()["errors"]
+    assert not task.attempts.exists()
+    task.refresh_from_db()
+    assert task.status == OutreachTask.Status.OPEN
