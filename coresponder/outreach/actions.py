@@ -300,8 +300,8 @@ def record_attempt(
     began = [
         moment
         for moment in (
-            task.referral.received_at if task.referral_id else None,
-            task.overdose.occurred_at if task.overdose_id else None,
+            task.referral.received_at if task.referral is not None else None,
+            task.overdose.occurred_at if task.overdose is not None else None,
         )
         if moment is not None
     ]
