@@ -123,6 +123,11 @@ def _check_time(errors: dict[str, list[str]], field: str, value: Any, now: dt.da
         errors.setdefault(field, []).append("cannot be in the future")
 
 
+def _pathway_label(pathway: Any) -> str:
+    """A pathway as people read it, for an error message."""
+    return labels_of("pathway").get(str(pathway), str(pathway))
+
+
 def validate_referral(
     program: Program, referral: ReferralInput, *, public: bool = False
 ) -> dict[str, list[str]]:
@@ -134,15 +139,14 @@ def validate_referral(
     now = timezone.now()
     offered = program.rules.pathways
     pathway = referral.pathway
-    named = labels_of("pathway").get(str(pathway), str(pathway))
     if pathway not in offered:
-        errors["pathway"] = [f"{program.name} does not take {named} referrals"]
+        errors["pathway"] = [f"{program.name} does not take {_pathway_label(pathway)} referrals"]
     if referral.received_at is None:
         errors["received_at"] = ["is required"]
     _check_time(errors, "received_at", referral.received_at, now)
     fact = PATHWAY_FACTS.get(Pathway(pathway)) if pathway in set(Pathway) else None
     if fact and getattr(referral, fact) is None:
-        errors[fact] = [f"is required on the {named} pathway"]
+        errors[fact] = [f"is required on the {_pathway_label(pathway)} pathway"]
     overdose = referral.overdose
     if overdose is not None:
         if overdose.occurred_at is None:
