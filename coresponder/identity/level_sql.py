@@ -8,6 +8,23 @@ from collections.abc import Callable
 from coresponder.domain.linkage import FAMILY_FIRST_SPELLED_APART
 
 
+def own_names_sql(x: str, y: str, size: str, overlap: str) -> str:
+    """`linkage.names_of_their_own` where the levels before have ruled out one name and
+    nicknames: each may be a listed given name, and none that either may be is the
+    other's. `size` and `overlap` are the dialect's length of a list and its test of two
+    lists sharing an item."""
+    return (
+        f"({size}({x}_listed_l) > 0 AND {size}({y}_listed_r) > 0"
+        f" AND NOT {overlap}({x}_listed_l, {y}_listed_r))"
+    )
+
+
+def apart_sql(two_names: str, own_names: str, x: str, y: str, overlap: str) -> str:
+    """Two given names, by the groups (`two_names`, the dialect's `two_given_names`) or as
+    names of their own (`own_names`), neither a nickname of the other."""
+    return f"({two_names} OR (NOT {overlap}({x}_roots_l, {y}_roots_r) AND {own_names}))"
+
+
 def family_first_apart_sql(two_names_sql: Callable[[str, str], str], size: str) -> str:
     """`linkage.family_name_first_apart`: the given-name fields agree and the family-name
     fields hold two given names, spelled apart or after a given-name field no group reads

@@ -43,7 +43,12 @@ from coresponder.domain.linkage import (
 )
 from coresponder.identity import batch_scoring, spark_backend
 from coresponder.identity.actions import linkage_record
-from coresponder.identity.level_sql import family_first_apart_sql, unless
+from coresponder.identity.level_sql import (
+    apart_sql,
+    family_first_apart_sql,
+    own_names_sql,
+    unless,
+)
 from coresponder.identity.matching import phone_key, shared_phone_keys
 from coresponder.identity.models import LINKAGE_FIELDS, SourceRecord
 
@@ -81,12 +86,7 @@ def _two_names_sql(x: str, y: str) -> str:
 
 
 def _own_names_sql(x: str, y: str) -> str:
-    """`linkage.names_of_their_own` where the levels before have ruled out one name and
-    nicknames: each may be a listed given name, and none that either may be is the other's."""
-    return (
-        f"(len({x}_listed_l) > 0 AND len({y}_listed_r) > 0"
-        f" AND NOT list_has_any({x}_listed_l, {y}_listed_r))"
-    )
+    return own_names_sql(x, y, "len", "list_has_any")
 
 
 def _close_sql(x: str, y: str, own_apart: bool = True) -> str:
@@ -132,12 +132,7 @@ OTHER_PATIENTS_SQL = (
 # Records that may both write the family name first, for two people: the given names read
 # as different, the family names as the same.
 def _apart_sql(x: str, y: str) -> str:
-    """Two given names, by the groups or as names of their own, neither a nickname of the
-    other (`two_given_names` or `names_of_their_own`)."""
-    return (
-        f"({_two_names_sql(x, y)} OR (NOT list_has_any({x}_roots_l, {y}_roots_r)"
-        f" AND {_own_names_sql(x, y)}))"
-    )
+    return apart_sql(_two_names_sql(x, y), _own_names_sql(x, y), x, y, "list_has_any")
 
 
 FAMILY_FIRST_APART_SQL = family_first_apart_sql(_apart_sql, "len")
