@@ -13,7 +13,7 @@ from django.utils import timezone
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.tracked import save_tracked
-from coresponder.domain.clock import CLOCK_SKEW
+from coresponder.domain.clock import CLOCK_SKEW, date_problem
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.screenings import (
     InvalidAnswers,
@@ -80,6 +80,8 @@ def validate_encounter(data: EncounterInput, now: dt.datetime) -> dict[str, list
     occurred = data.occurred_at
     if not isinstance(occurred, dt.datetime) or occurred.tzinfo is None:
         errors["occurred_at"] = ["a date and time with its UTC offset is required"]
+    elif (problem := date_problem(occurred.date())) is not None:
+        errors["occurred_at"] = [problem]
     elif occurred > now + CLOCK_SKEW:
         errors["occurred_at"] = ["cannot be in the future"]
     if data.kind not in {k.value for k in EncounterKind}:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.tracked import save_tracked
-from coresponder.domain.clock import CLOCK_SKEW
+from coresponder.domain.clock import CLOCK_SKEW, date_problem
 from coresponder.domain.eligibility import decide
 from coresponder.domain.intake import (
     SAME_OVERDOSE_WITHIN,
@@ -119,6 +119,8 @@ def _check_time(errors: dict[str, list[str]], field: str, value: Any, now: dt.da
         errors.setdefault(field, []).append("must be a date and time")
     elif value.tzinfo is None:
         errors.setdefault(field, []).append("needs a time zone offset")
+    elif (problem := date_problem(value.date())) is not None:
+        errors.setdefault(field, []).append(problem)
     elif value > now + CLOCK_SKEW:
         errors.setdefault(field, []).append("cannot be in the future")
 

@@ -23,6 +23,7 @@ from coresponder.domain.policy import (
     GroupVisibility,
     RecordType,
 )
+from coresponder.import_limits import max_cell_chars
 from coresponder.people.models import Person
 from coresponder.privacy.access import (
     DisclosureBasis,
@@ -269,6 +270,10 @@ def record_consent(actor: Actor, access: PersonAccess, data: ConsentInput) -> Co
     if not access.may_write(RecordType.CONSENT):
         raise Forbidden("Your role may not record consents.")
     problems = consent_problems(asdict(data), now=timezone.now())
+    longest = max_cell_chars()
+    for field in ("discloser", "information", "purpose", "expiry_event"):
+        if len(str(getattr(data, field) or "")) > longest:
+            problems.setdefault(field, []).append(f"is longer than {longest:,} characters")
     if problems:
         raise ActionError("The consent is missing required elements.", problems)
     expires_at = data.expires_at

@@ -79,6 +79,11 @@ BREAKDOWN_LABELS = {
     "sex": "Sex",
     "age_band": "Age band",
 }
+SUM_OF_ROWS = "Sum of the rows"
+PEOPLE_IN_SEVERAL_GROUPS = (
+    "A person in more than one group (reported by two sources, say) is counted in each, so"
+    " the sum of a column of people can exceed the program's count for the period."
+)
 BREAKDOWN_COUNTS = (
     "referrals",
     "people_referred_to_services",
@@ -146,6 +151,9 @@ def breakdown_table(program: Any, period: Period, by: str, *, suppress: bool = F
         raise ValueError(f"no breakdown by {by!r}")
     rows = [dict(row) for row in metric_defs.metric_breakdown(program, period, by)]
     rows = _with_total(rows, BREAKDOWN_COUNTS, suppress)
+    # Referrals and overdoses fall in one group each; a person may fall in several (two
+    # sources, two pathways), so their columns' sum is not the program's count of people.
+    rows[-1]["label"] = SUM_OF_ROWS
     label = BREAKDOWN_LABELS.get(by, humanize(by))
     return Table(
         name="breakdown",
@@ -156,7 +164,7 @@ def breakdown_table(program: Any, period: Period, by: str, *, suppress: bool = F
             *(Column(key, _count_label(key)) for key in BREAKDOWN_COUNTS),
         ],
         rows=rows,
-        notes=_notes(suppress),
+        notes=[PEOPLE_IN_SEVERAL_GROUPS, *_notes(suppress)],
         holds_part2=True,
         suppressed=suppress,
     )

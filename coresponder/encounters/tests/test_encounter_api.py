@@ -106,6 +106,9 @@ def test_a_time_without_offset_and_a_future_time_are_refused(
     response = post(client, crisis(world, occurred_at=later))
     assert response.status_code == 422
     assert response.json()["errors"]["occurred_at"] == ["cannot be in the future"]
+    response = post(client, crisis(world, occurred_at="1850-03-01T10:00:00-07:00"))
+    assert response.status_code == 422
+    assert response.json()["errors"]["occurred_at"][0].startswith("give a date between 1900")
 
 
 def test_an_officer_may_not_record_an_encounter(world: World, api_client_for: Any) -> None:

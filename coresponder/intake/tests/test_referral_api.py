@@ -330,6 +330,7 @@ def test_a_repeat_referral_escalates_the_open_task(
         ({"pathway": "teleportation"}, "pathway"),
         ({"offense": None}, "offense"),
         ({"received_at": "2030-01-01T00:00:00+00:00"}, "received_at"),
+        ({"received_at": "1850-01-01T00:00:00+00:00"}, "received_at"),
         (
             {"person": {"given_name": "A", "family_name": "B", "birth_date": "2031-02-30"}},
             "person.birth_date",

@@ -73,6 +73,7 @@ def test_a_clinician_records_a_complete_consent(world: Any, api_client_for: Any)
         ({"signed_at": "2031-12-01T10:00:00Z", "expires_at": "2032-12-01T10:00:00Z"}, "signed_at"),
         ({"expires_at": None, "expires_on": "2020-01-01"}, "expires_on"),
         ({"expires_at": None, "expires_on": "9999-12-31"}, "expires_on"),
+        ({"information": "x" * 20_000}, "information"),
     ],
 )
 def test_it_rejects_a_consent_missing_an_element(
