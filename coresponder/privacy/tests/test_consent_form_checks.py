@@ -63,7 +63,12 @@ def test_it_releases_exactly_what_is_ticked(world: World) -> None:
 
 
 def test_the_signature_time_and_the_expiry_day_are_the_programs(world: World) -> None:
-    assert post(world, form(expires_on="2027-06-01")).status_code == 302
+    client = Client()
+    client.force_login(reader(world, Role.CLINICIAN))
+    url = f"/people/{world.person.pk}/consents/new/"
+    page = client.get(url).content.decode()
+    assert "Local time (America/New_York)" in page and "(UTC)" not in page
+    assert client.post(url, form(expires_on="2027-06-01")).status_code == 302
     consent = Consent.objects.get(person=world.person)
     # 10:00 in Philadelphia on 1 November 2026 (EST), not 10:00 UTC.
     assert consent.signed_at == dt.datetime(2026, 11, 1, 10, 0, tzinfo=NEW_YORK)
