@@ -731,21 +731,19 @@ def generate(people: int = PEOPLE, seed: int = SEED) -> list[Row]:
         members = _household(rng, shared, household)
         household += 1
         for who in members[: people - entity]:
-            for n, (record, tags) in enumerate(_reports(rng, who, shared)):
-                rows.append(
-                    Row(
-                        f"h{entity}-{n}",
-                        record,
-                        "x",
-                        str(entity),
-                        frozenset(tags) | who.tags,
-                        who.household,
-                    )
-                )
+            rows += _person_rows(rng, who, shared, entity)
             entity += 1
     rows = mark_shared_phones(rows)
     rng.shuffle(rows)
     return rows + _alike_named_twins(random.Random(seed + 1), shared, entity, household, people)
+
+
+def _person_rows(rng: random.Random, who: _Person, pools: _Pools, entity: int) -> list[Row]:
+    """Every report of one person as rows of the set, the person numbered `entity`."""
+    return [
+        Row(f"h{entity}-{n}", record, "x", str(entity), frozenset(tags) | who.tags, who.household)
+        for n, (record, tags) in enumerate(_reports(rng, who, pools))
+    ]
 
 
 def _alike_named_twins(
@@ -761,17 +759,7 @@ def _alike_named_twins(
         first = replace(person(rng, pools.given, pools.family), given=one, sex=sex)
         home, tags = f"alike_named_twins:{number}", frozenset({"alike_named_twin"})
         for who in (_Person(first, tags, home), _Person(replace(first, given=other), tags, home)):
-            for n, (record, report_tags) in enumerate(_reports(rng, who, pools)):
-                rows.append(
-                    Row(
-                        f"h{entity}-{n}",
-                        record,
-                        "x",
-                        str(entity),
-                        frozenset(report_tags) | tags,
-                        home,
-                    )
-                )
+            rows += _person_rows(rng, who, pools, entity)
             entity += 1
     rows = mark_shared_phones(rows)
     rng.shuffle(rows)

@@ -25,6 +25,21 @@ def apart_sql(two_names: str, own_names: str, x: str, y: str, overlap: str) -> s
     return f"({two_names} OR (NOT {overlap}({x}_roots_l, {y}_roots_r) AND {own_names}))"
 
 
+def swapped_sql(close: Callable[[str, str], str]) -> str:
+    """Given and family names swapped, each close to the other record's by `close` (the
+    dialect's `linkage._close_names`, strict or taking names of their own as one)."""
+    return (
+        "given_l IS NOT NULL AND family_l IS NOT NULL AND given_r IS NOT NULL"
+        f" AND family_r IS NOT NULL AND {close('given', 'family')} AND {close('family', 'given')}"
+    )
+
+
+def swapped_own_sql(own_names: Callable[[str, str], str], lenient: str) -> str:
+    """`linkage._swapped_own`: the cheap test of names of their own first, then the swap
+    taking them as one (`lenient`)."""
+    return f"({own_names('given', 'family')} OR {own_names('family', 'given')}) AND {lenient}"
+
+
 def family_first_apart_sql(two_names_sql: Callable[[str, str], str], size: str) -> str:
     """`linkage.family_name_first_apart`: the given-name fields agree and the family-name
     fields hold two given names, spelled apart or after a given-name field no group reads

@@ -33,6 +33,8 @@ from coresponder.identity.level_sql import (
     apart_sql,
     family_first_apart_sql,
     own_names_sql,
+    swapped_own_sql,
+    swapped_sql,
     unless,
 )
 
@@ -69,23 +71,11 @@ def _close_sql(x: str, y: str, own_apart: bool = True) -> str:
     )
 
 
-SWAPPED_CLOSE_SQL = (
-    "given_l IS NOT NULL AND family_l IS NOT NULL AND given_r IS NOT NULL"
-    f" AND family_r IS NOT NULL AND {_close_sql('given', 'family')}"
-    f" AND {_close_sql('family', 'given')}"
-)
+SWAPPED_CLOSE_SQL = swapped_sql(_close_sql)
 # The same, taking two names that may each be a name of their own as close: where only
 # that makes it a swap, the given names are read as names of their own alike.
-SWAPPED_LENIENT_SQL = (
-    "given_l IS NOT NULL AND family_l IS NOT NULL AND given_r IS NOT NULL"
-    f" AND family_r IS NOT NULL AND {_close_sql('given', 'family', own_apart=False)}"
-    f" AND {_close_sql('family', 'given', own_apart=False)}"
-)
-# `linkage._swapped_own`: the cheap test of names of their own first.
-SWAPPED_OWN_SQL = (
-    f"({_own_names_sql('given', 'family')} OR {_own_names_sql('family', 'given')})"
-    f" AND {SWAPPED_LENIENT_SQL}"
-)
+SWAPPED_LENIENT_SQL = swapped_sql(lambda x, y: _close_sql(x, y, own_apart=False))
+SWAPPED_OWN_SQL = swapped_own_sql(_own_names_sql, SWAPPED_LENIENT_SQL)
 
 # Placeholder names whose marks differ, born or seen together ("Twin A", "Twin B"): two
 # people, not a blank (`linkage._other_patients`).
