@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -10,9 +12,10 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Request
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.core.signals import got_request_exception
 from django.db import DataError, IntegrityError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from ninja import Field, NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 from pydantic import ValidationError as SchemaMismatch
 
@@ -29,6 +32,8 @@ from coresponder.people.api import router as people_router
 from coresponder.privacy.api import router as privacy_router
 from coresponder.privacy.tokens import user_for_token
 from coresponder.programs.api import router as programs_router
+from coresponder.programs.request_keys import HEADER as KEY_HEADER
+from coresponder.programs.request_keys import answer_once
 from coresponder.programs.shift_api import router as shifts_router
 from coresponder.reports.api import router as reports_router
 from coresponder.services.api import router as services_router
@@ -49,7 +54,34 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+class CoresponderApi(NinjaAPI):
+    """The API, whose schema names the `Idempotency-Key` every POST takes."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema["paths"].values():
+            post = operations.get("post")
+            if post is not None:
+                post.setdefault("parameters", []).append(KEY_PARAMETER)
+        return schema
+
+
+KEY_PARAMETER = {
+    "in": "header",
+    "name": KEY_HEADER,
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+    "description": (
+        "A key of your choosing (a UUID) for this request. Sent again with the same "
+        "request, nothing is recorded twice and the first answer comes back, marked "
+        "`Idempotent-Replayed: true`; with another request, 422."
+    ),
+}
+
+
+api = CoresponderApi(
     title="Coresponder API",
     version="1",
     description=(
@@ -67,6 +99,29 @@ api = NinjaAPI(
     docs=Swagger(settings={"validatorUrl": None}),
     openapi_url="/openapi.json",
 )
+
+
+def saved_once(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Every POST takes an `Idempotency-Key`: a resend gets the first answer, not a new record."""
+
+    @functools.wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method != "POST" or KEY_HEADER not in request.headers:
+            return run(request, *args, **kwargs)
+        return answer_once(request, _bearer(request), lambda req: run(req, *args, **kwargs))
+
+    return wrapper
+
+
+def _bearer(request: HttpRequest) -> Any:
+    """The user of the request's bearer token, if it is valid; the operation checks it again."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return user_for_token(token.strip())
+
+
+api.add_decorator(saved_once, mode="view")
 
 
 def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:

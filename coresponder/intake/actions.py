@@ -527,7 +527,7 @@ def _add_report(actor: Actor, overdose: Overdose, referral: ReferralInput) -> Ov
         overdose=overdose,
         source=_checked(data.source),
         organization=getattr(user, "organization", None),
-        external_id=str(data.external_id or ""),
+        external_id=str(data.external_id or "").strip(),
         reported_at=_checked(referral.received_at),
         raw={
             k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in data.facts().items()
@@ -714,24 +714,25 @@ def _join_overdose(
     data = given.person
     if data is None:
         raise ValueError("only a report naming a person joins an overdose")
-    if data.id is None:
-        # The report's spelling is kept as reported, so matching later finds it too.
-        source = reported_source(given, channel)
-        record_source(actor, person, program, source, _as_reported(given))
-    _add_report(actor, known, given)
-    record_event(
-        actor,
-        "change",
-        obj=known,
-        person_id=person.pk,
-        program_slug=program.slug,
-        detail={
-            "merged_report_from": _overdose_of(given).source,
-            "joined_because": list(evidence.words),
-            "person_agreement": evidence.agreement.value,
-            "probability": round(evidence.probability, 4),
-        },
-    )
+    if not _reported_already(actor, known, _overdose_of(given)):
+        if data.id is None:
+            # The report's spelling is kept as reported, so matching later finds it too.
+            source = reported_source(given, channel)
+            record_source(actor, person, program, source, _as_reported(given))
+        _add_report(actor, known, given)
+        record_event(
+            actor,
+            "change",
+            obj=known,
+            person_id=person.pk,
+            program_slug=program.slug,
+            detail={
+                "merged_report_from": _overdose_of(given).source,
+                "joined_because": list(evidence.words),
+                "person_agreement": evidence.agreement.value,
+                "probability": round(evidence.probability, 4),
+            },
+        )
     if named is not None and named.pk != person.pk:
         # The report named another record of what looks like this person.
         _propose(actor, named, person, evidence)
@@ -746,6 +747,19 @@ def _join_overdose(
         overdose_merged=True,
         join=decision,
     )
+
+
+def _reported_already(actor: Actor, overdose: Overdose, data: OverdoseInput) -> bool:
+    """The same source's record, by its own id, sent again: not another report of it."""
+    external_id = str(data.external_id or "").strip()
+    if not external_id:
+        return False
+    user = actor.user if getattr(actor.user, "is_authenticated", False) else None
+    return overdose.reports.filter(
+        source=data.source,
+        organization=getattr(user, "organization", None),
+        external_id=external_id,
+    ).exists()
 
 
 def _put_up_for_review(

@@ -36,6 +36,7 @@ from coresponder.programs.models import (
     Membership,
     Organization,
     Program,
+    RequestKey,
     Shift,
     Team,
     User,
@@ -509,6 +510,46 @@ def note_form_saved(claim: FormToken, url: str) -> None:
 def forget_form_tokens(before: dt.datetime) -> int:
     """Delete tokens claimed before `before`; the records they saved stay. Returns how many."""
     deleted, _ = FormToken.objects.filter(created_at__lt=before).delete()
+    return deleted
+
+
+def claim_request_key(user: User, key: str, fingerprint: str) -> RequestKey:
+    """Claim an API request key for its first sending; a second claim fails on the
+    unique constraint (and waits for the first to finish on PostgreSQL)."""
+    return RequestKey.objects.create(user=user, key=key, fingerprint=fingerprint)
+
+
+def note_request_answered(claim: RequestKey, status: int, content_type: str, body: str) -> None:
+    """The answer the claimed request got, for a resend to be given again."""
+    claim.status = status
+    claim.content_type = content_type[:100]
+    claim.body = body
+    claim.save(update_fields=["status", "content_type", "body"])
+
+
+def note_answer_replayed(actor: Actor, earlier: RequestKey, path: str) -> None:
+    """A resend got the first answer again: a read of what that answer holds, audited."""
+    with transaction.atomic():
+        record_event(
+            actor,
+            "read",
+            obj=earlier,
+            detail={
+                "replayed": path,
+                "status": earlier.status,
+                "first_answered_at": earlier.created_at.isoformat(),
+            },
+        )
+
+
+def release_request_key(claim: RequestKey) -> None:
+    """Free a key whose request was refused, so the corrected request can use it."""
+    RequestKey.objects.filter(pk=claim.pk).delete()
+
+
+def forget_request_keys(before: dt.datetime) -> int:
+    """Delete request keys claimed before `before`; the records they saved stay."""
+    deleted, _ = RequestKey.objects.filter(created_at__lt=before).delete()
     return deleted
 
 

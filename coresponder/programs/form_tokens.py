@@ -20,7 +20,7 @@ fails on the unique constraint, its transaction and record are undone, and it
 answers with the winner's record. A token another person used is refused and
 the form comes back with a fresh one, telling nothing about what was saved.
 A POST without a token (a page drawn before tokens, a script) is saved as
-before: the API keeps its own `client_key`. See ADR 0009.
+before: the API has its `Idempotency-Key` header instead (`request_keys`). See ADR 0009.
 """
 
 from __future__ import annotations

@@ -221,3 +221,32 @@ class FormToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} form {self.token}"
+
+
+class RequestKey(models.Model):
+    """An API request's `Idempotency-Key` and the answer its first sending got.
+
+    The API's counterpart of the form token: a client that sends the same POST
+    again with the same key (a phone retrying over a bad connection) gets the
+    first answer back instead of a second record. Keys belong to the user who
+    sent them; `fingerprint` is a hash of the method, path and body, so a key
+    reused for another request is told apart. `status` is empty while the first
+    sending is being answered.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_answer_per_request_key")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="request_key_age")]
+
+    def __str__(self) -> str:
+        return f"request key {self.key}"

@@ -77,6 +77,20 @@ def test_a_police_and_a_hospital_report_spelled_differently_are_one_overdose_and
     assert "name differs only by punctuation" in joined.detail["joined_because"]
 
 
+def test_the_same_sources_record_sent_again_is_not_another_report(
+    pco: Program, officer: User
+) -> None:
+    first = record(officer, pco, report("ems", external_id="EMS-7781"))
+    again = record(officer, pco, report("ems", external_id=" EMS-7781 "))
+    assert again.overdose == first.overdose and again.referral == first.referral
+    assert OverdoseReport.objects.filter(overdose=first.overdose).count() == 1
+    assert AuditEvent.objects.filter(action="change", object_type="intake.overdose").count() == 0
+    # Another of the source's records, or another source's with the same number, is a report.
+    record(officer, pco, report("ems", external_id="EMS-7782", minutes=5))
+    record(officer, pco, report("hospital", external_id="EMS-7781", minutes=9))
+    assert OverdoseReport.objects.filter(overdose=first.overdose).count() == 3
+
+
 def test_identical_spellings_still_join(pco: Program, officer: User) -> None:
     record(officer, pco, report("police"))
     assert record(officer, pco, report("hospital", minutes=25)).overdose_merged

@@ -15,6 +15,7 @@ from coresponder.outreach.actions import expire_tasks
 from coresponder.outreach.reminders import WORKER, send_due_reminders
 from coresponder.privacy.audit_checkpoints import CheckpointError, write_checkpoint_if_moved
 from coresponder.programs.form_tokens import forget_old_tokens
+from coresponder.programs.request_keys import forget_old_keys
 from coresponder.reports.actions import refresh_metric_days
 from coresponder.services.reminders import send_referral_reminders
 from coresponder.surveillance.actions import detect_spikes_due
@@ -25,9 +26,9 @@ def send_all(now: Any) -> dict[str, int]:
 
     Then tasks nobody closed leave the queue once their window closed longer ago than
     the preset allows (after the reminders, so a missed window is still told first),
-    and create forms' used tokens older than a month are forgotten. Last, the daily
-    facts the metrics sum are rebuilt for each program whose records changed since
-    its last build, once that build is older than METRIC_DAYS_REFRESH_SECONDS (unless
+    and create forms' used tokens older than a month (API request keys, a day) are forgotten.
+    Last, the daily facts the metrics sum are rebuilt for each program whose records
+    changed since its last build, once that build is older than METRIC_DAYS_REFRESH_SECONDS (unless
     METRIC_DAYS_BY_WORKER is false and `build_metric_days --due` runs on its own schedule).
     Once a day per program, what its retention rules let go and no legal hold keeps is deleted.
     Every quarter of an hour per program, yesterday and today are checked for overdose spikes.
@@ -38,6 +39,7 @@ def send_all(now: Any) -> dict[str, int]:
         "referral_no_answer": send_referral_reminders(now),
         "expired": expire_tasks(WORKER, now),
         "form_tokens_forgotten": forget_old_tokens(now),
+        "request_keys_forgotten": forget_old_keys(now),
         "metric_days_built": (
             refresh_metric_days(now, WORKER) if settings.METRIC_DAYS_BY_WORKER else 0
         ),
