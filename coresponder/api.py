@@ -137,7 +137,9 @@ def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
-        errors.setdefault(_field_name(error.get("loc", ())), []).append(str(error.get("msg", "")))
+        # Our own checks' words, without the "Value error, " pydantic puts before them.
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        errors.setdefault(_field_name(error.get("loc", ())), []).append(message)
     return api.create_response(
         request, {"detail": "The request has invalid fields.", "errors": errors}, status=422
     )

@@ -13,6 +13,7 @@ from django.http.response import HttpResponseBase
 from pydantic import AfterValidator, AwareDatetime
 
 from coresponder.core.audit import Actor
+from coresponder.domain.clock import date_problem
 
 UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE; SQLite says so in its message
 SQLITE_COLUMN = re.compile(r"constraint failed: \w+\.(\w+)")
@@ -27,10 +28,14 @@ def _offset_in_use(value: dt.datetime) -> dt.datetime:
     offset = value.utcoffset()
     if offset is not None and not OFFSETS_IN_USE[0] <= offset <= OFFSETS_IN_USE[1]:
         raise ValueError("has a UTC offset no place uses; offsets run from -12:00 to +14:00")
+    problem = date_problem(value.date())
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
-# A time the API takes: ISO 8601 with an offset that some place uses.
+# A time the API takes: ISO 8601 with an offset that some place uses, in a year
+# the calendar checks take (1900 to 2200).
 Moment = Annotated[AwareDatetime, AfterValidator(_offset_in_use)]
 
 

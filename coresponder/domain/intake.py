@@ -102,6 +102,8 @@ def age_on(birth_date: dt.date | None, day: dt.date) -> int | None:
 # Years before this are typing errors (a 125-year-old overdose survivor is not one).
 EARLIEST_BIRTH_YEAR = 1901
 OLDEST_AGE = 120
+# More naloxone doses than this for one overdose is a typing error, not a count.
+MOST_NALOXONE_DOSES = 50
 
 
 def estimated_birth_year(age: int, event_date: dt.date) -> int:

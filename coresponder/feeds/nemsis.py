@@ -28,6 +28,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from coresponder import import_limits
+from coresponder.domain.intake import MOST_NALOXONE_DOSES
 from coresponder.domain.nemsis import (
     AGE_UNIT_YEARS,
     DIED_CODES,
@@ -332,7 +333,8 @@ def read_report(position: int, element: Element) -> CareReport:
     values["source"] = OverdoseSource.EMS.value
     values["external_id"] = report.number
     values["fatal"] = found.text("eArrest.18") in DIED_CODES
-    values["naloxone_doses"] = min(naloxone_doses(report.facts.medications), 100)
+    # A count past the plausible is a record's error: kept as the most a report may say.
+    values["naloxone_doses"] = min(naloxone_doses(report.facts.medications), MOST_NALOXONE_DOSES)
     facility = found.text("eDisposition.01")
     if facility:
         values["facility"] = facility

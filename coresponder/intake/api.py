@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from coresponder.core.http import Moment, actor_for
+from coresponder.domain.intake import MOST_NALOXONE_DOSES
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.intake.actions import CallAlreadyRecorded, IntakeResult, record_referral
 from coresponder.intake.inputs import ReferralInput
@@ -49,7 +50,7 @@ class OffenseIn(Schema):
 class OverdoseIn(Schema):
     occurred_at: Moment
     fatal: bool = False
-    naloxone_doses: int | None = Field(None, ge=0, le=50)
+    naloxone_doses: int | None = Field(None, ge=0, le=MOST_NALOXONE_DOSES)
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     place: str | None = Field(None, max_length=300)

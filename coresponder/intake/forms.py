@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 
 from coresponder.core.forms import LocalDateTimeField, style_uswds
+from coresponder.domain.intake import MOST_NALOXONE_DOSES
 from coresponder.domain.vocabulary import (
     PATHWAY_LABELS,
     OrganizationKind,
@@ -198,7 +199,11 @@ def fact_fields(section: str, zone: ZoneInfo) -> dict[str, forms.Field]:
             ),
             "overdose_fatal": _check("The overdose was fatal"),
             "overdose_naloxone_doses": _number(
-                "Naloxone doses given", forms.IntegerField, "numeric", min_value=0, max_value=50
+                "Naloxone doses given",
+                forms.IntegerField,
+                "numeric",
+                min_value=0,
+                max_value=MOST_NALOXONE_DOSES,
             ),
             "overdose_latitude": _number(
                 "Latitude", forms.FloatField, "decimal", min_value=-90, max_value=90

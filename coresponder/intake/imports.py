@@ -22,7 +22,7 @@ from django.db import DatabaseError, transaction
 from coresponder import import_limits
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError
-from coresponder.domain.intake import age_problem
+from coresponder.domain.intake import MOST_NALOXONE_DOSES, age_problem
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.intake.actions import record_referral, validate_referral
@@ -468,14 +468,14 @@ def parse_bool(value: Any) -> bool:
 
 
 def parse_count(value: Any) -> int:
-    """A whole number of naloxone doses; more than 100 is a typing error, not a dose count."""
+    """A whole number of naloxone doses; more than MOST_NALOXONE_DOSES is a typing error."""
     text = parse_text(value)
     try:
         number = float(text)
     except ValueError:
         raise CellError(f"“{text}” is not a whole number") from None
-    if not number.is_integer() or not 0 <= number <= 100:
-        raise CellError(f"“{text}” is not a whole number from 0 to 100")
+    if not number.is_integer() or not 0 <= number <= MOST_NALOXONE_DOSES:
+        raise CellError(f"“{text}” is not a whole number from 0 to {MOST_NALOXONE_DOSES}")
     return int(number)
 
 

@@ -25,6 +25,7 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.models import AuditEvent
 from coresponder.core.tracked import save_tracked
+from coresponder.domain.clock import date_problem
 from coresponder.domain.presets import RRULE_RE, Preset, load_preset_dir
 from coresponder.domain.vocabulary import OrganizationKind, Role
 from coresponder.privacy.access import role_in
@@ -587,6 +588,12 @@ def rrule_problem(rrule: str) -> str | None:
     return None
 
 
+def _calendar_problems(days: Iterable[dt.date]) -> list[str]:
+    """Why each of `days` cannot be a shift's day, as sentences."""
+    problems = (date_problem(day) for day in days)
+    return [f"{p[0].upper()}{p[1:]}." for p in problems if p is not None]
+
+
 def _check_scheduler(actor: Actor, program: Program) -> None:
     if not may_schedule(actor.user, program):
         raise Forbidden("Only the program's coordinators plan shifts.")
@@ -618,6 +625,10 @@ def add_shift(
         errors["rrule"] = [problem]
     if not 1 <= duration_minutes <= MAX_SHIFT_MINUTES:
         errors["duration_minutes"] = ["A shift lasts between 1 minute and 24 hours."]
+    exceptions = list(exceptions)
+    for field, days in (("starts_on", [starts_on]), ("exceptions", exceptions)):
+        if problems := _calendar_problems(days):
+            errors[field] = problems
     districts = list(District.objects.filter(program=program, code__in=list(district_codes)))
     unknown = sorted(set(district_codes) - {d.code for d in districts})
     if unknown:
@@ -661,9 +672,12 @@ def add_shift_exceptions(
 ) -> Shift:
     """Days the shift does not run; StaleVersion when someone changed the shift meanwhile."""
     _check_scheduler(actor, shift.program)
+    dates = list(dates)
     added = sorted({day.isoformat() for day in dates})
     if not added:
         raise ActionError("no dates given", {"exceptions": ["Give at least one date."]})
+    if problems := _calendar_problems(dates):
+        raise ActionError("dates not taken", {"exceptions": problems})
     with transaction.atomic():
         shift.exceptions = sorted(set(shift.exceptions or []) | set(added))
         save_tracked(shift, actor.user, expected_version=expected_version)

@@ -7,8 +7,8 @@ import datetime as dt
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
+from coresponder.core.http import Moment
 from coresponder.privacy.access import access_program
 from coresponder.programs.duty import missing_for_team, on_duty
 from coresponder.programs.models import Team
@@ -53,12 +53,8 @@ class TeamList(Schema):
 @router.get(
     "/programs/{slug}/on-duty", response=DutyList, summary="Shifts running at a moment (now)"
 )
-def list_on_duty(
-    request: HttpRequest, slug: str, at: dt.datetime | None = None
-) -> dict[str, object]:
+def list_on_duty(request: HttpRequest, slug: str, at: Moment | None = None) -> dict[str, object]:
     program = access_program(request.user, slug)
-    if at is not None and at.tzinfo is None:
-        raise HttpError(422, "`at` needs a UTC offset, for example 2025-03-10T12:00:00Z.")
     duties = on_duty(program, at or timezone.now())
     items = [
         {

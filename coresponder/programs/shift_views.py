@@ -203,7 +203,7 @@ def add_exceptions_page(request: HttpRequest, slug: str, shift_id: int) -> HttpR
             )
             status = 409
         except ActionError as exc:
-            form.add_error(None, str(exc))
+            add_action_errors(form, exc, renamed={"exceptions": "dates"})
         else:
             messages.success(request, f"Days off added to “{shift.name}”.")
             return redirect("program-teams", slug=program.slug)

@@ -8,9 +8,9 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
-from pydantic import AwareDatetime
 
 from coresponder.core.errors import ActionError, Forbidden, NotVisible
+from coresponder.core.http import Moment
 from coresponder.domain.directory import Opening, describe_opening, open_at
 from coresponder.privacy.access import access_program, visible_programs
 from coresponder.services.models import Location, Schedule, Service
@@ -155,7 +155,7 @@ def list_services(
         "addresses and a gazetteer of town centres); `near` wins when both are given",
     ),
     radius_km: float | None = Query(None, gt=0, le=1000),
-    open_at: AwareDatetime | None = None,
+    open_at: Moment | None = None,
     language: str = Query("", max_length=35, description="BCP 47 code, e.g. es"),
     insurance: str = Query("", max_length=100),
     program: str | None = Query(None, description="Program slug whose area names places"),
@@ -272,9 +272,7 @@ def _open_states(service: Service, places: list[Any], at: dt.datetime) -> list[b
 
 
 @router.get("/services/{service_id}", response=ServiceDetail, summary="One service")
-def get_service(
-    request: HttpRequest, service_id: int, at: AwareDatetime | None = None
-) -> dict[str, Any]:
+def get_service(request: HttpRequest, service_id: int, at: Moment | None = None) -> dict[str, Any]:
     """Locations, hours (as text and data), capacity, languages, insurance, eligibility, fees.
 
     `open` is as of `at` (default now), in each location's time zone.

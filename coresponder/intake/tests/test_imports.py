@@ -219,6 +219,29 @@ def test_each_bad_cell_is_named_and_fatal_is_required(pco: Program) -> None:
     assert parsed.errors["fatal"] == ["is required"]
 
 
+def test_a_dose_count_the_api_refuses_is_refused_by_the_import_too(
+    pco: Program, api_client_for: Any
+) -> None:
+    options = options_for(pco, suggest_mapping(HEADER))
+    most = parse_row(2, row(1, **{"Narcan doses": "50"}), HEADER, options)
+    assert most.referral and most.referral.overdose
+    assert most.referral.overdose.naloxone_doses == 50
+    past = parse_row(3, row(1, **{"Narcan doses": "60"}), HEADER, options)
+    assert past.errors["naloxone_doses"] == ["“60” is not a whole number from 0 to 50"]
+    officer = api_client_for(member_of(pco, Role.OFFICER, "pco-dose-officer"))
+    body = {
+        "program": "pco",
+        "pathway": "naloxone_plus",
+        "received_at": "2026-11-20T15:00:00+00:00",
+        "person": {"given_name": "Jo", "family_name": "Marsh"},
+        "overdose": {"occurred_at": "2026-11-20T14:00:00+00:00", "source": "ems"},
+    }
+    for doses, status in ((50, 201), (60, 422)):
+        body["overdose"]["naloxone_doses"] = doses  # type: ignore[index]
+        sent = officer.post("/api/v1/referrals", body, content_type="application/json")
+        assert sent.status_code == status, sent.content
+
+
 def test_a_fixed_source_fills_rows_that_leave_it_empty(pco: Program) -> None:
     options = options_for(pco, suggest_mapping(HEADER), source="police")
     parsed = parse_row(2, row(1, Agency=""), HEADER, options)

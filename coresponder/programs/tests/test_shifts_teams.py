@@ -242,6 +242,34 @@ def test_a_shift_needs_days_or_a_rule(client: Client, pad: Program, coordinator:
     assert "Choose the days of the week" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("field", "value"), [("starts_on", "9999-12-31"), ("exceptions", "2025-03-27, 1850-01-01")]
+)
+def test_a_day_past_the_calendar_gives_a_clear_form_error(
+    client: Client, pad: Program, coordinator: User, field: str, value: str
+) -> None:
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("shift-add", args=[pad.slug]), shift_post(None, **{field: value})
+    )
+    assert response.status_code == 422
+    assert f"Give a date between 1900 and 2200, not {value[-10:]}." in response.content.decode()
+    assert not Shift.objects.filter(name="Evening outreach").exists()
+
+
+def test_a_day_off_past_the_calendar_is_refused_on_the_page(
+    client: Client, pad: Program, coordinator: User
+) -> None:
+    shift = Shift.objects.get(team=pad_team(pad))
+    client.force_login(coordinator)
+    url = reverse("shift-exceptions", args=[pad.slug, shift.pk])
+    response = client.post(url, {"version": shift.version, "dates": "9999-12-24"})
+    assert response.status_code == 422
+    assert "Give a date between 1900 and 2200, not 9999-12-24." in response.content.decode()
+    shift.refresh_from_db()
+    assert "9999-12-24" not in (shift.exceptions or [])
+
+
 def test_a_coordinator_adds_days_off_and_a_stale_form_is_refused(
     client: Client, pad: Program, coordinator: User
 ) -> None:
@@ -286,8 +314,9 @@ def test_the_api_lists_who_is_on_duty(pad: Program, officer: User, api_client_fo
     assert mine["starts"].startswith("2025-03-10T10:00:00-04:00")
     off = api.get(f"/api/v1/programs/{pad.slug}/on-duty", {"at": "2025-03-11T14:30:00Z"})
     assert off.json() == {"items": [], "count": 0}
-    naive = api.get(f"/api/v1/programs/{pad.slug}/on-duty", {"at": "2025-03-11T14:30:00"})
-    assert naive.status_code == 422
+    for wrong in ("2025-03-11T14:30:00", "9999-12-31T23:00:00Z"):
+        refused = api.get(f"/api/v1/programs/{pad.slug}/on-duty", {"at": wrong})
+        assert refused.status_code == 422 and list(refused.json()["errors"]) == ["at"]
 
 
 def test_the_api_lists_teams_with_members_and_gaps(
