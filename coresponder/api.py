@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.core.signals import got_request_exception
-from django.db import DataError, IntegrityError
+from django.db import DatabaseError, DataError, IntegrityError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from ninja import Field, NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -33,7 +33,7 @@ from coresponder.privacy.api import router as privacy_router
 from coresponder.privacy.tokens import user_for_token
 from coresponder.programs.api import router as programs_router
 from coresponder.programs.request_keys import HEADER as KEY_HEADER
-from coresponder.programs.request_keys import answer_once
+from coresponder.programs.request_keys import KEY_PATTERN, answer_once
 from coresponder.programs.shift_api import router as shifts_router
 from coresponder.reports.api import router as reports_router
 from coresponder.services.api import router as services_router
@@ -72,11 +72,12 @@ KEY_PARAMETER = {
     "in": "header",
     "name": KEY_HEADER,
     "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": KEY_PATTERN},
     "description": (
         "A key of your choosing (a UUID) for this request. Sent again with the same "
         "request, nothing is recorded twice and the first answer comes back, marked "
-        "`Idempotent-Replayed: true`; with another request, 422."
+        "`Idempotent-Replayed: true`; with another request, 422; 409 while the first is "
+        "still being answered, or once what its answer showed of a person has changed."
     ),
 }
 
@@ -108,7 +109,11 @@ def saved_once(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespon
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method != "POST" or KEY_HEADER not in request.headers:
             return run(request, *args, **kwargs)
-        return answer_once(request, _bearer(request), lambda req: run(req, *args, **kwargs))
+        try:
+            return answer_once(request, _bearer(request), lambda req: run(req, *args, **kwargs))
+        except DatabaseError as exc:
+            # Refused at the commit (a deferred constraint): answered as the operation's own.
+            return api.on_exception(request, exc)
 
     return wrapper
 

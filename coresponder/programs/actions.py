@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -520,12 +520,15 @@ def claim_request_key(user: User, key: str, fingerprint: str) -> RequestKey:
     return RequestKey.objects.create(user=user, key=key, fingerprint=fingerprint)
 
 
-def note_request_answered(claim: RequestKey, status: int, content_type: str, body: str) -> None:
-    """The answer the claimed request got, for a resend to be given again."""
+def note_request_answered(
+    claim: RequestKey, status: int, content_type: str, body: str, seen: Mapping[str, Any]
+) -> None:
+    """The answer the claimed request got, and what of whom it could show, for a resend."""
     claim.status = status
     claim.content_type = content_type[:100]
     claim.body = body
-    claim.save(update_fields=["status", "content_type", "body"])
+    claim.seen = dict(seen)
+    claim.save(update_fields=["status", "content_type", "body", "seen"])
 
 
 def note_answer_replayed(actor: Actor, earlier: RequestKey, path: str) -> None:

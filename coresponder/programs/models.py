@@ -231,7 +231,9 @@ class RequestKey(models.Model):
     first answer back instead of a second record. Keys belong to the user who
     sent them; `fingerprint` is a hash of the method, path and body, so a key
     reused for another request is told apart. `status` is empty while the first
-    sending is being answered.
+    sending is being answered. `seen` keeps, for each person the first sending's
+    events name, the groups of their record the sender could see then: the answer
+    is given again only while that still holds.
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
@@ -240,6 +242,7 @@ class RequestKey(models.Model):
     status = models.PositiveSmallIntegerField(null=True, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     body = models.TextField(blank=True)
+    seen = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -17,10 +17,11 @@ from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.models import Overdose, OverdoseReport, Referral
 from coresponder.outreach.management.commands.run_worker import send_all
-from coresponder.privacy.tests.world import World, build_world, reader
+from coresponder.privacy.models import Disclosure
+from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
-from coresponder.programs.models import Program, RequestKey
-from coresponder.programs.request_keys import BAD_KEY, OTHER_REQUEST
+from coresponder.programs.models import Membership, Program, RequestKey
+from coresponder.programs.request_keys import BAD_KEY, OTHER_REQUEST, SEEN_CHANGED
 from coresponder.services.models import ServiceReferral
 
 pytestmark = pytest.mark.django_db
@@ -270,3 +271,67 @@ def test_the_worker_forgets_keys_older_than_a_day_and_keeps_the_records(
     assert send_all(now + dt.timedelta(hours=23))["request_keys_forgotten"] == 0
     assert send_all(now + dt.timedelta(hours=25))["request_keys_forgotten"] == 1
     assert not RequestKey.objects.exists() and recorded() == saved
+
+
+# --- What a kept answer may show -------------------------------------------------------
+
+
+# Ten minutes before the tests ran: one time, so that each sending is the same request.
+HANDED_OFF_AT = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=10)
+
+
+def handoff(client: Client, world: World, key: str = KEY, at: dt.datetime = HANDED_OFF_AT) -> Any:
+    return client.post(
+        f"/api/v1/service-referrals/{world.service_referral.pk}/warm-handoff",
+        {"by": "Recovery coach Sam", "at": at.isoformat()},
+        content_type="application/json",
+        headers={"Idempotency-Key": key},
+    )
+
+
+def test_a_replay_discloses_again_what_the_first_answer_disclosed_while_consent_holds(
+    world: World, api_client_for: Any
+) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    consent = consent_for(world, clinician)
+    client = api_client_for(clinician)
+    disclosures = Disclosure.objects.filter(person=world.person, recipient_user=clinician)
+    first = handoff(client, world)
+    assert first.status_code == 200, first.content
+    given = disclosures.count()
+    assert given >= 1
+    again = handoff(client, world)
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert disclosures.count() == 2 * given
+    assert AuditEvent.objects.filter(
+        action="read", person_id=world.person.pk, actor=clinician, purpose="answer given again"
+    ).exists()
+    # The consent revoked, the kept answer is not given again: the record is read afresh.
+    consent.revoked_at = timezone.now()
+    consent.save()
+    refused = handoff(client, world)
+    assert refused.status_code == 409
+    assert refused.json()["errors"] == {"Idempotency-Key": [SEEN_CHANGED]}
+    assert "Idempotent-Replayed" not in refused and disclosures.count() == 2 * given
+    assert (
+        api_client_for(clinician)
+        .get(f"/api/v1/service-referrals/{world.service_referral.pk}")
+        .json()["status"]
+        == "withheld"
+    )
+
+
+def test_a_replay_to_someone_who_left_the_program_is_refused(
+    world: World, api_client_for: Any
+) -> None:
+    officer = reader(world, Role.OFFICER)
+    client = api_client_for(officer)
+    body = {**referral(), "person": {"id": world.person.pk}}
+    first = send(client, body)
+    assert first.status_code == 201, first.content
+    assert str(world.person.pk) in RequestKey.objects.get(key=KEY).seen
+    Membership.objects.filter(user=officer).update(active=False)
+    refused = send(client, body)
+    assert refused.status_code == 409
+    assert refused.json() == {"detail": SEEN_CHANGED, "errors": {"Idempotency-Key": [SEEN_CHANGED]}}
