@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from coresponder.care.models import CarePlan, CarePlanGoal, CarePlanStep, FollowUp
@@ -15,10 +16,12 @@ from coresponder.care.reminders import due_follow_ups, message_for
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.tracked import save_tracked
-from coresponder.domain.policy import RecordType, may_write
+from coresponder.domain.clock import date_problem
+from coresponder.domain.policy import FieldGroup, RecordType, may_write
+from coresponder.domain.vocabulary import Role
 from coresponder.outreach.actions import add_notice
 from coresponder.outreach.models import Notice
-from coresponder.privacy.access import PersonAccess
+from coresponder.privacy.access import PersonAccess, may_read
 from coresponder.programs.local_time import format_date
 from coresponder.programs.models import Membership, Program, User
 
@@ -98,21 +101,32 @@ def _text(given: str | None, key: str, *, required: bool, limit: int) -> str:
     return value
 
 
+def care_owners(program: Program) -> QuerySet[Membership]:
+    """The program's active members who may own a plan, step or follow-up: those whose
+    role reads care plans (clinical detail) outright, so the plan and its reminders
+    reach someone who may open them."""
+    roles = [role.value for role in Role if may_read(role, FieldGroup.CLINICAL)]
+    return Membership.objects.filter(
+        program=program, role__in=roles, active=True, user__is_active=True
+    ).select_related("user")
+
+
 def _member(program: Program, user_or_id: Any, field: str) -> User:
-    """A user acting in the program: only its members may own a plan, step or follow-up."""
+    """A user acting in the program whose role reads care plans: only they may own a
+    plan, step or follow-up."""
     user_id = getattr(user_or_id, "pk", user_or_id)
-    membership = (
-        Membership.objects.filter(
-            program=program, user_id=user_id, active=True, user__is_active=True
-        )
-        .select_related("user")
-        .first()
-    )
-    if membership is None:
+    membership = care_owners(program).filter(user_id=user_id).first()
+    if membership is not None:
+        return membership.user
+    member = Membership.objects.filter(
+        program=program, user_id=user_id, active=True, user__is_active=True
+    ).exists()
+    if member:
         raise ActionError(
-            "Choose someone in this program.", {field: ["not a member of this program"]}
+            "Choose someone whose role reads care plans.",
+            {field: ["their role in this program may not read care plans"]},
         )
-    return membership.user
+    raise ActionError("Choose someone in this program.", {field: ["not a member of this program"]})
 
 
 def _plan_program(access: PersonAccess, slug: str | None) -> Program:
@@ -133,8 +147,18 @@ def _plan_program(access: PersonAccess, slug: str | None) -> Program:
 
 
 def _must_be_active(plan: CarePlan) -> None:
+    """A completed or closed plan, its goals, steps and follow-ups stay as they ended."""
     if plan.status != CarePlan.Status.ACTIVE:
-        raise ActionError("This care plan is closed.", {"plan": ["closed; open it again first"]})
+        raise ActionError(
+            "This care plan is closed.",
+            {"plan": ["This care plan is closed; open it again first."]},
+        )
+
+
+def _on_the_calendar(day: dt.date | None, field: str) -> None:
+    """A date the calendar checks take (1900 to 2200), or a field error naming it."""
+    if day is not None and (problem := date_problem(day)) is not None:
+        raise ActionError("A date is off the calendar.", {field: [problem]})
 
 
 def _not_before_opening(plan: CarePlan, day: dt.date | None, field: str) -> None:
@@ -166,6 +190,7 @@ def open_care_plan(actor: Actor, access: PersonAccess, data: CarePlanInput) -> C
     title = _text(data.title, "title", required=True, limit=200)
     owner = _member(program, data.owner or actor.user, "owner")
     opened_on = data.opened_on or local_today(program)
+    _on_the_calendar(opened_on, "opened_on")
     if opened_on > local_today(program):
         raise ActionError("A plan cannot open in the future.", {"opened_on": ["in the future"]})
     with transaction.atomic():
@@ -207,6 +232,7 @@ def add_step(
     _must_be_active(plan)
     description = _text(data.description, "description", required=True, limit=500)
     due_on = data.due_on
+    _on_the_calendar(due_on, "due_on")
     _not_before_opening(plan, due_on, "due_on")
     owner = _member(plan.program, data.owner, "owner") if data.owner else None
     with transaction.atomic():
@@ -222,6 +248,7 @@ def complete_step(
     """Mark a step done, or not done again."""
     _must_write(access)
     plan = step.goal.plan
+    _must_be_active(plan)
     with transaction.atomic():
         step.done_at = (step.done_at or timezone.now()) if done else None
         save_tracked(step, actor.user, expected_version=version)
@@ -237,6 +264,7 @@ def set_goal_status(
     if status not in CarePlanGoal.Status.values:
         raise ActionError("Choose a status.", {"status": ["one of open, met, dropped"]})
     plan = goal.plan
+    _must_be_active(plan)
     with transaction.atomic():
         reopened = status == CarePlanGoal.Status.OPEN and goal.status != CarePlanGoal.Status.OPEN
         if reopened:
@@ -257,6 +285,7 @@ def schedule_follow_up(
         raise ActionError(
             "Say when the follow-up is due.", {"due_at": ["a date and time with its time zone"]}
         )
+    _on_the_calendar(due_at.date(), "due_at")  # before the time zone, which may overflow
     _not_before_opening(
         plan, timezone.localtime(due_at, ZoneInfo(plan.program.timezone)).date(), "due_at"
     )
@@ -277,6 +306,7 @@ def complete_follow_up(
     """The follow-up took place; `outcome` says what came of it."""
     _must_write(access)
     plan = follow_up.plan
+    _must_be_active(plan)
     outcome = _text(outcome, "outcome", required=False, limit=5000)
     with transaction.atomic():
         follow_up.done_at = follow_up.done_at or timezone.now()

@@ -33,6 +33,7 @@ from coresponder.privacy.actions import record_person_read
 # Operation ids stay as published when these routes were part of the encounters app.
 router = Router(tags=["care plans"])
 
+OWNER = "User id of a member of the plan's program whose role reads care plans"
 VERSION = Field(..., ge=1, le=MAX_VERSION, description="The version you read; a stale one gets 409")
 
 
@@ -112,8 +113,10 @@ class CarePlanIn(Schema):
     program: str | None = Field(
         None, description="Program slug; required when you act in more than one program"
     )
-    opened_on: dt.date | None = None
-    owner: int | None = Field(None, description="User id; you when not given")
+    opened_on: dt.date | None = Field(
+        None, description="Between 1900 and 2200; today when not given"
+    )
+    owner: int | None = Field(None, description=OWNER + "; you when not given")
     note: str = Field("", max_length=5000)
 
 
@@ -135,8 +138,8 @@ class GoalPatch(Schema):
 
 class StepIn(Schema):
     description: str = Field(..., max_length=500)
-    owner: int | None = None
-    due_on: dt.date | None = None
+    owner: int | None = Field(None, description=OWNER + "; nobody in particular when not given")
+    due_on: dt.date | None = Field(None, description="Between 1900 and 2200")
 
 
 class StepPatch(Schema):
@@ -147,7 +150,7 @@ class StepPatch(Schema):
 class FollowUpIn(Schema):
     due_at: Moment
     kind: str = Field(..., description="phone, visit, text or in_person")
-    owner: int | None = Field(None, description="User id; you when not given")
+    owner: int | None = Field(None, description=OWNER + "; you when not given")
 
 
 class FollowUpPatch(Schema):

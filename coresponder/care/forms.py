@@ -7,24 +7,39 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
-from coresponder.care.actions import CarePlanInput, FollowUpInput, GoalInput, StepInput
+from coresponder.care.actions import (
+    CarePlanInput,
+    FollowUpInput,
+    GoalInput,
+    StepInput,
+    care_owners,
+)
 from coresponder.care.models import CarePlan, CarePlanGoal, FollowUp
 from coresponder.core.forms import LocalDateTimeField, style_uswds
 from coresponder.core.models import MAX_VERSION
-from coresponder.programs.models import Membership, Program
+from coresponder.programs.models import Program
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+OWNER_NOT_OFFERED = (
+    "Choose someone from the list: only members of the program whose role reads care plans."
+)
 
 
 def member_choices(program: Program, *, blank: str = "") -> list[tuple[str, str]]:
-    """The program's active members, by name, for an owner picker."""
-    members = (
-        Membership.objects.filter(program=program, active=True, user__is_active=True)
-        .select_related("user")
-        .order_by("user__display_name", "user__username")
-    )
+    """The program's active members who may own care (their role reads care plans), by
+    name, for an owner picker."""
+    members = care_owners(program).order_by("user__display_name", "user__username")
     choices = [(str(m.user_id), str(m.user)) for m in members]
     return [("", blank), *choices] if blank else choices
+
+
+def _owner_field(label: str, *, required: bool = True) -> forms.ChoiceField:
+    """An owner picker: someone not offered is refused in words, never by their id."""
+    return forms.ChoiceField(
+        label=label,
+        required=required,
+        error_messages={"invalid_choice": OWNER_NOT_OFFERED},
+    )
 
 
 def _owner(value: str | None) -> int | None:
@@ -51,7 +66,7 @@ class _Styled(forms.Form):
 class PlanForm(_Styled):
     program = forms.ChoiceField(label="Program")
     title = forms.CharField(label="Plan title", max_length=200)
-    owner = forms.ChoiceField(label="Owner (who follows this person up)")
+    owner = _owner_field("Owner (who follows this person up)")
     opened_on = forms.DateField(label="Opened on", required=False, widget=DATE)
     note = forms.CharField(
         label="Note", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
@@ -102,7 +117,7 @@ class GoalStatusForm(_Styled):
 
 class StepForm(_Styled):
     description = forms.CharField(label="Step", max_length=500)
-    owner = forms.ChoiceField(label="Who does it", required=False)
+    owner = _owner_field("Who does it", required=False)
     due_on = forms.DateField(label="Due on", required=False, widget=DATE)
 
     def __init__(self, program: Program, *args: Any, **kwargs: Any) -> None:
@@ -127,7 +142,7 @@ class StepDoneForm(forms.Form):
 class FollowUpForm(_Styled):
     due_at = forms.DateTimeField(label="Due")
     kind = forms.ChoiceField(label="How", choices=[("", "Choose how"), *FollowUp.Kind.choices])
-    owner = forms.ChoiceField(label="Who follows up")
+    owner = _owner_field("Who follows up")
 
     def __init__(self, program: Program, owner_id: int | None, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"owner": str(owner_id)})

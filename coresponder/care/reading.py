@@ -44,15 +44,18 @@ def plans_of(access: PersonAccess) -> list[CarePlan]:
 
 
 def _load(user: Any, plan: CarePlan | None, *, write: bool) -> PersonAccess:
+    """The reader's access to the plan's person: NotVisible alike for a missing plan and
+    one they may not see; Forbidden only when they see it but their role may not write."""
     if plan is None:
         raise NotVisible("care plan")
     access = access_person(user, plan.person_id)
     if plan.program_id not in access.program_ids:
         raise NotVisible("care plan")
+    if access.decision(FieldGroup.CLINICAL) is not GroupVisibility.SHOWN:
+        raise NotVisible("care plan")
     if write and not access.may_write(RecordType.ENCOUNTER):
         raise Forbidden("Your role may not write care plans.")
-    if not access.shows(FieldGroup.CLINICAL):
-        raise NotVisible("care plan")
+    access.shows(FieldGroup.CLINICAL)  # released: a consent-based read is a disclosure
     return access
 
 

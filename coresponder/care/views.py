@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -48,18 +48,6 @@ STALE_MESSAGE = "Changed by someone else — review and retry."
 Forms = dict[str, forms.Form]
 
 
-def _or_404(load: Callable[[], Any]) -> Any:
-    """A plan the user's role may not change reads as a missing one.
-
-    What they may not see at all raises NotVisible, which the site answers with its
-    404 page (core.middleware.GateAnswers), as for every other page.
-    """
-    try:
-        return load()
-    except Forbidden as exc:
-        raise Http404("No such care plan") from exc
-
-
 def _name(access: PersonAccess) -> str:
     person = access.person
     if access.decision(FieldGroup.IDENTITY) is GroupVisibility.SHOWN:
@@ -89,14 +77,14 @@ def _stale(form: forms.Form, current: int) -> forms.Form:
 @require_http_methods(["GET", "POST"])
 def person_care_plans(request: HttpRequest, person_id: int) -> HttpResponse:
     """The person's plans, repeat needs, and a form to open a plan."""
-    access = _or_404(lambda: access_person(request.user, person_id))
+    access = access_person(request.user, person_id)
     programs = _writable_programs(access)
     form = None
     if programs and access.shows(FieldGroup.CLINICAL):
         form = PlanForm(programs, request.user.pk, request.POST or None, prefix="plan")
     if request.method == "POST":
-        if form is None:
-            raise Http404("No care plans for this role")
+        if form is None:  # the person is theirs to see, but not to open a plan for
+            raise Forbidden("Your role may not write care plans.")
         earlier = form_tokens.already_saved(request, Kind.CARE_PLAN)
         if earlier is not None:
             return earlier
@@ -152,7 +140,7 @@ def _plans_page(
 @login_required
 @require_GET
 def care_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan, access = _or_404(lambda: access_care_plan(request.user, plan_id))
+    plan, access = access_care_plan(request.user, plan_id)
     return _plan_page(request, plan, access)
 
 
@@ -160,7 +148,7 @@ def care_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
 @require_GET
 def follow_up_link(request: HttpRequest, follow_up_id: int) -> HttpResponse:
     """Where a reminder links: the follow-up on its plan's page."""
-    follow_up, _access = _or_404(lambda: access_follow_up(request.user, follow_up_id))
+    follow_up, _access = access_follow_up(request.user, follow_up_id)
     url = reverse("care-plan", kwargs={"plan_id": follow_up.plan_id})
     return redirect(f"{url}#follow-up-{follow_up.pk}")
 
@@ -279,14 +267,12 @@ def _submit(
         if current_version is None:
             raise
         return _plan_page(request, plan, access, {key: _stale(form, current_version())}, status=409)
-    except Forbidden as exc:
-        raise Http404("No care plans for this role") from exc
 
 
 @login_required
 @require_POST
 def add_goal(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan, access = _or_404(lambda: access_care_plan(request.user, plan_id, write=True))
+    plan, access = access_care_plan(request.user, plan_id, write=True)
     form = GoalForm(request.POST, prefix="goal")
     return _submit(
         request,
@@ -303,7 +289,7 @@ def add_goal(request: HttpRequest, plan_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def goal_status(request: HttpRequest, goal_id: int) -> HttpResponse:
-    goal, access = _or_404(lambda: access_goal(request.user, goal_id, write=True))
+    goal, access = access_goal(request.user, goal_id, write=True)
     form = GoalStatusForm(request.POST, prefix=f"goal-{goal.pk}")
     return _submit(
         request,
@@ -322,7 +308,7 @@ def goal_status(request: HttpRequest, goal_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def add_step(request: HttpRequest, goal_id: int) -> HttpResponse:
-    goal, access = _or_404(lambda: access_goal(request.user, goal_id, write=True))
+    goal, access = access_goal(request.user, goal_id, write=True)
     form = StepForm(goal.plan.program, request.POST, prefix=f"step-{goal.pk}")
     return _submit(
         request,
@@ -339,7 +325,7 @@ def add_step(request: HttpRequest, goal_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def step_done(request: HttpRequest, step_id: int) -> HttpResponse:
-    step, access = _or_404(lambda: access_step(request.user, step_id, write=True))
+    step, access = access_step(request.user, step_id, write=True)
     form = StepDoneForm(request.POST, prefix=f"stepdone-{step.pk}")
     return _submit(
         request,
@@ -358,7 +344,7 @@ def step_done(request: HttpRequest, step_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def add_follow_up(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan, access = _or_404(lambda: access_care_plan(request.user, plan_id, write=True))
+    plan, access = access_care_plan(request.user, plan_id, write=True)
     form = FollowUpForm(plan.program, request.user.pk, request.POST, prefix="followup")
     return _submit(
         request,
@@ -377,7 +363,7 @@ def add_follow_up(request: HttpRequest, plan_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def follow_up_done(request: HttpRequest, follow_up_id: int) -> HttpResponse:
-    follow_up, access = _or_404(lambda: access_follow_up(request.user, follow_up_id, write=True))
+    follow_up, access = access_follow_up(request.user, follow_up_id, write=True)
     form = FollowUpDoneForm(request.POST, prefix=f"fudone-{follow_up.pk}")
     return _submit(
         request,
@@ -396,7 +382,7 @@ def follow_up_done(request: HttpRequest, follow_up_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def plan_status(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan, access = _or_404(lambda: access_care_plan(request.user, plan_id, write=True))
+    plan, access = access_care_plan(request.user, plan_id, write=True)
     form = PlanStatusForm(request.POST, prefix="plan")
     return _submit(
         request,

@@ -172,7 +172,7 @@ def test_an_officer_without_consent_sees_no_plan_and_may_not_write(
             {"need": "legal"},
             content_type="application/json",
         ).status_code
-        == 403
+        == 404
     )
     assert (
         officer.patch(
@@ -180,7 +180,7 @@ def test_an_officer_without_consent_sees_no_plan_and_may_not_write(
             {"version": goal["version"], "status": "dropped"},
             content_type="application/json",
         ).status_code
-        == 403
+        == 404
     )
     assert CarePlan.objects.count() == 1
     assert CarePlanGoal.objects.get().status == "open"
@@ -205,7 +205,7 @@ def test_a_prosecutor_never_sees_a_care_plan(
             {"version": 1, "status": "closed"},
             content_type="application/json",
         ).status_code
-        == 403
+        == 404
     )
 
 
