@@ -27,6 +27,7 @@ from coresponder.encounters.models import Encounter
 from coresponder.people.models import Amendment, Person
 from coresponder.privacy.access import PersonAccess, access_person
 from coresponder.programs.local_time import format_date
+from coresponder.programs.models import Program
 
 Kind = Amendment.RecordKind
 
@@ -295,3 +296,22 @@ def amendable_targets(access: PersonAccess) -> list[tuple[str, str]]:
                 (f"encounter:{e.pk}:clinical_note", f"Clinical note of {day}'s encounter")
             )
     return targets
+
+
+def visible_open_amendments(user: Any, program: Program, today: dt.date) -> list[Amendment]:
+    """The program's requests awaiting a decision that `user` may open, overdue first, then by
+    the day each is due (`today` in the program's calendar).
+
+    Each passes the gate that opens one request (`access_amendment`): a request about a
+    field whose group the reader is not shown (a clinical note, for a role not shown
+    clinical detail) is left out, as it is missing when opened. The page and the API list
+    the same requests.
+    """
+    visible = []
+    for amendment in in_due_order(open_amendments([program.pk]), today):
+        try:
+            access_amendment(user, amendment.pk)
+        except NotVisible:
+            continue
+        visible.append(amendment)
+    return visible

@@ -36,9 +36,8 @@ from coresponder.people.actions.rights import (
 from coresponder.people.amendments import (
     access_amendment,
     due_on,
-    in_due_order,
     is_overdue,
-    open_amendments,
+    visible_open_amendments,
 )
 from coresponder.people.models import Amendment, Ethnicity, Person, Race, Sex
 from coresponder.people.reading import find_people, person_record
@@ -317,6 +316,11 @@ class AmendmentOut(Schema):
     extension_reason: str = Field("", description="The reasons for the delay the person is told")
 
 
+class AmendmentList(Schema):
+    items: list[AmendmentOut]
+    count: int
+
+
 class AmendmentDecisionIn(Schema):
     decision: Literal["accept", "deny"]
     reason: str = Field("", max_length=10_000, description="Needed to deny")
@@ -387,21 +391,18 @@ def post_amendment(
 
 @router.get(
     "/programs/{slug}/amendments",
-    response=list[AmendmentOut],
+    response=AmendmentList,
     summary="The program's amendment requests awaiting a decision, overdue first",
 )
-def list_open_amendments(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
-    """Overdue requests first, then by the day each is due, as the coordinator's page lists
-    them."""
+def list_open_amendments(request: HttpRequest, slug: str) -> dict[str, Any]:
+    """Overdue requests first, then by the day each is due: the requests the coordinator's
+    page lists, those the caller may open."""
     program = program_for(request.user, slug, writes=RecordType.PERSON)
     today = today_in(program)
-    rows = []
-    for amendment in in_due_order(open_amendments([program.pk]), today):
-        try:
-            access_amendment(request.user, amendment.pk)
-        except NotVisible:
-            continue  # a clinical note's request, for a reader not shown clinical detail
-        rows.append(_amendment_out(amendment, today))
+    rows = [
+        _amendment_out(amendment, today)
+        for amendment in visible_open_amendments(request.user, program, today)
+    ]
     record_event(
         actor_for(request),
         "read",
@@ -409,7 +410,7 @@ def list_open_amendments(request: HttpRequest, slug: str) -> list[dict[str, Any]
         program_slug=program.slug,
         detail={"list": True, "ids": [row["id"] for row in rows]},
     )
-    return rows
+    return {"items": rows, "count": len(rows)}
 
 
 @router.post(

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
-from coresponder.core.forms import add_action_errors
+from coresponder.core.forms import add_action_errors, add_field_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import RecordType
 from coresponder.people.actions.rights import (
@@ -41,13 +41,12 @@ from coresponder.people.amendments import (
     due_on,
     extension_problem,
     field_label,
-    in_due_order,
     is_overdue,
     may_extend,
-    open_amendments,
     record_of,
     stored,
     value_text,
+    visible_open_amendments,
 )
 from coresponder.people.models import Amendment
 from coresponder.people.records_request import (
@@ -146,8 +145,8 @@ def amendment_new(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def amendment_list(request: HttpRequest, slug: str) -> HttpResponse:
-    """The program's requests awaiting a decision, overdue first, then by the day each is
-    due; by person number and field."""
+    """The program's requests awaiting a decision that the reader may open (those the API
+    lists), overdue first, then by the day each is due; by person number and field."""
     program = program_for(request.user, slug, writes=RecordType.PERSON)
     today = today_in(program)
     rows = [
@@ -162,7 +161,7 @@ def amendment_list(request: HttpRequest, slug: str) -> HttpResponse:
             "days_late": (today - due_on(a)).days,
             "extended": a.extended_at is not None,
         }
-        for a in in_due_order(open_amendments([program.pk]), today)
+        for a in visible_open_amendments(request.user, program, today)
     ]
     record_event(
         actor_for(request),
@@ -205,7 +204,7 @@ def amendment_decide(request: HttpRequest, amendment_id: int) -> HttpResponse:
             except Forbidden as exc:
                 raise Http404("No decision for this role") from exc
             except ActionError as exc:
-                add_action_errors(bound, exc)
+                _add_refusal(bound, exc)
         forms = _unbound_forms(amendment, target) if stale else {**forms, posted: bound}
     # The page shows the field's value now: a read of that group, like the record's page.
     record_event(
@@ -252,6 +251,16 @@ def _unbound_forms(amendment: Amendment, target: Any) -> dict[type[Any], Any]:
         DisagreementForm: DisagreementForm(initial={"version": amendment.version}),
         ExtensionForm: ExtensionForm(initial={"version": amendment.version}),
     }
+
+
+def _add_refusal(form: Any, exc: ActionError) -> None:
+    """Why the action refused, on the form: messages about the form's own fields on them; a
+    refusal about the record (a field the form does not ask, such as the birth date an
+    acceptance would write) as the action's sentence, above the form."""
+    on_form = {key: problems for key, problems in exc.errors.items() if key in form.fields}
+    add_field_errors(form, on_form)
+    if not exc.errors or len(on_form) < len(exc.errors):
+        form.add_error(None, str(exc))
 
 
 def _posted_form(request: HttpRequest) -> type[Any]:

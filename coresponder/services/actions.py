@@ -322,6 +322,13 @@ def update_capacity(
             capacity = ServiceCapacity(
                 service=service, hsds_id=f"{service.hsds_id}-capacity", available=available
             )
+        elif maximum is None and capacity.maximum is not None and available > capacity.maximum:
+            # Checked under the row's lock, against the maximum as it stands.
+            message = (
+                f"must be at most the service's {capacity.maximum} places; "
+                "a larger number needs a new maximum"
+            )
+            raise ActionError("The capacity has invalid fields.", {"available": [message]})
         capacity.available = available
         if maximum is not None:
             capacity.maximum = maximum

@@ -4,6 +4,7 @@ statement of disagreement, a request for records."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,13 +15,20 @@ from django.utils import timezone
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
+from coresponder.domain.clock import date_problem
 from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType, may_write
 from coresponder.encounters.actions import amend_clinical_note
 from coresponder.encounters.models import Encounter
-from coresponder.people.actions import PersonChanges, update_person
+from coresponder.people.actions import (
+    PersonChanges,
+    check_birth,
+    check_person_fields,
+    update_person,
+)
 from coresponder.people.amendments import (
     GROUP_OF,
     MAX_TEXT,
+    PERSON_FIELDS,
     check_field,
     due_on,
     extension_problem,
@@ -34,6 +42,13 @@ from coresponder.people.models import Amendment
 from coresponder.privacy.access import PersonAccess
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs.local_time import today_in
+from coresponder.programs.models import Program
+
+# How a proposed date is written, said to whoever typed it another way.
+DATE_FORMAT = "Give the date as YYYY-MM-DD, such as 1990-12-31."
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# What a decision sets on the request: put back as read when the decision is refused.
+DECISION_FIELDS = ("status", "decided_at", "decided_by_id", "original_value", "denial_reason")
 
 
 @dataclass(frozen=True)
@@ -84,27 +99,34 @@ def _amendable(access: PersonAccess, kind: str, record_id: int, field: str) -> A
 
 
 def request_amendment(actor: Actor, access: PersonAccess, data: AmendmentInput) -> Amendment:
-    """Record a request to amend; the record stays as it is until the request is accepted."""
+    """Record a request to amend; the record stays as it is until the request is accepted.
+
+    A value the record could never take (a birth date in the future, a blank given name) is
+    refused now, with the record's own reason, rather than when someone tries to accept it.
+    """
     target = _amendable(access, data.record_kind, data.record_id, data.field)
-    value = proposed_value(data.field, data.proposed_value)
+    program = _program_of(access, data.record_kind, target)
     errors: dict[str, list[str]] = {}
-    if data.received_on > timezone.localdate():
+    try:
+        value = _proposed_value(data.field, data.proposed_value)
+    except ActionError as exc:
+        errors.update(exc.errors)
+    else:
+        refusal = _refusal(data.field, value, birth_date=None)
+        if refusal is not None:
+            errors["proposed_value"] = [str(refusal)]
+    if (problem := date_problem(data.received_on)) is not None:
+        errors["received_on"] = [f"{problem[0].upper()}{problem[1:]}."]
+    elif data.received_on > today_in(program):
         errors["received_on"] = ["The request cannot be received in the future."]
     if len(data.statement) > MAX_TEXT or not storable_text(data.statement):
         errors["statement"] = [f"At most {MAX_TEXT} characters, and no control characters."]
     if errors:
         raise ActionError("The request cannot be recorded.", errors)
-    program_id = (
-        target.program_id
-        if data.record_kind == Amendment.RecordKind.ENCOUNTER
-        else next(
-            pk for pk, role in sorted(access.roles.items()) if may_write(role, RecordType.PERSON)
-        )
-    )
     with transaction.atomic():
         amendment = Amendment(
             person=access.person,
-            program_id=program_id,
+            program=program,
             record_kind=data.record_kind,
             record_id=data.record_id,
             field=data.field,
@@ -122,6 +144,53 @@ def request_amendment(actor: Actor, access: PersonAccess, data: AmendmentInput) 
             {"record": data.record_kind, "record_id": data.record_id},
         )
     return amendment
+
+
+def _program_of(access: PersonAccess, kind: str, target: Any) -> Program:
+    """The program a request is filed under: the encounter's, or the first program where the
+    reader writes the person's record."""
+    if kind == Amendment.RecordKind.ENCOUNTER:
+        program: Program = target.program
+        return program
+    program_id = next(
+        pk for pk, role in sorted(access.roles.items()) if may_write(role, RecordType.PERSON)
+    )
+    return Program.objects.get(pk=program_id)
+
+
+def _proposed_value(field: str, raw: Any) -> Any:
+    """The proposed value as kept, or ActionError naming `proposed_value` in words."""
+    if field == "birth_date":
+        text = "" if raw is None else str(raw).strip()
+        try:
+            if text:
+                dt.date.fromisoformat(text)
+        except ValueError as exc:
+            problem = f"There is no such day as {text}." if ISO_DAY.fullmatch(text) else DATE_FORMAT
+            raise ActionError(
+                "The proposed value cannot be recorded.", {"proposed_value": [problem]}
+            ) from exc
+    return proposed_value(field, raw)
+
+
+def _refusal(field: str, value: Any, *, birth_date: dt.date | None) -> ActionError | None:
+    """Why the person's record cannot take `value` (as kept) in `field`, by the checks every
+    change to the record passes (a birth year beside `birth_date`); None when it can.
+
+    The message names the field and the reason; `errors` keeps the record's field and words.
+    """
+    if field not in PERSON_FIELDS:
+        return None
+    given = {field: loaded(field, value)}
+    try:
+        check_person_fields(given)
+        if field == "birth_year":
+            check_birth(birth_date, given[field], given_together=False)
+    except ActionError as exc:
+        problems = exc.errors.get(field) or [str(exc)]
+        words = f"The record cannot take this value. {PERSON_FIELDS[field]}: {'; '.join(problems)}."
+        return ActionError(words, {field: problems})
+    return None
 
 
 def _amendment_event(
@@ -160,6 +229,31 @@ def decide_amendment(
     if not storable_text(decision.reason):
         raise ActionError("The reason cannot be recorded.", {"reason": ["No control characters."]})
     record_version = decision.record_version or target.version
+    if decision.accept and amendment.record_kind == Amendment.RecordKind.PERSON:
+        refusal = _refusal(amendment.field, amendment.proposed_value, birth_date=target.birth_date)
+        if refusal is not None:
+            raise refusal
+    # Refused on the way (the record changed meanwhile, or will not take the value), the
+    # request reads as it was: still open, at the version read.
+    before = {name: getattr(amendment, name) for name in (*DECISION_FIELDS, "version")}
+    try:
+        _decide(actor, access, amendment, target, decision, expected_version, record_version)
+    except Exception:
+        for name, value in before.items():
+            setattr(amendment, name, value)
+        raise
+    return amendment
+
+
+def _decide(
+    actor: Actor,
+    access: PersonAccess,
+    amendment: Amendment,
+    target: Any,
+    decision: AmendmentDecision,
+    expected_version: int,
+    record_version: int,
+) -> None:
     with transaction.atomic():
         amendment.decided_at = timezone.now()
         signed_in = getattr(actor.user, "is_authenticated", False)
@@ -189,7 +283,6 @@ def decide_amendment(
                 "record_id": amendment.record_id,
             },
         )
-    return amendment
 
 
 def extend_amendment(

@@ -89,7 +89,8 @@ def test_the_api_gives_each_request_its_due_date_and_lists_overdue_ones_first(
     response = client.get("/api/v1/programs/pad/amendments")
 
     assert response.status_code == 200
-    rows = response.json()
+    rows = response.json()["items"]
+    assert response.json()["count"] == 3
     assert [row["id"] for row in rows] == [late.pk, recent.pk, extended.pk]
     facts = {row["id"]: (row["due_on"], row["overdue"]) for row in rows}
     assert facts == {

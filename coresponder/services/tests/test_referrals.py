@@ -358,3 +358,29 @@ def test_capacity_is_updated_in_one_click_by_the_provider_only(
         content_type="application/json",
     )
     assert ok.status_code == 200 and ok.json()["maximum"] == 10
+
+
+
+def test_more_places_free_than_the_service_has_are_refused(
+    world: World, client: Client, api_client_for: Any
+) -> None:
+    service = world.service_referral.service
+    provider = reader(world, Role.PROVIDER)
+    api = api_client_for(provider)
+    url = f"/api/v1/services/{service.pk}/capacity"
+    set_up = api.post(url, {"available": 4, "maximum": 14}, content_type="application/json")
+    assert set_up.status_code == 200
+    refused = api.post(url, {"available": 60}, content_type="application/json")
+    assert refused.status_code == 422
+    assert refused.json()["errors"]["available"] == [
+        "must be at most the service's 14 places; a larger number needs a new maximum"
+    ]
+    client.force_login(provider)
+    page = client.post(
+        f"/services/{service.pk}/capacity/", {f"s{service.pk}-available": "50"}, follow=True
+    )
+    assert "must be at most the service&#x27;s 14 places" in page.content.decode()
+    capacity = ServiceCapacity.objects.get(service=service)
+    assert (capacity.available, capacity.maximum) == (4, 14)
+    grown = api.post(url, {"available": 20, "maximum": 20}, content_type="application/json")
+    assert grown.status_code == 200
