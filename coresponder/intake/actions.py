@@ -50,7 +50,7 @@ from coresponder.intake.inputs import (
 )
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral, TriageStatus
 from coresponder.intake.triage import TRIAGE_DECISIONS
-from coresponder.outreach.actions import follow_up_referral
+from coresponder.outreach.actions import follow_up_death, follow_up_referral
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.actions import add_reported_person, join_program, record_death
 from coresponder.people.models import Person
@@ -520,6 +520,12 @@ def _overdose_of(referral: ReferralInput) -> OverdoseInput:
     return referral.overdose
 
 
+def _raw_of(data: OverdoseInput) -> dict[str, Any]:
+    """The report's facts as kept on it, times written out."""
+    facts = data.facts().items()
+    return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in facts}
+
+
 def _add_report(actor: Actor, overdose: Overdose, referral: ReferralInput) -> OverdoseReport:
     data = _overdose_of(referral)
     user = actor.user if getattr(actor.user, "is_authenticated", False) else None
@@ -529,9 +535,7 @@ def _add_report(actor: Actor, overdose: Overdose, referral: ReferralInput) -> Ov
         organization=getattr(user, "organization", None),
         external_id=str(data.external_id or "").strip(),
         reported_at=_checked(referral.received_at),
-        raw={
-            k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in data.facts().items()
-        },
+        raw=_raw_of(data),
     )
     save_tracked(report, user)
     return report
@@ -714,7 +718,8 @@ def _join_overdose(
     data = given.person
     if data is None:
         raise ValueError("only a report naming a person joins an overdose")
-    if not _reported_already(actor, known, _overdose_of(given)):
+    task = None
+    if not _reported_already(actor, known, given):
         if data.id is None:
             # The report's spelling is kept as reported, so matching later finds it too.
             source = reported_source(given, channel)
@@ -733,6 +738,8 @@ def _join_overdose(
                 "probability": round(evidence.probability, 4),
             },
         )
+        if _overdose_of(given).fatal and not known.fatal:
+            task = _learn_fatal(actor, program, known, person, referral, given)
     if named is not None and named.pk != person.pk:
         # The report named another record of what looks like this person.
         _propose(actor, named, person, evidence)
@@ -742,24 +749,61 @@ def _join_overdose(
         person=person,
         eligible=referral.eligible,
         reasons=list(referral.eligibility_reasons),
-        outreach_task=referral.tasks.order_by("id").first(),
+        outreach_task=task or referral.tasks.order_by("id").first(),
         overdose=known,
         overdose_merged=True,
         join=decision,
     )
 
 
-def _reported_already(actor: Actor, overdose: Overdose, data: OverdoseInput) -> bool:
-    """The same source's record, by its own id, sent again: not another report of it."""
+def _reported_already(actor: Actor, overdose: Overdose, referral: ReferralInput) -> bool:
+    """The same source's record, by its own id, sent again as it was: not another report of
+    it. Sent with a fact changed (now fatal), it is the source's correction, kept."""
+    data = _overdose_of(referral)
     external_id = str(data.external_id or "").strip()
     if not external_id:
         return False
     user = actor.user if getattr(actor.user, "is_authenticated", False) else None
-    return overdose.reports.filter(
-        source=data.source,
-        organization=getattr(user, "organization", None),
-        external_id=external_id,
-    ).exists()
+    sent = _facts_beside_id(_raw_of(data))
+    return any(
+        _facts_beside_id(report.raw) == sent
+        for report in overdose.reports.filter(
+            source=data.source,
+            organization=getattr(user, "organization", None),
+            external_id=external_id,
+        )
+    )
+
+
+def _facts_beside_id(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if k != "external_id"}
+
+
+def _learn_fatal(
+    actor: Actor,
+    program: Program,
+    overdose: Overdose,
+    person: Person,
+    referral: Referral,
+    given: ReferralInput,
+) -> OutreachTask | None:
+    """A later report says the overdose known as survived was fatal: the overdose, the
+    person's day of death and their follow-up say so (a report saying the opposite of a
+    fatal one changes nothing: a death is not undone by a form)."""
+    overdose.fatal = True
+    save_tracked(overdose, actor.user)
+    record_event(
+        actor,
+        "change",
+        obj=overdose,
+        person_id=person.pk,
+        program_slug=program.slug,
+        fields=["referral"],
+        detail={"fatal": True, "reported_by": _overdose_of(given).source},
+    )
+    died_on = timezone.localtime(overdose.occurred_at, ZoneInfo(program.timezone)).date()
+    record_death(actor, person, died_on)
+    return follow_up_death(actor, program, person, referral, overdose)
 
 
 def _put_up_for_review(

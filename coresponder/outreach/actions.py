@@ -29,6 +29,7 @@ from coresponder.domain.outreach import (
     spacing_conflict,
 )
 from coresponder.domain.policy import RecordType
+from coresponder.domain.vocabulary import CloseReason
 from coresponder.intake.models import Overdose, Referral
 from coresponder.outreach.models import (
     OPEN_STATUSES,
@@ -119,6 +120,38 @@ def open_task(
             fields=["outreach"],
         )
     return task
+
+
+def follow_up_death(
+    actor: Actor, program: Program, person: Person, referral: Referral, overdose: Overdose
+) -> OutreachTask | None:
+    """A later report says the overdose was fatal: the open follow-ups of the person for it
+    close (nobody is to visit someone reported dead) and, where the preset follows up
+    fatal overdoses with the family, the family's opens. Inside the action that learned it."""
+    note = "A later report of this overdose says it was fatal."
+    for task in OutreachTask.objects.filter(
+        program=program,
+        person=person,
+        overdose=overdose,
+        target=OutreachTask.Target.PARTICIPANT,
+        status__in=QUEUE_STATUSES,
+    ):
+        task.status = OutreachTask.Status.CLOSED
+        task.closed_at = timezone.now()
+        task.close_reason = CloseReason.OTHER.value
+        task.close_note = note
+        task.next_attempt_after = None
+        save_tracked(task, actor.user)
+        record_event(
+            actor,
+            "change",
+            obj=task,
+            person_id=person.pk,
+            program_slug=program.slug,
+            fields=["outreach"],
+            detail={"closed": CloseReason.OTHER.value, "note": note},
+        )
+    return follow_up_referral(actor, program, person, referral, overdose)
 
 
 def escalate_task(actor: Actor, task: OutreachTask, by: int = 1) -> OutreachTask:

@@ -336,6 +336,12 @@ def open_break_glass(actor: Actor, user: Any, person: Person, reason: str) -> Br
         raise ActionError(
             "Say why you need this record.", {"reason": ["write at least 10 characters"]}
         )
+    longest = max_cell_chars()
+    if len(reason) > longest:
+        raise ActionError(
+            f"Say why in at most {longest:,} characters.",
+            {"reason": [f"is longer than {longest:,} characters"]},
+        )
     now = timezone.now()
     with transaction.atomic():
         glass = BreakGlass(

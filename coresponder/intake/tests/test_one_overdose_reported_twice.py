@@ -91,6 +91,39 @@ def test_the_same_sources_record_sent_again_is_not_another_report(
     assert OverdoseReport.objects.filter(overdose=first.overdose).count() == 3
 
 
+def test_a_later_report_that_the_overdose_was_fatal_is_taken_and_the_family_followed_up(
+    pco: Program, officer: User
+) -> None:
+    police = record(officer, pco, report("police"))
+    [visit] = OutreachTask.objects.filter(target=OutreachTask.Target.PARTICIPANT)
+    hospital = record(officer, pco, report("hospital", minutes=25, fatal=True))
+    assert hospital.overdose_merged and hospital.overdose == police.overdose
+    overdose = Overdose.objects.get()
+    assert overdose.fatal
+    person = Person.objects.get()
+    # The day of death on the program's clock: 22:05 UTC on 14 March is 18:05 in Brockton.
+    assert person.deceased_on == dt.date(2026, 3, 14)
+    visit.refresh_from_db()
+    assert visit.status == OutreachTask.Status.CLOSED
+    assert visit.close_note == "A later report of this overdose says it was fatal."
+    family = OutreachTask.objects.get(target=OutreachTask.Target.FAMILY)
+    assert hospital.outreach_task == family and family.status == OutreachTask.Status.OPEN
+    assert AuditEvent.objects.filter(
+        action="change", object_type="intake.overdose", detail__fatal=True
+    ).exists()
+    # A report of it as survived, after, undoes nothing.
+    record(officer, pco, report("ems", minutes=40, fatal=False))
+    overdose.refresh_from_db()
+    assert overdose.fatal and OutreachTask.objects.filter(status="open").count() == 1
+
+
+def test_a_source_correcting_its_own_record_to_fatal_is_kept(pco: Program, officer: User) -> None:
+    record(officer, pco, report("hospital", external_id="H1"))
+    record(officer, pco, report("hospital", external_id="H1", fatal=True))
+    assert OverdoseReport.objects.count() == 2
+    assert Overdose.objects.get().fatal
+
+
 def test_identical_spellings_still_join(pco: Program, officer: User) -> None:
     record(officer, pco, report("police"))
     assert record(officer, pco, report("hospital", minutes=25)).overdose_merged

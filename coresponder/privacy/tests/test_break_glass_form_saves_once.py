@@ -62,3 +62,24 @@ def test_a_break_glass_token_another_clinician_used_opens_nothing_and_tells_noth
     html = response.content.decode()
     assert REFUSED in html and f'value="{token}"' not in html
     assert BreakGlass.objects.count() == 1
+
+
+def test_a_reason_longer_than_any_free_text_is_refused_on_the_page_and_the_api(
+    world: World, api_client_for: object, settings: object
+) -> None:
+    setattr(settings, "IMPORT_MAX_CELL_CHARS", 200)
+    clinician = reader(world, Role.CLINICIAN)
+    too_long = "y" * 201
+    page = signed_in(clinician).post(
+        "/break-glass/", {"person_id": world.person.pk, "reason": too_long}
+    )
+    assert page.status_code == 422
+    assert "Say why in at most 200 characters." in page.content.decode()
+    sent = api_client_for(clinician).post(  # type: ignore[operator]
+        f"/api/v1/persons/{world.person.pk}/break-glass",
+        {"reason": too_long},
+        content_type="application/json",
+    )
+    assert sent.status_code == 422
+    assert sent.json()["errors"] == {"reason": ["is longer than 200 characters"]}
+    assert not BreakGlass.objects.exists()
