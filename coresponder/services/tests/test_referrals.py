@@ -360,7 +360,6 @@ def test_capacity_is_updated_in_one_click_by_the_provider_only(
     assert ok.status_code == 200 and ok.json()["maximum"] == 10
 
 
-
 def test_more_places_free_than_the_service_has_are_refused(
     world: World, client: Client, api_client_for: Any
 ) -> None:
