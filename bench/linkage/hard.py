@@ -106,8 +106,8 @@ SPELLINGS = (
 )
 _SPELLING_OF = {name: spellings for spellings in SPELLINGS for name in spellings}
 # Twins given two names of their own spelled alike, one or both unknown to the nickname
-# groups (names people are registered under: the 1990 Census's first names), with the
-# twins' sex.
+# groups (names people are registered under: the 1990 Census's first names and those
+# given since), with the twins' sex.
 ALIKE_NAMED = (
     ("elise", "elsie", "female"),
     ("linda", "melinda", "female"),
@@ -121,6 +121,10 @@ ALIKE_NAMED = (
     ("lloyd", "floyd", "male"),
     ("kevin", "kelvin", "male"),
     ("warren", "darren", "male"),
+    ("rylee", "kylee", "female"),
+    ("haylee", "kaylee", "female"),
+    ("ryker", "ryder", "male"),
+    ("brody", "brady", "male"),
 )
 # Households of such twins per person of the set, drawn after the rest with a stream of
 # their own, so the rest of the set is as it was without them.

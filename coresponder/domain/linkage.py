@@ -358,15 +358,23 @@ def is_given_name(name: str) -> bool:
     return name in _ROOTS
 
 
+# The lists of given names people are registered under: the 1990 Census's first names, and
+# the names given since that it lacks (Liam, Jayden, Rylee), from the SSA's counts.
+GIVEN_NAME_LISTS = ("given_names.txt", "given_names_since_1990.txt")
+
+
 def _load_listed_given_names() -> frozenset[str]:
-    with (_DATA / "given_names.txt").open(encoding="utf-8") as handle:
-        return frozenset(
-            _fold(line) for line in handle if line.strip() and not line.startswith("#")
-        )
+    names: set[str] = set()
+    for listing in GIVEN_NAME_LISTS:
+        with (_DATA / listing).open(encoding="utf-8") as handle:
+            names.update(
+                _fold(line) for line in handle if line.strip() and not line.startswith("#")
+            )
+    return frozenset(names)
 
 
-# Given names people are registered under, beyond the nickname groups' (the 1990 Census's
-# first names): Elise, Elsie and Eloise each a name of its own.
+# Given names people are registered under, beyond the nickname groups' (the lists above):
+# Elise, Elsie and Eloise each a name of its own.
 LISTED_GIVEN_NAMES: frozenset[str] = _load_listed_given_names() | frozenset(_ROOTS)
 
 

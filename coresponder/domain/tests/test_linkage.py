@@ -18,6 +18,7 @@ from coresponder.domain.linkage import (
     DEFAULT_PARAMS,
     FAMILY_NAME_FIRST,
     GIVEN_NAMES_DIFFER,
+    LISTED_GIVEN_NAMES,
     MONTH_APART_CAUTION,
     NAME_AND_ADDRESS_CAUTION,
     NAMES_ALIKE_CAUTION,
@@ -36,9 +37,11 @@ from coresponder.domain.linkage import (
     jaro_winkler,
     level_weight,
     levels_weight,
+    listed_reading,
     match_probability,
     match_weight,
     merge_caution,
+    names_of_their_own,
     normalise,
     prior_weight,
     search_alternatives,
@@ -300,6 +303,9 @@ def test_twins_named_a_slip_of_the_keys_from_each_others_nickname_are_held(
         ("Kevxn", "Kelvin"),  # Kevin or Keven misspelt
         ("Elise Marie", "Elsie Marie"),  # the first given name decides
         ("Kevin J", "Kelvin J"),
+        ("Rylee", "Kylee"),  # Rylee is a name given since the 1990 Census's list
+        ("Ryker", "Ryder"),  # both given since
+        ("Haylee", "Kaylee"),
     ],
 )
 def test_twins_given_names_of_their_own_spelled_alike_are_held(one: str, other: str) -> None:
@@ -322,6 +328,13 @@ def test_twins_given_names_of_their_own_spelled_alike_are_held(one: str, other: 
     swapped = replace(twin, given=twin.family, family=other)
     assert level("given_name", swapped, twin) != "swapped_close"
     assert sure_merge_guard(comparison_vector(swapped, twin)) is not None
+
+
+def test_names_given_since_1990_are_names_of_their_own_and_a_placeholder_is_not() -> None:
+    assert listed_reading("rylee") == {"rylee"}
+    assert listed_reading("ryllee") == {"rylee"}  # a slip still reads as the name it is near
+    assert names_of_their_own("rylee", "kylee") and not names_of_their_own("rylee", "ryleee")
+    assert "baby" not in LISTED_GIVEN_NAMES  # the SSA counts "Baby" as a name
 
 
 def test_twins_written_family_name_first_with_names_of_their_own_are_held() -> None:
