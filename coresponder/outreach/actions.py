@@ -254,10 +254,15 @@ def _must_write(access: PersonAccess) -> None:
 
 
 def claim_task(actor: Actor, access: PersonAccess, task: OutreachTask, team: Team) -> OutreachTask:
-    """A team takes a task. Two teams can never both win: the update is conditional."""
+    """A team takes a task, claimed by one of its members. Two teams can never both win:
+    the update is conditional."""
     _must_write(access)
     if team.program_id != task.program_id:
         raise ActionError("That team is not in this program.", {"team_id": ["not in this program"]})
+    if not team.members.filter(user=actor.user_or_none).exists():
+        raise ActionError(
+            "Choose one of your teams.", {"team_id": ["you are not a member of this team"]}
+        )
     with transaction.atomic():
         won = OutreachTask.objects.filter(
             pk=task.pk, claimed_by__isnull=True, status=OutreachTask.Status.OPEN

@@ -29,6 +29,7 @@ from coresponder.outreach.task_map import build_task_map
 from coresponder.programs import form_tokens
 from coresponder.programs.local_time import format_datetime
 from coresponder.programs.middleware import open_program
+from coresponder.programs.models import Program
 
 
 @login_required
@@ -113,6 +114,17 @@ def checklist_page(request: HttpRequest, slug: str, task_id: int) -> HttpRespons
     return redirect("outreach-task", slug=program.slug, task_id=task.pk)
 
 
+def _why_not_claimed(request: HttpRequest, program: Program, task: OutreachTask) -> str:
+    """What stood in the way of a claim, as the task now is."""
+    task.refresh_from_db()
+    if task.claimed_by_id is not None:
+        if my_teams(request, program).filter(pk=task.claimed_by_id).exists():
+            return f"Your team {task.claimed_by} has this task already."
+        return "Another team already claimed this task."
+    status = task.get_status_display()
+    return f"This task is no longer open ({status}): only an open task is claimed."
+
+
 @login_required
 @require_POST
 def claim_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
@@ -130,7 +142,7 @@ def claim_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     try:
         claim_task(actor_for(request), access, task, team)
     except StaleVersion:
-        messages.error(request, "Another team already claimed this task.")
+        messages.error(request, _why_not_claimed(request, program, task))
     except ActionError as exc:
         messages.error(request, str(exc))
     else:

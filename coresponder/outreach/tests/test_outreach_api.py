@@ -16,7 +16,7 @@ from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs.actions import load_programs
-from coresponder.programs.models import Program, Team
+from coresponder.programs.models import Program, Team, TeamMember
 
 pytestmark = pytest.mark.django_db
 
@@ -101,12 +101,15 @@ def test_two_claims_of_one_task_one_wins_the_other_gets_409(
     task = task_for(qrt, "Claimed")
     team_a = Team.objects.create(program=qrt, name="QRT A")
     team_b = Team.objects.create(program=qrt, name="QRT B")
-    first = api_client_for(staff(qrt)).post(
+    officer, paramedic = staff(qrt), staff(qrt, Role.PARAMEDIC)
+    TeamMember.objects.create(team=team_a, user=officer, role=Role.OFFICER.value)
+    TeamMember.objects.create(team=team_b, user=paramedic, role=Role.PARAMEDIC.value)
+    first = api_client_for(officer).post(
         f"/api/v1/outreach-tasks/{task.pk}/claim",
         {"team_id": team_a.pk},
         content_type="application/json",
     )
-    second = api_client_for(staff(qrt, Role.PARAMEDIC)).post(
+    second = api_client_for(paramedic).post(
         f"/api/v1/outreach-tasks/{task.pk}/claim",
         {"team_id": team_b.pk},
         content_type="application/json",
@@ -115,6 +118,22 @@ def test_two_claims_of_one_task_one_wins_the_other_gets_409(
     assert second.status_code == 409
     task.refresh_from_db()
     assert task.claimed_by == team_a
+
+
+def test_a_task_is_claimed_only_for_a_team_the_claimant_is_on(
+    qrt: Program, api_client_for: Any
+) -> None:
+    task = task_for(qrt, "Unclaimed")
+    theirs = Team.objects.create(program=qrt, name="QRT Night")
+    refused = api_client_for(staff(qrt)).post(
+        f"/api/v1/outreach-tasks/{task.pk}/claim",
+        {"team_id": theirs.pk},
+        content_type="application/json",
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == {"team_id": ["you are not a member of this team"]}
+    task.refresh_from_db()
+    assert task.claimed_by is None and task.status == OutreachTask.Status.OPEN
 
 
 def attempt(client: Any, task: OutreachTask, outcome: str, **extra: Any) -> Any:

@@ -200,6 +200,13 @@ def test_when_two_teams_claim_one_task_the_second_is_told(qrt: Program) -> None:
     assert "Another team already claimed this task." in second.content.decode()
     task.refresh_from_db()
     assert task.claimed_by == teams[0]
+    again = clients[0].post(f"{task_url(task)}claim", {"team": teams[0].pk}, follow=True)
+    assert "Your team QRT A has this task already." in again.content.decode()
+    OutreachTask.objects.filter(pk=task.pk).update(
+        status=OutreachTask.Status.EXPIRED, claimed_by=None
+    )
+    late = clients[0].post(f"{task_url(task)}claim", {"team": teams[0].pk}, follow=True)
+    assert "This task is no longer open (Missed: expired unworked)" in late.content.decode()
 
 
 def test_the_queue_costs_the_same_queries_however_long(

@@ -22,7 +22,7 @@ from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.queue import outreach_queue
 from coresponder.outreach.task_map import build_task_map
 from coresponder.outreach.tests.test_outreach_api import NOW, attempt, history, staff, task_for
-from coresponder.programs.models import District, Program, Shift, Team
+from coresponder.programs.models import District, Program, Shift, Team, TeamMember
 
 pytestmark = pytest.mark.django_db
 
@@ -199,6 +199,8 @@ def test_two_teams_claiming_at_the_same_instant_one_wins_and_one_gets_409(
     task = task_for(qrt, "Contested")
     teams = [Team.objects.create(program=qrt, name=f"QRT {n}") for n in "AB"]
     users = [staff(qrt), staff(qrt, Role.PARAMEDIC)]
+    for team, user in zip(teams, users, strict=True):
+        TeamMember.objects.create(team=team, user=user, role=Role.OFFICER.value)
     start = threading.Barrier(2)
     results: list[str] = []
 
