@@ -70,6 +70,8 @@ class AuditEvent(models.Model):
         DELETE = "delete", "Delete"
         PERMISSION = "permission", "Permission change"
         EXPORT = "export", "Export"
+        MERGE = "merge", "Merge of two records"
+        UNMERGE = "unmerge", "Merge undone"
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", "Success"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,6 +27,18 @@ from coresponder.programs.models import Program
 PAGE_SIZE = 50
 
 
+def object_label(object_type: str) -> str:
+    """What kind of record an event is about, in words ("Legal hold" for
+    operations.legalhold); the type as written when it names no model ("audit_log")."""
+    if not object_type:
+        return ""
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return object_type.replace("_", " ").capitalize()
+    return str(model._meta.verbose_name).capitalize()
+
+
 def audit_row(event: AuditEvent, zones: dict[str, str] | None = None) -> dict[str, Any]:
     """One table row: what the reviewer reads, with the time to 1/100 s.
 
@@ -41,6 +54,7 @@ def audit_row(event: AuditEvent, zones: dict[str, str] | None = None) -> dict[st
         "actor": event.actor_label,
         "action": event.get_action_display(),
         "object_type": event.object_type,
+        "object_label": object_label(event.object_type),
         "object_id": event.object_id,
         "person_id": event.person_id,
         "program_slug": event.program_slug,

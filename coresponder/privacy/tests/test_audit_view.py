@@ -178,10 +178,27 @@ def test_each_row_shows_the_time_to_a_hundredth_of_a_second_and_every_column(
     assert (
         '<time datetime="2025-03-10T08:00:00-04:00">Mon 10 Mar 2025, 08:00:00.12 EDT</time>' in html
     )
-    for text in ("officer", "Read", "people.person 42", "Given name; Phone", "follow-up visit"):
+    for text in ("officer", "Read", "Person 42", "Given name; Phone", "follow-up visit"):
         assert text in html
+    assert "people.person" in html  # the type as the filter takes it
     assert "Denied" in html
     assert "10.1.2.3" in html
+
+
+def test_merges_and_records_read_by_name_not_by_code(
+    coordinator: User, record: Recorder, client: Client
+) -> None:
+    record(program_slug="pad", action="merge", object_type="operations.legalhold", object_id=7)
+    record(program_slug="pad", action="unmerge", object_type="privacy.breakglass")
+    record(program_slug="pad", object_type="audit_log")
+    page = signed_in(client, coordinator).get(AUDIT)
+    actions = [row["action"] for row in page.context["rows"]]
+    objects = [row["object_label"] for row in page.context["rows"]]
+    assert "Merge of two records" in actions and "Merge undone" in actions
+    assert {"Legal hold", "Break glass", "Audit log"} <= set(objects)
+    assert "Legal hold 7" in page.content.decode()
+    merges = signed_in(client, coordinator).get(AUDIT, {"action": "merge"})
+    assert [row["action"] for row in merges.context["rows"]] == ["Merge of two records"]
 
 
 @pytest.mark.parametrize(
