@@ -37,14 +37,19 @@ def add_field_errors(
     errors: Mapping[str, list[str]],
     renamed: Mapping[str, str] | None = None,
 ) -> None:
-    """Each field's messages on that field; those of a field the form lacks, above the form.
+    """Each field's messages on that field; those of a field the form lacks or hides (a
+    status a button sets), above the form, where the person reads them.
 
     `renamed` maps a write's field name to the form's, where the form asks in other words
     (hours for minutes).
     """
     for key, problems in errors.items():
         name = (renamed or {}).get(key, key)
-        form.add_error(name if name in form.fields else None, problems)
+        field = form.fields.get(name)
+        if field is None or field.widget.is_hidden:
+            form.add_error(None, [f"{p[:1].upper()}{p[1:]}" for p in problems])
+        else:
+            form.add_error(name, problems)
 
 
 def add_action_errors(

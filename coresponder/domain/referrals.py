@@ -14,7 +14,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from coresponder.domain.vocabulary import TREATMENT_CATEGORIES, AttemptOutcome, TaskStatus
+from coresponder.domain.vocabulary import (
+    TREATMENT_CATEGORIES,
+    AttemptOutcome,
+    TaskStatus,
+    label,
+)
 
 S = TaskStatus
 
@@ -70,16 +75,23 @@ def transition_problems(
     """What is wrong with moving `current` to `new` (by field); empty when it may happen."""
     problems: dict[str, list[str]] = {}
     if current in TERMINAL:
-        problems["status"] = [f"the referral is {current.value}; it cannot change any more"]
+        problems["status"] = [f"the referral is {_word(current)}; it cannot change any more"]
     elif new not in TRANSITIONS.get(current, ()):
-        allowed = ", ".join(s.value for s in TRANSITIONS.get(current, ())) or "none"
-        problems["status"] = [f"cannot go from {current.value} to {new.value} (allowed: {allowed})"]
+        allowed = ", ".join(_word(s) for s in TRANSITIONS.get(current, ())) or "none"
+        problems["status"] = [
+            f"cannot go from {_word(current)} to {_word(new)} (allowed: {allowed})"
+        ]
     elif not sets_status(side, new):
         who = "the provider" if side is Side.REFERRING else "the referring team"
-        problems["status"] = [f"only {who} may set {new.value}"]
+        problems["status"] = [f"only {who} may set it to {_word(new)}"]
     if needs_reason(new) and not reason.strip():
-        problems["status_reason"] = [f"say why the referral is {new.value}"]
+        problems["status_reason"] = [f"say why the referral is {_word(new)}"]
     return problems
+
+
+def _word(status: TaskStatus) -> str:
+    """A status as a sentence says it ("on hold", not the code "on-hold")."""
+    return label("task_status", status).lower()
 
 
 def response_overdue(

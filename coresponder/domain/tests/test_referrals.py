@@ -19,7 +19,7 @@ from coresponder.domain.referrals import (
     response_overdue,
     transition_problems,
 )
-from coresponder.domain.vocabulary import AttemptOutcome, TaskStatus
+from coresponder.domain.vocabulary import AttemptOutcome, TaskStatus, label
 
 S = TaskStatus
 T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -58,20 +58,31 @@ def test_it_refuses_to_skip_from_requested_to_completed() -> None:
 def test_a_provider_must_say_why_it_rejects_fails_or_holds(status: TaskStatus) -> None:
     current = S.REQUESTED if status is S.REJECTED else S.ACCEPTED
     assert transition_problems(current, status, Side.PROVIDER, " ") == {
-        "status_reason": [f"say why the referral is {status.value}"]
+        "status_reason": [f"say why the referral is {label('task_status', status).lower()}"]
     }
     assert transition_problems(current, status, Side.PROVIDER, "No bed") == {}
+
+
+def test_the_problems_name_statuses_in_words_not_codes() -> None:
+    assert transition_problems(S.ACCEPTED, S.ON_HOLD, Side.PROVIDER, "") == {
+        "status_reason": ["say why the referral is on hold"]
+    }
+    problems = transition_problems(S.REQUESTED, S.IN_PROGRESS, Side.PROVIDER, "")
+    assert problems["status"] == [
+        "cannot go from requested to in progress "
+        "(allowed: accepted, rejected, cancelled, entered in error)"
+    ]
 
 
 def test_a_cancellation_needs_a_reason_and_the_referring_side() -> None:
     assert "status_reason" in transition_problems(S.REQUESTED, S.CANCELLED, Side.REFERRING, "")
     problems = transition_problems(S.REQUESTED, S.CANCELLED, Side.PROVIDER, "Changed mind")
-    assert problems == {"status": ["only the referring team may set cancelled"]}
+    assert problems == {"status": ["only the referring team may set it to cancelled"]}
 
 
 def test_the_referring_team_may_not_accept_on_the_providers_behalf() -> None:
     problems = transition_problems(S.REQUESTED, S.ACCEPTED, Side.REFERRING, "")
-    assert problems == {"status": ["only the provider may set accepted"]}
+    assert problems == {"status": ["only the provider may set it to accepted"]}
 
 
 def test_a_referral_is_overdue_only_while_still_requested_after_the_hours() -> None:

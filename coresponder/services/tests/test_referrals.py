@@ -182,6 +182,26 @@ def test_a_stale_version_is_409_and_changes_nothing(world: World, api_client_for
     assert (referral.status, referral.version) == ("accepted", 2)
 
 
+def test_a_move_the_referral_cannot_make_is_told_in_words_above_the_buttons(
+    world: World, client: Client
+) -> None:
+    referral = requested(world)
+    client.force_login(reader(world, Role.PROVIDER))
+    prefix = f"r{referral.pk}"
+    response = client.post(
+        f"/service-referrals/{referral.pk}/status/",
+        {f"{prefix}-version": "1", f"{prefix}-status": "completed"},
+    )
+    assert response.status_code == 422
+    text = response.content.decode()
+    assert "Cannot go from requested to completed" in text
+    held = client.post(
+        f"/service-referrals/{referral.pk}/status/",
+        {f"{prefix}-version": "1", f"{prefix}-status": "rejected"},
+    )
+    assert "say why the referral is rejected" in held.content.decode()
+
+
 def test_the_inbox_keeps_what_was_typed_when_someone_else_changed_it(
     world: World, client: Client
 ) -> None:
