@@ -39,7 +39,7 @@ from coresponder.privacy.access import (
     linkable,
     program_for,
 )
-from coresponder.programs.local_time import reader_zone
+from coresponder.programs.local_time import format_date, reader_zone
 
 PAGE_SIZE = 20
 STALE_MESSAGE = "Someone decided about this pair already. The queue below is as it stands now."
@@ -67,6 +67,8 @@ def _side(access: PersonAccess) -> list[dict[str, Any]]:
         value = getattr(person, f"get_{name}_display")() if name == "sex" else getattr(person, name)
         if name == "birth_date" and value is None and person.birth_year:
             value = f"{person.birth_year} (year only)"
+        elif name == "birth_date" and value is not None:
+            value = format_date(value, with_year=True)
         rows.append({"label": label, "value": value if shown else None, "shown": shown})
     return rows
 

@@ -60,7 +60,8 @@ def _name(access: PersonAccess) -> str:
 
 
 def _full_name(user: Any) -> str:
-    return str(getattr(user, "get_full_name", lambda: "")() or user.get_username())
+    """The name a person goes by here: their display name, else their full name."""
+    return str(user)
 
 
 def _buttons(referral: ServiceReferral, user: Any) -> list[dict[str, Any]]:

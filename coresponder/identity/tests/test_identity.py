@@ -211,6 +211,8 @@ def test_the_review_page_shows_the_pair_with_its_evidence(
     assert "Smyth" in html and "Smith" in html
     assert "nickname of the same name" in html
     assert "day and month swapped" in html
+    # Birth dates read as every page writes them, not in the server's own format.
+    assert "7 Mar 1985" in html and "3 Jul 1985" in html and "Mar. 7, 1985" not in html
     assert f"{candidate.probability:.3f}" in html
     assert 'name="csrfmiddlewaretoken"' in html
 

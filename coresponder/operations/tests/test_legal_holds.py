@@ -170,6 +170,9 @@ def test_the_page_sets_lists_and_releases_holds(
     page = client.get("/programs/pad/legal-holds/")
     assert f"Person {participant.pk}".encode() in page.content
     assert b"Subpoena for records" in page.content
+    # Who set it, by the name they go by here, not their sign-in name.
+    assert f"by {coordinator}".encode() in page.content
+    assert f"by {coordinator.username}".encode() not in page.content
     # Who is held is theirs to know only through an audited read.
     assert participant.family_name.encode() not in page.content
 
