@@ -327,6 +327,11 @@ def record_attempt(
             "This task expired unworked and is on the Missed list.",
             {"task": ["expired; close it with a reason, or open a new one"]},
         )
+    if task.status == OutreachTask.Status.COLLECTING:
+        raise ActionError(
+            "This task waits for its closing checklist.",
+            {"task": ["the person was reached; complete the closing checklist to close it"]},
+        )
     if task.status not in OPEN_STATUSES:
         raise ActionError("This task is closed.", {"task": ["closed; open a new one instead"]})
     if data.attempted_at > timezone.now() + CLOCK_SKEW:

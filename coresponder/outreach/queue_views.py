@@ -249,6 +249,10 @@ def close_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
         )
         return again(409)
     except ActionError as exc:
+        if "task" in exc.errors:
+            # Closed already (a second press): the page has no close form to say so on.
+            messages.info(request, str(exc))
+            return redirect("outreach-task", slug=program.slug, task_id=task.pk)
         add_action_errors(form, exc)
         return again(422)
     messages.success(request, f"Task closed: {humanize_reason(data['reason'])}.")

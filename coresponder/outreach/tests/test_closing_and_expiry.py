@@ -83,6 +83,10 @@ def test_a_pco_visit_that_reached_the_family_closes_the_task_and_is_audited(
     event = AuditEvent.objects.get(object_type="outreach.attempt", action="create")
     assert event.detail["outcome"] == "contacted_collateral_only"
     assert event.detail["task_status"] == "collecting"
+    # Another visit now is told what the task waits for, not that it is closed.
+    with pytest.raises(ActionError) as refused:
+        record_attempt(actor, access, task, attempt_data(clock.now, "no_contact"))
+    assert str(refused.value) == "This task waits for its closing checklist."
 
 
 def test_a_pco_visit_that_reached_the_survivor_with_the_checklist_filled_closes_the_task(
@@ -294,6 +298,13 @@ def test_a_coach_closes_a_task_with_a_reason_on_its_page(pco: Program, clock: Cl
     assert "Close this task" not in text
     task.refresh_from_db()
     assert task.status == OutreachTask.Status.CLOSED
+    # Pressed again (a second tap), the page says so rather than nothing.
+    again = client.post(
+        f"{task_page(task)}close",
+        {"close-reason": "in_custody_or_hospital", "close-note": "", "close-version": "1"},
+        follow=True,
+    )
+    assert "This task is already closed." in again.content.decode()
 
 
 def test_closing_a_task_someone_changed_meanwhile_is_a_409_with_the_form_kept(
