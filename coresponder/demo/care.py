@@ -13,13 +13,14 @@ from coresponder.domain.vocabulary import (
     EncounterKind,
     OrganizationKind,
     Pathway,
+    Role,
     TaskStatus,
 )
 from coresponder.domain.vocabulary import Disposition as D
 from coresponder.encounters.models import Encounter, Screening
 from coresponder.intake.models import Call
 from coresponder.programs.models import Team, User
-from coresponder.services.models import ServiceReferral
+from coresponder.services.models import ServiceReferral, ServiceReferralStatusChange
 
 Instrument = Screening.Instrument
 
@@ -76,6 +77,23 @@ SERVICE_STATUSES = Weighted(
         TaskStatus.ENTERED_IN_ERROR: 2,
     }
 )
+# The steps of the closed loop to each status, as the status buttons allow them.
+S = TaskStatus
+STATUS_PATHS: dict[TaskStatus, tuple[TaskStatus, ...]] = {
+    S.DRAFT: (S.DRAFT,),
+    S.REQUESTED: (S.REQUESTED,),
+    S.ACCEPTED: (S.REQUESTED, S.ACCEPTED),
+    S.IN_PROGRESS: (S.REQUESTED, S.ACCEPTED, S.IN_PROGRESS),
+    S.COMPLETED: (S.REQUESTED, S.ACCEPTED, S.IN_PROGRESS, S.COMPLETED),
+    S.FAILED: (S.REQUESTED, S.ACCEPTED, S.IN_PROGRESS, S.FAILED),
+    S.ON_HOLD: (S.REQUESTED, S.ACCEPTED, S.ON_HOLD),
+    S.REJECTED: (S.REQUESTED, S.REJECTED),
+    S.CANCELLED: (S.REQUESTED, S.CANCELLED),
+    S.ENTERED_IN_ERROR: (S.REQUESTED, S.ENTERED_IN_ERROR),
+}
+# Steps the referring team takes; the provider takes the rest.
+REFERRING_STEPS = frozenset({S.DRAFT, S.REQUESTED, S.CANCELLED, S.ENTERED_IN_ERROR})
+
 STATUS_REASONS: dict[TaskStatus, tuple[str, ...]] = {
     TaskStatus.REJECTED: (
         "No capacity this week",
@@ -290,4 +308,25 @@ class CareMaker:
             requested_at=requested_at,
             status_changed_at=changed,
         )
-        return ctx.writer.add(referral)
+        ctx.writer.add(referral)
+        self.history(referral, status, worker)
+        return referral
+
+    def history(self, referral: ServiceReferral, status: TaskStatus, worker: User) -> None:
+        """The steps that brought the referral to `status`, evenly between its request and
+        its last change, each by the side that takes it (drawing nothing, so the rest of
+        the demo is as it was)."""
+        steps = STATUS_PATHS[status]
+        provider = self.ctx.cast.personas.get(Role.PROVIDER)
+        start, end = referral.requested_at, referral.status_changed_at
+        for number, step in enumerate(steps):
+            at = start + (end - start) * (number / (len(steps) - 1)) if len(steps) > 1 else start
+            self.ctx.writer.add(
+                ServiceReferralStatusChange(
+                    referral=referral,
+                    status=step.value,
+                    reason=referral.status_reason if step is status else "",
+                    at=at,
+                    by=worker if step in REFERRING_STEPS else provider,
+                )
+            )

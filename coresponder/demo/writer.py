@@ -17,7 +17,7 @@ from coresponder.encounters.models import Encounter, Screening
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.people.models import Collateral, Participation, Person
-from coresponder.services.models import ServiceReferral
+from coresponder.services.models import ServiceReferral, ServiceReferralStatusChange
 
 # Insert order: every model after the models it points to.
 BULK_MODELS: tuple[type[models.Model], ...] = (
@@ -34,6 +34,7 @@ BULK_MODELS: tuple[type[models.Model], ...] = (
     Encounter,
     Screening,
     ServiceReferral,
+    ServiceReferralStatusChange,
 )
 
 BATCH_SIZE = 2000

@@ -210,6 +210,16 @@ def test_service_referrals_reach_every_fhir_task_status(demo: str) -> None:
     assert statuses == {status.value for status in TaskStatus}
 
 
+def test_each_service_referral_has_the_history_that_brought_it_to_its_status(demo: str) -> None:
+    for referral in ServiceReferral.objects.prefetch_related("status_changes"):
+        steps = list(referral.status_changes.all())
+        assert steps and steps[-1].status == referral.status, referral.pk
+        assert steps[0].at == referral.requested_at
+        assert steps[-1].at == referral.status_changed_at
+        assert [s.at for s in steps] == sorted(s.at for s in steps)
+        assert all(s.by_id is not None for s in steps)
+
+
 def test_every_taxonomy_category_has_a_service(demo: str) -> None:
     counted = TaxonomyTerm.objects.annotate(n=Count("services")).filter(n__gt=0)
     assert set(counted.values_list("code", flat=True)) == set(CATEGORIES)
