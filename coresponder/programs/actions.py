@@ -573,21 +573,21 @@ def new_calendar_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def rrule_problem(rrule: str) -> str | None:
-    """Why `rrule` is not a usable RFC 5545 recurrence rule, or None."""
+def rrule_problem(rrule: str, first_day: dt.date | None = None) -> str | None:
+    """Why `rrule` is not a usable RFC 5545 recurrence rule from `first_day`, or None."""
     if not RRULE_RE.match(rrule):
         return (
             "Write a recurrence rule such as FREQ=WEEKLY;BYDAY=MO,WE,FR "
             "(daily, weekly or monthly; no DTSTART)."
         )
     # Naive on purpose: shift rules run on local wall-clock time (see domain/shifts.py).
-    first = dt.datetime.combine(dt.date(2024, 1, 1), dt.time())
+    first = dt.datetime.combine(first_day or dt.date(2024, 1, 1), dt.time())
     try:
         rule = rrulestr(rrule, dtstart=first)
     except (ValueError, TypeError) as exc:
         return f"This recurrence rule is not valid: {exc}."
     if rule.after(first, inc=True) is None:
-        return "This recurrence rule never produces a shift."
+        return "This recurrence rule produces no shift from the first day on."
     return None
 
 
@@ -624,7 +624,7 @@ def add_shift(
         errors["name"] = ["Give the shift a name."]
     if team is not None and team.program_id != program.pk:
         errors["team"] = ["That team is not in this program."]
-    if problem := rrule_problem(rrule):
+    if problem := rrule_problem(rrule, None if date_problem(starts_on) else starts_on):
         errors["rrule"] = [problem]
     if not 1 <= duration_minutes <= MAX_SHIFT_MINUTES:
         errors["duration_minutes"] = ["A shift lasts between 1 minute and 24 hours."]

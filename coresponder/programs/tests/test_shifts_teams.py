@@ -235,6 +235,19 @@ def test_a_bad_rrule_gives_a_clear_form_error(
     assert not Shift.objects.filter(name="Evening outreach").exists()
 
 
+def test_a_rule_that_ends_before_the_first_day_is_refused(
+    client: Client, pad: Program, coordinator: User
+) -> None:
+    client.force_login(coordinator)
+    data = shift_post(None, weekdays=[], rrule="FREQ=DAILY;UNTIL=20250101", starts_on="2026-03-04")
+    response = client.post(reverse("shift-add", args=[pad.slug]), data)
+    assert response.status_code == 422
+    assert "This recurrence rule produces no shift from the first day on." in (
+        response.content.decode()
+    )
+    assert not Shift.objects.filter(name="Evening outreach").exists()
+
+
 def test_a_shift_needs_days_or_a_rule(client: Client, pad: Program, coordinator: User) -> None:
     client.force_login(coordinator)
     response = client.post(reverse("shift-add", args=[pad.slug]), shift_post(weekdays=[]))
