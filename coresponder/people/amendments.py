@@ -307,8 +307,18 @@ def visible_open_amendments(user: Any, program: Program, today: dt.date) -> list
     clinical detail) is left out, as it is missing when opened. The page and the API list
     the same requests.
     """
+    return _openable(user, in_due_order(open_amendments([program.pk]), today))
+
+
+def visible_overdue_amendments(user: Any, program: Program, today: dt.date) -> list[Amendment]:
+    """The program's requests past their last day that `user` may open (the home page's
+    count of them counts no request the list would leave out)."""
+    return _openable(user, overdue_amendments(program, today))
+
+
+def _openable(user: Any, amendments: Iterable[Amendment]) -> list[Amendment]:
     visible = []
-    for amendment in in_due_order(open_amendments([program.pk]), today):
+    for amendment in amendments:
         try:
             access_amendment(user, amendment.pk)
         except NotVisible:

@@ -20,7 +20,7 @@ from coresponder.domain.vocabulary import Role, TaskStatus
 from coresponder.intake.triage_queue import waiting_requests
 from coresponder.outreach.models import Notice
 from coresponder.outreach.queue import live_tasks
-from coresponder.people.amendments import overdue_amendments
+from coresponder.people.amendments import visible_overdue_amendments
 from coresponder.privacy.access import break_glass_reviews, diverting_referrals, scope_of
 from coresponder.programs.local_time import today_in
 from coresponder.programs.models import Program, Team
@@ -128,7 +128,7 @@ def _oversight_due(user: Any, program: Program) -> list[WorkItem]:
     )
     # A request to amend a record is answered within 60 days, or 90 once extended
     # (45 CFR 164.526(b)(2)).
-    late = overdue_amendments(program, today_in(program)).count()
+    late = len(visible_overdue_amendments(user, program, today_in(program)))
     items = []
     if waiting:
         url = reverse("triage-list", args=[program.slug])

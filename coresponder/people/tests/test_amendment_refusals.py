@@ -14,6 +14,7 @@ from django.test import Client
 from coresponder.core.audit import SYSTEM
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
+from coresponder.people.amendments import overdue_amendments, visible_overdue_amendments
 from coresponder.people.models import Amendment, Person
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs.actions import load_programs
@@ -275,3 +276,36 @@ def test_a_proposed_day_the_calendar_lacks_is_named(world: World, api_client_for
 
     assert response.status_code == 422
     assert response.json()["errors"] == {"proposed_value": ["There is no such day as 1990-02-30."]}
+
+
+def test_the_home_pages_count_of_late_requests_leaves_out_those_its_reader_may_not_open(
+    monkeypatch: pytest.MonkeyPatch, api_client_for: Any
+) -> None:
+    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
+    load_programs(SYSTEM)
+    world = build_world(Program.objects.get(slug="pco"))
+    encounter = Encounter.objects.get(person=world.person)
+    clinician = api_client_for(reader(world, Role.CLINICIAN, username="pco-clinician"))
+    long_ago = "2026-08-01"  # past the 60 days a request is answered within
+    note = ask_api(
+        clinician,
+        world,
+        record_kind="encounter",
+        record_id=encounter.pk,
+        field="clinical_note",
+        proposed_value="Reports occasional use.",
+        received_on=long_ago,
+    )
+    phone = ask_api(
+        clinician, world, record_kind="person", record_id=world.person.pk, received_on=long_ago
+    )
+    assert note.status_code == phone.status_code == 201, (note.content, phone.content)
+    today = dt.date(2026, 11, 20)
+    assert set(overdue_amendments(world.program, today).values_list("pk", flat=True)) == {
+        note.json()["id"],
+        phone.json()["id"],
+    }
+    officer = reader(world, Role.OFFICER, username="pco-officer")
+    assert [a.pk for a in visible_overdue_amendments(officer, world.program, today)] == [
+        phone.json()["id"]
+    ]
