@@ -339,18 +339,28 @@ def close_care_plan(
 
 
 def send_follow_up_reminders(actor: Actor, now: dt.datetime) -> int:
-    """One pass: notify owners of follow-ups due within a day or overdue; the number sent."""
+    """One pass: notify owners of follow-ups due within a day or overdue; the number sent.
+
+    A follow-up whose owner may no longer read care plans (their role changed, or it was
+    given them before owners were checked) is told to the plan's owner instead, and to
+    nobody when neither may open it: a notice never leads to a page its reader is refused.
+    """
     sent: list[int] = []
     for follow_up in due_follow_ups(now):
+        program = follow_up.plan.program
+        may_own = set(care_owners(program).values_list("user_id", flat=True))
+        recipient = next(
+            (u for u in (follow_up.owner, follow_up.plan.owner) if u and u.pk in may_own), None
+        )
         with transaction.atomic():
             # Not a version bump: a worker's note must not make a person's edit stale.
             claimed = FollowUp.objects.filter(pk=follow_up.pk, reminded_at__isnull=True).update(
                 reminded_at=now
             )
-            if not claimed:
-                continue  # another worker sent it
+            if not claimed or recipient is None:
+                continue  # another worker sent it, or nobody may open it
             add_notice(
-                follow_up.owner,
+                recipient,
                 follow_up.plan.program,
                 Notice.Kind.FOLLOW_UP_DUE,
                 message_for(follow_up),

@@ -42,6 +42,6 @@ def due_follow_ups(now: dt.datetime) -> QuerySet[FollowUp]:
             plan__status=CarePlan.Status.ACTIVE,
             owner__is_active=True,
         )
-        .select_related("plan__program", "owner")
+        .select_related("plan__program", "plan__owner", "owner")
         .order_by("due_at", "id")
     )

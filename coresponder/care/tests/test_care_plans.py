@@ -365,6 +365,21 @@ def test_a_due_follow_up_reminds_its_owner_once(world: World, case_manager: User
     assert audit_count(object_type="outreach.notice") == 1
 
 
+def test_a_reminder_goes_only_to_someone_who_may_open_the_plan(
+    world: World, case_manager: User
+) -> None:
+    officer = reader(world, Role.OFFICER, username="reminded-officer")
+    # Owned by an officer, as follow-ups given before owners were checked may be.
+    theirs = follow_up(world, case_manager, NOW)
+    FollowUp.objects.filter(pk=theirs.pk).update(owner=officer)
+    nobodys = follow_up(world, officer, NOW)
+    assert send_follow_up_reminders(WORKER, NOW) == 1
+    [notice] = Notice.objects.filter(kind=Notice.Kind.FOLLOW_UP_DUE)
+    assert (notice.follow_up_id, notice.recipient_id) == (theirs.pk, case_manager.pk)
+    nobodys.refresh_from_db()
+    assert nobodys.reminded_at == NOW  # looked at once, not again each pass
+
+
 def test_a_follow_up_of_a_closed_plan_sends_no_reminder(world: World, case_manager: User) -> None:
     due = follow_up(world, case_manager, NOW)
     CarePlan.objects.filter(pk=due.plan_id).update(status=CarePlan.Status.CLOSED)
