@@ -43,6 +43,9 @@ from coresponder.programs.local_time import format_date, reader_zone
 
 PAGE_SIZE = 20
 STALE_MESSAGE = "Someone decided about this pair already. The queue below is as it stands now."
+INCOMPLETE_MESSAGE = (
+    "The decision came without the pair's version, so nothing was decided: decide again below."
+)
 COMPARED = (
     ("given_name", "Given name", FieldGroup.IDENTITY),
     ("family_name", "Family name", FieldGroup.IDENTITY),
@@ -152,7 +155,9 @@ def match_decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
-        version = 0
+        # Only a form not drawn by the queue sends no version: nothing was decided.
+        messages.error(request, INCOMPLETE_MESSAGE)
+        return _review_page(request, status=422)
     try:
         merge = decide_match(
             actor_for(request), candidate, request.POST.get("decision", ""), version

@@ -275,6 +275,11 @@ def test_an_unknown_decision_is_refused_on_the_review_page_and_changes_nothing(
     candidate.refresh_from_db()
     assert candidate.status == "pending"
     assert not Merge.objects.exists()
+    versionless = client.post(url, {"decision": "merge", "version": "x"})
+    assert versionless.status_code == 422
+    assert "nothing was decided" in versionless.content.decode()
+    assert "Someone decided about this pair already" not in versionless.content.decode()
+    assert not Merge.objects.exists()
 
 
 def test_a_refused_decision_shows_the_queue_at_the_page_it_was_made_on(
