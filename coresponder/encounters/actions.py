@@ -130,10 +130,9 @@ def record_encounter(actor: Actor, program: Program, data: EncounterInput) -> En
     if screenings and not may_write(role, RecordType.SCREENING):
         raise Forbidden("Your role may not record screenings.")
     key = str(data.client_key or "")[:64]
-    if key:
-        earlier = Encounter.objects.filter(program=program, client_key=key).first()
-        if earlier is not None:
-            return _repeat(earlier)
+    earlier = _sent_before(actor, program, key, data)
+    if earlier is not None:
+        return _repeat(actor, earlier)
     errors = validate_encounter(data, timezone.now())
     person = _person(actor, program, data, errors)
     links = _links(program, data, errors)
@@ -172,20 +171,67 @@ def record_encounter(actor: Actor, program: Program, data: EncounterInput) -> En
             )
     except IntegrityError:
         # The same draft sent twice at once: the second finds the first.
-        earlier = Encounter.objects.filter(program=program, client_key=key).first() if key else None
+        earlier = _sent_before(actor, program, key, data)
         if earlier is None:
             raise
-        return _repeat(earlier)
+        return _repeat(actor, earlier)
     return EncounterResult(encounter, scores)
 
 
-def _repeat(encounter: Encounter) -> EncounterResult:
+KEY_USED = "already used for another encounter; send a new key for a new encounter"
+
+
+def _sent_before(
+    actor: Actor, program: Program, key: str, data: EncounterInput
+) -> Encounter | None:
+    """The encounter this draft's `client_key` recorded before, when it is this draft sent
+    again by the same person; ActionError when the key is another encounter's (someone
+    else's, or another of theirs), which is never shown."""
+    if not key:
+        return None
+    earlier = Encounter.objects.filter(program=program, client_key=key).first()
+    if earlier is None:
+        return None
+    user_id = getattr(actor.user, "pk", None)
+    person_id = _given_id(data.person_id)
+    same = (
+        earlier.created_by_id == user_id
+        and earlier.person_id == person_id
+        and earlier.kind == data.kind
+        and data.occurred_at is not None
+        and timezone.is_aware(data.occurred_at)
+        and earlier.occurred_at == data.occurred_at
+    )
+    if not same:
+        raise ActionError("The encounter has invalid fields.", {"client_key": [KEY_USED]})
+    return earlier
+
+
+def _given_id(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _repeat(actor: Actor, encounter: Encounter) -> EncounterResult:
+    """The draft's encounter given again to the one who recorded it: a read, audited."""
+    screenings = list(encounter.screenings.all())
     scores = [
         score_screening(
             s.instrument, s.answers, sex=encounter.person.sex if encounter.person else None
         )
-        for s in encounter.screenings.all()
+        for s in screenings
     ]
+    record_event(
+        actor,
+        "read",
+        obj=encounter,
+        person_id=encounter.person_id,
+        program_slug=encounter.program.slug,
+        fields=["outreach", *(["clinical"] if screenings else [])],
+        purpose="draft sent again",
+    )
     return EncounterResult(encounter, scores, repeated=True)
 
 

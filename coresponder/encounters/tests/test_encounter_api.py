@@ -119,12 +119,45 @@ def test_an_officer_may_not_record_an_encounter(world: World, api_client_for: An
 
 
 def test_a_draft_sent_twice_records_one_encounter(world: World, api_client_for: Any) -> None:
-    client = api_client_for(reader(world, Role.CLINICIAN))
+    clinician = reader(world, Role.CLINICIAN)
+    client = api_client_for(clinician)
     before = Encounter.objects.count()
-    first = post(client, crisis(world, client_key="draft-7f3a"))
-    again = post(client, crisis(world, client_key="draft-7f3a"))
+    draft = crisis(world, client_key="draft-7f3a")
+    first = post(client, draft)
+    again = post(client, draft)
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json() == again.json()
+    assert Encounter.objects.count() == before + 1
+    # Given again, the scores are a read of the encounter, audited.
+    assert AuditEvent.objects.filter(
+        action="read",
+        object_id=str(first.json()["id"]),
+        actor=clinician,
+        purpose="draft sent again",
+    ).exists()
+
+
+def test_a_key_someone_else_used_records_nothing_and_shows_nothing_of_theirs(
+    world: World, api_client_for: Any
+) -> None:
+    first = post(api_client_for(reader(world, Role.CLINICIAN)), crisis(world, client_key="k-9"))
+    assert first.status_code == 201
+    before = Encounter.objects.count()
+    paramedic = api_client_for(reader(world, Role.PARAMEDIC))
+    theirs = post(paramedic, crisis(world, client_key="k-9", screenings=[]))
+    assert theirs.status_code == 422
+    assert theirs.json()["errors"] == {
+        "client_key": ["already used for another encounter; send a new key for a new encounter"]
+    }
+    assert "screening_scores" not in theirs.json() and str(first.json()["id"]) not in str(
+        theirs.json()
+    )
+    # Nor does one's own key, sent with another encounter, stand for the first one.
+    clinician = api_client_for(reader(world, Role.CLINICIAN, username="second-clinician"))
+    mine = crisis(world, client_key="k-10")
+    assert post(clinician, mine).status_code == 201
+    other = post(clinician, {**mine, "kind": "phone"})
+    assert other.status_code == 422 and "client_key" in other.json()["errors"]
     assert Encounter.objects.count() == before + 1
 
 
