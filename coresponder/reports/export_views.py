@@ -232,6 +232,8 @@ def exports_index(request: HttpRequest, slug: str) -> HttpResponse:
         "suppress": suppress,
         "files": _file_links(program, period),
         "quarters": quarters if role in REPORT_ROLES else [],
+        # Who writes the narrative opens the quarter's page; an administrator downloads.
+        "writes_narrative": may_write_narrative(request.user, program),
         "error": error,
     }
     return render(request, "reports/exports/index.html", context, status=422 if error else 200)
@@ -315,8 +317,19 @@ def quarterly_download(request: HttpRequest, slug: str, year: int, quarter: int)
     program = open_program(request, slug, roles=REPORT_ROLES)
     _known_quarter(year, quarter)
     suppress = request.GET.get("suppressed") == "1"
-    content = quarterly_pdf(program, year, quarter, suppress=suppress)
     period = quarter_period(year, quarter)
+    if period.start > disclosure.program_today(program):
+        raise Http404("This quarter has not begun")
+    if suppress and (problems := disclosure.period_problems(program, period)):
+        # The de-identified copy stands on whole, finished quarters only: a growing one,
+        # published now and again later, gives small counts away by subtraction.
+        message = " ".join(p for ps in problems.values() for p in ps)
+        return HttpResponse(
+            f"No de-identified copy of {quarter_label(year, quarter)} yet: {message}",
+            status=422,
+            content_type="text/plain; charset=utf-8",
+        )
+    content = quarterly_pdf(program, year, quarter, suppress=suppress)
     record_export(
         actor_for(request),
         program,

@@ -10,6 +10,7 @@ from django.test import Client
 from coresponder.conftest import member_of
 from coresponder.domain.vocabulary import Role
 from coresponder.programs.models import Program
+from coresponder.reports.disclosure import program_today
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +77,35 @@ def test_dates_that_do_not_fit_are_said_on_the_page_with_the_default_files(
     analyst = signed_in(member_of(pad, Role.ANALYST, "analyst"))
     month = analyst.get("/programs/pad/exports/?start=2026-01-01&end=2026-01-31")
     assert month.status_code == 422 and "whole calendar quarter" in month.content.decode()
+
+
+def test_an_administrator_gets_the_quarterly_pdfs_not_a_page_they_may_not_open(
+    pad: Program,
+) -> None:
+    client = signed_in(member_of(pad, Role.ADMIN, "admin-reports"))
+    html = client.get("/programs/pad/exports/").content.decode()
+    assert "Quarterly reports for funders" in html
+    quarter_pages = [
+        part.split('"', 1)[0]
+        for part in html.split('href="')[1:]
+        if "/exports/quarterly/" in part.split('"', 1)[0]
+    ]
+    assert quarter_pages and all("report.pdf" in link for link in quarter_pages)
+    link = quarter_pages[0].replace("&amp;", "&")
+    assert client.get(link).status_code == 200
+
+
+def test_no_de_identified_copy_of_a_quarter_not_yet_over_and_no_report_of_one_not_begun(
+    pad: Program,
+) -> None:
+    client = signed_in(member_of(pad, Role.COORDINATOR, "coord"))
+    today = program_today(pad)
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    url = f"/programs/pad/exports/quarterly/{year}/{quarter}/report.pdf"
+    growing = client.get(url, {"suppressed": "1"})
+    assert growing.status_code == 422
+    assert "No de-identified copy of" in growing.content.decode()
+    assert client.get(url).status_code == 200  # the coordinator's own, whole figures
+    later_year, later = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    ahead = f"/programs/pad/exports/quarterly/{later_year}/{later}/report.pdf"
+    assert client.get(ahead).status_code == 404
