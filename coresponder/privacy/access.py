@@ -6,16 +6,18 @@ record they may not see exists.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 
 from coresponder.core.errors import NotVisible
 from coresponder.domain.consent import ConsentTerms, Reader, released_groups
-from coresponder.domain.linkage import search_alternatives, search_text
+from coresponder.domain.linkage import normalise_phone, search_alternatives, search_text
 from coresponder.domain.policy import (
     BREAK_GLASS_READ,
     CAPACITY_PLANNING_ROLES,
@@ -547,22 +549,43 @@ def search_people(user: Any, q: str) -> QuerySet[Person]:
 
     "Nunez", "avila" and "obrien" find Núñez, Ávila and O'Brien; "Bill" finds William.
 
-    The one search by free text, for the web and the API alike.
+    The one search by free text, for the web and the API alike. A phone finds someone only
+    for a reader whose every role reads phones: a search must not tell whose a number is to
+    someone who may not see it on the record.
     """
-    people = named_like(identifiable_people(user), q, phones=True)
+    grants = role_grants(user)
+    phones = bool(grants) and all(may_read(role, FieldGroup.CONTACT) for _p, role in grants)
+    people = named_like(identifiable_people(user, grants), q, phones=phones)
     return people.order_by("family_name", "given_name", "id")
 
 
 def named_like(people: QuerySet[Person], q: str, *, phones: bool = False) -> QuerySet[Person]:
     """Among `people` (drawn through the gate), those whose names hold every typed word,
     folded (case, accents, punctuation), a nickname finding the name; with `phones`, a
-    word may also be the person's phone."""
+    word may also be the person's phone, and a query that is a phone number however
+    written ("(720) 909-9503", "720.909.9503") finds whoever has it, written however."""
+    if phones and PHONE_QUERY.match(q) and len(normalise_phone(q)) >= 7:
+        return people.annotate(phone_digits=_digits_of("phone")).filter(
+            phone_digits__endswith=normalise_phone(q)
+        )
     for term in q.split():
         words = Q(phone=term) if phones else Q(pk__in=[])
         for alternative in search_alternatives(term):
             words |= Q(search_text__contains=alternative)
         people = people.filter(words)
     return people
+
+
+# A query of digits and a phone's punctuation only.
+PHONE_QUERY = re.compile(r"^\s*\+?[\d\s().\-]+$")
+
+
+def _digits_of(field: str) -> Replace:
+    """The field with a phone's punctuation taken out, in the database."""
+    expression: Any = F(field)
+    for mark in (" ", "-", "(", ")", ".", "+"):
+        expression = Replace(expression, Value(mark), Value(""))
+    return expression  # type: ignore[no-any-return]
 
 
 def whole_name(people: QuerySet[Person], q: str) -> list[int]:

@@ -139,6 +139,24 @@ def test_a_search_lists_only_people_in_the_readers_programs_and_is_audited(
     assert event.detail["ids"] == [world.person.pk]
 
 
+def test_a_phone_finds_someone_only_for_a_reader_who_sees_phones(
+    world: Any, api_client_for: Any
+) -> None:
+    Person.objects.filter(pk=world.person.pk).update(phone="2155550101")
+    officer = api_client_for(reader(world, Role.OFFICER))
+    found = officer.get("/api/v1/persons?q=2155550101").json()
+    assert [item["id"] for item in found["items"]] == [world.person.pk]
+    # Written with its punctuation, on the record or in the query, it is the same number.
+    Person.objects.filter(pk=world.person.pk).update(phone="(215) 555-0101")
+    for written in ("(215) 555-0101", "215-555-0101", "2155550101", "+1 215.555.0101"):
+        found = officer.get("/api/v1/persons", {"q": written}).json()
+        assert [item["id"] for item in found["items"]] == [world.person.pk], written
+    admin = api_client_for(reader(world, Role.ADMIN))
+    assert "phone" not in admin.get(f"/api/v1/persons/{world.person.pk}").json()
+    assert admin.get("/api/v1/persons", {"q": "(215) 555-0101"}).json()["count"] == 0
+    assert admin.get("/api/v1/persons?q=dana").json()["count"] == 1
+
+
 @pytest.mark.parametrize("role", [Role.PROSECUTOR, Role.ANALYST])
 def test_roles_that_see_no_names_cannot_search(world: Any, api_client_for: Any, role: Role) -> None:
     user = reader(world, role)
