@@ -28,6 +28,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from coresponder import import_limits
+from coresponder.domain.clock import date_problem
 from coresponder.domain.intake import MOST_NALOXONE_DOSES
 from coresponder.domain.nemsis import (
     AGE_UNIT_YEARS,
@@ -404,6 +405,8 @@ def _read_patient(report: CareReport, found: _Report) -> None:
     if birth:
         try:
             values["birth_date"] = dt.date.fromisoformat(birth)
+            if problem := date_problem(values["birth_date"]):
+                report.add_error("ePatient.17", problem)
         except ValueError:
             report.add_error("ePatient.17", f"“{birth}” is not a date like 1990-05-04")
     sex_code = found.text("ePatient.25") or found.text("ePatient.13")

@@ -212,6 +212,9 @@ def _validate_person(
     birth = person.birth_date
     if isinstance(birth, dt.date) and birth > now.date():
         errors["person.birth_date"] = ["cannot be in the future"]
+    elif isinstance(birth, dt.date) and (problem := date_problem(birth)):
+        # As the person's record refuses it: a record that could hold it no edit could save.
+        errors["person.birth_date"] = [problem]
     _validate_birth_year(errors, person, referral.event_day(), now)
 
 

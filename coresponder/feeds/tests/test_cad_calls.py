@@ -140,6 +140,7 @@ def test_a_bad_call_refuses_the_batch_naming_each_row_and_field(
         call("C-3", call_type="barking_dog", latitude=140),
         call("C-1"),
         call("C-4", received_at="0001-01-01T00:00:00+00:00"),
+        call("C-5", given_name="Ann", family_name="Lee", birth_date="1800-01-01"),
     ]
     response = post_json(client, calls)
     assert response.status_code == 422
@@ -150,6 +151,7 @@ def test_a_bad_call_refuses_the_batch_naming_each_row_and_field(
         "[2].latitude",
         "[3].cad_number",
         "[4].received_at",
+        "[5].birth_date",
     }
     assert errors["[3].cad_number"] == ["is also the call at [0]"]
     assert not Call.objects.exists() and not Referral.objects.exists()

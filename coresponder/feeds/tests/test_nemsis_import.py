@@ -164,6 +164,19 @@ def test_problems_of_structure_and_of_intake_are_named_together(
     assert str(refused.value) == "Nothing was imported: 2 patient care reports have errors."
 
 
+def test_a_birth_date_past_the_calendar_is_refused_naming_its_element(
+    pco: Program, paramedic: User
+) -> None:
+    data = dataset(report("PCR-1", birth="1800-04-12", naloxone=[IMPROVED]))
+    before = counts()
+    with pytest.raises(FeedRefused) as refused:
+        run(paramedic, pco, data)
+    assert counts() == before
+    assert refused.value.errors["PatientCareReport[1].ePatient.17"] == [
+        "PCR PCR-1: give a date between 1900 and 2200, not 1800-04-12"
+    ]
+
+
 def test_what_intake_refuses_is_named_by_element(pco: Program, paramedic: User) -> None:
     data = dataset(report("PCR-1", given=None, naloxone=[IMPROVED]))
     with pytest.raises(FeedRefused) as refused:

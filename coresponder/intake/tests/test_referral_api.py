@@ -336,6 +336,10 @@ def test_a_repeat_referral_escalates_the_open_task(
             "person.birth_date",
         ),
         ({"person": {"given_name": "", "family_name": "B"}}, "person.given_name"),
+        (
+            {"person": {"given_name": "A", "family_name": "B", "birth_date": "1800-01-01"}},
+            "person.birth_date",
+        ),
         ({"district": "99"}, "district"),
     ],
 )
