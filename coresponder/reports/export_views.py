@@ -62,10 +62,22 @@ REPORT_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 MEMBERS = frozenset(Role)
 
 
+# The parameters as the files page calls them.
+PARAMETER_LABELS = {"start": "Start date", "end": "End date"}
+
+
 class BadParameter(ValueError):
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(message)
+    """A parameter refused: a file link answers `name: words` (scripts read the name); the
+    files page says it with the parameter's label (`said`)."""
+
+    def __init__(self, name: str, words: str) -> None:
+        super().__init__(f"{name}: {words}")
         self.name = name
+        self.words = words
+
+    @property
+    def said(self) -> str:
+        return f"{PARAMETER_LABELS.get(self.name, self.name)}: {self.words}"
 
 
 def _date(request: HttpRequest, name: str) -> dt.date | None:
@@ -75,9 +87,9 @@ def _date(request: HttpRequest, name: str) -> dt.date | None:
     try:
         day = dt.date.fromisoformat(raw)
     except ValueError as exc:
-        raise BadParameter(name, f"{name}: give a date as YYYY-MM-DD, not {raw[:40]!r}.") from exc
+        raise BadParameter(name, f"give a date as YYYY-MM-DD, not {raw[:40]!r}.") from exc
     if problem := date_problem(day):
-        raise BadParameter(name, f"{name}: {problem}.")
+        raise BadParameter(name, f"{problem}.")
     return day
 
 
@@ -92,9 +104,9 @@ def _period(request: HttpRequest, program: Program, suppress: bool) -> Period:
     end = _date(request, "end") or default.end
     start = _date(request, "start") or end - dt.timedelta(days=DEFAULT_DAYS - 1)
     if end < start:
-        raise BadParameter("end", "end: the end date must not be before the start date.")
+        raise BadParameter("end", "the end date must not be before the start date.")
     if (end - start).days + 1 > MAX_DAYS:
-        raise BadParameter("end", "end: a period may span at most five years.")
+        raise BadParameter("end", "a period may span at most five years.")
     return Period(start, end)
 
 
@@ -111,15 +123,14 @@ def _quarter(request: HttpRequest, program: Program) -> Period:
     problems = disclosure.period_problems(program, period)
     if problems:
         name = next(iter(problems))
-        text = " ".join(f"{key}: {' '.join(texts)}" for key, texts in problems.items())
-        raise BadParameter(name, text)
+        raise BadParameter(name, " ".join(" ".join(texts) for texts in problems.values()))
     return period
 
 
 def _choice(request: HttpRequest, name: str, allowed: tuple[str, ...], default: str) -> str:
     value = request.GET.get(name) or default
     if value not in allowed:
-        raise BadParameter(name, f"{name}: use one of {', '.join(allowed)}.")
+        raise BadParameter(name, f"use one of {', '.join(allowed)}.")
     return value
 
 
@@ -216,7 +227,7 @@ def exports_index(request: HttpRequest, slug: str) -> HttpResponse:
         period = _period(request, program, suppress)
     except BadParameter as bad:
         # A page, not a file link: say what was wrong and offer the default period's files.
-        error = str(bad)
+        error = bad.said
         period = _default_period(program, suppress)
     quarters = [
         {

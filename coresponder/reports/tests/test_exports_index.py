@@ -77,6 +77,11 @@ def test_dates_that_do_not_fit_are_said_on_the_page_with_the_default_files(
     analyst = signed_in(member_of(pad, Role.ANALYST, "analyst"))
     month = analyst.get("/programs/pad/exports/?start=2026-01-01&end=2026-01-31")
     assert month.status_code == 422 and "whole calendar quarter" in month.content.decode()
+    # The page names the dates as it labels them, not by the link's parameter.
+    assert "Check the dates. End date: De-identified figures" in month.content.decode()
+    assert "Check the dates. End date: the end date must not be" in html
+    typo = analyst.get("/programs/pad/exports/?start=2026-13-01").content.decode()
+    assert "Check the dates. Start date: give a date as YYYY-MM-DD" in typo
 
 
 def test_an_administrator_gets_the_quarterly_pdfs_not_a_page_they_may_not_open(
