@@ -31,6 +31,7 @@ def date_range(params: Any, today: dt.date) -> tuple[dt.date, dt.date, list[str]
             start = value
         else:
             end = value
-    if start > end:
+    if start > end and not errors:
+        # Only of the dates as asked: a refused date's default would make it a false alarm.
         errors.append("The start date must not be after the end date.")
     return start, end, errors

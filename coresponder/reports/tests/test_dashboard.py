@@ -156,6 +156,10 @@ def test_an_invalid_date_range_is_refused_with_a_message(world: Program, coordin
     backwards = client.get(URL, {"start": "2026-09-30", "end": "2026-09-01"})
     assert backwards.status_code == 422
     assert "The start date must not be after the end date." in backwards.content.decode()
+    no_such_day = client.get(URL, {"start": "2026-02-30", "end": "2026-03-10"})
+    assert no_such_day.status_code == 422
+    assert "The start date must be a date like" in no_such_day.content.decode()
+    assert "must not be after the end date" not in no_such_day.content.decode()
     garbled = client.get(URL, {"start": "yesterday"})
     assert garbled.status_code == 422
     assert "The start date must be a date like" in garbled.content.decode()
