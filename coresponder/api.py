@@ -130,12 +130,20 @@ api.add_decorator(saved_once, mode="view")
 
 
 def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
-    parts = [str(part) for part in loc]
+    """The field as docs/api.md writes it: `screenings[0].answers[1]`, a list's item by its
+    place in brackets, as the actions' own checks name it."""
+    parts = list(loc)
     if parts and parts[0] in {"body", "query", "path", "header", "form", "cookie"}:
         parts = parts[1:]
     if parts and parts[0] == "payload":
         parts = parts[1:]
-    return ".".join(parts) or "__all__"
+    name = ""
+    for part in parts:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += f".{part}" if name else str(part)
+    return name or "__all__"
 
 
 @api.exception_handler(ValidationError)
