@@ -40,7 +40,6 @@ def due_follow_ups(now: dt.datetime) -> QuerySet[FollowUp]:
             reminded_at__isnull=True,
             due_at__lte=now + REMIND_AHEAD,
             plan__status=CarePlan.Status.ACTIVE,
-            owner__is_active=True,
         )
         .select_related("plan__program", "plan__owner", "owner")
         .order_by("due_at", "id")

@@ -51,7 +51,7 @@ from coresponder.intake.inputs import (
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral, TriageStatus
 from coresponder.intake.triage import TRIAGE_DECISIONS
 from coresponder.outreach.actions import follow_up_death, follow_up_referral
-from coresponder.outreach.models import OutreachTask
+from coresponder.outreach.models import QUEUE_STATUSES, OutreachTask
 from coresponder.people.actions import add_reported_person, join_program, record_death
 from coresponder.people.models import Person
 from coresponder.privacy.access import exact_match, linkable_people, role_in
@@ -752,11 +752,18 @@ def _join_overdose(
         person=person,
         eligible=referral.eligible,
         reasons=list(referral.eligibility_reasons),
-        outreach_task=task or referral.tasks.order_by("id").first(),
+        outreach_task=task or _current_task(referral),
         overdose=known,
         overdose_merged=True,
         join=decision,
     )
+
+
+def _current_task(referral: Referral) -> OutreachTask | None:
+    """The referral's follow-up as it stands: an open one first (the family's, after a
+    death), else the first it had."""
+    tasks = referral.tasks.order_by("id")
+    return tasks.filter(status__in=QUEUE_STATUSES).first() or tasks.first()
 
 
 def _reported_already(actor: Actor, overdose: Overdose, referral: ReferralInput) -> bool:

@@ -125,14 +125,14 @@ def open_task(
 def follow_up_death(
     actor: Actor, program: Program, person: Person, referral: Referral, overdose: Overdose
 ) -> OutreachTask | None:
-    """A later report says the overdose was fatal: the open follow-ups of the person for it
-    close (nobody is to visit someone reported dead) and, where the preset follows up
-    fatal overdoses with the family, the family's opens. Inside the action that learned it."""
+    """A later report says the overdose was fatal: the person's open follow-ups in the
+    program close (nobody is to visit someone reported dead, whichever overdose a visit
+    was opened for) and, for an eligible referral where the preset follows up fatal
+    overdoses with the family, the family's opens. Inside the action that learned it."""
     note = "A later report of this overdose says it was fatal."
     for task in OutreachTask.objects.filter(
         program=program,
         person=person,
-        overdose=overdose,
         target=OutreachTask.Target.PARTICIPANT,
         status__in=QUEUE_STATUSES,
     ):
@@ -151,6 +151,8 @@ def follow_up_death(
             fields=["outreach"],
             detail={"closed": CloseReason.OTHER.value, "note": note},
         )
+    if not referral.eligible:
+        return None
     return follow_up_referral(actor, program, person, referral, overdose)
 
 

@@ -232,7 +232,10 @@ def _still_seen(user: User, seen: dict[str, Seen]) -> list[PersonAccess] | None:
             if first["shown"]:
                 return None
             continue
-        if _shown(access) != first["shown"]:
+        shown = _shown(access)
+        # A group disclosed on a basis the gate does not decide (the reader's own
+        # organisation's Part 2 record) cannot be checked again here: read it afresh.
+        if shown != first["shown"] or not set(first["disclosed"]) <= set(shown):
             return None
         accesses.append(access)
     return accesses

@@ -380,6 +380,19 @@ def test_a_reminder_goes_only_to_someone_who_may_open_the_plan(
     assert nobodys.reminded_at == NOW  # looked at once, not again each pass
 
 
+def test_a_follow_up_whose_owner_left_is_reminded_to_the_plans_owner(
+    world: World, case_manager: User
+) -> None:
+    gone = reader(world, Role.CLINICIAN, username="gone-clinician")
+    theirs = follow_up(world, case_manager, NOW)
+    FollowUp.objects.filter(pk=theirs.pk).update(owner=gone)
+    gone.is_active = False
+    gone.save()
+    assert send_follow_up_reminders(WORKER, NOW) == 1
+    [notice] = Notice.objects.filter(kind=Notice.Kind.FOLLOW_UP_DUE)
+    assert notice.recipient_id == case_manager.pk
+
+
 def test_a_follow_up_of_a_closed_plan_sends_no_reminder(world: World, case_manager: User) -> None:
     due = follow_up(world, case_manager, NOW)
     CarePlan.objects.filter(pk=due.plan_id).update(status=CarePlan.Status.CLOSED)

@@ -117,6 +117,42 @@ def test_a_later_report_that_the_overdose_was_fatal_is_taken_and_the_family_foll
     assert overdose.fatal and OutreachTask.objects.filter(status="open").count() == 1
 
 
+def test_a_death_closes_the_visit_opened_for_an_earlier_overdose_too(
+    pco: Program, officer: User
+) -> None:
+    record(officer, pco, report("police"))
+    [visit] = OutreachTask.objects.filter(target=OutreachTask.Target.PARTICIPANT)
+    # Two days later another overdose escalates the open visit rather than opening one.
+    second = record(officer, pco, report("police", minutes=2 * 24 * 60))
+    assert not second.overdose_merged
+    fatal = record(officer, pco, report("hospital", minutes=2 * 24 * 60 + 20, fatal=True))
+    assert fatal.overdose == second.overdose
+    visit.refresh_from_db()
+    assert visit.status == OutreachTask.Status.CLOSED
+
+
+def test_a_death_opens_no_family_follow_up_for_a_referral_that_was_not_eligible(
+    pco: Program, officer: User
+) -> None:
+    first = record(officer, pco, report("police"))
+    Referral.objects.filter(pk=first.referral.pk).update(eligible=False)
+    OutreachTask.objects.all().delete()
+    record(officer, pco, report("hospital", minutes=20, fatal=True))
+    assert Overdose.objects.get().fatal
+    assert not OutreachTask.objects.exists()
+
+
+def test_the_same_fatal_report_sent_again_answers_the_open_follow_up(
+    pco: Program, officer: User
+) -> None:
+    record(officer, pco, report("police"))
+    fatal = record(officer, pco, report("hospital", minutes=20, fatal=True, external_id="H9"))
+    again = record(officer, pco, report("hospital", minutes=20, fatal=True, external_id="H9"))
+    assert fatal.outreach_task is not None
+    assert fatal.outreach_task.target == OutreachTask.Target.FAMILY
+    assert again.outreach_task == fatal.outreach_task
+
+
 def test_a_source_correcting_its_own_record_to_fatal_is_kept(pco: Program, officer: User) -> None:
     record(officer, pco, report("hospital", external_id="H1"))
     record(officer, pco, report("hospital", external_id="H1", fatal=True))

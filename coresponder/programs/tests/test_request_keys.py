@@ -335,3 +335,21 @@ def test_a_replay_to_someone_who_left_the_program_is_refused(
     refused = send(client, body)
     assert refused.status_code == 409
     assert refused.json() == {"detail": SEEN_CHANGED, "errors": {"Idempotency-Key": [SEEN_CHANGED]}}
+
+
+def test_a_replay_of_what_the_readers_own_organisation_released_is_read_afresh(
+    world: World, api_client_for: Any
+) -> None:
+    # A clinician of the provider's own organisation reads its Part 2 status with no
+    # consent: a release the gate does not decide, so a resend cannot be checked again.
+    clinician = reader(world, Role.CLINICIAN)
+    clinician.organization = world.provider_org
+    clinician.save()
+    client = api_client_for(clinician)
+    first = handoff(client, world)
+    assert first.status_code == 200 and first.json()["status"] == "in-progress"
+    disclosures = Disclosure.objects.filter(recipient_user=clinician).count()
+    again = handoff(client, world)
+    assert again.status_code == 409
+    assert again.json()["errors"] == {"Idempotency-Key": [SEEN_CHANGED]}
+    assert Disclosure.objects.filter(recipient_user=clinician).count() == disclosures
