@@ -3,7 +3,8 @@
 The qualifying reports go through intake's own preview (`intake.imports.preview_import`
 and its plan of which overdose each report joins); reports whose PCR number is
 already on one of the program's EMS reports were imported before and are left out,
-so an agency's system may send a file again.
+so an agency's system may send a file again, unless the report now says the patient
+died: that correction is imported, and intake records the death.
 """
 
 from __future__ import annotations
@@ -24,14 +25,24 @@ from coresponder.intake.models import OverdoseReport
 from coresponder.programs.models import Program
 
 
-def already_imported(program: Program, numbers: list[str]) -> set[str]:
-    """The PCR numbers among `numbers` already on the program's EMS overdose reports."""
+def already_imported(program: Program, reports: list[CareReport]) -> set[str]:
+    """The PCR numbers of `reports` already on the program's EMS overdose reports, as they
+    were: a report on file as survived that now says the patient died is the agency's
+    correction, imported to be taken (intake records the death)."""
+    numbers = [r.number for r in reports if r.number]
     if not numbers:
         return set()
-    found = OverdoseReport.objects.filter(
+    fatal_on_file: dict[str, bool] = {}
+    for number, raw in OverdoseReport.objects.filter(
         overdose__program=program, source=OverdoseSource.EMS, external_id__in=numbers
-    ).values_list("external_id", flat=True)
-    return set(found)
+    ).values_list("external_id", "raw"):
+        fatal_on_file[number] = fatal_on_file.get(number, False) or bool((raw or {}).get("fatal"))
+    return {
+        report.number
+        for report in reports
+        if report.number in fatal_on_file
+        and not (report.values.get("fatal") and not fatal_on_file[report.number])
+    }
 
 
 def import_options(program: Program) -> ImportOptions:
@@ -97,7 +108,7 @@ class NemsisPreview:
 def preview_nemsis(program: Program, parsed: NemsisFile, *, user: Any = None) -> NemsisPreview:
     """Check every qualifying report as intake would record it; with `user`, plan the joins."""
     qualifying = parsed.qualifying
-    known = already_imported(program, [r.number for r in qualifying if r.number])
+    known = already_imported(program, qualifying)
     fresh = [report for report in qualifying if report.number not in known]
     preview = NemsisPreview(parsed=parsed, fresh=fresh, known=known)
     # Intake checks the reports whose structure is sound, so one look names every problem;

@@ -343,3 +343,29 @@ def test_a_push_needs_a_token_and_a_program_of_ones_own(
     analyst = member_of(pco, Role.ANALYST, "analyst-pco")
     assert push(api_client_for(analyst), three_reports()).status_code == 403
     assert counts() == (0, 0, 0, 0, 0)
+
+
+def test_a_report_sent_again_saying_the_patient_died_is_taken_as_the_agencys_correction(
+    pco: Program, paramedic: User
+) -> None:
+    run(paramedic, pco, dataset(report("PCR-1", naloxone=[IMPROVED], eScene__11=GPS)))
+    unchanged = run(paramedic, pco, dataset(report("PCR-1", naloxone=[IMPROVED], eScene__11=GPS)))
+    assert unchanged.already_imported == 1 and OverdoseReport.objects.count() == 1
+    corrected = run(
+        paramedic,
+        pco,
+        dataset(report("PCR-1", naloxone=[IMPROVED], eScene__11=GPS, eArrest__18="3018001")),
+    )
+    assert corrected.already_imported == 0
+    assert Overdose.objects.get().fatal and Person.objects.get().deceased_on is not None
+    assert set(OutreachTask.objects.values_list("target", "status")) == {
+        ("participant", "closed"),
+        ("family", "open"),
+    }
+    # Sent once more, the correction is on file: nothing new.
+    again = run(
+        paramedic,
+        pco,
+        dataset(report("PCR-1", naloxone=[IMPROVED], eScene__11=GPS, eArrest__18="3018001")),
+    )
+    assert again.already_imported == 1 and OverdoseReport.objects.count() == 2
