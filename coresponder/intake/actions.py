@@ -503,9 +503,7 @@ def _save_overdose(
     save_tracked(overdose, actor.user)
     _add_report(actor, overdose, given)
     if overdose.fatal and person is not None:
-        # The day of death on the program's clock: an evening overdose in Denver is not tomorrow.
-        died_on = timezone.localtime(overdose.occurred_at, ZoneInfo(program.timezone)).date()
-        record_death(actor, person, died_on)
+        record_death(actor, person, _day_of(overdose, program))
     record_event(
         actor,
         "create",
@@ -785,6 +783,12 @@ def _reported_already(actor: Actor, overdose: Overdose, referral: ReferralInput)
     )
 
 
+def _day_of(overdose: Overdose, program: Program) -> dt.date:
+    """The day of the overdose, and so of a death, on the program's clock: an evening
+    overdose in Denver is not tomorrow."""
+    return timezone.localtime(overdose.occurred_at, ZoneInfo(program.timezone)).date()
+
+
 def _facts_beside_id(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if k != "external_id"}
 
@@ -811,8 +815,7 @@ def _learn_fatal(
         fields=["referral"],
         detail={"fatal": True, "reported_by": _overdose_of(given).source},
     )
-    died_on = timezone.localtime(overdose.occurred_at, ZoneInfo(program.timezone)).date()
-    record_death(actor, person, died_on)
+    record_death(actor, person, _day_of(overdose, program))
     return follow_up_death(actor, program, person, referral, overdose)
 
 

@@ -136,21 +136,7 @@ def follow_up_death(
         target=OutreachTask.Target.PARTICIPANT,
         status__in=QUEUE_STATUSES,
     ):
-        task.status = OutreachTask.Status.CLOSED
-        task.closed_at = timezone.now()
-        task.close_reason = CloseReason.OTHER.value
-        task.close_note = note
-        task.next_attempt_after = None
-        save_tracked(task, actor.user)
-        record_event(
-            actor,
-            "change",
-            obj=task,
-            person_id=person.pk,
-            program_slug=program.slug,
-            fields=["outreach"],
-            detail={"closed": CloseReason.OTHER.value, "note": note},
-        )
+        _close(actor, task, CloseReason.OTHER.value, note)
     if not referral.eligible:
         return None
     return follow_up_referral(actor, program, person, referral, overdose)
@@ -533,6 +519,14 @@ def close_task(
         raise ActionError(message, {field: [message]})
     if task.status not in CLOSABLE_STATUSES:
         raise ActionError("This task is already closed.", {"task": ["already closed"]})
+    _close(actor, task, reason, note, version)
+    return task
+
+
+def _close(
+    actor: Actor, task: OutreachTask, reason: str, note: str, version: int | None = None
+) -> None:
+    """The task closed for `reason`, audited; against `version` when a person closes it."""
     with transaction.atomic():
         task.status = OutreachTask.Status.CLOSED
         task.closed_at = timezone.now()
@@ -549,7 +543,6 @@ def close_task(
             fields=["outreach"],
             detail={"closed": reason, **({"note": note} if note else {})},
         )
-    return task
 
 
 def expirable_tasks(program: Program, now: dt.datetime) -> Any:
