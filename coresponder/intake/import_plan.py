@@ -59,6 +59,8 @@ class RowPlan:
     # A person already known the row is as likely to be, held back the same way, and why.
     held_person_id: int | None = None
     caution: str = ""
+    # It joins an overdose known (or a row) as survived, and says the person died.
+    reports_death: bool = False
 
     @property
     def new_overdose(self) -> bool:
@@ -227,10 +229,17 @@ def plan_rows(
     """Row number -> what the commit will do with that overdose report; writes nothing."""
     usable = [(n, r) for n, r in referrals if r.overdose and r.person]
     planner = _Planner(user, program, usable)
+    fatal = {n: bool(r.overdose and r.overdose.fatal) for n, r in usable}
     plans = {}
     for number, referral in usable:
         plan = planner.plan(number, referral)
         if plan is not None:
+            joined_fatal = (
+                plan.joins_overdose.fatal
+                if plan.joins_overdose is not None
+                else fatal.get(plan.joins_row or 0, True)
+            )
+            plan.reports_death = fatal[number] and not joined_fatal
             plans[number] = plan
     return plans
 

@@ -294,6 +294,11 @@ def _plan_view(plan: RowPlan | None, zone: ZoneInfo, names: dict[int, str]) -> d
         )
     else:
         overdose = "New overdose"
+    if plan.reports_death:
+        overdose += (
+            ". It says the overdose was fatal: the death will be recorded, the person's open "
+            "visits closed, and the family followed up where the program does"
+        )
     person = ""
     if plan.person_id is not None:
         name = names.get(plan.person_id)

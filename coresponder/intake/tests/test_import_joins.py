@@ -388,3 +388,17 @@ def test_a_shelter_s_phone_does_not_join_two_people_of_one_family_name(
     decision = overdose_join(importer, pco, later)
     # An initial and a family name say little; the phone says who only if it is theirs.
     assert (decision.join is not None) is joins
+
+
+def test_the_preview_says_when_a_row_reports_as_fatal_an_overdose_known_as_survived(
+    pco: Program, importer: User, known: dict[str, Any], settings: Any, tmp_path: Path
+) -> None:
+    settings.VAR_DIR = tmp_path
+    client = signed_in(importer)
+    fatal = [line(25, "Hospital", "Bridget", "OBrien", "04/07/1990", Fatal="yes"), FILE[1]]
+    upload = SimpleUploadedFile("od.csv", csv_bytes(fatal), content_type="text/csv")
+    client.post("/intake/import/pco/", {"file": upload, "source": ""})
+    client.post("/intake/import/pco/map/", {k: v for k, v in suggest_mapping(HEADER).items()})
+    html = client.get("/intake/import/pco/preview/").content.decode()
+    assert "It says the overdose was fatal: the death will be recorded" in html
+    assert html.count("It says the overdose was fatal") == 1  # not the new overdose of row 3
