@@ -741,6 +741,9 @@ def _join_overdose(
         )
         if _overdose_of(given).fatal and not known.fatal:
             task = _learn_fatal(actor, program, known, person, referral, given)
+    elif data.id is None:
+        # The same record sent again may still spell the person anew (a phone added).
+        _keep_new_spelling(actor, program, person, given, channel)
     if named is not None and named.pk != person.pk:
         # The report named another record of what looks like this person.
         _propose(actor, named, person, evidence)
@@ -755,6 +758,25 @@ def _join_overdose(
         overdose_merged=True,
         join=decision,
     )
+
+
+def _keep_new_spelling(
+    actor: Actor, program: Program, person: Person, given: ReferralInput, channel: str
+) -> None:
+    """Keep how a report sent again gives the person, unless the source gave them so before."""
+    source = reported_source(given, channel)
+    reported = _as_reported(given)
+    known = SourceRecord.objects.filter(
+        person=person,
+        source=source,
+        given_name=reported.given_name[:100],
+        family_name=reported.family_name[:100],
+        birth_date=reported.birth_date,
+        phone=reported.phone[:32],
+        address=reported.address[:300],
+    ).exists()
+    if not known:
+        record_source(actor, person, program, source, reported)
 
 
 def _current_task(referral: Referral) -> OutreachTask | None:

@@ -153,6 +153,20 @@ def test_the_same_fatal_report_sent_again_answers_the_open_follow_up(
     assert again.outreach_task == fatal.outreach_task
 
 
+def test_the_same_record_sent_again_with_the_person_spelled_anew_keeps_the_new_spelling(
+    pco: Program, officer: User
+) -> None:
+    record(officer, pco, report("ems", external_id="PCR-1"))
+    records = SourceRecord.objects.count()
+    record(officer, pco, report("ems", external_id="PCR-1"))  # exactly as before: nothing
+    assert SourceRecord.objects.count() == records
+    resent = report("ems", external_id="PCR-1")
+    resent["person"]["phone"] = "508-555-0199"
+    record(officer, pco, resent)
+    assert OverdoseReport.objects.count() == 1
+    assert SourceRecord.objects.filter(phone="508-555-0199").exists()
+
+
 def test_a_source_correcting_its_own_record_to_fatal_is_kept(pco: Program, officer: User) -> None:
     record(officer, pco, report("hospital", external_id="H1"))
     record(officer, pco, report("hospital", external_id="H1", fatal=True))
