@@ -244,6 +244,19 @@ def record_source(
     return record
 
 
+def record_source_once(
+    actor: Actor, person: Person, program: Program | None, source: str, given: SourceRecordInput
+) -> SourceRecord | None:
+    """`record_source`, unless the source already gave `person` just so (a report sent
+    again); None then. The person is one the caller already holds through the gate."""
+    wanted = source_record_for(person, program, source, given)
+    fields = ("given_name", "family_name", "birth_date", "birth_year", "sex", "phone", "address")
+    for kept in SourceRecord.objects.filter(person_id=person.pk, source=source):
+        if all(getattr(kept, name) == getattr(wanted, name) for name in fields):
+            return None
+    return record_source(actor, person, program, source, given)
+
+
 # --- The person's own record -------------------------------------------------
 
 # The person's fields the linkage core compares (aliases are kept, not compared).

@@ -38,6 +38,7 @@ from coresponder.identity.actions import (
     linkage_record,
     propose_match,
     record_source,
+    record_source_once,
 )
 from coresponder.identity.matching import active_params, could_be, score_pair, with_shared_phones
 from coresponder.identity.models import SourceRecord
@@ -764,19 +765,7 @@ def _keep_new_spelling(
     actor: Actor, program: Program, person: Person, given: ReferralInput, channel: str
 ) -> None:
     """Keep how a report sent again gives the person, unless the source gave them so before."""
-    source = reported_source(given, channel)
-    reported = _as_reported(given)
-    known = SourceRecord.objects.filter(
-        person=person,
-        source=source,
-        given_name=reported.given_name[:100],
-        family_name=reported.family_name[:100],
-        birth_date=reported.birth_date,
-        phone=reported.phone[:32],
-        address=reported.address[:300],
-    ).exists()
-    if not known:
-        record_source(actor, person, program, source, reported)
+    record_source_once(actor, person, program, reported_source(given, channel), _as_reported(given))
 
 
 def _current_task(referral: Referral) -> OutreachTask | None:
