@@ -12,7 +12,7 @@ from django import forms
 from django.utils import timezone
 
 from coresponder.core.errors import ActionError, Forbidden
-from coresponder.domain.clock import date_problem
+from coresponder.domain.clock import date_sentence
 
 # What a `datetime-local` input sends and shows.
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
@@ -77,8 +77,8 @@ class LocalDateTimeField(forms.DateTimeField):
         # A wall-clock time that a DST change skips or repeats is refused by Django here.
         with timezone.override(self.zone):
             moment = super().to_python(value)
-        if moment is not None and (problem := date_problem(moment.date())):
-            raise forms.ValidationError(f"{problem[0].upper()}{problem[1:]}.", code="range")
+        if moment is not None and (sentence := date_sentence(moment.date())):
+            raise forms.ValidationError(sentence, code="range")
         return moment
 
     def prepare_value(self, value: Any) -> Any:

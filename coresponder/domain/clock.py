@@ -22,3 +22,9 @@ def date_problem(day: dt.date) -> str | None:
     if EARLIEST_YEAR <= day.year <= LATEST_YEAR:
         return None
     return f"give a date between {EARLIEST_YEAR} and {LATEST_YEAR}, not {day.isoformat()}"
+
+
+def date_sentence(day: dt.date) -> str | None:
+    """`date_problem` as a sentence to stand on its own beside a field, or None."""
+    problem = date_problem(day)
+    return None if problem is None else f"{problem[:1].upper()}{problem[1:]}."

@@ -25,7 +25,7 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.models import AuditEvent
 from coresponder.core.tracked import save_tracked
-from coresponder.domain.clock import date_problem
+from coresponder.domain.clock import date_problem, date_sentence
 from coresponder.domain.presets import RRULE_RE, Preset, load_preset_dir
 from coresponder.domain.vocabulary import OrganizationKind, Role
 from coresponder.privacy.access import role_in
@@ -593,8 +593,7 @@ def rrule_problem(rrule: str, first_day: dt.date | None = None) -> str | None:
 
 def _calendar_problems(days: Iterable[dt.date]) -> list[str]:
     """Why each of `days` cannot be a shift's day, as sentences."""
-    problems = (date_problem(day) for day in days)
-    return [f"{p[0].upper()}{p[1:]}." for p in problems if p is not None]
+    return [sentence for day in days if (sentence := date_sentence(day))]
 
 
 def _check_scheduler(actor: Actor, program: Program) -> None:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from coresponder.core.errors import ActionError
 from coresponder.core.http import actor_for
-from coresponder.domain.clock import date_problem
+from coresponder.domain.clock import date_sentence
 from coresponder.domain.directory import CATEGORY_GROUPS, KM_PER_MILE
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.presets import SERVICE_CATEGORIES
@@ -82,8 +82,8 @@ def _asked_time(request: HttpRequest, zone: ZoneInfo, errors: dict[str, list[str
     except ValueError:
         errors["open_at"] = ["Give a date and a time, or choose “Open now”."]
         return None
-    if problem := date_problem(day):
-        errors["open_at"] = [f"{problem[0].upper()}{problem[1:]}."]
+    if sentence := date_sentence(day):
+        errors["open_at"] = [sentence]
         return None
     return dt.datetime.combine(day, clock, tzinfo=zone)
 

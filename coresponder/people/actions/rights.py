@@ -15,7 +15,7 @@ from django.utils import timezone
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
-from coresponder.domain.clock import date_problem
+from coresponder.domain.clock import date_sentence
 from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType, may_write
 from coresponder.encounters.actions import amend_clinical_note
 from coresponder.encounters.models import Encounter
@@ -115,8 +115,8 @@ def request_amendment(actor: Actor, access: PersonAccess, data: AmendmentInput) 
         refusal = _refusal(data.field, value, birth_date=None)
         if refusal is not None:
             errors["proposed_value"] = [str(refusal)]
-    if (problem := date_problem(data.received_on)) is not None:
-        errors["received_on"] = [f"{problem[0].upper()}{problem[1:]}."]
+    if (sentence := date_sentence(data.received_on)) is not None:
+        errors["received_on"] = [sentence]
     elif data.received_on > today_in(program):
         errors["received_on"] = ["The request cannot be received in the future."]
     if len(data.statement) > MAX_TEXT or not storable_text(data.statement):
