@@ -87,12 +87,11 @@ def kept_request(world: World, field: str, proposed: Any, original: Any) -> Amen
     )
 
 
-# --- Who learns of a request -------------------------------------------------------------
-
-
-def test_the_open_requests_page_leaves_out_a_clinical_note_request_its_reader_may_not_open(
-    monkeypatch: pytest.MonkeyPatch, api_client_for: Any
-) -> None:
+def clinical_note_request(
+    monkeypatch: pytest.MonkeyPatch, api_client_for: Any, **body: Any
+) -> tuple[World, Client, Any]:
+    """In PCO, a clinician asks to amend an encounter's clinical note: the world, the
+    clinician's API client, and the answer."""
     monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
     load_programs(SYSTEM)
     world = build_world(Program.objects.get(slug="pco"))
@@ -105,7 +104,18 @@ def test_the_open_requests_page_leaves_out_a_clinical_note_request_its_reader_ma
         record_id=encounter.pk,
         field="clinical_note",
         proposed_value="Reports occasional use.",
+        **body,
     )
+    return world, clinician, asked
+
+
+# --- Who learns of a request -------------------------------------------------------------
+
+
+def test_the_open_requests_page_leaves_out_a_clinical_note_request_its_reader_may_not_open(
+    monkeypatch: pytest.MonkeyPatch, api_client_for: Any
+) -> None:
+    world, _clinician, asked = clinical_note_request(monkeypatch, api_client_for)
     assert asked.status_code == 201, asked.content
     officer = reader(world, Role.OFFICER, username="pco-officer")
     page = signed_in(officer)
@@ -281,20 +291,9 @@ def test_a_proposed_day_the_calendar_lacks_is_named(world: World, api_client_for
 def test_the_home_pages_count_of_late_requests_leaves_out_those_its_reader_may_not_open(
     monkeypatch: pytest.MonkeyPatch, api_client_for: Any
 ) -> None:
-    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
-    load_programs(SYSTEM)
-    world = build_world(Program.objects.get(slug="pco"))
-    encounter = Encounter.objects.get(person=world.person)
-    clinician = api_client_for(reader(world, Role.CLINICIAN, username="pco-clinician"))
     long_ago = "2026-08-01"  # past the 60 days a request is answered within
-    note = ask_api(
-        clinician,
-        world,
-        record_kind="encounter",
-        record_id=encounter.pk,
-        field="clinical_note",
-        proposed_value="Reports occasional use.",
-        received_on=long_ago,
+    world, clinician, note = clinical_note_request(
+        monkeypatch, api_client_for, received_on=long_ago
     )
     phone = ask_api(
         clinician, world, record_kind="person", record_id=world.person.pk, received_on=long_ago
