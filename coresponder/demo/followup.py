@@ -104,7 +104,8 @@ class FollowUpMaker:
             status=OutreachTask.Status.OPEN,
             district=reach.referral.district,
         )
-        self.ctx.writer.add(task)
+        # The follow-up opened as the referral came in, not when the demo was loaded.
+        self.ctx.writer.add(task, created_at=reach.referral.received_at)
         self.work(task, reach, rule)
         return task
 

@@ -8,6 +8,7 @@ parent's new primary key into the child's foreign key at insert time.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any
 
@@ -49,10 +50,16 @@ class BulkWriter:
 
     def __init__(self) -> None:
         self.pending: dict[type[models.Model], list[Any]] = {model: [] for model in BULK_MODELS}
+        # Rows recorded when their story says, not when the demo was loaded.
+        self.dated: dict[type[models.Model], list[tuple[Any, dt.datetime]]] = {
+            model: [] for model in BULK_MODELS
+        }
         self.counts: Counter[str] = Counter()
 
-    def add(self, obj: models.Model) -> Any:
+    def add(self, obj: models.Model, *, created_at: dt.datetime | None = None) -> Any:
         self.pending[type(obj)].append(obj)
+        if created_at is not None:
+            self.dated[type(obj)].append((obj, created_at))
         return obj
 
     def flush(self) -> None:
@@ -67,3 +74,16 @@ class BulkWriter:
             model._default_manager.bulk_create(rows, batch_size=BATCH_SIZE)
             self.counts[label_of(model)] += len(rows)
             self.pending[model] = []
+            self._backdate(model)
+
+    def _backdate(self, model: type[models.Model]) -> None:
+        """An insert stamps `created_at` with the loading time; the story's time replaces it."""
+        dated = self.dated[model]
+        if not dated:
+            return
+        for obj, when in dated:
+            obj.created_at = when
+        model._default_manager.bulk_update(
+            [obj for obj, _ in dated], ["created_at"], batch_size=BATCH_SIZE
+        )
+        self.dated[model] = []

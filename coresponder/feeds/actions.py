@@ -72,7 +72,8 @@ def import_nemsis(
             reports=preview.reports,
             qualifying=preview.qualifying,
             not_qualifying=preview.not_qualifying,
-            already_imported=preview.already,
+            # A report another push of the same file recorded while this one waited.
+            already_imported=preview.already + counts.sent_before,
             by_reason=parsed.by_reason(),
             referrals=counts.referrals,
             overdoses_created=counts.overdoses_created,

@@ -101,6 +101,10 @@ class IntakeResult:
     outreach_task: OutreachTask | None = None
     overdose: Overdose | None = None
     overdose_merged: bool = False
+    # Whether this report opened a follow-up (not escalated or found one already open).
+    task_opened: bool = False
+    # The same source's record sent again as it was: nothing of it was recorded anew.
+    sent_before: bool = False
     call: Call | None = None
     # Why the report joined an overdose already known, or which ones it might have.
     join: JoinDecision | None = None
@@ -427,7 +431,9 @@ def _new_referral(
     if referral.call:
         result.call = _save_call(actor, program, person, saved, referral, decision)
     if decision.eligible and person is not None:
-        result.outreach_task = follow_up_referral(actor, program, person, saved, result.overdose)
+        task = follow_up_referral(actor, program, person, saved, result.overdose)
+        result.outreach_task = task
+        result.task_opened = task is not None and task.referral_id == saved.pk
     return result
 
 
@@ -721,7 +727,10 @@ def _join_overdose(
     if data is None:
         raise ValueError("only a report naming a person joins an overdose")
     task = None
-    if not _reported_already(actor, known, given):
+    # A follow-up newer than every one the person had is one this report opened.
+    newest_before = _newest_task_id(program, person)
+    sent_before = _reported_already(actor, known, given)
+    if not sent_before:
         if data.id is None:
             # The report's spelling is kept as reported, so matching later finds it too.
             source = reported_source(given, channel)
@@ -757,6 +766,8 @@ def _join_overdose(
         outreach_task=task or _current_task(referral),
         overdose=known,
         overdose_merged=True,
+        task_opened=task is not None and task.pk > newest_before,
+        sent_before=sent_before,
         join=decision,
     )
 
@@ -766,6 +777,16 @@ def _keep_new_spelling(
 ) -> None:
     """Keep how a report sent again gives the person, unless the source gave them so before."""
     record_source_once(actor, person, program, reported_source(given, channel), _as_reported(given))
+
+
+def _newest_task_id(program: Program, person: Person) -> int:
+    newest = (
+        OutreachTask.objects.filter(program=program, person=person)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    return newest or 0
 
 
 def _current_task(referral: Referral) -> OutreachTask | None:

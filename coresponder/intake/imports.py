@@ -804,6 +804,8 @@ class ImportCounts:
     overdoses_created: int = 0
     overdoses_merged: int = 0
     tasks_opened: int = 0
+    # Rows the same source had sent before as they are, found while recording: nothing new.
+    sent_before: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -812,6 +814,7 @@ class ImportCounts:
             "overdoses_created": self.overdoses_created,
             "overdoses_merged": self.overdoses_merged,
             "tasks_opened": self.tasks_opened,
+            "sent_before": self.sent_before,
         }
 
 
@@ -857,12 +860,13 @@ def _record_row(actor: Actor, program: Program, row: RowResult, counts: ImportCo
         raise ImportFailed(
             f"Nothing was imported: row {row.number} was refused ({exc}).", [row]
         ) from exc
-    if result.overdose_merged:
-        counts.overdoses_merged += 1
-        return
-    counts.referrals += 1
-    if result.overdose is not None:
-        counts.overdoses_created += 1
-    task = result.outreach_task
-    if task is not None and task.referral_id == result.referral.pk:
+    if result.task_opened:
         counts.tasks_opened += 1
+    if result.sent_before:
+        counts.sent_before += 1
+    elif result.overdose_merged:
+        counts.overdoses_merged += 1
+    else:
+        counts.referrals += 1
+        if result.overdose is not None:
+            counts.overdoses_created += 1

@@ -199,6 +199,23 @@ def metric_days_due(program: Program, now: dt.datetime) -> bool:
     )
 
 
+# Figures older than this many refresh intervals, with records changed since, mean the
+# worker that refreshes them is not running.
+OVERDUE_INTERVALS = 6
+
+
+def figures_overdue(program: Program, now: dt.datetime) -> bool:
+    """The daily facts should have been rebuilt long ago and were not: records changed
+    after a build older than several refresh intervals."""
+    build = MetricBuild.objects.filter(program=program).first()
+    if build is None:
+        return False
+    refresh = getattr(settings, "METRIC_DAYS_REFRESH_SECONDS", DEFAULT_REFRESH_SECONDS)
+    if now - build.as_of < dt.timedelta(seconds=refresh * OVERDUE_INTERVALS):
+        return False
+    return metric_days_due(program, now)
+
+
 def refresh_metric_days(now: dt.datetime, actor: Actor = SYSTEM) -> int:
     """Rebuild each program whose daily facts are due (the worker's step); how many were."""
     built = 0

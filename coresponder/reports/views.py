@@ -27,7 +27,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_safe
 
@@ -45,6 +45,7 @@ from coresponder.programs.models import Program
 from coresponder.programs.signin import client_address
 from coresponder.reports import charts, disclosure
 from coresponder.reports import metrics as m
+from coresponder.reports.actions import figures_overdue
 from coresponder.reports.api import MAX_DAYS
 from coresponder.reports.dispositions import disposition_rows
 from coresponder.reports.evaluation import default_start_for
@@ -294,9 +295,11 @@ def build_headline(program: Program, period: Any, suppress: bool) -> dict[str, A
     tiles = headline_tiles(
         program, now, before, (disp_total["avoided"], disp_total_before["avoided"])
     )
+    as_of = m.figures_as_of(program, period)
     return {
         "tiles": tiles,
-        "as_of": m.figures_as_of(program, period),
+        "as_of": as_of,
+        "overdue": as_of is not None and figures_overdue(program, timezone.now()),
         "sla": [
             {
                 "label": METRIC_LABELS[key],

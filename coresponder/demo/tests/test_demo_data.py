@@ -300,6 +300,16 @@ def test_outreach_windows_follow_each_preset(demo: str) -> None:
             assert (task.window_start, task.window_end) == (anchor + opens, anchor + closes)
 
 
+def test_each_follow_up_opened_when_its_referral_came_in_not_when_the_demo_loaded(
+    demo: str,
+) -> None:
+    tasks = OutreachTask.objects.select_related("referral")
+    assert tasks.exists()
+    for task in tasks:
+        assert task.referral is not None
+        assert task.created_at == task.referral.received_at
+
+
 def test_attempts_keep_each_presets_spacing(demo: str) -> None:
     for program in Program.objects.all():
         hours = program.preset["follow_up"]["attempt_spacing_hours"]

@@ -128,6 +128,20 @@ def test_a_file_sent_again_imports_nothing_twice(pco: Program, paramedic: User) 
     assert counts()[:4] == before[:4]
 
 
+def test_a_file_another_sending_recorded_while_this_one_waited_counts_as_imported_before(
+    pco: Program, paramedic: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(paramedic, pco, three_reports())
+    before = counts()
+    # As a second push of the file reads what came before while the first still commits.
+    monkeypatch.setattr(
+        "coresponder.feeds.nemsis_import.already_imported", lambda program, reports: set()
+    )
+    again = run(paramedic, pco, three_reports(), channel="push")
+    assert (again.already_imported, again.overdoses_merged, again.referrals) == (2, 0, 0)
+    assert counts()[:4] == before[:4]
+
+
 def test_a_bad_report_refuses_the_whole_file_naming_element_and_pcr(
     pco: Program, paramedic: User
 ) -> None:

@@ -402,3 +402,34 @@ def test_the_preview_says_when_a_row_reports_as_fatal_an_overdose_known_as_survi
     html = client.get("/intake/import/pco/preview/").content.decode()
     assert "It says the overdose was fatal: the death will be recorded" in html
     assert html.count("It says the overdose was fatal") == 1  # not the new overdose of row 3
+
+
+def test_a_row_reporting_a_known_overdose_as_fatal_counts_the_familys_follow_up(
+    pco: Program, importer: User, known: dict[str, Any]
+) -> None:
+    fatal = [line(25, "Hospital", "Bridget", "OBrien", "04/07/1990", Fatal="yes")]
+    table, import_options = options(pco, csv_bytes(fatal))
+    counts = commit_import(
+        Actor(user=importer, where="test"), pco, table, import_options, file_name="x"
+    )
+    family = OutreachTask.objects.get(
+        person=known["police"].person, target=OutreachTask.Target.FAMILY
+    )
+    assert family.referral_id == known["police"].referral.pk
+    assert (counts.overdoses_merged, counts.tasks_opened, counts.referrals) == (1, 1, 0)
+
+
+def test_a_row_the_source_sent_before_as_it_was_is_counted_as_sent_before(
+    pco: Program, importer: User, known: dict[str, Any]
+) -> None:
+    sent = [[*line(25, "Hospital", "Bridget", "OBrien", "04/07/1990"), "H-7"]]
+    header = [*HEADER, "Incident #"]
+    data = ("\r\n".join(",".join(r) for r in [header, *sent]) + "\r\n").encode()
+    actor = Actor(user=importer, where="test")
+    table, import_options = options(pco, data)
+    first = commit_import(actor, pco, table, import_options, file_name="x")
+    assert (first.overdoses_merged, first.sent_before) == (1, 0)
+    reports = OverdoseReport.objects.count()
+    again = commit_import(actor, pco, table, import_options, file_name="x")
+    assert (again.overdoses_merged, again.sent_before, again.referrals) == (0, 1, 0)
+    assert OverdoseReport.objects.count() == reports

@@ -275,6 +275,7 @@ def test_100_good_rows_import_100_referrals(pco: Program, importer: User) -> Non
         "overdoses_created": 100,
         "overdoses_merged": 0,
         "tasks_opened": 100,
+        "sent_before": 0,
     }
     referrals = Referral.objects.filter(program=pco, pathway="naloxone_plus", channel="import")
     assert referrals.count() == 100

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from coresponder.core.audit import Actor, record_event
-from coresponder.core.errors import ActionError, Forbidden
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import date_problem
 from coresponder.domain.intake import birth_year_conflict, birth_year_problem
@@ -226,6 +226,11 @@ def update_person(
         given_together="birth_date" in given,
     )
     changed = sorted(key for key, value in given.items() if getattr(person, key) != value)
+    if not changed:
+        # Nothing to write, so nothing moves on; a stale copy is still told so.
+        if person.version != expected_version:
+            raise StaleVersion(person, expected_version)
+        return person
     with transaction.atomic():
         for key in changed:
             setattr(person, key, given[key])

@@ -115,6 +115,24 @@ def test_a_stale_edit_gets_409_and_changes_nothing(world: Any, api_client_for: A
     assert (world.person.phone, world.person.version) == ("215-555-0199", 2)
 
 
+def test_an_edit_that_changes_nothing_moves_no_version_and_a_stale_one_still_gets_409(
+    world: Any, api_client_for: Any
+) -> None:
+    client = api_client_for(reader(world, Role.OFFICER))
+    url = f"/api/v1/persons/{world.person.pk}"
+    changes = AuditEvent.objects.exclude(action="read").count()
+    same = client.patch(url, {"given_name": "Dana", "version": 1}, content_type="application/json")
+    assert same.status_code == 200, same.content
+    assert same.json()["version"] == 1
+    assert AuditEvent.objects.exclude(action="read").count() == changes
+    moved = client.patch(
+        url, {"phone": "215-555-0199", "version": 1}, content_type="application/json"
+    )
+    assert moved.json()["version"] == 2
+    stale = client.patch(url, {"given_name": "Dana", "version": 1}, content_type="application/json")
+    assert stale.status_code == 409
+
+
 def test_an_edit_without_a_version_is_refused(world: Any, api_client_for: Any) -> None:
     officer = reader(world, Role.OFFICER)
     response = api_client_for(officer).patch(

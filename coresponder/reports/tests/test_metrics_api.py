@@ -19,6 +19,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from coresponder.conftest import Clock, sign_in
+from coresponder.core.audit import Actor, record_event
 from coresponder.core.models import AuditEvent
 from coresponder.domain.presets import METRIC_KEYS
 from coresponder.encounters.models import Encounter
@@ -483,3 +484,30 @@ def test_the_dashboard_says_when_its_figures_were_read(
 
     page = client.get("/programs/pad/dashboard/", SPAN).content.decode()
     assert "Figures as of" in page
+
+
+def test_the_dashboard_warns_when_its_figures_have_not_been_brought_up_to_date(
+    world: dict[str, Person], coordinator: User, client: Client, clock: Clock, settings: Any
+) -> None:
+    settings.METRIC_DAYS_REFRESH_SECONDS = 60
+    sign_in(client, coordinator)
+    pad = Program.objects.get(slug="pad")
+    build_metric_days(pad)
+    clock.now += dt.timedelta(minutes=10)  # the worker has not run since
+    page = client.get("/programs/pad/dashboard/", SPAN).content.decode()
+    assert "Figures as of" in page and "check that the worker is running" not in page
+
+    person = next(iter(world.values()))
+    record_event(
+        Actor(user=coordinator, where="test"),
+        "change",
+        obj=person,
+        person_id=person.pk,
+        program_slug="pad",
+    )
+    page = client.get("/programs/pad/dashboard/", SPAN).content.decode()
+    assert "records have changed since" in page and "check that the worker is running" in page
+
+    build_metric_days(pad)
+    page = client.get("/programs/pad/dashboard/", SPAN).content.decode()
+    assert "check that the worker is running" not in page

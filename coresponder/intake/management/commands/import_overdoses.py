@@ -137,6 +137,12 @@ class Command(BaseCommand):
             f"{counts.overdoses_created} overdoses created, "
             f"{counts.overdoses_merged} merged into an overdose already known, "
             f"{counts.tasks_opened} outreach tasks opened."
+            + (
+                f" {counts.sent_before} rows the source had sent before, as they were, "
+                "added nothing."
+                if counts.sent_before
+                else ""
+            )
         )
 
     def _print_rows(self, rows: list[RowResult], options: ImportOptions) -> None:
