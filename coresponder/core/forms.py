@@ -12,7 +12,13 @@ from django import forms
 from django.utils import timezone
 
 from coresponder.core.errors import ActionError, Forbidden
-from coresponder.domain.clock import date_sentence
+from coresponder.domain.clock import (
+    WallTimeProblem,
+    date_sentence,
+    is_repeated,
+    wall_time,
+    zone_names,
+)
 
 # What a `datetime-local` input sends and shows.
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
@@ -62,25 +68,117 @@ def add_action_errors(
     add_field_errors(form, errors or {"": [str(exc)]}, renamed)
 
 
-class LocalDateTimeField(forms.DateTimeField):
-    """A `datetime-local` input read and shown in the program's time zone, not the server's."""
+# The choice beside a time the clocks repeat: which of the two it was.
+FOLD_SUFFIX = "_which"
 
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT)
+
+class WallTime(str):
+    """A typed local time, with which of two the person chose where the clocks repeat it."""
+
+    fold: int | None = None
+
+
+def _fold_of(value: Any) -> int | None:
+    if isinstance(value, dt.datetime):
+        return value.fold
+    return getattr(value, "fold", None)
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    """A `datetime-local` input; beside a time the clocks repeat that night (01:30 as they
+    go back), a choice of the first or the second."""
+
+    template_name = "core/widgets/local_datetime.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"type": "datetime-local", **(attrs or {})}, format=LOCAL_INPUT)
+        self.zone: ZoneInfo | None = None
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        text = data.get(name)
+        if not isinstance(text, str):
+            return text
+        typed = WallTime(text)
+        which = data.get(f"{name}{FOLD_SUFFIX}")
+        typed.fold = int(which) if which in ("0", "1") else None
+        return typed
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["repeated"] = self._repeated(value, name)
+        return context
+
+    def _repeated(self, value: Any, name: str) -> dict[str, Any] | None:
+        """The two readings of a repeated time, to choose from; None for any other time."""
+        if self.zone is None or not value:
+            return None
+        try:
+            # A wall time as typed; `is_repeated` reads it in the zone.
+            moment = dt.datetime.strptime(str(value)[:16], LOCAL_INPUT)  # noqa: DTZ007
+        except ValueError:
+            return None
+        if not is_repeated(moment, self.zone):
+            return None
+        first, second = zone_names(moment, self.zone)
+        fold = _fold_of(value)
+        return {
+            "name": f"{name}{FOLD_SUFFIX}",
+            "time": moment.strftime("%H:%M"),
+            "choices": [
+                ("0", f"the first, {first}", fold == 0),
+                ("1", f"the second, {second}", fold == 1),
+            ],
+        }
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A `datetime-local` input read and shown in the program's time zone, not the server's.
+
+    A time the clocks skip is refused in words; a time they repeat is taken once the
+    person says which of the two it was.
+    """
+
+    widget = LocalDateTimeInput
     input_formats = [LOCAL_INPUT, "%Y-%m-%dT%H:%M:%S"]
 
     def __init__(self, zone: ZoneInfo, **kwargs: Any) -> None:
         self.zone = zone
         kwargs.setdefault("help_text", f"Local time ({zone.key})")
         super().__init__(**kwargs)
+        if isinstance(self.widget, LocalDateTimeInput):
+            self.widget.zone = zone
 
     def to_python(self, value: Any) -> dt.datetime | None:
-        # A wall-clock time that a DST change skips or repeats is refused by Django here.
-        with timezone.override(self.zone):
-            moment = super().to_python(value)
-        if moment is not None and (sentence := date_sentence(moment.date())):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.datetime):
+            moment = value if timezone.is_aware(value) else self._local(value, None)
+        else:
+            moment = self._local(self._parsed(str(value).strip()), _fold_of(value))
+        if sentence := date_sentence(moment.date()):
             raise forms.ValidationError(sentence, code="range")
         return moment
 
+    def _parsed(self, text: str) -> dt.datetime:
+        for form in self.input_formats:
+            try:
+                # A wall time as typed; `_local` places it in the zone.
+                return dt.datetime.strptime(text, form)  # noqa: DTZ007
+            except ValueError:
+                continue
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+    def _local(self, moment: dt.datetime, fold: int | None) -> dt.datetime:
+        try:
+            return wall_time(moment, self.zone, fold)
+        except WallTimeProblem as problem:
+            code = "repeated" if problem.repeated else "skipped"
+            raise forms.ValidationError(str(problem), code=code) from problem
+
     def prepare_value(self, value: Any) -> Any:
-        with timezone.override(self.zone):
-            return super().prepare_value(value)
+        if isinstance(value, dt.datetime) and timezone.is_aware(value):
+            local = value.astimezone(self.zone)
+            shown = WallTime(local.strftime(LOCAL_INPUT))
+            shown.fold = local.fold
+            return shown
+        return value

@@ -28,3 +28,56 @@ def date_sentence(day: dt.date) -> str | None:
     """`date_problem` as a sentence to stand on its own beside a field, or None."""
     problem = date_problem(day)
     return None if problem is None else f"{problem[:1].upper()}{problem[1:]}."
+
+
+class WallTimeProblem(ValueError):
+    """A wall-clock time the zone's clock change skips, or repeats with no choice made."""
+
+    def __init__(self, message: str, *, repeated: bool) -> None:
+        super().__init__(message)
+        self.repeated = repeated
+
+
+def _hhmm(moment: dt.datetime) -> str:
+    return moment.strftime("%H:%M")
+
+
+def zone_names(moment: dt.datetime, zone: dt.tzinfo) -> tuple[str, str]:
+    """The zone's names for the first and the second of a repeated wall time (EDT, EST)."""
+    first, second = moment.replace(tzinfo=zone, fold=0), moment.replace(tzinfo=zone, fold=1)
+    return first.tzname() or "first", second.tzname() or "second"
+
+
+def is_repeated(moment: dt.datetime, zone: dt.tzinfo) -> bool:
+    """Whether the naive wall time `moment` happens twice in `zone` (clocks going back)."""
+    first, second = moment.replace(tzinfo=zone, fold=0), moment.replace(tzinfo=zone, fold=1)
+    return first.utcoffset() != second.utcoffset() and _exists(first)
+
+
+def _exists(moment: dt.datetime) -> bool:
+    back = moment.astimezone(dt.UTC).astimezone(moment.tzinfo)
+    return back.replace(tzinfo=None) == moment.replace(tzinfo=None)
+
+
+def wall_time(moment: dt.datetime, zone: dt.tzinfo, fold: int | None = None) -> dt.datetime:
+    """The naive wall-clock `moment` in `zone` as an aware time.
+
+    A time the clocks skip (02:30 as they go forward) is refused; a time they repeat
+    (01:30 as they go back) needs `fold`, 0 for the first and 1 for the second.
+    """
+    day = moment.strftime("%d %b %Y").lstrip("0")
+    aware = moment.replace(tzinfo=zone, fold=fold or 0)
+    if not _exists(aware):
+        raise WallTimeProblem(
+            f"{_hhmm(moment)} on {day} never happened here: the clocks went forward an hour "
+            "that night, past it.",
+            repeated=False,
+        )
+    if fold is None and is_repeated(moment, zone):
+        first, second = zone_names(moment, zone)
+        raise WallTimeProblem(
+            f"{_hhmm(moment)} on {day} happened twice: the clocks went back an hour that "
+            f"night. Say which: the first ({first}) or the second ({second}).",
+            repeated=True,
+        )
+    return aware

@@ -123,8 +123,28 @@ def _json_calls(text: str) -> list[dict[str, Any]]:
     for item in data:
         person = item.get("person")
         merged = {**(person if isinstance(person, dict) else {}), **item}
-        calls.append({key: merged[key] for key in FIELDS if key in merged})
+        call = {key: merged[key] for key in FIELDS if key in merged}
+        if problems := _person_object_problems(person, item):
+            call[PROBLEMS] = problems
+        calls.append(call)
     return calls
+
+
+# Problems found while reading a call, before its fields are checked.
+PROBLEMS = "_problems"
+
+
+def _person_object_problems(person: Any, item: Mapping[str, Any]) -> dict[str, str]:
+    """A `person` that is not an object, or says otherwise than the call's own fields."""
+    if person is None:
+        return {}
+    if not isinstance(person, dict):
+        return {"person": "must be an object of the person's fields"}
+    return {
+        f"person.{name}": f"says {person[name]!r} where the call's {name} says {item[name]!r}"
+        for name in PERSON_FIELDS
+        if name in person and name in item and person[name] != item[name]
+    }
 
 
 def _csv_calls(text: str) -> list[dict[str, Any]]:
@@ -186,6 +206,8 @@ def check_call(program: Program, position: int, values: Mapping[str, Any]) -> Ca
     """One call parsed and checked as intake would record it; writes nothing."""
     line = values.get("_line")
     call = CadCall(position=position, label=f"line {line}" if line else f"[{position - 1}]")
+    for name, problem in values.get(PROBLEMS, {}).items():
+        call.add_error(name, problem)
     call.cad_number = _text(call, values, "cad_number")
     if not call.cad_number and "cad_number" not in call.errors:
         call.add_error("cad_number", "is required: the CAD call number identifies the call")

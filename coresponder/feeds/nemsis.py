@@ -479,5 +479,8 @@ def element_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     for key, messages in errors.items():
         field_name = key.split(".", 1)[-1]
         element = ELEMENT_OF.get(field_name) or ELEMENT_OF.get(key.split(".", 1)[0]) or key
-        named.setdefault(element, []).extend(messages)
+        said = named.setdefault(element, [])
+        # One element may give two fields (the time of the call and of the overdose): its
+        # problem is said once.
+        said.extend(message for message in messages if message not in said)
     return named

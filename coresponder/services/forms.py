@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+from zoneinfo import ZoneInfo
+
 from django import forms
 
+from coresponder.core.forms import LocalDateTimeField
 from coresponder.core.models import MAX_VERSION
 from coresponder.services.actions import MAX_CAPACITY
 
@@ -41,12 +45,13 @@ class HandoffForm(forms.Form):
     by = forms.CharField(
         label="Who made the introduction", max_length=200, widget=forms.TextInput(attrs=INPUT)
     )
-    at = forms.DateTimeField(
-        label="When",
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"class": "usa-input", "type": "datetime-local"}),
-        help_text="Local time of the program.",
-    )
+
+    def __init__(self, *args: Any, zone: ZoneInfo, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["at"] = LocalDateTimeField(
+            zone, label="When", help_text="Local time of the program."
+        )
+        self.fields["at"].widget.attrs["class"] = "usa-input"
 
 
 class CapacityForm(forms.Form):

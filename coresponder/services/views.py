@@ -4,6 +4,7 @@ and the referral page the referring team follows."""
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -193,10 +194,8 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
 @require_POST
 def warm_handoff(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral, access = access_service_referral(request.user, referral_id)
-    form = HandoffForm(request.POST, prefix="handoff")
-    with timezone.override(referral.program.timezone):
-        valid = form.is_valid()
-    if valid:
+    form = HandoffForm(request.POST, prefix="handoff", zone=ZoneInfo(referral.program.timezone))
+    if form.is_valid():
         try:
             actions.record_warm_handoff(
                 actor_for(request),
@@ -253,6 +252,7 @@ def _referral_page(
         handoff_form = HandoffForm(
             initial={"version": referral.version, "by": _full_name(request.user)},
             prefix="handoff",
+            zone=ZoneInfo(referral.program.timezone),
         )
     context = {
         "referral": referral,

@@ -86,3 +86,31 @@ def test_a_prosecutor_cannot_open_an_encounter_page(world: World, client: Any) -
     made = client.post(form_url(world), filled())
     client.force_login(reader(world, Role.PROSECUTOR))
     assert client.get(made["Location"]).status_code == 404
+
+
+def test_a_time_the_clocks_repeat_is_asked_which_and_then_recorded_as_chosen(
+    world: World, client: Any
+) -> None:
+    client.force_login(reader(world, Role.CLINICIAN))
+    before = Encounter.objects.count()
+    # Longmont's clocks went back from 02:00 MDT to 01:00 MST on 1 November 2026.
+    repeated = filled(occurred_at="2026-11-01T01:30", destination="Mind Springs")
+    page = client.post(form_url(world), repeated)
+    assert page.status_code == 422
+    text = page.content.decode()
+    assert "01:30 on 1 Nov 2026 happened twice" in text
+    assert "01:30, the second, MST" in text
+    assert 'value="Mind Springs"' in text
+    assert Encounter.objects.count() == before
+
+    saved = client.post(form_url(world), {**repeated, "occurred_at_which": "1"})
+    assert saved.status_code == 302, saved.content.decode()
+    encounter = Encounter.objects.latest("pk")
+    assert encounter.occurred_at.isoformat() == "2026-11-01T08:30:00+00:00"  # 01:30 MST
+
+
+def test_a_time_the_clocks_skip_is_refused_in_words(world: World, client: Any) -> None:
+    client.force_login(reader(world, Role.CLINICIAN))
+    page = client.post(form_url(world), filled(occurred_at="2026-03-08T02:30"))
+    assert page.status_code == 422
+    assert "02:30 on 8 Mar 2026 never happened here" in page.content.decode()

@@ -205,6 +205,22 @@ def test_a_person_named_in_a_call_is_linked(core: Program, client: Client) -> No
     assert person.given_name == "Rae"
 
 
+def test_a_person_object_that_is_not_one_or_says_otherwise_than_the_call_is_refused(
+    core: Program, client: Client
+) -> None:
+    calls = [
+        call("C-1", given_name="Rae", person={"given_name": "Ray", "family_name": "Olsen"}),
+        call("C-2", person="Rae Olsen"),
+        call("C-3", given_name="Rae", person={"given_name": "Rae", "family_name": "Olsen"}),
+    ]
+    response = post_json(client, calls)
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert set(errors) == {"[0].person.given_name", "[1].person"}
+    assert errors["[0].person.given_name"] == ["says 'Ray' where the call's given_name says 'Rae'"]
+    assert not Call.objects.exists() and not Referral.objects.exists()
+
+
 def test_a_push_needs_a_token_and_a_role_that_records_referrals(
     core: Program, pad: Program, client: Client, api_client_for: Any
 ) -> None:

@@ -162,6 +162,15 @@ def test_a_bad_report_refuses_the_whole_file_naming_element_and_pcr(
     assert any("PatientCareReport 2 (PCR PCR-2), eTimes.01" in line for line in refused.value.lines)
 
 
+def test_a_time_in_the_future_is_said_once_for_its_element(pco: Program, paramedic: User) -> None:
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    data = dataset(report("PCR-1", notified=later, naloxone=[IMPROVED]))
+    with pytest.raises(FeedRefused) as refused:
+        run(paramedic, pco, data)
+    said = refused.value.errors["PatientCareReport[1].eTimes.03"]
+    assert len(said) == 1 and "cannot be in the future" in said[0]
+
+
 def test_problems_of_structure_and_of_intake_are_named_together(
     pco: Program, paramedic: User
 ) -> None:
