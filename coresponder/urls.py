@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from coresponder.api import api
@@ -16,7 +15,7 @@ urlpatterns = [
     path("accounts/login/", signin_views.password_step, name="login"),
     path("accounts/mfa/", signin_views.code_step, name="mfa"),
     path("accounts/mfa/enrol/", signin_views.enrol_step, name="mfa-enrol"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", signin_views.SignOutView.as_view(), name="logout"),
     path("", program_views.home, name="home"),
     path("people/matches/", include("coresponder.identity.urls")),
     path("people/", include("coresponder.people.urls")),

@@ -5,14 +5,21 @@ from typing import Any
 from django.http import HttpRequest
 
 from coresponder.privacy.access import is_admin, visible_programs
+from coresponder.programs.signin import draft_owner
 
 
 def programs(request: HttpRequest) -> dict[str, Any]:
     """The program switcher: every program the user acts in, and the current one."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"my_programs": [], "current_program_slug": None, "is_administrator": False}
+        return {
+            "my_programs": [],
+            "current_program_slug": None,
+            "is_administrator": False,
+            "draft_owner": "",
+        }
     return {
+        "draft_owner": draft_owner(user),
         "my_programs": list(visible_programs(user).only("slug", "name")),
         "current_program_slug": getattr(request, "current_program_slug", None),
         "is_administrator": is_admin(user),

@@ -14,6 +14,7 @@ from django.contrib.auth import login
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from coresponder.core.models import AuditEvent
@@ -120,3 +121,9 @@ def sign_in_has_expired(session: Any, now: dt.datetime) -> bool:
     if not isinstance(signed_in_at, int | float):
         return True
     return now.timestamp() - signed_in_at > SIGN_IN_MAX_AGE.total_seconds()
+
+
+def draft_owner(user: Any) -> str:
+    """An opaque name for the signed-in user under which the browser keeps their drafts
+    (never their id), so one person's drafts are never put back for another."""
+    return salted_hmac("coresponder.drafts", str(user.pk)).hexdigest()[:20]

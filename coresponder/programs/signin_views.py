@@ -8,7 +8,9 @@ tells a stranger which user names exist or are locked.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -139,3 +141,13 @@ def enrol_step(request: HttpRequest) -> HttpResponse:
         "uri": provisioning_uri(secret, user.get_username(), ISSUER),
     }
     return render(request, "programs/mfa_enrol.html", context)
+
+
+class SignOutView(auth_views.LogoutView):
+    """Sign out, and have the browser forget what this site kept on the device: a shared
+    phone or car laptop holds no one's unsent drafts for the next person who signs in."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"storage"'
+        return response

@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from coresponder.core.errors import NotVisible
-from coresponder.domain.policy import FieldGroup
+from coresponder.domain.policy import FieldGroup, RecordType, may_write
 from coresponder.domain.referrals import Side
 from coresponder.domain.vocabulary import Role
 from coresponder.people.reading import visible_service_referrals
@@ -41,7 +41,8 @@ def access_service_referral(user: Any, referral_id: Any) -> tuple[ServiceReferra
 
 
 def side_of(user: Any, referral: ServiceReferral) -> Side | None:
-    """Which end of the loop the user works for this referral, if any."""
+    """Which end of the loop the user works for this referral, if any: a role that may only
+    read referrals (an officer, a faith leader) works neither end."""
     role = next((r for p, r in role_grants(user) if p.pk == referral.program_id), None)
     if role is None:
         return None
@@ -49,7 +50,19 @@ def side_of(user: Any, referral: ServiceReferral) -> Side | None:
     if role is Role.PROVIDER:
         own = partner is not None and user.organization_id == partner
         return Side.PROVIDER if own else None
-    return Side.REFERRING if may_read(role, FieldGroup.REFERRAL) else None
+    return Side.REFERRING if may_write(role, RecordType.SERVICE_REFERRAL) else None
+
+
+def note_for(access: PersonAccess, referral: ServiceReferral, side: Side | None) -> str | None:
+    """The referrer's note to the provider, where this reader may read it; None where not.
+
+    The note may hold clinical detail ("started buprenorphine"): the provider it was written
+    for reads it, and in the referring program whoever the gate shows clinical detail of
+    the person (an officer only with the person's consent).
+    """
+    if side is Side.PROVIDER or access.shows(FieldGroup.CLINICAL):
+        return referral.note
+    return None
 
 
 def referrals_visible_to(user: Any) -> QuerySet[ServiceReferral]:

@@ -30,6 +30,7 @@ from coresponder.services.forms import CapacityForm, HandoffForm, ReferForm, Sta
 from coresponder.services.models import Service, ServiceAtLocation, ServiceReferral
 from coresponder.services.referral_access import (
     access_service_referral,
+    note_for,
     provider_inbox,
     provider_services,
     side_of,
@@ -263,6 +264,7 @@ def _referral_page(
         "status_form": status_form,
         "buttons": _buttons(referral, request.user) if visible else [],
         "handoff_form": handoff_form if side is not None else None,
+        "note": note_for(access, referral, side),
         "program": referral.program,
         "notice": notice,
     }

@@ -25,6 +25,9 @@
   //   the draft is kept, and the form is sent when the browser is back online.
   // Use a KEY unique to the record being edited (e.g. "attempt-42"): two forms with
   // one KEY share a draft.
+  // - Drafts are kept under the signed-in person's opaque name (<body data-draft-owner>):
+  //   on a shared phone or car laptop, signing in as someone else forgets the drafts of
+  //   whoever used it before, and signing out has the browser forget them all.
   var PREFIX = "coresponder.draft.";
   var SUBMITTED = "coresponder.draft.submitted";
   var OFFLINE_TEXT =
@@ -130,7 +133,7 @@
       discard.className = "usa-button usa-button--unstyled";
       discard.textContent = "Discard draft";
       discard.addEventListener("click", function () {
-        local.removeItem(PREFIX + form.dataset.draft);
+        local.removeItem(OWNED + form.dataset.draft);
         form.reset();
         box.remove();
       });
@@ -161,8 +164,23 @@
     };
   }
 
+  var OWNER = document.body.dataset.draftOwner || "";
+  var OWNED = PREFIX + OWNER + ".";
+
+  function forgetOthersDrafts() {
+    // Another person's drafts, or drafts kept before they had an owner.
+    var stale = [];
+    for (var i = 0; i < local.length; i++) {
+      var name = local.key(i);
+      if (name && name.indexOf(PREFIX) === 0 && name.indexOf(OWNED) !== 0) stale.push(name);
+    }
+    stale.forEach(function (name) {
+      local.removeItem(name);
+    });
+  }
+
   function keepDrafts(form) {
-    var key = PREFIX + form.dataset.draft;
+    var key = OWNED + form.dataset.draft;
     var status = liveRegion(form);
     var waiting = false;
 
@@ -214,7 +232,8 @@
     });
   }
 
-  if (local) {
+  if (local && OWNER) {
+    forgetOthersDrafts();
     // A draft sent from a form this page no longer shows (a visit that closed its task)
     // went through: the form would be here, with its errors, had it been refused.
     var sentKey = session ? session.getItem(SUBMITTED) : null;
@@ -224,7 +243,7 @@
     });
     if (sentKey && !shown) {
       session.removeItem(SUBMITTED);
-      local.removeItem(PREFIX + sentKey);
+      local.removeItem(OWNED + sentKey);
     }
     Array.prototype.forEach.call(document.querySelectorAll("form[data-draft]"), keepDrafts);
   }

@@ -7,11 +7,22 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from coresponder.core.audit import SYSTEM
 from coresponder.outreach.models import Attempt, OutreachTask
+from coresponder.programs.actions import create_user
 from tests.browser.conftest import PASSWORD, SECRET
 from tests.conftest import assert_clean, sign_in_with_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def drafts_kept(page: Any) -> list[str]:
+    return list(
+        page.evaluate(
+            "() => Object.keys(localStorage).filter(k => k.startsWith('coresponder.draft.'))"
+        )
+    )
+
 
 OFFLINE = "You're offline. Your draft is saved on this device and will be sent when you reconnect."
 
@@ -51,9 +62,7 @@ def test_a_visit_recorded_offline_is_kept_as_a_draft_and_sent_on_reconnect(
     assert (attempt.outcome, attempt.naloxone_kits_left) == ("contacted", 3)
     # Sent, so the draft is gone.
     assert page.get_by_text("Draft restored.").count() == 0
-    assert (
-        page.evaluate(f"() => localStorage.getItem('coresponder.draft.attempt-{task.pk}')") is None
-    )
+    assert drafts_kept(page) == []
     # Reaching the person closed PCO's task: the page no longer offers the visit form,
     # and nothing of the sent draft comes back.
     page.reload()
@@ -67,3 +76,41 @@ def test_a_visit_recorded_offline_is_kept_as_a_draft_and_sent_on_reconnect(
     expect(page.get_by_role("heading", name="Home visit: Contacted")).to_be_visible()
     assert_clean(page)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+
+
+def test_a_draft_typed_on_a_shared_device_is_never_put_back_for_the_next_person(
+    live_server: Any, phone_page: Any, coach: Any, task: OutreachTask
+) -> None:
+    create_user(
+        SYSTEM,
+        "sam.coach",
+        organization="high-point",
+        role="recovery_coach",
+        password=PASSWORD,
+        programs=["pco"],
+        display_name="Sam Coach",
+        mfa_secret=SECRET,
+    )
+    page = phone_page
+    task_url = live_server.url + f"/programs/pco/outreach/{task.pk}/"
+    sign_in_with_code(page, live_server.url, "rory.coach", PASSWORD, SECRET, "/programs/pco/")
+    page.goto(task_url)
+    page.get_by_label("Naloxone kits left").fill("3")
+    page.get_by_label("Note (optional)").fill("Told me about her new prescription")
+    assert len(drafts_kept(page)) == 1
+
+    # The first person's sign-in runs out without them signing out; the next signs in.
+    page.context.clear_cookies()
+    sign_in_with_code(page, live_server.url, "sam.coach", PASSWORD, SECRET, "/programs/pco/")
+    page.goto(task_url)
+    assert page.get_by_text("Draft restored.").count() == 0
+    assert page.get_by_label("Note (optional)").input_value() == ""
+    assert drafts_kept(page) == []
+
+    # Signing out has the browser forget this person's drafts as well.
+    page.get_by_label("Naloxone kits left").fill("1")
+    assert len(drafts_kept(page)) == 1
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("button", name="Sign out sam.coach").click()
+    page.wait_for_url(live_server.url + "/accounts/login/**")
+    assert drafts_kept(page) == []

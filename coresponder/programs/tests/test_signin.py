@@ -304,3 +304,16 @@ def test_an_administrator_resets_a_lost_second_factor_and_the_user_enrols_again(
     assert give_password(client) == reverse("mfa-enrol")
     with pytest.raises(CommandError, match="not enrolled"):
         call_command("resetmfa", "coordinator")
+
+
+def test_signing_out_has_the_browser_forget_what_it_kept_and_drafts_are_kept_per_person(
+    enrolled: User, client: Client, clock: Clock
+) -> None:
+    give_password(client)
+    give_code(client, totp(SECRET, clock.now))
+    page = client.get("/", follow=True).content.decode()
+    owner = re.search(r'data-draft-owner="([0-9a-f]+)"', page)
+    assert owner is not None and str(enrolled.pk) != owner.group(1)
+    answer = client.post(reverse("logout"))
+    assert answer["Clear-Site-Data"] == '"storage"'
+    assert "data-draft-owner" not in client.get(reverse("login")).content.decode()

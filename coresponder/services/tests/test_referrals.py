@@ -127,6 +127,56 @@ def test_an_officer_with_consent_sees_the_status_and_the_read_is_a_disclosure(
     assert world.person.disclosures.filter(recipient_user=user).exists()
 
 
+@pytest.mark.parametrize("role", [Role.OFFICER, Role.FAITH_LEADER])
+def test_roles_that_only_read_referrals_may_not_call_one_off_or_record_a_handoff(
+    world: World, api_client_for: Any, client: Client, role: Role
+) -> None:
+    referral = requested(world)
+    user = reader(world, role)
+    api = api_client_for(user)
+    assert patch(api, referral, status="cancelled", status_reason="x", version=1).status_code == 403
+    handoff = api.post(
+        f"/api/v1/service-referrals/{referral.pk}/warm-handoff",
+        {"by": "Someone", "at": timezone.now().isoformat(), "version": 1},
+        content_type="application/json",
+    )
+    assert handoff.status_code == 403
+    client.force_login(user)
+    page = client.get(f"/service-referrals/{referral.pk}/").content.decode()
+    assert "Cancel referral" not in page and "Withdraw" not in page and "Warm handoff" in page
+    assert "Record a warm handoff" not in page
+    posted = client.post(
+        f"/service-referrals/{referral.pk}/status/",
+        {f"r{referral.pk}-status": "entered-in-error", f"r{referral.pk}-version": "1"},
+    )
+    assert posted.status_code in (403, 404, 422)
+    referral.refresh_from_db()
+    assert (referral.status, referral.version, referral.warm_handoff_at) == ("requested", 1, None)
+
+
+def test_the_note_to_the_provider_is_clinical_detail_an_officer_reads_only_with_consent(
+    world: World, client: Client
+) -> None:
+    referral = requested(world, note="Started buprenorphine 8 mg; PHQ-9 severe")
+    officer = reader(world, Role.OFFICER)
+    client.force_login(officer)
+    page = client.get(f"/service-referrals/{referral.pk}/").content.decode()
+    assert "buprenorphine" not in page and "The note sent with this referral is withheld" in page
+    consent_for(world, officer)
+    page = client.get(f"/service-referrals/{referral.pk}/").content.decode()
+    assert "Started buprenorphine 8 mg" in page
+    client.force_login(reader(world, Role.CLINICIAN))
+    assert (
+        "Started buprenorphine 8 mg"
+        in client.get(f"/service-referrals/{referral.pk}/").content.decode()
+    )
+    client.force_login(reader(world, Role.PROVIDER))
+    assert (
+        "Started buprenorphine 8 mg"
+        in client.get(f"/service-referrals/{referral.pk}/").content.decode()
+    )
+
+
 # --- The Task through its statuses -------------------------------------------------
 
 
