@@ -17,7 +17,7 @@ from typing import Any, TypedDict
 from django.apps import apps as django_apps
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Min
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from coresponder.core.audit import Actor, record_event
@@ -478,12 +478,29 @@ def _refresh_candidate(
     save_tracked(candidate, actor.user)
 
 
+def decided_apart(a: Person, b: Person) -> bool:
+    """A person said these two are different people: the pair was rejected on the review
+    queue, or a merge of them was undone. Until a person says otherwise, no run of
+    matching merges them or asks about them again."""
+    first, second = sorted((a.pk, b.pk))
+    rejected = MatchCandidate.objects.filter(
+        person_a_id=first, person_b_id=second, status=MatchCandidate.Status.REJECTED
+    )
+    undone = Merge.objects.filter(undone_at__isnull=False).filter(
+        Q(kept_id=first, merged_id=second) | Q(kept_id=second, merged_id=first)
+    )
+    return rejected.exists() or undone.exists()
+
+
 def propose_match(
     actor: Actor, a: Person, b: Person, probability: float, evidence: Evidence
-) -> MatchCandidate:
-    """Put a pair on the review queue (or refresh its evidence if it is there already)."""
+) -> MatchCandidate | None:
+    """Put a pair on the review queue (or refresh its evidence if it is there already);
+    None for a pair a person already decided are two people."""
     if a.pk == b.pk:
         raise ValueError("A person cannot be a match candidate with themselves.")
+    if decided_apart(a, b):
+        return None
     if not people_may_link(a, b):
         raise ActionError(
             "These records belong to programs that do not share data.",

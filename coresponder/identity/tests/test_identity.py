@@ -92,7 +92,9 @@ def candidate_for(pair: tuple[Person, Person]) -> MatchCandidate:
         or pytest.fail("no probe"),
         DEFAULT_PARAMS,
     )
-    return propose_match(SYSTEM, first, second, evidence["probability"], evidence)
+    candidate = propose_match(SYSTEM, first, second, evidence["probability"], evidence)
+    assert candidate is not None
+    return candidate
 
 
 # --- Possible matches --------------------------------------------------------------

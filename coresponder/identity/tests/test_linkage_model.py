@@ -19,7 +19,13 @@ from coresponder.domain.linkage import (
     params_from_json,
     params_to_json,
 )
-from coresponder.identity.actions import SourceRecordInput, record_source
+from coresponder.identity.actions import (
+    SourceRecordInput,
+    decide_match,
+    propose_match,
+    record_source,
+    unmerge,
+)
 from coresponder.identity.linkage_model import (
     LEVEL_SQL,
     ScoredPair,
@@ -29,7 +35,8 @@ from coresponder.identity.linkage_model import (
     predict_pairs,
     train_model,
 )
-from coresponder.identity.models import LinkageModel, MatchCandidate
+from coresponder.identity.models import LinkageModel, MatchCandidate, Merge
+from coresponder.people.models import Person
 from coresponder.people.tests.factories import PersonFactory
 
 GIVEN = ["Wm.", "Bill", "William", "Maria", "Mary", "M", "Jon", "John", "Smith", "", "Ana"]
@@ -220,3 +227,55 @@ def test_dedupe_proposes_wm_smith_and_bill_smyth_with_the_evidence() -> None:
     levels = {f["comparison"]: f["level"] for f in candidate.evidence["rows"]}
     assert levels["given_name"] == "nickname"
     assert levels["birth_date"] == "day_month_swapped"
+
+
+def _alike_pair(actor: Actor) -> tuple[Person, Person]:
+    """Two people whose records agree in name, birth date, phone and address."""
+    first, second = PersonFactory.create(), PersonFactory.create()
+    for person, source in ((first, "ems"), (second, "hospital")):
+        record_source(
+            actor,
+            person,
+            None,
+            source,
+            SourceRecordInput(
+                given_name="Margaret",
+                family_name="Gray",
+                birth_date=dt.date(1961, 5, 2),
+                phone="7815550143",
+                address="12 Elm St",
+            ),
+        )
+    return first, second
+
+
+@pytest.mark.django_db
+def test_a_merge_a_person_undid_is_not_made_again_by_the_next_run() -> None:
+    actor = Actor(label="test")
+    first, second = _alike_pair(actor)
+    call_command("dedupe_registry", stdout=io.StringIO())
+    merge = Merge.objects.get()
+    unmerge(actor, merge)
+
+    out = io.StringIO()
+    call_command("dedupe_registry", stdout=out)
+    assert Merge.objects.count() == 1 and Merge.objects.get().undone_at is not None
+    assert not MatchCandidate.objects.filter(status=MatchCandidate.Status.PENDING).exists()
+    assert "1 a coordinator decided are two people" in out.getvalue()
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.merged_into_id is None and second.merged_into_id is None
+
+
+@pytest.mark.django_db
+def test_a_pair_a_person_said_are_two_people_is_not_asked_about_again() -> None:
+    actor = Actor(label="test")
+    first, second = _alike_pair(actor)
+    candidate = propose_match(actor, first, second, 0.9, {"rows": []})
+    assert candidate is not None
+    decide_match(actor, candidate, "reject", candidate.version)
+
+    call_command("dedupe_registry", stdout=io.StringIO())
+    assert not Merge.objects.exists()
+    assert list(MatchCandidate.objects.values_list("status", flat=True)) == ["rejected"]
+    assert propose_match(actor, second, first, 0.95, {"rows": []}) is None

@@ -9,7 +9,13 @@ from django.core.management.base import BaseCommand
 
 from coresponder.core.audit import Actor
 from coresponder.domain.linkage import Params, explain, merge_caution, params_from_json
-from coresponder.identity.actions import Evidence, EvidenceRow, merge_people, propose_match
+from coresponder.identity.actions import (
+    Evidence,
+    EvidenceRow,
+    decided_apart,
+    merge_people,
+    propose_match,
+)
 from coresponder.identity.linkage_model import ScoredPair, load_source_records, predict_pairs
 from coresponder.identity.models import LinkageModel
 from coresponder.people.models import Person
@@ -63,7 +69,7 @@ class Command(BaseCommand):
         pairs = predict_pairs(((rid, rec) for rid, rec, _ in rows), params, review_at)
         # Most certain first, so a chain of merges follows the strongest evidence.
         pairs.sort(key=lambda p: -p.probability)
-        merged = proposed = apart = guarded = 0
+        merged = proposed = apart = guarded = decided = 0
         for pair in pairs:
             a = Person.objects.filter(pk=person_of[pair.a]).first()
             b = Person.objects.filter(pk=person_of[pair.b]).first()
@@ -79,6 +85,10 @@ class Command(BaseCommand):
             if not people_may_link(a, b):
                 # Programs without a data-sharing agreement keep their people apart.
                 apart += 1
+                continue
+            if decided_apart(a, b):
+                # A coordinator said two people (a pair rejected, a merge undone).
+                decided += 1
                 continue
             keep, other = (a, b) if a.pk < b.pk else (b, a)
             sure = pair.probability >= merge_at
@@ -99,5 +109,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(pairs)} pairs at or above {review_at}: {merged} merged, {proposed} for review "
             f"({guarded} of them sure but held back: twins, suffixes, placeholders), "
-            f"{apart} kept apart (programs that do not share data)."
+            f"{apart} kept apart (programs that do not share data), {decided} a coordinator "
+            "decided are two people."
         )
