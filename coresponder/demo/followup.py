@@ -72,7 +72,7 @@ FACE_TO_FACE = frozenset({Channel.HOME_VISIT, Channel.IN_PERSON})
 # Most first attempts land inside the window; some teams run late, a few never go.
 ON_TIME_SHARE = 0.85
 MISSED_SHARE = 0.04
-FALLBACK_CONTACTS = ("neighbor", "friend", "landlord")
+FALLBACK_CONTACTS = ("neighbor", "friend", "other")
 
 
 class FollowUpMaker:

@@ -19,7 +19,7 @@ from coresponder.demo.draw import point_in_area as area_point
 from coresponder.demo.people import Identity
 from coresponder.domain.eligibility import decide
 from coresponder.domain.vocabulary import OrganizationKind as Kind
-from coresponder.domain.vocabulary import OverdoseSource, Pathway, Role
+from coresponder.domain.vocabulary import OverdoseSource, Pathway, Role, label
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral
 from coresponder.people.models import Collateral, Person, Sex
 
@@ -233,7 +233,7 @@ class IntakeMaker:
     def relative(self, identity: Identity) -> Collateral:
         if identity.collaterals:
             return pick(self.rng, identity.collaterals)
-        return Collateral(relationship=pick(self.rng, ("mother", "sister", "friend", "partner")))
+        return Collateral(relationship=pick(self.rng, ("mother", "sibling", "friend", "partner")))
 
     def call_referral(self, reach: Reach, facts: dict[str, Any]) -> None:
         rng, ctx = self.rng, self.ctx
@@ -275,7 +275,7 @@ class IntakeMaker:
         roll = self.rng.random()
         if identity.collaterals and roll < 0.45:
             relative = pick(self.rng, identity.collaterals)
-            return relative, f"their {relative.relationship}"
+            return relative, f"their {label('relationship', relative.relationship).lower()}"
         if roll < 0.65:
             return Collateral(name=f"{identity.given_name} {identity.family_name}"), "the caller"
         described: dict[str, str] = {Sex.FEMALE: "a woman", Sex.MALE: "a man"}

@@ -250,6 +250,23 @@ FAMILY_RELATIONSHIPS: tuple[tuple[str, str, str], ...] = (
     ("neighbor", "other", "any"),
 )
 
+# How the record keeps each relationship above: its code in the closed list people choose
+# from (`domain.vocabulary.Relationship`); the words above pick names and sexes.
+RELATIONSHIP_CODES: dict[str, str] = {
+    "sister": "sibling",
+    "brother": "sibling",
+    "daughter": "child",
+    "son": "child",
+    "aunt": "other_relative",
+    "grandmother": "grandparent",
+    "cousin": "other_relative",
+}
+
+
+def relationship_code(word: str) -> str:
+    return RELATIONSHIP_CODES.get(word, word)
+
+
 # Relationships that usually share the participant's family name.
 SHARES_SURNAME: frozenset[str] = frozenset(
     {"mother", "father", "sister", "brother", "daughter", "son", "grandmother", "spouse"}

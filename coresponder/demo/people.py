@@ -24,6 +24,7 @@ from coresponder.demo.names import (
     SHARES_SURNAME,
     STREETS,
     SURNAMES,
+    relationship_code,
 )
 from coresponder.domain.presets import Area
 from coresponder.people.models import Collateral, Ethnicity, Person, Sex
@@ -131,7 +132,7 @@ class PeopleMaker:
             result.append(
                 Collateral(
                     kind=kind,
-                    relationship=relationship,
+                    relationship=relationship_code(relationship),
                     name=self.relative_name(identity, relationship, sex),
                     phone=phone_number(rng, self.profile.area_codes) if chance(rng, 0.9) else "",
                 )

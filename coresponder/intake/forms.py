@@ -315,7 +315,7 @@ class ReferralForm(forms.Form):
                 continue
             bound = self[name]
             widget = self.fields[name].widget
-            described = [f"{bound.auto_id}-error"]
+            described = [f"{bound.auto_id}_error"]
             if self.fields[name].help_text:
                 described.append(f"{bound.auto_id}_helptext")
             widget.attrs["aria-describedby"] = " ".join(described)

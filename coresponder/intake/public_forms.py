@@ -369,7 +369,7 @@ class HelpForm(forms.Form):
         for name, field in self.fields.items():
             ids = [f"id_{name}-hint"] if name in HINTED else []
             if name in self.errors:
-                ids.append(f"id_{name}-error")
+                ids.append(f"id_{name}_error")
                 field.widget.attrs["aria-invalid"] = "true"
             if ids:
                 field.widget.attrs["aria-describedby"] = " ".join(ids)

@@ -32,7 +32,12 @@ from coresponder.people.models import Amendment
 from coresponder.people.reading import DETAIL_VOCABULARIES, person_record
 from coresponder.people.timeline import person_timeline
 from coresponder.privacy.access import PersonAccess, access_person
-from coresponder.programs.labels import district_names, recipient_label
+from coresponder.programs.labels import (
+    district_names,
+    offense_label,
+    reached_label,
+    recipient_label,
+)
 from coresponder.programs.local_time import format_date, format_datetime, local, zone_of
 from coresponder.programs.models import Program
 
@@ -377,6 +382,10 @@ def _said(value: Any, key: str, program: str, when: Any, vocabulary: str | None 
     if isinstance(value, dict):
         if key == "recipient":
             return recipient_label(value)
+        if key == "reached":
+            return reached_label(value)
+        if key == "offense":
+            return offense_label(value)
         return ", ".join(
             f"{k.replace('_', ' ')}: {_said(v, k, program, when)}" for k, v in value.items()
         )

@@ -38,7 +38,12 @@ from coresponder.privacy.access import (
     access_person,
 )
 from coresponder.privacy.actions import record_person_read
-from coresponder.programs.labels import district_names, recipient_label
+from coresponder.programs.labels import (
+    district_names,
+    offense_label,
+    reached_label,
+    recipient_label,
+)
 from coresponder.programs.local_time import (
     format_date,
     format_datetime,
@@ -139,6 +144,10 @@ def _said(value: Any, key: str = "", vocabulary: str | None = None) -> str:
     if isinstance(value, dict):
         if key == "recipient":
             return recipient_label(value)
+        if key == "reached":
+            return reached_label(value)
+        if key == "offense":
+            return offense_label(value)
         return ", ".join(f"{k.replace('_', ' ')}: {_said(v, k)}" for k, v in value.items())
     if isinstance(value, list):
         item = "recipient" if key == "recipients" else key

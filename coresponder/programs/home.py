@@ -202,6 +202,9 @@ def tools_for(
         tools.add("break_glass")
     if role in OVERSIGHT_ROLES:
         tools |= {"reviews", "audit", "triage", "sla"}
+        if may_write(role, RecordType.PERSON):
+            # Deciding a request to amend a record is a change to it.
+            tools.add("amendments")
     if may_plan_capacity(role):
         tools.add("planning")
     return tools

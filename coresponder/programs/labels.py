@@ -50,3 +50,29 @@ def recipient_label(who: dict[str, Any]) -> str:
         else:
             parts.append(str(value))
     return ", ".join(parts)
+
+
+def reached_label(who: dict[str, Any]) -> str:
+    """Someone a visit reached, in words: "The person", or "Jo (daughter)" (a name only
+    where the reader may see it)."""
+    role = str(who.get("role") or "")
+    if role == "participant":
+        return label("contact_role", role)
+    code = str(who.get("relationship") or "")
+    relationship = label("relationship", code) if code else label("contact_role", role)
+    name = str(who.get("name") or "").strip()
+    if name:
+        return f"{name} ({relationship.lower()})"
+    return relationship[:1].upper() + relationship[1:]
+
+
+def offense_label(offense: dict[str, Any]) -> str:
+    """A referral's offense in words: "Retail theft, violent, with a weapon"; what was not
+    recorded is left unsaid."""
+    said = [label("offense", str(offense.get("category") or ""))]
+    violent, weapon = offense.get("violent"), offense.get("weapon")
+    if violent is not None:
+        said.append("violent" if violent else "not violent")
+    if weapon is not None:
+        said.append("with a weapon" if weapon else "no weapon")
+    return ", ".join(part for part in said if part)

@@ -12,6 +12,15 @@
     });
   }
 
+  // A form sent back with errors, far down a long page, is brought into view: the page
+  // opens at its top, where nothing says the form was not saved.
+  var refused = document.querySelector(
+    "main form .usa-alert--error, main form .usa-form-group--error"
+  );
+  if (refused && refused.getBoundingClientRect().top > window.innerHeight) {
+    refused.scrollIntoView({ block: "center" });
+  }
+
   // Offline drafts: <form data-draft="KEY"> keeps what was typed on this device.
   //
   // - Every input saves the form's fields to localStorage under KEY. Passwords, the

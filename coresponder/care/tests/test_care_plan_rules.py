@@ -376,7 +376,7 @@ def test_the_pages_refuse_dates_off_the_calendar_with_the_field_marked(
         },
     )
     assert opened.status_code == 422
-    assert 'id="id_plan-opened_on-error"' in opened.content.decode()
+    assert 'id="id_plan-opened_on_error"' in opened.content.decode()
     assert not CarePlan.objects.exists()
     plan = CarePlan.objects.create(
         program=world.program,
@@ -395,6 +395,6 @@ def test_the_pages_refuse_dates_off_the_calendar_with_the_field_marked(
     )
     assert response.status_code == 422
     body = response.content.decode()
-    assert f'id="id_step-{goal.pk}-due_on-error"' in body
+    assert f'id="id_step-{goal.pk}-due_on_error"' in body
     assert "give a date between 1900 and 2200, not 9999-12-31" in body
     assert not CarePlanStep.objects.exists()

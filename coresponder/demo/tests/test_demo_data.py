@@ -31,12 +31,18 @@ from coresponder.demo.writer import BULK_MODELS
 from coresponder.domain.linkage import COUNTED_ONCE
 from coresponder.domain.outreach import spacing_conflict
 from coresponder.domain.presets import load_preset_file
-from coresponder.domain.vocabulary import AttemptOutcome, Disposition, Role, TaskStatus
+from coresponder.domain.vocabulary import (
+    AttemptOutcome,
+    Disposition,
+    Relationship,
+    Role,
+    TaskStatus,
+)
 from coresponder.encounters.models import Encounter, Screening
 from coresponder.identity.actions import merge_people
 from coresponder.identity.models import MatchCandidate
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral
-from coresponder.outreach.models import Attempt, OutreachTask
+from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.people.models import Collateral, Participation, Person
 from coresponder.people.tests.factories import PersonFactory
 from coresponder.programs.models import Membership, Organization, Program, Shift, Team, User
@@ -298,6 +304,14 @@ def test_outreach_windows_follow_each_preset(demo: str) -> None:
             opens = dt.timedelta(hours=rule["opens_after_hours"])
             closes = dt.timedelta(hours=rule["closes_after_hours"])
             assert (task.window_start, task.window_end) == (anchor + opens, anchor + closes)
+
+
+def test_every_relationship_the_demo_records_is_one_people_choose_from(demo: str) -> None:
+    closed = {code.value for code in Relationship} | {""}
+    kept = set(Collateral.objects.values_list("relationship", flat=True))
+    kept |= set(AttemptContact.objects.values_list("relationship", flat=True))
+    kept |= set(Referral.objects.values_list("referrer_relationship", flat=True))
+    assert kept - closed == set()
 
 
 def test_each_follow_up_opened_when_its_referral_came_in_not_when_the_demo_loaded(

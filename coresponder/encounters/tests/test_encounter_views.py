@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -114,3 +115,16 @@ def test_a_time_the_clocks_skip_is_refused_in_words(world: World, client: Any) -
     page = client.post(form_url(world), filled(occurred_at="2026-03-08T02:30"))
     assert page.status_code == 422
     assert "02:30 on 8 Mar 2026 never happened here" in page.content.decode()
+
+
+def test_each_error_is_tied_to_its_field_for_screen_readers(world: World, client: Any) -> None:
+    client.force_login(reader(world, Role.CLINICIAN))
+    page = client.post(form_url(world), filled(minutes_on_scene="-4", phq2_1="2"))
+    assert page.status_code == 422
+    html = page.content.decode()
+    described = {
+        name for names in re.findall(r'aria-describedby="([^"]+)"', html) for name in names.split()
+    }
+    assert "id_minutes_on_scene_error" in described
+    missing = [name for name in described if f'id="{name}"' not in html]
+    assert missing == []

@@ -110,7 +110,7 @@ def test_the_call_form_takes_the_cad_number_and_refuses_one_the_program_has(
     again = clinician.post(page, {**entered, "call_cad_number": "2026-000412"})
     assert again.status_code == 422
     text = again.content.decode()
-    assert 'id="id_call_cad_number-error"' in text
+    assert 'id="id_call_cad_number_error"' in text
     assert "Already the CAD number of call" in text
     assert (Call.objects.count(), Referral.objects.count()) == (calls, referrals)
 

@@ -191,7 +191,7 @@ def test_the_form_puts_a_refused_year_on_its_field(pco: Program) -> None:
     response = submit(client, birth_date="1980-05-04", birth_year="1979")
     assert response.status_code == 422
     html = response.content.decode()
-    assert 'id="id_birth_year-error"' in html
+    assert 'id="id_birth_year_error"' in html
     assert "1979 is not the year of the birth date 1980-05-04" in html
     assert not Referral.objects.exists()
 

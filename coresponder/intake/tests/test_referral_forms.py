@@ -209,8 +209,8 @@ def test_a_missing_given_name_keeps_what_was_typed_and_writes_nothing(
     )
     assert response.status_code == 422
     html = response.content.decode()
-    assert 'id="id_given_name-error"' in html
-    assert 'aria-describedby="id_given_name-error"' in html
+    assert 'id="id_given_name_error"' in html
+    assert 'aria-describedby="id_given_name_error"' in html
     assert 'value="Marsh-Typed"' in html
     assert '<option value="drug_possession" selected>' in html
     assert not Referral.objects.exists() and not Person.objects.exists()
@@ -227,7 +227,7 @@ def test_write_path_errors_land_on_their_fields(programs: dict[str, Program]) ->
     )
     assert response.status_code == 422
     html = response.content.decode()
-    assert 'id="id_overdose_occurred_at-error"' in html
+    assert 'id="id_overdose_occurred_at_error"' in html
     assert "Is after the report came in" in html
     assert not Overdose.objects.exists()
 

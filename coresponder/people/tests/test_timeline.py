@@ -271,7 +271,7 @@ def add_history(world: World, rounds: int) -> None:
             task=task, attempted_at=at, channel="phone", outcome="contacted_collateral_only"
         )
         AttemptContact.objects.create(
-            attempt=attempt, role="collateral", relationship="sister", name="Ana"
+            attempt=attempt, role="collateral", relationship="sibling", name="Ana"
         )
         encounter = Encounter.objects.create(
             program=world.program,
@@ -338,6 +338,21 @@ def test_the_history_page_is_linked_from_the_person_and_shows_what_the_officer_m
     assert "style=" not in html
     events = AuditEvent.objects.filter(actor=officer, action="read", outcome="success")
     assert [e.detail["channel"] for e in events] == ["web", "web"]
+
+
+def test_who_a_visit_reached_reads_in_words_on_the_history_and_the_records_request(
+    world: World,
+) -> None:
+    add_history(world, 1)
+    coordinator = reader(world, Role.COORDINATOR)
+    client = signed_in(coordinator)
+    html = client.get(f"/people/{world.person.pk}/timeline/").content.decode()
+    assert "<dd>Ana (brother or sister)</dd>" in html
+    assert "role:" not in html and "relationship:" not in html
+    assert "<dd>Retail theft</dd>" in html and "category:" not in html
+    export = client.get(f"/people/{world.person.pk}/records-request/").content.decode()
+    assert "Ana (brother or sister)" in export
+    assert "role:" not in export
 
 
 def test_the_history_page_is_not_found_for_an_outsider(world: World, outsider: Any) -> None:

@@ -48,6 +48,9 @@ def test_a_shift_form_with_errors_keeps_its_token_and_saves_once_corrected(
     wrong = client.post(url, {**shift_post(weekdays=[]), FIELD: token})
     assert wrong.status_code == 422
     assert f'value="{token}"' in wrong.content.decode()
+    # Far down the page, the form says at its top that nothing was saved.
+    form = wrong.content.decode().split('id="add-shift-heading"', 1)[1]
+    assert form.index("Not saved. Check the fields marked below") < form.index('name="name"')
     assert client.post(url, {**shift_post(), FIELD: token}).status_code == 302
     assert client.post(url, {**shift_post(), FIELD: token}).status_code == 302
     assert Shift.objects.filter(name="Evening outreach").count() == 1
