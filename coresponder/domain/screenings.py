@@ -315,3 +315,35 @@ def phq_9(answers: tuple[int, ...]) -> ScreeningResult:
             flags=(SUICIDAL_IDEATION_ITEM9,),
         )
     return ScreeningResult(Instrument.PHQ_9, score, band, positive=positive, escalation=())
+
+
+NOT_ASKED = "Not asked"
+
+
+def answers_in_words(instrument: Instrument | str, answers: Sequence[int]) -> list[tuple[str, str]]:
+    """Each item's prompt and the answer given, as a reader of the record sees them; the
+    C-SSRS items its skip rules leave out say "Not asked". Answers stored before they
+    were checked read as recorded."""
+    instrument = instrument_of(instrument)
+    prompts = list(item_texts(instrument))
+    if instrument is Instrument.CSSRS_SCREENER and len(answers) == CSSRS_RECENT_ITEM:
+        prompts.append(CSSRS_RECENT_PROMPT)
+    said = []
+    for item, (prompt, answer) in enumerate(zip(prompts, answers, strict=False), start=1):
+        if instrument is Instrument.CSSRS_SCREENER and _skipped(item, answers):
+            said.append((prompt, NOT_ASKED))
+            continue
+        try:
+            options = answer_options(instrument, item)
+            text = options[answer] if 0 <= answer < len(options) else str(answer)
+        except (ValueError, TypeError):
+            text = str(answer)
+        said.append((prompt, text))
+    return said
+
+
+def _skipped(item: int, answers: Sequence[int]) -> bool:
+    """Items 3 to 5 after a no on item 2, and the recency follow-up after a no on item 6."""
+    if 3 <= item <= 5:
+        return len(answers) > 1 and answers[1] != 1
+    return item == CSSRS_RECENT_ITEM and len(answers) > 5 and answers[5] != 1

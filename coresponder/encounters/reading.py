@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from coresponder.domain.policy import WITHHELD_TEXT, GroupVisibility
-from coresponder.domain.screenings import INSTRUMENT_LABELS, instrument_of, score_screening
+from coresponder.domain.screenings import (
+    INSTRUMENT_LABELS,
+    answers_in_words,
+    instrument_of,
+    score_screening,
+)
 from coresponder.encounters.access import EncounterAccess
 from coresponder.encounters.models import Encounter
 
@@ -26,6 +31,7 @@ def screening_rows(encounter: Encounter) -> list[dict[str, Any]]:
                 "instrument": screening.instrument,
                 "label": INSTRUMENT_LABELS[instrument_of(screening.instrument)],
                 "answers": screening.answers,
+                "answered": answers_in_words(screening.instrument, screening.answers),
                 "score": screening.score,
                 "band": screening.band,
                 "positive": screening.positive,

@@ -18,6 +18,9 @@ from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import Linkable, is_admin, role_grants
 
 SUGGESTION_LIMIT = 5
+# Below this, a "possible" earlier contact is someone else who shares a fact or two (a
+# birth date): listing them would only show the user strangers' names.
+LEAST_SUGGESTED = 0.05
 
 
 def asked_of(data: Any) -> dict[str, Any]:
@@ -54,7 +57,11 @@ def earlier_contacts(
     probe = record_from_query(asked_of(data))
     suggestions: list[dict[str, Any]] = []
     if probe is not None:
-        matches = possible_matches(request.user, probe, limit=SUGGESTION_LIMIT, among=among)
+        matches = [
+            m
+            for m in possible_matches(request.user, probe, limit=SUGGESTION_LIMIT, among=among)
+            if m.score >= LEAST_SUGGESTED
+        ]
         ids = [m.person_id for m in matches]
         people = Person.objects.in_bulk(ids)
         programs = _programs_of(request.user, ids)

@@ -114,11 +114,29 @@ def active_params() -> Params:
     return params_now
 
 
+def weight_words(weight: float) -> str:
+    """What a comparison's match weight says, for people who do not read weights."""
+    if weight >= STRONG_WEIGHT:
+        return "a strong sign of one person"
+    if weight >= SOME_WEIGHT:
+        return "a sign of one person"
+    if weight > -SOME_WEIGHT:
+        return "says little"
+    if weight > -STRONG_WEIGHT:
+        return "a sign of two people"
+    return "a strong sign of two people"
+
+
+# Match weights (log2 of the odds) from which a comparison is a sign, or a strong one.
+SOME_WEIGHT = 1.0
+STRONG_WEIGHT = 5.0
+
+
 def reason_text(comparison: str, level: str, weight: float) -> str:
-    """'Birth date: day and month swapped (+6.1)'."""
+    """'Birth date: day and month swapped (a sign of one person)'."""
     label = COMPARISON_LABELS.get(comparison, humanize(comparison))
     description = LEVEL_DESCRIPTIONS.get((comparison, level), humanize(level))
-    return f"{label}: {description} ({weight:+.1f})"
+    return f"{label}: {description} ({weight_words(weight)})"
 
 
 def level_description(vector: Mapping[str, int], comparison: str, level: str, weight: float) -> str:

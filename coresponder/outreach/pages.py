@@ -13,7 +13,7 @@ from coresponder.core.audit import record_event
 from coresponder.core.http import actor_for
 from coresponder.domain.outreach import due_state, follow_up_rules, missing_checklist
 from coresponder.domain.policy import RecordType
-from coresponder.domain.vocabulary import label
+from coresponder.domain.vocabulary import humanize, label
 from coresponder.outreach.access import access_task
 from coresponder.outreach.actions import CLOSABLE_STATUSES, checklist_of
 from coresponder.outreach.forms import AttemptForm, ChecklistForm, CloseTaskForm
@@ -142,8 +142,18 @@ def _closing_context(
     closable = may_write and task.status in CLOSABLE_STATUSES
     if closable and close_form is None:
         close_form = CloseTaskForm(initial={"version": task.version})
+    # A task waiting for its closing checklist has its outcome already, but is not closed.
+    closed = task.close_reason and task.status != OutreachTask.Status.COLLECTING
     return {
         "close_form": close_form if closable else None,
-        "closed_because": task.get_close_reason_display() if task.close_reason else "",
+        "closed_because": close_reason_said(task.close_reason) if closed else "",
         "close_note": task.close_note,
     }
+
+
+def close_reason_said(reason: str) -> str:
+    """A close reason as staff read it once chosen: the listed label without the form's
+    prompt ("Other", not "Other (say why)"), or the outcome's words."""
+    labels = dict(OutreachTask._meta.get_field("close_reason").choices or [])
+    said = str(labels.get(reason) or humanize(reason))
+    return said.removesuffix(" (say why)")

@@ -19,12 +19,12 @@ from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup
-from coresponder.domain.vocabulary import humanize
 from coresponder.outreach.actions import checklist_of, close_task
 from coresponder.outreach.forms import AttemptForm, CloseTaskForm
 from coresponder.outreach.models import Attempt, OutreachTask
 from coresponder.outreach.pages import (
     DUE_STATES,
+    close_reason_said,
     int_or_none,
     my_teams,
     task_in,
@@ -255,11 +255,7 @@ def close_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
             return redirect("outreach-task", slug=program.slug, task_id=task.pk)
         add_action_errors(form, exc)
         return again(422)
-    messages.success(request, f"Task closed: {humanize_reason(data['reason'])}.")
+    said = close_reason_said(data["reason"])
+    note = str(data.get("note") or "").strip()
+    messages.success(request, f"Task closed: {said}{f' ({note})' if note else ''}.")
     return redirect("outreach-task", slug=program.slug, task_id=task.pk)
-
-
-def humanize_reason(reason: str) -> str:
-    """A close reason as staff read it: the listed label, or the outcome's words."""
-    labels = dict(OutreachTask._meta.get_field("close_reason").choices or [])
-    return str(labels.get(reason) or humanize(reason))

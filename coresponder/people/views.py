@@ -22,6 +22,7 @@ from coresponder.domain.policy import (
     RecordType,
     may_write,
 )
+from coresponder.domain.screenings import answers_in_words
 from coresponder.domain.vocabulary import label as vocabulary_label
 from coresponder.people.actions import update_person
 from coresponder.people.forms import PersonForm
@@ -133,6 +134,11 @@ def _facts(entry: dict[str, Any], districts: dict[str, str]) -> list[tuple[str, 
             continue
         if key == "district":
             value = districts.get(value, value)
+        if key == "answers" and entry["detail"].get("instrument"):
+            # Each item and its answer, not the option numbers the record keeps.
+            answered = answers_in_words(entry["detail"]["instrument"], value)
+            facts.append((detail_label(key), "; ".join(f"{p}: {a}" for p, a in answered)))
+            continue
         said = _said(value, key, own.get(key))
         facts.append((detail_label(key), said))
     return facts

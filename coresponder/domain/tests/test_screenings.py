@@ -12,6 +12,7 @@ from coresponder.domain.screenings import (
     InvalidAnswers,
     ScreeningResult,
     answer_options,
+    answers_in_words,
     item_count,
     item_texts,
     score_screening,
@@ -394,3 +395,17 @@ def test_it_scores_the_dast_10_as_the_count_of_problem_answers(answers: list[int
     result = score_screening(Instrument.DAST_10, answers)
     assert result.score == expected
     assert result.positive == (expected >= 3)
+
+
+def test_answers_read_in_words_and_skipped_cssrs_items_say_not_asked() -> None:
+    said = answers_in_words("cssrs_screener", [1, 1, 0, 0, 0, 1, 0])
+    assert [answer for _prompt, answer in said] == ["Yes", "Yes", "No", "No", "No", "Yes", "No"]
+    assert said[-1][0] == "Was that within the past 3 months?"
+    skipped = answers_in_words("cssrs_screener", [1, 0, 0, 0, 0, 0])
+    assert [answer for _prompt, answer in skipped][2:5] == ["Not asked"] * 3
+    assert answers_in_words("phq2", [3, 1]) == [
+        ("Little interest or pleasure in doing things", "Nearly every day"),
+        ("Feeling down, depressed or hopeless", "Several days"),
+    ]
+    # Kept before answers were checked: read as recorded.
+    assert answers_in_words("phq2", [7, 1])[0][1] == "7"

@@ -80,6 +80,8 @@ def test_a_saved_encounter_shows_its_scores_and_a_resent_draft_adds_nothing(
     assert Encounter.objects.count() == before + 1
     page = client.get(first["Location"]).content.decode()
     assert "PHQ-2: Positive (score 4)" in page
+    # Each item and its answer in words, not the option numbers kept.
+    assert "<dt>Little interest or pleasure in doing things</dt><dd>Nearly every day</dd>" in page
 
 
 def test_a_prosecutor_cannot_open_an_encounter_page(world: World, client: Any) -> None:
@@ -128,3 +130,16 @@ def test_each_error_is_tied_to_its_field_for_screen_readers(world: World, client
     assert "id_minutes_on_scene_error" in described
     missing = [name for name in described if f'id="{name}"' not in html]
     assert missing == []
+
+
+def test_cssrs_items_the_screener_skips_read_not_asked(world: World, client: Any) -> None:
+    client.force_login(reader(world, Role.CLINICIAN))
+    answers = {f"cssrs_screener_{n}": "0" for n in range(1, 7)}
+    saved = client.post(form_url(world), filled(**{**answers, "cssrs_screener_1": "1"}))
+    assert saved.status_code == 302, saved.content.decode()
+    page = client.get(saved["Location"]).content.decode()
+    assert (
+        "<dt>Past month: wished to be dead, or to go to sleep and not wake up</dt><dd>Yes</dd>"
+        in page
+    )
+    assert page.count("<dd>Not asked</dd>") == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from typing import Any
 
 import pytest
@@ -544,7 +545,8 @@ def test_the_referral_form_offers_earlier_contacts_as_the_user_types(
     text = fragment.content.decode()
     assert "<html" not in text
     assert "Smith, Wm." in text
-    assert "day and month swapped" in text
+    assert "day and month swapped (a strong sign of one person)" in text
+    assert not re.search(r"\([+-]\d", text)  # weights are for the review queue, not here
     assert "Police Assisted Diversion" in text or pad.name in text
     page = client.get("/people/matches/suggest/", query)
     assert "<html" in page.content.decode()
@@ -568,6 +570,19 @@ def test_an_earlier_contact_the_guard_holds_back_reads_look_first_and_why(
         "Look first</span> Name suffixes differ (such as Jr and Sr): could be father and son."
         in html
     )
+
+
+def test_someone_sharing_only_a_birth_date_is_not_offered_as_an_earlier_contact(
+    coordinator: User, pad: Program
+) -> None:
+    known_person(
+        pad, "police", given_name="Quentin", family_name="Abara", birth_date=dt.date(1985, 7, 3)
+    )
+    client = Client()
+    client.force_login(coordinator)
+    query = {"given_name": "Bill", "family_name": "Smyth", "birth_date": "1985-07-03"}
+    html = client.get("/people/matches/suggest/", query, headers={"HX-Request": "true"})
+    assert "Abara" not in html.content.decode()
 
 
 def test_index_people_backfills_people_known_before_identity_resolution(pad: Program) -> None:

@@ -87,6 +87,9 @@ def test_a_pco_visit_that_reached_the_family_closes_the_task_and_is_audited(
     with pytest.raises(ActionError) as refused:
         record_attempt(actor, access, task, attempt_data(clock.now, "no_contact"))
     assert str(refused.value) == "This task waits for its closing checklist."
+    # Nor does its page call it closed.
+    page = signed_in(coach).get(task_page(task)).content.decode()
+    assert "Closed because" not in page
 
 
 def test_a_pco_visit_that_reached_the_survivor_with_the_checklist_filled_closes_the_task(
