@@ -106,6 +106,24 @@ OLDEST_AGE = 120
 MOST_NALOXONE_DOSES = 50
 
 
+# How many digits a phone number has, from a local number to the longest international one.
+PHONE_DIGITS = (7, 15)
+
+
+def phone_digit_count(phone: str) -> int:
+    return sum(character.isdigit() for character in phone)
+
+
+def phone_problem(phone: str | None) -> str | None:
+    """Why a person's phone as given is no number anyone could call ("abc", "12"), or None."""
+    if not phone or not phone.strip():
+        return None
+    low, high = PHONE_DIGITS
+    if low <= phone_digit_count(phone) <= high:
+        return None
+    return f"give a phone number with {low} to {high} digits"
+
+
 def estimated_birth_year(age: int, event_date: dt.date) -> int:
     """The birth year of someone `age` years old on `event_date`: the event's year − age.
 

@@ -12,15 +12,26 @@ from django.http import HttpRequest
 
 from coresponder.core.audit import record_event
 from coresponder.core.http import actor_for
-from coresponder.identity.matching import possible_matches, record_from_query
+from coresponder.identity.matching import SOME_WEIGHT, Match, possible_matches, record_from_query
 from coresponder.intake.inputs import PERSON_KEYS
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import Linkable, is_admin, role_grants
 
 SUGGESTION_LIMIT = 5
-# Below this, a "possible" earlier contact is someone else who shares a fact or two (a
-# birth date): listing them would only show the user strangers' names.
+# An unlikely match is offered only where more than a birth date or a sex points to it (a
+# name, a phone, an address, the same hospital that night): someone who shares only a
+# birthday is a stranger, and listing them would only show the user strangers' names.
 LEAST_SUGGESTED = 0.05
+SAY_LITTLE_OF_WHO = frozenset({"birth_date", "sex"})
+
+
+def _worth_offering(match: Match) -> bool:
+    if match.score >= LEAST_SUGGESTED:
+        return True
+    return any(
+        row.get("weight", 0.0) >= SOME_WEIGHT and row.get("comparison") not in SAY_LITTLE_OF_WHO
+        for row in match.evidence.get("rows", [])
+    )
 
 
 def asked_of(data: Any) -> dict[str, Any]:
@@ -60,7 +71,7 @@ def earlier_contacts(
         matches = [
             m
             for m in possible_matches(request.user, probe, limit=SUGGESTION_LIMIT, among=among)
-            if m.score >= LEAST_SUGGESTED
+            if _worth_offering(m)
         ]
         ids = [m.person_id for m in matches]
         people = Person.objects.in_bulk(ids)

@@ -29,6 +29,7 @@ from coresponder.domain.intake import (
     birth_year_problem,
     decide_overdose_join,
     district_at,
+    phone_problem,
 )
 from coresponder.domain.linkage import Record, normalise
 from coresponder.domain.policy import RecordType, may_write
@@ -214,6 +215,8 @@ def _validate_person(
     for name in ("given_name",) if public else ("given_name", "family_name"):
         if not str(getattr(person, name) or "").strip():
             errors[f"person.{name}"] = ["is required (or give the person's id)"]
+    if (problem := phone_problem(person.phone)) is not None:
+        errors["person.phone"] = [problem]
     birth = person.birth_date
     if isinstance(birth, dt.date) and birth > now.date():
         errors["person.birth_date"] = ["cannot be in the future"]
@@ -729,7 +732,7 @@ def _join_overdose(
     task = None
     # A follow-up newer than every one the person had is one this report opened.
     newest_before = _newest_task_id(program, person)
-    sent_before = _reported_already(actor, known, given)
+    sent_before = reported_already(actor.user, known, given)
     if not sent_before:
         if data.id is None:
             # The report's spelling is kept as reported, so matching later finds it too.
@@ -796,14 +799,14 @@ def _current_task(referral: Referral) -> OutreachTask | None:
     return tasks.filter(status__in=QUEUE_STATUSES).first() or tasks.first()
 
 
-def _reported_already(actor: Actor, overdose: Overdose, referral: ReferralInput) -> bool:
+def reported_already(sender: Any, overdose: Overdose, referral: ReferralInput) -> bool:
     """The same source's record, by its own id, sent again as it was: not another report of
     it. Sent with a fact changed (now fatal), it is the source's correction, kept."""
     data = _overdose_of(referral)
     external_id = str(data.external_id or "").strip()
     if not external_id:
         return False
-    user = actor.user if getattr(actor.user, "is_authenticated", False) else None
+    user = sender if getattr(sender, "is_authenticated", False) else None
     sent = _facts_beside_id(_raw_of(data))
     return any(
         _facts_beside_id(report.raw) == sent

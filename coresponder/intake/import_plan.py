@@ -28,7 +28,13 @@ from coresponder.domain.intake import (
 from coresponder.domain.linkage import Params, Record
 from coresponder.identity.actions import linkage_record
 from coresponder.identity.matching import active_params, possible_matches, with_shared_phones
-from coresponder.intake.actions import known_overdoses, report_facts, resolve_person, says_who
+from coresponder.intake.actions import (
+    known_overdoses,
+    report_facts,
+    reported_already,
+    resolve_person,
+    says_who,
+)
 from coresponder.intake.inputs import PersonInput, ReferralInput
 from coresponder.intake.models import Overdose
 from coresponder.people.models import Person
@@ -61,6 +67,8 @@ class RowPlan:
     caution: str = ""
     # It joins an overdose known (or a row) as survived, and says the person died.
     reports_death: bool = False
+    # The same source sent this record before, as it is: the commit adds nothing of it.
+    sent_before: bool = False
 
     @property
     def new_overdose(self) -> bool:
@@ -134,7 +142,7 @@ class _Planner:
         decision = decide_overdose_join(report, self._around(report), self.params)
         row = RowPlan(number=number, decision=decision)
         if decision.join is not None:
-            self._joined(row, decision.join.key, report)
+            self._joined(row, decision.join.key, report, referral)
         else:
             self._new(row, number, report, person, exact)
             for evidence in decision.review:
@@ -160,13 +168,16 @@ class _Planner:
         keys = [k for h in range(hour - reach, hour + reach + 1) for k in self.by_hour.get(h, [])]
         return [self.known[k] for k in keys]
 
-    def _joined(self, row: RowPlan, key: Hashable, report: ReportFacts) -> None:
+    def _joined(
+        self, row: RowPlan, key: Hashable, report: ReportFacts, referral: ReferralInput
+    ) -> None:
         facts = self.known[key]
         if report.person is not None:
             # The commit keeps this report's account of the person for the rows after it.
             self.known[key] = replace(facts, person_records=(*facts.person_records, report.person))
         if key in self.overdoses:
             row.joins_overdose = self.overdoses[key]
+            row.sent_before = reported_already(self.user, row.joins_overdose, referral)
             row.person_id = int(str(facts.person_key))
             row.person_words = row.decision.join.person_words if row.decision.join else ()
         elif isinstance(key, tuple):
@@ -239,7 +250,7 @@ def plan_rows(
                 if plan.joins_overdose is not None
                 else fatal.get(plan.joins_row or 0, True)
             )
-            plan.reports_death = fatal[number] and not joined_fatal
+            plan.reports_death = fatal[number] and not joined_fatal and not plan.sent_before
             plans[number] = plan
     return plans
 
@@ -251,6 +262,7 @@ class PlanCounts:
     join_known: int
     join_rows: int
     known_people: int
+    sent_before: int = 0
 
     def sentence(self, row_numbers: Sequence[int]) -> str:
         """'12 rows: 9 new overdoses, 2 join overdoses already known, 1 joins row 4; ...'."""
@@ -261,6 +273,14 @@ class PlanCounts:
                     self.join_known,
                     "joins an overdose already known",
                     "join overdoses already known",
+                )
+            )
+        if self.sent_before:
+            parts.append(
+                _count(
+                    self.sent_before,
+                    "the source sent before, as it is (nothing will be added)",
+                    "the source sent before, as they are (nothing will be added)",
                 )
             )
         if self.join_rows:
@@ -286,8 +306,9 @@ def count_plans(rows: int, plans: dict[int, RowPlan]) -> tuple[PlanCounts, list[
     counts = PlanCounts(
         rows=rows,
         new=sum(p.new_overdose for p in plans.values()) + (rows - len(plans)),
-        join_known=sum(p.joins_overdose is not None for p in plans.values()),
+        join_known=sum(p.joins_overdose is not None and not p.sent_before for p in plans.values()),
         join_rows=sum(p.joins_row is not None for p in plans.values()),
         known_people=sum(p.person_id is not None for p in plans.values()),
+        sent_before=sum(p.sent_before for p in plans.values()),
     )
     return counts, joined_rows

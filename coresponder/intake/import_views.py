@@ -294,6 +294,11 @@ def _plan_view(plan: RowPlan | None, zone: ZoneInfo, names: dict[int, str]) -> d
         )
     else:
         overdose = "New overdose"
+    if plan.sent_before:
+        overdose = (
+            "Sent before, as it is, by the same source: nothing of it will be added "
+            f"({overdose[:1].lower()}{overdose[1:]})"
+        )
     if plan.reports_death:
         overdose += (
             ". It says the overdose was fatal: the death will be recorded, the person's open "

@@ -8,11 +8,11 @@ languages side by side. Every key must exist in every language (a test checks).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django import forms
 
+from coresponder.domain.intake import phone_problem
 from coresponder.domain.vocabulary import Pathway
 from coresponder.intake.inputs import PersonInput, ReferralInput, ReferrerInput
 from coresponder.programs.models import Program
@@ -21,7 +21,6 @@ LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
 
 # A phone number has 7 (a local number) to 15 (E.164's longest) digits.
-PHONE_DIGITS = (7, 15)
 
 WHO_CHOICES = ("me", "someone")
 RELATIONSHIPS = ("parent", "partner", "child", "sibling", "other_family", "friend", "other")
@@ -262,10 +261,6 @@ def language_of(value: object) -> str:
     return value if isinstance(value, str) and value in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def phone_digit_count(phone: str) -> int:
-    return len(re.sub(r"\D", "", phone))
-
-
 def public_programs() -> list[Program]:
     """Programs that take self and family referrals, by their presets."""
     return [
@@ -403,8 +398,7 @@ class HelpForm(forms.Form):
 
     def _check_phone(self, name: str) -> str:
         phone = self.cleaned_data.get(name, "").strip()
-        low, high = PHONE_DIGITS
-        if phone and not low <= phone_digit_count(phone) <= high:
+        if phone_problem(phone) is not None:
             raise forms.ValidationError(self.text["err_phone"], code="phone")
         return phone
 

@@ -6,6 +6,7 @@ record they may not see exists.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -561,19 +562,46 @@ def search_people(user: Any, q: str) -> QuerySet[Person]:
 
 def named_like(people: QuerySet[Person], q: str, *, phones: bool = False) -> QuerySet[Person]:
     """Among `people` (drawn through the gate), those whose names hold every typed word,
-    folded (case, accents, punctuation), a nickname finding the name; with `phones`, a
-    word may also be the person's phone, and a query that is a phone number however
-    written ("(720) 909-9503", "720.909.9503") finds whoever has it, written however."""
-    if phones and PHONE_QUERY.match(q) and len(normalise_phone(q)) >= 7:
+    folded (case, accents, punctuation), a nickname finding the name; a word that is a
+    date ("1980-11-27", "11/27/1980") is the birth date, and a year ("1980") may be the
+    year of birth. With `phones`, a word may also be the person's phone, and a query that
+    is a phone number however written ("(720) 909-9503", "720.909.9503") finds whoever
+    has it, written however."""
+    if (
+        phones
+        and PHONE_QUERY.match(q)
+        and len(normalise_phone(q)) >= 7
+        and _birth_date_of(q.strip()) is None  # 1990-05-04 is a day, not a phone
+    ):
         return people.annotate(phone_digits=_digits_of("phone")).filter(
             phone_digits__endswith=normalise_phone(q)
         )
     for term in q.split():
         words = Q(phone=term) if phones else Q(pk__in=[])
+        born = _birth_date_of(term)
+        if born is not None:
+            people = people.filter(birth_date=born)
+            continue
+        if YEAR_QUERY.match(term):
+            words |= Q(birth_date__year=int(term)) | Q(birth_year=int(term))
         for alternative in search_alternatives(term):
             words |= Q(search_text__contains=alternative)
         people = people.filter(words)
     return people
+
+
+# A birth date as people type one, and a year of birth.
+BIRTH_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y")
+YEAR_QUERY = re.compile(r"^(19|20)\d\d$")
+
+
+def _birth_date_of(term: str) -> dt.date | None:
+    for form in BIRTH_DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(term, form).date()  # noqa: DTZ007 - a calendar day
+        except ValueError:
+            continue
+    return None
 
 
 # A query of digits and a phone's punctuation only.

@@ -194,6 +194,11 @@ def add_exceptions_page(request: HttpRequest, slug: str, shift_id: int) -> HttpR
             )
         except StaleVersion:
             shift.refresh_from_db()
+            asked = {day.isoformat() for day in form.cleaned_data["dates"]}
+            if asked <= set(shift.exceptions or []):
+                # Sent twice (a double click): the first sending added them already.
+                messages.success(request, f"Days off added to “{shift.name}”.")
+                return redirect("program-teams", slug=program.slug)
             form = _exception_form(shift, {**request.POST.dict(), "version": shift.version})
             form.is_valid()
             form.add_error(

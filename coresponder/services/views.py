@@ -207,6 +207,11 @@ def warm_handoff(request: HttpRequest, referral_id: int) -> HttpResponse:
             )
         except StaleVersion:
             referral.refresh_from_db()
+            by, at = form.cleaned_data["by"].strip(), form.cleaned_data["at"]
+            if referral.warm_handoff_by == by and referral.warm_handoff_at == at:
+                # Sent twice (a double click): the first sending recorded it.
+                messages.success(request, "Warm handoff recorded.")
+                return redirect("service-referral", referral_id=referral.pk)
             form.add_error(None, STALE_MESSAGE)
             return _referral_page(request, referral, access, handoff_form=form, status=409)
         except Forbidden as exc:

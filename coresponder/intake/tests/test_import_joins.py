@@ -433,3 +433,24 @@ def test_a_row_the_source_sent_before_as_it_was_is_counted_as_sent_before(
     again = commit_import(actor, pco, table, import_options, file_name="x")
     assert (again.overdoses_merged, again.sent_before, again.referrals) == (0, 1, 0)
     assert OverdoseReport.objects.count() == reports
+
+
+def test_the_preview_and_the_result_say_when_rows_were_sent_before_as_they_are(
+    pco: Program, importer: User, known: dict[str, Any], settings: Any, tmp_path: Path
+) -> None:
+    settings.VAR_DIR = tmp_path
+    header = [*HEADER, "Incident #"]
+    sent = [[*line(25, "Hospital", "Bridget", "OBrien", "04/07/1990"), "H-7"]]
+    data = ("\r\n".join(",".join(r) for r in [header, *sent]) + "\r\n").encode()
+    table, import_options = options(pco, data)
+    commit_import(Actor(user=importer, where="test"), pco, table, import_options, file_name="x")
+
+    client = signed_in(importer)
+    upload = SimpleUploadedFile("od.csv", data, content_type="text/csv")
+    client.post("/intake/import/pco/", {"file": upload, "source": ""})
+    client.post("/intake/import/pco/map/", dict(suggest_mapping(header).items()))
+    html = client.get("/intake/import/pco/preview/").content.decode()
+    assert "1 the source sent before, as it is (nothing will be added)" in html
+    assert "0 new overdoses;" in html or "0 new overdoses," in html
+    assert "Sent before, as it is, by the same source: nothing of it will be added" in html
+    assert "It says the overdose was fatal" not in html

@@ -19,7 +19,7 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import date_problem
-from coresponder.domain.intake import birth_year_conflict, birth_year_problem
+from coresponder.domain.intake import birth_year_conflict, birth_year_problem, phone_problem
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.identity.actions import PERSON_LINKAGE_FIELDS, index_person
 from coresponder.people.models import Participation, Person
@@ -142,6 +142,8 @@ def check_person_fields(given: Mapping[str, Any]) -> None:
             problems["birth_date"] = [problem]
         elif birth > timezone.localdate():
             problems["birth_date"] = ["cannot be in the future"]
+    if "phone" in given and (problem := phone_problem(given["phone"])) is not None:
+        problems["phone"] = [problem]
     for alias in given.get("aliases") or ():
         if len(str(alias)) > NAME_MAX_CHARS:
             problems["aliases"] = [f"each alias is at most {NAME_MAX_CHARS} characters"]

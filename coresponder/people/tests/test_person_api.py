@@ -62,6 +62,8 @@ def test_a_person_without_names_is_refused_with_field_errors(
         ({"given_name": " "}, "given_name"),
         ({"given_name": "Sa\u0000m"}, "given_name"),
         ({"aliases": ["x" * 20_000]}, "aliases"),
+        ({"phone": "abc"}, "phone"),
+        ({"phone": "12"}, "phone"),
     ],
 )
 def test_a_person_no_record_can_hold_is_refused_and_nothing_changes(

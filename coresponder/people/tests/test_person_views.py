@@ -79,6 +79,30 @@ def test_the_search_finds_people_by_name(world: Any) -> None:
     assert f"/people/{world.person.pk}/" in html
 
 
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [
+        ("1990-05-04", True),
+        ("05/04/1990", True),
+        ("5/4/1990", True),
+        ("Dana 1990", True),
+        ("reyes 05/04/1990", True),
+        ("1990-05-05", False),
+        ("Dana 1991", False),
+    ],
+)
+def test_the_search_finds_people_by_birth_date_through_the_gate(
+    world: Any, q: str, found: bool
+) -> None:
+    officer = reader(world, Role.OFFICER)
+    html = signed_in(officer).get("/people/", {"q": q}).content.decode()
+    assert (f"/people/{world.person.pk}/" in html) is found
+    world.program = Program.objects.get(slug="pco")
+    outsider = reader(world, Role.OFFICER, username="pco-officer")
+    html = signed_in(outsider).get("/people/", {"q": q}).content.decode()
+    assert f"/people/{world.person.pk}/" not in html
+
+
 def test_a_stale_edit_says_so_and_keeps_what_was_typed(world: Any) -> None:
     officer = reader(world, Role.OFFICER)
     first, second = signed_in(officer), signed_in(officer)

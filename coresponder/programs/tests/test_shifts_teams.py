@@ -296,6 +296,11 @@ def test_a_coordinator_adds_days_off_and_a_stale_form_is_refused(
     shift.refresh_from_db()
     assert shift.exceptions == ["2025-12-24", "2025-12-26"]
     assert shift.version == seen + 1
+    # The same days sent again (a double click) are there already: no conflict to report.
+    again = client.post(url, {"version": seen, "dates": "2025-12-26, 2025-12-24"})
+    assert again.status_code == 302
+    shift.refresh_from_db()
+    assert shift.version == seen + 1
     response = client.post(url, {"version": seen, "dates": "2025-12-31"})
     assert response.status_code == 409
     assert "Someone changed this shift" in response.content.decode()

@@ -453,3 +453,19 @@ def test_more_places_free_than_the_service_has_are_refused(
     assert (capacity.available, capacity.maximum) == (4, 14)
     grown = api.post(url, {"available": 20, "maximum": 20}, content_type="application/json")
     assert grown.status_code == 200
+
+
+def test_a_warm_handoff_sent_twice_is_recorded_once_without_a_conflict(
+    world: World, client: Client
+) -> None:
+    referral = requested(world, at=dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC))
+    client.force_login(reader(world, Role.CLINICIAN))
+    form = {"handoff-version": "1", "handoff-by": "Cody Coach", "handoff-at": "2026-12-01T10:15"}
+    first = client.post(f"/service-referrals/{referral.pk}/warm-handoff/", form)
+    again = client.post(f"/service-referrals/{referral.pk}/warm-handoff/", form)
+    assert first.status_code == again.status_code == 302
+    referral.refresh_from_db()
+    assert (referral.warm_handoff_by, referral.version) == ("Cody Coach", 2)
+    other = {**form, "handoff-by": "Someone Else"}
+    stale = client.post(f"/service-referrals/{referral.pk}/warm-handoff/", other)
+    assert stale.status_code == 409
