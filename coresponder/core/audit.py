@@ -17,6 +17,9 @@ from django.utils import timezone
 
 from coresponder.core.models import AuditChainHead, AuditEvent
 
+# The actor of what happens before anyone signed in (a failed sign-in), beside the name tried.
+UNAUTHENTICATED = "unauthenticated:"
+
 
 @dataclass(frozen=True)
 class Actor:

@@ -114,7 +114,8 @@ class LocalDateTimeInput(forms.DateTimeInput):
             return None
         try:
             # A wall time as typed; `is_repeated` reads it in the zone.
-            moment = dt.datetime.strptime(str(value)[:16], LOCAL_INPUT)  # noqa: DTZ007
+            typed = str(value).strip().replace(" ", "T", 1)[:16]
+            moment = dt.datetime.strptime(typed, LOCAL_INPUT)  # noqa: DTZ007
         except ValueError:
             return None
         if not is_repeated(moment, self.zone):
@@ -139,7 +140,8 @@ class LocalDateTimeField(forms.DateTimeField):
     """
 
     widget = LocalDateTimeInput
-    input_formats = [LOCAL_INPUT, "%Y-%m-%dT%H:%M:%S"]
+    # As a `datetime-local` input sends it, and as someone types it where a browser has none.
+    input_formats = [LOCAL_INPUT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
     def __init__(self, zone: ZoneInfo, **kwargs: Any) -> None:
         self.zone = zone

@@ -347,3 +347,10 @@ def _skipped(item: int, answers: Sequence[int]) -> bool:
     if 3 <= item <= 5:
         return len(answers) > 1 and answers[1] != 1
     return item == CSSRS_RECENT_ITEM and len(answers) > 5 and answers[5] != 1
+
+
+def answers_said(instrument: Instrument | str, answers: Sequence[int]) -> str:
+    """`answers_in_words` as one line: "Prompt: answer; prompt: answer"."""
+    return "; ".join(
+        f"{prompt}: {answer}" for prompt, answer in answers_in_words(instrument, answers)
+    )

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -247,6 +248,16 @@ def _person(
         person = None
     if person is None:
         errors["person_id"] = ["no such person"]
+        return None
+    occurred = data.occurred_at
+    if (
+        person.birth_date is not None
+        and isinstance(occurred, dt.datetime)
+        and occurred.tzinfo is not None
+        and "occurred_at" not in errors
+        and timezone.localtime(occurred, ZoneInfo(program.timezone)).date() < person.birth_date
+    ):
+        errors["occurred_at"] = ["is before the person was born: check the date"]
     return person
 
 

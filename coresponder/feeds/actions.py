@@ -16,7 +16,7 @@ from coresponder.core.tracked import save_tracked
 from coresponder.feeds.cad import CadCall, call_errors
 from coresponder.feeds.models import NemsisImport
 from coresponder.feeds.nemsis import NemsisFile, qualifying_table
-from coresponder.feeds.nemsis_import import import_options, preview_nemsis
+from coresponder.feeds.nemsis_import import already_imported, import_options, preview_nemsis
 from coresponder.intake.actions import CallAlreadyRecorded, record_referral
 from coresponder.intake.imports import ImportCounts, ImportFailed, commit_import, may_import
 from coresponder.intake.models import Call, Referral
@@ -54,12 +54,17 @@ def import_nemsis(
         raise _refused("patient care report", len(bad), preview.errors(), lines)
     counts = ImportCounts()
     with transaction.atomic():
-        if preview.fresh:
+        # One file of the program at a time: a second sending of the same file waits here,
+        # then finds the reports the first recorded, as imported before.
+        Program.objects.select_for_update().filter(pk=program.pk).first()
+        known_now = already_imported(program, preview.fresh)
+        fresh = [report for report in preview.fresh if report.number not in known_now]
+        if fresh:
             try:
                 counts = commit_import(
                     actor,
                     program,
-                    qualifying_table(preview.fresh),
+                    qualifying_table(fresh),
                     import_options(program),
                     file_name=file_name,
                 )
@@ -72,8 +77,8 @@ def import_nemsis(
             reports=preview.reports,
             qualifying=preview.qualifying,
             not_qualifying=preview.not_qualifying,
-            # A report another push of the same file recorded while this one waited.
-            already_imported=preview.already + counts.sent_before,
+            # With the reports another sending of the file recorded while this one waited.
+            already_imported=preview.already + len(known_now) + counts.sent_before,
             by_reason=parsed.by_reason(),
             referrals=counts.referrals,
             overdoses_created=counts.overdoses_created,

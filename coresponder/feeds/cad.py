@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coresponder import import_limits
+from coresponder.domain.intake import phone_digit_count
 from coresponder.domain.vocabulary import Pathway
 from coresponder.intake.actions import validate_referral
 from coresponder.intake.imports import (
@@ -122,7 +123,9 @@ def _json_calls(text: str) -> list[dict[str, Any]]:
     calls = []
     for item in data:
         person = item.get("person")
-        merged = {**(person if isinstance(person, dict) else {}), **item}
+        # A field the call sends empty (null, "") leaves the person object's to stand.
+        given = {k: v for k, v in item.items() if v is not None and v != ""}
+        merged = {**(person if isinstance(person, dict) else {}), **given}
         call = {key: merged[key] for key in FIELDS if key in merged}
         if problems := _person_object_problems(person, item):
             call[PROBLEMS] = problems
@@ -143,8 +146,18 @@ def _person_object_problems(person: Any, item: Mapping[str, Any]) -> dict[str, s
     return {
         f"person.{name}": f"says {person[name]!r} where the call's {name} says {item[name]!r}"
         for name in PERSON_FIELDS
-        if name in person and name in item and person[name] != item[name]
+        if not _says_the_same(name, person.get(name), item.get(name))
     }
+
+
+def _says_the_same(name: str, one: Any, other: Any) -> bool:
+    """Whether two values of a person's field agree, or one of them says nothing: a phone
+    by its digits, a name or date whatever its case and spaces."""
+    if one in (None, "") or other in (None, ""):
+        return True
+    if name == "phone":
+        return "".join(filter(str.isdigit, str(one))) == "".join(filter(str.isdigit, str(other)))
+    return str(one).strip().casefold() == str(other).strip().casefold()
 
 
 def _csv_calls(text: str) -> list[dict[str, Any]]:
@@ -254,7 +267,7 @@ def check_call(program: Program, position: int, values: Mapping[str, Any]) -> Ca
             priority=call.priority or None,
             address=texts["address"],
             caller_name=texts["caller_name"],
-            caller_phone=texts["caller_phone"],
+            caller_phone=_number_or_blank(texts["caller_phone"] or "") or None,
             latitude=latitude,
             longitude=longitude,
             **flags,
@@ -265,9 +278,15 @@ def check_call(program: Program, position: int, values: Mapping[str, Any]) -> Ca
     return call
 
 
+def _number_or_blank(phone: str) -> str:
+    """A phone as a CAD system gives it; "UNK" or "NONE" is no number, as a blank is."""
+    return phone if phone_digit_count(phone) else ""
+
+
 def _person(call: CadCall, values: Mapping[str, Any]) -> PersonInput | None:
     """Who the call is about, when the caller knew: a 911 call about a stranger has nobody."""
     given = {name: _text(call, values, name) for name in ("given_name", "family_name", "phone")}
+    given["phone"] = _number_or_blank(given["phone"])
     birth = _parsed(call, values, "birth_date", parse_date)
     if not any(given.values()) and birth is None:
         return None

@@ -482,14 +482,32 @@ def decided_apart(a: Person, b: Person) -> bool:
     """A person said these two are different people: the pair was rejected on the review
     queue, or a merge of them was undone. Until a person says otherwise, no run of
     matching merges them or asks about them again."""
-    first, second = sorted((a.pk, b.pk))
-    rejected = MatchCandidate.objects.filter(
-        person_a_id=first, person_b_id=second, status=MatchCandidate.Status.REJECTED
+    # Each side is the person and everyone merged into them since: a decision about any
+    # of them holds for who they now are.
+    ours, theirs = _merged_with(a.pk), _merged_with(b.pk)
+    rejected = MatchCandidate.objects.filter(status=MatchCandidate.Status.REJECTED).filter(
+        Q(person_a_id__in=ours, person_b_id__in=theirs)
+        | Q(person_a_id__in=theirs, person_b_id__in=ours)
     )
     undone = Merge.objects.filter(undone_at__isnull=False).filter(
-        Q(kept_id=first, merged_id=second) | Q(kept_id=second, merged_id=first)
+        Q(kept_id__in=ours, merged_id__in=theirs) | Q(kept_id__in=theirs, merged_id__in=ours)
     )
     return rejected.exists() or undone.exists()
+
+
+def _merged_with(person_id: int) -> set[int]:
+    """The person and everyone merged into them, directly or through another merge."""
+    found, frontier = {person_id}, [person_id]
+    while frontier:
+        frontier = [
+            pk
+            for pk in Person.objects.filter(merged_into_id__in=frontier).values_list(
+                "pk", flat=True
+            )
+            if pk not in found
+        ]
+        found.update(frontier)
+    return found
 
 
 def propose_match(

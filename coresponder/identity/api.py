@@ -42,7 +42,9 @@ class Decision(StrEnum):
 class MatchOut(Schema):
     person_id: int
     score: float = Field(..., ge=0, le=1, description="The probability that this is the person")
-    reasons: list[str] = Field(..., description="The comparisons that agreed, with their weights")
+    reasons: list[str] = Field(
+        ..., description="The comparisons that agreed, each with what it tells in words"
+    )
     caution: str = Field(
         "",
         description=(

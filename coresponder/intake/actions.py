@@ -177,6 +177,12 @@ def validate_referral(
         errors["offense.category"] = ["is required"]
     if (call := referral.call) and not call.call_type:
         errors["call.call_type"] = ["is required"]
+    for field, phone in (
+        ("call.caller_phone", referral.call.caller_phone if referral.call else None),
+        ("referrer.phone", referral.referrer.phone if referral.referrer else None),
+    ):
+        if (problem := phone_problem(phone)) is not None:
+            errors[field] = [problem]
     _validate_person(errors, referral, pathway, now, public=public)
     district = referral.district
     if district and not program.districts.filter(code=district).exists():

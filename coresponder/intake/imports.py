@@ -22,7 +22,7 @@ from django.db import DatabaseError, transaction
 from coresponder import import_limits
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError
-from coresponder.domain.intake import MOST_NALOXONE_DOSES, age_problem
+from coresponder.domain.intake import MOST_NALOXONE_DOSES, age_problem, phone_digit_count
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
 from coresponder.intake.actions import record_referral, validate_referral
@@ -667,6 +667,9 @@ def parse_row(
 
 def _check_row(row: RowResult, options: ImportOptions) -> None:
     values = row.values
+    if "phone" in values and not phone_digit_count(str(values["phone"])):
+        # "Unknown", "N/A", "refused": the sheet says there is no number, as a blank does.
+        del values["phone"]
     if options.source and "source" not in values and "source" not in row.errors:
         values["source"] = options.source
     for name in ("occurred_at", "fatal", "source"):

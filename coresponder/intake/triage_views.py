@@ -13,11 +13,10 @@ from django.views.decorators.http import require_GET, require_POST
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.http import actor_for
-from coresponder.domain.vocabulary import Role, label
+from coresponder.domain.vocabulary import Role
 from coresponder.intake.actions import set_triage_status
 from coresponder.intake.models import Referral
-from coresponder.intake.public_forms import STAFF_LANGUAGE, TEXT
-from coresponder.intake.triage import TRIAGE_DECISIONS
+from coresponder.intake.triage import TRIAGE_DECISIONS, request_words
 from coresponder.intake.triage_queue import waiting_requests
 from coresponder.programs.middleware import open_program
 
@@ -25,24 +24,9 @@ TRIAGE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 STALE_MESSAGE = "Changed by someone else — review and retry."
 
 
-def _staff_word(prefix: str, code: str, vocabulary: str) -> str:
-    """The public page's English label for a stored code, else the vocabulary's label."""
-    return TEXT[STAFF_LANGUAGE].get(f"{prefix}_{code}") or label(vocabulary, code)
-
-
 def triage_row(referral: Referral) -> dict[str, Any]:
-    """One request as a coordinator reads it, in English whatever language it came in."""
-    asked_by_self = referral.referrer_relationship in ("", "self")
-    return {
-        "referral": referral,
-        "person": referral.person,
-        "asked_by": "The person themself" if asked_by_self else referral.referrer_name or "—",
-        "relationship": ""
-        if asked_by_self
-        else _staff_word("rel", referral.referrer_relationship, "relationship"),
-        "contact_preference": _staff_word("contact", referral.contact_preference, "contact"),
-        "language": label("language", referral.language) or "—",
-    }
+    """One request as a coordinator reads it."""
+    return {"referral": referral, "person": referral.person, **request_words(referral)}
 
 
 @login_required

@@ -12,8 +12,10 @@ from django.utils import timezone
 from coresponder.core.audit import record_event
 from coresponder.core.http import actor_for
 from coresponder.domain.outreach import due_state, follow_up_rules, missing_checklist
-from coresponder.domain.policy import RecordType
+from coresponder.domain.policy import FieldGroup, RecordType
 from coresponder.domain.vocabulary import humanize, label
+from coresponder.intake.models import Referral
+from coresponder.intake.triage import request_words
 from coresponder.outreach.access import access_task
 from coresponder.outreach.actions import CLOSABLE_STATUSES, checklist_of
 from coresponder.outreach.forms import AttemptForm, ChecklistForm, CloseTaskForm
@@ -106,6 +108,7 @@ def task_response(
         "program": program,
         "task": task,
         "name": f"{person.given_name} {person.family_name}".strip(),
+        "asked": _asked_for_help(task, access),
         "due_label": f"Window: {DUE_STATES[due][0].lower()}" if due else "",
         "due_class": DUE_STATES[due][1] if due else "usa-tag",
         "status_text": status_text(task),
@@ -133,6 +136,18 @@ def task_response(
         **_closing_context(task, may_write, close_form),
     }
     return render(request, "outreach/task.html", context, status=status)
+
+
+def _asked_for_help(task: OutreachTask, access: PersonAccess) -> dict[str, Any] | None:
+    """What was asked on the public help page, when the task answers such a request: the
+    asker's phone only where the reader sees contact details."""
+    referral = task.referral
+    if referral is None or referral.channel != Referral.Channel.PUBLIC:
+        return None
+    asked = request_words(referral)
+    if not access.shows(FieldGroup.CONTACT):
+        asked["referrer_phone"] = ""
+    return asked
 
 
 def _closing_context(

@@ -21,6 +21,7 @@ from coresponder.domain.policy import (
     FieldGroup,
     GroupVisibility,
 )
+from coresponder.domain.screenings import answers_said
 from coresponder.domain.vocabulary import field_words, label
 from coresponder.identity.models import Merge
 from coresponder.people.amendments import (
@@ -371,6 +372,10 @@ def _facts(entry: dict[str, Any], when: Any, districts: dict[str, str]) -> list[
             continue
         if key == "district":
             value = districts.get(value, value)  # the program's name for it, not its code
+        if key == "answers" and entry["detail"].get("instrument"):
+            # Each item and its answer, not the option numbers the record keeps.
+            facts.append(("Answers", answers_said(entry["detail"]["instrument"], value)))
+            continue
         said = _said(value, key, program, when, own.get(key))
         facts.append((key.replace("_", " ").capitalize(), said))
     return facts

@@ -22,7 +22,8 @@ from coresponder.domain.policy import (
     RecordType,
     may_write,
 )
-from coresponder.domain.screenings import answers_in_words
+from coresponder.domain.screenings import answers_said
+from coresponder.domain.vocabulary import Role
 from coresponder.domain.vocabulary import label as vocabulary_label
 from coresponder.people.actions import update_person
 from coresponder.people.forms import PersonForm
@@ -92,6 +93,14 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
                 pk for pk, role in access.roles.items() if may_write(role, RecordType.ENCOUNTER)
             ]
         ).order_by("name"),
+        # Where the reader may refer the person to a service: the directory, told who.
+        "referral_programs": Program.objects.filter(
+            pk__in=[
+                pk
+                for pk, role in access.roles.items()
+                if may_write(role, RecordType.SERVICE_REFERRAL) and role is not Role.PROVIDER
+            ]
+        ).order_by("name"),
     }
     return render(request, "people/person_detail.html", context)
 
@@ -136,8 +145,7 @@ def _facts(entry: dict[str, Any], districts: dict[str, str]) -> list[tuple[str, 
             value = districts.get(value, value)
         if key == "answers" and entry["detail"].get("instrument"):
             # Each item and its answer, not the option numbers the record keeps.
-            answered = answers_in_words(entry["detail"]["instrument"], value)
-            facts.append((detail_label(key), "; ".join(f"{p}: {a}" for p, a in answered)))
+            facts.append((detail_label(key), answers_said(entry["detail"]["instrument"], value)))
             continue
         said = _said(value, key, own.get(key))
         facts.append((detail_label(key), said))

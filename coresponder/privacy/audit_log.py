@@ -14,6 +14,7 @@ from typing import Any, cast
 from django import forms
 from django.db.models import Q, QuerySet
 
+from coresponder.core.audit import UNAUTHENTICATED
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.people.models import Participation
@@ -143,7 +144,11 @@ def reviewable_events(
     if filters.get("program"):
         events = events.filter(events_of_programs([filters["program"]]))
     if filters.get("actor"):
-        events = events.filter(actor_label__iexact=filters["actor"].strip())
+        # A user name finds the failed sign-ins under it too, kept before anyone signed in.
+        name = filters["actor"].strip()
+        events = events.filter(
+            Q(actor_label__iexact=name) | Q(actor_label__iexact=f"{UNAUTHENTICATED}{name}")
+        )
     for name in ("action", "outcome", "object_type"):
         if filters.get(name):
             events = events.filter(**{name: filters[name].strip()})

@@ -8,7 +8,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from coresponder.core.audit import Actor, record_event
+from coresponder.core.audit import UNAUTHENTICATED, Actor, record_event
 from coresponder.core.models import AuditEvent
 
 
@@ -41,7 +41,7 @@ def audit_failed_logon(
 ) -> None:
     username = str(credentials.get("username", ""))[:150]
     record_event(
-        Actor(label=f"unauthenticated:{username}", where=client_address(request)),
+        Actor(label=f"{UNAUTHENTICATED}{username}", where=client_address(request)),
         AuditEvent.Action.LOGON,
         outcome=AuditEvent.Outcome.FAILED,
         detail={"username": username},

@@ -53,7 +53,7 @@ def recipient_label(who: dict[str, Any]) -> str:
 
 
 def reached_label(who: dict[str, Any]) -> str:
-    """Someone a visit reached, in words: "The person", or "Jo (daughter)" (a name only
+    """Someone a visit reached, in words: "The person", or "Jo (Child)" (a name only
     where the reader may see it)."""
     role = str(who.get("role") or "")
     if role == "participant":
@@ -62,7 +62,7 @@ def reached_label(who: dict[str, Any]) -> str:
     relationship = label("relationship", code) if code else label("contact_role", role)
     name = str(who.get("name") or "").strip()
     if name:
-        return f"{name} ({relationship.lower()})"
+        return f"{name} ({relationship})"
     return relationship[:1].upper() + relationship[1:]
 
 

@@ -152,12 +152,23 @@ def _provider_due(user: Any, program: Program) -> list[WorkItem]:
         waiting=Count("id", filter=Q(status=TaskStatus.REQUESTED.value)),
         working=Count(
             "id",
-            filter=Q(status__in=[TaskStatus.ACCEPTED.value, TaskStatus.IN_PROGRESS.value]),
+            filter=Q(
+                status__in=[
+                    TaskStatus.ACCEPTED.value,
+                    TaskStatus.IN_PROGRESS.value,
+                    TaskStatus.ON_HOLD.value,
+                ]
+            ),
         ),
     )
     return [
-        WorkItem("Referrals waiting for your answer", inbox, tally["waiting"], urgent=True),
-        WorkItem("Referrals you are working on", inbox, tally["working"]),
+        WorkItem(
+            "Referrals waiting for your answer",
+            f"{inbox}?show=waiting",
+            tally["waiting"],
+            urgent=True,
+        ),
+        WorkItem("Referrals you are working on", f"{inbox}?show=working", tally["working"]),
     ]
 
 

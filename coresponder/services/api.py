@@ -24,6 +24,7 @@ from coresponder.services.models import Service, ServiceReferral
 from coresponder.services.referral_access import (
     StatusReader,
     access_service_referral,
+    note_for,
     referrals_visible_to,
     side_of,
 )
@@ -228,17 +229,22 @@ def list_referrals(
     }
 
 
-def _read(request: HttpRequest, referral_id: int) -> tuple[ServiceReferral, dict[str, Any]]:
+def _read(
+    request: HttpRequest, referral_id: int, *, with_note: bool = False
+) -> tuple[ServiceReferral, dict[str, Any], str | None]:
+    """The referral, its status as the reader sees it, and (`with_note`) the note where the
+    reader may read it; the read is audited after the gate has decided all of them."""
     referral, access = access_service_referral(request.user, referral_id)
     status = service_referral_status(access, referral)
+    note = note_for(access, referral, side_of(request.user, referral)) if with_note else None
     notice = access.notice()
     record_person_read(actor_for(request), access, channel="api")
-    return referral, {**status, "redisclosure_notice": notice} if notice else status
+    return referral, {**status, "redisclosure_notice": notice} if notice else status, note
 
 
 @router.get("/service-referrals/{referral_id}", response=ServiceReferralOut, summary="One referral")
 def get_referral(request: HttpRequest, referral_id: int) -> dict[str, Any]:
-    referral, status = _read(request, referral_id)
+    referral, status, _note = _read(request, referral_id)
     return referral_out(referral, status, request.user, history=True)
 
 
@@ -256,17 +262,17 @@ def patch_referral(
     actions.change_referral_status(
         actor_for(request), referral, payload.status, payload.status_reason, payload.version
     )
-    referral, status = _read(request, referral_id)
+    referral, status, _note = _read(request, referral_id)
     return referral_out(referral, status, request.user, history=True)
 
 
 @router.get("/service-referrals/{referral_id}/fhir", summary="The referral as a FHIR R4 Bundle")
 def referral_fhir(request: HttpRequest, referral_id: int) -> dict[str, Any]:
     """A ServiceRequest and its Task (validated against the R4B models)."""
-    referral, status = _read(request, referral_id)
+    referral, status, note = _read(request, referral_id, with_note=True)
     if status.get("status") != referral.status:
         raise Forbidden("The referral's status is a Part 2 record you need a consent to see.")
-    return referral_bundle(referral)
+    return referral_bundle(referral, with_note=note is not None)
 
 
 @router.post(
@@ -279,7 +285,7 @@ def warm_handoff(request: HttpRequest, referral_id: int, payload: HandoffIn) -> 
     actions.record_warm_handoff(
         actor_for(request), referral, payload.by, payload.at, payload.version
     )
-    referral, status = _read(request, referral_id)
+    referral, status, _note = _read(request, referral_id)
     return referral_out(referral, status, request.user, history=True)
 
 

@@ -75,7 +75,7 @@ def _instant(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
-def service_request(referral: ServiceReferral) -> dict[str, Any]:
+def service_request(referral: ServiceReferral, *, with_note: bool = True) -> dict[str, Any]:
     service = referral.service
     org = service.organization
     resource: dict[str, Any] = {
@@ -109,7 +109,7 @@ def service_request(referral: ServiceReferral) -> dict[str, Any]:
     ]
     if categories:
         resource["category"] = categories
-    if referral.note:
+    if referral.note and with_note:
         resource["note"] = [{"text": referral.note}]
     if referral.consent_id is not None:
         resource["supportingInfo"] = [_ref("Consent", system("consent"), str(referral.consent_id))]
@@ -163,14 +163,15 @@ def carries_part2(referral: ServiceReferral) -> bool:
     return referral.service.part2_program or referral.status not in PRE_TREATMENT_STATUSES
 
 
-def referral_bundle(referral: ServiceReferral) -> dict[str, Any]:
+def referral_bundle(referral: ServiceReferral, *, with_note: bool = True) -> dict[str, Any]:
     """A FHIR R4 collection Bundle: the referral's ServiceRequest and its Task, validated.
 
     When it holds Part 2 data both resources carry the security label and, as text,
     the redisclosure notice.
     """
     base = base_url()
-    sr, tk = service_request(referral), task(referral)
+    # The referrer's note may hold clinical detail: left out for a reader not shown it.
+    sr, tk = service_request(referral, with_note=with_note), task(referral)
     if carries_part2(referral):
         mark_part2(sr)
         mark_part2(tk)

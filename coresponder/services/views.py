@@ -79,15 +79,37 @@ def _buttons(referral: ServiceReferral, user: Any) -> list[dict[str, Any]]:
 # --- The provider inbox ----------------------------------------------------------
 
 
+# The inbox's views of its referrals: those waiting for an answer, those being worked.
+INBOX_VIEWS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "waiting": ("Waiting for your answer", (TaskStatus.REQUESTED.value,)),
+    "working": (
+        "Working on",
+        (TaskStatus.ACCEPTED.value, TaskStatus.IN_PROGRESS.value, TaskStatus.ON_HOLD.value),
+    ),
+}
+
+
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     """Referrals sent to my organisation, newest first, and my services' capacity."""
-    referrals = provider_inbox(request.user)
+    every = provider_inbox(request.user)
     services = list(provider_services(request.user))
-    if not services and not referrals.exists():
+    if not services and not every.exists():
         raise Http404("No inbox for this role")
+    show = str(request.GET.get("show") or "")
+    if show not in INBOX_VIEWS:
+        show = ""
+    referrals = every.filter(status__in=INBOX_VIEWS[show][1]) if show else every
     page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = {
+        key: every.filter(status__in=statuses).count()
+        for key, (_words, statuses) in INBOX_VIEWS.items()
+    }
+    views = [
+        {"show": key, "words": words, "count": counts[key], "current": key == show}
+        for key, (words, _statuses) in INBOX_VIEWS.items()
+    ]
     rows = [
         {
             "referral": r,
@@ -106,7 +128,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "services/inbox.html",
-        {"rows": rows, "page": page, "services": _service_rows(services), "now": timezone.now()},
+        {
+            "rows": rows,
+            "page": page,
+            "services": _service_rows(services),
+            "now": timezone.now(),
+            "views": views,
+            "show": show,
+            "total": every.count(),
+        },
     )
 
 
@@ -243,6 +273,10 @@ def _referral_page(
     status: int = 200,
 ) -> HttpResponse:
     shown = service_referral_status(access, referral)
+    side = side_of(request.user, referral)
+    # Asked of the gate before the read is recorded, so a note shown by consent is a
+    # disclosure and one withheld a refusal, both in the read's record.
+    note = note_for(access, referral, side)
     notice = access.notice()
     record_person_read(actor_for(request), access, channel="web")
     visible = shown.get("status") == referral.status
@@ -251,7 +285,6 @@ def _referral_page(
         for step in referral.status_changes.select_related("by")
         if visible or step.status in PRE_TREATMENT_STATUSES
     ]
-    side = side_of(request.user, referral)
     if status_form is None:
         status_form = StatusForm(initial={"version": referral.version}, prefix=f"r{referral.pk}")
     if handoff_form is None and side is not None:
@@ -269,7 +302,7 @@ def _referral_page(
         "status_form": status_form,
         "buttons": _buttons(referral, request.user) if visible else [],
         "handoff_form": handoff_form if side is not None else None,
-        "note": note_for(access, referral, side),
+        "note": note,
         "program": referral.program,
         "notice": notice,
     }

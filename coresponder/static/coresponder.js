@@ -176,14 +176,19 @@
   var OWNER = document.body.dataset.draftOwner || "";
   var OWNED = PREFIX + OWNER + ".";
 
+  var SOMEONES = /^[0-9a-f]{20}\./;
+
   function forgetOthersDrafts() {
-    // Another person's drafts, or drafts kept before they had an owner.
-    var stale = [];
-    for (var i = 0; i < local.length; i++) {
-      var name = local.key(i);
-      if (name && name.indexOf(PREFIX) === 0 && name.indexOf(OWNED) !== 0) stale.push(name);
-    }
-    stale.forEach(function (name) {
+    // Another person's drafts are forgotten; a draft kept before drafts had an owner
+    // (an offline visit waiting to be sent) goes to whoever signs in first.
+    var names = [];
+    for (var i = 0; i < local.length; i++) names.push(local.key(i));
+    names.forEach(function (name) {
+      if (!name || name.indexOf(PREFIX) !== 0 || name.indexOf(OWNED) === 0) return;
+      var rest = name.slice(PREFIX.length);
+      if (!SOMEONES.test(rest) && !local.getItem(OWNED + rest)) {
+        local.setItem(OWNED + rest, local.getItem(name));
+      }
       local.removeItem(name);
     });
   }

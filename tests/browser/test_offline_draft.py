@@ -94,7 +94,14 @@ def test_a_draft_typed_on_a_shared_device_is_never_put_back_for_the_next_person(
     page = phone_page
     task_url = live_server.url + f"/programs/pco/outreach/{task.pk}/"
     sign_in_with_code(page, live_server.url, "rory.coach", PASSWORD, SECRET, "/programs/pco/")
+    # A draft kept before drafts had an owner is the first signed-in person's to send.
+    page.evaluate(
+        f"() => localStorage.setItem('coresponder.draft.attempt-{task.pk}', "
+        "JSON.stringify({resource_cards_left: ['4']}))"
+    )
     page.goto(task_url)
+    expect(page.get_by_text("Draft restored.")).to_be_visible()
+    assert page.get_by_label("Resource cards left").input_value() == "4"
     page.get_by_label("Naloxone kits left").fill("3")
     page.get_by_label("Note (optional)").fill("Told me about her new prescription")
     assert len(drafts_kept(page)) == 1

@@ -143,3 +143,12 @@ def test_cssrs_items_the_screener_skips_read_not_asked(world: World, client: Any
         in page
     )
     assert page.count("<dd>Not asked</dd>") == 3
+
+
+def test_an_encounter_before_the_person_was_born_is_refused(world: World, client: Any) -> None:
+    client.force_login(reader(world, Role.CLINICIAN))
+    before = Encounter.objects.count()
+    page = client.post(form_url(world), filled(occurred_at="1900-01-01T10:00"))
+    assert page.status_code == 422
+    assert "is before the person was born" in page.content.decode()
+    assert Encounter.objects.count() == before

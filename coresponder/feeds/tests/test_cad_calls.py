@@ -212,6 +212,14 @@ def test_a_person_object_that_is_not_one_or_says_otherwise_than_the_call_is_refu
         call("C-1", given_name="Rae", person={"given_name": "Ray", "family_name": "Olsen"}),
         call("C-2", person="Rae Olsen"),
         call("C-3", given_name="Rae", person={"given_name": "Rae", "family_name": "Olsen"}),
+        # Said alike, or said by one side only: no contradiction.
+        call(
+            "C-4",
+            given_name=None,
+            family_name="OLSEN ",
+            phone="7209099503",
+            person={"given_name": "Rae", "family_name": "Olsen", "phone": "(720) 909-9503"},
+        ),
     ]
     response = post_json(client, calls)
     assert response.status_code == 422
@@ -219,6 +227,23 @@ def test_a_person_object_that_is_not_one_or_says_otherwise_than_the_call_is_refu
     assert set(errors) == {"[0].person.given_name", "[1].person"}
     assert errors["[0].person.given_name"] == ["says 'Ray' where the call's given_name says 'Rae'"]
     assert not Call.objects.exists() and not Referral.objects.exists()
+    fine = post_json(client, calls[2:])
+    assert fine.status_code == 201, fine.content
+    person = Call.objects.get(cad_number="C-4").person
+    assert person is not None and person.given_name == "Rae"
+
+
+def test_a_caller_phone_a_cad_system_writes_as_unknown_is_no_number(
+    core: Program, client: Client
+) -> None:
+    response = post_json(
+        client,
+        [call("C-1", caller_phone="UNK", phone="NONE", given_name="Rae", family_name="Olsen")],
+    )
+    assert response.status_code == 201, response.content
+    recorded = Call.objects.get()
+    assert recorded.caller_phone == ""
+    assert recorded.person is not None and recorded.person.phone == ""
 
 
 def test_a_push_needs_a_token_and_a_role_that_records_referrals(

@@ -22,6 +22,8 @@ from coresponder.domain.linkage import (
 from coresponder.identity.actions import (
     SourceRecordInput,
     decide_match,
+    decided_apart,
+    merge_people,
     propose_match,
     record_source,
     unmerge,
@@ -279,3 +281,21 @@ def test_a_pair_a_person_said_are_two_people_is_not_asked_about_again() -> None:
     assert not Merge.objects.exists()
     assert list(MatchCandidate.objects.values_list("status", flat=True)) == ["rejected"]
     assert propose_match(actor, second, first, 0.95, {"rows": []}) is None
+
+
+@pytest.mark.django_db
+def test_a_pair_kept_apart_stays_apart_once_one_of_them_is_merged_with_a_third() -> None:
+    actor = Actor(label="test")
+    first, second = _alike_pair(actor)
+    candidate = propose_match(actor, first, second, 0.9, {"rows": []})
+    assert candidate is not None
+    decide_match(actor, candidate, "reject", candidate.version)
+    # A third record of the second person arrives and is merged into them.
+    third = PersonFactory.create()
+    merge_people(actor, second, third, {"rows": []})
+    assert decided_apart(first, second)
+    assert propose_match(actor, first, second, 0.95, {"rows": []}) is None
+    # Merged the other way round (the second into the third), the decision still holds.
+    fourth = PersonFactory.create()
+    merge_people(actor, fourth, second, {"rows": []})
+    assert decided_apart(first, fourth)

@@ -9,10 +9,13 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from coresponder.conftest import member_of
 from coresponder.core.models import AuditEvent
+from coresponder.domain.vocabulary import Role
 from coresponder.intake.models import Referral, TriageStatus
 from coresponder.intake.public_forms import TEXT
 from coresponder.intake.public_views import REQUESTS_PER_HOUR
+from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Participation, Person
 from coresponder.people.tests.factories import PersonFactory
 from coresponder.programs.models import Program
@@ -171,6 +174,30 @@ def test_someone_who_cares_can_ask_for_them(programs: Any, client: Client) -> No
     assert referral.help_requested == (
         "Support for family and friends; Something else — Lleva dos días sin dormir"
     )
+
+
+def test_the_follow_up_shows_the_field_team_who_asked_and_how_to_reach_them(
+    programs: Any, client: Client
+) -> None:
+    data = request_for_me(
+        who="someone",
+        relationship="parent",
+        referrer_name="Rosa Ortega",
+        referrer_phone="508 555 0199",
+        contact_preference="call",
+        help=["treatment"],
+    )
+    assert send(client, data, lang="en").status_code == 302
+    referral = Referral.objects.get()
+    task = OutreachTask.objects.get(referral=referral)
+    coach = member_of(referral.program, Role.RECOVERY_COACH, "coach")
+    staff = Client()
+    staff.force_login(coach)
+    page = staff.get(f"/programs/{referral.program.slug}/outreach/{task.pk}/").content.decode()
+    assert "Asked for help through the public page" in page
+    assert "Rosa Ortega (Parent)" in page or "Rosa Ortega (parent)" in page
+    assert 'href="tel:508 555 0199"' in page
+    assert f'href="/people/{task.person_id}/"' in page
 
 
 def test_someone_asking_for_another_says_how_they_know_them(programs: Any, client: Client) -> None:

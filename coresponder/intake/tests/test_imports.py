@@ -637,3 +637,20 @@ def test_a_column_is_proposed_only_where_its_values_fit_the_field() -> None:
     assert by_name["naloxone_doses"] == "Narcan"  # the name alone misleads
     assert by_values["naloxone_doses"] == "Doses"  # the Yes/No column is not a count
     assert by_values["fatal"] == "Fatal"  # one typing error does not lose the column
+
+
+def test_a_phone_cell_that_says_there_is_no_number_imports_as_none_and_a_bad_one_is_named(
+    pco: Program, importer: User
+) -> None:
+    header = [*HEADER, "Phone"]
+    rows = [[*row(0), "N/A"], [*row(1), "unknown"], [*row(2), "(508) 555-0142"]]
+    data = ("\r\n".join(",".join(r) for r in [header, *rows]) + "\r\n").encode()
+    counts = commit(importer, pco, data)
+    assert counts.referrals == 3
+    phones = sorted(Referral.objects.values_list("person__phone", flat=True))
+    assert phones == ["", "", "(508) 555-0142"]
+    bad = [[*row(3), "555-01"]]
+    data = ("\r\n".join(",".join(r) for r in [header, *bad]) + "\r\n").encode()
+    with pytest.raises(ImportFailed) as failed:
+        commit(importer, pco, data)
+    assert "7 to 15 digits" in str(failed.value.rows[0].errors)

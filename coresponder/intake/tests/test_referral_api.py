@@ -342,6 +342,7 @@ def test_a_repeat_referral_escalates_the_open_task(
         ),
         ({"district": "99"}, "district"),
         ({"person": {"given_name": "A", "family_name": "B", "phone": "abc"}}, "person.phone"),
+        ({"referrer": {"relationship": "parent", "name": "Rosa", "phone": "12"}}, "referrer.phone"),
     ],
 )
 def test_bad_input_gets_422_with_the_field_and_writes_nothing(

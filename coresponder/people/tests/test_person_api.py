@@ -135,6 +135,22 @@ def test_an_edit_that_changes_nothing_moves_no_version_and_a_stale_one_still_get
     assert stale.status_code == 409
 
 
+def test_a_phone_kept_before_phones_were_checked_does_not_block_other_edits(
+    world: Any, api_client_for: Any
+) -> None:
+    Person.objects.filter(pk=world.person.pk).update(phone="ask at the shelter")
+    client = api_client_for(reader(world, Role.OFFICER))
+    url = f"/api/v1/persons/{world.person.pk}"
+    edited = client.patch(
+        url, {"given_name": "Danielle", "version": 1}, content_type="application/json"
+    )
+    assert edited.status_code == 200, edited.content
+    changed = client.patch(
+        url, {"phone": "still no number", "version": 2}, content_type="application/json"
+    )
+    assert changed.status_code == 422 and "phone" in changed.json()["errors"]
+
+
 def test_an_edit_without_a_version_is_refused(world: Any, api_client_for: Any) -> None:
     officer = reader(world, Role.OFFICER)
     response = api_client_for(officer).patch(

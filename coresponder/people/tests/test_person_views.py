@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -203,3 +204,19 @@ def test_an_officer_cannot_reach_break_glass_or_the_review_list(world: Any) -> N
     client = signed_in(officer)
     assert client.get("/break-glass/").status_code == 404
     assert client.get("/break-glass/reviews/").status_code == 404
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_link_on_a_persons_page_opens_for_the_reader(world: Any, role: Role) -> None:
+    client = signed_in(reader(world, role))
+    page = client.get(f"/people/{world.person.pk}/")
+    if page.status_code == 404:
+        return  # a role that sees no one (an analyst) has no links to follow
+    html = page.content.decode()
+    links = set(re.findall(r'<a class="usa-(?:link|button)[^"]*" href="(/[^"#]*)"', html))
+    broken = {
+        link: answer.status_code
+        for link in sorted(links)
+        if (answer := client.get(link.replace("&amp;", "&"))).status_code not in (200, 302)
+    }
+    assert broken == {}

@@ -347,12 +347,16 @@ def test_who_a_visit_reached_reads_in_words_on_the_history_and_the_records_reque
     coordinator = reader(world, Role.COORDINATOR)
     client = signed_in(coordinator)
     html = client.get(f"/people/{world.person.pk}/timeline/").content.decode()
-    assert "<dd>Ana (brother or sister)</dd>" in html
+    assert "<dd>Ana (Brother or sister)</dd>" in html
     assert "role:" not in html and "relationship:" not in html
     assert "<dd>Retail theft</dd>" in html and "category:" not in html
+    consent_for(world, coordinator)
     export = client.get(f"/people/{world.person.pk}/records-request/").content.decode()
-    assert "Ana (brother or sister)" in export
+    assert "Ana (Brother or sister)" in export
     assert "role:" not in export
+    # Screening answers read as items and answers, not option numbers.
+    assert "Used drugs other than for medical reasons: No" in export
+    assert "0; 0; 0" not in export
 
 
 def test_the_history_page_is_not_found_for_an_outsider(world: World, outsider: Any) -> None:

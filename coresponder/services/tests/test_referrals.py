@@ -155,16 +155,24 @@ def test_roles_that_only_read_referrals_may_not_call_one_off_or_record_a_handoff
 
 
 def test_the_note_to_the_provider_is_clinical_detail_an_officer_reads_only_with_consent(
-    world: World, client: Client
+    world: World, client: Client, api_client_for: Any
 ) -> None:
     referral = requested(world, note="Started buprenorphine 8 mg; PHQ-9 severe")
     officer = reader(world, Role.OFFICER)
     client.force_login(officer)
     page = client.get(f"/service-referrals/{referral.pk}/").content.decode()
     assert "buprenorphine" not in page and "The note sent with this referral is withheld" in page
+    denied = AuditEvent.objects.filter(actor=officer, action="read", outcome="denied")
+    assert any("clinical" in event.fields for event in denied)
+    fhir = api_client_for(officer).get(f"/api/v1/service-referrals/{referral.pk}/fhir")
+    assert fhir.status_code == 200 and "buprenorphine" not in fhir.content.decode()
     consent_for(world, officer)
     page = client.get(f"/service-referrals/{referral.pk}/").content.decode()
     assert "Started buprenorphine 8 mg" in page
+    # Read by the consent: a disclosure, with its record.
+    assert world.person.disclosures.filter(recipient_user=officer).exists()
+    fhir = api_client_for(officer).get(f"/api/v1/service-referrals/{referral.pk}/fhir")
+    assert "Started buprenorphine 8 mg" in fhir.content.decode()
     client.force_login(reader(world, Role.CLINICIAN))
     assert (
         "Started buprenorphine 8 mg"
