@@ -96,19 +96,25 @@ def task_response(
         else None
     )
     attempts = list(task.attempts.order_by("attempted_at", "id").prefetch_related("contacts"))
+    asked = _asked_for_help(task, access)
     record_event(
         actor_for(request),
         "read",
         obj=task,
         person_id=task.person_id,
         program_slug=program.slug,
-        fields=["identity", "outreach"],
+        fields=[
+            "identity",
+            "outreach",
+            *(["referral"] if asked else []),
+            *(["contact"] if asked and asked["referrer_phone"] else []),
+        ],
     )
     context = {
         "program": program,
         "task": task,
         "name": f"{person.given_name} {person.family_name}".strip(),
-        "asked": _asked_for_help(task, access),
+        "asked": asked,
         "due_label": f"Window: {DUE_STATES[due][0].lower()}" if due else "",
         "due_class": DUE_STATES[due][1] if due else "usa-tag",
         "status_text": status_text(task),
@@ -143,6 +149,8 @@ def _asked_for_help(task: OutreachTask, access: PersonAccess) -> dict[str, Any] 
     asker's phone only where the reader sees contact details."""
     referral = task.referral
     if referral is None or referral.channel != Referral.Channel.PUBLIC:
+        return None
+    if not access.shows(FieldGroup.REFERRAL):
         return None
     asked = request_words(referral)
     if not access.shows(FieldGroup.CONTACT):

@@ -260,6 +260,24 @@ def test_a_move_the_referral_cannot_make_is_told_in_words_above_the_buttons(
     assert "say why the referral is rejected" in held.content.decode()
 
 
+def test_the_inbox_shows_the_referrals_waiting_for_an_answer_apart(
+    world: World, client: Client
+) -> None:
+    waiting = requested(world, note="Please call her mother first")
+    client.force_login(reader(world, Role.PROVIDER))
+    every = client.get("/services/inbox/").content.decode()
+    assert "Waiting for your answer (1)" in every and "Working on (1)" in every
+    page = client.get("/services/inbox/", {"show": "waiting"}).content.decode()
+    assert f'id="referral-{waiting.pk}"' in page
+    assert f'id="referral-{world.service_referral.pk}"' not in page  # in progress
+    page = client.get("/services/inbox/", {"show": "working"}).content.decode()
+    assert f'id="referral-{world.service_referral.pk}"' in page
+    assert f'id="referral-{waiting.pk}"' not in page
+    # An unknown view shows them all.
+    page = client.get("/services/inbox/", {"show": "nonsense"}).content.decode()
+    assert f'id="referral-{waiting.pk}"' in page
+
+
 def test_the_inbox_keeps_what_was_typed_when_someone_else_changed_it(
     world: World, client: Client
 ) -> None:
