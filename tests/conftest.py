@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connection
+from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+from pytest_django.live_server_helper import LiveServer
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -16,6 +21,63 @@ AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "ax
 # Playwright's sync API runs an event loop in this thread; the test's own ORM
 # calls are still synchronous, so Django's async guard must stand aside here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class _OneAtATimeServer(ThreadedWSGIServer):
+    """A threaded server that runs one request at a time, start to close.
+
+    The test database on SQLite lives in memory: requests either share the test's one
+    connection or open their own to a shared cache that locks whole tables without
+    waiting, so two at once (a page and the icon the browser asks for beside it) fail
+    with "table is locked" or a transaction begun inside another. PostgreSQL keeps the
+    threaded server as it is.
+    """
+
+    def set_app(self, application: Any) -> None:
+        lock = threading.Lock()
+
+        def one_at_a_time(environ: Any, start_response: Any) -> list[bytes]:
+            with lock:
+                result = application(environ, start_response)
+                try:
+                    return list(result)
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()
+
+        super().set_app(one_at_a_time)
+
+
+class _LiveServerThread(LiveServerThread):
+    def _create_server(self, connections_override: Any = None) -> Any:
+        if connection.vendor != "sqlite":
+            return super()._create_server(connections_override)
+        return _OneAtATimeServer(
+            (self.host, self.port),
+            QuietWSGIRequestHandler,
+            allow_reuse_address=False,
+            connections_override=connections_override,
+        )
+
+
+@pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    """pytest-django's live server, serving one request at a time on in-memory SQLite."""
+    addr = request.config.getvalue("liveserver") or os.getenv(
+        "DJANGO_LIVE_TEST_SERVER_ADDRESS", "localhost"
+    )
+    server = LiveServer(addr, start=False)
+    plain = server.thread
+    server.thread = _LiveServerThread(
+        plain.host,
+        static_handler=plain.static_handler,
+        connections_override=plain.connections_override,
+        port=plain.port,
+    )
+    server.thread.daemon = True
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -10,13 +10,15 @@ import datetime as dt
 import json
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from coresponder.core.audit import SYSTEM
+from coresponder.core.audit import SYSTEM, verify_chain
+from coresponder.core.models import AuditEvent
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.actions import issue_api_token
@@ -270,3 +272,18 @@ def test_case_10_weak_passwords_are_refused_and_monitors_may_ask_head(
             stdout=io.StringIO(),
             stderr=io.StringIO(),
         )
+
+
+def test_reads_sent_at_once_are_all_answered_and_each_leaves_its_audit_event(
+    world: World, live_server: Any
+) -> None:
+    coordinator = as_user(live_server, reader(world, Role.COORDINATOR))
+    url = f"/api/v1/persons/{world.person.pk}"
+    reads = AuditEvent.objects.filter(action="read", person_id=world.person.pk)
+    assert coordinator.call("GET", url).status == 200
+    one_read = reads.count()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(lambda _: coordinator.call("GET", url).status, range(6)))
+    assert statuses == [200] * 6
+    assert reads.count() == one_read * 7
+    assert verify_chain()[1] is None
