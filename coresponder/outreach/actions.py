@@ -28,7 +28,7 @@ from coresponder.domain.outreach import (
     missing_checklist,
     spacing_conflict,
 )
-from coresponder.domain.policy import RecordType
+from coresponder.domain.policy import TASK_ASSIGN_ROLES, RecordType
 from coresponder.domain.vocabulary import CloseReason
 from coresponder.intake.models import Overdose, Referral
 from coresponder.outreach.models import (
@@ -41,7 +41,7 @@ from coresponder.outreach.models import (
 )
 from coresponder.outreach.tiers import tier_changes, tier_for
 from coresponder.people.models import Person
-from coresponder.privacy.access import PersonAccess
+from coresponder.privacy.access import PersonAccess, role_in
 from coresponder.programs.local_time import format_for_message
 from coresponder.programs.models import Program, Team
 
@@ -274,6 +274,90 @@ def claim_task(actor: Actor, access: PersonAccess, task: OutreachTask, team: Tea
             detail={"claimed_by": team.pk},
         )
     return task
+
+
+def may_assign(user: Any, program: Program) -> bool:
+    """Whether the user gives the program's tasks to teams and takes them back."""
+    return role_in(user, program) in TASK_ASSIGN_ROLES
+
+
+def release_task(
+    actor: Actor, access: PersonAccess, task: OutreachTask, version: int
+) -> OutreachTask:
+    """A claimed task goes back to the queue for any team, against the version the user
+    saw: by a member of the team that claimed it, or by one who assigns the program's tasks."""
+    _must_write(access)
+    if task.version != version:
+        raise StaleVersion(task, version)  # who may give it back depends on who has it now
+    team = task.claimed_by
+    if task.status != OutreachTask.Status.CLAIMED or team is None:
+        raise ActionError("No team has claimed this task.", {"task": ["not claimed"]})
+    member = team.members.filter(user=actor.user_or_none).exists()
+    if not member and not may_assign(actor.user, task.program):
+        raise Forbidden("Only its team or the program's coordinator gives this task back.")
+    _change_claim(actor, task, version, None, detail={"released_from": team.pk})
+    return task
+
+
+def assign_task(
+    actor: Actor, access: PersonAccess, task: OutreachTask, team: Team, version: int
+) -> OutreachTask:
+    """The program's coordinator gives a task still to be worked to one of its teams (from
+    the queue, or from the team that claimed it), against the version they saw. The new
+    team's members are told."""
+    _must_write(access)
+    if not may_assign(actor.user, task.program):
+        raise Forbidden("Only the program's coordinator gives tasks to teams.")
+    if team.program_id != task.program_id or not team.active:
+        raise ActionError("That team is not in this program.", {"team_id": ["not in this program"]})
+    if task.status not in OPEN_STATUSES:
+        raise ActionError("This task is no longer in the queue.", {"task": ["not in the queue"]})
+    if task.claimed_by_id == team.pk:
+        raise ActionError(f"{team.name} has this task already.", {"team_id": ["has it already"]})
+    was = task.claimed_by_id
+    _change_claim(actor, task, version, team, detail={"assigned_to": team.pk, "taken_from": was})
+    now = timezone.now()
+    closes = format_for_message(task.window_end, task.program)
+    by = str(actor.user_or_none or actor.name)
+    message = (
+        f"{task.program.name}: outreach task {task.pk} was given to {team.name} by {by}; "
+        f"its window closes at {closes}."
+    )
+    for seat in team.members.filter(user__is_active=True).exclude(user=actor.user_or_none):
+        create_notice(seat.user, task, Notice.Kind.ASSIGNED, message, now)
+    return task
+
+
+def _change_claim(
+    actor: Actor,
+    task: OutreachTask,
+    version: int,
+    team: Team | None,
+    detail: dict[str, Any],
+) -> None:
+    """Who holds the task, changed only if no one changed it since `version` (else 409)."""
+    with transaction.atomic():
+        changed = OutreachTask.objects.filter(
+            pk=task.pk, version=version, status__in=OPEN_STATUSES
+        ).update(
+            claimed_by=team,
+            status=OutreachTask.Status.CLAIMED if team else OutreachTask.Status.OPEN,
+            version=version + 1,
+            modified_by=actor.user_or_none,
+            modified_at=timezone.now(),
+        )
+        if not changed:
+            raise StaleVersion(task, version)
+        task.refresh_from_db()
+        record_event(
+            actor,
+            "change",
+            obj=task,
+            person_id=task.person_id,
+            program_slug=task.program.slug,
+            fields=["outreach"],
+            detail=detail,
+        )
 
 
 @dataclass(frozen=True)

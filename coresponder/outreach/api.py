@@ -1,4 +1,5 @@
-"""/api/v1 outreach: the queue, claims, attempts, the closing checklist and closing by hand."""
+"""/api/v1 outreach: the queue, claims (given back or to another team), attempts, the closing
+checklist and closing by hand."""
 
 from __future__ import annotations
 
@@ -19,11 +20,13 @@ from coresponder.outreach.access import access_task
 from coresponder.outreach.actions import (
     AttemptInput,
     ContactInput,
+    assign_task,
     checklist_of,
     claim_task,
     close_task,
     complete_checklist,
     record_attempt,
+    release_task,
 )
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.queue import QueueFilter, outreach_queue, queue_districts
@@ -93,6 +96,7 @@ class TaskOut(Schema):
     next_attempt_after: dt.datetime | None
     recontact_on: dt.date | None
     missing_checklist: list[str]
+    claimed_by_team_id: int | None
     version: int
 
 
@@ -103,6 +107,15 @@ class AttemptOut(Schema):
 
 class ClaimIn(Schema):
     team_id: int
+
+
+class GiveBackIn(Schema):
+    version: int = Field(..., ge=1)
+
+
+class AssignIn(Schema):
+    team_id: int
+    version: int = Field(..., ge=1)
 
 
 class ChecklistIn(Schema):
@@ -127,6 +140,7 @@ def task_out(task: OutreachTask) -> dict[str, Any]:
         "next_attempt_after": task.next_attempt_after,
         "recontact_on": task.recontact_on,
         "missing_checklist": missing_checklist(checklist_of(task), task.checklist),
+        "claimed_by_team_id": task.claimed_by_id,
         "version": task.version,
     }
 
@@ -181,6 +195,28 @@ def claim(request: HttpRequest, task_id: int, payload: ClaimIn) -> dict[str, Any
     if team is None:
         raise ActionError("Unknown team.", {"team_id": ["no such team in this program"]})
     return task_out(claim_task(actor_for(request), access, task, team))
+
+
+@router.post(
+    "/outreach-tasks/{task_id}/release", response=TaskOut, summary="Give back to the queue"
+)
+def release(request: HttpRequest, task_id: int, payload: GiveBackIn) -> dict[str, Any]:
+    """A claimed task back to the queue for any team, against `version` (409 when it moved
+    on): by a member of the team that claimed it, or the program's coordinator (else 403)."""
+    task, access = access_task(request.user, task_id)
+    return task_out(release_task(actor_for(request), access, task, payload.version))
+
+
+@router.post("/outreach-tasks/{task_id}/assign", response=TaskOut, summary="Give to a team")
+def assign(request: HttpRequest, task_id: int, payload: AssignIn) -> dict[str, Any]:
+    """The program's coordinator gives an open or claimed task to one of the program's active
+    teams, against `version` (409 when it moved on; 403 for other roles). The team's
+    members get a notice."""
+    task, access = access_task(request.user, task_id)
+    team = Team.objects.filter(pk=payload.team_id, program=task.program, active=True).first()
+    if team is None:
+        raise ActionError("Unknown team.", {"team_id": ["no such team in this program"]})
+    return task_out(assign_task(actor_for(request), access, task, team, payload.version))
 
 
 @router.post(

@@ -17,7 +17,7 @@ from coresponder.domain.vocabulary import humanize, label
 from coresponder.intake.models import Referral
 from coresponder.intake.triage import request_words
 from coresponder.outreach.access import access_task
-from coresponder.outreach.actions import CLOSABLE_STATUSES, checklist_of
+from coresponder.outreach.actions import CLOSABLE_STATUSES, checklist_of, may_assign
 from coresponder.outreach.forms import AttemptForm, ChecklistForm, CloseTaskForm
 from coresponder.outreach.models import OPEN_STATUSES, QUEUE_STATUSES, OutreachTask
 from coresponder.privacy.access import PersonAccess
@@ -135,13 +135,35 @@ def task_response(
         "form": form if is_open and may_write else None,
         "checklist_form": checklist_form if collecting and may_write else None,
         "missing": missing_checklist(checklist, task.checklist) if collecting else [],
-        "teams": list(my_teams(request, program))
-        if may_write and task.status == OutreachTask.Status.OPEN and not task.claimed_by_id
-        else [],
         "claimed_by": task.claimed_by.name if task.claimed_by else "",
+        **_team_context(request, program, task, may_write),
         **_closing_context(task, may_write, close_form),
     }
     return render(request, "outreach/task.html", context, status=status)
+
+
+def _team_context(
+    request: HttpRequest, program: Program, task: OutreachTask, may_write: bool
+) -> dict[str, Any]:
+    """Which team may take the task: the reader's own teams claim an open one; its team,
+    or the program's coordinator, gives a claimed one back; the coordinator gives it to
+    any of the program's teams."""
+    if not may_write or task.status not in OPEN_STATUSES:
+        return {"teams": [], "may_release": False, "assign_teams": []}
+    mine = list(my_teams(request, program))
+    assigns = may_assign(request.user, program)
+    claimed = task.status == OutreachTask.Status.CLAIMED and task.claimed_by_id is not None
+    return {
+        "teams": mine if not claimed else [],
+        "may_release": claimed and (assigns or any(t.pk == task.claimed_by_id for t in mine)),
+        "assign_teams": list(
+            Team.objects.filter(program=program, active=True)
+            .exclude(pk=task.claimed_by_id or 0)
+            .order_by("name")
+        )
+        if assigns
+        else [],
+    }
 
 
 def _asked_for_help(task: OutreachTask, access: PersonAccess) -> dict[str, Any] | None:

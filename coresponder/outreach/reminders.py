@@ -43,9 +43,15 @@ OUTREACH_ROLES = frozenset(
         Role.CASE_MANAGER,
     }
 )
-# Care plan follow-ups, service referrals and overdose spikes have their own passes.
+# Care plan follow-ups, service referrals and overdose spikes have their own passes; a
+# task given to a team is told when it is given.
 OWN_PASS = frozenset(
-    {Notice.Kind.FOLLOW_UP_DUE, Notice.Kind.REFERRAL_NO_ANSWER, Notice.Kind.SPIKE_ALERT}
+    {
+        Notice.Kind.FOLLOW_UP_DUE,
+        Notice.Kind.REFERRAL_NO_ANSWER,
+        Notice.Kind.SPIKE_ALERT,
+        Notice.Kind.ASSIGNED,
+    }
 )
 KINDS = [kind.value for kind in Notice.Kind if kind not in OWN_PASS]
 

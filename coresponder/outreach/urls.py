@@ -12,6 +12,8 @@ urlpatterns = [
     path("route/sheet/", route_views.route_sheet, name="outreach-route-sheet"),
     path("<int:task_id>/", views.task_page, name="outreach-task"),
     path("<int:task_id>/claim", views.claim_page, name="outreach-claim"),
+    path("<int:task_id>/release", views.release_page, name="outreach-release"),
+    path("<int:task_id>/assign", views.assign_page, name="outreach-assign"),
     path("<int:task_id>/checklist", views.checklist_page, name="outreach-checklist"),
     path("<int:task_id>/close", queue_views.close_page, name="outreach-close"),
 ]

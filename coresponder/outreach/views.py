@@ -11,25 +11,27 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coresponder.core.errors import ActionError, StaleVersion
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import label
 from coresponder.outreach.actions import (
+    assign_task,
     checklist_of,
     claim_task,
     complete_checklist,
     record_attempt,
+    release_task,
 )
 from coresponder.outreach.forms import AttemptForm, ChecklistForm
 from coresponder.outreach.models import OutreachTask
-from coresponder.outreach.pages import my_teams, task_in, task_response
+from coresponder.outreach.pages import int_or_none, my_teams, status_text, task_in, task_response
 from coresponder.outreach.task_map import build_task_map
 from coresponder.programs import form_tokens
 from coresponder.programs.local_time import format_datetime
 from coresponder.programs.middleware import open_program
-from coresponder.programs.models import Program
+from coresponder.programs.models import Program, Team
 
 
 @login_required
@@ -148,6 +150,62 @@ def claim_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     else:
         messages.success(request, f"Claimed for {team.name}.")
     return redirect("outreach-task", slug=program.slug, task_id=task.pk)
+
+
+@login_required
+@require_POST
+def release_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
+    """A claimed task back to the queue, against the version the user saw."""
+    program = open_program(request, slug, reads=FieldGroup.OUTREACH)
+    task, access = task_in(request, program, task_id)
+    team = task.claimed_by
+    version = int_or_none(request.POST.get("version"))
+    try:
+        release_task(actor_for(request), access, task, version or 0)
+    except StaleVersion:
+        task.refresh_from_db()
+        if task.status == OutreachTask.Status.OPEN:
+            messages.info(request, "This task is back in the queue already.")
+        else:
+            messages.error(request, _changed_meanwhile(task))
+    except (ActionError, Forbidden) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Given back to the queue: {team} no longer has this task.")
+    return redirect("outreach-task", slug=program.slug, task_id=task.pk)
+
+
+@login_required
+@require_POST
+def assign_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
+    """The coordinator gives the task to one of the program's teams."""
+    program = open_program(request, slug, reads=FieldGroup.OUTREACH)
+    task, access = task_in(request, program, task_id)
+    team = Team.objects.filter(
+        program=program, active=True, pk=int_or_none(request.POST.get("team")) or 0
+    ).first()
+    if team is None:
+        messages.error(request, "Choose one of the program's teams.")
+        return redirect("outreach-task", slug=program.slug, task_id=task.pk)
+    version = int_or_none(request.POST.get("version"))
+    try:
+        assign_task(actor_for(request), access, task, team, version or 0)
+    except StaleVersion:
+        task.refresh_from_db()
+        if task.claimed_by_id == team.pk:
+            messages.info(request, f"{team.name} has this task already.")
+        else:
+            messages.error(request, _changed_meanwhile(task))
+    except (ActionError, Forbidden) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Given to {team.name}; its members are told.")
+    return redirect("outreach-task", slug=program.slug, task_id=task.pk)
+
+
+def _changed_meanwhile(task: OutreachTask) -> str:
+    now = status_text(task)
+    return f"Someone changed this task while you were looking (now: {now}). Try again."
 
 
 @login_required
