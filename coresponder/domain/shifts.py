@@ -26,8 +26,9 @@ def shift_occurrences(
     window_start: dt.datetime,
     window_end: dt.datetime,
     exceptions: Iterable[dt.date] = (),
+    last_day: dt.date | None = None,
 ) -> list[Occurrence]:
-    """Shifts overlapping [window_start, window_end).
+    """Shifts overlapping [window_start, window_end), none starting after `last_day`.
 
     The rule runs on naive local wall-clock times and each start is placed in
     the zone afterwards, so a 10:00 shift stays at 10:00 across a DST change.
@@ -41,7 +42,7 @@ def shift_occurrences(
     rule = rrulestr(rrule, dtstart=dt.datetime.combine(first_day, starts_at))
     result: list[Occurrence] = []
     for naive in rule.between(local_from, local_to, inc=True):
-        if naive.date() in skipped:
+        if naive.date() in skipped or (last_day is not None and naive.date() > last_day):
             continue
         # Round-trip through UTC so a start inside a spring-forward gap (02:30 on
         # the day clocks jump) becomes the real instant, 03:30 local.

@@ -120,11 +120,11 @@ def _sync_districts(program: Program, preset: Preset, actor: Actor) -> None:
 
 
 def _sync_shifts(program: Program, preset: Preset, actor: Actor) -> None:
-    existing = {s.name: s for s in program.shifts.filter(team__isnull=True)}
+    existing = {s.name: s for s in program.shifts.filter(from_preset=True)}
     codes = {d.code: d for d in program.districts.all()}
     for spec in preset.shifts:
         shift = existing.get(spec.name) or Shift(
-            program=program, name=spec.name, starts_on=PRESET_SHIFT_EPOCH
+            program=program, name=spec.name, starts_on=PRESET_SHIFT_EPOCH, from_preset=True
         )
         shift.rrule = spec.rrule
         shift.starts_at = spec.starts_at
@@ -601,6 +601,58 @@ def _check_scheduler(actor: Actor, program: Program) -> None:
         raise Forbidden("Only the program's coordinators plan shifts.")
 
 
+def _checked_shift(
+    program: Program,
+    *,
+    name: str,
+    team: Team | None,
+    rrule: str,
+    starts_on: dt.date,
+    duration_minutes: int,
+    district_codes: Sequence[str],
+    exceptions: Sequence[dt.date],
+    ends_on: dt.date | None,
+) -> list[District]:
+    """The districts a shift covers; ActionError naming each field that cannot be kept."""
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = ["Give the shift a name."]
+    if team is not None and team.program_id != program.pk:
+        errors["team"] = ["That team is not in this program."]
+    if problem := rrule_problem(rrule, None if date_problem(starts_on) else starts_on):
+        errors["rrule"] = [problem]
+    if not 1 <= duration_minutes <= MAX_SHIFT_MINUTES:
+        errors["duration_minutes"] = ["A shift lasts between 1 minute and 24 hours."]
+    days = [("starts_on", [starts_on]), ("exceptions", list(exceptions))]
+    for field, given in (*days, ("ends_on", [ends_on] if ends_on else [])):
+        if problems := _calendar_problems(given):
+            errors[field] = problems
+    if ends_on is not None and "ends_on" not in errors and ends_on < starts_on:
+        errors["ends_on"] = ["The last day cannot come before the first."]
+    districts = list(District.objects.filter(program=program, code__in=list(district_codes)))
+    unknown = sorted(set(district_codes) - {d.code for d in districts})
+    if unknown:
+        errors["districts"] = [f"Unknown district: {code}" for code in unknown]
+    if errors:
+        raise ActionError("shift not saved", errors)
+    return districts
+
+
+def _shift_facts(shift: Shift) -> dict[str, Any]:
+    """What a shift's audit event says of it."""
+    return {
+        "name": shift.name,
+        "team": shift.team_id,
+        "rrule": shift.rrule,
+        "starts_on": shift.starts_on.isoformat(),
+        "starts_at": shift.starts_at.isoformat(timespec="minutes"),
+        "duration_minutes": shift.duration_minutes,
+        "districts": sorted(d.code for d in shift.districts.all()),
+        "exceptions": list(shift.exceptions or []),
+        "ends_on": shift.ends_on.isoformat() if shift.ends_on else None,
+    }
+
+
 def add_shift(
     actor: Actor,
     program: Program,
@@ -613,30 +665,24 @@ def add_shift(
     duration_minutes: int,
     district_codes: Sequence[str] = (),
     exceptions: Iterable[dt.date] = (),
+    ends_on: dt.date | None = None,
 ) -> Shift:
     """A new recurring shift for one of the program's teams, or for the whole program."""
     _check_scheduler(actor, program)
-    errors: dict[str, list[str]] = {}
     name = name.strip()
     rrule = rrule.strip().upper()
-    if not name:
-        errors["name"] = ["Give the shift a name."]
-    if team is not None and team.program_id != program.pk:
-        errors["team"] = ["That team is not in this program."]
-    if problem := rrule_problem(rrule, None if date_problem(starts_on) else starts_on):
-        errors["rrule"] = [problem]
-    if not 1 <= duration_minutes <= MAX_SHIFT_MINUTES:
-        errors["duration_minutes"] = ["A shift lasts between 1 minute and 24 hours."]
     exceptions = list(exceptions)
-    for field, days in (("starts_on", [starts_on]), ("exceptions", exceptions)):
-        if problems := _calendar_problems(days):
-            errors[field] = problems
-    districts = list(District.objects.filter(program=program, code__in=list(district_codes)))
-    unknown = sorted(set(district_codes) - {d.code for d in districts})
-    if unknown:
-        errors["districts"] = [f"Unknown district: {code}" for code in unknown]
-    if errors:
-        raise ActionError("shift not saved", errors)
+    districts = _checked_shift(
+        program,
+        name=name,
+        team=team,
+        rrule=rrule,
+        starts_on=starts_on,
+        duration_minutes=duration_minutes,
+        district_codes=district_codes,
+        exceptions=exceptions,
+        ends_on=ends_on,
+    )
     with transaction.atomic():
         shift = Shift(
             program=program,
@@ -647,24 +693,66 @@ def add_shift(
             starts_at=starts_at,
             duration_minutes=duration_minutes,
             exceptions=sorted({day.isoformat() for day in exceptions}),
+            ends_on=ends_on,
         )
         save_tracked(shift, actor.user)
         shift.districts.set(districts)
         record_event(
-            actor,
-            "create",
-            obj=shift,
-            program_slug=program.slug,
-            detail={
-                "name": name,
-                "team": team.pk if team else None,
-                "rrule": rrule,
-                "starts_on": starts_on.isoformat(),
-                "starts_at": starts_at.isoformat(timespec="minutes"),
-                "duration_minutes": duration_minutes,
-                "districts": sorted(d.code for d in districts),
-                "exceptions": shift.exceptions,
-            },
+            actor, "create", obj=shift, program_slug=program.slug, detail=_shift_facts(shift)
+        )
+    return shift
+
+
+def change_shift(
+    actor: Actor,
+    shift: Shift,
+    *,
+    name: str,
+    team: Team | None,
+    rrule: str,
+    starts_on: dt.date,
+    starts_at: dt.time,
+    duration_minutes: int,
+    district_codes: Sequence[str],
+    ends_on: dt.date | None,
+    expected_version: int,
+) -> Shift:
+    """A shift planned on the web, changed or given a last day, against the version the
+    coordinator saw (StaleVersion when someone changed it meanwhile). Its days off stay;
+    a shift from the program's preset is changed in the preset."""
+    program = shift.program
+    _check_scheduler(actor, program)
+    if shift.from_preset:
+        raise ActionError(
+            "shift not saved",
+            {"__all__": ["This shift comes from the program's preset: change it there."]},
+        )
+    name = name.strip()
+    rrule = rrule.strip().upper()
+    districts = _checked_shift(
+        program,
+        name=name,
+        team=team,
+        rrule=rrule,
+        starts_on=starts_on,
+        duration_minutes=duration_minutes,
+        district_codes=district_codes,
+        exceptions=(),
+        ends_on=ends_on,
+    )
+    before = _shift_facts(shift)
+    with transaction.atomic():
+        shift.name, shift.team, shift.rrule = name, team, rrule
+        shift.starts_on, shift.starts_at = starts_on, starts_at
+        shift.duration_minutes, shift.ends_on = duration_minutes, ends_on
+        save_tracked(shift, actor.user, expected_version=expected_version)
+        shift.districts.set(districts)
+        after = _shift_facts(shift)
+        changed = {
+            key: [before[key], value] for key, value in after.items() if before[key] != value
+        }
+        record_event(
+            actor, "change", obj=shift, program_slug=program.slug, detail={"changed": changed}
         )
     return shift
 

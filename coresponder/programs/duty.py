@@ -53,6 +53,7 @@ def _duties(
             window_start=start,
             window_end=end,
             exceptions=shift_exception_dates(shift),
+            last_day=shift.ends_on,
         ):
             duties.append(
                 Duty(

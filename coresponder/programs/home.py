@@ -46,6 +46,7 @@ def upcoming_shifts(program: Program, now: dt.datetime, days: int = 7) -> list[d
             window_start=now,
             window_end=window_end,
             exceptions=[dt.date.fromisoformat(d) for d in shift.exceptions],
+            last_day=shift.ends_on,
         ):
             rows.append(
                 {

@@ -32,6 +32,26 @@ def first_start(shift: Shift) -> dt.datetime:
     return first or dtstart
 
 
+def last_start(shift: Shift) -> dt.datetime | None:
+    """The last occurrence on or before the shift's last day, naive local time; None when
+    it has no last day, or never runs by then."""
+    if shift.ends_on is None:
+        return None
+    rule = rrulestr(shift.rrule, dtstart=dt.datetime.combine(shift.starts_on, shift.starts_at))
+    return rule.before(dt.datetime.combine(shift.ends_on, dt.time.max), inc=True)
+
+
+def _rule_to_last_day(shift: Shift, zone: ZoneInfo) -> vRecur:
+    """The shift's rule, cut at its last day: UNTIL its last start, in UTC as RFC 5545 asks
+    beside a DTSTART with a zone (and so without COUNT, which cannot stand beside UNTIL)."""
+    rule = vRecur.from_ical(shift.rrule)
+    last = last_start(shift)
+    if last is not None:
+        rule.pop("COUNT", None)
+        rule["UNTIL"] = [last.replace(tzinfo=zone).astimezone(dt.UTC)]
+    return rule
+
+
 def shift_event(shift: Shift, stamp: dt.datetime) -> Event:
     program = shift.program
     zone = ZoneInfo(program.timezone)
@@ -47,7 +67,7 @@ def shift_event(shift: Shift, stamp: dt.datetime) -> Event:
     # so a 10:00 shift stays at 10:00 across a daylight-saving change.
     event.add("dtstart", start)
     event.add("duration", dt.timedelta(minutes=shift.duration_minutes))
-    event.add("rrule", vRecur.from_ical(shift.rrule))
+    event.add("rrule", _rule_to_last_day(shift, zone))
     exdates = [
         dt.datetime.combine(day, shift.starts_at).replace(tzinfo=zone)
         for day in sorted(shift_exception_dates(shift))
@@ -70,6 +90,8 @@ def shifts_calendar(name: str, shifts: Iterable[Shift]) -> bytes:
     calendar.add("x-wr-calname", name)
     stamp = timezone.now().astimezone(dt.UTC).replace(microsecond=0)
     for shift in shifts:
+        if shift.ends_on is not None and last_start(shift) is None:
+            continue  # ended before it ever ran
         calendar.add_component(shift_event(shift, stamp))
     calendar.add_missing_timezones()
     return bytes(calendar.to_ical())

@@ -168,6 +168,10 @@ class Shift(Tracked):
     duration_minutes = models.PositiveIntegerField()
     districts = models.ManyToManyField(District, blank=True, related_name="shifts")
     exceptions = models.JSONField(default=list, blank=True, help_text="Dates with no shift")
+    ends_on = models.DateField(null=True, blank=True, help_text="The last day it runs")
+    # Kept in step with the program's preset by `load_programs`, which changes and removes
+    # these alone: a shift planned on the web stays as its coordinator left it.
+    from_preset = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["program", "name"]

@@ -1,4 +1,5 @@
-"""Forms on the teams and shifts page: a new shift, and days a shift does not run."""
+"""Forms on the teams and shifts pages: a new shift, a shift changed or ended, and days a
+shift does not run."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 
 from coresponder.core.forms import style_uswds
 from coresponder.programs.actions import rrule_problem
 from coresponder.programs.duty import WEEKDAY_NAMES
-from coresponder.programs.models import Program, Team
+from coresponder.programs.models import Program, Shift, Team
 
 CHECKBOX = {"class": "usa-checkbox__input"}
 WEEKDAY_LABELS = {
@@ -72,7 +74,7 @@ class ShiftForm(forms.Form):
     starts_on = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
     starts_at = forms.TimeField(
         label="Start time (program's local time)",
-        widget=forms.TimeInput(attrs={"type": "time"}),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     duration_hours = forms.DecimalField(
         label="Length in hours",
@@ -92,6 +94,12 @@ class ShiftForm(forms.Form):
         required=False,
         help_text="Dates as YYYY-MM-DD, separated by commas or new lines.",
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    ends_on = forms.DateField(
+        label="Last day",
+        required=False,
+        help_text="Leave empty for a shift that keeps running.",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, program: Program, *args: Any, **kwargs: Any) -> None:
@@ -126,6 +134,45 @@ class ShiftForm(forms.Form):
 
     def duration_minutes(self) -> int:
         return round(Decimal(self.cleaned_data["duration_hours"]) * 60)
+
+
+class ShiftChangeForm(ShiftForm):
+    """A planned shift changed, or given its last day, against the version the coordinator
+    saw. Its days off are added on the teams page, one batch at a time."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, shift: Shift, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", initial_of(shift))
+        super().__init__(shift.program, *args, **kwargs)
+        del self.fields["exceptions"]
+        # The team a shift has stays offered, even once the team is no longer active.
+        team_field = self.fields["team"]
+        if isinstance(team_field, forms.ModelChoiceField) and shift.team_id:
+            team_field.queryset = Team.objects.filter(
+                Q(program=shift.program, active=True) | Q(pk=shift.team_id)
+            ).order_by("name")
+
+
+def initial_of(shift: Shift) -> dict[str, Any]:
+    """The form's fields as the shift stands: a plain weekly rule as its days, any other as
+    written."""
+    parts = dict(part.split("=", 1) for part in shift.rrule.split(";") if "=" in part)
+    days = parts.get("BYDAY", "").split(",")
+    weekly = set(parts) == {"FREQ", "BYDAY"} and parts["FREQ"] == "WEEKLY"
+    plain = weekly and all(day in WEEKDAY_NAMES for day in days)
+    return {
+        "name": shift.name,
+        "team": shift.team_id,
+        "weekdays": days if plain else [],
+        "rrule": "" if plain else shift.rrule,
+        "starts_on": shift.starts_on,
+        "starts_at": shift.starts_at,
+        "duration_hours": (Decimal(shift.duration_minutes) / 60).quantize(Decimal("0.01")),
+        "districts": [d.code for d in shift.districts.all()],
+        "ends_on": shift.ends_on,
+        "version": shift.version,
+    }
 
 
 class ExceptionForm(forms.Form):

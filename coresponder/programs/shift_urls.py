@@ -7,6 +7,7 @@ from coresponder.programs import shift_views
 urlpatterns = [
     path("", shift_views.teams_page, name="program-teams"),
     path("shifts/new", shift_views.add_shift_page, name="shift-add"),
+    path("shifts/<int:shift_id>/", shift_views.change_shift_page, name="shift-change"),
     path(
         "shifts/<int:shift_id>/exceptions",
         shift_views.add_exceptions_page,

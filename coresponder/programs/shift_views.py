@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +18,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST, require_safe
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.forms import add_action_errors
@@ -29,6 +35,7 @@ from coresponder.programs.actions import (
     SCHEDULER_ROLES,
     add_shift,
     add_shift_exceptions,
+    change_shift,
     reset_team_calendar_secret,
     reset_user_calendar_secret,
     team_calendar_secret,
@@ -39,7 +46,7 @@ from coresponder.programs.ical import shifts_calendar
 from coresponder.programs.labels import district_names
 from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program, Shift, Team, User
-from coresponder.programs.shift_forms import ExceptionForm, ShiftForm
+from coresponder.programs.shift_forms import ExceptionForm, ShiftChangeForm, ShiftForm
 
 # token_urlsafe(32) gives 43 characters; anything much shorter was never issued.
 MIN_SECRET_LENGTH = 32
@@ -82,6 +89,7 @@ def _teams_context(
     )
     by_team: dict[int | None, list[dict[str, Any]]] = {}
     forms = exception_forms or {}
+    today = timezone.localdate(timezone=ZoneInfo(program.timezone))
     for shift in shifts:
         by_team.setdefault(shift.team_id, []).append(
             {
@@ -89,6 +97,7 @@ def _teams_context(
                 "when": describe_schedule(shift.rrule, shift.starts_at, shift.duration_minutes),
                 "districts": [d.name for d in shift.districts.all()],
                 "exceptions": sorted(shift.exceptions or []),
+                "ended": shift.ends_on is not None and shift.ends_on < today,
                 "exception_form": forms.get(shift.pk) or _exception_form(shift),
             }
         )
@@ -161,6 +170,7 @@ def add_shift_page(request: HttpRequest, slug: str) -> HttpResponse:
                 duration_minutes=form.duration_minutes(),
                 district_codes=data["districts"],
                 exceptions=data["exceptions"],
+                ends_on=data["ends_on"],
             )
             messages.success(request, f"Shift “{shift.name}” added.")
             teams = reverse("program-teams", kwargs={"slug": program.slug})
@@ -172,6 +182,89 @@ def add_shift_page(request: HttpRequest, slug: str) -> HttpResponse:
             add_action_errors(form, exc, renamed={"duration_minutes": "duration_hours"})
     context = _teams_context(request, program, shift_form=form)
     return render(request, "programs/teams.html", context, status=422)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_shift_page(request: HttpRequest, slug: str, shift_id: int) -> HttpResponse:
+    """Change a planned shift or give it a last day, against the version the coordinator
+    saw: a change someone made meanwhile is shown, not overwritten."""
+    program = open_program(request, slug)
+    _require_scheduler(request, program)
+    shift = (
+        Shift.objects.filter(program=program, pk=shift_id)
+        .select_related("program", "team")
+        .prefetch_related("districts")
+        .first()
+    )
+    if shift is None:
+        raise Http404("No such shift")
+    if request.method != "POST":
+        return _change_page(request, shift, ShiftChangeForm(shift))
+    form = ShiftChangeForm(shift, request.POST)
+    if not form.is_valid():
+        return _change_page(request, shift, form, status=422)
+    data = form.cleaned_data
+    asked = {
+        "name": data["name"],
+        "team": data["team"],
+        "rrule": data["rule"],
+        "starts_on": data["starts_on"],
+        "starts_at": data["starts_at"],
+        "duration_minutes": form.duration_minutes(),
+        "district_codes": data["districts"],
+        "ends_on": data["ends_on"],
+    }
+    try:
+        change_shift(actor_for(request), shift, **asked, expected_version=data["version"])
+    except StaleVersion:
+        shift = Shift.objects.prefetch_related("districts").get(pk=shift.pk)
+        if _stands_as(shift, asked):
+            return _shift_saved(request, shift)  # sent twice: the first sending saved it
+        fresh = request.POST.copy()
+        fresh["version"] = str(shift.version)
+        form = ShiftChangeForm(shift, fresh)
+        form.is_valid()
+        form.add_error(
+            None,
+            "Someone changed this shift since you opened it: the page shows your changes "
+            "over theirs; check and save again.",
+        )
+        return _change_page(request, shift, form, status=409)
+    except ActionError as exc:
+        add_action_errors(form, exc, renamed={"duration_minutes": "duration_hours"})
+        return _change_page(request, shift, form, status=422)
+    return _shift_saved(request, shift)
+
+
+def _stands_as(shift: Shift, asked: dict[str, Any]) -> bool:
+    """Whether the shift already reads as the change asked."""
+    return (
+        shift.name == asked["name"].strip()
+        and shift.team_id == (asked["team"].pk if asked["team"] else None)
+        and shift.rrule == asked["rrule"].strip().upper()
+        and (shift.starts_on, shift.starts_at) == (asked["starts_on"], asked["starts_at"])
+        and shift.duration_minutes == asked["duration_minutes"]
+        and sorted(d.code for d in shift.districts.all()) == sorted(asked["district_codes"])
+        and shift.ends_on == asked["ends_on"]
+    )
+
+
+def _shift_saved(request: HttpRequest, shift: Shift) -> HttpResponse:
+    ended = shift.ends_on is not None and shift.ends_on < timezone.localdate(
+        timezone=ZoneInfo(shift.program.timezone)
+    )
+    said = "ended" if ended else "saved"
+    messages.success(request, f"Shift “{shift.name}” {said}.")
+    teams = reverse("program-teams", kwargs={"slug": shift.program.slug})
+    return HttpResponseRedirect(f"{teams}#shift-{shift.pk}")
+
+
+def _change_page(
+    request: HttpRequest, shift: Shift, form: ShiftChangeForm, status: int = 200
+) -> HttpResponse:
+    context = {"program": shift.program, "shift": shift, "form": form}
+    return render(request, "programs/shift_change.html", context, status=status)
 
 
 @login_required

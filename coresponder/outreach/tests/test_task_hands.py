@@ -197,7 +197,7 @@ def test_on_the_task_page_the_team_gives_back_and_the_coordinator_gives_to_anoth
     assert "Given to QRT Night" in coordinator.get(url).content.decode()
     # The same press again (Back, or a second tap) finds it done, and says so.
     again = coordinator.post(url + "assign", {"team": teams["night"].pk, "version": task.version})
-    assert "QRT Night has this task already." in coordinator.get(again.url).content.decode()
+    assert "QRT Night has this task already." in coordinator.get(again["Location"]).content.decode()
     task.refresh_from_db()
     assert task.claimed_by == teams["night"] and task.version == 3
 
@@ -221,7 +221,7 @@ def test_a_stale_give_back_on_the_page_says_what_changed(
     coordinator.post(url + "assign", {"team": teams["night"].pk, "version": task.version})
     officer = signed_in(teams["day_officer"])
     answer = officer.post(url + "release", {"version": task.version})
-    page = officer.get(answer.url).content.decode()
+    page = officer.get(answer["Location"]).content.decode()
     assert "Someone changed this task while you were looking (now: Claimed by QRT Night)." in page
     task.refresh_from_db()
     assert task.claimed_by == teams["night"]
