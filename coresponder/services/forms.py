@@ -63,3 +63,17 @@ class CapacityForm(forms.Form):
             attrs={"class": "usa-input usa-input--small", "inputmode": "numeric"}
         ),
     )
+    # Empty keeps the maximum as it stands; a service that grew or shrank says so here.
+    maximum = forms.IntegerField(
+        label="Places in all",
+        required=False,
+        min_value=0,
+        max_value=MAX_CAPACITY,
+        widget=forms.NumberInput(
+            attrs={"class": "usa-input usa-input--small", "inputmode": "numeric"}
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["maximum"].widget.attrs["aria-describedby"] = f"{self['maximum'].auto_id}-hint"

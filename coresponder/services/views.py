@@ -150,7 +150,7 @@ def _service_rows(services: list[Service]) -> list[dict[str, Any]]:
     for service in services:
         capacities = sorted(service.capacities.all(), key=lambda c: (c.updated, c.pk))
         capacity = capacities[-1] if capacities else None
-        initial = {"available": capacity.available} if capacity else {}
+        initial = {"available": capacity.available, "maximum": capacity.maximum} if capacity else {}
         rows.append(
             {
                 "service": service,
@@ -171,15 +171,29 @@ def capacity(request: HttpRequest, service_id: int) -> HttpResponse:
         raise Http404("No such service")
     form = CapacityForm(request.POST, prefix=f"s{service.pk}")
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            actions.update_capacity(actor_for(request), service, form.cleaned_data["available"])
+            actions.update_capacity(actor_for(request), service, data["available"], data["maximum"])
         except ActionError as exc:
-            messages.error(request, f"{service.name}: {' '.join(exc.errors.get('available', []))}")
+            said = [
+                f"{FIELD_WORDS[field]} {message}"
+                for field, problems in exc.errors.items()
+                for message in problems
+            ]
+            messages.error(request, f"{service.name}: {'; '.join(said)}.")
         else:
             messages.success(request, f"{service.name}: capacity updated.")
     else:
-        messages.error(request, f"{service.name}: give the number of places free, 0 or more.")
+        messages.error(
+            request,
+            f"{service.name}: give the places free and in all as whole numbers, "
+            f"0 to {actions.MAX_CAPACITY}.",
+        )
     return redirect("referral-inbox")
+
+
+# How the capacity's fields read in a message about them.
+FIELD_WORDS = {"available": "Places free", "maximum": "Places in all"}
 
 
 # --- Moving a referral's Task ------------------------------------------------------

@@ -481,6 +481,33 @@ def test_more_places_free_than_the_service_has_are_refused(
     assert grown.status_code == 200
 
 
+def test_a_provider_gives_a_new_maximum_on_the_inbox_and_a_smaller_one_is_explained(
+    world: World, client: Client
+) -> None:
+    service = world.service_referral.service
+    client.force_login(reader(world, Role.PROVIDER))
+    url, field = f"/services/{service.pk}/capacity/", f"s{service.pk}"
+    client.post(url, {f"{field}-available": "4", f"{field}-maximum": "14"})
+    page = client.get("/services/inbox/").content.decode()
+    assert "4 of 14" in page
+    assert f'name="{field}-maximum" value="14"' in page
+    assert f'aria-describedby="id_{field}-maximum-hint"' in page
+    grown = client.post(url, {f"{field}-available": "20", f"{field}-maximum": "24"}, follow=True)
+    assert "capacity updated." in grown.content.decode()
+    capacity = ServiceCapacity.objects.get(service=service)
+    assert (capacity.available, capacity.maximum) == (20, 24)
+    # Empty keeps the maximum as it stands.
+    client.post(url, {f"{field}-available": "18", f"{field}-maximum": ""})
+    capacity.refresh_from_db()
+    assert (capacity.available, capacity.maximum) == (18, 24)
+    shrunk = client.post(url, {f"{field}-available": "18", f"{field}-maximum": "10"}, follow=True)
+    assert "Places in all must be at least the number available." in shrunk.content.decode()
+    capacity.refresh_from_db()
+    assert (capacity.available, capacity.maximum) == (18, 24)
+    typo = client.post(url, {f"{field}-available": "eighteen"}, follow=True)
+    assert "give the places free and in all as whole numbers, 0 to" in typo.content.decode()
+
+
 def test_a_warm_handoff_sent_twice_is_recorded_once_without_a_conflict(
     world: World, client: Client
 ) -> None:
