@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING
@@ -31,6 +31,28 @@ NOT_REACHED = frozenset({Outcome.NOT_LOCATED})
 # Outcomes that can never close a task by themselves: "not located" closes only when
 # the preset's attempts run out, "interested later" sets a re-contact date.
 NEVER_CLOSING: frozenset[str] = frozenset({Outcome.NOT_LOCATED, Outcome.DECLINED_INTERESTED_LATER})
+# Outcomes that say the person was not the one reached: a relative or friend was.
+FAMILY_ONLY = frozenset({Outcome.CONTACTED_COLLATERAL_ONLY})
+
+
+def contacts_problem(outcome: str, roles: Iterable[str]) -> str | None:
+    """Why the people an attempt says it reached contradict its outcome, or None: nobody is
+    reached when no one was located, and "family or friends only" did not reach the person.
+    """
+    reached = set(roles)
+    if outcome in NOT_REACHED and reached:
+        return (
+            "Not located means no one was reached: untick who was reached, "
+            "or choose another outcome."
+        )
+    if outcome in FAMILY_ONLY and "participant" in reached:
+        return (
+            "Contacted family or friends only means the person was not reached: "
+            "untick the person, or choose another outcome."
+        )
+    return None
+
+
 # A task nobody closed leaves the queue this long after its window closed, unless the
 # preset's `follow_up.expires_after_hours` says otherwise: a day's grace for a late
 # visit, after which the task is listed as missed rather than buried in the queue.

@@ -23,6 +23,7 @@ from coresponder.domain.outreach import (
     SpacingConflict,
     after_attempt,
     close_reason_problem,
+    contacts_problem,
     expiry_cutoff,
     follow_up_rules,
     missing_checklist,
@@ -425,6 +426,8 @@ def record_attempt(
             "An attempt comes after what it follows up.",
             {"attempted_at": ["cannot be before the referral or the overdose it follows up"]},
         )
+    if problem := contacts_problem(data.outcome, (c.role for c in data.contacted)):
+        raise ActionError(problem, {"contacted": [problem]})
     with transaction.atomic():
         task = OutreachTask.objects.select_for_update().select_related("program").get(pk=task.pk)
         # Checked under the task's lock, so two attempts sent at once cannot both pass.

@@ -73,7 +73,14 @@ def _saved_message(task: OutreachTask, outcome: str, zone: ZoneInfo) -> str:
     if task.status == OutreachTask.Status.CLOSED:
         return f"{said} This case is closed."
     if task.next_attempt_after:
-        return f"{said} Next attempt after {format_datetime(task.next_attempt_after, zone)}."
+        after = format_datetime(task.next_attempt_after, zone)
+        if task.next_attempt_after >= task.window_end:
+            closes = format_datetime(task.window_end, zone)
+            return (
+                f"{said} Next attempt after {after}, which is after this task's window "
+                f"closes ({closes}): a visit then is late."
+            )
+        return f"{said} Next attempt after {after}."
     return said
 
 

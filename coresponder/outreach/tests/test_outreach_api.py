@@ -162,6 +162,14 @@ def test_not_located_schedules_the_next_attempt(qrt: Program, api_client_for: An
     assert body["next_attempt_after"].startswith("2026-11-21T15:00")
 
 
+def test_not_located_with_someone_reached_is_refused(qrt: Program, api_client_for: Any) -> None:
+    task = task_for(qrt, "Contradicted")
+    response = attempt(api_client_for(staff(qrt)), task, "not_located")
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["contacted"]
+    assert not task.attempts.exists()
+
+
 def test_an_attempt_dated_in_the_future_is_refused_and_nothing_is_saved(
     qrt: Program, api_client_for: Any
 ) -> None:

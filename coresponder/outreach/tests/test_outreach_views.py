@@ -117,6 +117,40 @@ def test_recording_a_not_located_attempt_creates_it_and_shows_the_next_attempt_t
     assert "Not located" in page
 
 
+def test_a_next_attempt_due_after_the_window_closes_is_said_to_be_late(qrt: Program) -> None:
+    task = task_for(qrt, "Late", closes_in_hours=6)
+    client = signed_in(staff(qrt))
+    page = client.post(task_url(task), visit(task, "not_located"), follow=True)
+    assert "which is after this task&#x27;s window closes" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("outcome", "reached", "said"),
+    [
+        ("not_located", {"reached_person": "on"}, "Not located means no one was reached"),
+        (
+            "not_located",
+            {"relationship_1": "mother", "name_1": "Ann"},
+            "Not located means no one was reached",
+        ),
+        (
+            "contacted_collateral_only",
+            {"reached_person": "on", "relationship_1": "mother"},
+            "Contacted family or friends only means the person was not reached",
+        ),
+    ],
+)
+def test_who_was_reached_must_fit_the_outcome_and_nothing_is_saved_otherwise(
+    qrt: Program, outcome: str, reached: dict[str, str], said: str
+) -> None:
+    task = task_for(qrt, "Reached")
+    client = signed_in(staff(qrt))
+    response = client.post(task_url(task), visit(task, outcome, **reached))
+    assert response.status_code == 422
+    assert said in response.content.decode()
+    assert not Attempt.objects.filter(task=task).exists()
+
+
 def test_a_declined_outcome_on_qrt_lists_the_missing_checklist_then_filling_it_closes(
     qrt: Program,
 ) -> None:
