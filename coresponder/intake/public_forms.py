@@ -114,6 +114,11 @@ TEXT: dict[str, dict[str, str]] = {
             "Help is voluntary. Anyone can say no, or ask the team to stop getting in touch."
         ),
         "another": "Send another request",
+        "nothing_sent_title": "No request was sent from this device",
+        "nothing_sent": "To ask a program for help, fill in the form.",
+        "to_form": "Ask for help",
+        "no_program_title": "There is no such program here",
+        "no_program": "The address may be mistyped. Choose the program on the form.",
         "limit_title": "Too many requests from this connection",
         "limit_body": (
             "We cannot take another request from here just now. Please try again in an hour."
@@ -226,6 +231,11 @@ TEXT: dict[str, dict[str, str]] = {
             "que deje de comunicarse."
         ),
         "another": "Enviar otra solicitud",
+        "nothing_sent_title": "No se envió ninguna solicitud desde este dispositivo",
+        "nothing_sent": "Para pedir ayuda a un programa, llene el formulario.",
+        "to_form": "Pedir ayuda",
+        "no_program_title": "Ese programa no existe aquí",
+        "no_program": "Puede que la dirección tenga un error. Elija el programa en el formulario.",
         "limit_title": "Demasiadas solicitudes desde esta conexión",
         "limit_body": (
             "Ahora no podemos recibir otra solicitud desde aquí. Vuelva a intentarlo dentro "

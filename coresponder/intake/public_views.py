@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -94,7 +94,9 @@ def help_page(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             return _submit(request, lang)
         form = HelpForm(lang=lang, initial={"program": slug})
         if slug is not None and slug not in form.programs:
-            raise Http404("No such program")
+            form_url = _with_language(reverse("help"), lang)
+            context = _page_context(request, lang, form_url=form_url)
+            return render(request, "intake/help_no_program.html", context, status=404)
         return _render_form(request, lang, form, status=200)
 
 
@@ -114,13 +116,13 @@ def _submit(request: HttpRequest, lang: str) -> HttpResponse:
     if form.honeypot_filled:
         note_request(address)
         _refuse_automated(actor, form)
-        return _thanks_redirect(lang)
+        return _thanks_redirect(request, lang)
     if form.is_valid():
 
         def save() -> HttpResponse:
             record_public_referral(actor, form.chosen_program, form.referral(timezone.now()))
             note_request(address)
-            return _thanks_redirect(lang)
+            return _thanks_redirect(request, lang)
 
         try:
             return form_tokens.save_once(request, form_tokens.Kind.HELP_REQUEST, save, sent_before)
@@ -148,9 +150,15 @@ def _refuse_automated(actor: Actor, form: HelpForm) -> None:
     )
 
 
-def _thanks_redirect(lang: str) -> HttpResponse:
-    # Redirect after the post, so reloading the page never sends the request twice.
+def _thanks_redirect(request: HttpRequest, lang: str) -> HttpResponse:
+    # Redirect after the post, so reloading the page never sends the request twice. The
+    # session remembers that this device sent one, so the page says "sent" only then.
+    request.session[SENT_KEY] = True
     return HttpResponseRedirect(_with_language(reverse("help-thanks"), lang))
+
+
+# Set in the session of a device that sent a request (or was answered as though it had).
+SENT_KEY = "help_request_sent"
 
 
 @never_cache
@@ -158,5 +166,6 @@ def _thanks_redirect(lang: str) -> HttpResponse:
 def help_thanks(request: HttpRequest) -> HttpResponse:
     lang = language_of(request.GET.get("lang"))
     form_url = _with_language(reverse("help"), lang)
-    context = _page_context(request, lang, form_url=form_url, sent=True)
+    sent = bool(request.session.get(SENT_KEY))
+    context = _page_context(request, lang, form_url=form_url, sent=sent)
     return render(request, "intake/help_thanks.html", context)

@@ -102,6 +102,30 @@ def test_a_link_can_choose_the_program_in_advance(programs: Any, client: Client)
     assert client.get("/help/nowhere").status_code == 404
 
 
+def test_a_program_that_is_not_here_is_said_in_the_pages_language(
+    programs: Any, client: Client
+) -> None:
+    response = client.get("/help/nowhere?lang=es")
+
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert '<html lang="es">' in html
+    assert TEXT["es"]["no_program_title"] in html
+    assert 'href="/help?lang=es"' in html
+
+
+def test_the_thank_you_page_opened_without_a_request_does_not_say_one_was_sent(
+    programs: Any, client: Client
+) -> None:
+    html = client.get("/help/thanks").content.decode()
+
+    assert TEXT["en"]["thanks_title"] not in html
+    assert TEXT["en"]["nothing_sent_title"] in html
+    sent = send(client, request_for_me(), follow=True).content.decode()
+    assert TEXT["es"]["thanks_title"] in sent
+    assert TEXT["es"]["thanks_title"] in client.get("/help/thanks?lang=es").content.decode()
+
+
 def test_the_programs_are_offered_by_name(programs: dict[str, Program], client: Client) -> None:
     html = client.get("/help").content.decode()
 
