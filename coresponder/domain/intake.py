@@ -49,6 +49,27 @@ def outreach_window(
     return utc + dt.timedelta(hours=opens_after_hours), utc + dt.timedelta(hours=closes_after_hours)
 
 
+def follow_up_window(
+    anchor: dt.datetime,
+    learned_at: dt.datetime,
+    opens_after_hours: float,
+    closes_after_hours: float,
+) -> tuple[dt.datetime, dt.datetime, bool]:
+    """The follow-up window, and whether it counts from when the program learned of what it
+    follows up rather than from the anchor.
+
+    An overdose the program learns of after its window closed (a hospital's file sent a
+    week later) cannot be followed up in time: its window, as long as the preset's, opens
+    when the program learned of it, and says so, so the team still has the time the preset
+    gives and the service levels do not count a miss nobody could have avoided.
+    """
+    start, end = outreach_window(anchor, opens_after_hours, closes_after_hours)
+    if learned_at < end:
+        return start, end, False
+    learned = learned_at.astimezone(dt.UTC)
+    return learned, learned + (end - start), True
+
+
 def metres_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance (haversine)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)

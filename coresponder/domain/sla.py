@@ -27,6 +27,8 @@ class TaskRecord:
     team: str = ""
     # Left the queue unworked: nobody closed it in the time the preset allows.
     expired: bool = False
+    # Learned of after the anchor's window had closed: the window opened then.
+    window_from_report: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,9 @@ class SlaSummary:
     missed: int = 0
     # Of the missed, those that expired from the queue unworked.
     expired: int = 0
+    # Of the windows closed, those that opened when the program learned of the overdose,
+    # after the window it gave had closed.
+    from_late_reports: int = 0
 
 
 def attempted_within_window(task: TaskRecord) -> bool:
@@ -85,6 +90,7 @@ def summarize(
         missed_by_team=dict(sorted(Counter(t.team for t in missed).items())),
         missed=len(missed),
         expired=sum(1 for t in closed if t.expired),
+        from_late_reports=sum(1 for t in closed if t.window_from_report),
     )
 
 

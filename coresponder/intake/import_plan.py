@@ -14,6 +14,8 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.utils import timezone
+
 from coresponder.core.errors import ActionError
 from coresponder.domain.intake import (
     JOINING,
@@ -23,6 +25,7 @@ from coresponder.domain.intake import (
     PersonAgreement,
     ReportFacts,
     decide_overdose_join,
+    follow_up_window,
     weigh_person,
 )
 from coresponder.domain.linkage import Params, Record
@@ -69,6 +72,9 @@ class RowPlan:
     reports_death: bool = False
     # The same source sent this record before, as it is: the commit adds nothing of it.
     sent_before: bool = False
+    # A new overdose whose follow-up window closed before the file came: any follow-up it
+    # opens has its window from the commit.
+    late_report: bool = False
 
     @property
     def new_overdose(self) -> bool:
@@ -241,6 +247,7 @@ def plan_rows(
     usable = [(n, r) for n, r in referrals if r.overdose and r.person]
     planner = _Planner(user, program, usable)
     fatal = {n: bool(r.overdose and r.overdose.fatal) for n, r in usable}
+    now = timezone.now()
     plans = {}
     for number, referral in usable:
         plan = planner.plan(number, referral)
@@ -251,8 +258,25 @@ def plan_rows(
                 else fatal.get(plan.joins_row or 0, True)
             )
             plan.reports_death = fatal[number] and not joined_fatal and not plan.sent_before
+            plan.late_report = (
+                plan.new_overdose and not plan.sent_before and _arrives_late(program, referral, now)
+            )
             plans[number] = plan
     return plans
+
+
+def _arrives_late(program: Program, referral: ReferralInput, now: dt.datetime) -> bool:
+    """Whether the follow-up this row may open would have had its window closed by `now`."""
+    follow_up = program.rules.follow_up
+    overdose = referral.overdose
+    if follow_up is None or overdose is None or referral.pathway not in follow_up.pathways:
+        return False
+    use_overdose = follow_up.anchor == "overdose" and overdose.occurred_at is not None
+    anchor = overdose.occurred_at if use_overdose else referral.received_at
+    if anchor is None:
+        return False
+    opens, closes = follow_up.opens_after_hours, follow_up.closes_after_hours
+    return follow_up_window(anchor, now, opens, closes)[2]
 
 
 @dataclass(frozen=True)

@@ -299,6 +299,11 @@ def _plan_view(plan: RowPlan | None, zone: ZoneInfo, names: dict[int, str]) -> d
             "Sent before, as it is, by the same source: nothing of it will be added "
             f"({overdose[:1].lower()}{overdose[1:]})"
         )
+    if plan.late_report:
+        overdose += (
+            ". It comes after its follow-up window closed: a follow-up it opens has its "
+            "window from now"
+        )
     if plan.reports_death:
         overdose += (
             ". It says the overdose was fatal: the death will be recorded, the person's open "

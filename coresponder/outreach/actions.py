@@ -17,7 +17,7 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import CLOCK_SKEW
-from coresponder.domain.intake import outreach_window
+from coresponder.domain.intake import follow_up_window
 from coresponder.domain.outreach import (
     OVERRIDE_REASON_MIN_LENGTH,
     SpacingConflict,
@@ -84,8 +84,12 @@ def follow_up_referral(
         if follow_up.anchor == "overdose" and overdose
         else (referral.received_at)
     )
-    start, end = outreach_window(anchor, follow_up.opens_after_hours, follow_up.closes_after_hours)
-    return open_task(actor, program, person, referral, overdose, target, start, end)
+    start, end, late = follow_up_window(
+        anchor, timezone.now(), follow_up.opens_after_hours, follow_up.closes_after_hours
+    )
+    return open_task(
+        actor, program, person, referral, overdose, target, start, end, window_from_report=late
+    )
 
 
 def open_task(
@@ -97,6 +101,8 @@ def open_task(
     target: str,
     window_start: dt.datetime,
     window_end: dt.datetime,
+    *,
+    window_from_report: bool = False,
 ) -> OutreachTask:
     """A new task in the queue, in the referral's district, at the person's priority tier."""
     with transaction.atomic():
@@ -108,6 +114,7 @@ def open_task(
             target=target,
             window_start=window_start,
             window_end=window_end,
+            window_from_report=window_from_report,
             district=referral.district if referral is not None else None,
             priority_tier=tier_for(program, person.pk),
         )

@@ -64,6 +64,8 @@ class OutreachTask(Tracked):
     next_attempt_after = models.DateTimeField(null=True, blank=True)
     recontact_on = models.DateField(null=True, blank=True)
     escalations = models.PositiveSmallIntegerField(default=0)
+    # Learned of after the window the anchor gives had closed: the window opened then.
+    window_from_report = models.BooleanField(default=False)
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=32, choices=CLOSE_REASONS, blank=True)
     # What staff wrote when closing by hand ("other" needs it).

@@ -43,6 +43,7 @@ def task_records(
         )
         .values(
             "expired",
+            "window_from_report",
             "window_start",
             "window_end",
             "first_attempt_at",
@@ -67,6 +68,7 @@ def task_records(
             or UNKNOWN_DISTRICT,
             team=row["claimed_by__name"] or UNCLAIMED,
             expired=bool(row["expired"]),
+            window_from_report=row["window_from_report"],
         )
         for row in rows
     ]

@@ -79,11 +79,6 @@ FILE = [
 
 
 @pytest.fixture
-def importer(pco: Program) -> User:
-    return member_of(pco, Role.OFFICER, "importer", display_name="Ivy Importer")
-
-
-@pytest.fixture
 def known(pco: Program, importer: User) -> dict[str, Any]:
     """The police report of Bridget O'Brien's overdose, and Marcus Webb from last month."""
     actor = Actor(user=importer, where="test")

@@ -3,34 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.test import Client
 
-from coresponder.conftest import member_of
-from coresponder.domain.vocabulary import Role
 from coresponder.intake.import_flow import IMPORTED_ALREADY
 from coresponder.intake.models import Overdose, Referral
 from coresponder.intake.tests.test_imports import csv_bytes, mapping_form, row, signed_in, upload
 from coresponder.programs.form_tokens import FIELD, new_token
-from coresponder.programs.models import Program, User
+from coresponder.programs.models import User
 from coresponder.programs.tests.saving_once import assert_second_shows_first, post_twice
 
 pytestmark = pytest.mark.django_db
 
 PREVIEW = "/intake/import/pco/preview/"
-
-
-@pytest.fixture
-def importer(pco: Program) -> User:
-    return member_of(pco, Role.OFFICER, "importer", display_name="Ivy Importer")
-
-
-@pytest.fixture
-def var_dir(settings: Any, tmp_path: Path) -> Path:
-    settings.VAR_DIR = tmp_path
-    return tmp_path
 
 
 def previewed(client: Client, rows: int = 3) -> str:

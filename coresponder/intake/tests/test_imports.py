@@ -81,17 +81,6 @@ def csv_bytes(rows: list[list[str]], delimiter: str = ",", bom: bool = False) ->
     return ("\ufeff" if bom else "").encode() + text.encode()
 
 
-@pytest.fixture
-def importer(pco: Program) -> User:
-    return member_of(pco, Role.OFFICER, "importer", display_name="Ivy Importer")
-
-
-@pytest.fixture
-def var_dir(settings: Any, tmp_path: Path) -> Path:
-    settings.VAR_DIR = tmp_path
-    return tmp_path
-
-
 def commit(user: User, program: Program, data: bytes, **options: Any) -> Any:
     table = read_table(data, "overdoses.csv")
     import_options = options_for(program, suggest_mapping(table.headers), **options)

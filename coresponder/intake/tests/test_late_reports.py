@@ -1,0 +1,98 @@
+"""An overdose learned of after its follow-up window closed: the window opens on arrival."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from coresponder.domain.intake import follow_up_window
+from coresponder.intake.models import Overdose
+from coresponder.intake.tests.test_imports import (
+    commit,
+    csv_bytes,
+    mapping_form,
+    row,
+    signed_in,
+    upload,
+)
+from coresponder.outreach.models import OutreachTask
+from coresponder.outreach.sla import sla_summary
+from coresponder.programs.models import Program, User
+
+pytestmark = pytest.mark.django_db
+
+NOON = dt.datetime(2026, 3, 2, 17, 0, tzinfo=dt.UTC)
+
+
+def test_a_window_still_open_counts_from_the_overdose() -> None:
+    start, end, late = follow_up_window(NOON, NOON + dt.timedelta(hours=71), 12, 72)
+    assert (start, end, late) == (
+        NOON + dt.timedelta(hours=12),
+        NOON + dt.timedelta(hours=72),
+        False,
+    )
+
+
+def test_a_window_closed_before_the_program_learned_opens_then_as_long_as_the_preset_gives() -> (
+    None
+):
+    learned = NOON + dt.timedelta(days=9)
+    start, end, late = follow_up_window(NOON, learned, 12, 72)
+    assert (start, end, late) == (learned, learned + dt.timedelta(hours=60), True)
+
+
+def test_a_file_sent_days_late_opens_follow_up_that_can_still_be_met(
+    pco: Program,
+    importer: User,
+) -> None:
+    now = timezone.now()
+    long_ago = (now - dt.timedelta(days=10)).isoformat()
+    just_now = (now - dt.timedelta(hours=1)).isoformat()
+    commit(
+        importer,
+        pco,
+        csv_bytes(
+            [row(1, **{"Incident Date/Time": long_ago}), row(2, **{"Incident Date/Time": just_now})]
+        ),
+    )
+    late = OutreachTask.objects.get(overdose__occurred_at__lt=now - dt.timedelta(days=9))
+    on_time = OutreachTask.objects.get(overdose__occurred_at__gt=now - dt.timedelta(days=1))
+    assert late.window_from_report and not on_time.window_from_report
+    assert now <= late.window_start <= timezone.now()
+    assert late.window_end - late.window_start == dt.timedelta(hours=60)
+    assert on_time.window_start == on_time.overdose.occurred_at + dt.timedelta(hours=12)  # type: ignore[union-attr]
+
+    page = signed_in(importer).get(f"/programs/pco/outreach/{late.pk}/").content.decode()
+    assert "Counted from when the report arrived" in page
+
+    # Its window closes unworked: a miss like any other, and counted as a late report.
+    OutreachTask.objects.filter(pk=late.pk).update(
+        window_start=now - dt.timedelta(hours=61), window_end=now - dt.timedelta(hours=1)
+    )
+    day = timezone.localdate(timezone=dt.UTC)
+    summary = sla_summary(pco, day - dt.timedelta(days=1), day, timezone.now())
+    assert (summary.closed_windows, summary.missed, summary.from_late_reports) == (1, 1, 1)
+
+
+def test_the_preview_says_a_row_comes_after_its_window(
+    importer: User,
+    var_dir: Path,
+) -> None:
+    client = signed_in(importer)
+    long_ago = (timezone.now() - dt.timedelta(days=10)).isoformat()
+    upload(
+        client,
+        csv_bytes(
+            [
+                row(1, **{"Incident Date/Time": long_ago}),
+                row(2, **{"Incident Date/Time": timezone.now().isoformat()}),
+            ]
+        ),
+    )
+    client.post("/intake/import/pco/map/", mapping_form())
+    html = client.get("/intake/import/pco/preview/").content.decode()
+    assert html.count("It comes after its follow-up window closed") == 1
+    assert not Overdose.objects.exists()
