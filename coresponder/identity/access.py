@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from coresponder.core.errors import NotVisible
 from coresponder.domain.vocabulary import Role
-from coresponder.identity.models import MatchCandidate, Merge
+from coresponder.identity.models import MatchCandidate, Merge, SourceRecord
 from coresponder.privacy.access import (
     PersonAccess,
     access_person,
@@ -28,6 +28,22 @@ DECIDERS = frozenset({Role.COORDINATOR, Role.ADMIN})
 def access_pair(user: Any, a_id: int, b_id: int) -> tuple[PersonAccess, PersonAccess]:
     """Both people, or NotVisible: a pair is only shown to someone who sees both."""
     return access_person(user, a_id), access_person(user, b_id)
+
+
+def compared_records(
+    first: PersonAccess, second: PersonAccess, evidence: Any
+) -> tuple[SourceRecord, SourceRecord] | None:
+    """The two source records a pair's weighing compared, each beside its own person, read
+    through the people the reader was already let see; None when the evidence names none
+    (the people's own fields were weighed) or they are no longer these two people's."""
+    ids = evidence.get("records") if isinstance(evidence, dict) else None
+    if not (isinstance(ids, list) and len(ids) == 2 and all(isinstance(i, int) for i in ids)):
+        return None
+    left = first.person.source_records.filter(pk__in=ids).first()
+    right = second.person.source_records.filter(pk__in=ids).first()
+    if left is None or right is None or left.pk == right.pk:
+        return None
+    return left, right
 
 
 def may_decide(user: Any) -> bool:

@@ -26,6 +26,7 @@ from coresponder.identity.access import (
     access_candidate,
     access_merge,
     access_pair,
+    compared_records,
     may_decide,
     merge_history,
     pending_candidates,
@@ -33,6 +34,8 @@ from coresponder.identity.access import (
 from coresponder.identity.actions import MatchDecision, decide_match, evidence_rows, unmerge
 from coresponder.identity.earlier_contacts import earlier_contacts
 from coresponder.identity.matching import described_evidence, reason_text
+from coresponder.identity.models import SourceRecord
+from coresponder.people.models import Sex
 from coresponder.privacy.access import (
     Linkable,
     PersonAccess,
@@ -76,6 +79,28 @@ def _side(access: PersonAccess) -> list[dict[str, Any]]:
     return rows
 
 
+def _record_side(record: SourceRecord, access: PersonAccess) -> list[dict[str, Any]]:
+    """One compared source record's fields, as `_side` shows a person's."""
+    rows = []
+    for name, label, group in COMPARED:
+        shown = access.shows(group)
+        value = getattr(record, name)
+        if name == "sex":
+            value = dict(Sex.choices).get(value, value)
+        elif name == "birth_date" and value is None and record.birth_year:
+            value = f"{record.birth_year} (year only)"
+        elif name == "birth_date" and value is not None:
+            value = format_date(value, with_year=True)
+        rows.append({"label": label, "value": value if shown else None, "shown": shown})
+    return rows
+
+
+def _record_heading(record: SourceRecord, zone: Any) -> str:
+    """'EMS, 3 Mar 2026': whose account and when it came."""
+    received = format_date(record.received_at.astimezone(zone).date(), with_year=True)
+    return f"{record.get_source_display()}, {received}"
+
+
 def _caution(evidence: Any, vector: dict[str, int]) -> str:
     """Why a person should look before merging (twins, Jr and Sr, a placeholder name), or "":
     as stored when the pair was weighed (which read the records themselves), else from the
@@ -112,13 +137,17 @@ def match_review(request: HttpRequest) -> HttpResponse:
 def _review_page(request: HttpRequest, status: int = 200) -> HttpResponse:
     """The queue, at the page asked for (or the page a refused decision was made on)."""
     number = request.GET.get("page") or request.POST.get("page")
+    zone = reader_zone(request.user)
     page = Paginator(pending_candidates(request.user), PAGE_SIZE).get_page(number)
     pairs: list[dict[str, Any]] = []
+    records: set[int] = set()
     for candidate in page.object_list:
         try:
             first, second = access_pair(request.user, candidate.person_a_id, candidate.person_b_id)
         except NotVisible:
             continue
+        compared = compared_records(first, second, candidate.evidence)
+        records.update(r.pk for r in compared or ())
         pairs.append(
             {
                 "candidate": candidate,
@@ -126,6 +155,19 @@ def _review_page(request: HttpRequest, status: int = 200) -> HttpResponse:
                 "b": second.person,
                 "fields": list(zip(_side(first), _side(second), strict=True)),
                 "evidence": _evidence(candidate.evidence),
+                "compared": {
+                    "a": _record_heading(compared[0], zone),
+                    "b": _record_heading(compared[1], zone),
+                    "fields": list(
+                        zip(
+                            _record_side(compared[0], first),
+                            _record_side(compared[1], second),
+                            strict=True,
+                        )
+                    ),
+                }
+                if compared
+                else None,
             }
         )
     merges = merge_history(request.user)
@@ -135,14 +177,19 @@ def _review_page(request: HttpRequest, status: int = 200) -> HttpResponse:
         "read",
         object_type="people.matchcandidate",
         fields=["identity", "contact"],
-        detail={"review": True, "ids": [p["candidate"].pk for p in pairs], "person_ids": shown},
+        detail={
+            "review": True,
+            "ids": [p["candidate"].pk for p in pairs],
+            "person_ids": shown,
+            "source_record_ids": sorted(records),
+        },
     )
     context = {
         "pairs": pairs,
         "page": page,
         "merges": merges,
         "decisions": MatchDecision,
-        "zone": reader_zone(request.user),
+        "zone": zone,
     }
     return render(request, "identity/review.html", context, status=status)
 

@@ -220,6 +220,28 @@ def test_the_review_page_shows_the_pair_with_its_evidence(
     assert 'name="csrfmiddlewaretoken"' in html
 
 
+def test_a_pair_the_job_weighed_shows_the_reports_it_compared_beside_the_people_now(
+    smiths: tuple[Person, Person], coordinator: User
+) -> None:
+    ems, hospital = smiths
+    # Since the reports, the EMS person's record took the phone a worker wrote down.
+    Person.objects.filter(pk=ems.pk).update(phone="+12155550100")
+    compared = [ems.source_records.get().pk, hospital.source_records.get().pk]
+    evidence = {**candidate_for(smiths).evidence, "records": list(reversed(compared))}
+    MatchCandidate.objects.filter(person_a=ems).update(evidence=evidence)
+    html = signed_in(coordinator).get("/people/matches/").content.decode()
+    reports = html[html.index("The two reports compared") : html.index("The two people as")]
+    assert "EMS, " in reports and "Hospital, " in reports
+    # Each report beside its own person: the EMS one first, though listed second.
+    assert reports.index("EMS, ") < reports.index("Hospital, ")
+    assert "(215) 555-0100" not in reports and "215-555-0100" not in reports
+    assert reports.count("—") >= 2  # the EMS report gave no phone, no address
+    people = html[html.index("The two people as recorded now") :]
+    assert "2155550100" in people.replace("-", "").replace(" ", "").replace("+1", "")
+    event = AuditEvent.objects.filter(object_type="people.matchcandidate").latest("id")
+    assert event.detail["source_record_ids"] == sorted(compared)
+
+
 def test_the_review_page_says_when_a_pair_may_be_written_family_name_first(
     smiths: tuple[Person, Person], coordinator: User
 ) -> None:
