@@ -17,10 +17,11 @@ is the middle of the records, and the page says so.
 
 De-identified readers (ADR 0007) see whole, finished quarters, each the figure
 the dashboard shows them for that quarter: an overdose total only where the
-dashboard shows both its fatal and nonfatal parts, arrests as the dispositions
-table shows them. A line through the quarters is drawn only when no quarter is
-hidden, since its coefficients together with the other quarters would give a
-hidden one away.
+dashboard shows both its fatal and nonfatal parts, the non-fatal overdoses alone
+where it shows them (a program with a few deaths a quarter can still be evaluated
+on those), arrests as the dispositions table shows them. A line through the
+quarters is drawn only when no quarter is hidden, since its coefficients together
+with the other quarters would give a hidden one away.
 """
 
 from __future__ import annotations
@@ -47,9 +48,10 @@ from coresponder.reports.metrics import DISPOSITION_CODES, MONTHS
 from coresponder.reports.models import MetricBuild
 
 OVERDOSES = "overdoses"
+NONFATAL = "nonfatal_overdoses"
 ARRESTS = "arrests"
-OUTCOME_LABELS = {OVERDOSES: "Overdoses", ARRESTS: "Arrests"}
-OUTCOME_WORDS = {OVERDOSES: "overdoses", ARRESTS: "arrests"}
+OUTCOME_LABELS = {OVERDOSES: "Overdoses", NONFATAL: "Non-fatal overdoses", ARRESTS: "Arrests"}
+OUTCOME_WORDS = {OVERDOSES: "overdoses", NONFATAL: "non-fatal overdoses", ARRESTS: "arrests"}
 # At most eight years: a program several years old with the years before it, whole.
 MAX_MONTHS = 96
 
@@ -264,17 +266,20 @@ def _month_of(value: dt.date | dt.datetime) -> dt.date:
 
 
 def outcomes_held(program: Program) -> list[str]:
-    """The outcomes the program's records hold: overdoses, arrests, or both."""
+    """The outcomes the program's records hold: overdoses (all, and the non-fatal alone),
+    arrests, or both."""
     held = []
     if Overdose.objects.filter(program=program).exists():
-        held.append(OVERDOSES)
+        held += [OVERDOSES, NONFATAL]
     if Encounter.objects.filter(program=program, disposition=Disposition.ARRESTED).exists():
         held.append(ARRESTS)
     return held
 
 
 def _exact_value(counts: MonthCounts, outcome: str) -> int:
-    return counts.fatal + counts.nonfatal if outcome == OVERDOSES else counts.arrests
+    if outcome == OVERDOSES:
+        return counts.fatal + counts.nonfatal
+    return counts.nonfatal if outcome == NONFATAL else counts.arrests
 
 
 def _shown_value(counts: MonthCounts, outcome: str) -> int | None:
@@ -282,6 +287,8 @@ def _shown_value(counts: MonthCounts, outcome: str) -> int | None:
     if outcome == OVERDOSES:
         parts = (suppress_small(counts.fatal), suppress_small(counts.nonfatal))
         return None if None in parts else counts.fatal + counts.nonfatal
+    if outcome == NONFATAL:
+        return suppress_small(counts.nonfatal)
     split = disclosure.dispositions(dict(counts.dispositions))
     return split.cells.get(Disposition.ARRESTED.value, 0)
 
@@ -350,6 +357,13 @@ def evaluate(
             "Some quarters count 1 to 10 and are hidden. A line through the others would let "
             "someone work the hidden counts out, so no evaluation is shown de-identified."
         )
+        if outcome == OVERDOSES and all(
+            suppress_small(quarters[q].nonfatal) is not None for q in periods
+        ):
+            refusal += (
+                " The fatal overdoses are what is hidden: choose non-fatal overdoses, "
+                "whose quarters can all be shown."
+            )
     else:
         try:
             fit = its.fit_ols(

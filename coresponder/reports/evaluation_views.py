@@ -53,7 +53,7 @@ def evaluation(request: HttpRequest, slug: str) -> HttpResponse:
     errors: list[str] = []
     outcome = str(request.GET.get("outcome") or ev.OVERDOSES)
     if outcome not in ev.OUTCOME_LABELS:
-        errors.append("Choose overdoses or arrests.")
+        errors.append("Choose overdoses, non-fatal overdoses or arrests.")
         outcome = ev.OVERDOSES
     asked, problem = _start_asked(str(request.GET.get("start") or ""))
     if problem:

@@ -118,7 +118,7 @@ def test_a_bad_start_or_outcome_is_named_and_the_default_shown(
     assert response.status_code == 422
     html = response.content.decode()
     assert "The start date must be a date like 2025-03-01." in html
-    assert "Choose overdoses or arrests." in html
+    assert "Choose overdoses, non-fatal overdoses or arrests." in html
     assert response.context["result"].start == PROGRAM_START
 
 
@@ -127,7 +127,10 @@ def test_arrests_are_offered_only_where_the_records_hold_them(
 ) -> None:
     sign_in(client, coordinator)
     response = client.get(URL)
-    assert response.context["outcomes"] == [("overdoses", "Overdoses")]
+    assert response.context["outcomes"] == [
+        ("overdoses", "Overdoses"),
+        ("nonfatal_overdoses", "Non-fatal overdoses"),
+    ]
     assert "records hold no arrests, so that outcome is not offered" in response.content.decode()
     Encounter.objects.create(
         program=world,
@@ -136,7 +139,11 @@ def test_arrests_are_offered_only_where_the_records_hold_them(
         disposition=Disposition.ARRESTED,
     )
     response = client.get(URL, {"outcome": "arrests"})
-    assert [key for key, _ in response.context["outcomes"]] == ["overdoses", "arrests"]
+    assert [key for key, _ in response.context["outcomes"]] == [
+        "overdoses",
+        "nonfatal_overdoses",
+        "arrests",
+    ]
     result = response.context["result"]
     assert sum(p.value or 0 for p in result.points) == 1
     assert result.fit is not None or result.refusal
@@ -169,7 +176,20 @@ def test_an_analyst_sees_whole_quarters_and_no_line_where_one_is_hidden(
     assert result.fit is None
     html = response.content.decode()
     assert "no evaluation is shown de-identified" in html
+    assert "choose non-fatal overdoses" in html
     assert not re.search(r"<td>\d+</td>", html)
+
+
+def test_an_analyst_evaluates_the_non_fatal_overdoses_the_deaths_do_not_hide(
+    client: Client, world: Program, analyst: User
+) -> None:
+    sign_in(client, analyst)
+    result = client.get(URL, {"outcome": "nonfatal_overdoses"}).context["result"]
+    assert result.suppressed and result.unit == "quarter"
+    # Each month's non-fatal overdoses (one fewer than the month's), summed by quarter.
+    counts = [monthly_overdoses(i, m) - 1 for i, m in enumerate(months(FIRST_MONTH, 24))]
+    assert [p.value for p in result.points] == [sum(counts[i : i + 3]) for i in range(0, 24, 3)]
+    assert result.fit is None and "needs at least 8 quarters" in (result.refusal or "")
 
 
 def test_people_outside_the_program_get_no_page(
@@ -218,7 +238,7 @@ def test_the_api_gives_what_the_page_draws(
     assert body["fit"]["level_change"]["value"] == pytest.approx(page.fit.level_change.value)
     assert body["fit"]["newey_west_lags"] == 2
     assert body["summary"].startswith("In the 12 months after the program began")
-    assert body["outcomes"] == ["overdoses"]
+    assert body["outcomes"] == ["overdoses", "nonfatal_overdoses"]
     hidden = api_client_for(analyst).get(API).json()
     assert hidden["unit"] == "quarter" and hidden["fit"] is None
     assert all(p["value"] is None for p in hidden["points"])
