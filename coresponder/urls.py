@@ -5,7 +5,7 @@ from coresponder.operations import views as operations_views
 from coresponder.outreach import sla_views
 from coresponder.people.diverted import diverted_list
 from coresponder.privacy import views as privacy_views
-from coresponder.programs import shift_urls, signin_views
+from coresponder.programs import account_views, shift_urls, signin_views
 from coresponder.programs import views as program_views
 
 urlpatterns = [
@@ -40,7 +40,24 @@ urlpatterns = [
     path("programs/<slug:slug>/diverted/", diverted_list, name="diverted-list"),
     path("programs/<slug:slug>/spikes/", include("coresponder.surveillance.urls")),
     path("programs/<slug:slug>/", program_views.program_home, name="program-home"),
-    path("admin-users/", program_views.locked_users, name="admin-users"),
+    path("admin-users/", account_views.accounts, name="admin-users"),
+    path("admin-users/new", account_views.new_account, name="account-new"),
+    path("admin-users/<int:user_id>/", account_views.account, name="account"),
+    path("admin-users/<int:user_id>/role", account_views.account_role, name="account-role"),
+    path(
+        "admin-users/<int:user_id>/roles/<int:membership_id>/remove",
+        account_views.account_remove,
+        name="account-remove",
+    ),
+    path(
+        "admin-users/<int:user_id>/disable", account_views.account_disable, name="account-disable"
+    ),
+    path("admin-users/<int:user_id>/enable", account_views.account_enable, name="account-enable"),
+    path(
+        "admin-users/<int:user_id>/reset-mfa",
+        account_views.account_reset_mfa,
+        name="account-reset-mfa",
+    ),
     path("audit/", privacy_views.audit_log, name="audit-log"),
     path("notices/", sla_views.notices, name="notices"),
 ]

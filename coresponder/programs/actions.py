@@ -234,19 +234,49 @@ def create_user(
     return user
 
 
-def grant_role(actor: Actor, user: User, program: Program, role: Role) -> Membership:
-    """Give a user a role in a program (a permission change, audited)."""
+def grant_role(
+    actor: Actor,
+    user: User,
+    program: Program,
+    role: Role,
+    *,
+    expected_version: int | None = None,
+) -> Membership:
+    """Give a user a role in a program (a permission change, audited); with
+    `expected_version`, only over the membership as the administrator saw it."""
     membership = Membership.objects.filter(user=user, program=program).first()
     membership = membership or Membership(user=user, program=program)
+    was = membership.role if membership.pk and membership.active else None
     membership.role = role.value
     membership.active = True
-    save_tracked(membership, actor.user)
+    save_tracked(membership, actor.user, expected_version=expected_version)
     record_event(
         actor,
         "permission",
         obj=membership,
         program_slug=program.slug,
-        detail={"user": user.username, "role": role.value},
+        detail={"user": user.username, "role": role.value, "was": was},
+    )
+    return membership
+
+
+def revoke_role(actor: Actor, membership: Membership, *, expected_version: int) -> Membership:
+    """A user no longer acts in the program: the membership is kept, inactive, so what they
+    did there still names them; audited as a permission change."""
+    if actor.user_or_none is not None and membership.user_id == actor.user_or_none.pk:
+        raise ActionError(
+            "role not removed", {"program": ["Another administrator removes your own roles."]}
+        )
+    if not membership.active:
+        raise ActionError("role not removed", {"program": ["No longer in this program."]})
+    membership.active = False
+    save_tracked(membership, actor.user, expected_version=expected_version)
+    record_event(
+        actor,
+        "permission",
+        obj=membership,
+        program_slug=membership.program.slug,
+        detail={"user": membership.user.username, "role": None, "was": membership.role},
     )
     return membership
 
@@ -428,6 +458,8 @@ def end_sessions(user: User) -> int:
 
 def disable_user(actor: Actor, user: User, reason: str) -> Disabled:
     """Stop the user signing in: deactivate, end their sessions, revoke their API tokens."""
+    if actor.user_or_none is not None and user.pk == actor.user_or_none.pk:
+        raise ActionError("user not disabled", {"reason": ["You cannot disable your own account."]})
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         user.is_active = False

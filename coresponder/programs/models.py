@@ -207,6 +207,7 @@ class FormToken(models.Model):
         SPIKE_CHECK = "spike_check", "Spike check"
         LEGAL_HOLD = "legal_hold", "Legal hold"
         AMENDMENT_EXTENSION = "amendment_extension", "Amendment extension"
+        ACCOUNT = "account", "Account"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     token = models.CharField(max_length=32)

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_safe
+from django.views.decorators.http import require_GET, require_safe
 
-from coresponder.core.audit import Actor
-from coresponder.core.errors import ActionError
-from coresponder.privacy.access import is_admin, program_for, visible_programs
-from coresponder.programs.actions import unlock_user
+from coresponder.privacy.access import program_for, visible_programs
 from coresponder.programs.home import program_home_context
-from coresponder.programs.local_time import reader_zone
 from coresponder.programs.middleware import open_program
-from coresponder.programs.models import User
-from coresponder.programs.signin import client_address
 from coresponder.programs.work import last_looked, mark_looked
 
 
@@ -62,27 +55,3 @@ def switch_program(request: HttpRequest) -> HttpResponse:
     """The program switcher's form target: works without JavaScript."""
     program = program_for(request.user, str(request.GET.get("program", "")))
     return redirect("program-home", slug=program.slug)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def locked_users(request: HttpRequest) -> HttpResponse:
-    """Administrators see locked accounts and unlock them; everyone else gets 404."""
-    if not is_admin(request.user):
-        raise Http404("No such page")
-    if request.method == "POST":
-        user_id = str(request.POST.get("user", ""))
-        if not user_id.isdigit():
-            raise Http404("No such locked user")
-        user = get_object_or_404(User, pk=int(user_id), locked_at__isnull=False)
-        actor = Actor(user=request.user, where=client_address(request))
-        try:
-            unlock_user(actor, user)
-        except ActionError as exc:
-            raise Http404("No such locked user") from exc
-        messages.success(request, f"{user.get_username()} can sign in again.")
-        return redirect("admin-users")
-    users = User.objects.filter(locked_at__isnull=False).select_related("organization")
-    # Accounts are not one program's: times are on the administrator's own programs' clock.
-    context = {"users": users.order_by("username"), "zone": reader_zone(request.user)}
-    return render(request, "programs/locked_users.html", context)

@@ -133,6 +133,7 @@ Kind = ShowsPerson | Gated | ListsPeople | WritesOnly | NoPersonData
 AGGREGATES = "aggregate figures only, suppressed where the program says"
 SHIFTS = "teams, shifts and their calendar feeds: staff, not participants"
 SIGN_IN = "the sign-in steps"
+ACCOUNTS = "staff accounts, their programs and roles, for administrators"
 
 # Every named URL pattern of the site, API operations aside (those are in `API`).
 WEB: dict[str, Kind] = {
@@ -244,6 +245,16 @@ WEB: dict[str, Kind] = {
     "outreach-claim": WritesOnly(
         "claims a task", lambda r: {**_program(r), "task_id": r.task.pk}, names_a_person=True
     ),
+    "outreach-release": WritesOnly(
+        "gives a task back to the queue",
+        lambda r: {**_program(r), "task_id": r.task.pk},
+        names_a_person=True,
+    ),
+    "outreach-assign": WritesOnly(
+        "gives a task to a team",
+        lambda r: {**_program(r), "task_id": r.task.pk},
+        names_a_person=True,
+    ),
     "outreach-checklist": WritesOnly(
         "completes a task's checklist",
         lambda r: {**_program(r), "task_id": r.task.pk},
@@ -279,7 +290,15 @@ WEB: dict[str, Kind] = {
     "home": NoPersonData("redirects to a program"),
     "program-home": NoPersonData("counts of the program's records, no person detail"),
     "program-switch": NoPersonData("redirects to a program"),
-    "admin-users": NoPersonData("locked staff accounts"),
+    "admin-users": NoPersonData(ACCOUNTS),
+    "account-new": NoPersonData(ACCOUNTS),
+    "account": NoPersonData(ACCOUNTS),
+    "account-role": NoPersonData(ACCOUNTS),
+    "account-remove": NoPersonData(ACCOUNTS),
+    "account-disable": NoPersonData(ACCOUNTS),
+    "account-enable": NoPersonData(ACCOUNTS),
+    "account-reset-mfa": NoPersonData(ACCOUNTS),
+    "shift-change": NoPersonData(SHIFTS),
     "notices": NoPersonData("the user's reminders, which name record numbers, never people"),
     "break-glass": NoPersonData("the form to open a record; shows back the number typed"),
     "intake-import": NoPersonData("the upload form"),
@@ -369,6 +388,8 @@ API: dict[str, Kind] = {
     "POST /programs/{slug}/nemsis": WritesOnly("imports an EMS file; answers with counts"),
     "POST /programs/{slug}/cad-calls": WritesOnly("records 911 calls; answers with their triage"),
     "POST /outreach-tasks/{task_id}/claim": WritesOnly("claims a task"),
+    "POST /outreach-tasks/{task_id}/release": WritesOnly("gives a task back to the queue"),
+    "POST /outreach-tasks/{task_id}/assign": WritesOnly("gives a task to a team"),
     "POST /outreach-tasks/{task_id}/attempts": WritesOnly("records an attempt"),
     "PATCH /outreach-tasks/{task_id}/checklist": WritesOnly("completes a checklist"),
     "POST /outreach-tasks/{task_id}/close": WritesOnly("closes a task with a reason"),

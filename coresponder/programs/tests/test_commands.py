@@ -123,7 +123,7 @@ class TestAdduser:
         assert created.detail == {"role": "officer", "org": "phila-police", "mfa_enrolled": False}
         granted = AuditEvent.objects.get(action="permission", object_type="programs.membership")
         assert (granted.actor_label, granted.program_slug) == (operator, "pad")
-        assert granted.detail == {"user": "olivia", "role": "officer"}
+        assert granted.detail == {"user": "olivia", "role": "officer", "was": None}
 
     def test_an_administrator_is_a_superuser(
         self, programs: dict[str, Program], police: Organization

@@ -1,0 +1,83 @@
+"""Forms of the accounts pages: a new account, a role in a program, disabling an account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from coresponder.core.forms import style_uswds
+from coresponder.programs.models import ROLES, Organization, Program
+
+CHECKBOX = {"class": "usa-checkbox__input"}
+
+
+class AccountForm(forms.Form):
+    """Someone who will sign in: their user name, organisation, role and programs."""
+
+    username = forms.CharField(
+        label="User name",
+        max_length=150,
+        help_text="What they type to sign in, such as jdoe. Letters, digits and @ . + - _ only.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    display_name = forms.CharField(
+        label="Name as colleagues read it", max_length=200, required=False
+    )
+    organization = forms.ModelChoiceField(
+        label="Organisation", queryset=Organization.objects.none(), empty_label=None
+    )
+    role = forms.ChoiceField(label="Role", choices=ROLES)
+    programs = forms.ModelMultipleChoiceField(
+        label="Programs where the role applies",
+        queryset=Program.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs=CHECKBOX),
+    )
+    password = forms.CharField(
+        label="First password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=(
+            "Give it to the person yourself. At their first sign-in they set up the "
+            "authenticator app that gives their second factor."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        organization = self.fields["organization"]
+        programs = self.fields["programs"]
+        if not isinstance(organization, forms.ModelChoiceField) or not isinstance(
+            programs, forms.ModelMultipleChoiceField
+        ):
+            raise TypeError("the account form's choices are not model choices")
+        organization.queryset = Organization.objects.order_by("name")
+        programs.queryset = Program.objects.order_by("name")
+        style_uswds(self)
+
+
+class RoleForm(forms.Form):
+    """A role in one program, given or changed against the membership the page showed."""
+
+    program = forms.ModelChoiceField(
+        label="Program", queryset=Program.objects.order_by("name"), empty_label=None
+    )
+    role = forms.ChoiceField(label="Role", choices=ROLES)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_uswds(self)
+
+
+class DisableForm(forms.Form):
+    reason = forms.CharField(
+        label="Why",
+        max_length=200,
+        help_text="Kept in the audit log, such as: left the department.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_uswds(self)

@@ -1,0 +1,291 @@
+"""Accounts, for administrators: who signs in, in which programs and roles; new accounts;
+roles given, changed and taken away; accounts disabled, enabled, unlocked, and second
+factors reset. Every change goes through `programs/actions.py` and is audited as a
+permission change; anyone but an administrator is answered 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from coresponder.core.errors import ActionError, StaleVersion
+from coresponder.core.forms import add_action_errors
+from coresponder.core.http import actor_for
+from coresponder.domain.vocabulary import Role, label
+from coresponder.privacy.access import is_admin
+from coresponder.programs import form_tokens
+from coresponder.programs.account_forms import AccountForm, DisableForm, RoleForm
+from coresponder.programs.actions import (
+    create_user,
+    disable_user,
+    enable_user,
+    grant_role,
+    reset_mfa,
+    revoke_role,
+    unlock_user,
+)
+from coresponder.programs.local_time import reader_zone
+from coresponder.programs.models import Membership, User
+
+# At most this many accounts a page; a search narrows them.
+PAGE_SIZE = 100
+
+
+def _require_admin(request: HttpRequest) -> None:
+    if not is_admin(request.user):
+        raise Http404("No such page")
+
+
+def _with_memberships() -> Any:
+    active = Membership.objects.filter(active=True).select_related("program")
+    return User.objects.select_related("organization").prefetch_related(
+        Prefetch("memberships", queryset=active.order_by("program__name"), to_attr="roles")
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def accounts(request: HttpRequest) -> HttpResponse:
+    """Locked accounts first (unlocked here), then everyone, searched by name."""
+    _require_admin(request)
+    if request.method == "POST":
+        return _unlock(request)
+    query = str(request.GET.get("q") or "").strip()
+    everyone = _with_memberships().order_by("username")
+    if query:
+        everyone = everyone.filter(
+            Q(username__icontains=query)
+            | Q(display_name__icontains=query)
+            | Q(organization__name__icontains=query)
+        )
+    listed = list(everyone[: PAGE_SIZE + 1])
+    context = {
+        "locked": User.objects.filter(locked_at__isnull=False)
+        .select_related("organization")
+        .order_by("username"),
+        "accounts": listed[:PAGE_SIZE],
+        "more": len(listed) > PAGE_SIZE,
+        "query": query,
+        # Accounts are not one program's: times are on the administrator's programs' clock.
+        "zone": reader_zone(request.user),
+    }
+    return render(request, "programs/accounts.html", context)
+
+
+def _unlock(request: HttpRequest) -> HttpResponse:
+    user_id = str(request.POST.get("user", ""))
+    if not user_id.isdigit():
+        raise Http404("No such locked user")
+    user = get_object_or_404(User, pk=int(user_id), locked_at__isnull=False)
+    try:
+        unlock_user(actor_for(request), user)
+    except ActionError as exc:
+        raise Http404("No such locked user") from exc
+    messages.success(request, f"{user.get_username()} can sign in again.")
+    back = request.POST.get("next") == "account"
+    return redirect("account", user_id=user.pk) if back else redirect("admin-users")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_account(request: HttpRequest) -> HttpResponse:
+    """An account made once: the same form sent again shows the account it made."""
+    _require_admin(request)
+    if request.method != "POST":
+        return _new_page(request, AccountForm())
+    earlier = form_tokens.already_saved(request, form_tokens.Kind.ACCOUNT)
+    if earlier is not None:
+        return earlier
+    form = AccountForm(request.POST)
+    if not form.is_valid():
+        return _new_page(request, form, status=422)
+    data = form.cleaned_data
+
+    def save() -> HttpResponse:
+        user = create_user(
+            actor_for(request),
+            data["username"].strip(),
+            organization=data["organization"].slug,
+            role=data["role"],
+            password=data["password"],
+            programs=[program.slug for program in data["programs"]],
+            display_name=data["display_name"].strip(),
+        )
+        messages.success(
+            request,
+            f"Account {user.username} made. They set up their authenticator app at their "
+            "first sign-in.",
+        )
+        return HttpResponseRedirect(reverse("account", args=[user.pk]))
+
+    try:
+        return form_tokens.save_once(request, form_tokens.Kind.ACCOUNT, save)
+    except ActionError as exc:
+        add_action_errors(form, exc, renamed={"org": "organization"})
+        return _new_page(request, form, status=422)
+
+
+def _new_page(request: HttpRequest, form: AccountForm, status: int = 200) -> HttpResponse:
+    return render(request, "programs/account_new.html", {"form": form}, status=status)
+
+
+@login_required
+@require_GET
+def account(request: HttpRequest, user_id: int) -> HttpResponse:
+    _require_admin(request)
+    return _account_page(request, get_object_or_404(_with_memberships(), pk=user_id))
+
+
+def _account_page(
+    request: HttpRequest,
+    user: User,
+    *,
+    role_form: RoleForm | None = None,
+    disable_form: DisableForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    roles = getattr(user, "roles", None)
+    if roles is None:
+        roles = list(
+            user.memberships.filter(active=True).select_related("program").order_by("program")
+        )
+    rows = [
+        {
+            "membership": m,
+            "form": RoleForm(
+                initial={"program": m.program, "role": m.role, "version": m.version},
+                auto_id=f"id_m{m.pk}_%s",
+            ),
+        }
+        for m in roles
+    ]
+    context = {
+        "account": user,
+        "role_label": label("role", user.role),
+        "rows": rows,
+        "role_form": role_form or RoleForm(initial={"role": user.role}),
+        "disable_form": disable_form or DisableForm(),
+        "is_self": user.pk == request.user.pk,
+        "zone": reader_zone(request.user),
+    }
+    return render(request, "programs/account.html", context, status=status)
+
+
+def _target(user_id: int) -> User:
+    return get_object_or_404(_with_memberships(), pk=user_id)
+
+
+@login_required
+@require_POST
+def account_role(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Give the account a role in a program, or change the one it has there."""
+    _require_admin(request)
+    user = _target(user_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        return _account_page(request, user, role_form=form, status=422)
+    program, role = form.cleaned_data["program"], Role(form.cleaned_data["role"])
+    try:
+        grant_role(
+            actor_for(request), user, program, role, expected_version=form.cleaned_data["version"]
+        )
+    except StaleVersion:
+        held = Membership.objects.filter(user=user, program=program, active=True).first()
+        if held is not None and held.role == role.value:
+            messages.info(request, f"{user.username} is {label('role', role)} in it already.")
+            return redirect("account", user_id=user.pk)
+        form.add_error(None, "Someone changed this role while you were looking: check it below.")
+        return _account_page(request, _target(user_id), role_form=form, status=409)
+    messages.success(request, f"{user.username}: {label('role', role)} in {program.name}.")
+    return redirect("account", user_id=user.pk)
+
+
+@login_required
+@require_POST
+def account_remove(request: HttpRequest, user_id: int, membership_id: int) -> HttpResponse:
+    """The account no longer acts in one program."""
+    _require_admin(request)
+    user = _target(user_id)
+    membership = get_object_or_404(
+        Membership.objects.select_related("program", "user"), pk=membership_id, user=user
+    )
+    version = str(request.POST.get("version") or "")
+    try:
+        revoke_role(
+            actor_for(request),
+            membership,
+            expected_version=int(version) if version.isdigit() else 0,
+        )
+    except StaleVersion:
+        membership.refresh_from_db()
+        if not membership.active:
+            messages.info(request, f"{user.username} is no longer in {membership.program.name}.")
+        else:
+            messages.error(request, "Someone changed this role while you were looking: check it.")
+    except ActionError as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    else:
+        messages.success(request, f"{user.username} no longer acts in {membership.program.name}.")
+    return redirect("account", user_id=user.pk)
+
+
+@login_required
+@require_POST
+def account_disable(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Stop the account signing in: its sessions end and its API tokens are revoked."""
+    _require_admin(request)
+    user = _target(user_id)
+    form = DisableForm(request.POST)
+    if not user.is_active:
+        messages.info(request, f"{user.username} is disabled already.")
+        return redirect("account", user_id=user.pk)
+    if not form.is_valid():
+        return _account_page(request, user, disable_form=form, status=422)
+    try:
+        done = disable_user(actor_for(request), user, form.cleaned_data["reason"])
+    except ActionError as exc:
+        add_action_errors(form, exc)
+        return _account_page(request, user, disable_form=form, status=422)
+    messages.success(
+        request,
+        f"{user.username} can no longer sign in: {done.sessions_ended} session(s) ended, "
+        f"{done.tokens_revoked} API token(s) revoked.",
+    )
+    return redirect("account", user_id=user.pk)
+
+
+@login_required
+@require_POST
+def account_enable(request: HttpRequest, user_id: int) -> HttpResponse:
+    _require_admin(request)
+    user = _target(user_id)
+    if user.is_active:
+        messages.info(request, f"{user.username} can sign in already.")
+    else:
+        enable_user(actor_for(request), user)
+        messages.success(request, f"{user.username} can sign in again.")
+    return redirect("account", user_id=user.pk)
+
+
+@login_required
+@require_POST
+def account_reset_mfa(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A lost phone: the account sets up its authenticator again at its next sign-in."""
+    _require_admin(request)
+    user = _target(user_id)
+    try:
+        reset_mfa(actor_for(request), user)
+    except ActionError:
+        messages.info(request, f"{user.username} has no authenticator set up.")
+    else:
+        messages.success(
+            request, f"{user.username} sets up their authenticator again at the next sign-in."
+        )
+    return redirect("account", user_id=user.pk)

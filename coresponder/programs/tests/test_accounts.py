@@ -1,0 +1,174 @@
+"""Administrators run accounts on the web: make one, give and take roles, disable, reset."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
+from coresponder.domain.vocabulary import Role
+from coresponder.privacy.access import role_in
+from coresponder.privacy.actions import issue_api_token
+from coresponder.privacy.models import ApiToken
+from coresponder.programs.actions import enrol_mfa
+from coresponder.programs.form_tokens import FIELD, new_token
+from coresponder.programs.models import Membership, Organization, Program, User
+
+pytestmark = pytest.mark.django_db
+
+STRONG = "a-long-first-password-for-Jo"
+
+
+def new_account(police_department: Organization, programs: list[Program]) -> dict[str, object]:
+    return {
+        "username": "jo.officer",
+        "display_name": "Jo Officer",
+        "organization": police_department.pk,
+        "role": Role.OFFICER.value,
+        "programs": [p.pk for p in programs],
+        "password": STRONG,
+        FIELD: new_token(),
+    }
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_an_administrator_adds_an_account_once_however_often_the_form_is_sent(
+    admin: User, pad: Program, police_department: Organization
+) -> None:
+    client = signed_in(admin)
+    assert "Add an account" in client.get(reverse("admin-users")).content.decode()
+    form = new_account(police_department, [pad])
+    first = client.post(reverse("account-new"), form)
+    again = client.post(reverse("account-new"), form)
+    jo = User.objects.get(username="jo.officer")
+    assert first["Location"] == again["Location"] == reverse("account", args=[jo.pk])
+    assert (jo.organization, jo.display_name, jo.check_password(STRONG)) == (
+        police_department,
+        "Jo Officer",
+        True,
+    )
+    assert role_in(jo, pad) is Role.OFFICER and not jo.mfa_secret
+    page = client.get(first["Location"]).content.decode()
+    assert "Account jo.officer made." in page and "Not set up yet" in page
+    assert AuditEvent.objects.filter(action="permission", program_slug="pad").exists()
+
+
+def test_a_weak_password_or_a_taken_user_name_is_refused_keeping_the_rest(
+    admin: User, pad: Program, police_department: Organization
+) -> None:
+    client = signed_in(admin)
+    weak = client.post(
+        reverse("account-new"), {**new_account(police_department, [pad]), "password": "jo"}
+    )
+    assert weak.status_code == 422
+    html = weak.content.decode()
+    assert "Not saved." in html and 'value="jo.officer"' in html and 'value="jo"' not in html
+    taken = client.post(
+        reverse("account-new"), {**new_account(police_department, []), "username": "admin"}
+    )
+    assert taken.status_code == 422
+    assert "user &#x27;admin&#x27; already exists" in taken.content.decode()
+    assert not User.objects.filter(username="jo.officer").exists()
+
+
+def test_an_administrator_changes_a_role_adds_a_program_and_takes_one_away(
+    admin: User, officer: User, pad: Program, pco: Program
+) -> None:
+    client = signed_in(admin)
+    membership = Membership.objects.get(user=officer, program=pad)
+    url = reverse("account-role", args=[officer.pk])
+    changed = client.post(
+        url, {"program": pad.pk, "role": "coordinator", "version": membership.version}
+    )
+    assert changed.status_code == 302
+    assert role_in(officer, pad) is Role.COORDINATOR
+    # The same change pressed twice finds it made; a change over another's is refused.
+    again = client.post(
+        url, {"program": pad.pk, "role": "coordinator", "version": membership.version}
+    )
+    assert "is Program coordinator in it already" in client.get(again["Location"]).content.decode()
+    stale = client.post(url, {"program": pad.pk, "role": "analyst", "version": membership.version})
+    assert stale.status_code == 409
+    assert role_in(officer, pad) is Role.COORDINATOR
+
+    client.post(url, {"program": pco.pk, "role": "clinician"})
+    assert role_in(officer, pco) is Role.CLINICIAN
+    held = Membership.objects.get(user=officer, program=pco)
+    removed = client.post(
+        reverse("account-remove", args=[officer.pk, held.pk]), {"version": held.version}
+    )
+    assert "no longer acts in" in client.get(removed["Location"]).content.decode()
+    assert role_in(officer, pco) is None
+    held.refresh_from_db()
+    assert not held.active  # kept, so what they did there still names them
+    event = AuditEvent.objects.filter(action="permission", program_slug="pco").latest("id")
+    assert event.detail == {"user": officer.username, "role": None, "was": "clinician"}
+
+
+def test_disabling_an_account_ends_its_tokens_and_needs_a_reason(
+    admin: User, officer: User
+) -> None:
+    issue_api_token(SYSTEM, officer)
+    client = signed_in(admin)
+    url = reverse("account-disable", args=[officer.pk])
+    assert client.post(url, {"reason": ""}).status_code == 422
+    done = client.post(url, {"reason": "Left the department"})
+    assert "1 API token(s) revoked" in client.get(done["Location"]).content.decode()
+    officer.refresh_from_db()
+    assert not officer.is_active
+    assert not ApiToken.objects.filter(user=officer, revoked_at__isnull=True).exists()
+    client.post(reverse("account-enable", args=[officer.pk]))
+    officer.refresh_from_db()
+    assert officer.is_active
+
+
+def test_an_administrator_cannot_disable_or_take_away_their_own_account(
+    admin: User, pad: Program
+) -> None:
+    client = signed_in(admin)
+    page = client.get(reverse("account", args=[admin.pk])).content.decode()
+    assert "You cannot disable your own account." in page
+    refused = client.post(reverse("account-disable", args=[admin.pk]), {"reason": "oops"})
+    assert refused.status_code == 422
+    admin.refresh_from_db()
+    assert admin.is_active
+
+
+def test_a_lost_phone_resets_the_authenticator(admin: User, officer: User) -> None:
+    enrol_mfa(SYSTEM, officer, "JBSWY3DPEHPK3PXP")
+    client = signed_in(admin)
+    client.post(reverse("account-reset-mfa", args=[officer.pk]))
+    officer.refresh_from_db()
+    assert officer.mfa_secret == "" and officer.mfa_enrolled_at is None
+
+
+def test_only_administrators_reach_the_accounts_pages(coordinator: User, officer: User) -> None:
+    client = signed_in(coordinator)
+    for url in (
+        reverse("admin-users"),
+        reverse("account-new"),
+        reverse("account", args=[officer.pk]),
+    ):
+        assert client.get(url).status_code == 404
+    refused = client.post(reverse("account-role", args=[officer.pk]), {"role": "admin"})
+    assert refused.status_code == 404
+    assert officer.memberships.get().role == Role.OFFICER.value
+
+
+def test_the_accounts_list_finds_by_name_and_says_who_cannot_sign_in(
+    admin: User, officer: User, coordinator: User
+) -> None:
+    User.objects.filter(pk=coordinator.pk).update(is_active=False)
+    client = signed_in(admin)
+    html = client.get(reverse("admin-users"), {"q": "olivia"}).content.decode()
+    assert "officer" in html and "Officer in Philadelphia" in html
+    assert "coordinator" not in html.split('id="everyone-heading"')[1]
+    everyone = client.get(reverse("admin-users")).content.decode()
+    assert "No: disabled" in everyone
