@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from typing import Any
 
+from coresponder.domain.linkage import normalise_phone, search_text
 from coresponder.domain.vocabulary import label
 from coresponder.intake.models import Referral, TriageStatus
 from coresponder.intake.public_forms import STAFF_LANGUAGE, TEXT
@@ -31,3 +33,40 @@ def request_words(referral: Referral) -> dict[str, Any]:
         "language": label("language", referral.language) or "—",
         "help_requested": referral.help_requested,
     }
+
+
+def repeated_requests(referrals: Sequence[Referral]) -> dict[int, list[Referral]]:
+    """For each request, the others among `referrals` that look like a request for the same
+    person: the same name with the same phone or the same birth date (a household's phone
+    alone is not enough: siblings share it). Each public request makes a person of its own
+    until matching joins them, so the coordinator is told before taking up one person twice.
+    """
+    holders: dict[Hashable, list[Referral]] = {}
+    for referral in referrals:
+        for key in _person_keys(referral):
+            holders.setdefault(key, []).append(referral)
+    found: dict[int, list[Referral]] = {}
+    for referral in referrals:
+        alike = {
+            other.pk: other
+            for key in _person_keys(referral)
+            for other in holders[key]
+            if other.pk != referral.pk
+        }
+        if alike:
+            found[referral.pk] = sorted(alike.values(), key=lambda r: (r.received_at, r.pk))
+    return found
+
+
+def _person_keys(referral: Referral) -> set[Hashable]:
+    person = referral.person
+    if person is None:
+        return set()
+    name = search_text(person.given_name, person.family_name)
+    phone = normalise_phone(person.phone or "")
+    keys: set[Hashable] = set()
+    if name and phone:
+        keys.add(("name-phone", name, phone))
+    if name and person.birth_date:
+        keys.add(("name-birth", name, person.birth_date))
+    return keys

@@ -16,7 +16,7 @@ from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.actions import set_triage_status
 from coresponder.intake.models import Referral
-from coresponder.intake.triage import TRIAGE_DECISIONS, request_words
+from coresponder.intake.triage import TRIAGE_DECISIONS, repeated_requests, request_words
 from coresponder.intake.triage_queue import waiting_requests
 from coresponder.programs.middleware import open_program
 
@@ -43,7 +43,8 @@ def triage_list(request: HttpRequest, slug: str) -> HttpResponse:
         detail={"list": "triage", "ids": [r.pk for r in referrals]},
     )
     decisions = [(status.value, status.label) for status in TRIAGE_DECISIONS]
-    rows = [triage_row(referral) for referral in referrals]
+    repeats = repeated_requests(referrals)
+    rows = [{**triage_row(r), "repeats": repeats.get(r.pk, [])} for r in referrals]
     context = {"program": program, "rows": rows, "decisions": decisions}
     return render(request, "intake/triage.html", context)
 

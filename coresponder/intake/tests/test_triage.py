@@ -70,6 +70,24 @@ def test_a_coordinator_sees_waiting_requests_oldest_first_in_local_time(
     assert "Phone call · Spanish" in html
 
 
+def test_the_same_person_asked_for_twice_is_pointed_out_and_a_sibling_is_not(
+    pad: Program, coordinator: User, client: Client
+) -> None:
+    first = ask(pad, "Ana", NOON - dt.timedelta(hours=3))
+    again = ask(pad, "ana", NOON - dt.timedelta(hours=1))
+    sibling = ask(pad, "Beto", NOON)  # the same family and phone: a household, not a repeat
+    sign_in(client, coordinator)
+
+    rows = {row["referral"]: row for row in client.get(triage_url(pad)).context["rows"]}
+
+    assert rows[first]["repeats"] == [again] and rows[again]["repeats"] == [first]
+    assert rows[sibling]["repeats"] == []
+    html = client.get(triage_url(pad)).content.decode()
+    assert html.count("Asked again") == 2
+    assert f"Looks like the person of request {first.pk}" in html
+    assert f'href="/people/{first.person_id}/"' in html
+
+
 def test_reading_the_list_is_audited(pad: Program, coordinator: User, client: Client) -> None:
     referral = ask(pad, "Ana", NOON)
     sign_in(client, coordinator)
