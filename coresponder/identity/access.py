@@ -36,8 +36,12 @@ def compared_records(
     """The two source records a pair's weighing compared, each beside its own person, read
     through the people the reader was already let see; None when the evidence names none
     (the people's own fields were weighed) or they are no longer these two people's."""
-    ids = evidence.get("records") if isinstance(evidence, dict) else None
-    if not (isinstance(ids, list) and len(ids) == 2 and all(isinstance(i, int) for i in ids)):
+    named = evidence.get("records") if isinstance(evidence, dict) else None
+    if not (isinstance(named, list) and len(named) == 2):
+        return None
+    # The matching job writes them as text ("123"); a number is read the same.
+    ids = [int(i) for i in named if isinstance(i, int) or (isinstance(i, str) and i.isdigit())]
+    if len(ids) != 2:
         return None
     left = first.person.source_records.filter(pk__in=ids).first()
     right = second.person.source_records.filter(pk__in=ids).first()

@@ -85,6 +85,7 @@ class Evidence(TypedDict, total=False):
     source: str  # who proposed it when not a scorer (the demo's own cases)
     added_beside: list[int]  # people added with the pair by its proposer (the demo's)
     overdose_report: list[str]  # how a report of an overdose weighed the pair
+    asked_again_after_undo: int  # the undone merge a coordinator put back for review
 
 
 class Folded(TypedDict):
@@ -510,14 +511,44 @@ def _merged_with(person_id: int) -> set[int]:
     return found
 
 
+def ask_again(actor: Actor, merge: Merge, evidence: Evidence) -> MatchCandidate:
+    """A merge a coordinator undid, back on the review queue because they think again: the
+    "two people" the undoing said holds for matching jobs, not for a person's own choice.
+    `evidence` weighs the two people as they are now."""
+    if merge.undone_at is None:
+        raise ActionError("This merge stands: undo it first.", {"merge": ["not undone"]})
+    _require_decider(actor, merge.kept_id, merge.merged_id)
+    keep, other = merge.kept, merge.merged
+    keep.refresh_from_db()
+    other.refresh_from_db()
+    if keep.merged_into_id is not None or other.merged_into_id is not None:
+        raise ActionError(
+            "One of these people was merged into someone else since: review that person.",
+            {"merge": ["merged since"]},
+        )
+    candidate = propose_match(
+        actor, keep, other, float(evidence["probability"]), evidence, asked_by_hand=True
+    )
+    if candidate is None:
+        raise ValueError("a pair asked for by hand is queued")
+    return candidate
+
+
 def propose_match(
-    actor: Actor, a: Person, b: Person, probability: float, evidence: Evidence
+    actor: Actor,
+    a: Person,
+    b: Person,
+    probability: float,
+    evidence: Evidence,
+    *,
+    asked_by_hand: bool = False,
 ) -> MatchCandidate | None:
     """Put a pair on the review queue (or refresh its evidence if it is there already);
-    None for a pair a person already decided are two people."""
+    None for a pair a person already decided are two people, unless a person now asks
+    about it again (`asked_by_hand`)."""
     if a.pk == b.pk:
         raise ValueError("A person cannot be a match candidate with themselves.")
-    if decided_apart(a, b):
+    if not asked_by_hand and decided_apart(a, b):
         return None
     if not people_may_link(a, b):
         raise ActionError(

@@ -7,4 +7,5 @@ urlpatterns = [
     path("suggest/", views.match_suggest, name="people-match-suggest"),
     path("<int:candidate_id>/decision/", views.match_decide, name="people-match-decide"),
     path("merges/<int:merge_id>/undo/", views.merge_undo, name="people-merge-undo"),
+    path("merges/<int:merge_id>/ask-again/", views.merge_ask_again, name="people-merge-ask-again"),
 ]

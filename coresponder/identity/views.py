@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coresponder.core.audit import record_event
@@ -31,9 +32,21 @@ from coresponder.identity.access import (
     merge_history,
     pending_candidates,
 )
-from coresponder.identity.actions import MatchDecision, decide_match, evidence_rows, unmerge
+from coresponder.identity.actions import (
+    MatchDecision,
+    ask_again,
+    decide_match,
+    evidence_rows,
+    linkage_record,
+    unmerge,
+)
 from coresponder.identity.earlier_contacts import earlier_contacts
-from coresponder.identity.matching import described_evidence, reason_text
+from coresponder.identity.matching import (
+    active_params,
+    described_evidence,
+    reason_text,
+    score_pair,
+)
 from coresponder.identity.models import SourceRecord
 from coresponder.people.models import Sex
 from coresponder.privacy.access import (
@@ -235,6 +248,34 @@ def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
     else:
         messages.success(request, f"Merge undone: {keep} and {other} are separate again.")
     return redirect("people-match-review")
+
+
+@login_required
+@require_POST
+def merge_ask_again(request: HttpRequest, merge_id: int) -> HttpResponse:
+    """An undone merge back on the queue, weighed as the two people are now."""
+    _require_decider(request)
+    merge = access_merge(request.user, merge_id)
+    if merge.undone_at is None:
+        # While merged, the person merged in is part of the one kept: nothing to weigh.
+        messages.error(request, "This merge stands: undo it first.")
+        return redirect("people-match-review")
+    first, second = access_pair(request.user, merge.kept_id, merge.merged_id)
+    evidence = score_pair(
+        linkage_record(first.person), linkage_record(second.person), active_params()
+    )
+    evidence["asked_again_after_undo"] = merge.pk
+    try:
+        candidate = ask_again(actor_for(request), merge, evidence)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+        return redirect("people-match-review")
+    messages.success(
+        request,
+        f"Persons {merge.kept_id} and {merge.merged_id} are back on the queue as pair "
+        f"{candidate.pk}: decide them again below.",
+    )
+    return redirect(f"{reverse('people-match-review')}#pair-{candidate.pk}")
 
 
 def _linkable_for(request: HttpRequest) -> Linkable | None:

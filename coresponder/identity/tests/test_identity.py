@@ -227,7 +227,8 @@ def test_a_pair_the_job_weighed_shows_the_reports_it_compared_beside_the_people_
     # Since the reports, the EMS person's record took the phone a worker wrote down.
     Person.objects.filter(pk=ems.pk).update(phone="+12155550100")
     compared = [ems.source_records.get().pk, hospital.source_records.get().pk]
-    evidence = {**candidate_for(smiths).evidence, "records": list(reversed(compared))}
+    # Named as the matching job names them, as text.
+    evidence = {**candidate_for(smiths).evidence, "records": [str(i) for i in reversed(compared)]}
     MatchCandidate.objects.filter(person_a=ems).update(evidence=evidence)
     html = signed_in(coordinator).get("/people/matches/").content.decode()
     reports = html[html.index("The two reports compared") : html.index("The two people as")]
@@ -281,6 +282,32 @@ def test_a_coordinator_merges_from_the_review_page_and_a_stale_decision_says_so(
     client.post(f"/people/matches/merges/{merge.pk}/undo/")
     hospital.refresh_from_db()
     assert hospital.merged_into is None
+
+
+def test_an_automatic_merge_undone_by_mistake_is_put_back_for_review_and_merged_again(
+    smiths: tuple[Person, Person], coordinator: User, officer: User
+) -> None:
+    ems, hospital = smiths
+    # Merged by the matching job, sure enough: no pair was ever on the queue.
+    merge = merge_people(SYSTEM, ems, hospital, {"probability": 0.999, "rows": []})
+    client = signed_in(coordinator)
+    url = f"/people/matches/merges/{merge.pk}/ask-again/"
+    # Only an undone merge goes back; and only a coordinator puts it back.
+    standing = client.post(url, follow=True)
+    assert "This merge stands: undo it first." in standing.content.decode()
+    client.post(f"/people/matches/merges/{merge.pk}/undo/")
+    assert signed_in(officer).post(url).status_code == 404
+    assert not MatchCandidate.objects.filter(status="pending").exists()
+
+    back = client.post(url, follow=True)
+    again = MatchCandidate.objects.get(status="pending")
+    assert f"back on the queue as pair {again.pk}" in back.content.decode()
+    assert again.evidence["asked_again_after_undo"] == merge.pk
+    client.post(
+        f"/people/matches/{again.pk}/decision/", {"decision": "merge", "version": again.version}
+    )
+    hospital.refresh_from_db()
+    assert hospital.merged_into == ems
 
 
 def test_an_unknown_decision_is_refused_on_the_review_page_and_changes_nothing(

@@ -273,6 +273,11 @@ WEB: dict[str, Kind] = {
     "people-merge-undo": WritesOnly(
         "undoes a merge", lambda r: {"merge_id": r.merge.pk}, names_a_person=True
     ),
+    "people-merge-ask-again": WritesOnly(
+        "puts an undone merge back for review",
+        lambda r: {"merge_id": r.merge.pk},
+        names_a_person=True,
+    ),
     "service-capacity": WritesOnly(
         "a provider's free places", lambda r: {"service_id": r.service.pk}
     ),
