@@ -232,7 +232,8 @@ class CastBuilder:
 
     def ensure_team_shifts(self, program: Program, team: Team) -> None:
         """The team works the program's preset shifts: same recurrence, time and districts."""
-        for template in Shift.objects.filter(program=program, team__isnull=True).order_by("id"):
+        templates = Shift.objects.filter(program=program, from_preset=True)
+        for template in templates.order_by("id"):
             name = f"{template.name} ({team.name})"
             if Shift.objects.filter(program=program, team=team, name=name).exists():
                 continue

@@ -49,6 +49,11 @@ def outreach_window(
     return utc + dt.timedelta(hours=opens_after_hours), utc + dt.timedelta(hours=closes_after_hours)
 
 
+# A report this long after what it follows up is history (records loaded from before the
+# program, a backlog), not a late notice: its window stays where the anchor puts it, closed.
+LATE_REPORT_LIMIT = dt.timedelta(days=30)
+
+
 def follow_up_window(
     anchor: dt.datetime,
     learned_at: dt.datetime,
@@ -61,10 +66,11 @@ def follow_up_window(
     An overdose the program learns of after its window closed (a hospital's file sent a
     week later) cannot be followed up in time: its window, as long as the preset's, opens
     when the program learned of it, and says so, so the team still has the time the preset
-    gives and the service levels do not count a miss nobody could have avoided.
+    gives and the service levels do not count a miss nobody could have avoided. Learned of
+    more than `LATE_REPORT_LIMIT` after the anchor, it is history, not follow-up to do.
     """
     start, end = outreach_window(anchor, opens_after_hours, closes_after_hours)
-    if learned_at < end:
+    if learned_at < end or learned_at - anchor > LATE_REPORT_LIMIT:
         return start, end, False
     learned = learned_at.astimezone(dt.UTC)
     return learned, learned + (end - start), True

@@ -37,8 +37,8 @@ FAMILY_ONLY = frozenset({Outcome.CONTACTED_COLLATERAL_ONLY})
 
 def contacts_problem(outcome: str, roles: Iterable[str]) -> str | None:
     """Why the people an attempt says it reached contradict its outcome, or None: nobody is
-    reached when no one was located, and "family or friends only" did not reach the person.
-    """
+    reached when no one was located, and neither "family or friends only" nor "deceased"
+    reached the person."""
     reached = set(roles)
     if outcome in NOT_REACHED and reached:
         return (
@@ -49,6 +49,11 @@ def contacts_problem(outcome: str, roles: Iterable[str]) -> str | None:
         return (
             "Contacted family or friends only means the person was not reached: "
             "untick the person, or choose another outcome."
+        )
+    if outcome == Outcome.DECEASED and "participant" in reached:
+        return (
+            "Deceased means the person could not be reached: untick the person, and tick "
+            "who told you."
         )
     return None
 

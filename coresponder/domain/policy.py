@@ -204,8 +204,9 @@ RECORDS_REQUEST_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.ADMIN
 AMENDMENT_EXTENSION_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.ADMIN})
 
 # Who gives a program's follow-up tasks to its teams, and takes a claimed one back for
-# another team: its coordinators and administrators. A team gives back its own claims.
-TASK_ASSIGN_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.ADMIN})
+# another team: its coordinators (administrators record no follow-up). A team gives back
+# its own claims.
+TASK_ASSIGN_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR})
 
 # Who plans the program's capacity (calls by hour of the week, teams, shifts): its
 # coordinators, its analysts and administrators. The planner shows aggregates and model

@@ -43,11 +43,18 @@ def compared_records(
     ids = [int(i) for i in named if isinstance(i, int) or (isinstance(i, str) and i.isdigit())]
     if len(ids) != 2:
         return None
-    left = first.person.source_records.filter(pk__in=ids).first()
-    right = second.person.source_records.filter(pk__in=ids).first()
+    left = _readable_record(first, ids)
+    right = _readable_record(second, ids)
     if left is None or right is None or left.pk == right.pk:
         return None
     return left, right
+
+
+def _readable_record(access: PersonAccess, ids: list[int]) -> SourceRecord | None:
+    """One of `ids` among the person's source records, if it came to one of the reader's
+    programs (or to none): another program's report is that program's to show."""
+    mine = Q(program__isnull=True) | Q(program_id__in=access.program_ids)
+    return access.person.source_records.filter(mine, pk__in=ids).first()
 
 
 def may_decide(user: Any) -> bool:

@@ -271,6 +271,8 @@ def _arrives_late(program: Program, referral: ReferralInput, now: dt.datetime) -
     overdose = referral.overdose
     if follow_up is None or overdose is None or referral.pathway not in follow_up.pathways:
         return False
+    if overdose.fatal and follow_up.fatal_overdose != "family":
+        return False  # opens no follow-up at all
     use_overdose = follow_up.anchor == "overdose" and overdose.occurred_at is not None
     anchor = overdose.occurred_at if use_overdose else referral.received_at
     if anchor is None:

@@ -153,12 +153,15 @@ def _refuse_automated(actor: Actor, form: HelpForm) -> None:
 def _thanks_redirect(request: HttpRequest, lang: str) -> HttpResponse:
     # Redirect after the post, so reloading the page never sends the request twice. The
     # session remembers that this device sent one, so the page says "sent" only then.
-    request.session[SENT_KEY] = True
+    request.session[SENT_KEY] = timezone.now().timestamp()
     return HttpResponseRedirect(_with_language(reverse("help-thanks"), lang))
 
 
-# Set in the session of a device that sent a request (or was answered as though it had).
+# When the device last sent a request (or was answered as though it had), in its session.
 SENT_KEY = "help_request_sent"
+# The thank-you page says "sent" this long after: long enough to read it and reload, not
+# so long that the next person on a shared device is told their request went.
+SENT_SHOWN_SECONDS = 10 * 60
 
 
 @never_cache
@@ -166,6 +169,10 @@ SENT_KEY = "help_request_sent"
 def help_thanks(request: HttpRequest) -> HttpResponse:
     lang = language_of(request.GET.get("lang"))
     form_url = _with_language(reverse("help"), lang)
-    sent = bool(request.session.get(SENT_KEY))
+    sent_at = request.session.get(SENT_KEY)
+    sent = (
+        isinstance(sent_at, int | float)
+        and 0 <= timezone.now().timestamp() - sent_at <= SENT_SHOWN_SECONDS
+    )
     context = _page_context(request, lang, form_url=form_url, sent=sent)
     return render(request, "intake/help_thanks.html", context)

@@ -44,7 +44,7 @@ from coresponder.outreach.tiers import tier_changes, tier_for
 from coresponder.people.models import Person
 from coresponder.privacy.access import PersonAccess, role_in
 from coresponder.programs.local_time import format_for_message
-from coresponder.programs.models import Program, Team
+from coresponder.programs.models import Program, Team, TeamMember
 
 # Staff may close by hand a task still in the queue, or one that expired unworked.
 CLOSABLE_STATUSES = (*QUEUE_STATUSES, OutreachTask.Status.EXPIRED)
@@ -322,18 +322,40 @@ def assign_task(
         raise ActionError("This task is no longer in the queue.", {"task": ["not in the queue"]})
     if task.claimed_by_id == team.pk:
         raise ActionError(f"{team.name} has this task already.", {"team_id": ["has it already"]})
-    was = task.claimed_by_id
-    _change_claim(actor, task, version, team, detail={"assigned_to": team.pk, "taken_from": was})
-    now = timezone.now()
+    was = task.claimed_by
     closes = format_for_message(task.window_end, task.program)
     by = str(actor.user_or_none or actor.name)
     message = (
         f"{task.program.name}: outreach task {task.pk} was given to {team.name} by {by}; "
         f"its window closes at {closes}."
     )
-    for seat in team.members.filter(user__is_active=True).exclude(user=actor.user_or_none):
-        create_notice(seat.user, task, Notice.Kind.ASSIGNED, message, now)
+    with transaction.atomic():
+        detail = {"assigned_to": team.pk, "taken_from": was.pk if was else None}
+        _change_claim(actor, task, version, team, detail=detail)
+        # The team that has it now and the team that had it are both told, each time.
+        teams = [team, *([was] if was else [])]
+        told = TeamMember.objects.filter(team__in=teams, user__is_active=True)
+        for user_id in sorted(
+            set(told.exclude(user=actor.user_or_none).values_list("user", flat=True))
+        ):
+            _tell(user_id, task, message)
     return task
+
+
+def _tell(user_id: int, task: OutreachTask, message: str) -> None:
+    """The one notice a user has about a task given to a team: the latest, unread again."""
+    Notice.objects.update_or_create(
+        recipient_id=user_id,
+        task=task,
+        kind=Notice.Kind.ASSIGNED,
+        defaults={
+            "program": task.program,
+            "message": message,
+            "created_at": timezone.now(),
+            "read_at": None,
+            "emailed_at": None,
+        },
+    )
 
 
 def _change_claim(

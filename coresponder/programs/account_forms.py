@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from coresponder.core.forms import style_uswds
+from coresponder.domain.vocabulary import Role
 from coresponder.programs.models import ROLES, Organization, Program
 
 CHECKBOX = {"class": "usa-checkbox__input"}
@@ -63,7 +64,10 @@ class RoleForm(forms.Form):
     program = forms.ModelChoiceField(
         label="Program", queryset=Program.objects.order_by("name"), empty_label=None
     )
-    role = forms.ChoiceField(label="Role", choices=ROLES)
+    # An administrator is one in every program, made so with the account: not a program's role.
+    role = forms.ChoiceField(
+        label="Role", choices=[(code, name) for code, name in ROLES if code != Role.ADMIN.value]
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

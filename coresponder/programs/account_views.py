@@ -36,6 +36,9 @@ from coresponder.programs.models import Membership, User
 
 # At most this many accounts a page; a search narrows them.
 PAGE_SIZE = 100
+ADMIN_EVERYWHERE = (
+    "An administrator acts in every program: roles in one program do not apply to them."
+)
 
 
 def _require_admin(request: HttpRequest) -> None:
@@ -83,12 +86,16 @@ def _unlock(request: HttpRequest) -> HttpResponse:
     user_id = str(request.POST.get("user", ""))
     if not user_id.isdigit():
         raise Http404("No such locked user")
-    user = get_object_or_404(User, pk=int(user_id), locked_at__isnull=False)
-    try:
-        unlock_user(actor_for(request), user)
-    except ActionError as exc:
-        raise Http404("No such locked user") from exc
-    messages.success(request, f"{user.get_username()} can sign in again.")
+    user = get_object_or_404(User, pk=int(user_id))
+    if user.locked_at is None:
+        # Unlocked already (a second press, or another administrator).
+        messages.info(request, f"{user.get_username()} is not locked.")
+    else:
+        try:
+            unlock_user(actor_for(request), user)
+        except ActionError as exc:
+            raise Http404("No such locked user") from exc
+        messages.success(request, f"{user.get_username()} can sign in again.")
     back = request.POST.get("next") == "account"
     return redirect("account", user_id=user.pk) if back else redirect("admin-users")
 
@@ -188,6 +195,9 @@ def account_role(request: HttpRequest, user_id: int) -> HttpResponse:
     """Give the account a role in a program, or change the one it has there."""
     _require_admin(request)
     user = _target(user_id)
+    if user.is_superuser:
+        messages.error(request, ADMIN_EVERYWHERE)
+        return redirect("account", user_id=user.pk)
     form = RoleForm(request.POST)
     if not form.is_valid():
         return _account_page(request, user, role_form=form, status=422)
@@ -213,6 +223,9 @@ def account_remove(request: HttpRequest, user_id: int, membership_id: int) -> Ht
     """The account no longer acts in one program."""
     _require_admin(request)
     user = _target(user_id)
+    if user.is_superuser:
+        messages.error(request, ADMIN_EVERYWHERE)
+        return redirect("account", user_id=user.pk)
     membership = get_object_or_404(
         Membership.objects.select_related("program", "user"), pk=membership_id, user=user
     )
@@ -283,7 +296,11 @@ def account_reset_mfa(request: HttpRequest, user_id: int) -> HttpResponse:
     try:
         reset_mfa(actor_for(request), user)
     except ActionError:
-        messages.info(request, f"{user.username} has no authenticator set up.")
+        messages.info(
+            request,
+            f"{user.username} has no authenticator set up now: they set one up at their "
+            "next sign-in.",
+        )
     else:
         messages.success(
             request, f"{user.username} sets up their authenticator again at the next sign-in."

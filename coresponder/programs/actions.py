@@ -244,19 +244,20 @@ def grant_role(
 ) -> Membership:
     """Give a user a role in a program (a permission change, audited); with
     `expected_version`, only over the membership as the administrator saw it."""
-    membership = Membership.objects.filter(user=user, program=program).first()
-    membership = membership or Membership(user=user, program=program)
-    was = membership.role if membership.pk and membership.active else None
-    membership.role = role.value
-    membership.active = True
-    save_tracked(membership, actor.user, expected_version=expected_version)
-    record_event(
-        actor,
-        "permission",
-        obj=membership,
-        program_slug=program.slug,
-        detail={"user": user.username, "role": role.value, "was": was},
-    )
+    with transaction.atomic():
+        membership = Membership.objects.filter(user=user, program=program).first()
+        membership = membership or Membership(user=user, program=program)
+        was = membership.role if membership.pk and membership.active else None
+        membership.role = role.value
+        membership.active = True
+        save_tracked(membership, actor.user, expected_version=expected_version)
+        record_event(
+            actor,
+            "permission",
+            obj=membership,
+            program_slug=program.slug,
+            detail={"user": user.username, "role": role.value, "was": was},
+        )
     return membership
 
 
@@ -269,15 +270,16 @@ def revoke_role(actor: Actor, membership: Membership, *, expected_version: int) 
         )
     if not membership.active:
         raise ActionError("role not removed", {"program": ["No longer in this program."]})
-    membership.active = False
-    save_tracked(membership, actor.user, expected_version=expected_version)
-    record_event(
-        actor,
-        "permission",
-        obj=membership,
-        program_slug=membership.program.slug,
-        detail={"user": membership.user.username, "role": None, "was": membership.role},
-    )
+    with transaction.atomic():
+        membership.active = False
+        save_tracked(membership, actor.user, expected_version=expected_version)
+        record_event(
+            actor,
+            "permission",
+            obj=membership,
+            program_slug=membership.program.slug,
+            detail={"user": membership.user.username, "role": None, "was": membership.role},
+        )
     return membership
 
 

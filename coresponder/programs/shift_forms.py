@@ -146,12 +146,22 @@ class ShiftChangeForm(ShiftForm):
         kwargs.setdefault("initial", initial_of(shift))
         super().__init__(shift.program, *args, **kwargs)
         del self.fields["exceptions"]
-        # The team a shift has stays offered, even once the team is no longer active.
+        # The team and districts a shift has stay offered, even once no longer active:
+        # saving the shift (to end it, say) keeps them.
         team_field = self.fields["team"]
         if isinstance(team_field, forms.ModelChoiceField) and shift.team_id:
             team_field.queryset = Team.objects.filter(
                 Q(program=shift.program, active=True) | Q(pk=shift.team_id)
             ).order_by("name")
+        districts = self.fields["districts"]
+        if isinstance(districts, forms.MultipleChoiceField):
+            covered = {d.pk for d in shift.districts.all()}
+            districts.choices = [
+                (d.code, d.name)
+                for d in shift.program.districts.filter(
+                    Q(active=True) | Q(pk__in=covered)
+                ).order_by("code")
+            ]
 
 
 def initial_of(shift: Shift) -> dict[str, Any]:

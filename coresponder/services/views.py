@@ -150,7 +150,9 @@ def _service_rows(services: list[Service]) -> list[dict[str, Any]]:
     for service in services:
         capacities = sorted(service.capacities.all(), key=lambda c: (c.updated, c.pk))
         capacity = capacities[-1] if capacities else None
-        initial = {"available": capacity.available, "maximum": capacity.maximum} if capacity else {}
+        # The maximum is left empty: sent back with each count, a number read before another
+        # provider changed it would put the old one back.
+        initial = {"available": capacity.available} if capacity else {}
         rows.append(
             {
                 "service": service,

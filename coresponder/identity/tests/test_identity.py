@@ -243,6 +243,20 @@ def test_a_pair_the_job_weighed_shows_the_reports_it_compared_beside_the_people_
     assert event.detail["source_record_ids"] == sorted(compared)
 
 
+def test_a_report_another_program_holds_is_not_shown_on_the_review(
+    smiths: tuple[Person, Person], coordinator: User, pco: Program
+) -> None:
+    ems, hospital = smiths
+    record = hospital.source_records.get()
+    SourceRecord.objects.filter(pk=record.pk).update(program=pco)  # PCO's hospital report
+    compared = [str(ems.source_records.get().pk), str(record.pk)]
+    evidence = {**candidate_for(smiths).evidence, "records": compared}
+    MatchCandidate.objects.filter(person_a=ems).update(evidence=evidence)
+    html = signed_in(coordinator).get("/people/matches/").content.decode()
+    assert "The two reports compared" not in html
+    assert "The two records side by side" in html
+
+
 def test_the_review_page_says_when_a_pair_may_be_written_family_name_first(
     smiths: tuple[Person, Person], coordinator: User
 ) -> None:

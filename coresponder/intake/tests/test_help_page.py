@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from coresponder.conftest import member_of
+from coresponder.conftest import Clock, member_of
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.models import Referral, TriageStatus
@@ -115,7 +115,7 @@ def test_a_program_that_is_not_here_is_said_in_the_pages_language(
 
 
 def test_the_thank_you_page_opened_without_a_request_does_not_say_one_was_sent(
-    programs: Any, client: Client
+    programs: Any, client: Client, clock: Clock
 ) -> None:
     html = client.get("/help/thanks").content.decode()
 
@@ -123,7 +123,12 @@ def test_the_thank_you_page_opened_without_a_request_does_not_say_one_was_sent(
     assert TEXT["en"]["nothing_sent_title"] in html
     sent = send(client, request_for_me(), follow=True).content.decode()
     assert TEXT["es"]["thanks_title"] in sent
+    clock.advance(minutes=9)
     assert TEXT["es"]["thanks_title"] in client.get("/help/thanks?lang=es").content.decode()
+    # The next person on a shared device, later, is not told their request went.
+    clock.advance(minutes=2)
+    later = client.get("/help/thanks?lang=es").content.decode()
+    assert TEXT["es"]["nothing_sent_title"] in later
 
 
 def test_the_programs_are_offered_by_name(programs: dict[str, Program], client: Client) -> None:

@@ -44,6 +44,12 @@ def test_a_window_closed_before_the_program_learned_opens_then_as_long_as_the_pr
     assert (start, end, late) == (learned, learned + dt.timedelta(hours=60), True)
 
 
+def test_records_from_long_before_are_history_and_keep_their_closed_window() -> None:
+    learned = NOON + dt.timedelta(days=31)
+    start, end, late = follow_up_window(NOON, learned, 12, 72)
+    assert (end, late) == (NOON + dt.timedelta(hours=72), False)
+
+
 def test_a_file_sent_days_late_opens_follow_up_that_can_still_be_met(
     pco: Program,
     importer: User,

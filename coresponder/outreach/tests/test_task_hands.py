@@ -120,11 +120,23 @@ def test_the_coordinator_gives_a_claimed_task_to_another_team_whose_members_are_
     assert answer.json()["claimed_by_team_id"] == teams["night"].pk
     task.refresh_from_db()
     assert (task.status, task.claimed_by) == ("claimed", teams["night"])
-    notice = Notice.objects.get(task=task, kind=Notice.Kind.ASSIGNED)
-    assert notice.recipient == teams["night_medic"]
-    assert f"outreach task {task.pk} was given to QRT Night by" in notice.message
+    notices = Notice.objects.filter(task=task, kind=Notice.Kind.ASSIGNED)
+    # The team that has it now and the team that had it are told.
+    assert {n.recipient for n in notices} == {teams["night_medic"], teams["day_officer"]}
+    assert all(f"outreach task {task.pk} was given to QRT Night by" in n.message for n in notices)
     event = AuditEvent.objects.filter(action="change", object_id=str(task.pk)).latest("id")
     assert event.detail == {"assigned_to": teams["night"].pk, "taken_from": teams["day"].pk}
+    # Given back to the day team later, the day team is told again, as unread.
+    Notice.objects.update(read_at=task.created_at)
+    task.refresh_from_db()
+    back = post(
+        api_client_for(teams["coordinator"]),
+        f"/api/v1/outreach-tasks/{task.pk}/assign",
+        {"team_id": teams["day"].pk, "version": task.version},
+    )
+    assert back.status_code == 200
+    day_notice = Notice.objects.get(task=task, recipient=teams["day_officer"])
+    assert day_notice.read_at is None and "given to QRT Day" in day_notice.message
 
 
 def test_only_the_coordinator_gives_tasks_to_teams(

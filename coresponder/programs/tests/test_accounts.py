@@ -172,3 +172,26 @@ def test_the_accounts_list_finds_by_name_and_says_who_cannot_sign_in(
     assert "coordinator" not in html.split('id="everyone-heading"')[1]
     everyone = client.get(reverse("admin-users")).content.decode()
     assert "No: disabled" in everyone
+
+
+def test_an_administrators_account_has_no_program_roles_to_change(
+    admin: User, pad: Program
+) -> None:
+    other = User.objects.create(username="second.admin", is_superuser=True, is_staff=True)
+    client = signed_in(admin)
+    page = client.get(reverse("account", args=[other.pk])).content.decode()
+    assert "An administrator acts in every program" in page
+    assert "Add to a program" not in page
+    refused = client.post(
+        reverse("account-role", args=[other.pk]), {"program": pad.pk, "role": "officer"}
+    )
+    assert "roles in one program do not apply" in client.get(refused["Location"]).content.decode()
+    assert not Membership.objects.filter(user=other).exists()
+
+
+def test_unlocking_twice_says_so(admin: User, officer: User) -> None:
+    User.objects.filter(pk=officer.pk).update(locked_at=officer.date_joined)
+    client = signed_in(admin)
+    client.post(reverse("admin-users"), {"user": officer.pk})
+    again = client.post(reverse("admin-users"), {"user": officer.pk}, follow=True)
+    assert "officer is not locked." in again.content.decode()

@@ -15,7 +15,7 @@ from coresponder.core.models import AuditEvent
 from coresponder.programs.actions import load_programs
 from coresponder.programs.duty import duties_between, team_districts_on_duty
 from coresponder.programs.ical import shifts_calendar
-from coresponder.programs.models import Program, Shift, User
+from coresponder.programs.models import District, Program, Shift, User
 from coresponder.programs.tests.test_shifts_teams import pad_team, shift_post
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +99,19 @@ def test_an_ended_shift_runs_to_its_last_day_and_no_further(
     event = Calendar.from_ical(shifts_calendar("PAD", [shift])).walk("VEVENT")[0]
     rule: Any = event["RRULE"]
     assert rule["UNTIL"] == [THURSDAY]
+
+
+def test_ending_a_shift_keeps_a_district_no_longer_active(
+    client: Client, pad: Program, coordinator: User
+) -> None:
+    client.force_login(coordinator)
+    shift = added(client, pad)
+    District.objects.filter(program=pad, code="39").update(active=False)
+    page = client.get(change_url(shift)).content.decode()
+    assert 'value="39" class="usa-checkbox__input"' in page
+    client.post(change_url(shift), change_post(shift, ends_on="2025-06-30"))
+    shift.refresh_from_db()
+    assert sorted(d.code for d in shift.districts.all()) == ["22", "39"]
 
 
 def test_a_last_day_before_the_first_is_refused_and_nothing_changes(
