@@ -84,8 +84,12 @@ def follow_up_referral(
         if follow_up.anchor == "overdose" and overdose
         else (referral.received_at)
     )
+    # A file is learned of when it is imported; a referral sent or typed says when it came.
+    learned = (
+        timezone.now() if referral.channel == Referral.Channel.IMPORT else referral.received_at
+    )
     start, end, late = follow_up_window(
-        anchor, timezone.now(), follow_up.opens_after_hours, follow_up.closes_after_hours
+        anchor, learned, follow_up.opens_after_hours, follow_up.closes_after_hours
     )
     return open_task(
         actor, program, person, referral, overdose, target, start, end, window_from_report=late
