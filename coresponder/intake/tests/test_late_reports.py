@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from coresponder.core.audit import Actor
 from coresponder.domain.intake import follow_up_window
-from coresponder.intake.models import Overdose
+from coresponder.intake.actions import record_referral
+from coresponder.intake.inputs import ReferralInput
+from coresponder.intake.models import Overdose, Referral
 from coresponder.intake.tests.test_imports import (
     commit,
     csv_bytes,
@@ -102,3 +105,26 @@ def test_the_preview_says_a_row_comes_after_its_window(
     html = client.get("/intake/import/pco/preview/").content.decode()
     assert html.count("It comes after its follow-up window closed") == 1
     assert not Overdose.objects.exists()
+
+
+def referral_of(occurred: dt.datetime, received: dt.datetime, family: str) -> dict[str, object]:
+    return {
+        "pathway": "naloxone_plus",
+        "received_at": received,
+        "person": {"given_name": "Pat", "family_name": family, "birth_date": dt.date(1980, 1, 1)},
+        "overdose": {"occurred_at": occurred, "fatal": False, "source": "police"},
+    }
+
+
+def test_a_referral_sent_says_when_the_program_learned_of_it(pco: Program, importer: User) -> None:
+    now = timezone.now()
+    week_ago = now - dt.timedelta(days=7)
+    actor = Actor(user=importer)
+    sent = ReferralInput.from_dict(referral_of(week_ago, now, "Late"))
+    late = record_referral(actor, pco, sent, channel=Referral.Channel.API)
+    typed = ReferralInput.from_dict(referral_of(week_ago, week_ago + dt.timedelta(hours=1), "Due"))
+    typed_late = record_referral(actor, pco, typed, channel=Referral.Channel.FORM)
+    assert late.outreach_task is not None and late.outreach_task.window_from_report
+    # Received a week ago and typed in only now: the program knew in time; its window stands.
+    assert typed_late.outreach_task is not None
+    assert not typed_late.outreach_task.window_from_report
