@@ -10,7 +10,7 @@ from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from coresponder.core.audit import Actor, record_event
@@ -263,28 +263,8 @@ def claim_task(actor: Actor, access: PersonAccess, task: OutreachTask, team: Tea
         raise ActionError(
             "Choose one of your teams.", {"team_id": ["you are not a member of this team"]}
         )
-    with transaction.atomic():
-        won = OutreachTask.objects.filter(
-            pk=task.pk, claimed_by__isnull=True, status=OutreachTask.Status.OPEN
-        ).update(
-            claimed_by=team,
-            status=OutreachTask.Status.CLAIMED,
-            version=task.version + 1,
-            modified_by=actor.user_or_none,
-            modified_at=timezone.now(),
-        )
-        if not won:
-            raise StaleVersion(task, task.version)
-        task.refresh_from_db()
-        record_event(
-            actor,
-            "change",
-            obj=task,
-            person_id=task.person_id,
-            program_slug=task.program.slug,
-            fields=["outreach"],
-            detail={"claimed_by": team.pk},
-        )
+    claimable = Q(claimed_by__isnull=True, status=OutreachTask.Status.OPEN)
+    _change_claim(actor, task, task.version, team, {"claimed_by": team.pk}, when=claimable)
     return task
 
 
@@ -368,12 +348,15 @@ def _change_claim(
     version: int,
     team: Team | None,
     detail: dict[str, Any],
+    *,
+    when: Q | None = None,
 ) -> None:
-    """Who holds the task, changed only if no one changed it since `version` (else 409)."""
+    """Who holds the task, changed only if no one changed it since `version`, or, `when`
+    given, only while the stored task meets it (else 409): two teams claiming at once
+    cannot both win."""
+    condition = when if when is not None else Q(version=version, status__in=OPEN_STATUSES)
     with transaction.atomic():
-        changed = OutreachTask.objects.filter(
-            pk=task.pk, version=version, status__in=OPEN_STATUSES
-        ).update(
+        changed = OutreachTask.objects.filter(condition, pk=task.pk).update(
             claimed_by=team,
             status=OutreachTask.Status.CLAIMED if team else OutreachTask.Status.OPEN,
             version=version + 1,
