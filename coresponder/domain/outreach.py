@@ -42,18 +42,18 @@ def contacts_problem(outcome: str, roles: Iterable[str]) -> str | None:
     reached = set(roles)
     if outcome in NOT_REACHED and reached:
         return (
-            "Not located means no one was reached: untick who was reached, "
+            "Not located means no one was reached: clear who was reached, "
             "or choose another outcome."
         )
     if outcome in FAMILY_ONLY and "participant" in reached:
         return (
             "Contacted family or friends only means the person was not reached: "
-            "untick the person, or choose another outcome."
+            'clear "The person", or choose another outcome.'
         )
     if outcome == Outcome.DECEASED and "participant" in reached:
         return (
-            "Deceased means the person could not be reached: untick the person, and tick "
-            "who told you."
+            'Deceased means the person could not be reached: clear "The person", and give '
+            "who told you under family and friends."
         )
     return None
 

@@ -117,6 +117,6 @@ def merge_history(user: Any, limit: int = 20) -> list[Merge]:
     visible = visible_people(user).values("pk")
     return list(
         Merge.objects.filter(Q(kept__in=visible))
-        .select_related("kept", "merged")
+        .select_related("kept", "merged", "candidate")
         .order_by("-at", "-id")[:limit]
     )

@@ -52,7 +52,11 @@ from coresponder.intake.inputs import (
 )
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral, TriageStatus
 from coresponder.intake.triage import TRIAGE_DECISIONS
-from coresponder.outreach.actions import follow_up_death, follow_up_referral
+from coresponder.outreach.actions import (
+    close_tasks_of_referral,
+    follow_up_death,
+    follow_up_referral,
+)
 from coresponder.outreach.models import QUEUE_STATUSES, OutreachTask
 from coresponder.people.actions import add_reported_person, join_program, record_death
 from coresponder.people.models import Person
@@ -944,6 +948,8 @@ def set_triage_status(
     actor: Actor, referral: Referral, status: str, *, version: int | None = None
 ) -> Referral:
     """Record a triage decision; `version` is the one the coordinator read (else the loaded one).
+    A request closed in triage (a repeat of another, or not the program's) closes its
+    follow-up, so no team visits for it.
 
     Raises StaleVersion when someone else changed the referral since.
     """
@@ -964,4 +970,9 @@ def set_triage_status(
             fields=["referral"],
             detail={"triage_status": status, "was": previous},
         )
+        if status == TriageStatus.CLOSED:
+            close_tasks_of_referral(actor, referral, TRIAGE_CLOSED_NOTE)
     return referral
+
+
+TRIAGE_CLOSED_NOTE = "The request for help was closed in triage."

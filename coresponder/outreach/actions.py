@@ -648,6 +648,18 @@ def _close(
         )
 
 
+def close_tasks_of_referral(actor: Actor, referral: Referral, note: str) -> int:
+    """The referral's follow-up still in the queue closes, as "other" with `note` (a request
+    a coordinator closed in triage is not to be visited); how many closed. Inside the
+    action that decided it."""
+    tasks = referral.tasks.filter(status__in=QUEUE_STATUSES).select_related("program")
+    closed = 0
+    for task in tasks:
+        _close(actor, task, CloseReason.OTHER.value, note)
+        closed += 1
+    return closed
+
+
 def expirable_tasks(program: Program, now: dt.datetime) -> Any:
     """Tasks nobody closed whose window closed longer ago than the program's preset allows."""
     hours = follow_up_rules(program.rules.follow_up).expires_after_hours

@@ -62,7 +62,8 @@ def task_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     try:
         return form_tokens.save_once(request, form_tokens.Kind.ATTEMPT, save)
     except ActionError as exc:
-        add_action_errors(form, exc)
+        # Who was reached is asked under "Who was reached", first by "The person".
+        add_action_errors(form, exc, renamed={"contacted": "reached_person"})
         return task_response(request, program, task, access, form, status=422)
 
 

@@ -26,7 +26,7 @@ class AccountForm(forms.Form):
         label="Name as colleagues read it", max_length=200, required=False
     )
     organization = forms.ModelChoiceField(
-        label="Organisation", queryset=Organization.objects.none(), empty_label=None
+        label="Organisation", queryset=Organization.objects.none(), empty_label="— Choose —"
     )
     role = forms.ChoiceField(label="Role", choices=ROLES)
     programs = forms.ModelMultipleChoiceField(

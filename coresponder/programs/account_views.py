@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, Q
@@ -32,7 +33,7 @@ from coresponder.programs.actions import (
     unlock_user,
 )
 from coresponder.programs.local_time import reader_zone
-from coresponder.programs.models import Membership, User
+from coresponder.programs.models import Membership, Program, User
 
 # At most this many accounts a page; a search narrows them.
 PAGE_SIZE = 100
@@ -177,12 +178,24 @@ def _account_page(
         "account": user,
         "role_label": label("role", user.role),
         "rows": rows,
-        "role_form": role_form or RoleForm(initial={"role": user.role}),
+        "role_form": role_form or _add_form(roles, user),
         "disable_form": disable_form or DisableForm(),
         "is_self": user.pk == request.user.pk,
         "zone": reader_zone(request.user),
     }
     return render(request, "programs/account.html", context, status=status)
+
+
+def _add_form(roles: list[Membership], user: User) -> RoleForm:
+    """ "Add to a program", offering only the programs the account is not in: a change of
+    role in one it is in is made on that program's own row."""
+    form = RoleForm(initial={"role": user.role})
+    program = form.fields["program"]
+    if isinstance(program, forms.ModelChoiceField):
+        program.queryset = Program.objects.exclude(pk__in=[m.program_id for m in roles]).order_by(
+            "name"
+        )
+    return form
 
 
 def _target(user_id: int) -> User:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -173,6 +174,10 @@ def create_organization(
     return org
 
 
+# What a user name may hold: Django's own rule, in ASCII.
+USERNAME_RE = re.compile(r"[\w.@+-]+", re.ASCII)
+
+
 def create_user(
     actor: Actor,
     username: str,
@@ -202,8 +207,11 @@ def create_user(
         errors["program"] = [f"unknown program {m!r}" for m in missing]
     if not username.strip():
         errors["username"] = ["is required"]
-    elif User.objects.filter(username=username).exists():
-        errors["username"] = [f"user {username!r} already exists"]
+    elif not USERNAME_RE.fullmatch(username):
+        errors["username"] = ["use letters, digits and @ . + - _ only, no spaces"]
+    elif User.objects.filter(username__iexact=username).exists():
+        # "PCO-Officer" beside "pco-officer" would be one person to colleagues' eyes.
+        errors["username"] = [f"{username} is taken (user names are told apart without case)"]
     if check_password:
         try:
             # The unsaved user lets the similarity check compare its name and username.

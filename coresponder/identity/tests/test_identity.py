@@ -296,6 +296,9 @@ def test_a_coordinator_merges_from_the_review_page_and_a_stale_decision_says_so(
     client.post(f"/people/matches/merges/{merge.pk}/undo/")
     hospital.refresh_from_db()
     assert hospital.merged_into is None
+    # Undone, the pair waits on the queue again: nothing to put back by hand.
+    page = client.get("/people/matches/").content.decode()
+    assert "the pair waits for review above" in page and "back for review</button>" not in page
 
 
 def test_an_automatic_merge_undone_by_mistake_is_put_back_for_review_and_merged_again(

@@ -18,6 +18,7 @@ from coresponder.intake.actions import record_public_referral, set_triage_status
 from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Referral, TriageStatus
 from coresponder.intake.triage_views import STALE_MESSAGE
+from coresponder.outreach.models import OutreachTask
 from coresponder.programs.models import Program, User
 
 pytestmark = pytest.mark.django_db
@@ -86,6 +87,20 @@ def test_the_same_person_asked_for_twice_is_pointed_out_and_a_sibling_is_not(
     assert html.count("Asked again") == 2
     assert f"Looks like the person of request {first.pk}" in html
     assert f'href="/people/{first.person_id}/"' in html
+
+
+def test_a_request_closed_in_triage_closes_its_follow_up_and_the_one_taken_up_stays(
+    pad: Program, coordinator: User, client: Client
+) -> None:
+    taken = ask(pad, "Ana", NOON - dt.timedelta(hours=3))
+    repeat = ask(pad, "Ana", NOON - dt.timedelta(hours=1))
+    sign_in(client, coordinator)
+    decide(client, taken, "accepted")
+    decide(client, repeat, "closed")
+    closed = OutreachTask.objects.get(referral=repeat)
+    assert (closed.status, closed.close_reason) == ("closed", "other")
+    assert closed.close_note == "The request for help was closed in triage."
+    assert OutreachTask.objects.get(referral=taken).status == "open"
 
 
 def test_reading_the_list_is_audited(pad: Program, coordinator: User, client: Client) -> None:

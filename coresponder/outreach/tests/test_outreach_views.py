@@ -149,6 +149,7 @@ def test_who_was_reached_must_fit_the_outcome_and_nothing_is_saved_otherwise(
     response = client.post(task_url(task), visit(task, outcome, **reached))
     assert response.status_code == 422
     assert said in response.content.decode()
+    assert 'id="id_reached_person_error"' in response.content.decode()  # by the question
     assert not Attempt.objects.filter(task=task).exists()
 
 

@@ -74,7 +74,12 @@ def test_a_weak_password_or_a_taken_user_name_is_refused_keeping_the_rest(
         reverse("account-new"), {**new_account(police_department, []), "username": "admin"}
     )
     assert taken.status_code == 422
-    assert "user &#x27;admin&#x27; already exists" in taken.content.decode()
+    assert "admin is taken (user names are told apart without case)" in taken.content.decode()
+    for name, said in (("ADMIN", "ADMIN is taken"), ("bad name!", "use letters, digits")):
+        refused = client.post(
+            reverse("account-new"), {**new_account(police_department, []), "username": name}
+        )
+        assert refused.status_code == 422 and said in refused.content.decode()
     assert not User.objects.filter(username="jo.officer").exists()
 
 
@@ -83,6 +88,13 @@ def test_an_administrator_changes_a_role_adds_a_program_and_takes_one_away(
 ) -> None:
     client = signed_in(admin)
     membership = Membership.objects.get(user=officer, program=pad)
+    page = client.get(reverse("account", args=[officer.pk])).content.decode()
+    adding = page[
+        page.index('id="id_program"') : page.index("</select>", page.index('id="id_program"'))
+    ]
+    assert (
+        pad.name not in adding and pco.name in adding
+    )  # a program they are in is changed on its row
     url = reverse("account-role", args=[officer.pk])
     changed = client.post(
         url, {"program": pad.pk, "role": "coordinator", "version": membership.version}

@@ -148,7 +148,7 @@ class TestAdduser:
     ) -> None:
         UserFactory.create(username="olivia")
 
-        with pytest.raises(CommandError, match="user 'olivia' already exists"):
+        with pytest.raises(CommandError, match="olivia is taken"):
             adduser("olivia", "--org", "phila-police", "--role", "officer")
 
         assert User.objects.filter(username="olivia").count() == 1
