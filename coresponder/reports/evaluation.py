@@ -293,6 +293,21 @@ def _shown_value(counts: MonthCounts, outcome: str) -> int | None:
     return split.cells.get(Disposition.ARRESTED.value, 0)
 
 
+def _starts_that_fit(periods: Sequence[dt.date], unit: str) -> str:
+    """Which start dates these records could evaluate, in words ("" for none): a start on
+    the first day of a period leaves enough whole periods on each side."""
+    least = its.MIN_POINTS
+    if len(periods) < 2 * least:
+        return f" The records hold {len(periods)} {unit}s in all: too few for any start."
+    first, last = periods[least], periods[len(periods) - least]
+    if first == last:
+        return f" The one start these records can evaluate is {first.isoformat()}."
+    return (
+        f" Starts these records can evaluate: the first day of a {unit} from "
+        f"{first.isoformat()} to {last.isoformat()}."
+    )
+
+
 def _first_after(periods: Sequence[dt.date], start: dt.date, step: int) -> tuple[int, int | None]:
     """The index of the first period wholly after the start, and of the transition period."""
     for index, first in enumerate(periods):
@@ -374,7 +389,7 @@ def evaluate(
                 unit=f"{unit}s",
             )
         except its.TooFewPoints as refused:
-            refusal = str(refused)
+            refusal = str(refused) + _starts_that_fit(periods, unit)
     return Evaluation(
         program=program,
         outcome=outcome,

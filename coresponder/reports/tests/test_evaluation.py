@@ -108,6 +108,11 @@ def test_too_few_months_before_are_refused_with_the_numbers(
     assert "at least 8 months before the start and 8 after it; this one has 5 before" in (
         response.content.decode()
     )
+    # October 2024 to September 2026: a start from June 2025 leaves 8 whole months before.
+    assert (
+        "Starts these records can evaluate: the first day of a month from 2025-06-01 to "
+        "2026-02-01." in response.content.decode()
+    )
 
 
 def test_a_bad_start_or_outcome_is_named_and_the_default_shown(
@@ -190,6 +195,7 @@ def test_an_analyst_evaluates_the_non_fatal_overdoses_the_deaths_do_not_hide(
     counts = [monthly_overdoses(i, m) - 1 for i, m in enumerate(months(FIRST_MONTH, 24))]
     assert [p.value for p in result.points] == [sum(counts[i : i + 3]) for i in range(0, 24, 3)]
     assert result.fit is None and "needs at least 8 quarters" in (result.refusal or "")
+    assert "The records hold 8 quarters in all: too few for any start." in result.refusal
 
 
 def test_people_outside_the_program_get_no_page(
