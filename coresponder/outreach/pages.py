@@ -35,6 +35,8 @@ def status_text(task: OutreachTask) -> str:
     """Where the task stands, said once: "Claimed by PCO Team 1", not "claimed by a team" twice."""
     if task.status == OutreachTask.Status.CLAIMED and task.claimed_by is not None:
         return f"Claimed by {task.claimed_by.name}"
+    if task.status == OutreachTask.Status.OPEN:
+        return "No team yet"  # "open" is the window's word, beside it
     return str(task.get_status_display())
 
 

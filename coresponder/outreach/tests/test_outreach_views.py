@@ -269,8 +269,8 @@ def test_a_tasks_page_says_where_it_stands_once(qrt: Program) -> None:
     task = task_for(qrt, "Status")
     client = signed_in(staff(qrt))
     page = client.get(task_url(task)).content.decode()
-    assert "Window: open" in page
-    assert page.count(">Open<") == 0
+    assert "Window: open" in page and "No team yet" in page
+    assert page.count(">Open<") == 0 and "</span> Open" not in page
     team = Team.objects.create(program=qrt, name="QRT A")
     OutreachTask.objects.filter(pk=task.pk).update(status="claimed", claimed_by=team)
     page = client.get(task_url(task)).content.decode()
