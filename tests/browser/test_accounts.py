@@ -40,6 +40,7 @@ def test_an_administrator_adds_an_account_and_a_second_program(
     page.get_by_role("link", name="Add an account").click()
     page.get_by_label("User name").fill("paula.peer")
     page.get_by_label("Name as colleagues read it").fill("Paula Peer")
+    page.get_by_label("Organisation").select_option(label="Plymouth Police")
     page.get_by_label("Role").select_option(label="Peer specialist")
     page.locator("label", has_text="Plymouth County Outreach").click()
     page.get_by_label("First password").fill("a-long-first-password-for-Paula")
