@@ -44,7 +44,7 @@ from coresponder.outreach.tiers import tier_changes, tier_for
 from coresponder.people.models import Person
 from coresponder.privacy.access import PersonAccess, role_in
 from coresponder.programs.local_time import format_for_message
-from coresponder.programs.models import Program, Team, TeamMember
+from coresponder.programs.models import Membership, Program, Team, TeamMember
 
 # Staff may close by hand a task still in the queue, or one that expired unworked.
 CLOSABLE_STATUSES = (*QUEUE_STATUSES, OutreachTask.Status.EXPIRED)
@@ -287,7 +287,24 @@ def release_task(
     member = team.members.filter(user=actor.user_or_none).exists()
     if not member and not may_assign(actor.user, task.program):
         raise Forbidden("Only its team or the program's coordinator gives this task back.")
-    _change_claim(actor, task, version, None, detail={"released_from": team.pk})
+    by = str(actor.user_or_none or actor.name)
+    message = (
+        f"{task.program.name}: outreach task {task.pk} was given back to the queue by {by}; "
+        f"{team.name} no longer has it."
+    )
+    with transaction.atomic():
+        _change_claim(actor, task, version, None, detail={"released_from": team.pk})
+        # The team that had it, and whoever gives the program's tasks to teams, are told.
+        seats = TeamMember.objects.filter(team=team, user__is_active=True)
+        givers = Membership.objects.filter(
+            program=task.program,
+            active=True,
+            user__is_active=True,
+            role__in=[role.value for role in TASK_ASSIGN_ROLES],
+        )
+        told = {*seats.values_list("user", flat=True), *givers.values_list("user", flat=True)}
+        for user_id in sorted(told - {getattr(actor.user_or_none, "pk", None)}):
+            _tell(user_id, task, message)
     return task
 
 

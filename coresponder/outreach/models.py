@@ -155,7 +155,7 @@ class Notice(models.Model):
         FOLLOW_UP_DUE = "follow_up_due", "Care plan follow-up due"
         REFERRAL_NO_ANSWER = "referral_no_answer", "Service referral not answered"
         SPIKE_ALERT = "spike_alert", "Overdose spike"
-        ASSIGNED = "assigned", "Task given to a team"
+        ASSIGNED = "assigned", "Task changed hands"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"

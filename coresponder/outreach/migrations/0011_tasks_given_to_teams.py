@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notice',
             name='kind',
-            field=models.CharField(choices=[('window_open', 'Window open'), ('closing_soon_no_attempt', 'Closing soon with no attempt'), ('missed', 'Window missed'), ('follow_up_due', 'Care plan follow-up due'), ('referral_no_answer', 'Service referral not answered'), ('spike_alert', 'Overdose spike'), ('assigned', 'Task given to a team')], max_length=32),
+            field=models.CharField(choices=[('window_open', 'Window open'), ('closing_soon_no_attempt', 'Closing soon with no attempt'), ('missed', 'Window missed'), ('follow_up_due', 'Care plan follow-up due'), ('referral_no_answer', 'Service referral not answered'), ('spike_alert', 'Overdose spike'), ('assigned', 'Task changed hands')], max_length=32),
         ),
     ]

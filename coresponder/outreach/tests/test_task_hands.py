@@ -64,6 +64,10 @@ def test_the_team_that_claimed_a_task_gives_it_back_to_the_queue(
     event = AuditEvent.objects.filter(action="change", object_id=str(task.pk)).latest("id")
     assert event.detail == {"released_from": teams["day"].pk}
     assert event.person_id == task.person_id
+    # The coordinator is told; the officer who gave it back is not told of their own act.
+    told = Notice.objects.filter(task=task, kind=Notice.Kind.ASSIGNED)
+    assert [n.recipient for n in told] == [teams["coordinator"]]
+    assert "given back to the queue by" in told[0].message
 
 
 def test_another_team_may_not_give_back_a_task_it_does_not_hold(
