@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "coresponder.core.http.ApiErrorsAsJson",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "coresponder.core.middleware.DropTrailingSlash",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

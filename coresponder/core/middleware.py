@@ -1,5 +1,5 @@
 """What a web page answers when the gate says a record is not the reader's to see, or an
-action not their role's to take."""
+action not their role's to take; and where an address typed with a slash too many goes."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
 from django.core.handlers.exception import response_for_exception
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponsePermanentRedirect
 from django.http.response import HttpResponseBase
+from django.urls import Resolver404, resolve
 
 from coresponder.core.errors import Forbidden, NotVisible
 from coresponder.core.http import API_PREFIX
@@ -41,3 +42,31 @@ class GateAnswers:
         if isinstance(exception, Forbidden):
             return response_for_exception(request, PermissionDenied(str(exception)))
         return None
+
+
+class DropTrailingSlash:
+    """A page address typed with a slash it does not have (`/help/` for `/help`) is sent
+    to the address without it, as Django's `APPEND_SLASH` sends one without a slash it
+    needs to the one with. Only reads (GET, HEAD) move: a form's post is never redirected
+    and loses nothing. The API's addresses are exact, as its contract gives them.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if response.status_code != 404 or request.method not in ("GET", "HEAD"):
+            return response
+        path = request.path_info
+        if path == "/" or not path.endswith("/") or request.path.startswith(API_PREFIX):
+            return response
+        target = path[:-1]
+        try:
+            resolve(target, urlconf=getattr(request, "urlconf", None))
+        except Resolver404:
+            return response
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(
+            request.path[: -len(path)] + target + (f"?{query}" if query else "")
+        )

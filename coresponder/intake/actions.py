@@ -61,6 +61,7 @@ from coresponder.outreach.models import QUEUE_STATUSES, OutreachTask
 from coresponder.people.actions import add_reported_person, join_program, record_death
 from coresponder.people.models import Person
 from coresponder.privacy.access import exact_match, linkable_people, role_in
+from coresponder.programs.local_time import today_in
 from coresponder.programs.models import District, Program
 
 # The facts each pathway must carry (docs/api.md).
@@ -187,7 +188,7 @@ def validate_referral(
     ):
         if (problem := phone_problem(phone)) is not None:
             errors[field] = [problem]
-    _validate_person(errors, referral, pathway, now, public=public)
+    _validate_person(errors, referral, pathway, today_in(program, now), public=public)
     district = referral.district
     if district and not program.districts.filter(code=district).exists():
         errors["district"] = [f"{program.name} has no district {district!r}"]
@@ -211,10 +212,12 @@ def _validate_person(
     errors: dict[str, list[str]],
     referral: ReferralInput,
     pathway: Any,
-    now: dt.datetime,
+    today: dt.date,
     *,
     public: bool,
 ) -> None:
+    """The person a referral names, checked as their record would be: "the future" is after
+    `today`, the date on the program's clock."""
     person = referral.person
     if person is None:
         if pathway not in PERSON_OPTIONAL:
@@ -228,16 +231,16 @@ def _validate_person(
     if (problem := phone_problem(person.phone)) is not None:
         errors["person.phone"] = [problem]
     birth = person.birth_date
-    if isinstance(birth, dt.date) and birth > now.date():
+    if isinstance(birth, dt.date) and birth > today:
         errors["person.birth_date"] = ["cannot be in the future"]
     elif isinstance(birth, dt.date) and (problem := date_problem(birth)):
         # As the person's record refuses it: a record that could hold it no edit could save.
         errors["person.birth_date"] = [problem]
-    _validate_birth_year(errors, person, referral.event_day(), now)
+    _validate_birth_year(errors, person, referral.event_day(), today)
 
 
 def _validate_birth_year(
-    errors: dict[str, list[str]], person: PersonInput, day: dt.date | None, now: dt.datetime
+    errors: dict[str, list[str]], person: PersonInput, day: dt.date | None, today: dt.date
 ) -> None:
     """A year or an age must be possible, and agree with a birth date or year given beside it."""
     birth = person.birth_date if isinstance(person.birth_date, dt.date) else None
@@ -246,7 +249,7 @@ def _validate_birth_year(
         if not isinstance(year, int) or isinstance(year, bool):
             problem: str | None = "must be a year like 1988"
         else:
-            problem = birth_year_problem(year, now.date()) or birth_year_conflict(birth, year)
+            problem = birth_year_problem(year, today) or birth_year_conflict(birth, year)
         if problem:
             errors["person.birth_year"] = [problem]
     if age is None:

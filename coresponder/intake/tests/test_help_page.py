@@ -102,6 +102,18 @@ def test_a_link_can_choose_the_program_in_advance(programs: Any, client: Client)
     assert client.get("/help/nowhere").status_code == 404
 
 
+def test_the_address_typed_with_a_slash_at_the_end_still_finds_the_page(
+    programs: Any, client: Client
+) -> None:
+    response = client.get("/help/?lang=es")
+    assert (response.status_code, response["Location"]) == (301, "/help?lang=es")
+    assert client.get("/help/pco/")["Location"] == "/help/pco"
+    # A post is never redirected (it would lose what was typed), nor an API address.
+    assert client.post("/help/").status_code == 404
+    assert client.get("/api/v1/programs/").status_code != 301
+    assert client.get("/no-such-page/").status_code == 404
+
+
 def test_a_program_that_is_not_here_is_said_in_the_pages_language(
     programs: Any, client: Client
 ) -> None:

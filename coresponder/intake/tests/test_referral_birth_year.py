@@ -214,3 +214,23 @@ def test_eligibility_reads_the_age_a_report_gives_where_no_birth_date_is_known(
     assert minor.status_code == adult.status_code == 201, (minor.content, adult.content)
     assert (minor.json()["eligible"], minor.json()["reasons"]) == (False, ["Adults only"])
     assert adult.json()["eligible"] is True
+
+
+def test_the_new_year_comes_on_the_programs_clock_not_the_servers(
+    pco: Program, api_client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 22:00 on New Year's Eve in Plymouth; the server's UTC clock already reads 2027.
+    eve = dt.datetime(2027, 1, 1, 3, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: eve)
+    client = api_client_for(staff(pco))
+    body = overdose_body(
+        {"birth_year": 2027}, occurred_at=(eve - dt.timedelta(hours=1)).isoformat()
+    )
+    body["received_at"] = eve.isoformat()
+    answer = post(client, body)
+    assert answer.status_code == 422, answer.content
+    assert answer.json()["errors"]["person.birth_year"] == ["cannot be in the future"]
+    body["person"] = {"given_name": "Jo", "family_name": "Marsh", "birth_date": "2027-01-01"}
+    answer = post(client, body)
+    assert answer.json()["errors"]["person.birth_date"] == ["cannot be in the future"]
+    assert not Referral.objects.exists()

@@ -222,5 +222,33 @@ def test_the_notices_page_lists_my_reminders_newest_first_and_marks_them_read(
     assert AuditEvent.objects.filter(object_type="outreach.notice").count() == 1
 
 
+def test_a_reminder_about_a_task_links_to_the_task_its_reader_can_open(
+    qrt: Program, client: Client
+) -> None:
+    user = staff(qrt, Role.OFFICER)
+    about = task(qrt, AFTER, first_attempt_hours=None)
+    Notice.objects.create(
+        recipient=user,
+        program=qrt,
+        task=about,
+        kind="assigned",
+        message=f"Task {about.pk} was given to your team.",
+        created_at=AFTER,
+    )
+    Notice.objects.create(
+        recipient=user,
+        program=qrt,
+        kind="spike_alert",
+        message="More than usual.",
+        created_at=AFTER,
+    )
+    client.force_login(user)
+    page = client.get("/notices/").content.decode()
+    link = f'href="/programs/qrt/outreach/{about.pk}/">Open task {about.pk}</a>'
+    assert link in page
+    assert client.get(f"/programs/qrt/outreach/{about.pk}/").status_code == 200
+    assert 'href="/programs/qrt/spikes/">Open the spike alerts</a>' in page
+
+
 def test_the_notices_page_asks_strangers_to_sign_in(client: Client) -> None:
     assert client.get("/notices/").status_code == 302

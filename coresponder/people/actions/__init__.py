@@ -25,6 +25,7 @@ from coresponder.identity.actions import PERSON_LINKAGE_FIELDS, index_person
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import PersonAccess, role_in
 from coresponder.privacy.actions import note_cross_program_link
+from coresponder.programs.local_time import today_in
 from coresponder.programs.models import Program
 
 # Fields a person record may be created or changed with, by field group.
@@ -108,15 +109,16 @@ class PersonChanges:
         return values
 
 
-def check_birth(birth_date: Any, birth_year: Any, *, given_together: bool) -> None:
-    """Refuse a birth year that cannot be true, or that a birth date given beside it denies.
+def check_birth(birth_date: Any, birth_year: Any, *, given_together: bool, today: dt.date) -> None:
+    """Refuse a birth year that cannot be true (after the year it is `today`), or that a
+    birth date given beside it denies.
 
     A birth date already stored and a year given alone must agree too: the date says the
     year. A date given without a year supersedes the year stored (it is not kept).
     """
     if birth_year is None:
         return
-    problem = birth_year_problem(int(birth_year), timezone.localdate())
+    problem = birth_year_problem(int(birth_year), today)
     if problem is None and isinstance(birth_date, dt.date):
         problem = birth_year_conflict(birth_date, int(birth_year))
         if problem is not None and not given_together:
@@ -129,9 +131,10 @@ def check_birth(birth_date: Any, birth_year: Any, *, given_together: bool) -> No
 NAME_MAX_CHARS = 100
 
 
-def check_person_fields(given: Mapping[str, Any]) -> None:
+def check_person_fields(given: Mapping[str, Any], *, today: dt.date) -> None:
     """Refuse what no person's record can hold: a blank name, a birth date in the future
-    or past the calendar, an alias longer than a name, a character no database stores."""
+    (after `today`, the date on the program's clock) or past the calendar, an alias longer
+    than a name, a character no database stores."""
     problems: dict[str, list[str]] = {}
     # Someone may be known by a first name alone (a family name left blank), never by none.
     if "given_name" in given and not str(given["given_name"] or "").strip():
@@ -140,7 +143,7 @@ def check_person_fields(given: Mapping[str, Any]) -> None:
     if isinstance(birth, dt.date):
         if (problem := date_problem(birth)) is not None:
             problems["birth_date"] = [problem]
-        elif birth > timezone.localdate():
+        elif birth > today:
             problems["birth_date"] = ["cannot be in the future"]
     if "phone" in given and (problem := phone_problem(given["phone"])) is not None:
         problems["phone"] = [problem]
@@ -153,6 +156,14 @@ def check_person_fields(given: Mapping[str, Any]) -> None:
             problems.setdefault(key, []).append("holds a character that cannot be stored")
     if problems:
         raise ActionError("The person's record cannot hold that.", problems)
+
+
+def today_for(access: PersonAccess) -> dt.date:
+    """Today where the reader works with the person: the latest date it is in the zones of
+    the programs the two share, so a birth date that is today in one of them is not refused
+    as "in the future" by a server's clock that is already on tomorrow."""
+    zones = Program.objects.filter(pk__in=list(access.roles)).values_list("timezone", flat=True)
+    return max((today_in(zone) for zone in zones), default=timezone.localdate())
 
 
 def join_program(
@@ -195,8 +206,9 @@ def create_person(actor: Actor, program: Program, data: PersonInput) -> Person:
     if role is None or not may_write(role, RecordType.PERSON):
         raise Forbidden("Your role may not add people to this program.")
     given = data.given()
-    check_person_fields(given)
-    check_birth(given.get("birth_date"), given.get("birth_year"), given_together=True)
+    today = today_in(program)
+    check_person_fields(given, today=today)
+    check_birth(given.get("birth_date"), given.get("birth_year"), given_together=True, today=today)
     with transaction.atomic():
         person = Person(**given)
         save_tracked(person, actor.user)
@@ -222,11 +234,15 @@ def update_person(
     person = access.person
     given = changes.given()
     # A phone kept before phones were checked stays editable around: it is judged when changed.
-    check_person_fields({k: v for k, v in given.items() if k != "phone" or v != person.phone})
+    today = today_for(access)
+    check_person_fields(
+        {k: v for k, v in given.items() if k != "phone" or v != person.phone}, today=today
+    )
     check_birth(
         given.get("birth_date", person.birth_date),
         given.get("birth_year"),
         given_together="birth_date" in given,
+        today=today,
     )
     changed = sorted(key for key, value in given.items() if getattr(person, key) != value)
     if not changed:

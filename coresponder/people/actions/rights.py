@@ -23,6 +23,7 @@ from coresponder.people.actions import (
     PersonChanges,
     check_birth,
     check_person_fields,
+    today_for,
     update_person,
 )
 from coresponder.people.amendments import (
@@ -112,7 +113,7 @@ def request_amendment(actor: Actor, access: PersonAccess, data: AmendmentInput) 
     except ActionError as exc:
         errors.update(exc.errors)
     else:
-        refusal = _refusal(data.field, value, birth_date=None)
+        refusal = _refusal(data.field, value, birth_date=None, today=today_in(program))
         if refusal is not None:
             errors["proposed_value"] = [str(refusal)]
     if (sentence := date_sentence(data.received_on)) is not None:
@@ -173,7 +174,9 @@ def _proposed_value(field: str, raw: Any) -> Any:
     return proposed_value(field, raw)
 
 
-def _refusal(field: str, value: Any, *, birth_date: dt.date | None) -> ActionError | None:
+def _refusal(
+    field: str, value: Any, *, birth_date: dt.date | None, today: dt.date
+) -> ActionError | None:
     """Why the person's record cannot take `value` (as kept) in `field`, by the checks every
     change to the record passes (a birth year beside `birth_date`); None when it can.
 
@@ -183,9 +186,9 @@ def _refusal(field: str, value: Any, *, birth_date: dt.date | None) -> ActionErr
         return None
     given = {field: loaded(field, value)}
     try:
-        check_person_fields(given)
+        check_person_fields(given, today=today)
         if field == "birth_year":
-            check_birth(birth_date, given[field], given_together=False)
+            check_birth(birth_date, given[field], given_together=False, today=today)
     except ActionError as exc:
         problems = exc.errors.get(field) or [str(exc)]
         words = f"The record cannot take this value. {PERSON_FIELDS[field]}: {'; '.join(problems)}."
@@ -230,7 +233,12 @@ def decide_amendment(
         raise ActionError("The reason cannot be recorded.", {"reason": ["No control characters."]})
     record_version = decision.record_version or target.version
     if decision.accept and amendment.record_kind == Amendment.RecordKind.PERSON:
-        refusal = _refusal(amendment.field, amendment.proposed_value, birth_date=target.birth_date)
+        refusal = _refusal(
+            amendment.field,
+            amendment.proposed_value,
+            birth_date=target.birth_date,
+            today=today_for(access),
+        )
         if refusal is not None:
             raise refusal
     # Refused on the way (the record changed meanwhile, or will not take the value), the

@@ -211,3 +211,25 @@ def test_the_migration_adds_an_empty_year_to_people_and_source_records_and_goes_
     finally:
         executor.loader.build_graph()
         executor.migrate(list(latest.items()))
+
+
+def test_the_future_begins_at_midnight_on_the_programs_clock_not_the_servers(
+    world: Any, api_client_for: Any, clock: Any
+) -> None:
+    # 22:30 in Philadelphia on 5 December; the server's UTC clock already reads the 6th.
+    clock.now = dt.datetime(2026, 12, 6, 3, 30, tzinfo=dt.UTC)
+    client = api_client_for(reader(world, Role.OFFICER))
+    tomorrow = add(client, birth_date="2026-12-06")
+    assert tomorrow.status_code == 422
+    assert tomorrow.json()["errors"]["birth_date"] == ["cannot be in the future"]
+    born_today = add(client, birth_date="2026-12-05")
+    assert born_today.status_code == 201, born_today.content
+    person = born_today.json()
+    change = client.patch(
+        f"/api/v1/persons/{person['id']}",
+        {"birth_date": "2026-12-06", "version": person["version"]},
+        content_type="application/json",
+    )
+    assert change.status_code == 422
+    assert change.json()["errors"]["birth_date"] == ["cannot be in the future"]
+    assert Person.objects.get(pk=person["id"]).birth_date == dt.date(2026, 12, 5)
