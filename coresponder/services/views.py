@@ -93,6 +93,17 @@ INBOX_VIEWS: dict[str, tuple[str, tuple[str, ...]]] = {
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     """Referrals sent to my organisation, newest first, and my services' capacity."""
+    return _inbox_page(request)
+
+
+def _inbox_page(
+    request: HttpRequest,
+    typed: CapacityForm | None = None,
+    typed_for: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The inbox; `typed`, a capacity form that could not be saved, stands in for the form
+    of service `typed_for`, with what was typed and each field's problem."""
     every = provider_inbox(request.user)
     services = list(provider_services(request.user))
     if not services and not every.exists():
@@ -131,16 +142,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "page": page,
-            "services": _service_rows(services),
+            "services": _service_rows(services, typed, typed_for),
             "now": timezone.now(),
             "views": views,
             "show": show,
             "total": every.count(),
         },
+        status=status,
     )
 
 
-def _service_rows(services: list[Service]) -> list[dict[str, Any]]:
+def _service_rows(
+    services: list[Service], typed: CapacityForm | None, typed_for: int | None
+) -> list[dict[str, Any]]:
     # A service's capacity is stamped on the clock of where it is offered (its first place).
     zones: dict[int, str] = {}
     places = ServiceAtLocation.objects.filter(service__in=services).order_by("location__name", "pk")
@@ -158,7 +172,9 @@ def _service_rows(services: list[Service]) -> list[dict[str, Any]]:
                 "service": service,
                 "capacity": capacity,
                 "zone": zones.get(service.pk, ""),
-                "form": CapacityForm(initial=initial, prefix=f"s{service.pk}"),
+                "form": typed
+                if typed is not None and typed_for == service.pk
+                else CapacityForm(initial=initial, prefix=f"s{service.pk}"),
             }
         )
     return rows
@@ -177,25 +193,13 @@ def capacity(request: HttpRequest, service_id: int) -> HttpResponse:
         try:
             actions.update_capacity(actor_for(request), service, data["available"], data["maximum"])
         except ActionError as exc:
-            said = [
-                f"{FIELD_WORDS[field]} {message}"
-                for field, problems in exc.errors.items()
-                for message in problems
-            ]
-            messages.error(request, f"{service.name}: {'; '.join(said)}.")
+            add_action_errors(form, exc)
         else:
             messages.success(request, f"{service.name}: capacity updated.")
-    else:
-        messages.error(
-            request,
-            f"{service.name}: give the places free and in all as whole numbers, "
-            f"0 to {actions.MAX_CAPACITY}.",
-        )
-    return redirect("referral-inbox")
-
-
-# How the capacity's fields read in a message about them.
-FIELD_WORDS = {"available": "Places free", "maximum": "Places in all"}
+            return redirect("referral-inbox")
+    # The inbox again, with the numbers as typed beside what is wrong with each.
+    messages.error(request, f"{service.name}: the capacity was not changed; see below.")
+    return _inbox_page(request, form, service.pk, status=422)
 
 
 # --- Moving a referral's Task ------------------------------------------------------

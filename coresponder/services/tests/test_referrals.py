@@ -474,7 +474,24 @@ def test_more_places_free_than_the_service_has_are_refused(
     page = client.post(
         f"/services/{service.pk}/capacity/", {f"s{service.pk}-available": "50"}, follow=True
     )
-    assert "must be at most the service&#x27;s 14 places" in page.content.decode()
+    assert page.status_code == 422
+    html = page.content.decode()
+    # Beside the field, with the number as typed, not only in a message at the top.
+    assert (
+        f'<span class="usa-error-message" id="id_s{service.pk}-available_error" role="alert">'
+        "must be at most the service&#x27;s 14 places" in html
+    )
+    assert f'name="s{service.pk}-available" value="50"' in html
+    assert "the capacity was not changed" in html
+    typo = client.post(
+        f"/services/{service.pk}/capacity/",
+        {f"s{service.pk}-available": "3", f"s{service.pk}-maximum": "ten"},
+    )
+    assert typo.status_code == 422
+    html = typo.content.decode()
+    assert f'id="id_s{service.pk}-maximum_error"' in html
+    assert f'name="s{service.pk}-maximum" value="ten"' in html
+    assert f'name="s{service.pk}-available" value="3"' in html
     capacity = ServiceCapacity.objects.get(service=service)
     assert (capacity.available, capacity.maximum) == (4, 14)
     grown = api.post(url, {"available": 20, "maximum": 20}, content_type="application/json")
@@ -501,11 +518,18 @@ def test_a_provider_gives_a_new_maximum_on_the_inbox_and_a_smaller_one_is_explai
     capacity.refresh_from_db()
     assert (capacity.available, capacity.maximum) == (18, 24)
     shrunk = client.post(url, {f"{field}-available": "18", f"{field}-maximum": "10"}, follow=True)
-    assert "Places in all must be at least the number available." in shrunk.content.decode()
+    assert (
+        f'id="id_{field}-maximum_error" role="alert">must be at least the number available'
+        in shrunk.content.decode()
+    )
     capacity.refresh_from_db()
     assert (capacity.available, capacity.maximum) == (18, 24)
     typo = client.post(url, {f"{field}-available": "eighteen"}, follow=True)
-    assert "give the places free and in all as whole numbers, 0 to" in typo.content.decode()
+    assert typo.status_code == 422
+    assert (
+        f'id="id_{field}-available_error" role="alert">Enter a whole number.'
+        in typo.content.decode()
+    )
 
 
 def test_a_warm_handoff_sent_twice_is_recorded_once_without_a_conflict(
