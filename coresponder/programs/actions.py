@@ -8,7 +8,7 @@ import json
 import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -643,36 +643,62 @@ def _check_scheduler(actor: Actor, program: Program) -> None:
         raise Forbidden("Only the program's coordinators plan shifts.")
 
 
-def _checked_shift(
-    program: Program,
-    *,
-    name: str,
-    team: Team | None,
-    rrule: str,
-    starts_on: dt.date,
-    duration_minutes: int,
-    district_codes: Sequence[str],
-    exceptions: Sequence[dt.date],
-    ends_on: dt.date | None,
-) -> list[District]:
+@dataclass(frozen=True)
+class ShiftInput:
+    """A shift as a coordinator plans it: what it is called, who works it, when and where.
+
+    The name is kept without the spaces around it and the rule in capitals, as stored.
+    """
+
+    name: str
+    team: Team | None
+    rrule: str
+    starts_on: dt.date
+    starts_at: dt.time
+    duration_minutes: int
+    district_codes: Sequence[str] = ()
+    # Days it does not run; only a new shift takes them here (a planned one adds them apart).
+    exceptions: Sequence[dt.date] = ()
+    ends_on: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", self.name.strip())
+        object.__setattr__(self, "rrule", self.rrule.strip().upper())
+
+    def stands_in(self, shift: Shift) -> bool:
+        """Whether `shift` already reads as this (its days off aside)."""
+        return (
+            shift.name == self.name
+            and shift.team_id == (self.team.pk if self.team else None)
+            and shift.rrule == self.rrule
+            and (shift.starts_on, shift.starts_at) == (self.starts_on, self.starts_at)
+            and shift.duration_minutes == self.duration_minutes
+            and sorted(d.code for d in shift.districts.all()) == sorted(self.district_codes)
+            and shift.ends_on == self.ends_on
+        )
+
+
+def _checked_shift(program: Program, data: ShiftInput) -> list[District]:
     """The districts a shift covers; ActionError naming each field that cannot be kept."""
     errors: dict[str, list[str]] = {}
-    if not name:
+    if not data.name:
         errors["name"] = ["Give the shift a name."]
-    if team is not None and team.program_id != program.pk:
+    if data.team is not None and data.team.program_id != program.pk:
         errors["team"] = ["That team is not in this program."]
-    if problem := rrule_problem(rrule, None if date_problem(starts_on) else starts_on):
+    starts_on, ends_on = data.starts_on, data.ends_on
+    if problem := rrule_problem(data.rrule, None if date_problem(starts_on) else starts_on):
         errors["rrule"] = [problem]
-    if not 1 <= duration_minutes <= MAX_SHIFT_MINUTES:
+    if not 1 <= data.duration_minutes <= MAX_SHIFT_MINUTES:
         errors["duration_minutes"] = ["A shift lasts between 1 minute and 24 hours."]
-    days = [("starts_on", [starts_on]), ("exceptions", list(exceptions))]
+    days = [("starts_on", [starts_on]), ("exceptions", list(data.exceptions))]
     for field, given in (*days, ("ends_on", [ends_on] if ends_on else [])):
         if problems := _calendar_problems(given):
             errors[field] = problems
     if ends_on is not None and "ends_on" not in errors and ends_on < starts_on:
         errors["ends_on"] = ["The last day cannot come before the first."]
-    districts = list(District.objects.filter(program=program, code__in=list(district_codes)))
-    unknown = sorted(set(district_codes) - {d.code for d in districts})
+    codes = list(data.district_codes)
+    districts = list(District.objects.filter(program=program, code__in=codes))
+    unknown = sorted(set(codes) - {d.code for d in districts})
     if unknown:
         errors["districts"] = [f"Unknown district: {code}" for code in unknown]
     if errors:
@@ -695,47 +721,21 @@ def _shift_facts(shift: Shift) -> dict[str, Any]:
     }
 
 
-def add_shift(
-    actor: Actor,
-    program: Program,
-    *,
-    name: str,
-    team: Team | None,
-    rrule: str,
-    starts_on: dt.date,
-    starts_at: dt.time,
-    duration_minutes: int,
-    district_codes: Sequence[str] = (),
-    exceptions: Iterable[dt.date] = (),
-    ends_on: dt.date | None = None,
-) -> Shift:
+def add_shift(actor: Actor, program: Program, data: ShiftInput) -> Shift:
     """A new recurring shift for one of the program's teams, or for the whole program."""
     _check_scheduler(actor, program)
-    name = name.strip()
-    rrule = rrule.strip().upper()
-    exceptions = list(exceptions)
-    districts = _checked_shift(
-        program,
-        name=name,
-        team=team,
-        rrule=rrule,
-        starts_on=starts_on,
-        duration_minutes=duration_minutes,
-        district_codes=district_codes,
-        exceptions=exceptions,
-        ends_on=ends_on,
-    )
+    districts = _checked_shift(program, data)
     with transaction.atomic():
         shift = Shift(
             program=program,
-            team=team,
-            name=name,
-            rrule=rrule,
-            starts_on=starts_on,
-            starts_at=starts_at,
-            duration_minutes=duration_minutes,
-            exceptions=sorted({day.isoformat() for day in exceptions}),
-            ends_on=ends_on,
+            team=data.team,
+            name=data.name,
+            rrule=data.rrule,
+            starts_on=data.starts_on,
+            starts_at=data.starts_at,
+            duration_minutes=data.duration_minutes,
+            exceptions=sorted({day.isoformat() for day in data.exceptions}),
+            ends_on=data.ends_on,
         )
         save_tracked(shift, actor.user)
         shift.districts.set(districts)
@@ -745,23 +745,11 @@ def add_shift(
     return shift
 
 
-def change_shift(
-    actor: Actor,
-    shift: Shift,
-    *,
-    name: str,
-    team: Team | None,
-    rrule: str,
-    starts_on: dt.date,
-    starts_at: dt.time,
-    duration_minutes: int,
-    district_codes: Sequence[str],
-    ends_on: dt.date | None,
-    expected_version: int,
-) -> Shift:
+def change_shift(actor: Actor, shift: Shift, data: ShiftInput, *, expected_version: int) -> Shift:
     """A shift planned on the web, changed or given a last day, against the version the
-    coordinator saw (StaleVersion when someone changed it meanwhile). Its days off stay;
-    a shift from the program's preset is changed in the preset."""
+    coordinator saw (StaleVersion when someone changed it meanwhile). Its days off stay
+    (`data.exceptions` is not read); a shift from the program's preset is changed in the
+    preset."""
     program = shift.program
     _check_scheduler(actor, program)
     if shift.from_preset:
@@ -769,24 +757,12 @@ def change_shift(
             "shift not saved",
             {"__all__": ["This shift comes from the program's preset: change it there."]},
         )
-    name = name.strip()
-    rrule = rrule.strip().upper()
-    districts = _checked_shift(
-        program,
-        name=name,
-        team=team,
-        rrule=rrule,
-        starts_on=starts_on,
-        duration_minutes=duration_minutes,
-        district_codes=district_codes,
-        exceptions=(),
-        ends_on=ends_on,
-    )
+    districts = _checked_shift(program, replace(data, exceptions=()))
     before = _shift_facts(shift)
     with transaction.atomic():
-        shift.name, shift.team, shift.rrule = name, team, rrule
-        shift.starts_on, shift.starts_at = starts_on, starts_at
-        shift.duration_minutes, shift.ends_on = duration_minutes, ends_on
+        shift.name, shift.team, shift.rrule = data.name, data.team, data.rrule
+        shift.starts_on, shift.starts_at = data.starts_on, data.starts_at
+        shift.duration_minutes, shift.ends_on = data.duration_minutes, data.ends_on
         save_tracked(shift, actor.user, expected_version=expected_version)
         shift.districts.set(districts)
         after = _shift_facts(shift)

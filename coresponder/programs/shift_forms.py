@@ -12,7 +12,7 @@ from django import forms
 from django.db.models import Q
 
 from coresponder.core.forms import style_uswds
-from coresponder.programs.actions import rrule_problem
+from coresponder.programs.actions import ShiftInput, rrule_problem
 from coresponder.programs.duty import WEEKDAY_NAMES
 from coresponder.programs.models import Program, Shift, Team
 
@@ -132,8 +132,20 @@ class ShiftForm(forms.Form):
             self.add_error("weekdays", "Choose the days of the week, or write a recurrence rule.")
         return data
 
-    def duration_minutes(self) -> int:
-        return round(Decimal(self.cleaned_data["duration_hours"]) * 60)
+    def shift_input(self) -> ShiftInput:
+        """The shift as asked, for the action that keeps it."""
+        data = self.cleaned_data
+        return ShiftInput(
+            name=data["name"],
+            team=data["team"],
+            rrule=data["rule"],
+            starts_on=data["starts_on"],
+            starts_at=data["starts_at"],
+            duration_minutes=round(Decimal(data["duration_hours"]) * 60),
+            district_codes=tuple(data["districts"]),
+            exceptions=tuple(data.get("exceptions") or ()),
+            ends_on=data["ends_on"],
+        )
 
 
 class ShiftChangeForm(ShiftForm):

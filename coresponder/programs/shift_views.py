@@ -156,22 +156,9 @@ def add_shift_page(request: HttpRequest, slug: str) -> HttpResponse:
         return earlier
     form = ShiftForm(program, request.POST)
     if form.is_valid():
-        data = form.cleaned_data
 
         def save() -> HttpResponse:
-            shift = add_shift(
-                actor_for(request),
-                program,
-                name=data["name"],
-                team=data["team"],
-                rrule=data["rule"],
-                starts_on=data["starts_on"],
-                starts_at=data["starts_at"],
-                duration_minutes=form.duration_minutes(),
-                district_codes=data["districts"],
-                exceptions=data["exceptions"],
-                ends_on=data["ends_on"],
-            )
+            shift = add_shift(actor_for(request), program, form.shift_input())
             messages.success(request, f"Shift “{shift.name}” added.")
             teams = reverse("program-teams", kwargs={"slug": program.slug})
             return HttpResponseRedirect(f"{teams}#shift-{shift.pk}")
@@ -204,22 +191,14 @@ def change_shift_page(request: HttpRequest, slug: str, shift_id: int) -> HttpRes
     form = ShiftChangeForm(shift, request.POST)
     if not form.is_valid():
         return _change_page(request, shift, form, status=422)
-    data = form.cleaned_data
-    asked = {
-        "name": data["name"],
-        "team": data["team"],
-        "rrule": data["rule"],
-        "starts_on": data["starts_on"],
-        "starts_at": data["starts_at"],
-        "duration_minutes": form.duration_minutes(),
-        "district_codes": data["districts"],
-        "ends_on": data["ends_on"],
-    }
+    asked = form.shift_input()
     try:
-        change_shift(actor_for(request), shift, **asked, expected_version=data["version"])
+        change_shift(
+            actor_for(request), shift, asked, expected_version=form.cleaned_data["version"]
+        )
     except StaleVersion:
         shift = Shift.objects.prefetch_related("districts").get(pk=shift.pk)
-        if _stands_as(shift, asked):
+        if asked.stands_in(shift):
             return _shift_saved(request, shift)  # sent twice: the first sending saved it
         fresh = request.POST.copy()
         fresh["version"] = str(shift.version)
@@ -235,19 +214,6 @@ def change_shift_page(request: HttpRequest, slug: str, shift_id: int) -> HttpRes
         add_action_errors(form, exc, renamed={"duration_minutes": "duration_hours"})
         return _change_page(request, shift, form, status=422)
     return _shift_saved(request, shift)
-
-
-def _stands_as(shift: Shift, asked: dict[str, Any]) -> bool:
-    """Whether the shift already reads as the change asked."""
-    return (
-        shift.name == asked["name"].strip()
-        and shift.team_id == (asked["team"].pk if asked["team"] else None)
-        and shift.rrule == asked["rrule"].strip().upper()
-        and (shift.starts_on, shift.starts_at) == (asked["starts_on"], asked["starts_at"])
-        and shift.duration_minutes == asked["duration_minutes"]
-        and sorted(d.code for d in shift.districts.all()) == sorted(asked["district_codes"])
-        and shift.ends_on == asked["ends_on"]
-    )
 
 
 def _shift_saved(request: HttpRequest, shift: Shift) -> HttpResponse:
