@@ -151,6 +151,16 @@ def program_for_spike_alerts(user: Any, slug: str, *, run: bool = False) -> Prog
     return program
 
 
+def spike_counts_shown(user: Any, program: Program) -> bool:
+    """Whether the reader sees spike alerts' counts. A role that sees the program's exact
+    figures does; a de-identified reader (an analyst) learns where and on which day there
+    was a spike, never how many: their figures are whole quarters with 1 to 10 hidden
+    (ADR 0007), and a district's day count, or a bound drawn from the days before it, is
+    neither."""
+    role = role_in(user, program)
+    return role is not None and scope_of(role) is Scope.PROGRAM
+
+
 def may_check_spikes(user: Any, program: Program) -> bool:
     """Whether the page offers the user the button that checks for spikes now."""
     return role_in(user, program) in SPIKE_CHECK_ROLES

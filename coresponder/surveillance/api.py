@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 
 from coresponder.core.errors import ActionError
 from coresponder.core.http import Moment
-from coresponder.privacy.access import program_for_spike_alerts
+from coresponder.privacy.access import program_for_spike_alerts, spike_counts_shown
 from coresponder.programs.local_time import today_in
 from coresponder.surveillance.models import SpikeAlert
 from coresponder.surveillance.reading import RECENT_DAYS, alerts_between
@@ -36,9 +36,23 @@ class AlertOut(Schema):
     day: dt.date = Field(..., description="The program's local day")
     method: str = Field(..., description="c1, c2, c3 or threshold")
     method_label: str
-    observed: int = Field(..., description="Overdoses that day (or in the busiest 24 hours)")
-    upper_bound: float = Field(..., description="The EARS upper bound, or the fixed threshold")
-    expected: float | None = Field(None, description="The reference days' mean (EARS)")
+    observed: int | None = Field(
+        ...,
+        description="Overdoses that day (or in the busiest 24 hours); null for a "
+        "de-identified reader",
+    )
+    upper_bound: float | None = Field(
+        ...,
+        description="The EARS upper bound, or the fixed threshold; null for a de-identified reader",
+    )
+    expected: float | None = Field(
+        None, description="The reference days' mean (EARS); null for a de-identified reader"
+    )
+    counts_withheld: bool = Field(
+        ...,
+        description="True for a reader who gets the program's figures de-identified (an "
+        "analyst): where and when, not how many",
+    )
     created_at: Moment
 
 
@@ -47,7 +61,8 @@ class AlertList(Schema):
     count: int
 
 
-def alert_out(alert: SpikeAlert) -> dict[str, Any]:
+def alert_out(alert: SpikeAlert, *, counts: bool) -> dict[str, Any]:
+    """An alert as the API gives it; without `counts`, its numbers are withheld."""
     return {
         "id": alert.pk,
         "program": alert.program.slug,
@@ -57,9 +72,10 @@ def alert_out(alert: SpikeAlert) -> dict[str, Any]:
         "day": alert.day,
         "method": alert.method,
         "method_label": alert.method_label,
-        "observed": alert.observed,
-        "upper_bound": alert.upper_bound,
-        "expected": alert.expected,
+        "observed": alert.observed if counts else None,
+        "upper_bound": alert.upper_bound if counts else None,
+        "expected": alert.expected if counts else None,
+        "counts_withheld": not counts,
         "created_at": alert.created_at,
     }
 
@@ -77,4 +93,6 @@ def list_spike_alerts(request: HttpRequest, slug: str, query: Query[AlertQuery])
         raise ActionError("Check the dates.", {"start": ["The start must not be after the end."]})
     alerts = alerts_between(program, start, end)
     page = Paginator(alerts, PAGE_SIZE).get_page(query.page)
-    return {"items": [alert_out(a) for a in page], "count": page.paginator.count}
+    counts = spike_counts_shown(request.user, program)
+    items = [alert_out(a, counts=counts) for a in page]
+    return {"items": items, "count": page.paginator.count}

@@ -15,7 +15,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from coresponder.core.errors import ActionError
 from coresponder.core.http import actor_for
 from coresponder.domain.surveillance import Method
-from coresponder.privacy.access import may_check_spikes, program_for_spike_alerts
+from coresponder.privacy.access import (
+    may_check_spikes,
+    program_for_spike_alerts,
+    spike_counts_shown,
+)
 from coresponder.programs import form_tokens
 from coresponder.programs.local_time import today_in
 from coresponder.surveillance.actions import check_program
@@ -49,6 +53,7 @@ def spike_alerts(request: HttpRequest, slug: str) -> HttpResponse:
         "alerts": recent,
         "day_alerts": of_day,
         "map": build_spike_map(program, day, of_day),
+        "counts": spike_counts_shown(request.user, program),
         "method_label": Method(rules.method).label,
         "rules": rules,
         "check_form": CheckForm() if may_check_spikes(request.user, program) else None,

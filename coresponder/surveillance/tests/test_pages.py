@@ -132,8 +132,32 @@ def test_the_api_lists_alerts(
     assert first["day"] == TODAY.isoformat()
     assert first["created_at"].endswith("+00:00") or first["created_at"].endswith("Z")
     assert set(first) >= {"upper_bound", "expected", "method_label", "area_code", "program"}
+    assert first["counts_withheld"] is False and first["upper_bound"] is not None
     assert api_client_for(prosecutor).get(url).status_code == 404
     earlier = api_client_for(coordinator).get(url + "?end=2026-11-01").json()
     assert earlier == {"items": [], "count": 0}
     bad = api_client_for(coordinator).get(url + "?start=2026-12-03&end=2026-12-01")
     assert bad.status_code == 422 and "start" in bad.json()["errors"]
+
+
+def test_an_analyst_learns_where_and_when_but_not_how_many(
+    spiking: Program, analyst: User, api_client_for: Callable[[User], Client]
+) -> None:
+    # De-identified figures are whole quarters with 1 to 10 hidden; a day's count is neither.
+    client = signed_in(analyst)
+    page = client.get(reverse("spike-alerts", args=["pad"])).content.decode()
+    assert "24th District" in page and "more overdoses than expected" in page
+    assert "not how many overdoses" in page
+    assert "6 overdoses" not in page and "expected at most" not in page
+    assert "Held to" not in page and '<th scope="col">Overdoses</th>' not in page
+    card = client.get(reverse("program-dashboard", args=["pad"])).content.decode()
+    assert "Overdose spikes today" in card and "6 overdoses" not in card
+    items = api_client_for(analyst).get("/api/v1/programs/pad/spike-alerts").json()["items"]
+    assert items and all(item["counts_withheld"] for item in items)
+    assert {(i["observed"], i["upper_bound"], i["expected"]) for i in items} == {(None,) * 3}
+    assert items[0]["area_name"] == "24th District" and items[0]["method"] == "c2"
+
+
+def test_roles_that_see_the_program_read_the_counts(spiking: Program, officer: User) -> None:
+    page = signed_in(officer).get(reverse("spike-alerts", args=["pad"])).content.decode()
+    assert "6 overdoses" in page and "expected at most" in page
