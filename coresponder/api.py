@@ -198,7 +198,15 @@ def on_stale(request: HttpRequest, exc: StaleVersion) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and exc.message.startswith(UNPARSED_BODY):
+        # A body that is not JSON is bad input like any other: 422 naming the body.
+        body = {"detail": "The request body is not JSON.", "errors": {"body": ["is not JSON"]}}
+        return api.create_response(request, body, status=422)
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+
+# How django-ninja words the error of a body its parser cannot read.
+UNPARSED_BODY = "Cannot parse request body"
 
 
 @api.exception_handler(Forbidden)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,7 +35,7 @@ from coresponder.privacy.access import (
 from coresponder.privacy.models import ApiToken, BreakGlass, Consent, Disclosure
 from coresponder.privacy.token_values import digest_of, new_token_value
 from coresponder.programs.local_time import zone_of
-from coresponder.programs.models import Program, User
+from coresponder.programs.models import Organization, Program, User
 
 
 def issue_api_token(actor: Actor, user: User, label: str = "") -> str:
@@ -265,11 +265,33 @@ def consent_zone(access: PersonAccess) -> ZoneInfo:
     return zone_of(program)
 
 
+def _unknown_recipients(recipients: Sequence[Mapping[str, str]]) -> list[str]:
+    """A recipient named by an organisation or a user this site does not know: a typo
+    would release to no one, and the person would believe otherwise."""
+    problems = []
+    for index, recipient in enumerate(recipients):
+        for key, value in recipient.items():
+            wanted = str(value).strip()
+            if (
+                key == "organization"
+                and not Organization.objects.filter(slug__iexact=wanted).exists()
+            ):
+                problems.append(
+                    f"item {index}: no organisation {wanted!r} is known here; name it by its "
+                    "slug, or by name (`name`) if it does not use Coresponder"
+                )
+            elif key == "user" and not User.objects.filter(username__iexact=wanted).exists():
+                problems.append(f"item {index}: no user {wanted!r} is known here")
+    return problems
+
+
 def record_consent(actor: Actor, access: PersonAccess, data: ConsentInput) -> Consent:
     """A Part 2 consent with every element, or ActionError naming what is missing."""
     if not access.may_write(RecordType.CONSENT):
         raise Forbidden("Your role may not record consents.")
     problems = consent_problems(asdict(data), now=timezone.now())
+    if "recipients" not in problems and (unknown := _unknown_recipients(data.recipients)):
+        problems["recipients"] = unknown
     longest = max_cell_chars()
     for field in ("discloser", "information", "purpose", "expiry_event"):
         if len(str(getattr(data, field) or "")) > longest:

@@ -48,6 +48,20 @@ def test_a_null_for_a_field_a_person_always_has_is_refused_with_422(
     assert (person.given_name, person.phone, person.version) == ("Dana", "215-555-0101", 1)
 
 
+@pytest.mark.parametrize("body", [b"{not json", b"given_name=Dana", b"\xff\xfe"])
+def test_a_body_that_is_not_json_is_bad_input_like_any_other(
+    client: Client, person: Person, body: bytes
+) -> None:
+    response = client.patch(f"/api/v1/persons/{person.pk}", body, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": "The request body is not JSON.",
+        "errors": {"body": ["is not JSON"]},
+    }
+    person.refresh_from_db()
+    assert person.version == 1
+
+
 def test_a_null_still_clears_a_field_that_may_be_empty(client: Client, person: Person) -> None:
     Person.objects.filter(pk=person.pk).update(latitude=39.99, longitude=-75.13)
     response = patch(client, person, {"latitude": None, "longitude": None, "version": 1})

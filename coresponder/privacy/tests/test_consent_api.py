@@ -14,7 +14,7 @@ from coresponder.domain.vocabulary import Role
 from coresponder.privacy.models import BreakGlass, Consent, Disclosure
 from coresponder.privacy.tests.world import build_world, group_state, reader
 from coresponder.programs.actions import load_programs
-from coresponder.programs.models import Program
+from coresponder.programs.models import Organization, Program
 
 pytestmark = pytest.mark.django_db
 
@@ -158,10 +158,29 @@ def test_a_consent_naming_another_organisation_releases_nothing(
 ) -> None:
     clinician = reader(world, Role.CLINICIAN)
     officer = reader(world, Role.OFFICER)
+    Organization.objects.create(slug="some-other-department", name="Elsewhere PD", kind="police")
     payload = consent_payload(recipients=[{"organization": "some-other-department"}])
-    post_consent(api_client_for(clinician), world, payload)
+    assert post_consent(api_client_for(clinician), world, payload).status_code == 201
     body = api_client_for(officer).get(f"/api/v1/persons/{world.person.pk}").json()
     assert group_state(body, "clinical") == "withheld"
+
+
+def test_a_consent_naming_an_organisation_or_user_no_one_knows_is_refused(
+    world: Any, api_client_for: Any
+) -> None:
+    # A typo would release to no one while the person believes it releases to someone.
+    client = api_client_for(reader(world, Role.CLINICIAN))
+    recipients = [{"organization": "no-such-org"}, {"user": "nobody-here"}, {"name": "A Clinic"}]
+    response = post_consent(client, world, consent_payload(recipients=recipients))
+    assert response.status_code == 422
+    assert response.json()["errors"]["recipients"] == [
+        "item 0: no organisation 'no-such-org' is known here; name it by its slug, or by name "
+        "(`name`) if it does not use Coresponder",
+        "item 1: no user 'nobody-here' is known here",
+    ]
+    assert not Consent.objects.exists()
+    known = [{"organization": world.provider_org.slug.upper()}, {"name": "A Clinic"}]
+    assert post_consent(client, world, consent_payload(recipients=known)).status_code == 201
 
 
 def test_the_accounting_lists_each_disclosure_of_the_past_three_years(

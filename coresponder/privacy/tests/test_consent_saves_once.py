@@ -45,3 +45,30 @@ def test_a_consent_sent_twice_is_recorded_once(world: World) -> None:
     assert_second_shows_first(first, second)
     assert first["Location"] == f"/people/{world.person.pk}/disclosures/"
     assert Consent.objects.filter(person=world.person).count() == before + 1
+
+
+def test_a_recipient_organisation_no_one_knows_is_said_beside_the_field(world: World) -> None:
+    client = Client()
+    client.force_login(reader(world, Role.CLINICIAN))
+    response = client.post(
+        f"/people/{world.person.pk}/consents/new/",
+        {
+            "form_token": "0123456789abcdef0123456789abcdef",
+            "discloser": "PAD clinicians",
+            "recipient_kind": "organization",
+            "recipient": "phila-polce",
+            "information": "Screenings",
+            "covers_clinical": "on",
+            "purpose": "Coordinate care",
+            "expires_on": "2099-01-01",
+            "signed_at": "2026-11-01T10:00",
+            "signature_method": "written",
+            "right_to_revoke_explained": "on",
+        },
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'id="id_recipient_error"' in html
+    assert "no organisation &#x27;phila-polce&#x27; is known here" in html
+    assert 'value="phila-polce"' in html
+    assert not Consent.objects.filter(person=world.person, discloser="PAD clinicians").exists()
