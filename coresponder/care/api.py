@@ -26,12 +26,15 @@ from coresponder.care.reading import (
 )
 from coresponder.core.http import Moment, actor_for
 from coresponder.core.models import MAX_VERSION
+from coresponder.core.paging import page_of
 from coresponder.domain.policy import FieldGroup, GroupVisibility
 from coresponder.privacy.access import access_person
 from coresponder.privacy.actions import record_person_read
 
 # Operation ids stay as published when these routes were part of the encounters app.
 router = Router(tags=["care plans"])
+
+PAGE_SIZE = 50
 
 OWNER = "User id of a member of the plan's program whose role reads care plans"
 VERSION = Field(..., ge=1, le=MAX_VERSION, description="The version you read; a stale one gets 409")
@@ -99,6 +102,7 @@ class RepeatNeedOut(Schema):
 
 class CarePlanList(Schema):
     items: list[CarePlanOut]
+    count: int
     repeat_needs: list[RepeatNeedOut]
     withheld: list[str] = Field(
         default_factory=list, description="'clinical' when care plans need a consent you lack"
@@ -164,16 +168,21 @@ class FollowUpPatch(Schema):
     summary="A person's care plans and repeat needs",
     operation_id="coresponder_encounters_care_api_list_care_plans",
 )
-def list_care_plans(request: HttpRequest, person_id: int, purpose: str = "") -> dict[str, Any]:
-    """Clinical detail: empty, with `withheld`, for roles that need a consent they lack."""
+def list_care_plans(
+    request: HttpRequest, person_id: int, purpose: str = "", page: int = 1
+) -> dict[str, Any]:
+    """Clinical detail: empty, with `withheld`, for roles that need a consent they lack.
+    `repeat_needs` are read over every plan, whichever page is given."""
     access = access_person(request.user, person_id)
     plans = plans_of(access)
+    shown, count = page_of(plans, page, PAGE_SIZE)
     now = timezone.now()
     notice = access.notice()
     record_person_read(actor_for(request), access, channel="api", purpose=purpose)
     withheld = access.decision(FieldGroup.CLINICAL) is GroupVisibility.WITHHELD
     return {
-        "items": [plan_record(plan, now) for plan in plans],
+        "items": [plan_record(plan, now) for plan in shown],
+        "count": count,
         "repeat_needs": repeat_needs_of(plans),
         "withheld": [FieldGroup.CLINICAL.value] if withheld else [],
         "redisclosure_notice": notice or None,

@@ -1,7 +1,11 @@
-"""Pages of an API list, with the total counted only when the page cannot say it."""
+"""Pages of an API list, with the total counted only when the page cannot say it.
+
+Every list the API gives is `{items, count}` and takes `?page=`: `count` is the whole
+list's, `items` one page of it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from django.core.paginator import Paginator
@@ -22,5 +26,15 @@ def page_and_count(rows: QuerySet[M], page: Any, per_page: int) -> tuple[list[M]
         if len(first) <= per_page:
             return first, len(first)
         return first[:per_page], rows.count()
+    paginator = Paginator(rows, per_page)
+    return list(paginator.get_page(page).object_list), paginator.count
+
+
+T = TypeVar("T")
+
+
+def page_of(rows: Sequence[T], page: Any, per_page: int) -> tuple[list[T], int]:
+    """The rows of `page` of a list already read (as Paginator.get_page chooses it: a page
+    past the end is the last), and how many rows there are in all."""
     paginator = Paginator(rows, per_page)
     return list(paginator.get_page(page).object_list), paginator.count

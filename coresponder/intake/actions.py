@@ -61,7 +61,6 @@ from coresponder.outreach.models import QUEUE_STATUSES, OutreachTask
 from coresponder.people.actions import add_reported_person, join_program, record_death
 from coresponder.people.models import Person
 from coresponder.privacy.access import exact_match, linkable_people, role_in
-from coresponder.programs.local_time import today_in
 from coresponder.programs.models import District, Program
 
 # The facts each pathway must carry (docs/api.md).
@@ -188,7 +187,8 @@ def validate_referral(
     ):
         if (problem := phone_problem(phone)) is not None:
             errors[field] = [problem]
-    _validate_person(errors, referral, pathway, today_in(program, now), public=public)
+    today = timezone.localtime(now, ZoneInfo(program.timezone)).date()
+    _validate_person(errors, referral, pathway, today, public=public)
     district = referral.district
     if district and not program.districts.filter(code=district).exists():
         errors["district"] = [f"{program.name} has no district {district!r}"]

@@ -16,6 +16,7 @@ from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, NotVisible
 from coresponder.core.http import actor_for
 from coresponder.core.models import MAX_VERSION
+from coresponder.core.paging import page_of
 from coresponder.domain.policy import RecordType
 from coresponder.people.actions import (
     EDITABLE_FIELDS,
@@ -167,7 +168,7 @@ def _program_for_create(request: HttpRequest, slug: str | None) -> Any:
     return programs[0]
 
 
-@router.post("/persons", response={201: PersonOut}, summary="Add a person")
+@router.post("/persons", response={201: PersonOut}, exclude_none=True, summary="Add a person")
 def add_person(request: HttpRequest, payload: PersonIn) -> Status[dict[str, Any]]:
     program = _program_for_create(request, payload.program)
     data = PersonInput(**payload.dict(exclude_none=True, exclude={"program"}))
@@ -394,15 +395,15 @@ def post_amendment(
     response=AmendmentList,
     summary="The program's amendment requests awaiting a decision, overdue first",
 )
-def list_open_amendments(request: HttpRequest, slug: str) -> dict[str, Any]:
+def list_open_amendments(request: HttpRequest, slug: str, page: int = 1) -> dict[str, Any]:
     """Overdue requests first, then by the day each is due: the requests the coordinator's
     page lists, those the caller may open."""
     program = program_for(request.user, slug, writes=RecordType.PERSON)
     today = today_in(program)
-    rows = [
-        _amendment_out(amendment, today)
-        for amendment in visible_open_amendments(request.user, program, today)
-    ]
+    shown, count = page_of(
+        list(visible_open_amendments(request.user, program, today)), page, PAGE_SIZE
+    )
+    rows = [_amendment_out(amendment, today) for amendment in shown]
     record_event(
         actor_for(request),
         "read",
@@ -410,7 +411,7 @@ def list_open_amendments(request: HttpRequest, slug: str) -> dict[str, Any]:
         program_slug=program.slug,
         detail={"list": True, "ids": [row["id"] for row in rows]},
     )
-    return {"items": rows, "count": len(rows)}
+    return {"items": rows, "count": count}
 
 
 @router.post(

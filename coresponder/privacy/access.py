@@ -143,22 +143,26 @@ def may_plan_capacity(role: Role | None) -> bool:
 def program_for_spike_alerts(user: Any, slug: str, *, run: bool = False) -> Program:
     """A program whose overdose spike alerts the user reads (or, with `run`, may check for);
     otherwise NotVisible, as for a missing program."""
+    return _spike_reader(user, slug, run=run)[0]
+
+
+def spike_alerts_for(user: Any, slug: str) -> tuple[Program, bool]:
+    """A program whose spike alerts the user reads (else NotVisible), and whether they read
+    the alerts' counts. A role that sees the program's exact figures does; a de-identified
+    reader (an analyst) learns where and on which day there was a spike, never how many:
+    their figures are whole quarters with 1 to 10 hidden (ADR 0007), and a district's day
+    count, or a bound drawn from the days before it, is neither."""
+    program, role = _spike_reader(user, slug, run=False)
+    return program, scope_of(role) is Scope.PROGRAM
+
+
+def _spike_reader(user: Any, slug: str, *, run: bool) -> tuple[Program, Role]:
     program = access_program(user, slug)
     role = role_in(user, program)
     allowed = SPIKE_CHECK_ROLES if run else SPIKE_ALERT_READERS
     if role is None or role not in allowed:
         raise NotVisible(f"spike alerts of {slug!r} for this role")
-    return program
-
-
-def spike_counts_shown(user: Any, program: Program) -> bool:
-    """Whether the reader sees spike alerts' counts. A role that sees the program's exact
-    figures does; a de-identified reader (an analyst) learns where and on which day there
-    was a spike, never how many: their figures are whole quarters with 1 to 10 hidden
-    (ADR 0007), and a district's day count, or a bound drawn from the days before it, is
-    neither."""
-    role = role_in(user, program)
-    return role is not None and scope_of(role) is Scope.PROGRAM
+    return program, role
 
 
 def may_check_spikes(user: Any, program: Program) -> bool:

@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema, Status
 
 from coresponder.core.errors import ActionError, Forbidden, NotVisible
 from coresponder.core.http import Moment, actor_for
+from coresponder.core.paging import page_and_count, page_of
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.privacy.access import (
     access_person,
@@ -29,6 +30,8 @@ from coresponder.privacy.actions import (
 from coresponder.privacy.models import BreakGlass, Consent
 
 router = Router(tags=["privacy"])
+
+PAGE_SIZE = 50
 
 
 class Recipient(Schema):
@@ -171,9 +174,10 @@ def revoke(request: HttpRequest, consent_id: int) -> dict[str, Any]:
     response=DisclosureList,
     summary="Accounting of disclosures, past 3 years",
 )
-def disclosures(request: HttpRequest, person_id: int) -> dict[str, Any]:
+def disclosures(request: HttpRequest, person_id: int, page: int = 1) -> dict[str, Any]:
     access = access_person(request.user, person_id)
-    since, rows = read_disclosures(actor_for(request), access)
+    since, every = read_disclosures(actor_for(request), access)
+    rows, count = page_of(every, page, PAGE_SIZE)
     items = [
         {
             "id": d.pk,
@@ -188,7 +192,7 @@ def disclosures(request: HttpRequest, person_id: int) -> dict[str, Any]:
     ]
     return {
         "items": items,
-        "count": len(items),
+        "count": count,
         "since": since,
         "redisclosure_notice": REDISCLOSURE_NOTICE,
     }
@@ -223,15 +227,15 @@ def break_glass(
 
 
 @router.get("/break-glass", response=BreakGlassList, summary="Break-glass openings to review")
-def break_glass_list(request: HttpRequest, reviewed: bool = False) -> dict[str, Any]:
-    rows = list(
+def break_glass_list(request: HttpRequest, reviewed: bool = False, page: int = 1) -> dict[str, Any]:
+    openings = (
         break_glass_reviews(request.user)
         .filter(reviewed_at__isnull=not reviewed)
-        .select_related("user")[:200]
+        .select_related("user")
     )
+    rows, count = page_and_count(openings, page, PAGE_SIZE)
     record_break_glass_list_read(actor_for(request), rows, channel="api")
-    items = [_glass_out(g) for g in rows]
-    return {"items": items, "count": len(items)}
+    return {"items": [_glass_out(g) for g in rows], "count": count}
 
 
 @router.post("/break-glass/{glass_id}/review", response=BreakGlassOut, summary="Mark reviewed")

@@ -9,11 +9,14 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from coresponder.core.http import Moment
+from coresponder.core.paging import page_and_count, page_of
 from coresponder.privacy.access import access_program
 from coresponder.programs.duty import missing_for_team, on_duty
 from coresponder.programs.models import Team
 
 router = Router(tags=["teams and shifts"])
+
+PAGE_SIZE = 50
 
 
 class DutyOut(Schema):
@@ -53,9 +56,11 @@ class TeamList(Schema):
 @router.get(
     "/programs/{slug}/on-duty", response=DutyList, summary="Shifts running at a moment (now)"
 )
-def list_on_duty(request: HttpRequest, slug: str, at: Moment | None = None) -> dict[str, object]:
+def list_on_duty(
+    request: HttpRequest, slug: str, at: Moment | None = None, page: int = 1
+) -> dict[str, object]:
     program = access_program(request.user, slug)
-    duties = on_duty(program, at or timezone.now())
+    duties, count = page_of(on_duty(program, at or timezone.now()), page, PAGE_SIZE)
     items = [
         {
             "shift_id": d.shift_id,
@@ -68,11 +73,11 @@ def list_on_duty(request: HttpRequest, slug: str, at: Moment | None = None) -> d
         }
         for d in duties
     ]
-    return {"items": items, "count": len(items)}
+    return {"items": items, "count": count}
 
 
 @router.get("/programs/{slug}/teams", response=TeamList, summary="Teams, members and gaps")
-def list_teams(request: HttpRequest, slug: str) -> dict[str, object]:
+def list_teams(request: HttpRequest, slug: str, page: int = 1) -> dict[str, object]:
     program = access_program(request.user, slug)
     teams = (
         Team.objects.filter(program=program, active=True)
@@ -80,8 +85,9 @@ def list_teams(request: HttpRequest, slug: str) -> dict[str, object]:
         .prefetch_related("members__user")
         .order_by("name")
     )
+    shown, count = page_and_count(teams, page, PAGE_SIZE)
     items = []
-    for team in teams:
+    for team in shown:
         missing = missing_for_team(team)
         items.append(
             {
@@ -95,4 +101,4 @@ def list_teams(request: HttpRequest, slug: str) -> dict[str, object]:
                 "complete": not missing,
             }
         )
-    return {"items": items, "count": len(items)}
+    return {"items": items, "count": count}

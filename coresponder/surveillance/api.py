@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 
 from coresponder.core.errors import ActionError
 from coresponder.core.http import Moment
-from coresponder.privacy.access import program_for_spike_alerts, spike_counts_shown
+from coresponder.privacy.access import spike_alerts_for
 from coresponder.programs.local_time import today_in
 from coresponder.surveillance.models import SpikeAlert
 from coresponder.surveillance.reading import RECENT_DAYS, alerts_between
@@ -86,13 +86,12 @@ def alert_out(alert: SpikeAlert, *, counts: bool) -> dict[str, Any]:
     summary="A program's overdose spike alerts, newest day first",
 )
 def list_spike_alerts(request: HttpRequest, slug: str, query: Query[AlertQuery]) -> dict[str, Any]:
-    program = program_for_spike_alerts(request.user, slug)
+    program, counts = spike_alerts_for(request.user, slug)
     end = query.end or today_in(program)
     start = query.start or end - dt.timedelta(days=RECENT_DAYS - 1)
     if start > end:
         raise ActionError("Check the dates.", {"start": ["The start must not be after the end."]})
     alerts = alerts_between(program, start, end)
     page = Paginator(alerts, PAGE_SIZE).get_page(query.page)
-    counts = spike_counts_shown(request.user, program)
     items = [alert_out(a, counts=counts) for a in page]
     return {"items": items, "count": page.paginator.count}

@@ -18,7 +18,7 @@ from coresponder.domain.surveillance import Method
 from coresponder.privacy.access import (
     may_check_spikes,
     program_for_spike_alerts,
-    spike_counts_shown,
+    spike_alerts_for,
 )
 from coresponder.programs import form_tokens
 from coresponder.programs.local_time import today_in
@@ -32,7 +32,7 @@ from coresponder.surveillance.spike_map import build_spike_map
 @require_http_methods(["GET", "HEAD"])
 def spike_alerts(request: HttpRequest, slug: str) -> HttpResponse:
     """The program's spike alerts of the last 30 days and the map of one day (today by default)."""
-    program = program_for_spike_alerts(request.user, slug)
+    program, counts = spike_alerts_for(request.user, slug)
     today = today_in(program)
     form = DayForm(request.GET or None)
     day = today
@@ -53,7 +53,7 @@ def spike_alerts(request: HttpRequest, slug: str) -> HttpResponse:
         "alerts": recent,
         "day_alerts": of_day,
         "map": build_spike_map(program, day, of_day),
-        "counts": spike_counts_shown(request.user, program),
+        "counts": counts,
         "method_label": Method(rules.method).label,
         "rules": rules,
         "check_form": CheckForm() if may_check_spikes(request.user, program) else None,

@@ -195,6 +195,7 @@ def test_a_prosecutor_never_sees_a_care_plan(
     assert listed.status_code == 200
     assert listed.json() == {
         "items": [],
+        "count": 0,
         "repeat_needs": [],
         "withheld": [],
         "redisclosure_notice": None,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from coresponder.core.http import Moment, actor_for
+from coresponder.core.paging import page_and_count
 from coresponder.operations.models import LegalHold
 from coresponder.operations.retention.access import (
     access_hold,
@@ -22,6 +23,8 @@ from coresponder.operations.retention.actions import (
 )
 
 router = Router(tags=["retention"])
+
+PAGE_SIZE = 50
 
 
 class HoldIn(Schema):
@@ -72,16 +75,18 @@ def _hold_out(hold: LegalHold) -> dict[str, Any]:
 
 
 @router.get("/programs/{slug}/legal-holds", response=HoldList, summary="A program's legal holds")
-def list_holds(request: HttpRequest, slug: str, released: bool = False) -> dict[str, Any]:
+def list_holds(
+    request: HttpRequest, slug: str, released: bool = False, page: int = 1
+) -> dict[str, Any]:
     program = program_for_holds(request.user, slug)
-    holds = list(
+    every = (
         LegalHold.objects.filter(program=program, released_at__isnull=not released)
         .select_related("program", "set_by", "released_by")
-        .order_by("-set_at", "-id")[:500]
+        .order_by("-set_at", "-id")
     )
+    holds, count = page_and_count(every, page, PAGE_SIZE)
     record_holds_read(actor_for(request), program, holds)
-    items = [_hold_out(hold) for hold in holds]
-    return {"items": items, "count": len(items)}
+    return {"items": [_hold_out(hold) for hold in holds], "count": count}
 
 
 @router.post(

@@ -37,6 +37,10 @@ def test_an_officer_adds_a_person_known_to_their_program(world: Any, api_client_
     assert person.created_by == officer
     assert Participation.objects.filter(person=person, program=world.program).exists()
     assert AuditEvent.objects.filter(action="create", person_id=person.pk, actor=officer).exists()
+    # The answer has the shape of reading the person: what the role does not see is left out.
+    assert None not in body.values()
+    read = api_client_for(officer).get(f"/api/v1/persons/{person.pk}").json()
+    assert set(body) == set(read)
 
 
 def test_a_person_without_names_is_refused_with_field_errors(

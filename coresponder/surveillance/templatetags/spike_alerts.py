@@ -11,7 +11,7 @@ from django import template
 from django.template.loader import render_to_string
 
 from coresponder.core.errors import NotVisible
-from coresponder.privacy.access import program_for_spike_alerts, spike_counts_shown
+from coresponder.privacy.access import spike_alerts_for
 from coresponder.programs.local_time import today_in
 from coresponder.surveillance.reading import alerts_on
 
@@ -26,12 +26,11 @@ def spike_alerts_card(context: template.Context, program: Any) -> str:
     if user is None or not user.is_authenticated:
         return ""
     try:
-        program_for_spike_alerts(user, program.slug)
+        _program, counts = spike_alerts_for(user, program.slug)
     except NotVisible:
         return ""
     alerts = alerts_on(program, today_in(program))
     # A template's output is already safe: nothing is marked safe by hand.
-    counts = spike_counts_shown(user, program)
     return render_to_string(
         "surveillance/_card.html",
         {"program": program, "alerts": alerts, "counts": counts},
