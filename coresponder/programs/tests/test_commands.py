@@ -67,6 +67,16 @@ class TestAddorg:
         )
         assert event.detail == {"kind": "police", "programs": ["core", "pad"]}
 
+    def test_several_programs_may_follow_one_program_flag(
+        self, programs: dict[str, Program]
+    ) -> None:
+        run(
+            "addorg", "phila-police", "--name", "Philadelphia Police", "--kind", "police",
+            "--program", "pad", "core",
+        )  # fmt: skip
+        org = Organization.objects.get(slug="phila-police")
+        assert sorted(org.programs.values_list("slug", flat=True)) == ["core", "pad"]
+
     def test_running_it_again_updates_the_organisation(self, programs: dict[str, Program]) -> None:
         run("addorg", "phila-police", "--name", "Philadelphia Police", "--kind", "police")
 

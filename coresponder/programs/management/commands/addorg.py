@@ -19,7 +19,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--kind", required=True, choices=[kind.value for kind in OrganizationKind]
         )
-        parser.add_argument("--program", action="append", default=[], dest="programs")
+        parser.add_argument(
+            "--program",
+            action="extend",
+            nargs="+",
+            default=[],
+            dest="programs",
+            help="a program slug; several after one --program, or --program again",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:

@@ -20,7 +20,14 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--org", required=True)
         parser.add_argument("--role", required=True, choices=[role.value for role in Role])
-        parser.add_argument("--program", action="append", default=[], dest="programs")
+        parser.add_argument(
+            "--program",
+            action="extend",
+            nargs="+",
+            default=[],
+            dest="programs",
+            help="a program slug; several after one --program, or --program again",
+        )
         parser.add_argument("--name", default="", help="display name")
         parser.add_argument(
             "--password-stdin", action="store_true", help="read the password from standard input"
