@@ -61,11 +61,55 @@ class CoresponderApi(NinjaAPI):
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
     ) -> OpenAPISchema:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
         for operations in schema["paths"].values():
             post = operations.get("post")
             if post is not None:
                 post.setdefault("parameters", []).append(KEY_PARAMETER)
+            for method, operation in operations.items():
+                _name_errors(method, operation)
         return schema
+
+
+# The error body every operation may answer (docs/api.md, "Errors").
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "description": "What went wrong, in a sentence"},
+        "errors": {
+            "type": "object",
+            "description": "For bad input: each field's path (`person.given_name`, "
+            "`__all__` for the whole request) to its messages",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["detail"],
+}
+
+# The errors each kind of operation may answer, beside its own responses.
+_ERRORS = {
+    "401": "No usable Bearer token",
+    "403": "A visible object your role may not act on",
+    "404": "Missing, or not yours to see: the two answer alike",
+    "422": "Bad input: each field's problem in `errors`",
+}
+_WRITE_ERRORS = {"409": "The object changed since you read it (`your_version`), or a duplicate"}
+
+
+def _name_errors(method: str, operation: dict[str, Any]) -> None:
+    """The error answers an operation may give, each with the error body, where the
+    operation does not describe that status itself."""
+    errors = dict(_ERRORS)
+    if "security" not in operation:
+        errors.pop("401")
+    if method in {"post", "put", "patch", "delete"}:
+        errors.update(_WRITE_ERRORS)
+    responses = operation.setdefault("responses", {})
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for status, words in errors.items():
+        if status not in responses and int(status) not in responses:
+            responses[status] = {"description": words, "content": body}
 
 
 KEY_PARAMETER = {

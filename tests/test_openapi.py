@@ -64,3 +64,25 @@ def test_no_two_schemas_share_a_component_name() -> None:
     ours = {c for c in subclasses(Schema) if c.__module__.startswith("coresponder.")}
     names = sorted(c.__name__ for c in ours)
     assert sorted(set(names)) == names, [n for n in set(names) if names.count(n) > 1]
+
+
+def test_every_operation_names_the_errors_it_may_answer_with_their_body(
+    schema: dict[str, Any],
+) -> None:
+    error = "#/components/schemas/Error"
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            expected = {"404", "422"} | ({"401"} if "security" in operation else set())
+            if method in {"post", "put", "patch", "delete"}:
+                expected.add("409")
+            assert expected <= set(map(str, responses)), (method, path)
+            body = responses["422"]["content"]["application/json"]["schema"]
+            assert body == {"$ref": error}, (method, path)
+
+
+def test_an_operation_keeps_the_answer_it_describes_itself(schema: dict[str, Any]) -> None:
+    # A call whose CAD number the program has: 409 names the call, not the error body.
+    conflict = schema["paths"]["/api/v1/referrals"]["post"]["responses"]["409"]
+    assert conflict["content"]["application/json"]["schema"]["$ref"].endswith("CallRecordedOut")
