@@ -50,7 +50,7 @@ class ReferralCreated(Schema):
 
 
 class ReferralPatch(Schema):
-    status: str = Field(..., description="A FHIR Task status: accepted, rejected, in-progress, …")
+    status: TaskStatus = Field(..., description="The FHIR Task status to move to")
     status_reason: str = Field("", max_length=300)
     version: int = VERSION
 

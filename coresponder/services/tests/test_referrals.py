@@ -214,6 +214,8 @@ def test_a_bad_transition_is_422_naming_status_and_a_rejection_needs_a_reason(
     assert "status" in skip.json()["errors"]
     bare = patch(client, referral, status="rejected", version=1)
     assert bare.status_code == 422 and "status_reason" in bare.json()["errors"]
+    unknown = patch(client, referral, status="declined", version=1)
+    assert unknown.status_code == 422 and "status" in unknown.json()["errors"]
     ok = patch(client, referral, status="rejected", status_reason="No bed", version=1)
     assert ok.status_code == 200 and ok.json()["status_reason"] == "No bed"
 
