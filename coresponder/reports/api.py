@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError
@@ -49,6 +49,88 @@ class Span(Schema):
 
 class BreakdownQuery(Span):
     by: str
+
+
+# What the figures' answers hold (docs/api.md, "Metrics"); a count is null where a
+# de-identified reader's figure is hidden, and `suppressed` then lists where.
+
+COUNT = "A count; null where hidden (1 to 10) for a de-identified reader"
+
+
+class Deidentified(Schema):
+    suppressed: list[str] | None = Field(
+        None,
+        description="De-identified readers only: the paths of the values hidden "
+        "(`dispositions.arrested`, `items[2].referrals`)",
+    )
+    small_count_max: int | None = Field(
+        None, description="De-identified readers only: the largest count that is hidden"
+    )
+
+
+class OverdoseCounts(Schema):
+    fatal: int | None = Field(..., description=COUNT)
+    nonfatal: int | None = Field(..., description=COUNT)
+
+
+class MetricsOut(Deidentified):
+    referrals: int | None = Field(..., description="Referrals received in the period")
+    people_referred_to_services: int | None = Field(
+        ..., description="Distinct participants with a service referral made in the period"
+    )
+    people_engaged: int | None = Field(..., description="Distinct participants engaged")
+    people_contacted: int | None = Field(..., description="Distinct participants reached")
+    people_accepted_treatment: int | None = Field(
+        ..., description="Distinct participants who accepted treatment"
+    )
+    overdoses: OverdoseCounts
+    new_person_share: float | None = Field(
+        ..., description="Share of the period's cases about people new to the program"
+    )
+    follow_up_within_window_rate: float | None = Field(
+        ..., description="Share of closed follow-up windows with a first attempt inside them"
+    )
+    median_hours_to_first_contact: float | None = None
+    dispositions: dict[str, int | None] = Field(..., description="Encounters by disposition code")
+
+
+class BreakdownRow(Schema):
+    key: str
+    label: str
+    referrals: int | None = None
+    people_referred_to_services: int | None = None
+    people_engaged: int | None = None
+    people_contacted: int | None = None
+    people_accepted_treatment: int | None = None
+    overdoses_fatal: int | None = None
+    overdoses_nonfatal: int | None = None
+
+
+class BreakdownTotal(Schema):
+    referrals: int | None = None
+    people_referred_to_services: int | None = None
+    people_engaged: int | None = None
+    people_contacted: int | None = None
+    people_accepted_treatment: int | None = None
+    overdoses_fatal: int | None = None
+    overdoses_nonfatal: int | None = None
+
+
+class BreakdownOut(Deidentified):
+    items: list[BreakdownRow]
+    count: int
+    total: BreakdownTotal
+
+
+class FunnelStage(Schema):
+    key: str
+    label: str
+    people: int | None = Field(..., description=COUNT)
+
+
+class FunnelOut(Deidentified):
+    items: list[FunnelStage]
+    count: int
 
 
 def _period(program: Program, span: Span, suppress: bool) -> Period:
@@ -121,7 +203,7 @@ def _marked(exact: dict[str, Any], shown: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.get("/programs/{slug}/metrics", response=dict[str, Any])
+@router.get("/programs/{slug}/metrics", response=MetricsOut, exclude_unset=True)
 def get_metrics(
     request: HttpRequest, response: HttpResponse, slug: str, span: Query[Span]
 ) -> dict[str, Any]:
@@ -134,7 +216,7 @@ def get_metrics(
     return metrics.as_api()
 
 
-@router.get("/programs/{slug}/metrics/breakdown", response=dict[str, Any])
+@router.get("/programs/{slug}/metrics/breakdown", response=BreakdownOut, exclude_unset=True)
 def get_breakdown(
     request: HttpRequest, response: HttpResponse, slug: str, query: Query[BreakdownQuery]
 ) -> dict[str, Any]:
@@ -154,7 +236,7 @@ def get_breakdown(
     return _marked(exact, {"items": rows, "count": len(rows), "total": totals})
 
 
-@router.get("/programs/{slug}/metrics/funnel", response=dict[str, Any])
+@router.get("/programs/{slug}/metrics/funnel", response=FunnelOut, exclude_unset=True)
 def get_funnel(
     request: HttpRequest, response: HttpResponse, slug: str, span: Query[Span]
 ) -> dict[str, Any]:
