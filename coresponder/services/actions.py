@@ -52,7 +52,7 @@ from coresponder.services.models import (
 )
 from coresponder.services.referral_access import side_of
 from coresponder.services.referral_consent import consent_for_referral
-from coresponder.services.referral_status import PRE_TREATMENT_STATUSES
+from coresponder.services.referral_status import is_part2_status
 
 # A warm handoff time a little ahead of the server clock is a phone's clock, not the future.
 MAX_CAPACITY = 100_000
@@ -187,8 +187,9 @@ def change_referral_status(
         ServiceReferralStatusChange.objects.create(
             referral=current, status=new.value, reason=reason, at=now, by=actor.user_or_none
         )
-        # Past `accepted` a provider's word is about SUD treatment: a Part 2 record.
-        part2 = side is Side.PROVIDER and new not in PRE_TREATMENT_STATUSES
+        # Past `accepted` a provider's word is about SUD treatment, and a Part 2 program's
+        # answer is its own: a Part 2 record.
+        part2 = side is Side.PROVIDER and is_part2_status(new, referral.service.part2_program)
         record_event(
             actor,
             "change",

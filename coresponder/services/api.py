@@ -28,7 +28,7 @@ from coresponder.services.referral_access import (
     referrals_visible_to,
     side_of,
 )
-from coresponder.services.referral_status import PRE_TREATMENT_STATUSES, service_referral_status
+from coresponder.services.referral_status import is_part2_status, service_referral_status
 
 router = Router(tags=["service referrals"])
 
@@ -157,7 +157,7 @@ def referral_out(
         record["history"] = [
             {"status": step.status, "reason": step.reason, "at": step.at}
             for step in referral.status_changes.all()
-            if shown or step.status in PRE_TREATMENT_STATUSES
+            if shown or not is_part2_status(step.status, referral.service.part2_program)
         ]
     return record
 
@@ -201,7 +201,7 @@ def list_referrals(
     if status:
         referrals = referrals.filter(status=status)
     rows: Any = referrals
-    if status and status not in PRE_TREATMENT_STATUSES:
+    if status and is_part2_status(status, part2_program=True):
         rows = [r for r in referrals if reader.status(r).get("status") == r.status]
     page_obj = Paginator(rows, PAGE_SIZE).get_page(page)
     # What the page shows is what it discloses: a fresh reader for the rows on it.

@@ -19,7 +19,7 @@ from coresponder.domain.vocabulary import Role
 from coresponder.people.reading import visible_service_referrals
 from coresponder.privacy.access import PersonAccess, access_person, may_read, role_grants
 from coresponder.services.models import Service, ServiceReferral
-from coresponder.services.referral_status import PRE_TREATMENT_STATUSES, service_referral_status
+from coresponder.services.referral_status import is_part2_status, service_referral_status
 
 
 def access_service_referral(user: Any, referral_id: Any) -> tuple[ServiceReferral, PersonAccess]:
@@ -132,7 +132,8 @@ class StatusReader:
     def status(self, referral: ServiceReferral) -> dict[str, Any]:
         holder = self.user.organization_id
         own = holder is not None and referral.service.organization.partner_id == holder
-        if referral.status in PRE_TREATMENT_STATUSES or (own and self.holds_part2):
+        part2 = is_part2_status(referral.status, referral.service.part2_program)
+        if not part2 or (own and self.holds_part2):
             return {"status": referral.status, "status_reason": referral.status_reason}
         access = self.access_for(referral.person_id)
         if access is None:

@@ -1,4 +1,5 @@
-"""What a service referral's status tells, and to whom: past `accepted` it is Part 2."""
+"""What a service referral's status tells, and to whom: past `accepted` it is Part 2, and
+so is a Part 2 program's own answer (accepted or rejected)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,26 @@ PRE_TREATMENT_STATUSES = frozenset(
 )
 
 
+# What the provider answers a referral with. At a Part 2 program the answer is the
+# program's own record that the person applied for SUD treatment there (42 CFR 2.11).
+PROVIDER_ANSWERS = frozenset({TaskStatus.ACCEPTED, TaskStatus.REJECTED})
+
+
+def is_part2_status(status: str, part2_program: bool) -> bool:
+    """Whether a referral's status is a Part 2 record: past `accepted` anywhere (it tells of
+    treatment), and at a Part 2 program its answer too. What the referring side did (drafted,
+    requested, cancelled, entered in error) is the referrer's own record."""
+    if status not in PRE_TREATMENT_STATUSES:
+        return True
+    return part2_program and status in PROVIDER_ANSWERS
+
+
 def service_referral_status(access: PersonAccess, referral: ServiceReferral) -> dict[str, Any]:
-    """The status of a service referral, or that it is withheld: past `accepted` it is Part 2."""
+    """The status of a service referral, or that it is withheld where it is Part 2."""
     holder = access.user.organization_id
     own = holder is not None and referral.service.organization.partner_id == holder
     shown = {"status": referral.status, "status_reason": referral.status_reason}
-    if referral.status in PRE_TREATMENT_STATUSES:
+    if not is_part2_status(referral.status, referral.service.part2_program):
         return shown
     if own:
         access.release_own_part2()

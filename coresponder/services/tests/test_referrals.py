@@ -14,7 +14,7 @@ from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.policy import WITHHELD_TEXT
 from coresponder.domain.referrals import people_accepted_treatment
-from coresponder.domain.vocabulary import Role
+from coresponder.domain.vocabulary import Role, label
 from coresponder.outreach.management.commands.run_worker import send_all
 from coresponder.outreach.models import Notice
 from coresponder.privacy.tests.world import World, build_world, consent_for, reader
@@ -115,6 +115,45 @@ def test_an_officer_without_consent_sees_the_status_withheld_and_a_prosecutor_no
     assert prosecutor.get("/api/v1/service-referrals").json()["count"] == 0
     url = f"/api/v1/service-referrals/{world.service_referral.pk}"
     assert prosecutor.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("status", "part2_program", "seen"),
+    [
+        ("requested", True, "requested"),  # the referrer's own record
+        ("cancelled", True, "cancelled"),
+        ("accepted", True, "withheld"),  # a Part 2 program's answer: applied for treatment
+        ("rejected", True, "withheld"),
+        ("accepted", False, "accepted"),  # elsewhere only past `accepted` tells of treatment
+        ("rejected", False, "rejected"),
+        ("in-progress", False, "withheld"),
+    ],
+)
+def test_a_part2_programs_answer_is_withheld_from_the_police_without_consent(
+    world: World, api_client_for: Any, client: Client, status: str, part2_program: bool, seen: str
+) -> None:
+    service = world.service_referral.service
+    Service.objects.filter(pk=service.pk).update(part2_program=part2_program)
+    referral = requested(world)
+    ServiceReferral.objects.filter(pk=referral.pk).update(
+        status=status, status_reason="No bed" if status == "rejected" else ""
+    )
+    ServiceReferralStatusChange.objects.create(referral=referral, status=status, at=timezone.now())
+    officer = reader(world, Role.OFFICER)
+    api = api_client_for(officer)
+    body = api.get(f"/api/v1/service-referrals/{referral.pk}").json()
+    assert body["status"] == seen
+    assert ("No bed" in str(body)) == (status == "rejected" and seen != "withheld")
+    assert [s["status"] for s in body["history"]] == ([] if seen == "withheld" else [status])
+    listed = {r["id"]: r["status"] for r in api.get("/api/v1/service-referrals").json()["items"]}
+    assert listed[referral.pk] == seen
+    filtered = api.get(f"/api/v1/service-referrals?status={status}").json()["items"]
+    assert (referral.pk in {r["id"] for r in filtered}) == (seen == status)
+    client.force_login(officer)
+    page = client.get(f"/people/{world.person.pk}/").content.decode()
+    line = page[page.index(f'href="/service-referrals/{referral.pk}/"') :].split("</li>")[0]
+    assert (WITHHELD_TEXT in line) == (seen == "withheld")
+    assert (label("task_status", status) in line) == (seen == status)
 
 
 def test_an_officer_with_consent_sees_the_status_and_the_read_is_a_disclosure(
