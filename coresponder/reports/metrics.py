@@ -111,7 +111,18 @@ class Period:
         return (self.end - self.start).days + 1
 
     def previous(self) -> Period:
-        """The period of equal length just before this one."""
+        """The period to compare this one with, as a reader would choose it.
+
+        Whole calendar months (a month, a quarter, a year) compare with as many whole
+        months just before; a span from 1 January that is not (the year so far) with the
+        same dates a year before; any other span with the days of equal length just before.
+        """
+        if self.start.day == 1 and (self.end + dt.timedelta(days=1)).day == 1:
+            months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+            end = self.start - dt.timedelta(days=1)
+            return Period(_months_before(self.start, months), end)
+        if (self.start.month, self.start.day) == (1, 1) and self.end.year == self.start.year:
+            return Period(self.start.replace(year=self.start.year - 1), _a_year_before(self.end))
         end = self.start - dt.timedelta(days=1)
         return Period(end - dt.timedelta(days=self.days - 1), end)
 
@@ -119,6 +130,17 @@ class Period:
     def label(self) -> str:
         """ "1 Oct 2026 – 31 Dec 2026"."""
         return f"{_day_label(self.start)} – {_day_label(self.end)}"
+
+
+def _months_before(first: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` before the month `first` begins."""
+    index = first.year * 12 + first.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _a_year_before(day: dt.date) -> dt.date:
+    """The same date a year before; 29 February's is the 28th."""
+    return day.replace(year=day.year - 1, day=min(day.day, 28 if day.month == 2 else day.day))
 
 
 def _day_label(day: dt.date) -> str:

@@ -285,6 +285,34 @@ def test_period_helpers() -> None:
     assert quarter.label == "1 Oct 2026 – 31 Dec 2026"
     assert quarter.previous() == Period(dt.date(2026, 7, 1), dt.date(2026, 9, 30))  # 92 days
     assert percent_change(15, 10) == 50.0
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "before"),
+    [
+        # A quarter of 92 days compares with the quarter before (91 days), month for month.
+        ("2026-07-01", "2026-09-30", ("2026-04-01", "2026-06-30")),
+        ("2026-01-01", "2026-03-31", ("2025-10-01", "2025-12-31")),
+        ("2026-03-01", "2026-03-31", ("2026-02-01", "2026-02-28")),
+        ("2025-01-01", "2025-12-31", ("2024-01-01", "2024-12-31")),
+        # The year so far compares with the same dates a year before.
+        ("2026-01-01", "2026-11-20", ("2025-01-01", "2025-11-20")),
+        ("2024-01-01", "2024-02-28", ("2023-01-01", "2023-02-28")),
+        ("2024-01-01", "2024-02-29", ("2023-11-01", "2023-12-31")),  # whole months
+        # Any other span: the days of equal length just before.
+        ("2026-11-04", "2026-12-03", ("2026-10-05", "2026-11-03")),
+    ],
+)
+def test_a_period_compares_with_the_one_a_reader_would_choose(
+    start: str, end: str, before: tuple[str, str]
+) -> None:
+    period = Period(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    expected = Period(dt.date.fromisoformat(before[0]), dt.date.fromisoformat(before[1]))
+    assert period.previous() == expected
+
+
+def test_percent_change() -> None:
+    assert percent_change(15, 10) == 50.0
     assert percent_change(5, 0) is None
     assert percent_change(None, 3) is None
 
