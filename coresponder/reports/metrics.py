@@ -23,14 +23,14 @@ import) says nothing about where people come from, so it is not a source.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -163,14 +163,27 @@ def period_bounds(program: Program, period: Period) -> tuple[dt.datetime, dt.dat
 
 
 def _source(referral_path: str) -> Coalesce:
-    """Who first reported the referral's overdose, else the referring organisation's kind."""
+    """Who brought the referral: who first reported its overdose, else the referring
+    organisation's kind, else someone asking for the person (family or friends, or other
+    by the relationship they gave), else the person themself on the self-referral pathway."""
     prefix = f"{referral_path}__" if referral_path else ""
     first_report = (
         OverdoseReport.objects.filter(overdose__referral_id=OuterRef(referral_path or "pk"))
         .order_by("reported_at", "id")
         .values("source")[:1]
     )
-    return Coalesce(Subquery(first_report), F(f"{prefix}referring_organization__kind"))
+    relationship = f"{prefix}referrer_relationship"
+    asked = Case(
+        When(**{relationship: "other"}, then=Value(OverdoseSource.OTHER.value)),
+        When(~Q(**{relationship: ""}), then=Value(OverdoseSource.FAMILY.value)),
+        When(
+            **{f"{prefix}pathway": Pathway.SELF_REFERRAL.value},
+            then=Value(OverdoseSource.SELF.value),
+        ),
+        default=None,
+        output_field=CharField(),
+    )
+    return Coalesce(Subquery(first_report), F(f"{prefix}referring_organization__kind"), asked)
 
 
 def _groups(
@@ -249,6 +262,31 @@ def _attempts(program: Program, start: dt.datetime, end: dt.datetime) -> list[At
     ]
 
 
+def _brought_by(service_referrals: Any) -> Any:
+    """Service referrals with `via`: the referral that brought the person, the latest the
+    program received of them by the time of the service referral (none for someone
+    only met otherwise)."""
+    latest = Referral.objects.filter(
+        program=OuterRef("program"),
+        person=OuterRef("person"),
+        received_at__lte=OuterRef("requested_at"),
+    ).order_by("-received_at", "-id")
+    return service_referrals.annotate(via=Subquery(latest.values("pk")[:1]))
+
+
+def _referral_groups(ids: Iterable[int | None]) -> dict[int, tuple[str, str, str]]:
+    """Referral id -> its district code, pathway and source, for the groups of what came of it."""
+    wanted = {pk for pk in ids if pk is not None}
+    rows = (
+        Referral.objects.filter(pk__in=wanted)
+        .annotate(source=_source(""))
+        .values_list("pk", "district__code", "pathway", "source")
+    )
+    return {
+        pk: (district or "", pathway or "", source or "") for pk, district, pathway, source in rows
+    }
+
+
 def _treatment_histories(referrals: Any) -> tuple[list[Any], list[Groups]]:
     """Histories of the given service referrals, with their persons' groups (three queries).
 
@@ -256,16 +294,20 @@ def _treatment_histories(referrals: Any) -> tuple[list[Any], list[Groups]]:
     a list of ids, so a year of a busy program stays one statement each.
     """
     rows = list(
-        referrals.order_by("pk").values_list(
+        _brought_by(referrals)
+        .order_by("pk")
+        .values_list(
             "pk",
             "person_id",
             "service_id",
             "service__part2_program",
             "status",
             "status_changed_at",
+            "via",
             *PERSON_COLUMNS,
         )
     )
+    brought = _referral_groups(row[6] for row in rows)
     steps: dict[int, list[tuple[str, dt.datetime]]] = {}
     for referral_id, status, at in (
         ServiceReferralStatusChange.objects.filter(referral__in=referrals.values("pk"))
@@ -282,7 +324,7 @@ def _treatment_histories(referrals: Any) -> tuple[list[Any], list[Groups]]:
         history_of(person, categories.get(service, []), part2, steps.get(pk, []), status, at)
         for pk, person, service, part2, status, at, *_ in rows
     ]
-    groups = [Groups(race=r[6], ethnicity=r[7], sex=r[8], birth_date=r[9]) for r in rows]
+    groups = [_groups(row, *brought.get(row[6], ("", "", ""))) for row in rows]
     return histories, groups
 
 
@@ -383,9 +425,14 @@ def read_facts(program: Program, start: dt.datetime, end: dt.datetime) -> Facts:
             *PERSON_COLUMNS,
         )
     )
-    service_rows = ServiceReferral.objects.filter(
-        program=program, requested_at__gte=start, requested_at__lt=end
-    ).values_list("person_id", "requested_at", *PERSON_COLUMNS)
+    service_rows = list(
+        _brought_by(
+            ServiceReferral.objects.filter(
+                program=program, requested_at__gte=start, requested_at__lt=end
+            )
+        ).values_list("person_id", "requested_at", "via", *PERSON_COLUMNS)
+    )
+    service_brought = _referral_groups(row[2] for row in service_rows)
     # Treatment referrals with a step to accepted or later in the period; rows
     # without a recorded history count their current status (referral_histories).
     stepped = ServiceReferralStatusChange.objects.filter(
@@ -416,7 +463,10 @@ def read_facts(program: Program, start: dt.datetime, end: dt.datetime) -> Facts:
         ],
         attempts=_attempts(program, start, end),
         service_referrals=[
-            ServiceReferralFact(row[0], row[1], _groups(row)) for row in service_rows
+            ServiceReferralFact(
+                row[0], row[1], _groups(row, *service_brought.get(row[2], ("", "", "")))
+            )
+            for row in service_rows
         ],
         histories=histories,
         history_groups=history_groups,

@@ -238,6 +238,31 @@ def test_breakdown_rows_add_up_to_the_referrals(
     assert (bands["35-44"], bands["25-34"], bands["65+"]) == (1, 1, 1)  # A 36, B 26, D 65
 
 
+@pytest.mark.parametrize("read_from", ["records", "daily facts"])
+def test_who_brought_a_referral_and_what_came_of_it_count_under_its_source(
+    world: dict[str, Person], read_from: str
+) -> None:
+    pad = Program.objects.get(slug="pad")
+    f, g, h = PersonFactory.create_batch(3)
+    referral(pad, f, local(10, 16))  # asked for themself
+    referral(pad, g, local(10, 17), referrer_relationship="parent")  # a parent asked
+    referral(pad, h, local(10, 18), referrer_relationship="other")
+    if read_from == "daily facts":
+        build_metric_days(pad)
+    sources = {row["key"]: row for row in metric_breakdown(pad, PERIOD, "source")}
+    # D's referral (15 Oct, self_referral, no report) is the person's own too.
+    assert (sources["self"]["referrals"], sources["family"]["referrals"]) == (2, 1)
+    assert sources["self"]["label"] == "The person themself"
+    assert sources["other"]["referrals"] == 1
+    # A's service referral (22 Oct) came of A's referral of 20 Oct, in district 22.
+    districts = {row["key"]: row for row in metric_breakdown(pad, PERIOD, "district")}
+    assert districts["22"]["people_referred_to_services"] == 1
+    assert districts["none"]["people_referred_to_services"] == 0
+    assert districts["22"]["people_accepted_treatment"] == 1
+    pathways = {row["key"]: row for row in metric_breakdown(pad, PERIOD, "pathway")}
+    assert pathways["officer_intervention"]["people_referred_to_services"] == 1
+
+
 def test_an_unknown_breakdown_is_refused(
     pad: Program, coordinator: User, api_client_for: Callable[[User], Client]
 ) -> None:
