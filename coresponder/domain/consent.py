@@ -77,7 +77,7 @@ def consent_problems(
         need("signed_at", "is required by 42 CFR 2.31")
     expiries = [data.get(k) for k in ("expires_at", "expires_on", "expiry_event")]
     if not any(expiries):
-        need("expires_at", "give an expiry date (expires_at or expires_on) or an expiry_event")
+        need("expires_at", "say when it expires: a date, or the event that ends it")
     signed_at = data.get("signed_at")
     expires_at = data.get("expires_at")
     if isinstance(signed_at, dt.datetime) and isinstance(expires_at, dt.datetime):

@@ -187,12 +187,47 @@ def validate_referral(
     ):
         if (problem := phone_problem(phone)) is not None:
             errors[field] = [problem]
+    for section, place in (("overdose", referral.overdose), ("call", referral.call)):
+        _validate_place(errors, section, place)
     today = timezone.localtime(now, ZoneInfo(program.timezone)).date()
     _validate_person(errors, referral, pathway, today, public=public)
+    _validate_after_birth(errors, program, referral)
     district = referral.district
     if district and not program.districts.filter(code=district).exists():
         errors["district"] = [f"{program.name} has no district {district!r}"]
     return errors
+
+
+def _validate_place(errors: dict[str, list[str]], section: str, place: Any) -> None:
+    """A place is both its latitude and its longitude, or neither: half of one is nowhere."""
+    if place is None:
+        return
+    latitude, longitude = place.latitude, place.longitude
+    if latitude is not None and longitude is None:
+        errors.setdefault(f"{section}.longitude", []).append("give it with the latitude")
+    elif longitude is not None and latitude is None:
+        errors.setdefault(f"{section}.latitude", []).append("give it with the longitude")
+
+
+def _validate_after_birth(
+    errors: dict[str, list[str]], program: Program, referral: ReferralInput
+) -> None:
+    """A referral, or the overdose it reports, dated before the birth date it gives is a
+    typing error: said on the date, as an encounter's is. (A person named by id is not
+    looked up here: the answer would tell a birth date the caller may not see.)"""
+    person = referral.person
+    if person is None or person.id is not None or not isinstance(person.birth_date, dt.date):
+        return
+    born = person.birth_date
+    zone = ZoneInfo(program.timezone)
+    for field, moment in (
+        ("received_at", referral.received_at),
+        ("overdose.occurred_at", referral.overdose.occurred_at if referral.overdose else None),
+    ):
+        if field in errors or not isinstance(moment, dt.datetime) or moment.tzinfo is None:
+            continue
+        if timezone.localtime(moment, zone).date() < born:
+            errors[field] = ["is before the person was born: check the date"]
 
 
 def _validate_case_number(

@@ -292,6 +292,15 @@ def record_consent(actor: Actor, access: PersonAccess, data: ConsentInput) -> Co
     problems = consent_problems(asdict(data), now=timezone.now())
     if "recipients" not in problems and (unknown := _unknown_recipients(data.recipients)):
         problems["recipients"] = unknown
+    born = access.person.birth_date
+    signed = data.signed_at
+    if (
+        "signed_at" not in problems
+        and born is not None
+        and isinstance(signed, dt.datetime)
+        and signed.astimezone(consent_zone(access)).date() < born
+    ):
+        problems["signed_at"] = ["is before the person was born: check the date"]
     longest = max_cell_chars()
     for field in ("discloser", "information", "purpose", "expiry_event"):
         if len(str(getattr(data, field) or "")) > longest:

@@ -69,7 +69,8 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
             try:
                 return form_tokens.save_once(request, Kind.CONSENT, save)
             except ActionError as exc:
-                add_action_errors(form, exc, renamed={"recipients": "recipient"})
+                renamed = {"recipients": "recipient", "expires_at": "expires_on"}
+                add_action_errors(form, exc, renamed=renamed)
     consents = list(access.person.consents.order_by("-signed_at"))
     # The form names the person and lists their consents on file: an audited read.
     record_event(

@@ -234,3 +234,33 @@ def test_the_new_year_comes_on_the_programs_clock_not_the_servers(
     answer = post(client, body)
     assert answer.json()["errors"]["person.birth_date"] == ["cannot be in the future"]
     assert not Referral.objects.exists()
+
+
+def test_a_report_dated_before_the_birth_date_it_gives_is_refused_on_the_date(
+    pco: Program, api_client_for: Any
+) -> None:
+    client = api_client_for(staff(pco))
+    body = overdose_body({"birth_date": "1991-04-02"}, occurred_at="1980-01-01T10:00:00-05:00")
+    body["received_at"] = "1980-01-01T12:00:00-05:00"
+    answer = post(client, body)
+    assert answer.status_code == 422
+    errors = answer.json()["errors"]
+    assert errors["received_at"] == ["is before the person was born: check the date"]
+    assert errors["overdose.occurred_at"] == ["is before the person was born: check the date"]
+    assert not Referral.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("place", "field", "message"),
+    [
+        ({"latitude": 42.08}, "overdose.longitude", "give it with the latitude"),
+        ({"longitude": -70.9}, "overdose.latitude", "give it with the longitude"),
+    ],
+)
+def test_half_a_place_is_refused(
+    pco: Program, api_client_for: Any, place: dict[str, float], field: str, message: str
+) -> None:
+    answer = post(api_client_for(staff(pco)), overdose_body({}, **place))
+    assert answer.status_code == 422
+    assert answer.json()["errors"][field] == [message]
+    assert not Overdose.objects.exists()
