@@ -71,7 +71,7 @@ METRIC_LABELS = {
     "overdoses_nonfatal": "Nonfatal overdoses",
     "new_person_share": "Share of cases involving new people",
     "follow_up_within_window_rate": "Followed up within the window",
-    "median_hours_to_first_contact": "Median hours to first contact",
+    "median_hours_to_first_contact": "Median hours to first attempt",
     "jail_er_avoided": "Encounters ending without jail or the ER",
 }
 SHARES = frozenset({"new_person_share", "follow_up_within_window_rate"})

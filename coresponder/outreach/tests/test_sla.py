@@ -132,7 +132,7 @@ def test_the_board_shows_the_coordinator_the_numbers_and_audits_the_read(
     assert response.status_code == 200
     page = response.content.decode()
     assert '<td data-label="Share attempted within the window" id="sla-rate">50.0%</td>' in page
-    assert '<td data-label="Median hours to first contact" id="sla-median">30.0</td>' in page
+    assert '<td data-label="Median hours to first attempt" id="sla-median">30.0</td>' in page
     assert "<caption>Missed windows by district</caption>" in page
     assert "<caption>Missed windows by team</caption>" in page
     assert " style=" not in page and "<script>" not in page
