@@ -37,7 +37,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import TruncMonth
 
 from coresponder.domain import its
-from coresponder.domain.suppression import suppress_small
+from coresponder.domain.suppression import quarter_containing, suppress_small
 from coresponder.domain.vocabulary import Disposition
 from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Overdose, Referral
@@ -511,11 +511,37 @@ def read(program: Program, outcome: str, asked: dt.date | None, suppress: bool) 
     months = series_months(program, first_record, disclosure.program_today(program))
     held = tuple(outcomes_held(program))
     default, note = default_start(first_record, first_referral, months)
+    if suppress and default is not None and (whole := quarter_containing(default)[0]) != default:
+        # De-identified figures are whole quarters: a start inside one would leave it out.
+        said = note or f"The evaluation starts with the program's first referral ({_day(default)})."
+        note = (
+            f"{said} The figures you read are whole quarters, so it starts with the quarter "
+            f"that day falls in, on {_day(whole)}."
+        )
+        default = whole
     start = asked or default
     result = None
     if start is not None and outcome in held:
         result = evaluate(program, outcome, start, months, suppress)
     return Reading(held, start, note if asked is None else None, result)
+
+
+def read_first_that_fits(
+    program: Program, asked: dt.date | None, suppress: bool
+) -> tuple[str, Reading]:
+    """The first outcome the records hold, in the order offered, whose series can be
+    fitted from `asked` (or the default start); else the first the records hold. A reader
+    who chose no outcome sees a result where there is one: for de-identified readers, the
+    overdoses of most quarters are hidden by their few deaths, the non-fatal ones are not."""
+    first: tuple[str, Reading] | None = None
+    for outcome in OUTCOME_LABELS:
+        reading = read(program, outcome, asked, suppress)
+        if outcome not in reading.outcomes:
+            continue
+        if reading.result is not None and reading.result.fit is not None:
+            return outcome, reading
+        first = first or (outcome, reading)
+    return first or (OVERDOSES, read(program, OVERDOSES, asked, suppress))
 
 
 def estimate_json(estimate: its.Estimate) -> dict[str, float]:

@@ -58,10 +58,10 @@ def evaluation(request: HttpRequest, slug: str) -> HttpResponse:
     asked, problem = _start_asked(str(request.GET.get("start") or ""))
     if problem:
         errors.append(problem)
-    reading = ev.read(program, outcome, asked, suppress)
-    if not request.GET.get("outcome") and outcome not in reading.outcomes and reading.outcomes:
-        outcome = reading.outcomes[0]
+    if request.GET.get("outcome"):
         reading = ev.read(program, outcome, asked, suppress)
+    else:
+        outcome, reading = ev.read_first_that_fits(program, asked, suppress)
     held, start, result = reading.outcomes, reading.start, reading.result
     record_event(
         actor_for(request),

@@ -257,3 +257,38 @@ def test_the_api_answers_404_outside_the_program(
     world: Program, outsider: User, api_client_for: Callable[[User], Client]
 ) -> None:
     assert api_client_for(outsider).get(API).status_code == 404
+
+
+def test_an_analyst_who_chooses_nothing_sees_the_outcome_that_can_be_evaluated(
+    client: Client, pad: Program, clock: Clock, analyst: User
+) -> None:
+    # Four years of overdoses, three deaths a quarter, and a first referral in mid-November
+    # 2024: eight whole quarters either side of the quarter it falls in.
+    clock.now = dt.datetime(2026, 10, 20, 16, tzinfo=dt.UTC)
+    rows = []
+    for i, month in enumerate(months(dt.date(2022, 10, 1), 48)):
+        level = 40 if month < dt.date(2024, 11, 1) else 25
+        for k in range(level + (2 if i % 2 else -2)):
+            day = month + dt.timedelta(days=k % 27)
+            at = dt.datetime.combine(day, dt.time(12), tzinfo=NY)
+            rows.append(Overdose(program=pad, occurred_at=at, fatal=k == 0))
+    Overdose.objects.bulk_create(rows)
+    first = dt.datetime(2024, 11, 15, 9, tzinfo=NY)
+    Referral.objects.create(
+        program=pad, person=PersonFactory.create(), received_at=first, pathway="self_referral"
+    )
+    sign_in(client, analyst)
+    response = client.get(URL)
+    assert response.status_code == 200
+    # All overdoses are hidden quarter by quarter (their deaths count 1 to 10); the non-fatal
+    # ones are not, and are what the page shows when nothing is chosen.
+    assert response.context["outcome"] == "nonfatal_overdoses"
+    result = response.context["result"]
+    assert result.fit is not None and result.unit == "quarter"
+    # The start is the first referral's quarter, so that quarter is not lost to the change.
+    assert response.context["start"] == dt.date(2024, 10, 1)
+    html = response.content.decode()
+    assert "whole quarters, so it starts with the quarter that day falls in, on 1 Oct 2024" in html
+    # Asked for by name, the outcome stays the one asked for.
+    chosen = client.get(URL, {"outcome": "overdoses"})
+    assert chosen.context["outcome"] == "overdoses" and chosen.context["result"].fit is None
