@@ -148,9 +148,16 @@ def period_counts(
     ]
 
 
+# The home page's "last 30 days" are the dashboard's: today and the 29 days before, on
+# the program's calendar, so the two pages give one number.
+ACTIVITY_DAYS = 30
+
+
 def activity_counts(program: Program, now: dt.datetime) -> list[tuple[str, int]]:
     """The last 30 days' counts and the tasks open now, for the program's own staff."""
-    counts = period_counts(program, now - dt.timedelta(days=30), now + dt.timedelta(seconds=1))
+    today = now.astimezone(ZoneInfo(program.timezone)).date()
+    first = today - dt.timedelta(days=ACTIVITY_DAYS - 1)
+    counts = period_counts(program, *local_bounds(program, first, today))
     open_now = program.outreach_tasks.filter(status__in=OPEN_STATUSES).count()
     counts.insert(3, ("Outreach tasks open now", open_now))
     return counts

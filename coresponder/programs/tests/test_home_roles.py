@@ -14,8 +14,10 @@ from coresponder.core.audit import SYSTEM
 from coresponder.domain.suppression import last_full_quarter
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.models import Overdose, Referral
+from coresponder.people.models import Person
 from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.actions import load_programs
+from coresponder.programs.home import activity_counts
 from coresponder.programs.models import Program
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +99,24 @@ def test_the_home_links_to_the_files_and_for_a_coordinator_the_quarterly_reports
     analyst = home_of(reader(world, Role.ANALYST))
     assert "/programs/pad/exports/" in coordinator and "quarterly reports" in coordinator
     assert "/programs/pad/exports/" in analyst and "quarterly reports" not in analyst
+
+
+def test_the_home_pages_last_30_days_are_the_dashboards_calendar_days(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 10:00 in Philadelphia on 20 November; 30 calendar days begin on 22 October at midnight
+    # there, not 720 hours ago at 10:00 on 21 October.
+    now = dt.datetime(2026, 11, 20, 15, tzinfo=dt.UTC)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
+    zone = ZoneInfo(world.program.timezone)
+    Referral.objects.all().delete()
+    person = Person.objects.create(given_name="Ada", family_name="Quinn")
+    for at in (
+        dt.datetime(2026, 10, 21, 23, 30, tzinfo=zone),  # the 31st day back: out
+        dt.datetime(2026, 10, 22, 0, 30, tzinfo=zone),  # the 30th: in
+    ):
+        Referral.objects.create(
+            program=world.program, person=person, pathway="self_referral", received_at=at
+        )
+    counts = dict(activity_counts(world.program, now))
+    assert counts["Referrals received"] == 1
