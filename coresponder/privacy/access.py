@@ -577,7 +577,8 @@ def search_people(user: Any, q: str) -> QuerySet[Person]:
 def named_like(people: QuerySet[Person], q: str, *, phones: bool = False) -> QuerySet[Person]:
     """Among `people` (drawn through the gate), those whose names hold every typed word,
     folded (case, accents, punctuation), a nickname finding the name; a word that is a
-    date ("1980-11-27", "11/27/1980") is the birth date, and a year ("1980") may be the
+    date ("1980-11-27", "11/27/1980"), or a date as pages write it ("27 Nov 1980"), is the
+    birth date, and a year ("1980") may be the
     year of birth. With `phones`, a word may also be the person's phone, and a query that
     is a phone number however written ("(720) 909-9503", "720.909.9503") finds whoever
     has it, written however."""
@@ -590,6 +591,10 @@ def named_like(people: QuerySet[Person], q: str, *, phones: bool = False) -> Que
         return people.annotate(phone_digits=_digits_of("phone")).filter(
             phone_digits__endswith=normalise_phone(q)
         )
+    if (written := WRITTEN_DATE.search(q)) is not None and (born := _written_date(written)):
+        # A birth date as pages write it ("15 Jun 1990"), three words that are one day.
+        people = people.filter(birth_date=born)
+        q = f"{q[: written.start()]} {q[written.end() :]}"
     for term in q.split():
         words = Q(phone=term) if phones else Q(pk__in=[])
         born = _birth_date_of(term)
@@ -607,6 +612,35 @@ def named_like(people: QuerySet[Person], q: str, *, phones: bool = False) -> Que
 # A birth date as people type one, and a year of birth.
 BIRTH_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y")
 YEAR_QUERY = re.compile(r"^(19|20)\d\d$")
+
+
+# "15 Jun 1990", "15 June 1990", "15 jun. 1990": a day as the pages show one.
+WRITTEN_DATE = re.compile(
+    r"\b(\d{1,2})\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{4})\b",
+    re.IGNORECASE,
+)
+MONTH_ABBREVIATIONS = (
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+)
+
+
+def _written_date(found: re.Match[str]) -> dt.date | None:
+    day, month, year = found.groups()
+    try:
+        return dt.date(int(year), MONTH_ABBREVIATIONS.index(month.lower()) + 1, int(day))
+    except ValueError:
+        return None
 
 
 def _birth_date_of(term: str) -> dt.date | None:

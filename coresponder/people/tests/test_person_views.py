@@ -90,6 +90,12 @@ def test_the_search_finds_people_by_name(world: Any) -> None:
         ("reyes 05/04/1990", True),
         ("1990-05-05", False),
         ("Dana 1991", False),
+        # As the list itself writes a birth date.
+        ("4 May 1990", True),
+        ("Reyes 4 may 1990", True),
+        ("4 May. 1990 Dana", True),
+        ("5 May 1990", False),
+        ("31 Feb 1990", False),
     ],
 )
 def test_the_search_finds_people_by_birth_date_through_the_gate(
