@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from coresponder.care import actions
 from coresponder.care.actions import CarePlanInput, FollowUpInput, GoalInput, StepInput
@@ -169,7 +169,7 @@ class FollowUpPatch(Schema):
     operation_id="coresponder_encounters_care_api_list_care_plans",
 )
 def list_care_plans(
-    request: HttpRequest, person_id: int, purpose: str = "", page: int = 1
+    request: HttpRequest, person_id: int, purpose: str = "", page: int = Query(1, ge=1)
 ) -> dict[str, Any]:
     """Clinical detail: empty, with `withheld`, for roles that need a consent they lack.
     `repeat_needs` are read over every plan, whichever page is given."""

@@ -59,7 +59,7 @@ class DropTrailingSlash:
         if response.status_code != 404 or request.method not in ("GET", "HEAD"):
             return response
         path = request.path_info
-        if path == "/" or not path.endswith("/") or request.path.startswith(API_PREFIX):
+        if path == "/" or not path.endswith("/") or path.startswith(API_PREFIX):
             return response
         target = path[:-1]
         try:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -395,7 +395,9 @@ def post_amendment(
     response=AmendmentList,
     summary="The program's amendment requests awaiting a decision, overdue first",
 )
-def list_open_amendments(request: HttpRequest, slug: str, page: int = 1) -> dict[str, Any]:
+def list_open_amendments(
+    request: HttpRequest, slug: str, page: int = Query(1, ge=1)
+) -> dict[str, Any]:
     """Overdue requests first, then by the day each is due: the requests the coordinator's
     page lists, those the caller may open."""
     program = program_for(request.user, slug, writes=RecordType.PERSON)

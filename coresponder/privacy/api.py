@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from coresponder.core.errors import ActionError, Forbidden, NotVisible
 from coresponder.core.http import Moment, actor_for
@@ -174,7 +174,7 @@ def revoke(request: HttpRequest, consent_id: int) -> dict[str, Any]:
     response=DisclosureList,
     summary="Accounting of disclosures, past 3 years",
 )
-def disclosures(request: HttpRequest, person_id: int, page: int = 1) -> dict[str, Any]:
+def disclosures(request: HttpRequest, person_id: int, page: int = Query(1, ge=1)) -> dict[str, Any]:
     access = access_person(request.user, person_id)
     since, every = read_disclosures(actor_for(request), access)
     rows, count = page_of(every, page, PAGE_SIZE)
@@ -227,7 +227,9 @@ def break_glass(
 
 
 @router.get("/break-glass", response=BreakGlassList, summary="Break-glass openings to review")
-def break_glass_list(request: HttpRequest, reviewed: bool = False, page: int = 1) -> dict[str, Any]:
+def break_glass_list(
+    request: HttpRequest, reviewed: bool = False, page: int = Query(1, ge=1)
+) -> dict[str, Any]:
     openings = (
         break_glass_reviews(request.user)
         .filter(reviewed_at__isnull=not reviewed)

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from coresponder.core.http import Moment
 from coresponder.core.paging import page_and_count, page_of
@@ -57,7 +57,7 @@ class TeamList(Schema):
     "/programs/{slug}/on-duty", response=DutyList, summary="Shifts running at a moment (now)"
 )
 def list_on_duty(
-    request: HttpRequest, slug: str, at: Moment | None = None, page: int = 1
+    request: HttpRequest, slug: str, at: Moment | None = None, page: int = Query(1, ge=1)
 ) -> dict[str, object]:
     program = access_program(request.user, slug)
     duties, count = page_of(on_duty(program, at or timezone.now()), page, PAGE_SIZE)
@@ -77,7 +77,7 @@ def list_on_duty(
 
 
 @router.get("/programs/{slug}/teams", response=TeamList, summary="Teams, members and gaps")
-def list_teams(request: HttpRequest, slug: str, page: int = 1) -> dict[str, object]:
+def list_teams(request: HttpRequest, slug: str, page: int = Query(1, ge=1)) -> dict[str, object]:
     program = access_program(request.user, slug)
     teams = (
         Team.objects.filter(program=program, active=True)

@@ -164,8 +164,9 @@ def period_bounds(program: Program, period: Period) -> tuple[dt.datetime, dt.dat
 
 def _source(referral_path: str) -> Coalesce:
     """Who brought the referral: who first reported its overdose, else the referring
-    organisation's kind, else someone asking for the person (family or friends, or other
-    by the relationship they gave), else the person themself on the self-referral pathway."""
+    organisation's kind, else whoever asked by the relationship they gave (the person
+    themself on the public page, family or friends, or other), else the person themself
+    on the self-referral pathway."""
     prefix = f"{referral_path}__" if referral_path else ""
     first_report = (
         OverdoseReport.objects.filter(overdose__referral_id=OuterRef(referral_path or "pk"))
@@ -173,9 +174,12 @@ def _source(referral_path: str) -> Coalesce:
         .values("source")[:1]
     )
     relationship = f"{prefix}referrer_relationship"
+    # A record with no referral (a drop-in, a task of its own) joins none: no one brought it.
+    someone = Q(**{f"{relationship}__isnull": False}) & ~Q(**{relationship: ""})
     asked = Case(
+        When(**{relationship: "self"}, then=Value(OverdoseSource.SELF.value)),
         When(**{relationship: "other"}, then=Value(OverdoseSource.OTHER.value)),
-        When(~Q(**{relationship: ""}), then=Value(OverdoseSource.FAMILY.value)),
+        When(someone, then=Value(OverdoseSource.FAMILY.value)),
         When(
             **{f"{prefix}pathway": Pathway.SELF_REFERRAL.value},
             then=Value(OverdoseSource.SELF.value),

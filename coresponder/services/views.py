@@ -36,7 +36,7 @@ from coresponder.services.referral_access import (
     side_of,
 )
 from coresponder.services.referral_consent import consent_for_referral
-from coresponder.services.referral_status import PRE_TREATMENT_STATUSES, service_referral_status
+from coresponder.services.referral_status import is_part2_status, service_referral_status
 
 STALE_MESSAGE = "Changed by someone else — review and retry."
 PAGE_SIZE = 25
@@ -303,7 +303,7 @@ def _referral_page(
     history = [
         step
         for step in referral.status_changes.select_related("by")
-        if visible or step.status in PRE_TREATMENT_STATUSES
+        if visible or not is_part2_status(step.status, referral.service.part2_program)
     ]
     if status_form is None:
         status_form = StatusForm(initial={"version": referral.version}, prefix=f"r{referral.pk}")

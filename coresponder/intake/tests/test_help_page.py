@@ -112,6 +112,8 @@ def test_the_address_typed_with_a_slash_at_the_end_still_finds_the_page(
     assert client.post("/help/").status_code == 404
     assert client.get("/api/v1/programs/").status_code != 301
     assert client.get("/no-such-page/").status_code == 404
+    # One slash too many, no more: a page is never reached by stripping several.
+    assert client.get("/help//").status_code == 404
 
 
 def test_a_program_that_is_not_here_is_said_in_the_pages_language(

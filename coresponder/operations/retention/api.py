@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from coresponder.core.http import Moment, actor_for
 from coresponder.core.paging import page_and_count
@@ -76,7 +76,7 @@ def _hold_out(hold: LegalHold) -> dict[str, Any]:
 
 @router.get("/programs/{slug}/legal-holds", response=HoldList, summary="A program's legal holds")
 def list_holds(
-    request: HttpRequest, slug: str, released: bool = False, page: int = 1
+    request: HttpRequest, slug: str, released: bool = False, page: int = Query(1, ge=1)
 ) -> dict[str, Any]:
     program = program_for_holds(request.user, slug)
     every = (

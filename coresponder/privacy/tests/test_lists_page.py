@@ -75,3 +75,17 @@ def test_the_accounting_of_disclosures_pages(world: World, api_client_for: Any) 
     first, last = client.get(url).json(), client.get(url + "?page=2").json()
     assert (first["count"], len(first["items"]), len(last["items"])) == (60, 50, 10)
     assert {item["id"] for item in first["items"]}.isdisjoint(i["id"] for i in last["items"])
+    # Each page read is the accounting's audited read.
+    reads = AuditEvent.objects.filter(object_type="privacy.disclosure", action="read")
+    assert reads.filter(person_id=world.person.pk).count() == 2
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "x"])
+def test_a_page_before_the_first_is_refused(
+    world: World, api_client_for: Any, page: str
+) -> None:
+    client = api_client_for(reader(world, Role.COORDINATOR))
+    for url in ("/api/v1/break-glass", f"/api/v1/persons/{world.person.pk}/disclosures"):
+        response = client.get(url, {"page": page})
+        assert response.status_code == 422, url
+        assert "page" in response.json()["errors"]

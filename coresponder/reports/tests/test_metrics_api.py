@@ -243,15 +243,19 @@ def test_who_brought_a_referral_and_what_came_of_it_count_under_its_source(
     world: dict[str, Person], read_from: str
 ) -> None:
     pad = Program.objects.get(slug="pad")
-    f, g, h = PersonFactory.create_batch(3)
+    f, g, h, i = PersonFactory.create_batch(4)
     referral(pad, f, local(10, 16))  # asked for themself
     referral(pad, g, local(10, 17), referrer_relationship="parent")  # a parent asked
     referral(pad, h, local(10, 18), referrer_relationship="other")
+    # The public help page keeps "self" for someone asking for themself.
+    referral(pad, i, local(10, 19), pathway="community_response", referrer_relationship="self")
     if read_from == "daily facts":
         build_metric_days(pad)
     sources = {row["key"]: row for row in metric_breakdown(pad, PERIOD, "source")}
     # D's referral (15 Oct, self_referral, no report) is the person's own too.
-    assert (sources["self"]["referrals"], sources["family"]["referrals"]) == (2, 1)
+    assert (sources["self"]["referrals"], sources["family"]["referrals"]) == (3, 1)
+    # A's drop-in encounter has no referral: no one brought it, and no family is engaged.
+    assert sources["family"]["people_engaged"] == 0
     assert sources["self"]["label"] == "The person themself"
     assert sources["other"]["referrals"] == 1
     # A's service referral (22 Oct) came of A's referral of 20 Oct, in district 22.

@@ -154,6 +154,10 @@ def test_a_part2_programs_answer_is_withheld_from_the_police_without_consent(
     line = page[page.index(f'href="/service-referrals/{referral.pk}/"') :].split("</li>")[0]
     assert (WITHHELD_TEXT in line) == (seen == "withheld")
     assert (label("task_status", status) in line) == (seen == status)
+    # The referral's own page, its history included.
+    own = client.get(f"/service-referrals/{referral.pk}/").content.decode()
+    assert (label("task_status", status) in own) == (seen == status)
+    assert ("No bed" in own) == (status == "rejected" and seen != "withheld")
 
 
 def test_an_officer_with_consent_sees_the_status_and_the_read_is_a_disclosure(
