@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from coresponder.core.audit import Actor, record_event
@@ -265,23 +266,38 @@ def consent_zone(access: PersonAccess) -> ZoneInfo:
     return zone_of(program)
 
 
-def _unknown_recipients(recipients: Sequence[Mapping[str, str]]) -> list[str]:
-    """A recipient named by an organisation or a user this site does not know: a typo
-    would release to no one, and the person would believe otherwise."""
+def _unknown_recipients(
+    recipients: Sequence[Mapping[str, str]], program_ids: Sequence[int]
+) -> list[str]:
+    """A recipient named by an organisation or a user who takes no part in the person's
+    programs (an organisation takes part as a partner of one, or through its members): a
+    typo would release to no one, and the person would believe otherwise. Only those
+    programs are looked in, so the answer tells nothing of anyone else on the site."""
     problems = []
+    works_here = Q(programs__in=program_ids) | Q(
+        users__memberships__program__in=program_ids, users__memberships__active=True
+    )
     for index, recipient in enumerate(recipients):
         for key, value in recipient.items():
             wanted = str(value).strip()
             if (
                 key == "organization"
-                and not Organization.objects.filter(slug__iexact=wanted).exists()
+                and not Organization.objects.filter(works_here, slug__iexact=wanted).exists()
             ):
                 problems.append(
-                    f"item {index}: no organisation {wanted!r} is known here; name it by its "
-                    "slug, or by name (`name`) if it does not use Coresponder"
+                    f"item {index}: no organisation {wanted!r} works with this person's "
+                    "programs; name it by its slug, or by name (`name`) if it does not use "
+                    "Coresponder"
                 )
-            elif key == "user" and not User.objects.filter(username__iexact=wanted).exists():
-                problems.append(f"item {index}: no user {wanted!r} is known here")
+            elif (
+                key == "user"
+                and not User.objects.filter(
+                    username__iexact=wanted,
+                    memberships__program__in=program_ids,
+                    memberships__active=True,
+                ).exists()
+            ):
+                problems.append(f"item {index}: no user {wanted!r} works in this person's programs")
     return problems
 
 
@@ -290,7 +306,9 @@ def record_consent(actor: Actor, access: PersonAccess, data: ConsentInput) -> Co
     if not access.may_write(RecordType.CONSENT):
         raise Forbidden("Your role may not record consents.")
     problems = consent_problems(asdict(data), now=timezone.now())
-    if "recipients" not in problems and (unknown := _unknown_recipients(data.recipients)):
+    if "recipients" not in problems and (
+        unknown := _unknown_recipients(data.recipients, access.program_ids)
+    ):
         problems["recipients"] = unknown
     born = access.person.birth_date
     signed = data.signed_at

@@ -158,7 +158,10 @@ def test_a_consent_naming_another_organisation_releases_nothing(
 ) -> None:
     clinician = reader(world, Role.CLINICIAN)
     officer = reader(world, Role.OFFICER)
-    Organization.objects.create(slug="some-other-department", name="Elsewhere PD", kind="police")
+    elsewhere = Organization.objects.create(
+        slug="some-other-department", name="Elsewhere PD", kind="police"
+    )
+    world.program.partners.add(elsewhere)
     payload = consent_payload(recipients=[{"organization": "some-other-department"}])
     assert post_consent(api_client_for(clinician), world, payload).status_code == 201
     body = api_client_for(officer).get(f"/api/v1/persons/{world.person.pk}").json()
@@ -173,12 +176,18 @@ def test_a_consent_naming_an_organisation_or_user_no_one_knows_is_refused(
     recipients = [{"organization": "no-such-org"}, {"user": "nobody-here"}, {"name": "A Clinic"}]
     response = post_consent(client, world, consent_payload(recipients=recipients))
     assert response.status_code == 422
-    assert response.json()["errors"]["recipients"] == [
-        "item 0: no organisation 'no-such-org' is known here; name it by its slug, or by name "
-        "(`name`) if it does not use Coresponder",
-        "item 1: no user 'nobody-here' is known here",
+    expected = [
+        "item 0: no organisation 'no-such-org' works with this person's programs; name it by "
+        "its slug, or by name (`name`) if it does not use Coresponder",
+        "item 1: no user 'nobody-here' works in this person's programs",
     ]
+    assert response.json()["errors"]["recipients"] == expected
+    # One that exists elsewhere on the site reads the same: nothing is learnt of it.
+    Organization.objects.create(slug="no-such-org", name="Far Away", kind="provider")
+    again = post_consent(client, world, consent_payload(recipients=recipients))
+    assert again.json()["errors"]["recipients"] == expected
     assert not Consent.objects.exists()
+    reader(world, Role.PROVIDER)  # the provider's staff work in the program
     known = [{"organization": world.provider_org.slug.upper()}, {"name": "A Clinic"}]
     assert post_consent(client, world, consent_payload(recipients=known)).status_code == 201
 
