@@ -447,8 +447,9 @@ def breakdown(
     attempt's task's district) or of its person; the same functions as the
     totals count each group, so the referral rows add up to the total. A person
     may count in two groups (two districts, or a birthday within the period).
-    Service referrals carry no district, pathway or source: they count under
-    "none" there. `local` turns an instant into the program's zone for ages.
+    A service referral carries the district, pathway and source of the referral that
+    brought the person, as the facts give them. `local` turns an instant into the
+    program's zone for ages.
     """
 
     def key(groups: Groups, at: dt.datetime) -> str:
