@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 WIDTH = 600.0
 BAR_HEIGHT = 22.0
@@ -19,6 +19,20 @@ COLUMN_HEIGHT = 220.0
 AXIS_ROOM = 28.0
 
 Number = int | float
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True)
+class ChartWords:
+    """What a chart says besides its title and numbers: English, unless a page asks otherwise."""
+
+    suppressed: str = "suppressed"
+    not_available: str = "not available"
+    previous_period: str = "previous period"
+    months: tuple[str, ...] = MONTHS
+
+
+ENGLISH = ChartWords()
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,7 @@ class ColumnChart:
     baseline: float
     most_text: str
     has_previous: bool
+    previous_words: str = ENGLISH.previous_period
 
     @property
     def description(self) -> str:
@@ -79,14 +94,14 @@ class ColumnChart:
         for column in self.columns:
             part = f"{column.label}: {column.text}"
             if self.has_previous:
-                part += f" (previous period: {column.previous_text})"
+                part += f" ({self.previous_words}: {column.previous_text})"
             parts.append(part)
         return "; ".join(parts) + "."
 
 
-def format_value(value: Number | None, percent: bool = False) -> str:
+def format_value(value: Number | None, percent: bool = False, words: ChartWords = ENGLISH) -> str:
     if value is None:
-        return "suppressed" if not percent else "not available"
+        return words.suppressed if not percent else words.not_available
     if percent:
         return f"{value * 100:.0f}%"
     if isinstance(value, float) and not value.is_integer():
@@ -135,6 +150,7 @@ def column_chart(
     series: Sequence[tuple[dt.date, Number | None]],
     previous: Sequence[tuple[dt.date, Number | None]] = (),
     percent: bool = False,
+    words: ChartWords = ENGLISH,
 ) -> ColumnChart:
     """A column per month; the previous period's month in the same place, faint, beside it."""
     earlier = [value for _, value in previous]
@@ -142,15 +158,16 @@ def column_chart(
         float(v) for v in earlier if v is not None
     ]
     most = max(values, default=0.0)
-    return columns_chart(
+    chart = columns_chart(
         title,
-        [(month.strftime("%b %Y"), value) for month, value in series],
+        [(f"{words.months[month.month - 1]} {month.year}", value) for month, value in series],
         earlier,
         scale=most,
-        say=lambda value: format_value(value, percent),
-        most_text=format_value(most if values else None, percent) if values else "0",
+        say=lambda value: format_value(value, percent, words),
+        most_text=format_value(most if values else None, percent, words) if values else "0",
         has_previous=bool(previous),
     )
+    return replace(chart, previous_words=words.previous_period)
 
 
 def columns_chart(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,13 +35,12 @@ from django.views.decorators.http import require_GET, require_safe
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.http import actor_for
 from coresponder.domain.clock import date_problem
-from coresponder.domain.metrics import change_is_good
+from coresponder.domain.metrics import NONE, UNKNOWN, change_is_good
 from coresponder.domain.suppression import quarter_name
 from coresponder.domain.vocabulary import label, labels_of
 from coresponder.intake.public_forms import language_of
 from coresponder.privacy.access import program_for, role_in
 from coresponder.programs.district_map import lay_out_districts, shade_of
-from coresponder.programs.labels import page_language
 from coresponder.programs.models import Program
 from coresponder.programs.signin import client_address
 from coresponder.reports import charts, disclosure
@@ -50,6 +50,7 @@ from coresponder.reports.api import MAX_DAYS
 from coresponder.reports.dispositions import disposition_rows
 from coresponder.reports.evaluation import default_start_for
 from coresponder.reports.periods import date_range
+from coresponder.reports.public_words import MONTH_NAMES, period_label, words
 
 BREAKDOWN_LABELS = {
     "district": "District",
@@ -113,38 +114,63 @@ def program_today(program: Program) -> dt.date:
     return disclosure.program_today(program)
 
 
-def change_text(key: str, value: Any, previous: Any) -> str:
+def metric_label(key: str, lang: str = "en", headline: Mapping[str, str] | None = None) -> str:
+    """A figure's name: the preset's own wording in English, the vocabulary's in Spanish."""
+    if lang == "es":
+        return label("metric", key, lang)
+    named = {**METRIC_LABELS, **(headline or {})}
+    return named.get(key, key.replace("_", " ").capitalize())
+
+
+def breakdown_label(by: str, lang: str = "en") -> str:
+    """What a breakdown groups by: "District", "Distrito"."""
+    return label("breakdown", by, lang) if lang == "es" else BREAKDOWN_LABELS[by]
+
+
+def chart_words(lang: str) -> charts.ChartWords:
+    said = words(lang)
+    return charts.ChartWords(
+        suppressed=said["suppressed_lower"],
+        not_available=said["not_available_lower"],
+        previous_period=said["previous_period"],
+        months=MONTH_NAMES.get(lang, charts.MONTHS),
+    )
+
+
+def change_text(key: str, value: Any, previous: Any, lang: str = "en") -> str:
     """How a figure moved, in words that fit it: percent, points, hours, or why there is none."""
+    said = words(lang)
     if value is None or previous is None:
-        return "no comparison"
+        return said["no_comparison"]
     if value == previous:
-        return "no change"
+        return said["no_change"]
     if key in SHARES:
-        return f"{(value - previous) * 100:+.0f} points"
+        return f"{(value - previous) * 100:+.0f} {said['points']}"
     if key in HOURS:
-        return f"{value - previous:+.1f} h"
+        return f"{value - previous:+.1f} {said['hours']}"
     change = m.percent_change(value, previous)
-    return "up from none" if change is None else f"{change:+.0f}%"
+    return said["up_from_none"] if change is None else f"{change:+.0f}%"
 
 
-def figure_text(key: str, value: Any) -> str:
+def figure_text(key: str, value: Any, lang: str = "en") -> str:
+    said = words(lang)
     if value is None:
-        return "Suppressed" if key not in SHARES | HOURS else "Not available"
+        return said["suppressed"] if key not in SHARES | HOURS else said["not_available"]
     if key in SHARES:
         return f"{value * 100:.0f}%"
     if key in HOURS:
-        return f"{value:.1f} h"
+        return f"{value:.1f} {said['hours']}"
     return f"{int(value):,}"
 
 
 def dispositions_with_total(
-    dispositions: Mapping[str, int], suppress: bool
+    dispositions: Mapping[str, int], suppress: bool, lang: str = "en"
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Dispositions with the jail-and-ER-avoided split; de-identified, as one table."""
-    rows, split = disposition_rows(dispositions, suppress=suppress, lang=page_language())
+    rows, split = disposition_rows(dispositions, suppress=suppress, lang=lang)
     total = {
         "code": "",
-        "label": "All encounters",
+        "label": words(lang)["all_encounters"],
         "avoided": split.inside,
         "not_avoided": split.outside,
         "encounters": split.total,
@@ -153,11 +179,14 @@ def dispositions_with_total(
 
 
 def headline_tiles(
-    program: Program, now: Mapping[str, Any], before: Mapping[str, Any], avoided: tuple[Any, Any]
+    program: Program,
+    now: Mapping[str, Any],
+    before: Mapping[str, Any],
+    avoided: tuple[Any, Any],
+    lang: str = "en",
 ) -> list[dict[str, Any]]:
     """One tile per figure the preset's `metrics` names, in its order."""
     rules = program.rules
-    labels = {**METRIC_LABELS, **rules.headline}
     keys: list[str] = []
     for metric in rules.metrics:
         if metric == "overdoses":
@@ -174,12 +203,12 @@ def headline_tiles(
         tiles.append(
             {
                 "key": key,
-                "label": labels.get(key, key.replace("_", " ").capitalize()),
+                "label": metric_label(key, lang, rules.headline),
                 "value": value,
-                "text": figure_text(key, value),
-                "previous_text": figure_text(key, previous),
+                "text": figure_text(key, value, lang),
+                "previous_text": figure_text(key, previous, lang),
                 "good": change_is_good(key, value, previous),
-                "change_text": change_text(key, value, previous),
+                "change_text": change_text(key, value, previous, lang),
             }
         )
     return tiles
@@ -193,13 +222,17 @@ def breakdown_columns(program: Program) -> list[str]:
 
 
 def breakdown(
-    program: Program, period: Any, by: str, suppress: bool
+    program: Program, period: Any, by: str, suppress: bool, lang: str = "en"
 ) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
     columns = breakdown_columns(program)
     rows = [dict(row) for row in m.metric_breakdown(program, period, by)]
     for row in rows:
-        row["label"] = _group_label(by, str(row["key"]), str(row["label"]))
-    total = {"key": "", "label": "Total", **{c: sum(int(r[c] or 0) for r in rows) for c in columns}}
+        row["label"] = _group_label(by, str(row["key"]), str(row["label"]), lang)
+    total = {
+        "key": "",
+        "label": words(lang)["total"],
+        **{c: sum(int(r[c] or 0) for r in rows) for c in columns},
+    }
     if suppress:
         rows, totals = disclosure.breakdown(rows, columns)
         total.update(totals)
@@ -215,19 +248,26 @@ GROUP_VOCABULARIES = {
     "sex": ("sex",),
     "race": ("race",),
     "ethnicity": ("ethnicity",),
+    "age_band": ("age_band",),
 }
 
 
-def _group_label(by: str, key: str, given: str) -> str:
-    """A breakdown group's label from the vocabulary, in the page's language."""
+def _group_label(by: str, key: str, given: str, lang: str = "en") -> str:
+    """A breakdown group's label from the vocabulary, in the page's language; groups no
+    vocabulary names (districts, what was not recorded) read as given, or in its words."""
     for vocabulary in GROUP_VOCABULARIES.get(by, ()):
-        if key in labels_of(vocabulary):
-            return label(vocabulary, key, page_language())
-    return given
+        if key in labels_of(vocabulary, lang):
+            return label(vocabulary, key, lang)
+    if lang == "en":
+        return given
+    said = words(lang)
+    if key == NONE:
+        return said["no_district"] if by == "district" else said["not_recorded"]
+    return said["unknown"] if key == UNKNOWN else given
 
 
 def district_map(
-    program: Program, by_district: Sequence[Mapping[str, Any]]
+    program: Program, by_district: Sequence[Mapping[str, Any]], lang: str = "en"
 ) -> dict[str, Any] | None:
     """Districts shaded by referrals; hidden counts are drawn unshaded and say so."""
     districts = list(program.districts.filter(active=True).order_by("name"))
@@ -242,7 +282,7 @@ def district_map(
         shapes.append(
             {
                 "shape": shape,
-                "text": figure_text("referrals", value),
+                "text": figure_text("referrals", value, lang),
                 "shade": shade_of(value, most),
             }
         )
@@ -262,17 +302,20 @@ def monthly_metric(program: Program, asked: str, suppress: bool) -> tuple[str, l
     return (asked if asked in choices else choices[0]), choices
 
 
-def monthly(program: Program, period: Any, metric: str, suppress: bool) -> charts.ColumnChart:
+def monthly(
+    program: Program, period: Any, metric: str, suppress: bool, lang: str = "en"
+) -> charts.ColumnChart:
     series = list(m.monthly_series(program, period, metric))
     before = disclosure.previous_period(period, suppress)
     previous = list(m.monthly_series(program, before, metric))
     if suppress:
         series, previous = _suppress_series(series, metric), _suppress_series(previous, metric)
     return charts.column_chart(
-        f"{METRIC_LABELS[metric]} by month",
+        words(lang)["by_month"].format(metric=metric_label(metric, lang)),
         series,
         previous,
         percent=metric in SHARES,
+        words=chart_words(lang),
     )
 
 
@@ -283,7 +326,9 @@ def _suppress_series(series: list[tuple[dt.date, Any]], metric: str) -> list[tup
     return [(month, value) for (month, _), value in zip(series, shown, strict=True)]
 
 
-def build_headline(program: Program, period: Any, suppress: bool) -> dict[str, Any]:
+def build_headline(
+    program: Program, period: Any, suppress: bool, lang: str = "en"
+) -> dict[str, Any]:
     """The first screen: the headline tiles with their comparisons, and the service levels."""
     computed_now = m.compute_metrics(program, period)
     computed_before = m.compute_metrics(program, disclosure.previous_period(period, suppress))
@@ -293,7 +338,7 @@ def build_headline(program: Program, period: Any, suppress: bool) -> dict[str, A
     if suppress:
         now, before = disclosure.headline(computed_now), disclosure.headline(computed_before)
     tiles = headline_tiles(
-        program, now, before, (disp_total["avoided"], disp_total_before["avoided"])
+        program, now, before, (disp_total["avoided"], disp_total_before["avoided"]), lang
     )
     as_of = m.figures_as_of(program, period)
     return {
@@ -302,60 +347,81 @@ def build_headline(program: Program, period: Any, suppress: bool) -> dict[str, A
         "overdue": as_of is not None and figures_overdue(program, timezone.now()),
         "sla": [
             {
-                "label": METRIC_LABELS[key],
-                "text": figure_text(key, now.get(key)),
-                "previous_text": figure_text(key, before.get(key)),
+                "label": metric_label(key, lang),
+                "text": figure_text(key, now.get(key), lang),
+                "previous_text": figure_text(key, before.get(key), lang),
             }
             for key in ("follow_up_within_window_rate", "median_hours_to_first_contact")
         ],
     }
 
 
-def build_funnel(program: Program, period: Any, suppress: bool) -> dict[str, Any]:
-    funnel = list(m.funnel(program, period))
+def _say(lang: str) -> Any:
+    """How a chart writes a value, hidden ones in the page's words."""
+    return partial(charts.format_value, words=chart_words(lang))
+
+
+def build_funnel(program: Program, period: Any, suppress: bool, lang: str = "en") -> dict[str, Any]:
+    funnel = [
+        (key, label("funnel_stage", key, lang) if lang == "es" else said, n)
+        for key, said, n in m.funnel(program, period)
+    ]
     counts = [n for *_, n in funnel]
     funnel_values = disclosure.funnel(counts) if suppress else list(counts)
     return {
         "funnel": [
-            {"key": key, "label": label, "value": value, "text": figure_text("referrals", value)}
-            for (key, label, _), value in zip(funnel, funnel_values, strict=True)
+            {
+                "key": key,
+                "label": stage,
+                "value": value,
+                "text": figure_text("referrals", value, lang),
+            }
+            for (key, stage, _), value in zip(funnel, funnel_values, strict=True)
         ],
         "funnel_chart": charts.bar_chart(
-            "From notification to engagement",
-            [(label, value) for (_, label, _), value in zip(funnel, funnel_values, strict=True)],
+            words(lang)["funnel_heading"],
+            [(stage, value) for (_, stage, _), value in zip(funnel, funnel_values, strict=True)],
             kind="funnel",
+            say=_say(lang),
         ),
     }
 
 
-def build_breakdown(program: Program, period: Any, by: str, suppress: bool) -> dict[str, Any]:
+def build_breakdown(
+    program: Program, period: Any, by: str, suppress: bool, lang: str = "en"
+) -> dict[str, Any]:
     """The table and chart by the chosen group, and the map, which reads the by-district rows."""
-    rows, total, columns = breakdown(program, period, by, suppress)
+    rows, total, columns = breakdown(program, period, by, suppress, lang)
     chart_column = columns[0]
-    by_district = rows if by == "district" else breakdown(program, period, "district", suppress)[0]
+    by_district = (
+        rows if by == "district" else breakdown(program, period, "district", suppress, lang)[0]
+    )
+    title = words(lang)["breakdown_chart"].format(
+        metric=metric_label(chart_column, lang), group=breakdown_label(by, lang).lower()
+    )
     return {
         "breakdown_rows": rows,
         "breakdown_total": total,
-        "breakdown_columns": [
-            {"key": c, "label": METRIC_LABELS.get(c, c.replace("_", " ").capitalize())}
-            for c in columns
-        ],
+        "breakdown_columns": [{"key": c, "label": metric_label(c, lang)} for c in columns],
         "breakdown_chart": charts.bar_chart(
-            f"{METRIC_LABELS.get(chart_column, chart_column)} by {BREAKDOWN_LABELS[by].lower()}",
-            [(str(row["label"]), row[chart_column]) for row in rows],
+            title, [(str(row["label"]), row[chart_column]) for row in rows], say=_say(lang)
         ),
-        "map": district_map(program, by_district),
+        "map": district_map(program, by_district, lang),
     }
 
 
-def build_dispositions(program: Program, period: Any, suppress: bool) -> dict[str, Any]:
+def build_dispositions(
+    program: Program, period: Any, suppress: bool, lang: str = "en"
+) -> dict[str, Any]:
     now = m.compute_metrics(program, period).as_api()
-    rows, total = dispositions_with_total(now.get("dispositions") or {}, suppress)
+    rows, total = dispositions_with_total(now.get("dispositions") or {}, suppress, lang)
     return {
         "dispositions": rows,
         "dispositions_total": total,
         "dispositions_chart": charts.bar_chart(
-            "Encounters by disposition", [(row["label"], row["encounters"]) for row in rows]
+            words(lang)["dispositions_chart"],
+            [(row["label"], row["encounters"]) for row in rows],
+            say=_say(lang),
         ),
     }
 
@@ -379,25 +445,28 @@ class Reading:
         return "dispositions" in self.program.rules.metrics
 
 
-# The sections that load after the first screen: (heading, what the link shows).
-SECTIONS = {
-    "funnel": ("From notification to engagement", "the funnel"),
-    "monthly": ("Month by month", "the figures month by month"),
-    "dispositions": ("Dispositions", "the dispositions"),
-    "breakdown": ("", "the breakdown and the map"),
-}
+# The sections that load after the first screen; their headings and what their links
+# show are `<name>_heading` and `<name>_what` in the page's words.
+SECTIONS = ("funnel", "monthly", "dispositions", "breakdown")
 
 
 def build_section(name: str, reading: Reading) -> dict[str, Any]:
-    program, period, suppress = reading.program, reading.period, reading.suppress
+    program, period, suppress, lang = (
+        reading.program,
+        reading.period,
+        reading.suppress,
+        reading.lang,
+    )
     with m.shared_facts():
         if name == "funnel":
-            return build_funnel(program, period, suppress)
+            return build_funnel(program, period, suppress, lang)
         if name == "breakdown":
-            return build_breakdown(program, period, reading.by, suppress)
+            return build_breakdown(program, period, reading.by, suppress, lang)
         if name == "monthly":
-            return {"monthly_chart": monthly(program, period, reading.monthly_key, suppress)}
-        return build_dispositions(program, period, suppress)
+            chart = monthly(program, period, reading.monthly_key, suppress, lang)
+            caption = words(lang)["monthly_caption"].format(title=chart.title)
+            return {"monthly_chart": chart, "monthly_caption": caption}
+        return build_dispositions(program, period, suppress, lang)
 
 
 def _read_request(
@@ -472,21 +541,30 @@ def _section_urls(reading: Reading) -> dict[str, str]:
 
 
 def _context(reading: Reading) -> dict[str, Any]:
-    """What every dashboard template reads, whichever part of it is shown."""
+    """What every dashboard template reads, whichever part of it is shown; its words are
+    `t`, in the page's language (a member's page is in English)."""
+    lang = reading.lang
+    said = words(lang)
+    previous = disclosure.previous_period(reading.period, reading.suppress)
+    by_label = breakdown_label(reading.by, lang)
     return {
+        "t": said,
+        "base_template": "reports/public_base.html" if reading.public else "base.html",
         "program": reading.program,
         "period": reading.period,
-        "previous": disclosure.previous_period(reading.period, reading.suppress),
+        "previous": previous,
+        "period_label": period_label(reading.period, lang),
+        "previous_label": period_label(previous, lang),
         "suppress": reading.suppress,
         "public": reading.public,
         "errors": list(reading.errors),
-        "lang": reading.lang,
+        "lang": lang,
         "by": reading.by,
-        "by_label": BREAKDOWN_LABELS[reading.by],
-        "breakdown_heading": f"By {BREAKDOWN_LABELS[reading.by].lower()}",
-        "breakdowns": [(key, BREAKDOWN_LABELS.get(key, key)) for key in m.BREAKDOWNS],
+        "by_label": by_label,
+        "breakdown_heading": said["by_group"].format(group=by_label.lower()),
+        "breakdowns": [(key, breakdown_label(key, lang)) for key in m.BREAKDOWNS],
         "monthly_key": reading.monthly_key,
-        "monthly_choices": [(key, METRIC_LABELS[key]) for key in reading.monthly_choices],
+        "monthly_choices": [(key, metric_label(key, lang)) for key in reading.monthly_choices],
         "show_dispositions": reading.shows_dispositions,
         "page_url": _page_url(reading),
         "section_urls": _section_urls(reading),
@@ -592,10 +670,10 @@ def public_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     with translation.override(reading.lang):
         context = _context(reading)
         with m.shared_facts():
-            context.update(build_headline(reading.program, reading.period, suppress=True))
+            context.update(build_headline(reading.program, reading.period, True, reading.lang))
         context.update(
             other_language=other,
-            other_language_name="English" if other == "en" else "Español",
+            other_language_name=words(reading.lang)["other_language_name"],
             switch_url=f"{request.path}?{urlencode({'lang': other})}",
         )
         return render(request, "reports/dashboard.html", context)
@@ -609,11 +687,12 @@ def _section(request: HttpRequest, reading: Reading, name: str, actor: Actor) ->
     with translation.override(reading.lang):
         context = _context(reading)
         context.update(build_section(name, reading))
-        heading = SECTIONS[name][0]
+        said = context["t"]
+        heading = context["breakdown_heading"] if name == "breakdown" else said[f"{name}_heading"]
         context.update(
             section=name,
             section_template=f"reports/_section_{name}.html",
-            section_title=heading or context["breakdown_heading"],
+            section_title=heading,
         )
         fragment = request.headers.get("HX-Request") == "true"
         template = context["section_template"] if fragment else "reports/dashboard_section.html"

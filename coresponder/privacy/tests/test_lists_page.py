@@ -81,9 +81,7 @@ def test_the_accounting_of_disclosures_pages(world: World, api_client_for: Any) 
 
 
 @pytest.mark.parametrize("page", ["0", "-1", "x"])
-def test_a_page_before_the_first_is_refused(
-    world: World, api_client_for: Any, page: str
-) -> None:
+def test_a_page_before_the_first_is_refused(world: World, api_client_for: Any, page: str) -> None:
     client = api_client_for(reader(world, Role.COORDINATOR))
     for url in ("/api/v1/break-glass", f"/api/v1/persons/{world.person.pk}/disclosures"):
         response = client.get(url, {"page": page})
