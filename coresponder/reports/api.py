@@ -94,26 +94,21 @@ class MetricsOut(Deidentified):
     dispositions: dict[str, int | None] = Field(..., description="Encounters by disposition code")
 
 
-class BreakdownRow(Schema):
+class BreakdownTotal(Schema):
+    """The count metrics of a group, or of all the groups (`total`)."""
+
+    referrals: int | None = None
+    people_referred_to_services: int | None = None
+    people_engaged: int | None = None
+    people_contacted: int | None = None
+    people_accepted_treatment: int | None = None
+    overdoses_fatal: int | None = None
+    overdoses_nonfatal: int | None = None
+
+
+class BreakdownRow(BreakdownTotal):
     key: str
     label: str
-    referrals: int | None = None
-    people_referred_to_services: int | None = None
-    people_engaged: int | None = None
-    people_contacted: int | None = None
-    people_accepted_treatment: int | None = None
-    overdoses_fatal: int | None = None
-    overdoses_nonfatal: int | None = None
-
-
-class BreakdownTotal(Schema):
-    referrals: int | None = None
-    people_referred_to_services: int | None = None
-    people_engaged: int | None = None
-    people_contacted: int | None = None
-    people_accepted_treatment: int | None = None
-    overdoses_fatal: int | None = None
-    overdoses_nonfatal: int | None = None
 
 
 class BreakdownOut(Deidentified):
