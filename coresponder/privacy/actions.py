@@ -270,12 +270,16 @@ def _unknown_recipients(
     recipients: Sequence[Mapping[str, str]], program_ids: Sequence[int]
 ) -> list[str]:
     """A recipient named by an organisation or a user who takes no part in the person's
-    programs (an organisation takes part as a partner of one, or through its members): a
+    programs (an organisation takes part as a partner of one, through its members, or as a
+    provider in the service directory): a
     typo would release to no one, and the person would believe otherwise. Only those
     programs are looked in, so the answer tells nothing of anyone else on the site."""
     problems = []
-    works_here = Q(programs__in=program_ids) | Q(
-        users__memberships__program__in=program_ids, users__memberships__active=True
+    works_here = (
+        Q(programs__in=program_ids)
+        | Q(users__memberships__program__in=program_ids, users__memberships__active=True)
+        # A provider in the service directory, which is public: referrals go to it.
+        | Q(directory_entries__isnull=False)
     )
     for index, recipient in enumerate(recipients):
         for key, value in recipient.items():
