@@ -74,11 +74,6 @@ def follow_up_referral(
         if follow_up.fatal_overdose != "family":
             return None
         target = OutreachTask.Target.FAMILY
-    already = OutreachTask.objects.filter(
-        program=program, person=person, status__in=OPEN_STATUSES, target=target
-    ).first()
-    if already is not None:
-        return escalate_task(actor, already)
     anchor = (
         overdose.occurred_at
         if follow_up.anchor == "overdose" and overdose
@@ -91,6 +86,13 @@ def follow_up_referral(
     start, end, late = follow_up_window(
         anchor, learned, follow_up.opens_after_hours, follow_up.closes_after_hours
     )
+    already = OutreachTask.objects.filter(
+        program=program, person=person, status__in=OPEN_STATUSES, target=target
+    ).first()
+    if already is not None:
+        # The new contact gives the team its own window: a second overdose an hour before
+        # the first one's window closes is not left an hour.
+        return escalate_task(actor, already, window_end=end)
     return open_task(
         actor, program, person, referral, overdose, target, start, end, window_from_report=late
     )
@@ -154,13 +156,33 @@ def follow_up_death(
     return follow_up_referral(actor, program, person, referral, overdose)
 
 
-def escalate_task(actor: Actor, task: OutreachTask, by: int = 1) -> OutreachTask:
-    """Someone came to notice again while the task is open: it counts one more escalation."""
+def escalate_task(
+    actor: Actor,
+    task: OutreachTask,
+    by: int = 1,
+    *,
+    window_end: dt.datetime | None = None,
+) -> OutreachTask:
+    """Someone came to notice again while the task is open: it counts one more escalation,
+    and its window stays open at least until `window_end`, the new contact's own."""
     with transaction.atomic():
         task.escalations += by
+        detail: dict[str, Any] = {"escalated": True}
+        if window_end is not None and window_end > task.window_end:
+            detail["window_end"] = {
+                "from": task.window_end.isoformat(),
+                "to": window_end.isoformat(),
+            }
+            task.window_end = window_end
         save_tracked(task, actor.user)
         record_event(
-            actor, "change", obj=task, person_id=task.person_id, detail={"escalated": True}
+            actor,
+            "change",
+            obj=task,
+            person_id=task.person_id,
+            program_slug=task.program.slug,
+            fields=["outreach"],
+            detail=detail,
         )
     return task
 

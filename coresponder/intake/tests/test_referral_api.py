@@ -322,6 +322,38 @@ def test_a_repeat_referral_escalates_the_open_task(
     assert OutreachTask.objects.get().escalations == 1
 
 
+def test_a_repeat_referral_late_in_the_window_gives_the_team_its_own_window(
+    programs: dict[str, Program], api_client_for: Any
+) -> None:
+    # PAD follows a referral up for 72 hours: a second referral 70 hours into the first
+    # one's window leaves the team 72 hours from the second, not 2.
+    client = api_client_for(staff(programs["pad"]))
+    later = NOW + dt.timedelta(hours=70)
+    with _frozen(NOW):
+        post(client, body_for("pad", "self_referral"))
+    with _frozen(later):
+        post(client, body_for("pad", "self_referral", received_at=iso(later)))
+    task = OutreachTask.objects.get()
+    assert (task.escalations, task.window_end) == (1, later + dt.timedelta(hours=72))
+    event = AuditEvent.objects.filter(object_id=str(task.pk), action="change").get()
+    assert (event.program_slug, event.detail["window_end"]["to"]) == (
+        "pad",
+        (later + dt.timedelta(hours=72)).isoformat(),
+    )
+
+
+def test_a_repeat_referral_never_shortens_the_open_window(
+    programs: dict[str, Program], api_client_for: Any
+) -> None:
+    # A referral reported late, about a day before the first, keeps the first's window.
+    client = api_client_for(staff(programs["pad"]))
+    with _frozen(NOW):
+        post(client, body_for("pad", "self_referral"))
+        post(client, body_for("pad", "self_referral", received_at=iso(NOW - dt.timedelta(days=1))))
+    task = OutreachTask.objects.get()
+    assert (task.escalations, task.window_end) == (1, NOW + dt.timedelta(hours=72))
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
