@@ -168,6 +168,8 @@ class DistrictSpec:
     name: str
     active: bool = True
     boundary: Mapping[str, Any] | None = None
+    # The name the Spanish public pages give it; blank reads the name as it is.
+    name_es: str = ""
 
 
 @dataclass(frozen=True)
@@ -685,7 +687,7 @@ def _parse_districts(reader: _Reader, data: Mapping[str, Any]) -> tuple[District
     seen: set[str] = set()
     for index, raw in enumerate(reader.tables(data, "districts", "districts")):
         path = f"districts[{index}]"
-        reader.unknown_keys(raw, {"code", "name", "active", "boundary"}, path)
+        reader.unknown_keys(raw, {"code", "name", "name_es", "active", "boundary"}, path)
         code = reader.string(raw, "code", f"{path}.code")
         if code in seen:
             reader.fail(f"{path}.code", f"district {code!r} is listed twice")
@@ -701,7 +703,12 @@ def _parse_districts(reader: _Reader, data: Mapping[str, Any]) -> tuple[District
             reader.fail(f"{path}.boundary", "must be a GeoJSON Polygon or MultiPolygon")
             boundary = None
         name = reader.string(raw, "name", f"{path}.name")
-        districts.append(DistrictSpec(code=code, name=name, active=active, boundary=boundary))
+        name_es = ""
+        if "name_es" in raw:
+            name_es = reader.string(raw, "name_es", f"{path}.name_es")
+        districts.append(
+            DistrictSpec(code=code, name=name, active=active, boundary=boundary, name_es=name_es)
+        )
     return tuple(districts)
 
 

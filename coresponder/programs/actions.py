@@ -103,14 +103,16 @@ def _sync_districts(program: Program, preset: Preset, actor: Actor) -> None:
     for spec in preset.districts:
         district = existing.get(spec.code) or District(program=program, code=spec.code)
         boundary = dict(spec.boundary) if spec.boundary else None
-        unchanged = (district.name, district.active, district.boundary) == (
+        unchanged = (district.name, district.name_es, district.active, district.boundary) == (
             spec.name,
+            spec.name_es,
             spec.active,
             boundary,
         )
         if district.pk and unchanged:
             continue
         district.name = spec.name
+        district.name_es = spec.name_es
         district.active = spec.active
         district.boundary = boundary
         save_tracked(district, actor.user)

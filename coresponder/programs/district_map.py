@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from coresponder.programs.models import District
+
 WIDTH = 600.0
 TILE = 140.0
 GAP = 12.0
@@ -65,8 +67,8 @@ def projection(points: Iterable[Sequence[float]]) -> tuple[Any, float]:
     return project, span_y * scale
 
 
-def lay_out_districts(districts: Sequence[Any]) -> DistrictLayout:
-    """Shapes for `districts` (objects with code, name, boundary), in the order given."""
+def lay_out_districts(districts: Sequence[District], lang: str = "en") -> DistrictLayout:
+    """Shapes for `districts`, in the order given, named in the page's language."""
     with_shape = [d for d in districts if d.boundary and rings(d.boundary)]
     if with_shape and len(with_shape) == len(districts):
         project, height = projection(
@@ -79,7 +81,7 @@ def lay_out_districts(districts: Sequence[Any]) -> DistrictLayout:
             shapes.append(
                 DistrictShape(
                     code=district.code,
-                    name=district.name,
+                    name=district.name_in(lang),
                     paths=tuple(
                         "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in ring) + " Z"
                         for ring in drawn
@@ -97,7 +99,7 @@ def lay_out_districts(districts: Sequence[Any]) -> DistrictLayout:
         tiles.append(
             DistrictShape(
                 code=district.code,
-                name=district.name,
+                name=district.name_in(lang),
                 paths=(f"M{x:.1f},{y:.1f} h{TILE:.1f} v{TILE:.1f} h-{TILE:.1f} Z",),
                 label_x=x + TILE / 2,
                 label_y=y + TILE / 2,

@@ -113,6 +113,9 @@ class District(Tracked):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="districts")
     code = models.CharField(max_length=32)
     name = models.CharField(max_length=200)
+    name_es = models.CharField(
+        max_length=200, blank=True, help_text="The name on Spanish public pages; blank: the name"
+    )
     active = models.BooleanField(default=True)
     boundary = models.JSONField(null=True, blank=True, help_text="GeoJSON Polygon or MultiPolygon")
 
@@ -124,6 +127,10 @@ class District(Tracked):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.program.slug})"
+
+    def name_in(self, lang: str) -> str:
+        """The district's name in a page's language ("es" or "en")."""
+        return self.name_es if lang == "es" and self.name_es else self.name
 
 
 class Team(Tracked):

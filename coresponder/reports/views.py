@@ -226,8 +226,12 @@ def breakdown(
 ) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
     columns = breakdown_columns(program)
     rows = [dict(row) for row in m.metric_breakdown(program, period, by)]
+    named = {}
+    if by == "district" and lang != "en":
+        named = {d.code: d.name_in(lang) for d in program.districts.all()}
     for row in rows:
-        row["label"] = _group_label(by, str(row["key"]), str(row["label"]), lang)
+        key = str(row["key"])
+        row["label"] = named.get(key) or _group_label(by, key, str(row["label"]), lang)
     total = {
         "key": "",
         "label": words(lang)["total"],
@@ -275,7 +279,7 @@ def district_map(
         return None
     counts = {str(row["key"]): row.get("referrals") for row in by_district}
     most = max((int(v) for v in counts.values() if v is not None), default=0)
-    layout = lay_out_districts(districts)
+    layout = lay_out_districts(districts, lang)
     shapes = []
     for shape in layout.shapes:
         value = counts.get(shape.code, 0)

@@ -190,6 +190,14 @@ def test_it_rejects_a_shift_in_a_district_the_preset_does_not_define(tmp_path: P
     assert "'99'" in str(error)
 
 
+def test_a_district_may_give_a_spanish_name_and_a_blank_one_is_refused(tmp_path: Path) -> None:
+    pad = next(p for p in load_preset_dir(PRESETS) if p.slug == "pad")
+    assert {d.code: d.name_es for d in pad.districts}["24"] == "Distrito 24"
+    path = write_preset(tmp_path, "pad", altered("pad", 'name_es = "Distrito 22"', 'name_es = " "'))
+
+    assert_names_file_and_key(rejection(path), path, "districts[0].name_es")
+
+
 def test_it_rejects_a_team_slot_with_an_unknown_role(tmp_path: Path) -> None:
     path = write_preset(
         tmp_path, "pad", altered("pad", 'roles = ["officer"]', 'roles = ["sheriff"]')

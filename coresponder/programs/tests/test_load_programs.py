@@ -123,14 +123,19 @@ def test_a_preset_that_activates_a_district_opens_it(preset_dir: Path) -> None:
     load_programs(SYSTEM, preset_dir)
     edit(
         preset_dir / "pad.toml",
-        'name = "25th District (planned)"\nactive = false',
-        'name = "25th District"',
+        'name = "25th District (planned)"\nname_es = "Distrito 25 (previsto)"\nactive = false',
+        'name = "25th District"\nname_es = "Distrito 25"',
     )
 
     load_programs(SYSTEM, preset_dir)
 
     district = District.objects.get(program__slug="pad", code="25")
-    assert (district.name, district.active, district.version) == ("25th District", True, 2)
+    assert (district.name, district.name_es, district.active, district.version) == (
+        "25th District",
+        "Distrito 25",
+        True,
+        2,
+    )
 
 
 def test_a_shift_renamed_in_the_preset_replaces_the_old_one(preset_dir: Path) -> None:

@@ -113,3 +113,23 @@ def test_every_group_of_a_spanish_breakdown_reads_in_spanish(world: Program, by:
     shown = [row["label"] for row in context["breakdown_rows"]]
     english = set(labels_of(by).values()) - set(labels_of(by, "es").values())
     assert shown and not english & set(shown)
+
+
+def test_a_spanish_breakdown_and_map_name_districts_as_the_preset_names_them_in_spanish(
+    world: Program,
+) -> None:
+    html, context = whole_dashboard({"lang": "es", "by": "district"})
+    text = visible_text(html)
+    shown = [row["label"] for row in context["breakdown_rows"]]
+    assert "Distrito 24" in shown and "24th District" not in shown
+    assert "Distrito 24" in text and "24th District" not in text
+    english, _ = whole_dashboard({"by": "district"})
+    assert "24th District" in visible_text(english) and "Distrito 24" not in english
+
+
+def test_a_district_without_a_spanish_name_reads_its_name_on_the_spanish_page(
+    world: Program,
+) -> None:
+    District.objects.filter(program=world, code="24").update(name_es="")
+    _, context = whole_dashboard({"lang": "es", "by": "district"})
+    assert "24th District" in [row["label"] for row in context["breakdown_rows"]]
