@@ -17,7 +17,7 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import date_problem
-from coresponder.domain.policy import FieldGroup, RecordType, may_write
+from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.actions import add_notice
 from coresponder.outreach.models import Notice
@@ -129,9 +129,20 @@ def _member(program: Program, user_or_id: Any, field: str) -> User:
     raise ActionError("Choose someone in this program.", {field: ["not a member of this program"]})
 
 
+def plan_programs(access: PersonAccess) -> list[int]:
+    """The programs whose care plans for the person the user may open: their role there
+    writes care plans and reads the clinical detail a plan is."""
+    return [
+        pk
+        for pk in access.roles
+        if access.may_write(RecordType.ENCOUNTER, pk)
+        and access.decision(FieldGroup.CLINICAL, pk) is GroupVisibility.SHOWN
+    ]
+
+
 def _plan_program(access: PersonAccess, slug: str | None) -> Program:
     """The plan's program: one where the user writes care plans and knows the person."""
-    writable = {pk for pk, role in access.roles.items() if may_write(role, RecordType.ENCOUNTER)}
+    writable = set(plan_programs(access))
     programs = list(Program.objects.filter(pk__in=writable).order_by("slug"))
     if slug:
         chosen = [p for p in programs if p.slug == slug]

@@ -22,11 +22,17 @@ def plans_of(access: PersonAccess) -> list[CarePlan]:
 
     Goals, steps and follow-ups come in a fixed number of queries however many plans there are.
     """
-    if access.decision(FieldGroup.CLINICAL) is not GroupVisibility.SHOWN:
+    # Each program's plans as the reader's role in that program reads clinical detail.
+    shown = [
+        pid
+        for pid in access.program_ids
+        if access.decision(FieldGroup.CLINICAL, pid) is GroupVisibility.SHOWN
+    ]
+    if not shown:
         access.shows(FieldGroup.CLINICAL)  # notes the withheld group for the audit
         return []
     plans = list(
-        CarePlan.objects.filter(person=access.person, program_id__in=access.program_ids)
+        CarePlan.objects.filter(person=access.person, program_id__in=shown)
         .select_related("program", "owner")
         .prefetch_related(
             Prefetch(
@@ -38,8 +44,8 @@ def plans_of(access: PersonAccess) -> list[CarePlan]:
             Prefetch("follow_ups", queryset=FollowUp.objects.select_related("owner")),
         )
     )
-    if plans:
-        access.shows(FieldGroup.CLINICAL)  # released: a consent-based read is a disclosure
+    for program_id in {plan.program_id for plan in plans}:
+        access.shows(FieldGroup.CLINICAL, program_id)  # released: a consent-based read discloses
     return plans
 
 
@@ -51,11 +57,12 @@ def _load(user: Any, plan: CarePlan | None, *, write: bool) -> PersonAccess:
     access = access_person(user, plan.person_id)
     if plan.program_id not in access.program_ids:
         raise NotVisible("care plan")
-    if access.decision(FieldGroup.CLINICAL) is not GroupVisibility.SHOWN:
+    if access.decision(FieldGroup.CLINICAL, plan.program_id) is not GroupVisibility.SHOWN:
         raise NotVisible("care plan")
-    if write and not access.may_write(RecordType.ENCOUNTER):
+    if write and not access.may_write(RecordType.ENCOUNTER, plan.program_id):
         raise Forbidden("Your role may not write care plans.")
-    access.shows(FieldGroup.CLINICAL)  # released: a consent-based read is a disclosure
+    # Released: a consent-based read is a disclosure.
+    access.shows(FieldGroup.CLINICAL, plan.program_id)
     return access
 
 

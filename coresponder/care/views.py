@@ -37,7 +37,7 @@ from coresponder.care.reading import (
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
-from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType, may_write
+from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType
 from coresponder.privacy.access import PersonAccess, access_person
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs import form_tokens
@@ -56,8 +56,7 @@ def _name(access: PersonAccess) -> str:
 
 
 def _writable_programs(access: PersonAccess) -> list[Program]:
-    ids = [pk for pk, role in access.roles.items() if may_write(role, RecordType.ENCOUNTER)]
-    return list(Program.objects.filter(pk__in=ids).order_by("name"))
+    return list(Program.objects.filter(pk__in=actions.plan_programs(access)).order_by("name"))
 
 
 def _stale(form: forms.Form, current: int) -> forms.Form:
@@ -80,7 +79,7 @@ def person_care_plans(request: HttpRequest, person_id: int) -> HttpResponse:
     access = access_person(request.user, person_id)
     programs = _writable_programs(access)
     form = None
-    if programs and access.shows(FieldGroup.CLINICAL):
+    if programs:
         form = PlanForm(programs, request.user.pk, request.POST or None, prefix="plan")
     if request.method == "POST":
         if form is None:  # the person is theirs to see, but not to open a plan for

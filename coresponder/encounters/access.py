@@ -29,8 +29,10 @@ class EncounterAccess:
     def clinical(self) -> GroupVisibility:
         """Shown, withheld for want of consent, or hidden; consent-released reads count."""
         if self.person_access is not None:
-            self.person_access.shows(FieldGroup.CLINICAL)
-            return self.person_access.decision(FieldGroup.CLINICAL)
+            # As the reader's role in the encounter's own program reads it.
+            program_id = self.encounter.program_id
+            self.person_access.shows(FieldGroup.CLINICAL, program_id)
+            return self.person_access.decision(FieldGroup.CLINICAL, program_id)
         return unconsented_visibility(self.role, FieldGroup.CLINICAL)
 
 

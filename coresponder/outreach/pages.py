@@ -174,7 +174,7 @@ def _asked_for_help(task: OutreachTask, access: PersonAccess) -> dict[str, Any] 
     referral = task.referral
     if referral is None or referral.channel != Referral.Channel.PUBLIC:
         return None
-    if not access.shows(FieldGroup.REFERRAL):
+    if not access.shows(FieldGroup.REFERRAL, referral.program_id):
         return None
     asked = request_words(referral)
     if not access.shows(FieldGroup.CONTACT):

@@ -20,7 +20,6 @@ from coresponder.domain.policy import (
     FieldGroup,
     GroupVisibility,
     RecordType,
-    may_write,
 )
 from coresponder.domain.vocabulary import label
 from coresponder.encounters.models import Encounter
@@ -252,11 +251,16 @@ def access_amendment(user: Any, amendment_id: Any) -> tuple[Amendment, PersonAcc
     except (Amendment.DoesNotExist, TypeError, ValueError) as exc:
         raise NotVisible("amendment") from exc
     access = access_person(user, amendment.person_id)
-    if amendment.program_id not in access.program_ids or (
-        access.decision(GROUP_OF[amendment.field]) is not GroupVisibility.SHOWN
-    ):
+    if amendment.program_id not in access.program_ids or not field_shown(access, amendment):
         raise NotVisible("amendment")
     return amendment, access
+
+
+def field_shown(access: PersonAccess, amendment: Amendment) -> bool:
+    """Whether the reader is shown the field an amendment is about: a person's own field as
+    the reader sees the person, an encounter's as their role in its program reads it."""
+    program_id = amendment.program_id if amendment.record_kind != Kind.PERSON else None
+    return access.decision(GROUP_OF[amendment.field], program_id) is GroupVisibility.SHOWN
 
 
 def record_of(access: PersonAccess, kind: str, record_id: int) -> Any:
@@ -283,10 +287,13 @@ def amendable_targets(access: PersonAccess) -> list[tuple[str, str]]:
             for name, words in PERSON_FIELDS.items()
             if access.decision(GROUP_OF[name]) is GroupVisibility.SHOWN
         ]
-    if access.decision(FieldGroup.CLINICAL) is GroupVisibility.SHOWN:
-        programs = [
-            pk for pk, role in access.roles.items() if may_write(role, RecordType.ENCOUNTER)
-        ]
+    programs = [
+        pk
+        for pk in access.roles
+        if access.may_write(RecordType.ENCOUNTER, pk)
+        and access.decision(FieldGroup.CLINICAL, pk) is GroupVisibility.SHOWN
+    ]
+    if programs:
         encounters = Encounter.objects.filter(
             person=access.person, program_id__in=programs
         ).select_related("program")

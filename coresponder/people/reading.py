@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import Forbidden
@@ -116,13 +116,14 @@ def person_record(access: PersonAccess) -> dict[str, Any]:
                 for c in person.collaterals.all()
             ],
         )
-    if access.shows(G.REFERRAL):
-        record["referrals"] = _referrals(access, programs)
-    if access.shows(G.OUTREACH):
-        record["outreach_tasks"] = _outreach(person, programs)
-        record["encounters"] = _encounters(person, programs)
-    if access.shows(G.ENGAGEMENT):
-        record["engaged"] = is_engaged(person, programs)
+    # Each program's records as the reader's role in that program reads them.
+    if referring := access.programs_showing(G.REFERRAL):
+        record["referrals"] = _referrals(access, referring)
+    if outreach := access.programs_showing(G.OUTREACH):
+        record["outreach_tasks"] = _outreach(person, outreach)
+        record["encounters"] = _encounters(person, outreach)
+    if engaging := access.programs_showing(G.ENGAGEMENT):
+        record["engaged"] = is_engaged(person, engaging)
     record.update(_clinical(access, programs))
     service_referrals = _service_referrals(access, programs)
     if service_referrals is not None:
@@ -136,7 +137,7 @@ def person_record(access: PersonAccess) -> dict[str, Any]:
 
 
 def _referrals(access: PersonAccess, programs: list[int]) -> list[dict[str, Any]]:
-    show_offense = access.shows(G.JUSTICE)
+    justice = set(access.programs_showing(G.JUSTICE))
     rows = []
     for referral in access.person.referrals.filter(program_id__in=programs).select_related(
         "program", "district"
@@ -150,7 +151,7 @@ def _referrals(access: PersonAccess, programs: list[int]) -> list[dict[str, Any]
             "reasons": referral.eligibility_reasons,
             "district": referral.district.code if referral.district else None,
         }
-        offense = offense_of(referral, show_offense)
+        offense = offense_of(referral, referral.program_id in justice)
         if offense is not None:
             row["offense"] = offense
         rows.append(row)
@@ -211,8 +212,10 @@ def _clinical(access: PersonAccess, programs: list[int]) -> dict[str, Any]:
     )
     if not has_clinical:
         return {}
-    if not access.shows(G.CLINICAL):
+    shown = access.programs_showing(G.CLINICAL)
+    if not shown:
         return {"screenings": _withheld()} if G.CLINICAL in access.withheld else {}
+    encounters = encounters.filter(program_id__in=shown)
     screenings = [
         {
             "encounter_id": s.encounter_id,
@@ -254,12 +257,22 @@ def visible_service_referrals(
     referrals = ServiceReferral.objects.filter(
         person=access.person, program_id__in=programs
     ).select_related("service__organization", "program")
-    if not access.shows(G.REFERRAL):
-        # Providers see only what was sent to their own organisation.
-        if access.decision(G.PART2) is not GroupVisibility.SHOWN:
-            return None
-        referrals = referrals.filter(service__organization__partner_id=access.user.organization_id)
-    return referrals
+    referring = set(access.programs_showing(G.REFERRAL)) & set(programs)
+    # Elsewhere, providers see only what was sent to their own organisation.
+    sent_to_them = [
+        pid
+        for pid in set(programs) - referring
+        if access.decision(G.PART2, pid) is GroupVisibility.SHOWN
+    ]
+    if not referring and not sent_to_them:
+        return None
+    return referrals.filter(
+        Q(program_id__in=referring)
+        | Q(
+            program_id__in=sent_to_them,
+            service__organization__partner_id=access.user.organization_id,
+        )
+    )
 
 
 def shows_consents(access: PersonAccess) -> bool:
@@ -267,7 +280,9 @@ def shows_consents(access: PersonAccess) -> bool:
     return access.may_write(RecordType.CONSENT)
 
 
-def clinical_shown(access: PersonAccess, has_clinical: bool) -> bool | None:
+def clinical_shown(
+    access: PersonAccess, has_clinical: bool, program_id: int | None = None
+) -> bool | None:
     """True/False when the reader sees clinical facts or not; None when there are none.
 
     Asked only when there is something clinical, so an empty record is not audited
@@ -275,4 +290,4 @@ def clinical_shown(access: PersonAccess, has_clinical: bool) -> bool | None:
     """
     if not has_clinical:
         return None
-    return access.shows(G.CLINICAL)
+    return access.shows(G.CLINICAL, program_id)

@@ -25,8 +25,8 @@ from coresponder.domain.screenings import answers_said
 from coresponder.domain.vocabulary import field_words, label
 from coresponder.identity.models import Merge
 from coresponder.people.amendments import (
-    GROUP_OF,
     field_label,
+    field_shown,
     value_text,
 )
 from coresponder.people.models import Amendment
@@ -182,7 +182,7 @@ def _amendments(access: PersonAccess) -> list[dict[str, Any]]:
         person=access.person, program_id__in=access.program_ids
     ).order_by("received_on", "id")
     for amendment in amendments:
-        if access.decision(GROUP_OF[amendment.field]) is not GroupVisibility.SHOWN:
+        if not field_shown(access, amendment):
             continue
         rows.append(
             {

@@ -62,6 +62,7 @@ class _Shown:
     referral: bool
     outreach: bool
     justice: bool
+    program_id: int | None = None  # whose records these decisions are of
 
 
 # The history is made of referral, outreach and clinical facts.
@@ -82,14 +83,30 @@ def has_history(access: PersonAccess) -> bool:
 def person_timeline(access: PersonAccess) -> list[dict[str, Any]]:
     """Every dated fact of the person the reader may see, in their programs, newest first."""
     programs = access.program_ids
-    referral = access.shows(G.REFERRAL)
+    contact = access.shows(G.CONTACT)
+    entries: list[dict[str, Any]] = []
+    for program_id in programs:
+        entries += _program_entries(access, program_id, contact)
+    entries += _service_referral_entries(access, programs)
+    if shows_consents(access):
+        entries += _consent_entries(access, programs)
+    entries.sort(key=lambda e: (e["at"], _KIND_ORDER[e["kind"]], e["detail"].get("id", 0)))
+    entries.reverse()
+    return _on_program_clocks(access, entries)
+
+
+def _program_entries(access: PersonAccess, program_id: int, contact: bool) -> list[dict[str, Any]]:
+    """One program's facts, as the reader's role in that program reads them."""
+    referral = access.shows(G.REFERRAL, program_id)
     shown = _Shown(
-        contact=access.shows(G.CONTACT),
+        contact=contact,
         referral=referral,
-        outreach=access.shows(G.OUTREACH),
+        outreach=access.shows(G.OUTREACH, program_id),
         # Offense detail is asked of the gate only where referrals are read, as the record does.
-        justice=referral and access.shows(G.JUSTICE),
+        justice=referral and access.shows(G.JUSTICE, program_id),
+        program_id=program_id,
     )
+    programs = [program_id]
     entries: list[dict[str, Any]] = []
     if shown.referral:
         entries += _referral_entries(access, programs, shown)
@@ -97,12 +114,7 @@ def person_timeline(access: PersonAccess) -> list[dict[str, Any]]:
     if shown.outreach:
         entries += _outreach_entries(access, programs, shown)
     entries += _encounter_entries(access, programs, shown)
-    entries += _service_referral_entries(access, programs)
-    if shows_consents(access):
-        entries += _consent_entries(access, programs)
-    entries.sort(key=lambda e: (e["at"], _KIND_ORDER[e["kind"]], e["detail"].get("id", 0)))
-    entries.reverse()
-    return _on_program_clocks(access, entries)
+    return entries
 
 
 def _on_program_clocks(access: PersonAccess, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -271,8 +283,8 @@ def _encounter_entries(
         .prefetch_related("screenings")
     )
     has_clinical = any(e.clinical_note or e.screenings.all() for e in encounters)
-    clinical = clinical_shown(access, has_clinical)
-    withheld = access.decision(G.CLINICAL) is GroupVisibility.WITHHELD
+    clinical = clinical_shown(access, has_clinical, shown.program_id)
+    withheld = access.decision(G.CLINICAL, shown.program_id) is GroupVisibility.WITHHELD
     entries = []
     for encounter in encounters:
         slug = encounter.program.slug

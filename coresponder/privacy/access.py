@@ -288,6 +288,16 @@ def visible_people(user: Any) -> QuerySet[Person]:
     return Person.objects.filter(condition).distinct()
 
 
+@dataclass(frozen=True)
+class ProgramReads:
+    """What a reader's role in one program reads (break-glass included), what it reads of
+    its own, and what the person's consents release to it."""
+
+    reads: Mapping[FieldGroup, Access]
+    own: Mapping[FieldGroup, Access]
+    released: frozenset[FieldGroup]
+
+
 @dataclass
 class PersonAccess:
     """What one user may see of one person, decided once per request."""
@@ -304,35 +314,52 @@ class PersonAccess:
     disclosed: dict[FieldGroup, str] = field(default_factory=dict)  # group → basis
     withheld: set[FieldGroup] = field(default_factory=set)
     notice_given: bool = False
+    # Program id → what the reader's role there reads of that program's records, and what
+    # the person's consents release to that role: a record is shown as its own program's
+    # role reads it, so a clinician elsewhere does not open the police's copy.
+    by_program: dict[int, ProgramReads] = field(default_factory=dict)
 
-    def decision(self, group: FieldGroup) -> GroupVisibility:
-        return decide(self.reads[group], group in self.released)
+    def _reads_in(self, program_id: int | None) -> ProgramReads:
+        if program_id is not None and program_id in self.by_program:
+            return self.by_program[program_id]
+        return ProgramReads(self.reads, self.own_reads, frozenset(self.released))
 
-    def shows(self, group: FieldGroup) -> bool:
+    def decision(self, group: FieldGroup, program_id: int | None = None) -> GroupVisibility:
+        """Shown, withheld or hidden: of the person (no program), or of one program's records."""
+        reads = self._reads_in(program_id)
+        return decide(reads.reads[group], group in reads.released)
+
+    def shows(self, group: FieldGroup, program_id: int | None = None) -> bool:
         """True when the group is shown; a shown Part 2 or consent-only group is disclosed.
 
+        With `program_id`, of that program's records, as the reader's role there reads them.
         Call it where the group's data is about to be released, not to ask in advance
         (use `decision` for that): a read that released nothing discloses nothing.
         """
-        decision = self.decision(group)
+        decision = self.decision(group, program_id)
         if decision is GroupVisibility.SHOWN:
-            basis = self.disclosure_basis(group)
+            basis = self.disclosure_basis(group, program_id)
             if basis:
                 self.disclosed.setdefault(group, basis)
         if decision is GroupVisibility.WITHHELD:
             self.withheld.add(group)
         return decision is GroupVisibility.SHOWN
 
-    def disclosure_basis(self, group: FieldGroup) -> str:
+    def programs_showing(self, group: FieldGroup) -> list[int]:
+        """The programs whose records of the group this reader is shown (and so discloses)."""
+        return [pid for pid in self.roles if self.shows(group, pid)]
+
+    def disclosure_basis(self, group: FieldGroup, program_id: int | None = None) -> str:
         """Why a shown group is released: consent or break-glass; "" when the role reads it.
 
         A role that reads the group outright (a provider its own Part 2 record, the
         clinical team clinical detail) is the holder's own use, not a disclosure.
         """
-        own = self.own_reads.get(group, self.reads[group])
+        reads = self._reads_in(program_id)
+        own = reads.own.get(group, reads.reads[group])
         if own is Access.ALLOW:
             return ""
-        if own is Access.CONSENT and group in self.released:
+        if own is Access.CONSENT and group in reads.released:
             return DisclosureBasis.CONSENT
         if self.break_glass is not None:
             return DisclosureBasis.BREAK_GLASS
@@ -350,7 +377,12 @@ class PersonAccess:
         self.notice_given = True
         return REDISCLOSURE_NOTICE
 
-    def may_write(self, record: RecordType) -> bool:
+    def may_write(self, record: RecordType, program_id: int | None = None) -> bool:
+        """Whether a role the reader holds may write the record: with `program_id`, the
+        role in that program."""
+        if program_id is not None:
+            role = self.roles.get(program_id)
+            return role is not None and may_write(role, record)
         return any(may_write(role, record) for role in self.roles.values())
 
     @property
@@ -426,23 +458,28 @@ def access_person(user: Any, person_id: Any) -> PersonAccess:
     glass = None
     if any(POLICY[role].may_break_glass for role in roles.values()):
         glass = active_break_glass(user, person, now)
-    own_tables = [POLICY[role].read for role in roles.values()]
-    tables = [*own_tables, BREAK_GLASS_READ] if glass is not None else own_tables
     consents = consents_naming(person, user, list(set(roles.values())), now)
-    released: set[FieldGroup] = set()
-    for role in set(roles.values()):
-        released |= released_groups(
-            [consent_terms(c) for c in consents], reader_of(user, role), now
-        )
+    terms = [consent_terms(c) for c in consents]
+    released_to = {
+        role: released_groups(terms, reader_of(user, role), now) for role in roles.values()
+    }
+    by_program = {}
+    for program_id, role in roles.items():
+        own = POLICY[role].read
+        # The glass widens what a role that may break it reads in its own program.
+        widened = glass is not None and POLICY[role].may_break_glass
+        reads = merge_reads([own, BREAK_GLASS_READ]) if widened else dict(own)
+        by_program[program_id] = ProgramReads(reads, own, frozenset(released_to[role]))
     return PersonAccess(
         person=person,
         user=user,
-        reads=merge_reads(tables),
-        own_reads=merge_reads(own_tables),
+        reads=merge_reads(r.reads for r in by_program.values()),
+        own_reads=merge_reads(r.own for r in by_program.values()),
         roles=roles,
-        released=released,
+        released=set().union(*released_to.values()),
         consents=consents,
         break_glass=glass,
+        by_program=by_program,
     )
 
 

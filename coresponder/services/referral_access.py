@@ -60,7 +60,7 @@ def note_for(access: PersonAccess, referral: ServiceReferral, side: Side | None)
     for reads it, and in the referring program whoever the gate shows clinical detail of
     the person (an officer only with the person's consent).
     """
-    if side is Side.PROVIDER or access.shows(FieldGroup.CLINICAL):
+    if side is Side.PROVIDER or access.shows(FieldGroup.CLINICAL, referral.program_id):
         return referral.note
     return None
 

@@ -48,7 +48,7 @@ def service_referral_status(access: PersonAccess, referral: ServiceReferral) -> 
     if own:
         access.release_own_part2()
         return shown
-    if access.shows(FieldGroup.PART2):
+    if access.shows(FieldGroup.PART2, referral.program_id):
         return shown
     if FieldGroup.PART2 in access.withheld:
         return {"status": "withheld", "status_note": WITHHELD_TEXT}

@@ -90,11 +90,12 @@ def _amendable(access: PersonAccess, kind: str, record_id: int, field: str) -> A
         )
         if encounter is None:
             raise ActionError("No such encounter.", {"record_id": ["No such encounter."]})
-        role = access.roles.get(encounter.program_id)
-        if role is None or not may_write(role, RecordType.ENCOUNTER):
+        if not access.may_write(RecordType.ENCOUNTER, encounter.program_id):
             raise Forbidden("Your role may not amend this encounter.")
         target = encounter
-    if access.decision(GROUP_OF[field]) is not GroupVisibility.SHOWN:
+    # An encounter's field as the reader's role in the encounter's program reads it.
+    program_id = target.program_id if target is not person else None
+    if access.decision(GROUP_OF[field], program_id) is not GroupVisibility.SHOWN:
         raise Forbidden("Your role may not read this field.")
     return target
 
