@@ -63,6 +63,7 @@ from coresponder.privacy.access import (
     identifiable_people,
     identified_through_programs,
     is_admin,
+    reads_contact,
     role_grants,
 )
 from coresponder.privacy.grants import Grants
@@ -343,11 +344,14 @@ def possible_matches(
     `among` replaces what the user may see with the people a program's referral may
     be linked to (`privacy.access.linkable`): the same gate as intake.
     """
+    grants = role_grants(user)  # one read of the user's programs serves every question
+    if not reads_contact(grants):
+        # A phone or an address finds no one for a reader who may not see them.
+        record = replace(record, phone="", address="")
     normal = normalise(record)
     keys = sorted(blocking_keys(normal))
     if not keys:
         return []
-    grants = role_grants(user)  # one read of the user's programs serves every question
     scope: QuerySet[Person]
     through: Set[int] | None
     if among is None:

@@ -13,11 +13,13 @@ from django.views.decorators.http import require_GET, require_POST
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.http import actor_for
+from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.actions import set_triage_status
 from coresponder.intake.models import Referral
 from coresponder.intake.triage import TRIAGE_DECISIONS, repeated_requests, request_words
 from coresponder.intake.triage_queue import waiting_requests
+from coresponder.privacy.access import may_read, role_in
 from coresponder.programs.middleware import open_program
 
 TRIAGE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
@@ -34,18 +36,21 @@ def triage_row(referral: Referral) -> dict[str, Any]:
 def triage_list(request: HttpRequest, slug: str) -> HttpResponse:
     program = open_program(request, slug, roles=TRIAGE_ROLES)
     referrals = list(waiting_requests(program))
+    # Phones and addresses only for a role that reads them (a coordinator, not an administrator).
+    role = role_in(request.user, program)
+    contact = role is not None and may_read(role, FieldGroup.CONTACT)
     record_event(
         actor_for(request),
         "read",
         object_type="intake.referral",
         program_slug=program.slug,
-        fields=["identity", "contact", "referral"],
+        fields=["identity", "contact", "referral"] if contact else ["identity", "referral"],
         detail={"list": "triage", "ids": [r.pk for r in referrals]},
     )
     decisions = [(status.value, status.label) for status in TRIAGE_DECISIONS]
     repeats = repeated_requests(referrals)
     rows = [{**triage_row(r), "repeats": repeats.get(r.pk, [])} for r in referrals]
-    context = {"program": program, "rows": rows, "decisions": decisions}
+    context = {"program": program, "rows": rows, "decisions": decisions, "contact": contact}
     return render(request, "intake/triage.html", context)
 
 

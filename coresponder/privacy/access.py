@@ -596,6 +596,13 @@ def people_may_link(a: Person, b: Person) -> bool:
     return False
 
 
+def reads_contact(grants: Grants) -> bool:
+    """Whether every role the user holds reads phones and addresses outright: only then may
+    a phone or an address find someone, or a lookup would tell whose a number is to a
+    reader who may not see it on the record."""
+    return bool(grants) and all(may_read(role, FieldGroup.CONTACT) for _p, role in grants)
+
+
 def search_people(user: Any, q: str) -> QuerySet[Person]:
     """People the user may see whose names hold every word of `q`, or whose phone is one.
 
@@ -606,8 +613,7 @@ def search_people(user: Any, q: str) -> QuerySet[Person]:
     someone who may not see it on the record.
     """
     grants = role_grants(user)
-    phones = bool(grants) and all(may_read(role, FieldGroup.CONTACT) for _p, role in grants)
-    people = named_like(identifiable_people(user, grants), q, phones=phones)
+    people = named_like(identifiable_people(user, grants), q, phones=reads_contact(grants))
     return people.order_by("family_name", "given_name", "id")
 
 

@@ -103,10 +103,7 @@ def program_home_context(
         # De-identified readers get whole, finished quarters only (ADR 0007): rolling
         # 30-day counts read day after day would give each day's small counts away.
         first, last = last_full_quarter(now.astimezone(ZoneInfo(program.timezone)).date())
-        context["activity"] = [
-            (label, suppress_small(count))
-            for label, count in period_counts(program, *local_bounds(program, first, last))
-        ]
+        context["activity"] = deidentified_counts(program, *local_bounds(program, first, last))
         context["activity_heading"] = f"{first:%-d %b %Y} – {last:%-d %b %Y}"
         context["suppressed_note"] = True
     return context
@@ -122,6 +119,27 @@ def local_bounds(
     return start, end
 
 
+OVERDOSES_REPORTED = "Overdoses reported"
+
+
+def deidentified_counts(
+    program: Program, since: dt.datetime, until: dt.datetime
+) -> list[tuple[str, int | None]]:
+    """`period_counts` with 1 to 10 hidden, and the overdoses in all hidden too where the
+    fatal or the non-fatal ones are: the dashboard gives those apart, and the total less
+    the one shown would give the other (ADR 0007)."""
+    counts = period_counts(program, since, until)
+    overdoses = dict(counts)[OVERDOSES_REPORTED]
+    fatal = program.overdoses.filter(
+        occurred_at__gte=since, occurred_at__lt=until, fatal=True
+    ).count()
+    part_hidden = suppress_small(fatal) is None or suppress_small(overdoses - fatal) is None
+    return [
+        (label, None if label == OVERDOSES_REPORTED and part_hidden else suppress_small(count))
+        for label, count in counts
+    ]
+
+
 def period_counts(
     program: Program, since: dt.datetime, until: dt.datetime
 ) -> list[tuple[str, int]]:
@@ -132,7 +150,7 @@ def period_counts(
             program.referrals.filter(received_at__gte=since, received_at__lt=until).count(),
         ),
         (
-            "Overdoses reported",
+            OVERDOSES_REPORTED,
             program.overdoses.filter(occurred_at__gte=since, occurred_at__lt=until).count(),
         ),
         (

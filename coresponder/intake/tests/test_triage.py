@@ -149,10 +149,36 @@ def test_a_coordinator_of_another_program_gets_404(
     assert client.get(triage_url(pco)).status_code == 404
 
 
-def test_an_administrator_sees_the_list(pad: Program, admin: User, client: Client) -> None:
+def test_an_administrator_sees_the_list_without_phones_or_addresses(
+    pad: Program, admin: User, coordinator: User, client: Client
+) -> None:
+    # An administrator reads names, not contact details: the list keeps them to coordinators.
+    ask(
+        pad,
+        "Ana",
+        NOON,
+        person={
+            "given_name": "Ana",
+            "family_name": "Reyes",
+            "phone": "2155550123",
+            "address": "100 Kensington Ave",
+        },
+    )
     sign_in(client, admin)
 
-    assert client.get(triage_url(pad)).status_code == 200
+    response = client.get(triage_url(pad))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Ana Reyes" in html
+    for contact in ("2155550123", "100 Kensington Ave", "2155550199"):
+        assert contact not in html
+    event = AuditEvent.objects.filter(object_type="intake.referral", action="read").latest("id")
+    assert event.fields == ["identity", "referral"]
+    theirs = Client()
+    sign_in(theirs, coordinator)
+    html = theirs.get(triage_url(pad)).content.decode()
+    assert "2155550123" in html and "100 Kensington Ave" in html and "2155550199" in html
 
 
 def test_signing_in_comes_first(pad: Program, client: Client) -> None:

@@ -194,6 +194,9 @@ def test_export_fhir_records_one_disclosure_per_bundle_with_part2_data(
     assert disclosure.channel == "export"
     assert disclosure.notice_included
     assert str(world.service_referral.pk) in disclosure.information
+    # The accounting says what went, never the Part 2 status itself: staff read it who see
+    # the status only with the person's consent.
+    assert "progress" not in disclosure.information.lower()
     written = json.loads((tmp_path / f"referral-{world.service_referral.pk}.json").read_text())
     assert "42 CFR part 2" in written["entry"][1]["resource"]["text"]["div"]
     plain = json.loads((tmp_path / f"referral-{early.pk}.json").read_text())

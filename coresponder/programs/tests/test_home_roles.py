@@ -67,6 +67,23 @@ def test_an_analyst_sees_the_last_full_quarter_with_small_cells_suppressed(
     assert "Find a person" not in html
 
 
+@pytest.mark.parametrize(("fatal", "shown"), [(3, False), (0, True), (11, True)])
+def test_an_analysts_overdoses_in_all_hide_where_the_fatal_or_nonfatal_ones_are_hidden(
+    world: World, fatal: int, shown: bool
+) -> None:
+    # The dashboard gives fatal and non-fatal overdoses apart: 18 in all beside 15 non-fatal
+    # would give 3 deaths away.
+    first, _ = last_full_quarter(timezone.now().astimezone(ZoneInfo("America/New_York")).date())
+    middle = dt.datetime.combine(first + dt.timedelta(days=40), dt.time(12), tzinfo=dt.UTC)
+    for i in range(15 + fatal):
+        Overdose.objects.create(
+            program=world.program, occurred_at=middle + dt.timedelta(hours=i), fatal=i < fatal
+        )
+    html = " ".join(home_of(reader(world, Role.ANALYST)).split())
+    total = f'>{15 + fatal}</p><p class="margin-top-0">Overdoses reported'
+    assert (total in html) is shown
+
+
 def test_a_coordinator_sees_the_last_30_days(world: World) -> None:
     html = home_of(reader(world, Role.COORDINATOR))
     assert "The last 30 days" in html

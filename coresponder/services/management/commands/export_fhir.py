@@ -48,8 +48,10 @@ class Command(BaseCommand):
                         SYSTEM,
                         referral.person_id,
                         recipient=f"FHIR export for {referral.service.organization.name}",
+                        # What went, not what it said: the accounting is read by staff who
+                        # see the status itself only with the person's consent.
                         information=f"Referral {referral.pk} to {referral.service.name} and its "
-                        f"status ({referral.get_status_display()}), as a FHIR bundle",
+                        "treatment status, as a FHIR bundle",
                         consent=referral.consent,
                     )
             ids.append(referral.pk)
