@@ -32,6 +32,7 @@ from coresponder.domain.capacity import (
     WeeklyShift,
     arrival_profile,
 )
+from coresponder.domain.suppression import last_full_quarter
 from coresponder.domain.vocabulary import EncounterKind
 from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Call, Referral
@@ -55,21 +56,36 @@ class History:
     last_day: dt.date
     on_scene_recorded: int
     travel_recorded: int
+    # The four quarters before the one under way, not the 52 weeks to yesterday: what a
+    # de-identified reader is given (ADR 0007), so no day's calls show by difference.
+    whole_quarters: bool = False
 
     @property
     def enough(self) -> bool:
         return self.profile.observed >= FEWEST_SAMPLES
 
 
-def history_window(program: Program, today: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The 52 whole weeks ending with yesterday, on the program's clock."""
+def history_window(
+    program: Program, today: dt.date, whole_quarters: bool = False
+) -> tuple[dt.datetime, dt.datetime]:
+    """The 52 whole weeks ending with yesterday, on the program's clock; or the four whole
+    quarters ending with the last one finished."""
     zone = ZoneInfo(program.timezone)
+    if whole_quarters:
+        first, last = last_full_quarter(today)
+        for _ in range(3):
+            first = last_full_quarter(first)[0]
+        return (
+            dt.datetime.combine(first, dt.time(0), tzinfo=zone),
+            dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=zone),
+        )
     end = dt.datetime.combine(today, dt.time(0), tzinfo=zone)
     return end - dt.timedelta(weeks=WEEKS_PER_YEAR), end
 
 
-def read_history(program: Program, today: dt.date) -> History:
-    start, end = history_window(program, today)
+def read_history(program: Program, today: dt.date, *, whole_quarters: bool = False) -> History:
+    start, end = history_window(program, today, whole_quarters)
+    weeks = (end - start) / dt.timedelta(weeks=1)
     zone = ZoneInfo(program.timezone)
     calls = Call.objects.filter(program=program, received_at__gte=start, received_at__lt=end)
     source = "calls"
@@ -81,7 +97,7 @@ def read_history(program: Program, today: dt.date) -> History:
                 program=program, eligible=True, received_at__gte=start, received_at__lt=end
             ).values_list("received_at", flat=True)
         )
-    profile = arrival_profile((moment.astimezone(zone) for moment in times), WEEKS_PER_YEAR)
+    profile = arrival_profile((moment.astimezone(zone) for moment in times), weeks)
     on_scene = _on_scene_minutes(program, start, end)
     travel = _travel_minutes(program, start, end)
     service = ServiceTimes(
@@ -96,6 +112,7 @@ def read_history(program: Program, today: dt.date) -> History:
         last_day=(end - dt.timedelta(days=1)).date(),
         on_scene_recorded=len(on_scene),
         travel_recorded=len(travel),
+        whole_quarters=whole_quarters,
     )
 
 

@@ -21,12 +21,14 @@ from django.views.decorators.http import require_GET
 
 from coresponder.core.audit import record_event
 from coresponder.core.http import actor_for
+from coresponder.domain.suppression import suppress_small
 from coresponder.planning import charts
 from coresponder.planning.history import History, read_history, todays_teams
 from coresponder.planning.plans import Comparison, compare
 from coresponder.planning.scenarios import ScenarioForm, example_query, read_form, rows_of
-from coresponder.privacy.access import program_for_planning
+from coresponder.privacy.access import program_for_planning, role_in
 from coresponder.programs.models import Program
+from coresponder.reports.disclosure import suppresses
 
 
 @login_required
@@ -34,7 +36,10 @@ from coresponder.programs.models import Program
 def planner(request: HttpRequest, slug: str) -> HttpResponse:
     program = program_for_planning(request.user, slug)
     today = timezone.now().astimezone(ZoneInfo(program.timezone)).date()
-    history = read_history(program, today)
+    # A de-identified reader (an analyst) plans from whole quarters with 1 to 10 hidden, as
+    # their dashboard reads: a window ending yesterday would give each day's calls away.
+    deidentified = suppresses(role_in(request.user, program))
+    history = read_history(program, today, whole_quarters=deidentified)
     today_rows = rows_of(todays_teams(program, today))
     form = read_form(request.GET, today_rows)
     comparison = None
@@ -52,6 +57,14 @@ def planner(request: HttpRequest, slug: str) -> HttpResponse:
         "calls_per_week": round(history.profile.per_week, 1),
         "mean_on_scene": round(history.service.mean_on_scene),
         "mean_travel": round(history.service.mean_travel),
+        "counts": {
+            name: suppress_small(count) if deidentified else count
+            for name, count in (
+                ("observed", history.profile.observed),
+                ("on_scene", history.on_scene_recorded),
+                ("travel", history.travel_recorded),
+            )
+        },
     }
     if comparison is not None:
         context.update(_charts(comparison))

@@ -207,6 +207,51 @@ def test_analysts_may_plan_but_field_staff_and_outsiders_get_404(
     assert outsider.get(URL).status_code == 404
 
 
+def test_an_analyst_plans_from_whole_quarters_so_no_days_calls_show_by_difference(
+    core: Program, client: Client, clock: Clock
+) -> None:
+    # The four quarters before this one: 1 Oct 2025 to 30 Sep 2026, the same all quarter long.
+    analyst = sign_in(client, member_of(core, Role.ANALYST, "core-analyst"))
+    page = analyst.get(URL)
+    history = page.context["history"]
+    assert (history.first_day, history.last_day) == (dt.date(2025, 10, 1), dt.date(2026, 9, 30))
+    assert "four whole quarters" in page.content.decode()
+    coordinator = sign_in(Client(), member_of(core, Role.COORDINATOR, "core-coordinator"))
+    before = (
+        page.context["counts"]["observed"],
+        coordinator.get(URL).context["counts"]["observed"],
+    )
+    # A call yesterday: the coordinator's rolling window counts it, the analyst's does not.
+    Call.objects.create(
+        program=core,
+        received_at=dt.datetime(2026, 12, 2, 9, tzinfo=DENVER),
+        call_type="suicidal",
+        co_responders_sent=True,
+    )
+    after = (
+        analyst.get(URL).context["counts"]["observed"],
+        coordinator.get(URL).context["counts"]["observed"],
+    )
+    assert after == (before[0], before[1] + 1)
+
+
+def test_an_analyst_reads_a_small_count_as_hidden(
+    programs: dict[str, Program], client: Client, clock: Clock
+) -> None:
+    clock.now = dt.datetime(2026, 12, 3, 18, tzinfo=dt.UTC)
+    core = programs["core"]
+    Call.objects.create(
+        program=core,
+        received_at=dt.datetime(2026, 8, 3, 9, tzinfo=DENVER),
+        call_type="suicidal",
+        co_responders_sent=True,
+    )
+    page = sign_in(client, member_of(core, Role.ANALYST, "core-analyst")).get(URL)
+    text = page.content.decode()
+    assert page.context["counts"]["observed"] is None
+    assert "1 to 10 (hidden) in four whole quarters" in text
+
+
 def test_the_program_home_links_coordinators_to_the_planner(coordinator_client: Client) -> None:
     page = coordinator_client.get("/programs/core/").content.decode()
     assert 'href="/programs/core/planning/"' in page
