@@ -28,7 +28,6 @@ from coresponder.identity.access import (
 )
 from coresponder.identity.actions import MatchDecision, decide_match, evidence_rows, unmerge
 from coresponder.identity.matching import described_evidence, possible_matches, record_from_query
-from coresponder.privacy.access import reads_contact, role_grants
 
 router = Router(tags=["people"])
 PAGE_SIZE = 50
@@ -104,11 +103,6 @@ def find_matches(
         "address": address,
         "facility": facility,
     }
-    if (phone.strip() or address.strip()) and not reads_contact(role_grants(request.user)):
-        raise Forbidden(
-            "Your role does not see phone numbers or addresses, so it cannot look people up "
-            "by them."
-        )
     probe = record_from_query(query, strict=True)
     if probe is None:
         raise ActionError(
@@ -119,7 +113,7 @@ def find_matches(
                 ]
             },
         )
-    matches = possible_matches(request.user, probe, limit=limit)
+    matches = possible_matches(request.user, probe, limit=limit, refuse_contact=True)
     items = [
         {"person_id": m.person_id, "score": m.score, "reasons": m.reasons, "caution": m.caution}
         for m in matches

@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from coresponder.core.errors import ActionError
+from coresponder.core.errors import ActionError, Forbidden
 from coresponder.domain.intake import (
     age_conflict,
     age_problem,
@@ -337,16 +337,27 @@ def with_shared_phones(records: Sequence[Record]) -> list[Record]:
 
 
 def possible_matches(
-    user: Any, record: Record, limit: int = 10, among: Linkable | None = None
+    user: Any,
+    record: Record,
+    limit: int = 10,
+    among: Linkable | None = None,
+    *,
+    refuse_contact: bool = False,
 ) -> list[Match]:
     """People the user may see who might be the person `record` describes, best first.
 
     `among` replaces what the user may see with the people a program's referral may
-    be linked to (`privacy.access.linkable`): the same gate as intake.
+    be linked to (`privacy.access.linkable`): the same gate as intake. A phone or an
+    address weighs nothing for a reader who may not see them (with `refuse_contact`, a
+    record giving one is refused as Forbidden instead).
     """
     grants = role_grants(user)  # one read of the user's programs serves every question
-    if not reads_contact(grants):
-        # A phone or an address finds no one for a reader who may not see them.
+    if (record.phone or record.address) and not reads_contact(grants):
+        if refuse_contact:
+            raise Forbidden(
+                "Your role does not see phone numbers or addresses, so it cannot look people "
+                "up by them."
+            )
         record = replace(record, phone="", address="")
     normal = normalise(record)
     keys = sorted(blocking_keys(normal))
