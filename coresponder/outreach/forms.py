@@ -17,6 +17,7 @@ from coresponder.domain.vocabulary import (
     label,
 )
 from coresponder.outreach.actions import AttemptInput, ContactInput
+from coresponder.outreach.checklist import CHECKLIST_VOCABULARIES
 
 # Two family or friend rows fit a phone screen; more people reached go in the note.
 COLLATERAL_ROWS = (1, 2)
@@ -25,8 +26,6 @@ COLLATERAL_ROWS = (1, 2)
 RELATIONSHIP_CHOICES = [("", "- Choose -")] + [
     (r.value, label("relationship", r.value)) for r in Relationship
 ]
-# Checklist items answered from a closed list rather than in words.
-CHECKLIST_VOCABULARIES = {"outcome": "outcome", "consent_status": "consent_status"}
 TILE = {"class": "usa-radio__input usa-radio__input--tile"}
 
 
@@ -203,6 +202,13 @@ class ChecklistForm(forms.Form):
             key: value
             for key, _label in self.checklist
             if (value := (self.cleaned_data.get(checklist_key(key)) or "").strip())
+        }
+
+    def typed(self) -> dict[str, str]:
+        """What was typed, as sent, whether or not it could be saved."""
+        return {
+            key: str(self.data.get(self.add_prefix(checklist_key(key)), ""))
+            for key, _ in self.checklist
         }
 
 

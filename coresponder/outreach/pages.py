@@ -13,11 +13,12 @@ from coresponder.core.audit import record_event
 from coresponder.core.http import actor_for
 from coresponder.domain.outreach import due_state, follow_up_rules, missing_checklist
 from coresponder.domain.policy import FieldGroup, RecordType
-from coresponder.domain.vocabulary import humanize, label
+from coresponder.domain.vocabulary import label
 from coresponder.intake.models import Referral
 from coresponder.intake.triage import request_words
 from coresponder.outreach.access import access_task
 from coresponder.outreach.actions import CLOSABLE_STATUSES, checklist_of, may_assign
+from coresponder.outreach.checklist import answers_said
 from coresponder.outreach.forms import AttemptForm, ChecklistForm, CloseTaskForm
 from coresponder.outreach.models import OPEN_STATUSES, QUEUE_STATUSES, OutreachTask
 from coresponder.privacy.access import PersonAccess
@@ -137,6 +138,15 @@ def task_response(
         "form": form if is_open and may_write else None,
         "checklist_form": checklist_form if collecting and may_write else None,
         "missing": missing_checklist(checklist, task.checklist) if collecting else [],
+        # Answers kept once the case closed, and a save that came after someone closed it.
+        "checklist_answers": answers_said(checklist, task.checklist or {})
+        if not collecting
+        else [],
+        "checklist_not_saved": (
+            answers_said(checklist, checklist_form.typed())
+            if checklist_form is not None and checklist_form.is_bound and not collecting
+            else None
+        ),
         "claimed_by": task.claimed_by.name if task.claimed_by else "",
         **_team_context(request, program, task, may_write),
         **_closing_context(task, may_write, close_form),
@@ -201,6 +211,5 @@ def _closing_context(
 def close_reason_said(reason: str) -> str:
     """A close reason as staff read it once chosen: the listed label without the form's
     prompt ("Other", not "Other (say why)"), or the outcome's words."""
-    labels = dict(OutreachTask._meta.get_field("close_reason").choices or [])
-    said = str(labels.get(reason) or humanize(reason))
-    return said.removesuffix(" (say why)")
+    # An outcome that closed the case reads as the visit form names it.
+    return label("close_reason", reason).removesuffix(" (say why)")

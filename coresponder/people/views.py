@@ -162,6 +162,8 @@ def _said(value: Any, key: str = "", vocabulary: str | None = None) -> str:
             return reached_label(value)
         if key == "offense":
             return offense_label(value)
+        if key == "closing_checklist":
+            return f"{value['item']}: {value['answer']}"
         return ", ".join(f"{k.replace('_', ' ')}: {_said(v, k)}" for k, v in value.items())
     if isinstance(value, list):
         item = "recipient" if key == "recipients" else key

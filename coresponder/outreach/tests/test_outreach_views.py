@@ -203,6 +203,64 @@ def test_a_stale_checklist_is_refused_keeping_what_was_typed(qrt: Program) -> No
     assert 'value="call me"' in text
 
 
+def test_a_checklist_sent_after_another_closed_the_case_says_so_and_shows_what_was_typed(
+    qrt: Program,
+) -> None:
+    task = task_for(qrt, "Raced")
+    first = signed_in(staff(qrt, Role.PEER_SPECIALIST))
+    second = signed_in(staff(qrt, Role.CLINICIAN))
+    first.post(task_url(task), visit(task, "declined"))
+    task.refresh_from_db()
+    seen = task.version
+    answers = {
+        "checklist_treatment_plan": "Declined; wants harm-reduction supplies",
+        "checklist_consent_status": "declined",
+        "checklist_contact_preference": "text",
+    }
+    first.post(f"{task_url(task)}checklist", {"version": str(seen), **answers})
+    late = second.post(
+        f"{task_url(task)}checklist",
+        {"version": str(seen), **answers, "checklist_treatment_plan": "Brother also at address"},
+    )
+    assert late.status_code == 409
+    text = " ".join(late.content.decode().split())
+    assert "Your checklist was not saved" in text
+    assert "Brother also at address" in text
+    # The case's own answers, as saved by the first, read in words.
+    assert "Declined; wants harm-reduction supplies" in text
+    task.refresh_from_db()
+    assert task.checklist["treatment_plan"] == "Declined; wants harm-reduction supplies"
+
+
+def test_a_closed_case_shows_its_checklist_answers_here_and_in_the_history(qrt: Program) -> None:
+    task = task_for(qrt, "Answered")
+    client = signed_in(staff(qrt, Role.PEER_SPECIALIST))
+    client.post(task_url(task), visit(task, "declined"))
+    task.refresh_from_db()
+    client.post(
+        f"{task_url(task)}checklist",
+        {
+            "version": str(task.version),
+            "checklist_treatment_plan": "Wants a detox bed next week",
+            "checklist_consent_status": "declined",
+            "checklist_contact_preference": "text",
+        },
+    )
+    page = " ".join(client.get(task_url(task)).content.decode().split())
+    assert "Wants a detox bed next week" in page
+    assert "declined" not in page.split("Closing checklist")[1].split("</dl>")[0]
+    history = " ".join(client.get(f"/people/{task.person_id}/timeline/").content.decode().split())
+    assert "Wants a detox bed next week" in history
+
+
+def test_a_case_closed_as_family_only_reads_as_the_visit_form_names_it(qrt: Program) -> None:
+    task = task_for(qrt, "Family")
+    task.status, task.close_reason = "closed", "contacted_collateral_only"
+    task.save()
+    page = signed_in(staff(qrt, Role.PEER_SPECIALIST)).get(task_url(task)).content.decode()
+    assert "Closed because: Contacted family or friends only" in page
+
+
 @pytest.mark.parametrize(
     "field, value",
     [("attempted_at", "yesterday at noon"), ("naloxone_kits_left", "two"), ("outcome", "maybe")],
