@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,6 +201,59 @@ def record_event(
         head.count += 1
         head.save(update_fields=["digest", "count"])
     return event
+
+
+def record_list_read(
+    actor: Actor,
+    *,
+    object_type: str,
+    ids: Sequence[int],
+    program_slug: str = "",
+    fields: list[str] | tuple[str, ...] = (),
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """A list of people read: one event for the list (what was asked, the ids shown) and
+    one for each person shown, filed under them, so a review of one person's record finds
+    every search and list that showed them."""
+    with transaction.atomic():
+        listed = record_event(
+            actor,
+            "read",
+            object_type=object_type,
+            program_slug=program_slug,
+            fields=fields,
+            detail={**(detail or {}), "list": True, "ids": list(ids)},
+        )
+        if not ids:
+            return listed
+        # The people's events go on the list's chain in one insert, whatever the page holds.
+        head = _locked_head(listed.chain)
+        events = []
+        for person_id in ids:
+            event = AuditEvent(
+                chain=listed.chain,
+                at=listed.at,
+                actor=listed.actor,
+                actor_label=listed.actor_label,
+                action=listed.action,
+                object_type=object_type,
+                object_id=str(person_id),
+                person_id=person_id,
+                program_slug=program_slug,
+                outcome=listed.outcome,
+                where=listed.where,
+                fields=listed.fields,
+                purpose="",
+                detail={"in_list": listed.pk},
+                previous_digest=head.digest,
+            )
+            event.digest = event_digest(head.digest, event_payload(event))
+            head.digest = event.digest
+            events.append(event)
+        AuditEvent.objects.bulk_create(events)
+        head.count += len(events)
+        head.save(update_fields=["digest", "count"])
+    return listed
 
 
 @dataclass

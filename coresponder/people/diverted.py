@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from coresponder.core.audit import record_event
+from coresponder.core.audit import record_list_read
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import Role
@@ -75,17 +75,15 @@ def diverted_list(request: HttpRequest, slug: str) -> HttpResponse:
         for person in shown
     ]
     fields = ["engagement", "identity"] if named else ["engagement"]
-    record_event(
+    # Filed under the program and under each person shown, so the program's coordinators
+    # review a prosecutor's lookups, and a person's review finds them.
+    record_list_read(
         actor_for(request),
-        "read",
         object_type="people.person",
+        ids=[row["id"] for row in rows],
+        program_slug=program.slug,
         fields=fields,
-        detail={
-            "list": True,
-            "diverted": program.slug,
-            "q": q,
-            "ids": [row["id"] for row in rows],
-        },
+        detail={"diverted": program.slug, "q": q},
     )
     context = {"program": program, "q": q, "page_obj": page_obj, "rows": rows, "named": named}
     return render(request, "people/diverted_list.html", context)

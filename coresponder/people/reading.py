@@ -7,7 +7,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 
-from coresponder.core.audit import Actor, record_event
+from coresponder.core.audit import Actor, record_list_read
 from coresponder.core.errors import Forbidden
 from coresponder.domain.policy import WITHHELD_TEXT, FieldGroup, GroupVisibility, RecordType
 from coresponder.outreach.engagement import is_engaged
@@ -65,17 +65,16 @@ def find_people(actor: Actor, user: Any, q: str, page: Any, per_page: int) -> Pa
         "id", "given_name", "family_name", "birth_date", "birth_year"
     )
     found = Paginator(people, per_page).get_page(page)
-    record_event(
+    # Filed under the searcher's program where they search in one, and under each person
+    # found, so a review of the person finds the search that showed them.
+    searching = {program.slug for program, role in role_grants(user) if finds_people(role)}
+    record_list_read(
         actor,
-        "read",
         object_type="people.person",
+        ids=[person.pk for person in found.object_list],
+        program_slug=searching.pop() if len(searching) == 1 else "",
         fields=["identity"],
-        detail={
-            "list": True,
-            "q": q,
-            "page": found.number,
-            "ids": [person.pk for person in found.object_list],
-        },
+        detail={"q": q, "page": found.number},
     )
     return found
 

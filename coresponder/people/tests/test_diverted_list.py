@@ -93,10 +93,17 @@ def test_the_search_finds_by_case_number_exact_or_prefix(world: World) -> None:
 def test_the_list_read_is_audited_with_the_ids_shown(world: World) -> None:
     prosecutor = reader(world, Role.PROSECUTOR)
     signed_in(prosecutor).get(URL, {"q": "CP-51"})
-    event = AuditEvent.objects.filter(actor=prosecutor, action="read").latest("id")
+    event = AuditEvent.objects.filter(
+        actor=prosecutor, action="read", person_id__isnull=True
+    ).latest("id")
     assert event.detail["list"] is True
     assert event.detail["ids"] == [world.person.pk]
     assert event.detail["q"] == "CP-51"
+    # Filed under the program and under the person shown: the program's coordinators
+    # review a prosecutor's lookups, and a review of the person finds this one.
+    (theirs,) = AuditEvent.objects.filter(actor=prosecutor, person_id=world.person.pk)
+    assert (event.program_slug, theirs.program_slug) == (world.program.slug, world.program.slug)
+    assert theirs.detail == {"in_list": event.pk}
 
 
 def test_an_ineligible_referral_was_no_diversion(world: World) -> None:
@@ -218,7 +225,9 @@ def test_a_name_search_is_audited_with_what_was_typed_and_the_ids_shown(world: W
     obrien = diverted(world, "Bridget", "CP-51-CR-0007777-2026", family="O'Brien")
     prosecutor = reader(world, Role.PROSECUTOR)
     signed_in(prosecutor).get(URL, {"q": "Bridget O'Brien"})
-    event = AuditEvent.objects.filter(actor=prosecutor, action="read").latest("id")
+    event = AuditEvent.objects.filter(
+        actor=prosecutor, action="read", person_id__isnull=True
+    ).latest("id")
     assert event.detail["list"] is True
     assert event.detail["q"] == "Bridget O'Brien"
     assert event.detail["ids"] == [obrien.pk]

@@ -175,8 +175,14 @@ def test_a_search_lists_only_people_in_the_readers_programs_and_is_audited(
     body = api_client_for(officer).get("/api/v1/persons?q=dana").json()
     assert [item["id"] for item in body["items"]] == [world.person.pk]
     assert body["count"] == 1
-    event = AuditEvent.objects.get(actor=officer, action="read", object_type="people.person")
+    event = AuditEvent.objects.get(
+        actor=officer, action="read", object_type="people.person", person_id__isnull=True
+    )
     assert event.detail["ids"] == [world.person.pk]
+    # The officer searches in one program: the search is filed under it, and under the
+    # person it found.
+    found = AuditEvent.objects.get(actor=officer, action="read", person_id=world.person.pk)
+    assert (event.program_slug, found.program_slug) == ("pad", "pad")
 
 
 def test_a_phone_finds_someone_only_for_a_reader_who_sees_phones(

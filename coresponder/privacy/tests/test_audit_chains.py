@@ -26,6 +26,7 @@ from coresponder.core.audit import (
     event_payload,
     random_chain,
     record_event,
+    record_list_read,
     verify_chain,
 )
 from coresponder.core.models import AuditChainHead, AuditEvent
@@ -93,6 +94,22 @@ def test_every_event_of_one_transaction_goes_to_one_chain(three_chains: Path) ->
     assert {event.chain for event in first + nested + last} == {2}
     assert AuditChainHead.objects.get(pk=2).count == 4
     assert verify_chain() == (5, None)
+
+
+def test_a_list_read_chains_an_event_for_each_person_shown_in_one_insert(
+    three_chains: Path,
+) -> None:
+    record_event(SYSTEM, "read", object_type="audit_log")
+    with CaptureQueriesContext(connection) as few:
+        listed = record_list_read(SYSTEM, object_type="people.person", ids=[1], fields=["identity"])
+    with CaptureQueriesContext(connection) as many:
+        record_list_read(SYSTEM, object_type="people.person", ids=list(range(2, 30)))
+
+    assert len(many.captured_queries) == len(few.captured_queries)
+    people = AuditEvent.objects.filter(person_id__isnull=False).order_by("id")
+    assert people.count() == 29
+    assert people.first().detail == {"in_list": listed.pk}  # type: ignore[union-attr]
+    assert verify_chain() == (32, None)
 
 
 def test_transactions_spread_their_events_over_the_chains(three_chains: Path) -> None:
