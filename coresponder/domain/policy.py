@@ -58,7 +58,7 @@ class GroupVisibility(StrEnum):
     HIDDEN = "hidden"  # never part of what this role sees
 
 
-WITHHELD_TEXT = "status withheld: no consent on file"
+WITHHELD_TEXT = "status withheld: no consent in force names you"
 
 # 42 CFR 2.32: the notice that accompanies every disclosure of Part 2 records.
 REDISCLOSURE_NOTICE = (

@@ -16,7 +16,7 @@ from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.actions import set_triage_status
-from coresponder.intake.models import Referral
+from coresponder.intake.models import Referral, TriageStatus
 from coresponder.intake.triage import TRIAGE_DECISIONS, repeated_requests, request_words
 from coresponder.intake.triage_queue import waiting_requests
 from coresponder.privacy.access import may_read, role_in
@@ -61,8 +61,22 @@ def triage_decide(request: HttpRequest, slug: str, referral_id: int) -> HttpResp
     referral = waiting_requests(program).filter(pk=referral_id).first()
     version = str(request.POST.get("version", ""))
     if referral is None or not version.isdigit():
-        # Decided already, or never here: either way, the list shows what is left.
-        messages.error(request, STALE_MESSAGE)
+        # Decided already (in another tab, or by someone else): say what it was decided as.
+        decided = (
+            Referral.objects.filter(
+                program=program, channel=Referral.Channel.PUBLIC, pk=referral_id
+            )
+            .exclude(triage_status=TriageStatus.NEW)
+            .first()
+        )
+        if decided is not None:
+            messages.error(
+                request,
+                f"Request {decided.pk} was already marked “{decided.get_triage_status_display()}”;"
+                " nothing was changed.",
+            )
+        else:
+            messages.error(request, STALE_MESSAGE)
         return redirect("triage-list", slug=program.slug)
     try:
         set_triage_status(

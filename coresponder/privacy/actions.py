@@ -109,7 +109,7 @@ def record_person_read(
                 outcome=AuditEvent.Outcome.DENIED,
                 fields=sorted(g.value for g in access.withheld),
                 purpose=purpose,
-                detail={"reason": "no consent on file", "channel": channel},
+                detail={"reason": "no consent in force names the reader", "channel": channel},
             )
         record_disclosures(actor, access, channel=channel)
 

@@ -234,8 +234,9 @@ def test_a_request_someone_else_decided_says_so(
 
     response = decide(client, referral, "accepted", version=1)
 
-    assert STALE_MESSAGE in response.content.decode()
     referral.refresh_from_db()
+    said = f"Request {referral.pk} was already marked “{referral.get_triage_status_display()}”"
+    assert said in response.content.decode()
     assert referral.triage_status == TriageStatus.NOT_REACHED
 
 

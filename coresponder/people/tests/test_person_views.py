@@ -54,7 +54,7 @@ def test_an_officer_sees_the_person_but_not_the_screenings(world: Any) -> None:
     assert response.status_code == 200
     html = response.content.decode()
     assert "Dana Reyes" in html
-    assert "Status withheld: no consent on file" in html
+    assert "Status withheld: no consent in force names you" in html
     assert "open to buprenorphine" not in html
     assert (
         response["Cache-Control"].startswith("no-store") or "no-store" in response["Cache-Control"]

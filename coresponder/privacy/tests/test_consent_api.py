@@ -126,7 +126,7 @@ def test_with_consent_the_officer_reads_clinical_detail_and_revocation_stops_it_
 
     before = officer_client.get(url).json()
     assert group_state(before, "clinical") == "withheld"
-    assert before["screenings"]["withheld"] == "status withheld: no consent on file"
+    assert before["screenings"]["withheld"] == "status withheld: no consent in force names you"
     assert group_state(before, "part2") == "withheld"
 
     consent_id = post_consent(api_client_for(clinician), world, consent_payload()).json()["id"]
