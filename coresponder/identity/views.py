@@ -132,10 +132,15 @@ def _evidence(evidence: Any) -> dict[str, Any]:
         for row in described
     ]
     total = evidence.get("weight") if isinstance(evidence, dict) else None
+    compared = sum(r["weight"] for r in rows)
+    # The model's starting point (how often any two records are one person): the rows and
+    # the total add up only with it.
+    prior = None if total is None or abs(total - compared) < 0.05 else round(total - compared, 2)
     return {
         "rows": rows,
         "caution": _caution(evidence, vector),
-        "total": total if total is not None else round(sum(r["weight"] for r in rows), 2),
+        "prior": prior,
+        "total": total if total is not None else round(compared, 2),
     }
 
 

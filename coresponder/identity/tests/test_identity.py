@@ -220,6 +220,17 @@ def test_the_review_page_shows_the_pair_with_its_evidence(
     assert 'name="csrfmiddlewaretoken"' in html
 
 
+def test_the_evidence_adds_up_to_its_total_with_the_models_starting_point(
+    smiths: tuple[Person, Person], coordinator: User
+) -> None:
+    candidate = candidate_for(smiths)
+    rows = sum(row["weight"] for row in candidate.evidence["rows"])
+    evidence = {**candidate.evidence, "weight": rows - 13.3}
+    MatchCandidate.objects.filter(pk=candidate.pk).update(evidence=evidence)
+    html = signed_in(coordinator).get("/people/matches/").content.decode()
+    assert "Before any comparison" in html and ">-13.3<" in html
+
+
 def test_a_pair_the_job_weighed_shows_the_reports_it_compared_beside_the_people_now(
     smiths: tuple[Person, Person], coordinator: User
 ) -> None:
