@@ -266,33 +266,42 @@ def consent_zone(access: PersonAccess) -> ZoneInfo:
     return zone_of(program)
 
 
-def _unknown_recipients(
+def _checked_recipients(
     recipients: Sequence[Mapping[str, str]], program_ids: Sequence[int]
-) -> list[str]:
-    """A recipient named by an organisation or a user who takes no part in the person's
-    programs (an organisation takes part as a partner of one, through its members, or as a
-    provider in the service directory): a
-    typo would release to no one, and the person would believe otherwise. Only those
-    programs are looked in, so the answer tells nothing of anyone else on the site."""
+) -> tuple[list[dict[str, str]], list[str]]:
+    """The recipients with each organisation named by its slug (it may be given by its
+    name), and the problems: a recipient named by an organisation or a user who takes no
+    part in the person's programs (an organisation takes part as a partner of one, through
+    its members, or as a provider in the service directory). A typo would release to no
+    one, and the person would believe otherwise. Only those programs are looked in, so the
+    answer tells nothing of anyone else on the site."""
     problems = []
-    works_here = (
+    checked = []
+    works_here = Organization.objects.filter(
         Q(programs__in=program_ids)
         | Q(users__memberships__program__in=program_ids, users__memberships__active=True)
         # A provider in the service directory, which is public: referrals go to it.
         | Q(directory_entries__isnull=False)
     )
     for index, recipient in enumerate(recipients):
+        named = {key: str(value) for key, value in recipient.items()}
         for key, value in recipient.items():
             wanted = str(value).strip()
-            if (
-                key == "organization"
-                and not Organization.objects.filter(works_here, slug__iexact=wanted).exists()
-            ):
-                problems.append(
-                    f"item {index}: no organisation {wanted!r} works with this person's "
-                    "programs; name it by its slug, or by name (`name`) if it does not use "
-                    "Coresponder"
+            where = f" (recipient {index + 1})" if len(recipients) > 1 else ""
+            if key == "organization":
+                slug = (
+                    works_here.filter(Q(slug__iexact=wanted) | Q(name__iexact=wanted))
+                    .values_list("slug", flat=True)
+                    .first()
                 )
+                if slug is None:
+                    problems.append(
+                        f"no organisation called {wanted!r} works with this person's programs"
+                        f"{where}: check the name, or name an organisation that does not use "
+                        "Coresponder by name alone"
+                    )
+                else:
+                    named[key] = slug
             elif (
                 key == "user"
                 and not User.objects.filter(
@@ -301,8 +310,9 @@ def _unknown_recipients(
                     memberships__active=True,
                 ).exists()
             ):
-                problems.append(f"item {index}: no user {wanted!r} works in this person's programs")
-    return problems
+                problems.append(f"no user {wanted!r} works in this person's programs{where}")
+        checked.append(named)
+    return checked, problems
 
 
 def record_consent(actor: Actor, access: PersonAccess, data: ConsentInput) -> Consent:
@@ -310,10 +320,11 @@ def record_consent(actor: Actor, access: PersonAccess, data: ConsentInput) -> Co
     if not access.may_write(RecordType.CONSENT):
         raise Forbidden("Your role may not record consents.")
     problems = consent_problems(asdict(data), now=timezone.now())
-    if "recipients" not in problems and (
-        unknown := _unknown_recipients(data.recipients, access.program_ids)
-    ):
-        problems["recipients"] = unknown
+    recipients = [dict(r) for r in data.recipients]
+    if "recipients" not in problems:
+        recipients, unknown = _checked_recipients(data.recipients, access.program_ids)
+        if unknown:
+            problems["recipients"] = unknown
     born = access.person.birth_date
     signed = data.signed_at
     if (
@@ -340,7 +351,7 @@ def record_consent(actor: Actor, access: PersonAccess, data: ConsentInput) -> Co
             person=access.person,
             program_id=access.program_ids[0] if access.program_ids else None,
             discloser=data.discloser.strip(),
-            recipients=[dict(r) for r in data.recipients],
+            recipients=recipients,
             information=data.information.strip(),
             covers=sorted(set(data.covers)),
             purpose=data.purpose.strip(),

@@ -12,11 +12,11 @@ from coresponder.privacy.actions import ConsentInput
 from coresponder.privacy.models import Consent
 
 RECIPIENT_KINDS = [
-    ("organization", "Organisation (slug)"),
+    ("organization", "Organisation that uses Coresponder (its name)"),
     ("kind", "Kind of organisation (such as Police department)"),
     ("role", "Kind of staff (such as Officer)"),
     ("user", "One user (user name)"),
-    ("name", "Organisation, by name"),
+    ("name", "Organisation that does not use Coresponder (its name)"),
 ]
 
 

@@ -177,9 +177,9 @@ def test_a_consent_naming_an_organisation_or_user_no_one_knows_is_refused(
     response = post_consent(client, world, consent_payload(recipients=recipients))
     assert response.status_code == 422
     expected = [
-        "item 0: no organisation 'no-such-org' works with this person's programs; name it by "
-        "its slug, or by name (`name`) if it does not use Coresponder",
-        "item 1: no user 'nobody-here' works in this person's programs",
+        "no organisation called 'no-such-org' works with this person's programs (recipient 1):"
+        " check the name, or name an organisation that does not use Coresponder by name alone",
+        "no user 'nobody-here' works in this person's programs (recipient 2)",
     ]
     assert response.json()["errors"]["recipients"] == expected
     # One that exists elsewhere on the site reads the same: nothing is learnt of it.
@@ -190,6 +190,13 @@ def test_a_consent_naming_an_organisation_or_user_no_one_knows_is_refused(
     # A provider in the service directory is known, with or without staff on the site.
     known = [{"organization": world.provider_org.slug.upper()}, {"name": "A Clinic"}]
     assert post_consent(client, world, consent_payload(recipients=known)).status_code == 201
+    # As staff know it, by its name: kept by the short name consents are matched on.
+    by_name = [{"organization": "kensington RECOVERY"}]
+    assert post_consent(client, world, consent_payload(recipients=by_name)).status_code == 201
+    assert [c.recipients for c in Consent.objects.order_by("id")] == [
+        [{"organization": world.provider_org.slug}, {"name": "A Clinic"}],
+        [{"organization": world.provider_org.slug}],
+    ]
 
 
 def test_the_accounting_lists_each_disclosure_of_the_past_three_years(
