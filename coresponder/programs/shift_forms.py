@@ -13,10 +13,14 @@ from django.db.models import Q
 
 from coresponder.core.forms import style_uswds
 from coresponder.programs.actions import ShiftInput, rrule_problem
-from coresponder.programs.duty import WEEKDAY_NAMES
+from coresponder.programs.duty import WEEKDAY_NAMES, WEEKDAY_ORDER, describe_schedule
 from coresponder.programs.models import Program, Shift, Team
 
 CHECKBOX = {"class": "usa-checkbox__input"}
+RRULE_HELP = (
+    "Only for a pattern the days above cannot say, such as every other Tuesday, written as "
+    "an RFC 5545 recurrence rule: FREQ=WEEKLY;INTERVAL=2;BYDAY=TU. It replaces the days above."
+)
 WEEKDAY_LABELS = {
     "MO": "Monday",
     "TU": "Tuesday",
@@ -65,10 +69,10 @@ class ShiftForm(forms.Form):
         widget=forms.CheckboxSelectMultiple(attrs=CHECKBOX),
     )
     rrule = forms.CharField(
-        label="Or a recurrence rule (RFC 5545)",
+        label="Or another pattern (advanced)",
         max_length=500,
         required=False,
-        help_text="Replaces the days above, for example FREQ=WEEKLY;INTERVAL=2;BYDAY=TU.",
+        help_text=RRULE_HELP,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     starts_on = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
@@ -157,7 +161,14 @@ class ShiftChangeForm(ShiftForm):
     def __init__(self, shift: Shift, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", initial_of(shift))
         super().__init__(shift.program, *args, **kwargs)
+        self.shift = shift
         del self.fields["exceptions"]
+        if weekdays_of(shift.rrule, shift.starts_on) is None:
+            # A rule the days cannot say stays in the advanced field, said in words beside it
+            # where it can be.
+            said = describe_schedule(shift.rrule, shift.starts_at, shift.duration_minutes)
+            if not said.startswith(shift.rrule):
+                self.fields["rrule"].help_text = f"This shift now runs: {said}. {RRULE_HELP}"
         # The team and districts a shift has stay offered, even once no longer active:
         # saving the shift (to end it, say) keeps them.
         team_field = self.fields["team"]
@@ -175,19 +186,47 @@ class ShiftChangeForm(ShiftForm):
                 ).order_by("code")
             ]
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        rule, starts_on = data.get("rule"), data.get("starts_on")
+        if rule and not data.get("rrule") and isinstance(starts_on, dt.date):
+            # Days ticked as the shift's own rule runs ("every day" shown as seven days) keep
+            # that rule as written: saving the form unchanged changes nothing.
+            if weekdays_of(self.shift.rrule, starts_on) == weekdays_of(rule, starts_on):
+                data["rule"] = self.shift.rrule
+        return data
+
+
+def weekdays_of(rrule: str, starts_on: dt.date) -> list[str] | None:
+    """The weekdays a rule runs on from `starts_on`, in the week's order, where the form's
+    boxes can say it: every day, or every week on some days. None for any other rule (every
+    other week, a count, an end, the first Monday of the month)."""
+    parts = dict(part.split("=", 1) for part in rrule.strip().upper().split(";") if "=" in part)
+    freq = parts.pop("FREQ", "")
+    if parts.pop("INTERVAL", "1") != "1":
+        return None
+    parts.pop("WKST", None)  # where a week begins matters only to a rule skipping weeks
+    byday = parts.pop("BYDAY", "")
+    if parts or freq not in {"DAILY", "WEEKLY"}:
+        return None
+    if not byday:
+        # Daily is every day; weekly with no days is the first day's weekday.
+        return list(WEEKDAY_ORDER) if freq == "DAILY" else [WEEKDAY_ORDER[starts_on.weekday()]]
+    days = byday.split(",")
+    if not all(day in WEEKDAY_NAMES for day in days):
+        return None
+    return [code for code in WEEKDAY_ORDER if code in days]
+
 
 def initial_of(shift: Shift) -> dict[str, Any]:
-    """The form's fields as the shift stands: a plain weekly rule as its days, any other as
-    written."""
-    parts = dict(part.split("=", 1) for part in shift.rrule.split(";") if "=" in part)
-    days = parts.get("BYDAY", "").split(",")
-    weekly = set(parts) == {"FREQ", "BYDAY"} and parts["FREQ"] == "WEEKLY"
-    plain = weekly and all(day in WEEKDAY_NAMES for day in days)
+    """The form's fields as the shift stands: a rule the days can say (every day, some days
+    each week) as its days, any other as written in the advanced field."""
+    days = weekdays_of(shift.rrule, shift.starts_on)
     return {
         "name": shift.name,
         "team": shift.team_id,
-        "weekdays": days if plain else [],
-        "rrule": "" if plain else shift.rrule,
+        "weekdays": days or [],
+        "rrule": "" if days else shift.rrule,
         "starts_on": shift.starts_on,
         "starts_at": shift.starts_at,
         "duration_hours": (Decimal(shift.duration_minutes) / 60).quantize(Decimal("0.01")),

@@ -17,7 +17,11 @@ that Excel reads labels such as "12–72 h" correctly. When the table holds Part
 data its first row is `Notice,<the notice>` and its second is empty; the header
 row follows. A table without Part 2 data starts at its header row. A count an
 analyst may not see reads `suppressed`; an empty cell is a rate with nothing to
-divide by.
+divide by. Values stay numbers, rounded for a reader: a share is a fraction from
+0 to 1 to four decimal places (0.8276, the quarterly report's 82.8%), hours are
+to one decimal place (45.3 h on the dashboard and in the report). The XLSX keeps
+each value whole and shows it so: shares as percentages to one decimal place,
+hours to one decimal place.
 
 De-identified copies (analysts, providers, prosecutors: ADR 0007) cover one
 whole, finished quarter and are suppressed by `coresponder.reports.disclosure`,
@@ -48,6 +52,10 @@ from coresponder.reports.metrics import BREAKDOWNS, Period
 
 TABLES = ("metrics", "breakdown", "funnel", "dispositions", "monthly")
 SUPPRESSED = "suppressed"
+# Decimal places a CSV gives a figure of each kind: fractions to 4 (82.76%), hours to 1.
+CSV_DECIMALS = {"share": 4, "hours": 1}
+# How an XLSX shows them; the cell keeps the whole value.
+XLSX_FORMATS = {"share": "0.0%", "hours": "0.0"}
 
 # Figures derived from a treatment provider's report of a referral's status: the
 # headline count, and the funnel's "Accepted treatment" and "Entered treatment" steps.
@@ -320,8 +328,11 @@ def _kind(column: Column, row: Mapping[str, Any]) -> str:
     return str(row.get("_kind", "number")) if column.kind == "number" else column.kind
 
 
-def _cell(value: Any, column: Column, row: Mapping[str, Any], suppressed: bool) -> Any:
-    """The value as a file holds it: a number, text, or the suppression marker."""
+def _cell(
+    value: Any, column: Column, row: Mapping[str, Any], suppressed: bool, rounded: bool
+) -> Any:
+    """The value as a file holds it: a number (`rounded` as a CSV gives it), text, or the
+    suppression marker."""
     kind = _kind(column, row)
     if value is None:
         # A count is never missing on its own; a share or median is, with nothing to measure.
@@ -330,6 +341,8 @@ def _cell(value: Any, column: Column, row: Mapping[str, Any], suppressed: bool) 
         return value.isoformat()
     if kind == "text":
         return _safe_text(str(value))
+    if rounded and kind in CSV_DECIMALS and isinstance(value, int | float):
+        return round(float(value), CSV_DECIMALS[kind])
     return value
 
 
@@ -340,11 +353,12 @@ def _safe_text(text: str) -> str:
     return text
 
 
-def table_rows(table: Table) -> list[list[Any]]:
-    """Header and data rows, as a file holds them (no notice)."""
+def table_rows(table: Table, *, rounded: bool = False) -> list[list[Any]]:
+    """Header and data rows, as a file holds them (no notice); `rounded`, shares and hours
+    to the CSV's decimal places."""
     header = [column.label for column in table.columns]
     body = [
-        [_cell(row.get(c.key), c, row, table.suppressed) for c in table.columns]
+        [_cell(row.get(c.key), c, row, table.suppressed, rounded) for c in table.columns]
         for row in table.rows
     ]
     return [header, *body]
@@ -357,7 +371,7 @@ def to_csv(table: Table) -> bytes:
     if table.holds_part2:
         writer.writerow(["Notice", REDISCLOSURE_NOTICE])
         writer.writerow([])
-    writer.writerows(table_rows(table))
+    writer.writerows(table_rows(table, rounded=True))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -398,8 +412,8 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
                 if r == 0:
                     cell.font = Font(bold=True)
                     cell.alignment = Alignment(wrap_text=True, vertical="bottom")
-                elif _kind(table.columns[c - 1], table.rows[r - 1]) == "share":
-                    cell.number_format = "0.0%"
+                elif shown := XLSX_FORMATS.get(_kind(table.columns[c - 1], table.rows[r - 1])):
+                    cell.number_format = shown
         sheet.freeze_panes = sheet.cell(row=row_at + 1, column=1)
         for c in range(1, width + 1):
             longest = max((len(str(values[c - 1])) for values in rows), default=8)

@@ -56,6 +56,8 @@ from coresponder.services.referral_status import is_part2_status
 
 # A warm handoff time a little ahead of the server clock is a phone's clock, not the future.
 MAX_CAPACITY = 100_000
+# The version a capacity form carries when no figure had been reported for the service.
+NO_CAPACITY_YET = 0
 
 
 def _consent_needed(service: Service, note: str) -> str:
@@ -299,9 +301,19 @@ def may_update_capacity(user: Any, service: Service) -> bool:
 
 
 def update_capacity(
-    actor: Actor, service: Service, available: int, maximum: int | None = None
+    actor: Actor,
+    service: Service,
+    available: int,
+    maximum: int | None = None,
+    version: int | None = None,
 ) -> ServiceCapacity:
-    """A provider says how many places are free, now; the time of saying is kept."""
+    """A provider says how many places are free, now; the time of saying is kept.
+
+    `version` is that of the figure the provider read (NO_CAPACITY_YET when none had been
+    reported): a figure someone changed since is StaleVersion, so one tab cannot put back a
+    count another has replaced. Without it (an API caller that sends none) the count is
+    saved whatever changed meanwhile.
+    """
     if not may_update_capacity(actor.user, service):
         raise Forbidden("Only the provider running this service may update its capacity.")
     errors: dict[str, list[str]] = {}
@@ -319,6 +331,9 @@ def update_capacity(
             .order_by("-updated", "-id")
             .first()
         )
+        if version is not None and version != (capacity.version if capacity else NO_CAPACITY_YET):
+            # Checked under the row's lock, before the numbers: they were typed over an old one.
+            raise StaleVersion(capacity or ServiceCapacity(service=service), version)
         if capacity is None:
             capacity = ServiceCapacity(
                 service=service, hsds_id=f"{service.hsds_id}-capacity", available=available
@@ -334,7 +349,7 @@ def update_capacity(
         if maximum is not None:
             capacity.maximum = maximum
         capacity.updated = now
-        save_tracked(capacity, actor.user)
+        save_tracked(capacity, actor.user, expected_version=version)
         record_event(
             actor,
             "change",

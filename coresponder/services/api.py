@@ -115,12 +115,20 @@ class HandoffIn(Schema):
 class CapacityIn(Schema):
     available: int = Field(..., ge=0, le=actions.MAX_CAPACITY)
     maximum: int | None = Field(None, ge=0, le=actions.MAX_CAPACITY)
+    version: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_VERSION,
+        description="The version of the capacity you read; a stale one gets 409. "
+        "Without it the count is saved whatever changed since.",
+    )
 
 
 class CapacityUpdate(Schema):
     """A capacity as just recorded (the directory's CapacityOut adds whether it is stale)."""
 
     service_id: int
+    version: int = Field(..., description="Send it with the next update to have it checked")
     available: int
     maximum: int | None
     unit: str
@@ -291,15 +299,17 @@ def warm_handoff(request: HttpRequest, referral_id: int, payload: HandoffIn) -> 
 
 @router.post("/services/{service_id}/capacity", response=CapacityUpdate, summary="Update capacity")
 def post_capacity(request: HttpRequest, service_id: int, payload: CapacityIn) -> dict[str, Any]:
-    """Only a provider user of the organisation that runs the service; the time is kept."""
+    """Only a provider user of the organisation that runs the service; the time is kept.
+    With `version`, a capacity someone changed since that version is 409, not overwritten."""
     service = Service.objects.select_related("organization").filter(pk=service_id).first()
     if service is None:
         raise NotVisible("service")
     capacity = actions.update_capacity(
-        actor_for(request), service, payload.available, payload.maximum
+        actor_for(request), service, payload.available, payload.maximum, payload.version
     )
     return {
         "service_id": service.pk,
+        "version": capacity.version,
         "available": capacity.available,
         "maximum": capacity.maximum,
         "unit": capacity.unit,

@@ -36,6 +36,9 @@ class CapacityOut(Schema):
     unit: str
     updated: dt.datetime
     stale: bool = Field(..., description="True when the count is more than 24 hours old")
+    version: int = Field(
+        ..., description="Send it with a capacity update, so it replaces this figure only"
+    )
 
 
 class ServiceItem(Schema):

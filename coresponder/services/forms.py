@@ -9,7 +9,7 @@ from django import forms
 
 from coresponder.core.forms import LocalDateTimeField
 from coresponder.core.models import MAX_VERSION
-from coresponder.services.actions import MAX_CAPACITY
+from coresponder.services.actions import MAX_CAPACITY, NO_CAPACITY_YET
 
 INPUT = {"class": "usa-input"}
 
@@ -55,6 +55,11 @@ class HandoffForm(forms.Form):
 
 
 class CapacityForm(forms.Form):
+    # The version of the figure the page showed (NO_CAPACITY_YET: none): a count typed over a
+    # figure someone has changed since is refused, not saved over theirs.
+    version = forms.IntegerField(
+        min_value=NO_CAPACITY_YET, max_value=MAX_VERSION, widget=forms.HiddenInput
+    )
     available = forms.IntegerField(
         label="Places free now",
         min_value=0,

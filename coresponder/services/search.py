@@ -63,6 +63,7 @@ class Capacity:
     unit: str
     updated: dt.datetime
     stale: bool
+    version: int = 1  # what a provider's update sends back, so it replaces this figure only
 
 
 @dataclass
@@ -235,6 +236,7 @@ def capacity_of(service: Service, now: dt.datetime) -> Capacity | None:
         unit=newest.unit,
         updated=newest.updated,
         stale=capacity_is_stale(newest.updated, now),
+        version=newest.version,
     )
 
 

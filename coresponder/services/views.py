@@ -25,9 +25,15 @@ from coresponder.privacy.access import PersonAccess, access_person, program_for
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs import form_tokens
 from coresponder.programs.form_tokens import Kind
+from coresponder.programs.local_time import format_datetime
 from coresponder.services import actions
 from coresponder.services.forms import CapacityForm, HandoffForm, ReferForm, StatusForm
-from coresponder.services.models import Service, ServiceAtLocation, ServiceReferral
+from coresponder.services.models import (
+    Service,
+    ServiceAtLocation,
+    ServiceCapacity,
+    ServiceReferral,
+)
 from coresponder.services.referral_access import (
     access_service_referral,
     note_for,
@@ -39,6 +45,7 @@ from coresponder.services.referral_consent import consent_for_referral
 from coresponder.services.referral_status import is_part2_status, service_referral_status
 
 STALE_MESSAGE = "Changed by someone else — review and retry."
+OUT_OF_DATE_MESSAGE = "This page was out of date — review and retry."
 PAGE_SIZE = 25
 # What the buttons say, by the status they set.
 ACTION_LABELS = {
@@ -152,21 +159,40 @@ def _inbox_page(
     )
 
 
-def _service_rows(
-    services: list[Service], typed: CapacityForm | None, typed_for: int | None
-) -> list[dict[str, Any]]:
-    # A service's capacity is stamped on the clock of where it is offered (its first place).
+def _zones(services: list[Service]) -> dict[int, str]:
+    """A service's capacity is stamped on the clock of where it is offered (its first place)."""
     zones: dict[int, str] = {}
     places = ServiceAtLocation.objects.filter(service__in=services).order_by("location__name", "pk")
     for service_id, zone in places.values_list("service_id", "location__timezone"):
         zones.setdefault(service_id, zone)
+    return zones
+
+
+def _newest_capacity(service: Service) -> ServiceCapacity | None:
+    """The figure the inbox shows and a provider's count replaces."""
+    capacities = sorted(service.capacities.all(), key=lambda c: (c.updated, c.pk))
+    return capacities[-1] if capacities else None
+
+
+def _figure(capacity: ServiceCapacity) -> str:
+    """A capacity as the inbox says it: "2 of 30 beds free"."""
+    of = f" of {capacity.maximum}" if capacity.maximum else ""
+    return f"{capacity.available}{of} {capacity.unit} free"
+
+
+def _service_rows(
+    services: list[Service], typed: CapacityForm | None, typed_for: int | None
+) -> list[dict[str, Any]]:
+    zones = _zones(services)
     rows = []
     for service in services:
-        capacities = sorted(service.capacities.all(), key=lambda c: (c.updated, c.pk))
-        capacity = capacities[-1] if capacities else None
+        capacity = _newest_capacity(service)
         # The maximum is left empty: sent back with each count, a number read before another
-        # provider changed it would put the old one back.
-        initial = {"available": capacity.available} if capacity else {}
+        # provider changed it would put the old one back. The version is the figure's as
+        # shown, so a count typed over it is refused once someone has changed it.
+        initial: dict[str, Any] = {"version": actions.NO_CAPACITY_YET}
+        if capacity:
+            initial = {"version": capacity.version, "available": capacity.available}
         rows.append(
             {
                 "service": service,
@@ -188,18 +214,61 @@ def capacity(request: HttpRequest, service_id: int) -> HttpResponse:
     if service is None or not actions.may_update_capacity(request.user, service):
         raise Http404("No such service")
     form = CapacityForm(request.POST, prefix=f"s{service.pk}")
+    status = 422
     if form.is_valid():
         data = form.cleaned_data
         try:
-            actions.update_capacity(actor_for(request), service, data["available"], data["maximum"])
+            actions.update_capacity(
+                actor_for(request), service, data["available"], data["maximum"], data["version"]
+            )
+        except StaleVersion:
+            now_stands = _newest_capacity(service)
+            if (
+                now_stands is not None
+                and now_stands.available == data["available"]
+                and data["maximum"] in (None, now_stands.maximum)
+            ):
+                # Sent twice (a double click), or the same count another tab gave: it stands.
+                messages.success(request, f"{service.name}: capacity updated.")
+                return redirect("referral-inbox")
+            form = _over_a_changed_figure(request, service, now_stands)
+            status = 409
         except ActionError as exc:
             add_action_errors(form, exc)
         else:
             messages.success(request, f"{service.name}: capacity updated.")
             return redirect("referral-inbox")
+    elif form.has_error("version"):
+        # No figure read with it (a page from before forms carried one): say how it stands.
+        now_stands = _newest_capacity(service)
+        form = _over_a_changed_figure(request, service, now_stands, OUT_OF_DATE_MESSAGE)
+        status = 409
     # The inbox again, with the numbers as typed beside what is wrong with each.
     messages.error(request, f"{service.name}: the capacity was not changed; see below.")
-    return _inbox_page(request, form, service.pk, status=422)
+    return _inbox_page(request, form, service.pk, status=status)
+
+
+def _over_a_changed_figure(
+    request: HttpRequest,
+    service: Service,
+    now_stands: ServiceCapacity | None,
+    why: str = STALE_MESSAGE,
+) -> CapacityForm:
+    """The numbers as typed, against the figure as it now stands: saved again, they replace
+    it; the message says what it now is, so the provider can choose."""
+    prefix = f"s{service.pk}"
+    data = request.POST.copy()
+    data[f"{prefix}-version"] = str(now_stands.version if now_stands else actions.NO_CAPACITY_YET)
+    form = CapacityForm(data, prefix=prefix)
+    form.is_valid()
+    if now_stands is None:
+        said = "There is no figure now."
+    else:
+        zone = _zones([service]).get(service.pk, "")
+        when = format_datetime(now_stands.updated, zone, named=True)
+        said = f"The figure now stands at {_figure(now_stands)}, updated {when}."
+    form.add_error(None, f"{why} {said} What you typed is kept below: update again to save it.")
+    return form
 
 
 # --- Moving a referral's Task ------------------------------------------------------

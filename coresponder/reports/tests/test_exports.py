@@ -167,8 +167,12 @@ def test_the_metrics_csv_holds_the_api_numbers_and_the_hand_counted_ones(
     assert list(values) == [key for key, _label, _kind in HEADLINE]
     flat = {**body, "overdoses_fatal": body["overdoses"]["fatal"]}
     flat["overdoses_nonfatal"] = body["overdoses"]["nonfatal"]
-    for key, value in values.items():
-        assert value == ("" if flat[key] is None else str(flat[key])), key
+    places = {"share": 4, "hours": 1}
+    for key, _label, kind in HEADLINE:
+        figure = flat[key]
+        if figure is not None and kind in places:
+            figure = round(figure, places[kind])  # the CSV rounds what the API gives whole
+        assert values[key] == ("" if figure is None else str(figure)), key
     # By hand: twelve referrals in the quarter (not the one in June); one person referred
     # to a service, and accepted there; no overdoses recorded.
     assert values["referrals"] == str(REFERRALS)
@@ -425,6 +429,39 @@ def test_text_that_looks_like_a_formula_is_kept_as_text() -> None:
     assert csv_rows(to_csv(risky), part2=False)[1] == ['\'=HYPERLINK("x")', "3"]
     sheet = load_workbook(io.BytesIO(to_xlsx([risky]))).worksheets[0]
     assert sheet["A4"].data_type == "s"
+
+
+def test_the_csv_rounds_shares_and_hours_and_the_xlsx_shows_them_so(quarter: Program) -> None:
+    # The one first attempt 20 h 18 min 6.57 s after the referral: a median of 20.3018… hours;
+    # 11 of the 12 referrals are of people new to the program (one was referred in June).
+    Attempt.objects.update(attempted_at=AT + dt.timedelta(hours=20, minutes=18, seconds=6.57))
+    client = signed_in(member(quarter, Role.COORDINATOR))
+
+    response = client.get(f"/programs/{quarter.slug}/exports/metrics.csv", SPAN)
+
+    text = response.content.decode("utf-8-sig")
+    assert "0.91666" not in text and "20.301" not in text
+    values = {row[0]: row[2] for row in csv_rows(response.content, part2=True)[1:]}
+    assert values["new_person_share"] == "0.9167"  # a fraction, not "91.7%"
+    assert values["median_hours_to_first_contact"] == "20.3"
+    assert values["follow_up_within_window_rate"] == "1.0"
+    assert values["referrals"] == str(REFERRALS)  # counts as they are
+    monthly = client.get(
+        f"/programs/{quarter.slug}/exports/monthly.csv",
+        {**SPAN, "metric": "median_hours_to_first_contact"},
+    )
+    months = dict(csv_rows(monthly.content, part2=False)[1:])
+    assert months == {"2026-07": "", "2026-08": "20.3", "2026-09": ""}
+
+    xlsx = client.get(f"/programs/{quarter.slug}/exports/metrics.xlsx", SPAN)
+    sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
+    cells = {row[0].value: row[2] for row in sheet.iter_rows(min_row=5) if row[0].value}
+    hours = cells["median_hours_to_first_contact"]
+    assert hours.number_format == "0.0"
+    assert hours.value == pytest.approx(20 + (18 * 60 + 6.57) / 3600)  # whole; shown 20.3
+    assert cells["new_person_share"].number_format == "0.0%"
+    assert cells["new_person_share"].value == pytest.approx(11 / 12)
+    assert cells["referrals"].number_format == "General"
 
 
 # --- The narrative -----------------------------------------------------------------------

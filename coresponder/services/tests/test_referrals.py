@@ -63,6 +63,20 @@ def requested(world: World, service: Service | None = None, **fields: Any) -> Se
     )
 
 
+def shown_version(service: Service) -> str:
+    """The version the inbox's capacity form carries: the newest figure's, 0 before any."""
+    newest = ServiceCapacity.objects.filter(service=service).order_by("-updated", "-id").first()
+    return str(newest.version if newest else 0)
+
+
+def typed(service: Service, **numbers: str) -> dict[str, str]:
+    """The inbox's capacity form for `service` as sent, over the figure it now shows."""
+    field = f"s{service.pk}"
+    return {f"{field}-version": shown_version(service)} | {
+        f"{field}-{name}": value for name, value in numbers.items()
+    }
+
+
 def patch(client: Client, referral: ServiceReferral, **body: Any) -> Any:
     return client.patch(
         f"/api/v1/service-referrals/{referral.pk}", body, content_type="application/json"
@@ -482,7 +496,8 @@ def test_capacity_is_updated_in_one_click_by_the_provider_only(
     client.force_login(provider)
     page = client.get("/services/inbox/").content.decode()
     assert "No capacity reported yet." in page
-    response = client.post(f"/services/{service.pk}/capacity/", {f"s{service.pk}-available": "3"})
+    assert f'name="s{service.pk}-version" value="0"' in page
+    response = client.post(f"/services/{service.pk}/capacity/", typed(service, available="3"))
     assert response.status_code == 302
     capacity = ServiceCapacity.objects.get(service=service)
     assert capacity.available == 3 and capacity.updated is not None
@@ -516,9 +531,7 @@ def test_more_places_free_than_the_service_has_are_refused(
         "must be at most the service's 14 places; a larger number needs a new maximum"
     ]
     client.force_login(provider)
-    page = client.post(
-        f"/services/{service.pk}/capacity/", {f"s{service.pk}-available": "50"}, follow=True
-    )
+    page = client.post(f"/services/{service.pk}/capacity/", typed(service, available="50"))
     assert page.status_code == 422
     html = page.content.decode()
     # Beside the field, with the number as typed, not only in a message at the top.
@@ -529,8 +542,7 @@ def test_more_places_free_than_the_service_has_are_refused(
     assert f'name="s{service.pk}-available" value="50"' in html
     assert "the capacity was not changed" in html
     typo = client.post(
-        f"/services/{service.pk}/capacity/",
-        {f"s{service.pk}-available": "3", f"s{service.pk}-maximum": "ten"},
+        f"/services/{service.pk}/capacity/", typed(service, available="3", maximum="ten")
     )
     assert typo.status_code == 422
     html = typo.content.decode()
@@ -549,27 +561,27 @@ def test_a_provider_gives_a_new_maximum_on_the_inbox_and_a_smaller_one_is_explai
     service = world.service_referral.service
     client.force_login(reader(world, Role.PROVIDER))
     url, field = f"/services/{service.pk}/capacity/", f"s{service.pk}"
-    client.post(url, {f"{field}-available": "4", f"{field}-maximum": "14"})
+    client.post(url, typed(service, available="4", maximum="14"))
     page = client.get("/services/inbox/").content.decode()
     assert "4 of 14" in page
     assert "Now 14." in page and f'name="{field}-maximum" value' not in page
     assert f'aria-describedby="id_{field}-maximum-hint"' in page
-    grown = client.post(url, {f"{field}-available": "20", f"{field}-maximum": "24"}, follow=True)
+    grown = client.post(url, typed(service, available="20", maximum="24"), follow=True)
     assert "capacity updated." in grown.content.decode()
     capacity = ServiceCapacity.objects.get(service=service)
     assert (capacity.available, capacity.maximum) == (20, 24)
     # Empty keeps the maximum as it stands.
-    client.post(url, {f"{field}-available": "18", f"{field}-maximum": ""})
+    client.post(url, typed(service, available="18", maximum=""))
     capacity.refresh_from_db()
     assert (capacity.available, capacity.maximum) == (18, 24)
-    shrunk = client.post(url, {f"{field}-available": "18", f"{field}-maximum": "10"}, follow=True)
+    shrunk = client.post(url, typed(service, available="18", maximum="10"), follow=True)
     assert (
         f'id="id_{field}-maximum_error" role="alert">must be at least the number available'
         in shrunk.content.decode()
     )
     capacity.refresh_from_db()
     assert (capacity.available, capacity.maximum) == (18, 24)
-    typo = client.post(url, {f"{field}-available": "eighteen"}, follow=True)
+    typo = client.post(url, typed(service, available="eighteen"), follow=True)
     assert typo.status_code == 422
     assert (
         f'id="id_{field}-available_error" role="alert">Enter a whole number.'
