@@ -436,10 +436,13 @@ def refer(request: HttpRequest, person_id: int) -> HttpResponse:
                 return form_tokens.save_once(request, Kind.SERVICE_REFERRAL, save)
             except ActionError as exc:
                 add_action_errors(form, exc)
-    consent = (
-        consent_for_referral(access.person.pk, service, timezone.now())
-        if service.part2_program
-        else None
+    now = timezone.now()
+    consent = None
+    if service.part2_program:
+        consent = consent_for_referral(access.person.pk, service, now)
+    # Whether a note may go too: it is clinical detail, which the consent must also cover.
+    note_covered = consent is not None and (
+        consent_for_referral(access.person.pk, service, now, note="clinical") is not None
     )
     record_person_read(actor_for(request), access, channel="web")
     context = {
@@ -449,6 +452,7 @@ def refer(request: HttpRequest, person_id: int) -> HttpResponse:
         "service": service,
         "form": form,
         "consent": consent,
+        "note_covered": note_covered,
         "may_record_consent": access.may_write(RecordType.CONSENT),
     }
     return render(request, "services/refer.html", context, status=status)

@@ -17,6 +17,7 @@ from coresponder.domain.referrals import people_accepted_treatment
 from coresponder.domain.vocabulary import Role, label
 from coresponder.outreach.management.commands.run_worker import send_all
 from coresponder.outreach.models import Notice
+from coresponder.privacy.models import Consent
 from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Membership, Organization, Program, User
@@ -436,6 +437,24 @@ def test_the_referral_form_sends_a_referral_and_shows_its_page(
     page = client.get(response["Location"])
     assert page.status_code == 200 and "Buprenorphine clinic" in page.content.decode()
     assert referral.status == "requested"
+
+
+def test_the_referral_form_says_before_sending_when_the_consent_leaves_the_note_out(
+    world: World, client: Client
+) -> None:
+    # The consent names the provider for Part 2 only: a note (clinical detail) cannot go.
+    service = world.service_referral.service
+    Service.objects.filter(pk=service.pk).update(part2_program=True)
+    consent = consent_for(world, reader(world, Role.PROVIDER))
+    Consent.objects.filter(pk=consent.pk).update(covers=["part2"])
+    client.force_login(reader(world, Role.CLINICIAN))
+    url = f"/people/{world.person.pk}/refer/?service={service.pk}&program=pad"
+    text = " ".join(client.get(url).content.decode().split())
+    assert "names this provider and will be kept with the referral" in text
+    assert "send the referral without a note" in text
+    assert f"consent {consent.pk} " not in text
+    Consent.objects.filter(pk=consent.pk).update(covers=["part2", "clinical"])
+    assert "without a note" not in client.get(url).content.decode()
 
 
 # --- Reminders ----------------------------------------------------------------------
