@@ -27,7 +27,7 @@ from coresponder.care.reading import (
 from coresponder.core.http import Moment, actor_for
 from coresponder.core.models import MAX_VERSION
 from coresponder.core.paging import page_of
-from coresponder.domain.policy import FieldGroup, GroupVisibility
+from coresponder.domain.policy import FieldGroup
 from coresponder.privacy.access import access_person
 from coresponder.privacy.actions import record_person_read
 
@@ -179,7 +179,7 @@ def list_care_plans(
     now = timezone.now()
     notice = access.notice()
     record_person_read(actor_for(request), access, channel="api", purpose=purpose)
-    withheld = access.decision(FieldGroup.CLINICAL) is GroupVisibility.WITHHELD
+    withheld = FieldGroup.CLINICAL in access.withheld
     return {
         "items": [plan_record(plan, now) for plan in shown],
         "count": count,

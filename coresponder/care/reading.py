@@ -18,21 +18,24 @@ NEEDS = dict(CarePlanGoal.Need.choices)
 
 
 def plans_of(access: PersonAccess) -> list[CarePlan]:
-    """The person's plans in the reader's programs, or none when clinical detail is not shown.
+    """The person's plans in the reader's programs whose clinical detail their role there is
+    shown; a program's plans withheld are noted as such for the read's audit.
 
     Goals, steps and follow-ups come in a fixed number of queries however many plans there are.
     """
-    # Each program's plans as the reader's role in that program reads clinical detail.
-    shown = [
-        pid
-        for pid in access.program_ids
-        if access.decision(FieldGroup.CLINICAL, pid) is GroupVisibility.SHOWN
-    ]
-    if not shown:
-        access.shows(FieldGroup.CLINICAL)  # notes the withheld group for the audit
+    mine = CarePlan.objects.filter(person=access.person, program_id__in=access.program_ids)
+    holding = set(mine.values_list("program_id", flat=True))
+    if not holding:
+        if access.decision(FieldGroup.CLINICAL) is not GroupVisibility.SHOWN:
+            access.shows(FieldGroup.CLINICAL)  # notes the withheld group for the audit
         return []
-    plans = list(
-        CarePlan.objects.filter(person=access.person, program_id__in=shown)
+    # Each program's plans as the reader's role in that program reads clinical detail: a
+    # consent-based read of them is a disclosure, a refused one a withheld group.
+    shown = [pid for pid in sorted(holding) if access.shows(FieldGroup.CLINICAL, pid)]
+    if not shown:
+        return []
+    return list(
+        mine.filter(program_id__in=shown)
         .select_related("program", "owner")
         .prefetch_related(
             Prefetch(
@@ -44,9 +47,6 @@ def plans_of(access: PersonAccess) -> list[CarePlan]:
             Prefetch("follow_ups", queryset=FollowUp.objects.select_related("owner")),
         )
     )
-    for program_id in {plan.program_id for plan in plans}:
-        access.shows(FieldGroup.CLINICAL, program_id)  # released: a consent-based read discloses
-    return plans
 
 
 def _load(user: Any, plan: CarePlan | None, *, write: bool) -> PersonAccess:

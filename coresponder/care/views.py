@@ -123,7 +123,7 @@ def _plans_page(
         "person": access.person,
         "name": _name(access),
         "shown": access.decision(FieldGroup.CLINICAL) is GroupVisibility.SHOWN,
-        "withheld": access.decision(FieldGroup.CLINICAL) is GroupVisibility.WITHHELD,
+        "withheld": FieldGroup.CLINICAL in access.withheld,
         "rows": rows,
         "repeat_needs": repeat_needs_of(plans),
         "form": form,
@@ -167,7 +167,8 @@ def _plan_page(
     )
     notice = access.notice()
     record_person_read(actor_for(request), access, channel="web")
-    writer = access.may_write(RecordType.ENCOUNTER)
+    # Written by the reader's role in the plan's own program.
+    writer = access.may_write(RecordType.ENCOUNTER, plan.program_id)
     active = plan.status == CarePlan.Status.ACTIVE
     now = timezone.now()
     today = actions.local_today(plan.program, now)

@@ -205,13 +205,16 @@ def _encounters(person: Any, programs: list[int]) -> list[dict[str, Any]]:
 def _clinical(access: PersonAccess, programs: list[int]) -> dict[str, Any]:
     """Screenings and encounter notes: clinical, shown, withheld or absent."""
     encounters = access.person.encounters.filter(program_id__in=programs)
-    has_clinical = (
-        encounters.filter(screenings__isnull=False).exists()
-        or encounters.exclude(clinical_note="").exists()
+    # The programs holding clinical detail of the person: only their reads are decided, so
+    # a program with none records no refusal and discloses nothing.
+    holding = set(
+        encounters.filter(Q(screenings__isnull=False) | ~Q(clinical_note="")).values_list(
+            "program_id", flat=True
+        )
     )
-    if not has_clinical:
+    if not holding:
         return {}
-    shown = access.programs_showing(G.CLINICAL)
+    shown = [pid for pid in sorted(holding) if access.shows(G.CLINICAL, pid)]
     if not shown:
         return {"screenings": _withheld()} if G.CLINICAL in access.withheld else {}
     encounters = encounters.filter(program_id__in=shown)

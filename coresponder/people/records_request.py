@@ -222,9 +222,16 @@ def _audit_trail(access: PersonAccess) -> list[dict[str, Any]]:
 def _not_included(access: PersonAccess) -> list[dict[str, str]]:
     rows = []
     for group in FieldGroup:
-        decision = access.decision(group)
-        if decision is GroupVisibility.SHOWN:
+        # The person's own fields as the reader sees the person; a program's records as the
+        # reader's role there reads them, so what one program's copy left out is listed.
+        decisions = {access.decision(group)}
+        if group not in (G.IDENTITY, G.CONTACT):
+            decisions |= {access.decision(group, pid) for pid in access.roles}
+        decisions.discard(GroupVisibility.SHOWN)
+        if not decisions:
             continue
+        withheld = GroupVisibility.WITHHELD in decisions
+        decision = GroupVisibility.WITHHELD if withheld else GroupVisibility.HIDDEN
         where = ""
         if group is G.PART2:
             where = PART2_ELSEWHERE

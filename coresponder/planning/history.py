@@ -32,7 +32,7 @@ from coresponder.domain.capacity import (
     WeeklyShift,
     arrival_profile,
 )
-from coresponder.domain.suppression import last_full_quarter
+from coresponder.domain.suppression import SMALL_CELL_MAX, last_full_quarter
 from coresponder.domain.vocabulary import EncounterKind
 from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Call, Referral
@@ -61,8 +61,14 @@ class History:
     whole_quarters: bool = False
 
     @property
+    def fewest(self) -> int:
+        """The fewest calls (or recorded times) the plan is built on: for a de-identified
+        reader more than a hidden count, so "too few" never tells a count of 1 to 10."""
+        return SMALL_CELL_MAX + 1 if self.whole_quarters else FEWEST_SAMPLES
+
+    @property
     def enough(self) -> bool:
-        return self.profile.observed >= FEWEST_SAMPLES
+        return self.profile.observed >= self.fewest
 
 
 def history_window(
@@ -100,9 +106,10 @@ def read_history(program: Program, today: dt.date, *, whole_quarters: bool = Fal
     profile = arrival_profile((moment.astimezone(zone) for moment in times), weeks)
     on_scene = _on_scene_minutes(program, start, end)
     travel = _travel_minutes(program, start, end)
+    fewest = SMALL_CELL_MAX + 1 if whole_quarters else FEWEST_SAMPLES
     service = ServiceTimes(
-        on_scene_minutes=on_scene if len(on_scene) >= FEWEST_SAMPLES else (),
-        travel_minutes=travel if len(travel) >= FEWEST_SAMPLES else (),
+        on_scene_minutes=on_scene if len(on_scene) >= fewest else (),
+        travel_minutes=travel if len(travel) >= fewest else (),
     )
     return History(
         profile=profile,

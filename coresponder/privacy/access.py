@@ -311,7 +311,9 @@ class PersonAccess:
     break_glass: BreakGlass | None = None
     # What the reader's own roles allow, before break-glass widened it.
     own_reads: dict[FieldGroup, Access] = field(default_factory=dict)
-    disclosed: dict[FieldGroup, str] = field(default_factory=dict)  # group → basis
+    # (group, basis) for each release: one group may go on two bases in one read (one
+    # program's record by consent, another's by break-glass).
+    disclosed: set[tuple[FieldGroup, str]] = field(default_factory=set)
     withheld: set[FieldGroup] = field(default_factory=set)
     notice_given: bool = False
     # Program id → what the reader's role there reads of that program's records, and what
@@ -340,7 +342,7 @@ class PersonAccess:
         if decision is GroupVisibility.SHOWN:
             basis = self.disclosure_basis(group, program_id)
             if basis:
-                self.disclosed.setdefault(group, basis)
+                self.disclosed.add((group, basis))
         if decision is GroupVisibility.WITHHELD:
             self.withheld.add(group)
         return decision is GroupVisibility.SHOWN
@@ -368,7 +370,7 @@ class PersonAccess:
     def release_own_part2(self) -> None:
         """Part 2 detail shown because the reader's organisation holds it, to a program role."""
         if self.own_reads.get(FieldGroup.PART2) is not Access.ALLOW:
-            self.disclosed.setdefault(FieldGroup.PART2, DisclosureBasis.OWN_ORGANIZATION)
+            self.disclosed.add((FieldGroup.PART2, DisclosureBasis.OWN_ORGANIZATION))
 
     def notice(self) -> str:
         """The 42 CFR 2.32 notice when this read disclosed anything, noted as given; else ""."""
@@ -597,10 +599,12 @@ def people_may_link(a: Person, b: Person) -> bool:
 
 
 def reads_contact(grants: Grants) -> bool:
-    """Whether every role the user holds reads phones and addresses outright: only then may
-    a phone or an address find someone, or a lookup would tell whose a number is to a
-    reader who may not see it on the record."""
-    return bool(grants) and all(may_read(role, FieldGroup.CONTACT) for _p, role in grants)
+    """Whether every role the user holds that learns who people are reads phones and
+    addresses outright: only then may a phone or an address find someone, or a lookup
+    would tell whose a number is to a reader who may not see it on the record. A role that
+    identifies no one (an analyst's) does not count."""
+    identifying = [role for _p, role in grants if may_read(role, FieldGroup.IDENTITY)]
+    return bool(identifying) and all(may_read(role, FieldGroup.CONTACT) for role in identifying)
 
 
 def search_people(user: Any, q: str) -> QuerySet[Person]:

@@ -115,9 +115,10 @@ def record_person_read(
 
 
 def record_disclosures(actor: Actor, access: PersonAccess, *, channel: str) -> list[Disclosure]:
-    """One Disclosure per group this read released (consent, break-glass, own organisation)."""
+    """One Disclosure per group and basis this read released (consent, break-glass, own
+    organisation)."""
     made = []
-    for group, basis in sorted(access.disclosed.items()):
+    for group, basis in sorted(access.disclosed):
         consent = None
         if basis == DisclosureBasis.CONSENT:
             consent = next((c for c in access.consents if group.value in c.covers), None)

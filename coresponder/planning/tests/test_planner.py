@@ -249,7 +249,27 @@ def test_an_analyst_reads_a_small_count_as_hidden(
     page = sign_in(client, member_of(core, Role.ANALYST, "core-analyst")).get(URL)
     text = page.content.decode()
     assert page.context["counts"]["observed"] is None
-    assert "1 to 10 (hidden) in four whole quarters" in text
+    assert "1 to 10 (hidden) in four whole quarters, by hour" in text  # no rate to narrow it
+    assert "needs at least 11" in text
+
+
+def test_an_analyst_with_exactly_ten_calls_is_told_too_few_as_with_one(
+    programs: dict[str, Program], client: Client, clock: Clock
+) -> None:
+    # "Hidden" beside a plan would otherwise say the count is 10: the one hidden count the
+    # coordinators' minimum of ten lets through.
+    clock.now = dt.datetime(2026, 12, 3, 18, tzinfo=dt.UTC)
+    core = programs["core"]
+    for day in range(10):
+        Call.objects.create(
+            program=core,
+            received_at=dt.datetime(2026, 8, 3 + day, 9, tzinfo=DENVER),
+            call_type="suicidal",
+            co_responders_sent=True,
+        )
+    page = sign_in(client, member_of(core, Role.ANALYST, "core-analyst")).get(URL)
+    assert not page.context["history"].enough
+    assert "too few calls" in page.content.decode()
 
 
 def test_the_program_home_links_coordinators_to_the_planner(coordinator_client: Client) -> None:

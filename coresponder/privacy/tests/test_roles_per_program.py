@@ -11,8 +11,11 @@ import pytest
 from django.utils import timezone
 
 from coresponder.care.models import CarePlan
+from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
-from coresponder.encounters.models import Encounter
+from coresponder.encounters.models import Encounter, Screening
+from coresponder.identity.actions import index_person
 from coresponder.people.models import Participation
 from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.models import Membership, Program
@@ -104,3 +107,45 @@ def test_the_persons_consent_still_opens_the_polices_copy(
     body = api_client_for(user).get(f"/api/v1/persons/{world.person.pk}").json()
     assert sorted(n["note"] for n in body["clinical_notes"]) == sorted([PAD_NOTE, PCO_NOTE])
     assert [r["status"] for r in body["service_referrals"]] == ["in-progress"]
+
+
+def test_a_program_holding_no_clinical_detail_records_no_refusal(
+    both: tuple[World, Any, Encounter], api_client_for: Any
+) -> None:
+    # PAD holds no clinical detail of Dana; PCO's note is the clinician's to read.
+    world, user, _ = both
+    Encounter.objects.filter(program=world.program).update(clinical_note="")
+    Screening.objects.filter(encounter__program=world.program).delete()
+    body = api_client_for(user).get(f"/api/v1/persons/{world.person.pk}").json()
+    assert [n["note"] for n in body["clinical_notes"]] == [PCO_NOTE]
+    assert "clinical" not in body["withheld"]
+    refused = AuditEvent.objects.filter(actor=user, outcome="denied")
+    assert not [e for e in refused if "clinical" in e.fields]
+
+
+def test_care_plans_withheld_in_one_program_are_said_to_be(
+    both: tuple[World, Any, Encounter], api_client_for: Any, pco: Program
+) -> None:
+    world, user, _ = both
+    CarePlan.objects.create(
+        program=world.program,
+        person=world.person,
+        title="PAD plan",
+        opened_on=dt.date(2026, 11, 1),
+        owner=user,
+    )
+    plans = api_client_for(user).get(f"/api/v1/persons/{world.person.pk}/care-plans").json()
+    assert (plans["items"], plans["withheld"]) == ([], ["clinical"])
+
+
+def test_a_role_that_identifies_no_one_does_not_stop_a_phone_lookup(
+    both: tuple[World, Any, Encounter], api_client_for: Any
+) -> None:
+    # An analyst elsewhere reads figures, not people: the officer's phone lookup stands.
+    world, user, _ = both
+    qrt = Program.objects.get(slug="qrt")
+    Membership.objects.create(user=user, program=qrt, role=Role.ANALYST.value)
+    index_person(SYSTEM, world.person)
+    found = api_client_for(user).get("/api/v1/persons/matches", {"phone": "215-555-0101"})
+    assert found.status_code == 200
+    assert [i["person_id"] for i in found.json()["items"]] == [world.person.pk]
