@@ -156,6 +156,19 @@ def follow_up_death(
     return follow_up_referral(actor, program, person, referral, overdose)
 
 
+def _task_changed(actor: Actor, task: OutreachTask, detail: dict[str, Any]) -> None:
+    """The change to a task, audited under its program and person."""
+    record_event(
+        actor,
+        "change",
+        obj=task,
+        person_id=task.person_id,
+        program_slug=task.program.slug,
+        fields=["outreach"],
+        detail=detail,
+    )
+
+
 def escalate_task(
     actor: Actor,
     task: OutreachTask,
@@ -175,15 +188,7 @@ def escalate_task(
             }
             task.window_end = window_end
         save_tracked(task, actor.user)
-        record_event(
-            actor,
-            "change",
-            obj=task,
-            person_id=task.person_id,
-            program_slug=task.program.slug,
-            fields=["outreach"],
-            detail=detail,
-        )
+        _task_changed(actor, task, detail)
     return task
 
 
@@ -405,15 +410,7 @@ def _change_claim(
         if not changed:
             raise StaleVersion(task, version)
         task.refresh_from_db()
-        record_event(
-            actor,
-            "change",
-            obj=task,
-            person_id=task.person_id,
-            program_slug=task.program.slug,
-            fields=["outreach"],
-            detail=detail,
-        )
+        _task_changed(actor, task, detail)
 
 
 @dataclass(frozen=True)
@@ -632,15 +629,7 @@ def complete_checklist(
         if task.status == OutreachTask.Status.COLLECTING:
             _close_when_complete(task)
         save_tracked(task, actor.user, expected_version=version)
-        record_event(
-            actor,
-            "change",
-            obj=task,
-            person_id=task.person_id,
-            program_slug=task.program.slug,
-            fields=["outreach"],
-            detail={"checklist": sorted(values)},
-        )
+        _task_changed(actor, task, {"checklist": sorted(values)})
     return task
 
 
@@ -676,15 +665,7 @@ def _close(
         task.close_note = note
         task.next_attempt_after = None
         save_tracked(task, actor.user, expected_version=version)
-        record_event(
-            actor,
-            "change",
-            obj=task,
-            person_id=task.person_id,
-            program_slug=task.program.slug,
-            fields=["outreach"],
-            detail={"closed": reason, **({"note": note} if note else {})},
-        )
+        _task_changed(actor, task, {"closed": reason, **({"note": note} if note else {})})
 
 
 def close_tasks_of_referral(actor: Actor, referral: Referral, note: str) -> int:
