@@ -766,15 +766,23 @@ def add_notice(
 
 
 def create_notice(
-    recipient: Any, task: OutreachTask, kind: str, message: str, now: dt.datetime
+    recipient: Any,
+    task: OutreachTask,
+    kind: str,
+    message: str,
+    now: dt.datetime,
+    *,
+    window_end: dt.datetime | None = None,
 ) -> Notice | None:
-    """The new notice, or None when it was already sent (by this or another worker)."""
+    """The new notice, or None when it was already sent (by this or another worker).
+    `window_end` names the window a closing or missed reminder is about."""
     try:
         with transaction.atomic():
             notice, created = Notice.objects.get_or_create(
                 recipient=recipient,
                 task=task,
                 kind=kind,
+                window_end=window_end,
                 defaults={"program": task.program, "message": message, "created_at": now},
             )
     except IntegrityError:

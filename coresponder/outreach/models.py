@@ -146,7 +146,8 @@ class AttemptContact(models.Model):
 
 
 class Notice(models.Model):
-    """A reminder to a user about a task's window; sent once per user, task and kind."""
+    """A reminder to a user about a task's window; sent once per user, task and kind, and
+    a closing or missed window once per window, so a window moved later is told again."""
 
     class Kind(models.TextChoices):
         WINDOW_OPEN = "window_open", "Window open"
@@ -183,6 +184,8 @@ class Notice(models.Model):
         related_name="notices",
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
+    # The end of the window a closing or missed reminder was about; empty for the rest.
+    window_end = models.DateTimeField(null=True, blank=True)
     message = models.CharField(max_length=500)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
@@ -192,8 +195,15 @@ class Notice(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["recipient", "task", "kind"], name="one_notice_per_task_kind"
-            )
+                fields=["recipient", "task", "kind"],
+                condition=models.Q(window_end__isnull=True),
+                name="one_notice_per_task_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "task", "kind", "window_end"],
+                condition=models.Q(window_end__isnull=False),
+                name="one_notice_per_task_kind_window",
+            ),
         ]
         indexes = [models.Index(fields=["recipient", "read_at"])]
 

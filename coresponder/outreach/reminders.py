@@ -1,7 +1,9 @@
 """Reminders about follow-up windows: open, closing soon with no attempt, missed.
 
-Each (recipient, task, kind) is sent once: the unique constraint on Notice is the
-guard, so several workers may run at once and a conflict means another one sent it.
+Each (recipient, task, kind) is sent once, and a closing or missed window once per
+window end, so a window moved later by a new contact is told again before it closes:
+the unique constraints on Notice are the guard, so several workers may run at once
+and a conflict means another one sent it.
 Messages name the task and its window, never the person, because they may go by email.
 This module decides who hears what and when; `outreach.actions` writes the notices.
 """
@@ -54,6 +56,13 @@ OWN_PASS = frozenset(
     }
 )
 KINDS = [kind.value for kind in Notice.Kind if kind not in OWN_PASS]
+# Reminders about the window's end: sent again when the window moves.
+PER_WINDOW = frozenset({Notice.Kind.CLOSING_SOON_NO_ATTEMPT, Notice.Kind.MISSED})
+
+
+def window_of(task: OutreachTask, kind: str) -> dt.datetime | None:
+    """The window end a reminder of `kind` about `task` is keyed by, if any."""
+    return task.window_end if kind in PER_WINDOW else None
 
 
 def closing_soon_hours(program: Program) -> float:
@@ -166,16 +175,19 @@ def send_due_reminders(now: dt.datetime, actor: Actor = WORKER) -> dict[str, int
     due = [(task, kinds) for task, kinds in due if kinds]
     sent = set(
         Notice.objects.filter(task__in=[task for task, _ in due]).values_list(
-            "recipient_id", "task_id", "kind"
+            "recipient_id", "task_id", "kind", "window_end"
         )
     )
     recipients = _Recipients()
     for task, kinds in due:
         for kind in kinds:
+            window_end = window_of(task, kind)
             for user in recipients.for_task(task, kind):
-                if (user.pk, task.pk, kind) in sent:
+                if (user.pk, task.pk, kind, window_end) in sent:
                     continue
-                notice = create_notice(user, task, kind, message_for(task, kind), now)
+                notice = create_notice(
+                    user, task, kind, message_for(task, kind), now, window_end=window_end
+                )
                 if notice is None:
                     continue
                 counts[kind] += 1

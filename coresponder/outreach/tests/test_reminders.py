@@ -11,8 +11,10 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from coresponder.core.audit import Actor
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
+from coresponder.outreach.actions import escalate_task
 from coresponder.outreach.models import Attempt, Notice, OutreachTask
 from coresponder.outreach.reminders import send_due_reminders
 from coresponder.people.models import Participation, Person
@@ -85,6 +87,38 @@ def test_a_window_closing_soon_with_no_attempt_sends_one_more_reminder(
     assert counts["closing_soon_no_attempt"] == 3
     assert recipients(task, "closing_soon_no_attempt") == {"officer", "coach", "coordinator"}
     assert Notice.objects.filter(kind="closing_soon_no_attempt").count() == 3
+
+
+def test_a_window_moved_later_by_a_new_contact_is_reminded_again_before_it_closes(
+    qrt: Program, people: dict[str, Any]
+) -> None:
+    task = task_for(qrt, opened_hours_ago=60, closes_in_hours=6)
+    send_due_reminders(NOW)
+    escalate_task(Actor(label="worker"), task, window_end=NOW + dt.timedelta(hours=72))
+    quiet = send_due_reminders(NOW + dt.timedelta(hours=1))
+    later = send_due_reminders(NOW + dt.timedelta(hours=62))
+    again = send_due_reminders(NOW + dt.timedelta(hours=63))
+    assert quiet["closing_soon_no_attempt"] == 0
+    assert quiet["window_open"] == 0  # the window opened once; only its end moved
+    assert later["closing_soon_no_attempt"] == 3
+    assert again["closing_soon_no_attempt"] == 0
+    closing = Notice.objects.filter(task=task, kind="closing_soon_no_attempt").order_by("id")
+    assert [n.window_end for n in closing] == [NOW + dt.timedelta(hours=6)] * 3 + [
+        NOW + dt.timedelta(hours=72)
+    ] * 3
+    assert "closes at" in closing.last().message  # type: ignore[union-attr]
+
+
+def test_a_window_moved_later_after_it_was_missed_is_told_missed_at_its_new_end(
+    qrt: Program, people: dict[str, Any]
+) -> None:
+    task = task_for(qrt, opened_hours_ago=80, closes_in_hours=-1)
+    first = send_due_reminders(NOW)
+    escalate_task(Actor(label="worker"), task, window_end=NOW + dt.timedelta(hours=24))
+    second = send_due_reminders(NOW + dt.timedelta(hours=25))
+    assert first["missed"] == 3  # two workers and the coordinator, who is both
+    assert second["missed"] == 3
+    assert Notice.objects.filter(task=task, kind="missed").count() == 6
 
 
 def test_a_window_closing_soon_after_an_attempt_sends_no_closing_reminder(
