@@ -6,6 +6,7 @@ coordinators (in any program) and administrators decide whether two records are 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
@@ -17,6 +18,7 @@ from coresponder.identity.models import MatchCandidate, Merge, SourceRecord
 from coresponder.privacy.access import (
     PersonAccess,
     access_person,
+    identifiable_people,
     is_admin,
     role_grants,
     visible_people,
@@ -112,11 +114,38 @@ def access_merge(user: Any, merge_id: Any) -> Merge:
     return merge
 
 
-def merge_history(user: Any, limit: int = 20) -> list[Merge]:
-    """Recent merges of people the user sees."""
+@dataclass(frozen=True)
+class MergeShown:
+    """A recent merge as the reader may see it: the two records' names where the reader's
+    role reads the (now one) person's identity, otherwise only their numbers."""
+
+    merge: Merge
+    kept_name: str | None
+    merged_name: str | None
+
+
+def merge_history(user: Any, limit: int = 20) -> list[MergeShown]:
+    """Recent merges of people the user sees, named where the user reads who they are."""
     visible = visible_people(user).values("pk")
-    return list(
+    merges = list(
         Merge.objects.filter(Q(kept__in=visible))
         .select_related("kept", "merged", "candidate")
         .order_by("-at", "-id")[:limit]
     )
+    named = set(
+        identifiable_people(user)
+        .filter(pk__in={m.kept_id for m in merges})
+        .values_list("pk", flat=True)
+    )
+    return [
+        MergeShown(
+            merge=m,
+            kept_name=_name(m.kept) if m.kept_id in named else None,
+            merged_name=_name(m.merged) if m.kept_id in named else None,
+        )
+        for m in merges
+    ]
+
+
+def _name(person: Any) -> str | None:
+    return f"{person.given_name} {person.family_name}".strip() or None

@@ -189,7 +189,9 @@ def _review_page(request: HttpRequest, status: int = 200) -> HttpResponse:
             }
         )
     merges = merge_history(request.user)
-    shown = sorted({p["a"].pk for p in pairs} | {p["b"].pk for p in pairs})
+    named = {m.merge.kept_id for m in merges if m.kept_name or m.merged_name}
+    named |= {m.merge.merged_id for m in merges if m.kept_name or m.merged_name}
+    shown = sorted({p["a"].pk for p in pairs} | {p["b"].pk for p in pairs} | named)
     record_event(
         actor_for(request),
         "read",

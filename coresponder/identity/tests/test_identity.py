@@ -706,3 +706,19 @@ def test_a_reported_date_or_year_of_another_type_is_not_reported() -> None:
     )
     assert typed.birth_date == dt.date(1985, 3, 7) and typed.event_date == dt.date(2026, 3, 1)
     assert SourceRecordInput.from_reported({"birth_year": 1985}).birth_year == 1985
+
+
+def test_recent_merges_name_both_records_for_a_reader_of_identity_and_the_read_is_audited(
+    smiths: tuple[Person, Person], coordinator: User
+) -> None:
+    ems, hospital = smiths
+    merge = merge_people(SYSTEM, ems, hospital, {"probability": 0.999, "rows": []})
+    page = signed_in(coordinator).get("/people/matches/").content.decode()
+    recent = page.split("<h2>Recent merges</h2>", 1)[1]
+    assert f"Wm. Smith (person {merge.kept_id})" in recent
+    assert f"Bill Smyth (person {merge.merged_id})" in recent
+    assert f"Undo merge of Bill Smyth (person {merge.merged_id})" in recent
+    read = AuditEvent.objects.filter(
+        action="read", object_type="people.matchcandidate", actor=coordinator
+    ).latest("id")
+    assert {ems.pk, hospital.pk} <= set(read.detail["person_ids"])
