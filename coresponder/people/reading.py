@@ -14,7 +14,7 @@ from coresponder.outreach.engagement import is_engaged
 from coresponder.people.models import Person
 from coresponder.privacy.access import PersonAccess, finds_people, role_grants, search_people
 from coresponder.services.models import ServiceReferral
-from coresponder.services.referral_status import service_referral_status
+from coresponder.services.referral_status import service_referral_status, shown_version
 
 G = FieldGroup
 
@@ -245,9 +245,10 @@ def _service_referrals(access: PersonAccess, programs: list[int]) -> list[dict[s
             "service": referral.service.name,
             "organization": referral.service.organization.name,
             "requested_at": referral.requested_at,
-            "version": referral.version,
         }
-        row.update(service_referral_status(access, referral))
+        status = service_referral_status(access, referral)
+        row["version"] = shown_version(referral, status)
+        row.update(status)
         rows.append(row)
     return rows
 

@@ -160,13 +160,39 @@ def import_fhir_referral(actor: Actor, data: Any) -> ServiceReferral:
     return referral
 
 
+def _check_version(current: ServiceReferral, version: int | None, status_shown: bool) -> int | None:
+    """StaleVersion unless `version` is the one the reader was shown (the shared one where
+    the status is withheld from them); the version to save against, the row being locked."""
+    if version is None:
+        return None
+    if (current.version if status_shown else current.shared_version) != version:
+        raise StaleVersion(current, version)
+    return current.version
+
+
 def change_referral_status(
-    actor: Actor, referral: ServiceReferral, status: str, reason: str, version: int
+    actor: Actor,
+    referral: ServiceReferral,
+    status: str,
+    reason: str,
+    version: int,
+    *,
+    status_shown: bool,
 ) -> ServiceReferral:
-    """Move the referral's Task; the provider works it, the referring team may call it off."""
+    """Move the referral's Task; the provider works it, the referring team may call it off.
+
+    `status_shown` is whether the gate shows the caller the status as it is
+    (`services.referral_status.status_shown`): a status withheld from them is not theirs
+    to move, and the refusal must not say what it is.
+    """
     side = side_of(actor.user, referral)
     if side is None:
         raise Forbidden("Your role may not change this referral.")
+    if not status_shown:
+        raise Forbidden(
+            "This referral's status is withheld from you (a Part 2 record), so you cannot "
+            "change it; a consent naming you or your organisation would show it."
+        )
     try:
         new = TaskStatus(status)
     except ValueError as exc:
@@ -176,8 +202,7 @@ def change_referral_status(
     reason = reason.strip()
     with transaction.atomic():
         current = ServiceReferral.objects.select_for_update().get(pk=referral.pk)
-        if current.version != version:
-            raise StaleVersion(current, version)
+        expected = _check_version(current, version, status_shown=True)
         problems = transition_problems(TaskStatus(current.status), new, side, reason)
         if problems:
             raise ActionError("That status change is not allowed.", problems)
@@ -185,7 +210,9 @@ def change_referral_status(
         current.status = new.value
         current.status_reason = reason
         current.status_changed_at = now
-        save_tracked(current, actor.user, expected_version=version)
+        if not is_part2_status(new, referral.service.part2_program):
+            current.shared_version += 1
+        save_tracked(current, actor.user, expected_version=expected)
         ServiceReferralStatusChange.objects.create(
             referral=current, status=new.value, reason=reason, at=now, by=actor.user_or_none
         )
@@ -201,15 +228,31 @@ def change_referral_status(
             fields=["part2" if part2 else "referral"],
             detail={"status": new.value, "side": side.value},
         )
-    for name in ("status", "status_reason", "status_changed_at", "version", "modified_at"):
+    for name in (
+        "status",
+        "status_reason",
+        "status_changed_at",
+        "version",
+        "shared_version",
+        "modified_at",
+    ):
         setattr(referral, name, getattr(current, name))
     return referral
 
 
 def record_warm_handoff(
-    actor: Actor, referral: ServiceReferral, by: str, at: dt.datetime, version: int | None = None
+    actor: Actor,
+    referral: ServiceReferral,
+    by: str,
+    at: dt.datetime,
+    version: int | None = None,
+    *,
+    status_shown: bool,
 ) -> ServiceReferral:
-    """The person was introduced to the provider in person or by phone: by whom, when."""
+    """The person was introduced to the provider in person or by phone: by whom, when.
+    `version` is the one the caller was shown (`shown_version`): where the status is
+    withheld from them (`status_shown` false), the shared one, which withheld steps do
+    not move."""
     if side_of(actor.user, referral) is None:
         raise Forbidden("Your role may not record a handoff for this referral.")
     errors: dict[str, list[str]] = {}
@@ -224,9 +267,13 @@ def record_warm_handoff(
     if errors:
         raise ActionError("The handoff has invalid fields.", errors)
     with transaction.atomic():
-        referral.warm_handoff_by = by.strip()[:200]
-        referral.warm_handoff_at = at
-        save_tracked(referral, actor.user, expected_version=version)
+        # Saved from the row as it stands, so a status changed meanwhile is kept.
+        current = ServiceReferral.objects.select_for_update().get(pk=referral.pk)
+        expected = _check_version(current, version, status_shown)
+        current.warm_handoff_by = by.strip()[:200]
+        current.warm_handoff_at = at
+        current.shared_version += 1
+        save_tracked(current, actor.user, expected_version=expected)
         record_event(
             actor,
             "change",
@@ -236,6 +283,8 @@ def record_warm_handoff(
             fields=["referral"],
             detail={"warm_handoff_at": at.isoformat()},
         )
+    for name in ("version", "shared_version", "warm_handoff_by", "warm_handoff_at", "modified_at"):
+        setattr(referral, name, getattr(current, name))
     return referral
 
 

@@ -28,7 +28,12 @@ from coresponder.services.referral_access import (
     referrals_visible_to,
     side_of,
 )
-from coresponder.services.referral_status import is_part2_status, service_referral_status
+from coresponder.services.referral_status import (
+    is_part2_status,
+    service_referral_status,
+    shown_version,
+    status_shown,
+)
 
 router = Router(tags=["service referrals"])
 
@@ -75,7 +80,11 @@ class StatusStepOut(Schema):
 
 class ServiceReferralOut(Schema):
     id: int
-    version: int
+    version: int = Field(
+        ...,
+        description="Send it back with a change. Where the status is withheld, it counts "
+        "only the changes you may see",
+    )
     program: str
     person_id: int
     service: ServiceRef
@@ -140,10 +149,10 @@ def referral_out(
 ) -> dict[str, Any]:
     """A referral as one reader may see it; `status` is what the gate decided."""
     service = referral.service
-    shown = status.get("status") == referral.status
+    shown = status_shown(referral, status)
     record: dict[str, Any] = {
         "id": referral.pk,
-        "version": referral.version,
+        "version": shown_version(referral, status),
         "program": referral.program.slug,
         "person_id": referral.person_id,
         "service": {
@@ -266,9 +275,14 @@ def patch_referral(
 ) -> dict[str, Any]:
     """The provider accepts, rejects, starts, holds, completes or fails; the referring team may
     cancel. Rejected, failed, cancelled and on-hold need `status_reason`."""
-    referral, _access = access_service_referral(request.user, referral_id)
+    referral, access = access_service_referral(request.user, referral_id)
     actions.change_referral_status(
-        actor_for(request), referral, payload.status, payload.status_reason, payload.version
+        actor_for(request),
+        referral,
+        payload.status,
+        payload.status_reason,
+        payload.version,
+        status_shown=status_shown(referral, service_referral_status(access, referral)),
     )
     referral, status, _note = _read(request, referral_id)
     return referral_out(referral, status, request.user, history=True)
@@ -289,9 +303,14 @@ def referral_fhir(request: HttpRequest, referral_id: int) -> dict[str, Any]:
     summary="Record a warm handoff",
 )
 def warm_handoff(request: HttpRequest, referral_id: int, payload: HandoffIn) -> dict[str, Any]:
-    referral, _access = access_service_referral(request.user, referral_id)
+    referral, access = access_service_referral(request.user, referral_id)
     actions.record_warm_handoff(
-        actor_for(request), referral, payload.by, payload.at, payload.version
+        actor_for(request),
+        referral,
+        payload.by,
+        payload.at,
+        payload.version,
+        status_shown=status_shown(referral, service_referral_status(access, referral)),
     )
     referral, status, _note = _read(request, referral_id)
     return referral_out(referral, status, request.user, history=True)

@@ -194,6 +194,10 @@ class ServiceReferral(Tracked):
     warm_handoff_at = models.DateTimeField(null=True, blank=True)
     # When the referring team was reminded that the provider had not answered.
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # Counts only the changes every reader of the referral sees (the handoff, statuses that
+    # are not Part 2 records): the version a reader whose status is withheld works with, so
+    # a withheld step never shows as a new version.
+    shared_version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-requested_at", "-id"]

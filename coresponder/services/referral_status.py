@@ -53,3 +53,14 @@ def service_referral_status(access: PersonAccess, referral: ServiceReferral) -> 
     if FieldGroup.PART2 in access.withheld:
         return {"status": "withheld", "status_note": WITHHELD_TEXT}
     return {}
+
+
+def shown_version(referral: ServiceReferral, shown: dict[str, Any]) -> int:
+    """The version a reader works with: the referral's own where its status is shown to
+    them (`shown`, from `service_referral_status`), otherwise the shared one, which
+    withheld steps do not move. Send it back with `shared=not status_shown(...)`."""
+    return referral.version if status_shown(referral, shown) else referral.shared_version
+
+
+def status_shown(referral: ServiceReferral, shown: dict[str, Any]) -> bool:
+    return shown.get("status") == referral.status

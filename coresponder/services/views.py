@@ -42,7 +42,12 @@ from coresponder.services.referral_access import (
     side_of,
 )
 from coresponder.services.referral_consent import consent_for_referral
-from coresponder.services.referral_status import is_part2_status, service_referral_status
+from coresponder.services.referral_status import (
+    is_part2_status,
+    service_referral_status,
+    shown_version,
+    status_shown,
+)
 
 STALE_MESSAGE = "Changed by someone else — review and retry."
 OUT_OF_DATE_MESSAGE = "This page was out of date — review and retry."
@@ -288,6 +293,7 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
                 form.cleaned_data["status"] or "",
                 form.cleaned_data["status_reason"] or "",
                 form.cleaned_data["version"],
+                status_shown=status_shown(referral, service_referral_status(access, referral)),
             )
         except StaleVersion:
             referral.refresh_from_db()
@@ -323,6 +329,7 @@ def warm_handoff(request: HttpRequest, referral_id: int) -> HttpResponse:
                 form.cleaned_data["by"],
                 form.cleaned_data["at"],
                 form.cleaned_data["version"],
+                status_shown=status_shown(referral, service_referral_status(access, referral)),
             )
         except StaleVersion:
             referral.refresh_from_db()
@@ -331,6 +338,13 @@ def warm_handoff(request: HttpRequest, referral_id: int) -> HttpResponse:
                 # Sent twice (a double click): the first sending recorded it.
                 messages.success(request, "Warm handoff recorded.")
                 return redirect("service-referral", referral_id=referral.pk)
+            # What was typed stays; the version is now the one the page shows, so sending
+            # it again records it over what the other person saved.
+            data = request.POST.copy()
+            shown = service_referral_status(access, referral)
+            data[form.add_prefix("version")] = str(shown_version(referral, shown))
+            form = HandoffForm(data, prefix="handoff", zone=ZoneInfo(referral.program.timezone))
+            form.is_valid()
             form.add_error(None, STALE_MESSAGE)
             return _referral_page(request, referral, access, handoff_form=form, status=409)
         except Forbidden as exc:
@@ -368,7 +382,7 @@ def _referral_page(
     note = note_for(access, referral, side)
     notice = access.notice()
     record_person_read(actor_for(request), access, channel="web")
-    visible = shown.get("status") == referral.status
+    visible = status_shown(referral, shown)
     history = [
         step
         for step in referral.status_changes.select_related("by")
@@ -378,7 +392,7 @@ def _referral_page(
         status_form = StatusForm(initial={"version": referral.version}, prefix=f"r{referral.pk}")
     if handoff_form is None and side is not None:
         handoff_form = HandoffForm(
-            initial={"version": referral.version, "by": _full_name(request.user)},
+            initial={"version": shown_version(referral, shown), "by": _full_name(request.user)},
             prefix="handoff",
             zone=ZoneInfo(referral.program.timezone),
         )

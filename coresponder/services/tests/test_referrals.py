@@ -622,3 +622,88 @@ def test_a_warm_handoff_sent_twice_is_recorded_once_without_a_conflict(
     other = {**form, "handoff-by": "Someone Else"}
     stale = client.post(f"/service-referrals/{referral.pk}/warm-handoff/", other)
     assert stale.status_code == 409
+    # What was typed is kept over the current version, so sending it again records it.
+    page = stale.content.decode()
+    assert 'value="Someone Else"' in page and 'name="handoff-version" value="2"' in page
+    resent = client.post(
+        f"/service-referrals/{referral.pk}/warm-handoff/", {**other, "handoff-version": "2"}
+    )
+    assert resent.status_code == 302
+    referral.refresh_from_db()
+    assert referral.warm_handoff_by == "Someone Else"
+
+
+# --- What a withheld status lets a reader infer ----------------------------------------
+
+
+def test_steps_withheld_from_the_referrer_do_not_move_the_version_it_is_shown(
+    world: World, api_client_for: Any, client: Client
+) -> None:
+    referral = requested(world)
+    provider = api_client_for(reader(world, Role.PROVIDER))
+    clinician = reader(world, Role.CLINICIAN)  # referring side, no consent naming them
+    referrer = api_client_for(clinician)
+    url = f"/api/v1/service-referrals/{referral.pk}"
+    assert patch(provider, referral, status="accepted", version=1).status_code == 200
+    assert patch(provider, referral, status="in-progress", version=2).status_code == 200
+    before = referrer.get(url).json()
+    assert before["status"] == "withheld"
+    assert (
+        patch(provider, referral, status="on-hold", status_reason="Away", version=3).json()[
+            "version"
+        ]
+        == 4
+    )
+    after = referrer.get(url).json()
+    # Treatment went on hold; the referrer is told nothing of it, not even that it moved.
+    assert after["status"] == "withheld" and after["version"] == before["version"]
+    listed = referrer.get("/api/v1/service-referrals").json()["items"]
+    assert {r["id"]: r["version"] for r in listed}[referral.pk] == before["version"]
+    record = referrer.get(f"/api/v1/persons/{world.person.pk}").json()
+    rows = {r["id"]: r for r in record["service_referrals"]}
+    assert rows[referral.pk]["version"] == before["version"]
+    client.force_login(clinician)
+    page = client.get(f"/service-referrals/{referral.pk}/").content.decode()
+    assert f'name="handoff-version" value="{before["version"]}"' in page
+    # The handoff, which everyone who reads the referral sees, goes through on that version
+    # and moves it; the version the referrer had before is stale after it.
+    at = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=5)
+    body = {"by": "Coach Sam", "at": at.isoformat(), "version": before["version"]}
+    done = referrer.post(f"{url}/warm-handoff", body, content_type="application/json")
+    assert done.status_code == 200, done.content
+    assert done.json()["version"] == before["version"] + 1
+    assert (
+        referrer.post(f"{url}/warm-handoff", body, content_type="application/json").status_code
+        == 409
+    )
+    referral.refresh_from_db()
+    assert referral.status == "on-hold"  # the handoff kept the provider's latest step
+
+
+def test_a_status_withheld_from_the_referrer_is_not_theirs_to_move_and_the_refusal_hides_it(
+    world: World, api_client_for: Any, client: Client
+) -> None:
+    referral = requested(world)
+    provider = api_client_for(reader(world, Role.PROVIDER))
+    assert patch(provider, referral, status="accepted", version=1).status_code == 200
+    assert patch(provider, referral, status="in-progress", version=2).status_code == 200
+    clinician = reader(world, Role.CLINICIAN)
+    referrer = api_client_for(clinician)
+    shown = referrer.get(f"/api/v1/service-referrals/{referral.pk}").json()["version"]
+    for version in (shown, 3):
+        refused = patch(referrer, referral, status="cancelled", status_reason="x", version=version)
+        assert refused.status_code == 403
+        assert "withheld" in refused.json()["detail"]
+        assert "progress" not in refused.content.decode()
+    client.force_login(clinician)
+    posted = client.post(
+        f"/service-referrals/{referral.pk}/status/",
+        {
+            f"r{referral.pk}-status": "cancelled",
+            f"r{referral.pk}-status_reason": "x",
+            f"r{referral.pk}-version": "3",
+        },
+    )
+    assert posted.status_code == 404 and "progress" not in posted.content.decode()
+    referral.refresh_from_db()
+    assert (referral.status, referral.version) == ("in-progress", 3)
