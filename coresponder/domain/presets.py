@@ -26,6 +26,7 @@ from coresponder.domain.outreach import (
     MAX_ATTEMPTS,
     NEVER_CLOSING,
 )
+from coresponder.domain.policy import FieldGroup
 from coresponder.domain.referrals import DEFAULT_RESPONSE_HOURS
 from coresponder.domain.surveillance import BASELINE_DAYS, MIN_BASELINE_DAYS, Method
 from coresponder.domain.vocabulary import AttemptOutcome, OrganizationKind, Pathway, Role
@@ -185,6 +186,9 @@ class ShiftSpec:
 class ChecklistItem:
     key: str
     label: str
+    # Whose answer it is to read: an item about treatment is clinical detail, read and
+    # answered only by roles that read clinical detail (or with the person's consent).
+    group: FieldGroup = FieldGroup.OUTREACH
 
 
 @dataclass(frozen=True)
@@ -776,15 +780,26 @@ def _parse_vocabularies(
     return tuple(kinds), tuple(categories), tuple(metrics)
 
 
+# The field groups a closing checklist answer may be read as: the outreach record, or
+# clinical detail (a treatment plan, say).
+CHECKLIST_GROUPS = frozenset({FieldGroup.OUTREACH.value, FieldGroup.CLINICAL.value})
+
+
 def _parse_checklist(reader: _Reader, data: Mapping[str, Any]) -> tuple[ChecklistItem, ...]:
     items: list[ChecklistItem] = []
     for index, raw in enumerate(reader.tables(data, "closing_checklist", "closing_checklist")):
         path = f"closing_checklist[{index}]"
-        reader.unknown_keys(raw, {"key", "label"}, path)
+        reader.unknown_keys(raw, {"key", "label", "group"}, path)
+        group = reader.string(raw, "group", f"{path}.group", default=FieldGroup.OUTREACH.value)
+        if group not in CHECKLIST_GROUPS:
+            allowed = ", ".join(sorted(CHECKLIST_GROUPS))
+            reader.fail(f"{path}.group", f"must be one of {allowed}, got {group!r}")
+            group = FieldGroup.OUTREACH.value
         items.append(
             ChecklistItem(
                 key=reader.string(raw, "key", f"{path}.key"),
                 label=reader.string(raw, "label", f"{path}.label"),
+                group=FieldGroup(group),
             )
         )
     return tuple(items)

@@ -32,6 +32,7 @@ from coresponder.domain.outreach import (
 from coresponder.domain.policy import TASK_ASSIGN_ROLES, RecordType
 from coresponder.domain.vocabulary import CloseReason
 from coresponder.intake.models import Overdose, Referral
+from coresponder.outreach.checklist import unreadable_items
 from coresponder.outreach.models import (
     OPEN_STATUSES,
     QUEUE_STATUSES,
@@ -480,6 +481,7 @@ def record_attempt(
         )
     if problem := contacts_problem(data.outcome, (c.role for c in data.contacted)):
         raise ActionError(problem, {"contacted": [problem]})
+    _check_checklist(access, task, data.checklist or {})
     with transaction.atomic():
         task = OutreachTask.objects.select_for_update().select_related("program").get(pk=task.pk)
         # Checked under the task's lock, so two attempts sent at once cannot both pass.
@@ -611,19 +613,39 @@ def _close_when_complete(task: OutreachTask) -> None:
         task.closed_at = timezone.now()
 
 
+def _check_checklist(
+    access: PersonAccess, task: OutreachTask, values: Mapping[str, Any], field: str = "checklist"
+) -> None:
+    """ActionError for answers to items the checklist does not have, or that the writer's
+    role may not read (a treatment plan, for a role that reads no clinical detail): they
+    would overwrite an answer they cannot see."""
+    known = {key for key, _label in checklist_of(task)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ActionError(
+            "Unknown checklist items.",
+            {field: [f"{k!r} is not on the checklist" for k in unknown]},
+        )
+    unread = dict(unreadable_items(task, access))
+    theirs = [key for key in values if key in unread]
+    if theirs:
+        raise ActionError(
+            "Some checklist items are answered by staff who read clinical detail.",
+            {
+                field: [
+                    f"{unread[k]!r} is answered by staff who read clinical detail" for k in theirs
+                ]
+            },
+        )
+
+
 def complete_checklist(
     actor: Actor, access: PersonAccess, task: OutreachTask, values: Mapping[str, str], version: int
 ) -> OutreachTask:
     """The data-collection step: fill checklist items (each key with what was recorded);
     a waiting task closes when complete."""
     _must_write(access)
-    known = {key for key, _label in checklist_of(task)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ActionError(
-            "Unknown checklist items.",
-            {"values": [f"{k!r} is not on the checklist" for k in unknown]},
-        )
+    _check_checklist(access, task, values, field="values")
     with transaction.atomic():
         task.checklist = {**task.checklist, **dict(values)}
         if task.status == OutreachTask.Status.COLLECTING:

@@ -17,8 +17,8 @@ from coresponder.domain.vocabulary import label
 from coresponder.intake.models import Referral
 from coresponder.intake.triage import request_words
 from coresponder.outreach.access import access_task
-from coresponder.outreach.actions import CLOSABLE_STATUSES, checklist_of, may_assign
-from coresponder.outreach.checklist import answers_said
+from coresponder.outreach.actions import CLOSABLE_STATUSES, may_assign
+from coresponder.outreach.checklist import answers_said, readable_items, unreadable_items
 from coresponder.outreach.forms import AttemptForm, ChecklistForm, CloseTaskForm
 from coresponder.outreach.models import OPEN_STATUSES, QUEUE_STATUSES, OutreachTask
 from coresponder.privacy.access import PersonAccess
@@ -81,7 +81,10 @@ def task_response(
     status: int = 200,
     close_form: CloseTaskForm | None = None,
 ) -> HttpResponse:
-    checklist = checklist_of(task)
+    # Only the items this reader reads are asked or shown; an item of clinical detail is
+    # said to wait for the clinical team, its answer never shown.
+    checklist = readable_items(task, access)
+    unread = unreadable_items(task, access)
     person = access.person
     may_write = access.may_write(RecordType.OUTREACH)
     is_open = task.status in OPEN_STATUSES
@@ -136,8 +139,9 @@ def task_response(
             for a in attempts
         ],
         "form": form if is_open and may_write else None,
-        "checklist_form": checklist_form if collecting and may_write else None,
+        "checklist_form": checklist_form if collecting and may_write and checklist else None,
         "missing": missing_checklist(checklist, task.checklist) if collecting else [],
+        "missing_elsewhere": missing_checklist(unread, task.checklist) if collecting else [],
         # Answers kept once the case closed, and a save that came after someone closed it.
         "checklist_answers": answers_said(checklist, task.checklist or {})
         if not collecting

@@ -18,12 +18,12 @@ from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import label
 from coresponder.outreach.actions import (
     assign_task,
-    checklist_of,
     claim_task,
     complete_checklist,
     record_attempt,
     release_task,
 )
+from coresponder.outreach.checklist import readable_items
 from coresponder.outreach.forms import AttemptForm, ChecklistForm
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.pages import int_or_none, my_teams, status_text, task_in, task_response
@@ -41,7 +41,7 @@ def task_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     program = open_program(request, slug, reads=FieldGroup.OUTREACH)
     task, access = task_in(request, program, task_id)
     zone = ZoneInfo(program.timezone)
-    checklist = checklist_of(task)
+    checklist = readable_items(task, access)
     if request.method != "POST":
         return task_response(
             request, program, task, access, AttemptForm(zone, checklist, task.checklist)
@@ -92,7 +92,7 @@ def checklist_page(request: HttpRequest, slug: str, task_id: int) -> HttpRespons
     program = open_program(request, slug, reads=FieldGroup.OUTREACH)
     task, access = task_in(request, program, task_id)
     zone = ZoneInfo(program.timezone)
-    checklist = checklist_of(task)
+    checklist = readable_items(task, access)
     form = ChecklistForm(checklist, task.checklist, request.POST)
     if not form.is_valid():
         return task_response(

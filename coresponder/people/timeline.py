@@ -18,8 +18,7 @@ from coresponder.domain.policy import WITHHELD_TEXT, FieldGroup, GroupVisibility
 from coresponder.domain.vocabulary import label
 from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Overdose, Referral
-from coresponder.outreach.actions import checklist_of
-from coresponder.outreach.checklist import answers_said
+from coresponder.outreach.checklist import answers_said, readable_items
 from coresponder.outreach.models import Attempt, OutreachTask
 from coresponder.people.reading import (
     clinical_shown,
@@ -245,7 +244,9 @@ def _outreach_entries(
                     "Follow-up closed",
                     id=task.pk,
                     close_reason=task.close_reason,
-                    closing_checklist=answers_said(checklist_of(task), task.checklist or {}),
+                    closing_checklist=answers_said(
+                        readable_items(task, access), task.checklist or {}
+                    ),
                 )
             )
         for attempt in task.attempts.all():
