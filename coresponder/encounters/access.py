@@ -35,6 +35,15 @@ class EncounterAccess:
             return self.person_access.decision(FieldGroup.CLINICAL, program_id)
         return unconsented_visibility(self.role, FieldGroup.CLINICAL)
 
+    def clinical_hidden(self) -> bool:
+        """Whether the reader's role may never read clinical detail here (not even with
+        consent); asked without recording a read."""
+        if self.person_access is not None:
+            decision = self.person_access.decision(FieldGroup.CLINICAL, self.encounter.program_id)
+        else:
+            decision = unconsented_visibility(self.role, FieldGroup.CLINICAL)
+        return decision is GroupVisibility.HIDDEN
+
 
 def access_encounter(user: Any, encounter_id: Any) -> EncounterAccess:
     """An encounter, for a user whose role sees outreach in its program (and sees its person)."""

@@ -64,8 +64,12 @@ def encounter_record(access: EncounterAccess) -> dict[str, Any]:
         "version": e.version,
     }
     sbirt = e.brief_intervention or e.referral_to_treatment
+    if access.clinical_hidden():
+        # Neither what was recorded nor whether anything was: None, as for every encounter.
+        return record
     if not (sbirt or e.clinical_note or e.screenings.exists()):
-        # Nothing clinical was recorded: saying so discloses nothing.
+        # Nothing clinical was recorded: saying so discloses nothing to a reader who may
+        # ask for it with consent (and is told it is withheld when there is).
         record["brief_intervention"] = record["referral_to_treatment"] = False
         return record
     clinical = access.clinical()

@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from coresponder.core.audit import record_event
+from coresponder.core.audit import record_event, record_list_read
 from coresponder.core.errors import ActionError, Forbidden, NotVisible
 from coresponder.core.http import actor_for
 from coresponder.core.models import MAX_VERSION
@@ -28,6 +28,7 @@ from coresponder.identity.access import (
 )
 from coresponder.identity.actions import MatchDecision, decide_match, evidence_rows, unmerge
 from coresponder.identity.matching import described_evidence, possible_matches, record_from_query
+from coresponder.privacy.access import searching_in
 
 router = Router(tags=["people"])
 PAGE_SIZE = 50
@@ -118,12 +119,13 @@ def find_matches(
         {"person_id": m.person_id, "score": m.score, "reasons": m.reasons, "caution": m.caution}
         for m in matches
     ]
-    record_event(
+    record_list_read(
         actor_for(request),
-        "read",
         object_type="people.person",
+        ids=[m.person_id for m in matches],
+        program_slug=searching_in(request.user),
         fields=["identity"],
-        detail={"matches": True, "ids": [m.person_id for m in matches]},
+        detail={"matches": True},
     )
     return {"items": items, "count": len(items)}
 

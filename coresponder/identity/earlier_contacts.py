@@ -10,12 +10,12 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from coresponder.core.audit import record_event
+from coresponder.core.audit import record_list_read
 from coresponder.core.http import actor_for
 from coresponder.identity.matching import SOME_WEIGHT, Match, possible_matches, record_from_query
 from coresponder.intake.inputs import PERSON_KEYS
 from coresponder.people.models import Participation, Person
-from coresponder.privacy.access import Linkable, is_admin, role_grants
+from coresponder.privacy.access import Linkable, is_admin, role_grants, searching_in
 
 SUGGESTION_LIMIT = 5
 # An unlikely match is offered only where more than a birth date or a sex points to it (a
@@ -88,12 +88,15 @@ def earlier_contacts(
             for m in matches
             if m.person_id in people
         ]
-        record_event(
+        # Filed under the program the report is taken for, and under each person offered,
+        # so a review of the program or of the person finds the lookup that showed them.
+        record_list_read(
             actor_for(request),
-            "read",
             object_type="people.person",
+            ids=ids,
+            program_slug=among.program_slug if among is not None else searching_in(request.user),
             fields=["identity"],
-            detail={"matches": True, "ids": ids},
+            detail={"matches": True},
         )
     picked = str(data.get("existing_person") or "")
     return {

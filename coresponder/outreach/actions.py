@@ -619,6 +619,8 @@ def _check_checklist(
     """ActionError for answers to items the checklist does not have, or that the writer's
     role may not read (a treatment plan, for a role that reads no clinical detail): they
     would overwrite an answer they cannot see."""
+    if not values:
+        return
     known = {key for key, _label in checklist_of(task)}
     unknown = sorted(set(values) - known)
     if unknown:

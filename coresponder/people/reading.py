@@ -12,7 +12,13 @@ from coresponder.core.errors import Forbidden
 from coresponder.domain.policy import WITHHELD_TEXT, FieldGroup, GroupVisibility, RecordType
 from coresponder.outreach.engagement import is_engaged
 from coresponder.people.models import Person
-from coresponder.privacy.access import PersonAccess, finds_people, role_grants, search_people
+from coresponder.privacy.access import (
+    PersonAccess,
+    finds_people,
+    role_grants,
+    search_people,
+    searching_in,
+)
 from coresponder.services.models import ServiceReferral
 from coresponder.services.referral_status import service_referral_status, shown_version
 
@@ -67,12 +73,11 @@ def find_people(actor: Actor, user: Any, q: str, page: Any, per_page: int) -> Pa
     found = Paginator(people, per_page).get_page(page)
     # Filed under the searcher's program where they search in one, and under each person
     # found, so a review of the person finds the search that showed them.
-    searching = {program.slug for program, role in role_grants(user) if finds_people(role)}
     record_list_read(
         actor,
         object_type="people.person",
         ids=[person.pk for person in found.object_list],
-        program_slug=searching.pop() if len(searching) == 1 else "",
+        program_slug=searching_in(user),
         fields=["identity"],
         detail={"q": q, "page": found.number},
     )

@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
+
 from coresponder.care.reading import plan_record, plans_of
 from coresponder.core.errors import Forbidden
 from coresponder.core.models import AuditEvent
@@ -203,8 +205,13 @@ def _amendments(access: PersonAccess) -> list[dict[str, Any]]:
 
 
 def _audit_trail(access: PersonAccess) -> list[dict[str, Any]]:
-    """Who read or changed the person's record, when, what and why: the audit events about them."""
-    events = AuditEvent.objects.filter(person_id=access.person.pk).order_by("at", "id")
+    """Who read or changed the person's record, when, what and why: the audit events about
+    them filed under the reader's programs or under none. Another program's events tell of
+    what it holds; that program answers for them, as for its records."""
+    events = AuditEvent.objects.filter(
+        Q(program_slug__in=list(access.slugs.values())) | Q(program_slug=""),
+        person_id=access.person.pk,
+    ).order_by("at", "id")
     return [
         {
             "at": e.at,

@@ -320,6 +320,13 @@ class PersonAccess:
     # the person's consents release to that role: a record is shown as its own program's
     # role reads it, so a clinician elsewhere does not open the police's copy.
     by_program: dict[int, ProgramReads] = field(default_factory=dict)
+    slugs: dict[int, str] = field(default_factory=dict)  # program id → slug, of `roles`
+
+    @property
+    def filed_under(self) -> str:
+        """The program this reader's reads and writes of the person are audited under: the
+        one program through which they see the person, or "" where there are several."""
+        return next(iter(self.slugs.values())) if len(self.slugs) == 1 else ""
 
     def _reads_in(self, program_id: int | None) -> ProgramReads:
         if program_id is not None and program_id in self.by_program:
@@ -418,6 +425,20 @@ def consents_naming(person: Person, user: Any, roles: list[Role], now: Any) -> l
     return found
 
 
+def consent_programs(access: PersonAccess) -> list[int]:
+    """The programs whose consents of this person the reader keeps: those where their role
+    records consents. Another program's consent tells of what that program holds."""
+    return [pid for pid in access.program_ids if access.may_write(RecordType.CONSENT, pid)]
+
+
+def consents_kept(access: PersonAccess) -> QuerySet[Consent]:
+    """The person's consents the reader keeps (lists, revokes): their consent programs',
+    and any recorded before consents were filed under a program."""
+    return access.person.consents.filter(
+        Q(program_id__in=consent_programs(access)) | Q(program__isnull=True)
+    )
+
+
 def consent_terms(consent: Consent) -> ConsentTerms:
     return ConsentTerms(
         recipients=consent.recipients,
@@ -451,10 +472,12 @@ def access_person(user: Any, person_id: Any) -> PersonAccess:
         raise NotVisible("person")
     now = timezone.now()
     roles: dict[int, Role] = {}
+    slugs: dict[int, str] = {}
     for program, role in role_grants(user):
         part = _scope_filter(POLICY[role].scope, program, user)
         if part is not None and Person.objects.filter(part, pk=pk).exists():
             roles[program.pk] = role
+            slugs[program.pk] = program.slug
     if not roles:
         raise NotVisible("person")
     glass = None
@@ -482,6 +505,7 @@ def access_person(user: Any, person_id: Any) -> PersonAccess:
         consents=consents,
         break_glass=glass,
         by_program=by_program,
+        slugs=slugs,
     )
 
 
@@ -547,18 +571,19 @@ class Linkable:
 
     people: QuerySet[Person]
     programs: frozenset[int] | None
+    program_slug: str = ""  # the program the report is taken for
 
 
 def linkable(user: Any, program: Program) -> Linkable:
     """`linkable_people`, with the programs that are exactly those people where they are."""
     if user is None or not user.is_authenticated:
         people = Person.objects.filter(participations__program=program).distinct()
-        return Linkable(people, frozenset({program.pk}))
+        return Linkable(people, frozenset({program.pk}), program.slug)
     role = role_in(user, program)
     if role is None or POLICY[role].read[FieldGroup.IDENTITY] is not Access.ALLOW:
         # Offering a link shows who the report may be: a role that may not read identity
         # (a prosecutor learns whether a diverted person engaged, never who) is offered none.
-        return Linkable(Person.objects.none(), frozenset())
+        return Linkable(Person.objects.none(), frozenset(), program.slug)
     scope = POLICY[role].scope
     partners = sharing_programs(program, role)
     condition = _scope_filter(scope, program, user) or Q(pk__in=[])
@@ -567,7 +592,7 @@ def linkable(user: Any, program: Program) -> Linkable:
     programs = None
     if scope is Scope.PROGRAM:
         programs = frozenset({program.pk, *(partner.pk for partner in partners)})
-    return Linkable(Person.objects.filter(condition).distinct(), programs)
+    return Linkable(Person.objects.filter(condition).distinct(), programs, program.slug)
 
 
 def linkable_people(user: Any, program: Program) -> QuerySet[Person]:
@@ -596,6 +621,13 @@ def people_may_link(a: Person, b: Person) -> bool:
         if any(program.slug in p.rules.data_sharing.programs for p in partners):
             return True
     return False
+
+
+def searching_in(user: Any) -> str:
+    """The program a lookup of people is filed under: the one program where the user's
+    role finds people, or "" where there are several (each person found is filed too)."""
+    searching = {program.slug for program, role in role_grants(user) if finds_people(role)}
+    return searching.pop() if len(searching) == 1 else ""
 
 
 def reads_contact(grants: Grants) -> bool:
@@ -759,10 +791,15 @@ def shared_with(person: Person, program: Program) -> bool:
 
 
 def break_glass_reviews(user: Any) -> QuerySet[BreakGlass]:
-    """Break-glass openings a coordinator reviews: people in programs they coordinate."""
+    """Break-glass openings a coordinator reviews: those made in programs they coordinate
+    (an opening filed under no program, by its person's programs). Another program's
+    opening, its reason included, is that program's to review."""
     if is_admin(user):
         return BreakGlass.objects.all()
     programs = [program for program, role in role_grants(user) if role is Role.COORDINATOR]
     if not programs:
         return BreakGlass.objects.none()
-    return BreakGlass.objects.filter(person__participations__program__in=programs).distinct()
+    return BreakGlass.objects.filter(
+        Q(program__in=programs)
+        | Q(program__isnull=True, person__participations__program__in=programs)
+    ).distinct()

@@ -32,6 +32,7 @@ from coresponder.privacy.access import (
     access_person_for_break_glass,
     best_role,
     break_glass_program,
+    consent_programs,
 )
 from coresponder.privacy.models import ApiToken, BreakGlass, Consent, Disclosure
 from coresponder.privacy.token_values import digest_of, new_token_value
@@ -96,6 +97,7 @@ def record_person_read(
             "read",
             obj=person,
             person_id=person.pk,
+            program_slug=access.filed_under,
             fields=shown,
             purpose=purpose or ("break-glass" if access.break_glass else ""),
             detail={"channel": channel, "break_glass": bool(access.break_glass)},
@@ -106,6 +108,7 @@ def record_person_read(
                 "read",
                 obj=person,
                 person_id=person.pk,
+                program_slug=access.filed_under,
                 outcome=AuditEvent.Outcome.DENIED,
                 fields=sorted(g.value for g in access.withheld),
                 purpose=purpose,
@@ -165,6 +168,7 @@ def record_disclosure(
         "export" if channel == "export" else "read",
         obj=disclosure,
         person_id=access.person.pk,
+        program_slug=access.filed_under,
         fields=[group.value],
         purpose=disclosure.purpose,
         detail={"disclosure": True, "consent_id": consent.pk if consent else None},
@@ -350,7 +354,7 @@ def record_consent(actor: Actor, access: PersonAccess, data: ConsentInput) -> Co
     with transaction.atomic():
         consent = Consent(
             person=access.person,
-            program_id=access.program_ids[0] if access.program_ids else None,
+            program_id=next(iter(consent_programs(access)), None),
             discloser=data.discloser.strip(),
             recipients=recipients,
             information=data.information.strip(),
@@ -369,6 +373,7 @@ def record_consent(actor: Actor, access: PersonAccess, data: ConsentInput) -> Co
             "create",
             obj=consent,
             person_id=access.person.pk,
+            program_slug=access.slugs.get(consent.program_id or 0, ""),
             fields=consent.covers,
             purpose="consent",
             detail={"recipients": consent.recipients},
@@ -378,7 +383,7 @@ def record_consent(actor: Actor, access: PersonAccess, data: ConsentInput) -> Co
 
 def revoke_consent(actor: Actor, access: PersonAccess, consent: Consent) -> Consent:
     """Revoked at once: the next read no longer sees what it released."""
-    if not access.may_write(RecordType.CONSENT):
+    if not access.may_write(RecordType.CONSENT, consent.program_id):
         raise Forbidden("Your role may not revoke consents.")
     if consent.revoked_at is not None:
         raise ActionError("This consent is already revoked.", {"consent": ["already revoked"]})
@@ -387,7 +392,12 @@ def revoke_consent(actor: Actor, access: PersonAccess, consent: Consent) -> Cons
         consent.revoked_by = actor.user_or_none
         save_tracked(consent, actor.user)
         record_event(
-            actor, "change", obj=consent, person_id=access.person.pk, purpose="consent revoked"
+            actor,
+            "change",
+            obj=consent,
+            person_id=access.person.pk,
+            program_slug=consent.program.slug if consent.program else "",
+            purpose="consent revoked",
         )
     return consent
 
@@ -423,6 +433,7 @@ def open_break_glass(actor: Actor, user: Any, person: Person, reason: str) -> Br
             "read",
             obj=glass,
             person_id=person.pk,
+            program_slug=glass.program.slug if glass.program else "",
             purpose="break-glass",
             detail={"reason": glass.reason},
         )
@@ -454,7 +465,14 @@ def review_break_glass(actor: Actor, glass: BreakGlass, note: str) -> BreakGlass
         glass.reviewed_at = timezone.now()
         glass.review_note = note.strip()
         save_tracked(glass, actor.user)
-        record_event(actor, "change", obj=glass, person_id=glass.person_id, purpose="review")
+        record_event(
+            actor,
+            "change",
+            obj=glass,
+            person_id=glass.person_id,
+            program_slug=glass.program.slug if glass.program else "",
+            purpose="review",
+        )
     return glass
 
 

@@ -17,6 +17,7 @@ from coresponder.privacy.access import (
     access_person_for_break_glass,
     best_role,
     break_glass_reviews,
+    consents_kept,
 )
 from coresponder.privacy.actions import (
     ConsentInput,
@@ -166,6 +167,8 @@ def revoke(request: HttpRequest, consent_id: int) -> dict[str, Any]:
     if consent is None:
         raise NotVisible("consent")
     access = access_person(request.user, consent.person_id)
+    if not consents_kept(access).filter(pk=consent.pk).exists():
+        raise NotVisible("consent")  # another program's: not the reader's to see or revoke
     return _consent_out(revoke_consent(actor_for(request), access, consent))
 
 

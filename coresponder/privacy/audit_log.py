@@ -1,8 +1,8 @@
 """Which audit events a coordinator may review, and the filters they narrow them by.
 
 A coordinator reviews the events of the programs they coordinate: events filed
-under the program, and events about a person who takes part in it. An
-administrator reviews every event. Nobody else reviews the trail.
+under the program, and events filed under no program about a person who takes
+part in it. An administrator reviews every event. Nobody else reviews the trail.
 """
 
 from __future__ import annotations
@@ -51,9 +51,12 @@ def audit_scope(user: Any) -> AuditScope | None:
 
 
 def events_of_programs(slugs: list[str]) -> Q:
-    """Events filed under the programs, or about a person who takes part in one of them."""
+    """Events filed under the programs, or filed under none and about a person who takes
+    part in one of them. An event another program filed (its staff reading its own
+    records of someone both programs know, its consents, its openings) is its to review:
+    seen from here it would tell what that program holds."""
     participants = Participation.objects.filter(program__slug__in=slugs).values("person_id")
-    return Q(program_slug__in=slugs) | Q(person_id__in=participants)
+    return Q(program_slug__in=slugs) | Q(program_slug="", person_id__in=participants)
 
 
 class AuditFilterForm(forms.Form):

@@ -20,6 +20,7 @@ from coresponder.privacy.access import (
     access_person_for_break_glass,
     best_role,
     break_glass_reviews,
+    consents_kept,
     is_admin,
     role_grants,
 )
@@ -71,7 +72,7 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
             except ActionError as exc:
                 renamed = {"recipients": "recipient", "expires_at": "expires_on"}
                 add_action_errors(form, exc, renamed=renamed)
-    consents = list(access.person.consents.order_by("-signed_at"))
+    consents = list(consents_kept(access).order_by("-signed_at"))
     # The form names the person and lists their consents on file: an audited read.
     record_event(
         actor_for(request),
@@ -99,7 +100,7 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def consent_revoke(request: HttpRequest, person_id: int, consent_id: int) -> HttpResponse:
     access = _consent_access(request, person_id)
-    consent = access.person.consents.filter(pk=consent_id).first()
+    consent = consents_kept(access).filter(pk=consent_id).first()
     if consent is None:
         raise Http404("No such consent")
     try:
@@ -120,7 +121,7 @@ def disclosures(request: HttpRequest, person_id: int) -> HttpResponse:
         "rows": rows,
         "since": since,
         "notice": REDISCLOSURE_NOTICE,
-        "consents": access.person.consents.order_by("-signed_at"),
+        "consents": consents_kept(access).order_by("-signed_at"),
         "zone": reader_zone(request.user),
     }
     return render(request, "privacy/disclosures.html", context)

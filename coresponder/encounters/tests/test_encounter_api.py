@@ -211,3 +211,25 @@ def test_a_prosecutor_and_an_outsider_cannot_learn_of_an_encounter(
     )
     outsider = reader(pad, Role.CLINICIAN, username="pad-clinician")
     assert api_client_for(outsider).get(f"/api/v1/encounters/{made['id']}").status_code == 404
+
+
+def test_a_role_that_never_reads_clinical_detail_cannot_tell_whether_any_was_recorded(
+    world: World, api_client_for: Any
+) -> None:
+    recorded = Encounter.objects.get(person=world.person)  # a note and a screening
+    bare = Encounter.objects.create(
+        program=world.program,
+        person=world.person,
+        occurred_at=timezone.now() - dt.timedelta(hours=1),
+        kind="outreach_visit",
+        disposition="resolved_on_scene",
+    )
+    admin = api_client_for(reader(world, Role.ADMIN))
+    seen = [admin.get(f"/api/v1/encounters/{e.pk}").json() for e in (recorded, bare)]
+    for body in seen:
+        assert "brief_intervention" not in body and "referral_to_treatment" not in body
+        assert "clinical_withheld" not in body and "clinical_note" not in body
+    # An officer, who may read it with consent, is told there is none, or that it is withheld.
+    officer = api_client_for(reader(world, Role.OFFICER))
+    assert officer.get(f"/api/v1/encounters/{bare.pk}").json()["brief_intervention"] is False
+    assert "clinical_withheld" in officer.get(f"/api/v1/encounters/{recorded.pk}").json()

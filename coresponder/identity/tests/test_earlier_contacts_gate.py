@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.test import Client
 
 from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.domain.linkage import Record
 from coresponder.domain.vocabulary import Role
 from coresponder.identity.actions import index_unindexed_people
@@ -51,3 +53,26 @@ def test_the_form_s_suggestions_name_no_one_to_a_prosecutor(world: World) -> Non
     client.force_login(reader(world, Role.COORDINATOR))
     page = client.get("/people/matches/suggest/", {**query, "phone": "215-555-0101"})
     assert "Reyes, Dana" in page.content.decode()
+
+
+def test_earlier_contacts_and_the_match_lookup_are_filed_under_the_program_and_each_person(
+    world: World, api_client_for: Any
+) -> None:
+    officer = reader(world, Role.OFFICER)
+    client = Client()
+    client.force_login(officer)
+    query = {"program": "pad", "given_name": "Dana", "family_name": "Reyes"}
+    fragment = client.get(
+        "/people/matches/suggest/", {**query, "birth_date": "1990-05-04"}, HTTP_HX_REQUEST="true"
+    )
+    assert "Reyes, Dana" in fragment.content.decode()
+    found = api_client_for(officer).get(
+        "/api/v1/persons/matches", {"given_name": "Dana", "family_name": "Reyes"}
+    )
+    assert found.json()["items"][0]["person_id"] == world.person.pk
+    reads = AuditEvent.objects.filter(actor=officer, action="read", object_type="people.person")
+    lists = [e for e in reads if e.detail.get("list")]
+    assert len(lists) == 2
+    assert all(e.program_slug == "pad" and e.detail["ids"] == [world.person.pk] for e in lists)
+    # Each lookup is also filed under Dana, where a review of her record looks.
+    assert reads.filter(person_id=world.person.pk, program_slug="pad").count() == 2

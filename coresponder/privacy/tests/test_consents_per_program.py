@@ -1,0 +1,158 @@
+"""A person known to two programs: each program keeps its own consents and reviews its own
+break-glass openings. Another program's consent, or an opening's reason, tells of what
+that program holds (a Part 2 consent names a treatment), so it is not shown across."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from coresponder.core.models import AuditEvent
+from coresponder.domain.vocabulary import Role
+from coresponder.people.models import Participation
+from coresponder.privacy.models import BreakGlass, Consent
+from coresponder.privacy.tests.world import World, build_world, reader
+from coresponder.programs.models import Membership, Program, User
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "Methadone maintenance at Brockton OTP; dose and attendance"
+REASON = "Unresponsive on arrival; need methadone dose history from PCO"
+
+
+@pytest.fixture
+def world(pad: Program, pco: Program) -> World:
+    world = build_world(pad)
+    Participation.objects.create(person=world.person, program=pco, first_seen_at=timezone.now())
+    return world
+
+
+def pco_member(pco: Program, role: Role, username: str) -> User:
+    user = User.objects.create_user(username=username, password="x" * 16, role=role.value)
+    Membership.objects.create(user=user, program=pco, role=role.value)
+    return user
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def pco_consent(world: World, api_client_for: Any, clinician: User) -> Consent:
+    now = timezone.now()
+    made = api_client_for(clinician).post(
+        f"/api/v1/persons/{world.person.pk}/consents",
+        {
+            "discloser": "PCO clinician",
+            "recipients": [{"kind": "provider"}],
+            "information": SECRET,
+            "covers": ["clinical", "part2"],
+            "purpose": "Coordinate MOUD with the OTP",
+            "right_to_revoke_explained": True,
+            "expires_at": (now + dt.timedelta(days=90)).isoformat(),
+            "signed_at": (now - dt.timedelta(minutes=5)).isoformat(),
+            "signature_method": "written",
+        },
+        content_type="application/json",
+    )
+    assert made.status_code == 201, made.content
+    return Consent.objects.get(pk=made.json()["id"])
+
+
+def test_another_programs_consent_is_neither_listed_nor_revoked(
+    world: World, pco: Program, api_client_for: Any
+) -> None:
+    consent = pco_consent(world, api_client_for, pco_member(pco, Role.CLINICIAN, "pco-clin"))
+    assert consent.program == pco
+    pad_coordinator = reader(world, Role.COORDINATOR)  # PAD only
+    web = signed_in(pad_coordinator)
+    form = web.get(f"/people/{world.person.pk}/consents/new/").content.decode()
+    assert SECRET not in form and f"/consents/{consent.pk}/revoke" not in form
+    disclosures = web.get(f"/people/{world.person.pk}/disclosures/").content.decode()
+    assert SECRET not in disclosures
+    assert web.post(f"/people/{world.person.pk}/consents/{consent.pk}/revoke/").status_code == 404
+    refused = api_client_for(pad_coordinator).post(f"/api/v1/consents/{consent.pk}/revoke")
+    assert refused.status_code == 404 and SECRET not in refused.content.decode()
+    consent.refresh_from_db()
+    assert consent.revoked_at is None
+    # PCO's own coordinator keeps it, and revokes it.
+    pco_coordinator = pco_member(pco, Role.COORDINATOR, "pco-coord")
+    kept = signed_in(pco_coordinator).get(f"/people/{world.person.pk}/consents/new/")
+    assert f"/consents/{consent.pk}/revoke" in kept.content.decode()
+    revoked = api_client_for(pco_coordinator).post(f"/api/v1/consents/{consent.pk}/revoke")
+    assert revoked.status_code == 200
+
+
+def test_a_consent_is_filed_under_the_program_where_the_role_records_consents(
+    world: World, pad: Program, pco: Program, api_client_for: Any
+) -> None:
+    # An officer in PAD (who records no consents) and a clinician in PCO (who does).
+    both = reader(world, Role.OFFICER, username="officer-and-clinician")
+    Membership.objects.create(user=both, program=pco, role=Role.CLINICIAN.value)
+    consent = pco_consent(world, api_client_for, both)
+    assert consent.program == pco
+
+
+def test_a_coordinator_reviews_only_openings_made_in_their_own_programs(
+    world: World, pco: Program, api_client_for: Any
+) -> None:
+    clinician = pco_member(pco, Role.CLINICIAN, "pco-clin")
+    opened = api_client_for(clinician).post(
+        f"/api/v1/persons/{world.person.pk}/break-glass",
+        {"reason": REASON},
+        content_type="application/json",
+    )
+    assert opened.status_code == 201 and BreakGlass.objects.get().program == pco
+    pad_coordinator = api_client_for(reader(world, Role.COORDINATOR))
+    queue = pad_coordinator.get("/api/v1/break-glass").json()
+    assert queue["count"] == 0 and REASON not in str(queue)
+    review = pad_coordinator.post(
+        f"/api/v1/break-glass/{opened.json()['id']}/review",
+        {"note": "ok"},
+        content_type="application/json",
+    )
+    assert review.status_code == 404
+    assert BreakGlass.objects.get().reviewed_at is None
+    pco_coordinator = api_client_for(pco_member(pco, Role.COORDINATOR, "pco-coord"))
+    assert pco_coordinator.get("/api/v1/break-glass").json()["count"] == 1
+
+
+def test_another_programs_reads_are_in_its_audit_review_not_in_this_one(
+    world: World, pco: Program, api_client_for: Any
+) -> None:
+    clinician = pco_member(pco, Role.CLINICIAN, "pco-clin")
+    pco_api = api_client_for(clinician)
+    opened = pco_api.post(
+        f"/api/v1/persons/{world.person.pk}/break-glass",
+        {"reason": REASON},
+        content_type="application/json",
+    )
+    assert opened.status_code == 201
+    assert pco_api.get(f"/api/v1/persons/{world.person.pk}").status_code == 200
+    pco_events = AuditEvent.objects.filter(actor=clinician, person_id=world.person.pk)
+    assert pco_events.exists() and set(pco_events.values_list("program_slug", flat=True)) == {"pco"}
+    # PAD's coordinator reviews PAD's trail: PCO's opening and reads are not in it.
+    pad_coordinator = reader(world, Role.COORDINATOR)
+    rows = signed_in(pad_coordinator).get("/audit/").context["rows"]
+    assert not any(row["actor"] == "pco-clin" for row in rows)
+    trail = (
+        api_client_for(pad_coordinator)
+        .get(f"/api/v1/persons/{world.person.pk}/records-request")
+        .json()["audit_trail"]
+    )
+    assert not any(event["who"] == "pco-clin" for event in trail)
+    # PCO's coordinator sees them in PCO's.
+    pco_coordinator = pco_member(pco, Role.COORDINATOR, "pco-coord")
+    rows = signed_in(pco_coordinator).get("/audit/").context["rows"]
+    assert any(row["actor"] == "pco-clin" and row["purpose"] == "break-glass" for row in rows)
+    pco_trail = (
+        api_client_for(pco_coordinator)
+        .get(f"/api/v1/persons/{world.person.pk}/records-request")
+        .json()["audit_trail"]
+    )
+    assert any(event["who"] == "pco-clin" for event in pco_trail)
