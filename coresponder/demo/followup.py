@@ -75,6 +75,16 @@ MISSED_SHARE = 0.04
 FALLBACK_CONTACTS = ("neighbor", "friend", "other")
 
 
+# What a closed case's checklist says in the demo, by the presets' item keys.
+DEMO_ANSWERS = {
+    "treatment_plan": "Referred to the buprenorphine clinic; intake booked",
+    "consent_status": "signed",
+    "contact_preference": "Phone call in the afternoon",
+    "long_term_plan": "Weekly check-ins with the recovery coach",
+    "family_support": "Grief and naloxone resources left with the family",
+}
+
+
 class FollowUpMaker:
     """Opens a task for each referral the preset follows up, and works it."""
 
@@ -242,7 +252,11 @@ class FollowUpMaker:
             task.status = OutreachTask.Status.CLOSED
             task.closed_at = last.attempted_at
             task.close_reason = outcome.value
-            task.checklist = {item.key: True for item in self.ctx.preset.closing_checklist}
+            task.checklist = {
+                item.key: DEMO_ANSWERS.get(item.key, "Recorded at the visit")
+                for item in self.ctx.preset.closing_checklist
+            }
+            task.checklist["outcome"] = outcome.value
             return
         task.status = OutreachTask.Status.CLAIMED if team is not None else OutreachTask.Status.OPEN
         task.claimed_by = team
@@ -251,7 +265,11 @@ class FollowUpMaker:
 
     def expire_if_due(self, task: OutreachTask, rule: FollowUp) -> None:
         """Still open at the end of the load: expire it if the worker would have by then."""
-        if has_expired(task.window_end, self.ctx.anchor_at, rule.expires_after_hours):
+        # A person who asked to be contacted later keeps the task until that re-contact.
+        due = task.window_end
+        if task.recontact_on is not None and task.next_attempt_after is not None:
+            due = max(due, task.next_attempt_after)
+        if has_expired(due, self.ctx.anchor_at, rule.expires_after_hours):
             task.status = OutreachTask.Status.EXPIRED
-            task.closed_at = expires_at(task.window_end, rule.expires_after_hours)
+            task.closed_at = expires_at(due, rule.expires_after_hours)
             task.next_attempt_after = None

@@ -25,6 +25,7 @@ from coresponder.intake.forms import (
     offered_pathways,
 )
 from coresponder.intake.models import Referral
+from coresponder.outreach.models import QUEUE_STATUSES, OutreachTask
 from coresponder.privacy.access import linkable, may_read, role_in
 from coresponder.programs import form_tokens
 from coresponder.programs.middleware import open_program
@@ -161,7 +162,7 @@ def referral_result(request: HttpRequest, slug: str, referral_id: int) -> HttpRe
         fields=[
             "referral",
             *(["contact"] if context["call_address"] else []),
-            *(["outreach"] if context["task"] else []),
+            *(["outreach"] if context["task"] or context["joined_task"] else []),
         ],
     )
     return render(request, "intake/referral_result.html", context)
@@ -172,6 +173,7 @@ def result_context(program: Program, referral: Referral, *, contact: bool) -> di
     call = getattr(referral, "call", None)
     labels = dict(OVERDOSE_SOURCES)
     sources = [labels[r.source] for r in overdose.reports.all()] if overdose else []
+    task = referral.tasks.order_by("id").first()
     return {
         "program": program,
         "referral": referral,
@@ -181,5 +183,13 @@ def result_context(program: Program, referral: Referral, *, contact: bool) -> di
         "overdose_joined": len(sources) > 1,
         "call": call,
         "call_address": call.address if call and contact else "",
-        "task": referral.tasks.order_by("id").first(),
+        "task": task,
+        # A contact while the person's follow-up was open joins it rather than opening one.
+        "joined_task": None
+        if task is not None or referral.person_id is None
+        else OutreachTask.objects.filter(
+            program=program, person_id=referral.person_id, status__in=QUEUE_STATUSES
+        )
+        .order_by("-id")
+        .first(),
     }

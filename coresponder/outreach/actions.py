@@ -40,6 +40,7 @@ from coresponder.outreach.models import (
     AttemptContact,
     Notice,
     OutreachTask,
+    still_due,
 )
 from coresponder.outreach.tiers import tier_changes, tier_for
 from coresponder.people.models import Person
@@ -707,10 +708,8 @@ def close_tasks_of_referral(actor: Actor, referral: Referral, note: str) -> int:
 def expirable_tasks(program: Program, now: dt.datetime) -> Any:
     """Tasks nobody closed whose window closed longer ago than the program's preset allows."""
     hours = follow_up_rules(program.rules.follow_up).expires_after_hours
-    return OutreachTask.objects.filter(
-        program=program,
-        status__in=OPEN_STATUSES,
-        window_end__lte=expiry_cutoff(now, hours),
+    return OutreachTask.objects.filter(program=program, status__in=OPEN_STATUSES).exclude(
+        still_due(expiry_cutoff(now, hours))
     )
 
 

@@ -18,6 +18,8 @@ CHECKLIST_VOCABULARIES = {"outcome": "outcome", "consent_status": "consent_statu
 def answer_said(key: str, value: Any) -> str:
     """An answer in words: a listed one by its label, one typed before the list was closed
     as typed."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
     text = str(value or "").strip()
     vocabulary = CHECKLIST_VOCABULARIES.get(key)
     if vocabulary and text in labels_of(vocabulary):
@@ -32,7 +34,7 @@ def answers_said(
     return [
         {"item": text, "answer": answer_said(key, values.get(key))}
         for key, text in items
-        if str(values.get(key) or "").strip()
+        if isinstance(values.get(key), bool) or str(values.get(key) or "").strip()
     ]
 
 

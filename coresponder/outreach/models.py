@@ -104,6 +104,13 @@ OPEN_STATUSES = (OutreachTask.Status.OPEN, OutreachTask.Status.CLAIMED)
 QUEUE_STATUSES = (*OPEN_STATUSES, OutreachTask.Status.COLLECTING)
 
 
+def still_due(cutoff: object) -> Q:
+    """Tasks not yet expired at the `expiry_cutoff` given: their window closed after it, or
+    the person asked to be contacted again later and that re-contact is not yet past it.
+    A person who said "later" stays in the queue until then, not on the Missed list."""
+    return Q(window_end__gt=cutoff) | Q(recontact_on__isnull=False, next_attempt_after__gt=cutoff)
+
+
 class Attempt(Tracked):
     """One try at reaching someone: a home visit, a call, a text."""
 

@@ -17,7 +17,13 @@ from django.db.models import Count, F, Q, QuerySet
 
 from coresponder.core.errors import ActionError
 from coresponder.domain.outreach import QueueGroup, due_state, expiry_cutoff, follow_up_rules
-from coresponder.outreach.models import OPEN_STATUSES, QUEUE_STATUSES, Attempt, OutreachTask
+from coresponder.outreach.models import (
+    OPEN_STATUSES,
+    QUEUE_STATUSES,
+    Attempt,
+    OutreachTask,
+    still_due,
+)
 from coresponder.programs.duty import team_districts_on_duty
 from coresponder.programs.models import District, Program, Team
 
@@ -60,7 +66,7 @@ def _cutoff(program: Program, now: dt.datetime) -> dt.datetime:
 
 def _expired_by_time(program: Program, now: dt.datetime) -> Q:
     """Unclosed tasks whose window closed longer ago than the preset allows."""
-    return Q(status__in=OPEN_STATUSES, window_end__lte=_cutoff(program, now))
+    return Q(status__in=OPEN_STATUSES) & ~still_due(_cutoff(program, now))
 
 
 def live_tasks(program: Program, now: dt.datetime) -> QuerySet[OutreachTask]:
@@ -72,7 +78,7 @@ def live_tasks(program: Program, now: dt.datetime) -> QuerySet[OutreachTask]:
     # The queue statuses are said once more on their own, so the database can prove the
     # partial work-order indexes apply and read a page off them instead of sorting.
     return OutreachTask.objects.filter(program=program, status__in=QUEUE_STATUSES).filter(
-        Q(status=OutreachTask.Status.COLLECTING) | Q(window_end__gt=_cutoff(program, now))
+        Q(status=OutreachTask.Status.COLLECTING) | still_due(_cutoff(program, now))
     )
 
 

@@ -9,7 +9,7 @@ from django.db.models import BooleanField, Case, Min, Q, Value, When
 
 from coresponder.domain.outreach import expiry_cutoff, follow_up_rules
 from coresponder.domain.sla import SlaSummary, TaskRecord, summarize
-from coresponder.outreach.models import OPEN_STATUSES, OutreachTask
+from coresponder.outreach.models import OPEN_STATUSES, OutreachTask, still_due
 from coresponder.programs.models import Program
 
 UNKNOWN_DISTRICT = "No district"
@@ -26,12 +26,8 @@ def task_records(
     """
     expired = Q(status=OutreachTask.Status.EXPIRED)
     if now is not None:
-        expired |= Q(
-            status__in=OPEN_STATUSES,
-            window_end__lte=expiry_cutoff(
-                now, follow_up_rules(program.rules.follow_up).expires_after_hours
-            ),
-        )
+        hours = follow_up_rules(program.rules.follow_up).expires_after_hours
+        expired |= Q(status__in=OPEN_STATUSES) & ~still_due(expiry_cutoff(now, hours))
     rows = (
         OutreachTask.objects.filter(program=program, window_end__gte=start, window_end__lt=end)
         .exclude(status=OutreachTask.Status.CANCELLED)

@@ -15,7 +15,7 @@ from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup
-from coresponder.domain.vocabulary import label
+from coresponder.domain.vocabulary import AttemptOutcome, label
 from coresponder.outreach.actions import (
     assign_task,
     claim_task,
@@ -56,7 +56,7 @@ def task_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     def save() -> HttpResponse:
         attempt = record_attempt(actor_for(request), access, task, form.attempt_input())
         task.refresh_from_db()
-        messages.success(request, _saved_message(task, label("outcome", attempt.outcome), zone))
+        messages.success(request, _saved_message(task, attempt.outcome, zone))
         return redirect("outreach-task", slug=program.slug, task_id=task.pk)
 
     try:
@@ -68,13 +68,18 @@ def task_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
 
 
 def _saved_message(task: OutreachTask, outcome: str, zone: ZoneInfo) -> str:
-    said = f"Visit recorded: {outcome}."
+    said = f"Visit recorded: {label('outcome', outcome)}."
     if task.status == OutreachTask.Status.COLLECTING:
         return f"{said} Fill in the closing checklist below to close this case."
     if task.status == OutreachTask.Status.CLOSED:
         return f"{said} This case is closed."
     if task.next_attempt_after:
         after = format_datetime(task.next_attempt_after, zone)
+        if outcome == AttemptOutcome.DECLINED_INTERESTED_LATER:
+            return (
+                f"{said} Contact them again after {after}: the task stays in the queue "
+                "until then, and leaves it if nobody does."
+            )
         if task.next_attempt_after >= task.window_end:
             closes = format_datetime(task.window_end, zone)
             return (

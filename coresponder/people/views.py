@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -26,7 +27,7 @@ from coresponder.domain.screenings import answers_said
 from coresponder.domain.vocabulary import Role
 from coresponder.domain.vocabulary import label as vocabulary_label
 from coresponder.people.actions import update_person
-from coresponder.people.forms import PersonForm
+from coresponder.people.forms import EDITED, PersonForm, as_text
 from coresponder.people.reading import (
     DETAIL_VOCABULARIES,
     detail_label,
@@ -177,6 +178,46 @@ def _said(value: Any, key: str = "", vocabulary: str | None = None) -> str:
     return vocabulary_label(vocabulary, value) if vocabulary else str(value)
 
 
+@dataclass
+class _StaleEdit:
+    """A save that met someone else's: the form to send again, and what the other save
+    changed (taken into the form) and what both changed (the user's kept)."""
+
+    form: PersonForm
+    taken: list[str]
+    both: list[tuple[str, str]]  # (label, what the record now reads)
+
+
+def _merged_with_theirs(request: HttpRequest, form: PersonForm, person: Any) -> _StaleEdit:
+    typed, was = form.typed_text(), form.was_text()
+    now = {name: as_text(getattr(person, name)) for name in EDITED}
+    data = request.POST.copy()
+    taken: list[str] = []
+    both: list[tuple[str, str]] = []
+    for name in EDITED:
+        label = str(form[name].label)
+        if was is None:
+            # Sent without what the fields read: every difference is the user's to check.
+            if typed[name] != now[name]:
+                both.append((label, _field_said(form, name, now[name])))
+        elif now[name] != was[name]:
+            if typed[name] == was[name]:
+                data[name] = now[name]
+                taken.append(label)
+            elif typed[name] != now[name]:
+                both.append((label, _field_said(form, name, now[name])))
+        data[f"was_{name}"] = now[name]
+    data["version"] = str(person.version)
+    return _StaleEdit(form=PersonForm(data), taken=taken, both=both)
+
+
+def _field_said(form: PersonForm, name: str, value: str) -> str:
+    """A stored value as the form's field shows it: a choice by its label, none as such."""
+    field = form.fields[name]
+    choices = dict(getattr(field, "choices", []) or [])
+    return str(choices.get(value, value)) if value else "nothing"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
@@ -184,7 +225,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     if not access.may_write(RecordType.PERSON):
         raise Http404("No edit for this role")
     person = access.person
-    stale = False
+    stale: _StaleEdit | None = None
     if request.method == "POST":
         form = PersonForm(request.POST)
         if form.is_valid():
@@ -192,12 +233,11 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
             try:
                 update_person(actor_for(request), access, form.changes(), version)
             except StaleVersion:
-                # Keep what the user typed; show the record as it now stands beside it.
-                stale = True
+                # Keep what the user changed; take the other save's changes where the user
+                # left a field as it was; name where both changed the same field.
                 person.refresh_from_db()
-                typed = request.POST.copy()
-                typed["version"] = str(person.version)
-                form = PersonForm(typed)
+                stale = _merged_with_theirs(request, form, person)
+                form = stale.form
             except Forbidden as exc:
                 raise Http404("No edit for this role") from exc
             except ActionError as exc:
@@ -206,12 +246,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
                 messages.success(request, "Saved.")
                 return redirect("person-detail", person_id=person.pk)
     else:
-        form = PersonForm(
-            initial={
-                **{f: getattr(person, f) for f in PersonForm.base_fields if f != "version"},
-                "version": person.version,
-            }
-        )
+        form = PersonForm.opened_on(person)
     status = 409 if stale else (422 if request.method == "POST" else 200)
     # The form shows the record's identity and contact fields: a read like any other.
     record_event(

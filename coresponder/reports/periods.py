@@ -27,6 +27,13 @@ def date_range(params: Any, today: dt.date) -> tuple[dt.date, dt.date, list[str]
         if problem := date_problem(value):
             errors.append(f"The {name} date: {problem}.")
             continue
+        if value > today:
+            # Days to come have no figures yet, and comparing them with a past period of
+            # the same length reads as a collapse.
+            errors.append(
+                f"The {name} date is after today ({today.isoformat()}): choose today or earlier."
+            )
+            continue
         if name == "start":
             start = value
         else:

@@ -297,6 +297,16 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
             )
         except StaleVersion:
             referral.refresh_from_db()
+            if referral.status == form.cleaned_data["status"]:
+                # Sent twice (a double tap): the first sending made the change.
+                messages.success(
+                    request,
+                    f"Referral {referral.pk}: already {referral.get_status_display().lower()}; "
+                    "nothing changed.",
+                )
+                if request.POST.get("next") == "inbox":
+                    return redirect("referral-inbox")
+                return redirect("service-referral", referral_id=referral.pk)
             data = request.POST.copy()
             data[form.add_prefix("version")] = str(referral.version)
             form = StatusForm(data, prefix=f"r{referral.pk}")

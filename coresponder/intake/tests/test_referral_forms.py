@@ -277,3 +277,32 @@ def test_the_program_home_offers_the_form_to_those_who_may_refer(
     assert link in officer.content.decode()
     analyst = signed_in(staff(programs["pad"], Role.ANALYST)).get("/programs/pad/")
     assert link not in analyst.content.decode()
+
+
+def test_a_new_overdose_while_the_person_s_follow_up_is_open_says_it_joined_that_task(
+    programs: dict[str, Program],
+) -> None:
+    client = signed_in(staff(programs["pco"], Role.OFFICER))
+    first = {"overdose_occurred_at": "2026-11-20T02:30", "overdose_latitude": "41.95"}
+    submit(
+        client, "pco", "naloxone_plus", overdose_source="ems", overdose_longitude="-70.66", **first
+    )
+    task = OutreachTask.objects.get()
+    second = {"overdose_occurred_at": "2026-11-20T05:50", "overdose_latitude": "42.05"}
+    html = follow(
+        client,
+        submit(
+            client,
+            "pco",
+            "naloxone_plus",
+            overdose_source="ems",
+            overdose_longitude="-70.95",
+            existing_person=str(task.person_id),
+            **second,
+        ),
+    )
+    assert Overdose.objects.count() == 2 and OutreachTask.objects.count() == 1
+    assert "No outreach task opened" not in html
+    assert f'open follow-up, <a class="usa-link" href="/programs/pco/outreach/{task.pk}/">' in html
+    # The window is the later overdose's now: 72 h after 05:50 Eastern.
+    assert "which now closes" in html and ">Mon 23 Nov, 05:50 EST</time>" in html

@@ -211,6 +211,46 @@ def test_a_closed_task_or_one_waiting_for_its_checklist_never_expires(
     assert expire_tasks(WORKER, clock.now) == 0
 
 
+def test_a_person_who_asked_to_be_contacted_later_stays_in_the_queue_until_then(
+    pco: Program, clock: Clock
+) -> None:
+    task = task_at(pco, "Later", clock.now, opened=-20, closes=10)
+    actor, access = as_user(staff(pco), task)
+    record_attempt(actor, access, task, attempt_data(clock.now, "declined_interested_later"))
+    task.refresh_from_db()
+    assert task.status == OutreachTask.Status.OPEN and task.recontact_on is not None
+    assert task.next_attempt_after is not None and task.next_attempt_after > task.window_end
+    # Days after the window closed, before the re-contact: not expired, not missed.
+    days_on = clock.now + dt.timedelta(days=10)
+    assert expire_tasks(WORKER, days_on) == 0
+    clock.now = days_on
+    coordinator = signed_in(staff(pco, Role.COORDINATOR, username="coordinator"))
+    queue = signed_in(staff(pco, username="coach-2")).get("/programs/pco/outreach/").content
+    assert "Later Test" in queue.decode()
+    assert "Later Test" not in coordinator.get("/programs/pco/outreach/missed/").content.decode()
+    sla = coordinator.get("/programs/pco/sla/").content.decode()
+    assert '<td data-label="Missed windows" id="sla-missed">0</td>' in sla
+    # Nobody tried again after the re-contact date and its grace: then it leaves the queue.
+    past = task.next_attempt_after + dt.timedelta(hours=25)
+    assert expire_tasks(WORKER, past) == 1
+
+
+def test_the_visit_message_says_when_to_contact_again_and_that_the_task_waits(
+    pco: Program, clock: Clock
+) -> None:
+    task = task_at(pco, "Message", clock.now, opened=-20, closes=10)
+    client = signed_in(staff(pco))
+    local = clock.now.astimezone(dt.timezone(dt.timedelta(hours=-5))).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        task_page(task),
+        {"attempted_at": local, "channel": "phone", "outcome": "declined_interested_later"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Contact them again after" in page and "stays in the queue until then" in page
+    assert "a visit then is late" not in page
+
+
 def test_the_worker_pass_counts_what_it_expired(pco: Program, clock: Clock) -> None:
     task_at(pco, "Old", clock.now, opened=-200, closes=-100)
     assert send_all(clock.now)["expired"] == 1

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from coresponder.domain.vocabulary import Role
+from coresponder.outreach.checklist import answers_said
 from coresponder.outreach.models import AttemptContact, OutreachTask
 from coresponder.outreach.tests.test_outreach_views import (
     signed_in,
@@ -99,3 +100,12 @@ def test_no_checklist_item_on_the_visit_form_says_optional(qrt: Program) -> None
     assert "(optional)" in page  # a note, for one, is optional
     # What happened is asked once; the checklist's outcome is the visit's.
     assert 'name="checklist_outcome"' not in page
+
+
+def test_a_checklist_answer_given_as_yes_or_no_reads_yes_or_no() -> None:
+    from_api = {"treatment_plan": True, "outcome": False, "contact_preference": ""}
+    items = [("outcome", "Outcome"), ("treatment_plan", "Plan"), ("contact_preference", "How")]
+    assert answers_said(items, from_api) == [
+        {"item": "Outcome", "answer": "No"},
+        {"item": "Plan", "answer": "Yes"},
+    ]

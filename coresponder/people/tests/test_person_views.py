@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -128,6 +129,46 @@ def test_a_stale_edit_says_so_and_keeps_what_was_typed(world: Any) -> None:
     assert retried.status_code == 302
     world.person.refresh_from_db()
     assert world.person.address == "9 Somerset St"
+
+
+def opened(client: Client, url: str) -> dict[str, str]:
+    """The edit form's fields as the page opens them, hidden ones included."""
+    return opened_from(client.get(url).content.decode())
+
+
+def test_a_stale_edit_takes_the_other_save_where_the_field_was_left_alone(world: Any) -> None:
+    officer = reader(world, Role.OFFICER)
+    first, second = signed_in(officer), signed_in(officer)
+    url = f"/people/{world.person.pk}/edit/"
+    mine, theirs = opened(second, url), opened(first, url)
+    assert mine["was_birth_date"] == "1990-05-04" and mine["birth_date"] == "1990-05-04"
+    # They correct the birth date and the phone; I change the address and the phone.
+    saved = first.post(url, {**theirs, "birth_date": "1990-05-14", "phone": "215-555-0001"})
+    assert saved.status_code == 302
+    stale = second.post(url, {**mine, "address": "9 Somerset St", "phone": "215-555-0002"})
+    assert stale.status_code == 409
+    html = stale.content.decode()
+    assert "Their changes are now in the form: Birth date." in html
+    assert "You both changed Phone (the record now reads 215-555-0001)" in html
+    retry = opened_from(html)
+    assert retry["birth_date"] == "1990-05-14", "their correction is in the form"
+    assert (retry["address"], retry["phone"]) == ("9 Somerset St", "215-555-0002")
+    assert second.post(url, retry).status_code == 302
+    world.person.refresh_from_db()
+    assert world.person.birth_date == dt.date(1990, 5, 14), "not put back by the second save"
+    assert (world.person.address, world.person.phone) == ("9 Somerset St", "215-555-0002")
+
+
+def opened_from(html: str) -> dict[str, str]:
+    """A page's edit form as it stands: inputs, hidden ones included, and chosen options."""
+    fields = dict(
+        re.findall(r'<input type="(?:hidden|text|date)" name="(\w+)" value="([^"]*)"', html)
+    )
+    selects = re.findall(
+        r'<select name="(\w+)"[^>]*>.*?<option value="([^"]*)" selected', html, re.S
+    )
+    fields.update(selects)
+    return fields
 
 
 def test_a_prosecutor_has_no_person_pages_beyond_engagement(world: Any) -> None:

@@ -163,6 +163,11 @@ def test_an_invalid_date_range_is_refused_with_a_message(world: Program, coordin
     garbled = client.get(URL, {"start": "yesterday"})
     assert garbled.status_code == 422
     assert "The start date must be a date like" in garbled.content.decode()
+    # Days to come have no figures: a period ending after today is refused, not compared.
+    ahead = dt.datetime.now(tz=dt.UTC).date() + dt.timedelta(days=400)
+    future = client.get(URL, {"start": "2026-09-01", "end": ahead.isoformat()})
+    assert future.status_code == 422
+    assert "The end date is after today" in future.content.decode()
 
 
 def test_outsiders_get_404(world: Program, outsider: User) -> None:

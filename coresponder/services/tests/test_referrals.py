@@ -359,6 +359,21 @@ def test_the_inbox_keeps_what_was_typed_when_someone_else_changed_it(
     assert 'value="Full"' in text
 
 
+def test_a_provider_tapping_accept_twice_is_told_it_is_accepted_not_that_it_changed(
+    world: World, client: Client
+) -> None:
+    referral = requested(world)
+    client.force_login(reader(world, Role.PROVIDER))
+    prefix = f"r{referral.pk}"
+    tap = {f"{prefix}-version": "1", f"{prefix}-status": "accepted"}
+    first = client.post(f"/service-referrals/{referral.pk}/status/", tap)
+    second = client.post(f"/service-referrals/{referral.pk}/status/", tap, follow=True)
+    assert first.status_code == 302 and second.status_code == 200
+    page = second.content.decode()
+    assert "already accepted; nothing changed" in page and "Changed by someone else" not in page
+    assert referral.status_changes.count() == 1
+
+
 def test_a_provider_accepting_drives_people_accepted_treatment(
     world: World, api_client_for: Any
 ) -> None:
