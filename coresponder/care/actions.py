@@ -204,6 +204,13 @@ def open_care_plan(actor: Actor, access: PersonAccess, data: CarePlanInput) -> C
     _on_the_calendar(opened_on, "opened_on")
     if opened_on > local_today(program):
         raise ActionError("A plan cannot open in the future.", {"opened_on": ["in the future"]})
+    born = access.person.birth_date
+    if born is not None and opened_on < born:
+        said = format_date(born, with_year=True)
+        raise ActionError(
+            "A plan cannot open before the person was born.",
+            {"opened_on": [f"is before the person was born ({said}): check the year"]},
+        )
     with transaction.atomic():
         plan = CarePlan(
             program=program,

@@ -11,7 +11,7 @@ from django import forms
 from django.utils import timezone
 
 from coresponder.core.forms import LocalDateTimeField, style_uswds
-from coresponder.domain.intake import MOST_NALOXONE_DOSES
+from coresponder.domain.intake import LATE_REPORT_LIMIT, MOST_NALOXONE_DOSES
 from coresponder.domain.vocabulary import (
     PATHWAY_LABELS,
     OrganizationKind,
@@ -246,6 +246,11 @@ def fact_fields(section: str, zone: ZoneInfo) -> dict[str, forms.Field]:
     }
 
 
+# The box that says an overdose typed as more than `LATE_REPORT_LIMIT` before its referral
+# really was that long ago.
+LONG_AGO = "overdose_long_ago"
+
+
 class ReferralForm(forms.Form):
     """Step 2: the referral body, common fields first, then the pathway's facts."""
 
@@ -282,6 +287,11 @@ class ReferralForm(forms.Form):
             self.fields["overdose_source"].initial = usual_source(reporter, program)
         if pathway is Pathway.OFFICER_INTERVENTION:
             self.fields["case_number"] = _text("Case or docket number", max_length=64)
+        if self.section == "overdose":
+            # Asked only once a date that far back was refused: usually a mistyped year.
+            self.fields[LONG_AGO] = _check(
+                "It really happened more than 30 days before the referral came in"
+            )
         style_uswds(self)
 
     def clean(self) -> dict[str, Any]:
@@ -294,6 +304,18 @@ class ReferralForm(forms.Form):
         referrer = [data.get(f"referrer_{k}") for k in ("name", "phone")]
         if any(referrer) and not data.get("referrer_relationship"):
             self.add_error("referrer_relationship", "Say how they know the person.")
+        occurred, received = data.get("overdose_occurred_at"), data.get("received_at")
+        if occurred and received and received - occurred > LATE_REPORT_LIMIT:
+            if not data.get(LONG_AGO):
+                self.add_error(
+                    "overdose_occurred_at",
+                    forms.ValidationError(
+                        "This is more than 30 days before the referral came in: check the "
+                        "year. If it really was, tick the box below; it is then recorded as "
+                        "history, with its follow-up window long closed.",
+                        code="long_ago",
+                    ),
+                )
         return data
 
     def sections(self) -> Iterator[dict[str, Any]]:
@@ -306,6 +328,12 @@ class ReferralForm(forms.Form):
         yield {"legend": person_legend, "fields": self._bound(PERSON_KEYS)}
         if self.section:
             keys = [f"{self.section}_{k}" for k in FACT_FIELDS[self.section]]
+            asked = self.is_bound and (
+                self.data.get(self.add_prefix(LONG_AGO))
+                or self.has_error("overdose_occurred_at", "long_ago")
+            )
+            if asked:
+                keys.append(LONG_AGO)
             yield {"legend": SECTION_LEGENDS[self.section], "fields": self._bound(keys)}
 
     def describe_errors(self) -> None:

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Q
 
+from coresponder.domain.directory import km_to_miles
 from coresponder.domain.outreach import expires_at, follow_up_rules
 from coresponder.domain.presets import RouteStart
 from coresponder.domain.routing import (
@@ -62,7 +63,9 @@ ROUTING_SERVER_SECONDS = 3
 ROUTING_SERVER_MAX_BYTES = 5_000_000
 # With no shift left today, the route page offers the next day with one, this far ahead.
 LOOK_AHEAD_DAYS = 7
-ESTIMATED = f"estimated from straight-line distance × {DETOUR_FACTOR:g} at {SPEED_KMH:g} km/h"
+ESTIMATED = (
+    f"estimated from straight-line distance × {DETOUR_FACTOR:g} at {km_to_miles(SPEED_KMH):.0f} mph"
+)
 FROM_SERVER = "from the routing server"
 
 

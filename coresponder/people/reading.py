@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from coresponder.core.audit import Actor, record_list_read
 from coresponder.core.errors import Forbidden
 from coresponder.domain.policy import WITHHELD_TEXT, FieldGroup, GroupVisibility, RecordType
+from coresponder.domain.vocabulary import TaskStatus
 from coresponder.outreach.engagement import is_engaged
 from coresponder.people.models import Person
 from coresponder.privacy.access import (
@@ -266,7 +267,8 @@ def visible_service_referrals(
         person=access.person, program_id__in=programs
     ).select_related("service__organization", "program")
     referring = set(access.programs_showing(G.REFERRAL)) & set(programs)
-    # Elsewhere, providers see only what was sent to their own organisation.
+    # Elsewhere, providers see only what was sent to their own organisation (a draft is
+    # the referring team's until it is sent).
     sent_to_them = [
         pid
         for pid in set(programs) - referring
@@ -276,9 +278,12 @@ def visible_service_referrals(
         return None
     return referrals.filter(
         Q(program_id__in=referring)
-        | Q(
-            program_id__in=sent_to_them,
-            service__organization__partner_id=access.user.organization_id,
+        | (
+            Q(
+                program_id__in=sent_to_them,
+                service__organization__partner_id=access.user.organization_id,
+            )
+            & ~Q(status=TaskStatus.DRAFT.value)
         )
     )
 

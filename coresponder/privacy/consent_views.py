@@ -97,12 +97,26 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def consent_revoke(request: HttpRequest, person_id: int, consent_id: int) -> HttpResponse:
+    """Asked first (which consent, what stops), then revoked on the button below."""
     access = _consent_access(request, person_id)
     consent = consents_kept(access).filter(pk=consent_id).first()
     if consent is None:
         raise Http404("No such consent")
+    if request.method == "GET":
+        record_event(
+            actor_for(request),
+            "read",
+            obj=access.person,
+            person_id=access.person.pk,
+            program_slug=consent.program.slug if consent.program else "",
+            fields=["identity"],
+            purpose="consents on file",
+            detail={"channel": "web", "consents": [consent.pk], "revoking": True},
+        )
+        context = {"person": access.person, "consent": consent, "zone": consent_zone(access)}
+        return render(request, "privacy/consent_revoke.html", context)
     try:
         revoke_consent(actor_for(request), access, consent)
     except ActionError as exc:

@@ -8,6 +8,9 @@ from typing import Any
 from coresponder.domain.clock import date_problem
 
 DEFAULT_DAYS = 30
+# A reader whose own day has already begun where the program's has not (another zone, a
+# clock a little fast) may ask for "today" a day ahead of the program's.
+AHEAD_ALLOWED = dt.timedelta(days=1)
 
 
 def date_range(params: Any, today: dt.date) -> tuple[dt.date, dt.date, list[str]]:
@@ -27,7 +30,7 @@ def date_range(params: Any, today: dt.date) -> tuple[dt.date, dt.date, list[str]
         if problem := date_problem(value):
             errors.append(f"The {name} date: {problem}.")
             continue
-        if value > today:
+        if value > today + AHEAD_ALLOWED:
             # Days to come have no figures yet, and comparing them with a past period of
             # the same length reads as a collapse.
             errors.append(

@@ -6,9 +6,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.utils import timezone
 
 from coresponder.core.forms import LocalDateTimeField
 from coresponder.core.models import MAX_VERSION
+from coresponder.programs.local_time import zone_abbreviation
 from coresponder.services.actions import MAX_CAPACITY, NO_CAPACITY_YET
 
 INPUT = {"class": "usa-input"}
@@ -48,8 +50,9 @@ class HandoffForm(forms.Form):
 
     def __init__(self, *args: Any, zone: ZoneInfo, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        now = zone_abbreviation(timezone.now().astimezone(zone))
         self.fields["at"] = LocalDateTimeField(
-            zone, label="When", help_text="Local time of the program."
+            zone, label="When", help_text=f"The program's local time ({now} now, {zone.key})."
         )
         self.fields["at"].widget.attrs["class"] = "usa-input"
 

@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from coresponder.core.errors import NotVisible
 from coresponder.domain.policy import FieldGroup, RecordType, may_write
 from coresponder.domain.referrals import Side
-from coresponder.domain.vocabulary import Role
+from coresponder.domain.vocabulary import Role, TaskStatus
 from coresponder.people.reading import visible_service_referrals
 from coresponder.privacy.access import PersonAccess, access_person, may_read, role_grants
 from coresponder.services.models import Service, ServiceReferral
@@ -72,9 +72,10 @@ def referrals_visible_to(user: Any) -> QuerySet[ServiceReferral]:
     for program, role in role_grants(user):
         if role is Role.PROVIDER:
             if user.organization_id is not None:
+                # A draft is the referring team's until it is sent.
                 condition |= Q(
                     program=program, service__organization__partner_id=user.organization_id
-                )
+                ) & ~Q(status=TaskStatus.DRAFT.value)
         elif may_read(role, FieldGroup.REFERRAL):
             condition |= Q(program=program)
     return ServiceReferral.objects.filter(condition).select_related(
@@ -91,6 +92,7 @@ def provider_inbox(user: Any) -> QuerySet[ServiceReferral]:
         ServiceReferral.objects.filter(
             program__in=programs, service__organization__partner_id=user.organization_id
         )
+        .exclude(status=TaskStatus.DRAFT.value)
         .select_related("service__organization", "program", "person")
         .order_by("-requested_at", "-id")
     )

@@ -350,6 +350,21 @@ def test_a_plan_opened_off_the_calendar_is_refused_naming_opened_on(
     assert not CarePlan.objects.exists()
 
 
+def test_a_plan_opened_before_the_person_was_born_is_refused_naming_opened_on(
+    api: Client, world: World
+) -> None:
+    # Dana was born on 4 May 1990 (the world's person).
+    response = api.post(
+        f"/api/v1/persons/{world.person.pk}/care-plans",
+        {"title": "Housing", "opened_on": "1950-01-01"},
+        content_type=JSON,
+    )
+    assert response.status_code == 422
+    said = response.json()["errors"]["opened_on"][0]
+    assert "before the person was born (4 May 1990)" in said
+    assert not CarePlan.objects.exists()
+
+
 def test_the_write_path_refuses_a_follow_up_due_off_the_calendar(
     api: Client, world: World, case_manager: User
 ) -> None:

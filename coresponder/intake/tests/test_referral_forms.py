@@ -306,3 +306,33 @@ def test_a_new_overdose_while_the_person_s_follow_up_is_open_says_it_joined_that
     assert f'open follow-up, <a class="usa-link" href="/programs/pco/outreach/{task.pk}/">' in html
     # The window is the later overdose's now: 72 h after 05:50 Eastern.
     assert "which now closes" in html and ">Mon 23 Nov, 05:50 EST</time>" in html
+
+
+def test_an_overdose_typed_years_before_its_referral_is_questioned_until_confirmed(
+    programs: dict[str, Program],
+) -> None:
+    client = signed_in(staff(programs["pco"], Role.OFFICER))
+    facts = {
+        "overdose_occurred_at": "2020-01-01T19:30",
+        "overdose_source": "ems",
+        "overdose_latitude": "41.95",
+        "overdose_longitude": "-70.66",
+    }
+    refused = submit(client, "pco", "naloxone_plus", **facts)
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert "more than 30 days before the referral came in: check the year" in html
+    assert 'name="overdose_long_ago"' in html and 'value="2020-01-01T19:30"' in html
+    assert not Referral.objects.exists() and not OutreachTask.objects.exists()
+    # A date typed right saves at once; one that really was that long ago, once confirmed.
+    confirmed = submit(client, "pco", "naloxone_plus", overdose_long_ago="on", **facts)
+    assert confirmed.status_code == 302
+    assert Overdose.objects.get().occurred_at.year == 2020
+
+
+def test_the_form_asks_nothing_more_of_an_overdose_from_this_week(
+    programs: dict[str, Program],
+) -> None:
+    client = signed_in(staff(programs["pco"], Role.OFFICER))
+    page = client.get("/programs/pco/referrals/new/naloxone_plus/").content.decode()
+    assert 'name="overdose_long_ago"' not in page

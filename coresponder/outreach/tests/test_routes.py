@@ -113,7 +113,8 @@ def test_a_team_on_shift_gets_its_visits_in_order_with_local_times_and_addresses
     assert f"/outreach/{near.pk}/" in page and f"/outreach/{far.pk}/" in page
     assert "Nearest first, for comparison" in page
     # With no routing server set, times are estimated and nothing leaves the site.
-    assert "Estimated from straight-line distance × 1.3 at 40 km/h" in page
+    assert "Estimated from straight-line distance × 1.3 at 25 mph" in page
+    assert " miles" in page and " km" not in page
     event = AuditEvent.objects.get(action="read", object_type="outreach.outreachtask")
     assert event.detail["list"] == "team route"
     assert event.detail["team"] == team.pk

@@ -84,6 +84,13 @@ def test_another_programs_consent_is_neither_listed_nor_revoked(
     pco_coordinator = pco_member(pco, Role.COORDINATOR, "pco-coord")
     kept = signed_in(pco_coordinator).get(f"/people/{world.person.pk}/consents/new/")
     assert f"/consents/{consent.pk}/revoke" in kept.content.decode()
+    # Revoking asks first, naming the consent; asking changes nothing.
+    revoke_url = f"/people/{world.person.pk}/consents/{consent.pk}/revoke/"
+    asked = signed_in(pco_coordinator).get(revoke_url).content.decode()
+    assert "Revoke this consent?" in asked and "Coordinate MOUD with the OTP" in asked
+    consent.refresh_from_db()
+    assert consent.revoked_at is None
+    assert web.get(revoke_url).status_code == 404  # PAD's coordinator
     revoked = api_client_for(pco_coordinator).post(f"/api/v1/consents/{consent.pk}/revoke")
     assert revoked.status_code == 200
 

@@ -147,6 +147,10 @@ WEB: dict[str, Kind] = {
     "person-care": ShowsPerson(("clinician",), _person),
     "care-plan": ShowsPerson(("clinician",), lambda r: {"plan_id": r.plan.pk}),
     "consent-new": ShowsPerson(("coordinator",), _person),
+    # Asks before revoking: names the consent and the person (the POST revokes).
+    "consent-revoke": ShowsPerson(
+        ("coordinator",), lambda r: {**_person(r), "consent_id": r.consent.pk}
+    ),
     "disclosures": ShowsPerson(("coordinator",), _person),
     "service-refer": ShowsPerson(
         ("coordinator",),
@@ -200,11 +204,6 @@ WEB: dict[str, Kind] = {
     # --- Writes ----------------------------------------------------------------------
     "legal-hold-release": WritesOnly(
         "releases a legal hold", lambda r: {"slug": r.program.slug, "hold_id": 1}
-    ),
-    "consent-revoke": WritesOnly(
-        "revokes a consent",
-        lambda r: {**_person(r), "consent_id": r.consent.pk},
-        names_a_person=True,
     ),
     "care-goal-add": WritesOnly(
         "adds a goal", lambda r: {"plan_id": r.plan.pk}, names_a_person=True

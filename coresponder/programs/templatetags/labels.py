@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from coresponder.domain.directory import km_to_miles
 from coresponder.domain.vocabulary import label as vocabulary_label
 from coresponder.programs.labels import district_names, page_language, recipient_label
 
@@ -47,3 +48,13 @@ def district_names_of(codes: Any, program: Any) -> list[str]:
     """The names of a program's districts, from their codes; an unknown code reads as itself."""
     names = district_names([program.slug]).get(program.slug, {})
     return [names.get(str(code), str(code)) for code in codes or ()]
+
+
+@register.filter(name="miles")
+def miles(km: Any) -> str:
+    """A distance measured in kilometres, as the programs' staff read one: "81.4 miles"."""
+    try:
+        value = km_to_miles(float(km))
+    except (TypeError, ValueError):
+        return ""
+    return f"{value:,.1f} mile{'' if round(value, 1) == 1 else 's'}"

@@ -722,3 +722,19 @@ def test_a_status_withheld_from_the_referrer_is_not_theirs_to_move_and_the_refus
     assert posted.status_code == 404 and "progress" not in posted.content.decode()
     referral.refresh_from_db()
     assert (referral.status, referral.version) == ("in-progress", 3)
+
+
+def test_a_draft_is_the_referring_team_s_until_sent_and_no_provider_sees_it(
+    world: World, api_client_for: Any, client: Client
+) -> None:
+    draft = requested(world)
+    ServiceReferral.objects.filter(pk=draft.pk).update(status="draft")
+    provider = reader(world, Role.PROVIDER)
+    api = api_client_for(provider)
+    assert draft.pk not in {r["id"] for r in api.get("/api/v1/service-referrals").json()["items"]}
+    assert api.get(f"/api/v1/service-referrals/{draft.pk}").status_code == 404
+    client.force_login(provider)
+    assert f"/service-referrals/{draft.pk}/" not in client.get("/services/inbox/").content.decode()
+    # The referring side still has it.
+    clinician = api_client_for(reader(world, Role.CLINICIAN))
+    assert clinician.get(f"/api/v1/service-referrals/{draft.pk}").json()["status"] == "draft"
