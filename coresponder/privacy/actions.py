@@ -148,9 +148,17 @@ def record_disclosure(
         purpose = f"break-glass: {access.break_glass.reason}"
     else:
         purpose = basis
+    glass = access.break_glass if basis == DisclosureBasis.BREAK_GLASS else None
+    if consent is not None and consent.program_id is not None:
+        program_id: int | None = consent.program_id
+    elif glass is not None and glass.program_id is not None:
+        program_id = glass.program_id
+    else:
+        program_id = next(iter(access.slugs)) if len(access.slugs) == 1 else None
     disclosure = Disclosure.objects.create(
         person=access.person,
         consent=consent,
+        program_id=program_id,
         disclosed_at=timezone.now(),
         disclosed_by=None,
         recipient=f"{user.get_username()} ({org.name})" if org else user.get_username(),
@@ -161,7 +169,7 @@ def record_disclosure(
         purpose=purpose,
         channel=channel,
         notice_included=access.notice_given,
-        break_glass=access.break_glass if basis == DisclosureBasis.BREAK_GLASS else None,
+        break_glass=glass,
     )
     record_event(
         actor,
@@ -184,11 +192,14 @@ def record_export_disclosure(
     information: str,
     consent: Consent | None,
     groups: tuple[FieldGroup, ...] = (FieldGroup.PART2,),
+    program: Program | None = None,
 ) -> Disclosure:
-    """A file leaving the system with Part 2 data, its notice inside: one accounting row."""
+    """A file leaving the system with Part 2 data, its notice inside: one accounting row,
+    accounted for by `program` (whose record it is)."""
     disclosure = Disclosure.objects.create(
         person_id=person_id,
         consent=consent,
+        program=program,
         disclosed_at=timezone.now(),
         disclosed_by=actor.user_or_none,
         recipient=recipient[:200],
@@ -481,7 +492,15 @@ def read_disclosures(actor: Actor, access: PersonAccess) -> tuple[dt.datetime, l
     if not access.may_write(RecordType.CONSENT):
         raise Forbidden("Your role may not read the accounting of disclosures.")
     since = timezone.now() - dt.timedelta(days=365 * ACCOUNTING_YEARS + 1)
-    rows = list(Disclosure.objects.filter(person=access.person, disclosed_at__gte=since))
+    # Each program accounts for its own releases (and those made before releases were
+    # filed under one): another program's tell what that program holds.
+    rows = list(
+        Disclosure.objects.filter(
+            Q(program_id__in=consent_programs(access)) | Q(program__isnull=True),
+            person=access.person,
+            disclosed_at__gte=since,
+        )
+    )
     record_event(
         actor,
         "read",

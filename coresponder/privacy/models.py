@@ -57,6 +57,11 @@ class Disclosure(models.Model):
     consent = models.ForeignKey(
         Consent, null=True, blank=True, on_delete=models.PROTECT, related_name="disclosures"
     )
+    # The program whose record was released, which accounts for it (42 CFR 2.24): the
+    # consent's, the opening's, else the one program the reader saw the person through.
+    program = models.ForeignKey(
+        "programs.Program", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     disclosed_at = models.DateTimeField()
     disclosed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

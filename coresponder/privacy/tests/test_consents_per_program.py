@@ -14,8 +14,8 @@ from django.utils import timezone
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.people.models import Participation
-from coresponder.privacy.models import BreakGlass, Consent
-from coresponder.privacy.tests.world import World, build_world, reader
+from coresponder.privacy.models import BreakGlass, Consent, Disclosure
+from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.models import Membership, Program, User
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +163,40 @@ def test_another_programs_reads_are_in_its_audit_review_not_in_this_one(
         .json()["audit_trail"]
     )
     assert any(event["who"] == "pco-clin" for event in pco_trail)
+
+
+def test_each_program_accounts_for_its_own_disclosures(
+    world: World, pad: Program, pco: Program, api_client_for: Any
+) -> None:
+    # PAD's officer reads under a consent PAD recorded: a release PAD accounts for.
+    officer = reader(world, Role.OFFICER)
+    consent_for(world, officer)
+    assert api_client_for(officer).get(f"/api/v1/persons/{world.person.pk}").status_code == 200
+    released = Disclosure.objects.filter(recipient_user=officer)
+    assert released.exists() and set(released.values_list("program__slug", flat=True)) == {"pad"}
+    # A release PCO made, and one from before releases were filed under a program.
+    now = timezone.now()
+    for program, recipient in ((pco, "pco-clin (North Clinic)"), (None, "earlier reader")):
+        Disclosure.objects.create(
+            person=world.person,
+            program=program,
+            disclosed_at=now,
+            recipient=recipient,
+            information="Part 2",
+            groups=["part2"],
+        )
+    pad_rows = (
+        api_client_for(reader(world, Role.COORDINATOR))
+        .get(f"/api/v1/persons/{world.person.pk}/disclosures")
+        .json()["items"]
+    )
+    recipients = {row["recipient"] for row in pad_rows}
+    assert "earlier reader" in recipients and "pco-clin (North Clinic)" not in recipients
+    assert any(officer.username in r for r in recipients)
+    pco_rows = (
+        api_client_for(pco_member(pco, Role.COORDINATOR, "pco-coord"))
+        .get(f"/api/v1/persons/{world.person.pk}/disclosures")
+        .json()["items"]
+    )
+    assert "pco-clin (North Clinic)" in {row["recipient"] for row in pco_rows}
+    assert not any(officer.username in row["recipient"] for row in pco_rows)

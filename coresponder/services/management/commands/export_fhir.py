@@ -53,6 +53,7 @@ class Command(BaseCommand):
                         information=f"Referral {referral.pk} to {referral.service.name} and its "
                         "treatment status, as a FHIR bundle",
                         consent=referral.consent,
+                        program=referral.program,
                     )
             ids.append(referral.pk)
         record_event(
