@@ -162,6 +162,8 @@ ROW_FIELDS = (
     "claimed_by__name",
     "district__code",
     "overdose__occurred_at",
+    "recontact_on",
+    "next_attempt_after",
 )
 
 
@@ -236,6 +238,12 @@ def outreach_queue(
                 "claimed_by": row["claimed_by__name"],
                 "district": row["district__code"],
                 "days_since_overdose": (now - overdose_at).days if overdose_at else None,
+                # The person asked to be contacted again later, and that is still ahead.
+                "contact_later": row["recontact_on"]
+                if row["recontact_on"]
+                and row["next_attempt_after"] is not None
+                and row["next_attempt_after"] > now
+                else None,
                 "version": row["version"],
             }
         )

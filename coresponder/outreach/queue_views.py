@@ -35,6 +35,7 @@ from coresponder.outreach.queue import QueueFilter, expired_tasks, outreach_queu
 from coresponder.privacy.access import may_read, role_in, visible_people
 from coresponder.programs.duty import on_duty
 from coresponder.programs.home import OVERSIGHT_ROLES
+from coresponder.programs.local_time import format_date
 from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program
 
@@ -107,8 +108,12 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
         {
             **row,
             "name": names.get(row["person_id"]) or "Name not shown",
-            "due_label": DUE_STATES[row["due_state"]][0],
-            "due_class": DUE_STATES[row["due_state"]][1],
+            "due_label": (
+                f"Contact again on {format_date(row['contact_later'], with_year=True)}"
+                if row["contact_later"]
+                else DUE_STATES[row["due_state"]][0]
+            ),
+            "due_class": "usa-tag" if row["contact_later"] else DUE_STATES[row["due_state"]][1],
             "tier_label": (tiers.get(row["priority_tier"], "Everyone else") if tiers else ""),
             "target_label": TARGETS.get(row["target"], ""),
             "district_name": district_names.get(row["district"] or "", ""),

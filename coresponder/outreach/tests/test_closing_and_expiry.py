@@ -24,6 +24,7 @@ from coresponder.outreach.reminders import WORKER
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.actions import load_programs
+from coresponder.programs.local_time import format_date
 from coresponder.programs.models import Program
 
 pytestmark = pytest.mark.django_db
@@ -227,6 +228,8 @@ def test_a_person_who_asked_to_be_contacted_later_stays_in_the_queue_until_then(
     coordinator = signed_in(staff(pco, Role.COORDINATOR, username="coordinator"))
     queue = signed_in(staff(pco, username="coach-2")).get("/programs/pco/outreach/").content
     assert "Later Test" in queue.decode()
+    # Said as what it is, not as an overdue window.
+    assert f"Contact again on {format_date(task.recontact_on, with_year=True)}" in queue.decode()
     assert "Later Test" not in coordinator.get("/programs/pco/outreach/missed/").content.decode()
     sla = coordinator.get("/programs/pco/sla/").content.decode()
     assert '<td data-label="Missed windows" id="sla-missed">0</td>' in sla
