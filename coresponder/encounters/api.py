@@ -92,7 +92,9 @@ class EncounterOut(Schema):
     referral_to_treatment: bool | None = Field(
         None, description="SBIRT, clinical detail: left out where withheld from the reader"
     )
-    version: int
+    version: int | None = Field(
+        None, description="Given to roles that may amend the clinical note; left out for others"
+    )
     screenings: list[ScreeningOut] | None = None
     clinical_note: str | None = None
     clinical_withheld: str | None = None

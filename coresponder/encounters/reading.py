@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coresponder.domain.policy import WITHHELD_TEXT, GroupVisibility
+from coresponder.domain.policy import WITHHELD_TEXT, GroupVisibility, RecordType, may_write
 from coresponder.domain.screenings import (
     INSTRUMENT_LABELS,
     answers_in_words,
@@ -61,7 +61,9 @@ def encounter_record(access: EncounterAccess) -> dict[str, Any]:
         "naloxone_given": e.naloxone_given,
         "brief_intervention": None,
         "referral_to_treatment": None,
-        "version": e.version,
+        # For who may amend its clinical note: an amendment moves it, so a version shown to
+        # anyone else would tell that the note they may not read was changed.
+        "version": e.version if may_write(access.role, RecordType.ENCOUNTER) else None,
     }
     sbirt = e.brief_intervention or e.referral_to_treatment
     if access.clinical_hidden():

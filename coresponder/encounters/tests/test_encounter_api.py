@@ -233,3 +233,14 @@ def test_a_role_that_never_reads_clinical_detail_cannot_tell_whether_any_was_rec
     officer = api_client_for(reader(world, Role.OFFICER))
     assert officer.get(f"/api/v1/encounters/{bare.pk}").json()["brief_intervention"] is False
     assert "clinical_withheld" in officer.get(f"/api/v1/encounters/{recorded.pk}").json()
+
+
+def test_only_roles_that_may_amend_the_note_are_given_the_version_an_amendment_moves(
+    world: World, api_client_for: Any
+) -> None:
+    encounter = Encounter.objects.get(person=world.person)
+    url = f"/api/v1/encounters/{encounter.pk}"
+    officer = api_client_for(reader(world, Role.OFFICER)).get(url).json()
+    clinician = api_client_for(reader(world, Role.CLINICIAN)).get(url).json()
+    assert "version" not in officer and "clinical_withheld" in officer
+    assert clinician["version"] == encounter.version
