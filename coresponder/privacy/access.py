@@ -311,9 +311,10 @@ class PersonAccess:
     break_glass: BreakGlass | None = None
     # What the reader's own roles allow, before break-glass widened it.
     own_reads: dict[FieldGroup, Access] = field(default_factory=dict)
-    # (group, basis) for each release: one group may go on two bases in one read (one
-    # program's record by consent, another's by break-glass).
-    disclosed: set[tuple[FieldGroup, str]] = field(default_factory=set)
+    # (group, basis, program id) for each release: one group may go on two bases in one
+    # read (one program's record by consent, another's by break-glass). The program is the
+    # one whose record was released, or None for what is of the person alone.
+    disclosed: set[tuple[FieldGroup, str, int | None]] = field(default_factory=set)
     withheld: set[FieldGroup] = field(default_factory=set)
     notice_given: bool = False
     # Program id → what the reader's role there reads of that program's records, and what
@@ -349,7 +350,7 @@ class PersonAccess:
         if decision is GroupVisibility.SHOWN:
             basis = self.disclosure_basis(group, program_id)
             if basis:
-                self.disclosed.add((group, basis))
+                self.disclosed.add((group, basis, program_id))
         if decision is GroupVisibility.WITHHELD:
             self.withheld.add(group)
         return decision is GroupVisibility.SHOWN
@@ -374,10 +375,11 @@ class PersonAccess:
             return DisclosureBasis.BREAK_GLASS
         return ""
 
-    def release_own_part2(self) -> None:
-        """Part 2 detail shown because the reader's organisation holds it, to a program role."""
+    def release_own_part2(self, program_id: int | None) -> None:
+        """Part 2 detail shown because the reader's organisation holds it, to a program role:
+        of the record `program_id` keeps."""
         if self.own_reads.get(FieldGroup.PART2) is not Access.ALLOW:
-            self.disclosed.add((FieldGroup.PART2, DisclosureBasis.OWN_ORGANIZATION))
+            self.disclosed.add((FieldGroup.PART2, DisclosureBasis.OWN_ORGANIZATION, program_id))
 
     def notice(self) -> str:
         """The 42 CFR 2.32 notice when this read disclosed anything, noted as given; else ""."""

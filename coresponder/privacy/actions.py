@@ -121,11 +121,22 @@ def record_disclosures(actor: Actor, access: PersonAccess, *, channel: str) -> l
     """One Disclosure per group and basis this read released (consent, break-glass, own
     organisation)."""
     made = []
-    for group, basis in sorted(access.disclosed):
+    for group, basis, program_id in sorted(
+        access.disclosed, key=lambda d: (d[0].value, d[1], d[2] or 0)
+    ):
         consent = None
         if basis == DisclosureBasis.CONSENT:
-            consent = next((c for c in access.consents if group.value in c.covers), None)
-        made.append(record_disclosure(actor, access, group, consent, channel=channel, basis=basis))
+            covering = [c for c in access.consents if group.value in c.covers]
+            # The consent that released this program's record, where the read was of one.
+            consent = next(
+                (c for c in covering if program_id is not None and c.program_id == program_id),
+                covering[0] if covering else None,
+            )
+        made.append(
+            record_disclosure(
+                actor, access, group, consent, channel=channel, basis=basis, program_id=program_id
+            )
+        )
     access.disclosed.clear()
     return made
 
@@ -138,8 +149,13 @@ def record_disclosure(
     *,
     channel: str,
     basis: str = DisclosureBasis.CONSENT,
+    program_id: int | None = None,
 ) -> Disclosure:
-    """The accounting's row for one release; it says the notice went along only if it did."""
+    """The accounting's row for one release; it says the notice went along only if it did.
+
+    It is accounted for by the program the release was made under: the consent's, else the
+    break-glass opening's, else the program whose record was read (`program_id`), else the
+    one program the reader sees the person through; none where that is not one."""
     user = access.user
     org = getattr(user, "organization", None)
     if consent is not None:
@@ -150,11 +166,11 @@ def record_disclosure(
         purpose = basis
     glass = access.break_glass if basis == DisclosureBasis.BREAK_GLASS else None
     if consent is not None and consent.program_id is not None:
-        program_id: int | None = consent.program_id
+        program_id = consent.program_id
     elif glass is not None and glass.program_id is not None:
         program_id = glass.program_id
-    else:
-        program_id = next(iter(access.slugs)) if len(access.slugs) == 1 else None
+    elif program_id is None and len(access.slugs) == 1:
+        program_id = next(iter(access.slugs))
     disclosure = Disclosure.objects.create(
         person=access.person,
         consent=consent,
@@ -176,7 +192,7 @@ def record_disclosure(
         "export" if channel == "export" else "read",
         obj=disclosure,
         person_id=access.person.pk,
-        program_slug=access.filed_under,
+        program_slug=access.slugs.get(program_id or 0) or access.filed_under,
         fields=[group.value],
         purpose=disclosure.purpose,
         detail={"disclosure": True, "consent_id": consent.pk if consent else None},

@@ -46,7 +46,7 @@ def service_referral_status(access: PersonAccess, referral: ServiceReferral) -> 
     if not is_part2_status(referral.status, referral.service.part2_program):
         return shown
     if own:
-        access.release_own_part2()
+        access.release_own_part2(referral.program_id)
         return shown
     if access.shows(FieldGroup.PART2, referral.program_id):
         return shown

@@ -200,3 +200,21 @@ def test_each_program_accounts_for_its_own_disclosures(
     )
     assert "pco-clin (North Clinic)" in {row["recipient"] for row in pco_rows}
     assert not any(officer.username in row["recipient"] for row in pco_rows)
+
+
+def test_a_release_of_one_programs_record_is_accounted_for_by_that_program(
+    world: World, pco: Program, api_client_for: Any
+) -> None:
+    # An officer in both programs, of the provider's own organisation, reads PAD's service
+    # referral: the Part 2 status is released from PAD's record, under neither a consent nor
+    # an opening, and PAD accounts for it though the officer sees the person through two.
+    officer = reader(world, Role.OFFICER)
+    officer.organization = world.provider_org
+    officer.save(update_fields=["organization"])
+    Membership.objects.create(user=officer, program=pco, role=Role.OFFICER.value)
+    body = api_client_for(officer).get(f"/api/v1/service-referrals/{world.service_referral.pk}")
+    assert body.json()["status"] == "in-progress"
+    (disclosure,) = Disclosure.objects.filter(recipient_user=officer)
+    assert disclosure.program == world.program
+    filed = AuditEvent.objects.filter(detail__disclosure=True, person_id=world.person.pk)
+    assert list(filed.values_list("program_slug", flat=True)) == [world.program.slug]
