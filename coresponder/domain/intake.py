@@ -151,6 +151,28 @@ def phone_problem(phone: str | None) -> str | None:
     return f"give a phone number with {low} to {high} digits"
 
 
+def readable_phone(phone: str) -> str:
+    """A phone kept as bare digits, as a person reads it: "2155550100" → "(215) 555-0100".
+
+    North American numbers of 10 digits (or 11 with the leading 1) and local numbers of
+    7 are grouped ("+12155550100" keeps its +1); anything written with its own spacing
+    or punctuation, or of another length, reads as written.
+    """
+    text = phone.strip()
+    international = text.startswith("+1")
+    digits = text[2:] if international else text
+    if not digits.isdigit():
+        return phone
+    if not international and len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) == 10:
+        grouped = f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
+        return f"+1 {grouped}" if international else grouped
+    if len(digits) == 7 and not international:
+        return f"{digits[:3]}-{digits[3:]}"
+    return phone
+
+
 def estimated_birth_year(age: int, event_date: dt.date) -> int:
     """The birth year of someone `age` years old on `event_date`: the event's year − age.
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, NotVisible, StaleVersion
 from coresponder.core.http import actor_for
+from coresponder.domain.intake import readable_phone
 from coresponder.domain.linkage import sure_merge_guard
 from coresponder.domain.policy import FieldGroup
 from coresponder.identity.access import (
@@ -84,7 +85,9 @@ def _side(access: PersonAccess) -> list[dict[str, Any]]:
     for name, label, group in COMPARED:
         shown = access.shows(group)
         value = getattr(person, f"get_{name}_display")() if name == "sex" else getattr(person, name)
-        if name == "birth_date" and value is None and person.birth_year:
+        if name == "phone":
+            value = readable_phone(value)
+        elif name == "birth_date" and value is None and person.birth_year:
             value = f"{person.birth_year} (year only)"
         elif name == "birth_date" and value is not None:
             value = format_date(value, with_year=True)
@@ -100,6 +103,8 @@ def _record_side(record: SourceRecord, access: PersonAccess) -> list[dict[str, A
         value = getattr(record, name)
         if name == "sex":
             value = dict(Sex.choices).get(value, value)
+        elif name == "phone":
+            value = readable_phone(value)
         elif name == "birth_date" and value is None and record.birth_year:
             value = f"{record.birth_year} (year only)"
         elif name == "birth_date" and value is not None:

@@ -251,9 +251,27 @@ def test_a_pair_the_job_weighed_shows_the_reports_it_compared_beside_the_people_
     assert "(215) 555-0100" not in reports and "215-555-0100" not in reports
     assert reports.count("—") >= 2  # the EMS report gave no phone, no address
     people = html[html.index("The two people as recorded now") :]
-    assert "2155550100" in people.replace("-", "").replace(" ", "").replace("+1", "")
+    assert "+1 (215) 555-0100" in people
     event = AuditEvent.objects.filter(object_type="people.matchcandidate").latest("id")
     assert event.detail["source_record_ids"] == sorted(compared)
+
+
+def test_the_review_page_groups_a_phone_kept_as_bare_digits(
+    smiths: tuple[Person, Person], coordinator: User
+) -> None:
+    ems, hospital = smiths
+    Person.objects.filter(pk=ems.pk).update(phone="2155550100")
+    SourceRecord.objects.filter(person=hospital).update(phone="2155550100")
+    evidence = {
+        **candidate_for(smiths).evidence,
+        "records": [str(r.source_records.get().pk) for r in smiths],
+    }
+    MatchCandidate.objects.filter(person_a=ems).update(evidence=evidence)
+    html = signed_in(coordinator).get("/people/matches/").content.decode()
+    assert "2155550100" not in html
+    reports = html[html.index("The two reports compared") : html.index("The two people as")]
+    people = html[html.index("The two people as recorded now") :]
+    assert "(215) 555-0100" in reports and "(215) 555-0100" in people
 
 
 def test_a_report_another_program_holds_is_not_shown_on_the_review(

@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from coresponder.domain.directory import km_to_miles
+from coresponder.domain.intake import readable_phone
 from coresponder.domain.vocabulary import label as vocabulary_label
 from coresponder.programs.labels import district_names, page_language, recipient_label
 
@@ -23,6 +24,12 @@ def label(code: Any, vocabulary: str) -> str:
 def labels(codes: Any, vocabulary: str) -> list[str]:
     """The labels of a list of codes, in order (join them in the template)."""
     return [vocabulary_label(vocabulary, code, page_language()) for code in codes or ()]
+
+
+@register.filter(name="phone")
+def phone(value: Any) -> str:
+    """A phone as a person reads it: bare digits grouped, anything else as written."""
+    return readable_phone(str(value or ""))
 
 
 @register.filter(name="optional")
