@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from coresponder.core.audit import record_event
@@ -64,8 +66,8 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
 
             def save() -> HttpResponse:
                 record_consent(actor_for(request), access, form.consent_input())
-                messages.success(request, "Consent recorded.")
-                return redirect("disclosures", person_id=person_id)
+                messages.success(request, "Consent recorded. It is listed under Consents on file.")
+                return redirect(f"{reverse('consent-new', args=[person_id])}#on-file")
 
             try:
                 return form_tokens.save_once(request, Kind.CONSENT, save)
@@ -79,6 +81,7 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
         "read",
         obj=access.person,
         person_id=access.person.pk,
+        program_slug=access.filed_under,
         fields=["identity"],
         purpose="consents on file",
         detail={"channel": "web", "consents": [c.pk for c in consents]},
@@ -91,6 +94,7 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
             "person": access.person,
             "consents": consents,
             "zone": consent_zone(access),
+            "now": timezone.now(),
         },
         status=status,
     )
@@ -135,7 +139,6 @@ def disclosures(request: HttpRequest, person_id: int) -> HttpResponse:
         "rows": rows,
         "since": since,
         "notice": REDISCLOSURE_NOTICE,
-        "consents": consents_kept(access).order_by("-signed_at"),
         "zone": reader_zone(request.user),
     }
     return render(request, "privacy/disclosures.html", context)

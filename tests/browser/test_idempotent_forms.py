@@ -322,7 +322,7 @@ FORMS = {
             "right_to_revoke_explained": "on",
         },
         button="Record consent",
-        lands=r"/people/\d+/disclosures/$",
+        lands=r"/people/\d+/consents/new/#on-file$",
         saved=lambda w: Consent.objects.filter(person=w.person, purpose="Coordinate care").count(),
     ),
     "service referral": CreateForm(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from coresponder.core.audit import SYSTEM
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.models import Consent
-from coresponder.privacy.tests.world import World, build_world, reader
+from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
 from coresponder.programs.tests.saving_once import assert_second_shows_first, post_twice
@@ -43,8 +46,24 @@ def test_a_consent_sent_twice_is_recorded_once(world: World) -> None:
         },
     )
     assert_second_shows_first(first, second)
-    assert first["Location"] == f"/people/{world.person.pk}/disclosures/"
+    assert first["Location"] == f"/people/{world.person.pk}/consents/new/#on-file"
     assert Consent.objects.filter(person=world.person).count() == before + 1
+    # It lands where the new consent is listed with the others on file.
+    landed = client.get(first["Location"]).content.decode()
+    on_file = landed[landed.index('id="on-file"') :]
+    assert "1 Nov</time>" in on_file and "in force until" in on_file and "2099" in on_file
+
+
+def test_an_expired_consent_reads_expired_and_offers_no_revoking(world: World) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    client = Client()
+    client.force_login(clinician)
+    consent = consent_for(world, reader(world, Role.OFFICER))
+    Consent.objects.filter(pk=consent.pk).update(expires_at=timezone.now() - dt.timedelta(days=2))
+    html = client.get(f"/people/{world.person.pk}/consents/new/").content.decode()
+    on_file = html[html.index('id="on-file"') :]
+    assert "expired " in on_file
+    assert f"/consents/{consent.pk}/revoke" not in on_file
 
 
 def test_a_recipient_organisation_no_one_knows_is_said_beside_the_field(world: World) -> None:
