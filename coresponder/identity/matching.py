@@ -408,8 +408,16 @@ def possible_matches(
                 top_weight, closest = weight, marked
         best.append((top_weight, person_id, closest))
     best.sort(key=lambda row: (-row[0], row[1]))
-    matches = []
-    for _weight, person_id, closest in best[:limit]:
+    matches: list[Match] = []
+    probe_keys = set(keys)
+    for _weight, person_id, closest in best:
+        if len(matches) == limit:
+            break
+        # Found only through keys of records the reader may not weigh (another program's
+        # report giving a phone), the person is not offered: that would tell what the
+        # other program holds.
+        if not any(probe_keys & blocking_keys(each) for each in accounts[person_id]):
+            continue
         evidence = score_pair(probe, closest, params)
         reasons = [
             reason_text(row["comparison"], row["level"], row["weight"])

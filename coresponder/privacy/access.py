@@ -35,7 +35,7 @@ from coresponder.domain.policy import (
     may_write,
     merge_reads,
 )
-from coresponder.domain.vocabulary import Pathway, Role
+from coresponder.domain.vocabulary import Pathway, Role, TaskStatus
 from coresponder.intake.models import Referral
 from coresponder.people.models import Person
 from coresponder.privacy.generations import cache_seconds
@@ -201,6 +201,10 @@ def finds_people(role: Role) -> bool:
 # --- People -----------------------------------------------------------------
 
 
+# A service referral's statuses once the referring team has sent it.
+SENT_STATUSES = tuple(s.value for s in TaskStatus if s is not TaskStatus.DRAFT)
+
+
 def _scope_filter(scope: Scope, program: Program, user: Any) -> Q | None:
     """The people one membership lets a user learn of."""
     if scope is Scope.PROGRAM:
@@ -208,9 +212,11 @@ def _scope_filter(scope: Scope, program: Program, user: Any) -> Q | None:
     if scope is Scope.REFERRED_TO_ORGANIZATION:
         if user.organization_id is None:
             return None
+        # A draft is the referring team's until it is sent: it shows the provider no one.
         return Q(
             service_referrals__program=program,
             service_referrals__service__organization__partner_id=user.organization_id,
+            service_referrals__status__in=SENT_STATUSES,
         )
     if scope is Scope.DIVERTED:
         return Q(pk__in=diverting_referrals(program).values("person_id"))
