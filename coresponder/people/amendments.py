@@ -263,6 +263,14 @@ def field_shown(access: PersonAccess, amendment: Amendment) -> bool:
     return access.decision(GROUP_OF[amendment.field], program_id) is GroupVisibility.SHOWN
 
 
+def release_field(access: PersonAccess, amendment: Amendment) -> None:
+    """The field's values (as it was, as proposed, as it is) are about to be shown: noted
+    on `access` as a release where a consent or break-glass is what shows them, for the
+    caller to account for (`privacy.actions.record_disclosures`) with the notice."""
+    program_id = amendment.program_id if amendment.record_kind != Kind.PERSON else None
+    access.shows(GROUP_OF[amendment.field], program_id)
+
+
 def record_of(access: PersonAccess, kind: str, record_id: int) -> Any:
     """The person, or one of their encounters in the reader's programs; None when neither."""
     if kind == Kind.PERSON:
@@ -314,21 +322,28 @@ def visible_open_amendments(user: Any, program: Program, today: dt.date) -> list
     clinical detail) is left out, as it is missing when opened. The page and the API list
     the same requests.
     """
+    return [amendment for amendment, _access in openable_open_amendments(user, program, today)]
+
+
+def openable_open_amendments(
+    user: Any, program: Program, today: dt.date
+) -> list[tuple[Amendment, PersonAccess]]:
+    """`visible_open_amendments`, each with the reader's access to its person."""
     return _openable(user, in_due_order(open_amendments([program.pk]), today))
 
 
 def visible_overdue_amendments(user: Any, program: Program, today: dt.date) -> list[Amendment]:
     """The program's requests past their last day that `user` may open (the home page's
     count of them counts no request the list would leave out)."""
-    return _openable(user, overdue_amendments(program, today))
+    return [amendment for amendment, _access in _openable(user, overdue_amendments(program, today))]
 
 
-def _openable(user: Any, amendments: Iterable[Amendment]) -> list[Amendment]:
+def _openable(user: Any, amendments: Iterable[Amendment]) -> list[tuple[Amendment, PersonAccess]]:
     visible = []
     for amendment in amendments:
         try:
-            access_amendment(user, amendment.pk)
+            _amendment, access = access_amendment(user, amendment.pk)
         except NotVisible:
             continue
-        visible.append(amendment)
+        visible.append((amendment, access))
     return visible

@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
-from coresponder.core.audit import record_event
+from coresponder.core.audit import record_list_read
 from coresponder.core.errors import ActionError, NotVisible
 from coresponder.core.http import actor_for
 from coresponder.core.models import MAX_VERSION
@@ -35,10 +35,12 @@ from coresponder.people.actions.rights import (
     request_amendment,
 )
 from coresponder.people.amendments import (
+    GROUP_OF,
     access_amendment,
     due_on,
     is_overdue,
-    visible_open_amendments,
+    openable_open_amendments,
+    release_field,
 )
 from coresponder.people.models import Amendment, Ethnicity, Person, Race, Sex
 from coresponder.people.reading import find_people, person_record
@@ -50,7 +52,7 @@ from coresponder.privacy.access import (
     program_for,
     visible_programs,
 )
-from coresponder.privacy.actions import record_person_read
+from coresponder.privacy.actions import record_disclosures, record_person_read
 from coresponder.programs.local_time import today_in
 
 router = Router(tags=["people"])
@@ -320,6 +322,9 @@ class AmendmentOut(Schema):
 class AmendmentList(Schema):
     items: list[AmendmentOut]
     count: int
+    redisclosure_notice: str | None = Field(
+        None, description="The 42 CFR 2.32 notice, when a listed value is disclosed under a consent"
+    )
 
 
 class AmendmentDecisionIn(Schema):
@@ -402,18 +407,24 @@ def list_open_amendments(
     page lists, those the caller may open."""
     program = program_for(request.user, slug, writes=RecordType.PERSON)
     today = today_in(program)
-    shown, count = page_of(
-        list(visible_open_amendments(request.user, program, today)), page, PAGE_SIZE
-    )
-    rows = [_amendment_out(amendment, today) for amendment in shown]
-    record_event(
-        actor_for(request),
-        "read",
+    shown, count = page_of(openable_open_amendments(request.user, program, today), page, PAGE_SIZE)
+    actor = actor_for(request)
+    notice = ""
+    for amendment, access in shown:
+        release_field(access, amendment)
+        notice = access.notice() or notice
+        record_disclosures(actor, access, channel="api")
+    record_list_read(
+        actor,
         object_type="people.amendment",
+        ids=sorted({amendment.person_id for amendment, _access in shown}),
         program_slug=program.slug,
-        detail={"list": True, "ids": [row["id"] for row in rows]},
+        fields=sorted({GROUP_OF[amendment.field].value for amendment, _access in shown}),
+        detail={"amendments": [amendment.pk for amendment, _access in shown]},
     )
-    return {"items": rows, "count": count}
+    rows = [_amendment_out(amendment, today) for amendment, _access in shown]
+    out: dict[str, Any] = {"items": rows, "count": count}
+    return {**out, "redisclosure_notice": notice} if notice else out
 
 
 @router.post(

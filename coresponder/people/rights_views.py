@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from coresponder.core.audit import record_event
+from coresponder.core.audit import record_event, record_list_read
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.forms import add_action_errors, add_field_errors
 from coresponder.core.http import actor_for
@@ -44,6 +44,7 @@ from coresponder.people.amendments import (
     is_overdue,
     may_extend,
     record_of,
+    release_field,
     stored,
     value_text,
     visible_open_amendments,
@@ -56,6 +57,7 @@ from coresponder.people.records_request import (
 )
 from coresponder.people.records_request_pdf import records_request_pdf
 from coresponder.privacy.access import access_person, program_for
+from coresponder.privacy.actions import record_disclosures
 from coresponder.programs import form_tokens
 from coresponder.programs.local_time import reader_zone, today_in
 
@@ -149,6 +151,7 @@ def amendment_list(request: HttpRequest, slug: str) -> HttpResponse:
     lists), overdue first, then by the day each is due; by person number and field."""
     program = program_for(request.user, slug, writes=RecordType.PERSON)
     today = today_in(program)
+    listed = visible_open_amendments(request.user, program, today)
     rows = [
         {
             "id": a.pk,
@@ -161,14 +164,15 @@ def amendment_list(request: HttpRequest, slug: str) -> HttpResponse:
             "days_late": (today - due_on(a)).days,
             "extended": a.extended_at is not None,
         }
-        for a in visible_open_amendments(request.user, program, today)
+        for a in listed
     ]
-    record_event(
+    # Each request names its person (by number) and the field asked about.
+    record_list_read(
         actor_for(request),
-        "read",
         object_type="people.amendment",
+        ids=sorted({a.person_id for a in listed}),
         program_slug=program.slug,
-        detail={"list": True, "ids": [row["id"] for row in rows]},
+        detail={"amendments": [a.pk for a in listed]},
     )
     context = {
         "program": program,
@@ -206,9 +210,13 @@ def amendment_decide(request: HttpRequest, amendment_id: int) -> HttpResponse:
             except ActionError as exc:
                 _add_refusal(bound, exc)
         forms = _unbound_forms(amendment, target) if stale else {**forms, posted: bound}
-    # The page shows the field's value now: a read of that group, like the record's page.
+    # The page shows the field's value now: a read of that group, like the record's page,
+    # and a release where a consent or break-glass is what shows it.
+    release_field(access, amendment)
+    notice = access.notice()
+    actor = actor_for(request)
     record_event(
-        actor_for(request),
+        actor,
         "read",
         obj=amendment,
         person_id=access.person.pk,
@@ -216,6 +224,7 @@ def amendment_decide(request: HttpRequest, amendment_id: int) -> HttpResponse:
         fields=[GROUP_OF[amendment.field].value],
         detail={"channel": "web", "form": "amendment decision"},
     )
+    record_disclosures(actor, access, channel="web")
     status = 409 if stale else (422 if request.method == "POST" else 200)
     today = today_in(amendment.program)
     context: dict[str, Any] = {
@@ -238,6 +247,7 @@ def amendment_decide(request: HttpRequest, amendment_id: int) -> HttpResponse:
         "is_denied": amendment.status == Amendment.Status.DENIED,
         "stale": stale,
         "stale_message": STALE_MESSAGE,
+        "notice": notice,
     }
     return render(request, "people/amendment_decide.html", context, status=status)
 
