@@ -212,9 +212,9 @@ def record_list_read(
     fields: list[str] | tuple[str, ...] = (),
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """A list of people read: one event for the list (what was asked, the ids shown) and
-    one for each person shown, filed under them, so a review of one person's record finds
-    every search and list that showed them."""
+    """A list of people read: one event for the list (what was asked, the ids shown; `detail`
+    may name the list) and one for each person shown, filed under them, so a review of one
+    person's record finds every search and list that showed them."""
     with transaction.atomic():
         listed = record_event(
             actor,
@@ -222,7 +222,7 @@ def record_list_read(
             object_type=object_type,
             program_slug=program_slug,
             fields=fields,
-            detail={**(detail or {}), "list": True, "ids": list(ids)},
+            detail={"list": True, **(detail or {}), "ids": list(ids)},
         )
         if not ids:
             return listed

@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from coresponder.core.audit import record_event, record_list_read
+from coresponder.core.audit import record_list_read
 from coresponder.core.errors import ActionError, Forbidden, NotVisible
 from coresponder.core.http import actor_for
 from coresponder.core.models import MAX_VERSION
@@ -219,18 +219,20 @@ def list_candidates(request: HttpRequest, page: int = 1) -> dict[str, Any]:
         raise Forbidden("Only coordinators review possible duplicates.")
     page_obj = Paginator(pending_candidates(request.user), PAGE_SIZE).get_page(page)
     items = []
+    shown: set[int] = set()
     for candidate in page_obj.object_list:
         try:
             first, second = access_pair(request.user, candidate.person_a_id, candidate.person_b_id)
         except NotVisible:
             continue
         items.append(_candidate_out(candidate, first, second))
-    record_event(
+        shown |= {candidate.person_a_id, candidate.person_b_id}
+    record_list_read(
         actor_for(request),
-        "read",
         object_type="people.matchcandidate",
+        ids=sorted(shown),
         fields=["identity"],
-        detail={"list": True, "ids": [i["id"] for i in items]},
+        detail={"candidates": [i["id"] for i in items]},
     )
     return {"items": items, "count": page_obj.paginator.count}
 

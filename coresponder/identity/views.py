@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coresponder.core.audit import record_event
+from coresponder.core.audit import record_list_read
 from coresponder.core.errors import ActionError, NotVisible, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.intake import readable_phone
@@ -197,14 +197,14 @@ def _review_page(request: HttpRequest, status: int = 200) -> HttpResponse:
     named = {m.merge.kept_id for m in merges if m.kept_name or m.merged_name}
     named |= {m.merge.merged_id for m in merges if m.kept_name or m.merged_name}
     shown = sorted({p["a"].pk for p in pairs} | {p["b"].pk for p in pairs} | named)
-    record_event(
+    record_list_read(
         actor_for(request),
-        "read",
         object_type="people.matchcandidate",
+        ids=shown,
         fields=["identity", "contact"],
         detail={
             "review": True,
-            "ids": [p["candidate"].pk for p in pairs],
+            "candidates": [p["candidate"].pk for p in pairs],
             "person_ids": shown,
             "source_record_ids": sorted(records),
         },

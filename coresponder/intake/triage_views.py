@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from coresponder.core.audit import record_event
+from coresponder.core.audit import record_list_read
 from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup
@@ -39,13 +39,13 @@ def triage_list(request: HttpRequest, slug: str) -> HttpResponse:
     # Phones and addresses only for a role that reads them (a coordinator, not an administrator).
     role = role_in(request.user, program)
     contact = role is not None and may_read(role, FieldGroup.CONTACT)
-    record_event(
+    record_list_read(
         actor_for(request),
-        "read",
         object_type="intake.referral",
+        ids=sorted({r.person_id for r in referrals if r.person_id is not None}),
         program_slug=program.slug,
         fields=["identity", "contact", "referral"] if contact else ["identity", "referral"],
-        detail={"list": "triage", "ids": [r.pk for r in referrals]},
+        detail={"list": "triage", "referrals": [r.pk for r in referrals]},
     )
     decisions = [(status.value, status.label) for status in TRIAGE_DECISIONS]
     repeats = repeated_requests(referrals)

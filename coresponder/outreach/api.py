@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from coresponder.core.audit import record_event
+from coresponder.core.audit import record_list_read
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.http import Moment, actor_for
 from coresponder.domain.outreach import missing_checklist
@@ -177,13 +177,13 @@ def queue(
     filters = QueueFilter(who=who or "", when=when or "", my_teams=mine)
     result = outreach_queue(program, now, districts, page, PAGE_SIZE, filters)
     items = result.items
-    record_event(
+    record_list_read(
         actor_for(request),
-        "read",
         object_type="outreach.outreachtask",
+        ids=sorted({i["person_id"] for i in items if i.get("person_id") is not None}),
         program_slug=program.slug,
         fields=["outreach"],
-        detail={"list": "outreach queue", "ids": [i["task_id"] for i in items][:500]},
+        detail={"list": "outreach queue", "tasks": [i["task_id"] for i in items][:500]},
     )
     return {"items": items, "count": result.count, "page": result.page, "pages": result.pages}
 

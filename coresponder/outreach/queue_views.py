@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from coresponder.core.audit import record_event
+from coresponder.core.audit import record_list_read
 from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
@@ -121,13 +121,13 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
         for row in rows
     ]
     expired = expired_tasks(program, now).count()
-    record_event(
+    record_list_read(
         actor_for(request),
-        "read",
         object_type="outreach.outreachtask",
+        ids=sorted({row["person_id"] for row in rows if row["person_id"] is not None}),
         program_slug=program.slug,
         fields=["identity", "outreach"],
-        detail={"list": "outreach queue", "ids": [row["task_id"] for row in rows][:500]},
+        detail={"list": "outreach queue", "tasks": [row["task_id"] for row in rows][:500]},
     )
     filters = {"who": who, "when": when, "district": chosen, "team": team_id or ""}
     counts = result.counts or {}
@@ -202,13 +202,13 @@ def missed_list(request: HttpRequest, slug: str) -> HttpResponse:
         }
         for row in rows
     ]
-    record_event(
+    record_list_read(
         actor_for(request),
-        "read",
         object_type="outreach.outreachtask",
+        ids=sorted({row["person_id"] for row in rows if row["person_id"] is not None}),
         program_slug=program.slug,
         fields=["identity", "outreach"],
-        detail={"list": "missed tasks", "ids": ids[:500]},
+        detail={"list": "missed tasks", "tasks": ids[:500]},
     )
     context = {
         "program": program,

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from coresponder.core.audit import record_event
+from coresponder.core.audit import record_list_read
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup
 from coresponder.outreach.pages import int_or_none
@@ -32,16 +32,16 @@ def _page(request: HttpRequest, slug: str, template: str) -> HttpResponse:
         plan = team_route(request.user, program, team, picked[1], now)
     # Names and addresses are a read of people's data, audited as the queue is, even
     # when the answer lists no one.
-    record_event(
+    record_list_read(
         actor_for(request),
-        "read",
         object_type="outreach.outreachtask",
+        ids=plan.person_ids if plan else [],
         program_slug=program.slug,
         fields=["identity", "contact", "outreach"],
         detail={
             "list": "team route",
             "team": plan.team.pk if plan else None,
-            "ids": plan.task_ids[:500] if plan else [],
+            "tasks": plan.task_ids[:500] if plan else [],
         },
     )
     context = {

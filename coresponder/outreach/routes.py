@@ -82,6 +82,7 @@ class TeamRoute:
     stops: list[dict[str, Any]]  # in order, each with the task's words
     skipped: list[dict[str, Any]]
     task_ids: list[int]
+    person_ids: list[int]  # the people the stops name, for the audit
     travel: str  # where driving times come from, in words
 
 
@@ -286,6 +287,7 @@ def team_route(user: Any, program: Program, team: Team, duty: Duty, now: dt.date
         stops=stops,
         skipped=skipped,
         task_ids=[row["pk"] for row in rows],
+        person_ids=sorted({row["person_id"] for row in rows if row["person_id"] is not None}),
         travel=FROM_SERVER if matrix is not None else ESTIMATED,
     )
 

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from coresponder.core.audit import record_event
+from coresponder.core.audit import record_list_read
 from coresponder.core.errors import ActionError, Forbidden, NotVisible
 from coresponder.core.http import Moment, actor_for
 from coresponder.core.models import MAX_VERSION
@@ -225,13 +225,13 @@ def list_referrals(
     reader = StatusReader(request.user)
     items = [referral_out(r, reader.status(r), request.user) for r in page_obj.object_list]
     actor = actor_for(request)
-    record_event(
+    record_list_read(
         actor,
-        "read",
         object_type="services.servicereferral",
+        ids=sorted({r.person_id for r in page_obj.object_list}),
         program_slug=program,
         fields=["referral"],
-        detail={"list": True, "status": status, "ids": [i["id"] for i in items]},
+        detail={"status": status, "referrals": [i["id"] for i in items]},
     )
     disclosed = reader.disclosed()
     for access in disclosed:

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coresponder.core.audit import record_event
+from coresponder.core.audit import record_list_read
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
@@ -141,12 +141,12 @@ def _inbox_page(
         }
         for r in page.object_list
     ]
-    record_event(
+    record_list_read(
         actor_for(request),
-        "read",
         object_type="services.servicereferral",
+        ids=sorted({r.person_id for r in page.object_list}),
         fields=["identity", "part2"],
-        detail={"list": "referral inbox", "ids": [r.pk for r in page.object_list]},
+        detail={"list": "referral inbox", "referrals": [r.pk for r in page.object_list]},
     )
     return render(
         request,

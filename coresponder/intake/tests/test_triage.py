@@ -109,10 +109,14 @@ def test_reading_the_list_is_audited(pad: Program, coordinator: User, client: Cl
 
     client.get(triage_url(pad))
 
-    event = AuditEvent.objects.get(action="read", object_type="intake.referral")
+    event = AuditEvent.objects.get(action="read", object_type="intake.referral", person_id=None)
     assert event.actor == coordinator
     assert event.program_slug == "pad"
-    assert event.detail == {"list": "triage", "ids": [referral.pk]}
+    assert event.detail["list"] == "triage" and event.detail["referrals"] == [referral.pk]
+    # Filed under the person asked about, too.
+    assert event.detail["ids"] == [referral.person_id]
+    filed = AuditEvent.objects.get(action="read", person_id=referral.person_id)
+    assert filed.detail == {"in_list": event.pk}
 
 
 def test_only_new_public_requests_are_listed(

@@ -295,8 +295,11 @@ def test_the_missed_list_shows_expired_tasks_to_coordinators_and_audits_the_read
     assert "Moved Test" in page and "Waiting Test" in page and "Live Test" not in page
     assert page.index("Waiting Test") < page.index("Moved Test"), "latest window first"
     assert "2 missed tasks" in page
-    event = AuditEvent.objects.filter(action="read").latest("id")
-    assert event.detail == {"list": "missed tasks", "ids": [waiting.pk, moved.pk]}
+    event = AuditEvent.objects.filter(action="read", person_id=None).latest("id")
+    assert event.detail["list"] == "missed tasks"
+    assert event.detail["tasks"] == [waiting.pk, moved.pk]
+    # Filed under each person listed, too.
+    assert set(event.detail["ids"]) == {waiting.person_id, moved.person_id}
     assert signed_in(staff(pco)).get("/programs/pco/outreach/missed/").status_code == 404
 
 

@@ -78,8 +78,10 @@ def test_the_queue_lists_tasks_due_now_first_with_names_and_due_states(qrt: Prog
     for label in ("Overdue", "Closing soon", "Not yet open"):
         assert f">{label}</span>" in page
     assert f"/outreach/{later.pk}/" in page and "Record a visit" in page
-    event = AuditEvent.objects.get(object_type="outreach.outreachtask", action="read")
-    assert event.detail["ids"] == [later.pk, first.pk, waiting.pk]
+    event = AuditEvent.objects.get(
+        object_type="outreach.outreachtask", action="read", person_id=None
+    )
+    assert event.detail["tasks"] == [later.pk, first.pk, waiting.pk]
 
 
 @pytest.mark.parametrize("role", [Role.PROSECUTOR, Role.ANALYST])

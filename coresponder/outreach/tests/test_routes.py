@@ -115,7 +115,9 @@ def test_a_team_on_shift_gets_its_visits_in_order_with_local_times_and_addresses
     # With no routing server set, times are estimated and nothing leaves the site.
     assert "Estimated from straight-line distance × 1.3 at 25 mph" in page
     assert " miles" in page and " km" not in page
-    event = AuditEvent.objects.get(action="read", object_type="outreach.outreachtask")
+    event = AuditEvent.objects.get(
+        action="read", object_type="outreach.outreachtask", person_id=None
+    )
     assert event.detail["list"] == "team route"
     assert event.detail["team"] == team.pk
     assert sorted(event.detail["ids"]) == sorted([near.pk, far.pk])
@@ -167,8 +169,10 @@ def test_the_route_leaves_out_what_this_team_may_not_visit_today(
     for name in ("Theirs", "Western", "Tomorrow", "Visited"):
         assert f"{name} Test" not in page
     assert "1. Mine Test" in page
-    event = AuditEvent.objects.get(action="read", object_type="outreach.outreachtask")
-    assert event.detail["ids"] == [mine.pk]
+    event = AuditEvent.objects.get(
+        action="read", object_type="outreach.outreachtask", person_id=None
+    )
+    assert event.detail["tasks"] == [mine.pk]
 
 
 def test_an_overdue_task_still_in_its_grace_is_visited_and_said_to_be_overdue(
@@ -238,7 +242,7 @@ def test_at_a_weekend_the_page_plans_the_next_shift(pco: Program, clock: Clock) 
     # Every page of people's data is audited.
     events = AuditEvent.objects.filter(action="read", detail__list="team route")
     assert events.count() == 2
-    assert all(event.detail["ids"] == [task.pk] for event in events)
+    assert all(event.detail["tasks"] == [task.pk] for event in events)
 
 
 NO_SHIFT_AHEAD = (
