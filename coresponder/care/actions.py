@@ -166,18 +166,31 @@ def _must_be_active(plan: CarePlan) -> None:
         )
 
 
+# How far ahead a care plan's step or follow-up may be due.
+DUE_WITHIN = dt.timedelta(days=366)
+
+
 def _on_the_calendar(day: dt.date | None, field: str) -> None:
     """A date the calendar checks take (1900 to 2200), or a field error naming it."""
     if day is not None and (problem := date_problem(day)) is not None:
         raise ActionError("A date is off the calendar.", {field: [problem]})
 
 
-def _not_before_opening(plan: CarePlan, day: dt.date | None, field: str) -> None:
+def _check_due(plan: CarePlan, day: dt.date | None, field: str) -> None:
+    """A due date on or after the plan opened and within `DUE_WITHIN` of today (in the
+    program's calendar): one further off is a mistyped year, 2099 for 2026."""
     if day is not None and day < plan.opened_on:
         opened = format_date(plan.opened_on, with_year=True)
         raise ActionError(
             "A due date falls before the plan opened.",
             {field: [f"on or after {opened}, when the plan opened"]},
+        )
+    today = timezone.localdate(timezone=ZoneInfo(plan.program.timezone))
+    if day is not None and day > today + DUE_WITHIN:
+        latest = format_date(today + DUE_WITHIN, with_year=True)
+        raise ActionError(
+            "A due date is more than a year away.",
+            {field: [f"by {latest}, a year from today: check the year"]},
         )
 
 
@@ -251,7 +264,7 @@ def add_step(
     description = _text(data.description, "description", required=True, limit=500)
     due_on = data.due_on
     _on_the_calendar(due_on, "due_on")
-    _not_before_opening(plan, due_on, "due_on")
+    _check_due(plan, due_on, "due_on")
     owner = _member(plan.program, data.owner, "owner") if data.owner else None
     with transaction.atomic():
         step = CarePlanStep(goal=goal, description=description, owner=owner, due_on=due_on)
@@ -298,18 +311,16 @@ def schedule_follow_up(
 ) -> FollowUp:
     _must_write(access)
     _must_be_active(plan)
+    kind = str(data.kind or "")
+    if kind not in FollowUp.Kind.values:
+        raise ActionError("Choose how to follow up.", {"kind": ["choose one of the listed kinds"]})
     due_at = data.due_at
     if not isinstance(due_at, dt.datetime) or timezone.is_naive(due_at):
         raise ActionError(
             "Say when the follow-up is due.", {"due_at": ["a date and time with its time zone"]}
         )
     _on_the_calendar(due_at.date(), "due_at")  # before the time zone, which may overflow
-    _not_before_opening(
-        plan, timezone.localtime(due_at, ZoneInfo(plan.program.timezone)).date(), "due_at"
-    )
-    kind = str(data.kind or "")
-    if kind not in FollowUp.Kind.values:
-        raise ActionError("Choose how to follow up.", {"kind": ["choose one of the listed kinds"]})
+    _check_due(plan, timezone.localtime(due_at, ZoneInfo(plan.program.timezone)).date(), "due_at")
     owner = _member(plan.program, data.owner or actor.user, "owner")
     with transaction.atomic():
         follow_up = FollowUp(plan=plan, due_at=due_at, kind=kind, owner=owner)

@@ -52,6 +52,9 @@ def outreach_window(
 # A report this long after what it follows up is history (records loaded from before the
 # program, a backlog), not a late notice: its window stays where the anchor puts it, closed.
 LATE_REPORT_LIMIT = dt.timedelta(days=30)
+# A referral or encounter typed on a form as this long ago is asked about before it is
+# saved: a year typed wrong (1999, or last year for this) moves its program's figures.
+LATE_ENTRY_LIMIT = dt.timedelta(days=365)
 
 
 def follow_up_window(

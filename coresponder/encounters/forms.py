@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from coresponder.core.forms import LocalDateTimeField, style_uswds
+from coresponder.domain.intake import LATE_ENTRY_LIMIT
 from coresponder.domain.screenings import (
     CSSRS_RECENT_ITEM,
     CSSRS_RECENT_PROMPT,
@@ -23,6 +24,8 @@ from coresponder.encounters.actions import EncounterInput, ScreeningInput
 
 TILE = {"class": "usa-radio__input usa-radio__input--tile"}
 RADIO = {"class": "usa-radio__input"}
+# The box that says an encounter typed as more than `LATE_ENTRY_LIMIT` ago really was.
+LONG_AGO = "occurred_long_ago"
 # C-SSRS screener: items 3 to 5 are asked only after a yes to item 2, and the
 # "within the past 3 months" follow-up only after a yes to item 6.
 CSSRS_AFTER_ITEM_2 = (3, 4, 5)
@@ -90,6 +93,10 @@ class EncounterForm(forms.Form):
             label="When",
             initial=lambda: timezone.now().replace(second=0, microsecond=0),
         )
+        # Asked only once a date that far back was refused: usually a mistyped year.
+        self.fields[LONG_AGO] = forms.BooleanField(
+            label="It really happened more than a year ago", required=False
+        )
         if teams:
             self.fields["team"] = forms.TypedChoiceField(
                 label="Team",
@@ -140,8 +147,26 @@ class EncounterForm(forms.Form):
             )
         return sections
 
+    @property
+    def asks_long_ago(self) -> bool:
+        """Whether the box confirming a date over a year back is shown: once such a date
+        was refused, or once ticked."""
+        return self.is_bound and bool(
+            self.data.get(self.add_prefix(LONG_AGO)) or self.has_error("occurred_at", "long_ago")
+        )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        occurred = data.get("occurred_at")
+        if occurred and timezone.now() - occurred > LATE_ENTRY_LIMIT and not data.get(LONG_AGO):
+            self.add_error(
+                "occurred_at",
+                forms.ValidationError(
+                    "This is more than a year ago: check the year. If it really happened "
+                    "then, tick the box below.",
+                    code="long_ago",
+                ),
+            )
         screenings = []
         for instrument in self.instruments:
             answers = self._answers(instrument, data)

@@ -218,6 +218,8 @@ def _validate_after_birth(
     person = referral.person
     if person is None or person.id is not None or not isinstance(person.birth_date, dt.date):
         return
+    if "person.birth_date" in errors:
+        return  # the birth date itself is wrong (in the future): said there, once
     born = person.birth_date
     zone = ZoneInfo(program.timezone)
     for field, moment in (

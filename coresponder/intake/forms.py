@@ -11,7 +11,7 @@ from django import forms
 from django.utils import timezone
 
 from coresponder.core.forms import LocalDateTimeField, style_uswds
-from coresponder.domain.intake import LATE_REPORT_LIMIT, MOST_NALOXONE_DOSES
+from coresponder.domain.intake import LATE_ENTRY_LIMIT, LATE_REPORT_LIMIT, MOST_NALOXONE_DOSES
 from coresponder.domain.vocabulary import (
     PATHWAY_LABELS,
     OrganizationKind,
@@ -249,6 +249,9 @@ def fact_fields(section: str, zone: ZoneInfo) -> dict[str, forms.Field]:
 # The box that says an overdose typed as more than `LATE_REPORT_LIMIT` before its referral
 # really was that long ago.
 LONG_AGO = "overdose_long_ago"
+# The box that says a referral typed as received more than `LATE_ENTRY_LIMIT` ago really
+# came in then (entered late, from paper): usually the year is mistyped.
+RECEIVED_LONG_AGO = "received_long_ago"
 
 
 class ReferralForm(forms.Form):
@@ -271,6 +274,8 @@ class ReferralForm(forms.Form):
         self.fields["received_at"] = LocalDateTimeField(
             self.zone, label="Referral received", initial=_this_minute
         )
+        # Asked only once a date that far back was refused.
+        self.fields[RECEIVED_LONG_AGO] = _check("It really came in more than a year ago")
         self.fields.update(person_fields(required=not self.person_optional))
         # Picked among possible earlier contacts; the write path checks it may be linked.
         self.fields["existing_person"] = forms.IntegerField(
@@ -305,6 +310,17 @@ class ReferralForm(forms.Form):
         if any(referrer) and not data.get("referrer_relationship"):
             self.add_error("referrer_relationship", "Say how they know the person.")
         occurred, received = data.get("overdose_occurred_at"), data.get("received_at")
+        if received and timezone.now() - received > LATE_ENTRY_LIMIT:
+            if not data.get(RECEIVED_LONG_AGO):
+                self.add_error(
+                    "received_at",
+                    forms.ValidationError(
+                        "This is more than a year ago: check the year. If the referral "
+                        "really came in then, tick the box below; its follow-up window has "
+                        "long closed.",
+                        code="long_ago",
+                    ),
+                )
         if occurred and received and received - occurred > LATE_REPORT_LIMIT:
             if not data.get(LONG_AGO):
                 self.add_error(
@@ -321,18 +337,14 @@ class ReferralForm(forms.Form):
     def sections(self) -> Iterator[dict[str, Any]]:
         """Fieldsets for the template, each with its legend and bound fields."""
         person_legend = "The person" + (" (if known)" if self.person_optional else "")
-        yield {
-            "legend": "The referral",
-            "fields": self._bound(["received_at", "district", "case_number"]),
-        }
+        referral = ["received_at", "district", "case_number"]
+        if self._asked(RECEIVED_LONG_AGO, "received_at"):
+            referral.insert(1, RECEIVED_LONG_AGO)
+        yield {"legend": "The referral", "fields": self._bound(referral)}
         yield {"legend": person_legend, "fields": self._bound(PERSON_KEYS)}
         if self.section:
             keys = [f"{self.section}_{k}" for k in FACT_FIELDS[self.section]]
-            asked = self.is_bound and (
-                self.data.get(self.add_prefix(LONG_AGO))
-                or self.has_error("overdose_occurred_at", "long_ago")
-            )
-            if asked:
+            if self._asked(LONG_AGO, "overdose_occurred_at"):
                 keys.append(LONG_AGO)
             yield {"legend": SECTION_LEGENDS[self.section], "fields": self._bound(keys)}
 
@@ -351,6 +363,12 @@ class ReferralForm(forms.Form):
                 "class", ""
             ):
                 widget.attrs["class"] += " usa-input--error"
+
+    def _asked(self, box: str, field: str) -> bool:
+        """Whether a confirming box is shown: once its date was refused, or it was ticked."""
+        return self.is_bound and bool(
+            self.data.get(self.add_prefix(box)) or self.has_error(field, "long_ago")
+        )
 
     def _bound(self, names: Any) -> list[forms.BoundField]:
         return [self[name] for name in names if name in self.fields]

@@ -413,3 +413,36 @@ def test_the_pages_refuse_dates_off_the_calendar_with_the_field_marked(
     assert f'id="id_step-{goal.pk}-due_on_error"' in body
     assert "give a date between 1900 and 2200, not 9999-12-31" in body
     assert not CarePlanStep.objects.exists()
+
+
+def test_a_step_or_follow_up_due_more_than_a_year_away_is_refused_as_a_mistyped_year(
+    api: Client, world: World
+) -> None:
+    plan = open_plan(api, world)
+    goal = created(
+        api.post(f"/api/v1/care-plans/{plan['id']}/goals", {"need": "housing"}, content_type=JSON)
+    )
+    far = timezone.now() + dt.timedelta(days=400)
+    follow_up = api.post(
+        f"/api/v1/care-plans/{plan['id']}/follow-ups",
+        {"due_at": far.isoformat(), "kind": "phone"},
+        content_type=JSON,
+    )
+    assert follow_up.status_code == 422
+    assert "a year from today: check the year" in follow_up.json()["errors"]["due_at"][0]
+    step = api.post(
+        f"/api/v1/care-goals/{goal['id']}/steps",
+        {"description": "Call the shelter", "due_on": far.date().isoformat()},
+        content_type=JSON,
+    )
+    assert step.status_code == 422 and "due_on" in step.json()["errors"]
+    assert not FollowUp.objects.exists() and not CarePlanStep.objects.exists()
+    # Eleven months ahead is a plan, not a typing error.
+    near = timezone.now() + dt.timedelta(days=330)
+    created(
+        api.post(
+            f"/api/v1/care-plans/{plan['id']}/follow-ups",
+            {"due_at": near.isoformat(), "kind": "phone"},
+            content_type=JSON,
+        )
+    )

@@ -148,7 +148,27 @@ def test_cssrs_items_the_screener_skips_read_not_asked(world: World, client: Any
 def test_an_encounter_before_the_person_was_born_is_refused(world: World, client: Any) -> None:
     client.force_login(reader(world, Role.CLINICIAN))
     before = Encounter.objects.count()
-    page = client.post(form_url(world), filled(occurred_at="1900-01-01T10:00"))
+    # Confirmed as long ago, it is still refused: no one was met before they were born.
+    typed = filled(occurred_at="1900-01-01T10:00", occurred_long_ago="on")
+    page = client.post(form_url(world), typed)
     assert page.status_code == 422
     assert "is before the person was born" in page.content.decode()
     assert Encounter.objects.count() == before
+
+
+def test_an_encounter_typed_years_back_is_questioned_until_confirmed(
+    world: World, client: Any
+) -> None:
+    client.force_login(reader(world, Role.CLINICIAN))
+    before = Encounter.objects.count()
+    assert 'name="occurred_long_ago"' not in client.get(form_url(world)).content.decode()
+    typed = filled(occurred_at="1999-12-05T10:00")
+    page = client.post(form_url(world), typed)
+    assert page.status_code == 422
+    html = page.content.decode()
+    assert "more than a year ago: check the year" in html
+    assert 'name="occurred_long_ago"' in html and 'value="1999-12-05T10:00"' in html
+    assert Encounter.objects.count() == before
+    saved = client.post(form_url(world), {**typed, "occurred_long_ago": "on"})
+    assert saved.status_code == 302
+    assert Encounter.objects.count() == before + 1

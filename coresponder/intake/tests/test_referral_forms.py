@@ -330,9 +330,50 @@ def test_an_overdose_typed_years_before_its_referral_is_questioned_until_confirm
     assert Overdose.objects.get().occurred_at.year == 2020
 
 
+def test_a_referral_typed_as_received_years_ago_is_questioned_until_confirmed(
+    programs: dict[str, Program],
+) -> None:
+    client = signed_in(staff(programs["pco"], Role.OFFICER))
+    facts = {
+        "received_at": "1999-12-05T20:00",
+        "overdose_occurred_at": "1999-12-05T18:00",
+        "overdose_source": "ems",
+        "overdose_latitude": "41.95",
+        "overdose_longitude": "-70.66",
+    }
+    refused = submit(client, "pco", "naloxone_plus", **facts)
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert "more than a year ago: check the year" in html
+    assert 'name="received_long_ago"' in html and 'value="1999-12-05T20:00"' in html
+    assert not Referral.objects.exists() and not OutreachTask.objects.exists()
+    confirmed = submit(client, "pco", "naloxone_plus", received_long_ago="on", **facts)
+    assert confirmed.status_code == 302
+    assert Referral.objects.get().received_at.year == 1999
+
+
 def test_the_form_asks_nothing_more_of_an_overdose_from_this_week(
     programs: dict[str, Program],
 ) -> None:
     client = signed_in(staff(programs["pco"], Role.OFFICER))
     page = client.get("/programs/pco/referrals/new/naloxone_plus/").content.decode()
     assert 'name="overdose_long_ago"' not in page
+    assert 'name="received_long_ago"' not in page
+
+
+def test_a_birth_date_in_the_future_is_said_once_on_the_birth_date(
+    programs: dict[str, Program],
+) -> None:
+    client = signed_in(staff(programs["pco"], Role.OFFICER))
+    facts = {
+        "birth_date": "2030-01-01",
+        "overdose_occurred_at": "2026-11-20T05:50",
+        "overdose_source": "ems",
+        "overdose_latitude": "41.95",
+        "overdose_longitude": "-70.66",
+    }
+    refused = submit(client, "pco", "naloxone_plus", **facts)
+    assert refused.status_code == 422
+    html = refused.content.decode().lower()
+    assert "cannot be in the future" in html
+    assert "before the person was born" not in html
