@@ -178,7 +178,7 @@ def _minutes(value: float | None) -> str:
     if value is None:
         return "no call answered"
     if value <= 0:
-        return "no wait"
+        return "0 minutes"
     if value < 1:
         return "under a minute"
     return f"{value:.0f} minutes"

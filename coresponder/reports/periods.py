@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from coresponder.domain.clock import date_problem
+from coresponder.programs.local_time import format_date
 
 DEFAULT_DAYS = 30
 # A reader whose own day has already begun where the program's has not (another zone, a
@@ -34,7 +35,8 @@ def date_range(params: Any, today: dt.date) -> tuple[dt.date, dt.date, list[str]
             # Days to come have no figures yet, and comparing them with a past period of
             # the same length reads as a collapse.
             errors.append(
-                f"The {name} date is after today ({today.isoformat()}): choose today or earlier."
+                f"The {name} date is after today ({format_date(today, with_year=True)}): "
+                "choose today or earlier."
             )
             continue
         if name == "start":

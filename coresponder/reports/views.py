@@ -137,12 +137,25 @@ def chart_words(lang: str) -> charts.ChartWords:
     )
 
 
+def as_shown(key: str, value: Any) -> Any:
+    """A figure as the page writes it: a share to whole points, hours to a tenth."""
+    if value is None:
+        return None
+    if key in SHARES:
+        return round(value * 100)
+    if key in HOURS:
+        return round(value, 1)
+    return value
+
+
 def change_text(key: str, value: Any, previous: Any, lang: str = "en") -> str:
-    """How a figure moved, in words that fit it: percent, points, hours, or why there is none."""
+    """How a figure moved, in words that fit it: percent, points, hours, or why there is none.
+
+    A move too small to show (82.4% to 82.1%) is no change, as the figures read."""
     said = words(lang)
     if value is None or previous is None:
         return said["no_comparison"]
-    if value == previous:
+    if as_shown(key, value) == as_shown(key, previous):
         return said["no_change"]
     if key in SHARES:
         return f"{(value - previous) * 100:+.0f} {said['points']}"
@@ -207,7 +220,7 @@ def headline_tiles(
                 "value": value,
                 "text": figure_text(key, value, lang),
                 "previous_text": figure_text(key, previous, lang),
-                "good": change_is_good(key, value, previous),
+                "good": change_is_good(key, as_shown(key, value), as_shown(key, previous)),
                 "change_text": change_text(key, value, previous, lang),
             }
         )

@@ -15,7 +15,7 @@ from coresponder.domain.vocabulary import Role
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.tests.world import World, reader
-from coresponder.programs.models import Program, Team, TeamMember
+from coresponder.programs.models import District, Program, Team, TeamMember
 
 pytestmark = pytest.mark.django_db
 
@@ -362,3 +362,18 @@ def test_a_second_not_located_visit_too_soon_is_refused_inline_then_saved_with_a
     assert Attempt.objects.filter(task=task).count() == 2
     event = AuditEvent.objects.filter(object_type="outreach.attempt", action="create").last()
     assert event is not None and event.detail["spacing_override"]["reason"] == reason
+
+
+def test_a_task_of_no_district_says_so_in_words_on_the_table_and_on_the_phone_card(
+    pco: Program,
+) -> None:
+    east = District.objects.create(program=pco, code="east", name="East Bridgewater")
+    placed = task_for(pco, "Placed")
+    OutreachTask.objects.filter(pk=placed.pk).update(district=east)
+    task_for(pco, "Unplaced")
+    page = signed_in(staff(pco)).get(queue_url(pco)).content.decode()
+    assert ">None<" not in page
+    table, cards = page.split('aria-label="Tasks to work"', 1)
+    assert "<td>No district</td>" in table and "<td>East Bridgewater</td>" in table
+    assert "<dt>District</dt><dd>No district</dd>" in cards
+    assert "<dt>District</dt><dd>East Bridgewater</dd>" in cards

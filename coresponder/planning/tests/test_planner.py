@@ -131,6 +131,12 @@ def test_the_coordinator_sees_today_with_the_rule_and_the_defaults_in_words(
     assert "goes to police or EMS alone" in page
     assert "Try one more team, 14:00–22:00 every day" in page
     assert 'role="img"' in page
+    # The history's two ends each say their year, as the range spans two.
+    history = response.context["history"]
+    first, last = history.first_day, history.last_day
+    assert f">{first.day} {first:%b} {first.year}</time> to " in page
+    assert f">{last.day} {last:%b} {last.year}</time>:" in page
+    assert "at most no wait" not in page
     event = AuditEvent.objects.filter(object_type="planning.capacity").get()
     assert event.action == "read" and event.program_slug == "core"
     assert event.person_id is None

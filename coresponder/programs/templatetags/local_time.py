@@ -49,12 +49,14 @@ def local_date(
     where: Any = None,
     weekday: bool = False,
     now: dt.datetime | None = None,
+    with_year: bool = False,
 ) -> str:
-    """`<time>` with the date alone; a datetime gives its date in `where`'s zone."""
+    """`<time>` with the date alone; a datetime gives its date in `where`'s zone. The year
+    is written when it is not this year, or always `with_year` (a range that spans two)."""
     day = lt.as_date(value, where)
     if day is None:
         return ""
-    text = lt.format_date(day, where, now=now, weekday=weekday)
+    text = lt.format_date(day, where, now=now, weekday=weekday, with_year=with_year)
     return format_html('<time datetime="{}">{}</time>', day.isoformat(), text)
 
 

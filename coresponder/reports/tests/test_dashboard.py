@@ -300,3 +300,19 @@ def test_a_change_is_told_in_words_that_fit_the_figure() -> None:
     assert change_text("follow_up_within_window_rate", 0.75, 0.5) == "+25 points"
     assert change_text("median_hours_to_first_contact", 20.0, 26.5) == "-6.5 h"
     assert change_text("referrals", None, 4) == "no comparison"
+    # A move too small to show is no change, as the figures read (82% and 82%).
+    assert change_text("follow_up_within_window_rate", 0.8198, 0.8240) == "no change"
+    assert change_text("median_hours_to_first_contact", 42.12, 42.08) == "no change"
+
+
+def test_a_tile_whose_figure_reads_the_same_is_neither_better_nor_worse(
+    pco: Program,
+) -> None:
+    from coresponder.reports.views import headline_tiles
+
+    rate = "follow_up_within_window_rate"
+    now = {rate: 0.8198, "referrals": 40}
+    before = {rate: 0.8240, "referrals": 40}
+    tiles = {t["key"]: t for t in headline_tiles(pco, now, before, (None, None))}
+    assert tiles[rate]["text"] == tiles[rate]["previous_text"] == "82%"
+    assert tiles[rate]["good"] is None and tiles[rate]["change_text"] == "no change"

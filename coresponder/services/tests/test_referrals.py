@@ -132,6 +132,14 @@ def test_an_officer_without_consent_sees_the_status_withheld_and_a_prosecutor_no
     assert prosecutor.get(url).status_code == 404
 
 
+def test_the_referral_page_says_once_why_a_status_is_withheld(world: World) -> None:
+    client = Client()
+    client.force_login(reader(world, Role.OFFICER))
+    page = client.get(f"/service-referrals/{world.service_referral.pk}/").content.decode()
+    assert '<span class="usa-tag">Withheld</span> No consent in force names you.' in page
+    assert "Withheld</span> status withheld" not in page
+
+
 @pytest.mark.parametrize(
     ("status", "part2_program", "seen"),
     [
