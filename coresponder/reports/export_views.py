@@ -39,6 +39,7 @@ from coresponder.reports.exports import (
     MONTHLY_METRICS,
     TABLES,
     build_table,
+    figure_label,
     file_name,
     record_export,
     to_csv,
@@ -205,6 +206,12 @@ def _file_links(program: Program, period: Period) -> list[dict[str, Any]]:
         if table == "breakdown":
             options = [
                 (f"&by={by}", f"Figures by {BREAKDOWN_LABELS[by].lower()}") for by in BREAKDOWNS
+            ]
+        elif table == "monthly":
+            # Each figure the dashboard's month-by-month chart may show, as it names it.
+            options = [
+                (f"&metric={metric}", f"{figure_label(program, metric)} by month")
+                for metric in MONTHLY_METRICS
             ]
         for extra, label in options:
             links = {

@@ -76,6 +76,15 @@ HEADLINE: tuple[tuple[str, str, str], ...] = (
     ("median_hours_to_first_contact", "Median hours to first attempt", "hours"),
 )
 HEADLINE_LABELS = {key: label for key, label, _kind in HEADLINE}
+
+
+def figure_label(program: Any, key: str) -> str:
+    """A figure's name as the program's dashboard gives it: the preset's own wording
+    (`[headline]`, "People contacted (survivors and family)") or the one above."""
+    named: Mapping[str, str] = program.rules.headline if program is not None else {}
+    return named.get(key) or HEADLINE_LABELS.get(key) or humanize(key)
+
+
 # Figures a monthly series can follow; overdoses split into fatal and nonfatal above.
 MONTHLY_METRICS = tuple(key for key, _label, _kind in HEADLINE if not key.startswith("overdoses"))
 BREAKDOWN_LABELS = {
@@ -135,8 +144,8 @@ def metrics_table(program: Any, period: Period, *, suppress: bool = False) -> Ta
     values = disclosure.headline(computed) if suppress else computed.as_api()
     flat = metric_defs.flatten_metrics(values)
     rows = [
-        {"metric": key, "label": label, "value": flat.get(key), "_kind": kind}
-        for key, label, kind in HEADLINE
+        {"metric": key, "label": figure_label(program, key), "value": flat.get(key), "_kind": kind}
+        for key, _label, kind in HEADLINE
     ]
     return Table(
         name="metrics",
@@ -169,7 +178,7 @@ def breakdown_table(program: Any, period: Period, by: str, *, suppress: bool = F
         columns=[
             Column("key", "Code", "text"),
             Column("label", label, "text"),
-            *(Column(key, _count_label(key)) for key in BREAKDOWN_COUNTS),
+            *(Column(key, figure_label(program, key)) for key in BREAKDOWN_COUNTS),
         ],
         rows=rows,
         notes=[PEOPLE_IN_SEVERAL_GROUPS, *_notes(suppress)],
@@ -248,8 +257,11 @@ def monthly_table(
     ]
     return Table(
         name="monthly",
-        title=f"{HEADLINE_LABELS[metric]} by month, {period_label(period)}",
-        columns=[Column("month", "Month", "text"), Column("value", HEADLINE_LABELS[metric], kind)],
+        title=f"{figure_label(program, metric)} by month, {period_label(period)}",
+        columns=[
+            Column("month", "Month", "text"),
+            Column("value", figure_label(program, metric), kind),
+        ],
         rows=rows,
         notes=_notes(suppress, shares=kind == "share")
         + (
@@ -293,10 +305,6 @@ def _with_total(
         rows, totals = disclosure.breakdown(rows, columns)
         total.update(totals)
     return [*rows, total]
-
-
-def _count_label(key: str) -> str:
-    return HEADLINE_LABELS.get(key, humanize(key))
 
 
 def _notes(suppress: bool, *, shares: bool = False) -> list[str]:

@@ -45,7 +45,7 @@ from coresponder.programs.models import Program
 from coresponder.reports import disclosure
 from coresponder.reports import metrics as metric_defs
 from coresponder.reports.actions import narrative_of
-from coresponder.reports.exports import BREAKDOWN_COUNTS, HEADLINE
+from coresponder.reports.exports import BREAKDOWN_COUNTS, HEADLINE, figure_label
 from coresponder.reports.forms import LABELS as NARRATIVE_LABELS
 from coresponder.reports.metrics import Period
 
@@ -183,11 +183,11 @@ def headline_rows(
     now = _headline(program, quarter_period(year, quarter), suppress)
     before = _headline(program, quarter_period(*previous_quarter(year, quarter)), suppress)
     rows = [["Figure", "This quarter", "Last quarter", "Change"]]
-    for key, label, kind in HEADLINE:
+    for key, _label, kind in HEADLINE:
         change = _change(now.get(key), before.get(key)) if kind == "count" else "–"
         rows.append(
             [
-                label,
+                figure_label(program, key),
                 _figure(now.get(key), kind, suppress),
                 _figure(before.get(key), kind, suppress),
                 change,

@@ -49,6 +49,7 @@ from coresponder.reports.actions import figures_overdue
 from coresponder.reports.api import MAX_DAYS
 from coresponder.reports.dispositions import disposition_rows
 from coresponder.reports.evaluation import default_start_for
+from coresponder.reports.exports import HEADLINE_LABELS
 from coresponder.reports.periods import date_range
 from coresponder.reports.public_words import MONTH_NAMES, period_label, words
 
@@ -62,17 +63,9 @@ BREAKDOWN_LABELS = {
     "age_band": "Age band",
 }
 # Default wording; a preset's [headline] table overrides it for its own program.
+# The figures' names, as the files and the quarterly report give them too.
 METRIC_LABELS = {
-    "referrals": "Referrals",
-    "people_referred_to_services": "People referred to services",
-    "people_engaged": "People engaged",
-    "people_contacted": "People contacted",
-    "people_accepted_treatment": "People who accepted treatment",
-    "overdoses_fatal": "Fatal overdoses",
-    "overdoses_nonfatal": "Nonfatal overdoses",
-    "new_person_share": "Share of cases involving new people",
-    "follow_up_within_window_rate": "Followed up within the window",
-    "median_hours_to_first_contact": "Median hours to first attempt",
+    **HEADLINE_LABELS,
     "jail_er_avoided": "Encounters ending without jail or the ER",
 }
 SHARES = frozenset({"new_person_share", "follow_up_within_window_rate"})

@@ -689,3 +689,21 @@ def test_tables_build_for_every_breakdown_without_the_web(quarter: Program) -> N
         assert table.holds_part2
         *groups, total = table.rows
         assert sum(row["referrals"] for row in groups) == total["referrals"] == REFERRALS, by
+
+
+def test_the_files_name_each_figure_as_the_programs_dashboard_does(pco: Program) -> None:
+    from coresponder.reports.views import headline_tiles
+
+    metrics = build_table("metrics", pco, PERIOD)
+    named = {row["metric"]: row["label"] for row in metrics.rows}
+    # PCO's own words, from its preset, as on its dashboard.
+    assert named["people_contacted"] == "People contacted (survivors and family)"
+    assert named["people_accepted_treatment"] == "Accepted treatment"
+    tiles = {t["key"]: t["label"] for t in headline_tiles(pco, {}, {}, (None, None))}
+    for key, label in tiles.items():
+        if key in named:
+            assert named[key] == label, key
+    breakdown = build_table("breakdown", pco, PERIOD, by="district")
+    assert "People contacted (survivors and family)" in [c.label for c in breakdown.columns]
+    monthly = build_table("monthly", pco, PERIOD, metric="people_accepted_treatment")
+    assert monthly.title.startswith("Accepted treatment by month")

@@ -36,8 +36,10 @@ def test_a_coordinator_finds_every_file_and_the_quarterly_reports(pad: Program) 
     html = page.content.decode()
     assert "Quarterly reports for funders" in html
     assert "Figures by district (CSV)" in html
+    assert "Median hours to first attempt by month (CSV)" in html
     links = file_links(html)
-    assert len(links) == 2 * (4 + 7)  # four tables and seven breakdowns, each in two formats
+    # Three tables, seven breakdowns and eight figures by month, each in two formats.
+    assert len(links) == 2 * (3 + 7 + 8)
     for link in links:
         response = client.get(link)
         assert response.status_code == 200, (link, response.content[:200])
