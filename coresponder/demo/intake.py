@@ -142,6 +142,7 @@ class IntakeMaker:
     def __init__(self, ctx: ProgramContext) -> None:
         self.ctx = ctx
         self.rng = ctx.rng
+        self.cases = 0  # case numbers given so far, counted (no draw, so the rest is unchanged)
         self.builders: dict[Pathway, Callable[[Reach, dict[str, Any]], None]] = {
             Pathway.OFFICER_INTERVENTION: self.officer_referral,
             Pathway.OFFICER_PREVENTION: self.officer_referral,
@@ -205,7 +206,13 @@ class IntakeMaker:
         referral.offense_violent = violent
         referral.offense_weapon = weapon
         facts["offense"] = {"category": category.value, "violent": violent, "weapon": weapon}
-        self.set_district(reach, self.officer_district(), facts)
+        district = self.officer_district()
+        self.set_district(reach, district, facts)
+        if reach.pathway is Pathway.OFFICER_INTERVENTION:
+            # An incident number as police write one: the year, the district, a sequence.
+            self.cases += 1
+            year = reach.incident_at.year % 100
+            referral.case_number = f"{year:02d}-{district or '00'}-{self.cases:06d}"
         officer = self.ctx.staff(Role.OFFICER)
         referral.referred_by = officer
         referral.referring_organization_id = officer.organization_id

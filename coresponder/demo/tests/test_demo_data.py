@@ -196,6 +196,16 @@ def test_every_program_has_referrals_on_every_pathway_it_offers(demo: str) -> No
         assert found == set(program.preset["pathways"]), program.slug
 
 
+def test_each_diversion_in_lieu_of_arrest_has_a_case_number_and_nothing_else_does(
+    demo: str,
+) -> None:
+    diversions = Referral.objects.filter(pathway="officer_intervention")
+    assert diversions.exists() and not diversions.filter(case_number="").exists()
+    numbers = list(diversions.values_list("case_number", flat=True))
+    assert len(set(numbers)) == len(numbers)
+    assert not Referral.objects.exclude(pathway="officer_intervention").exclude(case_number="")
+
+
 def test_some_referrals_are_ineligible_and_say_why(demo: str) -> None:
     ineligible = Referral.objects.filter(eligible=False)
     assert ineligible.exists()
