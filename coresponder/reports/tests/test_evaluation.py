@@ -82,6 +82,8 @@ def test_a_coordinator_sees_the_drop_since_the_first_referral(
     assert "a month fewer than the trend before predicted (95% CI" in html
     assert 'stroke-dasharray="6 4"' in html  # the counterfactual, dashed
     assert "Level change" in html and "Slope change" in html
+    # The scale's top may be the trend's line, above every count: it is named as the scale.
+    assert "Top of the scale: " in html and "Highest:" not in html
     event = AuditEvent.objects.filter(object_type="reports.evaluation").get()
     assert (event.action, event.program_slug, event.person_id) == ("read", "pad", None)
     assert event.detail["start"] == "2025-10-01" and event.detail["outcome"] == "overdoses"
