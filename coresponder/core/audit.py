@@ -211,14 +211,16 @@ def record_list_read(
     program_slug: str = "",
     fields: list[str] | tuple[str, ...] = (),
     detail: dict[str, Any] | None = None,
+    action: str = "read",
 ) -> AuditEvent:
-    """A list of people read: one event for the list (what was asked, the ids shown; `detail`
-    may name the list) and one for each person shown, filed under them, so a review of one
-    person's record finds every search and list that showed them."""
+    """A list of people read (or, with `action`, exported): one event for the list (what
+    was asked, the ids shown; `detail` may name the list) and one for each person shown,
+    filed under them, so a review of one person's record finds every search and list that
+    showed them."""
     with transaction.atomic():
         listed = record_event(
             actor,
-            "read",
+            action,
             object_type=object_type,
             program_slug=program_slug,
             fields=fields,

@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from coresponder.core.audit import record_event
+from coresponder.core.audit import record_list_read
 from coresponder.core.forms import add_field_errors, style_uswds
 from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import labels_of
@@ -236,13 +236,13 @@ def _names_shown(request: HttpRequest, program: Program, plans: list[RowPlan]) -
     people = identifiable_people(request.user).filter(pk__in=ids)
     names = {person.pk: str(person) for person in people}
     if names:
-        record_event(
+        record_list_read(
             actor_for(request),
-            "read",
             object_type="people.person",
+            ids=sorted(names),
             program_slug=program.slug,
             fields=["identity"],
-            detail={"list": "import preview", "ids": sorted(names)},
+            detail={"list": "import preview"},
         )
     return names
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from coresponder.core.audit import Actor, record_event
+from coresponder.core.audit import Actor, record_event, record_list_read
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.models import AuditEvent
 from coresponder.core.tracked import save_tracked
@@ -468,20 +468,27 @@ def open_break_glass(actor: Actor, user: Any, person: Person, reason: str) -> Br
 
 
 def record_break_glass_list_read(actor: Actor, openings: list[BreakGlass], *, channel: str) -> None:
-    """The review list names people and why their records were opened: an audited read."""
-    record_event(
-        actor,
-        "read",
-        object_type="privacy.breakglass",
-        fields=["identity"],
-        purpose="break-glass review",
-        detail={
-            "list": True,
-            "channel": channel,
-            "ids": [g.pk for g in openings],
-            "person_ids": sorted({g.person_id for g in openings}),
-        },
-    )
+    """The review list names people and why their records were opened: an audited read,
+    filed under the program each opening was made in and under each person named."""
+    by_program: dict[str, list[BreakGlass]] = {}
+    for glass in openings:
+        slug = glass.program.slug if glass.program is not None else ""
+        by_program.setdefault(slug, []).append(glass)
+    with transaction.atomic():
+        for slug, shown in sorted(by_program.items()) or [("", [])]:
+            record_list_read(
+                actor,
+                object_type="privacy.breakglass",
+                ids=sorted({g.person_id for g in shown}),
+                program_slug=slug,
+                fields=["identity"],
+                detail={
+                    "list": "break-glass review",
+                    "channel": channel,
+                    "openings": [g.pk for g in shown],
+                    "person_ids": sorted({g.person_id for g in shown}),
+                },
+            )
 
 
 def review_break_glass(actor: Actor, glass: BreakGlass, note: str) -> BreakGlass:

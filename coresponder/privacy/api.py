@@ -236,7 +236,7 @@ def break_glass_list(
     openings = (
         break_glass_reviews(request.user)
         .filter(reviewed_at__isnull=not reviewed)
-        .select_related("user")
+        .select_related("user", "program")
     )
     rows, count = page_and_count(openings, page, PAGE_SIZE)
     record_break_glass_list_read(actor_for(request), rows, channel="api")

@@ -195,8 +195,14 @@ def break_glass_review_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Marked reviewed.")
         return redirect("break-glass-reviews")
-    pending = queue.filter(reviewed_at__isnull=True).select_related("user").order_by("opened_at")
-    recent = queue.filter(reviewed_at__isnull=False).select_related("user", "reviewed_by")[:20]
+    pending = (
+        queue.filter(reviewed_at__isnull=True)
+        .select_related("user", "program")
+        .order_by("opened_at")
+    )
+    recent = queue.filter(reviewed_at__isnull=False).select_related(
+        "user", "reviewed_by", "program"
+    )[:20]
     record_break_glass_list_read(actor_for(request), [*pending, *recent], channel="web")
     context = {"pending": pending, "recent": recent, "zone": reader_zone(request.user)}
     return render(request, "privacy/break_glass_reviews.html", context)

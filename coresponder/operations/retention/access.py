@@ -39,6 +39,12 @@ def access_hold(user: Any, hold_id: Any) -> LegalHold:
     return hold
 
 
-def person_for_hold(user: Any, person_id: Any) -> Person:
-    """The person to hold, through the read gate: only someone the user may see."""
-    return access_person(user, person_id).person
+def person_for_hold(user: Any, person_id: Any, program: Program) -> Person:
+    """The person to hold in `program`, through the read gate: only someone the user may
+    see who takes part in that program. Anyone else is as missing (NotVisible): a hold
+    lists its person and reason to the program's staff, who would learn of someone only
+    another program knows."""
+    access = access_person(user, person_id)
+    if program.pk not in access.program_ids:
+        raise NotVisible("person")
+    return access.person

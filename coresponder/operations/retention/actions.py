@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Model, QuerySet
 
-from coresponder.core.audit import Actor, record_event
+from coresponder.core.audit import Actor, record_event, record_list_read
 from coresponder.core.errors import ActionError
 from coresponder.core.models import AuditEvent
 from coresponder.core.tracked import save_tracked
@@ -143,15 +143,14 @@ def release_legal_hold(
 def record_holds_read(actor: Actor, program: Program, holds: Iterable[LegalHold]) -> None:
     """A list of holds names who is held: an audited read of those people."""
     people = sorted({hold.person_id for hold in holds if hold.person_id is not None})
-    with transaction.atomic():
-        record_event(
-            actor,
-            AuditEvent.Action.READ,
-            object_type="operations.legalhold",
-            program_slug=program.slug,
-            purpose="legal holds",
-            detail={"people": people},
-        )
+    # Filed under each person held too, so their audit trail shows who read the reason.
+    record_list_read(
+        actor,
+        object_type="operations.legalhold",
+        ids=people,
+        program_slug=program.slug,
+        detail={"list": "legal holds", "people": people},
+    )
 
 
 def apply_retention(

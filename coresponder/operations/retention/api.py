@@ -98,7 +98,7 @@ def add_hold(request: HttpRequest, slug: str, payload: HoldIn) -> Status[dict[st
     program = program_for_holds(request.user, slug)
     person = None
     if payload.person_id is not None:
-        person = person_for_hold(request.user, payload.person_id)
+        person = person_for_hold(request.user, payload.person_id, program)
     hold, new = set_legal_hold(
         actor_for(request), program, payload.reason, timezone.now(), person=person
     )

@@ -42,7 +42,9 @@ def legal_holds(request: HttpRequest, slug: str) -> HttpResponse:
         person_id = form.cleaned_data["person_id"]
 
         def save() -> HttpResponse:
-            person = person_for_hold(request.user, person_id) if person_id is not None else None
+            person = (
+                person_for_hold(request.user, person_id, program) if person_id is not None else None
+            )
             _hold, new = set_legal_hold(
                 actor_for(request),
                 program,

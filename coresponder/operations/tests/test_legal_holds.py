@@ -57,8 +57,12 @@ def test_a_coordinator_holds_a_person_and_releases_the_hold(
 
     listed = api.get("/api/v1/programs/pad/legal-holds")
     assert listed.status_code == 200 and listed.json()["count"] == 1
-    read = AuditEvent.objects.get(object_type="operations.legalhold", action="read")
-    assert read.detail == {"people": [participant.pk]}
+    read = AuditEvent.objects.get(object_type="operations.legalhold", action="read", person_id=None)
+    assert read.detail["people"] == read.detail["ids"] == [participant.pk]
+    # Filed under the person held, too.
+    assert AuditEvent.objects.filter(
+        object_type="operations.legalhold", action="read", person_id=participant.pk
+    ).exists()
 
     stale = api.post(
         f"/api/v1/legal-holds/{body['id']}/release",

@@ -307,7 +307,10 @@ WEB: dict[str, Kind] = {
     "break-glass": NoPersonData("the form to open a record; shows back the number typed"),
     "intake-import": NoPersonData("the upload form"),
     "intake-import-map": NoPersonData("the uploaded file's column headings"),
-    "intake-import-preview": NoPersonData("rows of the uploader's own file, nothing stored"),
+    "intake-import-preview": NoPersonData(
+        "rows of the uploader's own file; the known people a row looks like are filed under"
+        " each (test_more_reads_filed_under_people.py)"
+    ),
     "intake-import-done": NoPersonData("counts of rows imported"),
     "feeds-nemsis": NoPersonData("the upload form and a link to the sample file"),
     "feeds-nemsis-preview": NoPersonData("reports of the uploader's own file, nothing stored"),

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from coresponder.core.audit import SYSTEM, record_event
+from coresponder.core.audit import SYSTEM, record_list_read
 from coresponder.privacy.actions import record_export_disclosure
 from coresponder.programs.models import Program
 from coresponder.services.fhir import carries_part2, referral_bundle
@@ -38,6 +38,8 @@ class Command(BaseCommand):
             referrals = referrals.filter(program__slug=slug)
         folder.mkdir(parents=True, exist_ok=True)
         ids = []
+        # Each program's referrals, and their people, for the export's audit.
+        exported: dict[str, tuple[list[int], set[int]]] = {}
         for referral in referrals.order_by("id").iterator(chunk_size=500):
             bundle = referral_bundle(referral)
             target = folder / f"referral-{referral.pk}.json"
@@ -56,12 +58,24 @@ class Command(BaseCommand):
                         program=referral.program,
                     )
             ids.append(referral.pk)
-        record_event(
-            SYSTEM,
-            "export",
-            object_type="services.servicereferral",
-            program_slug=slug or "",
-            fields=["referral", "part2"],
-            detail={"format": "fhir-r4", "count": len(ids), "ids": ids[:500]},
-        )
+            referrals_of, people_of = exported.setdefault(referral.program.slug, ([], set()))
+            referrals_of.append(referral.pk)
+            people_of.add(referral.person_id)
+        # One export event for each program's bundles, filed under each person in them too.
+        for program_slug, (referral_ids, people) in sorted(exported.items()) or [
+            (slug or "", ([], set()))
+        ]:
+            record_list_read(
+                SYSTEM,
+                action="export",
+                object_type="services.servicereferral",
+                ids=sorted(people),
+                program_slug=program_slug,
+                fields=["referral", "part2"],
+                detail={
+                    "format": "fhir-r4",
+                    "count": len(referral_ids),
+                    "referrals": referral_ids[:500],
+                },
+            )
         self.stdout.write(f"exported {len(ids)} referrals to {folder}")
