@@ -120,7 +120,9 @@ def test_a_team_on_shift_gets_its_visits_in_order_with_local_times_and_addresses
     )
     assert event.detail["list"] == "team route"
     assert event.detail["team"] == team.pk
-    assert sorted(event.detail["ids"]) == sorted([near.pk, far.pk])
+    assert sorted(event.detail["tasks"]) == sorted([near.pk, far.pk])
+    # Filed under each person the route names.
+    assert sorted(event.detail["ids"]) == sorted([near.person_id, far.person_id])
     assert sorted(event.fields) == ["contact", "identity", "outreach"]
 
 
