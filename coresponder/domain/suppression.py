@@ -237,20 +237,24 @@ def suppress_total_if_single_hidden(cells: Sequence[int | None], total: int | No
     return None if hidden == 1 else total
 
 
-def suppress_nested(counts: Sequence[int]) -> list[int | None]:
+def suppress_nested(counts: Sequence[int], known: int = 0) -> list[int | None]:
     """Counts of a funnel (each stage drawn from the one before), small cells hidden.
 
     A drop-off between two shown stages is itself a count of people, so where
     two neighbouring shown stages differ by 1 to 10 the later one is hidden too,
-    until every gap between shown stages is zero or at least 11.
+    until every gap between shown stages is zero or at least 11. The first
+    `known` stages are the reader's already (given exactly elsewhere): they stay
+    shown, and the stages after them are hidden against them.
     """
-    shown: list[int | None] = [suppress_small(count) for count in counts]
+    shown: list[int | None] = [
+        count if i < known else suppress_small(count) for i, count in enumerate(counts)
+    ]
     changed = True
     while changed:
         changed = False
         visible = [i for i, value in enumerate(shown) if value is not None]
         for before, after in itertools.pairwise(visible):
-            if suppress_small(abs(counts[before] - counts[after])) is None:
+            if after >= known and suppress_small(abs(counts[before] - counts[after])) is None:
                 shown[after] = None
                 changed = True
                 break

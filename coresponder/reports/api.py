@@ -6,7 +6,10 @@ de-identified, exactly as the dashboard, the public dashboard and the files give
 them (`coresponder.reports.disclosure`, ADR 0007): only for one whole, finished
 calendar quarter (anything else is 422 naming `start` or `end`), hidden values
 null, and `suppressed` listing their paths so a client can say "suppressed"
-where they stood.
+where they stood. Figures drawn from treatment providers' reports (42 CFR Part 2)
+reach every reader that way, whatever the role: exact readers get them for a
+whole, finished quarter with small counts hidden, and null for any other period,
+with `suppressed` and `note` saying so.
 """
 
 from __future__ import annotations
@@ -60,11 +63,14 @@ COUNT = "A count; null where hidden (1 to 10) for a de-identified reader"
 class Deidentified(Schema):
     suppressed: list[str] | None = Field(
         None,
-        description="De-identified readers only: the paths of the values hidden "
-        "(`dispositions.arrested`, `items[2].referrals`)",
+        description="The paths of the values hidden (`dispositions.arrested`, "
+        "`items[2].referrals`); exact readers get it only where treatment figures are",
     )
     small_count_max: int | None = Field(
-        None, description="De-identified readers only: the largest count that is hidden"
+        None, description="Where values are hidden: the largest count that is hidden"
+    )
+    note: str | None = Field(
+        None, description="Where treatment figures are hidden from an exact reader: why"
     )
 
 
@@ -189,13 +195,17 @@ def _say_as_of(response: HttpResponse, program: Program, period: Period) -> None
         response[AS_OF_HEADER] = as_of.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
-def _marked(exact: dict[str, Any], shown: dict[str, Any]) -> dict[str, Any]:
-    """The de-identified body: hidden values null, and where they stood."""
-    return {
-        **shown,
-        "suppressed": disclosure.hidden_paths(exact, shown),
-        "small_count_max": disclosure.SMALL_CELL_MAX,
-    }
+def _marked(exact: dict[str, Any], shown: dict[str, Any], suppress: bool) -> dict[str, Any]:
+    """The body as given: hidden values null, and where they stood.
+
+    De-identified readers always get the paths; exact readers only where treatment
+    figures were hidden from them, with the reason.
+    """
+    hidden = disclosure.hidden_paths(exact, shown)
+    if not suppress and not hidden:
+        return shown
+    marks = {"suppressed": hidden, "small_count_max": disclosure.SMALL_CELL_MAX}
+    return {**shown, **marks, **({} if suppress else {"note": disclosure.TREATMENT_NOTE})}
 
 
 @router.get("/programs/{slug}/metrics", response=MetricsOut, exclude_unset=True)
@@ -206,9 +216,9 @@ def get_metrics(
     program, period, suppress = _read(request, slug, span)
     _say_as_of(response, program, period)
     metrics = compute_metrics(program, period)
-    if suppress:
-        return _marked(metrics.as_api(), disclosure.headline(metrics))
-    return metrics.as_api()
+    treatment = disclosure.gives_treatment(program, period)
+    shown = disclosure.headline_for(metrics, suppress, treatment)
+    return _marked(metrics.as_api(), shown, suppress)
 
 
 @router.get("/programs/{slug}/metrics/breakdown", response=BreakdownOut, exclude_unset=True)
@@ -225,10 +235,10 @@ def get_breakdown(
     items = metric_breakdown(program, period, query.by)
     total = {c: sum(int(row[c]) for row in items) for c in BREAKDOWN_FIELDS}
     exact = {"items": items, "count": len(items), "total": total}
-    if not suppress:
-        return exact
-    rows, totals = disclosure.breakdown(items, BREAKDOWN_FIELDS)
-    return _marked(exact, {"items": rows, "count": len(rows), "total": totals})
+    treatment = disclosure.gives_treatment(program, period)
+    rows, totals = disclosure.breakdown_for(items, BREAKDOWN_FIELDS, suppress, treatment)
+    shown = {"items": rows, "count": len(rows), "total": {**total, **totals}}
+    return _marked(exact, shown, suppress)
 
 
 @router.get("/programs/{slug}/metrics/funnel", response=FunnelOut, exclude_unset=True)
@@ -240,11 +250,10 @@ def get_funnel(
     _say_as_of(response, program, period)
     stages = funnel(program, period)
     exact = [{"key": key, "label": label, "people": n} for key, label, n in stages]
-    if not suppress:
-        return {"items": exact, "count": len(exact)}
-    shown = disclosure.funnel([n for _, _, n in stages])
+    treatment = disclosure.gives_treatment(program, period)
+    shown = disclosure.funnel_for([(key, n) for key, _, n in stages], suppress, treatment)
     items = [{**item, "people": n} for item, n in zip(exact, shown, strict=True)]
-    return _marked({"items": exact}, {"items": items, "count": len(items)})
+    return _marked({"items": exact}, {"items": items, "count": len(items)}, suppress)
 
 
 class EvaluationQuery(Schema):

@@ -21,6 +21,12 @@ functions, so a cell hidden on one is hidden on all, with the same complements:
   where it and its base would give 1 to 10 on either side, and by month always.
 
 Hidden values are None (JSON null); `hidden_paths` names them for the API.
+
+Figures drawn from what treatment providers report (42 CFR Part 2) go to every
+reader this way, the program's own staff too (ADR 0015): no role reads a
+person's Part 2 record without that person's consent, and exact counts for any
+span would tell it anyway (one day's breakdown by age band names the one person
+referred that day who entered treatment). Other figures stay exact for them.
 """
 
 from __future__ import annotations
@@ -54,13 +60,21 @@ from coresponder.reports.metrics import COUNT_KEYS, Period
 
 __all__ = [
     "SMALL_CELL_MAX",
+    "TREATMENT_FIGURES",
+    "TREATMENT_NOTE",
+    "TREATMENT_STAGES",
     "breakdown",
+    "breakdown_for",
     "default_period",
     "dispositions",
     "funnel",
+    "funnel_for",
+    "gives_treatment",
     "headline",
+    "headline_for",
     "hidden_paths",
     "monthly",
+    "monthly_for",
     "period_problems",
     "previous_period",
     "program_today",
@@ -190,3 +204,77 @@ def hidden_paths(exact: Any, shown: Any, path: str = "") -> list[str]:
             for found in hidden_paths(a, b, f"{path}[{i}]")
         ]
     return [path] if exact is not None and shown is None else []
+
+
+# --- Treatment figures (42 CFR Part 2), for every reader ------------------------------
+
+# The headline count drawn from providers' reports, and the funnel's stages from
+# "Accepted treatment" on (each later stage counts people who entered treatment).
+TREATMENT_FIGURES = frozenset({"people_accepted_treatment"})
+TREATMENT_STAGES = frozenset({"accepted", "entered_treatment", "engaged_30", "engaged_90"})
+TREATMENT_NOTE = (
+    "Figures drawn from treatment providers' reports (42 CFR Part 2) are given for one "
+    "whole, finished calendar quarter, with counts of 1 to 10 hidden, to every reader."
+)
+
+
+def gives_treatment(program: Program, period: Period) -> bool:
+    """Whether the period is one a treatment figure is given for: a whole, finished quarter."""
+    return not period_problems(program, period)
+
+
+def headline_for(computed: Metrics, suppress: bool, treatment: bool) -> dict[str, Any]:
+    """The metrics object a reader is given: de-identified, or exact but for treatment."""
+    if suppress:
+        return headline(computed)
+    shown = computed.as_api()
+    for key in TREATMENT_FIGURES:
+        shown[key] = suppress_small(shown[key]) if treatment else None
+    return shown
+
+
+def breakdown_for(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], suppress: bool, treatment: bool
+) -> tuple[list[dict[str, Any]], dict[str, int | None]]:
+    """The rows and the totals of the columns hidden in part (all of them, de-identified).
+
+    Exact readers get every column whole but the treatment counts, each of which is
+    one table under its fixed total for a finished quarter, and hidden otherwise.
+    """
+    if suppress:
+        return breakdown(rows, columns)
+    hidden = [column for column in columns if column in TREATMENT_FIGURES]
+    if treatment:
+        return breakdown(rows, hidden)
+    shown = [{**row, **dict.fromkeys(hidden)} for row in rows]
+    return shown, dict.fromkeys(hidden)
+
+
+def funnel_for(
+    stages: Sequence[tuple[str, int]], suppress: bool, treatment: bool
+) -> list[int | None]:
+    """The funnel's (key, people) as a reader is given them.
+
+    Exact readers get the stages before treatment whole; those from treatment on are
+    suppressed as nested counts under them, for a finished quarter, and hidden otherwise.
+    """
+    counts = [n for _key, n in stages]
+    if suppress:
+        return funnel(counts)
+    known = next((i for i, (key, _n) in enumerate(stages) if key in TREATMENT_STAGES), len(stages))
+    if treatment:
+        return suppress_nested(counts, known=known)
+    return [*counts[:known], *(None for _ in counts[known:])]
+
+
+def monthly_for(
+    metric: str, values: Sequence[int | float | None], counts: bool, suppress: bool, treatment: bool
+) -> list[int | float | None]:
+    """A figure's months as a reader is given them (a treatment count only within a quarter)."""
+    if suppress:
+        return list(monthly(values, counts))
+    if metric not in TREATMENT_FIGURES:
+        return list(values)
+    if treatment:
+        return list(monthly(values, counts))
+    return [None for _ in values]

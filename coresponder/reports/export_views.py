@@ -253,6 +253,7 @@ def exports_index(request: HttpRequest, slug: str) -> HttpResponse:
         # Who writes the narrative opens the quarter's page; an administrator downloads.
         "writes_narrative": may_write_narrative(request.user, program),
         "error": error,
+        "treatment_note": disclosure.TREATMENT_NOTE,
     }
     return render(request, "reports/exports/index.html", context, status=422 if error else 200)
 

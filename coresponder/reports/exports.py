@@ -16,7 +16,8 @@ The CSV is a plain table a program can parse: UTF-8 with a byte-order mark, so
 that Excel reads labels such as "12–72 h" correctly. When the table holds Part 2
 data its first row is `Notice,<the notice>` and its second is empty; the header
 row follows. A table without Part 2 data starts at its header row. A count an
-analyst may not see reads `suppressed`; an empty cell is a rate with nothing to
+reader may not see (an analyst's small counts; anyone's treatment counts outside
+one whole, finished quarter) reads `suppressed`; an empty cell is a rate with nothing to
 divide by. Values stay numbers, rounded for a reader: a share is a fraction from
 0 to 1 to four decimal places (0.8276, the quarterly report's 82.8%), hours are
 to one decimal place (45.3 h on the dashboard and in the report). The XLSX keeps
@@ -58,8 +59,8 @@ CSV_DECIMALS = {"share": 4, "hours": 1}
 XLSX_FORMATS = {"share": "0.0%", "hours": "0.0"}
 
 # Figures derived from a treatment provider's report of a referral's status: the
-# headline count, and the funnel's "Accepted treatment" and "Entered treatment" steps.
-PART2_KEYS = frozenset({"people_accepted_treatment", "accepted", "entered_treatment"})
+# headline count, and the funnel's steps from "Accepted treatment" on.
+PART2_KEYS = disclosure.TREATMENT_FIGURES | disclosure.TREATMENT_STAGES
 
 # The headline figures in the API's order: (key, label, kind). Kind is "count",
 # "share" (0–1), or "hours".
@@ -141,7 +142,8 @@ class Table:
 def metrics_table(program: Any, period: Period, *, suppress: bool = False) -> Table:
     """The headline figures, one row each, as `GET /programs/{slug}/metrics` reports them."""
     computed = metric_defs.compute_metrics(program, period)
-    values = disclosure.headline(computed) if suppress else computed.as_api()
+    treatment = disclosure.gives_treatment(program, period)
+    values = disclosure.headline_for(computed, suppress, treatment)
     flat = metric_defs.flatten_metrics(values)
     rows = [
         {"metric": key, "label": figure_label(program, key), "value": flat.get(key), "_kind": kind}
@@ -156,7 +158,7 @@ def metrics_table(program: Any, period: Period, *, suppress: bool = False) -> Ta
             Column("value", "Value", "number"),
         ],
         rows=rows,
-        notes=_notes(suppress, shares=True),
+        notes=_notes(suppress, shares=True, treatment=True),
         holds_part2=True,
         suppressed=suppress,
     )
@@ -167,7 +169,8 @@ def breakdown_table(program: Any, period: Period, by: str, *, suppress: bool = F
     if by not in BREAKDOWNS:
         raise ValueError(f"no breakdown by {by!r}")
     rows = [dict(row) for row in metric_defs.metric_breakdown(program, period, by)]
-    rows = _with_total(rows, BREAKDOWN_COUNTS, suppress)
+    treatment = disclosure.gives_treatment(program, period)
+    rows = _with_total(rows, BREAKDOWN_COUNTS, suppress, treatment)
     # Referrals and overdoses fall in one group each; a person may fall in several (two
     # sources, two pathways), so their columns' sum is not the program's count of people.
     rows[-1]["label"] = SUM_OF_ROWS
@@ -181,7 +184,7 @@ def breakdown_table(program: Any, period: Period, by: str, *, suppress: bool = F
             *(Column(key, figure_label(program, key)) for key in BREAKDOWN_COUNTS),
         ],
         rows=rows,
-        notes=[PEOPLE_IN_SEVERAL_GROUPS, *_notes(suppress)],
+        notes=[PEOPLE_IN_SEVERAL_GROUPS, *_notes(suppress, treatment=True)],
         holds_part2=True,
         suppressed=suppress,
     )
@@ -190,9 +193,9 @@ def breakdown_table(program: Any, period: Period, by: str, *, suppress: bool = F
 def funnel_table(program: Any, period: Period, *, suppress: bool = False) -> Table:
     """From referral to treatment: how many people reached each step."""
     steps = metric_defs.funnel(program, period)
-    counts = [count for _key, _label, count in steps]
+    treatment = disclosure.gives_treatment(program, period)
     # Each step is drawn from the one before, so a small drop-off is hidden too.
-    shown = disclosure.funnel(counts) if suppress else list(counts)
+    shown = disclosure.funnel_for([(key, n) for key, _label, n in steps], suppress, treatment)
     rows = [
         {"step": key, "label": label, "people": value}
         for (key, label, _count), value in zip(steps, shown, strict=True)
@@ -206,7 +209,7 @@ def funnel_table(program: Any, period: Period, *, suppress: bool = False) -> Tab
             Column("people", "People"),
         ],
         rows=rows,
-        notes=_notes(suppress),
+        notes=_notes(suppress, treatment=True),
         holds_part2=any(row["step"] in PART2_KEYS for row in rows),
         suppressed=suppress,
     )
@@ -246,11 +249,12 @@ def monthly_table(
         raise ValueError(f"no monthly series of {metric!r}")
     kind = next(k for key, _label, k in HEADLINE if key == metric)
     series = metric_defs.monthly_series(program, period, metric)
-    values: list[Any] = [value for _month, value in series]
-    if suppress:
-        # The quarter's months add up to its figure: each month is a cell of one table.
-        # A month's share or median may rest on a handful of cases: never shown.
-        values = list(disclosure.monthly(values, kind == "count"))
+    # The quarter's months add up to its figure: each month is a cell of one table.
+    # A month's share or median may rest on a handful of cases: never shown suppressed.
+    treatment = disclosure.gives_treatment(program, period)
+    values: list[Any] = disclosure.monthly_for(
+        metric, [value for _month, value in series], kind == "count", suppress, treatment
+    )
     rows = [
         {"month": month.strftime("%Y-%m"), "value": value, "_kind": kind}
         for (month, _value), value in zip(series, values, strict=True)
@@ -263,7 +267,7 @@ def monthly_table(
             Column("value", figure_label(program, metric), kind),
         ],
         rows=rows,
-        notes=_notes(suppress, shares=kind == "share")
+        notes=_notes(suppress, shares=kind == "share", treatment=metric in PART2_KEYS)
         + (
             ["Suppressed tables give monthly shares and medians as empty."]
             if suppress and kind != "count"
@@ -297,17 +301,18 @@ def build_table(
 
 
 def _with_total(
-    rows: list[dict[str, Any]], columns: Sequence[str], suppress: bool
+    rows: list[dict[str, Any]], columns: Sequence[str], suppress: bool, treatment: bool
 ) -> list[dict[str, Any]]:
-    """The rows and a Total row; de-identified, each column suppressed under its total."""
+    """The rows and a Total row; each column hidden in part suppressed under its total."""
     total = {"key": "", "label": "Total", **{c: sum(int(r[c] or 0) for r in rows) for c in columns}}
-    if suppress:
-        rows, totals = disclosure.breakdown(rows, columns)
-        total.update(totals)
+    rows, totals = disclosure.breakdown_for(rows, columns, suppress, treatment)
+    total.update(totals)
     return [*rows, total]
 
 
-def _notes(suppress: bool, *, shares: bool = False) -> list[str]:
+def _notes(suppress: bool, *, shares: bool = False, treatment: bool = False) -> list[str]:
+    """The table's notes; `treatment` where it holds a treatment figure an exact reader gets
+    as everyone does."""
     notes = []
     if shares:
         notes.append("Shares are fractions between 0 and 1; empty where nothing was due.")
@@ -315,6 +320,8 @@ def _notes(suppress: bool, *, shares: bool = False) -> list[str]:
         notes.append(
             "Counts from 1 to 10 are suppressed so that nobody can be singled out; zero is shown."
         )
+    elif treatment:
+        notes.append(disclosure.TREATMENT_NOTE)
     return notes
 
 
@@ -336,15 +343,13 @@ def _kind(column: Column, row: Mapping[str, Any]) -> str:
     return str(row.get("_kind", "number")) if column.kind == "number" else column.kind
 
 
-def _cell(
-    value: Any, column: Column, row: Mapping[str, Any], suppressed: bool, rounded: bool
-) -> Any:
+def _cell(value: Any, column: Column, row: Mapping[str, Any], rounded: bool) -> Any:
     """The value as a file holds it: a number (`rounded` as a CSV gives it), text, or the
     suppression marker."""
     kind = _kind(column, row)
     if value is None:
         # A count is never missing on its own; a share or median is, with nothing to measure.
-        return SUPPRESSED if suppressed and kind == "count" else ""
+        return SUPPRESSED if kind == "count" else ""
     if isinstance(value, dt.date):
         return value.isoformat()
     if kind == "text":
@@ -365,10 +370,7 @@ def table_rows(table: Table, *, rounded: bool = False) -> list[list[Any]]:
     """Header and data rows, as a file holds them (no notice); `rounded`, shares and hours
     to the CSV's decimal places."""
     header = [column.label for column in table.columns]
-    body = [
-        [_cell(row.get(c.key), c, row, table.suppressed, rounded) for c in table.columns]
-        for row in table.rows
-    ]
+    body = [[_cell(row.get(c.key), c, row, rounded) for c in table.columns] for row in table.rows]
     return [header, *body]
 
 

@@ -1,7 +1,9 @@
 """The quarterly report for funders: one program's quarter as a PDF.
 
 Figures come from `coresponder.reports.metrics`, the same definitions as the API
-and the dashboard, unsuppressed: the coordinator who downloads the report
+and the dashboard, unsuppressed but for the figures drawn from treatment
+providers' reports, which every reader gets for a whole, finished quarter with
+small counts hidden (ADR 0015): the coordinator who downloads the report
 answers for what goes to the funder. The copy for publication (`suppress=True`)
 is de-identified by `coresponder.reports.disclosure`, so it hides exactly what
 the public dashboard and the API hide for the same quarters. Pages holding a
@@ -153,9 +155,10 @@ def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], styles: dict[
 # --- Figures -----------------------------------------------------------------------
 
 
-def _figure(value: Any, kind: str, suppress: bool = False) -> str:
+def _figure(value: Any, kind: str) -> str:
     if value is None:
-        return SUPPRESSED if suppress and kind == "count" else "–"
+        # A count is never missing on its own: it is hidden (treatment counts for everyone).
+        return SUPPRESSED if kind == "count" else "–"
     if kind == "share":
         return f"{float(value) * 100:.1f}%"
     if kind == "hours":
@@ -172,8 +175,8 @@ def _change(now: Any, before: Any) -> str:
 
 def _headline(program: Program, period: Period, suppress: bool) -> dict[str, Any]:
     computed = metric_defs.compute_metrics(program, period)
-    values = disclosure.headline(computed) if suppress else computed.as_api()
-    return metric_defs.flatten_metrics(values)
+    treatment = disclosure.gives_treatment(program, period)
+    return metric_defs.flatten_metrics(disclosure.headline_for(computed, suppress, treatment))
 
 
 def headline_rows(
@@ -188,8 +191,8 @@ def headline_rows(
         rows.append(
             [
                 figure_label(program, key),
-                _figure(now.get(key), kind, suppress),
-                _figure(before.get(key), kind, suppress),
+                _figure(now.get(key), kind),
+                _figure(before.get(key), kind),
                 change,
             ]
         )
@@ -201,9 +204,10 @@ def _months(program: Program, periods: Sequence[Period], metric: str, suppress: 
     points: list[tuple[dt.date, Any]] = []
     for period in periods:
         series = metric_defs.monthly_series(program, period, metric)
-        values = [value for _month, value in series]
-        if suppress:
-            values = list(disclosure.monthly(values, counts=True))
+        treatment = disclosure.gives_treatment(program, period)
+        values = disclosure.monthly_for(
+            metric, [value for _month, value in series], True, suppress, treatment
+        )
         points += [(month, value) for (month, _), value in zip(series, values, strict=True)]
     return points
 
@@ -299,14 +303,15 @@ def district_rows(program: Program, period: Period, suppress: bool = False) -> l
         ]
     ]
     groups = metric_defs.metric_breakdown(program, period, "district")
+    treatment = disclosure.gives_treatment(program, period)
+    groups, totals = disclosure.breakdown_for(groups, BREAKDOWN_COUNTS, suppress, treatment)
     if suppress:
-        groups, totals = disclosure.breakdown(groups, BREAKDOWN_COUNTS)
         groups = [*groups, {"label": "Total", **totals}]
     for row in groups:
         rows.append(
             [
                 row.get("label") or row.get("key") or "Not recorded",
-                *(_figure(row.get(key), "count", suppress) for key in BREAKDOWN_COUNTS),
+                *(_figure(row.get(key), "count") for key in BREAKDOWN_COUNTS),
             ]
         )
     return rows
@@ -320,9 +325,9 @@ def disposition_rows(program: Program, period: Period, suppress: bool = False) -
         split = disclosure.dispositions(dispositions)
         for code in sorted(dispositions, key=lambda code: vocabulary_label("disposition", code)):
             if dispositions[code]:
-                shown = _figure(split.cells[code], "count", True)
+                shown = _figure(split.cells[code], "count")
                 rows.append([vocabulary_label("disposition", code), shown])
-        rows.append(["All encounters", _figure(split.total, "count", True)])
+        rows.append(["All encounters", _figure(split.total, "count")])
         return rows
     # Only the dispositions that happened; the CSV and XLSX list every one.
     for code, count in sorted(dispositions.items(), key=lambda pair: (-pair[1], pair[0])):
@@ -358,8 +363,9 @@ def _story(
             styles["body"],
         ),
     ]
-    if suppress:
-        story.append(Paragraph(DEIDENTIFIED_NOTE, styles["body"]))
+    story.append(
+        Paragraph(DEIDENTIFIED_NOTE if suppress else disclosure.TREATMENT_NOTE, styles["body"])
+    )
     story += _figures(program, year, quarter, styles, part2, suppress)
     return story + _narrative(program, year, quarter, styles)
 
@@ -374,8 +380,8 @@ def _figures(
 ) -> list[Flowable]:
     period = quarter_period(year, quarter)
     exact = metric_defs.funnel(program, period)
-    counts = [n for _key, _label, n in exact]
-    shown = disclosure.funnel(counts) if suppress else list[int | None](counts)
+    treatment = disclosure.gives_treatment(program, period)
+    shown = disclosure.funnel_for([(key, n) for key, _label, n in exact], suppress, treatment)
     steps = [(key, label, n) for (key, label, _), n in zip(exact, shown, strict=True)]
     headline = headline_rows(program, year, quarter, suppress)
     return [

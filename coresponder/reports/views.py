@@ -243,9 +243,9 @@ def breakdown(
         "label": words(lang)["total"],
         **{c: sum(int(r[c] or 0) for r in rows) for c in columns},
     }
-    if suppress:
-        rows, totals = disclosure.breakdown(rows, columns)
-        total.update(totals)
+    treatment = disclosure.gives_treatment(program, period)
+    rows, totals = disclosure.breakdown_for(rows, columns, suppress, treatment)
+    total.update(totals)
     for row in [*rows, total]:
         row["cells"] = [(c, row[c]) for c in columns]  # in column order, for the table
     return rows, total, columns
@@ -318,8 +318,8 @@ def monthly(
     series = list(m.monthly_series(program, period, metric))
     before = disclosure.previous_period(period, suppress)
     previous = list(m.monthly_series(program, before, metric))
-    if suppress:
-        series, previous = _suppress_series(series, metric), _suppress_series(previous, metric)
+    series = _series_shown(program, period, series, metric, suppress)
+    previous = _series_shown(program, before, previous, metric, suppress)
     return charts.column_chart(
         words(lang)["by_month"].format(metric=metric_label(metric, lang)),
         series,
@@ -329,10 +329,19 @@ def monthly(
     )
 
 
-def _suppress_series(series: list[tuple[dt.date, Any]], metric: str) -> list[tuple[dt.date, Any]]:
-    """A quarter's months add up to its figure, so each month is a cell of one table."""
+def _series_shown(
+    program: Program,
+    period: Any,
+    series: list[tuple[dt.date, Any]],
+    metric: str,
+    suppress: bool,
+) -> list[tuple[dt.date, Any]]:
+    """The months as the reader is given them: a quarter's months add up to its figure, so
+    where suppressed each month is a cell of one table."""
     counts = metric not in SHARES | HOURS
-    shown = disclosure.monthly([value for _, value in series], counts)
+    treatment = disclosure.gives_treatment(program, period)
+    values = [value for _, value in series]
+    shown = disclosure.monthly_for(metric, values, counts, suppress, treatment)
     return [(month, value) for (month, _), value in zip(series, shown, strict=True)]
 
 
@@ -340,13 +349,18 @@ def build_headline(
     program: Program, period: Any, suppress: bool, lang: str = "en"
 ) -> dict[str, Any]:
     """The first screen: the headline tiles with their comparisons, and the service levels."""
+    previous = disclosure.previous_period(period, suppress)
     computed_now = m.compute_metrics(program, period)
-    computed_before = m.compute_metrics(program, disclosure.previous_period(period, suppress))
+    computed_before = m.compute_metrics(program, previous)
     now, before = computed_now.as_api(), computed_before.as_api()
     _, disp_total = dispositions_with_total(now.get("dispositions") or {}, suppress)
     _, disp_total_before = dispositions_with_total(before.get("dispositions") or {}, suppress)
-    if suppress:
-        now, before = disclosure.headline(computed_now), disclosure.headline(computed_before)
+    now = disclosure.headline_for(
+        computed_now, suppress, disclosure.gives_treatment(program, period)
+    )
+    before = disclosure.headline_for(
+        computed_before, suppress, disclosure.gives_treatment(program, previous)
+    )
     tiles = headline_tiles(
         program, now, before, (disp_total["avoided"], disp_total_before["avoided"]), lang
     )
@@ -376,8 +390,8 @@ def build_funnel(program: Program, period: Any, suppress: bool, lang: str = "en"
         (key, label("funnel_stage", key, lang) if lang == "es" else said, n)
         for key, said, n in m.funnel(program, period)
     ]
-    counts = [n for *_, n in funnel]
-    funnel_values = disclosure.funnel(counts) if suppress else list(counts)
+    treatment = disclosure.gives_treatment(program, period)
+    funnel_values = disclosure.funnel_for([(key, n) for key, _, n in funnel], suppress, treatment)
     return {
         "funnel": [
             {
@@ -578,6 +592,22 @@ def _context(reading: Reading) -> dict[str, Any]:
         "show_dispositions": reading.shows_dispositions,
         "page_url": _page_url(reading),
         "section_urls": _section_urls(reading),
+        "treatment_quarter": _treatment_quarter(reading),
+    }
+
+
+def _treatment_quarter(reading: Reading) -> dict[str, str] | None:
+    """For an exact reader whose dates give no treatment figures: the last quarter's link."""
+    if reading.suppress or disclosure.gives_treatment(reading.program, reading.period):
+        return None
+    quarter = disclosure.recent_quarters(reading.program, 1)[0]
+    query = {"start": quarter.start.isoformat(), "end": quarter.end.isoformat()}
+    query.update(by=reading.by, monthly=reading.monthly_key)
+    return {
+        "text": words(reading.lang)["treatment_quarter"].format(
+            quarter=quarter_name(quarter.start)
+        ),
+        "url": f"{_page_url(reading)}?{urlencode(query)}",
     }
 
 

@@ -180,3 +180,22 @@ def test_a_funnel_shows_no_small_stage_and_no_small_drop_between_shown_stages(
     assert all(value == stage and not 1 <= value <= 10 for value, stage in visible)
     for (before, _), (after, _) in itertools.pairwise(visible):
         assert not 1 <= before - after <= 10
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=80), min_size=1, max_size=7),
+    st.integers(min_value=0, max_value=7),
+)
+def test_stages_after_those_the_reader_knows_are_hidden_against_them(
+    counts: list[int], known: int
+) -> None:
+    stages = sorted(counts, reverse=True)
+    shown = suppress_nested(stages, known=known)
+    assert shown[:known] == stages[:known]  # given exactly elsewhere: kept, small or not
+    for i, value in enumerate(shown):
+        if value is None or i < known:
+            continue
+        assert value == stages[i] and not 1 <= value <= 10
+        before = max((j for j in range(i) if shown[j] is not None), default=None)
+        if before is not None:
+            assert not 1 <= stages[before] - stages[i] <= 10

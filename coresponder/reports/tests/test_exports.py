@@ -172,12 +172,14 @@ def test_the_metrics_csv_holds_the_api_numbers_and_the_hand_counted_ones(
         figure = flat[key]
         if figure is not None and kind in places:
             figure = round(figure, places[kind])  # the CSV rounds what the API gives whole
-        assert values[key] == ("" if figure is None else str(figure)), key
+        hidden = "suppressed" if kind == "count" else ""
+        assert values[key] == (hidden if figure is None else str(figure)), key
     # By hand: twelve referrals in the quarter (not the one in June); one person referred
-    # to a service, and accepted there; no overdoses recorded.
+    # to a service, and accepted there, which no reader is told (1 to 10, from a
+    # provider's report); no overdoses recorded.
     assert values["referrals"] == str(REFERRALS)
     assert values["people_referred_to_services"] == "1"
-    assert values["people_accepted_treatment"] == "1"
+    assert values["people_accepted_treatment"] == "suppressed"
     assert values["overdoses_fatal"] == "0"
 
 
@@ -197,7 +199,8 @@ def test_the_xlsx_opens_and_holds_the_same_numbers(
     assert sheet["A4"].font.bold
     values = {row[0]: row[2] for row in sheet.iter_rows(min_row=5, values_only=True) if row[0]}
     assert values["referrals"] == body["referrals"] == REFERRALS
-    assert values["people_accepted_treatment"] == body["people_accepted_treatment"] == 1
+    assert values["people_accepted_treatment"] == "suppressed"
+    assert body["people_accepted_treatment"] is None
     assert values["people_engaged"] == body["people_engaged"]
 
 

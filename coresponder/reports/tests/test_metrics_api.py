@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from coresponder.conftest import Clock, sign_in
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.models import AuditEvent
+from coresponder.domain.metrics import Metrics
 from coresponder.domain.presets import METRIC_KEYS
 from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Overdose, OverdoseReport, Referral
@@ -28,6 +29,7 @@ from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.people.models import Person
 from coresponder.people.tests.factories import PersonFactory
 from coresponder.programs.models import District, Program, User
+from coresponder.reports import disclosure
 from coresponder.reports.actions import build_metric_days
 from coresponder.reports.metrics import (
     Period,
@@ -40,6 +42,7 @@ from coresponder.reports.metrics import (
     program_metrics,
     shared_facts,
 )
+from coresponder.reports.quarterly import headline_rows
 from coresponder.services.models import (
     Service,
     ServiceOrganization,
@@ -184,14 +187,25 @@ EXPECTED = {
 }
 
 
+# What a program's own reader gets of the treatment figure for a span that is not one
+# whole, finished quarter (ADR 0015).
+TREATMENT_HIDDEN = {
+    "people_accepted_treatment": None,
+    "suppressed": ["people_accepted_treatment"],
+    "small_count_max": 10,
+    "note": disclosure.TREATMENT_NOTE,
+}
+
+
 def test_every_metric_equals_the_hand_count(
     counted: dict[str, Person], coordinator: User, api_client_for: Callable[[User], Client]
 ) -> None:
     response = api_client_for(coordinator).get(URL, SPAN)
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body == EXPECTED | {"follow_up_within_window_rate": pytest.approx(2 / 3)}
-    assert program_metrics(Program.objects.get(slug="pad"), PERIOD) == body
+    exact = EXPECTED | {"follow_up_within_window_rate": pytest.approx(2 / 3)}
+    assert body == exact | TREATMENT_HIDDEN
+    assert program_metrics(Program.objects.get(slug="pad"), PERIOD) == exact
 
 
 def test_the_period_runs_from_local_midnight_to_local_midnight_across_dst(pad: Program) -> None:
@@ -278,9 +292,7 @@ def test_an_unknown_breakdown_is_refused(
 def test_the_funnel_matches_the_hand_count_and_never_grows(
     counted: dict[str, Person], coordinator: User, api_client_for: Callable[[User], Client]
 ) -> None:
-    response = api_client_for(coordinator).get(f"{URL}/funnel", SPAN)
-    assert response.status_code == 200, response.content
-    counts = [(item["key"], item["people"]) for item in response.json()["items"]]
+    counts = [(key, n) for key, _, n in funnel(Program.objects.get(slug="pad"), PERIOD)]
     assert counts == [
         ("notified", 2),  # A and D (B's task opens after; C's is the family's)
         ("attempted", 2),
@@ -292,7 +304,14 @@ def test_the_funnel_matches_the_hand_count_and_never_grows(
     ]
     people = [n for _, n in counts]
     assert people == sorted(people, reverse=True)
-    assert [key for key, _, _ in funnel(Program.objects.get(slug="pad"), PERIOD)][0] == "notified"
+    # The API gives the stages before treatment; those from it on only by whole quarter.
+    response = api_client_for(coordinator).get(f"{URL}/funnel", SPAN)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    given = [(item["key"], item["people"]) for item in body["items"]]
+    assert given == counts[:3] + [(key, None) for key, _ in counts[3:]]
+    assert body["suppressed"] == [f"items[{i}].people" for i in range(3, 7)]
+    assert body["note"] == disclosure.TREATMENT_NOTE
 
 
 def test_the_monthly_series_has_a_point_per_month(counted: dict[str, Person], pad: Program) -> None:
@@ -480,6 +499,7 @@ def test_the_dashboard_and_the_csv_give_the_api_numbers(
     assert page.status_code == 200
     tiles = {tile["key"]: tile["value"] for tile in page.context["tiles"]}
     assert set(tiles) == {key for key in expected if key != "dispositions"}
+    assert tiles.pop("people_accepted_treatment") is None  # given by whole quarter only
     for key, value in tiles.items():
         assert value == pytest.approx(expected[key]), key
 
@@ -487,8 +507,9 @@ def test_the_dashboard_and_the_csv_give_the_api_numbers(
     rows = list(csv.reader(io.StringIO(csv_body)))
     header = rows.index(["Metric", "Label", "Value"])
     from_csv = {row[0]: row[2] for row in rows[header + 1 :] if row}
+    assert from_csv.pop("people_accepted_treatment") == "suppressed"
     for key, value in expected.items():
-        if key == "dispositions":
+        if key in {"dispositions", "people_accepted_treatment"}:
             continue
         # The file rounds shares to four places and hours to one, as its readers read them.
         rounding = 0.05 if "hours" in key else 5e-5
@@ -570,3 +591,141 @@ def test_the_dashboard_warns_when_its_figures_have_not_been_brought_up_to_date(
     build_metric_days(pad)
     page = client.get("/programs/pad/dashboard/", SPAN).content.decode()
     assert "check that the worker is running" not in page
+
+
+# --- Treatment figures reach every reader as de-identified readers get them (ADR 0015) ---
+
+D_ACCEPTED = {"start": "2026-10-21", "end": "2026-10-21"}  # D accepted treatment that day
+
+
+def test_one_days_figures_do_not_tell_an_officer_who_accepted_treatment(
+    counted: dict[str, Person], officer: User, api_client_for: Callable[[User], Client]
+) -> None:
+    """The officer sees who was referred and reached that day, and may not read D's treatment
+    without D's consent: an exact count for the day would tell it."""
+    pad = Program.objects.get(slug="pad")
+    day = Period(dt.date(2026, 10, 21), dt.date(2026, 10, 21))
+    assert program_metrics(pad, day)["people_accepted_treatment"] == 1  # what the day holds
+    api = api_client_for(officer)
+
+    body = api.get(URL, D_ACCEPTED).json()
+    assert body["people_accepted_treatment"] is None
+    assert body["suppressed"] == ["people_accepted_treatment"]
+    assert body["note"] == disclosure.TREATMENT_NOTE
+    by_age = api.get(f"{URL}/breakdown", {**D_ACCEPTED, "by": "age_band"}).json()
+    assert {row["people_accepted_treatment"] for row in by_age["items"]} == {None}
+    assert by_age["total"]["people_accepted_treatment"] is None
+    assert by_age["total"]["referrals"] == sum(row["referrals"] for row in by_age["items"])
+    stages = api.get(f"{URL}/funnel", D_ACCEPTED).json()["items"]
+    assert [s["people"] for s in stages if s["key"] in disclosure.TREATMENT_STAGES] == [None] * 4
+
+
+def test_the_officers_dashboard_and_files_say_why_and_where_the_figure_is(
+    counted: dict[str, Person], officer: User, client: Client
+) -> None:
+    pad = Program.objects.get(slug="pad")
+    pad.preset = {**pad.preset, "metrics": ["referrals", "people_accepted_treatment"]}
+    pad.save(update_fields=["preset"])
+    client.force_login(officer)
+
+    page = client.get("/programs/pad/dashboard/", D_ACCEPTED)
+    tile = next(t for t in page.context["tiles"] if t["key"] == "people_accepted_treatment")
+    assert (tile["value"], tile["text"]) == (None, "Suppressed")
+    html = page.content.decode()
+    assert "protected by federal law" in html
+    # Today is 1 December 2026: the last finished quarter is the third.
+    assert "?start=2026-07-01&amp;end=2026-09-30" in html
+    assert "See them for Q3 2026" in html
+
+    breakdown = client.get(
+        "/programs/pad/exports/breakdown.csv", {**D_ACCEPTED, "by": "age_band"}
+    ).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(breakdown)))
+    header = next(row for row in rows if row[:2] == ["Code", "Age band"])
+    column = header.index("People who accepted treatment")
+    body = rows[rows.index(header) + 1 :]
+    assert {row[column] for row in body if row} == {"suppressed"}
+    files = client.get("/programs/pad/exports/", D_ACCEPTED).content.decode()
+    assert disclosure.TREATMENT_NOTE.replace("'", "&#x27;") in files
+
+    months = client.get(
+        "/programs/pad/exports/monthly.csv",
+        {"start": "2026-10-01", "end": "2026-11-30", "metric": "people_accepted_treatment"},
+    ).content.decode("utf-8-sig")
+    values = [
+        row[1] for row in csv.reader(io.StringIO(months)) if row[:1] in (["2026-10"], ["2026-11"])
+    ]
+    assert values == ["suppressed", "suppressed"]
+
+
+def test_a_finished_quarter_gives_the_treatment_figure_as_to_everyone(
+    counted: dict[str, Person],
+    coordinator: User,
+    clock: Clock,
+    api_client_for: Callable[[User], Client],
+) -> None:
+    """Two people accepted treatment in the fourth quarter: hidden (1 to 10), while the
+    other figures stay exact for the program's own reader."""
+    clock.now = dt.datetime(2027, 1, 5, 12, tzinfo=dt.UTC)
+    quarter = {"start": "2026-10-01", "end": "2026-12-31"}
+    pad = Program.objects.get(slug="pad")
+    exact = program_metrics(pad, Period(dt.date(2026, 10, 1), dt.date(2026, 12, 31)))
+    assert exact["people_accepted_treatment"] == 2
+    body = api_client_for(coordinator).get(URL, quarter).json()
+    assert body["people_accepted_treatment"] is None
+    assert body["referrals"] == exact["referrals"] == 5  # exact, though small
+    assert body["suppressed"] == ["people_accepted_treatment"]
+
+    rows = {row[0]: row[1:] for row in headline_rows(pad, 2026, 4)}
+    assert rows["People who accepted treatment"][0] == "suppressed"
+    assert rows["Referrals"][0] == "5"
+
+
+def test_treatment_figures_of_eleven_or_more_are_given_exactly_for_a_quarter() -> None:
+    figures = Metrics(
+        referrals=3,
+        people_referred_to_services=30,
+        people_engaged=3,
+        people_contacted=40,
+        people_accepted_treatment=12,
+        overdoses_fatal=0,
+        overdoses_nonfatal=2,
+        new_person_share=None,
+        follow_up_within_window_rate=None,
+        median_hours_to_first_contact=None,
+        dispositions={},
+    )
+    assert disclosure.headline_for(figures, False, True)["people_accepted_treatment"] == 12
+    assert disclosure.headline_for(figures, False, True)["referrals"] == 3
+    assert disclosure.headline_for(figures, False, False)["people_accepted_treatment"] is None
+
+    rows = [
+        {"referrals": 2, "people_accepted_treatment": 12},
+        {"referrals": 1, "people_accepted_treatment": 3},
+    ]
+    shown, totals = disclosure.breakdown_for(
+        rows, ["referrals", "people_accepted_treatment"], False, True
+    )
+    assert [row["referrals"] for row in shown] == [2, 1]  # exact
+    # The 3 is hidden, and so is the 12 beside it, which the total would give away.
+    assert [row["people_accepted_treatment"] for row in shown] == [None, None]
+    assert totals == {"people_accepted_treatment": 15}
+
+    stages = list(
+        zip(
+            [
+                "notified",
+                "attempted",
+                "contacted",
+                "accepted",
+                "entered_treatment",
+                "engaged_30",
+                "engaged_90",
+            ],
+            [40, 30, 25, 20, 12, 11, 0],
+            strict=True,
+        )
+    )
+    # Known stages stay; 20 is 5 from the 25 before it, 11 is 1 from the 12.
+    assert disclosure.funnel_for(stages, False, True) == [40, 30, 25, None, 12, None, 0]
+    assert disclosure.funnel_for(stages, False, False) == [40, 30, 25, None, None, None, None]
