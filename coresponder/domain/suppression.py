@@ -185,6 +185,7 @@ def suppress_table(
     row_total: str | None = None,
     *,
     fixed_total: bool = False,
+    hidden_rows: Iterable[int] = (),
 ) -> list[dict[str, Any]]:
     """The rows with small cells and their complements set to None (the rule above).
 
@@ -192,6 +193,8 @@ def suppress_table(
     `total_row`, the suppressed total row is returned last. `row_total` names a
     column holding each row's sum of the other columns, making rows lines too.
     With `fixed_total`, the total row is hidden only where it is small itself.
+    `hidden_rows` (indices; the total is the last) are hidden whatever their
+    counts, and protected as small cells are.
     """
     grid: list[dict[str, Any]] = [dict(row) for row in rows]
     if total_row is not None:
@@ -199,9 +202,14 @@ def suppress_table(
     else:
         grid.append({column: sum(int(row[column]) for row in rows) for column in columns})
     values: dict[Entry, int] = {(i, c): int(grid[i][c]) for i in range(len(grid)) for c in columns}
+    forced = set(hidden_rows)
     table = _Table(
         values=values,
-        hidden={entry for entry, value in values.items() if suppress_small(value) is None},
+        hidden={
+            entry
+            for entry, value in values.items()
+            if suppress_small(value) is None or entry[0] in forced
+        },
         lines={entry: _lines_of(entry, row_total) for entry in values},
         last_row=len(grid) - 1,
         row_total=row_total,
@@ -237,14 +245,30 @@ def suppress_total_if_single_hidden(cells: Sequence[int | None], total: int | No
     return None if hidden == 1 else total
 
 
+def hides_beside_known(count: int, known: int) -> bool:
+    """Whether a count of people within a group the reader knows person by person would
+    tell something of one of them.
+
+    A program's own staff know who was referred and reached, so a treatment count
+    beside those people is read against them: hidden where the group is 1 to 10
+    (whatever the count, as a shown zero would tell the rest), where the count is
+    1 to 10, or where it comes within 10 of the whole group ("all but three of
+    these fourteen"). A zero beside a larger group tells only that none of them did.
+    """
+    if suppress_small(known) is None or suppress_small(count) is None:
+        return True
+    return count > 0 and 0 <= known - count <= SMALL_CELL_MAX
+
+
 def suppress_nested(counts: Sequence[int], known: int = 0) -> list[int | None]:
     """Counts of a funnel (each stage drawn from the one before), small cells hidden.
 
     A drop-off between two shown stages is itself a count of people, so where
     two neighbouring shown stages differ by 1 to 10 the later one is hidden too,
     until every gap between shown stages is zero or at least 11. The first
-    `known` stages are the reader's already (given exactly elsewhere): they stay
-    shown, and the stages after them are hidden against them.
+    `known` stages are the reader's already (given exactly elsewhere, with the
+    people in them): they stay shown, and a later stage shown next to one of
+    them is read against it (`hides_beside_known`).
     """
     shown: list[int | None] = [
         count if i < known else suppress_small(count) for i, count in enumerate(counts)
@@ -254,7 +278,13 @@ def suppress_nested(counts: Sequence[int], known: int = 0) -> list[int | None]:
         changed = False
         visible = [i for i, value in enumerate(shown) if value is not None]
         for before, after in itertools.pairwise(visible):
-            if after >= known and suppress_small(abs(counts[before] - counts[after])) is None:
+            if after < known:
+                continue
+            if before < known:
+                hide = hides_beside_known(counts[after], counts[before])
+            else:
+                hide = suppress_small(abs(counts[before] - counts[after])) is None
+            if hide:
                 shown[after] = None
                 changed = True
                 break

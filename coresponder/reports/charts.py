@@ -164,7 +164,8 @@ def column_chart(
         earlier,
         scale=most,
         say=lambda value: format_value(value, percent, words),
-        most_text=format_value(most if values else None, percent, words) if values else "0",
+        # Nothing shown (every month hidden) has no top to label.
+        most_text=format_value(most, percent, words) if values else "",
         has_previous=bool(previous),
     )
     return replace(chart, previous_words=words.previous_period)

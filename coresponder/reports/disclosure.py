@@ -43,6 +43,7 @@ from coresponder.domain.policy import Scope
 from coresponder.domain.suppression import (
     SMALL_CELL_MAX,
     SplitCounts,
+    hides_beside_known,
     last_full_quarter,
     previous_quarter,
     quarter_containing,
@@ -60,6 +61,7 @@ from coresponder.reports.metrics import COUNT_KEYS, Period
 
 __all__ = [
     "SMALL_CELL_MAX",
+    "KNOWN_PEOPLE",
     "TREATMENT_FIGURES",
     "TREATMENT_NOTE",
     "TREATMENT_STAGES",
@@ -155,19 +157,28 @@ def dispositions(counts: Mapping[str, int]) -> SplitCounts:
 
 
 def breakdown(
-    rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    hidden_rows: Mapping[str, Sequence[int]] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, int | None]]:
     """The rows and their column totals, each column one table under its fixed total.
 
     Columns are suppressed one at a time, so a column reads the same whichever
-    others a surface shows beside it.
+    others a surface shows beside it. `hidden_rows` names, by column, rows hidden
+    whatever their counts (the total is row `len(rows)`), protected as small cells are.
     """
     shown = [dict(row) for row in rows]
     totals: dict[str, int | None] = {}
     for column in columns:
         cells = [{column: int(row[column])} for row in rows]
         total = {column: sum(cell[column] for cell in cells)}
-        *hidden, hidden_total = suppress_table(cells, [column], total, fixed_total=True)
+        *hidden, hidden_total = suppress_table(
+            cells,
+            [column],
+            total,
+            fixed_total=True,
+            hidden_rows=(hidden_rows or {}).get(column, ()),
+        )
         for row, cell in zip(shown, hidden, strict=True):
             row[column] = cell[column]
         totals[column] = hidden_total[column]
@@ -213,9 +224,18 @@ def hidden_paths(exact: Any, shown: Any, path: str = "") -> list[str]:
 TREATMENT_FIGURES = frozenset({"people_accepted_treatment"})
 TREATMENT_STAGES = frozenset({"accepted", "entered_treatment", "engaged_30", "engaged_90"})
 TREATMENT_NOTE = (
-    "Figures drawn from treatment providers' reports (42 CFR Part 2) are given for one "
-    "whole, finished calendar quarter, with counts of 1 to 10 hidden, to every reader."
+    "Figures drawn from treatment providers' reports (42 CFR Part 2: people who accepted "
+    "treatment, and the follow-up funnel from accepted treatment on) are given to every "
+    "reader for one whole, finished calendar quarter only, and hidden where they could "
+    "tell of one person."
 )
+# The people a program's own reader knows one by one in a row of figures: those referred
+# and reached. A treatment count is read against the largest of them.
+KNOWN_PEOPLE = ("referrals", "people_referred_to_services", "people_engaged", "people_contacted")
+
+
+def _known(figures: Mapping[str, Any]) -> int:
+    return max(int(figures.get(key) or 0) for key in KNOWN_PEOPLE)
 
 
 def gives_treatment(program: Program, period: Period) -> bool:
@@ -228,8 +248,10 @@ def headline_for(computed: Metrics, suppress: bool, treatment: bool) -> dict[str
     if suppress:
         return headline(computed)
     shown = computed.as_api()
+    known = _known(shown)
     for key in TREATMENT_FIGURES:
-        shown[key] = suppress_small(shown[key]) if treatment else None
+        given = treatment and not hides_beside_known(shown[key], known)
+        shown[key] = shown[key] if given else None
     return shown
 
 
@@ -239,13 +261,24 @@ def breakdown_for(
     """The rows and the totals of the columns hidden in part (all of them, de-identified).
 
     Exact readers get every column whole but the treatment counts, each of which is
-    one table under its fixed total for a finished quarter, and hidden otherwise.
+    one table under its fixed total for a finished quarter, a cell read against the
+    people its row names (`hides_beside_known`), and hidden otherwise.
     """
     if suppress:
         return breakdown(rows, columns)
     hidden = [column for column in columns if column in TREATMENT_FIGURES]
     if treatment:
-        return breakdown(rows, hidden)
+        keys = [*KNOWN_PEOPLE, *hidden]
+        total = {key: sum(int(row.get(key) or 0) for row in rows) for key in keys}
+        beside = {
+            column: [
+                i
+                for i, row in enumerate([*rows, total])
+                if hides_beside_known(int(row[column]), _known(row))
+            ]
+            for column in hidden
+        }
+        return breakdown(rows, hidden, beside)
     shown = [{**row, **dict.fromkeys(hidden)} for row in rows]
     return shown, dict.fromkeys(hidden)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -26,6 +27,7 @@ from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.clock import date_problem
+from coresponder.domain.suppression import quarter_name
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.access import role_in
 from coresponder.programs.middleware import open_program
@@ -254,8 +256,22 @@ def exports_index(request: HttpRequest, slug: str) -> HttpResponse:
         "writes_narrative": may_write_narrative(request.user, program),
         "error": error,
         "treatment_note": disclosure.TREATMENT_NOTE,
+        "treatment_quarter": (
+            None
+            if suppress or disclosure.gives_treatment(program, period)
+            else _quarter_link(program, disclosure.recent_quarters(program, 1)[0])
+        ),
     }
     return render(request, "reports/exports/index.html", context, status=422 if error else 200)
+
+
+def _quarter_link(program: Program, quarter: Period) -> dict[str, str]:
+    """The files page for a quarter, named as people name it ("Q3 2026")."""
+    query = urlencode({"start": quarter.start.isoformat(), "end": quarter.end.isoformat()})
+    return {
+        "text": quarter_name(quarter.start),
+        "url": f"{reverse('reports-exports', args=[program.slug])}?{query}",
+    }
 
 
 # --- The quarterly report -------------------------------------------------------------
@@ -281,6 +297,8 @@ def _page(
         "quarter_label": quarter_label(year, quarter),
         "period": quarter_period(year, quarter),
         "form": form,
+        "treatment_note": disclosure.TREATMENT_NOTE,
+        "quarter_over": disclosure.gives_treatment(program, quarter_period(year, quarter)),
     }
     return render(request, "reports/exports/quarterly.html", context, status=status)
 

@@ -45,10 +45,10 @@ TEXT: dict[str, dict[str, str]] = {
             "neither “arrested” nor “transported to hospital”."
         ),
         "treatment_notice": (
-            "Figures drawn from treatment providers' reports (people who accepted treatment, "
-            "and the funnel from “Accepted treatment” on) are protected by federal law "
-            "(42 CFR Part 2). Every reader gets them for one whole, finished quarter, with "
-            "counts from 1 to 10 suppressed; for other dates they read “Suppressed”."
+            "Figures drawn from treatment providers' reports (“{figure}”, and the funnel "
+            "from “Accepted treatment” on) are protected by federal law (42 CFR Part 2). "
+            "Every reader gets them for one whole, finished quarter only, and not where they "
+            "could tell of one person; elsewhere they read “Suppressed”."
         ),
         "treatment_quarter": "See them for {quarter}",
         "suppressed": "Suppressed",
@@ -155,11 +155,11 @@ TEXT: dict[str, dict[str, str]] = {
             "intervención cuyo resultado no fue “arrestado” ni “llevado al hospital”."
         ),
         "treatment_notice": (
-            "Las cifras tomadas de los informes de los proveedores de tratamiento (personas "
-            "que aceptaron tratamiento, y el embudo desde “Aceptaron tratamiento”) están "
-            "protegidas por la ley federal (42 CFR parte 2). Todo lector las recibe para un "
-            "trimestre completo y terminado, con los conteos de 1 a 10 ocultos; para otras "
-            "fechas se leen “Oculto”."
+            "Las cifras tomadas de los informes de los proveedores de tratamiento "
+            "(“{figure}”, y el embudo desde “Aceptaron tratamiento”) están protegidas por la "
+            "ley federal (42 CFR parte 2). Todo lector las recibe solo para un trimestre "
+            "completo y terminado, y no donde podrían revelar algo de una persona; en otro "
+            "caso se leen “Oculto”."
         ),
         "treatment_quarter": "Verlas para {quarter}",
         "suppressed": "Oculto",

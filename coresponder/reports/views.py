@@ -593,6 +593,9 @@ def _context(reading: Reading) -> dict[str, Any]:
         "page_url": _page_url(reading),
         "section_urls": _section_urls(reading),
         "treatment_quarter": _treatment_quarter(reading),
+        "treatment_notice": said["treatment_notice"].format(
+            figure=metric_label("people_accepted_treatment", lang, reading.program.rules.headline)
+        ),
     }
 
 

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coresponder.domain.suppression import (
+    hides_beside_known,
     suppress_nested,
     suppress_small,
     suppress_table,
@@ -197,5 +198,26 @@ def test_stages_after_those_the_reader_knows_are_hidden_against_them(
             continue
         assert value == stages[i] and not 1 <= value <= 10
         before = max((j for j in range(i) if shown[j] is not None), default=None)
-        if before is not None:
+        if before is not None and before < known:
+            # Read against people the reader knows: nothing of any one of them shows.
+            assert not 1 <= stages[before] <= 10
+            assert stages[i] == 0 or stages[before] - stages[i] > 10
+        elif before is not None:
             assert not 1 <= stages[before] - stages[i] <= 10
+
+
+def test_a_count_beside_people_the_reader_knows_hides_what_it_would_tell_of_one() -> None:
+    assert hides_beside_known(0, 3)  # shown as zero, a hidden count beside them would be theirs
+    assert hides_beside_known(4, 30)  # small
+    assert hides_beside_known(25, 30)  # all but five of thirty
+    assert hides_beside_known(30, 30)  # every one of them
+    assert not hides_beside_known(0, 30)  # none of thirty: that they did not
+    assert not hides_beside_known(12, 30)
+
+
+def test_a_row_may_be_hidden_whatever_its_count_and_is_protected_as_a_small_one() -> None:
+    rows = [{"n": 40}, {"n": 30}, {"n": 20}]
+    shown = suppress_table(rows, ["n"], {"n": 90}, fixed_total=True, hidden_rows=[0])
+    # The 40 hidden, and one more with it so the total does not give it back.
+    assert shown[0]["n"] is None and shown[-1]["n"] == 90
+    assert sum(row["n"] is None for row in shown[:-1]) == 2

@@ -636,6 +636,7 @@ def test_the_officers_dashboard_and_files_say_why_and_where_the_figure_is(
     # Today is 1 December 2026: the last finished quarter is the third.
     assert "?start=2026-07-01&amp;end=2026-09-30" in html
     assert "See them for Q3 2026" in html
+    assert "(“People who accepted treatment”, and the funnel" in html  # the program's name
 
     breakdown = client.get(
         "/programs/pad/exports/breakdown.csv", {**D_ACCEPTED, "by": "age_band"}
@@ -647,6 +648,13 @@ def test_the_officers_dashboard_and_files_say_why_and_where_the_figure_is(
     assert {row[column] for row in body if row} == {"suppressed"}
     files = client.get("/programs/pad/exports/", D_ACCEPTED).content.decode()
     assert disclosure.TREATMENT_NOTE.replace("'", "&#x27;") in files
+    assert '?start=2026-07-01&amp;end=2026-09-30">The files for Q3 2026</a>' in files
+    # A chart of months all hidden names no top ("Highest: 0" read as a real zero).
+    chart = client.get(
+        "/programs/pad/dashboard/sections/monthly/",
+        {**D_ACCEPTED, "monthly": "people_accepted_treatment"},
+    ).content.decode()
+    assert "cr-chart--columns" in chart and "Highest:" not in chart
 
     months = client.get(
         "/programs/pad/exports/monthly.csv",
@@ -676,6 +684,13 @@ def test_a_finished_quarter_gives_the_treatment_figure_as_to_everyone(
     assert body["referrals"] == exact["referrals"] == 5  # exact, though small
     assert body["suppressed"] == ["people_accepted_treatment"]
 
+    page = Client()
+    page.force_login(coordinator)
+    said = page.get("/programs/pad/exports/quarterly/2026/4/").content.decode()
+    assert "This quarter is not over yet" not in said  # 5 January 2027: it is
+    current = page.get("/programs/pad/exports/quarterly/2027/1/")
+    assert current.status_code == 200
+    assert "This quarter is not over yet" in current.content.decode()
     rows = {row[0]: row[1:] for row in headline_rows(pad, 2026, 4)}
     assert rows["People who accepted treatment"][0] == "suppressed"
     assert rows["Referrals"][0] == "5"
@@ -700,32 +715,28 @@ def test_treatment_figures_of_eleven_or_more_are_given_exactly_for_a_quarter() -
     assert disclosure.headline_for(figures, False, False)["people_accepted_treatment"] is None
 
     rows = [
-        {"referrals": 2, "people_accepted_treatment": 12},
-        {"referrals": 1, "people_accepted_treatment": 3},
+        {"referrals": 30, "people_contacted": 25, "people_accepted_treatment": 12},
+        {"referrals": 14, "people_contacted": 14, "people_accepted_treatment": 12},
+        {"referrals": 20, "people_contacted": 18, "people_accepted_treatment": 0},
+        {"referrals": 3, "people_contacted": 3, "people_accepted_treatment": 0},
+        {"referrals": 40, "people_contacted": 30, "people_accepted_treatment": 4},
     ]
-    shown, totals = disclosure.breakdown_for(
-        rows, ["referrals", "people_accepted_treatment"], False, True
-    )
-    assert [row["referrals"] for row in shown] == [2, 1]  # exact
-    # The 3 is hidden, and so is the 12 beside it, which the total would give away.
-    assert [row["people_accepted_treatment"] for row in shown] == [None, None]
-    assert totals == {"people_accepted_treatment": 15}
+    columns = ["referrals", "people_contacted", "people_accepted_treatment"]
+    shown, totals = disclosure.breakdown_for(rows, columns, False, True)
+    assert [row["referrals"] for row in shown] == [30, 14, 20, 3, 40]  # exact
+    # 12 of 25 is given. 12 of 14 tells of nearly everyone; a zero beside three people
+    # would tell what a hidden count beside them means; 4 is small.
+    assert [row["people_accepted_treatment"] for row in shown] == [12, None, 0, None, None]
+    assert totals == {"people_accepted_treatment": 28}
 
-    stages = list(
-        zip(
-            [
-                "notified",
-                "attempted",
-                "contacted",
-                "accepted",
-                "entered_treatment",
-                "engaged_30",
-                "engaged_90",
-            ],
-            [40, 30, 25, 20, 12, 11, 0],
-            strict=True,
-        )
-    )
-    # Known stages stay; 20 is 5 from the 25 before it, 11 is 1 from the 12.
+    keys = ["notified", "attempted", "contacted", "accepted", "entered_treatment"]
+    stages = [*zip(keys, [40, 30, 25, 20, 12], strict=True), ("engaged_30", 11), ("engaged_90", 0)]
+    # Known stages stay; 20 is within 10 of the 25 contacted, 11 is 1 from the 12.
     assert disclosure.funnel_for(stages, False, True) == [40, 30, 25, None, 12, None, 0]
     assert disclosure.funnel_for(stages, False, False) == [40, 30, 25, None, None, None, None]
+    # Everyone contacted accepted: it says so of each of them. Nobody entered: that may show.
+    everyone = list(zip(keys, [40, 30, 25, 25, 0], strict=True))
+    assert disclosure.funnel_for(everyone, False, True) == [40, 30, 25, None, 0]
+    # Five people contacted: whatever came of them is theirs, zeros too.
+    few = list(zip(keys, [8, 6, 5, 0, 0], strict=True))
+    assert disclosure.funnel_for(few, False, True) == [8, 6, 5, None, None]
