@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -158,6 +159,16 @@ def wrong_code(secret: str, now: dt.datetime) -> str:
     """Six digits that are none of the codes sign-in would accept at `now`."""
     accepted = {totp(secret, now + dt.timedelta(seconds=STEP_SECONDS * k)) for k in (-1, 0, 1)}
     return next(code for code in ("000000", "111111", "222222", "333333") if code not in accepted)
+
+
+def typed_local(program: Program, ago: dt.timedelta = dt.timedelta(hours=2)) -> str:
+    """A moment `ago` as a person types it into the program's forms, on its own clock.
+
+    Forms ask about dates more than a year back, so a fixed date in a test would be
+    asked about once the calendar passes it by a year.
+    """
+    at = timezone.now() - ago
+    return at.astimezone(ZoneInfo(program.timezone)).strftime("%Y-%m-%dT%H:%M")
 
 
 def sign_in(client: Client, user: User, password: str = PASSWORD) -> Client:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -96,12 +97,14 @@ def test_a_time_the_clocks_repeat_is_asked_which_and_then_recorded_as_chosen(
 ) -> None:
     client.force_login(reader(world, Role.CLINICIAN))
     before = Encounter.objects.count()
-    # Longmont's clocks went back from 02:00 MDT to 01:00 MST on 1 November 2026.
-    repeated = filled(occurred_at="2026-11-01T01:30", destination="Mind Springs")
+    # Longmont's clocks go back from 02:00 MDT to 01:00 MST on November's first Sunday:
+    # the last one before today, so the form does not ask about a date a year back.
+    day = last_fall_back(timezone.localdate())
+    repeated = filled(occurred_at=f"{day.isoformat()}T01:30", destination="Mind Springs")
     page = client.post(form_url(world), repeated)
     assert page.status_code == 422
     text = page.content.decode()
-    assert "01:30 on 1 Nov 2026 happened twice" in text
+    assert f"01:30 on {day.day} Nov {day.year} happened twice" in text
     assert "01:30, the second, MST" in text
     assert 'value="Mind Springs"' in text
     assert Encounter.objects.count() == before
@@ -109,7 +112,17 @@ def test_a_time_the_clocks_repeat_is_asked_which_and_then_recorded_as_chosen(
     saved = client.post(form_url(world), {**repeated, "occurred_at_which": "1"})
     assert saved.status_code == 302, saved.content.decode()
     encounter = Encounter.objects.latest("pk")
-    assert encounter.occurred_at.isoformat() == "2026-11-01T08:30:00+00:00"  # 01:30 MST
+    assert encounter.occurred_at.isoformat() == f"{day.isoformat()}T08:30:00+00:00"  # MST
+
+
+def last_fall_back(today: dt.date) -> dt.date:
+    """The last first Sunday of November before `today`, when the US clocks go back."""
+    for year in (today.year, today.year - 1):
+        first = dt.date(year, 11, 1)
+        sunday = first + dt.timedelta(days=(6 - first.weekday()) % 7)
+        if sunday < today:
+            return sunday
+    raise AssertionError("a November is always within a year")
 
 
 def test_a_time_the_clocks_skip_is_refused_in_words(world: World, client: Any) -> None:

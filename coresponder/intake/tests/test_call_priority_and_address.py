@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from coresponder.conftest import typed_local
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
@@ -73,7 +74,7 @@ def test_the_call_form_keeps_the_priority_and_address_and_the_result_shows_them(
     response = clinician.post(
         "/programs/core/referrals/new/community_response/",
         {
-            "received_at": "2026-11-20T04:45",
+            "received_at": typed_local(world.program),
             "call_call_type": "mental_health_crisis",
             "call_priority": "2",
             "call_address": "77 Coffman St",
@@ -96,7 +97,7 @@ def test_the_call_form_takes_the_cad_number_and_refuses_one_the_program_has(
     page = "/programs/core/referrals/new/community_response/"
     assert 'name="call_cad_number"' in clinician.get(page).content.decode()
     entered = {
-        "received_at": "2026-11-20T05:10",
+        "received_at": typed_local(world.program),
         "call_call_type": "mental_health_crisis",
         "call_cad_number": "2026-000977",
     }

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from coresponder.conftest import typed_local
 from coresponder.domain.vocabulary import Pathway
 from coresponder.intake.forms import ReferralForm
 from coresponder.intake.models import Referral
@@ -73,7 +74,7 @@ def test_only_the_officer_intervention_form_asks_for_a_case_number(
         pad,
         Pathway.OFFICER_INTERVENTION,
         data={
-            "received_at": "2026-11-20T06:45",
+            "received_at": typed_local(pad),
             "given_name": "Jo",
             "family_name": "Marsh",
             "offense_category": "retail_theft",

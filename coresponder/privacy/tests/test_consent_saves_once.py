@@ -51,7 +51,8 @@ def test_a_consent_sent_twice_is_recorded_once(world: World) -> None:
     # It lands where the new consent is listed with the others on file.
     landed = client.get(first["Location"]).content.decode()
     on_file = landed[landed.index('id="on-file"') :]
-    assert "1 Nov</time>" in on_file and "in force until" in on_file and "2099" in on_file
+    signed = '<time datetime="2026-11-01">'  # "1 Nov", with its year once that is past
+    assert signed in on_file and "in force until" in on_file and "2099" in on_file
 
 
 def test_an_expired_consent_reads_expired_and_offers_no_revoking(world: World) -> None:
