@@ -166,7 +166,7 @@ def _plan_page(
         .get(pk=plan.pk)
     )
     notice = access.notice()
-    record_person_read(actor_for(request), access, channel="web")
+    record_person_read(actor_for(request), access, channel="web", program=plan.program)
     # Written by the reader's role in the plan's own program.
     writer = access.may_write(RecordType.ENCOUNTER, plan.program_id)
     active = plan.status == CarePlan.Status.ACTIVE

@@ -141,7 +141,12 @@ def get_encounter(request: HttpRequest, encounter_id: int) -> dict[str, Any]:
     access = access_encounter(request.user, encounter_id)
     record = encounter_record(access)
     if access.person_access is not None:
-        record_person_read(actor_for(request), access.person_access, channel="api")
+        record_person_read(
+            actor_for(request),
+            access.person_access,
+            channel="api",
+            program=access.encounter.program,
+        )
     else:
         record_event(
             actor_for(request),

@@ -85,7 +85,9 @@ def _form_page(
 ) -> HttpResponse:
     person = access.person if access else None
     if access is not None:
-        record_person_read(actor_for(request), access, channel="web", purpose="record encounter")
+        record_person_read(
+            actor_for(request), access, channel="web", purpose="record encounter", program=program
+        )
     context = {
         "program": program,
         "person": person,
@@ -103,7 +105,12 @@ def encounter_detail(request: HttpRequest, slug: str, encounter_id: int) -> Http
         raise Http404("No such encounter")
     record = encounter_record(access)
     if access.person_access is not None:
-        record_person_read(actor_for(request), access.person_access, channel="web")
+        record_person_read(
+            actor_for(request),
+            access.person_access,
+            channel="web",
+            program=access.encounter.program,
+        )
     else:
         record_event(
             actor_for(request),

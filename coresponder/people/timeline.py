@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 
 from coresponder.domain.policy import WITHHELD_TEXT, FieldGroup, GroupVisibility
 from coresponder.domain.vocabulary import label
@@ -26,8 +26,7 @@ from coresponder.people.reading import (
     shows_consents,
     visible_service_referrals,
 )
-from coresponder.privacy.access import PersonAccess
-from coresponder.privacy.models import Consent
+from coresponder.privacy.access import PersonAccess, consents_kept
 from coresponder.programs.local_time import local, program_zones, reader_zone
 from coresponder.services.referral_status import service_referral_status
 
@@ -90,7 +89,7 @@ def person_timeline(access: PersonAccess) -> list[dict[str, Any]]:
         entries += _program_entries(access, program_id, contact)
     entries += _service_referral_entries(access, programs)
     if shows_consents(access):
-        entries += _consent_entries(access, programs)
+        entries += _consent_entries(access)
     entries.sort(key=lambda e: (e["at"], _KIND_ORDER[e["kind"]], e["detail"].get("id", 0)))
     entries.reverse()
     return _on_program_clocks(access, entries)
@@ -364,10 +363,10 @@ def _service_referral_entries(access: PersonAccess, programs: list[int]) -> list
     return entries
 
 
-def _consent_entries(access: PersonAccess, programs: list[int]) -> list[dict[str, Any]]:
-    consents = Consent.objects.filter(
-        Q(program_id__in=programs) | Q(program__isnull=True), person=access.person
-    ).select_related("program")
+def _consent_entries(access: PersonAccess) -> list[dict[str, Any]]:
+    """The consents the reader keeps: those of the programs where their role records them.
+    Another program's consent tells what it holds (a Part 2 consent, treatment)."""
+    consents = consents_kept(access).select_related("program")
     entries = []
     for consent in consents:
         slug = consent.program.slug if consent.program else ""

@@ -83,13 +83,21 @@ def note_token_used(token: ApiToken, now: dt.datetime) -> None:
 
 
 def record_person_read(
-    actor: Actor, access: PersonAccess, *, channel: str = "api", purpose: str = ""
+    actor: Actor,
+    access: PersonAccess,
+    *,
+    channel: str = "api",
+    purpose: str = "",
+    program: Program | None = None,
 ) -> None:
     """Audit one read of a person; record a Disclosure for each consent-released group.
 
-    Groups withheld for want of consent are audited as a denied attempt.
+    Groups withheld for want of consent are audited as a denied attempt. A read of one
+    program's record (an encounter, a care plan, a referral) is filed under `program`;
+    otherwise under the one program the reader sees the person through, or none.
     """
     person = access.person
+    filed_under = program.slug if program is not None else access.filed_under
     shown = sorted(g.value for g in FieldGroup if access.decision(g) is GroupVisibility.SHOWN)
     with transaction.atomic():
         record_event(
@@ -97,7 +105,7 @@ def record_person_read(
             "read",
             obj=person,
             person_id=person.pk,
-            program_slug=access.filed_under,
+            program_slug=filed_under,
             fields=shown,
             purpose=purpose or ("break-glass" if access.break_glass else ""),
             detail={"channel": channel, "break_glass": bool(access.break_glass)},
@@ -108,7 +116,7 @@ def record_person_read(
                 "read",
                 obj=person,
                 person_id=person.pk,
-                program_slug=access.filed_under,
+                program_slug=filed_under,
                 outcome=AuditEvent.Outcome.DENIED,
                 fields=sorted(g.value for g in access.withheld),
                 purpose=purpose,

@@ -255,7 +255,7 @@ def _read(
     status = service_referral_status(access, referral)
     note = note_for(access, referral, side_of(request.user, referral)) if with_note else None
     notice = access.notice()
-    record_person_read(actor_for(request), access, channel="api")
+    record_person_read(actor_for(request), access, channel="api", program=referral.program)
     return referral, {**status, "redisclosure_notice": notice} if notice else status, note
 
 

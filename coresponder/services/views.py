@@ -391,7 +391,7 @@ def _referral_page(
     # disclosure and one withheld a refusal, both in the read's record.
     note = note_for(access, referral, side)
     notice = access.notice()
-    record_person_read(actor_for(request), access, channel="web")
+    record_person_read(actor_for(request), access, channel="web", program=referral.program)
     visible = status_shown(referral, shown)
     history = [
         step
@@ -468,7 +468,7 @@ def refer(request: HttpRequest, person_id: int) -> HttpResponse:
     note_covered = consent is not None and (
         consent_for_referral(access.person.pk, service, now, note="clinical") is not None
     )
-    record_person_read(actor_for(request), access, channel="web")
+    record_person_read(actor_for(request), access, channel="web", program=program)
     context = {
         "person": access.person,
         "name": _name(access),

@@ -16,10 +16,12 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
 from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import NotVisible
 from coresponder.domain.surveillance import Method
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.actions import add_notice, mark_notice_emailed
 from coresponder.outreach.models import Notice
+from coresponder.privacy.access import spike_alerts_for
 from coresponder.programs.duty import duties_between
 from coresponder.programs.local_time import format_date, today_in
 from coresponder.programs.models import Membership, Program, TeamMember
@@ -170,7 +172,16 @@ def recipients_of(alert: SpikeAlert) -> list[Any]:
         .order_by("user_id")
     ]
     unique = {user.pk: user for user in users}
-    return list(unique.values())
+    # A message gives the count: only to those who read it in the program today (a seat
+    # outlives a membership that ended, and a team may seat a role given no counts).
+    return [user for user in unique.values() if _reads_counts(user, program)]
+
+
+def _reads_counts(user: Any, program: Program) -> bool:
+    try:
+        return spike_alerts_for(user, program.slug)[1]
+    except NotVisible:
+        return False
 
 
 def _notify(actor: Actor, alert: SpikeAlert, now: dt.datetime) -> tuple[int, int]:

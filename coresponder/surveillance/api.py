@@ -91,7 +91,7 @@ def list_spike_alerts(request: HttpRequest, slug: str, query: Query[AlertQuery])
     start = query.start or end - dt.timedelta(days=RECENT_DAYS - 1)
     if start > end:
         raise ActionError("Check the dates.", {"start": ["The start must not be after the end."]})
-    alerts = alerts_between(program, start, end)
+    alerts = alerts_between(program, start, end, counts=counts)
     page = Paginator(alerts, PAGE_SIZE).get_page(query.page)
     items = [alert_out(a, counts=counts) for a in page]
     return {"items": items, "count": page.paginator.count}

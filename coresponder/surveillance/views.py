@@ -43,8 +43,9 @@ def spike_alerts(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             status = 422
     rules = program.rules.surveillance
-    recent = list(alerts_between(program, today - dt.timedelta(days=RECENT_DAYS - 1), today))
-    of_day = alerts_on(program, day)
+    first = today - dt.timedelta(days=RECENT_DAYS - 1)
+    recent = list(alerts_between(program, first, today, counts=counts))
+    of_day = alerts_on(program, day, counts=counts)
     context = {
         "program": program,
         "form": form,

@@ -11,8 +11,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from coresponder.care.models import CarePlan
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
+from coresponder.encounters.models import Encounter
 from coresponder.people.models import Participation
 from coresponder.privacy.models import BreakGlass, Consent, Disclosure
 from coresponder.privacy.tests.world import World, build_world, consent_for, reader
@@ -218,3 +220,68 @@ def test_a_release_of_one_programs_record_is_accounted_for_by_that_program(
     assert disclosure.program == world.program
     filed = AuditEvent.objects.filter(detail__disclosure=True, person_id=world.person.pk)
     assert list(filed.values_list("program_slug", flat=True)) == [world.program.slug]
+
+
+def test_the_history_holds_only_the_consents_the_reader_keeps(
+    world: World, pco: Program, api_client_for: Any
+) -> None:
+    """PAD's coordinator, who is also an officer in PCO, records consents in PAD only:
+    PCO's Part 2 consent (naming a treatment) stays out of the person's history and the
+    records request built on it, as it stays out of the consent list."""
+    consent = pco_consent(world, api_client_for, pco_member(pco, Role.CLINICIAN, "pco-clin"))
+    both = reader(world, Role.COORDINATOR)
+    Membership.objects.create(user=both, program=pco, role=Role.OFFICER.value)
+    person = world.person.pk
+    api = api_client_for(both)
+    items = api.get(f"/api/v1/persons/{person}/timeline").json()["items"]
+    assert not [item for item in items if item["kind"].startswith("consent")]
+    page = signed_in(both).get(f"/people/{person}/timeline/").content.decode()
+    assert "Coordinate MOUD with the OTP" not in page
+    request = api.get(f"/api/v1/persons/{person}/records-request")
+    assert request.status_code == 200
+    assert "Coordinate MOUD with the OTP" not in request.content.decode()
+    # PCO's clinician keeps it, and reads it in the history.
+    kept = api_client_for(pco_member(pco, Role.CLINICIAN, "pco-clin-2"))
+    mine = kept.get(f"/api/v1/persons/{person}/timeline").json()["items"]
+    assert [item["detail"]["id"] for item in mine if item["kind"] == "consent_signed"] == [
+        consent.pk
+    ]
+
+
+def test_a_read_of_one_programs_record_is_filed_under_that_program(
+    world: World, pco: Program, api_client_for: Any
+) -> None:
+    """A PAD officer who is a clinician in PCO reads PCO's care plan and encounter: the
+    reads are PCO's to review, not filed under no program, where PAD's coordinators would
+    read that someone opened clinical records on their participant elsewhere."""
+    owner = pco_member(pco, Role.CLINICIAN, "pco-clin")
+    plan = CarePlan.objects.create(
+        program=pco,
+        person=world.person,
+        title="Detox bed",
+        opened_on=timezone.localdate(),
+        owner=owner,
+    )
+    encounter = Encounter.objects.create(
+        program=pco,
+        person=world.person,
+        occurred_at=timezone.now() - dt.timedelta(hours=2),
+        kind="drop_in",
+        disposition="resolved_on_scene",
+    )
+    both = reader(world, Role.OFFICER)
+    Membership.objects.create(user=both, program=pco, role=Role.CLINICIAN.value)
+    assert signed_in(both).get(f"/care-plans/{plan.pk}/").status_code == 200
+    assert api_client_for(both).get(f"/api/v1/encounters/{encounter.pk}").status_code == 200
+    page = signed_in(both).get(f"/programs/pco/encounters/{encounter.pk}/")
+    assert page.status_code == 200
+    reads = AuditEvent.objects.filter(actor=both, person_id=world.person.pk, action="read")
+    assert reads.count() == 3
+    assert set(reads.values_list("program_slug", flat=True)) == {"pco"}
+    pad_coordinator = reader(world, Role.COORDINATOR)
+    trail = (
+        api_client_for(pad_coordinator)
+        .get(f"/api/v1/persons/{world.person.pk}/records-request")
+        .json()["audit_trail"]
+    )
+    assert not any(event["who"] == both.username for event in trail)

@@ -29,7 +29,7 @@ def spike_alerts_card(context: template.Context, program: Any) -> str:
         _program, counts = spike_alerts_for(user, program.slug)
     except NotVisible:
         return ""
-    alerts = alerts_on(program, today_in(program))
+    alerts = alerts_on(program, today_in(program), counts=counts)
     # A template's output is already safe: nothing is marked safe by hand.
     return render_to_string(
         "surveillance/_card.html",

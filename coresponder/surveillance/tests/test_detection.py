@@ -10,8 +10,9 @@ from django.test import override_settings
 
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
+from coresponder.domain.vocabulary import Role
 from coresponder.outreach.models import Notice
-from coresponder.programs.models import Program, Shift, User
+from coresponder.programs.models import Membership, Program, Shift, User
 from coresponder.programs.tests.factories import TeamFactory, TeamMemberFactory, UserFactory
 from coresponder.surveillance.actions import detect_spikes, detect_spikes_due
 from coresponder.surveillance.detection import judge
@@ -41,6 +42,7 @@ def team_on_duty(
         for k in (1, 2)
     ]
     for user in members:
+        Membership.objects.create(user=user, program=program, role=Role.CLINICIAN.value)
         TeamMemberFactory.create(team=team, user=user)
     return members
 
@@ -109,6 +111,20 @@ def test_notices_go_to_coordinators_and_the_team_on_duty_in_the_district(
         alert.refresh_from_db()
         assert alert.notified_at is not None
     assert mail.outbox == []
+
+
+def test_a_seat_whose_holder_reads_no_counts_in_the_program_is_not_told(
+    quiet_fortnight: Program, add_overdoses: AddOverdoses, coordinator: User
+) -> None:
+    """A notice gives the count: not to a seat whose membership ended, nor to a role
+    given no counts (an analyst)."""
+    add_overdoses(quiet_fortnight, TODAY, 6, "24")
+    left, analyst = team_on_duty(quiet_fortnight, "Kensington", ["24"])
+    Membership.objects.filter(user=left).update(active=False)
+    Membership.objects.filter(user=analyst).update(role=Role.ANALYST.value)
+    detect_spikes(SYSTEM, quiet_fortnight, TODAY, NOW)
+    told = {n.recipient.username for n in Notice.objects.filter(kind=Notice.Kind.SPIKE_ALERT)}
+    assert told == {"coordinator"}
 
 
 @override_settings(CORESPONDER_EMAIL_REMINDERS=True)

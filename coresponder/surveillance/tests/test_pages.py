@@ -161,3 +161,28 @@ def test_an_analyst_learns_where_and_when_but_not_how_many(
 def test_roles_that_see_the_program_read_the_counts(spiking: Program, officer: User) -> None:
     page = signed_in(officer).get(reverse("spike-alerts", args=["pad"])).content.decode()
     assert "6 overdoses" in page and "expected at most" in page
+
+
+def test_alerts_without_counts_come_by_area_not_by_size(
+    spiking: Program, analyst: User, coordinator: User, api_client_for: Callable[[User], Client]
+) -> None:
+    """Ranked by count, an analyst's list would tell which area had more overdoses."""
+    for code, name, observed in (("A", "Alpha", 9), ("Z", "Zulu", 30)):
+        SpikeAlert.objects.create(
+            program=spiking,
+            area_kind="district",
+            area_code=code,
+            area_name=name,
+            day=TODAY,
+            method="c2",
+            observed=observed,
+            upper_bound=2.0,
+            created_at=NOW,
+        )
+    path = "/api/v1/programs/pad/spike-alerts"
+    by_name = [i["area_name"] for i in api_client_for(analyst).get(path).json()["items"]]
+    assert by_name == sorted(by_name) and by_name[-1] == "Zulu"
+    by_size = [i["area_name"] for i in api_client_for(coordinator).get(path).json()["items"]]
+    assert by_size[0] == "Zulu"  # 30, the biggest, first for those who read the counts
+    page = signed_in(analyst).get(reverse("spike-alerts", args=["pad"])).context
+    assert [a.area_name for a in page["day_alerts"]] == sorted(by_name)
