@@ -160,11 +160,15 @@ def series_months(program: Program, first_record: dt.date | None, today: dt.date
 
 
 def default_start(
-    first_record: dt.date | None, first_referral: dt.date | None, months: Sequence[dt.date]
+    first_record: dt.date | None,
+    first_referral: dt.date | None,
+    months: Sequence[dt.date],
+    suppress: bool = False,
 ) -> tuple[dt.date | None, str | None]:
     """The program's first referral, or, with too few months before it, the records' middle.
 
-    Returns the start and, where it is not the first referral, why.
+    Returns the start and, where it is not the first referral, why (naming only the
+    referral's month to a de-identified reader: its day is one person's).
     """
     if first_referral is None or not months:
         return None, None
@@ -172,8 +176,9 @@ def default_start(
     if before >= its.MIN_POINTS:
         return first_referral, None
     middle = months[len(months) // 2]
+    began = _when(first_referral, suppress)
     note = (
-        f"The program's records begin with its first referral ({_day(first_referral)}), so "
+        f"The program's records begin with its first referral ({began}), so "
         f"no month before it can show the trend the program changed. Until you choose a "
         f"start date, the evaluation starts halfway through the records, on {_day(middle)}."
     )
@@ -189,6 +194,11 @@ def default_start_for(program: Program) -> dt.date | None:
 
 def _day(day: dt.date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def _when(day: dt.date, suppress: bool) -> str:
+    """A day of one person's record: its month only, to a de-identified reader."""
+    return f"{MONTHS[day.month - 1]} {day.year}" if suppress else _day(day)
 
 
 def _built_through(program: Program, end: dt.date) -> bool:
@@ -510,13 +520,15 @@ def read(program: Program, outcome: str, asked: dt.date | None, suppress: bool) 
     first_record, first_referral = records_begin(program)
     months = series_months(program, first_record, disclosure.program_today(program))
     held = tuple(outcomes_held(program))
-    default, note = default_start(first_record, first_referral, months)
+    default, note = default_start(first_record, first_referral, months, suppress)
     if suppress and default is not None and (whole := quarter_containing(default)[0]) != default:
         # De-identified figures are whole quarters: a start inside one would leave it out.
-        said = note or f"The evaluation starts with the program's first referral ({_day(default)})."
+        said = note or (
+            f"The evaluation starts with the program's first referral, in {_when(default, True)}."
+        )
         note = (
             f"{said} The figures you read are whole quarters, so it starts with the quarter "
-            f"that day falls in, on {_day(whole)}."
+            f"it falls in, on {_day(whole)}."
         )
         default = whole
     start = asked or default

@@ -290,7 +290,9 @@ def test_an_analyst_who_chooses_nothing_sees_the_outcome_that_can_be_evaluated(
     # The start is the first referral's quarter, so that quarter is not lost to the change.
     assert response.context["start"] == dt.date(2024, 10, 1)
     html = response.content.decode()
-    assert "whole quarters, so it starts with the quarter that day falls in, on 1 Oct 2024" in html
+    assert "whole quarters, so it starts with the quarter it falls in, on 1 Oct 2024" in html
+    # The first referral's month, not its day: that is one person's.
+    assert "first referral, in Nov 2024." in html and "15 Nov 2024" not in html
     # Asked for by name, the outcome stays the one asked for.
     chosen = client.get(URL, {"outcome": "overdoses"})
     assert chosen.context["outcome"] == "overdoses" and chosen.context["result"].fit is None
