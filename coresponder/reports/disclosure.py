@@ -301,13 +301,16 @@ def funnel_for(
 
 
 def monthly_for(
-    metric: str, values: Sequence[int | float | None], counts: bool, suppress: bool, treatment: bool
+    metric: str, values: Sequence[int | float | None], counts: bool, suppress: bool
 ) -> list[int | float | None]:
-    """A figure's months as a reader is given them (a treatment count only within a quarter)."""
+    """A figure's months as a reader is given them.
+
+    A treatment count's months are not given to a program's own reader: each month's
+    count sits beside people they know (those referred that month), whom the series does
+    not carry to read it against, whatever the period.
+    """
     if suppress:
         return list(monthly(values, counts))
     if metric not in TREATMENT_FIGURES:
         return list(values)
-    if treatment:
-        return list(monthly(values, counts))
     return [None for _ in values]

@@ -200,7 +200,7 @@ TABLE_LABELS = {
 }
 
 
-def _file_links(program: Program, period: Period) -> list[dict[str, Any]]:
+def _file_links(program: Program, period: Period, suppress: bool) -> list[dict[str, Any]]:
     dates = f"start={period.start:%Y-%m-%d}&end={period.end:%Y-%m-%d}"
     rows = []
     for table in TABLES:
@@ -210,10 +210,12 @@ def _file_links(program: Program, period: Period) -> list[dict[str, Any]]:
                 (f"&by={by}", f"Figures by {BREAKDOWN_LABELS[by].lower()}") for by in BREAKDOWNS
             ]
         elif table == "monthly":
-            # Each figure the dashboard's month-by-month chart may show, as it names it.
+            # Each figure the dashboard's month-by-month chart may show, as it names it
+            # (a treatment count's months only to de-identified readers, within a quarter).
             options = [
                 (f"&metric={metric}", f"{figure_label(program, metric)} by month")
                 for metric in MONTHLY_METRICS
+                if suppress or metric not in disclosure.TREATMENT_FIGURES
             ]
         for extra, label in options:
             links = {
@@ -250,7 +252,7 @@ def exports_index(request: HttpRequest, slug: str) -> HttpResponse:
         "program": program,
         "period": period,
         "suppress": suppress,
-        "files": _file_links(program, period),
+        "files": _file_links(program, period, suppress),
         "quarters": quarters if role in REPORT_ROLES else [],
         # Who writes the narrative opens the quarter's page; an administrator downloads.
         "writes_narrative": may_write_narrative(request.user, program),

@@ -15,7 +15,7 @@ single someone out by differencing), and the notice costs a recipient nothing.
 The CSV is a plain table a program can parse: UTF-8 with a byte-order mark, so
 that Excel reads labels such as "12–72 h" correctly. When the table holds Part 2
 data its first row is `Notice,<the notice>` and its second is empty; the header
-row follows. A table without Part 2 data starts at its header row. A count an
+row follows. A table without Part 2 data starts at its header row. A count a
 reader may not see (an analyst's small counts; anyone's treatment counts outside
 one whole, finished quarter) reads `suppressed`; an empty cell is a rate with nothing to
 divide by. Values stay numbers, rounded for a reader: a share is a fraction from
@@ -251,9 +251,8 @@ def monthly_table(
     series = metric_defs.monthly_series(program, period, metric)
     # The quarter's months add up to its figure: each month is a cell of one table.
     # A month's share or median may rest on a handful of cases: never shown suppressed.
-    treatment = disclosure.gives_treatment(program, period)
     values: list[Any] = disclosure.monthly_for(
-        metric, [value for _month, value in series], kind == "count", suppress, treatment
+        metric, [value for _month, value in series], kind == "count", suppress
     )
     rows = [
         {"month": month.strftime("%Y-%m"), "value": value, "_kind": kind}

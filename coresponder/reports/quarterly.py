@@ -204,10 +204,7 @@ def _months(program: Program, periods: Sequence[Period], metric: str, suppress: 
     points: list[tuple[dt.date, Any]] = []
     for period in periods:
         series = metric_defs.monthly_series(program, period, metric)
-        treatment = disclosure.gives_treatment(program, period)
-        values = disclosure.monthly_for(
-            metric, [value for _month, value in series], True, suppress, treatment
-        )
+        values = disclosure.monthly_for(metric, [value for _month, value in series], True, suppress)
         points += [(month, value) for (month, _), value in zip(series, values, strict=True)]
     return points
 

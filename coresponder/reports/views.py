@@ -302,12 +302,16 @@ def district_map(
 def monthly_metric(program: Program, asked: str, suppress: bool) -> tuple[str, list[str]]:
     """The preset's figures a monthly chart can show; counts only, where suppressed.
 
-    A month's share may rest on a handful of cases, which suppression cannot see.
+    A month's share may rest on a handful of cases, which suppression cannot see; a
+    treatment count's month sits beside people a program's own reader knows, so it is
+    theirs to read by quarter only (`disclosure.monthly_for`).
     """
     choices = [
         key
         for key in program.rules.metrics
-        if key in METRIC_LABELS and not (suppress and key in SHARES | HOURS)
+        if key in METRIC_LABELS
+        and not (suppress and key in SHARES | HOURS)
+        and (suppress or key not in disclosure.TREATMENT_FIGURES)
     ] or ["referrals"]
     return (asked if asked in choices else choices[0]), choices
 
@@ -318,8 +322,8 @@ def monthly(
     series = list(m.monthly_series(program, period, metric))
     before = disclosure.previous_period(period, suppress)
     previous = list(m.monthly_series(program, before, metric))
-    series = _series_shown(program, period, series, metric, suppress)
-    previous = _series_shown(program, before, previous, metric, suppress)
+    series = _series_shown(series, metric, suppress)
+    previous = _series_shown(previous, metric, suppress)
     return charts.column_chart(
         words(lang)["by_month"].format(metric=metric_label(metric, lang)),
         series,
@@ -330,18 +334,13 @@ def monthly(
 
 
 def _series_shown(
-    program: Program,
-    period: Any,
-    series: list[tuple[dt.date, Any]],
-    metric: str,
-    suppress: bool,
+    series: list[tuple[dt.date, Any]], metric: str, suppress: bool
 ) -> list[tuple[dt.date, Any]]:
     """The months as the reader is given them: a quarter's months add up to its figure, so
     where suppressed each month is a cell of one table."""
     counts = metric not in SHARES | HOURS
-    treatment = disclosure.gives_treatment(program, period)
     values = [value for _, value in series]
-    shown = disclosure.monthly_for(metric, values, counts, suppress, treatment)
+    shown = disclosure.monthly_for(metric, values, counts, suppress)
     return [(month, value) for (month, _), value in zip(series, shown, strict=True)]
 
 
