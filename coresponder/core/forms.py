@@ -52,10 +52,12 @@ def add_field_errors(
     for key, problems in errors.items():
         name = (renamed or {}).get(key, key)
         field = form.fields.get(name)
+        # A message reads as a sentence on the page, wherever it stands.
+        said = [f"{p[:1].upper()}{p[1:]}" for p in problems]
         if field is None or field.widget.is_hidden:
-            form.add_error(None, [f"{p[:1].upper()}{p[1:]}" for p in problems])
+            form.add_error(None, said)
         else:
-            form.add_error(name, problems)
+            form.add_error(name, said)
 
 
 def add_action_errors(

@@ -411,7 +411,7 @@ def test_the_pages_refuse_dates_off_the_calendar_with_the_field_marked(
     assert response.status_code == 422
     body = response.content.decode()
     assert f'id="id_step-{goal.pk}-due_on_error"' in body
-    assert "give a date between 1900 and 2200, not 9999-12-31" in body
+    assert "Give a date between 1900 and 2200, not 9999-12-31" in body
     assert not CarePlanStep.objects.exists()
 
 

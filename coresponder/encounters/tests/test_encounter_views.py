@@ -165,7 +165,7 @@ def test_an_encounter_before_the_person_was_born_is_refused(world: World, client
     typed = filled(occurred_at="1900-01-01T10:00", occurred_long_ago="on")
     page = client.post(form_url(world), typed)
     assert page.status_code == 422
-    assert "is before the person was born" in page.content.decode()
+    assert "Is before the person was born" in page.content.decode()
     assert Encounter.objects.count() == before
 
 

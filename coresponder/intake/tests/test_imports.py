@@ -550,7 +550,7 @@ def test_the_mapping_step_asks_for_the_required_columns(importer: User, var_dir:
     upload(client, csv_bytes([row(0)]))
     response = client.post("/intake/import/pco/map/", mapping_form(fatal=""))
     assert response.status_code == 422
-    assert "choose the column that holds it" in response.content.decode()
+    assert "Choose the column that holds it" in response.content.decode()
 
 
 def test_the_local_time_option_on_the_upload_form_reaches_the_preview(

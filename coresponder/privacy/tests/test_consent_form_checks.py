@@ -79,9 +79,9 @@ def test_the_signature_time_and_the_expiry_day_are_the_programs(world: World) ->
 @pytest.mark.parametrize(
     ("change", "field_words"),
     [
-        ({"signed_at": "2090-01-01T10:00"}, "cannot be in the future"),
-        ({"expires_on": "2020-01-01"}, "must be on or after the day it was signed"),
-        ({"expires_on": "9999-12-31"}, "give a date between 1900 and 2200"),
+        ({"signed_at": "2090-01-01T10:00"}, "Cannot be in the future"),
+        ({"expires_on": "2020-01-01"}, "Must be on or after the day it was signed"),
+        ({"expires_on": "9999-12-31"}, "Give a date between 1900 and 2200"),
         ({"signed_at": "0001-01-01T00:00"}, "Give a date between 1900 and 2200"),
     ],
 )
@@ -99,7 +99,7 @@ def test_a_consent_without_an_expiry_says_so_beside_the_expiry_in_words(world: W
     assert response.status_code == 422
     html = response.content.decode()
     assert (
-        'id="id_expires_on_error" role="alert">say when it expires: a date, or the event that '
+        'id="id_expires_on_error" role="alert">Say when it expires: a date, or the event that '
         "ends it" in html
     )
     assert "expires_at" not in html
@@ -109,7 +109,7 @@ def test_a_consent_signed_before_the_person_was_born_is_refused(world: World) ->
     type(world.person).objects.filter(pk=world.person.pk).update(birth_date=dt.date(1982, 5, 1))
     response = post(world, form(signed_at="1970-01-01T10:00", expires_on="2099-01-01"))
     assert response.status_code == 422
-    assert 'id="id_signed_at_error" role="alert">is before the person was born' in (
+    assert 'id="id_signed_at_error" role="alert">Is before the person was born' in (
         response.content.decode()
     )
     assert not Consent.objects.filter(person=world.person).exists()

@@ -89,6 +89,6 @@ def test_a_recipient_organisation_no_one_knows_is_said_beside_the_field(world: W
     assert response.status_code == 422
     html = response.content.decode()
     assert 'id="id_recipient_error"' in html
-    assert "no organisation called &#x27;phila-polce&#x27; works with this person" in html
+    assert "No organisation called &#x27;phila-polce&#x27; works with this person" in html
     assert 'value="phila-polce"' in html
     assert not Consent.objects.filter(person=world.person, discloser="PAD clinicians").exists()

@@ -74,8 +74,8 @@ def test_a_weak_password_or_a_taken_user_name_is_refused_keeping_the_rest(
         reverse("account-new"), {**new_account(police_department, []), "username": "admin"}
     )
     assert taken.status_code == 422
-    assert "admin is taken (user names are told apart without case)" in taken.content.decode()
-    for name, said in (("ADMIN", "ADMIN is taken"), ("bad name!", "use letters, digits")):
+    assert "Admin is taken (user names are told apart without case)" in taken.content.decode()
+    for name, said in (("ADMIN", "ADMIN is taken"), ("bad name!", "Use letters, digits")):
         refused = client.post(
             reverse("account-new"), {**new_account(police_department, []), "username": name}
         )

@@ -325,7 +325,7 @@ def test_a_move_the_referral_cannot_make_is_told_in_words_above_the_buttons(
         f"/service-referrals/{referral.pk}/status/",
         {f"{prefix}-version": "1", f"{prefix}-status": "rejected"},
     )
-    assert "say why the referral is rejected" in held.content.decode()
+    assert "Say why the referral is rejected" in held.content.decode()
 
 
 def test_the_inbox_shows_the_referrals_waiting_for_an_answer_apart(
@@ -579,7 +579,7 @@ def test_more_places_free_than_the_service_has_are_refused(
     # Beside the field, with the number as typed, not only in a message at the top.
     assert (
         f'<span class="usa-error-message" id="id_s{service.pk}-available_error" role="alert">'
-        "must be at most the service&#x27;s 14 places" in html
+        "Must be at most the service&#x27;s 14 places" in html
     )
     assert f'name="s{service.pk}-available" value="50"' in html
     assert "the capacity was not changed" in html
@@ -618,7 +618,7 @@ def test_a_provider_gives_a_new_maximum_on_the_inbox_and_a_smaller_one_is_explai
     assert (capacity.available, capacity.maximum) == (18, 24)
     shrunk = client.post(url, typed(service, available="18", maximum="10"), follow=True)
     assert (
-        f'id="id_{field}-maximum_error" role="alert">must be at least the number available'
+        f'id="id_{field}-maximum_error" role="alert">Must be at least the number available'
         in shrunk.content.decode()
     )
     capacity.refresh_from_db()
