@@ -82,6 +82,7 @@ __all__ = [
     "program_today",
     "recent_quarters",
     "suppresses",
+    "treatment_quarter",
 ]
 
 
@@ -241,6 +242,15 @@ def _known(figures: Mapping[str, Any]) -> int:
 def gives_treatment(program: Program, period: Period) -> bool:
     """Whether the period is one a treatment figure is given for: a whole, finished quarter."""
     return not period_problems(program, period)
+
+
+def treatment_quarter(program: Program, period: Period, suppress: bool) -> Period | None:
+    """For an exact reader whose dates give no treatment figure: the last finished quarter,
+    which does (for the pages to link). None where the dates give it, or where every
+    figure is already by quarter (a de-identified reader)."""
+    if suppress or gives_treatment(program, period):
+        return None
+    return recent_quarters(program, 1)[0]
 
 
 def headline_for(computed: Metrics, suppress: bool, treatment: bool) -> dict[str, Any]:

@@ -258,17 +258,17 @@ def exports_index(request: HttpRequest, slug: str) -> HttpResponse:
         "writes_narrative": may_write_narrative(request.user, program),
         "error": error,
         "treatment_note": disclosure.TREATMENT_NOTE,
-        "treatment_quarter": (
-            None
-            if suppress or disclosure.gives_treatment(program, period)
-            else _quarter_link(program, disclosure.recent_quarters(program, 1)[0])
+        "treatment_quarter": _quarter_link(
+            program, disclosure.treatment_quarter(program, period, suppress)
         ),
     }
     return render(request, "reports/exports/index.html", context, status=422 if error else 200)
 
 
-def _quarter_link(program: Program, quarter: Period) -> dict[str, str]:
+def _quarter_link(program: Program, quarter: Period | None) -> dict[str, str] | None:
     """The files page for a quarter, named as people name it ("Q3 2026")."""
+    if quarter is None:
+        return None
     query = urlencode({"start": quarter.start.isoformat(), "end": quarter.end.isoformat()})
     return {
         "text": quarter_name(quarter.start),

@@ -600,9 +600,9 @@ def _context(reading: Reading) -> dict[str, Any]:
 
 def _treatment_quarter(reading: Reading) -> dict[str, str] | None:
     """For an exact reader whose dates give no treatment figures: the last quarter's link."""
-    if reading.suppress or disclosure.gives_treatment(reading.program, reading.period):
+    quarter = disclosure.treatment_quarter(reading.program, reading.period, reading.suppress)
+    if quarter is None:
         return None
-    quarter = disclosure.recent_quarters(reading.program, 1)[0]
     query = {"start": quarter.start.isoformat(), "end": quarter.end.isoformat()}
     query.update(by=reading.by, monthly=reading.monthly_key)
     return {

@@ -136,7 +136,8 @@ def message_for(alert: SpikeAlert) -> str:
 
 
 def recipients_of(alert: SpikeAlert) -> list[Any]:
-    """The program's coordinators and everyone on the teams on duty in the area that day.
+    """The program's coordinators and everyone on the teams on duty in the area that day,
+    of those who read the counts in the program (the message gives one).
 
     A team is on duty in a district when one of its shifts that day covers the district
     (a shift naming no district covers the whole area); every team on duty that day hears
