@@ -438,6 +438,10 @@ OTHER_APPS_WRITES_ALLOWED = {
     # Merging two people and undoing it is identity's whole work: the kept and the merged
     # person's own rows are rewritten (and every app's rows moved) in one audited action.
     ("coresponder/identity/actions.py", "Person"): "merge and unmerge",
+    # A report of a death naming one of two records waits on the decision whether they are
+    # one person; the decision (a merge, or "not the same person") records it. Intake
+    # calls identity, so identity cannot call intake back.
+    ("coresponder/identity/actions.py", "Overdose"): "a death held for the match decision",
 }
 
 

@@ -12,7 +12,8 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
+from zoneinfo import ZoneInfo
 
 from django.apps import apps as django_apps
 from django.core.serializers.json import DjangoJSONEncoder
@@ -34,12 +35,18 @@ from coresponder.identity.models import (
     PersonKey,
     SourceRecord,
 )
+from coresponder.intake.models import Overdose, Referral
 from coresponder.outreach.actions import (
     TaskAsItWas,
+    cancel_tasks,
+    changed_since,
     escalate_duplicate_tasks,
+    follow_up_death,
     refresh_tiers_of_people,
     restore_tasks,
+    tasks_as_they_are,
 )
+from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import (
     people_may_link,
@@ -69,6 +76,17 @@ class EvidenceRow(TypedDict, total=False):
     description: str  # the level in words, where the scorer gave it
 
 
+class DeathReported(TypedDict):
+    """A report of a fatal overdose that named another record than the overdose's person:
+    nobody is marked dead until a coordinator decides whether the two are one person."""
+
+    overdose: int
+    program: str  # the overdose's program
+    on: str  # the day of death on the program's clock, ISO
+    named: int  # the record the report named
+    reported_by: str  # the source (an overdose source code)
+
+
 class Evidence(TypedDict, total=False):
     """Why a pair was proposed or merged, as stored with it and shown on the review screen.
 
@@ -86,15 +104,28 @@ class Evidence(TypedDict, total=False):
     added_beside: list[int]  # people added with the pair by its proposer (the demo's)
     overdose_report: list[str]  # how a report of an overdose weighed the pair
     asked_again_after_undo: int  # the undone merge a coordinator put back for review
+    death_reported: DeathReported  # a death waiting on the decision
+
+
+class DeathLearned(TypedDict):
+    """A held death a merge recorded, kept for its undoing: the overdose made fatal, the
+    follow-ups it closed or escalated as they were, and those it opened (the family's)."""
+
+    overdose: int
+    on: str
+    tasks: list[TaskAsItWas]
+    opened: list[int]
 
 
 class Folded(TypedDict):
     """What a merge changed besides moving rows, kept for its undoing: rows removed or changed
-    as duplicates of the kept person's, and follow-ups escalated or cancelled."""
+    as duplicates of the kept person's, follow-ups escalated or cancelled, and deaths held
+    for the decision that it recorded (merges before deaths were held have no "deaths")."""
 
     removed: list[dict[str, Any]]
     changed: list[dict[str, Any]]
     tasks: list[TaskAsItWas]
+    deaths: NotRequired[list[DeathLearned]]
 
 
 class MatchDecision(models.TextChoices):
@@ -625,6 +656,10 @@ def decide_match(
             },
         )
         if decision != MatchDecision.MERGE:
+            # Two people: the death is the one the report named.
+            death = death_reported(candidate.evidence)
+            if death is not None:
+                record_death_of_named(actor, death)
             return None
         people = Person.objects.select_for_update().in_bulk(
             [candidate.person_a_id, candidate.person_b_id]
@@ -779,6 +814,7 @@ def merge_people(actor: Actor, keep: Person, other: Person, evidence: Evidence) 
         SourceRecord.objects.filter(pk__in=records).update(person=keep, version=F("version") + 1)
         PersonKey.objects.filter(source_record_id__in=records).update(person=keep)
         folded["tasks"] = escalate_duplicate_tasks(actor, keep)
+        folded["deaths"] = _learn_deaths_held_for(actor, keep, other)
         other.merged_into = keep
         save_tracked(other, actor.user)
         merge.source_record_ids = records
@@ -796,6 +832,148 @@ def merge_people(actor: Actor, keep: Person, other: Person, evidence: Evidence) 
             detail={"kept": keep.pk, "merged": other.pk, "moved": moved},
         )
     return merge
+
+
+# --- Deaths --------------------------------------------------------------------
+
+
+def death_reported(evidence: Any) -> DeathReported | None:
+    """The death a pair's evidence holds for the decision, or None (none, or not as written)."""
+    death = evidence.get("death_reported") if isinstance(evidence, dict) else None
+    if not isinstance(death, dict):
+        return None
+    try:
+        dt.date.fromisoformat(str(death["on"]))
+        return {
+            "overdose": int(death["overdose"]),
+            "program": str(death["program"]),
+            "on": str(death["on"]),
+            "named": int(death["named"]),
+            "reported_by": str(death.get("reported_by") or ""),
+        }
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def record_death(actor: Actor, person: Person, died_on: dt.date) -> None:
+    """A fatal overdose's day of death, on the person, unless a day is already recorded;
+    inside the action that records the overdose or decides whose death it was, whose role
+    check covers it."""
+    if person.deceased_on is not None:
+        return
+    person.deceased_on = died_on
+    save_tracked(person, actor.user)
+    record_event(actor, "change", obj=person, person_id=person.pk, fields=["deceased_on"])
+
+
+def day_of_death(overdose: Overdose) -> dt.date:
+    """The day of the overdose, and so of a death, on the program's clock: an evening
+    overdose in Denver is not tomorrow."""
+    return timezone.localtime(overdose.occurred_at, ZoneInfo(overdose.program.timezone)).date()
+
+
+def learn_fatal(
+    actor: Actor, overdose: Overdose, person: Person, referral: Referral, reported_by: str
+) -> OutreachTask | None:
+    """A report says the overdose known as survived was fatal: the overdose, the person's
+    day of death and their follow-up say so (a report saying the opposite of a fatal one
+    changes nothing: a death is not undone by a form)."""
+    overdose.fatal = True
+    save_tracked(overdose, actor.user)
+    record_event(
+        actor,
+        "change",
+        obj=overdose,
+        person_id=person.pk,
+        program_slug=overdose.program.slug,
+        fields=["referral"],
+        detail={"fatal": True, "reported_by": reported_by},
+    )
+    record_death(actor, person, day_of_death(overdose))
+    return follow_up_death(actor, overdose.program, person, referral, overdose)
+
+
+def record_death_of_named(actor: Actor, death: DeathReported) -> None:
+    """The report's death, on the record it named, once a coordinator said that record is
+    not the overdose's person: that record's follow-ups in the program close. The overdose
+    stays the other person's, survived; no family follow-up opens, as the overdose that
+    would anchor it is not this person's."""
+    person = Person.objects.select_for_update().filter(pk=death["named"]).first()
+    program = Program.objects.filter(slug=death["program"]).first()
+    if person is None or program is None:
+        return
+    record_death(actor, person, dt.date.fromisoformat(death["on"]))
+    follow_up_death(actor, program, person, None, None)
+    record_event(
+        actor,
+        "change",
+        object_type="intake.overdose",
+        object_id=str(death["overdose"]),
+        person_id=person.pk,
+        program_slug=program.slug,
+        fields=["referral"],
+        detail={"death_held": False, "death_recorded_on": person.pk},
+    )
+
+
+def _learn_deaths_held_for(actor: Actor, keep: Person, other: Person) -> list[DeathLearned]:
+    """Deaths held because a report named the other of these two records: now they are one
+    person, the overdose was fatal and the person kept is the one who died. Returns what
+    each changed, for the merge's undoing."""
+    pairs = MatchCandidate.objects.filter(
+        Q(person_a=keep, person_b=other) | Q(person_a=other, person_b=keep)
+    )
+    learned: list[DeathLearned] = []
+    for evidence in pairs.values_list("evidence", flat=True):
+        death = death_reported(evidence)
+        if death is None:
+            continue
+        overdose = (
+            Overdose.objects.select_related("program", "referral")
+            .filter(pk=death["overdose"], person=keep, fatal=False)
+            .first()
+        )
+        if overdose is None or overdose.referral is None or keep.deceased_on is not None:
+            continue
+        before = tasks_as_they_are(overdose.program, keep)
+        newest = max((t["pk"] for t in before), default=0)
+        learn_fatal(actor, overdose, keep, overdose.referral, death["reported_by"])
+        learned.append(
+            {
+                "overdose": overdose.pk,
+                "on": death["on"],
+                "tasks": changed_since(before),
+                "opened": [
+                    t["pk"] for t in tasks_as_they_are(overdose.program, keep) if t["pk"] > newest
+                ],
+            }
+        )
+    return learned
+
+
+def _unlearn_deaths(actor: Actor, keep: Person, deaths: list[DeathLearned]) -> None:
+    """Undo what a merge's recorded deaths changed: the death goes back to waiting on the
+    decision, as the pair goes back to the review."""
+    for death in reversed(deaths):
+        cancel_tasks(actor, death["opened"], keep.pk, "merge undone")
+        restore_tasks(actor, death["tasks"], keep.pk)
+        overdose = Overdose.objects.filter(pk=death["overdose"]).first()
+        if overdose is not None and overdose.fatal:
+            overdose.fatal = False
+            save_tracked(overdose, actor.user)
+            record_event(
+                actor,
+                "change",
+                obj=overdose,
+                person_id=keep.pk,
+                program_slug=overdose.program.slug,
+                fields=["referral"],
+                detail={"fatal": False, "death_held": True, "why": "merge undone"},
+            )
+        if keep.deceased_on is not None and keep.deceased_on.isoformat() == death["on"]:
+            keep.deceased_on = None
+            save_tracked(keep, actor.user)
+            record_event(actor, "change", obj=keep, person_id=keep.pk, fields=["deceased_on"])
 
 
 # Models that moved to an app of their own keep their tables; a merge recorded before the move
@@ -835,6 +1013,7 @@ def unmerge(actor: Actor, merge: Merge) -> tuple[Person, Person]:
     with transaction.atomic():
         keep = Person.objects.select_for_update().get(pk=merge.kept_id)
         other = Person.objects.select_for_update().get(pk=merge.merged_id)
+        _unlearn_deaths(actor, keep, merge.folded.get("deaths", []))
         restore_tasks(actor, merge.folded.get("tasks", []), keep.pk)
         for label, fields in merge.moved.items():
             for field_name, ids in fields.items():

@@ -26,7 +26,14 @@ from coresponder.identity.access import (
     may_decide,
     pending_candidates,
 )
-from coresponder.identity.actions import MatchDecision, decide_match, evidence_rows, unmerge
+from coresponder.identity.actions import (
+    DeathReported,
+    MatchDecision,
+    death_reported,
+    decide_match,
+    evidence_rows,
+    unmerge,
+)
 from coresponder.identity.matching import described_evidence, possible_matches, record_from_query
 from coresponder.privacy.access import searching_in
 
@@ -149,6 +156,13 @@ class PersonBrief(Schema):
     birth_year: int | None = None
 
 
+class DeathWaitingOut(Schema):
+    overdose_id: int
+    died_on: dt.date = Field(description="The day of death on the program's clock")
+    named_person_id: int = Field(description="The record the report of the death named")
+    reported_by: str = Field(description="The source of the report (an overdose source code)")
+
+
 class CandidateOut(Schema):
     id: int
     version: int
@@ -157,6 +171,13 @@ class CandidateOut(Schema):
     person_a: PersonBrief
     person_b: PersonBrief
     evidence: list[EvidenceRow]
+    death_reported: DeathWaitingOut | None = Field(
+        None,
+        description="A report of a fatal overdose named one of the two records and the "
+        "overdose is the other's: nobody is marked dead until this pair is decided. Merging "
+        "records the death on the person kept (and undoing the merge takes it back); "
+        "'reject' records it on the named record alone.",
+    )
 
 
 class CandidateList(Schema):
@@ -204,6 +225,18 @@ def _candidate_out(candidate: Any, first: Any, second: Any) -> dict[str, Any]:
         "person_a": _brief(first),
         "person_b": _brief(second),
         "evidence": described_evidence(evidence_rows(candidate.evidence))[0],
+        "death_reported": _death_out(death_reported(candidate.evidence)),
+    }
+
+
+def _death_out(death: DeathReported | None) -> dict[str, Any] | None:
+    if death is None:
+        return None
+    return {
+        "overdose_id": death["overdose"],
+        "died_on": dt.date.fromisoformat(death["on"]),
+        "named_person_id": death["named"],
+        "reported_by": death["reported_by"],
     }
 
 

@@ -8,6 +8,7 @@ same list in place (`identity.earlier_contacts`) without saving.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -24,6 +25,7 @@ from coresponder.core.http import actor_for
 from coresponder.domain.intake import readable_phone
 from coresponder.domain.linkage import sure_merge_guard
 from coresponder.domain.policy import FieldGroup
+from coresponder.domain.vocabulary import label as label_of
 from coresponder.identity.access import (
     access_candidate,
     access_merge,
@@ -36,6 +38,7 @@ from coresponder.identity.access import (
 from coresponder.identity.actions import (
     MatchDecision,
     ask_again,
+    death_reported,
     decide_match,
     evidence_rows,
     linkage_record,
@@ -130,6 +133,25 @@ def _caution(evidence: Any, vector: dict[str, int]) -> str:
     return sure_merge_guard(vector) or ""
 
 
+def _death_waiting(candidate: Any) -> str:
+    """What a report of a death naming one of the two records waits on, in words, or ""."""
+    death = death_reported(candidate.evidence)
+    if death is None:
+        return ""
+    named = death["named"]
+    other = candidate.person_b_id if named == candidate.person_a_id else candidate.person_a_id
+    day = format_date(dt.date.fromisoformat(death["on"]), with_year=True)
+    source = label_of("source", death["reported_by"])
+    return (
+        f"A report of a fatal overdose on {day} ({source}) named person {named}; the "
+        f"overdose it reports is person {other}'s. Nobody is marked dead until you decide. "
+        f"Merge: the overdose is recorded as fatal, the person kept as dead on that day, "
+        f"their follow-up closes and, where the program follows up deaths with the family, "
+        f"the family's opens. Not the same person: person {named} is recorded as dead and "
+        f"their follow-ups close; person {other}'s overdose stays survived."
+    )
+
+
 def _evidence(evidence: Any) -> dict[str, Any]:
     described, vector = described_evidence(evidence_rows(evidence))
     rows = [
@@ -178,6 +200,7 @@ def _review_page(request: HttpRequest, status: int = 200) -> HttpResponse:
                 "b": second.person,
                 "fields": list(zip(_side(first), _side(second), strict=True)),
                 "evidence": _evidence(candidate.evidence),
+                "death": _death_waiting(candidate),
                 "compared": {
                     "a": _record_heading(compared[0], zone),
                     "b": _record_heading(compared[1], zone),

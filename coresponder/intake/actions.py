@@ -35,9 +35,14 @@ from coresponder.domain.linkage import Record, normalise
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import OverdoseSource, Pathway, labels_of
 from coresponder.identity.actions import (
+    DeathReported,
     SourceRecordInput,
+    day_of_death,
+    learn_fatal,
     linkage_record,
     propose_match,
+    record_death,
+    record_death_of_named,
     record_source,
     record_source_once,
 )
@@ -52,13 +57,9 @@ from coresponder.intake.inputs import (
 )
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral, TriageStatus
 from coresponder.intake.triage import TRIAGE_DECISIONS
-from coresponder.outreach.actions import (
-    close_tasks_of_referral,
-    follow_up_death,
-    follow_up_referral,
-)
+from coresponder.outreach.actions import close_tasks_of_referral, follow_up_referral
 from coresponder.outreach.models import QUEUE_STATUSES, OutreachTask
-from coresponder.people.actions import add_reported_person, join_program, record_death
+from coresponder.people.actions import add_reported_person, join_program
 from coresponder.people.models import Person
 from coresponder.privacy.access import exact_match, linkable_people, role_in
 from coresponder.programs.models import District, Program
@@ -113,6 +114,8 @@ class IntakeResult:
     call: Call | None = None
     # Why the report joined an overdose already known, or which ones it might have.
     join: JoinDecision | None = None
+    # A death reported of another record than the overdose's person, waiting on review.
+    death_held: bool = False
 
 
 def _checked(value: T | None) -> T:
@@ -563,7 +566,7 @@ def _save_overdose(
     save_tracked(overdose, actor.user)
     _add_report(actor, overdose, given)
     if overdose.fatal and person is not None:
-        record_death(actor, person, _day_of(overdose, program))
+        record_death(actor, person, day_of_death(overdose))
     record_event(
         actor,
         "create",
@@ -780,6 +783,7 @@ def _join_overdose(
     if data is None:
         raise ValueError("only a report naming a person joins an overdose")
     task = None
+    death_held = False
     # A follow-up newer than every one the person had is one this report opened.
     newest_before = _newest_task_id(program, person)
     sent_before = reported_already(actor.user, known, given)
@@ -803,11 +807,15 @@ def _join_overdose(
             },
         )
         if _overdose_of(given).fatal and not known.fatal:
-            task = _learn_fatal(actor, program, known, person, referral, given)
+            if named is not None and named.pk != person.pk:
+                death_held = True
+                _hold_death(actor, program, known, person, named, given, evidence)
+            else:
+                task = learn_fatal(actor, known, person, referral, _overdose_of(given).source or "")
     elif data.id is None:
         # The same record sent again may still spell the person anew (a phone added).
         _keep_new_spelling(actor, program, person, given, channel)
-    if named is not None and named.pk != person.pk:
+    if named is not None and named.pk != person.pk and not death_held:
         # The report named another record of what looks like this person.
         _propose(actor, named, person, evidence)
     _put_up_for_review(actor, person, decision.to_review, candidates)
@@ -822,6 +830,7 @@ def _join_overdose(
         task_opened=task is not None and task.pk > newest_before,
         sent_before=sent_before,
         join=decision,
+        death_held=death_held,
     )
 
 
@@ -868,29 +877,31 @@ def reported_already(sender: Any, overdose: Overdose, referral: ReferralInput) -
     )
 
 
-def _day_of(overdose: Overdose, program: Program) -> dt.date:
-    """The day of the overdose, and so of a death, on the program's clock: an evening
-    overdose in Denver is not tomorrow."""
-    return timezone.localtime(overdose.occurred_at, ZoneInfo(program.timezone)).date()
-
-
 def _facts_beside_id(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if k != "external_id"}
 
 
-def _learn_fatal(
+def _hold_death(
     actor: Actor,
     program: Program,
     overdose: Overdose,
     person: Person,
-    referral: Referral,
+    named: Person,
     given: ReferralInput,
-) -> OutreachTask | None:
-    """A later report says the overdose known as survived was fatal: the overdose, the
-    person's day of death and their follow-up say so (a report saying the opposite of a
-    fatal one changes nothing: a death is not undone by a form)."""
-    overdose.fatal = True
-    save_tracked(overdose, actor.user)
+    evidence: JoinEvidence,
+) -> None:
+    """A report of a death naming another record than the overdose's person: whose death it
+    is waits on a coordinator. The pair goes to review with the death on it; merging them
+    records it (`identity.actions.merge_people`), "not the same person" records it on the
+    record the report named. A pair decided apart before is two people: the named record's
+    death is recorded now."""
+    death: DeathReported = {
+        "overdose": overdose.pk,
+        "program": program.slug,
+        "on": day_of_death(overdose).isoformat(),
+        "named": named.pk,
+        "reported_by": _overdose_of(given).source or "",
+    }
     record_event(
         actor,
         "change",
@@ -898,10 +909,14 @@ def _learn_fatal(
         person_id=person.pk,
         program_slug=program.slug,
         fields=["referral"],
-        detail={"fatal": True, "reported_by": _overdose_of(given).source},
+        detail={
+            "death_held": True,
+            "named_person": named.pk,
+            "reported_by": death["reported_by"],
+        },
     )
-    record_death(actor, person, _day_of(overdose, program))
-    return follow_up_death(actor, program, person, referral, overdose)
+    if not _propose(actor, named, person, evidence, death=death):
+        record_death_of_named(actor, death)
 
 
 def _put_up_for_review(
@@ -918,13 +933,24 @@ def _put_up_for_review(
         _propose(actor, person, other, others[other.pk])
 
 
-def _propose(actor: Actor, a: Person, b: Person, evidence: JoinEvidence) -> None:
+def _propose(
+    actor: Actor,
+    a: Person,
+    b: Person,
+    evidence: JoinEvidence,
+    *,
+    death: DeathReported | None = None,
+) -> bool:
+    """Put the pair up for review; False where it cannot be (decided apart before, or kept
+    apart by programs that do not share data)."""
     scored = score_pair(linkage_record(a), linkage_record(b), active_params())
     scored["overdose_report"] = list(evidence.words)
+    if death is not None:
+        scored["death_reported"] = death
     try:
-        propose_match(actor, a, b, scored["probability"], scored)
+        return propose_match(actor, a, b, scored["probability"], scored) is not None
     except ActionError:
-        return  # programs without a data-sharing agreement keep their people apart
+        return False  # programs without a data-sharing agreement keep their people apart
 
 
 def _save_call(

@@ -113,6 +113,12 @@ class OverdoseOut(Schema):
         default_factory=list,
         description="Why the report joined it, in words (same birth date, minutes apart, ...)",
     )
+    death_held: bool = Field(
+        False,
+        description="True when this report says the overdose was fatal but names another "
+        "record than the overdose's person: nobody is marked dead until a coordinator decides "
+        "on the pair in the review of possible duplicates",
+    )
 
 
 class TriageOut(Schema):
@@ -167,6 +173,7 @@ def intake_response(result: IntakeResult) -> dict[str, Any]:
                     if result.overdose_merged and result.join and result.join.join
                     else []
                 ),
+                "death_held": result.death_held,
             }
             if overdose
             else None

@@ -70,6 +70,8 @@ class RowPlan:
     caution: str = ""
     # It joins an overdose known (or a row) as survived, and says the person died.
     reports_death: bool = False
+    # It names another record than the person of the overdose already known it joins.
+    names_another: bool = False
     # The same source sent this record before, as it is: the commit adds nothing of it.
     sent_before: bool = False
     # A new overdose whose follow-up window closed before the file came: any follow-up it
@@ -148,7 +150,7 @@ class _Planner:
         decision = decide_overdose_join(report, self._around(report), self.params)
         row = RowPlan(number=number, decision=decision)
         if decision.join is not None:
-            self._joined(row, decision.join.key, report, referral)
+            self._joined(row, decision.join.key, report, referral, person)
         else:
             self._new(row, number, report, person, exact)
             for evidence in decision.review:
@@ -175,7 +177,12 @@ class _Planner:
         return [self.known[k] for k in keys]
 
     def _joined(
-        self, row: RowPlan, key: Hashable, report: ReportFacts, referral: ReferralInput
+        self,
+        row: RowPlan,
+        key: Hashable,
+        report: ReportFacts,
+        referral: ReferralInput,
+        named: Person | None,
     ) -> None:
         facts = self.known[key]
         if report.person is not None:
@@ -185,6 +192,7 @@ class _Planner:
             row.joins_overdose = self.overdoses[key]
             row.sent_before = reported_already(self.user, row.joins_overdose, referral)
             row.person_id = int(str(facts.person_key))
+            row.names_another = named is not None and named.pk != row.person_id
             row.person_words = row.decision.join.person_words if row.decision.join else ()
         elif isinstance(key, tuple):
             row.joins_row = int(key[1])

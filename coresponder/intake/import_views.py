@@ -304,7 +304,13 @@ def _plan_view(plan: RowPlan | None, zone: ZoneInfo, names: dict[int, str]) -> d
             ". It comes after its follow-up window closed: a follow-up it opens has its "
             "window from now"
         )
-    if plan.reports_death:
+    if plan.reports_death and plan.names_another:
+        overdose += (
+            ". It says the overdose was fatal, but names another record than the overdose's "
+            "person: nobody will be marked dead until a coordinator decides, under Possible "
+            "duplicates, whether the two records are one person"
+        )
+    elif plan.reports_death:
         overdose += (
             ". It says the overdose was fatal: the death will be recorded, the person's open "
             "visits closed, and the family followed up where the program does"

@@ -807,6 +807,8 @@ class ImportCounts:
     overdoses_created: int = 0
     overdoses_merged: int = 0
     tasks_opened: int = 0
+    # Reports of a death naming another record than the overdose's person, held for review.
+    deaths_held: int = 0
     # Rows the same source had sent before as they are, found while recording: nothing new.
     sent_before: int = 0
 
@@ -817,6 +819,7 @@ class ImportCounts:
             "overdoses_created": self.overdoses_created,
             "overdoses_merged": self.overdoses_merged,
             "tasks_opened": self.tasks_opened,
+            "deaths_held": self.deaths_held,
             "sent_before": self.sent_before,
         }
 
@@ -865,6 +868,8 @@ def _record_row(actor: Actor, program: Program, row: RowResult, counts: ImportCo
         ) from exc
     if result.task_opened:
         counts.tasks_opened += 1
+    if result.death_held:
+        counts.deaths_held += 1
     if result.sent_before:
         counts.sent_before += 1
     elif result.overdose_merged:

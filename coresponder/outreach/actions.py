@@ -139,12 +139,19 @@ def open_task(
 
 
 def follow_up_death(
-    actor: Actor, program: Program, person: Person, referral: Referral, overdose: Overdose
+    actor: Actor,
+    program: Program,
+    person: Person,
+    referral: Referral | None,
+    overdose: Overdose | None,
 ) -> OutreachTask | None:
     """A later report says the overdose was fatal: the person's open follow-ups in the
     program close (nobody is to visit someone reported dead, whichever overdose a visit
     was opened for) and, for an eligible referral where the preset follows up fatal
-    overdoses with the family, the family's opens. Inside the action that learned it."""
+    overdoses with the family, the family's opens. Inside the action that learned it.
+
+    Without a referral and an overdose of this person (a death a coordinator placed on
+    another record than the overdose's), the follow-ups close and no family's opens."""
     note = "A later report of this overdose says it was fatal."
     for task in OutreachTask.objects.filter(
         program=program,
@@ -153,7 +160,7 @@ def follow_up_death(
         status__in=QUEUE_STATUSES,
     ):
         _close(actor, task, CloseReason.OTHER.value, note)
-    if not referral.eligible:
+    if referral is None or overdose is None or not referral.eligible:
         return None
     return follow_up_referral(actor, program, person, referral, overdose)
 
@@ -235,14 +242,51 @@ def escalate_duplicate_tasks(actor: Actor, person: Person) -> list[TaskAsItWas]:
     return changes
 
 
+def tasks_as_they_are(program: Program, person: Person) -> list[TaskAsItWas]:
+    """The person's follow-ups in the program still in the queue, as they are: what a change
+    that may close or escalate them keeps, to be undone."""
+    return [
+        {"pk": pk, "status": status, "escalations": escalations}
+        for pk, status, escalations in OutreachTask.objects.filter(
+            program=program, person=person, status__in=QUEUE_STATUSES
+        )
+        .order_by("id")
+        .values_list("pk", "status", "escalations")
+    ]
+
+
+def changed_since(before: list[TaskAsItWas]) -> list[TaskAsItWas]:
+    """Those of `before` that no longer stand as they were."""
+    now = {
+        pk: (status, escalations)
+        for pk, status, escalations in OutreachTask.objects.filter(
+            pk__in=[t["pk"] for t in before]
+        ).values_list("pk", "status", "escalations")
+    }
+    return [t for t in before if now.get(t["pk"]) != (t["status"], t["escalations"])]
+
+
+def cancel_tasks(actor: Actor, ids: list[int], person_id: int, why: str) -> None:
+    """Follow-ups opened by a change now undone leave the queue, audited."""
+    for task in OutreachTask.objects.filter(pk__in=ids, status__in=QUEUE_STATUSES):
+        task.status = OutreachTask.Status.CANCELLED
+        save_tracked(task, actor.user)
+        record_event(actor, "change", obj=task, person_id=person_id, detail={"cancelled": why})
+
+
 def restore_tasks(actor: Actor, changes: list[TaskAsItWas], person_id: int) -> None:
-    """Undo `escalate_duplicate_tasks`: each task back to the status and escalations it had,
-    the last change first, so an undone merge leaves the follow-ups as they were."""
+    """Undo `escalate_duplicate_tasks` (or a death's closing): each task back to the status
+    and escalations it had, the last change first, so an undone merge leaves the follow-ups
+    as they were. A task back in the queue is no longer closed."""
     with transaction.atomic():
         for change in reversed(changes):
             task = OutreachTask.objects.get(pk=change["pk"])
             task.status = change["status"]
             task.escalations = change["escalations"]
+            if task.status in QUEUE_STATUSES:
+                task.closed_at = None
+                task.close_reason = ""
+                task.close_note = ""
             save_tracked(task, actor.user)
             record_event(
                 actor,

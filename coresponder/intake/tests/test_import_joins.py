@@ -450,3 +450,32 @@ def test_the_preview_and_the_result_say_when_rows_were_sent_before_as_they_are(
     assert "0 new overdoses;" in html or "0 new overdoses," in html
     assert "Sent before, as it is, by the same source: nothing of it will be added" in html
     assert "It says the overdose was fatal" not in html
+
+
+def test_a_row_reporting_a_death_of_another_record_holds_it_in_preview_commit_and_result(
+    pco: Program, importer: User, known: dict[str, Any], settings: Any, tmp_path: Path
+) -> None:
+    # The hospital's row names another record of Bridget (spelt as the hospital spells her).
+    other = Person.objects.create(
+        given_name="Bridget", family_name="OBrien", birth_date=dt.date(1990, 4, 7)
+    )
+    other.participations.create(program=pco, first_seen_at=POLICE_AT)
+    fatal = [line(25, "Hospital", "Bridget", "OBrien", "04/07/1990", Fatal="yes")]
+    settings.VAR_DIR = tmp_path
+    client = signed_in(importer)
+    upload = SimpleUploadedFile("od.csv", csv_bytes(fatal), content_type="text/csv")
+    client.post("/intake/import/pco/", {"file": upload, "source": ""})
+    client.post("/intake/import/pco/map/", {k: v for k, v in suggest_mapping(HEADER).items()})
+    html = client.get("/intake/import/pco/preview/").content.decode()
+    assert (
+        "It says the overdose was fatal, but names another record than the overdose&#x27;s "
+        "person: nobody will be marked dead until a coordinator decides" in html
+    )
+    done = client.post("/intake/import/pco/preview/", {"confirm": "1"}, follow=True)
+    page = done.content.decode()
+    assert "Reports of a death naming another record than the overdose" in page, page[-3000:]
+    assert not Overdose.objects.get(pk=known["police"].overdose.pk).fatal
+    assert not Person.objects.filter(deceased_on__isnull=False).exists()
+    assert not OutreachTask.objects.filter(target=OutreachTask.Target.FAMILY).exists()
+    (pair,) = MatchCandidate.objects.all()
+    assert pair.evidence["death_reported"]["named"] == other.pk

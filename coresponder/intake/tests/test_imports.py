@@ -264,6 +264,7 @@ def test_100_good_rows_import_100_referrals(pco: Program, importer: User) -> Non
         "overdoses_created": 100,
         "overdoses_merged": 0,
         "tasks_opened": 100,
+        "deaths_held": 0,
         "sent_before": 0,
     }
     referrals = Referral.objects.filter(program=pco, pathway="naloxone_plus", channel="import")

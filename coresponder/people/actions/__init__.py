@@ -190,16 +190,6 @@ def add_reported_person(actor: Actor, fields: Mapping[str, Any]) -> Person:
     return person
 
 
-def record_death(actor: Actor, person: Person, died_on: dt.date) -> None:
-    """A fatal overdose's day of death, on the person, unless a day is already recorded;
-    inside the action that records the overdose, whose role check covers it."""
-    if person.deceased_on is not None:
-        return
-    person.deceased_on = died_on
-    save_tracked(person, actor.user)
-    record_event(actor, "change", obj=person, person_id=person.pk, fields=["deceased_on"])
-
-
 def create_person(actor: Actor, program: Program, data: PersonInput) -> Person:
     """A new participant, known from now on to `program`."""
     role = role_in(actor.user, program)

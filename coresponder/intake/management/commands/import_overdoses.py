@@ -143,6 +143,13 @@ class Command(BaseCommand):
                 if counts.sent_before
                 else ""
             )
+            + (
+                f" {counts.deaths_held} reports of a death name another record than the "
+                "overdose's person: nobody is marked dead until a coordinator decides on the "
+                "pair under Possible duplicates."
+                if counts.deaths_held
+                else ""
+            )
         )
 
     def _print_rows(self, rows: list[RowResult], options: ImportOptions) -> None:

@@ -1,0 +1,228 @@
+"""A report of a death that names another record than the overdose's person marks nobody dead
+until a coordinator says whose death it is.
+
+The police know the overdose as Bridget's (one record); the hospital's report that she died
+names another record of a Bridget O'Brien. They may be one person written twice, or two (a
+mother and daughter of one name, both at the scene). Marking the overdose's person dead on
+the report's word would close the follow-up of someone who may be alive, and open one for
+their family.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from coresponder.conftest import member_of
+from coresponder.core.audit import Actor
+from coresponder.core.models import AuditEvent
+from coresponder.domain.vocabulary import Role
+from coresponder.identity.actions import MatchDecision, decide_match, merge_people, unmerge
+from coresponder.identity.models import MatchCandidate
+from coresponder.intake.actions import record_referral
+from coresponder.intake.inputs import ReferralInput
+from coresponder.intake.models import Overdose
+from coresponder.outreach.models import OutreachTask
+from coresponder.people.models import Person
+from coresponder.programs.models import Program, User
+
+pytestmark = pytest.mark.django_db
+
+POLICE_AT = dt.datetime(2026, 3, 14, 22, 5, tzinfo=dt.UTC)
+SCENE = {"latitude": 41.9584, "longitude": -70.6673}
+BRIDGET = {"given_name": "Bridget", "family_name": "O'Brien", "birth_date": dt.date(1990, 4, 7)}
+
+
+@pytest.fixture
+def officer(pco: Program) -> User:
+    return member_of(pco, Role.OFFICER, "pco-officer")
+
+
+@pytest.fixture
+def coordinator(pco: Program) -> User:
+    return member_of(pco, Role.COORDINATOR, "pco-coordinator")
+
+
+def record(user: User, program: Program, person: dict[str, Any], source: str, **od: Any) -> Any:
+    at = POLICE_AT + dt.timedelta(minutes=od.pop("minutes", 0))
+    payload = {
+        "pathway": "naloxone_plus",
+        "received_at": at + dt.timedelta(minutes=10),
+        "person": person,
+        "overdose": {"occurred_at": at, "fatal": False, "source": source, **SCENE, **od},
+    }
+    return record_referral(
+        Actor(user=user, where="test"), program, ReferralInput.from_dict(payload), channel="api"
+    )
+
+
+def two_records_and_a_death(pco: Program, officer: User) -> tuple[Person, Person, Any]:
+    """Bridget's overdose as the police know it, and the hospital's death naming the other."""
+    known = Person.objects.create(**BRIDGET, address="12 Elm St")
+    named = Person.objects.create(**BRIDGET, address="12 Elm Street")
+    for person in (known, named):
+        person.participations.create(program=pco, first_seen_at=POLICE_AT)
+    police = record(officer, pco, {"id": known.pk}, "police")
+    assert police.person == known
+    death = record(officer, pco, {"id": named.pk}, "hospital", minutes=25, fatal=True)
+    assert death.overdose_merged and death.overdose == police.overdose
+    return known, named, death
+
+
+def test_nobody_is_marked_dead_and_the_pair_waits_with_the_death_named(
+    pco: Program, officer: User
+) -> None:
+    known, named, death = two_records_and_a_death(pco, officer)
+    overdose = Overdose.objects.get()
+    assert not overdose.fatal
+    known.refresh_from_db()
+    named.refresh_from_db()
+    assert known.deceased_on is None and named.deceased_on is None
+    # Her follow-up stays open; nobody visits her family yet.
+    [visit] = OutreachTask.objects.all()
+    assert visit.status == OutreachTask.Status.OPEN
+    assert visit.target == OutreachTask.Target.PARTICIPANT
+    assert death.death_held and not death.task_opened
+    (pair,) = MatchCandidate.objects.all()
+    assert {pair.person_a_id, pair.person_b_id} == {known.pk, named.pk}
+    assert pair.evidence["death_reported"] == {
+        "overdose": overdose.pk,
+        "program": "pco",
+        "on": "2026-03-14",
+        "named": named.pk,
+        "reported_by": "hospital",
+    }
+    held = AuditEvent.objects.get(
+        action="change", object_type="intake.overdose", detail__death_held=True
+    )
+    assert held.person_id == known.pk and held.detail["named_person"] == named.pk
+
+
+def test_merging_the_pair_records_the_death_and_follows_up_the_family(
+    pco: Program, officer: User, coordinator: User
+) -> None:
+    known, named, _death = two_records_and_a_death(pco, officer)
+    pair = MatchCandidate.objects.get()
+    decide_match(Actor(user=coordinator, where="test"), pair, MatchDecision.MERGE, pair.version)
+    overdose = Overdose.objects.get()
+    assert overdose.fatal
+    kept = Person.objects.get(pk=pair.person_a_id)
+    assert kept.deceased_on == dt.date(2026, 3, 14)
+    visit = OutreachTask.objects.get(target=OutreachTask.Target.PARTICIPANT)
+    assert visit.status == OutreachTask.Status.CLOSED
+    family = OutreachTask.objects.get(target=OutreachTask.Target.FAMILY)
+    assert family.status == OutreachTask.Status.OPEN and family.person_id == kept.pk
+
+
+def test_a_merge_made_another_way_records_the_death_too(
+    pco: Program, officer: User, coordinator: User
+) -> None:
+    known, named, _death = two_records_and_a_death(pco, officer)
+    merge_people(Actor(user=coordinator, where="test"), named, known, {"source": "batch"})
+    assert Overdose.objects.get().fatal
+    named.refresh_from_db()
+    assert named.deceased_on == dt.date(2026, 3, 14)
+
+
+def test_two_people_the_death_is_the_named_records_and_the_other_stays_followed(
+    pco: Program, officer: User, coordinator: User
+) -> None:
+    known, named, _death = two_records_and_a_death(pco, officer)
+    named_visit = OutreachTask.objects.create(
+        program=pco,
+        person=named,
+        target=OutreachTask.Target.PARTICIPANT,
+        status=OutreachTask.Status.OPEN,
+        window_start=POLICE_AT,
+        window_end=POLICE_AT + dt.timedelta(days=3),
+    )
+    pair = MatchCandidate.objects.get()
+    decide_match(Actor(user=coordinator, where="test"), pair, MatchDecision.REJECT, pair.version)
+    known.refresh_from_db()
+    named.refresh_from_db()
+    assert named.deceased_on == dt.date(2026, 3, 14)
+    assert known.deceased_on is None
+    assert not Overdose.objects.get().fatal
+    named_visit.refresh_from_db()
+    assert named_visit.status == OutreachTask.Status.CLOSED
+    known_visit = OutreachTask.objects.get(person=known)
+    assert known_visit.status == OutreachTask.Status.OPEN
+    assert any(
+        "deceased_on" in event.fields
+        for event in AuditEvent.objects.filter(action="change", person_id=named.pk)
+    )
+
+
+def test_a_pair_decided_apart_before_takes_the_death_on_the_named_record_at_once(
+    pco: Program, officer: User, coordinator: User
+) -> None:
+    known = Person.objects.create(**BRIDGET, address="12 Elm St")
+    named = Person.objects.create(**BRIDGET, address="12 Elm Street")
+    for person in (known, named):
+        person.participations.create(program=pco, first_seen_at=POLICE_AT)
+    record(officer, pco, {"id": known.pk}, "police")
+    first, second = sorted((known, named), key=lambda p: p.pk)
+    MatchCandidate.objects.create(
+        person_a=first,
+        person_b=second,
+        probability=0.9,
+        status=MatchCandidate.Status.REJECTED,
+        evidence={},
+    )
+    death = record(officer, pco, {"id": named.pk}, "hospital", minutes=25, fatal=True)
+    known.refresh_from_db()
+    named.refresh_from_db()
+    assert named.deceased_on == dt.date(2026, 3, 14) and known.deceased_on is None
+    assert not Overdose.objects.get().fatal
+    assert death.death_held
+    assert OutreachTask.objects.get(person=known).status == OutreachTask.Status.OPEN
+
+
+def test_the_review_page_says_whose_death_waits_on_the_decision(
+    pco: Program, officer: User, coordinator: User, client: Any
+) -> None:
+    known, named, _death = two_records_and_a_death(pco, officer)
+    client.force_login(coordinator)
+    html = client.get("/people/matches/").content.decode()
+    assert "A report of a fatal overdose on 14 Mar 2026 (Hospital) named person" in html
+    assert "Nobody is marked dead until you decide" in html
+
+
+def test_undoing_the_merge_puts_the_death_back_to_wait_on_the_decision(
+    pco: Program, officer: User, coordinator: User
+) -> None:
+    known, named, _death = two_records_and_a_death(pco, officer)
+    pair = MatchCandidate.objects.get()
+    actor = Actor(user=coordinator, where="test")
+    merge = decide_match(actor, pair, MatchDecision.MERGE, pair.version)
+    assert merge is not None and Overdose.objects.get().fatal
+    unmerge(actor, merge)
+    assert not Overdose.objects.get().fatal
+    assert not Person.objects.filter(deceased_on__isnull=False).exists()
+    visit = OutreachTask.objects.get(target=OutreachTask.Target.PARTICIPANT)
+    assert visit.status == OutreachTask.Status.OPEN
+    assert (visit.closed_at, visit.close_reason, visit.close_note) == (None, "", "")
+    family = OutreachTask.objects.get(target=OutreachTask.Target.FAMILY)
+    assert family.status == OutreachTask.Status.CANCELLED
+    pair.refresh_from_db()
+    assert pair.status == MatchCandidate.Status.PENDING
+    # Decided again, the other way: the death is the named record's.
+    decide_match(actor, pair, MatchDecision.REJECT, pair.version)
+    named.refresh_from_db()
+    assert named.deceased_on == dt.date(2026, 3, 14)
+
+
+def test_the_api_names_the_death_waiting_on_the_pair(
+    pco: Program, officer: User, coordinator: User, api_client_for: Any
+) -> None:
+    known, named, _death = two_records_and_a_death(pco, officer)
+    body = api_client_for(coordinator).get("/api/v1/match-candidates").json()
+    (item,) = body["items"]
+    assert item["death_reported"] == {
+        "overdose_id": Overdose.objects.get().pk,
+        "died_on": "2026-03-14",
+        "named_person_id": named.pk,
+        "reported_by": "hospital",
+    }
