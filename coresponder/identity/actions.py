@@ -40,6 +40,7 @@ from coresponder.outreach.actions import (
     TaskAsItWas,
     cancel_tasks,
     changed_since,
+    close_follow_ups_of_the_dead,
     escalate_duplicate_tasks,
     follow_up_death,
     refresh_tiers_of_people,
@@ -111,7 +112,7 @@ class DeathLearned(TypedDict):
     """A held death a merge recorded, kept for its undoing: the overdose made fatal, the
     follow-ups it closed or escalated as they were, and those it opened (the family's)."""
 
-    overdose: int
+    overdose: int | None  # None for the merged record's own death, carried to the kept
     on: str
     tasks: list[TaskAsItWas]
     opened: list[int]
@@ -814,7 +815,9 @@ def merge_people(actor: Actor, keep: Person, other: Person, evidence: Evidence) 
         SourceRecord.objects.filter(pk__in=records).update(person=keep, version=F("version") + 1)
         PersonKey.objects.filter(source_record_id__in=records).update(person=keep)
         folded["tasks"] = escalate_duplicate_tasks(actor, keep)
-        folded["deaths"] = _learn_deaths_held_for(actor, keep, other)
+        folded["deaths"] = _learn_deaths_held_for(actor, keep, other) + _carry_death(
+            actor, keep, other
+        )
         other.merged_into = keep
         save_tracked(other, actor.user)
         merge.source_record_ids = records
@@ -951,13 +954,27 @@ def _learn_deaths_held_for(actor: Actor, keep: Person, other: Person) -> list[De
     return learned
 
 
+def _carry_death(actor: Actor, keep: Person, other: Person) -> list[DeathLearned]:
+    """The merged record's day of death, on the kept person who had none: one person, dead,
+    whose open follow-ups close (nobody is to visit someone recorded dead)."""
+    if other.deceased_on is None or keep.deceased_on is not None:
+        return []
+    record_death(actor, keep, other.deceased_on)
+    closed = close_follow_ups_of_the_dead(actor, keep)
+    return [{"overdose": None, "on": other.deceased_on.isoformat(), "tasks": closed, "opened": []}]
+
+
 def _unlearn_deaths(actor: Actor, keep: Person, deaths: list[DeathLearned]) -> None:
     """Undo what a merge's recorded deaths changed: the death goes back to waiting on the
     decision, as the pair goes back to the review."""
     for death in reversed(deaths):
         cancel_tasks(actor, death["opened"], keep.pk, "merge undone")
         restore_tasks(actor, death["tasks"], keep.pk)
-        overdose = Overdose.objects.filter(pk=death["overdose"]).first()
+        overdose = (
+            Overdose.objects.filter(pk=death["overdose"]).first()
+            if death["overdose"] is not None
+            else None
+        )
         if overdose is not None and overdose.fatal:
             overdose.fatal = False
             save_tracked(overdose, actor.user)

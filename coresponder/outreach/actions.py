@@ -165,6 +165,19 @@ def follow_up_death(
     return follow_up_referral(actor, program, person, referral, overdose)
 
 
+def close_follow_ups_of_the_dead(actor: Actor, person: Person) -> list[TaskAsItWas]:
+    """A person now recorded as dead (a merge with the record of their death): their open
+    follow-ups in every program close, the family's aside. Returns each as it was, so the
+    merge can be undone."""
+    before: list[TaskAsItWas] = []
+    for task in OutreachTask.objects.filter(
+        person=person, target=OutreachTask.Target.PARTICIPANT, status__in=QUEUE_STATUSES
+    ).select_related("program"):
+        before.append({"pk": task.pk, "status": task.status, "escalations": task.escalations})
+        _close(actor, task, CloseReason.OTHER.value, "The person is recorded as dead.")
+    return before
+
+
 def _task_changed(actor: Actor, task: OutreachTask, detail: dict[str, Any]) -> None:
     """The change to a task, audited under its program and person."""
     record_event(

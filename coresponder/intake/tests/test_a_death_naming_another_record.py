@@ -6,6 +6,8 @@ names another record of a Bridget O'Brien. They may be one person written twice,
 mother and daughter of one name, both at the scene). Marking the overdose's person dead on
 the report's word would close the follow-up of someone who may be alive, and open one for
 their family.
+
+A merge of two records, one of them recorded as dead, keeps the death on the person kept.
 """
 
 from __future__ import annotations
@@ -226,3 +228,35 @@ def test_the_api_names_the_death_waiting_on_the_pair(
         "named_person_id": named.pk,
         "reported_by": "hospital",
     }
+
+
+def test_merging_the_record_of_a_death_into_a_living_one_keeps_the_death_and_undoes_cleanly(
+    pco: Program, officer: User, coordinator: User
+) -> None:
+    # The same woman written twice: the earlier record has a visit pending; the later one
+    # died in another overdose. Kept is the earlier record, which had no death on it.
+    earlier = Person.objects.create(**BRIDGET, address="12 Elm St")
+    later = Person.objects.create(**BRIDGET, address="12 Elm Street")
+    for person in (earlier, later):
+        person.participations.create(program=pco, first_seen_at=POLICE_AT)
+    record(officer, pco, {"id": earlier.pk}, "police")
+    record(officer, pco, {"id": later.pk}, "hospital", minutes=60 * 24 * 2, fatal=True)
+    later.refresh_from_db()
+    assert later.deceased_on == dt.date(2026, 3, 16)
+    [visit] = OutreachTask.objects.filter(person=earlier)
+    actor = Actor(user=coordinator, where="test")
+    merge = merge_people(actor, earlier, later, {"source": "batch"})
+    earlier.refresh_from_db()
+    assert earlier.deceased_on == dt.date(2026, 3, 16)
+    visit.refresh_from_db()
+    assert visit.status == OutreachTask.Status.CLOSED
+    assert visit.close_note == "The person is recorded as dead."
+    # The family's follow-up after the death stays open.
+    family = OutreachTask.objects.get(target=OutreachTask.Target.FAMILY)
+    assert family.status == OutreachTask.Status.OPEN
+    unmerge(actor, merge)
+    earlier.refresh_from_db()
+    later.refresh_from_db()
+    assert earlier.deceased_on is None and later.deceased_on == dt.date(2026, 3, 16)
+    visit.refresh_from_db()
+    assert visit.status == OutreachTask.Status.OPEN and visit.closed_at is None
