@@ -84,6 +84,7 @@ def import_nemsis(
             overdoses_created=counts.overdoses_created,
             overdoses_merged=counts.overdoses_merged,
             tasks_opened=counts.tasks_opened,
+            deaths_held=counts.deaths_held,
         )
         save_tracked(record, actor.user)
         record_event(

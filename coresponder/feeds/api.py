@@ -29,6 +29,10 @@ class NemsisImportOut(Schema):
     overdoses_created: int
     overdoses_merged: int = Field(description="Reports joined to an overdose already known")
     tasks_opened: int
+    deaths_held: int = Field(
+        description="Reports of a death naming another record than the overdose's person: "
+        "nobody is marked dead until a coordinator decides on the two records"
+    )
 
 
 class CadCallOut(Schema):
@@ -75,6 +79,7 @@ def _nemsis_out(record: NemsisImport) -> dict[str, Any]:
         "overdoses_created": record.overdoses_created,
         "overdoses_merged": record.overdoses_merged,
         "tasks_opened": record.tasks_opened,
+        "deaths_held": record.deaths_held,
     }
 
 

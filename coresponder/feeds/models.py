@@ -36,6 +36,8 @@ class NemsisImport(Tracked):
     overdoses_created = models.PositiveIntegerField(default=0)
     overdoses_merged = models.PositiveIntegerField(default=0)
     tasks_opened = models.PositiveIntegerField(default=0)
+    # Reports of a death naming another record than the overdose's person, held for review.
+    deaths_held = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -876,12 +876,29 @@ def day_of_death(overdose: Overdose) -> dt.date:
 
 
 def learn_fatal(
-    actor: Actor, overdose: Overdose, person: Person, referral: Referral, reported_by: str
+    actor: Actor,
+    overdose: Overdose,
+    person: Person,
+    referral: Referral,
+    reported_by: str,
+    learned_at: dt.datetime,
 ) -> OutreachTask | None:
     """A report says the overdose known as survived was fatal: the overdose, the person's
     day of death and their follow-up say so (a report saying the opposite of a fatal one
-    changes nothing: a death is not undone by a form)."""
-    overdose.fatal = True
+    changes nothing: a death is not undone by a form). The family's follow-up window
+    counts from `learned_at` where the overdose's own had closed by then."""
+    _mark_fatal(actor, overdose, person, True, {"reported_by": reported_by})
+    record_death(actor, person, day_of_death(overdose))
+    return follow_up_death(
+        actor, overdose.program, person, referral, overdose, learned_at=learned_at
+    )
+
+
+def _mark_fatal(
+    actor: Actor, overdose: Overdose, person: Person, fatal: bool, why: dict[str, Any]
+) -> None:
+    """The overdose fatal, or back to survived, audited under its person and program."""
+    overdose.fatal = fatal
     save_tracked(overdose, actor.user)
     record_event(
         actor,
@@ -890,10 +907,8 @@ def learn_fatal(
         person_id=person.pk,
         program_slug=overdose.program.slug,
         fields=["referral"],
-        detail={"fatal": True, "reported_by": reported_by},
+        detail={"fatal": fatal, **why},
     )
-    record_death(actor, person, day_of_death(overdose))
-    return follow_up_death(actor, overdose.program, person, referral, overdose)
 
 
 def record_death_of_named(actor: Actor, death: DeathReported) -> None:
@@ -940,7 +955,8 @@ def _learn_deaths_held_for(actor: Actor, keep: Person, other: Person) -> list[De
             continue
         before = tasks_as_they_are(overdose.program, keep)
         newest = max((t["pk"] for t in before), default=0)
-        learn_fatal(actor, overdose, keep, overdose.referral, death["reported_by"])
+        # Held until now, the death is learned by the decision.
+        learn_fatal(actor, overdose, keep, overdose.referral, death["reported_by"], timezone.now())
         learned.append(
             {
                 "overdose": overdose.pk,
@@ -976,17 +992,7 @@ def _unlearn_deaths(actor: Actor, keep: Person, deaths: list[DeathLearned]) -> N
             else None
         )
         if overdose is not None and overdose.fatal:
-            overdose.fatal = False
-            save_tracked(overdose, actor.user)
-            record_event(
-                actor,
-                "change",
-                obj=overdose,
-                person_id=keep.pk,
-                program_slug=overdose.program.slug,
-                fields=["referral"],
-                detail={"fatal": False, "death_held": True, "why": "merge undone"},
-            )
+            _mark_fatal(actor, overdose, keep, False, {"death_held": True, "why": "merge undone"})
         if keep.deceased_on is not None and keep.deceased_on.isoformat() == death["on"]:
             keep.deceased_on = None
             save_tracked(keep, actor.user)

@@ -811,7 +811,14 @@ def _join_overdose(
                 death_held = True
                 _hold_death(actor, program, known, person, named, given, evidence)
             else:
-                task = learn_fatal(actor, known, person, referral, _overdose_of(given).source or "")
+                # A file is learned of when it is imported; a report sent or typed says when.
+                learned = (
+                    timezone.now()
+                    if channel == Referral.Channel.IMPORT
+                    else _checked(given.received_at)
+                )
+                source = _overdose_of(given).source or ""
+                task = learn_fatal(actor, known, person, referral, source, learned)
     elif data.id is None:
         # The same record sent again may still spell the person anew (a phone added).
         _keep_new_spelling(actor, program, person, given, channel)

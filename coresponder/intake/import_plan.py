@@ -74,8 +74,9 @@ class RowPlan:
     names_another: bool = False
     # The same source sent this record before, as it is: the commit adds nothing of it.
     sent_before: bool = False
-    # A new overdose whose follow-up window closed before the file came: any follow-up it
-    # opens has its window from the commit.
+    # A new overdose (or a death of one already known, for the family) whose follow-up
+    # window closed before the file came: any follow-up it opens has its window from the
+    # commit.
     late_report: bool = False
 
     @property
@@ -266,8 +267,11 @@ def plan_rows(
                 else fatal.get(plan.joins_row or 0, True)
             )
             plan.reports_death = fatal[number] and not joined_fatal and not plan.sent_before
+            # A new overdose opens a follow-up; a death it reports of one already known opens
+            # the family's (unless it waits on a coordinator's decision of whose it is).
+            opens = plan.new_overdose or (plan.reports_death and not plan.names_another)
             plan.late_report = (
-                plan.new_overdose and not plan.sent_before and _arrives_late(program, referral, now)
+                opens and not plan.sent_before and _arrives_late(program, referral, now)
             )
             plans[number] = plan
     return plans

@@ -64,10 +64,15 @@ def follow_up_referral(
     person: Person,
     referral: Referral,
     overdose: Overdose | None,
+    *,
+    learned_at: dt.datetime | None = None,
 ) -> OutreachTask | None:
     """Follow-up on the preset's window for an eligible referral; after a fatal overdose,
     to the family. A repeat contact while a task is open escalates it rather than opening
-    a second. None when the preset asks no follow-up for this referral."""
+    a second. None when the preset asks no follow-up for this referral.
+
+    `learned_at` is when the program learned what calls for it, where that is not the
+    referral's own arrival (a later report that the overdose was fatal)."""
     follow_up = program.rules.follow_up
     if follow_up is None or referral.pathway not in follow_up.pathways:
         return None
@@ -82,7 +87,7 @@ def follow_up_referral(
         else (referral.received_at)
     )
     # A file is learned of when it is imported; a referral sent or typed says when it came.
-    learned = (
+    learned = learned_at or (
         timezone.now() if referral.channel == Referral.Channel.IMPORT else referral.received_at
     )
     start, end, late = follow_up_window(
@@ -144,6 +149,8 @@ def follow_up_death(
     person: Person,
     referral: Referral | None,
     overdose: Overdose | None,
+    *,
+    learned_at: dt.datetime | None = None,
 ) -> OutreachTask | None:
     """A later report says the overdose was fatal: the person's open follow-ups in the
     program close (nobody is to visit someone reported dead, whichever overdose a visit
@@ -151,7 +158,10 @@ def follow_up_death(
     overdoses with the family, the family's opens. Inside the action that learned it.
 
     Without a referral and an overdose of this person (a death a coordinator placed on
-    another record than the overdose's), the follow-ups close and no family's opens."""
+    another record than the overdose's), the follow-ups close and no family's opens. The
+    family's window counts from `learned_at`, when the death was learned, where the
+    referral's own window closed before that: a death reported days later is not followed
+    up in a window that had closed."""
     note = "A later report of this overdose says it was fatal."
     for task in OutreachTask.objects.filter(
         program=program,
@@ -162,7 +172,7 @@ def follow_up_death(
         _close(actor, task, CloseReason.OTHER.value, note)
     if referral is None or overdose is None or not referral.eligible:
         return None
-    return follow_up_referral(actor, program, person, referral, overdose)
+    return follow_up_referral(actor, program, person, referral, overdose, learned_at=learned_at)
 
 
 def close_follow_ups_of_the_dead(actor: Actor, person: Person) -> list[TaskAsItWas]:

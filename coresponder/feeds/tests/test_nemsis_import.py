@@ -392,3 +392,38 @@ def test_a_report_sent_again_saying_the_patient_died_is_taken_as_the_agencys_cor
         dataset(report("PCR-1", naloxone=[IMPROVED], eScene__11=GPS, eArrest__18="3018001")),
     )
     assert again.already_imported == 1 and OverdoseReport.objects.count() == 2
+
+
+def test_a_report_of_a_death_naming_another_record_is_counted_as_held(
+    pco: Program, api_client_for: Any
+) -> None:
+    # A coordinator's upload: the program's people are theirs to link reports to.
+    coordinator = member_of(pco, Role.COORDINATOR, "coordinator-pco")
+    police = ReferralInput(
+        pathway="naloxone_plus",
+        received_at=WHEN + dt.timedelta(minutes=30),
+        person=PersonInput(given_name="Ann", family_name="O'Ray", birth_date=dt.date(1980, 3, 5)),
+        overdose=OverdoseInput(occurred_at=WHEN, fatal=False, source="police"),
+    )
+    known = record_referral(Actor(user=coordinator, where="test"), pco, police, channel="api")
+    # Another record of Ann, spelt as the agency spells her: the report names that one.
+    other = Person.objects.create(
+        given_name="Ann", family_name="ORay", birth_date=dt.date(1980, 3, 5)
+    )
+    other.participations.create(program=pco, first_seen_at=WHEN)
+    died = dataset(
+        report(
+            "PCR-9",
+            given="Ann",
+            family="ORay",
+            birth="1980-03-05",
+            naloxone=[IMPROVED],
+            eArrest__18="3018001",
+        )
+    )
+    answer = push(api_client_for(coordinator), died)
+    assert answer.status_code == 201, answer.content
+    assert (answer.json()["overdoses_merged"], answer.json()["deaths_held"]) == (1, 1)
+    assert NemsisImport.objects.get().deaths_held == 1
+    assert known.overdose is not None and not Overdose.objects.get(pk=known.overdose.pk).fatal
+    assert not Person.objects.filter(deceased_on__isnull=False).exists()

@@ -14,6 +14,8 @@ from coresponder.intake.actions import record_referral
 from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Overdose, Referral
 from coresponder.intake.tests.test_imports import (
+    LAT,
+    LON,
     commit,
     csv_bytes,
     mapping_form,
@@ -128,3 +130,76 @@ def test_a_referral_sent_says_when_the_program_learned_of_it(pco: Program, impor
     # Received a week ago and typed in only now: the program knew in time; its window stands.
     assert typed_late.outreach_task is not None
     assert not typed_late.outreach_task.window_from_report
+
+
+def police_report_of_pat1(pco: Program, user: User, occurred: dt.datetime) -> None:
+    """Pat1 Lee's overdose as the police sent it at the time (row 1's person and place)."""
+    record_referral(
+        Actor(user=user),
+        pco,
+        ReferralInput.from_dict(
+            {
+                "pathway": "naloxone_plus",
+                "received_at": occurred + dt.timedelta(minutes=10),
+                "person": {
+                    "given_name": "Pat1",
+                    "family_name": "Lee",
+                    "birth_date": dt.date(1980, 1, 2),
+                },
+                "overdose": {
+                    "occurred_at": occurred,
+                    "fatal": False,
+                    "source": "police",
+                    "latitude": round(LAT + 0.0001, 6),
+                    "longitude": LON,
+                },
+            }
+        ),
+        channel=Referral.Channel.API,
+    )
+
+
+def test_a_death_reported_days_later_gives_the_family_a_window_that_is_still_open(
+    pco: Program, importer: User
+) -> None:
+    occurred = timezone.now() - dt.timedelta(days=6)
+    police_report_of_pat1(pco, importer, occurred)
+    sent = timezone.now() - dt.timedelta(minutes=5)
+    died = ReferralInput.from_dict(
+        {
+            "pathway": "naloxone_plus",
+            "received_at": sent,
+            "person": {"given_name": "Pat1", "family_name": "Lee", "birth_date": "1980-01-02"},
+            "overdose": {
+                "occurred_at": occurred,
+                "fatal": True,
+                "source": "hospital",
+                "latitude": round(LAT + 0.0001, 6),
+                "longitude": LON,
+            },
+        }
+    )
+    result = record_referral(Actor(user=importer), pco, died, channel=Referral.Channel.API)
+    assert result.overdose_merged
+    family = OutreachTask.objects.get(target=OutreachTask.Target.FAMILY)
+    # The overdose's own window closed days ago; the family's counts from the report.
+    assert family.window_from_report and family.window_start == sent
+    assert family.window_end > timezone.now()
+
+
+def test_a_file_reporting_a_death_days_later_says_so_and_opens_the_familys_window_then(
+    pco: Program, importer: User, var_dir: Path
+) -> None:
+    occurred = timezone.now() - dt.timedelta(days=6)
+    police_report_of_pat1(pco, importer, occurred)
+    fatal = row(1, **{"Incident Date/Time": occurred.isoformat(), "Fatal": "yes"})
+    client = signed_in(importer)
+    upload(client, csv_bytes([fatal]))
+    client.post("/intake/import/pco/map/", mapping_form())
+    html = client.get("/intake/import/pco/preview/").content.decode()
+    assert "Joins the overdose already known" in html
+    assert "It comes after its follow-up window closed" in html
+    before = timezone.now()
+    commit(importer, pco, csv_bytes([fatal]))
+    family = OutreachTask.objects.get(target=OutreachTask.Target.FAMILY)
+    assert family.window_from_report and before <= family.window_start <= timezone.now()

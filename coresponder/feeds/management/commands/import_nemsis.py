@@ -81,6 +81,13 @@ class Command(BaseCommand):
             f"not overdoses (counted, not stored); {record.referrals} referrals, "
             f"{record.overdoses_created} overdoses created, {record.overdoses_merged} joined to "
             f"an overdose already known, {record.tasks_opened} outreach tasks opened."
+            + (
+                f" {record.deaths_held} reports of a death name another record than the "
+                "overdose's person: nobody is marked dead until a coordinator decides on the "
+                "pair under Possible duplicates."
+                if record.deaths_held
+                else ""
+            )
         )
 
     def _say_errors(self, lines: list[str]) -> None:
