@@ -81,12 +81,19 @@ def has_history(access: PersonAccess) -> bool:
 
 
 def person_timeline(access: PersonAccess) -> list[dict[str, Any]]:
-    """Every dated fact of the person the reader may see, in their programs, newest first."""
+    """Every dated fact of the person the reader may see, in their programs, newest first.
+
+    Each kind of fact is read once for every program the reader sees it in, and each
+    program's facts as the reader's role in that program reads them."""
     programs = access.program_ids
     contact = access.shows(G.CONTACT)
+    shown = {program_id: _shown_in(access, program_id, contact) for program_id in programs}
+    referrals = [p for p in programs if shown[p].referral]
     entries: list[dict[str, Any]] = []
-    for program_id in programs:
-        entries += _program_entries(access, program_id, contact)
+    entries += _referral_entries(access, referrals, shown)
+    entries += _overdose_entries(access, referrals, shown)
+    entries += _outreach_entries(access, [p for p in programs if shown[p].outreach], shown)
+    entries += _encounter_entries(access, programs, shown)
     entries += _service_referral_entries(access, programs)
     if shows_consents(access):
         entries += _consent_entries(access)
@@ -95,10 +102,10 @@ def person_timeline(access: PersonAccess) -> list[dict[str, Any]]:
     return _on_program_clocks(access, entries)
 
 
-def _program_entries(access: PersonAccess, program_id: int, contact: bool) -> list[dict[str, Any]]:
-    """One program's facts, as the reader's role in that program reads them."""
+def _shown_in(access: PersonAccess, program_id: int, contact: bool) -> _Shown:
+    """What the reader's role in one program reads of the person's facts there."""
     referral = access.shows(G.REFERRAL, program_id)
-    shown = _Shown(
+    return _Shown(
         contact=contact,
         referral=referral,
         outreach=access.shows(G.OUTREACH, program_id),
@@ -106,15 +113,6 @@ def _program_entries(access: PersonAccess, program_id: int, contact: bool) -> li
         justice=referral and access.shows(G.JUSTICE, program_id),
         program_id=program_id,
     )
-    programs = [program_id]
-    entries: list[dict[str, Any]] = []
-    if shown.referral:
-        entries += _referral_entries(access, programs, shown)
-        entries += _overdose_entries(access, programs, shown)
-    if shown.outreach:
-        entries += _outreach_entries(access, programs, shown)
-    entries += _encounter_entries(access, programs, shown)
-    return entries
 
 
 def _on_program_clocks(access: PersonAccess, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -144,11 +142,14 @@ def _entry(
 
 
 def _referral_entries(
-    access: PersonAccess, programs: list[int], shown: _Shown
+    access: PersonAccess, programs: list[int], shown_in: dict[int, _Shown]
 ) -> list[dict[str, Any]]:
+    if not programs:
+        return []
     referrals = Referral.objects.filter(person=access.person, program_id__in=programs)
     entries = []
     for referral in referrals.select_related("program", "district", "call"):
+        shown = shown_in[referral.program_id]
         detail: dict[str, Any] = {
             "id": referral.pk,
             "pathway": referral.pathway,
@@ -182,9 +183,11 @@ def _call_facts(referral: Referral, shown: _Shown) -> dict[str, Any]:
 
 
 def _overdose_entries(
-    access: PersonAccess, programs: list[int], shown: _Shown
+    access: PersonAccess, programs: list[int], shown_in: dict[int, _Shown]
 ) -> list[dict[str, Any]]:
     """An overdose is the fact a naloxone-plus referral stands on; where it was is contact."""
+    if not programs:
+        return []
     overdoses = Overdose.objects.filter(person=access.person, program_id__in=programs)
     entries = []
     for overdose in overdoses.select_related("program"):
@@ -194,7 +197,7 @@ def _overdose_entries(
             "naloxone_doses": overdose.naloxone_doses,
             "referral_id": overdose.referral_id,
         }
-        if shown.contact and overdose.place:
+        if shown_in[overdose.program_id].contact and overdose.place:
             detail["place"] = overdose.place
         title = "Fatal overdose" if overdose.fatal else "Overdose"
         entries.append(
@@ -204,8 +207,10 @@ def _overdose_entries(
 
 
 def _outreach_entries(
-    access: PersonAccess, programs: list[int], shown: _Shown
+    access: PersonAccess, programs: list[int], shown_in: dict[int, _Shown]
 ) -> list[dict[str, Any]]:
+    if not programs:
+        return []
     tasks = (
         OutreachTask.objects.filter(person=access.person, program_id__in=programs)
         .select_related("program")
@@ -249,7 +254,7 @@ def _outreach_entries(
                 )
             )
         for attempt in task.attempts.all():
-            entries.append(_attempt_entry(attempt, slug, shown))
+            entries.append(_attempt_entry(attempt, slug, shown_in[task.program_id]))
     return entries
 
 
@@ -277,14 +282,27 @@ def _attempt_entry(attempt: Attempt, slug: str, shown: _Shown) -> dict[str, Any]
 
 
 def _encounter_entries(
-    access: PersonAccess, programs: list[int], shown: _Shown
+    access: PersonAccess, programs: list[int], shown_in: dict[int, _Shown]
 ) -> list[dict[str, Any]]:
     """Encounters took place (OUTREACH); what was found there is CLINICAL."""
-    encounters = list(
+    by_program: dict[int, list[Encounter]] = {}
+    for encounter in (
         Encounter.objects.filter(person=access.person, program_id__in=programs)
         .select_related("program")
         .prefetch_related("screenings")
-    )
+    ):
+        by_program.setdefault(encounter.program_id, []).append(encounter)
+    entries = []
+    for program_id, encounters in by_program.items():
+        entries += _program_encounter_entries(access, encounters, shown_in[program_id])
+    return entries
+
+
+def _program_encounter_entries(
+    access: PersonAccess, encounters: list[Encounter], shown: _Shown
+) -> list[dict[str, Any]]:
+    """One program's encounters, as the reader's role there reads them (the clinical
+    facts asked of the gate once for the program, and only where there are some)."""
     has_clinical = any(e.clinical_note or e.screenings.all() for e in encounters)
     clinical = clinical_shown(access, has_clinical, shown.program_id)
     withheld = access.decision(G.CLINICAL, shown.program_id) is GroupVisibility.WITHHELD

@@ -31,7 +31,7 @@ from coresponder.privacy.access import access_person
 from coresponder.privacy.models import Disclosure
 from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
-from coresponder.programs.models import Program
+from coresponder.programs.models import Membership, Program
 from coresponder.services.models import ServiceReferral
 
 pytestmark = pytest.mark.django_db
@@ -306,6 +306,36 @@ def test_the_timeline_costs_the_same_queries_however_long_the_history(world: Wor
     long, many = queries()
     assert many > few + 30
     assert long == short
+
+
+def test_the_timeline_costs_the_same_queries_however_many_programs_the_reader_sees_it_in(
+    world: World,
+) -> None:
+    coordinator = reader(world, Role.COORDINATOR)
+    consent_for(world, coordinator)
+    add_history(world, 2)
+    others = list(Program.objects.exclude(pk=world.program.pk).order_by("slug")[:2])
+
+    def queries() -> tuple[int, set[str]]:
+        access = access_person(coordinator, world.person.pk)
+        with CaptureQueriesContext(connection) as captured:
+            items = person_timeline(access)
+        return len(captured), {item["program"] for item in items}
+
+    one, seen = queries()
+    for program in others:
+        # The reader coordinates there too, and the person has a referral there.
+        Membership.objects.create(user=coordinator, program=program, role=Role.COORDINATOR)
+        world.person.participations.create(program=program, first_seen_at=timezone.now())
+        Referral.objects.create(
+            program=program,
+            person=world.person,
+            pathway="self_referral",
+            received_at=timezone.now() - dt.timedelta(days=3),
+        )
+    three, seen_three = queries()
+    assert seen_three == seen | {p.slug for p in others}
+    assert three == one
 
 
 def test_the_timeline_is_paged_by_fifty(world: World, api_client_for: Any) -> None:
