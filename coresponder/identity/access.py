@@ -6,13 +6,15 @@ coordinators (in any program) and administrators decide whether two records are 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import models
 from django.db.models import Q
 
 from coresponder.core.errors import NotVisible
+from coresponder.domain.policy import FieldGroup, GroupVisibility
 from coresponder.domain.vocabulary import Role
 from coresponder.identity.models import MatchCandidate, Merge, SourceRecord
 from coresponder.privacy.access import (
@@ -23,8 +25,55 @@ from coresponder.privacy.access import (
     role_grants,
     visible_people,
 )
+from coresponder.programs.models import Program
 
 DECIDERS = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+
+class DeathReported(TypedDict):
+    """A report of a fatal overdose that named another record than the overdose's person:
+    nobody is marked dead until a coordinator decides whether the two are one person."""
+
+    overdose: int
+    program: str  # the overdose's program
+    on: str  # the day of death on the program's clock, ISO
+    named: int  # the record the report named
+    reported_by: str  # the source (an overdose source code)
+
+
+def death_reported(evidence: Any) -> DeathReported | None:
+    """The death a pair's evidence holds for the decision, or None (none, or not as written)."""
+    death = evidence.get("death_reported") if isinstance(evidence, dict) else None
+    if not isinstance(death, dict):
+        return None
+    try:
+        dt.date.fromisoformat(str(death["on"]))
+        return {
+            "overdose": int(death["overdose"]),
+            "program": str(death["program"]),
+            "on": str(death["on"]),
+            "named": int(death["named"]),
+            "reported_by": str(death.get("reported_by") or ""),
+        }
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def death_shown(first: PersonAccess, second: PersonAccess, evidence: Any) -> DeathReported | None:
+    """The death waiting on a pair, for a reader who reads the overdose it reports: the
+    referral facts of its program, through the overdose's person (the one the report did
+    not name). A reader who sees the two people through another program learns nothing
+    of it."""
+    death = death_reported(evidence)
+    if death is None:
+        return None
+    overdose_person = second if death["named"] == first.person.pk else first
+    program = Program.objects.filter(slug=death["program"]).only("pk").first()
+    if program is None or program.pk not in overdose_person.program_ids:
+        return None
+    if overdose_person.decision(FieldGroup.REFERRAL, program.pk) is not GroupVisibility.SHOWN:
+        return None
+    return death
 
 
 def access_pair(user: Any, a_id: int, b_id: int) -> tuple[PersonAccess, PersonAccess]:

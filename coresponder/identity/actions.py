@@ -26,7 +26,7 @@ from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.intake import birth_year_from
 from coresponder.domain.linkage import Params, Record, blocking_keys, params_to_json
-from coresponder.identity.access import DECIDERS, access_pair
+from coresponder.identity.access import DECIDERS, DeathReported, access_pair, death_reported
 from coresponder.identity.models import (
     LINKAGE_FIELDS,
     LinkageModel,
@@ -77,17 +77,6 @@ class EvidenceRow(TypedDict, total=False):
     description: str  # the level in words, where the scorer gave it
 
 
-class DeathReported(TypedDict):
-    """A report of a fatal overdose that named another record than the overdose's person:
-    nobody is marked dead until a coordinator decides whether the two are one person."""
-
-    overdose: int
-    program: str  # the overdose's program
-    on: str  # the day of death on the program's clock, ISO
-    named: int  # the record the report named
-    reported_by: str  # the source (an overdose source code)
-
-
 class Evidence(TypedDict, total=False):
     """Why a pair was proposed or merged, as stored with it and shown on the review screen.
 
@@ -112,10 +101,11 @@ class DeathLearned(TypedDict):
     """A held death a merge recorded, kept for its undoing: the overdose made fatal, the
     follow-ups it closed or escalated as they were, and those it opened (the family's)."""
 
-    overdose: int | None  # None for the merged record's own death, carried to the kept
+    overdose: int | None  # None for a death recorded on a record before the merge
     on: str
     tasks: list[TaskAsItWas]
     opened: list[int]
+    recorded: NotRequired[bool]  # whether the merge recorded the day of death (else it was)
 
 
 class Folded(TypedDict):
@@ -506,6 +496,11 @@ def _pending_pair(first: Person, second: Person) -> MatchCandidate | None:
 def _refresh_candidate(
     actor: Actor, candidate: MatchCandidate, probability: float, evidence: Evidence
 ) -> None:
+    """The pair weighed anew; a death waiting on its decision still waits (a later report,
+    or a batch run, weighs the two records without knowing of it)."""
+    held = death_reported(candidate.evidence)
+    if held is not None and death_reported(evidence) is None:
+        evidence = {**evidence, "death_reported": held}
     candidate.probability = float(probability)
     candidate.evidence = evidence
     save_tracked(candidate, actor.user)
@@ -815,9 +810,10 @@ def merge_people(actor: Actor, keep: Person, other: Person, evidence: Evidence) 
         SourceRecord.objects.filter(pk__in=records).update(person=keep, version=F("version") + 1)
         PersonKey.objects.filter(source_record_id__in=records).update(person=keep)
         folded["tasks"] = escalate_duplicate_tasks(actor, keep)
-        folded["deaths"] = _learn_deaths_held_for(actor, keep, other) + _carry_death(
+        folded["deaths"] = _learn_deaths_held_for(actor, keep, other, moved) + _carry_death(
             actor, keep, other
         )
+        _move_held_deaths(actor, keep, other)
         other.merged_into = keep
         save_tracked(other, actor.user)
         merge.source_record_ids = records
@@ -838,24 +834,6 @@ def merge_people(actor: Actor, keep: Person, other: Person, evidence: Evidence) 
 
 
 # --- Deaths --------------------------------------------------------------------
-
-
-def death_reported(evidence: Any) -> DeathReported | None:
-    """The death a pair's evidence holds for the decision, or None (none, or not as written)."""
-    death = evidence.get("death_reported") if isinstance(evidence, dict) else None
-    if not isinstance(death, dict):
-        return None
-    try:
-        dt.date.fromisoformat(str(death["on"]))
-        return {
-            "overdose": int(death["overdose"]),
-            "program": str(death["program"]),
-            "on": str(death["on"]),
-            "named": int(death["named"]),
-            "reported_by": str(death.get("reported_by") or ""),
-        }
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 def record_death(actor: Actor, person: Person, died_on: dt.date) -> None:
@@ -920,6 +898,10 @@ def record_death_of_named(actor: Actor, death: DeathReported) -> None:
     program = Program.objects.filter(slug=death["program"]).first()
     if person is None or program is None:
         return
+    if Overdose.objects.filter(pk=death["overdose"], fatal=True).exists():
+        return  # the overdose's death was learned meanwhile, of its own person
+    # One overdose, one death: other reports of it naming other records wait no longer.
+    settle_held_deaths(actor, death["overdose"])
     record_death(actor, person, dt.date.fromisoformat(death["on"]))
     follow_up_death(actor, program, person, None, None)
     record_event(
@@ -934,13 +916,71 @@ def record_death_of_named(actor: Actor, death: DeathReported) -> None:
     )
 
 
-def _learn_deaths_held_for(actor: Actor, keep: Person, other: Person) -> list[DeathLearned]:
+def settle_held_deaths(actor: Actor, overdose_id: int, *, but: Q | None = None) -> None:
+    """The overdose's death is placed: pairs still waiting with a report of it (naming
+    other records) no longer hold it. `but` leaves out a pair whose decision is the one
+    placing it (its evidence is kept, for the decision's undoing)."""
+    pairs = MatchCandidate.objects.select_for_update().filter(
+        status=MatchCandidate.Status.PENDING, evidence__death_reported__overdose=overdose_id
+    )
+    if but is not None:
+        pairs = pairs.exclude(but)
+    for candidate in pairs:
+        candidate.evidence = {k: v for k, v in candidate.evidence.items() if k != "death_reported"}
+        save_tracked(candidate, actor.user)
+        record_event(
+            actor,
+            "change",
+            obj=candidate,
+            object_type=AUDIT_TYPES[MatchCandidate],
+            person_id=candidate.person_a_id,
+            fields=["identity"],
+            detail={"death_settled": overdose_id},
+        )
+
+
+def _move_held_deaths(actor: Actor, keep: Person, other: Person) -> None:
+    """Deaths waiting on a pair of `other` and someone else, `other` now part of `keep`:
+    they wait on the pair of `keep` and that someone, so the review still asks. Where that
+    pair cannot be asked (decided apart, or programs that do not share), the two are
+    people apart, and the death is the named record's."""
+    waiting = MatchCandidate.objects.select_for_update().filter(
+        Q(person_a=other) | Q(person_b=other), status=MatchCandidate.Status.PENDING
+    )
+    for candidate in waiting.exclude(Q(person_a=keep) | Q(person_b=keep)):
+        death = death_reported(candidate.evidence)
+        if death is None:
+            continue
+        partner_id = (
+            candidate.person_b_id if candidate.person_a_id == other.pk else candidate.person_a_id
+        )
+        partner = Person.objects.filter(pk=partner_id, merged_into__isnull=True).first()
+        moved: DeathReported = {
+            **death,
+            "named": keep.pk if death["named"] == other.pk else death["named"],
+        }
+        candidate.evidence = {k: v for k, v in candidate.evidence.items() if k != "death_reported"}
+        save_tracked(candidate, actor.user)
+        if partner is None:
+            continue
+        evidence: Evidence = {**candidate.evidence, "death_reported": moved}
+        try:
+            asked = propose_match(actor, keep, partner, candidate.probability, evidence)
+        except ActionError:
+            asked = None
+        if asked is None:
+            record_death_of_named(actor, moved)
+
+
+def _learn_deaths_held_for(
+    actor: Actor, keep: Person, other: Person, moved: dict[str, dict[str, list[int]]]
+) -> list[DeathLearned]:
     """Deaths held because a report named the other of these two records: now they are one
     person, the overdose was fatal and the person kept is the one who died. Returns what
-    each changed, for the merge's undoing."""
-    pairs = MatchCandidate.objects.filter(
-        Q(person_a=keep, person_b=other) | Q(person_a=other, person_b=keep)
-    )
+    each changed, for the merge's undoing; a follow-up it opens for an overdose the merge
+    moved goes back with it when the merge is undone."""
+    this_pair = Q(person_a=keep, person_b=other) | Q(person_a=other, person_b=keep)
+    pairs = MatchCandidate.objects.filter(this_pair)
     learned: list[DeathLearned] = []
     for evidence in pairs.values_list("evidence", flat=True):
         death = death_reported(evidence)
@@ -957,27 +997,36 @@ def _learn_deaths_held_for(actor: Actor, keep: Person, other: Person) -> list[De
         newest = max((t["pk"] for t in before), default=0)
         # Held until now, the death is learned by the decision.
         learn_fatal(actor, overdose, keep, overdose.referral, death["reported_by"], timezone.now())
+        settle_held_deaths(actor, overdose.pk, but=this_pair)
+        opened = [t["pk"] for t in tasks_as_they_are(overdose.program, keep) if t["pk"] > newest]
+        if overdose.pk in moved.get("intake.overdose", {}).get("person", []):
+            moved.setdefault("outreach.outreachtask", {}).setdefault("person", []).extend(opened)
         learned.append(
             {
                 "overdose": overdose.pk,
                 "on": death["on"],
                 "tasks": changed_since(before),
-                "opened": [
-                    t["pk"] for t in tasks_as_they_are(overdose.program, keep) if t["pk"] > newest
-                ],
+                "opened": opened,
+                "recorded": True,
             }
         )
     return learned
 
 
 def _carry_death(actor: Actor, keep: Person, other: Person) -> list[DeathLearned]:
-    """The merged record's day of death, on the kept person who had none: one person, dead,
-    whose open follow-ups close (nobody is to visit someone recorded dead)."""
-    if other.deceased_on is None or keep.deceased_on is not None:
+    """One person, recorded dead on either record: the merged record's day of death goes to
+    the kept person who had none, and the open follow-ups either record brought close
+    (nobody is to visit someone recorded dead)."""
+    recorded = keep.deceased_on is None and other.deceased_on is not None
+    if recorded and other.deceased_on is not None:
+        record_death(actor, keep, other.deceased_on)
+    if keep.deceased_on is None:
         return []
-    record_death(actor, keep, other.deceased_on)
     closed = close_follow_ups_of_the_dead(actor, keep)
-    return [{"overdose": None, "on": other.deceased_on.isoformat(), "tasks": closed, "opened": []}]
+    if not recorded and not closed:
+        return []
+    on = keep.deceased_on.isoformat()
+    return [{"overdose": None, "on": on, "tasks": closed, "opened": [], "recorded": recorded}]
 
 
 def _unlearn_deaths(actor: Actor, keep: Person, deaths: list[DeathLearned]) -> None:
@@ -993,7 +1042,12 @@ def _unlearn_deaths(actor: Actor, keep: Person, deaths: list[DeathLearned]) -> N
         )
         if overdose is not None and overdose.fatal:
             _mark_fatal(actor, overdose, keep, False, {"death_held": True, "why": "merge undone"})
-        if keep.deceased_on is not None and keep.deceased_on.isoformat() == death["on"]:
+        recorded = death.get("recorded", True)
+        if (
+            recorded
+            and keep.deceased_on is not None
+            and keep.deceased_on.isoformat() == death["on"]
+        ):
             keep.deceased_on = None
             save_tracked(keep, actor.user)
             record_event(actor, "change", obj=keep, person_id=keep.pk, fields=["deceased_on"])

@@ -20,16 +20,16 @@ from coresponder.core.http import actor_for
 from coresponder.core.models import MAX_VERSION
 from coresponder.domain.policy import FieldGroup
 from coresponder.identity.access import (
+    DeathReported,
     access_candidate,
     access_merge,
     access_pair,
+    death_shown,
     may_decide,
     pending_candidates,
 )
 from coresponder.identity.actions import (
-    DeathReported,
     MatchDecision,
-    death_reported,
     decide_match,
     evidence_rows,
     unmerge,
@@ -225,7 +225,7 @@ def _candidate_out(candidate: Any, first: Any, second: Any) -> dict[str, Any]:
         "person_a": _brief(first),
         "person_b": _brief(second),
         "evidence": described_evidence(evidence_rows(candidate.evidence))[0],
-        "death_reported": _death_out(death_reported(candidate.evidence)),
+        "death_reported": _death_out(death_shown(first, second, candidate.evidence)),
     }
 
 

@@ -31,6 +31,7 @@ from coresponder.identity.access import (
     access_merge,
     access_pair,
     compared_records,
+    death_shown,
     may_decide,
     merge_history,
     pending_candidates,
@@ -38,7 +39,6 @@ from coresponder.identity.access import (
 from coresponder.identity.actions import (
     MatchDecision,
     ask_again,
-    death_reported,
     decide_match,
     evidence_rows,
     linkage_record,
@@ -133,9 +133,10 @@ def _caution(evidence: Any, vector: dict[str, int]) -> str:
     return sure_merge_guard(vector) or ""
 
 
-def _death_waiting(candidate: Any) -> str:
-    """What a report of a death naming one of the two records waits on, in words, or ""."""
-    death = death_reported(candidate.evidence)
+def _death_waiting(candidate: Any, first: PersonAccess, second: PersonAccess) -> str:
+    """What a report of a death naming one of the two records waits on, in words, or ""
+    (none, or the reader does not read the overdose it reports)."""
+    death = death_shown(first, second, candidate.evidence)
     if death is None:
         return ""
     named = death["named"]
@@ -200,7 +201,7 @@ def _review_page(request: HttpRequest, status: int = 200) -> HttpResponse:
                 "b": second.person,
                 "fields": list(zip(_side(first), _side(second), strict=True)),
                 "evidence": _evidence(candidate.evidence),
-                "death": _death_waiting(candidate),
+                "death": _death_waiting(candidate, first, second),
                 "compared": {
                     "a": _record_heading(compared[0], zone),
                     "b": _record_heading(compared[1], zone),

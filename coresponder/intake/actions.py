@@ -45,6 +45,7 @@ from coresponder.identity.actions import (
     record_death_of_named,
     record_source,
     record_source_once,
+    settle_held_deaths,
 )
 from coresponder.identity.matching import active_params, could_be, score_pair, with_shared_phones
 from coresponder.identity.models import SourceRecord
@@ -808,8 +809,7 @@ def _join_overdose(
         )
         if _overdose_of(given).fatal and not known.fatal:
             if named is not None and named.pk != person.pk:
-                death_held = True
-                _hold_death(actor, program, known, person, named, given, evidence)
+                death_held = _hold_death(actor, program, known, person, named, given, evidence)
             else:
                 # A file is learned of when it is imported; a report sent or typed says when.
                 learned = (
@@ -819,6 +819,8 @@ def _join_overdose(
                 )
                 source = _overdose_of(given).source or ""
                 task = learn_fatal(actor, known, person, referral, source, learned)
+                # Reports of it naming other records, waiting on a decision, wait no more.
+                settle_held_deaths(actor, known.pk)
     elif data.id is None:
         # The same record sent again may still spell the person anew (a phone added).
         _keep_new_spelling(actor, program, person, given, channel)
@@ -896,12 +898,12 @@ def _hold_death(
     named: Person,
     given: ReferralInput,
     evidence: JoinEvidence,
-) -> None:
+) -> bool:
     """A report of a death naming another record than the overdose's person: whose death it
-    is waits on a coordinator. The pair goes to review with the death on it; merging them
-    records it (`identity.actions.merge_people`), "not the same person" records it on the
-    record the report named. A pair decided apart before is two people: the named record's
-    death is recorded now."""
+    is waits on a coordinator (True). The pair goes to review with the death on it; merging
+    them records it (`identity.actions.merge_people`), "not the same person" records it on
+    the record the report named. A pair decided apart before is two people: the named
+    record's death is recorded now (False: nothing waits)."""
     death: DeathReported = {
         "overdose": overdose.pk,
         "program": program.slug,
@@ -909,6 +911,7 @@ def _hold_death(
         "named": named.pk,
         "reported_by": _overdose_of(given).source or "",
     }
+    held = _propose(actor, named, person, evidence, death=death)
     record_event(
         actor,
         "change",
@@ -917,13 +920,14 @@ def _hold_death(
         program_slug=program.slug,
         fields=["referral"],
         detail={
-            "death_held": True,
+            "death_held": held,
             "named_person": named.pk,
             "reported_by": death["reported_by"],
         },
     )
-    if not _propose(actor, named, person, evidence, death=death):
+    if not held:
         record_death_of_named(actor, death)
+    return held
 
 
 def _put_up_for_review(

@@ -13,21 +13,34 @@ A merge of two records, one of them recorded as dead, keeps the death on the per
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from coresponder.conftest import member_of
 from coresponder.core.audit import Actor
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
-from coresponder.identity.actions import MatchDecision, decide_match, merge_people, unmerge
+from coresponder.identity.access import pending_candidates
+from coresponder.identity.actions import (
+    MatchDecision,
+    SourceRecordInput,
+    death_reported,
+    decide_match,
+    merge_people,
+    record_source,
+    unmerge,
+)
 from coresponder.identity.models import MatchCandidate
 from coresponder.intake.actions import record_referral
 from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Overdose
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Person
+from coresponder.people.timeline import person_timeline
+from coresponder.privacy.access import access_person
 from coresponder.programs.models import Program, User
 
 pytestmark = pytest.mark.django_db
@@ -178,7 +191,9 @@ def test_a_pair_decided_apart_before_takes_the_death_on_the_named_record_at_once
     named.refresh_from_db()
     assert named.deceased_on == dt.date(2026, 3, 14) and known.deceased_on is None
     assert not Overdose.objects.get().fatal
-    assert death.death_held
+    # Nothing waits on anyone: the result says so.
+    assert not death.death_held
+    assert not MatchCandidate.objects.filter(status=MatchCandidate.Status.PENDING).exists()
     assert OutreachTask.objects.get(person=known).status == OutreachTask.Status.OPEN
 
 
@@ -260,3 +275,164 @@ def test_merging_the_record_of_a_death_into_a_living_one_keeps_the_death_and_und
     assert earlier.deceased_on is None and later.deceased_on == dt.date(2026, 3, 16)
     visit.refresh_from_db()
     assert visit.status == OutreachTask.Status.OPEN and visit.closed_at is None
+
+
+def test_a_coordinator_who_sees_the_two_through_another_program_learns_nothing_of_the_death(
+    programs: dict[str, Program], pco: Program, officer: User, client: Any, api_client_for: Any
+) -> None:
+    pad = programs["pad"]
+    known, named, _death = two_records_and_a_death(pco, officer)
+    for person in (known, named):
+        person.participations.create(program=pad, first_seen_at=POLICE_AT)
+    pad_coordinator = member_of(pad, Role.COORDINATOR, "pad-coordinator")
+    # The gate: PCO's overdose is not PAD's coordinator's to read.
+    seen = person_timeline(access_person(pad_coordinator, known.pk))
+    assert not [entry for entry in seen if entry["program"] == "pco"]
+    client.force_login(pad_coordinator)
+    html = client.get("/people/matches/").content.decode()
+    assert f"Person {known.pk}" in html  # the pair itself is theirs to see
+    assert "A report of a fatal overdose" not in html
+    (item,) = api_client_for(pad_coordinator).get("/api/v1/match-candidates").json()["items"]
+    assert item["death_reported"] is None
+
+
+def test_the_death_still_waits_when_the_pair_is_weighed_again(
+    pco: Program, officer: User, coordinator: User
+) -> None:
+    known = Person.objects.create(**BRIDGET, address="12 Elm St")
+    named = Person.objects.create(**BRIDGET, address="12 Elm Street")
+    for person in (known, named):
+        person.participations.create(program=pco, first_seen_at=POLICE_AT)
+    record(officer, pco, {"id": known.pk}, "police")
+    death = {"minutes": 25, "fatal": True, "external_id": "H-77"}
+    assert record(officer, pco, {"id": named.pk}, "hospital", **death).death_held
+    # The hospital sends the same record again; the EMS report names the same other record.
+    assert record(officer, pco, {"id": named.pk}, "hospital", **death).sent_before
+    record(officer, pco, {"id": named.pk}, "ems", minutes=15)
+    pair = MatchCandidate.objects.get()
+    assert death_reported(pair.evidence) is not None
+    decide_match(Actor(user=coordinator, where="test"), pair, MatchDecision.MERGE, pair.version)
+    assert Overdose.objects.get().fatal
+    assert Person.objects.filter(deceased_on=dt.date(2026, 3, 14)).exists()
+
+
+def test_the_registry_deduplication_weighing_the_pair_again_keeps_the_death(
+    pco: Program, officer: User
+) -> None:
+    known, named, _death = two_records_and_a_death(pco, officer)
+    # The sources' records give the other Bridget another birth date (a mother and daughter
+    # of one name?): sure by the weights, held back for a person to decide.
+    for person, source, born, address in (
+        (known, "police", dt.date(1990, 4, 7), "12 Elm St"),
+        (named, "hospital", dt.date(1965, 2, 11), "12 Elm Street"),
+    ):
+        record_source(
+            Actor(label="test"),
+            person,
+            pco,
+            source,
+            SourceRecordInput(
+                given_name="Bridget", family_name="O'Brien", birth_date=born, address=address
+            ),
+        )
+    out = io.StringIO()
+    call_command("dedupe_registry", stdout=out)
+    pair = MatchCandidate.objects.get()
+    assert pair.status == MatchCandidate.Status.PENDING, out.getvalue()
+    assert death_reported(pair.evidence) is not None
+
+
+def test_a_merge_with_a_third_record_keeps_the_death_waiting_and_the_last_merge_records_it(
+    pco: Program, officer: User, coordinator: User
+) -> None:
+    # A third record of Bridget, older than the other two (a batch keeps the lower id).
+    third = Person.objects.create(**BRIDGET, address="12 Elm St.")
+    third.participations.create(program=pco, first_seen_at=POLICE_AT)
+    known, named, _death = two_records_and_a_death(pco, officer)
+    actor = Actor(user=coordinator, where="test")
+    merge_people(actor, third, known, {"source": "batch"})
+    (waiting,) = [c for c in pending_candidates(coordinator) if death_reported(c.evidence)]
+    assert {waiting.person_a_id, waiting.person_b_id} == {third.pk, named.pk}
+    assert not Overdose.objects.get().fatal
+    merge_people(actor, third, named, {"source": "batch"})
+    third.refresh_from_db()
+    assert Overdose.objects.get().fatal
+    assert third.deceased_on == dt.date(2026, 3, 14)
+
+
+def test_merging_a_living_record_into_the_record_of_the_death_closes_its_visit(
+    pco: Program, officer: User, coordinator: User
+) -> None:
+    earlier = Person.objects.create(**BRIDGET, address="12 Elm St")
+    later = Person.objects.create(**BRIDGET, address="12 Elm Street")
+    for person in (earlier, later):
+        person.participations.create(program=pco, first_seen_at=POLICE_AT)
+    record(officer, pco, {"id": later.pk}, "police")
+    record(officer, pco, {"id": earlier.pk}, "hospital", minutes=60 * 24 * 2, fatal=True)
+    [visit] = OutreachTask.objects.filter(person=later)
+    actor = Actor(user=coordinator, where="test")
+    merge = merge_people(actor, earlier, later, {"source": "batch"})
+    visit.refresh_from_db()
+    assert visit.person_id == earlier.pk and visit.status == OutreachTask.Status.CLOSED
+    unmerge(actor, merge)
+    visit.refresh_from_db()
+    earlier.refresh_from_db()
+    assert visit.person_id == later.pk and visit.status == OutreachTask.Status.OPEN
+    assert earlier.deceased_on == dt.date(2026, 3, 16)  # theirs before the merge
+
+
+def test_a_death_learned_meanwhile_of_the_overdoses_own_person_is_not_recorded_twice(
+    pco: Program, officer: User, coordinator: User
+) -> None:
+    known, named, _death = two_records_and_a_death(pco, officer)
+    # The medical examiner's report of the overdose names its own person: learned at once.
+    record(officer, pco, {"id": known.pk}, "ems", minutes=40, fatal=True)
+    known.refresh_from_db()
+    assert Overdose.objects.get().fatal and known.deceased_on == dt.date(2026, 3, 14)
+    pair = MatchCandidate.objects.get()
+    assert death_reported(pair.evidence) is None
+    decide_match(Actor(user=coordinator, where="test"), pair, MatchDecision.REJECT, pair.version)
+    named.refresh_from_db()
+    assert named.deceased_on is None
+
+
+def test_one_overdose_held_against_two_records_marks_one_person_dead(
+    pco: Program, officer: User, coordinator: User
+) -> None:
+    known, named, _death = two_records_and_a_death(pco, officer)
+    third = Person.objects.create(**BRIDGET, address="12 Elm Str")
+    third.participations.create(program=pco, first_seen_at=POLICE_AT)
+    record(officer, pco, {"id": third.pk}, "ems", minutes=40, fatal=True)
+    actor = Actor(user=coordinator, where="test")
+    pairs = {
+        (c.person_a_id, c.person_b_id): c
+        for c in MatchCandidate.objects.filter(status=MatchCandidate.Status.PENDING)
+    }
+    with_named = pairs[(min(known.pk, named.pk), max(known.pk, named.pk))]
+    with_third = pairs[(min(known.pk, third.pk), max(known.pk, third.pk))]
+    assert death_reported(with_named.evidence) and death_reported(with_third.evidence)
+    decide_match(actor, with_named, MatchDecision.REJECT, with_named.version)
+    with_third.refresh_from_db()
+    assert death_reported(with_third.evidence) is None
+    decide_match(actor, with_third, MatchDecision.REJECT, with_third.version)
+    dead = Person.objects.filter(deceased_on__isnull=False)
+    assert list(dead.values_list("pk", flat=True)) == [named.pk]
+
+
+def test_undoing_a_merge_that_kept_the_named_record_gives_the_overdose_back_whole(
+    pco: Program, officer: User, coordinator: User
+) -> None:
+    # The named record is the earlier one, so the review keeps it.
+    named = Person.objects.create(**BRIDGET, address="12 Elm Street")
+    known = Person.objects.create(**BRIDGET, address="12 Elm St")
+    for person in (known, named):
+        person.participations.create(program=pco, first_seen_at=POLICE_AT)
+    record(officer, pco, {"id": known.pk}, "police")
+    assert record(officer, pco, {"id": named.pk}, "hospital", minutes=25, fatal=True).death_held
+    pair = MatchCandidate.objects.get()
+    actor = Actor(user=coordinator, where="test")
+    merge = decide_match(actor, pair, MatchDecision.MERGE, pair.version)
+    assert merge is not None and merge.kept_id == named.pk
+    unmerge(actor, merge)
+    assert Overdose.objects.get().person_id == known.pk
+    assert not OutreachTask.objects.filter(person=named).exists()
