@@ -926,17 +926,22 @@ def settle_held_deaths(actor: Actor, overdose_id: int, *, but: Q | None = None) 
     if but is not None:
         pairs = pairs.exclude(but)
     for candidate in pairs:
-        candidate.evidence = {k: v for k, v in candidate.evidence.items() if k != "death_reported"}
-        save_tracked(candidate, actor.user)
-        record_event(
-            actor,
-            "change",
-            obj=candidate,
-            object_type=AUDIT_TYPES[MatchCandidate],
-            person_id=candidate.person_a_id,
-            fields=["identity"],
-            detail={"death_settled": overdose_id},
-        )
+        _drop_held_death(actor, candidate, {"death_settled": overdose_id})
+
+
+def _drop_held_death(actor: Actor, candidate: MatchCandidate, why: dict[str, Any]) -> None:
+    """The pair no longer holds a death: placed elsewhere, or moved to another pair."""
+    candidate.evidence = {k: v for k, v in candidate.evidence.items() if k != "death_reported"}
+    save_tracked(candidate, actor.user)
+    record_event(
+        actor,
+        "change",
+        obj=candidate,
+        object_type=AUDIT_TYPES[MatchCandidate],
+        person_id=candidate.person_a_id,
+        fields=["identity"],
+        detail=why,
+    )
 
 
 def _move_held_deaths(actor: Actor, keep: Person, other: Person) -> None:
@@ -959,8 +964,7 @@ def _move_held_deaths(actor: Actor, keep: Person, other: Person) -> None:
             **death,
             "named": keep.pk if death["named"] == other.pk else death["named"],
         }
-        candidate.evidence = {k: v for k, v in candidate.evidence.items() if k != "death_reported"}
-        save_tracked(candidate, actor.user)
+        _drop_held_death(actor, candidate, {"death_moved_to": [keep.pk, partner_id]})
         if partner is None:
             continue
         evidence: Evidence = {**candidate.evidence, "death_reported": moved}
@@ -1029,10 +1033,12 @@ def _carry_death(actor: Actor, keep: Person, other: Person) -> list[DeathLearned
     return [{"overdose": None, "on": on, "tasks": closed, "opened": [], "recorded": recorded}]
 
 
-def _unlearn_deaths(actor: Actor, keep: Person, deaths: list[DeathLearned]) -> None:
+def _unlearn_deaths(actor: Actor, keep: Person, other: Person, merge: Merge) -> None:
     """Undo what a merge's recorded deaths changed: the death goes back to waiting on the
-    decision, as the pair goes back to the review."""
-    for death in reversed(deaths):
+    decision, as the pair goes back to the review. An overdose the merge had moved is made
+    survived again under the person it goes back to."""
+    going_back = set(merge.moved.get("intake.overdose", {}).get("person", []))
+    for death in reversed(merge.folded.get("deaths", [])):
         cancel_tasks(actor, death["opened"], keep.pk, "merge undone")
         restore_tasks(actor, death["tasks"], keep.pk)
         overdose = (
@@ -1041,7 +1047,8 @@ def _unlearn_deaths(actor: Actor, keep: Person, deaths: list[DeathLearned]) -> N
             else None
         )
         if overdose is not None and overdose.fatal:
-            _mark_fatal(actor, overdose, keep, False, {"death_held": True, "why": "merge undone"})
+            whose = other if overdose.pk in going_back else keep
+            _mark_fatal(actor, overdose, whose, False, {"death_held": True, "why": "merge undone"})
         recorded = death.get("recorded", True)
         if (
             recorded
@@ -1090,7 +1097,7 @@ def unmerge(actor: Actor, merge: Merge) -> tuple[Person, Person]:
     with transaction.atomic():
         keep = Person.objects.select_for_update().get(pk=merge.kept_id)
         other = Person.objects.select_for_update().get(pk=merge.merged_id)
-        _unlearn_deaths(actor, keep, merge.folded.get("deaths", []))
+        _unlearn_deaths(actor, keep, other, merge)
         restore_tasks(actor, merge.folded.get("tasks", []), keep.pk)
         for label, fields in merge.moved.items():
             for field_name, ids in fields.items():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
@@ -183,7 +183,7 @@ def close_follow_ups_of_the_dead(actor: Actor, person: Person) -> list[TaskAsItW
     for task in OutreachTask.objects.filter(
         person=person, target=OutreachTask.Target.PARTICIPANT, status__in=QUEUE_STATUSES
     ).select_related("program"):
-        before.append({"pk": task.pk, "status": task.status, "escalations": task.escalations})
+        before.append(_as_it_is(task.pk, task.status, task.escalations, task.window_end))
         _close(actor, task, CloseReason.OTHER.value, "The person is recorded as dead.")
     return before
 
@@ -225,11 +225,25 @@ def escalate_task(
 
 
 class TaskAsItWas(TypedDict):
-    """A follow-up's state before a merge changed it (kept in the merge, as JSON)."""
+    """A follow-up's state before a merge changed it (kept in the merge, as JSON). Merges
+    recorded before the window end was kept have none."""
 
     pk: int
     status: str
     escalations: int
+    window_end: NotRequired[str]
+
+
+def _as_it_is(pk: int, status: str, escalations: int, window_end: dt.datetime) -> TaskAsItWas:
+    return {
+        "pk": pk,
+        "status": status,
+        "escalations": escalations,
+        "window_end": window_end.isoformat(),
+    }
+
+
+AS_IT_IS = ("pk", "status", "escalations", "window_end")
 
 
 def escalate_duplicate_tasks(actor: Actor, person: Person) -> list[TaskAsItWas]:
@@ -247,12 +261,10 @@ def escalate_duplicate_tasks(actor: Actor, person: Person) -> list[TaskAsItWas]:
             if len(tasks) < 2:
                 continue
             kept, *duplicates = tasks
-            changes.append({"pk": kept.pk, "status": kept.status, "escalations": kept.escalations})
+            changes.append(_as_it_is(kept.pk, kept.status, kept.escalations, kept.window_end))
             escalate_task(actor, kept, by=len(duplicates))
             for task in duplicates:
-                changes.append(
-                    {"pk": task.pk, "status": task.status, "escalations": task.escalations}
-                )
+                changes.append(_as_it_is(task.pk, task.status, task.escalations, task.window_end))
                 task.status = OutreachTask.Status.CANCELLED
                 save_tracked(task, actor.user)
                 record_event(
@@ -269,24 +281,24 @@ def tasks_as_they_are(program: Program, person: Person) -> list[TaskAsItWas]:
     """The person's follow-ups in the program still in the queue, as they are: what a change
     that may close or escalate them keeps, to be undone."""
     return [
-        {"pk": pk, "status": status, "escalations": escalations}
-        for pk, status, escalations in OutreachTask.objects.filter(
+        _as_it_is(*row)
+        for row in OutreachTask.objects.filter(
             program=program, person=person, status__in=QUEUE_STATUSES
         )
         .order_by("id")
-        .values_list("pk", "status", "escalations")
+        .values_list(*AS_IT_IS)
     ]
 
 
 def changed_since(before: list[TaskAsItWas]) -> list[TaskAsItWas]:
     """Those of `before` that no longer stand as they were."""
     now = {
-        pk: (status, escalations)
-        for pk, status, escalations in OutreachTask.objects.filter(
-            pk__in=[t["pk"] for t in before]
-        ).values_list("pk", "status", "escalations")
+        row[0]: _as_it_is(*row)
+        for row in OutreachTask.objects.filter(pk__in=[t["pk"] for t in before]).values_list(
+            *AS_IT_IS
+        )
     }
-    return [t for t in before if now.get(t["pk"]) != (t["status"], t["escalations"])]
+    return [t for t in before if now.get(t["pk"]) != t]
 
 
 def cancel_tasks(actor: Actor, ids: list[int], person_id: int, why: str) -> None:
@@ -306,6 +318,8 @@ def restore_tasks(actor: Actor, changes: list[TaskAsItWas], person_id: int) -> N
             task = OutreachTask.objects.get(pk=change["pk"])
             task.status = change["status"]
             task.escalations = change["escalations"]
+            if "window_end" in change:
+                task.window_end = dt.datetime.fromisoformat(change["window_end"])
             if task.status in QUEUE_STATUSES:
                 task.closed_at = None
                 task.close_reason = ""

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from coresponder.conftest import member_of
+from coresponder.conftest import Clock, member_of
 from coresponder.core.audit import Actor
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
@@ -436,3 +436,51 @@ def test_undoing_a_merge_that_kept_the_named_record_gives_the_overdose_back_whol
     unmerge(actor, merge)
     assert Overdose.objects.get().person_id == known.pk
     assert not OutreachTask.objects.filter(person=named).exists()
+    # The overdose is made survived again in the trail of the person it went back to.
+    survived = AuditEvent.objects.filter(
+        action="change", object_type="intake.overdose", detail__fatal=False
+    ).get()
+    assert survived.person_id == known.pk
+
+
+def test_a_death_moved_to_the_kept_records_pair_leaves_a_trail_on_the_pair_it_left(
+    pco: Program, officer: User, coordinator: User
+) -> None:
+    third = Person.objects.create(**BRIDGET, address="12 Elm St.")
+    third.participations.create(program=pco, first_seen_at=POLICE_AT)
+    known, named, _death = two_records_and_a_death(pco, officer)
+    (left,) = [c for c in MatchCandidate.objects.all() if death_reported(c.evidence)]
+    merge_people(Actor(user=coordinator, where="test"), third, known, {"source": "batch"})
+    left.refresh_from_db()
+    assert death_reported(left.evidence) is None
+    trail = AuditEvent.objects.get(object_id=str(left.pk), detail__has_key="death_moved_to")
+    assert trail.detail["death_moved_to"] == [third.pk, named.pk]
+
+
+def test_undoing_a_merge_gives_a_follow_up_back_the_window_the_merge_moved(
+    pco: Program, officer: User, coordinator: User, clock: Clock
+) -> None:
+    # The named record was recorded dead days before, in an overdose of its own: its
+    # family's follow-up is open when the merge brings it to the person kept, and the
+    # held death's later window stretches it.
+    known = Person.objects.create(**BRIDGET, address="12 Elm St")
+    named = Person.objects.create(**BRIDGET, address="12 Elm Street")
+    for person in (known, named):
+        person.participations.create(program=pco, first_seen_at=POLICE_AT)
+    clock.now = POLICE_AT + dt.timedelta(hours=1)
+    earlier = record(officer, pco, {"id": named.pk}, "ems", minutes=-60 * 24 * 2, fatal=True)
+    family = OutreachTask.objects.get(target=OutreachTask.Target.FAMILY)
+    assert family.person_id == named.pk and family.overdose_id == earlier.overdose.pk
+    window_end = family.window_end
+    record(officer, pco, {"id": known.pk}, "police")
+    assert record(officer, pco, {"id": named.pk}, "hospital", minutes=25, fatal=True).death_held
+    pair = MatchCandidate.objects.get(status=MatchCandidate.Status.PENDING)
+    actor = Actor(user=coordinator, where="test")
+    clock.now = POLICE_AT + dt.timedelta(days=1)
+    merge = decide_match(actor, pair, MatchDecision.MERGE, pair.version)
+    assert merge is not None
+    family.refresh_from_db()
+    assert family.window_end > window_end  # the later death's window
+    unmerge(actor, merge)
+    family.refresh_from_db()
+    assert family.person_id == named.pk and family.window_end == window_end
