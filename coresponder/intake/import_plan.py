@@ -271,22 +271,33 @@ def plan_rows(
             # the family's (unless it waits on a coordinator's decision of whose it is).
             opens = plan.new_overdose or (plan.reports_death and not plan.names_another)
             plan.late_report = (
-                opens and not plan.sent_before and _arrives_late(program, referral, now)
+                opens
+                and not plan.sent_before
+                and _arrives_late(program, referral, now, plan.joins_overdose)
             )
             plans[number] = plan
     return plans
 
 
-def _arrives_late(program: Program, referral: ReferralInput, now: dt.datetime) -> bool:
-    """Whether the follow-up this row may open would have had its window closed by `now`."""
+def _arrives_late(
+    program: Program, referral: ReferralInput, now: dt.datetime, joins: Overdose | None
+) -> bool:
+    """Whether the follow-up this row may open would have had its window closed by `now`.
+    A death reported of an overdose already known opens the family's follow-up on that
+    overdose's referral and times, not the row's."""
     follow_up = program.rules.follow_up
     overdose = referral.overdose
-    if follow_up is None or overdose is None or referral.pathway not in follow_up.pathways:
+    if follow_up is None or overdose is None:
         return False
     if overdose.fatal and follow_up.fatal_overdose != "family":
         return False  # opens no follow-up at all
-    use_overdose = follow_up.anchor == "overdose" and overdose.occurred_at is not None
-    anchor = overdose.occurred_at if use_overdose else referral.received_at
+    pathway, occurred_at, received_at = referral.pathway, overdose.occurred_at, referral.received_at
+    if joins is not None and joins.referral is not None:
+        pathway, occurred_at = joins.referral.pathway, joins.occurred_at
+        received_at = joins.referral.received_at
+    if pathway not in follow_up.pathways:
+        return False
+    anchor = occurred_at if follow_up.anchor == "overdose" and occurred_at else received_at
     if anchor is None:
         return False
     opens, closes = follow_up.opens_after_hours, follow_up.closes_after_hours

@@ -203,3 +203,24 @@ def test_a_file_reporting_a_death_days_later_says_so_and_opens_the_familys_windo
     commit(importer, pco, csv_bytes([fatal]))
     family = OutreachTask.objects.get(target=OutreachTask.Target.FAMILY)
     assert family.window_from_report and before <= family.window_start <= timezone.now()
+
+
+def test_a_file_reporting_a_death_judges_lateness_by_the_overdose_it_joins_not_its_own_times(
+    pco: Program, importer: User, var_dir: Path
+) -> None:
+    # The police's overdose is 72½ hours old, so its window closed half an hour ago; the
+    # hospital's row times the same overdose an hour later, whose window would still be open.
+    occurred = timezone.now() - dt.timedelta(hours=72, minutes=30)
+    police_report_of_pat1(pco, importer, occurred)
+    later = occurred + dt.timedelta(hours=1)
+    fatal = row(1, **{"Incident Date/Time": later.isoformat(), "Fatal": "yes"})
+    client = signed_in(importer)
+    upload(client, csv_bytes([fatal]))
+    client.post("/intake/import/pco/map/", mapping_form())
+    html = client.get("/intake/import/pco/preview/").content.decode()
+    assert "Joins the overdose already known" in html
+    assert "It comes after its follow-up window closed" in html
+    before = timezone.now()
+    commit(importer, pco, csv_bytes([fatal]))
+    family = OutreachTask.objects.get(target=OutreachTask.Target.FAMILY)
+    assert family.window_from_report and before <= family.window_start <= timezone.now()
