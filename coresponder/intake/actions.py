@@ -58,7 +58,11 @@ from coresponder.intake.inputs import (
 )
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral, TriageStatus
 from coresponder.intake.triage import TRIAGE_DECISIONS
-from coresponder.outreach.actions import close_tasks_of_referral, follow_up_referral
+from coresponder.outreach.actions import (
+    close_tasks_of_referral,
+    close_visits_of_the_dead,
+    follow_up_referral,
+)
 from coresponder.outreach.models import QUEUE_STATUSES, OutreachTask
 from coresponder.people.actions import add_reported_person, join_program
 from coresponder.people.models import Person
@@ -485,6 +489,9 @@ def _new_referral(
     )
     if referral.overdose:
         result.overdose = _save_overdose(actor, program, person, saved, referral, district)
+        if result.overdose.fatal and person is not None:
+            note = "A report of another overdose says the person died in it."
+            close_visits_of_the_dead(actor, program, person, note)
     if referral.call:
         result.call = _save_call(actor, program, person, saved, referral, decision)
     if decision.eligible and person is not None:

@@ -162,7 +162,17 @@ def follow_up_death(
     family's window counts from `learned_at`, when the death was learned, where the
     referral's own window closed before that: a death reported days later is not followed
     up in a window that had closed."""
-    note = "A later report of this overdose says it was fatal."
+    close_visits_of_the_dead(
+        actor, program, person, "A later report of this overdose says it was fatal."
+    )
+    if referral is None or overdose is None or not referral.eligible:
+        return None
+    return follow_up_referral(actor, program, person, referral, overdose, learned_at=learned_at)
+
+
+def close_visits_of_the_dead(actor: Actor, program: Program, person: Person, note: str) -> None:
+    """The person died: their open follow-ups in the program close, whichever overdose or
+    referral opened them (nobody is to visit someone reported dead). The family's stay."""
     for task in OutreachTask.objects.filter(
         program=program,
         person=person,
@@ -170,9 +180,6 @@ def follow_up_death(
         status__in=QUEUE_STATUSES,
     ):
         _close(actor, task, CloseReason.OTHER.value, note)
-    if referral is None or overdose is None or not referral.eligible:
-        return None
-    return follow_up_referral(actor, program, person, referral, overdose, learned_at=learned_at)
 
 
 def close_follow_ups_of_the_dead(actor: Actor, person: Person) -> list[TaskAsItWas]:

@@ -131,6 +131,21 @@ def test_a_death_closes_the_visit_opened_for_an_earlier_overdose_too(
     assert visit.status == OutreachTask.Status.CLOSED
 
 
+def test_a_death_in_another_overdose_reported_fatal_at_once_closes_the_earlier_visit(
+    pco: Program, officer: User
+) -> None:
+    record(officer, pco, report("police"))
+    [visit] = OutreachTask.objects.filter(target=OutreachTask.Target.PARTICIPANT)
+    # The next day she dies in another overdose, which the medical examiner reports as fatal.
+    died = record(officer, pco, report("ems", minutes=24 * 60, fatal=True))
+    assert not died.overdose_merged and died.overdose.fatal
+    visit.refresh_from_db()
+    assert visit.status == OutreachTask.Status.CLOSED
+    assert "died" in visit.close_note
+    family = OutreachTask.objects.get(target=OutreachTask.Target.FAMILY)
+    assert family.status == OutreachTask.Status.OPEN and family.overdose == died.overdose
+
+
 def test_a_death_opens_no_family_follow_up_for_a_referral_that_was_not_eligible(
     pco: Program, officer: User
 ) -> None:
