@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from django.db import models
 from django.db.models import Q
@@ -39,6 +39,7 @@ class DeathReported(TypedDict):
     on: str  # the day of death on the program's clock, ISO
     named: int  # the record the report named
     reported_by: str  # the source (an overdose source code)
+    report: NotRequired[int]  # the fatal report (deaths held before it was kept have none)
 
 
 def death_reported(evidence: Any) -> DeathReported | None:
@@ -48,13 +49,16 @@ def death_reported(evidence: Any) -> DeathReported | None:
         return None
     try:
         dt.date.fromisoformat(str(death["on"]))
-        return {
+        found: DeathReported = {
             "overdose": int(death["overdose"]),
             "program": str(death["program"]),
             "on": str(death["on"]),
             "named": int(death["named"]),
             "reported_by": str(death.get("reported_by") or ""),
         }
+        if death.get("report") is not None:
+            found["report"] = int(death["report"])
+        return found
     except (KeyError, TypeError, ValueError):
         return None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, NotRequired, TypedDict
 from zoneinfo import ZoneInfo
@@ -655,7 +655,7 @@ def decide_match(
             # Two people: the death is the one the report named.
             death = death_reported(candidate.evidence)
             if death is not None:
-                record_death_of_named(actor, death)
+                _death_apart(actor, death)
             return None
         people = Person.objects.select_for_update().in_bulk(
             [candidate.person_a_id, candidate.person_b_id]
@@ -889,12 +889,42 @@ def _mark_fatal(
     )
 
 
+DeathApart = Callable[[Actor, DeathReported], object]
+
+# Who places a death once a coordinator said the record the report named is not the
+# overdose's person. Intake, which owns overdoses, gives that record an overdose of its own
+# with the report, and so its family's follow-up (`intake.apps`); without it, the death is
+# recorded on the record alone.
+_DEATH_APART: list[DeathApart] = []
+
+
+def place_deaths_apart_with(placer: DeathApart) -> None:
+    """The action that places a death decided to be the named record's."""
+    _DEATH_APART[:] = [placer]
+
+
+def _death_apart(actor: Actor, death: DeathReported) -> None:
+    (_DEATH_APART[0] if _DEATH_APART else record_death_of_named)(actor, death)
+
+
+def named_record(death: DeathReported) -> Person | None:
+    """The record a held death's report named, locked for the decision placing it, or None
+    (merged away since). Read inside the decision's action, after its decider check: it
+    shows nothing to anyone, it chooses whose death is written."""
+    return (
+        Person.objects.select_for_update()
+        .filter(pk=death["named"], merged_into__isnull=True)
+        .first()
+    )
+
+
 def record_death_of_named(actor: Actor, death: DeathReported) -> None:
     """The report's death, on the record it named, once a coordinator said that record is
     not the overdose's person: that record's follow-ups in the program close. The overdose
-    stays the other person's, survived; no family follow-up opens, as the overdose that
-    would anchor it is not this person's."""
-    person = Person.objects.select_for_update().filter(pk=death["named"]).first()
+    stays the other person's, survived. Where the report that named the record is not
+    known (a death held before reports were kept on it), no family follow-up opens, as the
+    overdose that would anchor it is not this person's."""
+    person = named_record(death)
     program = Program.objects.filter(slug=death["program"]).first()
     if person is None or program is None:
         return
@@ -973,7 +1003,7 @@ def _move_held_deaths(actor: Actor, keep: Person, other: Person) -> None:
         except ActionError:
             asked = None
         if asked is None:
-            record_death_of_named(actor, moved)
+            _death_apart(actor, moved)
 
 
 def _learn_deaths_held_for(

@@ -148,8 +148,10 @@ def _death_waiting(candidate: Any, first: PersonAccess, second: PersonAccess) ->
         f"overdose it reports is person {other}'s. Nobody is marked dead until you decide. "
         f"Merge: the overdose is recorded as fatal, the person kept as dead on that day, "
         f"their follow-up closes and, where the program follows up deaths with the family, "
-        f"the family's opens. Not the same person: person {named} is recorded as dead and "
-        f"their follow-ups close; person {other}'s overdose stays survived."
+        f"the family's opens. Not the same person: the report becomes person {named}'s own "
+        f"fatal overdose, they are recorded as dead, their follow-ups close and their "
+        f"family's opens where the program does that; person {other}'s overdose stays "
+        f"survived."
     )
 
 

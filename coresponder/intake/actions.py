@@ -40,6 +40,7 @@ from coresponder.identity.actions import (
     day_of_death,
     learn_fatal,
     linkage_record,
+    named_record,
     propose_match,
     record_death,
     record_death_of_named,
@@ -475,7 +476,14 @@ def _new_referral(
     person: Person | None,
     referral: ReferralInput,
     channel: str,
+    *,
+    report: OverdoseReport | None = None,
+    learned_at: dt.datetime | None = None,
 ) -> IntakeResult:
+    """A referral of its own (and its overdose or call), eligibility decided, follow-up
+    opened. `report`, a source's report kept already, becomes the new overdose's report
+    (a report moved out of an overdose it was joined to), and `learned_at` is when the
+    program learned of it, where that is not the referral's arrival."""
     code = _district(program, referral)
     district = program.districts.filter(code=code).first() if code else None
     pathway = Pathway(_checked(referral.pathway))
@@ -483,19 +491,25 @@ def _new_referral(
     rules = program.rules.eligibility
     facts = _facts(person, referral, _checked(referral.received_at), code)
     decision = decide(pathway, facts, rules, active)
-    saved = _save_referral(actor, program, person, referral, channel, district, decision)
+    saved = _save_referral(
+        actor, program, person, referral, channel, district, decision, report=report
+    )
     result = IntakeResult(
         referral=saved, person=person, eligible=decision.eligible, reasons=list(decision.reasons)
     )
     if referral.overdose:
-        result.overdose = _save_overdose(actor, program, person, saved, referral, district)
+        result.overdose = _save_overdose(
+            actor, program, person, saved, referral, district, report=report
+        )
         if result.overdose.fatal and person is not None:
             note = "A report of another overdose says the person died in it."
             close_visits_of_the_dead(actor, program, person, note)
     if referral.call:
         result.call = _save_call(actor, program, person, saved, referral, decision)
     if decision.eligible and person is not None:
-        task = follow_up_referral(actor, program, person, saved, result.overdose)
+        task = follow_up_referral(
+            actor, program, person, saved, result.overdose, learned_at=learned_at
+        )
         result.outreach_task = task
         result.task_opened = task is not None and task.referral_id == saved.pk
     return result
@@ -509,7 +523,10 @@ def _save_referral(
     channel: str,
     district: District | None,
     decision: Any,
+    *,
+    report: OverdoseReport | None = None,
 ) -> Referral:
+    """The referral, sent by the actor, or by whoever sent the report it is made of."""
     offense = given.offense or OffenseInput()
     referrer = given.referrer or ReferrerInput()
     user = actor.user if getattr(actor.user, "is_authenticated", False) else None
@@ -519,8 +536,10 @@ def _save_referral(
         pathway=_checked(given.pathway),
         received_at=_checked(given.received_at),
         channel=channel,
-        referred_by=user,
-        referring_organization=getattr(user, "organization", None),
+        referred_by=user if report is None else None,
+        referring_organization=(
+            getattr(user, "organization", None) if report is None else report.organization
+        ),
         district=district,
         offense_category=offense.category or "",
         offense_violent=offense.violent,
@@ -557,6 +576,8 @@ def _save_overdose(
     referral: Referral,
     given: ReferralInput,
     district: District | None,
+    *,
+    report: OverdoseReport | None = None,
 ) -> Overdose:
     data = _overdose_of(given)
     overdose = Overdose(
@@ -572,7 +593,10 @@ def _save_overdose(
         district=district,
     )
     save_tracked(overdose, actor.user)
-    _add_report(actor, overdose, given)
+    if report is None:
+        _add_report(actor, overdose, given)
+    else:
+        _move_report(actor, report, overdose)
     if overdose.fatal and person is not None:
         record_death(actor, person, day_of_death(overdose))
     record_event(
@@ -611,6 +635,24 @@ def _add_report(actor: Actor, overdose: Overdose, referral: ReferralInput) -> Ov
     )
     save_tracked(report, user)
     return report
+
+
+def _move_report(actor: Actor, report: OverdoseReport, overdose: Overdose) -> None:
+    """A report joined to another overdose becomes this one's, audited on both."""
+    moved_from = report.overdose_id
+    report.overdose = overdose
+    save_tracked(report, actor.user)
+    for whose in (moved_from, overdose.pk):
+        record_event(
+            actor,
+            "change",
+            object_type="intake.overdose",
+            object_id=str(whose),
+            person_id=overdose.person_id if whose == overdose.pk else None,
+            program_slug=overdose.program.slug,
+            fields=["referral"],
+            detail={"report_moved": report.pk, "from": moved_from, "to": overdose.pk},
+        )
 
 
 # --- One overdose reported twice -------------------------------------------------------
@@ -800,7 +842,7 @@ def _join_overdose(
             # The report's spelling is kept as reported, so matching later finds it too.
             source = reported_source(given, channel)
             record_source(actor, person, program, source, _as_reported(given))
-        _add_report(actor, known, given)
+        added = _add_report(actor, known, given)
         record_event(
             actor,
             "change",
@@ -816,7 +858,12 @@ def _join_overdose(
         )
         if _overdose_of(given).fatal and not known.fatal:
             if named is not None and named.pk != person.pk:
-                death_held = _hold_death(actor, program, known, person, named, given, evidence)
+                death_held, own = _hold_death(actor, known, person, named, added, evidence)
+                if own is not None:
+                    # Two people decided apart before: the report is of the named record's
+                    # own overdose, which it now is.
+                    own.join = decision
+                    return own
             else:
                 # A file is learned of when it is imported; a report sent or typed says when.
                 learned = (
@@ -899,24 +946,25 @@ def _facts_beside_id(raw: dict[str, Any]) -> dict[str, Any]:
 
 def _hold_death(
     actor: Actor,
-    program: Program,
     overdose: Overdose,
     person: Person,
     named: Person,
-    given: ReferralInput,
+    report: OverdoseReport,
     evidence: JoinEvidence,
-) -> bool:
+) -> tuple[bool, IntakeResult | None]:
     """A report of a death naming another record than the overdose's person: whose death it
     is waits on a coordinator (True). The pair goes to review with the death on it; merging
-    them records it (`identity.actions.merge_people`), "not the same person" records it on
-    the record the report named. A pair decided apart before is two people: the named
-    record's death is recorded now (False: nothing waits)."""
+    them records it (`identity.actions.merge_people`), "not the same person" makes the report
+    the named record's own overdose (`place_death_apart`). A pair decided apart before is
+    two people: the report is that overdose now (False, and its result)."""
+    program = overdose.program
     death: DeathReported = {
         "overdose": overdose.pk,
         "program": program.slug,
         "on": day_of_death(overdose).isoformat(),
         "named": named.pk,
-        "reported_by": _overdose_of(given).source or "",
+        "reported_by": report.source,
+        "report": report.pk,
     }
     held = _propose(actor, named, person, evidence, death=death)
     record_event(
@@ -932,9 +980,71 @@ def _hold_death(
             "reported_by": death["reported_by"],
         },
     )
-    if not held:
+    return held, None if held else place_death_apart(actor, death)
+
+
+def place_death_apart(actor: Actor, death: DeathReported) -> IntakeResult | None:
+    """A fatal report named another record than the overdose's person, and the two are
+    people apart (a coordinator said so, or had before): the report is of that record's own
+    overdose. It leaves the overdose it joined for a fatal one of its own, on a referral of
+    the same pathway, so the named record's day of death is recorded, their visits close
+    and, where the program follows up deaths, their family's follow-up opens, its window
+    from now. The overdose it left stays its person's, survived. Inside the decision's
+    action, whose role check covers it."""
+    report = (
+        OverdoseReport.objects.select_related("overdose__referral", "overdose__program")
+        .filter(pk=death.get("report", 0), overdose_id=death["overdose"])
+        .first()
+    )
+    person = named_record(death)
+    known = report.overdose if report is not None else None
+    if report is None or known is None or known.referral is None or person is None:
         record_death_of_named(actor, death)
-    return held
+        return None
+    if known.fatal:
+        return None  # the overdose's death was learned meanwhile, of its own person
+    # One overdose, one death: other reports of it naming other records wait no longer.
+    settle_held_deaths(actor, known.pk)
+    occurred = report.raw.get("occurred_at")
+    given = ReferralInput(
+        pathway=known.referral.pathway,
+        received_at=report.reported_at,
+        person=PersonInput(id=person.pk),
+        overdose=replace(
+            OverdoseInput.from_dict(report.raw),
+            occurred_at=(
+                dt.datetime.fromisoformat(occurred)
+                if isinstance(occurred, str)
+                else known.occurred_at
+            ),
+            fatal=True,
+        ),
+    )
+    program = known.program
+    join_program(actor, person, program, report.reported_at)
+    result = _new_referral(
+        actor,
+        program,
+        person,
+        given,
+        known.referral.channel,
+        report=report,
+        learned_at=timezone.now(),
+    )
+    record_event(
+        actor,
+        "change",
+        obj=known,
+        person_id=known.person_id,
+        program_slug=program.slug,
+        fields=["referral"],
+        detail={
+            "death_held": False,
+            "death_recorded_on": person.pk,
+            "own_overdose": result.overdose.pk if result.overdose else None,
+        },
+    )
+    return result
 
 
 def _put_up_for_review(

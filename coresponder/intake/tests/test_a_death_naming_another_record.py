@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from coresponder.conftest import Clock, member_of
 from coresponder.core.audit import Actor
@@ -108,6 +109,7 @@ def test_nobody_is_marked_dead_and_the_pair_waits_with_the_death_named(
         "on": "2026-03-14",
         "named": named.pk,
         "reported_by": "hospital",
+        "report": overdose.reports.get(source="hospital").pk,
     }
     held = AuditEvent.objects.get(
         action="change", object_type="intake.overdose", detail__death_held=True
@@ -142,9 +144,11 @@ def test_a_merge_made_another_way_records_the_death_too(
 
 
 def test_two_people_the_death_is_the_named_records_and_the_other_stays_followed(
-    pco: Program, officer: User, coordinator: User
+    pco: Program, officer: User, coordinator: User, clock: Clock
 ) -> None:
+    clock.now = POLICE_AT + dt.timedelta(hours=1)
     known, named, _death = two_records_and_a_death(pco, officer)
+    clock.now = POLICE_AT + dt.timedelta(days=5)  # the coordinator decides days later
     named_visit = OutreachTask.objects.create(
         program=pco,
         person=named,
@@ -154,12 +158,15 @@ def test_two_people_the_death_is_the_named_records_and_the_other_stays_followed(
         window_end=POLICE_AT + dt.timedelta(days=3),
     )
     pair = MatchCandidate.objects.get()
+    decided_at = timezone.now()
     decide_match(Actor(user=coordinator, where="test"), pair, MatchDecision.REJECT, pair.version)
     known.refresh_from_db()
     named.refresh_from_db()
     assert named.deceased_on == dt.date(2026, 3, 14)
     assert known.deceased_on is None
-    assert not Overdose.objects.get().fatal
+    police = Overdose.objects.get(person=known)
+    assert not police.fatal
+    assert [r.source for r in police.reports.all()] == ["police"]
     named_visit.refresh_from_db()
     assert named_visit.status == OutreachTask.Status.CLOSED
     known_visit = OutreachTask.objects.get(person=known)
@@ -168,6 +175,28 @@ def test_two_people_the_death_is_the_named_records_and_the_other_stays_followed(
         "deceased_on" in event.fields
         for event in AuditEvent.objects.filter(action="change", person_id=named.pk)
     )
+    # The hospital's report is the named record's own overdose, fatal, and their family is
+    # followed up in a window from the decision (the overdose was months before).
+    own = Overdose.objects.get(person=named)
+    assert own.fatal and own.occurred_at == POLICE_AT + dt.timedelta(minutes=25)
+    assert [r.source for r in own.reports.all()] == ["hospital"]
+    assert own.referral is not None and own.referral.person == named
+    assert own.referral.pathway == "naloxone_plus" and own.referral.eligible
+    family = OutreachTask.objects.get(person=named, target=OutreachTask.Target.FAMILY)
+    assert family.overdose == own and family.status == OutreachTask.Status.OPEN
+    assert family.window_end > decided_at
+
+
+def test_not_the_same_person_shows_the_death_in_the_named_records_history_alone(
+    pco: Program, officer: User, coordinator: User
+) -> None:
+    known, named, _death = two_records_and_a_death(pco, officer)
+    pair = MatchCandidate.objects.get()
+    decide_match(Actor(user=coordinator, where="test"), pair, MatchDecision.REJECT, pair.version)
+    for person, fatal in ((named, True), (known, False)):
+        access = access_person(coordinator, person.pk)
+        overdoses = [e for e in person_timeline(access) if e["kind"] == "overdose"]
+        assert len(overdoses) == 1 and ("Fatal" in overdoses[0]["title"]) is fatal
 
 
 def test_a_pair_decided_apart_before_takes_the_death_on_the_named_record_at_once(
@@ -190,9 +219,11 @@ def test_a_pair_decided_apart_before_takes_the_death_on_the_named_record_at_once
     known.refresh_from_db()
     named.refresh_from_db()
     assert named.deceased_on == dt.date(2026, 3, 14) and known.deceased_on is None
-    assert not Overdose.objects.get().fatal
-    # Nothing waits on anyone: the result says so.
-    assert not death.death_held
+    assert not Overdose.objects.get(person=known).fatal
+    # The report is the named record's own overdose, and nothing waits: the result says so.
+    assert not death.death_held and not death.overdose_merged
+    assert death.overdose.person == named and death.overdose.fatal
+    assert death.outreach_task.target == OutreachTask.Target.FAMILY
     assert not MatchCandidate.objects.filter(status=MatchCandidate.Status.PENDING).exists()
     assert OutreachTask.objects.get(person=known).status == OutreachTask.Status.OPEN
 
