@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -385,3 +386,17 @@ def test_a_known_person_gets_the_same_answer_as_someone_new(
 def test_the_pages_are_never_cached(programs: Any, client: Client) -> None:
     for response in (client.get("/help"), client.get("/help/thanks")):
         assert "no-store" in response["Cache-Control"]
+
+
+def test_each_error_is_tied_to_the_field_it_is_about_for_screen_readers(
+    programs: Any, client: Client
+) -> None:
+    response = send(client, request_for_me(consent=None, phone="12"))
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    described = re.findall(r'aria-describedby="([^"]+)"', html)
+    assert any("id_consent_error" in ids for ids in described)
+    for ids in described:
+        for element_id in ids.split():
+            assert f'id="{element_id}"' in html, element_id
