@@ -113,3 +113,18 @@ def test_a_consent_signed_before_the_person_was_born_is_refused(world: World) ->
         response.content.decode()
     )
     assert not Consent.objects.filter(person=world.person).exists()
+
+
+def test_consents_on_file_say_the_last_day_the_person_chose(world: World) -> None:
+    client = Client()
+    client.force_login(reader(world, Role.CLINICIAN))
+    url = f"/people/{world.person.pk}/consents/new/"
+    assert client.post(url, form(expires_on="2099-06-01")).status_code == 302
+    ended = form(signed_at="2026-01-10T10:00", expires_on="2026-01-31", information="Notes")
+    assert client.post(url, ended).status_code == 302
+
+    page = client.get(url).content.decode()
+
+    assert 'in force until <time datetime="2099-06-01">' in page
+    assert 'expired <time datetime="2026-01-31">' in page
+    assert "2099-06-02" not in page and "2026-02-01" not in page
