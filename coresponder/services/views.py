@@ -4,13 +4,15 @@ and the referral page the referring team follows."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -99,6 +101,20 @@ INBOX_VIEWS: dict[str, tuple[str, tuple[str, ...]]] = {
         (TaskStatus.ACCEPTED.value, TaskStatus.IN_PROGRESS.value, TaskStatus.ON_HOLD.value),
     ),
 }
+
+
+def _back_to_inbox(request: HttpRequest) -> HttpResponse:
+    """The inbox on the view and page the answer was given from, so a provider working
+    through a long list carries on where they were."""
+    query: dict[str, str] = {}
+    show = str(request.POST.get("show") or "")
+    if show in INBOX_VIEWS:
+        query["show"] = show
+    page = str(request.POST.get("page") or "")
+    if page.isdigit() and int(page) > 1:
+        query["page"] = page
+    url = reverse("referral-inbox")
+    return HttpResponseRedirect(f"{url}?{urlencode(query)}" if query else url)
 
 
 @login_required
@@ -305,7 +321,7 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
                     "nothing changed.",
                 )
                 if request.POST.get("next") == "inbox":
-                    return redirect("referral-inbox")
+                    return _back_to_inbox(request)
                 return redirect("service-referral", referral_id=referral.pk)
             data = request.POST.copy()
             data[form.add_prefix("version")] = str(referral.version)
@@ -321,7 +337,7 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Referral {referral.pk}: {referral.get_status_display()}.")
             if request.POST.get("next") == "inbox":
-                return redirect("referral-inbox")
+                return _back_to_inbox(request)
             return redirect("service-referral", referral_id=referral.pk)
     return _referral_page(request, referral, access, status_form=form, status=422)
 
