@@ -24,7 +24,6 @@ from coresponder.domain.policy import (
     may_write,
 )
 from coresponder.domain.screenings import answers_said
-from coresponder.domain.vocabulary import Role
 from coresponder.domain.vocabulary import label as vocabulary_label
 from coresponder.people.actions import update_person
 from coresponder.people.forms import EDITED, PersonForm, as_text
@@ -54,6 +53,7 @@ from coresponder.programs.local_time import (
     reader_zone,
 )
 from coresponder.programs.models import Program
+from coresponder.services.referral_access import may_refer
 
 PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 50
@@ -96,11 +96,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         ).order_by("name"),
         # Where the reader may refer the person to a service: the directory, told who.
         "referral_programs": Program.objects.filter(
-            pk__in=[
-                pk
-                for pk, role in access.roles.items()
-                if may_write(role, RecordType.SERVICE_REFERRAL) and role is not Role.PROVIDER
-            ]
+            pk__in=[pk for pk, role in access.roles.items() if may_refer(role)]
         ).order_by("name"),
     }
     return render(request, "people/person_detail.html", context)

@@ -15,7 +15,6 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import CLOCK_SKEW
-from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.referrals import (
     ReferralHistory,
     Side,
@@ -50,7 +49,7 @@ from coresponder.services.models import (
     ServiceReferralStatusChange,
     TaxonomyTerm,
 )
-from coresponder.services.referral_access import side_of
+from coresponder.services.referral_access import may_refer, side_of
 from coresponder.services.referral_consent import consent_for_referral
 from coresponder.services.referral_status import is_part2_status
 
@@ -75,8 +74,7 @@ def refer_to_service(
     actor: Actor, access: PersonAccess, program: Program, service: Service, note: str = ""
 ) -> ServiceReferral:
     """Send a person to a service; a Part 2 program needs their consent naming the provider."""
-    role = access.roles.get(program.pk)
-    if role is None or not may_write(role, RecordType.SERVICE_REFERRAL):
+    if not may_refer(access.roles.get(program.pk)):
         raise Forbidden("Your role may not refer people to services in this program.")
     if service.status != Service.Status.ACTIVE:
         raise ActionError(

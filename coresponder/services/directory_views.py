@@ -31,6 +31,7 @@ from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program
 from coresponder.services.directory_api import service_detail
 from coresponder.services.models import TaxonomyTerm
+from coresponder.services.referral_access import may_refer
 from coresponder.services.search import (
     Capacity,
     SearchParams,
@@ -130,8 +131,15 @@ def refer_url(person_id: int, service_id: int, program: Program) -> str:
     return f"/people/{person_id}/refer/?{query}"
 
 
+def _refer_for(access: PersonAccess | None, program: Program) -> int | None:
+    """The person a "Refer" button sends, when the reader may refer them in this program."""
+    if access is None or not may_refer(access.roles.get(program.pk)):
+        return None
+    return access.person.pk
+
+
 def _card(
-    hit: ServiceHit, program: Program, person_id: int | None, now: dt.datetime
+    hit: ServiceHit, program: Program, refer_for: int | None, now: dt.datetime
 ) -> dict[str, Any]:
     service = hit.service
     names = {term.code: term.name for term in service.taxonomy_terms.all()}
@@ -146,7 +154,7 @@ def _card(
         "capacity": capacity_text(hit.capacity, now),
         "phone": service.phone,
         "languages": service.languages,
-        "refer_url": refer_url(person_id, service.pk, program) if person_id else "",
+        "refer_url": refer_url(refer_for, service.pk, program) if refer_for else "",
     }
 
 
@@ -189,6 +197,7 @@ def search(request: HttpRequest, slug: str) -> HttpResponse:
     if use_person and access is not None:
         record_person_read(actor_for(request), access, channel="web", purpose="service search")
     person_id = access.person.pk if access is not None else None
+    refer_for = _refer_for(access, program)
     filters = {key: request.GET.getlist(key) for key in request.GET if key != "page"}
     context = {
         "program": program,
@@ -209,7 +218,7 @@ def search(request: HttpRequest, slug: str) -> HttpResponse:
         "insurance": request.GET.get("insurance", ""),
         "errors": errors,
         "result": result,
-        "cards": [_card(hit, program, person_id, now) for hit in result.hits] if result else [],
+        "cards": [_card(hit, program, refer_for, now) for hit in result.hits] if result else [],
         "previous_page": _page_link(filters, result.page - 1)
         if result and result.page > 1
         else None,
@@ -244,12 +253,13 @@ def service_page(request: HttpRequest, slug: str, service_id: int) -> HttpRespon
     detail = service_detail(service, now, now)
     capacity = detail["capacity"]
     names = {term.code: term.name for term in service.taxonomy_terms.all()}
+    refer_for = _refer_for(access, program)
     context = {
         "program": program,
         "service": detail,
         "category_names": [names.get(code) or humanize(code) for code in detail["categories"]],
         "capacity": capacity_text(Capacity(**capacity), now) if capacity else None,
-        "refer_url": refer_url(access.person.pk, service.pk, program) if access else "",
+        "refer_url": refer_url(refer_for, service.pk, program) if refer_for else "",
         "person_id": access.person.pk if access else None,
     }
     return render(request, "services/directory/service.html", context)

@@ -53,6 +53,17 @@ def side_of(user: Any, referral: ServiceReferral) -> Side | None:
     return Side.REFERRING if may_write(role, RecordType.SERVICE_REFERRAL) else None
 
 
+def may_refer(role: Role | None) -> bool:
+    """Whether a role sends people to services: the referring program's staff. A provider
+    answers the referrals sent to its organisation; one it sent elsewhere it could never
+    see, follow or call off."""
+    return (
+        role is not None
+        and role is not Role.PROVIDER
+        and may_write(role, RecordType.SERVICE_REFERRAL)
+    )
+
+
 def note_for(access: PersonAccess, referral: ServiceReferral, side: Side | None) -> str | None:
     """The referrer's note to the provider, where this reader may read it; None where not.
 

@@ -20,7 +20,7 @@ from coresponder.core.audit import record_list_read
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
-from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType, may_write
+from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType
 from coresponder.domain.referrals import needs_reason, next_statuses
 from coresponder.domain.vocabulary import TaskStatus
 from coresponder.privacy.access import PersonAccess, access_person, program_for
@@ -38,6 +38,7 @@ from coresponder.services.models import (
 )
 from coresponder.services.referral_access import (
     access_service_referral,
+    may_refer,
     note_for,
     provider_inbox,
     provider_services,
@@ -453,8 +454,7 @@ def refer(request: HttpRequest, person_id: int) -> HttpResponse:
         if service_id.isdigit()
         else None
     )
-    role = access.roles.get(program.pk)
-    if service is None or role is None or not may_write(role, RecordType.SERVICE_REFERRAL):
+    if service is None or not may_refer(access.roles.get(program.pk)):
         raise Http404("No such service, or not yours to refer to")
     form = ReferForm(request.POST or None)
     status = 200
