@@ -416,6 +416,10 @@ class HelpForm(forms.Form):
         return self._check_phone("phone")
 
     def clean_referrer_phone(self) -> str:
+        # Typed before choosing "Me" (a parent who then hands over the phone): the request
+        # does not keep it, so it cannot stop the request being sent.
+        if self.cleaned_data.get("who") != "someone":
+            return ""
         return self._check_phone("referrer_phone")
 
     def clean(self) -> dict[str, Any]:

@@ -400,3 +400,15 @@ def test_each_error_is_tied_to_the_field_it_is_about_for_screen_readers(
     for ids in described:
         for element_id in ids.split():
             assert f'id="{element_id}"' in html, element_id
+
+
+def test_a_phone_typed_for_someone_else_before_choosing_me_does_not_stop_the_request(
+    programs: Any, client: Client
+) -> None:
+    data = request_for_me(referrer_name="Rosa", referrer_phone="mi celular")
+
+    response = send(client, data)
+
+    assert response.status_code == 302
+    referral = Referral.objects.get()
+    assert (referral.referrer_relationship, referral.referrer_phone) == ("self", "")
