@@ -28,6 +28,7 @@ from coresponder.domain.outreach import (
 )
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.referrals import DEFAULT_RESPONSE_HOURS
+from coresponder.domain.shifts import interval_problem
 from coresponder.domain.surveillance import BASELINE_DAYS, MIN_BASELINE_DAYS, Method
 from coresponder.domain.vocabulary import AttemptOutcome, OrganizationKind, Pathway, Role
 
@@ -718,6 +719,8 @@ def _parse_districts(reader: _Reader, data: Mapping[str, Any]) -> tuple[District
 
 def _rrule_problem(rrule: str) -> str | None:
     """What dateutil finds wrong with a rule the pattern let through (`BYDAY=XX`), or None."""
+    if problem := interval_problem(rrule):
+        return problem
     try:
         # Naive on purpose: shift rules run on local wall-clock time (see shifts.py).
         rrulestr(rrule, dtstart=dt.datetime.combine(dt.date(2024, 1, 1), dt.time()))

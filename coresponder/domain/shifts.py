@@ -10,6 +10,20 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrulestr
 
 
+def interval_problem(rrule: str) -> str | None:
+    """Why a rule's INTERVAL cannot be kept, or None.
+
+    dateutil takes INTERVAL=0 and then gives the first occurrence again and again without
+    end, so every schedule read from such a rule (who is on duty, the feeds, the planner,
+    spike notices) would never finish.
+    """
+    for part in rrule.upper().split(";"):
+        name, _, value = part.partition("=")
+        if name.strip() == "INTERVAL" and not (value.isdigit() and int(value) >= 1):
+            return "INTERVAL must be a whole number: the rule repeats every 1 or more periods."
+    return None
+
+
 @dataclass(frozen=True)
 class Occurrence:
     starts: dt.datetime  # aware, in the program's zone

@@ -28,6 +28,7 @@ from coresponder.core.models import AuditEvent
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import date_problem, date_sentence
 from coresponder.domain.presets import RRULE_RE, Preset, load_preset_dir
+from coresponder.domain.shifts import interval_problem
 from coresponder.domain.vocabulary import OrganizationKind, Role
 from coresponder.privacy.access import role_in
 from coresponder.privacy.actions import revoke_api_token
@@ -624,6 +625,8 @@ def rrule_problem(rrule: str, first_day: dt.date | None = None) -> str | None:
             "Write a recurrence rule such as FREQ=WEEKLY;BYDAY=MO,WE,FR "
             "(daily, weekly or monthly; no DTSTART)."
         )
+    if problem := interval_problem(rrule):
+        return f"This recurrence rule is not valid: {problem}"
     # Naive on purpose: shift rules run on local wall-clock time (see domain/shifts.py).
     first = dt.datetime.combine(first_day or dt.date(2024, 1, 1), dt.time())
     try:

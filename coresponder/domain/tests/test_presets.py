@@ -165,7 +165,13 @@ def test_it_rejects_an_unknown_time_zone(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "rrule",
-    ["every monday", "FREQ=FORTNIGHTLY", "FREQ=WEEKLY;byday=MO", "FREQ=WEEKLY;BYDAY=XX"],
+    [
+        "every monday",
+        "FREQ=FORTNIGHTLY",
+        "FREQ=WEEKLY;byday=MO",
+        "FREQ=WEEKLY;BYDAY=XX",
+        "FREQ=WEEKLY;INTERVAL=0;BYDAY=MO",
+    ],
 )
 def test_it_rejects_a_shift_whose_recurrence_is_not_an_rrule(tmp_path: Path, rrule: str) -> None:
     path = write_preset(

@@ -235,6 +235,18 @@ def test_a_bad_rrule_gives_a_clear_form_error(
     assert not Shift.objects.filter(name="Evening outreach").exists()
 
 
+@pytest.mark.parametrize("rrule", ["FREQ=DAILY;INTERVAL=0", "FREQ=WEEKLY;INTERVAL=00;BYDAY=MO"])
+def test_a_rule_repeating_every_zero_days_is_refused_and_never_hangs_the_schedule(
+    client: Client, pad: Program, coordinator: User, rrule: str
+) -> None:
+    client.force_login(coordinator)
+    data = shift_post(None, weekdays=[], rrule=rrule, starts_on="2025-03-03")
+    response = client.post(reverse("shift-add", args=[pad.slug]), data)
+    assert response.status_code == 422
+    assert "repeats every 1 or more" in response.content.decode()
+    assert not Shift.objects.filter(name="Evening outreach").exists()
+
+
 def test_a_rule_that_ends_before_the_first_day_is_refused(
     client: Client, pad: Program, coordinator: User
 ) -> None:
