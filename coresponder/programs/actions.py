@@ -513,17 +513,29 @@ def enable_user(actor: Actor, user: User) -> User:
 
 
 def idle_users(days: int) -> list[User]:
-    """Active users with no sign-in and no API token use (or issue) in `days` days."""
+    """Active users with no sign-in, no API token use (or issue) and no enabling by an
+    administrator in `days` days.
+
+    An account enabled again starts a new period: its last sign-in is still the old one,
+    and counting from it would disable the account the next night, before its owner is back.
+    """
     cutoff = timezone.now() - dt.timedelta(days=days)
     token_users = (
         ApiToken.objects.annotate(seen=Coalesce("last_used_at", "created_at"))
         .filter(seen__gte=cutoff)
         .values("user_id")
     )
-    quiet = Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff)
-    return list(
-        User.objects.filter(quiet, is_active=True).exclude(pk__in=token_users).order_by("username")
+    enabled = set(
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.PERMISSION,
+            object_type="programs.user",
+            detail__change="enable",
+            at__gte=cutoff,
+        ).values_list("object_id", flat=True)
     )
+    quiet = Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff)
+    users = User.objects.filter(quiet, is_active=True).exclude(pk__in=token_users)
+    return [user for user in users.order_by("username") if str(user.pk) not in enabled]
 
 
 def disable_idle_accounts(actor: Actor, days: int = 90) -> list[Disabled]:

@@ -157,3 +157,21 @@ def test_a_token_issued_recently_but_never_used_keeps_its_account(
 def test_the_idle_account_job_refuses_a_period_under_a_day(accounts: dict[str, User]) -> None:
     with pytest.raises(CommandError, match="at least 1"):
         call_command("disable_idle_accounts", "--days", "0")
+
+
+def test_an_account_an_administrator_enabled_again_is_not_disabled_as_idle_the_next_night(
+    accounts: dict[str, User], admin: User, client: Client, clock: Clock
+) -> None:
+    call_command("disable_idle_accounts", stdout=StringIO())
+    idle = accounts["idle"]
+    client.force_login(admin)
+    answer = client.post(reverse("account-enable", args=[idle.pk]))
+    assert answer.status_code == 302
+    clock.advance(days=1)  # back from leave, signing in on Monday
+
+    call_command("disable_idle_accounts", stdout=StringIO())
+
+    assert "idle" in active_usernames()
+    clock.advance(days=90)
+    call_command("disable_idle_accounts", stdout=StringIO())
+    assert "idle" not in active_usernames()  # never used since: idle again after 90 days
