@@ -215,10 +215,16 @@ def account_role(request: HttpRequest, user_id: int) -> HttpResponse:
     if not form.is_valid():
         return _account_page(request, user, role_form=form, status=422)
     program, role = form.cleaned_data["program"], Role(form.cleaned_data["role"])
+    version = form.cleaned_data["version"]
+    if version is None:
+        # "Add to a program" was drawn over no role there: a role another administrator
+        # gave meanwhile is shown, not overwritten (no stored role has version 0). A role
+        # taken away before is given again over the row kept for it.
+        held = Membership.objects.filter(user=user, program=program).first()
+        if held is not None:
+            version = 0 if held.active else held.version
     try:
-        grant_role(
-            actor_for(request), user, program, role, expected_version=form.cleaned_data["version"]
-        )
+        grant_role(actor_for(request), user, program, role, expected_version=version)
     except StaleVersion:
         held = Membership.objects.filter(user=user, program=program, active=True).first()
         if held is not None and held.role == role.value:

@@ -12,7 +12,7 @@ from coresponder.domain.vocabulary import Role
 from coresponder.privacy.access import role_in
 from coresponder.privacy.actions import issue_api_token
 from coresponder.privacy.models import ApiToken
-from coresponder.programs.actions import enrol_mfa
+from coresponder.programs.actions import enrol_mfa, grant_role, revoke_role
 from coresponder.programs.form_tokens import FIELD, new_token
 from coresponder.programs.models import Membership, Organization, Program, User
 
@@ -122,6 +122,40 @@ def test_an_administrator_changes_a_role_adds_a_program_and_takes_one_away(
     assert not held.active  # kept, so what they did there still names them
     event = AuditEvent.objects.filter(action="permission", program_slug="pco").latest("id")
     assert event.detail == {"user": officer.username, "role": None, "was": "clinician"}
+
+
+def test_adding_to_a_program_someone_else_gave_a_role_meanwhile_is_refused_not_overwritten(
+    admin: User, officer: User, pco: Program
+) -> None:
+    client = signed_in(admin)
+    url = reverse("account-role", args=[officer.pk])
+    # Another administrator adds the officer to PCO while this page still offers it.
+    grant_role(SYSTEM, officer, pco, Role.RECOVERY_COACH)
+
+    late = client.post(url, {"program": pco.pk, "role": "clinician"})
+
+    assert late.status_code == 409
+    assert "Someone changed this role" in late.content.decode()
+    assert role_in(officer, pco) is Role.RECOVERY_COACH
+    # The same addition sent twice (a double click) finds it made.
+    again = client.post(url, {"program": pco.pk, "role": "recovery_coach"})
+    assert again.status_code == 302
+    assert "in it already" in client.get(again["Location"]).content.decode()
+
+
+def test_adding_back_to_a_program_someone_left_gives_the_role_again(
+    admin: User, officer: User, pco: Program
+) -> None:
+    left = grant_role(SYSTEM, officer, pco, Role.RECOVERY_COACH)
+    revoke_role(SYSTEM, left, expected_version=left.version)
+    client = signed_in(admin)
+
+    back = client.post(
+        reverse("account-role", args=[officer.pk]), {"program": pco.pk, "role": "clinician"}
+    )
+
+    assert back.status_code == 302
+    assert role_in(officer, pco) is Role.CLINICIAN
 
 
 def test_disabling_an_account_ends_its_tokens_and_needs_a_reason(
