@@ -11,7 +11,7 @@ from coresponder.domain.presets import TeamSlot
 from coresponder.domain.shifts import shift_occurrences
 from coresponder.domain.teams import missing_slots
 from coresponder.domain.vocabulary import Role
-from coresponder.programs.models import Program, Shift, Team
+from coresponder.programs.models import Program, Shift, Team, TeamMember
 
 
 @dataclass(frozen=True)
@@ -107,12 +107,22 @@ def team_slots(program: Program) -> list[TeamSlot]:
     return list(program.rules.team)
 
 
-def missing_for_team(team: Team) -> list[str]:
-    """Labels of the preset's team slots the members cannot fill; [] when the team is complete.
+def working_seats(team: Team) -> list[TeamMember]:
+    """The team's seats held by someone who can still sign in: a disabled account (someone
+    who left) keeps its seat, so what they did still names the team, but fills no place.
 
-    Uses prefetched `members` when the caller prefetched them.
+    Uses prefetched `members__user` when the caller prefetched them.
     """
-    roles = [Role(member.role) for member in team.members.all()]
+    return [member for member in team.members.all() if member.user.is_active]
+
+
+def missing_for_team(team: Team) -> list[str]:
+    """Labels of the preset's team slots the working members cannot fill; [] when the team
+    is complete.
+
+    Uses prefetched `members__user` when the caller prefetched them.
+    """
+    roles = [Role(member.role) for member in working_seats(team)]
     return [slot.label for slot in missing_slots(team_slots(team.program), roles)]
 
 

@@ -21,6 +21,7 @@ from coresponder.privacy.access import (
     role_in,
     scope_of,
 )
+from coresponder.programs.duty import working_seats
 from coresponder.programs.models import Membership, Program, Team
 from coresponder.programs.work import FIRST_LOOK, work_for
 
@@ -197,7 +198,8 @@ def team_rows(program: Program, teams: Any) -> list[dict[str, Any]]:
                 "team": team,
                 "members": members,
                 "missing": [
-                    slot.label for slot in missing_slots(slots, [Role(m.role) for m in members])
+                    slot.label
+                    for slot in missing_slots(slots, [Role(m.role) for m in working_seats(team)])
                 ],
             }
         )
