@@ -911,13 +911,17 @@ def record_reminder_pass(actor: Actor, counts: dict[str, int]) -> None:
         record_event(actor, "create", object_type="outreach.notice", detail=counts)
 
 
-def mark_notices_read(actor: Actor, user: Any) -> int:
+def mark_notices_read(actor: Actor, user: Any, newest: int | None = None) -> int:
     """The user read their reminders: every unread one is marked read; returns how many.
 
-    The reminders name the tasks they are about, so their reading is an audited change.
+    With `newest` (the newest reminder the page showed), only those up to it: one that came
+    while the page was open has not been read. The reminders name the tasks they are about,
+    so their reading is an audited change.
     """
     with transaction.atomic():
         unread = Notice.objects.filter(recipient_id=user.pk, read_at__isnull=True)
+        if newest is not None:
+            unread = unread.filter(pk__lte=newest)
         ids = sorted(unread.values_list("pk", flat=True))
         if not ids:
             return 0

@@ -56,9 +56,15 @@ def sla_board(request: HttpRequest, slug: str) -> HttpResponse:
 def notices(request: HttpRequest) -> HttpResponse:
     """The signed-in user's reminders, newest first; POST marks them all read."""
     if request.method == "POST":
-        mark_notices_read(actor_for(request), request.user)
+        newest = str(request.POST.get("newest") or "")
+        mark_notices_read(
+            actor_for(request), request.user, int(newest) if newest.isdigit() else None
+        )
         return redirect("notices")
     mine = Notice.objects.filter(recipient_id=request.user.pk)
     rows = list(mine.select_related("program").order_by("-created_at", "-id")[:200])
     unread = sum(1 for notice in rows if notice.read_at is None)
-    return render(request, "outreach/notices.html", {"notices": rows, "unread": unread})
+    # "Mark all read" covers what this page shows: a reminder that comes meanwhile stays unread.
+    shown = max((notice.pk for notice in rows), default=None)
+    context = {"notices": rows, "unread": unread, "newest": shown}
+    return render(request, "outreach/notices.html", context)

@@ -222,6 +222,30 @@ def test_the_notices_page_lists_my_reminders_newest_first_and_marks_them_read(
     assert AuditEvent.objects.filter(object_type="outreach.notice").count() == 1
 
 
+def test_mark_all_read_leaves_unread_a_reminder_that_came_after_the_page_was_shown(
+    qrt: Program, client: Client
+) -> None:
+    user = staff(qrt, Role.COORDINATOR)
+    shown = Notice.objects.create(
+        recipient=user, program=qrt, kind="window_open", message="seen", created_at=AFTER
+    )
+    client.force_login(user)
+    page = client.get("/notices/").content.decode()
+    assert f'name="newest" value="{shown.pk}"' in page
+    # A spike alert arrives while the page is open.
+    late = Notice.objects.create(
+        recipient=user, program=qrt, kind="spike_alert", message="spike", created_at=AFTER
+    )
+
+    assert client.post("/notices/", {"newest": shown.pk}).status_code == 302
+
+    shown.refresh_from_db()
+    late.refresh_from_db()
+    assert shown.read_at is not None
+    assert late.read_at is None
+    assert "1 unread" in client.get("/notices/").content.decode()
+
+
 def test_a_reminder_about_a_task_links_to_the_task_its_reader_can_open(
     qrt: Program, client: Client
 ) -> None:
