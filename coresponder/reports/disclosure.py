@@ -17,6 +17,8 @@ functions, so a cell hidden on one is hidden on all, with the same complements:
   that fixed total (primary and complementary suppression);
 * dispositions are one table with their total and the jail-and-ER split;
 * the funnel is suppressed as nested counts;
+* a treatment count is read against the people beside it (a row's referred and
+  reached), whom a prosecutor or a provider may know one by one;
 * a share or median is hidden where it rests on 1 to 10 records, a share also
   where it and its base would give 1 to 10 on either side, and by month always.
 
@@ -137,6 +139,12 @@ def headline(computed: Metrics) -> dict[str, Any]:
     for key in COUNT_KEYS:
         shown[key] = suppress_small(exact[key])
     shown["overdoses"] = {k: suppress_small(v) for k, v in exact["overdoses"].items()}
+    # A treatment count is read against the people beside it, whom a prosecutor or a
+    # provider may know one by one as a program's own reader does.
+    known = _known(exact)
+    for key in TREATMENT_FIGURES:
+        if hides_beside_known(exact[key], known):
+            shown[key] = None
     split = dispositions(exact["dispositions"])
     shown["dispositions"] = {code: split.cells[code] for code in exact["dispositions"]}
     for key, base in computed.bases().items():
@@ -272,25 +280,34 @@ def breakdown_for(
 
     Exact readers get every column whole but the treatment counts, each of which is
     one table under its fixed total for a finished quarter, a cell read against the
-    people its row names (`hides_beside_known`), and hidden otherwise.
+    people its row names (`hides_beside_known`), and hidden otherwise. De-identified
+    readers get every column so, their treatment cells read against their rows too.
     """
-    if suppress:
-        return breakdown(rows, columns)
     hidden = [column for column in columns if column in TREATMENT_FIGURES]
+    if suppress:
+        return breakdown(rows, columns, _beside_known(rows, hidden))
     if treatment:
-        keys = [*KNOWN_PEOPLE, *hidden]
-        total = {key: sum(int(row.get(key) or 0) for row in rows) for key in keys}
-        beside = {
-            column: [
-                i
-                for i, row in enumerate([*rows, total])
-                if hides_beside_known(int(row[column]), _known(row))
-            ]
-            for column in hidden
-        }
-        return breakdown(rows, hidden, beside)
+        return breakdown(rows, hidden, _beside_known(rows, hidden))
     shown = [{**row, **dict.fromkeys(hidden)} for row in rows]
     return shown, dict.fromkeys(hidden)
+
+
+def _beside_known(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
+) -> dict[str, list[int]]:
+    """By treatment column, the rows (the total is row `len(rows)`) whose count would tell
+    of the people its row names: a de-identified reader may know them one by one too (a
+    prosecutor, everyone diverted in lieu of arrest; a provider, everyone referred to it)."""
+    keys = [*KNOWN_PEOPLE, *columns]
+    total = {key: sum(int(row.get(key) or 0) for row in rows) for key in keys}
+    return {
+        column: [
+            i
+            for i, row in enumerate([*rows, total])
+            if hides_beside_known(int(row.get(column) or 0), _known(row))
+        ]
+        for column in columns
+    }
 
 
 def funnel_for(
