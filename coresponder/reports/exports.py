@@ -17,10 +17,11 @@ that Excel reads labels such as "12–72 h" correctly. When the table holds Part
 data its first row is `Notice,<the notice>` and its second is empty; the header
 row follows. A table without Part 2 data starts at its header row. A count a
 reader may not see (an analyst's small counts; anyone's treatment counts outside
-one whole, finished quarter) reads `suppressed`; an empty cell is a rate with nothing to
-divide by. Values stay numbers, rounded for a reader: a share is a fraction from
-0 to 1 to four decimal places (0.8276, the quarterly report's 82.8%), hours are
-to one decimal place (45.3 h on the dashboard and in the report). The XLSX keeps
+one whole, finished quarter), and a share or median suppression hid, reads `suppressed`;
+an empty cell is a rate with nothing to divide by. Values stay numbers, rounded for
+a reader: a share is a fraction from 0 to 1 to four decimal places (0.8276, the
+quarterly report's 82.8%), hours are to one decimal place (45.3 h on the dashboard
+and in the report). The XLSX keeps
 each value whole and shows it so: shares as percentages to one decimal place,
 hours to one decimal place.
 
@@ -145,8 +146,16 @@ def metrics_table(program: Any, period: Period, *, suppress: bool = False) -> Ta
     treatment = disclosure.gives_treatment(program, period)
     values = disclosure.headline_for(computed, suppress, treatment)
     flat = metric_defs.flatten_metrics(values)
+    exact = metric_defs.flatten_metrics(computed.as_api())
     rows = [
-        {"metric": key, "label": figure_label(program, key), "value": flat.get(key), "_kind": kind}
+        {
+            "metric": key,
+            "label": figure_label(program, key),
+            "value": flat.get(key),
+            "_kind": kind,
+            # Measured but not given: suppressed, not a rate with nothing to divide by.
+            "_hidden": flat.get(key) is None and exact.get(key) is not None,
+        }
         for key, _label, kind in HEADLINE
     ]
     return Table(
@@ -347,8 +356,9 @@ def _cell(value: Any, column: Column, row: Mapping[str, Any], rounded: bool) -> 
     suppression marker."""
     kind = _kind(column, row)
     if value is None:
-        # A count is never missing on its own; a share or median is, with nothing to measure.
-        return SUPPRESSED if kind == "count" else ""
+        # A count is never missing on its own; a share or median is, with nothing to measure,
+        # unless suppression hid it.
+        return SUPPRESSED if kind == "count" or row.get("_hidden") else ""
     if isinstance(value, dt.date):
         return value.isoformat()
     if kind == "text":

@@ -156,6 +156,8 @@ def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], styles: dict[
 
 
 def _figure(value: Any, kind: str) -> str:
+    if value == SUPPRESSED:
+        return SUPPRESSED
     if value is None:
         # A count is never missing on its own: it is hidden (treatment counts for everyone).
         return SUPPRESSED if kind == "count" else "–"
@@ -167,6 +169,8 @@ def _figure(value: Any, kind: str) -> str:
 
 
 def _change(now: Any, before: Any) -> str:
+    if SUPPRESSED in (now, before):
+        return "–"
     change = metric_defs.percent_change(now, before)
     if change is None:
         return "–"
@@ -174,9 +178,15 @@ def _change(now: Any, before: Any) -> str:
 
 
 def _headline(program: Program, period: Period, suppress: bool) -> dict[str, Any]:
+    """The figures as given, a figure measured but hidden reading SUPPRESSED."""
     computed = metric_defs.compute_metrics(program, period)
     treatment = disclosure.gives_treatment(program, period)
-    return metric_defs.flatten_metrics(disclosure.headline_for(computed, suppress, treatment))
+    shown = metric_defs.flatten_metrics(disclosure.headline_for(computed, suppress, treatment))
+    exact = metric_defs.flatten_metrics(computed.as_api())
+    return {
+        key: SUPPRESSED if value is None and exact.get(key) is not None else value
+        for key, value in shown.items()
+    }
 
 
 def headline_rows(

@@ -158,10 +158,13 @@ def change_text(key: str, value: Any, previous: Any, lang: str = "en") -> str:
     return said["up_from_none"] if change is None else f"{change:+.0f}%"
 
 
-def figure_text(key: str, value: Any, lang: str = "en") -> str:
+def figure_text(key: str, value: Any, lang: str = "en", hidden: bool = False) -> str:
+    """A figure in words; a missing share or median is "not available" (nothing to
+    measure) unless suppression `hidden` it."""
     said = words(lang)
     if value is None:
-        return said["suppressed"] if key not in SHARES | HOURS else said["not_available"]
+        measured = hidden or key not in SHARES | HOURS
+        return said["suppressed"] if measured else said["not_available"]
     if key in SHARES:
         return f"{value * 100:.0f}%"
     if key in HOURS:
@@ -184,14 +187,23 @@ def dispositions_with_total(
     return rows, total
 
 
+def hidden_figures(exact: Mapping[str, Any], shown: Mapping[str, Any]) -> frozenset[str]:
+    """The shares and medians suppression hid: measured, but not given to this reader."""
+    return frozenset(
+        key for key in SHARES | HOURS if exact.get(key) is not None and shown.get(key) is None
+    )
+
+
 def headline_tiles(
     program: Program,
     now: Mapping[str, Any],
     before: Mapping[str, Any],
     avoided: tuple[Any, Any],
     lang: str = "en",
+    hidden: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
 ) -> list[dict[str, Any]]:
-    """One tile per figure the preset's `metrics` names, in its order."""
+    """One tile per figure the preset's `metrics` names, in its order; `hidden` names the
+    shares and medians suppressed now and before."""
     rules = program.rules
     keys: list[str] = []
     for metric in rules.metrics:
@@ -211,8 +223,8 @@ def headline_tiles(
                 "key": key,
                 "label": metric_label(key, lang, rules.headline),
                 "value": value,
-                "text": figure_text(key, value, lang),
-                "previous_text": figure_text(key, previous, lang),
+                "text": figure_text(key, value, lang, key in hidden[0]),
+                "previous_text": figure_text(key, previous, lang, key in hidden[1]),
                 "good": change_is_good(key, as_shown(key, value), as_shown(key, previous)),
                 "change_text": change_text(key, value, previous, lang),
             }
@@ -360,8 +372,12 @@ def build_headline(
     before = disclosure.headline_for(
         computed_before, suppress, disclosure.gives_treatment(program, previous)
     )
+    hidden = (
+        hidden_figures(computed_now.as_api(), now),
+        hidden_figures(computed_before.as_api(), before),
+    )
     tiles = headline_tiles(
-        program, now, before, (disp_total["avoided"], disp_total_before["avoided"]), lang
+        program, now, before, (disp_total["avoided"], disp_total_before["avoided"]), lang, hidden
     )
     as_of = m.figures_as_of(program, period)
     return {
@@ -371,8 +387,8 @@ def build_headline(
         "sla": [
             {
                 "label": metric_label(key, lang),
-                "text": figure_text(key, now.get(key), lang),
-                "previous_text": figure_text(key, before.get(key), lang),
+                "text": figure_text(key, now.get(key), lang, key in hidden[0]),
+                "previous_text": figure_text(key, before.get(key), lang, key in hidden[1]),
             }
             for key in ("follow_up_within_window_rate", "median_hours_to_first_contact")
         ],
