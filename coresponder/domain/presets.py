@@ -28,7 +28,6 @@ from coresponder.domain.outreach import (
 )
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.referrals import DEFAULT_RESPONSE_HOURS
-from coresponder.domain.shifts import interval_problem
 from coresponder.domain.surveillance import BASELINE_DAYS, MIN_BASELINE_DAYS, Method
 from coresponder.domain.vocabulary import AttemptOutcome, OrganizationKind, Pathway, Role
 
@@ -715,6 +714,20 @@ def _parse_districts(reader: _Reader, data: Mapping[str, Any]) -> tuple[District
             DistrictSpec(code=code, name=name, active=active, boundary=boundary, name_es=name_es)
         )
     return tuple(districts)
+
+
+def interval_problem(rrule: str) -> str | None:
+    """Why a rule's INTERVAL cannot be kept, or None.
+
+    dateutil takes INTERVAL=0 and then gives the first occurrence again and again without
+    end, so every schedule read from such a rule (who is on duty, the feeds, the planner,
+    spike notices) would never finish.
+    """
+    for part in rrule.upper().split(";"):
+        name, _, value = part.partition("=")
+        if name.strip() == "INTERVAL" and not (value.isdigit() and int(value) >= 1):
+            return "INTERVAL must be a whole number: the rule repeats every 1 or more periods."
+    return None
 
 
 def _rrule_problem(rrule: str) -> str | None:

@@ -9,19 +9,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
-
-def interval_problem(rrule: str) -> str | None:
-    """Why a rule's INTERVAL cannot be kept, or None.
-
-    dateutil takes INTERVAL=0 and then gives the first occurrence again and again without
-    end, so every schedule read from such a rule (who is on duty, the feeds, the planner,
-    spike notices) would never finish.
-    """
-    for part in rrule.upper().split(";"):
-        name, _, value = part.partition("=")
-        if name.strip() == "INTERVAL" and not (value.isdigit() and int(value) >= 1):
-            return "INTERVAL must be a whole number: the rule repeats every 1 or more periods."
-    return None
+from coresponder.domain.presets import interval_problem
 
 
 @dataclass(frozen=True)
@@ -49,6 +37,8 @@ def shift_occurrences(
     """
     if window_start.tzinfo is None or window_end.tzinfo is None:
         raise ValueError("window bounds must be timezone-aware")
+    if interval_problem(rrule):
+        return []  # a rule saved before such rules were refused never ends: it gives no shift
     zone = ZoneInfo(timezone)
     skipped = set(exceptions)
     local_from = (window_start.astimezone(zone) - duration).replace(tzinfo=None)

@@ -27,8 +27,7 @@ from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.models import AuditEvent
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import date_problem, date_sentence
-from coresponder.domain.presets import RRULE_RE, Preset, load_preset_dir
-from coresponder.domain.shifts import interval_problem
+from coresponder.domain.presets import RRULE_RE, Preset, interval_problem, load_preset_dir
 from coresponder.domain.vocabulary import OrganizationKind, Role
 from coresponder.privacy.access import role_in
 from coresponder.privacy.actions import revoke_api_token

@@ -145,3 +145,18 @@ def test_a_shift_starting_in_the_spring_forward_gap_starts_at_the_real_instant()
     assert (starts.hour, starts.minute) == (3, 30)
     assert starts.utcoffset() == dt.timedelta(hours=-4)
     assert occurrences[0].ends - starts == dt.timedelta(hours=4)
+
+
+def test_a_rule_repeating_every_zero_periods_saved_before_it_was_refused_gives_no_shift() -> None:
+    # dateutil would give the first shift again and again without end.
+    start = dt.datetime(2025, 3, 3, tzinfo=ZoneInfo("America/Denver"))
+    found = shift_occurrences(
+        "FREQ=DAILY;INTERVAL=0",
+        first_day=dt.date(2025, 3, 3),
+        starts_at=dt.time(8),
+        duration=dt.timedelta(hours=8),
+        timezone="America/Denver",
+        window_start=start,
+        window_end=start + dt.timedelta(days=7),
+    )
+    assert found == []
