@@ -375,6 +375,23 @@ _ENGLISH: dict[str, dict[str, str]] = {
         "overdue": "Overdue",
     },
     "outreach_target": {"participant": "The person", "family": "Family and friends"},
+    # What an audit event is about where that is no stored record of one kind.
+    "audit_object": {
+        "audit_log": "Audit log",
+        "backup": "Backup",
+        "demo_data": "Demo data",
+        "feeds.cad_batch": "911 dispatch batch",
+        "intake.import": "Overdose file import",
+        "outreach.sla": "Follow-up timeliness board",
+        "people.linkagemodel": "Matching model",
+        "people.matchcandidate": "Possible duplicate",
+        "planning.capacity": "Capacity plan",
+        "reports.dashboard": "Dashboard",
+        "reports.evaluation": "Evaluation",
+        "reports.metric_days": "Daily figures",
+        "reports.metrics": "Program figures",
+        "services.directory": "Service directory",
+    },
     "disclosure_channel": {
         "api": "Through the API",
         "web": "On a web page",

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django import forms
+from django.apps import apps
 from django.db.models import Q, QuerySet
 
 from coresponder.core.audit import UNAUTHENTICATED
 from coresponder.core.models import AuditEvent
-from coresponder.domain.vocabulary import Role
+from coresponder.domain.vocabulary import Role, label, labels_of
 from coresponder.people.models import Participation
 from coresponder.privacy.access import is_admin
 from coresponder.programs.models import Program
@@ -59,6 +60,34 @@ def events_of_programs(slugs: list[str]) -> Q:
     return Q(program_slug__in=slugs) | Q(program_slug="", person_id__in=participants)
 
 
+def object_label(object_type: str) -> str:
+    """What kind of record an event is about, in words: "Legal hold" for
+    operations.legalhold, "Audit log" for audit_log."""
+    if not object_type:
+        return ""
+    if object_type in labels_of("audit_object"):
+        return label("audit_object", object_type)
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return label("audit_object", object_type.rsplit(".", 1)[-1]).capitalize()
+    return str(model._meta.verbose_name).capitalize()
+
+
+def object_kinds() -> list[tuple[str, str]]:
+    """Every kind of record an event may be about, by its words, for the filter: the
+    stored records of ours and the other things events are about. Where two would read
+    alike (a record that moved app keeps the type its events were written with), the
+    one events are written with is offered."""
+    by_words: dict[str, str] = {}
+    for model in apps.get_models():
+        if model.__module__.startswith("coresponder."):
+            by_words.setdefault(object_label(model._meta.label_lower), model._meta.label_lower)
+    for code, words in labels_of("audit_object").items():
+        by_words[words] = code
+    return sorted(((code, words) for words, code in by_words.items()), key=lambda kind: kind[1])
+
+
 class AuditFilterForm(forms.Form):
     """The GET form above the audit table; every field may be left blank."""
 
@@ -74,12 +103,7 @@ class AuditFilterForm(forms.Form):
     person = forms.IntegerField(
         label="Person id", required=False, min_value=1, max_value=MAX_PERSON_ID
     )
-    object_type = forms.CharField(
-        label="Object type",
-        required=False,
-        max_length=64,
-        help_text="For example people.person or audit_log",
-    )
+    object_type = forms.ChoiceField(label="Kind of record", required=False)
     date_from = forms.DateField(
         label="From (date)", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -92,6 +116,8 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, data: Any, scope: AuditScope) -> None:
         super().__init__(data)
+        kinds = cast(forms.ChoiceField, self.fields["object_type"])
+        kinds.choices = [("", "Any kind of record"), *object_kinds()]
         program_field = cast(forms.ChoiceField, self.fields["program"])
         program_field.choices = [
             ("", "All your programs" if not scope.everything else "Every program"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,6 +17,7 @@ from coresponder.privacy.audit_log import (
     AuditFilterForm,
     AuditScope,
     audit_scope,
+    object_label,
     reviewable_events,
 )
 from coresponder.privacy.signals import client_address
@@ -27,23 +27,14 @@ from coresponder.programs.models import Program
 PAGE_SIZE = 50
 
 
-def object_label(object_type: str) -> str:
-    """What kind of record an event is about, in words ("Legal hold" for
-    operations.legalhold); the type as written when it names no model ("audit_log")."""
-    if not object_type:
-        return ""
-    try:
-        model = apps.get_model(object_type)
-    except (LookupError, ValueError):
-        return object_type.replace("_", " ").capitalize()
-    return str(model._meta.verbose_name).capitalize()
-
-
-def audit_row(event: AuditEvent, zones: dict[str, str] | None = None) -> dict[str, Any]:
+def audit_row(
+    event: AuditEvent, zones: dict[str, str] | None = None, names: dict[str, str] | None = None
+) -> dict[str, Any]:
     """One table row: what the reviewer reads, with the time to 1/100 s.
 
     The time is on the clock of the event's program (`zones`: slug → zone name), or
     of the reviewer's own programs when the event is filed under none; always named.
+    The program reads by its name (`names`: slug → name).
     """
     zone = (zones or {}).get(event.program_slug) or (zones or {}).get("", "")
     return {
@@ -58,6 +49,7 @@ def audit_row(event: AuditEvent, zones: dict[str, str] | None = None) -> dict[st
         "object_id": event.object_id,
         "person_id": event.person_id,
         "program_slug": event.program_slug,
+        "program": (names or {}).get(event.program_slug, event.program_slug),
         "fields": "; ".join(field_words(str(f)) for f in event.fields or []),
         "purpose": event.purpose,
         "outcome": event.outcome,
@@ -111,7 +103,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     own_zone = zone_of(zones[""])
     events = reviewable_events(scope, filters, own_zone) if valid else AuditEvent.objects.none()
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [audit_row(event, zones) for event in page.object_list]
+    names = dict(Program.objects.values_list("slug", "name"))
+    rows = [audit_row(event, zones, names) for event in page.object_list]
 
     detail: dict[str, Any] = {"filters": form.chosen() if valid else {}, "page": page.number}
     if not valid:

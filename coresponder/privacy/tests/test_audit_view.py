@@ -201,6 +201,25 @@ def test_merges_and_records_read_by_name_not_by_code(
     assert [row["action"] for row in merges.context["rows"]] == ["Merge of two records"]
 
 
+def test_events_about_no_stored_record_and_their_programs_read_in_words(
+    coordinator: User, record: Recorder, client: Client
+) -> None:
+    record(program_slug="pad", object_type="planning.capacity")
+    record(program_slug="pad", object_type="outreach.sla")
+    page = signed_in(client, coordinator).get(AUDIT)
+    html = page.content.decode()
+    objects = {row["object_label"] for row in page.context["rows"]}
+    assert {"Capacity plan", "Follow-up timeliness board"} <= objects
+    assert "Planning.capacity" not in html and "Outreach.sla" not in html
+    # The program by its name; the kind of record chosen from a list in words.
+    assert "Philadelphia" in html and "program pad" not in html
+    assert '<option value="planning.capacity">Capacity plan</option>' in html
+    chosen = signed_in(client, coordinator).get(AUDIT, {"object_type": "outreach.sla"})
+    assert [row["object_label"] for row in chosen.context["rows"]] == [
+        "Follow-up timeliness board"
+    ]
+
+
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
