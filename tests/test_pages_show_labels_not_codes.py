@@ -3,7 +3,7 @@
 Every role of every seed program walks the pages it can reach from its program's
 home (one page of each kind), and the administrator walks them too. The visible
 text of each page (tags and attributes stripped, so `<option value=...>` is fine)
-must hold none of the vocabularies' codes.
+must hold none of the vocabularies' codes, nor a time zone's tz database name.
 """
 
 from __future__ import annotations
@@ -139,6 +139,8 @@ def test_no_role_of_a_seed_program_sees_a_code_on_a_page(slug: str) -> None:
     assert Program.objects.filter(slug=slug).exists(), f"no seed program {slug!r}"
     districts = dict(District.objects.values_list("code", "name"))
     compound, single = known_codes(districts)
+    # A zone reads as people say it ("Eastern time"), not by its tz database name.
+    compound |= set(Program.objects.values_list("timezone", flat=True))
     walkers = [persona_username(slug, role) for role in PERSONA_ROLES] + [ADMIN_USERNAME]
     # Pages no list links to: an encounter with screenings, a care plan.
     details = [

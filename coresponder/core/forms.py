@@ -18,6 +18,7 @@ from coresponder.domain.clock import (
     is_repeated,
     wall_time,
     zone_names,
+    zone_words,
 )
 
 # What a `datetime-local` input sends and shows.
@@ -147,7 +148,7 @@ class LocalDateTimeField(forms.DateTimeField):
 
     def __init__(self, zone: ZoneInfo, **kwargs: Any) -> None:
         self.zone = zone
-        kwargs.setdefault("help_text", f"Local time ({zone.key})")
+        kwargs.setdefault("help_text", f"Local time ({zone_words(zone.key)})")
         super().__init__(**kwargs)
         if isinstance(self.widget, LocalDateTimeInput):
             self.widget.zone = zone

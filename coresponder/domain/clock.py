@@ -81,3 +81,29 @@ def wall_time(moment: dt.datetime, zone: dt.tzinfo, fold: int | None = None) -> 
             repeated=True,
         )
     return aware
+
+
+# The zones of the United States by the names people use for them.
+_ZONE_WORDS = {
+    "America/New_York": "Eastern time",
+    "America/Detroit": "Eastern time",
+    "America/Indiana/Indianapolis": "Eastern time",
+    "America/Kentucky/Louisville": "Eastern time",
+    "America/Chicago": "Central time",
+    "America/Denver": "Mountain time",
+    "America/Boise": "Mountain time",
+    "America/Phoenix": "Mountain time (Arizona, no daylight saving)",
+    "America/Los_Angeles": "Pacific time",
+    "America/Anchorage": "Alaska time",
+    "Pacific/Honolulu": "Hawaii time",
+    "America/Puerto_Rico": "Atlantic time",
+    "UTC": "UTC",
+}
+
+
+def zone_words(key: str) -> str:
+    """A zone (by its tz database name) as people say it: "Eastern time", "Mountain time";
+    elsewhere its place ("London time" for Europe/London)."""
+    if key in _ZONE_WORDS:
+        return _ZONE_WORDS[key]
+    return f"{key.rsplit('/', 1)[-1].replace('_', ' ')} time"

@@ -22,6 +22,7 @@ from django.db import DatabaseError, transaction
 from coresponder import import_limits
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError
+from coresponder.domain.clock import zone_words
 from coresponder.domain.intake import MOST_NALOXONE_DOSES, age_problem, phone_digit_count
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
@@ -549,10 +550,11 @@ def localize(naive: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     back = first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
     if back != naive:
         raise CellError(
-            f"{naive:%Y-%m-%d %H:%M} did not happen in {zone.key} (clocks went forward)"
+            f"{naive:%Y-%m-%d %H:%M} did not happen in {zone_words(zone.key)} (clocks went forward)"
         )
     raise CellError(
-        f"{naive:%Y-%m-%d %H:%M} happened twice in {zone.key} (clocks went back); give a UTC offset"
+        f"{naive:%Y-%m-%d %H:%M} happened twice in {zone_words(zone.key)} (clocks went back); "
+        "give a UTC offset"
     )
 
 

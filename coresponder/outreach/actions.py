@@ -16,7 +16,7 @@ from django.utils import timezone
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
-from coresponder.domain.clock import CLOCK_SKEW
+from coresponder.domain.clock import CLOCK_SKEW, zone_words
 from coresponder.domain.intake import follow_up_window
 from coresponder.domain.outreach import (
     OVERRIDE_REASON_MIN_LENGTH,
@@ -666,7 +666,7 @@ def _hours(conflict: SpacingConflict) -> str:
 
 def _local(moment: dt.datetime, zone: ZoneInfo) -> str:
     """A time as the program's staff read it: local wall clock, with the zone named."""
-    return f"{format_for_message(moment, zone)} ({zone.key})"
+    return f"{format_for_message(moment, zone)} ({zone_words(zone.key)})"
 
 
 def _settle(actor: Actor, task: OutreachTask, attempt: Attempt, checklist: dict[str, Any]) -> None:

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
 
+from coresponder.domain import clock
 from coresponder.privacy.access import visible_programs
 from coresponder.programs.models import Program
 
@@ -53,6 +54,11 @@ def zone_of(where: Any) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return UTC
+
+
+def zone_words(where: Any) -> str:
+    """The zone of a program, a location, a zone name or a zone as people say it."""
+    return clock.zone_words(zone_of(where).key)
 
 
 def local(value: dt.datetime, where: Any) -> dt.datetime:

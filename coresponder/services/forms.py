@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from coresponder.core.forms import LocalDateTimeField
 from coresponder.core.models import MAX_VERSION
+from coresponder.domain.clock import zone_words
 from coresponder.programs.local_time import zone_abbreviation
 from coresponder.services.actions import MAX_CAPACITY, NO_CAPACITY_YET
 
@@ -52,7 +53,9 @@ class HandoffForm(forms.Form):
         super().__init__(*args, **kwargs)
         now = zone_abbreviation(timezone.now().astimezone(zone))
         self.fields["at"] = LocalDateTimeField(
-            zone, label="When", help_text=f"The program's local time ({now} now, {zone.key})."
+            zone,
+            label="When",
+            help_text=f"The program's local time ({zone_words(zone.key)}, {now} now).",
         )
         self.fields["at"].widget.attrs["class"] = "usa-input"
 

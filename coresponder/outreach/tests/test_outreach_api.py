@@ -249,7 +249,7 @@ def test_a_second_not_located_attempt_a_minute_later_is_refused_on_attempted_at(
     # People read the message; the field it belongs to is the key, not words in it.
     assert "attempted_at" not in message and "spacing_override_reason" not in message
     # 15:00 UTC on 20 November is 10:00 in New York; the next try from 10:00 the next day.
-    assert "Sat 21 Nov 2026, 10:00 EST (America/New_York)" in message
+    assert "Sat 21 Nov 2026, 10:00 EST (Eastern time)" in message
     assert "spacing_override_reason" in errors
     assert Attempt.objects.filter(task=task).count() == 1
 

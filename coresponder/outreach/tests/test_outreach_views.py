@@ -352,7 +352,7 @@ def test_a_second_not_located_visit_too_soon_is_refused_inline_then_saved_with_a
     assert refused.status_code == 422
     text = refused.content.decode()
     assert 'id="id_attempted_at_error"' in text
-    assert "The next attempt may be made from" in text and "(America/New_York)" in text
+    assert "The next attempt may be made from" in text and "(Eastern time)" in text
     assert 'id="id_spacing_override_reason_error"' in text
     assert "Knocked at the back door too" in text
     assert Attempt.objects.filter(task=task).count() == 1

@@ -215,9 +215,7 @@ def test_events_about_no_stored_record_and_their_programs_read_in_words(
     assert "Philadelphia" in html and "program pad" not in html
     assert '<option value="planning.capacity">Capacity plan</option>' in html
     chosen = signed_in(client, coordinator).get(AUDIT, {"object_type": "outreach.sla"})
-    assert [row["object_label"] for row in chosen.context["rows"]] == [
-        "Follow-up timeliness board"
-    ]
+    assert [row["object_label"] for row in chosen.context["rows"]] == ["Follow-up timeliness board"]
 
 
 @pytest.mark.parametrize(

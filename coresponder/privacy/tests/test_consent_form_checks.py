@@ -67,7 +67,7 @@ def test_the_signature_time_and_the_expiry_day_are_the_programs(world: World) ->
     client.force_login(reader(world, Role.CLINICIAN))
     url = f"/people/{world.person.pk}/consents/new/"
     page = client.get(url).content.decode()
-    assert "Local time (America/New_York)" in page and "(UTC)" not in page
+    assert "Local time (Eastern time)" in page and "(UTC)" not in page
     assert client.post(url, form(expires_on="2027-06-01")).status_code == 302
     consent = Consent.objects.get(person=world.person)
     # 10:00 in Philadelphia on 1 November 2026 (EST), not 10:00 UTC.

@@ -68,6 +68,12 @@ def local_time(value: dt.datetime | None, where: Any = None, named: bool = False
     return _time_element(value, where, lt.format_time(value, where, named=named))
 
 
+@register.filter(name="zone_words")
+def zone_words(where: Any) -> str:
+    """The zone of a program, a location or a zone name as people say it: "Eastern time"."""
+    return lt.zone_words(where)
+
+
 @register.simple_tag
 def zone_abbreviation(where: Any, at: dt.datetime | None = None) -> str:
     """The zone's abbreviation now (or at `at`): "MST", "UTC+14"."""

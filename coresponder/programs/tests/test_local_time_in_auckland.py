@@ -297,7 +297,7 @@ def test_the_directory_says_open_or_closed_on_each_locations_own_clock(world: Wo
     # clock (08:00) or on UTC's (Monday evening).
     assert "Open now" in html
     assert "Tue 08:30–17:00" in html
-    assert "(Pacific/Chatham)" in html
+    assert "(Chatham time)" in html
     assert "Tue 1 Jul, 08:00 NZST" in search
     assert 'value="2025-07-01"' in search
     assert 'value="08:00"' in search
