@@ -30,6 +30,7 @@ once. Plain arrays in, plain arrays out; no clock is read here.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -233,3 +234,10 @@ def busiest_window(
     """
     ends = list(times[bisect_left(times, start) : bisect_right(times, end)])
     return max((count_in_last_hours(times, at, hours) for at in [*ends, end]), default=0)
+
+
+def bound_text(upper: float) -> str:
+    """An expected upper bound as a reader reads it, to one decimal and rounded down: an
+    alert for 3 overdoses over a bound of 2.99 says "at most 2.9", never "at most 3.0",
+    which 3 would not be above."""
+    return f"{math.floor(upper * 10 + 1e-9) / 10:.1f}"

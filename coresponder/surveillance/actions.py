@@ -128,7 +128,7 @@ def message_for(alert: SpikeAlert) -> str:
     if alert.method == Method.THRESHOLD.value:
         held = f"at or above the threshold of {alert.upper_bound:g} in 24 hours"
     else:
-        held = f"above the expected upper bound of {alert.upper_bound:.1f}"
+        held = f"above the expected upper bound of {alert.bound_shown}"
     label = Method(alert.method).label
     return (
         f"{program.name}: overdose spike in {alert.area_name} on {day}: {count}, {held} ({label})."

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from coresponder.domain.surveillance import METHOD_LABELS, Method
+from coresponder.domain.surveillance import METHOD_LABELS, Method, bound_text
 
 
 class SpikeAlert(models.Model):
@@ -62,6 +62,11 @@ class SpikeAlert(models.Model):
     @property
     def is_threshold(self) -> bool:
         return self.method == Method.THRESHOLD.value
+
+    @property
+    def bound_shown(self) -> str:
+        """The expected upper bound as pages and notices give it."""
+        return bound_text(self.upper_bound)
 
 
 class SpikeCheck(models.Model):

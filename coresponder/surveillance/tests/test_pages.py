@@ -12,7 +12,7 @@ from django.urls import reverse
 from coresponder.core.audit import SYSTEM
 from coresponder.outreach.models import Notice
 from coresponder.programs.models import Program, User
-from coresponder.surveillance.actions import detect_spikes
+from coresponder.surveillance.actions import detect_spikes, message_for
 from coresponder.surveillance.models import SpikeAlert
 from coresponder.surveillance.tests.conftest import NOW, TODAY, AddOverdoses
 
@@ -186,3 +186,22 @@ def test_alerts_without_counts_come_by_area_not_by_size(
     assert by_size[0] == "Zulu"  # 30, the biggest, first for those who read the counts
     page = signed_in(analyst).get(reverse("spike-alerts", args=["pad"])).context
     assert [a.area_name for a in page["day_alerts"]] == sorted(by_name)
+
+
+def test_a_bound_just_under_the_count_reads_under_it_on_the_page_and_in_the_notice(
+    spiking: Program, coordinator: User
+) -> None:
+    alert = SpikeAlert.objects.create(
+        program=spiking,
+        area_kind="district",
+        area_code="B",
+        area_name="Bravo",
+        day=TODAY,
+        method="c2",
+        observed=3,
+        upper_bound=2.99,
+        created_at=NOW,
+    )
+    page = signed_in(coordinator).get(reverse("spike-alerts", args=["pad"])).content.decode()
+    assert "Bravo</strong> (district): 3 overdoses, expected at most 2.9." in page
+    assert "above the expected upper bound of 2.9 " in message_for(alert)
