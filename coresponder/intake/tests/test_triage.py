@@ -67,6 +67,7 @@ def test_a_coordinator_sees_waiting_requests_oldest_first_in_local_time(
     assert html.index("Ana Reyes") < html.index("Beto Reyes")
     assert "Mon 10 Mar, 04:00" in html  # 08:00 UTC, in Philadelphia (EDT); this year
     assert "Luz Reyes (Brother or sister)" in html
+    assert ">(215) 555-0199</a>" in html  # the asker's phone as the person's reads
     assert "Treatment for drug or alcohol use" in html
     assert "Phone call · Spanish" in html
 
