@@ -394,9 +394,12 @@ def _consent_entries(access: PersonAccess) -> list[dict[str, Any]]:
             "recipients": consent.recipients,
             "covers": consent.covers,
             "purpose": consent.purpose,
-            "expires_at": consent.expires_at,
-            "expires_on": consent.expires_on,
         }
+        # The day the person chose, where they chose one; its end is the midnight after.
+        if consent.expires_on is not None:
+            detail["expires_on"] = consent.expires_on
+        else:
+            detail["expires_at"] = consent.expires_at
         entries.append(
             _entry(consent.signed_at, "consent_signed", slug, "Consent signed", **detail)
         )

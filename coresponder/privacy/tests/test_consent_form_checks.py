@@ -128,3 +128,13 @@ def test_consents_on_file_say_the_last_day_the_person_chose(world: World) -> Non
     assert 'in force until <time datetime="2099-06-01">' in page
     assert 'expired <time datetime="2026-01-31">' in page
     assert "2099-06-02" not in page and "2026-02-01" not in page
+
+
+def test_the_history_gives_a_consents_last_day_once_as_the_person_chose_it(world: World) -> None:
+    client = Client()
+    client.force_login(reader(world, Role.CLINICIAN))
+    url = f"/people/{world.person.pk}/consents/new/"
+    assert client.post(url, form(expires_on="2099-06-01")).status_code == 302
+    history = client.get(f"/people/{world.person.pk}/timeline/").content.decode()
+    assert "Expires on</dt><dd>1 Jun 2099" in history
+    assert "Expires at" not in history and "2 Jun 2099" not in history
