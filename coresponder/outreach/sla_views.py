@@ -48,7 +48,7 @@ def sla_board(request: HttpRequest, slug: str) -> HttpResponse:
         "rate_percent": None if rate is None else round(rate * 100, 1),
         "median_hours": None if median is None else round(median, 1),
     }
-    return render(request, "outreach/sla.html", context, status=400 if errors else 200)
+    return render(request, "outreach/sla.html", context, status=422 if errors else 200)
 
 
 @login_required

@@ -38,11 +38,10 @@ from coresponder.reports.metrics import (
     funnel,
     metric_breakdown,
 )
+from coresponder.reports.periods import MAX_DAYS
 
 router = Router(tags=["metrics"])
 DEFAULT_DAYS = 30
-# Longer spans would read years of records in one request; exports page by year.
-MAX_DAYS = 5 * 366
 
 
 class Span(Schema):

@@ -9,13 +9,16 @@ from coresponder.domain.clock import date_problem
 from coresponder.programs.local_time import format_date
 
 DEFAULT_DAYS = 30
+# Longer spans would read years of records in one request; exports page by year.
+MAX_DAYS = 5 * 366
 # A reader whose own day has already begun where the program's has not (another zone, a
 # clock a little fast) may ask for "today" a day ahead of the program's.
 AHEAD_ALLOWED = dt.timedelta(days=1)
 
 
 def date_range(params: Any, today: dt.date) -> tuple[dt.date, dt.date, list[str]]:
-    """Inclusive program-local dates from ?start=&end=; the last 30 days by default."""
+    """Inclusive program-local dates from ?start=&end=, up to five years; the last 30 days
+    by default."""
     errors: list[str] = []
     end = today
     start = today - dt.timedelta(days=DEFAULT_DAYS - 1)
@@ -46,4 +49,6 @@ def date_range(params: Any, today: dt.date) -> tuple[dt.date, dt.date, list[str]
     if start > end and not errors:
         # Only of the dates as asked: a refused date's default would make it a false alarm.
         errors.append("The start date must not be after the end date.")
+    if not errors and (end - start).days + 1 > MAX_DAYS:
+        errors.append("A period may span at most five years.")
     return start, end, errors

@@ -46,7 +46,6 @@ from coresponder.programs.signin import client_address
 from coresponder.reports import charts, disclosure
 from coresponder.reports import metrics as m
 from coresponder.reports.actions import figures_overdue
-from coresponder.reports.api import MAX_DAYS
 from coresponder.reports.dispositions import disposition_rows
 from coresponder.reports.evaluation import default_start_for
 from coresponder.reports.exports import HEADLINE_LABELS
@@ -650,8 +649,6 @@ def _audit(actor: Actor, reading: Reading, section: str | None = None) -> None:
 def _exact_period(request: HttpRequest, today: dt.date) -> tuple[m.Period, list[str]]:
     """Any dates up to five years; the last 30 days by default or after a mistake."""
     start, end, errors = date_range(request.GET, today)
-    if not errors and (end - start).days + 1 > MAX_DAYS:
-        errors.append("A period may span at most five years.")
     if errors:
         start, end, _ = date_range({}, today)
     return m.Period(start=start, end=end), errors

@@ -165,8 +165,18 @@ def test_the_board_defaults_to_the_last_30_days(qrt: Program, client: Client) ->
 def test_a_bad_date_is_explained_and_the_last_30_days_shown(qrt: Program, client: Client) -> None:
     client.force_login(staff(qrt, Role.COORDINATOR))
     response = client.get("/programs/qrt/sla/?start=soon")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "must be a date" in response.content.decode()
+
+
+def test_a_span_longer_than_five_years_is_refused_as_the_dashboards_is(
+    qrt: Program, client: Client
+) -> None:
+    client.force_login(staff(qrt, Role.COORDINATOR))
+    response = client.get("/programs/qrt/sla/?start=1990-01-01&end=2026-01-01")
+    assert response.status_code == 422
+    assert "at most five years" in response.content.decode()
+    assert response.context["start"] == response.context["end"] - dt.timedelta(days=29)
 
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.ANALYST, Role.CLINICIAN])
