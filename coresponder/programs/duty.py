@@ -108,19 +108,30 @@ def team_slots(program: Program) -> list[TeamSlot]:
 
 
 def working_seats(team: Team) -> list[TeamMember]:
-    """The team's seats held by someone who can still sign in: a disabled account (someone
-    who left) keeps its seat, so what they did still names the team, but fills no place.
+    """The team's seats held by someone who still works in the program: a disabled
+    account, or a role in the program taken away (someone who left), keeps its seat, so
+    what they did still names the team, but fills no place.
 
-    Uses prefetched `members__user` when the caller prefetched them.
+    Uses prefetched `members__user__memberships` when the caller prefetched them.
     """
-    return [member for member in team.members.all() if member.user.is_active]
+    return [
+        member
+        for member in team.members.all()
+        if member.user.is_active and not _left_program(member, team.program_id)
+    ]
+
+
+def _left_program(member: TeamMember, program_id: int) -> bool:
+    return any(
+        held.program_id == program_id and not held.active for held in member.user.memberships.all()
+    )
 
 
 def missing_for_team(team: Team) -> list[str]:
     """Labels of the preset's team slots the working members cannot fill; [] when the team
     is complete.
 
-    Uses prefetched `members__user` when the caller prefetched them.
+    Uses prefetched `members__user__memberships` when the caller prefetched them.
     """
     roles = [Role(member.role) for member in working_seats(team)]
     return [slot.label for slot in missing_slots(team_slots(team.program), roles)]

@@ -188,18 +188,19 @@ def team_rows(program: Program, teams: Any) -> list[dict[str, Any]]:
     rows = []
     for team in (
         teams.filter(program=program, active=True)
-        .prefetch_related("members__user")
+        .prefetch_related("members__user__memberships")
         .order_by("name")
         .distinct()
     ):
         members = list(team.members.all())
+        working = working_seats(team)
         rows.append(
             {
                 "team": team,
                 "members": members,
+                "left": {m.pk for m in members} - {m.pk for m in working},
                 "missing": [
-                    slot.label
-                    for slot in missing_slots(slots, [Role(m.role) for m in working_seats(team)])
+                    slot.label for slot in missing_slots(slots, [Role(m.role) for m in working])
                 ],
             }
         )

@@ -82,7 +82,7 @@ def list_teams(request: HttpRequest, slug: str, page: int = Query(1, ge=1)) -> d
     teams = (
         Team.objects.filter(program=program, active=True)
         .select_related("program")
-        .prefetch_related("members__user")
+        .prefetch_related("members__user__memberships")
         .order_by("name")
     )
     shown, count = page_and_count(teams, page, PAGE_SIZE)

@@ -41,7 +41,12 @@ from coresponder.programs.actions import (
     team_calendar_secret,
     user_calendar_secret,
 )
-from coresponder.programs.duty import describe_schedule, missing_for_team, on_duty
+from coresponder.programs.duty import (
+    describe_schedule,
+    missing_for_team,
+    on_duty,
+    working_seats,
+)
 from coresponder.programs.ical import shifts_calendar
 from coresponder.programs.labels import district_names
 from coresponder.programs.middleware import open_program
@@ -78,7 +83,7 @@ def _teams_context(
     teams = list(
         Team.objects.filter(program=program, active=True)
         .select_related("program")
-        .prefetch_related("members__user")
+        .prefetch_related("members__user__memberships")
         .order_by("name")
     )
     shifts = list(
@@ -113,6 +118,7 @@ def _teams_context(
             {
                 "team": team,
                 "members": members,
+                "left": {m.pk for m in members} - {m.pk for m in working_seats(team)},
                 "missing": missing_for_team(team),
                 "shifts": by_team.get(team.pk, []),
                 "feed": feed,

@@ -18,7 +18,12 @@ from coresponder.core.errors import StaleVersion
 from coresponder.core.models import AuditEvent
 from coresponder.demo.cast import CastBuilder
 from coresponder.domain.vocabulary import Role
-from coresponder.programs.actions import add_shift_exceptions, disable_user
+from coresponder.programs.actions import (
+    add_shift_exceptions,
+    disable_user,
+    grant_role,
+    revoke_role,
+)
 from coresponder.programs.duty import (
     describe_schedule,
     duties_between,
@@ -116,6 +121,26 @@ def test_a_member_whose_account_was_disabled_fills_no_place_on_the_team(
     page = client.get(reverse("program-teams", args=[core.slug])).content.decode()
     assert "Missing: Behavioural-health clinician" in page
     assert f"{clinician} — Clinician (account disabled)" in page
+    home = client.get(reverse("program-home", args=[core.slug])).content.decode()
+    assert "Not a full team yet.</strong> Missing: Behavioural-health clinician." in home
+
+
+def test_a_member_whose_role_in_the_program_was_taken_away_fills_no_place_on_the_team(
+    client: Client, programs: dict[str, Program], admin: User
+) -> None:
+    core = programs["core"]
+    team = TeamFactory.create(program=core, name="CORE 1")
+    clinician = seat(team, Role.CLINICIAN)
+    seat(team, Role.PARAMEDIC)
+    seat(team, Role.OFFICER)
+    held = grant_role(SYSTEM, clinician, core, Role.CLINICIAN)
+    assert missing_for_team(Team.objects.get(pk=team.pk)) == []
+    revoke_role(SYSTEM, held, expected_version=held.version)
+
+    assert missing_for_team(Team.objects.get(pk=team.pk)) == ["Behavioural-health clinician"]
+    client.force_login(admin)
+    page = client.get(reverse("program-teams", args=[core.slug])).content.decode()
+    assert f"{clinician} — Clinician (no longer in the program)" in page
     home = client.get(reverse("program-home", args=[core.slug])).content.decode()
     assert "Not a full team yet.</strong> Missing: Behavioural-health clinician." in home
 
