@@ -45,6 +45,7 @@ from coresponder.outreach.models import (
 from coresponder.outreach.tiers import tier_changes, tier_for
 from coresponder.people.models import Person
 from coresponder.privacy.access import PersonAccess, role_in
+from coresponder.programs.duty import seats_still_working
 from coresponder.programs.local_time import format_for_message
 from coresponder.programs.models import Membership, Program, Team, TeamMember
 
@@ -412,7 +413,7 @@ def release_task(
     with transaction.atomic():
         _change_claim(actor, task, version, None, detail={"released_from": team.pk})
         # The team that had it, and whoever gives the program's tasks to teams, are told.
-        seats = TeamMember.objects.filter(team=team, user__is_active=True)
+        seats = seats_still_working(TeamMember.objects.filter(team=team))
         givers = Membership.objects.filter(
             program=task.program,
             active=True,
@@ -452,7 +453,7 @@ def assign_task(
         _change_claim(actor, task, version, team, detail=detail)
         # The team that has it now and the team that had it are both told, each time.
         teams = [team, *([was] if was else [])]
-        told = TeamMember.objects.filter(team__in=teams, user__is_active=True)
+        told = seats_still_working(TeamMember.objects.filter(team__in=teams))
         for user_id in sorted(
             set(told.exclude(user=actor.user_or_none).values_list("user", flat=True))
         ):

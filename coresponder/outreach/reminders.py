@@ -24,6 +24,7 @@ from coresponder.domain.outreach import DueState, due_state, follow_up_rules
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.actions import create_notice, mark_notice_emailed, record_reminder_pass
 from coresponder.outreach.models import OPEN_STATUSES, Attempt, Notice, OutreachTask
+from coresponder.programs.duty import seats_still_working
 from coresponder.programs.local_time import format_for_message
 from coresponder.programs.models import Membership, Program, TeamMember
 
@@ -118,8 +119,8 @@ class _Recipients:
             if task.claimed_by_id not in self._teams:
                 self._teams[task.claimed_by_id] = [
                     seat.user
-                    for seat in TeamMember.objects.filter(
-                        team_id=task.claimed_by_id, user__is_active=True
+                    for seat in seats_still_working(
+                        TeamMember.objects.filter(team_id=task.claimed_by_id)
                     )
                     .select_related("user")
                     .order_by("user_id")

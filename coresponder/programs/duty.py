@@ -7,11 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Exists, OuterRef, QuerySet
+
 from coresponder.domain.presets import TeamSlot
 from coresponder.domain.shifts import shift_occurrences
 from coresponder.domain.teams import missing_slots
 from coresponder.domain.vocabulary import Role
-from coresponder.programs.models import Program, Shift, Team, TeamMember
+from coresponder.programs.models import Membership, Program, Shift, Team, TeamMember
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,14 @@ def working_seats(team: Team) -> list[TeamMember]:
         for member in team.members.all()
         if member.user.is_active and not _left_program(member, team.program_id)
     ]
+
+
+def seats_still_working(seats: QuerySet[TeamMember]) -> QuerySet[TeamMember]:
+    """`working_seats` as a query: the seats of those told of their team's tasks."""
+    left = Membership.objects.filter(
+        user=OuterRef("user"), program=OuterRef("team__program"), active=False
+    )
+    return seats.filter(user__is_active=True).exclude(Exists(left))
 
 
 def _left_program(member: TeamMember, program_id: int) -> bool:

@@ -6,12 +6,14 @@ from typing import Any
 
 import pytest
 
+from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.models import Notice, OutreachTask
 from coresponder.outreach.tests.test_outreach_api import staff, task_for
 from coresponder.outreach.tests.test_outreach_views import signed_in, task_url
-from coresponder.programs.models import Program, Team, TeamMember
+from coresponder.programs.actions import revoke_role
+from coresponder.programs.models import Membership, Program, Team, TeamMember
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +143,22 @@ def test_the_coordinator_gives_a_claimed_task_to_another_team_whose_members_are_
     assert back.status_code == 200
     day_notice = Notice.objects.get(task=task, recipient=teams["day_officer"])
     assert day_notice.read_at is None and "given to QRT Day" in day_notice.message
+
+
+def test_a_team_member_no_longer_in_the_program_is_not_told_of_its_tasks(
+    qrt: Program, teams: dict[str, Any], api_client_for: Any
+) -> None:
+    left = Membership.objects.get(user=teams["night_medic"], program=qrt)
+    revoke_role(SYSTEM, left, expected_version=left.version)
+    task = claimed_by(qrt, teams["day"])
+    answer = post(
+        api_client_for(teams["coordinator"]),
+        f"/api/v1/outreach-tasks/{task.pk}/assign",
+        {"team_id": teams["night"].pk, "version": task.version},
+    )
+    assert answer.status_code == 200, answer.content
+    told = Notice.objects.filter(task=task, kind=Notice.Kind.ASSIGNED)
+    assert {n.recipient for n in told} == {teams["day_officer"]}
 
 
 def test_only_the_coordinator_gives_tasks_to_teams(
