@@ -73,8 +73,11 @@ def _duties(
 
 
 def _program_shifts(program: Program) -> Any:
+    """The program's shifts that run: those of no team, and those of teams still active (a
+    team stood down works no shift, though its shifts stay on record)."""
     return (
         Shift.objects.filter(program=program)
+        .exclude(team__active=False)
         .select_related("team")
         .prefetch_related("districts")
         .order_by("name", "id")

@@ -145,6 +145,14 @@ def test_a_member_whose_role_in_the_program_was_taken_away_fills_no_place_on_the
     assert "Not a full team yet.</strong> Missing: Behavioural-health clinician." in home
 
 
+def test_a_team_stood_down_is_not_on_duty(pad: Program) -> None:
+    team = pad_team(pad)
+    friday = dt.datetime(2025, 3, 7, 15, 0, tzinfo=UTC)
+    assert team.pk in {d.team_id for d in on_duty(pad, friday)}
+    Team.objects.filter(pk=team.pk).update(active=False)
+    assert team.pk not in {d.team_id for d in on_duty(pad, friday)}
+
+
 def test_a_schedule_reads_as_days_and_hours() -> None:
     assert (
         describe_schedule("FREQ=WEEKLY;BYDAY=MO,WE,FR", dt.time(8), 480)
