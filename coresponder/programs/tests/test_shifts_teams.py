@@ -106,14 +106,20 @@ def test_an_incomplete_core_team_lists_what_is_missing(programs: dict[str, Progr
     assert missing_for_team(team) == []
 
 
-def test_a_member_whose_account_was_disabled_fills_no_place_on_the_team(
-    client: Client, programs: dict[str, Program], admin: User
-) -> None:
-    core = programs["core"]
+def full_core_team(core: Program) -> tuple[Team, User]:
+    """A CORE team with each place filled: its clinician, a paramedic and an officer."""
     team = TeamFactory.create(program=core, name="CORE 1")
     clinician = seat(team, Role.CLINICIAN)
     seat(team, Role.PARAMEDIC)
     seat(team, Role.OFFICER)
+    return team, clinician
+
+
+def test_a_member_whose_account_was_disabled_fills_no_place_on_the_team(
+    client: Client, programs: dict[str, Program], admin: User
+) -> None:
+    core = programs["core"]
+    team, clinician = full_core_team(core)
     disable_user(SYSTEM, clinician, "left the department")
 
     assert missing_for_team(Team.objects.get(pk=team.pk)) == ["Behavioural-health clinician"]
@@ -129,10 +135,7 @@ def test_a_member_whose_role_in_the_program_was_taken_away_fills_no_place_on_the
     client: Client, programs: dict[str, Program], admin: User
 ) -> None:
     core = programs["core"]
-    team = TeamFactory.create(program=core, name="CORE 1")
-    clinician = seat(team, Role.CLINICIAN)
-    seat(team, Role.PARAMEDIC)
-    seat(team, Role.OFFICER)
+    team, clinician = full_core_team(core)
     held = grant_role(SYSTEM, clinician, core, Role.CLINICIAN)
     assert missing_for_team(Team.objects.get(pk=team.pk)) == []
     revoke_role(SYSTEM, held, expected_version=held.version)
