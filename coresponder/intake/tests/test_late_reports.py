@@ -187,12 +187,11 @@ def test_a_death_reported_days_later_gives_the_family_a_window_that_is_still_ope
     assert family.window_end > timezone.now()
 
 
-def test_a_file_reporting_a_death_days_later_says_so_and_opens_the_familys_window_then(
-    pco: Program, importer: User, var_dir: Path
+def preview_says_late_and_commit_opens_the_window_then(
+    pco: Program, importer: User, fatal: list[str]
 ) -> None:
-    occurred = timezone.now() - dt.timedelta(days=6)
-    police_report_of_pat1(pco, importer, occurred)
-    fatal = row(1, **{"Incident Date/Time": occurred.isoformat(), "Fatal": "yes"})
+    """The preview says the row joins a known overdose after its window closed, and the
+    commit opens the family's follow-up with a window from then."""
     client = signed_in(importer)
     upload(client, csv_bytes([fatal]))
     client.post("/intake/import/pco/map/", mapping_form())
@@ -203,6 +202,15 @@ def test_a_file_reporting_a_death_days_later_says_so_and_opens_the_familys_windo
     commit(importer, pco, csv_bytes([fatal]))
     family = OutreachTask.objects.get(target=OutreachTask.Target.FAMILY)
     assert family.window_from_report and before <= family.window_start <= timezone.now()
+
+
+def test_a_file_reporting_a_death_days_later_says_so_and_opens_the_familys_window_then(
+    pco: Program, importer: User, var_dir: Path
+) -> None:
+    occurred = timezone.now() - dt.timedelta(days=6)
+    police_report_of_pat1(pco, importer, occurred)
+    fatal = row(1, **{"Incident Date/Time": occurred.isoformat(), "Fatal": "yes"})
+    preview_says_late_and_commit_opens_the_window_then(pco, importer, fatal)
 
 
 def test_a_file_reporting_a_death_judges_lateness_by_the_overdose_it_joins_not_its_own_times(
@@ -214,13 +222,4 @@ def test_a_file_reporting_a_death_judges_lateness_by_the_overdose_it_joins_not_i
     police_report_of_pat1(pco, importer, occurred)
     later = occurred + dt.timedelta(hours=1)
     fatal = row(1, **{"Incident Date/Time": later.isoformat(), "Fatal": "yes"})
-    client = signed_in(importer)
-    upload(client, csv_bytes([fatal]))
-    client.post("/intake/import/pco/map/", mapping_form())
-    html = client.get("/intake/import/pco/preview/").content.decode()
-    assert "Joins the overdose already known" in html
-    assert "It comes after its follow-up window closed" in html
-    before = timezone.now()
-    commit(importer, pco, csv_bytes([fatal]))
-    family = OutreachTask.objects.get(target=OutreachTask.Target.FAMILY)
-    assert family.window_from_report and before <= family.window_start <= timezone.now()
+    preview_says_late_and_commit_opens_the_window_then(pco, importer, fatal)
