@@ -35,6 +35,12 @@ def item_field(instrument: Instrument, item: int) -> str:
     return f"{instrument.value}_{item}"
 
 
+def left_out_field(instrument: Instrument) -> str:
+    """The box that leaves a started screening out: a radio, once chosen, cannot be
+    unchosen, and the person may stop answering part-way."""
+    return f"leave_out_{instrument.value}"
+
+
 class EncounterForm(forms.Form):
     """A crisis response, visit or drop-in, recorded on a phone in a minute or two."""
 
@@ -117,6 +123,10 @@ class EncounterForm(forms.Form):
                 self.fields[item_field(instrument, CSSRS_RECENT_ITEM)] = self._item(
                     instrument, CSSRS_RECENT_ITEM, f"6a. {CSSRS_RECENT_PROMPT}"
                 )
+            self.fields[left_out_field(instrument)] = forms.BooleanField(
+                label=f"Clear the {INSTRUMENT_LABELS[instrument]}: its answers are not saved",
+                required=False,
+            )
         style_uswds(self)
 
     @staticmethod
@@ -142,6 +152,7 @@ class EncounterForm(forms.Form):
                     "instrument": instrument.value,
                     "label": INSTRUMENT_LABELS[instrument],
                     "fields": fields,
+                    "leave_out": self[left_out_field(instrument)],
                     "open": any(f.value() not in (None, "") or f.errors for f in fields),
                 }
             )
@@ -176,7 +187,10 @@ class EncounterForm(forms.Form):
         return data
 
     def _answers(self, instrument: Instrument, data: dict[str, Any]) -> list[int] | None:
-        """The answers in item order, or None when the instrument was not started."""
+        """The answers in item order, or None when the instrument was not started or was
+        left out."""
+        if data.get(left_out_field(instrument)):
+            return None
         count = item_count(instrument)
         given = {item: data.get(item_field(instrument, item)) for item in range(1, count + 1)}
         recent = data.get(item_field(instrument, CSSRS_RECENT_ITEM))

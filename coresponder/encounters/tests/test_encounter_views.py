@@ -185,3 +185,16 @@ def test_an_encounter_typed_years_back_is_questioned_until_confirmed(
     saved = client.post(form_url(world), {**typed, "occurred_long_ago": "on"})
     assert saved.status_code == 302
     assert Encounter.objects.count() == before + 1
+
+
+def test_a_started_screening_can_be_cleared_and_the_encounter_saved_without_it(
+    world: World, client: Any
+) -> None:
+    # A radio once chosen cannot be unchosen: the person stopped after one item.
+    client.force_login(reader(world, Role.CLINICIAN))
+    assert 'name="leave_out_phq9"' in client.get(form_url(world)).content.decode()
+    before = Encounter.objects.count()
+    saved = client.post(form_url(world), filled(phq9_1="2", leave_out_phq9="on"))
+    assert saved.status_code == 302, saved.content.decode()
+    assert Encounter.objects.count() == before + 1
+    assert not Encounter.objects.get(client_key="k-1").screenings.exists()
