@@ -12,6 +12,7 @@ from django.test import Client
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
+from coresponder.encounters.models import Screening
 from coresponder.privacy.models import BreakGlass, Consent
 from coresponder.privacy.tests.world import build_world, reader
 from coresponder.programs.actions import load_programs
@@ -67,6 +68,15 @@ def test_a_clinician_sees_the_clinical_note(world: Any) -> None:
     clinician = reader(world, Role.CLINICIAN)
     html = signed_in(clinician).get(f"/people/{world.person.pk}/").content.decode()
     assert "open to buprenorphine" in html
+
+
+def test_a_clinician_sees_a_clinical_note_written_without_a_screening(world: Any) -> None:
+    Screening.objects.filter(encounter__person=world.person).delete()
+    html = signed_in(reader(world, Role.CLINICIAN)).get(f"/people/{world.person.pk}/")
+    assert "open to buprenorphine" in html.content.decode()
+    officer_page = signed_in(reader(world, Role.OFFICER)).get(f"/people/{world.person.pk}/")
+    assert "open to buprenorphine" not in officer_page.content.decode()
+    assert "Status withheld: no consent in force names you" in officer_page.content.decode()
 
 
 def test_a_person_outside_the_readers_programs_is_not_found(world: Any) -> None:
