@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from coresponder.care.models import CarePlanGoal
 from coresponder.care.reading import plan_record, plans_of
 from coresponder.core.errors import Forbidden
 from coresponder.core.models import AuditEvent
@@ -61,6 +62,7 @@ IDENTITY_CODED = {"sex": "sex", "race": "race", "ethnicity": "ethnicity"}
 CONTACT_KEYS = ("phone", "address", "latitude", "longitude")
 
 AMENDMENT_STATUS = dict(Amendment.Status.choices)
+GOAL_STATUS = dict(CarePlanGoal.Status.choices)
 
 
 def access_records_request(user: Any, person_id: Any) -> PersonAccess:
@@ -309,7 +311,14 @@ def readable(export: RecordsRequest, zone: Any) -> dict[str, Any]:
                 ("Opened", when(plan["opened_on"])),
                 ("Closed", when(plan["closed_on"]) if plan["closed_on"] else ""),
                 ("Note", plan["note"]),
-                *[(goal["need_label"], goal["description"]) for goal in plan["goals"]],
+                *[
+                    (goal["need_label"], _goal_said(goal, plan["program"], when))
+                    for goal in plan["goals"]
+                ],
+                *[
+                    (f"{f['kind_label']} follow-up", _follow_up_said(f, plan["program"], when))
+                    for f in plan["follow_ups"]
+                ],
             ],
         }
         for plan in data.get("care_plans", [])
@@ -415,6 +424,29 @@ def _said(value: Any, key: str, program: str, when: Any, vocabulary: str | None 
         return when(value, program)
     vocabulary = vocabulary or DETAIL_VOCABULARIES.get(key)
     return label(vocabulary, value) if vocabulary else str(value)
+
+
+def _goal_said(goal: dict[str, Any], program: str, when: Any) -> str:
+    """A care plan goal in words: what it is, where it stands, and each step toward it."""
+    said = [goal["description"], GOAL_STATUS.get(goal["status"], goal["status"])]
+    for step in goal["steps"]:
+        parts = [f"Step: {step['description']}"]
+        if step["due_on"]:
+            parts.append(f"due {when(step['due_on'])}")
+        parts.append(f"done {when(step['done_at'], program)}" if step["done_at"] else "not done")
+        said.append(", ".join(parts))
+    return "; ".join(part for part in said if part)
+
+
+def _follow_up_said(follow_up: dict[str, Any], program: str, when: Any) -> str:
+    """A scheduled follow-up in words: when it was due, and when it took place and what came
+    of it."""
+    said = f"due {when(follow_up['due_at'], program)}"
+    if follow_up["done_at"]:
+        said += f"; done {when(follow_up['done_at'], program)}"
+        if follow_up["outcome"]:
+            said += f": {follow_up['outcome']}"
+    return said
 
 
 def _collateral(row: dict[str, Any]) -> str:

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from coresponder.care.actions import (
+    CarePlanInput,
+    FollowUpInput,
+    GoalInput,
+    StepInput,
+    add_goal,
+    add_step,
+    complete_follow_up,
+    complete_step,
+    open_care_plan,
+    schedule_follow_up,
+)
 from coresponder.conftest import sign_in
-from coresponder.core.audit import SYSTEM
+from coresponder.core.audit import SYSTEM, Actor
 from coresponder.core.models import AuditEvent
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import Role
+from coresponder.privacy.access import access_person
 from coresponder.privacy.models import Disclosure
 from coresponder.privacy.tests.world import build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
@@ -154,3 +169,25 @@ def test_the_person_page_offers_the_records_request_only_to_roles_that_answer_it
     assert "records-request/" not in officer_client.get(url).content.decode()
     refused = officer_client.get(f"/people/{world.person.pk}/records-request/")
     assert refused.status_code == 404
+
+
+def test_the_readable_page_gives_a_care_plans_steps_and_follow_ups_with_what_came_of_them(
+    world: Any,
+) -> None:
+    coordinator = reader(world, Role.COORDINATOR)
+    consent_for(world, coordinator)
+    case_manager = reader(world, Role.CASE_MANAGER)
+    actor = Actor(user=case_manager)
+    access = access_person(case_manager, world.person.pk)
+    plan = open_care_plan(actor, access, CarePlanInput(title="Housing"))
+    goal = add_goal(actor, access, plan, GoalInput(need="housing", description="A room"))
+    step = add_step(actor, access, goal, StepInput(description="Call the shelter"))
+    complete_step(actor, access, step, step.version)
+    due = timezone.now() - dt.timedelta(hours=3)
+    follow_up = schedule_follow_up(actor, access, plan, FollowUpInput(due_at=due, kind="phone"))
+    complete_follow_up(actor, access, follow_up, "Has a bed from Monday", follow_up.version)
+    client = sign_in(Client(), coordinator, PASSWORD)
+    text = client.get(f"/people/{world.person.pk}/records-request/").content.decode()
+    assert "Call the shelter" in text
+    assert "Has a bed from Monday" in text
+    assert "Phone call follow-up" in text
