@@ -198,3 +198,18 @@ def test_a_started_screening_can_be_cleared_and_the_encounter_saved_without_it(
     assert saved.status_code == 302, saved.content.decode()
     assert Encounter.objects.count() == before + 1
     assert not Encounter.objects.get(client_key="k-1").screenings.exists()
+
+
+def test_each_unanswered_screening_item_is_tied_to_its_error_for_screen_readers(
+    world: World, client: Any
+) -> None:
+    client.force_login(reader(world, Role.CLINICIAN))
+    refused = client.post(form_url(world), filled(phq9_1="2"))
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    described = re.findall(r'<fieldset[^>]*aria-describedby="([^"]+)"', html)
+    assert described, "no item points to its error"
+    for element_id in described:
+        assert f'id="{element_id}"' in html, element_id
+    # One alert for the form; the items' errors are read with their items.
+    assert html.count('role="alert"') == 1
