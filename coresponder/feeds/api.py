@@ -90,8 +90,8 @@ def _nemsis_out(record: NemsisImport) -> dict[str, Any]:
     description=(
         "The body is the EMSDataSet XML. Reports meeting the opioid-overdose case definition "
         "become overdose reports (joining an overdose other sources reported), all or none; "
-        "the others are counted, not stored. A report whose PCR number was imported before "
-        "is not imported again. 422 names each bad report and element; 413 over the size "
+        "the others are counted, not stored. A report whose PCR number and time were imported "
+        "before is not imported again. 422 names each bad report and element; 413 over the size "
         "the API reads."
     ),
     openapi_extra=XML_BODY,

@@ -28,7 +28,7 @@ class NemsisImport(Tracked):
     reports = models.PositiveIntegerField(default=0)
     qualifying = models.PositiveIntegerField(default=0)
     not_qualifying = models.PositiveIntegerField(default=0)
-    # Qualifying reports whose PCR number is on one of the program's EMS reports already.
+    # Qualifying reports whose PCR number and time are on one of the program's EMS reports already.
     already_imported = models.PositiveIntegerField(default=0)
     # Reason code -> how many qualifying reports met the case definition that way.
     by_reason = models.JSONField(default=dict, blank=True)

@@ -1,14 +1,15 @@
 """What a NEMSIS file would import, before anything is written: reads only.
 
 The qualifying reports go through intake's own preview (`intake.imports.preview_import`
-and its plan of which overdose each report joins); reports whose PCR number is
-already on one of the program's EMS reports were imported before and are left out,
+and its plan of which overdose each report joins); reports whose PCR number and time
+are already on one of the program's EMS reports were imported before and are left out,
 so an agency's system may send a file again, unless the report now says the patient
 died: that correction is imported, and intake records the death.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,21 +29,38 @@ from coresponder.programs.models import Program
 def already_imported(program: Program, reports: list[CareReport]) -> set[str]:
     """The PCR numbers of `reports` already on the program's EMS overdose reports, as they
     were: a report on file as survived that now says the patient died is the agency's
-    correction, imported to be taken (intake records the death)."""
+    correction, imported to be taken (intake records the death).
+
+    A PCR number names a report within one agency's ePCR system, and a program takes files
+    from many agencies: a report on file is this one sent again only when it also tells of
+    the same run (the same time), so another agency's report of that number is imported."""
     numbers = [r.number for r in reports if r.number]
     if not numbers:
         return set()
-    fatal_on_file: dict[str, bool] = {}
+    fatal_on_file: dict[tuple[str, dt.datetime], bool] = {}
     for number, raw in OverdoseReport.objects.filter(
         overdose__program=program, source=OverdoseSource.EMS, external_id__in=numbers
     ).values_list("external_id", "raw"):
-        fatal_on_file[number] = fatal_on_file.get(number, False) or bool((raw or {}).get("fatal"))
-    return {
-        report.number
-        for report in reports
-        if report.number in fatal_on_file
-        and not (report.values.get("fatal") and not fatal_on_file[report.number])
-    }
+        run = _run_time((raw or {}).get("occurred_at"))
+        if run is None:
+            continue
+        key = (number, run)
+        fatal_on_file[key] = fatal_on_file.get(key, False) or bool((raw or {}).get("fatal"))
+    found = set()
+    for report in reports:
+        sent = (report.number, report.values.get("occurred_at"))
+        if sent in fatal_on_file and not (report.values.get("fatal") and not fatal_on_file[sent]):
+            found.add(report.number)
+    return found
+
+
+def _run_time(value: Any) -> dt.datetime | None:
+    """The time a report on file gives its run, as an instant (its raw copy writes it out)."""
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def import_options(program: Program) -> ImportOptions:
