@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
@@ -942,6 +943,17 @@ def reported_already(sender: Any, overdose: Overdose, referral: ReferralInput) -
 
 def _facts_beside_id(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if k != "external_id"}
+
+
+def record_as_sent(referral: ReferralInput) -> Hashable | None:
+    """What `reported_already` compares of one sender's reports: the source, the record's own
+    id and its facts; None for a report without an id, which is never taken as sent before."""
+    data = _overdose_of(referral)
+    external_id = str(data.external_id or "").strip()
+    if not external_id:
+        return None
+    facts = _facts_beside_id(_raw_of(data))
+    return (data.source, external_id, tuple(sorted(facts.items())))
 
 
 def _hold_death(

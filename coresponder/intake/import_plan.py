@@ -33,6 +33,7 @@ from coresponder.identity.actions import linkage_record
 from coresponder.identity.matching import active_params, possible_matches, with_shared_phones
 from coresponder.intake.actions import (
     known_overdoses,
+    record_as_sent,
     report_facts,
     reported_already,
     resolve_person,
@@ -125,6 +126,9 @@ class _Planner:
         self.overdoses: dict[Hashable, Overdose] = {}
         # People earlier rows create, as the commit's exact match would find them.
         self.created: dict[tuple[str, str, dt.date], Hashable] = {}
+        # Overdose key -> the records earlier rows add to it, as `reported_already` compares
+        # them: a row the file holds twice adds nothing the second time.
+        self.sent: dict[Hashable, set[Hashable]] = {}
         times = [
             r.overdose.occurred_at for _n, r in referrals if r.overdose and r.overdose.occurred_at
         ]
@@ -150,10 +154,16 @@ class _Planner:
             report = replace(report, person_key=person_key)
         decision = decide_overdose_join(report, self._around(report), self.params)
         row = RowPlan(number=number, decision=decision)
+        sent = record_as_sent(referral)
         if decision.join is not None:
             self._joined(row, decision.join.key, report, referral, person)
+            row.sent_before = row.sent_before or sent in self.sent.get(decision.join.key, ())
+            if sent is not None and not row.sent_before:
+                self.sent.setdefault(decision.join.key, set()).add(sent)
         else:
             self._new(row, number, report, person, exact)
+            if sent is not None:
+                self.sent[_row_key(number)] = {sent}
             for evidence in decision.review:
                 if evidence.key in self.overdoses:
                     row.ambiguous_overdoses += (self.overdoses[evidence.key],)
@@ -351,12 +361,13 @@ def _count(n: int, one: str, many: str) -> str:
 
 def count_plans(rows: int, plans: dict[int, RowPlan]) -> tuple[PlanCounts, list[int]]:
     """The counts the preview states, and the rows that others join."""
-    joined_rows = sorted({p.joins_row for p in plans.values() if p.joins_row is not None})
+    adding = [p for p in plans.values() if not p.sent_before]
+    joined_rows = sorted({p.joins_row for p in adding if p.joins_row is not None})
     counts = PlanCounts(
         rows=rows,
         new=sum(p.new_overdose for p in plans.values()) + (rows - len(plans)),
-        join_known=sum(p.joins_overdose is not None and not p.sent_before for p in plans.values()),
-        join_rows=sum(p.joins_row is not None for p in plans.values()),
+        join_known=sum(p.joins_overdose is not None for p in adding),
+        join_rows=sum(p.joins_row is not None for p in adding),
         known_people=sum(p.person_id is not None for p in plans.values()),
         sent_before=sum(p.sent_before for p in plans.values()),
     )
