@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,18 +103,39 @@ def _delimiter(text: str) -> str:
         return ";" if first_line.count(";") > first_line.count(",") else ","
 
 
+# What a damaged workbook raises as it is opened or read: the archive (a bad ZIP, data that
+# does not inflate, a part missing) or a part's XML (ParseError is a SyntaxError).
+DAMAGED_WORKBOOK = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    IndexError,
+    ValueError,
+    OSError,
+    SyntaxError,
+)
+UNREADABLE_WORKBOOK = "The file is not a readable XLSX workbook."
+
+
 def read_xlsx(data: bytes) -> Table:
     """The first worksheet of a workbook; cells keep their types (dates stay dates)."""
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ImportRefused("The file is not a readable XLSX workbook.") from exc
+    except DAMAGED_WORKBOOK as exc:
+        raise ImportRefused(UNREADABLE_WORKBOOK) from exc
     try:
+        # A read-only workbook reads its sheet as the rows are asked for: damage inside the
+        # sheet shows only here.
         sheet = book.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         return _table((number, list(cells)) for number, cells in enumerate(rows, start=1))
+    except ImportRefused:
+        raise
+    except DAMAGED_WORKBOOK as exc:
+        raise ImportRefused(UNREADABLE_WORKBOOK) from exc
     finally:
         book.close()
 
