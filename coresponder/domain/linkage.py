@@ -103,7 +103,9 @@ class Params:
 
 # --- normalisation -----------------------------------------------------------
 
-_NOT_WORD = re.compile(r"[^a-z0-9 ]+")
+# Letters and digits of every script: a name written in Cyrillic, Arabic or Chinese is a
+# name to compare and to search, not a blank.
+_NOT_WORD = re.compile(r"[^\w ]+")
 _SPACES = re.compile(r"\s+")
 _SEX = {
     "f": "female",
@@ -118,13 +120,14 @@ _SEX = {
 
 @lru_cache(maxsize=65536)
 def _fold(text: str) -> str:
-    """Lower-case, accents dropped, hyphens to spaces, other punctuation dropped.
+    """Lower-case, accents dropped, hyphens to spaces, other punctuation dropped; the
+    letters of other scripts kept.
 
     Remembered: the same names, sexes and blanks come back on most records compared."""
     decomposed = unicodedata.normalize("NFKD", text)
-    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    ascii_text = ascii_text.replace("-", " ").replace("_", " ").replace("/", " ")
-    return _SPACES.sub(" ", _NOT_WORD.sub("", ascii_text)).strip()
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    plain = plain.replace("-", " ").replace("_", " ").replace("/", " ")
+    return _SPACES.sub(" ", _NOT_WORD.sub("", plain)).strip()
 
 
 # Words that name the kind of place rather than which place it is: "St Mary's Medical
@@ -549,6 +552,12 @@ def soundex(name: str) -> str:
     return (code + "000")[:4]
 
 
+def sound_alike(a: str, b: str) -> bool:
+    """The same Soundex: never for names with no Latin letters, which have none."""
+    code = soundex(a)
+    return bool(code) and code == soundex(b)
+
+
 def digits(value: date) -> str:
     """YYYYMMDD, always eight characters."""
     return f"{value.year:04d}{value.month:02d}{value.day:02d}"
@@ -696,7 +705,7 @@ def _close_names(x: str, y: str, *, own_apart: bool = True) -> bool:
     similarity = jaro_winkler(x, y)
     if similarity >= 0.92:
         return True
-    if soundex(x) == soundex(y) and (similarity >= 0.80 or edit_distance(x, y) <= 1):
+    if sound_alike(x, y) and (similarity >= 0.80 or edit_distance(x, y) <= 1):
         return True
     if (len(x) == 1 or len(y) == 1) and x[0] == y[0]:
         return True
@@ -818,7 +827,7 @@ def _compare_family(a: Record, b: Record) -> int:
     similarity = jaro_winkler(a.family, b.family)
     if similarity >= 0.92:
         return 4
-    if soundex(a.family) == soundex(b.family):
+    if sound_alike(a.family, b.family):
         return 5
     if similarity >= 0.80:
         return 6
@@ -1479,7 +1488,8 @@ def blocking_keys(record: Record) -> frozenset[str]:
         # First and last name swapped: the same pair of sounds either way round; and
         # swapped with a nickname, the same pair of names.
         pair = sorted((soundex(r.given.split(" ")[0]), soundex(r.family.replace(" ", ""))))
-        keys.add(f"nm:{pair[0]}:{pair[1]}:{year}")
+        if all(pair):  # names of other scripts have no Soundex
+            keys.add(f"nm:{pair[0]}:{pair[1]}:{year}")
         for first in roots:
             for second in nickname_roots(r.family):
                 low_name, high_name = sorted((first, second))

@@ -347,7 +347,10 @@ class _Names:
         self.length = np.array([len(v) for v in values], dtype=np.int64)
         self.first = np.array([ord(v[0]) if v else -1 for v in values], dtype=np.int64)
         codes = _Vocabulary()
-        self.soundex = np.array([codes.code(soundex(v)) for v in values], dtype=np.int64)
+        # -1 for a name with no Latin letters, whose Soundex is none and matches nothing.
+        self.soundex = np.array(
+            [codes.code(sound) if (sound := soundex(v)) else -1 for v in values], dtype=np.int64
+        )
 
     def relations(self, x: Ints, y: Ints) -> _NameRelations:
         """For each pair of (non-empty) name codes, what the name levels ask of it."""
@@ -374,7 +377,7 @@ class _Names:
         initial = ((self.length[ux] == 1) | (self.length[uy] == 1)) & (
             self.first[ux] == self.first[uy]
         )
-        sound = self.soundex[ux] == self.soundex[uy]
+        sound = (self.soundex[ux] == self.soundex[uy]) & (self.soundex[ux] >= 0)
         one_edit = np.zeros(len(ux), dtype=bool)
         for i in np.flatnonzero(sound & different):
             one_edit[i] = edit_distance(self.names[ux[i]], self.names[uy[i]]) <= 1

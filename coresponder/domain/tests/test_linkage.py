@@ -1244,3 +1244,20 @@ def test_an_example_a_level_gives_is_compared_at_that_level(comparison: Any, lev
     record = EXAMPLE_FIELDS[comparison.name]
     index = comparison_vector(record(found[1]), record(found[2]))[comparison.name]
     assert comparison.levels[index].name == level.name, level.description
+
+
+def test_names_in_other_scripts_are_compared_not_read_as_blank() -> None:
+    # Two women born the same day: read as blank names, their birth date and sex alone
+    # would make them one person.
+    olga = Record(given="Ольга", family="Иванова", birth_date=date(1990, 5, 2), sex="F")
+    mei = Record(given="美玲", family="王", birth_date=date(1990, 5, 2), sex="F")
+    apart = match_probability(match_weight(comparison_vector(olga, mei), DEFAULT_PARAMS))
+    assert apart < REVIEW_THRESHOLD
+    assert level("family_name", olga, mei) == "else"
+    again = Record(given="ольга", family="ИВАНОВА", birth_date=date(1990, 5, 2), sex="F")
+    assert level("family_name", olga, again) == "exact"
+    same = match_probability(match_weight(comparison_vector(olga, again), DEFAULT_PARAMS))
+    assert same >= MERGE_THRESHOLD
+    # Found by a search for either name, as typed.
+    assert "иванова" in search_alternatives("Иванова")
+    assert search_alternatives("Strauß") == search_alternatives("Strauss")

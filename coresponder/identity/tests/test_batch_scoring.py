@@ -208,6 +208,18 @@ def test_names_near_a_nickname_compare_in_bulk_as_in_the_core() -> None:
     assert COMPARISONS[0].levels[int(levels["given_name"][elise_alice])].name == "else"
 
 
+def test_names_in_other_scripts_compare_in_bulk_as_in_the_core() -> None:
+    # No Soundex for them: two different names in Cyrillic or Chinese never sound alike.
+    givens = ["Ольга", "Олга", "美玲", "Olga", ""]
+    families = ["Иванова", "Петрова", "王", "李", "Ivanova"]
+    records = [Record(given=g, family=f) for g in givens for f in families]
+    pairs = [(i, j) for i in range(len(records)) for j in range(len(records)) if i != j]
+    levels = levels_of(records, pairs)
+    for k, (i, j) in enumerate(pairs):
+        expected = comparison_vector(records[i], records[j])
+        assert {c.name: int(levels[c.name][k]) for c in COMPARISONS} == expected
+
+
 def test_records_that_may_write_the_family_name_first_are_read_so_in_bulk_as_in_the_core() -> None:
     # Every combination of a given-name field (no known name, a misspelt one, a known one,
     # a double name, an initial) with family-name fields holding given names or not.

@@ -25,11 +25,14 @@ def test_names_fold_for_search() -> None:
     assert search_text("Bridget", "O'Brien", ["Bridie O’Brien"]) == " bridget obrien bridie obrien "
     assert {"william", "bill"} <= search_alternatives("Bill")
     assert search_alternatives("¡!") == frozenset()
+    # Names in other scripts are names, not blanks.
+    assert search_text("Ольга", "Иванова") == " ольга иванова "
 
 
 @pytest.fixture
 def staff(pad: Program) -> Any:
     people = [("José", "Núñez"), ("Álvaro", "Ávila"), ("Bridget", "O'Brien"), ("William", "Tate")]
+    people += [("Ольга", "Иванова"), ("美玲", "王")]
     for given, family in people:
         person = Person.objects.create(given_name=given, family_name=family)
         Participation.objects.create(person=person, program=pad, first_seen_at=timezone.now())
@@ -46,6 +49,9 @@ def staff(pad: Program) -> Any:
         ("O’BRIEN", "O'Brien"),
         ("jose nunez", "Núñez"),
         ("Bill", "Tate"),
+        ("ИВАНОВА", "Иванова"),
+        ("ольга", "Иванова"),
+        ("王", "王"),
     ],
 )
 def test_the_api_search_folds_what_is_typed(
