@@ -21,7 +21,12 @@ from pydantic import ValidationError as SchemaMismatch
 
 from coresponder.care.api import router as care_router
 from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
-from coresponder.core.http import is_duplicate, refused_column
+from coresponder.core.http import (
+    UNSTORABLE_MESSAGE,
+    is_duplicate,
+    refused_column,
+    unstorable_fields,
+)
 from coresponder.encounters.api import router as encounters_router
 from coresponder.feeds.api import router as feeds_router
 from coresponder.identity.api import router as identity_router
@@ -171,6 +176,23 @@ def _bearer(request: HttpRequest) -> Any:
 
 
 api.add_decorator(saved_once, mode="view")
+
+
+def refuse_unstorable(run: Callable[..., Any]) -> Callable[..., Any]:
+    """Text the database cannot store (a NUL character, in any parameter or body field) is
+    refused as bad input naming the field, before anything is read or written by it."""
+
+    @functools.wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        found = unstorable_fields(kwargs)
+        if found:
+            raise ValidationError([{"loc": loc, "msg": UNSTORABLE_MESSAGE} for loc in found])
+        return run(request, *args, **kwargs)
+
+    return wrapper
+
+
+api.add_decorator(refuse_unstorable, mode="operation")
 
 
 def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Iterator, Mapping
+from typing import Annotated, Any
 
 from django.db import IntegrityError
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AfterValidator, AwareDatetime, BaseModel
 
 from coresponder.core.audit import Actor
 from coresponder.domain.clock import date_problem
@@ -37,6 +37,34 @@ def _offset_in_use(value: dt.datetime) -> dt.datetime:
 # A time the API takes: ISO 8601 with an offset that some place uses, in a year
 # the calendar checks take (1900 to 2200).
 Moment = Annotated[AwareDatetime, AfterValidator(_offset_in_use)]
+
+
+# PostgreSQL stores no NUL character in text; some legacy exports pad fields with it.
+UNSTORABLE = "\x00"
+UNSTORABLE_MESSAGE = "holds a character that cannot be stored"
+
+
+def unstorable_fields(values: Mapping[str, Any]) -> list[tuple[str | int, ...]]:
+    """Where a request's values (path and query parameters, body schemas) hold text the
+    database cannot store: each as the path of its field, a list's item by its place."""
+    return [path for name, value in values.items() for path in _unstorable((name,), value)]
+
+
+def _unstorable(path: tuple[str | int, ...], value: Any) -> Iterator[tuple[str | int, ...]]:
+    if isinstance(value, str):
+        if UNSTORABLE in value:
+            yield path
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _unstorable((*path, name), getattr(value, name))
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and UNSTORABLE in key:
+                yield path
+            yield from _unstorable((*path, str(key)), item)
+    elif isinstance(value, list | tuple):
+        for place, item in enumerate(value):
+            yield from _unstorable((*path, place), item)
 
 
 def actor_for(request: HttpRequest) -> Actor:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coresponder import import_limits
+from coresponder.core.http import UNSTORABLE, UNSTORABLE_MESSAGE
 from coresponder.domain.intake import phone_digit_count
 from coresponder.domain.vocabulary import Pathway
 from coresponder.intake.actions import validate_referral
@@ -194,6 +195,9 @@ def _text(call: CadCall, values: Mapping[str, Any], name: str) -> str:
         call.add_error(name, "must be a single value")
         return ""
     text = parse_text(value)
+    if UNSTORABLE in text:
+        call.add_error(name, UNSTORABLE_MESSAGE)
+        return ""
     limit = TEXT_LIMITS.get(name)
     if limit is not None and len(text) > limit:
         call.add_error(name, f"is longer than {limit} characters")

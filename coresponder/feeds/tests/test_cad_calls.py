@@ -119,6 +119,24 @@ def test_an_address_too_long_refuses_the_batch_naming_its_row_and_field(
     assert not Call.objects.exists() and not Referral.objects.exists()
 
 
+def test_a_nul_character_refuses_the_batch_naming_its_row_and_field(
+    core: Program, client: Client
+) -> None:
+    """A CAD export padding a field with NUL is told which field, as any other bad value."""
+    response = post_json(client, [call("C-1", narrative="Caller\x00 worried")])
+    assert response.status_code == 422
+    assert response.json()["errors"] == {
+        "[0].narrative": ["holds a character that cannot be stored"]
+    }
+    text = f"cad_number,received_at,call_type,caller_name\r\nC-3,{RECEIVED},suicidal,Ann\x00\r\n"
+    response = post_csv(client, text)
+    assert response.status_code == 422
+    assert response.json()["errors"] == {
+        "line 2.caller_name": ["holds a character that cannot be stored"]
+    }
+    assert not Call.objects.exists() and not Referral.objects.exists()
+
+
 def test_a_call_sent_again_returns_the_record_it_made(core: Program, client: Client) -> None:
     first = post_json(client, [call("C-1")]).json()["items"][0]
     again = post_json(client, [call("C-1")])

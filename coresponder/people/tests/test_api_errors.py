@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -60,6 +61,51 @@ def test_a_body_that_is_not_json_is_bad_input_like_any_other(
     }
     person.refresh_from_db()
     assert person.version == 1
+
+
+NUL = "\x00"
+
+
+def test_a_nul_character_in_a_body_field_is_refused_naming_the_field(
+    client: Client, person: Person, pad: Program
+) -> None:
+    """PostgreSQL stores no NUL: a field holding one is the caller's to fix, named as such."""
+    occurred = timezone.now() - dt.timedelta(hours=2)
+    body = {
+        "program": pad.slug,
+        "pathway": "officer_prevention",
+        "received_at": (occurred + dt.timedelta(hours=1)).isoformat(),
+        "district": "22",
+        "person": {"given_name": f"Jo{NUL}", "family_name": "Marsh", "aliases": ["J", f"M{NUL}"]},
+        "offense": {"category": "drug_possession", "violent": False, "weapon": False},
+    }
+    people = Person.objects.count()
+    response = client.post("/api/v1/referrals", body, content_type="application/json")
+    assert response.status_code == 422, response.content
+    assert response.json() == {
+        "detail": "The request has invalid fields.",
+        "errors": {
+            "person.given_name": ["holds a character that cannot be stored"],
+            "person.aliases[1]": ["holds a character that cannot be stored"],
+        },
+    }
+    assert Person.objects.count() == people
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        (f"/api/v1/persons?q=Da{NUL}na", "q"),
+        (f"/api/v1/persons/matches?given_name=Dana&family_name=Re{NUL}yes", "family_name"),
+        (f"/api/v1/programs/pa{NUL}d/metrics", "slug"),
+    ],
+)
+def test_a_nul_character_in_a_parameter_is_refused_naming_it(
+    client: Client, person: Person, path: str, field: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"] == {field: ["holds a character that cannot be stored"]}
 
 
 def test_a_null_still_clears_a_field_that_may_be_empty(client: Client, person: Person) -> None:
