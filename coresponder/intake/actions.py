@@ -66,7 +66,7 @@ from coresponder.outreach.actions import (
     follow_up_referral,
 )
 from coresponder.outreach.models import QUEUE_STATUSES, OutreachTask
-from coresponder.people.actions import add_reported_person, join_program
+from coresponder.people.actions import add_reported_person, aliases_problem, join_program
 from coresponder.people.models import Person
 from coresponder.privacy.access import exact_match, linkable_people, role_in
 from coresponder.programs.models import District, Program
@@ -277,6 +277,9 @@ def _validate_person(
             errors[f"person.{name}"] = ["is required (or give the person's id)"]
     if (problem := phone_problem(person.phone)) is not None:
         errors["person.phone"] = [problem]
+    # As the person's record refuses them, so a referral never makes a record no edit saves.
+    if (problem := aliases_problem(person.aliases)) is not None:
+        errors["person.aliases"] = [problem]
     birth = person.birth_date
     if isinstance(birth, dt.date) and birth > today:
         errors["person.birth_date"] = ["cannot be in the future"]

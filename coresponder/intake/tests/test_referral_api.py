@@ -395,6 +395,24 @@ def test_bad_input_gets_422_with_the_field_and_writes_nothing(
     assert not Person.objects.exists()
 
 
+def test_a_referral_refuses_an_alias_longer_than_a_name_as_the_persons_record_does(
+    programs: dict[str, Program], api_client_for: Any
+) -> None:
+    client = api_client_for(staff(programs["pad"]))
+    person = {**PERSON, "aliases": ["Jojo", "J" * 101]}
+    body = body_for("pad", "officer_intervention", person=person, **FACTS["officer_intervention"])
+    with _frozen(NOW):
+        response = post(client, body)
+        direct = client.post(
+            "/api/v1/persons", {**person, "program": "pad"}, content_type="application/json"
+        )
+    assert direct.status_code == 422
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"] == {"person.aliases": direct.json()["errors"]["aliases"]}
+    assert not Referral.objects.exists()
+    assert not Person.objects.exists()
+
+
 def test_a_pathway_is_named_by_its_label_in_errors(
     programs: dict[str, Program], api_client_for: Any
 ) -> None:

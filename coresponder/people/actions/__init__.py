@@ -131,6 +131,13 @@ def check_birth(birth_date: Any, birth_year: Any, *, given_together: bool, today
 NAME_MAX_CHARS = 100
 
 
+def aliases_problem(aliases: Any) -> str | None:
+    """What is wrong with a person's other names, or None: each is a name, no longer."""
+    if any(len(str(alias)) > NAME_MAX_CHARS for alias in aliases or ()):
+        return f"each alias is at most {NAME_MAX_CHARS} characters"
+    return None
+
+
 def check_person_fields(given: Mapping[str, Any], *, today: dt.date) -> None:
     """Refuse what no person's record can hold: a blank name, a birth date in the future
     (after `today`, the date on the program's clock) or past the calendar, an alias longer
@@ -147,9 +154,8 @@ def check_person_fields(given: Mapping[str, Any], *, today: dt.date) -> None:
             problems["birth_date"] = ["cannot be in the future"]
     if "phone" in given and (problem := phone_problem(given["phone"])) is not None:
         problems["phone"] = [problem]
-    for alias in given.get("aliases") or ():
-        if len(str(alias)) > NAME_MAX_CHARS:
-            problems["aliases"] = [f"each alias is at most {NAME_MAX_CHARS} characters"]
+    if (problem := aliases_problem(given.get("aliases"))) is not None:
+        problems["aliases"] = [problem]
     for key, value in given.items():
         texts = value if isinstance(value, list | tuple) else [value]
         if any(isinstance(text, str) and "\x00" in text for text in texts):
