@@ -374,9 +374,10 @@ def record_consent(actor: Actor, access: PersonAccess, data: ConsentInput) -> Co
         and signed.astimezone(consent_zone(access)).date() < born
     ):
         problems["signed_at"] = ["is before the person was born: check the date"]
-    longest = max_cell_chars()
     for field in ("discloser", "information", "purpose", "expiry_event"):
-        if len(str(getattr(data, field) or "")) > longest:
+        # The column's own limit where it has one (who discloses, the expiry event).
+        longest = getattr(Consent._meta.get_field(field), "max_length", None) or max_cell_chars()
+        if len(str(getattr(data, field) or "").strip()) > longest:
             problems.setdefault(field, []).append(f"is longer than {longest:,} characters")
     if problems:
         raise ActionError("The consent is missing required elements.", problems)

@@ -103,6 +103,19 @@ def test_it_rejects_a_naive_signature_time(world: Any, api_client_for: Any) -> N
     assert "signed_at" in response.json()["errors"]
 
 
+@pytest.mark.parametrize(("field", "longest"), [("discloser", 200), ("expiry_event", 300)])
+def test_it_rejects_a_consent_element_longer_than_its_record_holds_naming_it(
+    world: Any, api_client_for: Any, field: str, longest: int
+) -> None:
+    client = api_client_for(reader(world, Role.CLINICIAN))
+    response = post_consent(client, world, consent_payload(**{field: "x" * (longest + 1)}))
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"] == {field: [f"is longer than {longest} characters"]}
+    assert not Consent.objects.exists()
+    response = post_consent(client, world, consent_payload(**{field: "x" * longest}))
+    assert response.status_code == 201, response.content
+
+
 def test_an_expiry_event_alone_is_an_expiry(world: Any, api_client_for: Any) -> None:
     clinician = reader(world, Role.CLINICIAN)
     payload = consent_payload(expires_at=None, expiry_event="Discharge from treatment")
