@@ -246,7 +246,7 @@ def _death_out(death: DeathReported | None) -> dict[str, Any] | None:
     summary="Possible duplicates to review",
     operation_id="coresponder_people_api_list_candidates",
 )
-def list_candidates(request: HttpRequest, page: int = 1) -> dict[str, Any]:
+def list_candidates(request: HttpRequest, page: int = Query(1, ge=1)) -> dict[str, Any]:
     """Pending pairs of people you see, most likely first; for coordinators."""
     if not may_decide(request.user):
         raise Forbidden("Only coordinators review possible duplicates.")

@@ -180,7 +180,7 @@ def add_person(request: HttpRequest, payload: PersonIn) -> Status[dict[str, Any]
 
 
 @router.get("/persons", response=PersonList, summary="Find people you may see")
-def list_people(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, Any]:
+def list_people(request: HttpRequest, q: str = "", page: int = Query(1, ge=1)) -> dict[str, Any]:
     """Names and birth dates only; reading any person's detail is a separate, audited read."""
     page_obj = find_people(actor_for(request), request.user, q, page, PAGE_SIZE)
     items = [
@@ -232,7 +232,7 @@ class Timeline(Schema):
     summary="One person's history, newest first",
 )
 def get_timeline(
-    request: HttpRequest, person_id: int, page: int = 1, purpose: str = ""
+    request: HttpRequest, person_id: int, page: int = Query(1, ge=1), purpose: str = ""
 ) -> dict[str, Any]:
     """Every dated fact you may see of the person in your programs; an audited read."""
     access = access_person(request.user, person_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from coresponder.privacy.access import access_program, programs_of
 from coresponder.programs.actions import describe_program
@@ -33,7 +33,7 @@ class ProgramList(Schema):
 
 
 @router.get("/programs", response=ProgramList, summary="Programs you act in")
-def list_programs(request: HttpRequest, page: int = 1) -> dict[str, object]:
+def list_programs(request: HttpRequest, page: int = Query(1, ge=1)) -> dict[str, object]:
     # A user acts in a few programs (an administrator in every one): one read, or none
     # when the user's grants are remembered.
     mine = programs_of(request.user)

@@ -108,6 +108,34 @@ def test_a_nul_character_in_a_parameter_is_refused_naming_it(
     assert response.json()["errors"] == {field: ["holds a character that cannot be stored"]}
 
 
+@pytest.mark.parametrize("page", ["0", "-1"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/programs", "/api/v1/persons", "/api/v1/match-candidates", "timeline"]
+)
+def test_every_list_refuses_a_page_before_the_first(
+    client: Client, person: Person, path: str, page: str
+) -> None:
+    """Pages count from 1: a page 0 is bad input, not the last page."""
+    if path == "timeline":
+        path = f"/api/v1/persons/{person.pk}/timeline"
+    response = client.get(path, {"page": page})
+    assert response.status_code == 422, response.content
+    assert list(response.json()["errors"]) == ["page"]
+
+
+def test_the_schema_says_every_list_counts_its_pages_from_1(client: Client) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    pages = {
+        f"{method.upper()} {path}": parameter["schema"]
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "page" and parameter["in"] == "query"
+    }
+    assert len(pages) > 10
+    assert {name: page.get("minimum") for name, page in pages.items()} == dict.fromkeys(pages, 1)
+
+
 def test_a_null_still_clears_a_field_that_may_be_empty(client: Client, person: Person) -> None:
     Person.objects.filter(pk=person.pk).update(latitude=39.99, longitude=-75.13)
     response = patch(client, person, {"latitude": None, "longitude": None, "version": 1})
