@@ -77,7 +77,9 @@ def transition_problems(
     if current in TERMINAL:
         problems["status"] = [f"the referral is {_word(current)}; it cannot change any more"]
     elif new not in TRANSITIONS.get(current, ()):
-        allowed = ", ".join(_word(s) for s in TRANSITIONS.get(current, ())) or "none"
+        # The moves this side may make from here: the other side's are not theirs to try.
+        mine = [s for s in TRANSITIONS.get(current, ()) if sets_status(side, s)]
+        allowed = ", ".join(_word(s) for s in mine) or "none"
         problems["status"] = [
             f"cannot go from {_word(current)} to {_word(new)} (allowed: {allowed})"
         ]

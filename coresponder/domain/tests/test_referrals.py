@@ -69,8 +69,14 @@ def test_the_problems_name_statuses_in_words_not_codes() -> None:
     }
     problems = transition_problems(S.REQUESTED, S.IN_PROGRESS, Side.PROVIDER, "")
     assert problems["status"] == [
-        "cannot go from requested to in progress "
-        "(allowed: accepted, rejected, cancelled, entered in error)"
+        "cannot go from requested to in progress (allowed: accepted, rejected)"
+    ]
+
+
+def test_the_moves_offered_are_those_the_side_may_make() -> None:
+    problems = transition_problems(S.REQUESTED, S.COMPLETED, Side.REFERRING, "Done")
+    assert problems["status"] == [
+        "cannot go from requested to completed (allowed: cancelled, entered in error)"
     ]
 
 
