@@ -40,6 +40,8 @@ class DeathReported(TypedDict):
     named: int  # the record the report named
     reported_by: str  # the source (an overdose source code)
     report: NotRequired[int]  # the fatal report (deaths held before it was kept have none)
+    # Earlier reports of the same death naming the same record, held on the same pair.
+    earlier: NotRequired[list[int]]
 
 
 def death_reported(evidence: Any) -> DeathReported | None:
@@ -58,6 +60,8 @@ def death_reported(evidence: Any) -> DeathReported | None:
         }
         if death.get("report") is not None:
             found["report"] = int(death["report"])
+        if death.get("earlier"):
+            found["earlier"] = [int(pk) for pk in death["earlier"]]
         return found
     except (KeyError, TypeError, ValueError):
         return None

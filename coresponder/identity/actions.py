@@ -499,11 +499,23 @@ def _refresh_candidate(
     """The pair weighed anew; a death waiting on its decision still waits (a later report,
     or a batch run, weighs the two records without knowing of it)."""
     held = death_reported(candidate.evidence)
-    if held is not None and death_reported(evidence) is None:
+    death = death_reported(evidence)
+    if held is not None and death is None:
         evidence = {**evidence, "death_reported": held}
+    elif held is not None and death is not None and _same_death(held, death):
+        # Another report of the death held already: whoever decides places both.
+        earlier = [*held.get("earlier", []), *([held["report"]] if "report" in held else [])]
+        evidence = {**evidence, "death_reported": {**death, "earlier": earlier}}
     candidate.probability = float(probability)
     candidate.evidence = evidence
     save_tracked(candidate, actor.user)
+
+
+def _same_death(held: DeathReported, death: DeathReported) -> bool:
+    """Two reports of one overdose's death naming one record."""
+    return (held["overdose"], held["named"]) == (death["overdose"], death["named"]) and held.get(
+        "report"
+    ) != death.get("report")
 
 
 def decided_apart(a: Person, b: Person) -> bool:

@@ -1001,16 +1001,20 @@ def _hold_death(
 def place_death_apart(actor: Actor, death: DeathReported) -> IntakeResult | None:
     """A fatal report named another record than the overdose's person, and the two are
     people apart (a coordinator said so, or had before): the report is of that record's own
-    overdose. It leaves the overdose it joined for a fatal one of its own, on a referral of
-    the same pathway, so the named record's day of death is recorded, their visits close
-    and, where the program follows up deaths, their family's follow-up opens, its window
-    from now. The overdose it left stays its person's, survived. Inside the decision's
-    action, whose role check covers it."""
-    report = (
+    overdose. It, with every other report of the death naming the record (a hospital's and
+    then a medical examiner's), leaves the overdose it joined for a fatal one of its own, on
+    a referral of the same pathway, so the named record's day of death is recorded, their
+    visits close and, where the program follows up deaths, their family's follow-up opens,
+    its window from now. The overdose it left stays its person's, survived. Inside the
+    decision's action, whose role check covers it."""
+    # Every report of the death naming the record, the first of them the referral's.
+    ids = [*death.get("earlier", []), *([death["report"]] if "report" in death else [])]
+    reports = list(
         OverdoseReport.objects.select_related("overdose__referral", "overdose__program")
-        .filter(pk=death.get("report", 0), overdose_id=death["overdose"])
-        .first()
+        .filter(pk__in=ids, overdose_id=death["overdose"])
+        .order_by("reported_at", "id")
     )
+    report = reports[0] if reports else None
     person = named_record(death)
     known = report.overdose if report is not None else None
     if report is None or known is None or known.referral is None or person is None:
@@ -1046,6 +1050,9 @@ def place_death_apart(actor: Actor, death: DeathReported) -> IntakeResult | None
         report=report,
         learned_at=timezone.now(),
     )
+    if result.overdose is not None:
+        for later in reports[1:]:
+            _move_report(actor, later, result.overdose)
     record_event(
         actor,
         "change",

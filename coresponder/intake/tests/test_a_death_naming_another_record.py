@@ -515,3 +515,22 @@ def test_undoing_a_merge_gives_a_follow_up_back_the_window_the_merge_moved(
     unmerge(actor, merge)
     family.refresh_from_db()
     assert family.person_id == named.pk and family.window_end == window_end
+
+
+def test_not_the_same_person_moves_every_report_of_the_death_naming_the_record(
+    pco: Program, officer: User, coordinator: User
+) -> None:
+    # The hospital's report and then the medical examiner's both say the named record died.
+    known, named, _death = two_records_and_a_death(pco, officer)
+    examiner = record(officer, pco, {"id": named.pk}, "other", minutes=30, fatal=True)
+    assert examiner.death_held
+    pair = MatchCandidate.objects.get()
+    decide_match(Actor(user=coordinator, where="test"), pair, MatchDecision.REJECT, pair.version)
+    own = Overdose.objects.get(person=named)
+    assert sorted(r.source for r in own.reports.all()) == ["hospital", "other"]
+    # The referral is the first report's: the hospital's, as it reported the death first.
+    assert own.referral is not None and own.referral.received_at == POLICE_AT + dt.timedelta(
+        minutes=35
+    )
+    police = Overdose.objects.get(person=known)
+    assert [r.source for r in police.reports.all()] == ["police"]
