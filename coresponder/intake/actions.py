@@ -52,6 +52,7 @@ from coresponder.identity.actions import (
 from coresponder.identity.matching import active_params, could_be, score_pair, with_shared_phones
 from coresponder.identity.models import SourceRecord
 from coresponder.intake.inputs import (
+    CallInput,
     OffenseInput,
     OverdoseInput,
     PersonInput,
@@ -483,17 +484,22 @@ def _new_referral(
     *,
     report: OverdoseReport | None = None,
     learned_at: dt.datetime | None = None,
+    scene: Call | None = None,
 ) -> IntakeResult:
     """A referral of its own (and its overdose or call), eligibility decided, follow-up
     opened. `report`, a source's report kept already, becomes the new overdose's report
     (a report moved out of an overdose it was joined to), and `learned_at` is when the
-    program learned of it, where that is not the referral's arrival."""
+    program learned of it, where that is not the referral's arrival. `scene` is the call
+    that brought that overdose: eligibility reads its facts, as the overdose's own
+    referral's did, where the referral brings no call of its own."""
     code = _district(program, referral)
     district = program.districts.filter(code=code).first() if code else None
     pathway = Pathway(_checked(referral.pathway))
     active = list(program.districts.filter(active=True).values_list("code", flat=True))
     rules = program.rules.eligibility
     facts = _facts(person, referral, _checked(referral.received_at), code)
+    if scene is not None and referral.call is None:
+        facts["call"] = _call_facts(scene)
     decision = decide(pathway, facts, rules, active)
     saved = _save_referral(
         actor, program, person, referral, channel, district, decision, report=report
@@ -517,6 +523,18 @@ def _new_referral(
         result.outreach_task = task
         result.task_opened = task is not None and task.referral_id == saved.pk
     return result
+
+
+def _call_facts(call: Call) -> dict[str, Any]:
+    """A call recorded already, as eligibility reads a call's facts."""
+    return CallInput(
+        call_type=call.call_type,
+        narrative=call.narrative or None,
+        weapons=call.weapons,
+        violence_in_progress=call.violence_in_progress,
+        cad_number=call.cad_number or None,
+        priority=call.priority or None,
+    ).facts()
 
 
 def _save_referral(
@@ -1049,6 +1067,7 @@ def place_death_apart(actor: Actor, death: DeathReported) -> IntakeResult | None
         known.referral.channel,
         report=report,
         learned_at=timezone.now(),
+        scene=Call.objects.filter(referral=known.referral).first(),
     )
     if result.overdose is not None:
         for later in reports[1:]:

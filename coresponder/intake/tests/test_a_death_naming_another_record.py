@@ -534,3 +534,48 @@ def test_not_the_same_person_moves_every_report_of_the_death_naming_the_record(
     )
     police = Overdose.objects.get(person=known)
     assert [r.source for r in police.reports.all()] == ["police"]
+
+
+def test_a_death_apart_from_a_911_overdose_is_decided_on_that_call_and_follows_up_the_family(
+    programs: dict[str, Program],
+) -> None:
+    # Longmont's team answered a 911 call about substance use: an overdose. The hospital's
+    # report, with the same call, says another record of her died there.
+    core = programs["core"]
+    paramedic = member_of(core, Role.PARAMEDIC, "core-paramedic")
+    deciding = member_of(core, Role.COORDINATOR, "core-coordinator")
+    known = Person.objects.create(**BRIDGET, address="12 Elm St")
+    named = Person.objects.create(**BRIDGET, address="12 Elm Street")
+    for person in (known, named):
+        person.participations.create(program=core, first_seen_at=POLICE_AT)
+
+    def call(person: Person, source: str, minutes: int, fatal: bool) -> Any:
+        at = POLICE_AT + dt.timedelta(minutes=minutes)
+        payload = {
+            "pathway": "community_response",
+            "received_at": at + dt.timedelta(minutes=10),
+            "person": {"id": person.pk},
+            "call": {
+                "call_type": "substance_use",
+                "cad_number": f"CAD-{minutes}",
+                "weapons": False,
+                "violence_in_progress": False,
+            },
+            "overdose": {"occurred_at": at, "fatal": fatal, "source": source, **SCENE},
+        }
+        return record_referral(
+            Actor(user=paramedic, where="test"),
+            core,
+            ReferralInput.from_dict(payload),
+            channel="api",
+        )
+
+    assert call(known, "ems", 0, False).eligible
+    assert call(named, "hospital", 25, True).death_held
+    pair = MatchCandidate.objects.get()
+    decide_match(Actor(user=deciding, where="test"), pair, MatchDecision.REJECT, pair.version)
+    own = Overdose.objects.get(person=named)
+    assert own.fatal and own.referral is not None
+    assert own.referral.eligible, own.referral.eligibility_reasons
+    family = OutreachTask.objects.get(person=named, target=OutreachTask.Target.FAMILY)
+    assert family.overdose == own
