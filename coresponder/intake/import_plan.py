@@ -29,7 +29,7 @@ from coresponder.domain.intake import (
     weigh_person,
 )
 from coresponder.domain.linkage import Params, Record
-from coresponder.identity.actions import linkage_record
+from coresponder.identity.actions import decided_apart, linkage_record
 from coresponder.identity.matching import active_params, possible_matches, with_shared_phones
 from coresponder.intake.actions import (
     known_overdoses,
@@ -42,7 +42,7 @@ from coresponder.intake.actions import (
 from coresponder.intake.inputs import PersonInput, ReferralInput
 from coresponder.intake.models import Overdose
 from coresponder.people.models import Person
-from coresponder.privacy.access import linkable
+from coresponder.privacy.access import linkable, people_may_link
 from coresponder.programs.models import Program
 
 # A row looks like a person already known on the evidence that would join their overdose.
@@ -155,7 +155,11 @@ class _Planner:
         decision = decide_overdose_join(report, self._around(report), self.params)
         row = RowPlan(number=number, decision=decision)
         sent = record_as_sent(referral)
-        if decision.join is not None:
+        if decision.join is not None and self._death_apart(decision.join.key, referral, person):
+            self._new(row, number, report, person, exact)
+            if sent is not None:
+                self.sent[_row_key(number)] = {sent}
+        elif decision.join is not None:
             self._joined(row, decision.join.key, report, referral, person)
             row.sent_before = row.sent_before or sent in self.sent.get(decision.join.key, ())
             if sent is not None and not row.sent_before:
@@ -177,6 +181,20 @@ class _Planner:
                 row.held_rows += (int(evidence.key[1]),)
         self._person(row, report, person)
         return row
+
+    def _death_apart(self, key: Hashable, referral: ReferralInput, named: Person | None) -> bool:
+        """The row says an overdose known as survived was fatal, naming a record that is
+        someone else than its person (decided apart, or of a program that does not share):
+        the commit makes the death that record's own overdose, joining none."""
+        known = self.overdoses.get(key)
+        if known is None or known.fatal or known.person is None or named is None:
+            return False
+        if referral.overdose is None or not referral.overdose.fatal:
+            return False
+        other = known.person
+        return named.pk != other.pk and (
+            decided_apart(named, other) or not people_may_link(named, other)
+        )
 
     def _add(self, facts: KnownOverdoseFacts) -> None:
         self.known[facts.key] = facts

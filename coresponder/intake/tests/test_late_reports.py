@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from coresponder.core.audit import Actor
 from coresponder.domain.intake import follow_up_window
+from coresponder.identity.models import MatchCandidate
 from coresponder.intake.actions import record_referral
 from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Overdose, Referral
@@ -25,6 +26,7 @@ from coresponder.intake.tests.test_imports import (
 )
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.sla import sla_summary
+from coresponder.people.models import Person
 from coresponder.programs.models import Program, User
 
 pytestmark = pytest.mark.django_db
@@ -223,3 +225,38 @@ def test_a_file_reporting_a_death_judges_lateness_by_the_overdose_it_joins_not_i
     later = occurred + dt.timedelta(hours=1)
     fatal = row(1, **{"Incident Date/Time": later.isoformat(), "Fatal": "yes"})
     preview_says_late_and_commit_opens_the_window_then(pco, importer, fatal)
+
+
+def test_a_file_reporting_the_death_of_a_record_decided_apart_previews_that_records_own_overdose(
+    pco: Program, importer: User, var_dir: Path
+) -> None:
+    # The police know Pat1 Lee's overdose; another record of a Pat1 Lee, born ten days later,
+    # was decided to be someone else. The hospital's file says that record died there.
+    occurred = timezone.now() - dt.timedelta(hours=5)
+    police_report_of_pat1(pco, importer, occurred)
+    known = Person.objects.get()
+    other = Person.objects.create(
+        given_name="Pat1", family_name="Lee", birth_date=dt.date(1980, 1, 12)
+    )
+    other.participations.create(program=pco, first_seen_at=occurred)
+    first, second = sorted((known, other), key=lambda p: p.pk)
+    MatchCandidate.objects.create(
+        person_a=first,
+        person_b=second,
+        probability=0.9,
+        status=MatchCandidate.Status.REJECTED,
+        evidence={},
+    )
+    died = (occurred + dt.timedelta(minutes=20)).isoformat()
+    fatal = row(1, **{"Incident Date/Time": died, "Fatal": "yes", "DOB": "01/12/1980"})
+    client = signed_in(importer)
+    upload(client, csv_bytes([fatal]))
+    client.post("/intake/import/pco/map/", mapping_form())
+    html = client.get("/intake/import/pco/preview/").content.decode()
+    # The commit makes it the other record's own overdose at once: the preview says so.
+    assert "1 row: 1 new overdose" in html
+    assert "Joins the overdose already known" not in html
+    assert "nobody will be marked dead" not in html
+    counts = commit(importer, pco, csv_bytes([fatal]))
+    assert (counts.overdoses_created, counts.overdoses_merged) == (1, 0)
+    assert Overdose.objects.get(person=other).fatal
