@@ -182,6 +182,9 @@ def validate_referral(
             and isinstance(occurred, dt.datetime)
             and received.tzinfo
             and occurred.tzinfo
+            # Times refused already (past the calendar's end) are not compared.
+            and "received_at" not in errors
+            and "overdose.occurred_at" not in errors
             and occurred > received + CLOCK_SKEW
         ):
             errors.setdefault("overdose.occurred_at", []).append("is after the report came in")

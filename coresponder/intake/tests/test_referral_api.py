@@ -12,6 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
+from coresponder.intake.actions import validate_referral
+from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Person
@@ -527,3 +529,18 @@ def test_a_referral_asks_the_gate_whom_it_may_link_to_once(
     # The program the caller acts in, their right to record referrals, and the people
     # they may link to: the join check, the link and the review share that one answer.
     assert len(memberships) == 3, [q["sql"][:120] for q in memberships]
+
+
+def test_times_at_the_end_of_the_calendar_are_refused_not_compared(
+    programs: dict[str, Program],
+) -> None:
+    # A feed's parser may hand on the largest time there is; adding the clock's leeway to it
+    # would run past the calendar.
+    end = dt.datetime.max.replace(tzinfo=dt.UTC)
+    overdose = {**FACTS["naloxone_plus"]["overdose"], "occurred_at": end}
+    given = ReferralInput.from_dict(
+        {"pathway": "naloxone_plus", "received_at": end, "person": PERSON, "overdose": overdose}
+    )
+    with _frozen(NOW):
+        errors = validate_referral(programs["pco"], given)
+    assert {"received_at", "overdose.occurred_at"} <= set(errors)
