@@ -182,10 +182,7 @@ def validate_referral(
             and isinstance(occurred, dt.datetime)
             and received.tzinfo
             and occurred.tzinfo
-            # Times refused already (past the calendar's end) are not compared.
-            and "received_at" not in errors
-            and "overdose.occurred_at" not in errors
-            and occurred > received + CLOCK_SKEW
+            and _later_than(occurred, received)
         ):
             errors.setdefault("overdose.occurred_at", []).append("is after the report came in")
         if overdose.source not in {s.value for s in OverdoseSource}:
@@ -210,6 +207,15 @@ def validate_referral(
     if district and not program.districts.filter(code=district).exists():
         errors["district"] = [f"{program.name} has no district {district!r}"]
     return errors
+
+
+def _later_than(occurred: dt.datetime, received: dt.datetime) -> bool:
+    """Whether an event is after its report came in, beyond clock skew. A time at the end
+    of the calendar, refused as such already, is not compared past it."""
+    try:
+        return occurred > received + CLOCK_SKEW
+    except OverflowError:
+        return False
 
 
 def _validate_place(errors: dict[str, list[str]], section: str, place: Any) -> None:
@@ -665,6 +671,7 @@ def _add_report(actor: Actor, overdose: Overdose, referral: ReferralInput) -> Ov
 def _move_report(actor: Actor, report: OverdoseReport, overdose: Overdose) -> None:
     """A report joined to another overdose becomes this one's, audited on both."""
     moved_from = report.overdose_id
+    left_by = Overdose.objects.filter(pk=moved_from).values_list("person_id", flat=True).first()
     report.overdose = overdose
     save_tracked(report, actor.user)
     for whose in (moved_from, overdose.pk):
@@ -673,7 +680,7 @@ def _move_report(actor: Actor, report: OverdoseReport, overdose: Overdose) -> No
             "change",
             object_type="intake.overdose",
             object_id=str(whose),
-            person_id=overdose.person_id if whose == overdose.pk else None,
+            person_id=overdose.person_id if whose == overdose.pk else left_by,
             program_slug=overdose.program.slug,
             fields=["referral"],
             detail={"report_moved": report.pk, "from": moved_from, "to": overdose.pk},
@@ -864,9 +871,10 @@ def _join_overdose(
     sent_before = reported_already(actor.user, known, given)
     if not sent_before:
         if data.id is None:
-            # The report's spelling is kept as reported, so matching later finds it too.
+            # The report's spelling is kept as reported, so matching later finds it too: as
+            # an account of the record it names, where it names another than the overdose's.
             source = reported_source(given, channel)
-            record_source(actor, person, program, source, _as_reported(given))
+            record_source(actor, named or person, program, source, _as_reported(given))
         added = _add_report(actor, known, given)
         record_event(
             actor,
@@ -902,7 +910,7 @@ def _join_overdose(
                 settle_held_deaths(actor, known.pk)
     elif data.id is None:
         # The same record sent again may still spell the person anew (a phone added).
-        _keep_new_spelling(actor, program, person, given, channel)
+        _keep_new_spelling(actor, program, named or person, given, channel)
     if named is not None and named.pk != person.pk and not death_held:
         # The report named another record of what looks like this person.
         _propose(actor, named, person, evidence)

@@ -34,7 +34,7 @@ from coresponder.identity.actions import (
     record_source,
     unmerge,
 )
-from coresponder.identity.models import MatchCandidate
+from coresponder.identity.models import MatchCandidate, SourceRecord
 from coresponder.intake.actions import record_referral
 from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Overdose
@@ -49,6 +49,7 @@ pytestmark = pytest.mark.django_db
 POLICE_AT = dt.datetime(2026, 3, 14, 22, 5, tzinfo=dt.UTC)
 SCENE = {"latitude": 41.9584, "longitude": -70.6673}
 BRIDGET = {"given_name": "Bridget", "family_name": "O'Brien", "birth_date": dt.date(1990, 4, 7)}
+PHONE = "5085550147"
 
 
 @pytest.fixture
@@ -579,3 +580,24 @@ def test_a_death_apart_from_a_911_overdose_is_decided_on_that_call_and_follows_u
     assert own.referral.eligible, own.referral.eligibility_reasons
     family = OutreachTask.objects.get(person=named, target=OutreachTask.Target.FAMILY)
     assert family.overdose == own
+
+
+def test_a_report_naming_another_record_by_its_details_is_kept_as_that_records_account(
+    pco: Program, officer: User, coordinator: User
+) -> None:
+    # The hospital's details find the earlier record of her name and birth date.
+    named = Person.objects.create(**BRIDGET, phone=PHONE)
+    known = Person.objects.create(**BRIDGET, address="12 Elm St")
+    for person in (known, named):
+        person.participations.create(program=pco, first_seen_at=POLICE_AT)
+    record(officer, pco, {"id": known.pk}, "police")
+    hospital = {**BRIDGET, "phone": PHONE}
+    held = record(officer, pco, hospital, "hospital", minutes=25, fatal=True)
+    assert held.death_held
+    accounts = SourceRecord.objects.filter(source="hospital")
+    assert [a.person_id for a in accounts] == [named.pk]
+    pair = MatchCandidate.objects.get()
+    decide_match(Actor(user=coordinator, where="test"), pair, MatchDecision.REJECT, pair.version)
+    assert not SourceRecord.objects.filter(person=known, source="hospital").exists()
+    moved = AuditEvent.objects.filter(detail__has_key="report_moved")
+    assert {e.person_id for e in moved} == {known.pk, named.pk}
