@@ -18,6 +18,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from coresponder.core.errors import ActionError, Forbidden
+from coresponder.domain.clock import date_problem
 from coresponder.domain.intake import (
     age_conflict,
     age_problem,
@@ -473,6 +474,14 @@ def record_from_query(data: Any, *, strict: bool = False) -> Record | None:
     year = read("birth_year", whole, "a year like 1988")
     age = read("age", whole, "a whole number of years")
     event = read("event_date", day, "a date like 2025-03-10")
+    if isinstance(birth, dt.date):
+        # As a person's record refuses it: a probe with it would find nobody, said as none.
+        if (problem := date_problem(birth)) is not None:
+            errors["birth_date"] = [problem]
+            birth = None
+        elif birth > today:
+            errors["birth_date"] = ["cannot be in the future"]
+            birth = None
     if year is not None and (problem := birth_year_problem(year, today)):
         errors["birth_year"] = [problem]
     elif problem := birth_year_conflict(birth, year):

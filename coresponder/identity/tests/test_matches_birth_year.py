@@ -117,6 +117,13 @@ def test_a_year_or_an_age_finds_the_person_known_by_a_year(
             "on 2018-06-01 would mean born before 1901",
         ),
         ({"age": 5, "event_date": "2100-01-01"}, "event_date", "cannot be in the future"),
+        # As a person's record refuses them.
+        ({"birth_date": "2100-01-01"}, "birth_date", "cannot be in the future"),
+        (
+            {"birth_date": "1066-10-14"},
+            "birth_date",
+            "give a date between 1900 and 2200, not 1066-10-14",
+        ),
     ],
 )
 def test_an_impossible_year_or_age_gets_422_naming_it(
