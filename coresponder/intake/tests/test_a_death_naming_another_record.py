@@ -75,12 +75,31 @@ def record(user: User, program: Program, person: dict[str, Any], source: str, **
     )
 
 
+def two_records_of_bridget(pco: Program) -> tuple[Person, Person]:
+    """Two records of one Bridget O'Brien in PCO, the first the earlier, their addresses
+    written two ways."""
+    first = Person.objects.create(**BRIDGET, address="12 Elm St")
+    second = Person.objects.create(**BRIDGET, address="12 Elm Street")
+    for person in (first, second):
+        person.participations.create(program=pco, first_seen_at=POLICE_AT)
+    return first, second
+
+
+def decided_apart_before(one: Person, other: Person) -> MatchCandidate:
+    """A coordinator said before that the two records are two people."""
+    first, second = sorted((one, other), key=lambda p: p.pk)
+    return MatchCandidate.objects.create(
+        person_a=first,
+        person_b=second,
+        probability=0.9,
+        status=MatchCandidate.Status.REJECTED,
+        evidence={},
+    )
+
+
 def two_records_and_a_death(pco: Program, officer: User) -> tuple[Person, Person, Any]:
     """Bridget's overdose as the police know it, and the hospital's death naming the other."""
-    known = Person.objects.create(**BRIDGET, address="12 Elm St")
-    named = Person.objects.create(**BRIDGET, address="12 Elm Street")
-    for person in (known, named):
-        person.participations.create(program=pco, first_seen_at=POLICE_AT)
+    known, named = two_records_of_bridget(pco)
     police = record(officer, pco, {"id": known.pk}, "police")
     assert police.person == known
     death = record(officer, pco, {"id": named.pk}, "hospital", minutes=25, fatal=True)
@@ -203,19 +222,9 @@ def test_not_the_same_person_shows_the_death_in_the_named_records_history_alone(
 def test_a_pair_decided_apart_before_takes_the_death_on_the_named_record_at_once(
     pco: Program, officer: User, coordinator: User
 ) -> None:
-    known = Person.objects.create(**BRIDGET, address="12 Elm St")
-    named = Person.objects.create(**BRIDGET, address="12 Elm Street")
-    for person in (known, named):
-        person.participations.create(program=pco, first_seen_at=POLICE_AT)
+    known, named = two_records_of_bridget(pco)
     record(officer, pco, {"id": known.pk}, "police")
-    first, second = sorted((known, named), key=lambda p: p.pk)
-    MatchCandidate.objects.create(
-        person_a=first,
-        person_b=second,
-        probability=0.9,
-        status=MatchCandidate.Status.REJECTED,
-        evidence={},
-    )
+    decided_apart_before(known, named)
     death = record(officer, pco, {"id": named.pk}, "hospital", minutes=25, fatal=True)
     known.refresh_from_db()
     named.refresh_from_db()
@@ -282,10 +291,7 @@ def test_merging_the_record_of_a_death_into_a_living_one_keeps_the_death_and_und
 ) -> None:
     # The same woman written twice: the earlier record has a visit pending; the later one
     # died in another overdose. Kept is the earlier record, which had no death on it.
-    earlier = Person.objects.create(**BRIDGET, address="12 Elm St")
-    later = Person.objects.create(**BRIDGET, address="12 Elm Street")
-    for person in (earlier, later):
-        person.participations.create(program=pco, first_seen_at=POLICE_AT)
+    earlier, later = two_records_of_bridget(pco)
     record(officer, pco, {"id": earlier.pk}, "police")
     record(officer, pco, {"id": later.pk}, "hospital", minutes=60 * 24 * 2, fatal=True)
     later.refresh_from_db()
@@ -331,10 +337,7 @@ def test_a_coordinator_who_sees_the_two_through_another_program_learns_nothing_o
 def test_the_death_still_waits_when_the_pair_is_weighed_again(
     pco: Program, officer: User, coordinator: User
 ) -> None:
-    known = Person.objects.create(**BRIDGET, address="12 Elm St")
-    named = Person.objects.create(**BRIDGET, address="12 Elm Street")
-    for person in (known, named):
-        person.participations.create(program=pco, first_seen_at=POLICE_AT)
+    known, named = two_records_of_bridget(pco)
     record(officer, pco, {"id": known.pk}, "police")
     death = {"minutes": 25, "fatal": True, "external_id": "H-77"}
     assert record(officer, pco, {"id": named.pk}, "hospital", **death).death_held
@@ -395,10 +398,7 @@ def test_a_merge_with_a_third_record_keeps_the_death_waiting_and_the_last_merge_
 def test_merging_a_living_record_into_the_record_of_the_death_closes_its_visit(
     pco: Program, officer: User, coordinator: User
 ) -> None:
-    earlier = Person.objects.create(**BRIDGET, address="12 Elm St")
-    later = Person.objects.create(**BRIDGET, address="12 Elm Street")
-    for person in (earlier, later):
-        person.participations.create(program=pco, first_seen_at=POLICE_AT)
+    earlier, later = two_records_of_bridget(pco)
     record(officer, pco, {"id": later.pk}, "police")
     record(officer, pco, {"id": earlier.pk}, "hospital", minutes=60 * 24 * 2, fatal=True)
     [visit] = OutreachTask.objects.filter(person=later)
@@ -495,10 +495,7 @@ def test_undoing_a_merge_gives_a_follow_up_back_the_window_the_merge_moved(
     # The named record was recorded dead days before, in an overdose of its own: its
     # family's follow-up is open when the merge brings it to the person kept, and the
     # held death's later window stretches it.
-    known = Person.objects.create(**BRIDGET, address="12 Elm St")
-    named = Person.objects.create(**BRIDGET, address="12 Elm Street")
-    for person in (known, named):
-        person.participations.create(program=pco, first_seen_at=POLICE_AT)
+    known, named = two_records_of_bridget(pco)
     clock.now = POLICE_AT + dt.timedelta(hours=1)
     earlier = record(officer, pco, {"id": named.pk}, "ems", minutes=-60 * 24 * 2, fatal=True)
     family = OutreachTask.objects.get(target=OutreachTask.Target.FAMILY)

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from coresponder.core.audit import Actor
 from coresponder.domain.intake import follow_up_window
-from coresponder.identity.models import MatchCandidate
 from coresponder.intake.actions import record_referral
 from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Overdose, Referral
+from coresponder.intake.tests.test_a_death_naming_another_record import decided_apart_before
 from coresponder.intake.tests.test_imports import (
     LAT,
     LON,
@@ -239,14 +239,7 @@ def test_a_file_reporting_the_death_of_a_record_decided_apart_previews_that_reco
         given_name="Pat1", family_name="Lee", birth_date=dt.date(1980, 1, 12)
     )
     other.participations.create(program=pco, first_seen_at=occurred)
-    first, second = sorted((known, other), key=lambda p: p.pk)
-    MatchCandidate.objects.create(
-        person_a=first,
-        person_b=second,
-        probability=0.9,
-        status=MatchCandidate.Status.REJECTED,
-        evidence={},
-    )
+    decided_apart_before(known, other)
     died = (occurred + dt.timedelta(minutes=20)).isoformat()
     fatal = row(1, **{"Incident Date/Time": died, "Fatal": "yes", "DOB": "01/12/1980"})
     client = signed_in(importer)
