@@ -85,6 +85,7 @@ def import_nemsis(
             overdoses_merged=counts.overdoses_merged,
             tasks_opened=counts.tasks_opened,
             deaths_held=counts.deaths_held,
+            unnamed=sum(1 for report in fresh if report.unnamed),
         )
         save_tracked(record, actor.user)
         record_event(
@@ -100,6 +101,7 @@ def import_nemsis(
                 "not_qualifying": record.not_qualifying,
                 "already_imported": record.already_imported,
                 "by_reason": record.by_reason,
+                "unnamed": record.unnamed,
                 "counts": counts.as_dict(),
             },
         )

@@ -33,6 +33,11 @@ class NemsisImportOut(Schema):
         description="Reports of a death naming another record than the overdose's person: "
         "nobody is marked dead until a coordinator decides on the two records"
     )
+    unnamed: int = Field(
+        description="Imported reports that did not name the patient, or only in part: the "
+        "person is recorded as 'Unidentified Patient' (a missing part as 'Unknown'), names "
+        "the matching reads as placeholders"
+    )
 
 
 class CadCallOut(Schema):
@@ -80,6 +85,7 @@ def _nemsis_out(record: NemsisImport) -> dict[str, Any]:
         "overdoses_merged": record.overdoses_merged,
         "tasks_opened": record.tasks_opened,
         "deaths_held": record.deaths_held,
+        "unnamed": record.unnamed,
     }
 
 

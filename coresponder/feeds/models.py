@@ -38,6 +38,9 @@ class NemsisImport(Tracked):
     tasks_opened = models.PositiveIntegerField(default=0)
     # Reports of a death naming another record than the overdose's person, held for review.
     deaths_held = models.PositiveIntegerField(default=0)
+    # Imported reports that did not name the patient, or named them in part (placeholders
+    # stand for the rest: "Unidentified Patient", "Unknown").
+    unnamed = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -87,6 +87,11 @@ SINGLE = (
 )
 IMPRESSIONS = ("eSituation.09", "eSituation.10", "eSituation.11", "eSituation.12")
 PLACE = ("eScene.15", "eScene.16", "eScene.17", "eScene.19")
+# An unconscious or unwilling patient is often not named: the report is still an overdose
+# the program follows up (at the scene), recorded under the names hospitals give such a
+# patient, which the linkage reads as placeholders, never as evidence of who they are.
+UNIDENTIFIED = {"given_name": "Unidentified", "family_name": "Patient"}
+UNKNOWN_PART = "Unknown"
 # A PCR number or code as NEMSIS writes them; names and addresses are free text.
 _NUMBER = re.compile(r"[0-9]{4,9}")
 _ELEMENT = re.compile(r"(e[A-Za-z]+)\.([0-9]{2}|[A-Za-z]+)")
@@ -150,6 +155,8 @@ class CareReport:
     facts: CareReportFacts = field(default_factory=CareReportFacts)
     reason: Reason | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
+    # The report names the patient only in part, or not at all (placeholders fill the rest).
+    unnamed: bool = False
 
     @property
     def label(self) -> str:
@@ -401,6 +408,7 @@ def _read_patient(report: CareReport, found: _Report) -> None:
         text = found.text(name)
         if text:
             values[key] = text
+    _name_the_unnamed(report)
     birth = found.text("ePatient.17")
     if birth:
         try:
@@ -417,6 +425,22 @@ def _read_patient(report: CareReport, found: _Report) -> None:
             element = "ePatient.25" if found.text("ePatient.25") else "ePatient.13"
             report.add_error(element, f"“{sex_code}” is not a NEMSIS sex or gender code")
     _read_age(report, found)
+
+
+def _name_the_unnamed(report: CareReport) -> None:
+    """A patient the crew could not name is "Unidentified Patient", and a missing part of a
+    name "Unknown": the overdose is imported and followed up, and the names are placeholders
+    to the linkage, so the record joins a known person only on other evidence."""
+    values = report.values
+    given, family = values.get("given_name"), values.get("family_name")
+    if given and family:
+        return
+    report.unnamed = True
+    if not given and not family:
+        values.update(UNIDENTIFIED)
+    else:
+        values.setdefault("given_name", UNKNOWN_PART)
+        values.setdefault("family_name", UNKNOWN_PART)
 
 
 def _read_age(report: CareReport, found: _Report) -> None:

@@ -92,6 +92,11 @@ class NemsisPreview:
     def already(self) -> int:
         return self.qualifying - len(self.fresh)
 
+    @property
+    def unnamed(self) -> int:
+        """The reports to import that do not name their patient (in full)."""
+        return sum(1 for report in self.fresh if report.unnamed)
+
     def errors(self) -> dict[str, list[str]]:
         """Every problem, structure and intake's checks alike, by report and element."""
         found = self.parsed.errors()

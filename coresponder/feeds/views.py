@@ -176,6 +176,7 @@ def _preview_context(program: Program, state: State, preview: NemsisPreview) -> 
         "qualifying": preview.qualifying,
         "not_qualifying": preview.not_qualifying,
         "already": preview.already,
+        "unnamed": preview.unnamed,
         "fresh": len(preview.fresh),
         "rows": rows,
         "shown_only": len(preview.fresh) > SHOWN,

@@ -175,13 +175,13 @@ def test_problems_of_structure_and_of_intake_are_named_together(
     pco: Program, paramedic: User
 ) -> None:
     data = dataset(
-        report("PCR-1", given=None, naloxone=[IMPROVED]),
+        report("PCR-1", naloxone=[IMPROVED], ePatient__18="12"),
         report("PCR-2", impressions=["R07.9"], eScene__11="north of here"),
     )
     with pytest.raises(FeedRefused) as refused:
         run(paramedic, pco, data)
     assert set(refused.value.errors) == {
-        "PatientCareReport[1].ePatient.03",
+        "PatientCareReport[1].ePatient.18",
         "PatientCareReport[2].eScene.11",
     }
     assert str(refused.value) == "Nothing was imported: 2 patient care reports have errors."
@@ -201,11 +201,45 @@ def test_a_birth_date_past_the_calendar_is_refused_naming_its_element(
 
 
 def test_what_intake_refuses_is_named_by_element(pco: Program, paramedic: User) -> None:
-    data = dataset(report("PCR-1", given=None, naloxone=[IMPROVED]))
+    data = dataset(report("PCR-1", naloxone=[IMPROVED], ePatient__18="12"))
     with pytest.raises(FeedRefused) as refused:
         run(paramedic, pco, data)
-    assert list(refused.value.errors) == ["PatientCareReport[1].ePatient.03"]
+    assert list(refused.value.errors) == ["PatientCareReport[1].ePatient.18"]
     assert not Referral.objects.exists()
+
+
+def test_a_patient_the_report_does_not_name_is_imported_as_unidentified(
+    pco: Program, paramedic: User
+) -> None:
+    """An unconscious patient leaves the crew no name: the overdose is still followed up,
+    and two unnamed patients are never taken for one person on those names."""
+    data = dataset(
+        report("PCR-1", given=None, family=None, birth=None, naloxone=[IMPROVED], eScene__11=GPS),
+        report(
+            "PCR-2",
+            given=None,
+            family=None,
+            birth=None,
+            notified=WHEN + dt.timedelta(days=3),
+            naloxone=[IMPROVED],
+            eScene__11=GPS,
+        ),
+        report("PCR-3", given=None, family="Okafor", naloxone=[IMPROVED]),
+    )
+    record = run(paramedic, pco, data)
+    assert (record.referrals, record.overdoses_created, record.unnamed) == (3, 3, 3)
+    unidentified = Person.objects.filter(given_name="Unidentified", family_name="Patient")
+    assert unidentified.count() == 2
+    assert Person.objects.filter(given_name="Unknown", family_name="Okafor").count() == 1
+    assert OutreachTask.objects.filter(program=pco).count() == 3
+    created = AuditEvent.objects.filter(action="create", object_type="feeds.nemsisimport").get()
+    assert created.detail["unnamed"] == 3
+
+
+def test_a_named_patient_is_not_counted_as_unnamed(pco: Program, paramedic: User) -> None:
+    record = run(paramedic, pco, dataset(report("PCR-1", naloxone=[IMPROVED])))
+    assert record.unnamed == 0
+    assert not Person.objects.filter(given_name="Unidentified").exists()
 
 
 @pytest.mark.parametrize(
@@ -316,6 +350,17 @@ def test_the_commands_dry_run_writes_nothing(
     assert counts() == (0, 0, 0, 0, 0)
 
 
+def test_the_command_says_how_many_patients_were_not_named(
+    pco: Program, paramedic: User, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "run.xml"
+    path.write_bytes(dataset(report("PCR-1", given=None, naloxone=[IMPROVED])))
+    call_command("import_nemsis", "pco", str(path), "--user", "paramedic", "--dry-run")
+    assert "1 report does not name the patient in full" in capsys.readouterr().out
+    call_command("import_nemsis", "pco", str(path), "--user", "paramedic")
+    assert "1 report does not name the patient in full" in capsys.readouterr().out
+
+
 # --- The push endpoint -------------------------------------------------------------
 
 
@@ -328,6 +373,7 @@ def test_an_agency_pushes_a_file(pco: Program, paramedic: User, api_client_for: 
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["qualifying"], body["not_qualifying"], body["overdoses_created"]) == (2, 1, 2)
+    assert body["unnamed"] == 0
     assert NemsisImport.objects.get().channel == "push"
 
 

@@ -122,6 +122,25 @@ def test_a_file_with_a_bad_report_shows_every_problem_and_offers_no_import(
     assert not Overdose.objects.exists()
 
 
+def test_the_preview_and_the_result_say_which_patients_were_not_named(
+    pco: Program, pco_coordinator: User
+) -> None:
+    client = signed_in(pco_coordinator)
+    data = dataset(
+        report("PCR-1", given=None, family=None, naloxone=["9916001"]),
+        report("PCR-2", naloxone=["9916001"], notified=dt.datetime(2025, 2, 3, 9, tzinfo=dt.UTC)),
+    )
+    response = upload(client, data)
+    text = client.get(response["Location"]).content.decode()
+    assert "1 of the reports to import does not name the patient in full" in text
+    assert "Unidentified Patient" in text
+    assert "Import 2 overdose reports" in text
+    done = client.post(response["Location"], {"form_token": new_token()})
+    shown = client.get(done["Location"]).content.decode()
+    assert "Reports that did not name the patient in full" in shown
+    assert NemsisImport.objects.get().unnamed == 1
+
+
 def test_a_file_that_is_not_nemsis_is_refused_at_upload(
     pco: Program, pco_coordinator: User
 ) -> None:

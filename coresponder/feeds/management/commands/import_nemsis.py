@@ -59,7 +59,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Dry run: {preview.reports} reports, {preview.qualifying} opioid overdoses "
                 f"({preview.already} imported before), {preview.not_qualifying} not; "
-                "nothing written."
+                "nothing written." + _unnamed_words(preview.unnamed)
             )
             return
         try:
@@ -88,8 +88,19 @@ class Command(BaseCommand):
                 if record.deaths_held
                 else ""
             )
+            + _unnamed_words(record.unnamed)
         )
 
     def _say_errors(self, lines: list[str]) -> None:
         for line in lines:
             self.stderr.write(line)
+
+
+def _unnamed_words(unnamed: int) -> str:
+    if not unnamed:
+        return ""
+    which = "1 report does" if unnamed == 1 else f"{unnamed} reports do"
+    return (
+        f" {which} not name the patient in full: recorded as Unidentified Patient (a missing "
+        "part as Unknown), names never taken as evidence of who they are."
+    )
