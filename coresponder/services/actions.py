@@ -52,6 +52,7 @@ from coresponder.services.models import (
 from coresponder.services.referral_access import may_refer, side_of
 from coresponder.services.referral_consent import consent_for_referral
 from coresponder.services.referral_status import is_part2_status
+from coresponder.services.units import DEFAULT_UNIT, UNITS
 
 # A warm handoff time a little ahead of the server clock is a phone's clock, not the future.
 MAX_CAPACITY = 100_000
@@ -353,13 +354,15 @@ def update_capacity(
     available: int,
     maximum: int | None = None,
     version: int | None = None,
+    unit: str | None = None,
 ) -> ServiceCapacity:
     """A provider says how many places are free, now; the time of saying is kept.
 
     `version` is that of the figure the provider read (NO_CAPACITY_YET when none had been
     reported): a figure someone changed since is StaleVersion, so one tab cannot put back a
     count another has replaced. Without it (an API caller that sends none) the count is
-    saved whatever changed meanwhile.
+    saved whatever changed meanwhile. `unit` is what the places are (beds, appointments…);
+    without it the service's stays, and a first figure counts places.
     """
     if not may_update_capacity(actor.user, service):
         raise Forbidden("Only the provider running this service may update its capacity.")
@@ -368,8 +371,6 @@ def update_capacity(
         errors["available"] = [f"must be from 0 to {MAX_CAPACITY}"]
     if maximum is not None and not available <= maximum <= MAX_CAPACITY:
         errors["maximum"] = ["must be at least the number available"]
-    if errors:
-        raise ActionError("The capacity has invalid fields.", errors)
     now = timezone.now()
     with transaction.atomic():
         capacity = (
@@ -378,30 +379,44 @@ def update_capacity(
             .order_by("-updated", "-id")
             .first()
         )
+        if unit is not None and unit not in UNITS and (capacity is None or unit != capacity.unit):
+            errors["unit"] = [f"must be one of {', '.join(UNITS)}"]
+        if errors:
+            raise ActionError("The capacity has invalid fields.", errors)
         if version is not None and version != (capacity.version if capacity else NO_CAPACITY_YET):
             # Checked under the row's lock, before the numbers: they were typed over an old one.
             raise StaleVersion(capacity or ServiceCapacity(service=service), version)
         if capacity is None:
             capacity = ServiceCapacity(
-                service=service, hsds_id=f"{service.hsds_id}-capacity", available=available
+                service=service,
+                hsds_id=f"{service.hsds_id}-capacity",
+                available=available,
+                unit=DEFAULT_UNIT,
             )
         elif maximum is None and capacity.maximum is not None and available > capacity.maximum:
             # Checked under the row's lock, against the maximum as it stands.
             message = (
-                f"must be at most the service's {capacity.maximum} places; "
+                f"must be at most the service's {capacity.maximum} {capacity.unit}; "
                 "a larger number needs a new maximum"
             )
             raise ActionError("The capacity has invalid fields.", {"available": [message]})
         capacity.available = available
         if maximum is not None:
             capacity.maximum = maximum
+        if unit is not None:
+            capacity.unit = unit
         capacity.updated = now
         save_tracked(capacity, actor.user, expected_version=version)
         record_event(
             actor,
             "change",
             obj=capacity,
-            detail={"service_id": service.pk, "available": available, "maximum": maximum},
+            detail={
+                "service_id": service.pk,
+                "available": available,
+                "maximum": maximum,
+                "unit": capacity.unit,
+            },
         )
     return capacity
 

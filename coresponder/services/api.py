@@ -34,6 +34,7 @@ from coresponder.services.referral_status import (
     shown_version,
     status_shown,
 )
+from coresponder.services.units import UNITS
 
 router = Router(tags=["service referrals"])
 
@@ -124,6 +125,12 @@ class HandoffIn(Schema):
 class CapacityIn(Schema):
     available: int = Field(..., ge=0, le=actions.MAX_CAPACITY)
     maximum: int | None = Field(None, ge=0, le=actions.MAX_CAPACITY)
+    unit: str | None = Field(
+        None,
+        max_length=64,
+        description=f"What the places are: one of {', '.join(UNITS)}. Without it the "
+        "service's unit stays (a first figure counts places).",
+    )
     version: int | None = Field(
         None,
         ge=1,
@@ -324,7 +331,12 @@ def post_capacity(request: HttpRequest, service_id: int, payload: CapacityIn) ->
     if service is None:
         raise NotVisible("service")
     capacity = actions.update_capacity(
-        actor_for(request), service, payload.available, payload.maximum, payload.version
+        actor_for(request),
+        service,
+        payload.available,
+        payload.maximum,
+        payload.version,
+        unit=payload.unit,
     )
     return {
         "service_id": service.pk,

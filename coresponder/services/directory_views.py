@@ -39,6 +39,7 @@ from coresponder.services.search import (
     directory_queryset,
     search_services,
 )
+from coresponder.services.units import free_words
 
 RADIUS_MILES = (5, 10, 25, 50, 100)
 LANGUAGES = (("en", "English"), ("es", "Spanish"), ("pt", "Portuguese"), ("ht", "Haitian Creole"))
@@ -113,9 +114,7 @@ def capacity_text(capacity: Capacity | None, now: dt.datetime) -> dict[str, Any]
     """ "3 beds free · updated 2 h ago", and whether the count is stale."""
     if capacity is None:
         return None
-    free = f"{capacity.available} {capacity.unit} free"
-    if capacity.maximum is not None:
-        free += f" of {capacity.maximum}"
+    free = free_words(capacity.available, capacity.unit, capacity.maximum)
     return {"free": free, "age": _age(capacity.updated, now), "stale": capacity.stale}
 
 

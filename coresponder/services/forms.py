@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -13,6 +13,7 @@ from coresponder.core.models import MAX_VERSION
 from coresponder.domain.clock import zone_words
 from coresponder.programs.local_time import zone_abbreviation
 from coresponder.services.actions import MAX_CAPACITY, NO_CAPACITY_YET
+from coresponder.services.units import DEFAULT_UNIT, unit_choices
 
 INPUT = {"class": "usa-input"}
 
@@ -85,6 +86,18 @@ class CapacityForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    # What the places are: a detox counts beds, a clinic appointments. Not sent (a page from
+    # before the choice was offered), the service's unit stays.
+    unit = forms.ChoiceField(
+        label="Counted in",
+        required=False,
+        widget=forms.Select(attrs={"class": "usa-select usa-input--small"}),
+    )
+
+    def __init__(self, *args: Any, unit: str | None = None, **kwargs: Any) -> None:
+        """`unit`: the service's unit now (None before any figure), offered and chosen."""
         super().__init__(*args, **kwargs)
         self.fields["maximum"].widget.attrs["aria-describedby"] = f"{self['maximum'].auto_id}-hint"
+        field = cast(forms.ChoiceField, self.fields["unit"])
+        field.choices = unit_choices(unit)
+        field.initial = unit or DEFAULT_UNIT

@@ -51,6 +51,7 @@ from coresponder.services.referral_status import (
     shown_version,
     status_shown,
 )
+from coresponder.services.units import free_words
 
 STALE_MESSAGE = "Changed by someone else — review and retry."
 OUT_OF_DATE_MESSAGE = "This page was out of date — review and retry."
@@ -196,10 +197,14 @@ def _newest_capacity(service: Service) -> ServiceCapacity | None:
     return capacities[-1] if capacities else None
 
 
+def _unit_of(service: Service) -> str | None:
+    newest = _newest_capacity(service)
+    return newest.unit if newest else None
+
+
 def _figure(capacity: ServiceCapacity) -> str:
     """A capacity as the inbox says it: "2 of 30 beds free"."""
-    of = f" of {capacity.maximum}" if capacity.maximum else ""
-    return f"{capacity.available}{of} {capacity.unit} free"
+    return free_words(capacity.available, capacity.unit, capacity.maximum)
 
 
 def _service_rows(
@@ -215,14 +220,16 @@ def _service_rows(
         initial: dict[str, Any] = {"version": actions.NO_CAPACITY_YET}
         if capacity:
             initial = {"version": capacity.version, "available": capacity.available}
+        unit = capacity.unit if capacity else None
         rows.append(
             {
                 "service": service,
                 "capacity": capacity,
+                "figure": _figure(capacity) if capacity else "",
                 "zone": zones.get(service.pk, ""),
                 "form": typed
                 if typed is not None and typed_for == service.pk
-                else CapacityForm(initial=initial, prefix=f"s{service.pk}"),
+                else CapacityForm(initial=initial, prefix=f"s{service.pk}", unit=unit),
             }
         )
     return rows
@@ -235,13 +242,19 @@ def capacity(request: HttpRequest, service_id: int) -> HttpResponse:
     service = Service.objects.select_related("organization").filter(pk=service_id).first()
     if service is None or not actions.may_update_capacity(request.user, service):
         raise Http404("No such service")
-    form = CapacityForm(request.POST, prefix=f"s{service.pk}")
+    unit = _unit_of(service)
+    form = CapacityForm(request.POST, prefix=f"s{service.pk}", unit=unit)
     status = 422
     if form.is_valid():
         data = form.cleaned_data
         try:
             actions.update_capacity(
-                actor_for(request), service, data["available"], data["maximum"], data["version"]
+                actor_for(request),
+                service,
+                data["available"],
+                data["maximum"],
+                data["version"],
+                unit=data["unit"] or None,
             )
         except StaleVersion:
             now_stands = _newest_capacity(service)
@@ -249,6 +262,7 @@ def capacity(request: HttpRequest, service_id: int) -> HttpResponse:
                 now_stands is not None
                 and now_stands.available == data["available"]
                 and data["maximum"] in (None, now_stands.maximum)
+                and data["unit"] in ("", now_stands.unit)
             ):
                 # Sent twice (a double click), or the same count another tab gave: it stands.
                 messages.success(request, f"{service.name}: capacity updated.")
@@ -281,7 +295,7 @@ def _over_a_changed_figure(
     prefix = f"s{service.pk}"
     data = request.POST.copy()
     data[f"{prefix}-version"] = str(now_stands.version if now_stands else actions.NO_CAPACITY_YET)
-    form = CapacityForm(data, prefix=prefix)
+    form = CapacityForm(data, prefix=prefix, unit=_unit_of(service))
     form.is_valid()
     if now_stands is None:
         said = "There is no figure now."

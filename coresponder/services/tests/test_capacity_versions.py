@@ -26,7 +26,7 @@ def shelter(provider: User) -> Service:
         hsds_id="org-kr", name="Kensington Recovery", partner=provider.organization
     )
     service = Service.objects.create(hsds_id="svc-kr", organization=entry, name="Recovery house")
-    update_capacity(Actor(provider), service, 2, 30)
+    update_capacity(Actor(provider), service, 2, 30, unit="beds")
     return service
 
 
@@ -118,7 +118,7 @@ def test_the_first_figure_is_checked_too(client: Client, provider: User, shelter
     page = client.get(INBOX).content.decode()
     assert "No capacity reported yet." in page
     assert form_version(page, shelter) == "0"
-    update_capacity(Actor(provider), shelter, 4, 10)  # another tab's
+    update_capacity(Actor(provider), shelter, 4, 10, unit="beds")  # another tab's
     refused = client.post(f"/services/{shelter.pk}/capacity/", sent(shelter, "0", available="9"))
     assert refused.status_code == 409
     assert "The figure now stands at 4 of 10 beds free" in refused.content.decode()
