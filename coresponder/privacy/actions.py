@@ -35,13 +35,22 @@ from coresponder.privacy.access import (
     consent_programs,
 )
 from coresponder.privacy.models import ApiToken, BreakGlass, Consent, Disclosure
-from coresponder.privacy.token_values import digest_of, new_token_value
+from coresponder.privacy.token_values import (
+    MOST_TOKEN_DAYS,
+    TOKEN_DAYS,
+    digest_of,
+    new_token_value,
+)
 from coresponder.programs.local_time import zone_of
 from coresponder.programs.models import Organization, Program, User
 
 
-def issue_api_token(actor: Actor, user: User, label: str = "") -> str:
-    """A new Bearer token for `user` in their organisation; returned once, never stored."""
+def issue_api_token(actor: Actor, user: User, label: str = "", days: int = TOKEN_DAYS) -> str:
+    """A new Bearer token for `user` in their organisation, working for `days` days;
+    returned once, never stored."""
+    if not 1 <= days <= MOST_TOKEN_DAYS:
+        problem = f"must be from 1 to {MOST_TOKEN_DAYS} days"
+        raise ActionError("The token was not issued.", {"days": [problem]})
     value = new_token_value()
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -50,9 +59,17 @@ def issue_api_token(actor: Actor, user: User, label: str = "") -> str:
             label=label[:100],
             digest=digest_of(value),
             prefix=value[:8],
+            expires_at=timezone.now() + dt.timedelta(days=days),
         )
         record_event(
-            actor, "permission", obj=token, detail={"user": user.username, "grant": "api token"}
+            actor,
+            "permission",
+            obj=token,
+            detail={
+                "user": user.username,
+                "grant": "api token",
+                "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+            },
         )
     return value
 

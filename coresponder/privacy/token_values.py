@@ -6,6 +6,10 @@ import hashlib
 import secrets
 
 TOKEN_PREFIX = "cr_"  # noqa: S105 - a public marker, not a secret
+# A token stops working by itself: a year unless asked otherwise, three at most, so a
+# credential copied into a partner's system and forgotten there does not work for ever.
+TOKEN_DAYS = 365
+MOST_TOKEN_DAYS = 3 * 365
 
 
 def digest_of(token: str) -> str:

@@ -46,13 +46,16 @@ TOKENS_GENERATION = "auth:generation:tokens"
 
 
 def token_is_usable(row: ApiToken) -> bool:
-    """Not revoked; its user active and unlocked, and still in the organisation it was issued for.
+    """Not revoked nor expired; its user active and unlocked, and still in the organisation
+    it was issued for.
 
-    A token acts for a user *in* an organisation: moving the user elsewhere ends it.
+    A token acts for a user *in* an organisation: moving the user elsewhere ends it. A
+    remembered check is judged again each time, so a token stops at its expiry.
     """
     user = row.user
     return (
         row.revoked_at is None
+        and (row.expires_at is None or row.expires_at > timezone.now())
         and user.is_active
         and user.locked_at is None
         and row.organization_id == user.organization_id

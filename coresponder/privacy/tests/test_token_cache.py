@@ -224,3 +224,11 @@ def test_a_remembered_check_keeps_no_secret_of_its_user_in_the_cache(
     assert saved.display_name == "Olivia O."
     assert saved.check_password("a long and secret passphrase")
     assert saved.mfa_secret == "JBSWY3DPEHPK3PXP"
+
+
+def test_a_remembered_token_stops_at_its_expiry(remembered: None, api: Client) -> None:
+    seen_once(api)
+    expires = ApiToken.objects.get().expires_at
+    assert expires is not None
+    with mock.patch("coresponder.privacy.tokens.timezone.now", return_value=expires):
+        assert api.get(PROGRAMS).status_code == 401

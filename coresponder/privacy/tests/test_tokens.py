@@ -55,7 +55,47 @@ def test_issuing_a_token_is_an_audited_permission_change() -> None:
         "system",
         "privacy.apitoken",
     )
-    assert event.detail == {"user": "olivia", "grant": "api token"}
+    expires = ApiToken.objects.get().expires_at
+    assert expires is not None
+    assert event.detail == {
+        "user": "olivia",
+        "grant": "api token",
+        "expires_at": expires.isoformat(),
+    }
+
+
+def test_a_token_works_for_a_year_unless_asked_otherwise() -> None:
+    user = UserFactory.create()
+    with mock.patch("coresponder.privacy.actions.timezone.now", return_value=NOON):
+        issue_api_token(SYSTEM, user)
+        issue_api_token(SYSTEM, user, days=30)
+    assert list(ApiToken.objects.order_by("expires_at").values_list("expires_at", flat=True)) == [
+        NOON + dt.timedelta(days=30),
+        NOON + dt.timedelta(days=365),
+    ]
+
+
+@pytest.mark.parametrize("days", [0, -1, 3 * 365 + 1])
+def test_a_token_for_no_time_or_too_long_is_refused(days: int) -> None:
+    with pytest.raises(ActionError) as refused:
+        issue_api_token(SYSTEM, UserFactory.create(), days=days)
+    assert refused.value.errors == {"days": ["must be from 1 to 1095 days"]}
+    assert not ApiToken.objects.exists()
+
+
+def test_an_expired_token_finds_no_one_and_one_without_expiry_still_works() -> None:
+    user = UserFactory.create()
+    token = issue_api_token(SYSTEM, user, days=1)
+    expires = ApiToken.objects.get().expires_at
+    assert expires is not None
+    with mock.patch("coresponder.privacy.tokens.timezone.now", return_value=expires):
+        assert user_for_token(token) is None
+    before = expires - dt.timedelta(seconds=1)
+    with mock.patch("coresponder.privacy.tokens.timezone.now", return_value=before):
+        assert user_for_token(token) == user
+    # Issued before tokens expired: it works until revoked, as it always did.
+    ApiToken.objects.update(expires_at=None)
+    assert user_for_token(token) == user
 
 
 def test_a_token_finds_its_user() -> None:

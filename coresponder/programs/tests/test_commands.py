@@ -213,8 +213,30 @@ class TestApitoken:
 
         event = AuditEvent.objects.get(object_type="privacy.apitoken")
         assert (event.action, event.actor_label) == ("permission", operator)
-        assert event.detail == {"user": "olivia", "grant": "api token"}
+        assert event.detail["user"] == "olivia" and event.detail["grant"] == "api token"
         assert token not in str(event.detail)
+
+    def test_it_issues_for_the_days_asked_says_when_and_lists_tokens(
+        self, programs: dict[str, Program], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        UserFactory.create(username="olivia")
+        call_command("apitoken", "olivia", "--days", "30", "--label", "EMS push")
+        out, err = capsys.readouterr()
+        row = ApiToken.objects.get(digest=digest_of(out.strip()))
+        assert row.label == "EMS push"
+        assert row.expires_at is not None
+        assert err.strip() == f"expires {row.expires_at:%Y-%m-%d %H:%M} UTC"
+        call_command("apitoken", "olivia", "--list")
+        listed = capsys.readouterr().out
+        assert listed.startswith(f"{row.prefix}… “EMS push”: issued ")
+        assert "last used never, works until" in listed
+        assert out.strip() not in listed
+
+    def test_it_refuses_a_token_for_too_long(self, programs: dict[str, Program]) -> None:
+        UserFactory.create(username="olivia")
+        with pytest.raises(CommandError, match="--days: must be from 1 to 1095 days"):
+            run("apitoken", "olivia", "--days", "5000")
+        assert not ApiToken.objects.exists()
 
     def test_it_refuses_an_unknown_user(self, db: None) -> None:
         with pytest.raises(CommandError, match="no active user 'nobody'"):
