@@ -116,6 +116,15 @@ _SEX = {
     "male": "male",
     "man": "male",
 }
+# What a record may say of sex and the comparison leave out: another sex, or not known.
+_SEX_UNCOMPARED = frozenset({"other", "unknown"})
+
+
+def sex_is_read(text: str) -> bool:
+    """Whether `text` is a sex a record holds or the comparison reads (F, man, unknown…),
+    so that anything else is said back to whoever sent it rather than quietly ignored."""
+    folded = _fold(text)
+    return folded in _SEX or folded in _SEX_UNCOMPARED
 
 
 @lru_cache(maxsize=65536)

@@ -47,6 +47,7 @@ from coresponder.domain.linkage import (
     params_from_json,
     prior_weight,
     set_aside,
+    sex_is_read,
     weight_table,
 )
 from coresponder.domain.vocabulary import humanize
@@ -498,6 +499,10 @@ def record_from_query(data: Any, *, strict: bool = False) -> Record | None:
             errors["age"] = [problem]
         elif birth is None and year is None:
             year = estimated_birth_year(age, event or today)
+    sex = str(data.get("sex") or "").strip()
+    if sex and not sex_is_read(sex):
+        errors["sex"] = ["must be female, male, other or unknown (F or M will do)"]
+        sex = ""
     if errors:
         if strict:
             raise ActionError("Some parameters cannot be read.", errors)
@@ -511,7 +516,7 @@ def record_from_query(data: Any, *, strict: bool = False) -> Record | None:
         family=family,
         birth_date=birth,
         birth_year=birth_year_from(birth, year),
-        sex=str(data.get("sex") or "").replace("unknown", ""),
+        sex=sex.replace("unknown", ""),
         phone=phone,
         address=str(data.get("address") or "").strip(),
         facility=facility,

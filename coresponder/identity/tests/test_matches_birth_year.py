@@ -124,6 +124,9 @@ def test_a_year_or_an_age_finds_the_person_known_by_a_year(
             "birth_date",
             "give a date between 1900 and 2200, not 1066-10-14",
         ),
+        # A sex the comparison cannot read was quietly left out of the search.
+        ({"sex": "femal"}, "sex", "must be female, male, other or unknown (F or M will do)"),
+        ({"sex": "2"}, "sex", "must be female, male, other or unknown (F or M will do)"),
     ],
 )
 def test_an_impossible_year_or_age_gets_422_naming_it(
@@ -244,3 +247,14 @@ def test_a_facility_written_another_way_and_a_day_later_still_finds_the_patient(
     assert elsewhere.json()["items"] == []
     later = matches(client, facility="St Mary's", event_date="2026-02-04")
     assert later.json()["items"] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "sex", ["female", "F", "Male", "m", "woman", "other", "unknown", "Unknown"]
+)
+def test_each_sex_a_record_holds_or_the_comparison_reads_is_taken(
+    pad: Program, coordinator: User, api_client_for: Any, sex: str
+) -> None:
+    response = matches(api_client_for(coordinator), family_name="Reyes", sex=sex)
+    assert response.status_code == 200, response.content
