@@ -108,6 +108,15 @@ class DeathLearned(TypedDict):
     recorded: NotRequired[bool]  # whether the merge recorded the day of death (else it was)
 
 
+class HeldDeathMoved(TypedDict):
+    """A death waiting on a pair of the merged record, moved by the merge: from the pair it
+    waited on, to the kept record's pair that asks now (None where it was placed at once)."""
+
+    left: int
+    death: DeathReported
+    asked: int | None
+
+
 class Folded(TypedDict):
     """What a merge changed besides moving rows, kept for its undoing: rows removed or changed
     as duplicates of the kept person's, follow-ups escalated or cancelled, and deaths held
@@ -117,6 +126,7 @@ class Folded(TypedDict):
     changed: list[dict[str, Any]]
     tasks: list[TaskAsItWas]
     deaths: NotRequired[list[DeathLearned]]
+    held_deaths: NotRequired[list[HeldDeathMoved]]
 
 
 class MatchDecision(models.TextChoices):
@@ -825,7 +835,7 @@ def merge_people(actor: Actor, keep: Person, other: Person, evidence: Evidence) 
         folded["deaths"] = _learn_deaths_held_for(actor, keep, other, moved) + _carry_death(
             actor, keep, other
         )
-        _move_held_deaths(actor, keep, other)
+        folded["held_deaths"] = _move_held_deaths(actor, keep, other)
         other.merged_into = keep
         save_tracked(other, actor.user)
         merge.source_record_ids = records
@@ -986,11 +996,13 @@ def _drop_held_death(actor: Actor, candidate: MatchCandidate, why: dict[str, Any
     )
 
 
-def _move_held_deaths(actor: Actor, keep: Person, other: Person) -> None:
+def _move_held_deaths(actor: Actor, keep: Person, other: Person) -> list[HeldDeathMoved]:
     """Deaths waiting on a pair of `other` and someone else, `other` now part of `keep`:
     they wait on the pair of `keep` and that someone, so the review still asks. Where that
     pair cannot be asked (decided apart, or programs that do not share), the two are
-    people apart, and the death is the named record's."""
+    people apart, and the death is the named record's. Returns each move, for the merge's
+    undoing."""
+    moves: list[HeldDeathMoved] = []
     waiting = MatchCandidate.objects.select_for_update().filter(
         Q(person_a=other) | Q(person_b=other), status=MatchCandidate.Status.PENDING
     )
@@ -1014,8 +1026,51 @@ def _move_held_deaths(actor: Actor, keep: Person, other: Person) -> None:
             asked = propose_match(actor, keep, partner, candidate.probability, evidence)
         except ActionError:
             asked = None
+        moves.append({"left": candidate.pk, "death": death, "asked": asked.pk if asked else None})
         if asked is None:
             _death_apart(actor, moved)
+    return moves
+
+
+def _put_held_deaths_back(actor: Actor, merge: Merge) -> None:
+    """Undo what a merge did to deaths waiting on the merged record's pairs: each goes back
+    to the pair it waited on, naming the record it named, and leaves the kept record's
+    pair, so no decision on that pair records a death the merged record's report told of.
+    A pair decided meanwhile keeps what its decision did. A death the merge placed at once
+    (the kept record's pair could not be asked) stays placed: its referral and follow-up
+    are the record's now."""
+    for move in reversed(merge.folded.get("held_deaths", [])):
+        if move["asked"] is None:
+            continue
+        asked = (
+            MatchCandidate.objects.select_for_update()
+            .filter(pk=move["asked"], status=MatchCandidate.Status.PENDING)
+            .first()
+        )
+        if asked is None:
+            continue
+        waiting = death_reported(asked.evidence)
+        if waiting is None or waiting.get("overdose") != move["death"].get("overdose"):
+            continue
+        _drop_held_death(actor, asked, {"death_moved_back_to": move["left"]})
+        left = (
+            MatchCandidate.objects.select_for_update()
+            .filter(pk=move["left"], status=MatchCandidate.Status.PENDING)
+            .first()
+        )
+        if left is None or death_reported(left.evidence) is not None:
+            continue
+        left.evidence = {**left.evidence, "death_reported": move["death"]}
+        save_tracked(left, actor.user)
+        record_event(
+            actor,
+            "change",
+            obj=left,
+            object_type=AUDIT_TYPES[MatchCandidate],
+            person_id=left.person_a_id,
+            fields=["identity"],
+            detail={"death_held": True, "why": "merge undone"},
+        )
 
 
 def _learn_deaths_held_for(
@@ -1140,6 +1195,7 @@ def unmerge(actor: Actor, merge: Merge) -> tuple[Person, Person]:
         keep = Person.objects.select_for_update().get(pk=merge.kept_id)
         other = Person.objects.select_for_update().get(pk=merge.merged_id)
         _unlearn_deaths(actor, keep, other, merge)
+        _put_held_deaths_back(actor, merge)
         restore_tasks(actor, merge.folded.get("tasks", []), keep.pk)
         for label, fields in merge.moved.items():
             for field_name, ids in fields.items():

@@ -489,6 +489,39 @@ def test_a_death_moved_to_the_kept_records_pair_leaves_a_trail_on_the_pair_it_le
     assert trail.detail["death_moved_to"] == [third.pk, named.pk]
 
 
+def test_undoing_a_merge_puts_a_moved_death_back_on_the_pair_it_waited_on(
+    pco: Program, officer: User, coordinator: User
+) -> None:
+    """The merge moved the death to the kept record's pair; undone, that pair would record
+    the death of whoever it merges, on a report that told of the merged record's overdose."""
+    third = Person.objects.create(**BRIDGET, address="12 Elm St.")
+    third.participations.create(program=pco, first_seen_at=POLICE_AT)
+    known, named, _death = two_records_and_a_death(pco, officer)
+    (left,) = [c for c in MatchCandidate.objects.all() if death_reported(c.evidence)]
+    held = death_reported(left.evidence)
+    actor = Actor(user=coordinator, where="test")
+    merge = merge_people(actor, third, known, {"source": "batch"})
+    (asked,) = [c for c in MatchCandidate.objects.all() if death_reported(c.evidence)]
+    assert {asked.person_a_id, asked.person_b_id} == {third.pk, named.pk}
+
+    unmerge(actor, merge)
+    left.refresh_from_db()
+    asked.refresh_from_db()
+    assert death_reported(left.evidence) == held
+    assert death_reported(asked.evidence) is None
+    back = AuditEvent.objects.get(object_id=str(asked.pk), detail__has_key="death_moved_back_to")
+    assert back.detail["death_moved_back_to"] == left.pk
+    # The kept record's pair said the same now, the report names that person, whom the undone
+    # merge said is not the overdose's: the death is their own, and the police's overdose
+    # stays its person's, survived.
+    decide_match(actor, asked, MatchDecision.MERGE, asked.version)
+    third.refresh_from_db()
+    known.refresh_from_db()
+    assert third.deceased_on == dt.date(2026, 3, 14) and known.deceased_on is None
+    assert not Overdose.objects.get(person=known).fatal
+    assert Overdose.objects.get(person=third).fatal
+
+
 def test_undoing_a_merge_gives_a_follow_up_back_the_window_the_merge_moved(
     pco: Program, officer: User, coordinator: User, clock: Clock
 ) -> None:
