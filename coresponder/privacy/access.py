@@ -433,6 +433,14 @@ def consents_naming(person: Person, user: Any, roles: list[Role], now: Any) -> l
     return found
 
 
+def releases_records_of(consent: Consent, program_id: int) -> bool:
+    """Whether the consent lets `program_id` release its records: a consent names who may
+    disclose (42 CFR 2.31), and is kept, listed and revoked by the program it is filed
+    under, so it opens that program's records alone; one recorded before consents were
+    filed under a program opens any."""
+    return consent.program_id is None or consent.program_id == program_id
+
+
 def consent_programs(access: PersonAccess) -> list[int]:
     """The programs whose consents of this person the reader keeps: those where their role
     records consents. Another program's consent tells of what that program holds."""
@@ -492,24 +500,25 @@ def access_person(user: Any, person_id: Any) -> PersonAccess:
     if any(POLICY[role].may_break_glass for role in roles.values()):
         glass = active_break_glass(user, person, now)
     consents = consents_naming(person, user, list(set(roles.values())), now)
-    terms = [consent_terms(c) for c in consents]
-    released_to = {
-        role: released_groups(terms, reader_of(user, role), now) for role in roles.values()
-    }
     by_program = {}
     for program_id, role in roles.items():
         own = POLICY[role].read
         # The glass widens what a role that may break it reads in its own program.
         widened = glass is not None and POLICY[role].may_break_glass
         reads = merge_reads([own, BREAK_GLASS_READ]) if widened else dict(own)
-        by_program[program_id] = ProgramReads(reads, own, frozenset(released_to[role]))
+        released = released_groups(
+            [consent_terms(c) for c in consents if releases_records_of(c, program_id)],
+            reader_of(user, role),
+            now,
+        )
+        by_program[program_id] = ProgramReads(reads, own, frozenset(released))
     return PersonAccess(
         person=person,
         user=user,
         reads=merge_reads(r.reads for r in by_program.values()),
         own_reads=merge_reads(r.own for r in by_program.values()),
         roles=roles,
-        released=set().union(*released_to.values()),
+        released=set().union(*(r.released for r in by_program.values())),
         consents=consents,
         break_glass=glass,
         by_program=by_program,

@@ -33,6 +33,7 @@ from coresponder.privacy.access import (
     best_role,
     break_glass_program,
     consent_programs,
+    releases_records_of,
 )
 from coresponder.privacy.models import ApiToken, BreakGlass, Consent, Disclosure
 from coresponder.privacy.token_values import (
@@ -151,7 +152,12 @@ def record_disclosures(actor: Actor, access: PersonAccess, *, channel: str) -> l
     ):
         consent = None
         if basis == DisclosureBasis.CONSENT:
-            covering = [c for c in access.consents if group.value in c.covers]
+            covering = [
+                c
+                for c in access.consents
+                if group.value in c.covers
+                and (program_id is None or releases_records_of(c, program_id))
+            ]
             # The consent that released this program's record, where the read was of one.
             consent = next(
                 (c for c in covering if program_id is not None and c.program_id == program_id),

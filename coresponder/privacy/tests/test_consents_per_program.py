@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from coresponder.care.models import CarePlan
 from coresponder.core.models import AuditEvent
+from coresponder.domain.policy import WITHHELD_TEXT
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
 from coresponder.people.models import Participation
@@ -285,3 +286,28 @@ def test_a_read_of_one_programs_record_is_filed_under_that_program(
         .json()["audit_trail"]
     )
     assert not any(event["who"] == both.username for event in trail)
+
+
+def test_another_programs_consent_does_not_open_this_programs_records(
+    world: World, pco: Program, api_client_for: Any
+) -> None:
+    """PCO's consent lets PCO's team tell the police what PCO holds; it does not let PAD
+    release PAD's clinical notes or Part 2 statuses to PAD's officer, a consent PAD's staff
+    can neither see in their list nor revoke."""
+    officer = reader(world, Role.OFFICER)  # PAD only, of a police department
+    # The consent names the officer's department, but PCO keeps it: PCO's team discloses.
+    consent = consent_for(world, officer)
+    Consent.objects.filter(pk=consent.pk).update(program=pco, discloser="PCO clinical team")
+    api = api_client_for(officer)
+    body = api.get(f"/api/v1/persons/{world.person.pk}").json()
+    assert body["screenings"] == {"withheld": WITHHELD_TEXT}
+    assert "clinical_notes" not in body
+    assert [r["status"] for r in body["service_referrals"]] == ["withheld"]
+    assert {"clinical", "part2"} <= set(body["withheld"])
+    encounter = Encounter.objects.get(program=world.program, person=world.person)
+    assert "fentanyl" not in api.get(f"/api/v1/encounters/{encounter.pk}").content.decode()
+    history = api.get(f"/api/v1/persons/{world.person.pk}/timeline").content.decode()
+    assert "fentanyl" not in history and "in-progress" not in history
+    page = signed_in(officer).get(f"/people/{world.person.pk}/").content.decode()
+    assert "fentanyl" not in page
+    assert not Disclosure.objects.filter(recipient_user=officer).exists()
