@@ -355,7 +355,12 @@ def quarterly_download(request: HttpRequest, slug: str, year: int, quarter: int)
     """
     program = open_program(request, slug, roles=REPORT_ROLES)
     _known_quarter(year, quarter)
-    suppress = request.GET.get("suppressed") == "1"
+    try:
+        # Only 1 asks for the copy for publication; "true" or "yes" is refused rather than
+        # read as 0, which would hand out the exact figures under an ordinary name.
+        suppress = _choice(request, "suppressed", ("0", "1"), "0") == "1"
+    except BadParameter as error:
+        return _refused(error)
     period = quarter_period(year, quarter)
     if period.start > disclosure.program_today(program):
         raise Http404("This quarter has not begun")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -649,6 +649,31 @@ def test_the_de_identified_pdf_hides_small_counts_and_stays_with_coordinators(
     assert analyst.get(url, {"suppressed": "1"}).status_code == 404
 
 
+@pytest.mark.parametrize("value", ["yes", "true", "on", "2"])
+def test_a_de_identified_copy_asked_for_in_other_words_is_refused_not_sent_exact(
+    quarter: Program, value: str
+) -> None:
+    # A coordinator who writes ?suppressed=true means the copy for publication: handing
+    # out the exact report under an ordinary name would put exact figures in public.
+    response = signed_in(member(quarter, Role.COORDINATOR)).get(
+        f"/programs/{quarter.slug}/exports/quarterly/2026/3/report.pdf", {"suppressed": value}
+    )
+
+    assert response.status_code == 422
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode().startswith("suppressed:")
+    assert exports(quarter) == []
+
+
+def test_a_pdf_asked_for_with_suppressed_0_is_the_exact_copy(quarter: Program) -> None:
+    response = signed_in(member(quarter, Role.COORDINATOR)).get(
+        f"/programs/{quarter.slug}/exports/quarterly/2026/3/report.pdf", {"suppressed": "0"}
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="pad-quarterly-2026-q3.pdf"'
+
+
 def test_the_command_writes_the_pdf(quarter: Program, tmp_path: Path) -> None:
     out = io.StringIO()
 
@@ -678,6 +703,42 @@ def test_the_command_writes_the_de_identified_copy_when_asked(
     assert "De-identified copy" in _pdftotext(tmp_path / "q3.pdf")
     (event,) = exports(quarter)
     assert event.detail["suppressed"] is True
+
+
+def test_the_command_refuses_a_de_identified_copy_of_a_quarter_still_running(
+    quarter: Program, tmp_path: Path
+) -> None:
+    # Today is 2 October 2026: Q4 has begun and is not over. Its copy for publication,
+    # written now and again at the quarter's end, would give small counts away by
+    # subtraction, so the command refuses it as the download does.
+    with pytest.raises(CommandError, match="finished quarters only"):
+        call_command(
+            "quarterly_report",
+            quarter.slug,
+            "2026",
+            "4",
+            str(tmp_path / "q4.pdf"),
+            "--deidentified",
+            stdout=io.StringIO(),
+        )
+
+    assert not (tmp_path / "q4.pdf").exists()
+    assert exports(quarter) == []
+
+
+def test_the_command_refuses_a_quarter_that_has_not_begun(quarter: Program, tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="has not begun"):
+        call_command(
+            "quarterly_report",
+            quarter.slug,
+            "2027",
+            "1",
+            str(tmp_path / "q1.pdf"),
+            stdout=io.StringIO(),
+        )
+
+    assert not (tmp_path / "q1.pdf").exists()
+    assert exports(quarter) == []
 
 
 def test_an_empty_quarter_still_renders(pad: Program) -> None:

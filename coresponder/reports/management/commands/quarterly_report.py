@@ -9,8 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from coresponder.programs.management.commands._cli import cli_actor
 from coresponder.programs.models import Program
+from coresponder.reports import disclosure
 from coresponder.reports.exports import record_export
-from coresponder.reports.quarterly import quarter_period, quarterly_pdf
+from coresponder.reports.quarterly import quarter_label, quarter_period, quarterly_pdf
 
 
 class Command(BaseCommand):
@@ -36,6 +37,16 @@ class Command(BaseCommand):
             raise CommandError("Give a year from 2000 to 2100.")
         path = Path(options["path"])
         suppress = bool(options["deidentified"])
+        period = quarter_period(year, quarter)
+        # What the download refuses, the command refuses: a quarter not begun has no
+        # figures, and a copy for publication stands on whole, finished quarters only.
+        if period.start > disclosure.program_today(program):
+            raise CommandError(f"{quarter_label(year, quarter)} has not begun.")
+        if suppress and (problems := disclosure.period_problems(program, period)):
+            message = " ".join(p for ps in problems.values() for p in ps)
+            raise CommandError(
+                f"No de-identified copy of {quarter_label(year, quarter)} yet: {message}"
+            )
         content = quarterly_pdf(program, year, quarter, suppress=suppress)
         path.write_bytes(content)
         record_export(
@@ -43,7 +54,7 @@ class Command(BaseCommand):
             program,
             "quarterly",
             file_format="pdf",
-            period=quarter_period(year, quarter),
+            period=period,
             holds_part2=True,
             suppressed=suppress,
         )
