@@ -102,6 +102,21 @@ def test_a_provider_sees_only_referrals_sent_to_its_organisation(
     assert [item["id"] for item in theirs["items"]] == [north_referral.pk]
 
 
+@pytest.mark.parametrize("status", ["in_progress", "Accepted", "withheld", "declined"])
+def test_listing_by_a_status_no_referral_can_have_is_422_naming_status(
+    world: World, api_client_for: Any, status: str
+) -> None:
+    # `in_progress` for `in-progress` answered an empty list, read as "none in progress".
+    client = api_client_for(reader(world, Role.PROVIDER))
+
+    response = client.get("/api/v1/service-referrals", {"status": status})
+
+    assert response.status_code == 422
+    assert "status" in response.json()["errors"]
+    listed = client.get("/api/v1/service-referrals", {"status": "in-progress"}).json()
+    assert [item["id"] for item in listed["items"]] == [world.service_referral.pk]
+
+
 def test_the_provider_inbox_page_lists_only_its_organisations_referrals(
     world: World, client: Client
 ) -> None:
