@@ -49,6 +49,13 @@ PART2_LABEL = {
     "display": "42 CFR Part2",
 }
 WARM_HANDOFF = "Warm handoff"
+# Task.code, which the SDOH Clinical Care IG's Task for referral management requires: the
+# Task asks its owner to fulfil the ServiceRequest in its focus.
+FULFILL = {
+    "system": "http://hl7.org/fhir/CodeSystem/task-code",
+    "code": "fulfill",
+    "display": "Fulfill the focal request",
+}
 
 
 def base_url() -> str:
@@ -124,6 +131,7 @@ def task(referral: ServiceReferral) -> dict[str, Any]:
         "identifier": [{"system": system("service-referral-task"), "value": str(referral.pk)}],
         "status": referral.status,
         "intent": "order",
+        "code": {"coding": [dict(FULFILL)]},
         "focus": {"reference": f"ServiceRequest/sr-{referral.pk}"},
         "for": _ref("Patient", system("person"), str(referral.person_id)),
         "owner": _ref("Organization", system("hsds-organization"), org.hsds_id, org.name),

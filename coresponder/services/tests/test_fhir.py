@@ -65,6 +65,27 @@ def test_the_bundle_carries_identifiers_not_names(world: World) -> None:
     assert "Dana" not in json.dumps(bundle) and "Reyes" not in json.dumps(bundle)
 
 
+def test_the_task_asks_for_the_referral_to_be_fulfilled(world: World) -> None:
+    # The SDOH Clinical Care IG's Task for referral management requires its code
+    # (1..1): "fulfill" from the FHIR task codes, the Task asking the provider to fulfil
+    # the ServiceRequest it points at. A receiving system validating against the IG
+    # refused our Tasks without it.
+    task = resources(referral_bundle(world.service_referral))["Task"]
+
+    assert task["code"] == {
+        "coding": [
+            {
+                "system": "http://hl7.org/fhir/CodeSystem/task-code",
+                "code": "fulfill",
+                "display": "Fulfill the focal request",
+            }
+        ]
+    }
+    assert task["intent"] == "order"
+    for required in ("status", "focus", "for", "authoredOn", "requester", "owner"):
+        assert task[required]
+
+
 def test_a_part2_referral_is_labelled_and_points_at_its_consent(world: World) -> None:
     referral = world.service_referral
     Service.objects.filter(pk=referral.service_id).update(part2_program=True)
