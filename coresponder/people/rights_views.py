@@ -64,6 +64,8 @@ from coresponder.programs.local_time import reader_zone, today_in
 STALE_MESSAGE = "Decided or changed by someone else — review and retry."
 EXTENSION = form_tokens.Kind.AMENDMENT_EXTENSION
 EXTENDED_ALREADY = "This extension was already saved; here is the request."
+# The records request's forms (`?format=`), each with the channel its audit event names.
+RECORDS_REQUEST_CHANNELS = {"": "web", "json": "json file", "pdf": "pdf file"}
 
 
 @login_required
@@ -73,9 +75,16 @@ def records_request_page(request: HttpRequest, person_id: int) -> HttpResponse:
         access = access_records_request(request.user, person_id)
     except Forbidden as exc:
         raise Http404("No records request for this role") from exc
-    export = records_request(access, timezone.now())
     form = request.GET.get("format", "")
-    channel = {"json": "json file", "pdf": "pdf file"}.get(form, "web")
+    if form not in RECORDS_REQUEST_CHANNELS:
+        # A script asking for a file we do not make gets told so, not the page saved as it.
+        return HttpResponse(
+            "format: use json or pdf, or leave it out for the page.",
+            status=422,
+            content_type="text/plain; charset=utf-8",
+        )
+    channel = RECORDS_REQUEST_CHANNELS[form]
+    export = records_request(access, timezone.now())
     record_records_request(actor_for(request), access, export.kinds, channel=channel)
     page = readable(export, reader_zone(request.user))
     if form == "pdf":

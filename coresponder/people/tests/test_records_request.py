@@ -157,6 +157,22 @@ def test_the_readable_page_says_labels_and_program_times_and_offers_the_file(wor
     assert channels == ["web", "json file", "pdf file"]
 
 
+@pytest.mark.parametrize("form", ["csv", "JSON", "xml"])
+def test_a_file_format_not_offered_is_refused_not_answered_with_the_page(
+    world: Any, form: str
+) -> None:
+    # ?format=csv gave the readable page, recorded as a records request answered on the
+    # web, to a script that saved it as a CSV file.
+    client = sign_in(Client(), reader(world, Role.COORDINATOR), PASSWORD)
+
+    response = client.get(f"/people/{world.person.pk}/records-request/", {"format": form})
+
+    assert response.status_code == 422
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode().startswith("format:")
+    assert not AuditEvent.objects.filter(action="export", person_id=world.person.pk).exists()
+
+
 def test_the_person_page_offers_the_records_request_only_to_roles_that_answer_it(
     world: Any,
 ) -> None:
