@@ -48,10 +48,13 @@ browser-deps:
 	@test -x /usr/bin/chromium || { echo "Installing Chromium for browser tests"; \
 	  (apt-get install -y chromium >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y chromium >/dev/null)); }
 
-# The quarterly report tests render its PDF to PNG (pdftoppm) and read its text (pdftotext).
+# The quarterly report tests render its PDF to PNG (pdftoppm) and read its text (pdftotext);
+# records requests are set in DejaVu Sans, which spells names in any European script.
 report-deps:
 	@test -x /usr/bin/pdftoppm || { echo "Installing poppler-utils for report tests"; \
 	  (apt-get install -y poppler-utils >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y poppler-utils >/dev/null)); }
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { echo "Installing fonts-dejavu-core for records requests"; \
+	  (apt-get install -y fonts-dejavu-core >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y fonts-dejavu-core >/dev/null)); }
 
 # The linkage model's Spark training test (LINKAGE_BACKEND=spark) runs a local Spark, which needs Java.
 spark-deps:

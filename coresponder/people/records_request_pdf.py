@@ -2,28 +2,66 @@
 
 from __future__ import annotations
 
+import functools
 import io
+import logging
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 INK = colors.HexColor("#1b1b1b")
 MARGIN = 0.75 * inch
 WIDTH = LETTER[0] - 2 * MARGIN
+log = logging.getLogger(__name__)
+
+# PDF's built-in Helvetica knows only Western European letters: a name in Cyrillic, Greek,
+# Polish or Vietnamese came out as black boxes in the person's own copy. DejaVu Sans (the
+# fonts-dejavu-core package; where distributions put it) spells them, embedded in the file.
+FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/share/fonts/TTF"),
+)
+FONT, BOLD_FONT = "DejaVuSans", "DejaVuSans-Bold"
+
+
+@functools.cache
+def _fonts() -> tuple[str, str]:
+    """The regular and bold fonts the PDF is set in: DejaVu Sans where installed, else
+    Helvetica (and a warning, since names outside Western Europe then read as boxes)."""
+    for folder in FONT_DIRS:
+        regular, bold = folder / f"{FONT}.ttf", folder / f"{BOLD_FONT}.ttf"
+        if regular.is_file() and bold.is_file():
+            pdfmetrics.registerFont(TTFont(FONT, str(regular)))
+            pdfmetrics.registerFont(TTFont(BOLD_FONT, str(bold)))
+            pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD_FONT)
+            return FONT, BOLD_FONT
+    log.warning("DejaVu Sans is not installed: records requests are set in Helvetica")
+    return "Helvetica", "Helvetica-Bold"
 
 
 def records_request_pdf(page: dict[str, Any], person_label: str) -> bytes:
     """The PDF of `readable(...)`'s page: the same sections, labels and times."""
     base = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=base["BodyText"], fontSize=9.5, leading=12.5)
+    regular, bold = _fonts()
+    body = ParagraphStyle(
+        "body", parent=base["BodyText"], fontName=regular, fontSize=9.5, leading=12.5
+    )
     styles = {
-        "title": ParagraphStyle("title", parent=base["Title"], fontSize=18, leading=22),
-        "h2": ParagraphStyle("h2", parent=base["Heading2"], textColor=INK, spaceBefore=10),
+        "title": ParagraphStyle(
+            "title", parent=base["Title"], fontName=bold, fontSize=18, leading=22
+        ),
+        "h2": ParagraphStyle(
+            "h2", parent=base["Heading2"], fontName=bold, textColor=INK, spaceBefore=10
+        ),
         "body": body,
         "cell": ParagraphStyle("cell", parent=body, fontSize=8.5, leading=10.5),
         "notice": ParagraphStyle("notice", parent=body, fontSize=7, leading=9),

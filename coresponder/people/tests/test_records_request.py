@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +29,7 @@ from coresponder.core.audit import SYSTEM, Actor
 from coresponder.core.models import AuditEvent
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import Role
+from coresponder.people.models import Person
 from coresponder.privacy.access import access_person
 from coresponder.privacy.models import Disclosure
 from coresponder.privacy.tests.world import build_world, consent_for, reader
@@ -171,6 +175,33 @@ def test_a_file_format_not_offered_is_refused_not_answered_with_the_page(
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response.content.decode().startswith("format:")
     assert not AuditEvent.objects.filter(action="export", person_id=world.person.pk).exists()
+
+
+def test_the_pdf_spells_a_name_in_any_european_script_as_the_record_does(
+    world: Any, tmp_path: Path
+) -> None:
+    # The PDF's built-in fonts know only Western European letters: a person named in
+    # Cyrillic, Polish or Vietnamese read their own name in their copy as black boxes.
+    Person.objects.filter(pk=world.person.pk).update(
+        given_name="Анна", family_name="Łukasiewicz-Nguyễn", address="ул. Ленина 5, Ελλάδα"
+    )
+    client = sign_in(Client(), reader(world, Role.COORDINATOR), PASSWORD)
+
+    pdf = client.get(f"/people/{world.person.pk}/records-request/", {"format": "pdf"})
+
+    assert pdf.status_code == 200
+    (tmp_path / "request.pdf").write_bytes(pdf.content)
+    tool = shutil.which("pdftotext")
+    assert tool, "pdftotext is missing: run `make report-deps`"
+    text = subprocess.run(  # noqa: S603 (a fixed tool on a file this test wrote)
+        [tool, "-layout", str(tmp_path / "request.pdf"), "-"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    assert "Анна Łukasiewicz-Nguyễn" in text
+    assert "ул. Ленина 5, Ελλάδα" in text
+    assert "\u25a0" not in text  # no glyph left as a box
 
 
 def test_the_person_page_offers_the_records_request_only_to_roles_that_answer_it(
