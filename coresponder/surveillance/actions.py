@@ -54,7 +54,11 @@ class Detection:
 
 def detect_spikes(actor: Actor, program: Program, day: dt.date, now: dt.datetime) -> Detection:
     """Judge every area of `program` on its local `day` (counting up to `now`) by the preset's
-    method; record each new spike once, audited, and send its notices."""
+    method; record each new spike once, audited, and send its notices.
+
+    An alert of the day nobody was told of yet (a check that stopped between recording it
+    and its notices) is told now: the alert is written before its notices, so a check
+    killed between the two would otherwise leave it recorded and never sent."""
     method = program.rules.surveillance.method
     detection = Detection(program.slug, day, judge(program, day, now))
     for finding in detection.findings:
@@ -62,7 +66,10 @@ def detect_spikes(actor: Actor, program: Program, day: dt.date, now: dt.datetime
             alert = _record_alert(actor, program, day, method, finding, now)
             if alert is not None:
                 detection.new_alerts.append(alert)
-    for alert in detection.new_alerts:
+    untold = SpikeAlert.objects.filter(
+        program=program, day=day, notified_at__isnull=True
+    ).select_related("program")
+    for alert in untold.order_by("id"):
         sent, emailed = _notify(actor, alert, now)
         detection.notices += sent
         detection.emailed += emailed

@@ -196,3 +196,34 @@ def test_the_worker_checks_each_program_every_quarter_hour(
     add_overdoses(quiet_fortnight, TODAY, 6, "39")
     assert detect_spikes_due(SYSTEM, NOW + dt.timedelta(minutes=5)) == 0  # checked just now
     assert detect_spikes_due(SYSTEM, NOW + dt.timedelta(minutes=16)) == 1
+
+
+def test_an_alert_recorded_by_a_check_that_stopped_before_telling_anyone_is_told_by_the_next(
+    quiet_fortnight: Program,
+    add_overdoses: AddOverdoses,
+    coordinator: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The alert and its notices are two writes: a check that stops between them (killed,
+    or its notices failed) leaves the alert, and the next check of the day tells it."""
+    add_overdoses(quiet_fortnight, TODAY, 6, "24")
+
+    def stopped(*_: object) -> tuple[int, int]:
+        raise RuntimeError("stopped before the notices")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("coresponder.surveillance.actions._notify", stopped)
+        with pytest.raises(RuntimeError):
+            detect_spikes(SYSTEM, quiet_fortnight, TODAY, NOW)
+    assert SpikeAlert.objects.filter(notified_at__isnull=True).count() >= 1
+    assert not Notice.objects.filter(kind=Notice.Kind.SPIKE_ALERT).exists()
+
+    again = detect_spikes(SYSTEM, quiet_fortnight, TODAY, NOW + dt.timedelta(minutes=15))
+    assert again.new_alerts == []
+    assert again.notices == 2
+    assert not SpikeAlert.objects.filter(notified_at__isnull=True).exists()
+    told = Notice.objects.filter(kind=Notice.Kind.SPIKE_ALERT)
+    assert {n.recipient.username for n in told} == {"coordinator"} and told.count() == 2
+
+    detect_spikes(SYSTEM, quiet_fortnight, TODAY, NOW + dt.timedelta(minutes=30))
+    assert Notice.objects.filter(kind=Notice.Kind.SPIKE_ALERT).count() == 2
