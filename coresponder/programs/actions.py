@@ -18,7 +18,7 @@ from django.contrib.auth import SESSION_KEY as AUTH_USER_KEY
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -511,9 +511,13 @@ def enable_user(actor: Actor, user: User) -> User:
     return user
 
 
-def idle_users(days: int) -> list[User]:
+# A longer idle period than this reaches past the start of the calendar.
+IDLE_DAYS_MAX = 36500
+
+
+def _idle(days: int) -> QuerySet[User]:
     """Active users with no sign-in, no API token use (or issue) and no enabling by an
-    administrator in `days` days.
+    administrator in `days` days, as a query.
 
     An account enabled again starts a new period: its last sign-in is still the old one,
     and counting from it would disable the account the next night, before its owner is back.
@@ -524,23 +528,41 @@ def idle_users(days: int) -> list[User]:
         .filter(seen__gte=cutoff)
         .values("user_id")
     )
-    enabled = set(
-        AuditEvent.objects.filter(
+    enabled = {
+        int(pk)
+        for pk in AuditEvent.objects.filter(
             action=AuditEvent.Action.PERMISSION,
             object_type="programs.user",
             detail__change="enable",
             at__gte=cutoff,
         ).values_list("object_id", flat=True)
-    )
+        if str(pk).isdigit()
+    }
     quiet = Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff)
     users = User.objects.filter(quiet, is_active=True).exclude(pk__in=token_users)
-    return [user for user in users.order_by("username") if str(user.pk) not in enabled]
+    return users.exclude(pk__in=sorted(enabled))
+
+
+def idle_users(days: int) -> list[User]:
+    """Active users idle for `days` days (see `_idle`), by username."""
+    return list(_idle(days).order_by("username"))
 
 
 def disable_idle_accounts(actor: Actor, days: int = 90) -> list[Disabled]:
-    """CJIS AC-2(3): disable accounts unused for 90 days; administrators too."""
+    """CJIS AC-2(3): disable accounts unused for 90 days; administrators too.
+
+    Each account is locked and looked at again before it is disabled: a second copy of
+    the job running at once does not disable it again, and someone who signed in after
+    the job listed them keeps their account."""
     reason = f"no sign-in or API use in {days} days"
-    return [disable_user(actor, user, reason) for user in idle_users(days)]
+    disabled = []
+    for user in idle_users(days):
+        with transaction.atomic():
+            User.objects.select_for_update().filter(pk=user.pk).first()
+            if not _idle(days).filter(pk=user.pk).exists():
+                continue
+            disabled.append(disable_user(actor, user, reason))
+    return disabled
 
 
 # --- Create forms' one-time tokens (ADR 0009) -------------------------------

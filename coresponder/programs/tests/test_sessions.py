@@ -17,7 +17,7 @@ from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.privacy.actions import issue_api_token
 from coresponder.privacy.models import ApiToken
-from coresponder.programs.actions import disable_user
+from coresponder.programs.actions import disable_idle_accounts, disable_user, idle_users
 from coresponder.programs.models import User
 from coresponder.programs.signin import SIGNED_IN_AT
 from coresponder.programs.tests.factories import PASSWORD, AdminUserFactory, UserFactory
@@ -175,3 +175,39 @@ def test_an_account_an_administrator_enabled_again_is_not_disabled_as_idle_the_n
     clock.advance(days=90)
     call_command("disable_idle_accounts", stdout=StringIO())
     assert "idle" not in active_usernames()  # never used since: idle again after 90 days
+
+
+def test_two_idle_account_jobs_at_once_disable_each_account_once(
+    accounts: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second copy found the same accounts idle before the first disabled them."""
+    found_by_both = idle_users(90)
+    first = disable_idle_accounts(SYSTEM, 90)
+    monkeypatch.setattr("coresponder.programs.actions.idle_users", lambda *_a, **_k: found_by_both)
+
+    second = disable_idle_accounts(SYSTEM, 90)
+
+    assert sorted(d.user.username for d in first) == ["idle", "never", "root"]
+    assert second == []
+    assert AuditEvent.objects.filter(detail__change="disable").count() == 3
+
+
+def test_an_account_signed_in_after_the_job_listed_it_is_not_disabled(
+    accounts: dict[str, User], clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = idle_users(90)
+    User.objects.filter(username="idle").update(last_login=clock.now)
+    monkeypatch.setattr("coresponder.programs.actions.idle_users", lambda *_a, **_k: listed)
+
+    disabled = disable_idle_accounts(SYSTEM, 90)
+
+    assert sorted(d.user.username for d in disabled) == ["never", "root"]
+    assert "idle" in active_usernames()
+
+
+def test_the_idle_account_job_refuses_a_period_longer_than_the_calendar(
+    accounts: dict[str, User],
+) -> None:
+    with pytest.raises(CommandError, match="--days"):
+        call_command("disable_idle_accounts", "--days", "99999999")
+    assert "idle" in active_usernames()
