@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from coresponder.core.audit import Actor
@@ -222,3 +222,11 @@ def test_run_worker_once_runs_one_pass_and_prints_the_counts(
     assert "window_open: 3" in out.getvalue()
     assert "missed: 0" in out.getvalue()
     assert Notice.objects.count() == 3
+
+
+@pytest.mark.parametrize("interval", ["0", "-5", "nan", "inf", "1e300"])
+def test_run_worker_refuses_an_interval_it_cannot_wait(interval: str) -> None:
+    """No wait at all (0, nan) would run pass after pass without rest; one past the clock's
+    range (inf) would stop the worker after its first pass."""
+    with pytest.raises(CommandError, match="--interval must be"):
+        call_command("run_worker", "--once", "--interval", interval, stdout=StringIO())

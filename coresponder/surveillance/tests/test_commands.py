@@ -31,7 +31,12 @@ def test_the_command_checks_a_named_program_and_day(
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--program", "nope"], "No program nope"), (["--day", "soon"], "--day must be a date")],
+    [
+        (["--program", "nope"], "No program nope"),
+        (["--day", "soon"], "--day must be a date"),
+        (["--day", "0001-01-01"], "--day: give a date between 1900 and 2200"),
+        (["--day", "9999-12-31"], "--day: give a date between 1900 and 2200"),
+    ],
 )
 def test_the_command_refuses_bad_arguments(
     programs: dict[str, Program], args: list[str], message: str

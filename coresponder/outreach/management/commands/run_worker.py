@@ -20,6 +20,9 @@ from coresponder.reports.actions import refresh_metric_days
 from coresponder.services.reminders import send_referral_reminders
 from coresponder.surveillance.actions import detect_spikes_due
 
+# The longest wait between passes: a day (the daily steps' own period).
+MAX_INTERVAL = 86400.0
+
 
 def send_all(now: Any) -> dict[str, int]:
     """Outreach window reminders, care plan follow-ups coming due, unanswered referrals.
@@ -62,8 +65,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         interval = options["interval"]
-        if interval <= 0:
-            raise CommandError("--interval must be more than 0")
+        # NaN compares false with everything: it would pass "> 0" and never wait.
+        if not (0 < interval <= MAX_INTERVAL):
+            raise CommandError(
+                f"--interval must be more than 0 and at most {MAX_INTERVAL:g} seconds"
+                f" (a day), not {interval:g}"
+            )
         if options["once"]:
             self._report(send_all(self._beat()))
             self._checkpoint()

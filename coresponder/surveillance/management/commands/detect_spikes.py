@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from coresponder.core.audit import Actor
+from coresponder.domain.clock import date_problem
 from coresponder.programs.local_time import today_in
 from coresponder.programs.models import Program
 from coresponder.surveillance.actions import detect_spikes
@@ -37,6 +38,9 @@ class Command(BaseCommand):
                 day = dt.date.fromisoformat(options["day"])
             except ValueError as exc:
                 raise CommandError(f"--day must be a date like 2026-12-03: {exc}") from exc
+            problem = date_problem(day)
+            if problem is not None:
+                raise CommandError(f"--day: {problem}")
         now = timezone.now()
         for program in programs:
             found = detect_spikes(CLI, program, day or today_in(program, now), now)
