@@ -132,6 +132,10 @@ NOT_WRITES = (
     AuditEvent.Action.LOGOFF,
     AuditEvent.Action.EXPORT,
 )
+# Records no metric counts, written often and filed under no program: reminders, sent by
+# the worker's passes and read by staff. Counted as changes, they would rebuild every
+# program's daily facts on nearly every pass.
+NOT_COUNTED = ("outreach.notice",)
 DEFAULT_REFRESH_SECONDS = 300
 
 
@@ -182,7 +186,7 @@ def metric_days_due(program: Program, now: dt.datetime) -> bool:
     """Never built, or records changed since the last build and it is older than the interval.
 
     A change is an audit event of a write filed under the program, or under no
-    program (a merge of people), after the build's watermark.
+    program (a merge of people), after the build's watermark; reminders are not.
     """
     build = MetricBuild.objects.filter(program=program).first()
     if build is None:
@@ -194,7 +198,7 @@ def metric_days_due(program: Program, now: dt.datetime) -> bool:
         AuditEvent.objects.filter(id__gt=build.audit_watermark)
         .filter(Q(program_slug=program.slug) | Q(program_slug=""))
         .exclude(action__in=NOT_WRITES)
-        .exclude(object_type=METRIC_DAYS)
+        .exclude(object_type__in=(METRIC_DAYS, *NOT_COUNTED))
         .exists()
     )
 

@@ -14,9 +14,12 @@ from coresponder.conftest import Clock
 from coresponder.core.audit import SYSTEM, record_event
 from coresponder.core.models import AuditEvent
 from coresponder.intake.models import Referral
+from coresponder.outreach.actions import mark_notices_read, record_reminder_pass
 from coresponder.outreach.management.commands.run_worker import send_all
+from coresponder.outreach.models import Notice
+from coresponder.outreach.reminders import WORKER
 from coresponder.people.tests.factories import PersonFactory
-from coresponder.programs.models import Program
+from coresponder.programs.models import Program, User
 from coresponder.reports.actions import build_metric_days, metric_days_due, refresh_metric_days
 from coresponder.reports.metrics import Period, compute_metrics
 from coresponder.reports.models import MetricBuild, MetricDay
@@ -81,6 +84,30 @@ def test_a_merge_filed_under_no_program_calls_for_a_rebuild(pad: Program, clock:
     clock.advance(hours=1)
     record_event(SYSTEM, "merge", object_type="identity.merge", person_id=1)
     assert metric_days_due(pad, clock.now)
+
+
+def test_reminders_sent_and_read_call_for_no_rebuild(
+    pad: Program, clock: Clock, coordinator: User
+) -> None:
+    """Every worker pass that tells anyone, and every reading of reminders, is filed under
+    no program; no figure counts a reminder, so none of them rebuilds every program."""
+    clock.now = START
+    refresh_metric_days(clock.now)
+    clock.advance(hours=1)
+    record_reminder_pass(WORKER, {"window_open": 3, "referral_no_answer": 2})
+    mark_notices_read(SYSTEM, coordinator)
+    Notice.objects.create(
+        recipient=coordinator,
+        program=pad,
+        kind="spike_alert",
+        message="m",
+        created_at=clock.now,
+    )
+    mark_notices_read(SYSTEM, coordinator)
+    assert AuditEvent.objects.filter(object_type="outreach.notice").count() == 2
+
+    assert not metric_days_due(pad, clock.now)
+    assert refresh_metric_days(clock.now) == 0
 
 
 def test_the_command_builds_one_program_or_all(pad: Program, clock: Clock) -> None:
