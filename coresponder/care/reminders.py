@@ -33,13 +33,17 @@ def message_for(follow_up: FollowUp) -> str:
 
 
 def due_follow_ups(now: dt.datetime) -> QuerySet[FollowUp]:
-    """Follow-ups not yet done nor reminded, due within a day or overdue, of active plans."""
+    """Follow-ups not yet done nor reminded, due within a day or overdue, of active plans.
+
+    Not of someone recorded as dead: nobody is to call or visit them. Left unreminded, so
+    a death undone (a merge undone) has the follow-up reminded then."""
     return (
         FollowUp.objects.filter(
             done_at__isnull=True,
             reminded_at__isnull=True,
             due_at__lte=now + REMIND_AHEAD,
             plan__status=CarePlan.Status.ACTIVE,
+            plan__person__deceased_on__isnull=True,
         )
         .select_related("plan__program", "plan__owner", "owner")
         .order_by("due_at", "id")

@@ -17,6 +17,7 @@ from coresponder.care.reminders import WORKER
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.models import Notice
+from coresponder.people.models import Person
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs.models import Program, User
 
@@ -398,6 +399,21 @@ def test_a_follow_up_of_a_closed_plan_sends_no_reminder(world: World, case_manag
     due = follow_up(world, case_manager, NOW)
     CarePlan.objects.filter(pk=due.plan_id).update(status=CarePlan.Status.CLOSED)
     assert send_follow_up_reminders(WORKER, NOW) == 0
+
+
+def test_a_follow_up_of_someone_recorded_as_dead_sends_no_reminder(
+    world: World, case_manager: User
+) -> None:
+    """Nobody is to call or visit someone reported dead; should the death be undone (a
+    merge undone), the follow-up is reminded then."""
+    due = follow_up(world, case_manager, NOW)
+    Person.objects.filter(pk=world.person.pk).update(deceased_on=dt.date(2026, 11, 18))
+    assert send_follow_up_reminders(WORKER, NOW) == 0
+    assert not Notice.objects.filter(kind=Notice.Kind.FOLLOW_UP_DUE).exists()
+
+    Person.objects.filter(pk=world.person.pk).update(deceased_on=None)
+    assert send_follow_up_reminders(WORKER, NOW + dt.timedelta(minutes=5)) == 1
+    assert Notice.objects.get(kind=Notice.Kind.FOLLOW_UP_DUE).follow_up_id == due.pk
 
 
 def test_run_worker_once_sends_care_reminders_too(world: World, case_manager: User) -> None:
