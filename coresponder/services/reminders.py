@@ -37,7 +37,21 @@ def message_for(referral: ServiceReferral, hours: float) -> str:
     )
 
 
-def _recipients(referral: ServiceReferral, coordinators: dict[int, list[Any]]) -> list[Any]:
+def _still_in_program(user: Any, program_id: int, members: dict[int, set[int]]) -> bool:
+    """The user's account works and they still hold a role in the program: someone whose
+    role was taken away has left it, and its referrals are no longer theirs to chase."""
+    if program_id not in members:
+        members[program_id] = set(
+            Membership.objects.filter(program_id=program_id, active=True).values_list(
+                "user_id", flat=True
+            )
+        )
+    return bool(user.is_active) and user.pk in members[program_id]
+
+
+def _recipients(
+    referral: ServiceReferral, coordinators: dict[int, list[Any]], members: dict[int, set[int]]
+) -> list[Any]:
     if referral.program_id not in coordinators:
         coordinators[referral.program_id] = [
             m.user
@@ -51,8 +65,9 @@ def _recipients(referral: ServiceReferral, coordinators: dict[int, list[Any]]) -
             .order_by("user_id")
         ]
     users = list(coordinators[referral.program_id])
-    if referral.referred_by is not None and referral.referred_by.is_active:
-        users.insert(0, referral.referred_by)
+    referrer = referral.referred_by
+    if referrer is not None and _still_in_program(referrer, referral.program_id, members):
+        users.insert(0, referrer)
     return list({user.pk: user for user in users}.values())
 
 
@@ -66,12 +81,13 @@ def due_reminders(now: dt.datetime) -> Iterator[ReferralReminder]:
         .order_by("requested_at", "id")
     )
     coordinators: dict[int, list[Any]] = {}
+    members: dict[int, set[int]] = {}
     for referral in candidates:
         hours = response_hours(referral.program)
         if not response_overdue(referral.requested_at, TaskStatus.REQUESTED, now, hours):
             continue
         yield ReferralReminder(
-            referral, message_for(referral, hours), _recipients(referral, coordinators)
+            referral, message_for(referral, hours), _recipients(referral, coordinators, members)
         )
 
 

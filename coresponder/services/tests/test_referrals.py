@@ -515,6 +515,19 @@ def test_an_unanswered_referral_reminds_the_referrer_and_coordinators_once_after
     assert referral.reminded_at is not None and referral.version == 1
 
 
+def test_a_referrer_who_left_the_program_is_not_reminded(world: World, clock: Any) -> None:
+    """Their role in the program was taken away: the referral is no longer theirs to chase,
+    and the reminder would lead to a page they are refused. The coordinators still hear."""
+    clinician = reader(world, Role.CLINICIAN, username="moved-on")
+    coordinator = reader(world, Role.COORDINATOR)
+    referral = requested(world, at=clock.now, referred_by=clinician)
+    Membership.objects.filter(user=clinician, program=world.program).update(active=False)
+    hours = world.program.preset["service_referral_response_hours"]
+    assert send_referral_reminders(clock.advance(hours=hours)) == 1
+    notices = Notice.objects.filter(service_referral=referral, kind="referral_no_answer")
+    assert {n.recipient for n in notices} == {coordinator}
+
+
 def test_an_answered_referral_sends_no_reminder_and_the_worker_runs_the_pass(
     world: World, clock: Any
 ) -> None:
