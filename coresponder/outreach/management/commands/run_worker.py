@@ -53,10 +53,12 @@ def send_all(now: Any) -> dict[str, int]:
 
 class Command(BaseCommand):
     help = (
-        "Send follow-up reminders (window open, closing soon with no attempt, missed), "
-        "expire tasks whose window closed longer ago than the preset allows, "
-        "and checkpoint the audit chain every --interval seconds; --once runs a single "
-        "pass and prints the counts."
+        "Every --interval seconds: send follow-up reminders (window open, closing soon with "
+        "no attempt, missed; care plan follow-ups; unanswered service referrals), expire "
+        "tasks whose window closed longer ago than the preset allows, rebuild changed "
+        "programs' daily facts, check for overdose spikes (every quarter hour), delete what "
+        "each program's retention rules let go (once a day; see apply_retention --dry-run), "
+        "and checkpoint the audit chain. --once runs a single pass and prints the counts."
     )
 
     def add_arguments(self, parser: Any) -> None:
