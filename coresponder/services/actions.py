@@ -85,7 +85,7 @@ def refer_to_service(
     now = timezone.now()
     consent = None
     if service.part2_program:
-        consent = consent_for_referral(access.person.pk, service, now, note)
+        consent = consent_for_referral(access.person.pk, program, service, now, note)
         if consent is None:
             raise ActionError(
                 "A consent is needed before referring to this treatment program.",

@@ -312,7 +312,7 @@ def read_referral_bundle(data: Any) -> BundleReferral:
     note = "\n".join(str(n.get("text", "")) for n in sr.get("note") or [])
     consent = None
     if service.part2_program:
-        consent = consent_for_referral(person.pk, service, requested_at, note)
+        consent = consent_for_referral(person.pk, program, service, requested_at, note)
         if consent is None:
             raise ActionError(
                 "A consent is needed for this treatment program.",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Q
+
 from coresponder.domain.consent import (
     Reader,
     covers_all,
@@ -14,6 +16,7 @@ from coresponder.domain.consent import (
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.access import consent_terms
 from coresponder.privacy.models import Consent
+from coresponder.programs.models import Program
 from coresponder.services.models import Service
 
 
@@ -38,12 +41,18 @@ def recipient_reader(service: Service) -> Reader:
 
 
 def consent_for_referral(
-    person_id: int, service: Service, now: dt.datetime, note: str = ""
+    person_id: int, program: Program, service: Service, now: dt.datetime, note: str = ""
 ) -> Consent | None:
-    """The newest consent in force that names the provider and covers what the referral tells."""
+    """The newest consent in force that names the provider and covers what the referral tells,
+    among those the referring `program` keeps: a consent names who may disclose, and another
+    program's, which this one can neither list nor revoke, does not let this one tell
+    (a consent filed under no program, recorded before consents were filed, still does)."""
     reader = recipient_reader(service)
     groups = referral_disclosure_groups(service.part2_program, bool(note.strip()))
-    for consent in Consent.objects.filter(person_id=person_id, revoked_at__isnull=True):
+    kept = Consent.objects.filter(person_id=person_id, revoked_at__isnull=True).filter(
+        Q(program=program) | Q(program__isnull=True)
+    )
+    for consent in kept:
         terms = consent_terms(consent)
         if (
             in_force(terms, now)

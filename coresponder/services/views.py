@@ -493,10 +493,10 @@ def refer(request: HttpRequest, person_id: int) -> HttpResponse:
     now = timezone.now()
     consent = None
     if service.part2_program:
-        consent = consent_for_referral(access.person.pk, service, now)
+        consent = consent_for_referral(access.person.pk, program, service, now)
     # Whether a note may go too: it is clinical detail, which the consent must also cover.
     note_covered = consent is not None and (
-        consent_for_referral(access.person.pk, service, now, note="clinical") is not None
+        consent_for_referral(access.person.pk, program, service, now, note="clinical") is not None
     )
     record_person_read(actor_for(request), access, channel="web", program=program)
     context = {

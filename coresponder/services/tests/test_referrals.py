@@ -451,6 +451,25 @@ def test_a_part2_program_needs_a_consent_naming_the_provider_and_keeps_it(
     assert ServiceReferral.objects.get(pk=made.json()["id"]).consent == consent
 
 
+def test_a_consent_another_program_keeps_does_not_let_this_one_refer_to_a_part2_program(
+    world: World, api_client_for: Any
+) -> None:
+    """The consent names who may disclose, and the program that keeps it lists and revokes
+    it: PCO's consent naming the provider does not let PAD tell the provider of treatment."""
+    service = world.service_referral.service
+    Service.objects.filter(pk=service.pk).update(part2_program=True)
+    consent = consent_for(world, reader(world, Role.PROVIDER))
+    Consent.objects.filter(pk=consent.pk).update(program=Program.objects.get(slug="pco"))
+    client = api_client_for(reader(world, Role.CLINICIAN))
+    body = {"person_id": world.person.pk, "service_id": service.pk, "program": "pad"}
+    refused = client.post("/api/v1/service-referrals", body, content_type="application/json")
+    assert refused.status_code == 422
+    assert "consent" in refused.json()["errors"]
+    Consent.objects.filter(pk=consent.pk).update(program=world.program)
+    made = client.post("/api/v1/service-referrals", body, content_type="application/json")
+    assert made.status_code == 201, made.content
+
+
 def test_an_officer_may_not_refer(world: World, api_client_for: Any) -> None:
     body = {
         "person_id": world.person.pk,
