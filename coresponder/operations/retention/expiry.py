@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
 
 from coresponder.care.models import CarePlan
 from coresponder.core.models import AuditEvent
@@ -89,9 +91,16 @@ def _calls(program: Program, cutoff: dt.datetime) -> QuerySet[Model]:
     return Call.objects.filter(program=program, received_at__lt=cutoff, referral__isnull=True)
 
 
+def _day_of(program: Program, cutoff: dt.datetime) -> dt.date:
+    """The cut-off's day on the program's clock, against which days it records (a plan's
+    closing day, a consent's last day) are compared: a plan closed on a Denver evening
+    is not a day older at midnight UTC."""
+    return timezone.localtime(cutoff, ZoneInfo(program.timezone or "UTC")).date()
+
+
 def _care_plans(program: Program, cutoff: dt.datetime) -> QuerySet[Model]:
     """Closed care plans, with their goals, steps and follow-ups; an open plan is kept."""
-    return CarePlan.objects.filter(program=program, closed_on__lt=cutoff.date())
+    return CarePlan.objects.filter(program=program, closed_on__lt=_day_of(program, cutoff))
 
 
 def _ended_consents(program: Program, cutoff: dt.datetime) -> QuerySet[Model]:
@@ -100,7 +109,11 @@ def _ended_consents(program: Program, cutoff: dt.datetime) -> QuerySet[Model]:
     A consent without a date to end on (only an event) has not ended as far as the
     records show, and is kept.
     """
-    ended = Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff) | Q(expires_on__lt=cutoff.date())
+    ended = (
+        Q(revoked_at__lt=cutoff)
+        | Q(expires_at__lt=cutoff)
+        | Q(expires_on__lt=_day_of(program, cutoff))
+    )
     named = ServiceReferral.objects.filter(consent__isnull=False).values("consent_id")
     return Consent.objects.filter(ended, program=program).exclude(pk__in=named)
 

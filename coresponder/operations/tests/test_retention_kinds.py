@@ -173,6 +173,24 @@ def test_each_new_kind_goes_after_its_rule_and_the_fresh_ones_stay(
     assert exists(world["old"])
 
 
+def test_days_a_record_keeps_are_compared_on_the_programs_clock(
+    pad: Program, coordinator: User, clock: Clock
+) -> None:
+    """At 22:00 in Philadelphia it is already tomorrow in UTC: a plan closed, or a consent
+    that ended, on the cut-off's own day in Philadelphia is not yet past the rule."""
+    clock.now = dt.datetime(2026, 6, 10, 2, tzinfo=dt.UTC)  # 9 June, 22:00 EDT
+    cutoff_day = dt.date(2026, 6, 9) - 2555 * DAY
+    person = a_person(pad, clock.now - 3000 * DAY)
+    plan = a_care_plan(pad, person, coordinator, None)
+    CarePlan.objects.filter(pk=plan.pk).update(status=CarePlan.Status.CLOSED, closed_on=cutoff_day)
+    consent = a_consent(pad, person, expires_on=dt.date(2026, 6, 9) - 2190 * DAY)
+    apply_retention(SYSTEM, pad, clock.now)
+    assert exists(plan) and exists(consent)
+    clock.now += DAY
+    apply_retention(SYSTEM, pad, clock.now)
+    assert not exists(plan) and not exists(consent)
+
+
 def test_an_overdose_and_a_call_wait_for_their_referral(pad: Program, clock: Clock) -> None:
     person = a_person(pad, clock.now)
     referral = Referral.objects.create(
