@@ -37,6 +37,13 @@ from coresponder.programs.models import Program
 # Limits keep one upload inside one request and one transaction of sane length;
 # the file's size and each cell's length are settings (coresponder.import_limits).
 MAX_ROWS = 10_000
+# A workbook is read as it is, not as it says it is: its declared size (the dimension) may
+# be any size, and its parts may unpack to thousands of times the file's size. So a sheet is
+# read no further down than MAX_SHEET_ROWS (blank rows too) nor wider than MAX_COLUMNS, and
+# the whole workbook may unpack to at most UNPACKED_TIMES the largest file accepted.
+MAX_COLUMNS = 500
+MAX_SHEET_ROWS = 2 * MAX_ROWS
+UNPACKED_TIMES = 5
 SOURCES = tuple(source.value for source in OverdoseSource)
 
 
@@ -122,6 +129,7 @@ def read_xlsx(data: bytes) -> Table:
     """The first worksheet of a workbook; cells keep their types (dates stay dates)."""
     from openpyxl import load_workbook
 
+    _refuse_unpacking_too_large(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except DAMAGED_WORKBOOK as exc:
@@ -130,14 +138,55 @@ def read_xlsx(data: bytes) -> Table:
         # A read-only workbook reads its sheet as the rows are asked for: damage inside the
         # sheet shows only here.
         sheet = book.worksheets[0]
+        # Only the rows and cells the sheet holds, never the size it declares.
+        sheet.reset_dimensions()
         rows = sheet.iter_rows(values_only=True)
-        return _table((number, list(cells)) for number, cells in enumerate(rows, start=1))
+        return _table(_sheet_rows(rows))
     except ImportRefused:
         raise
     except DAMAGED_WORKBOOK as exc:
         raise ImportRefused(UNREADABLE_WORKBOOK) from exc
     finally:
         book.close()
+
+
+def _refuse_unpacking_too_large(data: bytes) -> None:
+    """Refuse a workbook whose parts unpack to far more than any file we accept, before
+    they are read: the sizes are the archive's own, and reading stops at them."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(part.file_size for part in archive.infolist())
+    except DAMAGED_WORKBOOK as exc:
+        raise ImportRefused(UNREADABLE_WORKBOOK) from exc
+    limit = import_limits.max_file_bytes() * UNPACKED_TIMES
+    if unpacked > limit:
+        mb = import_limits.MEGABYTE
+        raise ImportRefused(
+            f"The workbook unpacks to {unpacked / mb:.1f} MB; a workbook may unpack to "
+            f"{limit / mb:.0f} MB. Save it as CSV, or split it and import each part."
+        )
+
+
+def _sheet_rows(rows: Iterable[Sequence[Any]]) -> Iterable[tuple[int, list[Any]]]:
+    """The sheet's rows, numbered, cut at MAX_COLUMNS: empty cells past it (kept for their
+    formatting) are left out, a value there refuses the file, as does a row past
+    MAX_SHEET_ROWS."""
+    for number, cells in enumerate(rows, start=1):
+        if number > MAX_SHEET_ROWS:
+            raise ImportRefused(
+                f"The sheet runs past row {MAX_SHEET_ROWS:,}; clear what lies below the data, "
+                "or split it and import each part."
+            )
+        beyond = cells[MAX_COLUMNS:]
+        if beyond.count(None) != len(beyond):
+            raise ImportRefused(
+                f"Row {number} has a value past column {MAX_COLUMNS}; an import reads at most "
+                f"{MAX_COLUMNS} columns."
+            )
+        kept = list(cells[:MAX_COLUMNS])
+        while kept and kept[-1] is None:
+            kept.pop()
+        yield number, kept
 
 
 def _table(numbered: Iterable[tuple[int, list[Any]]]) -> Table:

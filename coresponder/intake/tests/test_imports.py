@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +25,9 @@ from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.actions import record_referral
 from coresponder.intake.imports import (
+    MAX_COLUMNS,
     MAX_ROWS,
+    MAX_SHEET_ROWS,
     ImportFailed,
     ImportRefused,
     commit_import,
@@ -382,6 +387,89 @@ def test_an_over_long_xlsx_cell_refuses_the_file_naming_row_and_column() -> None
     book.save(out)
     with pytest.raises(ImportRefused, match="Row 2, column “Agency”, holds 20,000 characters"):
         read_table(out.getvalue(), "long.xlsx")
+
+
+def workbook(
+    rows: list[list[Any]], added: dict[str, str] | None = None, **parts: Callable[[str], str]
+) -> bytes:
+    """An XLSX of `rows`, each part named in `parts` rewritten by its function and the parts
+    `added` put in, as another program (or someone with a text editor) might write it."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for cells in rows:
+        sheet.append(cells)
+    saved = io.BytesIO()
+    book.save(saved)
+    out = io.BytesIO()
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in source.namelist():
+            text = source.read(name).decode()
+            z.writestr(name, parts.get(name.replace("/", "_").replace(".", "_"), str)(text))
+        for name, text in (added or {}).items():
+            z.writestr(name, text)
+    return out.getvalue()
+
+
+def test_a_workbook_that_says_it_is_larger_than_it_is_is_read_at_its_real_size() -> None:
+    # A dimension of every column and row would have every row read 16,384 cells wide
+    # and a million empty rows after the last: hours of work from a file of a few KB.
+    claims = workbook(
+        [HEADER, row(0)],
+        xl_worksheets_sheet1_xml=lambda xml: re.sub(
+            r'dimension ref="[^"]*"', 'dimension ref="A1:XFD3"', xml
+        ),
+    )
+    table = read_table(claims, "claims.xlsx")
+    assert table.headers == HEADER
+    assert [len(cells) for _number, cells in table.rows] == [len(HEADER)]
+
+
+def test_a_workbook_with_a_value_past_the_last_column_read_is_refused() -> None:
+    wide = row(0) + [""] * (MAX_COLUMNS - len(HEADER)) + ["stray"]
+    with pytest.raises(ImportRefused, match=f"Row 2 has a value past column {MAX_COLUMNS}"):
+        read_table(workbook([HEADER, wide]), "wide.xlsx")
+
+
+def test_empty_cells_past_the_last_column_read_are_left_out() -> None:
+    # An empty cell far to the right (kept for its formatting) is no reason to refuse.
+    far = workbook(
+        [HEADER, row(0)],
+        xl_worksheets_sheet1_xml=lambda xml: re.sub(
+            r'(<row r="2".*?)</row>', r'\1<c r="XFD2" s="0"/></row>', xml
+        ),
+    )
+    table = read_table(far, "far.xlsx")
+    assert [len(cells) for _number, cells in table.rows] == [len(HEADER)]
+
+
+def test_a_workbook_with_rows_far_below_the_data_is_refused() -> None:
+    below = workbook(
+        [HEADER, row(0)],
+        xl_worksheets_sheet1_xml=lambda xml: xml.replace(
+            "</sheetData>",
+            f'<row r="{MAX_SHEET_ROWS + 1}"><c r="A{MAX_SHEET_ROWS + 1}" t="inlineStr">'
+            "<is><t>note</t></is></c></row></sheetData>",
+        ),
+    )
+    with pytest.raises(ImportRefused, match=f"runs past row {MAX_SHEET_ROWS:,}"):
+        read_table(below, "below.xlsx")
+
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def test_a_workbook_that_unpacks_far_beyond_the_file_limit_is_refused(settings: Any) -> None:
+    # A few KB that unpack to many MB of strings: read whole, they would fill the memory.
+    settings.IMPORT_MAX_FILE_MB = 1
+    strings = "<si><t>a</t></si>" * 400_000
+    bomb = workbook(
+        [HEADER, row(0)],
+        added={"xl/sharedStrings.xml": f'<sst xmlns="{MAIN}">{strings}</sst>'},
+    )
+    assert len(bomb) < 100_000
+    with pytest.raises(ImportRefused, match="unpacks to 6.5 MB; a workbook may unpack to 5 MB"):
+        read_table(bomb, "bomb.xlsx")
 
 
 # --- The command ------------------------------------------------------------------------
