@@ -15,6 +15,7 @@ from coresponder.core.http import actor_for
 from coresponder.outreach.actions import mark_notices_read
 from coresponder.outreach.models import Notice
 from coresponder.outreach.sla import sla_summary
+from coresponder.privacy.access import programs_of
 from coresponder.programs.home import OVERSIGHT_ROLES
 from coresponder.programs.middleware import open_program
 from coresponder.reports.periods import date_range
@@ -61,7 +62,11 @@ def notices(request: HttpRequest) -> HttpResponse:
             actor_for(request), request.user, int(newest) if newest.isdigit() else None
         )
         return redirect("notices")
-    mine = Notice.objects.filter(recipient_id=request.user.pk)
+    # Only the programs the reader still acts in: a reminder tells of a program's tasks and
+    # counts, which someone whose role in it was taken away no longer reads.
+    mine = Notice.objects.filter(
+        recipient_id=request.user.pk, program__in=programs_of(request.user)
+    )
     rows = list(mine.select_related("program").order_by("-created_at", "-id")[:200])
     unread = sum(1 for notice in rows if notice.read_at is None)
     # "Mark all read" covers what this page shows: a reminder that comes meanwhile stays unread.

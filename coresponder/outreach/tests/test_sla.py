@@ -17,7 +17,7 @@ from coresponder.outreach.models import Attempt, Notice, OutreachTask
 from coresponder.outreach.sla import sla_summary
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.tests.world import World, reader
-from coresponder.programs.models import District, Program, Team
+from coresponder.programs.models import District, Membership, Program, Team
 
 pytestmark = pytest.mark.django_db
 
@@ -282,6 +282,23 @@ def test_a_reminder_about_a_task_links_to_the_task_its_reader_can_open(
     assert link in page
     assert client.get(f"/programs/qrt/outreach/{about.pk}/").status_code == 200
     assert 'href="/programs/qrt/spikes/">Open the spike alerts</a>' in page
+
+
+def test_reminders_of_a_program_the_reader_left_are_not_shown(qrt: Program, client: Client) -> None:
+    """A spike reminder counts a district's overdoses, a task reminder names the task: once
+    someone's role in the program is taken away, they read neither."""
+    user = staff(qrt, Role.OFFICER)
+    Notice.objects.create(
+        recipient=user,
+        program=qrt,
+        kind="spike_alert",
+        message="7 overdoses in D3",
+        created_at=AFTER,
+    )
+    client.force_login(user)
+    assert "7 overdoses in D3" in client.get("/notices/").content.decode()
+    Membership.objects.filter(user=user, program=qrt).update(active=False)
+    assert "7 overdoses in D3" not in client.get("/notices/").content.decode()
 
 
 def test_the_notices_page_asks_strangers_to_sign_in(client: Client) -> None:
