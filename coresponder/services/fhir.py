@@ -10,6 +10,7 @@ matches them by that identifier, so no name, birth date or address leaves here.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -210,8 +211,32 @@ def validate_bundle(data: Any) -> Bundle:
 # --- Import -----------------------------------------------------------------------
 
 
-def _one(resources: list[dict[str, Any]], kind: str) -> dict[str, Any]:
-    found = [r for r in resources if r.get("resourceType") == kind]
+# A version-specific reference or fullUrl ends in /_history/<version>; the version is
+# not part of what the entry is (FHIR R4, Bundle: "Resolving references in Bundles").
+HISTORY = re.compile(r"/_history/[^/]+$")
+# A relative reference: [type]/[id].
+RELATIVE = re.compile(r"(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9\-.]{1,64})")
+# A RESTful fullUrl, [root][type]/[id]: what a relative reference in its resource is read against.
+RESTFUL = re.compile(r"(?P<root>https?://\S+/)[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A bundle entry: its resource and the fullUrl that names it in the bundle ("" if none)."""
+
+    full_url: str
+    resource: dict[str, Any]
+
+
+def _entries(data: dict[str, Any]) -> list[Entry]:
+    return [
+        Entry(HISTORY.sub("", str(entry.get("fullUrl") or "")), entry.get("resource") or {})
+        for entry in data.get("entry") or []
+    ]
+
+
+def _one(entries: list[Entry], kind: str) -> Entry:
+    found = [e for e in entries if e.resource.get("resourceType") == kind]
     if len(found) != 1:
         raise ActionError(
             "The bundle must hold one ServiceRequest and one Task.",
@@ -220,9 +245,48 @@ def _one(resources: list[dict[str, Any]], kind: str) -> dict[str, Any]:
     return found[0]
 
 
-def _identifier(ref: Any, id_system: str) -> str:
+def _resolve(ref: Any, source: Entry, entries: list[Entry]) -> dict[str, Any] | None:
+    """The bundle's resource a Reference points at, by FHIR R4's rules for bundles.
+
+    An absolute reference (`https://…/ServiceRequest/1`, `urn:uuid:…`) is an entry's
+    fullUrl; a relative one (`ServiceRequest/1`) is read against the root of the fullUrl
+    of the entry that holds it, else (a transaction's entries may have none) is the
+    entry of that type and id. A version (`/_history/2`) is left out of either.
+    """
+    reference = HISTORY.sub("", str((ref or {}).get("reference") or "").strip())
+    if not reference:
+        return None
+    relative = RELATIVE.fullmatch(reference)
+    root = RESTFUL.fullmatch(source.full_url)
+    url = f"{root['root']}{reference}" if relative and root else reference
+    found = next((e.resource for e in entries if e.full_url and e.full_url == url), None)
+    if found is None and relative:
+        found = next(
+            (
+                e.resource
+                for e in entries
+                if e.resource.get("resourceType") == relative["type"]
+                and e.resource.get("id") == relative["id"]
+            ),
+            None,
+        )
+    return found
+
+
+def _identifier(ref: Any, id_system: str, source: Entry, entries: list[Entry]) -> str:
+    """The value under `id_system` a Reference carries, or that the resource it points at has."""
     identifier = (ref or {}).get("identifier") or {}
-    return str(identifier.get("value", "")) if identifier.get("system") == id_system else ""
+    if identifier.get("system") == id_system:
+        return str(identifier.get("value", ""))
+    target = _resolve(ref, source, entries) or {}
+    return next(
+        (
+            str(i.get("value", ""))
+            for i in target.get("identifier") or []
+            if i.get("system") == id_system
+        ),
+        "",
+    )
 
 
 def _moment(raw: Any, field: str) -> dt.datetime:
@@ -235,9 +299,12 @@ def _moment(raw: Any, field: str) -> dt.datetime:
     return moment
 
 
-def _lookup(sr: dict[str, Any], tk: dict[str, Any]) -> tuple[Person, Service, Program]:
+def _lookup(
+    sr_entry: Entry, tk_entry: Entry, entries: list[Entry]
+) -> tuple[Person, Service, Program]:
+    sr, tk = sr_entry.resource, tk_entry.resource
     errors: dict[str, list[str]] = {}
-    person_id = _identifier(sr.get("subject"), system("person"))
+    person_id = _identifier(sr.get("subject"), system("person"), sr_entry, entries)
     person = Person.objects.filter(pk=int(person_id)).first() if person_id.isdigit() else None
     if person is None:
         errors["subject"] = ["no person here carries the patient's identifier"]
@@ -246,7 +313,7 @@ def _lookup(sr: dict[str, Any], tk: dict[str, Any]) -> tuple[Person, Service, Pr
     service = Service.objects.select_related("organization__partner").filter(hsds_id=hsds).first()
     if service is None:
         errors["code"] = ["no service in the directory carries the HSDS service id"]
-    slug = _identifier(sr.get("requester"), system("program"))
+    slug = _identifier(sr.get("requester"), system("program"), sr_entry, entries)
     program = Program.objects.filter(slug=slug).first()
     if program is None:
         errors["requester"] = ["the requesting program is not known here"]
@@ -254,11 +321,13 @@ def _lookup(sr: dict[str, Any], tk: dict[str, Any]) -> tuple[Person, Service, Pr
         # A bundle may refer only someone the requesting program already knows.
         if not person.participations.filter(program=program).exists():
             errors["subject"] = ["no person here carries the patient's identifier"]
-    if _identifier(tk.get("for"), system("person")) != person_id:
+    if _identifier(tk.get("for"), system("person"), tk_entry, entries) != person_id:
         errors["for"] = ["the Task is for a different patient than the ServiceRequest"]
-    focus = (tk.get("focus") or {}).get("reference", "")
-    if focus != f"ServiceRequest/{sr.get('id')}":
-        errors["focus"] = ["the Task does not point at the bundle's ServiceRequest"]
+    if _resolve(tk.get("focus"), tk_entry, entries) is not sr:
+        focus = str((tk.get("focus") or {}).get("reference") or "")
+        errors["focus"] = [
+            f"the Task does not point at the bundle's ServiceRequest ({focus or 'no reference'})"
+        ]
     if errors or person is None or service is None or program is None:
         raise ActionError("The bundle does not match records here.", errors)
     return person, service, program
@@ -285,9 +354,10 @@ class BundleReferral:
 def read_referral_bundle(data: Any) -> BundleReferral:
     """The referral a FHIR Bundle holds; ActionError when any part of the bundle does not fit."""
     validate_bundle(data)
-    resources = [entry.get("resource") or {} for entry in data.get("entry") or []]
-    sr, tk = _one(resources, "ServiceRequest"), _one(resources, "Task")
-    person, service, program = _lookup(sr, tk)
+    entries = _entries(data)
+    sr_entry, tk_entry = _one(entries, "ServiceRequest"), _one(entries, "Task")
+    sr, tk = sr_entry.resource, tk_entry.resource
+    person, service, program = _lookup(sr_entry, tk_entry, entries)
     own = next(
         (
             str(i.get("value", ""))

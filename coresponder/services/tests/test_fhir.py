@@ -167,3 +167,83 @@ def test_the_api_serves_the_bundle_to_the_provider(world: World, api_client_for:
     response = client.get(f"/api/v1/service-referrals/{world.service_referral.pk}/fhir")
     assert response.status_code == 200
     Bundle.model_validate(response.json())
+
+
+def _entries(bundle: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {entry["resource"]["resourceType"]: entry for entry in bundle["entry"]}
+
+
+def test_a_task_may_point_at_its_service_request_by_full_url_or_by_version(
+    world: World,
+) -> None:
+    # FHIR R4 resolves a reference in a bundle against the entries' fullUrl: an absolute
+    # URL, or a relative one read against the root of the referring entry's fullUrl, and
+    # a version-specific one without its /_history part.
+    bundle = referral_bundle(world.service_referral)
+    world.service_referral.delete()
+    sr_url = _entries(bundle)["ServiceRequest"]["fullUrl"]
+    for focus in (sr_url, f"{sr_url}/_history/3", "ServiceRequest/" + sr_url.rsplit("/", 1)[1]):
+        resources(bundle)["Task"]["focus"] = {"reference": focus}
+        imported = import_fhir_referral(SYSTEM, json.loads(json.dumps(bundle)))
+        ServiceReferral.objects.filter(pk=imported.pk).delete()
+
+
+def test_a_transaction_bundle_with_uuid_references_is_imported(world: World) -> None:
+    # Other systems send a transaction whose entries are new resources known by a
+    # urn:uuid fullUrl, with no id; the Task and the ServiceRequest point at each other
+    # and at the bundle's Patient and Organization by those URNs.
+    exported = referral_bundle(world.service_referral)
+    world.service_referral.delete()
+    sr, task = resources(exported)["ServiceRequest"], resources(exported)["Task"]
+    patient: dict[str, Any] = {
+        "resourceType": "Patient",
+        "identifier": [sr.pop("subject")["identifier"]],
+    }
+    requester: dict[str, Any] = {
+        "resourceType": "Organization",
+        "identifier": [sr.pop("requester")["identifier"]],
+    }
+    urls = {
+        name: f"urn:uuid:0000000{n}-4af5-424c-a0e1-ed3aab1c349d"
+        for n, name in enumerate(("Patient", "Organization", "ServiceRequest", "Task"))
+    }
+    sr.update(subject={"reference": urls["Patient"]}, requester={"reference": urls["Organization"]})
+    task.update(
+        focus={"reference": urls["ServiceRequest"]},
+        requester={"reference": urls["Organization"]},
+        **{"for": {"reference": urls["Patient"]}},
+    )
+    del sr["id"], task["id"], sr["identifier"]
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "fullUrl": urls[str(resource["resourceType"])],
+                "resource": resource,
+                "request": {"method": "POST", "url": str(resource["resourceType"])},
+            }
+            for resource in (patient, requester, sr, task)
+        ],
+    }
+
+    imported = import_fhir_referral(SYSTEM, json.loads(json.dumps(bundle)))
+
+    assert imported.person_id == world.person.pk
+    assert imported.program.slug == "pad"
+    assert imported.service_id == world.service_referral.service_id
+
+
+def test_a_task_pointing_outside_the_bundle_is_refused_naming_its_focus(world: World) -> None:
+    bundle = referral_bundle(world.service_referral)
+    world.service_referral.delete()
+    for focus in (
+        "https://elsewhere.example/fhir/ServiceRequest/sr-1",
+        "urn:uuid:00000009-4af5-424c-a0e1-ed3aab1c349d",
+        "ServiceRequest/another",
+    ):
+        resources(bundle)["Task"]["focus"] = {"reference": focus}
+        with pytest.raises(ActionError) as refused:
+            import_fhir_referral(SYSTEM, bundle)
+        assert "focus" in refused.value.errors
+    assert ServiceReferral.objects.count() == 0
