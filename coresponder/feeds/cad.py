@@ -161,15 +161,22 @@ def _says_the_same(name: str, one: Any, other: Any) -> bool:
     return str(one).strip().casefold() == str(other).strip().casefold()
 
 
+# Commas, else semicolons: what Excel saves as CSV where the decimal mark is a comma.
+DELIMITERS = (",", ";")
+
+
 def _csv_calls(text: str) -> list[dict[str, Any]]:
-    try:
-        rows = list(import_limits.csv_rows(text))
-    except csv.Error as exc:
-        raise CadRefused(f"The body cannot be read as CSV ({exc}).") from exc
-    if not rows:
-        return []
-    headers = [_BY_NORMALIZED.get(normalize_header(h), "") for h in rows[0]]
-    if "cad_number" not in headers:
+    for delimiter in DELIMITERS:
+        try:
+            rows = list(import_limits.csv_rows(text, delimiter=delimiter))
+        except csv.Error as exc:
+            raise CadRefused(f"The body cannot be read as CSV ({exc}).") from exc
+        if not rows:
+            return []
+        headers = [_BY_NORMALIZED.get(normalize_header(h), "") for h in rows[0]]
+        if "cad_number" in headers:
+            break
+    else:
         raise CadRefused("The CSV's first row must name its columns, cad_number among them.")
     calls = []
     for number, cells in enumerate(rows[1:], start=2):

@@ -187,6 +187,22 @@ def test_calls_arrive_as_csv(core: Program, client: Client) -> None:
     assert sent == {"C-10": True, "C-11": False}
 
 
+def test_calls_arrive_as_csv_a_european_spreadsheet_saved(core: Program, client: Client) -> None:
+    # Excel in a locale whose decimal mark is a comma saves "CSV" with semicolons between
+    # the cells, a byte-order mark before them, and a row of empty cells at the end.
+    text = (
+        "\ufeffCAD Number;Received At;Call Type;Priority;Weapons;Narrative\r\n"
+        f"C-10;{RECEIVED};suicidal;1;no;Neighbour worried, says he has pills\r\n"
+        f"C-11;{RECEIVED};intoxication;3;yes;\r\n"
+        ";;;;;\r\n"
+    )
+    response = post_csv(client, text)
+    assert response.status_code == 201, response.content
+    sent = {i["cad_number"]: i["co_responders_sent"] for i in response.json()["items"]}
+    assert sent == {"C-10": True, "C-11": False}
+    assert Call.objects.get(cad_number="C-10").narrative == "Neighbour worried, says he has pills"
+
+
 def test_a_bad_csv_line_is_named_by_its_line(core: Program, client: Client) -> None:
     text = f"cad_number,received_at,call_type\r\nC-1,{RECEIVED},suicidal\r\nC-2,,suicidal\r\n"
     response = post_csv(client, text)
