@@ -552,9 +552,10 @@ def parse_count(value: Any) -> int:
 
 
 def parse_coordinate(value: Any, limit: float) -> float:
+    """Decimal degrees; a comma may be the decimal mark, as a coordinate groups no thousands."""
     text = parse_text(value)
     try:
-        number = float(text)
+        number = float(text.replace(",", ".") if "." not in text else text)
     except ValueError:
         raise CellError(f"“{text}” is not a number") from None
     if not -limit <= number <= limit:

@@ -28,10 +28,13 @@ from coresponder.intake.imports import (
     MAX_COLUMNS,
     MAX_ROWS,
     MAX_SHEET_ROWS,
+    CellError,
     ImportFailed,
     ImportRefused,
+    column_samples,
     commit_import,
     options_for,
+    parse_coordinate,
     parse_row,
     preview_import,
     read_table,
@@ -142,6 +145,26 @@ def test_it_reads_a_semicolon_csv_with_a_byte_order_mark() -> None:
     assert table.headers == HEADER
     assert [number for number, _ in table.rows] == [2, 3]
     assert table.rows[0][1][HEADER.index("Incident #")] == "R-0001"
+
+
+def test_coordinates_with_a_decimal_comma_are_read(pco: Program, importer: User) -> None:
+    # A spreadsheet saved where the decimal mark is a comma writes 41,958500 and separates
+    # the cells with semicolons; a coordinate has no thousands to group, so the comma is
+    # its decimal mark.
+    cells = row(1, Lat="41,958500", Long="-70,667300")
+    table = read_table(csv_bytes([cells], delimiter=";", bom=True), "od.csv")
+    assert suggest_mapping(table.headers, column_samples(table))["latitude"] == "Lat"
+
+    commit(importer, pco, csv_bytes([cells], delimiter=";", bom=True))
+
+    overdose = OverdoseReport.objects.get(external_id="R-0001").overdose
+    assert (overdose.latitude, overdose.longitude) == (41.9585, -70.6673)
+
+
+def test_a_coordinate_with_two_decimal_marks_is_refused() -> None:
+    for text in ("41,958,500", "41.958,5"):
+        with pytest.raises(CellError, match="is not a number"):
+            parse_coordinate(text, 90)
 
 
 def test_it_reads_an_xlsx_workbook_with_typed_cells(pco: Program) -> None:
