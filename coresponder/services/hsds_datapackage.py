@@ -363,6 +363,9 @@ def _rows(
                 (f"column “{key}”" if key else "past the last column", row[key]) for key in row
             ]
             _check_cells(file_name, number, cells)
+            if all(_blank(value) for value in row.values()):
+                # A spreadsheet keeps a row whose contents were deleted, as a line of commas.
+                continue
             rows.append(
                 {
                     key: _typed(value or "", kinds.get(key, "string"))
@@ -375,6 +378,13 @@ def _rows(
             f"{file_name} cannot be read as CSV at line {reader.line_num}: {exc}"
         ) from exc
     return rows
+
+
+def _blank(value: Any) -> bool:
+    """A cell with nothing in it; cells past the header row's end arrive as one list."""
+    if isinstance(value, list):
+        return all(_blank(cell) for cell in value)
+    return value is None or not str(value).strip()
 
 
 def _check_cells(file_name: str, number: int, cells: list[tuple[str, Any]]) -> None:

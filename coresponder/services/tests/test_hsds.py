@@ -372,6 +372,23 @@ def test_a_bad_datapackage_is_refused_whole(tmp_path: Path) -> None:
     assert snapshot() == before
 
 
+def test_rows_of_empty_cells_in_a_datapackage_table_are_not_records(tmp_path: Path) -> None:
+    # A table edited in a spreadsheet keeps the rows whose contents were deleted, saved as
+    # a line of commas; they hold no record, as a blank line holds none.
+    build_directory()
+    exported = export_directory()
+    export_datapackage(tmp_path / "pkg")
+    wipe_directory()
+    for name in ("services.csv", "languages.csv", "locations.csv"):
+        table = tmp_path / "pkg" / name
+        commas = "," * table.read_text().splitlines()[0].count(",")
+        table.write_text(table.read_text() + f"{commas}\r\n , {commas[1:]}\r\n")
+
+    import_datapackage(tmp_path / "pkg", SYSTEM)
+
+    assert export_directory() == exported
+
+
 def test_a_datapackage_resource_cannot_point_outside_the_package(tmp_path: Path) -> None:
     archive = tmp_path / "evil.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
