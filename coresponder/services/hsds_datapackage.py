@@ -341,19 +341,60 @@ def read_datapackage(path: Path | str) -> tuple[dict[str, Any], list[Problem]]:
             name = resource.get("name") if isinstance(resource, dict) else None
             if name in TABLE_FIELDS and isinstance(resource.get("path"), str):
                 file_name = resource["path"]
-                tables[name] = _rows(file_name, source.read(file_name), TABLE_FIELDS[name])
+                dialect = _dialect(file_name, resource.get("dialect"))
+                tables[name] = _rows(file_name, source.read(file_name), TABLE_FIELDS[name], dialect)
     finally:
         source.close()
     return _assemble(tables)
 
 
+# Frictionless Table Dialect: its keys read here, the csv module's name for each, and the
+# type each takes. The others (line terminator, comments, case) change nothing csv reads.
+DIALECT_KEYS = {
+    "delimiter": ("delimiter", str),
+    "quoteChar": ("quotechar", str),
+    "escapeChar": ("escapechar", str),
+    "doubleQuote": ("doublequote", bool),
+    "skipInitialSpace": ("skipinitialspace", bool),
+}
+
+
+def _dialect(file_name: str, dialect: Any) -> dict[str, Any]:
+    """The csv options a resource's declared dialect asks for; refused when unreadable."""
+    if dialect is None:
+        return {}
+    if not isinstance(dialect, dict):
+        raise DataPackageRefused(f"{file_name}: dialect must be an object")
+    if dialect.get("header", True) is not True:
+        raise DataPackageRefused(
+            f"{file_name}: dialect.header must be true: each table starts with a header row"
+        )
+    options: dict[str, Any] = {}
+    for key, (option, kind) in DIALECT_KEYS.items():
+        if key not in dialect:
+            continue
+        value = dialect[key]
+        if kind is str and not (isinstance(value, str) and len(value) == 1):
+            raise DataPackageRefused(f"{file_name}: dialect.{key} must be one character")
+        if kind is bool and not isinstance(value, bool):
+            raise DataPackageRefused(f"{file_name}: dialect.{key} must be true or false")
+        options[option] = value
+    return options
+
+
 def _rows(
-    file_name: str, content: str, fields: tuple[tuple[str, str], ...]
+    file_name: str,
+    content: str,
+    fields: tuple[tuple[str, str], ...],
+    dialect: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """A table's rows as JSON records; an over-long cell refuses the package, naming it."""
     kinds = dict(fields)
     import_limits.allow_long_csv_cells()
-    reader = csv.DictReader(io.StringIO(content, newline=""))
+    try:
+        reader = csv.DictReader(io.StringIO(content, newline=""), **(dialect or {}))
+    except (TypeError, csv.Error) as exc:
+        raise DataPackageRefused(f"{file_name}: dialect cannot be read: {exc}") from exc
     rows: list[dict[str, Any]] = []
     try:
         header = reader.fieldnames or []

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import csv
 import datetime as dt
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -24,7 +26,11 @@ from coresponder.services.hsds import (
     export_directory,
     validate_directory,
 )
-from coresponder.services.hsds_datapackage import export_datapackage, import_datapackage
+from coresponder.services.hsds_datapackage import (
+    DataPackageRefused,
+    export_datapackage,
+    import_datapackage,
+)
 from coresponder.services.models import (
     Location,
     Schedule,
@@ -387,6 +393,55 @@ def test_rows_of_empty_cells_in_a_datapackage_table_are_not_records(tmp_path: Pa
     import_datapackage(tmp_path / "pkg", SYSTEM)
 
     assert export_directory() == exported
+
+
+def test_a_datapackage_table_is_read_by_the_dialect_its_resource_declares(
+    tmp_path: Path,
+) -> None:
+    # Frictionless's Table Dialect says how a resource's CSV is written: a package made
+    # where the decimal mark is a comma separates its cells with semicolons.
+    build_directory()
+    exported = export_directory()
+    export_datapackage(tmp_path / "pkg")
+    wipe_directory()
+    descriptor = json.loads((tmp_path / "pkg" / "datapackage.json").read_text())
+    for resource in descriptor["resources"]:
+        resource["dialect"] = {"delimiter": ";", "quoteChar": "'"}
+        table = tmp_path / "pkg" / resource["path"]
+        rows = list(csv.reader(io.StringIO(table.read_text(), newline="")))
+        written = io.StringIO()
+        csv.writer(written, delimiter=";", quotechar="'").writerows(rows)
+        table.write_text(written.getvalue())
+    (tmp_path / "pkg" / "datapackage.json").write_text(json.dumps(descriptor))
+
+    import_datapackage(tmp_path / "pkg", SYSTEM)
+
+    assert export_directory() == exported
+
+
+@pytest.mark.parametrize(
+    ("dialect", "named"),
+    [
+        ({"delimiter": ";;"}, "dialect.delimiter"),
+        ({"quoteChar": 1}, "dialect.quoteChar"),
+        ({"doubleQuote": "yes"}, "dialect.doubleQuote"),
+        ({"header": False}, "dialect.header"),
+        ("semicolons", "dialect"),
+    ],
+)
+def test_a_dialect_that_cannot_be_read_refuses_the_package_naming_it(
+    tmp_path: Path, dialect: Any, named: str
+) -> None:
+    build_directory()
+    export_datapackage(tmp_path / "pkg")
+    before = snapshot()
+    descriptor = json.loads((tmp_path / "pkg" / "datapackage.json").read_text())
+    descriptor["resources"][2]["dialect"] = dialect
+    (tmp_path / "pkg" / "datapackage.json").write_text(json.dumps(descriptor))
+
+    with pytest.raises(DataPackageRefused, match=f"services.csv: {named} "):
+        import_datapackage(tmp_path / "pkg", SYSTEM)
+    assert snapshot() == before
 
 
 def test_a_datapackage_resource_cannot_point_outside_the_package(tmp_path: Path) -> None:
