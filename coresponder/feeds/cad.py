@@ -236,7 +236,8 @@ def check_call(program: Program, position: int, values: Mapping[str, Any]) -> Ca
     if not call.cad_number and "cad_number" not in call.errors:
         call.add_error("cad_number", "is required: the CAD call number identifies the call")
     call.priority = _text(call, values, "priority")
-    call_type = _text(call, values, "call_type")
+    # A CAD system's "SUICIDAL" or "Mental Health Crisis" is the code its words spell.
+    call_type = "_".join(_text(call, values, "call_type").lower().replace("-", " ").split())
     if not call_type:
         call.add_error("call_type", "is required")
     elif call_type not in CALL_TYPES:

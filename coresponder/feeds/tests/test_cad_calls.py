@@ -203,6 +203,17 @@ def test_calls_arrive_as_csv_a_european_spreadsheet_saved(core: Program, client:
     assert Call.objects.get(cad_number="C-10").narrative == "Neighbour worried, says he has pills"
 
 
+def test_a_call_type_in_capitals_or_with_spaces_is_read(core: Program, client: Client) -> None:
+    # CAD systems write codes in capitals, and a spreadsheet's export pads its cells.
+    response = post_json(
+        client,
+        [call("C-20", call_type="SUICIDAL "), call("C-21", call_type="Mental Health Crisis")],
+    )
+    assert response.status_code == 201, response.content
+    types = dict(Call.objects.values_list("cad_number", "call_type"))
+    assert types == {"C-20": "suicidal", "C-21": "mental_health_crisis"}
+
+
 def test_a_bad_csv_line_is_named_by_its_line(core: Program, client: Client) -> None:
     text = f"cad_number,received_at,call_type\r\nC-1,{RECEIVED},suicidal\r\nC-2,,suicidal\r\n"
     response = post_csv(client, text)
