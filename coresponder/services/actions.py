@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from coresponder.core.audit import Actor, record_event
@@ -26,7 +26,7 @@ from coresponder.outreach.actions import add_notice
 from coresponder.outreach.models import Notice
 from coresponder.privacy.access import PersonAccess, role_grants
 from coresponder.programs.models import Organization, Program
-from coresponder.services.fhir import read_referral_bundle
+from coresponder.services.fhir import BundleReferral, read_referral_bundle
 from coresponder.services.hsds import (
     HSDS_VERSION,
     INSURANCE,
@@ -119,9 +119,33 @@ def refer_to_service(
     return referral
 
 
-def import_fhir_referral(actor: Actor, data: Any) -> ServiceReferral:
-    """A referral from a FHIR Bundle; the whole bundle is refused when any part does not fit."""
+def import_fhir_referral(actor: Actor, data: Any) -> tuple[ServiceReferral, bool]:
+    """A referral from a FHIR Bundle, and whether this import made it; the whole bundle is
+    refused when any part does not fit. A bundle whose ServiceRequest carries an identifier
+    of the sending system's that a referral of the program already has was sent before:
+    that referral is the answer, and nothing is written (a sender retries after a timeout)."""
     bundle = read_referral_bundle(data)
+    if bundle.source_identifier:
+        earlier = _sent_before(bundle)
+        if earlier is not None:
+            return earlier, False
+    try:
+        return _record_bundle(actor, bundle), True
+    except IntegrityError:
+        # Another import of the same bundle committed first.
+        earlier = _sent_before(bundle)
+        if earlier is None:
+            raise
+        return earlier, False
+
+
+def _sent_before(bundle: BundleReferral) -> ServiceReferral | None:
+    return ServiceReferral.objects.filter(
+        program=bundle.program, source_identifier=bundle.source_identifier
+    ).first()
+
+
+def _record_bundle(actor: Actor, bundle: BundleReferral) -> ServiceReferral:
     with transaction.atomic():
         referral = ServiceReferral(
             program=bundle.program,
@@ -135,6 +159,7 @@ def import_fhir_referral(actor: Actor, data: Any) -> ServiceReferral:
             consent=bundle.consent,
             warm_handoff_by=bundle.warm_handoff_by,
             warm_handoff_at=bundle.warm_handoff_at,
+            source_identifier=bundle.source_identifier,
         )
         save_tracked(referral, actor.user)
         ServiceReferralStatusChange.objects.create(
@@ -154,7 +179,11 @@ def import_fhir_referral(actor: Actor, data: Any) -> ServiceReferral:
             person_id=bundle.person.pk,
             program_slug=bundle.program.slug,
             fields=["referral"],
-            detail={"source": "fhir", "bundle": bundle.bundle_id},
+            detail={
+                "source": "fhir",
+                "bundle": bundle.bundle_id,
+                "identifier": bundle.source_identifier,
+            },
         )
     return referral
 

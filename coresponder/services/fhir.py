@@ -349,6 +349,8 @@ class BundleReferral:
     warm_handoff_by: str
     warm_handoff_at: dt.datetime | None
     bundle_id: str
+    # The sending system's identifier of the ServiceRequest, "system|value" ("" if none).
+    source_identifier: str = ""
 
 
 def read_referral_bundle(data: Any) -> BundleReferral:
@@ -409,4 +411,19 @@ def read_referral_bundle(data: Any) -> BundleReferral:
         warm_handoff_by=str(handoff.get("authorString", ""))[:200] if handoff else "",
         warm_handoff_at=_moment(handoff["time"], "note") if handoff else None,
         bundle_id=str(data.get("id", ""))[:64],
+        source_identifier=_source_identifier(sr),
     )
+
+
+def _source_identifier(sr: dict[str, Any]) -> str:
+    """The first identifier another system gave the ServiceRequest, as "system|value": the
+    business identifier a sender keeps when it sends the same referral again."""
+    ours = system("service-referral")
+    for identifier in sr.get("identifier") or []:
+        if not isinstance(identifier, dict):
+            continue
+        id_system = str(identifier.get("system") or "").strip()
+        value = str(identifier.get("value") or "").strip()
+        if value and id_system != ours:
+            return f"{id_system}|{value}"[:300]
+    return ""

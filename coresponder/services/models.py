@@ -198,12 +198,22 @@ class ServiceReferral(Tracked):
     # are not Part 2 records): the version a reader whose status is withheld works with, so
     # a withheld step never shows as a new version.
     shared_version = models.PositiveIntegerField(default=1)
+    # The identifier the sending system gave the ServiceRequest ("system|value"), for a
+    # referral that came in a FHIR bundle: a bundle sent again finds it, not a second one.
+    source_identifier = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
         indexes = [
             models.Index(fields=["program", "requested_at"]),
             models.Index(fields=["service", "status"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "source_identifier"],
+                condition=~models.Q(source_identifier=""),
+                name="service_referral_source_identifier_once",
+            )
         ]
 
 

@@ -110,7 +110,7 @@ def test_a_bundle_round_trips_through_import(world: World) -> None:
         for f in ("person_id", "service_id", "program_id", "status", "status_reason", "note")
     }
     referral.delete()
-    imported = import_fhir_referral(SYSTEM, json.loads(json.dumps(bundle)))
+    imported, _created = import_fhir_referral(SYSTEM, json.loads(json.dumps(bundle)))
     after = {f: getattr(imported, f) for f in before}
     assert after == before
     assert imported.warm_handoff_by == "Coach Sam"
@@ -184,7 +184,7 @@ def test_a_task_may_point_at_its_service_request_by_full_url_or_by_version(
     sr_url = _entries(bundle)["ServiceRequest"]["fullUrl"]
     for focus in (sr_url, f"{sr_url}/_history/3", "ServiceRequest/" + sr_url.rsplit("/", 1)[1]):
         resources(bundle)["Task"]["focus"] = {"reference": focus}
-        imported = import_fhir_referral(SYSTEM, json.loads(json.dumps(bundle)))
+        imported, _created = import_fhir_referral(SYSTEM, json.loads(json.dumps(bundle)))
         ServiceReferral.objects.filter(pk=imported.pk).delete()
 
 
@@ -227,7 +227,7 @@ def test_a_transaction_bundle_with_uuid_references_is_imported(world: World) -> 
         ],
     }
 
-    imported = import_fhir_referral(SYSTEM, json.loads(json.dumps(bundle)))
+    imported, _created = import_fhir_referral(SYSTEM, json.loads(json.dumps(bundle)))
 
     assert imported.person_id == world.person.pk
     assert imported.program.slug == "pad"
@@ -247,3 +247,26 @@ def test_a_task_pointing_outside_the_bundle_is_refused_naming_its_focus(world: W
             import_fhir_referral(SYSTEM, bundle)
         assert "focus" in refused.value.errors
     assert ServiceReferral.objects.count() == 0
+
+
+def test_a_bundle_another_system_sends_again_is_imported_once(world: World, tmp_path: Path) -> None:
+    """A sender that did not hear back sends the same referral again: its identifier for the
+    ServiceRequest finds the referral made the first time, and nothing is written twice."""
+    bundle = referral_bundle(world.service_referral)
+    world.service_referral.delete()
+    sr = resources(bundle)["ServiceRequest"]
+    sr["identifier"] = [{"system": "https://ehr.example.org/referrals", "value": "R-2291"}]
+    first, created = import_fhir_referral(SYSTEM, json.loads(json.dumps(bundle)))
+    assert created and first.source_identifier == "https://ehr.example.org/referrals|R-2291"
+    again, created_again = import_fhir_referral(SYSTEM, json.loads(json.dumps(bundle)))
+    assert (again.pk, created_again) == (first.pk, False)
+    assert ServiceReferral.objects.count() == 1
+    (tmp_path / "again.json").write_text(json.dumps(bundle), encoding="utf-8")
+    out = StringIO()
+    call_command("import_fhir", str(tmp_path), stdout=out)
+    assert out.getvalue().strip() == "imported 0 referrals, 1 sent before (left as they are)"
+    assert ServiceReferral.objects.count() == 1
+    # Another referral from the same system, under its own identifier, is a new one.
+    sr["identifier"] = [{"system": "https://ehr.example.org/referrals", "value": "R-2292"}]
+    _other, created_other = import_fhir_referral(SYSTEM, json.loads(json.dumps(bundle)))
+    assert created_other and ServiceReferral.objects.count() == 2

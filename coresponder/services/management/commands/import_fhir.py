@@ -29,13 +29,16 @@ class Command(BaseCommand):
         files = sorted(path.glob("*.json")) if path.is_dir() else [path]
         if not files or not all(f.is_file() for f in files):
             raise CommandError(f"{path}: no bundle found")
+        before = 0
         with transaction.atomic():
             for file in files:
                 try:
-                    import_fhir_referral(SYSTEM, read_bundle(file))
+                    _referral, created = import_fhir_referral(SYSTEM, read_bundle(file))
                 except (OSError, ValueError, RecursionError) as exc:
                     raise CommandError(f"{file}: {_describe(exc)}") from exc
-        self.stdout.write(f"imported {len(files)} referrals")
+                before += not created
+        said = f", {before} sent before (left as they are)" if before else ""
+        self.stdout.write(f"imported {len(files) - before} referrals{said}")
 
 
 def read_bundle(file: Path) -> Any:
