@@ -113,6 +113,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Outside the sign-in checks: a part of a page asked for after the sign-in ended gets
+    # 401, not the sign-in page to put inside the page.
+    "coresponder.core.middleware.SignInEndedForFragments",
     "coresponder.programs.middleware.SignInAgeMiddleware",
     "coresponder.programs.middleware.CurrentProgramMiddleware",
     # A record the read gate keeps from a page's reader answers as the 404 page.

@@ -1,14 +1,18 @@
 """What a web page answers when the gate says a record is not the reader's to see, or an
-action not their role's to take; and where an address typed with a slash too many goes."""
+action not their role's to take; where an address typed with a slash too many goes; and
+what a part of a page asks for once the sign-in has ended."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.handlers.exception import response_for_exception
-from django.http import Http404, HttpRequest, HttpResponsePermanentRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.http.response import HttpResponseBase
+from django.shortcuts import resolve_url
 from django.urls import Resolver404, resolve
 
 from coresponder.core.errors import Forbidden, NotVisible
@@ -69,4 +73,32 @@ class DropTrailingSlash:
         query = request.META.get("QUERY_STRING", "")
         return HttpResponsePermanentRedirect(
             request.path[: -len(path)] + target + (f"?{query}" if query else "")
+        )
+
+
+class SignInEndedForFragments:
+    """A part of a page that htmx asks for once the sign-in has ended (30 minutes idle, or
+    12 hours) is answered 401, not sent to the sign-in page. htmx follows a redirect
+    unseen and would put the whole sign-in page, with its own form, inside the page the
+    person is working in (the referral they are typing); the page's script says the
+    sign-in has ended instead, and offers to sign in again (`static/coresponder.js`).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if request.headers.get("HX-Request") != "true" or response.status_code not in (
+            301,
+            302,
+            303,
+            307,
+            308,
+        ):
+            return response
+        if urlsplit(response.get("Location", "")).path != resolve_url(settings.LOGIN_URL):
+            return response
+        return HttpResponse(
+            "Your sign-in has ended.", status=401, content_type="text/plain; charset=utf-8"
         )

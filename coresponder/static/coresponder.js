@@ -12,6 +12,65 @@
     });
   }
 
+  // htmx fills parts of a page as people type or as the page loads (possible earlier
+  // contacts on a referral, the dashboard's sections). An answer that never comes (no
+  // signal in the car), a server error, or a sign-in that has ended (answered 401, see
+  // core/middleware.py) would otherwise leave the old part, or "Loading…", as if all
+  // were well: the part says what happened instead, in place of its "Loading…" status
+  // if it has one, else at its top, leaving what it showed (a person already chosen
+  // among earlier contacts stays chosen). A part may carry its own words, in the page's
+  // language (data-htmx-failed).
+  function failureText(status) {
+    if (!status) return "Could not reach Coresponder: check the connection, then try again.";
+    if (status === 401) return "Your sign-in has ended, so this part of the page was not updated.";
+    if (status === 409) return "This changed since the page opened: reload the page to see it.";
+    if (status >= 500) {
+      return "Something went wrong on our side, so this part of the page was not updated. Try again in a moment.";
+    }
+    return "This part of the page could not be updated: reload the page and try again.";
+  }
+
+  function showFailure(target, status) {
+    var own = target.closest("[data-htmx-failed]");
+    var box = document.createElement("div");
+    box.className = "cr-htmx-failed usa-alert usa-alert--error usa-alert--slim margin-y-1";
+    box.setAttribute("role", "alert");
+    var body = document.createElement("div");
+    body.className = "usa-alert__body";
+    var p = document.createElement("p");
+    p.className = "usa-alert__text";
+    p.textContent = (own && status !== 401 ? own.dataset.htmxFailed : failureText(status)) + " ";
+    if (status === 401) {
+      // Signing in again comes back to this page.
+      var again = document.createElement("a");
+      again.className = "usa-link";
+      again.href = window.location.href;
+      again.textContent = "Sign in again";
+      p.appendChild(again);
+    }
+    body.appendChild(p);
+    box.appendChild(body);
+    var old =
+      target.querySelector(":scope > [role='status']") ||
+      target.querySelector(":scope > .cr-htmx-failed");
+    if (old) {
+      old.replaceWith(box);
+    } else {
+      target.insertBefore(box, target.firstChild);
+    }
+    target.removeAttribute("aria-busy");
+  }
+
+  function htmxFailed(event) {
+    var detail = event.detail || {};
+    var target = detail.target || event.target;
+    if (!target || !target.isConnected) return;
+    var status = event.type === "htmx:responseError" && detail.xhr ? detail.xhr.status : 0;
+    showFailure(target, status);
+  }
+  document.body.addEventListener("htmx:responseError", htmxFailed);
+  document.body.addEventListener("htmx:sendError", htmxFailed);
+
   // A form sent back with errors, far down a long page, is brought into view: the page
   // opens at its top, where nothing says the form was not saved.
   var refused = document.querySelector(
