@@ -3,12 +3,33 @@
 (function () {
   "use strict";
 
-  // The program switcher goes to the chosen program as soon as it changes; without
-  // JavaScript its Switch button submits the same form.
+  // The program switcher goes to the program chosen with a tap or a click as soon as it
+  // changes; without JavaScript its Switch button submits the same form. Arrow keys on
+  // a closed list change it one program at a time, so a keyboard choice waits for Enter
+  // (or the Switch button, shown then): otherwise the first arrow would leave the page
+  // for the next program, and those further down could not be reached.
   var switcher = document.getElementById("program-switcher");
   if (switcher && switcher.form) {
+    var switchButton = switcher.form.querySelector("button[type=submit]");
+    var byKeys = false;
+    if (switchButton) switchButton.hidden = true;
+    switcher.addEventListener("pointerdown", function () {
+      byKeys = false;
+    });
+    switcher.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        if (switcher.value !== switcher.dataset.current) switcher.form.submit();
+      } else if (event.key !== "Tab" && event.key !== "Shift") {
+        byKeys = true;
+      }
+    });
     switcher.addEventListener("change", function () {
-      switcher.form.submit();
+      if (!byKeys) {
+        switcher.form.submit();
+      } else if (switchButton) {
+        switchButton.hidden = switcher.value === switcher.dataset.current;
+      }
     });
   }
 
