@@ -80,3 +80,31 @@ def test_the_first_phone_screen_shows_the_work_heading_and_whats_due(
 
     due.get_by_role("link").click()
     page.wait_for_url(live_server.url + "/programs/pad/outreach/")
+
+
+def test_a_two_digit_count_on_the_phone_home_reads_on_one_line(
+    live_server: Any, phone_page: Any, staff: dict[str, Any]
+) -> None:
+    program = Program.objects.get(slug="pad")
+    now = timezone.now()
+    for _ in range(10):
+        person = Person.objects.create(given_name="Jamie", family_name="Silva")
+        Participation.objects.create(person=person, program=program, first_seen_at=now)
+        OutreachTask.objects.create(
+            program=program,
+            person=person,
+            window_start=now - dt.timedelta(hours=2),
+            window_end=now + dt.timedelta(hours=30),
+        )
+    page = phone_page
+    sign_in_with_code(page, live_server.url, "olive.officer", PASSWORD, SECRET, "/programs/pad/")
+
+    count = page.locator(".cr-work__item").filter(has_text="Follow-ups due now")
+    count = count.locator(".cr-work__count")
+    assert count.inner_text() == "12"
+    # Broken over two lines, "12" reads as 1 with a 2 beneath it.
+    lines = count.evaluate(
+        "e => { const r = document.createRange(); r.selectNodeContents(e);"
+        " return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; }"
+    )
+    assert lines == 1
