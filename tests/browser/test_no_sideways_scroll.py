@@ -29,7 +29,13 @@ from coresponder.outreach.models import Notice, OutreachTask
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import access_person
 from coresponder.privacy.models import BreakGlass
-from coresponder.programs.actions import create_organization, create_user, load_programs
+from coresponder.programs.actions import (
+    ShiftInput,
+    add_shift,
+    create_organization,
+    create_user,
+    load_programs,
+)
 from coresponder.programs.models import Program, Team, TeamMember, User
 from coresponder.services.actions import refer_to_service
 from coresponder.services.models import Service, ServiceOrganization
@@ -71,13 +77,25 @@ def long_record() -> dict[str, Any]:
     )
     create_organization(SYSTEM, "kensington-recovery", "Kensington Recovery", "provider")
     clinician = staff("cal.clinician", "dbhids", "clinician")
-    staff("cora.coordinator", "dbhids", "coordinator")
+    coordinator = staff("cora.coordinator", "dbhids", "coordinator")
     provider = staff("pia.provider", "kensington-recovery", "provider")
     program = Program.objects.get(slug="pad")
     team = Team.objects.create(program=program, name="East Division " + "Outreach" * 8)
     TeamMember.objects.create(team=team, user=clinician, role="clinician")
     actor = Actor(user=clinician)
     now = timezone.now()
+    add_shift(
+        Actor(user=coordinator),
+        program,
+        ShiftInput(
+            name="Evening outreach " + "Kensington" * 6,
+            team=team,
+            rrule="FREQ=WEEKLY;BYDAY=MO,WE,FR",
+            starts_on=now.date(),
+            starts_at=dt.time(18),
+            duration_minutes=240,
+        ),
+    )
 
     result = record_referral(
         actor,
@@ -252,6 +270,7 @@ def test_no_page_scrolls_sideways_on_a_small_phone(
         "/audit/",
         "/programs/pad/triage/",
         "/programs/pad/sla/",
+        "/programs/pad/teams/",
     ]:
         check(page, base, path, problems)
 
