@@ -109,7 +109,8 @@
   // - On load a saved draft is put back, with a "Draft restored" notice and a button
   //   to discard it.
   // - A submit notes KEY in sessionStorage; the next page load clears the draft
-  //   unless it shows the same form with errors (then the server keeps what was typed).
+  //   unless it shows the same form with errors (then the server keeps what was typed),
+  //   or is the sign-in page (the sign-in had lapsed, so nothing was saved).
   // - Submitting while the browser is offline does not send: a status message says
   //   the draft is kept, and the form is sent when the browser is back online.
   // Use a KEY unique to the record being edited (e.g. "attempt-42"): two forms with
@@ -324,6 +325,13 @@
         form.submit();
       }
     });
+  }
+
+  if (session && !OWNER && document.querySelector("main form input[type=password]")) {
+    // A form sent once the sign-in had lapsed (30 minutes idle on a doorstep) is
+    // answered by the sign-in page: nothing was saved. Its draft stays, to be put back
+    // on the form once the person has signed in again, not taken for sent.
+    session.removeItem(SUBMITTED);
   }
 
   if (local && OWNER) {

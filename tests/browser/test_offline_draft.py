@@ -5,11 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from coresponder.core.audit import SYSTEM
 from coresponder.outreach.models import Attempt, OutreachTask
 from coresponder.programs.actions import create_user
+from coresponder.programs.signin import SIGNED_IN_AT
 from tests.browser.conftest import PASSWORD, SECRET
 from tests.conftest import assert_clean, sign_in_with_code
 
@@ -120,4 +125,41 @@ def test_a_draft_typed_on_a_shared_device_is_never_put_back_for_the_next_person(
     page.get_by_role("button", name="Menu").click()
     page.get_by_role("button", name="Sign out sam.coach").click()
     page.wait_for_url(live_server.url + "/accounts/login/**")
+    assert drafts_kept(page) == []
+
+
+def test_a_visit_saved_after_the_sign_in_lapsed_is_put_back_once_signed_in_again(
+    live_server: Any, phone_page: Any, coach: Any, task: OutreachTask
+) -> None:
+    page = phone_page
+    task_url = live_server.url + f"/programs/pco/outreach/{task.pk}/"
+    sign_in_with_code(page, live_server.url, "rory.coach", PASSWORD, SECRET, "/programs/pco/")
+    page.goto(task_url)
+    page.get_by_text("Contacted", exact=True).click()
+    page.get_by_label("Note (optional)").fill("Forty minutes on the porch; call back Friday")
+
+    # Forty minutes on the doorstep: the idle sign-in lapses before Save is pressed.
+    Session.objects.all().delete()
+    page.get_by_role("button", name="Save visit").click()
+    page.wait_for_url(live_server.url + "/accounts/login/**")
+    assert not Attempt.objects.filter(task=task).exists()
+
+    # Signed in again (the code of this half-minute is spent, so the server signs them in).
+    again = Client()
+    again.force_login(coach)
+    session = again.session
+    session[SIGNED_IN_AT] = timezone.now().timestamp()
+    session.save()
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": task_url}]
+    )
+    page.goto(task_url)
+    expect(page.get_by_text("Draft restored.")).to_be_visible()
+    assert page.get_by_label("Contacted", exact=True).is_checked()
+    assert page.get_by_label("Note (optional)").input_value().startswith("Forty minutes")
+
+    page.get_by_role("button", name="Save visit").click()
+    page.get_by_text("Visit recorded: Contacted.").wait_for()
+    page.wait_for_load_state()
+    assert Attempt.objects.get(task=task).note.startswith("Forty minutes")
     assert drafts_kept(page) == []
