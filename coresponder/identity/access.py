@@ -7,6 +7,7 @@ coordinators (in any program) and administrators decide whether two records are 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
 
@@ -19,13 +20,13 @@ from coresponder.domain.vocabulary import Role
 from coresponder.identity.models import MatchCandidate, Merge, SourceRecord
 from coresponder.privacy.access import (
     PersonAccess,
+    access_people,
     access_person,
     identifiable_people,
     is_admin,
     role_grants,
     visible_people,
 )
-from coresponder.programs.models import Program
 
 DECIDERS = frozenset({Role.COORDINATOR, Role.ADMIN})
 
@@ -76,10 +77,13 @@ def death_shown(first: PersonAccess, second: PersonAccess, evidence: Any) -> Dea
     if death is None:
         return None
     overdose_person = second if death["named"] == first.person.pk else first
-    program = Program.objects.filter(slug=death["program"]).only("pk").first()
-    if program is None or program.pk not in overdose_person.program_ids:
+    # The reader's programs of this person, by slug, as the gate found them.
+    program_id = next(
+        (pk for pk, slug in overdose_person.slugs.items() if slug == death["program"]), None
+    )
+    if program_id is None:
         return None
-    if overdose_person.decision(FieldGroup.REFERRAL, program.pk) is not GroupVisibility.SHOWN:
+    if overdose_person.decision(FieldGroup.REFERRAL, program_id) is not GroupVisibility.SHOWN:
         return None
     return death
 
@@ -89,31 +93,71 @@ def access_pair(user: Any, a_id: int, b_id: int) -> tuple[PersonAccess, PersonAc
     return access_person(user, a_id), access_person(user, b_id)
 
 
+def access_pairs(
+    user: Any, candidates: Iterable[MatchCandidate]
+) -> dict[int, tuple[PersonAccess, PersonAccess]]:
+    """`access_pair` for a page of pairs, by candidate id: the pairs whose two people the user
+    sees. Their people are decided together, so a page costs what one pair does."""
+    candidates = list(candidates)
+    ids = {pk for c in candidates for pk in (c.person_a_id, c.person_b_id)}
+    seen = access_people(user, ids)
+    return {
+        c.pk: (seen[c.person_a_id], seen[c.person_b_id])
+        for c in candidates
+        if c.person_a_id in seen and c.person_b_id in seen
+    }
+
+
 def compared_records(
     first: PersonAccess, second: PersonAccess, evidence: Any
 ) -> tuple[SourceRecord, SourceRecord] | None:
     """The two source records a pair's weighing compared, each beside its own person, read
     through the people the reader was already let see; None when the evidence names none
     (the people's own fields were weighed) or they are no longer these two people's."""
+    return compared_records_of([(first, second, evidence)])[0]
+
+
+def compared_records_of(
+    pairs: Sequence[tuple[PersonAccess, PersonAccess, Any]],
+) -> list[tuple[SourceRecord, SourceRecord] | None]:
+    """`compared_records` for each of a page of pairs, their records read at once."""
+    named = [_named_records(evidence) for _first, _second, evidence in pairs]
+    wanted = {pk for ids in named for pk in ids or ()}
+    records = {r.pk: r for r in SourceRecord.objects.filter(pk__in=wanted)} if wanted else {}
+    found: list[tuple[SourceRecord, SourceRecord] | None] = []
+    for (first, second, _evidence), ids in zip(pairs, named, strict=True):
+        left = _readable_record(first, ids or [], records)
+        right = _readable_record(second, ids or [], records)
+        if left is None or right is None or left.pk == right.pk:
+            found.append(None)
+        else:
+            found.append((left, right))
+    return found
+
+
+def _named_records(evidence: Any) -> list[int] | None:
+    """The two source records a weighing names, or None where it names no two."""
     named = evidence.get("records") if isinstance(evidence, dict) else None
     if not (isinstance(named, list) and len(named) == 2):
         return None
     # The matching job writes them as text ("123"); a number is read the same.
     ids = [int(i) for i in named if isinstance(i, int) or (isinstance(i, str) and i.isdigit())]
-    if len(ids) != 2:
-        return None
-    left = _readable_record(first, ids)
-    right = _readable_record(second, ids)
-    if left is None or right is None or left.pk == right.pk:
-        return None
-    return left, right
+    return ids if len(ids) == 2 else None
 
 
-def _readable_record(access: PersonAccess, ids: list[int]) -> SourceRecord | None:
+def _readable_record(
+    access: PersonAccess, ids: list[int], records: Mapping[int, SourceRecord]
+) -> SourceRecord | None:
     """One of `ids` among the person's source records, if it came to one of the reader's
     programs (or to none): another program's report is that program's to show."""
-    mine = Q(program__isnull=True) | Q(program_id__in=access.program_ids)
-    return access.person.source_records.filter(mine, pk__in=ids).first()
+    mine = [
+        records[pk]
+        for pk in ids
+        if pk in records
+        and records[pk].person_id == access.person.pk
+        and (records[pk].program_id is None or records[pk].program_id in access.program_ids)
+    ]
+    return min(mine, key=lambda r: (r.received_at, r.pk), default=None)
 
 
 def may_decide(user: Any) -> bool:

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from coresponder.core.audit import record_list_read
-from coresponder.core.errors import ActionError, Forbidden, NotVisible
+from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.http import actor_for
 from coresponder.core.models import MAX_VERSION
 from coresponder.domain.policy import FieldGroup
@@ -23,7 +23,7 @@ from coresponder.identity.access import (
     DeathReported,
     access_candidate,
     access_merge,
-    access_pair,
+    access_pairs,
     death_shown,
     may_decide,
     pending_candidates,
@@ -251,13 +251,13 @@ def list_candidates(request: HttpRequest, page: int = Query(1, ge=1)) -> dict[st
     if not may_decide(request.user):
         raise Forbidden("Only coordinators review possible duplicates.")
     page_obj = Paginator(pending_candidates(request.user), PAGE_SIZE).get_page(page)
+    pairs = access_pairs(request.user, page_obj.object_list)
     items = []
     shown: set[int] = set()
     for candidate in page_obj.object_list:
-        try:
-            first, second = access_pair(request.user, candidate.person_a_id, candidate.person_b_id)
-        except NotVisible:
+        if candidate.pk not in pairs:
             continue
+        first, second = pairs[candidate.pk]
         items.append(_candidate_out(candidate, first, second))
         shown |= {candidate.person_a_id, candidate.person_b_id}
     record_list_read(

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coresponder.core.audit import record_list_read
-from coresponder.core.errors import ActionError, NotVisible, StaleVersion
+from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.intake import readable_phone
 from coresponder.domain.linkage import sure_merge_guard
@@ -30,7 +30,8 @@ from coresponder.identity.access import (
     access_candidate,
     access_merge,
     access_pair,
-    compared_records,
+    access_pairs,
+    compared_records_of,
     death_shown,
     may_decide,
     merge_history,
@@ -189,12 +190,12 @@ def _review_page(request: HttpRequest, status: int = 200) -> HttpResponse:
     page = Paginator(pending_candidates(request.user), PAGE_SIZE).get_page(number)
     pairs: list[dict[str, Any]] = []
     records: set[int] = set()
-    for candidate in page.object_list:
-        try:
-            first, second = access_pair(request.user, candidate.person_a_id, candidate.person_b_id)
-        except NotVisible:
-            continue
-        compared = compared_records(first, second, candidate.evidence)
+    # The page's people and the reports its pairs compared, each read once for the page.
+    seen = access_pairs(request.user, page.object_list)
+    candidates = [c for c in page.object_list if c.pk in seen]
+    weighed = compared_records_of([(*seen[c.pk], c.evidence) for c in candidates])
+    for candidate, compared in zip(candidates, weighed, strict=True):
+        first, second = seen[candidate.pk]
         records.update(r.pk for r in compared or ())
         pairs.append(
             {

@@ -423,10 +423,10 @@ def reader_of(user: Any, role: Role) -> Reader:
     )
 
 
-def consents_naming(person: Person, user: Any, roles: list[Role], now: Any) -> list[Consent]:
-    """The person's consents in force that name this reader."""
+def _naming(consents: Any, user: Any, roles: list[Role], now: Any) -> list[Consent]:
+    """Of these consents in force, the ones that name this reader."""
     found = []
-    for consent in person.consents.filter(revoked_at__isnull=True):
+    for consent in consents:
         terms = consent_terms(consent)
         if any(released_groups([terms], reader_of(user, role), now) for role in roles):
             found.append(consent)
@@ -465,14 +465,6 @@ def consent_terms(consent: Consent) -> ConsentTerms:
     )
 
 
-def active_break_glass(user: Any, person: Person, now: Any) -> BreakGlass | None:
-    return (
-        BreakGlass.objects.filter(user=user, person=person, expires_at__gt=now)
-        .order_by("-opened_at")
-        .first()
-    )
-
-
 def access_person(user: Any, person_id: Any) -> PersonAccess:
     """The person, with what this user may see of them, or NotVisible.
 
@@ -483,23 +475,73 @@ def access_person(user: Any, person_id: Any) -> PersonAccess:
         pk = int(person_id)
     except (TypeError, ValueError) as exc:
         raise NotVisible("person") from exc
-    person = Person.objects.filter(pk=pk).first()
-    if person is None:
+    access = access_people(user, [pk]).get(pk)
+    if access is None:
         raise NotVisible("person")
+    return access
+
+
+def access_people(user: Any, person_ids: Collection[int]) -> dict[int, PersonAccess]:
+    """What this user may see of each of these people, by id, as `access_person` decides it
+    for one; the missing and the not-yours are left out alike.
+
+    A page of people is decided in one read of each table (the people, each of the user's
+    programs, break-glass, consents), so a list costs what one person does.
+    """
+    people = {p.pk: p for p in Person.objects.filter(pk__in={int(pk) for pk in person_ids})}
+    if not people:
+        return {}
     now = timezone.now()
-    roles: dict[int, Role] = {}
-    slugs: dict[int, str] = {}
+    roles: dict[int, dict[int, Role]] = {pk: {} for pk in people}
+    slugs: dict[int, dict[int, str]] = {pk: {} for pk in people}
     for program, role in role_grants(user):
         part = _scope_filter(POLICY[role].scope, program, user)
-        if part is not None and Person.objects.filter(part, pk=pk).exists():
-            roles[program.pk] = role
-            slugs[program.pk] = program.slug
-    if not roles:
-        raise NotVisible("person")
-    glass = None
-    if any(POLICY[role].may_break_glass for role in roles.values()):
-        glass = active_break_glass(user, person, now)
-    consents = consents_naming(person, user, list(set(roles.values())), now)
+        if part is None:
+            continue
+        shared = Person.objects.filter(part, pk__in=list(people)).values_list("pk", flat=True)
+        for pk in set(shared):
+            roles[pk][program.pk] = role
+            slugs[pk][program.pk] = program.slug
+    seen = [pk for pk in people if roles[pk]]
+    if not seen:
+        return {}
+    may_glass = [
+        pk for pk in seen if any(POLICY[role].may_break_glass for role in roles[pk].values())
+    ]
+    glasses: dict[int, BreakGlass] = {}
+    if may_glass:
+        for glass in BreakGlass.objects.filter(
+            user=user, person_id__in=may_glass, expires_at__gt=now
+        ).order_by("-opened_at", "-id"):
+            glasses.setdefault(glass.person_id, glass)
+    in_force: dict[int, list[Consent]] = {pk: [] for pk in seen}
+    for consent in Consent.objects.filter(person_id__in=seen, revoked_at__isnull=True):
+        in_force[consent.person_id].append(consent)
+    return {
+        pk: _person_access(
+            user,
+            people[pk],
+            roles[pk],
+            slugs[pk],
+            glasses.get(pk),
+            _naming(in_force[pk], user, list(set(roles[pk].values())), now),
+            now,
+        )
+        for pk in seen
+    }
+
+
+def _person_access(
+    user: Any,
+    person: Person,
+    roles: dict[int, Role],
+    slugs: dict[int, str],
+    glass: BreakGlass | None,
+    consents: list[Consent],
+    now: Any,
+) -> PersonAccess:
+    """What the user's roles, an open break-glass and the consents naming them show of one
+    person, program by program."""
     by_program = {}
     for program_id, role in roles.items():
         own = POLICY[role].read

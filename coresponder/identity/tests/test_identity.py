@@ -744,3 +744,57 @@ def test_recent_merges_name_both_records_for_a_reader_of_identity_and_the_read_i
         action="read", object_type="people.matchcandidate", actor=coordinator, person_id=None
     ).latest("id")
     assert {ems.pk, hospital.pk} <= set(read.detail["person_ids"])
+
+
+def weighed_pairs(program: Program, count: int) -> list[MatchCandidate]:
+    """`count` pending pairs the matching job weighed, each naming the two reports it compared
+    and a report of a death naming the first record."""
+    candidates = []
+    for n in range(count):
+        first = known_person(program, "ems", given_name="Wm.", family_name=f"Smith{n}")
+        second = known_person(program, "hospital", given_name="Bill", family_name=f"Smyth{n}")
+        candidate = candidate_for((first, second))
+        records = [first.source_records.get().pk, second.source_records.get().pk]
+        death = {
+            "overdose": n + 1,
+            "program": program.slug,
+            "on": "2026-01-02",
+            "named": first.pk,
+            "reported_by": "ems",
+        }
+        evidence = {**candidate.evidence, "records": records, "death_reported": death}
+        MatchCandidate.objects.filter(pk=candidate.pk).update(evidence=evidence)
+        candidates.append(candidate)
+    return candidates
+
+
+def test_the_review_page_costs_the_same_queries_for_more_pairs(
+    pad: Program, coordinator: User
+) -> None:
+    weighed_pairs(pad, 2)
+    client = signed_in(coordinator)
+    client.get("/people/matches/")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/people/matches/").status_code == 200
+    weighed_pairs(pad, 6)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/people/matches/").content.decode()
+    assert page.count("The two reports compared") == 8
+    assert page.count("A report of a fatal overdose") == 8
+    assert len(many) == len(few)
+
+
+def test_the_candidate_list_costs_the_same_queries_for_more_pairs(
+    pad: Program, coordinator: User, api_client_for: Any
+) -> None:
+    weighed_pairs(pad, 2)
+    client = api_client_for(coordinator)
+    client.get("/api/v1/match-candidates")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/api/v1/match-candidates").status_code == 200
+    weighed_pairs(pad, 6)
+    with CaptureQueriesContext(connection) as many:
+        items = client.get("/api/v1/match-candidates").json()["items"]
+    assert len(items) == 8
+    assert all(item["death_reported"] for item in items)
+    assert len(many) == len(few)
