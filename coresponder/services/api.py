@@ -18,6 +18,7 @@ from coresponder.domain.referrals import next_statuses
 from coresponder.domain.vocabulary import TaskStatus
 from coresponder.privacy.access import access_person, access_program
 from coresponder.privacy.actions import record_disclosures, record_person_read
+from coresponder.privacy.grants import Grants
 from coresponder.services import actions
 from coresponder.services.fhir import referral_bundle
 from coresponder.services.models import Service, ServiceReferral
@@ -152,9 +153,14 @@ class CapacityUpdate(Schema):
 
 
 def referral_out(
-    referral: ServiceReferral, status: dict[str, Any], user: Any, history: bool = False
+    referral: ServiceReferral,
+    status: dict[str, Any],
+    user: Any,
+    history: bool = False,
+    grants: Grants | None = None,
 ) -> dict[str, Any]:
-    """A referral as one reader may see it; `status` is what the gate decided."""
+    """A referral as one reader may see it; `status` is what the gate decided, `grants` the
+    reader's roles where a list has read them once."""
     service = referral.service
     shown = status_shown(referral, status)
     record: dict[str, Any] = {
@@ -174,7 +180,7 @@ def referral_out(
     }
     if referral.warm_handoff_at is not None:
         record["warm_handoff"] = {"by": referral.warm_handoff_by, "at": referral.warm_handoff_at}
-    side = side_of(user, referral)
+    side = side_of(user, referral, grants)
     if shown and side is not None:
         record["allowed_next"] = [s.value for s in next_statuses(TaskStatus(referral.status), side)]
     if history:
@@ -234,7 +240,11 @@ def list_referrals(
     page_obj = Paginator(rows, PAGE_SIZE).get_page(page)
     # What the page shows is what it discloses: a fresh reader for the rows on it.
     reader = StatusReader(request.user)
-    items = [referral_out(r, reader.status(r), request.user) for r in page_obj.object_list]
+    reader.read_people(page_obj.object_list)
+    items = [
+        referral_out(r, reader.status(r), request.user, grants=reader.grants)
+        for r in page_obj.object_list
+    ]
     actor = actor_for(request)
     record_list_read(
         actor,

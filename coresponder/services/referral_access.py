@@ -7,6 +7,7 @@ programs' roles see their programs' referrals, with any status past `accepted`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
 from typing import Any
 
@@ -17,7 +18,14 @@ from coresponder.domain.policy import FieldGroup, RecordType, may_write
 from coresponder.domain.referrals import Side
 from coresponder.domain.vocabulary import Role, TaskStatus
 from coresponder.people.reading import visible_service_referrals
-from coresponder.privacy.access import PersonAccess, access_person, may_read, role_grants
+from coresponder.privacy.access import (
+    PersonAccess,
+    access_people,
+    access_person,
+    may_read,
+    role_grants,
+)
+from coresponder.privacy.grants import Grants
 from coresponder.services.models import Service, ServiceReferral
 from coresponder.services.referral_status import is_part2_status, service_referral_status
 
@@ -40,10 +48,12 @@ def access_service_referral(user: Any, referral_id: Any) -> tuple[ServiceReferra
     return referral, access
 
 
-def side_of(user: Any, referral: ServiceReferral) -> Side | None:
+def side_of(user: Any, referral: ServiceReferral, grants: Grants | None = None) -> Side | None:
     """Which end of the loop the user works for this referral, if any: a role that may only
-    read referrals (an officer, a faith leader) works neither end."""
-    role = next((r for p, r in role_grants(user) if p.pk == referral.program_id), None)
+    read referrals (an officer, a faith leader) works neither end. `grants` is
+    `role_grants(user)` where the caller has read it already (once for a list)."""
+    held = role_grants(user) if grants is None else grants
+    role = next((r for p, r in held if p.pk == referral.program_id), None)
     if role is None:
         return None
     partner = referral.service.organization.partner_id
@@ -134,6 +144,21 @@ class StatusReader:
         self.user = user
         self._access: dict[int, PersonAccess | None] = {}
 
+    @cached_property
+    def grants(self) -> Grants:
+        """The reader's programs and roles, read once for every row."""
+        return role_grants(self.user)
+
+    def read_people(self, referrals: Iterable[ServiceReferral]) -> None:
+        """Builds at once the person gate of every row here whose status is Part 2, so a
+        page of referrals costs what one does."""
+        part2 = [r for r in referrals if is_part2_status(r.status, r.service.part2_program)]
+        wanted = {r.person_id for r in part2 if r.person_id not in self._access}
+        if wanted:
+            found = access_people(self.user, wanted)
+            for person_id in wanted:
+                self._access[person_id] = found.get(person_id)
+
     def access_for(self, person_id: int) -> PersonAccess | None:
         if person_id not in self._access:
             try:
@@ -158,7 +183,7 @@ class StatusReader:
     @cached_property
     def holds_part2(self) -> bool:
         """The reader's role reads Part 2 outright: a provider reading its own records."""
-        return any(may_read(role, FieldGroup.PART2) for _program, role in role_grants(self.user))
+        return any(may_read(role, FieldGroup.PART2) for _program, role in self.grants)
 
     def disclosed(self) -> list[PersonAccess]:
         """The people whose Part 2 or consent-only data these rows released."""

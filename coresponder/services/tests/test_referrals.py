@@ -7,7 +7,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from coresponder.core.audit import SYSTEM
@@ -17,6 +19,7 @@ from coresponder.domain.referrals import people_accepted_treatment
 from coresponder.domain.vocabulary import Role, label
 from coresponder.outreach.management.commands.run_worker import send_all
 from coresponder.outreach.models import Notice
+from coresponder.people.models import Participation, Person
 from coresponder.privacy.models import Consent
 from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
@@ -793,3 +796,36 @@ def test_a_draft_is_the_referring_team_s_until_sent_and_no_provider_sees_it(
     # The referring side still has it.
     clinician = api_client_for(reader(world, Role.CLINICIAN))
     assert clinician.get(f"/api/v1/service-referrals/{draft.pk}").json()["status"] == "draft"
+
+
+def referrals_of_new_people(world: World, count: int) -> None:
+    """`count` more people in the program, each referred to the world's service and in
+    treatment there (a Part 2 status)."""
+    now = timezone.now()
+    for n in range(count):
+        person = Person.objects.create(given_name=f"Pat{n}", family_name="Ortiz")
+        Participation.objects.create(person=person, program=world.program, first_seen_at=now)
+        ServiceReferral.objects.create(
+            program=world.program,
+            person=person,
+            service=world.service_referral.service,
+            status="in-progress",
+            requested_at=now,
+            status_changed_at=now,
+        )
+
+
+@pytest.mark.parametrize("role", [Role.CLINICIAN, Role.OFFICER, Role.ADMIN])
+def test_the_referral_list_costs_the_same_queries_for_more_people(
+    world: World, api_client_for: Any, role: Role
+) -> None:
+    client = api_client_for(reader(world, role))
+    referrals_of_new_people(world, 2)
+    client.get("/api/v1/service-referrals")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/api/v1/service-referrals").status_code == 200
+    referrals_of_new_people(world, 6)
+    with CaptureQueriesContext(connection) as many:
+        listed = client.get("/api/v1/service-referrals").json()
+    assert listed["count"] == 9
+    assert len(many) == len(few)
