@@ -23,8 +23,9 @@ from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType
 from coresponder.domain.referrals import needs_reason, next_statuses
 from coresponder.domain.vocabulary import TaskStatus
-from coresponder.privacy.access import PersonAccess, access_person, program_for
+from coresponder.privacy.access import PersonAccess, access_person, program_for, role_grants
 from coresponder.privacy.actions import record_person_read
+from coresponder.privacy.grants import Grants
 from coresponder.programs import form_tokens
 from coresponder.programs.form_tokens import Kind
 from coresponder.programs.local_time import format_datetime
@@ -82,8 +83,12 @@ def _full_name(user: Any) -> str:
     return str(user)
 
 
-def _buttons(referral: ServiceReferral, user: Any) -> list[dict[str, Any]]:
-    side = side_of(user, referral)
+def _buttons(
+    referral: ServiceReferral, user: Any, grants: Grants | None = None
+) -> list[dict[str, Any]]:
+    """The moves the user may make on the referral; `grants`, their roles read once for a
+    list."""
+    side = side_of(user, referral, grants)
     if side is None:
         return []
     return [
@@ -151,11 +156,12 @@ def _inbox_page(
         {"show": key, "words": words, "count": counts[key], "current": key == show}
         for key, (words, _statuses) in INBOX_VIEWS.items()
     ]
+    grants = role_grants(request.user)
     rows = [
         {
             "referral": r,
             "form": StatusForm(initial={"version": r.version}, prefix=f"r{r.pk}"),
-            "buttons": _buttons(r, request.user),
+            "buttons": _buttons(r, request.user, grants),
         }
         for r in page.object_list
     ]

@@ -829,3 +829,18 @@ def test_the_referral_list_costs_the_same_queries_for_more_people(
         listed = client.get("/api/v1/service-referrals").json()
     assert listed["count"] == 9
     assert len(many) == len(few)
+
+
+def test_the_provider_inbox_costs_the_same_queries_for_more_referrals(
+    world: World, client: Client
+) -> None:
+    client.force_login(reader(world, Role.PROVIDER))
+    referrals_of_new_people(world, 2)
+    client.get("/services/inbox/")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/services/inbox/").status_code == 200
+    referrals_of_new_people(world, 6)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/services/inbox/").content.decode()
+    assert page.count("Pat5 Ortiz") == 1
+    assert len(many) == len(few)
