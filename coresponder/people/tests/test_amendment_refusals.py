@@ -9,13 +9,15 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from coresponder.core.audit import SYSTEM
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
 from coresponder.people.amendments import overdue_amendments, visible_overdue_amendments
-from coresponder.people.models import Amendment, Person
+from coresponder.people.models import Amendment, Participation, Person
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
@@ -308,3 +310,39 @@ def test_the_home_pages_count_of_late_requests_leaves_out_those_its_reader_may_n
     assert [a.pk for a in visible_overdue_amendments(officer, world.program, today)] == [
         phone.json()["id"]
     ]
+
+
+def late_requests_of_new_people(world: World, count: int) -> None:
+    """`count` more people in the program, each asking long ago to correct their phone."""
+    for n in range(count):
+        person = Person.objects.create(given_name=f"Lee{n}", family_name="Park", phone="215-555")
+        Participation.objects.create(person=person, program=world.program, first_seen_at=NOW)
+        Amendment.objects.create(
+            person=person,
+            program=world.program,
+            record_kind=Amendment.RecordKind.PERSON,
+            record_id=person.pk,
+            field="phone",
+            proposed_value="215-555-0177",
+            original_value="215-555",
+            received_on=dt.date(2026, 8, 1),
+        )
+
+
+@pytest.mark.parametrize(
+    "path", ["/people/amendments/open/pad/", "/api/v1/programs/pad/amendments", "/programs/pad/"]
+)
+def test_the_open_requests_cost_the_same_queries_for_more_requests(
+    world: World, api_client_for: Any, path: str
+) -> None:
+    coordinator = reader(world, Role.COORDINATOR)
+    client = api_client_for(coordinator) if path.startswith("/api/") else signed_in(coordinator)
+    late_requests_of_new_people(world, 2)
+    client.get(path)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(path).status_code == 200
+    late_requests_of_new_people(world, 6)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(path).status_code == 200
+    assert len(visible_overdue_amendments(coordinator, world.program, NOW.date())) == 8
+    assert len(many) == len(few)
