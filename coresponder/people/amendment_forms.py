@@ -44,7 +44,7 @@ class AmendmentDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label="Decision",
         choices=[("accept", "Accept: amend the record (the original is kept)"), ("deny", "Deny")],
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}),
     )
     reason = forms.CharField(
         label="Reason for a denial",

@@ -218,7 +218,15 @@ def amendment_decide(request: HttpRequest, amendment_id: int) -> HttpResponse:
                 raise Http404("No decision for this role") from exc
             except ActionError as exc:
                 _add_refusal(bound, exc)
-        forms = _unbound_forms(amendment, target) if stale else {**forms, posted: bound}
+        if stale:
+            # The page as it now stands, with what was typed kept in the form it was typed
+            # in, drawn at the versions read now: saved again, it is saved over the change.
+            forms = {
+                **_unbound_forms(amendment, target),
+                posted: _retyped(request, posted, amendment, target),
+            }
+        else:
+            forms = {**forms, posted: bound}
     # The page shows the field's value now: a read of that group, like the record's page,
     # and a release where a consent or break-glass is what shows it.
     release_field(access, amendment)
@@ -272,6 +280,17 @@ def _unbound_forms(amendment: Amendment, target: Any) -> dict[type[Any], Any]:
     }
 
 
+def _retyped(request: HttpRequest, posted: type[Any], amendment: Amendment, target: Any) -> Any:
+    """The posted form as typed, carrying the versions now stored."""
+    data = request.POST.copy()
+    data["version"] = str(amendment.version)
+    if posted is AmendmentDecisionForm:
+        data["record_version"] = str(target.version)
+    form = posted(data)
+    form.is_valid()
+    return form
+
+
 def _add_refusal(form: Any, exc: ActionError) -> None:
     """Why the action refused, on the form: messages about the form's own fields on them; a
     refusal about the record (a field the form does not ask, such as the birth date an
@@ -283,10 +302,11 @@ def _add_refusal(form: Any, exc: ActionError) -> None:
 
 
 def _posted_form(request: HttpRequest) -> type[Any]:
-    """Which of the page's forms came back, by the field only it has."""
+    """Which of the page's forms came back, by a field only it has and always sends (a
+    decision sent with neither button chosen is still the decision form, told so)."""
     if "extension_reason" in request.POST:
         return ExtensionForm
-    return AmendmentDecisionForm if "decision" in request.POST else DisagreementForm
+    return DisagreementForm if "disagreement" in request.POST else AmendmentDecisionForm
 
 
 def _decide(request: HttpRequest, access: Any, amendment: Amendment, form: Any) -> HttpResponse:

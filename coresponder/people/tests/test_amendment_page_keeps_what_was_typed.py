@@ -1,0 +1,137 @@
+"""The amendment page keeps what the coordinator typed: a decision sent with neither
+button chosen is told so on the decision form, its reason kept; a decision, a statement
+of disagreement or an extension met by someone else's save comes back as typed, over the
+request as it now stands, to be saved again."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from coresponder.domain.vocabulary import Role
+from coresponder.people.models import Amendment, Person
+from coresponder.people.rights_views import STALE_MESSAGE
+from coresponder.privacy.tests.world import World, build_world, reader
+from coresponder.programs.form_tokens import FIELD, new_token
+from coresponder.programs.local_time import today_in
+from coresponder.programs.models import Program, User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(pad: Program) -> World:
+    return build_world(pad)
+
+
+@pytest.fixture
+def coordinator_client(world: World) -> Client:
+    client = Client()
+    client.force_login(reader(world, Role.COORDINATOR, username="amending-coordinator"))
+    return client
+
+
+@pytest.fixture
+def amendment(world: World, coordinator_client: Client) -> Amendment:
+    received = today_in(world.program).isoformat()
+    made = coordinator_client.post(
+        f"/people/{world.person.pk}/amendments/new/",
+        {"target": "person::phone", "proposed_value": "215-555-0199", "received_on": received},
+    )
+    assert made.status_code == 302
+    return Amendment.objects.get()
+
+
+def page(amendment: Amendment) -> str:
+    return f"/people/amendments/{amendment.pk}/"
+
+
+def test_a_decision_with_no_choice_is_told_on_the_decision_form_and_keeps_its_reason(
+    world: World, coordinator_client: Client, amendment: Amendment
+) -> None:
+    response = coordinator_client.post(
+        page(amendment),
+        {"version": amendment.version, "record_version": 1, "reason": "The number was theirs"},
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "The number was theirs" in body
+    assert 'id="id_decision_error"' in body and "This field is required." in body
+    amendment.refresh_from_db()
+    assert amendment.status == Amendment.Status.OPEN
+
+
+def test_a_decision_met_by_anothers_save_keeps_its_reason_at_the_versions_now(
+    world: World, coordinator_client: Client, amendment: Amendment
+) -> None:
+    Person.objects.filter(pk=world.person.pk).update(version=5)  # someone edited the record
+    Amendment.objects.filter(pk=amendment.pk).update(version=2)  # and touched the request
+    response = coordinator_client.post(
+        page(amendment),
+        {
+            "version": 1,
+            "record_version": 1,
+            "decision": "deny",
+            "reason": "Our records show the number was theirs in 2024",
+        },
+    )
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert STALE_MESSAGE in body
+    assert "Our records show the number was theirs in 2024" in body
+    assert re.search(r"<input[^>]*value=\"deny\"[^>]*checked", body)
+    assert 'name="record_version" value="5"' in body
+    assert 'name="version" value="2"' in body
+    # Sent again as the page now has it, the decision is saved over the change.
+    again = coordinator_client.post(
+        page(amendment),
+        {
+            "version": 2,
+            "record_version": 5,
+            "decision": "deny",
+            "reason": "Our records show the number was theirs in 2024",
+        },
+    )
+    assert again.status_code == 302
+    amendment.refresh_from_db()
+    assert amendment.status == Amendment.Status.DENIED
+
+
+def test_an_extension_met_by_anothers_save_keeps_its_reasons_and_its_token(
+    world: World, coordinator_client: Client, amendment: Amendment
+) -> None:
+    Amendment.objects.filter(pk=amendment.pk).update(version=amendment.version + 1)
+    token = new_token()
+    response = coordinator_client.post(
+        page(amendment),
+        {
+            "version": amendment.version,
+            "extension_reason": "Waiting on the hospital's records",
+            FIELD: token,
+        },
+    )
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Waiting on the hospital&#x27;s records" in body
+    assert f'value="{token}"' in body
+    assert f'name="version" value="{amendment.version + 1}"' in body
+
+
+def test_a_statement_of_disagreement_met_by_anothers_save_is_kept(
+    world: World, coordinator_client: Client, amendment: Amendment, coordinator: User
+) -> None:
+    denied = coordinator_client.post(
+        page(amendment),
+        {"version": 1, "record_version": 1, "decision": "deny", "reason": "It was theirs"},
+    )
+    assert denied.status_code == 302
+    amendment.refresh_from_db()
+    Amendment.objects.filter(pk=amendment.pk).update(version=amendment.version + 1)
+    response = coordinator_client.post(
+        page(amendment),
+        {"version": amendment.version, "disagreement": "I never had that phone"},
+    )
+    assert response.status_code == 409
+    assert "I never had that phone" in response.content.decode()
