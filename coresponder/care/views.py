@@ -25,7 +25,7 @@ from coresponder.care.forms import (
     StepDoneForm,
     StepForm,
 )
-from coresponder.care.models import CarePlan
+from coresponder.care.models import CarePlan, FollowUp
 from coresponder.care.reading import (
     access_care_plan,
     access_follow_up,
@@ -45,6 +45,7 @@ from coresponder.programs.form_tokens import Kind
 from coresponder.programs.models import Program
 
 STALE_MESSAGE = "Changed by someone else — review and retry."
+ALREADY_SO = "That was saved already; nothing changed."
 Forms = dict[str, forms.Form]
 
 
@@ -238,11 +239,13 @@ def _submit(
     done: str,
     current_version: Callable[[], int] | None = None,
     kind: str | None = None,
+    stands: Callable[[dict[str, Any]], bool] | None = None,
 ) -> HttpResponse:
     """Validate, write through the action, and redirect; or show the form again as typed.
 
     A create form names its `kind`: sent again with the same form token, it shows
-    the plan it was saved on rather than adding a second one.
+    the plan it was saved on rather than adding a second one. An edit refused as stale
+    whose change already `stands` (a double tap, Back and send) lands on the plan as saved.
     """
     if kind is not None:
         earlier = form_tokens.already_saved(request, kind)
@@ -266,6 +269,9 @@ def _submit(
     except StaleVersion:
         if current_version is None:
             raise
+        if stands is not None and stands(form.cleaned_data):
+            messages.info(request, ALREADY_SO)
+            return redirect("care-plan", plan_id=plan.pk)
         return _plan_page(request, plan, access, {key: _stale(form, current_version())}, status=409)
 
 
@@ -302,6 +308,7 @@ def goal_status(request: HttpRequest, goal_id: int) -> HttpResponse:
         ),
         "Goal updated.",
         lambda: type(goal).objects.get(pk=goal.pk).version,
+        stands=lambda data: type(goal).objects.get(pk=goal.pk).status == data["status"],
     )
 
 
@@ -338,6 +345,10 @@ def step_done(request: HttpRequest, step_id: int) -> HttpResponse:
         ),
         "Step updated.",
         lambda: type(step).objects.get(pk=step.pk).version,
+        # The button says what the step was when drawn: a second press asks the same again.
+        stands=lambda data: (
+            (type(step).objects.get(pk=step.pk).done_at is not None) == bool(data["done"])
+        ),
     )
 
 
@@ -376,6 +387,7 @@ def follow_up_done(request: HttpRequest, follow_up_id: int) -> HttpResponse:
         ),
         "Follow-up marked done.",
         lambda: type(follow_up).objects.get(pk=follow_up.pk).version,
+        stands=lambda data: _follow_up_stands(follow_up.pk, data["outcome"]),
     )
 
 
@@ -395,4 +407,17 @@ def plan_status(request: HttpRequest, plan_id: int) -> HttpResponse:
         ),
         "Care plan updated.",
         lambda: CarePlan.objects.get(pk=plan.pk).version,
+        stands=lambda data: _plan_stands(plan.pk, data["status"], data["note"]),
     )
+
+
+def _follow_up_stands(follow_up_id: int, outcome: str) -> bool:
+    """Whether the follow-up is done with this outcome already."""
+    now = FollowUp.objects.get(pk=follow_up_id)
+    return now.done_at is not None and now.outcome == outcome.strip()
+
+
+def _plan_stands(plan_id: int, status: str, note: str) -> bool:
+    """Whether the plan has this status and note already."""
+    now = CarePlan.objects.get(pk=plan_id)
+    return now.status == status and now.note == note.strip()
