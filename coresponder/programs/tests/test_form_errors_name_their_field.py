@@ -1,0 +1,146 @@
+"""Every form sent back with a mistake: the page says what is wrong beside the field, in a
+way a screen reader finds from the field (each invalid control names its message; radio
+groups name it on their fieldset), and keeps what was typed in the other fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from coresponder.domain.vocabulary import Role
+from coresponder.outreach.models import OutreachTask
+from coresponder.people.models import Amendment
+from coresponder.privacy.tests.world import World, build_world, reader
+from coresponder.programs.models import Program, User
+from coresponder.programs.tests.form_checks import assert_errors_described, error_problems
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(pad: Program) -> World:
+    return build_world(pad)
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def assert_sent_back(response: Any, *typed: str) -> None:
+    """Refused with each problem tied to its field, and each of `typed` still on the form."""
+    assert response.status_code == 422, response.content.decode()[:500]
+    assert_errors_described(response)
+    body = response.content.decode()
+    for text in typed:
+        assert text in body, text
+
+
+def test_the_checker_finds_a_message_no_field_names() -> None:
+    loose = (
+        '<input name="a" aria-invalid="true" aria-describedby="id_a_error">'
+        '<span class="usa-error-message" id="a-error">Wrong</span>'
+    )
+    assert len(error_problems(loose)) == 3
+    tied = (
+        '<fieldset aria-describedby="id_r_error"><span class="usa-error-message" '
+        'id="id_r_error">Choose one</span><input type="radio" name="r" aria-invalid="true">'
+        "</fieldset>"
+    )
+    assert error_problems(tied) == []
+
+
+def test_a_visit_and_a_closing_with_no_choice_name_the_group_that_wants_one(
+    world: World, coordinator: User
+) -> None:
+    task = OutreachTask.objects.get()
+    OutreachTask.objects.filter(pk=task.pk).update(status="open")
+    client = signed_in(coordinator)
+    url = f"/programs/pad/outreach/{task.pk}/"
+    assert_sent_back(client.post(url, {"note": "Knocked twice, dog barking"}), "dog barking")
+    closed = client.post(f"{url}close", {"close-note": "Moved to Ohio", "close-version": 1})
+    assert_sent_back(closed, "Moved to Ohio")
+
+
+def test_an_encounter_with_no_kind_names_the_group_that_wants_one(
+    world: World, pad: Program
+) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    response = signed_in(clinician).post(
+        "/programs/pad/encounters/new/", {"clinical_note": "Calm, asked for water"}
+    )
+    assert_sent_back(response, "Calm, asked for water")
+
+
+def test_break_glass_and_a_legal_hold_tie_each_message_to_its_field(
+    world: World, coordinator: User, admin: User
+) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    opened = signed_in(clinician).post(
+        "/break-glass/", {"person_id": "twelve", "reason": "Unconscious in the ER now"}
+    )
+    assert_sent_back(opened, "Unconscious in the ER now")
+    held = signed_in(admin).post("/programs/pad/legal-holds/", {"person_id": "x"})
+    assert_sent_back(held)
+    assert 'id="id_person_id_helptext"' in held.content.decode()
+
+
+def test_an_amendment_request_and_decision_tie_each_message_to_its_field(
+    world: World, coordinator: User
+) -> None:
+    client = signed_in(coordinator)
+    asked = client.post(
+        f"/people/{world.person.pk}/amendments/new/", {"statement": "My phone changed"}
+    )
+    assert_sent_back(asked, "My phone changed")
+    made = client.post(
+        f"/people/{world.person.pk}/amendments/new/",
+        {"target": "person::phone", "proposed_value": "215-555-0199", "received_on": "2025-01-02"},
+    )
+    assert made.status_code == 302
+    amendment = Amendment.objects.get()
+    url = f"/people/amendments/{amendment.pk}/"
+    decided = client.post(
+        url, {"version": amendment.version, "record_version": 1, "reason": "Not theirs"}
+    )
+    assert_sent_back(decided, "Not theirs")
+    extended = client.post(url, {"version": amendment.version, "extension_reason": ""})
+    assert_sent_back(extended)
+
+
+def test_an_import_without_a_file_names_the_file_field(world: World, coordinator: User) -> None:
+    client = signed_in(coordinator)
+    assert_sent_back(client.post("/intake/import/pad/", {"source": "ems"}))
+    assert_sent_back(client.post("/programs/pad/nemsis/", {}))
+    unreadable = SimpleUploadedFile("calls.csv", b"\xff\xfe\x00garbage", content_type="text/csv")
+    assert_sent_back(client.post("/intake/import/pad/", {"file": unreadable}))
+
+
+@pytest.mark.parametrize(
+    ("who", "url", "data", "typed"),
+    [
+        ("coordinator", "/people/{person}/edit/", {"given_name": "", "address": "9 Elm St"}, []),
+        ("coordinator", "/people/{person}/consents/new/", {"purpose": "Housing help"}, []),
+        ("coordinator", "/programs/pad/referrals/new/officer_intervention/", {}, []),
+        ("coordinator", "/programs/pad/teams/shifts/new", {"name": "Late watch"}, []),
+        ("admin", "/admin-users/new", {"username": "newhire", "display_name": "Nia Hire"}, []),
+        ("anonymous", "/help/pad", {"given_name": "", "address": "5 Oak Ave"}, []),
+    ],
+)
+def test_the_other_create_forms_tie_each_message_to_its_field(
+    world: World,
+    coordinator: User,
+    admin: User,
+    who: str,
+    url: str,
+    data: dict[str, str],
+    typed: list[str],
+) -> None:
+    client = {"coordinator": signed_in(coordinator), "admin": signed_in(admin)}.get(who, Client())
+    response = client.post(url.format(person=world.person.pk), data)
+    kept = [value for value in data.values() if value]
+    assert_sent_back(response, *kept, *typed)
