@@ -109,6 +109,10 @@ def checklist_page(request: HttpRequest, slug: str, task_id: int) -> HttpRespons
         )
     except StaleVersion:
         task.refresh_from_db()
+        if all(task.checklist.get(key) == value for key, value in form.values().items()):
+            # Sent twice (a double tap, Back and save): the first sending saved it.
+            messages.info(request, "The checklist was saved already; nothing changed.")
+            return redirect("outreach-task", slug=program.slug, task_id=task.pk)
         fresh = request.POST.copy()
         fresh["version"] = str(task.version)
         form = ChecklistForm(checklist, task.checklist, fresh)

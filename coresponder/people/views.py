@@ -207,6 +207,11 @@ def _merged_with_theirs(request: HttpRequest, form: PersonForm, person: Any) -> 
     return _StaleEdit(form=PersonForm(data), taken=taken, both=both)
 
 
+def _stands(form: PersonForm, person: Any) -> bool:
+    """Whether the record already reads as the form was sent."""
+    return form.typed_text() == {name: as_text(getattr(person, name)) for name in EDITED}
+
+
 def _field_said(form: PersonForm, name: str, value: str) -> str:
     """A stored value as the form's field shows it: a choice by its label, none as such."""
     field = form.fields[name]
@@ -229,9 +234,13 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
             try:
                 update_person(actor_for(request), access, form.changes(), version)
             except StaleVersion:
+                person.refresh_from_db()
+                if _stands(form, person):
+                    # Sent twice (a double tap, Back and save): the first sending saved it.
+                    messages.success(request, "Saved.")
+                    return redirect("person-detail", person_id=person.pk)
                 # Keep what the user changed; take the other save's changes where the user
                 # left a field as it was; name where both changed the same field.
-                person.refresh_from_db()
                 stale = _merged_with_theirs(request, form, person)
                 form = stale.form
             except Forbidden as exc:

@@ -330,8 +330,12 @@ def quarterly_page(request: HttpRequest, slug: str, year: int, quarter: int) -> 
             form.cleaned_data["version"],
         )
     except StaleVersion:
-        # Keep what was typed; take the current version so a second save is deliberate.
         current = narrative_of(program, year, quarter)
+        if all(getattr(current, name) == text for name, text in vars(form.texts()).items()):
+            # Sent twice (a double tap, Back and save): the first sending saved it.
+            messages.success(request, f"Narrative for Q{quarter} {year} saved.")
+            return redirect("reports-quarterly", slug=program.slug, year=year, quarter=quarter)
+        # Keep what was typed; take the current version so a second save is deliberate.
         fresh = request.POST.copy()
         fresh["version"] = str(current.version)
         form = NarrativeForm(fresh)

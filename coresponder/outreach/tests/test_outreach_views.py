@@ -205,6 +205,21 @@ def test_a_stale_checklist_is_refused_keeping_what_was_typed(qrt: Program) -> No
     assert 'value="call me"' in text
 
 
+def test_a_checklist_sent_twice_is_saved_once_and_the_second_says_so(qrt: Program) -> None:
+    task = task_for(qrt, "Twice")
+    client = signed_in(staff(qrt, Role.PEER_SPECIALIST))
+    client.post(task_url(task), visit(task, "declined"))
+    task.refresh_from_db()
+    sent = {"version": str(task.version), "checklist_consent_status": "declined"}
+    assert client.post(f"{task_url(task)}checklist", sent).status_code == 302
+    client.get(task_url(task))
+    again = client.post(f"{task_url(task)}checklist", sent, follow=True)
+    assert again.redirect_chain == [(task_url(task), 302)]
+    text = again.content.decode()
+    assert "The checklist was saved already; nothing changed." in text
+    assert "Changed by someone else" not in text
+
+
 def test_a_checklist_sent_after_another_closed_the_case_says_so_and_shows_what_was_typed(
     qrt: Program,
 ) -> None:

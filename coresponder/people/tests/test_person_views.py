@@ -141,6 +141,21 @@ def test_a_stale_edit_says_so_and_keeps_what_was_typed(world: Any) -> None:
     assert world.person.address == "9 Somerset St"
 
 
+def test_an_edit_sent_twice_is_saved_once_and_the_second_says_saved(world: Any) -> None:
+    officer = reader(world, Role.OFFICER)
+    client = signed_in(officer)
+    url = f"/people/{world.person.pk}/edit/"
+    sent = edit_form(world.person, phone="215-555-0001")
+    assert client.post(url, sent).status_code == 302
+    client.get(f"/people/{world.person.pk}/")  # the first answer read, as a browser does
+    again = client.post(url, sent, follow=True)  # a double tap, or Back and Save
+    assert again.redirect_chain == [(f"/people/{world.person.pk}/", 302)]
+    html = again.content.decode()
+    assert "Saved." in html and "Changed by someone else" not in html
+    world.person.refresh_from_db()
+    assert (world.person.phone, world.person.version) == ("215-555-0001", 2)
+
+
 def opened(client: Client, url: str) -> dict[str, str]:
     """The edit form's fields as the page opens them, hidden ones included."""
     return opened_from(client.get(url).content.decode())

@@ -518,6 +518,20 @@ def test_a_stale_narrative_edit_is_refused_and_keeps_the_typed_text(quarter: Pro
         save_narrative(actor, quarter, 2026, 3, NarrativeInput(highlights="Blind"), 0)
 
 
+def test_a_narrative_sent_twice_is_saved_once_and_the_second_says_saved(
+    quarter: Program,
+) -> None:
+    client = signed_in(member(quarter, Role.COORDINATOR))
+    url = f"/programs/{quarter.slug}/exports/quarterly/2026/3/"
+    sent = {"highlights": "Twelve referrals.", "version": "0"}
+    assert client.post(url, sent).status_code == 302
+    client.get(url)
+    again = client.post(url, sent, follow=True)
+    assert again.redirect_chain == [(url, 302)]
+    assert "Narrative for Q3 2026 saved." in again.content.decode()
+    assert QuarterlyNarrative.objects.get().version == 1
+
+
 @pytest.mark.parametrize("role", [Role.ANALYST, Role.OFFICER, Role.CLINICIAN, Role.ADMIN])
 def test_only_coordinators_write_the_narrative(quarter: Program, role: Role) -> None:
     user = member(quarter, role)
