@@ -1192,6 +1192,11 @@ def unmerge(actor: Actor, merge: Merge) -> tuple[Person, Person]:
         raise ActionError("This merge was undone already.", {"merge": ["already undone"]})
     _require_decider(actor, merge.kept_id, merge.kept_id)
     with transaction.atomic():
+        # Held until this undo commits: a second press sent at once waits here, then finds
+        # the merge undone rather than putting its rows back a second time.
+        undone = Merge.objects.select_for_update().filter(pk=merge.pk).values_list("undone_at")
+        if list(undone) != [(None,)]:
+            raise ActionError("This merge was undone already.", {"merge": ["already undone"]})
         keep = Person.objects.select_for_update().get(pk=merge.kept_id)
         other = Person.objects.select_for_update().get(pk=merge.merged_id)
         _unlearn_deaths(actor, keep, other, merge)

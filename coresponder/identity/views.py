@@ -283,7 +283,11 @@ def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
     try:
         keep, other = unmerge(actor_for(request), merge)
     except ActionError as exc:
-        messages.error(request, str(exc))
+        if "merge" in exc.errors:
+            # Pressed twice, or undone by another coordinator: it stands undone.
+            messages.info(request, str(exc))
+        else:
+            messages.error(request, str(exc))
     else:
         messages.success(request, f"Merge undone: {keep} and {other} are separate again.")
     return redirect("people-match-review")

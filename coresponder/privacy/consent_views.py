@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import ActionError, Forbidden, NotVisible
+from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import REDISCLOSURE_NOTICE, RecordType
@@ -123,8 +123,15 @@ def consent_revoke(request: HttpRequest, person_id: int, consent_id: int) -> Htt
         return render(request, "privacy/consent_revoke.html", context)
     try:
         revoke_consent(actor_for(request), access, consent)
-    except ActionError as exc:
-        messages.error(request, str(exc))
+    except (ActionError, StaleVersion) as exc:
+        consent.refresh_from_db()
+        if consent.revoked_at is not None:
+            # Pressed twice (two at once meet as a stale version), or revoked by someone else.
+            messages.info(request, "This consent is revoked: nothing more is disclosed under it.")
+        elif isinstance(exc, ActionError):
+            messages.error(request, str(exc))
+        else:
+            messages.error(request, "Someone changed this consent meanwhile: try again.")
     else:
         messages.success(request, "Consent revoked: nothing more is disclosed under it.")
     return redirect("consent-new", person_id=person_id)
@@ -190,8 +197,11 @@ def break_glass_review_list(request: HttpRequest) -> HttpResponse:
             raise Http404("No such opening")
         try:
             review_break_glass(actor_for(request), glass, request.POST.get("note", ""))
-        except ActionError as exc:
-            messages.error(request, str(exc))
+        except (ActionError, StaleVersion):
+            # Pressed twice (two at once meet as a stale version), or reviewed by another.
+            glass.refresh_from_db()
+            by = f" by {glass.reviewed_by}" if glass.reviewed_by else ""
+            messages.info(request, f"This opening was reviewed already{by}.")
         else:
             messages.success(request, "Marked reviewed.")
         return redirect("break-glass-reviews")

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from coresponder.care.models import CarePlan
 from coresponder.conftest import member_of
 from coresponder.core.audit import SYSTEM, Actor
-from coresponder.core.errors import Forbidden, NotVisible
+from coresponder.core.errors import ActionError, Forbidden, NotVisible
 from coresponder.core.models import AuditEvent
 from coresponder.domain.linkage import DEFAULT_PARAMS
 from coresponder.domain.vocabulary import Role
@@ -503,6 +503,23 @@ def test_a_merge_recorded_before_care_plans_had_their_own_app_is_undone(
 
     plan.refresh_from_db()
     assert plan.person_id == hospital.pk
+
+
+def test_an_undo_pressed_twice_at_once_puts_the_rows_back_once(
+    smiths: tuple[Person, Person], pad: Program, coordinator: User
+) -> None:
+    ems, hospital = smiths
+    Collateral.objects.create(person=hospital, relationship="sister", name="Jo")
+    actor = Actor(user=coordinator, where="test")
+    merge = merge_people(actor, ems, hospital, {"rows": []})
+    # Both presses read the merge before either undid it, as two requests sent at once do.
+    first, second = Merge.objects.get(pk=merge.pk), Merge.objects.get(pk=merge.pk)
+    unmerge(actor, first)
+    with pytest.raises(ActionError, match="undone already"):
+        unmerge(actor, second)
+    assert Participation.objects.filter(person=hospital).count() == 1
+    assert Collateral.objects.filter(person=hospital).count() == 1
+    assert AuditEvent.objects.filter(action="unmerge", detail__merged=hospital.pk).count() == 1
 
 
 def test_a_merge_keeps_the_earlier_first_seen_of_a_shared_program(

@@ -100,10 +100,16 @@ def release_hold(request: HttpRequest, slug: str, hold_id: int) -> HttpResponse:
             timezone.now(),
             form.cleaned_data["version"],
         )
-    except StaleVersion:
-        messages.error(request, "Someone changed this hold since you opened the page; try again.")
-    except ActionError as exc:
-        messages.error(request, str(exc))
+    except (ActionError, StaleVersion) as exc:
+        hold.refresh_from_db()
+        if hold.released_at is not None:
+            # Pressed twice (two at once meet as a stale version), or released by another.
+            by = f" by {hold.released_by}" if hold.released_by else ""
+            messages.info(request, f"This hold was released already{by}: {hold.release_reason}")
+        elif isinstance(exc, ActionError):
+            messages.error(request, str(exc))
+        else:
+            messages.error(request, "Someone changed this hold meanwhile: try again.")
     else:
         messages.success(request, "Hold released: its records follow the program's rules again.")
     return redirect("legal-holds", slug=slug)
