@@ -144,3 +144,21 @@ def test_the_other_create_forms_tie_each_message_to_its_field(
     response = client.post(url.format(person=world.person.pk), data)
     kept = [value for value in data.values() if value]
     assert_sent_back(response, *kept, *typed)
+
+
+def test_a_form_sent_back_says_above_it_that_nothing_was_saved(
+    world: World, coordinator: User
+) -> None:
+    client = signed_in(coordinator)
+    url = f"/people/{world.person.pk}/edit/"
+    typed = {"given_name": "", "family_name": "Reyes", "address": "9 Elm St", "version": 1}
+    response = client.post(url, typed)
+    assert_sent_back(response, "9 Elm St")
+    body = response.content.decode()
+    summary = body.index("Not saved. Check the fields marked below; what you typed is kept.")
+    assert summary < body.index('name="given_name"')
+    # A page sent without what it must send to save safely (one older than the site) says
+    # so, rather than only failing.
+    unversioned = client.post(url, {**typed, "given_name": "Dana", "version": ""})
+    assert unversioned.status_code == 422
+    assert "This page is missing what it sends to save safely" in unversioned.content.decode()
