@@ -91,6 +91,24 @@ def test_a_wrong_code_is_refused_and_audited_as_a_failed_sign_in(
     assert (event.actor, event.detail) == (enrolled, {"username": "coordinator", "factor": "totp"})
 
 
+def test_a_refused_password_or_code_is_tied_to_the_fields_it_refuses(
+    enrolled: User, client: Client, clock: Clock
+) -> None:
+    refused = client.post(reverse("login"), {"username": "coordinator", "password": "wrong"})
+    html = refused.content.decode()
+    assert '<p class="usa-alert__text" id="refused">' in html
+    for field in ("username", "password"):
+        tag = re.search(rf'<input[^>]*name="{field}"[^>]*>', html)
+        assert tag is not None
+        assert 'aria-invalid="true" aria-describedby="refused"' in tag.group(0)
+    assert 'value="coordinator"' in html  # the user name typed is kept
+    give_password(client)
+    html = client.post(reverse("mfa"), {"code": wrong_code(SECRET, clock.now)}).content.decode()
+    code = re.search(r'<input[^>]*name="code"[^>]*>', html)
+    assert code is not None
+    assert 'aria-describedby="code-hint refused" aria-invalid="true"' in code.group(0)
+
+
 def test_a_code_already_used_is_refused_within_its_step(
     enrolled: User, client: Client, clock: Clock
 ) -> None:
