@@ -159,15 +159,20 @@ def _account_page(
     disable_form: DisableForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The account's page; `role_form`, sent back, stands in for the form it came from: the
+    row of the program it names when it changed a role there, else "Add to a program"."""
     roles = getattr(user, "roles", None)
     if roles is None:
         roles = list(
             user.memberships.filter(active=True).select_related("program").order_by("program")
         )
+    changed = _changed_row(role_form, roles)
     rows = [
         {
             "membership": m,
-            "form": RoleForm(
+            "form": _row_form(role_form, m)
+            if m == changed
+            else RoleForm(
                 initial={"program": m.program, "role": m.role, "version": m.version},
                 auto_id=f"id_m{m.pk}_%s",
             ),
@@ -178,7 +183,8 @@ def _account_page(
         "account": user,
         "role_label": label("role", user.role),
         "rows": rows,
-        "role_form": role_form or _add_form(roles, user),
+        "role_form": role_form if role_form is not None and changed is None else None,
+        "add_form": _add_form(roles, user, role_form if changed is None else None),
         "disable_form": disable_form or DisableForm(),
         "is_self": user.pk == request.user.pk,
         "zone": reader_zone(request.user),
@@ -186,10 +192,29 @@ def _account_page(
     return render(request, "programs/account.html", context, status=status)
 
 
-def _add_form(roles: list[Membership], user: User) -> RoleForm:
+def _changed_row(role_form: RoleForm | None, roles: list[Membership]) -> Membership | None:
+    """The role the sent-back form changed (it carries the version of a row), if any."""
+    if role_form is None or not str(role_form.data.get("version") or "").strip():
+        return None
+    program = str(role_form.data.get("program") or "")
+    return next((m for m in roles if str(m.program_id) == program), None)
+
+
+def _row_form(role_form: RoleForm | None, membership: Membership) -> RoleForm:
+    """A row's form sent back: what was chosen, its errors, and the role's version now."""
+    sent = role_form.data if role_form is not None else {}
+    data = {**sent, "version": str(membership.version)}
+    form = RoleForm(data, auto_id=f"id_m{membership.pk}_%s")
+    form.is_valid()
+    for error in role_form.non_field_errors() if role_form is not None else []:
+        form.add_error(None, error)
+    return form
+
+
+def _add_form(roles: list[Membership], user: User, sent: RoleForm | None = None) -> RoleForm:
     """ "Add to a program", offering only the programs the account is not in: a change of
     role in one it is in is made on that program's own row."""
-    form = RoleForm(initial={"role": user.role})
+    form = sent or RoleForm(initial={"role": user.role})
     program = form.fields["program"]
     if isinstance(program, forms.ModelChoiceField):
         program.queryset = Program.objects.exclude(pk__in=[m.program_id for m in roles]).order_by(
@@ -230,7 +255,14 @@ def account_role(request: HttpRequest, user_id: int) -> HttpResponse:
         if held is not None and held.role == role.value:
             messages.info(request, f"{user.username} is {label('role', role)} in it already.")
             return redirect("account", user_id=user.pk)
-        form.add_error(None, "Someone changed this role while you were looking: check it below.")
+        now = (
+            f"it is now {label('role', held.role)}"
+            if held is not None
+            else f"{user.username} is no longer in {program.name}"
+        )
+        form.add_error(
+            None, f"Someone changed this role while you were looking: {now}. Check it below."
+        )
         return _account_page(request, _target(user_id), role_form=form, status=409)
     messages.success(request, f"{user.username}: {label('role', role)} in {program.name}.")
     return redirect("account", user_id=user.pk)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -141,6 +143,34 @@ def test_adding_to_a_program_someone_else_gave_a_role_meanwhile_is_refused_not_o
     again = client.post(url, {"program": pco.pk, "role": "recovery_coach"})
     assert again.status_code == 302
     assert "in it already" in client.get(again["Location"]).content.decode()
+
+
+def test_a_role_change_met_by_anothers_is_sent_back_in_its_own_row_saying_what_it_is_now(
+    admin: User, officer: User, pad: Program
+) -> None:
+    client = signed_in(admin)
+    held = officer.memberships.get(program=pad)
+    seen = held.version
+    # Another administrator changes the officer's role in PAD while this page is open.
+    grant_role(SYSTEM, officer, pad, Role.COORDINATOR, expected_version=seen)
+
+    late = client.post(
+        reverse("account-role", args=[officer.pk]),
+        {"program": pad.pk, "role": "case_manager", "version": seen},
+    )
+
+    assert late.status_code == 409
+    html = late.content.decode()
+    assert (
+        "Someone changed this role while you were looking: it is now Program coordinator." in html
+    )
+    row = html[html.index(f'id="id_m{held.pk}_role"') - 2000 : html.index("Add to a program")]
+    assert re.search(r'<option value="case_manager" selected>', row), "the choice is kept"
+    assert f'name="version" value="{held.version + 1}"' in row
+    assert role_in(officer, pad) is Role.COORDINATOR
+    # The "Add to a program" form offers only programs the officer is not in.
+    added = html[html.index("Add to a program") :]
+    assert f'<option value="{pad.pk}"' not in added
 
 
 def test_adding_back_to_a_program_someone_left_gives_the_role_again(
