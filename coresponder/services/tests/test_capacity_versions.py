@@ -13,6 +13,7 @@ from coresponder.conftest import Clock, sign_in
 from coresponder.core.audit import Actor
 from coresponder.core.errors import StaleVersion
 from coresponder.programs.models import User
+from coresponder.programs.tests.form_checks import assert_errors_described
 from coresponder.services.actions import update_capacity
 from coresponder.services.models import Service, ServiceCapacity, ServiceOrganization
 
@@ -167,3 +168,16 @@ def test_the_action_checks_the_version_read_and_zero_means_none_was_read(
         with pytest.raises(StaleVersion):
             update_capacity(actor, shelter, 9, version=stale)
     assert stored(shelter) == (3, 30)
+
+
+def test_a_count_that_cannot_be_saved_names_its_field_for_screen_readers(
+    client: Client, provider: User, shelter: Service
+) -> None:
+    sign_in(client, provider)
+    seen = form_version(client.get(INBOX).content.decode(), shelter)
+    refused = client.post(
+        f"/services/{shelter.pk}/capacity/", sent(shelter, seen, available="-2", maximum="30")
+    )
+    assert refused.status_code == 422
+    assert_errors_described(refused)
+    assert f'name="s{shelter.pk}-maximum" value="30"' in refused.content.decode()

@@ -17,6 +17,7 @@ from coresponder.domain.directory import EARTH_MEAN_RADIUS_KM, great_circle_km
 from coresponder.domain.vocabulary import Role
 from coresponder.people.models import Participation, Person
 from coresponder.programs.models import Program, User
+from coresponder.programs.tests.form_checks import assert_errors_described
 from coresponder.services.models import (
     Location,
     Schedule,
@@ -450,6 +451,21 @@ def test_a_time_past_the_calendar_on_the_page_says_why(
 
     assert response.status_code == 422
     assert "Give a date between 1900 and 2200" in response.content.decode()
+
+
+def test_the_page_ties_each_problem_to_its_field_and_keeps_what_was_asked(
+    client: Client, coach: User, pco: Program
+) -> None:
+    client.force_login(coach)
+    query = {"near": "Brockton, MA", "radius": "far", "when": "at", "at_time": "23:59"}
+
+    response = client.get(f"/programs/{pco.slug}/services/", query)
+
+    assert response.status_code == 422
+    assert_errors_described(response)
+    html = response.content.decode()
+    assert "Choose a distance from the list." in html and "Give a date and a time" in html
+    assert 'value="Brockton, MA"' in html and 'value="23:59"' in html
 
 
 def test_the_page_flags_stale_capacity(
