@@ -1,6 +1,7 @@
 """What a service counts its free places in, as HSDS names a capacity's unit.
 
-A detox counts beds, a drop-in places, an outpatient clinic appointments, a group seats.
+A detox counts beds, a drop-in places, an outpatient clinic appointments, a group seats,
+housing navigation placements, a transport service rides.
 The unit is stored as its plural name (HSDS `unit.name`), which is also what people read;
 a directory import may bring another name, which reads as the directory gave it.
 """
@@ -13,6 +14,8 @@ UNITS: dict[str, str] = {
     "places": "place",
     "appointments": "appointment",
     "seats": "seat",
+    "placements": "placement",
+    "rides": "ride",
 }
 # A service that never said: "places" is true of every kind of service.
 DEFAULT_UNIT = "places"

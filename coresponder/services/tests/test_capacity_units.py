@@ -98,7 +98,9 @@ def test_a_unit_the_directory_gave_is_kept_and_offered(provider: User, drop_in: 
     assert again.unit == "cots"
     with pytest.raises(ActionError) as refused:
         update_capacity(Actor(provider), drop_in, 3, unit="hammocks")
-    assert refused.value.errors == {"unit": ["must be one of beds, places, appointments, seats"]}
+    assert refused.value.errors == {
+        "unit": ["must be one of beds, places, appointments, seats, placements, rides"]
+    }
 
 
 def test_the_api_sets_the_unit_and_refuses_one_not_offered(
