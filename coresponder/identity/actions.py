@@ -983,7 +983,15 @@ def settle_held_deaths(actor: Actor, overdose_id: int, *, but: Q | None = None) 
 
 def _drop_held_death(actor: Actor, candidate: MatchCandidate, why: dict[str, Any]) -> None:
     """The pair no longer holds a death: placed elsewhere, or moved to another pair."""
-    candidate.evidence = {k: v for k, v in candidate.evidence.items() if k != "death_reported"}
+    _hold_death(actor, candidate, None, why)
+
+
+def _hold_death(
+    actor: Actor, candidate: MatchCandidate, death: DeathReported | None, why: dict[str, Any]
+) -> None:
+    """The death the pair waits on with its decision (None: none now), audited on the pair."""
+    evidence = {k: v for k, v in candidate.evidence.items() if k != "death_reported"}
+    candidate.evidence = evidence if death is None else {**evidence, "death_reported": death}
     save_tracked(candidate, actor.user)
     record_event(
         actor,
@@ -1060,17 +1068,7 @@ def _put_held_deaths_back(actor: Actor, merge: Merge) -> None:
         )
         if left is None or death_reported(left.evidence) is not None:
             continue
-        left.evidence = {**left.evidence, "death_reported": move["death"]}
-        save_tracked(left, actor.user)
-        record_event(
-            actor,
-            "change",
-            obj=left,
-            object_type=AUDIT_TYPES[MatchCandidate],
-            person_id=left.person_a_id,
-            fields=["identity"],
-            detail={"death_held": True, "why": "merge undone"},
-        )
+        _hold_death(actor, left, move["death"], {"death_held": True, "why": "merge undone"})
 
 
 def _learn_deaths_held_for(
