@@ -236,7 +236,9 @@ def list_referrals(
         referrals = referrals.filter(status=code)
     rows: Any = referrals
     if code and is_part2_status(code, part2_program=True):
-        rows = [r for r in referrals if reader.status(r).get("status") == r.status]
+        matching = list(referrals)
+        reader.read_people(matching)
+        rows = [r for r in matching if reader.status(r).get("status") == r.status]
     page_obj = Paginator(rows, PAGE_SIZE).get_page(page)
     # What the page shows is what it discloses: a fresh reader for the rows on it.
     reader = StatusReader(request.user)

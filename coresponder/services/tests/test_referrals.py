@@ -844,3 +844,23 @@ def test_the_provider_inbox_costs_the_same_queries_for_more_referrals(
         page = client.get("/services/inbox/").content.decode()
     assert page.count("Pat5 Ortiz") == 1
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("role", [Role.CLINICIAN, Role.OFFICER])
+def test_the_referral_list_filtered_by_a_treatment_status_costs_the_same_queries_for_more_people(
+    world: World, api_client_for: Any, role: Role
+) -> None:
+    """Filtering by a Part 2 status decides every matching row before the page is cut; it
+    does so for all of them at once, not person by person."""
+    client = api_client_for(reader(world, role))
+    referrals_of_new_people(world, 2)
+    url = "/api/v1/service-referrals?status=in-progress"
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        first = client.get(url).json()
+    referrals_of_new_people(world, 6)
+    with CaptureQueriesContext(connection) as many:
+        listed = client.get(url).json()
+    # No one here consented to share their treatment, so no row is listed, at any size.
+    assert first["count"] == listed["count"] == 0
+    assert len(many) == len(few)
