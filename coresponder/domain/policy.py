@@ -191,6 +191,12 @@ def merge_reads(tables: Iterable[Mapping[FieldGroup, Access]]) -> dict[FieldGrou
     return merged
 
 
+def opened_by_consent(role: Role) -> frozenset[FieldGroup]:
+    """What a consent naming a reader of this role opens to them: nothing for a prosecutor,
+    an analyst or an administrator, whatever the consent says."""
+    return frozenset(g for g, access in POLICY[role].read.items() if access is Access.CONSENT)
+
+
 def may_write(role: Role, record: RecordType) -> bool:
     return record in POLICY[role].write
 

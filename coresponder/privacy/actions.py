@@ -23,7 +23,10 @@ from coresponder.domain.policy import (
     FieldGroup,
     GroupVisibility,
     RecordType,
+    opened_by_consent,
 )
+from coresponder.domain.vocabulary import Role
+from coresponder.domain.vocabulary import label as label_of
 from coresponder.import_limits import max_cell_chars
 from coresponder.people.models import Person
 from coresponder.privacy.access import (
@@ -43,7 +46,7 @@ from coresponder.privacy.token_values import (
     new_token_value,
 )
 from coresponder.programs.local_time import zone_of
-from coresponder.programs.models import Organization, Program, User
+from coresponder.programs.models import Membership, Organization, Program, User
 
 
 def issue_api_token(actor: Actor, user: User, label: str = "", days: int = TOKEN_DAYS) -> str:
@@ -376,6 +379,40 @@ def _checked_recipients(
                 problems.append(f"no user {wanted!r} works in this person's programs{where}")
         checked.append(named)
     return checked, problems
+
+
+# Part 2 records may never be used to investigate or prosecute: no consent opens anything
+# to a prosecutor's office, whatever role its staff hold.
+NEVER_OPENED_KINDS = frozenset({"prosecutor"})
+
+
+def consent_opens_nothing_to(recipients: Sequence[Mapping[str, str]]) -> list[str]:
+    """The recipients, in words, to whom a consent can open nothing here: a prosecutor's
+    office, a role that never reads by consent (prosecutor, analyst, administrator), or a user
+    whose every role is one. The consent is kept as signed; whoever records it is told."""
+    named: list[str] = []
+    for recipient in recipients:
+        for key, value in recipient.items():
+            if key == "kind" and value in NEVER_OPENED_KINDS:
+                named.append(label_of("organization_kind", value))
+            elif key == "role" and value in {r.value for r in Role}:
+                if not opened_by_consent(Role(value)):
+                    named.append(label_of("role", value))
+            elif key == "organization":
+                office = Organization.objects.filter(
+                    slug=value, kind__in=NEVER_OPENED_KINDS
+                ).first()
+                if office is not None:
+                    named.append(office.name)
+            elif key == "user":
+                roles = set(
+                    Membership.objects.filter(
+                        user__username__iexact=value, active=True
+                    ).values_list("role", flat=True)
+                )
+                if roles and not any(opened_by_consent(Role(r)) for r in roles):
+                    named.append(value)
+    return named
 
 
 def record_consent(actor: Actor, access: PersonAccess, data: ConsentInput) -> Consent:

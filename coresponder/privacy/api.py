@@ -21,6 +21,7 @@ from coresponder.privacy.access import (
 )
 from coresponder.privacy.actions import (
     ConsentInput,
+    consent_opens_nothing_to,
     open_break_glass,
     read_disclosures,
     record_break_glass_list_read,
@@ -78,6 +79,11 @@ class ConsentOut(Schema):
     signature_method: str
     revoked_at: dt.datetime | None
     version: int
+    opens_nothing_to: list[str] = Field(
+        default_factory=list,
+        description="Recipients, in words, to whom no consent opens anything here "
+        "(a prosecutor's office, prosecutors, analysts, administrators)",
+    )
 
 
 class DisclosureOut(Schema):
@@ -142,6 +148,7 @@ def _consent_out(consent: Consent) -> dict[str, Any]:
         "signature_method": consent.signature_method,
         "revoked_at": consent.revoked_at,
         "version": consent.version,
+        "opens_nothing_to": consent_opens_nothing_to(consent.recipients),
     }
 
 

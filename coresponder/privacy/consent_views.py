@@ -27,6 +27,7 @@ from coresponder.privacy.access import (
     role_grants,
 )
 from coresponder.privacy.actions import (
+    consent_opens_nothing_to,
     consent_zone,
     open_break_glass,
     read_disclosures,
@@ -42,6 +43,14 @@ from coresponder.programs.local_time import reader_zone
 
 # A resubmitted break-glass form opens nothing more: it shows the record already opened.
 OPENED_ALREADY = "You opened this record already with that form; here it is."
+
+
+def opens_nothing_words(unopened: list[str]) -> str:
+    return (
+        f"This consent opens nothing to {', '.join(unopened)}: Coresponder never shows a "
+        "person's clinical detail or treatment records to prosecutors, analysts or "
+        "administrators, whatever a consent says. It is kept as signed."
+    )
 
 
 def _consent_access(request: HttpRequest, person_id: int) -> PersonAccess:
@@ -65,8 +74,11 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
         if form.is_valid():
 
             def save() -> HttpResponse:
-                record_consent(actor_for(request), access, form.consent_input())
+                consent = record_consent(actor_for(request), access, form.consent_input())
                 messages.success(request, "Consent recorded. It is listed under Consents on file.")
+                unopened = consent_opens_nothing_to(consent.recipients)
+                if unopened:
+                    messages.warning(request, opens_nothing_words(unopened))
                 return redirect(f"{reverse('consent-new', args=[person_id])}#on-file")
 
             try:
