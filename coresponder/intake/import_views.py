@@ -65,7 +65,7 @@ SOURCE_LABELS = labels_of("source")
 
 class UploadForm(FileUploadForm):
     file = forms.FileField(
-        label="File (CSV in UTF-8, or XLSX)",
+        label="File (CSV or XLSX)",
     )
     source = forms.ChoiceField(
         label="Who reported these overdoses",
@@ -192,6 +192,7 @@ def import_preview(request: HttpRequest, slug: str) -> HttpResponse:
             messages.error(request, "Choose the columns again.")
             return redirect("intake-import-map", slug=program.slug)
         context = _preview_context(request, program, state, preview, options)
+        context["notes"] = list(table.notes)
         context["failure"] = failure
         status = 422 if failure else 200
         return render(request, "intake/import_preview.html", context, status=status)

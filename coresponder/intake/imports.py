@@ -14,7 +14,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -68,6 +68,8 @@ class Table:
 
     headers: list[str]
     rows: list[tuple[int, list[Any]]]
+    # What reading decided that the user should check, said on the preview.
+    notes: tuple[str, ...] = ()
 
 
 def read_table(data: bytes, file_name: str) -> Table:
@@ -82,17 +84,34 @@ def read_table(data: bytes, file_name: str) -> Table:
     return read_csv(data)
 
 
+WINDOWS_1252_NOTE = (
+    "The file is not UTF-8, so it was read as Windows-1252 text, as Excel's “CSV (Comma "
+    "delimited)” saves it. Check that names with accents read right below; if they do not, "
+    "save the sheet as “CSV UTF-8” and upload it again."
+)
+
+
 def read_csv(data: bytes) -> Table:
-    """UTF-8 text, with or without a byte-order mark; comma or semicolon delimited."""
+    """UTF-8 text, with or without a byte-order mark; comma or semicolon delimited.
+
+    Excel on Windows saves "CSV (Comma delimited)" in Windows-1252, so Peña and O’Brien
+    arrive as bytes that are not UTF-8: such a file is read as Windows-1252, and the
+    preview says so.
+    """
+    notes: tuple[str, ...] = ()
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportRefused(
-            "The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."
-        ) from exc
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise ImportRefused(
+                "The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."
+            ) from exc
+        notes = (WINDOWS_1252_NOTE,)
     reader = import_limits.csv_rows(text, delimiter=_delimiter(text))
     try:
-        return _table(enumerate(reader, start=1))
+        return replace(_table(enumerate(reader, start=1)), notes=notes)
     except csv.Error as exc:
         raise ImportRefused(
             f"Row {reader.line_num} cannot be read as CSV ({exc}). Save the sheet as "

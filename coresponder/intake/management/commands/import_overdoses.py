@@ -37,7 +37,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("program", help="the program's slug")
-        parser.add_argument("path", help="a .csv (UTF-8) or .xlsx file")
+        parser.add_argument(
+            "path", help="a .csv (UTF-8, or Windows-1252 as Excel saves it) or .xlsx file"
+        )
         parser.add_argument("--user", required=True, help="who imports (must record referrals)")
         parser.add_argument(
             "--source",
@@ -102,6 +104,8 @@ class Command(BaseCommand):
             raise CommandError(f"{exc} Nothing was imported.") from exc
 
     def _print_mapping(self, options: ImportOptions, table: Table) -> None:
+        for note in table.notes:
+            self.stdout.write(note)
         self.stdout.write(f"{len(table.rows)} data rows. Columns used:")
         for target in TARGETS:
             header = options.mapping.get(target.name)

@@ -1,0 +1,74 @@
+"""Overdose files as Excel and Google Sheets save them: encodings, blank rows, local times."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from coresponder.core.audit import Actor
+from coresponder.intake.imports import (
+    ImportRefused,
+    commit_import,
+    options_for,
+    read_table,
+    suggest_mapping,
+)
+from coresponder.intake.tests.test_imports import (
+    HEADER,
+    mapping_form,
+    row,
+    signed_in,
+    upload,
+)
+from coresponder.people.models import Person
+from coresponder.programs.models import Program, User
+
+pytestmark = pytest.mark.django_db
+
+
+def windows_csv(rows: list[list[str]]) -> bytes:
+    """What Excel on Windows writes for "CSV (Comma delimited)": Windows-1252, CRLF."""
+    lines = [",".join(HEADER)] + [",".join(cells) for cells in rows]
+    return ("\r\n".join(lines) + "\r\n").encode("cp1252")
+
+
+def test_a_csv_saved_in_windows_1252_is_read_with_its_accents_and_curly_apostrophes(
+    pco: Program, importer: User
+) -> None:
+    data = windows_csv([row(1, **{"First Name": "José", "Last Name": "O’Brien"})])
+    table = read_table(data, "overdoses.csv")
+    assert any("Windows-1252" in note for note in table.notes)
+    options = options_for(pco, suggest_mapping(table.headers))
+    commit_import(Actor(user=importer, where="test"), pco, table, options, file_name="od.csv")
+    person = Person.objects.get()
+    assert (person.given_name, person.family_name) == ("José", "O’Brien")
+
+
+def test_the_preview_says_a_file_was_read_as_windows_1252(importer: User, var_dir: Path) -> None:
+    client = signed_in(importer)
+    upload(client, windows_csv([row(1, **{"Last Name": "Peña"})]))
+    client.post("/intake/import/pco/map/", mapping_form())
+    html = client.get("/intake/import/pco/preview/").content.decode()
+    assert "Windows-1252" in html
+    assert "Peña" in html
+
+
+def test_the_command_says_a_file_was_read_as_windows_1252(
+    pco: Program, importer: User, tmp_path: Path
+) -> None:
+    path = tmp_path / "od.csv"
+    path.write_bytes(windows_csv([row(1, **{"Last Name": "Peña"})]))
+    out = io.StringIO()
+    call_command("import_overdoses", "pco", str(path), "--user", "importer", stdout=out)
+    assert "Windows-1252" in out.getvalue()
+    assert Person.objects.get().family_name == "Peña"
+
+
+def test_a_file_neither_utf_8_nor_windows_1252_is_still_refused() -> None:
+    # 0x81 is neither UTF-8 on its own nor a character of Windows-1252.
+    data = ",".join(HEADER).encode() + b"\r\n\x81\r\n"
+    with pytest.raises(ImportRefused, match="not UTF-8"):
+        read_table(data, "od.csv")
