@@ -21,11 +21,13 @@ from django.views.decorators.http import require_http_methods
 from coresponder.core.audit import record_list_read
 from coresponder.core.forms import add_field_errors, style_uswds
 from coresponder.core.http import actor_for
+from coresponder.domain.clock import zone_words
 from coresponder.domain.vocabulary import labels_of
 from coresponder.intake.import_flow import FileUploadForm, ImportFlow, State, program_for_import
 from coresponder.intake.import_plan import RowPlan, count_plans
 from coresponder.intake.imports import (
     MAX_ROWS,
+    OFFSET_EXAMPLE,
     TARGETS,
     ImportOptions,
     ImportRefused,
@@ -223,7 +225,15 @@ def _preview_context(
         "shown_only": len(shown) < (len(bad) or len(preview.rows)),
         "may_commit": preview.ok,
         "summary": counts.sentence(joined_rows) if plans else "",
+        "times_note": _times_note(options, zone),
     }
+
+
+def _times_note(options: ImportOptions, zone: ZoneInfo) -> str:
+    """Which clock a time without an offset was read on: a wrong choice moves every row."""
+    if options.naive_times_in_program_timezone:
+        return f"Times without a UTC offset were read as {zone_words(zone.key)}."
+    return f"Times without a UTC offset are refused: each must give one, like {OFFSET_EXAMPLE}."
 
 
 def _names_shown(request: HttpRequest, program: Program, plans: list[RowPlan]) -> dict[int, str]:

@@ -18,6 +18,7 @@ from coresponder.intake.imports import (
 )
 from coresponder.intake.tests.test_imports import (
     HEADER,
+    csv_bytes,
     mapping_form,
     row,
     signed_in,
@@ -72,3 +73,25 @@ def test_a_file_neither_utf_8_nor_windows_1252_is_still_refused() -> None:
     data = ",".join(HEADER).encode() + b"\r\n\x81\r\n"
     with pytest.raises(ImportRefused, match="not UTF-8"):
         read_table(data, "od.csv")
+
+
+def test_the_preview_names_the_zone_times_without_an_offset_were_read_in(
+    importer: User, var_dir: Path
+) -> None:
+    client = signed_in(importer)
+    naive = [row(0, **{"Incident Date/Time": "3/4/2026 1:05 PM"})]
+    upload(client, csv_bytes(naive), naive_times_local="on")
+    client.post("/intake/import/pco/map/", mapping_form())
+    html = client.get("/intake/import/pco/preview/").content.decode()
+    assert "Times without a UTC offset were read as Eastern time" in html
+    assert "Wed 4 Mar 2026, 13:05 EST" in html
+
+
+def test_the_preview_says_times_without_an_offset_are_refused_when_not_read_locally(
+    importer: User, var_dir: Path
+) -> None:
+    client = signed_in(importer)
+    upload(client, csv_bytes([row(0)]))
+    client.post("/intake/import/pco/map/", mapping_form())
+    html = client.get("/intake/import/pco/preview/").content.decode()
+    assert "Times without a UTC offset are refused" in html
