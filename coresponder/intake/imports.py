@@ -214,7 +214,9 @@ def _table(numbered: Iterable[tuple[int, list[Any]]]) -> Table:
     for number, cells in numbered:
         _check_cells(number, cells, headers or [])
         if headers is None:
-            headers = _headers(cells)
+            # Blank rows above the column names (a sheet's spacing) are not the header.
+            if not all(_blank(cell) for cell in cells):
+                headers = _headers(cells)
             continue
         if all(_blank(cell) for cell in cells):
             continue

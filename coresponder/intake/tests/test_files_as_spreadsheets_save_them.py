@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
+from openpyxl import Workbook
 
 from coresponder.core.audit import Actor
 from coresponder.intake.imports import (
@@ -16,6 +18,7 @@ from coresponder.intake.imports import (
     read_table,
     suggest_mapping,
 )
+from coresponder.intake.models import Referral
 from coresponder.intake.tests.test_imports import (
     HEADER,
     csv_bytes,
@@ -95,3 +98,25 @@ def test_the_preview_says_times_without_an_offset_are_refused_when_not_read_loca
     client.post("/intake/import/pco/map/", mapping_form())
     html = client.get("/intake/import/pco/preview/").content.decode()
     assert "Times without a UTC offset are refused" in html
+
+
+def workbook(*rows: list[Any]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    for cells in rows:
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_sheet_whose_column_names_sit_below_blank_rows_is_read(
+    pco: Program, importer: User
+) -> None:
+    data = workbook([None], [None, None], HEADER, row(1), row(2))
+    table = read_table(data, "od.xlsx")
+    assert table.headers == HEADER
+    assert [number for number, _ in table.rows] == [4, 5]
+    options = options_for(pco, suggest_mapping(table.headers))
+    commit_import(Actor(user=importer, where="test"), pco, table, options, file_name="od.xlsx")
+    assert Referral.objects.count() == 2
