@@ -42,6 +42,13 @@ PART2 = "x_coresponder_part2_program"
 INSURANCE = "x_coresponder_insurance_accepted"
 PARTNER = "x_coresponder_partner_organization"
 LOCATION_TIMEZONE = "x_coresponder_timezone"
+# HSDS 3.0's schedule.timezone is a number, the UTC offset in hours; a zone with daylight
+# saving has two, so the zone's name travels beside it in this extension.
+SCHEDULE_TIMEZONE = LOCATION_TIMEZONE
+# Where a schedule names no zone and has no place: search reads it in this zone too.
+DEFAULT_TIMEZONE = "America/New_York"
+# UTC offsets in use on Earth, in hours.
+EARLIEST_OFFSET, LATEST_OFFSET = -12, 14
 TOP_LEVEL = (
     "organizations",
     "taxonomy_terms",
@@ -90,9 +97,15 @@ def _updated(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat()
 
 
-def export_directory() -> dict[str, Any]:
-    """The whole directory as HSDS 3.0 JSON, in a stable order (sorted by id)."""
+def export_directory(today: dt.date | None = None) -> dict[str, Any]:
+    """The whole directory as HSDS 3.0 JSON, in a stable order (sorted by id).
+
+    A schedule's `timezone` is the UTC offset in effect on `today` (by default the day of
+    the export in UTC) or, outside the schedule's valid period, on its nearest day.
+    """
+    day = today or dt.datetime.now(dt.UTC).date()
     units = _unit_ids(ServiceCapacity.objects.values_list("unit", flat=True))
+    zones = _service_zones()
     return {
         "hsds_version": HSDS_VERSION,
         "organizations": [
@@ -123,9 +136,9 @@ def export_directory() -> dict[str, Any]:
             )
         ],
         "schedules": [
-            _export_schedule(schedule)
+            _export_schedule(schedule, day, zones)
             for schedule in Schedule.objects.select_related(
-                "service", "service_at_location"
+                "service", "service_at_location__location"
             ).order_by("hsds_id")
         ],
     }
@@ -244,7 +257,42 @@ def _export_location(location: Location) -> dict[str, Any]:
     }
 
 
-def _export_schedule(schedule: Schedule) -> dict[str, Any]:
+def _service_zones() -> dict[int, str]:
+    """Each service's zone for its service-wide schedules: its first place's, by HSDS id."""
+    zones: dict[int, str] = {}
+    places = ServiceAtLocation.objects.order_by("hsds_id")
+    for service_id, zone_name in places.values_list("service_id", "location__timezone"):
+        zones.setdefault(service_id, zone_name)
+    return zones
+
+
+def _schedule_zone(schedule: Schedule, zones: dict[int, str]) -> str:
+    """The zone a schedule is read in: its own, its place's, its service's first place's."""
+    place = schedule.service_at_location
+    return (
+        schedule.timezone
+        or (place.location.timezone if place is not None else "")
+        or zones.get(schedule.service_id or 0, "")
+        or DEFAULT_TIMEZONE
+    )
+
+
+def _offset_hours(schedule: Schedule, zone_name: str, today: dt.date) -> int | float:
+    """The UTC offset, in hours, of the zone on the day of the valid period nearest `today`,
+    at the opening time (a zone's offset changes in the night)."""
+    day = today
+    if schedule.valid_to is not None and day > schedule.valid_to:
+        day = schedule.valid_to
+    if schedule.valid_from is not None and day < schedule.valid_from:
+        day = schedule.valid_from
+    at = dt.datetime.combine(day, schedule.opens_at or dt.time(12), tzinfo=ZoneInfo(zone_name))
+    offset = at.utcoffset() or dt.timedelta()
+    hours = offset.total_seconds() / 3600
+    return int(hours) if hours.is_integer() else hours
+
+
+def _export_schedule(schedule: Schedule, today: dt.date, zones: dict[int, str]) -> dict[str, Any]:
+    zone_name = _schedule_zone(schedule, zones)
     return {
         "id": schedule.hsds_id,
         "service_id": schedule.service.hsds_id if schedule.service else None,
@@ -257,8 +305,10 @@ def _export_schedule(schedule: Schedule) -> dict[str, Any]:
         "closes_at": _iso(schedule.closes_at),
         "valid_from": _iso(schedule.valid_from),
         "valid_to": _iso(schedule.valid_to),
-        "timezone": schedule.timezone,
+        "timezone": _offset_hours(schedule, zone_name, today),
         "description": schedule.description,
+        # Blank: read in its place's zone, as the offset above is.
+        SCHEDULE_TIMEZONE: schedule.timezone,
     }
 
 
@@ -393,6 +443,29 @@ def zone(*, required: bool) -> Parser:
     return parse
 
 
+def utc_offset_or_zone(value: Any) -> float | str:
+    """HSDS's UTC offset in hours (a number), or, as files that predate it give, a zone's name."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not EARLIEST_OFFSET <= value <= LATEST_OFFSET:
+            raise ValueError(
+                f"{value:g} is not a UTC offset in hours "
+                f"(from {EARLIEST_OFFSET} to +{LATEST_OFFSET})"
+            )
+        return float(value)
+    name: str = zone(required=False)(value)
+    return name
+
+
+def zone_of_offset(hours: float) -> str:
+    """The fixed-offset zone of a whole number of hours: -5 is "Etc/GMT+5" (POSIX signs)."""
+    if not hours.is_integer():
+        raise ValueError(
+            f"{hours:g} is not whole hours: give the zone's name in {SCHEDULE_TIMEZONE}"
+        )
+    whole = int(hours)
+    return "UTC" if whole == 0 else f"Etc/GMT{-whole:+d}"
+
+
 def byday(value: Any) -> str:
     days = text(_limit(Schedule, "byday"))(value)
     for part in filter(None, days.split(",")):
@@ -501,7 +574,8 @@ FIELDS: dict[str, dict[str, Parser]] = {
         "closes_at": time_of_day,
         "valid_from": date,
         "valid_to": date,
-        "timezone": zone(required=False),
+        "timezone": utc_offset_or_zone,
+        SCHEDULE_TIMEZONE: zone(required=False),
         "description": text(),
     },
 }
@@ -651,10 +725,28 @@ def _check_shapes(checker: _Checker, records: dict[str, list[Record]]) -> None:
         if len(addresses) > 1:
             checker.fail("location", location.id, "addresses", "at most one address is kept")
     for schedule in records["schedules"]:
+        _settle_schedule_zone(checker, schedule)
         values = schedule.values
         start, end = values.get("valid_from"), values.get("valid_to")
         if start and end and end < start:
             checker.fail("schedule", schedule.id, "valid_to", "is before valid_from")
+
+
+def _settle_schedule_zone(checker: _Checker, schedule: Record) -> None:
+    """The zone stored for a schedule: the name beside the offset when the file has that field
+    (our own exports: blank means its place's zone), else the offset as a fixed zone."""
+    values = schedule.values
+    if SCHEDULE_TIMEZONE in schedule.raw:
+        values["timezone"] = values.get(SCHEDULE_TIMEZONE) or ""
+        return
+    given = values.get("timezone")
+    if isinstance(given, float):
+        try:
+            values["timezone"] = zone_of_offset(given)
+        except ValueError as exc:
+            checker.fail("schedule", schedule.id, "timezone", str(exc))
+    elif given is None:
+        values["timezone"] = ""
 
 
 def _check_parent(checker: _Checker, child: Record, key: str, parent_id: str) -> None:

@@ -27,6 +27,7 @@ from coresponder.services.hsds import (
     LOCATION_TIMEZONE,
     PART2,
     PARTNER,
+    SCHEDULE_TIMEZONE,
     Counts,
     DirectoryImportFailed,
     Problem,
@@ -154,8 +155,9 @@ TABLES: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
             ("closes_at", "time"),
             ("valid_from", "date"),
             ("valid_to", "date"),
-            ("timezone", "string"),
+            ("timezone", "number"),
             ("description", "string"),
+            (SCHEDULE_TIMEZONE, "string"),
         ),
     ),
 )
