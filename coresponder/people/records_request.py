@@ -33,7 +33,7 @@ from coresponder.people.amendments import (
     value_text,
 )
 from coresponder.people.models import Amendment
-from coresponder.people.reading import DETAIL_VOCABULARIES, person_record
+from coresponder.people.reading import DETAIL_VOCABULARIES, detail_label, person_record
 from coresponder.people.timeline import person_timeline
 from coresponder.privacy.access import PersonAccess, access_person
 from coresponder.programs.labels import (
@@ -400,7 +400,8 @@ def _facts(entry: dict[str, Any], when: Any, districts: dict[str, str]) -> list[
             facts.append(("Answers", answers_said(entry["detail"]["instrument"], value)))
             continue
         said = _said(value, key, program, when, own.get(key))
-        facts.append((key.replace("_", " ").capitalize(), said))
+        # The labels the person's history page gives ("Dispatch priority"), not the keys.
+        facts.append((detail_label(key), said))
     return facts
 
 
@@ -414,6 +415,9 @@ def _said(value: Any, key: str, program: str, when: Any, vocabulary: str | None 
             return reached_label(value)
         if key == "offense":
             return offense_label(value)
+        if key == "closing_checklist":
+            # As the history page says it: the item, then its answer.
+            return f"{value['item']}: {value['answer']}"
         return ", ".join(
             f"{k.replace('_', ' ')}: {_said(v, k, program, when)}" for k, v in value.items()
         )

@@ -29,6 +29,7 @@ from coresponder.core.audit import SYSTEM, Actor
 from coresponder.core.models import AuditEvent
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import Role
+from coresponder.intake.models import Call
 from coresponder.people.models import Person
 from coresponder.privacy.access import access_person
 from coresponder.privacy.models import Disclosure
@@ -238,3 +239,43 @@ def test_the_readable_page_gives_a_care_plans_steps_and_follow_ups_with_what_cam
     assert "Call the shelter" in text
     assert "Has a bed from Monday" in text
     assert "Phone call follow-up" in text
+
+
+def test_the_person_reads_a_closing_checklist_and_a_911_call_in_the_words_of_their_history(
+    world: Any, tmp_path: Path
+) -> None:
+    # The history page read "Outcome of the referral: Accepted treatment" and "Dispatch
+    # priority"; the person's own copy read "item: Outcome of the referral, answer: …" and
+    # "Call priority", the record's keys rather than the words staff see.
+    task = world.person.outreach_tasks.get()
+    task.closed_at = timezone.now()
+    task.close_reason = "accepted_treatment"
+    task.checklist = {"outcome": "Accepted treatment", "contact_preference": "Text after 5pm"}
+    task.save()
+    referral = task.referral
+    Call.objects.create(
+        program=world.program,
+        referral=referral,
+        person=world.person,
+        received_at=referral.received_at,
+        call_type="welfare_check",
+        priority="2",
+        address="100 Kensington Ave",
+    )
+    client = sign_in(Client(), reader(world, Role.COORDINATOR), PASSWORD)
+
+    page = client.get(f"/people/{world.person.pk}/records-request/").content.decode()
+    pdf = client.get(f"/people/{world.person.pk}/records-request/", {"format": "pdf"})
+
+    (tmp_path / "request.pdf").write_bytes(pdf.content)
+    tool = shutil.which("pdftotext")
+    assert tool, "pdftotext is missing: run `make report-deps`"
+    printed = subprocess.run(  # noqa: S603 (a fixed tool on a file this test wrote)
+        [tool, str(tmp_path / "request.pdf"), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    for text in (page, " ".join(printed.split())):
+        assert "Outcome of the referral: Accepted treatment" in text
+        assert "How the person prefers to be contacted: Text after 5pm" in text
+        assert "item:" not in text and "answer:" not in text
+        assert "Dispatch priority" in text and "Call priority" not in text
+        assert "Street address" in text and "Call address" not in text
