@@ -252,3 +252,22 @@ def test_the_page_shows_why_an_extension_was_refused(world: World) -> None:
     assert refused.status_code == 422
     assert "already extended once" in refused.content.decode()
     assert extensions() == 0
+
+
+def test_the_day_an_extension_was_made_is_the_programs_day_not_utcs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 22:30 on 1 November in Longmont is 05:30 on 2 November in UTC: the request's page
+    # said it was extended on the 2nd, a day the coordinator had not yet seen.
+    late = dt.datetime(2026, 11, 2, 5, 30, tzinfo=dt.UTC)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: late)
+    load_programs(SYSTEM)
+    world = build_world(Program.objects.get(slug="core"))
+    amendment = a_request(world, dt.date(2026, 10, 1), extended_at=late, extension_reason=WHY)
+
+    page = signed_in(reader(world, Role.COORDINATOR)).get(f"/people/amendments/{amendment.pk}/")
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    extended = text[text.index("<dt>Extended on</dt>") :].split("</dd>", 1)[0]
+    assert "1 Nov" in extended and "2 Nov" not in extended
