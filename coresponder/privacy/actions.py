@@ -16,6 +16,7 @@ from coresponder.core.audit import Actor, record_event, record_list_read
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.models import AuditEvent
 from coresponder.core.tracked import save_tracked
+from coresponder.domain.clock import date_problem
 from coresponder.domain.consent import RELEASABLE, consent_problems
 from coresponder.domain.policy import (
     ACCOUNTING_YEARS,
@@ -419,19 +420,25 @@ def record_consent(actor: Actor, access: PersonAccess, data: ConsentInput) -> Co
     """A Part 2 consent with every element, or ActionError naming what is missing."""
     if not access.may_write(RecordType.CONSENT):
         raise Forbidden("Your role may not record consents.")
-    problems = consent_problems(asdict(data), now=timezone.now())
+    zone = consent_zone(access)
+    elements = asdict(data)
+    signed = data.signed_at
+    if isinstance(signed, dt.datetime) and timezone.is_aware(signed) and not date_problem(signed):
+        # The day it was signed is the program's day, whatever offset the time came with:
+        # 22:30 in Longmont, sent in UTC, is still signed on the day a consent runs through.
+        elements["signed_at"] = signed.astimezone(zone)
+    problems = consent_problems(elements, now=timezone.now())
     recipients = [dict(r) for r in data.recipients]
     if "recipients" not in problems:
         recipients, unknown = _checked_recipients(data.recipients, access.program_ids)
         if unknown:
             problems["recipients"] = unknown
     born = access.person.birth_date
-    signed = data.signed_at
     if (
         "signed_at" not in problems
         and born is not None
         and isinstance(signed, dt.datetime)
-        and signed.astimezone(consent_zone(access)).date() < born
+        and signed.astimezone(zone).date() < born
     ):
         problems["signed_at"] = ["is before the person was born: check the date"]
     for field in ("discloser", "information", "purpose", "expiry_event"):
@@ -445,7 +452,7 @@ def record_consent(actor: Actor, access: PersonAccess, data: ConsentInput) -> Co
     if expires_at is None and data.expires_on:
         # A consent good "until" a date lasts through that whole day where it was signed.
         expires_at = dt.datetime.combine(
-            data.expires_on + dt.timedelta(days=1), dt.time(0), tzinfo=consent_zone(access)
+            data.expires_on + dt.timedelta(days=1), dt.time(0), tzinfo=zone
         )
     with transaction.atomic():
         consent = Consent(

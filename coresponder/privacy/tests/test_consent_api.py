@@ -298,3 +298,41 @@ def test_an_officer_cannot_break_the_glass(world: Any, api_client_for: Any) -> N
     )
     assert response.status_code == 403
     assert not BreakGlass.objects.exists()
+
+
+def test_a_consent_good_through_the_day_it_was_signed_is_read_on_the_programs_calendar(
+    api_client_for: Any,
+) -> None:
+    # Signed at 22:30 in Longmont on 8 March, sent in UTC (04:30 on the 9th): a consent good
+    # through the 8th was refused as ending "before the day it was signed".
+    load_programs(SYSTEM)
+    world = build_world(Program.objects.get(slug="core"))
+    client = api_client_for(reader(world, Role.CLINICIAN))
+    payload = consent_payload(
+        expires_at=None, expires_on="2026-03-08", signed_at="2026-03-09T04:30:00Z"
+    )
+
+    response = post_consent(client, world, payload)
+
+    assert response.status_code == 201, response.content
+    consent = Consent.objects.get(pk=response.json()["id"])
+    # Through the whole of the 8th in Longmont: midnight MDT is 06:00 UTC.
+    assert consent.expires_at == dt.datetime(2026, 3, 9, 6, 0, tzinfo=dt.UTC)
+
+
+def test_a_consent_ending_before_the_day_it_was_signed_there_is_still_refused(
+    api_client_for: Any,
+) -> None:
+    load_programs(SYSTEM)
+    world = build_world(Program.objects.get(slug="core"))
+    client = api_client_for(reader(world, Role.CLINICIAN))
+    # 07:30 UTC on the 9th is 01:30 on the 9th in Longmont.
+    payload = consent_payload(
+        expires_at=None, expires_on="2026-03-08", signed_at="2026-03-09T07:30:00Z"
+    )
+
+    response = post_consent(client, world, payload)
+
+    assert response.status_code == 422, response.content
+    refused = {"expires_on": ["must be on or after the day it was signed"]}
+    assert response.json()["errors"] == refused
