@@ -10,7 +10,7 @@ from dateutil.rrule import rrulestr
 from django.utils import timezone
 from icalendar import Calendar, Event, vRecur
 
-from coresponder.programs.duty import district_codes_of, shift_exception_dates
+from coresponder.programs.duty import shift_exception_dates
 from coresponder.programs.models import Shift
 
 PRODID = "-//Coresponder//Shifts//EN"
@@ -57,7 +57,8 @@ def shift_event(shift: Shift, stamp: dt.datetime) -> Event:
     zone = ZoneInfo(program.timezone)
     start = first_start(shift).replace(tzinfo=zone)
     districts = [d for d in shift.districts.all()]
-    where = ", ".join(f"{d.name} ({d.code})" for d in districts) or "Whole service area"
+    # Districts by the names people use; their codes are the program's own, never shown.
+    where = ", ".join(d.name for d in districts) or "Whole service area"
     team = shift.team.name if shift.team is not None else program.name
     event = Event()
     event.add("uid", shift_uid(shift))
@@ -75,8 +76,7 @@ def shift_event(shift: Shift, stamp: dt.datetime) -> Event:
     if exdates:
         event.add("exdate", exdates)
     event.add("location", where)
-    codes = ", ".join(district_codes_of(shift)) or "none"
-    event.add("description", f"{program.name}. Districts covered: {where}. Codes: {codes}.")
+    event.add("description", f"{program.name}. Districts covered: {where}.")
     event.add("categories", [program.slug.upper()])
     return event
 

@@ -155,3 +155,21 @@ def test_a_person_who_left_the_program_gets_no_shifts_from_it(
     response = client.get(reverse("calendar-user", args=[user_calendar_secret(SYSTEM, officer)]))
     assert response.status_code == 200
     assert events_of(response) == []
+
+
+def test_a_shift_in_a_calendar_names_its_districts_as_people_do_not_by_their_codes(
+    client: Client, programs: dict[str, Program]
+) -> None:
+    # A CORE shift read "North Longmont (north), South Longmont (south)" in the calendar,
+    # and "Codes: north, south" beneath: the program's codes where a person reads.
+    core = programs["core"]
+    team = TeamFactory.create(program=core, name="CORE Team 1")
+    CastBuilder(SYSTEM, Counter()).ensure_team_shifts(core, team)
+    url = reverse("calendar-team", args=[team_calendar_secret(SYSTEM, team)])
+
+    [event] = events_of(client.get(url))
+
+    assert str(event["LOCATION"]) == "North Longmont, South Longmont"
+    description = str(event["DESCRIPTION"])
+    assert "Districts covered: North Longmont, South Longmont." in description
+    assert "north" not in description and "south" not in description
