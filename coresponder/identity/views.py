@@ -273,7 +273,10 @@ def match_decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
             messages.success(request, f"Merged: {merge.merged} is now part of {merge.kept}.")
         else:
             messages.success(request, "Noted: these are different people.")
-    return redirect("people-match-review")
+    # Back to the page the pair was decided on, so the coordinator works on from there.
+    page = str(request.POST.get("page") or "")
+    queue = reverse("people-match-review")
+    return redirect(f"{queue}?page={page}" if page.isdigit() and page != "1" else queue)
 
 
 @login_required

@@ -408,6 +408,35 @@ def test_a_refused_decision_shows_the_queue_at_the_page_it_was_made_on(
     assert 'href="/people/matches/?page=1"' in page
 
 
+def test_a_decision_made_further_down_the_queue_comes_back_to_that_page(
+    smiths: tuple[Person, Person], pad: Program, coordinator: User, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    candidate_for(smiths)
+    for given in ("Ana", "Luz"):
+        candidate_for(
+            (
+                known_person(pad, "ems", given_name=given, family_name="Reyes"),
+                known_person(pad, "hospital", given_name=given, family_name="Reyes"),
+            )
+        )
+    client = signed_in(coordinator)
+    on_second_page = client.get("/people/matches/", {"page": 2}).content.decode()
+    shown = next(
+        c
+        for c in MatchCandidate.objects.filter(status="pending")
+        if f"/people/matches/{c.pk}/decision/" in on_second_page
+    )
+    decided = client.post(
+        f"/people/matches/{shown.pk}/decision/",
+        {"decision": "reject", "version": shown.version, "page": "2"},
+    )
+    assert decided.status_code == 302
+    assert decided["Location"] == "/people/matches/?page=2"
+    page = client.get(decided["Location"]).content.decode()
+    assert "Noted: these are different people." in page and "Page 2 of 2" in page
+
+
 def test_only_a_coordinator_is_answered_on_the_review_page_whatever_the_decision(
     smiths: tuple[Person, Person], clinician: User
 ) -> None:
