@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -35,9 +36,10 @@ from coresponder.outreach.queue import QueueFilter, expired_tasks, outreach_queu
 from coresponder.privacy.access import may_read, role_in, visible_people
 from coresponder.programs.duty import on_duty
 from coresponder.programs.home import OVERSIGHT_ROLES
-from coresponder.programs.local_time import format_date
+from coresponder.programs.local_time import format_date, today_in
 from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program
+from coresponder.reports.periods import date_range
 
 QUEUE_PAGE_SIZE = 50
 MISSED_PAGE_SIZE = 50
@@ -169,6 +171,17 @@ def missed_list(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No Missed list for this role")
     now = timezone.now()
     tasks = expired_tasks(program, now)
+    # The service-level board links here with its days: the list is then the tasks it counted.
+    dated = any(str(request.GET.get(name) or "").strip() for name in ("start", "end"))
+    first_day, last_day, errors = date_range(request.GET, today_in(program, now))
+    dates: dict[str, str] = {}
+    if dated and not errors:
+        zone = ZoneInfo(program.timezone)
+        tasks = tasks.filter(
+            window_end__gte=dt.datetime.combine(first_day, dt.time(), tzinfo=zone),
+            window_end__lt=dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), zone),
+        )
+        dates = {"start": first_day.isoformat(), "end": last_day.isoformat()}
     count = tasks.count()
     pages = max(1, -(-count // MISSED_PAGE_SIZE))
     page = min(max(1, int_or_none(request.GET.get("page")) or 1), pages)
@@ -217,10 +230,14 @@ def missed_list(request: HttpRequest, slug: str) -> HttpResponse:
         "count": count,
         "page": page,
         "pages": pages,
-        "previous_page": urlencode({"page": page - 1}) if page > 1 else None,
-        "next_page": urlencode({"page": page + 1}) if page < pages else None,
+        "dates": dates,
+        "first_day": first_day,
+        "last_day": last_day,
+        "errors": errors,
+        "previous_page": urlencode({**dates, "page": page - 1}) if page > 1 else None,
+        "next_page": urlencode({**dates, "page": page + 1}) if page < pages else None,
     }
-    return render(request, "outreach/missed.html", context)
+    return render(request, "outreach/missed.html", context, status=422 if errors else 200)
 
 
 @login_required

@@ -327,6 +327,41 @@ def test_the_sla_board_counts_expired_tasks_as_missed(pco: Program, clock: Clock
     assert 'id="sla-expired">1 (' in page and "/programs/pco/outreach/missed/" in page
 
 
+def test_the_sla_boards_missed_link_lists_the_tasks_it_counted(pco: Program, clock: Clock) -> None:
+    # Two expired in the board's last 30 days, one long before; 52 would page the list.
+    task_at(pco, "Recent", clock.now, opened=-200, closes=-100)
+    task_at(pco, "Later", clock.now, opened=-150, closes=-50)
+    task_at(pco, "Old", clock.now, opened=-2000, closes=-1900)
+    client = signed_in(staff(pco, Role.COORDINATOR))
+    board = client.get("/programs/pco/sla/").content.decode()
+    assert 'id="sla-expired">2 (' in board
+    link = "/programs/pco/outreach/missed/?start=2025-02-09&amp;end=2025-03-10"
+    assert link in board
+    missed = client.get(link.replace("&amp;", "&"))
+    page = missed.content.decode()
+    assert missed.status_code == 200
+    assert "Recent Test" in page and "Later Test" in page and "Old Test" not in page
+    assert "2 missed tasks whose window closed from 9 Feb to 10 Mar" in page
+    assert 'href="/programs/pco/outreach/missed/"' in page  # all of them, one link away
+
+
+def test_the_missed_lists_pages_keep_its_dates(pco: Program, clock: Clock) -> None:
+    for index in range(52):
+        task_at(pco, f"M{index}", clock.now, opened=-200, closes=-100 - index)
+    task_at(pco, "Old", clock.now, opened=-2000, closes=-1900)
+    client = signed_in(staff(pco, Role.COORDINATOR))
+    first = client.get("/programs/pco/outreach/missed/?start=2025-02-01&end=2025-03-10")
+    assert "52 missed tasks" in first.content.decode()
+    assert "?start=2025-02-01&amp;end=2025-03-10&amp;page=2" in first.content.decode()
+    second = client.get("/programs/pco/outreach/missed/?start=2025-02-01&end=2025-03-10&page=2")
+    page = second.content.decode()
+    assert "M51 Test" in page and "Old Test" not in page
+    assert "?start=2025-02-01&amp;end=2025-03-10&amp;page=1" in page
+    wrong = client.get("/programs/pco/outreach/missed/?start=2025-13-01")
+    assert wrong.status_code == 422
+    assert "The start date must be a date like" in wrong.content.decode()
+
+
 def task_page(task: OutreachTask) -> str:
     return f"/programs/{task.program.slug}/outreach/{task.pk}/"
 
