@@ -41,6 +41,7 @@ from coresponder.programs.models import (
     RequestKey,
     Shift,
     Team,
+    TeamMember,
     User,
 )
 from coresponder.programs.signin import (
@@ -835,6 +836,61 @@ def add_shift_exceptions(
             detail={"exceptions_added": added},
         )
     return shift
+
+
+def seat_on_team(actor: Actor, team: Team, user_id: int) -> tuple[TeamMember, bool]:
+    """Put someone who works in the program on one of its teams, in their role there; the
+    seat, and whether it is new (sent twice, the first sending seated them)."""
+    _check_scheduler(actor, team.program)
+    membership = (
+        Membership.objects.filter(
+            program=team.program, user_id=user_id, active=True, user__is_active=True
+        )
+        .select_related("user")
+        .first()
+    )
+    if membership is None:
+        raise ActionError(
+            "not on the team", {"user": ["Choose someone who works in this program."]}
+        )
+    with transaction.atomic():
+        seat = TeamMember.objects.filter(team=team, user_id=user_id).first()
+        if seat is not None:
+            return seat, False
+        seat = TeamMember(team=team, user=membership.user, role=membership.role)
+        save_tracked(seat, actor.user)
+        record_event(
+            actor,
+            "create",
+            obj=seat,
+            program_slug=team.program.slug,
+            detail={"team": team.pk, "user": membership.user.username, "role": seat.role},
+        )
+    return seat, True
+
+
+def unseat_from_team(actor: Actor, team: Team, seat_id: int) -> TeamMember | None:
+    """Take someone off a team: what they did with it still names the team. The seat taken
+    away, or None when it was gone already (sent twice, or another coordinator took it)."""
+    _check_scheduler(actor, team.program)
+    with transaction.atomic():
+        seat = (
+            TeamMember.objects.select_for_update()
+            .select_related("user")
+            .filter(team=team, pk=seat_id)
+            .first()
+        )
+        if seat is None:
+            return None
+        record_event(
+            actor,
+            "delete",
+            obj=seat,
+            program_slug=team.program.slug,
+            detail={"team": team.pk, "user": seat.user.username, "role": seat.role},
+        )
+        seat.delete()
+    return seat
 
 
 def _set_secret(actor: Actor, obj: Team | User, *, only_if_blank: bool, program_slug: str) -> str:

@@ -14,6 +14,12 @@ urlpatterns = [
         name="shift-exceptions",
     ),
     path("<int:team_id>/calendar/reset", shift_views.reset_team_feed, name="team-feed-reset"),
+    path("<int:team_id>/members/add", shift_views.seat_page, name="team-seat-add"),
+    path(
+        "<int:team_id>/members/<int:seat_id>/remove",
+        shift_views.unseat_page,
+        name="team-seat-remove",
+    ),
     path("my-calendar/reset", shift_views.reset_my_feed, name="my-feed-reset"),
 ]
 

@@ -38,7 +38,9 @@ from coresponder.programs.actions import (
     change_shift,
     reset_team_calendar_secret,
     reset_user_calendar_secret,
+    seat_on_team,
     team_calendar_secret,
+    unseat_from_team,
     user_calendar_secret,
 )
 from coresponder.programs.duty import (
@@ -50,7 +52,7 @@ from coresponder.programs.duty import (
 from coresponder.programs.ical import shifts_calendar
 from coresponder.programs.labels import district_names
 from coresponder.programs.middleware import open_program
-from coresponder.programs.models import Program, Shift, Team, User
+from coresponder.programs.models import Membership, Program, Shift, Team, User
 from coresponder.programs.shift_forms import ExceptionForm, ShiftChangeForm, ShiftForm
 
 # token_urlsafe(32) gives 43 characters; anything much shorter was never issued.
@@ -106,9 +108,20 @@ def _teams_context(
                 "exception_form": forms.get(shift.pk) or _exception_form(shift),
             }
         )
+    # Who a coordinator may put on a team: everyone working in the program, in their role.
+    workers = (
+        list(
+            Membership.objects.filter(program=program, active=True, user__is_active=True)
+            .select_related("user")
+            .order_by("user__display_name", "user__username")
+        )
+        if schedules
+        else []
+    )
     rows = []
     for team in teams:
         members = list(team.members.all())
+        seated = {m.user_id for m in members}
         on_team = any(m.user_id == user.pk for m in members)
         feed = None
         if schedules or on_team:
@@ -122,6 +135,7 @@ def _teams_context(
                 "missing": missing_for_team(team),
                 "shifts": by_team.get(team.pk, []),
                 "feed": feed,
+                "candidates": [w for w in workers if w.user_id not in seated],
             }
         )
     now = timezone.now()
@@ -279,6 +293,60 @@ def add_exceptions_page(request: HttpRequest, slug: str, shift_id: int) -> HttpR
             return redirect("program-teams", slug=program.slug)
     context = _teams_context(request, program, exception_forms={shift.pk: form})
     return render(request, "programs/teams.html", context, status=status)
+
+
+def _team_of(program: Program, team_id: int) -> Team:
+    team = (
+        Team.objects.filter(program=program, pk=team_id, active=True)
+        .select_related("program")
+        .first()
+    )
+    if team is None:
+        raise Http404("No such team")
+    return team
+
+
+def _back_to_team(program: Program, team: Team) -> HttpResponseRedirect:
+    teams = reverse("program-teams", kwargs={"slug": program.slug})
+    return HttpResponseRedirect(f"{teams}#team-{team.pk}")
+
+
+@login_required
+@require_POST
+def seat_page(request: HttpRequest, slug: str, team_id: int) -> HttpResponse:
+    """Put someone who works in the program on a team; sent twice, it seats them once."""
+    program = open_program(request, slug)
+    _require_scheduler(request, program)
+    team = _team_of(program, team_id)
+    user_id = str(request.POST.get("user") or "")
+    if not user_id.isdigit():
+        messages.error(request, f"Choose who joins {team.name}.")
+        return _back_to_team(program, team)
+    try:
+        seat, new = seat_on_team(actor_for(request), team, int(user_id))
+    except ActionError:
+        messages.error(
+            request, f"Nobody was put on {team.name}: they no longer work in {program.name}."
+        )
+        return _back_to_team(program, team)
+    said = "is on" if new else "was already on"
+    messages.success(request, f"{seat.user} {said} {team.name} as {seat.get_role_display()}.")
+    return _back_to_team(program, team)
+
+
+@login_required
+@require_POST
+def unseat_page(request: HttpRequest, slug: str, team_id: int, seat_id: int) -> HttpResponse:
+    """Take someone off a team; the page then says which places the team is missing."""
+    program = open_program(request, slug)
+    _require_scheduler(request, program)
+    team = _team_of(program, team_id)
+    seat = unseat_from_team(actor_for(request), team, seat_id)
+    if seat is None:
+        messages.info(request, f"That person is no longer on {team.name}.")
+    else:
+        messages.success(request, f"{seat.user} is no longer on {team.name}.")
+    return _back_to_team(program, team)
 
 
 @login_required

@@ -283,6 +283,8 @@ WEB: dict[str, Kind] = {
     "shift-add": WritesOnly(SHIFTS, _program),
     "shift-exceptions": WritesOnly(SHIFTS, lambda r: {**_program(r), "shift_id": 1}),
     "team-feed-reset": WritesOnly(SHIFTS, lambda r: {**_program(r), "team_id": 1}),
+    "team-seat-add": WritesOnly(SHIFTS, lambda r: {**_program(r), "team_id": 1}),
+    "team-seat-remove": WritesOnly(SHIFTS, lambda r: {**_program(r), "team_id": 1, "seat_id": 1}),
     "my-feed-reset": WritesOnly(SHIFTS, _program),
     # --- No person's data ------------------------------------------------------------
     "healthz": NoPersonData("whether the database answers"),

@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from coresponder.conftest import Clock
+from coresponder.conftest import Clock, member_of
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.core.errors import StaleVersion
 from coresponder.core.models import AuditEvent
@@ -416,3 +416,59 @@ def test_the_api_lists_teams_with_members_and_gaps(
     assert item["missing"] == ["Embedded behavioural-health professional"]
     assert item["complete"] is False
     assert api_client_for(outsider).get(f"/api/v1/programs/{pad.slug}/teams").status_code == 404
+
+
+# --- Who is on a team ----------------------------------------------------------
+
+
+def test_a_coordinator_takes_the_last_clinician_off_a_team_and_puts_another_on(
+    client: Client, programs: dict[str, Program]
+) -> None:
+    core = programs["core"]
+    team, clinician = full_core_team(core)
+    coordinator = member_of(core, Role.COORDINATOR, "core-lead", display_name="Cora Lead")
+    newcomer = member_of(core, Role.CLINICIAN, "new-clinician", display_name="Nia Newcomer")
+    client.force_login(coordinator)
+    url = reverse("program-teams", args=[core.slug])
+    seat_of = team.members.get(user=clinician)
+
+    taken = client.post(reverse("team-seat-remove", args=[core.slug, team.pk, seat_of.pk]))
+    assert taken.status_code == 302 and taken["Location"] == f"{url}#team-{team.pk}"
+    page = client.get(url).content.decode()
+    assert f"{clinician} is no longer on CORE 1." in page
+    assert "Missing: Behavioural-health clinician." in page
+    assert "Put someone in that role on the team below." in page
+    assert f'<option value="{newcomer.pk}">Nia Newcomer — Clinician</option>' in page
+    assert AuditEvent.objects.filter(
+        action="delete", object_type="programs.teammember", object_id=str(seat_of.pk)
+    ).exists()
+    again = client.post(reverse("team-seat-remove", args=[core.slug, team.pk, seat_of.pk]))
+    assert "is no longer on CORE 1" in client.get(again["Location"]).content.decode()
+
+    add = reverse("team-seat-add", args=[core.slug, team.pk])
+    for _sent in range(2):  # a double click seats them once
+        assert client.post(add, {"user": newcomer.pk}).status_code == 302
+    assert team.members.filter(user=newcomer, role=Role.CLINICIAN.value).count() == 1
+    assert missing_for_team(Team.objects.get(pk=team.pk)) == []
+    page = client.get(url).content.decode()
+    assert "Nia Newcomer was already on CORE 1 as Clinician." in page
+    assert "A full team for this program." in page
+
+
+def test_only_someone_working_in_the_program_is_put_on_its_team_by_its_coordinator(
+    client: Client, programs: dict[str, Program], pad: Program, outsider: User
+) -> None:
+    core = programs["core"]
+    team, clinician = full_core_team(core)
+    coordinator = member_of(core, Role.COORDINATOR, "core-lead")
+    elsewhere = member_of(pad, Role.CLINICIAN, "pad-clinician-2")
+    client.force_login(coordinator)
+    add = reverse("team-seat-add", args=[core.slug, team.pk])
+    client.post(add, {"user": elsewhere.pk})
+    assert not team.members.filter(user=elsewhere).exists()
+    officer = member_of(core, Role.OFFICER, "core-officer-2")
+    client.force_login(officer)
+    assert client.post(add, {"user": officer.pk}).status_code == 403
+    page = client.get(reverse("program-teams", args=["core"])).content.decode()
+    assert "Take off the team" not in page
+    assert not team.members.filter(user=officer).exists()
