@@ -52,6 +52,9 @@ PROVIDER_SETS: frozenset[TaskStatus] = frozenset(
 )
 # docs/api.md, people_accepted_treatment: a treatment referral that reached one of these.
 ACCEPTED_OR_LATER: frozenset[TaskStatus] = frozenset({S.ACCEPTED, S.IN_PROGRESS, S.COMPLETED})
+# docs/api.md, people_referred_to_services: a draft was never sent, and a referral
+# withdrawn as entered in error should never have existed (FHIR Task): neither was made.
+NOT_MADE: frozenset[TaskStatus] = frozenset({S.DRAFT, S.ENTERED_IN_ERROR})
 DEFAULT_RESPONSE_HOURS = 48
 
 

@@ -49,6 +49,7 @@ from coresponder.domain.metrics import (
 )
 from coresponder.domain.referrals import (
     ACCEPTED_OR_LATER,
+    NOT_MADE,
     ReferralHistory,
     StatusStep,
     history_of,
@@ -433,7 +434,7 @@ def read_facts(program: Program, start: dt.datetime, end: dt.datetime) -> Facts:
         _brought_by(
             ServiceReferral.objects.filter(
                 program=program, requested_at__gte=start, requested_at__lt=end
-            )
+            ).exclude(status__in=list(NOT_MADE))
         ).values_list("person_id", "requested_at", "via", *PERSON_COLUMNS)
     )
     service_brought = _referral_groups(row[2] for row in service_rows)

@@ -1,0 +1,77 @@
+"""The metrics against small hand-counted worlds at the edges of their definitions.
+
+Each test counts its own few records by hand, and holds the figures read from
+the records and from the daily facts built from them (ADR 0012) to that count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from coresponder.conftest import Clock
+from coresponder.people.models import Person
+from coresponder.people.tests.factories import PersonFactory
+from coresponder.programs.models import Program
+from coresponder.reports.actions import build_metric_days
+from coresponder.reports.metrics import Period, compute_metrics, metric_breakdown
+from coresponder.services.models import (
+    Service,
+    ServiceOrganization,
+    ServiceReferral,
+    ServiceReferralStatusChange,
+)
+
+NY = ZoneInfo("America/New_York")
+OCTOBER = Period(dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+
+
+def local(day: int, hour: int = 12) -> dt.datetime:
+    return dt.datetime(2026, 10, day, hour, tzinfo=NY)
+
+
+def counted(program: Program, read_from: str) -> None:
+    """The figures read from the records, or from daily facts built from them."""
+    if read_from == "daily facts":
+        build_metric_days(program)
+
+
+def refer(person: Person, service: Service, program: Program, *steps: tuple[str, int]) -> None:
+    """A service referral made on the first step's day, moved through the steps given."""
+    status, day = steps[-1]
+    made = ServiceReferral.objects.create(
+        program=program,
+        person=person,
+        service=service,
+        status=status,
+        requested_at=local(steps[0][1]),
+        status_changed_at=local(day),
+    )
+    for step, on in steps:
+        ServiceReferralStatusChange.objects.create(referral=made, status=step, at=local(on))
+
+
+@pytest.fixture
+def food_bank() -> Service:
+    org = ServiceOrganization.objects.create(hsds_id="org-food", name="Share Food")
+    return Service.objects.create(hsds_id="svc-food", organization=org, name="Food pantry")
+
+
+@pytest.mark.parametrize("read_from", ["records", "daily facts"])
+def test_a_service_referral_withdrawn_as_made_in_error_refers_no_one(
+    pad: Program, clock: Clock, food_bank: Service, read_from: str
+) -> None:
+    clock.now = dt.datetime(2026, 11, 10, tzinfo=dt.UTC)
+    sent, withdrawn, drafted = (PersonFactory.create() for _ in range(3))
+    refer(sent, food_bank, pad, ("requested", 5), ("accepted", 6))
+    refer(sent, food_bank, pad, ("requested", 7), ("entered-in-error", 7))  # same person again
+    refer(withdrawn, food_bank, pad, ("requested", 8), ("entered-in-error", 9))
+    refer(drafted, food_bank, pad, ("draft", 10))  # never sent
+    counted(pad, read_from)
+
+    # Only `sent` was referred: a referral made in error never existed, a draft was not sent.
+    assert compute_metrics(pad, OCTOBER).people_referred_to_services == 1
+    rows = metric_breakdown(pad, OCTOBER, "district")
+    assert sum(row["people_referred_to_services"] for row in rows) == 1
