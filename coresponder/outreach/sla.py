@@ -9,6 +9,7 @@ from django.db.models import BooleanField, Case, Min, Q, Value, When
 
 from coresponder.domain.outreach import expiry_cutoff, follow_up_rules
 from coresponder.domain.sla import SlaSummary, TaskRecord, summarize
+from coresponder.domain.vocabulary import CloseReason
 from coresponder.outreach.models import OPEN_STATUSES, OutreachTask, still_due
 from coresponder.programs.models import Program
 
@@ -21,6 +22,8 @@ def task_records(
 ) -> list[TaskRecord]:
     """Tasks whose window closed in [start, end), with their first attempt, in one query.
 
+    Cancelled tasks and tasks closed as a duplicate of another are not follow-ups owed.
+
     With `now`, each says whether it expired unworked by then (moved out of the queue
     by the worker, or past its time and not yet moved).
     """
@@ -31,6 +34,8 @@ def task_records(
     rows = (
         OutreachTask.objects.filter(program=program, window_end__gte=start, window_end__lt=end)
         .exclude(status=OutreachTask.Status.CANCELLED)
+        # A duplicate owes no follow-up of its own, as one a merge cancels owes none.
+        .exclude(status=OutreachTask.Status.CLOSED, close_reason=CloseReason.DUPLICATE.value)
         .annotate(
             first_attempt_at=Min("attempts__attempted_at"),
             expired=Case(

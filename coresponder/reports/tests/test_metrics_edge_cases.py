@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from coresponder.conftest import Clock
+from coresponder.outreach.models import Attempt, OutreachTask
 from coresponder.people.models import Person
 from coresponder.people.tests.factories import PersonFactory
 from coresponder.programs.models import Program
@@ -75,3 +76,37 @@ def test_a_service_referral_withdrawn_as_made_in_error_refers_no_one(
     assert compute_metrics(pad, OCTOBER).people_referred_to_services == 1
     rows = metric_breakdown(pad, OCTOBER, "district")
     assert sum(row["people_referred_to_services"] for row in rows) == 1
+
+
+def follow_up(program: Program, person: Person, opens: int, **fields: object) -> OutreachTask:
+    """A task whose window opens at noon on day `opens` of October and closes 72 h later."""
+    return OutreachTask.objects.create(
+        program=program,
+        person=person,
+        window_start=local(opens),
+        window_end=local(opens) + dt.timedelta(hours=72),
+        **fields,
+    )
+
+
+@pytest.mark.parametrize("read_from", ["records", "daily facts"])
+def test_a_follow_up_closed_as_a_duplicate_is_not_a_missed_window(
+    pco: Program, clock: Clock, read_from: str
+) -> None:
+    clock.now = dt.datetime(2026, 11, 10, tzinfo=dt.UTC)
+    reached, unreachable = PersonFactory.create(), PersonFactory.create()
+    worked = follow_up(pco, reached, 5)
+    Attempt.objects.create(
+        task=worked, attempted_at=local(6), channel="home_visit", outcome="contacted"
+    )
+    # The same overdose sent again opened a second task; the team closed it as a duplicate.
+    follow_up(pco, reached, 5, status="closed", close_reason="duplicate")
+    # Closed by hand for another reason: the window was still missed.
+    follow_up(pco, unreachable, 12, status="closed", close_reason="no_way_to_reach")
+    counted(pco, read_from)
+
+    figures = compute_metrics(pco, OCTOBER)
+    # Two windows closed: the worked one (first attempt 24 h in) and the unreachable one.
+    assert figures.closed_windows == 2
+    assert figures.follow_up_within_window_rate == 0.5
+    assert figures.median_hours_to_first_contact == 24.0
