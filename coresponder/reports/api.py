@@ -83,19 +83,38 @@ class MetricsOut(Deidentified):
     people_referred_to_services: int | None = Field(
         ..., description="Distinct participants with a service referral made in the period"
     )
-    people_engaged: int | None = Field(..., description="Distinct participants engaged")
-    people_contacted: int | None = Field(..., description="Distinct participants reached")
+    people_engaged: int | None = Field(
+        ...,
+        description="Distinct participants reached in person or by phone: an attempt outcome "
+        "other than not located, family or friends only, deceased or moved away, or an "
+        "encounter",
+    )
+    people_contacted: int | None = Field(
+        ...,
+        description="Distinct humans reached in follow-up: participants, and their family "
+        "and friends (collaterals)",
+    )
     people_accepted_treatment: int | None = Field(
-        ..., description="Distinct participants who accepted treatment"
+        ...,
+        description="Distinct participants with an accepted_treatment outcome, or a referral "
+        "to a treatment service that reached accepted, in-progress or completed",
     )
     overdoses: OverdoseCounts
     new_person_share: float | None = Field(
-        ..., description="Share of the period's cases about people new to the program"
+        ...,
+        description="Of the period's referrals and encounters, the share whose person had "
+        "none in the program before",
     )
     follow_up_within_window_rate: float | None = Field(
-        ..., description="Share of closed follow-up windows with a first attempt inside them"
+        ...,
+        description="Of the outreach tasks whose window closed in the period, the share "
+        "with a first attempt inside the window",
     )
-    median_hours_to_first_contact: float | None = None
+    median_hours_to_first_contact: float | None = Field(
+        None,
+        description="Median hours from the overdose (or the referral, where there is none) "
+        "to the first attempt, over the tasks whose window closed in the period",
+    )
     dispositions: dict[str, int | None] = Field(..., description="Encounters by disposition code")
 
 

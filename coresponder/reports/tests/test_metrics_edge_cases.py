@@ -10,6 +10,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
 
 from coresponder.conftest import Clock
 from coresponder.outreach.models import Attempt, OutreachTask
@@ -110,3 +111,19 @@ def test_a_follow_up_closed_as_a_duplicate_is_not_a_missed_window(
     assert figures.closed_windows == 2
     assert figures.follow_up_within_window_rate == 0.5
     assert figures.median_hours_to_first_contact == 24.0
+
+
+def test_the_api_schema_describes_each_figure_as_the_api_defines_it(
+    db: None, client: Client
+) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    fields = schema["components"]["schemas"]["MetricsOut"]["properties"]
+    said = {name: str(field.get("description", "")).lower() for name, field in fields.items()}
+    # Collaterals count among the people contacted (PCO counts survivors and family).
+    assert "family" in said["people_contacted"] and "participants" in said["people_contacted"]
+    assert "not located" in said["people_engaged"]
+    assert "encounter" in said["people_engaged"]
+    assert "treatment service" in said["people_accepted_treatment"]
+    assert "overdose" in said["median_hours_to_first_contact"]
+    assert "referral" in said["median_hours_to_first_contact"]
+    assert "before" in said["new_person_share"]
