@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY as AUTH_USER_KEY
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -32,6 +32,7 @@ from coresponder.domain.vocabulary import OrganizationKind, Role
 from coresponder.privacy.access import role_in
 from coresponder.privacy.actions import revoke_api_token
 from coresponder.privacy.models import ApiToken
+from coresponder.programs.local_time import zone_of
 from coresponder.programs.models import (
     District,
     FormToken,
@@ -943,3 +944,107 @@ def reset_user_calendar_secret(actor: Actor, user: User) -> str:
     if actor.user is None or actor.user.pk != user.pk:
         raise Forbidden("Only you can reset your calendar link.")
     return _set_secret(actor, user, only_if_blank=False, program_slug="")
+
+
+# A team's name as people see it on the queue and in calendars.
+TEAM_NAME_MAX = 200
+
+
+def start_team(actor: Actor, program: Program, name: str) -> tuple[Team, bool]:
+    """A team of the program by this name, and whether this call started it: a team stood
+    down under the name comes back (with its seats and calendar link), and one at work
+    already is the answer (a form sent twice starts one team)."""
+    _check_scheduler(actor, program)
+    name = " ".join(str(name).split())
+    if not name:
+        raise ActionError("The team needs a name.", {"name": ["give the team a name"]})
+    if len(name) > TEAM_NAME_MAX:
+        raise ActionError(
+            "The team's name is too long.", {"name": [f"at most {TEAM_NAME_MAX} characters"]}
+        )
+    with transaction.atomic():
+        team = Team.objects.select_for_update().filter(program=program, name__iexact=name).first()
+        if team is not None:
+            if team.active:
+                return team, False
+            team.active = True
+            save_tracked(team, actor.user)
+            record_event(
+                actor,
+                "change",
+                obj=team,
+                program_slug=program.slug,
+                fields=["active"],
+                detail={"name": team.name, "active": True},
+            )
+            return team, True
+        team = Team(program=program, name=name)
+        try:
+            with transaction.atomic():
+                save_tracked(team, actor.user)
+        except IntegrityError:
+            # Another coordinator started it in the same instant.
+            return Team.objects.get(program=program, name=name), False
+        record_event(actor, "create", obj=team, program_slug=program.slug, detail={"name": name})
+    return team, True
+
+
+@dataclass(frozen=True)
+class TeamWork:
+    """What keeps a team from standing down: tasks it claimed and still holds, shifts it
+    still works."""
+
+    claimed_tasks: int
+    shifts: list[str]
+
+    def problems(self) -> list[str]:
+        said = []
+        if self.claimed_tasks:
+            tasks = "task" if self.claimed_tasks == 1 else "tasks"
+            said.append(
+                f"it holds {self.claimed_tasks} claimed follow-up {tasks}: give them back to "
+                "the queue or to another team first"
+            )
+        if self.shifts:
+            said.append(
+                f"it works {', '.join(self.shifts)}: end the shift or give it to another team first"
+            )
+        return said
+
+
+def team_work(team: Team, today: dt.date) -> TeamWork:
+    claimed = team.tasks.filter(status="claimed").count()  # type: ignore[attr-defined]
+    shifts = (
+        Shift.objects.filter(team=team)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    return TeamWork(claimed_tasks=claimed, shifts=list(shifts))
+
+
+def stand_down_team(actor: Actor, team: Team, *, expected_version: int) -> Team:
+    """Take a team out of work: it leaves the queue's, the shifts' and the encounters'
+    choices, and keeps what it did. Refused while it holds claimed tasks or works a shift,
+    which would leave people unvisited; StaleVersion when the team changed meanwhile."""
+    program = team.program
+    _check_scheduler(actor, program)
+    today = timezone.localdate(timezone=zone_of(program))
+    with transaction.atomic():
+        current = Team.objects.select_for_update().get(pk=team.pk)
+        if not current.active:
+            return current
+        problems = team_work(current, today).problems()
+        if problems:
+            raise ActionError(f"{current.name} cannot stand down yet.", {"team": problems})
+        current.active = False
+        save_tracked(current, actor.user, expected_version=expected_version)
+        record_event(
+            actor,
+            "change",
+            obj=current,
+            program_slug=program.slug,
+            fields=["active"],
+            detail={"name": current.name, "active": False},
+        )
+    return current

@@ -12,7 +12,7 @@ from django import forms
 from django.db.models import Q
 
 from coresponder.core.forms import style_uswds
-from coresponder.programs.actions import ShiftInput, rrule_problem
+from coresponder.programs.actions import TEAM_NAME_MAX, ShiftInput, rrule_problem
 from coresponder.programs.duty import WEEKDAY_NAMES, WEEKDAY_ORDER, describe_schedule
 from coresponder.programs.models import Program, Shift, Team
 
@@ -50,6 +50,23 @@ def parse_dates(text: str) -> list[dt.date]:
 class DatesField(forms.CharField):
     def to_python(self, value: Any) -> list[dt.date]:  # type: ignore[override]
         return parse_dates(str(value or ""))
+
+
+class TeamForm(forms.Form):
+    """A new team: its name, as the queue and calendars will show it."""
+
+    name = forms.CharField(
+        label="New team's name",
+        max_length=TEAM_NAME_MAX,
+        help_text="As the queue and calendars will show it, such as North Team or Team 3.",
+    )
+
+    # The shift form on the same page has a name too.
+    prefix = "team"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_uswds(self)
 
 
 class ShiftForm(forms.Form):

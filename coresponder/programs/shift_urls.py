@@ -13,6 +13,8 @@ urlpatterns = [
         shift_views.add_exceptions_page,
         name="shift-exceptions",
     ),
+    path("new", shift_views.start_team_page, name="team-start"),
+    path("<int:team_id>/stand-down", shift_views.stand_down_page, name="team-stand-down"),
     path("<int:team_id>/calendar/reset", shift_views.reset_team_feed, name="team-feed-reset"),
     path("<int:team_id>/members/add", shift_views.seat_page, name="team-seat-add"),
     path(

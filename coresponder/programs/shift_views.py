@@ -39,6 +39,8 @@ from coresponder.programs.actions import (
     reset_team_calendar_secret,
     reset_user_calendar_secret,
     seat_on_team,
+    stand_down_team,
+    start_team,
     team_calendar_secret,
     unseat_from_team,
     user_calendar_secret,
@@ -53,7 +55,7 @@ from coresponder.programs.ical import shifts_calendar
 from coresponder.programs.labels import district_names
 from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Membership, Program, Shift, Team, User
-from coresponder.programs.shift_forms import ExceptionForm, ShiftChangeForm, ShiftForm
+from coresponder.programs.shift_forms import ExceptionForm, ShiftChangeForm, ShiftForm, TeamForm
 
 # token_urlsafe(32) gives 43 characters; anything much shorter was never issued.
 MIN_SECRET_LENGTH = 32
@@ -77,6 +79,7 @@ def _teams_context(
     program: Program,
     shift_form: ShiftForm | None = None,
     exception_forms: dict[int, ExceptionForm] | None = None,
+    team_form: TeamForm | None = None,
 ) -> dict[str, Any]:
     user = request.user
     role = role_in(user, program)
@@ -150,6 +153,12 @@ def _teams_context(
         "now": now,
         "my_feed": request.build_absolute_uri(reverse("calendar-user", args=[my_secret])),
         "shift_form": shift_form or ShiftForm(program),
+        "team_form": team_form or TeamForm(),
+        "stood_down": (
+            list(Team.objects.filter(program=program, active=False).order_by("name"))
+            if schedules
+            else []
+        ),
     }
 
 
@@ -347,6 +356,65 @@ def unseat_page(request: HttpRequest, slug: str, team_id: int, seat_id: int) -> 
     else:
         messages.success(request, f"{seat.user} is no longer on {team.name}.")
     return _back_to_team(program, team)
+
+
+@login_required
+@require_POST
+def start_team_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Start a team, or bring back one stood down under the name; sent twice, one team."""
+    program = open_program(request, slug)
+    _require_scheduler(request, program)
+    form = TeamForm(request.POST)
+    if form.is_valid():
+        try:
+            team, new = start_team(actor_for(request), program, form.cleaned_data["name"])
+        except ActionError as exc:
+            add_action_errors(form, exc)
+        else:
+            if new:
+                messages.success(
+                    request, f"{team.name} is at work. Put people on it and give it shifts."
+                )
+            else:
+                messages.info(request, f"{team.name} is already at work in {program.name}.")
+            return _back_to_team(program, team)
+    context = _teams_context(request, program, team_form=form)
+    return render(request, "programs/teams.html", context, status=422)
+
+
+@login_required
+@require_POST
+def stand_down_page(request: HttpRequest, slug: str, team_id: int) -> HttpResponse:
+    """Take a team out of work once it holds no claimed task and works no shift."""
+    program = open_program(request, slug)
+    _require_scheduler(request, program)
+    team = Team.objects.filter(program=program, pk=team_id).select_related("program").first()
+    if team is None:
+        raise Http404("No such team")
+    version = str(request.POST.get("version") or "")
+    teams = reverse("program-teams", kwargs={"slug": program.slug})
+    try:
+        stood = stand_down_team(
+            actor_for(request), team, expected_version=int(version) if version.isdigit() else 0
+        )
+    except StaleVersion:
+        team.refresh_from_db()
+        if not team.active:
+            messages.info(request, f"{team.name} has stood down.")
+            return HttpResponseRedirect(f"{teams}#stood-down")
+        messages.error(
+            request, f"Someone changed {team.name} meanwhile: look again, then stand it down."
+        )
+        return _back_to_team(program, team)
+    except ActionError as exc:
+        problems = "; ".join(exc.errors.get("team", []))
+        messages.error(request, f"{exc} {problems[:1].upper()}{problems[1:]}.")
+        return _back_to_team(program, team)
+    messages.success(
+        request,
+        f"{stood.name} has stood down: it keeps what it did, and no longer takes tasks or shifts.",
+    )
+    return HttpResponseRedirect(f"{teams}#stood-down")
 
 
 @login_required

@@ -286,6 +286,8 @@ WEB: dict[str, Kind] = {
     "team-seat-add": WritesOnly(SHIFTS, lambda r: {**_program(r), "team_id": 1}),
     "team-seat-remove": WritesOnly(SHIFTS, lambda r: {**_program(r), "team_id": 1, "seat_id": 1}),
     "my-feed-reset": WritesOnly(SHIFTS, _program),
+    "team-start": WritesOnly(SHIFTS, _program),
+    "team-stand-down": WritesOnly(SHIFTS, lambda r: {**_program(r), "team_id": 1}),
     # --- No person's data ------------------------------------------------------------
     "healthz": NoPersonData("whether the database answers"),
     "readyz": NoPersonData("whether the database, migrations and worker are ready"),
