@@ -122,7 +122,10 @@ def _teams_context(
         else []
     )
     rows = []
+    # A team on shift that lacks a role is said so where it is on duty, too.
+    missing: dict[int, list[str]] = {}
     for team in teams:
+        missing[team.pk] = missing_for_team(team)
         members = list(team.members.all())
         seated = {m.user_id for m in members}
         on_team = any(m.user_id == user.pk for m in members)
@@ -135,7 +138,7 @@ def _teams_context(
                 "team": team,
                 "members": members,
                 "left": {m.pk for m in members} - {m.pk for m in working_seats(team)},
-                "missing": missing_for_team(team),
+                "missing": missing[team.pk],
                 "shifts": by_team.get(team.pk, []),
                 "feed": feed,
                 "candidates": [w for w in workers if w.user_id not in seated],
@@ -149,7 +152,10 @@ def _teams_context(
         "schedules": schedules,
         "rows": rows,
         "program_shifts": by_team.get(None, []),
-        "on_duty": _on_duty_rows(program, now),
+        "on_duty": [
+            {**duty, "missing": missing.get(duty["duty"].team_id, [])}
+            for duty in _on_duty_rows(program, now)
+        ],
         "now": now,
         "my_feed": request.build_absolute_uri(reverse("calendar-user", args=[my_secret])),
         "shift_form": shift_form or ShiftForm(program),

@@ -168,3 +168,21 @@ def test_a_stale_page_does_not_stand_a_changed_team_down_and_a_stood_down_one_co
     back = client.post(reverse("team-start", args=[core.slug]), {"team-name": "Night"})
     assert back["Location"] == f"{teams_url(core)}#team-{team.pk}"
     assert Team.objects.get(pk=team.pk).active
+
+
+def test_on_duty_now_says_a_team_on_shift_is_incomplete(programs: dict[str, Program]) -> None:
+    core = programs["core"]
+    team = Team.objects.create(program=core, name="Round the clock")
+    Shift.objects.create(
+        program=core,
+        team=team,
+        name="All day",
+        rrule="FREQ=DAILY",
+        starts_on=dt.date(2026, 1, 1),
+        starts_at=dt.time(0),
+        duration_minutes=24 * 60,
+    )
+    page = coordinator_of(core).get(teams_url(core)).content.decode()
+    on_duty = page.split('id="on-duty-heading"', 1)[1].split("</section>", 1)[0]
+    assert "Round the clock" in on_duty
+    assert "incomplete, missing" in on_duty
