@@ -136,7 +136,8 @@ TEXT: dict[str, dict[str, str]] = {
         "err_call_needs_phone": "A call or a text needs a phone number.",
         "err_visit_needs_address": "A visit needs an address or a place.",
         "err_consent": "Tick this box so the team may get in touch.",
-        "err_too_long": "This answer is too long.",
+        "err_too_long": "This answer is too long: at most %(limit_value)d characters (it has "
+        "%(show_value)d).",
         "err_not_sent": "Your request could not be sent. Please check it and try again.",
     },
     "es": {
@@ -257,7 +258,8 @@ TEXT: dict[str, dict[str, str]] = {
         "err_call_needs_phone": "Para llamar o enviar un texto hace falta un número de teléfono.",
         "err_visit_needs_address": "Para una visita hace falta una dirección o un lugar.",
         "err_consent": "Marque esta casilla para que el equipo pueda comunicarse.",
-        "err_too_long": "Esta respuesta es demasiado larga.",
+        "err_too_long": "Esta respuesta es demasiado larga: como máximo %(limit_value)d "
+        "caracteres (tiene %(show_value)d).",
         "err_not_sent": "No se pudo enviar su solicitud. Revísela y vuelva a intentarlo.",
     },
 }
@@ -304,6 +306,16 @@ class PhoneInput(forms.TextInput):
     input_type = "tel"
 
 
+class NoteField(forms.CharField):
+    """Free text in lines. Browsers count a line break as one character against the box's
+    `maxlength` but send it as two (CR LF): counted as sent, a note the box took whole
+    would be refused as too long."""
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value) or ""
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _text(
     max_length: int,
     *,
@@ -339,7 +351,7 @@ class HelpForm(forms.Form):
     help = forms.MultipleChoiceField(
         required=False, widget=forms.CheckboxSelectMultiple(attrs=CHECKBOX)
     )
-    help_text = forms.CharField(
+    help_text = NoteField(
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 3}),

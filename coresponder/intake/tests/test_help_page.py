@@ -412,3 +412,26 @@ def test_a_phone_typed_for_someone_else_before_choosing_me_does_not_stop_the_req
     assert response.status_code == 302
     referral = Referral.objects.get()
     assert (referral.referrer_relationship, referral.referrer_phone) == ("self", "")
+
+
+def test_a_note_the_browser_took_whole_is_taken_with_its_line_breaks(
+    programs: Any, client: Client
+) -> None:
+    # A browser counts a line break as one character against the box's limit and sends it
+    # as two (CR LF): a note of exactly 1000 characters, in lines, is not too long.
+    note = "\r\n".join(["Mi hijo no contesta."] * 47 + ["Llámenme hoy."])
+    assert len(note.replace("\r\n", "\n")) == 1000
+
+    response = send(client, request_for_me(help_text=note))
+
+    assert response.status_code == 302
+    assert Referral.objects.get().help_requested.endswith(note.replace("\r\n", "\n").strip())
+
+
+def test_a_note_too_long_says_how_long_it_may_be(programs: Any, client: Client) -> None:
+    response = send(client, request_for_me(help_text="a" * 1003), lang="es")
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Esta respuesta es demasiado larga: como máximo 1000 caracteres (tiene 1003)." in html
+    assert 'value="María"' in html
