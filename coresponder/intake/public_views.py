@@ -106,6 +106,8 @@ def _submit(request: HttpRequest, lang: str) -> HttpResponse:
     sent_before = TEXT[lang]["already_sent"]
     earlier = form_tokens.already_saved(request, form_tokens.Kind.HELP_REQUEST, sent_before)
     if earlier is not None:
+        # This device did send it: the thank-you page says so again, however long ago.
+        _note_sent(request)
         return earlier
     address = client_address(request)
     if over_limit(address):
@@ -153,8 +155,12 @@ def _refuse_automated(actor: Actor, form: HelpForm) -> None:
 def _thanks_redirect(request: HttpRequest, lang: str) -> HttpResponse:
     # Redirect after the post, so reloading the page never sends the request twice. The
     # session remembers that this device sent one, so the page says "sent" only then.
-    request.session[SENT_KEY] = timezone.now().timestamp()
+    _note_sent(request)
     return HttpResponseRedirect(_with_language(reverse("help-thanks"), lang))
+
+
+def _note_sent(request: HttpRequest) -> None:
+    request.session[SENT_KEY] = timezone.now().timestamp()
 
 
 # When the device last sent a request (or was answered as though it had), in its session.

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from coresponder.conftest import Clock
 from coresponder.core.audit import SYSTEM
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.models import Referral
@@ -114,4 +115,24 @@ def test_a_help_request_token_from_another_visitor_sends_nothing_and_tells_nothi
     html = refused.content.decode()
     assert TEXT["en"]["err_not_sent"] in html
     assert token not in html
+    assert Referral.objects.count() == 1
+
+
+def test_a_help_request_sent_again_a_quarter_of_an_hour_later_still_says_it_was_sent(
+    clock: Clock,
+) -> None:
+    # Back to the form, and "send" again in doubt, after the thank-you page has stopped
+    # saying "sent" to a device that only opens it.
+    client = Client()
+    client.get("/help?lang=es")
+    sent = {**help_request(), FIELD: new_token()}
+    assert client.post("/help?lang=es", sent).status_code == 302
+    clock.advance(minutes=15)
+
+    again = client.post("/help?lang=es", sent, follow=True)
+
+    html = again.content.decode()
+    assert TEXT["es"]["thanks_title"] in html
+    assert TEXT["es"]["already_sent"] in html
+    assert TEXT["es"]["nothing_sent_title"] not in html
     assert Referral.objects.count() == 1
