@@ -20,7 +20,9 @@ from coresponder.intake.models import Referral, TriageStatus
 from coresponder.intake.triage import TRIAGE_DECISIONS, repeated_requests, request_words
 from coresponder.intake.triage_queue import waiting_requests
 from coresponder.privacy.access import may_read, role_in
+from coresponder.programs import local_time
 from coresponder.programs.middleware import open_program
+from coresponder.programs.models import Program
 
 TRIAGE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 STALE_MESSAGE = "Changed by someone else — review and retry."
@@ -35,6 +37,10 @@ def triage_row(referral: Referral) -> dict[str, Any]:
 @require_GET
 def triage_list(request: HttpRequest, slug: str) -> HttpResponse:
     program = open_program(request, slug, roles=TRIAGE_ROLES)
+    return _list_page(request, program)
+
+
+def _list_page(request: HttpRequest, program: Program, status: int = 200) -> HttpResponse:
     referrals = list(waiting_requests(program))
     # Phones and addresses only for a role that reads them (a coordinator, not an administrator).
     role = role_in(request.user, program)
@@ -47,11 +53,11 @@ def triage_list(request: HttpRequest, slug: str) -> HttpResponse:
         fields=["identity", "contact", "referral"] if contact else ["identity", "referral"],
         detail={"list": "triage", "referrals": [r.pk for r in referrals]},
     )
-    decisions = [(status.value, status.label) for status in TRIAGE_DECISIONS]
+    decisions = [(decision.value, decision.label) for decision in TRIAGE_DECISIONS]
     repeats = repeated_requests(referrals)
     rows = [{**triage_row(r), "repeats": repeats.get(r.pk, [])} for r in referrals]
     context = {"program": program, "rows": rows, "decisions": decisions, "contact": contact}
-    return render(request, "intake/triage.html", context)
+    return render(request, "intake/triage.html", context, status=status)
 
 
 @login_required
@@ -61,31 +67,38 @@ def triage_decide(request: HttpRequest, slug: str, referral_id: int) -> HttpResp
     referral = waiting_requests(program).filter(pk=referral_id).first()
     version = str(request.POST.get("version", ""))
     if referral is None or not version.isdigit():
-        # Decided already (in another tab, or by someone else): say what it was decided as.
+        # Decided already (in another tab, or by someone else): say what, by whom and when,
+        # over the list as it is now.
         decided = (
             Referral.objects.filter(
                 program=program, channel=Referral.Channel.PUBLIC, pk=referral_id
             )
             .exclude(triage_status=TriageStatus.NEW)
+            .select_related("triaged_by")
             .first()
         )
-        if decided is not None:
-            messages.error(
-                request,
-                f"Request {decided.pk} was already marked “{decided.get_triage_status_display()}”;"
-                " nothing was changed.",
-            )
-        else:
-            messages.error(request, STALE_MESSAGE)
-        return redirect("triage-list", slug=program.slug)
+        messages.error(request, STALE_MESSAGE if decided is None else _decided_words(decided))
+        return _list_page(request, program, status=409)
     try:
         set_triage_status(
             actor_for(request), referral, str(request.POST.get("status", "")), version=int(version)
         )
     except StaleVersion:
         messages.error(request, STALE_MESSAGE)
+        return _list_page(request, program, status=409)
     except ActionError:
         messages.error(request, "Choose what happened with this request.")
     else:
         messages.success(request, f"Request {referral.pk}: {referral.get_triage_status_display()}.")
     return redirect("triage-list", slug=program.slug)
+
+
+def _decided_words(referral: Referral) -> str:
+    """A decision someone made already, as the coordinator who came second reads it."""
+    by = f" by {referral.triaged_by}" if referral.triaged_by is not None else ""
+    when = local_time.format_datetime(referral.triaged_at, referral.program)
+    on = f" on {when}" if when else ""
+    return (
+        f"Request {referral.pk} was already marked “{referral.get_triage_status_display()}”"
+        f"{by}{on}; nothing was changed."
+    )

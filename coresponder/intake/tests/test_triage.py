@@ -10,10 +10,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from coresponder.conftest import Clock, sign_in
+from coresponder.conftest import Clock, member_of, sign_in
 from coresponder.core.audit import Actor
 from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.models import AuditEvent
+from coresponder.domain.vocabulary import Role
 from coresponder.intake.actions import record_public_referral, set_triage_status
 from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Referral, TriageStatus
@@ -224,6 +225,7 @@ def test_a_stale_decision_is_refused(pad: Program, coordinator: User, client: Cl
 
     response = decide(client, referral, "closed", version=referral.version + 5)
 
+    assert response.status_code == 409
     assert STALE_MESSAGE in response.content.decode()
     referral.refresh_from_db()
     assert (referral.triage_status, referral.version) == (TriageStatus.NEW, 1)
@@ -290,3 +292,35 @@ def test_the_program_home_links_coordinators_to_the_list(
 
     officer_client = sign_in(Client(), officer)
     assert triage_url(pad) not in officer_client.get(f"/programs/{pad.slug}/").content.decode()
+
+
+def test_a_decision_over_another_coordinators_is_refused_saying_whose_and_when(
+    pad: Program, coordinator: User, client: Client, clock: Clock
+) -> None:
+    referral = ask(pad, "Ana", NOON - dt.timedelta(hours=1))
+    other = member_of(pad, Role.COORDINATOR, "other", display_name="Olga Other")
+    set_triage_status(Actor(user=other), Referral.objects.get(pk=referral.pk), "accepted")
+    sign_in(client, coordinator)
+
+    response = decide(client, referral, "closed", version=1)
+
+    assert response.status_code == 409
+    # 12:00 UTC is 08:00 in Philadelphia.
+    said = f"Request {referral.pk} was already marked “Taken up” by Olga Other on Mon 10 Mar, 08:00"
+    assert said in response.content.decode()
+    referral.refresh_from_db()
+    assert (referral.triage_status, referral.triaged_by) == (TriageStatus.ACCEPTED, other)
+
+
+def test_a_decision_sent_twice_is_made_once(
+    pad: Program, coordinator: User, client: Client
+) -> None:
+    referral = ask(pad, "Ana", NOON)
+    sign_in(client, coordinator)
+
+    assert decide(client, referral, "not_reached").status_code == 200
+    twice = decide(client, referral, "not_reached", version=1)
+
+    assert twice.status_code == 409
+    assert "nothing was changed" in twice.content.decode()
+    assert AuditEvent.objects.filter(action="change", object_type="intake.referral").count() == 1
