@@ -594,6 +594,13 @@ def forget_form_tokens(before: dt.datetime) -> int:
     return deleted
 
 
+def forget_expired_sessions(now: dt.datetime) -> int:
+    """Delete sessions past their expiry: nobody can use them again, and each visit to a
+    public page (the help form) leaves one. Returns how many."""
+    deleted, _ = Session.objects.filter(expire_date__lt=now).delete()
+    return deleted
+
+
 def claim_request_key(user: User, key: str, fingerprint: str) -> RequestKey:
     """Claim an API request key for its first sending; a second claim fails on the
     unique constraint (and waits for the first to finish on PostgreSQL)."""

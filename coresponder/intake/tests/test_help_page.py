@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test import Client
 
@@ -16,6 +17,7 @@ from coresponder.domain.vocabulary import Role
 from coresponder.intake.models import Referral, TriageStatus
 from coresponder.intake.public_forms import TEXT
 from coresponder.intake.public_views import REQUESTS_PER_HOUR
+from coresponder.outreach.management.commands.run_worker import send_all
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Participation, Person
 from coresponder.people.tests.factories import PersonFactory
@@ -435,3 +437,23 @@ def test_a_note_too_long_says_how_long_it_may_be(programs: Any, client: Client) 
     html = response.content.decode()
     assert "Esta respuesta es demasiado larga: como máximo 1000 caracteres (tiene 1003)." in html
     assert 'value="María"' in html
+
+
+def test_the_worker_deletes_what_visitors_who_left_left_behind(
+    programs: Any, client: Client, clock: Clock
+) -> None:
+    # Each visitor's page is remembered in a stored session, so that a second tap is known
+    # for the same sender: a client opening the page again and again must not fill the
+    # database with them for ever.
+    for _ in range(3):
+        Client().get("/help")
+    clock.advance(minutes=20)
+    client.get("/help")
+    assert Session.objects.count() == 4
+
+    counts = send_all(clock.advance(minutes=15))
+
+    assert counts["sessions_forgotten"] == 3
+    assert Session.objects.count() == 1
+    assert client.get("/help").status_code == 200
+    assert Session.objects.count() == 1

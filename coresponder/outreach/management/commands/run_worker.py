@@ -14,6 +14,7 @@ from coresponder.operations.retention.actions import apply_retention_daily
 from coresponder.outreach.actions import expire_tasks
 from coresponder.outreach.reminders import WORKER, send_due_reminders
 from coresponder.privacy.audit_checkpoints import CheckpointError, write_checkpoint_if_moved
+from coresponder.programs.actions import forget_expired_sessions
 from coresponder.programs.form_tokens import forget_old_tokens
 from coresponder.programs.request_keys import forget_old_keys
 from coresponder.reports.actions import refresh_metric_days
@@ -29,7 +30,8 @@ def send_all(now: Any) -> dict[str, int]:
 
     Then tasks nobody closed leave the queue once their window closed longer ago than
     the preset allows (after the reminders, so a missed window is still told first),
-    and create forms' used tokens older than a month (API request keys, a day) are forgotten.
+    and create forms' used tokens older than a month (API request keys, a day) and expired
+    sessions are forgotten.
     Last, the daily facts the metrics sum are rebuilt for each program whose records
     changed since its last build, once that build is older than METRIC_DAYS_REFRESH_SECONDS (unless
     METRIC_DAYS_BY_WORKER is false and `build_metric_days --due` runs on its own schedule).
@@ -43,6 +45,7 @@ def send_all(now: Any) -> dict[str, int]:
         "expired": expire_tasks(WORKER, now),
         "form_tokens_forgotten": forget_old_tokens(now),
         "request_keys_forgotten": forget_old_keys(now),
+        "sessions_forgotten": forget_expired_sessions(now),
         "metric_days_built": (
             refresh_metric_days(now, WORKER) if settings.METRIC_DAYS_BY_WORKER else 0
         ),
