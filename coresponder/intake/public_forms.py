@@ -8,6 +8,7 @@ languages side by side. Every key must exist in every language (a test checks).
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from django import forms
@@ -306,14 +307,36 @@ class PhoneInput(forms.TextInput):
     input_type = "tel"
 
 
-class NoteField(forms.CharField):
+# Characters that show nothing: a name made of them alone is no name.
+INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+
+
+def plain_text(value: str, *, lines: bool = False) -> str:
+    """What was typed, without control characters (a pasted escape code, a bell, a null):
+    kept, they would be invisible on the team's pages and stop a search finding a name.
+    A tab reads as a space; a note keeps its line breaks. Nothing visible is nothing."""
+    text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    kept = "".join(
+        c for c in text if (lines and c == "\n") or unicodedata.category(c) != "Cc"
+    ).strip()
+    return "" if all(unicodedata.category(c) in INVISIBLE for c in kept) else kept
+
+
+class PlainTextField(forms.CharField):
+    """A line of text, kept without control characters (`plain_text`)."""
+
+    lines = False
+
+    def to_python(self, value: Any) -> str:
+        return plain_text(super().to_python(value) or "", lines=self.lines)
+
+
+class NoteField(PlainTextField):
     """Free text in lines. Browsers count a line break as one character against the box's
     `maxlength` but send it as two (CR LF): counted as sent, a note the box took whole
     would be refused as too long."""
 
-    def to_python(self, value: Any) -> str:
-        text = super().to_python(value) or ""
-        return text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = True
 
 
 def _text(
@@ -323,7 +346,7 @@ def _text(
     widget: type[forms.TextInput] = forms.TextInput,
     **attrs: str,
 ) -> forms.CharField:
-    return forms.CharField(
+    return PlainTextField(
         max_length=max_length,
         required=required,
         widget=widget(attrs={"class": "usa-input", **attrs}),

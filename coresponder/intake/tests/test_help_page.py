@@ -457,3 +457,30 @@ def test_the_worker_deletes_what_visitors_who_left_left_behind(
     assert Session.objects.count() == 1
     assert client.get("/help").status_code == 200
     assert Session.objects.count() == 1
+
+
+def test_control_characters_typed_or_pasted_are_not_kept(programs: Any, client: Client) -> None:
+    # An escape code or a bell pasted with a name would be invisible on the team's pages,
+    # and stop a search for the name finding it.
+    data = request_for_me(
+        given_name="Ma\x1b[31mría\x07",
+        family_name="Ortega\x00",
+        phone="(508)\x0b555-0142",
+        help_text="Llamen\tdespués de las 6.\r\nGracias\x7f",
+    )
+
+    response = send(client, data)
+
+    assert response.status_code == 302
+    person = person_of(Referral.objects.get())
+    assert (person.given_name, person.family_name) == ("Ma[31mría", "Ortega")
+    assert person.phone == "(508)555-0142"
+    assert Referral.objects.get().help_requested.endswith("Llamen después de las 6.\nGracias")
+
+
+def test_a_name_of_invisible_characters_alone_is_no_name(programs: Any, client: Client) -> None:
+    response = send(client, request_for_me(given_name="\u200b\u200b\x07"))
+
+    assert response.status_code == 422
+    assert TEXT["es"]["err_given_name"] in response.content.decode()
+    assert not Referral.objects.exists()
