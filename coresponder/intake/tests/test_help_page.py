@@ -484,3 +484,16 @@ def test_a_name_of_invisible_characters_alone_is_no_name(programs: Any, client: 
     assert response.status_code == 422
     assert TEXT["es"]["err_given_name"] in response.content.decode()
     assert not Referral.objects.exists()
+
+
+def test_the_field_team_reads_a_note_in_its_lines(programs: Any, client: Client) -> None:
+    data = request_for_me(help=[], help_text="Mi hijo no contesta.\r\nLlámenme <hoy>.")
+    assert send(client, data).status_code == 302
+    referral = Referral.objects.get()
+    task = OutreachTask.objects.get(referral=referral)
+    staff = Client()
+    staff.force_login(member_of(referral.program, Role.RECOVERY_COACH, "coach"))
+
+    page = staff.get(f"/programs/{referral.program.slug}/outreach/{task.pk}/").content.decode()
+
+    assert "Mi hijo no contesta.<br>Llámenme &lt;hoy&gt;." in page

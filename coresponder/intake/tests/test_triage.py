@@ -324,3 +324,14 @@ def test_a_decision_sent_twice_is_made_once(
     assert twice.status_code == 409
     assert "nothing was changed" in twice.content.decode()
     assert AuditEvent.objects.filter(action="change", object_type="intake.referral").count() == 1
+
+
+def test_a_note_in_lines_reads_in_its_lines(
+    pad: Program, coordinator: User, client: Client
+) -> None:
+    ask(pad, "Ana", NOON, help_requested="Mi hijo no contesta.\nLlámenme <hoy>.")
+    sign_in(client, coordinator)
+
+    html = client.get(triage_url(pad)).content.decode()
+
+    assert "Mi hijo no contesta.<br>Llámenme &lt;hoy&gt;." in html
