@@ -65,8 +65,10 @@ def password_step(request: HttpRequest) -> HttpResponse:
             user = form.get_user()
             start_pending(request, user, next_url)
             return redirect("mfa" if user.mfa_secret else "mfa-enrol")
-        username = str(request.POST.get("username", ""))[:150]
-        note_failed_sign_in(actor_at(request), username)
+        # The name as the password check read it (trimmed, NFKC), which is the name the
+        # failure was audited under: "officer " is a try at officer's password too.
+        typed = form.cleaned_data.get("username", request.POST.get("username", ""))
+        note_failed_sign_in(actor_at(request), str(typed)[:150])
     context = {"form": form, "next": next_url, "refused": REFUSED if form.errors else ""}
     return render(request, "programs/login.html", context)
 

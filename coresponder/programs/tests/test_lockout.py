@@ -151,6 +151,22 @@ def test_failures_for_an_unknown_user_name_lock_no_one(
     assert not is_locked(enrolled)
 
 
+FULL_WIDTH_OFFICER = "\uff4f\uff46\uff46\uff49\uff43\uff45\uff52"
+
+
+@pytest.mark.parametrize("typed", ["officer ", " officer", FULL_WIDTH_OFFICER])
+def test_a_user_name_typed_with_spaces_or_wide_letters_counts_towards_the_lock(
+    enrolled: User, client: Client, clock: Clock, typed: str
+) -> None:
+    # Sign-in reads "officer " and the full-width "ｏｆｆｉｃｅｒ" as "officer", so their
+    # wrong passwords are tries at officer's password and count as such.
+    for _ in range(6):
+        try_password(client, "not the password", username=typed)
+        clock.advance(minutes=1)
+
+    assert is_locked(enrolled)
+
+
 # --- Unlocking --------------------------------------------------------------------
 
 
