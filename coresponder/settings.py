@@ -269,6 +269,18 @@ SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", default=PRODUCTION)
 if env_bool("BEHIND_TLS_PROXY", default=False):
     # The proxy in front terminates TLS and says so; only set this behind one.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front each add the address they heard from to X-Forwarded-For;
+# then the client's address (audited, and counted by sign-in's and the public help
+# page's limits) is the one the outermost of them saw. 0: the address the request came
+# from, as with a proxy that passes it on by the PROXY protocol (deploy/Caddyfile).
+FORWARDED_FOR_PROXIES = env_int("FORWARDED_FOR_PROXIES", 0)
+if FORWARDED_FOR_PROXIES < 0:
+    raise ConfigError("FORWARDED_FOR_PROXIES must be 0 or more")
+# Failed sign-ins one client address may make in 15 minutes, whichever accounts they
+# name, before it is refused for a while (password spraying; each account locks apart).
+SIGN_IN_FAILURES_PER_ADDRESS = env_int("SIGN_IN_FAILURES_PER_ADDRESS", 20)
+if SIGN_IN_FAILURES_PER_ADDRESS < 1:
+    raise ConfigError("SIGN_IN_FAILURES_PER_ADDRESS must be at least 1")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

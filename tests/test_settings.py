@@ -162,3 +162,29 @@ def test_the_embedded_database_lives_in_the_var_directory(tmp_path: Path) -> Non
         check=True,
     )
     assert result.stdout.strip() == str(tmp_path / "coresponder.sqlite3")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("FORWARDED_FOR_PROXIES", "-1", "FORWARDED_FOR_PROXIES must be 0 or more"),
+        ("SIGN_IN_FAILURES_PER_ADDRESS", "0", "SIGN_IN_FAILURES_PER_ADDRESS must be at least 1"),
+    ],
+)
+def test_the_sign_in_address_settings_refuse_a_count_that_makes_no_sense(
+    tmp_path: Path, name: str, value: str, message: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; settings.DEBUG"],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "coresponder.settings",
+            "CORESPONDER_VAR_DIR": str(tmp_path),
+            name: value,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert message in result.stderr

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.db import IntegrityError
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
@@ -67,9 +68,24 @@ def _unstorable(path: tuple[str | int, ...], value: Any) -> Iterator[tuple[str |
             yield from _unstorable((*path, place), item)
 
 
+def client_address(request: HttpRequest) -> str:
+    """The address of the client: the one it connects from, or, behind the
+    FORWARDED_FOR_PROXIES proxies the site says are in front, the address the outermost
+    of them saw (each appends the address it heard from to X-Forwarded-For, so a client
+    can forge the entries left of those, never the ones the proxies added)."""
+    proxies = int(settings.FORWARDED_FOR_PROXIES)
+    forwarded = [
+        entry.strip() for entry in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+    ]
+    forwarded = [entry for entry in forwarded if entry]
+    if proxies > 0 and len(forwarded) >= proxies:
+        return forwarded[-proxies][:100]
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
 def actor_for(request: HttpRequest) -> Actor:
     """The signed-in user (session or token) and the client's address, for the audit."""
-    return Actor(user=request.user, where=str(request.META.get("REMOTE_ADDR", "")))
+    return Actor(user=request.user, where=client_address(request))
 
 
 def is_duplicate(exc: IntegrityError) -> bool:

@@ -20,18 +20,19 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError
+from coresponder.core.http import client_address
 from coresponder.core.models import AuditEvent
 from coresponder.intake.actions import record_public_referral
 from coresponder.intake.public_forms import TEXT, HelpForm, language_of
 from coresponder.programs import form_tokens
-from coresponder.programs.signin import client_address
 
 # At most this many requests an hour from one client address. The count lives in
 # Django's cache; the default cache (LocMemCache) is per process, so with several
 # worker processes each keeps its own count: configure a shared cache (database,
 # Redis or Memcached) in CACHES to hold the limit exactly across workers. The
-# address is REMOTE_ADDR, as for sign-in: behind a reverse proxy that does not pass
-# the client's own address through, every visitor shares the proxy's count.
+# address is the client's, as for sign-in (`core.http.client_address`): behind a reverse
+# proxy that passes it neither by the PROXY protocol nor in X-Forwarded-For with
+# FORWARDED_FOR_PROXIES set, every visitor shares the proxy's count.
 REQUESTS_PER_HOUR = 5
 RATE_WINDOW_SECONDS = 3600
 PUBLIC_LABEL = "public help page"

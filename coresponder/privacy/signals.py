@@ -9,13 +9,12 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from coresponder.core.audit import UNAUTHENTICATED, Actor, record_event
+from coresponder.core.http import client_address as address_of
 from coresponder.core.models import AuditEvent
 
 
 def client_address(request: HttpRequest | None) -> str:
-    if request is None:
-        return ""
-    return str(request.META.get("REMOTE_ADDR", ""))
+    return "" if request is None else address_of(request)
 
 
 @receiver(user_logged_in)

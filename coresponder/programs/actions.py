@@ -22,7 +22,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from coresponder.core.audit import Actor, record_event
+from coresponder.core.audit import UNAUTHENTICATED, Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.models import AuditEvent
 from coresponder.core.tracked import save_tracked
@@ -49,6 +49,7 @@ from coresponder.programs.signin import (
     FAILED_SIGN_IN_LIMIT,
     FAILED_SIGN_IN_WINDOW,
     PENDING_USER,
+    address_failure_limit,
 )
 
 # A shift series loaded from a preset counts from this date; the recurrence does the rest.
@@ -388,10 +389,56 @@ def failed_sign_ins(user: User) -> int:
     ).count()
 
 
+def failed_sign_ins_from(address: str) -> int:
+    """Failed sign-ins from one client address in the last 15 minutes, whatever the account.
+
+    Counted from the audit trail like `failed_sign_ins`, by the address each was made from;
+    a sign-in does not start this count again, or one account's owner could clear it.
+    """
+    return AuditEvent.objects.filter(
+        action=AuditEvent.Action.LOGON,
+        outcome=AuditEvent.Outcome.FAILED,
+        at__gt=timezone.now() - FAILED_SIGN_IN_WINDOW,
+        where=address,
+    ).count()
+
+
+def address_is_limited(address: str) -> bool:
+    """True while the address has failed to sign in as often as it may (password spraying)."""
+    return bool(address) and failed_sign_ins_from(address) >= address_failure_limit()
+
+
+def refuse_sign_in_from(actor: Actor, username: str) -> None:
+    """Audit a sign-in refused, its password unread, because its address is limited."""
+    record_event(
+        Actor(label=f"{UNAUTHENTICATED}{username}", where=actor.where),
+        AuditEvent.Action.LOGON,
+        outcome=AuditEvent.Outcome.DENIED,
+        detail={"username": username, "reason": "too many failed sign-ins from this address"},
+    )
+
+
+def _note_failure_from(address: str) -> None:
+    """Audit the failure that brings an address to its limit, as a lock is audited."""
+    limit = address_failure_limit()
+    if not address or failed_sign_ins_from(address) != limit:
+        return
+    record_event(
+        Actor(label="lockout", where=address),
+        AuditEvent.Action.PERMISSION,
+        detail={
+            "change": "limit address",
+            "address": address,
+            "reason": f"{limit} failed sign-ins in 15 minutes from this address",
+        },
+    )
+
+
 def note_failed_sign_in(
     actor: Actor, username: str, *, user: User | None = None, factor: str = "password"
 ) -> bool:
-    """Count one failed sign-in and lock the account past the limit; True when it locked.
+    """Count one failed sign-in against the account and the address it came from, and lock
+    the account past its limit; True when it locked.
 
     A wrong password is already audited by the auth signal; a wrong code is audited here.
     """
@@ -404,6 +451,7 @@ def note_failed_sign_in(
                 outcome=AuditEvent.Outcome.FAILED,
                 detail={"username": username, "factor": factor},
             )
+        _note_failure_from(actor.where)
         user = user or User.objects.filter(username=username).first()
         if user is None or user.locked_at is not None:
             return False

@@ -38,6 +38,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 
 from coresponder.core.audit import Actor
 from coresponder.core.errors import NotVisible
+from coresponder.core.http import client_address
 from coresponder.core.models import AuditEvent
 from coresponder.domain.policy import FieldGroup, GroupVisibility
 from coresponder.privacy.access import PersonAccess, access_person
@@ -207,7 +208,7 @@ def _earlier_answer(request: HttpRequest, user: User, key: str, sent: str) -> Ht
     accesses = _still_seen(user, earlier.seen)
     if accesses is None:
         return _conflict(SEEN_CHANGED)
-    actor = Actor(user=user, where=str(request.META.get("REMOTE_ADDR", "")))
+    actor = Actor(user=user, where=client_address(request))
     with transaction.atomic():
         note_answer_replayed(actor, earlier, request.path)
         for access in accesses:

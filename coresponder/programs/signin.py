@@ -24,6 +24,9 @@ from coresponder.programs.models import User
 # in 15 minutes; the next one locks the account until an administrator unlocks it.
 FAILED_SIGN_IN_LIMIT = 5
 FAILED_SIGN_IN_WINDOW = dt.timedelta(minutes=15)
+# Password spraying tries one password against many accounts, never often enough to lock
+# any, so the failures from one client address are limited too, over the same 15 minutes
+# (SIGN_IN_FAILURES_PER_ADDRESS, `address_failure_limit`).
 # CJIS: re-authenticate at least every 12 hours, however active the session.
 SIGN_IN_MAX_AGE = dt.timedelta(hours=12)
 # A password with no second factor goes stale quickly (ASVS 2.8: short-lived OTP flow).
@@ -39,8 +42,10 @@ PENDING_KEYS = (PENDING_USER, PENDING_SINCE, PENDING_NEXT, ENROL_SECRET)
 ISSUER = "Coresponder"
 
 
-def client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
+def address_failure_limit() -> int:
+    """How many failed sign-ins one client address may make in 15 minutes: 20 by default,
+    more than one office's typing mistakes, too few to work through a list of accounts."""
+    return int(settings.SIGN_IN_FAILURES_PER_ADDRESS)
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:

@@ -22,13 +22,18 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from coresponder.core.audit import Actor
+from coresponder.core.http import client_address
 from coresponder.domain.totp import SECRET_BYTES, encode_secret, matching_step, provisioning_uri
-from coresponder.programs.actions import enrol_mfa, note_failed_sign_in
+from coresponder.programs.actions import (
+    address_is_limited,
+    enrol_mfa,
+    note_failed_sign_in,
+    refuse_sign_in_from,
+)
 from coresponder.programs.models import User
 from coresponder.programs.signin import (
     ENROL_SECRET,
     ISSUER,
-    client_address,
     finish_sign_in,
     last_used_step,
     pending_user,
@@ -39,6 +44,12 @@ from coresponder.programs.signin import (
 REFUSED = (
     "That user name and password did not match. Try again, or ask your "
     "administrator if your account may be locked."
+)
+# Said whoever is named and whatever the password, which is not even read: it tells a
+# stranger nothing about any account, and a colleague on the same network what to do.
+ADDRESS_REFUSED = (
+    "Too many sign-ins from this network have failed in the last 15 minutes, so signing "
+    "in from here is paused. Try again in 15 minutes, or ask your administrator."
 )
 CODE_REFUSED = (
     "That code was not accepted. Enter the code your authenticator app shows now, "
@@ -59,6 +70,8 @@ def password_step(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.user.is_authenticated:
         return redirect(next_url)
+    if request.method == "POST" and address_is_limited(client_address(request)):
+        return _refused_address(request, next_url)
     form = AuthenticationForm(request, data=request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
@@ -71,6 +84,14 @@ def password_step(request: HttpRequest) -> HttpResponse:
         note_failed_sign_in(actor_at(request), str(typed)[:150])
     context = {"form": form, "next": next_url, "refused": REFUSED if form.errors else ""}
     return render(request, "programs/login.html", context)
+
+
+def _refused_address(request: HttpRequest, next_url: str) -> HttpResponse:
+    """The address has failed too often: refuse before the password is read, and audit it."""
+    username = str(request.POST.get("username", ""))[:150]
+    refuse_sign_in_from(actor_at(request), username)
+    context = {"form": AuthenticationForm(request), "next": next_url, "refused": ADDRESS_REFUSED}
+    return render(request, "programs/login.html", context, status=429)
 
 
 def check_code(request: HttpRequest, user: User, secret: str, *, enrolling: bool) -> str | None:

@@ -33,7 +33,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_safe
 
 from coresponder.core.audit import Actor, record_event
-from coresponder.core.http import actor_for
+from coresponder.core.http import actor_for, client_address
 from coresponder.domain.clock import date_problem
 from coresponder.domain.metrics import NONE, UNKNOWN, change_is_good
 from coresponder.domain.suppression import quarter_name
@@ -42,7 +42,6 @@ from coresponder.intake.public_forms import language_of
 from coresponder.privacy.access import program_for, role_in
 from coresponder.programs.district_map import lay_out_districts, shade_of
 from coresponder.programs.models import Program
-from coresponder.programs.signin import client_address
 from coresponder.reports import charts, disclosure
 from coresponder.reports import metrics as m
 from coresponder.reports.actions import figures_overdue
