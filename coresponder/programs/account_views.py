@@ -354,6 +354,8 @@ def account_reset_mfa(request: HttpRequest, user_id: int) -> HttpResponse:
         )
     else:
         messages.success(
-            request, f"{user.username} sets up their authenticator again at the next sign-in."
+            request,
+            f"{user.username} is signed out everywhere and sets up their authenticator again "
+            "at the next sign-in.",
         )
     return redirect("account", user_id=user.pk)

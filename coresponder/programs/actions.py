@@ -343,7 +343,11 @@ def enrol_mfa(actor: Actor, user: User, secret: str) -> User:
 
 
 def reset_mfa(actor: Actor, user: User) -> User:
-    """Clear a lost second factor; the user sets up a new one at their next sign-in."""
+    """Clear a lost second factor; the user sets up a new one at their next sign-in.
+
+    Their sessions end too: a lost phone stays signed in otherwise, and someone who
+    has the password and waits at the code would be offered the new factor's set-up.
+    """
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         if not user.mfa_secret:
@@ -351,12 +355,13 @@ def reset_mfa(actor: Actor, user: User) -> User:
         user.mfa_secret = ""
         user.mfa_enrolled_at = None
         save_tracked(user, actor.user)
+        ended = end_sessions(user)
         record_event(
             actor,
             AuditEvent.Action.PERMISSION,
             obj=user,
             fields=["mfa_secret", "mfa_enrolled_at"],
-            detail={"user": user.username, "change": "mfa reset"},
+            detail={"user": user.username, "change": "mfa reset", "sessions_ended": ended},
         )
     return user
 

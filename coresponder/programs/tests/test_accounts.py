@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from coresponder.conftest import sign_in
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
@@ -17,6 +18,7 @@ from coresponder.privacy.models import ApiToken
 from coresponder.programs.actions import enrol_mfa, grant_role, revoke_role
 from coresponder.programs.form_tokens import FIELD, new_token
 from coresponder.programs.models import Membership, Organization, Program, User
+from coresponder.programs.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -223,6 +225,23 @@ def test_a_lost_phone_resets_the_authenticator(admin: User, officer: User) -> No
     client.post(reverse("account-reset-mfa", args=[officer.pk]))
     officer.refresh_from_db()
     assert officer.mfa_secret == "" and officer.mfa_enrolled_at is None
+
+
+def test_resetting_a_lost_phones_authenticator_signs_the_phone_out(
+    admin: User, officer: User
+) -> None:
+    enrol_mfa(SYSTEM, officer, "JBSWY3DPEHPK3PXP")
+    lost_phone = sign_in(Client(), officer)
+    # Someone holding the password, part-way through signing in, waits at the code.
+    waiting = Client()
+    waiting.post(reverse("login"), {"username": "officer", "password": PASSWORD})
+
+    signed_in(admin).post(reverse("account-reset-mfa", args=[officer.pk]))
+
+    assert lost_phone.get("/")["Location"].startswith(reverse("login"))
+    assert waiting.get(reverse("mfa-enrol"))["Location"] == reverse("login")
+    reset = AuditEvent.objects.get(detail__change="mfa reset")
+    assert reset.detail["sessions_ended"] == 2
 
 
 def test_only_administrators_reach_the_accounts_pages(coordinator: User, officer: User) -> None:
