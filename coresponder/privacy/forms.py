@@ -102,7 +102,11 @@ class ConsentForm(forms.Form):
 
 
 class BreakGlassForm(forms.Form):
-    person_id = forms.IntegerField(label="Person number", min_value=1)
+    person_id = forms.IntegerField(
+        label="Person number",
+        min_value=1,
+        help_text="Shown on the person's page, under their name, and in its address.",
+    )
     reason = forms.CharField(
         label="Why you need this record now",
         min_length=10,

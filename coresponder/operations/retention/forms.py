@@ -15,7 +15,10 @@ class HoldForm(forms.Form):
         label="Person number",
         min_value=1,
         required=False,
-        help_text="Leave empty to hold every record of the program.",
+        help_text=(
+            "Shown on the person's page, under their name. Leave empty to hold every "
+            "record of the program."
+        ),
     )
     reason = forms.CharField(
         label="Why: the matter, request or order the hold serves",
