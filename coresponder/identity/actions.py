@@ -583,6 +583,13 @@ def ask_again(actor: Actor, merge: Merge, evidence: Evidence) -> MatchCandidate:
     return candidate
 
 
+def record_on_both(actor: Actor, action: str, person_ids: tuple[int, int], **event: Any) -> None:
+    """One event filed under each person of a pair: a pair queued, decided, merged or pulled
+    apart changes both records, and each person's trail must show it."""
+    for person_id in person_ids:
+        record_event(actor, action, person_id=person_id, **event)
+
+
 def propose_match(
     actor: Actor,
     a: Person,
@@ -621,12 +628,12 @@ def propose_match(
                 _refresh_candidate(actor, candidate, probability, evidence)
         else:
             _refresh_candidate(actor, candidate, probability, evidence)
-        record_event(
+        record_on_both(
             actor,
             "create" if candidate.version == 1 else "change",
+            (first.pk, second.pk),
             obj=candidate,
             object_type=AUDIT_TYPES[MatchCandidate],
-            person_id=first.pk,
             fields=["identity"],
             detail={"person_ids": [first.pk, second.pk], "probability": candidate.probability},
         )
@@ -661,12 +668,12 @@ def decide_match(
         candidate.decided_by = actor.user_or_none
         candidate.decided_at = timezone.now()
         save_tracked(candidate, actor.user, expected_version=version)
-        record_event(
+        record_on_both(
             actor,
             "change",
+            (candidate.person_a_id, candidate.person_b_id),
             obj=candidate,
             object_type=AUDIT_TYPES[MatchCandidate],
-            person_id=candidate.person_a_id,
             fields=["identity"],
             detail={
                 "decision": decision,
@@ -843,12 +850,12 @@ def merge_people(actor: Actor, keep: Person, other: Person, evidence: Evidence) 
         merge.folded = folded
         merge.save()
         refresh_tiers_of_people([keep.pk])
-        record_event(
+        record_on_both(
             actor,
             "merge",
+            (keep.pk, other.pk),
             obj=merge,
             object_type=AUDIT_TYPES[Merge],
-            person_id=keep.pk,
             fields=["identity"],
             detail={"kept": keep.pk, "merged": other.pk, "moved": moved},
         )
@@ -1230,12 +1237,12 @@ def unmerge(actor: Actor, merge: Merge) -> tuple[Person, Person]:
                 decided_at=None,
             )
         refresh_tiers_of_people([keep.pk, other.pk])
-        record_event(
+        record_on_both(
             actor,
             "unmerge",
+            (keep.pk, other.pk),
             obj=merge,
             object_type=AUDIT_TYPES[Merge],
-            person_id=keep.pk,
             fields=["identity"],
             detail={"kept": keep.pk, "merged": other.pk, "moved": merge.moved},
         )
