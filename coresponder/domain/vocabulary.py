@@ -396,6 +396,7 @@ _ENGLISH: dict[str, dict[str, str]] = {
         "api": "Through the API",
         "web": "On a web page",
         "export": "In an export",
+        "referral": "In a referral to a service",
     },
     "service_status": {
         "active": "Active",

@@ -272,6 +272,48 @@ def record_export_disclosure(
     return disclosure
 
 
+def record_referral_disclosure(
+    actor: Actor,
+    person_id: int,
+    *,
+    consent: Consent,
+    program: Program,
+    recipient: str,
+    recipient_organization: Organization | None,
+    information: str,
+    groups: Sequence[FieldGroup],
+) -> Disclosure:
+    """A referral sent to a provider under the person's consent: what it told the provider
+    (that the person seeks treatment, the note) is a release the referring program accounts
+    for, to the provider's organisation, under that consent."""
+    disclosure = Disclosure.objects.create(
+        person_id=person_id,
+        consent=consent,
+        program=program,
+        disclosed_at=timezone.now(),
+        disclosed_by=actor.user_or_none,
+        recipient=recipient[:200],
+        recipient_organization=recipient_organization,
+        information=information,
+        groups=[g.value for g in groups],
+        purpose=consent.purpose,
+        channel="referral",
+        # The provider's inbox and referral page show the referral without the notice.
+        notice_included=False,
+    )
+    record_event(
+        actor,
+        "create",
+        obj=disclosure,
+        person_id=person_id,
+        program_slug=program.slug,
+        fields=disclosure.groups,
+        purpose=disclosure.purpose[:200],
+        detail={"disclosure": True, "basis": DisclosureBasis.CONSENT, "consent_id": consent.pk},
+    )
+    return disclosure
+
+
 def note_cross_program_link(actor: Actor, program: Any, person: Person) -> None:
     """Audit a record taken in `program` about someone only other programs knew.
 

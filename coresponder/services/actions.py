@@ -15,6 +15,7 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import CLOCK_SKEW
+from coresponder.domain.consent import referral_disclosure_groups
 from coresponder.domain.referrals import (
     ReferralHistory,
     Side,
@@ -25,6 +26,8 @@ from coresponder.domain.vocabulary import Role, TaskStatus
 from coresponder.outreach.actions import add_notice
 from coresponder.outreach.models import Notice
 from coresponder.privacy.access import PersonAccess, role_grants
+from coresponder.privacy.actions import record_referral_disclosure
+from coresponder.privacy.models import Consent
 from coresponder.programs.models import Organization, Program
 from coresponder.services.fhir import BundleReferral, read_referral_bundle
 from coresponder.services.hsds import (
@@ -116,7 +119,29 @@ def refer_to_service(
             fields=["referral"],
             detail={"service_id": service.pk, "consent_id": consent.pk if consent else None},
         )
+        if consent is not None:
+            _account_for_referral(actor, referral, consent)
     return referral
+
+
+def _account_for_referral(actor: Actor, referral: ServiceReferral, consent: Consent) -> None:
+    """The person's accounting of disclosures names the provider a Part 2 referral went to."""
+    service = referral.service
+    groups = referral_disclosure_groups(service.part2_program, bool(referral.note))
+    partner = service.organization.partner
+    told = "that the person seeks substance use treatment"
+    if referral.note:
+        told += ", and the note written for the provider"
+    record_referral_disclosure(
+        actor,
+        referral.person_id,
+        consent=consent,
+        program=referral.program,
+        recipient=partner.name if partner is not None else service.organization.name,
+        recipient_organization=partner,
+        information=f"Referral {referral.pk} to {service.name}: {told}",
+        groups=groups,
+    )
 
 
 def import_fhir_referral(actor: Actor, data: Any) -> tuple[ServiceReferral, bool]:

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from coresponder.core.audit import SYSTEM
+from coresponder.core.models import AuditEvent
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
@@ -291,6 +292,39 @@ def test_a_part2_referral_is_made_under_a_covering_consent_in_force(
     from coresponder.services.models import ServiceReferral
 
     assert ServiceReferral.objects.get(pk=response.json()["id"]).consent == consent
+
+
+def test_a_part2_referral_sent_under_a_consent_is_in_the_accounting(
+    world: World, api_client_for: Any
+) -> None:
+    """Sending the referral tells the provider the person seeks treatment (and what the
+    note says): the person's accounting names the provider, what went and why."""
+    consent = provider_consent(world, covers=["clinical", "part2"], purpose="Start treatment")
+    response = refer(world, api_client_for, note="Wants buprenorphine")
+    assert response.status_code == 201, response.content
+
+    (disclosure,) = Disclosure.objects.filter(person=world.person)
+    assert disclosure.consent == consent and disclosure.program == world.program
+    assert disclosure.recipient_organization == world.provider_org
+    assert sorted(disclosure.groups) == ["clinical", "part2"]
+    coordinator = reader(world, Role.COORDINATOR, username="accounting-reader")
+    accounting = api_client_for(coordinator).get(f"/api/v1/persons/{world.person.pk}/disclosures")
+    (row,) = accounting.json()["items"]
+    assert row["recipient"] == "Kensington Recovery"
+    assert "Buprenorphine clinic" in row["information"]
+    assert row["purpose"] == "Start treatment" and row["consent_id"] == consent.pk
+    assert row["channel"] == "referral"
+    sent = AuditEvent.objects.filter(
+        person_id=world.person.pk, object_type="privacy.disclosure", action="create"
+    )
+    assert sent.count() == 1
+
+
+def test_a_referral_refused_for_want_of_consent_discloses_nothing(
+    world: World, api_client_for: Any
+) -> None:
+    assert refer(world, api_client_for).status_code == 422
+    assert not Disclosure.objects.exists()
 
 
 def test_the_service_referral_page_shows_the_notice(world: World, officer: Any) -> None:
