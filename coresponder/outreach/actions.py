@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from coresponder.core.audit import Actor, record_event
+from coresponder.core.audit import Actor, record_event, record_list_read
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import CLOCK_SKEW, zone_words
@@ -807,7 +807,8 @@ def expire_tasks(actor: Actor, now: dt.datetime, program: Program | None = None)
 
     The update is conditional on the status, so two workers never expire a task twice
     and an attempt recorded meanwhile keeps its task. Each batch is one audit event per
-    program naming the tasks; a pass with nothing to expire writes nothing.
+    program naming the tasks, and one filed under each person whose task it was; a pass
+    with nothing to expire writes nothing.
     """
     programs = [program] if program is not None else list(Program.objects.order_by("slug"))
     moved = 0
@@ -823,11 +824,12 @@ def expire_tasks(actor: Actor, now: dt.datetime, program: Program | None = None)
                 continue
             for start in range(0, len(ids), EXPIRY_EVENT_IDS):
                 batch = ids[start : start + EXPIRY_EVENT_IDS]
-                done = list(
+                found = list(
                     OutreachTask.objects.filter(pk__in=batch, status__in=OPEN_STATUSES)
                     .order_by("id")
-                    .values_list("pk", flat=True)
+                    .values_list("pk", "person_id")
                 )
+                done = [pk for pk, _person in found]
                 OutreachTask.objects.filter(pk__in=done, status__in=OPEN_STATUSES).update(
                     status=OutreachTask.Status.EXPIRED,
                     closed_at=now,
@@ -837,10 +839,12 @@ def expire_tasks(actor: Actor, now: dt.datetime, program: Program | None = None)
                     modified_at=timezone.now(),
                 )
                 if done:
-                    record_event(
+                    # Filed under each person whose task it was, so their trail shows it.
+                    record_list_read(
                         actor,
-                        "change",
+                        action="change",
                         object_type="outreach.outreachtask",
+                        ids=sorted({person for _pk, person in found if person is not None}),
                         program_slug=each.slug,
                         fields=["outreach"],
                         detail={"expired": done},

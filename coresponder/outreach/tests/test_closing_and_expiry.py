@@ -181,11 +181,25 @@ def test_the_worker_expires_tasks_past_the_preset_s_grace_once_and_audits_the_ba
     states = dict(OutreachTask.objects.values_list("pk", "status"))
     assert states[old.pk] == states[older.pk] == OutreachTask.Status.EXPIRED
     assert states[graced.pk] == states[current.pk] == OutreachTask.Status.OPEN
-    event = AuditEvent.objects.get(object_type="outreach.outreachtask", action="change")
-    assert event.detail == {"expired": sorted([older.pk, old.pk])}
+    batches = AuditEvent.objects.filter(action="change", person_id__isnull=True)
+    event = batches.get(object_type="outreach.outreachtask")
+    assert event.detail["expired"] == sorted([older.pk, old.pk])
     assert (event.actor_label, event.program_slug) == ("worker", "pco")
     assert expire_tasks(WORKER, clock.now) == 0, "a second pass finds nothing"
-    assert AuditEvent.objects.filter(action="change").count() == 1
+    assert batches.count() == 1
+
+
+def test_an_expired_task_is_in_its_persons_trail(pco: Program, clock: Clock) -> None:
+    """The worker changed each person's task: a review of the person finds who and when."""
+    old = task_at(pco, "Old", clock.now, opened=-200, closes=-25)
+    older = task_at(pco, "Older", clock.now, opened=-900, closes=-800)
+    current = task_at(pco, "Now", clock.now)
+    expire_tasks(WORKER, clock.now)
+    for task in (old, older):
+        (event,) = AuditEvent.objects.filter(person_id=task.person_id)
+        assert (event.action, event.object_type) == ("change", "outreach.outreachtask")
+        assert (event.actor_label, event.program_slug) == ("worker", "pco")
+    assert not AuditEvent.objects.filter(person_id=current.person_id).exists()
 
 
 def test_an_expired_task_takes_no_more_attempts_but_can_be_closed_with_a_reason(
