@@ -30,7 +30,7 @@ from coresponder.privacy.actions import record_person_read
 from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program
 from coresponder.services.directory_api import service_detail
-from coresponder.services.models import TaxonomyTerm
+from coresponder.services.models import Service, TaxonomyTerm
 from coresponder.services.referral_access import may_refer
 from coresponder.services.search import (
     Capacity,
@@ -252,7 +252,8 @@ def service_page(request: HttpRequest, slug: str, service_id: int) -> HttpRespon
     detail = service_detail(service, now, now)
     capacity = detail["capacity"]
     names = {term.code: term.name for term in service.taxonomy_terms.all()}
-    refer_for = _refer_for(access, program)
+    # A service not taking referrals says so on its page; no button leads to a form for it.
+    refer_for = _refer_for(access, program) if service.status == Service.Status.ACTIVE else None
     context = {
         "program": program,
         "service": detail,

@@ -514,5 +514,9 @@ def refer(request: HttpRequest, person_id: int) -> HttpResponse:
         "consent": consent,
         "note_covered": note_covered,
         "may_record_consent": access.may_write(RecordType.CONSENT),
+        # Said before anything is typed: the referral would be refused when sent.
+        "not_taking": ""
+        if service.status == Service.Status.ACTIVE
+        else service.get_status_display().lower(),
     }
     return render(request, "services/refer.html", context, status=status)
