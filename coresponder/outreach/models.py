@@ -162,6 +162,7 @@ class Notice(models.Model):
         MISSED = "missed", "Window missed"
         FOLLOW_UP_DUE = "follow_up_due", "Care plan follow-up due"
         REFERRAL_NO_ANSWER = "referral_no_answer", "Service referral not answered"
+        REFERRAL_ANSWERED = "referral_answered", "Service referral answered"
         SPIKE_ALERT = "spike_alert", "Overdose spike"
         ASSIGNED = "assigned", "Task changed hands"
 
@@ -182,7 +183,8 @@ class Notice(models.Model):
         on_delete=models.CASCADE,
         related_name="notices",
     )
-    # A service referral the provider has not answered; `reminded_at` sends it once.
+    # A service referral the provider has not answered (`reminded_at` sends it once), or
+    # has just answered.
     service_referral = models.ForeignKey(
         "services.ServiceReferral",
         null=True,

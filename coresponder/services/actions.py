@@ -22,13 +22,13 @@ from coresponder.domain.referrals import (
     history_of,
     transition_problems,
 )
-from coresponder.domain.vocabulary import Role, TaskStatus
+from coresponder.domain.vocabulary import Role, TaskStatus, label
 from coresponder.outreach.actions import add_notice
 from coresponder.outreach.models import Notice
 from coresponder.privacy.access import PersonAccess, role_grants
 from coresponder.privacy.actions import record_referral_disclosure
 from coresponder.privacy.models import Consent
-from coresponder.programs.models import Organization, Program
+from coresponder.programs.models import Membership, Organization, Program
 from coresponder.services.fhir import BundleReferral, read_referral_bundle
 from coresponder.services.hsds import (
     HSDS_VERSION,
@@ -272,6 +272,7 @@ def change_referral_status(
         # Past `accepted` a provider's word is about SUD treatment, and a Part 2 program's
         # answer is its own: a Part 2 record.
         part2 = side is Side.PROVIDER and is_part2_status(new, referral.service.part2_program)
+        told = _tell_of_answer(referral, new, now) if side is Side.PROVIDER and not part2 else []
         record_event(
             actor,
             "change",
@@ -279,7 +280,7 @@ def change_referral_status(
             person_id=referral.person_id,
             program_slug=referral.program.slug,
             fields=["part2" if part2 else "referral"],
-            detail={"status": new.value, "side": side.value},
+            detail={"status": new.value, "side": side.value} | ({"told": told} if told else {}),
         )
     for name in (
         "status",
@@ -291,6 +292,54 @@ def change_referral_status(
     ):
         setattr(referral, name, getattr(current, name))
     return referral
+
+
+# The provider's answer the referring side waits for.
+ANSWERS = frozenset({TaskStatus.ACCEPTED, TaskStatus.REJECTED})
+
+
+def _tell_of_answer(referral: ServiceReferral, new: TaskStatus, now: dt.datetime) -> list[int]:
+    """Tell the referring side the provider's answer; the users told.
+
+    The referrer, while they still act in the program; for a rejection the coordinators
+    too, as the person still needs a place; the coordinators alone when no referrer is left
+    to tell. Only an answer that is not a Part 2 record is sent (the caller checks): a Part 2
+    program's answer is read on the referral, where the gate shows it. Messages name the
+    program, the service and the referral number, never the person, as reminders may be
+    emailed.
+    """
+    if new not in ANSWERS:
+        return []
+    members = Membership.objects.filter(
+        program_id=referral.program_id, active=True, user__is_active=True
+    ).select_related("user")
+    referrer = (
+        members.filter(user_id=referral.referred_by_id).first()
+        if referral.referred_by_id is not None
+        else None
+    )
+    users = [referrer.user] if referrer is not None else []
+    if referrer is None or new is TaskStatus.REJECTED:
+        users += [m.user for m in members.filter(role=Role.COORDINATOR.value).order_by("user_id")]
+    service = referral.service
+    said = label("task_status", new).lower()
+    message = (
+        f"{referral.program.name}: service referral {referral.pk} to {service.name} "
+        f"({service.organization.name}) was {said}."
+    )
+    if new is TaskStatus.REJECTED:
+        message += " Open it to read why and to find another service."
+    recipients = list({user.pk: user for user in users}.values())
+    for user in recipients:
+        add_notice(
+            user,
+            referral.program,
+            Notice.Kind.REFERRAL_ANSWERED,
+            message[:500],
+            now,
+            service_referral=referral,
+        )
+    return [user.pk for user in recipients]
 
 
 def record_warm_handoff(
