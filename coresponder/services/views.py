@@ -110,9 +110,8 @@ INBOX_VIEWS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def _back_to_inbox(request: HttpRequest) -> HttpResponse:
-    """The inbox on the view and page the answer was given from, so a provider working
-    through a long list carries on where they were."""
+def _inbox_place(request: HttpRequest) -> dict[str, str]:
+    """The inbox view and page an answer was given from (only the inbox's own)."""
     query: dict[str, str] = {}
     show = str(request.POST.get("show") or "")
     if show in INBOX_VIEWS:
@@ -120,8 +119,28 @@ def _back_to_inbox(request: HttpRequest) -> HttpResponse:
     page = str(request.POST.get("page") or "")
     if page.isdigit() and int(page) > 1:
         query["page"] = page
+    return query
+
+
+def _inbox_url(query: dict[str, str]) -> str:
     url = reverse("referral-inbox")
-    return HttpResponseRedirect(f"{url}?{urlencode(query)}" if query else url)
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _back_to_inbox(request: HttpRequest) -> HttpResponse:
+    """The inbox on the view and page the answer was given from, so a provider working
+    through a long list carries on where they were."""
+    return HttpResponseRedirect(_inbox_url(_inbox_place(request)))
+
+
+def _from_inbox(request: HttpRequest) -> dict[str, Any] | None:
+    """Where an answer sent from the inbox goes back to, carried by the referral page when
+    the answer could not be saved (no reason, changed meanwhile), so sending it again
+    still returns the provider to the view and page they were working through."""
+    if request.POST.get("next") != "inbox":
+        return None
+    place = _inbox_place(request)
+    return {"show": place.get("show", ""), "page": place.get("page", ""), "url": _inbox_url(place)}
 
 
 @login_required
@@ -422,6 +441,7 @@ def _referral_page(
     handoff_form: HandoffForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    inbox = _from_inbox(request) if status_form is not None else None
     shown = service_referral_status(access, referral)
     side = side_of(request.user, referral)
     # Asked of the gate before the read is recorded, so a note shown by consent is a
@@ -455,6 +475,7 @@ def _referral_page(
         "note": note,
         "program": referral.program,
         "notice": notice,
+        "inbox": inbox,
     }
     return render(request, "services/referral.html", context, status=status)
 

@@ -87,3 +87,62 @@ def test_an_inbox_address_that_is_not_the_inbox_s_is_not_followed(world: World) 
     )
 
     assert answered["Location"] == "/services/inbox/"
+
+
+def test_a_rejection_sent_without_a_reason_and_then_with_one_returns_to_the_same_page(
+    world: World,
+) -> None:
+    oldest = waiting_referrals(world, PAGE_SIZE + 5)[0]
+    client = Client()
+    client.force_login(reader(world, Role.PROVIDER))
+    inbox = {"next": "inbox", "show": "waiting", "page": "2"}
+    prefix = f"r{oldest.pk}"
+
+    refused = client.post(
+        f"/service-referrals/{oldest.pk}/status/",
+        inbox
+        | {f"{prefix}-version": str(oldest.version), f"{prefix}-status": "rejected"}
+        | {f"{prefix}-status_reason": "   "},
+    )
+
+    assert refused.status_code == 422
+    text = refused.content.decode()
+    assert "Say why the referral is rejected" in text
+    assert '<input type="hidden" name="next" value="inbox">' in text
+    assert '<input type="hidden" name="show" value="waiting">' in text
+    assert '<input type="hidden" name="page" value="2">' in text
+    assert 'href="/services/inbox/?show=waiting&amp;page=2"' in text
+
+    answered = client.post(
+        f"/service-referrals/{oldest.pk}/status/",
+        inbox
+        | {f"{prefix}-version": str(oldest.version), f"{prefix}-status": "rejected"}
+        | {f"{prefix}-status_reason": "No beds this week"},
+    )
+
+    assert answered.status_code == 302
+    assert answered["Location"] == "/services/inbox/?show=waiting&page=2"
+    oldest.refresh_from_db()
+    assert oldest.status == "rejected"
+
+
+def test_a_referral_someone_else_changed_first_keeps_the_way_back_to_the_inbox(
+    world: World,
+) -> None:
+    oldest = waiting_referrals(world, PAGE_SIZE + 5)[0]
+    client = Client()
+    client.force_login(reader(world, Role.PROVIDER))
+    ServiceReferral.objects.filter(pk=oldest.pk).update(version=2)
+    prefix = f"r{oldest.pk}"
+
+    stale = client.post(
+        f"/service-referrals/{oldest.pk}/status/",
+        {"next": "inbox", "show": "waiting", "page": "2"}
+        | {f"{prefix}-version": "1", f"{prefix}-status": "accepted"}
+        | {f"{prefix}-status_reason": ""},
+    )
+
+    assert stale.status_code == 409
+    text = stale.content.decode()
+    assert '<input type="hidden" name="next" value="inbox">' in text
+    assert '<input type="hidden" name="page" value="2">' in text
