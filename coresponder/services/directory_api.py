@@ -16,6 +16,7 @@ from coresponder.privacy.access import access_program, visible_programs
 from coresponder.services.models import Location, Schedule, Service
 from coresponder.services.places import UNPLACED, parse_coordinates
 from coresponder.services.search import (
+    DEFAULT_TIMEZONE,
     Capacity,
     SearchParams,
     ServiceHit,
@@ -161,7 +162,11 @@ def list_services(
     open_at: Moment | None = None,
     language: str = Query("", max_length=35, description="BCP 47 code, e.g. es"),
     insurance: str = Query("", max_length=100),
-    program: str | None = Query(None, description="Program slug whose area names places"),
+    program: str | None = Query(
+        None,
+        description="Program slug whose area names places, and on whose clock hours "
+        "offered at no place and naming no zone are read",
+    ),
     page: int = Query(1, ge=1),
 ) -> dict[str, Any]:
     """Active services; nearest first when `near` or `address` is given, else by name.
@@ -223,18 +228,21 @@ def _location(location: Location) -> dict[str, Any]:
     }
 
 
-def service_detail(service: Service, at: dt.datetime, now: dt.datetime) -> dict[str, Any]:
-    """Everything a referral needs to know about one service."""
+def service_detail(
+    service: Service, at: dt.datetime, now: dt.datetime, zone: str = DEFAULT_TIMEZONE
+) -> dict[str, Any]:
+    """Everything a referral needs to know about one service; `zone`, the clock of hours
+    offered at no place that name none (the program's)."""
     places = list(service.at_locations.all())
     schedules: list[tuple[int | None, Schedule, Opening]] = []
     for place in places:
         for row in place.schedules.all():
             opening = opening_of(row, place.location.timezone)
             schedules.append((place.location.pk, row, opening))
-    fallback = places[0].location.timezone if places else ""
+    fallback = places[0].location.timezone if places else zone
     for row in service.schedules.all():
         schedules.append((None, row, opening_of(row, fallback)))
-    states = _open_states(service, places, at)
+    states = _open_states(service, places, at, zone)
     is_open = True if any(states) else (None if all(s is None for s in states) else False)
     return {
         "id": service.pk,
@@ -268,9 +276,11 @@ def service_detail(service: Service, at: dt.datetime, now: dt.datetime) -> dict[
     }
 
 
-def _open_states(service: Service, places: list[Any], at: dt.datetime) -> list[bool | None]:
+def _open_states(
+    service: Service, places: list[Any], at: dt.datetime, zone: str
+) -> list[bool | None]:
     if not places:
-        return [open_at(openings_for(service, None), at)]
+        return [open_at(openings_for(service, None, zone), at)]
     return [open_at(openings_for(service, place), at) for place in places]
 
 

@@ -249,7 +249,7 @@ def service_page(request: HttpRequest, slug: str, service_id: int) -> HttpRespon
         raise Http404("No such service")
     access = _person(request, request.GET.get("person"))
     now = timezone.now()
-    detail = service_detail(service, now, now)
+    detail = service_detail(service, now, now, program.timezone)
     capacity = detail["capacity"]
     names = {term.code: term.name for term in service.taxonomy_terms.all()}
     # A service not taking referrals says so on its page; no button leads to a form for it.

@@ -152,6 +152,7 @@ def search_services(params: SearchParams) -> SearchResult:
     codes = check(params)
     origin = resolve_origin(params)
     at = params.open_at or params.now
+    zone = program_zone(params.program)
     services = directory_queryset()
     if codes:
         tagged = Service.objects.filter(taxonomy_terms__code__in=sorted(codes)).values("pk")
@@ -163,7 +164,7 @@ def search_services(params: SearchParams) -> SearchResult:
             and accepts(service.insurance_accepted, params.insurance)
         ):
             continue
-        hit = build_hit(service, origin, at, params.now)
+        hit = build_hit(service, origin, at, params.now, zone)
         if params.radius_km is not None and (
             hit.distance_km is None or hit.distance_km > params.radius_km
         ):
@@ -204,9 +205,18 @@ def accepts(plans: Any, wanted: str) -> bool:
     return any(wanted in str(plan).casefold() for plan in plans or [])
 
 
-def openings_for(service: Service, place: ServiceAtLocation | None) -> list[Opening]:
-    """The schedules that apply at one place: its own, and the service-wide ones."""
-    fallback = place.location.timezone if place is not None else DEFAULT_TIMEZONE
+def program_zone(program: Any) -> str:
+    """The clock of the program searching: hours offered at no place and naming no zone
+    (a phone line's) are read on it."""
+    return str(getattr(program, "timezone", "") or DEFAULT_TIMEZONE)
+
+
+def openings_for(
+    service: Service, place: ServiceAtLocation | None, zone: str = DEFAULT_TIMEZONE
+) -> list[Opening]:
+    """The schedules that apply at one place: its own, and the service-wide ones; `zone`
+    is the clock of hours at no place that name none (the program's)."""
+    fallback = place.location.timezone if place is not None else zone
     rows = list(service.schedules.all())
     if place is not None:
         rows = list(place.schedules.all()) + rows
@@ -241,7 +251,11 @@ def capacity_of(service: Service, now: dt.datetime) -> Capacity | None:
 
 
 def build_hit(
-    service: Service, origin: tuple[float, float, str] | None, at: dt.datetime, now: dt.datetime
+    service: Service,
+    origin: tuple[float, float, str] | None,
+    at: dt.datetime,
+    now: dt.datetime,
+    zone: str = DEFAULT_TIMEZONE,
 ) -> ServiceHit:
     """Distance to the nearest location, and whether the service is open there at `at`."""
     places = list(service.at_locations.all())
@@ -261,7 +275,7 @@ def build_hit(
         states = [open_at(openings_for(service, place), at) for place in places]
         is_open = True if any(states) else (None if all(s is None for s in states) else False)
     else:
-        is_open = open_at(openings_for(service, None), at)
+        is_open = open_at(openings_for(service, None, zone), at)
     return ServiceHit(
         service=service,
         categories=sorted(term.code for term in service.taxonomy_terms.all()),
