@@ -349,11 +349,17 @@ def read_report(position: int, element: Element) -> CareReport:
     return report
 
 
+def _not_given(element: Element) -> bool:
+    """A pertinent negative (PN) on eMedications.03 records why the medication was *not*
+    given (refused, contraindicated, unable to complete...): no dose, no response."""
+    return bool(str(element.get("PN", "")).strip())
+
+
 def _medications(found: _Report) -> Iterator[MedicationGiven]:
     groups = list(found.all("eMedications.MedicationGroup"))
     if not groups:  # a flat eMedications section: one medication, its response beside it
         code = found.text("eMedications.03")
-        if code:
+        if code and not any(_not_given(e) for e in found.all("eMedications.03")):
             yield MedicationGiven(code=code, response=found.text("eMedications.07"))
         return
     for group in groups:
@@ -361,7 +367,7 @@ def _medications(found: _Report) -> Iterator[MedicationGiven]:
         for inner in group.iter():
             name = _local(inner.tag)
             if name == "eMedications.03":
-                code = _value(inner)
+                code = "" if _not_given(inner) else _value(inner)
             elif name == "eMedications.07":
                 response = _value(inner)
         if code:

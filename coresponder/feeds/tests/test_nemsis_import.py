@@ -473,3 +473,32 @@ def test_a_report_of_a_death_naming_another_record_is_counted_as_held(
     assert NemsisImport.objects.get().deaths_held == 1
     assert known.overdose is not None and not Overdose.objects.get(pk=known.overdose.pk).fatal
     assert not Person.objects.filter(deceased_on__isnull=False).exists()
+
+
+def test_naloxone_recorded_as_not_given_is_neither_a_dose_nor_a_response(
+    pco: Program, paramedic: User
+) -> None:
+    """A pertinent negative on eMedications.03 (refused, contraindicated, unable to
+    complete) records that the medication was not given."""
+    given = '<eMedications.03 PN="8801019">7242</eMedications.03>'
+    data = dataset(
+        report("PCR-1", impressions=["T40.1X1A"], naloxone=[IMPROVED, IMPROVED]),
+        report("PCR-2", given="Ann", family="Ray", birth="1981-02-02", naloxone=[IMPROVED]),
+    )
+    # The second dose of PCR-1 and the only one of PCR-2 were refused.
+    parts = data.split(b"<eMedications.03>7242</eMedications.03>")
+    assert len(parts) == 4
+    data = (
+        parts[0]
+        + b"<eMedications.03>7242</eMedications.03>"
+        + parts[1]
+        + given.encode()
+        + parts[2]
+        + given.encode()
+        + parts[3]
+    )
+    parsed = read_nemsis(data)
+    assert [r.reason for r in parsed.reports] == ["opioid_poisoning", None]
+    record = run(paramedic, pco, data)
+    assert (record.qualifying, record.not_qualifying) == (1, 1)
+    assert OverdoseReport.objects.get(external_id="PCR-1").overdose.naloxone_doses == 1
