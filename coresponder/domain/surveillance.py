@@ -227,13 +227,16 @@ def count_in_last_hours(
 def busiest_window(
     times: Sequence[dt.datetime], start: dt.datetime, end: dt.datetime, hours: int = THRESHOLD_HOURS
 ) -> int:
-    """The most of the sorted `times` in any `hours`-long window ending inside [start, end].
+    """The most of the sorted `times` in any `hours`-long window ending at one of the times
+    inside [start, end]; 0 when none falls there.
 
-    The count only rises at an event, so the windows ending at each event in
-    [start, end] (and the one ending at `end`) are the only ones to look at.
+    The count only rises at an event, so the windows ending at each event are the only
+    ones to look at. A window must end at an event of [start, end]: one ending later
+    holds only earlier events, and a quiet day after a late-evening spike would otherwise
+    be alerted again for the same overdoses.
     """
-    ends = list(times[bisect_left(times, start) : bisect_right(times, end)])
-    return max((count_in_last_hours(times, at, hours) for at in [*ends, end]), default=0)
+    ends = times[bisect_left(times, start) : bisect_right(times, end)]
+    return max((count_in_last_hours(times, at, hours) for at in ends), default=0)
 
 
 def bound_text(upper: float) -> str:

@@ -14,7 +14,7 @@ from coresponder.domain.vocabulary import Role
 from coresponder.outreach.models import Notice
 from coresponder.programs.models import Membership, Program, Shift, User
 from coresponder.programs.tests.factories import TeamFactory, TeamMemberFactory, UserFactory
-from coresponder.surveillance.actions import detect_spikes, detect_spikes_due
+from coresponder.surveillance.actions import check_program, detect_spikes, detect_spikes_due
 from coresponder.surveillance.detection import judge
 from coresponder.surveillance.models import SpikeAlert, SpikeCheck
 from coresponder.surveillance.tests.conftest import NOW, TODAY, AddOverdoses
@@ -227,3 +227,24 @@ def test_an_alert_recorded_by_a_check_that_stopped_before_telling_anyone_is_told
 
     detect_spikes(SYSTEM, quiet_fortnight, TODAY, NOW + dt.timedelta(minutes=30))
     assert Notice.objects.filter(kind=Notice.Kind.SPIKE_ALERT).count() == 2
+
+
+def test_a_threshold_spike_late_one_evening_is_not_alerted_again_the_quiet_day_after(
+    programs: dict[str, Program], add_overdoses: AddOverdoses, coordinator: User
+) -> None:
+    """The 24 hours that held the spike end the evening it happened: the next day, with no
+    overdose of its own, is not a second spike of 4 overdoses."""
+    pad = programs["pad"]
+    stored = dict(pad.preset)
+    stored["surveillance"] = {**stored["surveillance"], "method": "threshold", "threshold_24h": 4}
+    Program.objects.filter(pk=pad.pk).update(preset=stored)
+    pad = Program.objects.get(pk=pad.pk)
+    yesterday = TODAY - dt.timedelta(days=1)
+    add_overdoses(pad, yesterday, 4, "39", hour=22)
+    found = [d.new_alerts for d in check_program(SYSTEM, pad, NOW)]
+    assert [(a.day, a.area_code) for a in found[0]] == [(yesterday, "39"), (yesterday, "")]
+    assert found[1] == []
+    today = {f.area.code: f for f in judge(pad, TODAY, NOW)}
+    assert today["39"].observed == 0 and not today["39"].spike
+    messages = Notice.objects.filter(recipient=coordinator).values_list("message", flat=True)
+    assert len(messages) == 2 and all("Wed 2 Dec 2026" in m for m in messages)
