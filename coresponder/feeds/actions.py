@@ -58,7 +58,7 @@ def import_nemsis(
         # then finds the reports the first recorded, as imported before.
         Program.objects.select_for_update().filter(pk=program.pk).first()
         known_now = already_imported(program, preview.fresh)
-        fresh = [report for report in preview.fresh if report.number not in known_now]
+        fresh = [report for report in preview.fresh if report.position not in known_now]
         if fresh:
             try:
                 counts = commit_import(

@@ -151,6 +151,9 @@ class CareReport:
 
     position: int
     number: str = ""
+    # The agency whose Header the report sits in: a PCR number names a report within
+    # one agency's system, and a file may hold several agencies' reports.
+    agency: str = ""
     values: dict[str, Any] = field(default_factory=dict)
     facts: CareReportFacts = field(default_factory=CareReportFacts)
     reason: Reason | None = None
@@ -237,6 +240,7 @@ def read_nemsis(data: bytes) -> NemsisFile:
         raise NemsisRefused(
             f"The EMSDataSet is in the namespace {_namespace(root.tag)!r}, not {NAMESPACE!r}."
         )
+    agency_of = _agencies(root)
     elements = [e for e in root.iter() if _local(e.tag) == "PatientCareReport"]
     if not elements:
         raise NemsisRefused("The file holds no PatientCareReport.")
@@ -246,23 +250,42 @@ def read_nemsis(data: bytes) -> NemsisFile:
             "can be imported at once. Export a shorter period and import each part."
         )
     reports = [read_report(position, element) for position, element in enumerate(elements, 1)]
+    for report, element in zip(reports, elements, strict=True):
+        report.agency = agency_of.get(id(element), "")
     _check_numbers(reports)
     return NemsisFile(reports=reports)
 
 
+def _agencies(root: Element) -> dict[int, str]:
+    """Each PatientCareReport's agency (by `id` of its element): the EMS Agency Number
+    (dAgency.02) of the Header it sits in, else the Header's place in the file. A file
+    holds one Header per agency, each with that agency's reports."""
+    found: dict[int, str] = {}
+    headers = (e for e in root.iter() if _local(e.tag) == "Header")
+    for index, header in enumerate(headers, 1):
+        said = {_local(e.tag): _value(e) for e in header.iter() if _local(e.tag).startswith("d")}
+        agency = said.get("dAgency.02") or said.get("dAgency.01") or f"Header {index}"
+        for element in header.iter():
+            if _local(element.tag) == "PatientCareReport":
+                found.setdefault(id(element), agency)
+    return found
+
+
 def _check_numbers(reports: list[CareReport]) -> None:
-    """A PCR number names one report: the same number twice is an export error."""
-    first: dict[str, int] = {}
+    """A PCR number names one report of its agency: the same number twice in one agency's
+    reports is an export error (another agency's report may carry the same number)."""
+    first: dict[tuple[str, str], int] = {}
     for report in reports:
         if not report.number:
             continue
-        if report.number in first:
+        key = (report.agency, report.number)
+        if key in first:
             report.add_error(
                 "eRecord.01",
-                f"the same PCR number as PatientCareReport {first[report.number]}",
+                f"the same PCR number as PatientCareReport {first[key]}",
             )
         else:
-            first[report.number] = report.position
+            first[key] = report.position
 
 
 class _Report:

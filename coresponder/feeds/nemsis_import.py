@@ -26,10 +26,10 @@ from coresponder.intake.models import OverdoseReport
 from coresponder.programs.models import Program
 
 
-def already_imported(program: Program, reports: list[CareReport]) -> set[str]:
-    """The PCR numbers of `reports` already on the program's EMS overdose reports, as they
-    were: a report on file as survived that now says the patient died is the agency's
-    correction, imported to be taken (intake records the death).
+def already_imported(program: Program, reports: list[CareReport]) -> set[int]:
+    """The places in the file of the `reports` already on the program's EMS overdose
+    reports, as they were: a report on file as survived that now says the patient died is
+    the agency's correction, imported to be taken (intake records the death).
 
     A PCR number names a report within one agency's ePCR system, and a program takes files
     from many agencies: a report on file is this one sent again only when it also tells of
@@ -50,7 +50,7 @@ def already_imported(program: Program, reports: list[CareReport]) -> set[str]:
     for report in reports:
         sent = (report.number, report.values.get("occurred_at"))
         if sent in fatal_on_file and not (report.values.get("fatal") and not fatal_on_file[sent]):
-            found.add(report.number)
+            found.add(report.position)
     return found
 
 
@@ -73,7 +73,7 @@ class NemsisPreview:
 
     parsed: NemsisFile
     fresh: list[CareReport]
-    known: set[str] = field(default_factory=set)
+    known: set[int] = field(default_factory=set)  # places in the file of reports sent before
     intake: Preview | None = None
 
     @property
@@ -132,7 +132,7 @@ def preview_nemsis(program: Program, parsed: NemsisFile, *, user: Any = None) ->
     """Check every qualifying report as intake would record it; with `user`, plan the joins."""
     qualifying = parsed.qualifying
     known = already_imported(program, qualifying)
-    fresh = [report for report in qualifying if report.number not in known]
+    fresh = [report for report in qualifying if report.position not in known]
     preview = NemsisPreview(parsed=parsed, fresh=fresh, known=known)
     # Intake checks the reports whose structure is sound, so one look names every problem;
     # which overdose each joins is planned only for a file that can be imported.

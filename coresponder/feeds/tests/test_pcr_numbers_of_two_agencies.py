@@ -63,3 +63,63 @@ def test_the_same_agencys_report_sent_again_is_still_imported_once(pco: Program)
     assert preview_nemsis(pco, read_nemsis(data), user=brockton).already == 1
     assert send(brockton, pco, data) == 0
     assert Overdose.objects.count() == 1
+
+
+def two_agencies(first: bytes, second: bytes) -> bytes:
+    """One file holding two agencies' reports, each under its own Header, as a regional
+    export or a billing company's file does (NEMSIS allows many Headers in a file)."""
+    header = b"<Header>"
+    other = second[second.index(header) : second.rindex(b"</EMSDataSet>")]
+    other = other.replace(b"<dAgency.01>AG-1</dAgency.01>", b"<dAgency.01>AG-2</dAgency.01>")
+    other = other.replace(b"<dAgency.02>AG-1</dAgency.02>", b"<dAgency.02>AG-2</dAgency.02>")
+    return first.replace(b"</EMSDataSet>", other + b"</EMSDataSet>")
+
+
+def test_two_agencies_reports_of_the_same_pcr_number_in_one_file_are_both_imported(
+    pco: Program,
+) -> None:
+    brockton = paramedic_of(pco, "brockton-ems")
+    data = two_agencies(
+        dataset(report("00001234", given="Ann", family="Ray", naloxone=[IMPROVED])),
+        dataset(
+            report(
+                "00001234",
+                given="Bo",
+                family="Ek",
+                birth="1975-06-02",
+                notified=WHEN + dt.timedelta(days=3),
+                naloxone=[IMPROVED],
+            )
+        ),
+    )
+    assert data.count(b"<Header>") == 2
+    parsed = read_nemsis(data)
+    assert [r.errors for r in parsed.reports] == [{}, {}]
+    assert send(brockton, pco, data) == 2
+    assert sorted(Overdose.objects.values_list("person__given_name", flat=True)) == ["Ann", "Bo"]
+    # Sent again, neither is imported twice.
+    assert preview_nemsis(pco, read_nemsis(data), user=brockton).already == 2
+    assert send(brockton, pco, data) == 0
+
+
+def test_one_agencys_report_sent_before_leaves_the_others_of_its_number_to_import(
+    pco: Program,
+) -> None:
+    brockton = paramedic_of(pco, "brockton-ems")
+    ann = dataset(report("00001234", given="Ann", family="Ray", naloxone=[IMPROVED]))
+    send(brockton, pco, ann)
+    bo = dataset(
+        report(
+            "00001234",
+            given="Bo",
+            family="Ek",
+            birth="1975-06-02",
+            notified=WHEN + dt.timedelta(days=3),
+            naloxone=[IMPROVED],
+        )
+    )
+    data = two_agencies(ann, bo)
+    preview = preview_nemsis(pco, read_nemsis(data), user=brockton)
+    assert (preview.already, len(preview.fresh)) == (1, 1)
+    assert send(brockton, pco, data) == 1
+    assert sorted(Overdose.objects.values_list("person__given_name", flat=True)) == ["Ann", "Bo"]
