@@ -64,6 +64,7 @@ from coresponder.programs.local_time import reader_zone, today_in
 STALE_MESSAGE = "Decided or changed by someone else — review and retry."
 EXTENSION = form_tokens.Kind.AMENDMENT_EXTENSION
 EXTENDED_ALREADY = "This extension was already saved; here is the request."
+ALREADY_SO = "That was saved already; nothing changed."
 # The records request's forms (`?format=`), each with the channel its audit event names.
 RECORDS_REQUEST_CHANNELS = {"": "web", "json": "json file", "pdf": "pdf file"}
 
@@ -211,8 +212,12 @@ def amendment_decide(request: HttpRequest, amendment_id: int) -> HttpResponse:
             try:
                 return _decide(request, access, amendment, bound)
             except StaleVersion:
-                stale = True
                 amendment.refresh_from_db()
+                if _stands(amendment, bound):
+                    # Sent twice (a double tap, Back and send): it lands on the request as saved.
+                    messages.info(request, ALREADY_SO)
+                    return redirect("amendment-decide", amendment_id=amendment.pk)
+                stale = True
                 target.refresh_from_db()
             except Forbidden as exc:
                 raise Http404("No decision for this role") from exc
@@ -299,6 +304,23 @@ def _add_refusal(form: Any, exc: ActionError) -> None:
     add_field_errors(form, on_form)
     if not exc.errors or len(on_form) < len(exc.errors):
         form.add_error(None, str(exc))
+
+
+def _stands(amendment: Amendment, form: Any) -> bool:
+    """Whether the request already reads as the refused form would have saved it: the same
+    decision with the same reason, or the same statement of disagreement."""
+    data = form.cleaned_data
+    if isinstance(form, AmendmentDecisionForm):
+        if data["decision"] == "accept":
+            return amendment.status == Amendment.Status.ACCEPTED
+        return (
+            amendment.status == Amendment.Status.DENIED
+            and amendment.denial_reason == data["reason"].strip()
+        )
+    if isinstance(form, DisagreementForm):
+        said = data["disagreement"].strip()
+        return bool(said) and amendment.disagreement == said
+    return False
 
 
 def _posted_form(request: HttpRequest) -> type[Any]:

@@ -12,7 +12,7 @@ from django.test import Client
 
 from coresponder.domain.vocabulary import Role
 from coresponder.people.models import Amendment, Person
-from coresponder.people.rights_views import STALE_MESSAGE
+from coresponder.people.rights_views import ALREADY_SO, STALE_MESSAGE
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs.form_tokens import FIELD, new_token
 from coresponder.programs.local_time import today_in
@@ -135,3 +135,41 @@ def test_a_statement_of_disagreement_met_by_anothers_save_is_kept(
     )
     assert response.status_code == 409
     assert "I never had that phone" in response.content.decode()
+
+
+def test_a_decision_sent_twice_lands_on_the_request_as_decided(
+    world: World, coordinator_client: Client, amendment: Amendment
+) -> None:
+    sent = {"version": 1, "record_version": 1, "decision": "deny", "reason": "It was theirs"}
+    assert coordinator_client.post(page(amendment), sent).status_code == 302
+    again = coordinator_client.post(page(amendment), sent, follow=True)
+    assert again.status_code == 200
+    body = again.content.decode()
+    assert ALREADY_SO in body and STALE_MESSAGE not in body
+    amendment.refresh_from_db()
+    assert (amendment.status, amendment.version) == (Amendment.Status.DENIED, 2)
+
+
+def test_a_statement_of_disagreement_sent_twice_lands_on_the_request_as_kept(
+    world: World, coordinator_client: Client, amendment: Amendment
+) -> None:
+    denied = {"version": 1, "record_version": 1, "decision": "deny", "reason": "It was theirs"}
+    assert coordinator_client.post(page(amendment), denied).status_code == 302
+    sent = {"version": 2, "disagreement": "I never had that phone"}
+    assert coordinator_client.post(page(amendment), sent).status_code == 302
+    again = coordinator_client.post(page(amendment), sent, follow=True)
+    assert again.status_code == 200
+    assert ALREADY_SO in again.content.decode()
+    amendment.refresh_from_db()
+    assert amendment.disagreement == "I never had that phone" and amendment.version == 3
+
+
+def test_a_different_decision_met_by_one_already_made_is_still_stale(
+    world: World, coordinator_client: Client, amendment: Amendment
+) -> None:
+    denied = {"version": 1, "record_version": 1, "decision": "deny", "reason": "It was theirs"}
+    assert coordinator_client.post(page(amendment), denied).status_code == 302
+    accepted = {"version": 1, "record_version": 1, "decision": "accept", "reason": ""}
+    response = coordinator_client.post(page(amendment), accepted)
+    assert response.status_code == 409
+    assert STALE_MESSAGE in response.content.decode()
