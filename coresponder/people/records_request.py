@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from coresponder.care.models import CarePlanGoal
+from coresponder.care.models import CarePlan, CarePlanGoal
 from coresponder.care.reading import plan_record, plans_of
 from coresponder.core.errors import Forbidden
 from coresponder.core.models import AuditEvent
@@ -63,6 +63,7 @@ CONTACT_KEYS = ("phone", "address", "latitude", "longitude")
 
 AMENDMENT_STATUS = dict(Amendment.Status.choices)
 GOAL_STATUS = dict(CarePlanGoal.Status.choices)
+PLAN_STATUS = dict(CarePlan.Status.choices)
 
 
 def access_records_request(user: Any, person_id: Any) -> PersonAccess:
@@ -182,14 +183,17 @@ def _merges(access: PersonAccess) -> list[dict[str, Any]]:
 def _amendments(access: PersonAccess) -> list[dict[str, Any]]:
     """Every amendment request and its answer; a clinical note's only where clinical is shown."""
     rows = []
-    amendments = Amendment.objects.filter(
-        person=access.person, program_id__in=access.program_ids
-    ).order_by("received_on", "id")
+    amendments = (
+        Amendment.objects.filter(person=access.person, program_id__in=access.program_ids)
+        .select_related("program")
+        .order_by("received_on", "id")
+    )
     for amendment in amendments:
         if not field_shown(access, amendment):
             continue
         rows.append(
             {
+                "program": amendment.program.slug,
                 "record": amendment.record_kind,
                 "record_id": amendment.record_id,
                 "field": amendment.field,
@@ -308,8 +312,10 @@ def readable(export: RecordsRequest, zone: Any) -> dict[str, Any]:
             "title": plan["title"],
             "program": names.get(plan["program"], ""),
             "facts": [
+                ("Status", PLAN_STATUS.get(plan["status"], plan["status"])),
                 ("Opened", when(plan["opened_on"])),
-                ("Closed", when(plan["closed_on"]) if plan["closed_on"] else ""),
+                # Completed or closed: the plan's page says "Ended" for both.
+                ("Ended", when(plan["closed_on"]) if plan["closed_on"] else ""),
                 ("Note", plan["note"]),
                 *[
                     (goal["need_label"], _goal_said(goal, plan["program"], when))
@@ -355,6 +361,7 @@ def readable(export: RecordsRequest, zone: Any) -> dict[str, Any]:
             "field": field_label(a["record"], a["field"]),
             "received": when(a["received_on"]),
             "status": AMENDMENT_STATUS[a["status"]],
+            "decided": when(a["decided_at"], a["program"]) if a["decided_at"] else "",
             "proposed": value_text(a["field"], a["proposed_value"]),
             "original": value_text(a["field"], a["original_value"]),
             "statement": a["statement"],

@@ -143,6 +143,7 @@ def _story(
                 ("Field", a["field"]),
                 ("Received", a["received"]),
                 ("Status", a["status"]),
+                ("Decided", a["decided"]),
                 ("Asked for", a["proposed"]),
                 ("Original (kept)", a["original"]),
                 ("Reason for a denial", a["denial_reason"]),

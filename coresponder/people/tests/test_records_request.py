@@ -19,6 +19,7 @@ from coresponder.care.actions import (
     StepInput,
     add_goal,
     add_step,
+    close_care_plan,
     complete_follow_up,
     complete_step,
     open_care_plan,
@@ -30,7 +31,7 @@ from coresponder.core.models import AuditEvent
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.models import Call
-from coresponder.people.models import Person
+from coresponder.people.models import Amendment, Person
 from coresponder.privacy.access import access_person
 from coresponder.privacy.models import Disclosure
 from coresponder.privacy.tests.world import build_world, consent_for, reader
@@ -279,3 +280,43 @@ def test_the_person_reads_a_closing_checklist_and_a_911_call_in_the_words_of_the
         assert "item:" not in text and "answer:" not in text
         assert "Dispatch priority" in text and "Call priority" not in text
         assert "Street address" in text and "Call address" not in text
+
+
+def test_the_readable_page_says_where_a_care_plan_stands_and_when_a_request_was_decided(
+    world: Any, tmp_path: Path
+) -> None:
+    coordinator = reader(world, Role.COORDINATOR)
+    consent_for(world, coordinator)
+    case_manager = reader(world, Role.CASE_MANAGER)
+    actor = Actor(user=case_manager)
+    access = access_person(case_manager, world.person.pk)
+    plan = open_care_plan(actor, access, CarePlanInput(title="Housing"))
+    close_care_plan(actor, access, plan, "completed", plan.version)
+    decided = dt.datetime(2026, 11, 20, 3, 30, tzinfo=dt.UTC)  # 19 Nov in Philadelphia
+    Amendment.objects.create(
+        person=world.person,
+        program=world.program,
+        record_kind="person",
+        record_id=world.person.pk,
+        field="phone",
+        proposed_value="215-555-0199",
+        original_value="215-555-0101",
+        received_on=dt.date(2026, 11, 2),
+        status=Amendment.Status.DENIED,
+        decided_at=decided,
+        denial_reason="The number was theirs",
+    )
+    client = sign_in(Client(), coordinator, PASSWORD)
+    page = client.get(f"/people/{world.person.pk}/records-request/").content.decode()
+    pdf = client.get(f"/people/{world.person.pk}/records-request/", {"format": "pdf"})
+    (tmp_path / "request.pdf").write_bytes(pdf.content)
+    tool = shutil.which("pdftotext")
+    assert tool, "pdftotext is missing: run `make report-deps`"
+    printed = subprocess.run(  # noqa: S603 (a fixed tool on a file this test wrote)
+        [tool, str(tmp_path / "request.pdf"), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    assert "<dt>Status</dt><dd>Completed</dd>" in page and "<dt>Ended</dt>" in page
+    assert "<dt>Closed</dt>" not in page  # a completed plan was not closed
+    for text in (page, " ".join(printed.split())):
+        assert "Completed" in text and "Ended" in text
+        assert "19 Nov 2026" in text  # the denial's day, on the program's clock
