@@ -367,6 +367,34 @@ def close_care_plan(
     return plan
 
 
+def hand_over_care_plan(
+    actor: Actor, access: PersonAccess, plan: CarePlan, owner: int, version: int
+) -> CarePlan:
+    """The plan gets a new owner, with its open follow-ups that were the last owner's or
+    are held by someone who may no longer own care in the program (they left it, their
+    role changed, their account was disabled): the new owner is reminded of those."""
+    _must_write(access)
+    _must_be_active(plan)
+    new_owner = _member(plan.program, owner, "owner")
+    was = plan.owner_id
+    may_own = set(care_owners(plan.program).values_list("user_id", flat=True))
+    with transaction.atomic():
+        plan.owner = new_owner
+        save_tracked(plan, actor.user, expected_version=version)
+        _audit(actor, "change", plan, plan, owner=new_owner.pk, was=was)
+        for follow_up in plan.follow_ups.filter(done_at__isnull=True):
+            if follow_up.owner_id == new_owner.pk:
+                continue
+            if follow_up.owner_id != was and follow_up.owner_id in may_own:
+                continue
+            previous = follow_up.owner_id
+            follow_up.owner = new_owner
+            follow_up.reminded_at = None
+            save_tracked(follow_up, actor.user)
+            _audit(actor, "change", follow_up, plan, owner=new_owner.pk, was=previous)
+    return plan
+
+
 def send_follow_up_reminders(actor: Actor, now: dt.datetime) -> int:
     """One pass: notify owners of follow-ups due within a day or overdue; the number sent.
 

@@ -130,6 +130,11 @@ class CarePlanPatch(Schema):
     note: str | None = Field(None, max_length=5000)
 
 
+class CarePlanOwnerIn(Schema):
+    version: int = VERSION
+    owner: int = Field(..., description=OWNER)
+
+
 class GoalIn(Schema):
     need: str = Field(..., description="treatment, housing, benefits, id_documents, …")
     description: str = Field("", max_length=500)
@@ -221,6 +226,17 @@ def patch_plan(request: HttpRequest, plan_id: int, payload: CarePlanPatch) -> di
     actions.close_care_plan(
         actor_for(request), access, plan, payload.status, payload.version, payload.note
     )
+    return _fresh_plan(plan.pk)
+
+
+@router.post(
+    "/care-plans/{plan_id}/owner",
+    response=CarePlanOut,
+    summary="Hand a plan over to a new owner, with the open follow-ups nobody is left to make",
+)
+def hand_over_plan(request: HttpRequest, plan_id: int, payload: CarePlanOwnerIn) -> dict[str, Any]:
+    plan, access = access_care_plan(request.user, plan_id, write=True)
+    actions.hand_over_care_plan(actor_for(request), access, plan, payload.owner, payload.version)
     return _fresh_plan(plan.pk)
 
 

@@ -175,3 +175,12 @@ class PlanStatusForm(_Styled):
     note = forms.CharField(
         label="Note", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class PlanOwnerForm(_Styled):
+    version = _version()
+    owner = _owner_field("New owner (who follows this person up)")
+
+    def __init__(self, program: Program, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._choose("owner", member_choices(program, blank="Choose someone"))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("care-plans/<int:plan_id>/goals", views.add_goal, name="care-goal-add"),
     path("care-plans/<int:plan_id>/follow-ups", views.add_follow_up, name="care-follow-up-add"),
     path("care-plans/<int:plan_id>/status", views.plan_status, name="care-plan-status"),
+    path("care-plans/<int:plan_id>/owner", views.plan_owner, name="care-plan-owner"),
     path("care-goals/<int:goal_id>/steps", views.add_step, name="care-step-add"),
     path("care-goals/<int:goal_id>/status", views.goal_status, name="care-goal-status"),
     path("care-steps/<int:step_id>/done", views.step_done, name="care-step-done"),

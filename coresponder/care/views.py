@@ -21,6 +21,7 @@ from coresponder.care.forms import (
     GoalForm,
     GoalStatusForm,
     PlanForm,
+    PlanOwnerForm,
     PlanStatusForm,
     StepDoneForm,
     StepForm,
@@ -174,6 +175,7 @@ def _plan_page(
     now = timezone.now()
     today = actions.local_today(plan.program, now)
     program = plan.program
+    may_own = set(actions.care_owners(program).values_list("user_id", flat=True))
     goals = [
         {
             "goal": goal,
@@ -202,6 +204,7 @@ def _plan_page(
         {
             "follow_up": f,
             "overdue": f.done_at is None and f.due_at < now,
+            "owner_gone": f.done_at is None and f.owner_id not in may_own,
             "form": bound.get(f"fudone-{f.pk}")
             or FollowUpDoneForm(prefix=f"fudone-{f.pk}", initial={"version": f.version}),
         }
@@ -223,6 +226,9 @@ def _plan_page(
             prefix="plan",
             initial={"version": plan.version, "status": plan.status, "note": plan.note},
         ),
+        "owner_gone": plan.owner_id not in may_own,
+        "owner_form": bound.get("owner")
+        or PlanOwnerForm(program, prefix="owner", initial={"version": plan.version}),
         "bound": bool(bound),
         "notice": notice,
     }
@@ -408,6 +414,27 @@ def plan_status(request: HttpRequest, plan_id: int) -> HttpResponse:
         "Care plan updated.",
         lambda: CarePlan.objects.get(pk=plan.pk).version,
         stands=lambda data: _plan_stands(plan.pk, data["status"], data["note"]),
+    )
+
+
+@login_required
+@require_POST
+def plan_owner(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Hand the plan over, with the open follow-ups nobody is left to make."""
+    plan, access = access_care_plan(request.user, plan_id, write=True)
+    form = PlanOwnerForm(plan.program, request.POST, prefix="owner")
+    return _submit(
+        request,
+        plan,
+        access,
+        "owner",
+        form,
+        lambda data: actions.hand_over_care_plan(
+            actor_for(request), access, plan, int(data["owner"]), data["version"]
+        ),
+        "Care plan handed over.",
+        lambda: CarePlan.objects.get(pk=plan.pk).version,
+        stands=lambda data: CarePlan.objects.get(pk=plan.pk).owner_id == int(data["owner"]),
     )
 
 

@@ -214,6 +214,9 @@ WEB: dict[str, Kind] = {
     "care-plan-status": WritesOnly(
         "closes a plan", lambda r: {"plan_id": r.plan.pk}, names_a_person=True
     ),
+    "care-plan-owner": WritesOnly(
+        "hands a plan over", lambda r: {"plan_id": r.plan.pk}, names_a_person=True
+    ),
     "care-step-add": WritesOnly(
         "adds a step", lambda r: {"goal_id": r.goal.pk}, names_a_person=True
     ),
@@ -407,6 +410,7 @@ API: dict[str, Kind] = {
     "POST /encounters": WritesOnly("records an encounter"),
     "POST /persons/{person_id}/care-plans": WritesOnly("opens a plan"),
     "PATCH /care-plans/{plan_id}": WritesOnly("closes a plan"),
+    "POST /care-plans/{plan_id}/owner": WritesOnly("hands a plan over"),
     "POST /care-plans/{plan_id}/goals": WritesOnly("adds a goal"),
     "PATCH /care-goals/{goal_id}": WritesOnly("marks a goal"),
     "POST /care-goals/{goal_id}/steps": WritesOnly("adds a step"),
