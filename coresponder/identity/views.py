@@ -82,6 +82,41 @@ def _require_decider(request: HttpRequest) -> None:
         raise Http404("No match review for this role")
 
 
+def _compared_value(name: str, value: Any, birth_year: int | None) -> Any:
+    """What of a field says whether two records agree: names and addresses as written
+    whatever the capitals and spaces, a phone by its digits, a birth date or, where only a
+    year is known, the year; None where the record gives nothing."""
+    if name == "birth_date":
+        return value if value is not None else birth_year
+    if name == "phone":
+        digits = "".join(c for c in str(value or "") if c.isdigit())
+        return (digits[1:] if len(digits) == 11 and digits.startswith("1") else digits) or None
+    if name == "sex":
+        return None if value in ("", None, Sex.UNKNOWN) else value
+    return " ".join(str(value or "").split()).casefold() or None
+
+
+def _differ(left: dict[str, Any], right: dict[str, Any]) -> bool:
+    """Whether both records give a field the reader sees, and they disagree: a year alone
+    disagrees with a birth date only in another year."""
+    if not (left["shown"] and right["shown"]):
+        return False
+    first, second = left["compared"], right["compared"]
+    if first is None or second is None:
+        return False
+    if isinstance(first, dt.date) != isinstance(second, dt.date):
+        years = [v.year if isinstance(v, dt.date) else v for v in (first, second)]
+        return bool(years[0] != years[1])
+    return bool(first != second)
+
+
+def _side_by_side(
+    first: list[dict[str, Any]], second: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], dict[str, Any], bool]]:
+    """Each field of the two records beside each other, and whether they differ."""
+    return [(a, b, _differ(a, b)) for a, b in zip(first, second, strict=True)]
+
+
 def _side(access: PersonAccess) -> list[dict[str, Any]]:
     """The fields of one person the reader may see; the rest say they are not shown."""
     person = access.person
@@ -89,13 +124,21 @@ def _side(access: PersonAccess) -> list[dict[str, Any]]:
     for name, label, group in COMPARED:
         shown = access.shows(group)
         value = getattr(person, f"get_{name}_display")() if name == "sex" else getattr(person, name)
+        compared = _compared_value(name, getattr(person, name), person.birth_year)
         if name == "phone":
             value = readable_phone(value)
         elif name == "birth_date" and value is None and person.birth_year:
             value = f"{person.birth_year} (year only)"
         elif name == "birth_date" and value is not None:
             value = format_date(value, with_year=True)
-        rows.append({"label": label, "value": value if shown else None, "shown": shown})
+        rows.append(
+            {
+                "label": label,
+                "value": value if shown else None,
+                "shown": shown,
+                "compared": compared if shown else None,
+            }
+        )
     return rows
 
 
@@ -105,6 +148,7 @@ def _record_side(record: SourceRecord, access: PersonAccess) -> list[dict[str, A
     for name, label, group in COMPARED:
         shown = access.shows(group)
         value = getattr(record, name)
+        compared = _compared_value(name, value, record.birth_year)
         if name == "sex":
             value = dict(Sex.choices).get(value, value)
         elif name == "phone":
@@ -113,7 +157,14 @@ def _record_side(record: SourceRecord, access: PersonAccess) -> list[dict[str, A
             value = f"{record.birth_year} (year only)"
         elif name == "birth_date" and value is not None:
             value = format_date(value, with_year=True)
-        rows.append({"label": label, "value": value if shown else None, "shown": shown})
+        rows.append(
+            {
+                "label": label,
+                "value": value if shown else None,
+                "shown": shown,
+                "compared": compared if shown else None,
+            }
+        )
     return rows
 
 
@@ -202,18 +253,14 @@ def _review_page(request: HttpRequest, status: int = 200) -> HttpResponse:
                 "candidate": candidate,
                 "a": first.person,
                 "b": second.person,
-                "fields": list(zip(_side(first), _side(second), strict=True)),
+                "fields": _side_by_side(_side(first), _side(second)),
                 "evidence": _evidence(candidate.evidence),
                 "death": _death_waiting(candidate, first, second),
                 "compared": {
                     "a": _record_heading(compared[0], zone),
                     "b": _record_heading(compared[1], zone),
-                    "fields": list(
-                        zip(
-                            _record_side(compared[0], first),
-                            _record_side(compared[1], second),
-                            strict=True,
-                        )
+                    "fields": _side_by_side(
+                        _record_side(compared[0], first), _record_side(compared[1], second)
                     ),
                 }
                 if compared

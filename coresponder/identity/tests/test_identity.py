@@ -886,3 +886,43 @@ def test_the_candidate_list_costs_the_same_queries_for_more_pairs(
     assert len(items) == 8
     assert all(item["death_reported"] for item in items)
     assert len(many) == len(few)
+
+
+def review_rows(html: str, caption: str) -> dict[str, str]:
+    """Each row of the review table under `caption`, by its field, as the row's HTML."""
+    table = html[html.index(caption) :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r'<tr[^>]*>\s*<th scope="row">(.*?)</tr>', table, re.S)
+    return {re.sub(r"<.*", "", row, flags=re.S).strip(): row for row in rows}
+
+
+def test_the_review_page_marks_the_fields_where_the_two_records_differ(
+    smiths: tuple[Person, Person], coordinator: User
+) -> None:
+    ems, hospital = smiths
+    Person.objects.filter(pk=ems.pk).update(address="9 Elm St", family_name="SMYTH ")
+    Person.objects.filter(pk=hospital.pk).update(address="9 Elm St")
+    candidate_for(smiths)
+    html = signed_in(coordinator).get("/people/matches/").content.decode()
+    rows = review_rows(html, "The two records side by side")
+    differ = {field for field, row in rows.items() if "Differs" in row}
+    # Wm. and Bill, and two birth dates; the same name written in capitals agrees, a
+    # phone only one record gives and a sex neither gives are not a difference.
+    assert differ == {"Given name", "Birth date"}
+    assert set(rows) == {"Given name", "Family name", "Birth date", "Sex", "Phone", "Address"}
+
+
+def test_a_year_of_birth_alone_differs_only_from_a_birth_date_in_another_year(
+    pad: Program, coordinator: User
+) -> None:
+    rosa: dict[str, Any] = {"given_name": "Rosa", "family_name": "Delgado"}
+    dated = known_person(pad, "ems", birth_date=dt.date(1979, 11, 2), **rosa)
+    for year in (1979, 1981):
+        propose_match(SYSTEM, dated, known_person(pad, "police", birth_year=year, **rosa), 0.8, {})
+    html = signed_in(coordinator).get("/people/matches/").content.decode()
+    pairs = html.split('<section class="margin-bottom-5')[1:]
+    marked = {
+        "1981" in pair: "Differs" in review_rows(pair, "The two records side by side")["Birth date"]
+        for pair in pairs
+    }
+    assert marked == {False: False, True: True}
