@@ -52,7 +52,7 @@ from coresponder.identity.matching import (
     reason_text,
     score_pair,
 )
-from coresponder.identity.models import SourceRecord
+from coresponder.identity.models import MatchCandidate, SourceRecord
 from coresponder.people.models import Sex
 from coresponder.privacy.access import (
     Linkable,
@@ -64,6 +64,15 @@ from coresponder.programs.local_time import format_date, reader_zone
 
 PAGE_SIZE = 20
 STALE_MESSAGE = "Someone decided about this pair already. The queue below is as it stands now."
+# A decision sent twice (a double tap, Back and the same button again) finds it made.
+ALREADY_DECIDED: dict[str, str] = {
+    MatchDecision.MERGE.value: "These two were merged already; nothing changed.",
+    MatchDecision.REJECT.value: "These two were kept apart already; nothing changed.",
+}
+DECIDED_AS: dict[str, str] = {
+    MatchDecision.MERGE.value: MatchCandidate.Status.MERGED.value,
+    MatchDecision.REJECT.value: MatchCandidate.Status.REJECTED.value,
+}
 INCOMPLETE_MESSAGE = (
     "The decision came without the pair's version, so nothing was decided: decide again below."
 )
@@ -309,6 +318,10 @@ def match_decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
             actor_for(request), candidate, request.POST.get("decision", ""), version
         )
     except StaleVersion:
+        decision = request.POST.get("decision", "")
+        if _stands_as(access_candidate(request.user, candidate_id), decision, version):
+            messages.info(request, ALREADY_DECIDED[decision])
+            return _back_to_queue(request)
         # The queue as it stands now, so the decision is made on what is there.
         messages.error(request, STALE_MESSAGE)
         return _review_page(request, status=409)
@@ -320,7 +333,18 @@ def match_decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
             messages.success(request, f"Merged: {merge.merged} is now part of {merge.kept}.")
         else:
             messages.success(request, "Noted: these are different people.")
-    # Back to the page the pair was decided on, so the coordinator works on from there.
+    return _back_to_queue(request)
+
+
+def _stands_as(candidate: MatchCandidate, decision: str, version: int) -> bool:
+    """Whether the pair was decided as asked, from the version the asker saw: the one
+    decision since (theirs, sent before, or another's that agrees)."""
+    wanted = DECIDED_AS.get(decision)
+    return wanted is not None and candidate.status == wanted and candidate.version == version + 1
+
+
+def _back_to_queue(request: HttpRequest) -> HttpResponse:
+    """Back to the page the pair was decided on, so the coordinator works on from there."""
     page = str(request.POST.get("page") or "")
     queue = reverse("people-match-review")
     return redirect(f"{queue}?page={page}" if page.isdigit() and page != "1" else queue)

@@ -926,3 +926,30 @@ def test_a_year_of_birth_alone_differs_only_from_a_birth_date_in_another_year(
         for pair in pairs
     }
     assert marked == {False: False, True: True}
+
+
+@pytest.mark.parametrize(
+    ("decision", "said"),
+    [
+        ("merge", "These two were merged already"),
+        ("reject", "These two were kept apart already"),
+    ],
+)
+def test_a_decision_sent_twice_from_the_review_page_stands_once_and_says_so(
+    smiths: tuple[Person, Person], coordinator: User, decision: str, said: str
+) -> None:
+    candidate = candidate_for(smiths)
+    client = signed_in(coordinator)
+    url = f"/people/matches/{candidate.pk}/decision/"
+    sent = {"decision": decision, "version": candidate.version, "page": "1"}
+    assert client.post(url, sent).status_code == 302
+    events = AuditEvent.objects.latest("id").pk
+    # A double tap, or Back and the same button again: the pair stands as decided.
+    again = client.post(url, sent, follow=True)
+    assert again.redirect_chain == [("/people/matches/", 302)]
+    page = again.content.decode()
+    assert said in page and "Someone decided about this pair already" not in page
+    assert Merge.objects.count() == (1 if decision == "merge" else 0)
+    candidate.refresh_from_db()
+    assert candidate.version == 2
+    assert not AuditEvent.objects.filter(pk__gt=events).exclude(action="read").exists()
