@@ -51,6 +51,7 @@ from coresponder.identity.matching import (
     described_evidence,
     reason_text,
     score_pair,
+    weight_words,
 )
 from coresponder.identity.models import MatchCandidate, SourceRecord
 from coresponder.people.models import Sex
@@ -219,7 +220,11 @@ def _death_waiting(candidate: Any, first: PersonAccess, second: PersonAccess) ->
 def _evidence(evidence: Any) -> dict[str, Any]:
     described, vector = described_evidence(evidence_rows(evidence))
     rows = [
-        {**row, "label": reason_text(row["comparison"], row["level"], row["weight"]).split(":")[0]}
+        {
+            **row,
+            "label": reason_text(row["comparison"], row["level"], row["weight"]).split(":")[0],
+            "sign": weight_words(row["weight"]),
+        }
         for row in described
     ]
     total = evidence.get("weight") if isinstance(evidence, dict) else None

@@ -953,3 +953,15 @@ def test_a_decision_sent_twice_from_the_review_page_stands_once_and_says_so(
     candidate.refresh_from_db()
     assert candidate.version == 2
     assert not AuditEvent.objects.filter(pk__gt=events).exclude(action="read").exists()
+
+
+def test_the_review_page_says_what_each_weight_of_the_evidence_means(
+    smiths: tuple[Person, Person], coordinator: User
+) -> None:
+    candidate = candidate_for(smiths)
+    html = signed_in(coordinator).get("/people/matches/").content.decode()
+    rows = review_rows(html, "Evidence: how each comparison came out")
+    nickname = next(r for r in candidate.evidence["rows"] if r["level"] == "nickname")
+    assert nickname["weight"] > 0
+    assert "sign of one person" in rows["Given name"]
+    assert "Above 0 points to one person, below 0 to two" in html
