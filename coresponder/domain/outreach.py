@@ -215,8 +215,8 @@ def after_attempt(
 ) -> AttemptEffect:
     """What one attempt settles: close, try again later, or re-contact much later.
 
-    `attempts_made` counts this attempt too. When the preset's attempts run out
-    without finding the person, the task closes.
+    `attempts_made` counts the task's tries that found nobody, this attempt too. When
+    the preset's `max_attempts` such tries run out, the task closes.
     """
     if outcome in closing_outcomes and outcome not in NEVER_CLOSING:
         return AttemptEffect(closes=True, next_attempt_after=None, recontact_on=None)

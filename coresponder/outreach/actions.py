@@ -19,6 +19,7 @@ from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import CLOCK_SKEW, zone_words
 from coresponder.domain.intake import follow_up_window
 from coresponder.domain.outreach import (
+    NOT_REACHED,
     OVERRIDE_REASON_MIN_LENGTH,
     SpacingConflict,
     after_attempt,
@@ -674,7 +675,9 @@ def _settle(actor: Actor, task: OutreachTask, attempt: Attempt, checklist: dict[
     rules = follow_up_rules(task.program.rules.follow_up)
     effect = after_attempt(
         attempt.outcome,
-        task.attempts.count(),
+        # The preset's `max_attempts` counts the tries that found nobody, this one included:
+        # a conversation with the person does not use one up.
+        task.attempts.filter(outcome__in=NOT_REACHED).count(),
         rules.max_attempts,
         rules.attempt_spacing_hours,
         # On the program's clock, so a re-contact date is the staff's day, not UTC's.

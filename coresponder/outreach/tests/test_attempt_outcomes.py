@@ -1,0 +1,60 @@
+"""What each attempt outcome does to a task, as the program's preset says."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from coresponder.core.audit import SYSTEM
+from coresponder.domain.vocabulary import Role
+from coresponder.outreach.tests.test_outreach_api import NOW, attempt, staff, task_for
+from coresponder.programs.actions import load_programs
+from coresponder.programs.models import Program
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pad(db: None) -> Program:
+    """Philadelphia's PAD: reaching someone does not end its voluntary services."""
+    load_programs(SYSTEM)
+    return Program.objects.get(slug="pad")
+
+
+def test_tries_that_reached_the_person_do_not_use_up_the_not_located_tries(
+    pad: Program, api_client_for: Any
+) -> None:
+    task = task_for(pad, "Keeps in touch", closes_in_hours=24 * 10)
+    client = api_client_for(staff(pad, Role.RECOVERY_COACH))
+    for days in (0, 1):
+        when = (NOW + dt.timedelta(days=days)).isoformat()
+        reached = attempt(client, task, "contacted", attempted_at=when)
+        assert reached.status_code == 201, reached.content
+        assert reached.json()["task"]["status"] == "open"
+    # The first try that found nobody: PAD allows three of those before it gives up.
+    away = (NOW + dt.timedelta(days=2)).isoformat()
+    response = attempt(client, task, "not_located", contacted=[], attempted_at=away)
+    assert response.status_code == 201, response.content
+    body = response.json()["task"]
+    assert body["status"] == "open"
+    assert body["next_attempt_after"] is not None
+
+
+def test_the_third_try_that_found_nobody_closes_the_task_as_not_located(
+    pad: Program, api_client_for: Any
+) -> None:
+    task = task_for(pad, "Gone quiet", closes_in_hours=24 * 10)
+    client = api_client_for(staff(pad, Role.RECOVERY_COACH))
+    assert attempt(client, task, "contacted").status_code == 201
+    statuses = []
+    for days in (1, 2, 3):
+        when = (NOW + dt.timedelta(days=days)).isoformat()
+        response = attempt(client, task, "not_located", contacted=[], attempted_at=when)
+        assert response.status_code == 201, response.content
+        statuses.append(response.json()["task"]["status"])
+    assert statuses[:2] == ["open", "open"]
+    assert statuses[2] != "open"
+    task.refresh_from_db()
+    assert task.close_reason == "not_located"
