@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING
 
-from coresponder.domain.vocabulary import AttemptOutcome, CloseReason
+from coresponder.domain.vocabulary import AttemptOutcome, CloseReason, Relationship
 
 if TYPE_CHECKING:
     from coresponder.domain.presets import FollowUp
@@ -56,6 +56,21 @@ def contacts_problem(outcome: str, roles: Iterable[str]) -> str | None:
             "who told you under family and friends."
         )
     return None
+
+
+RELATIONSHIPS: tuple[str, ...] = tuple(r.value for r in Relationship)
+
+
+def collaterals_problem(relationships: Iterable[str | None]) -> str | None:
+    """Why the family members or friends an attempt says it reached cannot be recorded, or
+    None: each says who they are to the person, from the closed list, so they can be counted."""
+    if all((relationship or "") in RELATIONSHIPS for relationship in relationships):
+        return None
+    return (
+        "Say who each family member or friend reached is to the person, one of: "
+        + ", ".join(RELATIONSHIPS)
+        + "."
+    )
 
 
 # A task nobody closed leaves the queue this long after its window closed, unless the

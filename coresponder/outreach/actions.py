@@ -24,6 +24,7 @@ from coresponder.domain.outreach import (
     SpacingConflict,
     after_attempt,
     close_reason_problem,
+    collaterals_problem,
     contacts_problem,
     expiry_cutoff,
     follow_up_rules,
@@ -571,6 +572,9 @@ def record_attempt(
             {"attempted_at": ["cannot be before the referral or the overdose it follows up"]},
         )
     if problem := contacts_problem(data.outcome, (c.role for c in data.contacted)):
+        raise ActionError(problem, {"contacted": [problem]})
+    collaterals = (c.relationship for c in data.contacted if c.role == "collateral")
+    if problem := collaterals_problem(collaterals):
         raise ActionError(problem, {"contacted": [problem]})
     _check_checklist(access, task, data.checklist or {})
     with transaction.atomic():

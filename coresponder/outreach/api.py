@@ -63,7 +63,15 @@ class Queue(Schema):
 
 class Contacted(Schema):
     role: Literal["participant", "collateral"]
-    relationship: str | None = Field(None, max_length=64)
+    relationship: str | None = Field(
+        None,
+        max_length=64,
+        description=(
+            "For a `collateral`, who they are to the person (required): `mother`, `father`,"
+            " `parent`, `partner`, `spouse`, `sibling`, `child`, `grandparent`,"
+            " `other_relative`, `friend`, `neighbor`, `roommate`, `caregiver` or `other`."
+        ),
+    )
     name: str | None = Field(None, max_length=200)
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from coresponder.core.audit import SYSTEM
 from coresponder.domain.vocabulary import Role
+from coresponder.outreach.models import Attempt, AttemptContact
 from coresponder.outreach.tests.test_outreach_api import NOW, attempt, staff, task_for
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
@@ -58,3 +59,33 @@ def test_the_third_try_that_found_nobody_closes_the_task_as_not_located(
     assert statuses[2] != "open"
     task.refresh_from_db()
     assert task.close_reason == "not_located"
+
+
+@pytest.mark.parametrize(
+    "contacted",
+    [
+        [{"role": "collateral", "name": "Ann"}],
+        [{"role": "collateral", "relationship": "", "name": "Ann"}],
+        [{"role": "collateral", "relationship": "the lady next door", "name": "Ann"}],
+    ],
+)
+def test_a_family_member_or_friend_reached_says_who_they_are_from_the_list(
+    pad: Program, api_client_for: Any, contacted: list[dict[str, str]]
+) -> None:
+    task = task_for(pad, "Mother answered")
+    client = api_client_for(staff(pad, Role.RECOVERY_COACH))
+    response = attempt(client, task, "contacted_collateral_only", contacted=contacted)
+    assert response.status_code == 422, response.content
+    assert list(response.json()["errors"]) == ["contacted"]
+    assert not Attempt.objects.filter(task=task).exists()
+
+
+def test_a_family_member_reached_with_a_listed_relationship_is_recorded(
+    pad: Program, api_client_for: Any
+) -> None:
+    task = task_for(pad, "Sister answered")
+    client = api_client_for(staff(pad, Role.RECOVERY_COACH))
+    contacted = [{"role": "collateral", "relationship": "sibling", "name": "Jo"}]
+    response = attempt(client, task, "contacted_collateral_only", contacted=contacted)
+    assert response.status_code == 201, response.content
+    assert AttemptContact.objects.get(attempt__task=task).relationship == "sibling"
