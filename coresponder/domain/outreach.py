@@ -162,8 +162,11 @@ def due_state(
 
 
 def rule_holds(rule: str, outcomes: Sequence[str]) -> bool:
-    """A QRT priority rule over the person's earlier attempt outcomes, oldest first."""
-    reached = [o for o in outcomes if o not in NOT_REACHED]
+    """A QRT priority rule over the person's earlier attempt outcomes, oldest first.
+
+    Reaching only family or friends is not reaching the person: they were tried and,
+    for these rules, never reached."""
+    reached = [o for o in outcomes if o not in NOT_REACHED and o not in FAMILY_ONLY]
     if rule == "never_contacted":
         return not outcomes
     if rule == "not_located_before":

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from coresponder.core.audit import SYSTEM
+from coresponder.domain.outreach import rule_holds
 from coresponder.domain.vocabulary import Role
-from coresponder.outreach.models import Attempt, AttemptContact
+from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.outreach.tests.test_outreach_api import NOW, attempt, staff, task_for
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
@@ -89,3 +90,27 @@ def test_a_family_member_reached_with_a_listed_relationship_is_recorded(
     response = attempt(client, task, "contacted_collateral_only", contacted=contacted)
     assert response.status_code == 201, response.content
     assert AttemptContact.objects.get(attempt__task=task).relationship == "sibling"
+
+
+def test_reaching_only_family_is_not_reaching_the_person_for_the_qrt_tiers() -> None:
+    # QRT's follow-up ends only when the patient is reached: a mother on the doorstep
+    # leaves the patient tried and never reached.
+    assert rule_holds("not_located_before", ["not_located", "contacted_collateral_only"])
+    assert rule_holds("not_located_before", ["contacted_collateral_only"])
+    assert rule_holds(
+        "declined_interested_later", ["declined_interested_later", "contacted_collateral_only"]
+    )
+    assert not rule_holds("not_located_before", ["contacted_collateral_only", "contacted"])
+
+
+def test_the_qrt_queue_puts_a_patient_only_their_family_was_reached_for_in_tier_two(
+    qrt: Program, api_client_for: Any
+) -> None:
+    task = task_for(qrt, "Family only")
+    client = api_client_for(staff(qrt))
+    contacted = [{"role": "collateral", "relationship": "mother", "name": "Ann"}]
+    response = attempt(client, task, "contacted_collateral_only", contacted=contacted)
+    assert response.status_code == 201, response.content
+    task.refresh_from_db()
+    assert task.status == OutreachTask.Status.OPEN
+    assert task.priority_tier == 2
