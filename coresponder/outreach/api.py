@@ -51,6 +51,14 @@ class QueueItem(Schema):
     claimed_by: str | None
     district: str | None
     days_since_overdose: int | None
+    contact_later: dt.date | None = Field(
+        None,
+        description=(
+            "The day the person asked to be contacted again (an attempt's"
+            " `declined_interested_later`), while that is still ahead; the task stays in the"
+            " queue until then, whatever its `due_state`."
+        ),
+    )
     version: int
 
 

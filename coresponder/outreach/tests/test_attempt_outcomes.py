@@ -114,3 +114,20 @@ def test_the_qrt_queue_puts_a_patient_only_their_family_was_reached_for_in_tier_
     task.refresh_from_db()
     assert task.status == OutreachTask.Status.OPEN
     assert task.priority_tier == 2
+
+
+def test_the_api_queue_says_when_a_person_asked_to_be_contacted_again(
+    qrt: Program, api_client_for: Any
+) -> None:
+    task = task_for(qrt, "Not now")
+    other = task_for(qrt, "Untried")
+    client = api_client_for(staff(qrt))
+    response = attempt(client, task, "declined_interested_later")
+    assert response.status_code == 201, response.content
+    # After both windows closed: both overdue, but one person asked to be called later.
+    at = (NOW + dt.timedelta(hours=60)).isoformat().replace("+", "%2B")
+    body = client.get(f"/api/v1/programs/qrt/outreach-queue?at={at}").json()
+    items = {item["task_id"]: item for item in body["items"]}
+    assert items[task.pk]["due_state"] == items[other.pk]["due_state"] == "overdue"
+    assert items[task.pk]["contact_later"] == "2026-12-20"
+    assert items[other.pk]["contact_later"] is None
