@@ -35,11 +35,17 @@ NEVER_CLOSING: frozenset[str] = frozenset({Outcome.NOT_LOCATED, Outcome.DECLINED
 FAMILY_ONLY = frozenset({Outcome.CONTACTED_COLLATERAL_ONLY})
 
 
-def contacts_problem(outcome: str, roles: Iterable[str]) -> str | None:
+def contacts_problem(outcome: str, roles: Iterable[str], *, to_family: bool = False) -> str | None:
     """Why the people an attempt says it reached contradict its outcome, or None: nobody is
-    reached when no one was located, and neither "family or friends only" nor "deceased"
-    reached the person."""
+    reached when no one was located, neither "family or friends only" nor "deceased"
+    reached the person, and "contacted" with only family or friends listed did not either
+    (unless the follow-up is the family's, after a death, where they are whom it reaches)."""
     reached = set(roles)
+    if outcome == Outcome.CONTACTED and reached and "participant" not in reached and not to_family:
+        return (
+            'Contacted means the person was reached: tick "The person", or choose '
+            '"Contacted family or friends only".'
+        )
     if outcome in NOT_REACHED and reached:
         return (
             "Not located means no one was reached: clear who was reached, "

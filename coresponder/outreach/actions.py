@@ -571,7 +571,10 @@ def record_attempt(
             "An attempt comes after what it follows up.",
             {"attempted_at": ["cannot be before the referral or the overdose it follows up"]},
         )
-    if problem := contacts_problem(data.outcome, (c.role for c in data.contacted)):
+    to_family = task.target == OutreachTask.Target.FAMILY
+    if problem := contacts_problem(
+        data.outcome, (c.role for c in data.contacted), to_family=to_family
+    ):
         raise ActionError(problem, {"contacted": [problem]})
     collaterals = (c.relationship for c in data.contacted if c.role == "collateral")
     if problem := collaterals_problem(collaterals):

@@ -131,3 +131,30 @@ def test_the_api_queue_says_when_a_person_asked_to_be_contacted_again(
     assert items[task.pk]["due_state"] == items[other.pk]["due_state"] == "overdue"
     assert items[task.pk]["contact_later"] == "2026-12-20"
     assert items[other.pk]["contact_later"] is None
+
+
+def test_contacted_with_only_family_listed_is_refused_on_the_persons_follow_up(
+    qrt: Program, api_client_for: Any
+) -> None:
+    # QRT ends a follow-up only when the patient is reached: "Contacted" with only their
+    # mother listed would close it as if they had been.
+    task = task_for(qrt, "Mother only")
+    client = api_client_for(staff(qrt))
+    contacted = [{"role": "collateral", "relationship": "mother", "name": "Ann"}]
+    response = attempt(client, task, "contacted", contacted=contacted)
+    assert response.status_code == 422, response.content
+    assert list(response.json()["errors"]) == ["contacted"]
+    assert "Contacted family or friends only" in response.json()["errors"]["contacted"][0]
+    task.refresh_from_db()
+    assert task.status == OutreachTask.Status.OPEN and not task.attempts.exists()
+
+
+def test_contacted_on_a_familys_follow_up_lists_the_family_reached(
+    qrt: Program, api_client_for: Any
+) -> None:
+    task = task_for(qrt, "Grieving")
+    OutreachTask.objects.filter(pk=task.pk).update(target=OutreachTask.Target.FAMILY)
+    client = api_client_for(staff(qrt))
+    contacted = [{"role": "collateral", "relationship": "mother", "name": "Ann"}]
+    response = attempt(client, task, "contacted", contacted=contacted)
+    assert response.status_code == 201, response.content

@@ -141,6 +141,11 @@ def test_a_next_attempt_due_after_the_window_closes_is_said_to_be_late(qrt: Prog
             "Contacted family or friends only means the person was not reached",
         ),
         ("deceased", {"reached_person": "on"}, "Deceased means the person could not be reached"),
+        (
+            "contacted",
+            {"relationship_1": "mother", "name_1": "Ann"},
+            "Contacted means the person was reached",
+        ),
     ],
 )
 def test_who_was_reached_must_fit_the_outcome_and_nothing_is_saved_otherwise(
