@@ -2,7 +2,11 @@
 
 The arrivals are the times of the calls co-responders were sent to (the program's
 triage said the call was theirs) over the last 52 weeks, on the program's clock; a
-program that takes no 911 calls plans from its eligible referrals instead. Time on
+program that takes no 911 calls plans from its eligible referrals instead. A
+de-identified reader (an analyst) plans from the last full quarter, the one their
+dashboard gives (ADR 0007), and from all of its referrals, as the dashboard counts
+them: a span of several quarters less the dashboard's quarters, or the eligible
+referrals less the dashboard's, would give a hidden count away. Time on
 scene is what crisis responses recorded; travel is the time from a call to the
 response's arrival on scene where an encounter answers a call (it includes any wait
 for a team, so it leans long). Where a program recorded neither, the planner says so
@@ -56,8 +60,8 @@ class History:
     last_day: dt.date
     on_scene_recorded: int
     travel_recorded: int
-    # The four quarters before the one under way, not the 52 weeks to yesterday: what a
-    # de-identified reader is given (ADR 0007), so no day's calls show by difference.
+    # The last full quarter, not the 52 weeks to yesterday: what a de-identified reader is
+    # given (ADR 0007), so no day's calls, and no hidden quarter, show by difference.
     whole_quarters: bool = False
 
     @property
@@ -74,13 +78,11 @@ class History:
 def history_window(
     program: Program, today: dt.date, whole_quarters: bool = False
 ) -> tuple[dt.datetime, dt.datetime]:
-    """The 52 whole weeks ending with yesterday, on the program's clock; or the four whole
-    quarters ending with the last one finished."""
+    """The 52 whole weeks ending with yesterday, on the program's clock; or the last full
+    quarter, which no other figure a de-identified reader is given overlaps in part."""
     zone = ZoneInfo(program.timezone)
     if whole_quarters:
         first, last = last_full_quarter(today)
-        for _ in range(3):
-            first = last_full_quarter(first)[0]
         return (
             dt.datetime.combine(first, dt.time(0), tzinfo=zone),
             dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=zone),
@@ -98,11 +100,12 @@ def read_history(program: Program, today: dt.date, *, whole_quarters: bool = Fal
     times = list(calls.filter(co_responders_sent=True).values_list("received_at", flat=True))
     if not calls.exists():
         source = "referrals"
-        times = list(
-            Referral.objects.filter(
-                program=program, eligible=True, received_at__gte=start, received_at__lt=end
-            ).values_list("received_at", flat=True)
+        referrals = Referral.objects.filter(
+            program=program, received_at__gte=start, received_at__lt=end
         )
+        if not whole_quarters:
+            referrals = referrals.filter(eligible=True)
+        times = list(referrals.values_list("received_at", flat=True))
     profile = arrival_profile((moment.astimezone(zone) for moment in times), weeks)
     on_scene = _on_scene_minutes(program, start, end)
     travel = _travel_minutes(program, start, end)

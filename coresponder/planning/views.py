@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from coresponder.core.audit import record_event
 from coresponder.core.http import actor_for
-from coresponder.domain.suppression import suppress_small
+from coresponder.domain.suppression import quarter_name, suppress_small
 from coresponder.planning import charts
 from coresponder.planning.history import History, read_history, todays_teams
 from coresponder.planning.plans import Comparison, compare
@@ -36,8 +36,9 @@ from coresponder.reports.disclosure import suppresses
 def planner(request: HttpRequest, slug: str) -> HttpResponse:
     program = program_for_planning(request.user, slug)
     today = timezone.now().astimezone(ZoneInfo(program.timezone)).date()
-    # A de-identified reader (an analyst) plans from whole quarters with 1 to 10 hidden, as
-    # their dashboard reads: a window ending yesterday would give each day's calls away.
+    # A de-identified reader (an analyst) plans from the last full quarter with 1 to 10
+    # hidden, as their dashboard reads: a window ending yesterday would give each day's
+    # calls away, and one of several quarters a hidden quarter's.
     deidentified = suppresses(role_in(request.user, program))
     history = read_history(program, today, whole_quarters=deidentified)
     today_rows = rows_of(todays_teams(program, today))
@@ -49,6 +50,7 @@ def planner(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "program": program,
         "history": history,
+        "quarter_name": quarter_name(history.first_day),
         "today_rows": today_rows,
         "form": form,
         "comparison": comparison,

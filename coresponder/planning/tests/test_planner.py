@@ -216,12 +216,12 @@ def test_analysts_may_plan_but_field_staff_and_outsiders_get_404(
 def test_an_analyst_plans_from_whole_quarters_so_no_days_calls_show_by_difference(
     core: Program, client: Client, clock: Clock
 ) -> None:
-    # The four quarters before this one: 1 Oct 2025 to 30 Sep 2026, the same all quarter long.
+    # The last full quarter: 1 Jul to 30 Sep 2026, the same all quarter long.
     analyst = sign_in(client, member_of(core, Role.ANALYST, "core-analyst"))
     page = analyst.get(URL)
     history = page.context["history"]
-    assert (history.first_day, history.last_day) == (dt.date(2025, 10, 1), dt.date(2026, 9, 30))
-    assert "four whole quarters" in page.content.decode()
+    assert (history.first_day, history.last_day) == (dt.date(2026, 7, 1), dt.date(2026, 9, 30))
+    assert "in Q3 2026, about" in page.content.decode()
     coordinator = sign_in(Client(), member_of(core, Role.COORDINATOR, "core-coordinator"))
     before = (
         page.context["counts"]["observed"],
@@ -255,7 +255,7 @@ def test_an_analyst_reads_a_small_count_as_hidden(
     page = sign_in(client, member_of(core, Role.ANALYST, "core-analyst")).get(URL)
     text = page.content.decode()
     assert page.context["counts"]["observed"] is None
-    assert "1 to 10 (hidden) in four whole quarters, by hour" in text  # no rate to narrow it
+    assert "1 to 10 (hidden) in Q3 2026, by hour" in text  # no rate to narrow it
     assert "needs at least 11" in text
 
 
