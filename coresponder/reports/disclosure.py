@@ -17,8 +17,9 @@ functions, so a cell hidden on one is hidden on all, with the same complements:
   that fixed total (primary and complementary suppression);
 * dispositions are one table with their total and the jail-and-ER split;
 * the funnel is suppressed as nested counts;
-* a treatment count is read against the people beside it (a row's referred and
-  reached), whom a prosecutor or a provider may know one by one;
+* a treatment count is read against the people beside it (a row's or a month's
+  referred and reached), whom a prosecutor or a provider may know one by one, and its
+  months never add up to a quarter's count hidden so;
 * a share or median is hidden where it rests on 1 to 10 records, a share also
   where it and its base would give 1 to 10 on either side, and by month always.
 
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -67,6 +69,8 @@ __all__ = [
     "TREATMENT_FIGURES",
     "TREATMENT_NOTE",
     "TREATMENT_STAGES",
+    "BesideMonths",
+    "beside_months",
     "breakdown",
     "breakdown_for",
     "default_period",
@@ -194,14 +198,38 @@ def breakdown(
     return shown, totals
 
 
-def monthly(values: Sequence[int | float | None], counts: bool) -> list[int | None]:
-    """A figure's months within one quarter: counts as one table under the quarter's total."""
+def monthly(
+    values: Sequence[int | float | None], counts: bool, hidden_rows: Sequence[int] = ()
+) -> list[int | None]:
+    """A figure's months within one quarter: counts as one table under the quarter's total.
+
+    `hidden_rows` (indices; the total is `len(values)`) are hidden whatever their counts,
+    protected as small cells are."""
     if not counts:
         return [None for _ in values]
     cells = [{"n": int(value or 0)} for value in values]
     total = {"n": sum(cell["n"] for cell in cells)}
-    *shown, _ = suppress_table(cells, ["n"], total, fixed_total=True)
+    *shown, _ = suppress_table(cells, ["n"], total, fixed_total=True, hidden_rows=hidden_rows)
     return [cell["n"] for cell in shown]
+
+
+@dataclass(frozen=True)
+class BesideMonths:
+    """What a treatment count's months are read against: the people a reader may know in
+    each month (`KNOWN_PEOPLE`), and whether the quarter's own count is hidden beside its."""
+
+    known: tuple[int, ...]
+    quarter_hidden: bool
+
+
+def beside_months(
+    months: Sequence[Mapping[str, Any]], quarter: Mapping[str, Any], metric: str
+) -> BesideMonths:
+    """`BesideMonths` from each month's figures and the quarter's (metrics objects)."""
+    return BesideMonths(
+        known=tuple(_known(figures) for figures in months),
+        quarter_hidden=hides_beside_known(int(quarter.get(metric) or 0), _known(quarter)),
+    )
 
 
 def funnel(counts: Sequence[int]) -> list[int | None]:
@@ -328,14 +356,33 @@ def funnel_for(
 
 
 def monthly_for(
-    metric: str, values: Sequence[int | float | None], counts: bool, suppress: bool
+    metric: str,
+    values: Sequence[int | float | None],
+    counts: bool,
+    suppress: bool,
+    beside: BesideMonths | None = None,
 ) -> list[int | float | None]:
     """A figure's months as a reader is given them.
 
     A treatment count's months are not given to a program's own reader: each month's
     count sits beside people they know (those referred that month), whom the series does
-    not carry to read it against, whatever the period.
+    not carry to read it against, whatever the period. A de-identified reader, who may
+    know them one by one too, is given a treatment month only where `beside` (the
+    quarter's people, month by month) lets it stand: not beside its own month's people
+    (`hides_beside_known`), and never adding up to a quarter's count hidden beside its
+    quarter's; without `beside`, not at all.
     """
+    if suppress and metric in TREATMENT_FIGURES:
+        if beside is None:
+            return [None for _ in values]
+        hidden = [
+            i
+            for i, (value, known) in enumerate(zip(values, beside.known, strict=True))
+            if hides_beside_known(int(value or 0), known)
+        ]
+        if beside.quarter_hidden:
+            hidden.append(len(values))
+        return list(monthly(values, counts, hidden))
     if suppress:
         return list(monthly(values, counts))
     if metric not in TREATMENT_FIGURES:

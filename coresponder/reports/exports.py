@@ -258,10 +258,16 @@ def monthly_table(
         raise ValueError(f"no monthly series of {metric!r}")
     kind = next(k for key, _label, k in HEADLINE if key == metric)
     series = metric_defs.monthly_series(program, period, metric)
-    # The quarter's months add up to its figure: each month is a cell of one table.
+    beside = None
+    if suppress and metric in disclosure.TREATMENT_FIGURES:
+        months = [figures for _month, figures in metric_defs.monthly_figures(program, period)]
+        quarter = metric_defs.compute_metrics(program, period).as_api()
+        beside = disclosure.beside_months(months, quarter, metric)
+    # The quarter's months add up to its figure: each month is a cell of one table, a
+    # treatment count's read against the people beside it.
     # A month's share or median may rest on a handful of cases: never shown suppressed.
     values: list[Any] = disclosure.monthly_for(
-        metric, [value for _month, value in series], kind == "count", suppress
+        metric, [value for _month, value in series], kind == "count", suppress, beside
     )
     rows = [
         {"month": month.strftime("%Y-%m"), "value": value, "_kind": kind}

@@ -711,21 +711,26 @@ def monthly_series(
     Months at either end count only their days inside the period. The facts are
     loaded once for the whole period (or, where built, its daily facts).
     """
+    return [(month, _value(figures, metric)) for month, figures in monthly_figures(program, period)]
+
+
+def monthly_figures(program: Program, period: Period) -> list[tuple[dt.date, dict[str, Any]]]:
+    """Every figure (the metrics object) of each calendar month overlapping the period."""
     start, end = period_bounds(program, period)
-    points: list[tuple[dt.date, int | float | None]] = []
+    points: list[tuple[dt.date, dict[str, Any]]] = []
     if _built(program, start):
         rows = fast.total_rows(program, period.start, period.end)
         for month in _months(period):
             in_month = [row for row in rows if month.start <= row.day <= month.end]
             counted = fast.metrics_of(in_month, DISPOSITION_CODES)
-            points.append((month.start.replace(day=1), _value(counted.as_api(), metric)))
+            points.append((month.start.replace(day=1), counted.as_api()))
         return points
     facts = load_facts(program, start, end)
     now = timezone.now()
     for month in _months(period):
         m_start, m_end = period_bounds(program, month)
         counted = definitions.compute(facts, m_start, m_end, now, DISPOSITION_CODES)
-        points.append((month.start.replace(day=1), _value(counted.as_api(), metric)))
+        points.append((month.start.replace(day=1), counted.as_api()))
     return points
 
 

@@ -329,11 +329,9 @@ def monthly_metric(program: Program, asked: str, suppress: bool) -> tuple[str, l
 def monthly(
     program: Program, period: Any, metric: str, suppress: bool, lang: str = "en"
 ) -> charts.ColumnChart:
-    series = list(m.monthly_series(program, period, metric))
     before = disclosure.previous_period(period, suppress)
-    previous = list(m.monthly_series(program, before, metric))
-    series = _series_shown(series, metric, suppress)
-    previous = _series_shown(previous, metric, suppress)
+    series = _series_shown(program, period, metric, suppress)
+    previous = _series_shown(program, before, metric, suppress)
     return charts.column_chart(
         words(lang)["by_month"].format(metric=metric_label(metric, lang)),
         series,
@@ -344,13 +342,20 @@ def monthly(
 
 
 def _series_shown(
-    series: list[tuple[dt.date, Any]], metric: str, suppress: bool
+    program: Program, period: Any, metric: str, suppress: bool
 ) -> list[tuple[dt.date, Any]]:
     """The months as the reader is given them: a quarter's months add up to its figure, so
-    where suppressed each month is a cell of one table."""
+    where suppressed each month is a cell of one table, a treatment count's read against
+    the people beside it."""
     counts = metric not in SHARES | HOURS
+    series = list(m.monthly_series(program, period, metric))
     values = [value for _, value in series]
-    shown = disclosure.monthly_for(metric, values, counts, suppress)
+    beside = None
+    if suppress and metric in disclosure.TREATMENT_FIGURES:
+        months = [figures for _, figures in m.monthly_figures(program, period)]
+        quarter = m.compute_metrics(program, period).as_api()
+        beside = disclosure.beside_months(months, quarter, metric)
+    shown = disclosure.monthly_for(metric, values, counts, suppress, beside)
     return [(month, value) for (month, _), value in zip(series, shown, strict=True)]
 
 
