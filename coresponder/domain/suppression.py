@@ -260,7 +260,9 @@ def hides_beside_known(count: int, known: int) -> bool:
     return count > 0 and 0 <= known - count <= SMALL_CELL_MAX
 
 
-def suppress_nested(counts: Sequence[int], known: int = 0) -> list[int | None]:
+def suppress_nested(
+    counts: Sequence[int], known: int = 0, beside: int | None = None
+) -> list[int | None]:
     """Counts of a funnel (each stage drawn from the one before), small cells hidden.
 
     A drop-off between two shown stages is itself a count of people, so where
@@ -268,8 +270,11 @@ def suppress_nested(counts: Sequence[int], known: int = 0) -> list[int | None]:
     until every gap between shown stages is zero or at least 11. The first
     `known` stages are the reader's already (given exactly elsewhere, with the
     people in them): they stay shown, and a later stage shown next to one of
-    them is read against it (`hides_beside_known`).
+    them is read against it (`hides_beside_known`). Stages from `beside` on are
+    read so against a shown stage before `beside` too, suppressed as they are:
+    a reader who may know those people one by one learns nothing of one of them.
     """
+    beside = known if beside is None else max(beside, known)
     shown: list[int | None] = [
         count if i < known else suppress_small(count) for i, count in enumerate(counts)
     ]
@@ -280,7 +285,7 @@ def suppress_nested(counts: Sequence[int], known: int = 0) -> list[int | None]:
         for before, after in itertools.pairwise(visible):
             if after < known:
                 continue
-            if before < known:
+            if before < beside <= after:
                 hide = hides_beside_known(counts[after], counts[before])
             else:
                 hide = suppress_small(abs(counts[before] - counts[after])) is None

@@ -343,13 +343,17 @@ def funnel_for(
 ) -> list[int | None]:
     """The funnel's (key, people) as a reader is given them.
 
+    De-identified readers get every stage suppressed as nested counts, the stages from
+    treatment on read against the shown stage before them as an exact reader's are.
     Exact readers get the stages before treatment whole; those from treatment on are
     suppressed as nested counts under them, for a finished quarter, and hidden otherwise.
     """
     counts = [n for _key, n in stages]
-    if suppress:
-        return funnel(counts)
     known = next((i for i, (key, _n) in enumerate(stages) if key in TREATMENT_STAGES), len(stages))
+    if suppress:
+        # The stages before treatment are people a prosecutor or a provider may know one
+        # by one, as a program's own reader does: treatment is read against them too.
+        return suppress_nested(counts, beside=known)
     if treatment:
         return suppress_nested(counts, known=known)
     return [*counts[:known], *(None for _ in counts[known:])]

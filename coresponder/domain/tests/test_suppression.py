@@ -221,3 +221,23 @@ def test_a_row_may_be_hidden_whatever_its_count_and_is_protected_as_a_small_one(
     # The 40 hidden, and one more with it so the total does not give it back.
     assert shown[0]["n"] is None and shown[-1]["n"] == 90
     assert sum(row["n"] is None for row in shown[:-1]) == 2
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=80), min_size=1, max_size=7),
+    st.integers(min_value=0, max_value=7),
+)
+def test_stages_from_beside_on_are_read_against_the_shown_stage_before_them(
+    counts: list[int], beside: int
+) -> None:
+    stages = sorted(counts, reverse=True)
+    shown = suppress_nested(stages, beside=beside)
+    for i, value in enumerate(shown):
+        if value is None:
+            continue
+        assert value == stages[i] and not 1 <= value <= 10
+        before = max((j for j in range(i) if shown[j] is not None), default=None)
+        if before is not None and before < beside <= i:
+            assert stages[i] == 0 or stages[before] - stages[i] > 10
+        elif before is not None:
+            assert not 1 <= stages[before] - stages[i] <= 10

@@ -738,3 +738,16 @@ def test_treatment_figures_of_eleven_or_more_are_given_exactly_for_a_quarter() -
     # Five people contacted: whatever came of them is theirs, zeros too.
     few = list(zip(keys, [8, 6, 5, 0, 0], strict=True))
     assert disclosure.funnel_for(few, False, True) == [8, 6, 5, None, None]
+
+
+def test_a_de_identified_funnel_reads_treatment_against_the_people_before_it() -> None:
+    # A prosecutor or a provider may know everyone contacted one by one, as a program's
+    # own reader does: "25 contacted, 25 accepted treatment" tells of each of them.
+    keys = ["notified", "attempted", "contacted", "accepted", "entered_treatment"]
+    everyone = list(zip(keys, [50, 38, 25, 25, 0], strict=True))
+    assert disclosure.funnel_for(everyone, True, True) == [50, 38, 25, None, 0]
+    nearly = list(zip(keys, [50, 38, 25, 18, 18], strict=True))
+    assert disclosure.funnel_for(nearly, True, True) == [50, 38, 25, None, None]
+    # Before treatment, a stage the same as the one before it is no one's secret.
+    same = list(zip(keys, [50, 50, 25, 12, 0], strict=True))
+    assert disclosure.funnel_for(same, True, True) == [50, 50, 25, 12, 0]
