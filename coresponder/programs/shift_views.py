@@ -310,12 +310,10 @@ def add_exceptions_page(request: HttpRequest, slug: str, shift_id: int) -> HttpR
     return render(request, "programs/teams.html", context, status=status)
 
 
-def _team_of(program: Program, team_id: int) -> Team:
-    team = (
-        Team.objects.filter(program=program, pk=team_id, active=True)
-        .select_related("program")
-        .first()
-    )
+def _team_of(program: Program, team_id: int, *, at_work: bool = True) -> Team:
+    """The program's team, 404 for any other; `at_work`, only one not stood down."""
+    teams = Team.objects.filter(program=program, pk=team_id)
+    team = (teams.filter(active=True) if at_work else teams).select_related("program").first()
     if team is None:
         raise Http404("No such team")
     return team
@@ -394,9 +392,7 @@ def stand_down_page(request: HttpRequest, slug: str, team_id: int) -> HttpRespon
     """Take a team out of work once it holds no claimed task and works no shift."""
     program = open_program(request, slug)
     _require_scheduler(request, program)
-    team = Team.objects.filter(program=program, pk=team_id).select_related("program").first()
-    if team is None:
-        raise Http404("No such team")
+    team = _team_of(program, team_id, at_work=False)
     version = str(request.POST.get("version") or "")
     teams = reverse("program-teams", kwargs={"slug": program.slug})
     try:
@@ -428,9 +424,7 @@ def stand_down_page(request: HttpRequest, slug: str, team_id: int) -> HttpRespon
 def reset_team_feed(request: HttpRequest, slug: str, team_id: int) -> HttpResponse:
     program = open_program(request, slug)
     _require_scheduler(request, program)
-    team = Team.objects.filter(program=program, pk=team_id).select_related("program").first()
-    if team is None:
-        raise Http404("No such team")
+    team = _team_of(program, team_id, at_work=False)
     reset_team_calendar_secret(actor_for(request), team)
     messages.success(request, f"{team.name} has a new calendar link; the old one no longer works.")
     return redirect("program-teams", slug=program.slug)
