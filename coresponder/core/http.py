@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError
@@ -66,6 +66,32 @@ def _unstorable(path: tuple[str | int, ...], value: Any) -> Iterator[tuple[str |
     elif isinstance(value, list | tuple):
         for place, item in enumerate(value):
             yield from _unstorable((*path, place), item)
+
+
+# A view may name the page its form's posts get when they fail Django's CSRF check; the
+# site's CSRF_FAILURE_VIEW shows that page instead of its own (see `csrf_failure_page_of`).
+CsrfFailurePage = Callable[[HttpRequest, str], HttpResponseBase]
+CSRF_FAILURE_PAGE = "csrf_failure_page"
+
+
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+
+
+def answers_csrf_failure(page: CsrfFailurePage) -> Callable[[View], View]:
+    """Mark a view so that a post to it without a valid CSRF token gets `page`."""
+
+    def mark(view: View) -> View:
+        setattr(view, CSRF_FAILURE_PAGE, page)
+        return view
+
+    return mark
+
+
+def csrf_failure_page_of(request: HttpRequest) -> CsrfFailurePage | None:
+    """The page the requested view names for a failed CSRF check, if it names one."""
+    match = request.resolver_match
+    page = getattr(match.func, CSRF_FAILURE_PAGE, None) if match is not None else None
+    return page if callable(page) else None
 
 
 def client_address(request: HttpRequest) -> str:

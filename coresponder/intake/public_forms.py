@@ -118,6 +118,12 @@ TEXT: dict[str, dict[str, str]] = {
         "nothing_sent_title": "No request was sent from this device",
         "nothing_sent": "To ask a program for help, fill in the form.",
         "to_form": "Ask for help",
+        "expired_title": "Your request was not sent",
+        "expired": (
+            "Nothing was sent: the page was open a long time, or this browser lost what it "
+            "needs to send the form. Open the form again and send your request again."
+        ),
+        "expired_again": "Open the form again",
         "no_program_title": "There is no such program here",
         "no_program": "The address may be mistyped. Choose the program on the form.",
         "limit_title": "Too many requests from this connection",
@@ -236,6 +242,13 @@ TEXT: dict[str, dict[str, str]] = {
         "nothing_sent_title": "No se envió ninguna solicitud desde este dispositivo",
         "nothing_sent": "Para pedir ayuda a un programa, llene el formulario.",
         "to_form": "Pedir ayuda",
+        "expired_title": "Su solicitud no se envió",
+        "expired": (
+            "No se envió nada: la página estuvo abierta mucho tiempo, o este navegador perdió "
+            "lo que necesita para enviar el formulario. Abra el formulario otra vez y envíe "
+            "su solicitud de nuevo."
+        ),
+        "expired_again": "Abrir el formulario otra vez",
         "no_program_title": "Ese programa no existe aquí",
         "no_program": "Puede que la dirección tenga un error. Elija el programa en el formulario.",
         "limit_title": "Demasiadas solicitudes desde esta conexión",

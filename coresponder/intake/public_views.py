@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError
-from coresponder.core.http import client_address
+from coresponder.core.http import answers_csrf_failure, client_address
 from coresponder.core.models import AuditEvent
 from coresponder.intake.actions import record_public_referral
 from coresponder.intake.public_forms import TEXT, HelpForm, language_of
@@ -86,7 +86,22 @@ def _render_form(request: HttpRequest, lang: str, form: HelpForm, status: int) -
 
 
 @never_cache
+def help_form_expired(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A post without a valid CSRF token: nothing was sent; back to the same form, in its language.
+
+    No sign-in is offered: the people here have no account. The crisis lines come first,
+    as on every public page.
+    """
+    lang = language_of(request.GET.get("lang"))
+    with translation.override(lang):
+        form_url = _with_language(request.path, lang)
+        context = _page_context(request, lang, form_url=form_url)
+        return render(request, "intake/help_expired.html", context, status=403)
+
+
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@answers_csrf_failure(help_form_expired)
 def help_page(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     """The form; `/help/<slug>` chooses the program in advance."""
     lang = language_of(request.GET.get("lang"))

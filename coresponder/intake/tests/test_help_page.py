@@ -356,6 +356,43 @@ def test_a_request_without_the_csrf_token_is_refused(programs: Any) -> None:
     assert not Referral.objects.exists()
 
 
+def test_a_form_that_lost_its_csrf_cookie_says_nothing_was_sent_and_links_back(
+    programs: Any,
+) -> None:
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/help/pco", request_for_me())
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert '<html lang="en">' in html
+    assert html.count("<h1") == 1
+    assert TEXT["en"]["expired_title"] in html
+    assert TEXT["en"]["expired"] in html
+    assert 'href="/help/pco"' in html
+    assert_crisis_lines(html)
+    assert "Sign in" not in html and "/accounts/login" not in html
+    assert not Referral.objects.exists()
+
+
+def test_a_spanish_form_that_lost_its_csrf_cookie_answers_in_spanish(programs: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/help/pco?lang=es", request_for_me())
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert '<html lang="es">' in html
+    assert html.count("<h1") == 1
+    assert TEXT["es"]["expired_title"] in html
+    assert TEXT["es"]["expired"] in html
+    assert 'href="/help/pco?lang=es"' in html
+    assert_crisis_lines(html)
+    assert TEXT["es"]["crisis_988"] in html
+    assert "expired" not in html and "Sign in" not in html
+    assert not Referral.objects.exists()
+
+
 def test_a_request_with_the_csrf_token_is_taken(programs: Any) -> None:
     client = Client(enforce_csrf_checks=True)
     client.get("/help?lang=es")
