@@ -298,8 +298,8 @@ def record_referral_disclosure(
         groups=[g.value for g in groups],
         purpose=consent.purpose,
         channel="referral",
-        # The provider's inbox and referral page show the referral without the notice.
-        notice_included=False,
+        # The provider's inbox, referral page, API record and FHIR bundle carry the notice.
+        notice_included=True,
     )
     record_event(
         actor,
@@ -309,7 +309,12 @@ def record_referral_disclosure(
         program_slug=program.slug,
         fields=disclosure.groups,
         purpose=disclosure.purpose[:200],
-        detail={"disclosure": True, "basis": DisclosureBasis.CONSENT, "consent_id": consent.pk},
+        detail={
+            "disclosure": True,
+            "basis": DisclosureBasis.CONSENT,
+            "consent_id": consent.pk,
+            "notice_included": True,
+        },
     )
     return disclosure
 

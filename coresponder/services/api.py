@@ -26,6 +26,7 @@ from coresponder.services.referral_access import (
     StatusReader,
     access_service_referral,
     note_for,
+    notice_to_provider,
     referrals_visible_to,
     side_of,
 )
@@ -181,6 +182,10 @@ def referral_out(
     if referral.warm_handoff_at is not None:
         record["warm_handoff"] = {"by": referral.warm_handoff_by, "at": referral.warm_handoff_at}
     side = side_of(user, referral, grants)
+    if not record.get("redisclosure_notice"):
+        notice = notice_to_provider(referral, side)
+        if notice:
+            record["redisclosure_notice"] = notice
     if shown and side is not None:
         record["allowed_next"] = [s.value for s in next_statuses(TaskStatus(referral.status), side)]
     if history:
@@ -265,7 +270,9 @@ def list_referrals(
         "count": page_obj.paginator.count,
         "page": page_obj.number,
         "pages": page_obj.paginator.num_pages,
-        "redisclosure_notice": REDISCLOSURE_NOTICE if disclosed else None,
+        "redisclosure_notice": REDISCLOSURE_NOTICE
+        if disclosed or any(i.get("redisclosure_notice") for i in items)
+        else None,
     }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from coresponder.core.errors import NotVisible
-from coresponder.domain.policy import FieldGroup, RecordType, may_write
+from coresponder.domain.policy import REDISCLOSURE_NOTICE, FieldGroup, RecordType, may_write
 from coresponder.domain.referrals import Side
 from coresponder.domain.vocabulary import Role, TaskStatus
 from coresponder.people.reading import visible_service_referrals
@@ -61,6 +61,15 @@ def side_of(user: Any, referral: ServiceReferral, grants: Grants | None = None) 
         own = partner is not None and user.organization_id == partner
         return Side.PROVIDER if own else None
     return Side.REFERRING if may_write(role, RecordType.SERVICE_REFERRAL) else None
+
+
+def notice_to_provider(referral: ServiceReferral, side: Side | None) -> str:
+    """The 42 CFR 2.32 notice for the provider's view of a referral to a Part 2 program sent
+    under the person's consent: the referral disclosed the person to them, and what they
+    are shown of it carries the notice. "" for anyone else, or any other referral."""
+    if side is Side.PROVIDER and referral.service.part2_program and referral.consent_id:
+        return REDISCLOSURE_NOTICE
+    return ""
 
 
 def may_refer(role: Role | None) -> bool:

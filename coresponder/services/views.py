@@ -41,6 +41,7 @@ from coresponder.services.referral_access import (
     access_service_referral,
     may_refer,
     note_for,
+    notice_to_provider,
     provider_inbox,
     provider_services,
     side_of,
@@ -184,6 +185,15 @@ def _inbox_page(
         }
         for r in page.object_list
     ]
+    # Once for the page: the notice goes with every referral on it disclosed under a consent.
+    notice = next(
+        (
+            n
+            for r in page.object_list
+            if (n := notice_to_provider(r, side_of(request.user, r, grants)))
+        ),
+        "",
+    )
     record_list_read(
         actor_for(request),
         object_type="services.servicereferral",
@@ -202,6 +212,7 @@ def _inbox_page(
             "views": views,
             "show": show,
             "total": every.count(),
+            "notice": notice,
         },
         status=status,
     )
@@ -447,7 +458,7 @@ def _referral_page(
     # Asked of the gate before the read is recorded, so a note shown by consent is a
     # disclosure and one withheld a refusal, both in the read's record.
     note = note_for(access, referral, side)
-    notice = access.notice()
+    notice = access.notice() or notice_to_provider(referral, side)
     record_person_read(actor_for(request), access, channel="web", program=referral.program)
     visible = status_shown(referral, shown)
     history = [
