@@ -353,6 +353,10 @@ def _decide(request: HttpRequest, access: Any, amendment: Amendment, form: Any) 
         )
         decide_amendment(actor_for(request), access, amendment, decision, data["version"])
     else:
+        if _stands(amendment, form):
+            # Sent twice: the statement is kept as it was, and the page says so.
+            messages.info(request, ALREADY_SO)
+            return redirect("amendment-decide", amendment_id=amendment.pk)
         record_disagreement(
             actor_for(request), access, amendment, data["disagreement"], data["version"]
         )

@@ -337,7 +337,10 @@ def extend_amendment(
 def record_disagreement(
     actor: Actor, access: PersonAccess, amendment: Amendment, statement: str, expected_version: int
 ) -> Amendment:
-    """Keep the person's statement of disagreement with a denial; it is shown with the record."""
+    """Keep the person's statement of disagreement with a denial; it is shown with the record.
+
+    The statement is kept as given: the same statement sent again leaves it as it stands,
+    and a different one is refused rather than written over it."""
     _amendable(access, amendment.record_kind, amendment.record_id, amendment.field)
     if amendment.status != Amendment.Status.DENIED:
         raise ActionError(
@@ -349,6 +352,13 @@ def record_disagreement(
         raise ActionError(
             "The statement cannot be recorded.",
             {"disagreement": [f"Write the statement (at most {MAX_TEXT} characters)."]},
+        )
+    if amendment.disagreement == text:
+        return amendment  # sent again: it stands as kept
+    if amendment.disagreement:
+        raise ActionError(
+            "A statement of disagreement is kept already; it is not replaced.",
+            {"disagreement": ["The person's statement is kept already, as shown above."]},
         )
     with transaction.atomic():
         amendment.disagreement = text
