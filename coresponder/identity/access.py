@@ -18,6 +18,7 @@ from coresponder.core.errors import NotVisible
 from coresponder.domain.policy import FieldGroup, GroupVisibility
 from coresponder.domain.vocabulary import Role
 from coresponder.identity.models import MatchCandidate, Merge, SourceRecord
+from coresponder.people.models import Person
 from coresponder.privacy.access import (
     PersonAccess,
     access_people,
@@ -169,14 +170,25 @@ def may_decide(user: Any) -> bool:
     return any(role in DECIDERS for _program, role in role_grants(user))
 
 
+def decided_by(user: Any) -> models.QuerySet[Person]:
+    """The people the user sees as a coordinator (or administrator): those whose pairs they
+    decide, as the decision itself requires of both of a pair's people."""
+    deciding = [(program, role) for program, role in role_grants(user) if role in DECIDERS]
+    return identifiable_people(user, deciding)
+
+
 def pending_candidates(user: Any) -> models.QuerySet[MatchCandidate]:
-    """The review queue: pending pairs of people the user sees, both still unmerged."""
-    visible = visible_people(user).values("pk")
+    """The review queue: pending pairs the user decides, both people still unmerged.
+
+    Filtered before it is counted or paged: a program where the user only works in another
+    role adds no pair, no page and nothing to the count.
+    """
+    deciding = decided_by(user).values("pk")
     return (
         MatchCandidate.objects.filter(
             status=MatchCandidate.Status.PENDING,
-            person_a__in=visible,
-            person_b__in=visible,
+            person_a__in=deciding,
+            person_b__in=deciding,
             person_a__merged_into__isnull=True,
             person_b__merged_into__isnull=True,
         )
