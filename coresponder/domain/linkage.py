@@ -578,10 +578,10 @@ def _hamming_one(a: str, b: str) -> bool:
 
 # --- comparisons ---------------------------------------------------------------
 
-NULL = Level("null", "either record leaves it blank")
+NULL = Level("null", "one record or both leave it blank")
 ELSE = Level("else", "different")
 PLACEHOLDER_NAME = Level(
-    "placeholder", "a placeholder name (such as John Doe or Unknown), which says nothing", True
+    "placeholder", "a placeholder name, such as John Doe or Unknown, which says nothing", True
 )
 
 # New levels go just before "else", so the levels earlier models were trained on keep
@@ -631,10 +631,10 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "name_suffix",
         (
-            Level("null", "neither record gives a suffix (Jr, Sr, II)"),
-            Level("exact", "same suffix (Jr, Sr, II)"),
-            Level("one_only", "only one record gives a suffix (Jr, Sr, II)"),
-            Level("else", "different suffixes (such as Jr and Sr): could be father and son"),
+            Level("null", "neither record gives a suffix such as Jr, Sr or II"),
+            Level("exact", "same suffix, such as Jr, Sr or II"),
+            Level("one_only", "only one record gives a suffix such as Jr, Sr or II"),
+            Level("else", "different suffixes, such as Jr and Sr: could be father and son"),
         ),
     ),
     Comparison(
@@ -645,15 +645,15 @@ COMPARISONS: tuple[Comparison, ...] = (
             Level("day_month_swapped", "day and month swapped"),
             Level("year_off_by_one", "same day and month, year one apart"),
             Level("one_digit", "one digit different"),
-            Level("year_same", "born the same year (only a year known)"),
-            Level("year_1", "born a year apart (only a year known, as an age gives)"),
-            Level("year_2", "born two years apart (only a year known, as an age gives)"),
+            Level("year_same", "born the same year, only a year known"),
+            Level("year_1", "born a year apart, only a year known, as an age gives"),
+            Level("year_2", "born two years apart, only a year known, as an age gives"),
             Level(
                 "placeholder",
-                "a placeholder birth date (such as 1 January 1900), which says nothing",
+                "a placeholder birth date, such as 1 January 1900, which says nothing",
                 True,
             ),
-            Level("within_month", "birth dates a month apart at most (a date misread or mistyped)"),
+            Level("within_month", "birth dates a month apart at most: a date misread or mistyped"),
             ELSE,
         ),
     ),
@@ -665,7 +665,10 @@ COMPARISONS: tuple[Comparison, ...] = (
             Level("exact", "same phone number"),
             Level("last7", "same last seven digits"),
             Level("one_digit", "one digit different"),
-            Level("shared", "same phone, but one many people give (a shelter's or a referrer's)"),
+            Level(
+                "shared",
+                "same phone, but one many people give, such as a shelter's or a referrer's",
+            ),
             ELSE,
         ),
     ),

@@ -1139,7 +1139,7 @@ def test_every_level_has_words_a_coordinator_reads() -> None:
     suffix_else = COMPARISONS_BY_NAME["name_suffix"].levels[-1].description
     assert "Jr and Sr" in suffix_else
     assert COMPARISONS_BY_NAME["birth_date"].levels[5].description == (
-        "born the same year (only a year known)"
+        "born the same year, only a year known"
     )
 
 

@@ -96,9 +96,9 @@ def test_the_review_queue_says_why_in_words_a_coordinator_reads(
     client.force_login(coordinator)
     html = client.get("/people/matches/").content.decode()
     assert "Look closely before merging. Placeholder name" in html
-    assert "a placeholder name (such as John Doe or Unknown), which says nothing" in html
-    assert "different suffixes (such as Jr and Sr)" in html
-    assert "born the same year (only a year known)" in html
+    assert "a placeholder name, such as John Doe or Unknown, which says nothing" in html
+    assert "different suffixes, such as Jr and Sr" in html
+    assert "born the same year, only a year known" in html
     assert "1971 (year only)" in html
     assert "one many people give" in html
     for code in ("year_same", "placeholder<", "name_suffix", ">shared<", "swapped_close"):

@@ -10,8 +10,9 @@ from django.test import Client
 
 from coresponder.core.audit import SYSTEM
 from coresponder.core.errors import ActionError
+from coresponder.domain.linkage import COMPARISONS
 from coresponder.identity.actions import SourceRecordInput, record_source
-from coresponder.identity.matching import record_from_query
+from coresponder.identity.matching import reason_text, record_from_query, weight_words
 from coresponder.people.models import Participation, Person
 from coresponder.programs.models import Program, User
 
@@ -258,3 +259,32 @@ def test_each_sex_a_record_holds_or_the_comparison_reads_is_taken(
 ) -> None:
     response = matches(api_client_for(coordinator), family_name="Reyes", sex=sex)
     assert response.status_code == 200, response.content
+
+
+@pytest.mark.django_db
+def test_an_earlier_contact_known_by_a_year_says_so_in_one_phrase(
+    dana: Person, coordinator: User, api_client_for: Any
+) -> None:
+    response = matches(
+        api_client_for(coordinator), given_name="Dana", family_name="Reyes", birth_year=1990
+    )
+    (found,) = [i for i in response.json()["items"] if i["person_id"] == dana.pk]
+    year = [reason for reason in found["reasons"] if "same year" in reason]
+    assert len(year) == 1, year
+    assert year[0].startswith("Birth date: born the same year, only a year known (a "), year
+    assert year[0].endswith("sign of one person)"), year
+
+
+@pytest.mark.parametrize("weight", [-6.0, -2.0, 0.0, 2.0, 6.0])
+def test_every_reason_reads_as_one_phrase_and_its_sign(weight: float) -> None:
+    for comparison in COMPARISONS:
+        for level in comparison.levels:
+            reason = reason_text(comparison.name, level.name, weight)
+            said = reason.split(": ", 1)[1]
+            assert said.count("(") == said.count(")") == 1, reason
+            assert reason.endswith(f"({weight_words(weight)})"), reason
+
+
+def test_a_blank_field_is_said_to_be_blank_in_one_record_or_both() -> None:
+    reason = reason_text("phone", "null", 0.0)
+    assert reason == "Phone: one record or both leave it blank (says little)"
