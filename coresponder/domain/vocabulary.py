@@ -224,6 +224,24 @@ CLOSE_REASON_LABELS: dict[CloseReason, str] = {
 }
 
 
+class AmendmentDenialGround(StrEnum):
+    """The only grounds on which a request to amend a record may be denied (45 CFR
+    164.526(a)(2)); the written denial states which (164.526(d)(1)(i))."""
+
+    # (i) not created here, unless whoever created it can no longer act on the request
+    NOT_CREATED_BY_US = "not_created_by_us"
+    # (ii) not part of the designated record set
+    NOT_IN_DESIGNATED_RECORD_SET = "not_in_designated_record_set"
+    # (iii) not a record the person may inspect under 164.524
+    NOT_AVAILABLE_FOR_INSPECTION = "not_available_for_inspection"
+    # (iv) accurate and complete
+    ACCURATE_AND_COMPLETE = "accurate_and_complete"
+
+
+# What a denial decided before the grounds were asked says of them.
+GROUNDS_NOT_RECORDED = "Not recorded"
+
+
 # Labels of every code a person may read, by vocabulary name: the one place they live.
 # Model choices elsewhere (statuses of plans, goals, triage) carry their own labels.
 _ENGLISH: dict[str, dict[str, str]] = {
@@ -430,6 +448,18 @@ _ENGLISH: dict[str, dict[str, str]] = {
         "hispanic": "Hispanic or Latino",
         "not_hispanic": "Not Hispanic or Latino",
         "unknown": "Unknown or declined",
+    },
+    "amendment_denial_ground": {
+        AmendmentDenialGround.NOT_CREATED_BY_US: (
+            "Not created by this program, and whoever created it can still act on the request"
+        ),
+        AmendmentDenialGround.NOT_IN_DESIGNATED_RECORD_SET: (
+            "Not part of the records the program uses to make decisions about the person"
+        ),
+        AmendmentDenialGround.NOT_AVAILABLE_FOR_INSPECTION: (
+            "Not a record the person has the right to inspect"
+        ),
+        AmendmentDenialGround.ACCURATE_AND_COMPLETE: "Accurate and complete as it stands",
     },
     # The groups of a person's record that policy and consent speak of.
     "field_group": {

@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 
 from coresponder.core.forms import style_uswds
+from coresponder.domain.vocabulary import choices
 
 
 class AmendmentRequestForm(forms.Form):
@@ -46,17 +47,28 @@ class AmendmentDecisionForm(forms.Form):
         choices=[("accept", "Accept: amend the record (the original is kept)"), ("deny", "Deny")],
         widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}),
     )
+    # 45 CFR 164.526(a)(2): a denial rests on one of these, and the person is told which.
+    denial_grounds = forms.ChoiceField(
+        label="Grounds for a denial",
+        required=False,
+        choices=choices("amendment_denial_ground"),
+        widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}),
+        help_text="Needed to deny: the only grounds HIPAA allows (45 CFR 164.526(a)(2)). "
+        "The person is told which.",
+    )
     reason = forms.CharField(
         label="Reason for a denial",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Needed to deny; the person is told it",
+        help_text="Needed to deny: what the grounds mean for this request; the person is told it",
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     record_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name in ("denial_grounds", "reason"):
+            self.fields[name].needed = True  # type: ignore[attr-defined]
         style_uswds(self)
 
 

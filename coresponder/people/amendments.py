@@ -22,7 +22,7 @@ from coresponder.domain.policy import (
     GroupVisibility,
     RecordType,
 )
-from coresponder.domain.vocabulary import label
+from coresponder.domain.vocabulary import GROUNDS_NOT_RECORDED, label
 from coresponder.encounters.models import Encounter
 from coresponder.people.models import Amendment, Person
 from coresponder.privacy.access import PersonAccess, access_people, access_person
@@ -236,10 +236,19 @@ def amendment_facts(amendment: Amendment) -> dict[str, Any]:
         "original": value_text(amendment.field, amendment.original_value),
         "proposed": value_text(amendment.field, amendment.proposed_value),
         "statement": amendment.statement,
+        "denial_grounds": denied_on(amendment.status, amendment.denial_grounds),
         "denial_reason": amendment.denial_reason,
         "disagreement": amendment.disagreement,
         "accepted": amendment.status == Amendment.Status.ACCEPTED,
     }
+
+
+def denied_on(status: str, grounds: str | None) -> str:
+    """The grounds of a denial in words ("Not recorded" where a denial made before they were
+    asked has none); nothing for a request not denied."""
+    if status != Amendment.Status.DENIED:
+        return ""
+    return label("amendment_denial_ground", grounds) or GROUNDS_NOT_RECORDED
 
 
 def access_amendment(user: Any, amendment_id: Any) -> tuple[Amendment, PersonAccess]:

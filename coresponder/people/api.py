@@ -18,6 +18,7 @@ from coresponder.core.http import actor_for
 from coresponder.core.models import MAX_VERSION
 from coresponder.core.paging import page_of
 from coresponder.domain.policy import RecordType
+from coresponder.domain.vocabulary import AmendmentDenialGround
 from coresponder.people.actions import (
     EDITABLE_FIELDS,
     PersonChanges,
@@ -307,7 +308,12 @@ class AmendmentOut(Schema):
     original_value: Any = None
     statement: str
     decided_at: dt.datetime | None = None
-    denial_reason: str
+    denial_grounds: AmendmentDenialGround | None = Field(
+        None,
+        description="Which ground of 45 CFR 164.526(a)(2) a denial rests on; null when the "
+        "request was not denied, or was denied before the grounds were recorded",
+    )
+    denial_reason: str = Field(..., description="A denial's explanation of its grounds")
     disagreement: str
     due_on: dt.date = Field(
         ...,
@@ -329,7 +335,16 @@ class AmendmentList(Schema):
 
 class AmendmentDecisionIn(Schema):
     decision: Literal["accept", "deny"]
-    reason: str = Field("", max_length=10_000, description="Needed to deny")
+    denial_grounds: AmendmentDenialGround | None = Field(
+        None,
+        description="Needed to deny: the ground of 45 CFR 164.526(a)(2) the denial rests on "
+        "(the record was not created here and its author can still act on the request; is "
+        "not part of the designated record set; is not open to inspection under 164.524; or "
+        "is accurate and complete). Not kept on an acceptance",
+    )
+    reason: str = Field(
+        "", max_length=10_000, description="Needed to deny: what the grounds mean here"
+    )
     version: int = Field(..., ge=1, le=MAX_VERSION)
     record_version: int | None = Field(
         None, ge=1, le=MAX_VERSION, description="The record's version you read; 409 if it moved"
@@ -365,6 +380,7 @@ def _amendment_out(amendment: Amendment, today: dt.date | None = None) -> dict[s
         "original_value": amendment.original_value,
         "statement": amendment.statement,
         "decided_at": amendment.decided_at,
+        "denial_grounds": amendment.denial_grounds or None,
         "denial_reason": amendment.denial_reason,
         "disagreement": amendment.disagreement,
         "due_on": due_on(amendment),
@@ -439,6 +455,7 @@ def post_amendment_decision(
     decision = AmendmentDecision(
         accept=payload.decision == "accept",
         reason=payload.reason,
+        grounds=payload.denial_grounds or "",
         record_version=payload.record_version,
     )
     decide_amendment(actor_for(request), access, amendment, decision, payload.version)

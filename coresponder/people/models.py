@@ -9,6 +9,7 @@ from django.db import models
 from coresponder.core.models import Tracked
 from coresponder.domain.intake import birth_year_from
 from coresponder.domain.linkage import search_text
+from coresponder.domain.vocabulary import AmendmentDenialGround, choices
 
 
 class Sex(models.TextChoices):
@@ -132,8 +133,8 @@ class Amendment(Tracked):
     """A person's request to amend their record (HIPAA 45 CFR 164.526), and its answer.
 
     Nothing is overwritten without its original: an accepted amendment keeps the value it
-    replaced, and a denied one keeps the reason and the person's statement of disagreement,
-    which then travels with the record.
+    replaced, and a denied one keeps its grounds, the reason explaining them and the
+    person's statement of disagreement, which then travels with the record.
     """
 
     class Status(models.TextChoices):
@@ -160,6 +161,12 @@ class Amendment(Tracked):
     decided_by = models.ForeignKey(
         "programs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # 164.526(a)(2): a denial rests on one of four grounds, and (d)(1)(i) the written denial
+    # states it. Blank on a request not denied, and on one denied before it was asked.
+    denial_grounds = models.CharField(
+        max_length=32, choices=choices("amendment_denial_ground"), blank=True
+    )
+    # What the grounds mean for this request, in the decider's words; the person is told it.
     denial_reason = models.TextField(blank=True)
     # 164.526(d)(1)(iii): the person may file a statement of disagreement with a denial.
     disagreement = models.TextField(blank=True)
@@ -176,4 +183,14 @@ class Amendment(Tracked):
         indexes = [
             models.Index(fields=["program", "status"]),
             models.Index(fields=["record_kind", "record_id"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                # Grounds only on a denial, and only the ones 164.526(a)(2) allows.
+                condition=models.Q(denial_grounds="")
+                | models.Q(
+                    status="denied", denial_grounds__in=[str(g) for g in AmendmentDenialGround]
+                ),
+                name="amendment_grounds_of_a_denial",
+            ),
         ]

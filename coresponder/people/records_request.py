@@ -28,6 +28,7 @@ from coresponder.domain.screenings import answers_said
 from coresponder.domain.vocabulary import field_words, label
 from coresponder.identity.models import Merge
 from coresponder.people.amendments import (
+    denied_on,
     field_label,
     field_shown,
     value_text,
@@ -203,6 +204,7 @@ def _amendments(access: PersonAccess) -> list[dict[str, Any]]:
                 "original_value": amendment.original_value,
                 "statement": amendment.statement,
                 "decided_at": amendment.decided_at,
+                "denial_grounds": amendment.denial_grounds or None,
                 "denial_reason": amendment.denial_reason,
                 "disagreement": amendment.disagreement,
             }
@@ -365,6 +367,7 @@ def readable(export: RecordsRequest, zone: Any) -> dict[str, Any]:
             "proposed": value_text(a["field"], a["proposed_value"]),
             "original": value_text(a["field"], a["original_value"]),
             "statement": a["statement"],
+            "denial_grounds": denied_on(a["status"], a["denial_grounds"]),
             "denial_reason": a["denial_reason"],
             "disagreement": a["disagreement"],
         }

@@ -146,7 +146,8 @@ def _story(
                 ("Decided", a["decided"]),
                 ("Asked for", a["proposed"]),
                 ("Original (kept)", a["original"]),
-                ("Reason for a denial", a["denial_reason"]),
+                ("Grounds for the denial", a["denial_grounds"]),
+                ("Reason for the denial", a["denial_reason"]),
                 ("Statement of disagreement", a["disagreement"]),
             ]
             story += [_pairs([row for row in rows if row[1]], styles), Spacer(1, 6)]

@@ -38,6 +38,7 @@ from coresponder.people.amendments import (
     GROUP_OF,
     access_amendment,
     amendable_targets,
+    denied_on,
     due_on,
     extension_problem,
     field_label,
@@ -267,6 +268,7 @@ def amendment_decide(request: HttpRequest, amendment_id: int) -> HttpResponse:
         "extension_form": forms[ExtensionForm],
         "is_open": amendment.status == Amendment.Status.OPEN,
         "is_denied": amendment.status == Amendment.Status.DENIED,
+        "denial_grounds": denied_on(amendment.status, amendment.denial_grounds),
         "stale": stale,
         "stale_message": STALE_MESSAGE,
         "notice": notice,
@@ -315,6 +317,7 @@ def _stands(amendment: Amendment, form: Any) -> bool:
             return amendment.status == Amendment.Status.ACCEPTED
         return (
             amendment.status == Amendment.Status.DENIED
+            and amendment.denial_grounds == data["denial_grounds"]
             and amendment.denial_reason == data["reason"].strip()
         )
     if isinstance(form, DisagreementForm):
@@ -349,6 +352,7 @@ def _decide(request: HttpRequest, access: Any, amendment: Amendment, form: Any) 
         decision = AmendmentDecision(
             accept=data["decision"] == "accept",
             reason=data["reason"],
+            grounds=data["denial_grounds"],
             record_version=data["record_version"],
         )
         decide_amendment(actor_for(request), access, amendment, decision, data["version"])

@@ -17,6 +17,7 @@ from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import date_sentence
 from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType, may_write
+from coresponder.domain.vocabulary import AmendmentDenialGround
 from coresponder.encounters.actions import amend_clinical_note
 from coresponder.encounters.models import Encounter
 from coresponder.people.actions import (
@@ -49,7 +50,16 @@ from coresponder.programs.models import Program
 DATE_FORMAT = "Give the date as YYYY-MM-DD, such as 1990-12-31."
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # What a decision sets on the request: put back as read when the decision is refused.
-DECISION_FIELDS = ("status", "decided_at", "decided_by_id", "original_value", "denial_reason")
+DECISION_FIELDS = (
+    "status",
+    "decided_at",
+    "decided_by_id",
+    "original_value",
+    "denial_grounds",
+    "denial_reason",
+)
+# Said of a denial whose grounds are missing or not one of the four.
+GROUNDS_NEEDED = "Choose the grounds for the denial: one of the four HIPAA allows."
 
 
 @dataclass(frozen=True)
@@ -66,10 +76,12 @@ class AmendmentInput:
 
 @dataclass(frozen=True)
 class AmendmentDecision:
-    """Accept (the record changes, its original kept) or deny (with a reason)."""
+    """Accept (the record changes, its original kept) or deny, on one of the grounds 45 CFR
+    164.526(a)(2) allows (an AmendmentDenialGround code), with a reason explaining it."""
 
     accept: bool
     reason: str = ""
+    grounds: str = ""  # read only on a denial
     # The record's version the decider saw: a record changed since then is not overwritten.
     record_version: int | None = None
 
@@ -223,13 +235,22 @@ def decide_amendment(
     """Accept or deny an open request, only if nobody decided it since `expected_version`.
 
     Accepting changes the record through its own action, against the version the decider
-    saw, and keeps the value it replaced; denying needs a reason.
+    saw, and keeps the value it replaced; denying needs one of the grounds 164.526(a)(2)
+    allows and a reason explaining it.
     """
     target = _amendable(access, amendment.record_kind, amendment.record_id, amendment.field)
     if amendment.status != Amendment.Status.OPEN or amendment.version != expected_version:
         raise StaleVersion(amendment, expected_version)
-    if not decision.accept and not decision.reason.strip():
-        raise ActionError("Give the reason for the denial.", {"reason": ["Needed to deny."]})
+    if not decision.accept:
+        errors: dict[str, list[str]] = {}
+        if decision.grounds not in set(AmendmentDenialGround):
+            errors["denial_grounds"] = [GROUNDS_NEEDED]
+        if not decision.reason.strip():
+            errors["reason"] = ["Needed to deny: what the grounds mean for this request."]
+        if "denial_grounds" in errors:
+            raise ActionError("State the grounds for the denial.", errors)
+        if errors:
+            raise ActionError("Give the reason for the denial.", errors)
     if not storable_text(decision.reason):
         raise ActionError("The reason cannot be recorded.", {"reason": ["No control characters."]})
     record_version = decision.record_version or target.version
@@ -272,6 +293,7 @@ def _decide(
             amendment.original_value = stored(getattr(target, amendment.field))
         else:
             amendment.status = Amendment.Status.DENIED
+            amendment.denial_grounds = decision.grounds
             amendment.denial_reason = decision.reason.strip()
         save_tracked(amendment, actor.user, expected_version=expected_version)
         if decision.accept:
@@ -290,6 +312,7 @@ def _decide(
                 "decision": amendment.status,
                 "record": amendment.record_kind,
                 "record_id": amendment.record_id,
+                **({"grounds": amendment.denial_grounds} if not decision.accept else {}),
             },
         )
 

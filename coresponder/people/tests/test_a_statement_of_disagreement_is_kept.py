@@ -47,7 +47,12 @@ def denied(api: Client, world: World) -> int:
     pk: int = asked.json()["id"]
     decided = api.post(
         f"/api/v1/amendments/{pk}/decision",
-        {"decision": "deny", "reason": "Confirmed with EMS", "version": 1},
+        {
+            "decision": "deny",
+            "denial_grounds": "accurate_and_complete",
+            "reason": "Confirmed with EMS",
+            "version": 1,
+        },
         content_type=JSON,
     )
     assert decided.status_code == 200, decided.content

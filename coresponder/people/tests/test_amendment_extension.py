@@ -170,7 +170,12 @@ def test_a_stale_extension_gets_409(world: World, api_client_for: Any) -> None:
     request = a_request(world, dt.date(2026, 10, 1))
     decided = client.post(
         f"/api/v1/amendments/{request.pk}/decision",
-        {"decision": "deny", "reason": "Confirmed with EMS", "version": 1},
+        {
+            "decision": "deny",
+            "denial_grounds": "accurate_and_complete",
+            "reason": "Confirmed with EMS",
+            "version": 1,
+        },
         content_type="application/json",
     )
     assert decided.status_code == 200

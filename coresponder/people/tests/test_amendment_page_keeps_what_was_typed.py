@@ -74,6 +74,7 @@ def test_a_decision_met_by_anothers_save_keeps_its_reason_at_the_versions_now(
             "version": 1,
             "record_version": 1,
             "decision": "deny",
+            "denial_grounds": "accurate_and_complete",
             "reason": "Our records show the number was theirs in 2024",
         },
     )
@@ -82,6 +83,7 @@ def test_a_decision_met_by_anothers_save_keeps_its_reason_at_the_versions_now(
     assert STALE_MESSAGE in body
     assert "Our records show the number was theirs in 2024" in body
     assert re.search(r"<input[^>]*value=\"deny\"[^>]*checked", body)
+    assert re.search(r"<input[^>]*value=\"accurate_and_complete\"[^>]*checked", body)
     assert 'name="record_version" value="5"' in body
     assert 'name="version" value="2"' in body
     # Sent again as the page now has it, the decision is saved over the change.
@@ -91,6 +93,7 @@ def test_a_decision_met_by_anothers_save_keeps_its_reason_at_the_versions_now(
             "version": 2,
             "record_version": 5,
             "decision": "deny",
+            "denial_grounds": "accurate_and_complete",
             "reason": "Our records show the number was theirs in 2024",
         },
     )
@@ -124,7 +127,13 @@ def test_a_statement_of_disagreement_met_by_anothers_save_is_kept(
 ) -> None:
     denied = coordinator_client.post(
         page(amendment),
-        {"version": 1, "record_version": 1, "decision": "deny", "reason": "It was theirs"},
+        {
+            "version": 1,
+            "record_version": 1,
+            "decision": "deny",
+            "denial_grounds": "accurate_and_complete",
+            "reason": "It was theirs",
+        },
     )
     assert denied.status_code == 302
     amendment.refresh_from_db()
@@ -140,7 +149,13 @@ def test_a_statement_of_disagreement_met_by_anothers_save_is_kept(
 def test_a_decision_sent_twice_lands_on_the_request_as_decided(
     world: World, coordinator_client: Client, amendment: Amendment
 ) -> None:
-    sent = {"version": 1, "record_version": 1, "decision": "deny", "reason": "It was theirs"}
+    sent = {
+        "version": 1,
+        "record_version": 1,
+        "decision": "deny",
+        "denial_grounds": "accurate_and_complete",
+        "reason": "It was theirs",
+    }
     assert coordinator_client.post(page(amendment), sent).status_code == 302
     again = coordinator_client.post(page(amendment), sent, follow=True)
     assert again.status_code == 200
@@ -153,7 +168,13 @@ def test_a_decision_sent_twice_lands_on_the_request_as_decided(
 def test_a_statement_of_disagreement_sent_twice_lands_on_the_request_as_kept(
     world: World, coordinator_client: Client, amendment: Amendment
 ) -> None:
-    denied = {"version": 1, "record_version": 1, "decision": "deny", "reason": "It was theirs"}
+    denied = {
+        "version": 1,
+        "record_version": 1,
+        "decision": "deny",
+        "denial_grounds": "accurate_and_complete",
+        "reason": "It was theirs",
+    }
     assert coordinator_client.post(page(amendment), denied).status_code == 302
     sent = {"version": 2, "disagreement": "I never had that phone"}
     assert coordinator_client.post(page(amendment), sent).status_code == 302
@@ -167,7 +188,13 @@ def test_a_statement_of_disagreement_sent_twice_lands_on_the_request_as_kept(
 def test_a_different_decision_met_by_one_already_made_is_still_stale(
     world: World, coordinator_client: Client, amendment: Amendment
 ) -> None:
-    denied = {"version": 1, "record_version": 1, "decision": "deny", "reason": "It was theirs"}
+    denied = {
+        "version": 1,
+        "record_version": 1,
+        "decision": "deny",
+        "denial_grounds": "accurate_and_complete",
+        "reason": "It was theirs",
+    }
     assert coordinator_client.post(page(amendment), denied).status_code == 302
     accepted = {"version": 1, "record_version": 1, "decision": "accept", "reason": ""}
     response = coordinator_client.post(page(amendment), accepted)

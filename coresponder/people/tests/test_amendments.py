@@ -94,7 +94,14 @@ def test_accepting_changes_the_record_through_its_action_and_keeps_the_original(
 def test_a_stale_decision_gets_409_and_changes_nothing(world: Any, api_client_for: Any) -> None:
     client = api_client_for(reader(world, Role.COORDINATOR))
     amendment = _ask(client, world).json()
-    first = _decide(client, amendment["id"], decision="deny", reason="Verified", version=1)
+    first = _decide(
+        client,
+        amendment["id"],
+        decision="deny",
+        denial_grounds="accurate_and_complete",
+        reason="Verified",
+        version=1,
+    )
     assert first.status_code == 200
     second = _decide(client, amendment["id"], decision="accept", version=1)
     assert second.status_code == 409
@@ -125,9 +132,16 @@ def test_a_denial_needs_a_reason_and_keeps_the_statement_of_disagreement(
 ) -> None:
     client = api_client_for(reader(world, Role.COORDINATOR))
     amendment = _ask(client, world).json()
-    assert _decide(client, amendment["id"], decision="deny", version=1).status_code == 422
+    grounds = "accurate_and_complete"
+    no_reason = _decide(client, amendment["id"], decision="deny", denial_grounds=grounds, version=1)
+    assert no_reason.status_code == 422 and "reason" in no_reason.json()["errors"]
     denied = _decide(
-        client, amendment["id"], decision="deny", reason="Confirmed with EMS", version=1
+        client,
+        amendment["id"],
+        decision="deny",
+        denial_grounds="accurate_and_complete",
+        reason="Confirmed with EMS",
+        version=1,
     )
     assert denied.status_code == 200
     disagreement = client.post(
@@ -148,7 +162,14 @@ def test_the_person_page_says_amended_with_the_original_kept_and_shows_a_disagre
     accepted = _ask(client, world).json()
     _decide(client, accepted["id"], decision="accept", version=1)
     denied = _ask(client, world, field="address", proposed_value="1 Main St").json()
-    _decide(client, denied["id"], decision="deny", reason="Confirmed on a visit", version=1)
+    _decide(
+        client,
+        denied["id"],
+        decision="deny",
+        denial_grounds="accurate_and_complete",
+        reason="Confirmed on a visit",
+        version=1,
+    )
     client.post(
         f"/api/v1/amendments/{denied['id']}/disagreement",
         {"statement": "I moved in March.", "version": 2},
@@ -220,7 +241,10 @@ def test_the_request_form_saves_once_and_the_decision_form_answers_a_stale_one_w
     assert f"/people/amendments/{amendment.pk}/" in listed and "Phone" in listed
     decision = {"decision": "accept", "reason": "", "version": 1, "record_version": 1}
     assert client.post(decide_url, decision).status_code == 302
-    stale = client.post(decide_url, {**decision, "decision": "deny", "reason": "No"})
+    stale = client.post(
+        decide_url,
+        {**decision, "decision": "deny", "denial_grounds": "accurate_and_complete", "reason": "No"},
+    )
     assert stale.status_code == 409
     assert Amendment.objects.get().status == "accepted"
     assert Person.objects.get(pk=world.person.pk).phone == NEW_PHONE
