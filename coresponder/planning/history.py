@@ -173,7 +173,10 @@ def todays_teams(program: Program, today: dt.date) -> tuple[TeamPlan, ...]:
             continue  # the program's own shift templates, worked by its teams
         name = duty.team_name if active and duty.team_name else duty.shift_name
         local = duty.starts.astimezone(zone)
-        minutes = int((duty.ends - duty.starts).total_seconds() // 60)
+        # The week is laid out on the wall clock, and a shift ends at its wall-clock time:
+        # 19:00–07:00 is 12 hours here even on the night the clocks change.
+        wall = duty.ends.astimezone(zone).replace(tzinfo=None) - local.replace(tzinfo=None)
+        minutes = int(wall.total_seconds() // 60)
         offset = (local.date() - monday).days * MINUTES_PER_DAY + local.hour * 60 + local.minute
         if offset < 0:  # began the Sunday before: the part inside this week
             minutes, offset = minutes + offset, 0

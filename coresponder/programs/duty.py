@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, QuerySet
 
 from coresponder.domain.presets import TeamSlot
-from coresponder.domain.shifts import shift_occurrences
+from coresponder.domain.shifts import Occurrence, shift_occurrences
 from coresponder.domain.teams import missing_slots
 from coresponder.domain.vocabulary import Role
 from coresponder.programs.models import Membership, Program, Shift, Team, TeamMember
@@ -39,6 +39,23 @@ def district_codes_of(shift: Shift) -> tuple[str, ...]:
     return tuple(sorted(d.code for d in shift.districts.all()))
 
 
+def occurrences_of(
+    shift: Shift, timezone: str, start: dt.datetime, end: dt.datetime
+) -> list[Occurrence]:
+    """The shift's occurrences overlapping [start, end), each ending at its wall-clock end."""
+    return shift_occurrences(
+        shift.rrule,
+        first_day=shift.starts_on,
+        starts_at=shift.starts_at,
+        duration=dt.timedelta(minutes=shift.duration_minutes),
+        timezone=timezone,
+        window_start=start,
+        window_end=end,
+        exceptions=shift_exception_dates(shift),
+        last_day=shift.ends_on,
+    )
+
+
 def _duties(
     shifts: Iterable[Shift], timezone: str, start: dt.datetime, end: dt.datetime
 ) -> list[Duty]:
@@ -46,17 +63,7 @@ def _duties(
     for shift in shifts:
         codes = district_codes_of(shift)
         team = shift.team
-        for occurrence in shift_occurrences(
-            shift.rrule,
-            first_day=shift.starts_on,
-            starts_at=shift.starts_at,
-            duration=dt.timedelta(minutes=shift.duration_minutes),
-            timezone=timezone,
-            window_start=start,
-            window_end=end,
-            exceptions=shift_exception_dates(shift),
-            last_day=shift.ends_on,
-        ):
+        for occurrence in occurrences_of(shift, timezone, start, end):
             duties.append(
                 Duty(
                     shift_id=shift.pk,

@@ -10,10 +10,17 @@ from dateutil.rrule import rrulestr
 from django.utils import timezone
 from icalendar import Calendar, Event, vRecur
 
-from coresponder.programs.duty import shift_exception_dates
+from coresponder.domain.shifts import Occurrence
+from coresponder.programs.duty import occurrences_of, shift_exception_dates
 from coresponder.programs.models import Shift
 
 PRODID = "-//Coresponder//Shifts//EN"
+
+# A series has one length, in elapsed time, for every night (RFC 5545), but a shift ends
+# at its wall-clock time: 19:00–07:00 lasts 13 hours the night clocks go back. Such
+# nights are written out one by one, from a year back to two years ahead of each fetch.
+CLOCK_CHANGES_BACK = dt.timedelta(days=366)
+CLOCK_CHANGES_AHEAD = dt.timedelta(days=2 * 366)
 
 
 def shift_uid(shift: Shift) -> str:
@@ -52,10 +59,9 @@ def _rule_to_last_day(shift: Shift, zone: ZoneInfo) -> vRecur:
     return rule
 
 
-def shift_event(shift: Shift, stamp: dt.datetime) -> Event:
+def _described(shift: Shift, stamp: dt.datetime) -> Event:
+    """An event of the shift's series with what it is and where, but not when."""
     program = shift.program
-    zone = ZoneInfo(program.timezone)
-    start = first_start(shift).replace(tzinfo=zone)
     districts = [d for d in shift.districts.all()]
     # Districts by the names people use; their codes are the program's own, never shown.
     where = ", ".join(d.name for d in districts) or "Whole service area"
@@ -64,6 +70,38 @@ def shift_event(shift: Shift, stamp: dt.datetime) -> Event:
     event.add("uid", shift_uid(shift))
     event.add("dtstamp", stamp)
     event.add("summary", f"{team} — {shift.name}")
+    event.add("location", where)
+    event.add("description", f"{program.name}. Districts covered: {where}.")
+    event.add("categories", [program.slug.upper()])
+    return event
+
+
+def clock_change_nights(shift: Shift, now: dt.datetime) -> list[Occurrence]:
+    """The shift's occurrences near `now` that a clock change makes longer or shorter."""
+    duration = dt.timedelta(minutes=shift.duration_minutes)
+    return [
+        occurrence
+        for occurrence in occurrences_of(
+            shift, shift.program.timezone, now - CLOCK_CHANGES_BACK, now + CLOCK_CHANGES_AHEAD
+        )
+        if occurrence.elapsed != duration
+    ]
+
+
+def clock_change_event(shift: Shift, occurrence: Occurrence, stamp: dt.datetime) -> Event:
+    """One night of the series written out, ending at the shift's wall-clock end."""
+    event = _described(shift, stamp)
+    event.add("recurrence-id", occurrence.starts)
+    event.add("dtstart", occurrence.starts)
+    event.add("dtend", occurrence.ends)
+    return event
+
+
+def shift_event(shift: Shift, stamp: dt.datetime) -> Event:
+    program = shift.program
+    zone = ZoneInfo(program.timezone)
+    start = first_start(shift).replace(tzinfo=zone)
+    event = _described(shift, stamp)
     # DTSTART and DTEND in the program's zone: the rule runs on local wall-clock time,
     # so a 10:00 shift stays at 10:00 across a daylight-saving change.
     event.add("dtstart", start)
@@ -75,23 +113,24 @@ def shift_event(shift: Shift, stamp: dt.datetime) -> Event:
     ]
     if exdates:
         event.add("exdate", exdates)
-    event.add("location", where)
-    event.add("description", f"{program.name}. Districts covered: {where}.")
-    event.add("categories", [program.slug.upper()])
     return event
 
 
 def shifts_calendar(name: str, shifts: Iterable[Shift]) -> bytes:
-    """A VCALENDAR with one VEVENT series per shift and the VTIMEZONEs they use."""
+    """A VCALENDAR with one VEVENT series per shift, its nights a clock change makes
+    longer or shorter written out, and the VTIMEZONEs they use."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", name)
-    stamp = timezone.now().astimezone(dt.UTC).replace(microsecond=0)
+    now = timezone.now()
+    stamp = now.astimezone(dt.UTC).replace(microsecond=0)
     for shift in shifts:
         if shift.ends_on is not None and last_start(shift) is None:
             continue  # ended before it ever ran
         calendar.add_component(shift_event(shift, stamp))
+        for occurrence in clock_change_nights(shift, now):
+            calendar.add_component(clock_change_event(shift, occurrence, stamp))
     calendar.add_missing_timezones()
     return bytes(calendar.to_ical())

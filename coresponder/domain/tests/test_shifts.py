@@ -53,7 +53,7 @@ def test_pad_shifts_stay_at_ten_local_across_the_march_dst_change() -> None:
     assert [s.starts.astimezone(dt.UTC).hour for s in shifts] == [15, 15, 15, 14, 14, 14]
 
 
-def test_a_shift_lasts_its_duration_in_elapsed_time_across_the_change() -> None:
+def test_a_night_shift_ends_at_its_wall_clock_time_across_the_change() -> None:
     night = shift_occurrences(
         "FREQ=DAILY",
         first_day=dt.date(2025, 1, 1),
@@ -65,10 +65,122 @@ def test_a_shift_lasts_its_duration_in_elapsed_time_across_the_change() -> None:
     )
 
     assert len(night) == 1
-    elapsed = night[0].ends.astimezone(dt.UTC) - night[0].starts.astimezone(dt.UTC)
-    assert elapsed == dt.timedelta(hours=8)
-    # Eight hours after 22:00 EST is 07:00 EDT, an hour was skipped.
-    assert (night[0].ends.hour, night[0].ends.minute) == (7, 0)
+    # 22:00 EST to 06:00 EDT: the shift ends when the clock says, an hour was skipped.
+    assert (night[0].ends.hour, night[0].ends.minute) == (6, 0)
+    assert night[0].elapsed == dt.timedelta(hours=7)
+
+
+def overnight(timezone: str, night_of: dt.date) -> Occurrence:
+    """The 19:00–07:00 shift that starts on `night_of`, worked every night."""
+    zone = ZoneInfo(timezone)
+    evening = dt.datetime.combine(night_of, dt.time(18), tzinfo=zone)
+    [shift] = shift_occurrences(
+        "FREQ=DAILY",
+        first_day=dt.date(2024, 1, 1),
+        starts_at=dt.time(19, 0),
+        duration=dt.timedelta(hours=12),
+        timezone=timezone,
+        window_start=evening,
+        window_end=evening + dt.timedelta(hours=2),
+    )
+    return shift
+
+
+@pytest.mark.parametrize(
+    ("timezone", "night_of", "hours"),
+    [
+        # Clocks go back on the first Sunday of November in New York...
+        ("America/New_York", dt.date(2025, 11, 1), 13),
+        # ...and forward on the second Sunday of March.
+        ("America/New_York", dt.date(2026, 3, 7), 11),
+        # In Auckland they go back on the first Sunday of April...
+        ("Pacific/Auckland", dt.date(2026, 4, 4), 13),
+        # ...and forward on the last Sunday of September.
+        ("Pacific/Auckland", dt.date(2025, 9, 27), 11),
+        # Any other night is twelve hours.
+        ("America/New_York", dt.date(2025, 11, 2), 12),
+        ("Pacific/Auckland", dt.date(2026, 4, 5), 12),
+    ],
+)
+def test_an_overnight_shift_ends_at_seven_local_on_the_nights_the_clocks_change(
+    timezone: str, night_of: dt.date, hours: int
+) -> None:
+    shift = overnight(timezone, night_of)
+
+    assert (shift.starts.date(), shift.starts.hour, shift.starts.minute) == (night_of, 19, 0)
+    morning = night_of + dt.timedelta(days=1)
+    assert (shift.ends.date(), shift.ends.hour, shift.ends.minute) == (morning, 7, 0)
+    seven = dt.datetime.combine(morning, dt.time(7), ZoneInfo(timezone))
+    assert shift.ends.utcoffset() == seven.utcoffset()
+    assert shift.elapsed == dt.timedelta(hours=hours)
+
+
+def test_the_overnight_shift_is_still_running_in_the_hour_the_clocks_give_back() -> None:
+    # 06:30 EST on 2 November 2025 is thirteen and a half hours after 19:00 EDT.
+    at = dt.datetime(2025, 11, 2, 6, 30, tzinfo=NEW_YORK)
+
+    running = shift_occurrences(
+        "FREQ=DAILY",
+        first_day=dt.date(2024, 1, 1),
+        starts_at=dt.time(19, 0),
+        duration=dt.timedelta(hours=12),
+        timezone="America/New_York",
+        window_start=at,
+        window_end=at + dt.timedelta(microseconds=1),
+    )
+
+    assert [s.starts.date() for s in running] == [dt.date(2025, 11, 1)]
+
+
+def test_a_shift_ending_in_the_repeated_hour_ends_the_first_time_the_clock_reads_it() -> None:
+    [late] = shift_occurrences(
+        "FREQ=DAILY",
+        first_day=dt.date(2024, 1, 1),
+        starts_at=dt.time(22, 0),
+        duration=dt.timedelta(hours=3, minutes=30),
+        timezone="America/New_York",
+        window_start=dt.datetime(2025, 11, 1, 21, tzinfo=NEW_YORK),
+        window_end=dt.datetime(2025, 11, 1, 23, tzinfo=NEW_YORK),
+    )
+
+    assert (late.ends.hour, late.ends.minute) == (1, 30)
+    assert late.ends.utcoffset() == dt.timedelta(hours=-4)
+    assert late.elapsed == dt.timedelta(hours=3, minutes=30)
+
+
+def test_a_shift_that_ended_the_first_time_the_clock_read_half_past_one_is_over_the_second() -> (
+    None
+):
+    # 01:15 EST, the second time the clock reads it: 22:00–01:30 ended at 01:30 EDT.
+    at = dt.datetime(2025, 11, 2, 1, 15, tzinfo=NEW_YORK, fold=1)
+
+    running = shift_occurrences(
+        "FREQ=DAILY",
+        first_day=dt.date(2024, 1, 1),
+        starts_at=dt.time(22, 0),
+        duration=dt.timedelta(hours=3, minutes=30),
+        timezone="America/New_York",
+        window_start=at,
+        window_end=at + dt.timedelta(microseconds=1),
+    )
+
+    assert running == []
+
+
+def test_a_shift_ending_in_the_skipped_hour_ends_at_the_real_instant() -> None:
+    [late] = shift_occurrences(
+        "FREQ=DAILY",
+        first_day=dt.date(2024, 1, 1),
+        starts_at=dt.time(22, 0),
+        duration=dt.timedelta(hours=4, minutes=30),
+        timezone="America/New_York",
+        window_start=dt.datetime(2025, 3, 8, 21, tzinfo=NEW_YORK),
+        window_end=dt.datetime(2025, 3, 8, 23, tzinfo=NEW_YORK),
+    )
+
+    # 02:30 does not happen that night: the shift ends when the clock reads 03:30.
+    assert (late.ends.hour, late.ends.minute) == (3, 30)
+    assert late.elapsed == dt.timedelta(hours=4, minutes=30)
 
 
 def test_core_day_shifts_stay_at_seven_local_across_the_november_change() -> None:
@@ -144,7 +256,25 @@ def test_a_shift_starting_in_the_spring_forward_gap_starts_at_the_real_instant()
     starts = occurrences[0].starts
     assert (starts.hour, starts.minute) == (3, 30)
     assert starts.utcoffset() == dt.timedelta(hours=-4)
-    assert occurrences[0].ends - starts == dt.timedelta(hours=4)
+    # It still ends when the clock reads 06:30, three hours after it could start.
+    ends = occurrences[0].ends
+    assert (ends.hour, ends.minute) == (6, 30)
+    assert occurrences[0].elapsed == dt.timedelta(hours=3)
+
+
+def test_a_shift_lying_wholly_in_the_skipped_hour_lasts_its_duration_from_its_real_start() -> None:
+    [brief] = shift_occurrences(
+        "FREQ=DAILY",
+        first_day=dt.date(2026, 3, 1),
+        starts_at=dt.time(2, 30),
+        duration=dt.timedelta(minutes=20),
+        timezone="America/New_York",
+        window_start=dt.datetime(2026, 3, 8, 0, 0, tzinfo=dt.UTC),
+        window_end=dt.datetime(2026, 3, 9, 0, 0, tzinfo=dt.UTC),
+    )
+
+    assert (brief.starts.hour, brief.starts.minute) == (3, 30)
+    assert brief.elapsed == dt.timedelta(minutes=20)
 
 
 def test_a_rule_repeating_every_zero_periods_saved_before_it_was_refused_gives_no_shift() -> None:

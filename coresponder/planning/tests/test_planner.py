@@ -297,3 +297,29 @@ def _query(*parts: dict[str, Any]) -> Any:
         for key, value in part.items():
             query.setlist(key, value if isinstance(value, list) else [value])
     return query
+
+
+@pytest.mark.parametrize(
+    "today",
+    # The weeks the clocks go forward (Sunday 8 March 2026) and back (1 November 2026) in Denver.
+    [dt.date(2026, 3, 2), dt.date(2026, 10, 26)],
+)
+def test_a_night_shift_in_a_week_the_clocks_change_is_planned_as_19_to_07_every_night(
+    programs: dict[str, Program], today: dt.date
+) -> None:
+    core = programs["core"]
+    core.shifts.all().delete()
+    Shift.objects.create(
+        program=core,
+        name="CORE night unit",
+        rrule="FREQ=DAILY",
+        starts_on=dt.date(2026, 1, 1),
+        starts_at=dt.time(19, 0),
+        duration_minutes=12 * 60,
+    )
+
+    [team] = todays_teams(core, today)
+
+    evenings = [shift for shift in team.shifts if shift.start_minute == 19 * 60]
+    assert [shift.day for shift in evenings] == list(range(7))
+    assert {shift.minutes for shift in evenings} == {12 * 60}

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from icalendar import Calendar
 
+from coresponder.conftest import Clock
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.demo.cast import CastBuilder
@@ -173,3 +174,49 @@ def test_a_shift_in_a_calendar_names_its_districts_as_people_do_not_by_their_cod
     description = str(event["DESCRIPTION"])
     assert "Districts covered: North Longmont, South Longmont." in description
     assert "north" not in description and "south" not in description
+
+
+def test_a_night_shift_in_the_feed_ends_at_seven_on_the_nights_the_clocks_change(
+    client: Client, pad: Program, clock: Clock
+) -> None:
+    clock.now = dt.datetime(2025, 10, 15, 12, tzinfo=dt.UTC)
+    team = TeamFactory.create(program=pad, name="PAD Nights")
+    shift = Shift.objects.create(
+        program=pad,
+        team=team,
+        name="Night outreach",
+        rrule="FREQ=DAILY",
+        starts_on=dt.date(2025, 10, 1),
+        starts_at=dt.time(19, 0),
+        duration_minutes=12 * 60,
+    )
+    response = client.get(reverse("calendar-team", args=[team_calendar_secret(SYSTEM, team)]))
+
+    events = events_of(response)
+    assert {str(e["UID"]) for e in events} == {f"shift-{shift.pk}@coresponder"}
+    [series] = [e for e in events if "RRULE" in e]
+    changed = {e.decoded("RECURRENCE-ID"): e for e in events if "RECURRENCE-ID" in e}
+
+    def ends(night_of: dt.date) -> dt.datetime:
+        """When a calendar app ends the shift starting that evening: a night written out
+        on its own replaces the series' night."""
+        start = series.decoded("DTSTART")
+        rule = rrulestr(series["RRULE"].to_ical().decode(), dtstart=start)
+        evening = dt.datetime.combine(night_of, dt.time(19), tzinfo=start.tzinfo)
+        [instance] = rule.between(evening, evening, inc=True)
+        if instance in changed:
+            own = changed[instance]
+            assert own.decoded("DTSTART") == instance
+            ended: dt.datetime = own.decoded("DTEND")
+            return ended
+        return (instance.astimezone(dt.UTC) + series.decoded("DURATION")).astimezone(start.tzinfo)
+
+    # Clocks go back in New York on Sunday 2 November 2025 and forward on 8 March 2026.
+    for night_of in (dt.date(2025, 11, 1), dt.date(2025, 11, 2), dt.date(2026, 3, 7)):
+        end = ends(night_of)
+        assert (end.date(), end.strftime("%H:%M")) == (night_of + dt.timedelta(days=1), "07:00")
+    assert {e.decoded("DTSTART").date() for e in changed.values()} >= {
+        dt.date(2025, 11, 1),
+        dt.date(2026, 3, 7),
+    }
+    assert series.decoded("DURATION") == dt.timedelta(hours=12)

@@ -472,3 +472,47 @@ def test_only_someone_working_in_the_program_is_put_on_its_team_by_its_coordinat
     page = client.get(reverse("program-teams", args=["core"])).content.decode()
     assert "Take off the team" not in page
     assert not team.members.filter(user=officer).exists()
+
+
+def night_team(pad: Program) -> Team:
+    """A PAD team on nights: 19:00–07:00 every day, from October 2025."""
+    team = TeamFactory.create(program=pad, name="PAD Nights")
+    Shift.objects.create(
+        program=pad,
+        team=team,
+        name="Night outreach",
+        rrule="FREQ=DAILY",
+        starts_on=dt.date(2025, 10, 1),
+        starts_at=dt.time(19, 0),
+        duration_minutes=12 * 60,
+    )
+    return team
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        # Half past five on the morning clocks went back, after 10½ hours on shift...
+        dt.datetime(2025, 11, 2, 10, 30, tzinfo=UTC),
+        # ...and half past six, 11½ hours in: twelve hours would have ended it at 06:00.
+        dt.datetime(2025, 11, 2, 11, 30, tzinfo=UTC),
+        # Half past six on the morning clocks went forward, 10½ hours in.
+        dt.datetime(2026, 3, 8, 10, 30, tzinfo=UTC),
+    ],
+)
+def test_on_duty_now_says_the_night_shift_ends_at_seven_on_the_nights_the_clocks_change(
+    client: Client, pad: Program, officer: User, clock: Clock, now: dt.datetime
+) -> None:
+    team = night_team(pad)
+    clock.now = now
+    client.force_login(officer)
+
+    text = client.get(reverse("program-teams", args=[pad.slug])).content.decode()
+
+    on_duty_now = text[text.index("On duty now") :]
+    assert "Night outreach, until <time" in on_duty_now
+    assert ">07:00</time>" in on_duty_now.split("</li>")[0]
+    assert "Every day 19:00–07:00 (next day)" in text
+    [duty] = on_duty(pad, now)
+    assert duty.team_id == team.pk
+    assert (duty.ends.hour, duty.ends.minute) == (7, 0)
