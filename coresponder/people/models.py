@@ -194,3 +194,41 @@ class Amendment(Tracked):
                 name="amendment_grounds_of_a_denial",
             ),
         ]
+
+
+class RecordsRequest(Tracked):
+    """A person's request for their records (HIPAA right of access, 45 CFR 164.524), kept
+    from its receipt to its answer so that nobody loses track of its deadline.
+
+    The export itself is `people/records_request.py`; this is the request it answers.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Awaiting an answer"
+        FULFILLED = "fulfilled", "Fulfilled"
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="records_requests")
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
+    # A date on the program's calendar: the deadline counts the program's days.
+    received_on = models.DateField()
+    requested_by = models.CharField(
+        max_length=200, blank=True, help_text="The person, or their personal representative"
+    )
+    notes = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+    fulfilled_by = models.ForeignKey(
+        "programs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # 164.524(b)(2)(ii): the time to act may be extended once, by at most 30 days, with the
+    # reasons for the delay and the date of completion given to the person in writing
+    # within the first 30.
+    extended_at = models.DateTimeField(null=True, blank=True)
+    extended_by = models.ForeignKey(
+        "programs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    extension_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["received_on", "id"]
+        indexes = [models.Index(fields=["program", "status"])]

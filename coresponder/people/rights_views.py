@@ -56,6 +56,17 @@ from coresponder.people.records_request import (
     readable,
     records_request,
 )
+from coresponder.people.records_request_forms import FulfilmentForm
+from coresponder.people.records_request_log import (
+    answering_programs,
+    open_requests_of,
+)
+from coresponder.people.records_request_log import (
+    due_on as request_due_on,
+)
+from coresponder.people.records_request_log import (
+    is_overdue as request_overdue,
+)
 from coresponder.people.records_request_pdf import records_request_pdf
 from coresponder.privacy.access import access_person, program_for
 from coresponder.privacy.actions import record_disclosures
@@ -102,7 +113,27 @@ def records_request_page(request: HttpRequest, person_id: int) -> HttpResponse:
         name = f"records-request-person-{access.person.pk}.json"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    return render(request, "people/records_request.html", {"person": access.person, "page": page})
+    context = {
+        "person": access.person,
+        "page": page,
+        "received": _received_requests(access),
+        "programs": answering_programs(access),
+    }
+    return render(request, "people/records_request.html", context)
+
+
+def _received_requests(access: Any) -> list[dict[str, Any]]:
+    """The person's requests awaiting an answer, offered to be marked fulfilled beside the
+    records that answer them."""
+    return [
+        {
+            "request": logged,
+            "due_on": request_due_on(logged),
+            "overdue": request_overdue(logged, today_in(logged.program)),
+            "form": FulfilmentForm(initial={"version": logged.version}),
+        }
+        for logged in open_requests_of(access)
+    ]
 
 
 @login_required

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coresponder.people import rights_views, views
+from coresponder.people import records_request_views, rights_views, views
 
 urlpatterns = [
     path("", views.person_search, name="person-search"),
@@ -11,6 +11,21 @@ urlpatterns = [
         "<int:person_id>/records-request/",
         rights_views.records_request_page,
         name="records-request",
+    ),
+    path(
+        "<int:person_id>/records-requests/new/",
+        records_request_views.records_request_log,
+        name="records-request-log",
+    ),
+    path(
+        "records-requests/<int:request_id>/",
+        records_request_views.records_request_detail,
+        name="records-request-detail",
+    ),
+    path(
+        "records-requests/open/<slug:slug>/",
+        records_request_views.records_request_list,
+        name="records-request-list",
     ),
     path("<int:person_id>/amendments/new/", rights_views.amendment_new, name="amendment-new"),
     path("amendments/<int:amendment_id>/", rights_views.amendment_decide, name="amendment-decide"),

@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from coresponder.domain.policy import FieldGroup, RecordType, Scope, may_write
+from coresponder.domain.policy import (
+    RECORDS_REQUEST_ROLES,
+    FieldGroup,
+    RecordType,
+    Scope,
+    may_write,
+)
 from coresponder.domain.shifts import shift_occurrences
 from coresponder.domain.suppression import last_full_quarter, suppress_small
 from coresponder.domain.teams import missing_slots
@@ -234,6 +240,8 @@ def tools_for(
         if may_write(role, RecordType.PERSON):
             # Deciding a request to amend a record is a change to it.
             tools.add("amendments")
+    if role in RECORDS_REQUEST_ROLES:
+        tools.add("records_requests")
     if may_plan_capacity(role):
         tools.add("planning")
     return tools

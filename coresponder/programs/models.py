@@ -215,6 +215,8 @@ class FormToken(models.Model):
         LEGAL_HOLD = "legal_hold", "Legal hold"
         AMENDMENT_EXTENSION = "amendment_extension", "Amendment extension"
         ACCOUNT = "account", "Account"
+        RECORDS_REQUEST = "records_request", "Records request"
+        RECORDS_REQUEST_EXTENSION = "records_request_extension", "Records request extension"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     token = models.CharField(max_length=32)

@@ -21,6 +21,7 @@ from coresponder.intake.triage_queue import waiting_requests
 from coresponder.outreach.models import Notice
 from coresponder.outreach.queue import live_tasks
 from coresponder.people.amendments import visible_overdue_amendments
+from coresponder.people.records_request_log import visible_overdue_requests
 from coresponder.privacy.access import break_glass_reviews, diverting_referrals, scope_of
 from coresponder.programs.local_time import today_in
 from coresponder.programs.models import Program, Team
@@ -129,6 +130,8 @@ def _oversight_due(user: Any, program: Program) -> list[WorkItem]:
     # A request to amend a record is answered within 60 days, or 90 once extended
     # (45 CFR 164.526(b)(2)).
     late = len(visible_overdue_amendments(user, program, today_in(program)))
+    # A request for records is answered within 30 days, or 60 once extended (164.524(b)(2)).
+    late_records = len(visible_overdue_requests(user, program, today_in(program)))
     items = []
     if waiting:
         url = reverse("triage-list", args=[program.slug])
@@ -136,6 +139,11 @@ def _oversight_due(user: Any, program: Program) -> list[WorkItem]:
     if late:
         url = reverse("amendment-list", args=[program.slug])
         items.append(WorkItem("Amendment requests past their due date", url, late, urgent=True))
+    if late_records:
+        url = reverse("records-request-list", args=[program.slug])
+        items.append(
+            WorkItem("Records requests past their due date", url, late_records, urgent=True)
+        )
     if unreviewed:
         url = reverse("break-glass-reviews")
         items.append(WorkItem("Records opened outside policy to review", url, unreviewed))

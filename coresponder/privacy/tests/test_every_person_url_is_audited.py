@@ -38,7 +38,7 @@ from coresponder.encounters.models import Encounter
 from coresponder.identity.models import MatchCandidate, Merge
 from coresponder.intake.models import Referral
 from coresponder.outreach.models import OutreachTask
-from coresponder.people.models import Amendment, Participation, Person
+from coresponder.people.models import Amendment, Participation, Person, RecordsRequest
 from coresponder.people.tests.factories import PersonFactory
 from coresponder.privacy.actions import issue_api_token
 from coresponder.privacy.models import Consent
@@ -74,6 +74,7 @@ class Records:
     candidate: MatchCandidate
     merge: Merge
     amendment: Amendment
+    records_request: RecordsRequest
     users: dict[str, User]
 
 
@@ -143,6 +144,10 @@ WEB: dict[str, Kind] = {
     "person-edit": ShowsPerson(("coordinator",), _person),
     "records-request": ShowsPerson(("coordinator",), _person),
     "amendment-new": ShowsPerson(("coordinator",), _person),
+    "records-request-log": ShowsPerson(("coordinator",), _person),
+    "records-request-detail": ShowsPerson(
+        ("coordinator",), lambda r: {"request_id": r.records_request.pk}
+    ),
     "amendment-decide": ShowsPerson(("coordinator",), lambda r: {"amendment_id": r.amendment.pk}),
     "person-care": ShowsPerson(("clinician",), _person),
     "care-plan": ShowsPerson(("clinician",), lambda r: {"plan_id": r.plan.pk}),
@@ -199,6 +204,7 @@ WEB: dict[str, Kind] = {
     ),
     "audit-log": ListsPeople(("coordinator",)),
     "amendment-list": ListsPeople(("coordinator",), _program),
+    "records-request-list": ListsPeople(("coordinator",), _program),
     "legal-holds": ListsPeople(("coordinator",), _program),
     "break-glass-reviews": ListsPeople(("coordinator",)),
     # --- Writes ----------------------------------------------------------------------
@@ -355,6 +361,9 @@ API: dict[str, Kind] = {
     "GET /persons/{person_id}": ShowsPerson(("coordinator",), _person),
     "GET /persons/{person_id}/timeline": ShowsPerson(("coordinator",), _person),
     "GET /persons/{person_id}/records-request": ShowsPerson(("coordinator",), _person),
+    "GET /records-requests/{request_id}": ShowsPerson(
+        ("coordinator",), lambda r: {"request_id": r.records_request.pk}
+    ),
     "GET /persons/{person_id}/disclosures": ShowsPerson(("coordinator",), _person),
     "GET /persons/{person_id}/care-plans": ShowsPerson(("clinician",), _person),
     "GET /encounters/{encounter_id}": ShowsPerson(
@@ -379,6 +388,7 @@ API: dict[str, Kind] = {
     "GET /service-referrals": ListsPeople(("coordinator", "provider")),
     "GET /break-glass": ListsPeople(("coordinator",)),
     "GET /programs/{slug}/amendments": ListsPeople(("coordinator",), _program),
+    "GET /programs/{slug}/records-requests": ListsPeople(("coordinator",), _program),
     # --- Writes ----------------------------------------------------------------------
     "POST /persons": WritesOnly("creates a person; answers with what was sent"),
     "PATCH /persons/{person_id}": WritesOnly(
@@ -394,6 +404,9 @@ API: dict[str, Kind] = {
     "GET /programs/{slug}/spike-alerts": NoPersonData("overdoses counted per area and day"),
     "POST /amendments/{amendment_id}/disagreement": WritesOnly("keeps a disagreement"),
     "POST /amendments/{amendment_id}/extension": WritesOnly("extends the time to answer"),
+    "POST /persons/{person_id}/records-requests": WritesOnly("logs a records request received"),
+    "POST /records-requests/{request_id}/extension": WritesOnly("extends the time to answer"),
+    "POST /records-requests/{request_id}/fulfilment": WritesOnly("marks a request fulfilled"),
     "POST /persons/{person_id}/consents": WritesOnly("records a consent"),
     "POST /consents/{consent_id}/revoke": WritesOnly("revokes a consent"),
     "POST /persons/{person_id}/break-glass": WritesOnly("opens a record; audited as a read"),
@@ -551,6 +564,9 @@ def build_records() -> Records:
             proposed_value="215-555-0177",
             original_value=person.phone,
             received_on=now.date(),
+        ),
+        records_request=RecordsRequest.objects.create(
+            person=person, program=pad, received_on=now.date()
         ),
         users=users,
     )

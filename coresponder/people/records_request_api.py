@@ -1,0 +1,191 @@
+"""/api/v1: records requests as received (45 CFR 164.524), their deadlines and answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from coresponder.core.audit import record_event, record_list_read
+from coresponder.core.http import actor_for
+from coresponder.core.models import MAX_VERSION
+from coresponder.core.paging import page_of
+from coresponder.people.actions.records_requests import (
+    RecordsRequestInput,
+    extend_records_request,
+    fulfil_records_request,
+    log_records_request,
+)
+from coresponder.people.models import RecordsRequest
+from coresponder.people.records_request import access_records_request
+from coresponder.people.records_request_log import (
+    MAX_TEXT,
+    access_logged_request,
+    due_on,
+    is_overdue,
+    program_answering,
+    visible_open_requests,
+)
+from coresponder.programs.local_time import today_in
+
+router = Router(tags=["people"])
+PAGE_SIZE = 50
+
+
+class RecordsRequestIn(Schema):
+    received_on: dt.date = Field(..., description="The day it came in, on the program's calendar")
+    program: str = Field(
+        "", description="Program slug; needed where you answer requests for more than one"
+    )
+    requested_by: str = Field(
+        "", max_length=200, description="The person, or their personal representative"
+    )
+    notes: str = Field("", max_length=MAX_TEXT)
+
+
+class RecordsRequestOut(Schema):
+    id: int
+    version: int
+    person_id: int
+    program: str
+    status: str = Field(..., description="open or fulfilled")
+    received_on: dt.date
+    requested_by: str
+    notes: str
+    due_on: dt.date = Field(
+        ...,
+        description="The last day to act, on the program's calendar: 30 days after "
+        "`received_on`, 60 once extended (45 CFR 164.524(b)(2))",
+    )
+    overdue: bool = Field(..., description="Still awaiting an answer after `due_on`")
+    extended_at: dt.datetime | None = None
+    extension_reason: str = Field("", description="The reasons for the delay the person is told")
+    fulfilled_at: dt.datetime | None = None
+
+
+class RecordsRequestList(Schema):
+    items: list[RecordsRequestOut]
+    count: int
+
+
+class RecordsRequestExtensionIn(Schema):
+    reason: str = Field(
+        ..., min_length=1, max_length=MAX_TEXT, description="The reasons for the delay, in writing"
+    )
+    version: int = Field(..., ge=1, le=MAX_VERSION)
+
+
+class RecordsRequestFulfilmentIn(Schema):
+    version: int = Field(
+        ..., ge=1, le=MAX_VERSION, description="The version you read; 409 if it moved"
+    )
+
+
+def request_out(logged: RecordsRequest, today: dt.date | None = None) -> dict[str, Any]:
+    """The request as the API gives it; `today` in the program's calendar, as pages read it."""
+    today = today or today_in(logged.program)
+    return {
+        "id": logged.pk,
+        "version": logged.version,
+        "person_id": logged.person_id,
+        "program": logged.program.slug,
+        "status": logged.status,
+        "received_on": logged.received_on,
+        "requested_by": logged.requested_by,
+        "notes": logged.notes,
+        "due_on": due_on(logged),
+        "overdue": is_overdue(logged, today),
+        "extended_at": logged.extended_at,
+        "extension_reason": logged.extension_reason,
+        "fulfilled_at": logged.fulfilled_at,
+    }
+
+
+@router.post(
+    "/persons/{person_id}/records-requests",
+    response={201: RecordsRequestOut},
+    summary="Log a records request received from the person",
+)
+def post_records_request(
+    request: HttpRequest, person_id: int, payload: RecordsRequestIn
+) -> Status[dict[str, Any]]:
+    """Coordinators and administrators: the request is due 30 days after `received_on`."""
+    access = access_records_request(request.user, person_id)
+    data = RecordsRequestInput(
+        received_on=payload.received_on,
+        program=payload.program,
+        requested_by=payload.requested_by,
+        notes=payload.notes,
+    )
+    logged = log_records_request(actor_for(request), access, data)
+    return Status(201, request_out(logged))
+
+
+@router.get(
+    "/programs/{slug}/records-requests",
+    response=RecordsRequestList,
+    summary="The program's records requests awaiting an answer, overdue first",
+)
+def list_records_requests(
+    request: HttpRequest, slug: str, page: int = Query(1, ge=1)
+) -> dict[str, Any]:
+    """Overdue requests first, then by the day each is due: those the coordinators' page
+    lists."""
+    program = program_answering(request.user, slug)
+    today = today_in(program)
+    shown, count = page_of(visible_open_requests(request.user, program, today), page, PAGE_SIZE)
+    record_list_read(
+        actor_for(request),
+        object_type="people.recordsrequest",
+        ids=sorted({logged.person_id for logged in shown}),
+        program_slug=program.slug,
+        detail={"records_requests": [logged.pk for logged in shown]},
+    )
+    return {"items": [request_out(logged, today) for logged in shown], "count": count}
+
+
+@router.get(
+    "/records-requests/{request_id}",
+    response=RecordsRequestOut,
+    summary="One records request: its dates and answer",
+)
+def get_records_request_log(request: HttpRequest, request_id: int) -> dict[str, Any]:
+    logged, _access = access_logged_request(request.user, request_id)
+    record_event(
+        actor_for(request),
+        "read",
+        obj=logged,
+        person_id=logged.person_id,
+        program_slug=logged.program.slug,
+        purpose="records request",
+        detail={"channel": "api"},
+    )
+    return request_out(logged)
+
+
+@router.post(
+    "/records-requests/{request_id}/extension",
+    response=RecordsRequestOut,
+    summary="Extend the time to answer a records request by 30 days, once",
+)
+def post_records_request_extension(
+    request: HttpRequest, request_id: int, payload: RecordsRequestExtensionIn
+) -> dict[str, Any]:
+    logged, access = access_logged_request(request.user, request_id)
+    extend_records_request(actor_for(request), access, logged, payload.reason, payload.version)
+    return request_out(logged)
+
+
+@router.post(
+    "/records-requests/{request_id}/fulfilment",
+    response=RecordsRequestOut,
+    summary="Mark a records request fulfilled",
+)
+def post_records_request_fulfilment(
+    request: HttpRequest, request_id: int, payload: RecordsRequestFulfilmentIn
+) -> dict[str, Any]:
+    logged, access = access_logged_request(request.user, request_id)
+    fulfil_records_request(actor_for(request), access, logged, payload.version)
+    return request_out(logged)

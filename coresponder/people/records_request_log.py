@@ -1,0 +1,143 @@
+"""Records requests as received (45 CFR 164.524): their deadlines and who may open them.
+
+A request is logged when it comes in, and is due 30 days later on the program's calendar,
+60 once extended; the export that answers it is `people/records_request.py`. Only the
+roles that answer records requests (`RECORDS_REQUEST_ROLES`) in the request's program
+open, log, extend or fulfil one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from coresponder.core.errors import NotVisible
+from coresponder.domain.policy import RECORDS_REQUEST_ROLES
+from coresponder.people.models import RecordsRequest
+from coresponder.people.records_request import access_records_request
+from coresponder.privacy.access import PersonAccess, access_people, program_for
+from coresponder.programs.models import Program
+
+# A covered entity acts on a request for access no later than 30 days after receiving it
+# (45 CFR 164.524(b)(2)(i)); counted in the program's calendar days from `received_on`.
+ACT_WITHIN_DAYS = 30
+# It may extend that time once, by no more than 30 days, if within the 30 days it tells the
+# person in writing why and by when it will act (164.524(b)(2)(ii)).
+EXTENSION_DAYS = 30
+MAX_TEXT = 10_000
+
+
+def due_on(logged: RecordsRequest) -> dt.date:
+    """The last day to act: 30 days after receipt, 60 once extended (164.524(b)(2))."""
+    extension = EXTENSION_DAYS if logged.extended_at is not None else 0
+    return logged.received_on + dt.timedelta(days=ACT_WITHIN_DAYS + extension)
+
+
+def is_overdue(logged: RecordsRequest, today: dt.date) -> bool:
+    """Still awaiting an answer after its last day, `today` in the program's calendar."""
+    return logged.status == RecordsRequest.Status.OPEN and today > due_on(logged)
+
+
+def in_due_order(requests: Iterable[RecordsRequest], today: dt.date) -> list[RecordsRequest]:
+    """Overdue requests first, then by the day each is due: an extended request, though
+    received earlier, may be due after one received since."""
+    return sorted(requests, key=lambda r: (not is_overdue(r, today), due_on(r), r.pk))
+
+
+def extension_problem(logged: RecordsRequest, today: dt.date) -> str:
+    """Why the request cannot be extended now, in the words staff read; "" when it can."""
+    if logged.status != RecordsRequest.Status.OPEN:
+        return "The request is already fulfilled; only a request awaiting an answer is extended."
+    if logged.extended_at is not None:
+        return (
+            "The request was already extended once; 45 CFR 164.524(b)(2) allows one "
+            "extension of 30 days."
+        )
+    if today > due_on(logged):
+        return (
+            "The 30 days have passed; an extension is given within them (45 CFR 164.524(b)(2)(ii))."
+        )
+    return ""
+
+
+def answering_programs(access: PersonAccess) -> list[Program]:
+    """The person's programs, among the reader's, where the reader's role answers records
+    requests: where a request may be logged."""
+    ids = [pk for pk, role in access.roles.items() if role in RECORDS_REQUEST_ROLES]
+    return list(Program.objects.filter(pk__in=ids).order_by("name"))
+
+
+def may_answer_in(access: PersonAccess, program_id: int) -> bool:
+    return access.roles.get(program_id) in RECORDS_REQUEST_ROLES
+
+
+def access_logged_request(user: Any, request_id: Any) -> tuple[RecordsRequest, PersonAccess]:
+    """A logged request and its person through the gate, or NotVisible; Forbidden for a
+    reader who sees the person but does not answer records requests (as the export)."""
+    try:
+        logged = RecordsRequest.objects.select_related("program").get(pk=int(request_id))
+    except (RecordsRequest.DoesNotExist, TypeError, ValueError) as exc:
+        raise NotVisible("records request") from exc
+    access = access_records_request(user, logged.person_id)
+    if logged.program_id not in access.program_ids or not may_answer_in(access, logged.program_id):
+        raise NotVisible("records request")
+    return logged, access
+
+
+def program_answering(user: Any, slug: str) -> Program:
+    """A program where the user's role answers records requests; otherwise NotVisible."""
+    return program_for(user, slug, roles=RECORDS_REQUEST_ROLES)
+
+
+def open_requests(program: Program) -> QuerySet[RecordsRequest]:
+    return RecordsRequest.objects.filter(
+        program=program, status=RecordsRequest.Status.OPEN
+    ).select_related("program")
+
+
+def overdue_requests(program: Program, today: dt.date) -> QuerySet[RecordsRequest]:
+    """The program's requests still awaiting an answer after their last day (`due_on`)."""
+    first_days = today - dt.timedelta(days=ACT_WITHIN_DAYS)
+    extended = first_days - dt.timedelta(days=EXTENSION_DAYS)
+    return open_requests(program).filter(
+        Q(extended_at__isnull=True, received_on__lt=first_days)
+        | Q(extended_at__isnull=False, received_on__lt=extended)
+    )
+
+
+def visible_open_requests(user: Any, program: Program, today: dt.date) -> list[RecordsRequest]:
+    """The program's requests awaiting an answer whose people `user` may see, overdue first,
+    then by the day each is due (`today` in the program's calendar)."""
+    return _openable(user, program, in_due_order(open_requests(program), today))
+
+
+def visible_overdue_requests(user: Any, program: Program, today: dt.date) -> list[RecordsRequest]:
+    return _openable(user, program, overdue_requests(program, today))
+
+
+def _openable(
+    user: Any, program: Program, requests: Iterable[RecordsRequest]
+) -> list[RecordsRequest]:
+    """The requests `access_logged_request` would open; their people decided at once."""
+    requests = list(requests)
+    people = access_people(user, {r.person_id for r in requests})
+    return [
+        r
+        for r in requests
+        if (found := people.get(r.person_id)) is not None
+        and r.program_id in found.program_ids
+        and may_answer_in(found, program.pk)
+    ]
+
+
+def open_requests_of(access: PersonAccess) -> list[RecordsRequest]:
+    """The person's requests awaiting an answer in programs where the reader answers them."""
+    ids = [pk for pk in access.program_ids if may_answer_in(access, pk)]
+    return list(
+        RecordsRequest.objects.filter(
+            person=access.person, program_id__in=ids, status=RecordsRequest.Status.OPEN
+        ).select_related("program")
+    )

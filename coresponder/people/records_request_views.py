@@ -1,0 +1,235 @@
+"""Records requests as received, in the web UI: log one, extend it once, mark it fulfilled,
+and the coordinators' list of those awaiting an answer (45 CFR 164.524(b)(2))."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from coresponder.core.audit import record_event, record_list_read
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.forms import add_action_errors
+from coresponder.core.http import actor_for
+from coresponder.people.actions.records_requests import (
+    PURPOSE,
+    RecordsRequestInput,
+    extend_records_request,
+    fulfil_records_request,
+    log_records_request,
+)
+from coresponder.people.amendment_forms import ExtensionForm
+from coresponder.people.models import RecordsRequest
+from coresponder.people.records_request import access_records_request
+from coresponder.people.records_request_forms import FulfilmentForm, RecordsRequestForm
+from coresponder.people.records_request_log import (
+    EXTENSION_DAYS,
+    access_logged_request,
+    answering_programs,
+    due_on,
+    extension_problem,
+    is_overdue,
+    program_answering,
+    visible_open_requests,
+)
+from coresponder.programs import form_tokens
+from coresponder.programs.local_time import format_date, today_in
+
+LOG = form_tokens.Kind.RECORDS_REQUEST
+EXTENSION = form_tokens.Kind.RECORDS_REQUEST_EXTENSION
+EXTENDED_ALREADY = "This extension was already saved; here is the request."
+ALREADY_SO = "That was saved already; nothing changed."
+STALE_MESSAGE = "Changed by someone else — review and retry."
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def records_request_log(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Log a records request as received; sent twice, it is logged once."""
+    try:
+        access = access_records_request(request.user, person_id)
+    except Forbidden as exc:
+        raise Http404("No records requests for this role") from exc
+    programs = answering_programs(access)
+    earlier = form_tokens.already_saved(request, LOG)
+    if earlier is not None:
+        return earlier
+    initial = {"received_on": today_in(programs[0])} if programs else {}
+    form = RecordsRequestForm(request.POST or None, programs=programs, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = RecordsRequestInput(
+            received_on=form.cleaned_data["received_on"],
+            program=form.cleaned_data["program"],
+            requested_by=form.cleaned_data["requested_by"],
+            notes=form.cleaned_data["notes"],
+        )
+
+        def save() -> HttpResponse:
+            logged = log_records_request(actor_for(request), access, data)
+            due = format_date(due_on(logged), logged.program, with_year=True)
+            messages.success(request, f"The request is logged; the answer is due by {due}.")
+            return redirect("records-request-detail", request_id=logged.pk)
+
+        try:
+            return form_tokens.save_once(request, LOG, save)
+        except Forbidden as exc:
+            raise Http404("No records requests for this role") from exc
+        except ActionError as exc:
+            add_action_errors(form, exc)
+    record_event(
+        actor_for(request),
+        "read",
+        obj=access.person,
+        person_id=access.person.pk,
+        purpose=PURPOSE,
+        detail={"channel": "web", "form": "records request received"},
+    )
+    status = 422 if request.method == "POST" else 200
+    context = {"form": form, "person": access.person}
+    return render(request, "people/records_request_log.html", context, status=status)
+
+
+@login_required
+def records_request_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The program's records requests awaiting an answer, overdue first, then by due date."""
+    program = program_answering(request.user, slug)
+    today = today_in(program)
+    listed = visible_open_requests(request.user, program, today)
+    rows = [_row(logged, today) for logged in listed]
+    record_list_read(
+        actor_for(request),
+        object_type="people.recordsrequest",
+        ids=sorted({logged.person_id for logged in listed}),
+        program_slug=program.slug,
+        detail={"records_requests": [logged.pk for logged in listed]},
+    )
+    context = {
+        "program": program,
+        "rows": rows,
+        "overdue": sum(1 for row in rows if row["overdue"]),
+    }
+    return render(request, "people/records_request_list.html", context)
+
+
+def _row(logged: RecordsRequest, today: Any) -> dict[str, Any]:
+    return {
+        "id": logged.pk,
+        "person_id": logged.person_id,
+        "received_on": logged.received_on,
+        "due_on": due_on(logged),
+        "overdue": is_overdue(logged, today),
+        "days_late": (today - due_on(logged)).days,
+        "extended": logged.extended_at is not None,
+        "requested_by": logged.requested_by,
+        "version": logged.version,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def records_request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    """One request: its due date, and the forms to extend it once or mark it fulfilled."""
+    try:
+        logged, access = access_logged_request(request.user, request_id)
+    except Forbidden as exc:
+        raise Http404("No records requests for this role") from exc
+    extension_form = ExtensionForm(initial={"version": logged.version})
+    stale = False
+    if request.method == "POST":
+        if "extension_reason" in request.POST:
+            earlier = form_tokens.already_saved(request, EXTENSION, EXTENDED_ALREADY)
+            if earlier is not None:
+                return earlier
+            extension_form = ExtensionForm(request.POST)
+            answer, stale = _extend(request, access, logged, extension_form)
+        else:
+            answer, stale = _fulfil(request, access, logged, FulfilmentForm(request.POST))
+        if answer is not None:
+            return answer
+        if stale and "extension_reason" in request.POST:
+            # What was typed stays, drawn at the version now stored: sent again, it is saved.
+            data = request.POST.copy()
+            data["version"] = str(logged.version)
+            extension_form = ExtensionForm(data)
+            extension_form.is_valid()
+    record_event(
+        actor_for(request),
+        "read",
+        obj=logged,
+        person_id=logged.person_id,
+        program_slug=logged.program.slug,
+        purpose=PURPOSE,
+        detail={"channel": "web"},
+    )
+    today = today_in(logged.program)
+    is_open = logged.status == RecordsRequest.Status.OPEN
+    context = {
+        "logged": logged,
+        "person": access.person,
+        "due_on": due_on(logged),
+        "overdue": is_overdue(logged, today),
+        "is_open": is_open,
+        "may_extend": not extension_problem(logged, today),
+        "extension_days": EXTENSION_DAYS,
+        "extension_form": extension_form,
+        "fulfil_form": FulfilmentForm(initial={"version": logged.version}),
+        "stale": stale,
+        "stale_message": STALE_MESSAGE,
+    }
+    status = 409 if stale else (422 if request.method == "POST" else 200)
+    return render(request, "people/records_request_detail.html", context, status=status)
+
+
+def _extend(
+    request: HttpRequest, access: Any, logged: RecordsRequest, form: ExtensionForm
+) -> tuple[HttpResponse | None, bool]:
+    """The redirect once extended; otherwise None, and whether the version was stale."""
+    if not form.is_valid():
+        return None, False
+    data = form.cleaned_data
+
+    def extend() -> HttpResponse:
+        extend_records_request(
+            actor_for(request), access, logged, data["extension_reason"], data["version"]
+        )
+        due = format_date(due_on(logged), logged.program, with_year=True)
+        messages.success(request, f"Extended: the answer is now due by {due}.")
+        return redirect("records-request-detail", request_id=logged.pk)
+
+    try:
+        return form_tokens.save_once(request, EXTENSION, extend, EXTENDED_ALREADY), False
+    except StaleVersion:
+        logged.refresh_from_db()
+        if logged.extension_reason == data["extension_reason"].strip():
+            messages.info(request, ALREADY_SO)
+            return redirect("records-request-detail", request_id=logged.pk), False
+        return None, True
+    except Forbidden as exc:
+        raise Http404("No records requests for this role") from exc
+    except ActionError as exc:
+        add_action_errors(form, exc)
+        return None, False
+
+
+def _fulfil(
+    request: HttpRequest, access: Any, logged: RecordsRequest, form: FulfilmentForm
+) -> tuple[HttpResponse | None, bool]:
+    if not form.is_valid():
+        return None, False
+    try:
+        fulfil_records_request(actor_for(request), access, logged, form.cleaned_data["version"])
+    except StaleVersion:
+        logged.refresh_from_db()
+        if logged.status == RecordsRequest.Status.FULFILLED:
+            # Sent twice (a double tap, or from the export page and here): it stands.
+            messages.info(request, ALREADY_SO)
+            return redirect("records-request-detail", request_id=logged.pk), False
+        return None, True
+    except Forbidden as exc:
+        raise Http404("No records requests for this role") from exc
+    messages.success(request, "Marked fulfilled.")
+    return redirect("records-request-detail", request_id=logged.pk), False
