@@ -20,7 +20,7 @@ from coresponder.core.audit import SYSTEM
 from coresponder.domain.totp import STEP_SECONDS, time_step, totp
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.actions import issue_api_token
-from coresponder.programs.actions import load_programs
+from coresponder.programs.actions import load_programs, reset_mfa
 from coresponder.programs.models import Program, User
 from coresponder.programs.signin import ENROL_SECRET, last_used_step
 from coresponder.programs.tests.factories import (
@@ -174,14 +174,19 @@ def typed_local(program: Program, ago: dt.timedelta = dt.timedelta(hours=2)) -> 
 def sign_in(client: Client, user: User, password: str = PASSWORD) -> Client:
     """Sign `user` in through both steps, as a person does: password, then a code.
 
-    A user with no second factor yet enrols on the way, as at a first sign-in.
+    A user with no second factor yet enrols on the way, as at a first sign-in; one who must
+    give a set-up code first is given a new one (only its digest is stored).
     """
+    user.refresh_from_db()
+    setup_code = reset_mfa(SYSTEM, user).code if user.mfa_setup_code else ""
     response = client.post(reverse("login"), {"username": user.username, "password": password})
     assert response.status_code == 302, f"the password of {user.username} was refused"
     user.refresh_from_db()
     if user.mfa_secret:
         response = client.post(reverse("mfa"), {"code": unused_code(user, user.mfa_secret)})
     else:
+        if setup_code:
+            client.post(reverse("mfa-setup-code"), {"setup_code": setup_code})
         client.get(reverse("mfa-enrol"))
         secret = client.session[ENROL_SECRET]
         response = client.post(reverse("mfa-enrol"), {"code": unused_code(user, secret)})

@@ -281,6 +281,11 @@ if FORWARDED_FOR_PROXIES < 0:
 SIGN_IN_FAILURES_PER_ADDRESS = env_int("SIGN_IN_FAILURES_PER_ADDRESS", 20)
 if SIGN_IN_FAILURES_PER_ADDRESS < 1:
     raise ConfigError("SIGN_IN_FAILURES_PER_ADDRESS must be at least 1")
+# How long the set-up code an administrator gives at an authenticator reset (or with a
+# new account) works: a day by default, time to hand it over by phone or in person.
+MFA_SETUP_CODE_HOURS = env_int("MFA_SETUP_CODE_HOURS", 24)
+if not 1 <= MFA_SETUP_CODE_HOURS <= 720:
+    raise ConfigError("MFA_SETUP_CODE_HOURS must be from 1 to 720 (30 days)")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

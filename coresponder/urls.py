@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/login/", signin_views.password_step, name="login"),
     path("accounts/mfa/", signin_views.code_step, name="mfa"),
     path("accounts/mfa/enrol/", signin_views.enrol_step, name="mfa-enrol"),
+    path("accounts/mfa/setup-code/", signin_views.setup_code_step, name="mfa-setup-code"),
     path("accounts/logout/", signin_views.SignOutView.as_view(), name="logout"),
     path("", program_views.home, name="home"),
     path("people/matches/", include("coresponder.identity.urls")),

@@ -169,6 +169,8 @@ def test_the_embedded_database_lives_in_the_var_directory(tmp_path: Path) -> Non
     [
         ("FORWARDED_FOR_PROXIES", "-1", "FORWARDED_FOR_PROXIES must be 0 or more"),
         ("SIGN_IN_FAILURES_PER_ADDRESS", "0", "SIGN_IN_FAILURES_PER_ADDRESS must be at least 1"),
+        ("MFA_SETUP_CODE_HOURS", "0", "MFA_SETUP_CODE_HOURS must be from 1 to 720"),
+        ("MFA_SETUP_CODE_HOURS", "721", "MFA_SETUP_CODE_HOURS must be from 1 to 720"),
     ],
 )
 def test_the_sign_in_address_settings_refuse_a_count_that_makes_no_sense(

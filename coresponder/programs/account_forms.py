@@ -41,7 +41,8 @@ class AccountForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=(
             "Give it to the person yourself. At their first sign-in they set up the "
-            "authenticator app that gives their second factor."
+            "authenticator app that gives their second factor, with the set-up code "
+            "you are shown next."
         ),
     )
 

@@ -5,6 +5,7 @@ permission change; anyone but an administrator is answered 404."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -14,6 +15,8 @@ from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coresponder.core.errors import ActionError, StaleVersion
@@ -24,7 +27,8 @@ from coresponder.privacy.access import is_admin
 from coresponder.programs import form_tokens
 from coresponder.programs.account_forms import AccountForm, DisableForm, RoleForm
 from coresponder.programs.actions import (
-    create_user,
+    SetupCode,
+    create_user_with_setup_code,
     disable_user,
     enable_user,
     grant_role,
@@ -37,6 +41,9 @@ from coresponder.programs.models import Membership, Program, User
 
 # At most this many accounts a page; a search narrows them.
 PAGE_SIZE = 100
+# The set-up code just given, kept in the administrator's session only until the account's
+# page shows it, once.
+SHOWN_SETUP_CODE = "accounts_setup_code"
 ADMIN_EVERYWHERE = (
     "An administrator acts in every program: roles in one program do not apply to them."
 )
@@ -117,7 +124,7 @@ def new_account(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
 
     def save() -> HttpResponse:
-        user = create_user(
+        user, given = create_user_with_setup_code(
             actor_for(request),
             data["username"].strip(),
             organization=data["organization"].slug,
@@ -126,10 +133,12 @@ def new_account(request: HttpRequest) -> HttpResponse:
             programs=[program.slug for program in data["programs"]],
             display_name=data["display_name"].strip(),
         )
+        _show_setup_code_once(request, user, given)
         messages.success(
             request,
-            f"Account {user.username} made. They set up their authenticator app at their "
-            "first sign-in.",
+            f"Account {user.username} made. Give them their first password and the set-up "
+            "code below: they need both to set up their authenticator app at their first "
+            "sign-in.",
         )
         return HttpResponseRedirect(reverse("account", args=[user.pk]))
 
@@ -142,6 +151,23 @@ def new_account(request: HttpRequest) -> HttpResponse:
 
 def _new_page(request: HttpRequest, form: AccountForm, status: int = 200) -> HttpResponse:
     return render(request, "programs/account_new.html", {"form": form}, status=status)
+
+
+def _show_setup_code_once(request: HttpRequest, user: User, given: SetupCode) -> None:
+    request.session[SHOWN_SETUP_CODE] = {
+        "user": user.pk,
+        "code": given.code,
+        "expires_at": given.expires_at.isoformat(),
+    }
+
+
+def _setup_code_to_show(request: HttpRequest, user: User) -> dict[str, Any] | None:
+    """The set-up code just given to this account, taken from the session: shown once."""
+    kept = request.session.get(SHOWN_SETUP_CODE)
+    if not isinstance(kept, dict) or kept.get("user") != user.pk:
+        return None
+    del request.session[SHOWN_SETUP_CODE]
+    return {"code": kept["code"], "expires_at": dt.datetime.fromisoformat(kept["expires_at"])}
 
 
 @login_required
@@ -188,8 +214,15 @@ def _account_page(
         "disable_form": disable_form or DisableForm(),
         "is_self": user.pk == request.user.pk,
         "zone": reader_zone(request.user),
+        "setup_code": _setup_code_to_show(request, user),
+        "setup_code_expired": user.mfa_setup_code_expires_at is not None
+        and user.mfa_setup_code_expires_at <= timezone.now(),
     }
-    return render(request, "programs/account.html", context, status=status)
+    response = render(request, "programs/account.html", context, status=status)
+    if context["setup_code"] is not None:
+        # The code is on this page only: no cache keeps it.
+        add_never_cache_headers(response)
+    return response
 
 
 def _changed_row(role_form: RoleForm | None, roles: list[Membership]) -> Membership | None:
@@ -341,21 +374,16 @@ def account_enable(request: HttpRequest, user_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def account_reset_mfa(request: HttpRequest, user_id: int) -> HttpResponse:
-    """A lost phone: the account sets up its authenticator again at its next sign-in."""
+    """A lost phone: the account's authenticator is cleared, and the administrator is shown a
+    one-time set-up code to hand over; with it the user sets up a new one at sign-in."""
     _require_admin(request)
     user = _target(user_id)
-    try:
-        reset_mfa(actor_for(request), user)
-    except ActionError:
-        messages.info(
-            request,
-            f"{user.username} has no authenticator set up now: they set one up at their "
-            "next sign-in.",
-        )
-    else:
-        messages.success(
-            request,
-            f"{user.username} is signed out everywhere and sets up their authenticator again "
-            "at the next sign-in.",
-        )
+    given = reset_mfa(actor_for(request), user)
+    _show_setup_code_once(request, user, given)
+    messages.success(
+        request,
+        f"{user.username} is signed out everywhere. Give them the set-up code below, by "
+        "phone or in person: they need it, after their password, to set up their "
+        "authenticator app again.",
+    )
     return redirect("account", user_id=user.pk)

@@ -50,6 +50,10 @@ from coresponder.programs.signin import (
     FAILED_SIGN_IN_WINDOW,
     PENDING_USER,
     address_failure_limit,
+    new_setup_code,
+    setup_code_digest,
+    setup_code_lifetime,
+    setup_code_matches,
 )
 
 # A shift series loaded from a preset counts from this date; the recurrence does the rest.
@@ -198,7 +202,8 @@ def create_user(
     """A user in an organisation with one role in each named program.
 
     `mfa_secret` enrols the second factor up front (the demo personas); everyone
-    else enrols at their first sign-in.
+    else enrols at their first sign-in, after a set-up code when an administrator made
+    the account (`create_user_with_setup_code`).
     """
     errors: dict[str, list[str]] = {}
     if role not in {r.value for r in Role}:
@@ -331,39 +336,132 @@ def enrol_mfa(actor: Actor, user: User, secret: str) -> User:
             raise ActionError("second factor not changed", {"mfa": ["already enrolled"]})
         user.mfa_secret = secret
         user.mfa_enrolled_at = timezone.now()
+        # The set-up code (or the ticket it became) is spent by the enrolment it allowed.
+        user.mfa_setup_code = ""
+        user.mfa_setup_code_expires_at = None
         save_tracked(user, actor.user)
         record_event(
             actor,
             "change",
             obj=user,
-            fields=["mfa_secret", "mfa_enrolled_at"],
+            fields=["mfa_secret", "mfa_enrolled_at", *SETUP_CODE_FIELDS],
             detail={"user": user.username, "change": "mfa enrolled"},
         )
     return user
 
 
-def reset_mfa(actor: Actor, user: User) -> User:
-    """Clear a lost second factor; the user sets up a new one at their next sign-in.
+SETUP_CODE_FIELDS = ("mfa_setup_code", "mfa_setup_code_expires_at")
 
-    Their sessions end too: a lost phone stays signed in otherwise, and someone who
-    has the password and waits at the code would be offered the new factor's set-up.
+
+@dataclass(frozen=True)
+class SetupCode:
+    """A one-time set-up code as the administrator is shown it, once: only its digest is kept."""
+
+    code: str
+    expires_at: dt.datetime
+
+
+def _give_setup_code(user: User) -> SetupCode:
+    """Put a new set-up code on the (locked, unsaved) user, replacing any earlier one."""
+    given = SetupCode(new_setup_code(), timezone.now() + setup_code_lifetime())
+    user.mfa_setup_code = setup_code_digest(given.code)
+    user.mfa_setup_code_expires_at = given.expires_at
+    return given
+
+
+def reset_mfa(actor: Actor, user: User) -> SetupCode:
+    """Clear a lost second factor and give a one-time set-up code: at their next sign-in the
+    user gives the password, then this code, and only then sets up a new authenticator.
+
+    Someone who knows only the password cannot set it up in their place. Their sessions end
+    too: a lost phone stays signed in otherwise. For an account with no authenticator yet
+    (a code that expired, or an account made before set-up codes) it gives a new code.
     """
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
-        if not user.mfa_secret:
-            raise ActionError("second factor not reset", {"mfa": ["not enrolled"]})
+        was_enrolled = bool(user.mfa_secret)
         user.mfa_secret = ""
         user.mfa_enrolled_at = None
+        given = _give_setup_code(user)
         save_tracked(user, actor.user)
         ended = end_sessions(user)
         record_event(
             actor,
             AuditEvent.Action.PERMISSION,
             obj=user,
-            fields=["mfa_secret", "mfa_enrolled_at"],
-            detail={"user": user.username, "change": "mfa reset", "sessions_ended": ended},
+            fields=["mfa_secret", "mfa_enrolled_at", *SETUP_CODE_FIELDS],
+            detail={
+                "user": user.username,
+                "change": "mfa reset",
+                "was_enrolled": was_enrolled,
+                "sessions_ended": ended,
+                "setup_code_expires_at": given.expires_at.isoformat(),
+            },
         )
-    return user
+    return given
+
+
+def create_user_with_setup_code(
+    actor: Actor, username: str, **fields: Any
+) -> tuple[User, SetupCode]:
+    """A new account (`create_user`) with a set-up code its owner gives, after the first
+    password, before setting up their authenticator: the administrator hands both over."""
+    with transaction.atomic():
+        user = create_user(actor, username, **fields)
+        given = _give_setup_code(user)
+        save_tracked(user, actor.user)
+        record_event(
+            actor,
+            AuditEvent.Action.PERMISSION,
+            obj=user,
+            fields=list(SETUP_CODE_FIELDS),
+            detail={
+                "user": user.username,
+                "change": "mfa setup code",
+                "setup_code_expires_at": given.expires_at.isoformat(),
+            },
+        )
+    return user, given
+
+
+class SetupCodeExpired(Exception):
+    """The set-up code's time ran out before it was given: an administrator gives a new one."""
+
+
+def use_setup_code(actor: Actor, user: User, typed: str) -> str | None:
+    """The user gives their set-up code: right, it is spent and a ticket for this session's
+    enrolment takes its place (returned); wrong, None, counted like a wrong password.
+
+    Raises SetupCodeExpired, audited as a refusal but not counted: no code works then.
+    """
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        usable = not user.mfa_secret and user.locked_at is None and user.is_active
+        expires_at = user.mfa_setup_code_expires_at
+        expired = usable and (expires_at is None or expires_at <= timezone.now())
+        if usable and not expired and setup_code_matches(typed, user.mfa_setup_code):
+            # Works once: the code no longer matches, only this session's ticket does.
+            ticket = secrets.token_urlsafe(32)
+            user.mfa_setup_code = setup_code_digest(ticket)
+            save_tracked(user, actor.user)
+            record_event(
+                actor,
+                AuditEvent.Action.LOGON,
+                obj=user,
+                detail={"username": user.username, "factor": "setup code"},
+            )
+            return ticket
+    if expired:
+        record_event(
+            actor,
+            AuditEvent.Action.LOGON,
+            obj=user,
+            outcome=AuditEvent.Outcome.DENIED,
+            detail={"username": user.username, "factor": "setup code", "reason": "expired"},
+        )
+        raise SetupCodeExpired(user.username)
+    note_failed_sign_in(actor, user.username, user=user, factor="setup code")
+    return None
 
 
 def failed_sign_ins(user: User) -> int:

@@ -46,6 +46,10 @@ class User(AbstractUser, Tracked):
     # TOTP (RFC 6238) second factor; the base32 secret is set when the user enrols.
     mfa_secret = models.CharField(max_length=64, blank=True)
     mfa_enrolled_at = models.DateTimeField(null=True, blank=True)
+    # The keyed digest of the one-time set-up code an administrator handed over (never the
+    # code), which a user must give before setting up a new authenticator; blank for none.
+    mfa_setup_code = models.CharField(max_length=64, blank=True)
+    mfa_setup_code_expires_at = models.DateTimeField(null=True, blank=True)
     # CJIS: locked after repeated failed sign-ins until an administrator unlocks.
     locked_at = models.DateTimeField(null=True, blank=True)
     locked_reason = models.CharField(max_length=200, blank=True)

@@ -7,6 +7,8 @@ after the second factor, and carries the time it did so.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -36,8 +38,14 @@ PENDING_USER = "signin_pending_user"
 PENDING_SINCE = "signin_pending_since"
 PENDING_NEXT = "signin_next"
 ENROL_SECRET = "signin_enrol_secret"  # noqa: S105 - a session key, not a secret
+SETUP_TICKET = "signin_setup_ticket"  # the set-up code was given in this session
 SIGNED_IN_AT = "signed_in_at"
-PENDING_KEYS = (PENDING_USER, PENDING_SINCE, PENDING_NEXT, ENROL_SECRET)
+PENDING_KEYS = (PENDING_USER, PENDING_SINCE, PENDING_NEXT, ENROL_SECRET, SETUP_TICKET)
+
+# A set-up code is read aloud or written down: no 0/O, 1/I/L. Ten of these 31 characters
+# are about 50 bits, far beyond the six guesses the sign-in lock allows.
+SETUP_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+SETUP_CODE_LENGTH = 10
 
 ISSUER = "Coresponder"
 
@@ -46,6 +54,38 @@ def address_failure_limit() -> int:
     """How many failed sign-ins one client address may make in 15 minutes: 20 by default,
     more than one office's typing mistakes, too few to work through a list of accounts."""
     return int(settings.SIGN_IN_FAILURES_PER_ADDRESS)
+
+
+def setup_code_lifetime() -> dt.timedelta:
+    """How long a set-up code works after an administrator gives it (MFA_SETUP_CODE_HOURS)."""
+    return dt.timedelta(hours=int(settings.MFA_SETUP_CODE_HOURS))
+
+
+def new_setup_code() -> str:
+    """A fresh one-time set-up code, grouped for reading aloud: `ABCDE-FGHJK`."""
+    code = "".join(secrets.choice(SETUP_CODE_ALPHABET) for _ in range(SETUP_CODE_LENGTH))
+    return f"{code[:5]}-{code[5:]}"
+
+
+def setup_code_digest(code: str) -> str:
+    """What is stored of a set-up code (or of the ticket that replaces it once given): a
+    digest keyed by SECRET_KEY, so the table alone does not let anyone try codes offline.
+    Case, spaces and dashes as typed do not matter."""
+    typed = "".join(code.split()).replace("-", "").upper()
+    return salted_hmac("coresponder.mfa-setup-code", typed).hexdigest()
+
+
+def setup_code_matches(code: str, digest: str) -> bool:
+    return bool(code) and bool(digest) and hmac.compare_digest(setup_code_digest(code), digest)
+
+
+def needs_setup_code(request: HttpRequest, user: User) -> bool:
+    """True while the user must give an administrator's set-up code before setting up an
+    authenticator: one is waiting, and this session has not given it."""
+    if not user.mfa_setup_code:
+        return False
+    ticket = request.session.get(SETUP_TICKET)
+    return not (isinstance(ticket, str) and setup_code_matches(ticket, user.mfa_setup_code))
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -61,6 +101,7 @@ def start_pending(request: HttpRequest, user: User, next_url: str) -> None:
     """The password was right: remember who, in a new session key, until the code comes."""
     # A new key now, and again at login(), so no session ID crosses a privilege change.
     request.session.cycle_key()
+    request.session.pop(SETUP_TICKET, None)
     request.session[PENDING_USER] = user.pk
     request.session[PENDING_SINCE] = timezone.now().timestamp()
     request.session[PENDING_NEXT] = next_url

@@ -25,17 +25,22 @@ from coresponder.core.audit import Actor
 from coresponder.core.http import client_address
 from coresponder.domain.totp import SECRET_BYTES, encode_secret, matching_step, provisioning_uri
 from coresponder.programs.actions import (
+    SetupCodeExpired,
     address_is_limited,
     enrol_mfa,
     note_failed_sign_in,
     refuse_sign_in_from,
+    use_setup_code,
 )
 from coresponder.programs.models import User
 from coresponder.programs.signin import (
     ENROL_SECRET,
     ISSUER,
+    PENDING_SINCE,
+    SETUP_TICKET,
     finish_sign_in,
     last_used_step,
+    needs_setup_code,
     pending_user,
     safe_next,
     start_pending,
@@ -54,6 +59,15 @@ ADDRESS_REFUSED = (
 CODE_REFUSED = (
     "That code was not accepted. Enter the code your authenticator app shows now, "
     "or ask your administrator if your account may be locked."
+)
+SETUP_CODE_REFUSED = (
+    "That set-up code was not accepted. Enter the code your administrator gave you when "
+    "they reset your authenticator or made your account. A code works once: if you have "
+    "used it, or your account may be locked, ask your administrator."
+)
+SETUP_CODE_EXPIRED = (
+    "Your set-up code has expired. Ask your administrator to reset your authenticator "
+    "again: they will give you a new code."
 )
 
 
@@ -77,13 +91,21 @@ def password_step(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             user = form.get_user()
             start_pending(request, user, next_url)
-            return redirect("mfa" if user.mfa_secret else "mfa-enrol")
+            return redirect(_second_step(request, user))
         # The name as the password check read it (trimmed, NFKC), which is the name the
         # failure was audited under: "officer " is a try at officer's password too.
         typed = form.cleaned_data.get("username", request.POST.get("username", ""))
         note_failed_sign_in(actor_at(request), str(typed)[:150])
     context = {"form": form, "next": next_url, "refused": REFUSED if form.errors else ""}
     return render(request, "programs/login.html", context)
+
+
+def _second_step(request: HttpRequest, user: User) -> str:
+    """Where a user who gave the right password goes: their code, else the administrator's
+    set-up code when one is waiting, else setting up an authenticator."""
+    if user.mfa_secret:
+        return "mfa"
+    return "mfa-setup-code" if needs_setup_code(request, user) else "mfa-enrol"
 
 
 def _refused_address(request: HttpRequest, next_url: str) -> HttpResponse:
@@ -104,7 +126,10 @@ def check_code(request: HttpRequest, user: User, secret: str, *, enrolling: bool
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         enrolled_meanwhile = enrolling and bool(user.mfa_secret)
-        if user.locked_at is not None or not user.is_active or enrolled_meanwhile:
+        # An administrator may have reset it again meanwhile, with a new code to give.
+        code_wanted = enrolling and needs_setup_code(request, user)
+        blocked = user.locked_at is not None or not user.is_active
+        if blocked or enrolled_meanwhile or code_wanted:
             step = None
         else:
             after = None if enrolling else last_used_step(user)
@@ -127,7 +152,7 @@ def code_step(request: HttpRequest) -> HttpResponse:
     if user is None:
         return redirect("login")
     if not user.mfa_secret:
-        return redirect("mfa-enrol")
+        return redirect(_second_step(request, user))
     refused = ""
     if request.method == "POST":
         next_url = check_code(request, user, user.mfa_secret, enrolling=False)
@@ -148,6 +173,8 @@ def enrol_step(request: HttpRequest) -> HttpResponse:
     if user.mfa_secret:
         # Only an administrator replaces a second factor; a password alone never does.
         return redirect("mfa")
+    if needs_setup_code(request, user):
+        return redirect("mfa-setup-code")
     secret = request.session.get(ENROL_SECRET)
     if not isinstance(secret, str):
         secret = encode_secret(secrets.token_bytes(SECRET_BYTES))
@@ -164,6 +191,36 @@ def enrol_step(request: HttpRequest) -> HttpResponse:
         "uri": provisioning_uri(secret, user.get_username(), ISSUER),
     }
     return render(request, "programs/mfa_enrol.html", context)
+
+
+@sensitive_post_parameters("setup_code")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def setup_code_step(request: HttpRequest) -> HttpResponse:
+    """After an administrator's reset (or with a new account): the one-time set-up code they
+    handed over, before an authenticator can be set up, so a password alone cannot."""
+    user = pending_user(request)
+    if user is None:
+        return redirect("login")
+    if user.mfa_secret or not needs_setup_code(request, user):
+        return redirect(_second_step(request, user))
+    refused = ""
+    if request.method == "POST":
+        try:
+            ticket = use_setup_code(
+                actor_at(request, user), user, str(request.POST.get("setup_code", ""))
+            )
+        except SetupCodeExpired:
+            refused = SETUP_CODE_EXPIRED
+        else:
+            if ticket is not None:
+                request.session[SETUP_TICKET] = ticket
+                # Five minutes from here to set up the app, not from the password.
+                request.session[PENDING_SINCE] = timezone.now().timestamp()
+                return redirect("mfa-enrol")
+            refused = SETUP_CODE_REFUSED
+    return render(request, "programs/mfa_setup_code.html", {"refused": refused})
 
 
 class SignOutView(auth_views.LogoutView):

@@ -303,6 +303,7 @@ WEB: dict[str, Kind] = {
     "login": NoPersonData(SIGN_IN),
     "mfa": NoPersonData(SIGN_IN),
     "mfa-enrol": NoPersonData(SIGN_IN),
+    "mfa-setup-code": NoPersonData(SIGN_IN),
     "logout": NoPersonData(SIGN_IN),
     "home": NoPersonData("redirects to a program"),
     "program-home": NoPersonData("counts of the program's records, no person detail"),

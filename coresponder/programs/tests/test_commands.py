@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -111,8 +112,15 @@ class TestAdduser:
             "--program", "pad", "--program", "core", "--name", "Olivia O.",
         )  # fmt: skip
 
-        assert out == "user olivia (officer) saved in pad, core\n"
+        saved, given = out.splitlines()
+        assert saved == "user olivia (officer) saved in pad, core"
+        assert re.fullmatch(
+            r"set-up code for the first sign-in \(shown once, works until [-0-9 :]+ UTC\): "
+            r"[A-Z2-9]{5}-[A-Z2-9]{5}",
+            given,
+        )
         user = User.objects.get(username="olivia")
+        assert user.mfa_setup_code and given[-11:] not in user.mfa_setup_code
         assert (user.organization, user.role, user.display_name) == (police, "officer", "Olivia O.")
         assert user.check_password(GOOD_PASSWORD)
         assert not user.is_superuser

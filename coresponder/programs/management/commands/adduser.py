@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from coresponder.core.errors import ActionError
 from coresponder.domain.vocabulary import Role
-from coresponder.programs.actions import create_user
+from coresponder.programs.actions import create_user_with_setup_code
 from coresponder.programs.management.commands._cli import cli_actor, command_error
 
 
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         stdin = options.get("stdin") or sys.stdin
         password = stdin.readline().rstrip("\r\n")
         try:
-            user = create_user(
+            user, given = create_user_with_setup_code(
                 cli_actor(),
                 options["username"],
                 organization=options["org"],
@@ -52,3 +52,7 @@ class Command(BaseCommand):
             raise command_error(exc) from exc
         programs = ", ".join(options["programs"]) or "no program"
         self.stdout.write(f"user {user.username} ({user.role}) saved in {programs}")
+        self.stdout.write(
+            f"set-up code for the first sign-in (shown once, works until "
+            f"{given.expires_at:%Y-%m-%d %H:%M} UTC): {given.code}"
+        )

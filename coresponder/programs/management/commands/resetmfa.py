@@ -8,10 +8,15 @@ from coresponder.programs.models import User
 
 class Command(UserActionCommand):
     help = (
-        "Clear a user's second factor (a lost phone): they set up a new authenticator app "
-        "at their next sign-in. Check who is asking first."
+        "Clear a user's second factor (a lost phone) and print a one-time set-up code: give "
+        "it to them by phone or in person; after their password they enter it to set up a "
+        "new authenticator app. Check who is asking first."
     )
-    done = "will set up a new authenticator app"
+    done = "will set up a new authenticator app with the set-up code"
 
     def act(self, actor: Actor, user: User) -> None:
-        reset_mfa(actor, user)
+        given = reset_mfa(actor, user)
+        self.stdout.write(
+            f"set-up code (shown once, works until {given.expires_at:%Y-%m-%d %H:%M} UTC): "
+            f"{given.code}"
+        )
