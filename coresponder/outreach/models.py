@@ -163,6 +163,7 @@ class Notice(models.Model):
         FOLLOW_UP_DUE = "follow_up_due", "Care plan follow-up due"
         REFERRAL_NO_ANSWER = "referral_no_answer", "Service referral not answered"
         REFERRAL_ANSWERED = "referral_answered", "Service referral answered"
+        REFERRAL_CANCELLED = "referral_cancelled", "Service referral cancelled"
         SPIKE_ALERT = "spike_alert", "Overdose spike"
         ASSIGNED = "assigned", "Task changed hands"
 
@@ -183,8 +184,8 @@ class Notice(models.Model):
         on_delete=models.CASCADE,
         related_name="notices",
     )
-    # A service referral the provider has not answered (`reminded_at` sends it once), or
-    # has just answered.
+    # A service referral the provider has not answered (`reminded_at` sends it once), has
+    # just answered, or the referring program has just called off.
     service_referral = models.ForeignKey(
         "services.ServiceReferral",
         null=True,

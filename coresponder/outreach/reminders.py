@@ -47,12 +47,13 @@ OUTREACH_ROLES = frozenset(
     }
 )
 # Care plan follow-ups, service referrals and overdose spikes have their own passes; a
-# task given to a team is told when it is given, a referral answered when it is answered.
+# task given to a team is told when it is given, a referral answered or called off when it is.
 OWN_PASS = frozenset(
     {
         Notice.Kind.FOLLOW_UP_DUE,
         Notice.Kind.REFERRAL_NO_ANSWER,
         Notice.Kind.REFERRAL_ANSWERED,
+        Notice.Kind.REFERRAL_CANCELLED,
         Notice.Kind.SPIKE_ALERT,
         Notice.Kind.ASSIGNED,
     }

@@ -260,6 +260,7 @@ def change_referral_status(
         if problems:
             raise ActionError("That status change is not allowed.", problems)
         now = timezone.now()
+        was = TaskStatus(current.status)
         current.status = new.value
         current.status_reason = reason
         current.status_changed_at = now
@@ -272,7 +273,10 @@ def change_referral_status(
         # Past `accepted` a provider's word is about SUD treatment, and a Part 2 program's
         # answer is its own: a Part 2 record.
         part2 = side is Side.PROVIDER and is_part2_status(new, referral.service.part2_program)
-        told = _tell_of_answer(referral, new, now) if side is Side.PROVIDER and not part2 else []
+        if side is Side.PROVIDER:
+            told = [] if part2 else _tell_of_answer(referral, new, now)
+        else:
+            told = _tell_provider_of_calling_off(referral, was, new, now)
         record_event(
             actor,
             "change",
@@ -335,6 +339,60 @@ def _tell_of_answer(referral: ServiceReferral, new: TaskStatus, now: dt.datetime
             user,
             referral.program,
             Notice.Kind.REFERRAL_ANSWERED,
+            message[:500],
+            now,
+            service_referral=referral,
+        )
+    return [user.pk for user in recipients]
+
+
+# What the referring side does that ends a referral the provider was sent: calls it off, or
+# withdraws it as made in error.
+CALLED_OFF = frozenset({TaskStatus.CANCELLED, TaskStatus.ENTERED_IN_ERROR})
+
+
+def _tell_provider_of_calling_off(
+    referral: ServiceReferral, was: TaskStatus, new: TaskStatus, now: dt.datetime
+) -> list[int]:
+    """Tell the provider's staff that the referring program called the referral off; the
+    users told.
+
+    Those who work the referral in the provider's inbox: the program's providers from the
+    organisation it was sent to, while they still act in the program. A draft was never
+    sent, so its cancelling tells them nothing. The message tells no more than the inbox
+    showed them: the program, the service and the referral number, never the person (it
+    may be emailed) nor the reason, which the referral itself shows where the gate allows.
+    Calling off is the referring side's own record, never a Part 2 one.
+    """
+    partner = referral.service.organization.partner_id
+    if new not in CALLED_OFF or was is TaskStatus.DRAFT or partner is None:
+        return []
+    recipients = [
+        m.user
+        for m in Membership.objects.filter(
+            program_id=referral.program_id,
+            role=Role.PROVIDER.value,
+            active=True,
+            user__is_active=True,
+            user__organization_id=partner,
+        )
+        .select_related("user")
+        .order_by("user_id")
+    ]
+    service = referral.service
+    if new is TaskStatus.CANCELLED:
+        how = "cancelled by the referring program"
+    else:
+        how = "withdrawn by the referring program as made in error"
+    message = (
+        f"{referral.program.name}: service referral {referral.pk} to {service.name} "
+        f"({service.organization.name}) was {how}. It needs no answer."
+    )
+    for user in recipients:
+        add_notice(
+            user,
+            referral.program,
+            Notice.Kind.REFERRAL_CANCELLED,
             message[:500],
             now,
             service_referral=referral,
