@@ -13,6 +13,7 @@ from coresponder.core.errors import ActionError, Forbidden, NotVisible
 from coresponder.core.http import Moment
 from coresponder.domain.directory import Opening, describe_opening, open_at
 from coresponder.privacy.access import access_program, visible_programs
+from coresponder.programs.models import Program
 from coresponder.services.models import Location, Schedule, Service
 from coresponder.services.places import UNPLACED, parse_coordinates
 from coresponder.services.search import (
@@ -24,6 +25,7 @@ from coresponder.services.search import (
     directory_queryset,
     opening_of,
     openings_for,
+    program_zone,
     search_services,
 )
 
@@ -118,6 +120,24 @@ def _require_member(request: HttpRequest) -> None:
         raise Forbidden("Searching the service directory needs a role in a program.")
 
 
+# Hours offered at no place and naming no zone are read on a program's clock.
+PROGRAM_CLOCK = (
+    "Program slug (one the caller acts in) on whose clock hours offered at no place and "
+    "naming no zone are read; New York's without it"
+)
+
+
+def _program_named(request: HttpRequest, slug: str | None, said: str) -> Program | None:
+    """The program a query names, refused like any other bad field when the caller does
+    not act in it (unknown and not theirs alike); None when none is named."""
+    if not slug:
+        return None
+    try:
+        return access_program(request.user, slug)
+    except NotVisible as exc:
+        raise ActionError(said, {"program": ["Unknown program."]}) from exc
+
+
 def _capacity(capacity: Capacity | None) -> dict[str, Any] | None:
     return None if capacity is None else vars(capacity)
 
@@ -183,14 +203,7 @@ def list_services(
                 "The search has invalid fields.",
                 {"near": ["Give latitude and longitude as LAT,LON in degrees.", UNPLACED]},
             )
-    chosen = None
-    if program:
-        try:
-            chosen = access_program(request.user, program)
-        except NotVisible as exc:
-            raise ActionError(
-                "The search has invalid fields.", {"program": ["Unknown program."]}
-            ) from exc
+    chosen = _program_named(request, program, "The search has invalid fields.")
     result = search_services(
         SearchParams(
             now=timezone.now(),
@@ -285,14 +298,21 @@ def _open_states(
 
 
 @router.get("/services/{service_id}", response=ServiceDetail, summary="One service")
-def get_service(request: HttpRequest, service_id: int, at: Moment | None = None) -> dict[str, Any]:
+def get_service(
+    request: HttpRequest,
+    service_id: int,
+    at: Moment | None = None,
+    program: str | None = Query(None, description=PROGRAM_CLOCK),
+) -> dict[str, Any]:
     """Locations, hours (as text and data), capacity, languages, insurance, eligibility, fees.
 
-    `open` is as of `at` (default now), in each location's time zone.
+    `open` is as of `at` (default now), in each location's time zone; hours offered at
+    no place and naming no zone on `program`'s clock, as the search reads them.
     """
     _require_member(request)
+    chosen = _program_named(request, program, "The request has invalid fields.")
     service = directory_queryset(active_only=False).filter(pk=service_id).first()
     if service is None:
         raise NotVisible("service")
     now = timezone.now()
-    return service_detail(service, at or now, now)
+    return service_detail(service, at or now, now, program_zone(chosen))

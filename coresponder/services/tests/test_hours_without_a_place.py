@@ -52,3 +52,48 @@ def test_hours_naming_no_zone_are_read_on_the_program_clock(
     assert "Open now" in page.content.decode()
     assert "Mountain" in page.content.decode()
     assert [item["open"] for item in listed] == [True]
+
+
+def test_one_service_reads_such_hours_on_the_clock_of_the_program_named(
+    programs: dict[str, Program], clock: Clock, api_client_for: Callable[..., Client]
+) -> None:
+    # 23:30 UTC on a Monday: 17:30 in Longmont (open), 19:30 in New York (closed).
+    clock.now = dt.datetime(2025, 3, 10, 23, 30, tzinfo=dt.UTC)
+    service = warm_line()
+    api = api_client_for(member_of(programs["core"], Role.CLINICIAN, "core-clinician"))
+
+    named = api.get(f"/api/v1/services/{service.pk}", {"program": "core"})
+    unnamed = api.get(f"/api/v1/services/{service.pk}")
+
+    assert named.status_code == 200, named.content
+    assert named.json()["open"] is True
+    assert named.json()["schedules"][0]["timezone"] == "America/Denver"
+    # With no program named, as the list: New York's clock, where the line has closed.
+    assert unnamed.json()["open"] is False
+
+
+def test_one_service_refuses_a_program_unknown_or_not_the_caller_s(
+    programs: dict[str, Program], clock: Clock, api_client_for: Callable[..., Client]
+) -> None:
+    service = warm_line()
+    api = api_client_for(member_of(programs["core"], Role.CLINICIAN, "core-clinician"))
+
+    for slug in ("nowhere", "pad"):
+        response = api.get(f"/api/v1/services/{service.pk}", {"program": slug})
+        assert response.status_code == 422, (slug, response.content)
+        assert response.json()["errors"] == {"program": ["Unknown program."]}
+        listed = api.get("/api/v1/services", {"program": slug})
+        assert listed.status_code == 422
+        assert listed.json()["errors"] == response.json()["errors"]
+
+
+def test_the_schema_documents_the_program_of_one_service(
+    programs: dict[str, Program], api_client_for: Callable[..., Client]
+) -> None:
+    api = api_client_for(member_of(programs["core"], Role.CLINICIAN, "core-clinician"))
+    schema = api.get("/api/v1/openapi.json").json()
+
+    operation = schema["paths"]["/api/v1/services/{service_id}"]["get"]
+    program = next(p for p in operation["parameters"] if p["name"] == "program")
+    assert program["in"] == "query" and not program.get("required")
+    assert "clock" in program["description"]
