@@ -10,6 +10,7 @@ readable page says labels, with times on each program's clock.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,7 @@ from coresponder.privacy.access import PersonAccess, access_person
 from coresponder.programs.labels import (
     district_names,
     offense_label,
+    organization_names,
     reached_label,
     recipient_label,
 )
@@ -300,12 +302,14 @@ def readable(export: RecordsRequest, zone: Any) -> dict[str, Any]:
         contact = data["contact"]
         page["contact"] = [("Phone", contact["phone"]), ("Address", contact["address"])]
         page["collaterals"] = [_collateral(c) for c in data["collaterals"]]
+    # The organisations the consents name, read at once for every consent in the history.
+    organizations = organization_names(e["detail"].get("recipients") for e in data["history"])
     page["history"] = [
         {
             "at": when(entry["at"], entry["program"]),
             "program": names.get(entry["program"], ""),
             "title": entry["title"],
-            "facts": _facts(entry, when, districts.get(entry["program"], {})),
+            "facts": _facts(entry, when, districts.get(entry["program"], {}), organizations),
         }
         for entry in data["history"]
     ]
@@ -394,7 +398,9 @@ def readable(export: RecordsRequest, zone: Any) -> dict[str, Any]:
     return page
 
 
-def _facts(entry: dict[str, Any], when: Any, districts: dict[str, str]) -> list[tuple[str, str]]:
+def _facts(
+    entry: dict[str, Any], when: Any, districts: dict[str, str], names: Mapping[str, str]
+) -> list[tuple[str, str]]:
     """A history entry's detail as label/value pairs; ids left out."""
     program = entry["program"]
     # A service referral's status is the FHIR Task's; a follow-up's is the task's own.
@@ -409,18 +415,25 @@ def _facts(entry: dict[str, Any], when: Any, districts: dict[str, str]) -> list[
             # Each item and its answer, not the option numbers the record keeps.
             facts.append(("Answers", answers_said(entry["detail"]["instrument"], value)))
             continue
-        said = _said(value, key, program, when, own.get(key))
+        said = _said(value, key, program, when, own.get(key), names)
         # The labels the person's history page gives ("Dispatch priority"), not the keys.
         facts.append((detail_label(key), said))
     return facts
 
 
-def _said(value: Any, key: str, program: str, when: Any, vocabulary: str | None = None) -> str:
+def _said(
+    value: Any,
+    key: str,
+    program: str,
+    when: Any,
+    vocabulary: str | None = None,
+    names: Mapping[str, str] | None = None,
+) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dict):
         if key == "recipient":
-            return recipient_label(value)
+            return recipient_label(value, names)
         if key == "reached":
             return reached_label(value)
         if key == "offense":
@@ -433,7 +446,7 @@ def _said(value: Any, key: str, program: str, when: Any, vocabulary: str | None 
         )
     if isinstance(value, list):
         item = "recipient" if key == "recipients" else key
-        return "; ".join(_said(v, item, program, when) for v in value)
+        return "; ".join(_said(v, item, program, when, names=names) for v in value)
     if isinstance(value, dt.date):
         return when(value, program)
     vocabulary = vocabulary or DETAIL_VOCABULARIES.get(key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,7 @@ from coresponder.privacy.actions import record_person_read
 from coresponder.programs.labels import (
     district_names,
     offense_label,
+    organization_names,
     reached_label,
     recipient_label,
 )
@@ -114,8 +116,10 @@ def person_timeline_page(request: HttpRequest, person_id: int) -> HttpResponse:
     record_person_read(actor_for(request), access, channel="web")
     page_obj = Paginator(entries, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
     districts = district_names({entry["program"] for entry in page_obj.object_list})
+    # The organisations the page's consents name, read at once for every consent on it.
+    names = organization_names(e["detail"].get("recipients") for e in page_obj.object_list)
     page_obj.object_list = [
-        {**entry, "facts": _facts(entry, districts.get(entry["program"], {}))}
+        {**entry, "facts": _facts(entry, districts.get(entry["program"], {}), names)}
         for entry in page_obj.object_list
     ]
     person = access.person
@@ -130,8 +134,11 @@ def person_timeline_page(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "people/person_timeline.html", context)
 
 
-def _facts(entry: dict[str, Any], districts: dict[str, str]) -> list[tuple[str, str]]:
-    """A timeline entry's detail as label/value pairs for people to read; ids left out."""
+def _facts(
+    entry: dict[str, Any], districts: dict[str, str], names: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """A timeline entry's detail as label/value pairs for people to read; ids left out.
+    `names`, the organisations consents name (`organization_names`)."""
     facts = []
     # A service referral's status is the FHIR Task's; a follow-up's is the task's own.
     own = {"status": "task_status"} if entry["kind"] == "service_referral" else {}
@@ -144,17 +151,22 @@ def _facts(entry: dict[str, Any], districts: dict[str, str]) -> list[tuple[str, 
             # Each item and its answer, not the option numbers the record keeps.
             facts.append((detail_label(key), answers_said(entry["detail"]["instrument"], value)))
             continue
-        said = _said(value, key, own.get(key))
+        said = _said(value, key, own.get(key), names)
         facts.append((detail_label(key), said))
     return facts
 
 
-def _said(value: Any, key: str = "", vocabulary: str | None = None) -> str:
+def _said(
+    value: Any,
+    key: str = "",
+    vocabulary: str | None = None,
+    names: Mapping[str, str] | None = None,
+) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dict):
         if key == "recipient":
-            return recipient_label(value)
+            return recipient_label(value, names)
         if key == "reached":
             return reached_label(value)
         if key == "offense":
@@ -164,7 +176,7 @@ def _said(value: Any, key: str = "", vocabulary: str | None = None) -> str:
         return ", ".join(f"{k.replace('_', ' ')}: {_said(v, k)}" for k, v in value.items())
     if isinstance(value, list):
         item = "recipient" if key == "recipients" else key
-        return "; ".join(_said(v, item) for v in value)
+        return "; ".join(_said(v, item, names=names) for v in value)
     if isinstance(value, dt.datetime):
         # The timeline puts a fact's times on its program's clock (`timeline.py`).
         return format_datetime(value, value.tzinfo, named=True)

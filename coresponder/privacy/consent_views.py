@@ -39,6 +39,7 @@ from coresponder.privacy.actions import (
 from coresponder.privacy.forms import BreakGlassForm, ConsentForm
 from coresponder.programs import form_tokens
 from coresponder.programs.form_tokens import Kind
+from coresponder.programs.labels import organization_names
 from coresponder.programs.local_time import reader_zone
 
 # A resubmitted break-glass form opens nothing more: it shows the record already opened.
@@ -105,6 +106,7 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
             "form": form,
             "person": access.person,
             "consents": consents,
+            "recipient_names": organization_names(c.recipients for c in consents),
             "zone": consent_zone(access),
             "now": timezone.now(),
         },

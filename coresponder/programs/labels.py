@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.utils import translation
@@ -10,7 +10,14 @@ from django.utils import translation
 from coresponder.domain.vocabulary import label
 from coresponder.programs.models import District, Organization, Program
 
-__all__ = ["district_label", "district_names", "label", "page_language", "recipient_label"]
+__all__ = [
+    "district_label",
+    "district_names",
+    "label",
+    "organization_names",
+    "page_language",
+    "recipient_label",
+]
 
 
 def page_language() -> str:
@@ -36,13 +43,30 @@ def district_label(program: Program, code: str) -> str:
     return district_names([program.slug]).get(program.slug, {}).get(code, code)
 
 
-def recipient_label(who: dict[str, Any]) -> str:
-    """A consent's recipient in words: an organisation's name, a kind's or role's label."""
+def organization_names(recipient_lists: Iterable[Any]) -> dict[str, str]:
+    """{slug: name} of every organisation the consents' recipient lists name, read in one
+    query, so a page of consents reads them all at once (`recipient_label(who, names)`)."""
+    slugs = {
+        str(who["organization"])
+        for recipients in recipient_lists
+        for who in recipients or ()
+        if isinstance(who, dict) and who.get("organization")
+    }
+    if not slugs:
+        return {}
+    return dict(Organization.objects.filter(slug__in=slugs).values_list("slug", "name"))
+
+
+def recipient_label(who: dict[str, Any], names: Mapping[str, str] | None = None) -> str:
+    """A consent's recipient in words: an organisation's name, a kind's or role's label.
+    `names` are the organisations' names read once for a list (`organization_names`);
+    without them the one named here is read."""
+    if names is None:
+        names = organization_names([[who]])
     parts = []
     for key, value in who.items():
         if key == "organization":
-            name = Organization.objects.filter(slug=value).values_list("name", flat=True).first()
-            parts.append(name or str(value))
+            parts.append(names.get(str(value)) or str(value))
         elif key == "kind":
             parts.append(label("organization_kind", value))
         elif key == "role":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import template
@@ -45,9 +46,11 @@ def optional(field: Any) -> bool:
 
 
 @register.filter(name="recipient")
-def recipient(who: Any) -> str:
-    """A consent's recipient in words: an organisation's name, a kind or role's label."""
-    return recipient_label(who or {})
+def recipient(who: Any, names: Any = None) -> str:
+    """A consent's recipient in words: an organisation's name, a kind or role's label.
+    A page listing consents passes the names it read at once (`organization_names`):
+    `{{ r|recipient:recipient_names }}`."""
+    return recipient_label(who or {}, names if isinstance(names, Mapping) else None)
 
 
 @register.filter(name="district_names")
