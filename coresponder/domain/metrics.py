@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -433,6 +433,33 @@ BREAKDOWN_FIELDS: tuple[str, ...] = (
 )
 
 
+# The breakdown's figures that count distinct people: a person may fall in more than one
+# row, so their total is the period's own figure, where the person counts once.
+BREAKDOWN_PEOPLE: frozenset[str] = frozenset(
+    {
+        "people_referred_to_services",
+        "people_engaged",
+        "people_contacted",
+        "people_accepted_treatment",
+    }
+)
+
+
+def breakdown_total(
+    rows: Iterable[Mapping[str, int]], counted: Metrics, fields: Sequence[str] = BREAKDOWN_FIELDS
+) -> dict[str, int]:
+    """A breakdown's total row: records (referrals, overdoses) add up the rows, each in one
+    row; people are the period's distinct count (`counted`, its headline figures), so a
+    person in more than one row counts once."""
+    listed = list(rows)
+    return {
+        name: getattr(counted, name)
+        if name in BREAKDOWN_PEOPLE
+        else sum(int(row[name]) for row in listed)
+        for name in fields
+    }
+
+
 def breakdown(
     facts: Facts,
     by: str,
@@ -446,7 +473,8 @@ def breakdown(
     Each fact falls in the group of its own record (a referral's district, an
     attempt's task's district) or of its person; the same functions as the
     totals count each group, so the referral rows add up to the total. A person
-    may count in two groups (two districts, or a birthday within the period).
+    may count in two groups (two districts, or a birthday within the period), and
+    once in the total (`breakdown_total`).
     A service referral carries the district, pathway and source of the referral that
     brought the person, as the facts give them. `local` turns an instant into the
     program's zone for ages.

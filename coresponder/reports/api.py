@@ -26,17 +26,17 @@ from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError
 from coresponder.core.http import actor_for
 from coresponder.domain.clock import date_problem
-from coresponder.domain.metrics import BREAKDOWN_FIELDS, BREAKDOWNS
+from coresponder.domain.metrics import BREAKDOWN_FIELDS, BREAKDOWNS, breakdown_total
 from coresponder.privacy.access import access_program, role_in
 from coresponder.programs.models import Program
 from coresponder.reports import disclosure
 from coresponder.reports import evaluation as ev
 from coresponder.reports.metrics import (
     Period,
+    breakdown_with_headline,
     compute_metrics,
     figures_as_of,
     funnel,
-    metric_breakdown,
 )
 from coresponder.reports.periods import MAX_DAYS
 
@@ -250,12 +250,12 @@ def get_breakdown(
         )
     program, period, suppress = _read(request, slug, query)
     _say_as_of(response, program, period)
-    items = metric_breakdown(program, period, query.by)
-    total = {c: sum(int(row[c]) for row in items) for c in BREAKDOWN_FIELDS}
+    items, computed = breakdown_with_headline(program, period, query.by)
+    total = breakdown_total(items, computed)
     exact = {"items": items, "count": len(items), "total": total}
     treatment = disclosure.gives_treatment(program, period)
-    rows, totals = disclosure.breakdown_for(items, BREAKDOWN_FIELDS, suppress, treatment)
-    shown = {"items": rows, "count": len(rows), "total": {**total, **totals}}
+    rows, totals = disclosure.breakdown_for(items, BREAKDOWN_FIELDS, suppress, treatment, computed)
+    shown = {"items": rows, "count": len(rows), "total": totals}
     return _marked(exact, shown, suppress)
 
 

@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from coresponder.domain.metrics import JAIL_OR_ER, Metrics
+from coresponder.domain.metrics import BREAKDOWN_PEOPLE, JAIL_OR_ER, Metrics, breakdown_total
 from coresponder.domain.policy import Scope
 from coresponder.domain.suppression import (
     SMALL_CELL_MAX,
@@ -302,36 +302,64 @@ def headline_for(computed: Metrics, suppress: bool, treatment: bool) -> dict[str
 
 
 def breakdown_for(
-    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], suppress: bool, treatment: bool
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    suppress: bool,
+    treatment: bool,
+    computed: Metrics,
 ) -> tuple[list[dict[str, Any]], dict[str, int | None]]:
-    """The rows and the totals of the columns hidden in part (all of them, de-identified).
+    """The rows and their total row as a reader is given them.
 
-    Exact readers get every column whole but the treatment counts, each of which is
-    one table under its fixed total for a finished quarter, a cell read against the
-    people its row names (`hides_beside_known`), and hidden otherwise. De-identified
-    readers get every column so, their treatment cells read against their rows too.
+    The total row is the period's headline figures (`computed`) as this reader is
+    given them (`headline_for`): records add up the rows, and a person in more than
+    one row counts once (`breakdown_total`). Exact readers get every column whole but
+    the treatment counts, each of which is one table for a finished quarter, a cell
+    read against the people its row names (`hides_beside_known`), and hidden otherwise.
+    De-identified readers get every column so, their treatment cells read against their
+    rows too. A column is suppressed as one table under the sum of its rows, the most a
+    reader could know of its people (exactly the total where nobody is in two rows, as
+    by sex), with its total hidden wherever the headline figure is: no hidden row is
+    then the total less the shown ones.
     """
+    exact = breakdown_total(rows, computed, columns)
+    headline = _as_breakdown(headline_for(computed, suppress, treatment))
+    # Records add up the rows, hidden where small as their headline is; people are the
+    # headline's own.
+    counted = {c: suppress_small(exact[c]) if suppress else exact[c] for c in columns}
+    given = {c: headline[c] if c in BREAKDOWN_PEOPLE else counted[c] for c in columns}
     hidden = [column for column in columns if column in TREATMENT_FIGURES]
-    if suppress:
-        return breakdown(rows, columns, _beside_known(rows, hidden))
-    if treatment:
-        return breakdown(rows, hidden, _beside_known(rows, hidden))
-    shown = [{**row, **dict.fromkeys(hidden)} for row in rows]
-    return shown, dict.fromkeys(hidden)
+    tabled = list(columns) if suppress else hidden if treatment else []
+    if not tabled:
+        return [{**row, **dict.fromkeys(hidden)} for row in rows], given
+    forced = _beside_known(rows, hidden)
+    for column in tabled:
+        if given[column] is None:
+            forced.setdefault(column, []).append(len(rows))
+    shown, _ = breakdown(rows, tabled, forced)
+    return shown, given
+
+
+def _as_breakdown(figures: Mapping[str, Any]) -> dict[str, Any]:
+    """A metrics object's counts under a breakdown's column names."""
+    overdoses = figures.get("overdoses") or {}
+    return {
+        **{key: figures[key] for key in COUNT_KEYS if key in figures},
+        "overdoses_fatal": overdoses.get("fatal"),
+        "overdoses_nonfatal": overdoses.get("nonfatal"),
+    }
 
 
 def _beside_known(
     rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
 ) -> dict[str, list[int]]:
-    """By treatment column, the rows (the total is row `len(rows)`) whose count would tell
-    of the people its row names: a de-identified reader may know them one by one too (a
-    prosecutor, everyone diverted in lieu of arrest; a provider, everyone referred to it)."""
-    keys = [*KNOWN_PEOPLE, *columns]
-    total = {key: sum(int(row.get(key) or 0) for row in rows) for key in keys}
+    """By treatment column, the rows whose count would tell of the people its row names: a
+    de-identified reader may know them one by one too (a prosecutor, everyone diverted in
+    lieu of arrest; a provider, everyone referred to it). The total is read so as the
+    headline is."""
     return {
         column: [
             i
-            for i, row in enumerate([*rows, total])
+            for i, row in enumerate(rows)
             if hides_beside_known(int(row.get(column) or 0), _known(row))
         ]
         for column in columns

@@ -98,10 +98,11 @@ BREAKDOWN_LABELS = {
     "sex": "Sex",
     "age_band": "Age band",
 }
-SUM_OF_ROWS = "Sum of the rows"
-PEOPLE_IN_SEVERAL_GROUPS = (
-    "A person in more than one group (reported by two sources, say) is counted in each, so"
-    " the sum of a column of people can exceed the program's count for the period."
+# A person may fall in several groups (two sources, two pathways); referrals and overdoses
+# fall in one each. The total is the program's figure for the period either way.
+ONE_PERSON_ONCE = (
+    "A person in more than one row counts once in the total, as in the headline figures;"
+    " referrals and overdoses add up the rows."
 )
 BREAKDOWN_COUNTS = (
     "referrals",
@@ -177,12 +178,12 @@ def breakdown_table(program: Any, period: Period, by: str, *, suppress: bool = F
     """The headline counts for each district, source, pathway, race, ethnicity, sex or age band."""
     if by not in BREAKDOWNS:
         raise ValueError(f"no breakdown by {by!r}")
-    rows = [dict(row) for row in metric_defs.metric_breakdown(program, period, by)]
+    found, computed = metric_defs.breakdown_with_headline(program, period, by)
     treatment = disclosure.gives_treatment(program, period)
-    rows = _with_total(rows, BREAKDOWN_COUNTS, suppress, treatment)
-    # Referrals and overdoses fall in one group each; a person may fall in several (two
-    # sources, two pathways), so their columns' sum is not the program's count of people.
-    rows[-1]["label"] = SUM_OF_ROWS
+    rows, totals = disclosure.breakdown_for(
+        [dict(row) for row in found], BREAKDOWN_COUNTS, suppress, treatment, computed
+    )
+    rows.append({"key": "", "label": "Total", **totals})
     label = BREAKDOWN_LABELS.get(by, humanize(by))
     return Table(
         name="breakdown",
@@ -193,7 +194,7 @@ def breakdown_table(program: Any, period: Period, by: str, *, suppress: bool = F
             *(Column(key, figure_label(program, key)) for key in BREAKDOWN_COUNTS),
         ],
         rows=rows,
-        notes=[PEOPLE_IN_SEVERAL_GROUPS, *_notes(suppress, treatment=True)],
+        notes=[ONE_PERSON_ONCE, *_notes(suppress, treatment=True)],
         holds_part2=True,
         suppressed=suppress,
     )
@@ -312,16 +313,6 @@ def build_table(
     if name not in builders:
         raise ValueError(f"no table {name!r}")
     return builders[name]()
-
-
-def _with_total(
-    rows: list[dict[str, Any]], columns: Sequence[str], suppress: bool, treatment: bool
-) -> list[dict[str, Any]]:
-    """The rows and a Total row; each column hidden in part suppressed under its total."""
-    total = {"key": "", "label": "Total", **{c: sum(int(r[c] or 0) for r in rows) for c in columns}}
-    rows, totals = disclosure.breakdown_for(rows, columns, suppress, treatment)
-    total.update(totals)
-    return [*rows, total]
 
 
 def _notes(suppress: bool, *, shares: bool = False, treatment: bool = False) -> list[str]:

@@ -82,6 +82,7 @@ __all__ = [
     "figures_as_of",
     "funnel",
     "metric_breakdown",
+    "breakdown_with_headline",
     "monthly_series",
     "percent_change",
     "period_bounds",
@@ -566,6 +567,17 @@ def metric_breakdown(program: Program, period: Period, by: str) -> list[dict[str
         {"key": key, "label": labels.get(key, humanize(key)), **values}
         for key, values in rows.items()
     ]
+
+
+def breakdown_with_headline(
+    program: Program, period: Period, by: str
+) -> tuple[list[dict[str, Any]], definitions.Metrics]:
+    """A breakdown's rows and the period's headline figures, whose people are its total
+    (a person in more than one row counts once), the records read once for both."""
+    if _facts_cache.get() is not None:
+        return metric_breakdown(program, period, by), compute_metrics(program, period)
+    with shared_facts():
+        return metric_breakdown(program, period, by), compute_metrics(program, period)
 
 
 # The funnel's last stages are read from the records for so many entered people at a time.

@@ -111,7 +111,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_district": "No district",
         "unknown": "Unknown",
         "breakdown_note": (
-            "Totals add up the rows; one person counted in two groups appears in both."
+            "A person in more than one row counts once in the total, as in the figures"
+            " above; referrals and overdoses add up the rows."
         ),
         "map_heading": "Referrals by district",
         "map_boundaries": "Districts drawn from their boundaries.",
@@ -224,7 +225,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_district": "Sin distrito",
         "unknown": "Desconocido",
         "breakdown_note": (
-            "Los totales suman las filas; una persona contada en dos grupos aparece en ambos."
+            "Una persona en más de una fila cuenta una vez en el total, como en las cifras"
+            " de arriba; las remisiones y las sobredosis suman las filas."
         ),
         "map_heading": "Remisiones por distrito",
         "map_boundaries": "Distritos dibujados según sus límites.",

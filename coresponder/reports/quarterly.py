@@ -47,7 +47,7 @@ from coresponder.programs.models import Program
 from coresponder.reports import disclosure
 from coresponder.reports import metrics as metric_defs
 from coresponder.reports.actions import narrative_of
-from coresponder.reports.exports import BREAKDOWN_COUNTS, HEADLINE, figure_label
+from coresponder.reports.exports import BREAKDOWN_COUNTS, HEADLINE, ONE_PERSON_ONCE, figure_label
 from coresponder.reports.forms import LABELS as NARRATIVE_LABELS
 from coresponder.reports.metrics import Period
 
@@ -309,9 +309,11 @@ def district_rows(program: Program, period: Period, suppress: bool = False) -> l
             "Nonfatal OD",
         ]
     ]
-    groups = metric_defs.metric_breakdown(program, period, "district")
+    groups, computed = metric_defs.breakdown_with_headline(program, period, "district")
     treatment = disclosure.gives_treatment(program, period)
-    groups, totals = disclosure.breakdown_for(groups, BREAKDOWN_COUNTS, suppress, treatment)
+    groups, totals = disclosure.breakdown_for(
+        groups, BREAKDOWN_COUNTS, suppress, treatment, computed
+    )
     if suppress:
         groups = [*groups, {"label": "Total", **totals}]
     for row in groups:
@@ -406,6 +408,8 @@ def _figures(
                 district_rows(program, period, suppress), [1.4 * inch] + [0.8 * inch] * 7, styles
             ),
         ),
+        # Only the copy for publication has a total row.
+        *([Paragraph(ONE_PERSON_ONCE, styles["body"])] if suppress else []),
         Paragraph("Dispositions of crisis responses and visits", styles["h2"]),
         _table(disposition_rows(program, period, suppress), [4 * inch, 1.5 * inch], styles),
         PageBreak(),

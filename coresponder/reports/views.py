@@ -241,21 +241,17 @@ def breakdown(
     program: Program, period: Any, by: str, suppress: bool, lang: str = "en"
 ) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
     columns = breakdown_columns(program)
-    rows = [dict(row) for row in m.metric_breakdown(program, period, by)]
+    found, computed = m.breakdown_with_headline(program, period, by)
+    rows = [dict(row) for row in found]
     named = {}
     if by == "district" and lang != "en":
         named = {d.code: d.name_in(lang) for d in program.districts.all()}
     for row in rows:
         key = str(row["key"])
         row["label"] = named.get(key) or _group_label(by, key, str(row["label"]), lang)
-    total = {
-        "key": "",
-        "label": words(lang)["total"],
-        **{c: sum(int(r[c] or 0) for r in rows) for c in columns},
-    }
     treatment = disclosure.gives_treatment(program, period)
-    rows, totals = disclosure.breakdown_for(rows, columns, suppress, treatment)
-    total.update(totals)
+    rows, totals = disclosure.breakdown_for(rows, columns, suppress, treatment, computed)
+    total = {"key": "", "label": words(lang)["total"], **totals}
     for row in [*rows, total]:
         row["cells"] = [(c, row[c]) for c in columns]  # in column order, for the table
     return rows, total, columns

@@ -245,7 +245,7 @@ def test_the_breakdown_csv_sums_to_the_headline_referrals(quarter: Program) -> N
     rows = csv_rows(response.content, part2=True)
     assert rows[0][:3] == ["Code", "Pathway", "Referrals"]
     *groups, total = rows[1:]
-    assert total[:3] == ["", "Sum of the rows", str(REFERRALS)]
+    assert total[:3] == ["", "Total", str(REFERRALS)]
     assert sum(int(row[2]) for row in groups) == REFERRALS
     by_code = {row[0]: row for row in groups}
     assert by_code["officer_intervention"][2] == str(REFERRALS)

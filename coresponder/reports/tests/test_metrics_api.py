@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -720,12 +721,15 @@ def test_treatment_figures_of_eleven_or_more_are_given_exactly_for_a_quarter() -
         {"referrals": 40, "people_contacted": 30, "people_accepted_treatment": 4},
     ]
     columns = ["referrals", "people_contacted", "people_accepted_treatment"]
-    shown, totals = disclosure.breakdown_for(rows, columns, False, True)
+    # The quarter's own figures: three of the 28 accepted treatment in two rows.
+    quarter = replace(figures, referrals=107, people_contacted=70, people_accepted_treatment=25)
+    shown, totals = disclosure.breakdown_for(rows, columns, False, True, quarter)
     assert [row["referrals"] for row in shown] == [30, 14, 20, 3, 40]  # exact
     # 12 of 25 is given. 12 of 14 tells of nearly everyone; a zero beside three people
     # would tell what a hidden count beside them means; 4 is small.
     assert [row["people_accepted_treatment"] for row in shown] == [12, None, 0, None, None]
-    assert totals == {"people_accepted_treatment": 28}
+    # Referrals add up the rows; people are the quarter's, each once.
+    assert totals == {"referrals": 107, "people_contacted": 70, "people_accepted_treatment": 25}
 
     keys = ["notified", "attempted", "contacted", "accepted", "entered_treatment"]
     stages = [*zip(keys, [40, 30, 25, 20, 12], strict=True), ("engaged_30", 11), ("engaged_90", 0)]
