@@ -351,6 +351,11 @@ def _tell_of_answer(referral: ServiceReferral, new: TaskStatus, now: dt.datetime
 CALLED_OFF = frozenset({TaskStatus.CANCELLED, TaskStatus.ENTERED_IN_ERROR})
 
 
+def called_off(referral: ServiceReferral) -> bool:
+    """The referring side cancelled the referral or withdrew it as made in error."""
+    return TaskStatus(referral.status) in CALLED_OFF
+
+
 def _tell_provider_of_calling_off(
     referral: ServiceReferral, was: TaskStatus, new: TaskStatus, now: dt.datetime
 ) -> list[int]:
@@ -415,6 +420,11 @@ def record_warm_handoff(
     not move."""
     if side_of(actor.user, referral) is None:
         raise Forbidden("Your role may not record a handoff for this referral.")
+    if called_off(referral):
+        raise ActionError(
+            "This referral was called off by the referring program: there is no handoff "
+            "to record. Make a new referral if the person still needs the service."
+        )
     errors: dict[str, list[str]] = {}
     if not by.strip():
         errors["by"] = ["say who made the handoff"]

@@ -468,7 +468,8 @@ def _referral_page(
     ]
     if status_form is None:
         status_form = StatusForm(initial={"version": referral.version}, prefix=f"r{referral.pk}")
-    if handoff_form is None and side is not None:
+    # A referral called off takes no handoff; a refused one keeps its form to say why.
+    if handoff_form is None and side is not None and not actions.called_off(referral):
         handoff_form = HandoffForm(
             initial={"version": shown_version(referral, shown), "by": _full_name(request.user)},
             prefix="handoff",

@@ -167,3 +167,37 @@ def test_a_part2_programs_provider_hears_of_the_cancellation_without_the_reason(
     assert "was cancelled" in message
     assert "methadone" not in message
     assert "Dana" not in message and "Reyes" not in message
+
+
+@pytest.mark.parametrize("called_off", ["cancelled", "entered-in-error"])
+def test_no_one_records_a_warm_handoff_to_a_referral_called_off(
+    world: World, api_client_for: Any, called_off: str
+) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    provider = reader(world, Role.PROVIDER)
+    referral = sent_by(world, clinician)
+    move(api_client_for(clinician), referral, called_off, "Found a bed elsewhere")
+    referral.refresh_from_db()
+
+    for user in (provider, clinician):
+        page = signed_in(user).get(f"/service-referrals/{referral.pk}/").content.decode()
+        assert "Record a warm handoff" not in page
+        response = api_client_for(user).post(
+            f"/api/v1/service-referrals/{referral.pk}/warm-handoff",
+            {"by": "Sam", "at": timezone.now().isoformat(), "version": referral.version},
+            content_type="application/json",
+        )
+        assert response.status_code == 422, response.content
+        assert "called off" in response.content.decode()
+        posted = signed_in(user).post(
+            f"/service-referrals/{referral.pk}/warm-handoff/",
+            {
+                "handoff-version": str(referral.version),
+                "handoff-by": "Sam",
+                "handoff-at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            },
+        )
+        assert posted.status_code == 422
+        assert "called off" in posted.content.decode()
+    referral.refresh_from_db()
+    assert referral.warm_handoff_at is None
