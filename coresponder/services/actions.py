@@ -36,7 +36,7 @@ from coresponder.services.hsds import (
     LOCATION_TIMEZONE,
     PART2,
     PARTNER,
-    Counts,
+    DirectoryImport,
     DirectoryImportFailed,
     Record,
     check_directory,
@@ -599,16 +599,20 @@ class _Rollback(Exception):
     """Undoes a dry run's writes once its counts are known."""
 
 
-def import_directory(actor: Actor, data: Any, *, source: str = "", dry_run: bool = False) -> Counts:
+def import_directory(
+    actor: Actor, data: Any, *, source: str = "", dry_run: bool = False
+) -> DirectoryImport:
     """Upsert every record by its HSDS id in one transaction, or raise and write nothing.
 
     Counts are per entity: created, updated and unchanged. A second import of
     the same file finds everything unchanged and writes nothing but its audit event.
+    Notes say what was read otherwise than the file wrote it (a DAILY schedule).
     """
     checked = check_directory(data)
     if checked.problems:
         raise DirectoryImportFailed(checked.problems)
     counts: dict[str, Counter[str]] = {}
+    notes = [str(note) for note in checked.notes]
     try:
         with transaction.atomic():
             _DirectoryImporter(actor, counts).run(checked.records)
@@ -617,13 +621,20 @@ def import_directory(actor: Actor, data: Any, *, source: str = "", dry_run: bool
                 actor,
                 "change",
                 object_type="services.directory",
-                detail={"format": f"hsds-{HSDS_VERSION}", "source": source, "counts": summary},
+                detail={
+                    "format": f"hsds-{HSDS_VERSION}",
+                    "source": source,
+                    "counts": summary,
+                    **({"notes": notes} if notes else {}),
+                },
             )
             if dry_run:
                 raise _Rollback
     except _Rollback:
         pass
-    return {entity: dict(tally) for entity, tally in sorted(counts.items())}
+    return DirectoryImport(
+        {entity: dict(tally) for entity, tally in sorted(counts.items())}, checked.notes
+    )
 
 
 class _DirectoryImporter:

@@ -8,7 +8,8 @@ and HSDS has no field for travels in `x_coresponder_*` extension fields, so a
 round trip loses nothing.
 
 An import is all or nothing: every record is checked first and any problem
-refuses the whole file, naming the entity, the record's id and the field.
+refuses the whole file, naming the entity, the record's id and the field. What it
+reads otherwise than the file wrote it (a DAILY schedule) it notes the same way.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.core.validators import EmailValidator, URLValidator
 from django.db import models
 from django.utils.text import slugify
 
+from coresponder.domain.directory import DAY_CODES
 from coresponder.domain.vocabulary import label
 from coresponder.programs.models import Organization
 from coresponder.services.models import (
@@ -59,6 +61,10 @@ TOP_LEVEL = (
 )
 # RFC 5545 section 3.3.10: the recurrence frequencies and weekday codes.
 FREQUENCIES = ("SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+# HSDS 3's schedule.freq lists only WEEKLY and MONTHLY; a DAILY schedule is WEEKLY on
+# all seven days, at the same hours (search reads DAILY as every day, so nothing moves).
+DAILY, WEEKLY = "DAILY", "WEEKLY"
+EVERY_DAY = ",".join(DAY_CODES)
 BYDAY_PART = re.compile(r"^[+-]?([1-9]|[1-4][0-9]|5[0-3])?(MO|TU|WE|TH|FR|SA|SU)$")
 LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 # PositiveIntegerField: the largest count every database stores.
@@ -76,6 +82,32 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.entity}[{self.record}].{self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Note:
+    """One thing an import read otherwise than the file wrote it, named like a Problem."""
+
+    entity: str
+    record: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.entity}[{self.record}].{self.field}: {self.message}"
+
+
+# Per entity: created, updated and unchanged. `services.actions.import_directory`
+# writes a checked directory.
+Counts = dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class DirectoryImport:
+    """What an import wrote (a dry run: would write), and what it read otherwise."""
+
+    counts: Counts
+    notes: list[Note]
 
 
 class DirectoryImportFailed(Exception):
@@ -291,16 +323,24 @@ def _offset_hours(schedule: Schedule, zone_name: str, today: dt.date) -> int | f
     return int(hours) if hours.is_integer() else hours
 
 
+def hsds_frequency(freq: str, byday: str) -> tuple[str, str]:
+    """A schedule's freq and byday as HSDS 3 lists them: DAILY is WEEKLY on all seven days."""
+    if freq.upper() == DAILY:
+        return WEEKLY, EVERY_DAY
+    return freq, byday
+
+
 def _export_schedule(schedule: Schedule, today: dt.date, zones: dict[int, str]) -> dict[str, Any]:
     zone_name = _schedule_zone(schedule, zones)
+    freq, days = hsds_frequency(schedule.freq, schedule.byday)
     return {
         "id": schedule.hsds_id,
         "service_id": schedule.service.hsds_id if schedule.service else None,
         "service_at_location_id": schedule.service_at_location.hsds_id
         if schedule.service_at_location
         else None,
-        "freq": schedule.freq,
-        "byday": schedule.byday,
+        "freq": freq,
+        "byday": days,
         "opens_at": _iso(schedule.opens_at),
         "closes_at": _iso(schedule.closes_at),
         "valid_from": _iso(schedule.valid_from),
@@ -599,15 +639,20 @@ class Record:
 class Checked:
     records: dict[str, list[Record]]
     problems: list[Problem]
+    notes: list[Note] = field(default_factory=list)
 
 
 class _Checker:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.notes: list[Note] = []
         self.ids: dict[str, set[str]] = {}
 
     def fail(self, entity: str, record: str, name: str, message: str) -> None:
         self.problems.append(Problem(entity, record, name, message))
+
+    def note(self, entity: str, record: str, name: str, message: str) -> None:
+        self.notes.append(Note(entity, record, name, message))
 
     def records(self, entity: str, raw: Any, where: str, nested: dict[str, str]) -> list[Record]:
         """Check a list of `entity` records; `nested` maps a list field to its entity."""
@@ -686,7 +731,7 @@ def check_directory(data: Any) -> Checked:
     _check_units(checker, records["services"])
     _check_shapes(checker, records)
     _check_references(checker, records)
-    return Checked(records, checker.problems)
+    return Checked(records, checker.problems, checker.notes)
 
 
 def _check_units(checker: _Checker, services: list[Record]) -> None:
@@ -726,10 +771,28 @@ def _check_shapes(checker: _Checker, records: dict[str, list[Record]]) -> None:
             checker.fail("location", location.id, "addresses", "at most one address is kept")
     for schedule in records["schedules"]:
         _settle_schedule_zone(checker, schedule)
+        _settle_schedule_frequency(checker, schedule)
         values = schedule.values
         start, end = values.get("valid_from"), values.get("valid_to")
         if start and end and end < start:
             checker.fail("schedule", schedule.id, "valid_to", "is before valid_from")
+
+
+def _settle_schedule_frequency(checker: _Checker, schedule: Record) -> None:
+    """A DAILY schedule is stored as HSDS 3 lists it, WEEKLY on all seven days, and noted."""
+    values = schedule.values
+    if values.get("freq") != DAILY:
+        return
+    given = str(schedule.raw.get("byday") or "")
+    values["freq"], values["byday"] = hsds_frequency(DAILY, given)
+    dropped = f"; its byday {given!r} is not kept" if given and given != EVERY_DAY else ""
+    checker.note(
+        "schedule",
+        schedule.id,
+        "freq",
+        f"DAILY is not an HSDS 3 frequency: read as WEEKLY on all seven days ({EVERY_DAY}), "
+        f"at the same hours{dropped}",
+    )
 
 
 def _settle_schedule_zone(checker: _Checker, schedule: Record) -> None:
@@ -825,7 +888,3 @@ def _check_stored_places(checker: _Checker, places: list[Record]) -> None:
 
 
 # --- Import -------------------------------------------------------------------------
-
-# Per entity: created, updated and unchanged. `services.actions.import_directory`
-# writes a checked directory.
-Counts = dict[str, dict[str, int]]

@@ -28,7 +28,7 @@ from coresponder.services.hsds import (
     PART2,
     PARTNER,
     SCHEDULE_TIMEZONE,
-    Counts,
+    DirectoryImport,
     DirectoryImportFailed,
     Problem,
     export_directory,
@@ -491,7 +491,7 @@ def validate_datapackage(path: Path | str) -> list[Problem]:
     return problems + validate_directory(data)
 
 
-def import_datapackage(path: Path | str, actor: Actor, *, dry_run: bool = False) -> Counts:
+def import_datapackage(path: Path | str, actor: Actor, *, dry_run: bool = False) -> DirectoryImport:
     """Read, validate and import a package all or nothing, like the JSON form."""
     data, problems = read_datapackage(path)
     if problems:

@@ -177,7 +177,7 @@ def test_a_json_export_imported_into_an_empty_directory_gives_the_same_directory
     before = snapshot()
     wipe_directory()
 
-    counts = import_directory(SYSTEM, json.loads(json.dumps(exported)))
+    counts = import_directory(SYSTEM, json.loads(json.dumps(exported))).counts
 
     assert export_directory() == exported
     assert snapshot() == before
@@ -247,7 +247,7 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time() -> None
     import_directory(SYSTEM, exported)
     versions = {s.hsds_id: (s.version, s.modified_at) for s in Service.objects.all()}
 
-    counts = import_directory(SYSTEM, exported)
+    counts = import_directory(SYSTEM, exported).counts
 
     assert all(set(tally) == {"unchanged"} for tally in counts.values())
     assert {s.hsds_id: (s.version, s.modified_at) for s in Service.objects.all()} == versions
@@ -261,7 +261,7 @@ def test_an_import_updates_changed_records_and_their_categories() -> None:
     service["name"] = "Renamed detox"
     service["attributes"] = service["attributes"][:1]
 
-    counts = import_directory(SYSTEM, changed)
+    counts = import_directory(SYSTEM, changed).counts
 
     assert counts["service"] == {"updated": 1, "unchanged": 1}
     renamed = Service.objects.get(hsds_id="svc-1")
@@ -513,9 +513,11 @@ def test_the_demo_directory_exports_valid_and_reimports_unchanged(tmp_path: Path
     call_command("demo_data", "--seed", "3", "--scale", "tiny", "--anchor", "2025-06-01")
     exported = export_directory()
     assert validate_directory(exported) == []
-    assert all(set(tally) == {"unchanged"} for tally in import_directory(SYSTEM, exported).values())
+    assert all(
+        set(tally) == {"unchanged"} for tally in import_directory(SYSTEM, exported).counts.values()
+    )
     export_datapackage(tmp_path / "pkg")
-    counts = import_datapackage(tmp_path / "pkg", SYSTEM)
+    counts = import_datapackage(tmp_path / "pkg", SYSTEM).counts
     assert all(set(tally) == {"unchanged"} for tally in counts.values())
     # Substance-use treatment in the demo is a Part 2 program; harm reduction is not.
     # (Services with a second, drawn category are left out: their first one decides.)

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from coresponder import import_limits
 from coresponder.core.audit import SYSTEM
 from coresponder.services.actions import import_directory
-from coresponder.services.hsds import Counts, DirectoryImportFailed
+from coresponder.services.hsds import DirectoryImport, DirectoryImportFailed
 from coresponder.services.hsds_datapackage import (
     DESCRIPTOR,
     DataPackageRefused,
@@ -39,9 +39,9 @@ class Command(BaseCommand):
             raise CommandError(f"{path} does not exist")
         try:
             if path.is_dir() or path.name == DESCRIPTOR or zipfile.is_zipfile(path):
-                counts = import_datapackage(path, SYSTEM, dry_run=dry_run)
+                result = import_datapackage(path, SYSTEM, dry_run=dry_run)
             else:
-                counts = import_directory(
+                result = import_directory(
                     SYSTEM, read_json(path), source=path.name, dry_run=dry_run
                 )
         except DirectoryImportFailed as exc:
@@ -50,16 +50,20 @@ class Command(BaseCommand):
             raise CommandError(f"{exc} Nothing was changed.") from exc
         except DataPackageRefused as exc:
             raise CommandError(f"{str(exc).rstrip('.')}. Nothing was changed.") from exc
-        self.write_counts(counts, dry_run)
+        self.write_report(result, dry_run)
 
-    def write_counts(self, counts: Counts, dry_run: bool) -> None:
+    def write_report(self, result: DirectoryImport, dry_run: bool) -> None:
         heading = "Dry run, nothing written; the import would give:" if dry_run else "Imported:"
         self.stdout.write(heading)
-        for entity, tally in counts.items():
+        for entity, tally in result.counts.items():
             parts = ", ".join(
                 f"{tally.get(key, 0)} {key}" for key in ("created", "updated", "unchanged")
             )
             self.stdout.write(f"  {entity}: {parts}")
+        if result.notes:
+            self.stdout.write("Read otherwise than the file wrote it:")
+            for note in result.notes:
+                self.stdout.write(f"  {note}")
 
 
 def read_json(path: Path) -> Any:
