@@ -1,8 +1,10 @@
 """Follow-up: outreach tasks with their preset windows, and the attempts to reach people.
 
 Windows come from the preset's follow-up rule (anchored on the overdose or the
-referral). Attempts follow the rule's spacing and maximum; one of the preset's
-closing outcomes closes the task, and a few old tasks never got an attempt at all.
+referral). Each attempt settles the task by the product's own rule (`after_attempt`):
+one of the preset's closing outcomes closes it, as does the last of the preset's
+`max_attempts` tries that found nobody; a conversation that closes nothing uses none of
+them up. A few old tasks never got an attempt at all.
 A task nobody closed ends the load expired (missed) once its window closed longer
 ago than the preset allows, as the worker would have left it; the queue then opens
 on the tasks due now.
@@ -16,7 +18,14 @@ from coresponder.demo.care import PHONE, VISIT, CareMaker
 from coresponder.demo.context import ProgramContext
 from coresponder.demo.draw import Weighted, chance, hours_later, pick
 from coresponder.demo.intake import Reach
-from coresponder.domain.outreach import expires_at, has_expired
+from coresponder.domain.outreach import (
+    NOT_REACHED,
+    AttemptEffect,
+    after_attempt,
+    expires_at,
+    follow_up_rules,
+    has_expired,
+)
 from coresponder.domain.presets import FollowUp
 from coresponder.domain.vocabulary import AttemptChannel as Channel
 from coresponder.domain.vocabulary import AttemptOutcome as Outcome
@@ -127,25 +136,53 @@ class FollowUpMaker:
         return hours_later(task.window_end, rng.uniform(2, 72))
 
     def work(self, task: OutreachTask, reach: Reach, rule: FollowUp) -> None:
-        """Attempts until a terminal outcome, the rule's maximum, or the anchor date."""
+        """Attempts until one closes the task by the preset's rules, the preset's number of
+        tries, or the anchor date."""
         ctx, rng = self.ctx, self.rng
         if task.window_end < ctx.anchor_at and chance(rng, MISSED_SHARE):
             self.expire_if_due(task, rule)
             return
+        rules = follow_up_rules(rule)
         crew = ctx.crew()
         at = self.first_attempt_at(task)
         attempts: list[Attempt] = []
-        while len(attempts) < rule.max_attempts and at < ctx.anchor_at:
+        not_reached = 0
+        closes = False
+        # A demo team makes at most the preset's number of tries, whatever they found; a
+        # task they leave open stays in the queue, or expires, as it would in the product.
+        while len(attempts) < rules.max_attempts and at < ctx.anchor_at:
             attempt = self.attempt(task, reach, at, crew)
             attempts.append(attempt)
-            if attempt.outcome in rule.closing_outcomes:
+            not_reached += attempt.outcome in NOT_REACHED
+            effect = after_attempt(
+                attempt.outcome,
+                not_reached,
+                rules.max_attempts,
+                rules.attempt_spacing_hours,
+                # On the program's clock, as `record_attempt` settles it.
+                at.astimezone(ctx.zone),
+                rules.closing_outcomes,
+            )
+            if effect.closes:
+                closes = True
                 break
+            self.await_next(task, effect)
             # Never sooner than the preset's spacing (record_attempt refuses that), counted
             # in UTC so a DST night cannot shorten it; teams often come back a bit later.
             at = hours_later(
                 at.astimezone(dt.UTC), rule.attempt_spacing_hours * rng.uniform(1, 1.6)
             )
-        self.settle(task, attempts, rule, crew[0])
+        self.settle(task, attempts, closes, rule, crew[0])
+
+    @staticmethod
+    def await_next(task: OutreachTask, effect: AttemptEffect) -> None:
+        """The next try and re-contact an attempt leaves on the task, as the product keeps
+        them: a late entry cannot pull the next try forward, a re-contact date stays."""
+        next_try = effect.next_attempt_after
+        if next_try is not None and task.next_attempt_after is not None:
+            next_try = max(next_try, task.next_attempt_after)
+        task.next_attempt_after = next_try
+        task.recontact_on = effect.recontact_on or task.recontact_on
 
     def attempt(
         self, task: OutreachTask, reach: Reach, at: dt.datetime, crew: tuple[Team | None, User]
@@ -235,9 +272,14 @@ class FollowUpMaker:
             care.refer(reach, at, crew[1], care.support)
 
     def settle(
-        self, task: OutreachTask, attempts: list[Attempt], rule: FollowUp, team: Team | None
+        self,
+        task: OutreachTask,
+        attempts: list[Attempt],
+        closes: bool,
+        rule: FollowUp,
+        team: Team | None,
     ) -> None:
-        """Close on a closing outcome or the last allowed attempt; expire what is past its time."""
+        """Close on the attempt that closed the task; expire what is past its time."""
         if not attempts:
             if task.window_end >= self.ctx.anchor_at and team is not None and chance(self.rng, 0.4):
                 task.status = OutreachTask.Status.CLAIMED
@@ -246,10 +288,9 @@ class FollowUpMaker:
             return
         last = attempts[-1]
         outcome = Outcome(last.outcome)
-        if outcome is Outcome.DECLINED_INTERESTED_LATER:
-            task.recontact_on = (last.attempted_at + dt.timedelta(days=30)).date()
-        if outcome.value in rule.closing_outcomes or len(attempts) >= rule.max_attempts:
+        if closes:
             task.status = OutreachTask.Status.CLOSED
+            task.next_attempt_after = None
             task.closed_at = last.attempted_at
             task.close_reason = outcome.value
             task.checklist = {
@@ -260,7 +301,6 @@ class FollowUpMaker:
             return
         task.status = OutreachTask.Status.CLAIMED if team is not None else OutreachTask.Status.OPEN
         task.claimed_by = team
-        task.next_attempt_after = hours_later(last.attempted_at, rule.attempt_spacing_hours)
         self.expire_if_due(task, rule)
 
     def expire_if_due(self, task: OutreachTask, rule: FollowUp) -> None:

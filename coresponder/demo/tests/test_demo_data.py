@@ -29,7 +29,12 @@ from coresponder.demo.directory import CATEGORIES
 from coresponder.demo.review import DEMO_NEIGHBOURS, DEMO_SOURCE
 from coresponder.demo.writer import BULK_MODELS
 from coresponder.domain.linkage import COUNTED_ONCE
-from coresponder.domain.outreach import spacing_conflict
+from coresponder.domain.outreach import (
+    after_attempt,
+    contacts_problem,
+    follow_up_rules,
+    spacing_conflict,
+)
 from coresponder.domain.presets import load_preset_file
 from coresponder.domain.vocabulary import (
     AttemptOutcome,
@@ -347,6 +352,41 @@ def test_attempts_keep_each_presets_spacing(demo: str) -> None:
             for index, (at, outcome) in enumerate(attempts):
                 others = attempts[:index] + attempts[index + 1 :]
                 assert spacing_conflict(outcome, at, others, hours) is None
+
+
+def test_each_task_closes_on_the_attempt_its_presets_rules_close_it_on(demo: str) -> None:
+    """Replayed through the product's own rule, a task's attempts close it exactly at its
+    last attempt, with that outcome, or not at all; and each attempt reached whom it says."""
+    checked: dict[str, int] = {}
+    for program in Program.objects.all():
+        rules = follow_up_rules(program.rules.follow_up)
+        tasks = OutreachTask.objects.filter(program=program).prefetch_related("attempts__contacts")
+        for task in tasks:
+            attempts = sorted(task.attempts.all(), key=lambda a: (a.attempted_at, a.pk))
+            closes_at: list[int] = []
+            not_located = 0
+            for index, attempt in enumerate(attempts):
+                roles = [contact.role for contact in attempt.contacts.all()]
+                to_family = task.target == OutreachTask.Target.FAMILY
+                assert contacts_problem(attempt.outcome, roles, to_family=to_family) is None
+                not_located += attempt.outcome == AttemptOutcome.NOT_LOCATED
+                effect = after_attempt(
+                    attempt.outcome,
+                    not_located,
+                    rules.max_attempts,
+                    rules.attempt_spacing_hours,
+                    attempt.attempted_at,
+                    rules.closing_outcomes,
+                )
+                if effect.closes:
+                    closes_at.append(index)
+            if task.status == OutreachTask.Status.CLOSED and attempts:
+                assert closes_at == [len(attempts) - 1], (program.slug, task.close_reason)
+                assert task.close_reason == attempts[-1].outcome
+                checked[program.slug] = checked.get(program.slug, 0) + 1
+            else:
+                assert closes_at == [], (program.slug, task.status, task.close_reason)
+    assert checked
 
 
 def test_fatal_overdoses_open_outreach_to_the_family_where_the_preset_says_so(demo: str) -> None:
