@@ -99,3 +99,11 @@ class ExtensionForm(forms.Form):
         kwargs.setdefault("auto_id", "extension_%s")
         super().__init__(*args, **kwargs)
         style_uswds(self)
+
+
+class InclusionForm(forms.Form):
+    """The person asks that the request and its denial go with future disclosures (45 CFR
+    164.526(d)(1)(iii)); the button is the whole form."""
+
+    send_with_disclosures = forms.CharField(widget=forms.HiddenInput, initial="yes")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

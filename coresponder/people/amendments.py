@@ -201,6 +201,16 @@ def may_extend(access: PersonAccess, amendment: Amendment) -> bool:
     return access.roles.get(amendment.program_id) in AMENDMENT_EXTENSION_ROLES
 
 
+def may_decide(access: PersonAccess, amendment: Amendment) -> bool:
+    """Whether this reader decides the request: writes its record (an encounter's, as their
+    role in the encounter's program) and is shown its field, as a decision needs."""
+    if not field_shown(access, amendment):
+        return False
+    if amendment.record_kind == Kind.PERSON:
+        return access.may_write(RecordType.PERSON)
+    return access.may_write(RecordType.ENCOUNTER, amendment.program_id)
+
+
 def extension_problem(amendment: Amendment, today: dt.date) -> str:
     """Why the request cannot be extended now, in the words staff read; "" when it can."""
     if amendment.status != Amendment.Status.OPEN:

@@ -32,6 +32,7 @@ from coresponder.people.actions.rights import (
     decide_amendment,
     extend_amendment,
     record_disagreement,
+    record_inclusion_request,
     record_records_request,
     request_amendment,
 )
@@ -315,6 +316,11 @@ class AmendmentOut(Schema):
     )
     denial_reason: str = Field(..., description="A denial's explanation of its grounds")
     disagreement: str
+    include_with_disclosures: bool = Field(
+        False,
+        description="The person asked that the request and its denial go with future "
+        "disclosures of the information (45 CFR 164.526(d)(1)(iii))",
+    )
     due_on: dt.date = Field(
         ...,
         description="The last day to act, on the program's calendar: 60 days after "
@@ -358,6 +364,10 @@ class ExtensionIn(Schema):
     version: int = Field(..., ge=1, le=MAX_VERSION)
 
 
+class InclusionIn(Schema):
+    version: int = Field(..., ge=1, le=MAX_VERSION)
+
+
 class DisagreementIn(Schema):
     statement: str = Field(..., min_length=1, max_length=10_000)
     version: int = Field(..., ge=1, le=MAX_VERSION)
@@ -383,6 +393,7 @@ def _amendment_out(amendment: Amendment, today: dt.date | None = None) -> dict[s
         "denial_grounds": amendment.denial_grounds or None,
         "denial_reason": amendment.denial_reason,
         "disagreement": amendment.disagreement,
+        "include_with_disclosures": amendment.include_with_disclosures,
         "due_on": due_on(amendment),
         "overdue": is_overdue(amendment, today),
         "extended_at": amendment.extended_at,
@@ -485,4 +496,18 @@ def post_disagreement(
 ) -> dict[str, Any]:
     amendment, access = access_amendment(request.user, amendment_id)
     record_disagreement(actor_for(request), access, amendment, payload.statement, payload.version)
+    return _amendment_out(amendment)
+
+
+@router.post(
+    "/amendments/{amendment_id}/inclusion",
+    response=AmendmentOut,
+    summary="Record that the person asks that the request and its denial go with future "
+    "disclosures",
+)
+def post_inclusion(request: HttpRequest, amendment_id: int, payload: InclusionIn) -> dict[str, Any]:
+    """45 CFR 164.526(d)(1)(iii): for a denied request without a statement of disagreement.
+    Sent again, it stands as kept; 409 when the request changed since `version`."""
+    amendment, access = access_amendment(request.user, amendment_id)
+    record_inclusion_request(actor_for(request), access, amendment, payload.version)
     return _amendment_out(amendment)

@@ -170,6 +170,12 @@ class Amendment(Tracked):
     denial_reason = models.TextField(blank=True)
     # 164.526(d)(1)(iii): the person may file a statement of disagreement with a denial.
     disagreement = models.TextField(blank=True)
+    # 164.526(d)(1)(iii), (d)(5)(ii): without a statement of disagreement, the request and the
+    # denial go with future disclosures of the information only when the person asks.
+    include_with_disclosures = models.BooleanField(
+        default=False,
+        help_text="The person asked that the request and the denial go with future disclosures",
+    )
     # 164.526(b)(2)(ii): the time to act may be extended once, by at most 30 days, with the
     # reasons for the delay given to the person in writing within the first 60.
     extended_at = models.DateTimeField(null=True, blank=True)

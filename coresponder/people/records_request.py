@@ -209,6 +209,7 @@ def _amendments(access: PersonAccess) -> list[dict[str, Any]]:
                 "denial_grounds": amendment.denial_grounds or None,
                 "denial_reason": amendment.denial_reason,
                 "disagreement": amendment.disagreement,
+                "include_with_disclosures": amendment.include_with_disclosures,
             }
         )
     return rows
@@ -374,6 +375,11 @@ def readable(export: RecordsRequest, zone: Any) -> dict[str, Any]:
             "denial_grounds": denied_on(a["status"], a["denial_grounds"]),
             "denial_reason": a["denial_reason"],
             "disagreement": a["disagreement"],
+            "with_disclosures": (
+                "The request and the denial go with future disclosures, at the person's request"
+                if a.get("include_with_disclosures")
+                else ""
+            ),
         }
         for a in data["amendments"]
     ]

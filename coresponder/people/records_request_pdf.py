@@ -34,7 +34,7 @@ FONT, BOLD_FONT = "DejaVuSans", "DejaVuSans-Bold"
 
 
 @functools.cache
-def _fonts() -> tuple[str, str]:
+def pdf_fonts() -> tuple[str, str]:
     """The regular and bold fonts the PDF is set in: DejaVu Sans where installed, else
     Helvetica (and a warning, since names outside Western Europe then read as boxes)."""
     for folder in FONT_DIRS:
@@ -44,14 +44,14 @@ def _fonts() -> tuple[str, str]:
             pdfmetrics.registerFont(TTFont(BOLD_FONT, str(bold)))
             pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD_FONT)
             return FONT, BOLD_FONT
-    log.warning("DejaVu Sans is not installed: records requests are set in Helvetica")
+    log.warning("DejaVu Sans is not installed: records requests and letters are set in Helvetica")
     return "Helvetica", "Helvetica-Bold"
 
 
 def records_request_pdf(page: dict[str, Any], person_label: str) -> bytes:
     """The PDF of `readable(...)`'s page: the same sections, labels and times."""
     base = getSampleStyleSheet()
-    regular, bold = _fonts()
+    regular, bold = pdf_fonts()
     body = ParagraphStyle(
         "body", parent=base["BodyText"], fontName=regular, fontSize=9.5, leading=12.5
     )
@@ -149,6 +149,7 @@ def _story(
                 ("Grounds for the denial", a["denial_grounds"]),
                 ("Reason for the denial", a["denial_reason"]),
                 ("Statement of disagreement", a["disagreement"]),
+                ("With future disclosures", a["with_disclosures"]),
             ]
             story += [_pairs([row for row in rows if row[1]], styles), Spacer(1, 6)]
     story.append(_p("Who read or changed this record", styles["h2"]))

@@ -24,6 +24,7 @@ from coresponder.people.actions.rights import (
     decide_amendment,
     extend_amendment,
     record_disagreement,
+    record_inclusion_request,
     record_records_request,
     request_amendment,
 )
@@ -32,6 +33,7 @@ from coresponder.people.amendment_forms import (
     AmendmentRequestForm,
     DisagreementForm,
     ExtensionForm,
+    InclusionForm,
 )
 from coresponder.people.amendments import (
     EXTENSION_DAYS,
@@ -43,6 +45,7 @@ from coresponder.people.amendments import (
     extension_problem,
     field_label,
     is_overdue,
+    may_decide,
     may_extend,
     record_of,
     release_field,
@@ -50,6 +53,7 @@ from coresponder.people.amendments import (
     value_text,
     visible_open_amendments,
 )
+from coresponder.people.denial_letter import denial_letter, denial_letter_pdf
 from coresponder.people.models import Amendment
 from coresponder.people.records_request import (
     access_records_request,
@@ -297,6 +301,8 @@ def amendment_decide(request: HttpRequest, amendment_id: int) -> HttpResponse:
         "form": forms[AmendmentDecisionForm],
         "disagreement_form": forms[DisagreementForm],
         "extension_form": forms[ExtensionForm],
+        "inclusion_form": forms[InclusionForm],
+        "may_decide": may_decide(access, amendment),
         "is_open": amendment.status == Amendment.Status.OPEN,
         "is_denied": amendment.status == Amendment.Status.DENIED,
         "denial_grounds": denied_on(amendment.status, amendment.denial_grounds),
@@ -307,6 +313,40 @@ def amendment_decide(request: HttpRequest, amendment_id: int) -> HttpResponse:
     return render(request, "people/amendment_decide.html", context, status=status)
 
 
+@login_required
+def amendment_denial_letter(request: HttpRequest, amendment_id: int) -> HttpResponse:
+    """The written denial (45 CFR 164.526(d)(1)) to print, or as a PDF with `?format=pdf`,
+    for those who decide the request; missing to everyone else, and for a request not
+    denied."""
+    amendment, access = access_amendment(request.user, amendment_id)
+    if amendment.status != Amendment.Status.DENIED or not may_decide(access, amendment):
+        raise Http404("No denial letter for this role")
+    as_pdf = request.GET.get("format") == "pdf"
+    letter = denial_letter(access, amendment, today_in(amendment.program))
+    # The letter shows the field's request and the person's name and address: a read of
+    # those groups, as the request's page records it.
+    release_field(access, amendment)
+    notice = access.notice()
+    actor = actor_for(request)
+    record_event(
+        actor,
+        "read",
+        obj=amendment,
+        person_id=access.person.pk,
+        program_slug=amendment.program.slug,
+        fields=letter.groups,
+        detail={"channel": "pdf file" if as_pdf else "web", "form": "denial letter"},
+    )
+    record_disclosures(actor, access, channel="pdf file" if as_pdf else "web")
+    if as_pdf:
+        response = HttpResponse(denial_letter_pdf(letter), content_type="application/pdf")
+        name = f"amendment-{amendment.pk}-denial.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    context = {"amendment": amendment, "letter": letter, "notice": notice}
+    return render(request, "people/denial_letter.html", context)
+
+
 def _unbound_forms(amendment: Amendment, target: Any) -> dict[type[Any], Any]:
     """The page's three forms, each drawn at the versions read now."""
     return {
@@ -315,6 +355,7 @@ def _unbound_forms(amendment: Amendment, target: Any) -> dict[type[Any], Any]:
         ),
         DisagreementForm: DisagreementForm(initial={"version": amendment.version}),
         ExtensionForm: ExtensionForm(initial={"version": amendment.version}),
+        InclusionForm: InclusionForm(initial={"version": amendment.version}),
     }
 
 
@@ -354,6 +395,8 @@ def _stands(amendment: Amendment, form: Any) -> bool:
     if isinstance(form, DisagreementForm):
         said = data["disagreement"].strip()
         return bool(said) and amendment.disagreement == said
+    if isinstance(form, InclusionForm):
+        return amendment.include_with_disclosures
     return False
 
 
@@ -362,6 +405,8 @@ def _posted_form(request: HttpRequest) -> type[Any]:
     decision sent with neither button chosen is still the decision form, told so)."""
     if "extension_reason" in request.POST:
         return ExtensionForm
+    if "send_with_disclosures" in request.POST:
+        return InclusionForm
     return DisagreementForm if "disagreement" in request.POST else AmendmentDecisionForm
 
 
@@ -387,6 +432,11 @@ def _decide(request: HttpRequest, access: Any, amendment: Amendment, form: Any) 
             record_version=data["record_version"],
         )
         decide_amendment(actor_for(request), access, amendment, decision, data["version"])
+    elif isinstance(form, InclusionForm):
+        if _stands(amendment, form):
+            messages.info(request, ALREADY_SO)
+            return redirect("amendment-decide", amendment_id=amendment.pk)
+        record_inclusion_request(actor_for(request), access, amendment, data["version"])
     else:
         if _stands(amendment, form):
             # Sent twice: the statement is kept as it was, and the page says so.

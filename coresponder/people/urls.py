@@ -29,5 +29,10 @@ urlpatterns = [
     ),
     path("<int:person_id>/amendments/new/", rights_views.amendment_new, name="amendment-new"),
     path("amendments/<int:amendment_id>/", rights_views.amendment_decide, name="amendment-decide"),
+    path(
+        "amendments/<int:amendment_id>/denial-letter/",
+        rights_views.amendment_denial_letter,
+        name="amendment-denial-letter",
+    ),
     path("amendments/open/<slug:slug>/", rights_views.amendment_list, name="amendment-list"),
 ]

@@ -390,6 +390,41 @@ def record_disagreement(
     return amendment
 
 
+def record_inclusion_request(
+    actor: Actor, access: PersonAccess, amendment: Amendment, expected_version: int
+) -> Amendment:
+    """Record that the person asks that their request and its denial go with any future
+    disclosure of the information (45 CFR 164.526(d)(1)(iii), (d)(5)(ii)), only if nobody
+    changed the request since `expected_version`.
+
+    Asked again, it stands as kept. Where the person filed a statement of disagreement the
+    request, the denial and the statement go with every disclosure anyway: nothing to ask.
+    """
+    _amendable(access, amendment.record_kind, amendment.record_id, amendment.field)
+    if amendment.status != Amendment.Status.DENIED:
+        raise ActionError(
+            "Only a denied request goes with future disclosures at the person's asking.",
+            {"include_with_disclosures": ["The request was not denied."]},
+        )
+    if amendment.include_with_disclosures:
+        return amendment  # sent again: it stands as kept
+    if amendment.disagreement:
+        raise ActionError(
+            "A statement of disagreement is kept: the request, the denial and the statement "
+            "already go with every future disclosure.",
+            {"include_with_disclosures": ["The person's statement of disagreement is kept."]},
+        )
+    with transaction.atomic():
+        amendment.include_with_disclosures = True
+        try:
+            save_tracked(amendment, actor.user, expected_version=expected_version)
+        except StaleVersion:
+            amendment.include_with_disclosures = False
+            raise
+        _amendment_event(actor, "change", access, amendment, {"include_with_disclosures": True})
+    return amendment
+
+
 def record_records_request(
     actor: Actor, access: PersonAccess, kinds: Sequence[str], *, channel: str
 ) -> None:

@@ -74,6 +74,7 @@ class Records:
     candidate: MatchCandidate
     merge: Merge
     amendment: Amendment
+    denied_amendment: Amendment
     records_request: RecordsRequest
     users: dict[str, User]
 
@@ -149,6 +150,9 @@ WEB: dict[str, Kind] = {
         ("coordinator",), lambda r: {"request_id": r.records_request.pk}
     ),
     "amendment-decide": ShowsPerson(("coordinator",), lambda r: {"amendment_id": r.amendment.pk}),
+    "amendment-denial-letter": ShowsPerson(
+        ("coordinator",), lambda r: {"amendment_id": r.denied_amendment.pk}
+    ),
     "person-care": ShowsPerson(("clinician",), _person),
     "care-plan": ShowsPerson(("clinician",), lambda r: {"plan_id": r.plan.pk}),
     "consent-new": ShowsPerson(("coordinator",), _person),
@@ -405,6 +409,9 @@ API: dict[str, Kind] = {
     "GET /programs/{slug}/spike-alerts": NoPersonData("overdoses counted per area and day"),
     "POST /amendments/{amendment_id}/disagreement": WritesOnly("keeps a disagreement"),
     "POST /amendments/{amendment_id}/extension": WritesOnly("extends the time to answer"),
+    "POST /amendments/{amendment_id}/inclusion": WritesOnly(
+        "records the person's asking that a denial go with disclosures"
+    ),
     "POST /persons/{person_id}/records-requests": WritesOnly("logs a records request received"),
     "POST /records-requests/{request_id}/extension": WritesOnly("extends the time to answer"),
     "POST /records-requests/{request_id}/fulfilment": WritesOnly("marks a request fulfilled"),
@@ -565,6 +572,20 @@ def build_records() -> Records:
             proposed_value="215-555-0177",
             original_value=person.phone,
             received_on=now.date(),
+        ),
+        denied_amendment=Amendment.objects.create(
+            person=person,
+            program=pad,
+            record_kind="person",
+            record_id=person.pk,
+            field="address",
+            proposed_value="1 Elsewhere St",
+            original_value=person.address,
+            received_on=now.date(),
+            status=Amendment.Status.DENIED,
+            decided_at=now,
+            denial_grounds="accurate_and_complete",
+            denial_reason="The address is the one the person gave",
         ),
         records_request=RecordsRequest.objects.create(
             person=person, program=pad, received_on=now.date()
