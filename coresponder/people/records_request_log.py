@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from coresponder.core.errors import NotVisible
+from coresponder.core.errors import Forbidden, NotVisible
 from coresponder.domain.policy import RECORDS_REQUEST_ROLES
 from coresponder.people.models import RecordsRequest
 from coresponder.people.records_request import access_records_request
@@ -75,13 +75,17 @@ def may_answer_in(access: PersonAccess, program_id: int) -> bool:
 
 
 def access_logged_request(user: Any, request_id: Any) -> tuple[RecordsRequest, PersonAccess]:
-    """A logged request and its person through the gate, or NotVisible; Forbidden for a
-    reader who sees the person but does not answer records requests (as the export)."""
+    """A logged request and its person through the gate, or NotVisible: also for a reader
+    who sees the person but does not answer records requests, who may not learn that the
+    person asked for their records (a request that exists answers as one that does not)."""
     try:
         logged = RecordsRequest.objects.select_related("program").get(pk=int(request_id))
     except (RecordsRequest.DoesNotExist, TypeError, ValueError) as exc:
         raise NotVisible("records request") from exc
-    access = access_records_request(user, logged.person_id)
+    try:
+        access = access_records_request(user, logged.person_id)
+    except Forbidden as exc:
+        raise NotVisible("records request") from exc
     if logged.program_id not in access.program_ids or not may_answer_in(access, logged.program_id):
         raise NotVisible("records request")
     return logged, access

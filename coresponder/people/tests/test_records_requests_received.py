@@ -249,3 +249,23 @@ def test_the_export_page_offers_to_mark_the_request_fulfilled(world: World) -> N
     assert (
         "No request is waiting" in client.get("/people/records-requests/open/pad/").content.decode()
     )
+
+
+def test_a_role_that_does_not_answer_cannot_tell_a_logged_request_from_none(
+    world: World, api_client_for: Any
+) -> None:
+    logged = a_request(world, dt.date(2026, 11, 1))
+    missing = logged.pk + 1000
+    for role in (Role.OFFICER, Role.CLINICIAN, Role.PROSECUTOR, Role.PROVIDER):
+        client = api_client_for(reader(world, role, username=f"reader-{role}"))
+        for pk in (logged.pk, missing):
+            answers = [
+                client.get(f"/api/v1/records-requests/{pk}").status_code,
+                api_post(client, f"/records-requests/{pk}/fulfilment", {"version": 1}).status_code,
+                api_post(
+                    client, f"/records-requests/{pk}/extension", {"reason": WHY, "version": 1}
+                ).status_code,
+            ]
+            assert answers == [404, 404, 404], (role, pk)
+    logged.refresh_from_db()
+    assert (logged.status, logged.version) == (RecordsRequest.Status.OPEN, 1)
