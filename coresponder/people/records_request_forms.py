@@ -7,8 +7,15 @@ from typing import Any, cast
 from django import forms
 
 from coresponder.core.forms import style_uswds
+from coresponder.domain.intake import LATE_ENTRY_LIMIT
 from coresponder.people.records_request_log import MAX_TEXT
+from coresponder.programs.local_time import today_in
 from coresponder.programs.models import Program
+
+# The box that says a request typed as received more than `LATE_ENTRY_LIMIT` ago really
+# came in then (logged late, from paper): usually the year is mistyped, and the request
+# would stand overdue by a year at once.
+LONG_AGO = "received_long_ago"
 
 
 class RecordsRequestForm(forms.Form):
@@ -31,9 +38,14 @@ class RecordsRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What was asked for, and how the person wants it",
     )
+    # Asked only once a day that far back was refused.
+    received_long_ago = forms.BooleanField(
+        label="It really came in more than a year ago", required=False
+    )
 
     def __init__(self, *args: Any, programs: list[Program], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.programs = programs
         field = cast(forms.ChoiceField, self.fields["program"])
         field.choices = [(p.slug, p.name) for p in programs]
         if len(programs) == 1:
@@ -41,6 +53,31 @@ class RecordsRequestForm(forms.Form):
             field.widget = forms.HiddenInput()
             field.initial = programs[0].slug
         style_uswds(self)
+
+    @property
+    def asks_long_ago(self) -> bool:
+        """Whether the box confirming a day over a year back is shown: once such a day was
+        refused, or once ticked."""
+        return self.is_bound and bool(
+            self.data.get(self.add_prefix(LONG_AGO)) or self.has_error("received_on", "long_ago")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        received = data.get("received_on")
+        program = next((p for p in self.programs if p.slug == data.get("program")), None)
+        if received is None or program is None or data.get(LONG_AGO):
+            return data
+        if (today_in(program) - received).days > LATE_ENTRY_LIMIT.days:
+            self.add_error(
+                "received_on",
+                forms.ValidationError(
+                    "This is more than a year ago: check the year. If the request really "
+                    "came in then, tick the box below.",
+                    code="long_ago",
+                ),
+            )
+        return data
 
 
 class FulfilmentForm(forms.Form):

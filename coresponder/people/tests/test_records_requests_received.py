@@ -269,3 +269,24 @@ def test_a_role_that_does_not_answer_cannot_tell_a_logged_request_from_none(
             assert answers == [404, 404, 404], (role, pk)
     logged.refresh_from_db()
     assert (logged.status, logged.version) == (RecordsRequest.Status.OPEN, 1)
+
+
+def test_a_request_typed_as_received_over_a_year_ago_is_asked_about_before_it_is_logged(
+    world: World,
+) -> None:
+    client = signed_in(reader(world, Role.COORDINATOR))
+    url = f"/people/{world.person.pk}/records-requests/new/"
+    form = {"form_token": TOKEN, "program": "pad", "received_on": "2025-11-19"}
+
+    asked = client.post(url, form)
+    confirmed = client.post(url, {**form, "received_long_ago": "on"})
+
+    assert asked.status_code == 422
+    page = asked.content.decode()
+    assert "more than a year ago" in page
+    assert 'name="received_long_ago"' in page
+    assert confirmed.status_code == 302
+    assert RecordsRequest.objects.get().received_on == dt.date(2025, 11, 19)
+    # A year ago to the day is not asked about.
+    recent = client.post(url, {**form, "form_token": "f" * 32, "received_on": "2025-11-20"})
+    assert recent.status_code == 302
