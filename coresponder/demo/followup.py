@@ -7,7 +7,8 @@ one of the preset's closing outcomes closes it, as does the last of the preset's
 them up. A few old tasks never got an attempt at all.
 A task nobody closed ends the load expired (missed) once its window closed longer
 ago than the preset allows, as the worker would have left it; the queue then opens
-on the tasks due now.
+on the tasks due now. A team never records a try after that moment (the product
+refuses it): a task they reach too late is expired instead.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from coresponder.domain.outreach import (
     AttemptEffect,
     after_attempt,
     expires_at,
+    expiry_due,
     follow_up_rules,
     has_expired,
 )
@@ -150,7 +152,13 @@ class FollowUpMaker:
         closes = False
         # A demo team makes at most the preset's number of tries, whatever they found; a
         # task they leave open stays in the queue, or expires, as it would in the product.
-        while len(attempts) < rules.max_attempts and at < ctx.anchor_at:
+        while (
+            len(attempts) < rules.max_attempts
+            and at < ctx.anchor_at
+            # The worker has moved a task out of the queue by then: `record_attempt`
+            # refuses an attempt on it, so a team that came too late finds it expired.
+            and not has_expired(self.expiry_due(task), at, rule.expires_after_hours)
+        ):
             attempt = self.attempt(task, reach, at, crew)
             attempts.append(attempt)
             not_reached += attempt.outcome in NOT_REACHED
@@ -303,12 +311,15 @@ class FollowUpMaker:
         task.claimed_by = team
         self.expire_if_due(task, rule)
 
+    @staticmethod
+    def expiry_due(task: OutreachTask) -> dt.datetime:
+        """From when the task's grace counts, as the worker reckons it: a person who asked
+        to be contacted later keeps the task until that re-contact."""
+        return expiry_due(task.window_end, task.recontact_on, task.next_attempt_after)
+
     def expire_if_due(self, task: OutreachTask, rule: FollowUp) -> None:
         """Still open at the end of the load: expire it if the worker would have by then."""
-        # A person who asked to be contacted later keeps the task until that re-contact.
-        due = task.window_end
-        if task.recontact_on is not None and task.next_attempt_after is not None:
-            due = max(due, task.next_attempt_after)
+        due = self.expiry_due(task)
         if has_expired(due, self.ctx.anchor_at, rule.expires_after_hours):
             task.status = OutreachTask.Status.EXPIRED
             task.closed_at = expires_at(due, rule.expires_after_hours)

@@ -119,6 +119,17 @@ def expires_at(window_end: dt.datetime, expires_after_hours: float) -> dt.dateti
     return window_end + dt.timedelta(hours=expires_after_hours)
 
 
+def expiry_due(
+    window_end: dt.datetime, recontact_on: dt.date | None, next_attempt_after: dt.datetime | None
+) -> dt.datetime:
+    """From when a task's grace counts: its window's end, or, for a person who asked to be
+    contacted later, that re-contact if it comes later (as the worker's `still_due` keeps
+    them in the queue until then)."""
+    if recontact_on is not None and next_attempt_after is not None:
+        return max(window_end, next_attempt_after, key=lambda t: t.astimezone(dt.UTC))
+    return window_end
+
+
 def expiry_cutoff(now: dt.datetime, expires_after_hours: float) -> dt.datetime:
     """Tasks whose window closed before this instant have expired at `now`."""
     return now - dt.timedelta(hours=expires_after_hours)

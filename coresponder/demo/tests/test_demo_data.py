@@ -32,7 +32,10 @@ from coresponder.domain.linkage import COUNTED_ONCE
 from coresponder.domain.outreach import (
     after_attempt,
     contacts_problem,
+    expires_at,
+    expiry_due,
     follow_up_rules,
+    has_expired,
     spacing_conflict,
 )
 from coresponder.domain.presets import load_preset_file
@@ -387,6 +390,53 @@ def test_each_task_closes_on_the_attempt_its_presets_rules_close_it_on(demo: str
             else:
                 assert closes_at == [], (program.slug, task.status, task.close_reason)
     assert checked
+
+
+def test_no_attempt_comes_after_the_worker_would_have_expired_its_task(demo: str) -> None:
+    """Replayed through the product's own rules, every attempt finds its task still in the
+    queue, and a task nobody closed is expired exactly as the worker leaves it."""
+    at_anchor = dt.datetime.combine(ANCHOR, dt.time(), tzinfo=dt.UTC)
+    expired = 0
+    for program in Program.objects.all():
+        rules = follow_up_rules(program.rules.follow_up)
+        tasks = OutreachTask.objects.filter(program=program).prefetch_related("attempts")
+        for task in tasks:
+            recontact_on: dt.date | None = None
+            next_try: dt.datetime | None = None
+            not_located = 0
+            for attempt in sorted(task.attempts.all(), key=lambda a: (a.attempted_at, a.pk)):
+                due = expiry_due(task.window_end, recontact_on, next_try)
+                assert not has_expired(due, attempt.attempted_at, rules.expires_after_hours), (
+                    program.slug,
+                    task.pk,
+                )
+                not_located += attempt.outcome == AttemptOutcome.NOT_LOCATED
+                effect = after_attempt(
+                    attempt.outcome,
+                    not_located,
+                    rules.max_attempts,
+                    rules.attempt_spacing_hours,
+                    attempt.attempted_at,
+                    rules.closing_outcomes,
+                )
+                if effect.next_attempt_after is not None and next_try is not None:
+                    next_try = max(next_try, effect.next_attempt_after)
+                else:
+                    next_try = effect.next_attempt_after
+                recontact_on = effect.recontact_on or recontact_on
+            if task.status == OutreachTask.Status.EXPIRED:
+                expired += 1
+                due = expiry_due(task.window_end, recontact_on, next_try)
+                assert task.closed_at == expires_at(due, rules.expires_after_hours)
+                assert task.close_reason == ""
+                assert task.next_attempt_after is None
+            elif task.status != OutreachTask.Status.CLOSED:
+                assert not has_expired(
+                    expiry_due(task.window_end, task.recontact_on, task.next_attempt_after),
+                    at_anchor,
+                    rules.expires_after_hours,
+                ), (program.slug, task.pk, task.status)
+    assert expired
 
 
 def test_fatal_overdoses_open_outreach_to_the_family_where_the_preset_says_so(demo: str) -> None:

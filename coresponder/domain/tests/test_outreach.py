@@ -10,6 +10,7 @@ from coresponder.domain.outreach import (
     DueState,
     after_attempt,
     due_state,
+    expiry_due,
     missing_checklist,
     priority_tier,
     spacing_conflict,
@@ -187,3 +188,12 @@ def test_the_next_try_an_attempt_sets_is_one_the_spacing_allows_across_the_sprin
     assert effect.next_attempt_after.astimezone(NEW_YORK).hour == 10
     others = [(first, "not_located")]
     assert spacing_conflict("not_located", effect.next_attempt_after, others, 24) is None
+
+
+def test_a_task_expires_from_its_window_end_unless_a_later_recontact_keeps_it() -> None:
+    window_end = dt.datetime(2026, 6, 10, 22, 0, tzinfo=NEW_YORK)
+    later = dt.datetime(2026, 7, 10, 9, 0, tzinfo=dt.UTC)
+    assert expiry_due(window_end, None, later) == window_end
+    assert expiry_due(window_end, later.date(), later) == later
+    earlier = dt.datetime(2026, 6, 9, 9, 0, tzinfo=dt.UTC)
+    assert expiry_due(window_end, earlier.date(), earlier) == window_end
