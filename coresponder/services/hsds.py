@@ -59,11 +59,12 @@ TOP_LEVEL = (
     "service_at_locations",
     "schedules",
 )
-# RFC 5545 section 3.3.10: the recurrence frequencies and weekday codes.
-FREQUENCIES = ("SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 # HSDS 3's schedule.freq lists only WEEKLY and MONTHLY; a DAILY schedule is WEEKLY on
 # all seven days, at the same hours (search reads DAILY as every day, so nothing moves).
-DAILY, WEEKLY = "DAILY", "WEEKLY"
+# The other RFC 5545 frequencies (SECONDLY to HOURLY, YEARLY) are refused: no opening
+# hours are kept for them.
+DAILY, WEEKLY, MONTHLY = "DAILY", "WEEKLY", "MONTHLY"
+FREQUENCIES = (DAILY, WEEKLY, MONTHLY)
 EVERY_DAY = ",".join(DAY_CODES)
 BYDAY_PART = re.compile(r"^[+-]?([1-9]|[1-4][0-9]|5[0-3])?(MO|TU|WE|TH|FR|SA|SU)$")
 LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -506,6 +507,14 @@ def zone_of_offset(hours: float) -> str:
     return "UTC" if whole == 0 else f"Etc/GMT{-whole:+d}"
 
 
+def frequency(value: Any) -> str:
+    """A schedule's freq as given; `_settle_schedule_frequency` refuses one HSDS 3 lacks,
+    naming the schedule's service."""
+    if value is None or value == "":
+        raise ValueError(f"is required: {WEEKLY} or {MONTHLY}")
+    return str(value)
+
+
 def byday(value: Any) -> str:
     days = text(_limit(Schedule, "byday"))(value)
     for part in filter(None, days.split(",")):
@@ -608,7 +617,7 @@ FIELDS: dict[str, dict[str, Parser]] = {
     "schedule": {
         "service_id": reference,
         "service_at_location_id": reference,
-        "freq": choice(FREQUENCIES),
+        "freq": frequency,
         "byday": byday,
         "opens_at": time_of_day,
         "closes_at": time_of_day,
@@ -769,19 +778,44 @@ def _check_shapes(checker: _Checker, records: dict[str, list[Record]]) -> None:
         addresses = location.children.get("addresses", [])
         if len(addresses) > 1:
             checker.fail("location", location.id, "addresses", "at most one address is kept")
+    places = {
+        place.id: f"service {place.values.get('service_id')} at location "
+        f"{place.values.get('location_id')}"
+        for place in records["service_at_locations"]
+    }
     for schedule in records["schedules"]:
         _settle_schedule_zone(checker, schedule)
-        _settle_schedule_frequency(checker, schedule)
+        _settle_schedule_frequency(checker, schedule, places)
         values = schedule.values
         start, end = values.get("valid_from"), values.get("valid_to")
         if start and end and end < start:
             checker.fail("schedule", schedule.id, "valid_to", "is before valid_from")
 
 
-def _settle_schedule_frequency(checker: _Checker, schedule: Record) -> None:
-    """A DAILY schedule is stored as HSDS 3 lists it, WEEKLY on all seven days, and noted."""
+def _settle_schedule_frequency(checker: _Checker, schedule: Record, places: dict[str, str]) -> None:
+    """A DAILY schedule is stored as HSDS 3 lists it, WEEKLY on all seven days, and noted;
+    a frequency HSDS 3 does not have is refused."""
     values = schedule.values
-    if values.get("freq") != DAILY:
+    freq = values.get("freq")
+    if freq is None:
+        return
+    if freq not in FREQUENCIES:
+        place = values.get("service_at_location_id")
+        whose = (
+            f"service {values['service_id']}"
+            if values.get("service_id")
+            else places.get(place or "", f"service_at_location {place}")
+        )
+        shown = freq if len(freq) <= 40 else f"{freq[:40]}…"
+        checker.fail(
+            "schedule",
+            schedule.id,
+            "freq",
+            f"{shown!r} is not an HSDS 3 frequency (the schedule of {whose}): use "
+            f"{WEEKLY} or {MONTHLY}, or {DAILY} (read as {WEEKLY} on all seven days)",
+        )
+        return
+    if freq != DAILY:
         return
     given = str(schedule.raw.get("byday") or "")
     values["freq"], values["byday"] = hsds_frequency(DAILY, given)

@@ -348,7 +348,9 @@ def test_validation_finds_types_enums_rrule_parts_dates_and_duplicates() -> None
         "organization[org-1].x_coresponder_partner_organization: no partner organisation 'nobody'",
     }
     assert expected <= problems
-    assert any(p.startswith("schedule[sch-1].freq: must be one of") for p in problems)
+    assert any(
+        p.startswith("schedule[sch-1].freq: 'FORTNIGHTLY' is not an HSDS 3") for p in problems
+    )
 
 
 def test_a_record_without_an_id_is_named_by_its_position() -> None:

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.services.actions import import_directory
-from coresponder.services.hsds import export_directory
+from coresponder.services.hsds import DirectoryImportFailed, export_directory
 from coresponder.services.hsds_datapackage import export_datapackage, import_datapackage
 from coresponder.services.models import Schedule
 from coresponder.services.tests.test_hsds import build_directory, snapshot, wipe_directory
@@ -118,3 +118,50 @@ def test_a_daily_schedule_round_trips_as_weekly_through_json_and_the_datapackage
     wipe_directory()
     import_datapackage(tmp_path / "pkg", SYSTEM)
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("freq", ["SECONDLY", "MINUTELY", "HOURLY", "YEARLY", "FORTNIGHTLY"])
+def test_a_frequency_hsds_3_does_not_have_is_refused_naming_the_schedule_service_and_value(
+    freq: str,
+) -> None:
+    data = daily_directory()
+    clinic = next(s for s in data["schedules"] if s["id"] == "sch-1")
+    clinic["freq"] = freq
+
+    with pytest.raises(DirectoryImportFailed) as refused:
+        import_directory(SYSTEM, data)
+
+    assert [str(problem) for problem in refused.value.problems] == [
+        f"schedule[sch-1].freq: {freq!r} is not an HSDS 3 frequency (the schedule of "
+        "service svc-1 at location loc-1): use WEEKLY or MONTHLY, or DAILY (read as WEEKLY "
+        "on all seven days)"
+    ]
+
+
+def test_a_file_with_an_hourly_schedule_changes_nothing_already_stored() -> None:
+    build_directory()
+    data = export_directory()
+    data["services"][0]["name"] = "Renamed by the refused file"
+    data["schedules"][0]["opens_at"] = "06:00:00"
+    data["schedules"][1]["freq"] = "HOURLY"
+    before = snapshot()
+    events = AuditEvent.objects.count()
+
+    with pytest.raises(DirectoryImportFailed) as refused:
+        import_directory(SYSTEM, data)
+
+    assert [problem.field for problem in refused.value.problems] == ["freq"]
+    assert snapshot() == before
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_missing_frequency_is_refused() -> None:
+    data = daily_directory()
+    del next(s for s in data["schedules"] if s["id"] == "sch-1")["freq"]
+
+    with pytest.raises(DirectoryImportFailed) as refused:
+        import_directory(SYSTEM, data)
+
+    assert [str(problem) for problem in refused.value.problems] == [
+        "schedule[sch-1].freq: is required: WEEKLY or MONTHLY"
+    ]
