@@ -10,7 +10,6 @@ from django.db.models import Q, QuerySet
 from coresponder.core.audit import Actor, record_list_read
 from coresponder.core.errors import Forbidden
 from coresponder.domain.policy import WITHHELD_TEXT, FieldGroup, GroupVisibility, RecordType
-from coresponder.domain.vocabulary import TaskStatus
 from coresponder.outreach.engagement import is_engaged
 from coresponder.people.models import Person
 from coresponder.privacy.access import (
@@ -20,7 +19,7 @@ from coresponder.privacy.access import (
     search_people,
     searching_in,
 )
-from coresponder.services.models import ServiceReferral
+from coresponder.services.models import ServiceReferral, sent_to_provider
 from coresponder.services.referral_status import service_referral_status, shown_version
 
 G = FieldGroup
@@ -268,7 +267,7 @@ def visible_service_referrals(
     ).select_related("service__organization", "program")
     referring = set(access.programs_showing(G.REFERRAL)) & set(programs)
     # Elsewhere, providers see only what was sent to their own organisation (a draft is
-    # the referring team's until it is sent).
+    # the referring team's until it is sent, and stays theirs if called off unsent).
     sent_to_them = [
         pid
         for pid in set(programs) - referring
@@ -283,7 +282,7 @@ def visible_service_referrals(
                 program_id__in=sent_to_them,
                 service__organization__partner_id=access.user.organization_id,
             )
-            & ~Q(status=TaskStatus.DRAFT.value)
+            & sent_to_provider()
         )
     )
 

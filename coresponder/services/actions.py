@@ -187,10 +187,12 @@ def _record_bundle(actor: Actor, bundle: BundleReferral) -> ServiceReferral:
             source_identifier=bundle.source_identifier,
         )
         save_tracked(referral, actor.user)
+        # A draft starts its history as a draft: it was never sent, so never requested.
+        first = TaskStatus.DRAFT if bundle.status is TaskStatus.DRAFT else TaskStatus.REQUESTED
         ServiceReferralStatusChange.objects.create(
-            referral=referral, status=TaskStatus.REQUESTED.value, at=bundle.requested_at
+            referral=referral, status=first.value, at=bundle.requested_at
         )
-        if bundle.status is not TaskStatus.REQUESTED:
+        if bundle.status is not first:
             ServiceReferralStatusChange.objects.create(
                 referral=referral,
                 status=bundle.status.value,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 
 from coresponder.core.models import Tracked, choices_of
 from coresponder.domain.vocabulary import TaskStatus
@@ -235,3 +236,13 @@ class ServiceReferralStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"Referral {self.referral_id} → {self.status}"
+
+
+def sent_to_provider() -> Q:
+    """Referrals their provider was sent: not a draft, nor a draft called off before it was
+    sent. Only a draft moves to "requested" or "cancelled" without being sent, so a history
+    with a draft step and no "requested" step is one the provider never saw."""
+    steps = ServiceReferralStatusChange.objects.filter(referral=OuterRef("pk"))
+    drafted = Exists(steps.filter(status=TaskStatus.DRAFT.value))
+    requested = Exists(steps.filter(status=TaskStatus.REQUESTED.value))
+    return ~Q(status=TaskStatus.DRAFT.value) & ~(Q(drafted) & ~Q(requested))

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from coresponder.core.errors import NotVisible
 from coresponder.domain.policy import REDISCLOSURE_NOTICE, FieldGroup, RecordType, may_write
 from coresponder.domain.referrals import Side
-from coresponder.domain.vocabulary import Role, TaskStatus
+from coresponder.domain.vocabulary import Role
 from coresponder.people.reading import visible_service_referrals
 from coresponder.privacy.access import (
     PersonAccess,
@@ -26,7 +26,7 @@ from coresponder.privacy.access import (
     role_grants,
 )
 from coresponder.privacy.grants import Grants
-from coresponder.services.models import Service, ServiceReferral
+from coresponder.services.models import Service, ServiceReferral, sent_to_provider
 from coresponder.services.referral_status import is_part2_status, service_referral_status
 
 
@@ -102,10 +102,12 @@ def referrals_visible_to(user: Any) -> QuerySet[ServiceReferral]:
     for program, role in role_grants(user):
         if role is Role.PROVIDER:
             if user.organization_id is not None:
-                # A draft is the referring team's until it is sent.
-                condition |= Q(
-                    program=program, service__organization__partner_id=user.organization_id
-                ) & ~Q(status=TaskStatus.DRAFT.value)
+                # A draft is the referring team's until it is sent, and stays theirs if
+                # they call it off unsent.
+                condition |= (
+                    Q(program=program, service__organization__partner_id=user.organization_id)
+                    & sent_to_provider()
+                )
         elif may_read(role, FieldGroup.REFERRAL):
             condition |= Q(program=program)
     return ServiceReferral.objects.filter(condition).select_related(
@@ -114,7 +116,8 @@ def referrals_visible_to(user: Any) -> QuerySet[ServiceReferral]:
 
 
 def provider_inbox(user: Any) -> QuerySet[ServiceReferral]:
-    """Referrals sent to the user's organisation, in programs where they act as a provider."""
+    """Referrals sent to the user's organisation, in programs where they act as a provider:
+    never a draft, nor a draft called off before it was sent."""
     programs = [program for program, role in role_grants(user) if role is Role.PROVIDER]
     if not programs or user.organization_id is None:
         return ServiceReferral.objects.none()
@@ -122,7 +125,7 @@ def provider_inbox(user: Any) -> QuerySet[ServiceReferral]:
         ServiceReferral.objects.filter(
             program__in=programs, service__organization__partner_id=user.organization_id
         )
-        .exclude(status=TaskStatus.DRAFT.value)
+        .filter(sent_to_provider())
         .select_related("service__organization", "program", "person")
         .order_by("-requested_at", "-id")
     )
