@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from coresponder.core.audit import record_event, record_list_read
+from coresponder.core.errors import StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.core.models import MAX_VERSION
 from coresponder.core.paging import page_of
@@ -187,5 +188,11 @@ def post_records_request_fulfilment(
     request: HttpRequest, request_id: int, payload: RecordsRequestFulfilmentIn
 ) -> dict[str, Any]:
     logged, access = access_logged_request(request.user, request_id)
-    fulfil_records_request(actor_for(request), access, logged, payload.version)
+    try:
+        fulfil_records_request(actor_for(request), access, logged, payload.version)
+    except StaleVersion:
+        logged.refresh_from_db()
+        if logged.status != RecordsRequest.Status.FULFILLED:
+            raise
+        # Sent twice (a retry, or marked from another screen): fulfilled it stands.
     return request_out(logged)
