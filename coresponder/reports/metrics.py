@@ -74,7 +74,12 @@ from coresponder.people.models import Ethnicity, Race, Sex
 from coresponder.programs.models import District, Program
 from coresponder.reports import fast_metrics as fast
 from coresponder.reports.models import MetricBuild
-from coresponder.services.models import Service, ServiceReferral, ServiceReferralStatusChange
+from coresponder.services.models import (
+    Service,
+    ServiceReferral,
+    ServiceReferralStatusChange,
+    sent_to_provider,
+)
 
 __all__ = [
     "BREAKDOWNS",
@@ -435,7 +440,10 @@ def read_facts(program: Program, start: dt.datetime, end: dt.datetime) -> Facts:
         _brought_by(
             ServiceReferral.objects.filter(
                 program=program, requested_at__gte=start, requested_at__lt=end
-            ).exclude(status__in=list(NOT_MADE))
+            )
+            .exclude(status__in=list(NOT_MADE))
+            # A draft called off before it was sent was never made either.
+            .filter(sent_to_provider())
         ).values_list("person_id", "requested_at", "via", *PERSON_COLUMNS)
     )
     service_brought = _referral_groups(row[2] for row in service_rows)

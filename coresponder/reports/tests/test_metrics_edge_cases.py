@@ -66,17 +66,20 @@ def test_a_service_referral_withdrawn_as_made_in_error_refers_no_one(
     pad: Program, clock: Clock, food_bank: Service, read_from: str
 ) -> None:
     clock.now = dt.datetime(2026, 11, 10, tzinfo=dt.UTC)
-    sent, withdrawn, drafted = (PersonFactory.create() for _ in range(3))
+    sent, withdrawn, drafted, dropped, cancelled = (PersonFactory.create() for _ in range(5))
     refer(sent, food_bank, pad, ("requested", 5), ("accepted", 6))
     refer(sent, food_bank, pad, ("requested", 7), ("entered-in-error", 7))  # same person again
     refer(withdrawn, food_bank, pad, ("requested", 8), ("entered-in-error", 9))
     refer(drafted, food_bank, pad, ("draft", 10))  # never sent
+    refer(dropped, food_bank, pad, ("draft", 11), ("cancelled", 12))  # called off unsent
+    refer(cancelled, food_bank, pad, ("requested", 13), ("cancelled", 14))  # sent, then not
     counted(pad, read_from)
 
-    # Only `sent` was referred: a referral made in error never existed, a draft was not sent.
-    assert compute_metrics(pad, OCTOBER).people_referred_to_services == 1
+    # `sent` and `cancelled` were referred: a referral made in error never existed, and a
+    # draft was not sent, even once it was called off; one sent and then cancelled was.
+    assert compute_metrics(pad, OCTOBER).people_referred_to_services == 2
     rows = metric_breakdown(pad, OCTOBER, "district")
-    assert sum(row["people_referred_to_services"] for row in rows) == 1
+    assert sum(row["people_referred_to_services"] for row in rows) == 2
 
 
 def follow_up(program: Program, person: Person, opens: int, **fields: object) -> OutreachTask:
