@@ -19,10 +19,13 @@ from coresponder.reports.evaluation import records_begin
 @pytest.mark.django_db
 def test_the_pco_dashboard_links_to_an_evaluation_of_its_start() -> None:
     call_command("load_programs", stdout=io.StringIO())
+    # At the tiny scale PCO records about two overdoses a month, near the least the county's
+    # history is drawn for (`demo/history.py`, MIN_MONTHLY), so the seed matters: this is
+    # the one `make demo` uses.
     call_command(
         "demo_data",
         "--seed",
-        "3",
+        "1",
         "--scale",
         "tiny",
         "--anchor",
