@@ -27,6 +27,7 @@ from coresponder.domain.outreach import (
     NEVER_CLOSING,
 )
 from coresponder.domain.policy import FieldGroup
+from coresponder.domain.privacy_contact import PrivacyContact, read_privacy_contact
 from coresponder.domain.referrals import DEFAULT_RESPONSE_HOURS
 from coresponder.domain.surveillance import BASELINE_DAYS, MIN_BASELINE_DAYS, Method
 from coresponder.domain.vocabulary import AttemptOutcome, OrganizationKind, Pathway, Role
@@ -322,6 +323,8 @@ class Preset:
     retention: Retention = field(default_factory=Retention)
     route: RouteStart | None = None
     surveillance: Surveillance = field(default_factory=Surveillance)
+    # Whom letters and notices tell a person to write to or call; None names the role only.
+    privacy_contact: PrivacyContact | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy, stored beside the program row."""
@@ -582,6 +585,7 @@ TOP_LEVEL_KEYS = frozenset(
         "retention",
         "route",
         "surveillance",
+        "privacy_contact",
     }
 )
 
@@ -973,6 +977,16 @@ def _parse_surveillance(reader: _Reader, data: Mapping[str, Any]) -> Surveillanc
     return Surveillance(method=str(method), alpha=alpha, min_sigma=min_sigma, **whole)
 
 
+def _parse_privacy_contact(reader: _Reader, data: Mapping[str, Any]) -> PrivacyContact | None:
+    raw = reader.table(data, "privacy_contact", "privacy_contact")
+    if raw is None:
+        return None
+    contact, problems = read_privacy_contact(raw, "privacy_contact")
+    for key, message in problems:
+        reader.fail(key, message)
+    return contact
+
+
 def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
     """Check one parsed preset; raise PresetError naming every problem."""
     reader = _Reader()
@@ -1011,6 +1025,7 @@ def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
         retention=_parse_retention(reader, data),
         route=_parse_route(reader, data, area),
         surveillance=_parse_surveillance(reader, data),
+        privacy_contact=_parse_privacy_contact(reader, data),
     )
     if reader.problems:
         raise PresetError(source, reader.problems)

@@ -19,13 +19,15 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
 
 from coresponder.domain.policy import FieldGroup, GroupVisibility
+from coresponder.domain.privacy_contact import PrivacyContact
 from coresponder.people.amendments import GROUP_OF, denied_on, field_label, value_text
 from coresponder.people.models import Amendment
 from coresponder.people.records_request_pdf import INK, MARGIN, pdf_fonts
 from coresponder.privacy.access import PersonAccess
 from coresponder.programs.local_time import format_date
+from coresponder.programs.models import Program
 
-# No program keeps a privacy contact of its own yet: the letter names the role, under the
+# A program whose preset names no privacy contact: the letter names the role, under the
 # program's name, for whoever sends it to fill in or attach.
 PRIVACY_CONTACT = "the program's privacy contact"
 # Where the Secretary takes complaints (hhs.gov/ocr/complaints).
@@ -69,7 +71,11 @@ def denial_letter(access: PersonAccess, amendment: Amendment, today: dt.date) ->
     if person.address and access.decision(FieldGroup.CONTACT) is GroupVisibility.SHOWN:
         groups.add(FieldGroup.CONTACT.value)
         to.append(person.address)
-    contact = f"{program.name}, attention: {PRIVACY_CONTACT}"
+    privacy = program.rules.privacy_contact
+    contact = _addressee(program, privacy)
+    # A statement of disagreement is written: sent by mail or email. The rest may be a call.
+    file_by = _ways(privacy, ("address", "email"))
+    reach_by = _ways(privacy, ("phone", "email", "address"))
     what = field_label(amendment.record_kind, amendment.field).lower()
     received = format_date(amendment.received_on, with_year=True)
     decided = format_date(amendment.decided_at, program, with_year=True)
@@ -83,7 +89,7 @@ def denial_letter(access: PersonAccess, amendment: Amendment, today: dt.date) ->
         basis.append(amendment.denial_reason)
     disagree = [
         "You may write a statement disagreeing with this denial and saying why. To file it, "
-        f"send or give it to {contact}. We keep it with your record, and it goes with any "
+        f"send or give it to {contact}{file_by}. We keep it with your record, and it goes with any "
         "future disclosure of the information. We may write a reply to it; if we do, we "
         "send you a copy."
     ]
@@ -92,7 +98,7 @@ def denial_letter(access: PersonAccess, amendment: Amendment, today: dt.date) ->
     include = [
         "If you do not write a statement of disagreement, you may ask that we include your "
         "request for amendment and this denial with any future disclosures of the "
-        f"information. To ask, write to or call {contact}."
+        f"information. To ask, write to or call {contact}{reach_by}."
     ]
     if amendment.include_with_disclosures:
         include.append(
@@ -101,7 +107,7 @@ def denial_letter(access: PersonAccess, amendment: Amendment, today: dt.date) ->
         )
     complain = [
         f"You may complain about this decision to {program.name}: write to or call "
-        f"{PRIVACY_CONTACT}.",
+        f"{f'its {privacy.title}' if privacy else PRIVACY_CONTACT}{reach_by}.",
         "You may also complain to the Secretary of the U.S. Department of Health and Human "
         f"Services, through its Office for Civil Rights: {OCR_COMPLAINTS}. A complaint to the "
         "Office for Civil Rights is filed within 180 days of when you learned of what you "
@@ -122,6 +128,31 @@ def denial_letter(access: PersonAccess, amendment: Amendment, today: dt.date) ->
         ],
         groups=sorted(groups),
     )
+
+
+def _addressee(program: Program, privacy: PrivacyContact | None) -> str:
+    """The program, to the attention of its privacy contact's title and office."""
+    if privacy is None:
+        return f"{program.name}, attention: {PRIVACY_CONTACT}"
+    office = f", {privacy.office}" if privacy.office else ""
+    return f"{program.name}, attention: {privacy.title}{office}"
+
+
+def _ways(privacy: PrivacyContact | None, ways: tuple[str, ...]) -> str:
+    """How to reach the contact, of `ways`, as the end of a sentence; blank when none is given."""
+    if privacy is None:
+        return ""
+    said = {
+        "phone": f"by phone at {privacy.phone}" if privacy.phone else "",
+        "email": f"by email to {privacy.email}" if privacy.email else "",
+        "address": f"by mail to {privacy.address_on_one_line}" if privacy.address else "",
+    }
+    given = [said[way] for way in ways if said[way]]
+    if not given:
+        return ""
+    if len(given) == 1:
+        return f": {given[0]}"
+    return f": {', '.join(given[:-1])}, or {given[-1]}"
 
 
 def denial_letter_pdf(letter: DenialLetter) -> bytes:

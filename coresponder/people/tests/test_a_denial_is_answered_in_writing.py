@@ -8,6 +8,7 @@ page and in the API, and kept in the records request."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 import subprocess
@@ -40,10 +41,15 @@ REQUIRED = (
     "you may ask that we include your request for amendment and this denial with any "
     "future disclosures",
     # (iv) complaints, to the program and to the Secretary
-    "the program's privacy contact",
+    "You may complain about this decision to",
     "Secretary of the U.S. Department of Health and Human Services",
     "Office for Civil Rights",
 )
+# Where PAD's preset says its privacy contact is reached, as the letter says it.
+ADDRESSEE = "Philadelphia Police-Assisted Diversion, attention: Privacy Officer, PAD Program Office"
+BY_MAIL = "by mail to 100 Example Street, Suite 300, Philadelphia, PA 19134"
+BY_EMAIL = "by email to privacy@pad.example.org"
+BY_PHONE = "by phone at 215-555-0134"
 
 
 @pytest.fixture
@@ -292,3 +298,56 @@ def test_a_letter_dated_on_the_programs_calendar(api: Client, web: Client, world
     Amendment.objects.filter(pk=pk).update(decided_at=evening)
     body = web.get(letter(pk)).content.decode()
     assert "19 Nov 2026" in body
+
+
+def sections_of(text: str, headings: tuple[str, ...]) -> dict[str, str]:
+    """The letter's text under each heading, up to the next."""
+    found: dict[str, str] = {}
+    for heading, after in zip(headings, (*headings[1:], "45 CFR 164.526(d)(1)"), strict=True):
+        start = text.index(heading)
+        found[heading] = text[start : text.index(after, start)]
+    return found
+
+
+HEADINGS = ("If you disagree", "If you do not write a statement", "How to complain")
+
+
+def assert_names_the_privacy_contact(text: str) -> None:
+    disagree, include, complain = sections_of(text, HEADINGS).values()
+    assert f"send or give it to {ADDRESSEE}: {BY_MAIL}, or {BY_EMAIL}." in disagree
+    assert f"write to or call {ADDRESSEE}: {BY_PHONE}, {BY_EMAIL}, or {BY_MAIL}." in include
+    assert f"write to or call its Privacy Officer: {BY_PHONE}, {BY_EMAIL}, or {BY_MAIL}." in (
+        complain
+    )
+    assert "the program's privacy contact" not in text
+
+
+def test_the_letter_says_where_the_programs_privacy_contact_is_reached(
+    api: Client, web: Client, world: World, tmp_path: Path
+) -> None:
+    pk = denied(api, world)
+    page = " ".join(web.get(letter(pk)).content.decode().replace("&#x27;", "'").split())
+    assert_names_the_privacy_contact(page)
+    assert_names_the_privacy_contact(
+        pdf_text(web.get(letter(pk), {"format": "pdf"}).content, tmp_path)
+    )
+
+
+def test_a_program_with_no_privacy_contact_is_named_with_the_role_to_ask_for(
+    api: Client, web: Client, world: World, tmp_path: Path
+) -> None:
+    program = world.program
+    program.preset = dataclasses.replace(program.rules, privacy_contact=None).as_dict()
+    program.save(update_fields=["preset"])
+    pk = denied(api, world)
+    page = " ".join(web.get(letter(pk)).content.decode().replace("&#x27;", "'").split())
+    pdf = pdf_text(web.get(letter(pk), {"format": "pdf"}).content, tmp_path)
+    for text in (page, pdf):
+        disagree, include, complain = sections_of(text, HEADINGS).values()
+        fallback = (
+            "Philadelphia Police-Assisted Diversion, attention: the program's privacy contact"
+        )
+        assert f"send or give it to {fallback}." in disagree
+        assert f"write to or call {fallback}." in include
+        assert "write to or call the program's privacy contact." in complain
+        assert "Privacy Officer" not in text
