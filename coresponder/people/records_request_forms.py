@@ -43,15 +43,23 @@ class RecordsRequestForm(forms.Form):
         label="It really came in more than a year ago", required=False
     )
 
-    def __init__(self, *args: Any, programs: list[Program], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, programs: list[Program], named: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.programs = programs
         field = cast(forms.ChoiceField, self.fields["program"])
         field.choices = [(p.slug, p.name) for p in programs]
+        chosen = next((p for p in programs if p.slug == named), None)
         if len(programs) == 1:
             # One program: nothing to choose.
             field.widget = forms.HiddenInput()
-            field.initial = programs[0].slug
+            chosen = programs[0]
+        if chosen is not None:
+            field.initial = chosen.slug
+            self.fields["received_on"].initial = today_in(chosen)
+        elif programs:
+            # Programs in different zones may be on different days: the earliest of their
+            # todays is a day none of them refuses as in the future.
+            self.fields["received_on"].initial = min(today_in(p) for p in programs)
         style_uswds(self)
 
     @property

@@ -58,8 +58,9 @@ def records_request_log(request: HttpRequest, person_id: int) -> HttpResponse:
     earlier = form_tokens.already_saved(request, LOG)
     if earlier is not None:
         return earlier
-    initial = {"received_on": today_in(programs[0])} if programs else {}
-    form = RecordsRequestForm(request.POST or None, programs=programs, initial=initial)
+    # `?program=<slug>` says which program the request came to: its today is offered.
+    named = request.GET.get("program", "")
+    form = RecordsRequestForm(request.POST or None, programs=programs, named=named)
     if request.method == "POST" and form.is_valid():
         data = RecordsRequestInput(
             received_on=form.cleaned_data["received_on"],

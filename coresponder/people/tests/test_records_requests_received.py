@@ -13,11 +13,11 @@ from django.test import Client
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
-from coresponder.people.models import RecordsRequest
+from coresponder.people.models import Participation, RecordsRequest
 from coresponder.people.records_request_log import due_on, is_overdue
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs.actions import load_programs
-from coresponder.programs.models import Program
+from coresponder.programs.models import Membership, Program
 
 pytestmark = pytest.mark.django_db
 
@@ -293,3 +293,36 @@ def test_a_request_typed_as_received_over_a_year_ago_is_asked_about_before_it_is
     # A year ago to the day is not asked about.
     recent = client.post(url, {**form, "form_token": "f" * 32, "received_on": "2025-11-20"})
     assert recent.status_code == 302
+
+
+def test_the_log_form_offers_a_day_every_program_of_the_person_has_reached(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 05:30 UTC on 21 November 2026: already the 21st in Philadelphia (00:30), still the
+    # evening of the 20th on Oahu (19:30).
+    late = dt.datetime(2026, 11, 21, 5, 30, tzinfo=dt.UTC)
+    oahu = Program.objects.create(
+        slug="oahu", name="Waianae Crisis Outreach", timezone="Pacific/Honolulu"
+    )
+    Participation.objects.create(person=world.person, program=oahu, first_seen_at=late)
+    coordinator = reader(world, Role.COORDINATOR)
+    Membership.objects.create(user=coordinator, program=oahu, role=Role.COORDINATOR.value)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: late)
+    client = signed_in(coordinator)
+    url = f"/people/{world.person.pk}/records-requests/new/"
+
+    page = client.get(url).content.decode()
+    named = client.get(f"{url}?program=pad").content.decode()
+    form = {"program": "oahu", "received_on": "2026-11-21"}
+    future = client.post(url, {**form, "form_token": TOKEN})
+    taken = client.post(url, {**form, "form_token": "f" * 32, "received_on": "2026-11-20"})
+
+    # Nowhere is the 20th in the future; the 21st is on Oahu.
+    assert 'value="2026-11-20"' in page
+    # The page that says which program offers that program's today.
+    assert 'value="2026-11-21"' in named
+    assert '<option value="pad" selected>' in named
+    assert taken.status_code == 302
+    assert future.status_code == 422
+    assert "cannot be received in the future" in future.content.decode()
+    assert [r.program.slug for r in RecordsRequest.objects.all()] == ["oahu"]
