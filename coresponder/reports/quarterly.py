@@ -314,9 +314,7 @@ def district_rows(program: Program, period: Period, suppress: bool = False) -> l
     groups, totals = disclosure.breakdown_for(
         groups, BREAKDOWN_COUNTS, suppress, treatment, computed
     )
-    if suppress:
-        groups = [*groups, {"label": "Total", **totals}]
-    for row in groups:
+    for row in [*groups, {"label": "Total", **totals}]:
         rows.append(
             [
                 row.get("label") or row.get("key") or "Not recorded",
@@ -408,8 +406,7 @@ def _figures(
                 district_rows(program, period, suppress), [1.4 * inch] + [0.8 * inch] * 7, styles
             ),
         ),
-        # Only the copy for publication has a total row.
-        *([Paragraph(ONE_PERSON_ONCE, styles["body"])] if suppress else []),
+        Paragraph(ONE_PERSON_ONCE, styles["body"]),
         Paragraph("Dispositions of crisis responses and visits", styles["h2"]),
         _table(disposition_rows(program, period, suppress), [4 * inch, 1.5 * inch], styles),
         PageBreak(),

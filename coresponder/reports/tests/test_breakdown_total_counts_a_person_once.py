@@ -13,7 +13,10 @@ import csv
 import datetime as dt
 import io
 import itertools
+import shutil
+import subprocess
 from collections.abc import Callable, Hashable, Sequence
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +32,7 @@ from coresponder.people.models import Person
 from coresponder.people.tests.factories import PersonFactory
 from coresponder.programs.models import District, Program, User
 from coresponder.reports.actions import build_metric_days
+from coresponder.reports.quarterly import quarterly_pdf
 
 NY = ZoneInfo("America/New_York")
 API = "/api/v1/programs/pad/metrics"
@@ -209,6 +213,40 @@ def test_the_page_and_the_files_say_a_person_in_more_than_one_row_counts_once(
     assert any(note.startswith(said) for note in notes), notes
     assert "Totals add up the rows" not in page
     assert not any("Sum of the rows" in note for note in notes)
+
+
+def report_text(program: Program, tmp_path: Path, suppress: bool) -> str:
+    """The quarterly report for the third quarter, as its reader reads it."""
+    pdf = tmp_path / f"q3-{suppress}.pdf"
+    pdf.write_bytes(quarterly_pdf(program, 2026, 3, suppress=suppress))
+    tool = shutil.which("pdftotext")
+    assert tool, "pdftotext is missing: run `make report-deps`"
+    command = [tool, "-layout", str(pdf), "-"]
+    done = subprocess.run(command, capture_output=True, check=True)  # noqa: S603 - fixed tool, our file
+    return done.stdout.decode("utf-8")
+
+
+def test_both_copies_of_the_quarterly_report_end_the_district_table_with_the_total(
+    pad: Program, read_from: str, tmp_path: Path
+) -> None:
+    """Ann is referred and seen in district 22 and again in 39; Bob in 22: 3 referrals,
+    2 people engaged (Ann once)."""
+    ann, bob = PersonFactory.create_batch(2)
+    engaged_in(pad, ann, "22", 1)
+    engaged_in(pad, ann, "39", 2)
+    engaged_in(pad, bob, "22", 3)
+    counted(pad, read_from)
+
+    staff = report_text(pad, tmp_path, suppress=False)
+    public = report_text(pad, tmp_path, suppress=True)
+
+    (total,) = [line.split() for line in staff.splitlines() if line.strip().startswith("Total")]
+    # District, referrals, referred to services, engaged, …
+    assert (total[1], total[3]) == ("3", "2")
+    assert any(line.strip().startswith("Total") for line in public.splitlines())
+    said = "A person in more than one row counts once in the total"
+    assert said in " ".join(staff.split())
+    assert said in " ".join(public.split())
 
 
 # --- De-identified readers -----------------------------------------------------------
