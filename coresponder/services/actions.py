@@ -30,12 +30,14 @@ from coresponder.privacy.actions import record_referral_disclosure
 from coresponder.privacy.models import Consent
 from coresponder.programs.models import Membership, Organization, Program
 from coresponder.services.fhir import BundleReferral, read_referral_bundle
-from coresponder.services.hsds import (
+from coresponder.services.hsds_format import (
     HSDS_VERSION,
     INSURANCE,
     LOCATION_TIMEZONE,
     PART2,
     PARTNER,
+)
+from coresponder.services.hsds_import import (
     DirectoryImport,
     DirectoryImportFailed,
     Record,

@@ -21,17 +21,19 @@ from typing import Any
 from coresponder import import_limits
 from coresponder.core.audit import Actor
 from coresponder.services.actions import import_directory
-from coresponder.services.hsds import (
+from coresponder.services.hsds_export import export_directory
+from coresponder.services.hsds_format import (
     HSDS_VERSION,
     INSURANCE,
     LOCATION_TIMEZONE,
     PART2,
     PARTNER,
     SCHEDULE_TIMEZONE,
+)
+from coresponder.services.hsds_import import (
     DirectoryImport,
     DirectoryImportFailed,
     Problem,
-    export_directory,
     validate_directory,
 )
 

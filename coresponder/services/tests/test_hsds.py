@@ -20,17 +20,13 @@ from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.programs.tests.factories import OrganizationFactory
 from coresponder.services.actions import import_directory
-from coresponder.services.hsds import (
-    DirectoryImportFailed,
-    Problem,
-    export_directory,
-    validate_directory,
-)
 from coresponder.services.hsds_datapackage import (
     DataPackageRefused,
     export_datapackage,
     import_datapackage,
 )
+from coresponder.services.hsds_export import export_directory
+from coresponder.services.hsds_import import DirectoryImportFailed, Problem, validate_directory
 from coresponder.services.models import (
     Location,
     Schedule,

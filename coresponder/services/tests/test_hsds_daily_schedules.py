@@ -16,8 +16,9 @@ from django.core.management import call_command
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.services.actions import import_directory
-from coresponder.services.hsds import DirectoryImportFailed, export_directory
 from coresponder.services.hsds_datapackage import export_datapackage, import_datapackage
+from coresponder.services.hsds_export import export_directory
+from coresponder.services.hsds_import import DirectoryImportFailed
 from coresponder.services.models import Schedule
 from coresponder.services.tests.test_hsds import build_directory, snapshot, wipe_directory
 

@@ -12,8 +12,9 @@ import pytest
 
 from coresponder.core.audit import SYSTEM
 from coresponder.services.actions import import_directory
-from coresponder.services.hsds import export_directory, validate_directory
 from coresponder.services.hsds_datapackage import export_datapackage, import_datapackage
+from coresponder.services.hsds_export import export_directory
+from coresponder.services.hsds_import import validate_directory
 from coresponder.services.models import Schedule
 from coresponder.services.tests.test_hsds import build_directory, snapshot, wipe_directory
 

@@ -9,8 +9,9 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from coresponder.core.audit import SYSTEM, record_event
-from coresponder.services.hsds import HSDS_VERSION, export_directory
 from coresponder.services.hsds_datapackage import export_datapackage
+from coresponder.services.hsds_export import export_directory
+from coresponder.services.hsds_format import HSDS_VERSION
 
 
 class Command(BaseCommand):

@@ -12,12 +12,12 @@ from django.core.management.base import BaseCommand, CommandError
 from coresponder import import_limits
 from coresponder.core.audit import SYSTEM
 from coresponder.services.actions import import_directory
-from coresponder.services.hsds import DirectoryImport, DirectoryImportFailed
 from coresponder.services.hsds_datapackage import (
     DESCRIPTOR,
     DataPackageRefused,
     import_datapackage,
 )
+from coresponder.services.hsds_import import DirectoryImport, DirectoryImportFailed
 
 
 class Command(BaseCommand):
