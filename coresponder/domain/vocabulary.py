@@ -238,6 +238,39 @@ class AmendmentDenialGround(StrEnum):
     ACCURATE_AND_COMPLETE = "accurate_and_complete"
 
 
+class AccessDenialGround(StrEnum):
+    """The grounds on which a request for access to one's records may be denied in whole
+    (45 CFR 164.524(a)(2), (a)(3)); the written denial states them (164.524(d)(2)(i))."""
+
+    # Unreviewable, (a)(2)(i): excepted from the right of access by (a)(1)(i) and (ii).
+    PSYCHOTHERAPY_NOTES = "psychotherapy_notes"
+    LEGAL_PROCEEDINGS = "legal_proceedings"
+    # Unreviewable, (a)(2)(v): obtained from someone other than a health care provider under
+    # a promise of confidentiality, where access would reveal the source.
+    CONFIDENTIAL_SOURCE = "confidential_source"
+    # Reviewable, (a)(3)(i)-(iii): a licensed health care professional's judgment that access
+    # is reasonably likely to endanger life or safety, or to cause substantial harm.
+    ENDANGERS_LIFE_OR_SAFETY = "endangers_life_or_safety"
+    HARMS_PERSON_REFERRED_TO = "harms_person_referred_to"
+    HARM_THROUGH_REPRESENTATIVE = "harm_through_representative"
+
+
+# 164.524(a)(4): a denial on these grounds may be reviewed by a licensed health care
+# professional who did not take part in the decision; one on the others may not.
+REVIEWABLE_ACCESS_DENIAL_GROUNDS = frozenset(
+    {
+        AccessDenialGround.ENDANGERS_LIFE_OR_SAFETY,
+        AccessDenialGround.HARMS_PERSON_REFERRED_TO,
+        AccessDenialGround.HARM_THROUGH_REPRESENTATIVE,
+    }
+)
+
+
+def is_reviewable(ground: str) -> bool:
+    """Whether a denial of access on `ground` may be reviewed (45 CFR 164.524(a)(4))."""
+    return ground in REVIEWABLE_ACCESS_DENIAL_GROUNDS
+
+
 # What a denial decided before the grounds were asked says of them.
 GROUNDS_NOT_RECORDED = "Not recorded"
 
@@ -460,6 +493,29 @@ _ENGLISH: dict[str, dict[str, str]] = {
             "Not a record the person has the right to inspect"
         ),
         AmendmentDenialGround.ACCURATE_AND_COMPLETE: "Accurate and complete as it stands",
+    },
+    "access_denial_ground": {
+        AccessDenialGround.PSYCHOTHERAPY_NOTES: "The records are psychotherapy notes",
+        AccessDenialGround.LEGAL_PROCEEDINGS: (
+            "The records were prepared for a court case or other legal proceeding"
+        ),
+        AccessDenialGround.CONFIDENTIAL_SOURCE: (
+            "The records hold what someone who is not a health care provider told the program "
+            "in confidence, and seeing them would reveal who"
+        ),
+        AccessDenialGround.ENDANGERS_LIFE_OR_SAFETY: (
+            "A licensed health care professional judged that seeing the records is reasonably "
+            "likely to endanger the life or physical safety of the person or someone else"
+        ),
+        AccessDenialGround.HARMS_PERSON_REFERRED_TO: (
+            "The records refer to another person, and a licensed health care professional "
+            "judged that seeing them is reasonably likely to cause that person substantial harm"
+        ),
+        AccessDenialGround.HARM_THROUGH_REPRESENTATIVE: (
+            "A personal representative asked for the records, and a licensed health care "
+            "professional judged that giving them to the representative is reasonably likely "
+            "to cause the person or someone else substantial harm"
+        ),
     },
     # The groups of a person's record that policy and consent speak of.
     "field_group": {

@@ -55,6 +55,8 @@ class DenialLetter:
     sections: list[Section]
     # The field groups the letter shows, for the audited read.
     groups: list[str] = field(default_factory=list)
+    # The rule the letter answers, printed at its foot.
+    cite: str = "45 CFR 164.526(d)(1)"
 
 
 def denial_letter(access: PersonAccess, amendment: Amendment, today: dt.date) -> DenialLetter:
@@ -72,10 +74,10 @@ def denial_letter(access: PersonAccess, amendment: Amendment, today: dt.date) ->
         groups.add(FieldGroup.CONTACT.value)
         to.append(person.address)
     privacy = program.rules.privacy_contact
-    contact = _addressee(program, privacy)
+    contact = addressee(program, privacy)
     # A statement of disagreement is written: sent by mail or email. The rest may be a call.
-    file_by = _ways(privacy, ("address", "email"))
-    reach_by = _ways(privacy, ("phone", "email", "address"))
+    file_by = ways(privacy, ("address", "email"))
+    reach_by = ways(privacy, ("phone", "email", "address"))
     what = field_label(amendment.record_kind, amendment.field).lower()
     received = format_date(amendment.received_on, with_year=True)
     decided = format_date(amendment.decided_at, program, with_year=True)
@@ -130,7 +132,7 @@ def denial_letter(access: PersonAccess, amendment: Amendment, today: dt.date) ->
     )
 
 
-def _addressee(program: Program, privacy: PrivacyContact | None) -> str:
+def addressee(program: Program, privacy: PrivacyContact | None) -> str:
     """The program, to the attention of its privacy contact's title and office."""
     if privacy is None:
         return f"{program.name}, attention: {PRIVACY_CONTACT}"
@@ -138,8 +140,9 @@ def _addressee(program: Program, privacy: PrivacyContact | None) -> str:
     return f"{program.name}, attention: {privacy.title}{office}"
 
 
-def _ways(privacy: PrivacyContact | None, ways: tuple[str, ...]) -> str:
-    """How to reach the contact, of `ways`, as the end of a sentence; blank when none is given."""
+def ways(privacy: PrivacyContact | None, chosen: tuple[str, ...]) -> str:
+    """How to reach the contact, of the `chosen` ways, as the end of a sentence; blank when
+    none is given."""
     if privacy is None:
         return ""
     said = {
@@ -147,7 +150,7 @@ def _ways(privacy: PrivacyContact | None, ways: tuple[str, ...]) -> str:
         "email": f"by email to {privacy.email}" if privacy.email else "",
         "address": f"by mail to {privacy.address_on_one_line}" if privacy.address else "",
     }
-    given = [said[way] for way in ways if said[way]]
+    given = [said[way] for way in chosen if said[way]]
     if not given:
         return ""
     if len(given) == 1:
@@ -178,7 +181,7 @@ def denial_letter_pdf(letter: DenialLetter) -> bytes:
     for section in letter.sections:
         story.append(_p(section.heading, heading))
         story += [_p(text, body) for text in section.paragraphs]
-    story += [Spacer(1, 10), _p("45 CFR 164.526(d)(1)", body)]
+    story += [Spacer(1, 10), _p(letter.cite, body)]
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,

@@ -212,6 +212,7 @@ class RecordsRequest(Tracked):
     class Status(models.TextChoices):
         OPEN = "open", "Awaiting an answer"
         FULFILLED = "fulfilled", "Fulfilled"
+        DENIED = "denied", "Denied"
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="records_requests")
     program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
@@ -234,7 +235,25 @@ class RecordsRequest(Tracked):
         "programs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     extension_reason = models.TextField(blank=True)
+    # 164.524(a)(2), (a)(3): access is denied in whole on one or more grounds the rule allows
+    # (AccessDenialGround codes, `choices("access_denial_ground")`), and (d)(2)(i) the written
+    # denial states them. Empty on a request not denied.
+    denied_at = models.DateTimeField(null=True, blank=True)
+    denied_by = models.ForeignKey(
+        "programs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    denial_grounds = models.JSONField(default=list, blank=True)
+    # What the grounds mean for this request, in the decider's words; the person is told it.
+    denial_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["received_on", "id"]
         indexes = [models.Index(fields=["program", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                # A denial says when it was made and why; nothing else carries a reason.
+                condition=models.Q(status="denied", denied_at__isnull=False)
+                | models.Q(("status__in", ["open", "fulfilled"]), denial_reason=""),
+                name="records_request_reason_of_a_denial",
+            ),
+        ]

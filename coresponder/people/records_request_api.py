@@ -13,8 +13,11 @@ from coresponder.core.errors import StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.core.models import MAX_VERSION
 from coresponder.core.paging import page_of
+from coresponder.domain.vocabulary import AccessDenialGround
 from coresponder.people.actions.records_requests import (
+    RecordsRequestDenial,
     RecordsRequestInput,
+    deny_records_request,
     extend_records_request,
     fulfil_records_request,
     log_records_request,
@@ -51,7 +54,7 @@ class RecordsRequestOut(Schema):
     version: int
     person_id: int
     program: str
-    status: str = Field(..., description="open or fulfilled")
+    status: str = Field(..., description="open, fulfilled or denied")
     received_on: dt.date
     requested_by: str
     notes: str
@@ -64,6 +67,13 @@ class RecordsRequestOut(Schema):
     extended_at: dt.datetime | None = None
     extension_reason: str = Field("", description="The reasons for the delay the person is told")
     fulfilled_at: dt.datetime | None = None
+    denied_at: dt.datetime | None = None
+    denial_grounds: list[AccessDenialGround] = Field(
+        default_factory=list,
+        description="The grounds of 45 CFR 164.524(a)(2), (a)(3) a denial rests on; empty "
+        "when the request was not denied",
+    )
+    denial_reason: str = Field("", description="What the grounds mean here, as the person is told")
 
 
 class RecordsRequestList(Schema):
@@ -79,6 +89,22 @@ class RecordsRequestExtensionIn(Schema):
 
 
 class RecordsRequestFulfilmentIn(Schema):
+    version: int = Field(
+        ..., ge=1, le=MAX_VERSION, description="The version you read; 409 if it moved"
+    )
+
+
+class RecordsRequestDenialIn(Schema):
+    grounds: list[AccessDenialGround] = Field(
+        ...,
+        description="One or more grounds the rule allows: psychotherapy_notes, "
+        "legal_proceedings, confidential_source (not reviewable, 164.524(a)(2)); "
+        "endangers_life_or_safety, harms_person_referred_to, harm_through_representative "
+        "(reviewable, 164.524(a)(3))",
+    )
+    reason: str = Field(
+        ..., max_length=MAX_TEXT, description="What the grounds mean for this request"
+    )
     version: int = Field(
         ..., ge=1, le=MAX_VERSION, description="The version you read; 409 if it moved"
     )
@@ -101,6 +127,9 @@ def request_out(logged: RecordsRequest, today: dt.date | None = None) -> dict[st
         "extended_at": logged.extended_at,
         "extension_reason": logged.extension_reason,
         "fulfilled_at": logged.fulfilled_at,
+        "denied_at": logged.denied_at,
+        "denial_grounds": logged.denial_grounds,
+        "denial_reason": logged.denial_reason,
     }
 
 
@@ -195,4 +224,21 @@ def post_records_request_fulfilment(
         if logged.status != RecordsRequest.Status.FULFILLED:
             raise
         # Sent twice (a retry, or marked from another screen): fulfilled it stands.
+    return request_out(logged)
+
+
+@router.post(
+    "/records-requests/{request_id}/denial",
+    response=RecordsRequestOut,
+    summary="Deny a records request in whole, on grounds HIPAA allows",
+)
+def post_records_request_denial(
+    request: HttpRequest, request_id: int, payload: RecordsRequestDenialIn
+) -> dict[str, Any]:
+    """Sent again as it was saved, it answers with the request as it stands."""
+    logged, access = access_logged_request(request.user, request_id)
+    denial = RecordsRequestDenial(
+        grounds=tuple(str(ground) for ground in payload.grounds), reason=payload.reason
+    )
+    deny_records_request(actor_for(request), access, logged, denial, payload.version)
     return request_out(logged)

@@ -1,4 +1,4 @@
-"""Forms for records requests as received: logging one, and marking it fulfilled."""
+"""Forms for records requests as received: logging one, marking it fulfilled, denying it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django import forms
 
 from coresponder.core.forms import style_uswds
 from coresponder.domain.intake import LATE_ENTRY_LIMIT
+from coresponder.domain.vocabulary import choices
 from coresponder.people.records_request_log import MAX_TEXT
 from coresponder.programs.local_time import today_in
 from coresponder.programs.models import Program
@@ -93,3 +94,28 @@ class FulfilmentForm(forms.Form):
 
     fulfil = forms.CharField(widget=forms.HiddenInput, initial="1")
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class DenialForm(forms.Form):
+    """Deny access in whole, on the grounds the rule allows, saying what they mean here."""
+
+    deny = forms.CharField(widget=forms.HiddenInput, initial="1")
+    # 45 CFR 164.524(a)(2), (a)(3): the only grounds for a denial; the person is told each.
+    grounds = forms.MultipleChoiceField(
+        label="Grounds for the denial",
+        choices=choices("access_denial_ground"),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
+        error_messages={"required": "Choose at least one of the grounds HIPAA allows."},
+    )
+    reason = forms.CharField(
+        label="Reason for the denial",
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the grounds mean for this request; the person is told it in writing",
+        error_messages={"required": "Needed to deny: what the grounds mean for this request."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_uswds(self)

@@ -3,7 +3,7 @@
 A request is logged when it comes in, and is due 30 days later on the program's calendar,
 60 once extended; the export that answers it is `people/records_request.py`. Only the
 roles that answer records requests (`RECORDS_REQUEST_ROLES`) in the request's program
-open, log, extend or fulfil one.
+open, log, extend, fulfil or deny one.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def in_due_order(requests: Iterable[RecordsRequest], today: dt.date) -> list[Rec
 def extension_problem(logged: RecordsRequest, today: dt.date) -> str:
     """Why the request cannot be extended now, in the words staff read; "" when it can."""
     if logged.status != RecordsRequest.Status.OPEN:
-        return "The request is already fulfilled; only a request awaiting an answer is extended."
+        return "The request is already answered; only a request awaiting an answer is extended."
     if logged.extended_at is not None:
         return (
             "The request was already extended once; 45 CFR 164.524(b)(2) allows one "

@@ -1,5 +1,6 @@
-"""Records requests as received, in the web UI: log one, extend it once, mark it fulfilled,
-and the coordinators' list of those awaiting an answer (45 CFR 164.524(b)(2))."""
+"""Records requests as received, in the web UI: log one, extend it once, mark it fulfilled
+or deny it (with its letter), and the coordinators' list of those awaiting an answer
+(45 CFR 164.524)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from coresponder.core.audit import record_event, record_list_read
@@ -17,15 +19,23 @@ from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.people.actions.records_requests import (
     PURPOSE,
+    RecordsRequestDenial,
     RecordsRequestInput,
+    deny_records_request,
     extend_records_request,
     fulfil_records_request,
     log_records_request,
 )
 from coresponder.people.amendment_forms import ExtensionForm
+from coresponder.people.denial_letter import denial_letter_pdf
 from coresponder.people.models import RecordsRequest
 from coresponder.people.records_request import access_records_request
-from coresponder.people.records_request_forms import FulfilmentForm, RecordsRequestForm
+from coresponder.people.records_request_denial_letter import records_request_denial_letter
+from coresponder.people.records_request_forms import (
+    DenialForm,
+    FulfilmentForm,
+    RecordsRequestForm,
+)
 from coresponder.people.records_request_log import (
     EXTENSION_DAYS,
     access_logged_request,
@@ -36,6 +46,7 @@ from coresponder.people.records_request_log import (
     program_answering,
     visible_open_requests,
 )
+from coresponder.privacy.actions import record_disclosures
 from coresponder.programs import form_tokens
 from coresponder.programs.local_time import format_date, today_in
 
@@ -139,6 +150,7 @@ def records_request_detail(request: HttpRequest, request_id: int) -> HttpRespons
     except Forbidden as exc:
         raise Http404("No records requests for this role") from exc
     extension_form = ExtensionForm(initial={"version": logged.version})
+    denial_form = DenialForm(initial={"version": logged.version})
     stale = False
     if request.method == "POST":
         if "extension_reason" in request.POST:
@@ -147,16 +159,17 @@ def records_request_detail(request: HttpRequest, request_id: int) -> HttpRespons
                 return earlier
             extension_form = ExtensionForm(request.POST)
             answer, stale = _extend(request, access, logged, extension_form)
+        elif "deny" in request.POST:
+            denial_form = DenialForm(request.POST)
+            answer, stale = _deny(request, access, logged, denial_form)
         else:
             answer, stale = _fulfil(request, access, logged, FulfilmentForm(request.POST))
         if answer is not None:
             return answer
         if stale and "extension_reason" in request.POST:
-            # What was typed stays, drawn at the version now stored: sent again, it is saved.
-            data = request.POST.copy()
-            data["version"] = str(logged.version)
-            extension_form = ExtensionForm(data)
-            extension_form.is_valid()
+            extension_form = _retyped(request, ExtensionForm, logged)
+        elif stale and "deny" in request.POST:
+            denial_form = _retyped(request, DenialForm, logged)
     record_event(
         actor_for(request),
         "read",
@@ -178,11 +191,22 @@ def records_request_detail(request: HttpRequest, request_id: int) -> HttpRespons
         "extension_days": EXTENSION_DAYS,
         "extension_form": extension_form,
         "fulfil_form": FulfilmentForm(initial={"version": logged.version}),
+        "denial_form": denial_form,
+        "is_denied": logged.status == RecordsRequest.Status.DENIED,
         "stale": stale,
         "stale_message": STALE_MESSAGE,
     }
     status = 409 if stale else (422 if request.method == "POST" else 200)
     return render(request, "people/records_request_detail.html", context, status=status)
+
+
+def _retyped(request: HttpRequest, posted: type[Any], logged: RecordsRequest) -> Any:
+    """What was typed stays, drawn at the version now stored: sent again, it is saved."""
+    data = request.POST.copy()
+    data["version"] = str(logged.version)
+    form = posted(data)
+    form.is_valid()
+    return form
 
 
 def _extend(
@@ -223,6 +247,9 @@ def _fulfil(
         return None, False
     try:
         fulfil_records_request(actor_for(request), access, logged, form.cleaned_data["version"])
+    except ActionError as exc:
+        messages.error(request, str(exc))
+        return redirect("records-request-detail", request_id=logged.pk), False
     except StaleVersion:
         logged.refresh_from_db()
         if logged.status == RecordsRequest.Status.FULFILLED:
@@ -234,3 +261,78 @@ def _fulfil(
         raise Http404("No records requests for this role") from exc
     messages.success(request, "Marked fulfilled.")
     return redirect("records-request-detail", request_id=logged.pk), False
+
+
+def _deny(
+    request: HttpRequest, access: Any, logged: RecordsRequest, form: DenialForm
+) -> tuple[HttpResponse | None, bool]:
+    """The redirect once denied (or already denied so); otherwise None, and whether the
+    version was stale."""
+    if not form.is_valid():
+        return None, False
+    data = form.cleaned_data
+    denial = RecordsRequestDenial(grounds=tuple(data["grounds"]), reason=data["reason"])
+    before = logged.version
+    try:
+        deny_records_request(actor_for(request), access, logged, denial, data["version"])
+    except StaleVersion:
+        logged.refresh_from_db()
+        return None, True
+    except Forbidden as exc:
+        raise Http404("No records requests for this role") from exc
+    except ActionError as exc:
+        if logged.status != RecordsRequest.Status.OPEN:
+            # Answered already (fulfilled, or denied otherwise): the form is gone from the
+            # page, so the refusal is said above it.
+            messages.error(request, str(exc))
+            return redirect("records-request-detail", request_id=logged.pk), False
+        add_action_errors(form, exc)
+        return None, False
+    if logged.version == before:
+        messages.info(request, ALREADY_SO)  # sent twice: the denial stands as saved
+    else:
+        messages.success(request, "Denied. Send the person the denial letter.")
+    return redirect("records-request-detail", request_id=logged.pk), False
+
+
+@login_required
+def records_request_denial_letter_page(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The written denial (45 CFR 164.524(d)(2)) to print, or as a PDF with `?format=pdf`,
+    for those who answer the request; missing to everyone else, and for a request not
+    denied."""
+    try:
+        logged, access = access_logged_request(request.user, request_id)
+    except Forbidden as exc:
+        raise Http404("No records requests for this role") from exc
+    if logged.status != RecordsRequest.Status.DENIED:
+        raise Http404("No denial letter for a request not denied")
+    as_pdf = request.GET.get("format") == "pdf"
+    channel = "pdf file" if as_pdf else "web"
+    letter = records_request_denial_letter(access, logged, today_in(logged.program))
+    actor = actor_for(request)
+    # The letter shows the person's name and address: a read of those groups.
+    record_event(
+        actor,
+        "read",
+        obj=logged,
+        person_id=access.person.pk,
+        program_slug=logged.program.slug,
+        fields=letter.groups,
+        purpose=PURPOSE,
+        detail={"channel": channel, "form": "denial letter"},
+    )
+    record_disclosures(actor, access, channel=channel)
+    if as_pdf:
+        response = HttpResponse(denial_letter_pdf(letter), content_type="application/pdf")
+        name = f"records-request-{logged.pk}-denial.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    here = reverse("records-request-denial-letter", kwargs={"request_id": logged.pk})
+    context = {
+        "letter": letter,
+        "notice": access.notice(),
+        "page_title": f"Denial letter · Records request {logged.pk}",
+        "back_url": reverse("records-request-detail", kwargs={"request_id": logged.pk}),
+        "pdf_url": f"{here}?format=pdf",
+    }
+    return render(request, "people/denial_letter.html", context)

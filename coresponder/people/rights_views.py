@@ -343,7 +343,14 @@ def amendment_denial_letter(request: HttpRequest, amendment_id: int) -> HttpResp
         name = f"amendment-{amendment.pk}-denial.pdf"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    context = {"amendment": amendment, "letter": letter, "notice": notice}
+    here = reverse("amendment-denial-letter", kwargs={"amendment_id": amendment.pk})
+    context = {
+        "letter": letter,
+        "notice": notice,
+        "page_title": f"Denial letter · Amendment request {amendment.pk}",
+        "back_url": reverse("amendment-decide", kwargs={"amendment_id": amendment.pk}),
+        "pdf_url": f"{here}?format=pdf",
+    }
     return render(request, "people/denial_letter.html", context)
 
 

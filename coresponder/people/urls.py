@@ -23,6 +23,11 @@ urlpatterns = [
         name="records-request-detail",
     ),
     path(
+        "records-requests/<int:request_id>/denial-letter/",
+        records_request_views.records_request_denial_letter_page,
+        name="records-request-denial-letter",
+    ),
+    path(
         "records-requests/open/<slug:slug>/",
         records_request_views.records_request_list,
         name="records-request-list",

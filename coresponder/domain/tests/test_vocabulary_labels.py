@@ -9,6 +9,7 @@ import pytest
 from coresponder.domain.screenings import Instrument
 from coresponder.domain.vocabulary import (
     VOCABULARIES,
+    AccessDenialGround,
     AttemptChannel,
     AttemptOutcome,
     ConsentStatus,
@@ -22,6 +23,7 @@ from coresponder.domain.vocabulary import (
     Role,
     TaskStatus,
     choices,
+    is_reviewable,
     label,
     labels_of,
 )
@@ -40,6 +42,7 @@ ENUMS: list[tuple[str, type[StrEnum]]] = [
     ("relationship", Relationship),
     ("consent_status", ConsentStatus),
     ("instrument", Instrument),
+    ("access_denial_ground", AccessDenialGround),
 ]
 # What the public pages can show: their labels exist in Spanish too.
 PUBLIC = ("pathway", "source", "organization_kind", "disposition", "language")
@@ -109,3 +112,15 @@ def test_choices_pair_each_code_with_its_label_in_order() -> None:
     listed = choices("consent_status")
     assert listed[0] == ("signed", "Signed consent on file")
     assert [code for code, _ in listed] == [s.value for s in ConsentStatus]
+
+
+def test_only_the_grounds_of_164_524_a_3_may_be_reviewed() -> None:
+    reviewable = {g.value for g in AccessDenialGround if is_reviewable(g)}
+
+    assert reviewable == {
+        "endangers_life_or_safety",
+        "harms_person_referred_to",
+        "harm_through_representative",
+    }
+    assert not is_reviewable("psychotherapy_notes")
+    assert not is_reviewable("not_a_ground")

@@ -1,4 +1,5 @@
-"""Records requests as received (45 CFR 164.524): logged, extended once, fulfilled."""
+"""Records requests as received (45 CFR 164.524): logged, extended once, fulfilled or
+denied."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import date_sentence
+from coresponder.domain.vocabulary import AccessDenialGround
 from coresponder.people.amendments import storable_text
 from coresponder.people.models import RecordsRequest
 from coresponder.people.records_request_log import (
@@ -37,6 +39,19 @@ class RecordsRequestInput:
     program: str = ""  # slug; needed where the reader answers for more than one program
     requested_by: str = ""
     notes: str = ""
+
+
+@dataclass(frozen=True)
+class RecordsRequestDenial:
+    """Access denied in whole, on grounds 45 CFR 164.524(a)(2) or (a)(3) allows
+    (AccessDenialGround codes), with what they mean for this request in the decider's words."""
+
+    grounds: tuple[str, ...]
+    reason: str
+
+
+# Said of a denial whose grounds are missing or not among those the rule allows.
+GROUNDS_NEEDED = "Choose at least one of the grounds HIPAA allows for denying access."
 
 
 def _program(access: PersonAccess, slug: str) -> Program:
@@ -130,6 +145,8 @@ def fulfil_records_request(
     """Mark an open request fulfilled, only if nobody changed it since `expected_version`
     (a request fulfilled meanwhile is stale too)."""
     _check_answers(access, logged)
+    if logged.status == RecordsRequest.Status.DENIED:
+        raise ActionError("The request is denied; a denied request is not fulfilled.")
     if logged.status != RecordsRequest.Status.OPEN or logged.version != expected_version:
         raise StaleVersion(logged, expected_version)
     with transaction.atomic():
@@ -140,6 +157,60 @@ def fulfil_records_request(
         late = (today_in(logged.program) - due_on(logged)).days
         _event(actor, "change", logged, {"fulfilled": True, "days_late": max(late, 0)})
     return logged
+
+
+def deny_records_request(
+    actor: Actor,
+    access: PersonAccess,
+    logged: RecordsRequest,
+    denial: RecordsRequestDenial,
+    expected_version: int,
+) -> RecordsRequest:
+    """Deny an open request in whole (45 CFR 164.524(a)(2), (a)(3)), only if nobody changed
+    it since `expected_version`. The same denial made again stands as saved; another one
+    on a request already denied, or any on a fulfilled one, is refused."""
+    _check_answers(access, logged)
+    grounds = _grounds(denial.grounds)
+    reason = denial.reason.strip()
+    errors: dict[str, list[str]] = {}
+    if not grounds:
+        errors["grounds"] = [GROUNDS_NEEDED]
+    if not reason or _text_problem(reason, MAX_TEXT):
+        errors["reason"] = [
+            f"Needed to deny: what the grounds mean for this request; at most {MAX_TEXT} "
+            "characters, and no control characters."
+        ]
+    if errors:
+        raise ActionError("The denial cannot be recorded.", errors)
+    if logged.status == RecordsRequest.Status.DENIED:
+        if logged.denial_grounds == grounds and logged.denial_reason == reason:
+            return logged  # sent twice: it stands, and nothing is written
+        raise ActionError(
+            "The request is already denied, on other grounds or for another reason; "
+            "a denial once made stands as it was made."
+        )
+    if logged.status == RecordsRequest.Status.FULFILLED:
+        raise ActionError("The request is already fulfilled; a fulfilled request is not denied.")
+    if logged.version != expected_version:
+        raise StaleVersion(logged, expected_version)
+    with transaction.atomic():
+        logged.status = RecordsRequest.Status.DENIED
+        logged.denied_at = timezone.now()
+        logged.denied_by = _signed_in(actor)
+        logged.denial_grounds = grounds
+        logged.denial_reason = reason
+        save_tracked(logged, actor.user, expected_version=expected_version)
+        _event(actor, "change", logged, {"denied": True, "grounds": grounds})
+    return logged
+
+
+def _grounds(codes: tuple[str, ...]) -> list[str]:
+    """The grounds in the rule's order, each once; empty when any is not one it allows."""
+    given = {str(code) for code in codes}
+    allowed = [str(ground) for ground in AccessDenialGround]
+    if not given or not given <= set(allowed):
+        return []
+    return [ground for ground in allowed if ground in given]
 
 
 def _check_answers(access: PersonAccess, logged: RecordsRequest) -> None:

@@ -76,6 +76,7 @@ class Records:
     amendment: Amendment
     denied_amendment: Amendment
     records_request: RecordsRequest
+    denied_records_request: RecordsRequest
     users: dict[str, User]
 
 
@@ -148,6 +149,9 @@ WEB: dict[str, Kind] = {
     "records-request-log": ShowsPerson(("coordinator",), _person),
     "records-request-detail": ShowsPerson(
         ("coordinator",), lambda r: {"request_id": r.records_request.pk}
+    ),
+    "records-request-denial-letter": ShowsPerson(
+        ("coordinator",), lambda r: {"request_id": r.denied_records_request.pk}
     ),
     "amendment-decide": ShowsPerson(("coordinator",), lambda r: {"amendment_id": r.amendment.pk}),
     "amendment-denial-letter": ShowsPerson(
@@ -415,6 +419,7 @@ API: dict[str, Kind] = {
     "POST /persons/{person_id}/records-requests": WritesOnly("logs a records request received"),
     "POST /records-requests/{request_id}/extension": WritesOnly("extends the time to answer"),
     "POST /records-requests/{request_id}/fulfilment": WritesOnly("marks a request fulfilled"),
+    "POST /records-requests/{request_id}/denial": WritesOnly("denies a records request"),
     "POST /persons/{person_id}/consents": WritesOnly("records a consent"),
     "POST /consents/{consent_id}/revoke": WritesOnly("revokes a consent"),
     "POST /persons/{person_id}/break-glass": WritesOnly("opens a record; audited as a read"),
@@ -589,6 +594,15 @@ def build_records() -> Records:
         ),
         records_request=RecordsRequest.objects.create(
             person=person, program=pad, received_on=now.date()
+        ),
+        denied_records_request=RecordsRequest.objects.create(
+            person=person,
+            program=pad,
+            received_on=now.date(),
+            status=RecordsRequest.Status.DENIED,
+            denied_at=now,
+            denial_grounds=["psychotherapy_notes"],
+            denial_reason="The notes are the therapist's own",
         ),
         users=users,
     )
