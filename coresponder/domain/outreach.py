@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING
 
+from coresponder.domain.clock import date_sentence
 from coresponder.domain.vocabulary import AttemptOutcome, CloseReason, Relationship
 
 if TYPE_CHECKING:
@@ -61,6 +62,33 @@ def contacts_problem(outcome: str, roles: Iterable[str], *, to_family: bool = Fa
             'Deceased means the person could not be reached: clear "The person", and give '
             "who told you under family and friends."
         )
+    return None
+
+
+def died_on_problem(
+    outcome: str,
+    died_on: dt.date | None,
+    *,
+    today: dt.date,
+    attempted_on: dt.date,
+    born_on: dt.date | None,
+) -> str | None:
+    """Why the date of death an attempt gives cannot be recorded, or None. A "deceased"
+    outcome says when the person died (the day other programs' follow-ups end on); no other
+    outcome gives one. `today` and `attempted_on` are days on the program's calendar: a
+    death learned at a visit came before it, and a person dies after they were born."""
+    if died_on is None:
+        return "Give the date of death." if outcome == Outcome.DECEASED else None
+    if outcome != Outcome.DECEASED:
+        return "A date of death goes only with the outcome Deceased: clear it, or choose Deceased."
+    if problem := date_sentence(died_on):
+        return problem
+    if died_on > today:
+        return "The date of death cannot be in the future."
+    if died_on > attempted_on:
+        return "The date of death cannot be after this attempt, which learned of it."
+    if born_on is not None and died_on < born_on:
+        return "The date of death cannot be before the person's birth date."
     return None
 
 

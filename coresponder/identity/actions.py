@@ -866,9 +866,9 @@ def merge_people(actor: Actor, keep: Person, other: Person, evidence: Evidence) 
 
 
 def record_death(actor: Actor, person: Person, died_on: dt.date) -> None:
-    """A fatal overdose's day of death, on the person, unless a day is already recorded;
-    inside the action that records the overdose or decides whose death it was, whose role
-    check covers it."""
+    """A day of death (a fatal overdose's, or one a visit learned), on the person, unless a
+    day is already recorded; inside the action that records the overdose or the visit, or
+    decides whose death it was, whose role check covers it."""
     if person.deceased_on is not None:
         return
     person.deceased_on = died_on

@@ -16,3 +16,9 @@ class IdentityConfig(AppConfig):
 
     def ready(self) -> None:
         use_deployment_placeholder_names()
+        # A visit that learns of a death records it with identity's action, as merges and
+        # imports do (identity calls outreach, so outreach cannot call identity back).
+        from coresponder.identity.actions import record_death
+        from coresponder.outreach.actions import record_deaths_with
+
+        record_deaths_with(record_death)

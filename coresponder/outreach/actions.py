@@ -4,7 +4,7 @@ attempted, checked off, closed, expired), its priority tier, and the reminder no
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from coresponder.domain.outreach import (
     close_reason_problem,
     collaterals_problem,
     contacts_problem,
+    died_on_problem,
     expiry_cutoff,
     follow_up_rules,
     missing_checklist,
@@ -48,13 +49,26 @@ from coresponder.outreach.tiers import tier_changes, tier_for
 from coresponder.people.models import Person
 from coresponder.privacy.access import PersonAccess, role_in
 from coresponder.programs.duty import seats_still_working
-from coresponder.programs.local_time import format_for_message
+from coresponder.programs.local_time import format_for_message, today_in
 from coresponder.programs.models import Membership, Program, Team, TeamMember
 
 # Staff may close by hand a task still in the queue, or one that expired unworked.
 CLOSABLE_STATUSES = (*QUEUE_STATUSES, OutreachTask.Status.EXPIRED)
 # One audit event names at most this many expired tasks; a longer batch takes several.
 EXPIRY_EVENT_IDS = 500
+
+RecordDeath = Callable[[Actor, Person, dt.date], None]
+
+# Who writes a person's day of death: identity's `record_death`, which merges and imports
+# use too. Identity's actions call outreach's, so outreach cannot import them back at the
+# top of this module; the identity app hands its action over when it starts
+# (`identity.apps`), as intake hands identity the placing of a death.
+_DEATH_RECORDER: list[RecordDeath] = []
+
+
+def record_deaths_with(recorder: RecordDeath) -> None:
+    """The action that records a person's day of death, learned at a visit."""
+    _DEATH_RECORDER[:] = [recorder]
 
 
 def checklist_of(task: OutreachTask) -> list[tuple[str, str]]:
@@ -185,14 +199,20 @@ def close_visits_of_the_dead(actor: Actor, program: Program, person: Person, not
         _close(actor, task, CloseReason.OTHER.value, note)
 
 
-def close_follow_ups_of_the_dead(actor: Actor, person: Person) -> list[TaskAsItWas]:
-    """A person now recorded as dead (a merge with the record of their death): their open
-    follow-ups in every program close, the family's aside. Returns each as it was, so the
+def close_follow_ups_of_the_dead(
+    actor: Actor, person: Person, *, but: int | None = None
+) -> list[TaskAsItWas]:
+    """A person now recorded as dead (a merge with the record of their death, a visit that
+    learned it): their open follow-ups in every program close, the family's aside, and
+    `but` (the visit's own task, which its outcome settles). Returns each as it was, so the
     merge can be undone."""
     before: list[TaskAsItWas] = []
-    for task in OutreachTask.objects.filter(
+    tasks = OutreachTask.objects.filter(
         person=person, target=OutreachTask.Target.PARTICIPANT, status__in=QUEUE_STATUSES
-    ).select_related("program"):
+    )
+    if but is not None:
+        tasks = tasks.exclude(pk=but)
+    for task in tasks.select_related("program"):
         before.append(_as_it_is(task.pk, task.status, task.escalations, task.window_end))
         _close(actor, task, CloseReason.OTHER.value, "The person is recorded as dead.")
     return before
@@ -533,6 +553,8 @@ class AttemptInput:
     note: str | None = None
     checklist: dict[str, str] | None = None
     spacing_override_reason: str | None = None
+    # The day the person died, on the program's calendar: given with "deceased" alone.
+    died_on: dt.date | None = None
 
 
 def record_attempt(
@@ -579,6 +601,14 @@ def record_attempt(
     collaterals = (c.relationship for c in data.contacted if c.role == "collateral")
     if problem := collaterals_problem(collaterals):
         raise ActionError(problem, {"contacted": [problem]})
+    if problem := died_on_problem(
+        data.outcome,
+        data.died_on,
+        today=today_in(task.program),
+        attempted_on=today_in(task.program, data.attempted_at),
+        born_on=task.person.birth_date,
+    ):
+        raise ActionError(problem, {"died_on": [problem]})
     _check_checklist(access, task, data.checklist or {})
     with transaction.atomic():
         task = OutreachTask.objects.select_for_update().select_related("program").get(pk=task.pk)
@@ -604,6 +634,7 @@ def record_attempt(
                 name=contact.name or "",
             )
         _settle(actor, task, attempt, data.checklist or {})
+        death = _learn_death(actor, task, data.died_on) if data.died_on is not None else {}
         # The attempt is part of the person's history: their queued tasks may change tier.
         refresh_priority_tiers(task.program, [task.person_id])
         record_event(
@@ -619,9 +650,38 @@ def record_attempt(
                 # What the attempt did to the task: closed it, or left it waiting or open.
                 "task_status": task.status,
                 **({"spacing_override": override} if override else {}),
+                **death,
             },
         )
     return attempt
+
+
+def _learn_death(actor: Actor, task: OutreachTask, died_on: dt.date) -> dict[str, str]:
+    """The visit learned the person died: their day of death recorded (a day recorded
+    already stands: a visit's word does not overwrite it), and their follow-ups in every
+    program close, nobody is to knock on the family's door about them; the family's own
+    follow-ups stay. Inside `record_attempt`'s transaction. Returns what its audit event
+    adds."""
+    if not _DEATH_RECORDER:
+        raise RuntimeError("No action records deaths: the identity app is not installed.")
+    # The person's row locked (on databases that lock rows), so two deaths learned at once
+    # cannot both find no day recorded.
+    person = (
+        OutreachTask.objects.select_related("person")
+        .select_for_update(of=("person",))
+        .get(pk=task.pk)
+        .person
+    )
+    learned = {"died_on": died_on.isoformat()}
+    if person.deceased_on is None:
+        _DEATH_RECORDER[0](actor, person, died_on)
+    elif person.deceased_on != died_on:
+        learned["death_recorded_before"] = person.deceased_on.isoformat()
+    # The visit's own task is settled by its outcome: it may wait for its closing checklist.
+    waits = task.status == OutreachTask.Status.COLLECTING
+    close_follow_ups_of_the_dead(actor, person, but=task.pk if waits else None)
+    task.refresh_from_db()
+    return learned
 
 
 def _spacing_override(task: OutreachTask, data: AttemptInput) -> dict[str, Any] | None:

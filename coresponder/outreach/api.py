@@ -30,7 +30,7 @@ from coresponder.outreach.actions import (
 )
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.queue import QueueFilter, outreach_queue, queue_districts
-from coresponder.privacy.access import access_program, may_read, role_in
+from coresponder.privacy.access import PersonAccess, access_program, may_read, role_in
 from coresponder.programs.models import Team, TeamMember
 
 router = Router(tags=["outreach"])
@@ -102,6 +102,17 @@ class AttemptIn(Schema):
             " may be made; with it the attempt is recorded and its audit event keeps the reason."
         ),
     )
+    died_on: dt.date | None = Field(
+        None,
+        description=(
+            "The day the person died, on the program's calendar: required with the outcome"
+            " `deceased` and refused with any other (422 naming `died_on`), as it is when in"
+            " the future, after `attempted_at` or before the person's birth date. The death is"
+            " recorded on the person, unless a day is recorded already, which is kept; the"
+            " person's follow-ups in every program close, the family's aside. Say how it was"
+            " learned in `note`."
+        ),
+    )
 
 
 class TaskOut(Schema):
@@ -119,6 +130,16 @@ class TaskOut(Schema):
 class AttemptOut(Schema):
     id: int
     task: TaskOut
+    died_on_recorded: dt.date | None = Field(
+        None,
+        description=(
+            "With `died_on`: the person's day of death as it stands recorded, `died_on` or"
+            " a day recorded earlier, which is kept."
+        ),
+    )
+    death_note: str | None = Field(
+        None, description="Why `died_on_recorded` is not the `died_on` given, when it is not."
+    )
 
 
 class ClaimIn(Schema):
@@ -246,7 +267,22 @@ def attempts(request: HttpRequest, task_id: int, payload: AttemptIn) -> Status[d
     )
     attempt = record_attempt(actor_for(request), access, task, data)
     task.refresh_from_db()
-    return Status(201, {"id": attempt.pk, "task": task_out(task)})
+    return Status(201, {"id": attempt.pk, "task": task_out(task), **_death_out(access, data)})
+
+
+def _death_out(access: PersonAccess, data: AttemptInput) -> dict[str, Any]:
+    """The day of death that stands after an attempt that gave one, and why, if not its own."""
+    if data.died_on is None:
+        return {}
+    access.person.refresh_from_db(fields=["deceased_on"])
+    recorded = access.person.deceased_on
+    kept = recorded is not None and recorded != data.died_on
+    note = (
+        f"A death was already recorded for this person on {recorded}; that date is kept."
+        if kept
+        else None
+    )
+    return {"died_on_recorded": recorded, "death_note": note}
 
 
 @router.patch(

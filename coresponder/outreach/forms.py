@@ -81,6 +81,16 @@ class AttemptForm(forms.Form):
         initial=AttemptChannel.HOME_VISIT.value,
         widget=forms.RadioSelect(attrs=TILE),
     )
+    died_on = forms.DateField(
+        label="Date of death",
+        required=False,
+        help_text=(
+            "Needed when the outcome is Deceased: the person's death is recorded and their"
+            " follow-ups in every program end. Say how you learned it in the note (told by"
+            " family, say)."
+        ),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     reached_person = forms.BooleanField(label="The person", required=False)
     naloxone_kits_left = _count("Naloxone kits left")
     resource_cards_left = _count("Resource cards left")
@@ -178,6 +188,7 @@ class AttemptForm(forms.Form):
             note=data.get("note") or "",
             checklist=checklist,
             spacing_override_reason=data.get("spacing_override_reason") or "",
+            died_on=data.get("died_on"),
         )
 
 

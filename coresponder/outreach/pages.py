@@ -152,6 +152,7 @@ def task_response(
             else None
         ),
         "claimed_by": task.claimed_by.name if task.claimed_by else "",
+        "died_on": person.deceased_on,
         **_team_context(request, program, task, may_write),
         **_closing_context(task, may_write, close_form),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -29,7 +30,7 @@ from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.pages import int_or_none, my_teams, status_text, task_in, task_response
 from coresponder.outreach.task_map import build_task_map
 from coresponder.programs import form_tokens
-from coresponder.programs.local_time import format_datetime
+from coresponder.programs.local_time import format_date, format_datetime
 from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program, Team
 
@@ -54,9 +55,15 @@ def task_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
         return task_response(request, program, task, access, form, status=422)
 
     def save() -> HttpResponse:
-        attempt = record_attempt(actor_for(request), access, task, form.attempt_input())
+        data = form.attempt_input()
+        attempt = record_attempt(actor_for(request), access, task, data)
         task.refresh_from_db()
         messages.success(request, _saved_message(task, attempt.outcome, zone))
+        if data.died_on is not None:
+            access.person.refresh_from_db(fields=["deceased_on"])
+            recorded = access.person.deceased_on
+            if recorded is not None and recorded != data.died_on:
+                messages.warning(request, _death_kept(recorded, data.died_on, program))
         return redirect("outreach-task", slug=program.slug, task_id=task.pk)
 
     try:
@@ -88,6 +95,15 @@ def _saved_message(task: OutreachTask, outcome: str, zone: ZoneInfo) -> str:
             )
         return f"{said} Next attempt after {after}."
     return said
+
+
+def _death_kept(recorded: dt.date, given: dt.date, program: Program) -> str:
+    on = format_date(recorded, program, with_year=True)
+    said = format_date(given, program, with_year=True)
+    return (
+        f"A death was already recorded for this person on {on}; that date is kept, not {said}."
+        " Their follow-ups end all the same."
+    )
 
 
 @login_required

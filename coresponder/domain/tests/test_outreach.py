@@ -9,6 +9,7 @@ from coresponder.domain.intake import outreach_window
 from coresponder.domain.outreach import (
     DueState,
     after_attempt,
+    died_on_problem,
     due_state,
     expiry_due,
     missing_checklist,
@@ -197,3 +198,20 @@ def test_a_task_expires_from_its_window_end_unless_a_later_recontact_keeps_it() 
     assert expiry_due(window_end, later.date(), later) == later
     earlier = dt.datetime(2026, 6, 9, 9, 0, tzinfo=dt.UTC)
     assert expiry_due(window_end, earlier.date(), earlier) == window_end
+
+
+def test_a_date_of_death_goes_with_deceased_alone_and_falls_between_birth_and_the_visit() -> None:
+    today, born = dt.date(2026, 11, 20), dt.date(1990, 5, 1)
+
+    def problem(outcome: str, died_on: dt.date | None, visit: dt.date = today) -> str | None:
+        return died_on_problem(outcome, died_on, today=today, attempted_on=visit, born_on=born)
+
+    assert problem("deceased", dt.date(2026, 11, 18)) is None
+    assert problem("deceased", today) is None
+    assert problem("contacted", None) is None
+    assert problem("deceased", None) == "Give the date of death."
+    assert "only with the outcome Deceased" in str(problem("contacted", dt.date(2026, 11, 18)))
+    assert "in the future" in str(problem("deceased", dt.date(2026, 11, 21)))
+    assert "after this attempt" in str(problem("deceased", today, dt.date(2026, 11, 19)))
+    assert "birth date" in str(problem("deceased", dt.date(1990, 4, 30)))
+    assert "between" in str(problem("deceased", dt.date(1, 1, 1)))
