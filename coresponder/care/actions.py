@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,14 +15,15 @@ from django.utils import timezone
 from coresponder.care.models import CarePlan, CarePlanGoal, CarePlanStep, FollowUp
 from coresponder.care.reminders import due_follow_ups, message_for
 from coresponder.core.audit import Actor, record_event
-from coresponder.core.errors import ActionError, Forbidden
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
+from coresponder.domain.care import OWNER_GONE_LABELS, OwnerGone, owner_gone
 from coresponder.domain.clock import date_problem
-from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType
+from coresponder.domain.policy import CARE_HANDOVER_ROLES, FieldGroup, GroupVisibility, RecordType
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.actions import add_notice
 from coresponder.outreach.models import Notice
-from coresponder.privacy.access import PersonAccess, may_read
+from coresponder.privacy.access import PersonAccess, may_read, role_in
 from coresponder.programs.local_time import format_date
 from coresponder.programs.models import Membership, Program, User
 
@@ -376,12 +378,22 @@ def hand_over_care_plan(
     _must_write(access)
     _must_be_active(plan)
     new_owner = _member(plan.program, owner, "owner")
+    _hand_over(actor, plan, new_owner, version)
+    return plan
+
+
+def _hand_over(
+    actor: Actor, plan: CarePlan, new_owner: User, version: int, **detail: Any
+) -> list[FollowUp]:
+    """Give the plan to `new_owner`, with its open follow-ups nobody else is left to make;
+    the follow-ups given, each to be reminded again. `detail` goes on the plan's event."""
     was = plan.owner_id
     may_own = set(care_owners(plan.program).values_list("user_id", flat=True))
+    given = []
     with transaction.atomic():
         plan.owner = new_owner
         save_tracked(plan, actor.user, expected_version=version)
-        _audit(actor, "change", plan, plan, owner=new_owner.pk, was=was)
+        _audit(actor, "change", plan, plan, owner=new_owner.pk, was=was, **detail)
         for follow_up in plan.follow_ups.filter(done_at__isnull=True):
             if follow_up.owner_id == new_owner.pk:
                 continue
@@ -392,7 +404,101 @@ def hand_over_care_plan(
             follow_up.reminded_at = None
             save_tracked(follow_up, actor.user)
             _audit(actor, "change", follow_up, plan, owner=new_owner.pk, was=previous)
-    return plan
+            given.append(follow_up)
+    return given
+
+
+def owners_gone(program: Program, owners: Collection[User]) -> dict[int, OwnerGone]:
+    """Of these owners of the program's care plans, why each who may no longer own care
+    there no longer may (by user id); those who still may are left out. One query."""
+    roles = dict(
+        Membership.objects.filter(
+            program=program, user__in=[u.pk for u in owners], active=True
+        ).values_list("user_id", "role")
+    )
+    gone = {}
+    for user in owners:
+        role = roles.get(user.pk)
+        why = owner_gone(
+            account_active=user.is_active,
+            member=role is not None,
+            role_owns_care=role is not None and may_read(Role(role), FieldGroup.CLINICAL),
+        )
+        if why is not None:
+            gone[user.pk] = why
+    return gone
+
+
+def orphaned_plans(program: Program) -> QuerySet[CarePlan]:
+    """The program's active plans whose owner may no longer own care there: they left it,
+    their role changed or their account was disabled. One query to count."""
+    owners = care_owners(program).values("user_id")
+    return CarePlan.objects.filter(program=program, status=CarePlan.Status.ACTIVE).exclude(
+        owner_id__in=owners
+    )
+
+
+def may_hand_over_orphans(user: Any, program: Program) -> bool:
+    """Whether the user hands over the program's care plans whose owner is gone."""
+    return role_in(user, program) in CARE_HANDOVER_ROLES
+
+
+@dataclass(frozen=True)
+class OrphanHandover:
+    """A plan handed over for want of an owner: the follow-ups that came with it."""
+
+    plan: CarePlan
+    follow_ups: list[FollowUp]
+
+
+def hand_over_orphaned_care_plan(
+    actor: Actor, plan: CarePlan, owner: int, version: int
+) -> OrphanHandover:
+    """A coordinator or administrator gives a plan whose owner may no longer own care in
+    its program to one who may, with the follow-ups nobody is left to make, and tells the
+    new owner. They read none of the plan's clinical detail to do it, so a plan whose owner
+    still owns care is theirs to hand over (or a clinician's), not the coordinator's."""
+    program = plan.program
+    if not may_hand_over_orphans(actor.user, program):
+        raise Forbidden("Your role may not hand over care plans without an owner.")
+    _must_be_active(plan)
+    if version != plan.version:
+        raise StaleVersion(plan, version)  # checked first: a second press finds it done
+    why = owners_gone(program, [plan.owner]).get(plan.owner_id)
+    if why is None:
+        raise ActionError(
+            "This care plan's owner still owns care in this program.",
+            {"plan": ["its owner still owns care here: they or a clinician hand it over"]},
+        )
+    new_owner = _member(program, owner, "owner")
+    former = str(plan.owner)
+    now = timezone.now()
+    with transaction.atomic():
+        given = _hand_over(
+            actor, plan, new_owner, version, owner_gone=why.value, notified=new_owner.pk
+        )
+        add_notice(
+            new_owner,
+            program,
+            Notice.Kind.CARE_PLAN_HANDED_OVER,
+            _handover_message(actor, plan, former, why, len(given))[:500],
+            now,
+            care_plan=plan,
+        )
+    return OrphanHandover(plan, given)
+
+
+def _handover_message(
+    actor: Actor, plan: CarePlan, former: str, why: OwnerGone, follow_ups: int
+) -> str:
+    """What the new owner is told: the plan's number and whose it was, never the person (a
+    notice may be emailed) nor anything the plan says."""
+    by = str(actor.user) if actor.user is not None else actor.name
+    came = f" {follow_ups} open follow-up{'s' if follow_ups != 1 else ''} came with it."
+    return (
+        f"{plan.program.name}: care plan {plan.pk} is yours now, handed over by {by}; "
+        f"{former} held it ({OWNER_GONE_LABELS[why].lower()}).{came if follow_ups else ''}"
+    )
 
 
 def send_follow_up_reminders(actor: Actor, now: dt.datetime) -> int:

@@ -16,14 +16,18 @@ from coresponder.care.reading import (
     access_care_plan,
     access_follow_up,
     access_goal,
+    access_orphaned_plan,
     access_step,
     follow_up_record,
     goal_record,
+    orphans_of,
     plan_record,
     plans_of,
+    program_for_orphans,
     repeat_needs_of,
     step_record,
 )
+from coresponder.core.audit import record_list_read
 from coresponder.core.http import Moment, actor_for
 from coresponder.core.models import MAX_VERSION
 from coresponder.core.paging import page_of
@@ -135,6 +139,31 @@ class CarePlanOwnerIn(Schema):
     owner: int = Field(..., description=OWNER)
 
 
+class OrphanedPlanOut(Schema):
+    id: int
+    version: int
+    person_id: int
+    person_name: str = Field(..., description="As the gate shows you the name")
+    opened_on: dt.date
+    former_owner: UserRef
+    owner_gone: str = Field(..., description="left_program, role_changed or account_disabled")
+    owner_gone_label: str
+    open_follow_ups: int
+
+
+class OrphanedPlanList(Schema):
+    items: list[OrphanedPlanOut]
+    count: int
+
+
+class HandoverOut(Schema):
+    id: int
+    version: int
+    program: str
+    owner: UserRef
+    follow_ups_handed_over: int
+
+
 class GoalIn(Schema):
     need: str = Field(..., description="treatment, housing, benefits, id_documents, …")
     description: str = Field("", max_length=500)
@@ -238,6 +267,51 @@ def hand_over_plan(request: HttpRequest, plan_id: int, payload: CarePlanOwnerIn)
     plan, access = access_care_plan(request.user, plan_id, write=True)
     actions.hand_over_care_plan(actor_for(request), access, plan, payload.owner, payload.version)
     return _fresh_plan(plan.pk)
+
+
+@router.get(
+    "/programs/{slug}/care-plans/orphaned",
+    response=OrphanedPlanList,
+    summary="A program's active care plans whose owner may no longer own care there",
+)
+def list_orphaned_plans(
+    request: HttpRequest, slug: str, page: int = Query(1, ge=1)
+) -> dict[str, Any]:
+    """For the program's coordinators and administrators: who each plan is for, when it
+    opened, who held it and why they no longer may, and its open follow-ups; nothing the
+    plan says. Oldest first. An audited list read."""
+    program = program_for_orphans(request.user, slug)
+    orphans = orphans_of(request.user, program)
+    shown, count = page_of(orphans, page, PAGE_SIZE)
+    record_list_read(
+        actor_for(request),
+        object_type="encounters.careplan",
+        ids=sorted({row.plan.person_id for row in shown}),
+        program_slug=program.slug,
+        detail={"orphaned_care_plans": [row.plan.pk for row in shown], "channel": "api"},
+    )
+    return {"items": [row.record() for row in shown], "count": count}
+
+
+@router.post(
+    "/care-plans/{plan_id}/handover",
+    response=HandoverOut,
+    summary="Hand a plan whose owner may no longer own care to one who may (coordinators)",
+)
+def hand_over_orphaned_plan(
+    request: HttpRequest, plan_id: int, payload: CarePlanOwnerIn
+) -> dict[str, Any]:
+    plan = access_orphaned_plan(request.user, plan_id)
+    done = actions.hand_over_orphaned_care_plan(
+        actor_for(request), plan, payload.owner, payload.version
+    )
+    return {
+        "id": plan.pk,
+        "version": plan.version,
+        "program": plan.program.slug,
+        "owner": {"id": plan.owner.pk, "name": str(plan.owner)},
+        "follow_ups_handed_over": len(done.follow_ups),
+    }
 
 
 @router.post(

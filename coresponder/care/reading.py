@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 
-from coresponder.care.actions import local_today
+from coresponder.care.actions import local_today, orphaned_plans, owners_gone
 from coresponder.care.models import CarePlan, CarePlanGoal, CarePlanStep, FollowUp
 from coresponder.core.errors import Forbidden, NotVisible
-from coresponder.domain.care import GoalFact, repeat_label, repeat_needs
-from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType
-from coresponder.privacy.access import PersonAccess, access_person
+from coresponder.domain.care import (
+    OWNER_GONE_LABELS,
+    GoalFact,
+    OwnerGone,
+    repeat_label,
+    repeat_needs,
+)
+from coresponder.domain.policy import CARE_HANDOVER_ROLES, FieldGroup, GroupVisibility, RecordType
+from coresponder.privacy.access import PersonAccess, access_people, access_person, program_for
+from coresponder.programs.models import Program
 
 NEEDS = dict(CarePlanGoal.Need.choices)
 
@@ -197,3 +205,83 @@ def plan_record(plan: CarePlan, now: dt.datetime) -> dict[str, Any]:
         "goals": [goal_record(goal, today) for goal in plan.goals.all()],
         "follow_ups": [follow_up_record(f, now) for f in plan.follow_ups.all()],
     }
+
+
+# --- Plans without an owner, as a coordinator reads them ------------------------------
+
+
+@dataclass(frozen=True)
+class OrphanedPlan:
+    """A plan whose owner may no longer own care in its program, with only what the
+    program's coordinators may know of it: never a goal, step, note or title."""
+
+    plan: CarePlan
+    person_name: str
+    owner_gone: OwnerGone
+    open_follow_ups: int
+
+    @property
+    def owner_gone_label(self) -> str:
+        return OWNER_GONE_LABELS[self.owner_gone]
+
+    def record(self) -> dict[str, Any]:
+        plan = self.plan
+        return {
+            "id": plan.pk,
+            "version": plan.version,
+            "person_id": plan.person_id,
+            "person_name": self.person_name,
+            "opened_on": plan.opened_on,
+            "former_owner": _user(plan.owner),
+            "owner_gone": self.owner_gone.value,
+            "owner_gone_label": self.owner_gone_label,
+            "open_follow_ups": self.open_follow_ups,
+        }
+
+
+def program_for_orphans(user: Any, slug: str) -> Program:
+    """A program whose care plans without an owner the user hands over, or NotVisible as
+    for a missing program."""
+    return program_for(user, slug, roles=CARE_HANDOVER_ROLES)
+
+
+def orphans_of(user: Any, program: Program) -> list[OrphanedPlan]:
+    """The program's active plans whose owner is gone, oldest first, of people the gate
+    lets the user learn of there; each named as the gate lets the user see the name."""
+    plans = list(
+        orphaned_plans(program)
+        .select_related("owner", "program")
+        .annotate(open_count=Count("follow_ups", filter=Q(follow_ups__done_at__isnull=True)))
+        .order_by("opened_on", "id")
+    )
+    gone = owners_gone(program, list({plan.owner_id: plan.owner for plan in plans}.values()))
+    access = access_people(user, {plan.person_id for plan in plans})
+    rows = []
+    for plan in plans:
+        seen = access.get(plan.person_id)
+        if seen is None or program.pk not in seen.roles or plan.owner_id not in gone:
+            continue
+        rows.append(
+            OrphanedPlan(plan, _person_name(seen, program), gone[plan.owner_id], plan.open_count)
+        )
+    return rows
+
+
+def _person_name(access: PersonAccess, program: Program) -> str:
+    person = access.person
+    if access.decision(FieldGroup.IDENTITY, program.pk) is GroupVisibility.SHOWN:
+        return f"{person.given_name} {person.family_name}"
+    return f"Person {person.pk}"
+
+
+def access_orphaned_plan(user: Any, plan_id: Any) -> CarePlan:
+    """A plan of a program where the user hands over plans without an owner, of a person
+    the gate lets them learn of there; NotVisible alike for missing and not theirs. Whether
+    its owner is gone is the action's to say: it reads nothing clinical to say it."""
+    plan = CarePlan.objects.select_related("program", "owner").filter(pk=_pk(plan_id)).first()
+    if plan is None:
+        raise NotVisible("care plan")
+    program_for_orphans(user, plan.program.slug)
+    if plan.program_id not in access_person(user, plan.person_id).program_ids:
+        raise NotVisible("care plan")
+    return plan

@@ -1,4 +1,5 @@
-"""Care plan pages: a person's plans under /people/<id>/care/, one plan under /care-plans/."""
+"""Care plan pages: a person's plans under /people/<id>/care/, one plan under /care-plans/,
+and a program's plans without an owner under /programs/<slug>/care-plans/orphaned/."""
 
 from django.urls import path
 
@@ -11,6 +12,16 @@ urlpatterns = [
     path("care-plans/<int:plan_id>/follow-ups", views.add_follow_up, name="care-follow-up-add"),
     path("care-plans/<int:plan_id>/status", views.plan_status, name="care-plan-status"),
     path("care-plans/<int:plan_id>/owner", views.plan_owner, name="care-plan-owner"),
+    path(
+        "care-plans/<int:plan_id>/handover",
+        views.orphaned_plan_handover,
+        name="care-plan-handover",
+    ),
+    path(
+        "programs/<slug:slug>/care-plans/orphaned/",
+        views.orphaned_plans,
+        name="care-plans-orphaned",
+    ),
     path("care-goals/<int:goal_id>/steps", views.add_step, name="care-step-add"),
     path("care-goals/<int:goal_id>/status", views.goal_status, name="care-goal-status"),
     path("care-steps/<int:step_id>/done", views.step_done, name="care-step-done"),

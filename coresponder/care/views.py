@@ -1,4 +1,5 @@
-"""Care plans in the web UI: a person's plans, and one plan with its goals and follow-ups."""
+"""Care plans in the web UI: a person's plans, one plan with its goals and follow-ups, and
+a program's plans without an owner, for its coordinators to hand over."""
 
 from __future__ import annotations
 
@@ -31,10 +32,14 @@ from coresponder.care.reading import (
     access_care_plan,
     access_follow_up,
     access_goal,
+    access_orphaned_plan,
     access_step,
+    orphans_of,
     plans_of,
+    program_for_orphans,
     repeat_needs_of,
 )
+from coresponder.core.audit import record_list_read
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
@@ -448,3 +453,76 @@ def _plan_stands(plan_id: int, status: str, note: str) -> bool:
     """Whether the plan has this status and note already."""
     now = CarePlan.objects.get(pk=plan_id)
     return now.status == status and now.note == note.strip()
+
+
+# --- Plans without an owner -------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def orphaned_plans(request: HttpRequest, slug: str) -> HttpResponse:
+    """The program's active plans whose owner may no longer own care there, each with a
+    form to hand it over: who it is for, never what it says."""
+    return _orphans_page(request, program_for_orphans(request.user, slug))
+
+
+def _orphans_page(
+    request: HttpRequest,
+    program: Program,
+    bound: tuple[int, forms.Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    orphans = orphans_of(request.user, program)
+    record_list_read(
+        actor_for(request),
+        object_type="encounters.careplan",
+        ids=sorted({row.plan.person_id for row in orphans}),
+        program_slug=program.slug,
+        detail={"orphaned_care_plans": [row.plan.pk for row in orphans]},
+    )
+    rows = [
+        {
+            "orphan": row,
+            "form": bound[1]
+            if bound is not None and bound[0] == row.plan.pk
+            else PlanOwnerForm(
+                program, prefix=f"plan-{row.plan.pk}", initial={"version": row.plan.version}
+            ),
+        }
+        for row in orphans
+    ]
+    listed = bound is not None and any(row.plan.pk == bound[0] for row in orphans)
+    context = {
+        "program": program,
+        "rows": rows,
+        # A refused handover of a plan no longer listed says why at the top.
+        "refused": bound if bound is not None and not listed else None,
+    }
+    return render(request, "care/orphaned_plans.html", context, status=status)
+
+
+@login_required
+@require_POST
+def orphaned_plan_handover(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Hand a plan without an owner over; sent twice, it lands on the list as saved."""
+    plan = access_orphaned_plan(request.user, plan_id)
+    program = plan.program
+    form = PlanOwnerForm(program, request.POST, prefix=f"plan-{plan.pk}")
+    if not form.is_valid():
+        return _orphans_page(request, program, (plan.pk, form), status=422)
+    owner = int(form.cleaned_data["owner"])
+    try:
+        done = actions.hand_over_orphaned_care_plan(
+            actor_for(request), plan, owner, form.cleaned_data["version"]
+        )
+    except ActionError as exc:
+        add_action_errors(form, exc)
+        return _orphans_page(request, program, (plan.pk, form), status=422)
+    except StaleVersion:
+        now = CarePlan.objects.get(pk=plan.pk)
+        if now.owner_id == owner:
+            messages.info(request, ALREADY_SO)
+            return redirect("care-plans-orphaned", slug=program.slug)
+        return _orphans_page(request, program, (plan.pk, _stale(form, now.version)), status=409)
+    messages.success(request, f"Care plan {plan.pk} handed over to {done.plan.owner}.")
+    return redirect("care-plans-orphaned", slug=program.slug)

@@ -3,12 +3,14 @@
 Longmont's CORE follows people up with peer support and case managers and
 tracks repeat need: a need that recurs across plans, or a goal opened again
 after it was met or dropped, tells the team the person needs longer support.
+And why a plan's owner may no longer own it, so the program can hand it over.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 # A need counts as repeat from its second occurrence.
 REPEAT_FROM = 2
@@ -57,3 +59,30 @@ def repeat_needs(goals: Iterable[GoalFact]) -> list[RepeatNeed]:
 def repeat_label(need_label: str, times: int) -> str:
     """'Housing: 3rd time'."""
     return f"{need_label}: {ordinal(times)} time"
+
+
+class OwnerGone(StrEnum):
+    """Why a care plan's owner may no longer own care in the plan's program."""
+
+    ACCOUNT_DISABLED = "account_disabled"
+    LEFT_PROGRAM = "left_program"
+    ROLE_CHANGED = "role_changed"
+
+
+OWNER_GONE_LABELS: dict[OwnerGone, str] = {
+    OwnerGone.ACCOUNT_DISABLED: "Account disabled",
+    OwnerGone.LEFT_PROGRAM: "Left the program",
+    OwnerGone.ROLE_CHANGED: "Role no longer owns care",
+}
+
+
+def owner_gone(*, account_active: bool, member: bool, role_owns_care: bool) -> OwnerGone | None:
+    """Why the owner no longer owns care, or None while they may. A disabled account comes
+    first: it ends every membership at once, so it is what the program needs to know."""
+    if not account_active:
+        return OwnerGone.ACCOUNT_DISABLED
+    if not member:
+        return OwnerGone.LEFT_PROGRAM
+    if not role_owns_care:
+        return OwnerGone.ROLE_CHANGED
+    return None

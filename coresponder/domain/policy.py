@@ -214,6 +214,13 @@ AMENDMENT_EXTENSION_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.A
 # its own claims.
 TASK_ASSIGN_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR})
 
+# Who hands over a program's care plans whose owner may no longer own care there (they
+# left it, their role changed, their account was disabled): its coordinators and
+# administrators, who read no clinical detail. Of such a plan they learn who it is for,
+# when it opened, who held it and why they no longer do, and how many follow-ups are open;
+# never its goals, steps, notes or anything else the plan says.
+CARE_HANDOVER_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.ADMIN})
+
 # Who plans the program's capacity (calls by hour of the week, teams, shifts): its
 # coordinators, its analysts and administrators. The planner shows aggregates and model
 # results only, never a person's data.

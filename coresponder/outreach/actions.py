@@ -935,10 +935,13 @@ def add_notice(
     *,
     follow_up: Any = None,
     service_referral: Any = None,
+    care_plan: Any = None,
 ) -> Notice:
     """A notice for `recipient` about what another app's worker found due (a care plan's
-    follow-up, a service referral with no answer, a spike). The worker claims what it
-    notices first, so each is sent once, and records one audit event per pass naming them.
+    follow-up, a service referral with no answer, a spike), or another app's action gave
+    them (a care plan handed over). The worker claims what it notices first, so each is
+    sent once, and records one audit event per pass naming them; an action's own audit
+    event names the recipient.
     """
     return Notice.objects.create(
         recipient=recipient,
@@ -948,6 +951,7 @@ def add_notice(
         created_at=now,
         follow_up=follow_up,
         service_referral=service_referral,
+        care_plan=care_plan,
     )
 
 

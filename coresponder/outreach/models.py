@@ -166,6 +166,7 @@ class Notice(models.Model):
         REFERRAL_CANCELLED = "referral_cancelled", "Service referral cancelled"
         SPIKE_ALERT = "spike_alert", "Overdose spike"
         ASSIGNED = "assigned", "Task changed hands"
+        CARE_PLAN_HANDED_OVER = "care_plan_handed_over", "Care plan handed over to you"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
@@ -188,6 +189,14 @@ class Notice(models.Model):
     # just answered, or the referring program has just called off.
     service_referral = models.ForeignKey(
         "services.ServiceReferral",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notices",
+    )
+    # A care plan handed over to the recipient because its owner could no longer hold it.
+    care_plan = models.ForeignKey(
+        "care.CarePlan",
         null=True,
         blank=True,
         on_delete=models.CASCADE,

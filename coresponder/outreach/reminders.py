@@ -47,7 +47,8 @@ OUTREACH_ROLES = frozenset(
     }
 )
 # Care plan follow-ups, service referrals and overdose spikes have their own passes; a
-# task given to a team is told when it is given, a referral answered or called off when it is.
+# task given to a team is told when it is given, a referral answered or called off when it
+# is, a care plan handed over for want of an owner when it is.
 OWN_PASS = frozenset(
     {
         Notice.Kind.FOLLOW_UP_DUE,
@@ -56,6 +57,7 @@ OWN_PASS = frozenset(
         Notice.Kind.REFERRAL_CANCELLED,
         Notice.Kind.SPIKE_ALERT,
         Notice.Kind.ASSIGNED,
+        Notice.Kind.CARE_PLAN_HANDED_OVER,
     }
 )
 KINDS = [kind.value for kind in Notice.Kind if kind not in OWN_PASS]

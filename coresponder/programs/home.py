@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from coresponder.domain.policy import (
+    CARE_HANDOVER_ROLES,
     RECORDS_REQUEST_ROLES,
     FieldGroup,
     RecordType,
@@ -242,6 +243,8 @@ def tools_for(
             tools.add("amendments")
     if role in RECORDS_REQUEST_ROLES:
         tools.add("records_requests")
+    if role in CARE_HANDOVER_ROLES:
+        tools.add("orphaned_care")
     if may_plan_capacity(role):
         tools.add("planning")
     return tools

@@ -14,8 +14,9 @@ from typing import Any
 from django.db.models import Count, Q
 from django.urls import reverse
 
+from coresponder.care.actions import orphaned_plans
 from coresponder.domain.outreach import follow_up_rules
-from coresponder.domain.policy import Scope
+from coresponder.domain.policy import CARE_HANDOVER_ROLES, Scope
 from coresponder.domain.vocabulary import Role, TaskStatus
 from coresponder.intake.triage_queue import waiting_requests
 from coresponder.outreach.models import Notice
@@ -86,6 +87,8 @@ def work_for(
             due += _tasks_due(user, program, now)
         if role in OVERSIGHT:
             due += _oversight_due(user, program)
+        if role in CARE_HANDOVER_ROLES:
+            due += _orphaned_care_due(program)
         new += _program_new(program, since, queue)
     unread = Notice.objects.filter(recipient=user, program=program, read_at__isnull=True).count()
     if unread:
@@ -148,6 +151,16 @@ def _oversight_due(user: Any, program: Program) -> list[WorkItem]:
         url = reverse("break-glass-reviews")
         items.append(WorkItem("Records opened outside policy to review", url, unreviewed))
     return items
+
+
+def _orphaned_care_due(program: Program) -> list[WorkItem]:
+    """Active care plans whose owner may no longer own care in the program: one count,
+    never who they are for."""
+    orphaned = orphaned_plans(program).count()
+    if not orphaned:
+        return []
+    url = reverse("care-plans-orphaned", args=[program.slug])
+    return [WorkItem("Care plans without an owner", url, orphaned)]
 
 
 def _provider_referrals(user: Any, program: Program) -> Any:

@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from coresponder.domain.care import GoalFact, RepeatNeed, ordinal, repeat_label, repeat_needs
+from coresponder.domain.care import (
+    OWNER_GONE_LABELS,
+    GoalFact,
+    OwnerGone,
+    RepeatNeed,
+    ordinal,
+    owner_gone,
+    repeat_label,
+    repeat_needs,
+)
 
 
 def test_a_need_named_once_is_not_a_repeat_need() -> None:
@@ -53,3 +62,23 @@ def test_ordinals_read_as_english() -> None:
 
 def test_the_badge_reads_need_and_ordinal() -> None:
     assert repeat_label("Housing", 3) == "Housing: 3rd time"
+
+
+def test_a_disabled_account_is_why_an_owner_is_gone_whatever_else_holds() -> None:
+    gone = owner_gone(account_active=False, member=False, role_owns_care=False)
+    assert gone is OwnerGone.ACCOUNT_DISABLED
+
+
+def test_an_owner_who_left_the_program_is_gone_for_having_left() -> None:
+    gone = owner_gone(account_active=True, member=False, role_owns_care=False)
+    assert gone is OwnerGone.LEFT_PROGRAM
+
+
+def test_an_owner_whose_role_no_longer_reads_care_plans_is_gone_for_the_role() -> None:
+    gone = owner_gone(account_active=True, member=True, role_owns_care=False)
+    assert gone is OwnerGone.ROLE_CHANGED
+    assert OWNER_GONE_LABELS[gone] == "Role no longer owns care"
+
+
+def test_an_owner_who_still_owns_care_is_not_gone() -> None:
+    assert owner_gone(account_active=True, member=True, role_owns_care=True) is None

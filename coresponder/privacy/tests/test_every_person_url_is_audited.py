@@ -215,6 +215,8 @@ WEB: dict[str, Kind] = {
     "records-request-list": ListsPeople(("coordinator",), _program),
     "legal-holds": ListsPeople(("coordinator",), _program),
     "break-glass-reviews": ListsPeople(("coordinator",)),
+    # Who each plan is for, when it opened, whose it was; nothing the plan says.
+    "care-plans-orphaned": ListsPeople(("coordinator",), _program),
     # --- Writes ----------------------------------------------------------------------
     "legal-hold-release": WritesOnly(
         "releases a legal hold", lambda r: {"slug": r.program.slug, "hold_id": 1}
@@ -230,6 +232,9 @@ WEB: dict[str, Kind] = {
     ),
     "care-plan-owner": WritesOnly(
         "hands a plan over", lambda r: {"plan_id": r.plan.pk}, names_a_person=True
+    ),
+    "care-plan-handover": WritesOnly(
+        "hands over a plan without an owner", lambda r: {"plan_id": r.plan.pk}, names_a_person=True
     ),
     "care-step-add": WritesOnly(
         "adds a step", lambda r: {"goal_id": r.goal.pk}, names_a_person=True
@@ -398,6 +403,7 @@ API: dict[str, Kind] = {
     "GET /break-glass": ListsPeople(("coordinator",)),
     "GET /programs/{slug}/amendments": ListsPeople(("coordinator",), _program),
     "GET /programs/{slug}/records-requests": ListsPeople(("coordinator",), _program),
+    "GET /programs/{slug}/care-plans/orphaned": ListsPeople(("coordinator",), _program),
     # --- Writes ----------------------------------------------------------------------
     "POST /persons": WritesOnly("creates a person; answers with what was sent"),
     "PATCH /persons/{person_id}": WritesOnly(
@@ -437,6 +443,7 @@ API: dict[str, Kind] = {
     "POST /persons/{person_id}/care-plans": WritesOnly("opens a plan"),
     "PATCH /care-plans/{plan_id}": WritesOnly("closes a plan"),
     "POST /care-plans/{plan_id}/owner": WritesOnly("hands a plan over"),
+    "POST /care-plans/{plan_id}/handover": WritesOnly("hands over a plan without an owner"),
     "POST /care-plans/{plan_id}/goals": WritesOnly("adds a goal"),
     "PATCH /care-goals/{goal_id}": WritesOnly("marks a goal"),
     "POST /care-goals/{goal_id}/steps": WritesOnly("adds a step"),
