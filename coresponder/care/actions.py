@@ -378,7 +378,13 @@ def hand_over_care_plan(
     _must_write(access)
     _must_be_active(plan)
     new_owner = _member(plan.program, owner, "owner")
-    _hand_over(actor, plan, new_owner, version)
+    former = str(plan.owner)
+    with transaction.atomic():
+        given = _hand_over(actor, plan, new_owner, version)
+        if new_owner.pk != getattr(actor.user, "pk", None):
+            _tell_new_owner(
+                actor, plan, new_owner, _handover_message(actor, plan, former, None, len(given))
+            )
     return plan
 
 
@@ -461,7 +467,11 @@ def hand_over_orphaned_care_plan(
     program = plan.program
     if not may_hand_over_orphans(actor.user, program):
         raise Forbidden("Your role may not hand over care plans without an owner.")
-    _must_be_active(plan)
+    if plan.status != CarePlan.Status.ACTIVE:
+        raise ActionError(
+            "This care plan is closed.",
+            {"plan": ["This care plan is closed: it has no follow-ups left to hand over."]},
+        )
     if version != plan.version:
         raise StaleVersion(plan, version)  # checked first: a second press finds it done
     why = owners_gone(program, [plan.owner]).get(plan.owner_id)
@@ -472,32 +482,38 @@ def hand_over_orphaned_care_plan(
         )
     new_owner = _member(program, owner, "owner")
     former = str(plan.owner)
-    now = timezone.now()
     with transaction.atomic():
         given = _hand_over(
             actor, plan, new_owner, version, owner_gone=why.value, notified=new_owner.pk
         )
-        add_notice(
-            new_owner,
-            program,
-            Notice.Kind.CARE_PLAN_HANDED_OVER,
-            _handover_message(actor, plan, former, why, len(given))[:500],
-            now,
-            care_plan=plan,
+        _tell_new_owner(
+            actor, plan, new_owner, _handover_message(actor, plan, former, why, len(given))
         )
     return OrphanHandover(plan, given)
 
 
+def _tell_new_owner(actor: Actor, plan: CarePlan, new_owner: User, message: str) -> None:
+    add_notice(
+        new_owner,
+        plan.program,
+        Notice.Kind.CARE_PLAN_HANDED_OVER,
+        message[:500],
+        timezone.now(),
+        care_plan=plan,
+    )
+
+
 def _handover_message(
-    actor: Actor, plan: CarePlan, former: str, why: OwnerGone, follow_ups: int
+    actor: Actor, plan: CarePlan, former: str, why: OwnerGone | None, follow_ups: int
 ) -> str:
-    """What the new owner is told: the plan's number and whose it was, never the person (a
-    notice may be emailed) nor anything the plan says."""
+    """What the new owner is told: the plan's number and whose it was (and why no longer,
+    when they left), never the person (a notice may be emailed) nor anything the plan says."""
     by = str(actor.user) if actor.user is not None else actor.name
     came = f" {follow_ups} open follow-up{'s' if follow_ups != 1 else ''} came with it."
+    held = f" ({OWNER_GONE_LABELS[why].lower()})" if why is not None else ""
     return (
         f"{plan.program.name}: care plan {plan.pk} is yours now, handed over by {by}; "
-        f"{former} held it ({OWNER_GONE_LABELS[why].lower()}).{came if follow_ups else ''}"
+        f"{former} held it{held}.{came if follow_ups else ''}"
     )
 
 

@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from coresponder.care.actions import send_follow_up_reminders
+from coresponder.care.actions import hand_over_orphaned_care_plan, send_follow_up_reminders
 from coresponder.care.models import CarePlan, FollowUp
 from coresponder.care.reminders import WORKER
+from coresponder.core.audit import Actor
+from coresponder.core.errors import ActionError
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.models import Notice
@@ -130,3 +132,58 @@ def test_the_plan_page_says_the_owner_left_and_hands_the_plan_over(
     )
     assert again.status_code == 302  # sent twice: lands on the plan as saved
     assert "No longer follows people up here" not in client.get(answer["Location"]).content.decode()
+
+
+def test_the_new_owner_of_a_plan_handed_over_by_a_clinician_is_told(
+    world: World, leaver: User, colleague: User, api_client_for: Any
+) -> None:
+    plan = plan_of(world, leaver)
+    FollowUp.objects.create(plan=plan, due_at=NOW, kind="phone", owner=leaver)
+    successor = reader(world, Role.CLINICIAN, username="next-clinician")
+
+    response = api_client_for(colleague).post(
+        f"/api/v1/care-plans/{plan.pk}/owner",
+        {"owner": successor.pk, "version": plan.version},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200, response.content
+    [notice] = Notice.objects.filter(recipient=successor)
+    assert notice.kind == Notice.Kind.CARE_PLAN_HANDED_OVER
+    assert notice.care_plan_id == plan.pk
+    assert f"care plan {plan.pk} is yours now" in notice.message
+    assert "1 open follow-up came with it" in notice.message
+    assert world.person.family_name not in notice.message
+    assert "Housing" not in notice.message
+
+
+def test_a_clinician_who_takes_a_plan_over_is_not_told_what_they_did(
+    world: World, leaver: User, colleague: User, api_client_for: Any
+) -> None:
+    plan = plan_of(world, leaver)
+
+    response = api_client_for(colleague).post(
+        f"/api/v1/care-plans/{plan.pk}/owner",
+        {"owner": colleague.pk, "version": plan.version},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200, response.content
+    assert not Notice.objects.filter(recipient=colleague).exists()
+
+
+def test_a_coordinator_is_not_told_to_open_a_closed_plan_again(
+    world: World, leaver: User, colleague: User
+) -> None:
+    plan = plan_of(world, leaver)
+    plan.status = CarePlan.Status.CLOSED
+    plan.save()
+    leave(leaver)
+    coordinator = reader(world, Role.COORDINATOR, username="a-coordinator")
+
+    with pytest.raises(ActionError) as refused:
+        hand_over_orphaned_care_plan(Actor(user=coordinator), plan, colleague.pk, plan.version)
+
+    assert "open it again" not in str(refused.value.errors)
+    plan.refresh_from_db()
+    assert plan.owner_id == leaver.pk
