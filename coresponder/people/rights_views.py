@@ -117,11 +117,15 @@ def records_request_page(request: HttpRequest, person_id: int) -> HttpResponse:
         name = f"records-request-person-{access.person.pk}.json"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+    programs = answering_programs(access)
+    # Opened from one program's list (`?program=<slug>`), a request is logged to that program.
+    named = [p for p in programs if p.slug == request.GET.get("program")]
     context = {
         "person": access.person,
         "page": page,
         "received": _received_requests(access),
-        "programs": answering_programs(access),
+        "programs": programs,
+        "log_programs": named or programs,
     }
     return render(request, "people/records_request.html", context)
 

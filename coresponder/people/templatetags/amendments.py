@@ -10,6 +10,7 @@ from coresponder.core.errors import NotVisible
 from coresponder.domain.policy import RecordType
 from coresponder.people.amendments import GROUP_OF, amendment_facts, amendments_of
 from coresponder.people.records_request import may_answer
+from coresponder.people.records_request_log import answering_programs
 from coresponder.privacy.access import access_person
 from coresponder.programs.local_time import format_date
 
@@ -41,8 +42,11 @@ def rights_links(context: Any, person_id: int) -> dict[str, Any]:
         access = access_person(user, person_id)
     except NotVisible:
         return {"person_id": person_id, "may_answer": False, "may_amend": False}
+    answering = may_answer(access)
     return {
         "person_id": person_id,
-        "may_answer": may_answer(access),
+        "may_answer": answering,
+        # A request is logged to one program: each of the person's the reader answers in.
+        "log_programs": answering_programs(access) if answering else [],
         "may_amend": access.may_write(RecordType.PERSON) or access.may_write(RecordType.ENCOUNTER),
     }

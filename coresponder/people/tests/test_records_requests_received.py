@@ -326,3 +326,46 @@ def test_the_log_form_offers_a_day_every_program_of_the_person_has_reached(
     assert future.status_code == 422
     assert "cannot be received in the future" in future.content.decode()
     assert [r.program.slug for r in RecordsRequest.objects.all()] == ["oahu"]
+
+
+def test_pages_of_a_program_link_to_the_log_form_offering_that_programs_today(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 05:30 UTC on 21 November 2026: already the 21st in Philadelphia, the 20th on Oahu.
+    late = dt.datetime(2026, 11, 21, 5, 30, tzinfo=dt.UTC)
+    oahu = Program.objects.create(
+        slug="oahu", name="Waianae Crisis Outreach", timezone="Pacific/Honolulu"
+    )
+    Participation.objects.create(person=world.person, program=oahu, first_seen_at=late)
+    coordinator = reader(world, Role.COORDINATOR)
+    Membership.objects.create(user=coordinator, program=oahu, role=Role.COORDINATOR.value)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: late)
+    logged = a_request(world, dt.date(2026, 11, 10))
+    client = signed_in(coordinator)
+    person = world.person.pk
+    export = f"/people/{person}/records-request/"
+    log_form = f"/people/{person}/records-requests/new/"
+
+    listed = client.get("/people/records-requests/open/pad/").content.decode()
+    detail = client.get(f"/people/records-requests/{logged.pk}/").content.decode()
+    from_list = client.get(f"{export}?program=pad").content.decode()
+    unnamed = client.get(export).content.decode()
+    person_page = client.get(f"/people/{person}/").content.decode()
+
+    # The list and a request's page name their program to the records they link to, ...
+    assert f'href="{export}?program=pad"' in listed
+    assert f'href="{export}?program=pad"' in detail
+    # ... whose page then logs a request to that program alone.
+    assert f'href="{log_form}?program=pad"' in from_list
+    assert f"{log_form}?program=oahu" not in from_list
+    # Without a program named, each of the person's programs has its own link.
+    for page in (unnamed, person_page):
+        assert f'href="{log_form}?program=pad"' in page
+        assert f'href="{log_form}?program=oahu"' in page
+        assert f'href="{log_form}"' not in page
+    pad_form = client.get(f"{log_form}?program=pad").content.decode()
+    oahu_form = client.get(f"{log_form}?program=oahu").content.decode()
+    assert 'value="2026-11-21"' in pad_form
+    assert '<option value="pad" selected>' in pad_form
+    assert 'value="2026-11-20"' in oahu_form
+    assert '<option value="oahu" selected>' in oahu_form
