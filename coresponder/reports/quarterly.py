@@ -342,6 +342,8 @@ def disposition_rows(program: Program, period: Period, suppress: bool = False) -
             rows.append([vocabulary_label("disposition", code), f"{count:,}"])
     if len(rows) == 1:
         rows.append(["None recorded this quarter", "0"])
+    # The public copy's total, exact: no count in this copy is hidden.
+    rows.append(["All encounters", f"{sum(dispositions.values()):,}"])
     return rows
 
 

@@ -43,6 +43,7 @@ from coresponder.reports.models import QuarterlyNarrative
 from coresponder.reports.quarterly import (
     FUNNEL_CHART_TITLE,
     MONTHLY_CHART_TITLE,
+    disposition_rows,
     quarterly_pdf,
 )
 from coresponder.services.models import Service, ServiceOrganization, ServiceReferral
@@ -753,6 +754,45 @@ def test_the_command_refuses_a_quarter_that_has_not_begun(quarter: Program, tmp_
 
     assert not (tmp_path / "q1.pdf").exists()
     assert exports(quarter) == []
+
+
+def test_both_copies_of_the_quarterly_report_end_the_dispositions_with_all_encounters(
+    quarter: Program, tmp_path: Path
+) -> None:
+    # 3 resolved on scene and 20 refused: the public copy hides both (20 would give the
+    # 3 away by subtraction) but not their total, which the staff copy shows as it is.
+    for n in range(23):
+        Encounter.objects.create(
+            program=quarter,
+            occurred_at=AT + dt.timedelta(hours=n),
+            kind="crisis_response",
+            disposition="resolved_on_scene" if n < 3 else "refused",
+        )
+    staff_pdf, public_pdf = tmp_path / "staff.pdf", tmp_path / "public.pdf"
+    staff_pdf.write_bytes(quarterly_pdf(quarter, 2026, 3))
+    public_pdf.write_bytes(quarterly_pdf(quarter, 2026, 3, suppress=True))
+
+    staff = disposition_rows(quarter, PERIOD)
+    public = disposition_rows(quarter, PERIOD, suppress=True)
+
+    assert staff[1:] == [["Refused", "20"], ["Resolved on scene", "3"], ["All encounters", "23"]]
+    assert public[1:] == [
+        ["Refused", "suppressed"],
+        ["Resolved on scene", "suppressed"],
+        ["All encounters", "23"],
+    ]
+    for pdf in (staff_pdf, public_pdf):
+        lines = [line.split() for line in _pdftotext(pdf).splitlines()]
+        assert ["All", "encounters", "23"] in lines, pdf.name
+
+
+def test_a_quarter_without_encounters_says_so_and_totals_none_in_the_staff_copy(
+    quarter: Program,
+) -> None:
+    assert disposition_rows(quarter, PERIOD)[1:] == [
+        ["None recorded this quarter", "0"],
+        ["All encounters", "0"],
+    ]
 
 
 def test_an_empty_quarter_still_renders(pad: Program) -> None:
