@@ -4,8 +4,9 @@ Programs start because overdoses were rising. EMS and the medical examiner count
 them before anyone followed up, so these records carry no person, referral or
 task: they are what lets the evaluation compare the months before the program's
 first referral with the months after it. Monthly counts rise toward the start and
-fall back to the program's own rate once it runs, so the demo's evaluation has a
-change to find. They reach back as far as the program's retention keeps overdoses.
+fall back to the program's own rate once it runs (at the tiny scale, from no fewer than
+MIN_MONTHLY a month), so the demo's evaluation has a change to find. They are drawn for
+the programs that follow up overdoses, as far back as the program's retention keeps them.
 """
 
 from __future__ import annotations
@@ -31,8 +32,12 @@ MONTHS_BEFORE = 24
 # before the start, rising to PEAK in the month before it.
 FROM = 1.0
 PEAK = 1.3
-# Fewer than this many overdoses a month in the program's first year: nothing to compare.
-MIN_MONTHLY = 2.0
+# The county's months hold no fewer overdoses than this. At the tiny scale a program
+# follows up two or three a month, whichever the seed: at that count a month's noise hides
+# the rise toward the start, and its evaluation found whatever the seed drew, or nothing
+# when the first year came out under two a month and no history was drawn. Larger scales
+# draw more than this.
+MIN_MONTHLY = 5.0
 FATAL_SHARE = 0.09
 # What the reports of these overdoses say they are; `demo_data --replace` finds them by it.
 HISTORY_RECORD = "county records before the program began"
@@ -70,17 +75,29 @@ def first_year_monthly(program: Program, first_day: dt.date, zone: ZoneInfo) -> 
     return count / 12
 
 
+def follows_up_overdoses(preset: Preset) -> bool:
+    """A program whose outreach counts from the overdose: the county's overdoses before it
+    began are what its evaluation compares its own with."""
+    return preset.follow_up is not None and preset.follow_up.anchor == "overdose"
+
+
 def load_history(
     program: Program, preset: Preset, first_day: dt.date, anchor: dt.date, seed: int
 ) -> Counter[str]:
     """Overdoses (each with the EMS or medical examiner's report) for the months before
-    `first_day`, the first day of the program's records."""
-    zone = ZoneInfo(preset.timezone)
-    base = first_year_monthly(program, first_day, zone)
+    `first_day`, the first day of the program's records, for a program that follows up
+    overdoses; whatever its own first year drew, at no fewer than MIN_MONTHLY a month."""
     writer = BulkWriter()
-    if base < MIN_MONTHLY:
+    if not follows_up_overdoses(preset):
         return writer.counts
-    rng = random.Random(f"{seed}:{preset.slug}:history")
+    zone = ZoneInfo(preset.timezone)
+    drawn = first_year_monthly(program, first_day, zone)
+    base = max(drawn, MIN_MONTHLY)
+    # Drawn at the floor, the history is the same whatever the seed: the change the
+    # evaluation finds is then the program's, not a chance rise or fall in the county.
+    rng = random.Random(
+        f"{preset.slug}:history" if drawn < MIN_MONTHLY else f"{seed}:{preset.slug}:history"
+    )
     # Retention would delete anything older than this on its first run.
     oldest = anchor - dt.timedelta(days=preset.retention.overdoses_days - 31)
     districts = list(District.objects.filter(program=program, active=True).order_by("code"))
