@@ -15,6 +15,7 @@ from coresponder.domain.vocabulary import Disposition, EncounterKind
 from coresponder.encounters.access import access_encounter
 from coresponder.encounters.actions import EncounterInput, ScreeningInput, record_encounter
 from coresponder.encounters.reading import encounter_record
+from coresponder.people.amendments_in_disclosures import RefusedCorrectionOut, ids_by_group
 from coresponder.privacy.access import access_program
 from coresponder.privacy.actions import record_person_read
 
@@ -101,6 +102,11 @@ class EncounterOut(Schema):
     redisclosure_notice: str | None = Field(
         None, description="The 42 CFR 2.32 notice, when clinical detail is disclosed"
     )
+    amendments: list[RefusedCorrectionOut] | None = Field(
+        None,
+        description="Where the clinical note is disclosed to you: the program's denied "
+        "requests to correct it that go with it (45 CFR 164.526(d)(4)-(5))",
+    )
 
 
 @router.post(
@@ -146,6 +152,7 @@ def get_encounter(request: HttpRequest, encounter_id: int) -> dict[str, Any]:
             access.person_access,
             channel="api",
             program=access.encounter.program,
+            amendments=ids_by_group(record.get("corrections", ())),
         )
     else:
         record_event(

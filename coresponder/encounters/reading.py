@@ -13,6 +13,7 @@ from coresponder.domain.screenings import (
 )
 from coresponder.encounters.access import EncounterAccess
 from coresponder.encounters.models import Encounter
+from coresponder.people.amendments_in_disclosures import attached_to_release
 
 
 def screening_rows(encounter: Encounter) -> list[dict[str, Any]]:
@@ -82,6 +83,15 @@ def encounter_record(access: EncounterAccess) -> dict[str, Any]:
         record["referral_to_treatment"] = e.referral_to_treatment
         record["screenings"] = screening_rows(e)
         record["clinical_note"] = e.clinical_note
+        if access.person_access is not None:
+            # A note released outside its holders carries the refused corrections of it
+            # (45 CFR 164.526(d)(4)-(5)); the page reads them in words, the API as elements.
+            corrections = attached_to_release(
+                access.person_access, e.program_id, person=False, encounter_ids=[e.pk]
+            )
+            if corrections:
+                record["corrections"] = corrections
+                record["amendments"] = [c.as_json() for c in corrections]
     elif clinical is GroupVisibility.WITHHELD:
         record["clinical_withheld"] = WITHHELD_TEXT
     notice = access.person_access.notice() if access.person_access is not None else ""

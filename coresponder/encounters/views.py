@@ -22,6 +22,7 @@ from coresponder.encounters.access import access_encounter
 from coresponder.encounters.actions import record_encounter
 from coresponder.encounters.forms import EncounterForm
 from coresponder.encounters.reading import encounter_record
+from coresponder.people.amendments_in_disclosures import ids_by_group
 from coresponder.privacy.access import access_person, role_in
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs import form_tokens
@@ -110,6 +111,7 @@ def encounter_detail(request: HttpRequest, slug: str, encounter_id: int) -> Http
             access.person_access,
             channel="web",
             program=access.encounter.program,
+            amendments=ids_by_group(record.get("corrections", ())),
         )
     else:
         record_event(
@@ -122,6 +124,7 @@ def encounter_detail(request: HttpRequest, slug: str, encounter_id: int) -> Http
     context = {
         "program": access.encounter.program,
         "encounter": record,
+        "corrections": record.get("corrections", ()),
         "person": access.encounter.person,
         "kind": label("encounter_kind", record["kind"]),
         "disposition": label("disposition", record["disposition"]),

@@ -111,12 +111,16 @@ def record_person_read(
     channel: str = "api",
     purpose: str = "",
     program: Program | None = None,
+    amendments: Mapping[FieldGroup, Sequence[int]] | None = None,
 ) -> None:
     """Audit one read of a person; record a Disclosure for each consent-released group.
 
     Groups withheld for want of consent are audited as a denied attempt. A read of one
     program's record (an encounter, a care plan, a referral) is filed under `program`;
     otherwise under the one program the reader sees the person through, or none.
+    `amendments` names, by field group, the refused corrections that went with the read
+    (45 CFR 164.526(d)(4)-(5)): the read's event says so, and so does each Disclosure of
+    a group they concern.
     """
     person = access.person
     filed_under = program.slug if program is not None else access.filed_under
@@ -130,7 +134,11 @@ def record_person_read(
             program_slug=filed_under,
             fields=shown,
             purpose=purpose or ("break-glass" if access.break_glass else ""),
-            detail={"channel": channel, "break_glass": bool(access.break_glass)},
+            detail={
+                "channel": channel,
+                "break_glass": bool(access.break_glass),
+                **({"amendments": _all_ids(amendments)} if amendments else {}),
+            },
         )
         if access.withheld:
             record_event(
@@ -144,12 +152,22 @@ def record_person_read(
                 purpose=purpose,
                 detail={"reason": "no consent in force names the reader", "channel": channel},
             )
-        record_disclosures(actor, access, channel=channel)
+        record_disclosures(actor, access, channel=channel, amendments=amendments)
 
 
-def record_disclosures(actor: Actor, access: PersonAccess, *, channel: str) -> list[Disclosure]:
+def _all_ids(amendments: Mapping[FieldGroup, Sequence[int]] | None) -> list[int]:
+    return sorted({pk for ids in (amendments or {}).values() for pk in ids})
+
+
+def record_disclosures(
+    actor: Actor,
+    access: PersonAccess,
+    *,
+    channel: str,
+    amendments: Mapping[FieldGroup, Sequence[int]] | None = None,
+) -> list[Disclosure]:
     """One Disclosure per group and basis this read released (consent, break-glass, own
-    organisation)."""
+    organisation), each naming the refused corrections of its group that went along."""
     made = []
     for group, basis, program_id in sorted(
         access.disclosed, key=lambda d: (d[0].value, d[1], d[2] or 0)
@@ -169,7 +187,14 @@ def record_disclosures(actor: Actor, access: PersonAccess, *, channel: str) -> l
             )
         made.append(
             record_disclosure(
-                actor, access, group, consent, channel=channel, basis=basis, program_id=program_id
+                actor,
+                access,
+                group,
+                consent,
+                channel=channel,
+                basis=basis,
+                program_id=program_id,
+                amendments=(amendments or {}).get(group, ()),
             )
         )
     access.disclosed.clear()
@@ -185,8 +210,10 @@ def record_disclosure(
     channel: str,
     basis: str = DisclosureBasis.CONSENT,
     program_id: int | None = None,
+    amendments: Sequence[int] = (),
 ) -> Disclosure:
-    """The accounting's row for one release; it says the notice went along only if it did.
+    """The accounting's row for one release; it says the notice went along only if it did,
+    and names the refused corrections (`amendments`) that went with it.
 
     It is accounted for by the program the release was made under: the consent's, else the
     break-glass opening's, else the program whose record was read (`program_id`), else the
@@ -221,6 +248,7 @@ def record_disclosure(
         channel=channel,
         notice_included=access.notice_given,
         break_glass=glass,
+        amendments=sorted(amendments),
     )
     record_event(
         actor,
@@ -230,7 +258,11 @@ def record_disclosure(
         program_slug=access.slugs.get(program_id or 0) or access.filed_under,
         fields=[group.value],
         purpose=disclosure.purpose,
-        detail={"disclosure": True, "consent_id": consent.pk if consent else None},
+        detail={
+            "disclosure": True,
+            "consent_id": consent.pk if consent else None,
+            **({"amendments": disclosure.amendments} if disclosure.amendments else {}),
+        },
     )
     return disclosure
 
@@ -244,9 +276,11 @@ def record_export_disclosure(
     consent: Consent | None,
     groups: tuple[FieldGroup, ...] = (FieldGroup.PART2,),
     program: Program | None = None,
+    amendments: Sequence[int] = (),
 ) -> Disclosure:
     """A file leaving the system with Part 2 data, its notice inside: one accounting row,
-    accounted for by `program` (whose record it is)."""
+    accounted for by `program` (whose record it is), naming the refused corrections
+    (`amendments`) the file carries."""
     disclosure = Disclosure.objects.create(
         person_id=person_id,
         consent=consent,
@@ -259,6 +293,7 @@ def record_export_disclosure(
         purpose=consent.purpose if consent else DisclosureBasis.EXPORT,
         channel="export",
         notice_included=True,
+        amendments=sorted(amendments),
     )
     record_event(
         actor,
@@ -267,7 +302,12 @@ def record_export_disclosure(
         person_id=person_id,
         fields=disclosure.groups,
         purpose=disclosure.purpose[:200],
-        detail={"disclosure": True, "basis": DisclosureBasis.EXPORT, "notice_included": True},
+        detail={
+            "disclosure": True,
+            "basis": DisclosureBasis.EXPORT,
+            "notice_included": True,
+            **({"amendments": disclosure.amendments} if disclosure.amendments else {}),
+        },
     )
     return disclosure
 
@@ -282,10 +322,12 @@ def record_referral_disclosure(
     recipient_organization: Organization | None,
     information: str,
     groups: Sequence[FieldGroup],
+    amendments: Sequence[int] = (),
 ) -> Disclosure:
     """A referral sent to a provider under the person's consent: what it told the provider
     (that the person seeks treatment, the note) is a release the referring program accounts
-    for, to the provider's organisation, under that consent."""
+    for, to the provider's organisation, under that consent; with the refused corrections
+    (`amendments`) that go with it."""
     disclosure = Disclosure.objects.create(
         person_id=person_id,
         consent=consent,
@@ -300,6 +342,7 @@ def record_referral_disclosure(
         channel="referral",
         # The provider's inbox, referral page, API record and FHIR bundle carry the notice.
         notice_included=True,
+        amendments=sorted(amendments),
     )
     record_event(
         actor,
@@ -314,6 +357,7 @@ def record_referral_disclosure(
             "basis": DisclosureBasis.CONSENT,
             "consent_id": consent.pk,
             "notice_included": True,
+            **({"amendments": disclosure.amendments} if disclosure.amendments else {}),
         },
     )
     return disclosure

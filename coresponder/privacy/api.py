@@ -94,6 +94,11 @@ class DisclosureOut(Schema):
     purpose: str
     channel: str
     consent_id: int | None
+    amendments: list[int] = Field(
+        default_factory=list,
+        description="Denied amendment requests whose request, denial and statement of "
+        "disagreement went with the release (45 CFR 164.526(d)(4)-(5))",
+    )
 
 
 class DisclosureList(Schema):
@@ -197,6 +202,7 @@ def disclosures(request: HttpRequest, person_id: int, page: int = Query(1, ge=1)
             "purpose": d.purpose,
             "channel": d.channel,
             "consent_id": d.consent_id,
+            "amendments": d.amendments,
         }
         for d in rows
     ]

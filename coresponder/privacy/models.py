@@ -78,6 +78,13 @@ class Disclosure(models.Model):
     purpose = models.TextField(blank=True)
     channel = models.CharField(max_length=16, default="api", help_text="api, web or export")
     notice_included = models.BooleanField(default=True)
+    # The denied amendment requests whose request, denial and statement of disagreement went
+    # with this release (45 CFR 164.526(d)(4)-(5)), by id; empty where none did.
+    amendments = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Denied amendment requests that went with this release",
+    )
     # The record opened outside policy that let this release through, if one did: the
     # disclosure is kept as long as the opening (retention.break_glass_days).
     break_glass = models.ForeignKey(

@@ -25,6 +25,7 @@ from coresponder.domain.referrals import (
 from coresponder.domain.vocabulary import Role, TaskStatus, label
 from coresponder.outreach.actions import add_notice
 from coresponder.outreach.models import Notice
+from coresponder.people.amendments_in_disclosures import attached_for_role, ids_of
 from coresponder.privacy.access import PersonAccess, role_grants
 from coresponder.privacy.actions import record_referral_disclosure
 from coresponder.privacy.models import Consent
@@ -134,6 +135,11 @@ def _account_for_referral(actor: Actor, referral: ServiceReferral, consent: Cons
     told = "that the person seeks substance use treatment"
     if referral.note:
         told += ", and the note written for the provider"
+    # The provider reads the person's record of the referral, so the refused corrections of
+    # it go along (45 CFR 164.526(d)(5)): its page, API record and FHIR bundle carry them.
+    corrections = attached_for_role(referral.person_id, referral.program_id, Role.PROVIDER)
+    if corrections:
+        told += ", with the person's refused request to correct their record"
     record_referral_disclosure(
         actor,
         referral.person_id,
@@ -143,6 +149,7 @@ def _account_for_referral(actor: Actor, referral: ServiceReferral, consent: Cons
         recipient_organization=partner,
         information=f"Referral {referral.pk} to {service.name}: {told}",
         groups=groups,
+        amendments=ids_of(corrections),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -16,6 +17,12 @@ from coresponder.core.models import MAX_VERSION
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.referrals import next_statuses
 from coresponder.domain.vocabulary import TaskStatus
+from coresponder.people.amendments_in_disclosures import (
+    RefusedCorrection,
+    RefusedCorrectionOut,
+    attached_for_reader,
+    ids_by_group,
+)
 from coresponder.privacy.access import access_person, access_program
 from coresponder.privacy.actions import record_disclosures, record_person_read
 from coresponder.privacy.grants import Grants
@@ -106,6 +113,11 @@ class ServiceReferralOut(Schema):
     redisclosure_notice: str | None = Field(
         None, description="The 42 CFR 2.32 notice, when the status discloses Part 2 data"
     )
+    amendments: list[RefusedCorrectionOut] = Field(
+        default_factory=list,
+        description="One referral read alone: the referring program's denied requests to "
+        "correct the person's record that go with it (45 CFR 164.526(d)(4)-(5))",
+    )
 
 
 class ReferralList(Schema):
@@ -159,9 +171,11 @@ def referral_out(
     user: Any,
     history: bool = False,
     grants: Grants | None = None,
+    amendments: Sequence[RefusedCorrection] = (),
 ) -> dict[str, Any]:
     """A referral as one reader may see it; `status` is what the gate decided, `grants` the
-    reader's roles where a list has read them once."""
+    reader's roles where a list has read them once, `amendments` the refused corrections
+    that go with it."""
     service = referral.service
     shown = status_shown(referral, status)
     record: dict[str, Any] = {
@@ -178,6 +192,7 @@ def referral_out(
         "requested_at": referral.requested_at,
         "consent_id": referral.consent_id,
         **status,
+        "amendments": [correction.as_json() for correction in amendments],
     }
     if referral.warm_handoff_at is not None:
         record["warm_handoff"] = {"by": referral.warm_handoff_by, "at": referral.warm_handoff_at}
@@ -278,21 +293,30 @@ def list_referrals(
 
 def _read(
     request: HttpRequest, referral_id: int, *, with_note: bool = False
-) -> tuple[ServiceReferral, dict[str, Any], str | None]:
-    """The referral, its status as the reader sees it, and (`with_note`) the note where the
-    reader may read it; the read is audited after the gate has decided all of them."""
+) -> tuple[ServiceReferral, dict[str, Any], str | None, list[RefusedCorrection]]:
+    """The referral, its status as the reader sees it, (`with_note`) the note where the
+    reader may read it, and the refused corrections that go with it; the read is audited
+    after the gate has decided all of them."""
     referral, access = access_service_referral(request.user, referral_id)
     status = service_referral_status(access, referral)
     note = note_for(access, referral, side_of(request.user, referral)) if with_note else None
+    corrections = attached_for_reader(access, referral.program_id)
     notice = access.notice()
-    record_person_read(actor_for(request), access, channel="api", program=referral.program)
-    return referral, {**status, "redisclosure_notice": notice} if notice else status, note
+    record_person_read(
+        actor_for(request),
+        access,
+        channel="api",
+        program=referral.program,
+        amendments=ids_by_group(corrections),
+    )
+    shown = {**status, "redisclosure_notice": notice} if notice else status
+    return referral, shown, note, corrections
 
 
 @router.get("/service-referrals/{referral_id}", response=ServiceReferralOut, summary="One referral")
 def get_referral(request: HttpRequest, referral_id: int) -> dict[str, Any]:
-    referral, status, _note = _read(request, referral_id)
-    return referral_out(referral, status, request.user, history=True)
+    referral, status, _note, corrections = _read(request, referral_id)
+    return referral_out(referral, status, request.user, history=True, amendments=corrections)
 
 
 @router.patch(
@@ -314,17 +338,17 @@ def patch_referral(
         payload.version,
         status_shown=status_shown(referral, service_referral_status(access, referral)),
     )
-    referral, status, _note = _read(request, referral_id)
-    return referral_out(referral, status, request.user, history=True)
+    referral, status, _note, corrections = _read(request, referral_id)
+    return referral_out(referral, status, request.user, history=True, amendments=corrections)
 
 
 @router.get("/service-referrals/{referral_id}/fhir", summary="The referral as a FHIR R4 Bundle")
 def referral_fhir(request: HttpRequest, referral_id: int) -> dict[str, Any]:
     """A ServiceRequest and its Task (validated against the R4B models)."""
-    referral, status, note = _read(request, referral_id, with_note=True)
+    referral, status, note, corrections = _read(request, referral_id, with_note=True)
     if status.get("status") != referral.status:
         raise Forbidden("The referral's status is a Part 2 record you need a consent to see.")
-    return referral_bundle(referral, with_note=note is not None)
+    return referral_bundle(referral, with_note=note is not None, corrections=corrections)
 
 
 @router.post(
@@ -342,8 +366,8 @@ def warm_handoff(request: HttpRequest, referral_id: int, payload: HandoffIn) -> 
         payload.version,
         status_shown=status_shown(referral, service_referral_status(access, referral)),
     )
-    referral, status, _note = _read(request, referral_id)
-    return referral_out(referral, status, request.user, history=True)
+    referral, status, _note, corrections = _read(request, referral_id)
+    return referral_out(referral, status, request.user, history=True, amendments=corrections)
 
 
 @router.post("/services/{service_id}/capacity", response=CapacityUpdate, summary="Update capacity")

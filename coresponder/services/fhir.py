@@ -9,8 +9,11 @@ matches them by that identifier, so no name, birth date or address leaves here.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -22,6 +25,7 @@ from pydantic import ValidationError
 from coresponder.core.errors import ActionError
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import TaskStatus
+from coresponder.people.amendments_in_disclosures import TITLE, RefusedCorrection
 from coresponder.people.models import Person
 from coresponder.privacy.models import Consent
 from coresponder.programs.models import Program
@@ -155,6 +159,39 @@ def task(referral: ServiceReferral) -> dict[str, Any]:
     return resource
 
 
+def amendment_document(referral: ServiceReferral, correction: RefusedCorrection) -> dict[str, Any]:
+    """A refused correction that goes with the referral (45 CFR 164.526(d)(4)-(5)), as a
+    DocumentReference the ServiceRequest names in `supportingInfo`.
+
+    A DocumentReference is FHIR's resource for a document kept with a patient's record:
+    it carries the element whole, as a JSON attachment (the same the API gives), and its
+    plain words as a second attachment for a receiver that does not know the element.
+    A ServiceRequest `note` (an Annotation) would lose which field, which ground and
+    which statement; a Provenance tells who changed a record, and here nothing changed.
+    """
+
+    def attachment(content_type: str, title: str, text: str) -> dict[str, Any]:
+        data = base64.b64encode(text.encode("utf-8")).decode("ascii")
+        return {"attachment": {"contentType": content_type, "title": title, "data": data}}
+
+    element = json.dumps(correction.as_json(), ensure_ascii=False, sort_keys=True)
+    return {
+        "resourceType": "DocumentReference",
+        "id": f"amendment-{correction.amendment_id}",
+        "identifier": [{"system": system("amendment"), "value": str(correction.amendment_id)}],
+        "status": "current",
+        "type": {"text": TITLE},
+        "subject": _ref("Patient", system("person"), str(referral.person_id)),
+        "description": f"{correction.field} of {correction.record}: a correction the person "
+        "asked for and was refused",
+        "content": [
+            attachment("application/json", TITLE, element),
+            attachment("text/plain; charset=utf-8", TITLE, correction.as_text()),
+        ],
+        "context": {"related": [{"reference": f"ServiceRequest/sr-{referral.pk}"}]},
+    }
+
+
 def notice_narrative() -> dict[str, Any]:
     """The 42 CFR 2.32 notice as a resource's human-readable text, which travels with it."""
     div = f'<div xmlns="http://www.w3.org/1999/xhtml"><p>{escape(REDISCLOSURE_NOTICE)}</p></div>'
@@ -172,8 +209,14 @@ def carries_part2(referral: ServiceReferral) -> bool:
     return referral.service.part2_program or referral.status not in PRE_TREATMENT_STATUSES
 
 
-def referral_bundle(referral: ServiceReferral, *, with_note: bool = True) -> dict[str, Any]:
-    """A FHIR R4 collection Bundle: the referral's ServiceRequest and its Task, validated.
+def referral_bundle(
+    referral: ServiceReferral,
+    *,
+    with_note: bool = True,
+    corrections: Sequence[RefusedCorrection] = (),
+) -> dict[str, Any]:
+    """A FHIR R4 collection Bundle: the referral's ServiceRequest and its Task, validated,
+    with a DocumentReference for each refused correction that goes with it.
 
     When it holds Part 2 data both resources carry the security label and, as text,
     the redisclosure notice.
@@ -184,6 +227,11 @@ def referral_bundle(referral: ServiceReferral, *, with_note: bool = True) -> dic
     if carries_part2(referral):
         mark_part2(sr)
         mark_part2(tk)
+    documents = [amendment_document(referral, correction) for correction in corrections]
+    if documents:
+        sr.setdefault("supportingInfo", []).extend(
+            {"reference": f"DocumentReference/{document['id']}"} for document in documents
+        )
     data = {
         "resourceType": "Bundle",
         "id": f"referral-{referral.pk}",
@@ -192,6 +240,10 @@ def referral_bundle(referral: ServiceReferral, *, with_note: bool = True) -> dic
         "entry": [
             {"fullUrl": f"{base}/ServiceRequest/{sr['id']}", "resource": sr},
             {"fullUrl": f"{base}/Task/{tk['id']}", "resource": tk},
+            *(
+                {"fullUrl": f"{base}/DocumentReference/{document['id']}", "resource": document}
+                for document in documents
+            ),
         ],
     }
     validate_bundle(data)

@@ -23,6 +23,7 @@ from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType
 from coresponder.domain.referrals import needs_reason, next_statuses
 from coresponder.domain.vocabulary import TaskStatus
+from coresponder.people.amendments_in_disclosures import attached_for_reader, ids_by_group
 from coresponder.privacy.access import PersonAccess, access_person, program_for, role_grants
 from coresponder.privacy.actions import record_person_read
 from coresponder.privacy.grants import Grants
@@ -458,8 +459,15 @@ def _referral_page(
     # Asked of the gate before the read is recorded, so a note shown by consent is a
     # disclosure and one withheld a refusal, both in the read's record.
     note = note_for(access, referral, side)
+    corrections = attached_for_reader(access, referral.program_id)
     notice = access.notice() or notice_to_provider(referral, side)
-    record_person_read(actor_for(request), access, channel="web", program=referral.program)
+    record_person_read(
+        actor_for(request),
+        access,
+        channel="web",
+        program=referral.program,
+        amendments=ids_by_group(corrections),
+    )
     visible = status_shown(referral, shown)
     history = [
         step
@@ -485,6 +493,7 @@ def _referral_page(
         "buttons": _buttons(referral, request.user) if visible else [],
         "handoff_form": handoff_form if side is not None else None,
         "note": note,
+        "corrections": corrections,
         "program": referral.program,
         "notice": notice,
         "inbox": inbox,

@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from coresponder.core.audit import SYSTEM, record_list_read
+from coresponder.domain.vocabulary import Role
+from coresponder.people.amendments_in_disclosures import attached_for_role, ids_of
 from coresponder.privacy.actions import record_export_disclosure
 from coresponder.programs.models import Program
 from coresponder.services.fhir import carries_part2, referral_bundle
@@ -41,7 +43,10 @@ class Command(BaseCommand):
         # Each program's referrals, and their people, for the export's audit.
         exported: dict[str, tuple[list[int], set[int]]] = {}
         for referral in referrals.order_by("id").iterator(chunk_size=500):
-            bundle = referral_bundle(referral)
+            # The file is made for the provider: the refused corrections of what a provider
+            # reads of the person go with it (45 CFR 164.526(d)(5)).
+            corrections = attached_for_role(referral.person_id, referral.program_id, Role.PROVIDER)
+            bundle = referral_bundle(referral, corrections=corrections)
             target = folder / f"referral-{referral.pk}.json"
             with transaction.atomic():
                 target.write_text(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", "utf-8")
@@ -56,6 +61,7 @@ class Command(BaseCommand):
                         "treatment status, as a FHIR bundle",
                         consent=referral.consent,
                         program=referral.program,
+                        amendments=ids_of(corrections),
                     )
             ids.append(referral.pk)
             referrals_of, people_of = exported.setdefault(referral.program.slug, ([], set()))
