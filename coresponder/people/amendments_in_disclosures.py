@@ -27,7 +27,7 @@ from typing import Any
 from django.db.models import Q
 from ninja import Field, Schema
 
-from coresponder.domain.policy import FieldGroup
+from coresponder.domain.policy import FieldGroup, Scope
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
 from coresponder.people.amendments import (
@@ -39,7 +39,7 @@ from coresponder.people.amendments import (
     value_text,
 )
 from coresponder.people.models import Amendment
-from coresponder.privacy.access import PersonAccess, may_read
+from coresponder.privacy.access import PersonAccess, may_read, scope_of
 from coresponder.programs.local_time import as_date, format_date
 
 Kind = Amendment.RecordKind
@@ -207,6 +207,25 @@ def attached_to_release(
             correction.group, program_id if correction.record_kind != Kind.PERSON else None
         )
     ]
+
+
+def attached_to_person_record(
+    access: PersonAccess, encounter_ids: Collection[int] = ()
+) -> list[RefusedCorrection]:
+    """What goes with a person's record as `access` reads it, where that read is a
+    disclosure: the person's own fields, to a reader whose role learns of people from
+    outside the program that holds them (a provider, of the people referred to it); the
+    clinical notes shown (`encounter_ids`), where a consent or break-glass released them.
+    The program's own staff reading its record disclose nothing, and carry nothing."""
+    attached: list[RefusedCorrection] = []
+    for program_id, role in sorted(access.roles.items()):
+        if scope_of(role) is not Scope.PROGRAM:
+            attached += attached_for_reader(access, program_id)
+        if encounter_ids and access.disclosure_basis(FieldGroup.CLINICAL, program_id):
+            attached += attached_to_release(
+                access, program_id, person=False, encounter_ids=encounter_ids
+            )
+    return attached
 
 
 def attached_for_role(

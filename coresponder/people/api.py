@@ -44,6 +44,11 @@ from coresponder.people.amendments import (
     openable_open_amendments,
     release_field,
 )
+from coresponder.people.amendments_in_disclosures import (
+    RefusedCorrectionOut,
+    attached_to_person_record,
+    ids_by_group,
+)
 from coresponder.people.models import Amendment, Ethnicity, Person, Race, Sex
 from coresponder.people.reading import find_people, person_record
 from coresponder.people.records_request import access_records_request, records_request
@@ -145,6 +150,12 @@ class PersonOut(Schema):
     service_referrals: list[dict[str, Any]] | None = None
     withheld: list[str] | None = None
     redisclosure_notice: str | None = None
+    amendments: list[RefusedCorrectionOut] | None = Field(
+        None,
+        description="Where this read discloses the record (to a provider; a clinical note "
+        "under consent): the denied requests to correct it that go with it "
+        "(45 CFR 164.526(d)(4)-(5))",
+    )
 
 
 class PersonSummary(Schema):
@@ -202,7 +213,18 @@ def list_people(request: HttpRequest, q: str = "", page: int = Query(1, ge=1)) -
 def get_person(request: HttpRequest, person_id: int, purpose: str = "") -> dict[str, Any]:
     access = access_person(request.user, person_id)
     record = person_record(access)
-    record_person_read(actor_for(request), access, channel="api", purpose=purpose)
+    corrections = attached_to_person_record(
+        access, [n["encounter_id"] for n in record.get("clinical_notes") or []]
+    )
+    if corrections:
+        record["amendments"] = [c.as_json() for c in corrections]
+    record_person_read(
+        actor_for(request),
+        access,
+        channel="api",
+        purpose=purpose,
+        amendments=ids_by_group(corrections),
+    )
     return record
 
 

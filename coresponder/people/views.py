@@ -27,6 +27,7 @@ from coresponder.domain.policy import (
 from coresponder.domain.screenings import answers_said
 from coresponder.domain.vocabulary import label as vocabulary_label
 from coresponder.people.actions import update_person
+from coresponder.people.amendments_in_disclosures import attached_to_person_record, ids_by_group
 from coresponder.people.forms import EDITED, PersonForm, as_text
 from coresponder.people.reading import (
     DETAIL_VOCABULARIES,
@@ -81,10 +82,16 @@ def person_search(request: HttpRequest) -> HttpResponse:
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     access = _access_or_404(request, person_id)
     record = person_record(access)
-    record_person_read(actor_for(request), access, channel="web")
+    corrections = attached_to_person_record(
+        access, [n["encounter_id"] for n in record.get("clinical_notes") or []]
+    )
+    record_person_read(
+        actor_for(request), access, channel="web", amendments=ids_by_group(corrections)
+    )
     context: dict[str, Any] = {
         "person": access.person,
         "record": record,
+        "corrections": corrections,
         "may_edit": access.may_write(RecordType.PERSON),
         "may_consent": access.may_write(RecordType.CONSENT),
         "break_glass": access.break_glass,
