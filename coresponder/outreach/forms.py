@@ -12,6 +12,7 @@ from coresponder.core.forms import LocalDateTimeField, style_uswds
 from coresponder.domain.vocabulary import (
     CLOSE_REASON_LABELS,
     AttemptChannel,
+    AttemptOutcome,
     Relationship,
     choices,
     label,
@@ -69,6 +70,9 @@ def _add_checklist(form: forms.Form, items: list[tuple[str, str]], values: dict[
 
 class AttemptForm(forms.Form):
     """One visit or call: what happened, who was reached, what was left behind."""
+
+    # The outcome that asks the date of death; the page shows the field only with it.
+    death_outcome = AttemptOutcome.DECEASED.value
 
     outcome = forms.ChoiceField(
         label="What happened?",

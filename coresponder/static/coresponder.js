@@ -349,4 +349,53 @@
     }
     Array.prototype.forEach.call(document.querySelectorAll("form[data-draft]"), keepDrafts);
   }
+
+  // A field asked only with one answer: <div data-shown-when="NAME" data-shown-value="VALUE">
+  // around it shows it only while the form's NAME (radios or a list) is VALUE (or one of
+  // several, space-separated), such as the date of death with the outcome Deceased.
+  // Hidden, its controls are disabled as well: nobody tabs into them, and nothing in them
+  // is sent. Without this script the field shows, its hint saying when it is needed. One
+  // the server sent back with an error stays in view until the answer changes, so the
+  // error can be read and put right. This runs after drafts are put back, so a restored
+  // answer shows its field.
+  function chosenValue(form, name) {
+    var field = form.elements.namedItem(name);
+    if (!field) return "";
+    if (field.type === "radio" || field.type === "checkbox") return field.checked ? field.value : "";
+    return field.value || "";
+  }
+
+  function showWithAnswer(part) {
+    var form = part.closest("form");
+    var name = part.dataset.shownWhen;
+    var values = (part.dataset.shownValue || "").split(" ");
+    if (!form || !name) return;
+    var controls = part.querySelectorAll("input, select, textarea, button");
+
+    function update() {
+      var shown = values.indexOf(chosenValue(form, name)) >= 0;
+      part.hidden = !shown;
+      Array.prototype.forEach.call(controls, function (control) {
+        control.disabled = !shown;
+      });
+    }
+
+    if (part.id) {
+      Array.prototype.forEach.call(form.querySelectorAll("[name]"), function (answer) {
+        if (answer.name === name && values.indexOf(answer.value) >= 0) {
+          answer.setAttribute("aria-controls", part.id);
+        }
+      });
+    }
+    if (!part.querySelector(".usa-error-message")) update();
+    form.addEventListener("change", function (event) {
+      if (event.target.name === name) update();
+    });
+    form.addEventListener("reset", function () {
+      // The form's fields take their first values only after this event.
+      window.setTimeout(update, 0);
+    });
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-shown-when]"), showWithAnswer);
 })();

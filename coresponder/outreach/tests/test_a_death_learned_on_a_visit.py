@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -211,3 +212,20 @@ def test_the_api_records_the_death_and_says_which_day_stands(
     assert kept["died_on_recorded"] == "2026-11-01"
     assert "already recorded" in kept["death_note"]
     assert Person.objects.get(pk=again.person_id).deceased_on == dt.date(2026, 11, 1)
+
+
+def test_the_visit_form_shows_the_date_of_death_with_its_hint_to_a_phone_without_scripts(
+    qrt: Program,
+) -> None:
+    task = task_for(qrt, "Unscripted")
+    page = signed_in(staff(qrt)).get(task_url(task)).content.decode()
+    # The page's script hides the field until Deceased is chosen; the markup shows it,
+    # so a phone whose script did not load can still record a death.
+    opening = re.search(r'<div id="death-date"[^>]*>', page)
+    assert opening is not None
+    assert 'data-shown-when="outcome" data-shown-value="deceased"' in opening.group()
+    assert " hidden" not in opening.group()
+    field = page[opening.end() :].split('id="id_channel_0"', 1)[0]
+    assert '<input type="date" name="died_on"' in field
+    assert "Needed when the outcome is Deceased" in field
+    assert "disabled" not in field
