@@ -205,6 +205,13 @@ def may_write(role: Role, record: RecordType) -> bool:
 # of access, 45 CFR 164.524): the program's coordinators, and administrators. What the
 # export holds is still what the gate shows that reader (docs/security.md).
 RECORDS_REQUEST_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.ADMIN})
+# Who may be designated to review a denial of access on a ground 164.524(a)(3) makes
+# reviewable: the rule asks for a licensed health care professional (164.524(a)(4)), so a
+# member of the clinical team whose role is a licensed one (clinicians, social workers);
+# peer specialists, recovery coaches and case managers read as the clinical team does but
+# hold no such licence as a rule. That the reviewer took no part in the denial is checked
+# against the request itself.
+ACCESS_DENIAL_REVIEWER_ROLES: frozenset[Role] = frozenset({Role.CLINICIAN, Role.SOCIAL_WORKER})
 # Who may give an amendment request its one 30-day extension (45 CFR 164.526(b)(2)(ii)),
 # telling the person why in writing: the program's coordinators and administrators.
 AMENDMENT_EXTENSION_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.ADMIN})

@@ -271,6 +271,14 @@ def is_reviewable(ground: str) -> bool:
     return ground in REVIEWABLE_ACCESS_DENIAL_GROUNDS
 
 
+class AccessReviewDetermination(StrEnum):
+    """What the reviewing official decides of a denial of access under review (45 CFR
+    164.524(d)(4)): the program does as they decide."""
+
+    UPHELD = "upheld"
+    OVERTURNED = "overturned"
+
+
 # What a denial decided before the grounds were asked says of them.
 GROUNDS_NOT_RECORDED = "Not recorded"
 
@@ -516,6 +524,10 @@ _ENGLISH: dict[str, dict[str, str]] = {
             "professional judged that giving them to the representative is reasonably likely "
             "to cause the person or someone else substantial harm"
         ),
+    },
+    "access_review_determination": {
+        AccessReviewDetermination.UPHELD: "Upheld: the denial stands",
+        AccessReviewDetermination.OVERTURNED: "Overturned: the person is to be given access",
     },
     # The groups of a person's record that policy and consent speak of.
     "field_group": {

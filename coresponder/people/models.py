@@ -213,6 +213,13 @@ class RecordsRequest(Tracked):
         OPEN = "open", "Awaiting an answer"
         FULFILLED = "fulfilled", "Fulfilled"
         DENIED = "denied", "Denied"
+        # 164.524(d)(4): the reviewing official overturned the denial; the request is to be
+        # fulfilled as an open one is, and is due 30 days after the determination.
+        GRANTED_ON_REVIEW = "granted_on_review", "Access granted on review"
+
+    class Determination(models.TextChoices):
+        UPHELD = "upheld", "Upheld"
+        OVERTURNED = "overturned", "Overturned"
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="records_requests")
     program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
@@ -222,7 +229,7 @@ class RecordsRequest(Tracked):
         max_length=200, blank=True, help_text="The person, or their personal representative"
     )
     notes = models.TextField(blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.OPEN)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     fulfilled_by = models.ForeignKey(
         "programs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -245,15 +252,46 @@ class RecordsRequest(Tracked):
     denial_grounds = models.JSONField(default=list, blank=True)
     # What the grounds mean for this request, in the decider's words; the person is told it.
     denial_reason = models.TextField(blank=True)
+    # 164.524(a)(4), (d)(4): a denial on a reviewable ground is reviewed, when the person asks,
+    # by a licensed health care professional the program designates who took no part in it.
+    # The day asked is on the program's calendar; empty while none was asked.
+    review_asked_on = models.DateField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        "programs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    # The day of the determination on the program's calendar: a denial overturned is due
+    # 30 days after it.
+    reviewed_on = models.DateField(null=True, blank=True)
+    review_determination = models.CharField(
+        max_length=16, choices=Determination.choices, blank=True
+    )
+    review_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["received_on", "id"]
         indexes = [models.Index(fields=["program", "status"])]
         constraints = [
             models.CheckConstraint(
-                # A denial says when it was made and why; nothing else carries a reason.
+                # A denial says when it was made and why; only a denial carries a reason, and
+                # it is kept once a review overturned it (then fulfilled).
                 condition=models.Q(status="denied", denied_at__isnull=False)
-                | models.Q(("status__in", ["open", "fulfilled"]), denial_reason=""),
+                | models.Q(("status__in", ["open", "fulfilled"]), denial_reason="")
+                | models.Q(
+                    ("status__in", ["granted_on_review", "fulfilled"]),
+                    denied_at__isnull=False,
+                    review_determination="overturned",
+                ),
                 name="records_request_reason_of_a_denial",
+            ),
+            models.CheckConstraint(
+                # A determination answers a review asked, on the day it was recorded.
+                condition=models.Q(review_determination="", reviewed_on__isnull=True)
+                | models.Q(
+                    ~models.Q(review_determination=""),
+                    review_asked_on__isnull=False,
+                    reviewed_on__isnull=False,
+                ),
+                name="records_request_review_asked_then_decided",
             ),
         ]

@@ -13,14 +13,17 @@ from coresponder.core.errors import StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.core.models import MAX_VERSION
 from coresponder.core.paging import page_of
-from coresponder.domain.vocabulary import AccessDenialGround
+from coresponder.domain.vocabulary import AccessDenialGround, AccessReviewDetermination
 from coresponder.people.actions.records_requests import (
     RecordsRequestDenial,
     RecordsRequestInput,
+    ReviewDetermination,
+    ask_for_review,
     deny_records_request,
     extend_records_request,
     fulfil_records_request,
     log_records_request,
+    record_review,
 )
 from coresponder.people.models import RecordsRequest
 from coresponder.people.records_request import access_records_request
@@ -54,7 +57,11 @@ class RecordsRequestOut(Schema):
     version: int
     person_id: int
     program: str
-    status: str = Field(..., description="open, fulfilled or denied")
+    status: str = Field(
+        ...,
+        description="open, fulfilled, denied or granted_on_review (a denial overturned on "
+        "review, to be fulfilled)",
+    )
     received_on: dt.date
     requested_by: str
     notes: str
@@ -74,6 +81,18 @@ class RecordsRequestOut(Schema):
         "when the request was not denied",
     )
     denial_reason: str = Field("", description="What the grounds mean here, as the person is told")
+    review_asked_on: dt.date | None = Field(
+        None, description="The day the person asked that the denial be reviewed"
+    )
+    reviewer_id: int | None = Field(None, description="The reviewing official (a user)")
+    reviewed_at: dt.datetime | None = None
+    reviewed_on: dt.date | None = Field(
+        None, description="The day of the determination, on the program's calendar"
+    )
+    review_determination: str = Field(
+        "", description="upheld or overturned; empty until the reviewer decides"
+    )
+    review_reason: str = Field("", description="The reviewer's reasons, as the person is told")
 
 
 class RecordsRequestList(Schema):
@@ -110,6 +129,30 @@ class RecordsRequestDenialIn(Schema):
     )
 
 
+class RecordsRequestReviewAskedIn(Schema):
+    review_asked_on: dt.date = Field(
+        ..., description="The day the person asked for a review, on the program's calendar"
+    )
+    version: int = Field(
+        ..., ge=1, le=MAX_VERSION, description="The version you read; 409 if it moved"
+    )
+
+
+class RecordsRequestReviewIn(Schema):
+    reviewer: int = Field(
+        ...,
+        description="The reviewing official: the id of a clinician or social worker of the "
+        "program who did not deny the request",
+    )
+    determination: AccessReviewDetermination = Field(..., description="upheld or overturned")
+    reason: str = Field(
+        ..., max_length=MAX_TEXT, description="The reviewer's reasons, as the person is told"
+    )
+    version: int = Field(
+        ..., ge=1, le=MAX_VERSION, description="The version you read; 409 if it moved"
+    )
+
+
 def request_out(logged: RecordsRequest, today: dt.date | None = None) -> dict[str, Any]:
     """The request as the API gives it; `today` in the program's calendar, as pages read it."""
     today = today or today_in(logged.program)
@@ -130,6 +173,12 @@ def request_out(logged: RecordsRequest, today: dt.date | None = None) -> dict[st
         "denied_at": logged.denied_at,
         "denial_grounds": logged.denial_grounds,
         "denial_reason": logged.denial_reason,
+        "review_asked_on": logged.review_asked_on,
+        "reviewer_id": logged.reviewed_by_id,
+        "reviewed_at": logged.reviewed_at,
+        "reviewed_on": logged.reviewed_on,
+        "review_determination": logged.review_determination,
+        "review_reason": logged.review_reason,
     }
 
 
@@ -241,4 +290,40 @@ def post_records_request_denial(
         grounds=tuple(str(ground) for ground in payload.grounds), reason=payload.reason
     )
     deny_records_request(actor_for(request), access, logged, denial, payload.version)
+    return request_out(logged)
+
+
+@router.post(
+    "/records-requests/{request_id}/review-request",
+    response=RecordsRequestOut,
+    summary="Record that the person asked for a review of a denial",
+)
+def post_records_request_review_request(
+    request: HttpRequest, request_id: int, payload: RecordsRequestReviewAskedIn
+) -> dict[str, Any]:
+    """Only of a denial on a ground that may be reviewed (45 CFR 164.524(a)(4)), once; sent
+    again with the same day, it answers with the request as it stands."""
+    logged, access = access_logged_request(request.user, request_id)
+    ask_for_review(actor_for(request), access, logged, payload.review_asked_on, payload.version)
+    return request_out(logged)
+
+
+@router.post(
+    "/records-requests/{request_id}/review",
+    response=RecordsRequestOut,
+    summary="Record the reviewing official's determination of a denial",
+)
+def post_records_request_review(
+    request: HttpRequest, request_id: int, payload: RecordsRequestReviewIn
+) -> dict[str, Any]:
+    """Overturned, the request is granted on review and to be fulfilled; upheld, it stays
+    denied (45 CFR 164.524(d)(4)). Sent again as it was saved, it answers with the request
+    as it stands."""
+    logged, access = access_logged_request(request.user, request_id)
+    found = ReviewDetermination(
+        reviewer=payload.reviewer,
+        determination=str(payload.determination),
+        reason=payload.reason,
+    )
+    record_review(actor_for(request), access, logged, found, payload.version)
     return request_out(logged)

@@ -26,6 +26,7 @@ from coresponder.people.denial_letter import (
 from coresponder.people.models import RecordsRequest
 from coresponder.privacy.access import PersonAccess
 from coresponder.programs.local_time import format_date
+from coresponder.programs.models import Program
 
 CITE = "45 CFR 164.524(d)(2)"
 
@@ -35,6 +36,38 @@ def records_request_denial_letter(
 ) -> DenialLetter:
     """The letter answering a denied request, dated `today` on the program's calendar."""
     program = logged.program
+    to, groups = recipient(access)
+    privacy = program.rules.privacy_contact
+    contact = addressee(program, privacy)
+    received = format_date(logged.received_on, with_year=True)
+    denied = format_date(logged.denied_at, program, with_year=True)
+    source = f" (made by: {logged.requested_by})" if logged.requested_by else ""
+    opening = (
+        f"On {received} we received a request for a copy of your records{source}. On "
+        f"{denied} we denied the request in whole. This letter says why, and what you may do."
+    )
+    basis = ["We denied access to your records on these grounds:"]
+    basis += [f"{label('access_denial_ground', ground)}." for ground in logged.denial_grounds]
+    basis.append(logged.denial_reason)
+    return DenialLetter(
+        program=program.name,
+        dated=format_date(today, with_year=True),
+        to=to,
+        title="Your request for your records is denied",
+        opening=opening,
+        sections=[
+            Section("Why we denied your request", basis),
+            Section("Having the denial reviewed", _review(logged, contact, privacy)),
+            Section("How to complain", complaints(program)),
+        ],
+        groups=groups,
+        cite=CITE,
+    )
+
+
+def recipient(access: PersonAccess) -> tuple[list[str], list[str]]:
+    """Whom a letter about a records request is to: the person's name and address as the
+    reader is shown them, and the field groups that shows (for the audited read)."""
     person = access.person
     groups: set[str] = set()
     to: list[str] = []
@@ -46,20 +79,15 @@ def records_request_denial_letter(
     if person.address and access.decision(FieldGroup.CONTACT) is GroupVisibility.SHOWN:
         groups.add(FieldGroup.CONTACT.value)
         to.append(person.address)
+    return to, sorted(groups)
+
+
+def complaints(program: Program) -> list[str]:
+    """How to complain to the program and to HHS's Office for Civil Rights (45 CFR
+    164.524(d)(2)(iii)), naming the program's privacy contact."""
     privacy = program.rules.privacy_contact
-    contact = addressee(program, privacy)
     reach_by = ways(privacy, ("phone", "email", "address"))
-    received = format_date(logged.received_on, with_year=True)
-    denied = format_date(logged.denied_at, program, with_year=True)
-    source = f" (made by: {logged.requested_by})" if logged.requested_by else ""
-    opening = (
-        f"On {received} we received a request for a copy of your records{source}. On "
-        f"{denied} we denied the request in whole. This letter says why, and what you may do."
-    )
-    basis = ["We denied access to your records on these grounds:"]
-    basis += [f"{label('access_denial_ground', ground)}." for ground in logged.denial_grounds]
-    basis.append(logged.denial_reason)
-    complain = [
+    return [
         f"You may complain about this decision to {program.name}: write to or call "
         f"{f'its {privacy.title}' if privacy else PRIVACY_CONTACT}{reach_by}.",
         "You may also complain to the Secretary of the U.S. Department of Health and Human "
@@ -68,20 +96,6 @@ def records_request_denial_letter(
         "complain about.",
         "No one may retaliate against you for complaining.",
     ]
-    return DenialLetter(
-        program=program.name,
-        dated=format_date(today, with_year=True),
-        to=to,
-        title="Your request for your records is denied",
-        opening=opening,
-        sections=[
-            Section("Why we denied your request", basis),
-            Section("Having the denial reviewed", _review(logged, contact, privacy)),
-            Section("How to complain", complain),
-        ],
-        groups=sorted(groups),
-        cite=CITE,
-    )
 
 
 def _review(logged: RecordsRequest, contact: str, privacy: PrivacyContact | None) -> list[str]:

@@ -1,4 +1,5 @@
-"""Forms for records requests as received: logging one, marking it fulfilled, denying it."""
+"""Forms for records requests as received: logging one, marking it fulfilled, denying it,
+and the review of a denial (asked, then decided)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from coresponder.domain.intake import LATE_ENTRY_LIMIT
 from coresponder.domain.vocabulary import choices
 from coresponder.people.records_request_log import MAX_TEXT
 from coresponder.programs.local_time import today_in
-from coresponder.programs.models import Program
+from coresponder.programs.models import Membership, Program
 
 # The box that says a request typed as received more than `LATE_ENTRY_LIMIT` ago really
 # came in then (logged late, from paper): usually the year is mistyped, and the request
@@ -118,4 +119,56 @@ class DenialForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        style_uswds(self)
+
+
+class ReviewAskedForm(forms.Form):
+    """The day the person asked that the denial be reviewed (45 CFR 164.524(a)(4))."""
+
+    ask_review = forms.CharField(widget=forms.HiddenInput, initial="1")
+    review_asked_on = forms.DateField(
+        label="Review asked on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The day the person's request for a review came in, on the program's calendar",
+        error_messages={"required": "Needed: the day the person asked for a review."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_uswds(self)
+
+
+class ReviewForm(forms.Form):
+    """The reviewing official's determination (45 CFR 164.524(d)(4)): who, what, why."""
+
+    record_review = forms.CharField(widget=forms.HiddenInput, initial="1")
+    reviewer = forms.TypedChoiceField(
+        label="Reviewing official",
+        coerce=int,
+        help_text="A licensed health care professional of the program who did not take part "
+        "in the denial",
+        error_messages={"required": "Choose the reviewing official."},
+    )
+    determination = forms.ChoiceField(
+        label="Determination",
+        choices=[("", "Choose…"), *choices("access_review_determination")],
+        error_messages={"required": "Choose whether the reviewer upheld or overturned it."},
+    )
+    reason = forms.CharField(
+        label="The reviewer's reasons",
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The person is told them in writing",
+        error_messages={"required": "Needed: the reviewer's reasons."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, reviewers: list[Membership], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.TypedChoiceField, self.fields["reviewer"])
+        field.choices = [
+            ("", "Choose…"),
+            *((m.user_id, f"{m.user} ({m.get_role_display()})") for m in reviewers),
+        ]
         style_uswds(self)

@@ -3,7 +3,8 @@
 A request is logged when it comes in, and is due 30 days later on the program's calendar,
 60 once extended; the export that answers it is `people/records_request.py`. Only the
 roles that answer records requests (`RECORDS_REQUEST_ROLES`) in the request's program
-open, log, extend, fulfil or deny one.
+open, log, extend, fulfil or deny one, and record that a denial's review was asked and what
+the reviewer decided (164.524(a)(4), (d)(4)).
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from coresponder.core.errors import Forbidden, NotVisible
-from coresponder.domain.policy import RECORDS_REQUEST_ROLES
+from coresponder.domain.policy import ACCESS_DENIAL_REVIEWER_ROLES, RECORDS_REQUEST_ROLES
 from coresponder.people.models import RecordsRequest
 from coresponder.people.records_request import access_records_request
 from coresponder.privacy.access import PersonAccess, access_people, program_for
-from coresponder.programs.models import Program
+from coresponder.programs.models import Membership, Program
 
 # A covered entity acts on a request for access no later than 30 days after receiving it
 # (45 CFR 164.524(b)(2)(i)); counted in the program's calendar days from `received_on`.
@@ -28,27 +29,61 @@ ACT_WITHIN_DAYS = 30
 # person in writing why and by when it will act (164.524(b)(2)(ii)).
 EXTENSION_DAYS = 30
 MAX_TEXT = 10_000
+# A denial overturned on review is to be carried out (164.524(d)(4)) with no deadline of its
+# own in the rule: the program gives itself the 30 days the rule allows any request, counted
+# from the day of the determination on its calendar, with no extension; the deadline of the
+# request as received has passed by then, as a rule, and would list it overdue at once.
+ACT_AFTER_REVIEW_DAYS = 30
+
+# The requests still to be acted on: awaiting an answer, or granted on review.
+TO_FULFIL = (RecordsRequest.Status.OPEN, RecordsRequest.Status.GRANTED_ON_REVIEW)
 
 
 def due_on(logged: RecordsRequest) -> dt.date:
-    """The last day to act: 30 days after receipt, 60 once extended (164.524(b)(2))."""
+    """The last day to act: 30 days after receipt, 60 once extended (164.524(b)(2)); for a
+    denial overturned on review, 30 days after the determination."""
+    if logged.status == RecordsRequest.Status.GRANTED_ON_REVIEW and logged.reviewed_on:
+        return logged.reviewed_on + dt.timedelta(days=ACT_AFTER_REVIEW_DAYS)
     extension = EXTENSION_DAYS if logged.extended_at is not None else 0
     return logged.received_on + dt.timedelta(days=ACT_WITHIN_DAYS + extension)
 
 
 def is_overdue(logged: RecordsRequest, today: dt.date) -> bool:
-    """Still awaiting an answer after its last day, `today` in the program's calendar."""
-    return logged.status == RecordsRequest.Status.OPEN and today > due_on(logged)
+    """Still to be fulfilled after its last day, `today` in the program's calendar. A review
+    pending is never overdue: the rule gives the reviewer a reasonable time."""
+    return logged.status in TO_FULFIL and today > due_on(logged)
+
+
+def review_pending(logged: RecordsRequest) -> bool:
+    """A denial whose review was asked and not yet decided."""
+    return (
+        logged.status == RecordsRequest.Status.DENIED
+        and logged.review_asked_on is not None
+        and not logged.review_determination
+    )
+
+
+def listed_on(logged: RecordsRequest) -> dt.date:
+    """The day a listed request is sorted by: the day it is due, or the day a review of its
+    denial was asked."""
+    if review_pending(logged) and logged.review_asked_on is not None:
+        return logged.review_asked_on
+    return due_on(logged)
 
 
 def in_due_order(requests: Iterable[RecordsRequest], today: dt.date) -> list[RecordsRequest]:
-    """Overdue requests first, then by the day each is due: an extended request, though
-    received earlier, may be due after one received since."""
-    return sorted(requests, key=lambda r: (not is_overdue(r, today), due_on(r), r.pk))
+    """Overdue requests first, then by the day each is due (or its review was asked): an
+    extended request, though received earlier, may be due after one received since."""
+    return sorted(requests, key=lambda r: (not is_overdue(r, today), listed_on(r), r.pk))
 
 
 def extension_problem(logged: RecordsRequest, today: dt.date) -> str:
     """Why the request cannot be extended now, in the words staff read; "" when it can."""
+    if logged.status == RecordsRequest.Status.GRANTED_ON_REVIEW:
+        return (
+            "Access was granted on review: the request is due 30 days after the "
+            "determination, and is not extended."
+        )
     if logged.status != RecordsRequest.Status.OPEN:
         return "The request is already answered; only a request awaiting an answer is extended."
     if logged.extended_at is not None:
@@ -97,19 +132,30 @@ def program_answering(user: Any, slug: str) -> Program:
 
 
 def open_requests(program: Program) -> QuerySet[RecordsRequest]:
+    """The program's requests awaiting an answer: open, granted on review, or denied with a
+    review asked and not yet decided (so that nobody loses track of it)."""
     return RecordsRequest.objects.filter(
-        program=program, status=RecordsRequest.Status.OPEN
+        Q(status__in=TO_FULFIL)
+        | Q(
+            status=RecordsRequest.Status.DENIED,
+            review_asked_on__isnull=False,
+            review_determination="",
+        ),
+        program=program,
     ).select_related("program")
 
 
 def overdue_requests(program: Program, today: dt.date) -> QuerySet[RecordsRequest]:
-    """The program's requests still awaiting an answer after their last day (`due_on`)."""
+    """The program's requests still to be fulfilled after their last day (`due_on`)."""
     first_days = today - dt.timedelta(days=ACT_WITHIN_DAYS)
     extended = first_days - dt.timedelta(days=EXTENSION_DAYS)
-    return open_requests(program).filter(
-        Q(extended_at__isnull=True, received_on__lt=first_days)
-        | Q(extended_at__isnull=False, received_on__lt=extended)
-    )
+    reviewed = today - dt.timedelta(days=ACT_AFTER_REVIEW_DAYS)
+    return RecordsRequest.objects.filter(
+        Q(status=RecordsRequest.Status.OPEN, extended_at__isnull=True, received_on__lt=first_days)
+        | Q(status=RecordsRequest.Status.OPEN, extended_at__isnull=False, received_on__lt=extended)
+        | Q(status=RecordsRequest.Status.GRANTED_ON_REVIEW, reviewed_on__lt=reviewed),
+        program=program,
+    ).select_related("program")
 
 
 def visible_open_requests(user: Any, program: Program, today: dt.date) -> list[RecordsRequest]:
@@ -138,10 +184,23 @@ def _openable(
 
 
 def open_requests_of(access: PersonAccess) -> list[RecordsRequest]:
-    """The person's requests awaiting an answer in programs where the reader answers them."""
+    """The person's requests still to be fulfilled in programs where the reader answers
+    them."""
     ids = [pk for pk in access.program_ids if may_answer_in(access, pk)]
     return list(
         RecordsRequest.objects.filter(
-            person=access.person, program_id__in=ids, status=RecordsRequest.Status.OPEN
+            person=access.person, program_id__in=ids, status__in=TO_FULFIL
         ).select_related("program")
     )
+
+
+def designable_reviewers(logged: RecordsRequest) -> QuerySet[Membership]:
+    """Who may review the request's denial (45 CFR 164.524(a)(4)): the active members of its
+    program in a role a licensed health care professional holds, but whoever denied it."""
+    roles = [str(role) for role in ACCESS_DENIAL_REVIEWER_ROLES]
+    members = Membership.objects.filter(
+        program_id=logged.program_id, role__in=roles, active=True, user__is_active=True
+    ).select_related("user")
+    if logged.denied_by_id is not None:
+        members = members.exclude(user_id=logged.denied_by_id)
+    return members

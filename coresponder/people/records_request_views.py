@@ -1,9 +1,11 @@
 """Records requests as received, in the web UI: log one, extend it once, mark it fulfilled
-or deny it (with its letter), and the coordinators' list of those awaiting an answer
-(45 CFR 164.524)."""
+or deny it (with its letter), record the review of a denial (with its letter), and the
+coordinators' list of those awaiting an answer (45 CFR 164.524)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -17,17 +19,21 @@ from coresponder.core.audit import record_event, record_list_read
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
+from coresponder.domain.vocabulary import is_reviewable
 from coresponder.people.actions.records_requests import (
     PURPOSE,
     RecordsRequestDenial,
     RecordsRequestInput,
+    ReviewDetermination,
+    ask_for_review,
     deny_records_request,
     extend_records_request,
     fulfil_records_request,
     log_records_request,
+    record_review,
 )
 from coresponder.people.amendment_forms import ExtensionForm
-from coresponder.people.denial_letter import denial_letter_pdf
+from coresponder.people.denial_letter import DenialLetter, denial_letter_pdf
 from coresponder.people.models import RecordsRequest
 from coresponder.people.records_request import access_records_request
 from coresponder.people.records_request_denial_letter import records_request_denial_letter
@@ -35,17 +41,23 @@ from coresponder.people.records_request_forms import (
     DenialForm,
     FulfilmentForm,
     RecordsRequestForm,
+    ReviewAskedForm,
+    ReviewForm,
 )
 from coresponder.people.records_request_log import (
     EXTENSION_DAYS,
+    TO_FULFIL,
     access_logged_request,
     answering_programs,
+    designable_reviewers,
     due_on,
     extension_problem,
     is_overdue,
     program_answering,
+    review_pending,
     visible_open_requests,
 )
+from coresponder.people.records_request_review_letter import records_request_review_letter
 from coresponder.privacy.actions import record_disclosures
 from coresponder.programs import form_tokens
 from coresponder.programs.local_time import format_date, today_in
@@ -138,6 +150,10 @@ def _row(logged: RecordsRequest, today: Any) -> dict[str, Any]:
         "extended": logged.extended_at is not None,
         "requested_by": logged.requested_by,
         "version": logged.version,
+        "review_asked": (
+            format_date(logged.review_asked_on, with_year=True) if review_pending(logged) else ""
+        ),
+        "granted_on_review": logged.status == RecordsRequest.Status.GRANTED_ON_REVIEW,
     }
 
 
@@ -151,6 +167,12 @@ def records_request_detail(request: HttpRequest, request_id: int) -> HttpRespons
         raise Http404("No records requests for this role") from exc
     extension_form = ExtensionForm(initial={"version": logged.version})
     denial_form = DenialForm(initial={"version": logged.version})
+    review_asked_form = ReviewAskedForm(
+        initial={"version": logged.version, "review_asked_on": today_in(logged.program)}
+    )
+    reviewers = list(designable_reviewers(logged).order_by("user__display_name", "user__username"))
+    review_form_of = partial(ReviewForm, reviewers=reviewers)
+    review_form = review_form_of(initial={"version": logged.version})
     stale = False
     if request.method == "POST":
         if "extension_reason" in request.POST:
@@ -162,6 +184,12 @@ def records_request_detail(request: HttpRequest, request_id: int) -> HttpRespons
         elif "deny" in request.POST:
             denial_form = DenialForm(request.POST)
             answer, stale = _deny(request, access, logged, denial_form)
+        elif "ask_review" in request.POST:
+            review_asked_form = ReviewAskedForm(request.POST)
+            answer, stale = _ask_review(request, access, logged, review_asked_form)
+        elif "record_review" in request.POST:
+            review_form = review_form_of(request.POST)
+            answer, stale = _record_review(request, access, logged, review_form)
         else:
             answer, stale = _fulfil(request, access, logged, FulfilmentForm(request.POST))
         if answer is not None:
@@ -170,6 +198,10 @@ def records_request_detail(request: HttpRequest, request_id: int) -> HttpRespons
             extension_form = _retyped(request, ExtensionForm, logged)
         elif stale and "deny" in request.POST:
             denial_form = _retyped(request, DenialForm, logged)
+        elif stale and "ask_review" in request.POST:
+            review_asked_form = _retyped(request, ReviewAskedForm, logged)
+        elif stale and "record_review" in request.POST:
+            review_form = _retyped(request, review_form_of, logged)
     record_event(
         actor_for(request),
         "read",
@@ -181,18 +213,29 @@ def records_request_detail(request: HttpRequest, request_id: int) -> HttpRespons
     )
     today = today_in(logged.program)
     is_open = logged.status == RecordsRequest.Status.OPEN
+    is_denied = logged.status == RecordsRequest.Status.DENIED
     context = {
         "logged": logged,
         "person": access.person,
         "due_on": due_on(logged),
         "overdue": is_overdue(logged, today),
         "is_open": is_open,
+        "may_fulfil": logged.status in TO_FULFIL,
+        "granted_on_review": logged.status == RecordsRequest.Status.GRANTED_ON_REVIEW,
         "may_extend": not extension_problem(logged, today),
         "extension_days": EXTENSION_DAYS,
         "extension_form": extension_form,
         "fulfil_form": FulfilmentForm(initial={"version": logged.version}),
         "denial_form": denial_form,
-        "is_denied": logged.status == RecordsRequest.Status.DENIED,
+        "is_denied": is_denied,
+        "was_denied": logged.denied_at is not None,
+        "reviewable": any(is_reviewable(ground) for ground in logged.denial_grounds),
+        "may_ask_review": _may_ask_review(logged),
+        "review_pending": review_pending(logged),
+        "review_asked": format_date(logged.review_asked_on, with_year=True),
+        "review_asked_form": review_asked_form,
+        "review_form": review_form,
+        "reviewed": bool(logged.review_determination),
         "stale": stale,
         "stale_message": STALE_MESSAGE,
     }
@@ -200,7 +243,17 @@ def records_request_detail(request: HttpRequest, request_id: int) -> HttpRespons
     return render(request, "people/records_request_detail.html", context, status=status)
 
 
-def _retyped(request: HttpRequest, posted: type[Any], logged: RecordsRequest) -> Any:
+def _may_ask_review(logged: RecordsRequest) -> bool:
+    """Whether the page offers to record that a review was asked: a denial on a reviewable
+    ground, none asked yet."""
+    return (
+        logged.status == RecordsRequest.Status.DENIED
+        and logged.review_asked_on is None
+        and any(is_reviewable(ground) for ground in logged.denial_grounds)
+    )
+
+
+def _retyped(request: HttpRequest, posted: Callable[..., Any], logged: RecordsRequest) -> Any:
     """What was typed stays, drawn at the version now stored: sent again, it is saved."""
     data = request.POST.copy()
     data["version"] = str(logged.version)
@@ -295,6 +348,71 @@ def _deny(
     return redirect("records-request-detail", request_id=logged.pk), False
 
 
+def _ask_review(
+    request: HttpRequest, access: Any, logged: RecordsRequest, form: ReviewAskedForm
+) -> tuple[HttpResponse | None, bool]:
+    """The redirect once recorded (or recorded already so); otherwise None, and whether the
+    version was stale."""
+    if not form.is_valid():
+        return None, False
+    data = form.cleaned_data
+    offered = _may_ask_review(logged)
+    before = logged.version
+    try:
+        ask_for_review(actor_for(request), access, logged, data["review_asked_on"], data["version"])
+    except StaleVersion:
+        logged.refresh_from_db()
+        return None, True
+    except Forbidden as exc:
+        raise Http404("No records requests for this role") from exc
+    except ActionError as exc:
+        if not offered:
+            # Asked already, or no review to ask: the form is gone from the page, so the
+            # refusal is said above it.
+            messages.error(request, str(exc))
+            return redirect("records-request-detail", request_id=logged.pk), False
+        add_action_errors(form, exc)
+        return None, False
+    if logged.version == before:
+        messages.info(request, ALREADY_SO)
+    else:
+        messages.success(request, "Recorded: send the denial to the reviewing official promptly.")
+    return redirect("records-request-detail", request_id=logged.pk), False
+
+
+def _record_review(
+    request: HttpRequest, access: Any, logged: RecordsRequest, form: ReviewForm
+) -> tuple[HttpResponse | None, bool]:
+    """The redirect once the determination is recorded (or recorded already so); otherwise
+    None, and whether the version was stale."""
+    if not form.is_valid():
+        return None, False
+    data = form.cleaned_data
+    offered = review_pending(logged)
+    found = ReviewDetermination(
+        reviewer=data["reviewer"], determination=data["determination"], reason=data["reason"]
+    )
+    before = logged.version
+    try:
+        record_review(actor_for(request), access, logged, found, data["version"])
+    except StaleVersion:
+        logged.refresh_from_db()
+        return None, True
+    except Forbidden as exc:
+        raise Http404("No records requests for this role") from exc
+    except ActionError as exc:
+        if not offered:
+            messages.error(request, str(exc))
+            return redirect("records-request-detail", request_id=logged.pk), False
+        add_action_errors(form, exc)
+        return None, False
+    if logged.version == before:
+        messages.info(request, ALREADY_SO)
+    else:
+        messages.success(request, "Recorded. Send the person the letter of the determination.")
+    return redirect("records-request-detail", request_id=logged.pk), False
+
+
 @login_required
 def records_request_denial_letter_page(request: HttpRequest, request_id: int) -> HttpResponse:
     """The written denial (45 CFR 164.524(d)(2)) to print, or as a PDF with `?format=pdf`,
@@ -304,11 +422,34 @@ def records_request_denial_letter_page(request: HttpRequest, request_id: int) ->
         logged, access = access_logged_request(request.user, request_id)
     except Forbidden as exc:
         raise Http404("No records requests for this role") from exc
-    if logged.status != RecordsRequest.Status.DENIED:
+    if logged.status != RecordsRequest.Status.DENIED and logged.denied_at is None:
         raise Http404("No denial letter for a request not denied")
+    letter = records_request_denial_letter(access, logged, today_in(logged.program))
+    return _letter_page(request, access, logged, letter, "denial")
+
+
+@login_required
+def records_request_review_letter_page(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The reviewer's determination in writing (45 CFR 164.524(d)(4)) to print, or as a PDF
+    with `?format=pdf`, for those who answer the request; missing to everyone else, and
+    before the reviewer decided."""
+    try:
+        logged, access = access_logged_request(request.user, request_id)
+    except Forbidden as exc:
+        raise Http404("No records requests for this role") from exc
+    if not logged.review_determination:
+        raise Http404("No review letter before the reviewer decides")
+    letter = records_request_review_letter(access, logged, today_in(logged.program))
+    return _letter_page(request, access, logged, letter, "review")
+
+
+def _letter_page(
+    request: HttpRequest, access: Any, logged: RecordsRequest, letter: DenialLetter, kind: str
+) -> HttpResponse:
+    """A letter to the person about their request, as a page to print or a PDF, audited as
+    a read of what it shows."""
     as_pdf = request.GET.get("format") == "pdf"
     channel = "pdf file" if as_pdf else "web"
-    letter = records_request_denial_letter(access, logged, today_in(logged.program))
     actor = actor_for(request)
     # The letter shows the person's name and address: a read of those groups.
     record_event(
@@ -319,19 +460,20 @@ def records_request_denial_letter_page(request: HttpRequest, request_id: int) ->
         program_slug=logged.program.slug,
         fields=letter.groups,
         purpose=PURPOSE,
-        detail={"channel": channel, "form": "denial letter"},
+        detail={"channel": channel, "form": f"{kind} letter"},
     )
     record_disclosures(actor, access, channel=channel)
     if as_pdf:
         response = HttpResponse(denial_letter_pdf(letter), content_type="application/pdf")
-        name = f"records-request-{logged.pk}-denial.pdf"
+        name = f"records-request-{logged.pk}-{kind}.pdf"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    here = reverse("records-request-denial-letter", kwargs={"request_id": logged.pk})
+    here = reverse(f"records-request-{kind}-letter", kwargs={"request_id": logged.pk})
+    title = "Denial letter" if kind == "denial" else "Letter of the review"
     context = {
         "letter": letter,
         "notice": access.notice(),
-        "page_title": f"Denial letter · Records request {logged.pk}",
+        "page_title": f"{title} · Records request {logged.pk}",
         "back_url": reverse("records-request-detail", kwargs={"request_id": logged.pk}),
         "pdf_url": f"{here}?format=pdf",
     }

@@ -28,6 +28,11 @@ urlpatterns = [
         name="records-request-denial-letter",
     ),
     path(
+        "records-requests/<int:request_id>/review-letter/",
+        records_request_views.records_request_review_letter_page,
+        name="records-request-review-letter",
+    ),
+    path(
         "records-requests/open/<slug:slug>/",
         records_request_views.records_request_list,
         name="records-request-list",

@@ -10,6 +10,7 @@ from coresponder.domain.screenings import Instrument
 from coresponder.domain.vocabulary import (
     VOCABULARIES,
     AccessDenialGround,
+    AccessReviewDetermination,
     AttemptChannel,
     AttemptOutcome,
     ConsentStatus,
@@ -43,6 +44,7 @@ ENUMS: list[tuple[str, type[StrEnum]]] = [
     ("consent_status", ConsentStatus),
     ("instrument", Instrument),
     ("access_denial_ground", AccessDenialGround),
+    ("access_review_determination", AccessReviewDetermination),
 ]
 # What the public pages can show: their labels exist in Spanish too.
 PUBLIC = ("pathway", "source", "organization_kind", "disposition", "language")

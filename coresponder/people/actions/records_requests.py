@@ -1,5 +1,5 @@
 """Records requests as received (45 CFR 164.524): logged, extended once, fulfilled or
-denied."""
+denied, and a denial reviewed when the person asks (164.524(a)(4), (d)(4))."""
 
 from __future__ import annotations
 
@@ -14,19 +14,26 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import date_sentence
-from coresponder.domain.vocabulary import AccessDenialGround
+from coresponder.domain.vocabulary import (
+    AccessDenialGround,
+    AccessReviewDetermination,
+    is_reviewable,
+)
 from coresponder.people.amendments import storable_text
 from coresponder.people.models import RecordsRequest
 from coresponder.people.records_request_log import (
     MAX_TEXT,
+    TO_FULFIL,
     answering_programs,
+    designable_reviewers,
     due_on,
     extension_problem,
     may_answer_in,
+    review_pending,
 )
 from coresponder.privacy.access import PersonAccess
-from coresponder.programs.local_time import today_in
-from coresponder.programs.models import Program
+from coresponder.programs.local_time import format_date, today_in
+from coresponder.programs.models import Program, User
 
 PURPOSE = "records request"
 
@@ -47,6 +54,16 @@ class RecordsRequestDenial:
     (AccessDenialGround codes), with what they mean for this request in the decider's words."""
 
     grounds: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReviewDetermination:
+    """What the reviewing official decided of a denial under review (45 CFR 164.524(d)(4)):
+    who they are (a user of the program), upheld or overturned, and why."""
+
+    reviewer: int | None
+    determination: str
     reason: str
 
 
@@ -142,12 +159,12 @@ def extend_records_request(
 def fulfil_records_request(
     actor: Actor, access: PersonAccess, logged: RecordsRequest, expected_version: int
 ) -> RecordsRequest:
-    """Mark an open request fulfilled, only if nobody changed it since `expected_version`
-    (a request fulfilled meanwhile is stale too)."""
+    """Mark an open request, or one granted on review, fulfilled, only if nobody changed it
+    since `expected_version` (a request fulfilled meanwhile is stale too)."""
     _check_answers(access, logged)
     if logged.status == RecordsRequest.Status.DENIED:
         raise ActionError("The request is denied; a denied request is not fulfilled.")
-    if logged.status != RecordsRequest.Status.OPEN or logged.version != expected_version:
+    if logged.status not in TO_FULFIL or logged.version != expected_version:
         raise StaleVersion(logged, expected_version)
     with transaction.atomic():
         logged.status = RecordsRequest.Status.FULFILLED
@@ -202,6 +219,123 @@ def deny_records_request(
         save_tracked(logged, actor.user, expected_version=expected_version)
         _event(actor, "change", logged, {"denied": True, "grounds": grounds})
     return logged
+
+
+def ask_for_review(
+    actor: Actor,
+    access: PersonAccess,
+    logged: RecordsRequest,
+    asked_on: dt.date,
+    expected_version: int,
+) -> RecordsRequest:
+    """Record that the person asked, on `asked_on` (the program's calendar), that a denial on
+    a reviewable ground be reviewed (45 CFR 164.524(a)(4)), only if nobody changed the
+    request since `expected_version`. A review is asked once: the same day sent again stands
+    as saved, another is refused."""
+    _check_answers(access, logged)
+    field = "review_asked_on"
+    if logged.review_asked_on is not None:
+        if logged.review_asked_on == asked_on:
+            return logged  # sent twice: it stands, and nothing is written
+        asked = format_date(logged.review_asked_on, with_year=True)
+        problem = f"A review was already asked on {asked}; a review is asked once."
+        raise ActionError(problem, {field: [problem]})
+    if logged.status != RecordsRequest.Status.DENIED:
+        problem = "The request is not denied; only a denial is reviewed."
+        raise ActionError(problem, {field: [problem]})
+    if not any(is_reviewable(ground) for ground in logged.denial_grounds):
+        problem = (
+            "This denial cannot be reviewed: none of its grounds is one a licensed health "
+            "care professional judged (45 CFR 164.524(a)(2))."
+        )
+        raise ActionError(problem, {field: [problem]})
+    if (sentence := date_sentence(asked_on)) is not None:
+        raise ActionError("The day the review was asked cannot be recorded.", {field: [sentence]})
+    if asked_on > today_in(logged.program):
+        problem = "A review cannot be asked in the future."
+        raise ActionError(problem, {field: [problem]})
+    if asked_on < logged.received_on:
+        problem = "A review cannot be asked before the request was received."
+        raise ActionError(problem, {field: [problem]})
+    if logged.version != expected_version:
+        raise StaleVersion(logged, expected_version)
+    with transaction.atomic():
+        logged.review_asked_on = asked_on
+        save_tracked(logged, actor.user, expected_version=expected_version)
+        _event(actor, "change", logged, {"review_asked": True, field: asked_on.isoformat()})
+    return logged
+
+
+def record_review(
+    actor: Actor,
+    access: PersonAccess,
+    logged: RecordsRequest,
+    found: ReviewDetermination,
+    expected_version: int,
+) -> RecordsRequest:
+    """Record the reviewing official's determination of a denial under review (45 CFR
+    164.524(d)(4)), only if nobody changed the request since `expected_version`. Overturned,
+    the request is to be fulfilled; upheld, it stays denied. One determination: the same
+    sent again stands as saved, another is refused."""
+    _check_answers(access, logged)
+    reason = found.reason.strip()
+    errors: dict[str, list[str]] = {}
+    reviewer, problem = _reviewer(logged, found.reviewer)
+    if problem:
+        errors["reviewer"] = [problem]
+    if found.determination not in {str(d) for d in AccessReviewDetermination}:
+        errors["determination"] = ["Choose whether the reviewer upheld or overturned it."]
+    if not reason or _text_problem(reason, MAX_TEXT):
+        errors["reason"] = [
+            f"Needed: the reviewer's reasons, as the person is told them; at most {MAX_TEXT} "
+            "characters, and no control characters."
+        ]
+    if errors or reviewer is None:
+        raise ActionError("The determination cannot be recorded.", errors)
+    if logged.review_determination:
+        same = (logged.reviewed_by_id, logged.review_determination, logged.review_reason)
+        if same == (reviewer.pk, found.determination, reason):
+            return logged  # sent twice: it stands, and nothing is written
+        raise ActionError(
+            "The review was already decided; the reviewer's determination stands as made."
+        )
+    if not review_pending(logged):
+        raise ActionError("No review was asked of a denial of this request.")
+    if logged.version != expected_version:
+        raise StaleVersion(logged, expected_version)
+    with transaction.atomic():
+        logged.reviewed_by = reviewer
+        logged.reviewed_at = timezone.now()
+        logged.reviewed_on = today_in(logged.program)
+        logged.review_determination = found.determination
+        logged.review_reason = reason
+        if found.determination == AccessReviewDetermination.OVERTURNED:
+            # The program does as the reviewer decides (164.524(d)(4)): access is given.
+            logged.status = RecordsRequest.Status.GRANTED_ON_REVIEW
+        save_tracked(logged, actor.user, expected_version=expected_version)
+        detail = {"reviewed": True, "determination": found.determination, "reviewer": reviewer.pk}
+        _event(actor, "change", logged, detail)
+    return logged
+
+
+def _reviewer(logged: RecordsRequest, user_id: int | None) -> tuple[User | None, str]:
+    """The reviewing official named, or why they may not review this denial: an active
+    member of the request's program, in a role a licensed health care professional holds,
+    who did not deny it (45 CFR 164.524(a)(4))."""
+    if user_id is None:
+        return None, "Choose the reviewing official."
+    if user_id == logged.denied_by_id:
+        return None, (
+            "The reviewer took part in the denial; the rule asks for a licensed health care "
+            "professional who did not."
+        )
+    membership = designable_reviewers(logged).filter(user_id=user_id).first()
+    if membership is None:
+        return None, (
+            "Choose a clinician or social worker of the program: a licensed health care "
+            "professional may review a denial."
+        )
+    return membership.user, ""
 
 
 def _grounds(codes: tuple[str, ...]) -> list[str]:

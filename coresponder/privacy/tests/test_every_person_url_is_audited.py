@@ -77,6 +77,7 @@ class Records:
     denied_amendment: Amendment
     records_request: RecordsRequest
     denied_records_request: RecordsRequest
+    reviewed_records_request: RecordsRequest
     users: dict[str, User]
 
 
@@ -152,6 +153,9 @@ WEB: dict[str, Kind] = {
     ),
     "records-request-denial-letter": ShowsPerson(
         ("coordinator",), lambda r: {"request_id": r.denied_records_request.pk}
+    ),
+    "records-request-review-letter": ShowsPerson(
+        ("coordinator",), lambda r: {"request_id": r.reviewed_records_request.pk}
     ),
     "amendment-decide": ShowsPerson(("coordinator",), lambda r: {"amendment_id": r.amendment.pk}),
     "amendment-denial-letter": ShowsPerson(
@@ -426,6 +430,12 @@ API: dict[str, Kind] = {
     "POST /records-requests/{request_id}/extension": WritesOnly("extends the time to answer"),
     "POST /records-requests/{request_id}/fulfilment": WritesOnly("marks a request fulfilled"),
     "POST /records-requests/{request_id}/denial": WritesOnly("denies a records request"),
+    "POST /records-requests/{request_id}/review-request": WritesOnly(
+        "records that a review of a denial was asked"
+    ),
+    "POST /records-requests/{request_id}/review": WritesOnly(
+        "records the reviewing official's determination"
+    ),
     "POST /persons/{person_id}/consents": WritesOnly("records a consent"),
     "POST /consents/{consent_id}/revoke": WritesOnly("revokes a consent"),
     "POST /persons/{person_id}/break-glass": WritesOnly("opens a record; audited as a read"),
@@ -610,6 +620,20 @@ def build_records() -> Records:
             denied_at=now,
             denial_grounds=["psychotherapy_notes"],
             denial_reason="The notes are the therapist's own",
+        ),
+        reviewed_records_request=RecordsRequest.objects.create(
+            person=person,
+            program=pad,
+            received_on=now.date(),
+            status=RecordsRequest.Status.DENIED,
+            denied_at=now,
+            denial_grounds=["endangers_life_or_safety"],
+            denial_reason="Reading them now would put the person at risk",
+            review_asked_on=now.date(),
+            reviewed_at=now,
+            reviewed_on=now.date(),
+            review_determination="upheld",
+            review_reason="The risk stands",
         ),
         users=users,
     )
