@@ -72,11 +72,13 @@ def died_on_problem(
     today: dt.date,
     attempted_on: dt.date,
     born_on: dt.date | None,
+    born_in: int | None = None,
 ) -> str | None:
     """Why the date of death an attempt gives cannot be recorded, or None. A "deceased"
     outcome says when the person died (the day other programs' follow-ups end on); no other
     outcome gives one. `today` and `attempted_on` are days on the program's calendar: a
-    death learned at a visit came before it, and a person dies after they were born."""
+    death learned at a visit came before it, and a person dies after they were born (on
+    `born_on`, or in `born_in` where only the year is known)."""
     if died_on is None:
         return "Give the date of death." if outcome == Outcome.DECEASED else None
     if outcome != Outcome.DECEASED:
@@ -89,6 +91,8 @@ def died_on_problem(
         return "The date of death cannot be after this attempt, which learned of it."
     if born_on is not None and died_on < born_on:
         return "The date of death cannot be before the person's birth date."
+    if born_on is None and born_in is not None and died_on.year < born_in:
+        return f"The date of death cannot be before {born_in}, the year the person was born."
     return None
 
 

@@ -607,6 +607,7 @@ def record_attempt(
         today=today_in(task.program),
         attempted_on=today_in(task.program, data.attempted_at),
         born_on=task.person.birth_date,
+        born_in=task.person.birth_year,
     ):
         raise ActionError(problem, {"died_on": [problem]})
     _check_checklist(access, task, data.checklist or {})

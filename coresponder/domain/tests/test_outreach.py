@@ -215,3 +215,20 @@ def test_a_date_of_death_goes_with_deceased_alone_and_falls_between_birth_and_th
     assert "after this attempt" in str(problem("deceased", today, dt.date(2026, 11, 19)))
     assert "birth date" in str(problem("deceased", dt.date(1990, 4, 30)))
     assert "between" in str(problem("deceased", dt.date(1, 1, 1)))
+
+
+def test_a_date_of_death_falls_no_earlier_than_the_year_of_birth_when_only_the_year_is_known() -> (
+    None
+):
+    today = dt.date(2026, 11, 20)
+
+    def problem(died_on: dt.date) -> str | None:
+        return died_on_problem(
+            "deceased", died_on, today=today, attempted_on=today, born_on=None, born_in=1990
+        )
+
+    assert problem(dt.date(1990, 1, 1)) is None
+    assert problem(dt.date(2026, 11, 18)) is None
+    assert problem(dt.date(1989, 12, 31)) == (
+        "The date of death cannot be before 1990, the year the person was born."
+    )

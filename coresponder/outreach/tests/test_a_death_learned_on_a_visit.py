@@ -94,6 +94,20 @@ def test_a_date_of_death_before_the_birth_date_is_refused(qrt: Program) -> None:
     assert not Attempt.objects.exists()
 
 
+def test_a_date_of_death_before_the_year_of_birth_is_refused_where_only_the_year_is_known(
+    qrt: Program,
+) -> None:
+    task = task_for(qrt, "Yearonly")
+    Person.objects.filter(pk=task.person_id).update(birth_date=None, birth_year=1990)
+    response = signed_in(staff(qrt)).post(task_url(task), told_by_family(task, dt.date(1985, 6, 1)))
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="id_died_on_error"' in page and "before 1990" in page
+    assert not Attempt.objects.exists()
+    task.person.refresh_from_db()
+    assert task.person.deceased_on is None
+
+
 def test_a_deceased_visit_records_the_death_and_ends_every_programs_follow_up_but_the_familys(
     qrt: Program,
 ) -> None:
