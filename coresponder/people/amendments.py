@@ -9,6 +9,7 @@ the value they change. Values are kept as JSON: dates as ISO text.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
@@ -121,8 +122,10 @@ def _code(vocabulary: str, text: str) -> str:
 
 
 def storable_text(text: str) -> bool:
-    """Text the database keeps as typed: PostgreSQL refuses the NUL character."""
-    return "\x00" not in text
+    """Text kept as typed, with no control character but a line break or a tab: a pasted
+    escape code or bell would not show on the page or in the letter (and PostgreSQL refuses
+    the NUL character)."""
+    return not any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in text)
 
 
 def stored(value: Any) -> Any:

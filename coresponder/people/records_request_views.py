@@ -67,6 +67,10 @@ EXTENSION = form_tokens.Kind.RECORDS_REQUEST_EXTENSION
 EXTENDED_ALREADY = "This extension was already saved; here is the request."
 ALREADY_SO = "That was saved already; nothing changed."
 STALE_MESSAGE = "Changed by someone else — review and retry."
+MISSING_VERSION = (
+    "This page is missing what it sends to save safely (it may be older than the site): "
+    "open it again to save."
+)
 
 
 @login_required
@@ -266,6 +270,8 @@ def _extend(
     request: HttpRequest, access: Any, logged: RecordsRequest, form: ExtensionForm
 ) -> tuple[HttpResponse | None, bool]:
     """The redirect once extended; otherwise None, and whether the version was stale."""
+    if logged.status != RecordsRequest.Status.OPEN:
+        return _answered_already(request, logged), False
     if not form.is_valid():
         return None, False
     data = form.cleaned_data
@@ -293,11 +299,22 @@ def _extend(
         return None, False
 
 
+def _answered_already(request: HttpRequest, logged: RecordsRequest) -> HttpResponse:
+    """A form sent to a request answered meanwhile (by a colleague, or from another page):
+    its forms are gone from the page, so the refusal is said above it, whatever was sent."""
+    status = RecordsRequest.Status(logged.status).label.lower()
+    messages.error(request, f"This request is {status} already; nothing was changed.")
+    return redirect("records-request-detail", request_id=logged.pk)
+
+
 def _fulfil(
     request: HttpRequest, access: Any, logged: RecordsRequest, form: FulfilmentForm
 ) -> tuple[HttpResponse | None, bool]:
     if not form.is_valid():
-        return None, False
+        # The form is one button and the version: only a page older than the site sends
+        # it without that.
+        messages.error(request, MISSING_VERSION)
+        return redirect("records-request-detail", request_id=logged.pk), False
     try:
         fulfil_records_request(actor_for(request), access, logged, form.cleaned_data["version"])
     except ActionError as exc:
@@ -321,7 +338,11 @@ def _deny(
 ) -> tuple[HttpResponse | None, bool]:
     """The redirect once denied (or already denied so); otherwise None, and whether the
     version was stale."""
+    if logged.status == RecordsRequest.Status.FULFILLED:
+        return _answered_already(request, logged), False
     if not form.is_valid():
+        if logged.status != RecordsRequest.Status.OPEN:
+            return _answered_already(request, logged), False
         return None, False
     data = form.cleaned_data
     denial = RecordsRequestDenial(grounds=tuple(data["grounds"]), reason=data["reason"])

@@ -463,3 +463,51 @@ def test_there_is_no_letter_for_a_request_not_denied(world: World, coordinator: 
     response = signed_in(coordinator).get(f"/people/records-requests/{logged.pk}/denial-letter/")
 
     assert response.status_code == 404
+
+
+def test_a_form_sent_to_a_request_answered_meanwhile_says_so_whatever_it_holds(
+    world: World, coordinator: User
+) -> None:
+    client = signed_in(coordinator)
+    logged = a_request(world)
+    RecordsRequest.objects.filter(pk=logged.pk).update(status="fulfilled", version=2)
+    url = f"/people/records-requests/{logged.pk}/"
+
+    for sent in (
+        {"deny": "1", "reason": "", "version": 2},  # no grounds, no reason
+        {"deny": "1", "grounds": [SAFETY], "reason": WHY, "version": 2},
+        {"extension_reason": "", "version": 2},
+    ):
+        answer = client.post(url, sent, follow=True)
+        assert answer.status_code == 200
+        assert "This request is fulfilled already; nothing was changed." in flat(answer)
+
+    logged.refresh_from_db()
+    assert (logged.status, logged.version, logged.denial_reason) == ("fulfilled", 2, "")
+
+
+def test_a_fulfilment_sent_without_its_version_says_the_page_is_out_of_date(
+    world: World, coordinator: User
+) -> None:
+    logged = a_request(world)
+
+    answer = signed_in(coordinator).post(f"/people/records-requests/{logged.pk}/", {}, follow=True)
+
+    assert "open it again to save" in flat(answer)
+    logged.refresh_from_db()
+    assert (logged.status, logged.version) == ("open", 1)
+
+
+@pytest.mark.parametrize("reason", ["bad\x01ctl", "\x01", "\x07\x1b[31m"])
+def test_a_denial_reason_with_control_characters_is_refused_as_the_message_says(
+    world: World, coordinator: User, api_client_for: Any, reason: str
+) -> None:
+    logged = a_request(world)
+    body = {"grounds": [SAFETY], "reason": reason, "version": 1}
+
+    response = api_post(api_client_for(coordinator), f"/records-requests/{logged.pk}/denial", body)
+
+    assert response.status_code == 422, response.content
+    assert "no control characters" in response.json()["errors"]["reason"][0]
+    logged.refresh_from_db()
+    assert (logged.status, logged.version) == ("open", 1)
