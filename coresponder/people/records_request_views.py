@@ -67,6 +67,12 @@ EXTENSION = form_tokens.Kind.RECORDS_REQUEST_EXTENSION
 EXTENDED_ALREADY = "This extension was already saved; here is the request."
 ALREADY_SO = "That was saved already; nothing changed."
 STALE_MESSAGE = "Changed by someone else — review and retry."
+# What a request is, said of one a form came too late for.
+ANSWERED = {
+    RecordsRequest.Status.FULFILLED: "fulfilled",
+    RecordsRequest.Status.DENIED: "denied",
+    RecordsRequest.Status.GRANTED_ON_REVIEW: "granted on review, to be fulfilled,",
+}
 MISSING_VERSION = (
     "This page is missing what it sends to save safely (it may be older than the site): "
     "open it again to save."
@@ -302,8 +308,8 @@ def _extend(
 def _answered_already(request: HttpRequest, logged: RecordsRequest) -> HttpResponse:
     """A form sent to a request answered meanwhile (by a colleague, or from another page):
     its forms are gone from the page, so the refusal is said above it, whatever was sent."""
-    status = RecordsRequest.Status(logged.status).label.lower()
-    messages.error(request, f"This request is {status} already; nothing was changed.")
+    said = ANSWERED.get(RecordsRequest.Status(logged.status), "answered")
+    messages.error(request, f"This request is {said} already; nothing was changed.")
     return redirect("records-request-detail", request_id=logged.pk)
 
 
