@@ -95,6 +95,8 @@ class AttemptForm(forms.Form):
         ),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    # Needed with Deceased, the outcome it shows with, so it never reads as optional.
+    died_on.needed = True  # type: ignore[attr-defined]
     reached_person = forms.BooleanField(label="The person", required=False)
     naloxone_kits_left = _count("Naloxone kits left")
     resource_cards_left = _count("Resource cards left")

@@ -243,3 +243,5 @@ def test_the_visit_form_shows_the_date_of_death_with_its_hint_to_a_phone_without
     assert '<input type="date" name="died_on"' in field
     assert "Needed when the outcome is Deceased" in field
     assert "disabled" not in field
+    # Needed with Deceased, the one outcome it shows with: never "(optional)".
+    assert "(optional)" not in field.split("</label>", 1)[0]
