@@ -113,10 +113,11 @@ class ServiceReferralOut(Schema):
     redisclosure_notice: str | None = Field(
         None, description="The 42 CFR 2.32 notice, when the status discloses Part 2 data"
     )
-    amendments: list[RefusedCorrectionOut] = Field(
-        default_factory=list,
+    amendments: list[RefusedCorrectionOut] | None = Field(
+        None,
         description="One referral read alone: the referring program's denied requests to "
-        "correct the person's record that go with it (45 CFR 164.526(d)(4)-(5))",
+        "correct the person's record that go with it (45 CFR 164.526(d)(4)-(5)); null in "
+        "a list, read the referral alone for them",
     )
 
 
@@ -171,11 +172,11 @@ def referral_out(
     user: Any,
     history: bool = False,
     grants: Grants | None = None,
-    amendments: Sequence[RefusedCorrection] = (),
+    amendments: Sequence[RefusedCorrection] | None = None,
 ) -> dict[str, Any]:
     """A referral as one reader may see it; `status` is what the gate decided, `grants` the
     reader's roles where a list has read them once, `amendments` the refused corrections
-    that go with it."""
+    that go with it (None in a list, which does not read them)."""
     service = referral.service
     shown = status_shown(referral, status)
     record: dict[str, Any] = {
@@ -192,7 +193,9 @@ def referral_out(
         "requested_at": referral.requested_at,
         "consent_id": referral.consent_id,
         **status,
-        "amendments": [correction.as_json() for correction in amendments],
+        "amendments": (
+            None if amendments is None else [correction.as_json() for correction in amendments]
+        ),
     }
     if referral.warm_handoff_at is not None:
         record["warm_handoff"] = {"by": referral.warm_handoff_by, "at": referral.warm_handoff_at}

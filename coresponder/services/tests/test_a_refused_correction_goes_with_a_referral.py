@@ -196,3 +196,19 @@ def test_the_referring_team_reads_it_and_the_accounting_says_it_went_along(
     assert sent["amendments"] == [amendment.pk]
     listed = web.get(reverse("disclosures", args=[world.person.pk])).content.decode()
     assert "refused request to correct their record" in listed
+
+
+def test_a_list_of_referrals_says_their_corrections_are_read_one_at_a_time(
+    world: World, api_client_for: Any
+) -> None:
+    asked(world, "denied", disagreement=DISAGREEMENT)
+    referral = referred(world, api_client_for)
+    provider = api_client_for(reader(world, Role.PROVIDER))
+
+    listed = provider.get("/api/v1/service-referrals").json()["items"]
+    one = provider.get(f"/api/v1/service-referrals/{referral.pk}").json()
+
+    (item,) = [i for i in listed if i["id"] == referral.pk]
+    # Not an empty list, which would say that nothing goes with it.
+    assert item["amendments"] is None
+    assert len(one["amendments"]) == 1
