@@ -17,15 +17,20 @@ from coresponder.programs.local_time import format_date
 register = template.Library()
 
 
-@register.inclusion_tag("people/_amendment_notes.html")
-def amendment_notes(kind: str, record_id: int, group: str = "") -> dict[str, Any]:
+@register.inclusion_tag("people/_amendment_notes.html", takes_context=True)
+def amendment_notes(context: Any, kind: str, record_id: int, group: str = "") -> dict[str, Any]:
     """Decided amendments of one record; of one field group's fields when `group` is named.
 
     The page asks only inside the part it shows, so a note tells no more than the record.
+    A refused correction the page carries in its own section (`corrections`, those that go
+    with a disclosure) is said there, not again here.
     """
+    carried = {c.amendment_id for c in context.get("corrections") or ()}
     notes = []
     for amendment in amendments_of(kind, [record_id]).select_related("program"):
         if group and GROUP_OF[amendment.field].value != group:
+            continue
+        if amendment.pk in carried:
             continue
         facts = amendment_facts(amendment)
         facts["on"] = format_date(amendment.decided_at, amendment.program, with_year=True)

@@ -145,3 +145,23 @@ def test_a_clinical_note_released_under_consent_carries_its_refused_correction(
     assert [i["amendment_id"] for i in one["amendments"]] == [on_note.pk]
     released = Disclosure.objects.filter(recipient_user=officer, groups=["clinical"])
     assert released.count() == 2 and all(d.amendments == [on_note.pk] for d in released)
+
+
+@pytest.mark.parametrize("role", [Role.PROVIDER, Role.OFFICER])
+def test_the_page_shows_each_correction_once_not_again_beside_its_field(
+    world: World, api_client_for: Any, role: Role
+) -> None:
+    on_note_said = "I never said that to the clinician"
+    asked(world, "denied", disagreement=DISAGREEMENT)
+    asked(world, "denied", field="clinical_note", disagreement=on_note_said)
+    user = reader(world, role)
+    if role == Role.OFFICER:
+        consent_for(world, user)
+    page, one = read(user, api_client_for, world)
+
+    assert one["amendments"]  # something goes along: the section shows
+    assert HEADING in page
+    # What goes along shows in the section that says so; the note beside the field no
+    # longer repeats it, and what stays home shows beside its field alone.
+    assert page.count(DISAGREEMENT) == 1
+    assert page.count(on_note_said) <= 1
