@@ -308,9 +308,14 @@ def _extend(
 def _answered_already(request: HttpRequest, logged: RecordsRequest) -> HttpResponse:
     """A form sent to a request answered meanwhile (by a colleague, or from another page):
     its forms are gone from the page, so the refusal is said above it, whatever was sent."""
-    said = ANSWERED.get(RecordsRequest.Status(logged.status), "answered")
-    messages.error(request, f"This request is {said} already; nothing was changed.")
+    messages.error(request, f"{_answered(logged)}; nothing was changed.")
     return redirect("records-request-detail", request_id=logged.pk)
+
+
+def _answered(logged: RecordsRequest) -> str:
+    return (
+        f"This request is {ANSWERED.get(RecordsRequest.Status(logged.status), 'answered')} already"
+    )
 
 
 def _fulfil(
@@ -339,105 +344,104 @@ def _fulfil(
     return redirect("records-request-detail", request_id=logged.pk), False
 
 
-def _deny(
-    request: HttpRequest, access: Any, logged: RecordsRequest, form: DenialForm
+def _answer(
+    request: HttpRequest,
+    logged: RecordsRequest,
+    form: Any,
+    act: Callable[[dict[str, Any]], object],
+    *,
+    offered: bool,
+    gone: str,
+    done: str,
 ) -> tuple[HttpResponse | None, bool]:
-    """The redirect once denied (or already denied so); otherwise None, and whether the
-    version was stale."""
-    if logged.status == RecordsRequest.Status.FULFILLED:
-        return _answered_already(request, logged), False
+    """Send a form of the request's page to its action: the redirect once saved (or saved
+    already so); otherwise None, and whether the version was stale. A form the page no
+    longer `offered` (answered meanwhile, by a colleague or from another page) is gone
+    from it, so its refusal is said above the page: the action's, or `gone`."""
     if not form.is_valid():
-        if logged.status != RecordsRequest.Status.OPEN:
-            return _answered_already(request, logged), False
+        if not offered:
+            messages.error(request, f"{gone}; nothing was changed.")
+            return redirect("records-request-detail", request_id=logged.pk), False
         return None, False
-    data = form.cleaned_data
-    denial = RecordsRequestDenial(grounds=tuple(data["grounds"]), reason=data["reason"])
     before = logged.version
     try:
-        deny_records_request(actor_for(request), access, logged, denial, data["version"])
+        act(form.cleaned_data)
     except StaleVersion:
         logged.refresh_from_db()
         return None, True
     except Forbidden as exc:
         raise Http404("No records requests for this role") from exc
     except ActionError as exc:
-        if logged.status != RecordsRequest.Status.OPEN:
-            # Answered already (fulfilled, or denied otherwise): the form is gone from the
-            # page, so the refusal is said above it.
+        if not offered:
             messages.error(request, str(exc))
             return redirect("records-request-detail", request_id=logged.pk), False
         add_action_errors(form, exc)
         return None, False
     if logged.version == before:
-        messages.info(request, ALREADY_SO)  # sent twice: the denial stands as saved
+        messages.info(request, ALREADY_SO)  # sent twice: it stands as saved
     else:
-        messages.success(request, "Denied. Send the person the denial letter.")
+        messages.success(request, done)
     return redirect("records-request-detail", request_id=logged.pk), False
+
+
+def _deny(
+    request: HttpRequest, access: Any, logged: RecordsRequest, form: DenialForm
+) -> tuple[HttpResponse | None, bool]:
+    if logged.status == RecordsRequest.Status.FULFILLED:
+        return _answered_already(request, logged), False
+
+    def deny(data: dict[str, Any]) -> object:
+        denial = RecordsRequestDenial(grounds=tuple(data["grounds"]), reason=data["reason"])
+        return deny_records_request(actor_for(request), access, logged, denial, data["version"])
+
+    return _answer(
+        request,
+        logged,
+        form,
+        deny,
+        offered=logged.status == RecordsRequest.Status.OPEN,
+        gone=_answered(logged),
+        done="Denied. Send the person the denial letter.",
+    )
 
 
 def _ask_review(
     request: HttpRequest, access: Any, logged: RecordsRequest, form: ReviewAskedForm
 ) -> tuple[HttpResponse | None, bool]:
-    """The redirect once recorded (or recorded already so); otherwise None, and whether the
-    version was stale."""
-    if not form.is_valid():
-        return None, False
-    data = form.cleaned_data
-    offered = _may_ask_review(logged)
-    before = logged.version
-    try:
-        ask_for_review(actor_for(request), access, logged, data["review_asked_on"], data["version"])
-    except StaleVersion:
-        logged.refresh_from_db()
-        return None, True
-    except Forbidden as exc:
-        raise Http404("No records requests for this role") from exc
-    except ActionError as exc:
-        if not offered:
-            # Asked already, or no review to ask: the form is gone from the page, so the
-            # refusal is said above it.
-            messages.error(request, str(exc))
-            return redirect("records-request-detail", request_id=logged.pk), False
-        add_action_errors(form, exc)
-        return None, False
-    if logged.version == before:
-        messages.info(request, ALREADY_SO)
-    else:
-        messages.success(request, "Recorded: send the denial to the reviewing official promptly.")
-    return redirect("records-request-detail", request_id=logged.pk), False
+    def ask(data: dict[str, Any]) -> object:
+        return ask_for_review(
+            actor_for(request), access, logged, data["review_asked_on"], data["version"]
+        )
+
+    return _answer(
+        request,
+        logged,
+        form,
+        ask,
+        offered=_may_ask_review(logged),
+        gone="A review was asked already, or this denial has none to ask",
+        done="Recorded: send the denial to the reviewing official promptly.",
+    )
 
 
 def _record_review(
     request: HttpRequest, access: Any, logged: RecordsRequest, form: ReviewForm
 ) -> tuple[HttpResponse | None, bool]:
-    """The redirect once the determination is recorded (or recorded already so); otherwise
-    None, and whether the version was stale."""
-    if not form.is_valid():
-        return None, False
-    data = form.cleaned_data
-    offered = review_pending(logged)
-    found = ReviewDetermination(
-        reviewer=data["reviewer"], determination=data["determination"], reason=data["reason"]
+    def decide(data: dict[str, Any]) -> object:
+        found = ReviewDetermination(
+            reviewer=data["reviewer"], determination=data["determination"], reason=data["reason"]
+        )
+        return record_review(actor_for(request), access, logged, found, data["version"])
+
+    return _answer(
+        request,
+        logged,
+        form,
+        decide,
+        offered=review_pending(logged),
+        gone="The review is decided already, or none was asked",
+        done="Recorded. Send the person the letter of the determination.",
     )
-    before = logged.version
-    try:
-        record_review(actor_for(request), access, logged, found, data["version"])
-    except StaleVersion:
-        logged.refresh_from_db()
-        return None, True
-    except Forbidden as exc:
-        raise Http404("No records requests for this role") from exc
-    except ActionError as exc:
-        if not offered:
-            messages.error(request, str(exc))
-            return redirect("records-request-detail", request_id=logged.pk), False
-        add_action_errors(form, exc)
-        return None, False
-    if logged.version == before:
-        messages.info(request, ALREADY_SO)
-    else:
-        messages.success(request, "Recorded. Send the person the letter of the determination.")
-    return redirect("records-request-detail", request_id=logged.pk), False
 
 
 @login_required

@@ -680,3 +680,22 @@ def test_there_is_no_review_letter_before_the_reviewer_decides(
     response = signed_in(coordinator).get(f"/people/records-requests/{logged.pk}/review-letter/")
 
     assert response.status_code == 404
+
+
+def test_a_review_form_sent_once_it_no_longer_applies_says_so_whatever_it_holds(
+    world: World, coordinator: User, reviewer: User
+) -> None:
+    client = signed_in(coordinator)
+    logged = denied(world, coordinator)
+    ask(coordinator, logged)
+    decide(coordinator, logged, reviewer)
+    url = f"/people/records-requests/{logged.pk}/"
+
+    asked_late = client.post(
+        url, {"ask_review": "1", "review_asked_on": "", "version": 4}, follow=True
+    )
+    decided_late = client.post(url, {"record_review": "1", "reason": "", "version": 4}, follow=True)
+
+    assert "A review was asked already, or this denial has none to ask" in flat(asked_late)
+    assert "The review is decided already, or none was asked" in flat(decided_late)
+    assert fresh(logged).version == 4
