@@ -148,7 +148,11 @@ class ReviewForm(forms.Form):
         coerce=int,
         help_text="A licensed health care professional of the program who did not take part "
         "in the denial",
-        error_messages={"required": "Choose the reviewing official."},
+        error_messages={
+            "required": "Choose the reviewing official.",
+            "invalid_choice": "Choose the reviewing official from the list: the one chosen "
+            "may no longer review for the program.",
+        },
     )
     determination = forms.ChoiceField(
         label="Determination",

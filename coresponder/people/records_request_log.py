@@ -42,7 +42,8 @@ TO_FULFIL = (RecordsRequest.Status.OPEN, RecordsRequest.Status.GRANTED_ON_REVIEW
 def due_on(logged: RecordsRequest) -> dt.date:
     """The last day to act: 30 days after receipt, 60 once extended (164.524(b)(2)); for a
     denial overturned on review, 30 days after the determination."""
-    if logged.status == RecordsRequest.Status.GRANTED_ON_REVIEW and logged.reviewed_on:
+    overturned = logged.review_determination == RecordsRequest.Determination.OVERTURNED
+    if overturned and logged.reviewed_on:  # to fulfil, or fulfilled by then
         return logged.reviewed_on + dt.timedelta(days=ACT_AFTER_REVIEW_DAYS)
     extension = EXTENSION_DAYS if logged.extended_at is not None else 0
     return logged.received_on + dt.timedelta(days=ACT_WITHIN_DAYS + extension)

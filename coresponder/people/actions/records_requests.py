@@ -32,7 +32,7 @@ from coresponder.people.records_request_log import (
     review_pending,
 )
 from coresponder.privacy.access import PersonAccess
-from coresponder.programs.local_time import format_date, today_in
+from coresponder.programs.local_time import as_date, format_date, today_in
 from coresponder.programs.models import Program, User
 
 PURPOSE = "records request"
@@ -256,6 +256,13 @@ def ask_for_review(
         raise ActionError(problem, {field: [problem]})
     if asked_on < logged.received_on:
         problem = "A review cannot be asked before the request was received."
+        raise ActionError(problem, {field: [problem]})
+    denied = as_date(logged.denied_at, logged.program)
+    if denied is not None and asked_on < denied:
+        problem = (
+            "A review cannot be asked before the denial was made, on "
+            f"{format_date(denied, with_year=True)}."
+        )
         raise ActionError(problem, {field: [problem]})
     if logged.version != expected_version:
         raise StaleVersion(logged, expected_version)

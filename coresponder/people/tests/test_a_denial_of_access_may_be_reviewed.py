@@ -168,12 +168,12 @@ def test_a_review_asked_of_a_reviewable_denial_is_kept_and_listed_until_decided(
 ) -> None:
     logged = denied(world, coordinator)
 
-    ask(coordinator, logged, dt.date(2026, 11, 19))
+    ask(coordinator, logged, dt.date(2026, 11, 20))
 
     logged = fresh(logged)
     assert (logged.status, logged.review_asked_on, logged.version) == (
         "denied",
-        dt.date(2026, 11, 19),
+        dt.date(2026, 11, 20),
         3,
     )
     assert visible_open_requests(coordinator, world.program, TODAY) == [logged]
@@ -184,7 +184,7 @@ def test_a_review_asked_of_a_reviewable_denial_is_kept_and_listed_until_decided(
     assert (event.person_id, event.purpose, event.detail) == (
         world.person.pk,
         "records request",
-        {"review_asked": True, "review_asked_on": "2026-11-19"},
+        {"review_asked": True, "review_asked_on": "2026-11-20"},
     )
 
 
@@ -528,15 +528,15 @@ def test_the_request_page_records_a_review_asked_and_the_list_shows_it(
     url = f"/people/records-requests/{logged.pk}/"
 
     page = flat(client.get(url))
-    response = client.post(url, {"ask_review": "1", "review_asked_on": "2026-11-19", "version": 2})
+    response = client.post(url, {"ask_review": "1", "review_asked_on": "2026-11-20", "version": 2})
     after = flat(client.get(url))
     listed = flat(client.get("/people/records-requests/open/pad/"))
 
     assert "Review asked" in page
     assert response.status_code == 302 and response["Location"] == url
-    assert "Review asked on 19 Nov 2026" in after
+    assert "Review asked on 20 Nov 2026" in after
     assert "Determination of the review" in after
-    assert "Review asked on 19 Nov 2026" in listed
+    assert "Review asked on 20 Nov 2026" in listed
     assert f"/people/records-requests/{logged.pk}/" in listed
 
 
@@ -546,7 +546,7 @@ def test_a_review_asked_twice_on_the_page_stands_once_and_stale_says_so(
     client = signed_in(coordinator)
     logged = denied(world, coordinator)
     url = f"/people/records-requests/{logged.pk}/"
-    form = {"ask_review": "1", "review_asked_on": "2026-11-19", "version": 2}
+    form = {"ask_review": "1", "review_asked_on": "2026-11-20", "version": 2}
 
     stale = client.post(url, {**form, "version": 1})
     saved = client.post(url, form)
@@ -557,7 +557,7 @@ def test_a_review_asked_twice_on_the_page_stands_once_and_stale_says_so(
     assert saved.status_code == 302
     assert twice.status_code == 200 and "saved already" in twice.content.decode()
     assert other.status_code == 200 and "already asked" in other.content.decode()
-    assert fresh(logged).review_asked_on == dt.date(2026, 11, 19)
+    assert fresh(logged).review_asked_on == dt.date(2026, 11, 20)
     assert AuditEvent.objects.filter(detail__review_asked=True).count() == 1
 
 
@@ -621,7 +621,7 @@ def test_the_letter_of_a_denial_upheld_says_so_why_and_how_to_complain(
     world: World, coordinator: User, reviewer: User
 ) -> None:
     logged = denied(world, coordinator)
-    ask(coordinator, logged, dt.date(2026, 11, 19))
+    ask(coordinator, logged, dt.date(2026, 11, 20))
     decide(coordinator, fresh(logged), reviewer)
 
     response = signed_in(coordinator).get(f"/people/records-requests/{logged.pk}/review-letter/")
@@ -631,7 +631,7 @@ def test_the_letter_of_a_denial_upheld_says_so_why_and_how_to_complain(
     for words in (
         *COMPLAIN,
         "The review of the denial of your request for your records",
-        "On 19 Nov 2026 you asked",
+        "On 20 Nov 2026 you asked",
         "licensed health care professional",
         "did not take part in the denial",
         "upheld the denial",
@@ -699,3 +699,53 @@ def test_a_review_form_sent_once_it_no_longer_applies_says_so_whatever_it_holds(
     assert "A review was asked already, or this denial has none to ask" in flat(asked_late)
     assert "The review is decided already, or none was asked" in flat(decided_late)
     assert fresh(logged).version == 4
+
+
+def test_a_denial_overturned_and_then_fulfilled_keeps_the_deadline_the_review_gave(
+    world: World, coordinator: User, reviewer: User
+) -> None:
+    logged = denied(world, coordinator)
+    ask(coordinator, logged)
+    decide(coordinator, fresh(logged), reviewer, "overturned", OVERTURNED_WHY)
+    access = access_records_request(coordinator, world.person.pk)
+
+    fulfil_records_request(Actor(user=coordinator), access, fresh(logged), 4)
+
+    assert due_on(fresh(logged)) == dt.date(2026, 12, 20)
+
+
+def test_a_review_is_not_asked_before_the_denial_was_made(world: World, coordinator: User) -> None:
+    # Denied on 20 November on Philadelphia's calendar (received 1 October).
+    logged = denied(world, coordinator)
+
+    with pytest.raises(ActionError) as refused:
+        ask(coordinator, logged, dt.date(2026, 11, 19))
+
+    assert "before the denial" in str(refused.value.errors["review_asked_on"])
+    assert fresh(logged).review_asked_on is None
+    assert ask(coordinator, fresh(logged), TODAY).review_asked_on == TODAY
+
+
+def test_a_reviewer_no_longer_offered_is_refused_in_words_not_by_their_number(
+    world: World, coordinator: User, reviewer: User
+) -> None:
+    client = signed_in(coordinator)
+    logged = denied(world, coordinator)
+    ask(coordinator, logged)
+    form = {
+        "record_review": "1",
+        "reviewer": reviewer.pk,
+        "determination": "upheld",
+        "reason": UPHELD_WHY,
+        "version": 3,
+    }
+    reviewer.is_active = False
+    reviewer.save()
+
+    refused = client.post(f"/people/records-requests/{logged.pk}/", form)
+
+    assert refused.status_code == 422
+    assert 'id="id_reviewer_error"' in refused.content.decode()
+    assert f"{reviewer.pk} is not one of" not in refused.content.decode()
+    assert "may no longer review" in flat(refused)
+    assert fresh(logged).version == 3
