@@ -8,19 +8,18 @@ none; the clinical team reading its own note discloses nothing, and carries noth
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from coresponder.core.audit import SYSTEM
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
 from coresponder.people.amendments_in_disclosures import HEADING
-from coresponder.people.models import Amendment, Participation
+from coresponder.people.models import Amendment
+from coresponder.people.tests.refused import answered, cases
 from coresponder.privacy.models import Disclosure
 from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
@@ -30,19 +29,7 @@ pytestmark = pytest.mark.django_db
 WORDS = "I never said daily use; I said I used twice last month"
 DISAGREEMENT = "The note is wrong about how often I used and I disagree with the denial"
 
-CASES: dict[str, tuple[dict[str, Any], bool]] = {
-    "denied and disputed": ({"status": "denied", "disagreement": DISAGREEMENT}, True),
-    "denied and asked to go along": (
-        {"status": "denied", "include_with_disclosures": True},
-        True,
-    ),
-    "denied and let stand": ({"status": "denied"}, False),
-    "accepted": ({"status": "accepted"}, False),
-    "denied and disputed in another program": (
-        {"status": "denied", "disagreement": DISAGREEMENT, "elsewhere": True},
-        False,
-    ),
-}
+CASES = cases(DISAGREEMENT)
 
 
 @pytest.fixture
@@ -53,30 +40,13 @@ def world() -> World:
 
 def asked(world: World, status: str, elsewhere: bool = False, **answer: Any) -> Amendment:
     """The person's request to correct the encounter's clinical note, as it was answered."""
-    encounter = Encounter.objects.get(person=world.person)
-    program = world.program
-    if elsewhere:
-        other = Program.objects.exclude(pk=world.program.pk).order_by("slug").first()
-        assert other is not None
-        program = other
-        Participation.objects.create(
-            person=world.person, program=program, first_seen_at=timezone.now()
-        )
-    denied = status == "denied"
-    return Amendment.objects.create(
-        person=world.person,
-        program=program,
-        record_kind="encounter",
-        record_id=encounter.pk,
-        field="clinical_note",
-        proposed_value="Reports occasional use only.",
-        original_value=encounter.clinical_note,
+    return answered(
+        world,
+        status,
         statement=WORDS,
-        received_on=timezone.now().date() - dt.timedelta(days=5),
-        status=status,
-        decided_at=timezone.now() - dt.timedelta(days=1),
-        denial_grounds="accurate_and_complete" if denied else "",
-        denial_reason="The note records what the person said on the day" if denied else "",
+        denial_reason="The note records what the person said on the day",
+        elsewhere=elsewhere,
+        on_note=True,
         **answer,
     )
 

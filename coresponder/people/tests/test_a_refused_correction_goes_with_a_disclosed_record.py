@@ -9,20 +9,18 @@ staff reading its record carry nothing."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
-from coresponder.encounters.models import Encounter
 from coresponder.people.amendments_in_disclosures import HEADING
-from coresponder.people.models import Amendment, Participation
+from coresponder.people.models import Amendment
+from coresponder.people.tests.refused import answered, cases
 from coresponder.privacy.models import Disclosure
 from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
@@ -32,19 +30,7 @@ pytestmark = pytest.mark.django_db
 WORDS = "My family name was always Reyes-Ortiz"
 DISAGREEMENT = "The record has my name wrong and I disagree with the denial"
 
-CASES: dict[str, tuple[dict[str, Any], bool]] = {
-    "denied and disputed": ({"status": "denied", "disagreement": DISAGREEMENT}, True),
-    "denied and asked to go along": (
-        {"status": "denied", "include_with_disclosures": True},
-        True,
-    ),
-    "denied and let stand": ({"status": "denied"}, False),
-    "accepted": ({"status": "accepted"}, False),
-    "denied and disputed in another program": (
-        {"status": "denied", "disagreement": DISAGREEMENT, "elsewhere": True},
-        False,
-    ),
-}
+CASES = cases(DISAGREEMENT)
 
 
 @pytest.fixture
@@ -61,31 +47,13 @@ def asked(
     **answer: Any,
 ) -> Amendment:
     """The person's request to correct their family name (or a clinical note), as answered."""
-    program = world.program
-    if elsewhere:
-        other = Program.objects.exclude(pk=world.program.pk).order_by("slug").first()
-        assert other is not None
-        program = other
-        Participation.objects.create(
-            person=world.person, program=program, first_seen_at=timezone.now()
-        )
-    encounter = Encounter.objects.get(person=world.person)
-    on_note = field == "clinical_note"
-    denied = status == "denied"
-    return Amendment.objects.create(
-        person=world.person,
-        program=program,
-        record_kind="encounter" if on_note else "person",
-        record_id=encounter.pk if on_note else world.person.pk,
-        field=field,
-        proposed_value="Reports occasional use only." if on_note else "Reyes-Ortiz",
-        original_value=encounter.clinical_note if on_note else "Reyes",
+    return answered(
+        world,
+        status,
         statement=WORDS,
-        received_on=timezone.now().date() - dt.timedelta(days=5),
-        status=status,
-        decided_at=timezone.now() - dt.timedelta(days=1),
-        denial_grounds="accurate_and_complete" if denied else "",
-        denial_reason="As the person's ID shows it" if denied else "",
+        denial_reason="As the person's ID shows it",
+        elsewhere=elsewhere,
+        on_note=field == "clinical_note",
         **answer,
     )
 

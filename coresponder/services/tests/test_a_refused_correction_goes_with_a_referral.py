@@ -23,7 +23,8 @@ from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.people.amendments_in_disclosures import HEADING
-from coresponder.people.models import Amendment, Participation
+from coresponder.people.models import Amendment
+from coresponder.people.tests.refused import answered, cases
 from coresponder.privacy.models import Consent, Disclosure
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs.actions import load_programs
@@ -35,23 +36,8 @@ JSON = "application/json"
 WORDS = "My family name was always Reyes-Ortiz"
 DISAGREEMENT = "The record has my name wrong and I disagree with the denial"
 
-# Each kind of request, and whether it goes with the referral.
-CASES: dict[str, tuple[dict[str, Any], bool]] = {
-    "denied and disputed": (
-        {"status": "denied", "disagreement": DISAGREEMENT},
-        True,
-    ),
-    "denied and asked to go along": (
-        {"status": "denied", "include_with_disclosures": True},
-        True,
-    ),
-    "denied and let stand": ({"status": "denied"}, False),
-    "accepted": ({"status": "accepted"}, False),
-    "denied and disputed in another program": (
-        {"status": "denied", "disagreement": DISAGREEMENT, "elsewhere": True},
-        False,
-    ),
-}
+# Each kind of request, and whether it goes with the disclosure.
+CASES = cases(DISAGREEMENT)
 
 
 @pytest.fixture
@@ -62,29 +48,12 @@ def world() -> World:
 
 def asked(world: World, status: str, elsewhere: bool = False, **answer: Any) -> Amendment:
     """The person's request to correct their family name, as the program answered it."""
-    program = world.program
-    if elsewhere:
-        other = Program.objects.exclude(pk=world.program.pk).order_by("slug").first()
-        assert other is not None
-        program = other
-        Participation.objects.create(
-            person=world.person, program=program, first_seen_at=timezone.now()
-        )
-    denied = status == "denied"
-    return Amendment.objects.create(
-        person=world.person,
-        program=program,
-        record_kind="person",
-        record_id=world.person.pk,
-        field="family_name",
-        proposed_value="Reyes-Ortiz",
-        original_value="Reyes",
+    return answered(
+        world,
+        status,
         statement=WORDS,
-        received_on=timezone.now().date() - dt.timedelta(days=5),
-        status=status,
-        decided_at=timezone.now() - dt.timedelta(days=1),
-        denial_grounds="accurate_and_complete" if denied else "",
-        denial_reason="The name is as the person's ID shows it" if denied else "",
+        denial_reason="The name is as the person's ID shows it",
+        elsewhere=elsewhere,
         **answer,
     )
 
