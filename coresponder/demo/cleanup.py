@@ -3,9 +3,9 @@
 Demo people are those with a referral on the demo channel, the pairs the demo
 put on the review queue (`demo/review.py`) and the people it added beside a pair (the
 shelter's other residents, named in the pair's evidence); everything recorded about them
-goes with
-them, including what staff added while trying the demo. The county's overdoses from
-before the programs began (`demo/history.py`) go too.
+goes with them (their care plans and records requests too), including what staff added
+while trying the demo. The county's overdoses from before the programs began
+(`demo/history.py`) go too.
 The cast (organisations, users, teams, shifts) and the taxonomy stay.
 """
 
@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from coresponder.care.models import CarePlan
 from coresponder.core.audit import Actor, record_event
 from coresponder.demo.directory import HSDS_PREFIX
 from coresponder.demo.history import history_overdoses
@@ -26,7 +27,7 @@ from coresponder.encounters.models import Encounter
 from coresponder.identity.models import MatchCandidate, Merge, SourceRecord
 from coresponder.intake.models import Call, Overdose, Referral
 from coresponder.outreach.models import OutreachTask
-from coresponder.people.models import Person
+from coresponder.people.models import Person, RecordsRequest
 from coresponder.privacy.models import Consent, Disclosure
 from coresponder.services.models import ServiceOrganization, ServiceReferral
 
@@ -49,6 +50,8 @@ def _about(ids: list[int]) -> Iterator[QuerySet]:
     yield Disclosure.objects.filter(person_id__in=ids)
     yield Consent.objects.filter(person_id__in=ids)
     yield SourceRecord.objects.filter(person_id__in=ids)
+    yield CarePlan.objects.filter(person_id__in=ids)
+    yield RecordsRequest.objects.filter(person_id__in=ids)
     yield Person.objects.filter(pk__in=ids)
 
 

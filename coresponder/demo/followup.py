@@ -23,6 +23,7 @@ from coresponder.domain.outreach import (
     NOT_REACHED,
     AttemptEffect,
     after_attempt,
+    died_on_problem,
     expires_at,
     expiry_due,
     follow_up_rules,
@@ -214,10 +215,27 @@ class FollowUpMaker:
         self.contacts(attempt, reach, outcome, family)
         if outcome is Outcome.DECEASED:
             reach.identity.deceased = True
-            reach.person.deceased_on = (at - dt.timedelta(days=rng.randint(1, 20))).date()
+            reach.person.deceased_on = self.died_on(reach, at)
         elif not family:
             self.aftermath(reach, attempt, outcome, channel, crew)
         return attempt
+
+    def died_on(self, reach: Reach, at: dt.datetime) -> dt.date:
+        """The day of death a visit recorded as Deceased gives, as the visit form takes it
+        (`died_on_problem`): some days before the visit on the program's calendar, never
+        before the person was born (then the day of the visit)."""
+        visit_day = at.astimezone(self.ctx.zone).date()
+        day = visit_day - dt.timedelta(days=self.rng.randint(1, 20))
+        person = reach.person
+        problem = died_on_problem(
+            Outcome.DECEASED,
+            day,
+            today=visit_day,
+            attempted_on=visit_day,
+            born_on=person.birth_date,
+            born_in=person.birth_year,
+        )
+        return visit_day if problem is not None else day
 
     def outcomes(self, reach: Reach, family: bool) -> Weighted[Outcome]:
         if family:

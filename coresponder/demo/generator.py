@@ -21,6 +21,7 @@ from django.db import transaction
 from coresponder.core.audit import Actor, record_event
 from coresponder.demo.areas import profile_for
 from coresponder.demo.care import CareMaker
+from coresponder.demo.casework import leave_care_plans_behind, log_records_requests
 from coresponder.demo.cast import Cast, CastBuilder, demo_password_hashing
 from coresponder.demo.context import SCALES, ProgramContext, Scale
 from coresponder.demo.directory import CATEGORIES, DirectoryMaker, ensure_taxonomy
@@ -124,6 +125,9 @@ def generate_demo_data(
             loaded += load_history(found[preset.slug], preset, first_day, anchor, seed)
             # A few pairs on the review queue, of the kinds field records bring.
             loaded["identity.matchcandidate"] += queue_review_cases(casts[preset.slug], index)
+            # A clinician who left with plans still theirs; records requests at every stage.
+            loaded += leave_care_plans_behind(actor, casts[preset.slug], anchor_at)
+            loaded += log_records_requests(casts[preset.slug], index)
             detail = {"seed": seed, "scale": scale, "anchor": anchor.isoformat()}
             record_event(
                 actor,

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings as django_settings
@@ -22,6 +23,8 @@ from django.db.models import Count, Max
 from django.test import Client
 from django.urls import reverse
 
+from coresponder.care.actions import orphaned_plans
+from coresponder.care.models import CarePlan
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.demo.cast import DEMO_PASSWORD, DEMO_TOTP_SECRET, PERSONA_ROLES, persona_username
@@ -32,6 +35,7 @@ from coresponder.domain.linkage import COUNTED_ONCE
 from coresponder.domain.outreach import (
     after_attempt,
     contacts_problem,
+    died_on_problem,
     expires_at,
     expiry_due,
     follow_up_rules,
@@ -45,14 +49,17 @@ from coresponder.domain.vocabulary import (
     Relationship,
     Role,
     TaskStatus,
+    is_reviewable,
 )
 from coresponder.encounters.models import Encounter, Screening
 from coresponder.identity.actions import merge_people
 from coresponder.identity.models import MatchCandidate
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
-from coresponder.people.models import Collateral, Participation, Person
+from coresponder.people.models import Collateral, Participation, Person, RecordsRequest
+from coresponder.people.records_request_log import is_overdue, review_pending
 from coresponder.people.tests.factories import PersonFactory
+from coresponder.programs.local_time import today_in
 from coresponder.programs.models import Membership, Organization, Program, Shift, Team, User
 from coresponder.services.models import Location, Service, ServiceReferral, TaxonomyTerm
 
@@ -604,3 +611,70 @@ def test_each_programs_review_queue_shows_the_pairs_field_records_bring(demo: st
         # The twin brother's surname, address and phone are one home's: counted once.
         described = [str(row.get("description")) for p in pairs for row in p.evidence["rows"]]
         assert sum(COUNTED_ONCE in words for words in described) == 2, program.slug
+
+
+def test_a_death_learned_on_a_visit_is_dated_as_the_visit_form_takes_it(demo: str) -> None:
+    """A visit recorded as Deceased gives a day of death the product accepts: on the
+    program's calendar, before the visit and after the person was born."""
+    deceased = Attempt.objects.filter(outcome=AttemptOutcome.DECEASED).select_related(
+        "task__person", "task__program"
+    )
+    assert deceased
+    for attempt in deceased:
+        person, zone = attempt.task.person, ZoneInfo(attempt.task.program.timezone)
+        visit_day = attempt.attempted_at.astimezone(zone).date()
+        assert person.deceased_on is not None
+        assert (
+            died_on_problem(
+                attempt.outcome,
+                person.deceased_on,
+                today=ANCHOR,
+                attempted_on=visit_day,
+                born_on=person.birth_date,
+                born_in=person.birth_year,
+            )
+            is None
+        ), (person.pk, person.deceased_on, visit_day)
+
+
+def test_a_care_owner_who_left_leaves_plans_with_open_follow_ups_for_the_coordinator(
+    demo: str,
+) -> None:
+    for program in Program.objects.all():
+        orphans = list(orphaned_plans(program))
+        assert 1 <= len(orphans) <= 2, program.slug
+        [owner] = {plan.owner for plan in orphans}
+        assert not Membership.objects.get(user=owner, program=program).active
+        for plan in orphans:
+            assert plan.follow_ups.filter(done_at=None, owner=owner).exists()
+            assert plan.person.referrals.filter(channel=Referral.Channel.DEMO).exists()
+            assert plan.person.deceased_on is None
+
+
+def test_records_requests_show_each_stage_of_an_answer(demo: str) -> None:
+    for program in Program.objects.all():
+        requests = list(RecordsRequest.objects.filter(program=program))
+        today = today_in(program)
+        assert all(r.received_on <= today for r in requests), program.slug
+        open_ = [r for r in requests if r.status == RecordsRequest.Status.OPEN]
+        assert any(is_overdue(r, today) for r in open_), program.slug
+        assert any(not is_overdue(r, today) for r in open_), program.slug
+        assert any(r.extended_at is not None for r in open_), program.slug
+        statuses = {r.status for r in requests}
+        assert RecordsRequest.Status.FULFILLED in statuses, program.slug
+        denied = [r for r in requests if r.denied_at is not None]
+        assert any(review_pending(r) for r in denied), program.slug
+        reviewed = [r for r in denied if r.review_determination]
+        assert len(reviewed) == 1, program.slug
+        assert all(is_reviewable(g) for r in denied for g in r.denial_grounds), program.slug
+        assert all(r.person.referrals.filter(channel=Referral.Channel.DEMO) for r in requests)
+
+
+def test_a_fresh_load_replaces_the_care_plans_and_records_requests(demo: str) -> None:
+    with transaction.atomic():
+        before = (CarePlan.objects.count(), RecordsRequest.objects.count())
+        load("--replace")
+        assert (CarePlan.objects.count(), RecordsRequest.objects.count()) == before
+        for program in Program.objects.all():
+            assert orphaned_plans(program).exists(), program.slug
+        transaction.set_rollback(True)
