@@ -34,6 +34,7 @@ from coresponder.intake.api import router as intake_router
 from coresponder.operations.retention.api import router as retention_router
 from coresponder.outreach.api import router as outreach_router
 from coresponder.people.api import router as people_router
+from coresponder.people.contact_request_api import router as contact_requests_router
 from coresponder.people.records_request_api import router as records_requests_router
 from coresponder.privacy.api import router as privacy_router
 from coresponder.privacy.tokens import user_for_token
@@ -359,6 +360,7 @@ def _register_routers() -> None:
     api.add_router("/", identity_router)
     api.add_router("/", people_router)
     api.add_router("/", records_requests_router)
+    api.add_router("/", contact_requests_router)
     api.add_router("/", privacy_router)
     api.add_router("/", intake_router)
     api.add_router("/", outreach_router)

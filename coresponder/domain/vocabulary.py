@@ -238,6 +238,19 @@ class AmendmentDenialGround(StrEnum):
     ACCURATE_AND_COMPLETE = "accurate_and_complete"
 
 
+class ContactLimit(StrEnum):
+    """A way the person asked not to be reached (45 CFR 164.522(b): a covered program
+    accommodates reasonable requests to be reached by other means or at other places)."""
+
+    NO_HOME_VISITS = "no_home_visits"
+    NO_VISITS_AT_ADDRESS = "no_visits_at_address"  # at an address the person names
+    NO_VOICEMAIL = "no_voicemail"
+    NO_HOME_PHONE_CALLS = "no_home_phone_calls"
+    NO_TEXTS = "no_texts"
+    NO_HOME_MAIL = "no_home_mail"
+    NO_CONTACT_THROUGH_FAMILY = "no_contact_through_family"
+
+
 class AccessDenialGround(StrEnum):
     """The grounds on which a request for access to one's records may be denied in whole
     (45 CFR 164.524(a)(2), (a)(3)); the written denial states them (164.524(d)(2)(i))."""
@@ -501,6 +514,15 @@ _ENGLISH: dict[str, dict[str, str]] = {
             "Not a record the person has the right to inspect"
         ),
         AmendmentDenialGround.ACCURATE_AND_COMPLETE: "Accurate and complete as it stands",
+    },
+    "contact_limit": {
+        ContactLimit.NO_HOME_VISITS: "No visits at home",
+        ContactLimit.NO_VISITS_AT_ADDRESS: "No visits at the address named",
+        ContactLimit.NO_VOICEMAIL: "No voicemail",
+        ContactLimit.NO_HOME_PHONE_CALLS: "No calls to the home phone",
+        ContactLimit.NO_TEXTS: "No texts",
+        ContactLimit.NO_HOME_MAIL: "No mail to the home address",
+        ContactLimit.NO_CONTACT_THROUGH_FAMILY: "No contact through family or friends",
     },
     "access_denial_ground": {
         AccessDenialGround.PSYCHOTHERAPY_NOTES: "The records are psychotherapy notes",

@@ -21,6 +21,7 @@ from coresponder.outreach.actions import CLOSABLE_STATUSES, may_assign
 from coresponder.outreach.checklist import answers_said, readable_items, unreadable_items
 from coresponder.outreach.forms import AttemptForm, ChecklistForm, CloseTaskForm
 from coresponder.outreach.models import OPEN_STATUSES, QUEUE_STATUSES, OutreachTask
+from coresponder.people.contact_requests import warnings_for
 from coresponder.privacy.access import PersonAccess
 from coresponder.programs.models import Program, Team
 
@@ -103,6 +104,9 @@ def task_response(
     )
     attempts = list(task.attempts.order_by("attempted_at", "id").prefetch_related("contacts"))
     asked = _asked_for_help(task, access)
+    # How the person asked to be reached (45 CFR 164.522(b)), to whoever reads their contact
+    # details in this program: on top, before anyone knocks on the wrong door.
+    contact_warnings = warnings_for(access, program.pk)
     record_event(
         actor_for(request),
         "read",
@@ -113,7 +117,7 @@ def task_response(
             "identity",
             "outreach",
             *(["referral"] if asked else []),
-            *(["contact"] if asked and asked["referrer_phone"] else []),
+            *(["contact"] if (asked and asked["referrer_phone"]) or contact_warnings else []),
         ],
     )
     context = {
@@ -121,6 +125,7 @@ def task_response(
         "task": task,
         "name": f"{person.given_name} {person.family_name}".strip(),
         "asked": asked,
+        "contact_warnings": contact_warnings,
         "due_label": f"Window: {DUE_STATES[due][0].lower()}" if due else "",
         "due_class": DUE_STATES[due][1] if due else "usa-tag",
         "status_text": status_text(task),

@@ -21,6 +21,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
 from coresponder.domain.policy import FieldGroup, GroupVisibility
 from coresponder.domain.privacy_contact import PrivacyContact
 from coresponder.people.amendments import GROUP_OF, denied_on, field_label, value_text
+from coresponder.people.contact_requests import mailing_address
 from coresponder.people.models import Amendment
 from coresponder.people.records_request_pdf import INK, MARGIN, pdf_fonts
 from coresponder.privacy.access import PersonAccess
@@ -57,6 +58,8 @@ class DenialLetter:
     groups: list[str] = field(default_factory=list)
     # The rule the letter answers, printed at its foot.
     cite: str = "45 CFR 164.526(d)(1)"
+    # For whoever sends it, on the page only: where the person asked their mail to go.
+    mail_note: str = ""
 
 
 def denial_letter(access: PersonAccess, amendment: Amendment, today: dt.date) -> DenialLetter:
@@ -70,9 +73,13 @@ def denial_letter(access: PersonAccess, amendment: Amendment, today: dt.date) ->
         to.append(str(person))
     else:
         to.append(f"Person {person.pk}")
-    if person.address and access.decision(FieldGroup.CONTACT) is GroupVisibility.SHOWN:
+    # 45 CFR 164.522(b): to the address the person asked for, where they asked for no mail
+    # to their home address.
+    address, mail_note = mailing_address(access, program.pk)
+    if address or mail_note:
         groups.add(FieldGroup.CONTACT.value)
-        to.append(person.address)
+    if address:
+        to.append(address)
     privacy = program.rules.privacy_contact
     contact = addressee(program, privacy)
     # A statement of disagreement is written: sent by mail or email. The rest may be a call.
@@ -129,6 +136,7 @@ def denial_letter(access: PersonAccess, amendment: Amendment, today: dt.date) ->
             Section("How to complain", complain),
         ],
         groups=sorted(groups),
+        mail_note=mail_note,
     )
 
 

@@ -295,3 +295,38 @@ class RecordsRequest(Tracked):
                 name="records_request_review_asked_then_decided",
             ),
         ]
+
+
+class ContactRequest(Tracked):
+    """How the person asked to be reached by one program (HIPAA 45 CFR 164.522(b)): the ways
+    not to use (ContactLimit codes, `choices("contact_limit")`) and the ways to use instead.
+
+    A request the person takes back is withdrawn, not deleted: the history of what they asked,
+    and when, stays with the record.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="contact_requests")
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
+    limits = models.JSONField(default=list, blank=True)
+    # The other address not to visit (a mother's house, say), with "no_visits_at_address".
+    avoid_address = models.CharField(max_length=300, blank=True)
+    phone = models.CharField(max_length=32, blank=True, help_text="A phone to use instead")
+    address = models.CharField(max_length=300, blank=True, help_text="An address to use instead")
+    note = models.TextField(blank=True, help_text="How else, in the person's words")
+    # A date on the program's calendar.
+    asked_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        "programs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        "programs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["asked_on", "id"]
+        indexes = [models.Index(fields=["person", "program"])]
+
+    @property
+    def in_force(self) -> bool:
+        return self.withdrawn_at is None

@@ -15,6 +15,7 @@ import datetime as dt
 from coresponder.domain.policy import FieldGroup, GroupVisibility
 from coresponder.domain.privacy_contact import PrivacyContact
 from coresponder.domain.vocabulary import is_reviewable, label
+from coresponder.people.contact_requests import mailing_address
 from coresponder.people.denial_letter import (
     OCR_COMPLAINTS,
     PRIVACY_CONTACT,
@@ -36,7 +37,7 @@ def records_request_denial_letter(
 ) -> DenialLetter:
     """The letter answering a denied request, dated `today` on the program's calendar."""
     program = logged.program
-    to, groups = recipient(access)
+    to, groups, mail_note = recipient(access, program)
     privacy = program.rules.privacy_contact
     contact = addressee(program, privacy)
     received = format_date(logged.received_on, with_year=True)
@@ -62,12 +63,15 @@ def records_request_denial_letter(
         ],
         groups=groups,
         cite=CITE,
+        mail_note=mail_note,
     )
 
 
-def recipient(access: PersonAccess) -> tuple[list[str], list[str]]:
-    """Whom a letter about a records request is to: the person's name and address as the
-    reader is shown them, and the field groups that shows (for the audited read)."""
+def recipient(access: PersonAccess, program: Program) -> tuple[list[str], list[str], str]:
+    """Whom a letter of `program` about a records request is to: the person's name and the
+    address their mail goes to (the one they asked for, where they asked for no mail to their
+    home address, 45 CFR 164.522(b)) as the reader is shown them; the field groups that shows
+    (for the audited read); and what the page says of the address."""
     person = access.person
     groups: set[str] = set()
     to: list[str] = []
@@ -76,10 +80,12 @@ def recipient(access: PersonAccess) -> tuple[list[str], list[str]]:
         to.append(str(person))
     else:
         to.append(f"Person {person.pk}")
-    if person.address and access.decision(FieldGroup.CONTACT) is GroupVisibility.SHOWN:
+    address, mail_note = mailing_address(access, program.pk)
+    if address or mail_note:
         groups.add(FieldGroup.CONTACT.value)
-        to.append(person.address)
-    return to, sorted(groups)
+    if address:
+        to.append(address)
+    return to, sorted(groups), mail_note
 
 
 def complaints(program: Program) -> list[str]:

@@ -28,7 +28,7 @@ def records_request_review_letter(
     """The letter telling the person the reviewer's determination, dated `today` on the
     program's calendar."""
     program = logged.program
-    to, groups = recipient(access)
+    to, groups, mail_note = recipient(access, program)
     asked = format_date(logged.review_asked_on, with_year=True)
     denied = format_date(logged.denied_at, program, with_year=True)
     decided = format_date(logged.reviewed_on, with_year=True)
@@ -71,4 +71,5 @@ def records_request_review_letter(
         ],
         groups=groups,
         cite=CITE,
+        mail_note=mail_note,
     )

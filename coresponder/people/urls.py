@@ -1,6 +1,11 @@
 from django.urls import path
 
-from coresponder.people import records_request_views, rights_views, views
+from coresponder.people import (
+    contact_request_views,
+    records_request_views,
+    rights_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.person_search, name="person-search"),
@@ -45,4 +50,14 @@ urlpatterns = [
         name="amendment-denial-letter",
     ),
     path("amendments/open/<slug:slug>/", rights_views.amendment_list, name="amendment-list"),
+    path(
+        "<int:person_id>/contact-requests/",
+        contact_request_views.contact_requests_page,
+        name="contact-requests",
+    ),
+    path(
+        "contact-requests/<int:request_id>/withdraw/",
+        contact_request_views.contact_request_withdraw,
+        name="contact-request-withdraw",
+    ),
 ]

@@ -14,6 +14,7 @@ from coresponder.domain.vocabulary import (
     AttemptChannel,
     AttemptOutcome,
     ConsentStatus,
+    ContactLimit,
     ContactRole,
     Disposition,
     EncounterKind,
@@ -44,6 +45,7 @@ ENUMS: list[tuple[str, type[StrEnum]]] = [
     ("consent_status", ConsentStatus),
     ("instrument", Instrument),
     ("access_denial_ground", AccessDenialGround),
+    ("contact_limit", ContactLimit),
     ("access_review_determination", AccessReviewDetermination),
 ]
 # What the public pages can show: their labels exist in Spanish too.

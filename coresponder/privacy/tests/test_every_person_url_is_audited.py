@@ -38,7 +38,13 @@ from coresponder.encounters.models import Encounter
 from coresponder.identity.models import MatchCandidate, Merge
 from coresponder.intake.models import Referral
 from coresponder.outreach.models import OutreachTask
-from coresponder.people.models import Amendment, Participation, Person, RecordsRequest
+from coresponder.people.models import (
+    Amendment,
+    ContactRequest,
+    Participation,
+    Person,
+    RecordsRequest,
+)
 from coresponder.people.tests.factories import PersonFactory
 from coresponder.privacy.actions import issue_api_token
 from coresponder.privacy.models import Consent
@@ -78,6 +84,7 @@ class Records:
     records_request: RecordsRequest
     denied_records_request: RecordsRequest
     reviewed_records_request: RecordsRequest
+    contact_request: ContactRequest
     users: dict[str, User]
 
 
@@ -216,6 +223,12 @@ WEB: dict[str, Kind] = {
     ),
     "audit-log": ListsPeople(("coordinator",)),
     "amendment-list": ListsPeople(("coordinator",), _program),
+    "contact-requests": ShowsPerson(("coordinator", "clinician"), _person),
+    "contact-request-withdraw": WritesOnly(
+        "withdraws how the person asked to be reached",
+        lambda r: {"request_id": r.contact_request.pk},
+        names_a_person=True,
+    ),
     "records-request-list": ListsPeople(("coordinator",), _program),
     "legal-holds": ListsPeople(("coordinator",), _program),
     "break-glass-reviews": ListsPeople(("coordinator",)),
@@ -379,6 +392,7 @@ API: dict[str, Kind] = {
     "GET /persons/{person_id}": ShowsPerson(("coordinator",), _person),
     "GET /persons/{person_id}/timeline": ShowsPerson(("coordinator",), _person),
     "GET /persons/{person_id}/records-request": ShowsPerson(("coordinator",), _person),
+    "GET /persons/{person_id}/contact-requests": ShowsPerson(("coordinator", "clinician"), _person),
     "GET /records-requests/{request_id}": ShowsPerson(
         ("coordinator",), lambda r: {"request_id": r.records_request.pk}
     ),
@@ -417,6 +431,12 @@ API: dict[str, Kind] = {
     "POST /match-candidates/{candidate_id}/decision": WritesOnly("decides a pair"),
     "POST /merges/{merge_id}/undo": WritesOnly("undoes a merge"),
     "POST /persons/{person_id}/amendments": WritesOnly("records a request to amend"),
+    "POST /persons/{person_id}/contact-requests": WritesOnly(
+        "records how the person asked to be reached"
+    ),
+    "POST /contact-requests/{request_id}/withdrawal": WritesOnly(
+        "withdraws how the person asked to be reached"
+    ),
     "POST /amendments/{amendment_id}/decision": WritesOnly("accepts or denies an amendment"),
     "POST /programs/{slug}/legal-holds": WritesOnly("sets a legal hold"),
     "POST /legal-holds/{hold_id}/release": WritesOnly("releases a legal hold"),
@@ -634,6 +654,13 @@ def build_records() -> Records:
             reviewed_on=now.date(),
             review_determination="upheld",
             review_reason="The risk stands",
+        ),
+        contact_request=ContactRequest.objects.create(
+            person=person,
+            program=pad,
+            limits=["no_home_visits"],
+            phone="215-555-0188",
+            asked_on=now.date(),
         ),
         users=users,
     )

@@ -1,0 +1,158 @@
+"""How the person asked to be reached (HIPAA 45 CFR 164.522(b)): recorded, and withdrawn
+when they take it back (kept, never deleted)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
+from coresponder.core.tracked import save_tracked
+from coresponder.domain.clock import date_sentence
+from coresponder.domain.policy import FieldGroup
+from coresponder.domain.vocabulary import ContactLimit
+from coresponder.people.amendments import storable_text
+from coresponder.people.contact_requests import programs_recording
+from coresponder.people.models import ContactRequest
+from coresponder.privacy.access import PersonAccess
+from coresponder.programs.local_time import today_in
+from coresponder.programs.models import Program
+
+PURPOSE = "contact request"
+MAX_NOTE = 2_000
+MAX_ADDRESS = 300
+MAX_PHONE = 32
+NOT_YOURS = "Your role may not record how this person asked to be reached."
+
+
+@dataclass(frozen=True)
+class ContactRequestInput:
+    """What the person asked: the ways not to use (ContactLimit codes) and the ways to use."""
+
+    asked_on: dt.date
+    limits: tuple[str, ...] = ()
+    program: str = ""  # slug; needed where the reader records for more than one program
+    avoid_address: str = ""
+    phone: str = ""
+    address: str = ""
+    note: str = ""
+
+
+def _program(access: PersonAccess, slug: str, errors: dict[str, list[str]]) -> Program | None:
+    recording = Program.objects.filter(pk__in=programs_recording(access)).order_by("name")
+    if not recording:
+        raise Forbidden(NOT_YOURS)
+    if not slug:
+        if len(recording) == 1:
+            return recording[0]
+        errors["program"] = ["Choose the program the person asked."]
+        return None
+    chosen = next((p for p in recording if p.slug == slug), None)
+    if chosen is None:
+        errors["program"] = ["Not a program where you record this person's requests."]
+    return chosen
+
+
+def _text(
+    errors: dict[str, list[str]], name: str, value: str, most: int, *, one_line: bool = True
+) -> str:
+    text = value.strip()
+    if len(text) > most:
+        errors[name] = [f"At most {most} characters."]
+    elif not storable_text(text) or (one_line and ("\n" in text or "\r" in text)):
+        errors[name] = ["No control characters" + (" or line breaks." if one_line else ".")]
+    return text
+
+
+def record_contact_request(
+    actor: Actor, access: PersonAccess, data: ContactRequestInput
+) -> ContactRequest:
+    """Record how the person asked to be reached by a program; it holds until withdrawn."""
+    errors: dict[str, list[str]] = {}
+    program = _program(access, data.program, errors)
+    limits = list(dict.fromkeys(str(code) for code in data.limits))
+    unknown = [code for code in limits if code not in set(ContactLimit)]
+    if unknown:
+        errors["limits"] = [f"Not a way the list knows: {', '.join(unknown)}."]
+    avoid_address = _text(errors, "avoid_address", data.avoid_address, MAX_ADDRESS)
+    phone = _text(errors, "phone", data.phone, MAX_PHONE)
+    address = _text(errors, "address", data.address, MAX_ADDRESS)
+    note = _text(errors, "note", data.note, MAX_NOTE, one_line=False)
+    naming = ContactLimit.NO_VISITS_AT_ADDRESS in limits
+    if naming and not avoid_address and "avoid_address" not in errors:
+        errors["avoid_address"] = ["Give the address the person asked not to be visited at."]
+    if avoid_address and not naming and "avoid_address" not in errors:
+        errors["avoid_address"] = [
+            "An address not to visit goes with “No visits at the address named”."
+        ]
+    if not limits and not (phone or address or note) and not errors:
+        errors["limits"] = ["Choose a way not to use, or give a way to use instead."]
+    if (sentence := date_sentence(data.asked_on)) is not None:
+        errors["asked_on"] = [sentence]
+    elif program is not None and data.asked_on > today_in(program):
+        errors["asked_on"] = ["The request cannot be asked in the future."]
+    if errors or program is None:
+        raise ActionError("The request cannot be recorded.", errors)
+    with transaction.atomic():
+        request = ContactRequest(
+            person=access.person,
+            program=program,
+            limits=limits,
+            avoid_address=avoid_address,
+            phone=phone,
+            address=address,
+            note=note,
+            asked_on=data.asked_on,
+            recorded_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+        )
+        save_tracked(request, actor.user)
+        _event(actor, "create", access, request, {"limits": limits})
+    return request
+
+
+def withdraw_contact_request(
+    actor: Actor, access: PersonAccess, request: ContactRequest, expected_version: int
+) -> ContactRequest:
+    """Withdraw a request the person took back, only if nobody changed it since
+    `expected_version`; it is kept, marked withdrawn. Withdrawn already, it stands."""
+    if request.program_id not in programs_recording(access):
+        raise Forbidden(NOT_YOURS)
+    if request.withdrawn_at is not None:
+        return request  # sent again: it stands as withdrawn
+    if request.version != expected_version:
+        raise StaleVersion(request, expected_version)
+    with transaction.atomic():
+        request.withdrawn_at = timezone.now()
+        signed_in = getattr(actor.user, "is_authenticated", False)
+        request.withdrawn_by = actor.user if signed_in else None
+        try:
+            save_tracked(request, actor.user, expected_version=expected_version)
+        except StaleVersion:
+            request.withdrawn_at = None
+            request.withdrawn_by = None
+            raise
+        _event(actor, "change", access, request, {"withdrawn": True})
+    return request
+
+
+def _event(
+    actor: Actor,
+    action: str,
+    access: PersonAccess,
+    request: ContactRequest,
+    detail: dict[str, object],
+) -> None:
+    record_event(
+        actor,
+        action,
+        obj=request,
+        person_id=access.person.pk,
+        program_slug=request.program.slug,
+        fields=[FieldGroup.CONTACT.value],
+        purpose=PURPOSE,
+        detail=detail,
+    )
