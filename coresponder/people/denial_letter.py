@@ -65,21 +65,8 @@ class DenialLetter:
 def denial_letter(access: PersonAccess, amendment: Amendment, today: dt.date) -> DenialLetter:
     """The letter answering a denied request, dated `today` on the program's calendar."""
     program = amendment.program
-    person = access.person
-    groups = {GROUP_OF[amendment.field].value}
-    to: list[str] = []
-    if access.decision(FieldGroup.IDENTITY) is GroupVisibility.SHOWN:
-        groups.add(FieldGroup.IDENTITY.value)
-        to.append(str(person))
-    else:
-        to.append(f"Person {person.pk}")
-    # 45 CFR 164.522(b): to the address the person asked for, where they asked for no mail
-    # to their home address.
-    address, mail_note = mailing_address(access, program.pk)
-    if address or mail_note:
-        groups.add(FieldGroup.CONTACT.value)
-    if address:
-        to.append(address)
+    to, shown, mail_note = recipient(access, program)
+    groups = {GROUP_OF[amendment.field].value, *shown}
     privacy = program.rules.privacy_contact
     contact = addressee(program, privacy)
     # A statement of disagreement is written: sent by mail or email. The rest may be a call.
@@ -138,6 +125,27 @@ def denial_letter(access: PersonAccess, amendment: Amendment, today: dt.date) ->
         groups=sorted(groups),
         mail_note=mail_note,
     )
+
+
+def recipient(access: PersonAccess, program: Program) -> tuple[list[str], list[str], str]:
+    """Whom a letter of `program` to the person is to: the person's name and the
+    address their mail goes to (the one they asked for, where they asked for no mail to their
+    home address, 45 CFR 164.522(b)) as the reader is shown them; the field groups that shows
+    (for the audited read); and what the page says of the address."""
+    person = access.person
+    groups: set[str] = set()
+    to: list[str] = []
+    if access.decision(FieldGroup.IDENTITY) is GroupVisibility.SHOWN:
+        groups.add(FieldGroup.IDENTITY.value)
+        to.append(str(person))
+    else:
+        to.append(f"Person {person.pk}")
+    address, mail_note = mailing_address(access, program.pk)
+    if address or mail_note:
+        groups.add(FieldGroup.CONTACT.value)
+    if address:
+        to.append(address)
+    return to, sorted(groups), mail_note
 
 
 def addressee(program: Program, privacy: PrivacyContact | None) -> str:

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from coresponder.domain.policy import FieldGroup, GroupVisibility
 from coresponder.domain.privacy_contact import PrivacyContact
 from coresponder.domain.vocabulary import is_reviewable, label
-from coresponder.people.contact_requests import mailing_address
 from coresponder.people.denial_letter import (
     OCR_COMPLAINTS,
     PRIVACY_CONTACT,
     DenialLetter,
     Section,
     addressee,
+    recipient,
     ways,
 )
 from coresponder.people.models import RecordsRequest
@@ -65,27 +64,6 @@ def records_request_denial_letter(
         cite=CITE,
         mail_note=mail_note,
     )
-
-
-def recipient(access: PersonAccess, program: Program) -> tuple[list[str], list[str], str]:
-    """Whom a letter of `program` about a records request is to: the person's name and the
-    address their mail goes to (the one they asked for, where they asked for no mail to their
-    home address, 45 CFR 164.522(b)) as the reader is shown them; the field groups that shows
-    (for the audited read); and what the page says of the address."""
-    person = access.person
-    groups: set[str] = set()
-    to: list[str] = []
-    if access.decision(FieldGroup.IDENTITY) is GroupVisibility.SHOWN:
-        groups.add(FieldGroup.IDENTITY.value)
-        to.append(str(person))
-    else:
-        to.append(f"Person {person.pk}")
-    address, mail_note = mailing_address(access, program.pk)
-    if address or mail_note:
-        groups.add(FieldGroup.CONTACT.value)
-    if address:
-        to.append(address)
-    return to, sorted(groups), mail_note
 
 
 def complaints(program: Program) -> list[str]:

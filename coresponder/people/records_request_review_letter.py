@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 
 from coresponder.domain.vocabulary import AccessReviewDetermination, is_reviewable, label
-from coresponder.people.denial_letter import DenialLetter, Section
+from coresponder.people.denial_letter import DenialLetter, Section, recipient
 from coresponder.people.models import RecordsRequest
-from coresponder.people.records_request_denial_letter import complaints, recipient
+from coresponder.people.records_request_denial_letter import complaints
 from coresponder.people.records_request_log import due_on
 from coresponder.privacy.access import PersonAccess
 from coresponder.programs.local_time import format_date
