@@ -10,12 +10,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from coresponder.core.audit import record_list_read
+from coresponder.core.audit import record_event, record_list_read
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.http import Moment, actor_for
 from coresponder.domain.outreach import missing_checklist
 from coresponder.domain.policy import FieldGroup
-from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome, CloseReason
+from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome, CloseReason, label
 from coresponder.outreach.access import access_task
 from coresponder.outreach.actions import (
     AttemptInput,
@@ -30,11 +30,25 @@ from coresponder.outreach.actions import (
 )
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.queue import QueueFilter, outreach_queue, queue_districts
+from coresponder.people.contact_requests import (
+    asked_tags,
+    programs_reading,
+    requests_shown,
+    warning_of,
+)
 from coresponder.privacy.access import PersonAccess, access_program, may_read, role_in
 from coresponder.programs.models import Team, TeamMember
 
 router = Router(tags=["outreach"])
 PAGE_SIZE = 50
+
+
+class AskedOut(Schema):
+    limits: list[str] = Field(
+        ..., description="`contact_limit` codes: the ways the person asked not to be reached."
+    )
+    limit_labels: list[str] = Field(..., description="The same limits in words, in order.")
+    text: str = Field(..., description='In words for a card, e.g. "Asked: no texts".')
 
 
 class QueueItem(Schema):
@@ -60,6 +74,13 @@ class QueueItem(Schema):
         ),
     )
     version: int
+    contact_requests: AskedOut | None = Field(
+        None,
+        description=(
+            "How the person asked this program to reach them (requests in force), only to a"
+            " role that reads contact details in the program; null otherwise or when none."
+        ),
+    )
 
 
 class Queue(Schema):
@@ -125,6 +146,29 @@ class TaskOut(Schema):
     missing_checklist: list[str]
     claimed_by_team_id: int | None
     version: int
+
+
+class AskedInFull(Schema):
+    program: str
+    limits: list[str] = Field(..., description="`contact_limit` codes.")
+    limit_labels: list[str] = Field(..., description="The same limits in words, in order.")
+    avoid: list[str] = Field(..., description='What not to do, e.g. "Asked not to be texted".')
+    instead: list[str] = Field(..., description="What to do instead, in words.")
+    note: str
+
+
+class TaskDetailOut(TaskOut):
+    person_id: int
+    target: str
+    window_start: dt.datetime
+    window_end: dt.datetime
+    contact_requests: list[AskedInFull] | None = Field(
+        None,
+        description=(
+            "How the person asked the task's program to reach them (requests in force), only"
+            " to a role that reads contact details in the program; null for any other."
+        ),
+    )
 
 
 class AttemptOut(Schema):
@@ -213,16 +257,68 @@ def queue(
     )
     filters = QueueFilter(who=who or "", when=when or "", my_teams=mine)
     result = outreach_queue(program, now, districts, page, PAGE_SIZE, filters)
-    items = result.items
+    asked = asked_tags(request.user, program, [i["person_id"] for i in result.items], role=role)
+    items = [
+        {
+            **i,
+            "contact_requests": (
+                {"limits": tag.codes, "limit_labels": tag.words, "text": tag.text}
+                if (tag := asked.get(i["person_id"]))
+                else None
+            ),
+        }
+        for i in result.items
+    ]
     record_list_read(
         actor_for(request),
         object_type="outreach.outreachtask",
         ids=sorted({i["person_id"] for i in items if i.get("person_id") is not None}),
         program_slug=program.slug,
-        fields=["outreach"],
+        fields=["outreach", *(["contact"] if asked else [])],
         detail={"list": "outreach queue", "tasks": [i["task_id"] for i in items][:500]},
     )
     return {"items": items, "count": result.count, "page": result.page, "pages": result.pages}
+
+
+@router.get("/outreach-tasks/{task_id}", response=TaskDetailOut, summary="One task")
+def task_detail(request: HttpRequest, task_id: int) -> dict[str, Any]:
+    """The task, with how the person asked its program to reach them for readers of their
+    contact details."""
+    task, access = access_task(request.user, task_id)
+    reads_contact = task.program_id in programs_reading(access)
+    shown = requests_shown(access, program_id=task.program_id) if reads_contact else []
+    record_event(
+        actor_for(request),
+        "read",
+        obj=task,
+        person_id=task.person_id,
+        program_slug=task.program.slug,
+        fields=["outreach", *(["contact"] if shown else [])],
+        detail={"channel": "api", "contact_requests": [r.pk for r in shown]},
+    )
+    return {
+        **task_out(task),
+        "person_id": task.person_id,
+        "target": task.target,
+        "window_start": task.window_start,
+        "window_end": task.window_end,
+        "contact_requests": (
+            [
+                {
+                    "program": w.program,
+                    "limits": list(r.limits),
+                    "limit_labels": [label("contact_limit", code) for code in r.limits],
+                    "avoid": w.avoid,
+                    "instead": w.instead,
+                    "note": w.note,
+                }
+                for r in shown
+                for w in [warning_of(r)]
+            ]
+            if reads_contact
+            else None
+        ),
+    }
 
 
 @router.post("/outreach-tasks/{task_id}/claim", response=TaskOut, summary="Claim for a team")

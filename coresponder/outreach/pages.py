@@ -126,6 +126,9 @@ def task_response(
         "name": f"{person.given_name} {person.family_name}".strip(),
         "asked": asked,
         "contact_warnings": contact_warnings,
+        # A task to reach the family, of a person who asked not to be reached through them.
+        "family_warning": task.target == OutreachTask.Target.FAMILY
+        and any(w.no_family for w in contact_warnings),
         "due_label": f"Window: {DUE_STATES[due][0].lower()}" if due else "",
         "due_class": DUE_STATES[due][1] if due else "usa-tag",
         "status_text": status_text(task),

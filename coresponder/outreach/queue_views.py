@@ -20,6 +20,7 @@ from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup
+from coresponder.domain.vocabulary import Role
 from coresponder.outreach.actions import checklist_of, close_task
 from coresponder.outreach.forms import AttemptForm, CloseTaskForm
 from coresponder.outreach.models import Attempt, OutreachTask
@@ -33,6 +34,7 @@ from coresponder.outreach.pages import (
     tier_labels,
 )
 from coresponder.outreach.queue import QueueFilter, expired_tasks, outreach_queue, queue_districts
+from coresponder.people.contact_requests import asked_tags
 from coresponder.privacy.access import may_read, role_in, visible_people
 from coresponder.programs.duty import on_duty
 from coresponder.programs.home import OVERSIGHT_ROLES
@@ -66,9 +68,8 @@ def _may_see_missed(request: HttpRequest, program: Program) -> bool:
     return role_in(request.user, program) in OVERSIGHT_ROLES
 
 
-def _may_route(request: HttpRequest, program: Program) -> bool:
+def _may_route(role: Role | None) -> bool:
     """Field roles and coordinators read addresses, so they may print a team's route."""
-    role = role_in(request.user, program)
     return role is not None and may_read(role, FieldGroup.CONTACT)
 
 
@@ -106,6 +107,10 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     rows = result.items
     names = _names(request, [row["person_id"] for row in rows])
     tiers = tier_labels(program)
+    # The reader's role, looked up once for the links and the requests below.
+    role = role_in(request.user, program)
+    # How each person asked to be reached, for readers of contact details: one query.
+    asked = asked_tags(request.user, program, list(names), role=role)
     cards = [
         {
             **row,
@@ -119,6 +124,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
             "tier_label": (tiers.get(row["priority_tier"], "Everyone else") if tiers else ""),
             "target_label": TARGETS.get(row["target"], ""),
             "district_name": district_names.get(row["district"] or "", ""),
+            "asked": asked.get(row["person_id"]),
         }
         for row in rows
     ]
@@ -128,7 +134,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
         object_type="outreach.outreachtask",
         ids=sorted({row["person_id"] for row in rows if row["person_id"] is not None}),
         program_slug=program.slug,
-        fields=["identity", "outreach"],
+        fields=["identity", "outreach", *(["contact"] if asked else [])],
         detail={"list": "outreach queue", "tasks": [row["task_id"] for row in rows][:500]},
     )
     filters = {"who": who, "when": when, "district": chosen, "team": team_id or ""}
@@ -150,8 +156,8 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
         "filtered": any(filters.values()),
         "has_teams": bool(team_ids),
         "expired": expired,
-        "may_see_missed": _may_see_missed(request, program),
-        "may_route": _may_route(request, program),
+        "may_see_missed": role in OVERSIGHT_ROLES,
+        "may_route": _may_route(role),
         "previous_page": _page_query(filters, result.page - 1) if result.page > 1 else None,
         "next_page": _page_query(filters, result.page + 1) if result.page < result.pages else None,
     }

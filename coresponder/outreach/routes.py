@@ -42,6 +42,7 @@ from coresponder.domain.routing import (
 from coresponder.outreach.models import OPEN_STATUSES, OutreachTask
 from coresponder.outreach.pages import tier_labels
 from coresponder.outreach.queue import live_tasks
+from coresponder.people.contact_requests import asked_tags
 from coresponder.privacy.access import visible_people
 from coresponder.programs.duty import Duty, duties_between
 from coresponder.programs.models import Program, Team
@@ -233,6 +234,7 @@ def team_route(user: Any, program: Program, team: Team, duty: Duty, now: dt.date
     grace = follow_up_rules(program.rules.follow_up).expires_after_hours
     rows = _tasks(user, program, team, duty, now)
     people = _people(user, [row["person_id"] for row in rows])
+    asked = asked_tags(user, program, list(people))
     tiers = tier_labels(program)
     facts: dict[int, dict[str, Any]] = {}
     visits: list[Visit] = []
@@ -255,6 +257,7 @@ def team_route(user: Any, program: Program, team: Team, duty: Duty, now: dt.date
             "target": row["target"],
             "target_label": TARGETS.get(row["target"], ""),
             "claimed": row["claimed_by_id"] == team.pk,
+            "asked": asked.get(row["person_id"]),
         }
     matrix = None
     if settings.ROUTING_TABLE_URL and len(visits) > 0:

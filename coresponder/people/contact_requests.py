@@ -14,9 +14,23 @@ from typing import Any
 
 from coresponder.core.errors import NotVisible
 from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType
-from coresponder.domain.vocabulary import ContactLimit, label
+from coresponder.domain.vocabulary import ContactLimit, Role, label
 from coresponder.people.models import ContactRequest
-from coresponder.privacy.access import PersonAccess, access_person
+from coresponder.privacy.access import (
+    PersonAccess,
+    access_person,
+    may_read,
+    role_in,
+    visible_people,
+)
+from coresponder.programs.models import Program
+
+
+class Unset:
+    """No role given: `asked_tags` looks the reader's role up."""
+
+
+UNSET = Unset()
 
 # What the letters' pages say when the person asked for no mail to their home address.
 SEND_TO_ASKED = "Send to the address the person asked for."
@@ -80,6 +94,7 @@ class ContactWarning:
     avoid: list[str]  # "Asked not to be visited at home", …
     instead: list[str]  # "Call or text 215-555-0101 instead", …
     note: str
+    no_family: bool = False  # asked not to be reached through family or friends
 
 
 AVOID_WORDS = {
@@ -106,7 +121,11 @@ def warning_of(request: ContactRequest) -> ContactWarning:
     if request.address:
         instead.append(f"Use {request.address} instead")
     return ContactWarning(
-        program=request.program.name, avoid=avoid, instead=instead, note=request.note
+        program=request.program.name,
+        avoid=avoid,
+        instead=instead,
+        note=request.note,
+        no_family=ContactLimit.NO_CONTACT_THROUGH_FAMILY in request.limits,
     )
 
 
@@ -131,3 +150,55 @@ def mailing_address(access: PersonAccess, program_id: int) -> tuple[str, str]:
     if access.decision(FieldGroup.CONTACT) is not GroupVisibility.SHOWN:
         return "", ""
     return access.person.address, ""
+
+
+@dataclass(frozen=True)
+class AskedTag:
+    """A person's requests in force in one program, compactly for a card or a printed
+    route: the limit codes and their words ("Asked: no visits at home; no texts")."""
+
+    codes: list[str]
+    words: list[str]
+
+    @property
+    def text(self) -> str:
+        if not self.words:
+            return "Asked to be reached another way"
+        return "Asked: " + "; ".join(self.words)
+
+    @property
+    def no_family(self) -> bool:
+        return ContactLimit.NO_CONTACT_THROUGH_FAMILY in self.codes
+
+
+def asked_tags(
+    user: Any, program: Program, person_ids: list[int], *, role: Role | None | Unset = UNSET
+) -> dict[int, AskedTag]:
+    """The requests in force in `program` of each listed person the reader may see, in one
+    query for a whole list; none at all for a reader whose role in the program does not read
+    contact details. A page that already holds `role_in(user, program)` passes it as `role`,
+    saving the query that looks it up."""
+    if isinstance(role, Unset):
+        role = role_in(user, program)
+    if role is None or not may_read(role, FieldGroup.CONTACT) or not person_ids:
+        return {}
+    rows = (
+        ContactRequest.objects.filter(
+            program=program,
+            withdrawn_at__isnull=True,
+            person_id__in=visible_people(user).filter(pk__in=person_ids).values("pk"),
+        )
+        .order_by("asked_on", "id")
+        .values_list("person_id", "limits")
+    )
+    codes: dict[int, list[str]] = {}
+    for person_id, limits in rows:
+        found = codes.setdefault(person_id, [])
+        found.extend(code for code in limits if code not in found)
+    return {
+        person_id: AskedTag(
+            codes=found,
+            words=[label("contact_limit", code).lower() for code in found],
+        )
+        for person_id, found in codes.items()
+    }

@@ -28,6 +28,7 @@ from coresponder.domain.screenings import answers_said
 from coresponder.domain.vocabulary import label as vocabulary_label
 from coresponder.people.actions import update_person
 from coresponder.people.amendments_in_disclosures import attached_to_person_record, ids_by_group
+from coresponder.people.contact_requests import warnings_for
 from coresponder.people.forms import EDITED, PersonForm, as_text
 from coresponder.people.reading import (
     DETAIL_VOCABULARIES,
@@ -92,6 +93,8 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         "person": access.person,
         "record": record,
         "corrections": corrections,
+        # How the person asked to be reached, to readers of their contact details only.
+        "contact_warnings": warnings_for(access),
         "may_edit": access.may_write(RecordType.PERSON),
         "may_consent": access.may_write(RecordType.CONSENT),
         "break_glass": access.break_glass,

@@ -358,3 +358,28 @@ def test_the_visit_form_sent_back_with_errors_still_warns(world: World, coordina
 
     assert response.status_code == 422
     assert "Asked not to be visited at home" in response.content.decode()
+
+
+def test_the_persons_page_warns_by_the_contact_details(world: World, coordinator: User) -> None:
+    asked(world, coordinator, limits=("no_home_visits",), phone="215-555-0188")
+
+    response = signed_in(reader(world, Role.OFFICER)).get(f"/people/{world.person.pk}/")
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="contact-warning"' in body
+    assert "Asked not to be visited at home" in body
+    assert "Call or text 215-555-0188 instead" in body
+    assert body.index("<h2>Contact</h2>") < body.index('id="contact-warning"')
+
+
+def test_the_persons_page_shows_no_warning_to_a_role_that_does_not_read_contact_details(
+    world: World, coordinator: User
+) -> None:
+    asked(world, coordinator)
+
+    response = signed_in(reader(world, Role.ADMIN)).get(f"/people/{world.person.pk}/")
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "contact-warning" not in body and "215-555-0188" not in body

@@ -463,6 +463,9 @@ API: dict[str, Kind] = {
     "POST /referrals": WritesOnly("records a referral"),
     "POST /programs/{slug}/nemsis": WritesOnly("imports an EMS file; answers with counts"),
     "POST /programs/{slug}/cad-calls": WritesOnly("records 911 calls; answers with their triage"),
+    "GET /outreach-tasks/{task_id}": ShowsPerson(
+        ("coordinator",), lambda r: {"task_id": r.task.pk}
+    ),
     "POST /outreach-tasks/{task_id}/claim": WritesOnly("claims a task"),
     "POST /outreach-tasks/{task_id}/release": WritesOnly("gives a task back to the queue"),
     "POST /outreach-tasks/{task_id}/assign": WritesOnly("gives a task to a team"),
