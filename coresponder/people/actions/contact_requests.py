@@ -4,6 +4,7 @@ when they take it back (kept, never deleted)."""
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -13,11 +14,12 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import date_sentence
+from coresponder.domain.intake import phone_problem
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import ContactLimit
 from coresponder.people.amendments import storable_text
 from coresponder.people.contact_requests import programs_recording
-from coresponder.people.models import ContactRequest
+from coresponder.people.models import ContactRequest, Person
 from coresponder.privacy.access import PersonAccess
 from coresponder.programs.local_time import today_in
 from coresponder.programs.models import Program
@@ -63,9 +65,15 @@ def _text(
     text = value.strip()
     if len(text) > most:
         errors[name] = [f"At most {most} characters."]
-    elif not storable_text(text) or (one_line and ("\n" in text or "\r" in text)):
+    elif not storable_text(text) or (one_line and any(_breaks_a_line(c) for c in text)):
         errors[name] = ["No control characters" + (" or line breaks." if one_line else ".")]
     return text
+
+
+def _breaks_a_line(c: str) -> bool:
+    """A character a one-line field may not hold: a control character (a tab too, which
+    reads as a space and hides in a phone), or a line or paragraph separator."""
+    return unicodedata.category(c) in ("Cc", "Zl", "Zp")
 
 
 def record_contact_request(
@@ -80,6 +88,8 @@ def record_contact_request(
         errors["limits"] = [f"Not a way the list knows: {', '.join(unknown)}."]
     avoid_address = _text(errors, "avoid_address", data.avoid_address, MAX_ADDRESS)
     phone = _text(errors, "phone", data.phone, MAX_PHONE)
+    if "phone" not in errors and (problem := phone_problem(phone)) is not None:
+        errors["phone"] = [f"To use instead, {problem}."]
     address = _text(errors, "address", data.address, MAX_ADDRESS)
     note = _text(errors, "note", data.note, MAX_NOTE, one_line=False)
     naming = ContactLimit.NO_VISITS_AT_ADDRESS in limits
@@ -95,6 +105,10 @@ def record_contact_request(
         errors["asked_on"] = [sentence]
     elif program is not None and data.asked_on > today_in(program):
         errors["asked_on"] = ["The request cannot be asked in the future."]
+    elif (born := _born(access.person)) is not None and data.asked_on < born:
+        errors["asked_on"] = [
+            "The request cannot be asked before the person was born: check the year."
+        ]
     if errors or program is None:
         raise ActionError("The request cannot be recorded.", errors)
     with transaction.atomic():
@@ -112,6 +126,14 @@ def record_contact_request(
         save_tracked(request, actor.user)
         _event(actor, "create", access, request, {"limits": limits})
     return request
+
+
+def _born(person: Person) -> dt.date | None:
+    """The first day the person may have been born: their birth date, or the first of
+    their birth year where only the year is known."""
+    if person.birth_date is not None:
+        return person.birth_date
+    return dt.date(person.birth_year, 1, 1) if person.birth_year else None
 
 
 def withdraw_contact_request(

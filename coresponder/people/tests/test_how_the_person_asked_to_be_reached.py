@@ -21,7 +21,7 @@ from coresponder.people.actions.contact_requests import (
     withdraw_contact_request,
 )
 from coresponder.people.contact_requests import warnings_for
-from coresponder.people.models import Amendment, ContactRequest, RecordsRequest
+from coresponder.people.models import Amendment, ContactRequest, Person, RecordsRequest
 from coresponder.privacy.access import access_person
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs.actions import load_programs
@@ -383,3 +383,36 @@ def test_the_persons_page_shows_no_warning_to_a_role_that_does_not_read_contact_
     assert response.status_code == 200
     body = response.content.decode()
     assert "contact-warning" not in body and "215-555-0188" not in body
+
+
+@pytest.mark.parametrize(
+    ("given", "field"),
+    [
+        ({"phone": "call me maybe"}, "phone"),
+        ({"phone": "12"}, "phone"),
+        ({"phone": "215\t555 0188"}, "phone"),
+        ({"address": "12 Elm St\u2028Apt 3"}, "address"),
+        (
+            {"avoid_address": "4 Oak\u2029Ave", "limits": ("no_visits_at_address",)},
+            "avoid_address",
+        ),
+    ],
+)
+def test_a_phone_no_one_could_call_or_a_line_holding_hidden_breaks_is_refused(
+    world: World, coordinator: User, given: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ActionError) as refused:
+        asked(world, coordinator, **given)
+
+    assert field in refused.value.errors
+    assert not ContactRequest.objects.exists()
+
+
+def test_a_request_is_not_asked_before_the_person_was_born(world: World, coordinator: User) -> None:
+    Person.objects.filter(pk=world.person.pk).update(birth_date=dt.date(1998, 4, 17))
+
+    with pytest.raises(ActionError) as refused:
+        asked(world, coordinator, asked_on=dt.date(1901, 1, 1))
+
+    assert "before the person was born" in refused.value.errors["asked_on"][0]
+    assert not ContactRequest.objects.exists()
