@@ -3,9 +3,9 @@
 Demo people are those with a referral on the demo channel, the pairs the demo
 put on the review queue (`demo/review.py`) and the people it added beside a pair (the
 shelter's other residents, named in the pair's evidence); everything recorded about them
-goes with them (their care plans and records requests too), including what staff added
-while trying the demo. The county's overdoses from before the programs began
-(`demo/history.py`) go too.
+goes with them (their care plans, records requests, amendments and ways to be reached
+too), including what staff added while trying the demo. The county's overdoses from
+before the programs began (`demo/history.py`) go too.
 The cast (organisations, users, teams, shifts) and the taxonomy stay.
 """
 
@@ -27,7 +27,7 @@ from coresponder.encounters.models import Encounter
 from coresponder.identity.models import MatchCandidate, Merge, SourceRecord
 from coresponder.intake.models import Call, Overdose, Referral
 from coresponder.outreach.models import OutreachTask
-from coresponder.people.models import Person, RecordsRequest
+from coresponder.people.models import Amendment, ContactRequest, Person, RecordsRequest
 from coresponder.privacy.models import Consent, Disclosure
 from coresponder.services.models import ServiceOrganization, ServiceReferral
 
@@ -35,7 +35,7 @@ from coresponder.services.models import ServiceOrganization, ServiceReferral
 PEOPLE_PER_BATCH = 500
 
 
-def _about(ids: list[int]) -> Iterator[QuerySet]:
+def records_about(ids: list[int]) -> Iterator[QuerySet]:
     """Everything about these people, children before parents (most links PROTECT)."""
     # A pair merged while trying the review queue: the merge's record goes first.
     yield Merge.objects.filter(Q(kept_id__in=ids) | Q(merged_id__in=ids))
@@ -52,6 +52,8 @@ def _about(ids: list[int]) -> Iterator[QuerySet]:
     yield SourceRecord.objects.filter(person_id__in=ids)
     yield CarePlan.objects.filter(person_id__in=ids)
     yield RecordsRequest.objects.filter(person_id__in=ids)
+    yield Amendment.objects.filter(person_id__in=ids)
+    yield ContactRequest.objects.filter(person_id__in=ids)
     yield Person.objects.filter(pk__in=ids)
 
 
@@ -90,7 +92,7 @@ def delete_demo_data(actor: Actor) -> Counter[str]:
                 merged_into=None
             ).update(merged_into=None)
         for start in range(0, len(ids), PEOPLE_PER_BATCH):
-            for queryset in _about(ids[start : start + PEOPLE_PER_BATCH]):
+            for queryset in records_about(ids[start : start + PEOPLE_PER_BATCH]):
                 delete(queryset)
         history = sorted(history_overdoses().values_list("pk", flat=True))
         for start in range(0, len(history), PEOPLE_PER_BATCH):

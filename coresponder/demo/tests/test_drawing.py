@@ -6,11 +6,15 @@ import datetime as dt
 import random
 from zoneinfo import ZoneInfo
 
+from django.db import models
+
 from coresponder.demo.areas import PROFILES, profile_for
+from coresponder.demo.cleanup import records_about
 from coresponder.demo.directory import CATEGORIES
 from coresponder.demo.draw import Deck, Weighted, local_moment, point_in_area
 from coresponder.demo.people import PeopleMaker
 from coresponder.domain.presets import SERVICE_CATEGORIES, Area
+from coresponder.people.models import Person
 
 
 def test_a_deck_deals_every_value_before_it_repeats_one() -> None:
@@ -67,3 +71,16 @@ def test_the_same_seed_draws_the_same_people() -> None:
 
     assert names(1) == names(1)
     assert names(1) != names(2)
+
+
+def test_a_fresh_load_removes_every_record_that_holds_on_to_a_person() -> None:
+    # A record kept about a person whose link protects it from the person's deletion must
+    # go before the person, or a fresh load fails once staff recorded one while trying it.
+    holding = {
+        relation.related_model
+        for relation in Person._meta.related_objects
+        if relation.on_delete is models.PROTECT
+    }
+    removed = {queryset.model for queryset in records_about([])}
+
+    assert holding - removed == set()
