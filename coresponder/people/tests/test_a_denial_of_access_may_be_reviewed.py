@@ -749,3 +749,17 @@ def test_a_reviewer_no_longer_offered_is_refused_in_words_not_by_their_number(
     assert f"{reviewer.pk} is not one of" not in refused.content.decode()
     assert "may no longer review" in flat(refused)
     assert fresh(logged).version == 3
+
+
+def test_a_request_granted_on_review_still_shows_the_denial_it_overturned(
+    world: World, coordinator: User, reviewer: User
+) -> None:
+    logged = denied(world, coordinator)
+    ask(coordinator, logged)
+    decide(coordinator, fresh(logged), reviewer, "overturned", OVERTURNED_WHY)
+
+    page = flat(signed_in(coordinator).get(f"/people/records-requests/{logged.pk}/"))
+
+    assert "Access granted on review" in page
+    assert "Grounds for the denial" in page and WHY in page
+    assert "review-coordinator" in page.split("Grounds for the denial")[0]  # who denied it
