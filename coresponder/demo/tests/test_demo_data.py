@@ -667,6 +667,9 @@ def test_records_requests_show_each_stage_of_an_answer(demo: str) -> None:
         reviewed = [r for r in denied if r.review_determination]
         assert len(reviewed) == 1, program.slug
         assert all(is_reviewable(g) for r in denied for g in r.denial_grounds), program.slug
+        # A program answers in time: each denial came within the 30 days the rule gives.
+        in_time = [(today_in(program, r.denied_at) - r.received_on).days <= 30 for r in denied]
+        assert all(in_time), program.slug
         assert all(r.person.referrals.filter(channel=Referral.Channel.DEMO) for r in requests)
 
 
