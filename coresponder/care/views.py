@@ -44,6 +44,7 @@ from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType
+from coresponder.people.contact_requests import warnings_for
 from coresponder.privacy.access import PersonAccess, access_person
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs import form_tokens
@@ -215,7 +216,11 @@ def _plan_page(
         }
         for f in plan.follow_ups.all()
     ]
+    # How the person asked to be reached (45 CFR 164.522(b)), to a reader of their contact
+    # details in the plan's program: its visits and calls are follow-ups.
+    contact_warnings = warnings_for(access, program.pk)
     context = {
+        "contact_warnings": contact_warnings,
         "plan": plan,
         "program": program,
         "name": _name(access),

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from coresponder.care.models import CarePlan, FollowUp
 from coresponder.core.audit import SYSTEM, Actor
 from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.models import AuditEvent
@@ -416,3 +417,24 @@ def test_a_request_is_not_asked_before_the_person_was_born(world: World, coordin
 
     assert "before the person was born" in refused.value.errors["asked_on"][0]
     assert not ContactRequest.objects.exists()
+
+
+def test_a_care_plan_with_a_home_visit_due_warns_its_clinician(
+    world: World, coordinator: User
+) -> None:
+    asked(world, coordinator, limits=("no_home_visits",), phone="215-555-0188")
+    clinician = reader(world, Role.CLINICIAN, username="plan-clinician")
+    plan = CarePlan.objects.create(
+        program=world.program,
+        person=world.person,
+        title="Recovery support",
+        opened_on=TODAY,
+        owner=clinician,
+    )
+    FollowUp.objects.create(plan=plan, due_at=NOW, kind="visit", owner=clinician)
+
+    body = signed_in(clinician).get(f"/care-plans/{plan.pk}/").content.decode()
+
+    assert 'id="contact-warning"' in body
+    assert "Asked not to be visited at home" in body
+    assert body.index('id="contact-warning"') < body.index("Follow-ups")
