@@ -92,7 +92,8 @@ def _left_clinician(actor: Actor, cast: Cast) -> tuple[User, Membership]:
     user = User.objects.filter(username=username).first()
     if user is None:
         org = cast.personas[Role.CLINICIAN].organization
-        assert org is not None
+        if org is None:
+            raise ValueError(f"{program.slug}: the clinician persona works for no organisation")
         user = create_user(
             actor,
             username,
