@@ -9,31 +9,27 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from coresponder.core.audit import record_event
-from coresponder.core.errors import Forbidden
 from coresponder.core.http import actor_for
 from coresponder.core.models import MAX_VERSION
-from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import ContactLimit
 from coresponder.people.actions.contact_requests import (
     MAX_ADDRESS,
     MAX_NOTE,
     MAX_PHONE,
-    PURPOSE,
     ContactRequestInput,
     record_contact_request,
+    record_requests_read,
     withdraw_contact_request,
 )
 from coresponder.people.contact_requests import (
     access_contact_request,
-    programs_reading,
+    must_read,
     requests_shown,
 )
 from coresponder.people.models import ContactRequest
 from coresponder.privacy.access import access_person
 
 router = Router(tags=["people"])
-NO_CONTACT = "Your role does not read this person's contact details."
 
 
 class ContactRequestIn(Schema):
@@ -123,19 +119,9 @@ def post_contact_request(
 )
 def get_contact_requests(request: HttpRequest, person_id: int) -> dict[str, Any]:
     access = access_person(request.user, person_id)
-    if not programs_reading(access):
-        raise Forbidden(NO_CONTACT)
+    must_read(access)
     shown = requests_shown(access, in_force=False)
-    record_event(
-        actor_for(request),
-        "read",
-        obj=access.person,
-        person_id=access.person.pk,
-        program_slug=access.filed_under,
-        fields=[FieldGroup.CONTACT.value],
-        purpose=PURPOSE,
-        detail={"channel": "api", "contact_requests": [r.pk for r in shown]},
-    )
+    record_requests_read(actor_for(request), access, shown, channel="api")
     return {"items": [_out(r) for r in shown], "count": len(shown)}
 
 

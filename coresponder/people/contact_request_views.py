@@ -11,22 +11,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
-from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import label
 from coresponder.people.actions.contact_requests import (
-    PURPOSE,
+    NOT_YOURS,
     ContactRequestInput,
     record_contact_request,
+    record_requests_read,
     withdraw_contact_request,
 )
 from coresponder.people.contact_request_forms import ContactRequestForm
 from coresponder.people.contact_requests import (
     access_contact_request,
-    programs_reading,
+    must_read,
     programs_recording,
     requests_shown,
 )
@@ -36,7 +35,6 @@ from coresponder.programs import form_tokens
 from coresponder.programs.models import Program
 
 KIND = form_tokens.Kind.CONTACT_REQUEST
-NO_CONTACT = "Your role does not read this person's contact details."
 CHANGED = "This request changed since you read it; here it is as it stands now."
 
 
@@ -45,13 +43,12 @@ CHANGED = "This request changed since you read it; here it is as it stands now."
 def contact_requests_page(request: HttpRequest, person_id: int) -> HttpResponse:
     """What the person asked, in force and withdrawn, and the form to record a new one."""
     access = access_person(request.user, person_id)
-    if not programs_reading(access):
-        raise Forbidden(NO_CONTACT)
+    must_read(access)
     programs = list(Program.objects.filter(pk__in=programs_recording(access)).order_by("name"))
     form = ContactRequestForm(request.POST or None, programs=programs)
     if request.method == "POST":
         if not programs:
-            raise Forbidden("Your role may not record how this person asked to be reached.")
+            raise Forbidden(NOT_YOURS)
         earlier = form_tokens.already_saved(request, KIND)
         if earlier is not None:
             return earlier
@@ -87,16 +84,7 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     shown = requests_shown(access, in_force=False)
-    record_event(
-        actor_for(request),
-        "read",
-        obj=access.person,
-        person_id=access.person.pk,
-        program_slug=access.filed_under,
-        fields=[FieldGroup.CONTACT.value],
-        purpose=PURPOSE,
-        detail={"channel": "web", "contact_requests": [r.pk for r in shown]},
-    )
+    record_requests_read(actor_for(request), access, shown, channel="web")
     recording = {p.pk for p in programs}
     context = {
         "person": access.person,

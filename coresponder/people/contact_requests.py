@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from coresponder.core.errors import NotVisible
+from coresponder.core.errors import Forbidden, NotVisible
 from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType
 from coresponder.domain.vocabulary import ContactLimit, Role, label
 from coresponder.people.models import ContactRequest
@@ -32,6 +32,7 @@ class Unset:
 
 UNSET = Unset()
 
+NO_CONTACT = "Your role does not read this person's contact details."
 # What the letters' pages say when the person asked for no mail to their home address.
 SEND_TO_ASKED = "Send to the address the person asked for."
 NO_ADDRESS_GIVEN = (
@@ -48,6 +49,12 @@ def programs_reading(access: PersonAccess) -> list[int]:
         for pid in sorted(access.roles)
         if access.decision(FieldGroup.CONTACT, pid) is GroupVisibility.SHOWN
     ]
+
+
+def must_read(access: PersonAccess) -> None:
+    """Forbidden to a reader whose role reads the person's contact details in no program."""
+    if not programs_reading(access):
+        raise Forbidden(NO_CONTACT)
 
 
 def programs_recording(access: PersonAccess) -> list[int]:

@@ -161,6 +161,22 @@ def withdraw_contact_request(
     return request
 
 
+def record_requests_read(
+    actor: Actor, access: PersonAccess, shown: list[ContactRequest], *, channel: str
+) -> None:
+    """Audit a read of the person's requests (their contact details), naming those shown."""
+    record_event(
+        actor,
+        "read",
+        obj=access.person,
+        person_id=access.person.pk,
+        program_slug=access.filed_under,
+        fields=[FieldGroup.CONTACT.value],
+        purpose=PURPOSE,
+        detail={"channel": channel, "contact_requests": [r.pk for r in shown]},
+    )
+
+
 def _event(
     actor: Actor,
     action: str,
