@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from coresponder.core.audit import record_event
@@ -38,10 +36,9 @@ from coresponder.reports.metrics import (
     figures_as_of,
     funnel,
 )
-from coresponder.reports.periods import MAX_DAYS
+from coresponder.reports.periods import DEFAULT_DAYS, MAX_DAYS, ahead_problem
 
 router = Router(tags=["metrics"])
-DEFAULT_DAYS = 30
 
 
 class Span(Schema):
@@ -172,7 +169,14 @@ def _period(program: Program, span: Span, suppress: bool) -> Period:
                 "De-identified figures cover one whole, finished calendar quarter.", problems
             )
         return period
-    today = timezone.now().astimezone(ZoneInfo(program.timezone)).date()
+    today = disclosure.program_today(program)
+    ahead = {
+        name: [f"{problem[:1].upper()}{problem[1:]}."]
+        for name, day in (("start", span.start), ("end", span.end))
+        if day is not None and (problem := ahead_problem(name, day, today))
+    }
+    if ahead:
+        raise ActionError("The period's dates are after today.", ahead)
     end = span.end or today
     start = span.start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
     if end < start:

@@ -13,14 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from coresponder.core.errors import ActionError, StaleVersion
@@ -34,7 +32,6 @@ from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program
 from coresponder.reports import disclosure
 from coresponder.reports.actions import may_write_narrative, narrative_of, save_narrative
-from coresponder.reports.api import MAX_DAYS
 from coresponder.reports.exports import (
     BREAKDOWN_LABELS,
     BREAKDOWNS,
@@ -49,9 +46,9 @@ from coresponder.reports.exports import (
 )
 from coresponder.reports.forms import NarrativeForm
 from coresponder.reports.metrics import Period
+from coresponder.reports.periods import DEFAULT_DAYS, MAX_DAYS, ahead_problem
 from coresponder.reports.quarterly import quarter_label, quarter_period, quarterly_pdf
 
-DEFAULT_DAYS = 30
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -103,9 +100,13 @@ def _period(request: HttpRequest, program: Program, suppress: bool) -> Period:
     """
     if suppress:
         return _quarter(request, program)
-    default = _default_period(program, suppress)
-    end = _date(request, "end") or default.end
-    start = _date(request, "start") or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    today = disclosure.program_today(program)
+    asked = {name: _date(request, name) for name in ("start", "end")}
+    for name, day in asked.items():
+        if day is not None and (ahead := ahead_problem(name, day, today)):
+            raise BadParameter(name, f"{ahead}.")
+    end = asked["end"] or today
+    start = asked["start"] or end - dt.timedelta(days=DEFAULT_DAYS - 1)
     if end < start:
         raise BadParameter("end", "the end date must not be before the start date.")
     if (end - start).days + 1 > MAX_DAYS:
@@ -117,7 +118,7 @@ def _default_period(program: Program, suppress: bool) -> Period:
     """The last full quarter when de-identified, else the last 30 days to today."""
     if suppress:
         return disclosure.default_period(program, None, None)
-    today = timezone.now().astimezone(ZoneInfo(program.timezone)).date()
+    today = disclosure.program_today(program)
     return Period(today - dt.timedelta(days=DEFAULT_DAYS - 1), today)
 
 
@@ -279,9 +280,13 @@ def _quarter_link(program: Program, quarter: Period | None) -> dict[str, str] | 
 # --- The quarterly report -------------------------------------------------------------
 
 
-def _known_quarter(year: int, quarter: int) -> None:
+def _known_quarter(program: Program, year: int, quarter: int) -> None:
+    """A quarter that has begun on the program's calendar: none other has a report to
+    write or download."""
     if not 2000 <= year <= 2100 or quarter not in (1, 2, 3, 4):
         raise Http404("No such quarter")
+    if quarter_period(year, quarter).start > disclosure.program_today(program):
+        raise Http404("This quarter has not begun")
 
 
 def _page(
@@ -310,7 +315,7 @@ def _page(
 def quarterly_page(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
     """The coordinator writes the quarter's narrative, then downloads the report."""
     program = open_program(request, slug, roles=MEMBERS)
-    _known_quarter(year, quarter)
+    _known_quarter(program, year, quarter)
     if not may_write_narrative(request.user, program):
         raise Http404("No quarterly report for this role")
     narrative = narrative_of(program, year, quarter)
@@ -358,7 +363,7 @@ def quarterly_download(request: HttpRequest, slug: str, year: int, quarter: int)
     the public dashboard shows that quarter's.
     """
     program = open_program(request, slug, roles=REPORT_ROLES)
-    _known_quarter(year, quarter)
+    _known_quarter(program, year, quarter)
     try:
         # Only 1 asks for the copy for publication; "true" or "yes" is refused rather than
         # read as 0, which would hand out the exact figures under an ordinary name.
@@ -366,8 +371,6 @@ def quarterly_download(request: HttpRequest, slug: str, year: int, quarter: int)
     except BadParameter as error:
         return _refused(error)
     period = quarter_period(year, quarter)
-    if period.start > disclosure.program_today(program):
-        raise Http404("This quarter has not begun")
     if suppress and (problems := disclosure.period_problems(program, period)):
         # The de-identified copy stands on whole, finished quarters only: a growing one,
         # published now and again later, gives small counts away by subtraction.

@@ -89,9 +89,10 @@ def figure_label(program: Any, key: str) -> str:
 
 # Figures a monthly series can follow; overdoses split into fatal and nonfatal above.
 MONTHLY_METRICS = tuple(key for key, _label, _kind in HEADLINE if not key.startswith("overdoses"))
+# A breakdown's name, as the dashboard, the files and the quarterly report give it.
 BREAKDOWN_LABELS = {
     "district": "District",
-    "source": "Source",
+    "source": "Referral source",
     "pathway": "Pathway",
     "race": "Race",
     "ethnicity": "Ethnicity",

@@ -543,10 +543,11 @@ def _labels(program: Program, by: str) -> tuple[list[str], dict[str, str]]:
     if by == "pathway":
         return [p.value for p in Pathway], {**none, **{p.value: PATHWAY_LABELS[p] for p in Pathway}}
     if by == "source":
-        # Who reported it: a source, or the kind of organisation that sent the report.
-        labels = labels_of("source")
-        labels.update({k.value: ORGANIZATION_KIND_LABELS[k] for k in OrganizationKind})
-        labels["ems"] = labels_of("source")["ems"]
+        # Who reported it: a source, or the kind of organisation that sent the report; a
+        # kind that is also a source (police, hospital, EMS) reads as the source, as the
+        # dashboard names it.
+        labels = {k.value: ORGANIZATION_KIND_LABELS[k] for k in OrganizationKind}
+        labels.update(labels_of("source"))
         return [s.value for s in OverdoseSource], {**none, **labels}
     if by == "age_band":
         bands = {band: band for band, _, _ in definitions.AGE_BANDS}

@@ -16,6 +16,18 @@ MAX_DAYS = 5 * 366
 AHEAD_ALLOWED = dt.timedelta(days=1)
 
 
+def ahead_problem(name: str, day: dt.date, today: dt.date) -> str | None:
+    """Why a report's `name` date ("start", "end") cannot be `day`, on the program's `today`:
+    days to come have no figures yet, and comparing them with a past period of the same
+    length reads as a collapse. Dashboard, files and API refuse them alike."""
+    if day <= today + AHEAD_ALLOWED:
+        return None
+    return (
+        f"the {name} date is after today ({format_date(today, with_year=True)}): "
+        "choose today or earlier"
+    )
+
+
 def date_range(params: Any, today: dt.date) -> tuple[dt.date, dt.date, list[str]]:
     """Inclusive program-local dates from ?start=&end=, up to five years; the last 30 days
     by default."""
@@ -34,13 +46,8 @@ def date_range(params: Any, today: dt.date) -> tuple[dt.date, dt.date, list[str]
         if problem := date_problem(value):
             errors.append(f"The {name} date: {problem}.")
             continue
-        if value > today + AHEAD_ALLOWED:
-            # Days to come have no figures yet, and comparing them with a past period of
-            # the same length reads as a collapse.
-            errors.append(
-                f"The {name} date is after today ({format_date(today, with_year=True)}): "
-                "choose today or earlier."
-            )
+        if ahead := ahead_problem(name, value, today):
+            errors.append(f"{ahead[:1].upper()}{ahead[1:]}.")
             continue
         if name == "start":
             start = value

@@ -62,9 +62,12 @@ INK = colors.HexColor("#1b1b1b")
 MONTHLY_CHART_TITLE = "Referrals and people engaged by month"
 FUNNEL_CHART_TITLE = "From referral to treatment this quarter"
 SUPPRESSED = "suppressed"
+# Twelve months of two series leave no room for the word under a suppressed month's bar.
+SUPPRESSED_MARK = "s"
 DEIDENTIFIED_NOTE = (
     "De-identified copy: counts from 1 to 10 are suppressed, and so is whatever would let "
-    "someone work them out from a total; a suppressed month is drawn empty."
+    "someone work them out from a total; a suppressed month has no bar and is marked "
+    f"“{SUPPRESSED_MARK}” where the bar would be."
 )
 QUARTER_MONTHS = {1: (1, 3), 2: (4, 6), 3: (7, 9), 4: (10, 12)}
 
@@ -248,6 +251,15 @@ def monthly_chart(program: Program, year: int, quarter: int, suppress: bool = Fa
     chart.bars[0].fillColor = BLUE
     chart.bars[1].fillColor = GOLD
     chart.bars.strokeColor = None
+    # A month hidden in the de-identified copy is marked, so it does not read as none.
+    chart.barLabelArray = [
+        [SUPPRESSED_MARK if suppress and value is None else "" for _month, value in series]
+        for series in (referrals, engaged)
+    ]
+    chart.barLabelFormat = "values"
+    chart.barLabels.fontSize = 7
+    chart.barLabels.boxAnchor = "s"
+    chart.barLabels.dy = 2
     drawing.add(chart)
     legend = Legend()
     legend.x, legend.y = BODY_WIDTH - 200, 3.1 * inch - 8

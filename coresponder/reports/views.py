@@ -47,19 +47,10 @@ from coresponder.reports import metrics as m
 from coresponder.reports.actions import figures_overdue
 from coresponder.reports.dispositions import disposition_rows
 from coresponder.reports.evaluation import default_start_for
-from coresponder.reports.exports import HEADLINE_LABELS
+from coresponder.reports.exports import BREAKDOWN_LABELS, HEADLINE_LABELS
 from coresponder.reports.periods import date_range
 from coresponder.reports.public_words import MONTH_NAMES, period_label, words
 
-BREAKDOWN_LABELS = {
-    "district": "District",
-    "source": "Source agency",
-    "pathway": "Pathway",
-    "race": "Race",
-    "ethnicity": "Ethnicity",
-    "sex": "Sex",
-    "age_band": "Age band",
-}
 # Default wording; a preset's [headline] table overrides it for its own program.
 # The figures' names, as the files and the quarterly report give them too.
 METRIC_LABELS = {

@@ -15,19 +15,20 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 from openpyxl import load_workbook
+from reportlab.graphics.charts.barcharts import VerticalBarChart
 
 from coresponder.conftest import Clock
 from coresponder.core.audit import Actor
 from coresponder.core.errors import Forbidden, StaleVersion
 from coresponder.core.models import AuditEvent
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
-from coresponder.domain.vocabulary import Role
+from coresponder.domain.vocabulary import OrganizationKind, Role
 from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Referral
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.tests.world import build_world, reader
-from coresponder.programs.models import Program, User
+from coresponder.programs.models import Organization, Program, User
 from coresponder.reports.actions import NarrativeInput, save_narrative
 from coresponder.reports.exports import (
     BREAKDOWNS,
@@ -43,7 +44,9 @@ from coresponder.reports.models import QuarterlyNarrative
 from coresponder.reports.quarterly import (
     FUNNEL_CHART_TITLE,
     MONTHLY_CHART_TITLE,
+    SUPPRESSED_MARK,
     disposition_rows,
+    monthly_chart,
     quarterly_pdf,
 )
 from coresponder.services.models import Service, ServiceOrganization, ServiceReferral
@@ -385,8 +388,9 @@ def test_signed_out_visitors_are_sent_to_sign_in(quarter: Program) -> None:
         ("metrics", {"start": "2026-13-01"}, "start"),
         ("metrics", {"start": "2026-10-01", "end": "2026-09-01"}, "end"),
         ("metrics", {"start": "2010-01-01", "end": "2026-01-01"}, "end"),
-        ("metrics", {"start": "9999-12-01", "end": "9999-12-31"}, "end"),
-        ("metrics", {"start": "0001-01-01", "end": "0001-03-31"}, "end"),
+        # Both dates refused: the first is named, as the form reads.
+        ("metrics", {"start": "9999-12-01", "end": "9999-12-31"}, "start"),
+        ("metrics", {"start": "0001-01-01", "end": "0001-03-31"}, "start"),
         ("breakdown", {"by": "shoe_size"}, "by"),
         ("monthly", {"metric": "dispositions"}, "metric"),
     ],
@@ -825,3 +829,113 @@ def test_the_files_name_each_figure_as_the_programs_dashboard_does(pco: Program)
     assert "People contacted (survivors and family)" in [c.label for c in breakdown.columns]
     monthly = build_table("monthly", pco, PERIOD, metric="people_accepted_treatment")
     assert monthly.title.startswith("Accepted treatment by month")
+
+
+# --- The files and the API ask what the dashboard asks ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"start": "2099-01-01", "end": "2099-03-31"}, "start"),
+        ({"end": "2099-12-31"}, "end"),
+        ({"start": "2026-10-04"}, "start"),
+    ],
+)
+def test_days_to_come_get_422_in_the_files_and_the_api_as_on_the_dashboard(
+    quarter: Program, query: dict[str, str], field: str, api_client_for: Any
+) -> None:
+    """Today is 2 October 2026 in the program's zone: a period of days to come has no
+    figures, and a file of zeros for it would read as a collapse."""
+    coordinator = member(quarter, Role.COORDINATOR)
+    client = signed_in(coordinator)
+    page = client.get(f"/programs/{quarter.slug}/dashboard/", query)
+    assert page.status_code == 422
+    assert f"The {field} date is after today (2 Oct 2026)" in page.content.decode()
+    for table in ("metrics", "breakdown", "funnel", "monthly"):
+        response = client.get(f"/programs/{quarter.slug}/exports/{table}.csv", query)
+        assert response.status_code == 422, table
+        assert response.content.decode().startswith(
+            f"{field}: the {field} date is after today (2 Oct 2026): choose today or earlier."
+        )
+    files = client.get(f"/programs/{quarter.slug}/exports/", query)
+    assert files.status_code == 422
+    assert f"the {field} date is after today" in files.content.decode()
+    api = api_client_for(coordinator)
+    for path in ("metrics", "metrics/breakdown?by=district&", "metrics/funnel"):
+        separator = "" if path.endswith("&") else "?"
+        answer = api.get(
+            f"/api/v1/programs/{quarter.slug}/{path}{separator}"
+            + "&".join(f"{k}={v}" for k, v in query.items())
+        )
+        assert answer.status_code == 422, path
+        assert answer.json()["errors"][field] == [
+            f"The {field} date is after today (2 Oct 2026): choose today or earlier."
+        ]
+    assert exports(quarter) == []
+    # Today itself, and the day after for a reader ahead of the program's clock, still answer.
+    assert (
+        client.get(
+            f"/programs/{quarter.slug}/exports/metrics.csv", {"end": "2026-10-03"}
+        ).status_code
+        == 200
+    )
+
+
+def test_a_quarter_not_begun_has_no_report_page_to_write(quarter: Program) -> None:
+    client = signed_in(member(quarter, Role.COORDINATOR))
+    base = f"/programs/{quarter.slug}/exports/quarterly"
+    # Today is 2 October 2026: the fourth quarter has begun, the next year's has not.
+    assert client.get(f"{base}/2026/4/").status_code == 200
+    for year, number in ((2027, 1), (2100, 4)):
+        assert client.get(f"{base}/{year}/{number}/").status_code == 404
+        saved = client.post(
+            f"{base}/{year}/{number}/", {"version": "0", "highlights": "Not yet written"}
+        )
+        assert saved.status_code == 404
+        assert client.get(f"{base}/{year}/{number}/report.pdf").status_code == 404
+    assert not QuarterlyNarrative.objects.filter(year__gte=2027).exists()
+
+
+def test_a_group_by_source_reads_the_same_on_the_dashboard_and_in_the_file(
+    quarter: Program,
+) -> None:
+    police = Organization.objects.create(
+        slug="q-police", name="Quarter Police", kind=OrganizationKind.POLICE.value
+    )
+    Referral.objects.filter(program=quarter, received_at=AT).update(referring_organization=police)
+    client = signed_in(member(quarter, Role.COORDINATOR))
+    page = client.get(
+        f"/programs/{quarter.slug}/dashboard/sections/breakdown/",
+        {**SPAN, "by": "source"},
+        headers={"HX-Request": "true"},
+    )
+    html = page.content.decode()
+    assert "Referral source" in html
+    rows = csv_rows(
+        client.get(
+            f"/programs/{quarter.slug}/exports/breakdown.csv", {**SPAN, "by": "source"}
+        ).content,
+        part2=True,
+    )
+    header, police_row = rows[0], next(row for row in rows if row[0] == "police")
+    assert header[:2] == ["Code", "Referral source"]
+    assert police_row[1] == "Police"
+    assert ">Police<" in html.replace("\n", "").replace("  ", "")
+    assert "Police department" not in html
+
+
+def test_the_de_identified_monthly_chart_marks_a_hidden_month(quarter: Program) -> None:
+    """One referral in June 2026 is hidden in the de-identified copy: its bar is marked,
+    so it does not read as a month of none; the staff copy marks nothing."""
+    hidden = monthly_chart(quarter, 2026, 3, suppress=True)
+    chart = next(item for item in hidden.contents if isinstance(item, VerticalBarChart))
+    names = list(chart.categoryAxis.categoryNames)
+    june = names.index("Jun 26")
+    assert chart.barLabelArray[0][june] == SUPPRESSED_MARK
+    assert chart.barLabelArray[0][names.index("Aug 26")] == ""  # twelve: shown
+    assert chart.barLabelArray[0][names.index("Jul 26")] == ""  # none: a true 0
+    staff = monthly_chart(quarter, 2026, 3, suppress=False)
+    chart = next(item for item in staff.contents if isinstance(item, VerticalBarChart))
+    assert {mark for series in chart.barLabelArray for mark in series} == {""}
+    assert chart.data[0][june] == 1.0
