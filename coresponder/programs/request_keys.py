@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from typing import TypedDict
@@ -94,13 +95,26 @@ def sent_key(request: HttpRequest) -> str | None:
 
 
 def fingerprint(request: HttpRequest) -> str:
-    """What makes two sendings the same request: method, path and body."""
+    """What makes two sendings the same request: method, path and body. A JSON body is
+    compared as the data it holds, so a client that writes it again on a retry (its keys
+    in another order, other spacing) sends the same request."""
     digest = hashlib.sha256()
     for part in (request.method or "", request.get_full_path()):
         digest.update(part.encode())
         digest.update(b"\0")
-    digest.update(request.body)
+    digest.update(_comparable_body(request))
     return digest.hexdigest()
+
+
+def _comparable_body(request: HttpRequest) -> bytes:
+    body = request.body
+    if request.content_type != "application/json":
+        return body
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return body  # the API refuses it; as sent, it is still one request
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def answer_once(

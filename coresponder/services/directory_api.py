@@ -15,7 +15,7 @@ from coresponder.domain.directory import Opening, describe_opening, open_at
 from coresponder.privacy.access import access_program, visible_programs
 from coresponder.programs.models import Program
 from coresponder.services.models import Location, Schedule, Service
-from coresponder.services.places import UNPLACED, parse_coordinates
+from coresponder.services.places import coordinates_problem, parse_coordinates
 from coresponder.services.search import (
     DEFAULT_TIMEZONE,
     Capacity,
@@ -200,8 +200,7 @@ def list_services(
         point = parse_coordinates(near)
         if point is None:
             raise ActionError(
-                "The search has invalid fields.",
-                {"near": ["Give latitude and longitude as LAT,LON in degrees.", UNPLACED]},
+                "The search has invalid fields.", {"near": [str(coordinates_problem(near))]}
             )
     chosen = _program_named(request, program, "The search has invalid fields.")
     result = search_services(

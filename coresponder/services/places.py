@@ -88,6 +88,21 @@ def gazetteer() -> tuple[Town, ...]:
     )
 
 
+def coordinates_problem(text: str) -> str | None:
+    """Why `near` is not a point on the map, in words; None when it is."""
+    if parse_coordinates(text) is not None:
+        return None
+    if COORDINATES.match(text or ""):
+        return (
+            "Latitude runs from -90 to 90 and longitude from -180 to 180: "
+            f"{text.strip()} is not on the map."
+        )
+    return (
+        "Give latitude and longitude as LAT,LON in degrees, such as 41.95,-70.66; "
+        "to search near an address or a town, send it as address."
+    )
+
+
 def parse_coordinates(text: str) -> tuple[float, float] | None:
     """ "41.95,-70.66" as (latitude, longitude), when in range; otherwise None."""
     match = COORDINATES.match(text or "")

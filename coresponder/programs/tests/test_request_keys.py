@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 from typing import Any
@@ -132,6 +133,44 @@ def test_the_same_key_with_another_request_is_refused_and_records_nothing(
     )
     assert elsewhere.status_code == 422
     assert recorded() == before
+
+
+def test_the_same_json_written_again_in_another_order_is_the_same_request(
+    world: World, api_client_for: Any
+) -> None:
+    """A retry library that serialises the body afresh may order its keys and space it
+    otherwise: the data is the same, so it gets the first answer and records nothing."""
+    client = api_client_for(reader(world, Role.OFFICER))
+    body = overdose_referral()
+    first = client.post(
+        "/api/v1/referrals",
+        json.dumps(body),
+        content_type="application/json",
+        headers={"Idempotency-Key": KEY},
+    )
+    assert first.status_code == 201, first.content
+    before = recorded()
+    reordered = json.dumps(dict(reversed(list(body.items()))), indent=2)
+    again = client.post(
+        "/api/v1/referrals",
+        reordered,
+        content_type="application/json; charset=utf-8",
+        headers={"Idempotency-Key": KEY},
+    )
+    assert again.status_code == 201, again.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert recorded() == before
+    # Another value is still another request, however it is written.
+    changed = json.dumps({**body, "pathway": "self_referral"}, indent=2)
+    other = client.post(
+        "/api/v1/referrals",
+        changed,
+        content_type="application/json",
+        headers={"Idempotency-Key": KEY},
+    )
+    assert other.status_code == 422
+    assert other.json()["errors"] == {"Idempotency-Key": [OTHER_REQUEST]}
 
 
 def test_a_refused_request_frees_its_key_for_the_corrected_one(

@@ -337,7 +337,16 @@ def test_bad_near_and_unknown_category_are_422(api: Client) -> None:
     category = api.get("/api/v1/services", {"category": "astrology"})
 
     assert near.status_code == 422
-    assert UNPLACED in near.json()["errors"]["near"]
+    # `near` takes coordinates only: it points to `address`, and says nothing of placing one.
+    assert near.json()["errors"]["near"] == [
+        "Give latitude and longitude as LAT,LON in degrees, such as 41.95,-70.66; "
+        "to search near an address or a town, send it as address."
+    ]
+    off_the_map = api.get("/api/v1/services", {"near": "95,-70.66"})
+    assert off_the_map.status_code == 422
+    assert off_the_map.json()["errors"]["near"] == [
+        "Latitude runs from -90 to 90 and longitude from -180 to 180: 95,-70.66 is not on the map."
+    ]
     assert category.status_code == 422
     assert "category" in category.json()["errors"]
 
