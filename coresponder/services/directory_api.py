@@ -187,6 +187,12 @@ def list_services(
         description="Program slug whose area names places, and on whose clock hours "
         "offered at no place and naming no zone are read",
     ),
+    open_only: bool = Query(
+        False, description="Only services open at `open_at` (default now) by their hours"
+    ),
+    places_free: bool = Query(
+        False, description="Only services whose newest capacity figure has a place free"
+    ),
     page: int = Query(1, ge=1),
 ) -> dict[str, Any]:
     """Active services; nearest first when `near` or `address` is given, else by name.
@@ -216,6 +222,8 @@ def list_services(
             page=page,
             page_size=PAGE_SIZE,
             program=chosen,
+            open_only=open_only,
+            places_free=places_free,
         )
     )
     return {

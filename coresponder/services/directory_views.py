@@ -189,6 +189,8 @@ def search(request: HttpRequest, slug: str) -> HttpResponse:
                     insurance=request.GET.get("insurance", ""),
                     page=_page(request.GET.get("page")),
                     program=program,
+                    open_only=request.GET.get("open_only") == "1",
+                    places_free=request.GET.get("places_free") == "1",
                 )
             )
         except ActionError as exc:
@@ -215,6 +217,8 @@ def search(request: HttpRequest, slug: str) -> HttpResponse:
         "language": request.GET.get("language", ""),
         "insurance_choices": INSURANCE,
         "insurance": request.GET.get("insurance", ""),
+        "open_only": request.GET.get("open_only") == "1",
+        "places_free": request.GET.get("places_free") == "1",
         "errors": errors,
         "result": result,
         "cards": [_card(hit, program, refer_for, now) for hit in result.hits] if result else [],

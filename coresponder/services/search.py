@@ -54,6 +54,12 @@ class SearchParams:
     page: int = 1
     page_size: int = PAGE_SIZE
     program: Any = None  # for placing the program's area name and namesake towns
+    # Only services open at `open_at` (now by default) by their listed hours; a service
+    # that lists none is left out, as no one can say it is open.
+    open_only: bool = False
+    # Only services whose newest capacity figure has a place free (a stale one too: its
+    # card says how old it is); a service that reports none is left out.
+    places_free: bool = False
 
 
 @dataclass
@@ -168,6 +174,10 @@ def search_services(params: SearchParams) -> SearchResult:
         if params.radius_km is not None and (
             hit.distance_km is None or hit.distance_km > params.radius_km
         ):
+            continue
+        if params.open_only and hit.open is not True:
+            continue
+        if params.places_free and (hit.capacity is None or hit.capacity.available < 1):
             continue
         hits.append(hit)
     if origin is not None:

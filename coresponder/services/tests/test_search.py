@@ -320,6 +320,59 @@ def test_capacity_is_the_newest_count_and_marked_stale_after_24_hours(
     assert items["Stale Beds"]["unit"] == "beds"
 
 
+def test_a_search_may_keep_only_services_with_a_place_free_or_open_then(
+    api: Client, client: Client, coach: User, pco: Program, directory: Directory, clock: Clock
+) -> None:
+    """A worker looking for a detox bed at night asks for places free and open hours."""
+    free = directory.add(
+        "Free Beds", ["detox"], PLYMOUTH, hours=("MO,TU,WE,TH,FR,SA,SU", "00:00", "23:59")
+    )
+    full = directory.add(
+        "Full Beds", ["detox"], KINGSTON, hours=("MO,TU,WE,TH,FR,SA,SU", "00:00", "23:59")
+    )
+    old = directory.add("Old Count Beds", ["detox"], BROCKTON, hours=None)
+    directory.add("Unreported Beds", ["detox"], BOSTON, hours=None)
+    for n, (service, available, age) in enumerate(
+        (
+            (free, 2, dt.timedelta(hours=1)),
+            (full, 0, dt.timedelta(hours=1)),
+            (old, 1, dt.timedelta(days=3)),
+        )
+    ):
+        ServiceCapacity.objects.create(
+            hsds_id=f"f{n}",
+            service=service,
+            available=available,
+            maximum=10,
+            updated=clock.now - age,
+        )
+
+    def names(**query: str) -> list[str]:
+        items = api.get("/api/v1/services", {"category": "detox", **query}).json()["items"]
+        return sorted(i["name"] for i in items)
+
+    assert names() == ["Free Beds", "Full Beds", "Old Count Beds", "Unreported Beds"]
+    # A stale count still shows (its card says how old it is); no count, no place known.
+    assert names(places_free="true") == ["Free Beds", "Old Count Beds"]
+    # Listed no hours: no one can say it is open.
+    assert names(open_only="true") == ["Free Beds", "Full Beds"]
+    assert names(open_only="true", places_free="true") == ["Free Beds"]
+    client.force_login(coach)
+    page = client.get(
+        f"/programs/{pco.slug}/services/",
+        {"category": "detox", "places_free": "1", "open_only": "1"},
+    )
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Free Beds" in html and "Full Beds" not in html and "Old Count Beds" not in html
+    assert 'id="places_free" type="checkbox" name="places_free" value="1" checked' in html
+    assert 'id="open_only" type="checkbox" name="open_only" value="1" checked' in html
+    everything = client.get(
+        f"/programs/{pco.slug}/services/", {"category": "detox"}
+    ).content.decode()
+    assert "Full Beds" in everything and "Unreported Beds" in everything
+
+
 # --- Errors and access ----------------------------------------------------------
 
 
