@@ -87,6 +87,21 @@ class OrganizationKind(StrEnum):
     HEALTH_DEPARTMENT = "health_department"
 
 
+# The kinds of organisation that run services people are referred to, so may be a directory
+# entry's partner: its provider users read every referral sent to the entry's services. A
+# police department, a district attorney, a defender, probation, an EMS agency or a
+# university runs none.
+SERVICE_PROVIDER_KINDS: frozenset[OrganizationKind] = frozenset(
+    {
+        OrganizationKind.PROVIDER,
+        OrganizationKind.HOSPITAL,
+        OrganizationKind.HEALTH_DEPARTMENT,
+        OrganizationKind.COMMUNITY,
+        OrganizationKind.FAITH,
+    }
+)
+
+
 ORGANIZATION_KIND_LABELS: dict[OrganizationKind, str] = {
     OrganizationKind.POLICE: "Police department",
     OrganizationKind.EMS: "EMS agency",

@@ -39,6 +39,7 @@ from coresponder.services.hsds_format import (
     PARTNER,
 )
 from coresponder.services.hsds_import import (
+    KEPT_NEWER,
     DirectoryImport,
     DirectoryImportFailed,
     Record,
@@ -617,6 +618,8 @@ def import_directory(
 
     Counts are per entity: created, updated and unchanged. A second import of
     the same file finds everything unchanged and writes nothing but its audit event.
+    A capacity the file gives no later than the stored figure was said is kept, and
+    counted so.
     Notes say what was read otherwise than the file wrote it (a DAILY schedule).
     """
     checked = check_directory(data)
@@ -795,6 +798,8 @@ class _DirectoryImporter:
         return result
 
     def capacities(self, pairs: list[tuple[Service, Record]]) -> None:
+        """A figure the file says no later than the stored one was said does not replace it:
+        a provider's newer count stands, and the import counts it as kept."""
         stored = _stored_by_hsds_id(ServiceCapacity, [record for _, record in pairs])
         for service, record in pairs:
             v = record.values
@@ -806,6 +811,10 @@ class _DirectoryImporter:
                 "description": v["description"],
                 "updated": v["updated"],
             }
+            current = stored.get(record.id)
+            if current is not None and _stored_capacity_is_newer(current, values):
+                self.counts.setdefault("servicecapacity", Counter())[KEPT_NEWER] += 1
+                continue
             self.upsert(ServiceCapacity, stored, record.id, "hsds_id", values)
 
     def places(
@@ -850,6 +859,13 @@ class _DirectoryImporter:
                 },
             }
             self.upsert(Schedule, stored, record.id, "hsds_id", values)
+
+
+def _stored_capacity_is_newer(stored: ServiceCapacity, values: dict[str, Any]) -> bool:
+    """The stored figure was said after the file's, or at the same moment but otherwise."""
+    if values["updated"] != stored.updated:
+        return bool(values["updated"] < stored.updated)
+    return any(getattr(stored, name) != value for name, value in values.items())
 
 
 NO_ADDRESS = {

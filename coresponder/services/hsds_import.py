@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Count, Q
+
+from coresponder.domain.vocabulary import SERVICE_PROVIDER_KINDS, label
 from coresponder.programs.models import Organization
 from coresponder.services.hsds_fields import FIELDS, ID
 from coresponder.services.hsds_format import PARTNER, SCHEDULE_TIMEZONE
@@ -23,7 +26,12 @@ from coresponder.services.hsds_schedules import (
     hsds_frequency,
     zone_of_offset,
 )
-from coresponder.services.models import ServiceAtLocation
+from coresponder.services.models import (
+    ServiceAtLocation,
+    ServiceOrganization,
+    ServiceReferral,
+    sent_to_provider,
+)
 
 
 @dataclass(frozen=True)
@@ -52,9 +60,11 @@ class Note:
         return f"{self.entity}[{self.record}].{self.field}: {self.message}"
 
 
-# Per entity: created, updated and unchanged. `services.actions.import_directory`
+# Per entity: created, updated and unchanged; and for capacities, those kept because the
+# stored figure was said later than the file's. `services.actions.import_directory`
 # writes a checked directory.
 Counts = dict[str, dict[str, int]]
+KEPT_NEWER = "kept"
 
 
 @dataclass(frozen=True)
@@ -214,6 +224,16 @@ def _check_shapes(checker: _Checker, records: dict[str, list[Record]]) -> None:
             _check_parent(checker, attribute, "link_id", service.id)
         if len(service.children.get("phones", [])) > 1:
             checker.fail("service", service.id, "phones", "at most one phone is kept")
+        for capacity in service.children.get("capacities", []):
+            available, maximum = capacity.values.get("available"), capacity.values.get("maximum")
+            # As the provider's form and the API refuse it: no more places free than there are.
+            if available is not None and maximum is not None and available > maximum:
+                checker.fail(
+                    "service_capacity",
+                    capacity.id,
+                    "maximum",
+                    "must be at least the number available",
+                )
     for location in records["locations"]:
         addresses = location.children.get("addresses", [])
         if len(addresses) > 1:
@@ -327,17 +347,104 @@ def _check_references(checker: _Checker, records: dict[str, list[Record]]) -> No
         must_exist(
             schedule, "service_at_location_id", "service_at_locations", "service_at_location"
         )
-    _check_partners(checker, records["organizations"])
+    _check_partners(checker, records["organizations"], records["services"])
     _check_stored_places(checker, records["service_at_locations"])
 
 
-def _check_partners(checker: _Checker, organizations: list[Record]) -> None:
+def _check_partners(checker: _Checker, organizations: list[Record], services: list[Record]) -> None:
+    """A partner must exist and run services: its provider users read the entry's referrals."""
     slugs = {org.values.get(PARTNER) for org in organizations} - {None}
-    known = set(Organization.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    partners = {org.slug: org for org in Organization.objects.filter(slug__in=slugs)}
     for org in organizations:
         slug = org.values.get(PARTNER)
-        if slug is not None and slug not in known:
+        if slug is None:
+            continue
+        partner = partners.get(slug)
+        if partner is None:
             checker.fail("organization", org.id, PARTNER, f"no partner organisation {slug!r}")
+        elif partner.kind not in SERVICE_PROVIDER_KINDS:
+            kind = label("organization_kind", partner.kind)
+            checker.fail(
+                "organization", org.id, PARTNER, f"{partner.name} ({kind}) does not run services"
+            )
+    _check_referrals_stay(checker, organizations, services, partners)
+
+
+def _check_referrals_stay(
+    checker: _Checker,
+    organizations: list[Record],
+    services: list[Record],
+    partners: dict[str, Organization],
+) -> None:
+    """A referral sent to a service stays with the partner organisation it was sent to: the
+    file may not give its service, or the service's directory entry, another partner."""
+    orgs = {org.id: org for org in organizations}
+    moved = {service.id: service.values.get("organization_id") for service in services}
+    referred = list(
+        ServiceReferral.objects.filter(sent_to_provider())
+        .filter(
+            Q(service__hsds_id__in=list(moved)) | Q(service__organization__hsds_id__in=list(orgs))
+        )
+        .values_list(
+            "service__hsds_id", "service__organization__hsds_id", "service__organization__partner"
+        )
+        .annotate(referrals=Count("pk"))
+        .order_by("service__hsds_id")
+    )
+    if not referred:
+        return
+    stored_partners = dict(
+        ServiceOrganization.objects.filter(
+            hsds_id__in={moved.get(row[0]) for row in referred} - {None}
+        ).values_list("hsds_id", "partner")
+    )
+    names = dict(Organization.objects.values_list("pk", "name"))
+    names.update({org.pk: org.name for org in partners.values()})
+    by_entry: dict[tuple[str, int | None, int | None], int] = {}
+    for service_id, stored_entry, was, referrals in referred:
+        entry = moved.get(service_id) or stored_entry
+        if entry in orgs:
+            slug = orgs[entry].values.get(PARTNER)
+            if slug is not None and slug not in partners:
+                continue  # refused already: no such partner organisation
+            now = partners[slug].pk if slug is not None else None
+        elif entry in stored_partners:
+            now = stored_partners[entry]
+        else:
+            continue  # refused already: no such organization
+        if now == was:
+            continue
+        if entry != stored_entry:
+            checker.fail(
+                "service",
+                service_id,
+                "organization_id",
+                _referrals_stay("the service has", referrals, names, was, now),
+            )
+        else:
+            key = (entry, was, now)
+            by_entry[key] = by_entry.get(key, 0) + referrals
+    for (entry, was, now), referrals in by_entry.items():
+        checker.fail(
+            "organization",
+            entry,
+            PARTNER,
+            _referrals_stay("its services have", referrals, names, was, now),
+        )
+
+
+def _referrals_stay(
+    whose: str, referrals: int, names: dict[int, str], was: int | None, now: int | None
+) -> str:
+    def named(partner: int | None) -> str:
+        return names.get(partner, "") if partner is not None else "no partner organisation"
+
+    counted = f"{referrals} referral{'' if referrals == 1 else 's'}"
+    return (
+        f"{whose} {counted} sent to {named(was)}; {'it' if referrals == 1 else 'they'} cannot "
+        f"go to {named(now)} "
+        "(a referral already sent stays with the organisation it was sent to)"
+    )
 
 
 def _check_stored_places(checker: _Checker, places: list[Record]) -> None:

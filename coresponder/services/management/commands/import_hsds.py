@@ -17,7 +17,7 @@ from coresponder.services.hsds_datapackage import (
     DataPackageRefused,
     import_datapackage,
 )
-from coresponder.services.hsds_import import DirectoryImport, DirectoryImportFailed
+from coresponder.services.hsds_import import KEPT_NEWER, DirectoryImport, DirectoryImportFailed
 
 
 class Command(BaseCommand):
@@ -59,6 +59,8 @@ class Command(BaseCommand):
             parts = ", ".join(
                 f"{tally.get(key, 0)} {key}" for key in ("created", "updated", "unchanged")
             )
+            if tally.get(KEPT_NEWER):
+                parts += f"; {tally[KEPT_NEWER]} kept because the stored figure is newer"
             self.stdout.write(f"  {entity}: {parts}")
         if result.notes:
             self.stdout.write("Read otherwise than the file wrote it:")
