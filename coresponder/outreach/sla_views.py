@@ -67,7 +67,9 @@ def notices(request: HttpRequest) -> HttpResponse:
     mine = Notice.objects.filter(
         recipient_id=request.user.pk, program__in=programs_of(request.user)
     )
-    rows = list(mine.select_related("program").order_by("-created_at", "-id")[:200])
+    rows = list(
+        mine.select_related("program", "service_referral").order_by("-created_at", "-id")[:200]
+    )
     unread = sum(1 for notice in rows if notice.read_at is None)
     # "Mark all read" covers what this page shows: a reminder that comes meanwhile stays unread.
     shown = max((notice.pk for notice in rows), default=None)

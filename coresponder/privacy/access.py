@@ -35,13 +35,14 @@ from coresponder.domain.policy import (
     may_write,
     merge_reads,
 )
-from coresponder.domain.vocabulary import Pathway, Role, TaskStatus
+from coresponder.domain.vocabulary import Pathway, Role
 from coresponder.intake.models import Referral
 from coresponder.people.models import Person
 from coresponder.privacy.generations import cache_seconds
 from coresponder.privacy.grants import Grants, remembered_grants
 from coresponder.privacy.models import BreakGlass, Consent
 from coresponder.programs.models import Membership, Program
+from coresponder.services.models import ServiceReferral, sent_to_provider
 
 
 class DisclosureBasis:
@@ -201,10 +202,6 @@ def finds_people(role: Role) -> bool:
 # --- People -----------------------------------------------------------------
 
 
-# A service referral's statuses once the referring team has sent it.
-SENT_STATUSES = tuple(s.value for s in TaskStatus if s is not TaskStatus.DRAFT)
-
-
 def _scope_filter(scope: Scope, program: Program, user: Any) -> Q | None:
     """The people one membership lets a user learn of."""
     if scope is Scope.PROGRAM:
@@ -212,12 +209,12 @@ def _scope_filter(scope: Scope, program: Program, user: Any) -> Q | None:
     if scope is Scope.REFERRED_TO_ORGANIZATION:
         if user.organization_id is None:
             return None
-        # A draft is the referring team's until it is sent: it shows the provider no one.
-        return Q(
-            service_referrals__program=program,
-            service_referrals__service__organization__partner_id=user.organization_id,
-            service_referrals__status__in=SENT_STATUSES,
-        )
+        # A draft is the referring team's until it is sent, and one called off unsent or
+        # withdrawn as made in error was never made: they show the provider no one.
+        made = ServiceReferral.objects.filter(
+            program=program, service__organization__partner_id=user.organization_id
+        ).filter(sent_to_provider())
+        return Q(pk__in=made.values("person_id"))
     if scope is Scope.DIVERTED:
         return Q(pk__in=diverting_referrals(program).values("person_id"))
     return None

@@ -56,7 +56,12 @@ from coresponder.services.models import (
     ServiceReferralStatusChange,
     TaxonomyTerm,
 )
-from coresponder.services.referral_access import may_refer, side_of
+from coresponder.services.referral_access import (
+    NOT_THIS_PROGRAMS,
+    may_refer,
+    side_of,
+    takes_referrals_from,
+)
 from coresponder.services.referral_consent import consent_for_referral
 from coresponder.services.referral_status import is_part2_status
 from coresponder.services.units import DEFAULT_UNIT, UNITS
@@ -88,6 +93,12 @@ def refer_to_service(
         raise ActionError(
             "This service is not taking referrals.",
             {"service_id": [f"the service is {service.get_status_display().lower()}"]},
+        )
+    if not takes_referrals_from(service, program):
+        raise ActionError(
+            "This service does not take referrals from this program: its provider would "
+            "never see the referral.",
+            {"service_id": [NOT_THIS_PROGRAMS]},
         )
     now = timezone.now()
     consent = None
@@ -398,12 +409,16 @@ def _tell_provider_of_calling_off(
     ]
     service = referral.service
     if new is TaskStatus.CANCELLED:
-        how = "cancelled by the referring program"
+        how = "cancelled by the referring program. It needs no answer"
     else:
-        how = "withdrawn by the referring program as made in error"
+        # Never made (NOT_MADE): it leaves the provider's inbox, and the person with it.
+        how = (
+            "withdrawn by the referring program as made in error. It needs no answer "
+            "and no longer appears in your inbox"
+        )
     message = (
         f"{referral.program.name}: service referral {referral.pk} to {service.name} "
-        f"({service.organization.name}) was {how}. It needs no answer."
+        f"({service.organization.name}) was {how}."
     )
     for user in recipients:
         add_notice(
@@ -445,7 +460,7 @@ def record_warm_handoff(
     elif at > timezone.now() + CLOCK_SKEW:
         errors["at"] = ["cannot be in the future"]
     elif at < referral.requested_at - dt.timedelta(days=1):
-        errors["at"] = ["cannot be before the referral was made"]
+        errors["at"] = ["cannot be more than 24 hours before the referral was made"]
     if errors:
         raise ActionError("The handoff has invalid fields.", errors)
     with transaction.atomic():

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from coresponder.core.audit import record_list_read
@@ -48,6 +48,8 @@ from coresponder.services.units import UNITS
 router = Router(tags=["service referrals"])
 
 PAGE_SIZE = 50
+# FHIR R4 JSON (http://hl7.org/fhir/R4/http.html#mime-type), in UTF-8 as all JSON here.
+FHIR_JSON = "application/fhir+json; charset=utf-8"
 VERSION = Field(..., ge=1, le=MAX_VERSION, description="The version you read; a stale one gets 409")
 
 
@@ -346,11 +348,12 @@ def patch_referral(
 
 
 @router.get("/service-referrals/{referral_id}/fhir", summary="The referral as a FHIR R4 Bundle")
-def referral_fhir(request: HttpRequest, referral_id: int) -> dict[str, Any]:
-    """A ServiceRequest and its Task (validated against the R4B models)."""
+def referral_fhir(request: HttpRequest, response: HttpResponse, referral_id: int) -> dict[str, Any]:
+    """A ServiceRequest and its Task (validated against the R4B models), as FHIR JSON."""
     referral, status, note, corrections = _read(request, referral_id, with_note=True)
     if status.get("status") != referral.status:
         raise Forbidden("The referral's status is a Part 2 record you need a consent to see.")
+    response["Content-Type"] = FHIR_JSON
     return referral_bundle(referral, with_note=note is not None, corrections=corrections)
 
 

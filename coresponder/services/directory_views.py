@@ -31,7 +31,12 @@ from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program
 from coresponder.services.directory_api import service_detail
 from coresponder.services.models import Service, TaxonomyTerm
-from coresponder.services.referral_access import may_refer
+from coresponder.services.referral_access import (
+    NOT_THIS_PROGRAMS,
+    may_refer,
+    takes_referrals_from,
+    taking_referrals_from,
+)
 from coresponder.services.search import (
     Capacity,
     SearchParams,
@@ -157,6 +162,22 @@ def _card(
     }
 
 
+def _cards(
+    hits: list[ServiceHit], program: Program, refer_for: int | None, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """The result cards; only a service that takes the program's referrals offers "Refer"."""
+    taking = set(
+        Service.objects.filter(pk__in=[hit.service.pk for hit in hits])
+        .filter(taking_referrals_from(program))
+        .values_list("pk", flat=True)
+        if refer_for
+        else ()
+    )
+    return [
+        _card(hit, program, refer_for if hit.service.pk in taking else None, now) for hit in hits
+    ]
+
+
 @login_required
 @require_GET
 def search(request: HttpRequest, slug: str) -> HttpResponse:
@@ -221,7 +242,7 @@ def search(request: HttpRequest, slug: str) -> HttpResponse:
         "places_free": request.GET.get("places_free") == "1",
         "errors": errors,
         "result": result,
-        "cards": [_card(hit, program, refer_for, now) for hit in result.hits] if result else [],
+        "cards": _cards(result.hits, program, refer_for, now) if result else [],
         "previous_page": _page_link(filters, result.page - 1)
         if result and result.page > 1
         else None,
@@ -258,6 +279,10 @@ def service_page(request: HttpRequest, slug: str, service_id: int) -> HttpRespon
     names = {term.code: term.name for term in service.taxonomy_terms.all()}
     # A service not taking referrals says so on its page; no button leads to a form for it.
     refer_for = _refer_for(access, program) if service.status == Service.Status.ACTIVE else None
+    # Nor does one whose organisation takes no referrals from this program.
+    elsewhere = not takes_referrals_from(service, program)
+    if elsewhere:
+        refer_for = None
     context = {
         "program": program,
         "service": detail,
@@ -265,5 +290,6 @@ def service_page(request: HttpRequest, slug: str, service_id: int) -> HttpRespon
         "capacity": capacity_text(Capacity(**capacity), now) if capacity else None,
         "refer_url": refer_url(refer_for, service.pk, program) if refer_for else "",
         "person_id": access.person.pk if access else None,
+        "not_from_program": NOT_THIS_PROGRAMS if elsewhere else "",
     }
     return render(request, "services/directory/service.html", context)

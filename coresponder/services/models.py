@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
 from coresponder.core.models import Tracked, choices_of
+from coresponder.domain.referrals import NOT_MADE
 from coresponder.domain.vocabulary import TaskStatus
 
 TASK_STATUSES = choices_of(TaskStatus)
@@ -239,10 +240,11 @@ class ServiceReferralStatusChange(models.Model):
 
 
 def sent_to_provider() -> Q:
-    """Referrals their provider was sent: not a draft, nor a draft called off before it was
-    sent. Only a draft moves to "requested" or "cancelled" without being sent, so a history
+    """Referrals made to their provider: not a draft, nor a draft called off before it was
+    sent, nor one withdrawn as made in error, which should never have existed (NOT_MADE).
+    Only a draft moves to "requested" or "cancelled" without being sent, so a history
     with a draft step and no "requested" step is one the provider never saw."""
     steps = ServiceReferralStatusChange.objects.filter(referral=OuterRef("pk"))
     drafted = Exists(steps.filter(status=TaskStatus.DRAFT.value))
     requested = Exists(steps.filter(status=TaskStatus.REQUESTED.value))
-    return ~Q(status=TaskStatus.DRAFT.value) & ~(Q(drafted) & ~Q(requested))
+    return ~Q(status__in=[s.value for s in NOT_MADE]) & ~(Q(drafted) & ~Q(requested))

@@ -26,6 +26,7 @@ from coresponder.privacy.access import (
     role_grants,
 )
 from coresponder.privacy.grants import Grants
+from coresponder.programs.models import Membership, Program
 from coresponder.services.models import Service, ServiceReferral, sent_to_provider
 from coresponder.services.referral_status import is_part2_status, service_referral_status
 
@@ -83,6 +84,31 @@ def may_refer(role: Role | None) -> bool:
     )
 
 
+# Said where a service's organisation takes no part in the referring program.
+NOT_THIS_PROGRAMS = "the service's organisation does not take referrals from this program"
+
+
+def taking_referrals_from(program: Program) -> Q:
+    """The services (a filter on Service) whose referrals from `program` someone answers: a
+    directory entry of an organisation that takes part in the program, as its partner or
+    through provider staff there, whose inbox shows them. An entry no partner organisation
+    runs is worked outside Coresponder, as before; one whose provider staff act only in
+    other programs would never see the referral."""
+    providers = Membership.objects.filter(
+        program=program, role=Role.PROVIDER.value, active=True, user__organization__isnull=False
+    ).values("user__organization_id")
+    return (
+        Q(organization__partner__isnull=True)
+        | Q(organization__partner__in=program.partners.all())
+        | Q(organization__partner_id__in=providers)
+    )
+
+
+def takes_referrals_from(service: Service, program: Program) -> bool:
+    """Whether `service` answers referrals sent from `program` (`taking_referrals_from`)."""
+    return Service.objects.filter(pk=service.pk).filter(taking_referrals_from(program)).exists()
+
+
 def note_for(access: PersonAccess, referral: ServiceReferral, side: Side | None) -> str | None:
     """The referrer's note to the provider, where this reader may read it; None where not.
 
@@ -117,7 +143,8 @@ def referrals_visible_to(user: Any) -> QuerySet[ServiceReferral]:
 
 def provider_inbox(user: Any) -> QuerySet[ServiceReferral]:
     """Referrals sent to the user's organisation, in programs where they act as a provider:
-    never a draft, nor a draft called off before it was sent."""
+    never a draft, a draft called off before it was sent, nor one withdrawn as made in error
+    (`sent_to_provider`): the withdrawal notice tells them of that one."""
     programs = [program for program, role in role_grants(user) if role is Role.PROVIDER]
     if not programs or user.organization_id is None:
         return ServiceReferral.objects.none()

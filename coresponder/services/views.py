@@ -22,7 +22,7 @@ from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType
 from coresponder.domain.referrals import needs_reason, next_statuses
-from coresponder.domain.vocabulary import TaskStatus
+from coresponder.domain.vocabulary import Role, TaskStatus
 from coresponder.people.amendments_in_disclosures import attached_for_reader, ids_by_group
 from coresponder.privacy.access import PersonAccess, access_person, program_for, role_grants
 from coresponder.privacy.actions import record_person_read
@@ -30,6 +30,7 @@ from coresponder.privacy.grants import Grants
 from coresponder.programs import form_tokens
 from coresponder.programs.form_tokens import Kind
 from coresponder.programs.local_time import format_datetime
+from coresponder.programs.models import Program
 from coresponder.services import actions
 from coresponder.services.forms import CapacityForm, HandoffForm, ReferForm, StatusForm
 from coresponder.services.models import (
@@ -39,6 +40,7 @@ from coresponder.services.models import (
     ServiceReferral,
 )
 from coresponder.services.referral_access import (
+    NOT_THIS_PROGRAMS,
     access_service_referral,
     may_refer,
     note_for,
@@ -46,6 +48,7 @@ from coresponder.services.referral_access import (
     provider_inbox,
     provider_services,
     side_of,
+    takes_referrals_from,
 )
 from coresponder.services.referral_consent import consent_for_referral
 from coresponder.services.referral_status import (
@@ -160,10 +163,12 @@ def _inbox_page(
 ) -> HttpResponse:
     """The inbox; `typed`, a capacity form that could not be saved, stands in for the form
     of service `typed_for`, with what was typed and each field's problem."""
+    grants = role_grants(request.user)
+    # A provider organisation set up today has an inbox, empty until referrals come.
+    if not any(role is Role.PROVIDER for _program, role in grants):
+        raise Http404("No inbox for this role")
     every = provider_inbox(request.user)
     services = list(provider_services(request.user))
-    if not services and not every.exists():
-        raise Http404("No inbox for this role")
     show = str(request.GET.get("show") or "")
     if show not in INBOX_VIEWS:
         show = ""
@@ -177,7 +182,6 @@ def _inbox_page(
         {"show": key, "words": words, "count": counts[key], "current": key == show}
         for key, (words, _statuses) in INBOX_VIEWS.items()
     ]
-    grants = role_grants(request.user)
     rows = [
         {
             "referral": r,
@@ -557,8 +561,15 @@ def refer(request: HttpRequest, person_id: int) -> HttpResponse:
         "note_covered": note_covered,
         "may_record_consent": access.may_write(RecordType.CONSENT),
         # Said before anything is typed: the referral would be refused when sent.
-        "not_taking": ""
-        if service.status == Service.Status.ACTIVE
-        else service.get_status_display().lower(),
+        "not_taking": _not_taking(service, program),
     }
     return render(request, "services/refer.html", context, status=status)
+
+
+def _not_taking(service: Service, program: Program) -> str:
+    """Why the service would refuse a referral from `program`, in words; "" when it takes it."""
+    if service.status != Service.Status.ACTIVE:
+        return service.get_status_display().lower()
+    if not takes_referrals_from(service, program):
+        return NOT_THIS_PROGRAMS
+    return ""

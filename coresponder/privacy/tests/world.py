@@ -85,6 +85,8 @@ def build_world(program: Program) -> World:
     provider_org = Organization.objects.create(
         slug="kensington-recovery", name="Kensington Recovery", kind="provider"
     )
+    # A partner of the program, so the program's referrals to its services reach its inbox.
+    program.partners.add(provider_org)
     directory_org = ServiceOrganization.objects.create(
         hsds_id="org-kr", name="Kensington Recovery", partner=provider_org
     )

@@ -25,8 +25,9 @@ def world() -> World:
 
 
 def elsewhere() -> Service:
-    """Another organisation's service, in the same directory."""
+    """Another partner organisation's service, in the same directory."""
     org = Organization.objects.create(slug="north-clinic", name="North Clinic", kind="provider")
+    Program.objects.get(slug="pad").partners.add(org)
     entry = ServiceOrganization.objects.create(hsds_id="org-nc", name="North Clinic", partner=org)
     return Service.objects.create(hsds_id="svc-nc", organization=entry, name="North detox")
 

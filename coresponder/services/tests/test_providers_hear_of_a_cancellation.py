@@ -179,7 +179,17 @@ def test_no_one_records_a_warm_handoff_to_a_referral_called_off(
     move(api_client_for(clinician), referral, called_off, "Found a bed elsewhere")
     referral.refresh_from_db()
 
-    for user in (provider, clinician):
+    # A referral withdrawn as made in error was never made: the provider no longer has it.
+    gone = called_off == "entered-in-error"
+    opened = signed_in(provider).get(f"/service-referrals/{referral.pk}/")
+    assert opened.status_code == (404 if gone else 200)
+    handoff = api_client_for(provider).post(
+        f"/api/v1/service-referrals/{referral.pk}/warm-handoff",
+        {"by": "Sam", "at": timezone.now().isoformat(), "version": referral.version},
+        content_type="application/json",
+    )
+    assert handoff.status_code == (404 if gone else 422), handoff.content
+    for user in [clinician] if gone else [provider, clinician]:
         page = signed_in(user).get(f"/service-referrals/{referral.pk}/").content.decode()
         assert "Record a warm handoff" not in page
         response = api_client_for(user).post(
