@@ -36,7 +36,7 @@ from coresponder.reports.metrics import (
     figures_as_of,
     funnel,
 )
-from coresponder.reports.periods import DEFAULT_DAYS, MAX_DAYS, ahead_problem
+from coresponder.reports.periods import DEFAULT_DAYS, MAX_DAYS
 
 router = Router(tags=["metrics"])
 
@@ -173,7 +173,7 @@ def _period(program: Program, span: Span, suppress: bool) -> Period:
     ahead = {
         name: [f"{problem[:1].upper()}{problem[1:]}."]
         for name, day in (("start", span.start), ("end", span.end))
-        if day is not None and (problem := ahead_problem(name, day, today))
+        if day is not None and (problem := disclosure.ahead_problem(name, day, today))
     }
     if ahead:
         raise ActionError("The period's dates are after today.", ahead)

@@ -60,6 +60,7 @@ from coresponder.domain.suppression import (
 )
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.access import scope_of
+from coresponder.programs.local_time import format_date
 from coresponder.programs.models import Program
 from coresponder.reports.metrics import COUNT_KEYS, Period
 
@@ -103,6 +104,22 @@ def program_today(program: Program) -> dt.date:
 
 
 # --- Periods ---------------------------------------------------------------------
+
+# A reader whose own day has already begun where the program's has not (another zone, a
+# clock a little fast) may ask for "today" a day ahead of the program's.
+AHEAD_ALLOWED = dt.timedelta(days=1)
+
+
+def ahead_problem(name: str, day: dt.date, today: dt.date) -> str | None:
+    """Why a report's `name` date ("start", "end") cannot be `day`, on the program's `today`:
+    days to come have no figures yet, and comparing them with a past period of the same
+    length reads as a collapse. Dashboard, files and API refuse them alike."""
+    if day <= today + AHEAD_ALLOWED:
+        return None
+    return (
+        f"the {name} date is after today ({format_date(today, with_year=True)}): "
+        "choose today or earlier"
+    )
 
 
 def default_period(program: Program, start: dt.date | None, end: dt.date | None) -> Period:

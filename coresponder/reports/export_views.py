@@ -46,7 +46,7 @@ from coresponder.reports.exports import (
 )
 from coresponder.reports.forms import NarrativeForm
 from coresponder.reports.metrics import Period
-from coresponder.reports.periods import DEFAULT_DAYS, MAX_DAYS, ahead_problem
+from coresponder.reports.periods import DEFAULT_DAYS, MAX_DAYS
 from coresponder.reports.quarterly import quarter_label, quarter_period, quarterly_pdf
 
 CONTENT_TYPES = {
@@ -103,7 +103,7 @@ def _period(request: HttpRequest, program: Program, suppress: bool) -> Period:
     today = disclosure.program_today(program)
     asked = {name: _date(request, name) for name in ("start", "end")}
     for name, day in asked.items():
-        if day is not None and (ahead := ahead_problem(name, day, today)):
+        if day is not None and (ahead := disclosure.ahead_problem(name, day, today)):
             raise BadParameter(name, f"{ahead}.")
     end = asked["end"] or today
     start = asked["start"] or end - dt.timedelta(days=DEFAULT_DAYS - 1)

@@ -6,26 +6,11 @@ import datetime as dt
 from typing import Any
 
 from coresponder.domain.clock import date_problem
-from coresponder.programs.local_time import format_date
+from coresponder.reports.disclosure import ahead_problem
 
 DEFAULT_DAYS = 30
 # Longer spans would read years of records in one request; exports page by year.
 MAX_DAYS = 5 * 366
-# A reader whose own day has already begun where the program's has not (another zone, a
-# clock a little fast) may ask for "today" a day ahead of the program's.
-AHEAD_ALLOWED = dt.timedelta(days=1)
-
-
-def ahead_problem(name: str, day: dt.date, today: dt.date) -> str | None:
-    """Why a report's `name` date ("start", "end") cannot be `day`, on the program's `today`:
-    days to come have no figures yet, and comparing them with a past period of the same
-    length reads as a collapse. Dashboard, files and API refuse them alike."""
-    if day <= today + AHEAD_ALLOWED:
-        return None
-    return (
-        f"the {name} date is after today ({format_date(today, with_year=True)}): "
-        "choose today or earlier"
-    )
 
 
 def date_range(params: Any, today: dt.date) -> tuple[dt.date, dt.date, list[str]]:
