@@ -33,7 +33,7 @@ from coresponder.domain.outreach import (
     spacing_conflict,
 )
 from coresponder.domain.policy import TASK_ASSIGN_ROLES, RecordType
-from coresponder.domain.vocabulary import CloseReason
+from coresponder.domain.vocabulary import CloseReason, label
 from coresponder.intake.models import Overdose, Referral
 from coresponder.outreach.checklist import unreadable_items
 from coresponder.outreach.models import (
@@ -562,18 +562,8 @@ def record_attempt(
 ) -> Attempt:
     """One try at reaching someone, and what it settles for the task."""
     _must_write(access)
-    if task.status == OutreachTask.Status.EXPIRED:
-        raise ActionError(
-            "This task expired unworked and is on the Missed list.",
-            {"task": ["expired; close it with a reason, or open a new one"]},
-        )
-    if task.status == OutreachTask.Status.COLLECTING:
-        raise ActionError(
-            "This task waits for its closing checklist.",
-            {"task": ["the person was reached; complete the closing checklist to close it"]},
-        )
     if task.status not in OPEN_STATUSES:
-        raise ActionError("This task is closed.", {"task": ["closed; open a new one instead"]})
+        raise visits_no_more(task)
     if data.attempted_at > timezone.now() + CLOCK_SKEW:
         raise ActionError(
             "An attempt is recorded after it happens.",
@@ -612,7 +602,14 @@ def record_attempt(
         raise ActionError(problem, {"died_on": [problem]})
     _check_checklist(access, task, data.checklist or {})
     with transaction.atomic():
-        task = OutreachTask.objects.select_for_update().select_related("program").get(pk=task.pk)
+        task = (
+            OutreachTask.objects.select_for_update()
+            .select_related("program", "modified_by")
+            .get(pk=task.pk)
+        )
+        # Closed by someone else since the checks above: refused as if closed before.
+        if task.status not in OPEN_STATUSES:
+            raise visits_no_more(task)
         # Checked under the task's lock, so two attempts sent at once cannot both pass.
         override = _spacing_override(task, data)
         attempt = Attempt(
@@ -655,6 +652,43 @@ def record_attempt(
             },
         )
     return attempt
+
+
+def visits_no_more(task: OutreachTask) -> ActionError:
+    """Why a task takes no more visits, said to whoever's visit came after it stopped: who
+    closed it, when on the program's clock, and for what reason."""
+    zone = ZoneInfo(task.program.timezone)
+    when = format_for_message(task.closed_at or task.modified_at, zone)
+    who = f" by {task.modified_by}" if task.modified_by is not None else ""
+    if task.status == OutreachTask.Status.EXPIRED:
+        return ActionError(
+            f"Not saved: this task expired unworked at {when} and is on the Missed list.",
+            {"task": ["expired; close it with a reason, or open a new one"]},
+        )
+    if task.status == OutreachTask.Status.COLLECTING:
+        # The visit that settled it, not a checklist answer given since.
+        settled = (
+            task.attempts.filter(outcome=task.close_reason)
+            .select_related("recorded_by")
+            .order_by("-id")
+            .first()
+        )
+        if settled is not None:
+            when = format_for_message(settled.attempted_at, zone)
+            who = f" by {settled.recorded_by}" if settled.recorded_by is not None else ""
+        outcome = label("outcome", task.close_reason)
+        return ActionError(
+            f"Not saved: a visit recorded{who} at {when} ({outcome}) settled this task;"
+            " it waits for its closing checklist.",
+            {"task": ["the person was reached; complete the closing checklist to close it"]},
+        )
+    reason = label("close_reason", task.close_reason).removesuffix(" (say why)")
+    why = f"{reason}: {task.close_note}" if reason and task.close_note else reason
+    done = "cancelled" if task.status == OutreachTask.Status.CANCELLED else "closed"
+    return ActionError(
+        f"Not saved: this task was {done}{who} at {when}{f' ({why})' if why else ''}.",
+        {"task": [f"{done}; open a new one instead"]},
+    )
 
 
 def _learn_death(actor: Actor, task: OutreachTask, died_on: dt.date) -> dict[str, str]:

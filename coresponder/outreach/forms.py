@@ -18,7 +18,7 @@ from coresponder.domain.vocabulary import (
     label,
 )
 from coresponder.outreach.actions import AttemptInput, ContactInput
-from coresponder.outreach.checklist import CHECKLIST_VOCABULARIES
+from coresponder.outreach.checklist import CHECKLIST_VOCABULARIES, answers_said
 
 # Two family or friend rows fit a phone screen; more people reached go in the note.
 COLLATERAL_ROWS = (1, 2)
@@ -159,6 +159,34 @@ class AttemptForm(forms.Form):
 
     def checklist_fields(self) -> list[forms.BoundField]:
         return [self[checklist_key(key)] for key, _label in self.checklist]
+
+    def typed(self) -> list[dict[str, str]]:
+        """`{item, answer}` for what was typed, in words and as sent, whether or not it
+        could be saved: to keep when the visit cannot be."""
+
+        def sent(name: str) -> str:
+            return str(self.data.get(self.add_prefix(name), "") or "").strip()
+
+        reached = ["The person"] if sent("reached_person") else []
+        for row in COLLATERAL_ROWS:
+            who = label("relationship", sent(f"relationship_{row}"))
+            name = sent(f"name_{row}")
+            if who or name:
+                reached.append(" ".join(part for part in (who, name) if part))
+        rows = [
+            (self.fields["outcome"].label, label("outcome", sent("outcome"))),
+            (self.fields["channel"].label, label("channel", sent("channel"))),
+            (self.fields["attempted_at"].label, sent("attempted_at").replace("T", " ")),
+            (self.fields["died_on"].label, sent("died_on")),
+            ("Who was reached", ", ".join(reached)),
+            (self.fields["naloxone_kits_left"].label, sent("naloxone_kits_left")),
+            (self.fields["resource_cards_left"].label, sent("resource_cards_left")),
+            (self.fields["spacing_override_reason"].label, sent("spacing_override_reason")),
+            (self.fields["note"].label, sent("note")),
+        ]
+        said = [{"item": str(item), "answer": answer} for item, answer in rows if answer]
+        checklist = {key: sent(checklist_key(key)) for key, _text in self.checklist}
+        return said + answers_said(self.checklist, checklist)
 
     def attempt_input(self) -> AttemptInput:
         """What `record_attempt` takes, from the checked form."""

@@ -81,6 +81,7 @@ def task_response(
     checklist_form: ChecklistForm | None = None,
     status: int = 200,
     close_form: CloseTaskForm | None = None,
+    visit_not_saved: str = "",
 ) -> HttpResponse:
     # Only the items this reader reads are asked or shown; an item of clinical detail is
     # said to wait for the clinical team, its answer never shown.
@@ -159,6 +160,9 @@ def task_response(
             if checklist_form is not None and checklist_form.is_bound and not collecting
             else None
         ),
+        # A visit sent after the task stopped taking visits: why, and what was typed.
+        "visit_not_saved": visit_not_saved,
+        "visit_typed": form.typed() if visit_not_saved else [],
         "claimed_by": task.claimed_by.name if task.claimed_by else "",
         "died_on": person.deceased_on,
         **_team_context(request, program, task, may_write),

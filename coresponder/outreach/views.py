@@ -23,12 +23,14 @@ from coresponder.outreach.actions import (
     complete_checklist,
     record_attempt,
     release_task,
+    visits_no_more,
 )
 from coresponder.outreach.checklist import readable_items
 from coresponder.outreach.forms import AttemptForm, ChecklistForm
-from coresponder.outreach.models import OutreachTask
+from coresponder.outreach.models import OPEN_STATUSES, OutreachTask
 from coresponder.outreach.pages import int_or_none, my_teams, status_text, task_in, task_response
 from coresponder.outreach.task_map import build_task_map
+from coresponder.privacy.access import PersonAccess
 from coresponder.programs import form_tokens
 from coresponder.programs.local_time import format_date, format_datetime
 from coresponder.programs.middleware import open_program
@@ -51,6 +53,9 @@ def task_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     if earlier is not None:
         return earlier
     form = AttemptForm(zone, checklist, task.checklist, request.POST)
+    if task.status not in OPEN_STATUSES:
+        # Closed (by someone else, say) since the form was opened: said why, typed kept.
+        return _not_saved(request, program, task, access, form, visits_no_more(task))
     if not form.is_valid():
         return task_response(request, program, task, access, form, status=422)
 
@@ -69,9 +74,24 @@ def task_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     try:
         return form_tokens.save_once(request, form_tokens.Kind.ATTEMPT, save)
     except ActionError as exc:
+        task.refresh_from_db()
+        if task.status not in OPEN_STATUSES:
+            return _not_saved(request, program, task, access, form, exc)
         # Who was reached is asked under "Who was reached", first by "The person".
         add_action_errors(form, exc, renamed={"contacted": "reached_person"})
         return task_response(request, program, task, access, form, status=422)
+
+
+def _not_saved(
+    request: HttpRequest,
+    program: Program,
+    task: OutreachTask,
+    access: PersonAccess,
+    form: AttemptForm,
+    why: ActionError,
+) -> HttpResponse:
+    """The task page as it now is, saying why the visit was not saved and what was typed."""
+    return task_response(request, program, task, access, form, status=409, visit_not_saved=str(why))
 
 
 def _saved_message(task: OutreachTask, outcome: str, zone: ZoneInfo) -> str:
