@@ -178,6 +178,8 @@ ROW_FIELDS = (
     "priority_tier",
     "target",
     "claimed_by_id",
+    "next_attempt_after",
+    "recontact_on",
     "overdose__latitude",
     "overdose__longitude",
     "overdose__place",
@@ -185,11 +187,17 @@ ROW_FIELDS = (
 
 
 def _tasks(user: Any, program: Program, team: Team, duty: Duty, now: dt.datetime) -> list[Any]:
-    """The tasks the team may visit on this shift, of people the reader may see."""
+    """The tasks the team may visit on this shift, of people the reader may see: not one
+    whose next try is due only after the shift (the preset's attempt spacing), nor one of a
+    person who asked to be contacted again on a later day than the shift's, on the
+    program's calendar."""
+    last_day = (duty.ends - dt.timedelta(microseconds=1)).astimezone(ZoneInfo(program.timezone))
     tasks = (
         live_tasks(program, now)
         .filter(status__in=OPEN_STATUSES, window_start__lt=duty.ends)
         .filter(Q(claimed_by__isnull=True) | Q(claimed_by=team))
+        .filter(Q(next_attempt_after__isnull=True) | Q(next_attempt_after__lt=duty.ends))
+        .filter(Q(recontact_on__isnull=True) | Q(recontact_on__lte=last_day.date()))
         .filter(person_id__in=visible_people(user).values("pk"))
     )
     if duty.district_codes:
@@ -221,6 +229,16 @@ def _place(row: dict[str, Any], person: tuple[str, str, Any, Any]) -> tuple[Poin
     return None, address or row["overdose__place"] or ""
 
 
+def _not_before(row: dict[str, Any], zone: ZoneInfo) -> dt.datetime | None:
+    """When the task says its next visit may be made: after the preset's spacing since a
+    try that reached nobody, and not before the day the person asked to be contacted
+    again (from its start, on the program's calendar)."""
+    moments = [row["next_attempt_after"]] if row["next_attempt_after"] else []
+    if row["recontact_on"] is not None:
+        moments.append(dt.datetime.combine(row["recontact_on"], dt.time(0), tzinfo=zone))
+    return max(moments, key=lambda t: t.astimezone(dt.UTC)) if moments else None
+
+
 def team_route(user: Any, program: Program, team: Team, duty: Duty, now: dt.datetime) -> TeamRoute:
     """The route for `team`'s shift `duty`, from now (or the shift's start, if later)."""
     start = route_start(program)
@@ -238,13 +256,16 @@ def team_route(user: Any, program: Program, team: Team, duty: Duty, now: dt.date
     tiers = tier_labels(program)
     facts: dict[int, dict[str, Any]] = {}
     visits: list[Visit] = []
+    zone = ZoneInfo(program.timezone)
     for row in rows:
         person = people.get(row["person_id"], ("", "", None, None))
         point, place = _place(row, person)
         overdue = row["window_end"] <= starts
         # An overdue task may still be visited until it expires, and the sooner the better.
         closes = expires_at(row["window_end"], grace) if overdue else row["window_end"]
-        visits.append(Visit(row["pk"], point, row["window_start"], closes, row["priority_tier"]))
+        not_before = _not_before(row, zone)
+        opens = max(row["window_start"], not_before) if not_before else row["window_start"]
+        visits.append(Visit(row["pk"], point, opens, closes, row["priority_tier"]))
         facts[row["pk"]] = {
             "task_id": row["pk"],
             "name": person[0] or "Name not shown",
@@ -257,6 +278,8 @@ def team_route(user: Any, program: Program, team: Team, duty: Duty, now: dt.date
             "target": row["target"],
             "target_label": TARGETS.get(row["target"], ""),
             "claimed": row["claimed_by_id"] == team.pk,
+            # The visit waits for the task's next try, not for its window to open.
+            "not_before": bool(not_before and not_before > row["window_start"]),
             "asked": asked.get(row["person_id"]),
         }
     matrix = None

@@ -319,3 +319,30 @@ def test_the_queue_links_field_roles_to_the_route(pco: Program, clock: Clock) ->
 
 def test_a_routing_server_address_that_is_not_http_is_never_asked() -> None:
     assert server_matrix("file:///etc/passwd", [Point(*BASE), Point(*BASE)]) is None
+
+
+def test_the_route_leaves_out_visits_the_task_says_not_to_make_yet(
+    pco: Program, clock: Clock
+) -> None:
+    team = on_shift(pco)
+    # The next try is due only after the shift (at 18:00 Plymouth time).
+    task_at(pco, "Spaced", 2, address="1 Pine St", next_attempt_after=NOW + dt.timedelta(hours=10))
+    # Asked to be contacted again tomorrow, on Plymouth's calendar.
+    task_at(pco, "Tomorrow", 3, address="2 Pine St", recontact_on=dt.date(2025, 3, 11))
+    today = task_at(pco, "Today", 4, address="3 Pine St", recontact_on=dt.date(2025, 3, 10))
+    # The next try is due at 15:00 Plymouth time: visited then, not before.
+    later = task_at(
+        pco, "Afternoon", 1, address="4 Pine St", next_attempt_after=NOW + dt.timedelta(hours=7)
+    )
+    client = signed_in(staff(pco))
+    for sheet in (True, False):
+        page = " ".join(client.get(route_url(pco, team, sheet=sheet)).content.decode().split())
+        assert "Spaced Test" not in page and "Tomorrow Test" not in page
+        assert "Today Test" in page and "Afternoon Test" in page
+    assert 'the next attempt is due from <time datetime="2025-03-10T15:00:00-04:00">15:00' in page
+    reads = AuditEvent.objects.filter(
+        action="read", object_type="outreach.outreachtask", person_id=None
+    )
+    assert reads.count() == 2
+    for event in reads:
+        assert sorted(event.detail["tasks"]) == sorted([today.pk, later.pk])
