@@ -115,6 +115,7 @@ def run_the_trace(pco: Program, tmp_path: Path) -> set[str]:
                 "attempted_at": dt.datetime.now(dt.UTC).isoformat(),
                 "channel": "home_visit",
                 "outcome": "contacted",
+                "contacted": [{"role": "participant"}],
             },
             content_type="application/json",
         )

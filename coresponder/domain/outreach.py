@@ -36,12 +36,32 @@ NEVER_CLOSING: frozenset[str] = frozenset({Outcome.NOT_LOCATED, Outcome.DECLINED
 FAMILY_ONLY = frozenset({Outcome.CONTACTED_COLLATERAL_ONLY})
 
 
+# Outcomes that say someone was reached: they name who (the person, or family or a friend).
+REACHED_SOMEONE = frozenset({Outcome.CONTACTED, Outcome.CONTACTED_COLLATERAL_ONLY})
+
+
 def contacts_problem(outcome: str, roles: Iterable[str], *, to_family: bool = False) -> str | None:
-    """Why the people an attempt says it reached contradict its outcome, or None: nobody is
-    reached when no one was located, neither "family or friends only" nor "deceased"
-    reached the person, and "contacted" with only family or friends listed did not either
-    (unless the follow-up is the family's, after a death, where they are whom it reaches)."""
+    """Why the people an attempt says it reached contradict its outcome, or None: an outcome
+    that says someone was reached names who, nobody is reached when no one was located,
+    neither "family or friends only" nor "deceased" reached the person, and "contacted"
+    with only family or friends listed did not either (unless the follow-up is the
+    family's, after a death, where they are whom it reaches)."""
     reached = set(roles)
+    if outcome in FAMILY_ONLY and not reached:
+        return (
+            "Contacted family or friends only means a family member or friend was reached: "
+            "say who they are to the person, or choose another outcome."
+        )
+    if outcome in REACHED_SOMEONE and not reached:
+        if to_family:
+            return (
+                "Contacted means someone was reached: say who they are to the person under "
+                "family and friends, or choose another outcome."
+            )
+        return (
+            'Contacted means someone was reached: tick "The person" (or say which family '
+            "member or friend was), or choose another outcome."
+        )
     if outcome == Outcome.CONTACTED and reached and "participant" not in reached and not to_family:
         return (
             'Contacted means the person was reached: tick "The person", or choose '

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from coresponder.core.forms import LocalDateTimeField, style_uswds
+from coresponder.domain.outreach import FAMILY_ONLY, contacts_problem
 from coresponder.domain.vocabulary import (
     CLOSE_REASON_LABELS,
     AttemptChannel,
@@ -121,9 +122,12 @@ class AttemptForm(forms.Form):
         checklist: list[tuple[str, str]],
         saved: dict[str, Any],
         *args: Any,
+        to_family: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        # A family's follow-up, after a death: whom it reaches is family or friends.
+        self.to_family = to_family
         # The visit's own outcome answers the checklist's: it is not asked twice.
         self.checklist = [(key, text) for key, text in checklist if key != "outcome"]
         self.saved = saved
@@ -152,6 +156,14 @@ class AttemptForm(forms.Form):
         for row in COLLATERAL_ROWS:
             if data.get(f"name_{row}") and not data.get(f"relationship_{row}"):
                 self.add_error(f"relationship_{row}", "Say who this is to the person.")
+        nobody = not data.get("reached_person") and not any(
+            data.get(f"relationship_{row}") or data.get(f"name_{row}") for row in COLLATERAL_ROWS
+        )
+        outcome = data.get("outcome") or ""
+        if nobody and (problem := contacts_problem(outcome, (), to_family=self.to_family)):
+            # Asked where the answer goes: the person, or the first family or friend row.
+            family = outcome in FAMILY_ONLY or self.to_family
+            self.add_error("relationship_1" if family else "reached_person", problem)
         return data
 
     def collateral_rows(self) -> list[tuple[int, forms.BoundField, forms.BoundField]]:

@@ -52,7 +52,8 @@ def task_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     earlier = form_tokens.already_saved(request, form_tokens.Kind.ATTEMPT)
     if earlier is not None:
         return earlier
-    form = AttemptForm(zone, checklist, task.checklist, request.POST)
+    to_family = task.target == OutreachTask.Target.FAMILY
+    form = AttemptForm(zone, checklist, task.checklist, request.POST, to_family=to_family)
     if task.status not in OPEN_STATUSES:
         # Closed (by someone else, say) since the form was opened: said why, typed kept.
         return _not_saved(request, program, task, access, form, visits_no_more(task))

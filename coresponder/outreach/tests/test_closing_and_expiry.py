@@ -17,7 +17,13 @@ from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.access import access_task
-from coresponder.outreach.actions import AttemptInput, close_task, expire_tasks, record_attempt
+from coresponder.outreach.actions import (
+    AttemptInput,
+    ContactInput,
+    close_task,
+    expire_tasks,
+    record_attempt,
+)
 from coresponder.outreach.management.commands.run_worker import send_all
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.reminders import WORKER
@@ -58,8 +64,17 @@ def task_at(
     )
 
 
+# Who an outcome that says someone was reached reached.
+REACHED = {
+    "contacted": (ContactInput(role="participant"),),
+    "contacted_collateral_only": (ContactInput(role="collateral", relationship="mother"),),
+}
+
+
 def attempt_data(now: dt.datetime, outcome: str) -> AttemptInput:
-    return AttemptInput(attempted_at=now, channel="home_visit", outcome=outcome)
+    return AttemptInput(
+        attempted_at=now, channel="home_visit", outcome=outcome, contacted=REACHED.get(outcome, ())
+    )
 
 
 def as_user(user: Any, task: OutreachTask) -> tuple[Actor, Any]:
