@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from coresponder.domain.vocabulary import Role
+from coresponder.domain.vocabulary import AttemptOutcome, Disposition, Role
 
 
 class FieldGroup(StrEnum):
@@ -59,6 +59,35 @@ class GroupVisibility(StrEnum):
 
 
 WITHHELD_TEXT = "status withheld: no consent in force names you"
+
+# Treatment detail among outreach facts: an attempt's outcome that says the person took up
+# treatment or is in it already (and so the close reason it gives the task, and the closing
+# checklist's outcome answer), and an encounter's disposition that says where they were taken
+# for treatment. The record they sit on is an outreach one, but these values are clinical
+# detail: a reader who may not see the person's clinical detail reads `vocabulary.WITHHELD_CODE` in
+# their place (`value_group`), and the outreach rules, the metrics and the worker keep
+# using the values themselves.
+TREATMENT_OUTCOMES: frozenset[str] = frozenset(
+    {AttemptOutcome.ACCEPTED_TREATMENT, AttemptOutcome.ALREADY_IN_TREATMENT}
+)
+TREATMENT_DISPOSITIONS: frozenset[str] = frozenset(
+    {Disposition.TRANSPORTED_DETOX, Disposition.TRANSPORTED_CRISIS_CENTER}
+)
+TREATMENT_DETAIL: Mapping[str, frozenset[str]] = {
+    "outcome": TREATMENT_OUTCOMES,
+    "close_reason": TREATMENT_OUTCOMES,
+    "disposition": TREATMENT_DISPOSITIONS,
+}
+
+
+def value_group(vocabulary: str, code: object) -> FieldGroup | None:
+    """The field group a coded value of an outreach record reveals beyond the record's own:
+    CLINICAL for treatment detail (`TREATMENT_DETAIL`), None for a value the record's group
+    covers. The one rule every reading of outcomes, close reasons and dispositions asks."""
+    if str(code or "") in TREATMENT_DETAIL.get(vocabulary, frozenset()):
+        return FieldGroup.CLINICAL
+    return None
+
 
 # 42 CFR 2.32: the notice that accompanies every disclosure of Part 2 records.
 REDISCLOSURE_NOTICE = (

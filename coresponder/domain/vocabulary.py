@@ -843,6 +843,16 @@ def labels_of(vocabulary: str, lang: str = "en") -> dict[str, str]:
     return {**english, **_SPANISH.get(vocabulary, {})} if lang == "es" else dict(english)
 
 
+# The code a reader is given in place of a value they may not see (an attempt's outcome
+# that is treatment detail, say: `policy.value_group`), and what it reads as, by vocabulary.
+WITHHELD_CODE = "withheld"
+WITHHELD_LABELS: dict[str, str] = {
+    "outcome": "Reached (outcome withheld)",
+    "close_reason": "Person reached (outcome withheld)",
+    "disposition": "Transported (destination withheld)",
+}
+
+
 def label(vocabulary: str, code: object, lang: str = "en") -> str:
     """The words a person reads for `code`: its label, or free text as it was typed.
 
@@ -852,6 +862,8 @@ def label(vocabulary: str, code: object, lang: str = "en") -> str:
     if code is None or code == "":
         return ""
     text = str(code)
+    if text == WITHHELD_CODE and vocabulary in WITHHELD_LABELS:
+        return WITHHELD_LABELS[vocabulary]
     if lang == "es":
         spanish = _SPANISH.get(vocabulary, {}).get(text)
         if spanish is not None:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from coresponder.core.errors import NotVisible
-from coresponder.domain.policy import FieldGroup, GroupVisibility
-from coresponder.domain.vocabulary import Role
+from coresponder.domain.policy import FieldGroup, GroupVisibility, value_group
+from coresponder.domain.vocabulary import WITHHELD_CODE, Role
 from coresponder.encounters.models import Encounter
 from coresponder.privacy.access import (
     PersonAccess,
@@ -34,6 +34,28 @@ class EncounterAccess:
             self.person_access.shows(FieldGroup.CLINICAL, program_id)
             return self.person_access.decision(FieldGroup.CLINICAL, program_id)
         return unconsented_visibility(self.role, FieldGroup.CLINICAL)
+
+    def value(self, vocabulary: str, code: str) -> str:
+        """A coded value of the encounter (its disposition) as this reader reads it: the
+        code, or `WITHHELD_CODE` where it is treatment detail they are not shown."""
+        if self.person_access is not None:
+            return self.person_access.value(vocabulary, code, self.encounter.program_id)
+        group = value_group(vocabulary, code)
+        if group is None or unconsented_visibility(self.role, group) is GroupVisibility.SHOWN:
+            return code
+        return WITHHELD_CODE
+
+    def ending(self) -> dict[str, str]:
+        """The disposition and destination as this reader reads them: where the disposition
+        is withheld, so is where the person was taken."""
+        e = self.encounter
+        if self.person_access is not None:
+            return self.person_access.ending(e.disposition, e.destination, e.program_id)
+        shown = self.value("disposition", e.disposition)
+        return {
+            "disposition": shown,
+            "destination": e.destination if shown == e.disposition else "",
+        }
 
     def clinical_hidden(self) -> bool:
         """Whether the reader's role may never read clinical detail here (not even with

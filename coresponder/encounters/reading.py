@@ -55,8 +55,8 @@ def encounter_record(access: EncounterAccess) -> dict[str, Any]:
         "referral_id": e.referral_id,
         "occurred_at": e.occurred_at,
         "kind": e.kind,
-        "disposition": e.disposition,
-        "destination": e.destination,
+        # Where the person was taken for treatment is clinical detail (policy.value_group).
+        **access.ending(),
         "minutes_on_scene": e.minutes_on_scene,
         "deescalation_used": e.deescalation_used,
         "naloxone_given": e.naloxone_given,

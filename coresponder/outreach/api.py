@@ -37,6 +37,7 @@ from coresponder.people.contact_requests import (
     warning_of,
 )
 from coresponder.privacy.access import PersonAccess, access_program, may_read, role_in
+from coresponder.privacy.actions import record_disclosures
 from coresponder.programs.models import Team, TeamMember
 
 router = Router(tags=["outreach"])
@@ -139,7 +140,15 @@ class AttemptIn(Schema):
 class TaskOut(Schema):
     id: int
     status: str
-    close_reason: str
+    close_reason: str = Field(
+        ...,
+        description=(
+            "Why the task closed: the outcome that settled it or the reason given by hand;"
+            " `withheld` where it is treatment detail the caller may not see"
+            " (`accepted_treatment`, `already_in_treatment` without a consent naming them)."
+        ),
+    )
+    close_reason_label: str = Field(..., description="`close_reason` in words; empty when none.")
     close_note: str
     next_attempt_after: dt.datetime | None
     recontact_on: dt.date | None
@@ -212,11 +221,14 @@ class CloseIn(Schema):
     version: int = Field(..., ge=1)
 
 
-def task_out(task: OutreachTask) -> dict[str, Any]:
+def task_out(task: OutreachTask, access: PersonAccess) -> dict[str, Any]:
+    """The task as the caller reads it: a close reason of treatment is clinical detail."""
+    reason = access.value("close_reason", task.close_reason, task.program_id)
     return {
         "id": task.pk,
         "status": task.status,
-        "close_reason": task.close_reason,
+        "close_reason": reason,
+        "close_reason_label": label("close_reason", reason),
         "close_note": task.close_note,
         "next_attempt_after": task.next_attempt_after,
         "recontact_on": task.recontact_on,
@@ -287,6 +299,10 @@ def task_detail(request: HttpRequest, task_id: int) -> dict[str, Any]:
     task, access = access_task(request.user, task_id)
     reads_contact = task.program_id in programs_reading(access)
     shown = requests_shown(access, program_id=task.program_id) if reads_contact else []
+    out = task_out(task, access)
+    if access.disclosed:
+        # A close reason of treatment shown by a consent naming the caller is disclosed.
+        record_disclosures(actor_for(request), access, channel="api")
     record_event(
         actor_for(request),
         "read",
@@ -297,7 +313,7 @@ def task_detail(request: HttpRequest, task_id: int) -> dict[str, Any]:
         detail={"channel": "api", "contact_requests": [r.pk for r in shown]},
     )
     return {
-        **task_out(task),
+        **out,
         "person_id": task.person_id,
         "target": task.target,
         "window_start": task.window_start,
@@ -327,7 +343,7 @@ def claim(request: HttpRequest, task_id: int, payload: ClaimIn) -> dict[str, Any
     team = Team.objects.filter(pk=payload.team_id, program=task.program, active=True).first()
     if team is None:
         raise ActionError("Unknown team.", {"team_id": ["no such team in this program"]})
-    return task_out(claim_task(actor_for(request), access, task, team))
+    return task_out(claim_task(actor_for(request), access, task, team), access)
 
 
 @router.post(
@@ -337,7 +353,7 @@ def release(request: HttpRequest, task_id: int, payload: GiveBackIn) -> dict[str
     """A claimed task back to the queue for any team, against `version` (409 when it moved
     on): by a member of the team that claimed it, or the program's coordinator (else 403)."""
     task, access = access_task(request.user, task_id)
-    return task_out(release_task(actor_for(request), access, task, payload.version))
+    return task_out(release_task(actor_for(request), access, task, payload.version), access)
 
 
 @router.post("/outreach-tasks/{task_id}/assign", response=TaskOut, summary="Give to a team")
@@ -349,7 +365,7 @@ def assign(request: HttpRequest, task_id: int, payload: AssignIn) -> dict[str, A
     team = Team.objects.filter(pk=payload.team_id, program=task.program, active=True).first()
     if team is None:
         raise ActionError("Unknown team.", {"team_id": ["no such team in this program"]})
-    return task_out(assign_task(actor_for(request), access, task, team, payload.version))
+    return task_out(assign_task(actor_for(request), access, task, team, payload.version), access)
 
 
 @router.post(
@@ -363,7 +379,9 @@ def attempts(request: HttpRequest, task_id: int, payload: AttemptIn) -> Status[d
     )
     attempt = record_attempt(actor_for(request), access, task, data)
     task.refresh_from_db()
-    return Status(201, {"id": attempt.pk, "task": task_out(task), **_death_out(access, data)})
+    return Status(
+        201, {"id": attempt.pk, "task": task_out(task, access), **_death_out(access, data)}
+    )
 
 
 def _death_out(access: PersonAccess, data: AttemptInput) -> dict[str, Any]:
@@ -387,7 +405,7 @@ def _death_out(access: PersonAccess, data: AttemptInput) -> dict[str, Any]:
 def checklist(request: HttpRequest, task_id: int, payload: ChecklistIn) -> dict[str, Any]:
     task, access = access_task(request.user, task_id)
     done = complete_checklist(actor_for(request), access, task, payload.values, payload.version)
-    return task_out(done)
+    return task_out(done, access)
 
 
 @router.post("/outreach-tasks/{task_id}/close", response=TaskOut, summary="Close with a reason")
@@ -397,4 +415,4 @@ def close(request: HttpRequest, task_id: int, payload: CloseIn) -> dict[str, Any
     done = close_task(
         actor_for(request), access, task, payload.reason.value, payload.note or "", payload.version
     )
-    return task_out(done)
+    return task_out(done, access)

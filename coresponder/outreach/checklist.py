@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from coresponder.domain.policy import GroupVisibility
-from coresponder.domain.vocabulary import label, labels_of
+from coresponder.domain.policy import FieldGroup, GroupVisibility, value_group
+from coresponder.domain.presets import ChecklistItem
+from coresponder.domain.vocabulary import WITHHELD_CODE, label, labels_of
 from coresponder.outreach.models import OutreachTask
 from coresponder.privacy.access import PersonAccess
 
@@ -22,7 +23,7 @@ def answer_said(key: str, value: Any) -> str:
         return "Yes" if value else "No"
     text = str(value or "").strip()
     vocabulary = CHECKLIST_VOCABULARIES.get(key)
-    if vocabulary and text in labels_of(vocabulary):
+    if vocabulary and (text in labels_of(vocabulary) or text == WITHHELD_CODE):
         return label(vocabulary, text)
     return text
 
@@ -38,17 +39,46 @@ def answers_said(
     ]
 
 
-def readable_items(task: OutreachTask, access: PersonAccess) -> list[tuple[str, str]]:
-    """The checklist items (key, label) whose answers this reader may read and give, in
-    the checklist's order: an item of clinical detail only where their role in the task's
-    program reads it (or the person's consent releases it). Asked of the gate as a read
-    only for an item answered, so an empty one records no disclosure."""
+def answers_read(task: OutreachTask, access: PersonAccess) -> list[dict[str, str]]:
+    """`{item, answer}` for each answered item of the task's closing checklist this reader
+    reads, in the checklist's order; a listed answer that is treatment detail the reader may
+    not see (an outcome of treatment: `policy.value_group`) reads as withheld."""
+    values = dict(task.checklist or {})
     items = []
     for item in task.program.rules.closing_checklist:
+        value = values.get(item.key)
+        answered = isinstance(value, bool) or str(value or "").strip()
+        if not answered or not access.shows(item.group, task.program_id):
+            continue
+        if (vocabulary := CHECKLIST_VOCABULARIES.get(item.key)) and isinstance(value, str):
+            values[item.key] = access.value(vocabulary, value.strip(), task.program_id)
+        items.append((item.key, item.label))
+    return answers_said(items, values)
+
+
+def _group_of(task: OutreachTask, item: ChecklistItem) -> FieldGroup:
+    """Whose answer an item is to read and give: its preset group, or clinical where the
+    answer given is treatment detail (an outcome of treatment), kept for the clinical team."""
+    vocabulary = CHECKLIST_VOCABULARIES.get(item.key)
+    if vocabulary:
+        group = value_group(vocabulary, str((task.checklist or {}).get(item.key) or "").strip())
+        if group is not None:
+            return group
+    return item.group
+
+
+def readable_items(task: OutreachTask, access: PersonAccess) -> list[tuple[str, str]]:
+    """The checklist items (key, label) whose answers this reader may read and give, in
+    the checklist's order: an item of clinical detail, or one answered with it, only where
+    their role in the task's program reads it (or the person's consent releases it). Asked
+    of the gate as a read only for an item answered, so an empty one records no disclosure."""
+    items = []
+    for item in task.program.rules.closing_checklist:
+        group = _group_of(task, item)
         if str((task.checklist or {}).get(item.key) or "").strip():
-            shown = access.shows(item.group, task.program_id)
+            shown = access.shows(group, task.program_id)
         else:
-            shown = access.decision(item.group, task.program_id) is GroupVisibility.SHOWN
+            shown = access.decision(group, task.program_id) is GroupVisibility.SHOWN
         if shown:
             items.append((item.key, item.label))
     return items
@@ -59,5 +89,5 @@ def unreadable_items(task: OutreachTask, access: PersonAccess) -> list[tuple[str
     return [
         (item.key, item.label)
         for item in task.program.rules.closing_checklist
-        if access.decision(item.group, task.program_id) is not GroupVisibility.SHOWN
+        if access.decision(_group_of(task, item), task.program_id) is not GroupVisibility.SHOWN
     ]

@@ -18,11 +18,17 @@ from coresponder.intake.models import Referral
 from coresponder.intake.triage import request_words
 from coresponder.outreach.access import access_task
 from coresponder.outreach.actions import CLOSABLE_STATUSES, may_assign
-from coresponder.outreach.checklist import answers_said, readable_items, unreadable_items
+from coresponder.outreach.checklist import (
+    answers_read,
+    answers_said,
+    readable_items,
+    unreadable_items,
+)
 from coresponder.outreach.forms import AttemptForm, ChecklistForm, CloseTaskForm
 from coresponder.outreach.models import OPEN_STATUSES, QUEUE_STATUSES, OutreachTask
 from coresponder.people.contact_requests import warnings_for
 from coresponder.privacy.access import PersonAccess
+from coresponder.privacy.actions import record_disclosures
 from coresponder.programs.models import Program, Team
 
 DUE_STATES = {
@@ -137,7 +143,10 @@ def task_response(
             {
                 "at": a.attempted_at,
                 "channel": label("channel", a.channel),
-                "outcome": label("outcome", a.outcome).lower(),
+                # Treatment is clinical detail: the outcome as this reader reads it.
+                "outcome": label(
+                    "outcome", access.value("outcome", a.outcome, task.program_id)
+                ).lower(),
                 "reached": [
                     "the person"
                     if c.role == "participant"
@@ -152,9 +161,7 @@ def task_response(
         "missing": missing_checklist(checklist, task.checklist) if collecting else [],
         "missing_elsewhere": missing_checklist(unread, task.checklist) if collecting else [],
         # Answers kept once the case closed, and a save that came after someone closed it.
-        "checklist_answers": answers_said(checklist, task.checklist or {})
-        if not collecting
-        else [],
+        "checklist_answers": answers_read(task, access) if not collecting else [],
         "checklist_not_saved": (
             answers_said(checklist, checklist_form.typed())
             if checklist_form is not None and checklist_form.is_bound and not collecting
@@ -166,8 +173,11 @@ def task_response(
         "claimed_by": task.claimed_by.name if task.claimed_by else "",
         "died_on": person.deceased_on,
         **_team_context(request, program, task, may_write),
-        **_closing_context(task, may_write, close_form),
+        **_closing_context(task, access, may_write, close_form),
     }
+    # Treatment detail shown by a consent naming the reader (or break-glass) is disclosed.
+    if access.disclosed:
+        record_disclosures(actor_for(request), access, channel="web")
     return render(request, "outreach/task.html", context, status=status)
 
 
@@ -210,7 +220,7 @@ def _asked_for_help(task: OutreachTask, access: PersonAccess) -> dict[str, Any] 
 
 
 def _closing_context(
-    task: OutreachTask, may_write: bool, close_form: CloseTaskForm | None
+    task: OutreachTask, access: PersonAccess, may_write: bool, close_form: CloseTaskForm | None
 ) -> dict[str, Any]:
     """The close-with-a-reason form for who may write, and why a closed task was closed."""
     closable = may_write and task.status in CLOSABLE_STATUSES
@@ -218,9 +228,10 @@ def _closing_context(
         close_form = CloseTaskForm(initial={"version": task.version})
     # A task waiting for its closing checklist has its outcome already, but is not closed.
     closed = task.close_reason and task.status != OutreachTask.Status.COLLECTING
+    reason = access.value("close_reason", task.close_reason, task.program_id) if closed else ""
     return {
         "close_form": close_form if closable else None,
-        "closed_because": close_reason_said(task.close_reason) if closed else "",
+        "closed_because": close_reason_said(reason) if closed else "",
         "close_note": task.close_note,
     }
 

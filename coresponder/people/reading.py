@@ -124,8 +124,8 @@ def person_record(access: PersonAccess) -> dict[str, Any]:
     if referring := access.programs_showing(G.REFERRAL):
         record["referrals"] = _referrals(access, referring)
     if outreach := access.programs_showing(G.OUTREACH):
-        record["outreach_tasks"] = _outreach(person, outreach)
-        record["encounters"] = _encounters(person, outreach)
+        record["outreach_tasks"] = _outreach(access, outreach)
+        record["encounters"] = _encounters(access, outreach)
     if engaging := access.programs_showing(G.ENGAGEMENT):
         record["engaged"] = is_engaged(person, engaging)
     record.update(_clinical(access, programs))
@@ -173,7 +173,9 @@ def offense_of(referral: Any, show_offense: bool) -> dict[str, Any] | None:
     }
 
 
-def _outreach(person: Any, programs: list[int]) -> list[dict[str, Any]]:
+def _outreach(access: PersonAccess, programs: list[int]) -> list[dict[str, Any]]:
+    """The follow-ups, each attempt's outcome as the reader reads it (treatment is clinical)."""
+    person = access.person
     tasks = person.outreach_tasks.filter(program_id__in=programs).select_related("program")
     return [
         {
@@ -184,7 +186,11 @@ def _outreach(person: Any, programs: list[int]) -> list[dict[str, Any]]:
             "window_start": task.window_start,
             "window_end": task.window_end,
             "attempts": [
-                {"attempted_at": a.attempted_at, "channel": a.channel, "outcome": a.outcome}
+                {
+                    "attempted_at": a.attempted_at,
+                    "channel": a.channel,
+                    "outcome": access.value("outcome", a.outcome, task.program_id),
+                }
                 for a in task.attempts.all()
             ],
         }
@@ -192,16 +198,16 @@ def _outreach(person: Any, programs: list[int]) -> list[dict[str, Any]]:
     ]
 
 
-def _encounters(person: Any, programs: list[int]) -> list[dict[str, Any]]:
-    encounters = person.encounters.filter(program_id__in=programs).select_related("program")
+def _encounters(access: PersonAccess, programs: list[int]) -> list[dict[str, Any]]:
+    """The encounters, each disposition as the reader reads it (treatment is clinical)."""
+    encounters = access.person.encounters.filter(program_id__in=programs).select_related("program")
     return [
         {
             "id": e.pk,
             "program": e.program.slug,
             "occurred_at": e.occurred_at,
             "kind": e.kind,
-            "disposition": e.disposition,
-            "destination": e.destination,
+            **access.ending(e.disposition, e.destination, e.program_id),
         }
         for e in encounters
     ]

@@ -18,7 +18,7 @@ from coresponder.domain.policy import WITHHELD_TEXT, FieldGroup, GroupVisibility
 from coresponder.domain.vocabulary import label
 from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Overdose, Referral
-from coresponder.outreach.checklist import answers_said, readable_items
+from coresponder.outreach.checklist import answers_read
 from coresponder.outreach.models import Attempt, OutreachTask
 from coresponder.people.reading import (
     clinical_shown,
@@ -247,18 +247,18 @@ def _outreach_entries(
                     slug,
                     "Follow-up closed",
                     id=task.pk,
-                    close_reason=task.close_reason,
-                    closing_checklist=answers_said(
-                        readable_items(task, access), task.checklist or {}
-                    ),
+                    close_reason=access.value("close_reason", task.close_reason, task.program_id),
+                    closing_checklist=answers_read(task, access),
                 )
             )
         for attempt in task.attempts.all():
-            entries.append(_attempt_entry(attempt, slug, shown_in[task.program_id]))
+            outcome = access.value("outcome", attempt.outcome, task.program_id)
+            entries.append(_attempt_entry(attempt, outcome, slug, shown_in[task.program_id]))
     return entries
 
 
-def _attempt_entry(attempt: Attempt, slug: str, shown: _Shown) -> dict[str, Any]:
+def _attempt_entry(attempt: Attempt, outcome: str, slug: str, shown: _Shown) -> dict[str, Any]:
+    """An attempt, its `outcome` as the reader reads it."""
     reached = []
     for contact in attempt.contacts.all():
         who: dict[str, Any] = {"role": contact.role}
@@ -267,7 +267,7 @@ def _attempt_entry(attempt: Attempt, slug: str, shown: _Shown) -> dict[str, Any]
             if shown.contact and contact.name:
                 who["name"] = contact.name
         reached.append(who)
-    title = f"{label('channel', attempt.channel)}: {label('outcome', attempt.outcome)}"
+    title = f"{label('channel', attempt.channel)}: {label('outcome', outcome)}"
     return _entry(
         attempt.attempted_at,
         "attempt",
@@ -276,7 +276,7 @@ def _attempt_entry(attempt: Attempt, slug: str, shown: _Shown) -> dict[str, Any]
         id=attempt.pk,
         task_id=attempt.task_id,
         channel=attempt.channel,
-        outcome=attempt.outcome,
+        outcome=outcome,
         reached=reached,
     )
 
@@ -310,16 +310,12 @@ def _program_encounter_entries(
     for encounter in encounters:
         slug = encounter.program.slug
         if shown.outreach:
-            detail: dict[str, Any] = {
-                "id": encounter.pk,
-                "kind": encounter.kind,
-                "disposition": encounter.disposition,
-                "destination": encounter.destination,
-            }
+            ending = access.ending(encounter.disposition, encounter.destination, shown.program_id)
+            detail: dict[str, Any] = {"id": encounter.pk, "kind": encounter.kind, **ending}
             if encounter.clinical_note and clinical:
                 detail["note"] = encounter.clinical_note
             kind = label("encounter_kind", encounter.kind)
-            title = f"{kind}: {label('disposition', encounter.disposition)}"
+            title = f"{kind}: {label('disposition', ending['disposition'])}"
             entries.append(_entry(encounter.occurred_at, "encounter", slug, title, **detail))
         elif encounter.clinical_note and clinical:
             entries.append(

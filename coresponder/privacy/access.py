@@ -34,8 +34,9 @@ from coresponder.domain.policy import (
     decide,
     may_write,
     merge_reads,
+    value_group,
 )
-from coresponder.domain.vocabulary import Pathway, Role
+from coresponder.domain.vocabulary import WITHHELD_CODE, Pathway, Role
 from coresponder.intake.models import Referral
 from coresponder.people.models import Person
 from coresponder.privacy.generations import cache_seconds
@@ -357,6 +358,25 @@ class PersonAccess:
         if decision is GroupVisibility.WITHHELD:
             self.withheld.add(group)
         return decision is GroupVisibility.SHOWN
+
+    def value(self, vocabulary: str, code: str, program_id: int | None = None) -> str:
+        """A coded value of one program's outreach record (an attempt's outcome, a task's
+        close reason, an encounter's disposition) as this reader reads it: the code, or
+        `WITHHELD_CODE` where it tells of a group the reader is not shown there
+        (`policy.value_group`: treatment detail is clinical). A value shown by consent or
+        break-glass is disclosed, one withheld is named in `withheld`, as `shows` does."""
+        group = value_group(vocabulary, code)
+        if group is None or self.shows(group, program_id):
+            return code
+        return WITHHELD_CODE
+
+    def ending(
+        self, disposition: str, destination: str, program_id: int | None = None
+    ) -> dict[str, str]:
+        """An encounter's disposition and the destination it names, as this reader reads
+        them (`value`): where the disposition is withheld, so is where the person was taken."""
+        shown = self.value("disposition", disposition, program_id)
+        return {"disposition": shown, "destination": destination if shown == disposition else ""}
 
     def programs_showing(self, group: FieldGroup) -> list[int]:
         """The programs whose records of the group this reader is shown (and so discloses)."""

@@ -167,12 +167,14 @@ def test_the_officer_reads_the_response_but_not_the_screening_without_consent(
     made = post(api_client_for(reader(world, Role.CLINICIAN)), crisis(world)).json()
     officer = reader(world, Role.OFFICER)
     seen = api_client_for(officer).get(f"/api/v1/encounters/{made['id']}").json()
-    assert seen["disposition"] == "transported_crisis_center"
+    # Taken to a crisis center is treatment detail: the officer learns of a transport.
+    assert seen["disposition"] == "withheld"
     assert "screenings" not in seen and "clinical_note" not in seen
     assert seen["clinical_withheld"].startswith("status withheld")
     consent_for(world, officer)
     released = api_client_for(officer).get(f"/api/v1/encounters/{made['id']}").json()
     assert released["screenings"][0]["answers"] == CSSRS_HIGH
+    assert released["disposition"] == "transported_crisis_center"
     assert AuditEvent.objects.filter(action="read", person_id=world.person.pk).exists()
 
 
