@@ -20,7 +20,11 @@ from coresponder.privacy.access import (
     searching_in,
 )
 from coresponder.services.models import ServiceReferral, sent_to_provider
-from coresponder.services.referral_status import service_referral_status, shown_version
+from coresponder.services.referral_status import (
+    service_referral_status,
+    service_said,
+    shown_version,
+)
 
 G = FieldGroup
 
@@ -253,8 +257,8 @@ def _service_referrals(access: PersonAccess, programs: list[int]) -> list[dict[s
         row: dict[str, Any] = {
             "id": referral.pk,
             "program": referral.program.slug,
-            "service": referral.service.name,
-            "organization": referral.service.organization.name,
+            # Which Part 2 program the person was referred to is Part 2 detail.
+            **service_said(access, referral),
             "requested_at": referral.requested_at,
         }
         status = service_referral_status(access, referral)

@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Prefetch
 
 from coresponder.domain.policy import WITHHELD_TEXT, FieldGroup, GroupVisibility
-from coresponder.domain.vocabulary import label
+from coresponder.domain.vocabulary import WITHHELD_CODE, label
 from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Overdose, Referral
 from coresponder.outreach.checklist import answers_read
@@ -28,7 +28,7 @@ from coresponder.people.reading import (
 )
 from coresponder.privacy.access import PersonAccess, consents_kept
 from coresponder.programs.local_time import local, program_zones, reader_zone
-from coresponder.services.referral_status import service_referral_status
+from coresponder.services.referral_status import service_referral_status, service_said
 
 G = FieldGroup
 
@@ -362,15 +362,21 @@ def _service_referral_entries(access: PersonAccess, programs: list[int]) -> list
     entries = []
     for referral in referrals:
         status = service_referral_status(access, referral)
+        # Which Part 2 program the person was referred to is Part 2 detail.
+        service = service_said(access, referral)
+        withheld = service["service"] == WITHHELD_CODE
+        title = (
+            "Referred to a service (withheld)" if withheld else f"Referred to {service['service']}"
+        )
+        shown = {"service_withheld": service["service_withheld"]} if withheld else service
         entries.append(
             _entry(
                 referral.requested_at,
                 "service_referral",
                 referral.program.slug,
-                f"Referred to {referral.service.name}",
+                title,
                 id=referral.pk,
-                service=referral.service.name,
-                organization=referral.service.organization.name,
+                **shown,
                 **status,
             )
         )

@@ -14,7 +14,7 @@ from coresponder.core.audit import record_list_read
 from coresponder.core.errors import ActionError, Forbidden, NotVisible
 from coresponder.core.http import Moment, actor_for
 from coresponder.core.models import MAX_VERSION
-from coresponder.domain.policy import REDISCLOSURE_NOTICE
+from coresponder.domain.policy import REDISCLOSURE_NOTICE, WITHHELD_TEXT
 from coresponder.domain.referrals import next_statuses
 from coresponder.domain.vocabulary import TaskStatus
 from coresponder.people.amendments_in_disclosures import (
@@ -40,6 +40,7 @@ from coresponder.services.referral_access import (
 from coresponder.services.referral_status import (
     is_part2_status,
     service_referral_status,
+    service_shown,
     shown_version,
     status_shown,
 )
@@ -99,7 +100,14 @@ class ServiceReferralOut(Schema):
     )
     program: str
     person_id: int
-    service: ServiceRef
+    service: ServiceRef | None = Field(
+        None,
+        description="null where it is withheld: a Part 2 program is named only to its"
+        " provider, the referring team and readers a consent in force names",
+    )
+    service_withheld: str | None = Field(
+        None, description="Why `service` is null: a referral to a service was made, not which"
+    )
     requested_at: dt.datetime
     status: str | None = Field(
         None, description="'withheld' when it is a Part 2 record you need a consent for"
@@ -186,7 +194,10 @@ def referral_out(
         "version": shown_version(referral, status),
         "program": referral.program.slug,
         "person_id": referral.person_id,
-        "service": {
+        # A Part 2 program's name tells of SUD treatment: null where `status` withholds it.
+        "service": None
+        if status.get("service_withheld")
+        else {
             "id": service.pk,
             "name": service.name,
             "organization": service.organization.name,
@@ -304,6 +315,8 @@ def _read(
     after the gate has decided all of them."""
     referral, access = access_service_referral(request.user, referral_id)
     status = service_referral_status(access, referral)
+    if not service_shown(access, referral):
+        status = {**status, "service_withheld": WITHHELD_TEXT}
     note = note_for(access, referral, side_of(request.user, referral)) if with_note else None
     corrections = attached_for_reader(access, referral.program_id)
     notice = access.notice()
@@ -353,6 +366,8 @@ def referral_fhir(request: HttpRequest, response: HttpResponse, referral_id: int
     referral, status, note, corrections = _read(request, referral_id, with_note=True)
     if status.get("status") != referral.status:
         raise Forbidden("The referral's status is a Part 2 record you need a consent to see.")
+    if status.get("service_withheld"):
+        raise Forbidden("The service referred to is a Part 2 record you need a consent to see.")
     response["Content-Type"] = FHIR_JSON
     return referral_bundle(referral, with_note=note is not None, corrections=corrections)
 

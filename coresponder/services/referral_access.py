@@ -14,7 +14,13 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from coresponder.core.errors import NotVisible
-from coresponder.domain.policy import REDISCLOSURE_NOTICE, FieldGroup, RecordType, may_write
+from coresponder.domain.policy import (
+    REDISCLOSURE_NOTICE,
+    WITHHELD_TEXT,
+    FieldGroup,
+    RecordType,
+    may_write,
+)
 from coresponder.domain.referrals import Side
 from coresponder.domain.vocabulary import Role
 from coresponder.people.reading import visible_service_referrals
@@ -28,7 +34,12 @@ from coresponder.privacy.access import (
 from coresponder.privacy.grants import Grants
 from coresponder.programs.models import Membership, Program
 from coresponder.services.models import Service, ServiceReferral, sent_to_provider
-from coresponder.services.referral_status import is_part2_status, service_referral_status
+from coresponder.services.referral_status import (
+    is_part2_status,
+    service_referral_status,
+    service_shown,
+    service_tells_part2,
+)
 
 
 def access_service_referral(user: Any, referral_id: Any) -> tuple[ServiceReferral, PersonAccess]:
@@ -191,7 +202,11 @@ class StatusReader:
     def read_people(self, referrals: Iterable[ServiceReferral]) -> None:
         """Builds at once the person gate of every row here whose status is Part 2, so a
         page of referrals costs what one does."""
-        part2 = [r for r in referrals if is_part2_status(r.status, r.service.part2_program)]
+        part2 = [
+            r
+            for r in referrals
+            if is_part2_status(r.status, r.service.part2_program) or service_tells_part2(r)
+        ]
         wanted = {r.person_id for r in part2 if r.person_id not in self._access}
         if wanted:
             found = access_people(self.user, wanted)
@@ -207,6 +222,26 @@ class StatusReader:
         return self._access[person_id]
 
     def status(self, referral: ServiceReferral) -> dict[str, Any]:
+        """The status as the reader sees it, and `service_withheld` where they may not learn
+        which service the referral went to (`service_shown`)."""
+        said = self._status(referral)
+        if not self._service_shown(referral):
+            said = {**said, "service_withheld": WITHHELD_TEXT}
+        return said
+
+    def _service_shown(self, referral: ServiceReferral) -> bool:
+        if not service_tells_part2(referral):
+            return True
+        holder = self.user.organization_id
+        if holder is not None and referral.service.organization.partner_id == holder:
+            return True
+        role = next((r for p, r in self.grants if p.pk == referral.program_id), None)
+        if role is not None and may_write(role, RecordType.SERVICE_REFERRAL):
+            return True
+        access = self.access_for(referral.person_id)
+        return access is not None and service_shown(access, referral)
+
+    def _status(self, referral: ServiceReferral) -> dict[str, Any]:
         holder = self.user.organization_id
         own = holder is not None and referral.service.organization.partner_id == holder
         part2 = is_part2_status(referral.status, referral.service.part2_program)

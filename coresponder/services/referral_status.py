@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from coresponder.domain.policy import WITHHELD_TEXT, FieldGroup
-from coresponder.domain.vocabulary import TaskStatus
+from coresponder.domain.consent import referral_disclosure_groups
+from coresponder.domain.policy import WITHHELD_TEXT, FieldGroup, RecordType
+from coresponder.domain.vocabulary import WITHHELD_CODE, TaskStatus
 from coresponder.privacy.access import PersonAccess
 from coresponder.services.models import ServiceReferral
 
@@ -36,6 +37,40 @@ def is_part2_status(status: str, part2_program: bool) -> bool:
     if status not in PRE_TREATMENT_STATUSES:
         return True
     return part2_program and status in PROVIDER_ANSWERS
+
+
+def service_tells_part2(referral: ServiceReferral) -> bool:
+    """Whether which service a referral went to is Part 2 detail: a referral to a Part 2
+    program says the person seeks SUD treatment (`domain.consent.referral_disclosure_groups`)."""
+    return FieldGroup.PART2 in referral_disclosure_groups(referral.service.part2_program, False)
+
+
+def service_shown(access: PersonAccess, referral: ServiceReferral) -> bool:
+    """Whether this reader learns which service the referral went to (its name, its
+    organisation, that it is a Part 2 program). Of a Part 2 program: the provider it was sent
+    to, and the referring team whose record the referral is (the roles that refer people in
+    its program); anyone else only where the gate shows them the person's Part 2 detail there
+    (a consent naming them, break-glass)."""
+    if not service_tells_part2(referral):
+        return True
+    holder = access.user.organization_id
+    if holder is not None and referral.service.organization.partner_id == holder:
+        return True
+    if access.may_write(RecordType.SERVICE_REFERRAL, referral.program_id):
+        return True
+    return access.shows(FieldGroup.PART2, referral.program_id)
+
+
+def service_said(access: PersonAccess, referral: ServiceReferral) -> dict[str, str]:
+    """`service` and `organization` by name where this reader learns them (`service_shown`);
+    otherwise `service` is `WITHHELD_CODE`, `organization` empty, and `service_withheld` says
+    why: the reader learns that a referral to a service was made, not which."""
+    if service_shown(access, referral):
+        return {
+            "service": referral.service.name,
+            "organization": referral.service.organization.name,
+        }
+    return {"service": WITHHELD_CODE, "organization": "", "service_withheld": WITHHELD_TEXT}
 
 
 def service_referral_status(access: PersonAccess, referral: ServiceReferral) -> dict[str, Any]:

@@ -54,6 +54,7 @@ from coresponder.services.referral_consent import consent_for_referral
 from coresponder.services.referral_status import (
     is_part2_status,
     service_referral_status,
+    service_shown,
     shown_version,
     status_shown,
 )
@@ -463,6 +464,8 @@ def _referral_page(
     # Asked of the gate before the read is recorded, so a note shown by consent is a
     # disclosure and one withheld a refusal, both in the read's record.
     note = note_for(access, referral, side)
+    # Which Part 2 program the person was referred to is Part 2 detail (`service_shown`).
+    named = service_shown(access, referral)
     corrections = attached_for_reader(access, referral.program_id)
     notice = access.notice() or notice_to_provider(referral, side)
     record_person_read(
@@ -489,6 +492,7 @@ def _referral_page(
         )
     context = {
         "referral": referral,
+        "service_named": named,
         "name": _name(access),
         "shown": shown,
         "visible": visible,
