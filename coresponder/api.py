@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
@@ -13,20 +13,24 @@ from django.core.exceptions import ValidationError as ModelValidationError
 from django.core.signals import got_request_exception
 from django.db import DatabaseError, DataError, IntegrityError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.datastructures import MultiValueDict
 from ninja import Field, NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 from pydantic import ValidationError as SchemaMismatch
 
 from coresponder.care.api import router as care_router
 from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVersion
 from coresponder.core.http import (
+    UNSTORABLE,
     UNSTORABLE_MESSAGE,
     is_duplicate,
     refused_column,
     unstorable_fields,
 )
+from coresponder.domain.text import without_hidden
 from coresponder.encounters.api import router as encounters_router
 from coresponder.feeds.api import router as feeds_router
 from coresponder.identity.api import router as identity_router
@@ -59,6 +63,32 @@ class BearerToken(HttpBearer):
             return None
         request.user = user
         return user
+
+
+def _plain(value: Any) -> Any:
+    """Every text in a request, at any depth, less its control and direction characters
+    (a NUL is left, to be refused naming its field: `refuse_unstorable`)."""
+    if isinstance(value, str):
+        return without_hidden(value, lines=True, keep=UNSTORABLE)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+class PlainTextParser(Parser):
+    """The one rule every form keeps, for every operation's body and parameters: text is
+    kept as sent less the control and direction characters that show nothing and turn
+    the text around them (line breaks and tabs stay)."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        return cast(dict[str, Any], _plain(super().parse_body(request)))
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        return cast(dict[str, Any], _plain(super().parse_querydict(data, list_fields, request)))
 
 
 class CoresponderApi(NinjaAPI):
@@ -134,6 +164,7 @@ KEY_PARAMETER = {
 
 
 api = CoresponderApi(
+    parser=PlainTextParser(),
     title="Coresponder API",
     version="1",
     description=(

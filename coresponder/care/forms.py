@@ -15,7 +15,7 @@ from coresponder.care.actions import (
     care_owners,
 )
 from coresponder.care.models import CarePlan, CarePlanGoal, FollowUp
-from coresponder.core.forms import LocalDateTimeField, style_uswds
+from coresponder.core.forms import LocalDateTimeField, PlainTextForm, style_uswds
 from coresponder.core.models import MAX_VERSION
 from coresponder.programs.models import Program
 
@@ -51,7 +51,7 @@ def _version() -> forms.IntegerField:
     return forms.IntegerField(min_value=1, max_value=MAX_VERSION - 1, widget=forms.HiddenInput)
 
 
-class _Styled(forms.Form):
+class _Styled(PlainTextForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style_uswds(self)
@@ -134,7 +134,7 @@ class StepForm(_Styled):
         )
 
 
-class StepDoneForm(forms.Form):
+class StepDoneForm(PlainTextForm):
     version = _version()
     done = forms.BooleanField(required=False, widget=forms.HiddenInput)
 

@@ -1,5 +1,5 @@
-"""Form helpers every app's forms use: USWDS styling, times in the program's zone, and an
-action's refusal shown on the form that asked for it."""
+"""Form helpers every app's forms use: text kept plain, USWDS styling, times in the
+program's zone, and an action's refusal shown on the form that asked for it."""
 
 from __future__ import annotations
 
@@ -20,9 +20,41 @@ from coresponder.domain.clock import (
     zone_names,
     zone_words,
 )
+from coresponder.domain.text import plain_text
 
 # What a `datetime-local` input sends and shows.
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+
+
+def keep_plain(field: forms.Field) -> None:
+    """A text field keeps what was typed less control and direction characters
+    (`plain_text`); a box written in lines keeps its line breaks and tabs."""
+    if not isinstance(field, forms.CharField) or getattr(field, "kept_plain", False):
+        return
+    lines = isinstance(field.widget, forms.Textarea)
+    typed = field.to_python
+
+    def to_python(value: Any) -> Any:
+        text = typed(value)
+        if not isinstance(text, str):
+            return text
+        text = plain_text(text, lines=lines)
+        if field.strip:
+            text = text.strip()
+        return text or field.empty_value
+
+    field.to_python = to_python  # type: ignore[method-assign]
+    field.kept_plain = True  # type: ignore[attr-defined]
+
+
+class PlainTextForm(forms.Form):
+    """The form every app's forms are: each text field, however the form adds it, keeps
+    no control or direction character (`keep_plain`), one rule for every form."""
+
+    def full_clean(self) -> None:
+        for field in self.fields.values():
+            keep_plain(field)
+        super().full_clean()
 
 
 def style_uswds(form: forms.Form) -> None:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils import timezone
 
-from coresponder.core.forms import LocalDateTimeField, style_uswds
+from coresponder.core.forms import LocalDateTimeField, PlainTextForm, style_uswds
 from coresponder.domain.intake import LATE_ENTRY_LIMIT
 from coresponder.domain.screenings import (
     CSSRS_RECENT_ITEM,
@@ -41,7 +41,7 @@ def left_out_field(instrument: Instrument) -> str:
     return f"leave_out_{instrument.value}"
 
 
-class EncounterForm(forms.Form):
+class EncounterForm(PlainTextForm):
     """A crisis response, visit or drop-in, recorded on a phone in a minute or two."""
 
     kind = forms.ChoiceField(

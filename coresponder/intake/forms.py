@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils import timezone
 
-from coresponder.core.forms import LocalDateTimeField, style_uswds
+from coresponder.core.forms import LocalDateTimeField, PlainTextForm, style_uswds
 from coresponder.domain.intake import LATE_ENTRY_LIMIT, LATE_REPORT_LIMIT, MOST_NALOXONE_DOSES
 from coresponder.domain.vocabulary import (
     PATHWAY_LABELS,
@@ -101,7 +101,7 @@ def facts_for(pathway: Pathway) -> str | None:
     return PATHWAY_FACTS.get(pathway)
 
 
-class PathwayForm(forms.Form):
+class PathwayForm(PlainTextForm):
     """Step 1: which way this person came in."""
 
     pathway = forms.ChoiceField(widget=forms.RadioSelect, label="How did this person come in?")
@@ -254,7 +254,7 @@ LONG_AGO = "overdose_long_ago"
 RECEIVED_LONG_AGO = "received_long_ago"
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(PlainTextForm):
     """Step 2: the referral body, common fields first, then the pathway's facts."""
 
     def __init__(

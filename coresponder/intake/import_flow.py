@@ -26,7 +26,7 @@ from django.shortcuts import redirect
 
 from coresponder import import_limits
 from coresponder.core.errors import ActionError, Forbidden
-from coresponder.core.forms import style_uswds
+from coresponder.core.forms import PlainTextForm, style_uswds
 from coresponder.intake.imports import ImportFailed, may_import
 from coresponder.privacy.access import program_for
 from coresponder.programs import form_tokens
@@ -51,7 +51,7 @@ def program_for_import(request: HttpRequest, slug: str) -> Program:
     return program
 
 
-class FileUploadForm(forms.Form):
+class FileUploadForm(PlainTextForm):
     """The upload step's form: a `file` field within the size limit, read by `read_upload`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from coresponder.core.audit import record_list_read
-from coresponder.core.forms import add_field_errors, style_uswds
+from coresponder.core.forms import PlainTextForm, add_field_errors, style_uswds
 from coresponder.core.http import actor_for
 from coresponder.domain.clock import zone_words
 from coresponder.domain.vocabulary import labels_of
@@ -100,7 +100,7 @@ class UploadForm(FileUploadForm):
             raise forms.ValidationError("The file has column names but no data rows.")
 
 
-class MappingForm(forms.Form):
+class MappingForm(PlainTextForm):
     """One select per field an import fills, listing the file's columns."""
 
     def __init__(self, headers: list[str], *args: Any, **kwargs: Any) -> None:

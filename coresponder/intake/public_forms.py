@@ -8,12 +8,13 @@ languages side by side. Every key must exist in every language (a test checks).
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from typing import Any
 
 from django import forms
 
+from coresponder.core.forms import PlainTextForm
 from coresponder.domain.intake import phone_problem
+from coresponder.domain.text import plain_text as text_kept_plain
 from coresponder.domain.vocabulary import Pathway
 from coresponder.intake.inputs import PersonInput, ReferralInput, ReferrerInput
 from coresponder.programs.models import Program
@@ -320,19 +321,12 @@ class PhoneInput(forms.TextInput):
     input_type = "tel"
 
 
-# Characters that show nothing: a name made of them alone is no name.
-INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
-
-
 def plain_text(value: str, *, lines: bool = False) -> str:
-    """What was typed, without control characters (a pasted escape code, a bell, a null):
-    kept, they would be invisible on the team's pages and stop a search finding a name.
-    A tab reads as a space; a note keeps its line breaks. Nothing visible is nothing."""
-    text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    kept = "".join(
-        c for c in text if (lines and c == "\n") or unicodedata.category(c) != "Cc"
-    ).strip()
-    return "" if all(unicodedata.category(c) in INVISIBLE for c in kept) else kept
+    """What was typed, without control or direction characters (a pasted escape code, a
+    bell, a null, a right-to-left override): kept, they would be invisible on the team's
+    pages and stop a search finding a name. A tab reads as a space; a note keeps its line
+    breaks. Nothing visible is nothing."""
+    return text_kept_plain(value.replace("\t", " "), lines=lines).strip()
 
 
 class PlainTextField(forms.CharField):
@@ -370,7 +364,7 @@ def _choices(text: dict[str, str], prefix: str, values: tuple[str, ...]) -> list
     return [(value, text[f"{prefix}_{value}"]) for value in values]
 
 
-class HelpForm(forms.Form):
+class HelpForm(PlainTextForm):
     """What a person, or someone who cares about them, tells the program."""
 
     program = forms.ChoiceField(widget=forms.Select(attrs=SELECT))

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils import timezone
 
-from coresponder.core.forms import LocalDateTimeField, style_uswds
+from coresponder.core.forms import LocalDateTimeField, PlainTextForm, style_uswds
 from coresponder.domain.outreach import FAMILY_ONLY, contacts_problem
 from coresponder.domain.vocabulary import (
     CLOSE_REASON_LABELS,
@@ -69,7 +69,7 @@ def _add_checklist(form: forms.Form, items: list[tuple[str, str]], values: dict[
         form.fields[checklist_key(key)].needed = True  # type: ignore[attr-defined]
 
 
-class AttemptForm(forms.Form):
+class AttemptForm(PlainTextForm):
     """One visit or call: what happened, who was reached, what was left behind."""
 
     # The outcome that asks the date of death; the page shows the field only with it.
@@ -238,7 +238,7 @@ class AttemptForm(forms.Form):
         )
 
 
-class ChecklistForm(forms.Form):
+class ChecklistForm(PlainTextForm):
     """The data-collection step that stands between a closing outcome and a closed case."""
 
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
@@ -269,7 +269,7 @@ class ChecklistForm(forms.Form):
         }
 
 
-class CloseTaskForm(forms.Form):
+class CloseTaskForm(PlainTextForm):
     """Close a task by hand: one of the listed reasons, words for "other"."""
 
     reason = forms.ChoiceField(

@@ -6,11 +6,11 @@ from typing import Any, cast
 
 from django import forms
 
-from coresponder.core.forms import style_uswds
+from coresponder.core.forms import PlainTextForm, style_uswds
 from coresponder.domain.vocabulary import choices
 
 
-class AmendmentRequestForm(forms.Form):
+class AmendmentRequestForm(PlainTextForm):
     """What the person asks to change: one field of their record, and why, in their words."""
 
     target = forms.ChoiceField(label="What to amend")
@@ -41,7 +41,7 @@ class AmendmentRequestForm(forms.Form):
         return kind, int(record_id) if record_id else None, field
 
 
-class AmendmentDecisionForm(forms.Form):
+class AmendmentDecisionForm(PlainTextForm):
     decision = forms.ChoiceField(
         label="Decision",
         choices=[("accept", "Accept: amend the record (the original is kept)"), ("deny", "Deny")],
@@ -72,7 +72,7 @@ class AmendmentDecisionForm(forms.Form):
         style_uswds(self)
 
 
-class DisagreementForm(forms.Form):
+class DisagreementForm(PlainTextForm):
     disagreement = forms.CharField(
         label="The person's statement of disagreement",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -84,7 +84,7 @@ class DisagreementForm(forms.Form):
         style_uswds(self)
 
 
-class ExtensionForm(forms.Form):
+class ExtensionForm(PlainTextForm):
     """One 30-day extension of the time to answer, with the reasons the person is told."""
 
     extension_reason = forms.CharField(
@@ -101,7 +101,7 @@ class ExtensionForm(forms.Form):
         style_uswds(self)
 
 
-class InclusionForm(forms.Form):
+class InclusionForm(PlainTextForm):
     """The person asks that the request and its denial go with future disclosures (45 CFR
     164.526(d)(1)(iii)); the button is the whole form."""
 

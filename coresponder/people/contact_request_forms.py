@@ -6,14 +6,14 @@ from typing import Any, cast
 
 from django import forms
 
-from coresponder.core.forms import style_uswds
+from coresponder.core.forms import PlainTextForm, style_uswds
 from coresponder.domain.vocabulary import choices
 from coresponder.people.actions.contact_requests import MAX_ADDRESS, MAX_NOTE, MAX_PHONE
 from coresponder.programs.local_time import today_in
 from coresponder.programs.models import Program
 
 
-class ContactRequestForm(forms.Form):
+class ContactRequestForm(PlainTextForm):
     program = forms.ChoiceField(label="Program the person asked")
     asked_on = forms.DateField(label="Asked on", widget=forms.DateInput(attrs={"type": "date"}))
     limits = forms.MultipleChoiceField(

@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 
-from coresponder.core.forms import style_uswds
+from coresponder.core.forms import PlainTextForm, style_uswds
 from coresponder.people.actions import PersonChanges
 from coresponder.people.models import Ethnicity, Race, Sex
 
@@ -19,7 +19,7 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
-class PersonForm(forms.Form):
+class PersonForm(PlainTextForm):
     """Identity and contact; `version` carries the version the user read."""
 
     given_name = forms.CharField(max_length=100)

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from django import forms
 
-from coresponder.core.forms import style_uswds
+from coresponder.core.forms import PlainTextForm, style_uswds
 from coresponder.domain.intake import LATE_ENTRY_LIMIT
 from coresponder.domain.vocabulary import choices
 from coresponder.people.records_request_log import MAX_TEXT
@@ -20,7 +20,7 @@ from coresponder.programs.models import Membership, Program
 LONG_AGO = "received_long_ago"
 
 
-class RecordsRequestForm(forms.Form):
+class RecordsRequestForm(PlainTextForm):
     """A request for records as it came in; the deadline counts from the day received."""
 
     program = forms.ChoiceField(label="Program that received it")
@@ -90,14 +90,14 @@ class RecordsRequestForm(forms.Form):
         return data
 
 
-class FulfilmentForm(forms.Form):
+class FulfilmentForm(PlainTextForm):
     """Mark the request fulfilled: the records were given as the person asked."""
 
     fulfil = forms.CharField(widget=forms.HiddenInput, initial="1")
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class DenialForm(forms.Form):
+class DenialForm(PlainTextForm):
     """Deny access in whole, on the grounds the rule allows, saying what they mean here."""
 
     deny = forms.CharField(widget=forms.HiddenInput, initial="1")
@@ -122,7 +122,7 @@ class DenialForm(forms.Form):
         style_uswds(self)
 
 
-class ReviewAskedForm(forms.Form):
+class ReviewAskedForm(PlainTextForm):
     """The day the person asked that the denial be reviewed (45 CFR 164.524(a)(4))."""
 
     ask_review = forms.CharField(widget=forms.HiddenInput, initial="1")
@@ -139,7 +139,7 @@ class ReviewAskedForm(forms.Form):
         style_uswds(self)
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(PlainTextForm):
     """The reviewing official's determination (45 CFR 164.524(d)(4)): who, what, why."""
 
     record_review = forms.CharField(widget=forms.HiddenInput, initial="1")

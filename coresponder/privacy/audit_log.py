@@ -16,6 +16,7 @@ from django.apps import apps
 from django.db.models import Q, QuerySet
 
 from coresponder.core.audit import UNAUTHENTICATED
+from coresponder.core.forms import PlainTextForm
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role, label, labels_of
 from coresponder.people.models import Participation
@@ -88,7 +89,7 @@ def object_kinds() -> list[tuple[str, str]]:
     return sorted(((code, words) for words, code in by_words.items()), key=lambda kind: kind[1])
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(PlainTextForm):
     """The GET form above the audit table; every field may be left blank."""
 
     actor = forms.CharField(label="Actor (user name)", required=False, max_length=200)

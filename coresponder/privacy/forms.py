@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
-from coresponder.core.forms import LocalDateTimeField, style_uswds
+from coresponder.core.forms import LocalDateTimeField, PlainTextForm, style_uswds
 from coresponder.domain.consent import CLASS_VOCABULARIES
 from coresponder.domain.vocabulary import labels_of
 from coresponder.privacy.actions import ConsentInput
@@ -23,7 +23,7 @@ RECIPIENT_KINDS = [
 # Recipients named by class come from a closed list: kinds of organisation, roles.
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(PlainTextForm):
     """Every element 42 CFR 2.31 names; the domain check says what is missing."""
 
     discloser = forms.CharField(label="Who may disclose", max_length=200)
@@ -101,7 +101,7 @@ class ConsentForm(forms.Form):
         )
 
 
-class BreakGlassForm(forms.Form):
+class BreakGlassForm(PlainTextForm):
     person_id = forms.IntegerField(
         label="Person number",
         min_value=1,

@@ -6,14 +6,14 @@ from typing import Any
 
 from django import forms
 
-from coresponder.core.forms import style_uswds
+from coresponder.core.forms import PlainTextForm, style_uswds
 from coresponder.domain.vocabulary import Role
 from coresponder.programs.models import ROLES, Organization, Program
 
 CHECKBOX = {"class": "usa-checkbox__input"}
 
 
-class AccountForm(forms.Form):
+class AccountForm(PlainTextForm):
     """Someone who will sign in: their user name, organisation, role and programs."""
 
     username = forms.CharField(
@@ -59,7 +59,7 @@ class AccountForm(forms.Form):
         style_uswds(self)
 
 
-class RoleForm(forms.Form):
+class RoleForm(PlainTextForm):
     """A role in one program, given or changed against the membership the page showed."""
 
     program = forms.ModelChoiceField(
@@ -76,7 +76,7 @@ class RoleForm(forms.Form):
         style_uswds(self)
 
 
-class DisableForm(forms.Form):
+class DisableForm(PlainTextForm):
     reason = forms.CharField(
         label="Why",
         max_length=200,

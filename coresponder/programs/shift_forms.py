@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
-from coresponder.core.forms import style_uswds
+from coresponder.core.forms import PlainTextForm, style_uswds
 from coresponder.programs.actions import TEAM_NAME_MAX, ShiftInput, rrule_problem
 from coresponder.programs.duty import WEEKDAY_NAMES, WEEKDAY_ORDER, describe_schedule
 from coresponder.programs.models import Program, Shift, Team
@@ -52,7 +52,7 @@ class DatesField(forms.CharField):
         return parse_dates(str(value or ""))
 
 
-class TeamForm(forms.Form):
+class TeamForm(PlainTextForm):
     """A new team: its name, as the queue and calendars will show it."""
 
     name = forms.CharField(
@@ -69,7 +69,7 @@ class TeamForm(forms.Form):
         style_uswds(self)
 
 
-class ShiftForm(forms.Form):
+class ShiftForm(PlainTextForm):
     """A recurring shift: on chosen weekdays, or by a raw RFC 5545 rule."""
 
     name = forms.CharField(label="Shift name", max_length=200)
@@ -253,7 +253,7 @@ def initial_of(shift: Shift) -> dict[str, Any]:
     }
 
 
-class ExceptionForm(forms.Form):
+class ExceptionForm(PlainTextForm):
     """Days one shift does not run, against the version the coordinator saw."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)

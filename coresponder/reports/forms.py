@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from coresponder.core.forms import style_uswds
+from coresponder.core.forms import PlainTextForm, style_uswds
 from coresponder.reports.actions import NarrativeInput
 from coresponder.reports.models import NARRATIVE_MAX_CHARS
 
@@ -35,7 +35,7 @@ def _text(name: str) -> forms.CharField:
     )
 
 
-class NarrativeForm(forms.Form):
+class NarrativeForm(PlainTextForm):
     """Four free-text fields, written against the version the coordinator loaded."""
 
     highlights = _text("highlights")

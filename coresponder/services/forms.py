@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils import timezone
 
-from coresponder.core.forms import LocalDateTimeField
+from coresponder.core.forms import LocalDateTimeField, PlainTextForm
 from coresponder.core.models import MAX_VERSION
 from coresponder.domain.clock import zone_words
 from coresponder.programs.local_time import zone_abbreviation
@@ -18,7 +18,7 @@ from coresponder.services.units import DEFAULT_UNIT, unit_choices
 INPUT = {"class": "usa-input"}
 
 
-class ReferForm(forms.Form):
+class ReferForm(PlainTextForm):
     note = forms.CharField(
         label="Note for the provider",
         required=False,
@@ -28,7 +28,7 @@ class ReferForm(forms.Form):
     )
 
 
-class StatusForm(forms.Form):
+class StatusForm(PlainTextForm):
     """The status comes from the button pressed; the reason from the one text field."""
 
     version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
@@ -44,7 +44,7 @@ class StatusForm(forms.Form):
     status_reason.needed = True  # type: ignore[attr-defined]
 
 
-class HandoffForm(forms.Form):
+class HandoffForm(PlainTextForm):
     version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
     by = forms.CharField(
         label="Who made the introduction", max_length=200, widget=forms.TextInput(attrs=INPUT)
@@ -61,7 +61,7 @@ class HandoffForm(forms.Form):
         self.fields["at"].widget.attrs["class"] = "usa-input"
 
 
-class CapacityForm(forms.Form):
+class CapacityForm(PlainTextForm):
     # The version of the figure the page showed (NO_CAPACITY_YET: none): a count typed over a
     # figure someone has changed since is refused, not saved over theirs.
     version = forms.IntegerField(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
+from coresponder.core.forms import PlainTextForm
 
-class DayForm(forms.Form):
+
+class DayForm(PlainTextForm):
     day = forms.DateField(
         required=False,
         label="Day",
@@ -14,5 +16,5 @@ class DayForm(forms.Form):
     )
 
 
-class CheckForm(forms.Form):
+class CheckForm(PlainTextForm):
     """No fields: the form token and the CSRF token make the button safe to press twice."""

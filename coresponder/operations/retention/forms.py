@@ -6,11 +6,11 @@ from typing import Any
 
 from django import forms
 
-from coresponder.core.forms import style_uswds
+from coresponder.core.forms import PlainTextForm, style_uswds
 from coresponder.operations.retention.actions import REASON_MAX
 
 
-class HoldForm(forms.Form):
+class HoldForm(PlainTextForm):
     person_id = forms.IntegerField(
         label="Person number",
         min_value=1,
@@ -31,7 +31,7 @@ class HoldForm(forms.Form):
         style_uswds(self)
 
 
-class ReleaseForm(forms.Form):
+class ReleaseForm(PlainTextForm):
     reason = forms.CharField(label="Why the hold ends", max_length=REASON_MAX)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 

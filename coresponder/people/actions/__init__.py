@@ -11,6 +11,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,11 +22,14 @@ from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import date_problem
 from coresponder.domain.intake import birth_year_conflict, birth_year_problem, phone_problem
 from coresponder.domain.policy import RecordType, may_write
+from coresponder.encounters.models import Encounter
 from coresponder.identity.actions import PERSON_LINKAGE_FIELDS, index_person
+from coresponder.intake.models import Overdose, Referral
+from coresponder.outreach.models import Attempt
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import PersonAccess, role_in
 from coresponder.privacy.actions import note_cross_program_link
-from coresponder.programs.local_time import today_in
+from coresponder.programs.local_time import format_date, today_in
 from coresponder.programs.models import Program
 
 # Fields a person record may be created or changed with, by field group.
@@ -125,6 +129,66 @@ def check_birth(birth_date: Any, birth_year: Any, *, given_together: bool, today
             problem += "; clear the birth date to record only a year"
     if problem is not None:
         raise ActionError("The birth year cannot be recorded.", {"birth_year": [problem]})
+
+
+# The events a person's record holds, each in words, with where its time and its
+# program's zone are found from the event.
+RECORDED_EVENTS: Final = (
+    ("the referral received", Referral, "person", "received_at", "program__timezone"),
+    ("the encounter", Encounter, "person", "occurred_at", "program__timezone"),
+    ("the overdose", Overdose, "person", "occurred_at", "program__timezone"),
+    ("the outreach attempt", Attempt, "task__person", "attempted_at", "task__program__timezone"),
+)
+
+
+def first_recorded_event(person: Person) -> tuple[str, dt.date] | None:
+    """The person's earliest recorded event, in words, and its day in its program's zone:
+    the day before which they were born."""
+    if person.pk is None:
+        return None
+    found: list[tuple[dt.date, str]] = []
+    for words, model, whose, at, zone in RECORDED_EVENTS:
+        row = (
+            model.objects.filter(**{whose: person})  # type: ignore[attr-defined]
+            .order_by(at)
+            .values_list(at, zone)
+            .first()
+        )
+        if row is not None:
+            found.append((timezone.localtime(row[0], ZoneInfo(row[1])).date(), words))
+    if not found:
+        return None
+    day, words = min(found)
+    return words, day
+
+
+def _changed(given: Mapping[str, Any], person: Person, field: str) -> Any:
+    """The value `given` sets `field` to, where it changes it; None otherwise."""
+    value = given.get(field)
+    return value if value is not None and value != getattr(person, field) else None
+
+
+def check_born_before_events(person: Person, birth_date: Any, birth_year: Any) -> None:
+    """Refuse a birth (a date, or a year alone) after the person's first recorded event:
+    nobody is met, referred or visited before they are born."""
+    if not isinstance(birth_date, dt.date) and birth_year is None:
+        return
+    first = first_recorded_event(person)
+    if first is None:
+        return
+    words, day = first
+    on = format_date(day, with_year=True)
+    if isinstance(birth_date, dt.date):
+        if birth_date > day:
+            raise ActionError(
+                "The birth date is after the person's first recorded event.",
+                {"birth_date": [f"is after {words} on {on}: check the date"]},
+            )
+    elif int(birth_year) > day.year:
+        raise ActionError(
+            "The birth year is after the person's first recorded event.",
+            {"birth_year": [f"is after {words} on {on}: check the year"]},
+        )
 
 
 # A name is a name: the longest any field of one takes (aliases as the names they are).
@@ -239,6 +303,12 @@ def update_person(
         given.get("birth_year"),
         given_together="birth_date" in given,
         today=today,
+    )
+    # A birth the edit changes is held to the events recorded (one kept as it was is not).
+    check_born_before_events(
+        person,
+        _changed(given, person, "birth_date"),
+        _changed(given, person, "birth_year"),
     )
     changed = sorted(key for key, value in given.items() if getattr(person, key) != value)
     if not changed:
