@@ -34,7 +34,12 @@ from coresponder.identity.actions import (
     evidence_rows,
     unmerge,
 )
-from coresponder.identity.matching import described_evidence, possible_matches, record_from_query
+from coresponder.identity.matching import (
+    described_evidence,
+    possible_matches,
+    reader_today,
+    record_from_query,
+)
 from coresponder.privacy.access import searching_in
 
 router = Router(tags=["people"])
@@ -111,7 +116,7 @@ def find_matches(
         "address": address,
         "facility": facility,
     }
-    probe = record_from_query(query, strict=True)
+    probe = record_from_query(query, today=reader_today(request.user), strict=True)
     if probe is None:
         raise ActionError(
             "Give a name, a birth date, a phone number, or a facility with the event date.",

@@ -12,7 +12,13 @@ from django.http import HttpRequest
 
 from coresponder.core.audit import record_list_read
 from coresponder.core.http import actor_for
-from coresponder.identity.matching import SOME_WEIGHT, Match, possible_matches, record_from_query
+from coresponder.identity.matching import (
+    SOME_WEIGHT,
+    Match,
+    possible_matches,
+    reader_today,
+    record_from_query,
+)
 from coresponder.intake.inputs import PERSON_KEYS
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import Linkable, is_admin, role_grants, searching_in
@@ -65,7 +71,7 @@ def earlier_contacts(
     `among` limits them to the people a program's referral may be linked to; the
     read is audited. With `choosing`, each may be picked on the referral form.
     """
-    probe = record_from_query(asked_of(data))
+    probe = record_from_query(asked_of(data), today=reader_today(request.user, among))
     suggestions: list[dict[str, Any]] = []
     if probe is not None:
         matches = [

@@ -69,6 +69,7 @@ from coresponder.privacy.access import (
     role_grants,
 )
 from coresponder.privacy.grants import Grants
+from coresponder.programs.local_time import today_in
 
 # Candidates scored per request, the people sharing most keys first. At a million
 # people, 100 find every true match that 200 do (bench/bench_linkage_online.py).
@@ -439,16 +440,27 @@ def possible_matches(
     return matches
 
 
-def record_from_query(data: Any, *, strict: bool = False) -> Record | None:
+def reader_today(user: Any, among: Linkable | None = None) -> dt.date:
+    """Today where the reader looks for someone: in the zone of the program a report is
+    taken for, else the latest date it is in the zones of the reader's programs (so a
+    day that has begun in one of them is not "in the future"), not the server's date."""
+    grants = role_grants(user) if user is not None else []
+    programs = [program for program, _role in grants]
+    if among is not None and among.program_slug:
+        programs = [p for p in programs if p.slug == among.program_slug] or programs
+    return max((today_in(program) for program in programs), default=timezone.localdate())
+
+
+def record_from_query(data: Any, *, today: dt.date, strict: bool = False) -> Record | None:
     """A probe record from query parameters; None when it names nobody (no name, birth date,
     phone, or facility with an event date).
 
-    A birth year comes as `birth_year`, or as an `age` on `event_date` (today when not
-    given), estimated one year uncertain. A value that cannot be read is left out, or with
-    `strict` refused: ActionError naming each such parameter (the API's 422).
+    A birth year comes as `birth_year`, or as an `age` on `event_date` (`today`, the date
+    in the program's zone, when not given), estimated one year uncertain. A value that
+    cannot be read is left out, or with `strict` refused: ActionError naming each such
+    parameter (the API's 422).
     """
     errors: dict[str, list[str]] = {}
-    today = timezone.localdate()
 
     def read(name: str, parse: Any, what: str) -> Any:
         value = data.get(name)

@@ -37,6 +37,8 @@ from coresponder.people.models import Collateral, Participation, Person
 from coresponder.programs.models import Program, User
 
 T0 = dt.datetime(2025, 3, 1, 12, tzinfo=dt.UTC)
+# The day the probes are read on, as the program's clock shows it.
+TODAY = dt.date(2026, 12, 7)
 PERSON_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "address", "aliases")
 
 
@@ -85,10 +87,12 @@ def signed_in(user: User) -> Client:
 def candidate_for(pair: tuple[Person, Person]) -> MatchCandidate:
     first, second = pair
     evidence = score_pair(
-        record_from_query({"given_name": "Wm.", "family_name": "Smith", "birth_date": "1985-03-07"})
+        record_from_query(
+            {"given_name": "Wm.", "family_name": "Smith", "birth_date": "1985-03-07"}, today=TODAY
+        )
         or pytest.fail("no probe"),
         record_from_query(
-            {"given_name": "Bill", "family_name": "Smyth", "birth_date": "1985-07-03"}
+            {"given_name": "Bill", "family_name": "Smyth", "birth_date": "1985-07-03"}, today=TODAY
         )
         or pytest.fail("no probe"),
         DEFAULT_PARAMS,
@@ -152,7 +156,9 @@ def test_merged_people_are_not_offered_as_matches(
 ) -> None:
     ems, hospital = smiths
     merge_people(Actor(user=coordinator), ems, hospital, {})
-    probe = record_from_query({"given_name": "Bill", "family_name": "Smyth", "phone": "2155550199"})
+    probe = record_from_query(
+        {"given_name": "Bill", "family_name": "Smyth", "phone": "2155550199"}, today=TODAY
+    )
     assert probe is not None
     found = [m.person_id for m in possible_matches(coordinator, probe)]
     assert hospital.pk not in found
@@ -295,8 +301,12 @@ def test_the_review_page_says_when_a_pair_may_be_written_family_name_first(
 ) -> None:
     # Proposed as a report's join proposes it: the evidence as weighed, no batch hold.
     home = {"birth_date": "1990-02-03", "phone": "2155550123", "address": "9 Elm St"}
-    mary_thomas = record_from_query({"given_name": "Mary", "family_name": "Thomas", **home})
-    mary_james = record_from_query({"given_name": "Mary", "family_name": "James", **home})
+    mary_thomas = record_from_query(
+        {"given_name": "Mary", "family_name": "Thomas", **home}, today=TODAY
+    )
+    mary_james = record_from_query(
+        {"given_name": "Mary", "family_name": "James", **home}, today=TODAY
+    )
     assert mary_thomas is not None and mary_james is not None
     evidence = score_pair(mary_thomas, mary_james, DEFAULT_PARAMS)
     assert "held_back" not in evidence
