@@ -18,7 +18,7 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.care import OWNER_GONE_LABELS, OwnerGone, owner_gone
-from coresponder.domain.clock import date_problem
+from coresponder.domain.clock import a_year_after, date_problem
 from coresponder.domain.policy import CARE_HANDOVER_ROLES, FieldGroup, GroupVisibility, RecordType
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.actions import add_notice
@@ -168,10 +168,6 @@ def _must_be_active(plan: CarePlan) -> None:
         )
 
 
-# How far ahead a care plan's step or follow-up may be due.
-DUE_WITHIN = dt.timedelta(days=366)
-
-
 def _on_the_calendar(day: dt.date | None, field: str) -> None:
     """A date the calendar checks take (1900 to 2200), or a field error naming it."""
     if day is not None and (problem := date_problem(day)) is not None:
@@ -179,17 +175,18 @@ def _on_the_calendar(day: dt.date | None, field: str) -> None:
 
 
 def _check_due(plan: CarePlan, day: dt.date | None, field: str) -> None:
-    """A due date on or after the plan opened and within `DUE_WITHIN` of today (in the
-    program's calendar): one further off is a mistyped year, 2099 for 2026."""
+    """A due date on or after the plan opened and at most a calendar year from today (in
+    the program's calendar: 7 Dec 2027 on 7 Dec 2026): one further off is a mistyped year,
+    2099 for 2026."""
     if day is not None and day < plan.opened_on:
         opened = format_date(plan.opened_on, with_year=True)
         raise ActionError(
             "A due date falls before the plan opened.",
             {field: [f"on or after {opened}, when the plan opened"]},
         )
-    today = timezone.localdate(timezone=ZoneInfo(plan.program.timezone))
-    if day is not None and day > today + DUE_WITHIN:
-        latest = format_date(today + DUE_WITHIN, with_year=True)
+    latest_day = a_year_after(timezone.localdate(timezone=ZoneInfo(plan.program.timezone)))
+    if day is not None and day > latest_day:
+        latest = format_date(latest_day, with_year=True)
         raise ActionError(
             "A due date is more than a year away.",
             {field: [f"by {latest}, a year from today: check the year"]},

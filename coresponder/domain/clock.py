@@ -24,6 +24,14 @@ def date_problem(day: dt.date) -> str | None:
     return f"give a date between {EARLIEST_YEAR} and {LATEST_YEAR}, not {day.isoformat()}"
 
 
+def a_year_after(day: dt.date) -> dt.date:
+    """The same day a calendar year on; 29 February's is the 28th (no 29th that year)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
 def date_sentence(day: dt.date) -> str | None:
     """`date_problem` as a sentence to stand on its own beside a field, or None."""
     problem = date_problem(day)
