@@ -31,7 +31,7 @@ from coresponder.people.models import Participation, Person
 from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.local_time import format_date
-from coresponder.programs.models import Program
+from coresponder.programs.models import District, Program
 
 pytestmark = pytest.mark.django_db
 
@@ -508,3 +508,12 @@ def test_the_api_refuses_other_without_a_note_an_unknown_reason_and_a_reader(
     assert forbidden.status_code == 403
     task.refresh_from_db()
     assert task.status == OutreachTask.Status.OPEN
+
+
+def test_the_missed_list_says_no_district_as_the_queue_does(pco: Program, clock: Clock) -> None:
+    District.objects.get_or_create(program=pco, code="E", defaults={"name": "East"})
+    task_at(pco, "Nowhere", clock.now, opened=-200, closes=-30)
+    page = signed_in(staff(pco, Role.COORDINATOR)).get("/programs/pco/outreach/missed/")
+    html = page.content.decode()
+    assert '<td data-label="District">No district</td>' in html
+    assert ">None<" not in html

@@ -346,3 +346,10 @@ def test_the_route_leaves_out_visits_the_task_says_not_to_make_yet(
     assert reads.count() == 2
     for event in reads:
         assert sorted(event.detail["tasks"]) == sorted([today.pk, later.pk])
+
+
+def test_the_route_names_its_zone_in_the_queues_words(pco: Program, clock: Clock) -> None:
+    team = on_shift(pco)
+    task_at(pco, "Nearer", 4, address="3 Summer St, Plymouth")
+    page = signed_in(staff(pco)).get(route_url(pco, team)).content.decode()
+    assert "Times are local to the program (Eastern time)." in page
