@@ -10,11 +10,13 @@ from django.db.models import Q, QuerySet
 from coresponder.core.audit import Actor, record_list_read
 from coresponder.core.errors import Forbidden
 from coresponder.domain.policy import WITHHELD_TEXT, FieldGroup, GroupVisibility, RecordType
+from coresponder.domain.text import plain_text
 from coresponder.outreach.engagement import is_engaged
 from coresponder.people.models import Person
 from coresponder.privacy.access import (
     PersonAccess,
     finds_people,
+    impossible_dates,
     role_grants,
     search_people,
     searching_in,
@@ -60,6 +62,22 @@ def may_search_people(user: Any) -> bool:
     """Whether any role the user holds looks people up by name (not a prosecutor's or an
     analyst's, who see diversions or figures)."""
     return any(finds_people(role) for _program, role in role_grants(user))
+
+
+# The longest search read: a name and a birth date, and then some.
+MAX_QUERY = 200
+
+
+def search_query(typed: str) -> tuple[str, list[str]]:
+    """What a search looks for in what was typed: without control or direction characters,
+    at most MAX_QUERY characters; and what to tell the searcher of it."""
+    q = " ".join(plain_text(typed).split())
+    said: list[str] = []
+    if len(q) > MAX_QUERY:
+        q = q[:MAX_QUERY].rstrip()
+        said.append(f"Only the first {MAX_QUERY} characters were searched.")
+    said += [f"“{day}” is not a date: check the day and the month." for day in impossible_dates(q)]
+    return q, said
 
 
 def find_people(actor: Actor, user: Any, q: str, page: Any, per_page: int) -> Page[Person]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -36,11 +36,13 @@ from coresponder.people.reading import (
     find_people,
     may_search_people,
     person_record,
+    search_query,
 )
 from coresponder.people.timeline import has_history, person_timeline
 from coresponder.privacy.access import (
     PersonAccess,
     access_person,
+    impossible_dates,
 )
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs.labels import (
@@ -74,9 +76,15 @@ def _access_or_404(request: HttpRequest, person_id: int) -> PersonAccess:
 def person_search(request: HttpRequest) -> HttpResponse:
     if not may_search_people(request.user):
         raise Http404("No person search for this role")
-    q = request.GET.get("q", "").strip()
-    page_obj = find_people(actor_for(request), request.user, q, request.GET.get("page"), PAGE_SIZE)
-    return render(request, "people/person_search.html", {"q": q, "page_obj": page_obj})
+    q, said = search_query(str(request.GET.get("q", "")))
+    if impossible_dates(q):
+        # A date no calendar has finds nobody by name either: said so, nothing searched.
+        page_obj: Page[Any] = Paginator([], PAGE_SIZE).get_page(1)
+    else:
+        page = request.GET.get("page")
+        page_obj = find_people(actor_for(request), request.user, q, page, PAGE_SIZE)
+    context = {"q": q, "page_obj": page_obj, "said": said}
+    return render(request, "people/person_search.html", context)
 
 
 @login_required

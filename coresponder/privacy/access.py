@@ -807,6 +807,17 @@ def _birth_date_of(term: str) -> dt.date | None:
     return None
 
 
+# A word written as a date is typed ("2026-02-30", "2/30/2026"), whatever its numbers.
+DATE_SHAPED = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/-]\d{1,2}[/-]\d{4})$")
+
+
+def impossible_dates(q: str) -> list[str]:
+    """The parts of `q` written as a date no calendar has ("2026-02-30", "30 Feb 2026"):
+    a search would look for them among names and find nobody, saying nothing of why."""
+    found = [m.group(0) for m in WRITTEN_DATE.finditer(q) if _written_date(m) is None]
+    return found + [t for t in q.split() if DATE_SHAPED.match(t) and _birth_date_of(t) is None]
+
+
 # A query of digits and a phone's punctuation only.
 PHONE_QUERY = re.compile(r"^\s*\+?[\d\s().\-]+$")
 
