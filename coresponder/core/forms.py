@@ -28,9 +28,12 @@ LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
 def keep_plain(field: forms.Field) -> None:
     """A text field keeps what was typed less control and direction characters
-    (`plain_text`); a box written in lines keeps its line breaks and tabs."""
+    (`plain_text`); a box written in lines keeps its line breaks and tabs, and a password
+    is kept exactly as typed."""
     if not isinstance(field, forms.CharField) or getattr(field, "kept_plain", False):
         return
+    if isinstance(field.widget, forms.PasswordInput):
+        return  # a secret is checked as typed, at sign-in as when it was set
     lines = isinstance(field.widget, forms.Textarea)
     typed = field.to_python
 

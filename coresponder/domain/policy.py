@@ -59,6 +59,9 @@ class GroupVisibility(StrEnum):
 
 
 WITHHELD_TEXT = "status withheld: no consent in force names you"
+# Why a reader is not told which service a referral went to, where that tells of
+# treatment (a Part 2 program's): the field that holds it says what is withheld.
+SERVICE_WITHHELD_TEXT = "no consent in force names you"
 
 # Treatment detail among outreach facts: an attempt's outcome that says the person took up
 # treatment or is in it already (and so the close reason it gives the task, and the closing

@@ -573,8 +573,14 @@ _ENGLISH: dict[str, dict[str, str]] = {
         "referral": "Referral and pathway facts",
         "outreach": "Outreach status",
         "engagement": "Engaged or not engaged",
-        "clinical": "Clinical detail (screenings, encounter notes)",
-        "part2": "Substance use disorder treatment detail (42 CFR Part 2)",
+        "clinical": (
+            "Clinical detail (screenings, encounter notes, treatment outcomes and where "
+            "the person was taken)"
+        ),
+        "part2": (
+            "Substance use disorder treatment detail (42 CFR Part 2), such as the "
+            "treatment program a referral went to"
+        ),
         "justice": "Offense detail",
     },
 }

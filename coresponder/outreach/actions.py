@@ -563,7 +563,7 @@ def record_attempt(
     """One try at reaching someone, and what it settles for the task."""
     _must_write(access)
     if task.status not in OPEN_STATUSES:
-        raise visits_no_more(task)
+        raise visits_no_more(task, access)
     if data.attempted_at > timezone.now() + CLOCK_SKEW:
         raise ActionError(
             "An attempt is recorded after it happens.",
@@ -609,7 +609,7 @@ def record_attempt(
         )
         # Closed by someone else since the checks above: refused as if closed before.
         if task.status not in OPEN_STATUSES:
-            raise visits_no_more(task)
+            raise visits_no_more(task, access)
         # Checked under the task's lock, so two attempts sent at once cannot both pass.
         override = _spacing_override(task, data)
         attempt = Attempt(
@@ -654,9 +654,10 @@ def record_attempt(
     return attempt
 
 
-def visits_no_more(task: OutreachTask) -> ActionError:
+def visits_no_more(task: OutreachTask, access: PersonAccess) -> ActionError:
     """Why a task takes no more visits, said to whoever's visit came after it stopped: who
-    closed it, when on the program's clock, and for what reason."""
+    closed it, when on the program's clock, and for what reason, as `access` reads the
+    reason (a treatment outcome is clinical detail: `PersonAccess.value`)."""
     zone = ZoneInfo(task.program.timezone)
     when = format_for_message(task.closed_at or task.modified_at, zone)
     who = f" by {task.modified_by}" if task.modified_by is not None else ""
@@ -676,13 +677,15 @@ def visits_no_more(task: OutreachTask) -> ActionError:
         if settled is not None:
             when = format_for_message(settled.attempted_at, zone)
             who = f" by {settled.recorded_by}" if settled.recorded_by is not None else ""
-        outcome = label("outcome", task.close_reason)
+        outcome = label("outcome", access.value("outcome", task.close_reason, task.program_id))
         return ActionError(
             f"Not saved: a visit recorded{who} at {when} ({outcome}) settled this task;"
             " it waits for its closing checklist.",
             {"task": ["the person was reached; complete the closing checklist to close it"]},
         )
-    reason = label("close_reason", task.close_reason).removesuffix(" (say why)")
+    reason = label(
+        "close_reason", access.value("close_reason", task.close_reason, task.program_id)
+    ).removesuffix(" (say why)")
     why = f"{reason}: {task.close_note}" if reason and task.close_note else reason
     done = "cancelled" if task.status == OutreachTask.Status.CANCELLED else "closed"
     return ActionError(

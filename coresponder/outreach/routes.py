@@ -260,11 +260,15 @@ def team_route(user: Any, program: Program, team: Team, duty: Duty, now: dt.date
     for row in rows:
         person = people.get(row["person_id"], ("", "", None, None))
         point, place = _place(row, person)
-        overdue = row["window_end"] <= starts
-        # An overdue task may still be visited until it expires, and the sooner the better.
-        closes = expires_at(row["window_end"], grace) if overdue else row["window_end"]
         not_before = _not_before(row, zone)
         opens = max(row["window_start"], not_before) if not_before else row["window_start"]
+        # Overdue by the time it may be visited: from the route's start, or from its next try
+        # where that comes later. It may still be visited until it expires, the sooner the
+        # better; a task whose next try comes only once it has expired is not on the route.
+        overdue = row["window_end"] <= max(starts, opens)
+        closes = expires_at(row["window_end"], grace) if overdue else row["window_end"]
+        if opens >= closes:
+            continue
         visits.append(Visit(row["pk"], point, opens, closes, row["priority_tier"]))
         facts[row["pk"]] = {
             "task_id": row["pk"],

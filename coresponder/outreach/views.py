@@ -56,7 +56,7 @@ def task_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     form = AttemptForm(zone, checklist, task.checklist, request.POST, to_family=to_family)
     if task.status not in OPEN_STATUSES:
         # Closed (by someone else, say) since the form was opened: said why, typed kept.
-        return _not_saved(request, program, task, access, form, visits_no_more(task))
+        return _not_saved(request, program, task, access, form, visits_no_more(task, access))
     if not form.is_valid():
         return task_response(request, program, task, access, form, status=422)
 

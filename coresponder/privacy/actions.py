@@ -385,16 +385,8 @@ def note_cross_program_link(actor: Actor, program: Any, person: Person) -> None:
     )
 
 
-FIELD_GROUP_LABELS = {
-    FieldGroup.IDENTITY: "Identity",
-    FieldGroup.CONTACT: "Contact and location",
-    FieldGroup.REFERRAL: "Referral and pathway facts",
-    FieldGroup.OUTREACH: "Outreach status",
-    FieldGroup.ENGAGEMENT: "Engaged or not engaged",
-    FieldGroup.CLINICAL: "Clinical detail (screenings, encounter notes)",
-    FieldGroup.PART2: "Substance use disorder treatment detail (42 CFR Part 2)",
-    FieldGroup.JUSTICE: "Offense detail",
-}
+# What each group holds, as the accounting of disclosures and a records request name it.
+FIELD_GROUP_LABELS = {group: label_of("field_group", group.value) for group in FieldGroup}
 
 
 @dataclass(frozen=True)

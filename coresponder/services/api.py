@@ -14,7 +14,7 @@ from coresponder.core.audit import record_list_read
 from coresponder.core.errors import ActionError, Forbidden, NotVisible
 from coresponder.core.http import Moment, actor_for
 from coresponder.core.models import MAX_VERSION
-from coresponder.domain.policy import REDISCLOSURE_NOTICE, WITHHELD_TEXT
+from coresponder.domain.policy import REDISCLOSURE_NOTICE, SERVICE_WITHHELD_TEXT
 from coresponder.domain.referrals import next_statuses
 from coresponder.domain.vocabulary import TaskStatus
 from coresponder.people.amendments_in_disclosures import (
@@ -204,7 +204,8 @@ def referral_out(
             "part2_program": service.part2_program,
         },
         "requested_at": referral.requested_at,
-        "consent_id": referral.consent_id,
+        # The consent a Part 2 referral went under points to the program: null with it.
+        "consent_id": None if status.get("service_withheld") else referral.consent_id,
         **status,
         "amendments": (
             None if amendments is None else [correction.as_json() for correction in amendments]
@@ -316,7 +317,7 @@ def _read(
     referral, access = access_service_referral(request.user, referral_id)
     status = service_referral_status(access, referral)
     if not service_shown(access, referral):
-        status = {**status, "service_withheld": WITHHELD_TEXT}
+        status = {**status, "service_withheld": SERVICE_WITHHELD_TEXT}
     note = note_for(access, referral, side_of(request.user, referral)) if with_note else None
     corrections = attached_for_reader(access, referral.program_id)
     notice = access.notice()

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from coresponder.core.errors import NotVisible
 from coresponder.domain.policy import (
     REDISCLOSURE_NOTICE,
-    WITHHELD_TEXT,
+    SERVICE_WITHHELD_TEXT,
     FieldGroup,
     RecordType,
     may_write,
@@ -226,7 +226,7 @@ class StatusReader:
         which service the referral went to (`service_shown`)."""
         said = self._status(referral)
         if not self._service_shown(referral):
-            said = {**said, "service_withheld": WITHHELD_TEXT}
+            said = {**said, "service_withheld": SERVICE_WITHHELD_TEXT}
         return said
 
     def _service_shown(self, referral: ServiceReferral) -> bool:

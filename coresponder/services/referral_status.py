@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from coresponder.domain.consent import referral_disclosure_groups
-from coresponder.domain.policy import WITHHELD_TEXT, FieldGroup, RecordType
+from coresponder.domain.policy import SERVICE_WITHHELD_TEXT, WITHHELD_TEXT, FieldGroup, RecordType
 from coresponder.domain.vocabulary import WITHHELD_CODE, TaskStatus
 from coresponder.privacy.access import PersonAccess
 from coresponder.services.models import ServiceReferral
@@ -70,7 +70,7 @@ def service_said(access: PersonAccess, referral: ServiceReferral) -> dict[str, s
             "service": referral.service.name,
             "organization": referral.service.organization.name,
         }
-    return {"service": WITHHELD_CODE, "organization": "", "service_withheld": WITHHELD_TEXT}
+    return {"service": WITHHELD_CODE, "organization": "", "service_withheld": SERVICE_WITHHELD_TEXT}
 
 
 def service_referral_status(access: PersonAccess, referral: ServiceReferral) -> dict[str, Any]:

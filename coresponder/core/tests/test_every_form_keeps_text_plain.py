@@ -66,3 +66,17 @@ def test_text_of_nothing_visible_is_nothing() -> None:
     form = Sample({"name": "\u202e\x07"})
     assert not form.is_valid()
     assert form.errors["name"] == ["This field is required."]
+
+
+def test_a_password_is_kept_exactly_as_typed() -> None:
+    """A secret set on one form is checked as typed at sign-in, by a form of Django's own:
+    a tab or a direction mark in it must not be dropped here and kept there."""
+
+    class Secret(PlainTextForm):
+        name = forms.CharField()
+        password = forms.CharField(widget=forms.PasswordInput, strip=False)
+
+    form = Secret({"name": "Ana\u202e\t", "password": " tab\there\u202e "})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["name"] == "Ana"
+    assert form.cleaned_data["password"] == " tab\there\u202e "

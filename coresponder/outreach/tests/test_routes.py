@@ -348,6 +348,28 @@ def test_the_route_leaves_out_visits_the_task_says_not_to_make_yet(
         assert sorted(event.detail["tasks"]) == sorted([today.pk, later.pk])
 
 
+def test_a_next_try_due_after_the_window_closed_is_planned_then_while_the_task_lasts(
+    pco: Program, clock: Clock
+) -> None:
+    """The window closes at 12:00 Plymouth time, the next try is due from 15:00: the task is
+    overdue by then but has not expired, so it is visited at 15:00, not skipped as too far
+    to reach in its window."""
+    team = on_shift(pco)
+    late = task_at(
+        pco,
+        "Overdue",
+        1,
+        address="4 Pine St",
+        closes=4,
+        next_attempt_after=NOW + dt.timedelta(hours=7),
+    )
+    page = " ".join(signed_in(staff(pco)).get(route_url(pco, team)).content.decode().split())
+    assert "Overdue Test" in page
+    assert "Too far to reach" not in page
+    assert 'the next attempt is due from <time datetime="2025-03-10T15:00:00-04:00">15:00' in page
+    assert f"/outreach/{late.pk}/" in page
+
+
 def test_the_route_names_its_zone_in_the_queues_words(pco: Program, clock: Clock) -> None:
     team = on_shift(pco)
     task_at(pco, "Nearer", 4, address="3 Summer St, Plymouth")

@@ -173,3 +173,39 @@ def test_the_clinical_team_always_reads_the_outcome(world: World, api_client_for
         "already_in_treatment"
     )
     assert "outcome withheld" not in str(read).lower()
+
+
+def test_a_visit_that_comes_too_late_is_told_why_in_the_readers_words(
+    world: World, api_client_for: Any
+) -> None:
+    """The refusal of a visit on a settled task names what settled it as the reader reads
+    it: an officer without a consent is told the person was reached, not the treatment."""
+    closed, collecting = tasks_with_treatment_outcomes(world)
+    closed.status = OutreachTask.Status.CLOSED
+    closed.save()
+    visit = {
+        "attempted_at": timezone.now().isoformat(),
+        "channel": "home_visit",
+        "outcome": "not_located",
+    }
+    officer, clinician = reader(world, Role.OFFICER), reader(world, Role.CLINICIAN)
+    said: dict[str, str] = {}
+    for who, user in (("officer", officer), ("clinician", clinician)):
+        api = api_client_for(user)
+        for task in (closed, collecting):
+            answer = api.post(
+                f"/api/v1/outreach-tasks/{task.pk}/attempts", visit, content_type="application/json"
+            )
+            assert answer.status_code == 422, answer.content
+            said[f"{who} api {task.status}"] = answer.content.decode()
+            page = signed_in(user).post(
+                f"/programs/qrt/outreach/{task.pk}/",
+                {"attempted_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), **visit},
+            )
+            said[f"{who} page {task.status}"] = page.content.decode()
+    for where, text in said.items():
+        if where.startswith("officer"):
+            assert not any(word in text.lower() for word in TREATMENT_WORDS), where
+            assert "withheld" in text, where
+    assert "Accepted treatment" in said["clinician api closed"]
+    assert "Already in treatment" in said["clinician api collecting"]

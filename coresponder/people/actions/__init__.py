@@ -21,6 +21,7 @@ from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import date_problem
 from coresponder.domain.intake import birth_year_conflict, birth_year_problem, phone_problem
+from coresponder.domain.policy import FieldGroup as G
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.encounters.models import Encounter
 from coresponder.identity.actions import PERSON_LINKAGE_FIELDS, index_person
@@ -131,27 +132,30 @@ def check_birth(birth_date: Any, birth_year: Any, *, given_together: bool, today
         raise ActionError("The birth year cannot be recorded.", {"birth_year": [problem]})
 
 
-# The events a person's record holds, each in words, with where its time and its
-# program's zone are found from the event.
+# The events a person's record holds, each in words, with where its time, its program
+# and its program's zone are found from the event, and the field group that shows it.
 RECORDED_EVENTS: Final = (
-    ("the referral received", Referral, "person", "received_at", "program__timezone"),
-    ("the encounter", Encounter, "person", "occurred_at", "program__timezone"),
-    ("the overdose", Overdose, "person", "occurred_at", "program__timezone"),
-    ("the outreach attempt", Attempt, "task__person", "attempted_at", "task__program__timezone"),
+    ("the referral received", Referral, "person", "received_at", "program", G.REFERRAL),
+    ("the encounter", Encounter, "person", "occurred_at", "program", G.OUTREACH),
+    ("the overdose", Overdose, "person", "occurred_at", "program", G.REFERRAL),
+    ("the outreach attempt", Attempt, "task__person", "attempted_at", "task__program", G.OUTREACH),
 )
 
 
-def first_recorded_event(person: Person) -> tuple[str, dt.date] | None:
-    """The person's earliest recorded event, in words, and its day in its program's zone:
-    the day before which they were born."""
+def first_recorded_event(access: PersonAccess) -> tuple[str, dt.date] | None:
+    """The person's earliest event this reader may see, in words, and its day in its
+    program's zone: the day before which they were born. An event of a program the reader
+    is not in, or whose kind their role there is not shown, is not theirs to be told of."""
+    person = access.person
     if person.pk is None:
         return None
     found: list[tuple[dt.date, str]] = []
-    for words, model, whose, at, zone in RECORDED_EVENTS:
+    for words, model, whose, at, program, group in RECORDED_EVENTS:
+        shown = [pid for pid in access.roles if access.shows(group, pid)]
         row = (
-            model.objects.filter(**{whose: person})  # type: ignore[attr-defined]
+            model.objects.filter(**{whose: person, f"{program}__in": shown})  # type: ignore[attr-defined]
             .order_by(at)
-            .values_list(at, zone)
+            .values_list(at, f"{program}__timezone")
             .first()
         )
         if row is not None:
@@ -168,12 +172,12 @@ def _changed(given: Mapping[str, Any], person: Person, field: str) -> Any:
     return value if value is not None and value != getattr(person, field) else None
 
 
-def check_born_before_events(person: Person, birth_date: Any, birth_year: Any) -> None:
+def check_born_before_events(access: PersonAccess, birth_date: Any, birth_year: Any) -> None:
     """Refuse a birth (a date, or a year alone) after the person's first recorded event:
     nobody is met, referred or visited before they are born."""
     if not isinstance(birth_date, dt.date) and birth_year is None:
         return
-    first = first_recorded_event(person)
+    first = first_recorded_event(access)
     if first is None:
         return
     words, day = first
@@ -306,7 +310,7 @@ def update_person(
     )
     # A birth the edit changes is held to the events recorded (one kept as it was is not).
     check_born_before_events(
-        person,
+        access,
         _changed(given, person, "birth_date"),
         _changed(given, person, "birth_year"),
     )

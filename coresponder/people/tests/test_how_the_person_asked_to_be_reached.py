@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from coresponder.care.models import CarePlan, FollowUp
 from coresponder.core.audit import SYSTEM, Actor
@@ -351,7 +352,11 @@ def test_the_letters_go_home_without_such_a_request(world: World, coordinator: U
 
 def test_the_visit_form_sent_back_with_errors_still_warns(world: World, coordinator: User) -> None:
     asked(world, coordinator, limits=("no_home_visits",))
+    # A follow-up still open: a closed one takes no visit, and says so before any field.
     task = OutreachTask.objects.get(person=world.person)
+    task.status = OutreachTask.Status.OPEN
+    task.window_end = timezone.now() + dt.timedelta(days=2)
+    task.save()
 
     response = signed_in(reader(world, Role.OFFICER)).post(
         f"/programs/pad/outreach/{task.pk}/", {"form_token": TOKEN}

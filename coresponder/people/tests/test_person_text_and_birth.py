@@ -11,9 +11,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from coresponder.conftest import member_of
 from coresponder.core.audit import SYSTEM
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.models import Referral
+from coresponder.people.models import Participation
 from coresponder.privacy.tests.world import build_world, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
@@ -110,3 +112,23 @@ def test_the_api_refuses_a_birth_year_after_the_persons_first_recorded_event(
     )
     assert response.status_code == 422, response.content
     assert "after the referral received on" in response.json()["errors"]["birth_year"][0]
+
+
+def test_an_editor_in_another_program_is_not_told_of_an_event_they_cannot_see(
+    world: Any,
+) -> None:
+    """The person is known to PCO too, whose coordinator sees nothing of PAD's referral: a
+    birth date after it is not refused by naming an overdose or a referral they cannot
+    read. It is held to PCO's own events, of which there are none."""
+    pco = Program.objects.get(slug="pco")
+    Participation.objects.create(person=world.person, program=pco, first_seen_at=timezone.now())
+    day_after = first_day(world) + dt.timedelta(days=1)
+    editor = member_of(pco, Role.COORDINATOR, "pco-editor")
+    response = signed_in(editor).post(
+        f"/people/{world.person.pk}/edit/",
+        edit_form(world.person, birth_date=day_after.isoformat()),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert "referral received" not in response.content.decode()
+    world.person.refresh_from_db()
+    assert world.person.birth_date == day_after

@@ -230,7 +230,8 @@ def test_the_accounting_lists_each_disclosure_of_the_past_three_years(
     assert any(officer.username in r for r in recipients)
     assert old.recipient not in recipients
     assert {item["information"] for item in body["items"]} >= {
-        "Clinical detail (screenings, encounter notes)"
+        "Clinical detail (screenings, encounter notes, treatment outcomes and where "
+        "the person was taken)"
     }
     assert "42 CFR part 2" in body["redisclosure_notice"]
 

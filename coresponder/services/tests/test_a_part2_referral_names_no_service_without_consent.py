@@ -63,15 +63,21 @@ def test_an_officer_without_consent_learns_a_referral_was_made_not_where(
     world: World, api_client_for: Any
 ) -> None:
     officer = reader(world, Role.OFFICER)
+    # The referral went under a consent naming its provider: which consent tells which
+    # program, so it is withheld with the service.
+    world.service_referral.consent = consent_for(world, reader(world, Role.PROVIDER))
+    world.service_referral.save()
     api = api_client_for(officer)
     read = everything_read(officer, api, world)
     assert leaks(read) == {}
     assert "Referred to a service (withheld)" in read["history page"]
     assert "A service</a> (name withheld)" in read["person page"]
     listed = api.get("/api/v1/service-referrals").json()["items"]
-    assert [(i["id"], i["service"], i["service_withheld"]) for i in listed] == [
-        (world.service_referral.pk, None, "status withheld: no consent in force names you")
+    assert [(i["id"], i["service"], i["consent_id"], i["service_withheld"]) for i in listed] == [
+        (world.service_referral.pk, None, None, "no consent in force names you")
     ]
+    said = "<dt>Service withheld</dt><dd>no consent in force names you</dd>"
+    assert said in read["history page"]
     person = api.get(f"/api/v1/persons/{world.person.pk}").json()
     assert person["service_referrals"][0]["service"] == "withheld"
 
