@@ -104,13 +104,15 @@ def test_a_clinician_records_a_crisis_response_with_a_cssrs_and_a_transport(
     assert "Crisis response" in history and "C-SSRS" in history
     assert_clean(page)
 
-    # The officer on the same team: the response and where Sam went, never the answers.
+    # The officer on the same team: the response, never the answers, nor where Sam was taken
+    # (a crisis center is treatment: clinical detail, shown only with Sam's consent).
     officer_context = browser.new_context(viewport={"width": 375, "height": 667})
     officer = officer_context.new_page()
     sign_in_with_code(officer, live_server.url, "owen.officer", PASSWORD, SECRET, "/programs/core/")
     officer.goto(live_server.url + f"/programs/core/encounters/{encounter.pk}/")
     seen = officer.locator("main").inner_text()
-    assert "Transported to a crisis center" in seen
+    assert "Transported (destination withheld)" in seen
+    assert "crisis center" not in seen.lower()
     assert "Answers" not in seen and "Moderate" not in seen
     assert "withheld" in seen
     officer.goto(live_server.url + f"/people/{person.pk}/timeline/")

@@ -136,6 +136,7 @@ def test_a_visit_saved_after_the_sign_in_lapsed_is_put_back_once_signed_in_again
     sign_in_with_code(page, live_server.url, "rory.coach", PASSWORD, SECRET, "/programs/pco/")
     page.goto(task_url)
     page.get_by_text("Contacted", exact=True).click()
+    page.get_by_text("The person", exact=True).click()
     page.get_by_label("Note (optional)").fill("Forty minutes on the porch; call back Friday")
 
     # Forty minutes on the doorstep: the idle sign-in lapses before Save is pressed.
@@ -156,6 +157,7 @@ def test_a_visit_saved_after_the_sign_in_lapsed_is_put_back_once_signed_in_again
     page.goto(task_url)
     expect(page.get_by_text("Draft restored.")).to_be_visible()
     assert page.get_by_label("Contacted", exact=True).is_checked()
+    assert page.get_by_label("The person").is_checked()
     assert page.get_by_label("Note (optional)").input_value().startswith("Forty minutes")
 
     page.get_by_role("button", name="Save visit").click()
