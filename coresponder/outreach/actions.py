@@ -602,8 +602,10 @@ def record_attempt(
         raise ActionError(problem, {"died_on": [problem]})
     _check_checklist(access, task, data.checklist or {})
     with transaction.atomic():
+        # The task's row alone is locked: who last changed it (for a refusal's words) is
+        # read beside it, and PostgreSQL locks no row of an outer join's nullable side.
         task = (
-            OutreachTask.objects.select_for_update()
+            OutreachTask.objects.select_for_update(of=("self",))
             .select_related("program", "modified_by")
             .get(pk=task.pk)
         )
