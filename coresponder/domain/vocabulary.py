@@ -856,6 +856,7 @@ WITHHELD_LABELS: dict[str, str] = {
     "outcome": "Reached (outcome withheld)",
     "close_reason": "Person reached (outcome withheld)",
     "disposition": "Transported (destination withheld)",
+    "task_status": "Withheld",
 }
 
 

@@ -106,3 +106,16 @@ def test_a_referral_to_a_service_that_is_no_part2_program_names_it_to_an_officer
     officer = reader(world, Role.OFFICER)
     body = api_client_for(officer).get(f"/api/v1/service-referrals/{world.service_referral.pk}")
     assert body.json()["service"]["name"] == SERVICE
+
+
+def test_an_officer_reads_a_withheld_status_in_words_on_the_history_page(
+    world: World, api_client_for: Any
+) -> None:
+    world.service_referral.status = "accepted"
+    world.service_referral.save()
+    officer = reader(world, Role.OFFICER)
+    read = everything_read(officer, api_client_for(officer), world)
+    page = read["history page"]
+    assert "<dt>Status</dt><dd>Withheld</dd>" in page
+    assert "<dd>withheld</dd>" not in page
+    assert "<dd>accepted</dd>" not in page and "Accepted" not in page
