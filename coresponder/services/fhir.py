@@ -30,6 +30,7 @@ from coresponder.people.models import Person
 from coresponder.privacy.models import Consent
 from coresponder.programs.models import Program
 from coresponder.services.models import Service, ServiceReferral
+from coresponder.services.referral_access import NOT_THIS_PROGRAMS, takes_referrals_from
 from coresponder.services.referral_consent import consent_for_referral
 from coresponder.services.referral_status import PRE_TREATMENT_STATUSES
 
@@ -373,6 +374,9 @@ def _lookup(
         # A bundle may refer only someone the requesting program already knows.
         if not person.participations.filter(program=program).exists():
             errors["subject"] = ["no person here carries the patient's identifier"]
+    if service is not None and program is not None and not takes_referrals_from(service, program):
+        # Its provider's staff would never see the referral in their inbox.
+        errors["code"] = [NOT_THIS_PROGRAMS]
     if _identifier(tk.get("for"), system("person"), tk_entry, entries) != person_id:
         errors["for"] = ["the Task is for a different patient than the ServiceRequest"]
     if _resolve(tk.get("focus"), tk_entry, entries) is not sr:

@@ -19,10 +19,11 @@ from coresponder.demo.generator import generate_demo_data
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
-from coresponder.programs.models import Program
+from coresponder.programs.models import Organization, Program
 from coresponder.services.actions import import_fhir_referral
 from coresponder.services.fhir import referral_bundle
 from coresponder.services.models import Service, ServiceReferral, TaxonomyTerm
+from coresponder.services.referral_access import NOT_THIS_PROGRAMS
 
 
 @pytest.fixture
@@ -270,3 +271,21 @@ def test_a_bundle_another_system_sends_again_is_imported_once(world: World, tmp_
     sr["identifier"] = [{"system": "https://ehr.example.org/referrals", "value": "R-2292"}]
     _other, created_other = import_fhir_referral(SYSTEM, json.loads(json.dumps(bundle)))
     assert created_other and ServiceReferral.objects.count() == 2
+
+
+def test_an_import_to_a_service_that_takes_no_referrals_from_the_program_is_refused(
+    world: World,
+) -> None:
+    # The service's provider works with other programs only: its staff would never see it.
+    elsewhere = Organization.objects.create(
+        slug="elsewhere", name="Elsewhere Recovery", kind="provider"
+    )
+    directory_org = world.service_referral.service.organization
+    directory_org.partner = elsewhere
+    directory_org.save()
+    bundle = referral_bundle(world.service_referral)
+    world.service_referral.delete()
+    with pytest.raises(ActionError) as refused:
+        import_fhir_referral(SYSTEM, bundle)
+    assert refused.value.errors["code"] == [NOT_THIS_PROGRAMS]
+    assert ServiceReferral.objects.count() == 0
