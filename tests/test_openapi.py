@@ -86,3 +86,10 @@ def test_an_operation_keeps_the_answer_it_describes_itself(schema: dict[str, Any
     # A call whose CAD number the program has: 409 names the call, not the error body.
     conflict = schema["paths"]["/api/v1/referrals"]["post"]["responses"]["409"]
     assert conflict["content"]["application/json"]["schema"]["$ref"].endswith("CallRecordedOut")
+
+
+def test_the_fhir_bundle_is_documented_as_fhir_json(schema: dict[str, Any]) -> None:
+    answer = schema["paths"]["/api/v1/service-referrals/{referral_id}/fhir"]["get"]["responses"]
+    content = answer["200"]["content"]
+    assert list(content) == ["application/fhir+json"]
+    assert content["application/fhir+json"]["schema"]["type"] == "object"

@@ -51,6 +51,21 @@ router = Router(tags=["service referrals"])
 PAGE_SIZE = 50
 # FHIR R4 JSON (http://hl7.org/fhir/R4/http.html#mime-type), in UTF-8 as all JSON here.
 FHIR_JSON = "application/fhir+json; charset=utf-8"
+FHIR_ANSWER = {
+    "responses": {
+        200: {
+            "description": "A FHIR R4 Bundle (collection) of the ServiceRequest and its Task",
+            "content": {
+                "application/fhir+json": {
+                    "schema": {
+                        "type": "object",
+                        "description": "http://hl7.org/fhir/R4/bundle.html",
+                    }
+                }
+            },
+        }
+    }
+}
 VERSION = Field(..., ge=1, le=MAX_VERSION, description="The version you read; a stale one gets 409")
 
 
@@ -361,7 +376,11 @@ def patch_referral(
     return referral_out(referral, status, request.user, history=True, amendments=corrections)
 
 
-@router.get("/service-referrals/{referral_id}/fhir", summary="The referral as a FHIR R4 Bundle")
+@router.get(
+    "/service-referrals/{referral_id}/fhir",
+    summary="The referral as a FHIR R4 Bundle",
+    openapi_extra=FHIR_ANSWER,
+)
 def referral_fhir(request: HttpRequest, response: HttpResponse, referral_id: int) -> dict[str, Any]:
     """A ServiceRequest and its Task (validated against the R4B models), as FHIR JSON."""
     referral, status, note, corrections = _read(request, referral_id, with_note=True)
