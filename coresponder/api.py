@@ -27,6 +27,8 @@ from coresponder.core.http import (
     UNSTORABLE,
     UNSTORABLE_MESSAGE,
     is_duplicate,
+    record_failed_token,
+    record_refusal,
     refused_column,
     unstorable_fields,
 )
@@ -271,6 +273,9 @@ def on_action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    if request.headers.get("Authorization"):
+        # A token offered and refused is a failed logon; no token offered is no attempt.
+        record_failed_token(request)
     response = api.create_response(
         request, {"detail": "A valid Bearer token is required."}, status=401
     )
@@ -280,6 +285,7 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 @api.exception_handler(NotVisible)
 def on_not_visible(request: HttpRequest, exc: NotVisible) -> HttpResponse:
+    record_refusal(request, exc)
     return api.create_response(request, {"detail": "Not found."}, status=404)
 
 
@@ -310,6 +316,7 @@ UNPARSED_BODY = "Cannot parse request body"
 
 @api.exception_handler(Forbidden)
 def on_forbidden(request: HttpRequest, exc: Forbidden) -> HttpResponse:
+    record_refusal(request, exc)
     return api.create_response(request, {"detail": str(exc)}, status=403)
 
 

@@ -13,7 +13,8 @@ from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 from pydantic import AfterValidator, AwareDatetime, BaseModel
 
-from coresponder.core.audit import Actor
+from coresponder.core.audit import Actor, record_event
+from coresponder.core.errors import Forbidden, NotVisible
 from coresponder.domain.clock import date_problem
 
 UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE; SQLite says so in its message
@@ -112,6 +113,40 @@ def client_address(request: HttpRequest) -> str:
 def actor_for(request: HttpRequest) -> Actor:
     """The signed-in user (session or token) and the client's address, for the audit."""
     return Actor(user=request.user, where=client_address(request))
+
+
+# What a refused request set out to do, by its method.
+_ACTION_OF_METHOD = {"GET": "read", "HEAD": "read", "OPTIONS": "read", "DELETE": "delete"}
+
+
+def record_refusal(request: HttpRequest, exception: NotVisible | Forbidden) -> None:
+    """The audit event of a request the gate refused: a record the reader may not see
+    (answered 404, as a missing one is) or an action their role may not take (403). The
+    trail keeps what was asked for (the kind of record, the address and method), so
+    whoever reviews it sees one user probing other programs' records."""
+    answer = 404 if isinstance(exception, NotVisible) else 403
+    said = str(exception)
+    # The gate names the kind of record it refused ("person", "care plan"); a longer
+    # message is a sentence for the reader, not a kind.
+    kind = said if said and len(said) <= 40 and said.replace(" ", "").isalpha() else ""
+    record_event(
+        actor_for(request),
+        _ACTION_OF_METHOD.get(str(request.method), "change"),
+        object_type=kind,
+        outcome="denied",
+        detail={"method": request.method, "path": request.path[:300], "answer": answer},
+    )
+
+
+def record_failed_token(request: HttpRequest) -> None:
+    """A failed logon: a Bearer token that opens nothing (never the token itself)."""
+    record_event(
+        Actor(where=client_address(request), label="unknown token"),
+        "logon",
+        object_type="api_token",
+        outcome="failed",
+        detail={"method": request.method, "path": request.path[:300], "answer": 401},
+    )
 
 
 def is_duplicate(exc: IntegrityError) -> bool:

@@ -16,7 +16,7 @@ from django.shortcuts import resolve_url
 from django.urls import Resolver404, resolve
 
 from coresponder.core.errors import Forbidden, NotVisible
-from coresponder.core.http import API_PREFIX
+from coresponder.core.http import API_PREFIX, record_refusal
 
 
 class GateAnswers:
@@ -25,6 +25,7 @@ class GateAnswers:
     `Forbidden` (a record the reader sees, an action their role may not take) is the site's
     403 page, which names no reason. Views leave both to this, once.
 
+    Either is an event of the audit trail, with the outcome "denied" (`record_refusal`).
     The API answers both itself, in its JSON shape (`coresponder/api.py`): 404 and 403.
     """
 
@@ -39,6 +40,8 @@ class GateAnswers:
     ) -> HttpResponseBase | None:
         if request.path.startswith(API_PREFIX):
             return None
+        if isinstance(exception, (NotVisible, Forbidden)):
+            record_refusal(request, exception)
         # Answered exactly as a view's own Http404 or PermissionDenied: the styled page,
         # or Django's debug page.
         if isinstance(exception, NotVisible):

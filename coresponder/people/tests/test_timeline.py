@@ -240,7 +240,11 @@ def test_an_outsider_and_a_missing_person_get_the_same_404(
     assert client.get(f"/api/v1/persons/{world.person.pk}/timeline").status_code == 404
     clinician = api_client_for(reader(world, Role.CLINICIAN))
     assert clinician.get("/api/v1/persons/999999/timeline").status_code == 404
-    assert not AuditEvent.objects.filter(actor=outsider, action="read").exists()
+    assert not AuditEvent.objects.filter(actor=outsider, action="read", outcome="success").exists()
+    # The refusal is in the trail, naming the address asked for, not whom it found.
+    refused = AuditEvent.objects.get(actor=outsider, action="read", outcome="denied")
+    assert refused.person_id is None
+    assert refused.detail["path"] == f"/api/v1/persons/{world.person.pk}/timeline"
 
 
 def add_history(world: World, rounds: int) -> None:
