@@ -1,12 +1,25 @@
-"""Whether people were engaged: reached by a follow-up attempt or met at an encounter."""
+"""Whether people engaged with a program: reached by follow-up, or met, since they came in.
+
+A person diverted in lieu of arrest is engaged when the program reached them after their
+latest diversion: the contact at the stop itself (the encounter the diversion recorded)
+is the officer's, not the person's engagement, and a contact before an earlier diversion
+says nothing of the case the prosecutor follows now. A refusal is no engagement; a task
+closed because another team or service reached the person is. Someone never diverted is
+engaged by the same contacts at any time.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
-from coresponder.domain.vocabulary import AttemptOutcome
+from django.db.models import Max
+
+from coresponder.domain.vocabulary import AttemptOutcome, CloseReason, Pathway
 from coresponder.encounters.models import Encounter
-from coresponder.outreach.models import Attempt
+from coresponder.intake.models import Referral
+from coresponder.outreach.models import Attempt, OutreachTask
 
 # Outcomes that do not mean the person was reached (docs/api.md, people_engaged).
 NOT_ENGAGED_OUTCOMES = frozenset(
@@ -17,28 +30,88 @@ NOT_ENGAGED_OUTCOMES = frozenset(
         AttemptOutcome.MOVED_AWAY,
     }
 )
+# Reached, and did not turn the program down: what engagement with it means.
+ENGAGING_OUTCOMES = (
+    frozenset(AttemptOutcome)
+    - NOT_ENGAGED_OUTCOMES
+    - {
+        AttemptOutcome.DECLINED,
+        AttemptOutcome.DECLINED_INTERESTED_LATER,
+    }
+)
 
 
-def is_engaged(person: Any, programs: list[int]) -> bool:
-    """Reached in person or by phone, or met at an encounter, in these programs."""
-    reached = (
-        Attempt.objects.filter(task__person=person, task__program_id__in=programs)
-        .exclude(outcome__in=NOT_ENGAGED_OUTCOMES)
-        .exists()
+@dataclass(frozen=True)
+class Engagement:
+    """A person's engagement in one program: since when it is counted, and whether."""
+
+    diverted_at: dt.datetime | None  # their latest diversion there, if any
+    engaged: bool
+
+
+def engagement_of(person_ids: Collection[int], program_id: int) -> dict[int, Engagement]:
+    """Each person's engagement in the program, in five queries for a page of people."""
+    ids = list(person_ids)
+    diversions = Referral.objects.filter(
+        program_id=program_id,
+        person_id__in=ids,
+        pathway=Pathway.OFFICER_INTERVENTION,
+        eligible=True,
     )
-    return reached or person.encounters.filter(program_id__in=programs).exists()
-
-
-def engaged_among(person_ids: list[int], programs: list[int]) -> set[int]:
-    """Which of these people were reached or met in these programs: two queries for a page."""
-    reached = set(
-        Attempt.objects.filter(task__person_id__in=person_ids, task__program_id__in=programs)
-        .exclude(outcome__in=NOT_ENGAGED_OUTCOMES)
-        .values_list("task__person_id", flat=True)
+    since = dict(
+        diversions.values("person_id")
+        .annotate(at=Max("received_at"))
+        .values_list("person_id", "at")
     )
-    met = set(
-        Encounter.objects.filter(person_id__in=person_ids, program_id__in=programs).values_list(
-            "person_id", flat=True
+    latest: dict[int, dt.datetime] = {}
+
+    def seen(rows: Iterable[tuple[int, dt.datetime | None]]) -> None:
+        for person_id, at in rows:
+            if at is not None and (person_id not in latest or at > latest[person_id]):
+                latest[person_id] = at
+
+    seen(
+        Attempt.objects.filter(
+            task__person_id__in=ids, task__program_id=program_id, outcome__in=ENGAGING_OUTCOMES
         )
+        .values("task__person_id")
+        .annotate(at=Max("attempted_at"))
+        .values_list("task__person_id", "at")
     )
-    return reached | met
+    seen(
+        Encounter.objects.filter(person_id__in=ids, program_id=program_id)
+        .exclude(referral__in=diversions)
+        .values("person_id")
+        .annotate(at=Max("occurred_at"))
+        .values_list("person_id", "at")
+    )
+    seen(
+        OutreachTask.objects.filter(
+            person_id__in=ids, program_id=program_id, close_reason=CloseReason.REACHED_ELSEWHERE
+        )
+        .values("person_id")
+        .annotate(at=Max("closed_at"))
+        .values_list("person_id", "at")
+    )
+    return {
+        pk: Engagement(
+            diverted_at=since.get(pk),
+            engaged=pk in latest and (pk not in since or latest[pk] >= since[pk]),
+        )
+        for pk in ids
+    }
+
+
+def engaged_among(person_ids: Collection[int], programs: Collection[int]) -> set[int]:
+    """Which of these people engaged in any of these programs (by `engagement_of`)."""
+    return {
+        pk
+        for program_id in programs
+        for pk, engagement in engagement_of(person_ids, program_id).items()
+        if engagement.engaged
+    }
+
+
+def is_engaged(person_id: int, programs: Collection[int]) -> bool:
+    """Whether this person engaged in any of these programs (by `engagement_of`)."""
+    return person_id in engaged_among([person_id], programs)

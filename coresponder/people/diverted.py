@@ -21,7 +21,7 @@ from coresponder.core.audit import record_list_read
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import Role
-from coresponder.outreach.engagement import engaged_among
+from coresponder.outreach.engagement import engagement_of
 from coresponder.privacy.access import (
     diverting_referrals,
     may_read,
@@ -39,7 +39,8 @@ DIVERTED_LIST_ROLES = frozenset({Role.PROSECUTOR, Role.COORDINATOR, Role.ADMIN})
 
 @login_required
 def diverted_list(request: HttpRequest, slug: str) -> HttpResponse:
-    """People the program took in lieu of arrest: person number, case numbers, engaged or not.
+    """People the program took in lieu of arrest: person number, case numbers, the day of
+    their latest diversion, and whether they engaged since.
 
     `q` finds by the start of a case or docket number, or by name (see the module).
     """
@@ -64,13 +65,16 @@ def diverted_list(request: HttpRequest, slug: str) -> HttpResponse:
     ):
         if case_number and case_number not in cases[person_id]:
             cases[person_id].append(case_number)
-    engaged = engaged_among([person.pk for person in shown], [program.pk])
+    # Counted from each person's latest diversion: the contact at the stop, or before an
+    # earlier case, says nothing of the case followed now.
+    engagement = engagement_of([person.pk for person in shown], program.pk)
     rows: list[dict[str, Any]] = [
         {
             "id": person.pk,
             "name": f"{person.given_name} {person.family_name}" if named else "",
             "case_numbers": cases[person.pk],
-            "engaged": person.pk in engaged,
+            "diverted_at": engagement[person.pk].diverted_at,
+            "engaged": engagement[person.pk].engaged,
         }
         for person in shown
     ]

@@ -149,7 +149,7 @@ def person_record(access: PersonAccess) -> dict[str, Any]:
         record["outreach_tasks"] = _outreach(access, outreach)
         record["encounters"] = _encounters(access, outreach)
     if engaging := access.programs_showing(G.ENGAGEMENT):
-        record["engaged"] = is_engaged(person, engaging)
+        record["engaged"] = is_engaged(person.pk, engaging)
     record.update(_clinical(access, programs))
     service_referrals = _service_referrals(access, programs)
     if service_referrals is not None:

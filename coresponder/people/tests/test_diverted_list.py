@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -12,7 +14,9 @@ from django.utils import timezone
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
+from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Referral
+from coresponder.outreach.models import Attempt, OutreachTask
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs.actions import load_programs
@@ -232,3 +236,117 @@ def test_a_name_search_is_audited_with_what_was_typed_and_the_ids_shown(world: W
     assert event.detail["q"] == "Bridget O'Brien"
     assert event.detail["ids"] == [obrien.pk]
     assert event.fields == ["engagement"]
+
+
+# --- Engagement is counted from each person's latest diversion ----------------------------
+
+
+def _row(html: str, person: Person) -> str:
+    start = html.index(f"Person {person.pk}</a>")
+    return re.sub(r"<[^>]+>", "", html[start : html.index("</tr>", start)])
+
+
+def _task(world: World, person: Person) -> OutreachTask:
+    referral = Referral.objects.filter(person=person).latest("received_at")
+    return OutreachTask.objects.create(
+        program=world.program,
+        person=person,
+        referral=referral,
+        window_start=referral.received_at,
+        window_end=referral.received_at + dt.timedelta(days=2),
+    )
+
+
+def test_the_contact_at_the_stop_is_no_engagement(world: World) -> None:
+    person = diverted(world, "Ike", "CP-51-CR-0007777-2026")
+    stop = Referral.objects.get(person=person)
+    Encounter.objects.create(
+        program=world.program,
+        person=person,
+        referral=stop,
+        occurred_at=stop.received_at - dt.timedelta(minutes=20),
+        kind="field_contact",
+        disposition="referred",
+    )
+    task = _task(world, person)
+    Attempt.objects.create(
+        task=task, attempted_at=timezone.now(), channel="home_visit", outcome="not_located"
+    )
+    html = signed_in(reader(world, Role.PROSECUTOR)).get(URL).content.decode()
+    assert "Not engaged since the diversion" in _row(html, person)
+
+
+def test_a_contact_before_a_later_diversion_does_not_carry_over(world: World) -> None:
+    person = diverted(world, "Ike", "CP-51-CR-0007777-2024")
+    Referral.objects.filter(person=person).update(
+        received_at=timezone.now() - dt.timedelta(days=700)
+    )
+    Encounter.objects.create(
+        program=world.program,
+        person=person,
+        occurred_at=timezone.now() - dt.timedelta(days=650),
+        kind="drop_in",
+        disposition="resolved_on_scene",
+    )
+    Referral.objects.create(
+        program=world.program,
+        person=person,
+        pathway="officer_intervention",
+        received_at=timezone.now() - dt.timedelta(days=2),
+        offense_category="retail_theft",
+        case_number="CP-51-CR-0008888-2026",
+    )
+    html = signed_in(reader(world, Role.PROSECUTOR)).get(URL).content.decode()
+    assert "Not engaged since the diversion" in _row(html, person)
+
+
+def test_a_refusal_is_no_engagement_and_a_later_acceptance_is(world: World) -> None:
+    person = diverted(world, "Ike", "CP-51-CR-0007777-2026")
+    task = _task(world, person)
+    Attempt.objects.create(
+        task=task,
+        attempted_at=timezone.now() - dt.timedelta(hours=5),
+        channel="home_visit",
+        outcome="declined",
+    )
+    client = signed_in(reader(world, Role.PROSECUTOR))
+    assert "Not engaged since the diversion" in _row(client.get(URL).content.decode(), person)
+    Attempt.objects.create(
+        task=task,
+        attempted_at=timezone.now() - dt.timedelta(hours=1),
+        channel="phone",
+        outcome="accepted_treatment",
+    )
+    assert "Engaged since the diversion" in _row(client.get(URL).content.decode(), person)
+
+
+def test_a_task_closed_as_reached_by_another_team_is_engagement(world: World) -> None:
+    person = diverted(world, "Ike", "CP-51-CR-0007777-2026")
+    task = _task(world, person)
+    task.status = "closed"
+    task.close_reason = "reached_elsewhere"
+    task.closed_at = timezone.now()
+    task.save()
+    html = signed_in(reader(world, Role.PROSECUTOR)).get(URL).content.decode()
+    assert "Engaged since the diversion" in _row(html, person)
+
+
+def test_the_row_gives_the_diversion_day(world: World) -> None:
+    person = diverted(world, "Ike", "CP-51-CR-0007777-2026")
+    received = Referral.objects.get(person=person).received_at
+    day = received.astimezone(ZoneInfo(world.program.timezone)).strftime("%-d %b %Y")
+    html = signed_in(reader(world, Role.PROSECUTOR)).get(URL).content.decode()
+    assert f"Diverted {day}" in _row(html, person)
+
+
+def test_the_person_record_gives_engagement_by_the_same_rule(
+    world: World, api_client_for: Any
+) -> None:
+    person = diverted(world, "Ike", "CP-51-CR-0007777-2026")
+    task = _task(world, person)
+    Attempt.objects.create(
+        task=task, attempted_at=timezone.now(), channel="home_visit", outcome="declined"
+    )
+    api = api_client_for(reader(world, Role.PROSECUTOR))
+    assert api.get(f"/api/v1/persons/{person.pk}").json()["engaged"] is False
+    assert api.get(f"/api/v1/persons/{world.person.pk}").json()["engaged"] is True
