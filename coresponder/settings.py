@@ -76,6 +76,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # First, so that its changepassword and createsuperuser, which go through the audited
+    # account actions, answer for those names rather than django.contrib.auth's.
+    "coresponder.programs",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -83,7 +86,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "coresponder.core",
-    "coresponder.programs",
     "coresponder.people",
     "coresponder.identity",
     "coresponder.intake",
@@ -224,8 +226,8 @@ WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 120)
 if WORKER_HEARTBEAT_MAX_AGE < 1:
     raise ConfigError("WORKER_HEARTBEAT_MAX_AGE must be 1 second or more")
 
-# Every password a user is given passes these (coresponder adduser, Django's
-# changepassword and createsuperuser); the demo loader alone sets its published one.
+# Every password a user is given passes these (coresponder adduser and changepassword;
+# createsuperuser is refused); the demo loader alone sets its published one.
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",

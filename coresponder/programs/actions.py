@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY as AUTH_USER_KEY
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -401,6 +402,37 @@ def reset_mfa(actor: Actor, user: User) -> SetupCode:
     return given
 
 
+@dataclass(frozen=True)
+class PasswordSet:
+    user: User
+    sessions_ended: int
+
+
+def set_password(actor: Actor, user: User, password: str, *, keep_session: str = "") -> PasswordSet:
+    """Give the user a new password that passes every validator, and end their sessions, all
+    but `keep_session` (the one a user changing their own password is using): a password
+    someone else learnt no longer keeps them signed in. Audited as a change of the user,
+    never with the password."""
+    try:
+        # The stored user lets the similarity check compare its name and username.
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ActionError("password not changed", {"password": list(exc.messages)}) from exc
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        user.set_password(password)
+        save_tracked(user, actor.user)
+        ended = end_sessions(user, keep=keep_session)
+        record_event(
+            actor,
+            AuditEvent.Action.CHANGE,
+            obj=user,
+            fields=["password"],
+            detail={"user": user.username, "change": "password", "sessions_ended": ended},
+        )
+    return PasswordSet(user=user, sessions_ended=ended)
+
+
 def create_user_with_setup_code(
     actor: Actor, username: str, **fields: Any
 ) -> tuple[User, SetupCode]:
@@ -606,13 +638,14 @@ class Disabled:
     tokens_revoked: int
 
 
-def end_sessions(user: User) -> int:
-    """Delete the user's stored sessions, signed in or half-way through signing in.
+def end_sessions(user: User, *, keep: str = "") -> int:
+    """Delete the user's stored sessions, signed in or half-way through signing in, all but
+    the one whose key is `keep`.
 
     Sessions are signed blobs, so each live one is decoded; disabling is rare.
     """
     ended = 0
-    live = Session.objects.filter(expire_date__gt=timezone.now())
+    live = Session.objects.filter(expire_date__gt=timezone.now()).exclude(session_key=keep)
     for session in live.iterator(chunk_size=500):
         data = session.get_decoded()
         if str(user.pk) in (str(data.get(AUTH_USER_KEY)), str(data.get(PENDING_USER))):

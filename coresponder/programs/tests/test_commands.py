@@ -1,4 +1,4 @@
-"""The operator's commands: addorg, adduser and apitoken, each audited."""
+"""The operator's commands: addorg, adduser, apitoken, changepassword and the rest, each audited."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import io
 import re
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, get_commands
 from django.test import Client
+from django.urls import reverse
 
+from coresponder.conftest import sign_in
 from coresponder.core.models import AuditEvent
 from coresponder.privacy.models import ApiToken
 from coresponder.privacy.token_values import digest_of
@@ -265,3 +267,90 @@ def test_enableuser_lets_a_disabled_user_sign_in_again_and_is_audited(programs: 
     assert AuditEvent.objects.filter(action="permission", detail__change="enable").exists()
     with pytest.raises(CommandError, match="not disabled"):
         call_command("enableuser", "dormant", stdout=io.StringIO())
+
+
+class TestChangepassword:
+    """The project's own changepassword: the same password rules, audited, sessions ended."""
+
+    NEW = "kensington ferry lantern"
+
+    def test_this_project_answers_for_the_command_not_django(self) -> None:
+        assert get_commands()["changepassword"] == "coresponder.programs"
+        assert get_commands()["createsuperuser"] == "coresponder.programs"
+
+    def test_it_sets_the_password_ends_the_sessions_and_is_audited(
+        self, officer: User, monkeypatch: pytest.MonkeyPatch, operator: str
+    ) -> None:
+        phone = sign_in(Client(), officer)
+        monkeypatch.setattr("getpass.getpass", lambda prompt="": self.NEW)
+
+        out = run("changepassword", "officer")
+
+        assert "password of officer changed; 1 session(s) ended" in out
+        officer.refresh_from_db()
+        assert officer.check_password(self.NEW)
+        assert phone.get("/")["Location"].startswith(reverse("login"))
+        event = AuditEvent.objects.get(action="change", detail__change="password")
+        assert (event.actor_label, event.where, event.object_id) == (
+            operator,
+            "cli",
+            str(officer.pk),
+        )
+        assert event.fields == ["password"] and event.detail["sessions_ended"] == 1
+        assert self.NEW not in str(event.detail) and officer.password not in str(event.detail)
+
+    def test_it_reads_the_password_from_stdin_for_a_script(self, officer: User) -> None:
+        call_command(
+            "changepassword", "officer", "--password-stdin",
+            stdout=io.StringIO(), stdin=io.StringIO(self.NEW + "\n"),
+        )  # fmt: skip
+        officer.refresh_from_db()
+        assert officer.check_password(self.NEW)
+
+    def test_two_different_passwords_are_asked_again(
+        self, officer: User, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        typed = iter([self.NEW, "something else entirely", self.NEW, self.NEW])
+        monkeypatch.setattr("getpass.getpass", lambda prompt="": next(typed))
+        out = run("changepassword", "officer")
+        assert "The two passwords differ" in out
+        officer.refresh_from_db()
+        assert officer.check_password(self.NEW)
+
+    def test_a_weak_password_is_refused_and_nothing_is_audited(self, officer: User) -> None:
+        with pytest.raises(CommandError, match="--password: This password is too short"):
+            call_command(
+                "changepassword", "officer", "--password-stdin",
+                stdout=io.StringIO(), stdin=io.StringIO("short\n"),
+            )  # fmt: skip
+        officer.refresh_from_db()
+        assert not officer.check_password("short")
+        assert not AuditEvent.objects.filter(detail__change="password").exists()
+
+    def test_it_refuses_an_unknown_user(self, db: None) -> None:
+        with pytest.raises(CommandError, match="no user 'nobody'"):
+            run("changepassword", "nobody", "--password-stdin")
+
+
+class TestCreatesuperuser:
+    """Administrators are made by adduser, audited and with a set-up code: never bypassed."""
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ("--username", "root3", "--email", "root3@example.invalid", "--noinput"),
+            ("--username", "Officer", "--noinput"),
+            (),
+        ],
+    )
+    def test_it_makes_nobody_and_says_which_command_does(
+        self, officer: User, args: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "kensington ferry lantern")
+        before = AuditEvent.objects.count()
+        with pytest.raises(CommandError) as refused:
+            run("createsuperuser", *args)
+        said = str(refused.value)
+        assert "coresponder adduser" in said and "--role admin" in said
+        assert list(User.objects.values_list("username", flat=True)) == ["officer"]
+        assert AuditEvent.objects.count() == before
