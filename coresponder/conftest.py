@@ -178,7 +178,7 @@ def sign_in(client: Client, user: User, password: str = PASSWORD) -> Client:
     give a set-up code first is given a new one (only its digest is stored).
     """
     user.refresh_from_db()
-    setup_code = reset_mfa(SYSTEM, user).code if user.mfa_setup_code else ""
+    setup_code = reset_mfa(SYSTEM, user).setup_code.code if user.mfa_setup_code else ""
     response = client.post(reverse("login"), {"username": user.username, "password": password})
     assert response.status_code == 302, f"the password of {user.username} was refused"
     user.refresh_from_db()

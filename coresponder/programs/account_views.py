@@ -374,16 +374,17 @@ def account_enable(request: HttpRequest, user_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def account_reset_mfa(request: HttpRequest, user_id: int) -> HttpResponse:
-    """A lost phone: the account's authenticator is cleared, and the administrator is shown a
-    one-time set-up code to hand over; with it the user sets up a new one at sign-in."""
+    """A lost phone: the account's authenticator is cleared, its sessions end and its API
+    tokens are revoked, and the administrator is shown a one-time set-up code to hand over;
+    with it the user sets up a new one at sign-in."""
     _require_admin(request)
     user = _target(user_id)
-    given = reset_mfa(actor_for(request), user)
-    _show_setup_code_once(request, user, given)
+    done = reset_mfa(actor_for(request), user)
+    _show_setup_code_once(request, user, done.setup_code)
     messages.success(
         request,
-        f"{user.username} is signed out everywhere. Give them the set-up code below, by "
-        "phone or in person: they need it, after their password, to set up their "
-        "authenticator app again.",
+        f"{user.username} is signed out everywhere and {done.tokens_revoked} API token(s) "
+        "revoked. Give them the set-up code below, by phone or in person: they need it, "
+        "after their password, to set up their authenticator app again.",
     )
     return redirect("account", user_id=user.pk)

@@ -370,13 +370,23 @@ def _give_setup_code(user: User) -> SetupCode:
     return given
 
 
-def reset_mfa(actor: Actor, user: User) -> SetupCode:
+@dataclass(frozen=True)
+class MfaReset:
+    """What a reset did: the set-up code to hand over, and every way in it cut."""
+
+    setup_code: SetupCode
+    sessions_ended: int
+    tokens_revoked: int
+
+
+def reset_mfa(actor: Actor, user: User) -> MfaReset:
     """Clear a lost second factor and give a one-time set-up code: at their next sign-in the
     user gives the password, then this code, and only then sets up a new authenticator.
 
     Someone who knows only the password cannot set it up in their place. Their sessions end
-    too: a lost phone stays signed in otherwise. For an account with no authenticator yet
-    (a code that expired, or an account made before set-up codes) it gives a new code.
+    and their live API tokens are revoked too: a lost phone stays signed in otherwise, and
+    may hold a token. For an account with no authenticator yet (a code that expired, or an
+    account made before set-up codes) it gives a new code, cutting the same ways in.
     """
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
@@ -386,6 +396,7 @@ def reset_mfa(actor: Actor, user: User) -> SetupCode:
         given = _give_setup_code(user)
         save_tracked(user, actor.user)
         ended = end_sessions(user)
+        revoked = _revoke_live_tokens(actor, user)
         record_event(
             actor,
             AuditEvent.Action.PERMISSION,
@@ -396,10 +407,23 @@ def reset_mfa(actor: Actor, user: User) -> SetupCode:
                 "change": "mfa reset",
                 "was_enrolled": was_enrolled,
                 "sessions_ended": ended,
+                # Which: each is revoked by its own event too, naming the same prefix.
+                "tokens_revoked": sorted(token.prefix for token in revoked),
                 "setup_code_expires_at": given.expires_at.isoformat(),
             },
         )
-    return given
+    return MfaReset(setup_code=given, sessions_ended=ended, tokens_revoked=len(revoked))
+
+
+def _revoke_live_tokens(actor: Actor, user: User) -> list[ApiToken]:
+    """Revoke each of the user's API tokens that still works; those it revoked."""
+    live = ApiToken.objects.filter(user=user, revoked_at__isnull=True).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    )
+    tokens = list(live.order_by("id"))
+    for token in tokens:
+        revoke_api_token(actor, token)
+    return tokens
 
 
 @dataclass(frozen=True)

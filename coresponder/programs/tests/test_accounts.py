@@ -13,7 +13,7 @@ from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.access import role_in
-from coresponder.privacy.actions import issue_api_token
+from coresponder.privacy.actions import issue_api_token, revoke_api_token
 from coresponder.privacy.models import ApiToken
 from coresponder.programs.actions import enrol_mfa, grant_role, revoke_role
 from coresponder.programs.form_tokens import FIELD, new_token
@@ -242,6 +242,34 @@ def test_resetting_a_lost_phones_authenticator_signs_the_phone_out(
     assert waiting.get(reverse("mfa-enrol"))["Location"] == reverse("login")
     reset = AuditEvent.objects.get(detail__change="mfa reset")
     assert reset.detail["sessions_ended"] == 2
+
+
+def test_resetting_a_lost_phones_authenticator_revokes_its_api_tokens(
+    admin: User, officer: User, coordinator: User
+) -> None:
+    """The phone may hold a token too: the reset cuts every way in, as its message says."""
+    enrol_mfa(SYSTEM, officer, "JBSWY3DPEHPK3PXP")
+    on_the_phone = issue_api_token(SYSTEM, officer, "phone")
+    in_a_script = issue_api_token(SYSTEM, officer, "script")
+    revoked_before = issue_api_token(SYSTEM, officer, "old")
+    revoke_api_token(SYSTEM, ApiToken.objects.get(prefix=revoked_before[:8]))
+    colleagues = issue_api_token(SYSTEM, coordinator)
+    api = "/api/v1/programs"
+    assert Client(headers={"Authorization": f"Bearer {on_the_phone}"}).get(api).status_code == 200
+
+    done = signed_in(admin).post(reverse("account-reset-mfa", args=[officer.pk]), follow=True)
+
+    page = done.content.decode()
+    assert "officer is signed out everywhere and 2 API token(s) revoked" in page
+    for value in (on_the_phone, in_a_script, revoked_before):
+        assert Client(headers={"Authorization": f"Bearer {value}"}).get(api).status_code == 401
+    assert Client(headers={"Authorization": f"Bearer {colleagues}"}).get(api).status_code == 200
+    reset = AuditEvent.objects.get(detail__change="mfa reset")
+    assert reset.detail["tokens_revoked"] == sorted([on_the_phone[:8], in_a_script[:8]])
+    revokes = AuditEvent.objects.filter(action="permission", detail__revoke="api token")
+    assert sorted(e.detail["prefix"] for e in revokes) == sorted(
+        v[:8] for v in (on_the_phone, in_a_script, revoked_before)
+    )
 
 
 def test_only_administrators_reach_the_accounts_pages(coordinator: User, officer: User) -> None:

@@ -17,6 +17,8 @@ from coresponder.conftest import Clock, unused_code
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
+from coresponder.privacy.actions import issue_api_token
+from coresponder.privacy.models import ApiToken
 from coresponder.programs.actions import enrol_mfa, failed_sign_ins
 from coresponder.programs.form_tokens import FIELD, new_token
 from coresponder.programs.models import Organization, Program, User
@@ -262,6 +264,21 @@ def test_the_commands_print_the_set_up_code_once(officer: User, clock: Clock) ->
     client = Client()
     give_password(client)
     assert give_setup_code(client, code.group(1))[1] == reverse("mfa-enrol")
+
+
+def test_the_command_revokes_the_api_tokens_as_the_page_does(officer: User) -> None:
+    enrol_mfa(SYSTEM, officer, OLD_SECRET)
+    token = issue_api_token(SYSTEM, officer)
+    out = StringIO()
+
+    call_command("resetmfa", "officer", stdout=out)
+
+    assert "0 session(s) ended, 1 API token(s) revoked" in out.getvalue()
+    assert not ApiToken.objects.filter(user=officer, revoked_at__isnull=True).exists()
+    bearer = Client(headers={"Authorization": f"Bearer {token}"})
+    assert bearer.get("/api/v1/programs").status_code == 401
+    reset = AuditEvent.objects.get(detail__change="mfa reset")
+    assert reset.detail["tokens_revoked"] == [token[:8]]
 
 
 def test_an_account_with_no_set_up_code_waiting_sets_up_with_the_password_as_before(
