@@ -5,7 +5,7 @@ from coresponder.operations import views as operations_views
 from coresponder.outreach import sla_views
 from coresponder.people.diverted import diverted_list
 from coresponder.privacy import views as privacy_views
-from coresponder.programs import account_views, shift_urls, signin_views
+from coresponder.programs import account_views, password_views, shift_urls, signin_views
 from coresponder.programs import views as program_views
 
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/mfa/enrol/", signin_views.enrol_step, name="mfa-enrol"),
     path("accounts/mfa/setup-code/", signin_views.setup_code_step, name="mfa-setup-code"),
     path("accounts/logout/", signin_views.SignOutView.as_view(), name="logout"),
+    path("accounts/password/", password_views.password_change, name="password-change"),
     path("", program_views.home, name="home"),
     path("people/matches/", include("coresponder.identity.urls")),
     path("people/", include("coresponder.people.urls")),
@@ -58,6 +59,11 @@ urlpatterns = [
         "admin-users/<int:user_id>/reset-mfa",
         account_views.account_reset_mfa,
         name="account-reset-mfa",
+    ),
+    path(
+        "admin-users/<int:user_id>/password",
+        account_views.account_password,
+        name="account-password",
     ),
     path("audit/", privacy_views.audit_log, name="audit-log"),
     path("notices/", sla_views.notices, name="notices"),

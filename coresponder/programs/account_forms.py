@@ -1,14 +1,17 @@
-"""Forms of the accounts pages: a new account, a role in a program, disabling an account."""
+"""Forms of the accounts pages: a new account, a role in a program, disabling an account, and
+a new password, set by an administrator or changed by its owner."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 
 from coresponder.core.forms import PlainTextForm, style_uswds
 from coresponder.domain.vocabulary import Role
-from coresponder.programs.models import ROLES, Organization, Program
+from coresponder.programs.models import ROLES, Organization, Program, User
 
 CHECKBOX = {"class": "usa-checkbox__input"}
 
@@ -86,3 +89,62 @@ class DisableForm(PlainTextForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style_uswds(self)
+
+
+RULES_FOR_A_NEW_ONE = (
+    "At least 12 characters, not like the user name or name, not a common password, not "
+    "only digits, and not runs such as abcd, 1234 or qwerty. A few words make a good one."
+)
+PASSWORDS_DIFFER = "The two new passwords differ."
+
+
+class NewPasswordForm(PlainTextForm):
+    """A new password, typed twice, held to every password rule for the user it is for.
+
+    Each is kept exactly as typed (a password widget is never made plain, nor trimmed):
+    sign-in compares it so."""
+
+    new_password1 = forms.CharField(
+        label="New password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=RULES_FOR_A_NEW_ONE,
+    )
+    new_password2 = forms.CharField(
+        label="New password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        style_uswds(self)
+
+    def clean_new_password2(self) -> str:
+        first = self.cleaned_data.get("new_password1")
+        second = str(self.cleaned_data.get("new_password2", ""))
+        if first is not None and first != second:
+            raise ValidationError(PASSWORDS_DIFFER, code="password_mismatch")
+        return second
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        password = data.get("new_password1")
+        if password is not None:
+            try:
+                validate_password(password, self.user)
+            except ValidationError as exc:
+                self.add_error("new_password1", exc)
+        return data
+
+
+class PasswordChangeForm(NewPasswordForm):
+    """The signed-in user's own password: the one they have now, then the new one twice."""
+
+    old_password = forms.CharField(
+        label="Your password now",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    field_order = ["old_password", "new_password1", "new_password2"]

@@ -1,7 +1,8 @@
 """Accounts, for administrators: who signs in, in which programs and roles; new accounts;
-roles given, changed and taken away; accounts disabled, enabled, unlocked, and second
-factors reset. Every change goes through `programs/actions.py` and is audited as a
-permission change; anyone but an administrator is answered 404."""
+roles given, changed and taken away; accounts disabled, enabled, unlocked, given a new
+password, and second factors reset. Every change goes through `programs/actions.py` and is
+audited (a new password as a change of the user, the rest as permission changes); anyone
+but an administrator is answered 404."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coresponder.core.errors import ActionError, StaleVersion
@@ -25,7 +27,12 @@ from coresponder.core.http import actor_for
 from coresponder.domain.vocabulary import Role, label
 from coresponder.privacy.access import is_admin
 from coresponder.programs import form_tokens
-from coresponder.programs.account_forms import AccountForm, DisableForm, RoleForm
+from coresponder.programs.account_forms import (
+    AccountForm,
+    DisableForm,
+    NewPasswordForm,
+    RoleForm,
+)
 from coresponder.programs.actions import (
     SetupCode,
     create_user_with_setup_code,
@@ -34,6 +41,7 @@ from coresponder.programs.actions import (
     grant_role,
     reset_mfa,
     revoke_role,
+    set_password,
     unlock_user,
 )
 from coresponder.programs.local_time import reader_zone
@@ -183,6 +191,7 @@ def _account_page(
     *,
     role_form: RoleForm | None = None,
     disable_form: DisableForm | None = None,
+    password_form: NewPasswordForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The account's page; `role_form`, sent back, stands in for the form it came from: the
@@ -212,6 +221,7 @@ def _account_page(
         "role_form": role_form if role_form is not None and changed is None else None,
         "add_form": _add_form(roles, user, role_form if changed is None else None),
         "disable_form": disable_form or DisableForm(),
+        "password_form": password_form or NewPasswordForm(user),
         "is_self": user.pk == request.user.pk,
         "zone": reader_zone(request.user),
         "setup_code": _setup_code_to_show(request, user),
@@ -388,3 +398,39 @@ def account_reset_mfa(request: HttpRequest, user_id: int) -> HttpResponse:
         "after their password, to set up their authenticator app again.",
     )
     return redirect("account", user_id=user.pk)
+
+
+@sensitive_post_parameters("new_password1", "new_password2")
+@login_required
+@require_POST
+def account_password(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A new password the administrator gives the user themself (one forgotten, or one
+    someone else may know): every session of theirs ends. Saved once per drawn form."""
+    _require_admin(request)
+    user = _target(user_id)
+    if user.pk == request.user.pk:
+        # One's own needs the password one has now, on the page the menu leads to.
+        messages.info(request, "Change your own password here: it asks for the one you have.")
+        return redirect("password-change")
+    earlier = form_tokens.already_saved(request, form_tokens.Kind.PASSWORD)
+    if earlier is not None:
+        return earlier
+    form = NewPasswordForm(user, request.POST)
+    if not form.is_valid():
+        return _account_page(request, user, password_form=form, status=422)
+    password = form.cleaned_data["new_password1"]
+
+    def save() -> HttpResponse:
+        done = set_password(actor_for(request), user, password)
+        messages.success(
+            request,
+            f"{user.username} has a new password: give it to them yourself. "
+            f"{done.sessions_ended} session(s) ended.",
+        )
+        return HttpResponseRedirect(reverse("account", args=[user.pk]))
+
+    try:
+        return form_tokens.save_once(request, form_tokens.Kind.PASSWORD, save)
+    except ActionError as exc:
+        add_action_errors(form, exc, renamed={"password": "new_password1"})
+        return _account_page(request, user, password_form=form, status=422)

@@ -457,6 +457,16 @@ def set_password(actor: Actor, user: User, password: str, *, keep_session: str =
     return PasswordSet(user=user, sessions_ended=ended)
 
 
+def confirm_password(actor: Actor, user: User, typed: str) -> bool:
+    """Whether `typed` is the user's password now, asked before they change it. A wrong one
+    is a failed sign-in (`factor: "current password"`), counted towards the lock like one
+    at the sign-in page, so a session left open is no way to guess the password."""
+    if user.check_password(typed):
+        return True
+    note_failed_sign_in(actor, user.username, user=user, factor="current password")
+    return False
+
+
 def create_user_with_setup_code(
     actor: Actor, username: str, **fields: Any
 ) -> tuple[User, SetupCode]:

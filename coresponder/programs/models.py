@@ -222,6 +222,7 @@ class FormToken(models.Model):
         RECORDS_REQUEST = "records_request", "Records request"
         RECORDS_REQUEST_EXTENSION = "records_request_extension", "Records request extension"
         CONTACT_REQUEST = "contact_request", "How the person asked to be reached"
+        PASSWORD = "password", "Password change"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     token = models.CharField(max_length=32)

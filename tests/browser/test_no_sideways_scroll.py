@@ -258,6 +258,7 @@ def test_no_page_scrolls_sideways_on_a_small_phone(
         "/notices/",
         "/programs/pad/teams/",
         "/people/999999999/",
+        "/accounts/password/",
     ]:
         check(page, base, path, problems)
 
@@ -423,6 +424,8 @@ def test_the_other_pages_fit_a_small_phone_too(
     # An administrator sees every program and lands on the first by name.
     sign_in_with_code(page, base, "ada.admin", PASSWORD, SECRET, "/programs/core/")
     check_found(page, base, "/admin-users/", problems)
+    locked = User.objects.get(username__startswith="locked")
+    check_found(page, base, f"/admin-users/{locked.pk}/", problems, shows=FAMILY)
 
     sign_out(page)
     sign_in_with_code(page, base, "casey.coord", PASSWORD, SECRET, "/programs/pco/")

@@ -101,6 +101,35 @@ def test_a_new_user_sets_up_an_authenticator_app_at_first_sign_in(
     assert_clean(page)
 
 
+def test_a_coordinator_changes_their_password_from_the_menu_on_a_phone(
+    live_server: Any, phone_page: Any, coordinator: Any
+) -> None:
+    page = phone_page
+    sign_in(page, live_server)
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("link", name="Your password").click()
+    page.wait_for_url(live_server.url + "/accounts/password/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change your password")
+    assert_clean(page)
+
+    page.get_by_label("Your password now").fill("not-the-password")
+    page.get_by_label("New password", exact=True).fill("kensington ferry lantern")
+    page.get_by_label("New password again").fill("kensington ferry lantern")
+    page.get_by_role("button", name="Change the password").click()
+    expect(page.get_by_text("That is not your password now.")).to_be_visible()
+    assert_clean(page)
+
+    page.get_by_label("Your password now").fill(PASSWORD)
+    page.get_by_label("New password", exact=True).fill("kensington ferry lantern")
+    page.get_by_label("New password again").fill("kensington ferry lantern")
+    page.get_by_role("button", name="Change the password").click()
+    page.wait_for_url(live_server.url + "/programs/pco/")
+    expect(page.get_by_text("Your password is changed")).to_be_visible()
+    assert_clean(page)
+    coordinator.refresh_from_db()
+    assert coordinator.check_password("kensington ferry lantern")
+
+
 def test_the_program_switcher_moves_between_the_coordinators_programs(
     live_server: Any, phone_page: Any, coordinator: Any
 ) -> None:
