@@ -877,7 +877,13 @@ class _DirectoryImporter:
 
 
 def _stored_capacity_is_newer(stored: ServiceCapacity, values: dict[str, Any]) -> bool:
-    """The stored figure was said after the file's, or at the same moment but otherwise."""
+    """The stored figure was said after the file's, or at the same moment but otherwise.
+
+    A stored figure dated later than now by more than CLOCK_SKEW (a file let in before
+    imports refused such times) was never said then, so it is not newer: the file's figure,
+    whose time the import checked, replaces it."""
+    if stored.updated > timezone.now() + CLOCK_SKEW:
+        return False
     if values["updated"] != stored.updated:
         return bool(values["updated"] < stored.updated)
     return any(getattr(stored, name) != value for name, value in values.items())

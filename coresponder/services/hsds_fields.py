@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import models
+from django.utils import timezone
 
+from coresponder.domain.clock import CLOCK_SKEW, EARLIEST_YEAR
 from coresponder.services.hsds_format import (
     INSURANCE,
     LOCATION_TIMEZONE,
@@ -148,6 +150,8 @@ def date(value: Any) -> dt.date | None:
 
 
 def moment(value: Any) -> dt.datetime:
+    """A time something was said: it has happened, so it is no later than now (give or take
+    the CLOCK_SKEW a sender's clock may run ahead) and not before 1900."""
     if not isinstance(value, str) or not value:
         raise ValueError("is required: a date and time with a UTC offset")
     try:
@@ -156,6 +160,14 @@ def moment(value: Any) -> dt.datetime:
         raise ValueError(f"{value!r} is not a date and time") from None
     if parsed.tzinfo is None:
         raise ValueError("must carry a UTC offset, like 2025-03-10T14:30:00+00:00")
+    if parsed.year < EARLIEST_YEAR:
+        raise ValueError(f"{value!r} is before {EARLIEST_YEAR}")
+    if parsed > timezone.now() + CLOCK_SKEW:
+        minutes = int(CLOCK_SKEW.total_seconds() // 60)
+        raise ValueError(
+            f"{value!r} is later than now by more than the {minutes} minutes a clock may run "
+            "ahead: give the time the figure was counted"
+        )
     return parsed
 
 

@@ -64,11 +64,12 @@ def test_a_file_of_the_same_moment_with_another_count_does_not_replace_it(
     assert result.counts["servicecapacity"] == {"kept": 1}
 
 
-def test_a_newer_figure_in_the_file_replaces_the_stored_one(shelter: Service) -> None:
+def test_a_newer_figure_in_the_file_replaces_the_stored_one(shelter: Service, clock: Clock) -> None:
     data = export_directory()
     capacity = data["services"][0]["capacities"][0]
     capacity["available"] = 7
     capacity["updated"] = "2025-03-10T13:00:00+00:00"
+    clock.advance(hours=1)
 
     result = import_directory(SYSTEM, data)
 
