@@ -236,11 +236,9 @@ def _record_bundle(actor: Actor, bundle: BundleReferral) -> ServiceReferral:
     return referral
 
 
-def _check_version(current: ServiceReferral, version: int | None, status_shown: bool) -> int | None:
+def _check_version(current: ServiceReferral, version: int, status_shown: bool) -> int:
     """StaleVersion unless `version` is the one the reader was shown (the shared one where
     the status is withheld from them); the version to save against, the row being locked."""
-    if version is None:
-        return None
     if (current.version if status_shown else current.shared_version) != version:
         raise StaleVersion(current, version)
     return current.version
@@ -437,14 +435,15 @@ def record_warm_handoff(
     referral: ServiceReferral,
     by: str,
     at: dt.datetime,
-    version: int | None = None,
+    version: int,
     *,
     status_shown: bool,
 ) -> ServiceReferral:
     """The person was introduced to the provider in person or by phone: by whom, when.
     `version` is the one the caller was shown (`shown_version`): where the status is
     withheld from them (`status_shown` false), the shared one, which withheld steps do
-    not move."""
+    not move. A referral changed since is StaleVersion: a colleague's handoff is never
+    replaced unseen."""
     if side_of(actor.user, referral) is None:
         raise Forbidden("Your role may not record a handoff for this referral.")
     if called_off(referral):
@@ -558,9 +557,10 @@ def update_capacity(
 
     `version` is that of the figure the provider read (NO_CAPACITY_YET when none had been
     reported): a figure someone changed since is StaleVersion, so one tab cannot put back a
-    count another has replaced. Without it (an API caller that sends none) the count is
-    saved whatever changed meanwhile. `unit` is what the places are (beds, appointments…);
-    without it the service's stays, and a first figure counts places.
+    count another has replaced. Without it (a provider's feed pushing its own count) the
+    last count sent stands: the time is taken under the row's lock, so the figure saved last
+    is dated last, and never before the figure it replaces. `unit` is what the places are
+    (beds, appointments…); without it the service's stays, and a first figure counts places.
     """
     if not may_update_capacity(actor.user, service):
         raise Forbidden("Only the provider running this service may update its capacity.")
@@ -569,7 +569,6 @@ def update_capacity(
         errors["available"] = [f"must be from 0 to {MAX_CAPACITY}"]
     if maximum is not None and not available <= maximum <= MAX_CAPACITY:
         errors["maximum"] = ["must be at least the number available"]
-    now = timezone.now()
     with transaction.atomic():
         capacity = (
             ServiceCapacity.objects.select_for_update()
@@ -603,7 +602,7 @@ def update_capacity(
             capacity.maximum = maximum
         if unit is not None:
             capacity.unit = unit
-        capacity.updated = now
+        capacity.updated = _dated_after(capacity, timezone.now())
         save_tracked(capacity, actor.user, expected_version=version)
         record_event(
             actor,
@@ -617,6 +616,17 @@ def update_capacity(
             },
         )
     return capacity
+
+
+def _dated_after(capacity: ServiceCapacity, now: dt.datetime) -> dt.datetime:
+    """When a new count replacing `capacity` is said: now, or the stored figure's time where
+    a directory file dated it ahead of this server's clock, within CLOCK_SKEW. Dated before
+    it, the new count would be older than the figure it replaced, and that file imported
+    again would put its count back."""
+    stands = capacity.updated if capacity.pk is not None else None
+    if stands is not None and now < stands <= now + CLOCK_SKEW:
+        return stands
+    return now
 
 
 # --- The HSDS directory -------------------------------------------------------------

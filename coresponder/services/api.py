@@ -159,7 +159,7 @@ class ReferralList(Schema):
 class HandoffIn(Schema):
     by: str = Field(..., min_length=1, max_length=200, description="Who made the introduction")
     at: Moment
-    version: int | None = Field(None, ge=1, le=MAX_VERSION)
+    version: int = VERSION
 
 
 class CapacityIn(Schema):
@@ -176,7 +176,8 @@ class CapacityIn(Schema):
         ge=1,
         le=MAX_VERSION,
         description="The version of the capacity you read; a stale one gets 409. "
-        "Without it the count is saved whatever changed since.",
+        "Without it (a provider's feed pushing its own count) the count is saved whatever "
+        "changed since, and its time never goes back before the figure it replaces.",
     )
 
 
@@ -414,7 +415,8 @@ def warm_handoff(request: HttpRequest, referral_id: int, payload: HandoffIn) -> 
 @router.post("/services/{service_id}/capacity", response=CapacityUpdate, summary="Update capacity")
 def post_capacity(request: HttpRequest, service_id: int, payload: CapacityIn) -> dict[str, Any]:
     """Only a provider user of the organisation that runs the service; the time is kept.
-    With `version`, a capacity someone changed since that version is 409, not overwritten."""
+    With `version`, a capacity someone changed since that version is 409, not overwritten;
+    without it the last count sent stands, dated no earlier than the figure it replaced."""
     service = Service.objects.select_related("organization").filter(pk=service_id).first()
     if service is None:
         raise NotVisible("service")

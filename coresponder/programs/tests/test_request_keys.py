@@ -320,9 +320,12 @@ HANDED_OFF_AT = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=10)
 
 
 def handoff(client: Client, world: World, key: str = KEY, at: dt.datetime = HANDED_OFF_AT) -> Any:
+    """The same request each time: over the version the referral had when the world was made
+    (the readers here are shown its status, so that version)."""
+    referral = world.service_referral
     return client.post(
-        f"/api/v1/service-referrals/{world.service_referral.pk}/warm-handoff",
-        {"by": "Recovery coach Sam", "at": at.isoformat()},
+        f"/api/v1/service-referrals/{referral.pk}/warm-handoff",
+        {"by": "Recovery coach Sam", "at": at.isoformat(), "version": referral.version},
         content_type="application/json",
         headers={"Idempotency-Key": key},
     )

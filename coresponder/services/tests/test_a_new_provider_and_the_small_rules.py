@@ -65,9 +65,9 @@ def test_a_handoff_too_early_says_the_day_before_the_referral_is_the_limit(
     url = f"/api/v1/service-referrals/{referral.pk}/warm-handoff"
 
     def handoff(at: dt.datetime) -> Any:
-        return client.post(
-            url, {"by": "Coach Sam", "at": at.isoformat()}, content_type="application/json"
-        )
+        version = client.get(f"/api/v1/service-referrals/{referral.pk}").json()["version"]
+        body = {"by": "Coach Sam", "at": at.isoformat(), "version": version}
+        return client.post(url, body, content_type="application/json")
 
     early = handoff(referral.requested_at - dt.timedelta(hours=25))
     accepted = handoff(referral.requested_at - dt.timedelta(hours=23))

@@ -3,6 +3,7 @@ two tabs on the inbox, and API callers that send the version they read."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 
@@ -10,11 +11,12 @@ import pytest
 from django.test import Client
 
 from coresponder.conftest import Clock, sign_in
-from coresponder.core.audit import Actor
+from coresponder.core.audit import SYSTEM, Actor
 from coresponder.core.errors import StaleVersion
 from coresponder.programs.models import User
 from coresponder.programs.tests.form_checks import assert_errors_described
-from coresponder.services.actions import update_capacity
+from coresponder.services.actions import import_directory, update_capacity
+from coresponder.services.hsds_export import export_directory
 from coresponder.services.models import Service, ServiceCapacity, ServiceOrganization
 
 INBOX = "/services/inbox/"
@@ -181,3 +183,44 @@ def test_a_count_that_cannot_be_saved_names_its_field_for_screen_readers(
     assert refused.status_code == 422
     assert_errors_described(refused)
     assert f'name="s{shelter.pk}-maximum" value="30"' in refused.content.decode()
+
+
+def test_a_push_never_dates_the_figure_before_the_one_it_replaces(
+    clock: Clock,
+    provider: User,
+    shelter: Service,
+    api_client_for: Callable[[User], Client],
+) -> None:
+    """A partner's file dated the figure three minutes ahead of this server's clock (within
+    the skew a clock may have); the provider's feed pushes a count just after, without a
+    version: the count is saved, its time does not go back, and the same file imported
+    again does not put the older count back."""
+    ahead = clock.now + dt.timedelta(minutes=3)
+    data = export_directory()
+    capacity = data["services"][0]["capacities"][0]
+    capacity["available"], capacity["updated"] = 6, ahead.isoformat()
+    import_directory(SYSTEM, data)
+
+    pushed = api_client_for(provider).post(
+        f"/api/v1/services/{shelter.pk}/capacity",
+        {"available": 1},
+        content_type="application/json",
+    )
+
+    assert pushed.status_code == 200, pushed.content
+    assert stored(shelter) == (1, 30)
+    assert ServiceCapacity.objects.get(service=shelter).updated == ahead
+    assert import_directory(SYSTEM, data).counts["servicecapacity"] == {"kept": 1}
+    assert stored(shelter) == (1, 30)
+
+
+def test_a_push_over_a_figure_dated_far_in_the_future_is_dated_now(
+    clock: Clock, provider: User, shelter: Service
+) -> None:
+    ServiceCapacity.objects.filter(service=shelter).update(
+        updated=dt.datetime(2999, 1, 1, tzinfo=dt.UTC)
+    )
+
+    update_capacity(Actor(provider), shelter, 1)
+
+    assert ServiceCapacity.objects.get(service=shelter).updated == clock.now

@@ -568,7 +568,7 @@ def test_a_warm_handoff_is_recorded_and_audited(world: World, api_client_for: An
     at = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=10)
     response = client.post(
         f"/api/v1/service-referrals/{referral.pk}/warm-handoff",
-        {"by": "Recovery coach Sam", "at": at.isoformat()},
+        {"by": "Recovery coach Sam", "at": at.isoformat(), "version": referral.version},
         content_type="application/json",
     )
     assert response.status_code == 200, response.content
