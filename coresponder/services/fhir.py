@@ -19,10 +19,12 @@ from html import escape
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
 from coresponder.core.errors import ActionError
+from coresponder.domain.clock import CLOCK_SKEW, EARLIEST_YEAR
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import TaskStatus
 from coresponder.people.amendments_in_disclosures import TITLE, RefusedCorrection
@@ -342,14 +344,64 @@ def _identifier(ref: Any, id_system: str, source: Entry, entries: list[Entry]) -
     )
 
 
-def _moment(raw: Any, field: str) -> dt.datetime:
+def _moment(raw: Any, now: dt.datetime) -> dt.datetime | str:
+    """The time a bundle gives, or why it cannot be taken: it has happened, so it is no later
+    than now (give or take the CLOCK_SKEW a sender's clock may run ahead) and not before 1900."""
     try:
         moment = dt.datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
     except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise ActionError("The bundle has invalid times.", {field: ["give a time with its offset"]})
+        return "give a time with its offset"
+    if moment.tzinfo is None:
+        return "give a time with its offset"
+    if moment.year < EARLIEST_YEAR:
+        return f"give a time from {EARLIEST_YEAR} on, not {moment.isoformat()}"
+    if moment > now + CLOCK_SKEW:
+        minutes = int(CLOCK_SKEW.total_seconds() // 60)
+        return (
+            f"{moment.isoformat()} is later than now: give the time it happened (a sending "
+            f"system's clock may run at most {minutes} minutes ahead)"
+        )
     return moment
+
+
+@dataclass(frozen=True)
+class _Times:
+    requested_at: dt.datetime
+    status_changed_at: dt.datetime
+    warm_handoff_at: dt.datetime | None
+
+
+def _times(sr: dict[str, Any], tk: dict[str, Any], handoff: dict[str, Any] | None) -> _Times:
+    """The referral's times, each one that has happened, in order: the Task changed no earlier
+    than the referral was made, and the handoff, as a handoff recorded here, no more than 24
+    hours before it. ActionError naming every field that does not fit."""
+    now = timezone.now()
+    errors: dict[str, list[str]] = {}
+
+    def read(raw: Any, field: str) -> dt.datetime | None:
+        moment = _moment(raw, now)
+        if isinstance(moment, str):
+            errors[field] = [moment]
+            return None
+        return moment
+
+    requested = read(tk.get("authoredOn") or sr.get("authoredOn"), "authoredOn")
+    changed = read(tk["lastModified"], "lastModified") if tk.get("lastModified") else requested
+    handed_off = read(handoff["time"], "note") if handoff else None
+    if requested is not None and changed is not None and changed < requested:
+        errors["lastModified"] = [
+            f"is before the referral was made: {changed.isoformat()} is earlier than "
+            f"authoredOn {requested.isoformat()}"
+        ]
+    if (
+        requested is not None
+        and handed_off is not None
+        and handed_off < requested - dt.timedelta(days=1)
+    ):
+        errors["note"] = ["the warm handoff is more than 24 hours before the referral was made"]
+    if errors or requested is None or changed is None:
+        raise ActionError("The bundle has invalid times.", errors)
+    return _Times(requested, changed, handed_off)
 
 
 def _lookup(
@@ -435,12 +487,14 @@ def read_referral_bundle(data: Any) -> BundleReferral:
             "The Task status is not a FHIR Task status.",
             {"status": [f"{tk.get('status')!r} is not one of {', '.join(S)}"]},
         ) from exc
-    requested_at = _moment(tk.get("authoredOn") or sr.get("authoredOn"), "authoredOn")
-    changed_at = _moment(tk.get("lastModified") or requested_at.isoformat(), "lastModified")
+    handoff = next(
+        (n for n in tk.get("note") or [] if n.get("text") == WARM_HANDOFF and n.get("time")), None
+    )
+    times = _times(sr, tk, handoff)
     note = "\n".join(str(n.get("text", "")) for n in sr.get("note") or [])
     consent = None
     if service.part2_program:
-        consent = consent_for_referral(person.pk, program, service, requested_at, note)
+        consent = consent_for_referral(person.pk, program, service, times.requested_at, note)
         if consent is None:
             raise ActionError(
                 "A consent is needed for this treatment program.",
@@ -451,9 +505,6 @@ def read_referral_bundle(data: Any) -> BundleReferral:
                     ]
                 },
             )
-    handoff = next(
-        (n for n in tk.get("note") or [] if n.get("text") == WARM_HANDOFF and n.get("time")), None
-    )
     return BundleReferral(
         person=person,
         service=service,
@@ -461,11 +512,11 @@ def read_referral_bundle(data: Any) -> BundleReferral:
         status=status,
         status_reason=str((tk.get("statusReason") or {}).get("text", ""))[:300],
         note=note,
-        requested_at=requested_at,
-        status_changed_at=changed_at,
+        requested_at=times.requested_at,
+        status_changed_at=times.status_changed_at,
         consent=consent,
         warm_handoff_by=str(handoff.get("authorString", ""))[:200] if handoff else "",
-        warm_handoff_at=_moment(handoff["time"], "note") if handoff else None,
+        warm_handoff_at=times.warm_handoff_at,
         bundle_id=str(data.get("id", ""))[:64],
         source_identifier=_source_identifier(sr),
     )
