@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 
@@ -288,4 +289,37 @@ def test_an_import_to_a_service_that_takes_no_referrals_from_the_program_is_refu
     with pytest.raises(ActionError) as refused:
         import_fhir_referral(SYSTEM, bundle)
     assert refused.value.errors["code"] == [NOT_THIS_PROGRAMS]
+    assert ServiceReferral.objects.count() == 0
+
+
+def test_a_bundle_saved_with_a_byte_order_mark_is_imported(world: World, tmp_path: Path) -> None:
+    bundle = referral_bundle(world.service_referral)
+    world.service_referral.delete()
+    path = tmp_path / "referral.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8-sig")
+    out = StringIO()
+
+    call_command("import_fhir", str(path), stdout=out)
+
+    assert out.getvalue().strip() == "imported 1 referrals"
+    assert ServiceReferral.objects.count() == 1
+
+
+def test_a_file_that_is_not_utf8_is_refused_in_one_sentence_naming_it(
+    world: World, tmp_path: Path
+) -> None:
+    bundle = referral_bundle(world.service_referral)
+    world.service_referral.delete()
+    resources(bundle)["ServiceRequest"]["note"] = [{"text": "Ask for José at the desk"}]
+    path = tmp_path / "referral.json"
+    # Saved by a program that writes Latin-1: the é is one byte UTF-8 cannot read.
+    path.write_bytes(json.dumps(bundle, ensure_ascii=False).encode("latin-1"))
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_fhir", str(path), stdout=StringIO())
+
+    assert str(refused.value) == (
+        f"{path}: the file is not UTF-8 text, so it cannot be read as a FHIR bundle; "
+        "save it as UTF-8 and import it again. Nothing was imported."
+    )
     assert ServiceReferral.objects.count() == 0

@@ -42,11 +42,30 @@ class Command(BaseCommand):
 
 
 def read_bundle(file: Path) -> Any:
-    """The file's JSON; ValueError when the file or any of its strings is too large."""
+    """The file's JSON, read as UTF-8 with or without a byte-order mark; ValueError in one
+    sentence when it is not UTF-8 text or not JSON, or the file or any of its strings is
+    too large."""
     problem = import_limits.file_size_problem(file.stat().st_size, file.name)
     if problem:
         raise ValueError(f"{problem} Nothing was imported.")
-    data = json.loads(file.read_text(encoding="utf-8"))
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(
+            "the file is not UTF-8 text, so it cannot be read as a FHIR bundle; save it as "
+            "UTF-8 and import it again. Nothing was imported."
+        ) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"the file is not JSON ({exc.msg.lower()} at line {exc.lineno}, column "
+            f"{exc.colno}), so it cannot be read as a FHIR bundle. Nothing was imported."
+        ) from None
+    except RecursionError:
+        raise ValueError(
+            "the file's JSON is nested too deeply to be a FHIR bundle. Nothing was imported."
+        ) from None
     problem = import_limits.long_string(data)
     if problem:
         raise ValueError(f"{problem} Nothing was imported.")
