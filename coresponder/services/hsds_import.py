@@ -75,6 +75,10 @@ class DirectoryImport:
     notes: list[Note]
 
 
+# What a directory is of: a file with none of these is refused (`check_directory`).
+DIRECTORY_ENTRIES = ("organizations", "services", "locations")
+
+
 class DirectoryImportFailed(Exception):
     """The file has problems, so nothing was written; `problems` lists every one."""
 
@@ -165,6 +169,15 @@ def check_directory(data: Any) -> Checked:
     if not isinstance(data, dict):
         checker.fail("directory", "*", "*", "must be a JSON object with a list per entity")
         return Checked({}, checker.problems)
+    if not any(data.get(name) for name in DIRECTORY_ENTRIES):
+        # `{}`, or a file of taxonomy terms alone: most likely the wrong file or a failed
+        # export, and an import of it would say "Imported:" and change nothing.
+        checker.fail(
+            "directory",
+            "*",
+            "*",
+            "holds no organizations, services or locations: there is nothing to import",
+        )
     records = {
         "organizations": checker.records("organization", data.get("organizations"), "*", {}),
         "taxonomy_terms": checker.records("taxonomy_term", data.get("taxonomy_terms"), "*", {}),

@@ -525,3 +525,41 @@ def test_the_demo_directory_exports_valid_and_reimports_unchanged(tmp_path: Path
     assert detox.exists() and harm_reduction.exists()
     assert not detox.filter(part2_program=False).exists()
     assert not harm_reduction.filter(part2_program=True).exists()
+
+
+EMPTY = "directory[*].*: holds no organizations, services or locations: there is nothing to import"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"hsds_version": "3.0", "organizations": [], "services": [], "locations": []},
+        {"taxonomy_terms": [{"id": "detox", "code": "detox", "name": "Detox"}]},
+    ],
+)
+def test_a_file_with_no_organisations_services_or_locations_is_refused(
+    data: dict[str, Any], tmp_path: Path, capsys: Any
+) -> None:
+    build_directory()
+    before = snapshot()
+    path = tmp_path / "directory.json"
+    path.write_text(json.dumps(data))
+
+    assert problems_of(data) == {EMPTY}
+    with pytest.raises(CommandError, match="Nothing was changed"):
+        call_command("import_hsds", str(path))
+
+    assert EMPTY in capsys.readouterr().err
+    assert snapshot() == before
+
+
+def test_a_data_package_with_no_organisations_services_or_locations_is_refused(
+    tmp_path: Path,
+) -> None:
+    export_datapackage(tmp_path / "pkg")  # of an empty directory: every table a header only
+
+    with pytest.raises(DirectoryImportFailed) as refused:
+        import_datapackage(tmp_path / "pkg", SYSTEM)
+
+    assert EMPTY in {str(problem) for problem in refused.value.problems}
