@@ -9,7 +9,9 @@ null, and `suppressed` listing their paths so a client can say "suppressed"
 where they stood. Figures drawn from treatment providers' reports (42 CFR Part 2)
 reach every reader that way, whatever the role: exact readers get them for a
 whole, finished quarter with small counts hidden, and null for any other period,
-with `suppressed` and `note` saying so.
+with `suppressed` and `note` saying so. Counts of encounters by where the person was
+taken for treatment (clinical detail) reach that way every exact reader who does not
+read clinical detail; the clinical team reads them exact.
 """
 
 from __future__ import annotations
@@ -66,7 +68,9 @@ class Deidentified(Schema):
         None, description="Where values are hidden: the largest count that is hidden"
     )
     note: str | None = Field(
-        None, description="Where treatment figures are hidden from an exact reader: why"
+        None,
+        description="Where treatment figures, or where people were taken for treatment, are "
+        "hidden from an exact reader: why",
     )
 
 
@@ -112,7 +116,12 @@ class MetricsOut(Deidentified):
         description="Median hours from the overdose (or the referral, where there is none) "
         "to the first attempt, over the tasks whose window closed in the period",
     )
-    dispositions: dict[str, int | None] = Field(..., description="Encounters by disposition code")
+    dispositions: dict[str, int | None] = Field(
+        ...,
+        description="Encounters by disposition code; null where hidden: a de-identified "
+        "reader's small count, and where the person was taken for treatment to a reader who "
+        "does not read clinical detail, outside a whole, finished quarter or beside few",
+    )
 
 
 class BreakdownTotal(Schema):
@@ -221,13 +230,14 @@ def _marked(exact: dict[str, Any], shown: dict[str, Any], suppress: bool) -> dic
     """The body as given: hidden values null, and where they stood.
 
     De-identified readers always get the paths; exact readers only where treatment
-    figures were hidden from them, with the reason.
+    figures, or where people were taken for treatment, were hidden from them, with the
+    reason.
     """
     hidden = disclosure.hidden_paths(exact, shown)
     if not suppress and not hidden:
         return shown
     marks = {"suppressed": hidden, "small_count_max": disclosure.SMALL_CELL_MAX}
-    return {**shown, **marks, **({} if suppress else {"note": disclosure.TREATMENT_NOTE})}
+    return {**shown, **marks, **({} if suppress else {"note": disclosure.note_for(hidden)})}
 
 
 @router.get("/programs/{slug}/metrics", response=MetricsOut, exclude_unset=True)
@@ -239,7 +249,8 @@ def get_metrics(
     _say_as_of(response, program, period)
     metrics = compute_metrics(program, period)
     treatment = disclosure.gives_treatment(program, period)
-    shown = disclosure.headline_for(metrics, suppress, treatment)
+    clinical = disclosure.reads_clinical(role_in(request.user, program))
+    shown = disclosure.headline_for(metrics, suppress, treatment, clinical=clinical)
     return _marked(metrics.as_api(), shown, suppress)
 
 

@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from coresponder.domain.metrics import BREAKDOWN_PEOPLE, JAIL_OR_ER, Metrics, breakdown_total
-from coresponder.domain.policy import Scope
+from coresponder.domain.policy import FieldGroup, Scope, value_group
 from coresponder.domain.suppression import (
     SMALL_CELL_MAX,
     SplitCounts,
@@ -59,12 +59,13 @@ from coresponder.domain.suppression import (
     suppress_table,
 )
 from coresponder.domain.vocabulary import Role
-from coresponder.privacy.access import scope_of
+from coresponder.privacy.access import may_read, scope_of
 from coresponder.programs.local_time import format_date
 from coresponder.programs.models import Program
 from coresponder.reports.metrics import COUNT_KEYS, Period
 
 __all__ = [
+    "CLINICAL_NOTE",
     "SMALL_CELL_MAX",
     "KNOWN_PEOPLE",
     "TREATMENT_FIGURES",
@@ -76,6 +77,8 @@ __all__ = [
     "breakdown_for",
     "default_period",
     "dispositions",
+    "dispositions_for",
+    "exact_split",
     "funnel",
     "funnel_for",
     "gives_treatment",
@@ -84,12 +87,15 @@ __all__ = [
     "hidden_paths",
     "monthly",
     "monthly_for",
+    "note_for",
     "period_problems",
     "previous_period",
     "program_today",
+    "reads_clinical",
     "recent_quarters",
     "suppresses",
     "treatment_quarter",
+    "withheld_dispositions",
 ]
 
 
@@ -184,6 +190,13 @@ def dispositions(counts: Mapping[str, int]) -> SplitCounts:
     """Encounters by disposition, their total, and jail and the ER avoided (`inside`) or not."""
     avoided = frozenset(code for code in counts if code not in JAIL_OR_ER)
     return suppress_split(counts, avoided)
+
+
+def exact_split(counts: Mapping[str, int]) -> SplitCounts:
+    """Every count shown, with jail and the ER avoided (`inside`) or not."""
+    avoided = sum(n for code, n in counts.items() if code not in JAIL_OR_ER)
+    total = sum(counts.values())
+    return SplitCounts(dict(counts), total, avoided, total - avoided)
 
 
 def breakdown(
@@ -288,6 +301,15 @@ TREATMENT_NOTE = (
 KNOWN_PEOPLE = ("referrals", "people_referred_to_services", "people_engaged", "people_contacted")
 
 
+# Why an exact reader who does not read clinical detail is not given some dispositions.
+CLINICAL_NOTE = (
+    "Encounters counted by where the person was taken for care or treatment are clinical "
+    "detail: a reader who does not read clinical detail is given those counts for one whole, "
+    "finished calendar quarter only, and not where they could tell of one person (nor jail "
+    "and the ER avoided where it would tell them)."
+)
+
+
 def _known(figures: Mapping[str, Any]) -> int:
     return max(int(figures.get(key) or 0) for key in KNOWN_PEOPLE)
 
@@ -306,8 +328,11 @@ def treatment_quarter(program: Program, period: Period, suppress: bool) -> Perio
     return recent_quarters(program, 1)[0]
 
 
-def headline_for(computed: Metrics, suppress: bool, treatment: bool) -> dict[str, Any]:
-    """The metrics object a reader is given: de-identified, or exact but for treatment."""
+def headline_for(
+    computed: Metrics, suppress: bool, treatment: bool, *, clinical: bool = False
+) -> dict[str, Any]:
+    """The metrics object a reader is given: de-identified, or exact but for treatment, and
+    for where people were taken for treatment unless the reader reads `clinical` detail."""
     if suppress:
         return headline(computed)
     shown = computed.as_api()
@@ -315,7 +340,98 @@ def headline_for(computed: Metrics, suppress: bool, treatment: bool) -> dict[str
     for key in TREATMENT_FIGURES:
         given = treatment and not hides_beside_known(shown[key], known)
         shown[key] = shown[key] if given else None
+    shown["dispositions"] = dispositions_for(
+        shown["dispositions"], suppress, treatment, clinical
+    ).cells
     return shown
+
+
+def note_for(hidden: Sequence[str]) -> str:
+    """Why an exact reader is not given the figures at the `hidden` paths (`hidden_paths`)."""
+    where = [path for path in hidden if path.startswith("dispositions.")]
+    notes = [TREATMENT_NOTE] if len(where) < len(hidden) else []
+    return " ".join([*notes, *([CLINICAL_NOTE] if where else [])])
+
+
+# --- Where people were taken for treatment, for readers who do not read it --------------
+
+
+def reads_clinical(role: Role | None) -> bool:
+    """Whether the role reads clinical detail outright (the clinical team): only its members
+    are given every disposition exact. Anyone else reads where a person was taken for
+    treatment only under that person's consent, which no figure can ask for."""
+    return role is not None and may_read(role, FieldGroup.CLINICAL)
+
+
+def _clinical(code: str) -> bool:
+    return value_group("disposition", code) is FieldGroup.CLINICAL
+
+
+def withheld_dispositions(counts: Mapping[str, int], treatment: bool) -> frozenset[str]:
+    """The dispositions that are clinical detail (`policy.value_group`) an exact reader who
+    does not read it is not given.
+
+    That reader knows one by one the encounters whose ending their records read as
+    withheld: the known total of these counts (every encounter less those of the other
+    dispositions, which they are given). So the counts go to them as treatment counts do
+    (ADR 0015): for a whole, finished quarter (`treatment`), as one table under that total,
+    each read against it (`hides_beside_known`: hidden where the total is 1 to 10, where
+    the count is, or where it comes within 10 of the total), and where one count alone is
+    hidden beside zeros, a zero hidden with it. For any other period all are hidden, unless
+    there is none to tell of.
+    """
+    codes = sorted(code for code in counts if _clinical(code))
+    values = [int(counts[code]) for code in codes]
+    known = sum(values)
+    if known == 0:
+        return frozenset()
+    if not treatment:
+        return frozenset(codes)
+    forced = [i for i, n in enumerate(values) if hides_beside_known(n, known)]
+    hidden = _hidden_under(values, forced)
+    if len(hidden) == 1 and len(codes) > 1:
+        # Only zeros were left to hide beside it: the one hidden count would be the total.
+        beside = min((i for i in range(len(codes)) if i not in hidden), key=lambda i: values[i])
+        hidden = _hidden_under(values, [*forced, *hidden, beside])
+    return frozenset(codes[i] for i in hidden)
+
+
+def _hidden_under(values: Sequence[int], forced: Sequence[int]) -> set[int]:
+    """The counts hidden of one table under its known total, `forced` among them."""
+    cells = [{"n": n} for n in values]
+    *shown, _ = suppress_table(
+        cells, ["n"], {"n": sum(values)}, fixed_total=True, hidden_rows=forced
+    )
+    return {i for i, cell in enumerate(shown) if cell["n"] is None}
+
+
+def dispositions_for(
+    counts: Mapping[str, int], suppress: bool, treatment: bool, clinical: bool
+) -> SplitCounts:
+    """Encounters by disposition, their total, and jail and the ER avoided or not, as a
+    reader is given them.
+
+    De-identified readers: one table (`dispositions`). The clinical team: exact. Any other
+    exact reader: exact but for the dispositions that are clinical detail
+    (`withheld_dispositions`), and jail and the ER avoided hidden where the hidden counts
+    lie on both sides of it, since it would then tell them apart (a count hidden on one
+    side only is the known total less the shown ones either way).
+    """
+    if suppress:
+        return dispositions(counts)
+    split = exact_split(counts)
+    if clinical:
+        return split
+    hidden = withheld_dispositions(counts, treatment)
+    if not hidden:
+        return split
+    both_sides = len({code in JAIL_OR_ER for code in hidden}) > 1
+    return SplitCounts(
+        cells={code: None if code in hidden else n for code, n in counts.items()},
+        total=split.total,
+        inside=None if both_sides else split.inside,
+        outside=None if both_sides else split.outside,
+    )
 
 
 def breakdown_for(

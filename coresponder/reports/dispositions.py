@@ -1,8 +1,10 @@
-"""How crisis responses and visits ended: one row per disposition, exact or de-identified.
+"""How crisis responses and visits ended: one row per disposition, as a reader is given it.
 
 The dashboard and the exports read the same rows: jail and the ER avoided or
-not, in the reader's language. Exact rows come most frequent first; hidden
-counts must not be ranked, so de-identified rows come in the order of their labels.
+not, in the reader's language. Rows whose every count is given exactly come most
+frequent first; hidden counts must not be ranked, so rows with any hidden
+(de-identified ones, and those of a reader who does not read where people were
+taken for treatment: `disclosure.dispositions_for`) come in the order of their labels.
 """
 
 from __future__ import annotations
@@ -14,13 +16,6 @@ from coresponder.domain.metrics import JAIL_OR_ER
 from coresponder.domain.suppression import SplitCounts
 from coresponder.domain.vocabulary import label
 from coresponder.reports import disclosure
-
-
-def exact_split(dispositions: Mapping[str, int]) -> SplitCounts:
-    """Every count shown, with jail and the ER avoided (`inside`) or not."""
-    avoided = sum(n for code, n in dispositions.items() if code not in JAIL_OR_ER)
-    total = sum(dispositions.values())
-    return SplitCounts(dict(dispositions), total, avoided, total - avoided)
 
 
 def disposition_row(code: str, count: int | None, lang: str = "en") -> dict[str, Any]:
@@ -35,12 +30,20 @@ def disposition_row(code: str, count: int | None, lang: str = "en") -> dict[str,
 
 
 def disposition_rows(
-    dispositions: Mapping[str, int], *, suppress: bool, lang: str = "en"
+    dispositions: Mapping[str, int],
+    *,
+    suppress: bool,
+    treatment: bool = False,
+    clinical: bool = False,
+    lang: str = "en",
 ) -> tuple[list[dict[str, Any]], SplitCounts]:
-    """The rows, in the order they are shown, and the split they come from (its totals)."""
-    split = disclosure.dispositions(dispositions) if suppress else exact_split(dispositions)
+    """The rows, in the order they are shown, and the split they come from (its totals).
+
+    `treatment` is whether the period is a whole, finished quarter, `clinical` whether the
+    reader reads clinical detail (`disclosure.dispositions_for`)."""
+    split = disclosure.dispositions_for(dispositions, suppress, treatment, clinical)
     rows = [disposition_row(code, split.cells[code], lang) for code in dispositions]
-    if suppress:
+    if suppress or any(row["encounters"] is None for row in rows):
         rows.sort(key=lambda row: row["label"])
     else:
         rows.sort(key=lambda row: (-row["encounters"], row["code"]))

@@ -170,7 +170,13 @@ def export_table(request: HttpRequest, slug: str, table: str, extension: str) ->
     except BadParameter as error:
         return _refused(error)
     built = build_table(
-        table, program, period, by=by or "district", metric=metric or "referrals", suppress=suppress
+        table,
+        program,
+        period,
+        by=by or "district",
+        metric=metric or "referrals",
+        suppress=suppress,
+        clinical=disclosure.reads_clinical(role),
     )
     content = to_csv(built) if extension == "csv" else to_xlsx([built])
     record_export(

@@ -28,7 +28,9 @@ hours to one decimal place.
 De-identified copies (analysts, providers, prosecutors: ADR 0007) cover one
 whole, finished quarter and are suppressed by `coresponder.reports.disclosure`,
 exactly as the API and the dashboard suppress the same figures: a cell hidden
-in one is hidden in all, with the same complements.
+in one is hidden in all, with the same complements. Encounters counted by where
+the person was taken for treatment read `suppressed` so too for any exact reader
+who does not read clinical detail (`disclosure.dispositions_for`).
 """
 
 from __future__ import annotations
@@ -226,11 +228,17 @@ def funnel_table(program: Any, period: Period, *, suppress: bool = False) -> Tab
     )
 
 
-def dispositions_table(program: Any, period: Period, *, suppress: bool = False) -> Table:
-    """How crisis responses and visits ended, as the responders recorded them."""
+def dispositions_table(
+    program: Any, period: Period, *, suppress: bool = False, clinical: bool = False
+) -> Table:
+    """How crisis responses and visits ended, as the responders recorded them; where people
+    were taken for treatment exact only to a reader who reads `clinical` detail."""
     dispositions = metric_defs.program_metrics(program, period).get("dispositions") or {}
     # The dashboard's rows, with its avoided split: the same cells hidden, in the same order.
-    shown, split = disposition_rows(dispositions, suppress=suppress)
+    treatment = disclosure.gives_treatment(program, period)
+    shown, split = disposition_rows(
+        dispositions, suppress=suppress, treatment=treatment, clinical=clinical
+    )
     rows = [
         {"code": row["code"], "label": row["label"], "encounters": row["encounters"]}
         for row in shown
@@ -246,7 +254,7 @@ def dispositions_table(program: Any, period: Period, *, suppress: bool = False) 
             Column("encounters", "Encounters"),
         ],
         rows=rows,
-        notes=_notes(suppress),
+        notes=_notes(suppress) + ([disclosure.CLINICAL_NOTE] if not (suppress or clinical) else []),
         holds_part2=False,
         suppressed=suppress,
     )
@@ -302,13 +310,17 @@ def build_table(
     by: str = "district",
     metric: str = "referrals",
     suppress: bool = False,
+    clinical: bool = False,
 ) -> Table:
-    """The named table; ValueError for an unknown name, breakdown or metric."""
+    """The named table; ValueError for an unknown name, breakdown or metric. `clinical`:
+    whether the reader reads clinical detail (where people were taken for treatment)."""
     builders: dict[str, Callable[[], Table]] = {
         "metrics": lambda: metrics_table(program, period, suppress=suppress),
         "breakdown": lambda: breakdown_table(program, period, by, suppress=suppress),
         "funnel": lambda: funnel_table(program, period, suppress=suppress),
-        "dispositions": lambda: dispositions_table(program, period, suppress=suppress),
+        "dispositions": lambda: dispositions_table(
+            program, period, suppress=suppress, clinical=clinical
+        ),
         "monthly": lambda: monthly_table(program, period, metric, suppress=suppress),
     }
     if name not in builders:

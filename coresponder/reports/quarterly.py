@@ -3,12 +3,13 @@
 Figures come from `coresponder.reports.metrics`, the same definitions as the API
 and the dashboard, unsuppressed but for the figures drawn from treatment
 providers' reports, which every reader gets for a whole, finished quarter with
-small counts hidden (ADR 0015): the coordinator who downloads the report
-answers for what goes to the funder. The copy for publication (`suppress=True`)
-is de-identified by `coresponder.reports.disclosure`, so it hides exactly what
-the public dashboard and the API hide for the same quarters. Pages holding a
-figure derived from what a treatment provider reported carry the 42 CFR Part 2
-notice at their foot.
+small counts hidden (ADR 0015), and for encounters counted by where the person
+was taken for treatment, which its readers, who read no clinical detail, get the
+same way: the coordinator who downloads the report answers for what goes to the
+funder. The copy for publication (`suppress=True`) is de-identified by
+`coresponder.reports.disclosure`, so it hides exactly what the public dashboard
+and the API hide for the same quarters. Pages holding a figure derived from what
+a treatment provider reported carry the 42 CFR Part 2 notice at their foot.
 """
 
 from __future__ import annotations
@@ -337,13 +338,19 @@ def district_rows(program: Program, period: Period, suppress: bool = False) -> l
 
 
 def disposition_rows(program: Program, period: Period, suppress: bool = False) -> list[list[Any]]:
+    """The quarter's dispositions, as its readers are given them: those who download it
+    (coordinators, administrators) and the funders they send it to read no clinical detail,
+    so where people were taken for treatment is theirs by whole, finished quarter only
+    (`disclosure.dispositions_for`)."""
     dispositions = metric_defs.program_metrics(program, period).get("dispositions") or {}
+    treatment = disclosure.gives_treatment(program, period)
+    split = disclosure.dispositions_for(dispositions, suppress, treatment, clinical=False)
     rows: list[list[Any]] = [["Disposition", "Encounters"]]
-    if suppress:
-        # The dashboard's table, hidden the same way; hidden counts are not ranked.
-        split = disclosure.dispositions(dispositions)
+    if suppress or None in split.cells.values():
+        # The dashboard's table, hidden the same way; hidden counts are not ranked. A row
+        # is left out only where it is shown as zero: a hidden zero is listed as hidden.
         for code in sorted(dispositions, key=lambda code: vocabulary_label("disposition", code)):
-            if dispositions[code]:
+            if dispositions[code] or split.cells[code] is None:
                 shown = _figure(split.cells[code], "count")
                 rows.append([vocabulary_label("disposition", code), shown])
         rows.append(["All encounters", _figure(split.total, "count")])
@@ -385,7 +392,12 @@ def _story(
         ),
     ]
     story.append(
-        Paragraph(DEIDENTIFIED_NOTE if suppress else disclosure.TREATMENT_NOTE, styles["body"])
+        Paragraph(
+            DEIDENTIFIED_NOTE
+            if suppress
+            else f"{disclosure.TREATMENT_NOTE} {disclosure.CLINICAL_NOTE}",
+            styles["body"],
+        )
     )
     story += _figures(program, year, quarter, styles, part2, suppress)
     return story + _narrative(program, year, quarter, styles)

@@ -162,10 +162,19 @@ def figure_text(key: str, value: Any, lang: str = "en", hidden: bool = False) ->
 
 
 def dispositions_with_total(
-    dispositions: Mapping[str, int], suppress: bool, lang: str = "en"
+    dispositions: Mapping[str, int],
+    suppress: bool,
+    lang: str = "en",
+    *,
+    treatment: bool = False,
+    clinical: bool = False,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Dispositions with the jail-and-ER-avoided split; de-identified, as one table."""
-    rows, split = disposition_rows(dispositions, suppress=suppress, lang=lang)
+    """Dispositions with the jail-and-ER-avoided split; de-identified, as one table; for a
+    reader who does not read `clinical` detail, where people were taken for treatment only
+    for a whole, finished quarter (`treatment`: `disclosure.dispositions_for`)."""
+    rows, split = disposition_rows(
+        dispositions, suppress=suppress, treatment=treatment, clinical=clinical, lang=lang
+    )
     total = {
         "code": "",
         "label": words(lang)["all_encounters"],
@@ -347,21 +356,26 @@ def _series_shown(
 
 
 def build_headline(
-    program: Program, period: Any, suppress: bool, lang: str = "en"
+    program: Program, period: Any, suppress: bool, lang: str = "en", *, clinical: bool = False
 ) -> dict[str, Any]:
-    """The first screen: the headline tiles with their comparisons, and the service levels."""
+    """The first screen: the headline tiles with their comparisons, and the service levels.
+
+    `clinical`: whether the reader reads clinical detail (where people were taken for
+    treatment), which jail and the ER avoided may tell (`disclosure.dispositions_for`)."""
     previous = disclosure.previous_period(period, suppress)
     computed_now = m.compute_metrics(program, period)
     computed_before = m.compute_metrics(program, previous)
     now, before = computed_now.as_api(), computed_before.as_api()
-    _, disp_total = dispositions_with_total(now.get("dispositions") or {}, suppress)
-    _, disp_total_before = dispositions_with_total(before.get("dispositions") or {}, suppress)
-    now = disclosure.headline_for(
-        computed_now, suppress, disclosure.gives_treatment(program, period)
+    treatment_now = disclosure.gives_treatment(program, period)
+    treatment_before = disclosure.gives_treatment(program, previous)
+    _, disp_total = dispositions_with_total(
+        now.get("dispositions") or {}, suppress, treatment=treatment_now, clinical=clinical
     )
-    before = disclosure.headline_for(
-        computed_before, suppress, disclosure.gives_treatment(program, previous)
+    _, disp_total_before = dispositions_with_total(
+        before.get("dispositions") or {}, suppress, treatment=treatment_before, clinical=clinical
     )
+    now = disclosure.headline_for(computed_now, suppress, treatment_now, clinical=clinical)
+    before = disclosure.headline_for(computed_before, suppress, treatment_before, clinical=clinical)
     hidden = (
         hidden_figures(computed_now.as_api(), now),
         hidden_figures(computed_before.as_api(), before),
@@ -440,13 +454,22 @@ def build_breakdown(
 
 
 def build_dispositions(
-    program: Program, period: Any, suppress: bool, lang: str = "en"
+    program: Program, period: Any, suppress: bool, lang: str = "en", *, clinical: bool = False
 ) -> dict[str, Any]:
     now = m.compute_metrics(program, period).as_api()
-    rows, total = dispositions_with_total(now.get("dispositions") or {}, suppress, lang)
+    rows, total = dispositions_with_total(
+        now.get("dispositions") or {},
+        suppress,
+        lang,
+        treatment=disclosure.gives_treatment(program, period),
+        clinical=clinical,
+    )
+    hidden = not suppress and any(row["encounters"] is None for row in rows)
     return {
         "dispositions": rows,
         "dispositions_total": total,
+        # Why an exact reader is not given some of them.
+        "dispositions_notice": disclosure.CLINICAL_NOTE if hidden else "",
         "dispositions_chart": charts.bar_chart(
             words(lang)["dispositions_chart"],
             [(row["label"], row["encounters"]) for row in rows],
@@ -468,6 +491,8 @@ class Reading:
     monthly_key: str
     monthly_choices: tuple[str, ...]
     lang: str = "en"
+    # Whether the reader reads clinical detail (where people were taken for treatment).
+    clinical: bool = False
 
     @property
     def shows_dispositions(self) -> bool:
@@ -495,7 +520,7 @@ def build_section(name: str, reading: Reading) -> dict[str, Any]:
             chart = monthly(program, period, reading.monthly_key, suppress, lang)
             caption = words(lang)["monthly_caption"].format(title=chart.title)
             return {"monthly_chart": chart, "monthly_caption": caption}
-        return build_dispositions(program, period, suppress, lang)
+        return build_dispositions(program, period, suppress, lang, clinical=reading.clinical)
 
 
 def _read_request(
@@ -533,7 +558,15 @@ def member_reading(request: HttpRequest, slug: str) -> Reading:
         period, errors = _quarter_period(request, program)
     else:
         period, errors = _exact_period(request, program_today(program))
-    return _read_request(request, program, period, errors, suppress=suppress, public=False)
+    return _read_request(
+        request,
+        program,
+        period,
+        errors,
+        suppress=suppress,
+        public=False,
+        clinical=disclosure.reads_clinical(role),
+    )
 
 
 def public_reading(request: HttpRequest, slug: str) -> Reading:
@@ -601,6 +634,10 @@ def _context(reading: Reading) -> dict[str, Any]:
         "treatment_notice": said["treatment_notice"].format(
             figure=metric_label("people_accepted_treatment", lang, reading.program.rules.headline)
         ),
+        # An exact reader who does not read where people were taken for treatment.
+        "clinical_notice": disclosure.CLINICAL_NOTE
+        if reading.shows_dispositions and not (reading.suppress or reading.clinical)
+        else "",
     }
 
 
@@ -693,7 +730,11 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     _audit(actor_for(request), reading)
     context = _context(reading)
     with m.shared_facts():
-        context.update(build_headline(reading.program, reading.period, reading.suppress))
+        context.update(
+            build_headline(
+                reading.program, reading.period, reading.suppress, clinical=reading.clinical
+            )
+        )
     today = program_today(reading.program)
     context.update(
         {
