@@ -63,30 +63,44 @@ WITHHELD_TEXT = "status withheld: no consent in force names you"
 # treatment (a Part 2 program's): the field that holds it says what is withheld.
 SERVICE_WITHHELD_TEXT = "no consent in force names you"
 
-# Treatment detail among outreach facts: an attempt's outcome that says the person took up
-# treatment or is in it already (and so the close reason it gives the task, and the closing
-# checklist's outcome answer), and an encounter's disposition that says where they were taken
-# for treatment. The record they sit on is an outreach one, but these values are clinical
-# detail: a reader who may not see the person's clinical detail reads `vocabulary.WITHHELD_CODE` in
-# their place (`value_group`), and the outreach rules, the metrics and the worker keep
-# using the values themselves.
-TREATMENT_OUTCOMES: frozenset[str] = frozenset(
-    {AttemptOutcome.ACCEPTED_TREATMENT, AttemptOutcome.ALREADY_IN_TREATMENT}
+# Clinical detail among outreach facts: an attempt's outcome that gives the person's decision
+# about treatment, either way (took it up, is in it already, declined, declined for now), and
+# so the close reason it gives the task and the closing checklist's outcome answer; and an
+# encounter's disposition that says the person was taken for care (to a hospital's emergency
+# department, detox, a crisis center, or on an involuntary hold). The record they sit on is
+# an outreach one, but these values are clinical detail: a reader who may not see the
+# person's clinical detail reads `vocabulary.WITHHELD_CODE` in their place (`value_group`),
+# and the outreach rules, the metrics and the worker keep using the values themselves.
+# Each withheld word so stands for several values, a common one no treatment (a refusal, a
+# trip to the ER), and never tells by itself that the person took treatment up.
+DECISION_OUTCOMES: frozenset[str] = frozenset(
+    {
+        AttemptOutcome.DECLINED,
+        AttemptOutcome.DECLINED_INTERESTED_LATER,
+        AttemptOutcome.ACCEPTED_TREATMENT,
+        AttemptOutcome.ALREADY_IN_TREATMENT,
+    }
 )
-TREATMENT_DISPOSITIONS: frozenset[str] = frozenset(
-    {Disposition.TRANSPORTED_DETOX, Disposition.TRANSPORTED_CRISIS_CENTER}
+CARE_DISPOSITIONS: frozenset[str] = frozenset(
+    {
+        Disposition.TRANSPORTED_HOSPITAL,
+        Disposition.TRANSPORTED_DETOX,
+        Disposition.TRANSPORTED_CRISIS_CENTER,
+        Disposition.INVOLUNTARY_HOLD,
+    }
 )
 TREATMENT_DETAIL: Mapping[str, frozenset[str]] = {
-    "outcome": TREATMENT_OUTCOMES,
-    "close_reason": TREATMENT_OUTCOMES,
-    "disposition": TREATMENT_DISPOSITIONS,
+    "outcome": DECISION_OUTCOMES,
+    "close_reason": DECISION_OUTCOMES,
+    "disposition": CARE_DISPOSITIONS,
 }
 
 
 def value_group(vocabulary: str, code: object) -> FieldGroup | None:
     """The field group a coded value of an outreach record reveals beyond the record's own:
-    CLINICAL for treatment detail (`TREATMENT_DETAIL`), None for a value the record's group
-    covers. The one rule every reading of outcomes, close reasons and dispositions asks."""
+    CLINICAL for the person's decision about treatment and where they were taken for care
+    (`TREATMENT_DETAIL`), None for a value the record's group covers. The one rule every
+    reading of outcomes, close reasons and dispositions asks, figures included."""
     if str(code or "") in TREATMENT_DETAIL.get(vocabulary, frozenset()):
         return FieldGroup.CLINICAL
     return None

@@ -144,8 +144,9 @@ class TaskOut(Schema):
         ...,
         description=(
             "Why the task closed: the outcome that settled it or the reason given by hand;"
-            " `withheld` where it is treatment detail the caller may not see"
-            " (`accepted_treatment`, `already_in_treatment` without a consent naming them)."
+            " `withheld` where it gives the person's decision about treatment and the caller"
+            " may not see clinical detail (`declined`, `declined_interested_later`,"
+            " `accepted_treatment`, `already_in_treatment` without a consent naming them)."
         ),
     )
     close_reason_label: str = Field(..., description="`close_reason` in words; empty when none.")

@@ -67,6 +67,8 @@ FHIR_ANSWER = {
     }
 }
 VERSION = Field(..., ge=1, le=MAX_VERSION, description="The version you read; a stale one gets 409")
+# Why a FHIR bundle is refused a reader from whom part of the referral is withheld.
+FHIR_WITHHELD = "A consent naming you is needed to read this referral."
 
 
 class ServiceReferralIn(Schema):
@@ -385,10 +387,9 @@ def patch_referral(
 def referral_fhir(request: HttpRequest, response: HttpResponse, referral_id: int) -> dict[str, Any]:
     """A ServiceRequest and its Task (validated against the R4B models), as FHIR JSON."""
     referral, status, note, corrections = _read(request, referral_id, with_note=True)
-    if status.get("status") != referral.status:
-        raise Forbidden("The referral's status is a Part 2 record you need a consent to see.")
-    if status.get("service_withheld"):
-        raise Forbidden("The service referred to is a Part 2 record you need a consent to see.")
+    if status.get("status") != referral.status or status.get("service_withheld"):
+        # The same words whatever is withheld: which, or why, would tell it.
+        raise Forbidden(FHIR_WITHHELD)
     response["Content-Type"] = FHIR_JSON
     return referral_bundle(referral, with_note=note is not None, corrections=corrections)
 

@@ -1,7 +1,10 @@
-"""An encounter's disposition that says where the person was taken for treatment (detox, a
-crisis center), and the destination it names, are clinical detail: an officer without a
-consent naming them reads that the person was transported, the destination withheld; a
-consent naming the officer, and the clinical team, show where."""
+"""An encounter's disposition that says the person was taken for care (to a hospital's
+emergency department, detox, a crisis center, or on an involuntary hold), and the
+destination it names, are clinical detail: an officer without a consent naming them reads
+that the person was transported, the destination withheld, the same words wherever it was,
+so the words never tell that it was treatment; a consent naming the officer, and the
+clinical team, show where. Other endings (home, arrested, resolved on scene) read as they
+are."""
 
 from __future__ import annotations
 
@@ -64,19 +67,47 @@ def test_an_officer_without_consent_reads_transported_with_the_destination_withh
     assert body["destination"] == ""
 
 
-def test_a_disposition_that_names_no_treatment_reads_as_before(
+@pytest.mark.parametrize(
+    ("disposition", "destination"),
+    [
+        ("transported_hospital", "Longmont United ER"),
+        ("involuntary_hold", "Longmont United ER"),
+        ("transported_crisis_center", "Longmont crisis center"),
+        ("transported_detox", DESTINATION),
+    ],
+)
+def test_an_officer_reads_the_same_words_wherever_the_person_was_taken_for_care(
+    world: World, api_client_for: Any, disposition: str, destination: str
+) -> None:
+    encounter = taken_to_detox(world)
+    encounter.disposition = disposition
+    encounter.destination = destination
+    encounter.save()
+    officer = reader(world, Role.OFFICER)
+    api = api_client_for(officer)
+    read = everything_read(officer, api, world, encounter)
+    for where, text in read.items():
+        assert destination not in text, where
+        assert disposition not in text, where
+    for where in ("encounter page", "person page", "history page"):
+        assert "Transported (destination withheld)" in read[where], where
+    body = api.get(f"/api/v1/encounters/{encounter.pk}").json()
+    assert (body["disposition"], body["destination"]) == ("withheld", "")
+    clinician = api_client_for(reader(world, Role.CLINICIAN))
+    seen = clinician.get(f"/api/v1/encounters/{encounter.pk}").json()
+    assert (seen["disposition"], seen["destination"]) == (disposition, destination)
+
+
+def test_a_disposition_that_names_no_place_of_care_reads_as_before(
     world: World, api_client_for: Any
 ) -> None:
     encounter = taken_to_detox(world)
-    encounter.disposition = "transported_hospital"
-    encounter.destination = "Longmont United ER"
+    encounter.disposition = "transported_home"
+    encounter.destination = "Home"
     encounter.save()
     officer = reader(world, Role.OFFICER)
     body = api_client_for(officer).get(f"/api/v1/encounters/{encounter.pk}").json()
-    assert (body["disposition"], body["destination"]) == (
-        "transported_hospital",
-        "Longmont United ER",
-    )
+    assert (body["disposition"], body["destination"]) == ("transported_home", "Home")
 
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.CLINICIAN])

@@ -1,8 +1,10 @@
-"""An attempt's outcome that says the person took up treatment or is in it already, the close
-reason it gives the task and the closing checklist's outcome answer are clinical detail: a
-reader who may not see the person's clinical detail (an officer without a consent naming
-them) reads that the person was reached, the outcome withheld, on every page and answer that
-shows them; a consent naming the officer, and the clinical team, show the outcome itself."""
+"""An attempt's outcome that gives the person's decision about treatment, either way (took it
+up, is in it already, declined, declined for now), the close reason it gives the task and
+the closing checklist's outcome answer are clinical detail: a reader who may not see the
+person's clinical detail (an officer without a consent naming them) reads that the person
+was reached, the outcome withheld, on every page and answer that shows them, the same
+words whichever it was, so the words never tell that the person took up treatment; a
+consent naming the officer, and the clinical team, show the outcome itself."""
 
 from __future__ import annotations
 
@@ -27,6 +29,9 @@ TREATMENT_WORDS = (
     "accepted treatment",
     "already in treatment",
 )
+# The decision either way: a refusal is withheld as an acceptance is, or "withheld" would
+# say the person took treatment up.
+DECISIONS = ("declined", "declined_interested_later", "accepted_treatment", "already_in_treatment")
 
 
 @pytest.fixture
@@ -209,3 +214,53 @@ def test_a_visit_that_comes_too_late_is_told_why_in_the_readers_words(
             assert "withheld" in text, where
     assert "Accepted treatment" in said["clinician api closed"]
     assert "Already in treatment" in said["clinician api collecting"]
+
+
+def decided(world: World, outcome: str) -> OutreachTask:
+    """The world's case closed on a visit with `outcome`, its checklist answered so."""
+    task = OutreachTask.objects.get(person=world.person)
+    task.close_reason = outcome
+    task.closed_at = timezone.now() - dt.timedelta(days=1)
+    task.checklist = {"outcome": outcome, "contact_preference": "Text"}
+    task.save()
+    task.attempts.update(outcome=outcome)
+    return task
+
+
+@pytest.mark.parametrize("outcome", DECISIONS)
+def test_an_officer_reads_the_same_words_whatever_the_person_decided(
+    world: World, api_client_for: Any, outcome: str
+) -> None:
+    task = decided(world, outcome)
+    officer = reader(world, Role.OFFICER)
+    api = api_client_for(officer)
+    page = signed_in(officer).get(f"/programs/qrt/outreach/{task.pk}/").content.decode()
+    assert "Home visit — reached (outcome withheld)" in page
+    assert "Closed because: Person reached (outcome withheld)" in page
+    assert "declin" not in page.lower().split("<main")[1]
+    body = api.get(f"/api/v1/outreach-tasks/{task.pk}").json()
+    assert (body["close_reason"], body["close_reason_label"]) == (
+        "withheld",
+        "Person reached (outcome withheld)",
+    )
+    history = api.get(f"/api/v1/persons/{world.person.pk}/timeline").json()
+    attempts = [e for e in history["items"] if e["kind"] == "attempt"]
+    assert {e["detail"]["outcome"] for e in attempts} == {"withheld"}
+    assert {e["title"] for e in attempts} == {"Home visit: Reached (outcome withheld)"}
+    person = api.get(f"/api/v1/persons/{world.person.pk}").json()
+    assert {a["outcome"] for t in person["outreach_tasks"] for a in t["attempts"]} == {"withheld"}
+    timeline = signed_in(officer).get(f"/people/{world.person.pk}/timeline/").content.decode()
+    assert "declin" not in timeline.lower().split("<main")[1]
+
+
+@pytest.mark.parametrize("outcome", ["declined", "declined_interested_later"])
+def test_the_clinical_team_reads_a_refusal_as_it_was(
+    world: World, api_client_for: Any, outcome: str
+) -> None:
+    task = decided(world, outcome)
+    clinician = reader(world, Role.CLINICIAN)
+    api = api_client_for(clinician)
+    assert api.get(f"/api/v1/outreach-tasks/{task.pk}").json()["close_reason"] == outcome
+    page = signed_in(clinician).get(f"/programs/qrt/outreach/{task.pk}/").content.decode()
+    assert "Home visit — declined" in page
+    assert "outcome withheld" not in page

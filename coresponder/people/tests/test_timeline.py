@@ -172,11 +172,20 @@ def test_an_officer_without_consent_learns_an_encounter_and_a_screening_took_pla
     assert encounter["detail"]["kind"] == "outreach_visit"
     assert "note" not in encounter["detail"]
     # Titles speak the vocabulary's labels, as the details under them do.
+    Encounter.objects.filter(person=world.person).update(disposition="transported_home")
+    Attempt.objects.filter(task__person=world.person).update(outcome="contacted_collateral_only")
+    titled = timeline_of(officer, world)
+    assert of_kind(titled, "encounter")[0]["title"] == "Outreach visit: Transported home"
+    assert of_kind(titled, "attempt")[0]["title"] == "Home visit: Contacted family or friends only"
+    # Where the person was taken for care, and their decision about treatment either way,
+    # are clinical detail: the withheld words, whichever it was.
     Encounter.objects.filter(person=world.person).update(disposition="transported_hospital")
     Attempt.objects.filter(task__person=world.person).update(outcome="declined_interested_later")
     titled = timeline_of(officer, world)
-    assert of_kind(titled, "encounter")[0]["title"] == "Outreach visit: Transported to hospital"
-    assert of_kind(titled, "attempt")[0]["title"] == "Home visit: Declined, interested later"
+    assert of_kind(titled, "encounter")[0]["title"] == (
+        "Outreach visit: Transported (destination withheld)"
+    )
+    assert of_kind(titled, "attempt")[0]["title"] == "Home visit: Reached (outcome withheld)"
     (screening,) = of_kind(items, "screening")
     assert screening["title"] == "Screening"
     assert screening["detail"]["withheld"] == WITHHELD_TEXT

@@ -1,13 +1,15 @@
-"""Where people were taken for treatment is counted for readers who do not read it by quarter.
+"""Where people were taken for care is counted for readers who do not read it by quarter.
 
-An encounter whose disposition is clinical detail (`policy.value_group`: a transport to
-detox or a crisis center) reads "Transported (destination withheld)" on the person's
-record to an officer. An exact count of that disposition for the day would tell the
-officer where the person went, so readers who do not read clinical detail get those
-counts as they get treatment figures (ADR 0015): for one whole, finished quarter, read
-against the encounters whose ending they read as withheld, and hidden for any other
-dates, on the API, the dashboard and the files alike. The clinical team reads them
-exact; the other dispositions stay exact for every exact reader.
+An encounter whose disposition is clinical detail (`policy.value_group`: a transport to a
+hospital, detox or a crisis center, an involuntary hold) reads "Transported (destination
+withheld)" on the person's record to an officer. An exact count of that disposition for
+the day would tell the officer where the person went, so readers who do not read
+clinical detail get those counts as they get treatment figures (ADR 0015): for one
+whole, finished quarter, read against the encounters whose ending they read as
+withheld, and hidden for any other dates, on the API, the dashboard and the files
+alike. The clinical team reads them exact; the other dispositions stay exact for every
+exact reader, and jail and the ER avoided with them where it cannot tell hidden counts
+apart.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ URL = "/api/v1/programs/pad/metrics"
 DAY = {"start": "2026-10-25", "end": "2026-10-25"}
 Q3 = {"start": "2026-07-01", "end": "2026-09-30"}
 DETOX = Disposition.TRANSPORTED_DETOX.value
+HOSPITAL = Disposition.TRANSPORTED_HOSPITAL.value
+HOLD = Disposition.INVOLUNTARY_HOLD.value
 CRISIS = Disposition.TRANSPORTED_CRISIS_CENTER.value
 RESOLVED = Disposition.RESOLVED_ON_SCENE.value
 
@@ -168,3 +172,55 @@ def test_any_other_period_hides_them_and_the_clinical_team_reads_them_whole() ->
     assert (other.cells[DETOX], other.cells[CRISIS], other.cells[RESOLVED]) == (None, None, 40)
     team = disclosure.dispositions_for(counts, suppress=False, treatment=False, clinical=True)
     assert team.cells == counts
+
+
+@pytest.fixture
+def taken_to_hospital(pad: Program, clock: Clock) -> Program:
+    """On 25 October 2026 one person taken to hospital, one arrested, two resolved on scene."""
+    clock.now = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
+    for hour, disposition in ((9, RESOLVED), (10, RESOLVED), (11, "arrested"), (14, HOSPITAL)):
+        encounter(pad, dt.datetime(2026, 10, 25, hour, tzinfo=NY), disposition)
+    return pad
+
+
+def test_an_officer_is_not_told_who_was_taken_to_hospital_nor_by_jail_and_the_er_avoided(
+    taken_to_hospital: Program,
+    officer: User,
+    clinician: User,
+    client: Client,
+    api_client_for: Callable[[User], Client],
+) -> None:
+    # "Transported (destination withheld)" on the record stands for the ER as for detox:
+    # a count of either, or the encounters that ended without jail or the ER, would say which.
+    body = api_client_for(officer).get(URL, DAY).json()
+    assert body["dispositions"][HOSPITAL] is None and body["dispositions"][HOLD] is None
+    assert body["dispositions"]["arrested"] == 1
+    client.force_login(officer)
+    page = client.get("/programs/pad/dashboard/", DAY)
+    tile = next(t for t in page.context["tiles"] if t["key"] == "jail_er_avoided")
+    assert tile["text"] == "Suppressed"
+    section = client.get("/programs/pad/dashboard/sections/dispositions/", DAY)
+    assert section.context["dispositions_total"]["avoided"] is None
+    assert section.context["dispositions_total"]["encounters"] == 4
+
+    assert api_client_for(clinician).get(URL, DAY).json()["dispositions"][HOSPITAL] == 1
+    client.force_login(clinician)
+    page = client.get("/programs/pad/dashboard/", DAY)
+    tile = next(t for t in page.context["tiles"] if t["key"] == "jail_er_avoided")
+    assert tile["text"] == "2"
+
+
+def test_jail_and_the_er_avoided_is_hidden_only_where_it_tells_hidden_counts_apart() -> None:
+    counts = {RESOLVED: 40, "arrested": 3, HOSPITAL: 12, DETOX: 14, CRISIS: 13, HOLD: 0}
+    shown = disclosure.dispositions_for(counts, suppress=False, treatment=True, clinical=False)
+    assert {code for code, n in shown.cells.items() if n is None} == set()
+    assert (shown.inside, shown.outside) == (67, 15)
+    # The hold and detox hidden (4 and 5), both among the avoided:
+    # the split says only what the total less the shown counts says.
+    counts = {**counts, DETOX: 4, HOLD: 5, CRISIS: 23}
+    one_side = disclosure.dispositions_for(counts, suppress=False, treatment=True, clinical=False)
+    assert {code for code, n in one_side.cells.items() if n is None} == {DETOX, HOLD}
+    assert one_side.inside == 72
+    # Another period hides them all, the ER's among them: the split would tell it.
+    other = disclosure.dispositions_for(counts, suppress=False, treatment=False, clinical=False)
+    assert (other.inside, other.outside, other.total) == (None, None, 87)

@@ -119,3 +119,32 @@ def test_an_officer_reads_a_withheld_status_in_words_on_the_history_page(
     assert "<dt>Status</dt><dd>Withheld</dd>" in page
     assert "<dd>withheld</dd>" not in page
     assert "<dd>accepted</dd>" not in page and "Accepted" not in page
+
+
+def test_the_fhir_bundle_refused_an_officer_says_the_same_whatever_it_withholds(
+    world: World, api_client_for: Any
+) -> None:
+    """The refusal names neither what was withheld nor that it is a Part 2 record: either
+    would say the person seeks treatment for substance use, which the refusal keeps."""
+    officer = reader(world, Role.OFFICER)
+    api = api_client_for(officer)
+    url = f"/api/v1/service-referrals/{world.service_referral.pk}/fhir"
+    said = {}
+    # The service withheld (a Part 2 program), its status shown (only requested).
+    world.service_referral.status = "requested"
+    world.service_referral.save()
+    said["service"] = api.get(url)
+    # The status withheld (in progress tells of treatment), the service shown.
+    world.service_referral.status = "in-progress"
+    world.service_referral.save()
+    world.service_referral.service.part2_program = False
+    world.service_referral.service.save()
+    said["status"] = api.get(url)
+    assert {where: answer.status_code for where, answer in said.items()} == {
+        "service": 403,
+        "status": 403,
+    }
+    words = {answer.json()["detail"] for answer in said.values()}
+    assert len(words) == 1
+    (detail,) = words
+    assert "Part 2" not in detail and "consent naming you" in detail
