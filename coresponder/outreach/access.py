@@ -21,3 +21,23 @@ def access_task(user: Any, task_id: Any) -> tuple[OutreachTask, PersonAccess]:
     if role is None or not may_read(role, FieldGroup.OUTREACH):
         raise NotVisible("outreach task")
     return task, access
+
+
+# What a reader is told in place of a close note they may not read.
+CLOSE_NOTE_WITHHELD = "withheld: it may hold clinical detail"
+
+
+def close_note_read(task: OutreachTask, access: PersonAccess) -> str | None:
+    """The note given when the task was closed by hand, as this reader reads it: "" where
+    there is none, None where it is withheld.
+
+    Typed in words ("admitted to inpatient detox, on methadone"), it may say what treatment
+    the person went to: clinical detail, which the reader is shown where the gate shows
+    them the person's clinical detail in the task's program (the clinical team; an officer
+    only under a consent naming them, a disclosure), as an encounter's note or a service
+    referral's note is."""
+    if not task.close_note:
+        return ""
+    if access.shows(FieldGroup.CLINICAL, task.program_id):
+        return task.close_note
+    return None

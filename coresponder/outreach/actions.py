@@ -35,6 +35,7 @@ from coresponder.domain.outreach import (
 from coresponder.domain.policy import TASK_ASSIGN_ROLES, RecordType
 from coresponder.domain.vocabulary import CloseReason, label
 from coresponder.intake.models import Overdose, Referral
+from coresponder.outreach.access import CLOSE_NOTE_WITHHELD, close_note_read
 from coresponder.outreach.checklist import unreadable_items
 from coresponder.outreach.models import (
     OPEN_STATUSES,
@@ -656,7 +657,13 @@ def record_attempt(
     return attempt
 
 
-def visits_no_more(task: OutreachTask, access: PersonAccess) -> ActionError:
+class VisitsNoMore(ActionError):
+    """A visit refused because its task takes no more visits. It says why as the reader
+    reads it (what settled or closed the task, the note given then), so what it shows
+    under a consent naming them is a disclosure for the caller to record."""
+
+
+def visits_no_more(task: OutreachTask, access: PersonAccess) -> VisitsNoMore:
     """Why a task takes no more visits, said to whoever's visit came after it stopped: who
     closed it, when on the program's clock, and for what reason, as `access` reads the
     reason (a treatment outcome is clinical detail: `PersonAccess.value`)."""
@@ -664,7 +671,7 @@ def visits_no_more(task: OutreachTask, access: PersonAccess) -> ActionError:
     when = format_for_message(task.closed_at or task.modified_at, zone)
     who = f" by {task.modified_by}" if task.modified_by is not None else ""
     if task.status == OutreachTask.Status.EXPIRED:
-        return ActionError(
+        return VisitsNoMore(
             f"Not saved: this task expired unworked at {when} and is on the Missed list.",
             {"task": ["expired; close it with a reason, or open a new one"]},
         )
@@ -680,7 +687,7 @@ def visits_no_more(task: OutreachTask, access: PersonAccess) -> ActionError:
             when = format_for_message(settled.attempted_at, zone)
             who = f" by {settled.recorded_by}" if settled.recorded_by is not None else ""
         outcome = label("outcome", access.value("outcome", task.close_reason, task.program_id))
-        return ActionError(
+        return VisitsNoMore(
             f"Not saved: a visit recorded{who} at {when} ({outcome}) settled this task;"
             " it waits for its closing checklist.",
             {"task": ["the person was reached; complete the closing checklist to close it"]},
@@ -688,9 +695,12 @@ def visits_no_more(task: OutreachTask, access: PersonAccess) -> ActionError:
     reason = label(
         "close_reason", access.value("close_reason", task.close_reason, task.program_id)
     ).removesuffix(" (say why)")
-    why = f"{reason}: {task.close_note}" if reason and task.close_note else reason
+    # The close note may tell of treatment: as this reader reads it (`close_note_read`).
+    note = close_note_read(task, access)
+    note = f"note {CLOSE_NOTE_WITHHELD}" if note is None else note
+    why = f"{reason}: {note}" if reason and note else reason
     done = "cancelled" if task.status == OutreachTask.Status.CANCELLED else "closed"
-    return ActionError(
+    return VisitsNoMore(
         f"Not saved: this task was {done}{who} at {when}{f' ({why})' if why else ''}.",
         {"task": [f"{done}; open a new one instead"]},
     )

@@ -16,10 +16,11 @@ from coresponder.core.http import Moment, actor_for
 from coresponder.domain.outreach import missing_checklist
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import AttemptChannel, AttemptOutcome, CloseReason, label
-from coresponder.outreach.access import access_task
+from coresponder.outreach.access import CLOSE_NOTE_WITHHELD, access_task, close_note_read
 from coresponder.outreach.actions import (
     AttemptInput,
     ContactInput,
+    VisitsNoMore,
     assign_task,
     checklist_of,
     claim_task,
@@ -150,7 +151,21 @@ class TaskOut(Schema):
         ),
     )
     close_reason_label: str = Field(..., description="`close_reason` in words; empty when none.")
-    close_note: str
+    close_note: str = Field(
+        ...,
+        description=(
+            "The note given when the task was closed by hand; empty when none, and where"
+            " `close_note_withheld` says it is withheld."
+        ),
+    )
+    close_note_withheld: str | None = Field(
+        None,
+        description=(
+            "Why the note is not given: in words, it may hold clinical detail, which the"
+            " caller reads only where the gate shows them the person's clinical detail (the"
+            " clinical team; others under a consent naming them). Null otherwise."
+        ),
+    )
     next_attempt_after: dt.datetime | None
     recontact_on: dt.date | None
     missing_checklist: list[str]
@@ -223,14 +238,17 @@ class CloseIn(Schema):
 
 
 def task_out(task: OutreachTask, access: PersonAccess) -> dict[str, Any]:
-    """The task as the caller reads it: a close reason of treatment is clinical detail."""
+    """The task as the caller reads it: a close reason of treatment, and the close note (free
+    text that may tell of it), are clinical detail."""
     reason = access.value("close_reason", task.close_reason, task.program_id)
+    note = close_note_read(task, access)
     return {
         "id": task.pk,
         "status": task.status,
         "close_reason": reason,
         "close_reason_label": label("close_reason", reason),
-        "close_note": task.close_note,
+        "close_note": note or "",
+        "close_note_withheld": CLOSE_NOTE_WITHHELD if note is None else None,
         "next_attempt_after": task.next_attempt_after,
         "recontact_on": task.recontact_on,
         "missing_checklist": missing_checklist(checklist_of(task), task.checklist),
@@ -302,7 +320,8 @@ def task_detail(request: HttpRequest, task_id: int) -> dict[str, Any]:
     shown = requests_shown(access, program_id=task.program_id) if reads_contact else []
     out = task_out(task, access)
     if access.disclosed:
-        # A close reason of treatment shown by a consent naming the caller is disclosed.
+        # A close reason of treatment, or a close note, shown by a consent naming the caller
+        # is disclosed.
         record_disclosures(actor_for(request), access, channel="api")
     record_event(
         actor_for(request),
@@ -378,7 +397,14 @@ def attempts(request: HttpRequest, task_id: int, payload: AttemptIn) -> Status[d
         **payload.dict(exclude={"contacted"}),
         contacted=tuple(ContactInput(**c.dict()) for c in payload.contacted),
     )
-    attempt = record_attempt(actor_for(request), access, task, data)
+    try:
+        attempt = record_attempt(actor_for(request), access, task, data)
+    except VisitsNoMore:
+        # A visit that came too late is told why the task closed as the caller reads it:
+        # what a consent naming them showed there is disclosed.
+        if access.disclosed:
+            record_disclosures(actor_for(request), access, channel="api")
+        raise
     task.refresh_from_db()
     return Status(
         201, {"id": attempt.pk, "task": task_out(task, access), **_death_out(access, data)}

@@ -16,7 +16,7 @@ from coresponder.domain.policy import FieldGroup, RecordType
 from coresponder.domain.vocabulary import label
 from coresponder.intake.models import Referral
 from coresponder.intake.triage import request_words
-from coresponder.outreach.access import access_task
+from coresponder.outreach.access import CLOSE_NOTE_WITHHELD, access_task, close_note_read
 from coresponder.outreach.actions import CLOSABLE_STATUSES, may_assign
 from coresponder.outreach.checklist import (
     answers_read,
@@ -229,10 +229,13 @@ def _closing_context(
     # A task waiting for its closing checklist has its outcome already, but is not closed.
     closed = task.close_reason and task.status != OutreachTask.Status.COLLECTING
     reason = access.value("close_reason", task.close_reason, task.program_id) if closed else ""
+    # The note is free text that may tell of treatment: clinical detail (`close_note_read`).
+    note = close_note_read(task, access) if closed else ""
     return {
         "close_form": close_form if closable else None,
         "closed_because": close_reason_said(reason) if closed else "",
-        "close_note": task.close_note,
+        "close_note": note or "",
+        "close_note_withheld": CLOSE_NOTE_WITHHELD if note is None else "",
     }
 
 

@@ -160,7 +160,7 @@ def test_a_consent_naming_the_officer_shows_the_outcome_as_a_disclosure(
     assert api.get(f"/api/v1/outreach-tasks/{closed.pk}").json()["close_reason"] == (
         "accepted_treatment"
     )
-    assert "withheld" not in api.get(f"/api/v1/outreach-tasks/{closed.pk}").content.decode()
+    assert '"withheld"' not in api.get(f"/api/v1/outreach-tasks/{closed.pk}").content.decode()
     assert Disclosure.objects.filter(recipient_user=officer, groups=["clinical"]).exists()
 
 
