@@ -375,7 +375,11 @@ class AmendmentDecisionIn(Schema):
     )
     version: int = Field(..., ge=1, le=MAX_VERSION)
     record_version: int | None = Field(
-        None, ge=1, le=MAX_VERSION, description="The record's version you read; 409 if it moved"
+        None,
+        ge=1,
+        le=MAX_VERSION,
+        description="Needed to accept (422 naming it when missing): the version of the record "
+        "you read; 409 if it moved. A denial leaves the record alone and needs none",
     )
 
 

@@ -60,6 +60,12 @@ DECISION_FIELDS = (
 )
 # Said of a denial whose grounds are missing or not one of the four.
 GROUNDS_NEEDED = "Choose the grounds for the denial: one of the four HIPAA allows."
+# Said of an acceptance sent without the record's version: it would write over whatever
+# changed in the record since the decider read it.
+RECORD_VERSION_NEEDED = (
+    "Needed to accept: the version of the record you read, so that a change made since is "
+    "not written over."
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,8 @@ class AmendmentDecision:
     accept: bool
     reason: str = ""
     grounds: str = ""  # read only on a denial
-    # The record's version the decider saw: a record changed since then is not overwritten.
+    # The record's version the decider saw, needed to accept: a record changed since then is
+    # not overwritten. A denial leaves the record alone and reads none.
     record_version: int | None = None
 
 
@@ -235,13 +242,16 @@ def decide_amendment(
     """Accept or deny an open request, only if nobody decided it since `expected_version`.
 
     Accepting changes the record through its own action, against the version the decider
-    saw, and keeps the value it replaced; denying needs one of the grounds 164.526(a)(2)
-    allows and a reason explaining it.
+    saw (needed: without it a change made since would be written over), and keeps the value
+    it replaced; denying needs one of the grounds 164.526(a)(2) allows and a reason
+    explaining it.
     """
     target = _amendable(access, amendment.record_kind, amendment.record_id, amendment.field)
     if amendment.status != Amendment.Status.OPEN or amendment.version != expected_version:
         raise StaleVersion(amendment, expected_version)
-    if not decision.accept:
+    if decision.accept:
+        _record_version(decision)
+    else:
         errors: dict[str, list[str]] = {}
         if decision.grounds not in set(AmendmentDenialGround):
             errors["denial_grounds"] = [GROUNDS_NEEDED]
@@ -253,7 +263,6 @@ def decide_amendment(
             raise ActionError("Give the reason for the denial.", errors)
     if not storable_text(decision.reason):
         raise ActionError("The reason cannot be recorded.", {"reason": ["No control characters."]})
-    record_version = decision.record_version or target.version
     if decision.accept and amendment.record_kind == Amendment.RecordKind.PERSON:
         refusal = _refusal(
             amendment.field,
@@ -267,12 +276,22 @@ def decide_amendment(
     # request reads as it was: still open, at the version read.
     before = {name: getattr(amendment, name) for name in (*DECISION_FIELDS, "version")}
     try:
-        _decide(actor, access, amendment, target, decision, expected_version, record_version)
+        _decide(actor, access, amendment, target, decision, expected_version)
     except Exception:
         for name, value in before.items():
             setattr(amendment, name, value)
         raise
     return amendment
+
+
+def _record_version(decision: AmendmentDecision) -> int:
+    """The record's version an acceptance writes against; ActionError naming it when missing."""
+    if decision.record_version is None:
+        raise ActionError(
+            "Give the version of the record you read to accept the request.",
+            {"record_version": [RECORD_VERSION_NEEDED]},
+        )
+    return decision.record_version
 
 
 def _decide(
@@ -282,7 +301,6 @@ def _decide(
     target: Any,
     decision: AmendmentDecision,
     expected_version: int,
-    record_version: int,
 ) -> None:
     with transaction.atomic():
         amendment.decided_at = timezone.now()
@@ -297,6 +315,7 @@ def _decide(
             amendment.denial_reason = decision.reason.strip()
         save_tracked(amendment, actor.user, expected_version=expected_version)
         if decision.accept:
+            record_version = _record_version(decision)
             value = loaded(amendment.field, amendment.proposed_value)
             if amendment.record_kind == Amendment.RecordKind.PERSON:
                 changes = PersonChanges(**{amendment.field: value})

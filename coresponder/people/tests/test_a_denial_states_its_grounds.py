@@ -139,7 +139,14 @@ def test_an_api_denial_without_one_of_the_grounds_gets_422_naming_the_field(
 
 def test_an_acceptance_keeps_no_grounds(world: World, api: Client) -> None:
     pk = asked(api, world)
-    response = decide(api, pk, decision="accept", denial_grounds="accurate_and_complete", version=1)
+    response = decide(
+        api,
+        pk,
+        decision="accept",
+        denial_grounds="accurate_and_complete",
+        version=1,
+        record_version=1,
+    )
     assert response.status_code == 200, response.content
     assert response.json()["denial_grounds"] is None
     assert Amendment.objects.get(pk=pk).denial_grounds == ""

@@ -200,3 +200,23 @@ def test_a_different_decision_met_by_one_already_made_is_still_stale(
     response = coordinator_client.post(page(amendment), accepted)
     assert response.status_code == 409
     assert STALE_MESSAGE in response.content.decode()
+
+
+def test_an_acceptance_on_the_page_sends_the_records_version_and_never_writes_over_a_change(
+    world: World, coordinator_client: Client, amendment: Amendment
+) -> None:
+    shown = coordinator_client.get(page(amendment)).content.decode()
+    assert 'name="record_version" value="1"' in shown
+    Person.objects.filter(pk=world.person.pk).update(phone="215-555-0123", version=2)
+    accepted = {"version": 1, "decision": "accept", "reason": ""}
+
+    missing = coordinator_client.post(page(amendment), accepted)
+    stale = coordinator_client.post(page(amendment), {**accepted, "record_version": 1})
+
+    assert missing.status_code == 422
+    assert "This page is missing what it sends to save safely" in missing.content.decode()
+    assert stale.status_code == 409
+    assert 'name="record_version" value="2"' in stale.content.decode()
+    amendment.refresh_from_db()
+    assert amendment.status == Amendment.Status.OPEN
+    assert Person.objects.get(pk=world.person.pk).phone == "215-555-0123"

@@ -212,7 +212,7 @@ def test_accepting_a_value_the_record_refuses_through_the_api_names_the_field(
 
     response = client.post(
         f"/api/v1/amendments/{amendment.pk}/decision",
-        {"decision": "accept", "version": 1},
+        {"decision": "accept", "version": 1, "record_version": 1},
         content_type="application/json",
     )
 

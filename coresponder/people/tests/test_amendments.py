@@ -103,7 +103,7 @@ def test_a_stale_decision_gets_409_and_changes_nothing(world: Any, api_client_fo
         version=1,
     )
     assert first.status_code == 200
-    second = _decide(client, amendment["id"], decision="accept", version=1)
+    second = _decide(client, amendment["id"], decision="accept", version=1, record_version=1)
     assert second.status_code == 409
     stored = Amendment.objects.get(pk=amendment["id"])
     assert (stored.status, stored.version) == ("denied", 2)
@@ -125,6 +125,48 @@ def test_an_acceptance_on_a_record_changed_since_it_was_read_gets_409(
     assert stale.status_code == 409
     assert Amendment.objects.get(pk=amendment["id"]).status == "open"
     assert Person.objects.get(pk=world.person.pk).phone == OLD_PHONE
+
+
+def test_an_acceptance_without_the_records_version_gets_422_and_overwrites_nothing(
+    world: Any, api_client_for: Any
+) -> None:
+    client = api_client_for(reader(world, Role.COORDINATOR))
+    amendment = _ask(client, world).json()
+    # A colleague corrects the phone after the request was read.
+    edit = client.patch(
+        f"/api/v1/persons/{world.person.pk}",
+        {"phone": "215-555-0199", "version": 1},
+        content_type="application/json",
+    )
+    assert edit.status_code == 200, edit.content
+
+    response = _decide(client, amendment["id"], decision="accept", version=1)
+
+    assert response.status_code == 422, response.content
+    assert list(response.json()["errors"]) == ["record_version"]
+    assert Amendment.objects.get(pk=amendment["id"]).status == "open"
+    person = Person.objects.get(pk=world.person.pk)
+    assert (person.phone, person.version) == ("215-555-0199", 2)
+    stale = _decide(client, amendment["id"], decision="accept", version=1, record_version=1)
+    assert stale.status_code == 409
+    assert Person.objects.get(pk=world.person.pk).phone == "215-555-0199"
+
+
+def test_a_denial_needs_no_records_version_as_it_leaves_the_record_alone(
+    world: Any, api_client_for: Any
+) -> None:
+    client = api_client_for(reader(world, Role.COORDINATOR))
+    amendment = _ask(client, world).json()
+    denied = _decide(
+        client,
+        amendment["id"],
+        decision="deny",
+        denial_grounds="accurate_and_complete",
+        reason="Confirmed with EMS",
+        version=1,
+    )
+    assert denied.status_code == 200, denied.content
+    assert Person.objects.get(pk=world.person.pk).version == 1
 
 
 def test_a_denial_needs_a_reason_and_keeps_the_statement_of_disagreement(
@@ -160,7 +202,7 @@ def test_the_person_page_says_amended_with_the_original_kept_and_shows_a_disagre
     coordinator = reader(world, Role.COORDINATOR)
     client = api_client_for(coordinator)
     accepted = _ask(client, world).json()
-    _decide(client, accepted["id"], decision="accept", version=1)
+    _decide(client, accepted["id"], decision="accept", version=1, record_version=1)
     denied = _ask(client, world, field="address", proposed_value="1 Main St").json()
     _decide(
         client,
@@ -195,7 +237,7 @@ def test_only_the_clinical_team_amends_an_encounter_note_and_the_note_is_kept(
     clinician = api_client_for(reader(world, Role.CLINICIAN))
     asked = _ask(clinician, world, proposed_value="Reports occasional use.", **body)
     assert asked.status_code == 201, asked.content
-    decided = _decide(clinician, asked.json()["id"], decision="accept", version=1)
+    decided = _decide(clinician, asked.json()["id"], decision="accept", version=1, record_version=1)
     assert decided.status_code == 200, decided.content
     encounter.refresh_from_db()
     assert encounter.clinical_note == "Reports occasional use."
