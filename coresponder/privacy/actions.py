@@ -26,6 +26,7 @@ from coresponder.domain.policy import (
     RecordType,
     opened_by_consent,
 )
+from coresponder.domain.text import shows_nothing
 from coresponder.domain.vocabulary import Role
 from coresponder.domain.vocabulary import label as label_of
 from coresponder.import_limits import max_cell_chars
@@ -48,6 +49,10 @@ from coresponder.privacy.token_values import (
 )
 from coresponder.programs.local_time import zone_of
 from coresponder.programs.models import Membership, Organization, Program, User
+
+# The longest note a coordinator leaves on a break-glass review: as long as a care plan's
+# or a service referral's note.
+REVIEW_NOTE_MAX = 5000
 
 
 def issue_api_token(actor: Actor, user: User, label: str = "", days: int = TOKEN_DAYS) -> str:
@@ -651,12 +656,25 @@ def record_break_glass_list_read(actor: Actor, openings: list[BreakGlass], *, ch
 
 
 def review_break_glass(actor: Actor, glass: BreakGlass, note: str) -> BreakGlass:
+    """Mark an opening reviewed, with the coordinator's note: plain text of at most
+    REVIEW_NOTE_MAX characters (a line break or a tab kept)."""
     if glass.reviewed_at is not None:
         raise ActionError("Already reviewed.", {"break_glass": ["already reviewed"]})
+    text = note.strip()
+    if len(text) > REVIEW_NOTE_MAX:
+        raise ActionError(
+            f"Write the review note in at most {REVIEW_NOTE_MAX:,} characters.",
+            {"note": [f"is longer than {REVIEW_NOTE_MAX:,} characters"]},
+        )
+    if any(shows_nothing(c, lines=True) for c in text):
+        raise ActionError(
+            "The review note cannot be recorded.",
+            {"note": ["holds a control or direction character"]},
+        )
     with transaction.atomic():
         glass.reviewed_by = actor.user_or_none
         glass.reviewed_at = timezone.now()
-        glass.review_note = note.strip()
+        glass.review_note = text
         save_tracked(glass, actor.user)
         record_event(
             actor,

@@ -20,6 +20,7 @@ from coresponder.privacy.access import (
     consents_kept,
 )
 from coresponder.privacy.actions import (
+    REVIEW_NOTE_MAX,
     ConsentInput,
     consent_opens_nothing_to,
     open_break_glass,
@@ -129,7 +130,9 @@ class BreakGlassList(Schema):
 
 
 class ReviewIn(Schema):
-    note: str = ""
+    note: str = Field(
+        "", max_length=REVIEW_NOTE_MAX, description="The reviewer's note on why it was justified"
+    )
 
 
 def _naive_to_error(value: dt.datetime | None, field: str) -> None:

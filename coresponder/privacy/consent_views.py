@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -36,7 +38,8 @@ from coresponder.privacy.actions import (
     review_break_glass,
     revoke_consent,
 )
-from coresponder.privacy.forms import BreakGlassForm, ConsentForm
+from coresponder.privacy.forms import BreakGlassForm, BreakGlassReviewForm, ConsentForm
+from coresponder.privacy.models import BreakGlass
 from coresponder.programs import form_tokens
 from coresponder.programs.form_tokens import Kind
 from coresponder.programs.labels import organization_names
@@ -44,6 +47,13 @@ from coresponder.programs.local_time import reader_zone
 
 # A resubmitted break-glass form opens nothing more: it shows the record already opened.
 OPENED_ALREADY = "You opened this record already with that form; here it is."
+# An opening changed by someone else, though not reviewed, since the page was drawn.
+REVIEW_CHANGED = (
+    "This opening changed since you opened this page; nothing was saved. Your note is kept "
+    "below: check the opening and mark it reviewed again."
+)
+# An opening's number as the review form sends it (a row id, never larger than 18 digits).
+GLASS_ID = re.compile(r"[0-9]{1,18}")
 
 
 def opens_nothing_words(unopened: list[str]) -> str:
@@ -204,21 +214,18 @@ def break_glass_review_list(request: HttpRequest) -> HttpResponse:
     coordinates = any(role is Role.COORDINATOR for _, role in role_grants(request.user))
     if not (coordinates or is_admin(request.user)):
         raise Http404("No review list for this role")
+    sent: dict[int, BreakGlassReviewForm] = {}
+    status = 200
     if request.method == "POST":
         glass_id = request.POST.get("glass_id", "")
-        glass = queue.filter(pk=int(glass_id)).first() if glass_id.isdigit() else None
+        glass = queue.filter(pk=int(glass_id)).first() if GLASS_ID.fullmatch(glass_id) else None
         if glass is None:
             raise Http404("No such opening")
-        try:
-            review_break_glass(actor_for(request), glass, request.POST.get("note", ""))
-        except (ActionError, StaleVersion):
-            # Pressed twice (two at once meet as a stale version), or reviewed by another.
-            glass.refresh_from_db()
-            by = f" by {glass.reviewed_by}" if glass.reviewed_by else ""
-            messages.info(request, f"This opening was reviewed already{by}.")
-        else:
-            messages.success(request, "Marked reviewed.")
-        return redirect("break-glass-reviews")
+        sent[glass.pk] = BreakGlassReviewForm(request.POST, glass_id=glass.pk)
+        refused = _review(request, glass, sent[glass.pk])
+        if refused is None:
+            return redirect("break-glass-reviews")
+        status = refused
     pending = (
         queue.filter(reviewed_at__isnull=True)
         .select_related("user", "program")
@@ -228,5 +235,34 @@ def break_glass_review_list(request: HttpRequest) -> HttpResponse:
         "user", "reviewed_by", "program"
     )[:20]
     record_break_glass_list_read(actor_for(request), [*pending, *recent], channel="web")
-    context = {"pending": pending, "recent": recent, "zone": reader_zone(request.user)}
-    return render(request, "privacy/break_glass_reviews.html", context)
+    # Each opening with its form; the one sent back, as typed, with why it was not saved.
+    rows = [
+        (glass, sent[glass.pk] if glass.pk in sent else BreakGlassReviewForm(glass_id=glass.pk))
+        for glass in pending
+    ]
+    context = {"pending": rows, "recent": recent, "zone": reader_zone(request.user)}
+    return render(request, "privacy/break_glass_reviews.html", context, status=status)
+
+
+def _review(request: HttpRequest, glass: BreakGlass, form: BreakGlassReviewForm) -> int | None:
+    """Mark `glass` reviewed as the form says: None once saved, or found reviewed already
+    (said as a notice); otherwise the status to answer (422, or 409 when the opening changed
+    meanwhile), with the true reason on the form and what was typed kept."""
+    if not form.is_valid():
+        return 422
+    try:
+        review_break_glass(actor_for(request), glass, form.cleaned_data["note"])
+    except (ActionError, StaleVersion) as exc:
+        glass.refresh_from_db()
+        if glass.reviewed_at is not None:
+            # Pressed twice (two at once meet as a stale version), or reviewed by another.
+            by = f" by {glass.reviewed_by}" if glass.reviewed_by else ""
+            messages.info(request, f"This opening was reviewed already{by}.")
+            return None
+        if isinstance(exc, StaleVersion):
+            form.add_error(None, REVIEW_CHANGED)
+            return 409
+        add_action_errors(form, exc)
+        return 422
+    messages.success(request, "Marked reviewed.")
+    return None

@@ -8,7 +8,7 @@ from django import forms
 from coresponder.core.forms import LocalDateTimeField, PlainTextForm, style_uswds
 from coresponder.domain.consent import CLASS_VOCABULARIES
 from coresponder.domain.vocabulary import labels_of
-from coresponder.privacy.actions import ConsentInput
+from coresponder.privacy.actions import REVIEW_NOTE_MAX, ConsentInput
 from coresponder.privacy.models import Consent
 
 RECIPIENT_KINDS = [
@@ -114,5 +114,24 @@ class BreakGlassForm(PlainTextForm):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_uswds(self)
+
+
+class BreakGlassReviewForm(PlainTextForm):
+    """A coordinator marks one opening reviewed, with a note; drawn once per opening, each
+    with its own element ids."""
+
+    glass_id = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    note = forms.CharField(
+        label="Review note",
+        required=False,
+        max_length=REVIEW_NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, glass_id: int, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"review-{glass_id}-%s")
+        kwargs.setdefault("initial", {"glass_id": glass_id})
         super().__init__(*args, **kwargs)
         style_uswds(self)
