@@ -25,7 +25,14 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.intake import birth_year_from
-from coresponder.domain.linkage import Params, Record, blocking_keys, params_to_json
+from coresponder.domain.linkage import (
+    COMPARISONS_BY_NAME,
+    Params,
+    Record,
+    blocking_keys,
+    params_to_json,
+    sure_merge_guard,
+)
 from coresponder.identity.access import DECIDERS, DeathReported, access_pair, death_reported
 from coresponder.identity.models import (
     LINKAGE_FIELDS,
@@ -505,9 +512,13 @@ def _pending_pair(first: Person, second: Person) -> MatchCandidate | None:
 
 def _refresh_candidate(
     actor: Actor, candidate: MatchCandidate, probability: float, evidence: Evidence
-) -> None:
+) -> bool:
     """The pair weighed anew; a death waiting on its decision still waits (a later report,
-    or a batch run, weighs the two records without knowing of it)."""
+    or a batch run, weighs the two records without knowing of it).
+
+    False, saving nothing, where the pair weighs as it did: a batch run or a new report that
+    finds the same evidence leaves the version a coordinator's decision was read at.
+    """
     held = death_reported(candidate.evidence)
     death = death_reported(evidence)
     if held is not None and death is None:
@@ -516,9 +527,42 @@ def _refresh_candidate(
         # Another report of the death held already: whoever decides places both.
         earlier = [*held.get("earlier", []), *([held["report"]] if "report" in held else [])]
         evidence = {**evidence, "death_reported": {**death, "earlier": earlier}}
+    if candidate.pk is not None and _weighs_as(candidate, probability, evidence):
+        return False
     candidate.probability = float(probability)
     candidate.evidence = evidence
     save_tracked(candidate, actor.user)
+    return True
+
+
+# How a pair's evidence was written down rather than what it says: the rows (compared by
+# their levels), the weights and probability the levels and the model give, the scorer's
+# rounding and words, which two reports a batch run compared, who proposed the pair and what
+# it added beside it, and the caution (compared as the one the review shows). Everything else
+# a proposer adds (an overdose report's words, a death waiting, an undone merge asked about
+# again) is evidence.
+WRITTEN_ONLY = frozenset(
+    {"rows", "fields", "explain", "comparisons", "weight", "probability", "records", "source"}
+    | {"added_beside", "caution", "held_back"}
+)
+# Probabilities closer than this read alike: the review shows three decimals, and a batch
+# run and online matching compute the same one by different arithmetic.
+SAME_PROBABILITY = 1e-6
+
+
+def _weighs_as(candidate: MatchCandidate, probability: float, evidence: Evidence) -> bool:
+    """Whether the pair weighed anew says what it said when stored: the same probability,
+    each comparison at the same level, the same caution and nothing else new."""
+
+    def said(weighed: Any) -> tuple[Any, ...]:
+        kept = json.loads(json.dumps(weighed, cls=DjangoJSONEncoder))  # as the row keeps it
+        levels = sorted((row["comparison"], row["level"]) for row in evidence_rows(kept))
+        rest = {key: value for key, value in kept.items() if key not in WRITTEN_ONLY}
+        return levels, caution_shown(kept), rest
+
+    stored = candidate.evidence if isinstance(candidate.evidence, dict) else {}
+    close = abs(candidate.probability - float(probability)) < SAME_PROBABILITY
+    return close and said(stored) == said(evidence)
 
 
 def _same_death(held: DeathReported, death: DeathReported) -> bool:
@@ -599,9 +643,9 @@ def propose_match(
     *,
     asked_by_hand: bool = False,
 ) -> MatchCandidate | None:
-    """Put a pair on the review queue (or refresh its evidence if it is there already);
-    None for a pair a person already decided are two people, unless a person now asks
-    about it again (`asked_by_hand`)."""
+    """Put a pair on the review queue (or refresh its evidence if it is there already and
+    the evidence changed); None for a pair a person already decided are two people, unless
+    a person now asks about it again (`asked_by_hand`)."""
     if a.pk == b.pk:
         raise ValueError("A person cannot be a match candidate with themselves.")
     if not asked_by_hand and decided_apart(a, b):
@@ -620,14 +664,16 @@ def propose_match(
                 # and the database keeps one pending row per pair.
                 with transaction.atomic():
                     candidate = MatchCandidate(person_a=first, person_b=second)
-                    _refresh_candidate(actor, candidate, probability, evidence)
+                    changed = _refresh_candidate(actor, candidate, probability, evidence)
             except IntegrityError:
                 candidate = _pending_pair(first, second)  # the other run's, now committed
                 if candidate is None:
                     raise
-                _refresh_candidate(actor, candidate, probability, evidence)
+                changed = _refresh_candidate(actor, candidate, probability, evidence)
         else:
-            _refresh_candidate(actor, candidate, probability, evidence)
+            changed = _refresh_candidate(actor, candidate, probability, evidence)
+        if not changed:
+            return candidate  # weighed as before: nothing changed, nothing to record
         record_on_both(
             actor,
             "create" if candidate.version == 1 else "change",
@@ -1250,6 +1296,28 @@ def unmerge(actor: Actor, merge: Merge) -> tuple[Person, Person]:
 
 
 # --- Reading ------------------------------------------------------------------
+
+
+def level_vector(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """The comparison vector the levels of evidence rows (`evidence_rows`) give."""
+    vector = {}
+    for row in rows:
+        comparison = COMPARISONS_BY_NAME.get(row["comparison"])
+        names = [level.name for level in comparison.levels] if comparison else []
+        if row["level"] in names:
+            vector[row["comparison"]] = names.index(row["level"])
+    return vector
+
+
+def caution_shown(evidence: Any) -> str:
+    """Why a person should look before merging (twins, Jr and Sr, a placeholder name), or "":
+    as stored when the pair was weighed (which read the records themselves), else from the
+    levels."""
+    for key in ("held_back", "caution"):
+        stored = evidence.get(key) if isinstance(evidence, dict) else None
+        if isinstance(stored, str) and stored:
+            return stored
+    return sure_merge_guard(level_vector(evidence_rows(evidence))) or ""
 
 
 def evidence_rows(evidence: Any) -> list[dict[str, Any]]:

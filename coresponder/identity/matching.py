@@ -29,7 +29,6 @@ from coresponder.domain.intake import (
 )
 from coresponder.domain.linkage import (
     COMPARISONS,
-    COMPARISONS_BY_NAME,
     COUNTED_ONCE,
     DEFAULT_PARAMS,
     Params,
@@ -51,7 +50,7 @@ from coresponder.domain.linkage import (
     weight_table,
 )
 from coresponder.domain.vocabulary import humanize
-from coresponder.identity.actions import Evidence, EvidenceRow, linkage_record
+from coresponder.identity.actions import Evidence, EvidenceRow, level_vector, linkage_record
 from coresponder.identity.models import (
     LINKAGE_FIELDS,
     LinkageModel,
@@ -153,12 +152,7 @@ def level_description(vector: Mapping[str, int], comparison: str, level: str, we
 def described_evidence(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Stored evidence rows (`actions.evidence_rows`) each with its `description` in words,
     and the comparison vector their levels give."""
-    vector = {}
-    for row in rows:
-        comparison = COMPARISONS_BY_NAME.get(row["comparison"])
-        names = [level.name for level in comparison.levels] if comparison else []
-        if row["level"] in names:
-            vector[row["comparison"]] = names.index(row["level"])
+    vector = level_vector(rows)
     described = [
         {
             **row,

@@ -23,7 +23,6 @@ from coresponder.core.audit import record_list_read
 from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.intake import readable_phone
-from coresponder.domain.linkage import sure_merge_guard
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import label as label_of
 from coresponder.identity.access import (
@@ -40,6 +39,7 @@ from coresponder.identity.access import (
 from coresponder.identity.actions import (
     MatchDecision,
     ask_again,
+    caution_shown,
     decide_match,
     evidence_rows,
     linkage_record,
@@ -65,6 +65,13 @@ from coresponder.programs.local_time import format_date, reader_zone
 
 PAGE_SIZE = 20
 STALE_MESSAGE = "Someone decided about this pair already. The queue below is as it stands now."
+# A pair weighed again (a new report, a batch run) with new evidence since the queue was read:
+# still waiting, shown first as it now stands.
+EVIDENCE_UPDATED = (
+    "The evidence for pair {pair} was updated since you loaded the queue (the two records "
+    "were weighed again), so nothing was decided. It is shown first below as it stands now: "
+    "decide again."
+)
 # A decision sent twice (a double tap, Back and the same button again) finds it made.
 ALREADY_DECIDED: dict[str, str] = {
     MatchDecision.MERGE.value: "These two were merged already; nothing changed.",
@@ -184,17 +191,6 @@ def _record_heading(record: SourceRecord, zone: Any) -> str:
     return f"{record.get_source_display()}, {received}"
 
 
-def _caution(evidence: Any, vector: dict[str, int]) -> str:
-    """Why a person should look before merging (twins, Jr and Sr, a placeholder name), or "":
-    as stored when the pair was weighed (which read the records themselves), else from the
-    levels."""
-    for key in ("held_back", "caution"):
-        stored = evidence.get(key) if isinstance(evidence, dict) else None
-        if isinstance(stored, str) and stored:
-            return stored
-    return sure_merge_guard(vector) or ""
-
-
 def _death_waiting(candidate: Any, first: PersonAccess, second: PersonAccess) -> str:
     """What a report of a death naming one of the two records waits on, in words, or ""
     (none, or the reader does not read the overdose it reports)."""
@@ -218,7 +214,7 @@ def _death_waiting(candidate: Any, first: PersonAccess, second: PersonAccess) ->
 
 
 def _evidence(evidence: Any) -> dict[str, Any]:
-    described, vector = described_evidence(evidence_rows(evidence))
+    described, _vector = described_evidence(evidence_rows(evidence))
     rows = [
         {
             **row,
@@ -234,7 +230,7 @@ def _evidence(evidence: Any) -> dict[str, Any]:
     prior = None if total is None or abs(total - compared) < 0.05 else round(total - compared, 2)
     return {
         "rows": rows,
-        "caution": _caution(evidence, vector),
+        "caution": caution_shown(evidence),
         "prior": prior,
         "total": total if total is not None else round(compared, 2),
     }
@@ -248,16 +244,22 @@ def match_review(request: HttpRequest) -> HttpResponse:
     return _review_page(request)
 
 
-def _review_page(request: HttpRequest, status: int = 200) -> HttpResponse:
-    """The queue, at the page asked for (or the page a refused decision was made on)."""
+def _review_page(
+    request: HttpRequest, status: int = 200, first: MatchCandidate | None = None
+) -> HttpResponse:
+    """The queue, at the page asked for (or the page a refused decision was made on), with
+    `first` (a pair to decide again) at its top."""
     number = request.GET.get("page") or request.POST.get("page")
     zone = reader_zone(request.user)
     page = Paginator(pending_candidates(request.user), PAGE_SIZE).get_page(number)
+    listed = list(page.object_list)
+    if first is not None:
+        listed = [first, *(c for c in listed if c.pk != first.pk)]
     pairs: list[dict[str, Any]] = []
     records: set[int] = set()
     # The page's people and the reports its pairs compared, each read once for the page.
-    seen = access_pairs(request.user, page.object_list)
-    candidates = [c for c in page.object_list if c.pk in seen]
+    seen = access_pairs(request.user, listed)
+    candidates = [c for c in listed if c.pk in seen]
     weighed = compared_records_of([(*seen[c.pk], c.evidence) for c in candidates])
     for candidate, compared in zip(candidates, weighed, strict=True):
         first, second = seen[candidate.pk]
@@ -327,6 +329,11 @@ def match_decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
         if _stands_as(access_candidate(request.user, candidate_id), decision, version):
             messages.info(request, ALREADY_DECIDED[decision])
             return _back_to_queue(request)
+        waiting = pending_candidates(request.user).filter(pk=candidate.pk).first()
+        if waiting is not None:
+            # Nobody decided: the pair was weighed again. Shown again, to decide on that.
+            messages.error(request, EVIDENCE_UPDATED.format(pair=waiting.pk))
+            return _review_page(request, status=409, first=waiting)
         # The queue as it stands now, so the decision is made on what is there.
         messages.error(request, STALE_MESSAGE)
         return _review_page(request, status=409)

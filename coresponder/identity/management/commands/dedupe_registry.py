@@ -70,6 +70,10 @@ class Command(BaseCommand):
         # Most certain first, so a chain of merges follows the strongest evidence.
         pairs.sort(key=lambda p: -p.probability)
         merged = proposed = apart = guarded = decided = 0
+        # Two people with several reports each are weighed once a run, on the strongest
+        # pair of their reports (pairs come most certain first): weighing them again on a
+        # weaker one would change the pair's evidence back and forth on every run.
+        queued: set[tuple[int, int]] = set()
         for pair in pairs:
             a = Person.objects.filter(pk=person_of[pair.a]).first()
             b = Person.objects.filter(pk=person_of[pair.b]).first()
@@ -102,8 +106,9 @@ class Command(BaseCommand):
             if sure and held_back is None:
                 merge_people(JOB, keep, other, evidence)
                 merged += 1
-            else:
+            elif (keep.pk, other.pk) not in queued:
                 propose_match(JOB, keep, other, pair.probability, evidence)
+                queued.add((keep.pk, other.pk))
                 proposed += 1
                 guarded += held_back is not None
         self.stdout.write(
