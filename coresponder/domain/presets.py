@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rrulestr
-
 from coresponder.domain.outreach import (
     ATTEMPT_SPACING_HOURS,
     CLOSING_OUTCOMES,
@@ -28,12 +26,12 @@ from coresponder.domain.outreach import (
 )
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.privacy_contact import PrivacyContact, read_privacy_contact
+from coresponder.domain.recurrence import RRULE_RE, RuleProblem, rule_problem, wall_clock_rule
 from coresponder.domain.referrals import DEFAULT_RESPONSE_HOURS
 from coresponder.domain.surveillance import BASELINE_DAYS, MIN_BASELINE_DAYS, Method
 from coresponder.domain.vocabulary import AttemptOutcome, OrganizationKind, Pathway, Role
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
-RRULE_RE = re.compile(r"^FREQ=(DAILY|WEEKLY|MONTHLY)(;[A-Z]+=[A-Z0-9,+-]+)*$")
 
 # What an eligibility condition may look at. Values come from the intake payload.
 ELIGIBILITY_FIELDS: frozenset[str] = frozenset(
@@ -735,13 +733,13 @@ def interval_problem(rrule: str) -> str | None:
 
 
 def _rrule_problem(rrule: str) -> str | None:
-    """What dateutil finds wrong with a rule the pattern let through (`BYDAY=XX`), or None."""
-    if problem := interval_problem(rrule):
+    """What is wrong with a rule the pattern let through (`BYDAY=XX`), in words, or None."""
+    if problem := interval_problem(rrule) or rule_problem(rrule):
         return problem
     try:
         # Naive on purpose: shift rules run on local wall-clock time (see shifts.py).
-        rrulestr(rrule, dtstart=dt.datetime.combine(dt.date(2024, 1, 1), dt.time()))
-    except ValueError as exc:
+        wall_clock_rule(rrule, dt.datetime.combine(dt.date(2024, 1, 1), dt.time()))
+    except RuleProblem as exc:
         return str(exc)
     return None
 

@@ -7,9 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
-
 from coresponder.domain.presets import interval_problem
+from coresponder.domain.recurrence import RuleProblem, until_instant, wall_clock_rule
 
 # How far past a window's edges to expand a rule, in local wall-clock time, so a shift a
 # clock change stretches or moves (an hour, or a day where a zone crossed the date line)
@@ -70,7 +69,8 @@ def shift_occurrences(
     The rule runs on naive local wall-clock times and each start and end is placed in
     the zone afterwards, so a 10:00 shift stays at 10:00 across a DST change, and a
     shift's end is a wall-clock time too (`shift_end`): 19:00–07:00 ends at 07:00 on
-    the nights the clocks go back or forward.
+    the nights the clocks go back or forward. An end the rule gives in UTC (UNTIL=...Z, as
+    calendar tools export it) is the instant it names, whatever the zone's clock says then.
     """
     if window_start.tzinfo is None or window_end.tzinfo is None:
         raise ValueError("window bounds must be timezone-aware")
@@ -82,12 +82,18 @@ def shift_occurrences(
     local_from = window_start.astimezone(zone).replace(tzinfo=None) - duration
     local_to = window_end.astimezone(zone).replace(tzinfo=None)
     local_from, local_to = local_from - CLOCK_CHANGE_MARGIN, local_to + CLOCK_CHANGE_MARGIN
-    rule = rrulestr(rrule, dtstart=dt.datetime.combine(first_day, starts_at))
+    try:
+        rule = wall_clock_rule(rrule, dt.datetime.combine(first_day, starts_at), zone)
+    except RuleProblem:
+        return []  # a rule kept before it would have been refused gives no shift
+    until = until_instant(rrule)
     result: list[Occurrence] = []
     for naive in rule.between(local_from, local_to, inc=True):
         if naive.date() in skipped or (last_day is not None and naive.date() > last_day):
             continue
         starts = _real_instant(naive, zone)
+        if until is not None and starts.astimezone(dt.UTC) > until:
+            continue  # past the instant the rule ends at (a start the clocks moved on)
         ends = shift_end(starts, naive, duration, zone)
         # In UTC, so a time in the hour the clocks repeat is placed by its instant.
         if ends.astimezone(dt.UTC) > opens and starts.astimezone(dt.UTC) < closes:

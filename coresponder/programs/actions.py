@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY as AUTH_USER_KEY
 from django.contrib.auth.password_validation import validate_password
@@ -28,7 +28,8 @@ from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.models import AuditEvent
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import date_problem, date_sentence
-from coresponder.domain.presets import RRULE_RE, Preset, interval_problem, load_preset_dir
+from coresponder.domain.presets import Preset, load_preset_dir
+from coresponder.domain.recurrence import RuleProblem, rule_problem, wall_clock_rule
 from coresponder.domain.vocabulary import OrganizationKind, Role
 from coresponder.privacy.access import role_in
 from coresponder.privacy.actions import revoke_api_token
@@ -878,21 +879,20 @@ def new_calendar_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def rrule_problem(rrule: str, first_day: dt.date | None = None) -> str | None:
-    """Why `rrule` is not a usable RFC 5545 recurrence rule from `first_day`, or None."""
-    if not RRULE_RE.match(rrule):
-        return (
-            "Write a recurrence rule such as FREQ=WEEKLY;BYDAY=MO,WE,FR "
-            "(daily, weekly or monthly; no DTSTART)."
-        )
-    if problem := interval_problem(rrule):
-        return f"This recurrence rule is not valid: {problem}"
+def rrule_problem(
+    rrule: str, first_day: dt.date | None = None, zone: ZoneInfo | None = None
+) -> str | None:
+    """Why `rrule` is not a usable RFC 5545 recurrence rule from `first_day`, in a sentence a
+    coordinator understands, or None. An end (UNTIL) in UTC, as calendar tools export it, is
+    read in `zone`, the program's (see domain/recurrence.py)."""
+    if problem := rule_problem(rrule):
+        return problem
     # Naive on purpose: shift rules run on local wall-clock time (see domain/shifts.py).
     first = dt.datetime.combine(first_day or dt.date(2024, 1, 1), dt.time())
     try:
-        rule = rrulestr(rrule, dtstart=first)
-    except (ValueError, TypeError) as exc:
-        return f"This recurrence rule is not valid: {exc}."
+        rule = wall_clock_rule(rrule, first, zone)
+    except RuleProblem as exc:
+        return str(exc)
     if rule.after(first, inc=True) is None:
         return "This recurrence rule produces no shift from the first day on."
     return None
@@ -951,7 +951,8 @@ def _checked_shift(program: Program, data: ShiftInput) -> list[District]:
     if data.team is not None and data.team.program_id != program.pk:
         errors["team"] = ["That team is not in this program."]
     starts_on, ends_on = data.starts_on, data.ends_on
-    if problem := rrule_problem(data.rrule, None if date_problem(starts_on) else starts_on):
+    first_day = None if date_problem(starts_on) else starts_on
+    if problem := rrule_problem(data.rrule, first_day, zone_of(program)):
         errors["rrule"] = [problem]
     if not 1 <= data.duration_minutes <= MAX_SHIFT_MINUTES:
         errors["duration_minutes"] = ["A shift lasts between 1 minute and 24 hours."]

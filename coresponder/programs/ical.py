@@ -6,10 +6,11 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule
 from django.utils import timezone
 from icalendar import Calendar, Event, vRecur
 
+from coresponder.domain.recurrence import rule_parts, wall_clock_rule
 from coresponder.domain.shifts import Occurrence
 from coresponder.programs.duty import occurrences_of, shift_exception_dates
 from coresponder.programs.models import Shift
@@ -28,6 +29,12 @@ def shift_uid(shift: Shift) -> str:
     return f"shift-{shift.pk}@coresponder"
 
 
+def _wall_clock_rule(shift: Shift) -> rrule:
+    """The shift's rule on its program's wall clock (an end in UTC read in its zone)."""
+    dtstart = dt.datetime.combine(shift.starts_on, shift.starts_at)
+    return wall_clock_rule(shift.rrule, dtstart, ZoneInfo(shift.program.timezone))
+
+
 def first_start(shift: Shift) -> dt.datetime:
     """The first occurrence, naive local time.
 
@@ -35,22 +42,23 @@ def first_start(shift: Shift) -> dt.datetime:
     DTSTART must be the rule's own first instance, not just the series' first day.
     """
     dtstart = dt.datetime.combine(shift.starts_on, shift.starts_at)
-    first = rrulestr(shift.rrule, dtstart=dtstart).after(dtstart, inc=True)
+    first = _wall_clock_rule(shift).after(dtstart, inc=True)
     return first or dtstart
 
 
 def last_start(shift: Shift) -> dt.datetime | None:
-    """The last occurrence on or before the shift's last day, naive local time; None when
-    it has no last day, or never runs by then."""
-    if shift.ends_on is None:
+    """The last occurrence on or before the shift's last day, or the end its rule gives
+    (UNTIL), naive local time; None when it has neither, or never runs by then."""
+    if shift.ends_on is None and "UNTIL" not in rule_parts(shift.rrule):
         return None
-    rule = rrulestr(shift.rrule, dtstart=dt.datetime.combine(shift.starts_on, shift.starts_at))
-    return rule.before(dt.datetime.combine(shift.ends_on, dt.time.max), inc=True)
+    last_day = shift.ends_on or dt.date.max
+    return _wall_clock_rule(shift).before(dt.datetime.combine(last_day, dt.time.max), inc=True)
 
 
 def _rule_to_last_day(shift: Shift, zone: ZoneInfo) -> vRecur:
-    """The shift's rule, cut at its last day: UNTIL its last start, in UTC as RFC 5545 asks
-    beside a DTSTART with a zone (and so without COUNT, which cannot stand beside UNTIL)."""
+    """The shift's rule, cut at its last day or its own end: UNTIL its last start, in UTC as
+    RFC 5545 asks beside a DTSTART with a zone (a day or a wall-clock time would not do),
+    and so without COUNT, which cannot stand beside UNTIL."""
     rule = vRecur.from_ical(shift.rrule)
     last = last_start(shift)
     if last is not None:
