@@ -122,9 +122,10 @@ def _submit(request: HttpRequest, lang: str) -> HttpResponse:
     sent_before = TEXT[lang]["already_sent"]
     earlier = form_tokens.already_saved(request, form_tokens.Kind.HELP_REQUEST, sent_before)
     if earlier is not None:
-        # This device did send it: the thank-you page says so again, however long ago.
-        _note_sent(request)
-        return earlier
+        # This form was sent (from this device, or from a session that has ended since): the
+        # thank-you page, in this page's language, says so again, however long ago. It is the
+        # page any request gets and tells nothing of what was sent (form_tokens.ANSWERED_ALIKE).
+        return _thanks_redirect(request, lang)
     address = client_address(request)
     if over_limit(address):
         context = _page_context(request, lang)

@@ -18,9 +18,12 @@ runs the write in one transaction, then notes where the write's redirect leads.
 Two submissions at once (a double click) race for the claim: the loser's insert
 fails on the unique constraint, its transaction and record are undone, and it
 answers with the winner's record. A token another person used is refused and
-the form comes back with a fresh one, telling nothing about what was saved.
-A POST without a token (a page drawn before tokens, a script) is saved as
-before: the API has its `Idempotency-Key` header instead (`request_keys`). See ADR 0009.
+the form comes back with a fresh one, telling nothing about what was saved,
+except on a form whose saved page is the same for everyone and says nothing of
+what was saved (the public help page's thank-you page, `ANSWERED_ALIKE`): there a
+used token answers with that page whoever sends it. A POST without a token (a
+page drawn before tokens, a script) is saved as before: the API has its
+`Idempotency-Key` header instead (`request_keys`). See ADR 0009.
 """
 
 from __future__ import annotations
@@ -51,6 +54,17 @@ REFUSED = (
 ANONYMOUS_KEY = "form_tokens.submitter"
 # Set on a request whose token was refused, so the form comes back with a fresh one.
 REFUSED_MARK = "form_token_refused"
+# Forms whose saved page is one page for every sender that tells nothing of what was saved:
+# the public help page's thank-you page. Its token is answered with that page whoever sends
+# it, so a visitor whose session ended since (Back, then send again) is told the request
+# went, and no resend makes a second request. The tie to a submitter keeps a used token
+# from opening someone else's record; here there is no record to open. What still stands
+# against forged posts: the token is 122 random bits drawn into one page, which only that
+# browser holds; the CSRF check refuses a post from another site before the token is read,
+# so nobody can plant a token in another person's form and have their request dropped; and a
+# used token gains its sender nothing (nothing stored, nothing shown, nothing counted),
+# while a new one is checked, counted and limited as any request is. See ADR 0009.
+ANSWERED_ALIKE = frozenset({Kind.HELP_REQUEST})
 _SHAPE = re.compile(r"^[0-9a-f]{32}$")
 _REDIRECTS = {301, 302, 303, 307, 308}
 
@@ -105,7 +119,7 @@ def already_saved(
     row = FormToken.objects.filter(kind=kind, token=token).first()
     if row is None:
         return None
-    if not _same_submitter(request, row):
+    if kind not in ANSWERED_ALIKE and not _same_submitter(request, row):
         # Say nothing of the other person's record; `save_once` refuses the token.
         return None
     messages.info(request, notice)

@@ -104,17 +104,42 @@ def test_sending_the_same_help_request_again_does_not_count_toward_the_hourly_li
 
 
 def test_a_help_request_token_from_another_visitor_sends_nothing_and_tells_nothing() -> None:
+    # The thank-you page says nothing of the request, so it is the answer whoever sends the
+    # token: the request is not sent twice, and nothing of the first one is shown.
     token = new_token()
     first = Client()
     first.get("/help")
     assert first.post("/help", {**help_request(), FIELD: token}).status_code == 302
     other = Client()
     other.get("/help")
-    refused = other.post("/help", {**help_request(), "given_name": "Ana", FIELD: token})
-    assert refused.status_code == 422
-    html = refused.content.decode()
-    assert TEXT["en"]["err_not_sent"] in html
-    assert token not in html
+    answered = other.post("/help", {**help_request(), "given_name": "Ana", FIELD: token})
+    assert (answered.status_code, answered["Location"]) == (302, "/help/thanks")
+    html = other.get(answered["Location"]).content.decode()
+    assert TEXT["en"]["thanks_title"] in html
+    assert token not in html and "María" not in html and "Ana" not in html
+    assert Referral.objects.count() == 1
+
+
+def test_a_help_request_sent_again_after_the_session_ended_is_not_sent_twice(
+    clock: Clock, settings: Any
+) -> None:
+    # Back to the form after the visitor's session ended (its key for the form is gone), and
+    # send again: the thank-you page, in the page's language, and still one request; sending
+    # once more does not make a second one either.
+    client = Client()
+    client.get("/help?lang=es")
+    sent = {**help_request(), FIELD: new_token()}
+    assert client.post("/help?lang=es", sent).status_code == 302
+    clock.advance(seconds=settings.SESSION_COOKIE_AGE + 60)
+
+    again = client.post("/help?lang=es", sent, follow=True)
+
+    html = again.content.decode()
+    assert again.redirect_chain == [("/help/thanks?lang=es", 302)]
+    assert TEXT["es"]["thanks_title"] in html
+    assert TEXT["es"]["already_sent"] in html
+    assert TEXT["es"]["err_not_sent"] not in html
+    assert client.post("/help?lang=es", sent).status_code == 302
     assert Referral.objects.count() == 1
 
 
