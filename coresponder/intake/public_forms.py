@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.forms.utils import ErrorDict
 
 from coresponder.core.forms import PlainTextForm
 from coresponder.domain.intake import phone_problem
@@ -129,8 +130,13 @@ TEXT: dict[str, dict[str, str]] = {
         "no_program": "The address may be mistyped. Choose the program on the form.",
         "limit_title": "Too many requests from this connection",
         "limit_body": (
-            "We cannot take another request from here just now. Please try again in an hour."
+            "Nothing was sent: this connection has sent as many requests as it may in an hour "
+            "(many people may share one, at a shelter, a clinic or on a phone network). What "
+            "you typed is kept below."
         ),
+        "limit_when": "You can send it in %(minutes)d minutes.",
+        "limit_when_one": "You can send it in 1 minute.",
+        "limit_call": "If someone needs help now, call or text 988, or call 911 in an emergency.",
         "footer": "Coresponder: open-source software for co-responder and deflection programs.",
         "err_program": "Choose a program.",
         "err_who": "Choose who needs help.",
@@ -254,8 +260,15 @@ TEXT: dict[str, dict[str, str]] = {
         "no_program": "Puede que la dirección tenga un error. Elija el programa en el formulario.",
         "limit_title": "Demasiadas solicitudes desde esta conexión",
         "limit_body": (
-            "Ahora no podemos recibir otra solicitud desde aquí. Vuelva a intentarlo dentro "
-            "de una hora."
+            "No se envió nada: desde esta conexión ya se enviaron todas las solicitudes "
+            "posibles en una hora (muchas personas pueden compartirla, en un albergue, una "
+            "clínica o una red de telefonía). Lo que escribió se conserva abajo."
+        ),
+        "limit_when": "Podrá enviarla dentro de %(minutes)d minutos.",
+        "limit_when_one": "Podrá enviarla dentro de 1 minuto.",
+        "limit_call": (
+            "Si alguien necesita ayuda ahora, llame o envíe un texto al 988, o llame al 911 en "
+            "una emergencia."
         ),
         "footer": (
             "Coresponder: software de código abierto para programas de respuesta conjunta "
@@ -439,6 +452,13 @@ class HelpForm(PlainTextForm):
         }
         for name, key in own_errors.items():
             self.fields[name].error_messages.update(required=t[key], invalid_choice=t[key])
+
+    def as_typed(self) -> HelpForm:
+        """The posted form shown as typed, without checking it: no answer is marked as an
+        error (it was not sent for another reason)."""
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        return self
 
     @property
     def honeypot_filled(self) -> bool:

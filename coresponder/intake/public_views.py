@@ -7,6 +7,7 @@ someone. Crisis lines come first on every page it shows.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import urlencode
 
@@ -54,14 +55,30 @@ def _rate_key(address: str) -> str:
     return f"intake:help-requests:{address}"
 
 
+def _since_key(address: str) -> str:
+    # When the address's hour began, so the page can say when it ends.
+    return f"intake:help-requests:{address}:since"
+
+
 def over_limit(address: str) -> bool:
     return int(cache.get(_rate_key(address), 0)) >= REQUESTS_PER_HOUR
+
+
+def seconds_to_wait(address: str) -> int:
+    """How long until an address over the limit may send again: its hour's end, at least a
+    minute (a whole hour when its beginning is not known)."""
+    since = cache.get(_since_key(address))
+    if not isinstance(since, int | float):
+        return RATE_WINDOW_SECONDS
+    left = since + RATE_WINDOW_SECONDS - timezone.now().timestamp()
+    return min(max(math.ceil(left), 60), RATE_WINDOW_SECONDS)
 
 
 def note_request(address: str) -> None:
     """Count one request; the hour runs from the address's first request."""
     key = _rate_key(address)
     if cache.add(key, 1, timeout=RATE_WINDOW_SECONDS):
+        cache.set(_since_key(address), timezone.now().timestamp(), timeout=RATE_WINDOW_SECONDS)
         return
     try:
         cache.incr(key)
@@ -79,9 +96,11 @@ def _page_context(request: HttpRequest, lang: str, **extra: Any) -> dict[str, An
     return {"lang": lang, "t": text, "switch_url": switch, **extra}
 
 
-def _render_form(request: HttpRequest, lang: str, form: HelpForm, status: int) -> HttpResponse:
+def _render_form(
+    request: HttpRequest, lang: str, form: HelpForm, status: int, **extra: Any
+) -> HttpResponse:
     form.describe_fields()
-    context = _page_context(request, lang, form=form)
+    context = _page_context(request, lang, form=form, **extra)
     return render(request, "intake/help.html", context, status=status)
 
 
@@ -128,8 +147,7 @@ def _submit(request: HttpRequest, lang: str) -> HttpResponse:
         return _thanks_redirect(request, lang)
     address = client_address(request)
     if over_limit(address):
-        context = _page_context(request, lang)
-        return render(request, "intake/help_limit.html", context, status=429)
+        return _over_limit(request, lang, address)
     form = HelpForm(request.POST, lang=lang)
     actor = Actor(where=address, label=PUBLIC_LABEL)
     if form.honeypot_filled:
@@ -148,6 +166,21 @@ def _submit(request: HttpRequest, lang: str) -> HttpResponse:
         except ActionError as exc:
             _put_errors(form, exc)
     return _render_form(request, lang, form, status=422)
+
+
+def _over_limit(request: HttpRequest, lang: str, address: str) -> HttpResponse:
+    """Too many requests from this address this hour: nothing is sent, but the form comes
+    back as typed (with its token, so it is sent once), saying when it can be sent and whom
+    to call meanwhile. Many people may share the address (a shelter, a clinic, a phone
+    network), and what they typed is theirs to keep."""
+    wait = seconds_to_wait(address)
+    minutes = math.ceil(wait / 60)
+    text = TEXT[lang]
+    when = text["limit_when_one"] if minutes == 1 else text["limit_when"] % {"minutes": minutes}
+    form = HelpForm(request.POST, lang=lang).as_typed()
+    response = _render_form(request, lang, form, status=429, limit_when=when)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def _put_errors(form: HelpForm, exc: ActionError) -> None:

@@ -340,6 +340,49 @@ def test_the_sixth_request_in_an_hour_from_one_address_is_refused(
     assert other.status_code == 302
 
 
+def test_a_request_over_the_hourly_limit_comes_back_as_typed_saying_when_it_can_be_sent(
+    programs: Any, client: Client, clock: Clock
+) -> None:
+    # A shelter's, a clinic's or a phone network's address is shared by many people: the
+    # sixth request of the hour is not stored, but nothing typed is lost, and the page says
+    # (in its language) when it can be sent and whom to call meanwhile.
+    for n in range(REQUESTS_PER_HOUR):
+        assert send(client, request_for_me(given_name=f"Ana{n}")).status_code == 302
+    clock.advance(minutes=20)
+    typed = request_for_me(
+        given_name="Mateo",
+        address="Detrás de la biblioteca",
+        help=["treatment", "family_support"],
+        help_text="No contesta desde el martes",
+        form_token="0123456789abcdef0123456789abcdef",
+    )
+
+    response = send(client, typed)
+
+    html = response.content.decode()
+    assert response.status_code == 429
+    assert '<html lang="es">' in html
+    assert TEXT["es"]["limit_title"] in html
+    assert "Podrá enviarla dentro de 40 minutos." in html
+    assert TEXT["es"]["limit_call"] in html
+    assert_crisis_lines(html)
+    assert 'value="Mateo"' in html and 'value="Detrás de la biblioteca"' in html
+    assert 'value="(508) 555-0142"' in html
+    assert "No contesta desde el martes</textarea>" in html
+    assert re.search(r'<input type="checkbox" name="help" value="family_support"[^>]*checked', html)
+    assert re.search(r'<input type="checkbox" name="consent"[^>]*checked', html)
+    assert 'value="0123456789abcdef0123456789abcdef"' in html  # the same form, sent once
+    assert TEXT["es"]["errors_heading"] not in html
+    assert Referral.objects.count() == REQUESTS_PER_HOUR
+    assert response["Retry-After"] == str(40 * 60)
+
+    # The hour over (its count expires with it), the form as it came back is sent once.
+    cache.clear()
+    assert send(client, typed).status_code == 302
+    assert send(client, typed).status_code == 302
+    assert Referral.objects.filter(person__given_name="Mateo").count() == 1
+
+
 def test_corrections_do_not_count_against_the_limit(programs: Any, client: Client) -> None:
     for _ in range(REQUESTS_PER_HOUR + 1):
         assert send(client, request_for_me(consent=None)).status_code == 422
