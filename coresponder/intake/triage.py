@@ -19,20 +19,38 @@ def _staff_word(prefix: str, code: str, vocabulary: str) -> str:
     return TEXT[STAFF_LANGUAGE].get(f"{prefix}_{code}") or label(vocabulary, code)
 
 
+# Who asked, as the subject of "… asked; the person has not agreed to be contacted".
+ASKER_WORDS = {"other_family": "Family member", "other": "Someone else"}
+
+
 def request_words(referral: Referral) -> dict[str, Any]:
     """What someone asked for on the public help page, as staff read it, in English
     whatever language it came in."""
     asked_by_self = referral.referrer_relationship in ("", "self")
+    relationship = (
+        "" if asked_by_self else _staff_word("rel", referral.referrer_relationship, "relationship")
+    )
     return {
         "asked_by": "The person themself" if asked_by_self else referral.referrer_name or "—",
-        "relationship": ""
-        if asked_by_self
-        else _staff_word("rel", referral.referrer_relationship, "relationship"),
+        "relationship": relationship,
         "referrer_phone": "" if asked_by_self else referral.referrer_phone,
         "contact_preference": _staff_word("contact", referral.contact_preference, "contact"),
         "language": label("language", referral.language) or "—",
         "help_requested": referral.help_requested,
+        "consent": consent_words(referral, relationship),
     }
+
+
+def consent_words(referral: Referral, relationship: str) -> str:
+    """Who agreed to the team getting in touch. Someone asking for another person ticks the
+    box for themself: the person who needs help has agreed to nothing yet, and the team
+    says who sent it before asking them."""
+    if referral.referrer_relationship not in ("", "self"):
+        asker = ASKER_WORDS.get(referral.referrer_relationship, relationship or "Someone else")
+        return f"{asker} asked; the person has not agreed to be contacted"
+    if referral.consent_to_contact:
+        return "The person agreed to be contacted"
+    return "The person has not agreed to be contacted"
 
 
 def repeated_requests(referrals: Sequence[Referral]) -> dict[int, list[Referral]]:

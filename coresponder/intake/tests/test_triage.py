@@ -335,3 +335,36 @@ def test_a_note_in_lines_reads_in_its_lines(
     html = client.get(triage_url(pad)).content.decode()
 
     assert "Mi hijo no contesta.<br>Llámenme &lt;hoy&gt;." in html
+
+
+def test_it_says_who_agreed_to_be_contacted_on_triage_and_on_the_follow_up(
+    pad: Program, coordinator: User, client: Client
+) -> None:
+    # A parent ticking the box agrees for themself, not for the person who needs help.
+    by_parent = ask(
+        pad,
+        "Ana",
+        NOON - dt.timedelta(hours=2),
+        referrer={"relationship": "parent", "name": "Rosa Ruiz", "phone": "2155550199"},
+    )
+    by_self = ask(
+        pad,
+        "Beto",
+        NOON,
+        person={"given_name": "Beto", "family_name": "Vega", "phone": "2155550777"},
+        referrer={"relationship": "self"},
+    )
+    sign_in(client, coordinator)
+
+    html = client.get(triage_url(pad)).content.decode()
+
+    assert "consented" not in html
+    assert "Parent asked; the person has not agreed to be contacted" in html
+    assert "The person agreed to be contacted" in html
+    pages = {}
+    for referral in (by_parent, by_self):
+        task = OutreachTask.objects.get(referral=referral)
+        pages[referral.pk] = client.get(f"/programs/pad/outreach/{task.pk}/").content.decode()
+    assert "Parent asked; the person has not agreed to be contacted" in pages[by_parent.pk]
+    assert "The person agreed to be contacted" in pages[by_self.pk]
+    assert "The person agreed" not in pages[by_parent.pk]
