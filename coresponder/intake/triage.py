@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from coresponder.domain.linkage import normalise_phone, search_text
+from coresponder.domain.repeats import person_keys
 from coresponder.domain.vocabulary import label
 from coresponder.intake.models import Referral, TriageStatus
 from coresponder.intake.public_forms import STAFF_LANGUAGE, TEXT
+from coresponder.outreach.models import OutreachTask
+from coresponder.people.models import Person
 
 # Where a request may go from "new"; setting it back to "new" is not a decision.
 TRIAGE_DECISIONS = (TriageStatus.ACCEPTED, TriageStatus.NOT_REACHED, TriageStatus.CLOSED)
@@ -53,38 +56,78 @@ def consent_words(referral: Referral, relationship: str) -> str:
     return "The person has not agreed to be contacted"
 
 
-def repeated_requests(referrals: Sequence[Referral]) -> dict[int, list[Referral]]:
-    """For each request, the others among `referrals` that look like a request for the same
-    person: the same name with the same phone or the same birth date (a household's phone
-    alone is not enough: siblings share it). Each public request makes a person of its own
-    until matching joins them, so the coordinator is told before taking up one person twice.
+@dataclass(frozen=True)
+class Repeat:
+    """What a waiting request looks like it asks again: another request (with its open
+    follow-up, if it has one), or a follow-up of the program still open."""
+
+    referral: Referral | None = None
+    task: OutreachTask | None = None
+
+    @property
+    def waiting(self) -> bool:
+        return self.referral is not None and self.referral.triage_status == TriageStatus.NEW
+
+    @property
+    def decision(self) -> str:
+        """What triage made of the other request ("taken up", "closed", …)."""
+        if self.referral is None:
+            return ""
+        return str(self.referral.get_triage_status_display()).lower()
+
+
+def repeated_requests(
+    waiting: Sequence[Referral],
+    decided: Sequence[Referral] = (),
+    tasks: Sequence[OutreachTask] = (),
+    *,
+    by_contact: bool = True,
+) -> dict[int, list[Repeat]]:
+    """For each waiting request, what looks like a request for the same person
+    (`domain.repeats.person_keys`): the other waiting requests, the requests decided lately
+    (`triage_queue.decided_requests`) and the program's open follow-ups. Each public
+    request makes a person of its own until matching joins them, so the coordinator is told
+    before taking up one person twice, whichever request was decided first. Without
+    `by_contact`, phones and addresses are not compared (a reader who may not read them).
     """
-    holders: dict[Hashable, list[Referral]] = {}
-    for referral in referrals:
-        for key in _person_keys(referral):
-            holders.setdefault(key, []).append(referral)
-    found: dict[int, list[Referral]] = {}
-    for referral in referrals:
-        alike = {
-            other.pk: other
-            for key in _person_keys(referral)
-            for other in holders[key]
-            if other.pk != referral.pk
+    asked: dict[Hashable, list[Referral]] = {}
+    for referral in [*waiting, *decided]:
+        for key in _person_keys(referral.person, by_contact):
+            asked.setdefault(key, []).append(referral)
+    followed: dict[Hashable, list[OutreachTask]] = {}
+    for task in tasks:
+        for key in _person_keys(task.person, by_contact):
+            followed.setdefault(key, []).append(task)
+    task_of = {task.referral_id: task for task in tasks if task.referral_id is not None}
+    found: dict[int, list[Repeat]] = {}
+    for referral in waiting:
+        keys = _person_keys(referral.person, by_contact)
+        others = {o.pk: o for k in keys for o in asked.get(k, ()) if o.pk != referral.pk}
+        repeats = [
+            Repeat(referral=other, task=task_of.get(other.pk))
+            for other in sorted(others.values(), key=lambda r: (r.received_at, r.pk))
+        ]
+        shown = {r.task.pk for r in repeats if r.task is not None}
+        alone = {
+            t.pk: t
+            for k in keys
+            for t in followed.get(k, ())
+            if t.referral_id != referral.pk and t.pk not in shown
         }
-        if alike:
-            found[referral.pk] = sorted(alike.values(), key=lambda r: (r.received_at, r.pk))
+        repeats += [Repeat(task=t) for t in sorted(alone.values(), key=lambda t: t.pk)]
+        if repeats:
+            found[referral.pk] = repeats
     return found
 
 
-def _person_keys(referral: Referral) -> set[Hashable]:
-    person = referral.person
+def _person_keys(person: Person | None, by_contact: bool) -> frozenset[Hashable]:
     if person is None:
-        return set()
-    name = search_text(person.given_name, person.family_name)
-    phone = normalise_phone(person.phone or "")
-    keys: set[Hashable] = set()
-    if name and phone:
-        keys.add(("name-phone", name, phone))
-    if name and person.birth_date:
-        keys.add(("name-birth", name, person.birth_date))
-    return keys
+        return frozenset()
+    return person_keys(
+        person.given_name,
+        person.family_name,
+        phone=person.phone or "",
+        address=person.address or "",
+        birth_date=person.birth_date,
+        by_contact=by_contact,
+    )

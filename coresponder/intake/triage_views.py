@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from coresponder.core.audit import record_list_read
@@ -17,8 +18,13 @@ from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.actions import set_triage_status
 from coresponder.intake.models import Referral, TriageStatus
-from coresponder.intake.triage import TRIAGE_DECISIONS, repeated_requests, request_words
-from coresponder.intake.triage_queue import waiting_requests
+from coresponder.intake.triage import (
+    TRIAGE_DECISIONS,
+    Repeat,
+    repeated_requests,
+    request_words,
+)
+from coresponder.intake.triage_queue import decided_requests, open_tasks, waiting_requests
 from coresponder.privacy.access import may_read, role_in
 from coresponder.programs import local_time
 from coresponder.programs.middleware import open_program
@@ -45,17 +51,34 @@ def _list_page(request: HttpRequest, program: Program, status: int = 200) -> Htt
     # Phones and addresses only for a role that reads them (a coordinator, not an administrator).
     role = role_in(request.user, program)
     contact = role is not None and may_read(role, FieldGroup.CONTACT)
+    # Each request compared with the others, those decided lately and the open follow-ups.
+    repeats = repeated_requests(
+        referrals,
+        list(decided_requests(program, timezone.now())),
+        list(open_tasks(program)),
+        by_contact=contact,
+    )
     record_list_read(
         actor_for(request),
         object_type="intake.referral",
         ids=sorted({r.person_id for r in referrals if r.person_id is not None}),
         program_slug=program.slug,
         fields=["identity", "contact", "referral"] if contact else ["identity", "referral"],
-        detail={"list": "triage", "referrals": [r.pk for r in referrals]},
+        detail={
+            "list": "triage",
+            "referrals": [r.pk for r in referrals],
+            # What each request was said to ask again: requests and follow-ups, by number.
+            "asked_again": {
+                str(pk): [
+                    [r.referral.pk if r.referral else None, r.task.pk if r.task else None]
+                    for r in found
+                ]
+                for pk, found in repeats.items()
+            },
+        },
     )
     decisions = [(decision.value, decision.label) for decision in TRIAGE_DECISIONS]
-    repeats = repeated_requests(referrals)
-    rows = [{**triage_row(r), "repeats": repeats.get(r.pk, [])} for r in referrals]
+    rows = [{**triage_row(r), **_repeat_words(repeats.get(r.pk, []))} for r in referrals]
     context = {"program": program, "rows": rows, "decisions": decisions, "contact": contact}
     return render(request, "intake/triage.html", context, status=status)
 
@@ -91,6 +114,19 @@ def triage_decide(request: HttpRequest, slug: str, referral_id: int) -> HttpResp
     else:
         messages.success(request, f"Request {referral.pk}: {referral.get_triage_status_display()}.")
     return redirect("triage-list", slug=program.slug)
+
+
+def _repeat_words(repeats: list[Repeat]) -> dict[str, Any]:
+    """What the coordinator is told to do with a request asked again: with only waiting
+    requests alike, take one up and close the others; with one taken up already or a
+    follow-up open, close this one unless it asks for something new."""
+    if not repeats:
+        return {"repeats": [], "repeat_advice": ""}
+    if all(r.waiting for r in repeats):
+        advice = "take one up, close the other."
+    else:
+        advice = "close this request unless it asks for something new, and follow up there."
+    return {"repeats": repeats, "repeat_advice": advice}
 
 
 def _decided_words(referral: Referral) -> str:

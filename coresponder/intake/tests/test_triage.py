@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -83,7 +84,8 @@ def test_the_same_person_asked_for_twice_is_pointed_out_and_a_sibling_is_not(
 
     rows = {row["referral"]: row for row in client.get(triage_url(pad)).context["rows"]}
 
-    assert rows[first]["repeats"] == [again] and rows[again]["repeats"] == [first]
+    assert [r.referral for r in rows[first]["repeats"]] == [again]
+    assert [r.referral for r in rows[again]["repeats"]] == [first]
     assert rows[sibling]["repeats"] == []
     html = client.get(triage_url(pad)).content.decode()
     assert html.count("Asked again") == 2
@@ -368,3 +370,89 @@ def test_it_says_who_agreed_to_be_contacted_on_triage_and_on_the_follow_up(
     assert "Parent asked; the person has not agreed to be contacted" in pages[by_parent.pk]
     assert "The person agreed to be contacted" in pages[by_self.pk]
     assert "The person agreed" not in pages[by_parent.pk]
+
+
+def person(given: str, family: str, **contact: str) -> dict[str, str]:
+    return {"given_name": given, "family_name": family, **contact}
+
+
+def test_asked_again_stays_once_one_request_is_taken_up_and_names_it_and_its_task(
+    pad: Program, coordinator: User, client: Client, clock: Clock
+) -> None:
+    pedro = person("Pedro", "Vega", phone="215-555-0444")
+    taken = ask(pad, "Pedro", NOON - dt.timedelta(days=2), person=pedro)
+    again = ask(pad, "Pedro", NOON - dt.timedelta(hours=5), person=pedro)
+    sign_in(client, coordinator)
+    decide(client, taken, "accepted")
+
+    html = client.get(triage_url(pad)).content.decode()
+
+    task = OutreachTask.objects.get(referral=taken)
+    assert [row["referral"] for row in client.get(triage_url(pad)).context["rows"]] == [again]
+    assert html.count("Asked again") == 1
+    said = re.sub(r"<[^>]+>", "", html)
+    # 12:00 UTC on 10 March is 08:00 in Philadelphia, two days before 07:00.
+    assert (
+        f"request {taken.pk} (Sat 8 Mar, 07:00), taken up on Mon 10 Mar, 08:00, its follow-up "
+        f"task {task.pk} open" in said
+    )
+    assert f'href="/programs/pad/outreach/{task.pk}/"' in html
+
+
+def test_two_requests_giving_only_an_address_are_pointed_out_as_one_person(
+    pad: Program, coordinator: User, client: Client
+) -> None:
+    first = ask(
+        pad,
+        "Marta",
+        NOON - dt.timedelta(hours=3),
+        person=person("Marta", "Soto", address="12 Oak Street, Apt. 3"),
+        contact_preference="visit",
+    )
+    again = ask(
+        pad,
+        "Marta",
+        NOON - dt.timedelta(hours=1),
+        person=person("marta", "SOTO", address="12 oak st apt 3"),
+        contact_preference="visit",
+    )
+    neighbour = ask(
+        pad,
+        "Luis",
+        NOON,
+        person=person("Luis", "Soto", address="12 Oak Street, Apt. 3"),
+        contact_preference="visit",
+    )
+    sign_in(client, coordinator)
+
+    rows = {row["referral"]: row for row in client.get(triage_url(pad)).context["rows"]}
+
+    assert [r.referral for r in rows[first]["repeats"]] == [again]
+    assert [r.referral for r in rows[again]["repeats"]] == [first]
+    assert rows[neighbour]["repeats"] == []
+
+
+def test_a_request_for_someone_with_an_open_follow_up_points_to_it(
+    pad: Program, coordinator: User, client: Client, clock: Clock
+) -> None:
+    # Taken up six weeks ago, its follow-up still open: the request itself is older than
+    # the 30 days compared, the open task is not.
+    clock.now = NOON - dt.timedelta(days=42)
+    old = ask(pad, "Ana", clock.now)
+    set_triage_status(Actor(user=coordinator), old, TriageStatus.ACCEPTED)
+    closed = ask(pad, "Beto", clock.now)
+    set_triage_status(Actor(user=coordinator), closed, TriageStatus.CLOSED)
+    clock.now = NOON
+    ana = ask(pad, "Ana", NOON)
+    beto = ask(pad, "Beto", NOON)
+    sign_in(client, coordinator)
+
+    response = client.get(triage_url(pad))
+
+    rows = {row["referral"]: row for row in response.context["rows"]}
+    task = OutreachTask.objects.get(referral=old)
+    assert [(r.referral, r.task) for r in rows[ana]["repeats"]] == [(None, task)]
+    assert rows[beto]["repeats"] == []
+    html = response.content.decode()
+    assert f'href="/programs/pad/outreach/{task.pk}/"' in html
+    assert "open since" in html
