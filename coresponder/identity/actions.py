@@ -627,6 +627,19 @@ def ask_again(actor: Actor, merge: Merge, evidence: Evidence) -> MatchCandidate:
     return candidate
 
 
+def ask_about_pair(actor: Actor, a: Person, b: Person, evidence: Evidence) -> MatchCandidate:
+    """Two people a coordinator thinks may be one, put on the review queue by hand (a request
+    for help that made a new person beside a record the program has): the merge itself is
+    decided there, on the evidence. `evidence` weighs the two as they are now."""
+    _require_decider(actor, a.pk, b.pk)
+    candidate = propose_match(
+        actor, a, b, float(evidence["probability"]), evidence, asked_by_hand=True
+    )
+    if candidate is None:
+        raise ValueError("a pair asked for by hand is queued")
+    return candidate
+
+
 def record_on_both(actor: Actor, action: str, person_ids: tuple[int, int], **event: Any) -> None:
     """One event filed under each person of a pair: a pair queued, decided, merged or pulled
     apart changes both records, and each person's trail must show it."""

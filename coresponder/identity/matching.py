@@ -373,20 +373,7 @@ def possible_matches(
     people = visible_rows(scope, keys, CANDIDATE_CAP, PERSON_FIELDS, through)
     if not people:
         return []
-    candidate_ids = [row[0] for row in people]
-    programs = _visible_program_ids(user, grants)
-    # Each person's accounts as compared, each distinct one once (a person's own row
-    # often says what their first source record said).
-    accounts: dict[int, dict[Record, None]] = defaultdict(dict)
-    columns = ("person_id", "program_id", *LINKAGE_FIELDS)
-    for row in SourceRecord.objects.filter(person_id__in=candidate_ids).values_list(*columns):
-        source = dict(zip(columns, row, strict=True))
-        # A record another program took is weighed only by readers of that program.
-        if programs is None or source["program_id"] is None or source["program_id"] in programs:
-            accounts[source["person_id"]][normalise(linkage_record(source))] = None
-    for row in people:
-        own = linkage_record(dict(zip(PERSON_FIELDS, row[1:], strict=True)))
-        accounts[row[0]][normalise(own)] = None
+    accounts = _accounts(user, grants, people)
     # Only a phone agreeing with the probe's weighs anything, and agreeing phones share
     # the probe's key: whether many people give that one key is all there is to ask.
     shared = shared_phone_keys([normal])
@@ -397,12 +384,7 @@ def possible_matches(
     # for the people returned, as scoring every candidate's in full costs the most.
     best: list[tuple[float, int, Record]] = []
     for person_id, records in accounts.items():
-        top_weight, closest = -math.inf, probe
-        for each in records:
-            marked = _marked(each, shared)
-            weight = round(levels_weight(comparison_levels(probe, marked), table, prior), 2)
-            if weight > top_weight:
-                top_weight, closest = weight, marked
+        top_weight, closest = _closest(probe, records, shared, table, prior)
         best.append((top_weight, person_id, closest))
     best.sort(key=lambda row: (-row[0], row[1]))
     matches: list[Match] = []
@@ -415,23 +397,128 @@ def possible_matches(
         # other program holds.
         if not any(probe_keys & blocking_keys(each) for each in accounts[person_id]):
             continue
-        evidence = score_pair(probe, closest, params)
-        reasons = [
-            reason_text(row["comparison"], row["level"], row["weight"])
-            for row in evidence["rows"]
-            if row["weight"] > 0
-        ]
-        matches.append(
-            Match(
-                person_id=person_id,
-                score=round(float(evidence["probability"]), 4),
-                reasons=reasons,
-                evidence=evidence,
-                # Only a likely match can be taken for the same person by mistake.
-                caution=evidence["caution"] if evidence["probability"] >= CAUTION_FROM else "",
-            )
-        )
+        matches.append(_match(person_id, probe, closest, params))
     return matches
+
+
+def _accounts(
+    user: Any, grants: Grants, people: Sequence[tuple[Any, ...]]
+) -> dict[int, dict[Record, None]]:
+    """Each person's accounts as compared, each distinct one once (a person's own row often
+    says what their first source record said): `people` are (id, *PERSON_FIELDS) rows the
+    gate gave; their source records are read in one query."""
+    candidate_ids = [row[0] for row in people]
+    programs = _visible_program_ids(user, grants)
+    accounts: dict[int, dict[Record, None]] = defaultdict(dict)
+    columns = ("person_id", "program_id", *LINKAGE_FIELDS)
+    for row in SourceRecord.objects.filter(person_id__in=candidate_ids).values_list(*columns):
+        source = dict(zip(columns, row, strict=True))
+        # A record another program took is weighed only by readers of that program.
+        if programs is None or source["program_id"] is None or source["program_id"] in programs:
+            accounts[source["person_id"]][normalise(linkage_record(source))] = None
+    for row in people:
+        own = linkage_record(dict(zip(PERSON_FIELDS, row[1:], strict=True)))
+        accounts[row[0]][normalise(own)] = None
+    return accounts
+
+
+def _closest(
+    probe: Record,
+    records: Mapping[Record, None],
+    shared: set[str],
+    table: Any,
+    prior: float,
+) -> tuple[float, Record]:
+    """The weight of the closest of a person's accounts to `probe`, and that account."""
+    top_weight, closest = -math.inf, probe
+    for each in records:
+        marked = _marked(each, shared)
+        weight = round(levels_weight(comparison_levels(probe, marked), table, prior), 2)
+        if weight > top_weight:
+            top_weight, closest = weight, marked
+    return top_weight, closest
+
+
+def _match(person_id: int, probe: Record, closest: Record, params: Params) -> Match:
+    """A person offered as `probe`, with the evidence of their closest account."""
+    evidence = score_pair(probe, closest, params)
+    reasons = [
+        reason_text(row["comparison"], row["level"], row["weight"])
+        for row in evidence["rows"]
+        if row["weight"] > 0
+    ]
+    return Match(
+        person_id=person_id,
+        score=round(float(evidence["probability"]), 4),
+        reasons=reasons,
+        evidence=evidence,
+        # Only a likely match can be taken for the same person by mistake.
+        caution=evidence["caution"] if evidence["probability"] >= CAUTION_FROM else "",
+    )
+
+
+# The blocking keys of a phone (`ph:`) and of a street address (`ad:`): who shares one
+# shares a way of being reached.
+CONTACT_KEYS = ("ph:", "ad:")
+
+
+def names_and_contact_agree(evidence: Evidence, probe: Record) -> bool:
+    """Whether the evidence says the names agree (the given name, and the family name
+    where the probe gives one) and the phone or the address agrees too."""
+    weights = {row["comparison"]: row["weight"] for row in evidence.get("rows", [])}
+    names = weights.get("given_name", 0.0) > 0 and (
+        weights.get("family_name", 0.0) > 0 or not probe.family
+    )
+    return names and (weights.get("phone", 0.0) > 0 or weights.get("address", 0.0) > 0)
+
+
+def contact_matches(
+    user: Any, records: Mapping[int, Record], among: Linkable, limit: int = 3
+) -> dict[int, list[Match]]:
+    """For each of `records`, by the id of the person it describes, the people `among` whose
+    names agree with it and who share its phone or its street address, best first, at most
+    `limit` each: what `possible_matches` offers that a way of reaching the person backs,
+    for a whole list of people in as many queries as for one. The people of `records` are
+    not offered (a list compares its own rows otherwise); nobody is, to a reader who may
+    not read phones and addresses."""
+    grants = role_grants(user)
+    if not reads_contact(grants):
+        return {}
+    probes = {pid: normalise(record) for pid, record in records.items()}
+    wanted = {
+        pid: frozenset(k for k in blocking_keys(probe) if k.startswith(CONTACT_KEYS))
+        for pid, probe in probes.items()
+    }
+    every = sorted(set().union(*wanted.values()))
+    if not every:
+        return {}
+    holders: dict[str, set[int]] = defaultdict(set)
+    for key, person_id in PersonKey.objects.filter(key__in=every).values_list("key", "person_id"):
+        holders[key].add(person_id)
+    ids = sorted(set().union(*holders.values()) - set(probes))
+    people = list(gate_rows(among.people, ids, PERSON_FIELDS)) if ids else []
+    if not people:
+        return {}
+    accounts = _accounts(user, grants, people)
+    shared = shared_phone_keys(list(probes.values()))
+    params = active_params()
+    table, prior = weight_table(params), prior_weight(params)
+    found: dict[int, list[Match]] = {}
+    for pid, normal in probes.items():
+        probe = _marked(normal, shared)
+        scored: list[tuple[float, int, Record]] = []
+        for other in sorted({o for key in wanted[pid] for o in holders.get(key, ())}):
+            # As `possible_matches`: shared through an account the reader may weigh.
+            if not any(wanted[pid] & blocking_keys(each) for each in accounts.get(other, ())):
+                continue
+            weight, closest = _closest(probe, accounts[other], shared, table, prior)
+            scored.append((weight, other, closest))
+        scored.sort(key=lambda row: (-row[0], row[1]))
+        matches = [_match(other, probe, closest, params) for _w, other, closest in scored]
+        agreed = [m for m in matches if names_and_contact_agree(m.evidence, normal)]
+        if agreed:
+            found[pid] = agreed[:limit]
+    return found
 
 
 def reader_today(user: Any, among: Linkable | None = None) -> dt.date:

@@ -38,6 +38,7 @@ from coresponder.identity.access import (
 )
 from coresponder.identity.actions import (
     MatchDecision,
+    ask_about_pair,
     ask_again,
     caution_shown,
     decide_match,
@@ -403,6 +404,31 @@ def merge_ask_again(request: HttpRequest, merge_id: int) -> HttpResponse:
         request,
         f"Persons {merge.kept_id} and {merge.merged_id} are back on the queue as pair "
         f"{candidate.pk}: decide them again below.",
+    )
+    return redirect(f"{reverse('people-match-review')}#pair-{candidate.pk}")
+
+
+@login_required
+@require_POST
+def match_ask(request: HttpRequest, person_id: int, other_id: int) -> HttpResponse:
+    """Two people put on the review queue by a coordinator (a request for help beside a
+    record the program has), weighed as they are now; the merge is decided there."""
+    _require_decider(request)
+    if person_id == other_id:
+        raise Http404("A person is not a pair")
+    first, second = access_pair(request.user, person_id, other_id)
+    evidence = score_pair(
+        linkage_record(first.person), linkage_record(second.person), active_params()
+    )
+    try:
+        candidate = ask_about_pair(actor_for(request), first.person, second.person, evidence)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+        return redirect("people-match-review")
+    messages.success(
+        request,
+        f"Persons {person_id} and {other_id} are on the queue as pair {candidate.pk}: "
+        "merge them below if they are one person.",
     )
     return redirect(f"{reverse('people-match-review')}#pair-{candidate.pk}")
 

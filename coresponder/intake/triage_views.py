@@ -16,6 +16,7 @@ from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import Role
+from coresponder.identity.existing_records import existing_records
 from coresponder.intake.actions import set_triage_status
 from coresponder.intake.models import Referral, TriageStatus
 from coresponder.intake.triage import (
@@ -77,8 +78,20 @@ def _list_page(request: HttpRequest, program: Program, status: int = 200) -> Htt
             },
         },
     )
+    # People the program may know already, with how they asked to be reached: never on
+    # the public page, which tells its sender nothing of whom the program knows.
+    existing = existing_records(
+        request, program, [r.person for r in referrals if r.person is not None], role=role
+    )
     decisions = [(decision.value, decision.label) for decision in TRIAGE_DECISIONS]
-    rows = [{**triage_row(r), **_repeat_words(repeats.get(r.pk, []))} for r in referrals]
+    rows = [
+        {
+            **triage_row(r),
+            **_repeat_words(repeats.get(r.pk, [])),
+            "existing": existing.get(r.person_id or 0, []),
+        }
+        for r in referrals
+    ]
     context = {"program": program, "rows": rows, "decisions": decisions, "contact": contact}
     return render(request, "intake/triage.html", context, status=status)
 

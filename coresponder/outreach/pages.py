@@ -14,6 +14,7 @@ from coresponder.core.http import actor_for
 from coresponder.domain.outreach import due_state, follow_up_rules, missing_checklist
 from coresponder.domain.policy import FieldGroup, RecordType
 from coresponder.domain.vocabulary import label
+from coresponder.identity.existing_records import existing_records
 from coresponder.intake.models import Referral
 from coresponder.intake.triage import request_words
 from coresponder.outreach.access import CLOSE_NOTE_WITHHELD, access_task, close_note_read
@@ -114,6 +115,15 @@ def task_response(
     # How the person asked to be reached (45 CFR 164.522(b)), to whoever reads their contact
     # details in this program: on top, before anyone knocks on the wrong door.
     contact_warnings = warnings_for(access, program.pk)
+    # A request for help makes a new person: the program may know them already, and how they
+    # asked to be reached then holds now.
+    existing = (
+        existing_records(request, program, [person], role=access.roles.get(program.pk)).get(
+            person.pk, []
+        )
+        if asked
+        else []
+    )
     record_event(
         actor_for(request),
         "read",
@@ -133,6 +143,8 @@ def task_response(
         "name": f"{person.given_name} {person.family_name}".strip(),
         "asked": asked,
         "contact_warnings": contact_warnings,
+        "existing": existing,
+        "subject": person,
         # A task to reach the family, of a person who asked not to be reached through them.
         "family_warning": task.target == OutreachTask.Target.FAMILY
         and any(w.no_family for w in contact_warnings),

@@ -209,3 +209,28 @@ def asked_tags(
         )
         for person_id, found in codes.items()
     }
+
+
+def warnings_of_people(
+    user: Any, program: Program, person_ids: list[int], *, role: Role | None | Unset = UNSET
+) -> dict[int, list[ContactWarning]]:
+    """`warnings_for` of each listed person the reader may see, in `program`, newest first,
+    in one query for a whole list; none at all for a reader whose role in the program does
+    not read contact details."""
+    if isinstance(role, Unset):
+        role = role_in(user, program)
+    if role is None or not may_read(role, FieldGroup.CONTACT) or not person_ids:
+        return {}
+    rows = (
+        ContactRequest.objects.filter(
+            program=program,
+            withdrawn_at__isnull=True,
+            person_id__in=visible_people(user).filter(pk__in=person_ids).values("pk"),
+        )
+        .select_related("program")
+        .order_by("-asked_on", "-id")
+    )
+    found: dict[int, list[ContactWarning]] = {}
+    for request in rows:
+        found.setdefault(request.person_id, []).append(warning_of(request))
+    return found

@@ -308,6 +308,11 @@ WEB: dict[str, Kind] = {
         lambda r: {"candidate_id": r.candidate.pk},
         names_a_person=True,
     ),
+    "people-match-ask": WritesOnly(
+        "puts two records up for review as one person",
+        lambda r: {"person_id": r.candidate.person_a_id, "other_id": r.candidate.person_b_id},
+        names_a_person=True,
+    ),
     "people-merge-undo": WritesOnly(
         "undoes a merge", lambda r: {"merge_id": r.merge.pk}, names_a_person=True
     ),
