@@ -301,6 +301,26 @@ def language_of(value: object) -> str:
     return value if isinstance(value, str) and value in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def preferred_language(header: str) -> str | None:
+    """The supported language an Accept-Language header prefers, by its weights (RFC 9110
+    12.5.4): a phone set to "es-US,es;q=0.9,en;q=0.8" is given Spanish. None when it names
+    none of ours (or none at all)."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, parameters = part.partition(";")
+        quality = 1.0
+        name, _, value = parameters.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGUAGES and quality > 0:
+            ranked.append((-quality, position, primary))
+    return min(ranked)[2] if ranked else None
+
+
 def public_programs() -> list[Program]:
     """Programs that take self and family referrals, by their presets."""
     return [

@@ -18,13 +18,20 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.vary import vary_on_headers
 
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError
 from coresponder.core.http import answers_csrf_failure, client_address
 from coresponder.core.models import AuditEvent
 from coresponder.intake.actions import record_public_referral
-from coresponder.intake.public_forms import TEXT, HelpForm, language_of
+from coresponder.intake.public_forms import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    TEXT,
+    HelpForm,
+    preferred_language,
+)
 from coresponder.programs import form_tokens
 
 # At most this many requests an hour from one client address. The count lives in
@@ -37,6 +44,9 @@ from coresponder.programs import form_tokens
 REQUESTS_PER_HOUR = 5
 RATE_WINDOW_SECONDS = 3600
 PUBLIC_LABEL = "public help page"
+# The language button posts the form back under this name: shown again, in that language,
+# as typed, and not sent.
+SWITCH = "switch_language"
 
 # Action errors (English, for the API) shown as the page's own words, on its fields.
 ACTION_FIELDS = {
@@ -86,14 +96,27 @@ def note_request(address: str) -> None:
         cache.add(key, 1, timeout=RATE_WINDOW_SECONDS)
 
 
-def _with_language(url: str, lang: str) -> str:
-    return f"{url}?{urlencode({'lang': lang})}" if lang != "en" else url
+def browser_language(request: HttpRequest) -> str:
+    """The language the browser asks for (a phone set to Spanish sends es-US), else English."""
+    asked = preferred_language(request.headers.get("Accept-Language", ""))
+    return asked or DEFAULT_LANGUAGE
+
+
+def page_language(request: HttpRequest) -> str:
+    """The page's language: the one chosen on the page (`?lang=`), else the browser's."""
+    chosen = request.GET.get("lang")
+    return chosen if chosen in LANGUAGES else browser_language(request)
+
+
+def _with_language(url: str, lang: str, request: HttpRequest) -> str:
+    """`url` in `lang`: `?lang=` says it, unless the browser is given that language anyway."""
+    return url if lang == browser_language(request) else f"{url}?{urlencode({'lang': lang})}"
 
 
 def _page_context(request: HttpRequest, lang: str, **extra: Any) -> dict[str, Any]:
     text = TEXT[lang]
     switch = f"{request.path}?{urlencode({'lang': text['other_language']})}"
-    return {"lang": lang, "t": text, "switch_url": switch, **extra}
+    return {"lang": lang, "t": text, "switch_url": switch, "switch_name": SWITCH, **extra}
 
 
 def _render_form(
@@ -105,31 +128,38 @@ def _render_form(
 
 
 @never_cache
+@vary_on_headers("Accept-Language")
 def help_form_expired(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A post without a valid CSRF token: nothing was sent; back to the same form, in its language.
 
     No sign-in is offered: the people here have no account. The crisis lines come first,
     as on every public page.
     """
-    lang = language_of(request.GET.get("lang"))
+    lang = page_language(request)
     with translation.override(lang):
-        form_url = _with_language(request.path, lang)
+        form_url = _with_language(request.path, lang, request)
         context = _page_context(request, lang, form_url=form_url)
         return render(request, "intake/help_expired.html", context, status=403)
 
 
 @never_cache
+@vary_on_headers("Accept-Language")
 @require_http_methods(["GET", "HEAD", "POST"])
 @answers_csrf_failure(help_form_expired)
 def help_page(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     """The form; `/help/<slug>` chooses the program in advance."""
-    lang = language_of(request.GET.get("lang"))
+    lang = page_language(request)
     with translation.override(lang):
         if request.method == "POST":
+            if request.POST.get(SWITCH):
+                # The other language, asked for mid-form or on an error: what was typed comes
+                # back in it, with its token, unchecked and unsent.
+                form = HelpForm(request.POST, lang=lang).as_typed()
+                return _render_form(request, lang, form, status=200)
             return _submit(request, lang)
         form = HelpForm(lang=lang, initial={"program": slug})
         if slug is not None and slug not in form.programs:
-            form_url = _with_language(reverse("help"), lang)
+            form_url = _with_language(reverse("help"), lang, request)
             context = _page_context(request, lang, form_url=form_url)
             return render(request, "intake/help_no_program.html", context, status=404)
         return _render_form(request, lang, form, status=200)
@@ -206,7 +236,7 @@ def _thanks_redirect(request: HttpRequest, lang: str) -> HttpResponse:
     # Redirect after the post, so reloading the page never sends the request twice. The
     # session remembers that this device sent one, so the page says "sent" only then.
     _note_sent(request)
-    return HttpResponseRedirect(_with_language(reverse("help-thanks"), lang))
+    return HttpResponseRedirect(_with_language(reverse("help-thanks"), lang, request))
 
 
 def _note_sent(request: HttpRequest) -> None:
@@ -221,10 +251,11 @@ SENT_SHOWN_SECONDS = 10 * 60
 
 
 @never_cache
+@vary_on_headers("Accept-Language")
 @require_safe
 def help_thanks(request: HttpRequest) -> HttpResponse:
-    lang = language_of(request.GET.get("lang"))
-    form_url = _with_language(reverse("help"), lang)
+    lang = page_language(request)
+    form_url = _with_language(reverse("help"), lang, request)
     sent_at = request.session.get(SENT_KEY)
     sent = (
         isinstance(sent_at, int | float)

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from coresponder.core.audit import SYSTEM
 from coresponder.intake.models import Referral
+from coresponder.intake.public_views import REQUESTS_PER_HOUR, note_request
 from coresponder.programs.actions import load_programs
 from tests.conftest import assert_clean
 
@@ -47,7 +48,7 @@ def fill_in_spanish(page: Any) -> None:
 def test_a_mother_asks_for_help_in_spanish_on_a_phone(live_server: Any, phone_page: Any) -> None:
     page = phone_page
     page.goto(live_server.url + "/help")
-    page.get_by_role("link", name="Español").click()
+    page.get_by_role("button", name="Español").click()
     page.wait_for_url(live_server.url + "/help?lang=es")
     assert page.locator("html").get_attribute("lang") == "es"
     assert page.get_by_role("link", name="Llamar al 988").get_attribute("href") == "tel:988"
@@ -100,3 +101,49 @@ def test_a_visitor_at_a_wrong_address_finds_the_way_to_help(
     assert_clean(page)
     page.get_by_role("link", name="Go to the help page").click()
     page.wait_for_url(live_server.url + "/help")
+
+
+def test_switching_to_english_mid_form_keeps_what_was_typed(
+    live_server: Any, phone_page: Any
+) -> None:
+    page = phone_page
+    page.goto(live_server.url + "/help/pco?lang=es")
+    fill_in_spanish(page)
+
+    page.get_by_role("button", name="English").click()
+
+    page.wait_for_url(live_server.url + "/help/pco?lang=en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_label("First name", exact=True).input_value() == "Mateo"
+    assert page.get_by_label("Your name").input_value() == "Rosa Ortega"
+    assert page.get_by_label("Text message").is_checked()
+    assert_clean(page)
+    choose(page, "I agree that the program")
+    page.get_by_role("button", name="Send my request").click()
+    # The browser asks for English: the thank-you page needs no `?lang=` to be in it.
+    page.wait_for_url(live_server.url + "/help/thanks")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert Referral.objects.get().language == "en"
+
+
+def test_a_spanish_phone_over_the_hourly_limit_keeps_what_was_typed(
+    live_server: Any, browser: Any
+) -> None:
+    context = browser.new_context(
+        viewport={"width": 375, "height": 667}, is_mobile=True, locale="es-US"
+    )
+    page = context.new_page()
+    for _ in range(REQUESTS_PER_HOUR):
+        note_request("127.0.0.1")
+    page.goto(live_server.url + "/help/pco")
+    assert page.locator("html").get_attribute("lang") == "es"
+    fill_in_spanish(page)
+    choose(page, "Acepto que el equipo")
+
+    page.get_by_role("button", name="Enviar mi solicitud").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Podrá enviarla dentro de")
+    assert page.get_by_label("Nombre", exact=True).input_value() == "Mateo"
+    assert_clean(page)
+    assert not Referral.objects.exists()
+    context.close()

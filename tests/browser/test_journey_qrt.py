@@ -338,7 +338,7 @@ def test_qrt_a_peer_works_the_queue_by_tier_and_the_public_asks_for_help(
 
         # The same page in Spanish.
         public.goto(live_server.url + "/help/qrt")
-        public.get_by_role("link", name="Español").click()
+        public.get_by_role("button", name="Español").click()
         public.wait_for_url(re.compile(r"/help/qrt\?lang=es"))
         assert public.locator("html").get_attribute("lang") == "es"
         expect(public.get_by_role("button", name="Enviar mi solicitud")).to_be_visible()

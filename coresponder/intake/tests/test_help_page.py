@@ -16,7 +16,7 @@ from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.models import Referral, TriageStatus
 from coresponder.intake.public_forms import TEXT
-from coresponder.intake.public_views import REQUESTS_PER_HOUR
+from coresponder.intake.public_views import REQUESTS_PER_HOUR, SWITCH
 from coresponder.outreach.management.commands.run_worker import send_all
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Participation, Person
@@ -62,6 +62,16 @@ def send(client: Client, data: dict[str, Any], lang: str = "es", **extra: Any) -
     return client.post(f"/help?lang={lang}", data, **extra)
 
 
+def switch_button(url: str, name: str) -> str:
+    """The other language, as a button of the form: it sends what was typed back, unsent."""
+    other = "es" if name == "Español" else "en"
+    return (
+        f'<button class="usa-button usa-button--unstyled cr-help-switch" type="submit" '
+        f'form="help-form" formaction="{url}" name="{SWITCH}" value="{other}" lang="{other}">'
+        f"{name}</button>"
+    )
+
+
 def assert_crisis_lines(html: str) -> None:
     assert 'href="tel:988"' in html
     assert 'href="sms:988"' in html
@@ -77,7 +87,7 @@ def test_the_page_shows_the_crisis_lines_first_in_english(programs: Any, client:
     assert_crisis_lines(html)
     assert html.index("tel:988") < html.index("<form")
     assert "Who needs help?" in html
-    assert 'href="/help?lang=es"' in html and ">Español</a>" in html
+    assert switch_button("/help?lang=es", "Español") in html
 
 
 def test_the_page_is_written_in_spanish_when_asked(programs: Any, client: Client) -> None:
@@ -90,7 +100,81 @@ def test_the_page_is_written_in_spanish_when_asked(programs: Any, client: Client
     assert "¿Quién necesita ayuda?" in html
     assert TEXT["es"]["consent"] in html
     assert "Who needs help?" not in html
-    assert 'href="/help?lang=en"' in html and ">English</a>" in html
+    assert switch_button("/help?lang=en", "English") in html
+
+
+def test_switching_language_mid_form_keeps_what_was_typed_and_sends_nothing(
+    programs: Any, client: Client
+) -> None:
+    typed = request_for_me(
+        who="someone",
+        relationship="parent",
+        referrer_name="Rosa Ortega",
+        consent=None,
+        help=["treatment", "family_support"],
+        help_text="No contesta",
+        form_token="0123456789abcdef0123456789abcdef",
+    )
+
+    response = client.post("/help?lang=en", {**typed, SWITCH: "en"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="en">' in html and "Who needs help?" in html
+    assert 'value="María"' in html and 'value="Rosa Ortega"' in html
+    assert 'value="(508) 555-0142"' in html and "No contesta</textarea>" in html
+    assert '<option value="parent" selected>' in html
+    assert re.search(r'<input type="radio" name="who" value="someone"[^>]*checked', html)
+    assert re.search(r'<input type="checkbox" name="help" value="family_support"[^>]*checked', html)
+    # Nothing was checked, so nothing is marked wrong; the same form, with its token.
+    assert TEXT["en"]["errors_heading"] not in html
+    assert 'value="0123456789abcdef0123456789abcdef"' in html
+    assert switch_button("/help?lang=es", "Español") in html
+    assert not Referral.objects.exists()
+
+
+def test_the_error_page_switches_language_without_losing_what_was_typed(
+    programs: Any, client: Client
+) -> None:
+    refused = send(client, request_for_me(consent=None), lang="es")
+    assert refused.status_code == 422
+    assert switch_button("/help?lang=en", "English") in refused.content.decode()
+
+    switched = client.post("/help?lang=en", {**request_for_me(consent=None), SWITCH: "en"})
+
+    html = switched.content.decode()
+    assert switched.status_code == 200
+    assert '<html lang="en">' in html and 'value="María"' in html
+    assert not Referral.objects.exists()
+
+
+def test_a_phone_set_to_spanish_gets_the_page_in_spanish(programs: Any, client: Client) -> None:
+    spanish = {"Accept-Language": "es-US,es;q=0.9,en;q=0.8"}
+
+    page = client.get("/help", headers=spanish)
+
+    html = page.content.decode()
+    assert '<html lang="es">' in html and "¿Quién necesita ayuda?" in html
+    assert "Accept-Language" in page["Vary"]
+    assert switch_button("/help?lang=en", "English") in html
+    # A choice made on the page wins over the phone's language.
+    assert '<html lang="en">' in client.get("/help?lang=en", headers=spanish).content.decode()
+    sent = client.post("/help", request_for_me(), headers=spanish)
+    assert sent["Location"] == "/help/thanks"
+    thanks = client.get(sent["Location"], headers=spanish).content.decode()
+    assert '<html lang="es">' in thanks and TEXT["es"]["thanks_title"] in thanks
+    assert Referral.objects.get().language == "es"
+    # English chosen on a Spanish phone stays English after sending.
+    again = client.post("/help?lang=en", request_for_me(given_name="Lucía"), headers=spanish)
+    assert again["Location"] == "/help/thanks?lang=en"
+
+
+def test_a_browser_asking_for_english_or_another_language_gets_english(
+    programs: Any, client: Client
+) -> None:
+    for header in ("en-US,en;q=0.9,es;q=0.8", "fr-FR,fr;q=0.9", "es;q=0, en", "*"):
+        html = client.get("/help", headers={"Accept-Language": header}).content.decode()
+        assert '<html lang="en">' in html, header
 
 
 def test_every_phrase_exists_in_both_languages() -> None:
