@@ -17,7 +17,7 @@ from coresponder.demo.context import ProgramContext
 from coresponder.demo.draw import Weighted, chance, hours_later, local_moment, near, pick
 from coresponder.demo.draw import point_in_area as area_point
 from coresponder.demo.people import Identity
-from coresponder.domain.eligibility import decide
+from coresponder.domain.eligibility import decide, needed_facts
 from coresponder.domain.vocabulary import OrganizationKind as Kind
 from coresponder.domain.vocabulary import OverdoseSource, Pathway, Role, label
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral
@@ -186,8 +186,10 @@ class IntakeMaker:
             facts["district"] = code
             reach.referral.district = self.ctx.district(code)
 
-    def officer_district(self) -> str | None:
-        """Mostly the districts the program serves; some stops happen elsewhere."""
+    def officer_district(self, needed: bool) -> str | None:
+        """Mostly the districts the program serves; some stops happen elsewhere, and a few
+        where the officer gave no district, unless the program's rules read it (`needed`):
+        intake refuses such a referral, so the officer gives one of the program's districts."""
         ctx, roll = self.ctx, self.rng.random()
         if not ctx.active_districts:
             return None
@@ -195,7 +197,11 @@ class IntakeMaker:
             return pick(self.rng, ctx.active_districts)
         if roll < 0.97:
             return pick(self.rng, ctx.inactive_districts)
-        return None
+        if not needed:
+            return None
+        # From the same roll, so the draws after it are the ones they were.
+        codes = ctx.inactive_districts or ctx.active_districts
+        return codes[min(int((roll - 0.97) / 0.03 * len(codes)), len(codes) - 1)]
 
     def officer_referral(self, reach: Reach, facts: dict[str, Any]) -> None:
         rng, referral = self.rng, reach.referral
@@ -206,7 +212,8 @@ class IntakeMaker:
         referral.offense_violent = violent
         referral.offense_weapon = weapon
         facts["offense"] = {"category": category.value, "violent": violent, "weapon": weapon}
-        district = self.officer_district()
+        needed = needed_facts(reach.pathway, self.ctx.preset.eligibility)
+        district = self.officer_district("district" in needed)
         self.set_district(reach, district, facts)
         if reach.pathway is Pathway.OFFICER_INTERVENTION:
             # An incident number as police write one: the year, the district, a sequence.

@@ -49,6 +49,28 @@ def holds(condition: Condition, facts: Mapping[str, Any], active_districts: Sequ
     raise ValueError(f"unknown operator {condition.op!r}")
 
 
+def needed_facts(pathway: Pathway, rules: Sequence[EligibilityRule]) -> tuple[str, ...]:
+    """The facts the rules for `pathway` read, each once, in the order the rules name them.
+
+    Without one of them a referral cannot be decided: intake asks for it, rather than
+    recording the referral as ineligible for a fact nobody gave.
+    """
+    fields = [
+        condition.field
+        for rule in rules
+        if pathway in rule.pathways
+        for condition in rule.conditions
+    ]
+    return tuple(dict.fromkeys(fields))
+
+
+def missing_facts(
+    pathway: Pathway, facts: Mapping[str, Any], rules: Sequence[EligibilityRule]
+) -> tuple[str, ...]:
+    """The facts the rules for `pathway` read that `facts` does not give."""
+    return tuple(name for name in needed_facts(pathway, rules) if lookup(facts, name) is None)
+
+
 def decide(
     pathway: Pathway,
     facts: Mapping[str, Any],

@@ -16,7 +16,7 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import CLOCK_SKEW, date_problem
-from coresponder.domain.eligibility import decide
+from coresponder.domain.eligibility import decide, missing_facts
 from coresponder.domain.intake import (
     SAME_OVERDOSE_WITHIN,
     JoinDecision,
@@ -206,7 +206,33 @@ def validate_referral(
     district = referral.district
     if district and not program.districts.filter(code=district).exists():
         errors["district"] = [f"{program.name} has no district {district!r}"]
+    received = referral.received_at
+    if pathway in offered and isinstance(received, dt.datetime) and "received_at" not in errors:
+        for name, messages in facts_needed(program, referral, None).items():
+            # A part refused already (an offense without its category) is said there, once.
+            if name not in errors and name.partition(".")[0] not in errors:
+                errors[name] = messages
     return errors
+
+
+def facts_needed(
+    program: Program, referral: ReferralInput, person: Person | None
+) -> dict[str, list[str]]:
+    """The facts the program's eligibility rules read on the referral's pathway that it does
+    not give, each named as a field error: without them the referral cannot be decided, and
+    is refused rather than recorded as ineligible for what nobody said. `person` is the
+    record the referral names, once found; until then an age is not asked of a person given
+    by id, whose record may hold their birth date."""
+    pathway = Pathway(_checked(referral.pathway))
+    received = _checked(referral.received_at)
+    facts = _facts(person, referral, received, _district(program, referral))
+    by_id = person is None and referral.person is not None and referral.person.id is not None
+    label = _pathway_label(pathway)
+    return {
+        name: [f"is needed to decide eligibility on the {label} pathway"]
+        for name in missing_facts(pathway, facts, program.rules.eligibility)
+        if not (name == "person.age" and by_id)
+    }
 
 
 def _later_than(occurred: dt.datetime, received: dt.datetime) -> bool:
@@ -359,6 +385,9 @@ def _record(
             if referral.person is not None
             else None
         )
+        if named is not None and (needed := facts_needed(program, referral, named)):
+            # The record named by id may lack what the rules read (a birth date, for an age).
+            raise ActionError("The referral has invalid fields.", needed)
         decision = None
         if referral.overdose and referral.person:
             decision = overdose_join(actor.user, program, referral, candidates, named=named)
@@ -461,10 +490,15 @@ def _facts(
 
 
 def _age(person: Person | None, referral: ReferralInput, received: dt.datetime) -> int | None:
-    """The age eligibility reads: from the person's birth date, else the age the report gave."""
-    if person is not None and person.birth_date is not None:
-        return age_on(person.birth_date, received.date())
-    return referral.person.age if referral.person is not None else None
+    """The age eligibility reads: from the person's birth date (the one the report gives,
+    before a record holds it), else the age the report gave."""
+    given = referral.person
+    born = person.birth_date if person is not None else None
+    if born is None and person is None and given is not None:
+        born = given.birth_date if isinstance(given.birth_date, dt.date) else None
+    if born is not None:
+        return age_on(born, received.date())
+    return given.age if given is not None else None
 
 
 def _district(program: Program, referral: ReferralInput) -> str | None:

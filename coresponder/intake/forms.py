@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 
 from coresponder.core.forms import LocalDateTimeField, PlainTextForm, style_uswds
+from coresponder.domain.eligibility import needed_facts
 from coresponder.domain.intake import LATE_ENTRY_LIMIT, LATE_REPORT_LIMIT, MOST_NALOXONE_DOSES
 from coresponder.domain.vocabulary import (
     PATHWAY_LABELS,
@@ -94,11 +95,22 @@ def offered_pathways(program: Program) -> list[Pathway]:
     return list(program.rules.pathways)
 
 
-def facts_for(pathway: Pathway) -> str | None:
-    """The fact section a pathway's form carries, if any."""
+def facts_for(pathway: Pathway, needed: tuple[str, ...] = ()) -> str | None:
+    """The fact section a pathway's form carries, if any: the one the pathway requires, else
+    the one whose facts the program's eligibility rules read (`needed`)."""
     if pathway is Pathway.SELF_REFERRAL:
         return "referrer"
-    return PATHWAY_FACTS.get(pathway)
+    required = PATHWAY_FACTS.get(pathway)
+    if required:
+        return required
+    read = (name.partition(".")[0] for name in needed)
+    return next((section for section in read if section in SECTION_LEGENDS), None)
+
+
+def needed_message(pathway: Pathway) -> str:
+    """The error on a field left blank that the eligibility rules read, as the write path
+    says it."""
+    return f"Is needed to decide eligibility on the {PATHWAY_LABELS[pathway]} pathway."
 
 
 class PathwayForm(PlainTextForm):
@@ -269,7 +281,9 @@ class ReferralForm(PlainTextForm):
         self.program = program
         self.pathway = pathway
         self.zone = ZoneInfo(program.timezone)
-        self.section = facts_for(pathway)
+        # The facts the program's eligibility rules read on this pathway: asked, never optional.
+        self.needed = needed_facts(pathway, program.rules.eligibility)
+        self.section = facts_for(pathway, self.needed)
         self.person_optional = pathway in PERSON_OPTIONAL
         self.fields["received_at"] = LocalDateTimeField(
             self.zone, label="Referral received", initial=_this_minute
@@ -283,11 +297,16 @@ class ReferralForm(PlainTextForm):
         )
         districts = [(d.code, d.name) for d in program.districts.filter(active=True)]
         if districts:
+            needed = "district" in self.needed
             self.fields["district"] = _choice(
-                "District", districts, required=False, blank="Not known"
+                "District",
+                districts,
+                required=needed,
+                blank="Choose one" if needed else "Not known",
             )
         if self.section:
             self.fields.update(fact_fields(self.section, self.zone))
+        self._require_needed()
         if "overdose_source" in self.fields and reporter is not None:
             self.fields["overdose_source"].initial = usual_source(reporter, program)
         if pathway is Pathway.OFFICER_INTERVENTION:
@@ -298,6 +317,19 @@ class ReferralForm(PlainTextForm):
                 "It really happened more than 30 days before the referral came in"
             )
         style_uswds(self)
+
+    def _require_needed(self) -> None:
+        """Each field holding a fact the eligibility rules read is required, its blank
+        answered as the write path answers it. A box is not: unticked, it says "no". The
+        person's age is not either: a birth date gives it (the write path asks for one)."""
+        for name in self.needed:
+            if name.startswith("person."):
+                continue
+            field = self.fields.get(field_for_error(name))
+            if field is None or isinstance(field, forms.BooleanField):
+                continue
+            field.required = True
+            field.error_messages["required"] = needed_message(self.pathway)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -77,6 +77,7 @@ def test_only_the_officer_intervention_form_asks_for_a_case_number(
             "received_at": typed_local(pad),
             "given_name": "Jo",
             "family_name": "Marsh",
+            "district": "22",
             "offense_category": "retail_theft",
             "case_number": " CR-77 ",
         },

@@ -22,6 +22,8 @@ __all__ = ["programs"]
 FORM = "/programs/pad/referrals/new/officer_intervention/"
 # Typed so far: the person, nothing about the offense yet.
 TYPED = {"received_at": "2026-11-20T06:45", **PERSON, "phone": "215-555-0142"}
+# What the diversion says besides the person.
+DIVERSION = {"district": "22", "offense_category": "retail_theft"}
 
 
 def known_to(program: Program) -> Person:
@@ -79,9 +81,7 @@ def test_picking_an_earlier_contact_links_the_referral_to_that_person(
     programs: dict[str, Program], client: Any
 ) -> None:
     ours = known_to(programs["pad"])
-    response = client.post(
-        FORM, {**TYPED, "offense_category": "retail_theft", "existing_person": str(ours.pk)}
-    )
+    response = client.post(FORM, {**TYPED, **DIVERSION, "existing_person": str(ours.pk)})
     assert response.status_code == 302, response.content.decode()
     referral = Referral.objects.get()
     assert referral.person_id == ours.pk
@@ -95,9 +95,7 @@ def test_a_person_of_another_program_cannot_be_picked(
     programs: dict[str, Program], client: Any
 ) -> None:
     theirs = known_to(programs["core"])
-    response = client.post(
-        FORM, {**TYPED, "offense_category": "retail_theft", "existing_person": str(theirs.pk)}
-    )
+    response = client.post(FORM, {**TYPED, **DIVERSION, "existing_person": str(theirs.pk)})
     assert response.status_code == 422
     assert "Unknown person" in response.content.decode() or "no such person" in (
         response.content.decode()

@@ -49,7 +49,13 @@ def referral_with_call(cad_number: str, given_name: str = "Rae") -> ReferralInpu
         pathway=Pathway.COMMUNITY_RESPONSE.value,
         received_at=RECEIVED,
         person=PersonInput(given_name=given_name, family_name="Olsen"),
-        call=CallInput(call_type="suicidal", cad_number=cad_number, priority="1"),
+        call=CallInput(
+            call_type="suicidal",
+            cad_number=cad_number,
+            priority="1",
+            weapons=False,
+            violence_in_progress=False,
+        ),
     )
 
 
