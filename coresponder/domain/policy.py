@@ -22,7 +22,7 @@ class FieldGroup(StrEnum):
     ENGAGEMENT = "engagement"  # engaged / not engaged, and nothing more
     CLINICAL = "clinical"  # screenings, encounter notes, diagnoses, treatment detail
     PART2 = "part2"  # what a treatment provider says about SUD treatment (42 CFR Part 2)
-    JUSTICE = "justice"  # offense detail
+    JUSTICE = "justice"  # offense detail, and a diversion's case or docket number
 
 
 class Access(StrEnum):

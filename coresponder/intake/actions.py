@@ -281,9 +281,15 @@ def _validate_after_birth(
 def _validate_case_number(
     errors: dict[str, list[str]], referral: ReferralInput, pathway: Any
 ) -> None:
-    """A case or docket number belongs to a diversion in lieu of arrest, and nowhere else."""
+    """A case or docket number belongs to a diversion in lieu of arrest, and nowhere else:
+    there it is required, as the prosecutor finds the diversion by it."""
     case_number = str(referral.case_number or "").strip()
     if not case_number:
+        if pathway == Pathway.OFFICER_INTERVENTION:
+            errors["case_number"] = [
+                f"is required on the {_pathway_label(pathway)} pathway: the case or docket "
+                "number the charge is held under"
+            ]
         return
     if pathway != Pathway.OFFICER_INTERVENTION:
         errors["case_number"] = ["case_number is only recorded on the officer_intervention pathway"]

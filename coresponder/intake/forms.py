@@ -258,6 +258,11 @@ def fact_fields(section: str, zone: ZoneInfo) -> dict[str, forms.Field]:
     }
 
 
+# A diversion in lieu of arrest is found by the number the charge is held under.
+CASE_NUMBER_REQUIRED = (
+    "Give the case or docket number the charge is held under: the prosecutor finds the "
+    "diversion by it."
+)
 # The box that says an overdose typed as more than `LATE_REPORT_LIMIT` before its referral
 # really was that long ago.
 LONG_AGO = "overdose_long_ago"
@@ -310,7 +315,10 @@ class ReferralForm(PlainTextForm):
         if "overdose_source" in self.fields and reporter is not None:
             self.fields["overdose_source"].initial = usual_source(reporter, program)
         if pathway is Pathway.OFFICER_INTERVENTION:
-            self.fields["case_number"] = _text("Case or docket number", max_length=64)
+            self.fields["case_number"] = _text(
+                "Case or docket number", required=True, max_length=64
+            )
+            self.fields["case_number"].error_messages["required"] = CASE_NUMBER_REQUIRED
         if self.section == "overdose":
             # Asked only once a date that far back was refused: usually a mistyped year.
             self.fields[LONG_AGO] = _check(

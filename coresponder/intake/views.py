@@ -26,8 +26,10 @@ from coresponder.intake.forms import (
 )
 from coresponder.intake.models import Referral
 from coresponder.outreach.models import QUEUE_STATUSES, OutreachTask
+from coresponder.people.reading import case_number_of, offense_of
 from coresponder.privacy.access import linkable, may_read, role_in
 from coresponder.programs import form_tokens
+from coresponder.programs.labels import offense_label
 from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program
 
@@ -150,8 +152,12 @@ def referral_result(request: HttpRequest, slug: str, referral_id: int) -> HttpRe
     referral = access_referral(request.user, program, referral_id)
     role = role_in(request.user, program)
     # Where a call happened is contact, as a person's address is: only for roles that read it.
+    # The offense and the case number are justice: only for roles that read offense detail.
     context = result_context(
-        program, referral, contact=bool(role and may_read(role, FieldGroup.CONTACT))
+        program,
+        referral,
+        contact=bool(role and may_read(role, FieldGroup.CONTACT)),
+        justice=bool(role and may_read(role, FieldGroup.JUSTICE)),
     )
     record_event(
         actor_for(request),
@@ -162,13 +168,17 @@ def referral_result(request: HttpRequest, slug: str, referral_id: int) -> HttpRe
         fields=[
             "referral",
             *(["contact"] if context["call_address"] else []),
+            *(["justice"] if context["offense"] or context["case_number"] else []),
             *(["outreach"] if context["task"] or context["joined_task"] else []),
         ],
     )
     return render(request, "intake/referral_result.html", context)
 
 
-def result_context(program: Program, referral: Referral, *, contact: bool) -> dict[str, Any]:
+def result_context(
+    program: Program, referral: Referral, *, contact: bool, justice: bool
+) -> dict[str, Any]:
+    offense = offense_of(referral, justice)
     overdose = getattr(referral, "overdose", None)
     call = getattr(referral, "call", None)
     labels = dict(OVERDOSE_SOURCES)
@@ -183,6 +193,8 @@ def result_context(program: Program, referral: Referral, *, contact: bool) -> di
         "overdose_joined": len(sources) > 1,
         "call": call,
         "call_address": call.address if call and contact else "",
+        "offense": offense_label(offense) if offense else "",
+        "case_number": case_number_of(referral, justice) or "",
         "task": task,
         # A contact while the person's follow-up was open joins it rather than opening one.
         "joined_task": None

@@ -53,6 +53,7 @@ DETAIL_VOCABULARIES = {
 
 # Detail keys whose label is not the key in words: what the forms and pages call them.
 DETAIL_LABELS = {
+    "case_number": "Case or docket number",
     "call_priority": "Dispatch priority",
     "call_address": "Street address",
 }
@@ -177,9 +178,13 @@ def _referrals(access: PersonAccess, programs: list[int]) -> list[dict[str, Any]
             "reasons": referral.eligibility_reasons,
             "district": referral.district.code if referral.district else None,
         }
-        offense = offense_of(referral, referral.program_id in justice)
+        shows_justice = referral.program_id in justice
+        offense = offense_of(referral, shows_justice)
         if offense is not None:
             row["offense"] = offense
+        case_number = case_number_of(referral, shows_justice)
+        if case_number is not None:
+            row["case_number"] = case_number
         rows.append(row)
     return rows
 
@@ -193,6 +198,14 @@ def offense_of(referral: Any, show_offense: bool) -> dict[str, Any] | None:
         "violent": referral.offense_violent,
         "weapon": referral.offense_weapon,
     }
+
+
+def case_number_of(referral: Any, show_justice: bool) -> str | None:
+    """The case or docket number of a diversion in lieu of arrest (JUSTICE, as its offense),
+    when the reader sees offense detail and one was recorded."""
+    if not show_justice or not referral.case_number:
+        return None
+    return str(referral.case_number)
 
 
 def _outreach(access: PersonAccess, programs: list[int]) -> list[dict[str, Any]]:

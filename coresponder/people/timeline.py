@@ -21,6 +21,7 @@ from coresponder.intake.models import Overdose, Referral
 from coresponder.outreach.checklist import answers_read
 from coresponder.outreach.models import Attempt, OutreachTask
 from coresponder.people.reading import (
+    case_number_of,
     clinical_shown,
     offense_of,
     shows_consents,
@@ -161,6 +162,9 @@ def _referral_entries(
         offense = offense_of(referral, shown.justice)
         if offense is not None:
             detail["offense"] = offense
+        case_number = case_number_of(referral, shown.justice)
+        if case_number is not None:
+            detail["case_number"] = case_number
         title = f"Referral received: {referral.get_pathway_display()}"
         if not referral.eligible:
             title += " (not eligible)"

@@ -275,6 +275,7 @@ FORMS = {
             "sex": "female",
             "district": "22",
             "offense_category": "retail_theft",
+            "case_number": "CP-51-CR-0001234-2026",
         },
         button="Save referral",
         lands=r"/programs/pad/referrals/\d+/$",

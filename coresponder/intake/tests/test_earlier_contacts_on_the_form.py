@@ -23,7 +23,7 @@ FORM = "/programs/pad/referrals/new/officer_intervention/"
 # Typed so far: the person, nothing about the offense yet.
 TYPED = {"received_at": "2026-11-20T06:45", **PERSON, "phone": "215-555-0142"}
 # What the diversion says besides the person.
-DIVERSION = {"district": "22", "offense_category": "retail_theft"}
+DIVERSION = {"district": "22", "offense_category": "retail_theft", "case_number": "CR-0142"}
 
 
 def known_to(program: Program) -> Person:

@@ -65,7 +65,12 @@ def test_a_diversion_saved_without_the_district_comes_back_as_typed_with_the_rea
 ) -> None:
     client = signed_in(staff(programs["pad"], Role.OFFICER))
     response = submit(
-        client, "pad", "officer_intervention", offense_category="retail_theft", district=""
+        client,
+        "pad",
+        "officer_intervention",
+        offense_category="retail_theft",
+        district="",
+        case_number="CP-51-CR-0001234-2026",
     )
     assert response.status_code == 422
     html = response.content.decode()

@@ -60,6 +60,7 @@ def test_a_staff_referral_sent_twice_is_saved_once() -> None:
             "sex": "female",
             "district": "22",
             "offense_category": "retail_theft",
+            "case_number": "CP-51-CR-0001234-2026",
         },
     )
     assert_second_shows_first(first, second)

@@ -61,6 +61,7 @@ FACTS: dict[str, dict[str, Any]] = {
     "officer_intervention": {
         "district": "22",
         "offense": {"category": "retail_theft", "violent": False, "weapon": False},
+        "case_number": "CP-51-CR-0001234-2026",
     },
     "officer_prevention": {
         "district": "22",
@@ -164,7 +165,14 @@ def test_pad_refuses_robbery_weapons_and_other_districts_with_the_reason_and_no_
     client = api_client_for(staff(programs["pad"]))
     with _frozen(NOW):
         response = post(
-            client, body_for("pad", "officer_intervention", offense=offense, district=district)
+            client,
+            body_for(
+                "pad",
+                "officer_intervention",
+                offense=offense,
+                district=district,
+                case_number="CP-51-CR-0001234-2026",
+            ),
         )
     assert response.status_code == 201
     body = response.json()

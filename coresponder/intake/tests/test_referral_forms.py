@@ -49,6 +49,8 @@ def signed_in(user: Any) -> Client:
 
 
 PERSON = {"given_name": "Jo", "family_name": "Marsh", "birth_date": "1991-03-02", "sex": "female"}
+# The number a charge held in lieu of arrest is filed under.
+CASE_NUMBER = "CP-51-CR-0001234-2026"
 
 
 def submit(client: Client, slug: str, pathway: str, **fields: Any) -> Any:
@@ -95,7 +97,12 @@ def test_choosing_a_pathway_leads_to_its_form(programs: dict[str, Program]) -> N
 def test_a_pad_officer_diverts_a_retail_theft_in_district_22(programs: dict[str, Program]) -> None:
     client = signed_in(staff(programs["pad"], Role.OFFICER))
     response = submit(
-        client, "pad", "officer_intervention", district="22", offense_category="retail_theft"
+        client,
+        "pad",
+        "officer_intervention",
+        district="22",
+        offense_category="retail_theft",
+        case_number=CASE_NUMBER,
     )
     html = follow(client, response)
     referral = Referral.objects.get()
@@ -123,6 +130,7 @@ def test_a_violent_offense_is_recorded_as_not_eligible_and_opens_no_task(
         district="22",
         offense_category="retail_theft",
         offense_violent="on",
+        case_number=CASE_NUMBER,
     )
     html = follow(client, response)
     referral = Referral.objects.get()
@@ -206,6 +214,7 @@ def test_a_missing_given_name_keeps_what_was_typed_and_writes_nothing(
         family_name="Marsh-Typed",
         district="39",
         offense_category="drug_possession",
+        case_number=CASE_NUMBER,
     )
     assert response.status_code == 422
     html = response.content.decode()
@@ -238,7 +247,12 @@ def test_roles_that_may_not_refer_get_not_found(programs: dict[str, Program], ro
     assert client.get("/programs/pad/referrals/new/").status_code == 404
     assert client.get("/programs/pad/referrals/new/officer_intervention/").status_code == 404
     response = submit(
-        client, "pad", "officer_intervention", district="22", offense_category="retail_theft"
+        client,
+        "pad",
+        "officer_intervention",
+        district="22",
+        offense_category="retail_theft",
+        case_number=CASE_NUMBER,
     )
     assert response.status_code == 404
     assert not Referral.objects.exists()
@@ -248,7 +262,14 @@ def test_the_result_page_is_hidden_from_other_roles_and_programs(
     programs: dict[str, Program],
 ) -> None:
     officer = signed_in(staff(programs["pad"], Role.OFFICER))
-    submit(officer, "pad", "officer_intervention", district="22", offense_category="retail_theft")
+    submit(
+        officer,
+        "pad",
+        "officer_intervention",
+        district="22",
+        offense_category="retail_theft",
+        case_number=CASE_NUMBER,
+    )
     referral = Referral.objects.get()
     page = f"/programs/pad/referrals/{referral.pk}/"
     assert signed_in(staff(programs["pad"], Role.COORDINATOR)).get(page).status_code == 200
