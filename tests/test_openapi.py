@@ -83,9 +83,14 @@ def test_every_operation_names_the_errors_it_may_answer_with_their_body(
 
 
 def test_an_operation_keeps_the_answer_it_describes_itself(schema: dict[str, Any]) -> None:
-    # A call whose CAD number the program has: 409 names the call, not the error body.
+    # A call whose CAD number the program has: 409 names the call, not the error body; a
+    # diversion recorded already names its referral.
     conflict = schema["paths"]["/api/v1/referrals"]["post"]["responses"]["409"]
-    assert conflict["content"]["application/json"]["schema"]["$ref"].endswith("CallRecordedOut")
+    answers = conflict["content"]["application/json"]["schema"]["anyOf"]
+    assert [answer["$ref"].rsplit("/", 1)[-1] for answer in answers] == [
+        "CallRecordedOut",
+        "DiversionRecordedOut",
+    ]
 
 
 def test_the_fhir_bundle_is_documented_as_fhir_json(schema: dict[str, Any]) -> None:

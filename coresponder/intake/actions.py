@@ -106,6 +106,19 @@ class CallAlreadyRecorded(ActionError):
         self.call = call
 
 
+class DiversionAlreadyRecorded(ActionError):
+    """The program has this person's diversion under this case number: a second entry of it
+    is the same diversion."""
+
+    def __init__(self, referral: Referral) -> None:
+        message = (
+            f"already the case number of referral {referral.pk} for this person; "
+            "it was not recorded again"
+        )
+        super().__init__("This diversion is recorded already.", {"case_number": [message]})
+        self.referral = referral
+
+
 @dataclass
 class IntakeResult:
     referral: Referral
@@ -394,6 +407,8 @@ def _record(
         if named is not None and (needed := facts_needed(program, referral, named)):
             # The record named by id may lack what the rules read (a birth date, for an age).
             raise ActionError("The referral has invalid fields.", needed)
+        if named is not None:
+            _refuse_a_diversion_again(program, named, referral)
         decision = None
         if referral.overdose and referral.person:
             decision = overdose_join(actor.user, program, referral, candidates, named=named)
@@ -407,6 +422,25 @@ def _record(
         if decision is not None and person is not None:
             _put_up_for_review(actor, person, decision.to_review, candidates)
         return result
+
+
+def _refuse_a_diversion_again(program: Program, person: Person, referral: ReferralInput) -> None:
+    """A referral of a person under a case number the program has for them already is that
+    diversion entered again (the form loaded anew, a client sending it twice): refused,
+    naming the referral recorded. Another person under the same number is a co-defendant,
+    recorded as their own diversion; a person never recorded before has none to repeat."""
+    case_number = str(referral.case_number or "").strip()
+    if not case_number:
+        return
+    # Two entries of one diversion at once wait here, one after the other, on the person.
+    list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True))
+    recorded = (
+        Referral.objects.filter(program=program, person=person, case_number__iexact=case_number)
+        .order_by("id")
+        .first()
+    )
+    if recorded is not None:
+        raise DiversionAlreadyRecorded(recorded)
 
 
 def _link_person(

@@ -11,7 +11,12 @@ from ninja import Field, Router, Schema, Status
 from coresponder.core.http import Moment, actor_for
 from coresponder.domain.intake import MOST_NALOXONE_DOSES
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
-from coresponder.intake.actions import CallAlreadyRecorded, IntakeResult, record_referral
+from coresponder.intake.actions import (
+    CallAlreadyRecorded,
+    DiversionAlreadyRecorded,
+    IntakeResult,
+    record_referral,
+)
 from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Call, Referral
 from coresponder.people.models import Sex
@@ -133,6 +138,14 @@ class CallRecordedOut(Schema):
     referral_id: int | None
 
 
+class DiversionRecordedOut(Schema):
+    detail: str
+    errors: dict[str, list[str]]
+    referral_id: int = Field(
+        description="The referral the program has of this person under this case number"
+    )
+
+
 class ReferralOut(Schema):
     id: int
     person_id: int | None
@@ -188,14 +201,16 @@ def intake_response(result: IntakeResult) -> dict[str, Any]:
 
 @router.post(
     "/referrals",
-    response={201: ReferralOut, 409: CallRecordedOut},
+    response={201: ReferralOut, 409: CallRecordedOut | DiversionRecordedOut},
     summary="Refer someone on any pathway",
     description=(
         "Records the referral, decides eligibility from the program's preset (an ineligible "
         "referral is recorded with its reasons and opens no task), links or creates the "
         "person, merges an overdose other sources already reported (same person, within 2 h "
         "and 500 m), triages a 911 call, and opens follow-up on the preset's window. A call "
-        "whose CAD number the program has is that call: 409 names it, nothing is recorded."
+        "whose CAD number the program has is that call: 409 names it, nothing is recorded. "
+        "So is a diversion of a person under a case number the program has for them: 409 "
+        "names the referral."
     ),
 )
 def post_referral(request: HttpRequest, payload: ReferralIn) -> Status[dict[str, Any]]:
@@ -214,5 +229,9 @@ def post_referral(request: HttpRequest, payload: ReferralIn) -> Status[dict[str,
                 "call_id": exc.call.pk,
                 "referral_id": exc.call.referral_id,
             },
+        )
+    except DiversionAlreadyRecorded as exc:
+        return Status(
+            409, {"detail": str(exc), "errors": exc.errors, "referral_id": exc.referral.pk}
         )
     return Status(201, intake_response(result))

@@ -17,7 +17,7 @@ from coresponder.domain.policy import FieldGroup, RecordType
 from coresponder.domain.vocabulary import PATHWAY_LABELS, Pathway
 from coresponder.identity.earlier_contacts import earlier_contacts
 from coresponder.intake.access import access_referral
-from coresponder.intake.actions import IntakeResult, record_referral
+from coresponder.intake.actions import DiversionAlreadyRecorded, IntakeResult, record_referral
 from coresponder.intake.forms import (
     OVERDOSE_SOURCES,
     PathwayForm,
@@ -85,6 +85,15 @@ def new_referral(request: HttpRequest, slug: str, pathway: str) -> HttpResponse:
     except form_tokens.FormTokenRefused as exc:
         form.add_error(None, str(exc))
         return _form_page(request, program, form, status=422, contacts=_picked(request, program))
+    except DiversionAlreadyRecorded as exc:
+        # The same diversion entered again: said on the case number, with the one recorded.
+        form.add_error(
+            "case_number",
+            f"This person's diversion under this number is recorded already (referral "
+            f"{exc.referral.pk}); it was not saved again.",
+        )
+        contacts = {**_picked(request, program), "recorded_referral": exc.referral}
+        return _form_page(request, program, form, status=422, contacts=contacts)
     except ActionError as exc:
         form.add_action_errors(exc.errors or {"": [str(exc)]})
         return _form_page(request, program, form, status=422, contacts=_picked(request, program))
