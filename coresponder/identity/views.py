@@ -246,16 +246,16 @@ def match_review(request: HttpRequest) -> HttpResponse:
 
 
 def _review_page(
-    request: HttpRequest, status: int = 200, first: MatchCandidate | None = None
+    request: HttpRequest, status: int = 200, again: MatchCandidate | None = None
 ) -> HttpResponse:
     """The queue, at the page asked for (or the page a refused decision was made on), with
-    `first` (a pair to decide again) at its top."""
+    `again` (a pair to decide again) at its top."""
     number = request.GET.get("page") or request.POST.get("page")
     zone = reader_zone(request.user)
     page = Paginator(pending_candidates(request.user), PAGE_SIZE).get_page(number)
     listed = list(page.object_list)
-    if first is not None:
-        listed = [first, *(c for c in listed if c.pk != first.pk)]
+    if again is not None:
+        listed = [again, *(c for c in listed if c.pk != again.pk)]
     pairs: list[dict[str, Any]] = []
     records: set[int] = set()
     # The page's people and the reports its pairs compared, each read once for the page.
@@ -334,7 +334,7 @@ def match_decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
         if waiting is not None:
             # Nobody decided: the pair was weighed again. Shown again, to decide on that.
             messages.error(request, EVIDENCE_UPDATED.format(pair=waiting.pk))
-            return _review_page(request, status=409, first=waiting)
+            return _review_page(request, status=409, again=waiting)
         # The queue as it stands now, so the decision is made on what is there.
         messages.error(request, STALE_MESSAGE)
         return _review_page(request, status=409)

@@ -482,6 +482,10 @@ def consent_terms(consent: Consent) -> ConsentTerms:
     )
 
 
+# The largest id a row can have (a signed 64-bit key): an id past it names no one.
+LARGEST_ID = 2**63 - 1
+
+
 def access_person(user: Any, person_id: Any) -> PersonAccess:
     """The person, with what this user may see of them, or NotVisible.
 
@@ -492,6 +496,8 @@ def access_person(user: Any, person_id: Any) -> PersonAccess:
         pk = int(person_id)
     except (TypeError, ValueError) as exc:
         raise NotVisible("person") from exc
+    if not 0 < pk <= LARGEST_ID:
+        raise NotVisible("person")  # no row has such an id; the database cannot hold it
     access = access_people(user, [pk]).get(pk)
     if access is None:
         raise NotVisible("person")
@@ -505,7 +511,8 @@ def access_people(user: Any, person_ids: Collection[int]) -> dict[int, PersonAcc
     A page of people is decided in one read of each table (the people, each of the user's
     programs, break-glass, consents), so a list costs what one person does.
     """
-    people = {p.pk: p for p in Person.objects.filter(pk__in={int(pk) for pk in person_ids})}
+    wanted = {int(pk) for pk in person_ids if 0 < int(pk) <= LARGEST_ID}
+    people = {p.pk: p for p in Person.objects.filter(pk__in=wanted)}
     if not people:
         return {}
     now = timezone.now()

@@ -9,14 +9,19 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core.management import call_command
 
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
-from coresponder.identity.actions import SourceRecordInput, propose_match, record_source
+from coresponder.identity.actions import (
+    Evidence,
+    SourceRecordInput,
+    propose_match,
+    record_source,
+)
 from coresponder.identity.models import MatchCandidate
 from coresponder.identity.tests.test_identity import candidate_for, signed_in, smiths
 from coresponder.identity.views import EVIDENCE_UPDATED, STALE_MESSAGE
@@ -30,7 +35,7 @@ __all__ = ["smiths"]  # the fixture, used by name
 def weighed_again(candidate: MatchCandidate, **changed: Any) -> MatchCandidate | None:
     """The pair proposed again, as a batch run or a new report does, with its evidence
     as stored (JSON) and whatever `changed` says."""
-    evidence = {**copy.deepcopy(candidate.evidence), **changed}
+    evidence = cast(Evidence, {**copy.deepcopy(candidate.evidence), **changed})
     probability = float(changed.get("probability", candidate.probability))
     return propose_match(SYSTEM, candidate.person_a, candidate.person_b, probability, evidence)
 

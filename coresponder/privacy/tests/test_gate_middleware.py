@@ -108,3 +108,10 @@ def test_the_api_keeps_its_own_json_404(
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
+
+
+def test_an_id_too_large_for_any_row_is_not_found(api_client_for: object, officer: User) -> None:
+    client = api_client_for(officer)  # type: ignore[operator]
+    response = client.get("/api/v1/persons/99999999999999999999")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
