@@ -25,6 +25,7 @@ BY_ATTRIBUTE = re.compile(
 ALLOWED: dict[str, str] = {
     "privacy/access.py": "the gate itself",
     "identity/access.py": "the reports a page of pairs compared, by id, of people it may see",
+    "intake/actions.py": "locks by id the person a diversion names, linked through the gate",
     "identity/actions.py": "merges and source records by id after access_pair; index backfill",
     "identity/earlier_contacts.py": "names the people possible_matches already chose",
     "identity/matching.py": "scores candidates drawn from visible_people or linkable_people",
