@@ -145,7 +145,7 @@ class IntakeMaker:
         self.cases = 0  # case numbers given so far, counted (no draw, so the rest is unchanged)
         self.builders: dict[Pathway, Callable[[Reach, dict[str, Any]], None]] = {
             Pathway.OFFICER_INTERVENTION: self.officer_referral,
-            Pathway.OFFICER_PREVENTION: self.officer_referral,
+            Pathway.OFFICER_PREVENTION: self.prevention_referral,
             Pathway.NALOXONE_PLUS: self.overdose_referral,
             Pathway.COMMUNITY_RESPONSE: self.call_referral,
             Pathway.SELF_REFERRAL: self.self_referral,
@@ -224,6 +224,17 @@ class IntakeMaker:
         referral.referred_by = officer
         referral.referring_organization_id = officer.organization_id
         referral.received_at = self.ctx.clamp(hours_later(reach.incident_at, rng.uniform(0.2, 2)))
+
+    def prevention_referral(self, reach: Reach, facts: dict[str, Any]) -> None:
+        """An officer refers someone they met, with no charge: no offense to weigh."""
+        needed = needed_facts(reach.pathway, self.ctx.preset.eligibility)
+        self.set_district(reach, self.officer_district("district" in needed), facts)
+        officer = self.ctx.staff(Role.OFFICER)
+        referral = reach.referral
+        referral.referred_by = officer
+        referral.referring_organization_id = officer.organization_id
+        hours = self.rng.uniform(0.2, 2)
+        referral.received_at = self.ctx.clamp(hours_later(reach.incident_at, hours))
 
     def outreach_referral(self, reach: Reach, facts: dict[str, Any]) -> None:
         worker = self.ctx.staff(

@@ -75,7 +75,6 @@ from coresponder.programs.models import District, Program
 # The facts each pathway must carry (docs/api.md).
 PATHWAY_FACTS = {
     Pathway.OFFICER_INTERVENTION: "offense",
-    Pathway.OFFICER_PREVENTION: "offense",
     Pathway.NALOXONE_PLUS: "overdose",
     Pathway.COMMUNITY_RESPONSE: "call",
 }

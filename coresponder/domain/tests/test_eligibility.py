@@ -171,12 +171,14 @@ def test_pad_is_eligible_exactly_when_every_condition_holds(
 
     decision = decide_pad(facts, pathway)
 
-    every_condition_holds = (
-        category in PAD_DIVERTIBLE
-        and violent is False
-        and weapon is False
-        and district in ("22", "39", "24")
-    )
+    in_district = district in ("22", "39", "24")
+    if pathway is Pathway.OFFICER_PREVENTION:
+        # No charge, so the offense is not weighed; only where PAD serves.
+        every_condition_holds = in_district
+    else:
+        every_condition_holds = (
+            category in PAD_DIVERTIBLE and violent is False and weapon is False and in_district
+        )
     assert decision.eligible is every_condition_holds
     assert decision.reasons
 
