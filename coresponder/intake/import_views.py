@@ -82,7 +82,7 @@ class UploadForm(FileUploadForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["file"].widget.attrs.update(
-            {"class": "usa-file-input", "accept": ".csv,.xlsx,text/csv"}
+            {"class": "usa-file-input", "accept": ".csv,.txt,.xlsx,text/csv,text/plain"}
         )
         # From settings as the form is made, so a changed limit shows at once.
         self.fields["file"].help_text = (

@@ -7,6 +7,7 @@ for every row inside one transaction) touch the database.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -91,14 +92,34 @@ WINDOWS_1252_NOTE = (
 )
 
 
+UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 def read_csv(data: bytes) -> Table:
-    """UTF-8 text, with or without a byte-order mark; comma or semicolon delimited.
+    """UTF-8 text, with or without a byte-order mark; comma, semicolon or tab delimited.
 
     Excel on Windows saves "CSV (Comma delimited)" in Windows-1252, so Peña and O’Brien
     arrive as bytes that are not UTF-8: such a file is read as Windows-1252, and the
-    preview says so.
+    preview says so. Its "Unicode Text" is UTF-16 with a byte-order mark and tabs between
+    the columns, and is read as such. NUL bytes without that mark are UTF-16 (or not text)
+    that cannot be read safely: refused.
     """
     notes: tuple[str, ...] = ()
+    if data.startswith(UTF16_MARKS):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ImportRefused(
+                "The file begins as UTF-16 text but breaks off partway. Save it as "
+                "“CSV UTF-8” and try again."
+            ) from exc
+        return _csv_table(text, notes)
+    if b"\x00" in data:
+        raise ImportRefused(
+            "The file holds NUL bytes, so it is not a CSV or text file we can read (perhaps "
+            "UTF-16 saved without its byte-order mark). Save the sheet as “CSV UTF-8” and "
+            "try again."
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -109,6 +130,10 @@ def read_csv(data: bytes) -> Table:
                 "The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."
             ) from exc
         notes = (WINDOWS_1252_NOTE,)
+    return _csv_table(text, notes)
+
+
+def _csv_table(text: str, notes: tuple[str, ...]) -> Table:
     reader = import_limits.csv_rows(text, delimiter=_delimiter(text))
     try:
         return replace(_table(enumerate(reader, start=1)), notes=notes)
@@ -120,13 +145,16 @@ def read_csv(data: bytes) -> Table:
 
 
 def _delimiter(text: str) -> str:
-    """Semicolons where a spreadsheet saved with a decimal comma used them, else commas."""
+    """Semicolons where a spreadsheet saved with a decimal comma used them, tabs where it
+    saved text, else commas."""
     sample = text[:65_536]
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;").delimiter
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
     except csv.Error:
         first_line = sample.split("\n", 1)[0]
-        return ";" if first_line.count(";") > first_line.count(",") else ","
+        counts = {delimiter: first_line.count(delimiter) for delimiter in ",;\t"}
+        best = max(counts, key=lambda delimiter: counts[delimiter])
+        return best if counts[best] > counts[","] else ","
 
 
 # What a damaged workbook raises as it is opened or read: the archive (a bad ZIP, data that

@@ -120,3 +120,41 @@ def test_a_sheet_whose_column_names_sit_below_blank_rows_is_read(
     options = options_for(pco, suggest_mapping(table.headers))
     commit_import(Actor(user=importer, where="test"), pco, table, options, file_name="od.xlsx")
     assert Referral.objects.count() == 2
+
+
+def unicode_text(rows: list[list[str]], encoding: str = "utf-16") -> bytes:
+    """What Excel on Windows writes for "Unicode Text": UTF-16 with its byte-order mark, tabs
+    between the columns, CRLF."""
+    lines = ["\t".join(HEADER)] + ["\t".join(cells) for cells in rows]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_sheet_saved_as_unicode_text_is_read_with_its_names(
+    pco: Program, importer: User, encoding: str
+) -> None:
+    data = unicode_text([row(1, **{"First Name": "José", "Last Name": "Nguyễn"})], encoding)
+    if encoding != "utf-16":
+        mark = b"\xff\xfe" if encoding.endswith("le") else b"\xfe\xff"
+        data = mark + data
+    table = read_table(data, "overdoses.txt")
+    assert table.headers == list(HEADER)
+    options = options_for(pco, suggest_mapping(table.headers))
+    commit_import(Actor(user=importer, where="test"), pco, table, options, file_name="od.txt")
+    person = Person.objects.get()
+    assert (person.given_name, person.family_name) == ("José", "Nguyễn")
+
+
+def test_utf_16_without_its_mark_is_refused_with_a_sentence_not_read_as_windows_1252() -> None:
+    data = unicode_text([row(1)], encoding="utf-16-le")
+    with pytest.raises(ImportRefused, match="NUL bytes") as refused:
+        read_table(data, "od.csv")
+    assert "CSV UTF-8" in str(refused.value)
+    assert not Referral.objects.exists()
+
+
+def test_the_command_reads_unicode_text_too(pco: Program, importer: User, tmp_path: Path) -> None:
+    path = tmp_path / "od.txt"
+    path.write_bytes(unicode_text([row(1, **{"Last Name": "Peña"})]))
+    call_command("import_overdoses", "pco", str(path), "--user", "importer", stdout=io.StringIO())
+    assert Person.objects.get().family_name == "Peña"

@@ -38,7 +38,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("program", help="the program's slug")
         parser.add_argument(
-            "path", help="a .csv (UTF-8, or Windows-1252 as Excel saves it) or .xlsx file"
+            "path",
+            help=(
+                "a .csv (UTF-8, or Windows-1252 as Excel saves it), a .txt as Excel saves "
+                "Unicode Text, or an .xlsx file"
+            ),
         )
         parser.add_argument("--user", required=True, help="who imports (must record referrals)")
         parser.add_argument(
