@@ -308,7 +308,7 @@ class CareMaker:
             requested_at=requested_at,
             status_changed_at=changed,
         )
-        ctx.writer.add(referral)
+        ctx.writer.add(referral, created_at=requested_at)
         self.history(referral, status, worker)
         return referral
 

@@ -135,7 +135,7 @@ def load_history(
                 if fatal
                 else (OverdoseSource.EMS, "EMS", "EMS")
             )
-            writer.add(
+            report = writer.add(
                 OverdoseReport(
                     overdose=overdose,
                     source=source.value,
@@ -144,5 +144,6 @@ def load_history(
                     raw={"agency": agency, "record": HISTORY_RECORD},
                 )
             )
+            writer.record_at(overdose, report.reported_at)
     writer.flush()
     return writer.counts

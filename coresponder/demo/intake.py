@@ -177,7 +177,8 @@ class IntakeMaker:
         if reach.call is not None:
             reach.call.co_responders_sent = decision.eligible
             reach.call.triage_reasons = list(decision.reasons)
-        ctx.writer.add(referral)
+        # Recorded as it came in, so "new since you last looked" counts the story's arrivals.
+        ctx.writer.add(referral, created_at=referral.received_at)
         identity.seen(person, min(incident_at, referral.received_at))
         return reach
 
@@ -334,6 +335,7 @@ class IntakeMaker:
         )
         reach.overdose = ctx.writer.add(overdose)
         first = self.reports(overdose, reach.identity)
+        ctx.writer.record_at(overdose, first.reported_at)
         reach.referral.received_at = ctx.clamp(hours_later(first.reported_at, rng.uniform(0.05, 2)))
         reach.referral.referring_organization_id = first.organization_id
         facts["overdose"] = {"fatal": fatal, "source": first.source}

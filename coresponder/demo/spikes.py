@@ -58,12 +58,14 @@ def _add(program: Program, area: Area, moment: dt.datetime, n: int, serial: int)
             naloxone_doses=1 + k % 3,
             place="Street or public place",
         )
-        OverdoseReport.objects.create(
+        report = OverdoseReport.objects.create(
             overdose=overdose,
             source=OverdoseSource.EMS.value,
             external_id=f"{SPIKE_PREFIX}{program.slug}-{serial + k}",
-            reported_at=at + dt.timedelta(minutes=20),
+            reported_at=min(at + dt.timedelta(minutes=20), moment),
         )
+        # Recorded as it was reported, as the rest of the demo is.
+        Overdose.objects.filter(pk=overdose.pk).update(created_at=report.reported_at)
 
 
 def _spike_in(program: Program, area: Area, moment: dt.datetime) -> int:

@@ -62,6 +62,10 @@ class BulkWriter:
             self.dated[type(obj)].append((obj, created_at))
         return obj
 
+    def record_at(self, obj: models.Model, when: dt.datetime) -> None:
+        """`obj`, added already, was recorded at `when` in the story (known only later)."""
+        self.dated[type(obj)].append((obj, when))
+
     def flush(self) -> None:
         for model in BULK_MODELS:
             rows = self.pending[model]

@@ -349,6 +349,24 @@ def test_each_follow_up_opened_when_its_referral_came_in_not_when_the_demo_loade
         assert task.created_at == task.referral.received_at
 
 
+def test_referrals_overdoses_and_service_referrals_are_recorded_when_they_came_in(
+    demo: str,
+) -> None:
+    """So a coordinator's home counts as new what arrived lately, not the whole demo."""
+    referrals = Referral.objects.all()
+    assert referrals.exists()
+    for referral in referrals:
+        assert referral.created_at == referral.received_at
+    overdoses = Overdose.objects.annotate(first=models.Min("reports__reported_at"))
+    assert overdoses.exists()
+    for overdose in overdoses:
+        assert overdose.created_at == overdose.first
+    service_referrals = ServiceReferral.objects.all()
+    assert service_referrals.exists()
+    for service_referral in service_referrals:
+        assert service_referral.created_at == service_referral.requested_at
+
+
 def test_attempts_keep_each_presets_spacing(demo: str) -> None:
     for program in Program.objects.all():
         hours = program.preset["follow_up"]["attempt_spacing_hours"]
