@@ -139,6 +139,27 @@ def _fold(text: str) -> str:
     return _SPACES.sub(" ", _NOT_WORD.sub("", plain)).strip()
 
 
+# Words of a street address written several ways, each as one ("400 North Broad Street,
+# Apt. 3" and "400 N Broad St #3" are one address to every comparison that reads one).
+STREET_WORDS = {
+    "street": "st", "avenue": "ave", "av": "ave", "road": "rd", "drive": "dr",
+    "boulevard": "blvd", "lane": "ln", "place": "pl", "court": "ct", "terrace": "ter",
+    "highway": "hwy", "parkway": "pkwy", "square": "sq",
+    "north": "n", "south": "s", "east": "e", "west": "w",
+    "apartment": "apt", "unit": "apt", "suite": "apt", "ste": "apt",
+}  # fmt: skip
+
+
+def street_words(words: Iterable[str]) -> list[str]:
+    """Folded words of an address, each street word written the one way."""
+    return [STREET_WORDS.get(word, word) for word in words if word]
+
+
+def address_text(text: str) -> str:
+    """An address as the comparisons read it: folded, the street's words written one way."""
+    return " ".join(street_words(_fold(text.replace("#", " apt ")).split(" ")))
+
+
 # Words that name the kind of place rather than which place it is: "St Mary's Medical
 # Center" and "Saint Mary Hospital" are one facility to the comparisons.
 _FACILITY_KIND_WORDS = frozenset(
@@ -255,7 +276,7 @@ def normalise(record: Record) -> Record:
         birth_year=year,
         sex=_SEX.get(_fold(record.sex), ""),
         phone=normalise_phone(record.phone),
-        address=_fold(record.address),
+        address=address_text(record.address),
         facility=facility_name(record.facility),
         suffix=suffix,
         given_placeholder=given_placeholder,

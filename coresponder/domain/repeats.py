@@ -12,7 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Hashable
 
-from coresponder.domain.linkage import Record, normalise, normalise_phone, search_text
+from coresponder.domain.linkage import (
+    address_text,
+    normalise_phone,
+    search_text,
+)
 
 # The program's public requests compared with a waiting one: those received or decided in
 # the last 30 days. A follow-up settles within days (the presets' windows are 12 to 72
@@ -20,37 +24,12 @@ from coresponder.domain.linkage import Record, normalise, normalise_phone, searc
 # ask. Open follow-ups are compared whatever their age.
 REPEAT_WINDOW = dt.timedelta(days=30)
 
-# Words of a street address written several ways, each as one.
-_STREET_WORDS = {
-    "street": "st",
-    "avenue": "ave",
-    "av": "ave",
-    "road": "rd",
-    "drive": "dr",
-    "boulevard": "blvd",
-    "lane": "ln",
-    "place": "pl",
-    "court": "ct",
-    "terrace": "ter",
-    "highway": "hwy",
-    "parkway": "pkwy",
-    "square": "sq",
-    "north": "n",
-    "south": "s",
-    "east": "e",
-    "west": "w",
-    "apartment": "apt",
-    "unit": "apt",
-    "suite": "apt",
-}
-
 
 def address_key(address: str) -> str:
     """An address as two requests are matched on: case, accents and punctuation folded, the
     street's words written one way ("12 Oak Street, Apt. 3" and "12 oak st apt 3" are one);
     "" for none."""
-    words = normalise(Record(address=address)).address.split(" ")
-    return " ".join(w for w in (_STREET_WORDS.get(word, word) for word in words) if w)
+    return address_text(address)
 
 
 def person_keys(

@@ -24,6 +24,7 @@ from functools import cache
 from pathlib import Path
 
 from coresponder.domain.directory import great_circle_km
+from coresponder.domain.linkage import street_words
 from coresponder.domain.presets import Area
 from coresponder.programs.models import Program
 from coresponder.services.models import Location
@@ -33,28 +34,6 @@ UNPLACED = "Could not place that address without a map service; give coordinates
 COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 STATE_ZIP = re.compile(r"^(?P<state>[a-z]{2})(?:\s+\d{5}(?:-\d{4})?)?$")
 TOWN_STATE = re.compile(r"^(?P<town>.+?)\s+(?P<state>[a-z]{2})(?:\s+\d{5}(?:-\d{4})?)?$")
-# The street words written both ways in listings and by people typing.
-ABBREVIATIONS = {
-    "street": "st",
-    "avenue": "ave",
-    "av": "ave",
-    "road": "rd",
-    "drive": "dr",
-    "boulevard": "blvd",
-    "lane": "ln",
-    "court": "ct",
-    "place": "pl",
-    "highway": "hwy",
-    "parkway": "pkwy",
-    "square": "sq",
-    "terrace": "ter",
-    "north": "n",
-    "south": "s",
-    "east": "e",
-    "west": "w",
-    "suite": "ste",
-}
-
 Place = tuple[float, float, str]
 
 
@@ -71,7 +50,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"[^\w\s,-]", " ", text.casefold())
     parts = []
     for part in text.split(","):
-        words = [ABBREVIATIONS.get(word, word) for word in part.split()]
+        words = street_words(part.split())
         if words:
             parts.append(" ".join(words))
     return ", ".join(parts)
