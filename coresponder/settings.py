@@ -119,6 +119,7 @@ MIDDLEWARE = [
     # 401, not the sign-in page to put inside the page.
     "coresponder.core.middleware.SignInEndedForFragments",
     "coresponder.programs.middleware.SignInAgeMiddleware",
+    "coresponder.programs.middleware.PasswordChangeRequiredMiddleware",
     "coresponder.programs.middleware.CurrentProgramMiddleware",
     # A record the read gate keeps from a page's reader answers as the 404 page.
     "coresponder.core.middleware.GateAnswers",

@@ -421,11 +421,11 @@ def account_password(request: HttpRequest, user_id: int) -> HttpResponse:
     password = form.cleaned_data["new_password1"]
 
     def save() -> HttpResponse:
-        done = set_password(actor_for(request), user, password)
+        done = set_password(actor_for(request), user, password, temporary=True)
         messages.success(
             request,
-            f"{user.username} has a new password: give it to them yourself. "
-            f"{done.sessions_ended} session(s) ended.",
+            f"{user.username} has a new password: give it to them yourself. They choose "
+            f"their own when they next sign in. {done.sessions_ended} session(s) ended.",
         )
         return HttpResponseRedirect(reverse("account", args=[user.pk]))
 

@@ -433,11 +433,19 @@ class PasswordSet:
     sessions_ended: int
 
 
-def set_password(actor: Actor, user: User, password: str, *, keep_session: str = "") -> PasswordSet:
+def set_password(
+    actor: Actor,
+    user: User,
+    password: str,
+    *,
+    keep_session: str = "",
+    temporary: bool = False,
+) -> PasswordSet:
     """Give the user a new password that passes every validator, and end their sessions, all
     but `keep_session` (the one a user changing their own password is using): a password
-    someone else learnt no longer keeps them signed in. Audited as a change of the user,
-    never with the password."""
+    someone else learnt no longer keeps them signed in. A `temporary` one (an administrator
+    chose it) must be changed by the user at their next sign-in; the user's own choice
+    clears that. Audited as a change of the user, never with the password."""
     try:
         # The stored user lets the similarity check compare its name and username.
         validate_password(password, user)
@@ -446,14 +454,21 @@ def set_password(actor: Actor, user: User, password: str, *, keep_session: str =
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         user.set_password(password)
+        flag_changed = user.password_must_change != temporary
+        user.password_must_change = temporary
         save_tracked(user, actor.user)
         ended = end_sessions(user, keep=keep_session)
         record_event(
             actor,
             AuditEvent.Action.CHANGE,
             obj=user,
-            fields=["password"],
-            detail={"user": user.username, "change": "password", "sessions_ended": ended},
+            fields=["password", "password_must_change"] if flag_changed else ["password"],
+            detail={
+                "user": user.username,
+                "change": "password",
+                "sessions_ended": ended,
+                "must_change": temporary,
+            },
         )
     return PasswordSet(user=user, sessions_ended=ended)
 
@@ -476,15 +491,18 @@ def create_user_with_setup_code(
     with transaction.atomic():
         user = create_user(actor, username, **fields)
         given = _give_setup_code(user)
+        # The administrator chose the first password: the owner picks their own at sign-in.
+        user.password_must_change = True
         save_tracked(user, actor.user)
         record_event(
             actor,
             AuditEvent.Action.PERMISSION,
             obj=user,
-            fields=list(SETUP_CODE_FIELDS),
+            fields=[*SETUP_CODE_FIELDS, "password_must_change"],
             detail={
                 "user": user.username,
                 "change": "mfa setup code",
+                "must_change_password": True,
                 "setup_code_expires_at": given.expires_at.isoformat(),
             },
         )

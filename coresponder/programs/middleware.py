@@ -7,7 +7,8 @@ from collections.abc import Callable, Collection
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 
 from coresponder.domain.policy import FieldGroup, RecordType
@@ -69,3 +70,32 @@ class SignInAgeMiddleware:
         logout(request)
         messages.info(request, "Please sign in again: sign-ins last at most 12 hours.")
         return redirect_to_login(request.get_full_path())
+
+
+# Where a user whose password an administrator chose may still go: the page to choose
+# their own, and the way out.
+PASSWORD_CHANGE_OPEN = ("password-change", "logout")
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user signed in with a password an administrator chose (a new account, or one set
+    for them) goes to the password page, whatever they asked for, until they choose their
+    own: the administrator who knows it cannot go on acting as them. The API is outside:
+    its tokens are made by a user signed in here."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            request.path.startswith("/api/")
+            or user is None
+            or not user.is_authenticated
+            or not getattr(user, "password_must_change", False)
+        ):
+            return self.get_response(request)
+        allowed = {reverse(name) for name in PASSWORD_CHANGE_OPEN}
+        if request.path in allowed:
+            return self.get_response(request)
+        return HttpResponseRedirect(reverse("password-change"))

@@ -55,6 +55,9 @@ class User(AbstractUser, Tracked):
     locked_reason = models.CharField(max_length=200, blank=True)
     # The secret in the URL of this user's shift calendar; blank until first shown.
     calendar_secret = models.CharField(max_length=64, blank=True)
+    # A password an administrator chose (a new account, or one set for the user) is known
+    # to someone else: the user picks their own before anything else once signed in.
+    password_must_change = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username

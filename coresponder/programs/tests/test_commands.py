@@ -296,7 +296,8 @@ class TestChangepassword:
             "cli",
             str(officer.pk),
         )
-        assert event.fields == ["password"] and event.detail["sessions_ended"] == 1
+        assert event.fields == ["password", "password_must_change"]
+        assert event.detail["sessions_ended"] == 1
         assert self.NEW not in str(event.detail) and officer.password not in str(event.detail)
 
     def test_it_reads_the_password_from_stdin_for_a_script(self, officer: User) -> None:

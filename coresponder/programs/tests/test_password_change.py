@@ -3,16 +3,19 @@ held to the password rules, audited without the password, and the other sessions
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from coresponder.conftest import sign_in
+from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
-from coresponder.programs.actions import failed_sign_ins
+from coresponder.programs.actions import create_user_with_setup_code, failed_sign_ins
 from coresponder.programs.form_tokens import FIELD, new_token
 from coresponder.programs.models import User
 from coresponder.programs.tests.factories import PASSWORD
@@ -195,7 +198,11 @@ def test_an_administrator_sets_a_new_password_and_the_user_is_signed_out(
 
     assert done["Location"] == again["Location"] == reverse("account", args=[officer.pk])
     page = client.get(done["Location"]).content.decode()
-    assert "officer has a new password: give it to them yourself. 1 session(s) ended." in page
+    assert (
+        "officer has a new password: give it to them yourself. They choose their own when "
+        "they next sign in. 1 session(s) ended." in page
+    )
+    assert "Chosen by an administrator: they choose their own at their next sign-in" in page
     officer.refresh_from_db()
     assert officer.check_password(NEW)
     assert not is_signed_in(phone)
@@ -204,8 +211,9 @@ def test_an_administrator_sets_a_new_password_and_the_user_is_signed_out(
         admin,
         "change",
         str(officer.pk),
-        ["password"],
+        ["password", "password_must_change"],
     )
+    assert event.detail["must_change"] is True
     assert NEW not in str(event.detail)
 
 
@@ -239,3 +247,73 @@ def test_an_administrator_changes_their_own_password_on_their_own_page(admin: Us
     assert own["Location"] == reverse("password-change")
     admin.refresh_from_db()
     assert not admin.check_password(NEW)
+
+
+def test_a_password_an_administrator_set_must_be_replaced_before_anything_else(
+    admin: User, officer: User, api_client_for: Any
+) -> None:
+    client = Client()
+    client.force_login(admin)
+    client.post(
+        reverse("account-password", args=[officer.pk]),
+        {"new_password1": NEW, "new_password2": NEW, FIELD: new_token()},
+    )
+    phone = sign_in(Client(), officer, NEW)
+    home = reverse("program-home", args=["pad"])
+    for url in (home, reverse("person-search"), reverse("account", args=[officer.pk])):
+        sent = phone.get(url)
+        assert (sent.status_code, sent["Location"]) == (302, reverse("password-change")), url
+    page = phone.get(reverse("password-change")).content.decode()
+    assert "<h1>Choose your own password</h1>" in page
+    assert "An administrator chose the password you signed in with." in page
+    # The API answers as before: its tokens are made by someone signed in here.
+    assert api_client_for(officer).get("/api/v1/programs").status_code == 200
+
+    chosen = change(phone, old=NEW, new="wissahickon gorge morning")
+
+    assert chosen["Location"] == reverse("home")
+    officer.refresh_from_db()
+    assert not officer.password_must_change
+    assert phone.get(home).status_code == 200
+    page = client.get(reverse("account", args=[officer.pk])).content.decode()
+    assert "<dd>Their own</dd>" in page
+
+
+def test_a_user_may_sign_out_without_choosing_a_password(admin: User, officer: User) -> None:
+    officer.password_must_change = True
+    officer.save()
+    phone = sign_in(Client(), officer)
+    out = phone.post(reverse("logout"))
+    assert out.status_code == 302 and out["Location"] != reverse("password-change")
+    assert not is_signed_in(phone)
+
+
+def test_an_account_an_administrator_makes_asks_its_owner_for_their_own_password(
+    admin: User, officer: User
+) -> None:
+    create_user_with_setup_code(
+        SYSTEM,
+        "newcomer",
+        organization=officer.organization.slug if officer.organization else "",
+        role="officer",
+        password="allegheny river crossing",
+        programs=["pad"],
+    )
+    newcomer = User.objects.get(username="newcomer")
+    assert newcomer.password_must_change
+    client = sign_in(Client(), newcomer, "allegheny river crossing")
+    assert client.get(reverse("program-home", args=["pad"]))["Location"] == reverse(
+        "password-change"
+    )
+
+
+def test_changepassword_on_the_command_line_is_an_administrators_choice_too(
+    officer: User,
+) -> None:
+    out = io.StringIO()
+    call_command(
+        "changepassword", "officer", "--password-stdin", stdin=io.StringIO(NEW + "\n"), stdout=out
+    )
+    officer.refresh_from_db()
+    assert officer.password_must_change
+    assert "they choose their own at their next sign-in" in out.getvalue()

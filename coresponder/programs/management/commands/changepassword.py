@@ -21,7 +21,8 @@ TRIES = 3
 class Command(BaseCommand):
     help = (
         "Give a user a new password (asked twice, or --password-stdin): it must pass the "
-        "same rules as adduser's; the user's sessions end, and the change is audited."
+        "same rules as adduser's; the user's sessions end, they choose their own at their "
+        "next sign-in, and the change is audited."
     )
     stealth_options = ("stdin",)
 
@@ -54,9 +55,10 @@ class Command(BaseCommand):
 
     def _set(self, user: User, password: str) -> None:
         try:
-            done = set_password(cli_actor(), user, password)
+            done = set_password(cli_actor(), user, password, temporary=True)
         except ActionError as exc:
             raise command_error(exc) from exc
         self.stdout.write(
-            f"password of {user.username} changed; {done.sessions_ended} session(s) ended"
+            f"password of {user.username} changed; {done.sessions_ended} session(s) ended; "
+            "they choose their own at their next sign-in"
         )
