@@ -331,6 +331,11 @@ class Preset:
         data = asdict(self)
         for shift in data["shifts"]:
             shift["starts_at"] = shift["starts_at"].isoformat(timespec="minutes")
+        for district in data["districts"]:
+            # A district without a Spanish name is stored as the file wrote it: without
+            # the key, which a stored copy must read back as a file would be read.
+            if not district["name_es"]:
+                del district["name_es"]
         return data
 
 

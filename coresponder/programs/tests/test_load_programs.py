@@ -196,3 +196,22 @@ def test_the_command_names_the_file_and_key_of_a_bad_preset(preset_dir: Path) ->
     assert f"{preset_dir / 'pad.toml'}: timezone: " in message
     assert "Atlantis/Central" in message
     assert Program.objects.count() == 0
+
+
+def test_a_fifth_program_whose_districts_have_no_spanish_name_reads_back(
+    preset_dir: Path,
+) -> None:
+    text = (preset_dir / "pco.toml").read_text(encoding="utf-8")
+    text = text.replace('slug = "pco"', 'slug = "brockton"', 1).replace(
+        "districts = []", 'districts = ["north"]', 1
+    )
+    text += '\n[[districts]]\ncode = "north"\nname = "North side"\n'
+    (preset_dir / "brockton.toml").write_text(text, encoding="utf-8")
+
+    assert load_programs(SYSTEM, preset_dir).created == ["brockton", *SLUGS]
+
+    brockton = Program.objects.get(slug="brockton")
+    assert [(d.code, d.name, d.name_es) for d in brockton.rules.districts] == [
+        ("north", "North side", "")
+    ]
+    assert io_of_command("load_programs", "--presets", str(preset_dir)).startswith("unchanged:")
