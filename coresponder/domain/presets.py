@@ -51,6 +51,16 @@ ELIGIBILITY_FIELDS: frozenset[str] = frozenset(
 ELIGIBILITY_OPS: frozenset[str] = frozenset(
     {"in", "not_in", "equals", "at_least", "at_most", "in_active_districts"}
 )
+# The facts a referral on a pathway carries beside its district and its person: the one
+# section a pathway requires (docs/api.md), and on a self-referral only who asked for help.
+# A pathway not named here carries the one section its eligibility rules read, if any.
+FACT_SECTIONS: tuple[str, ...] = ("offense", "overdose", "call")
+PATHWAY_FACTS: Mapping[Pathway, str] = {
+    Pathway.OFFICER_INTERVENTION: "offense",
+    Pathway.NALOXONE_PLUS: "overdose",
+    Pathway.COMMUNITY_RESPONSE: "call",
+}
+CARRIES = {"offense": "the offense", "overdose": "the overdose", "call": "the call"}
 ANCHORS: frozenset[str] = frozenset({"overdose", "referral"})
 PRIORITY_RULES: frozenset[str] = frozenset(
     {"never_contacted", "not_located_before", "declined_interested_later"}
@@ -647,9 +657,14 @@ def _parse_route(reader: _Reader, data: Mapping[str, Any], area: Area) -> RouteS
 
 
 def _parse_eligibility(
-    reader: _Reader, data: Mapping[str, Any], offered: tuple[Pathway, ...]
+    reader: _Reader,
+    data: Mapping[str, Any],
+    offered: tuple[Pathway, ...],
+    *,
+    check_carried: bool = True,
 ) -> tuple[EligibilityRule, ...]:
     rules: list[EligibilityRule] = []
+    carried: dict[Pathway, str] = dict(PATHWAY_FACTS)
     for index, raw in enumerate(reader.tables(data, "eligibility", "eligibility")):
         path = f"eligibility[{index}]"
         reader.unknown_keys(raw, {"pathways", "conditions"}, path)
@@ -661,12 +676,46 @@ def _parse_eligibility(
             _parse_condition(reader, cond, f"{path}.conditions[{c}]")
             for c, cond in enumerate(reader.tables(raw, "conditions", f"{path}.conditions"))
         ]
+        for c, condition in enumerate(conditions):
+            if condition is not None and check_carried:
+                where = f"{path}.conditions[{c}]"
+                _check_carried(reader, condition.field, pathways, carried, where)
         rules.append(
             EligibilityRule(
                 pathways=pathways, conditions=tuple(c for c in conditions if c is not None)
             )
         )
     return tuple(rules)
+
+
+def _check_carried(
+    reader: _Reader,
+    name: str,
+    pathways: tuple[Pathway, ...],
+    carried: dict[Pathway, str],
+    path: str,
+) -> None:
+    """A condition may read only a fact its pathways' referrals carry: a fact no referral
+    on the pathway is asked would refuse every one of them as missing it."""
+    section = name.partition(".")[0]
+    if section not in FACT_SECTIONS:
+        return
+    for pathway in pathways:
+        if pathway is Pathway.SELF_REFERRAL:
+            has = "who asked for help, not an offense, an overdose or a call"
+        elif carried.setdefault(pathway, section) == section:
+            continue
+        elif pathway in PATHWAY_FACTS:
+            has = CARRIES[carried[pathway]]
+        else:
+            has = (
+                "one of the offense, the overdose or the call, and an earlier condition"
+                f" reads {CARRIES[carried[pathway]]}"
+            )
+        reader.fail(
+            f"{path}.field",
+            f"{name!r} is not asked on the {pathway.value!r} pathway, whose referrals carry {has}",
+        )
 
 
 def _parse_team(reader: _Reader, data: Mapping[str, Any]) -> tuple[TeamSlot, ...]:
@@ -990,8 +1039,13 @@ def _parse_privacy_contact(reader: _Reader, data: Mapping[str, Any]) -> PrivacyC
     return contact
 
 
-def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
-    """Check one parsed preset; raise PresetError naming every problem."""
+def parse_preset(data: Mapping[str, Any], source: str, *, stored: bool = False) -> Preset:
+    """Check one parsed preset; raise PresetError naming every problem.
+
+    A `stored` copy is read back without the check that each eligibility condition reads
+    a fact its pathways carry: a program stored before that check keeps its pages until its
+    file is loaded again, and refused there.
+    """
     reader = _Reader()
     reader.unknown_keys(data, TOP_LEVEL_KEYS, "")
     slug, timezone = _parse_identity(reader, data)
@@ -1011,7 +1065,7 @@ def parse_preset(data: Mapping[str, Any], source: str) -> Preset:
         description=str(data.get("description", "")),
         area=area,
         pathways=pathways,
-        eligibility=_parse_eligibility(reader, data, pathways),
+        eligibility=_parse_eligibility(reader, data, pathways, check_carried=not stored),
         follow_up=follow_up,
         priority=_parse_priority(reader, reader.table(data, "priority", "priority")),
         team=_parse_team(reader, data),
@@ -1064,4 +1118,4 @@ def preset_from_stored(stored: Mapping[str, Any], source: str) -> Preset:
     It goes through JSON first, as it would to and from the database, so a copy
     still in memory (tuples, enum members) reads the same as one loaded back.
     """
-    return parse_preset(json.loads(json.dumps(stored, default=str)), source)
+    return parse_preset(json.loads(json.dumps(stored, default=str)), source, stored=True)

@@ -34,6 +34,7 @@ from coresponder.domain.intake import (
 )
 from coresponder.domain.linkage import Record, normalise
 from coresponder.domain.policy import RecordType, may_write
+from coresponder.domain.presets import PATHWAY_FACTS
 from coresponder.domain.vocabulary import OverdoseSource, Pathway, labels_of
 from coresponder.identity.actions import (
     DeathReported,
@@ -72,12 +73,6 @@ from coresponder.people.models import Person
 from coresponder.privacy.access import exact_match, linkable_people, role_in
 from coresponder.programs.models import District, Program
 
-# The facts each pathway must carry (docs/api.md).
-PATHWAY_FACTS = {
-    Pathway.OFFICER_INTERVENTION: "offense",
-    Pathway.NALOXONE_PLUS: "overdose",
-    Pathway.COMMUNITY_RESPONSE: "call",
-}
 # Pathways where the person may be unknown at intake (a 911 caller about a stranger).
 PERSON_OPTIONAL = frozenset({Pathway.COMMUNITY_RESPONSE})
 # A report "received" this far in the future is a clock or typing error.

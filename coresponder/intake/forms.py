@@ -13,6 +13,7 @@ from django.utils import timezone
 from coresponder.core.forms import LocalDateTimeField, PlainTextForm, style_uswds
 from coresponder.domain.eligibility import needed_facts
 from coresponder.domain.intake import LATE_ENTRY_LIMIT, LATE_REPORT_LIMIT, MOST_NALOXONE_DOSES
+from coresponder.domain.presets import PATHWAY_FACTS
 from coresponder.domain.vocabulary import (
     PATHWAY_LABELS,
     OrganizationKind,
@@ -21,7 +22,7 @@ from coresponder.domain.vocabulary import (
     Role,
     choices,
 )
-from coresponder.intake.actions import PATHWAY_FACTS, PERSON_OPTIONAL
+from coresponder.intake.actions import PERSON_OPTIONAL
 from coresponder.intake.inputs import (
     PERSON_KEYS,
     CallInput,

@@ -344,3 +344,68 @@ def test_it_rejects_a_data_sharing_agreement_that_is_not_clear(
 ) -> None:
     path = write_preset(tmp_path, "pco", preset_text("pco") + f"\n[data_sharing]\n{table}\n")
     assert_names_file_and_key(rejection(path), path, key)
+
+
+def _pad_with_rule(pathways: str, *conditions: str) -> str:
+    listed = ",\n  ".join(conditions)
+    return (
+        preset_text("pad")
+        + f"\n[[eligibility]]\npathways = {pathways}\nconditions = [\n  {listed},\n]\n"
+    )
+
+
+NO_CALL_WEAPONS = '{ field = "call.weapons", op = "equals", value = false, reason = "No weapons" }'
+NOT_VIOLENT = '{ field = "offense.violent", op = "equals", value = false, reason = "Not violent" }'
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        # A diversion carries its offense, not a call: the form never asks one.
+        (
+            _pad_with_rule('["officer_intervention"]', NO_CALL_WEAPONS),
+            "eligibility[2].conditions[0].field",
+            "'call.weapons' is not asked on the 'officer_intervention' pathway",
+        ),
+        # A self-referral carries who asked for help, and no offense, overdose or call.
+        (
+            _pad_with_rule('["self_referral"]', NOT_VIOLENT),
+            "eligibility[2].conditions[0].field",
+            "'offense.violent' is not asked on the 'self_referral' pathway",
+        ),
+        # Outreach may carry one of them, the one its rules read: not two.
+        (
+            _pad_with_rule('["active_outreach"]', NOT_VIOLENT, NO_CALL_WEAPONS),
+            "eligibility[2].conditions[1].field",
+            "'call.weapons' is not asked on the 'active_outreach' pathway",
+        ),
+    ],
+    ids=["diversion", "self_referral", "outreach"],
+)
+def test_a_condition_on_a_fact_its_pathway_does_not_carry_is_refused(
+    tmp_path: Path, text: str, key: str, words: str
+) -> None:
+    path = write_preset(tmp_path, "pad", text)
+
+    error = rejection(path)
+
+    assert_names_file_and_key(error, path, key)
+    assert words in str(error)
+
+
+def test_a_pathway_without_facts_of_its_own_may_read_one_section(tmp_path: Path) -> None:
+    path = write_preset(tmp_path, "pad", _pad_with_rule('["officer_prevention"]', NOT_VIOLENT))
+
+    preset = load_preset_file(path)
+
+    assert preset.eligibility[2].pathways == (Pathway.OFFICER_PREVENTION,)
+
+
+def test_a_program_stored_before_the_check_still_reads_back(tmp_path: Path) -> None:
+    data = tomllib.loads(_pad_with_rule('["self_referral"]', NOT_VIOLENT))
+    with pytest.raises(PresetError):
+        parse_preset(data, "pad.toml")
+
+    preset = preset_from_stored(data, "the stored preset of program 'pad'")
+
+    assert preset.eligibility[2].pathways == (Pathway.SELF_REFERRAL,)
