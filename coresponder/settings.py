@@ -253,6 +253,9 @@ LOGOUT_REDIRECT_URL = "login"
 # every request, so it lapses 30 minutes after the last one. The 12-hour limit on
 # any sign-in is coresponder.programs.middleware.SignInAgeMiddleware.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+if not 60 <= SESSION_COOKIE_AGE <= 12 * 3600:
+    # Under a minute nobody stays signed in; no sign-in outlasts 12 hours anyway.
+    raise ConfigError("SESSION_IDLE_SECONDS must be from 60 to 43200 (12 hours)")
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PRODUCTION)
@@ -326,9 +329,13 @@ ROUTING_TABLE_URL = env_str("ROUTING_TABLE_URL") or ""
 if ROUTING_TABLE_URL and urlsplit(ROUTING_TABLE_URL).scheme not in {"http", "https"}:
     raise ConfigError(f"ROUTING_TABLE_URL={ROUTING_TABLE_URL!r} must be an http(s) address")
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_LEVEL = (env_str("LOG_LEVEL") or "WARNING").strip().upper()
+if LOG_LEVEL not in LOG_LEVELS:
+    raise ConfigError(f"LOG_LEVEL={env_str('LOG_LEVEL')!r} must be one of {', '.join(LOG_LEVELS)}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "WARNING"},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

@@ -190,3 +190,29 @@ def test_the_sign_in_address_settings_refuse_a_count_that_makes_no_sense(
     )
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SESSION_IDLE_SECONDS", "half an hour", "SESSION_IDLE_SECONDS='half an hour' is not an"),
+        ("SESSION_IDLE_SECONDS", "-5", "SESSION_IDLE_SECONDS must be from 60"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD' must be one of DEBUG, INFO, WARNING, ERROR"),
+        ("CORESPONDER_ENV", "staging", "CORESPONDER_ENV='staging' is not development or"),
+    ],
+)
+def test_a_command_started_with_a_bad_setting_says_which_in_one_sentence(
+    tmp_path: Path, name: str, value: str, message: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "coresponder", "check"],
+        env={**os.environ, "CORESPONDER_VAR_DIR": str(tmp_path), name: value},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("coresponder: "), result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
