@@ -16,6 +16,7 @@ from coresponder.domain.policy import (
     Scope,
     may_write,
 )
+from coresponder.domain.referrals import NOT_MADE
 from coresponder.domain.shifts import shift_occurrences
 from coresponder.domain.suppression import last_full_quarter, suppress_small
 from coresponder.domain.teams import missing_slots
@@ -167,9 +168,10 @@ def period_counts(
         ),
         (
             "Service referrals made",
-            program.service_referrals.filter(
-                requested_at__gte=since, requested_at__lt=until
-            ).count(),
+            # A draft was never sent and one entered in error never existed (docs/api.md).
+            program.service_referrals.filter(requested_at__gte=since, requested_at__lt=until)
+            .exclude(status__in=[status.value for status in NOT_MADE])
+            .count(),
         ),
     ]
 

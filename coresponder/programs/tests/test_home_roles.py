@@ -19,6 +19,7 @@ from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.home import activity_counts
 from coresponder.programs.models import Program
+from coresponder.services.models import Service, ServiceOrganization, ServiceReferral
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +138,24 @@ def test_the_home_pages_last_30_days_are_the_dashboards_calendar_days(
         )
     counts = dict(activity_counts(world.program, now))
     assert counts["Referrals received"] == 1
+
+
+def test_the_service_referrals_made_leave_out_drafts_and_those_entered_in_error(
+    world: World,
+) -> None:
+    # docs/api.md: a draft was never sent, and a referral entered in error never existed.
+    now = timezone.now()
+    person = Person.objects.create(given_name="Ada", family_name="Quinn")
+    organization = ServiceOrganization.objects.create(hsds_id="org-home", name="Home clinic")
+    service = Service.objects.create(hsds_id="svc-home", organization=organization, name="MOUD")
+    for status in ("requested", "completed", "draft", "entered-in-error"):
+        ServiceReferral.objects.create(
+            program=world.program,
+            person=person,
+            service=service,
+            status=status,
+            requested_at=now - dt.timedelta(days=1),
+            status_changed_at=now,
+        )
+    counts = dict(activity_counts(world.program, now))
+    assert counts["Service referrals made"] == 2
