@@ -47,6 +47,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from coresponder.core.audit import Actor, record_event
+from coresponder.domain.clock import zone_words
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
 from coresponder.domain.vocabulary import humanize
 from coresponder.reports import disclosure
@@ -171,7 +172,7 @@ def metrics_table(program: Any, period: Period, *, suppress: bool = False) -> Ta
             Column("value", "Value", "number"),
         ],
         rows=rows,
-        notes=_notes(suppress, shares=True, treatment=True),
+        notes=_notes(program, suppress, shares=True, treatment=True),
         holds_part2=True,
         suppressed=suppress,
     )
@@ -197,7 +198,7 @@ def breakdown_table(program: Any, period: Period, by: str, *, suppress: bool = F
             *(Column(key, figure_label(program, key)) for key in BREAKDOWN_COUNTS),
         ],
         rows=rows,
-        notes=[ONE_PERSON_ONCE, *_notes(suppress, treatment=True)],
+        notes=[ONE_PERSON_ONCE, *_notes(program, suppress, treatment=True)],
         holds_part2=True,
         suppressed=suppress,
     )
@@ -222,7 +223,7 @@ def funnel_table(program: Any, period: Period, *, suppress: bool = False) -> Tab
             Column("people", "People"),
         ],
         rows=rows,
-        notes=_notes(suppress, treatment=True),
+        notes=_notes(program, suppress, treatment=True),
         holds_part2=any(row["step"] in PART2_KEYS for row in rows),
         suppressed=suppress,
     )
@@ -254,7 +255,8 @@ def dispositions_table(
             Column("encounters", "Encounters"),
         ],
         rows=rows,
-        notes=_notes(suppress) + ([disclosure.CLINICAL_NOTE] if not (suppress or clinical) else []),
+        notes=_notes(program, suppress)
+        + ([disclosure.CLINICAL_NOTE] if not (suppress or clinical) else []),
         holds_part2=False,
         suppressed=suppress,
     )
@@ -291,7 +293,7 @@ def monthly_table(
             Column("value", figure_label(program, metric), kind),
         ],
         rows=rows,
-        notes=_notes(suppress, shares=kind == "share", treatment=metric in PART2_KEYS)
+        notes=_notes(program, suppress, shares=kind == "share", treatment=metric in PART2_KEYS)
         + (
             ["Suppressed tables give monthly shares and medians as empty."]
             if suppress and kind != "count"
@@ -328,15 +330,24 @@ def build_table(
     return builders[name]()
 
 
-def _notes(suppress: bool, *, shares: bool = False, treatment: bool = False) -> list[str]:
+def _notes(
+    program: Any, suppress: bool, *, shares: bool = False, treatment: bool = False
+) -> list[str]:
     """The table's notes; `treatment` where it holds a treatment figure an exact reader gets
     as everyone does."""
-    notes = []
+    # A file travels without the page: its dates say nothing of the zone they were cut in.
+    notes = [
+        "Dates and months are the program's own calendar days, in "
+        f"{zone_words(program.timezone)} ({program.timezone})."
+    ]
     if shares:
         notes.append("Shares are fractions between 0 and 1; empty where nothing was due.")
     if suppress:
+        # As the dashboard says it: complementary suppression hides larger counts too.
         notes.append(
-            "Counts from 1 to 10 are suppressed so that nobody can be singled out; zero is shown."
+            "Counts from 1 to 10 are suppressed, and so is whatever would let someone work them"
+            " out from a total (complementary suppression); a suppressed cell may hold a"
+            " larger count. Zero is shown."
         )
     elif treatment:
         notes.append(disclosure.TREATMENT_NOTE)

@@ -33,6 +33,7 @@ from coresponder.reports.actions import NarrativeInput, save_narrative
 from coresponder.reports.exports import (
     BREAKDOWNS,
     HEADLINE,
+    TABLES,
     Column,
     Table,
     build_table,
@@ -341,6 +342,21 @@ def test_an_analysts_tables_hide_the_cells_that_totals_would_give_away(quarter: 
     steps = {row[0]: row[2] for row in csv_rows(funnel.content, part2=True)[1:]}
     assert steps["notified"] == "suppressed"
     assert steps["engaged_90"] == "0"
+
+
+def test_every_file_says_whose_days_it_counts_and_that_a_hidden_cell_may_be_larger(
+    quarter: Program, programs: dict[str, Program]
+) -> None:
+    # A hidden cell is not always 1 to 10: complementary suppression hides larger ones too,
+    # and a reader told otherwise would report a range the figure is not in.
+    for name in TABLES:
+        hidden = " ".join(build_table(name, quarter, PERIOD, suppress=True).notes)
+        exact = " ".join(build_table(name, quarter, PERIOD).notes)
+        assert "a suppressed cell may hold a larger count" in hidden
+        assert "Eastern time (America/New_York)" in hidden
+        assert "Eastern time (America/New_York)" in exact
+    core = " ".join(build_table("metrics", programs["core"], PERIOD, suppress=True).notes)
+    assert "Mountain time (America/Denver)" in core
 
 
 @pytest.mark.parametrize(
