@@ -513,6 +513,9 @@ class Reading:
     start: dt.date | None
     default_note: str | None  # why the default start is not the first referral
     result: Evaluation | None
+    # What the summary says the months come after: the program's beginning only where the
+    # start is its first referral (or, in whole quarters, that referral's quarter).
+    began: str = "the program began"
 
 
 def read(program: Program, outcome: str, asked: dt.date | None, suppress: bool) -> Reading:
@@ -535,7 +538,18 @@ def read(program: Program, outcome: str, asked: dt.date | None, suppress: bool) 
     result = None
     if start is not None and outcome in held:
         result = evaluate(program, outcome, start, months, suppress)
-    return Reading(held, start, note if asked is None else None, result)
+    began = "the program began"
+    if start is not None and not _program_began(start, first_referral, suppress):
+        began = _day(start)
+    return Reading(held, start, note if asked is None else None, result, began)
+
+
+def _program_began(start: dt.date, first_referral: dt.date | None, suppress: bool) -> bool:
+    """Whether `start` is when the program began: its first referral, or that referral's
+    quarter where the figures are whole quarters."""
+    if first_referral is None:
+        return False
+    return start == first_referral or (suppress and start == quarter_containing(first_referral)[0])
 
 
 def read_first_that_fits(
@@ -597,7 +611,7 @@ def as_api(reading: Reading, outcome: str) -> dict[str, Any]:
         refusal=result.refusal,
     )
     if fit is not None:
-        body["summary"] = its.summary(fit, OUTCOME_WORDS[outcome], result.unit)
+        body["summary"] = its.summary(fit, OUTCOME_WORDS[outcome], result.unit, reading.began)
         body["fit"] = {
             "trend_before": estimate_json(fit.trend_before),
             "level_change": estimate_json(fit.level_change),

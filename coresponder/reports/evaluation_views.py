@@ -98,7 +98,7 @@ def evaluation(request: HttpRequest, slug: str) -> HttpResponse:
         if result.fit is not None:
             fit = result.fit
             context.update(
-                summary=its.summary(fit, word, result.unit),
+                summary=its.summary(fit, word, result.unit, reading.began),
                 coefficients=[
                     {"name": name, "words": words, **_estimate_text(estimate)}
                     for name, words, estimate in its.coefficient_words(fit, word, result.unit)

@@ -229,6 +229,43 @@ def test_records_that_begin_with_the_program_start_halfway_and_say_so(
     assert response.context["result"].fit is not None
 
 
+def test_a_start_other_than_the_first_referral_is_named_not_called_the_programs_beginning(
+    client: Client,
+    world: Program,
+    coordinator: User,
+    api_client_for: Callable[[User], Client],
+) -> None:
+    # The program began with its first referral, on 1 Oct 2025; June is only a start asked for.
+    sign_in(client, coordinator)
+    html = client.get(URL, {"start": "2025-06-01"}).content.decode()
+    body = api_client_for(coordinator).get(API, {"start": "2025-06-01"}).json()
+    assert "In the 16 months after 1 Jun 2025, overdoses averaged " in html
+    assert body["summary"].startswith("In the 16 months after 1 Jun 2025, overdoses")
+    assert "after the program began" not in html + body["summary"]
+
+
+def test_the_halfway_start_is_named_not_called_the_programs_beginning(
+    client: Client, pad: Program, clock: Clock, coordinator: User
+) -> None:
+    clock.now = dt.datetime(2026, 10, 20, 16, tzinfo=dt.UTC)
+    Referral.objects.create(
+        program=pad,
+        person=PersonFactory.create(),
+        received_at=dt.datetime(2024, 10, 1, 9, tzinfo=NY),
+        pathway="self_referral",
+    )
+    Overdose.objects.bulk_create(
+        Overdose(program=pad, occurred_at=dt.datetime.combine(m, dt.time(12), tzinfo=NY))
+        for m in months(FIRST_MONTH, 24)
+        for _ in range(3 + m.month % 4)
+    )
+    sign_in(client, coordinator)
+    html = client.get(URL).content.decode()
+    assert "the evaluation starts halfway through the records, on 1 Oct 2025" in html
+    assert "In the 12 months after 1 Oct 2025, overdoses " in html
+    assert "after the program began" not in html
+
+
 def test_the_api_gives_what_the_page_draws(
     client: Client,
     world: Program,
