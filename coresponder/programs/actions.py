@@ -707,10 +707,28 @@ def end_sessions(user: User, *, keep: str = "") -> int:
     return ended
 
 
+# The reason kept in the audit log for disabling an account (the form's field holds as much).
+DISABLE_REASON_LENGTH = 200
+
+
 def disable_user(actor: Actor, user: User, reason: str) -> Disabled:
     """Stop the user signing in: deactivate, end their sessions, revoke their API tokens."""
     if actor.user_or_none is not None and user.pk == actor.user_or_none.pk:
         raise ActionError("user not disabled", {"reason": ["You cannot disable your own account."]})
+    reason = reason.strip()
+    if not reason:
+        raise ActionError(
+            "user not disabled", {"reason": ["Say why, such as: left the department."]}
+        )
+    if len(reason) > DISABLE_REASON_LENGTH:
+        raise ActionError(
+            "user not disabled",
+            {"reason": [f"is longer than {DISABLE_REASON_LENGTH} characters"]},
+        )
+    if not user.is_active:
+        raise ActionError(
+            "user not disabled", {"username": [f"{user.username} is disabled already"]}
+        )
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         user.is_active = False

@@ -269,6 +269,44 @@ def test_enableuser_lets_a_disabled_user_sign_in_again_and_is_audited(programs: 
         call_command("enableuser", "dormant", stdout=io.StringIO())
 
 
+def test_disableuser_signs_the_user_out_revokes_their_tokens_and_is_audited(
+    officer: User, api_client_for: object
+) -> None:
+    phone = sign_in(Client(), officer)
+    api = api_client_for(officer)  # type: ignore[operator]
+    assert api.get("/api/v1/programs").status_code == 200
+
+    out = run("disableuser", "officer", "--reason", "  left the department ")
+
+    assert out == "user officer disabled; 1 session(s) ended, 1 API token(s) revoked\n"
+    officer.refresh_from_db()
+    assert not officer.is_active
+    assert api.get("/api/v1/programs").status_code == 401
+    assert phone.get("/")["Location"].startswith(reverse("login"))
+    event = AuditEvent.objects.get(action="permission", detail__change="disable")
+    assert (event.actor_label, event.detail["reason"]) == ("cli:ops", "left the department")
+    with pytest.raises(CommandError, match="disabled already"):
+        run("disableuser", "officer", "--reason", "again")
+
+
+@pytest.mark.parametrize(
+    ("reason", "said"), [("  ", "Say why"), ("x" * 201, "longer than 200 characters")]
+)
+def test_disableuser_needs_a_reason_the_audit_log_can_keep(
+    officer: User, reason: str, said: str
+) -> None:
+    with pytest.raises(CommandError, match=said):
+        run("disableuser", "officer", "--reason", reason)
+    officer.refresh_from_db()
+    assert officer.is_active
+    assert not AuditEvent.objects.filter(detail__change="disable").exists()
+
+
+def test_disableuser_names_an_unknown_user(db: None) -> None:
+    with pytest.raises(CommandError, match="no user 'nobody'"):
+        run("disableuser", "nobody", "--reason", "left")
+
+
 class TestChangepassword:
     """The project's own changepassword: the same password rules, audited, sessions ended."""
 
