@@ -32,7 +32,7 @@ from coresponder.domain.intake import (
     district_at,
     phone_problem,
 )
-from coresponder.domain.linkage import Record, normalise
+from coresponder.domain.linkage import Record, normalise, search_text
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.presets import PATHWAY_FACTS
 from coresponder.domain.vocabulary import OverdoseSource, Pathway, labels_of
@@ -403,6 +403,8 @@ def _record(
             raise ActionError("The referral has invalid fields.", needed)
         if named is not None:
             _refuse_a_diversion_again(program, named, referral)
+        elif referral.person is not None:
+            _refuse_a_diversion_by_names(program, referral, candidates)
         decision = None
         if referral.overdose and referral.person:
             decision = overdose_join(actor.user, program, referral, candidates, named=named)
@@ -435,6 +437,34 @@ def _refuse_a_diversion_again(program: Program, person: Person, referral: Referr
     )
     if recorded is not None:
         raise DiversionAlreadyRecorded(recorded)
+
+
+def _refuse_a_diversion_by_names(
+    program: Program, referral: ReferralInput, candidates: QuerySet[Person]
+) -> None:
+    """A diversion typed again without what found its person the first time (the birth
+    date, say) is still the same diversion when the program has the case number for someone
+    of the same names: refused, naming it. Other names under the number are co-defendants."""
+    case_number = str(referral.case_number or "").strip()
+    data = referral.person
+    if not case_number or data is None:
+        return
+    names = search_text(data.given_name or "", data.family_name or "")
+    if not names:
+        return
+    # Two entries of one diversion at once wait here, one after the other, on the program.
+    list(Program.objects.select_for_update().filter(pk=program.pk).values_list("pk", flat=True))
+    under_the_number = (
+        Referral.objects.filter(
+            program=program, case_number__iexact=case_number, person__in=candidates
+        )
+        .select_related("person")
+        .order_by("id")
+    )
+    for recorded in under_the_number:
+        person = recorded.person
+        if person is not None and search_text(person.given_name, person.family_name) == names:
+            raise DiversionAlreadyRecorded(recorded)
 
 
 def _link_person(

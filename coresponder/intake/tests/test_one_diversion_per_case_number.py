@@ -115,3 +115,32 @@ def test_the_form_loaded_again_refuses_the_same_diversion_and_links_the_first(
     assert "recorded already" in html
     assert f'value="{CASE}"' in html and f'value="{PERSON["family_name"]}"' in html
     assert Referral.objects.count() == 1
+
+
+def test_the_same_names_under_the_same_case_number_without_a_birth_date_are_refused(
+    programs: dict[str, Program],
+) -> None:
+    # Typed again at the station without the birth date the first entry had: no exact
+    # match finds the person, but the case number and the names are that diversion's.
+    pad = programs["pad"]
+    actor = Actor(user=staff(pad, Role.OFFICER), where="test")
+    first = record_referral(actor, pad, diversion(), channel="api").referral
+    for names in (
+        {"given_name": "Jo", "family_name": "Marsh"},
+        {"given_name": " JO ", "family_name": "marsh"},
+    ):
+        with pytest.raises(DiversionAlreadyRecorded) as refused:
+            record_referral(actor, pad, diversion(person=names), channel="api")
+        assert refused.value.referral == first
+    assert Referral.objects.count() == 1 and Person.objects.count() == 1
+
+
+def test_another_name_without_a_birth_date_under_the_case_number_is_a_co_defendant(
+    programs: dict[str, Program],
+) -> None:
+    pad = programs["pad"]
+    actor = Actor(user=staff(pad, Role.OFFICER), where="test")
+    record_referral(actor, pad, diversion(), channel="api")
+    other = {"given_name": "Sam", "family_name": "Marsh"}
+    record_referral(actor, pad, diversion(person=other), channel="api")
+    assert Referral.objects.filter(case_number=CASE).count() == 2
