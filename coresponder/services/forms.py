@@ -16,6 +16,10 @@ from coresponder.services.actions import MAX_CAPACITY, NO_CAPACITY_YET
 from coresponder.services.units import DEFAULT_UNIT, unit_choices
 
 INPUT = {"class": "usa-input"}
+NO_BUTTON = (
+    "Nothing was changed: press the button for what happened with the referral. "
+    "The reason you typed is kept below."
+)
 
 
 class ReferForm(PlainTextForm):
@@ -42,6 +46,15 @@ class StatusForm(PlainTextForm):
     )
     # Needed for some statuses, so it never reads as optional.
     status_reason.needed = True  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.errors and not cleaned.get("status"):
+            # Enter in the reason sends the form's first button, which sets no status
+            # (`services/_default_answer.html`): a reason typed for "Mark failed" must
+            # never be saved as the status whose button happens to come first.
+            raise forms.ValidationError(NO_BUTTON)
+        return cleaned
 
 
 class HandoffForm(PlainTextForm):
