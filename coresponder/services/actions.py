@@ -285,6 +285,10 @@ def change_referral_status(
         current.status = new.value
         current.status_reason = reason
         current.status_changed_at = now
+        if was is TaskStatus.DRAFT and new is TaskStatus.REQUESTED:
+            # A draft is sent now (FHIR authoredOn: when the request became actionable):
+            # the provider's inbox dates it from now, and the hours to answer run from now.
+            current.requested_at = now
         if not is_part2_status(new, referral.service.part2_program):
             current.shared_version += 1
         save_tracked(current, actor.user, expected_version=expected)
@@ -311,6 +315,7 @@ def change_referral_status(
         "status",
         "status_reason",
         "status_changed_at",
+        "requested_at",
         "version",
         "shared_version",
         "modified_at",
