@@ -282,13 +282,19 @@ def change_referral_status(
             raise ActionError("That status change is not allowed.", problems)
         now = timezone.now()
         was = TaskStatus(current.status)
+        sending = was is TaskStatus.DRAFT and new is TaskStatus.REQUESTED
+        # A draft tells a Part 2 program of the person only when it is sent: under a consent
+        # in force now, not the one it was written under, which may since have ended.
+        consent = _consent_to_send(current, now) if sending else None
         current.status = new.value
         current.status_reason = reason
         current.status_changed_at = now
-        if was is TaskStatus.DRAFT and new is TaskStatus.REQUESTED:
+        if sending:
             # A draft is sent now (FHIR authoredOn: when the request became actionable):
             # the provider's inbox dates it from now, and the hours to answer run from now.
             current.requested_at = now
+            if consent is not None:
+                current.consent = consent
         if not is_part2_status(new, referral.service.part2_program):
             current.shared_version += 1
         save_tracked(current, actor.user, expected_version=expected)
@@ -311,17 +317,38 @@ def change_referral_status(
             fields=["part2" if part2 else "referral"],
             detail={"status": new.value, "side": side.value} | ({"told": told} if told else {}),
         )
+        if consent is not None:
+            _account_for_referral(actor, current, consent)
     for name in (
         "status",
         "status_reason",
         "status_changed_at",
         "requested_at",
+        "consent_id",
         "version",
         "shared_version",
         "modified_at",
     ):
         setattr(referral, name, getattr(current, name))
     return referral
+
+
+def _consent_to_send(referral: ServiceReferral, now: dt.datetime) -> Consent | None:
+    """The consent a draft to a Part 2 program is sent under: one in force `now`, naming its
+    provider and covering what the referral tells (ActionError when there is none); None for
+    any other service, which needs none."""
+    service = referral.service
+    if not service.part2_program:
+        return None
+    consent = consent_for_referral(
+        referral.person_id, referral.program, service, now, referral.note
+    )
+    if consent is None:
+        raise ActionError(
+            "A consent is needed before sending this referral to a treatment program.",
+            {"consent": [_consent_needed(service, referral.note)]},
+        )
+    return consent
 
 
 # The provider's answer the referring side waits for.
