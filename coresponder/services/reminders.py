@@ -28,6 +28,15 @@ def response_hours(program: Program) -> float:
     return float(program.rules.service_referral_response_hours)
 
 
+def unanswered_past(referral: ServiceReferral, now: dt.datetime) -> float | None:
+    """The program's hours to answer, when `referral` is still unanswered past them: what
+    the inbox and the referral's page say beside it; None otherwise."""
+    hours = response_hours(referral.program)
+    if response_overdue(referral.requested_at, TaskStatus(referral.status), now, hours):
+        return hours
+    return None
+
+
 def message_for(referral: ServiceReferral, hours: float) -> str:
     sent = format_for_message(referral.requested_at, referral.program)
     return (

@@ -58,6 +58,7 @@ from coresponder.services.referral_status import (
     shown_version,
     status_shown,
 )
+from coresponder.services.reminders import unanswered_past
 from coresponder.services.units import free_words
 
 STALE_MESSAGE = "Changed by someone else — review and retry."
@@ -183,11 +184,13 @@ def _inbox_page(
         {"show": key, "words": words, "count": counts[key], "current": key == show}
         for key, (words, _statuses) in INBOX_VIEWS.items()
     ]
+    now = timezone.now()
     rows = [
         {
             "referral": r,
             "form": StatusForm(initial={"version": r.version}, prefix=f"r{r.pk}"),
             "buttons": _buttons(r, request.user, grants),
+            "late_hours": unanswered_past(r, now),
         }
         for r in page.object_list
     ]
@@ -214,7 +217,7 @@ def _inbox_page(
             "rows": rows,
             "page": page,
             "services": _service_rows(services, typed, typed_for),
-            "now": timezone.now(),
+            "now": now,
             "views": views,
             "show": show,
             "total": every.count(),
@@ -492,6 +495,8 @@ def _referral_page(
         )
     context = {
         "referral": referral,
+        # Said only where the status is: "unanswered" would give a withheld one away.
+        "late_hours": unanswered_past(referral, timezone.now()) if visible else None,
         "service_named": named,
         "name": _name(access),
         "shown": shown,
