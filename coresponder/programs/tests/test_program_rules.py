@@ -31,9 +31,9 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = presets.parse_preset
 
-    def counting(data: Mapping[str, Any], source: str) -> Preset:
+    def counting(data: Mapping[str, Any], source: str, **options: Any) -> Preset:
         seen.append(source)
-        return real(data, source)
+        return real(data, source, **options)
 
     monkeypatch.setattr(presets, "parse_preset", counting)
     return seen
