@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from coresponder.domain.vocabulary import Disposition
+
 
 class Instrument(StrEnum):
     DAST_10 = "dast10"
@@ -131,6 +133,22 @@ PHQ_9_ITEM9_ESCALATION = (
     "Ask the C-SSRS screener now",
     "Clinician reviews the answers now, before the team leaves",
 )
+
+
+# Endings that leave the person where they are, without the immediate evaluation a
+# high-risk C-SSRS screen calls for: a clinician may judge that safe, but says so and why.
+LEFT_WITHOUT_EVALUATION = frozenset(
+    {Disposition.RESOLVED_ON_SCENE, Disposition.TRANSPORTED_HOME, Disposition.REFUSED}
+)
+
+
+def leaves_high_risk_alone(result: ScreeningResult, disposition: str) -> bool:
+    """Whether an encounter ending this way skips the steps a high-risk C-SSRS calls for."""
+    return (
+        result.instrument is Instrument.CSSRS_SCREENER
+        and result.band == "high"
+        and disposition in LEFT_WITHOUT_EVALUATION
+    )
 
 
 def instrument_of(instrument: Instrument | str) -> Instrument:

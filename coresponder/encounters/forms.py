@@ -11,6 +11,7 @@ from django.utils import timezone
 from coresponder.core.forms import LocalDateTimeField, PlainTextForm, style_uswds
 from coresponder.domain.intake import LATE_ENTRY_LIMIT
 from coresponder.domain.screenings import (
+    CSSRS_HIGH_ESCALATION,
     CSSRS_RECENT_ITEM,
     CSSRS_RECENT_PROMPT,
     INSTRUMENT_LABELS,
@@ -18,6 +19,8 @@ from coresponder.domain.screenings import (
     answer_options,
     item_count,
     item_texts,
+    leaves_high_risk_alone,
+    score_screening,
 )
 from coresponder.domain.vocabulary import EncounterKind, choices
 from coresponder.encounters.actions import EncounterInput, ScreeningInput
@@ -26,6 +29,9 @@ TILE = {"class": "usa-radio__input usa-radio__input--tile"}
 RADIO = {"class": "usa-radio__input"}
 # The box that says an encounter typed as more than `LATE_ENTRY_LIMIT` ago really was.
 LONG_AGO = "occurred_long_ago"
+# The box a clinician ticks when a high-risk C-SSRS screen ends with the person staying where
+# they are: their judgement, with its reason in the clinical note.
+STAYS = "stays_after_high_risk"
 # C-SSRS screener: items 3 to 5 are asked only after a yes to item 2, and the
 # "within the past 3 months" follow-up only after a yes to item 6.
 CSSRS_AFTER_ITEM_2 = (3, 4, 5)
@@ -103,6 +109,12 @@ class EncounterForm(PlainTextForm):
         self.fields[LONG_AGO] = forms.BooleanField(
             label="It really happened more than a year ago", required=False
         )
+        # Asked only once a high-risk screen met an ending that leaves the person alone.
+        self.fields[STAYS] = forms.BooleanField(
+            label="A clinician assessed the person and judged it safe for them to stay; "
+            "the clinical note says why",
+            required=False,
+        )
         if teams:
             self.fields["team"] = forms.TypedChoiceField(
                 label="Team",
@@ -166,6 +178,14 @@ class EncounterForm(PlainTextForm):
             self.data.get(self.add_prefix(LONG_AGO)) or self.has_error("occurred_at", "long_ago")
         )
 
+    @property
+    def asks_stays(self) -> bool:
+        """Whether the box confirming a high-risk person may stay is shown: once such an
+        ending was questioned, or once ticked."""
+        return self.is_bound and bool(
+            self.data.get(self.add_prefix(STAYS)) or self.has_error("disposition", "high_risk")
+        )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         occurred = data.get("occurred_at")
@@ -184,7 +204,37 @@ class EncounterForm(PlainTextForm):
             if answers is not None:
                 screenings.append({"instrument": instrument.value, "answers": answers})
         data["screenings"] = screenings
+        self._check_high_risk_ending(data)
         return data
+
+    def _check_high_risk_ending(self, data: dict[str, Any]) -> None:
+        """A high-risk C-SSRS calls for an immediate evaluation and not leaving the person
+        alone: an ending without one is questioned until a clinician's judgement is given."""
+        disposition = data.get("disposition") or ""
+        high_risk = False
+        for screening in data["screenings"]:
+            try:
+                result = score_screening(screening["instrument"], screening["answers"])
+            except ValueError:
+                continue  # refused with its own message when the encounter is recorded
+            high_risk = high_risk or leaves_high_risk_alone(result, disposition)
+        if not high_risk:
+            return
+        if not data.get(STAYS):
+            steps = "; ".join(step.lower() for step in CSSRS_HIGH_ESCALATION[:3])
+            self.add_error(
+                "disposition",
+                forms.ValidationError(
+                    f"The C-SSRS screener is high risk: {steps}. If a clinician assessed "
+                    "the person and judged it safe for them to stay, tick the box below and "
+                    "say why in the clinical note.",
+                    code="high_risk",
+                ),
+            )
+        elif not (data.get("clinical_note") or "").strip():
+            self.add_error(
+                "clinical_note", "Say in the clinical note why it was safe for the person to stay."
+            )
 
     def _answers(self, instrument: Instrument, data: dict[str, Any]) -> list[int] | None:
         """The answers in item order, or None when the instrument was not started or was

@@ -1,0 +1,70 @@
+"""A high-risk C-SSRS screen calls for an immediate evaluation and not leaving the person
+alone: an encounter that ends with the person left where they are is questioned first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from coresponder.domain.vocabulary import Role
+from coresponder.encounters.models import Encounter
+from coresponder.encounters.tests.test_encounter_views import filled, form_url
+from coresponder.privacy.tests.world import World, reader
+
+pytestmark = pytest.mark.django_db
+
+# Thoughts of suicide with some intention of acting on them: high risk.
+HIGH_RISK = {
+    "cssrs_screener_1": "1",
+    "cssrs_screener_2": "1",
+    "cssrs_screener_3": "1",
+    "cssrs_screener_4": "1",
+    "cssrs_screener_5": "0",
+    "cssrs_screener_6": "0",
+}
+
+
+@pytest.mark.parametrize("disposition", ["resolved_on_scene", "transported_home", "refused"])
+def test_a_high_risk_screen_that_leaves_the_person_where_they_are_is_questioned(
+    world: World, client: Any, disposition: str
+) -> None:
+    client.force_login(reader(world, Role.CLINICIAN))
+    before = Encounter.objects.count()
+    typed = filled(**HIGH_RISK, disposition=disposition, clinical_note="Typed on scene.")
+    page = client.post(form_url(world), typed)
+    assert page.status_code == 422
+    html = page.content.decode()
+    assert "The C-SSRS screener is high risk" in html
+    assert "immediate behavioral-health evaluation" in html
+    assert 'name="stays_after_high_risk"' in html
+    assert "Typed on scene." in html
+    assert Encounter.objects.count() == before
+
+
+def test_a_clinicians_judgement_that_the_person_may_stay_is_saved_with_its_reason(
+    world: World, client: Any
+) -> None:
+    client.force_login(reader(world, Role.CLINICIAN))
+    before = Encounter.objects.count()
+    typed = filled(**HIGH_RISK, disposition="resolved_on_scene", stays_after_high_risk="on")
+    page = client.post(form_url(world), typed)
+    assert page.status_code == 422
+    assert "Say in the clinical note why it was safe for the person to stay." in (
+        page.content.decode()
+    )
+    assert Encounter.objects.count() == before
+    note = "Assessed face to face; sister staying overnight; safety plan made."
+    saved = client.post(form_url(world), {**typed, "clinical_note": note})
+    assert saved.status_code == 302, saved.content.decode()
+    assert Encounter.objects.count() == before + 1
+
+
+def test_a_high_risk_screen_ending_in_an_evaluation_is_saved_without_a_question(
+    world: World, client: Any
+) -> None:
+    client.force_login(reader(world, Role.CLINICIAN))
+    page = client.get(form_url(world)).content.decode()
+    assert 'name="stays_after_high_risk"' not in page
+    saved = client.post(form_url(world), filled(**HIGH_RISK))
+    assert saved.status_code == 302, saved.content.decode()
