@@ -6,7 +6,7 @@ from typing import Any
 
 from coresponder.core.errors import NotVisible
 from coresponder.domain.policy import FieldGroup
-from coresponder.outreach.models import OutreachTask
+from coresponder.outreach.models import Attempt, OutreachTask
 from coresponder.privacy.access import PersonAccess, access_person, may_read
 
 
@@ -40,4 +40,18 @@ def close_note_read(task: OutreachTask, access: PersonAccess) -> str | None:
         return ""
     if access.shows(FieldGroup.CLINICAL, task.program_id):
         return task.close_note
+    return None
+
+
+def attempt_note_read(attempt: Attempt, access: PersonAccess, program_id: int) -> str | None:
+    """The note typed with a visit, as this reader reads it: "" where there is none, None
+    where it is withheld.
+
+    Typed on the doorstep ("drinking again; a gun in the house"), it is for the clinical team
+    who follow the person up, and may hold clinical detail: shown where the gate shows the
+    reader the person's clinical detail in the task's program, as a close note is."""
+    if not attempt.note:
+        return ""
+    if access.shows(FieldGroup.CLINICAL, program_id):
+        return attempt.note
     return None

@@ -17,7 +17,12 @@ from coresponder.domain.vocabulary import label
 from coresponder.identity.existing_records import existing_records
 from coresponder.intake.models import Referral
 from coresponder.intake.triage import request_words
-from coresponder.outreach.access import CLOSE_NOTE_WITHHELD, access_task, close_note_read
+from coresponder.outreach.access import (
+    CLOSE_NOTE_WITHHELD,
+    access_task,
+    attempt_note_read,
+    close_note_read,
+)
 from coresponder.outreach.actions import CLOSABLE_STATUSES, may_assign
 from coresponder.outreach.checklist import (
     answers_read,
@@ -111,6 +116,8 @@ def task_response(
         else None
     )
     attempts = list(task.attempts.order_by("attempted_at", "id").prefetch_related("contacts"))
+    # Visit notes are free text that may hold clinical detail (`attempt_note_read`).
+    notes = {a.pk: attempt_note_read(a, access, task.program_id) for a in attempts}
     asked = _asked_for_help(task, access)
     # How the person asked to be reached (45 CFR 164.522(b)), to whoever reads their contact
     # details in this program: on top, before anyone knocks on the wrong door.
@@ -135,6 +142,7 @@ def task_response(
             "outreach",
             *(["referral"] if asked else []),
             *(["contact"] if (asked and asked["referrer_phone"]) or contact_warnings else []),
+            *(["clinical"] if any(notes.values()) else []),
         ],
     )
     context = {
@@ -151,6 +159,7 @@ def task_response(
         "due_label": f"Window: {DUE_STATES[due][0].lower()}" if due else "",
         "due_class": DUE_STATES[due][1] if due else "usa-tag",
         "status_text": status_text(task),
+        "note_withheld": CLOSE_NOTE_WITHHELD,
         "attempts": [
             {
                 "at": a.attempted_at,
@@ -165,6 +174,7 @@ def task_response(
                     else label("relationship", c.relationship).lower() or "someone"
                     for c in a.contacts.all()
                 ],
+                "note": notes[a.pk],
             }
             for a in attempts
         ],
