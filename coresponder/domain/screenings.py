@@ -7,7 +7,7 @@ paraphrases for forms, not the instruments' published wording.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -129,8 +129,9 @@ CSSRS_MODERATE_ESCALATION = (
     "Offer 988 and arrange follow-up within 24 hours",
 )
 CSSRS_LOW_ESCALATION = ("Offer 988 and a mental-health referral",)
+ASK_CSSRS = "Ask the C-SSRS screener now"
 PHQ_9_ITEM9_ESCALATION = (
-    "Ask the C-SSRS screener now",
+    ASK_CSSRS,
     "Clinician reviews the answers now, before the team leaves",
 )
 
@@ -149,6 +150,14 @@ def leaves_high_risk_alone(result: ScreeningResult, disposition: str) -> bool:
         and result.band == "high"
         and disposition in LEFT_WITHOUT_EVALUATION
     )
+
+
+def steps_now(result: ScreeningResult, asked: Iterable[Instrument | str]) -> tuple[str, ...]:
+    """The result's steps, among the instruments asked at the same encounter: a C-SSRS
+    screener asked already is not asked for again; its own steps say what to do."""
+    if Instrument.CSSRS_SCREENER in {instrument_of(i) for i in asked}:
+        return tuple(step for step in result.escalation if step != ASK_CSSRS)
+    return result.escalation
 
 
 def instrument_of(instrument: Instrument | str) -> Instrument:

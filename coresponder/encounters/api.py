@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema, Status
 
 from coresponder.core.audit import record_event
 from coresponder.core.http import Moment, actor_for
-from coresponder.domain.screenings import Instrument
+from coresponder.domain.screenings import Instrument, steps_now
 from coresponder.domain.vocabulary import Disposition, EncounterKind
 from coresponder.encounters.access import access_encounter
 from coresponder.encounters.actions import EncounterInput, ScreeningInput, record_encounter
@@ -124,13 +124,14 @@ def create_encounter(request: HttpRequest, payload: EncounterIn) -> Status[dict[
         ),
     )
     result = record_encounter(actor_for(request), program, data)
+    asked = [r.instrument for r in result.scores]
     scores = [
         {
             "instrument": r.instrument.value,
             "score": r.score,
             "band": r.band,
             "positive": r.positive,
-            "escalation": list(r.escalation),
+            "escalation": list(steps_now(r, asked)),
             "flags": list(r.flags),
         }
         for r in result.scores

@@ -10,6 +10,7 @@ from coresponder.domain.screenings import (
     answers_in_words,
     instrument_of,
     score_screening,
+    steps_now,
 )
 from coresponder.encounters.access import EncounterAccess
 from coresponder.encounters.models import Encounter
@@ -20,11 +21,12 @@ def screening_rows(encounter: Encounter) -> list[dict[str, Any]]:
     """Each screening with its label and the steps its result calls for."""
     sex = encounter.person.sex if encounter.person else None
     rows = []
-    for screening in encounter.screenings.all():
+    screenings = list(encounter.screenings.all())
+    asked = [s.instrument for s in screenings]
+    for screening in screenings:
         try:
-            escalation = score_screening(
-                screening.instrument, screening.answers, sex=sex
-            ).escalation
+            result = score_screening(screening.instrument, screening.answers, sex=sex)
+            escalation = steps_now(result, asked)
         except ValueError:
             escalation = ()  # answers stored before they were checked: shown as recorded
         rows.append(

@@ -16,6 +16,7 @@ from coresponder.domain.screenings import (
     item_count,
     item_texts,
     score_screening,
+    steps_now,
 )
 
 MAX_SCORE = {
@@ -409,3 +410,11 @@ def test_answers_read_in_words_and_skipped_cssrs_items_say_not_asked() -> None:
     ]
     # Kept before answers were checked: read as recorded.
     assert answers_in_words("phq2", [7, 1])[0][1] == "7"
+
+
+def test_it_does_not_ask_for_the_c_ssrs_screener_when_it_was_asked_at_the_same_encounter() -> None:
+    result = phq9(1, item9=1)
+    assert steps_now(result, [Instrument.PHQ_9]) == result.escalation
+    asked = steps_now(result, ["phq9", "cssrs_screener"])
+    assert not any("C-SSRS" in step for step in asked)
+    assert any("Clinician" in step for step in asked)

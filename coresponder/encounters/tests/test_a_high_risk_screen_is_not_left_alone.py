@@ -68,3 +68,19 @@ def test_a_high_risk_screen_ending_in_an_evaluation_is_saved_without_a_question(
     assert 'name="stays_after_high_risk"' not in page
     saved = client.post(form_url(world), filled(**HIGH_RISK))
     assert saved.status_code == 302, saved.content.decode()
+
+
+PHQ_9_ITEM_9 = {f"phq9_{n}": "1" for n in range(1, 10)}
+
+
+def test_a_phq_9_answered_with_the_c_ssrs_does_not_ask_for_the_c_ssrs_again(
+    world: World, client: Any
+) -> None:
+    client.force_login(reader(world, Role.CLINICIAN))
+    alone = client.post(form_url(world), filled(**PHQ_9_ITEM_9, client_key="k-alone"))
+    assert "Ask the C-SSRS screener now" in client.get(alone["Location"]).content.decode()
+    both = client.post(form_url(world), filled(**PHQ_9_ITEM_9, **HIGH_RISK, client_key="k-both"))
+    page = client.get(both["Location"]).content.decode()
+    assert "Ask the C-SSRS screener now" not in page
+    assert "Clinician reviews the answers now" in page
+    assert "Do not leave the person alone" in page
