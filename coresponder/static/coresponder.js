@@ -97,8 +97,29 @@
   var refused = document.querySelector(
     "main form .usa-alert--error, main form .usa-form-group--error"
   );
-  if (refused && refused.getBoundingClientRect().top > window.innerHeight) {
+  var scrolled = refused && refused.getBoundingClientRect().top > window.innerHeight;
+  if (scrolled) {
     refused.scrollIntoView({ block: "center" });
+  }
+
+  // The page then opens on what happened to the form just sent: why it was refused, or
+  // the message that it was saved. A screen reader reads an alert or status that is on
+  // the page as it loads only now and then, so it gets the focus instead (it is read
+  // first, and the next Tab goes on from there). A warning the page always carries
+  // (contact through family refused) is no answer to the form.
+  var said =
+    document.querySelector("main .usa-alert--error:not(.cr-family-warning)") ||
+    document.querySelector("main form [aria-invalid=true]") ||
+    document.querySelector("main > .usa-alert[role=status]");
+  if (said) {
+    if (!said.matches("input, select, textarea, button")) {
+      said.setAttribute("tabindex", "-1");
+      // Focusable only while it has the focus: a click on it later does not outline it.
+      said.addEventListener("blur", function () {
+        said.removeAttribute("tabindex");
+      });
+    }
+    said.focus({ preventScroll: Boolean(scrolled) });
   }
 
   // Offline drafts: <form data-draft="KEY"> keeps what was typed on this device.
