@@ -31,6 +31,33 @@
         switchButton.hidden = switcher.value === switcher.dataset.current;
       }
     });
+
+    // On a narrow screen (or a wide one at 200% zoom) the menu opens over the page and
+    // Tab goes round it until it is closed. USWDS takes the menu's last stop once, as
+    // the page loads, and it is this Switch button, hidden then: Tab from the program
+    // list would leave the open menu for links hidden behind it. The stops are counted
+    // here as Tab is pressed, among the controls shown at that moment.
+    var menu = switcher.closest(".usa-nav");
+    if (menu) {
+      menu.addEventListener("keydown", function (event) {
+        if (event.key !== "Tab" || !menu.classList.contains("is-visible")) return;
+        var stops = Array.prototype.filter.call(
+          menu.querySelectorAll("a[href], button, input, select, textarea"),
+          function (control) {
+            return !control.disabled && control.getClientRects().length > 0;
+          }
+        );
+        var first = stops[0];
+        var last = stops[stops.length - 1];
+        if (!event.shiftKey && document.activeElement === last) {
+          event.preventDefault();
+          first.focus();
+        } else if (event.shiftKey && document.activeElement === first) {
+          event.preventDefault();
+          last.focus();
+        }
+      });
+    }
   }
 
   // htmx fills parts of a page as people type or as the page loads (possible earlier

@@ -55,3 +55,37 @@ def test_arrow_keys_in_the_program_switcher_wait_for_enter_before_switching(
     page.keyboard.press("Enter")
     page.wait_for_url(live_server.url + f"/programs/{options[2]}/")
     expect(page.get_by_label("Program", exact=True)).to_have_value(options[2])
+
+
+def test_tab_stays_in_the_open_menu_past_the_program_list_at_twice_the_text_size(
+    live_server: Any, browser: Any, coordinator: Any
+) -> None:
+    # An office screen 1280 px wide at 200% zoom lays the page out 640 px wide: the
+    # menu opens over the page, and Tab goes round it until it is closed.
+    context = browser.new_context(viewport={"width": 640, "height": 400})
+    page = context.new_page()
+    try:
+        url = live_server.url
+        sign_in_with_code(page, url, "cora.coordinator", PASSWORD, SECRET, "/programs/core/")
+        page.get_by_role("button", name="Menu").press("Enter")
+        close = page.get_by_role("button", name="Close")
+        expect(close).to_be_focused()
+
+        page.get_by_label("Program", exact=True).focus()
+        page.keyboard.press("Tab")
+        expect(close).to_be_focused()
+        page.keyboard.press("Shift+Tab")
+        expect(page.get_by_label("Program", exact=True)).to_be_focused()
+
+        # Once an arrow has shown the Switch button, it is the menu's last stop.
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("button", name="Switch")).to_be_focused()
+        page.keyboard.press("Tab")
+        expect(close).to_be_focused()
+
+        page.keyboard.press("Escape")
+        expect(page.get_by_role("button", name="Menu")).to_be_focused()
+        assert_clean(page)
+    finally:
+        context.close()
