@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/mfa/setup-code/", signin_views.setup_code_step, name="mfa-setup-code"),
     path("accounts/logout/", signin_views.SignOutView.as_view(), name="logout"),
     path("accounts/password/", password_views.password_change, name="password-change"),
+    path("accounts/stay/", signin_views.stay_signed_in, name="stay-signed-in"),
     path("", program_views.home, name="home"),
     path("people/matches/", include("coresponder.identity.urls")),
     path("people/", include("coresponder.people.urls")),

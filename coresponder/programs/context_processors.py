@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from coresponder.privacy.access import is_admin, visible_programs
@@ -17,10 +18,13 @@ def programs(request: HttpRequest) -> dict[str, Any]:
             "current_program_slug": None,
             "is_administrator": False,
             "draft_owner": "",
+            "sign_in_idle_seconds": 0,
         }
     return {
         "draft_owner": draft_owner(user),
         "my_programs": list(visible_programs(user).only("slug", "name")),
         "current_program_slug": getattr(request, "current_program_slug", None),
         "is_administrator": is_admin(user),
+        # How long a sign-in lasts without a request: the page warns before it ends.
+        "sign_in_idle_seconds": settings.SESSION_COOKIE_AGE,
     }

@@ -73,8 +73,8 @@ class SignInAgeMiddleware:
 
 
 # Where a user whose password an administrator chose may still go: the page to choose
-# their own, and the way out.
-PASSWORD_CHANGE_OPEN = ("password-change", "logout")
+# their own, the way out, and keeping the sign-in while they choose.
+PASSWORD_CHANGE_OPEN = ("password-change", "logout", "stay-signed-in")
 
 
 class PasswordChangeRequiredMiddleware:

@@ -149,6 +149,104 @@
     said.focus({ preventScroll: Boolean(scrolled) });
   }
 
+  // A sign-in ends after SESSION_IDLE_SECONDS (30 minutes) without a request to
+  // Coresponder (<body data-idle-seconds>); typing in a form sends none. Two minutes
+  // before it ends (halfway, for a shorter limit) a dialog says so and takes the focus:
+  // one key keeps the sign-in (a request renews it), and the focus goes back where it
+  // was (WCAG 2.2.1). Escape keeps it too. A part of the page htmx fills renews it.
+  var idleSeconds = Number(document.body.dataset.idleSeconds);
+  var stayUrl = document.body.dataset.stayUrl;
+  var csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
+  if (idleSeconds > 0 && stayUrl && csrf) {
+    var lead = Math.min(120, idleSeconds / 2);
+    var warnTimer = null;
+    var warning = null;
+    var focusedBefore = null;
+
+    var arm = function () {
+      window.clearTimeout(warnTimer);
+      warnTimer = window.setTimeout(warn, (idleSeconds - lead) * 1000);
+    };
+
+    var closeWarning = function () {
+      if (!warning) return;
+      warning.remove();
+      warning = null;
+      if (focusedBefore && focusedBefore.isConnected) focusedBefore.focus();
+    };
+
+    var say = function (text, signInAgain) {
+      var p = warning.querySelector(".usa-alert__text");
+      p.textContent = text + " ";
+      if (signInAgain) {
+        var again = document.createElement("a");
+        again.className = "usa-link";
+        again.href = window.location.href;
+        again.textContent = "Sign in again";
+        p.appendChild(again);
+      }
+    };
+
+    var stay = function () {
+      var body = new URLSearchParams();
+      body.append("csrfmiddlewaretoken", csrf.value);
+      window
+        .fetch(stayUrl, { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (response) {
+          if (response.status === 204) {
+            closeWarning();
+            arm();
+          } else {
+            say("Your sign-in has ended; what you typed in a form is kept on this device.", true);
+          }
+        })
+        .catch(function () {
+          say("Could not reach Coresponder: check the connection, then try again.", false);
+        });
+    };
+
+    var warn = function () {
+      if (warning) return;
+      focusedBefore = document.activeElement;
+      warning = document.createElement("div");
+      warning.className = "cr-time-limit usa-alert usa-alert--warning";
+      warning.setAttribute("role", "alertdialog");
+      warning.setAttribute("aria-labelledby", "time-limit-heading");
+      warning.setAttribute("aria-describedby", "time-limit-text");
+      var box = document.createElement("div");
+      box.className = "usa-alert__body";
+      var heading = document.createElement("h2");
+      heading.className = "usa-alert__heading";
+      heading.id = "time-limit-heading";
+      heading.textContent = "Your sign-in is about to end";
+      var text = document.createElement("p");
+      text.className = "usa-alert__text";
+      text.id = "time-limit-text";
+      text.textContent =
+        (lead >= 60
+          ? "With no activity, you will be signed out in " + Math.round(lead / 60) + " minutes."
+          : "With no activity, you will be signed out in under a minute.") +
+        " What you type in a form is kept on this device.";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "usa-button margin-top-1";
+      button.textContent = "Stay signed in";
+      button.addEventListener("click", stay);
+      warning.addEventListener("keydown", function (event) {
+        if (event.key === "Escape") stay();
+      });
+      box.appendChild(heading);
+      box.appendChild(text);
+      box.appendChild(button);
+      warning.appendChild(box);
+      document.body.appendChild(warning);
+      button.focus();
+    };
+
+    document.body.addEventListener("htmx:afterRequest", arm);
+    arm();
+  }
+
   // Offline drafts: <form data-draft="KEY"> keeps what was typed on this device.
   //
   // - Every input saves the form's fields to localStorage under KEY. Passwords, the

@@ -340,6 +340,7 @@ WEB: dict[str, Kind] = {
     "mfa-enrol": NoPersonData(SIGN_IN),
     "mfa-setup-code": NoPersonData(SIGN_IN),
     "logout": NoPersonData(SIGN_IN),
+    "stay-signed-in": NoPersonData("renews the signed-in user's own idle sign-in"),
     "password-change": NoPersonData("the signed-in user's own password, changed"),
     "home": NoPersonData("redirects to a program"),
     "program-home": NoPersonData("counts of the program's records, no person detail"),

@@ -42,6 +42,21 @@ def test_a_session_lapses_after_30_minutes_idle(
     assert is_sent_to_sign_in(client)
 
 
+def test_staying_signed_in_from_the_warning_renews_an_idle_session(
+    officer: User, client: Client, clock: Clock
+) -> None:
+    sign_in(client, officer)
+    clock.advance(minutes=29)
+    assert client.post(reverse("stay-signed-in")).status_code == 204
+
+    clock.advance(minutes=29)
+    assert not is_sent_to_sign_in(client)
+    # A lapsed sign-in is not brought back.
+    clock.advance(minutes=30, seconds=1)
+    response = client.post(reverse("stay-signed-in"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
 def test_a_busy_session_ends_after_12_hours_with_a_message(
     officer: User, client: Client, clock: Clock
 ) -> None:
