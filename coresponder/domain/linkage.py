@@ -140,7 +140,10 @@ def _fold(text: str) -> str:
 
 
 # Words of a street address written several ways, each as one ("400 North Broad Street,
-# Apt. 3" and "400 N Broad St #3" are one address to every comparison that reads one).
+# Apt. 3" and "400 N Broad St #3" are one address to the help requests' repeat check and to
+# the directory's place lookup). Matching compares addresses as written: read this way, a
+# street word with a typo kept its length while its clean twin was shortened, and FEBRL's
+# true pairs drew apart (docs/benchmarks.md).
 STREET_WORDS = {
     "street": "st", "avenue": "ave", "av": "ave", "road": "rd", "drive": "dr",
     "boulevard": "blvd", "lane": "ln", "place": "pl", "court": "ct", "terrace": "ter",
@@ -156,7 +159,7 @@ def street_words(words: Iterable[str]) -> list[str]:
 
 
 def address_text(text: str) -> str:
-    """An address as the comparisons read it: folded, the street's words written one way."""
+    """An address folded, the street's words written one way."""
     return " ".join(street_words(_fold(text.replace("#", " apt ")).split(" ")))
 
 
@@ -276,7 +279,7 @@ def normalise(record: Record) -> Record:
         birth_year=year,
         sex=_SEX.get(_fold(record.sex), ""),
         phone=normalise_phone(record.phone),
-        address=address_text(record.address),
+        address=_fold(record.address),
         facility=facility_name(record.facility),
         suffix=suffix,
         given_placeholder=given_placeholder,

@@ -1261,23 +1261,3 @@ def test_names_in_other_scripts_are_compared_not_read_as_blank() -> None:
     # Found by a search for either name, as typed.
     assert "иванова" in search_alternatives("Иванова")
     assert search_alternatives("Strauß") == search_alternatives("Strauss")
-
-
-@pytest.mark.parametrize(
-    ("written", "typed"),
-    [
-        ("400 North Broad Street, Apt. 3", "400 N Broad St #3"),
-        ("1200 W. Allegheny Avenue", "1200 west allegheny ave"),
-        ("55 Court Square, Suite 2", "55 Ct Sq Ste 2"),
-    ],
-)
-def test_an_address_with_its_street_words_written_another_way_is_the_same_address(
-    written: str, typed: str
-) -> None:
-    a = Record(given="Dana", family="Reyes", address=written)
-    b = Record(given="Dana", family="Reyes", address=typed)
-    vector = comparison_vector(normalise(a), normalise(b))
-    levels = COMPARISONS_BY_NAME["address"].levels
-    assert levels[vector["address"]].name == "exact"
-    street = {key for key in blocking_keys(normalise(a)) if key.startswith("ad:")}
-    assert street and street <= blocking_keys(normalise(b))

@@ -12,6 +12,8 @@ def test_an_address_written_two_ways_is_one_address() -> None:
     assert address_key("12 Oak Street, Apt. 3") == address_key("12 oak st apt 3")
     assert address_key("400 North Broad Avenue") == address_key("400 N. Broad Ave")
     assert address_key("Detrás de la Biblioteca") == address_key("detras de la biblioteca")
+    assert address_key("55 Court Square, Suite 2") == address_key("55 Ct Sq Ste 2")
+    assert address_key("400 North Broad Street #3") == address_key("400 N Broad St Apt 3")
     assert address_key("12 Oak Street") != address_key("14 Oak Street")
     assert address_key("  ") == ""
 
