@@ -138,3 +138,18 @@ def test_the_history_gives_a_consents_last_day_once_as_the_person_chose_it(world
     history = client.get(f"/people/{world.person.pk}/timeline/").content.decode()
     assert "Expires on</dt><dd>1 Jun 2099" in history
     assert "Expires at" not in history and "2 Jun 2099" not in history
+
+
+def test_consents_on_file_name_the_event_they_end_on(world: World) -> None:
+    client = Client()
+    client.force_login(reader(world, Role.CLINICIAN))
+    url = f"/people/{world.person.pk}/consents/new/"
+    event = "discharge from the treatment program"
+    assert client.post(url, form(expires_on=None, expiry_event=event)).status_code == 302
+    both = form(expires_on="2099-06-01", expiry_event="the end of probation", information="Notes")
+    assert client.post(url, both).status_code == 302
+
+    page = client.get(url).content.decode()
+
+    assert f"in force until {event} ·" in page
+    assert "</time> or until the end of probation ·" in page
