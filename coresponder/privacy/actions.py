@@ -244,7 +244,8 @@ def record_disclosure(
         program_id=program_id,
         disclosed_at=timezone.now(),
         disclosed_by=None,
-        recipient=f"{user.get_username()} ({org.name})" if org else user.get_username(),
+        # The accounting is read by the person: the name they would know, not a sign-in.
+        recipient=(f"{user} ({org.name})" if org else str(user))[:200],
         recipient_user=user,
         recipient_organization=org,
         information=FIELD_GROUP_LABELS[group],

@@ -44,6 +44,8 @@ def test_break_glass_reads_are_disclosures_in_the_accounting(
     world: World, api_client_for: Any
 ) -> None:
     clinician = reader(world, Role.CLINICIAN)
+    clinician.display_name = "Casey Clinician"
+    clinician.save()
     client = api_client_for(clinician)
     url = f"/api/v1/persons/{world.person.pk}"
     reason = "Unresponsive at the crisis centre; need treatment history"
@@ -54,6 +56,9 @@ def test_break_glass_reads_are_disclosures_in_the_accounting(
     (disclosure,) = released(world.person, "part2")
     assert disclosure.purpose == f"break-glass: {reason}"
     assert disclosure.recipient_user == clinician
+    # Named as the person reading the accounting would know them, not by a sign-in.
+    assert disclosure.recipient == "Casey Clinician (clinician org)"
+    assert clinician.username not in disclosure.recipient
     assert disclosure.notice_included
     accounting = api_client_for(reader(world, Role.COORDINATOR)).get(f"{url}/disclosures")
     rows = accounting.json()["items"]
