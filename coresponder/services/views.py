@@ -493,8 +493,14 @@ def _referral_page(
             prefix="handoff",
             zone=ZoneInfo(referral.program.timezone),
         )
+    # A draft is sent by whoever sends it, who may not be who wrote it.
+    sent_by = next(
+        (step.by for step in history if step.status == TaskStatus.REQUESTED.value and step.by),
+        referral.referred_by,
+    )
     context = {
         "referral": referral,
+        "sent_by": sent_by,
         # Said only where the status is: "unanswered" would give a withheld one away.
         "late_hours": unanswered_past(referral, timezone.now()) if visible else None,
         "service_named": named,

@@ -91,3 +91,23 @@ def test_a_referral_called_off_keeps_the_time_it_was_sent(
     assert cancelled.status_code == 200, cancelled.content
     sent.refresh_from_db()
     assert sent.requested_at == written
+
+
+def test_a_draft_sent_by_a_colleague_names_who_sent_it_and_who_wrote_it(
+    world: World, clinician: User, api_client_for: Any
+) -> None:
+    clinician.display_name = "Wren Writer"
+    clinician.save()
+    colleague = reader(world, Role.COORDINATOR)
+    colleague.display_name = "Sam Sender"
+    colleague.save()
+    draft = referral(world, "draft", timezone.now() - dt.timedelta(days=2), clinician)
+    api_client_for(colleague).patch(
+        f"/api/v1/service-referrals/{draft.pk}",
+        {"status": "requested", "version": draft.version},
+        content_type="application/json",
+    )
+    client = Client()
+    client.force_login(colleague)
+    page = client.get(f"/service-referrals/{draft.pk}/").content.decode()
+    assert "by Sam Sender (written by Wren Writer)" in page
