@@ -403,6 +403,13 @@ def _story(
     return story + _narrative(program, year, quarter, styles)
 
 
+def nothing_recorded(year: int, quarter: int) -> str:
+    return (
+        f"Nothing was recorded in {quarter_label(year, quarter)}: no referrals, overdoses or "
+        "contacts. The figures below read 0, or – where there was nothing to compute them from."
+    )
+
+
 def _figures(
     program: Program,
     year: int,
@@ -417,9 +424,13 @@ def _figures(
     shown = disclosure.funnel_for([(key, n) for key, _label, n in exact], suppress, treatment)
     steps = [(key, label, n) for (key, label, _), n in zip(exact, shown, strict=True)]
     headline = headline_rows(program, year, quarter, suppress)
+    # A quarter with nothing in it says so, rather than leaving a funder a page of zeros.
+    quiet = all(row[1] in ("0", "–") for row in headline[1:])
+    said = [Paragraph(escape(nothing_recorded(year, quarter)), styles["body"])] if quiet else []
     return [
         PageBreak(),
         Paragraph("Headline figures", styles["h2"]),
+        *said,
         _part2(part2, _table(headline, [3.2 * inch, 1.3 * inch, 1.3 * inch, 1.2 * inch], styles)),
         Spacer(1, 0.25 * inch),
         monthly_chart(program, year, quarter, suppress),

@@ -955,3 +955,14 @@ def test_the_de_identified_monthly_chart_marks_a_hidden_month(quarter: Program) 
     chart = next(item for item in staff.contents if isinstance(item, VerticalBarChart))
     assert {mark for series in chart.barLabelArray for mark in series} == {""}
     assert chart.data[0][june] == 1.0
+
+
+def test_a_quarter_with_nothing_recorded_says_so_above_its_zeros(
+    quarter: Program, tmp_path: Path
+) -> None:
+    empty, busy = tmp_path / "empty.pdf", tmp_path / "busy.pdf"
+    empty.write_bytes(quarterly_pdf(quarter, 2026, 1))
+    busy.write_bytes(quarterly_pdf(quarter, 2026, 3))
+    said = " ".join(_pdftotext(empty).split())
+    assert "Nothing was recorded in Q1 2026 (1 January – 31 March 2026): no referrals" in said
+    assert "Nothing was recorded" not in _pdftotext(busy)
