@@ -67,5 +67,6 @@ urlpatterns = [
         name="account-password",
     ),
     path("audit/", privacy_views.audit_log, name="audit-log"),
+    path("audit/export.csv", privacy_views.audit_export, name="audit-export"),
     path("notices/", sla_views.notices, name="notices"),
 ]

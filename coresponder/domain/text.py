@@ -41,3 +41,15 @@ def plain_text(value: str, *, lines: bool = False) -> str:
     on one line. Nothing visible is nothing."""
     kept = without_hidden(value if lines else value.replace("\t", " "), lines=lines)
     return "" if all(unicodedata.category(c) in INVISIBLE for c in kept) else kept
+
+
+# A cell a spreadsheet reads as a formula, or as the start of one (OWASP's CSV injection).
+FORMULA_STARTS = frozenset({"=", "+", "-", "@", "\t", "\r"})
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet shows as typed and never runs: a leading = + - @ (or a tab or a
+    carriage return before one) would start a formula, so an apostrophe goes first."""
+    if text[:1] in FORMULA_STARTS:
+        return "'" + text
+    return text

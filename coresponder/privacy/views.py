@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.models import AuditEvent
+from coresponder.domain.text import spreadsheet_safe
 from coresponder.domain.vocabulary import field_words
 from coresponder.privacy.audit_log import (
     AuditFilterForm,
@@ -25,6 +32,8 @@ from coresponder.programs.local_time import format_datetime, reader_zone, zone_o
 from coresponder.programs.models import Program
 
 PAGE_SIZE = 50
+# Events read from the database at a time while a file streams out.
+EXPORT_CHUNK = 2000
 
 
 def audit_row(
@@ -44,6 +53,7 @@ def audit_row(
         "when": format_datetime(event.at, zone, named=True, seconds=True),
         "actor": event.actor_label,
         "action": event.get_action_display(),
+        "action_code": event.action,
         "object_type": event.object_type,
         "object_label": object_label(event.object_type),
         "object_id": event.object_id,
@@ -86,48 +96,184 @@ def filed_under(scope: AuditScope, filters: dict[str, Any]) -> str:
     return ""
 
 
-@require_GET
-@login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
-    """Coordinators review their programs' events; administrators every event."""
+@dataclass(frozen=True)
+class Review:
+    """What a reviewer asked of the trail: their scope, the filters and the events."""
+
+    actor: Actor
+    scope: AuditScope
+    form: AuditFilterForm
+    valid: bool
+    detail: dict[str, Any]
+    zones: dict[str, str]
+    events: QuerySet[AuditEvent]
+
+    @property
+    def own_zone(self) -> str:
+        return self.zones[""]
+
+
+def _review(request: HttpRequest) -> Review:
+    """The reviewer's events under the filters asked; 404, recorded, to anyone else."""
     actor = Actor(user=request.user, where=client_address(request))
     scope = audit_scope(request.user)
     if scope is None:
         record_event(actor, "read", object_type="audit_log", outcome="denied")
         raise Http404("No such page")
-
     form = AuditFilterForm(request.GET, scope)
     valid = form.is_valid()
     filters = form.cleaned_data if valid else {}
     zones = _review_zones(request.user, scope, filters)
-    own_zone = zone_of(zones[""])
-    events = reviewable_events(scope, filters, own_zone) if valid else AuditEvent.objects.none()
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    names = dict(Program.objects.values_list("slug", "name"))
-    rows = [audit_row(event, zones, names) for event in page.object_list]
-
-    detail: dict[str, Any] = {"filters": form.chosen() if valid else {}, "page": page.number}
+    events = (
+        reviewable_events(scope, filters, zone_of(zones[""]))
+        if valid
+        else AuditEvent.objects.none()
+    )
+    detail: dict[str, Any] = {"filters": form.chosen() if valid else {}}
     if not valid:
         detail["invalid"] = sorted(form.errors)
+    return Review(actor, scope, form, valid, detail, zones, events)
+
+
+@require_GET
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Coordinators review their programs' events; administrators every event."""
+    review = _review(request)
+    page = Paginator(review.events, PAGE_SIZE).get_page(request.GET.get("page"))
+    names = dict(Program.objects.values_list("slug", "name"))
+    rows = [audit_row(event, review.zones, names) for event in page.object_list]
     record_event(
-        actor,
+        review.actor,
         "read",
         object_type="audit_log",
-        program_slug=filed_under(scope, filters),
-        detail=detail,
+        program_slug=filed_under(review.scope, review.form.cleaned_data if review.valid else {}),
+        detail={**review.detail, "page": page.number},
     )
+    return _page(request, review, page, rows)
+
+
+def _page(
+    request: HttpRequest,
+    review: Review,
+    page: Page[AuditEvent],
+    rows: list[dict[str, Any]],
+    status: int = 200,
+) -> HttpResponse:
     return render(
         request,
         "privacy/audit_log.html",
         {
-            "form": form,
+            "form": review.form,
             "page": page,
             "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=1),
             "ellipsis": page.paginator.ELLIPSIS,
             "rows": rows,
-            "filtering": len(detail["filters"]),
-            "scope": scope,
-            "valid": valid,
-            "own_zone": own_zone,
+            "filtering": len(review.detail["filters"]),
+            "scope": review.scope,
+            "valid": review.valid,
+            "own_zone": review.own_zone,
+            "export_query": _without_page(request) if review.valid else "",
         },
+        status=status,
     )
+
+
+def _without_page(request: HttpRequest) -> str:
+    """The filters asked, for the download link: every page goes in the file."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+EXPORT_COLUMNS = (
+    "Time",
+    "Zone",
+    "Time (UTC)",
+    "Actor",
+    "Action",
+    "Action code",
+    "Kind of record",
+    "Kind code",
+    "Record id",
+    "Person id",
+    "Program",
+    "Program code",
+    "Fields",
+    "Purpose",
+    "Outcome",
+    "Outcome code",
+    "Source address",
+)
+
+
+class _Line:
+    """A file-like end for csv.writer that hands each written line back."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def export_cells(row: dict[str, Any]) -> list[str]:
+    """One event as the file's cells, in the order of `EXPORT_COLUMNS`; text a
+    spreadsheet would run as a formula (an actor or a purpose typed as one) is quoted."""
+    cells = [
+        row["when"],
+        row["zone"],
+        row["at"].astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        row["actor"],
+        row["action"],
+        row["action_code"],
+        row["object_label"],
+        row["object_type"],
+        row["object_id"],
+        "" if row["person_id"] is None else str(row["person_id"]),
+        row["program"],
+        row["program_slug"],
+        row["fields"],
+        row["purpose"],
+        row["outcome_label"],
+        row["outcome"],
+        row["where"] or "",
+    ]
+    return [spreadsheet_safe(str(cell)) for cell in cells]
+
+
+@require_GET
+@login_required
+def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """The events the audit page shows under the same filters, every page of them, as a
+    CSV file (UTF-8 with a byte-order mark, for spreadsheets). The export is itself an
+    audited event, naming the filters and the number of events it holds."""
+    review = _review(request)
+    if not review.valid:
+        page = Paginator(review.events, PAGE_SIZE).get_page(1)
+        record_event(
+            review.actor,
+            "export",
+            object_type="audit_log",
+            outcome="failed",
+            detail=review.detail,
+        )
+        return _page(request, review, page, [], status=400)
+    count = review.events.count()
+    record_event(
+        review.actor,
+        "export",
+        object_type="audit_log",
+        program_slug=filed_under(review.scope, review.form.cleaned_data),
+        detail={**review.detail, "events": count, "format": "csv"},
+    )
+    names = dict(Program.objects.values_list("slug", "name"))
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+
+    def lines() -> Iterator[str]:
+        yield "\ufeff" + writer.writerow(EXPORT_COLUMNS)
+        for event in review.events.iterator(chunk_size=EXPORT_CHUNK):
+            yield writer.writerow(export_cells(audit_row(event, review.zones, names)))
+
+    stamp = timezone.now().astimezone(zone_of(review.own_zone)).strftime("%Y-%m-%d-%H%M")
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-events-{stamp}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -49,6 +49,7 @@ from openpyxl.utils import get_column_letter
 from coresponder.core.audit import Actor, record_event
 from coresponder.domain.clock import zone_words
 from coresponder.domain.policy import REDISCLOSURE_NOTICE
+from coresponder.domain.text import spreadsheet_safe
 from coresponder.domain.vocabulary import humanize
 from coresponder.reports import disclosure
 from coresponder.reports import metrics as metric_defs
@@ -383,17 +384,10 @@ def _cell(value: Any, column: Column, row: Mapping[str, Any], rounded: bool) -> 
     if isinstance(value, dt.date):
         return value.isoformat()
     if kind == "text":
-        return _safe_text(str(value))
+        return spreadsheet_safe(str(value))
     if rounded and kind in CSV_DECIMALS and isinstance(value, int | float):
         return round(float(value), CSV_DECIMALS[kind])
     return value
-
-
-def _safe_text(text: str) -> str:
-    """Text that a spreadsheet will not run: a leading = + - @ would start a formula."""
-    if text[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return "'" + text
-    return text
 
 
 def table_rows(table: Table, *, rounded: bool = False) -> list[list[Any]]:

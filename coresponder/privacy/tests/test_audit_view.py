@@ -1,4 +1,5 @@
-"""/audit/: coordinators review their programs' trail, administrators all of it, nobody else.
+"""/audit/: coordinators review their programs' trail, administrators all of it, nobody else;
+/audit/export.csv downloads what it lists, every page of it.
 
 These tests sign in with `client.force_login`, which skips the sign-in form
 and its second factor, and stamp the session as a finished sign-in would; they
@@ -8,7 +9,9 @@ must `signed_in` below.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from collections.abc import Callable
 from typing import Any
@@ -26,11 +29,13 @@ from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.people.models import Participation, Person
 from coresponder.people.tests.factories import PersonFactory
+from coresponder.privacy.views import EXPORT_COLUMNS, PAGE_SIZE
 from coresponder.programs.models import Program, User
 from coresponder.programs.signin import SIGNED_IN_AT
 from coresponder.programs.tests.factories import MembershipFactory
 
 AUDIT = "/audit/"
+EXPORT = "/audit/export.csv"
 MARCH_10 = dt.datetime(2025, 3, 10, 12, 0, 0, 123456, tzinfo=dt.UTC)
 
 Recorder = Callable[..., AuditEvent]
@@ -397,3 +402,171 @@ def test_the_page_is_labelled_captioned_and_free_of_inline_script_and_style(
     assert 'type="date"' in html
     assert " style=" not in html
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+
+
+# The download: every page of what the page lists, as a file.
+def rows_of(response: Any) -> list[dict[str, str]]:
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff"), "spreadsheets need the byte-order mark to read UTF-8"
+    return list(csv.DictReader(io.StringIO(body[1:])))
+
+
+def exports(user: User) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(object_type="audit_log", actor=user, action="export").order_by(
+            "id"
+        )
+    )
+
+
+def test_a_coordinator_downloads_every_page_of_their_programs_events(
+    coordinator: User, pad: Program, pco: Program, record: Recorder, client: Client
+) -> None:
+    for n in range(PAGE_SIZE + 5):
+        record(program_slug="pad", object_id=f"ours-{n}")
+    about_a_participant = record(person_id=participant_of(pad).pk, object_id="participant")
+    record(program_slug="pco", object_id="theirs")
+
+    response = signed_in(client, coordinator).get(EXPORT)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="audit-events-')
+    assert "no-store" in response["Cache-Control"]
+    rows = rows_of(response)
+    assert list(rows[0]) == list(EXPORT_COLUMNS)
+    ids = {row["Record id"]: row for row in rows}
+    assert {f"ours-{n}" for n in range(PAGE_SIZE + 5)} <= set(ids)
+    assert ids["participant"]["Person id"] == str(about_a_participant.person_id)
+    assert "theirs" not in ids
+
+
+def test_each_row_reads_in_words_on_the_programs_clock_with_the_codes_beside(
+    coordinator: User, record: Recorder, client: Client
+) -> None:
+    record(
+        at=MARCH_10,
+        program_slug="pad",
+        action="change",
+        object_type="encounters.encounter",
+        object_id="42",
+        fields=["disposition"],
+        purpose="treatment",
+    )
+
+    (row,) = [
+        r
+        for r in rows_of(signed_in(client, coordinator).get(EXPORT, {"action": "change"}))
+        if r["Record id"] == "42"
+    ]
+
+    assert row["Time"] == "Mon 10 Mar 2025, 08:00:00.12 EDT"
+    assert row["Zone"] == "America/New_York"
+    assert row["Time (UTC)"] == "2025-03-10T12:00:00.123456+00:00"
+    assert (row["Action"], row["Action code"]) == ("Change", "change")
+    assert (row["Kind of record"], row["Kind code"]) == ("Encounter", "encounters.encounter")
+    assert (row["Program"], row["Program code"]) == (
+        "Philadelphia Police-Assisted Diversion",
+        "pad",
+    )
+    assert (row["Outcome"], row["Outcome code"]) == ("Success", "success")
+    assert row["Actor"] == "officer"
+    assert row["Source address"] == "10.1.2.3"
+    assert row["Purpose"] == "treatment"
+
+
+def test_the_file_holds_what_the_filters_choose(
+    coordinator: User, record: Recorder, client: Client
+) -> None:
+    record(program_slug="pad", action="change", object_id="kept")
+    record(program_slug="pad", action="read", object_id="left")
+
+    rows = rows_of(signed_in(client, coordinator).get(EXPORT, {"action": "change", "page": "3"}))
+
+    assert {r["Record id"] for r in rows} == {"kept"}
+
+
+def test_text_a_spreadsheet_would_run_is_quoted(
+    coordinator: User, record: Recorder, client: Client
+) -> None:
+    record(program_slug="pad", object_id="=HYPERLINK(1)", purpose="@SUM(A1)")
+
+    (row,) = [
+        r for r in rows_of(signed_in(client, coordinator).get(EXPORT)) if "HYPER" in r["Record id"]
+    ]
+
+    assert row["Record id"] == "'=HYPERLINK(1)"
+    assert row["Purpose"] == "'@SUM(A1)"
+
+
+def test_the_download_is_itself_recorded_with_its_filters_and_count(
+    coordinator: User, record: Recorder, client: Client
+) -> None:
+    record(program_slug="pad", action="change")
+    record(program_slug="pad", action="change")
+
+    rows = rows_of(signed_in(client, coordinator).get(EXPORT, {"action": "change"}))
+
+    (export,) = exports(coordinator)
+    assert export.outcome == "success"
+    assert export.program_slug == "pad"
+    assert export.detail["filters"] == {"action": "change"}
+    assert export.detail["events"] == len(rows) == 2
+
+
+def test_bad_filters_download_nothing_and_say_why(
+    coordinator: User, record: Recorder, client: Client
+) -> None:
+    record(program_slug="pad")
+
+    response = signed_in(client, coordinator).get(EXPORT, {"date_from": "not a date"})
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert "usa-error-message" in response.content.decode()
+    (export,) = exports(coordinator)
+    assert export.outcome == "failed"
+    assert export.detail["invalid"] == ["date_from"]
+
+
+@pytest.mark.parametrize(
+    "persona", ["officer", "clinician", "provider", "prosecutor", "analyst", "outsider"]
+)
+def test_no_one_else_can_download_the_trail(
+    persona: str, request: pytest.FixtureRequest, client: Client
+) -> None:
+    user: User = request.getfixturevalue(persona)
+
+    response = signed_in(client, user).get(EXPORT)
+
+    assert response.status_code == 404
+    (denied,) = AuditEvent.objects.filter(object_type="audit_log", actor=user)
+    assert (denied.action, denied.outcome) == ("read", "denied")
+
+
+def test_the_audit_page_links_the_download_with_its_filters_and_not_its_page(
+    coordinator: User, record: Recorder, client: Client
+) -> None:
+    for _ in range(3):
+        record(program_slug="pad", action="change")
+
+    html = (
+        signed_in(client, coordinator)
+        .get("/audit/", {"action": "change", "page": "1"})
+        .content.decode()
+    )
+
+    assert 'href="/audit/export.csv?action=change' in html
+    assert "page=1" not in html.split('href="/audit/export.csv', 1)[1].split('"', 1)[0]
+    assert "Download all 3 events under these filters (CSV)" in html
+
+
+def test_an_administrator_downloads_every_program(
+    admin: User, pco: Program, record: Recorder, client: Client
+) -> None:
+    record(program_slug="pco", object_id="elsewhere")
+    record(object_type="programs.organization", object_id="unfiled")
+
+    ids = {r["Record id"] for r in rows_of(signed_in(client, admin).get(EXPORT))}
+
+    assert {"elsewhere", "unfiled"} <= ids

@@ -222,6 +222,7 @@ WEB: dict[str, Kind] = {
         query=lambda r: {"given_name": r.person.given_name, "family_name": r.person.family_name},
     ),
     "audit-log": ListsPeople(("coordinator",)),
+    "audit-export": ListsPeople(("coordinator",)),
     "amendment-list": ListsPeople(("coordinator",), _program),
     "contact-requests": ShowsPerson(("coordinator", "clinician"), _person),
     "contact-request-withdraw": WritesOnly(
@@ -769,6 +770,13 @@ def _check_outsider(label: str, r: Records, get: Callable[[str], Any]) -> list[s
     return problems
 
 
+def _body(response: Any) -> bytes:
+    """What an answer carries, whether sent whole or streamed (a file download)."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return bytes(response.content)
+
+
 def _check_list(label: str, r: Records, get: Callable[[str], Any], kind: ListsPeople) -> list[str]:
     problems = []
     for who in kind.readers:
@@ -778,12 +786,14 @@ def _check_list(label: str, r: Records, get: Callable[[str], Any], kind: ListsPe
             problems.append(f"{label}: {who} got {response.status_code}")
             continue
         read = AuditEvent.objects.filter(
-            id__gt=since, actor=r.users[who], action=AuditEvent.Action.READ
+            id__gt=since,
+            actor=r.users[who],
+            action__in=[AuditEvent.Action.READ, AuditEvent.Action.EXPORT],
         ).exists()
         if not read:
             problems.append(f"{label}: {who}'s list read left no audit event")
     outsider = get("outsider")
-    if _leaks(r, outsider.content, kind.query(r)):
+    if _leaks(r, _body(outsider), kind.query(r)):
         problems.append(f"{label}: a coordinator of another program sees the person listed")
     return problems
 
