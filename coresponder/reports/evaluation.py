@@ -99,10 +99,22 @@ class Evaluation:
     refusal: str | None
     suppressed: bool
     from_facts: bool
+    # The period the start date falls in, counted but left out of the fit; None when the
+    # start is a period's first day, or when no fit was made (then `points` holds it).
+    left_out: Point | None = None
 
     @property
     def hidden(self) -> int:
         return sum(1 for point in self.points if point.value is None)
+
+    @property
+    def counts(self) -> tuple[tuple[Point, bool], ...]:
+        """Every period counted, in order, each with whether the fit left it out: the
+        table of counts shows the transition period too, marked, so no period goes missing."""
+        rows = [(point, False) for point in self.points]
+        if self.left_out is not None:
+            rows.append((self.left_out, True))
+        return tuple(sorted(rows, key=lambda row: row[0].start))
 
 
 def next_month(day: dt.date) -> dt.date:
@@ -412,6 +424,7 @@ def evaluate(
         refusal=refusal,
         suppressed=suppress,
         from_facts=from_facts,
+        left_out=points[transition] if fit is not None and transition is not None else None,
     )
 
 
@@ -592,6 +605,7 @@ def as_api(reading: Reading, outcome: str) -> dict[str, Any]:
         "points": [],
         "first_after": None,
         "transition": None,
+        "left_out": None,
         "fit": None,
         "summary": None,
         "refusal": None,
@@ -608,6 +622,15 @@ def as_api(reading: Reading, outcome: str) -> dict[str, Any]:
         ],
         first_after=result.first_after,
         transition=result.transition,
+        left_out=(
+            None
+            if result.left_out is None
+            else {
+                "period": result.left_out.start.isoformat(),
+                "label": result.left_out.label,
+                "value": result.left_out.value,
+            }
+        ),
         refusal=result.refusal,
     )
     if fit is not None:

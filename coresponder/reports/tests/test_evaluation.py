@@ -100,6 +100,30 @@ def test_a_start_inside_a_month_leaves_that_month_out(
     assert "Sep 2025" not in [p.label for p in result.points]
 
 
+def test_the_counts_table_still_shows_the_month_left_out_marked_so(
+    client: Client, world: Program, coordinator: User, api_client_for: Callable[[User], Client]
+) -> None:
+    sign_in(client, coordinator)
+    html = client.get(URL, {"start": "2025-09-15"}).content.decode()
+    table = html.split('id="table-heading"', 1)[1]
+    september = monthly_overdoses(11, dt.date(2025, 9, 1))
+
+    rows = re.findall(r'<tr><th scope="row">(.*?)</th><td>(.*?)</td></tr>', table)
+
+    assert len(rows) == 24
+    assert rows[11] == (
+        'Sep 2025 <span class="text-base">(left out of the fit: partly before the start, '
+        "partly after)</span>",
+        str(september),
+    )
+    assert rows[10][0] == "Aug 2025" and rows[12][0] == "Oct 2025"
+    body = api_client_for(coordinator).get(API, {"start": "2025-09-15"}).json()
+    assert body["left_out"] == {"period": "2025-09-01", "label": "Sep 2025", "value": september}
+    assert "2025-09-01" not in [p["period"] for p in body["points"]]
+    whole_month = api_client_for(coordinator).get(API, {"start": "2025-10-01"}).json()
+    assert whole_month["left_out"] is None
+
+
 def test_too_few_months_before_are_refused_with_the_numbers(
     client: Client, world: Program, coordinator: User
 ) -> None:
