@@ -61,6 +61,8 @@ def test_a_mother_asks_for_help_in_spanish_on_a_phone(live_server: Any, phone_pa
 
     # The permission box was left empty: the form comes back, in Spanish, with what was typed.
     assert page.get_by_role("alert").inner_text().startswith("Revise sus respuestas")
+    # The page opens on why it came back: a screen reader reads the list first.
+    expect(page.get_by_role("alert")).to_be_focused()
     assert page.get_by_label("Nombre", exact=True).input_value() == "Mateo"
     assert_clean(page)
 
@@ -82,6 +84,10 @@ def test_the_page_works_without_javascript(live_server: Any, browser: Any) -> No
     page.goto(live_server.url + "/help/pco?lang=es")
 
     fill_in_spanish(page)
+    page.get_by_role("button", name="Enviar mi solicitud").click()
+
+    # Without a script, the list of what to correct still takes the focus as the page opens.
+    expect(page.get_by_role("alert")).to_be_focused()
     choose(page, "Acepto que el equipo")
     page.get_by_role("button", name="Enviar mi solicitud").click()
 
