@@ -67,7 +67,10 @@ TEXT: dict[str, dict[str, str]] = {
         "funnel_heading": "From notification to engagement",
         "funnel_what": "the funnel",
         "funnel_intro": (
-            "People with a follow-up whose window opened in the period, and how far each got."
+            "People with a follow-up whose window opened in the period, and how far each got. "
+            "Its “Accepted treatment” counts only these people, even when they accepted after "
+            "the period ended; the headline's “People who accepted treatment” counts everyone "
+            "who accepted in the period, followed up or not. So the two can differ."
         ),
         "funnel_caption": "People at each step of follow-up",
         "step": "Step",
@@ -181,7 +184,10 @@ TEXT: dict[str, dict[str, str]] = {
         "funnel_what": "el embudo",
         "funnel_intro": (
             "Personas con un seguimiento cuyo plazo se abrió en el período, y hasta dónde "
-            "llegó cada una."
+            "llegó cada una. Aquí, «Aceptaron tratamiento» cuenta solo a estas personas, "
+            "aunque aceptaran después de terminado el período; la cifra principal «Personas "
+            "que aceptaron tratamiento» cuenta a todas las que aceptaron en el período, con "
+            "seguimiento o sin él. Por eso las dos pueden diferir."
         ),
         "funnel_caption": "Personas en cada paso del seguimiento",
         "step": "Paso",

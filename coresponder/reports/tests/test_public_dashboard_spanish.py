@@ -73,6 +73,7 @@ WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         (
             "From notification to engagement",
             "People with a follow-up whose window opened",
+            "counts everyone who accepted in the period, followed up or not",
             "People at each step of follow-up",
             "Notified",
             "Engaged again after 90 days",
@@ -80,6 +81,7 @@ WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         (
             "De la notificación a la participación",
             "Personas con un seguimiento cuyo plazo se abrió",
+            "cuenta a todas las que aceptaron en el período",
             "Personas en cada paso del seguimiento",
             "Notificadas",
             "Siguen participando a los 90 días",
