@@ -26,6 +26,7 @@ from coresponder.services.referral_status import (
     service_referral_status,
     service_said,
     shown_version,
+    status_shown,
 )
 
 G = FieldGroup
@@ -295,6 +296,9 @@ def _service_referrals(access: PersonAccess, programs: list[int]) -> list[dict[s
         status = service_referral_status(access, referral)
         row["version"] = shown_version(referral, status)
         row.update(status)
+        # The appointment goes with the acceptance: said only where the status is.
+        if referral.appointment_at is not None and status_shown(referral, status):
+            row["appointment_at"] = referral.appointment_at
         rows.append(row)
     return rows
 

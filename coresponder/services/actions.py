@@ -70,6 +70,10 @@ from coresponder.services.units import DEFAULT_UNIT, UNITS
 MAX_CAPACITY = 100_000
 # The version a capacity form carries when no figure had been reported for the service.
 NO_CAPACITY_YET = 0
+# An appointment more than a day gone, or over a year ahead, is a date typed wrong (the
+# month, the year): no provider books one, and the referring team would plan around it.
+APPOINTMENT_PAST = dt.timedelta(days=1)
+APPOINTMENT_AHEAD = dt.timedelta(days=365)
 
 
 def _consent_needed(service: Service, note: str) -> str:
@@ -252,8 +256,10 @@ def change_referral_status(
     version: int,
     *,
     status_shown: bool,
+    appointment_at: dt.datetime | None = None,
 ) -> ServiceReferral:
     """Move the referral's Task; the provider works it, the referring team may call it off.
+    A provider accepting may say when the person is booked (`appointment_at`).
 
     `status_shown` is whether the gate shows the caller the status as it is
     (`services.referral_status.status_shown`): a status withheld from them is not theirs
@@ -273,6 +279,13 @@ def change_referral_status(
         raise ActionError(
             "Unknown status.", {"status": [f"{status!r} is not a FHIR Task status"]}
         ) from exc
+    if appointment_at is not None:
+        if new is not TaskStatus.ACCEPTED:
+            raise ActionError(
+                "An appointment is given only when accepting the referral.",
+                {"appointment_at": ["give an appointment only with Accept"]},
+            )
+        _check_appointment(appointment_at, timezone.now())
     reason = reason.strip()
     with transaction.atomic():
         current = ServiceReferral.objects.select_for_update().get(pk=referral.pk)
@@ -295,6 +308,8 @@ def change_referral_status(
             current.requested_at = now
             if consent is not None:
                 current.consent = consent
+        if appointment_at is not None:
+            current.appointment_at = appointment_at
         if not is_part2_status(new, referral.service.part2_program):
             current.shared_version += 1
         save_tracked(current, actor.user, expected_version=expected)
@@ -315,7 +330,9 @@ def change_referral_status(
             person_id=referral.person_id,
             program_slug=referral.program.slug,
             fields=["part2" if part2 else "referral"],
-            detail={"status": new.value, "side": side.value} | ({"told": told} if told else {}),
+            detail={"status": new.value, "side": side.value}
+            | ({"told": told} if told else {})
+            | ({"appointment_at": appointment_at.isoformat()} if appointment_at else {}),
         )
         if consent is not None:
             _account_for_referral(actor, current, consent)
@@ -325,10 +342,68 @@ def change_referral_status(
         "status_changed_at",
         "requested_at",
         "consent_id",
+        "appointment_at",
         "version",
         "shared_version",
         "modified_at",
     ):
+        setattr(referral, name, getattr(current, name))
+    return referral
+
+
+def _check_appointment(at: dt.datetime, now: dt.datetime) -> None:
+    """ActionError naming `appointment_at` unless it is a time a provider could have booked."""
+    if timezone.is_naive(at):
+        problem = "give a time with its offset"
+    elif at < now - APPOINTMENT_PAST:
+        problem = "The appointment cannot be more than a day in the past: check the date."
+    elif at > now + APPOINTMENT_AHEAD:
+        problem = "The appointment cannot be more than a year ahead: check the year."
+    else:
+        return
+    raise ActionError("The appointment has invalid fields.", {"appointment_at": [problem]})
+
+
+def set_appointment(
+    actor: Actor,
+    referral: ServiceReferral,
+    at: dt.datetime | None,
+    version: int,
+    *,
+    status_shown: bool,
+) -> ServiceReferral:
+    """The provider books, moves or (None) clears the person's appointment while the
+    referral is accepted. `version` is the one the provider was shown: a referral changed
+    since is StaleVersion, so a colleague's booking is never replaced unseen."""
+    if side_of(actor.user, referral) is not Side.PROVIDER or not status_shown:
+        raise Forbidden("Only the provider the referral was sent to sets its appointment.")
+    if at is not None:
+        _check_appointment(at, timezone.now())
+    with transaction.atomic():
+        current = ServiceReferral.objects.select_for_update().get(pk=referral.pk)
+        expected = _check_version(current, version, status_shown)
+        if current.status != TaskStatus.ACCEPTED.value:
+            said = label("task_status", current.status).lower()
+            raise ActionError(
+                "An appointment is set while the referral is accepted.",
+                {"appointment_at": [f"the referral is {said} now"]},
+            )
+        current.appointment_at = at
+        # At a Part 2 program the acceptance, and so its appointment, is a Part 2 record.
+        part2 = is_part2_status(current.status, referral.service.part2_program)
+        if not part2:
+            current.shared_version += 1
+        save_tracked(current, actor.user, expected_version=expected)
+        record_event(
+            actor,
+            "change",
+            obj=referral,
+            person_id=referral.person_id,
+            program_slug=referral.program.slug,
+            fields=["part2" if part2 else "referral"],
+            detail={"appointment_at": at.isoformat() if at else None},
+        )
+    for name in ("version", "shared_version", "appointment_at", "modified_at"):
         setattr(referral, name, getattr(current, name))
     return referral
 

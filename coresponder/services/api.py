@@ -84,9 +84,24 @@ class ReferralCreated(Schema):
     version: int
 
 
+APPOINTMENT_RANGE = "no more than a day past, nor more than a year ahead (422 otherwise)"
+
+
 class ReferralPatch(Schema):
     status: TaskStatus = Field(..., description="The FHIR Task status to move to")
     status_reason: str = Field("", max_length=300)
+    appointment_at: Moment | None = Field(
+        None,
+        description="Only with `accepted`: when the person is booked to be seen, "
+        f"{APPOINTMENT_RANGE}",
+    )
+    version: int = VERSION
+
+
+class AppointmentIn(Schema):
+    appointment_at: Moment | None = Field(
+        ..., description=f"The new time, {APPOINTMENT_RANGE}; null clears it"
+    )
     version: int = VERSION
 
 
@@ -132,6 +147,11 @@ class ServiceReferralOut(Schema):
     status_reason: str | None = None
     status_note: str | None = None
     warm_handoff: WarmHandoff | None = None
+    appointment_at: dt.datetime | None = Field(
+        None,
+        description="When the provider booked the person to be seen; null when none was "
+        "given, or where the status is withheld from you",
+    )
     consent_id: int | None = None
     allowed_next: list[str] = Field(
         default_factory=list, description="The statuses you may move this referral to"
@@ -229,6 +249,8 @@ def referral_out(
             None if amendments is None else [correction.as_json() for correction in amendments]
         ),
     }
+    # Said with the status it goes with: at a Part 2 program the acceptance is Part 2.
+    record["appointment_at"] = referral.appointment_at if shown else None
     if referral.warm_handoff_at is not None:
         record["warm_handoff"] = {"by": referral.warm_handoff_by, "at": referral.warm_handoff_at}
     side = side_of(user, referral, grants)
@@ -372,6 +394,28 @@ def patch_referral(
         referral,
         payload.status,
         payload.status_reason,
+        payload.version,
+        status_shown=status_shown(referral, service_referral_status(access, referral)),
+        appointment_at=payload.appointment_at,
+    )
+    referral, status, _note, corrections = _read(request, referral_id)
+    return referral_out(referral, status, request.user, history=True, amendments=corrections)
+
+
+@router.put(
+    "/service-referrals/{referral_id}/appointment",
+    response=ServiceReferralOut,
+    summary="Book, move or clear the person's appointment",
+)
+def put_appointment(
+    request: HttpRequest, referral_id: int, payload: AppointmentIn
+) -> dict[str, Any]:
+    """The provider, while the referral is accepted (422 otherwise); 409 on a stale version."""
+    referral, access = access_service_referral(request.user, referral_id)
+    actions.set_appointment(
+        actor_for(request),
+        referral,
+        payload.appointment_at,
         payload.version,
         status_shown=status_shown(referral, service_referral_status(access, referral)),
     )

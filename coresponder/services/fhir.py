@@ -65,6 +65,11 @@ FULFILL = {
     "display": "Fulfill the focal request",
 }
 
+# R4's Task has no element for a time the owner booked: `restriction.period` is the window
+# the requester asks fulfilment in, `executionPeriod` when the work was done. What the owner
+# produced while fulfilling the request is a Task `output`, typed by a code of ours.
+APPOINTMENT_OUTPUT = "Appointment"
+
 
 def base_url() -> str:
     """The URI under which this deployment's identifiers live."""
@@ -151,6 +156,22 @@ def task(referral: ServiceReferral) -> dict[str, Any]:
     }
     if referral.status_reason:
         resource["statusReason"] = {"text": referral.status_reason}
+    if referral.appointment_at is not None:
+        resource["output"] = [
+            {
+                "type": {
+                    "coding": [
+                        {
+                            "system": system("task-output"),
+                            "code": "appointment",
+                            "display": APPOINTMENT_OUTPUT,
+                        }
+                    ],
+                    "text": APPOINTMENT_OUTPUT,
+                },
+                "valueDateTime": _instant(referral.appointment_at),
+            }
+        ]
     if referral.warm_handoff_at is not None:
         resource["note"] = [
             {

@@ -47,6 +47,14 @@ class StatusForm(PlainTextForm):
     # Needed for some statuses, so it never reads as optional.
     status_reason.needed = True  # type: ignore[attr-defined]
 
+    def __init__(self, *args: Any, zone: ZoneInfo | None = None, **kwargs: Any) -> None:
+        """With `zone` (the program's), the appointment a provider may give on accepting."""
+        super().__init__(*args, **kwargs)
+        if zone is not None:
+            self.fields["appointment_at"] = _appointment_field(
+                zone, "Appointment, if booked", "Only with Accept: when the person is to be seen"
+            )
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if not self.errors and not cleaned.get("status"):
@@ -55,6 +63,28 @@ class StatusForm(PlainTextForm):
             # never be saved as the status whose button happens to come first.
             raise forms.ValidationError(NO_BUTTON)
         return cleaned
+
+
+def _appointment_field(zone: ZoneInfo, label: str, says: str) -> LocalDateTimeField:
+    now = zone_abbreviation(timezone.now().astimezone(zone))
+    field = LocalDateTimeField(
+        zone,
+        label=label,
+        required=False,
+        help_text=f"{says}, in the program's local time ({zone_words(zone.key)}, {now} now).",
+    )
+    field.widget.attrs["class"] = "usa-input"
+    return field
+
+
+class AppointmentForm(PlainTextForm):
+    """The provider moves the person's appointment, or (left empty) clears it."""
+
+    version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, zone: ZoneInfo, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["at"] = _appointment_field(zone, "Appointment", "Empty clears it")
 
 
 class HandoffForm(PlainTextForm):

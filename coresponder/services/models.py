@@ -194,6 +194,9 @@ class ServiceReferral(Tracked):
     # A warm handoff: the person introduced in person or on the phone, by whom and when.
     warm_handoff_by = models.CharField(max_length=200, blank=True)
     warm_handoff_at = models.DateTimeField(null=True, blank=True)
+    # When the person is booked to be seen, as the provider said on accepting (or since):
+    # shown only to readers who see the status, since at a Part 2 program it is that answer.
+    appointment_at = models.DateTimeField(null=True, blank=True)
     # When the referring team was reminded that the provider had not answered.
     reminded_at = models.DateTimeField(null=True, blank=True)
     # Counts only the changes every reader of the referral sees (the handoff, statuses that

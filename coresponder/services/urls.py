@@ -15,6 +15,11 @@ urlpatterns = [
         name="service-referral-status",
     ),
     path(
+        "service-referrals/<int:referral_id>/appointment/",
+        views.referral_appointment,
+        name="service-referral-appointment",
+    ),
+    path(
         "service-referrals/<int:referral_id>/warm-handoff/",
         views.warm_handoff,
         name="service-referral-handoff",

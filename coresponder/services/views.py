@@ -21,7 +21,7 @@ from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup, GroupVisibility, RecordType
-from coresponder.domain.referrals import needs_reason, next_statuses
+from coresponder.domain.referrals import Side, needs_reason, next_statuses
 from coresponder.domain.vocabulary import Role, TaskStatus
 from coresponder.people.amendments_in_disclosures import attached_for_reader, ids_by_group
 from coresponder.privacy.access import PersonAccess, access_person, program_for, role_grants
@@ -32,7 +32,13 @@ from coresponder.programs.form_tokens import Kind
 from coresponder.programs.local_time import format_datetime
 from coresponder.programs.models import Program
 from coresponder.services import actions
-from coresponder.services.forms import CapacityForm, HandoffForm, ReferForm, StatusForm
+from coresponder.services.forms import (
+    AppointmentForm,
+    CapacityForm,
+    HandoffForm,
+    ReferForm,
+    StatusForm,
+)
 from coresponder.services.models import (
     Service,
     ServiceAtLocation,
@@ -88,6 +94,15 @@ def _name(access: PersonAccess) -> str:
 def _full_name(user: Any) -> str:
     """The name a person goes by here: their display name, else their full name."""
     return str(user)
+
+
+def _status_form(
+    referral: ServiceReferral, buttons: list[dict[str, Any]], **kwargs: Any
+) -> StatusForm:
+    """The answer form: with the appointment field where one of its buttons accepts."""
+    accepts = any(b["status"] == TaskStatus.ACCEPTED.value for b in buttons)
+    zone = ZoneInfo(referral.program.timezone) if accepts else None
+    return StatusForm(prefix=f"r{referral.pk}", zone=zone, **kwargs)
 
 
 def _buttons(
@@ -185,15 +200,17 @@ def _inbox_page(
         for key, (words, _statuses) in INBOX_VIEWS.items()
     ]
     now = timezone.now()
-    rows = [
-        {
-            "referral": r,
-            "form": StatusForm(initial={"version": r.version}, prefix=f"r{r.pk}"),
-            "buttons": _buttons(r, request.user, grants),
-            "late_hours": unanswered_past(r, now),
-        }
-        for r in page.object_list
-    ]
+    rows = []
+    for r in page.object_list:
+        buttons = _buttons(r, request.user, grants)
+        rows.append(
+            {
+                "referral": r,
+                "form": _status_form(r, buttons, initial={"version": r.version}),
+                "buttons": buttons,
+                "late_hours": unanswered_past(r, now),
+            }
+        )
     # Once for the page: the notice goes with every referral on it disclosed under a consent.
     notice = next(
         (
@@ -360,7 +377,8 @@ def _over_a_changed_figure(
 def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
     """A status button; on a problem, the referral page with what was typed kept."""
     referral, access = access_service_referral(request.user, referral_id)
-    form = StatusForm(request.POST, prefix=f"r{referral.pk}")
+    zone = ZoneInfo(referral.program.timezone)
+    form = StatusForm(request.POST, prefix=f"r{referral.pk}", zone=zone)
     if form.is_valid():
         try:
             actions.change_referral_status(
@@ -370,6 +388,7 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
                 form.cleaned_data["status_reason"] or "",
                 form.cleaned_data["version"],
                 status_shown=status_shown(referral, service_referral_status(access, referral)),
+                appointment_at=form.cleaned_data.get("appointment_at"),
             )
         except StaleVersion:
             referral.refresh_from_db()
@@ -385,7 +404,7 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
                 return redirect("service-referral", referral_id=referral.pk)
             data = request.POST.copy()
             data[form.add_prefix("version")] = str(referral.version)
-            form = StatusForm(data, prefix=f"r{referral.pk}")
+            form = StatusForm(data, prefix=f"r{referral.pk}", zone=zone)
             form.is_valid()
             form.add_error(None, STALE_MESSAGE)
             return _referral_page(request, referral, access, status_form=form, status=409)
@@ -443,6 +462,46 @@ def warm_handoff(request: HttpRequest, referral_id: int) -> HttpResponse:
     return _referral_page(request, referral, access, handoff_form=form, status=422)
 
 
+@login_required
+@require_POST
+def referral_appointment(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """The provider moves or clears the appointment of a referral it accepted."""
+    referral, access = access_service_referral(request.user, referral_id)
+    zone = ZoneInfo(referral.program.timezone)
+    form = AppointmentForm(request.POST, prefix="appointment", zone=zone)
+    if form.is_valid():
+        at = form.cleaned_data["at"]
+        try:
+            actions.set_appointment(
+                actor_for(request),
+                referral,
+                at,
+                form.cleaned_data["version"],
+                status_shown=status_shown(referral, service_referral_status(access, referral)),
+            )
+        except StaleVersion:
+            referral.refresh_from_db()
+            if referral.appointment_at == at:
+                # Sent twice (a double click): the first sending set it.
+                messages.success(request, "Appointment saved.")
+                return redirect("service-referral", referral_id=referral.pk)
+            # What was typed stays, over the version the page now shows.
+            data = request.POST.copy()
+            data[form.add_prefix("version")] = str(referral.version)
+            form = AppointmentForm(data, prefix="appointment", zone=zone)
+            form.is_valid()
+            form.add_error(None, STALE_MESSAGE)
+            return _referral_page(request, referral, access, appointment_form=form, status=409)
+        except Forbidden as exc:
+            raise Http404("No such referral") from exc
+        except ActionError as exc:
+            add_action_errors(form, exc, {"appointment_at": "at"})
+        else:
+            messages.success(request, "Appointment saved.")
+            return redirect("service-referral", referral_id=referral.pk)
+    return _referral_page(request, referral, access, appointment_form=form, status=422)
+
+
 # --- The referral page -----------------------------------------------------------
 
 
@@ -460,6 +519,7 @@ def _referral_page(
     status_form: StatusForm | None = None,
     handoff_form: HandoffForm | None = None,
     status: int = 200,
+    appointment_form: AppointmentForm | None = None,
 ) -> HttpResponse:
     inbox = _from_inbox(request) if status_form is not None else None
     shown = service_referral_status(access, referral)
@@ -484,8 +544,21 @@ def _referral_page(
         for step in referral.status_changes.select_related("by")
         if visible or not is_part2_status(step.status, referral.service.part2_program)
     ]
+    buttons = _buttons(referral, request.user) if visible else []
     if status_form is None:
-        status_form = StatusForm(initial={"version": referral.version}, prefix=f"r{referral.pk}")
+        status_form = _status_form(referral, buttons, initial={"version": referral.version})
+    # The provider moves the appointment while the referral stays accepted.
+    if (
+        appointment_form is None
+        and visible
+        and side is Side.PROVIDER
+        and referral.status == TaskStatus.ACCEPTED.value
+    ):
+        appointment_form = AppointmentForm(
+            initial={"version": referral.version, "at": referral.appointment_at},
+            prefix="appointment",
+            zone=ZoneInfo(referral.program.timezone),
+        )
     # A referral called off takes no handoff; a refused one keeps its form to say why.
     if handoff_form is None and side is not None and not actions.called_off(referral):
         handoff_form = HandoffForm(
@@ -509,7 +582,8 @@ def _referral_page(
         "visible": visible,
         "history": history,
         "status_form": status_form,
-        "buttons": _buttons(referral, request.user) if visible else [],
+        "buttons": buttons,
+        "appointment_form": appointment_form,
         "handoff_form": handoff_form if side is not None else None,
         "note": note,
         "corrections": corrections,

@@ -281,6 +281,11 @@ WEB: dict[str, Kind] = {
         lambda r: {"referral_id": r.service_referral.pk},
         names_a_person=True,
     ),
+    "service-referral-appointment": WritesOnly(
+        "moves a referral's appointment",
+        lambda r: {"referral_id": r.service_referral.pk},
+        names_a_person=True,
+    ),
     "outreach-claim": WritesOnly(
         "claims a task", lambda r: {**_program(r), "task_id": r.task.pk}, names_a_person=True
     ),
@@ -498,6 +503,9 @@ API: dict[str, Kind] = {
     ),
     "POST /service-referrals/{referral_id}/warm-handoff": WritesOnly(
         "records a handoff; answers with an audited read of the referral"
+    ),
+    "PUT /service-referrals/{referral_id}/appointment": WritesOnly(
+        "moves an appointment; answers with an audited read of the referral"
     ),
     "POST /services/{service_id}/capacity": WritesOnly("a provider's free places"),
     # --- No person's data ------------------------------------------------------------
