@@ -251,6 +251,15 @@ def may_write(role: Role, record: RecordType) -> bool:
 # of access, 45 CFR 164.524): the program's coordinators, and administrators. What the
 # export holds is still what the gate shows that reader (docs/security.md).
 RECORDS_REQUEST_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.ADMIN})
+# The parts of the record a request may be fulfilled without (access denied in part, 45 CFR
+# 164.524(d)(1)): those the grounds of 164.524(a)(2), (a)(3) speak of (psychotherapy and
+# clinical notes, what a treatment provider says, what was prepared for a court case); the
+# rest of the record is given, complete.
+WITHHOLDABLE_GROUPS: tuple[FieldGroup, ...] = (
+    FieldGroup.CLINICAL,
+    FieldGroup.PART2,
+    FieldGroup.JUSTICE,
+)
 # Who may be designated to review a denial of access on a ground 164.524(a)(3) makes
 # reviewable: the rule asks for a licensed health care professional (164.524(a)(4)), so a
 # member of the clinical team whose role is a licensed one (clinicians, social workers);

@@ -52,6 +52,7 @@ from coresponder.people.amendments_in_disclosures import (
 from coresponder.people.models import Amendment, Ethnicity, Person, Race, Sex
 from coresponder.people.reading import find_people, person_record
 from coresponder.people.records_request import access_records_request, records_request
+from coresponder.people.records_request_log import access_logged_request, parts_withheld
 from coresponder.people.timeline import has_history, person_timeline
 from coresponder.privacy.access import (
     access_person,
@@ -294,12 +295,22 @@ def patch_person(request: HttpRequest, person_id: int, payload: PersonPatch) -> 
     response=dict[str, Any],
     summary="Everything held about one person, for their records request",
 )
-def get_records_request(request: HttpRequest, person_id: int) -> dict[str, Any]:
+def get_records_request(
+    request: HttpRequest, person_id: int, request_id: int | None = Query(None, alias="request")
+) -> dict[str, Any]:
     """Coordinators and administrators: what the gate shows them of the person, every kind;
-    groups not shown are named in `not_included`. One audited export."""
+    groups not shown are named in `not_included`. With `?request=<id>`, the records as given
+    in answer to that request: without the parts it was fulfilled without, each named in
+    `not_included` with its grounds. One audited export."""
     access = access_records_request(request.user, person_id)
-    export = records_request(access, timezone.now())
-    record_records_request(actor_for(request), access, export.kinds, channel="api")
+    withheld: dict[str, list[str]] = {}
+    if request_id is not None:
+        logged, _ = access_logged_request(request.user, request_id)
+        if logged.person_id != access.person.pk:
+            raise NotVisible("records request")
+        withheld = parts_withheld(logged)
+    export = records_request(access, timezone.now(), withheld)
+    record_records_request(actor_for(request), export.access or access, export.kinds, channel="api")
     return export.data
 
 

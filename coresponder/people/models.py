@@ -213,6 +213,9 @@ class RecordsRequest(Tracked):
         OPEN = "open", "Awaiting an answer"
         FULFILLED = "fulfilled", "Fulfilled"
         DENIED = "denied", "Denied"
+        # 164.524(d)(1): access denied in part, the rest given; the parts withheld are named
+        # in `withheld_parts`, and their denial may be reviewed as a whole denial may.
+        FULFILLED_IN_PART = "fulfilled_in_part", "Fulfilled in part"
         # 164.524(d)(4): the reviewing official overturned the denial; the request is to be
         # fulfilled as an open one is, and is due 30 days after the determination.
         GRANTED_ON_REVIEW = "granted_on_review", "Access granted on review"
@@ -252,6 +255,10 @@ class RecordsRequest(Tracked):
     denial_grounds = models.JSONField(default=list, blank=True)
     # What the grounds mean for this request, in the decider's words; the person is told it.
     denial_reason = models.TextField(blank=True)
+    # Access denied in part (164.524(d)(1)): the parts of the record withheld, each a
+    # {"group": FieldGroup code, "grounds": [AccessDenialGround codes], "reason": text};
+    # `denial_grounds` then holds all their grounds. Empty on a request not so answered.
+    withheld_parts = models.JSONField(default=list, blank=True)
     # 164.524(a)(4), (d)(4): a denial on a reviewable ground is reviewed, when the person asks,
     # by a licensed health care professional the program designates who took no part in it.
     # The day asked is on the program's calendar; empty while none was asked.
@@ -274,8 +281,14 @@ class RecordsRequest(Tracked):
         constraints = [
             models.CheckConstraint(
                 # A denial says when it was made and why; only a denial carries a reason, and
-                # it is kept once a review overturned it (then fulfilled).
+                # it is kept once a review overturned it (then fulfilled). A request fulfilled
+                # in part was both fulfilled and denied, at once.
                 condition=models.Q(status="denied", denied_at__isnull=False)
+                | models.Q(
+                    status="fulfilled_in_part",
+                    denied_at__isnull=False,
+                    fulfilled_at__isnull=False,
+                )
                 | models.Q(("status__in", ["open", "fulfilled"]), denial_reason="")
                 | models.Q(
                     ("status__in", ["granted_on_review", "fulfilled"]),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Q
@@ -22,6 +22,7 @@ from coresponder.core.errors import Forbidden
 from coresponder.core.models import AuditEvent
 from coresponder.domain.policy import (
     RECORDS_REQUEST_ROLES,
+    Access,
     FieldGroup,
     GroupVisibility,
 )
@@ -87,14 +88,22 @@ def may_answer(access: PersonAccess) -> bool:
 
 @dataclass
 class RecordsRequest:
-    """The export: `data` for the JSON file, `kinds` it holds, what it leaves out and why."""
+    """The export: `data` for the JSON file, `kinds` it holds, what it leaves out and why;
+    `access` the reader's access it was read with (the parts withheld hidden), to audit."""
 
     data: dict[str, Any]
     kinds: list[str] = field(default_factory=list)
+    access: PersonAccess | None = None
 
 
-def records_request(access: PersonAccess, now: dt.datetime) -> RecordsRequest:
-    """Everything this reader is shown of the person, in their programs, as of `now`."""
+def records_request(
+    access: PersonAccess, now: dt.datetime, withheld: Mapping[str, list[str]] | None = None
+) -> RecordsRequest:
+    """Everything this reader is shown of the person, in their programs, as of `now`; without
+    the parts `withheld` (FieldGroup code → the grounds access to it was denied on, 45 CFR
+    164.524(d)(1)), each named under "not included" with its grounds."""
+    withheld = withheld or {}
+    access = _without(access, withheld)
     person = access.person
     programs = list(Program.objects.filter(pk__in=access.program_ids).order_by("name"))
     record = person_record(access)  # asks the gate group by group, noting what it released
@@ -142,11 +151,11 @@ def records_request(access: PersonAccess, now: dt.datetime) -> RecordsRequest:
         kinds.append("amendments")
     data["audit_trail"] = _audit_trail(access)
     kinds.append("audit_trail")
-    data["not_included"] = _not_included(access)
+    data["not_included"] = _not_included(access, withheld)
     notice = access.notice()
     if notice:
         data["redisclosure_notice"] = notice
-    return RecordsRequest(data=data, kinds=kinds)
+    return RecordsRequest(data=data, kinds=kinds, access=access)
 
 
 def _source_records(access: PersonAccess) -> list[dict[str, Any]]:
@@ -237,9 +246,40 @@ def _audit_trail(access: PersonAccess) -> list[dict[str, Any]]:
     ]
 
 
-def _not_included(access: PersonAccess) -> list[dict[str, str]]:
-    rows = []
+def _without(access: PersonAccess, withheld: Mapping[str, list[str]]) -> PersonAccess:
+    """The reader's access with the parts withheld read as hidden, so that every kind the
+    export holds leaves them out as the gate leaves out a group the reader does not read.
+    What it shows is disclosed and noted on the reader's own access, as before."""
+    if not withheld:
+        return access
+    groups = {FieldGroup(code) for code in withheld}
+
+    def deny(reads: Mapping[FieldGroup, Access]) -> dict[FieldGroup, Access]:
+        return {g: Access.DENY if g in groups else a for g, a in reads.items()}
+
+    return replace(
+        access,
+        reads=deny(access.reads),
+        by_program={
+            pid: replace(reads, reads=deny(reads.reads)) for pid, reads in access.by_program.items()
+        },
+    )
+
+
+def withheld_words(grounds: list[str]) -> str:
+    """Why a part withheld from the answer is not included: the grounds, in words."""
+    said = "; ".join(label("access_denial_ground", ground) for ground in grounds)
+    return f"withheld from this answer, access denied on these grounds: {said}"
+
+
+def _not_included(access: PersonAccess, withheld: Mapping[str, list[str]]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [
+        {"group": code, "reason": withheld_words(grounds), "ask": "", "grounds": grounds}
+        for code, grounds in withheld.items()
+    ]
     for group in FieldGroup:
+        if group.value in withheld:
+            continue
         # The person's own fields as the reader sees the person; a program's records as the
         # reader's role there reads them, so what one program's copy left out is listed.
         decisions = {access.decision(group)}
@@ -248,8 +288,8 @@ def _not_included(access: PersonAccess) -> list[dict[str, str]]:
         decisions.discard(GroupVisibility.SHOWN)
         if not decisions:
             continue
-        withheld = GroupVisibility.WITHHELD in decisions
-        decision = GroupVisibility.WITHHELD if withheld else GroupVisibility.HIDDEN
+        consent_only = GroupVisibility.WITHHELD in decisions
+        decision = GroupVisibility.WITHHELD if consent_only else GroupVisibility.HIDDEN
         where = ""
         if group is G.PART2:
             where = PART2_ELSEWHERE

@@ -18,10 +18,12 @@ from coresponder.people.actions.records_requests import (
     RecordsRequestDenial,
     RecordsRequestInput,
     ReviewDetermination,
+    WithheldPart,
     ask_for_review,
     deny_records_request,
     extend_records_request,
     fulfil_records_request,
+    fulfil_records_request_in_part,
     log_records_request,
     record_review,
 )
@@ -52,6 +54,20 @@ class RecordsRequestIn(Schema):
     notes: str = Field("", max_length=MAX_TEXT)
 
 
+class WithheldPartIn(Schema):
+    group: str = Field(..., description="The part withheld: clinical, part2 or justice")
+    grounds: list[AccessDenialGround] = Field(
+        ..., description="One or more grounds the rule allows, as for a denial"
+    )
+    reason: str = Field(..., max_length=MAX_TEXT, description="What the grounds mean for it")
+
+
+class WithheldPartOut(Schema):
+    group: str
+    grounds: list[AccessDenialGround]
+    reason: str
+
+
 class RecordsRequestOut(Schema):
     id: int
     version: int
@@ -59,8 +75,9 @@ class RecordsRequestOut(Schema):
     program: str
     status: str = Field(
         ...,
-        description="open, fulfilled, denied or granted_on_review (a denial overturned on "
-        "review, to be fulfilled)",
+        description="open, fulfilled, fulfilled_in_part (access denied to the parts in "
+        "`withheld_parts`, the rest given), denied or granted_on_review (a denial overturned "
+        "on review, to be fulfilled)",
     )
     received_on: dt.date
     requested_by: str
@@ -81,6 +98,10 @@ class RecordsRequestOut(Schema):
         "when the request was not denied",
     )
     denial_reason: str = Field("", description="What the grounds mean here, as the person is told")
+    withheld_parts: list[WithheldPartOut] = Field(
+        default_factory=list,
+        description="Of a request fulfilled in part: each part withheld, its grounds and reason",
+    )
     review_asked_on: dt.date | None = Field(
         None, description="The day the person asked that the denial be reviewed"
     )
@@ -123,6 +144,15 @@ class RecordsRequestDenialIn(Schema):
     )
     reason: str = Field(
         ..., max_length=MAX_TEXT, description="What the grounds mean for this request"
+    )
+    version: int = Field(
+        ..., ge=1, le=MAX_VERSION, description="The version you read; 409 if it moved"
+    )
+
+
+class RecordsRequestPartialFulfilmentIn(Schema):
+    parts: list[WithheldPartIn] = Field(
+        ..., description="The parts of the record withheld; at least one, each once"
     )
     version: int = Field(
         ..., ge=1, le=MAX_VERSION, description="The version you read; 409 if it moved"
@@ -173,6 +203,7 @@ def request_out(logged: RecordsRequest, today: dt.date | None = None) -> dict[st
         "denied_at": logged.denied_at,
         "denial_grounds": logged.denial_grounds,
         "denial_reason": logged.denial_reason,
+        "withheld_parts": logged.withheld_parts,
         "review_asked_on": logged.review_asked_on,
         "reviewer_id": logged.reviewed_by_id,
         "reviewed_at": logged.reviewed_at,
@@ -290,6 +321,29 @@ def post_records_request_denial(
         grounds=tuple(str(ground) for ground in payload.grounds), reason=payload.reason
     )
     deny_records_request(actor_for(request), access, logged, denial, payload.version)
+    return request_out(logged)
+
+
+@router.post(
+    "/records-requests/{request_id}/partial-fulfilment",
+    response=RecordsRequestOut,
+    summary="Fulfil a records request in part, withholding named parts on grounds HIPAA allows",
+)
+def post_records_request_partial_fulfilment(
+    request: HttpRequest, request_id: int, payload: RecordsRequestPartialFulfilmentIn
+) -> dict[str, Any]:
+    """Access to the parts named is denied, the rest given (45 CFR 164.524(d)(1)). Sent
+    again as it was saved, it answers with the request as it stands."""
+    logged, access = access_logged_request(request.user, request_id)
+    parts = tuple(
+        WithheldPart(
+            group=part.group,
+            grounds=tuple(str(ground) for ground in part.grounds),
+            reason=part.reason,
+        )
+        for part in payload.parts
+    )
+    fulfil_records_request_in_part(actor_for(request), access, logged, parts, payload.version)
     return request_out(logged)
 
 

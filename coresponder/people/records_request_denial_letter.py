@@ -34,7 +34,8 @@ CITE = "45 CFR 164.524(d)(2)"
 def records_request_denial_letter(
     access: PersonAccess, logged: RecordsRequest, today: dt.date
 ) -> DenialLetter:
-    """The letter answering a denied request, dated `today` on the program's calendar."""
+    """The letter answering a request denied, in whole or in part, dated `today` on the
+    program's calendar."""
     program = logged.program
     to, groups, mail_note = recipient(access, program)
     privacy = program.rules.privacy_contact
@@ -42,21 +43,41 @@ def records_request_denial_letter(
     received = format_date(logged.received_on, with_year=True)
     denied = format_date(logged.denied_at, program, with_year=True)
     source = f" (made by: {logged.requested_by})" if logged.requested_by else ""
-    opening = (
-        f"On {received} we received a request for a copy of your records{source}. On "
-        f"{denied} we denied the request in whole. This letter says why, and what you may do."
-    )
-    basis = ["We denied access to your records on these grounds:"]
-    basis += [f"{label('access_denial_ground', ground)}." for ground in logged.denial_grounds]
-    basis.append(logged.denial_reason)
+    if logged.withheld_parts:
+        # 164.524(d)(1): denied in part, the rest was given; the letter covers the part withheld.
+        opening = (
+            f"On {received} we received a request for a copy of your records{source}. On "
+            f"{denied} we gave you your records, except the parts named below: access to them "
+            "is denied. Everything else we hold about you was given to you. This letter says "
+            "why those parts were withheld, and what you may do."
+        )
+        title = "Your request for your records is fulfilled in part"
+        heading = "What we withheld, and why"
+        basis = [
+            f"{label('field_group', part['group'])}: withheld on these grounds: "
+            + " ".join(f"{label('access_denial_ground', g)}." for g in part["grounds"])
+            + f" {part['reason']}"
+            for part in logged.withheld_parts
+        ]
+    else:
+        opening = (
+            f"On {received} we received a request for a copy of your records{source}. On "
+            f"{denied} we denied the request in whole. This letter says why, and what you may "
+            "do."
+        )
+        title = "Your request for your records is denied"
+        heading = "Why we denied your request"
+        basis = ["We denied access to your records on these grounds:"]
+        basis += [f"{label('access_denial_ground', ground)}." for ground in logged.denial_grounds]
+        basis.append(logged.denial_reason)
     return DenialLetter(
         program=program.name,
         dated=format_date(today, with_year=True),
         to=to,
-        title="Your request for your records is denied",
+        title=title,
         opening=opening,
         sections=[
-            Section("Why we denied your request", basis),
+            Section(heading, basis),
             Section("Having the denial reviewed", _review(logged, contact, privacy)),
             Section("How to complain", complaints(program)),
         ],

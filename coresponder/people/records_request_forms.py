@@ -9,7 +9,8 @@ from django import forms
 
 from coresponder.core.forms import PlainTextForm, style_uswds
 from coresponder.domain.intake import LATE_ENTRY_LIMIT
-from coresponder.domain.vocabulary import choices
+from coresponder.domain.policy import WITHHOLDABLE_GROUPS
+from coresponder.domain.vocabulary import choices, label
 from coresponder.people.records_request_log import MAX_TEXT
 from coresponder.programs.local_time import today_in
 from coresponder.programs.models import Membership, Program
@@ -120,6 +121,46 @@ class DenialForm(PlainTextForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style_uswds(self)
+
+
+class PartialFulfilmentForm(PlainTextForm):
+    """Fulfil the request without some parts of the record (45 CFR 164.524(d)(1)): for each
+    part withheld, the grounds the rule allows and what they mean for it; the rest is given.
+    A part is named by choosing a ground for it or giving a reason."""
+
+    fulfil_in_part = forms.CharField(widget=forms.HiddenInput, initial="1")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for group in WITHHOLDABLE_GROUPS:
+            self.fields[f"{group}_grounds"] = forms.MultipleChoiceField(
+                label=f"Grounds for withholding: {label('field_group', group)}",
+                choices=choices("access_denial_ground"),
+                required=False,
+                widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
+            )
+            self.fields[f"{group}_reason"] = forms.CharField(
+                label="Reason for withholding it",
+                required=False,
+                max_length=MAX_TEXT,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text="What the grounds mean for this part; the person is told it in writing",
+            )
+        style_uswds(self)
+
+    def parts(self) -> list[tuple[Any, Any]]:
+        """Each part's fields, grounds then reason, for the page."""
+        return [(self[f"{g}_grounds"], self[f"{g}_reason"]) for g in WITHHOLDABLE_GROUPS]
+
+    def named(self) -> list[tuple[str, tuple[str, ...], str]]:
+        """The parts named, each (group, grounds, reason), once the form is valid."""
+        data = self.cleaned_data
+        return [
+            (str(g), tuple(data[f"{g}_grounds"]), data[f"{g}_reason"])
+            for g in WITHHOLDABLE_GROUPS
+            if data[f"{g}_grounds"] or data[f"{g}_reason"].strip()
+        ]
 
 
 class ReviewAskedForm(PlainTextForm):

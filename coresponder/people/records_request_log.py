@@ -3,8 +3,8 @@
 A request is logged when it comes in, and is due 30 days later on the program's calendar,
 60 once extended; the export that answers it is `people/records_request.py`. Only the
 roles that answer records requests (`RECORDS_REQUEST_ROLES`) in the request's program
-open, log, extend, fulfil or deny one, and record that a denial's review was asked and what
-the reviewer decided (164.524(a)(4), (d)(4)).
+open, log, extend, fulfil (in whole or in part) or deny one, and record that a denial's
+review was asked and what the reviewer decided (164.524(a)(4), (d)(4)).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 
 from coresponder.core.errors import Forbidden, NotVisible
 from coresponder.domain.policy import ACCESS_DENIAL_REVIEWER_ROLES, RECORDS_REQUEST_ROLES
+from coresponder.domain.vocabulary import is_reviewable
 from coresponder.people.models import RecordsRequest
 from coresponder.people.records_request import access_records_request
 from coresponder.privacy.access import PersonAccess, access_people, program_for
@@ -37,6 +38,8 @@ ACT_AFTER_REVIEW_DAYS = 30
 
 # The requests still to be acted on: awaiting an answer, or granted on review.
 TO_FULFIL = (RecordsRequest.Status.OPEN, RecordsRequest.Status.GRANTED_ON_REVIEW)
+# The answers that deny access, in whole or in part: a review of either may be asked.
+DENYING = (RecordsRequest.Status.DENIED, RecordsRequest.Status.FULFILLED_IN_PART)
 
 
 def due_on(logged: RecordsRequest) -> dt.date:
@@ -56,9 +59,9 @@ def is_overdue(logged: RecordsRequest, today: dt.date) -> bool:
 
 
 def review_pending(logged: RecordsRequest) -> bool:
-    """A denial whose review was asked and not yet decided."""
+    """A denial, in whole or in part, whose review was asked and not yet decided."""
     return (
-        logged.status == RecordsRequest.Status.DENIED
+        logged.status in DENYING
         and logged.review_asked_on is not None
         and not logged.review_determination
     )
@@ -76,6 +79,21 @@ def in_due_order(requests: Iterable[RecordsRequest], today: dt.date) -> list[Rec
     """Overdue requests first, then by the day each is due (or its review was asked): an
     extended request, though received earlier, may be due after one received since."""
     return sorted(requests, key=lambda r: (not is_overdue(r, today), listed_on(r), r.pk))
+
+
+def parts_withheld(logged: RecordsRequest) -> dict[str, list[str]]:
+    """The parts of the record (FieldGroup codes) the request was fulfilled without, each
+    with its grounds: all those named, until a review overturned the denial; then those
+    still withheld on a ground no review covers (164.524(a)(2))."""
+    overturned = logged.review_determination == RecordsRequest.Determination.OVERTURNED
+    parts = {}
+    for part in logged.withheld_parts:
+        grounds = list(part["grounds"])
+        if overturned:
+            grounds = [g for g in grounds if not is_reviewable(g)]
+        if grounds:
+            parts[part["group"]] = grounds
+    return parts
 
 
 def extension_problem(logged: RecordsRequest, today: dt.date) -> str:
@@ -138,7 +156,7 @@ def open_requests(program: Program) -> QuerySet[RecordsRequest]:
     return RecordsRequest.objects.filter(
         Q(status__in=TO_FULFIL)
         | Q(
-            status=RecordsRequest.Status.DENIED,
+            status__in=DENYING,
             review_asked_on__isnull=False,
             review_determination="",
         ),

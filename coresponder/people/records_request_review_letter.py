@@ -32,9 +32,11 @@ def records_request_review_letter(
     asked = format_date(logged.review_asked_on, with_year=True)
     denied = format_date(logged.denied_at, program, with_year=True)
     decided = format_date(logged.reviewed_on, with_year=True)
+    in_part = " in part" if logged.withheld_parts else ""
     opening = (
         f"On {asked} you asked that our decision of {denied} to deny your request for a "
-        "copy of your records be reviewed. A licensed health care professional chosen by "
+        f"copy of your records{in_part} be reviewed. A licensed health care professional "
+        "chosen by "
         f"{program.name} to review it, who did not take part in the denial, reviewed it and "
         f"decided on {decided}. This letter tells you the decision, which we follow."
     )
@@ -43,8 +45,12 @@ def records_request_review_letter(
         decision = [
             "The reviewer overturned the denial. The reviewer's reasons:",
             logged.review_reason,
-            "We will give you access to your records as you asked, by "
-            f"{format_date(due_on(logged), with_year=True)}.",
+            (
+                "We will give you the parts of your records we withheld"
+                if logged.withheld_parts
+                else "We will give you access to your records as you asked"
+            )
+            + f", by {format_date(due_on(logged), with_year=True)}.",
         ]
         others = [g for g in logged.denial_grounds if not is_reviewable(g)]
         if others:
@@ -55,7 +61,13 @@ def records_request_review_letter(
             )
     else:
         decision = [
-            "The reviewer upheld the denial: you will not be given these records. The "
+            "The reviewer upheld the denial: you will not be given "
+            + (
+                "the parts of your records we withheld"
+                if logged.withheld_parts
+                else "these records"
+            )
+            + ". The "
             "reviewer's reasons:",
             logged.review_reason,
         ]

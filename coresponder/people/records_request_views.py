@@ -19,16 +19,18 @@ from coresponder.core.audit import record_event, record_list_read
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
-from coresponder.domain.vocabulary import is_reviewable
+from coresponder.domain.vocabulary import is_reviewable, label
 from coresponder.people.actions.records_requests import (
     PURPOSE,
     RecordsRequestDenial,
     RecordsRequestInput,
     ReviewDetermination,
+    WithheldPart,
     ask_for_review,
     deny_records_request,
     extend_records_request,
     fulfil_records_request,
+    fulfil_records_request_in_part,
     log_records_request,
     record_review,
 )
@@ -40,11 +42,13 @@ from coresponder.people.records_request_denial_letter import records_request_den
 from coresponder.people.records_request_forms import (
     DenialForm,
     FulfilmentForm,
+    PartialFulfilmentForm,
     RecordsRequestForm,
     ReviewAskedForm,
     ReviewForm,
 )
 from coresponder.people.records_request_log import (
+    DENYING,
     EXTENSION_DAYS,
     TO_FULFIL,
     access_logged_request,
@@ -71,6 +75,7 @@ STALE_MESSAGE = "Changed by someone else — review and retry."
 ANSWERED = {
     RecordsRequest.Status.FULFILLED: "fulfilled",
     RecordsRequest.Status.DENIED: "denied",
+    RecordsRequest.Status.FULFILLED_IN_PART: "fulfilled in part",
     RecordsRequest.Status.GRANTED_ON_REVIEW: "granted on review, to be fulfilled,",
 }
 MISSING_VERSION = (
@@ -164,6 +169,7 @@ def _row(logged: RecordsRequest, today: Any) -> dict[str, Any]:
             format_date(logged.review_asked_on, with_year=True) if review_pending(logged) else ""
         ),
         "granted_on_review": logged.status == RecordsRequest.Status.GRANTED_ON_REVIEW,
+        "in_part": bool(logged.withheld_parts),
     }
 
 
@@ -177,6 +183,7 @@ def records_request_detail(request: HttpRequest, request_id: int) -> HttpRespons
         raise Http404("No records requests for this role") from exc
     extension_form = ExtensionForm(initial={"version": logged.version})
     denial_form = DenialForm(initial={"version": logged.version})
+    partial_form = PartialFulfilmentForm(initial={"version": logged.version})
     review_asked_form = ReviewAskedForm(
         initial={"version": logged.version, "review_asked_on": today_in(logged.program)}
     )
@@ -194,6 +201,9 @@ def records_request_detail(request: HttpRequest, request_id: int) -> HttpRespons
         elif "deny" in request.POST:
             denial_form = DenialForm(request.POST)
             answer, stale = _deny(request, access, logged, denial_form)
+        elif "fulfil_in_part" in request.POST:
+            partial_form = PartialFulfilmentForm(request.POST)
+            answer, stale = _fulfil_in_part(request, access, logged, partial_form)
         elif "ask_review" in request.POST:
             review_asked_form = ReviewAskedForm(request.POST)
             answer, stale = _ask_review(request, access, logged, review_asked_form)
@@ -208,6 +218,8 @@ def records_request_detail(request: HttpRequest, request_id: int) -> HttpRespons
             extension_form = _retyped(request, ExtensionForm, logged)
         elif stale and "deny" in request.POST:
             denial_form = _retyped(request, DenialForm, logged)
+        elif stale and "fulfil_in_part" in request.POST:
+            partial_form = _retyped(request, PartialFulfilmentForm, logged)
         elif stale and "ask_review" in request.POST:
             review_asked_form = _retyped(request, ReviewAskedForm, logged)
         elif stale and "record_review" in request.POST:
@@ -224,6 +236,7 @@ def records_request_detail(request: HttpRequest, request_id: int) -> HttpRespons
     today = today_in(logged.program)
     is_open = logged.status == RecordsRequest.Status.OPEN
     is_denied = logged.status == RecordsRequest.Status.DENIED
+    in_part = bool(logged.withheld_parts)
     context = {
         "logged": logged,
         "person": access.person,
@@ -237,7 +250,10 @@ def records_request_detail(request: HttpRequest, request_id: int) -> HttpRespons
         "extension_form": extension_form,
         "fulfil_form": FulfilmentForm(initial={"version": logged.version}),
         "denial_form": denial_form,
-        "is_denied": is_denied,
+        "partial_form": partial_form,
+        "in_part": in_part,
+        "withheld_parts": _withheld_said(logged),
+        "is_denied": is_denied or logged.status == RecordsRequest.Status.FULFILLED_IN_PART,
         "was_denied": logged.denied_at is not None,
         "reviewable": any(is_reviewable(ground) for ground in logged.denial_grounds),
         "may_ask_review": _may_ask_review(logged),
@@ -253,11 +269,23 @@ def records_request_detail(request: HttpRequest, request_id: int) -> HttpRespons
     return render(request, "people/records_request_detail.html", context, status=status)
 
 
+def _withheld_said(logged: RecordsRequest) -> list[dict[str, Any]]:
+    """The parts a request was fulfilled without, in words: the part, its grounds, why."""
+    return [
+        {
+            "part": label("field_group", part["group"]),
+            "grounds": [label("access_denial_ground", g) for g in part["grounds"]],
+            "reason": part["reason"],
+        }
+        for part in logged.withheld_parts
+    ]
+
+
 def _may_ask_review(logged: RecordsRequest) -> bool:
-    """Whether the page offers to record that a review was asked: a denial on a reviewable
-    ground, none asked yet."""
+    """Whether the page offers to record that a review was asked: a denial, in whole or in
+    part, on a reviewable ground, none asked yet."""
     return (
-        logged.status == RecordsRequest.Status.DENIED
+        logged.status in DENYING
         and logged.review_asked_on is None
         and any(is_reviewable(ground) for ground in logged.denial_grounds)
     )
@@ -402,6 +430,30 @@ def _deny(
         offered=logged.status == RecordsRequest.Status.OPEN,
         gone=_answered(logged),
         done="Denied. Send the person the denial letter.",
+    )
+
+
+def _fulfil_in_part(
+    request: HttpRequest, access: Any, logged: RecordsRequest, form: PartialFulfilmentForm
+) -> tuple[HttpResponse | None, bool]:
+    def fulfil(data: dict[str, Any]) -> object:
+        parts = tuple(
+            WithheldPart(group=group, grounds=grounds, reason=reason)
+            for group, grounds, reason in form.named()
+        )
+        return fulfil_records_request_in_part(
+            actor_for(request), access, logged, parts, data["version"]
+        )
+
+    return _answer(
+        request,
+        logged,
+        form,
+        fulfil,
+        offered=logged.status == RecordsRequest.Status.OPEN,
+        gone=_answered(logged),
+        done="Fulfilled in part. Give the person the records as given, and the denial letter "
+        "for the part withheld.",
     )
 
 

@@ -62,8 +62,10 @@ from coresponder.people.records_request import (
 )
 from coresponder.people.records_request_forms import FulfilmentForm
 from coresponder.people.records_request_log import (
+    access_logged_request,
     answering_programs,
     open_requests_of,
+    parts_withheld,
 )
 from coresponder.people.records_request_log import (
     due_on as request_due_on,
@@ -101,8 +103,13 @@ def records_request_page(request: HttpRequest, person_id: int) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     channel = RECORDS_REQUEST_CHANNELS[form]
-    export = records_request(access, timezone.now())
-    record_records_request(actor_for(request), access, export.kinds, channel=channel)
+    # `?request=<id>`: the records as given in answer to that request, without the parts it
+    # was fulfilled without (45 CFR 164.524(d)(1)).
+    withheld = _withheld_by(request, access)
+    export = records_request(access, timezone.now(), withheld)
+    record_records_request(
+        actor_for(request), export.access or access, export.kinds, channel=channel
+    )
     page = readable(export, reader_zone(request.user))
     if form == "pdf":
         label = page["identity"][0][1] if page.get("identity") else f"Person {access.person.pk}"
@@ -126,8 +133,22 @@ def records_request_page(request: HttpRequest, person_id: int) -> HttpResponse:
         "received": _received_requests(access),
         "programs": programs,
         "log_programs": named or programs,
+        # The downloads keep to the answer the page shows.
+        "as_given": f"&request={int(request.GET['request'])}" if withheld else "",
     }
     return render(request, "people/records_request.html", context)
+
+
+def _withheld_by(request: HttpRequest, access: Any) -> dict[str, list[str]]:
+    """The parts the request named by `?request=` withholds; 404 for a request that is not
+    the person's or that the reader does not answer."""
+    named = request.GET.get("request")
+    if not named:
+        return {}
+    logged, _ = access_logged_request(request.user, named)
+    if logged.person_id != access.person.pk:
+        raise Http404("No such records request")
+    return parts_withheld(logged)
 
 
 def _received_requests(access: Any) -> list[dict[str, Any]]:

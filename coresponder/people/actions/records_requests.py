@@ -1,5 +1,5 @@
-"""Records requests as received (45 CFR 164.524): logged, extended once, fulfilled or
-denied, and a denial reviewed when the person asks (164.524(a)(4), (d)(4))."""
+"""Records requests as received (45 CFR 164.524): logged, extended once, fulfilled (in
+whole or in part) or denied, and a denial reviewed when the person asks (164.524(a)(4), (d)(4))."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import date_sentence
+from coresponder.domain.policy import WITHHOLDABLE_GROUPS
 from coresponder.domain.vocabulary import (
     AccessDenialGround,
     AccessReviewDetermination,
@@ -22,6 +23,7 @@ from coresponder.domain.vocabulary import (
 from coresponder.people.amendments import storable_text
 from coresponder.people.models import RecordsRequest
 from coresponder.people.records_request_log import (
+    DENYING,
     MAX_TEXT,
     TO_FULFIL,
     answering_programs,
@@ -58,6 +60,16 @@ class RecordsRequestDenial:
 
 
 @dataclass(frozen=True)
+class WithheldPart:
+    """A part of the record (a FieldGroup code of `WITHHOLDABLE_GROUPS`) withheld from a
+    request otherwise fulfilled, on grounds the rule allows, with the decider's reason."""
+
+    group: str
+    grounds: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
 class ReviewDetermination:
     """What the reviewing official decided of a denial under review (45 CFR 164.524(d)(4)):
     who they are (a user of the program), upheld or overturned, and why."""
@@ -67,6 +79,8 @@ class ReviewDetermination:
     reason: str
 
 
+# Said of a partial fulfilment naming no part to withhold.
+PART_NEEDED = "Choose at least one part of the record to withhold, with its grounds and reason."
 # Said of a denial whose grounds are missing or not among those the rule allows.
 GROUNDS_NEEDED = "Choose at least one of the grounds HIPAA allows for denying access."
 
@@ -164,6 +178,11 @@ def fulfil_records_request(
     _check_answers(access, logged)
     if logged.status == RecordsRequest.Status.DENIED:
         raise ActionError("The request is denied; a denied request is not fulfilled.")
+    if logged.status == RecordsRequest.Status.FULFILLED_IN_PART:
+        raise ActionError(
+            "The request is fulfilled in part; the part withheld is given only once a review "
+            "overturns its denial."
+        )
     if logged.status not in TO_FULFIL or logged.version != expected_version:
         raise StaleVersion(logged, expected_version)
     with transaction.atomic():
@@ -208,6 +227,10 @@ def deny_records_request(
         )
     if logged.status == RecordsRequest.Status.FULFILLED:
         raise ActionError("The request is already fulfilled; a fulfilled request is not denied.")
+    if logged.status == RecordsRequest.Status.FULFILLED_IN_PART:
+        raise ActionError(
+            "The request is already fulfilled in part; the answer stands as it was made."
+        )
     if logged.version != expected_version:
         raise StaleVersion(logged, expected_version)
     with transaction.atomic():
@@ -219,6 +242,87 @@ def deny_records_request(
         save_tracked(logged, actor.user, expected_version=expected_version)
         _event(actor, "change", logged, {"denied": True, "grounds": grounds})
     return logged
+
+
+def fulfil_records_request_in_part(
+    actor: Actor,
+    access: PersonAccess,
+    logged: RecordsRequest,
+    parts: tuple[WithheldPart, ...],
+    expected_version: int,
+) -> RecordsRequest:
+    """Fulfil an open request without the parts named, access to them denied on grounds
+    45 CFR 164.524(a)(2), (a)(3) allows, and the rest given (164.524(d)(1)); only if nobody
+    changed it since `expected_version`. The same answer sent again stands as saved;
+    another on a request already answered is refused."""
+    _check_answers(access, logged)
+    withheld, errors = _parts(parts)
+    if errors:
+        raise ActionError("The request cannot be fulfilled in part as given.", errors)
+    if logged.status == RecordsRequest.Status.FULFILLED_IN_PART:
+        if logged.withheld_parts == withheld:
+            return logged  # sent twice: it stands, and nothing is written
+        raise ActionError(
+            "The request is already fulfilled in part, without other parts or on other "
+            "grounds; the answer stands as it was made."
+        )
+    if logged.status != RecordsRequest.Status.OPEN:
+        raise ActionError(
+            "The request is already answered; only a request awaiting an answer is "
+            "fulfilled in part."
+        )
+    if logged.version != expected_version:
+        raise StaleVersion(logged, expected_version)
+    grounds = _grounds(tuple(g for part in withheld for g in part["grounds"]))
+    with transaction.atomic():
+        now = timezone.now()
+        logged.status = RecordsRequest.Status.FULFILLED_IN_PART
+        logged.fulfilled_at = logged.denied_at = now
+        logged.fulfilled_by = logged.denied_by = _signed_in(actor)
+        logged.denial_grounds = grounds
+        logged.withheld_parts = withheld
+        save_tracked(logged, actor.user, expected_version=expected_version)
+        late = (today_in(logged.program) - due_on(logged)).days
+        detail = {
+            "fulfilled_in_part": True,
+            "withheld": [part["group"] for part in withheld],
+            "grounds": grounds,
+            "days_late": max(late, 0),
+        }
+        _event(actor, "change", logged, detail)
+    return logged
+
+
+def _parts(parts: tuple[WithheldPart, ...]) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """The parts to withhold as stored, in the policy's order; or what is wrong with them,
+    keyed as the form's fields are (`<group>_grounds`, `<group>_reason`, `parts`)."""
+    allowed = [str(group) for group in WITHHOLDABLE_GROUPS]
+    given = {part.group: part for part in parts}
+    errors: dict[str, list[str]] = {}
+    if not given:
+        errors["parts"] = [PART_NEEDED]
+    if set(given) - set(allowed) or len(given) != len(parts):
+        errors["parts"] = [
+            "Name each part once, among those a request may be fulfilled without: "
+            + ", ".join(allowed)
+            + "."
+        ]
+    withheld = []
+    for group in allowed:
+        part = given.get(group)
+        if part is None:
+            continue
+        grounds = _grounds(part.grounds)
+        reason = part.reason.strip()
+        if not grounds:
+            errors[f"{group}_grounds"] = [GROUNDS_NEEDED]
+        if not reason or _text_problem(reason, MAX_TEXT):
+            errors[f"{group}_reason"] = [
+                f"Needed to withhold this part: what the grounds mean for it; at most "
+                f"{MAX_TEXT} characters, and no control characters."
+            ]
+        withheld.append({"group": group, "grounds": grounds, "reason": reason})
+    return withheld, errors
 
 
 def ask_for_review(
@@ -240,8 +344,8 @@ def ask_for_review(
         asked = format_date(logged.review_asked_on, with_year=True)
         problem = f"A review was already asked on {asked}; a review is asked once."
         raise ActionError(problem, {field: [problem]})
-    if logged.status != RecordsRequest.Status.DENIED:
-        problem = "The request is not denied; only a denial is reviewed."
+    if logged.status not in DENYING:
+        problem = "The request is not denied, in whole or in part; only a denial is reviewed."
         raise ActionError(problem, {field: [problem]})
     if not any(is_reviewable(ground) for ground in logged.denial_grounds):
         problem = (
@@ -282,7 +386,8 @@ def record_review(
 ) -> RecordsRequest:
     """Record the reviewing official's determination of a denial under review (45 CFR
     164.524(d)(4)), only if nobody changed the request since `expected_version`. Overturned,
-    the request is to be fulfilled; upheld, it stays denied. One determination: the same
+    the request is to be fulfilled (the part withheld, of one fulfilled in part); upheld, it
+    stays denied (or fulfilled in part). One determination: the same
     sent again stands as saved, another is refused."""
     _check_answers(access, logged)
     reason = found.reason.strip()

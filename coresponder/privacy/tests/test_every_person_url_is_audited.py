@@ -464,6 +464,9 @@ API: dict[str, Kind] = {
     "POST /records-requests/{request_id}/extension": WritesOnly("extends the time to answer"),
     "POST /records-requests/{request_id}/fulfilment": WritesOnly("marks a request fulfilled"),
     "POST /records-requests/{request_id}/denial": WritesOnly("denies a records request"),
+    "POST /records-requests/{request_id}/partial-fulfilment": WritesOnly(
+        "fulfils a records request in part"
+    ),
     "POST /records-requests/{request_id}/review-request": WritesOnly(
         "records that a review of a denial was asked"
     ),
