@@ -27,7 +27,7 @@ from coresponder.people.actions.records_requests import (
     fulfil_records_request_in_part,
     record_review,
 )
-from coresponder.people.models import RecordsRequest
+from coresponder.people.models import Participation, RecordsRequest
 from coresponder.people.records_request import access_records_request
 from coresponder.people.records_request_log import (
     due_on,
@@ -35,6 +35,7 @@ from coresponder.people.records_request_log import (
     parts_withheld,
     visible_open_requests,
 )
+from coresponder.people.tests.factories import PersonFactory
 from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program, User
@@ -231,6 +232,31 @@ def test_a_request_that_is_not_there_shapes_no_records(
         f"/api/v1/persons/{world.person.pk}/records-request?request={logged.pk + 1000}"
     )
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("named", ["another person's", "not a number"])
+def test_a_request_of_another_person_or_no_number_shapes_no_records(
+    named: str, world: World, coordinator: User, api_client_for: Any
+) -> None:
+    someone_else = PersonFactory.create()
+    Participation.objects.create(person=someone_else, program=world.program, first_seen_at=NOW)
+    theirs = in_part(
+        coordinator,
+        RecordsRequest.objects.create(
+            person=someone_else, program=world.program, received_on=dt.date(2026, 10, 1)
+        ),
+        CLINICAL,
+    )
+    value = str(theirs.pk) if named == "another person's" else "abc"
+    path = f"/people/{world.person.pk}/records-request/?request={value}"
+
+    api = api_client_for(coordinator).get(
+        f"/api/v1/persons/{world.person.pk}/records-request?request={value}"
+    )
+    page = signed_in(coordinator).get(path)
+
+    assert api.status_code == (404 if named == "another person's" else 422)
+    assert page.status_code == 404
 
 
 # --- The page ---------------------------------------------------------------------------
