@@ -17,9 +17,11 @@ from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import CLOCK_SKEW, date_problem
 from coresponder.domain.policy import RecordType, may_write
 from coresponder.domain.screenings import (
+    CSSRS_HIGH_ESCALATION,
     InvalidAnswers,
     ScreeningResult,
     instrument_of,
+    leaves_high_risk_alone,
     score_screening,
 )
 from coresponder.domain.vocabulary import Disposition, EncounterKind
@@ -32,6 +34,10 @@ from coresponder.programs.models import Program, Team
 
 # A form kept offline may arrive late, but nothing is recorded as happening later than now.
 MAX_MINUTES_ON_SCENE = 24 * 60
+# A clinician's judgement that a person whose C-SSRS screen is high risk may stay where they
+# are (`leaves_high_risk_alone`): the field's name in the form and in the API.
+STAYS_AFTER_HIGH_RISK = "stays_after_high_risk"
+NO_REASON_TO_STAY = "Say in the clinical note why it was safe for the person to stay."
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,9 @@ class EncounterInput:
     referral_id: int | None = None
     client_key: str | None = None
     screenings: tuple[ScreeningInput, ...] = ()
+    # A clinician assessed the person and judged it safe for them to stay, though a
+    # high-risk C-SSRS screen calls for an immediate evaluation; the note says why.
+    stays_after_high_risk: bool = False
 
 
 @dataclass
@@ -122,6 +131,33 @@ def score_all(
     return results, errors
 
 
+def high_risk_ending_errors(
+    scores: Sequence[ScreeningResult],
+    disposition: str,
+    stays: bool,
+    clinical_note: str | None,
+    *,
+    confirm: str = f"send {STAYS_AFTER_HIGH_RISK} as true",
+) -> dict[str, list[str]]:
+    """A high-risk C-SSRS calls for an immediate evaluation and not leaving the person
+    alone: an ending without one is refused until a clinician's judgement that the person
+    may stay is given, with its reason in the clinical note. `confirm` says how to give it."""
+    if not any(leaves_high_risk_alone(result, disposition) for result in scores):
+        return {}
+    if not stays:
+        steps = "; ".join(step.lower() for step in CSSRS_HIGH_ESCALATION[:3])
+        return {
+            "disposition": [
+                f"The C-SSRS screener is high risk: {steps}. If a clinician assessed the "
+                f"person and judged it safe for them to stay, {confirm} and say why in the "
+                "clinical note."
+            ]
+        }
+    if not (clinical_note or "").strip():
+        return {"clinical_note": [NO_REASON_TO_STAY]}
+    return {}
+
+
 def record_encounter(actor: Actor, program: Program, data: EncounterInput) -> EncounterResult:
     """Record an encounter and score its screenings, in one transaction with its audit event."""
     role = role_in(actor.user, program) if actor.user is not None else None
@@ -130,6 +166,10 @@ def record_encounter(actor: Actor, program: Program, data: EncounterInput) -> En
     screenings = list(data.screenings or ())
     if screenings and not may_write(role, RecordType.SCREENING):
         raise Forbidden("Your role may not record screenings.")
+    stays = bool(data.stays_after_high_risk)
+    if stays and not may_write(role, RecordType.SCREENING):
+        # The judgement answers a screening's result: only who records screenings gives it.
+        raise Forbidden("Your role may not judge that a person at high risk may stay.")
     key = str(data.client_key or "")[:64]
     earlier = _sent_before(actor, program, key, data)
     if earlier is not None:
@@ -139,6 +179,10 @@ def record_encounter(actor: Actor, program: Program, data: EncounterInput) -> En
     links = _links(program, data, errors)
     scores, screening_errors = score_all(screenings, person.sex if person else None)
     errors.update(screening_errors)
+    judged = high_risk_ending_errors(scores, str(data.disposition), stays, data.clinical_note)
+    for name, messages in judged.items():
+        errors.setdefault(name, []).extend(messages)
+    left_alone = any(leaves_high_risk_alone(r, str(data.disposition)) for r in scores)
     if errors:
         raise ActionError("The encounter has invalid fields.", errors)
     try:
@@ -168,6 +212,8 @@ def record_encounter(actor: Actor, program: Program, data: EncounterInput) -> En
                     "kind": encounter.kind,
                     "disposition": encounter.disposition,
                     "screenings": [r.instrument.value for r in scores],
+                    # The clinician's judgement that a high-risk person may stay, kept.
+                    **({STAYS_AFTER_HIGH_RISK: True} if left_alone else {}),
                 },
             )
     except IntegrityError:

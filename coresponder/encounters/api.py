@@ -45,6 +45,13 @@ class EncounterIn(Schema):
     referral_id: int | None = None
     client_key: str | None = Field(None, max_length=64)
     screenings: list[ScreeningIn] = Field(default_factory=list, max_length=5)
+    stays_after_high_risk: bool = Field(
+        False,
+        description="A clinician assessed the person and judged it safe for them to stay, "
+        "though a high-risk C-SSRS screen calls for an immediate evaluation; "
+        "`clinical_note` says why. Needed for a high-risk screen with a disposition that "
+        "leaves the person where they are (resolved_on_scene, transported_home, refused).",
+    )
 
 
 class ScoreOut(Schema):

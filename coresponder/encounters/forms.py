@@ -11,7 +11,6 @@ from django.utils import timezone
 from coresponder.core.forms import LocalDateTimeField, PlainTextForm, style_uswds
 from coresponder.domain.intake import LATE_ENTRY_LIMIT
 from coresponder.domain.screenings import (
-    CSSRS_HIGH_ESCALATION,
     CSSRS_RECENT_ITEM,
     CSSRS_RECENT_PROMPT,
     INSTRUMENT_LABELS,
@@ -19,11 +18,15 @@ from coresponder.domain.screenings import (
     answer_options,
     item_count,
     item_texts,
-    leaves_high_risk_alone,
     score_screening,
 )
 from coresponder.domain.vocabulary import EncounterKind, choices
-from coresponder.encounters.actions import EncounterInput, ScreeningInput
+from coresponder.encounters.actions import (
+    STAYS_AFTER_HIGH_RISK,
+    EncounterInput,
+    ScreeningInput,
+    high_risk_ending_errors,
+)
 
 TILE = {"class": "usa-radio__input usa-radio__input--tile"}
 RADIO = {"class": "usa-radio__input"}
@@ -31,7 +34,7 @@ RADIO = {"class": "usa-radio__input"}
 LONG_AGO = "occurred_long_ago"
 # The box a clinician ticks when a high-risk C-SSRS screen ends with the person staying where
 # they are: their judgement, with its reason in the clinical note.
-STAYS = "stays_after_high_risk"
+STAYS = STAYS_AFTER_HIGH_RISK
 # C-SSRS screener: items 3 to 5 are asked only after a yes to item 2, and the
 # "within the past 3 months" follow-up only after a yes to item 6.
 CSSRS_AFTER_ITEM_2 = (3, 4, 5)
@@ -208,33 +211,24 @@ class EncounterForm(PlainTextForm):
         return data
 
     def _check_high_risk_ending(self, data: dict[str, Any]) -> None:
-        """A high-risk C-SSRS calls for an immediate evaluation and not leaving the person
-        alone: an ending without one is questioned until a clinician's judgement is given."""
-        disposition = data.get("disposition") or ""
-        high_risk = False
+        """The encounter's rule (`high_risk_ending_errors`), asked before saving so the box
+        for a clinician's judgement is offered with the question."""
+        results = []
         for screening in data["screenings"]:
             try:
-                result = score_screening(screening["instrument"], screening["answers"])
+                results.append(score_screening(screening["instrument"], screening["answers"]))
             except ValueError:
                 continue  # refused with its own message when the encounter is recorded
-            high_risk = high_risk or leaves_high_risk_alone(result, disposition)
-        if not high_risk:
-            return
-        if not data.get(STAYS):
-            steps = "; ".join(step.lower() for step in CSSRS_HIGH_ESCALATION[:3])
-            self.add_error(
-                "disposition",
-                forms.ValidationError(
-                    f"The C-SSRS screener is high risk: {steps}. If a clinician assessed "
-                    "the person and judged it safe for them to stay, tick the box below and "
-                    "say why in the clinical note.",
-                    code="high_risk",
-                ),
-            )
-        elif not (data.get("clinical_note") or "").strip():
-            self.add_error(
-                "clinical_note", "Say in the clinical note why it was safe for the person to stay."
-            )
+        errors = high_risk_ending_errors(
+            results,
+            data.get("disposition") or "",
+            bool(data.get(STAYS)),
+            data.get("clinical_note"),
+            confirm="tick the box below",
+        )
+        for name, messages in errors.items():
+            for message in messages:
+                self.add_error(name, forms.ValidationError(message, code="high_risk"))
 
     def _answers(self, instrument: Instrument, data: dict[str, Any]) -> list[int] | None:
         """The answers in item order, or None when the instrument was not started or was
@@ -287,6 +281,7 @@ class EncounterForm(PlainTextForm):
             clinical_note=data.get("clinical_note") or "",
             team_id=data.get("team"),
             client_key=data.get("client_key") or "",
+            stays_after_high_risk=bool(data.get(STAYS)),
             screenings=tuple(
                 ScreeningInput(s["instrument"], tuple(s["answers"])) for s in data["screenings"]
             ),

@@ -3,10 +3,13 @@ alone: an encounter that ends with the person left where they are is questioned 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
+from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
 from coresponder.encounters.tests.test_encounter_views import filled, form_url
@@ -84,3 +87,71 @@ def test_a_phq_9_answered_with_the_c_ssrs_does_not_ask_for_the_c_ssrs_again(
     assert "Ask the C-SSRS screener now" not in page
     assert "Clinician reviews the answers now" in page
     assert "Do not leave the person alone" in page
+
+
+def api_body(world: World, **extra: Any) -> dict[str, Any]:
+    return {
+        "program": "core",
+        "person_id": world.person.pk,
+        "occurred_at": (timezone.now() - dt.timedelta(minutes=30)).isoformat(),
+        "kind": "crisis_response",
+        "disposition": "resolved_on_scene",
+        "screenings": [{"instrument": "cssrs_screener", "answers": [1, 1, 1, 1, 0, 0]}],
+        **extra,
+    }
+
+
+def api_post(client: Any, body: dict[str, Any]) -> Any:
+    return client.post("/api/v1/encounters", body, content_type="application/json")
+
+
+@pytest.mark.parametrize("disposition", ["resolved_on_scene", "transported_home", "refused"])
+def test_the_api_refuses_a_high_risk_screen_left_where_it_is_naming_the_steps(
+    world: World, api_client_for: Any, disposition: str
+) -> None:
+    client = api_client_for(reader(world, Role.CLINICIAN))
+    before = Encounter.objects.count()
+    response = api_post(client, api_body(world, disposition=disposition, clinical_note="Seen."))
+    assert response.status_code == 422, response.content
+    [message] = response.json()["errors"]["disposition"]
+    assert "The C-SSRS screener is high risk" in message
+    assert "do not leave the person alone" in message
+    assert "immediate behavioral-health evaluation" in message
+    assert "stays_after_high_risk" in message
+    assert Encounter.objects.count() == before
+
+
+def test_the_api_takes_a_clinicians_judgement_only_with_its_reason(
+    world: World, api_client_for: Any
+) -> None:
+    client = api_client_for(reader(world, Role.CLINICIAN))
+    before = Encounter.objects.count()
+    unexplained = api_post(client, api_body(world, stays_after_high_risk=True))
+    assert unexplained.status_code == 422, unexplained.content
+    assert unexplained.json()["errors"]["clinical_note"] == [
+        "Say in the clinical note why it was safe for the person to stay."
+    ]
+    assert Encounter.objects.count() == before
+    note = "Assessed face to face; sister staying overnight; safety plan made."
+    saved = api_post(client, api_body(world, stays_after_high_risk=True, clinical_note=note))
+    assert saved.status_code == 201, saved.content
+    encounter = Encounter.objects.get(pk=saved.json()["id"])
+    assert encounter.clinical_note == note
+    event = AuditEvent.objects.get(object_type="encounters.encounter", action="create")
+    assert event.detail["stays_after_high_risk"] is True
+
+
+def test_the_api_records_a_high_risk_screen_ending_in_an_evaluation_without_a_judgement(
+    world: World, api_client_for: Any
+) -> None:
+    client = api_client_for(reader(world, Role.CLINICIAN))
+    body = api_body(world, disposition="transported_crisis_center")
+    assert api_post(client, body).status_code == 201
+
+
+def test_only_a_role_that_records_screenings_may_judge_that_the_person_may_stay(
+    world: World, api_client_for: Any
+) -> None:
+    client = api_client_for(reader(world, Role.OFFICER))
+    body = api_body(world, screenings=[], stays_after_high_risk=True, clinical_note="Fine.")
+    assert api_post(client, body).status_code == 403
