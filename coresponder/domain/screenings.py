@@ -134,6 +134,36 @@ PHQ_9_ITEM9_ESCALATION = (
     ASK_CSSRS,
     "Clinician reviews the answers now, before the team leaves",
 )
+# A positive PHQ-2 is a first step: the full PHQ-9 says how severe the depression is
+# (Kroenke, Spitzer & Williams 2003; USPSTF 2016).
+GIVE_PHQ_9 = "Give the PHQ-9 now"
+PHQ_2_POSITIVE_ESCALATION = (GIVE_PHQ_9,)
+# SBIRT practice over Skinner's DAST-10 bands: a moderate score gets a brief intervention
+# and an offer of assessment; substantial and severe, a referral to specialised assessment
+# and treatment, with medication and naloxone where opioids are used.
+DAST_10_MODERATE_ESCALATION = (
+    "Give a brief intervention: talk with the person about their drug use, its risks and "
+    "what they want to change",
+    "Offer a fuller assessment, or a referral to treatment",
+)
+DAST_10_SUBSTANTIAL_ESCALATION = (
+    "Refer for a specialised substance-use assessment and treatment",
+    "Where the person uses opioids, offer medication for opioid use disorder (MOUD) and naloxone",
+    "Give a brief intervention that encourages them to take up the referral",
+)
+# A positive AUDIT-C: a brief intervention on drinking and an offer of the full AUDIT
+# or a fuller assessment (NIAAA's clinician's guide; USPSTF 2018).
+AUDIT_C_POSITIVE_ESCALATION = (
+    "Give a brief intervention on drinking: talk with the person about how much they "
+    "drink, its risks and what they want to change",
+    "Offer a fuller alcohol assessment, and a referral to treatment if they want one",
+)
+# A step that asks for another instrument, and that instrument: when it was given at the
+# same encounter, the step is done.
+ASKS_FOR: dict[str, Instrument] = {
+    ASK_CSSRS: Instrument.CSSRS_SCREENER,
+    GIVE_PHQ_9: Instrument.PHQ_9,
+}
 
 
 # Endings that leave the person where they are, without the immediate evaluation a
@@ -154,10 +184,9 @@ def leaves_high_risk_alone(result: ScreeningResult, disposition: str) -> bool:
 
 def steps_now(result: ScreeningResult, asked: Iterable[Instrument | str]) -> tuple[str, ...]:
     """The result's steps, among the instruments asked at the same encounter: a C-SSRS
-    screener asked already is not asked for again; its own steps say what to do."""
-    if Instrument.CSSRS_SCREENER in {instrument_of(i) for i in asked}:
-        return tuple(step for step in result.escalation if step != ASK_CSSRS)
-    return result.escalation
+    screener or a PHQ-9 asked already is not asked for again; its own steps say what to do."""
+    given = {instrument_of(i) for i in asked}
+    return tuple(step for step in result.escalation if ASKS_FOR.get(step) not in given)
 
 
 def instrument_of(instrument: Instrument | str) -> Instrument:
@@ -252,7 +281,14 @@ def dast_10(answers: tuple[int, ...]) -> ScreeningResult:
         band = "severe"
     # Positive from "moderate" (3) up: where SBIRT practice moves from brief advice
     # to a brief intervention and referral for further assessment.
-    return ScreeningResult(Instrument.DAST_10, score, band, positive=score >= 3, escalation=())
+    escalation: tuple[str, ...] = ()
+    if band == "moderate":
+        escalation = DAST_10_MODERATE_ESCALATION
+    elif band in ("substantial", "severe"):
+        escalation = DAST_10_SUBSTANTIAL_ESCALATION
+    return ScreeningResult(
+        Instrument.DAST_10, score, band, positive=score >= 3, escalation=escalation
+    )
 
 
 def audit_c(answers: tuple[int, ...], sex: str | None) -> ScreeningResult:
@@ -263,7 +299,10 @@ def audit_c(answers: tuple[int, ...], sex: str | None) -> ScreeningResult:
     threshold = 4 if (sex or "").strip().lower() == "male" else 3
     positive = score >= threshold
     band = "positive" if positive else "negative"
-    return ScreeningResult(Instrument.AUDIT_C, score, band, positive=positive, escalation=())
+    escalation = AUDIT_C_POSITIVE_ESCALATION if positive else ()
+    return ScreeningResult(
+        Instrument.AUDIT_C, score, band, positive=positive, escalation=escalation
+    )
 
 
 def cssrs_screener(answers: tuple[int, ...]) -> ScreeningResult:
@@ -311,7 +350,8 @@ def phq_2(answers: tuple[int, ...]) -> ScreeningResult:
     # Cut point 3 (Kroenke, Spitzer & Williams 2003): then the full PHQ-9 follows.
     positive = score >= 3
     band = "positive" if positive else "negative"
-    return ScreeningResult(Instrument.PHQ_2, score, band, positive=positive, escalation=())
+    escalation = PHQ_2_POSITIVE_ESCALATION if positive else ()
+    return ScreeningResult(Instrument.PHQ_2, score, band, positive=positive, escalation=escalation)
 
 
 def phq_9(answers: tuple[int, ...]) -> ScreeningResult:

@@ -92,7 +92,7 @@ def test_it_scores_a_dast_10_all_no_as_1_because_item_3_is_reverse_scored() -> N
 def test_it_bands_the_dast_10_at_every_boundary(problems: int, band: str, positive: bool) -> None:
     result = dast(problems)
     assert (result.score, result.band, result.positive) == (problems, band, positive)
-    assert result.escalation == ()
+    assert bool(result.escalation) == positive
 
 
 def test_it_gives_a_point_for_saying_no_to_being_able_to_stop() -> None:
@@ -381,10 +381,12 @@ def test_it_always_scores_within_the_instrument_range(
     result = score_screening(instrument, answers, sex=sex)
     assert 0 <= result.score <= MAX_SCORE[instrument]
     assert result.instrument is instrument
+    # Every positive screen says what to do next; the PHQ-9 only for item 9, as its
+    # severity is the clinician's to act on.
     assert bool(result.escalation) == (
-        result.positive
-        if instrument is Instrument.CSSRS_SCREENER
-        else SUICIDAL_IDEATION_ITEM9 in result.flags
+        SUICIDAL_IDEATION_ITEM9 in result.flags
+        if instrument is Instrument.PHQ_9
+        else result.positive
     )
 
 
@@ -418,3 +420,45 @@ def test_it_does_not_ask_for_the_c_ssrs_screener_when_it_was_asked_at_the_same_e
     asked = steps_now(result, ["phq9", "cssrs_screener"])
     assert not any("C-SSRS" in step for step in asked)
     assert any("Clinician" in step for step in asked)
+
+
+# Next steps of a positive PHQ-2, DAST-10 and AUDIT-C
+
+
+def test_a_positive_phq_2_asks_for_the_phq_9_and_a_negative_one_for_nothing() -> None:
+    assert score_screening(Instrument.PHQ_2, [2, 1]).escalation == ("Give the PHQ-9 now",)
+    assert score_screening(Instrument.PHQ_2, [1, 1]).escalation == ()
+
+
+def test_a_phq_9_given_at_the_same_encounter_is_not_asked_for_again() -> None:
+    result = score_screening(Instrument.PHQ_2, [3, 3])
+    assert steps_now(result, ["phq2"]) == ("Give the PHQ-9 now",)
+    assert steps_now(result, ["phq2", Instrument.PHQ_9]) == ()
+
+
+def test_a_moderate_dast_10_calls_for_a_brief_intervention_and_an_offer_of_assessment() -> None:
+    steps = " ".join(dast(3).escalation).lower()
+    assert "brief intervention" in steps
+    assert "assessment" in steps and "treatment" in steps
+    assert dast(5).escalation == dast(3).escalation
+
+
+@pytest.mark.parametrize("problems", [6, 8, 9, 10])
+def test_a_substantial_or_severe_dast_10_calls_for_a_referral_to_specialised_care(
+    problems: int,
+) -> None:
+    steps = " ".join(dast(problems).escalation)
+    assert "Refer for a specialised substance-use assessment and treatment" in steps
+    assert "naloxone" in steps and "(MOUD)" in steps
+
+
+@pytest.mark.parametrize(("answers", "sex"), [([1, 1, 1], "female"), ([2, 1, 1], "male")])
+def test_a_positive_audit_c_calls_for_a_brief_intervention_on_drinking(
+    answers: list[int], sex: str
+) -> None:
+    result = score_screening(Instrument.AUDIT_C, answers, sex=sex)
+    assert result.positive
+    steps = " ".join(result.escalation).lower()
+    assert "brief intervention" in steps and "drinking" in steps
+    assert "assessment" in steps
+    assert score_screening(Instrument.AUDIT_C, [1, 1, 1], sex="male").escalation == ()

@@ -213,3 +213,19 @@ def test_each_unanswered_screening_item_is_tied_to_its_error_for_screen_readers(
         assert f'id="{element_id}"' in html, element_id
     # One alert for the form; the items' errors are read with their items.
     assert html.count('role="alert"') == 1
+
+
+def test_a_positive_screen_shows_its_next_steps_on_the_encounter_page(
+    world: World, client: Any
+) -> None:
+    client.force_login(reader(world, Role.CLINICIAN))
+    phq_2 = {"phq2_1": "2", "phq2_2": "2"}
+    # DAST-10: yes to items 1, 2, 4 and 5, and "no" to item 3 (reverse-scored): 5, moderate.
+    dast = {f"dast10_{n}": "1" if n in (1, 2, 4, 5) else "0" for n in range(1, 11)}
+    alone = client.post(form_url(world), filled(**phq_2, **dast, client_key="k-phq2"))
+    page = client.get(alone["Location"]).content.decode()
+    assert "Give the PHQ-9 now" in page
+    assert "brief intervention" in page
+    phq_9 = {f"phq9_{n}": "0" for n in range(1, 10)}
+    both = client.post(form_url(world), filled(**phq_2, **phq_9, client_key="k-phq9"))
+    assert "Give the PHQ-9 now" not in client.get(both["Location"]).content.decode()
