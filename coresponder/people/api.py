@@ -246,6 +246,12 @@ class TimelineEntry(Schema):
 class Timeline(Schema):
     items: list[TimelineEntry]
     count: int
+    withheld: list[str] = Field(
+        default_factory=list,
+        description="Field groups of this history withheld from you for want of a consent "
+        "naming you (clinical, part2), each named once however many entries it would fill; "
+        "empty where nothing is",
+    )
     redisclosure_notice: str | None = Field(
         None, description="The 42 CFR 2.32 notice, whenever the history discloses Part 2 data"
     )
@@ -268,7 +274,11 @@ def get_timeline(
     notice = access.notice()
     record_person_read(actor_for(request), access, channel="api", purpose=purpose)
     page_obj = Paginator(entries, PAGE_SIZE).get_page(page)
-    out = {"items": list(page_obj.object_list), "count": page_obj.paginator.count}
+    out = {
+        "items": list(page_obj.object_list),
+        "count": page_obj.paginator.count,
+        "withheld": sorted(group.value for group in access.withheld),
+    }
     return {**out, "redisclosure_notice": notice} if notice else out
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from coresponder.domain.policy import WITHHELD_TEXT, FieldGroup, GroupVisibility
+from coresponder.domain.policy import FieldGroup, GroupVisibility
 from coresponder.domain.vocabulary import WITHHELD_CODE, label
 from coresponder.encounters.models import Encounter
 from coresponder.intake.models import Overdose, Referral
@@ -308,8 +308,9 @@ def _program_encounter_entries(
     """One program's encounters, as the reader's role there reads them (the clinical
     facts asked of the gate once for the program, and only where there are some)."""
     has_clinical = any(e.clinical_note or e.screenings.all() for e in encounters)
+    # Asked only where there is something clinical: a withheld group is named once in the
+    # reader's `withheld`, and the read audited as refused, however many screenings.
     clinical = clinical_shown(access, has_clinical, shown.program_id)
-    withheld = access.decision(G.CLINICAL, shown.program_id) is GroupVisibility.WITHHELD
     entries = []
     for encounter in encounters:
         slug = encounter.program.slug
@@ -332,30 +333,25 @@ def _program_encounter_entries(
                     note=encounter.clinical_note,
                 )
             )
+        if not clinical:
+            # Neither what a screening found nor that one took place, nor how often: a
+            # reader without clinical detail learns only that some is withheld.
+            continue
         for screening in encounter.screenings.all():
-            if clinical:
-                entries.append(
-                    _entry(
-                        encounter.occurred_at,
-                        "screening",
-                        slug,
-                        f"Screening: {screening.get_instrument_display()}",
-                        id=screening.pk,
-                        encounter_id=encounter.pk,
-                        instrument=screening.instrument,
-                        answers=screening.answers,
-                        score=screening.score,
-                        band=screening.band,
-                    )
+            entries.append(
+                _entry(
+                    encounter.occurred_at,
+                    "screening",
+                    slug,
+                    f"Screening: {screening.get_instrument_display()}",
+                    id=screening.pk,
+                    encounter_id=encounter.pk,
+                    instrument=screening.instrument,
+                    answers=screening.answers,
+                    score=screening.score,
+                    band=screening.band,
                 )
-            elif shown.outreach:
-                # That a screening took place is part of the encounter; what it found is not.
-                detail = {"id": screening.pk, "encounter_id": encounter.pk}
-                if withheld:
-                    detail["withheld"] = WITHHELD_TEXT
-                entries.append(
-                    _entry(encounter.occurred_at, "screening", slug, "Screening", **detail)
-                )
+            )
     return entries
 
 

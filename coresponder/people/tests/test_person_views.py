@@ -58,6 +58,9 @@ def test_an_officer_sees_the_person_but_not_the_screenings(world: Any) -> None:
     assert "Dana Reyes" in html
     assert "Status withheld: no consent in force names you" in html
     assert "open to buprenorphine" not in html
+    # One neutral line under a neutral heading: not even that a screening took place.
+    assert html.count("Status withheld: no consent in force names you") == 1
+    assert "<h2>Clinical detail</h2>" in html and "Screenings" not in html
     assert (
         response["Cache-Control"].startswith("no-store") or "no-store" in response["Cache-Control"]
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -67,8 +68,11 @@ def of_kind(items: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [item for item in items if item["kind"] == kind]
 
 
-def timeline_state(items: list[dict[str, Any]], group: FieldGroup) -> str:
-    """'shown', 'withheld' or 'hidden': how the timeline presents one field group."""
+def timeline_state(
+    items: list[dict[str, Any]], group: FieldGroup, withheld: Sequence[str] = ()
+) -> str:
+    """'shown', 'withheld' or 'hidden': how the timeline presents one field group
+    (`withheld`, the groups the answer names as withheld)."""
     if group is G.REFERRAL:
         return "shown" if of_kind(items, "referral") else "hidden"
     if group is G.JUSTICE:
@@ -81,9 +85,8 @@ def timeline_state(items: list[dict[str, Any]], group: FieldGroup) -> str:
         screenings = of_kind(items, "screening")
         if screenings and "answers" in screenings[0]["detail"]:
             return "shown"
-        if screenings and screenings[0]["detail"].get("withheld") == WITHHELD_TEXT:
-            return "withheld"
-        return "hidden"
+        # No entry tells of a screening it withholds: the answer names the group once.
+        return "withheld" if "clinical" in withheld else "hidden"
     if group is G.PART2:
         referrals = of_kind(items, "service_referral")
         status = referrals[0]["detail"].get("status") if referrals else None
@@ -104,8 +107,9 @@ def expected_state(role: Role, group: FieldGroup, consented: bool) -> str:
     if group is G.JUSTICE:
         return "shown" if shown(G.JUSTICE) and shown(G.REFERRAL) else "hidden"
     if group is G.CLINICAL and decision is GroupVisibility.WITHHELD:
-        # Without consent only that a screening took place, and only to who sees encounters.
-        return "withheld" if shown(G.OUTREACH) else "hidden"
+        # Without consent only that clinical detail is withheld, named once, as the page's
+        # notice names it to everyone it withholds from; no entry tells of a screening.
+        return "withheld"
     if group is G.PART2:
         if decision is GroupVisibility.WITHHELD:
             return "withheld" if shown(G.REFERRAL) else "hidden"
@@ -133,7 +137,8 @@ def test_each_role_sees_in_the_timeline_what_the_policy_allows(
         return
     assert response.status_code == 200, response.content
     items = response.json()["items"]
-    seen = {group: timeline_state(items, group) for group in TIMELINE_GROUPS}
+    withheld = response.json()["withheld"]
+    seen = {group: timeline_state(items, group, withheld) for group in TIMELINE_GROUPS}
     assert seen == expected
     # Consents are read by whoever records them.
     may_consent = RecordType.CONSENT in POLICY[role].write
@@ -163,7 +168,7 @@ def test_entries_come_newest_first_and_same_instant_facts_in_the_order_they_happ
     assert {item["program"] for item in items} == {"pad"}
 
 
-def test_an_officer_without_consent_learns_an_encounter_and_a_screening_took_place_and_no_more(
+def test_an_officer_without_consent_learns_an_encounter_took_place_and_no_more(
     world: World,
 ) -> None:
     officer = reader(world, Role.OFFICER)
@@ -186,14 +191,53 @@ def test_an_officer_without_consent_learns_an_encounter_and_a_screening_took_pla
         "Outreach visit: Transported (destination withheld)"
     )
     assert of_kind(titled, "attempt")[0]["title"] == "Home visit: Reached (outcome withheld)"
-    (screening,) = of_kind(items, "screening")
-    assert screening["title"] == "Screening"
-    assert screening["detail"]["withheld"] == WITHHELD_TEXT
-    for hidden in ("instrument", "answers", "score", "band"):
-        assert hidden not in screening["detail"]
+    # Not even that a screening took place: the history says once that clinical detail
+    # is withheld (`withheld`), however many screenings there are.
+    assert of_kind(items, "screening") == []
     assert "buprenorphine" not in repr(items).replace("Buprenorphine clinic", "")
     (offense,) = of_kind(items, "referral")
     assert offense["detail"]["offense"]["category"] == "drug_possession"
+
+
+def more_screenings(world: World) -> None:
+    """Two more encounters, each with screenings, as a busy history has."""
+    for days in (5, 9):
+        encounter = Encounter.objects.create(
+            program=world.program,
+            person=world.person,
+            occurred_at=timezone.now() - dt.timedelta(days=days),
+            kind="crisis_response",
+            disposition="resolved_on_scene",
+        )
+        Screening.objects.create(encounter=encounter, instrument="phq2", answers=[1, 1])
+        Screening.objects.create(encounter=encounter, instrument="audit_c", answers=[1, 0, 0])
+
+
+def test_an_officer_reads_one_neutral_line_however_many_screenings_there_are(
+    world: World, api_client_for: Any
+) -> None:
+    more_screenings(world)
+    officer = reader(world, Role.OFFICER)
+    body = api_client_for(officer).get(f"/api/v1/persons/{world.person.pk}/timeline").json()
+    assert of_kind(body["items"], "screening") == []
+    assert len(of_kind(body["items"], "encounter")) == 3
+    assert body["withheld"] == ["clinical", "part2"]
+    html = signed_in(officer).get(f"/people/{world.person.pk}/timeline/").content.decode()
+    assert html.count("Some of this history is withheld") == 1
+    assert "Clinical detail" in html
+    assert "Screening" not in html
+
+
+def test_an_officer_reads_nothing_of_clinical_detail_where_none_was_recorded(
+    world: World, api_client_for: Any
+) -> None:
+    Screening.objects.filter(encounter__person=world.person).delete()
+    Encounter.objects.filter(person=world.person).update(clinical_note="")
+    officer = reader(world, Role.OFFICER)
+    body = api_client_for(officer).get(f"/api/v1/persons/{world.person.pk}/timeline").json()
+    assert body["withheld"] == ["part2"]
+    html = signed_in(officer).get(f"/people/{world.person.pk}/timeline/").content.decode()
+    assert "Clinical detail" not in html and "Screening" not in html
 
 
 def test_an_officer_with_consent_sees_the_screening_and_it_is_a_recorded_disclosure(
