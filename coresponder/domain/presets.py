@@ -81,6 +81,14 @@ METRIC_KEYS: frozenset[str] = frozenset(
         "dispositions",
     }
 )
+# What `[headline]` may rename: the preset's metric codes, and the figures the dashboard,
+# the exports and the quarterly report name on their own (an overdose metric shows as its
+# fatal and nonfatal counts, dispositions as the encounters that avoided jail or the ER).
+HEADLINE_KEYS: frozenset[str] = METRIC_KEYS | {
+    "overdoses_fatal",
+    "overdoses_nonfatal",
+    "jail_er_avoided",
+}
 SERVICE_CATEGORIES: frozenset[str] = frozenset(
     {
         "detox",
@@ -661,7 +669,7 @@ def _parse_eligibility(
     data: Mapping[str, Any],
     offered: tuple[Pathway, ...],
     *,
-    check_carried: bool = True,
+    strict: bool = True,
 ) -> tuple[EligibilityRule, ...]:
     rules: list[EligibilityRule] = []
     carried: dict[Pathway, str] = dict(PATHWAY_FACTS)
@@ -677,7 +685,7 @@ def _parse_eligibility(
             for c, cond in enumerate(reader.tables(raw, "conditions", f"{path}.conditions"))
         ]
         for c, condition in enumerate(conditions):
-            if condition is not None and check_carried:
+            if condition is not None and strict:
                 where = f"{path}.conditions[{c}]"
                 _check_carried(reader, condition.field, pathways, carried, where)
         rules.append(
@@ -877,9 +885,13 @@ def _parse_checklist(reader: _Reader, data: Mapping[str, Any]) -> tuple[Checklis
     return tuple(items)
 
 
-def _parse_headline(reader: _Reader, data: Mapping[str, Any]) -> dict[str, str]:
+def _parse_headline(reader: _Reader, data: Mapping[str, Any], *, strict: bool) -> dict[str, str]:
+    raw = reader.table(data, "headline", "headline") or {}
+    if strict:
+        # A misspelt figure's words would never be shown, and nothing would say why.
+        reader.unknown_keys(raw, HEADLINE_KEYS, "headline")
     headline: dict[str, str] = {}
-    for key, value in (reader.table(data, "headline", "headline") or {}).items():
+    for key, value in raw.items():
         if isinstance(value, str):
             headline[key] = value
         else:
@@ -1042,10 +1054,12 @@ def _parse_privacy_contact(reader: _Reader, data: Mapping[str, Any]) -> PrivacyC
 def parse_preset(data: Mapping[str, Any], source: str, *, stored: bool = False) -> Preset:
     """Check one parsed preset; raise PresetError naming every problem.
 
-    A `stored` copy is read back without the check that each eligibility condition reads
-    a fact its pathways carry: a program stored before that check keeps its pages until its
-    file is loaded again, and refused there.
+    A `stored` copy is read back without the checks made only when `strict` (each added
+    after programs were first stored, such as that an eligibility condition reads a fact its
+    pathways carry): a program stored before one keeps its pages until its file is loaded
+    again, and refused there.
     """
+    strict = not stored
     reader = _Reader()
     reader.unknown_keys(data, TOP_LEVEL_KEYS, "")
     slug, timezone = _parse_identity(reader, data)
@@ -1065,7 +1079,7 @@ def parse_preset(data: Mapping[str, Any], source: str, *, stored: bool = False) 
         description=str(data.get("description", "")),
         area=area,
         pathways=pathways,
-        eligibility=_parse_eligibility(reader, data, pathways, check_carried=not stored),
+        eligibility=_parse_eligibility(reader, data, pathways, strict=strict),
         follow_up=follow_up,
         priority=_parse_priority(reader, reader.table(data, "priority", "priority")),
         team=_parse_team(reader, data),
@@ -1075,7 +1089,7 @@ def parse_preset(data: Mapping[str, Any], source: str, *, stored: bool = False) 
         service_categories=categories,
         closing_checklist=_parse_checklist(reader, data),
         metrics=metrics,
-        headline=_parse_headline(reader, data),
+        headline=_parse_headline(reader, data, strict=strict),
         service_referral_response_hours=_parse_response_hours(reader, data),
         public_dashboard=_parse_public_dashboard(reader, data),
         data_sharing=_parse_data_sharing(reader, data, slug),

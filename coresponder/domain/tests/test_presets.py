@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from coresponder.domain.presets import (
+    HEADLINE_KEYS,
     PresetError,
     load_preset_dir,
     load_preset_file,
     parse_preset,
     preset_from_stored,
 )
-from coresponder.domain.vocabulary import Pathway, Role
+from coresponder.domain.vocabulary import Pathway, Role, labels_of
 
 PRESETS = Path(__file__).resolve().parents[3] / "presets"
 
@@ -409,3 +410,26 @@ def test_a_program_stored_before_the_check_still_reads_back(tmp_path: Path) -> N
     preset = preset_from_stored(data, "the stored preset of program 'pad'")
 
     assert preset.eligibility[2].pathways == (Pathway.SELF_REFERRAL,)
+
+
+def test_it_rejects_a_misspelled_headline_key_and_lists_the_known_ones(tmp_path: Path) -> None:
+    path = write_preset(
+        tmp_path,
+        "pco",
+        altered("pco", "people_contacted = ", "people_contactd = "),
+    )
+
+    error = rejection(path)
+
+    assert_names_file_and_key(error, path, "headline.people_contactd")
+    assert "is not a known key" in str(error)
+    assert "people_contacted" in str(error)
+
+
+def test_a_headline_may_rename_every_figure_a_dashboard_shows() -> None:
+    named = {key: key.replace("_", " ") for key in HEADLINE_KEYS}
+    data = {**tomllib.loads(preset_text("core")), "headline": named}
+
+    assert parse_preset(data, "core.toml").headline == named
+    assert {"overdoses_fatal", "overdoses_nonfatal", "jail_er_avoided"} <= HEADLINE_KEYS
+    assert set(labels_of("metric", "es")) <= HEADLINE_KEYS
