@@ -668,6 +668,7 @@ def _parse_eligibility(
     reader: _Reader,
     data: Mapping[str, Any],
     offered: tuple[Pathway, ...],
+    district_codes: set[str],
     *,
     strict: bool = True,
 ) -> tuple[EligibilityRule, ...]:
@@ -688,12 +689,28 @@ def _parse_eligibility(
             if condition is not None and strict:
                 where = f"{path}.conditions[{c}]"
                 _check_carried(reader, condition.field, pathways, carried, where)
+                _check_districts(reader, condition, district_codes, f"{where}.value")
         rules.append(
             EligibilityRule(
                 pathways=pathways, conditions=tuple(c for c in conditions if c is not None)
             )
         )
     return tuple(rules)
+
+
+def _check_districts(
+    reader: _Reader, condition: Condition, district_codes: set[str], path: str
+) -> None:
+    """A condition on the district may name only districts the preset declares: a code
+    misspelt in it would refuse, or let through, every referral from the real district."""
+    if condition.field != "district" or condition.op not in {"in", "not_in", "equals"}:
+        return
+    named = condition.value if isinstance(condition.value, list) else [condition.value]
+    known = ", ".join(sorted(district_codes)) or "none"
+    for value in named:
+        if not isinstance(value, str) or value not in district_codes:
+            # Codes are strings: 22 unquoted is not district "22".
+            reader.fail(path, f"district {value!r} is not declared (known: {known})")
 
 
 def _check_carried(
@@ -1079,7 +1096,9 @@ def parse_preset(data: Mapping[str, Any], source: str, *, stored: bool = False) 
         description=str(data.get("description", "")),
         area=area,
         pathways=pathways,
-        eligibility=_parse_eligibility(reader, data, pathways, strict=strict),
+        eligibility=_parse_eligibility(
+            reader, data, pathways, {d.code for d in districts}, strict=strict
+        ),
         follow_up=follow_up,
         priority=_parse_priority(reader, reader.table(data, "priority", "priority")),
         team=_parse_team(reader, data),

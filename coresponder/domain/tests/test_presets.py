@@ -433,3 +433,48 @@ def test_a_headline_may_rename_every_figure_a_dashboard_shows() -> None:
     assert parse_preset(data, "core.toml").headline == named
     assert {"overdoses_fatal", "overdoses_nonfatal", "jail_er_avoided"} <= HEADLINE_KEYS
     assert set(labels_of("metric", "es")) <= HEADLINE_KEYS
+
+
+def test_it_rejects_an_eligibility_condition_on_a_district_the_preset_does_not_declare(
+    tmp_path: Path,
+) -> None:
+    in_districts = '{ field = "district", op = "in", value = ["22", "93"], reason = "Served" }'
+    path = write_preset(tmp_path, "pad", _pad_with_rule('["officer_prevention"]', in_districts))
+
+    error = rejection(path)
+
+    assert_names_file_and_key(error, path, "eligibility[2].conditions[0].value")
+    assert "district '93' is not declared" in str(error)
+    assert "(known: 22, 24, 25, 39)" in str(error)
+    assert "'22'" not in str(error)
+
+
+def test_it_rejects_a_district_equals_condition_on_an_undeclared_district(
+    tmp_path: Path,
+) -> None:
+    equals = '{ field = "district", op = "equals", value = "north", reason = "North only" }'
+    path = write_preset(tmp_path, "pad", _pad_with_rule('["officer_prevention"]', equals))
+
+    error = rejection(path)
+
+    assert_names_file_and_key(error, path, "eligibility[2].conditions[0].value")
+    assert "district 'north' is not declared" in str(error)
+
+
+def test_an_unquoted_district_code_is_not_the_district(tmp_path: Path) -> None:
+    unquoted = '{ field = "district", op = "in", value = [22], reason = "Served" }'
+    path = write_preset(tmp_path, "pad", _pad_with_rule('["officer_prevention"]', unquoted))
+
+    error = rejection(path)
+
+    assert_names_file_and_key(error, path, "eligibility[2].conditions[0].value")
+    assert "district 22 is not declared" in str(error)
+
+
+def test_a_condition_on_declared_districts_loads(tmp_path: Path) -> None:
+    not_in = '{ field = "district", op = "not_in", value = ["25"], reason = "Not yet served" }'
+    path = write_preset(tmp_path, "pad", _pad_with_rule('["officer_prevention"]', not_in))
+
+    preset = load_preset_file(path)
+
+    assert preset.eligibility[2].conditions[0].value == ["25"]
