@@ -464,7 +464,9 @@ def _parse_condition(reader: _Reader, raw: Mapping[str, Any], path: str) -> Cond
     return Condition(field=name, op=op, value=value, reason=reason)
 
 
-def _parse_follow_up(reader: _Reader, raw: Mapping[str, Any] | None) -> FollowUp | None:
+def _parse_follow_up(
+    reader: _Reader, raw: Mapping[str, Any] | None, *, strict: bool = True
+) -> FollowUp | None:
     if raw is None:
         return None
     path = "follow_up"
@@ -497,14 +499,24 @@ def _parse_follow_up(reader: _Reader, raw: Mapping[str, Any] | None) -> FollowUp
     max_attempts = reader.number(
         raw, "max_attempts", f"{path}.max_attempts", default=MAX_ATTEMPTS, minimum=1
     )
+    closing_soon = reader.number(
+        raw, "closing_soon_hours", f"{path}.closing_soon_hours", default=CLOSING_SOON_HOURS
+    )
+    window = closes - opens
+    if strict and 0 < window <= closing_soon:
+        # A warning as long as the window would mark every task closing soon from the start.
+        given = "" if "closing_soon_hours" in raw else " (the default)"
+        reader.fail(
+            f"{path}.closing_soon_hours",
+            f"must be shorter than the {window:g}-hour follow-up window"
+            f" ({opens:g} to {closes:g} hours after the {anchor}), got {closing_soon:g}{given}",
+        )
     return FollowUp(
         pathways=reader.pathways(raw, "pathways", f"{path}.pathways"),
         anchor=anchor,
         opens_after_hours=opens,
         closes_after_hours=closes,
-        closing_soon_hours=reader.number(
-            raw, "closing_soon_hours", f"{path}.closing_soon_hours", default=CLOSING_SOON_HOURS
-        ),
+        closing_soon_hours=closing_soon,
         max_attempts=int(max_attempts),
         attempt_spacing_hours=reader.number(
             raw,
@@ -1081,7 +1093,9 @@ def parse_preset(data: Mapping[str, Any], source: str, *, stored: bool = False) 
     reader.unknown_keys(data, TOP_LEVEL_KEYS, "")
     slug, timezone = _parse_identity(reader, data)
     pathways = _parse_pathways(reader, data)
-    follow_up = _parse_follow_up(reader, reader.table(data, "follow_up", "follow_up"))
+    follow_up = _parse_follow_up(
+        reader, reader.table(data, "follow_up", "follow_up"), strict=strict
+    )
     if follow_up is not None:
         for pathway in follow_up.pathways:
             if pathway not in pathways:

@@ -478,3 +478,31 @@ def test_a_condition_on_declared_districts_loads(tmp_path: Path) -> None:
     preset = load_preset_file(path)
 
     assert preset.eligibility[2].conditions[0].value == ["25"]
+
+
+@pytest.mark.parametrize("hours", ["72", "90"])
+def test_it_rejects_a_closing_soon_warning_as_long_as_the_window(
+    tmp_path: Path, hours: str
+) -> None:
+    path = write_preset(
+        tmp_path, "pad", altered("pad", "closing_soon_hours = 12", f"closing_soon_hours = {hours}")
+    )
+
+    error = rejection(path)
+
+    assert_names_file_and_key(error, path, "follow_up.closing_soon_hours")
+    assert "must be shorter than the 72-hour follow-up window" in str(error)
+
+
+def test_the_closing_soon_warning_is_measured_against_the_window_not_the_anchor(
+    tmp_path: Path,
+) -> None:
+    # PCO's window runs from hour 12 to hour 72: 60 hours long.
+    path = write_preset(
+        tmp_path, "pco", altered("pco", "closing_soon_hours = 12", "closing_soon_hours = 60")
+    )
+
+    error = rejection(path)
+
+    assert_names_file_and_key(error, path, "follow_up.closing_soon_hours")
+    assert "60-hour follow-up window" in str(error)
