@@ -556,7 +556,9 @@ def _parse_closing_outcomes(reader: _Reader, raw: Mapping[str, Any], path: str) 
     return tuple(sorted(set(names)))
 
 
-def _parse_priority(reader: _Reader, raw: Mapping[str, Any] | None) -> Priority:
+def _parse_priority(
+    reader: _Reader, raw: Mapping[str, Any] | None, *, strict: bool = True
+) -> Priority:
     if raw is None:
         return Priority(policy="window")
     reader.unknown_keys(raw, {"policy", "tiers"}, "priority")
@@ -571,6 +573,9 @@ def _parse_priority(reader: _Reader, raw: Mapping[str, Any] | None) -> Priority:
         if rule and rule not in PRIORITY_RULES:
             reader.fail(f"{path}.rule", f"unknown rule {rule!r} (known: {sorted(PRIORITY_RULES)})")
         tier_number = reader.number(tier_raw, "tier", f"{path}.tier", minimum=1)
+        if strict and int(tier_number) in {t.tier for t in tiers}:
+            # Two tiers with one number leave the queue's order between them to chance.
+            reader.fail(f"{path}.tier", f"tier {int(tier_number)} is listed twice")
         tiers.append(
             PriorityTier(
                 tier=int(tier_number), rule=rule, label=reader.string(tier_raw, "label", path)
@@ -894,11 +899,19 @@ def _parse_vocabularies(
 CHECKLIST_GROUPS = frozenset({FieldGroup.OUTREACH.value, FieldGroup.CLINICAL.value})
 
 
-def _parse_checklist(reader: _Reader, data: Mapping[str, Any]) -> tuple[ChecklistItem, ...]:
+def _parse_checklist(
+    reader: _Reader, data: Mapping[str, Any], *, strict: bool = True
+) -> tuple[ChecklistItem, ...]:
     items: list[ChecklistItem] = []
+    seen: set[str] = set()
     for index, raw in enumerate(reader.tables(data, "closing_checklist", "closing_checklist")):
         path = f"closing_checklist[{index}]"
         reader.unknown_keys(raw, {"key", "label", "group"}, path)
+        key = reader.string(raw, "key", f"{path}.key")
+        if strict and key and key in seen:
+            # Answers are kept by key: the second item's answer would overwrite the first's.
+            reader.fail(f"{path}.key", f"checklist item {key!r} is listed twice")
+        seen.add(key)
         group = reader.string(raw, "group", f"{path}.group", default=FieldGroup.OUTREACH.value)
         if group not in CHECKLIST_GROUPS:
             allowed = ", ".join(sorted(CHECKLIST_GROUPS))
@@ -906,7 +919,7 @@ def _parse_checklist(reader: _Reader, data: Mapping[str, Any]) -> tuple[Checklis
             group = FieldGroup.OUTREACH.value
         items.append(
             ChecklistItem(
-                key=reader.string(raw, "key", f"{path}.key"),
+                key=key,
                 label=reader.string(raw, "label", f"{path}.label"),
                 group=FieldGroup(group),
             )
@@ -1114,13 +1127,13 @@ def parse_preset(data: Mapping[str, Any], source: str, *, stored: bool = False) 
             reader, data, pathways, {d.code for d in districts}, strict=strict
         ),
         follow_up=follow_up,
-        priority=_parse_priority(reader, reader.table(data, "priority", "priority")),
+        priority=_parse_priority(reader, reader.table(data, "priority", "priority"), strict=strict),
         team=_parse_team(reader, data),
         districts=districts,
         shifts=_parse_shifts(reader, data, {d.code for d in districts}),
         partner_kinds=partner_kinds,
         service_categories=categories,
-        closing_checklist=_parse_checklist(reader, data),
+        closing_checklist=_parse_checklist(reader, data, strict=strict),
         metrics=metrics,
         headline=_parse_headline(reader, data, strict=strict),
         service_referral_response_hours=_parse_response_hours(reader, data),

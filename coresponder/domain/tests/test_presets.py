@@ -506,3 +506,41 @@ def test_the_closing_soon_warning_is_measured_against_the_window_not_the_anchor(
 
     assert_names_file_and_key(error, path, "follow_up.closing_soon_hours")
     assert "60-hour follow-up window" in str(error)
+
+
+def test_it_rejects_a_closing_checklist_key_listed_twice(tmp_path: Path) -> None:
+    path = write_preset(
+        tmp_path, "pco", altered("pco", 'key = "family_support"', 'key = "outcome"')
+    )
+
+    error = rejection(path)
+
+    assert_names_file_and_key(error, path, "closing_checklist[1].key")
+    assert "'outcome' is listed twice" in str(error)
+
+
+def test_it_rejects_a_priority_tier_number_used_twice(tmp_path: Path) -> None:
+    path = write_preset(
+        tmp_path,
+        "qrt",
+        altered("qrt", '{ tier = 3, rule = "declined', '{ tier = 2, rule = "declined'),
+    )
+
+    error = rejection(path)
+
+    assert_names_file_and_key(error, path, "priority.tiers[2].tier")
+    assert "tier 2 is listed twice" in str(error)
+
+
+def test_a_program_stored_before_the_newer_checks_still_reads_back() -> None:
+    data = tomllib.loads(preset_text("qrt"))
+    data["headline"]["people_engagd"] = "Encountered"
+    data["follow_up"]["closing_soon_hours"] = 72
+    data["closing_checklist"][1]["key"] = data["closing_checklist"][0]["key"]
+    data["priority"]["tiers"][2]["tier"] = 2
+    with pytest.raises(PresetError):
+        parse_preset(data, "qrt.toml")
+
+    preset = preset_from_stored(data, "the stored preset of program 'qrt'")
+
+    assert preset.headline["people_engagd"] == "Encountered"
