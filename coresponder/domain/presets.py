@@ -124,6 +124,18 @@ class PresetError(ValueError):
         super().__init__("\n".join(lines))
 
 
+class PresetsError(PresetError):
+    """Several preset files do not fit the schema; `errors` holds each file's PresetError.
+
+    `source` and `problems` are the first file's, so a reader of one error reads on.
+    """
+
+    def __init__(self, errors: list[PresetError]) -> None:
+        self.errors = errors
+        super().__init__(errors[0].source, errors[0].problems)
+        self.args = ("\n".join(str(error) for error in errors),)
+
+
 @dataclass(frozen=True)
 class Condition:
     field: str
@@ -1165,11 +1177,21 @@ def load_preset_file(path: Path) -> Preset:
 
 
 def load_preset_dir(directory: Path) -> list[Preset]:
-    """Every preset in a folder, sorted by slug; the first bad file stops the load."""
+    """Every preset in a folder, sorted by slug; every file is checked, and any bad one
+    refuses the lot, with every bad file's problems."""
     files = sorted(directory.glob("*.toml"))
     if not files:
         raise PresetError(str(directory), [("(folder)", "holds no *.toml preset")])
-    return [load_preset_file(path) for path in files]
+    presets: list[Preset] = []
+    refused: list[PresetError] = []
+    for path in files:
+        try:
+            presets.append(load_preset_file(path))
+        except PresetError as exc:
+            refused.append(exc)
+    if refused:
+        raise PresetsError(refused)
+    return presets
 
 
 def preset_from_stored(stored: Mapping[str, Any], source: str) -> Preset:

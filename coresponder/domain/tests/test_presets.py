@@ -544,3 +544,21 @@ def test_a_program_stored_before_the_newer_checks_still_reads_back() -> None:
     preset = preset_from_stored(data, "the stored preset of program 'qrt'")
 
     assert preset.headline["people_engagd"] == "Encountered"
+
+
+def test_it_reports_every_bad_file_in_a_folder_at_once(tmp_path: Path) -> None:
+    write_preset(
+        tmp_path,
+        "pad",
+        altered("pad", 'timezone = "America/New_York"', 'timezone = "Nowhere/Special"'),
+    )
+    write_preset(tmp_path, "pco", preset_text("pco"))
+    write_preset(tmp_path, "qrt", altered("qrt", 'roles = ["paramedic"]', 'roles = ["sheriff"]'))
+
+    with pytest.raises(PresetError) as caught:
+        load_preset_dir(tmp_path)
+
+    message = str(caught.value)
+    assert f"{tmp_path / 'pad.toml'}: timezone: " in message
+    assert f"{tmp_path / 'qrt.toml'}: team[0].roles[0]: " in message
+    assert "pco.toml" not in message

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -215,3 +218,45 @@ def test_a_fifth_program_whose_districts_have_no_spanish_name_reads_back(
         ("north", "North side", "")
     ]
     assert io_of_command("load_programs", "--presets", str(preset_dir)).startswith("unchanged:")
+
+
+def test_the_command_names_every_bad_file_and_changes_nothing(preset_dir: Path) -> None:
+    load_programs(SYSTEM, preset_dir)
+    before = snapshot()
+    events_before = AuditEvent.objects.count()
+    edit(
+        preset_dir / "core.toml",
+        'name = "Longmont Crisis Outreach Response and Engagement"',
+        'name = "Longmont CORE"',
+    )
+    edit(preset_dir / "pad.toml", 'timezone = "America/New_York"', 'timezone = "Atlantis/Central"')
+    edit(preset_dir / "qrt.toml", 'roles = ["faith_leader"]', 'roles = ["chaplain"]')
+
+    with pytest.raises(CommandError) as caught:
+        call_command("load_programs", "--presets", str(preset_dir))
+
+    message = str(caught.value)
+    assert f"{preset_dir / 'pad.toml'}: timezone: " in message
+    assert f"{preset_dir / 'qrt.toml'}: " in message
+    assert "chaplain" in message
+    assert "core.toml" not in message
+    assert snapshot() == before
+    assert Program.objects.get(slug="core").name.startswith("Longmont Crisis")
+    assert AuditEvent.objects.count() == events_before
+
+
+def test_a_failed_load_exits_with_a_non_zero_status(preset_dir: Path) -> None:
+    edit(preset_dir / "pad.toml", 'timezone = "America/New_York"', 'timezone = "Atlantis/Central"')
+    edit(preset_dir / "qrt.toml", 'roles = ["faith_leader"]', 'roles = ["chaplain"]')
+
+    result = subprocess.run(  # noqa: S603 - the test's own interpreter and command
+        [sys.executable, "-m", "coresponder", "load_programs", "--presets", str(preset_dir)],
+        env={**os.environ, "CORESPONDER_VAR_DIR": str(preset_dir.parent / "var")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "pad.toml: timezone: " in result.stderr
+    assert "qrt.toml: team" in result.stderr
