@@ -180,6 +180,10 @@ else:
 # How long an API token's check is remembered (seconds). Only a cache every process shares
 # can be told at once that a token or user changed, so it is off without Redis.
 AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 60 if REDIS_URL else 0)
+if not 0 <= AUTH_CACHE_SECONDS <= 3600:
+    # A token or user changed outside an action (a QuerySet.update()) is seen only once
+    # the remembered check expires: an hour is the longest that may take.
+    raise ConfigError("AUTH_CACHE_SECONDS must be from 0 to 3600 (an hour)")
 
 # The daily facts the metrics are summed from (ADR 0012): a program whose records changed is
 # rebuilt once its last build is this many seconds old. The worker rebuilds them at the end of

@@ -198,6 +198,8 @@ def test_the_sign_in_address_settings_refuse_a_count_that_makes_no_sense(
         ("SESSION_IDLE_SECONDS", "half an hour", "SESSION_IDLE_SECONDS='half an hour' is not an"),
         ("SESSION_IDLE_SECONDS", "-5", "SESSION_IDLE_SECONDS must be from 60"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD' must be one of DEBUG, INFO, WARNING, ERROR"),
+        ("AUTH_CACHE_SECONDS", "-1", "AUTH_CACHE_SECONDS must be from 0 to 3600 (an hour)"),
+        ("AUTH_CACHE_SECONDS", "86400", "AUTH_CACHE_SECONDS must be from 0 to 3600 (an hour)"),
         ("CORESPONDER_ENV", "staging", "CORESPONDER_ENV='staging' is not development or"),
     ],
 )
