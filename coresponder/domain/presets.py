@@ -950,6 +950,10 @@ def _parse_headline(reader: _Reader, data: Mapping[str, Any], *, strict: bool) -
             headline[key] = value
         else:
             reader.fail(f"headline.{key}", "must be a string")
+    # The dispositions metric shows on the headline as the encounters that avoided jail or
+    # the ER: words given for the metric name that figure, unless it has its own.
+    if "dispositions" in headline:
+        headline.setdefault("jail_er_avoided", headline["dispositions"])
     return headline
 
 

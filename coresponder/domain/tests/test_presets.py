@@ -435,6 +435,17 @@ def test_a_headline_may_rename_every_figure_a_dashboard_shows() -> None:
     assert set(labels_of("metric", "es")) <= HEADLINE_KEYS
 
 
+def test_words_for_the_dispositions_metric_name_its_headline_figure() -> None:
+    core = parse_preset(tomllib.loads(preset_text("core")), "core.toml")
+    own = {
+        **tomllib.loads(preset_text("core")),
+        "headline": {"dispositions": "A", "jail_er_avoided": "B"},
+    }
+
+    assert core.headline["jail_er_avoided"] == "Dispositions (jail and ER avoided)"
+    assert parse_preset(own, "core.toml").headline["jail_er_avoided"] == "B"
+
+
 def test_it_rejects_an_eligibility_condition_on_a_district_the_preset_does_not_declare(
     tmp_path: Path,
 ) -> None:

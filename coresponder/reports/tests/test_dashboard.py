@@ -252,6 +252,8 @@ def test_core_shows_jail_and_er_avoided_and_an_analyst_cannot_work_out_the_arres
     exact = sign_in(Client(), coordinator).get("/programs/core/dashboard/", SEPTEMBER)
     avoided = next(t for t in exact.context["tiles"] if t["key"] == "jail_er_avoided")
     assert avoided["text"] == "42"  # 49 encounters, less the 7 arrests
+    # CORE's preset names the figure in its own words.
+    assert avoided["label"] == "Dispositions (jail and ER avoided)"
     assert "neither “arrested” nor “transported to hospital”" in exact.content.decode()
 
     analyst = member_of(core, Role.ANALYST, "core-analyst")
