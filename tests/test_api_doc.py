@@ -72,3 +72,8 @@ def test_every_figure_breakdown_and_funnel_stage_is_documented(doc: str) -> None
     ]
     missing = [name for name in names if f"`{name}`" not in doc]
     assert not missing, f"not in {DOC}: {missing}"
+
+
+def test_it_says_a_new_password_revokes_the_users_tokens(doc: str) -> None:
+    words = " ".join(doc.split())
+    assert "A new password for a user revokes every API token of theirs" in words

@@ -405,7 +405,8 @@ def account_reset_mfa(request: HttpRequest, user_id: int) -> HttpResponse:
 @require_POST
 def account_password(request: HttpRequest, user_id: int) -> HttpResponse:
     """A new password the administrator gives the user themself (one forgotten, or one
-    someone else may know): every session of theirs ends. Saved once per drawn form."""
+    someone else may know): every session of theirs ends and every API token of theirs is
+    revoked. Saved once per drawn form."""
     _require_admin(request)
     user = _target(user_id)
     if user.pk == request.user.pk:
@@ -422,11 +423,13 @@ def account_password(request: HttpRequest, user_id: int) -> HttpResponse:
 
     def save() -> HttpResponse:
         done = set_password(actor_for(request), user, password, temporary=True)
-        messages.success(
-            request,
+        said = (
             f"{user.username} has a new password: give it to them yourself. They choose "
-            f"their own when they next sign in. {done.sessions_ended} session(s) ended.",
+            f"their own when they next sign in. {done.sessions_ended} session(s) ended."
         )
+        if done.tokens_revoked:
+            said += f" {done.tokens_revoked} API token(s) revoked."
+        messages.success(request, said)
         return HttpResponseRedirect(reverse("account", args=[user.pk]))
 
     try:

@@ -431,6 +431,7 @@ def _revoke_live_tokens(actor: Actor, user: User) -> list[ApiToken]:
 class PasswordSet:
     user: User
     sessions_ended: int
+    tokens_revoked: int = 0
 
 
 def set_password(
@@ -442,10 +443,11 @@ def set_password(
     temporary: bool = False,
 ) -> PasswordSet:
     """Give the user a new password that passes every validator, and end their sessions, all
-    but `keep_session` (the one a user changing their own password is using): a password
-    someone else learnt no longer keeps them signed in. A `temporary` one (an administrator
-    chose it) must be changed by the user at their next sign-in; the user's own choice
-    clears that. Audited as a change of the user, never with the password."""
+    but `keep_session` (the one a user changing their own password is using), and revoke
+    their live API tokens: a password someone else learnt no longer keeps them signed in,
+    nor does a token they were given with it. A `temporary` one (an administrator chose it)
+    must be changed by the user at their next sign-in; the user's own choice clears that.
+    Audited as a change of the user, never with the password."""
     try:
         # The stored user lets the similarity check compare its name and username.
         validate_password(password, user)
@@ -458,6 +460,7 @@ def set_password(
         user.password_must_change = temporary
         save_tracked(user, actor.user)
         ended = end_sessions(user, keep=keep_session)
+        revoked = _revoke_live_tokens(actor, user)
         record_event(
             actor,
             AuditEvent.Action.CHANGE,
@@ -467,10 +470,12 @@ def set_password(
                 "user": user.username,
                 "change": "password",
                 "sessions_ended": ended,
+                # Which: each is revoked by its own event too, naming the same prefix.
+                "tokens_revoked": sorted(token.prefix for token in revoked),
                 "must_change": temporary,
             },
         )
-    return PasswordSet(user=user, sessions_ended=ended)
+    return PasswordSet(user=user, sessions_ended=ended, tokens_revoked=len(revoked))
 
 
 def confirm_password(actor: Actor, user: User, typed: str) -> bool:

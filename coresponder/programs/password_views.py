@@ -1,6 +1,7 @@
 """A signed-in user changes their own password: the one they have now, then the new one
 twice. The change goes through `programs/actions.py` (audited, never with the password);
-this session stays signed in and the user's other sessions end. Saved once per drawn form
+this session stays signed in, the user's other sessions end and their API tokens are
+revoked. Saved once per drawn form
 (ADR 0009): sent again, it finds the password already changed."""
 
 from __future__ import annotations
@@ -60,10 +61,13 @@ def password_change(request: HttpRequest) -> HttpResponse:
         )
         # This session goes on under the new password; the others ended.
         update_session_auth_hash(request, done.user)
-        messages.success(
-            request,
-            f"Your password is changed; {done.sessions_ended} other session(s) signed out.",
-        )
+        said = f"Your password is changed; {done.sessions_ended} other session(s) signed out."
+        if done.tokens_revoked:
+            said += (
+                " Apps signed in with your old password must sign in again: its "
+                f"{done.tokens_revoked} API token(s) are revoked."
+            )
+        messages.success(request, said)
         return HttpResponseRedirect(reverse("home"))
 
     try:

@@ -16,7 +16,7 @@ from coresponder.core.audit import SYSTEM
 from coresponder.privacy.actions import issue_api_token, revoke_api_token
 from coresponder.privacy.models import ApiToken
 from coresponder.privacy.tokens import TOKENS_GENERATION, user_for_token
-from coresponder.programs.actions import disable_user, lock_user, unlock_user
+from coresponder.programs.actions import disable_user, lock_user, set_password, unlock_user
 from coresponder.programs.models import User
 from coresponder.programs.tests.factories import (
     PoliceDepartmentFactory,
@@ -232,3 +232,20 @@ def test_a_remembered_token_stops_at_its_expiry(remembered: None, api: Client) -
     assert expires is not None
     with mock.patch("coresponder.privacy.tokens.timezone.now", return_value=expires):
         assert api.get(PROGRAMS).status_code == 401
+
+
+@pytest.mark.parametrize("cache_on", [False, True], ids=["checked", "remembered"])
+@pytest.mark.parametrize("temporary", [False, True], ids=["own", "set-for-them"])
+def test_a_new_password_stops_the_users_tokens_at_once(
+    request: pytest.FixtureRequest, cache_on: bool, temporary: bool, api: Client, member: User
+) -> None:
+    if cache_on:
+        request.getfixturevalue("remembered")
+    seen_once(api)
+    token = ApiToken.objects.get()
+
+    set_password(SYSTEM, member, "kensington ferry lantern", temporary=temporary)
+
+    assert api.get(PROGRAMS).status_code == 401
+    token.refresh_from_db()
+    assert token.revoked_at is not None

@@ -15,6 +15,8 @@ from django.urls import reverse
 from coresponder.conftest import sign_in
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
+from coresponder.privacy.actions import issue_api_token
+from coresponder.privacy.models import ApiToken
 from coresponder.programs.actions import create_user_with_setup_code, failed_sign_ins
 from coresponder.programs.form_tokens import FIELD, new_token
 from coresponder.programs.models import User
@@ -40,6 +42,15 @@ def change(client: Client, old: str = PASSWORD, new: str = NEW, again: str | Non
             FIELD: new_token(),
         },
     )
+
+
+def token_works(token: str) -> bool:
+    api = Client(headers={"Authorization": f"Bearer {token}"})
+    return api.get("/api/v1/programs").status_code == 200
+
+
+def revocations() -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(action="permission", detail__revoke="api token"))
 
 
 def field_error(html: str, field: str) -> str:
@@ -181,6 +192,32 @@ def test_someone_not_signed_in_is_sent_to_sign_in(officer: User) -> None:
     assert officer.check_password(PASSWORD)
 
 
+def test_a_new_password_of_ones_own_revokes_every_api_token_and_says_so(officer: User) -> None:
+    tokens = [issue_api_token(SYSTEM, officer, label=name) for name in ("phone", "laptop")]
+    client = sign_in(Client(), officer)
+
+    done = change(client)
+
+    said = client.get(done["Location"], follow=True).content.decode()
+    assert "Apps signed in with your old password must sign in again" in said
+    assert not any(token_works(token) for token in tokens)
+    assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 0
+    assert [(e.actor, e.object_type) for e in revocations()] == [(officer, "privacy.apitoken")] * 2
+    event = AuditEvent.objects.get(action="change", detail__change="password")
+    assert event.detail["tokens_revoked"] == sorted(t[:8] for t in tokens)
+
+
+def test_a_new_password_says_nothing_of_apps_to_a_user_with_no_token(officer: User) -> None:
+    client = sign_in(Client(), officer)
+
+    done = change(client)
+
+    said = client.get(done["Location"], follow=True).content.decode()
+    assert "Your password is changed" in said
+    assert "Apps signed in" not in said
+    assert not revocations()
+
+
 # --- An administrator sets a new password -------------------------------------------
 
 
@@ -215,6 +252,26 @@ def test_an_administrator_sets_a_new_password_and_the_user_is_signed_out(
     )
     assert event.detail["must_change"] is True
     assert NEW not in str(event.detail)
+
+
+def test_a_password_an_administrator_sets_revokes_the_users_api_tokens(
+    admin: User, officer: User
+) -> None:
+    token = issue_api_token(SYSTEM, officer)
+    kept = issue_api_token(SYSTEM, admin)
+    client = Client()
+    client.force_login(admin)
+
+    done = client.post(
+        reverse("account-password", args=[officer.pk]),
+        {"new_password1": NEW, "new_password2": NEW, FIELD: new_token()},
+    )
+
+    page = client.get(done["Location"]).content.decode()
+    assert "1 API token(s) revoked" in page
+    assert not token_works(token)
+    assert token_works(kept)
+    assert [(e.actor, e.detail["user"]) for e in revocations()] == [(admin, "officer")]
 
 
 def test_an_administrators_weak_password_is_refused_and_others_reach_no_such_page(
@@ -317,3 +374,16 @@ def test_changepassword_on_the_command_line_is_an_administrators_choice_too(
     officer.refresh_from_db()
     assert officer.password_must_change
     assert "they choose their own at their next sign-in" in out.getvalue()
+
+
+def test_changepassword_on_the_command_line_revokes_the_users_api_tokens(officer: User) -> None:
+    token = issue_api_token(SYSTEM, officer)
+    out = io.StringIO()
+
+    call_command(
+        "changepassword", "officer", "--password-stdin", stdin=io.StringIO(NEW + "\n"), stdout=out
+    )
+
+    assert "1 API token(s) revoked" in out.getvalue()
+    assert not token_works(token)
+    assert [e.actor_label.startswith("cli:") for e in revocations()] == [True]

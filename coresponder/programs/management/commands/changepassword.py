@@ -1,5 +1,6 @@
 """Django's changepassword, made to go through the audited action every password goes
-through: the same rules as `adduser`, an audit event, and the user's sessions ended."""
+through: the same rules as `adduser`, an audit event, the user's sessions ended and their
+API tokens revoked."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ TRIES = 3
 class Command(BaseCommand):
     help = (
         "Give a user a new password (asked twice, or --password-stdin): it must pass the "
-        "same rules as adduser's; the user's sessions end, they choose their own at their "
-        "next sign-in, and the change is audited."
+        "same rules as adduser's; the user's sessions end and their API tokens are revoked, "
+        "they choose their own at their next sign-in, and the change is audited."
     )
     stealth_options = ("stdin",)
 
@@ -60,5 +61,6 @@ class Command(BaseCommand):
             raise command_error(exc) from exc
         self.stdout.write(
             f"password of {user.username} changed; {done.sessions_ended} session(s) ended; "
+            f"{done.tokens_revoked} API token(s) revoked; "
             "they choose their own at their next sign-in"
         )
