@@ -118,6 +118,7 @@ MIDDLEWARE = [
     # Outside the sign-in checks: a part of a page asked for after the sign-in ended gets
     # 401, not the sign-in page to put inside the page.
     "coresponder.core.middleware.SignInEndedForFragments",
+    "coresponder.programs.middleware.IdleSignOutMiddleware",
     "coresponder.programs.middleware.SignInAgeMiddleware",
     "coresponder.programs.middleware.PasswordChangeRequiredMiddleware",
     "coresponder.programs.middleware.CurrentProgramMiddleware",

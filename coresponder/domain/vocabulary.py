@@ -479,6 +479,8 @@ _ENGLISH: dict[str, dict[str, str]] = {
         "reports.metrics": "Program figures",
         "services.directory": "Service directory",
     },
+    # How a sign-out came about, where it was not the button (an audit event's detail).
+    "sign_out_end": {"idle": "Sign-out, idle too long"},
     "disclosure_channel": {
         "api": "Through the API",
         "web": "On a web page",

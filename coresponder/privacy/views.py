@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 from coresponder.core.audit import Actor, record_event
 from coresponder.core.models import AuditEvent
 from coresponder.domain.text import spreadsheet_safe
-from coresponder.domain.vocabulary import field_words
+from coresponder.domain.vocabulary import field_words, label
 from coresponder.privacy.audit_log import (
     AuditFilterForm,
     AuditScope,
@@ -34,6 +34,15 @@ from coresponder.programs.models import Program
 PAGE_SIZE = 50
 # Events read from the database at a time while a file streams out.
 EXPORT_CHUNK = 2000
+
+
+def action_words(event: AuditEvent) -> str:
+    """What the event did, in words: "Sign-out", or how a sign-out not by the button came
+    about ("Sign-out, idle too long")."""
+    ended = event.detail.get("ended") if isinstance(event.detail, dict) else None
+    if event.action == AuditEvent.Action.LOGOFF and ended:
+        return label("sign_out_end", ended)
+    return event.get_action_display()
 
 
 def audit_row(
@@ -52,7 +61,7 @@ def audit_row(
         "zone": zone,
         "when": format_datetime(event.at, zone, named=True, seconds=True),
         "actor": event.actor_label,
-        "action": event.get_action_display(),
+        "action": action_words(event),
         "action_code": event.action,
         "object_type": event.object_type,
         "object_label": object_label(event.object_type),

@@ -856,9 +856,50 @@ def forget_form_tokens(before: dt.datetime) -> int:
 
 def forget_expired_sessions(now: dt.datetime) -> int:
     """Delete sessions past their expiry: nobody can use them again, and each visit to a
-    public page (the help form) leaves one. Returns how many."""
+    public page (the help form) leaves one. A signed-in one lapsed when idle: its sign-out
+    is audited as it goes (`end_lapsed_sign_in`). Returns how many."""
+    expired = Session.objects.filter(expire_date__lt=now)
+    signed_in = [
+        session
+        for session in expired.iterator(chunk_size=500)
+        if AUTH_USER_KEY in session.get_decoded()
+    ]
+    for session in signed_in:
+        end_lapsed_sign_in(session, "worker")
     deleted, _ = Session.objects.filter(expire_date__lt=now).delete()
-    return deleted
+    return len(signed_in) + deleted
+
+
+def end_lapsed_session_of(session_key: str, where: str) -> bool:
+    """The next request bringing a session that lapsed (SESSION_IDLE_SECONDS idle) ends it:
+    `end_lapsed_sign_in`, unless the worker already did."""
+    session = Session.objects.filter(
+        session_key=session_key, expire_date__lte=timezone.now()
+    ).first()
+    return session is not None and end_lapsed_sign_in(session, where)
+
+
+def end_lapsed_sign_in(session: Session, where: str) -> bool:
+    """Delete a session past its expiry; if it was signed in, audit the sign-out its lapse
+    was, by its user, as idle (CJIS: every logoff is audited, not only the button's).
+
+    Deleted with a conditional DELETE, so of two requests (or a request and the worker)
+    ending the same session, one audits it. Whether it audited a sign-out is returned."""
+    user_id = session.get_decoded().get(AUTH_USER_KEY)
+    with transaction.atomic():
+        deleted, _ = Session.objects.filter(
+            session_key=session.session_key, expire_date=session.expire_date
+        ).delete()
+        user = User.objects.filter(pk=user_id).first() if deleted and user_id else None
+        if user is None:
+            return False
+        record_event(
+            Actor(user=user, where=where),
+            AuditEvent.Action.LOGOFF,
+            obj=user,
+            detail={"ended": "idle", "lapsed_at": session.expire_date.isoformat()},
+        )
+    return True
 
 
 def claim_request_key(user: User, key: str, fingerprint: str) -> RequestKey:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
@@ -11,9 +12,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 
+from coresponder.core.http import client_address
 from coresponder.domain.policy import FieldGroup, RecordType
 from coresponder.domain.vocabulary import Role
 from coresponder.privacy.access import program_for
+from coresponder.programs.actions import end_lapsed_session_of
 from coresponder.programs.models import Program
 from coresponder.programs.signin import sign_in_has_expired
 
@@ -70,6 +73,29 @@ class SignInAgeMiddleware:
         logout(request)
         messages.info(request, "Please sign in again: sign-ins last at most 12 hours.")
         return redirect_to_login(request.get_full_path())
+
+
+class IdleSignOutMiddleware:
+    """CJIS: a sign-in that lapsed when idle (SESSION_IDLE_SECONDS) is a sign-out, audited
+    as one when the browser next brings its session: the session that did not load is
+    looked up as expired and ended (`end_lapsed_session_of`), once. The worker ends the
+    ones nobody comes back to (`forget_expired_sessions`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        brought = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        user = getattr(request, "user", None)
+        if (
+            brought
+            and not request.path.startswith("/api/")
+            and user is not None
+            and not user.is_authenticated  # reading the user loads the session
+            and request.session.session_key is None  # it was not found live
+        ):
+            end_lapsed_session_of(brought, client_address(request))
+        return self.get_response(request)
 
 
 # Where a user whose password an administrator chose may still go: the page to choose

@@ -206,6 +206,22 @@ def test_merges_and_records_read_by_name_not_by_code(
     assert [row["action"] for row in merges.context["rows"]] == ["Merge of two records"]
 
 
+def test_a_sign_out_when_idle_reads_in_words_beside_other_sign_outs(
+    admin: User, officer: User, record: Recorder, client: Client
+) -> None:
+    record(action="logoff", object_type="programs.user", object_id=officer.pk)
+    record(
+        action="logoff",
+        object_type="programs.user",
+        object_id=officer.pk,
+        detail={"ended": "idle"},
+    )
+    page = signed_in(client, admin).get(AUDIT, {"action": "logoff"})
+    actions = [row["action"] for row in page.context["rows"]]
+    assert actions == ["Sign-out, idle too long", "Sign-out"]
+    assert '<td data-label="Action">Sign-out, idle too long</td>' in page.content.decode()
+
+
 def test_events_about_no_stored_record_and_their_programs_read_in_words(
     coordinator: User, record: Recorder, client: Client
 ) -> None:

@@ -17,7 +17,12 @@ from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.privacy.actions import issue_api_token
 from coresponder.privacy.models import ApiToken
-from coresponder.programs.actions import disable_idle_accounts, disable_user, idle_users
+from coresponder.programs.actions import (
+    disable_idle_accounts,
+    disable_user,
+    forget_expired_sessions,
+    idle_users,
+)
 from coresponder.programs.models import User
 from coresponder.programs.signin import SIGNED_IN_AT
 from coresponder.programs.tests.factories import PASSWORD, AdminUserFactory, UserFactory
@@ -40,6 +45,68 @@ def test_a_session_lapses_after_30_minutes_idle(
 
     clock.advance(minutes=30, seconds=1)
     assert is_sent_to_sign_in(client)
+
+
+def idle_sign_outs() -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(action="logoff", detail__ended="idle"))
+
+
+def test_a_sign_in_that_lapsed_when_idle_is_audited_as_a_sign_out_once(
+    officer: User, client: Client, clock: Clock
+) -> None:
+    sign_in(client, officer)
+    clock.advance(minutes=30, seconds=1)
+    assert not idle_sign_outs()
+
+    assert is_sent_to_sign_in(client)
+    assert is_sent_to_sign_in(client)
+    client.get(reverse("login"))
+
+    [event] = AuditEvent.objects.filter(action="logoff")
+    assert (event.actor, event.object_type, event.object_id) == (
+        officer,
+        "programs.user",
+        str(officer.pk),
+    )
+    assert event.detail["ended"] == "idle"
+    assert event.where == "127.0.0.1"
+
+
+def test_the_worker_audits_a_sign_in_that_lapsed_when_idle_before_it_forgets_it(
+    officer: User, client: Client, clock: Clock
+) -> None:
+    sign_in(client, officer)
+    clock.advance(minutes=31)
+
+    assert forget_expired_sessions(clock.now) == 1
+    assert is_sent_to_sign_in(client)
+
+    [event] = AuditEvent.objects.filter(action="logoff")
+    assert (event.actor, event.detail["ended"]) == (officer, "idle")
+
+
+def test_a_half_finished_sign_in_or_a_visit_that_lapses_is_no_sign_out(
+    officer: User, client: Client, clock: Clock
+) -> None:
+    client.post(reverse("login"), {"username": "officer", "password": PASSWORD})
+    visitor = Client()
+    visitor.get("/help")
+    clock.advance(minutes=31)
+
+    client.get(reverse("mfa"))
+    visitor.get("/help")
+    forget_expired_sessions(clock.now)
+
+    assert not AuditEvent.objects.filter(action="logoff").exists()
+
+
+def test_signing_out_by_the_button_is_not_audited_as_idle(officer: User, client: Client) -> None:
+    sign_in(client, officer)
+
+    client.post(reverse("logout"))
+
+    [event] = AuditEvent.objects.filter(action="logoff")
+    assert event.actor == officer and "ended" not in (event.detail or {})
 
 
 def test_staying_signed_in_from_the_warning_renews_an_idle_session(
