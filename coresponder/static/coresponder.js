@@ -154,6 +154,9 @@
   // before it ends (halfway, for a shorter limit) a dialog says so and takes the focus:
   // one key keeps the sign-in (a request renews it), and the focus goes back where it
   // was (WCAG 2.2.1). Escape keeps it too. A part of the page htmx fills renews it.
+  // The dialog counts the minutes down, and says so once the sign-in has ended. Every
+  // tab of the site shares one sign-in: a page loaded or kept in one tab renews it for
+  // all, so each tab notes the renewal in localStorage and the others start again.
   var idleSeconds = Number(document.body.dataset.idleSeconds);
   var stayUrl = document.body.dataset.stayUrl;
   var csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
@@ -163,16 +166,47 @@
     var warning = null;
     var focusedBefore = null;
 
-    var arm = function () {
+    var renewedKey = "cr-sign-in-renewed";
+    var endsAt = 0;
+    var countdown = null;
+
+    var start = function () {
       window.clearTimeout(warnTimer);
+      endsAt = Date.now() + idleSeconds * 1000;
       warnTimer = window.setTimeout(warn, (idleSeconds - lead) * 1000);
     };
 
+    // This tab's request renewed the sign-in: start again here, and tell the other tabs.
+    var arm = function () {
+      start();
+      try {
+        window.localStorage.setItem(renewedKey, String(Date.now()));
+      } catch (e) {
+        // Storage refused (a private window): this tab still counts for itself.
+      }
+    };
+
     var closeWarning = function () {
+      window.clearInterval(countdown);
       if (!warning) return;
       warning.remove();
       warning = null;
       if (focusedBefore && focusedBefore.isConnected) focusedBefore.focus();
+    };
+
+    window.addEventListener("storage", function (event) {
+      if (event.key !== renewedKey) return;
+      closeWarning();
+      start();
+    });
+
+    var timeLeft = function () {
+      var seconds = (endsAt - Date.now()) / 1000;
+      if (seconds >= 90) {
+        return "With no activity, you will be signed out in " + Math.round(seconds / 60) + " minutes.";
+      }
+      if (seconds >= 60) return "With no activity, you will be signed out in about a minute.";
+      return "With no activity, you will be signed out in under a minute.";
     };
 
     var say = function (text, signInAgain) {
@@ -222,11 +256,8 @@
       var text = document.createElement("p");
       text.className = "usa-alert__text";
       text.id = "time-limit-text";
-      text.textContent =
-        (lead >= 60
-          ? "With no activity, you will be signed out in " + Math.round(lead / 60) + " minutes."
-          : "With no activity, you will be signed out in under a minute.") +
-        " What you type in a form is kept on this device.";
+      var kept = " What you type in a form is kept on this device.";
+      text.textContent = timeLeft() + kept;
       var button = document.createElement("button");
       button.type = "button";
       button.className = "usa-button margin-top-1";
@@ -241,6 +272,20 @@
       warning.appendChild(box);
       document.body.appendChild(warning);
       button.focus();
+      // The words change only when the minutes do, so a screen reader is not kept busy.
+      countdown = window.setInterval(function () {
+        if (!warning) return;
+        if (Date.now() >= endsAt) {
+          window.clearInterval(countdown);
+          button.remove();
+          say("Your sign-in has ended; what you typed in a form is kept on this device.", true);
+          warning.querySelector(".usa-alert__heading").textContent = "Your sign-in has ended";
+          warning.querySelector("a").focus();
+          return;
+        }
+        var said = timeLeft() + kept;
+        if (text.textContent !== said) text.textContent = said;
+      }, 1000);
     };
 
     document.body.addEventListener("htmx:afterRequest", arm);
