@@ -103,6 +103,41 @@ def on_duty(program: Program, at: dt.datetime) -> list[Duty]:
     return duties_between(program, at, at + dt.timedelta(microseconds=1))
 
 
+def _covers(duty: Duty, district_code: str | None) -> bool:
+    """A shift naming no district covers the whole area; a place in no district, any shift."""
+    return not district_code or not duty.district_codes or district_code in duty.district_codes
+
+
+# How far ahead a call-taker is told of the next shift: a schedule with a gap longer than
+# this (a program that stood its teams down) has no "next shift" worth waiting for.
+NEXT_SHIFT_HORIZON = dt.timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class Cover:
+    """Whether the program's teams were on shift where and when a call came in."""
+
+    scheduled: bool  # False: the program keeps no shifts, so nothing can be said
+    running: tuple[Duty, ...]  # the shifts then covering the place
+    next_starts: Duty | None  # with none running, the first to start after, if soon
+
+
+def cover_at(program: Program, at: dt.datetime, district_code: str | None) -> Cover:
+    """The shifts covering a district (or the whole area) at `at`, else the next to start."""
+    shifts = list(_program_shifts(program))
+    if not shifts:
+        return Cover(scheduled=False, running=(), next_starts=None)
+    moment = at + dt.timedelta(microseconds=1)
+    running = tuple(
+        d for d in _duties(shifts, program.timezone, at, moment) if _covers(d, district_code)
+    )
+    if running:
+        return Cover(scheduled=True, running=running, next_starts=None)
+    later = _duties(shifts, program.timezone, at, at + NEXT_SHIFT_HORIZON)
+    coming = [d for d in later if d.starts > at and _covers(d, district_code)]
+    return Cover(scheduled=True, running=(), next_starts=coming[0] if coming else None)
+
+
 def team_districts_on_duty(team: Team, at: dt.datetime) -> tuple[str, ...] | None:
     """None when the team is not on shift at `at`; else the districts its running shifts cover."""
     if at.tzinfo is None:
