@@ -242,7 +242,9 @@ def check_call(program: Program, position: int, values: Mapping[str, Any]) -> Ca
         call.add_error("call_type", "is required")
     elif call_type not in CALL_TYPES:
         call.add_error("call_type", f"must be one of {', '.join(sorted(CALL_TYPES))}")
-    received = _parsed(call, values, "received_at", lambda v: parse_datetime(v, None))
+    received = _parsed(
+        call, values, "received_at", lambda v: parse_datetime(v, None, local_choice=False)
+    )
     if received is None and "received_at" not in call.errors:
         call.add_error("received_at", "is required")
     elif received is not None and received.year < EARLIEST_YEAR:

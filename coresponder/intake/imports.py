@@ -627,15 +627,18 @@ def parse_date(value: Any) -> dt.date:
     raise CellError(f"“{text}” is not a date like 1990-05-04 or 05/04/1990")
 
 
-def parse_datetime(value: Any, zone: ZoneInfo | None) -> dt.datetime:
-    """An aware time; a naive one only when the file's times are the program's local time."""
+def parse_datetime(value: Any, zone: ZoneInfo | None, *, local_choice: bool = True) -> dt.datetime:
+    """An aware time; a naive one only when the file's times are the program's local time.
+
+    `local_choice` says whether the sender may say so (a file import may, a CAD push may
+    not): an error offers only what the sender can do."""
     moment = value if isinstance(value, dt.datetime) else _datetime_from_text(value)
     if moment.tzinfo is not None:
         return moment
     if zone is None:
+        choice = ", or say the file's times are the program's local time" if local_choice else ""
         raise CellError(
-            f"“{parse_text(value)}” has no UTC offset: write it like {OFFSET_EXAMPLE}, "
-            "or say the file's times are the program's local time"
+            f"“{parse_text(value)}” has no UTC offset: write it like {OFFSET_EXAMPLE}{choice}"
         )
     return localize(moment, zone)
 

@@ -299,3 +299,14 @@ def test_a_push_needs_a_token_and_a_role_that_records_referrals(
     analyst = member_of(core, Role.ANALYST, "analyst-core")
     assert post_json(api_client_for(analyst), [call("C-1")]).status_code == 403
     assert not Call.objects.exists()
+
+
+def test_a_time_without_its_offset_is_told_how_to_write_it_and_offered_no_option_not_here(
+    core: Program, client: Client
+) -> None:
+    # The CAD push reads no "the times are local" choice, as a file import does: the error
+    # says what to send, not a choice the caller cannot make.
+    response = post_json(client, [call("C-1", received_at="2025-02-01 21:15")])
+    assert response.status_code == 422
+    (problem,) = response.json()["errors"]["[0].received_at"]
+    assert problem == "“2025-02-01 21:15” has no UTC offset: write it like 2025-03-10T14:30-04:00"
