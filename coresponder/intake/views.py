@@ -17,7 +17,12 @@ from coresponder.domain.policy import FieldGroup, RecordType
 from coresponder.domain.vocabulary import PATHWAY_LABELS, Pathway
 from coresponder.identity.earlier_contacts import earlier_contacts
 from coresponder.intake.access import access_referral
-from coresponder.intake.actions import DiversionAlreadyRecorded, IntakeResult, record_referral
+from coresponder.intake.actions import (
+    CallAlreadyRecorded,
+    DiversionAlreadyRecorded,
+    IntakeResult,
+    record_referral,
+)
 from coresponder.intake.forms import (
     OVERDOSE_SOURCES,
     PathwayForm,
@@ -31,6 +36,7 @@ from coresponder.privacy.access import linkable, may_read, role_in
 from coresponder.programs import form_tokens
 from coresponder.programs.duty import Cover, cover_at
 from coresponder.programs.labels import offense_label
+from coresponder.programs.local_time import format_datetime
 from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program
 
@@ -94,6 +100,17 @@ def new_referral(request: HttpRequest, slug: str, pathway: str) -> HttpResponse:
             f"{exc.referral.pk}); it was not saved again.",
         )
         contacts = {**_picked(request, program), "recorded_referral": exc.referral}
+        return _form_page(request, program, form, status=422, contacts=contacts)
+    except CallAlreadyRecorded as exc:
+        # The same call entered again (a second caller, a second call-taker): said on the
+        # CAD number, with the call recorded, in the program's time.
+        received = format_datetime(exc.call.received_at, program, named=True)
+        form.add_error(
+            "call_cad_number",
+            f"This CAD call number is recorded already (received {received}); "
+            "the call was not saved again.",
+        )
+        contacts = {**_picked(request, program), "recorded_call": exc.call}
         return _form_page(request, program, form, status=422, contacts=contacts)
     except ActionError as exc:
         form.add_action_errors(exc.errors or {"": [str(exc)]})
