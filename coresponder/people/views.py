@@ -26,6 +26,7 @@ from coresponder.domain.policy import (
 )
 from coresponder.domain.screenings import answers_said
 from coresponder.domain.vocabulary import label as vocabulary_label
+from coresponder.outreach.engagement import engagement_of
 from coresponder.people.actions import update_person
 from coresponder.people.amendments_in_disclosures import attached_to_person_record, ids_by_group
 from coresponder.people.contact_requests import warnings_for
@@ -109,6 +110,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         # Program slug → zone for the dated facts; "" → the reader's clock for the rest.
         "zones": {**program_zones(access.program_ids), "": reader_zone(request.user).key},
         "may_see_history": has_history(access),
+        "diversion": _diversion_counted_from(access) if "engaged" in record else None,
         "encounter_programs": Program.objects.filter(
             pk__in=[
                 pk for pk, role in access.roles.items() if may_write(role, RecordType.ENCOUNTER)
@@ -120,6 +122,27 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         ).order_by("name"),
     }
     return render(request, "people/person_detail.html", context)
+
+
+@dataclass(frozen=True)
+class Diversion:
+    """The diversion in lieu of arrest a person's engagement is counted from, and where."""
+
+    at: dt.datetime
+    program: Program
+
+
+def _diversion_counted_from(access: PersonAccess) -> Diversion | None:
+    """Where the reader is shown the person's engagement in one program that diverted them,
+    the diversion it counts from (`outreach.engagement`): the page says "since" it, as the
+    diverted list does, not "yet" of someone the program met before."""
+    engaging = access.programs_showing(G.ENGAGEMENT)
+    if len(engaging) != 1:
+        return None
+    since = engagement_of([access.person.pk], engaging[0])[access.person.pk].diverted_at
+    if since is None:
+        return None
+    return Diversion(at=since, program=Program.objects.get(pk=engaging[0]))
 
 
 @login_required

@@ -193,7 +193,7 @@ def test_pad_an_officer_diverts_kevin_and_the_social_worker_and_da_follow(
     row.get_by_role("link", name=f"Person {kevin.pk}").click()
     desk.wait_for_url(live_server.url + f"/people/{kevin.pk}/")
     seen = desk.locator("main").inner_text()
-    assert "Engaged with the program." in seen
+    assert "Engaged since the diversion of" in seen
     for withheld in ("Kevin", "O'Brien", "1988", "Contacted", "Encounters", "Drug possession"):
         assert withheld not in seen
     assert desk.get_by_role("link", name="History").count() == 0

@@ -350,3 +350,34 @@ def test_the_person_record_gives_engagement_by_the_same_rule(
     api = api_client_for(reader(world, Role.PROSECUTOR))
     assert api.get(f"/api/v1/persons/{person.pk}").json()["engaged"] is False
     assert api.get(f"/api/v1/persons/{world.person.pk}").json()["engaged"] is True
+
+
+def test_the_person_page_says_engagement_is_counted_since_the_diversion_and_its_day(
+    world: World,
+) -> None:
+    # A contact before this diversion does not count; the page says so, as the list does,
+    # rather than "not engaged yet" of someone the program met before.
+    person = diverted(world, "Ike", "CP-51-CR-0007777-2026")
+    received = Referral.objects.get(person=person).received_at
+    day = received.astimezone(ZoneInfo(world.program.timezone)).strftime("%-d %b %Y")
+    Encounter.objects.create(
+        program=world.program,
+        person=person,
+        occurred_at=received - dt.timedelta(days=30),
+        kind="drop_in",
+        disposition="resolved_on_scene",
+    )
+    client = signed_in(reader(world, Role.PROSECUTOR))
+    page = " ".join(
+        re.sub(r"<[^>]+>", "", client.get(f"/people/{person.pk}/").content.decode()).split()
+    )
+    assert f"Not engaged since the diversion of {day}" in page
+    assert "Not engaged yet" not in page
+    task = _task(world, person)
+    Attempt.objects.create(
+        task=task, attempted_at=timezone.now(), channel="phone", outcome="contacted"
+    )
+    page = " ".join(
+        re.sub(r"<[^>]+>", "", client.get(f"/people/{person.pk}/").content.decode()).split()
+    )
+    assert f"Engaged since the diversion of {day}" in page

@@ -204,7 +204,7 @@ def test_a_prosecutor_has_no_person_pages_beyond_engagement(world: Any) -> None:
     client = signed_in(prosecutor)
     assert client.get("/people/").status_code == 404
     html = client.get(f"/people/{world.person.pk}/").content.decode()
-    assert "Engaged with the program." in html
+    assert "Engaged since the diversion of" in html
     assert "Dana" not in html and "Reyes" not in html
     assert client.get(f"/people/{world.person.pk}/edit/").status_code == 404
 
