@@ -587,7 +587,7 @@ _ENGLISH: dict[str, dict[str, str]] = {
     },
 }
 
-# Spanish, for every vocabulary a public page can show.
+# Spanish, for every vocabulary a public page or a letter to a person can show.
 _SPANISH: dict[str, dict[str, str]] = {
     "pathway": {
         Pathway.SELF_REFERRAL: "Autorremisión",
@@ -820,6 +820,66 @@ _SPANISH: dict[str, dict[str, str]] = {
         "55-64": "55 a 64",
         "65+": "65 o más",
         "unknown": "Edad desconocida",
+    },
+    # The letters to a person about their rights: the grounds of a denial, the review's
+    # determination and the groups of the record a denial names.
+    "amendment_denial_ground": {
+        AmendmentDenialGround.NOT_CREATED_BY_US: (
+            "No lo creó este programa, y quien lo creó todavía puede atender la solicitud"
+        ),
+        AmendmentDenialGround.NOT_IN_DESIGNATED_RECORD_SET: (
+            "No forma parte de los registros que el programa usa para tomar decisiones sobre "
+            "la persona"
+        ),
+        AmendmentDenialGround.NOT_AVAILABLE_FOR_INSPECTION: (
+            "No es un registro que la persona tenga derecho a examinar"
+        ),
+        AmendmentDenialGround.ACCURATE_AND_COMPLETE: "Es exacto y completo tal como está",
+    },
+    "access_denial_ground": {
+        AccessDenialGround.PSYCHOTHERAPY_NOTES: "Los registros son notas de psicoterapia",
+        AccessDenialGround.LEGAL_PROCEEDINGS: (
+            "Los registros se prepararon para un caso judicial u otro procedimiento legal"
+        ),
+        AccessDenialGround.CONFIDENTIAL_SOURCE: (
+            "Los registros contienen lo que alguien que no es proveedor de atención médica le "
+            "dijo al programa de manera confidencial, y verlos revelaría quién fue"
+        ),
+        AccessDenialGround.ENDANGERS_LIFE_OR_SAFETY: (
+            "Un profesional de la salud con licencia consideró que es razonablemente probable "
+            "que ver los registros ponga en peligro la vida o la seguridad física de la persona "
+            "o de otra persona"
+        ),
+        AccessDenialGround.HARMS_PERSON_REFERRED_TO: (
+            "Los registros se refieren a otra persona, y un profesional de la salud con "
+            "licencia consideró que es razonablemente probable que verlos le cause un daño "
+            "considerable a esa persona"
+        ),
+        AccessDenialGround.HARM_THROUGH_REPRESENTATIVE: (
+            "Un representante personal pidió los registros, y un profesional de la salud con "
+            "licencia consideró que es razonablemente probable que entregárselos al "
+            "representante le cause un daño considerable a la persona o a otra persona"
+        ),
+    },
+    "access_review_determination": {
+        AccessReviewDetermination.UPHELD: "Confirmada: la denegación se mantiene",
+        AccessReviewDetermination.OVERTURNED: "Revocada: se dará acceso a la persona",
+    },
+    "field_group": {
+        "identity": "Identidad",
+        "contact": "Contacto y ubicación",
+        "referral": "Datos de la remisión y de la vía de acceso",
+        "outreach": "Estado del alcance",
+        "engagement": "Participa o no participa",
+        "clinical": (
+            "Datos clínicos (evaluaciones, notas de las atenciones, resultados del tratamiento "
+            "y adónde se llevó a la persona)"
+        ),
+        "part2": (
+            "Datos del tratamiento de trastornos por consumo de sustancias (42 CFR Part 2), "
+            "como el programa de tratamiento al que se remitió a la persona"
+        ),
+        "justice": "Datos del delito",
     },
     "due_state": {
         "not_yet_open": "Aún no abierta",

@@ -148,14 +148,15 @@ def loaded(field: str, value: Any) -> Any:
     return value
 
 
-def value_text(field: str, value: Any) -> str:
-    """A kept value in the words a person reads: labels, dates, lists."""
+def value_text(field: str, value: Any, lang: str = "en") -> str:
+    """A kept value in the words a person reads (in `lang`, for a letter): labels, dates,
+    lists."""
     if value is None or value == "" or value == []:
         return "(none)"
     if field == "birth_date":
-        return format_date(dt.date.fromisoformat(str(value)))
+        return format_date(dt.date.fromisoformat(str(value)), lang=lang)
     if field in VOCABULARY_OF:
-        return label(VOCABULARY_OF[field], value)
+        return label(VOCABULARY_OF[field], value, lang)
     if isinstance(value, list):
         return "; ".join(str(item) for item in value)
     return str(value)

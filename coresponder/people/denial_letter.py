@@ -20,24 +20,16 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
 
 from coresponder.domain.policy import FieldGroup, GroupVisibility
 from coresponder.domain.privacy_contact import PrivacyContact
-from coresponder.people.amendments import GROUP_OF, denied_on, field_label, value_text
+from coresponder.domain.vocabulary import label
+from coresponder.intake.models import Referral
+from coresponder.people.amendments import GROUP_OF, field_label, value_text
 from coresponder.people.contact_requests import mailing_address
-from coresponder.people.models import Amendment
+from coresponder.people.letter_words import DEFAULT_LANGUAGE, language_of, words
+from coresponder.people.models import Amendment, Person
 from coresponder.people.records_request_pdf import INK, MARGIN, pdf_fonts
 from coresponder.privacy.access import PersonAccess
 from coresponder.programs.local_time import format_date
 from coresponder.programs.models import Program
-
-# A program whose preset names no privacy contact: the letter names the role, under the
-# program's name, for whoever sends it to fill in or attach.
-PRIVACY_CONTACT = "the program's privacy contact"
-# Where the Secretary takes complaints (hhs.gov/ocr/complaints).
-OCR_COMPLAINTS = (
-    "online at https://www.hhs.gov/ocr/complaints; by mail to Centralized Case Management "
-    "Operations, U.S. Department of Health and Human Services, 200 Independence Avenue, S.W., "
-    "Room 509F HHH Bldg., Washington, D.C. 20201; by email to OCRComplaint@hhs.gov; or by "
-    "phone at 1-800-368-1019 (TDD 1-800-537-7697)"
-)
 
 
 @dataclass(frozen=True)
@@ -60,74 +52,98 @@ class DenialLetter:
     cite: str = "45 CFR 164.526(d)(1)"
     # For whoever sends it, on the page only: where the person asked their mail to go.
     mail_note: str = ""
+    # The language it is written in ("en" or "es").
+    lang: str = DEFAULT_LANGUAGE
 
 
-def denial_letter(access: PersonAccess, amendment: Amendment, today: dt.date) -> DenialLetter:
-    """The letter answering a denied request, dated `today` on the program's calendar."""
+def letter_language(person: Person, program: Program, asked: str | None) -> str:
+    """The language a letter of `program` to the person is written in: the one staff chose
+    (`asked`; one the letters are not written in reads as English), else the language the
+    person's latest referral to the program gives, else English."""
+    if asked:
+        return language_of(asked)
+    given = (
+        Referral.objects.filter(person=person, program=program)
+        .exclude(language="")
+        .order_by("-received_at", "-id")
+        .values_list("language", flat=True)
+        .first()
+    )
+    return language_of(given)
+
+
+def denial_letter(
+    access: PersonAccess, amendment: Amendment, today: dt.date, lang: str = DEFAULT_LANGUAGE
+) -> DenialLetter:
+    """The letter answering a denied request, dated `today` on the program's calendar, in
+    `lang`."""
+    said = words(lang)
     program = amendment.program
-    to, shown, mail_note = recipient(access, program)
+    to, shown, mail_note = recipient(access, program, lang)
     groups = {GROUP_OF[amendment.field].value, *shown}
     privacy = program.rules.privacy_contact
-    contact = addressee(program, privacy)
+    contact = addressee(program, privacy, lang)
     # A statement of disagreement is written: sent by mail or email. The rest may be a call.
-    file_by = ways(privacy, ("address", "email"))
-    reach_by = ways(privacy, ("phone", "email", "address"))
-    what = field_label(amendment.record_kind, amendment.field).lower()
-    received = format_date(amendment.received_on, with_year=True)
-    decided = format_date(amendment.decided_at, program, with_year=True)
-    opening = (
-        f"On {received} you asked us to change the {what} in your record to "
-        f"“{value_text(amendment.field, amendment.proposed_value)}”. On {decided} we "
-        "denied your request. This letter says why, and what you may do."
+    file_by = ways(privacy, ("address", "email"), lang)
+    reach_by = ways(privacy, ("phone", "email", "address"), lang)
+    value = amendment.proposed_value
+    opening = said["amendment_opening"].format(
+        received=format_date(amendment.received_on, with_year=True, lang=lang),
+        what=said.get(f"field_{amendment.field}")
+        or f"the {field_label(amendment.record_kind, amendment.field).lower()}",
+        value=value_text(amendment.field, value, lang)
+        if value not in (None, "", [])
+        else said["none"],
+        decided=format_date(amendment.decided_at, program, with_year=True, lang=lang),
     )
-    basis = [f"Basis for the denial: {denied_on(amendment.status, amendment.denial_grounds)}."]
+    grounds = label("amendment_denial_ground", amendment.denial_grounds, lang)
+    basis = [said["amendment_basis"].format(grounds=grounds or said["not_recorded"])]
     if amendment.denial_reason:
         basis.append(amendment.denial_reason)
-    disagree = [
-        "You may write a statement disagreeing with this denial and saying why. To file it, "
-        f"send or give it to {contact}{file_by}. We keep it with your record, and it goes with any "
-        "future disclosure of the information. We may write a reply to it; if we do, we "
-        "send you a copy."
-    ]
+    disagree = [said["disagree"].format(contact=contact, ways=file_by)]
     if amendment.disagreement:
-        disagree.append("We have your statement of disagreement; it is kept with your record.")
-    include = [
-        "If you do not write a statement of disagreement, you may ask that we include your "
-        "request for amendment and this denial with any future disclosures of the "
-        f"information. To ask, write to or call {contact}{reach_by}."
-    ]
+        disagree.append(said["disagreement_kept"])
+    include = [said["include"].format(contact=contact, ways=reach_by)]
     if amendment.include_with_disclosures:
-        include.append(
-            "You have asked that we include your request for amendment and this denial with "
-            "any future disclosures of the information; we will."
-        )
-    complain = [
-        f"You may complain about this decision to {program.name}: write to or call "
-        f"{f'its {privacy.title}' if privacy else PRIVACY_CONTACT}{reach_by}.",
-        "You may also complain to the Secretary of the U.S. Department of Health and Human "
-        f"Services, through its Office for Civil Rights: {OCR_COMPLAINTS}. A complaint to the "
-        "Office for Civil Rights is filed within 180 days of when you learned of what you "
-        "complain about.",
-        "No one may retaliate against you for complaining.",
-    ]
+        include.append(said["include_asked"])
     return DenialLetter(
         program=program.name,
-        dated=format_date(today, with_year=True),
+        dated=format_date(today, with_year=True, lang=lang),
         to=to,
-        title="Your request to amend your record is denied",
+        title=said["amendment_title"],
         opening=opening,
         sections=[
-            Section("Why we denied your request", basis),
-            Section("If you disagree", disagree),
-            Section("If you do not write a statement", include),
-            Section("How to complain", complain),
+            Section(said["why_heading"], basis),
+            Section(said["disagree_heading"], disagree),
+            Section(said["include_heading"], include),
+            Section(said["complain_heading"], complaints(program, lang)),
         ],
         groups=sorted(groups),
         mail_note=mail_note,
+        lang=language_of(lang),
     )
 
 
-def recipient(access: PersonAccess, program: Program) -> tuple[list[str], list[str], str]:
+def complaints(program: Program, lang: str = DEFAULT_LANGUAGE) -> list[str]:
+    """How to complain to the program and to HHS's Office for Civil Rights (45 CFR
+    164.524(d)(2)(iii), 164.526(d)(1)(iv)), naming the program's privacy contact."""
+    said = words(lang)
+    privacy = program.rules.privacy_contact
+    whom = (
+        said["complain_titled"].format(title=privacy.title) if privacy else said["privacy_contact"]
+    )
+    return [
+        said["complain_program"].format(
+            program=program.name, whom=whom, ways=ways(privacy, ("phone", "email", "address"), lang)
+        ),
+        said["complain_hhs"].format(ocr=said["ocr_complaints"]),
+        said["no_retaliation"],
+    ]
+
+
+def recipient(
+    access: PersonAccess, program: Program, lang: str = DEFAULT_LANGUAGE
+) -> tuple[list[str], list[str], str]:
     """Whom a letter of `program` to the person is to: the person's name and the
     address their mail goes to (the one they asked for, where they asked for no mail to their
     home address, 45 CFR 164.522(b)) as the reader is shown them; the field groups that shows
@@ -139,7 +155,7 @@ def recipient(access: PersonAccess, program: Program) -> tuple[list[str], list[s
         groups.add(FieldGroup.IDENTITY.value)
         to.append(str(person))
     else:
-        to.append(f"Person {person.pk}")
+        to.append(words(lang)["person"].format(pk=person.pk))
     address, mail_note = mailing_address(access, program.pk)
     if address or mail_note:
         groups.add(FieldGroup.CONTACT.value)
@@ -148,30 +164,38 @@ def recipient(access: PersonAccess, program: Program) -> tuple[list[str], list[s
     return to, sorted(groups), mail_note
 
 
-def addressee(program: Program, privacy: PrivacyContact | None) -> str:
+def addressee(
+    program: Program, privacy: PrivacyContact | None, lang: str = DEFAULT_LANGUAGE
+) -> str:
     """The program, to the attention of its privacy contact's title and office."""
+    said = words(lang)
     if privacy is None:
-        return f"{program.name}, attention: {PRIVACY_CONTACT}"
+        return said["attention"].format(program=program.name, whom=said["privacy_contact"])
     office = f", {privacy.office}" if privacy.office else ""
-    return f"{program.name}, attention: {privacy.title}{office}"
+    return said["attention"].format(program=program.name, whom=f"{privacy.title}{office}")
 
 
-def ways(privacy: PrivacyContact | None, chosen: tuple[str, ...]) -> str:
+def ways(
+    privacy: PrivacyContact | None, chosen: tuple[str, ...], lang: str = DEFAULT_LANGUAGE
+) -> str:
     """How to reach the contact, of the `chosen` ways, as the end of a sentence; blank when
     none is given."""
     if privacy is None:
         return ""
-    said = {
-        "phone": f"by phone at {privacy.phone}" if privacy.phone else "",
-        "email": f"by email to {privacy.email}" if privacy.email else "",
-        "address": f"by mail to {privacy.address_on_one_line}" if privacy.address else "",
+    said = words(lang)
+    by = {
+        "phone": said["by_phone"].format(phone=privacy.phone) if privacy.phone else "",
+        "email": said["by_email"].format(email=privacy.email) if privacy.email else "",
+        "address": (
+            said["by_mail"].format(address=privacy.address_on_one_line) if privacy.address else ""
+        ),
     }
-    given = [said[way] for way in chosen if said[way]]
+    given = [by[way] for way in chosen if by[way]]
     if not given:
         return ""
     if len(given) == 1:
         return f": {given[0]}"
-    return f": {', '.join(given[:-1])}, or {given[-1]}"
+    return f": {', '.join(given[:-1])}{said['list_comma']} {said['or']} {given[-1]}"
 
 
 def denial_letter_pdf(letter: DenialLetter) -> bytes:
@@ -208,6 +232,9 @@ def denial_letter_pdf(letter: DenialLetter) -> bytes:
         bottomMargin=MARGIN,
         title=letter.title,
         creator="Coresponder",
+        # The document's language (the catalog's /Lang), so a screen reader reads it aloud
+        # in the letter's language.
+        lang=letter.lang,
     )
     doc.build(story)
     return buffer.getvalue()

@@ -15,118 +15,97 @@ import datetime as dt
 from coresponder.domain.privacy_contact import PrivacyContact
 from coresponder.domain.vocabulary import is_reviewable, label
 from coresponder.people.denial_letter import (
-    OCR_COMPLAINTS,
-    PRIVACY_CONTACT,
     DenialLetter,
     Section,
     addressee,
+    complaints,
     recipient,
     ways,
 )
+from coresponder.people.letter_words import DEFAULT_LANGUAGE, language_of, words
 from coresponder.people.models import RecordsRequest
 from coresponder.privacy.access import PersonAccess
 from coresponder.programs.local_time import format_date
-from coresponder.programs.models import Program
 
 CITE = "45 CFR 164.524(d)(2)"
 
 
 def records_request_denial_letter(
-    access: PersonAccess, logged: RecordsRequest, today: dt.date
+    access: PersonAccess, logged: RecordsRequest, today: dt.date, lang: str = DEFAULT_LANGUAGE
 ) -> DenialLetter:
     """The letter answering a request denied, in whole or in part, dated `today` on the
-    program's calendar."""
+    program's calendar, in `lang`."""
+    said = words(lang)
     program = logged.program
-    to, groups, mail_note = recipient(access, program)
+    to, groups, mail_note = recipient(access, program, lang)
     privacy = program.rules.privacy_contact
-    contact = addressee(program, privacy)
-    received = format_date(logged.received_on, with_year=True)
-    denied = format_date(logged.denied_at, program, with_year=True)
-    source = f" (made by: {logged.requested_by})" if logged.requested_by else ""
+    contact = addressee(program, privacy, lang)
+    dates = {
+        "received": format_date(logged.received_on, with_year=True, lang=lang),
+        "denied": format_date(logged.denied_at, program, with_year=True, lang=lang),
+        "made_by": said["made_by"].format(who=logged.requested_by) if logged.requested_by else "",
+    }
     if logged.withheld_parts:
         # 164.524(d)(1): denied in part, the rest was given; the letter covers the part withheld.
-        opening = (
-            f"On {received} we received a request for a copy of your records{source}. On "
-            f"{denied} we gave you your records, except the parts named below: access to them "
-            "is denied. Everything else we hold about you was given to you. This letter says "
-            "why those parts were withheld, and what you may do."
-        )
-        title = "Your request for your records is fulfilled in part"
-        heading = "What we withheld, and why"
+        opening = said["in_part_opening"].format(**dates)
+        title = said["in_part_title"]
+        heading = said["in_part_heading"]
         basis = [
-            f"{label('field_group', part['group'])}: withheld on these grounds: "
-            + " ".join(f"{label('access_denial_ground', g)}." for g in part["grounds"])
-            + f" {part['reason']}"
+            said["withheld_part"].format(
+                group=label("field_group", part["group"], lang),
+                grounds=" ".join(
+                    f"{label('access_denial_ground', g, lang)}." for g in part["grounds"]
+                ),
+                reason=part["reason"],
+            )
             for part in logged.withheld_parts
         ]
     else:
-        opening = (
-            f"On {received} we received a request for a copy of your records{source}. On "
-            f"{denied} we denied the request in whole. This letter says why, and what you may "
-            "do."
-        )
-        title = "Your request for your records is denied"
-        heading = "Why we denied your request"
-        basis = ["We denied access to your records on these grounds:"]
-        basis += [f"{label('access_denial_ground', ground)}." for ground in logged.denial_grounds]
+        opening = said["request_opening"].format(**dates)
+        title = said["request_title"]
+        heading = said["why_heading"]
+        basis = [said["request_grounds"]]
+        basis += [
+            f"{label('access_denial_ground', ground, lang)}." for ground in logged.denial_grounds
+        ]
         basis.append(logged.denial_reason)
     return DenialLetter(
         program=program.name,
-        dated=format_date(today, with_year=True),
+        dated=format_date(today, with_year=True, lang=lang),
         to=to,
         title=title,
         opening=opening,
         sections=[
             Section(heading, basis),
-            Section("Having the denial reviewed", _review(logged, contact, privacy)),
-            Section("How to complain", complaints(program)),
+            Section(said["review_heading"], _review(logged, contact, privacy, lang)),
+            Section(said["complain_heading"], complaints(program, lang)),
         ],
         groups=groups,
         cite=CITE,
         mail_note=mail_note,
+        lang=language_of(lang),
     )
 
 
-def complaints(program: Program) -> list[str]:
-    """How to complain to the program and to HHS's Office for Civil Rights (45 CFR
-    164.524(d)(2)(iii)), naming the program's privacy contact."""
-    privacy = program.rules.privacy_contact
-    reach_by = ways(privacy, ("phone", "email", "address"))
-    return [
-        f"You may complain about this decision to {program.name}: write to or call "
-        f"{f'its {privacy.title}' if privacy else PRIVACY_CONTACT}{reach_by}.",
-        "You may also complain to the Secretary of the U.S. Department of Health and Human "
-        f"Services, through its Office for Civil Rights: {OCR_COMPLAINTS}. A complaint to the "
-        "Office for Civil Rights is filed within 180 days of when you learned of what you "
-        "complain about.",
-        "No one may retaliate against you for complaining.",
-    ]
-
-
-def _review(logged: RecordsRequest, contact: str, privacy: PrivacyContact | None) -> list[str]:
+def _review(
+    logged: RecordsRequest, contact: str, privacy: PrivacyContact | None, lang: str
+) -> list[str]:
     """Whether the denial may be reviewed (164.524(a)(4), (d)(4)), and how to ask."""
+    said = words(lang)
     reviewable = [g for g in logged.denial_grounds if is_reviewable(g)]
     others = [g for g in logged.denial_grounds if not is_reviewable(g)]
-    said = []
+    told = []
     if reviewable:
         # A review is asked for in writing: by mail or email.
-        ask_by = ways(privacy, ("address", "email"))
-        said.append(
-            "You may ask that the denial be reviewed by a licensed health care professional "
-            "who did not take part in the original decision, chosen by "
-            f"{logged.program.name} to review it. To ask, write to {contact}{ask_by}. We send "
-            "your request to the reviewer promptly; the reviewer decides within a reasonable "
-            "time, we tell you the decision in writing, and we do as the reviewer decides."
+        told.append(
+            said["review_may"].format(
+                program=logged.program.name,
+                contact=contact,
+                ways=ways(privacy, ("address", "email"), lang),
+            )
         )
     if others and reviewable:
-        said.append(
-            "A review covers only the grounds above that a licensed health care professional "
-            "judged. The denial on the other grounds cannot be reviewed (45 CFR "
-            "164.524(a)(2)), so a review cannot by itself give you these records."
-        )
+        told.append(said["review_covers_some"])
     elif others:
-        said.append(
-            "This denial cannot be reviewed: the rule allows no review of a denial on these "
-            "grounds (45 CFR 164.524(a)(2))."
-        )
-    return said
+        told.append(said["review_none"])
+    return told

@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 
 from coresponder.domain.vocabulary import AccessReviewDetermination, is_reviewable, label
-from coresponder.people.denial_letter import DenialLetter, Section, recipient
+from coresponder.people.denial_letter import DenialLetter, Section, complaints, recipient
+from coresponder.people.letter_words import DEFAULT_LANGUAGE, language_of, words
 from coresponder.people.models import RecordsRequest
-from coresponder.people.records_request_denial_letter import complaints
 from coresponder.people.records_request_log import due_on
 from coresponder.privacy.access import PersonAccess
 from coresponder.programs.local_time import format_date
@@ -23,65 +23,52 @@ CITE = "45 CFR 164.524(d)(4)"
 
 
 def records_request_review_letter(
-    access: PersonAccess, logged: RecordsRequest, today: dt.date
+    access: PersonAccess, logged: RecordsRequest, today: dt.date, lang: str = DEFAULT_LANGUAGE
 ) -> DenialLetter:
     """The letter telling the person the reviewer's determination, dated `today` on the
-    program's calendar."""
+    program's calendar, in `lang`."""
+    said = words(lang)
     program = logged.program
-    to, groups, mail_note = recipient(access, program)
-    asked = format_date(logged.review_asked_on, with_year=True)
-    denied = format_date(logged.denied_at, program, with_year=True)
-    decided = format_date(logged.reviewed_on, with_year=True)
-    in_part = " in part" if logged.withheld_parts else ""
-    opening = (
-        f"On {asked} you asked that our decision of {denied} to deny your request for a "
-        f"copy of your records{in_part} be reviewed. A licensed health care professional "
-        "chosen by "
-        f"{program.name} to review it, who did not take part in the denial, reviewed it and "
-        f"decided on {decided}. This letter tells you the decision, which we follow."
+    to, groups, mail_note = recipient(access, program, lang)
+    opening = said["reviewed_opening"].format(
+        asked=format_date(logged.review_asked_on, with_year=True, lang=lang),
+        denied=format_date(logged.denied_at, program, with_year=True, lang=lang),
+        in_part=said["in_part"] if logged.withheld_parts else "",
+        program=program.name,
+        decided=format_date(logged.reviewed_on, with_year=True, lang=lang),
     )
     overturned = logged.review_determination == AccessReviewDetermination.OVERTURNED
     if overturned:
+        due = format_date(due_on(logged), with_year=True, lang=lang)
         decision = [
-            "The reviewer overturned the denial. The reviewer's reasons:",
+            said["overturned"],
             logged.review_reason,
-            (
-                "We will give you the parts of your records we withheld"
-                if logged.withheld_parts
-                else "We will give you access to your records as you asked"
-            )
-            + f", by {format_date(due_on(logged), with_year=True)}.",
+            said["give_parts" if logged.withheld_parts else "give_all"].format(due=due),
         ]
         others = [g for g in logged.denial_grounds if not is_reviewable(g)]
         if others:
             decision.append(
-                "The denial also rested on grounds the rule allows no review of (45 CFR "
-                "164.524(a)(2)); the records it withheld on them stay withheld: "
-                + " ".join(f"{label('access_denial_ground', g)}." for g in others)
+                said["others_stand"].format(
+                    grounds=" ".join(f"{label('access_denial_ground', g, lang)}." for g in others)
+                )
             )
     else:
         decision = [
-            "The reviewer upheld the denial: you will not be given "
-            + (
-                "the parts of your records we withheld"
-                if logged.withheld_parts
-                else "these records"
-            )
-            + ". The "
-            "reviewer's reasons:",
+            said["upheld_parts" if logged.withheld_parts else "upheld_all"],
             logged.review_reason,
         ]
     return DenialLetter(
         program=program.name,
-        dated=format_date(today, with_year=True),
+        dated=format_date(today, with_year=True, lang=lang),
         to=to,
-        title="The review of the denial of your request for your records",
+        title=said["reviewed_title"],
         opening=opening,
         sections=[
-            Section("The reviewer's decision", decision),
-            Section("How to complain", complaints(program)),
+            Section(said["decision_heading"], decision),
+            Section(said["complain_heading"], complaints(program, lang)),
         ],
         groups=groups,
         cite=CITE,
         mail_note=mail_note,
+        lang=language_of(lang),
     )

@@ -35,7 +35,8 @@ from coresponder.people.actions.records_requests import (
     record_review,
 )
 from coresponder.people.amendment_forms import ExtensionForm
-from coresponder.people.denial_letter import DenialLetter, denial_letter_pdf
+from coresponder.people.denial_letter import DenialLetter, denial_letter_pdf, letter_language
+from coresponder.people.letter_words import language_choices
 from coresponder.people.models import RecordsRequest
 from coresponder.people.records_request import access_records_request
 from coresponder.people.records_request_denial_letter import records_request_denial_letter
@@ -499,30 +500,32 @@ def _record_review(
 @login_required
 def records_request_denial_letter_page(request: HttpRequest, request_id: int) -> HttpResponse:
     """The written denial (45 CFR 164.524(d)(2)) to print, or as a PDF with `?format=pdf`,
-    for those who answer the request; missing to everyone else, and for a request not
-    denied."""
+    in the person's language or the one `?lang=` chooses, for those who answer the request;
+    missing to everyone else, and for a request not denied."""
     try:
         logged, access = access_logged_request(request.user, request_id)
     except Forbidden as exc:
         raise Http404("No records requests for this role") from exc
     if logged.status != RecordsRequest.Status.DENIED and logged.denied_at is None:
         raise Http404("No denial letter for a request not denied")
-    letter = records_request_denial_letter(access, logged, today_in(logged.program))
+    lang = letter_language(access.person, logged.program, request.GET.get("lang"))
+    letter = records_request_denial_letter(access, logged, today_in(logged.program), lang)
     return _letter_page(request, access, logged, letter, "denial")
 
 
 @login_required
 def records_request_review_letter_page(request: HttpRequest, request_id: int) -> HttpResponse:
     """The reviewer's determination in writing (45 CFR 164.524(d)(4)) to print, or as a PDF
-    with `?format=pdf`, for those who answer the request; missing to everyone else, and
-    before the reviewer decided."""
+    with `?format=pdf`, in the person's language or the one `?lang=` chooses, for those who
+    answer the request; missing to everyone else, and before the reviewer decided."""
     try:
         logged, access = access_logged_request(request.user, request_id)
     except Forbidden as exc:
         raise Http404("No records requests for this role") from exc
     if not logged.review_determination:
         raise Http404("No review letter before the reviewer decides")
-    letter = records_request_review_letter(access, logged, today_in(logged.program))
+    lang = letter_language(access.person, logged.program, request.GET.get("lang"))
+    letter = records_request_review_letter(access, logged, today_in(logged.program), lang)
     return _letter_page(request, access, logged, letter, "review")
 
 
@@ -543,7 +546,7 @@ def _letter_page(
         program_slug=logged.program.slug,
         fields=letter.groups,
         purpose=PURPOSE,
-        detail={"channel": channel, "form": f"{kind} letter"},
+        detail={"channel": channel, "form": f"{kind} letter", "language": letter.lang},
     )
     record_disclosures(actor, access, channel=channel)
     if as_pdf:
@@ -558,6 +561,7 @@ def _letter_page(
         "notice": access.notice(),
         "page_title": f"{title} · Records request {logged.pk}",
         "back_url": reverse("records-request-detail", kwargs={"request_id": logged.pk}),
-        "pdf_url": f"{here}?format=pdf",
+        "pdf_url": f"{here}?format=pdf&lang={letter.lang}",
+        "languages": language_choices(here, letter.lang),
     }
     return render(request, "people/denial_letter.html", context)

@@ -53,7 +53,8 @@ from coresponder.people.amendments import (
     value_text,
     visible_open_amendments,
 )
-from coresponder.people.denial_letter import denial_letter, denial_letter_pdf
+from coresponder.people.denial_letter import denial_letter, denial_letter_pdf, letter_language
+from coresponder.people.letter_words import language_choices
 from coresponder.people.models import Amendment
 from coresponder.people.records_request import (
     access_records_request,
@@ -341,13 +342,14 @@ def amendment_decide(request: HttpRequest, amendment_id: int) -> HttpResponse:
 @login_required
 def amendment_denial_letter(request: HttpRequest, amendment_id: int) -> HttpResponse:
     """The written denial (45 CFR 164.526(d)(1)) to print, or as a PDF with `?format=pdf`,
-    for those who decide the request; missing to everyone else, and for a request not
-    denied."""
+    in the person's language or the one `?lang=` chooses, for those who decide the request;
+    missing to everyone else, and for a request not denied."""
     amendment, access = access_amendment(request.user, amendment_id)
     if amendment.status != Amendment.Status.DENIED or not may_decide(access, amendment):
         raise Http404("No denial letter for this role")
     as_pdf = request.GET.get("format") == "pdf"
-    letter = denial_letter(access, amendment, today_in(amendment.program))
+    lang = letter_language(access.person, amendment.program, request.GET.get("lang"))
+    letter = denial_letter(access, amendment, today_in(amendment.program), lang)
     # The letter shows the field's request and the person's name and address: a read of
     # those groups, as the request's page records it.
     release_field(access, amendment)
@@ -360,7 +362,11 @@ def amendment_denial_letter(request: HttpRequest, amendment_id: int) -> HttpResp
         person_id=access.person.pk,
         program_slug=amendment.program.slug,
         fields=letter.groups,
-        detail={"channel": "pdf file" if as_pdf else "web", "form": "denial letter"},
+        detail={
+            "channel": "pdf file" if as_pdf else "web",
+            "form": "denial letter",
+            "language": letter.lang,
+        },
     )
     record_disclosures(actor, access, channel="pdf file" if as_pdf else "web")
     if as_pdf:
@@ -374,7 +380,8 @@ def amendment_denial_letter(request: HttpRequest, amendment_id: int) -> HttpResp
         "notice": notice,
         "page_title": f"Denial letter · Amendment request {amendment.pk}",
         "back_url": reverse("amendment-decide", kwargs={"amendment_id": amendment.pk}),
-        "pdf_url": f"{here}?format=pdf",
+        "pdf_url": f"{here}?format=pdf&lang={letter.lang}",
+        "languages": language_choices(here, letter.lang),
     }
     return render(request, "people/denial_letter.html", context)
 

@@ -8,7 +8,8 @@ format, and whether the year is shown are decided once:
 - a time is "Tue 10 Mar, 17:04", with the year when it is not this year in that
   zone ("Tue 12 Mar 2024, 17:04"), and the zone's abbreviation ("MDT") where a
   page mixes programs or the reader could otherwise take it for their own clock;
-- a date is "12 Mar 2024", or "10 Mar" this year.
+- a date is "12 Mar 2024", or "10 Mar" this year; in Spanish, for a letter to a person,
+  "12 de marzo de 2024".
 
 Files (CSV, XLSX, FHIR, the audit chain) keep ISO 8601 with an offset; this is
 for pages, notices and messages.
@@ -32,6 +33,24 @@ UTC = ZoneInfo("UTC")
 # Where a zone has no letters of its own (tzdata says "+14" for Kiritimati), say
 # what the number is measured from.
 _NUMERIC_PREFIXES = ("+", "-")
+
+# A date in a letter written in Spanish reads "20 de noviembre de 2026": months and weekdays
+# are not capitalised in Spanish.
+SPANISH_MONTHS = (
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+)
+SPANISH_WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 
 
 def zone_of(where: Any) -> ZoneInfo:
@@ -111,14 +130,23 @@ def format_date(
     now: dt.datetime | None = None,
     weekday: bool = False,
     with_year: bool = False,
+    lang: str = "en",
 ) -> str:
-    """A date as "12 Mar 2024", or "12 Mar" in the current year of that zone.
+    """A date as "12 Mar 2024", or "12 Mar" in the current year of that zone; with `lang`
+    "es", as "12 de marzo de 2024".
 
     A datetime is first put on the zone's clock: its date there is the one shown.
     """
     day = as_date(value, where)
     if day is None:
         return ""
+    if lang == "es":
+        text = f"{day.day} de {SPANISH_MONTHS[day.month - 1]}"
+        if weekday:
+            text = f"{SPANISH_WEEKDAYS[day.weekday()]}, {text}"
+        if with_year or _year_shown(day, where, now):
+            text += f" de {day.year}"
+        return text
     text = f"{day.day} {day:%b}"
     if weekday:
         text = f"{day:%a} {text}"
