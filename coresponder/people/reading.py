@@ -57,6 +57,7 @@ DETAIL_LABELS = {
     "case_number": "Case or docket number",
     "call_priority": "Dispatch priority",
     "call_address": "Street address",
+    "appointment_at": "Appointment",
 }
 
 

@@ -29,7 +29,11 @@ from coresponder.people.reading import (
 )
 from coresponder.privacy.access import PersonAccess, consents_kept
 from coresponder.programs.local_time import local, program_zones, reader_zone
-from coresponder.services.referral_status import service_referral_status, service_said
+from coresponder.services.referral_status import (
+    service_referral_status,
+    service_said,
+    status_shown,
+)
 
 G = FieldGroup
 
@@ -369,6 +373,10 @@ def _service_referral_entries(access: PersonAccess, programs: list[int]) -> list
             "Referred to a service (withheld)" if withheld else f"Referred to {service['service']}"
         )
         shown = {"service_withheld": service["service_withheld"]} if withheld else service
+        # The appointment goes with the acceptance: said only where the status is, as on
+        # the person's record (`reading.py`).
+        if referral.appointment_at is not None and status_shown(referral, status):
+            status = {**status, "appointment_at": referral.appointment_at}
         entries.append(
             _entry(
                 referral.requested_at,

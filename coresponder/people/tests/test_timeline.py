@@ -33,7 +33,7 @@ from coresponder.privacy.models import Disclosure
 from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Membership, Program
-from coresponder.services.models import ServiceReferral
+from coresponder.services.models import Service, ServiceReferral
 
 pytestmark = pytest.mark.django_db
 
@@ -449,3 +449,83 @@ def test_who_a_visit_reached_reads_in_words_on_the_history_and_the_records_reque
 def test_the_history_page_is_not_found_for_an_outsider(world: World, outsider: Any) -> None:
     response = signed_in(outsider).get(f"/people/{world.person.pk}/timeline/")
     assert response.status_code == 404
+
+
+# 15:00 UTC on 1 December 2026: 10:00 in Philadelphia (EST).
+APPOINTMENT = dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC)
+
+
+def accepted_with_appointment(world: World, part2: bool = False) -> ServiceReferral:
+    """A referral the provider accepted, booking the person for `APPOINTMENT`."""
+    service = world.service_referral.service
+    if part2:
+        Service.objects.filter(pk=service.pk).update(part2_program=True)
+        service.refresh_from_db()
+    now = timezone.now()
+    return ServiceReferral.objects.create(
+        program=world.program,
+        person=world.person,
+        service=service,
+        status="accepted",
+        requested_at=now - dt.timedelta(hours=2),
+        status_changed_at=now,
+        appointment_at=APPOINTMENT,
+    )
+
+
+def entry_of(items: list[dict[str, Any]], referral: ServiceReferral) -> dict[str, Any]:
+    (entry,) = [
+        item for item in of_kind(items, "service_referral") if item["detail"]["id"] == referral.pk
+    ]
+    return entry
+
+
+def history_entry(html: str, referral: ServiceReferral) -> str:
+    """The history page's entry for the referral: from its title to the next entry."""
+    start = html.index(f"Referred to {referral.service.name}")
+    return html[start:].split("</li>")[0]
+
+
+def test_a_service_referral_in_the_history_carries_its_appointment_on_the_programs_clock(
+    world: World, api_client_for: Any
+) -> None:
+    referral = accepted_with_appointment(world)
+    clinician = reader(world, Role.CLINICIAN)
+
+    entry = entry_of(timeline_of(clinician, world), referral)
+    assert entry["detail"]["status"] == "accepted"
+    assert entry["detail"]["appointment_at"] == APPOINTMENT
+    assert entry["detail"]["appointment_at"].utcoffset() == dt.timedelta(hours=-5)
+
+    body = api_client_for(clinician).get(f"/api/v1/persons/{world.person.pk}/timeline").json()
+    shown = entry_of(body["items"], referral)["detail"]
+    assert dt.datetime.fromisoformat(shown["appointment_at"]) == APPOINTMENT
+    assert shown["appointment_at"].startswith("2026-12-01T10:00:00")
+
+    html = signed_in(clinician).get(f"/people/{world.person.pk}/timeline/").content.decode()
+    said = history_entry(html, referral)
+    assert "<dt>Appointment</dt>" in said
+    assert "1 Dec" in said and "10:00 EST" in said
+
+
+def test_the_appointment_is_not_in_the_history_where_the_status_is_withheld(
+    world: World, api_client_for: Any
+) -> None:
+    # A Part 2 program's acceptance is its own record: withheld without a consent, and
+    # the appointment with it.
+    referral = accepted_with_appointment(world, part2=True)
+    officer = reader(world, Role.OFFICER)
+
+    entry = entry_of(timeline_of(officer, world), referral)
+    assert entry["detail"]["status"] == "withheld"
+    assert "appointment_at" not in entry["detail"]
+    body = api_client_for(officer).get(f"/api/v1/persons/{world.person.pk}/timeline").json()
+    assert "appointment_at" not in entry_of(body["items"], referral)["detail"]
+    html = signed_in(officer).get(f"/people/{world.person.pk}/timeline/").content.decode()
+    assert "Appointment" not in html and "10:00 EST" not in html
+
+    # With a consent naming the officer, the status is shown and the appointment with it.
+    consent_for(world, officer)
+    entry = entry_of(timeline_of(officer, world), referral)
+    assert entry["detail"]["status"] == "accepted"
+    assert entry["detail"]["appointment_at"] == APPOINTMENT
