@@ -19,7 +19,16 @@ PHONE_RE = re.compile(r"^\+?[0-9 ()./-]+$")
 # A North American number has 10 digits; E.164 allows at most 15.
 PHONE_DIGITS = (10, 15)
 # The longest each key may be: enough for a real title, office or postal address on a letter.
-MAX_LENGTHS = {"title": 100, "office": 200, "phone": 40, "email": 254, "address": 300}
+MAX_LENGTHS = {
+    "title": 100,
+    "office": 200,
+    "phone": 40,
+    "email": 254,
+    "address": 300,
+    # The title and office in Spanish, for letters written in Spanish; as long as in English.
+    "title_es": 100,
+    "office_es": 200,
+}
 WAYS = ("phone", "email", "address")
 
 
@@ -33,6 +42,10 @@ class PrivacyContact:
     email: str = ""
     # Postal address, one line per line of the envelope.
     address: str = ""
+    # The title and office as a letter in Spanish names them; blank, not given (such a
+    # letter names the English ones as proper names).
+    title_es: str = ""
+    office_es: str = ""
 
     @property
     def address_on_one_line(self) -> str:
@@ -70,6 +83,9 @@ def read_privacy_contact(
         )
     if "phone" in values and (problem := _phone_problem(values["phone"])):
         problems.append((f"{path}.phone", problem))
+    if "office_es" in values and "office" not in values:
+        # An office named only in Spanish would be missing from the English letters.
+        problems.append((f"{path}.office_es", "give the office in English too (office)"))
     if not any(key in raw for key in WAYS if raw.get(key) != ""):
         problems.append((path, "give a phone, an email or an address to reach it by"))
     contact = PrivacyContact(
@@ -78,6 +94,8 @@ def read_privacy_contact(
         phone=values.get("phone", ""),
         email=values.get("email", ""),
         address=values.get("address", ""),
+        title_es=values.get("title_es", ""),
+        office_es=values.get("office_es", ""),
     )
     return contact, problems
 

@@ -130,7 +130,9 @@ def complaints(program: Program, lang: str = DEFAULT_LANGUAGE) -> list[str]:
     said = words(lang)
     privacy = program.rules.privacy_contact
     whom = (
-        said["complain_titled"].format(title=privacy.title) if privacy else said["privacy_contact"]
+        said["complain_titled"].format(title=contact_names(privacy, lang)[0])
+        if privacy
+        else said["privacy_contact"]
     )
     return [
         said["complain_program"].format(
@@ -171,8 +173,21 @@ def addressee(
     said = words(lang)
     if privacy is None:
         return said["attention"].format(program=program.name, whom=said["privacy_contact"])
-    office = f", {privacy.office}" if privacy.office else ""
-    return said["attention"].format(program=program.name, whom=f"{privacy.title}{office}")
+    title, office = contact_names(privacy, lang)
+    whom = f"{title}, {office}" if office else title
+    return said["attention"].format(program=program.name, whom=whom)
+
+
+def contact_names(privacy: PrivacyContact, lang: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
+    """The contact's title and office (blank where none) as a letter in `lang` names them: a
+    Spanish letter as the preset gives them in Spanish, or else the English words set apart
+    as proper names."""
+    if language_of(lang) != "es":
+        return privacy.title, privacy.office
+    quoted = words(lang)["named_in_english"]
+    title = privacy.title_es or quoted.format(name=privacy.title)
+    office = privacy.office_es or (quoted.format(name=privacy.office) if privacy.office else "")
+    return title, office
 
 
 def ways(

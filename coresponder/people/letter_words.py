@@ -3,9 +3,11 @@ request denied in whole or in part, the review of a denial), in English and Span
 
 As on the public help page, the words live here as one dictionary per language, side by
 side, so both can be read together; every key exists in every language (a test checks).
-The legal citations stay as the rule writes them. Names a program gives itself (its name,
-its privacy contact's title and office and its addresses) are printed as the preset gives
-them. Spanish is formal (usted) and plain.
+The legal citations stay as the rule writes them. Names a program gives itself (its name
+and its addresses) are printed as the preset gives them; its privacy contact's title and
+office in the letter's language where the preset gives them so (`title_es`, `office_es`),
+and otherwise in English, set apart in quotation marks as a proper name in a Spanish
+letter. Spanish is formal (usted) and plain.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ WORDS: dict[str, dict[str, str]] = {
         # the program's name, for whoever sends it to fill in or attach.
         "privacy_contact": "the program's privacy contact",
         "attention": "{program}, attention: {whom}",
+        # A name the preset gives only in English (its privacy contact's title or office):
+        # as given here, and as a proper name in quotation marks in Spanish.
+        "named_in_english": "{name}",
         "by_phone": "by phone at {phone}",
         "by_email": "by email to {email}",
         "by_mail": "by mail to {address}",
@@ -156,6 +161,7 @@ WORDS: dict[str, dict[str, str]] = {
         "person": "Persona {pk}",
         "privacy_contact": "la persona encargada de la privacidad en el programa",
         "attention": "{program}, a la atención de {whom}",
+        "named_in_english": "“{name}”",
         "by_phone": "por teléfono al {phone}",
         "by_email": "por correo electrónico a {email}",
         "by_mail": "por correo postal a {address}",

@@ -49,6 +49,30 @@ def test_every_shipped_preset_names_a_fictional_privacy_contact() -> None:
         assert contact.email.endswith(".example.org"), preset.slug
         assert "555-01" in contact.phone, preset.slug
         assert contact.address
+        # Spanish letters name it in Spanish: the title, and the office where one is given.
+        assert contact.title_es, preset.slug
+        assert bool(contact.office_es) == bool(contact.office), preset.slug
+
+
+def test_a_privacy_contact_may_give_its_title_and_office_in_spanish(tmp_path: Path) -> None:
+    table = GOOD + 'title_es = "Responsable de Privacidad"\noffice_es = "Oficina del Fiscal"\n'
+    preset = load_preset_file(written(tmp_path, table))
+
+    contact = preset.privacy_contact
+    assert contact is not None
+    assert (contact.title_es, contact.office_es) == (
+        "Responsable de Privacidad",
+        "Oficina del Fiscal",
+    )
+    assert preset_from_stored(preset.as_dict(), "stored") == preset
+
+
+def test_without_spanish_words_a_privacy_contact_keeps_them_blank(tmp_path: Path) -> None:
+    preset = load_preset_file(written(tmp_path, GOOD))
+
+    contact = preset.privacy_contact
+    assert contact is not None
+    assert (contact.title_es, contact.office_es) == ("", "")
 
 
 def test_a_privacy_contact_is_read_and_kept_in_the_stored_copy(tmp_path: Path) -> None:
@@ -103,10 +127,22 @@ def test_a_privacy_contact_needs_only_a_title_and_one_way_to_reach_it(tmp_path: 
          "privacy_contact.name", "is not a known key"),
         ('title = "  "\nemail = "p@example.org"', "privacy_contact.title",
          "must be a non-empty string"),
+        (f'title = "Privacy Officer"\ntitle_es = "{"P" * 101}"\nemail = "p@example.org"',
+         "privacy_contact.title_es", "at most 100 characters"),
+        (f'title = "P"\noffice = "O"\noffice_es = "{"O" * 201}"\nemail = "p@example.org"',
+         "privacy_contact.office_es", "at most 200 characters"),
+        ('title = "Privacy Officer"\ntitle_es = "  "\nemail = "p@example.org"',
+         "privacy_contact.title_es", "must be a non-empty string"),
+        ('title = "Privacy Officer"\ntitle_es = 7\nemail = "p@example.org"',
+         "privacy_contact.title_es", "must be a non-empty string"),
+        ('title = "Privacy Officer"\noffice_es = "Oficina"\nemail = "p@example.org"',
+         "privacy_contact.office_es", "give the office in English too"),
     ],
     ids=[
         "no-title", "no-way-to-reach", "email-without-at", "email-two-ats", "phone-words",
         "phone-short", "phone-number", "title-long", "address-long", "unknown-key", "blank-title",
+        "title-es-long", "office-es-long", "blank-title-es", "title-es-number",
+        "office-es-without-office",
     ],
 )  # fmt: skip
 def test_it_rejects_a_privacy_contact_that_is_not_clear(

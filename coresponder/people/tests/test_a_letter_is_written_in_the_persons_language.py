@@ -390,3 +390,43 @@ def pdf_text(content: bytes, tmp_path: Path) -> str:
         [tool, str(tmp_path / "letter.pdf"), "-"], capture_output=True, check=True, text=True
     )
     return " ".join(done.stdout.split())
+
+
+def letter_text(letter: DenialLetter) -> str:
+    return " ".join([letter.opening, *(p for s in letter.sections for p in s.paragraphs)])
+
+
+@pytest.mark.parametrize("kind", ["amendment", "denied"])
+def test_a_spanish_letter_names_the_privacy_contact_by_its_spanish_title_and_office(
+    world: World, coordinator: User, reviewer: User, kind: str
+) -> None:
+    contact = world.program.rules.privacy_contact
+    assert contact is not None and contact.title_es and contact.office_es
+    spanish = letter_text(letters(world, coordinator, reviewer)[kind]("es"))
+    assert f"quien ocupe el cargo de {contact.title_es}" in spanish
+    assert f"a la atención de {contact.title_es}, {contact.office_es}" in spanish
+    assert contact.title not in spanish and contact.office not in spanish
+    # The English letter names it as the preset gives it in English.
+    english = letter_text(letters(world, coordinator, reviewer)[kind]("en"))
+    assert f"its {contact.title}" in english
+    assert f"attention: {contact.title}, {contact.office}" in english
+    assert contact.title_es not in english
+
+
+def test_a_spanish_letter_quotes_the_english_title_where_the_preset_gives_no_spanish(
+    world: World, coordinator: User, reviewer: User
+) -> None:
+    stored = dict(world.program.preset)
+    stored["privacy_contact"] = {**stored["privacy_contact"], "title_es": "", "office_es": ""}
+    Program.objects.filter(pk=world.program.pk).update(preset=stored)
+    world.program.refresh_from_db()
+    contact = world.program.rules.privacy_contact
+    assert contact is not None and not contact.title_es
+
+    spanish = letter_text(letters(world, coordinator, reviewer)["denied"]("es"))
+    # The English words stand as a proper name, in quotation marks, in a Spanish sentence.
+    assert f"quien ocupe el cargo de “{contact.title}”" in spanish
+    assert f"a la atención de “{contact.title}”, “{contact.office}”" in spanish
+    assert f"de {contact.title}" not in spanish
+    english = letter_text(letters(world, coordinator, reviewer)["denied"]("en"))
+    assert "“" not in english.replace(f"“{WHY}”", "")
