@@ -112,7 +112,7 @@ def test_the_call_form_takes_the_cad_number_and_refuses_one_the_program_has(
     assert again.status_code == 422
     text = again.content.decode()
     assert 'id="id_call_cad_number_error"' in text
-    assert "Already the CAD number of call" in text
+    assert "This CAD call number is recorded already (received " in text
     assert (Call.objects.count(), Referral.objects.count()) == (calls, referrals)
 
 
