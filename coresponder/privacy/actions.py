@@ -329,16 +329,18 @@ def record_referral_disclosure(
     information: str,
     groups: Sequence[FieldGroup],
     amendments: Sequence[int] = (),
+    disclosed_at: dt.datetime | None = None,
 ) -> Disclosure:
     """A referral sent to a provider under the person's consent: what it told the provider
     (that the person seeks treatment, the note) is a release the referring program accounts
     for, to the provider's organisation, under that consent; with the refused corrections
-    (`amendments`) that go with it."""
+    (`amendments`) that go with it. Dated now, or `disclosed_at` for a referral another
+    system sent, which is accounted for when it is imported."""
     disclosure = Disclosure.objects.create(
         person_id=person_id,
         consent=consent,
         program=program,
-        disclosed_at=timezone.now(),
+        disclosed_at=disclosed_at or timezone.now(),
         disclosed_by=actor.user_or_none,
         recipient=recipient[:200],
         recipient_organization=recipient_organization,
@@ -364,6 +366,7 @@ def record_referral_disclosure(
             "consent_id": consent.pk,
             "notice_included": True,
             **({"amendments": disclosure.amendments} if disclosure.amendments else {}),
+            **({"disclosed_at": disclosed_at.isoformat()} if disclosed_at else {}),
         },
     )
     return disclosure

@@ -143,8 +143,14 @@ def refer_to_service(
     return referral
 
 
-def _account_for_referral(actor: Actor, referral: ServiceReferral, consent: Consent) -> None:
-    """The person's accounting of disclosures names the provider a Part 2 referral went to."""
+def _account_for_referral(
+    actor: Actor,
+    referral: ServiceReferral,
+    consent: Consent,
+    disclosed_at: dt.datetime | None = None,
+) -> None:
+    """The person's accounting of disclosures names the provider a Part 2 referral went to,
+    dated now, or `disclosed_at` when another system sent it."""
     service = referral.service
     groups = referral_disclosure_groups(service.part2_program, bool(referral.note))
     partner = service.organization.partner
@@ -166,6 +172,7 @@ def _account_for_referral(actor: Actor, referral: ServiceReferral, consent: Cons
         information=f"Referral {referral.pk} to {service.name}: {told}",
         groups=groups,
         amendments=ids_of(corrections),
+        disclosed_at=disclosed_at,
     )
 
 
@@ -237,6 +244,10 @@ def _record_bundle(actor: Actor, bundle: BundleReferral) -> ServiceReferral:
                 "identifier": bundle.source_identifier,
             },
         )
+        if bundle.consent is not None and bundle.status is not TaskStatus.DRAFT:
+            # Sent by the other system when it wrote the Task (authoredOn): the provider was
+            # told of the person then, under the consent in force then, as if sent from here.
+            _account_for_referral(actor, referral, bundle.consent, bundle.requested_at)
     return referral
 
 
