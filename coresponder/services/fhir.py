@@ -30,6 +30,7 @@ from coresponder.domain.vocabulary import TaskStatus
 from coresponder.people.amendments_in_disclosures import TITLE, RefusedCorrection
 from coresponder.people.models import Person
 from coresponder.privacy.models import Consent
+from coresponder.programs.local_time import format_for_message
 from coresponder.programs.models import Program
 from coresponder.services.models import Service, ServiceReferral
 from coresponder.services.referral_access import NOT_THIS_PROGRAMS, takes_referrals_from
@@ -406,7 +407,14 @@ def _times(sr: dict[str, Any], tk: dict[str, Any], handoff: dict[str, Any] | Non
             return None
         return moment
 
-    requested = read(tk.get("authoredOn") or sr.get("authoredOn"), "authoredOn")
+    authored = tk.get("authoredOn") or sr.get("authoredOn")
+    if authored:
+        requested = read(authored, "authoredOn")
+    else:
+        requested = None
+        errors["authoredOn"] = [
+            "is missing: the Task, or its ServiceRequest, must say when the referral was sent"
+        ]
     changed = read(tk["lastModified"], "lastModified") if tk.get("lastModified") else requested
     handed_off = read(handoff["time"], "note") if handoff else None
     if requested is not None and changed is not None and changed < requested:
@@ -515,16 +523,13 @@ def read_referral_bundle(data: Any) -> BundleReferral:
     note = "\n".join(str(n.get("text", "")) for n in sr.get("note") or [])
     consent = None
     if service.part2_program:
+        # What the provider was told, it was told when the referral was sent (authoredOn):
+        # a consent in force then covers it, whatever became of the consent since.
         consent = consent_for_referral(person.pk, program, service, times.requested_at, note)
         if consent is None:
             raise ActionError(
                 "A consent is needed for this treatment program.",
-                {
-                    "consent": [
-                        f"no consent in force names the provider of {service.name} "
-                        "and covers what the referral discloses"
-                    ]
-                },
+                {"consent": [_no_consent(service, program, times.requested_at, tk, status)]},
             )
     return BundleReferral(
         person=person,
@@ -540,6 +545,20 @@ def read_referral_bundle(data: Any) -> BundleReferral:
         warm_handoff_at=times.warm_handoff_at,
         bundle_id=str(data.get("id", ""))[:64],
         source_identifier=_source_identifier(sr),
+    )
+
+
+def _no_consent(
+    service: Service, program: Program, at: dt.datetime, tk: dict[str, Any], status: TaskStatus
+) -> str:
+    """Why a Part 2 referral is refused: no consent in force when it was sent (or written, for
+    a draft), naming the entry whose authoredOn gives that time, on the program's clock."""
+    entry = "Task" if tk.get("authoredOn") else "ServiceRequest"
+    sent = "written" if status is S.DRAFT else "sent"
+    return (
+        f"no consent in force at {format_for_message(at, program)}, when the {entry}'s "
+        f"authoredOn says the referral was {sent}, names the provider of {service.name} and "
+        "covers what it discloses"
     )
 
 

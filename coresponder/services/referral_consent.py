@@ -43,14 +43,18 @@ def recipient_reader(service: Service) -> Reader:
 def consent_for_referral(
     person_id: int, program: Program, service: Service, now: dt.datetime, note: str = ""
 ) -> Consent | None:
-    """The newest consent in force that names the provider and covers what the referral tells,
-    among those the referring `program` keeps: a consent names who may disclose, and another
-    program's, which this one can neither list nor revoke, does not let this one tell
-    (a consent filed under no program, recorded before consents were filed, still does)."""
+    """The newest consent in force at `now` that names the provider and covers what the
+    referral tells, among those the referring `program` keeps: a consent names who may
+    disclose, and another program's, which this one can neither list nor revoke, does not let
+    this one tell (a consent filed under no program, recorded before consents were filed,
+    still does). `now` is when the referral was sent: for one another system sent, a consent
+    revoked since covered it, as revoking stops what follows, not what was done under it."""
     reader = recipient_reader(service)
     groups = referral_disclosure_groups(service.part2_program, bool(note.strip()))
-    kept = Consent.objects.filter(person_id=person_id, revoked_at__isnull=True).filter(
-        Q(program=program) | Q(program__isnull=True)
+    kept = (
+        Consent.objects.filter(person_id=person_id)
+        .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=now))
+        .filter(Q(program=program) | Q(program__isnull=True))
     )
     for consent in kept:
         terms = consent_terms(consent)
