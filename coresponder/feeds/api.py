@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -13,7 +14,9 @@ from coresponder.feeds.actions import import_nemsis, record_cad_calls
 from coresponder.feeds.cad import CadRefused, check_calls, read_calls
 from coresponder.feeds.models import NemsisImport
 from coresponder.feeds.nemsis import NemsisRefused, read_nemsis
+from coresponder.intake.shift_cover import shift_answer
 from coresponder.privacy.access import access_program
+from coresponder.programs.duty import running_shifts
 
 router = Router(tags=["feeds"])
 
@@ -45,8 +48,19 @@ class CadCallOut(Schema):
     call_id: int
     referral_id: int | None
     created: bool = Field(description="False when the program had this CAD number already")
-    co_responders_sent: bool | None
+    co_responders_sent: bool | None = Field(
+        description="True when the call fits the co-responder team by the program's triage "
+        "rules; whether a team was on shift to go is team_on_shift"
+    )
     reasons: list[str]
+    team_on_shift: bool | None = Field(
+        description="For a call that fits the team: whether a team was on shift where and "
+        "when the call came in; null otherwise, or where the program keeps no shifts"
+    )
+    next_shift_at: dt.datetime | None = Field(
+        description="With no team on shift: when the next shift covering the place starts, "
+        "in the program's time with its UTC offset (null when none starts in two weeks)"
+    )
 
 
 class CadBatchOut(Schema):
@@ -141,6 +155,7 @@ def post_cad_calls(request: HttpRequest, slug: str) -> Status[dict[str, Any]]:
     except CadRefused as exc:
         raise ActionError(str(exc), {"body": [str(exc)]}) from exc
     outcomes = record_cad_calls(actor_for(request), program, check_calls(program, calls))
+    shifts = running_shifts(program)  # read once for the whole batch
     items = [
         {
             "cad_number": o.call.cad_number,
@@ -149,6 +164,7 @@ def post_cad_calls(request: HttpRequest, slug: str) -> Status[dict[str, Any]]:
             "created": o.created,
             "co_responders_sent": o.record.co_responders_sent,
             "reasons": list(o.record.triage_reasons),
+            **shift_answer(program, o.record, shifts=shifts),
         }
         for o in outcomes
     ]

@@ -19,6 +19,7 @@ from coresponder.intake.actions import (
 )
 from coresponder.intake.inputs import ReferralInput
 from coresponder.intake.models import Call, Referral
+from coresponder.intake.shift_cover import shift_answer
 from coresponder.people.models import Sex
 from coresponder.privacy.access import access_program
 
@@ -127,8 +128,21 @@ class OverdoseOut(Schema):
 
 
 class TriageOut(Schema):
-    co_responders_sent: bool
+    co_responders_sent: bool = Field(
+        description="True when the call fits the co-responder team by the program's triage "
+        "rules; whether a team was on shift to go is team_on_shift"
+    )
     reasons: list[str]
+    team_on_shift: bool | None = Field(
+        None,
+        description="For a call that fits the team: whether a team was on shift where and "
+        "when the call came in; null otherwise, or where the program keeps no shifts",
+    )
+    next_shift_at: dt.datetime | None = Field(
+        None,
+        description="With no team on shift: when the next shift covering the place starts, "
+        "in the program's time with its UTC offset (null when none starts in two weeks)",
+    )
 
 
 class CallRecordedOut(Schema):
@@ -192,7 +206,11 @@ def intake_response(result: IntakeResult) -> dict[str, Any]:
             else None
         ),
         "triage": (
-            {"co_responders_sent": bool(call.co_responders_sent), "reasons": call.triage_reasons}
+            {
+                "co_responders_sent": bool(call.co_responders_sent),
+                "reasons": call.triage_reasons,
+                **shift_answer(result.referral.program, call),
+            }
             if call
             else None
         ),

@@ -30,11 +30,11 @@ from coresponder.intake.forms import (
     offered_pathways,
 )
 from coresponder.intake.models import Referral
+from coresponder.intake.shift_cover import cover_for_call
 from coresponder.outreach.models import QUEUE_STATUSES, OutreachTask
 from coresponder.people.reading import case_number_of, offense_of
 from coresponder.privacy.access import linkable, may_read, role_in
 from coresponder.programs import form_tokens
-from coresponder.programs.duty import Cover, cover_at
 from coresponder.programs.labels import offense_label
 from coresponder.programs.local_time import format_datetime
 from coresponder.programs.middleware import open_program
@@ -219,7 +219,7 @@ def result_context(
         "overdose_sources": sources,
         "overdose_joined": len(sources) > 1,
         "call": call,
-        "cover": _cover_for(program, referral, call),
+        "cover": cover_for_call(program, call),
         "call_address": call.address if call and contact else "",
         "offense": offense_label(offense) if offense else "",
         "case_number": case_number_of(referral, justice) or "",
@@ -233,13 +233,3 @@ def result_context(
         .order_by("-id")
         .first(),
     }
-
-
-def _cover_for(program: Program, referral: Referral, call: Any) -> Cover | None:
-    """For a call triage sends the co-responders to: whether a team was on shift then, where
-    it came from, so the call-taker is not told the team goes when nobody is working."""
-    if call is None or not call.co_responders_sent:
-        return None
-    district = referral.district.code if referral.district is not None else None
-    cover = cover_at(program, call.received_at, district)
-    return cover if cover.scheduled else None

@@ -122,9 +122,22 @@ class Cover:
     next_starts: Duty | None  # with none running, the first to start after, if soon
 
 
-def cover_at(program: Program, at: dt.datetime, district_code: str | None) -> Cover:
-    """The shifts covering a district (or the whole area) at `at`, else the next to start."""
-    shifts = list(_program_shifts(program))
+def running_shifts(program: Program) -> list[Shift]:
+    """The program's shifts that run, read once for many calls' `cover_at`."""
+    return list(_program_shifts(program))
+
+
+def cover_at(
+    program: Program,
+    at: dt.datetime,
+    district_code: str | None,
+    *,
+    shifts: list[Shift] | None = None,
+) -> Cover:
+    """The shifts covering a district (or the whole area) at `at`, else the next to start;
+    `shifts` are the program's `running_shifts`, when read already."""
+    if shifts is None:
+        shifts = running_shifts(program)
     if not shifts:
         return Cover(scheduled=False, running=(), next_starts=None)
     moment = at + dt.timedelta(microseconds=1)

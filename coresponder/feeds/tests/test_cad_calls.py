@@ -310,3 +310,19 @@ def test_a_time_without_its_offset_is_told_how_to_write_it_and_offered_no_option
     assert response.status_code == 422
     (problem,) = response.json()["errors"]["[0].received_at"]
     assert problem == "“2025-02-01 21:15” has no UTC offset: write it like 2025-03-10T14:30-04:00"
+
+
+def test_a_call_pushed_at_night_says_no_team_is_on_shift_and_when_one_starts(
+    core: Program, client: Client
+) -> None:
+    # CORE's day unit works 07:00-19:00 Mountain time: 21:15 is after it, 08:30 in it.
+    response = post_json(
+        client, [call("N-1"), call("D-1", received_at="2025-02-01T08:30:00-07:00")]
+    )
+    assert response.status_code == 201, response.content
+    items = {item["cad_number"]: item for item in response.json()["items"]}
+    assert items["N-1"]["co_responders_sent"] is True
+    assert items["N-1"]["team_on_shift"] is False
+    assert items["N-1"]["next_shift_at"] == "2025-02-02T07:00:00-07:00"
+    assert items["D-1"]["team_on_shift"] is True
+    assert items["D-1"]["next_shift_at"] is None

@@ -4,6 +4,7 @@ call-taker is told so, and when the next shift starts, rather than that the team
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -43,3 +44,34 @@ def test_a_call_in_the_day_unit_s_hours_sends_the_team_on_shift(
     assert "Co-responder team goes" in html
     assert "No co-responder team on shift" not in html
     assert "On shift then: CORE day unit" in html
+
+
+def post_call(api_client_for: Any, program: Program, received_at: str) -> dict[str, Any]:
+    body = {
+        "program": "core",
+        "pathway": "community_response",
+        "received_at": received_at,
+        "call": {"call_type": "suicidal"},
+    }
+    client = api_client_for(staff(program, Role.OFFICER))
+    response = client.post("/api/v1/referrals", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    triage: dict[str, Any] = response.json()["triage"]
+    return triage
+
+
+def test_the_api_says_no_team_is_on_shift_for_a_call_at_night_and_when_one_starts(
+    programs: dict[str, Program], api_client_for: Any
+) -> None:
+    triage = post_call(api_client_for, programs["core"], "2026-11-20T04:45:00-07:00")
+    assert triage["co_responders_sent"] is True  # the call fits the team
+    assert triage["team_on_shift"] is False
+    assert triage["next_shift_at"] == "2026-11-20T07:00:00-07:00"
+
+
+def test_the_api_says_a_team_is_on_shift_for_a_call_in_its_hours(
+    programs: dict[str, Program], api_client_for: Any
+) -> None:
+    triage = post_call(api_client_for, programs["core"], "2026-11-19T10:15:00-07:00")
+    assert triage["team_on_shift"] is True
+    assert triage["next_shift_at"] is None
