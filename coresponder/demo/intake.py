@@ -17,7 +17,7 @@ from coresponder.demo.context import ProgramContext
 from coresponder.demo.draw import Weighted, chance, hours_later, local_moment, near, pick
 from coresponder.demo.draw import point_in_area as area_point
 from coresponder.demo.people import Identity
-from coresponder.domain.eligibility import decide, needed_facts
+from coresponder.domain.eligibility import call_triage_words, decide, needed_facts
 from coresponder.domain.vocabulary import OrganizationKind as Kind
 from coresponder.domain.vocabulary import OverdoseSource, Pathway, Role, label
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral
@@ -176,7 +176,7 @@ class IntakeMaker:
         referral.eligibility_reasons = list(decision.reasons)
         if reach.call is not None:
             reach.call.co_responders_sent = decision.eligible
-            reach.call.triage_reasons = list(decision.reasons)
+            reach.call.triage_reasons = list(call_triage_words(decision))
         # Recorded as it came in, so "new since you last looked" counts the story's arrivals.
         ctx.writer.add(referral, created_at=referral.received_at)
         identity.seen(person, min(incident_at, referral.received_at))

@@ -16,6 +16,8 @@ class EligibilityDecision:
 
     eligible: bool
     reasons: tuple[str, ...]
+    # The preset's words for each condition that held (`met`), in the rules' order.
+    held: tuple[str, ...] = ()
 
 
 def lookup(facts: Mapping[str, Any], dotted: str) -> Any:
@@ -94,6 +96,27 @@ def decide(
         return EligibilityDecision(
             eligible=True, reasons=("No eligibility conditions apply to this pathway",)
         )
-    return EligibilityDecision(
-        eligible=True, reasons=("Meets every eligibility condition for this pathway",)
+    held = tuple(
+        condition.met for rule in applicable for condition in rule.conditions if condition.met
     )
+    return EligibilityDecision(
+        eligible=True, reasons=("Meets every eligibility condition for this pathway",), held=held
+    )
+
+
+# Said of a call that fits where the preset gives no words of its own for a condition held.
+FITS_THE_TEAM = "Fits every triage condition for the co-responder team"
+NO_TRIAGE_RULES = "No triage conditions narrow the calls the co-responder team takes"
+
+
+def call_triage_words(decision: EligibilityDecision) -> tuple[str, ...]:
+    """Why a 911 call goes to the co-responder team or not, in the triage rules' words: the
+    conditions that kept the team back (police respond first), else those that send it,
+    never the eligibility sentence the referral says already."""
+    if not decision.eligible:
+        return decision.reasons
+    if decision.held:
+        return decision.held
+    if decision.reasons == ("No eligibility conditions apply to this pathway",):
+        return (NO_TRIAGE_RULES,)
+    return (FITS_THE_TEAM,)

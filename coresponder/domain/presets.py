@@ -141,7 +141,8 @@ class Condition:
     field: str
     op: str
     value: Any
-    reason: str
+    reason: str  # said when the condition does not hold
+    met: str = ""  # said when it holds: why a call goes to the co-responder team
 
 
 @dataclass(frozen=True)
@@ -454,10 +455,12 @@ class _Reader:
 
 
 def _parse_condition(reader: _Reader, raw: Mapping[str, Any], path: str) -> Condition | None:
-    reader.unknown_keys(raw, {"field", "op", "value", "reason"}, path)
+    reader.unknown_keys(raw, {"field", "op", "value", "reason", "met"}, path)
     name = reader.string(raw, "field", f"{path}.field")
     op = reader.string(raw, "op", f"{path}.op")
     reason = reader.string(raw, "reason", f"{path}.reason")
+    # Optional; a stored preset read back carries it empty where the file gave none.
+    met = reader.string(raw, "met", f"{path}.met") if raw.get("met", "") != "" else ""
     if name and name not in ELIGIBILITY_FIELDS:
         reader.fail(f"{path}.field", f"unknown field {name!r}")
     if op and op not in ELIGIBILITY_OPS:
@@ -473,7 +476,7 @@ def _parse_condition(reader: _Reader, raw: Mapping[str, Any], path: str) -> Cond
         reader.fail(f"{path}.value", "is required")
     if not (name and op and reason):
         return None
-    return Condition(field=name, op=op, value=value, reason=reason)
+    return Condition(field=name, op=op, value=value, reason=reason, met=met)
 
 
 def _parse_follow_up(

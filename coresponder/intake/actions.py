@@ -16,7 +16,7 @@ from coresponder.core.audit import Actor, record_event
 from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import CLOCK_SKEW, date_problem
-from coresponder.domain.eligibility import decide, missing_facts
+from coresponder.domain.eligibility import call_triage_words, decide, missing_facts
 from coresponder.domain.intake import (
     SAME_OVERDOSE_WITHIN,
     JoinDecision,
@@ -1259,7 +1259,7 @@ def _save_call(
         latitude=data.latitude,
         longitude=data.longitude,
         co_responders_sent=decision.eligible,
-        triage_reasons=list(decision.reasons),
+        triage_reasons=list(call_triage_words(decision)),
     )
     try:
         # The database holds one call per CAD number; a second entry, even one racing the

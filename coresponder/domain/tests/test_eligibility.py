@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coresponder.domain.eligibility import decide
+from coresponder.domain.eligibility import call_triage_words, decide
 from coresponder.domain.presets import EligibilityRule, Preset, load_preset_file
 from coresponder.domain.vocabulary import Pathway
 
@@ -218,3 +219,34 @@ def test_every_decision_gives_reasons_and_a_refusal_cites_only_declared_reasons(
     }
     if not decision.eligible:
         assert set(decision.reasons) <= declared
+
+
+def test_a_call_the_team_takes_says_why_in_the_preset_s_own_words() -> None:
+    decision = decide(Pathway.COMMUNITY_RESPONSE, core_call(), CORE.eligibility)
+
+    assert call_triage_words(decision) == (
+        "The call type is one the co-responder team answers",
+        "No weapons reported",
+        "No violence in progress",
+    )
+
+
+def test_a_call_police_go_to_first_says_why_the_team_does_not_go() -> None:
+    decision = decide(Pathway.COMMUNITY_RESPONSE, core_call(weapons=True), CORE.eligibility)
+
+    assert call_triage_words(decision) == ("Weapons reported: police respond first",)
+
+
+def test_a_call_under_rules_that_give_no_words_for_a_fit_still_says_why() -> None:
+    rules = tuple(
+        EligibilityRule(
+            pathways=rule.pathways,
+            conditions=tuple(replace(c, met="") for c in rule.conditions),
+        )
+        for rule in CORE.eligibility
+    )
+    decision = decide(Pathway.COMMUNITY_RESPONSE, core_call(), rules)
+
+    words = call_triage_words(decision)
+    assert words == ("Fits every triage condition for the co-responder team",)
+    assert words != decision.reasons

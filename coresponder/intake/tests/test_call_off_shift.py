@@ -46,6 +46,18 @@ def test_a_call_in_the_day_unit_s_hours_sends_the_team_on_shift(
     assert "On shift then: CORE day unit" in html
 
 
+def test_the_call_says_why_the_team_goes_in_the_triage_rules_words(
+    programs: dict[str, Program],
+) -> None:
+    client = signed_in(staff(programs["core"], Role.OFFICER))
+    html = send_call(client, "2026-11-19T10:15", district="north")
+    call_section = html[html.index("Co-responder team goes") :]
+    assert "Meets every eligibility condition" not in call_section
+    assert "call was triaged: The call type is one the co-responder team answers." in call_section
+    assert "No weapons reported." in call_section
+    assert "No violence in progress." in call_section
+
+
 def post_call(api_client_for: Any, program: Program, received_at: str) -> dict[str, Any]:
     body = {
         "program": "core",
