@@ -1320,3 +1320,60 @@ def set_triage_status(
 
 
 TRIAGE_CLOSED_NOTE = "The request for help was closed in triage."
+
+
+def name_the_person(actor: Actor, referral: Referral, data: PersonInput) -> IntakeResult:
+    """Name the person a referral that named no one is about (a 911 call about someone
+    not known then), once known: linked or added as intake links them, and follow-up opened
+    when the referral is eligible, as it would have opened with the name."""
+    program = referral.program
+    role = role_in(actor.user, program) if actor.user is not None else None
+    if role is None or not may_write(role, RecordType.REFERRAL):
+        raise Forbidden("Your role may not record referrals in this program.")
+    if referral.person_id is not None:
+        raise ActionError("The referral names someone already.", {"person": ["is named already"]})
+    given = ReferralInput(pathway=referral.pathway, received_at=referral.received_at, person=data)
+    errors: dict[str, list[str]] = {}
+    today = timezone.localtime(timezone.now(), ZoneInfo(program.timezone)).date()
+    _validate_person(errors, given, referral.pathway, today, public=False)
+    if errors:
+        raise ActionError("The person has invalid fields.", errors)
+    with transaction.atomic():
+        candidates = linkable_people(actor.user, program)
+        named = resolve_person(actor.user, program, data, candidates)
+        person = _checked(_link_person(actor, program, given, named, channel=referral.channel))
+        referral.person = person
+        save_tracked(referral, actor.user)
+        record_event(
+            actor,
+            "update",
+            obj=referral,
+            person_id=person.pk,
+            program_slug=program.slug,
+            fields=["person"],
+            detail={"named": "person"},
+        )
+        call = Call.objects.filter(referral=referral).first()
+        if call is not None:
+            call.person = person
+            save_tracked(call, actor.user)
+            record_event(
+                actor,
+                "update",
+                obj=call,
+                person_id=person.pk,
+                program_slug=program.slug,
+                fields=["person"],
+            )
+        result = IntakeResult(
+            referral=referral,
+            person=person,
+            eligible=bool(referral.eligible),
+            reasons=list(referral.eligibility_reasons),
+        )
+        if referral.eligible:
+            overdose = Overdose.objects.filter(referral=referral).first()
+            task = follow_up_referral(actor, program, person, referral, overdose)
+            result.outreach_task = task
+            result.task_opened = task is not None and task.referral_id == referral.pk
+        return result

@@ -479,3 +479,16 @@ def error_label(key: str) -> str:
 
 def _this_minute() -> dt.datetime:
     return timezone.now().replace(second=0, microsecond=0)
+
+
+class NamePersonForm(PlainTextForm):
+    """The person a referral that named no one is about, once known."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(person_fields(required=True))
+        style_uswds(self)
+
+    def person(self) -> PersonInput:
+        data = self.cleaned_data
+        return PersonInput(**{k: data[k] for k in PERSON_KEYS if data.get(k) not in (None, "")})

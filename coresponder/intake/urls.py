@@ -8,4 +8,5 @@ urlpatterns = [
     path("new/", views.choose_pathway, name="referral-choose"),
     path("new/<slug:pathway>/", views.new_referral, name="referral-new"),
     path("<int:referral_id>/", views.referral_result, name="referral-result"),
+    path("<int:referral_id>/person/", views.name_person, name="referral-person"),
 ]

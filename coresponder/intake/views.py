@@ -11,7 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import ActionError
+from coresponder.core.errors import ActionError, Forbidden
+from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup, RecordType
 from coresponder.domain.vocabulary import PATHWAY_LABELS, Pathway
@@ -21,14 +22,17 @@ from coresponder.intake.actions import (
     CallAlreadyRecorded,
     DiversionAlreadyRecorded,
     IntakeResult,
+    name_the_person,
     record_referral,
 )
 from coresponder.intake.forms import (
     OVERDOSE_SOURCES,
+    NamePersonForm,
     PathwayForm,
     ReferralForm,
     offered_pathways,
 )
+from coresponder.intake.inputs import PERSON_KEYS
 from coresponder.intake.models import Referral
 from coresponder.intake.shift_cover import cover_for_call
 from coresponder.outreach.models import QUEUE_STATUSES, OutreachTask
@@ -224,6 +228,11 @@ def result_context(
         "offense": offense_label(offense) if offense else "",
         "case_number": case_number_of(referral, justice) or "",
         "task": task,
+        # An eligible referral naming no one, on a pathway the program follows up: the task
+        # waits for a person to reach, which is why none opened.
+        "awaits_a_name": referral.eligible
+        and referral.person_id is None
+        and _followed_up(referral),
         # A contact while the person's follow-up was open joins it rather than opening one.
         "joined_task": None
         if task is not None or referral.person_id is None
@@ -233,3 +242,32 @@ def result_context(
         .order_by("-id")
         .first(),
     }
+
+
+def _followed_up(referral: Referral) -> bool:
+    """Whether the program opens follow-up on the referral's pathway."""
+    follow_up = referral.program.rules.follow_up
+    return follow_up is not None and Pathway(referral.pathway) in follow_up.pathways
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def name_person(request: HttpRequest, slug: str, referral_id: int) -> HttpResponse:
+    """Name the person a referral that named no one is about, once known: follow-up opens."""
+    program = open_program(request, slug, writes=RecordType.REFERRAL)
+    referral = access_referral(request.user, program, referral_id)
+    if referral.person_id is not None:
+        return redirect("referral-result", slug=program.slug, referral_id=referral.pk)
+    form = NamePersonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = name_the_person(actor_for(request), referral, form.person())
+        except (ActionError, Forbidden) as exc:
+            add_action_errors(form, exc, {f"person.{key}": key for key in PERSON_KEYS})
+        else:
+            opened = " Follow-up opened." if result.task_opened else ""
+            messages.success(request, f"The person is named on the referral.{opened}")
+            return redirect("referral-result", slug=program.slug, referral_id=referral.pk)
+    context = {"program": program, "referral": referral, "form": form}
+    status = 422 if form.is_bound else 200
+    return render(request, "intake/referral_person.html", context, status=status)

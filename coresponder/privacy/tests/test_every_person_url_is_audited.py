@@ -379,6 +379,10 @@ WEB: dict[str, Kind] = {
     "help-program": NoPersonData("the public help form"),
     "referral-choose": NoPersonData("a blank referral form"),
     "referral-new": NoPersonData("a blank referral form"),
+    "referral-person": NoPersonData(
+        "a blank form naming the person of a referral that names no one; a referral naming "
+        "someone redirects to its audited result page"
+    ),
     "outreach-map": NoPersonData("open tasks counted by district"),
     "sla-board": NoPersonData(AGGREGATES),
     "capacity-planner": NoPersonData(AGGREGATES),
