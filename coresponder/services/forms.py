@@ -144,3 +144,13 @@ class CapacityForm(PlainTextForm):
         field = cast(forms.ChoiceField, self.fields["unit"])
         field.choices = unit_choices(unit)
         field.initial = unit or DEFAULT_UNIT
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # The hint the page writes beside "Places in all" names the field, so Django does
+        # not add the error's id as it does for the others: a screen reader reads the
+        # error with the field only when it is named here as well.
+        if "maximum" in self.errors:
+            hint = f"{self['maximum'].auto_id}-hint"
+            error = f"{self['maximum'].auto_id}_error"
+            self.fields["maximum"].widget.attrs["aria-describedby"] = f"{error} {hint}"

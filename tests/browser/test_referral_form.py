@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -60,6 +61,15 @@ def test_a_recovery_coach_records_an_overdose_referral_on_a_phone(
     assert page.get_by_role("radio").count() == 3
     assert_clean(page)
 
+    # A pathway the program does not offer (an old link): nothing sums the mistake up
+    # above the form, so the page opens on the first choice, whose group says what is wrong.
+    page.goto(live_server.url + "/programs/pco/referrals/new/?pathway=retired")
+    expect(page.locator("input[name=pathway]").first).to_be_focused()
+    group = page.get_by_role("group", name="How did this person come in?")
+    expect(group).to_have_accessible_description("Choose one of the pathways below.")
+    expect(page.get_by_role("alert")).to_have_count(0)
+    assert_clean(page)
+
     page.locator("label[for=pathway-naloxone_plus]").click()
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(live_server.url + "/programs/pco/referrals/new/naloxone_plus/")
@@ -75,8 +85,15 @@ def test_a_recovery_coach_records_an_overdose_referral_on_a_phone(
     page.get_by_label("Reported by").select_option("ems")
     page.get_by_role("button", name="Save referral").click()
 
-    # Forgot the given name: the form comes back with the error and what was typed.
-    expect(page.get_by_text("The referral was not saved")).to_be_visible()
+    # Forgot the given name: the form comes back with the error and what was typed. The
+    # page opens on the summary, the one alert; the field's message is read with the field.
+    summary = page.get_by_role("alert")
+    expect(summary).to_have_count(1)
+    expect(summary).to_contain_text("The referral was not saved")
+    expect(summary).to_be_focused()
+    given = page.get_by_label("Given name")
+    expect(given).to_have_attribute("aria-invalid", "true")
+    expect(given).to_have_accessible_description(re.compile("^This field is required"))
     assert page.get_by_label("Family name").input_value() == "Marsh"
     assert not Referral.objects.exists()
     assert_clean(page)

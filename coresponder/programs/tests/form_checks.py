@@ -2,8 +2,11 @@
 
 A screen reader finds a field's problem through the field: each control marked
 `aria-invalid` names, in `aria-describedby`, an element on the page that says what is
-wrong; and every field message on the page is named so by a control or by the group
-(a fieldset of radio buttons or checkboxes) it stands in.
+wrong; every field message on the page is named so by a control or by the group
+(a fieldset of radio buttons or checkboxes) it stands in, whose controls are marked
+`aria-invalid`. The page's main content holds at most one alert (the summary above the
+form): a screen reader reads every alert on a page as it loads, all at once, and the page
+script takes the focus to the summary or the first invalid field instead.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class _Page(HTMLParser):
         self.controls: list[_Element] = []
         self.groups: list[_Element] = []  # fieldsets
         self.messages: list[_Element] = []  # .usa-error-message
+        self.alerts: list[_Element] = []  # role="alert" inside <main>
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         element = _Element(tag, {k: v or "" for k, v in attrs})
@@ -57,6 +61,8 @@ class _Page(HTMLParser):
             self.groups.append(element)
         if "usa-error-message" in element.attrs.get("class", "").split():
             self.messages.append(element)
+        if element.attrs.get("role") == "alert" and any(e.tag == "main" for e in self.open):
+            self.alerts.append(element)
         if tag not in VOID:
             self.open.append(element)
 
@@ -109,7 +115,26 @@ def error_problems(html: str) -> list[str]:
         name = message.attrs.get("id", "")
         if not name or name not in described:
             problems.append(f"the message {_said(message)!r} is tied to no field")
+        elif not _marked_invalid(page, name):
+            problems.append(f"a field the message {_said(message)!r} names is not marked invalid")
+    if len(page.alerts) > 1:
+        said = "; ".join(repr(_said(alert)[:60]) for alert in page.alerts)
+        problems.append(f"{len(page.alerts)} alerts are read at once as the page loads: {said}")
     return problems
+
+
+def _marked_invalid(page: _Page, name: str) -> bool:
+    """Whether the field a message is about is marked invalid: every control naming the
+    message, and at least one control in a group naming it (the page script takes the focus
+    to the first control so marked where no summary stands above the form)."""
+    naming = [c for c in page.controls if name in c.attrs.get("aria-describedby", "").split()]
+    grouped = [
+        c
+        for c in page.controls
+        if c.group is not None and name in c.group.attrs.get("aria-describedby", "").split()
+    ]
+    invalid = [c.attrs.get("aria-invalid") == "true" for c in naming + grouped]
+    return all(invalid[: len(naming)]) and any(invalid)
 
 
 def _in_described_group(page: _Page, control: _Element) -> bool:

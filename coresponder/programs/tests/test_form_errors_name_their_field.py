@@ -4,6 +4,8 @@ groups name it on their fieldset), and keeps what was typed in the other fields.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ from django.test import Client
 
 from coresponder.domain.vocabulary import Role
 from coresponder.outreach.models import OutreachTask
-from coresponder.people.models import Amendment
+from coresponder.people.models import Amendment, RecordsRequest
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs.models import Program, User
 from coresponder.programs.tests.form_checks import assert_errors_described, error_problems
@@ -52,6 +54,20 @@ def test_the_checker_finds_a_message_no_field_names() -> None:
         "</fieldset>"
     )
     assert error_problems(tied) == []
+
+
+def test_the_checker_finds_field_messages_read_out_all_at_once_and_fields_not_marked() -> None:
+    said_at_once = (
+        '<main><div class="usa-alert" role="alert">Not saved.</div>'
+        '<input name="a" aria-invalid="true" aria-describedby="id_a_error">'
+        '<span class="usa-error-message" id="id_a_error" role="alert">Wrong</span></main>'
+    )
+    assert len(error_problems(said_at_once)) == 1
+    unmarked = (
+        '<fieldset aria-describedby="id_r_error"><span class="usa-error-message" '
+        'id="id_r_error">Choose one</span><input type="radio" name="r"></fieldset>'
+    )
+    assert len(error_problems(unmarked)) == 1
 
 
 def test_a_visit_and_a_closing_with_no_choice_name_the_group_that_wants_one(
@@ -162,3 +178,79 @@ def test_a_form_sent_back_says_above_it_that_nothing_was_saved(
     unversioned = client.post(url, {**typed, "given_name": "Dana", "version": ""})
     assert unversioned.status_code == 422
     assert "This page is missing what it sends to save safely" in unversioned.content.decode()
+
+
+def test_an_answer_to_a_referral_and_the_places_free_tie_each_message_to_its_field(
+    world: World,
+) -> None:
+    client = signed_in(reader(world, Role.PROVIDER))
+    referral = world.service_referral
+    prefix = f"r{referral.pk}"
+    answered = client.post(
+        f"/service-referrals/{referral.pk}/status/",
+        {
+            "next": "inbox",
+            f"{prefix}-version": str(referral.version),
+            f"{prefix}-status": "accepted",
+            f"{prefix}-status_reason": "Seen " * 80,
+            f"{prefix}-appointment_at": "next Tuesday",
+        },
+    )
+    assert_sent_back(answered, "next Tuesday")
+    assert answered.content.decode().count('class="usa-error-message"') == 2
+    service = referral.service
+    places = client.post(
+        f"/services/{service.pk}/capacity/",
+        {
+            f"s{service.pk}-version": "1",
+            f"s{service.pk}-available": "many",
+            f"s{service.pk}-maximum": "-3",
+        },
+    )
+    assert_sent_back(places, "many")
+    assert places.content.decode().count('class="usa-error-message"') == 2
+
+
+def test_the_records_request_forms_tie_each_message_to_its_field(world: World) -> None:
+    client = signed_in(reader(world, Role.COORDINATOR))
+    logged = client.post(
+        f"/people/{world.person.pk}/records-requests/new/",
+        {"program": "", "received_on": "soon", "notes": "By mail"},
+    )
+    assert_sent_back(logged, "By mail")
+    request = RecordsRequest.objects.create(
+        person=world.person, program=world.program, received_on=world.program.created_at.date()
+    )
+    url = f"/people/records-requests/{request.pk}/"
+    denied = client.post(url, {"deny": "1", "reason": "", "version": request.version})
+    assert_sent_back(denied)
+    assert denied.content.decode().count('class="usa-error-message"') == 2
+
+
+def test_a_pathway_not_chosen_and_a_day_not_read_mark_their_field_for_the_focus(
+    world: World, coordinator: User
+) -> None:
+    client = signed_in(coordinator)
+    chosen = client.get("/programs/pad/referrals/new/?pathway=")
+    assert_sent_back(chosen)
+    # No summary above these: the page script takes the focus to the first field marked.
+    assert 'aria-invalid="true"' in chosen.content.decode()
+    day = client.get("/programs/pad/spikes/?day=soon")
+    assert_sent_back(day)
+    assert 'aria-invalid="true"' in day.content.decode()
+
+
+def test_no_page_reads_its_field_messages_out_as_alerts() -> None:
+    """A page sent back with errors opens on its summary or its first invalid field (the
+    page script moves the focus there) and each field's message is read with its field:
+    a message marked as an alert besides would be read out, with all the others, as the
+    page loads. No part htmx puts into a page (earlier contacts, dashboard sections) holds
+    a field message; one that did could keep its alert, no focus moving there."""
+    marked = re.compile(r'<[^>]*class="usa-error-message"[^>]*role="alert"')
+    root = Path(__file__).resolve().parents[2]
+    loud = [
+        str(template.relative_to(root))
+        for template in sorted(root.glob("*/templates/**/*.html"))
+        if marked.search(template.read_text(encoding="utf-8"))
+    ]
+    assert loud == []

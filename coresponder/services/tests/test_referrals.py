@@ -628,7 +628,7 @@ def test_more_places_free_than_the_service_has_are_refused(
     html = page.content.decode()
     # Beside the field, with the number as typed, not only in a message at the top.
     assert (
-        f'<span class="usa-error-message" id="id_s{service.pk}-available_error" role="alert">'
+        f'<span class="usa-error-message" id="id_s{service.pk}-available_error">'
         "Must be at most the service&#x27;s 14 places" in html
     )
     assert f'name="s{service.pk}-available" value="50"' in html
@@ -668,17 +668,14 @@ def test_a_provider_gives_a_new_maximum_on_the_inbox_and_a_smaller_one_is_explai
     assert (capacity.available, capacity.maximum) == (18, 24)
     shrunk = client.post(url, typed(service, available="18", maximum="10"), follow=True)
     assert (
-        f'id="id_{field}-maximum_error" role="alert">Must be at least the number available'
+        f'id="id_{field}-maximum_error">Must be at least the number available'
         in shrunk.content.decode()
     )
     capacity.refresh_from_db()
     assert (capacity.available, capacity.maximum) == (18, 24)
     typo = client.post(url, typed(service, available="eighteen"), follow=True)
     assert typo.status_code == 422
-    assert (
-        f'id="id_{field}-available_error" role="alert">Enter a whole number.'
-        in typo.content.decode()
-    )
+    assert f'id="id_{field}-available_error">Enter a whole number.' in typo.content.decode()
 
 
 def test_a_warm_handoff_sent_twice_is_recorded_once_without_a_conflict(
