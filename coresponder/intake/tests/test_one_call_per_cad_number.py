@@ -135,6 +135,9 @@ def test_the_referral_api_answers_a_recorded_cad_number_with_409_naming_the_call
         "referral_id": call.referral_id,
         "created": False,
         "co_responders_sent": call.co_responders_sent,
+        # 14:15 in Longmont on a Saturday: CORE's team is on shift.
+        "team_on_shift": True,
+        "next_shift_at": None,
         "reasons": [],
     }
 
