@@ -169,7 +169,15 @@ def record_event(
     purpose: str = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the transaction's chain, inside the caller's transaction."""
+    """Append one event to the transaction's chain, inside the caller's transaction.
+
+    The action and the outcome are among the trail's own (`AuditEvent.Action`,
+    `AuditEvent.Outcome`): one outside them would read as a code on the audit page and
+    escape its filters, so it is refused before anything is written."""
+    if action not in AuditEvent.Action.values:
+        raise ValueError(f"{action!r} is not an audit action")
+    if outcome not in AuditEvent.Outcome.values:
+        raise ValueError(f"{outcome!r} is not an audit outcome")
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk

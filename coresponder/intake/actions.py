@@ -1346,7 +1346,7 @@ def name_the_person(actor: Actor, referral: Referral, data: PersonInput) -> Inta
         save_tracked(referral, actor.user)
         record_event(
             actor,
-            "update",
+            "change",
             obj=referral,
             person_id=person.pk,
             program_slug=program.slug,
@@ -1359,7 +1359,7 @@ def name_the_person(actor: Actor, referral: Referral, data: PersonInput) -> Inta
             save_tracked(call, actor.user)
             record_event(
                 actor,
-                "update",
+                "change",
                 obj=call,
                 person_id=person.pk,
                 program_slug=program.slug,

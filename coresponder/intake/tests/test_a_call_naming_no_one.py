@@ -53,7 +53,7 @@ def test_the_person_added_once_known_is_named_on_the_call_and_followed_up(
     assert task.person_id == referral.person_id
     assert "Follow-up opened." in html
     assert AuditEvent.objects.filter(
-        action="update", object_type="intake.referral", person_id=referral.person_id
+        action="change", object_type="intake.referral", person_id=referral.person_id
     ).exists()
     # Named once: the form is not offered again, and a second name is not taken.
     assert client.get(address).status_code == 302

@@ -93,6 +93,20 @@ def test_an_event_records_who_what_when_where_and_how_it_ended() -> None:
     assert event.detail == {"role": "officer"}
 
 
+@pytest.mark.parametrize(
+    ("action", "outcome"), [("update", "success"), ("read", "ok"), ("", "success")]
+)
+def test_an_action_or_outcome_the_trail_does_not_know_is_refused_and_writes_nothing(
+    action: str, outcome: str
+) -> None:
+    before = AuditEvent.objects.count()
+
+    with pytest.raises(ValueError, match="is not an audit"):
+        record_event(SYSTEM, action, object_type="intake.referral", outcome=outcome)
+
+    assert AuditEvent.objects.count() == before
+
+
 def test_a_system_job_is_named_as_such() -> None:
     event = record_event(SYSTEM, "change", object_type="programs.program", object_id=7)
 
