@@ -1339,6 +1339,13 @@ def name_the_person(actor: Actor, referral: Referral, data: PersonInput) -> Inta
     if errors:
         raise ActionError("The person has invalid fields.", errors)
     with transaction.atomic():
+        # Two sendings at once (a double click): the second finds the person named by the
+        # first once it has the row, and names no one again.
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        if locked.person_id is not None:
+            raise ActionError(
+                "The referral names someone already.", {"person": ["is named already"]}
+            )
         candidates = linkable_people(actor.user, program)
         named = resolve_person(actor.user, program, data, candidates)
         person = _checked(_link_person(actor, program, given, named, channel=referral.channel))

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from coresponder.core.audit import record_event
-from coresponder.core.errors import ActionError, Forbidden
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import FieldGroup, RecordType
@@ -259,15 +259,23 @@ def name_person(request: HttpRequest, slug: str, referral_id: int) -> HttpRespon
     if referral.person_id is not None:
         return redirect("referral-result", slug=program.slug, referral_id=referral.pk)
     form = NamePersonForm(request.POST if request.method == "POST" else None)
+    stale = False
     if request.method == "POST" and form.is_valid():
         try:
             result = name_the_person(actor_for(request), referral, form.person())
-        except (ActionError, Forbidden) as exc:
-            add_action_errors(form, exc, {f"person.{key}": key for key in PERSON_KEYS})
+        except (ActionError, Forbidden, StaleVersion) as exc:
+            if Referral.objects.filter(pk=referral.pk, person__isnull=False).exists():
+                # Sent twice (a double click, Back and again): the first named them.
+                return redirect("referral-result", slug=program.slug, referral_id=referral.pk)
+            if isinstance(exc, StaleVersion):
+                form.add_error(None, "The referral changed while you typed: check it below.")
+                stale = True
+            else:
+                add_action_errors(form, exc, {f"person.{key}": key for key in PERSON_KEYS})
         else:
             opened = " Follow-up opened." if result.task_opened else ""
             messages.success(request, f"The person is named on the referral.{opened}")
             return redirect("referral-result", slug=program.slug, referral_id=referral.pk)
     context = {"program": program, "referral": referral, "form": form}
-    status = 422 if form.is_bound else 200
+    status = 409 if stale else 422 if form.is_bound else 200
     return render(request, "intake/referral_person.html", context, status=status)

@@ -74,6 +74,12 @@ NO_CAPACITY_YET = 0
 # month, the year): no provider books one, and the referring team would plan around it.
 APPOINTMENT_PAST = dt.timedelta(days=1)
 APPOINTMENT_AHEAD = dt.timedelta(days=365)
+# Endings under which nobody will be seen: the appointment goes with them. A cancelled
+# status is the referrer's own record, shown to readers a Part 2 program's acceptance is
+# withheld from, and it must not carry the booking that acceptance made.
+NO_APPOINTMENT_AFTER = frozenset(
+    {TaskStatus.CANCELLED, TaskStatus.REJECTED, TaskStatus.FAILED, TaskStatus.ENTERED_IN_ERROR}
+)
 
 
 def _consent_needed(service: Service, note: str) -> str:
@@ -321,6 +327,9 @@ def change_referral_status(
                 current.consent = consent
         if appointment_at is not None:
             current.appointment_at = appointment_at
+        dropped = new in NO_APPOINTMENT_AFTER and current.appointment_at is not None
+        if dropped:
+            current.appointment_at = None
         if not is_part2_status(new, referral.service.part2_program):
             current.shared_version += 1
         save_tracked(current, actor.user, expected_version=expected)
@@ -343,7 +352,8 @@ def change_referral_status(
             fields=["part2" if part2 else "referral"],
             detail={"status": new.value, "side": side.value}
             | ({"told": told} if told else {})
-            | ({"appointment_at": appointment_at.isoformat()} if appointment_at else {}),
+            | ({"appointment_at": appointment_at.isoformat()} if appointment_at else {})
+            | ({"appointment_dropped": True} if dropped else {}),
         )
         if consent is not None:
             _account_for_referral(actor, current, consent)

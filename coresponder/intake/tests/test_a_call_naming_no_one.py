@@ -9,9 +9,11 @@ import pytest
 
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
+from coresponder.intake import views
 from coresponder.intake.models import Call, Referral
 from coresponder.intake.tests.test_referral_forms import follow, programs, signed_in, staff
 from coresponder.outreach.models import OutreachTask
+from coresponder.people.models import Person
 from coresponder.programs.models import Program
 
 __all__ = ["programs"]
@@ -70,3 +72,27 @@ def test_a_person_without_a_name_is_refused_and_nothing_is_written(
     assert response.status_code == 422
     referral.refresh_from_db()
     assert referral.person is None and not OutreachTask.objects.exists()
+
+
+def test_the_person_sent_twice_at_once_is_named_once_and_the_second_lands_on_the_call(
+    programs: dict[str, Program], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = signed_in(staff(programs["core"], Role.OFFICER))
+    data = {"received_at": "2026-11-19T10:15", "call_call_type": "suicidal"}
+    follow(client, client.post("/programs/core/referrals/new/community_response/", data))
+    referral = Referral.objects.get()
+    address = f"/programs/core/referrals/{referral.pk}/person/"
+    named = {"given_name": "Jo", "family_name": "Marsh", "birth_date": "1991-03-02"}
+    # A double click: the second request read the referral before the first had named anyone.
+    read_before = Referral.objects.get(pk=referral.pk)
+    assert client.post(address, named).status_code == 302
+    people, events = Person.objects.count(), AuditEvent.objects.count()
+    monkeypatch.setattr(views, "access_referral", lambda *args: read_before)
+
+    again = client.post(address, named)
+
+    assert again.status_code == 302
+    assert again["Location"] == f"/programs/core/referrals/{referral.pk}/"
+    assert Person.objects.count() == people
+    assert OutreachTask.objects.filter(referral=referral).count() == 1
+    assert not AuditEvent.objects.filter(pk__gt=events, action="change").exists()

@@ -15,7 +15,7 @@ from django.utils import timezone
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
-from coresponder.privacy.tests.world import World, build_world, reader
+from coresponder.privacy.tests.world import World, build_world, consent_for, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
 from coresponder.services.fhir import referral_bundle
@@ -290,3 +290,50 @@ def test_the_fhir_task_carries_the_appointment_as_an_output(world: World) -> Non
     (output,) = task["output"]
     assert output["type"]["text"] == "Appointment"
     assert dt.datetime.fromisoformat(output["valueDateTime"]) == in_days(2)
+
+
+@pytest.mark.parametrize("part2", [True, False])
+def test_a_referral_called_off_keeps_no_appointment_for_anyone_to_read(
+    part2: bool, world: World, api_client_for: Any
+) -> None:
+    referral = requested(world)
+    Service.objects.filter(pk=referral.service_id).update(part2_program=part2)
+    provider = api_client_for(reader(world, Role.PROVIDER))
+    assert accept(provider, referral, appointment_at=in_days(2).isoformat()).status_code == 200
+    referral.refresh_from_db()
+    coordinator = reader(world, Role.COORDINATOR)
+    consent_for(world, coordinator)  # so the sender reads the status and may call it off
+    sender = api_client_for(coordinator)
+    shown = sender.get(f"/api/v1/service-referrals/{referral.pk}").json()
+
+    called_off = sender.patch(
+        f"/api/v1/service-referrals/{referral.pk}",
+        {
+            "status": "cancelled",
+            "status_reason": "Moved out of the county",
+            "version": shown["version"],
+        },
+        content_type="application/json",
+    )
+
+    assert called_off.status_code == 200, called_off.content
+    referral.refresh_from_db()
+    assert (referral.status, referral.appointment_at) == ("cancelled", None)
+    # A cancelled status is the referrer's own record, shown to the police: the booking a
+    # Part 2 program's acceptance made is not read through it.
+    officer = reader(world, Role.OFFICER)
+    assert (
+        api_client_for(officer)
+        .get(f"/api/v1/service-referrals/{referral.pk}")
+        .json()["appointment_at"]
+        is None
+    )
+    client = Client()
+    client.force_login(officer)
+    assert said(in_days(2)) not in client.get(f"/people/{world.person.pk}/").content.decode()
+    task = next(
+        e["resource"]
+        for e in referral_bundle(referral)["entry"]
+        if e["resource"]["resourceType"] == "Task"
+    )
+    assert "output" not in task
