@@ -227,7 +227,8 @@ def export_cells(row: dict[str, Any]) -> list[str]:
     """One event as the file's cells, in the order of `EXPORT_COLUMNS`; text a
     spreadsheet would run as a formula (an actor or a purpose typed as one) is quoted."""
     cells = [
-        row["when"],
+        # A file is kept and read later: its times carry their year, this year's too.
+        format_datetime(row["at"], row["zone"], named=True, seconds=True, with_year=True),
         row["zone"],
         row["at"].astimezone(dt.UTC).isoformat(timespec="microseconds"),
         row["actor"],

@@ -491,6 +491,19 @@ def test_each_row_reads_in_words_on_the_programs_clock_with_the_codes_beside(
     assert row["Purpose"] == "treatment"
 
 
+def test_a_time_in_the_file_carries_its_year_even_this_year(
+    coordinator: User, record: Recorder, client: Client
+) -> None:
+    now = timezone.now()
+    record(at=now, program_slug="pad", object_id="today")
+
+    (row,) = [
+        r for r in rows_of(signed_in(client, coordinator).get(EXPORT)) if r["Record id"] == "today"
+    ]
+
+    assert str(now.astimezone(ZoneInfo("America/New_York")).year) in row["Time"]
+
+
 def test_the_file_holds_what_the_filters_choose(
     coordinator: User, record: Recorder, client: Client
 ) -> None:
