@@ -52,9 +52,13 @@ IGNORED_ON_CHECK = {"csrfmiddlewaretoken", CHECK_EARLIER, form_tokens.FIELD}
 @login_required
 @require_GET
 def choose_pathway(request: HttpRequest, slug: str) -> HttpResponse:
-    """Step 1. The choice comes back as `?pathway=`, so no script is needed."""
+    """Step 1. The choice comes back as `?pathway=`, so no script is needed.
+
+    The form also sends `step=pathway`, so Continue with nothing chosen is told to choose,
+    not shown the blank form again as if nothing had been sent.
+    """
     program = open_program(request, slug, writes=RecordType.REFERRAL)
-    if "pathway" not in request.GET:
+    if "pathway" not in request.GET and "step" not in request.GET:
         form = PathwayForm(program)
         return render(request, "intake/referral_pathway.html", {"program": program, "form": form})
     form = PathwayForm(program, request.GET)

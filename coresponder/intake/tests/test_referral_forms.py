@@ -19,6 +19,7 @@ from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
 from coresponder.programs.signin import SIGNED_IN_AT
+from coresponder.programs.tests.form_checks import assert_errors_described
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +93,22 @@ def test_choosing_a_pathway_leads_to_its_form(programs: dict[str, Program]) -> N
     missing = client.get("/programs/pad/referrals/new/", {"pathway": "naloxone_plus"})
     assert missing.status_code == 422
     assert client.get("/programs/pad/referrals/new/naloxone_plus/").status_code == 404
+
+
+def test_continuing_with_no_pathway_chosen_says_to_choose_one(
+    programs: dict[str, Program],
+) -> None:
+    client = signed_in(staff(programs["pad"], Role.OFFICER))
+    page = client.get("/programs/pad/referrals/new/")
+    assert 'name="step" value="pathway"' in page.content.decode()
+    # Continue with no radio button chosen sends only the step marker.
+    response = client.get("/programs/pad/referrals/new/", {"step": "pathway"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Choose one of the pathways below." in html
+    assert 'aria-invalid="true"' in html
+    assert_errors_described(response)
+    assert "checked" not in html.split('name="pathway"', 1)[1].split(">", 1)[0]
 
 
 def test_a_pad_officer_diverts_a_retail_theft_in_district_22(programs: dict[str, Program]) -> None:
