@@ -8,15 +8,12 @@ told the determination in writing."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 
-from coresponder.core.audit import SYSTEM, Actor
+from coresponder.core.audit import Actor
 from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.models import AuditEvent
 from coresponder.domain.policy import ACCESS_DENIAL_REVIEWER_ROLES, POLICY, Access, FieldGroup
@@ -38,28 +35,30 @@ from coresponder.people.records_request_log import (
     visible_open_requests,
     visible_overdue_requests,
 )
-from coresponder.privacy.tests.world import World, build_world, reader
-from coresponder.programs.actions import load_programs
-from coresponder.programs.models import Membership, Program, User
+from coresponder.people.tests.records_request_world import (
+    NOTES,
+    NOW,
+    SAFETY,
+    TODAY,
+    api_post,
+    flat,
+    pad_world,
+    pdf_text,
+    signed_in,
+)
+from coresponder.privacy.tests.world import World, reader
+from coresponder.programs.models import Membership, User
 
 pytestmark = pytest.mark.django_db
 
-# 03:30 UTC on 21 November 2026: still 20 November (22:30) in Philadelphia.
-NOW = dt.datetime(2026, 11, 21, 3, 30, tzinfo=dt.UTC)
-TODAY = dt.date(2026, 11, 20)
 WHY = "Dr. Okafor judged that reading the crisis notes now would put the person at risk."
 UPHELD_WHY = "Reading the crisis notes now would still put the person at risk."
 OVERTURNED_WHY = "The risk has passed: the person is stable and has support at home."
-SAFETY = "endangers_life_or_safety"
-NOTES = "psychotherapy_notes"
-JSON = "application/json"
 
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> World:
-    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
-    load_programs(SYSTEM)
-    return build_world(Program.objects.get(slug="pad"))
+    return pad_world(monkeypatch)
 
 
 @pytest.fixture
@@ -115,30 +114,6 @@ def decide(
 
 def fresh(logged: RecordsRequest) -> RecordsRequest:
     return RecordsRequest.objects.select_related("program").get(pk=logged.pk)
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def api_post(client: Client, path: str, body: dict[str, Any]) -> Any:
-    return client.post(f"/api/v1{path}", body, content_type=JSON)
-
-
-def flat(response: Any) -> str:
-    return " ".join(response.content.decode().split())
-
-
-def pdf_text(content: bytes, tmp_path: Path) -> str:
-    (tmp_path / "letter.pdf").write_bytes(content)
-    tool = shutil.which("pdftotext")
-    assert tool, "pdftotext is missing: run `make report-deps`"
-    done = subprocess.run(  # noqa: S603 - our own file, a fixed tool
-        [tool, str(tmp_path / "letter.pdf"), "-"], capture_output=True, check=True, text=True
-    )
-    return " ".join(done.stdout.split())
 
 
 # --- Who may review ---------------------------------------------------------------------

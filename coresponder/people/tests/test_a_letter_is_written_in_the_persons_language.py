@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 
-from coresponder.core.audit import SYSTEM, Actor
+from coresponder.core.audit import Actor
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role, label
 from coresponder.intake.models import Referral
@@ -37,32 +34,36 @@ from coresponder.people.models import Amendment, RecordsRequest
 from coresponder.people.records_request import access_records_request
 from coresponder.people.records_request_denial_letter import records_request_denial_letter
 from coresponder.people.records_request_review_letter import records_request_review_letter
-from coresponder.privacy.tests.world import World, build_world, reader
-from coresponder.programs.actions import load_programs
+from coresponder.people.tests.records_request_world import (
+    NOTES,
+    NOW,
+    SAFETY,
+    TODAY,
+    pad_world,
+    pdf_text,
+    signed_in,
+)
+from coresponder.people.tests.records_request_world import (
+    a_request as shared_request,
+)
+from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.local_time import format_date
 from coresponder.programs.models import Program, User
 
 pytestmark = pytest.mark.django_db
 
-# 03:30 UTC on 21 November 2026: still 20 November (22:30) in Philadelphia.
-NOW = dt.datetime(2026, 11, 21, 3, 30, tzinfo=dt.UTC)
-TODAY = dt.date(2026, 11, 20)
 # What staff type is kept as typed, in the letter of either language.
 WHY = "The crisis notes were judged a risk to the person if read now"
 UPHELD_WHY = "The risk judged at the time still holds"
 OVERTURNED_WHY = "The risk judged at the time has passed"
 PART_WHY = "The treatment program asked that its notes be withheld for now"
 AMENDMENT_WHY = "Confirmed with EMS that the number was theirs in 2024"
-SAFETY = "endangers_life_or_safety"
-NOTES = "psychotherapy_notes"
 ENGLISH_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov")
 
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> World:
-    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
-    load_programs(SYSTEM)
-    return build_world(Program.objects.get(slug="pad"))
+    return pad_world(monkeypatch)
 
 
 @pytest.fixture
@@ -81,12 +82,7 @@ def speaks(world: World, language: str) -> None:
 
 
 def a_request(world: World) -> RecordsRequest:
-    return RecordsRequest.objects.create(
-        person=world.person,
-        program=world.program,
-        received_on=dt.date(2026, 10, 1),
-        requested_by="Dana Reyes",
-    )
+    return shared_request(world, requested_by="Dana Reyes")
 
 
 def denied_request(
@@ -136,12 +132,6 @@ def denied_amendment(world: World, coordinator: User, field: str = "sex") -> Ame
         disagreement="I still disagree.",
         include_with_disclosures=True,
     )
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def sentences(letter: DenialLetter) -> set[str]:
@@ -380,16 +370,6 @@ def test_the_request_and_amendment_pages_offer_the_letter_in_either_language(
     page = web.get(f"/people/amendments/{amendment.pk}/").content.decode()
     url = letter_url("amendment", amendment.pk)
     assert f'href="{url}?lang=es" lang="es" hreflang="es">Español</a>' in page
-
-
-def pdf_text(content: bytes, tmp_path: Path) -> str:
-    (tmp_path / "letter.pdf").write_bytes(content)
-    tool = shutil.which("pdftotext")
-    assert tool, "pdftotext is missing: run `make report-deps`"
-    done = subprocess.run(  # noqa: S603 - our own file, a fixed tool
-        [tool, str(tmp_path / "letter.pdf"), "-"], capture_output=True, check=True, text=True
-    )
-    return " ".join(done.stdout.split())
 
 
 def letter_text(letter: DenialLetter) -> str:

@@ -7,15 +7,12 @@ program and to HHS's Office for Civil Rights."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 
-from coresponder.core.audit import SYSTEM, Actor
+from coresponder.core.audit import Actor
 from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role, label
@@ -31,37 +28,33 @@ from coresponder.people.records_request_log import (
     visible_open_requests,
     visible_overdue_requests,
 )
-from coresponder.privacy.tests.world import World, build_world, reader
-from coresponder.programs.actions import load_programs
-from coresponder.programs.models import Program, User
+from coresponder.people.tests.records_request_world import (
+    NOTES,
+    NOW,
+    SAFETY,
+    a_request,
+    api_post,
+    flat,
+    pad_world,
+    pdf_text,
+    signed_in,
+)
+from coresponder.privacy.tests.world import World, reader
+from coresponder.programs.models import User
 
 pytestmark = pytest.mark.django_db
 
-# 03:30 UTC on 21 November 2026: still 20 November (22:30) in Philadelphia.
-NOW = dt.datetime(2026, 11, 21, 3, 30, tzinfo=dt.UTC)
 WHY = "Dr. Okafor judged that reading the crisis notes now would put the person at risk."
-SAFETY = "endangers_life_or_safety"
-NOTES = "psychotherapy_notes"
-JSON = "application/json"
 
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> World:
-    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
-    load_programs(SYSTEM)
-    return build_world(Program.objects.get(slug="pad"))
+    return pad_world(monkeypatch)
 
 
 @pytest.fixture
 def coordinator(world: World) -> User:
     return reader(world, Role.COORDINATOR, username="denial-coordinator")
-
-
-def a_request(world: World, received_on: dt.date = dt.date(2026, 10, 1)) -> RecordsRequest:
-    """Received 1 October: due 31 October, so overdue while it is open."""
-    return RecordsRequest.objects.create(
-        person=world.person, program=world.program, received_on=received_on
-    )
 
 
 def deny(
@@ -75,30 +68,6 @@ def deny(
     return deny_records_request(
         Actor(user=user), access, logged, RecordsRequestDenial(grounds, reason), version
     )
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def api_post(client: Client, path: str, body: dict[str, Any]) -> Any:
-    return client.post(f"/api/v1{path}", body, content_type=JSON)
-
-
-def pdf_text(content: bytes, tmp_path: Path) -> str:
-    (tmp_path / "letter.pdf").write_bytes(content)
-    tool = shutil.which("pdftotext")
-    assert tool, "pdftotext is missing: run `make report-deps`"
-    done = subprocess.run(  # noqa: S603 - our own file, a fixed tool
-        [tool, str(tmp_path / "letter.pdf"), "-"], capture_output=True, check=True, text=True
-    )
-    return " ".join(done.stdout.split())
-
-
-def flat(response: Any) -> str:
-    return " ".join(response.content.decode().split())
 
 
 # --- The action -------------------------------------------------------------------------

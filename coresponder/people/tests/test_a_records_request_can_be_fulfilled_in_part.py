@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.test import Client
 
-from coresponder.core.audit import SYSTEM, Actor
+from coresponder.core.audit import Actor
 from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role, label
@@ -36,28 +35,29 @@ from coresponder.people.records_request_log import (
     visible_open_requests,
 )
 from coresponder.people.tests.factories import PersonFactory
-from coresponder.privacy.tests.world import World, build_world, consent_for, reader
-from coresponder.programs.actions import load_programs
-from coresponder.programs.models import Program, User
+from coresponder.people.tests.records_request_world import (
+    JSON,
+    LEGAL,
+    NOW,
+    SAFETY,
+    TODAY,
+    a_request,
+    flat,
+    pad_world,
+    signed_in,
+)
+from coresponder.privacy.tests.world import World, consent_for, reader
+from coresponder.programs.models import User
 
 pytestmark = pytest.mark.django_db
 
-# 03:30 UTC on 21 November 2026: still 20 November (22:30) in Philadelphia.
-NOW = dt.datetime(2026, 11, 21, 3, 30, tzinfo=dt.UTC)
-TODAY = dt.date(2026, 11, 20)
 WHY = "Dr. Okafor judged that reading the crisis notes now would put the person at risk."
 COURT = "The offense detail was gathered for the diversion hearing."
-SAFETY = "endangers_life_or_safety"
-NOTES = "psychotherapy_notes"
-LEGAL = "legal_proceedings"
-JSON = "application/json"
 
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> World:
-    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
-    load_programs(SYSTEM)
-    return build_world(Program.objects.get(slug="pad"))
+    return pad_world(monkeypatch)
 
 
 @pytest.fixture
@@ -72,13 +72,6 @@ def reviewer(world: World) -> User:
     return reader(world, Role.CLINICIAN, username="part-clinician")
 
 
-def a_request(world: World) -> RecordsRequest:
-    """Received 1 October: due 31 October, so overdue while it is open."""
-    return RecordsRequest.objects.create(
-        person=world.person, program=world.program, received_on=dt.date(2026, 10, 1)
-    )
-
-
 def in_part(
     user: User, logged: RecordsRequest, *parts: WithheldPart, version: int = 1
 ) -> RecordsRequest:
@@ -88,16 +81,6 @@ def in_part(
 
 CLINICAL = WithheldPart("clinical", (SAFETY,), WHY)
 JUSTICE = WithheldPart("justice", (LEGAL,), COURT)
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def flat(response: Any) -> str:
-    return " ".join(response.content.decode().split())
 
 
 # --- The action -------------------------------------------------------------------------

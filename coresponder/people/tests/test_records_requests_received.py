@@ -8,47 +8,30 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.test import Client
 
-from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.people.models import Participation, RecordsRequest
 from coresponder.people.records_request_log import due_on, is_overdue
-from coresponder.privacy.tests.world import World, build_world, reader
-from coresponder.programs.actions import load_programs
+from coresponder.people.tests.records_request_world import (
+    NOW,
+    a_request,
+    api_post,
+    pad_world,
+    signed_in,
+)
+from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.models import Membership, Program
 
 pytestmark = pytest.mark.django_db
 
-# 03:30 UTC on 21 November 2026: still 20 November (22:30) in Philadelphia.
-NOW = dt.datetime(2026, 11, 21, 3, 30, tzinfo=dt.UTC)
-TODAY = dt.date(2026, 11, 20)
 WHY = "The records are in off-site storage until December; we will answer by 9 January."
 TOKEN = "0123456789abcdef0123456789abcdef"
 
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> World:
-    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
-    load_programs(SYSTEM)
-    return build_world(Program.objects.get(slug="pad"))
-
-
-def a_request(world: World, received_on: dt.date, **extra: Any) -> RecordsRequest:
-    return RecordsRequest.objects.create(
-        person=world.person, program=world.program, received_on=received_on, **extra
-    )
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def api_post(client: Client, path: str, body: dict[str, Any]) -> Any:
-    return client.post(f"/api/v1{path}", body, content_type="application/json")
+    return pad_world(monkeypatch)
 
 
 def test_a_request_is_due_thirty_days_after_receipt_and_sixty_once_extended() -> None:
