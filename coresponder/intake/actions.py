@@ -113,6 +113,28 @@ class DiversionAlreadyRecorded(ActionError):
         self.referral = referral
 
 
+class PersonNamedAlready(ActionError):
+    """The referral names someone already: a second naming (sent again, or at once by two
+    callers) names no one else."""
+
+    def __init__(self, referral: Referral) -> None:
+        super().__init__("The referral names someone already.", {"person": ["is named already"]})
+        self.referral = referral
+
+
+class NotEligible(ActionError):
+    """The program found the referral ineligible: nobody is named on it to follow up."""
+
+    def __init__(self, referral: Referral) -> None:
+        reasons = [str(reason) for reason in referral.eligibility_reasons]
+        because = f": {'; '.join(reasons)}" if reasons else ""
+        super().__init__(
+            f"This referral is not eligible for {referral.program.name}{because}. "
+            "It opens no follow-up, so no person is named on it.",
+            {"referral": reasons or ["is not eligible"]},
+        )
+
+
 @dataclass
 class IntakeResult:
     referral: Referral
@@ -1325,13 +1347,16 @@ TRIAGE_CLOSED_NOTE = "The request for help was closed in triage."
 def name_the_person(actor: Actor, referral: Referral, data: PersonInput) -> IntakeResult:
     """Name the person a referral that named no one is about (a 911 call about someone
     not known then), once known: linked or added as intake links them, and follow-up opened
-    when the referral is eligible, as it would have opened with the name."""
+    as it would have opened with the name. An ineligible referral opens no follow-up and
+    names no one: refused with the program's reasons."""
     program = referral.program
     role = role_in(actor.user, program) if actor.user is not None else None
     if role is None or not may_write(role, RecordType.REFERRAL):
         raise Forbidden("Your role may not record referrals in this program.")
     if referral.person_id is not None:
-        raise ActionError("The referral names someone already.", {"person": ["is named already"]})
+        raise PersonNamedAlready(referral)
+    if not referral.eligible:
+        raise NotEligible(referral)
     given = ReferralInput(pathway=referral.pathway, received_at=referral.received_at, person=data)
     errors: dict[str, list[str]] = {}
     today = timezone.localtime(timezone.now(), ZoneInfo(program.timezone)).date()
@@ -1343,9 +1368,7 @@ def name_the_person(actor: Actor, referral: Referral, data: PersonInput) -> Inta
         # first once it has the row, and names no one again.
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
         if locked.person_id is not None:
-            raise ActionError(
-                "The referral names someone already.", {"person": ["is named already"]}
-            )
+            raise PersonNamedAlready(locked)
         candidates = linkable_people(actor.user, program)
         named = resolve_person(actor.user, program, data, candidates)
         person = _checked(_link_person(actor, program, given, named, channel=referral.channel))

@@ -22,6 +22,7 @@ from coresponder.intake.actions import (
     CallAlreadyRecorded,
     DiversionAlreadyRecorded,
     IntakeResult,
+    NotEligible,
     name_the_person,
     record_referral,
 )
@@ -274,6 +275,8 @@ def name_person(request: HttpRequest, slug: str, referral_id: int) -> HttpRespon
             if isinstance(exc, StaleVersion):
                 form.add_error(None, "The referral changed while you typed: check it below.")
                 stale = True
+            elif isinstance(exc, NotEligible):
+                form.add_error(None, str(exc))
             else:
                 add_action_errors(form, exc, {f"person.{key}": key for key in PERSON_KEYS})
         else:

@@ -97,3 +97,26 @@ def test_the_person_sent_twice_at_once_is_named_once_and_the_second_lands_on_the
     assert Person.objects.count() == people
     assert OutreachTask.objects.filter(referral=referral).count() == 1
     assert not AuditEvent.objects.filter(pk__gt=last_event, action="change").exists()
+
+
+def test_an_ineligible_call_names_no_one_and_says_why(programs: dict[str, Program]) -> None:
+    client = signed_in(staff(programs["core"], Role.OFFICER))
+    data = {
+        "received_at": "2026-11-19T10:15",
+        "call_call_type": "suicidal",
+        "call_weapons": "on",
+    }
+    follow(client, client.post("/programs/core/referrals/new/community_response/", data))
+    referral = Referral.objects.get()
+    assert referral.eligible is False
+    named = {"given_name": "Jo", "family_name": "Marsh", "birth_date": "1991-03-02"}
+
+    response = client.post(f"/programs/core/referrals/{referral.pk}/person/", named)
+
+    assert response.status_code == 422
+    html = " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+    assert "This referral is not eligible for" in html
+    assert "Weapons reported: police respond first" in html
+    referral.refresh_from_db()
+    assert referral.person is None
+    assert not Person.objects.exists() and not OutreachTask.objects.exists()
