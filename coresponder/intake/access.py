@@ -5,8 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from coresponder.core.errors import NotVisible
+from coresponder.domain.policy import FieldGroup
 from coresponder.intake.models import Referral
-from coresponder.privacy.access import visible_people
+from coresponder.privacy.access import (
+    LARGEST_ID,
+    access_program,
+    may_read,
+    role_in,
+    visible_people,
+)
 from coresponder.programs.models import Program
 
 
@@ -29,3 +36,26 @@ def access_referral(user: Any, program: Program, referral_id: Any) -> Referral:
     ):
         raise NotVisible("referral")
     return referral
+
+
+def access_referral_by_id(user: Any, referral_id: Any) -> Referral:
+    """A referral by its id alone (an integration knows no program's page): one of a program
+    the user acts in with a role that reads referrals, whose person, if it names one, the
+    user may see; otherwise NotVisible, as for a missing referral."""
+    try:
+        key = int(referral_id)
+    except (TypeError, ValueError) as exc:
+        raise NotVisible("referral") from exc
+    if not 0 < key <= LARGEST_ID:
+        raise NotVisible("referral")  # no row has such an id; the database cannot hold it
+    slug = Referral.objects.filter(pk=key).values_list("program__slug", flat=True).first()
+    if slug is None:
+        raise NotVisible("referral")
+    try:
+        program = access_program(user, slug)
+    except NotVisible as exc:
+        raise NotVisible("referral") from exc
+    role = role_in(user, program)
+    if role is None or not may_read(role, FieldGroup.REFERRAL):
+        raise NotVisible("referral")
+    return access_referral(user, program, key)

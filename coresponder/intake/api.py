@@ -8,20 +8,25 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from coresponder.core.audit import record_event
 from coresponder.core.http import Moment, actor_for
 from coresponder.domain.intake import MOST_NALOXONE_DOSES
+from coresponder.domain.policy import FieldGroup, GroupVisibility
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
+from coresponder.intake.access import access_referral_by_id
 from coresponder.intake.actions import (
     CallAlreadyRecorded,
     DiversionAlreadyRecorded,
     IntakeResult,
+    PersonNamedAlready,
+    name_the_person,
     record_referral,
 )
-from coresponder.intake.inputs import ReferralInput
+from coresponder.intake.inputs import PersonInput, ReferralInput
 from coresponder.intake.models import Call, Referral
 from coresponder.intake.shift_cover import shift_answer
 from coresponder.people.models import Sex
-from coresponder.privacy.access import access_program
+from coresponder.privacy.access import access_person, access_program
 
 router = Router(tags=["intake"])
 
@@ -253,3 +258,98 @@ def post_referral(request: HttpRequest, payload: ReferralIn) -> Status[dict[str,
             409, {"detail": str(exc), "errors": exc.errors, "referral_id": exc.referral.pk}
         )
     return Status(201, intake_response(result))
+
+
+class PersonNamedIn(Schema):
+    person: PersonRef = Field(
+        description="Who the referral is about, as `POST /referrals` gives a person: a known "
+        "person's id, or who they are"
+    )
+
+
+class PersonNamedOut(Schema):
+    id: int
+    person_id: int
+    eligible: bool
+    reasons: list[str]
+    outreach_task: OpenedTaskOut | None = Field(
+        description="The follow-up the person now has: opened by this naming, or their open "
+        "one that took the referral; null where the program does not follow up the pathway"
+    )
+    follow_up_opened: bool = Field(description="True when naming the person opened the task")
+
+
+class NamedAlreadyOut(Schema):
+    detail: str
+    errors: dict[str, list[str]]
+    person_id: int = Field(description="The person the referral names now")
+
+
+@router.post(
+    "/referrals/{referral_id}/person",
+    response={200: PersonNamedOut, 409: NamedAlreadyOut},
+    summary="Name the person of a referral that named no one",
+    description=(
+        "For an eligible referral that named no one (a 911 call about someone not known then), "
+        "once the person is known: they are found among the people the caller may link to or "
+        "added, as `POST /referrals` links a person, named on the referral and its call, and "
+        "follow-up opens on the program's window. A referral naming someone already is 409, "
+        "saying whom; nobody else is named. An ineligible referral is refused (422) with the "
+        "program's reasons."
+    ),
+)
+def post_referral_person(
+    request: HttpRequest, referral_id: int, payload: PersonNamedIn
+) -> Status[dict[str, Any]]:
+    referral = access_referral_by_id(request.user, referral_id)
+    person = PersonInput.from_dict(payload.person.dict(exclude_none=True))
+    try:
+        result = name_the_person(actor_for(request), referral, person)
+    except PersonNamedAlready as exc:
+        return Status(409, _named_already(request, exc.referral))
+    task = result.outreach_task
+    return Status(
+        200,
+        {
+            "id": result.referral.pk,
+            "person_id": result.referral.person_id,
+            "eligible": result.eligible,
+            "reasons": result.reasons,
+            "outreach_task": (
+                {
+                    "id": task.pk,
+                    "window_start": task.window_start,
+                    "window_end": task.window_end,
+                    "target": task.target,
+                }
+                if task
+                else None
+            ),
+            "follow_up_opened": result.task_opened,
+        },
+    )
+
+
+def _named_already(request: HttpRequest, referral: Referral) -> dict[str, Any]:
+    """Whom the referral names now, in words, as the caller may read them: their name where
+    the gate shows the caller who they are, else their number. Saying who is a read of the
+    person, audited. A person the caller may not see makes the referral one they may not
+    see (NotVisible, 404), as the gate answers for it."""
+    person_id = referral.person_id
+    access = access_person(request.user, person_id)
+    shown = access.decision(FieldGroup.IDENTITY, referral.program_id) is GroupVisibility.SHOWN
+    who = f"{access.person} (person {person_id})" if shown else f"person {person_id}"
+    record_event(
+        actor_for(request),
+        "read",
+        obj=referral,
+        person_id=person_id,
+        program_slug=referral.program.slug,
+        fields=["referral", *(["identity"] if shown else [])],
+        detail={"channel": "api"},
+    )
+    return {
+        "detail": f"This referral names {who} already: no one else was named.",
+        "errors": {"person": [f"is named already: {who}"]},
+        "person_id": person_id,
+    }

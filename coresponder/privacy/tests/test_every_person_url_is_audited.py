@@ -482,6 +482,11 @@ API: dict[str, Kind] = {
     "POST /persons/{person_id}/break-glass": WritesOnly("opens a record; audited as a read"),
     "POST /break-glass/{glass_id}/review": WritesOnly("marks an opening reviewed"),
     "POST /referrals": WritesOnly("records a referral"),
+    "POST /referrals/{referral_id}/person": WritesOnly(
+        "names the person of a referral that named no one; a referral naming someone already "
+        "answers whom, as an audited read "
+        "(test_naming_again_is_refused_saying_who_the_referral_names_and_no_one_else_is_named)"
+    ),
     "POST /programs/{slug}/nemsis": WritesOnly("imports an EMS file; answers with counts"),
     "POST /programs/{slug}/cad-calls": WritesOnly("records 911 calls; answers with their triage"),
     "GET /outreach-tasks/{task_id}": ShowsPerson(
