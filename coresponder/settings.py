@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "coresponder.programs.middleware.SignInAgeMiddleware",
     "coresponder.programs.middleware.PasswordChangeRequiredMiddleware",
     "coresponder.programs.middleware.CurrentProgramMiddleware",
+    # Outside the gate: a page not found under a program's former slug goes to the new one.
+    "coresponder.programs.middleware.FormerSlugMiddleware",
     # A record the read gate keeps from a page's reader answers as the 404 page.
     "coresponder.core.middleware.GateAnswers",
 ]

@@ -354,6 +354,9 @@ class Preset:
     surveillance: Surveillance = field(default_factory=Surveillance)
     # Whom letters and notices tell a person to write to or call; None names the role only.
     privacy_contact: PrivacyContact | None = None
+    # The slugs the program was loaded under before: `load_programs` renames the program
+    # kept under one of them, and pages asked for under one are sent to this slug.
+    formerly: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy, stored beside the program row."""
@@ -367,6 +370,9 @@ class Preset:
             # the key, which a stored copy must read back as a file would be read.
             if not district["name_es"]:
                 del district["name_es"]
+        # Likewise a program never renamed: its stored copy (and digest) stay as they were.
+        if not data["formerly"]:
+            del data["formerly"]
         return data
 
 
@@ -616,6 +622,7 @@ def _parse_time(reader: _Reader, raw: Any, path: str) -> dt.time:
 TOP_LEVEL_KEYS = frozenset(
     {
         "slug",
+        "formerly",
         "name",
         "timezone",
         "description",
@@ -654,6 +661,18 @@ def _parse_identity(reader: _Reader, data: Mapping[str, Any]) -> tuple[str, str]
         except (ZoneInfoNotFoundError, ValueError):
             reader.fail("timezone", f"unknown time zone {timezone!r}")
     return slug, timezone
+
+
+def _parse_formerly(reader: _Reader, data: Mapping[str, Any], slug: str) -> tuple[str, ...]:
+    formerly = reader.strings(data, "formerly", "formerly")
+    for index, old in enumerate(formerly):
+        if not SLUG_RE.match(old) or old == slug:
+            reader.fail(
+                f"formerly[{index}]", f"must be a slug this program had before, got {old!r}"
+            )
+        elif old in formerly[:index]:
+            reader.fail(f"formerly[{index}]", f"{old!r} is listed twice")
+    return tuple(formerly)
 
 
 def _parse_pathways(reader: _Reader, data: Mapping[str, Any]) -> tuple[Pathway, ...]:
@@ -1162,6 +1181,7 @@ def parse_preset(data: Mapping[str, Any], source: str, *, stored: bool = False) 
         route=_parse_route(reader, data, area),
         surveillance=_parse_surveillance(reader, data),
         privacy_contact=_parse_privacy_contact(reader, data),
+        formerly=_parse_formerly(reader, data, slug),
     )
     if reader.problems:
         raise PresetError(source, reader.problems)

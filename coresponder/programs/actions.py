@@ -7,7 +7,7 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from coresponder.core.errors import ActionError, Forbidden
 from coresponder.core.models import AuditEvent
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import date_problem, date_sentence
-from coresponder.domain.presets import Preset, load_preset_dir
+from coresponder.domain.presets import Preset, PresetError, PresetsError, load_preset_dir
 from coresponder.domain.recurrence import RuleProblem, rule_problem, wall_clock_rule
 from coresponder.domain.vocabulary import OrganizationKind, Role
 from coresponder.privacy.access import role_in
@@ -67,6 +67,11 @@ class LoadResult:
     created: list[str]
     updated: list[str]
     unchanged: list[str]
+    # (former slug, slug now) of each program a preset's `formerly` renamed.
+    renamed: list[tuple[str, str]]
+    # New slugs not created: a program no preset names still holds records (`warnings`).
+    held_back: list[str]
+    warnings: list[str]
 
 
 def preset_digest(preset: Preset) -> str:
@@ -74,14 +79,35 @@ def preset_digest(preset: Preset) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def load_programs(actor: Actor, directory: Path | None = None) -> LoadResult:
-    """Create or update every program from its preset; an unchanged preset writes nothing."""
-    presets = load_preset_dir(directory or settings.PRESETS_DIR)
-    result = LoadResult(created=[], updated=[], unchanged=[])
+def load_programs(
+    actor: Actor, directory: Path | None = None, *, new_programs: Collection[str] = ()
+) -> LoadResult:
+    """Create or update every program from its preset; an unchanged preset writes nothing.
+
+    A preset naming a slug it had before (`formerly`) renames that program, people and all.
+    A new slug is held back, with a warning, while a program no preset names holds records
+    (its file renamed without `formerly`, most likely), unless `new_programs` names it.
+    """
+    folder = directory or settings.PRESETS_DIR
+    presets = load_preset_dir(folder)
+    renames = _renames_of(presets, folder)
+    result = LoadResult([], [], [], renamed=[], held_back=[], warnings=[])
+    left_behind: list[tuple[Program, list[str]]] | None = None
     with transaction.atomic():
         for preset in presets:
-            digest = preset_digest(preset)
             program = Program.objects.filter(slug=preset.slug).first()
+            if preset.slug in renames:
+                program = renames[preset.slug]
+                result.renamed.append((program.slug, preset.slug))
+                rename_program(actor, program, preset.slug)
+            elif program is None and preset.slug not in new_programs:
+                if left_behind is None:
+                    left_behind = _programs_left_behind(presets)
+                if left_behind:
+                    result.held_back.append(preset.slug)
+                    result.warnings.append(_held_back_warning(preset.slug, left_behind))
+                    continue
+            digest = preset_digest(preset)
             if program is not None and program.preset_digest == digest:
                 result.unchanged.append(preset.slug)
                 continue
@@ -104,7 +130,130 @@ def load_programs(actor: Actor, directory: Path | None = None) -> LoadResult:
                 detail={"preset_digest": digest},
             )
             (result.created if created else result.updated).append(preset.slug)
+    result.warnings.extend(_agreements_naming_old_slugs(presets, result.renamed))
     return result
+
+
+def rename_program(actor: Actor, program: Program, slug: str) -> Program:
+    """Give a program a new slug; its people, referrals, users and records stay with it.
+
+    Earlier audit events keep the slug they were written under; this one names both.
+    """
+    former = program.slug
+    with transaction.atomic():
+        program.slug = slug
+        save_tracked(program, actor.user, expected_version=program.version)
+        record_event(
+            actor,
+            "change",
+            obj=program,
+            program_slug=slug,
+            fields=["slug"],
+            detail={"renamed_from": former, "renamed_to": slug},
+        )
+    return program
+
+
+def _renames_of(presets: Sequence[Preset], folder: Path) -> dict[str, Program]:
+    """The program each preset renames (by its slug now), or PresetsError naming every
+    `formerly` that cannot be followed; nothing is written before this is settled."""
+    file_of = {preset.slug: f"{preset.slug}.toml" for preset in presets}
+    claimed: dict[str, str] = {}
+    renames: dict[str, Program] = {}
+    refused: list[PresetError] = []
+    for preset in presets:
+        problems: list[tuple[str, str]] = []
+        for former in preset.formerly:
+            if former in file_of:
+                problems.append(
+                    (
+                        "formerly",
+                        f"{former!r} is the slug of {file_of[former]}, a program of its own",
+                    )
+                )
+            elif former in claimed:
+                problems.append(
+                    ("formerly", f"{former!r} is also named formerly by {file_of[claimed[former]]}")
+                )
+            claimed.setdefault(former, preset.slug)
+        found = list(Program.objects.filter(slug__in=preset.formerly).order_by("slug"))
+        if len(found) > 1:
+            names = ", ".join(repr(p.slug) for p in found)
+            problems.append(
+                ("formerly", f"{names} are each a program; only one can become {preset.slug!r}")
+            )
+        elif found and Program.objects.filter(slug=preset.slug).exists():
+            old = found[0].slug
+            problems.append(
+                (
+                    "formerly",
+                    f"{old!r} and {preset.slug!r} are both programs, so {old!r} cannot be"
+                    f" renamed {preset.slug!r} (each keeps its own people); take {old!r} out"
+                    " of formerly to load them apart",
+                )
+            )
+        elif found:
+            renames[preset.slug] = found[0]
+        if problems:
+            refused.append(PresetError(str(folder / file_of[preset.slug]), problems))
+    if refused:
+        raise PresetsError(refused)
+    return renames
+
+
+def _programs_left_behind(presets: Sequence[Preset]) -> list[tuple[Program, list[str]]]:
+    """Programs no preset names (by slug or `formerly`) that hold records, with what they hold."""
+    named = {preset.slug for preset in presets} | {s for p in presets for s in p.formerly}
+    held = []
+    for program in Program.objects.exclude(slug__in=named).order_by("slug"):
+        records = _records_of(program)
+        if records:
+            held.append((program, records))
+    return held
+
+
+def _records_of(program: Program) -> list[str]:
+    """What a program holds beyond what its preset makes (districts and shifts): "3 memberships"."""
+    records = []
+    for relation in Program._meta.related_objects:
+        model = relation.related_model
+        if not relation.one_to_many or model in (District, Shift) or isinstance(model, str):
+            continue
+        count = model._default_manager.filter(**{relation.field.name: program}).count()
+        if count:
+            meta = model._meta
+            name = meta.verbose_name if count == 1 else meta.verbose_name_plural
+            records.append(f"{count} {name}")
+    return records
+
+
+def _held_back_warning(slug: str, left_behind: Sequence[tuple[Program, list[str]]]) -> str:
+    programs = "; ".join(
+        f"program {p.slug!r} ({p.name}) has no preset file and holds {', '.join(records)}"
+        for p, records in left_behind
+    )
+    formerly = ", ".join(f'"{p.slug}"' for p, _ in left_behind)
+    return (
+        f"{slug!r} was not created: {programs}. If {slug}.toml is that program renamed, add"
+        f" formerly = [{formerly}] to it (keep just the one it was) and load again; if"
+        f" {slug!r} is a new program, load again with --new {slug}."
+    )
+
+
+def _agreements_naming_old_slugs(
+    presets: Sequence[Preset], renamed: Sequence[tuple[str, str]]
+) -> list[str]:
+    """A data-sharing agreement names its partner by slug: one still naming a former slug no
+    longer holds, until that preset names the new one."""
+    warnings = []
+    for former, slug in renamed:
+        for preset in presets:
+            if former in preset.data_sharing.programs:
+                warnings.append(
+                    f"{preset.slug}.toml: data_sharing.programs names {former!r}, which is now"
+                    f" {slug!r}; the agreement holds again once it names {slug!r}."
+                )
+    return warnings
 
 
 def _sync_districts(program: Program, preset: Preset, actor: Actor) -> None:

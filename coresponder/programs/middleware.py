@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 
 from django.conf import settings
@@ -50,6 +51,47 @@ class CurrentProgramMiddleware:
         session = getattr(request, "session", None)
         request.current_program_slug = session.get(SESSION_KEY) if session is not None else None  # type: ignore[attr-defined]
         return self.get_response(request)
+
+
+# The addresses that name a program by slug: its pages, its public pages and help page.
+PROGRAM_PATH = re.compile(r"^/(?P<area>programs|public|help)/(?P<slug>[-\w]+)(?P<rest>/.*)?$")
+
+
+def program_formerly(slug: str) -> Program | None:
+    """The program whose preset says it was formerly `slug`, if no program is `slug` now."""
+    if Program.objects.filter(slug=slug).exists():
+        return None
+    for program in Program.objects.all():
+        if slug in program.rules.formerly:
+            return program
+    return None
+
+
+class FormerSlugMiddleware:
+    """A page asked for under a slug its program had before (the preset's `formerly`) is
+    sent to the same page under the slug now, so bookmarks and links survive a rename.
+
+    Only a page that was not found is looked at, so other pages cost nothing; and only a
+    GET or HEAD, as a form posted to the old address would be sent on without its body.
+    The page under the new slug then answers as it would to anyone: through the gate.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 404 or request.method not in ("GET", "HEAD"):
+            return response
+        found = PROGRAM_PATH.match(request.path_info)
+        program = program_formerly(found["slug"]) if found else None
+        if found is None or program is None:
+            return response
+        prefix = request.path[: len(request.path) - len(request.path_info)]
+        url = f"{prefix}/{found['area']}/{program.slug}{found['rest'] or ''}"
+        if request.META.get("QUERY_STRING"):
+            url += f"?{request.META['QUERY_STRING']}"
+        return HttpResponseRedirect(url)
 
 
 class SignInAgeMiddleware:

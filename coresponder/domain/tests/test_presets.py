@@ -573,3 +573,36 @@ def test_it_reports_every_bad_file_in_a_folder_at_once(tmp_path: Path) -> None:
     assert f"{tmp_path / 'pad.toml'}: timezone: " in message
     assert f"{tmp_path / 'qrt.toml'}: team[0].roles[0]: " in message
     assert "pco.toml" not in message
+
+
+def test_a_preset_may_name_the_slugs_it_was_formerly_known_by() -> None:
+    data = tomllib.loads(altered("pad", 'slug = "pad"', 'slug = "pad"\nformerly = ["phl-pad"]'))
+
+    preset = parse_preset(data, "pad.toml")
+
+    assert preset.formerly == ("phl-pad",)
+    assert list(preset.as_dict()["formerly"]) == ["phl-pad"]
+    assert parse_preset(json.loads(json.dumps(preset.as_dict())), "x", stored=True) == preset
+
+
+def test_a_preset_never_renamed_stores_no_former_slugs() -> None:
+    preset = load_preset_file(PRESETS / "pad.toml")
+
+    assert preset.formerly == ()
+    assert "formerly" not in preset.as_dict()
+
+
+@pytest.mark.parametrize(
+    ("formerly", "problem"),
+    [
+        ('"phl-pad"', "formerly: must be a list of strings"),
+        ('["Not A Slug"]', "formerly[0]: must be a slug this program had before"),
+        ('["pad"]', "formerly[0]: must be a slug this program had before, got 'pad'"),
+        ('["old", "old"]', "formerly[1]: 'old' is listed twice"),
+    ],
+)
+def test_it_rejects_former_slugs_that_are_not_other_slugs(formerly: str, problem: str) -> None:
+    data = tomllib.loads(altered("pad", 'slug = "pad"', f'slug = "pad"\nformerly = {formerly}'))
+
+    with pytest.raises(PresetError, match=problem.replace("[", r"\[").replace("]", r"\]")):
+        parse_preset(data, "pad.toml")
