@@ -63,5 +63,6 @@ EXPOSE 8000
 # over its first request, which loads every page's code.
 HEALTHCHECK --interval=30s --timeout=15s --start-period=60s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; host = (os.environ.get('ALLOWED_HOSTS') or 'localhost').split(',')[0].strip().lstrip('.'); urllib.request.urlopen(urllib.request.Request('http://127.0.0.1:8000/readyz', headers={'Host': host}), timeout=12)"]
-# Workers, timeouts and the PROXY protocol come from GUNICORN_CMD_ARGS (compose.yaml).
-CMD ["gunicorn", "coresponder.wsgi:application", "--bind", "0.0.0.0:8000"]
+# Workers, timeouts and the PROXY protocol come from GUNICORN_CMD_ARGS (compose.yaml). The
+# config reads the settings before gunicorn listens: a bad one stops it with one sentence.
+CMD ["gunicorn", "coresponder.wsgi:application", "--config", "python:coresponder.gunicorn_config", "--bind", "0.0.0.0:8000"]

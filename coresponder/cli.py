@@ -10,20 +10,28 @@ from django.conf import settings
 from coresponder import __version__
 from coresponder.config import ConfigError
 
+# What `coresponder <command>` exits with when a setting is bad, as for a bad argument.
+BAD_SETTING = 2
+
+
+def read_settings_or_stop(status: int) -> None:
+    """Read the settings from the environment: a bad one stops the process with `status`
+    and the sentence naming it, for the operator, not a traceback."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coresponder.settings")
+    try:
+        settings.INSTALLED_APPS  # noqa: B018
+    except ConfigError as exc:
+        sys.stderr.write(f"coresponder: {exc}\n")
+        sys.stderr.flush()
+        raise SystemExit(status) from None
+
 
 def main() -> None:
     # Django's own --version names Django's release; ours names Coresponder's.
     if sys.argv[1:] == ["--version"]:
         print(f"coresponder {__version__}")
         return
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coresponder.settings")
-    try:
-        # The settings are read from the environment here: a bad one stops every command
-        # with the sentence naming it, for the operator, not a traceback.
-        settings.INSTALLED_APPS  # noqa: B018
-    except ConfigError as exc:
-        sys.stderr.write(f"coresponder: {exc}\n")
-        raise SystemExit(2) from None
+    read_settings_or_stop(BAD_SETTING)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

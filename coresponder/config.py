@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -59,9 +60,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+# The password of a user:password@host address, as it is kept out of a message.
+PASSWORD_IN_ADDRESS = re.compile(r"(//[^/@:]*:)[^/@]*@")
+
+
+def without_password(url: str) -> str:
+    """An address as a message may show it: a password in it replaced by ***."""
+    return PASSWORD_IN_ADDRESS.sub(r"\1***@", url)
+
+
 def parse_database_url(url: str, base_dir: Path) -> dict[str, Any]:
     """Django DATABASES['default'] from a sqlite:/// or postgres:// URL."""
-    parsed = urlparse(url)
+    shown = without_password(url)
+    try:
+        parsed = urlparse(url)
+        port = parsed.port
+    except ValueError as exc:
+        # Not echoed: the address may hold a password. Python says what is wrong with it.
+        raise ConfigError(
+            f"DATABASE_URL is not a valid address: {exc}"
+            " (use sqlite:///path or postgres://user:password@host:5432/name)"
+        ) from None
     scheme = parsed.scheme
     if scheme == "sqlite":
         # sqlite:///relative/path or sqlite:////absolute/path
@@ -71,7 +90,7 @@ def parse_database_url(url: str, base_dir: Path) -> dict[str, Any]:
         else:
             path = base_dir / raw_path.lstrip("/")
         if not raw_path.strip("/"):
-            raise ConfigError(f"DATABASE_URL={url!r} names no SQLite file")
+            raise ConfigError(f"DATABASE_URL={shown!r} names no SQLite file")
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(path),
@@ -80,7 +99,7 @@ def parse_database_url(url: str, base_dir: Path) -> dict[str, Any]:
     if scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parsed.path.lstrip("/"))
         if not name:
-            raise ConfigError(f"DATABASE_URL={url!r} names no database")
+            raise ConfigError(f"DATABASE_URL={shown!r} names no database")
         options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
         return {
             "ENGINE": "django.db.backends.postgresql",
@@ -88,7 +107,7 @@ def parse_database_url(url: str, base_dir: Path) -> dict[str, Any]:
             "USER": unquote(parsed.username or ""),
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
-            "PORT": str(parsed.port or ""),
+            "PORT": str(port or ""),
             "OPTIONS": options,
             "CONN_MAX_AGE": 60,
             # A kept connection is checked before a request reuses it, so the first request
@@ -96,5 +115,5 @@ def parse_database_url(url: str, base_dir: Path) -> dict[str, Any]:
             "CONN_HEALTH_CHECKS": True,
         }
     raise ConfigError(
-        f"DATABASE_URL={url!r} has an unsupported scheme {scheme!r} (use sqlite:/// or postgres://)"
+        f"DATABASE_URL={shown!r} has an unsupported scheme {scheme!r} (use sqlite:/// or postgres://)"
     )

@@ -164,7 +164,12 @@ AUTH_USER_MODEL = "programs.User"
 # and worker process; unset, each process keeps its own in memory (fine for one process).
 REDIS_URL = (env_str("REDIS_URL") or "").strip()
 if REDIS_URL:
-    if urlsplit(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
+    try:
+        redis_scheme = urlsplit(REDIS_URL).scheme
+    except ValueError as exc:
+        # Not echoed either; Python says what is wrong with it.
+        raise ConfigError(f"REDIS_URL is not a valid address: {exc}") from None
+    if redis_scheme not in {"redis", "rediss", "unix"}:
         # Not echoed: the address may hold a password.
         raise ConfigError(
             "REDIS_URL must start with redis://, rediss:// or unix:// "

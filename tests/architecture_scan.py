@@ -24,6 +24,7 @@ SITE_MODULES = frozenset(
         "coresponder.urls",
         "coresponder.api",
         "coresponder.wsgi",
+        "coresponder.gunicorn_config",
         "coresponder.cli",
         "coresponder.__main__",
         "coresponder.settings",

@@ -546,3 +546,12 @@ def test_the_image_builds_where_a_docker_daemon_answers() -> None:
         timeout=120,
     )
     assert version.returncode == 0 and version.stdout.startswith("coresponder "), version.stderr
+
+
+def test_gunicorn_reads_the_settings_before_it_listens_in_the_container_and_the_unit() -> None:
+    (cmd,) = stage("runtime").all("CMD")
+    words = exec_form(cmd)
+    unit = (ROOT / "deploy" / "coresponder-web.service").read_text(encoding="utf-8")
+
+    assert words[words.index("--config") + 1] == "python:coresponder.gunicorn_config"
+    assert "--config python:coresponder.gunicorn_config" in unit

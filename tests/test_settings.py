@@ -218,3 +218,105 @@ def test_a_command_started_with_a_bad_setting_says_which_in_one_sentence(
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgres://app:s3cret-pw@db.internal:fivefourthreetwo/coresponder",
+        "postgres://app:s3cret-pw@[::1/coresponder",
+        "postgres://app:s3cret-pw@db.internal:99999/coresponder",
+    ],
+)
+def test_a_malformed_database_url_is_refused_in_a_sentence_that_keeps_its_password(
+    url: str,
+) -> None:
+    with pytest.raises(ConfigError, match="^DATABASE_URL is not a valid address") as caught:
+        parse_database_url(url, BASE)
+
+    assert "s3cret-pw" not in str(caught.value)
+
+
+def test_an_unsupported_database_scheme_is_named_without_the_password() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_database_url("mysql://app:s3cret-pw@localhost/coresponder", BASE)
+
+    assert "unsupported scheme 'mysql'" in str(caught.value)
+    assert "s3cret-pw" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DATABASE_URL", "postgres://app:pw@db:port/coresponder", "DATABASE_URL is not a valid"),
+        ("DATABASE_URL", "postgres://app:pw@[::1/coresponder", "DATABASE_URL is not a valid"),
+        ("REDIS_URL", "redis://:pw@[::1:6379/0", "REDIS_URL is not a valid address"),
+    ],
+)
+def test_a_command_started_with_a_malformed_address_says_which_in_one_sentence(
+    tmp_path: Path, name: str, value: str, message: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "coresponder", "check"],
+        env={**os.environ, "CORESPONDER_VAR_DIR": str(tmp_path), name: value},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert message in result.stderr
+
+
+def gunicorn(tmp_path: Path, *options: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """gunicorn serving the site as production does, with `options`, stopped by a bad setting
+    before it serves (a generous limit only so that a server that does serve ends the test)."""
+    return subprocess.run(  # noqa: S603 - the test's own interpreter and gunicorn
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "coresponder.wsgi:application",
+            *options,
+            "--bind",
+            "127.0.0.1:0",
+            "--workers",
+            "1",
+            "--no-control-socket",
+        ],
+        env={**os.environ, "CORESPONDER_VAR_DIR": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("AUTH_CACHE_SECONDS", "86400", "AUTH_CACHE_SECONDS must be from 0 to 3600 (an hour)"),
+        ("DATABASE_URL", "postgres://app:pw@db:port/coresponder", "DATABASE_URL is not a valid"),
+    ],
+)
+def test_gunicorn_with_a_bad_setting_stops_with_the_sentence_and_status_one(
+    tmp_path: Path, name: str, value: str, message: str
+) -> None:
+    result = gunicorn(tmp_path, "--config", "python:coresponder.gunicorn_config", **{name: value})
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"coresponder: {message}" in result.stderr
+    assert "Listening at" not in result.stderr
+
+
+def test_gunicorn_started_without_the_config_still_stops_with_the_sentence(
+    tmp_path: Path,
+) -> None:
+    result = gunicorn(tmp_path, AUTH_CACHE_SECONDS="86400")
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "coresponder: AUTH_CACHE_SECONDS must be from 0 to 3600 (an hour)" in result.stderr
+    assert result.stderr.count("AUTH_CACHE_SECONDS") == 1
