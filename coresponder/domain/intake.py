@@ -176,6 +176,28 @@ def readable_phone(phone: str) -> str:
     return phone
 
 
+# What a phone written only in digits and the usual punctuation may hold.
+PHONE_PUNCTUATION = frozenset("0123456789 ()+-./")
+
+
+def stored_phone(phone: str) -> str:
+    """A phone as the directory keeps it: a North American number as its bare digits
+    ("(215) 555-0100" → "2155550100", "+1 215…" keeps its +1), which `readable_phone`
+    groups and a phone dials as is; anything else (an extension, another country's
+    spacing) as typed, its spaces tidied."""
+    text = " ".join(phone.split())
+    digits = "".join(character for character in text if character.isdigit())
+    if not text or not set(text) <= PHONE_PUNCTUATION:
+        return text
+    if text.startswith("+1") and len(digits) == 11:
+        return f"+{digits}"
+    if text.startswith("+"):
+        return text
+    if len(digits) == 10 or (len(digits) == 11 and digits.startswith("1")):
+        return digits[-10:]
+    return text
+
+
 def estimated_birth_year(age: int, event_date: dt.date) -> int:
     """The birth year of someone `age` years old on `event_date`: the event's year − age.
 

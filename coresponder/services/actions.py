@@ -30,6 +30,17 @@ from coresponder.privacy.access import PersonAccess, role_grants
 from coresponder.privacy.actions import record_referral_disclosure
 from coresponder.privacy.models import Consent
 from coresponder.programs.models import Membership, Organization, Program
+from coresponder.services.entries import (
+    EDITED_HOURS,
+    FIELDS,
+    Entry,
+    Hours,
+    edited_hours_id,
+    entry_of,
+    entry_problems,
+    tidied,
+    weekly_hours,
+)
 from coresponder.services.fhir import BundleReferral, read_referral_bundle
 from coresponder.services.hsds_format import (
     HSDS_VERSION,
@@ -40,11 +51,13 @@ from coresponder.services.hsds_format import (
 )
 from coresponder.services.hsds_import import (
     KEPT_NEWER,
+    REPLACED_EDITS,
     DirectoryImport,
     DirectoryImportFailed,
     Record,
     check_directory,
 )
+from coresponder.services.hsds_schedules import WEEKLY
 from coresponder.services.models import (
     Location,
     Schedule,
@@ -757,6 +770,77 @@ def _dated_after(capacity: ServiceCapacity, now: dt.datetime) -> dt.datetime:
     return now
 
 
+# --- A provider's own entry ------------------------------------------------------
+
+
+def may_edit_service(user: Any, service: Service) -> bool:
+    """Who corrects a service's directory entry: whoever updates its capacity, a provider
+    user of the organisation that runs it."""
+    return may_update_capacity(user, service)
+
+
+def edit_service_entry(
+    actor: Actor, service: Service, entry: Entry, version: int, zone: str
+) -> Service:
+    """A provider corrects its service's entry: contact details, words, languages and the
+    weekly hours, typed on the clock of `zone` (the service's first place's).
+
+    `version` is the service's as the provider read it: an entry someone changed since is
+    StaleVersion, never saved over. The weekly hours replace those the entry had; monthly
+    or dated hours stay. Nothing changed writes nothing. The audit event names each field
+    changed, with what it was and what it is.
+    """
+    if not may_edit_service(actor.user, service):
+        raise Forbidden("Only the provider running this service may edit its entry.")
+    entry = tidied(entry)
+    if problems := entry_problems(entry):
+        raise ActionError("The entry has invalid fields.", problems)
+    with transaction.atomic():
+        current = Service.objects.select_for_update().get(pk=service.pk)
+        if version != current.version:
+            raise StaleVersion(current, version)
+        before = entry_of(current)
+        changed: dict[str, dict[str, Any]] = {}
+        for name in FIELDS:
+            old, new = getattr(before, name), getattr(entry, name)
+            if old != new:
+                changed[name] = {"from": _said(old), "to": _said(new)}
+                setattr(current, name, list(new) if isinstance(new, tuple) else new)
+        if before.hours != entry.hours:
+            changed["hours"] = {
+                "from": [hours.words() for hours in before.hours],
+                "to": [hours.words() for hours in entry.hours],
+            }
+        if not changed:
+            return current
+        save_tracked(current, actor.user, expected_version=version)
+        if "hours" in changed:
+            _replace_hours(actor, current, entry.hours, zone)
+        record_event(actor, "change", obj=current, detail={"changed": changed, "zone": zone})
+    return current
+
+
+def _said(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _replace_hours(actor: Actor, service: Service, hours: tuple[Hours, ...], zone: str) -> None:
+    """The service's weekly hours become `hours`, kept on the service itself (so they hold
+    at each of its places) and named as edited here (`EDITED_HOURS`)."""
+    Schedule.objects.filter(pk__in=[row.pk for row in weekly_hours(service)]).delete()
+    for each in hours:
+        schedule = Schedule(
+            hsds_id=edited_hours_id(),
+            service=service,
+            freq=WEEKLY,
+            byday=",".join(each.days),
+            opens_at=each.opens,
+            closes_at=each.closes,
+            timezone=zone,
+        )
+        save_tracked(schedule, actor.user)
+
+
 # --- The HSDS directory -------------------------------------------------------------
 
 
@@ -772,7 +856,9 @@ def import_directory(
     Counts are per entity: created, updated and unchanged. A second import of
     the same file finds everything unchanged and writes nothing but its audit event.
     A capacity the file gives no later than the stored figure was said is kept, and
-    counted so.
+    counted so. Everything else the file gives overwrites the stored entry, what a provider
+    corrected on the edit page too: weekly hours written there give way to the file's for
+    each service it lists, counted as replaced.
     Notes say what was read otherwise than the file wrote it (a DAILY schedule).
     """
     checked = check_directory(data)
@@ -1012,6 +1098,14 @@ class _DirectoryImporter:
                 },
             }
             self.upsert(Schedule, stored, record.id, "hsds_id", values)
+        # The file is the directory's source: for each service it lists, hours its provider
+        # wrote on the edit page give way to the file's, whose own rows came back above.
+        edited = Schedule.objects.filter(
+            service__in=list(services.values()), hsds_id__startswith=EDITED_HOURS
+        ).exclude(hsds_id__in=[record.id for record in records])
+        replaced, _ = edited.delete()
+        if replaced:
+            self.counts.setdefault("schedule", Counter())[REPLACED_EDITS] += replaced
 
 
 def _stored_capacity_is_newer(stored: ServiceCapacity, values: dict[str, Any]) -> bool:

@@ -12,24 +12,37 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from coresponder.core.errors import ActionError
+from coresponder.core.errors import ActionError, StaleVersion
+from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.clock import date_sentence
-from coresponder.domain.directory import CATEGORY_GROUPS, KM_PER_MILE
+from coresponder.domain.directory import CATEGORY_GROUPS, KM_PER_MILE, describe_opening
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.presets import SERVICE_CATEGORIES
-from coresponder.domain.vocabulary import humanize
+from coresponder.domain.vocabulary import humanize, label
 from coresponder.privacy.access import PersonAccess, access_person
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program
+from coresponder.services import actions
+from coresponder.services.actions import may_edit_service
 from coresponder.services.directory_api import service_detail
+from coresponder.services.entries import (
+    Entry,
+    entry_of,
+    language_choices,
+    other_hours,
+    tidied,
+    zone_of,
+)
+from coresponder.services.forms import ServiceEntryForm, entry_initial, rows_sent
 from coresponder.services.models import Service, TaxonomyTerm
 from coresponder.services.referral_access import (
     NOT_THIS_PROGRAMS,
@@ -42,6 +55,7 @@ from coresponder.services.search import (
     SearchParams,
     ServiceHit,
     directory_queryset,
+    opening_of,
     search_services,
 )
 from coresponder.services.units import free_words
@@ -291,5 +305,88 @@ def service_page(request: HttpRequest, slug: str, service_id: int) -> HttpRespon
         "refer_url": refer_url(refer_for, service.pk, program) if refer_for else "",
         "person_id": access.person.pk if access else None,
         "not_from_program": NOT_THIS_PROGRAMS if elsewhere else "",
+        "may_edit": may_edit_service(request.user, service),
     }
     return render(request, "services/directory/service.html", context)
+
+
+# --- A provider corrects its entry ---------------------------------------------------
+
+STALE_MESSAGE = "Changed by someone else — review and retry."
+ALREADY_SO = "That was saved already; nothing changed."
+SAVED = "Entry saved."
+NOTHING_CHANGED = "Nothing was changed: the entry already said that."
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_entry(request: HttpRequest, slug: str, service_id: int) -> HttpResponse:
+    """The provider running a service corrects its entry: contact details, words,
+    languages and weekly hours; anyone else finds no such page."""
+    program = open_program(request, slug)
+    service = Service.objects.select_related("organization").filter(pk=service_id).first()
+    if service is None or not may_edit_service(request.user, service):
+        raise Http404("No such service")
+    zone = zone_of(service, program.timezone)
+    current = entry_of(service)
+    choices = language_choices(current.languages)
+    if request.method == "GET":
+        form = ServiceEntryForm(
+            initial=entry_initial(current, service.version),
+            languages=choices,
+            rows=len(current.hours) + 1,
+        )
+        return _edit_page(request, program, service, form, zone)
+    form = ServiceEntryForm(request.POST, languages=choices, rows=rows_sent(request.POST))
+    if not form.is_valid():
+        return _edit_page(request, program, service, form, zone, status=422)
+    typed = form.entry()
+    try:
+        saved = actions.edit_service_entry(
+            actor_for(request), service, typed, form.cleaned_data["version"], zone
+        )
+    except StaleVersion:
+        service.refresh_from_db()
+        now_stands = entry_of(service)
+        if now_stands == tidied(typed):
+            # Sent twice (a double tap, Back and send): what was typed is what stands.
+            messages.info(request, ALREADY_SO)
+            return redirect("service-detail", slug=program.slug, service_id=service.pk)
+        data = request.POST.copy()
+        data["version"] = str(service.version)
+        # Offered again: the languages either entry names, so what was ticked stays ticked.
+        choices = language_choices((*current.languages, *now_stands.languages))
+        form = ServiceEntryForm(data, languages=choices, rows=rows_sent(data))
+        form.is_valid()
+        form.add_error(None, STALE_MESSAGE)
+        return _edit_page(request, program, service, form, zone, now_stands, status=409)
+    except ActionError as exc:
+        add_action_errors(form, exc)
+        return _edit_page(request, program, service, form, zone, status=422)
+    messages.success(request, SAVED if saved.version != service.version else NOTHING_CHANGED)
+    return redirect("service-detail", slug=program.slug, service_id=service.pk)
+
+
+def _edit_page(
+    request: HttpRequest,
+    program: Program,
+    service: Service,
+    form: ServiceEntryForm,
+    zone: str,
+    now_stands: Entry | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The form; `now_stands`, the entry as someone else saved it over the one read."""
+    context = {
+        "program": program,
+        "service": service,
+        "form": form,
+        "rows": form.hour_rows(),
+        "zone": zone,
+        "other_hours": [describe_opening(opening_of(row, zone)) for row in other_hours(service)],
+        "now_stands": now_stands,
+        "now_languages": [label("language", code) for code in now_stands.languages]
+        if now_stands
+        else [],
+    }
+    return render(request, "services/directory/edit.html", context, status=status)

@@ -1,4 +1,5 @@
-"""Forms for closed-loop referrals: refer, move the Task, warm handoff, capacity."""
+"""Forms for closed-loop referrals (refer, move the Task, warm handoff, capacity) and a
+provider's corrections to its directory entry."""
 
 from __future__ import annotations
 
@@ -11,8 +12,19 @@ from django.utils import timezone
 from coresponder.core.forms import LocalDateTimeField, PlainTextForm
 from coresponder.core.models import MAX_VERSION
 from coresponder.domain.clock import zone_words
+from coresponder.domain.directory import DAY_CODES
+from coresponder.domain.intake import phone_problem, readable_phone
 from coresponder.programs.local_time import zone_abbreviation
 from coresponder.services.actions import MAX_CAPACITY, NO_CAPACITY_YET
+from coresponder.services.entries import (
+    LONGEST_EMAIL,
+    LONGEST_PHONE,
+    LONGEST_URL,
+    LONGEST_WORDS,
+    MOST_HOURS,
+    Entry,
+    Hours,
+)
 from coresponder.services.units import DEFAULT_UNIT, unit_choices
 
 INPUT = {"class": "usa-input"}
@@ -154,3 +166,176 @@ class CapacityForm(PlainTextForm):
             hint = f"{self['maximum'].auto_id}-hint"
             error = f"{self['maximum'].auto_id}_error"
             self.fields["maximum"].widget.attrs["aria-describedby"] = f"{error} {hint}"
+
+
+TEXTAREA = {"class": "usa-textarea", "rows": 3}
+DAY_CHOICES = list(
+    zip(
+        DAY_CODES,
+        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        strict=True,
+    )
+)
+
+
+def _time_field(label: str) -> forms.TimeField:
+    return forms.TimeField(
+        label=label,
+        required=False,
+        widget=forms.TimeInput(
+            format="%H:%M", attrs={"type": "time", "class": "usa-input usa-input--small"}
+        ),
+    )
+
+
+class ServiceEntryForm(PlainTextForm):
+    """A provider's corrections to its service's entry; `rows` rows of weekly hours, each
+    some days open at the same times, on the clock of the service's place."""
+
+    # The service's version as the page showed it: an edit over a newer one is refused.
+    version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
+    phone = forms.CharField(
+        label="Phone",
+        required=False,
+        max_length=LONGEST_PHONE,
+        widget=forms.TextInput(attrs={**INPUT, "type": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.EmailField(
+        label="Email",
+        required=False,
+        max_length=LONGEST_EMAIL,
+        widget=forms.EmailInput(attrs={**INPUT, "autocomplete": "email"}),
+    )
+    url = forms.URLField(
+        label="Website",
+        required=False,
+        max_length=LONGEST_URL,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={**INPUT, "autocomplete": "url"}),
+    )
+    description = forms.CharField(
+        label="What the service does",
+        required=False,
+        max_length=LONGEST_WORDS,
+        widget=forms.Textarea(attrs=TEXTAREA),
+    )
+    eligibility_description = forms.CharField(
+        label="Who it takes",
+        required=False,
+        max_length=LONGEST_WORDS,
+        widget=forms.Textarea(attrs=TEXTAREA),
+    )
+    fees_description = forms.CharField(
+        label="Fees",
+        required=False,
+        max_length=LONGEST_WORDS,
+        widget=forms.Textarea(attrs=TEXTAREA),
+    )
+    languages = forms.MultipleChoiceField(
+        label="Languages spoken",
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
+    )
+
+    def __init__(
+        self, *args: Any, languages: list[tuple[str, str]], rows: int, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.MultipleChoiceField, self.fields["languages"]).choices = languages
+        self.rows = max(1, min(rows, MOST_HOURS))
+        for row in range(self.rows):
+            self.fields[f"hours_{row}_days"] = forms.MultipleChoiceField(
+                label="Days",
+                required=False,
+                choices=DAY_CHOICES,
+                widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
+            )
+            self.fields[f"hours_{row}_opens"] = _time_field("Opens")
+            self.fields[f"hours_{row}_closes"] = _time_field("Closes")
+
+    def hour_rows(self) -> list[dict[str, Any]]:
+        """Each row's fields, for the template."""
+        return [
+            {
+                "number": row + 1,
+                "days": self[f"hours_{row}_days"],
+                "opens": self[f"hours_{row}_opens"],
+                "closes": self[f"hours_{row}_closes"],
+            }
+            for row in range(self.rows)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for row in range(self.rows):
+            days = cleaned.get(f"hours_{row}_days") or []
+            opens = cleaned.get(f"hours_{row}_opens")
+            closes = cleaned.get(f"hours_{row}_closes")
+            names = [f"hours_{row}_{part}" for part in ("days", "opens", "closes")]
+            if not days and opens is None and closes is None:
+                if not any(self.has_error(name) for name in names):
+                    continue  # a row left empty: no hours
+            if not days and not self.has_error(names[0]):
+                self.add_error(names[0], "Choose at least one day.")
+            if opens is None and not self.has_error(names[1]):
+                self.add_error(names[1], "Give the time it opens.")
+            if closes is None and not self.has_error(names[2]):
+                self.add_error(names[2], "Give the time it closes.")
+            if opens is not None and closes is not None and closes <= opens:
+                self.add_error(names[2], "Must close after it opens.")
+        return cleaned
+
+    def entry(self) -> Entry:
+        """What was typed, as an entry (once the form is valid)."""
+        data = self.cleaned_data
+        hours = []
+        for row in range(self.rows):
+            days = data.get(f"hours_{row}_days") or []
+            opens, closes = data.get(f"hours_{row}_opens"), data.get(f"hours_{row}_closes")
+            if days and opens is not None and closes is not None:
+                hours.append(Hours(days=tuple(days), opens=opens, closes=closes))
+        return Entry(
+            phone=data["phone"],
+            email=data["email"],
+            url=data["url"],
+            description=data["description"],
+            eligibility_description=data["eligibility_description"],
+            fees_description=data["fees_description"],
+            languages=tuple(data["languages"]),
+            hours=tuple(hours),
+        )
+
+    def clean_phone(self) -> str:
+        phone = str(self.cleaned_data.get("phone") or "")
+        if (problem := phone_problem(phone)) is not None:
+            raise forms.ValidationError(f"{problem[:1].upper()}{problem[1:]}.", code="phone")
+        return phone
+
+
+def entry_initial(entry: Entry, version: int) -> dict[str, Any]:
+    """The form's first values: the entry as it stands."""
+    initial: dict[str, Any] = {
+        "version": version,
+        "phone": readable_phone(entry.phone),
+        "email": entry.email,
+        "url": entry.url,
+        "description": entry.description,
+        "eligibility_description": entry.eligibility_description,
+        "fees_description": entry.fees_description,
+        "languages": list(entry.languages),
+    }
+    for row, hours in enumerate(entry.hours):
+        initial[f"hours_{row}_days"] = list(hours.days)
+        initial[f"hours_{row}_opens"] = hours.opens
+        initial[f"hours_{row}_closes"] = hours.closes
+    return initial
+
+
+def rows_sent(data: Any) -> int:
+    """How many rows of hours a sent form had (its fields name them)."""
+    rows = 0
+    for key in data:
+        parts = str(key).split("_")
+        if len(parts) == 3 and parts[0] == "hours" and parts[1].isdigit():
+            rows = max(rows, int(parts[1]) + 1)
+    return min(rows, MOST_HOURS)

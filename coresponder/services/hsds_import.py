@@ -60,11 +60,13 @@ class Note:
         return f"{self.entity}[{self.record}].{self.field}: {self.message}"
 
 
-# Per entity: created, updated and unchanged; and for capacities, those kept because the
-# stored figure was said later than the file's. `services.actions.import_directory`
-# writes a checked directory.
+# Per entity: created, updated and unchanged; for capacities, those kept because the
+# stored figure was said later than the file's; for schedules, the hours a provider edited
+# that the file's replaced. `services.actions.import_directory` writes a checked directory.
 Counts = dict[str, dict[str, int]]
 KEPT_NEWER = "kept"
+# For schedules: hours a provider wrote on the service's edit page that the file's replaced.
+REPLACED_EDITS = "replaced"
 
 
 @dataclass(frozen=True)

@@ -283,6 +283,8 @@ def test_no_page_scrolls_sideways_on_a_small_phone(
         f"/service-referrals/{r['service_referral'].pk}/",
     ]:
         check(page, base, path, problems)
+    # The service's entry, its long website in a field a phone must still fit.
+    check_found(page, base, f"/programs/pad/services/{r['service'].pk}/edit/", problems, LINK[:200])
 
     sign_out(page)
     for path in ["/help", "/help/pad", "/public/pad/dashboard/", "/no-such-page/"]:

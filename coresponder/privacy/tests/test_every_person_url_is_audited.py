@@ -383,6 +383,9 @@ WEB: dict[str, Kind] = {
         "a blank form naming the person of a referral that names no one; a referral naming "
         "someone redirects to its audited result page"
     ),
+    "service-edit": NoPersonData(
+        "a provider's own directory entry: its contact details, words and hours"
+    ),
     "outreach-map": NoPersonData("open tasks counted by district"),
     "sla-board": NoPersonData(AGGREGATES),
     "capacity-planner": NoPersonData(AGGREGATES),

@@ -17,7 +17,12 @@ from coresponder.services.hsds_datapackage import (
     DataPackageRefused,
     import_datapackage,
 )
-from coresponder.services.hsds_import import KEPT_NEWER, DirectoryImport, DirectoryImportFailed
+from coresponder.services.hsds_import import (
+    KEPT_NEWER,
+    REPLACED_EDITS,
+    DirectoryImport,
+    DirectoryImportFailed,
+)
 
 
 class Command(BaseCommand):
@@ -61,6 +66,8 @@ class Command(BaseCommand):
             )
             if tally.get(KEPT_NEWER):
                 parts += f"; {tally[KEPT_NEWER]} kept because the stored figure is newer"
+            if tally.get(REPLACED_EDITS):
+                parts += f"; {tally[REPLACED_EDITS]} edited by a provider replaced by the file's"
             self.stdout.write(f"  {entity}: {parts}")
         if result.notes:
             self.stdout.write("Read otherwise than the file wrote it:")

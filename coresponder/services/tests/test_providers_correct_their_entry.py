@@ -1,0 +1,331 @@
+"""A provider corrects its own directory entry on the web: contact details, the words
+about who it takes and what it costs, its languages and its weekly hours. Only those who
+update the service's capacity may; an edit over a newer one is refused, never saved over
+it; and the next directory file that lists the service puts back what the file says."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from coresponder.core.audit import SYSTEM, Actor
+from coresponder.core.errors import ActionError
+from coresponder.core.models import AuditEvent
+from coresponder.domain.intake import stored_phone
+from coresponder.programs.models import Organization, User
+from coresponder.programs.tests.form_checks import assert_errors_described
+from coresponder.services.actions import edit_service_entry, import_directory
+from coresponder.services.entries import Entry, Hours
+from coresponder.services.hsds_export import export_directory
+from coresponder.services.models import (
+    Location,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+    ServiceOrganization,
+)
+
+pytestmark = pytest.mark.django_db
+
+LINK = "Edit this entry"
+
+
+@pytest.fixture
+def house(provider: User) -> Service:
+    """A recovery house the provider's organisation runs, open weekdays 9 to 5."""
+    entry = ServiceOrganization.objects.create(
+        hsds_id="org-kr", name="Kensington Recovery", partner=provider.organization
+    )
+    service = Service.objects.create(
+        hsds_id="svc-kr",
+        organization=entry,
+        name="Recovery house",
+        phone="2155550100",
+        email="intake@kr.example",
+        languages=["en"],
+        fees_description="Free",
+    )
+    place = Location.objects.create(
+        hsds_id="loc-kr", organization=entry, name="Kensington Ave", timezone="America/New_York"
+    )
+    here = ServiceAtLocation.objects.create(hsds_id="sal-kr", service=service, location=place)
+    Schedule.objects.create(
+        hsds_id="sch-kr",
+        service_at_location=here,
+        freq="WEEKLY",
+        byday="MO,TU,WE,TH,FR",
+        opens_at=dt.time(9),
+        closes_at=dt.time(17),
+    )
+    return service
+
+
+def edit_url(service: Service) -> str:
+    return f"/programs/pad/services/{service.pk}/edit/"
+
+
+def page_url(service: Service) -> str:
+    return f"/programs/pad/services/{service.pk}/"
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def version_on(page: str) -> str:
+    found = re.search(r'name="version" value="(\d+)"', page)
+    assert found, "the form carries no version"
+    return found.group(1)
+
+
+def sent(version: str, **changes: Any) -> dict[str, Any]:
+    """The form as the page draws it for the house, with `changes` typed over it."""
+    data: dict[str, Any] = {
+        "version": version,
+        "phone": "(215) 555-0100",
+        "email": "intake@kr.example",
+        "url": "",
+        "description": "",
+        "eligibility_description": "",
+        "fees_description": "Free",
+        "languages": ["en"],
+        "hours_0_days": ["MO", "TU", "WE", "TH", "FR"],
+        "hours_0_opens": "09:00",
+        "hours_0_closes": "17:00",
+        "hours_1_opens": "",
+        "hours_1_closes": "",
+    }
+    return data | changes
+
+
+def hours_of(service: Service) -> list[tuple[str, dt.time | None, dt.time | None]]:
+    rows = Schedule.objects.filter(service=service) | Schedule.objects.filter(
+        service_at_location__service=service
+    )
+    return sorted((r.byday, r.opens_at, r.closes_at) for r in rows)
+
+
+def changes_of(service: Service) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(
+            action="change", object_type="services.service", object_id=str(service.pk)
+        )
+    )
+
+
+def test_only_a_provider_running_the_service_sees_the_link_and_the_page(
+    house: Service, provider: User, coordinator: User, clinician: User, pad: Any
+) -> None:
+    own = signed_in(provider)
+    page = own.get(page_url(house)).content.decode()
+    assert LINK in page
+    assert f'href="{edit_url(house)}"' in page
+    assert own.get(edit_url(house)).status_code == 200
+
+    other_org = Organization.objects.create(slug="other-house", name="Other", kind="provider")
+    stranger = User.objects.create_user("other.provider", organization=other_org)
+    stranger.memberships.create(program=pad, role=provider.memberships.get().role)
+    for user in (coordinator, clinician, stranger):
+        client = signed_in(user)
+        assert LINK not in client.get(page_url(house)).content.decode()
+        assert client.get(edit_url(house)).status_code == 404
+        refused = client.post(edit_url(house), sent(str(house.version), phone="2155550111"))
+        assert refused.status_code == 404
+    house.refresh_from_db()
+    assert house.phone == "2155550100"
+    assert changes_of(house) == []
+
+
+def test_the_form_names_languages_and_days_in_words(house: Service, provider: User) -> None:
+    Service.objects.filter(pk=house.pk).update(languages=["en", "es-MX"])
+    page = signed_in(provider).get(edit_url(house)).content.decode()
+    assert ">English</label>" in page
+    assert ">Spanish</label>" in page
+    assert ">Haitian Creole</label>" in page
+    assert ">Monday</label>" in page
+    assert ">es-MX<" not in page and ">en<" not in page and ">MO<" not in page
+    assert "Eastern time" in page  # the hours are in the place's zone, and it says which
+
+
+def test_a_provider_corrects_the_entry_and_the_change_is_audited(
+    house: Service, provider: User
+) -> None:
+    client = signed_in(provider)
+    version = version_on(client.get(edit_url(house)).content.decode())
+    saved = client.post(
+        edit_url(house),
+        sent(
+            version,
+            phone="+1 215-555-0199",
+            email="new@kr.example",
+            url="https://kr.example/house",
+            eligibility_description="Adults 18 and over",
+            languages=["en", "es"],
+            hours_0_days=["MO", "WE"],
+            hours_0_opens="08:30",
+            hours_0_closes="20:00",
+            hours_1_days=["SA"],
+            hours_1_opens="10:00",
+            hours_1_closes="14:00",
+        ),
+    )
+    assert saved.status_code == 302
+    assert saved["Location"] == page_url(house)
+
+    house.refresh_from_db()
+    assert house.phone == "+12155550199"
+    assert house.email == "new@kr.example"
+    assert house.url == "https://kr.example/house"
+    assert house.eligibility_description == "Adults 18 and over"
+    assert house.languages == ["en", "es"]
+    assert house.version == int(version) + 1
+    assert hours_of(house) == [
+        ("MO,WE", dt.time(8, 30), dt.time(20)),
+        ("SA", dt.time(10), dt.time(14)),
+    ]
+
+    [event] = changes_of(house)
+    changed = event.detail["changed"]
+    assert changed["phone"] == {"from": "2155550100", "to": "+12155550199"}
+    assert changed["languages"] == {"from": ["en"], "to": ["en", "es"]}
+    assert "hours" in changed
+    assert "fees_description" not in changed  # left as it was
+
+    shown = client.get(page_url(house)).content.decode()
+    assert "+1 (215) 555-0199" in shown
+    assert "English, Spanish" in shown
+    assert "Adults 18 and over" in shown
+
+
+def test_an_edit_over_a_newer_one_is_refused_and_shows_what_now_stands(
+    house: Service, provider: User
+) -> None:
+    tab_a = signed_in(provider)
+    tab_b = signed_in(provider)
+    seen = version_on(tab_a.get(edit_url(house)).content.decode())
+    assert version_on(tab_b.get(edit_url(house)).content.decode()) == seen
+
+    assert tab_a.post(edit_url(house), sent(seen, phone="2155550122")).status_code == 302
+    refused = tab_b.post(edit_url(house), sent(seen, email="late@kr.example"))
+
+    assert refused.status_code == 409
+    html = refused.content.decode()
+    assert "Changed by someone else" in html
+    assert "(215) 555-0122" in html  # the phone as it now stands
+    assert 'value="late@kr.example"' in html  # what was typed, kept
+    house.refresh_from_db()
+    assert (house.phone, house.email) == ("2155550122", "intake@kr.example")
+    assert len(changes_of(house)) == 1
+    # Sent again from the refusal, it carries the version now stored and is saved.
+    again = tab_b.post(
+        edit_url(house), sent(version_on(html), phone="2155550122", email="late@kr.example")
+    )
+    assert again.status_code == 302
+    house.refresh_from_db()
+    assert house.email == "late@kr.example"
+
+
+def test_the_same_edit_sent_twice_is_saved_once(house: Service, provider: User) -> None:
+    client = signed_in(provider)
+    data = sent(str(house.version), fees_description="Sliding scale")
+    assert client.post(edit_url(house), data).status_code == 302
+    second = client.post(edit_url(house), data, follow=True)
+    assert second.status_code == 200
+    assert "That was saved already" in second.content.decode()
+    assert len(changes_of(house)) == 1
+
+
+def test_wrong_contact_details_are_refused_beside_their_fields(
+    house: Service, provider: User
+) -> None:
+    client = signed_in(provider)
+    refused = client.post(
+        edit_url(house),
+        sent(
+            str(house.version),
+            phone="12",
+            email="not an address",
+            url="javascript:alert(1)",
+            description="Twelve beds",
+        ),
+    )
+    assert refused.status_code == 422
+    assert_errors_described(refused)
+    html = refused.content.decode()
+    assert "Give a phone number with 7 to 15 digits" in html
+    assert "Enter a valid email address" in html
+    assert "Enter a valid URL" in html
+    assert "Twelve beds" in html  # kept as typed
+    house.refresh_from_db()
+    assert house.phone == "2155550100"
+    assert changes_of(house) == []
+
+
+def test_hours_must_name_a_day_and_close_after_they_open(house: Service, provider: User) -> None:
+    client = signed_in(provider)
+    refused = client.post(
+        edit_url(house),
+        sent(
+            str(house.version),
+            hours_0_opens="17:00",
+            hours_0_closes="09:00",
+            hours_1_days=[],
+            hours_1_opens="10:00",
+            hours_1_closes="12:00",
+        ),
+    )
+    assert refused.status_code == 422
+    assert_errors_described(refused)
+    html = refused.content.decode()
+    assert "Must close after it opens" in html
+    assert "Choose at least one day" in html
+    assert hours_of(house) == [("MO,TU,WE,TH,FR", dt.time(9), dt.time(17))]
+
+
+def test_the_write_refuses_what_the_form_would_not_send(house: Service, provider: User) -> None:
+    """Whoever calls it, the action checks the languages are BCP 47 tags and the hours."""
+    typed = Entry(
+        phone="2155550100",
+        languages=("en", "English!"),
+        hours=(Hours(days=(), opens=dt.time(9), closes=dt.time(8)),),
+    )
+    with pytest.raises(ActionError) as refused:
+        edit_service_entry(Actor(provider), house, typed, house.version, "America/New_York")
+    assert set(refused.value.errors) == {"languages", "hours"}
+
+
+def test_the_next_directory_file_puts_back_what_it_says(house: Service, provider: User) -> None:
+    file = export_directory()
+    client = signed_in(provider)
+    data = sent(
+        str(house.version),
+        phone="2155550199",
+        hours_0_days=["SA", "SU"],
+        hours_1_days=["MO"],
+        hours_1_opens="07:00",
+        hours_1_closes="09:00",
+    )
+    assert client.post(edit_url(house), data).status_code == 302
+    assert len(hours_of(house)) == 2
+
+    result = import_directory(SYSTEM, file)
+
+    house.refresh_from_db()
+    assert house.phone == "2155550100"
+    assert hours_of(house) == [("MO,TU,WE,TH,FR", dt.time(9), dt.time(17))]
+    assert result.counts["schedule"]["replaced"] == 2
+
+
+def test_a_phone_is_kept_as_the_directory_keeps_numbers() -> None:
+    assert stored_phone(" (215) 555-0100 ") == "2155550100"
+    assert stored_phone("1 215 555 0100") == "2155550100"
+    assert stored_phone("+1 (215) 555-0100") == "+12155550100"
+    assert stored_phone("215-555-0100  ext. 12") == "215-555-0100 ext. 12"
+    assert stored_phone("+44 20 7946 0958") == "+44 20 7946 0958"
+    assert stored_phone("") == ""
