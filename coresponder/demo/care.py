@@ -7,6 +7,7 @@ import datetime as dt
 from coresponder.demo.context import ProgramContext
 from coresponder.demo.draw import Weighted, chance, hours_later, pick
 from coresponder.demo.intake import Reach
+from coresponder.domain.policy import FieldGroup
 from coresponder.domain.screenings import score_screening
 from coresponder.domain.vocabulary import (
     TREATMENT_CATEGORIES,
@@ -19,10 +20,16 @@ from coresponder.domain.vocabulary import (
 from coresponder.domain.vocabulary import Disposition as D
 from coresponder.encounters.models import Encounter, Screening
 from coresponder.intake.models import Call
+from coresponder.people.models import Person
+from coresponder.privacy.actions import end_of_day
+from coresponder.privacy.models import Consent, Disclosure
 from coresponder.programs.models import Team, User
-from coresponder.services.models import ServiceReferral, ServiceReferralStatusChange
+from coresponder.services.models import Service, ServiceReferral, ServiceReferralStatusChange
+from coresponder.services.referral_consent import lets_refer
 
 Instrument = Screening.Instrument
+# How long a consent to a Part 2 referral runs: the year the team asks it for.
+CONSENT_RUNS = dt.timedelta(days=365)
 
 CRISIS = Weighted(
     {
@@ -160,6 +167,8 @@ class CareMaker:
         self.treatment = treatment or categories
         self.support = [c for c in categories if c not in TREATMENT_CATEGORIES] or categories
         self.destinations = self.destination_names()
+        # Each record's consents by the provider they name, to refer there again under.
+        self.consents: dict[tuple[int, int | str], Consent] = {}
 
     def destination_names(self) -> dict[str, list[str]]:
         ctx = self.ctx
@@ -298,6 +307,9 @@ class CareMaker:
             latest = ctx.anchor_at - dt.timedelta(minutes=1)
             changed = min(hours_later(requested_at, rng.uniform(2, 21 * 24)), latest)
         reasons = STATUS_REASONS.get(status)
+        consent = None
+        if service.part2_program:
+            consent = self.consent(reach.person, service, at, requested_at, worker)
         referral = ServiceReferral(
             program_id=ctx.program.pk,
             person=reach.person,
@@ -307,10 +319,95 @@ class CareMaker:
             referred_by=worker,
             requested_at=requested_at,
             status_changed_at=changed,
+            consent=consent,
         )
         ctx.writer.add(referral, created_at=requested_at)
         self.history(referral, status, worker)
+        if consent is not None:
+            self.account_for(referral, consent, worker)
         return referral
+
+    def account_for(self, referral: ServiceReferral, consent: Consent, worker: User) -> None:
+        """The release a Part 2 referral is, in the person's accounting of disclosures, as
+        the referral form records it (`privacy.actions.record_referral_disclosure`)."""
+        service = referral.service
+        partner = service.organization.partner
+        disclosure = Disclosure(
+            person=referral.person,
+            consent=consent,
+            program_id=referral.program_id,
+            disclosed_at=referral.requested_at,
+            disclosed_by=worker,
+            recipient=(partner.name if partner is not None else service.organization.name)[:200],
+            recipient_organization=partner,
+            groups=[FieldGroup.PART2.value],
+            purpose=consent.purpose,
+            channel="referral",
+            notice_included=True,
+        )
+
+        def told() -> None:  # the referral's number is known once it is inserted
+            disclosure.information = (
+                f"Referral {referral.pk} to {service.name}: "
+                "that the person seeks substance use treatment"
+            )
+
+        self.ctx.writer.add(disclosure, finish=told)
+
+    def meet_someone_new(self) -> None:
+        """Consents are one human's: forget the last one's before the next one's story."""
+        self.consents.clear()
+
+    def consent(
+        self,
+        person: Person,
+        service: Service,
+        signed_at: dt.datetime,
+        requested_at: dt.datetime,
+        worker: User,
+    ) -> Consent:
+        """The person's consent naming the provider, as a referral to a Part 2 program needs
+        (`services.actions.refer_to_service`): the one they signed earlier while it still
+        lets the team refer, else one signed with the worker who met them (drawing nothing,
+        so the rest of the demo is as it was). Checked by the rule the referral form applies,
+        so the demo refers no one the product would refuse to."""
+        program, provider = self.ctx.program, service.organization
+        key = (id(person), provider.partner_id or provider.hsds_id)
+        earlier = self.consents.get(key)
+        if (
+            earlier is not None
+            and earlier.person is person
+            and lets_refer(earlier, program, service, requested_at)
+        ):
+            return earlier
+        day = signed_at.astimezone(self.ctx.zone).date()
+        named = provider.partner or provider
+        recipient = (
+            {"organization": provider.partner.slug}
+            if provider.partner is not None
+            else {"name": provider.name}
+        )
+        consent = Consent(
+            person=person,
+            program_id=program.pk,
+            discloser=program.name,
+            recipients=[recipient],
+            information="That the person seeks substance use treatment, and what they need from it",
+            covers=[FieldGroup.PART2.value],
+            purpose=f"Referral to treatment at {named}",
+            right_to_revoke_explained=True,
+            expires_at=end_of_day(day + CONSENT_RUNS, self.ctx.zone),
+            expires_on=day + CONSENT_RUNS,
+            signed_at=signed_at,
+            signature_method=Consent.SignatureMethod.WRITTEN,
+            created_by=worker,
+            modified_by=worker,
+        )
+        if not lets_refer(consent, program, service, requested_at):
+            raise ValueError(f"the demo's consent would not let {program.slug} refer to {named}")
+        self.consents[key] = consent
+        self.ctx.writer.add(consent, created_at=signed_at)
+        return consent
 
     def history(self, referral: ServiceReferral, status: TaskStatus, worker: User) -> None:
         """The steps that brought the referral to `status`, evenly between its request and

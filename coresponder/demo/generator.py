@@ -205,6 +205,7 @@ class LifeMaker:
         rng, ctx = self.rng, self.ctx
         days = sorted(rng.randrange(ctx.days) for _ in range(REACH_COUNTS.draw(rng)))
         identity = self.people.identity(ctx.day(days[0]))
+        self.care.meet_someone_new()
         identity.collaterals = self.people.collaterals(identity)
         for number, day in enumerate(days, start=1):
             person = self.record_for(identity)

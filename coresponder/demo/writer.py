@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from django.db import models
@@ -18,6 +19,7 @@ from coresponder.encounters.models import Encounter, Screening
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.people.models import Collateral, Participation, Person
+from coresponder.privacy.models import Consent, Disclosure
 from coresponder.services.models import ServiceReferral, ServiceReferralStatusChange
 
 # Insert order: every model after the models it points to.
@@ -25,6 +27,7 @@ BULK_MODELS: tuple[type[models.Model], ...] = (
     Person,
     Collateral,
     Participation,
+    Consent,
     Referral,
     Call,
     Overdose,
@@ -36,6 +39,7 @@ BULK_MODELS: tuple[type[models.Model], ...] = (
     Screening,
     ServiceReferral,
     ServiceReferralStatusChange,
+    Disclosure,
 )
 
 BATCH_SIZE = 2000
@@ -55,11 +59,21 @@ class BulkWriter:
             model: [] for model in BULK_MODELS
         }
         self.counts: Counter[str] = Counter()
+        # Fields known only once a parent is inserted (its id, said in a text), set then.
+        self.finishing: dict[int, Callable[[], None]] = {}
 
-    def add(self, obj: models.Model, *, created_at: dt.datetime | None = None) -> Any:
+    def add(
+        self,
+        obj: models.Model,
+        *,
+        created_at: dt.datetime | None = None,
+        finish: Callable[[], None] | None = None,
+    ) -> Any:
         self.pending[type(obj)].append(obj)
         if created_at is not None:
             self.dated[type(obj)].append((obj, created_at))
+        if finish is not None:
+            self.finishing[id(obj)] = finish
         return obj
 
     def record_at(self, obj: models.Model, when: dt.datetime) -> None:
@@ -75,6 +89,9 @@ class BulkWriter:
                 prepare = getattr(row, "prepare_save", None)
                 if prepare is not None:
                     prepare()  # bulk inserts skip save(): derived fields set here
+                finish = self.finishing.pop(id(row), None)
+                if finish is not None:
+                    finish()
             model._default_manager.bulk_create(rows, batch_size=BATCH_SIZE)
             self.counts[label_of(model)] += len(rows)
             self.pending[model] = []

@@ -508,6 +508,12 @@ def consent_opens_nothing_to(recipients: Sequence[Mapping[str, str]]) -> list[st
     return named
 
 
+def end_of_day(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    """When a consent good "until" `day` ends: it lasts through that whole day where it was
+    signed."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+
+
 def record_consent(actor: Actor, access: PersonAccess, data: ConsentInput) -> Consent:
     """A Part 2 consent with every element, or ActionError naming what is missing."""
     if not access.may_write(RecordType.CONSENT):
@@ -542,10 +548,7 @@ def record_consent(actor: Actor, access: PersonAccess, data: ConsentInput) -> Co
         raise ActionError("The consent is missing required elements.", problems)
     expires_at = data.expires_at
     if expires_at is None and data.expires_on:
-        # A consent good "until" a date lasts through that whole day where it was signed.
-        expires_at = dt.datetime.combine(
-            data.expires_on + dt.timedelta(days=1), dt.time(0), tzinfo=zone
-        )
+        expires_at = end_of_day(data.expires_on, zone)
     with transaction.atomic():
         consent = Consent(
             person=access.person,

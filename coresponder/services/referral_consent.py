@@ -49,19 +49,27 @@ def consent_for_referral(
     this one tell (a consent filed under no program, recorded before consents were filed,
     still does). `now` is when the referral was sent: for one another system sent, a consent
     revoked since covered it, as revoking stops what follows, not what was done under it."""
-    reader = recipient_reader(service)
-    groups = referral_disclosure_groups(service.part2_program, bool(note.strip()))
     kept = (
         Consent.objects.filter(person_id=person_id)
         .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=now))
         .filter(Q(program=program) | Q(program__isnull=True))
     )
     for consent in kept:
-        terms = consent_terms(consent)
-        if (
-            in_force(terms, now)
-            and names_reader(terms.recipients, reader)
-            and covers_all(terms, groups)
-        ):
+        if lets_refer(consent, program, service, now, note):
             return consent
     return None
+
+
+def lets_refer(
+    consent: Consent, program: Program, service: Service, now: dt.datetime, note: str = ""
+) -> bool:
+    """Whether this consent lets `program` send the referral at `now`: kept by the program
+    (or by none), in force, naming the provider, covering what the referral tells. Read of
+    the consent alone, so a record not yet saved (the demo's) is judged by the same rule."""
+    terms = consent_terms(consent)
+    return (
+        consent.program_id in (None, program.pk)
+        and in_force(terms, now)
+        and names_reader(terms.recipients, recipient_reader(service))
+        and covers_all(terms, referral_disclosure_groups(service.part2_program, bool(note.strip())))
+    )

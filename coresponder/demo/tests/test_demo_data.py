@@ -59,6 +59,7 @@ from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.people.models import Collateral, Participation, Person, RecordsRequest
 from coresponder.people.records_request_log import is_overdue, review_pending
 from coresponder.people.tests.factories import PersonFactory
+from coresponder.privacy.models import Consent
 from coresponder.programs.local_time import today_in
 from coresponder.programs.models import Membership, Organization, Program, Shift, Team, User
 from coresponder.services.models import Location, Service, ServiceReferral, TaxonomyTerm
@@ -119,6 +120,9 @@ def rows_digest() -> str:
             "status_changed_at",
         ),
         Service.objects.values_list("hsds_id", "name", "organization__name", "phone"),
+        Consent.objects.values_list(
+            "person__family_name", "recipients", "signed_at", "expires_at", "purpose"
+        ),
     ]  # fmt: skip
     digest = hashlib.sha256()
     for table in tables:
