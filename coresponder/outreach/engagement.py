@@ -42,11 +42,22 @@ ENGAGING_OUTCOMES = (
 
 
 @dataclass(frozen=True)
+class SinceDiversion:
+    """One diversion in lieu of arrest, and whether the person engaged after it."""
+
+    at: dt.datetime
+    engaged: bool
+
+
+@dataclass(frozen=True)
 class Engagement:
     """A person's engagement in one program: since when it is counted, and whether."""
 
     diverted_at: dt.datetime | None  # their latest diversion there, if any
     engaged: bool
+    # Each of their diversions there, oldest first, with whether they engaged since it: a
+    # person diverted again is read case by case, each case from its own day.
+    diversions: tuple[SinceDiversion, ...] = ()
 
 
 def engagement_of(person_ids: Collection[int], program_id: int) -> dict[int, Engagement]:
@@ -58,11 +69,12 @@ def engagement_of(person_ids: Collection[int], program_id: int) -> dict[int, Eng
         pathway=Pathway.OFFICER_INTERVENTION,
         eligible=True,
     )
-    since = dict(
-        diversions.values("person_id")
-        .annotate(at=Max("received_at"))
-        .values_list("person_id", "at")
-    )
+    diverted: dict[int, list[dt.datetime]] = {}
+    for person_id, received_at in diversions.order_by("received_at", "pk").values_list(
+        "person_id", "received_at"
+    ):
+        diverted.setdefault(person_id, []).append(received_at)
+    since = {pk: days[-1] for pk, days in diverted.items()}
     latest: dict[int, dt.datetime] = {}
 
     def seen(rows: Iterable[tuple[int, dt.datetime | None]]) -> None:
@@ -93,10 +105,17 @@ def engagement_of(person_ids: Collection[int], program_id: int) -> dict[int, Eng
         .annotate(at=Max("closed_at"))
         .values_list("person_id", "at")
     )
+
+    def engaged_since(pk: int, at: dt.datetime | None) -> bool:
+        return pk in latest and (at is None or latest[pk] >= at)
+
     return {
         pk: Engagement(
             diverted_at=since.get(pk),
-            engaged=pk in latest and (pk not in since or latest[pk] >= since[pk]),
+            engaged=engaged_since(pk, since.get(pk)),
+            diversions=tuple(
+                SinceDiversion(at=at, engaged=engaged_since(pk, at)) for at in diverted.get(pk, ())
+            ),
         )
         for pk in ids
     }

@@ -40,7 +40,7 @@ DIVERTED_LIST_ROLES = frozenset({Role.PROSECUTOR, Role.COORDINATOR, Role.ADMIN})
 @login_required
 def diverted_list(request: HttpRequest, slug: str) -> HttpResponse:
     """People the program took in lieu of arrest: person number, case numbers, the day of
-    their latest diversion, and whether they engaged since.
+    each of their diversions, and whether they engaged since it.
 
     `q` finds by the start of a case or docket number, or by name (see the module).
     """
@@ -65,15 +65,15 @@ def diverted_list(request: HttpRequest, slug: str) -> HttpResponse:
     ):
         if case_number and case_number not in cases[person_id]:
             cases[person_id].append(case_number)
-    # Counted from each person's latest diversion: the contact at the stop, or before an
-    # earlier case, says nothing of the case followed now.
+    # Counted from each diversion, each a case: the contact at the stop, or before an
+    # earlier case, says nothing of a case that came after it.
     engagement = engagement_of([person.pk for person in shown], program.pk)
     rows: list[dict[str, Any]] = [
         {
             "id": person.pk,
             "name": f"{person.given_name} {person.family_name}" if named else "",
             "case_numbers": cases[person.pk],
-            "diverted_at": engagement[person.pk].diverted_at,
+            "diversions": engagement[person.pk].diversions,
             "engaged": engagement[person.pk].engaged,
         }
         for person in shown

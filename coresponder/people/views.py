@@ -26,7 +26,7 @@ from coresponder.domain.policy import (
 )
 from coresponder.domain.screenings import answers_said
 from coresponder.domain.vocabulary import label as vocabulary_label
-from coresponder.outreach.engagement import engagement_of
+from coresponder.outreach.engagement import SinceDiversion, engagement_of
 from coresponder.people.actions import update_person
 from coresponder.people.amendments_in_disclosures import attached_to_person_record, ids_by_group
 from coresponder.people.contact_requests import warnings_for
@@ -110,7 +110,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         # Program slug → zone for the dated facts; "" → the reader's clock for the rest.
         "zones": {**program_zones(access.program_ids), "": reader_zone(request.user).key},
         "may_see_history": has_history(access),
-        "diversion": _diversion_counted_from(access) if "engaged" in record else None,
+        "engagement": _engagement_by_program(access) if "engaged" in record else [],
         "encounter_programs": Program.objects.filter(
             pk__in=[
                 pk for pk, role in access.roles.items() if may_write(role, RecordType.ENCOUNTER)
@@ -125,24 +125,28 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @dataclass(frozen=True)
-class Diversion:
-    """The diversion in lieu of arrest a person's engagement is counted from, and where."""
+class ProgramEngagement:
+    """A person's engagement in one program the reader is shown it for: since each of
+    their diversions in lieu of arrest there, or at all where it diverted them never."""
 
-    at: dt.datetime
     program: Program
+    engaged: bool
+    diversions: tuple[SinceDiversion, ...]
 
 
-def _diversion_counted_from(access: PersonAccess) -> Diversion | None:
-    """Where the reader is shown the person's engagement in one program that diverted them,
-    the diversion it counts from (`outreach.engagement`): the page says "since" it, as the
-    diverted list does, not "yet" of someone the program met before."""
-    engaging = access.programs_showing(G.ENGAGEMENT)
-    if len(engaging) != 1:
-        return None
-    since = engagement_of([access.person.pk], engaging[0])[access.person.pk].diverted_at
-    if since is None:
-        return None
-    return Diversion(at=since, program=Program.objects.get(pk=engaging[0]))
+def _engagement_by_program(access: PersonAccess) -> list[ProgramEngagement]:
+    """Each program the reader is shown the person's engagement in (the gate's
+    `programs_showing`), by name, with every diversion there and the engagement since it
+    (`outreach.engagement`): a person diverted by two programs, or twice by one, is read
+    diversion by diversion, each dated in its own program's zone, and no reader learns of a
+    diversion in a program that does not show them its engagement."""
+    pk = access.person.pk
+    programs = Program.objects.filter(pk__in=access.programs_showing(G.ENGAGEMENT))
+    result = []
+    for program in programs.order_by("name"):
+        engagement = engagement_of([pk], program.pk)[pk]
+        result.append(ProgramEngagement(program, engagement.engaged, engagement.diversions))
+    return result
 
 
 @login_required

@@ -20,7 +20,7 @@ from coresponder.outreach.models import Attempt, OutreachTask
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs.actions import load_programs
-from coresponder.programs.models import Program
+from coresponder.programs.models import Membership, Program
 
 pytestmark = pytest.mark.django_db
 URL = "/programs/pad/diverted/"
@@ -381,3 +381,87 @@ def test_the_person_page_says_engagement_is_counted_since_the_diversion_and_its_
         re.sub(r"<[^>]+>", "", client.get(f"/people/{person.pk}/").content.decode()).split()
     )
     assert f"Engaged since the diversion of {day}" in page
+
+
+# 05:30 UTC on 5 March: already the 5th in Philadelphia, still the 4th in Longmont.
+STOP = dt.datetime(2026, 3, 5, 5, 30, tzinfo=dt.UTC)
+
+
+def _diverted_again(world: World, person: Person, program: Program, at: dt.datetime) -> None:
+    Participation.objects.get_or_create(
+        person=person, program=program, defaults={"first_seen_at": at}
+    )
+    Referral.objects.create(
+        program=program,
+        person=person,
+        pathway="officer_intervention",
+        received_at=at,
+        offense_category="retail_theft",
+        case_number=f"CASE-{program.slug}-{at:%m%d}",
+        eligible=True,
+    )
+
+
+def _reached(program: Program, person: Person, at: dt.datetime) -> None:
+    referral = Referral.objects.filter(person=person, program=program).latest("received_at")
+    task = OutreachTask.objects.create(
+        program=program,
+        person=person,
+        referral=referral,
+        window_start=referral.received_at,
+        window_end=referral.received_at + dt.timedelta(days=2),
+    )
+    Attempt.objects.create(task=task, attempted_at=at, channel="phone", outcome="contacted")
+
+
+def _page(client: Client, person: Person) -> str:
+    html = client.get(f"/people/{person.pk}/").content.decode()
+    return " ".join(re.sub(r"<[^>]+>", "", html).split())
+
+
+def test_someone_diverted_twice_by_one_program_is_read_diversion_by_diversion(
+    world: World,
+) -> None:
+    person = Person.objects.create(given_name="Ike", family_name="Okafor")
+    _diverted_again(world, person, world.program, STOP)
+    _reached(world.program, person, STOP + dt.timedelta(days=3))
+    _diverted_again(world, person, world.program, STOP + dt.timedelta(days=60))
+    pad = world.program.name
+    client = signed_in(reader(world, Role.PROSECUTOR))
+    page = _page(client, person)
+    assert f"{pad}: Engaged since the diversion of 5 Mar 2026." in page
+    assert f"{pad}: Not engaged since the diversion of 4 May 2026." in page
+    row = _row(client.get(URL).content.decode(), person)
+    assert "Diverted 5 Mar 2026: Engaged since the diversion" in row
+    assert "Diverted 4 May 2026: Not engaged since the diversion" in row
+
+
+def test_someone_diverted_by_two_programs_is_read_in_each_with_its_own_day(
+    world: World,
+) -> None:
+    core = Program.objects.get(slug="core")
+    person = Person.objects.create(given_name="Ike", family_name="Okafor")
+    _diverted_again(world, person, world.program, STOP)
+    _diverted_again(world, person, core, STOP)
+    _reached(core, person, STOP + dt.timedelta(days=2))
+    coordinator = reader(world, Role.COORDINATOR)
+    Membership.objects.create(user=coordinator, program=core, role=Role.COORDINATOR.value)
+    page = _page(signed_in(coordinator), person)
+    assert f"{world.program.name}: Not engaged since the diversion of 5 Mar 2026." in page
+    assert f"{core.name}: Engaged since the diversion of 4 Mar 2026." in page
+
+
+def test_a_prosecutor_sees_only_their_own_programs_diversion(world: World) -> None:
+    core = Program.objects.get(slug="core")
+    person = Person.objects.create(given_name="Ike", family_name="Okafor")
+    _diverted_again(world, person, world.program, STOP)
+    _diverted_again(world, person, core, STOP + dt.timedelta(days=20))
+    _reached(core, person, STOP + dt.timedelta(days=21))
+    client = signed_in(reader(world, Role.PROSECUTOR))
+    page = _page(client, person)
+    assert f"{world.program.name}: Not engaged since the diversion of 5 Mar 2026." in page
+    assert core.name not in page and "25 Mar 2026" not in page
+    assert "Engaged since the diversion" not in page
+    row = _row(client.get(URL).content.decode(), person)
+    assert "Diverted 5 Mar 2026: Not engaged since the diversion" in row
+    assert "25 Mar 2026" not in row
