@@ -153,3 +153,19 @@ def test_a_spanish_phone_over_the_hourly_limit_keeps_what_was_typed(
     assert_clean(page)
     assert not Referral.objects.exists()
     context.close()
+
+
+def test_enter_in_a_box_sends_the_form_in_its_language(live_server: Any, phone_page: Any) -> None:
+    # The phone keyboard's Go key sends the form with its first button; the language button
+    # in the header, which comes before the form, must not be the one pressed.
+    page = phone_page
+    page.goto(live_server.url + "/help/pco?lang=es")
+    fill_in_spanish(page)
+    choose(page, "Acepto que el equipo")
+
+    page.get_by_label("Nombre", exact=True).press("Enter")
+
+    page.wait_for_url(live_server.url + "/help/thanks?lang=es")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert Referral.objects.get().language == "es"
+    assert_clean(page)
