@@ -236,3 +236,29 @@ def test_the_api_task_gives_the_requests_in_full_to_readers_of_contact_details(
     assert hidden.status_code == 200
     assert hidden.json()["contact_requests"] is None
     assert "508-555-0110" not in hidden.content.decode()
+
+
+def test_a_phone_card_says_the_task_is_to_reach_the_family(pco: Program, clock: Clock) -> None:
+    task_at(pco, "Mourned", 2, address="3 Summer St", target=OutreachTask.Target.FAMILY)
+    task_at(pco, "Living", 3, address="4 Summer St")
+
+    page = signed_in(staff(pco)).get(queue_url(pco)).content.decode()
+
+    # The table on a desk and the card on a phone both say whom the visit is for.
+    cards = page[page.index('aria-label="Tasks to work"') :]
+    assert cards.count("Family and friends") == 1
+    assert cards.index("Mourned Test") < cards.index("Family and friends")
+    assert page.count("Family and friends") == 2
+
+
+def test_the_task_page_says_the_visit_is_to_reach_the_family(pco: Program, clock: Clock) -> None:
+    family = task_at(pco, "Mourned", 2, address="3 Summer St", target=OutreachTask.Target.FAMILY)
+    own = task_at(pco, "Living", 3, address="4 Summer St")
+    client = signed_in(staff(pco))
+
+    page = client.get(f"/programs/pco/outreach/{family.pk}/").content.decode()
+
+    assert page.index("Mourned Test</h1>") < page.index("Family and friends")
+    assert (
+        "Family and friends" not in client.get(f"/programs/pco/outreach/{own.pk}/").content.decode()
+    )
