@@ -90,6 +90,7 @@ TEXT: dict[str, dict[str, str]] = {
         "help_family_support": "Support for family and friends",
         "help_other": "Something else",
         "help_text": "Anything else the team should know",
+        "note_limit": "Up to 1,000 characters.",
         "contact_legend": "How should the team get in touch?",
         "contact_call": "Phone call",
         "contact_text": "Text message",
@@ -216,6 +217,7 @@ TEXT: dict[str, dict[str, str]] = {
         "help_family_support": "Apoyo para familiares y amigos",
         "help_other": "Otra cosa",
         "help_text": "¿Algo más que el equipo deba saber?",
+        "note_limit": "Hasta 1000 caracteres.",
         "contact_legend": "¿Cómo prefiere que el equipo se comunique?",
         "contact_call": "Llamada",
         "contact_text": "Mensaje de texto",
@@ -338,7 +340,7 @@ RADIO = {"class": "usa-radio__input usa-radio__input--tile"}
 CHECKBOX = {"class": "usa-checkbox__input usa-checkbox__input--tile"}
 SELECT = {"class": "usa-select"}
 # Fields with a hint under their label (help.html).
-HINTED = frozenset({"program", "phone", "help"})
+HINTED = frozenset({"program", "phone", "help", "help_text"})
 # Fields whose label is their group's legend.
 LABELS = {
     "who": "who_legend",

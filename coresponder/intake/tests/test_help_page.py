@@ -603,6 +603,23 @@ def test_a_note_too_long_says_how_long_it_may_be(programs: Any, client: Client) 
     assert 'value="María"' in html
 
 
+@pytest.mark.parametrize(
+    ("lang", "limit"),
+    [("en", "Up to 1,000 characters."), ("es", "Hasta 1000 caracteres.")],
+)
+def test_the_note_box_says_how_long_a_note_may_be_before_it_is_typed(
+    programs: Any, client: Client, lang: str, limit: str
+) -> None:
+    # The browser stops a longer note at the limit without a word: pasted, its end is lost.
+    html = client.get(f"/help?lang={lang}").content.decode()
+
+    assert f'<div class="usa-hint" id="id_help_text-hint">{limit}</div>' in html
+    box = re.search(r"<textarea[^>]*>", html)
+    assert box is not None
+    assert 'aria-describedby="id_help_text-hint"' in box.group()
+    assert 'maxlength="1000"' in box.group()
+
+
 def test_the_worker_deletes_what_visitors_who_left_left_behind(
     programs: Any, client: Client, clock: Clock
 ) -> None:
