@@ -43,6 +43,14 @@ class NemsisImportOut(Schema):
     )
 
 
+class CadTakenByOut(Schema):
+    team_id: int
+    team: str = Field(description="The team's name")
+    sent_at: dt.datetime | None
+    arrived_at: dt.datetime | None
+    cleared_at: dt.datetime | None
+
+
 class CadCallOut(Schema):
     cad_number: str
     call_id: int
@@ -60,6 +68,17 @@ class CadCallOut(Schema):
     next_shift_at: dt.datetime | None = Field(
         description="With no team on shift: when the next shift covering the place starts, "
         "in the program's time with its UTC offset (null when none starts in two weeks)"
+    )
+    team_busy: bool | None = Field(
+        description="For a call that fits the team, with a team on shift, that no team has "
+        "taken yet: true when every team on shift for it is on another call that has not "
+        "cleared; null otherwise"
+    )
+    team_busy_since: dt.datetime | None = Field(
+        description="With team_busy: since when, in the program's time with its UTC offset"
+    )
+    taken_by: CadTakenByOut | None = Field(
+        description="The team that took the call and its steps; null until a team takes it"
     )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from coresponder.core.errors import NotVisible
 from coresponder.domain.policy import FieldGroup
-from coresponder.intake.models import Referral
+from coresponder.intake.models import Call, Referral
 from coresponder.privacy.access import (
     LARGEST_ID,
     access_program,
@@ -59,3 +59,24 @@ def access_referral_by_id(user: Any, referral_id: Any) -> Referral:
     if role is None or not may_read(role, FieldGroup.REFERRAL):
         raise NotVisible("referral")
     return access_referral(user, program, key)
+
+
+def access_call_by_id(user: Any, call_id: Any) -> Call:
+    """A 911 call by its id: one whose referral the user may read (`access_referral_by_id`);
+    otherwise NotVisible, as for a missing call."""
+    try:
+        key = int(call_id)
+    except (TypeError, ValueError) as exc:
+        raise NotVisible("call") from exc
+    if not 0 < key <= LARGEST_ID:
+        raise NotVisible("call")
+    referral_id = Call.objects.filter(pk=key).values_list("referral_id", flat=True).first()
+    if referral_id is None:
+        raise NotVisible("call")
+    try:
+        referral = access_referral_by_id(user, referral_id)
+    except NotVisible as exc:
+        raise NotVisible("call") from exc
+    return Call.objects.select_related("program", "team", "referral__district").get(
+        pk=key, referral=referral
+    )

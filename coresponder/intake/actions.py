@@ -71,7 +71,7 @@ from coresponder.outreach.models import QUEUE_STATUSES, OutreachTask
 from coresponder.people.actions import add_reported_person, aliases_problem, join_program
 from coresponder.people.models import Person
 from coresponder.privacy.access import exact_match, linkable_people, role_in
-from coresponder.programs.models import District, Program
+from coresponder.programs.models import District, Program, Team
 
 # Pathways where the person may be unknown at intake (a 911 caller about a stranger).
 PERSON_OPTIONAL = frozenset({Pathway.COMMUNITY_RESPONSE})
@@ -1407,3 +1407,153 @@ def name_the_person(actor: Actor, referral: Referral, data: PersonInput) -> Inta
             result.outreach_task = task
             result.task_opened = task is not None and task.referral_id == referral.pk
         return result
+
+
+# A co-responder team's steps on a call, in the order they happen: the field holding each
+# step's time, and the step in words.
+TEAM_STEPS = (
+    ("team_sent_at", "sent"),
+    ("team_arrived_at", "arrived"),
+    ("team_cleared_at", "cleared"),
+)
+
+
+@dataclass(frozen=True)
+class TeamResponse:
+    """Which team took a call and when it was sent, arrived and cleared (None: not yet)."""
+
+    team: Team | None
+    sent_at: dt.datetime | None = None
+    arrived_at: dt.datetime | None = None
+    cleared_at: dt.datetime | None = None
+
+    def times(self) -> dict[str, dt.datetime | None]:
+        return {
+            "team_sent_at": self.sent_at,
+            "team_arrived_at": self.arrived_at,
+            "team_cleared_at": self.cleared_at,
+        }
+
+
+def team_response_of(call: Call) -> TeamResponse:
+    """The call's team and steps as stored."""
+    return TeamResponse(
+        team=call.team,
+        sent_at=call.team_sent_at,
+        arrived_at=call.team_arrived_at,
+        cleared_at=call.team_cleared_at,
+    )
+
+
+def _may_take_calls(actor: Actor, program: Program) -> None:
+    role = role_in(actor.user, program) if actor.user is not None else None
+    if role is None or not may_write(role, RecordType.REFERRAL):
+        raise Forbidden("Your role may not record calls in this program.")
+
+
+def _team_response_problems(
+    call: Call, given: TeamResponse, now: dt.datetime
+) -> dict[str, list[str]]:
+    """Why the team's steps cannot be recorded so: each step after the one before, none
+    before the call came in, none in the future beyond the clock skew."""
+    errors: dict[str, list[str]] = {}
+    times = given.times()
+    team = given.team
+    if team is None:
+        if any(time is not None for time in times.values()):
+            errors["team"] = ["name the team that went"]
+    elif team.program_id != call.program_id:
+        errors["team"] = ["is not a team of this program"]
+    elif not team.active and team.pk != call.team_id:
+        errors["team"] = ["is stood down: it takes no calls"]
+    earlier: tuple[str, dt.datetime | None] | None = None
+    for field, word in TEAM_STEPS:
+        key = field.removeprefix("team_")
+        time = times[field]
+        if time is None:
+            earlier = (word, None)
+            continue
+        if time > now + CLOCK_SKEW:
+            errors.setdefault(key, []).append("is in the future")
+        if time < call.received_at - CLOCK_SKEW:
+            errors.setdefault(key, []).append("is before the call came in")
+        if earlier is not None and earlier[1] is None:
+            errors.setdefault(key, []).append(f"needs the time the team {earlier[0]} first")
+        elif earlier is not None and earlier[1] is not None and time < earlier[1]:
+            errors.setdefault(key, []).append(f"is before the team {earlier[0]}")
+        earlier = (word, time)
+    return errors
+
+
+def record_team_response(actor: Actor, call: Call, given: TeamResponse, *, version: int) -> bool:
+    """Record which team took a call that fits the co-responder team, and when it was sent,
+    arrived and cleared, against the call's `version` the caller read (StaleVersion when it
+    moved on). The same steps sent again (a resend, a double tap) change nothing and are no
+    conflict. Returns whether anything changed."""
+    program = call.program
+    _may_take_calls(actor, program)
+    with transaction.atomic():
+        # Two sendings at once wait here, one after the other: the second compares with the
+        # first's steps, so a resend moves no time.
+        locked = Call.objects.select_for_update().select_related("team").get(pk=call.pk)
+        return _apply_team_response(actor, locked, given, version)
+
+
+def record_team_step(
+    actor: Actor, call: Call, step: str, *, team: Team | None, version: int
+) -> bool:
+    """One step of the team on the call, at this moment: "sent" (the team is going),
+    "arrived" or "cleared". A step recorded already is left as it is, its time unmoved (a
+    double tap, two people pressing at once). Returns whether anything changed."""
+    fields = dict((word, field) for field, word in TEAM_STEPS)
+    if step not in fields:
+        raise ActionError("Unknown step.", {"step": [f"{step!r} is not one"]})
+    _may_take_calls(actor, call.program)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().select_related("team").get(pk=call.pk)
+        if getattr(locked, fields[step]) is not None:
+            return False
+        current = team_response_of(locked)
+        if step == "sent":
+            given = replace(current, team=team, sent_at=now)
+        elif step == "arrived":
+            given = replace(current, arrived_at=now)
+        else:
+            given = replace(current, cleared_at=now)
+        return _apply_team_response(actor, locked, given, version)
+
+
+def _apply_team_response(actor: Actor, call: Call, given: TeamResponse, version: int) -> bool:
+    if not call.co_responders_sent:
+        raise ActionError(
+            "This call does not fit the co-responder team.",
+            {"call": ["does not fit the co-responder team: police respond first"]},
+        )
+    was = team_response_of(call)
+    if given == was:
+        return False
+    errors = _team_response_problems(call, given, timezone.now())
+    if errors:
+        raise ActionError("The team's steps cannot be recorded so.", errors)
+    changed = [field for field, time in given.times().items() if time != getattr(call, field)]
+    if given.team != was.team:
+        changed.insert(0, "team")
+    call.team = given.team
+    for field, time in given.times().items():
+        setattr(call, field, time)
+    save_tracked(call, actor.user, expected_version=version)
+    record_event(
+        actor,
+        "change",
+        obj=call,
+        person_id=call.person_id,
+        program_slug=call.program.slug,
+        fields=changed,
+        detail={
+            "team_id": given.team.pk if given.team else None,
+            "was_team_id": was.team.pk if was.team else None,
+            **{f: t.isoformat() if t else None for f, t in given.times().items()},
+        },
+    )
+    return True

@@ -9,24 +9,29 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from coresponder.core.audit import record_event
+from coresponder.core.errors import ActionError
 from coresponder.core.http import Moment, actor_for
+from coresponder.core.models import MAX_VERSION
 from coresponder.domain.intake import MOST_NALOXONE_DOSES
 from coresponder.domain.policy import FieldGroup, GroupVisibility
 from coresponder.domain.vocabulary import OverdoseSource, Pathway
-from coresponder.intake.access import access_referral_by_id
+from coresponder.intake.access import access_call_by_id, access_referral_by_id
 from coresponder.intake.actions import (
     CallAlreadyRecorded,
     DiversionAlreadyRecorded,
     IntakeResult,
     PersonNamedAlready,
+    TeamResponse,
     name_the_person,
     record_referral,
+    record_team_response,
 )
 from coresponder.intake.inputs import PersonInput, ReferralInput
 from coresponder.intake.models import Call, Referral
 from coresponder.intake.shift_cover import shift_answer
 from coresponder.people.models import Sex
 from coresponder.privacy.access import access_person, access_program
+from coresponder.programs.models import Team
 
 router = Router(tags=["intake"])
 
@@ -132,6 +137,25 @@ class OverdoseOut(Schema):
     )
 
 
+TEAM_BUSY = (
+    "For a call that fits the team, with a team on shift, that no team has taken yet: true "
+    "when every team on shift for it is on another call that has not cleared; null otherwise"
+)
+TEAM_BUSY_SINCE = (
+    "With team_busy: since when (the last of the teams on shift was sent to its other call), "
+    "in the program's time with its UTC offset"
+)
+TAKEN_BY = "The team that took the call and its steps; null until a team takes it"
+
+
+class TakenByOut(Schema):
+    team_id: int
+    team: str = Field(description="The team's name")
+    sent_at: dt.datetime | None = Field(description="When the team was sent")
+    arrived_at: dt.datetime | None = Field(description="When it arrived on scene")
+    cleared_at: dt.datetime | None = Field(description="When it cleared the call")
+
+
 class TriageOut(Schema):
     co_responders_sent: bool = Field(
         description="True when the call fits the co-responder team by the program's triage "
@@ -148,6 +172,9 @@ class TriageOut(Schema):
         description="With no team on shift: when the next shift covering the place starts, "
         "in the program's time with its UTC offset (null when none starts in two weeks)",
     )
+    team_busy: bool | None = Field(None, description=TEAM_BUSY)
+    team_busy_since: dt.datetime | None = Field(None, description=TEAM_BUSY_SINCE)
+    taken_by: TakenByOut | None = Field(None, description=TAKEN_BY)
 
 
 class CallRecordedOut(Schema):
@@ -353,3 +380,97 @@ def _named_already(request: HttpRequest, referral: Referral) -> dict[str, Any]:
         "errors": {"person": [f"is named already: {who}"]},
         "person_id": person_id,
     }
+
+
+class CallResponseIn(Schema):
+    team: int | None = Field(
+        description="The id of the program's team that took the call; null with no times, "
+        "for a call no team took"
+    )
+    sent_at: Moment | None = None
+    arrived_at: Moment | None = None
+    cleared_at: Moment | None = None
+    version: int = Field(..., ge=1, le=MAX_VERSION, description="The call's version you read")
+
+
+class CallResponseOut(Schema):
+    call_id: int
+    version: int
+    co_responders_sent: bool | None
+    changed: bool = Field(
+        description="False when the call had these steps already (a resend): nothing written"
+    )
+    team_on_shift: bool | None
+    next_shift_at: dt.datetime | None
+    team_busy: bool | None = Field(description=TEAM_BUSY)
+    team_busy_since: dt.datetime | None = Field(description=TEAM_BUSY_SINCE)
+    taken_by: TakenByOut | None = Field(description=TAKEN_BY)
+
+
+def _call_response(call: Call, *, changed: bool) -> dict[str, Any]:
+    return {
+        "call_id": call.pk,
+        "version": call.version,
+        "co_responders_sent": call.co_responders_sent,
+        "changed": changed,
+        **shift_answer(call.program, call),
+    }
+
+
+@router.get(
+    "/calls/{call_id}/response",
+    response=CallResponseOut,
+    summary="Which team took a 911 call, and its steps",
+    description=(
+        "The team that took the call, when it was sent, arrived and cleared, beside whether a "
+        "team was on shift and whether the teams on shift are busy on other calls, with the "
+        "call's version for `PUT`. For the roles that read referrals in the call's program."
+    ),
+)
+def get_call_response(request: HttpRequest, call_id: int) -> dict[str, Any]:
+    call = access_call_by_id(request.user, call_id)
+    record_event(
+        actor_for(request),
+        "read",
+        obj=call,
+        person_id=call.person_id,
+        program_slug=call.program.slug,
+        fields=["call"],
+        detail={"channel": "api"},
+    )
+    return _call_response(call, changed=False)
+
+
+@router.put(
+    "/calls/{call_id}/response",
+    response=CallResponseOut,
+    summary="Record the team that takes a 911 call: sent, arrived, cleared",
+    description=(
+        "For a call that fits the co-responder team: the program's team that took it and when "
+        "it was sent, arrived and cleared, each after the one before, none before the call "
+        "came in nor in the future (5 minutes of clock skew allowed); 422 names each field. "
+        "The whole response is sent with the call's `version`; a stale one is 409. The same "
+        "response sent again changes nothing (`changed: false`), whatever the version."
+    ),
+)
+def put_call_response(
+    request: HttpRequest, call_id: int, payload: CallResponseIn
+) -> dict[str, Any]:
+    call = access_call_by_id(request.user, call_id)
+    team = None
+    if payload.team is not None:
+        team = Team.objects.filter(pk=payload.team, program=call.program).first()
+        if team is None:
+            raise ActionError(
+                "The team's steps cannot be recorded so.",
+                {"team": ["is not a team of this program"]},
+            )
+    given = TeamResponse(
+        team=team,
+        sent_at=payload.sent_at,
+        arrived_at=payload.arrived_at,
+        cleared_at=payload.cleared_at,
+    )
+    changed = record_team_response(actor_for(request), call, given, version=payload.version)
+    call.refresh_from_db()
+    return _call_response(call, changed=changed)

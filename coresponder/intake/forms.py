@@ -35,7 +35,7 @@ from coresponder.intake.inputs import (
 from coresponder.intake.models import Call, Referral
 from coresponder.people.models import Sex
 from coresponder.privacy.access import role_in
-from coresponder.programs.models import Program
+from coresponder.programs.models import Program, Team
 
 # One line each, in the words a team uses, under the pathway's name on step 1.
 PATHWAY_EXPLANATIONS: dict[Pathway, str] = {
@@ -492,3 +492,31 @@ class NamePersonForm(PlainTextForm):
     def person(self) -> PersonInput:
         data = self.cleaned_data
         return PersonInput(**{k: data[k] for k in PERSON_KEYS if data.get(k) not in (None, "")})
+
+
+class TeamStepForm(PlainTextForm):
+    """One step of the team that takes a call: going, arrived, cleared, at this moment."""
+
+    step = forms.ChoiceField(
+        choices=[("sent", "Our team is going"), ("arrived", "Arrived"), ("cleared", "Cleared")]
+    )
+    team = forms.TypedChoiceField(coerce=int, required=False, label="Team")
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, teams: list[Team], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.teams = {team.pk: team for team in teams}
+        team_field = self.fields["team"]
+        if not isinstance(team_field, forms.ChoiceField):
+            raise TypeError("team is not a choice field")
+        team_field.choices = [(team.pk, team.name) for team in teams]
+        style_uswds(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("step") == "sent" and data.get("team") not in self.teams:
+            self.add_error("team", "Choose the team that is going.")
+        return data
+
+    def chosen_team(self) -> Team | None:
+        return self.teams.get(self.cleaned_data.get("team") or 0)

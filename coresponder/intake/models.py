@@ -175,9 +175,25 @@ class Call(Tracked):
     longitude = models.FloatField(null=True, blank=True)
     co_responders_sent = models.BooleanField(null=True)
     triage_reasons = models.JSONField(default=list, blank=True)
+    # The co-responder team that took the call, and its steps: sent, on scene, cleared. A
+    # team stood down keeps the calls it took, so it is never deleted from under them.
+    team = models.ForeignKey(
+        "programs.Team",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="calls_taken",
+    )
+    team_sent_at = models.DateTimeField(null=True, blank=True)
+    team_arrived_at = models.DateTimeField(null=True, blank=True)
+    team_cleared_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        indexes = [
+            # Whether a team is on a call it has not cleared: read for every call that fits.
+            models.Index(fields=["team", "team_cleared_at"], name="call_team_not_cleared"),
+        ]
         constraints = [
             # A CAD call number names one call: a second entry of it is the same call.
             models.UniqueConstraint(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coresponder.core.audit import record_event
 from coresponder.core.errors import ActionError, Forbidden, StaleVersion
@@ -25,23 +28,30 @@ from coresponder.intake.actions import (
     NotEligible,
     name_the_person,
     record_referral,
+    record_team_step,
 )
 from coresponder.intake.forms import (
     OVERDOSE_SOURCES,
     NamePersonForm,
     PathwayForm,
     ReferralForm,
+    TeamStepForm,
     offered_pathways,
 )
 from coresponder.intake.inputs import PERSON_KEYS
-from coresponder.intake.models import Referral
-from coresponder.intake.shift_cover import cover_for_call
+from coresponder.intake.models import Call, Referral
+from coresponder.intake.shift_cover import (
+    busy_for_call,
+    cover_for_call,
+    team_on_duty_of,
+    teams_to_take,
+)
 from coresponder.outreach.models import QUEUE_STATUSES, OutreachTask
 from coresponder.people.reading import case_number_of, offense_of
 from coresponder.privacy.access import linkable, may_read, role_in
 from coresponder.programs import form_tokens
 from coresponder.programs.labels import offense_label
-from coresponder.programs.local_time import format_datetime
+from coresponder.programs.local_time import format_datetime, format_time
 from coresponder.programs.middleware import open_program
 from coresponder.programs.models import Program
 
@@ -186,6 +196,17 @@ def referral_result(request: HttpRequest, slug: str, referral_id: int) -> HttpRe
     """What the program decided about one referral, in plain words."""
     program = open_program(request, slug, writes=RecordType.REFERRAL)
     referral = access_referral(request.user, program, referral_id)
+    return _result_page(request, program, referral)
+
+
+def _result_page(
+    request: HttpRequest,
+    program: Program,
+    referral: Referral,
+    *,
+    step_form: TeamStepForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     role = role_in(request.user, program)
     # Where a call happened is contact, as a person's address is: only for roles that read it.
     # The offense and the case number are justice: only for roles that read offense detail.
@@ -195,6 +216,7 @@ def referral_result(request: HttpRequest, slug: str, referral_id: int) -> HttpRe
         contact=bool(role and may_read(role, FieldGroup.CONTACT)),
         justice=bool(role and may_read(role, FieldGroup.JUSTICE)),
     )
+    context.update(_team_context(request, program, context, step_form))
     record_event(
         actor_for(request),
         "read",
@@ -208,7 +230,80 @@ def referral_result(request: HttpRequest, slug: str, referral_id: int) -> HttpRe
             *(["outreach"] if context["task"] or context["joined_task"] else []),
         ],
     )
-    return render(request, "intake/referral_result.html", context)
+    return render(request, "intake/referral_result.html", context, status=status)
+
+
+def _team_context(
+    request: HttpRequest, program: Program, context: dict[str, Any], form: TeamStepForm | None
+) -> dict[str, Any]:
+    """The team that took the call, or the buttons to take it, the team chosen by default
+    being the user's own team on shift, else the only team on shift for the call."""
+    call = context["call"]
+    if call is None or not call.co_responders_sent:
+        return {}
+    teams = teams_to_take(program)
+    if form is None:
+        default = team_on_duty_of(request.user, program, timezone.now())
+        running = {d.team_id for d in context["cover"].running} if context["cover"] else set()
+        if default is None and len(running) == 1:
+            default = next(iter(running))
+        form = TeamStepForm(teams, initial={"team": default, "version": call.version})
+    busy = context["busy"]
+    return {
+        "step_form": form,
+        "teams": teams,
+        "busy_since": _clock_words(program, busy.since) if busy else "",
+        "busy_teams": [(name, _clock_words(program, at)) for name, at in busy.teams]
+        if busy
+        else [],
+    }
+
+
+def _clock_words(program: Program, at: dt.datetime) -> str:
+    """ "14:05" on today's clock, else with its day: "Fri 20 Nov, 14:05"."""
+    zone = ZoneInfo(program.timezone)
+    if timezone.localtime(at, zone).date() == timezone.localtime(timezone.now(), zone).date():
+        return format_time(at, program)
+    return format_datetime(at, program)
+
+
+@login_required
+@require_POST
+def team_step(request: HttpRequest, slug: str, referral_id: int) -> HttpResponse:
+    """A step of the team that takes the referral's call: going, arrived, cleared."""
+    program = open_program(request, slug, writes=RecordType.REFERRAL)
+    referral = access_referral(request.user, program, referral_id)
+    call = Call.objects.filter(referral=referral).select_related("team").first()
+    if call is None:
+        raise Http404("This referral is no call")
+    form = TeamStepForm(teams_to_take(program), request.POST)
+    if not form.is_valid():
+        return _result_page(request, program, referral, step_form=form, status=422)
+    step = form.cleaned_data["step"]
+    try:
+        changed = record_team_step(
+            actor_for(request),
+            call,
+            step,
+            team=form.chosen_team(),
+            version=form.cleaned_data["version"],
+        )
+    except StaleVersion:
+        form.add_error(None, "Someone changed this call while you read it: check it below.")
+        return _result_page(request, program, referral, step_form=form, status=409)
+    except ActionError as exc:
+        add_action_errors(form, exc)
+        return _result_page(request, program, referral, step_form=form, status=422)
+    if changed:
+        messages.success(request, STEP_SAID[step])
+    return redirect("referral-result", slug=program.slug, referral_id=referral.pk)
+
+
+STEP_SAID = {
+    "sent": "Recorded: your team is going.",
+    "arrived": "Recorded: the team arrived.",
+    "cleared": "Recorded: the team cleared the call.",
+}
 
 
 def result_context(
@@ -220,6 +315,7 @@ def result_context(
     labels = dict(OVERDOSE_SOURCES)
     sources = [labels[r.source] for r in overdose.reports.all()] if overdose else []
     task = referral.tasks.order_by("id").first()
+    cover = cover_for_call(program, call)
     return {
         "program": program,
         "referral": referral,
@@ -228,7 +324,8 @@ def result_context(
         "overdose_sources": sources,
         "overdose_joined": len(sources) > 1,
         "call": call,
-        "cover": cover_for_call(program, call),
+        "cover": cover,
+        "busy": busy_for_call(program, call, cover) if call is not None else None,
         "call_address": call.address if call and contact else "",
         "offense": offense_label(offense) if offense else "",
         "case_number": case_number_of(referral, justice) or "",

@@ -138,6 +138,10 @@ def test_the_referral_api_answers_a_recorded_cad_number_with_409_naming_the_call
         # 14:15 in Longmont on a Saturday: CORE's team is on shift.
         "team_on_shift": True,
         "next_shift_at": None,
+        # No team has taken the call, and none is on another call.
+        "team_busy": False,
+        "team_busy_since": None,
+        "taken_by": None,
         "reasons": [],
     }
 

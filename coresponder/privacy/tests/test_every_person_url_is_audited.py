@@ -36,7 +36,7 @@ from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
 from coresponder.identity.models import MatchCandidate, Merge
-from coresponder.intake.models import Referral
+from coresponder.intake.models import Call, Referral
 from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import (
     Amendment,
@@ -68,6 +68,7 @@ class Records:
     program: Program
     person: Person
     referral: Referral
+    call: Call
     task: OutreachTask
     encounter: Encounter
     plan: CarePlan
@@ -265,6 +266,11 @@ WEB: dict[str, Kind] = {
     ),
     "care-follow-up-done": WritesOnly(
         "records a follow-up", lambda r: {"follow_up_id": r.follow_up.pk}, names_a_person=True
+    ),
+    "referral-team-step": WritesOnly(
+        "records a step of the team that takes the referral's call",
+        lambda r: {**_program(r), "referral_id": r.referral.pk},
+        names_a_person=True,
     ),
     "triage-decide": WritesOnly(
         "decides a help request",
@@ -492,6 +498,13 @@ API: dict[str, Kind] = {
     ),
     "POST /programs/{slug}/nemsis": WritesOnly("imports an EMS file; answers with counts"),
     "POST /programs/{slug}/cad-calls": WritesOnly("records 911 calls; answers with their triage"),
+    # The team that took a call and its times: the call's record, read through the gate.
+    "GET /calls/{call_id}/response": ShowsPerson(
+        ("coordinator",), lambda r: {"call_id": r.call.pk}
+    ),
+    "PUT /calls/{call_id}/response": WritesOnly(
+        "records the team that takes a call; answers with the team and its times"
+    ),
     "GET /outreach-tasks/{task_id}": ShowsPerson(
         ("coordinator",), lambda r: {"task_id": r.task.pk}
     ),
@@ -621,10 +634,19 @@ def build_records() -> Records:
     goal = CarePlanGoal.objects.create(plan=plan, need="housing", description="A shelter bed")
     other = PersonFactory.create()
     Participation.objects.create(person=other, program=pad, first_seen_at=now)
+    referral = Referral.objects.get(person=person)
     return Records(
         program=pad,
         person=person,
-        referral=Referral.objects.get(person=person),
+        referral=referral,
+        call=Call.objects.create(
+            program=pad,
+            referral=referral,
+            person=person,
+            received_at=referral.received_at,
+            call_type=Call.CallType.SUICIDAL,
+            co_responders_sent=True,
+        ),
         task=OutreachTask.objects.get(person=person),
         encounter=Encounter.objects.get(person=person),
         plan=plan,
