@@ -500,7 +500,12 @@ class TeamStepForm(PlainTextForm):
     step = forms.ChoiceField(
         choices=[("sent", "Our team is going"), ("arrived", "Arrived"), ("cleared", "Cleared")]
     )
-    team = forms.TypedChoiceField(coerce=int, required=False, label="Team")
+    team = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        label="Team",
+        error_messages={"invalid_choice": "Choose one of the program's teams."},
+    )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, teams: list[Team], *args: Any, **kwargs: Any) -> None:
@@ -514,7 +519,11 @@ class TeamStepForm(PlainTextForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("step") == "sent" and data.get("team") not in self.teams:
+        if (
+            data.get("step") == "sent"
+            and "team" not in self.errors
+            and data.get("team") not in self.teams
+        ):
             self.add_error("team", "Choose the team that is going.")
         return data
 

@@ -25,6 +25,7 @@ from coresponder.intake.tests.taking_calls import (
 )
 from coresponder.intake.tests.test_referral_forms import NOW, programs, signed_in, staff
 from coresponder.programs.models import Program
+from coresponder.programs.tests.form_checks import assert_errors_described
 
 __all__ = ["programs"]
 
@@ -241,4 +242,18 @@ def test_roles_that_may_not_write_calls_get_not_found_on_the_buttons(
     call = a_call(api_client_for, officer)
     response = press(signed_in(staff(core, role)), call, "sent", team=team.pk)
     assert response.status_code == 404
+    assert Call.objects.get(pk=call.pk).team is None
+
+
+def test_a_team_refused_on_the_page_is_said_beside_its_field(
+    core: Program, officer: Any, api_client_for: Any
+) -> None:
+    day_team(core)
+    call = a_call(api_client_for, officer)
+    response = press(signed_in(officer), call, "sent", team="999999")
+    assert response.status_code == 422
+    assert_errors_described(response)
+    html = response.content.decode()
+    assert "Choose one of the program&#x27;s teams." in html
+    assert "Select a valid choice" not in html and "Choose the team that is going" not in html
     assert Call.objects.get(pk=call.pk).team is None
