@@ -174,6 +174,8 @@ def task_response(
                     else label("relationship", c.relationship).lower() or "someone"
                     for c in a.contacts.all()
                 ],
+                # Kits left are outreach facts: the next visitor knows the household has one.
+                "kits": kits_left_said(a.naloxone_kits_left),
                 "note": notes[a.pk],
             }
             for a in attempts
@@ -259,6 +261,13 @@ def _closing_context(
         "close_note": note or "",
         "close_note_withheld": CLOSE_NOTE_WITHHELD if note is None else "",
     }
+
+
+def kits_left_said(kits: int) -> str:
+    """The naloxone kits left at an attempt, in words ("2 naloxone kits left"); "" for none."""
+    if not kits:
+        return ""
+    return f"{kits} naloxone kit{'s' if kits != 1 else ''} left"
 
 
 def close_reason_said(reason: str) -> str:

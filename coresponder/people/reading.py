@@ -227,6 +227,7 @@ def _outreach(access: PersonAccess, programs: list[int]) -> list[dict[str, Any]]
                     "attempted_at": a.attempted_at,
                     "channel": a.channel,
                     "outcome": access.value("outcome", a.outcome, task.program_id),
+                    "naloxone_kits_left": a.naloxone_kits_left,
                 }
                 for a in task.attempts.all()
             ],

@@ -286,6 +286,10 @@ def _attempt_entry(attempt: Attempt, outcome: str, slug: str, shown: _Shown) -> 
         channel=attempt.channel,
         outcome=outcome,
         reached=reached,
+        # Outreach facts, as the attempt is: the next visitor knows the household has a kit.
+        **(
+            {"naloxone_kits_left": attempt.naloxone_kits_left} if attempt.naloxone_kits_left else {}
+        ),
     )
 
 
