@@ -145,7 +145,7 @@ def _repeat_words(repeats: list[Repeat]) -> dict[str, Any]:
 def _decided_words(referral: Referral) -> str:
     """A decision someone made already, as the coordinator who came second reads it."""
     by = f" by {referral.triaged_by}" if referral.triaged_by is not None else ""
-    when = local_time.format_datetime(referral.triaged_at, referral.program)
+    when = local_time.format_datetime(referral.triaged_at, referral.program, named=True)
     on = f" on {when}" if when else ""
     return (
         f"Request {referral.pk} was already marked “{referral.get_triage_status_display()}”"

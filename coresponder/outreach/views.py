@@ -102,14 +102,14 @@ def _saved_message(task: OutreachTask, outcome: str, zone: ZoneInfo) -> str:
     if task.status == OutreachTask.Status.CLOSED:
         return f"{said} This case is closed."
     if task.next_attempt_after:
-        after = format_datetime(task.next_attempt_after, zone)
+        after = format_datetime(task.next_attempt_after, zone, named=True)
         if outcome == AttemptOutcome.DECLINED_INTERESTED_LATER:
             return (
                 f"{said} Contact them again after {after}: the task stays in the queue "
                 "until then, and leaves it if nobody does."
             )
         if task.next_attempt_after >= task.window_end:
-            closes = format_datetime(task.window_end, zone)
+            closes = format_datetime(task.window_end, zone, named=True)
             return (
                 f"{said} Next attempt after {after}, which is after this task's window "
                 f"closes ({closes}): a visit then is late."

@@ -308,7 +308,10 @@ def test_a_decision_over_another_coordinators_is_refused_saying_whose_and_when(
 
     assert response.status_code == 409
     # 12:00 UTC is 08:00 in Philadelphia.
-    said = f"Request {referral.pk} was already marked “Taken up” by Olga Other on Mon 10 Mar, 08:00"
+    said = (
+        f"Request {referral.pk} was already marked “Taken up”"
+        " by Olga Other on Mon 10 Mar, 08:00 EDT;"
+    )
     assert said in response.content.decode()
     referral.refresh_from_db()
     assert (referral.triage_status, referral.triaged_by) == (TriageStatus.ACCEPTED, other)
