@@ -29,6 +29,7 @@ from coresponder.intake.actions import (
 from coresponder.intake.inputs import PersonInput, ReferralInput
 from coresponder.intake.models import Call, Referral
 from coresponder.intake.shift_cover import shift_answer
+from coresponder.outreach.models import OutreachTask
 from coresponder.people.models import Sex
 from coresponder.privacy.access import access_person, access_program
 from coresponder.programs.models import Team
@@ -202,6 +203,18 @@ class ReferralOut(Schema):
     triage: TriageOut | None = None
 
 
+def task_answer(task: OutreachTask | None) -> dict[str, Any] | None:
+    """The follow-up a referral opened, as the referral answers give it."""
+    if task is None:
+        return None
+    return {
+        "id": task.pk,
+        "window_start": task.window_start,
+        "window_end": task.window_end,
+        "target": task.target,
+    }
+
+
 def intake_response(result: IntakeResult) -> dict[str, Any]:
     task = result.outreach_task
     overdose = result.overdose
@@ -211,16 +224,7 @@ def intake_response(result: IntakeResult) -> dict[str, Any]:
         "person_id": result.person.pk if result.person else None,
         "eligible": result.eligible,
         "reasons": result.reasons,
-        "outreach_task": (
-            {
-                "id": task.pk,
-                "window_start": task.window_start,
-                "window_end": task.window_end,
-                "target": task.target,
-            }
-            if task
-            else None
-        ),
+        "outreach_task": task_answer(task),
         "overdose": (
             {
                 "id": overdose.pk,
@@ -342,16 +346,7 @@ def post_referral_person(
             "person_id": result.referral.person_id,
             "eligible": result.eligible,
             "reasons": result.reasons,
-            "outreach_task": (
-                {
-                    "id": task.pk,
-                    "window_start": task.window_start,
-                    "window_end": task.window_end,
-                    "target": task.target,
-                }
-                if task
-                else None
-            ),
+            "outreach_task": task_answer(task),
             "follow_up_opened": result.task_opened,
         },
     )
