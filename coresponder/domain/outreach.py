@@ -166,6 +166,15 @@ def follow_up_rules(follow_up: FollowUp | None) -> FollowUpRules:
     )
 
 
+def referral_follow_up_hours(follow_up: FollowUp | None, pathway: str) -> float | None:
+    """How many hours after a referral arrives its follow-up window closes, for a referral
+    naming no overdose (its window counts from its arrival, whatever the rule's anchor);
+    None where the rule opens no follow-up on `pathway`."""
+    if follow_up is None or pathway not in follow_up.pathways:
+        return None
+    return follow_up.closes_after_hours
+
+
 def expires_at(window_end: dt.datetime, expires_after_hours: float) -> dt.datetime:
     """When a task nobody closed leaves the queue: this long after its window closed."""
     return window_end + dt.timedelta(hours=expires_after_hours)

@@ -8,6 +8,7 @@ languages side by side. Every key must exist in every language (a test checks).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from django import forms
@@ -15,6 +16,7 @@ from django.forms.utils import ErrorDict
 
 from coresponder.core.forms import PlainTextForm
 from coresponder.domain.intake import phone_problem
+from coresponder.domain.outreach import referral_follow_up_hours
 from coresponder.domain.text import plain_text as text_kept_plain
 from coresponder.domain.vocabulary import Pathway
 from coresponder.intake.inputs import PersonInput, ReferralInput, ReferrerInput
@@ -114,6 +116,13 @@ TEXT: dict[str, dict[str, str]] = {
             "Someone from the team will try to reach the person who needs help, the way "
             "you chose. The call or text may come from a number you do not know."
         ),
+        "next_contact_within": (
+            "Someone from the team will try to reach the person who needs help within "
+            "%(within)s, the way you chose. The call or text may come from a number you do "
+            "not know."
+        ),
+        "hours_one": "%(count)d hour",
+        "hours": "%(count)d hours",
         "next_voluntary": (
             "Help is voluntary. Anyone can say no, or ask the team to stop getting in touch."
         ),
@@ -243,6 +252,13 @@ TEXT: dict[str, dict[str, str]] = {
             "la forma que usted eligió. La llamada o el mensaje puede venir de un número que "
             "usted no conoce."
         ),
+        "next_contact_within": (
+            "Alguien del equipo intentará comunicarse con la persona que necesita ayuda "
+            "dentro de %(within)s, de la forma que usted eligió. La llamada o el mensaje puede "
+            "venir de un número que usted no conoce."
+        ),
+        "hours_one": "%(count)d hora",
+        "hours": "%(count)d horas",
         "next_voluntary": (
             "La ayuda es voluntaria. Cualquier persona puede decir que no, o pedir al equipo "
             "que deje de comunicarse."
@@ -330,6 +346,24 @@ def public_programs() -> list[Program]:
         for program in Program.objects.order_by("name")
         if Pathway.SELF_REFERRAL in program.rules.pathways
     ]
+
+
+def next_contact(program: Program | None, lang: str) -> str:
+    """When the team will try to reach the person, as the thank-you page says it: within
+    the hours the program's follow-up for a help request gives, counted as the rule that
+    opens it counts them. Where the rules may open none (no follow-up on the pathway, or
+    eligibility that might refuse it), nothing is said of time."""
+    text = TEXT[language_of(lang)]
+    if program is None:
+        return text["next_contact"]
+    rules = program.rules
+    pathway = Pathway.SELF_REFERRAL
+    hours = referral_follow_up_hours(rules.follow_up, pathway)
+    if hours is None or any(pathway in rule.pathways for rule in rules.eligibility):
+        return text["next_contact"]
+    count = math.ceil(hours)  # a part of an hour said as a whole one: never sooner than true
+    within = (text["hours_one"] if count == 1 else text["hours"]) % {"count": count}
+    return text["next_contact_within"] % {"within": within}
 
 
 def program_label(program: Program) -> str:
@@ -512,7 +546,10 @@ class HelpForm(PlainTextForm):
         if data.get("who") == "someone" and not data.get("relationship"):
             self.add_error("relationship", t["err_relationship"])
         self._check_reach(data)
-        if not data.get("help") and not str(data.get("help_text", "")).strip():
+        # A kind or note refused already (a note too long) has its own error: the help may
+        # well be described in it.
+        named = "help" in data and "help_text" in data
+        if named and not data["help"] and not str(data["help_text"]).strip():
             self.add_error("help", t["err_help"])
         return data
 

@@ -30,7 +30,9 @@ from coresponder.intake.public_forms import (
     LANGUAGES,
     TEXT,
     HelpForm,
+    next_contact,
     preferred_language,
+    public_programs,
 )
 from coresponder.programs import form_tokens
 
@@ -174,7 +176,7 @@ def _submit(request: HttpRequest, lang: str) -> HttpResponse:
         # This form was sent (from this device, or from a session that has ended since): the
         # thank-you page, in this page's language, says so again, however long ago. It is the
         # page any request gets and tells nothing of what was sent (form_tokens.ANSWERED_ALIKE).
-        return _thanks_redirect(request, lang)
+        return _thanks_redirect(request, lang, _posted_program(request))
     address = client_address(request)
     if over_limit(address):
         return _over_limit(request, lang, address)
@@ -183,13 +185,13 @@ def _submit(request: HttpRequest, lang: str) -> HttpResponse:
     if form.honeypot_filled:
         note_request(address)
         _refuse_automated(actor, form)
-        return _thanks_redirect(request, lang)
+        return _thanks_redirect(request, lang, _posted_program(request))
     if form.is_valid():
 
         def save() -> HttpResponse:
             record_public_referral(actor, form.chosen_program, form.referral(timezone.now()))
             note_request(address)
-            return _thanks_redirect(request, lang)
+            return _thanks_redirect(request, lang, form.chosen_program.slug)
 
         try:
             return form_tokens.save_once(request, form_tokens.Kind.HELP_REQUEST, save, sent_before)
@@ -232,19 +234,29 @@ def _refuse_automated(actor: Actor, form: HelpForm) -> None:
     )
 
 
-def _thanks_redirect(request: HttpRequest, lang: str) -> HttpResponse:
+def _posted_program(request: HttpRequest) -> str:
+    """The program a post names, whether or not the request was taken: every answer to a
+    request for that program says the same."""
+    return str(request.POST.get("program", ""))
+
+
+def _thanks_redirect(request: HttpRequest, lang: str, program: str) -> HttpResponse:
     # Redirect after the post, so reloading the page never sends the request twice. The
-    # session remembers that this device sent one, so the page says "sent" only then.
-    _note_sent(request)
+    # session remembers that this device sent one, so the page says "sent" only then, and
+    # to which program, so it says when that program's team will try to reach the person.
+    _note_sent(request, program)
     return HttpResponseRedirect(_with_language(reverse("help-thanks"), lang, request))
 
 
-def _note_sent(request: HttpRequest) -> None:
+def _note_sent(request: HttpRequest, program: str) -> None:
     request.session[SENT_KEY] = timezone.now().timestamp()
+    request.session[SENT_PROGRAM_KEY] = program
 
 
 # When the device last sent a request (or was answered as though it had), in its session.
 SENT_KEY = "help_request_sent"
+# The program it was sent to (its slug).
+SENT_PROGRAM_KEY = "help_request_program"
 # The thank-you page says "sent" this long after: long enough to read it and reload, not
 # so long that the next person on a shared device is told their request went.
 SENT_SHOWN_SECONDS = 10 * 60
@@ -261,5 +273,9 @@ def help_thanks(request: HttpRequest) -> HttpResponse:
         isinstance(sent_at, int | float)
         and 0 <= timezone.now().timestamp() - sent_at <= SENT_SHOWN_SECONDS
     )
-    context = _page_context(request, lang, form_url=form_url, sent=sent)
+    slug = request.session.get(SENT_PROGRAM_KEY)
+    program = next((p for p in public_programs() if p.slug == slug), None) if sent else None
+    context = _page_context(
+        request, lang, form_url=form_url, sent=sent, next_contact=next_contact(program, lang)
+    )
     return render(request, "intake/help_thanks.html", context)

@@ -281,6 +281,41 @@ def test_the_thank_you_page_says_what_happens_next_and_repeats_the_crisis_lines(
     assert_crisis_lines(html)
 
 
+WITHIN = {"en": "within {hours} hours", "es": "dentro de {hours} horas"}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("slug", ["core", "pad", "pco", "qrt"])
+def test_the_thank_you_page_says_by_when_the_team_tries_to_reach_them(
+    programs: dict[str, Program], client: Client, slug: str, lang: str
+) -> None:
+    data = request_for_me(program=slug, who="someone", relationship="parent")
+
+    html = send(client, data, lang=lang, follow=True).content.decode()
+
+    referral = Referral.objects.get()
+    task = OutreachTask.objects.get(referral=referral)
+    hours = (task.window_end - referral.received_at).total_seconds() / 3600
+    assert hours == int(hours)
+    assert WITHIN[lang].format(hours=int(hours)) in html
+    assert html.index("tel:988") < html.index(WITHIN[lang].format(hours=int(hours)))
+
+
+def test_the_thank_you_page_says_no_time_where_a_request_opens_no_follow_up(
+    programs: dict[str, Program], client: Client
+) -> None:
+    preset = programs["qrt"].preset
+    follow_up = {**preset["follow_up"], "pathways": ["naloxone_plus"]}
+    Program.objects.filter(slug="qrt").update(preset={**preset, "follow_up": follow_up})
+
+    html = send(client, request_for_me(program="qrt"), lang="en", follow=True).content.decode()
+
+    assert not OutreachTask.objects.exists()
+    assert TEXT["en"]["thanks_title"] in html
+    assert TEXT["en"]["next_contact"] in html
+    assert "within" not in html
+
+
 def test_someone_who_cares_can_ask_for_them(programs: Any, client: Client) -> None:
     data = request_for_me(
         who="someone",
@@ -601,6 +636,18 @@ def test_a_note_too_long_says_how_long_it_may_be(programs: Any, client: Client) 
     html = response.content.decode()
     assert "Esta respuesta es demasiado larga: como máximo 1000 caracteres (tiene 1003)." in html
     assert 'value="María"' in html
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_note_too_long_is_the_only_problem_said_when_the_help_is_described_in_it(
+    programs: Any, client: Client, lang: str
+) -> None:
+    response = send(client, request_for_me(help=[], help_text="a" * 1003), lang=lang)
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert TEXT[lang]["err_too_long"] % {"limit_value": 1000, "show_value": 1003} in html
+    assert TEXT[lang]["err_help"] not in html
 
 
 @pytest.mark.parametrize(
