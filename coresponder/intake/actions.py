@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from coresponder.core.audit import Actor, record_event
-from coresponder.core.errors import ActionError, Forbidden
+from coresponder.core.errors import ActionError, Forbidden, StaleVersion
 from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import CLOCK_SKEW, date_problem
 from coresponder.domain.eligibility import call_triage_words, decide, missing_facts
@@ -1513,6 +1513,7 @@ def record_team_step(
     with transaction.atomic():
         locked = Call.objects.select_for_update().select_related("team").get(pk=call.pk)
         if getattr(locked, fields[step]) is not None:
+            _check_same_team(locked, step, team, version)
             return False
         current = team_response_of(locked)
         if step == "sent":
@@ -1522,6 +1523,15 @@ def record_team_step(
         else:
             given = replace(current, cleared_at=now)
         return _apply_team_response(actor, locked, given, version)
+
+
+def _check_same_team(call: Call, step: str, team: Team | None, version: int) -> None:
+    """"Going" pressed for another team once a team took the call is no double tap but a
+    page read before: the call stays with the first team, and the one pressing is told the
+    call changed (409) rather than left to think their team was sent."""
+    if step != "sent" or team is None or call.team is None or call.team.pk == team.pk:
+        return
+    raise StaleVersion(call, version)
 
 
 def _apply_team_response(actor: Actor, call: Call, given: TeamResponse, version: int) -> bool:

@@ -257,3 +257,19 @@ def test_a_team_refused_on_the_page_is_said_beside_its_field(
     assert "Choose one of the program&#x27;s teams." in html
     assert "Select a valid choice" not in html and "Choose the team that is going" not in html
     assert Call.objects.get(pk=call.pk).team is None
+
+
+def test_going_pressed_for_a_second_team_on_a_page_read_before_gets_409(
+    core: Program, officer: Any, api_client_for: Any
+) -> None:
+    first = day_team(core, "CORE day team")
+    second = day_team(core, "CORE second unit")
+    call = a_call(api_client_for, officer)
+    client = signed_in(officer)
+    assert press(client, call, "sent", team=first.pk).status_code == 302
+    response = press(client, call, "sent", team=second.pk)  # the page read before
+    assert response.status_code == 409
+    html = " ".join(re.sub(r"<[^>]+>", "", response.content.decode()).split())
+    assert "Someone changed this call while you read it" in html
+    assert "CORE day team took the call" in html
+    assert Call.objects.get(pk=call.pk).team == first
