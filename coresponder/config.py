@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -60,13 +59,31 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-# The password of a user:password@host address, as it is kept out of a message.
-PASSWORD_IN_ADDRESS = re.compile(r"(//[^/@:]*:)[^/@]*@")
-
-
 def without_password(url: str) -> str:
-    """An address as a message may show it: a password in it replaced by ***."""
-    return PASSWORD_IN_ADDRESS.sub(r"\1***@", url)
+    """An address as a message may show it: a password in it replaced by ***.
+
+    The user's part ends at the address's last "@", so a password holding "@" or "/" is
+    hidden whole (a host or a path rarely holds an "@")."""
+    scheme, found, rest = url.partition("://")
+    user_part, at, host_part = rest.rpartition("@")
+    if not found or not at or ":" not in user_part:
+        return url
+    user = user_part.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host_part}"
+
+
+def address_problem(exc: ValueError) -> str:
+    """What is wrong with an address Python could not read, in words that never repeat it:
+    Python's own message quotes the part it failed on, which may be the password (an
+    address whose host was forgotten reads its password as the port)."""
+    said = str(exc)
+    if "Port could not be cast" in said:
+        return "its port is not a number (is the host missing after the password?)"
+    if "Port out of range" in said:
+        return "its port is not from 0 to 65535"
+    if "IPv6" in said:
+        return "a [ in its host is not closed"
+    return "it cannot be read"
 
 
 def parse_database_url(url: str, base_dir: Path) -> dict[str, Any]:
@@ -76,9 +93,9 @@ def parse_database_url(url: str, base_dir: Path) -> dict[str, Any]:
         parsed = urlparse(url)
         port = parsed.port
     except ValueError as exc:
-        # Not echoed: the address may hold a password. Python says what is wrong with it.
+        # Neither the address nor Python's message is echoed: either may hold a password.
         raise ConfigError(
-            f"DATABASE_URL is not a valid address: {exc}"
+            f"DATABASE_URL is not a valid address: {address_problem(exc)}"
             " (use sqlite:///path or postgres://user:password@host:5432/name)"
         ) from None
     scheme = parsed.scheme

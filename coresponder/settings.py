@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from coresponder.config import (
     ConfigError,
+    address_problem,
     derive_key,
     env_bool,
     env_int,
@@ -165,10 +166,11 @@ AUTH_USER_MODEL = "programs.User"
 REDIS_URL = (env_str("REDIS_URL") or "").strip()
 if REDIS_URL:
     try:
-        redis_scheme = urlsplit(REDIS_URL).scheme
+        redis_address = urlsplit(REDIS_URL)
+        redis_scheme, _ = redis_address.scheme, redis_address.port
     except ValueError as exc:
-        # Not echoed either; Python says what is wrong with it.
-        raise ConfigError(f"REDIS_URL is not a valid address: {exc}") from None
+        # Neither the address nor Python's message is echoed: either may hold a password.
+        raise ConfigError(f"REDIS_URL is not a valid address: {address_problem(exc)}") from None
     if redis_scheme not in {"redis", "rediss", "unix"}:
         # Not echoed: the address may hold a password.
         raise ConfigError(

@@ -16,6 +16,7 @@ from coresponder.config import (
     env_list,
     env_str,
     parse_database_url,
+    without_password,
 )
 
 BASE = Path("/srv/coresponder")
@@ -229,6 +230,8 @@ def test_a_command_started_with_a_bad_setting_says_which_in_one_sentence(
         "postgres://app:s3cret-pw@db.internal:fivefourthreetwo/coresponder",
         "postgres://app:s3cret-pw@[::1/coresponder",
         "postgres://app:s3cret-pw@db.internal:99999/coresponder",
+        # The host forgotten: Python reads the password as the port, and says so.
+        "postgres://app:s3cret-pw/coresponder",
     ],
 )
 def test_a_malformed_database_url_is_refused_in_a_sentence_that_keeps_its_password(
@@ -299,3 +302,34 @@ def test_gunicorn_started_without_the_config_still_stops_with_the_sentence(
     assert "Traceback" not in result.stderr
     assert "coresponder: AUTH_CACHE_SECONDS must be from 0 to 3600 (an hour)" in result.stderr
     assert result.stderr.count("AUTH_CACHE_SECONDS") == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgres://app:s3cret@db/cr", "postgres://app:***@db/cr"),
+        ("postgres://app:s3c/ret@db/cr", "postgres://app:***@db/cr"),
+        ("postgres://app:s3c@ret@db/cr", "postgres://app:***@db/cr"),
+        ("postgres://app@db/cr", "postgres://app@db/cr"),
+        ("sqlite:///var/db.sqlite3", "sqlite:///var/db.sqlite3"),
+    ],
+)
+def test_a_password_is_kept_out_of_an_address_shown_whatever_it_holds(url: str, shown: str) -> None:
+    assert without_password(url) == shown
+
+
+def test_a_malformed_redis_address_is_refused_without_its_password(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "coresponder", "check"],
+        env={
+            **os.environ,
+            "CORESPONDER_VAR_DIR": str(tmp_path),
+            "REDIS_URL": "redis://:s3cret-pw/0",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "REDIS_URL is not a valid address" in result.stderr
+    assert "s3cret-pw" not in result.stderr
