@@ -860,6 +860,8 @@ def import_directory(
     corrected on the edit page too: weekly hours written there give way to the file's for
     each service it lists, counted as replaced.
     Notes say what was read otherwise than the file wrote it (a DAILY schedule).
+    A stored service whose hours the file creates, changes or removes gets a new version
+    even where nothing else of it changed, so an edit page drawn before is stale.
     """
     checked = check_directory(data)
     if checked.problems:
@@ -894,6 +896,8 @@ class _DirectoryImporter:
     def __init__(self, actor: Actor, counts: dict[str, Counter[str]]) -> None:
         self.user = actor.user_or_none
         self.counts = counts
+        # Services this import created or gave a new version already.
+        self.versioned: set[int] = set()
 
     def upsert(
         self,
@@ -1020,7 +1024,10 @@ class _DirectoryImporter:
                 "insurance_accepted": v[INSURANCE],
                 "part2_program": v[PART2],
             }
+            before = stored[record.id].version if record.id in stored else None
             service = self.upsert(Service, stored, record.id, "hsds_id", values)
+            if service.version != before:
+                self.versioned.add(service.pk)
             result[record.id] = service
             wanted = {
                 terms[a.values["taxonomy_term_id"]].pk
@@ -1076,6 +1083,21 @@ class _DirectoryImporter:
         places: dict[str, ServiceAtLocation],
     ) -> None:
         stored = _stored_by_hsds_id(Schedule, records)
+        place_services = dict(
+            ServiceAtLocation.objects.filter(
+                pk__in={s.service_at_location_id for s in stored.values()}
+                | {p.pk for p in places.values()}
+            ).values_list("pk", "service_id")
+        )
+
+        def service_of(schedule: Schedule) -> int | None:
+            if schedule.service_id is not None:
+                return schedule.service_id
+            if schedule.service_at_location_id is None:
+                return None
+            return place_services.get(schedule.service_at_location_id)
+
+        rehoured: set[int | None] = set()
         for record in records:
             v = record.values
             values = {
@@ -1097,15 +1119,28 @@ class _DirectoryImporter:
                     )
                 },
             }
-            self.upsert(Schedule, stored, record.id, "hsds_id", values)
+            old = stored.get(record.id)
+            was = (old.version, service_of(old)) if old is not None else None
+            schedule = self.upsert(Schedule, stored, record.id, "hsds_id", values)
+            if was is None or schedule.version != was[0]:
+                rehoured |= {service_of(schedule), was[1] if was else None}
         # The file is the directory's source: for each service it lists, hours its provider
         # wrote on the edit page give way to the file's, whose own rows came back above.
         edited = Schedule.objects.filter(
             service__in=list(services.values()), hsds_id__startswith=EDITED_HOURS
         ).exclude(hsds_id__in=[record.id for record in records])
+        rehoured |= set(edited.values_list("service_id", flat=True))
         replaced, _ = edited.delete()
         if replaced:
             self.counts.setdefault("schedule", Counter())[REPLACED_EDITS] += replaced
+        self.new_versions({pk for pk in rehoured if pk is not None} - self.versioned)
+
+    def new_versions(self, service_ids: set[int]) -> None:
+        """Services whose hours changed though nothing else of them did get a new version:
+        the entry a provider reads is its hours too."""
+        for service in Service.objects.select_for_update().filter(pk__in=service_ids):
+            save_tracked(service, self.user)
+            self.versioned.add(service.pk)
 
 
 def _stored_capacity_is_newer(stored: ServiceCapacity, values: dict[str, Any]) -> bool:

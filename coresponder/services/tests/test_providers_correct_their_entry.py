@@ -231,6 +231,32 @@ def test_an_edit_over_a_newer_one_is_refused_and_shows_what_now_stands(
     assert house.email == "late@kr.example"
 
 
+def test_an_edit_drawn_before_an_import_changed_the_hours_is_refused(
+    house: Service, provider: User
+) -> None:
+    """Hours a directory file changed make the page the provider opened before it stale,
+    though the file left the rest of the entry as it was."""
+    client = signed_in(provider)
+    seen = version_on(client.get(edit_url(house)).content.decode())
+    file = export_directory()
+    (hours,) = [row for row in file["schedules"] if row["id"] == "sch-kr"]
+    hours["opens_at"] = "08:00"
+    counts = import_directory(SYSTEM, file).counts
+    assert counts["schedule"] == {"updated": 1}
+    assert counts["service"] == {"unchanged": 1}
+
+    refused = client.post(edit_url(house), sent(seen, phone="2155550199"))
+
+    assert refused.status_code == 409
+    html = refused.content.decode()
+    assert "Changed by someone else" in html
+    assert "08:00–17:00" in html  # the hours as they now stand
+    house.refresh_from_db()
+    assert house.phone == "2155550100"
+    assert hours_of(house) == [("MO,TU,WE,TH,FR", dt.time(8), dt.time(17))]
+    assert changes_of(house) == []
+
+
 def test_the_same_edit_sent_twice_is_saved_once(house: Service, provider: User) -> None:
     client = signed_in(provider)
     data = sent(str(house.version), fees_description="Sliding scale")
