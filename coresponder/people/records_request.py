@@ -227,9 +227,12 @@ def _amendments(access: PersonAccess) -> list[dict[str, Any]]:
 def _audit_trail(access: PersonAccess) -> list[dict[str, Any]]:
     """Who read or changed the person's record, when, what and why: the audit events about
     them filed under the reader's programs or under none. Another program's events tell of
-    what it holds; that program answers for them, as for its records."""
+    what it holds; that program answers for them, as for its records. Events written
+    before a program was renamed are filed under the slug it had then."""
+    programs = Program.objects.filter(pk__in=list(access.slugs))
+    slugs = [slug for program in programs for slug in program.filed_as]
     events = AuditEvent.objects.filter(
-        Q(program_slug__in=list(access.slugs.values())) | Q(program_slug=""),
+        Q(program_slug__in=slugs) | Q(program_slug=""),
         person_id=access.person.pk,
     ).order_by("at", "id")
     return [

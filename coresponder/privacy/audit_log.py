@@ -36,7 +36,15 @@ class AuditScope:
 
     @property
     def slugs(self) -> list[str]:
-        return [program.slug for program in self.programs]
+        """The slugs the programs' events are filed under, those before a rename too."""
+        return [slug for program in self.programs for slug in program.filed_as]
+
+    def slugs_of(self, slug: str) -> list[str]:
+        """The slugs the program now called `slug` filed its events under."""
+        for program in self.programs:
+            if program.slug == slug:
+                return list(program.filed_as)
+        return [slug]
 
 
 def audit_scope(user: Any) -> AuditScope | None:
@@ -172,7 +180,7 @@ def reviewable_events(
     if not scope.everything:
         events = events.filter(events_of_programs(scope.slugs))
     if filters.get("program"):
-        events = events.filter(events_of_programs([filters["program"]]))
+        events = events.filter(events_of_programs(scope.slugs_of(filters["program"])))
     if filters.get("actor"):
         # A user name finds the failed sign-ins under it too, kept before anyone signed in.
         name = filters["actor"].strip()

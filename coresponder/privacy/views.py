@@ -85,7 +85,9 @@ def _review_zones(user: Any, scope: AuditScope, filters: dict[str, Any]) -> dict
     programs = (
         Program.objects.all() if scope.everything else Program.objects.filter(slug__in=scope.slugs)
     )
-    zones = dict(programs.values_list("slug", "timezone"))
+    # A slug a program has now reads as that program, before any it had before a rename.
+    zones = {slug: p.timezone for p in programs for slug in p.filed_as}
+    zones.update((p.slug, p.timezone) for p in programs)
     chosen = filters.get("program")
     if chosen and chosen in zones:
         zones[""] = zones[chosen]
@@ -94,6 +96,14 @@ def _review_zones(user: Any, scope: AuditScope, filters: dict[str, Any]) -> dict
     else:
         zones[""] = reader_zone(user).key
     return zones
+
+
+def program_names() -> dict[str, str]:
+    """Program slug → name, a slug a program had before its rename too."""
+    programs = list(Program.objects.all())
+    names = {slug: program.name for program in programs for slug in program.filed_as}
+    names.update((program.slug, program.name) for program in programs)
+    return names
 
 
 def filed_under(scope: AuditScope, filters: dict[str, Any]) -> str:
@@ -150,7 +160,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     """Coordinators review their programs' events; administrators every event."""
     review = _review(request)
     page = Paginator(review.events, PAGE_SIZE).get_page(request.GET.get("page"))
-    names = dict(Program.objects.values_list("slug", "name"))
+    names = program_names()
     rows = [audit_row(event, review.zones, names) for event in page.object_list]
     record_event(
         review.actor,
@@ -274,7 +284,7 @@ def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         program_slug=filed_under(review.scope, review.form.cleaned_data),
         detail={**review.detail, "events": count, "format": "csv"},
     )
-    names = dict(Program.objects.values_list("slug", "name"))
+    names = program_names()
     writer = csv.writer(_Line(), lineterminator="\r\n")
 
     def lines() -> Iterator[str]:

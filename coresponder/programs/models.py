@@ -96,6 +96,13 @@ class Program(Tracked):
         self.__dict__["_rules"] = (stored, rules)
         return rules
 
+    @property
+    def filed_as(self) -> tuple[str, ...]:
+        """Every slug the program's records and audit events may be filed under: its
+        slug now, then those its preset says it had before (`formerly`). Events keep
+        the slug they were written with."""
+        return (self.slug, *self.rules.formerly)
+
 
 class Membership(Tracked):
     """A user's role within one program."""
