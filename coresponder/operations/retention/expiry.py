@@ -256,6 +256,7 @@ def split_by_holds(
 
 
 def audit_events_past_rule(program: Program, rules: Retention, now: dt.datetime) -> int:
-    """Events filed under the program older than its audit rule: counted, never deleted."""
+    """Events filed under the program, by any slug it had, older than its audit rule:
+    counted, never deleted."""
     cutoff = now - dt.timedelta(days=365 * rules.audit_events_years)
-    return AuditEvent.objects.filter(program_slug=program.slug, at__lt=cutoff).count()
+    return AuditEvent.objects.filter(program_slug__in=program.filed_as, at__lt=cutoff).count()

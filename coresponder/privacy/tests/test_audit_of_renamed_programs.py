@@ -18,7 +18,9 @@ from django.utils import timezone
 
 from coresponder.core.audit import SYSTEM, Actor, record_event
 from coresponder.core.models import AuditEvent
+from coresponder.domain.presets import Retention
 from coresponder.domain.vocabulary import Role
+from coresponder.operations.retention.expiry import audit_events_past_rule
 from coresponder.privacy.tests.world import build_world, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program, User
@@ -133,3 +135,11 @@ def test_a_persons_records_request_lists_reads_from_before_the_rename(
 
     assert body.status_code == 200
     assert "read-before-rename" in {row["who"] for row in body.json()["audit_trail"]}
+
+
+def test_the_retention_run_counts_events_from_before_the_rename(
+    before_the_rename: AuditEvent,
+) -> None:
+    program = Program.objects.get(slug="phl-pad")
+    rules = Retention(audit_events_years=1)
+    assert audit_events_past_rule(program, rules, timezone.now()) == 1
