@@ -1526,7 +1526,7 @@ def record_team_step(
 
 
 def _check_same_team(call: Call, step: str, team: Team | None, version: int) -> None:
-    """"Going" pressed for another team once a team took the call is no double tap but a
+    """ "Going" pressed for another team once a team took the call is no double tap but a
     page read before: the call stays with the first team, and the one pressing is told the
     call changed (409) rather than left to think their team was sent."""
     if step != "sent" or team is None or call.team is None or call.team.pk == team.pk:
