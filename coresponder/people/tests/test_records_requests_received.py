@@ -22,11 +22,23 @@ from coresponder.people.tests.records_request_world import (
 )
 from coresponder.privacy.tests.world import World, reader
 from coresponder.programs.models import Membership, Program
+from coresponder.programs.tests.factories import ProgramFactory, preset_for
 
 pytestmark = pytest.mark.django_db
 
 WHY = "The records are in off-site storage until December; we will answer by 9 January."
 TOKEN = "0123456789abcdef0123456789abcdef"
+
+
+def waianae() -> Program:
+    """A second program of the coordinator's, on Oahu's clock, set up as programs are."""
+    name, zone = "Waianae Crisis Outreach", "Pacific/Honolulu"
+    return ProgramFactory.create(
+        slug="oahu",
+        name=name,
+        timezone=zone,
+        preset=preset_for("oahu", name=name, timezone=zone),
+    )
 
 
 @pytest.fixture
@@ -284,9 +296,7 @@ def test_the_log_form_offers_a_day_every_program_of_the_person_has_reached(
     # 05:30 UTC on 21 November 2026: already the 21st in Philadelphia (00:30), still the
     # evening of the 20th on Oahu (19:30).
     late = dt.datetime(2026, 11, 21, 5, 30, tzinfo=dt.UTC)
-    oahu = Program.objects.create(
-        slug="oahu", name="Waianae Crisis Outreach", timezone="Pacific/Honolulu"
-    )
+    oahu = waianae()
     Participation.objects.create(person=world.person, program=oahu, first_seen_at=late)
     coordinator = reader(world, Role.COORDINATOR)
     Membership.objects.create(user=coordinator, program=oahu, role=Role.COORDINATOR.value)
@@ -316,9 +326,7 @@ def test_pages_of_a_program_link_to_the_log_form_offering_that_programs_today(
 ) -> None:
     # 05:30 UTC on 21 November 2026: already the 21st in Philadelphia, the 20th on Oahu.
     late = dt.datetime(2026, 11, 21, 5, 30, tzinfo=dt.UTC)
-    oahu = Program.objects.create(
-        slug="oahu", name="Waianae Crisis Outreach", timezone="Pacific/Honolulu"
-    )
+    oahu = waianae()
     Participation.objects.create(person=world.person, program=oahu, first_seen_at=late)
     coordinator = reader(world, Role.COORDINATOR)
     Membership.objects.create(user=coordinator, program=oahu, role=Role.COORDINATOR.value)
