@@ -1495,7 +1495,7 @@ def record_team_response(actor: Actor, call: Call, given: TeamResponse, *, versi
     with transaction.atomic():
         # Two sendings at once wait here, one after the other: the second compares with the
         # first's steps, so a resend moves no time.
-        locked = Call.objects.select_for_update().select_related("team").get(pk=call.pk)
+        locked = Call.objects.select_for_update(of=("self",)).select_related("team").get(pk=call.pk)
         return _apply_team_response(actor, locked, given, version)
 
 
@@ -1511,7 +1511,7 @@ def record_team_step(
     _may_take_calls(actor, call.program)
     now = timezone.now()
     with transaction.atomic():
-        locked = Call.objects.select_for_update().select_related("team").get(pk=call.pk)
+        locked = Call.objects.select_for_update(of=("self",)).select_related("team").get(pk=call.pk)
         if getattr(locked, fields[step]) is not None:
             _check_same_team(locked, step, team, version)
             return False

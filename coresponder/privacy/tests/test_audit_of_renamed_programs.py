@@ -33,7 +33,10 @@ PAD_NAME = "Philadelphia Police-Assisted Diversion"
 
 @pytest.fixture
 def before_the_rename(
-    coordinator: User, programs: dict[str, Program], tmp_path: Path
+    coordinator: User,
+    programs: dict[str, Program],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> AuditEvent:
     """An event filed under "pad", then the preset renames "pad" to "phl-pad".
 
@@ -41,14 +44,16 @@ def before_the_rename(
     first: an event shown on that clock rather than its own program's reads wrong.
     """
     MembershipFactory.create(program=programs["core"], user=coordinator, role=Role.COORDINATOR)
-    event = record_event(
-        Actor(user=coordinator, where="10.1.2.3"),
-        "read",
-        object_type="encounters.encounter",
-        object_id="before-rename",
-        program_slug="pad",
-    )
-    AuditEvent.objects.filter(pk=event.pk).update(at=MARCH_10)
+    # Written on 10 March 2025, as the trail is append-only (no row may be redated after).
+    with monkeypatch.context() as then:
+        then.setattr("django.utils.timezone.now", lambda: MARCH_10)
+        event = record_event(
+            Actor(user=coordinator, where="10.1.2.3"),
+            "read",
+            object_type="encounters.encounter",
+            object_id="before-rename",
+            program_slug="pad",
+        )
     rename_pad(tmp_path)
     assert Program.objects.get(slug="phl-pad").pk == programs["pad"].pk
     event.refresh_from_db()
