@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,9 +85,7 @@ def _review_zones(user: Any, scope: AuditScope, filters: dict[str, Any]) -> dict
     programs = (
         Program.objects.all() if scope.everything else Program.objects.filter(slug__in=scope.slugs)
     )
-    # A slug a program has now reads as that program, before any it had before a rename.
-    zones = {slug: p.timezone for p in programs for slug in p.filed_as}
-    zones.update((p.slug, p.timezone) for p in programs)
+    zones = by_filed_slug(programs, lambda program: program.timezone)
     chosen = filters.get("program")
     if chosen and chosen in zones:
         zones[""] = zones[chosen]
@@ -98,12 +96,18 @@ def _review_zones(user: Any, scope: AuditScope, filters: dict[str, Any]) -> dict
     return zones
 
 
+def by_filed_slug(programs: Iterable[Program], value: Callable[[Program], str]) -> dict[str, str]:
+    """Every slug events may be filed under → `value` of its program: a slug a program had
+    before a rename too, though a slug a program has now reads as that program."""
+    programs = list(programs)
+    found = {slug: value(program) for program in programs for slug in program.filed_as}
+    found.update((program.slug, value(program)) for program in programs)
+    return found
+
+
 def program_names() -> dict[str, str]:
     """Program slug → name, a slug a program had before its rename too."""
-    programs = list(Program.objects.all())
-    names = {slug: program.name for program in programs for slug in program.filed_as}
-    names.update((program.slug, program.name) for program in programs)
-    return names
+    return by_filed_slug(Program.objects.all(), lambda program: program.name)
 
 
 def filed_under(scope: AuditScope, filters: dict[str, Any]) -> str:
