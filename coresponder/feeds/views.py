@@ -203,7 +203,8 @@ def nemsis_done(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def nemsis_sample(request: HttpRequest, slug: str) -> HttpResponse:
     """The demo's sample export: synthetic reports, some opioid overdoses and some not."""
-    program_for_import(request, slug)
-    response = HttpResponse(recent_sample(timezone.now()), content_type="application/xml")
+    program = program_for_import(request, slug)
+    sample = recent_sample(timezone.now(), program.rules.area, program.slug)
+    response = HttpResponse(sample, content_type="application/xml")
     response["Content-Disposition"] = 'attachment; filename="sample-nemsis.xml"'
     return response

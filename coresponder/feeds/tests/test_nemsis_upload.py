@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from coresponder.conftest import member_of
+from coresponder.domain.directory import great_circle_km
 from coresponder.domain.vocabulary import Role
 from coresponder.feeds.models import NemsisImport
 from coresponder.feeds.nemsis import read_nemsis
@@ -105,6 +106,48 @@ def test_the_sample_is_recent_so_its_follow_up_window_is_open() -> None:
     parsed_times = [r.values["occurred_at"] for r in read_nemsis(recent_sample(now)).reports]
     assert max(parsed_times) < now
     assert now - min(parsed_times) < dt.timedelta(hours=12)
+
+
+def test_the_sample_downloaded_for_a_program_elsewhere_lands_in_its_area(
+    programs: dict[str, Program],
+) -> None:
+    qrt = programs["qrt"]
+    area = qrt.rules.area
+    coordinator = member_of(qrt, Role.COORDINATOR, "qrt-coordinator")
+    client = signed_in(coordinator)
+    data = client.get("/programs/qrt/nemsis/sample.xml").content
+    body = data.split(b"<EMSDataSet", 1)[1]
+    assert b"Plymouth" not in body and b"02360" not in body
+    assert b"<eScene.17>Huntington, WV</eScene.17>" in data
+    reports = read_nemsis(data).reports
+    assert {r.values["latitude"] is not None for r in reports} == {True}
+    for r in reports:
+        assert (
+            great_circle_km(
+                r.values["latitude"], r.values["longitude"], area.latitude, area.longitude
+            )
+            < area.radius_km
+        )
+    assert all(r.number.startswith("QRT-") for r in reports), [r.number for r in reports]
+
+    response = client.post(
+        "/programs/qrt/nemsis/",
+        {"file": SimpleUploadedFile("sample.xml", data, content_type="application/xml")},
+    )
+    assert response.status_code == 302
+    done = client.post(response["Location"], {"form_token": new_token()})
+    assert done.status_code == 302
+    places = list(Overdose.objects.filter(program=qrt).values_list("latitude", "longitude"))
+    assert len(places) == 3
+    for latitude, longitude in places:
+        assert latitude is not None and longitude is not None
+        assert great_circle_km(latitude, longitude, area.latitude, area.longitude) < 8
+
+
+def test_the_sample_for_the_program_it_was_made_for_is_as_shipped(pco: Program) -> None:
+    data = recent_sample(timezone.now(), pco.rules.area, pco.slug)
+    assert data.count(b"<eScene.17>Plymouth</eScene.17>") == 6
+    assert b"<eScene.11>41.9553,-70.6641</eScene.11>" in data
 
 
 def test_a_file_with_a_bad_report_shows_every_problem_and_offers_no_import(
