@@ -3,6 +3,7 @@ provider's corrections to its directory entry."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from coresponder.core.models import MAX_VERSION
 from coresponder.domain.clock import zone_words
 from coresponder.domain.directory import DAY_CODES
 from coresponder.domain.intake import phone_problem, readable_phone
+from coresponder.domain.vocabulary import TaskStatus
 from coresponder.programs.local_time import zone_abbreviation
 from coresponder.services.actions import MAX_CAPACITY, NO_CAPACITY_YET
 from coresponder.services.entries import (
@@ -44,6 +46,25 @@ class ReferForm(PlainTextForm):
     )
 
 
+# What each answer that needs a reason is called in the Reason's hint.
+REASON_WORDS = {
+    TaskStatus.REJECTED: "reject",
+    TaskStatus.ON_HOLD: "put on hold",
+    TaskStatus.FAILED: "mark failed",
+    TaskStatus.CANCELLED: "cancel",
+}
+
+
+def reason_hint(needing: Sequence[str]) -> str:
+    """The Reason's hint naming the answers offered that need one, in the buttons' order: a
+    provider is not told of cancelling, which only the referring team may do."""
+    words = [REASON_WORDS[TaskStatus(status)] for status in needing]
+    if not words:
+        return "Needed to " + ", ".join(REASON_WORDS.values()) + "."
+    said = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+    return f"Needed to {said}."
+
+
 class StatusForm(PlainTextForm):
     """The status comes from the button pressed; the reason from the one text field."""
 
@@ -53,15 +74,22 @@ class StatusForm(PlainTextForm):
         label="Reason",
         required=False,
         max_length=300,
-        help_text="Needed to reject, put on hold, mark failed or cancel.",
         widget=forms.TextInput(attrs=INPUT),
     )
     # Needed for some statuses, so it never reads as optional.
     status_reason.needed = True  # type: ignore[attr-defined]
 
-    def __init__(self, *args: Any, zone: ZoneInfo | None = None, **kwargs: Any) -> None:
-        """With `zone` (the program's), the appointment a provider may give on accepting."""
+    def __init__(
+        self,
+        *args: Any,
+        zone: ZoneInfo | None = None,
+        needing_reason: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        """With `zone` (the program's), the appointment a provider may give on accepting;
+        `needing_reason`, the statuses of the buttons offered that need a reason."""
         super().__init__(*args, **kwargs)
+        self.fields["status_reason"].help_text = reason_hint(needing_reason)
         if zone is not None:
             self.fields["appointment_at"] = _appointment_field(
                 zone, "Appointment, if booked", "Only with Accept: when the person is to be seen"

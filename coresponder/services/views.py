@@ -102,7 +102,14 @@ def _status_form(
     """The answer form: with the appointment field where one of its buttons accepts."""
     accepts = any(b["status"] == TaskStatus.ACCEPTED.value for b in buttons)
     zone = ZoneInfo(referral.program.timezone) if accepts else None
-    return StatusForm(prefix=f"r{referral.pk}", zone=zone, **kwargs)
+    return StatusForm(
+        prefix=f"r{referral.pk}", zone=zone, needing_reason=_needing_reason(buttons), **kwargs
+    )
+
+
+def _needing_reason(buttons: list[dict[str, Any]]) -> list[str]:
+    """The statuses of the buttons offered that need a reason, for the Reason's hint."""
+    return [b["status"] for b in buttons if b["reason"]]
 
 
 def _buttons(
@@ -378,7 +385,8 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
     """A status button; on a problem, the referral page with what was typed kept."""
     referral, access = access_service_referral(request.user, referral_id)
     zone = ZoneInfo(referral.program.timezone)
-    form = StatusForm(request.POST, prefix=f"r{referral.pk}", zone=zone)
+    needing = _needing_reason(_buttons(referral, request.user))
+    form = StatusForm(request.POST, prefix=f"r{referral.pk}", zone=zone, needing_reason=needing)
     if form.is_valid():
         try:
             actions.change_referral_status(
@@ -404,7 +412,8 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
                 return redirect("service-referral", referral_id=referral.pk)
             data = request.POST.copy()
             data[form.add_prefix("version")] = str(referral.version)
-            form = StatusForm(data, prefix=f"r{referral.pk}", zone=zone)
+            needing = _needing_reason(_buttons(referral, request.user))
+            form = StatusForm(data, prefix=f"r{referral.pk}", zone=zone, needing_reason=needing)
             form.is_valid()
             form.add_error(None, STALE_MESSAGE)
             return _referral_page(request, referral, access, status_form=form, status=409)
