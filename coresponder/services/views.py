@@ -241,6 +241,11 @@ def _inbox_page(
             "rows": rows,
             "page": page,
             "services": _service_rows(services, typed, typed_for),
+            # The directory is every program's: an entry is corrected from the first program
+            # the user answers referrals in.
+            "directory_program": next(
+                (program for program, role in grants if role is Role.PROVIDER), None
+            ),
             "now": now,
             "views": views,
             "show": show,
