@@ -174,7 +174,7 @@ class CapacityForm(PlainTextForm):
     unit = forms.ChoiceField(
         label="Counted in",
         required=False,
-        widget=forms.Select(attrs={"class": "usa-select usa-input--small"}),
+        widget=forms.Select(attrs={"class": "usa-select"}),
     )
 
     def __init__(self, *args: Any, unit: str | None = None, **kwargs: Any) -> None:
