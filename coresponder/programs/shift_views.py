@@ -54,7 +54,7 @@ from coresponder.programs.duty import (
 from coresponder.programs.ical import shifts_calendar
 from coresponder.programs.labels import district_names
 from coresponder.programs.middleware import open_program
-from coresponder.programs.models import Membership, Program, Shift, Team, User
+from coresponder.programs.models import Membership, Program, Shift, Team, TeamMember, User
 from coresponder.programs.shift_forms import ExceptionForm, ShiftChangeForm, ShiftForm, TeamForm
 
 # token_urlsafe(32) gives 43 characters; anything much shorter was never issued.
@@ -145,7 +145,13 @@ def _teams_context(
             }
         )
     now = timezone.now()
-    my_secret = user_calendar_secret(actor, cast(User, user))
+    # A link is made for someone with shifts to subscribe to, or kept for one made before;
+    # someone on no team in a program they act in is told so, and no link is made for them.
+    my_feed = None
+    reader = cast(User, user)
+    if reader.calendar_secret or on_a_team(reader):
+        my_secret = user_calendar_secret(actor, reader)
+        my_feed = request.build_absolute_uri(reverse("calendar-user", args=[my_secret]))
     return {
         "program": program,
         "role_label": ROLE_LABELS.get(role, "") if role else "",
@@ -157,7 +163,7 @@ def _teams_context(
             for duty in _on_duty_rows(program, now)
         ],
         "now": now,
-        "my_feed": request.build_absolute_uri(reverse("calendar-user", args=[my_secret])),
+        "my_feed": my_feed,
         "shift_form": shift_form or ShiftForm(program),
         "team_form": team_form or TeamForm(),
         "stood_down": (
@@ -166,6 +172,17 @@ def _teams_context(
             else []
         ),
     }
+
+
+def on_a_team(user: User) -> bool:
+    """Whether the user sits on a working team of a program they still act in: whether
+    their calendar has shifts in it."""
+    return TeamMember.objects.filter(
+        user=user,
+        team__active=True,
+        team__program__memberships__user=user,
+        team__program__memberships__active=True,
+    ).exists()
 
 
 @login_required

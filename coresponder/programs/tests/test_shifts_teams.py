@@ -189,6 +189,29 @@ def test_the_teams_page_shows_members_gaps_shifts_and_feeds(
     assert "Add the shift" not in text
 
 
+def test_someone_on_no_team_is_told_so_and_no_calendar_link_is_made_on_a_visit(
+    client: Client, pad: Program, officer: User
+) -> None:
+    pad_team(pad)
+    client.force_login(officer)
+    text = client.get(reverse("program-teams", args=[pad.slug])).content.decode()
+    assert "You are on no team, so you have no shifts to put in a calendar." in text
+    assert 'id="my-feed"' not in text
+    officer.refresh_from_db()
+    assert officer.calendar_secret == ""
+    assert not AuditEvent.objects.filter(object_type="user", action="update").exists()
+
+    # Seated on a team, the next visit gives the link; it stays when they leave the team.
+    team = Team.objects.get(program=pad)
+    seat = TeamMemberFactory.create(team=team, user=officer, role=Role.OFFICER.value)
+    text = client.get(reverse("program-teams", args=[pad.slug])).content.decode()
+    officer.refresh_from_db()
+    assert officer.calendar_secret and officer.calendar_secret in text
+    seat.delete()
+    text = client.get(reverse("program-teams", args=[pad.slug])).content.decode()
+    assert officer.calendar_secret in text
+
+
 def test_someone_outside_the_program_gets_404(client: Client, pad: Program, outsider: User) -> None:
     client.force_login(outsider)
     assert client.get(reverse("program-teams", args=[pad.slug])).status_code == 404
