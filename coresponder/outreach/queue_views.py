@@ -106,9 +106,9 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     )
     rows = result.items
     names = _names(request, [row["person_id"] for row in rows])
-    tiers = tier_labels(program)
-    # The reader's role, looked up once for the links and the requests below.
+    # The reader's role, looked up once for the tiers, the links and the requests below.
     role = role_in(request.user, program)
+    tiers = tier_labels(program, role)
     # How each person asked to be reached, for readers of contact details: one query.
     asked = asked_tags(request.user, program, list(names), role=role)
     cards = [

@@ -43,7 +43,7 @@ from coresponder.outreach.models import OPEN_STATUSES, OutreachTask
 from coresponder.outreach.pages import tier_labels
 from coresponder.outreach.queue import live_tasks
 from coresponder.people.contact_requests import asked_tags
-from coresponder.privacy.access import visible_people
+from coresponder.privacy.access import role_in, visible_people
 from coresponder.programs.duty import Duty, duties_between
 from coresponder.programs.models import Program, Team
 
@@ -253,7 +253,7 @@ def team_route(user: Any, program: Program, team: Team, duty: Duty, now: dt.date
     rows = _tasks(user, program, team, duty, now)
     people = _people(user, [row["person_id"] for row in rows])
     asked = asked_tags(user, program, list(people))
-    tiers = tier_labels(program)
+    tiers = tier_labels(program, role_in(user, program))
     facts: dict[int, dict[str, Any]] = {}
     visits: list[Visit] = []
     zone = ZoneInfo(program.timezone)

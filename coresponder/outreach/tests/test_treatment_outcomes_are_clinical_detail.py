@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from coresponder.domain.vocabulary import Role
+from coresponder.outreach.actions import refresh_priority_tiers
 from coresponder.outreach.models import Attempt, OutreachTask
 from coresponder.privacy.models import Disclosure
 from coresponder.privacy.tests.world import World, build_world, consent_for, reader
@@ -264,3 +265,41 @@ def test_the_clinical_team_reads_a_refusal_as_it_was(
     page = signed_in(clinician).get(f"/programs/qrt/outreach/{task.pk}/").content.decode()
     assert "Home visit — declined" in page
     assert "outcome withheld" not in page
+
+
+def queued_after_a_refusal_for_now(world: World) -> OutreachTask:
+    """A new follow-up of the world's person, whose last visit before it reached them and
+    they declined for now: QRT's third priority tier."""
+    task = decided(world, "declined_interested_later")
+    now = timezone.now()
+    queued = OutreachTask.objects.create(
+        program=world.program,
+        person=world.person,
+        window_start=now - dt.timedelta(hours=2),
+        window_end=now + dt.timedelta(days=2),
+    )
+    refresh_priority_tiers(world.program, [world.person.pk])
+    queued.refresh_from_db()
+    assert task.status == "closed" and queued.priority_tier == 3
+    return queued
+
+
+def test_an_officer_s_queue_does_not_name_a_refusal_as_the_task_s_priority(
+    world: World,
+) -> None:
+    queued_after_a_refusal_for_now(world)
+    officer = reader(world, Role.OFFICER)
+    page = signed_in(officer).get("/programs/qrt/outreach/").content.decode()
+    main = page.split("<main")[1]
+    assert "Dana Reyes" in main
+    assert "declin" not in main.lower()
+    assert "Reached before (outcome withheld)" in main
+
+
+def test_the_clinical_team_s_queue_names_the_priority_as_the_preset_words_it(
+    world: World,
+) -> None:
+    queued_after_a_refusal_for_now(world)
+    clinician = reader(world, Role.CLINICIAN)
+    page = signed_in(clinician).get("/programs/qrt/outreach/").content.decode()
+    assert "Declined before but interested later" in page.split("<main")[1]
