@@ -18,12 +18,13 @@ data its first row is `Notice,<the notice>` and its second is empty; the header
 row follows. A table without Part 2 data starts at its header row. A count a
 reader may not see (an analyst's small counts; anyone's treatment counts outside
 one whole, finished quarter), and a share or median suppression hid, reads `suppressed`;
-an empty cell is a rate with nothing to divide by. Values stay numbers, rounded for
-a reader: a share is a fraction from 0 to 1 to four decimal places (0.8276, the
-quarterly report's 82.8%), hours are to one decimal place (45.3 h on the dashboard
-and in the report). The XLSX keeps
-each value whole and shows it so: shares as percentages to one decimal place,
-hours to one decimal place.
+an empty cell is a rate with nothing to divide by. A file is read apart from the page:
+the figures-by-month table's month column names the program's zone in its header
+("Month (Eastern time, America/New_York)"), the calendar its months are cut on.
+Values stay numbers, rounded for a reader: a share is a fraction from 0 to 1 to four
+decimal places (0.8276, the quarterly report's 82.8%), hours are to one decimal place
+(45.3 h on the dashboard and in the report). The XLSX keeps each value whole and shows
+it so: shares as percentages to one decimal place, hours to one decimal place.
 
 De-identified copies (analysts, providers, prosecutors: ADR 0007) cover one
 whole, finished quarter and are suppressed by `coresponder.reports.disclosure`,
@@ -290,7 +291,8 @@ def monthly_table(
         name="monthly",
         title=f"{figure_label(program, metric)} by month, {period_label(period)}",
         columns=[
-            Column("month", "Month", "text"),
+            # A file travels without the page: its header names the clock its months are cut on.
+            Column("month", f"Month ({zone_words(program.timezone)}, {program.timezone})", "text"),
             Column("value", figure_label(program, metric), kind),
         ],
         rows=rows,

@@ -966,3 +966,23 @@ def test_a_quarter_with_nothing_recorded_says_so_above_its_zeros(
     said = " ".join(_pdftotext(empty).split())
     assert "Nothing was recorded in Q1 2026 (1 January – 31 March 2026): no referrals" in said
     assert "Nothing was recorded" not in _pdftotext(busy)
+
+
+def test_the_monthly_csv_names_the_zone_its_months_are_cut_in(quarter: Program) -> None:
+    # 22:30 on 31 July in Philadelphia is already 1 August in UTC: the program's July.
+    late = Person.objects.create(given_name="Late", family_name="Q")
+    Referral.objects.create(
+        program=quarter,
+        person=late,
+        pathway="officer_intervention",
+        received_at=dt.datetime(2026, 8, 1, 2, 30, tzinfo=dt.UTC),
+    )
+    client = signed_in(member(quarter, Role.COORDINATOR))
+
+    response = client.get(
+        f"/programs/{quarter.slug}/exports/monthly.csv", {**SPAN, "metric": "referrals"}
+    )
+
+    header, *months = csv_rows(response.content, part2=False)
+    assert header == ["Month (Eastern time, America/New_York)", "Referrals"]
+    assert dict(months) == {"2026-07": "1", "2026-08": str(REFERRALS), "2026-09": "0"}
