@@ -341,3 +341,33 @@ def test_a_member_s_dashboard_stays_in_english(world: Program, coordinator: User
     funnel = client.get("/programs/pad/dashboard/sections/funnel/", query, headers=HTMX)
     assert "From notification to engagement" in visible(funnel)
     assert "Notificadas" not in funnel.content.decode()
+
+
+# SVG reads its geometry as numbers with a decimal point whatever the page's language:
+# "480,0" is no width at all, and the bar is not drawn.
+GEOMETRY = ("x", "y", "x1", "x2", "y1", "y2", "cx", "cy", "width", "height", "viewbox")
+
+
+class _Geometry(HTMLParser):
+    """Every geometry attribute of the page's SVG shapes, as (tag, name, value)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found += [(tag, name, value or "") for name, value in attrs if name in GEOMETRY]
+
+
+@pytest.mark.parametrize("name", SECTIONS)
+def test_the_spanish_charts_draw_with_a_decimal_point(world: Program, name: str) -> None:
+    response = Client().get(
+        f"{PUBLIC}sections/{name}/", {"lang": "es", "by": "district"}, headers=HTMX
+    )
+    parser = _Geometry()
+    parser.feed(response.content.decode())
+    assert parser.found, "a chart with no shapes"
+    for tag, attribute, value in parser.found:
+        for number in value.split():
+            assert "," not in number, (tag, attribute, value)
+            float(number)  # an SVG number, or the shape is not drawn
