@@ -177,7 +177,7 @@ TEXT: dict[str, dict[str, str]] = {
         "points": "puntos",
         "up_from_none": "sube desde cero",
         "loading": "Cargando",
-        "not_loaded": "No se pudo cargar",
+        "not_loaded": "Error al cargar",
         "show": "Mostrar",
         "whole_dashboard": "Todo el panel de datos",
         "funnel_heading": "De la notificación a la participación",

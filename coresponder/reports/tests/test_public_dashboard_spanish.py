@@ -8,6 +8,7 @@ PAD, 20 Oct 2026: the last full quarter is July to September 2026.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -246,6 +247,15 @@ def test_the_spanish_page_is_in_spanish_throughout(world: Program) -> None:
         assert not has_word(text, phrase), phrase
     # The placeholders load the sections in Spanish too.
     assert f"{PUBLIC}sections/funnel/?lang=es&amp;by=district" in html
+
+
+def test_a_section_that_fails_to_load_says_so_in_spanish_that_agrees(world: Program) -> None:
+    html = Client().get(PUBLIC, {"lang": "es"}).content.decode()
+    failed = re.findall(r'data-htmx-failed="([^"]+)"', html)
+    assert "Error al cargar las cifras mes a mes." in failed, failed
+    assert "Error al cargar el embudo." in failed, failed
+    # "No se pudo cargar" agrees with one thing, not with "las cifras".
+    assert not [message for message in failed if "pudo" in message]
 
 
 def test_the_english_page_reads_as_it_did(world: Program) -> None:
