@@ -23,6 +23,7 @@ from coresponder.core.audit import record_list_read
 from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.http import actor_for
 from coresponder.domain.intake import readable_phone
+from coresponder.domain.linkage import SUFFIX_LABELS, Record, normalise, normalise_phone
 from coresponder.domain.policy import FieldGroup
 from coresponder.domain.vocabulary import label as label_of
 from coresponder.identity.access import (
@@ -100,18 +101,32 @@ def _require_decider(request: HttpRequest) -> None:
         raise Http404("No match review for this role")
 
 
-def _compared_value(name: str, value: Any, birth_year: int | None) -> Any:
-    """What of a field says whether two records agree: names and addresses as written
-    whatever the capitals and spaces, a phone by its digits, a birth date or, where only a
-    year is known, the year; None where the record gives nothing."""
+# The field the suffix row sits after, and its label as the evidence names it.
+SUFFIX_AFTER = "family_name"
+SUFFIX_LABEL = "Suffix (Jr, Sr)"
+PLACEHOLDER_FIELDS = {
+    "given_name": "given_placeholder",
+    "family_name": "family_placeholder",
+    "birth_date": "birth_date_placeholder",
+}
+
+
+def _compared_value(name: str, compared: Record) -> Any:
+    """What of a field says whether two records agree, as the comparisons read it (`compared`
+    is the record normalised): names whatever the capitals, spaces and suffix, a phone by
+    its digits, a birth date or, where only a year is known, the year; None where the
+    record gives nothing or only a placeholder."""
     if name == "birth_date":
-        return value if value is not None else birth_year
+        return compared.birth_date or compared.birth_year
+    if name == "given_name":
+        return compared.given or None
+    if name == "family_name":
+        return compared.family or None
     if name == "phone":
-        digits = "".join(c for c in str(value or "") if c.isdigit())
-        return (digits[1:] if len(digits) == 11 and digits.startswith("1") else digits) or None
+        return normalise_phone(compared.phone) or None
     if name == "sex":
-        return None if value in ("", None, Sex.UNKNOWN) else value
-    return " ".join(str(value or "").split()).casefold() or None
+        return compared.sex or None
+    return " ".join(compared.address.split()) or None
 
 
 def _differ(left: dict[str, Any], right: dict[str, Any]) -> bool:
@@ -131,59 +146,67 @@ def _differ(left: dict[str, Any], right: dict[str, Any]) -> bool:
 def _side_by_side(
     first: list[dict[str, Any]], second: list[dict[str, Any]]
 ) -> list[tuple[dict[str, Any], dict[str, Any], bool]]:
-    """Each field of the two records beside each other, and whether they differ."""
-    return [(a, b, _differ(a, b)) for a, b in zip(first, second, strict=True)]
+    """Each field of the two records beside each other, and whether they differ; a row for
+    the suffix (Jr, Sr) only where either record gives one."""
+    rows = [(a, b, _differ(a, b)) for a, b in zip(first, second, strict=True)]
+    return [row for row in rows if not row[0]["suffix"] or row[0]["value"] or row[1]["value"]]
+
+
+def _rows(
+    values: dict[str, Any], birth_year: int | None, record: Record, access: PersonAccess
+) -> list[dict[str, Any]]:
+    """The fields of one person or record the reader may see, as written, each with what of
+    it is compared; the rest say they are not shown."""
+    compared = normalise(record)
+    rows = []
+    for name, label, group in COMPARED:
+        shown = access.shows(group)
+        value = values[name]
+        if name == "sex":
+            value = dict(Sex.choices).get(value, value)
+        elif name == "phone":
+            value = readable_phone(value)
+        elif name == "birth_date" and value is None and birth_year:
+            value = f"{birth_year} (year only)"
+        elif name == "birth_date" and value is not None:
+            value = format_date(value, with_year=True)
+        placeholder = name in PLACEHOLDER_FIELDS and getattr(compared, PLACEHOLDER_FIELDS[name])
+        rows.append(
+            {
+                "label": label,
+                "value": value if shown else None,
+                "shown": shown,
+                "compared": _compared_value(name, compared) if shown else None,
+                "placeholder": bool(placeholder and shown),
+                "suffix": False,
+            }
+        )
+        if name == SUFFIX_AFTER:
+            suffix = SUFFIX_LABELS.get(compared.suffix, "")
+            rows.append(
+                {
+                    "label": SUFFIX_LABEL,
+                    "value": suffix if shown else None,
+                    "shown": shown,
+                    "compared": (suffix or None) if shown else None,
+                    "placeholder": False,
+                    "suffix": True,
+                }
+            )
+    return rows
 
 
 def _side(access: PersonAccess) -> list[dict[str, Any]]:
     """The fields of one person the reader may see; the rest say they are not shown."""
     person = access.person
-    rows = []
-    for name, label, group in COMPARED:
-        shown = access.shows(group)
-        value = getattr(person, f"get_{name}_display")() if name == "sex" else getattr(person, name)
-        compared = _compared_value(name, getattr(person, name), person.birth_year)
-        if name == "phone":
-            value = readable_phone(value)
-        elif name == "birth_date" and value is None and person.birth_year:
-            value = f"{person.birth_year} (year only)"
-        elif name == "birth_date" and value is not None:
-            value = format_date(value, with_year=True)
-        rows.append(
-            {
-                "label": label,
-                "value": value if shown else None,
-                "shown": shown,
-                "compared": compared if shown else None,
-            }
-        )
-    return rows
+    values = {name: getattr(person, name) for name, _label, _group in COMPARED}
+    return _rows(values, person.birth_year, linkage_record(person), access)
 
 
 def _record_side(record: SourceRecord, access: PersonAccess) -> list[dict[str, Any]]:
     """One compared source record's fields, as `_side` shows a person's."""
-    rows = []
-    for name, label, group in COMPARED:
-        shown = access.shows(group)
-        value = getattr(record, name)
-        compared = _compared_value(name, value, record.birth_year)
-        if name == "sex":
-            value = dict(Sex.choices).get(value, value)
-        elif name == "phone":
-            value = readable_phone(value)
-        elif name == "birth_date" and value is None and record.birth_year:
-            value = f"{record.birth_year} (year only)"
-        elif name == "birth_date" and value is not None:
-            value = format_date(value, with_year=True)
-        rows.append(
-            {
-                "label": label,
-                "value": value if shown else None,
-                "shown": shown,
-                "compared": compared if shown else None,
-            }
-        )
-    return rows
+    values = {name: getattr(record, name) for name, _label, _group in COMPARED}
+    return _rows(values, record.birth_year, linkage_record(record), access)
 
 
 def _record_heading(record: SourceRecord, zone: Any) -> str:
