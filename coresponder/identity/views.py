@@ -366,10 +366,20 @@ def match_decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
         return _review_page(request, status=422)
     else:
         if merge is not None:
-            messages.success(request, f"Merged: {merge.merged} is now part of {merge.kept}.")
+            messages.success(
+                request,
+                f"Merged: {_named(merge.merged)} is now part of {_named(merge.kept)}.",
+            )
         else:
             messages.success(request, "Noted: these are different people.")
     return _back_to_queue(request)
+
+
+def _named(person: Any) -> str:
+    """'Rosa Delgado (person 3755)': two records merged mostly carry one name, so each is
+    named by its number too, as the list of recent merges names them."""
+    name = f"{person.given_name} {person.family_name}".strip()
+    return f"{name} (person {person.pk})" if name else f"person {person.pk}"
 
 
 def _stands_as(candidate: MatchCandidate, decision: str, version: int) -> bool:
@@ -399,7 +409,9 @@ def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
         else:
             messages.error(request, str(exc))
     else:
-        messages.success(request, f"Merge undone: {keep} and {other} are separate again.")
+        messages.success(
+            request, f"Merge undone: {_named(keep)} and {_named(other)} are separate again."
+        )
     return redirect("people-match-review")
 
 
