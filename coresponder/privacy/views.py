@@ -45,6 +45,13 @@ def action_words(event: AuditEvent) -> str:
     return event.get_action_display()
 
 
+def is_list_read(event: AuditEvent) -> bool:
+    """Whether the event is a list read (`record_list_read`): the list's own event, or one
+    of a person it showed."""
+    detail = event.detail if isinstance(event.detail, dict) else {}
+    return "in_list" in detail or ("list" in detail and "ids" in detail)
+
+
 def audit_row(
     event: AuditEvent, zones: dict[str, str] | None = None, names: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -55,6 +62,7 @@ def audit_row(
     The program reads by its name (`names`: slug → name).
     """
     zone = (zones or {}).get(event.program_slug) or (zones or {}).get("", "")
+    listed = is_list_read(event)
     return {
         "id": event.pk,
         "at": event.at,
@@ -64,8 +72,11 @@ def audit_row(
         "action": action_words(event),
         "action_code": event.action,
         "object_type": event.object_type,
-        "object_label": object_label(event.object_type),
-        "object_id": event.object_id,
+        "object_label": f"{object_label(event.object_type)} list"
+        if listed
+        else object_label(event.object_type),
+        # A person's event of a list carries their number as its record's: it is no record's.
+        "object_id": "" if listed else event.object_id,
         "person_id": event.person_id,
         "program_slug": event.program_slug,
         "program": (names or {}).get(event.program_slug, event.program_slug),
