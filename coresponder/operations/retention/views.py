@@ -26,6 +26,7 @@ from coresponder.operations.retention.actions import (
 from coresponder.operations.retention.forms import HoldForm, ReleaseForm
 from coresponder.programs import form_tokens
 
+# Released holds listed, the latest first.
 SHOWN = 200
 
 
@@ -64,19 +65,22 @@ def legal_holds(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error("person_id", "No person with this number is known to your programs.")
         except ActionError as exc:
             add_action_errors(form, exc)
-    holds = list(
-        LegalHold.objects.filter(program=program)
-        .select_related("program", "set_by", "released_by")
-        .order_by("released_at", "-set_at", "-id")[:SHOWN]
+    holds = LegalHold.objects.filter(program=program).select_related(
+        "program", "set_by", "released_by"
     )
-    record_holds_read(actor_for(request), program, holds)
+    # Every hold in force, however many were released: one left off would read as records
+    # the retention run may delete. Of the released, the latest.
+    in_force = list(holds.filter(released_at__isnull=True).order_by("-set_at", "-id"))
+    released = list(
+        holds.filter(released_at__isnull=False).order_by("-released_at", "-id")[: SHOWN + 1]
+    )
+    record_holds_read(actor_for(request), program, [*in_force, *released[:SHOWN]])
     context = {
         "program": program,
         "form": form,
-        "in_force": [
-            (h, ReleaseForm(initial={"version": h.version})) for h in holds if h.released_at is None
-        ],
-        "released": [h for h in holds if h.released_at is not None],
+        "in_force": [(h, ReleaseForm(initial={"version": h.version})) for h in in_force],
+        "released": released[:SHOWN],
+        "released_cut": SHOWN if len(released) > SHOWN else None,
     }
     status = 422 if request.method == "POST" else 200
     return render(request, "operations/legal_holds.html", context, status=status)
