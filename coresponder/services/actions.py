@@ -860,8 +860,9 @@ def import_directory(
     corrected on the edit page too: weekly hours written there give way to the file's for
     each service it lists, counted as replaced.
     Notes say what was read otherwise than the file wrote it (a DAILY schedule).
-    A stored service whose hours the file creates, changes or removes gets a new version
-    even where nothing else of it changed, so an edit page drawn before is stale.
+    A stored service the file changes anywhere its edit page reads (its hours, its
+    categories, its places, their names and zones) gets a new version even where its own
+    row did not change, so an edit page drawn before is stale.
     """
     checked = check_directory(data)
     if checked.problems:
@@ -898,6 +899,8 @@ class _DirectoryImporter:
         self.counts = counts
         # Services this import created or gave a new version already.
         self.versioned: set[int] = set()
+        # Stored services changed in what their edit page reads besides their own row.
+        self.touched: set[int] = set()
 
     def upsert(
         self,
@@ -931,6 +934,7 @@ class _DirectoryImporter:
         services = self.services(records["services"], orgs, terms)
         places = self.places(records["service_at_locations"], services, locations)
         self.schedules(records["schedules"], services, places)
+        self.new_versions(self.touched - self.versioned)
 
     def terms(self, records: list[Record]) -> dict[str, TaxonomyTerm]:
         stored = {t.code: t for t in TaxonomyTerm.objects.filter(code__in=[r.id for r in records])}
@@ -978,6 +982,8 @@ class _DirectoryImporter:
         self, records: list[Record], orgs: dict[str, ServiceOrganization]
     ) -> dict[str, Location]:
         stored = _stored_by_hsds_id(Location, records)
+        # The hours on the edit page are typed on a place's clock and named by it.
+        read = {key: (place.name, place.timezone) for key, place in stored.items()}
         result = {}
         for record in records:
             v = record.values
@@ -996,6 +1002,14 @@ class _DirectoryImporter:
                 "country": address["country"],
             }
             result[record.id] = self.upsert(Location, stored, record.id, "hsds_id", values)
+        moved = [
+            place.pk
+            for key, place in result.items()
+            if key in read and read[key] != (place.name, place.timezone)
+        ]
+        self.touched |= set(
+            ServiceAtLocation.objects.filter(location__in=moved).values_list("service", flat=True)
+        )
         return result
 
     def services(
@@ -1039,6 +1053,7 @@ class _DirectoryImporter:
             elif set(service.taxonomy_terms.values_list("pk", flat=True)) != wanted:
                 service.taxonomy_terms.set(wanted)
                 self._moved("service", created=False)
+                self.touched.add(service.pk)
             capacities += [(service, c) for c in record.children.get("capacities", [])]
         self.capacities(capacities)
         return result
@@ -1073,7 +1088,13 @@ class _DirectoryImporter:
                 "service_id": services[record.values["service_id"]].pk,
                 "location_id": locations[record.values["location_id"]].pk,
             }
-            result[record.id] = self.upsert(ServiceAtLocation, stored, record.id, "hsds_id", values)
+            old = stored.get(record.id)
+            was = (old.service_id, old.location_id) if old is not None else None
+            place = self.upsert(ServiceAtLocation, stored, record.id, "hsds_id", values)
+            if was != (place.service_id, place.location_id):
+                # A place added, or moved: each service's edit page has a set of hours per place.
+                self.touched |= {place.service_id, *(was[:1] if was else ())}
+            result[record.id] = place
         return result
 
     def schedules(
@@ -1133,11 +1154,11 @@ class _DirectoryImporter:
         replaced, _ = edited.delete()
         if replaced:
             self.counts.setdefault("schedule", Counter())[REPLACED_EDITS] += replaced
-        self.new_versions({pk for pk in rehoured if pk is not None} - self.versioned)
+        self.touched |= {pk for pk in rehoured if pk is not None}
 
     def new_versions(self, service_ids: set[int]) -> None:
-        """Services whose hours changed though nothing else of them did get a new version:
-        the entry a provider reads is its hours too."""
+        """Services whose hours, categories or places changed though their own row did not
+        get a new version: the entry a provider reads is all of them."""
         for service in Service.objects.select_for_update().filter(pk__in=service_ids):
             save_tracked(service, self.user)
             self.versioned.add(service.pk)

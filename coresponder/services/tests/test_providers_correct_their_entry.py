@@ -21,12 +21,14 @@ from coresponder.programs.tests.form_checks import assert_errors_described
 from coresponder.services.actions import edit_service_entry, import_directory
 from coresponder.services.entries import Entry, Hours
 from coresponder.services.hsds_export import export_directory
+from coresponder.services.hsds_format import LOCATION_TIMEZONE
 from coresponder.services.models import (
     Location,
     Schedule,
     Service,
     ServiceAtLocation,
     ServiceOrganization,
+    TaxonomyTerm,
 )
 
 pytestmark = pytest.mark.django_db
@@ -355,3 +357,49 @@ def test_a_phone_is_kept_as_the_directory_keeps_numbers() -> None:
     assert stored_phone("215-555-0100  ext. 12") == "215-555-0100 ext. 12"
     assert stored_phone("+44 20 7946 0958") == "+44 20 7946 0958"
     assert stored_phone("") == ""
+
+
+def test_an_edit_drawn_before_an_import_changed_only_the_categories_is_refused(
+    house: Service, provider: User
+) -> None:
+    """Categories a directory file changed are part of the entry the provider read too."""
+    TaxonomyTerm.objects.create(code="recovery_housing", name="Recovery housing")
+    client = signed_in(provider)
+    seen = version_on(client.get(edit_url(house)).content.decode())
+    file = export_directory()
+    (service,) = file["services"]
+    service["attributes"] = [
+        {
+            "id": "svc-kr-attribute-recovery_housing",
+            "link_id": "svc-kr",
+            "link_entity": "service",
+            "taxonomy_term_id": "recovery_housing",
+        }
+    ]
+    import_directory(SYSTEM, file)
+    assert list(house.taxonomy_terms.values_list("code", flat=True)) == ["recovery_housing"]
+
+    refused = client.post(edit_url(house), sent(seen, phone="2155550199"))
+
+    assert refused.status_code == 409
+    house.refresh_from_db()
+    assert house.phone == "2155550100"
+    assert changes_of(house) == []
+
+
+def test_an_edit_drawn_before_an_import_moved_the_place_to_another_zone_is_refused(
+    house: Service, provider: User
+) -> None:
+    """The hours are typed on the place's clock: a file that moves the place's zone makes
+    the page drawn on the old clock stale, though it left the service itself alone."""
+    client = signed_in(provider)
+    seen = version_on(client.get(edit_url(house)).content.decode())
+    file = export_directory()
+    (place,) = file["locations"]
+    place[LOCATION_TIMEZONE] = "America/Chicago"
+    import_directory(SYSTEM, file)
+
+    refused = client.post(edit_url(house), sent(seen, hours_0_opens="08:00"))
+
+    assert refused.status_code == 409
+    assert hours_of(house) == [("MO,TU,WE,TH,FR", dt.time(9), dt.time(17))]
