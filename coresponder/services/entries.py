@@ -33,11 +33,14 @@ LONGEST_PHONE = 32
 LONGEST_EMAIL = 254
 LONGEST_URL = 200
 TEXTS = ("description", "eligibility_description", "fees_description")
+# Opening and closing at the same minute: a listing means nothing by it.
+SAME_TIME = "give a closing time other than the opening time"
 
 
 @dataclass(frozen=True)
 class Hours:
-    """Some days of the week, open from `opens` to `closes` on each, on the place's clock."""
+    """Some days of the week, open from `opens` to `closes` on each, on the place's clock;
+    a closing time before the opening time is on the next day, as HSDS files write it."""
 
     days: tuple[str, ...]
     opens: dt.time
@@ -45,7 +48,8 @@ class Hours:
 
     def words(self) -> str:
         days = ", ".join(DAY_NAMES[day] for day in self.days)
-        return f"{days} {self.opens:%H:%M}–{self.closes:%H:%M}"
+        next_day = " (next day)" if self.closes < self.opens else ""
+        return f"{days} {self.opens:%H:%M}–{self.closes:%H:%M}{next_day}"
 
 
 @dataclass(frozen=True)
@@ -195,8 +199,8 @@ def hours_problems(hours: Hours) -> list[str]:
         problems.append("choose at least one day")
     elif not set(hours.days) <= set(DAY_CODES):
         problems.append("days must be days of the week")
-    if hours.closes <= hours.opens:
-        problems.append("must close after it opens")
+    if hours.closes == hours.opens:
+        problems.append(SAME_TIME)
     return problems
 
 

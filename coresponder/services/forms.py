@@ -24,6 +24,7 @@ from coresponder.services.entries import (
     LONGEST_URL,
     LONGEST_WORDS,
     MOST_HOURS,
+    SAME_TIME,
     Entry,
     Hours,
 )
@@ -309,8 +310,10 @@ class ServiceEntryForm(PlainTextForm):
                 self.add_error(names[1], "Give the time it opens.")
             if closes is None and not self.has_error(names[2]):
                 self.add_error(names[2], "Give the time it closes.")
-            if opens is not None and closes is not None and closes <= opens:
-                self.add_error(names[2], "Must close after it opens.")
+            # Closing before it opens is on the next day (a 20:00–02:00 crisis centre), as
+            # a directory file gives such hours; the same time twice says nothing.
+            if opens is not None and closes is not None and closes == opens:
+                self.add_error(names[2], f"{SAME_TIME[:1].upper()}{SAME_TIME[1:]}.")
         return cleaned
 
     def entry(self) -> Entry:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -295,13 +296,13 @@ def test_wrong_contact_details_are_refused_beside_their_fields(
     assert changes_of(house) == []
 
 
-def test_hours_must_name_a_day_and_close_after_they_open(house: Service, provider: User) -> None:
+def test_hours_must_name_a_day_and_close_at_another_time(house: Service, provider: User) -> None:
     client = signed_in(provider)
     refused = client.post(
         edit_url(house),
         sent(
             str(house.version),
-            hours_0_opens="17:00",
+            hours_0_opens="09:00",
             hours_0_closes="09:00",
             hours_1_days=[],
             hours_1_opens="10:00",
@@ -311,7 +312,7 @@ def test_hours_must_name_a_day_and_close_after_they_open(house: Service, provide
     assert refused.status_code == 422
     assert_errors_described(refused)
     html = refused.content.decode()
-    assert "Must close after it opens" in html
+    assert "Give a closing time other than the opening time" in html
     assert "Choose at least one day" in html
     assert hours_of(house) == [("MO,TU,WE,TH,FR", dt.time(9), dt.time(17))]
 
@@ -403,3 +404,55 @@ def test_an_edit_drawn_before_an_import_moved_the_place_to_another_zone_is_refus
 
     assert refused.status_code == 409
     assert hours_of(house) == [("MO,TU,WE,TH,FR", dt.time(9), dt.time(17))]
+
+
+def open_then(api: Client, service: Service, at: str) -> bool | None:
+    answer = api.get(f"/api/v1/services/{service.pk}", {"at": at})
+    assert answer.status_code == 200, answer.content
+    opened: bool | None = answer.json()["open"]
+    return opened
+
+
+def test_hours_that_close_after_midnight_close_on_the_next_day(
+    house: Service, provider: User, api_client_for: Callable[[User], Client]
+) -> None:
+    """A crisis centre open Monday 20:00 to 02:00 is open at 01:00 on Tuesday, and kept as
+    a directory file keeps such hours: on the day it opens, closing before it opens."""
+    client = signed_in(provider)
+    saved = client.post(
+        edit_url(house),
+        sent(
+            str(house.version),
+            hours_0_days=["MO"],
+            hours_0_opens="20:00",
+            hours_0_closes="02:00",
+            hours_1_days=["SA"],
+            hours_1_opens="22:00",
+            hours_1_closes="06:00",
+        ),
+    )
+    assert saved.status_code == 302
+    assert hours_of(house) == [("MO", dt.time(20), dt.time(2)), ("SA", dt.time(22), dt.time(6))]
+    shown = client.get(page_url(house)).content.decode()
+    assert "Mon 20:00–02:00 (next day)" in shown
+    drawn = client.get(edit_url(house)).content.decode()
+    assert 'value="20:00"' in drawn and 'value="02:00"' in drawn
+
+    api = api_client_for(provider)
+    # Monday 2 March 2026 and the small hours of Tuesday, in New York.
+    assert open_then(api, house, "2026-03-02T23:30:00-05:00") is True
+    assert open_then(api, house, "2026-03-03T01:00:00-05:00") is True
+    assert open_then(api, house, "2026-03-03T02:00:00-05:00") is False
+    assert open_then(api, house, "2026-03-02T01:00:00-05:00") is False  # Sunday's night
+    # Saturday 7 March 2026, the night New York's clocks jump from 02:00 to 03:00: the
+    # place closes at 06:00 on the wall clock, which is 10:00 UTC that morning.
+    assert open_then(api, house, "2026-03-08T09:59:00Z") is True
+    assert open_then(api, house, "2026-03-08T10:00:00Z") is False
+    # Saturday 31 October 2026, the night the clocks fall back from 02:00 to 01:00: the
+    # night is an hour longer, and the place still closes at 06:00 EST (11:00 UTC).
+    assert open_then(api, house, "2026-11-01T10:59:00Z") is True
+    assert open_then(api, house, "2026-11-01T11:00:00Z") is False
+
+    # The same hours from a directory file read alike, and an export gives back what it read.
+    (row,) = [r for r in export_directory()["schedules"] if r["byday"] == "MO"]
+    assert (row["opens_at"], row["closes_at"]) == ("20:00:00", "02:00:00")
