@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from coresponder.core.audit import Actor, record_event
@@ -35,9 +36,11 @@ from coresponder.services.entries import (
     FIELDS,
     Entry,
     Hours,
+    HourSet,
     edited_hours_id,
     entry_of,
     entry_problems,
+    hour_sets,
     tidied,
     weekly_hours,
 )
@@ -783,12 +786,15 @@ def edit_service_entry(
     actor: Actor, service: Service, entry: Entry, version: int, zone: str
 ) -> Service:
     """A provider corrects its service's entry: contact details, words, languages and the
-    weekly hours, typed on the clock of `zone` (the service's first place's).
+    weekly hours, typed on the clock of `zone` (the service's first place's), or, for a
+    service offered at more than one place, each place's on its own clock.
 
     `version` is the service's as the provider read it: an entry someone changed since is
     StaleVersion, never saved over. The weekly hours replace those the entry had; monthly
-    or dated hours stay. Nothing changed writes nothing. The audit event names each field
-    changed, with what it was and what it is.
+    or dated hours stay. Hours of a service at more than one place must each name the
+    place they are kept on (`entries.hour_sets`), so no place's hours are flattened into
+    another's. Nothing changed writes nothing. The audit event names each field changed,
+    with what it was and what it is.
     """
     if not may_edit_service(actor.user, service):
         raise Forbidden("Only the provider running this service may edit its entry.")
@@ -806,7 +812,9 @@ def edit_service_entry(
             if old != new:
                 changed[name] = {"from": _said(old), "to": _said(new)}
                 setattr(current, name, list(new) if isinstance(new, tuple) else new)
+        sets = hour_sets(current, zone)
         if before.hours != entry.hours:
+            _check_places(entry.hours, sets)
             changed["hours"] = {
                 "from": [hours.words() for hours in before.hours],
                 "to": [hours.words() for hours in entry.hours],
@@ -815,7 +823,7 @@ def edit_service_entry(
             return current
         save_tracked(current, actor.user, expected_version=version)
         if "hours" in changed:
-            _replace_hours(actor, current, entry.hours, zone)
+            _replace_hours(actor, current, entry.hours, sets)
         record_event(actor, "change", obj=current, detail={"changed": changed, "zone": zone})
     return current
 
@@ -824,19 +832,37 @@ def _said(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _replace_hours(actor: Actor, service: Service, hours: tuple[Hours, ...], zone: str) -> None:
-    """The service's weekly hours become `hours`, kept on the service itself (so they hold
-    at each of its places) and named as edited here (`EDITED_HOURS`)."""
+MULTI_PLACE_HOURS = (
+    "this service is offered at more than one place: give the hours of each place, "
+    "named by it, so no place's hours replace another's"
+)
+
+
+def _check_places(hours: tuple[Hours, ...], sets: list[HourSet]) -> None:
+    """Hours name the sets the service has: none for a service at one place or none, one
+    of its places for a service at several."""
+    if any(each.place not in {s.place for s in sets} for each in hours):
+        raise ActionError("The entry has invalid fields.", {"hours": [MULTI_PLACE_HOURS]})
+
+
+def _replace_hours(
+    actor: Actor, service: Service, hours: tuple[Hours, ...], sets: list[HourSet]
+) -> None:
+    """The service's weekly hours become `hours`, named as edited here (`EDITED_HOURS`):
+    kept on the service itself (so they hold at each of its places) when they name no
+    place, else on their place, each on its own place's clock."""
+    zones = {each.place: each.zone for each in sets}
     Schedule.objects.filter(pk__in=[row.pk for row in weekly_hours(service)]).delete()
     for each in hours:
         schedule = Schedule(
             hsds_id=edited_hours_id(),
-            service=service,
+            service=service if each.place is None else None,
+            service_at_location_id=each.place,
             freq=WEEKLY,
             byday=",".join(each.days),
             opens_at=each.opens,
             closes_at=each.closes,
-            timezone=zone,
+            timezone=zones[each.place],
         )
         save_tracked(schedule, actor.user)
 
@@ -1147,10 +1173,13 @@ class _DirectoryImporter:
                 rehoured |= {service_of(schedule), was[1] if was else None}
         # The file is the directory's source: for each service it lists, hours its provider
         # wrote on the edit page give way to the file's, whose own rows came back above.
+        listed = list(services.values())
         edited = Schedule.objects.filter(
-            service__in=list(services.values()), hsds_id__startswith=EDITED_HOURS
+            Q(service__in=listed) | Q(service_at_location__service__in=listed),
+            hsds_id__startswith=EDITED_HOURS,
         ).exclude(hsds_id__in=[record.id for record in records])
-        rehoured |= set(edited.values_list("service_id", flat=True))
+        for own, at_place in edited.values_list("service_id", "service_at_location__service_id"):
+            rehoured.add(own or at_place)
         replaced, _ = edited.delete()
         if replaced:
             self.counts.setdefault("schedule", Counter())[REPLACED_EDITS] += replaced

@@ -37,12 +37,13 @@ from coresponder.services.directory_api import service_detail
 from coresponder.services.entries import (
     Entry,
     entry_of,
+    hour_sets,
     language_choices,
     other_hours,
     tidied,
     zone_of,
 )
-from coresponder.services.forms import ServiceEntryForm, entry_initial, rows_sent
+from coresponder.services.forms import ServiceEntryForm, entry_initial, rows_sent, rows_shown
 from coresponder.services.models import Service, TaxonomyTerm
 from coresponder.services.referral_access import (
     NOT_THIS_PROGRAMS,
@@ -330,14 +331,15 @@ def edit_entry(request: HttpRequest, slug: str, service_id: int) -> HttpResponse
     zone = zone_of(service, program.timezone)
     current = entry_of(service)
     choices = language_choices(current.languages)
+    sets = hour_sets(service, program.timezone)
     if request.method == "GET":
         form = ServiceEntryForm(
             initial=entry_initial(current, service.version),
             languages=choices,
-            rows=len(current.hours) + 1,
+            sets=rows_shown(current, sets),
         )
         return _edit_page(request, program, service, form, zone)
-    form = ServiceEntryForm(request.POST, languages=choices, rows=rows_sent(request.POST))
+    form = ServiceEntryForm(request.POST, languages=choices, sets=rows_sent(request.POST, sets))
     if not form.is_valid():
         return _edit_page(request, program, service, form, zone, status=422)
     typed = form.entry()
@@ -356,7 +358,7 @@ def edit_entry(request: HttpRequest, slug: str, service_id: int) -> HttpResponse
         data["version"] = str(service.version)
         # Offered again: the languages either entry names, so what was ticked stays ticked.
         choices = language_choices((*current.languages, *now_stands.languages))
-        form = ServiceEntryForm(data, languages=choices, rows=rows_sent(data))
+        form = ServiceEntryForm(data, languages=choices, sets=rows_sent(data, sets))
         form.is_valid()
         form.add_error(None, STALE_MESSAGE)
         return _edit_page(request, program, service, form, zone, now_stands, status=409)
@@ -381,7 +383,7 @@ def _edit_page(
         "program": program,
         "service": service,
         "form": form,
-        "rows": form.hour_rows(),
+        "hour_sets": form.hour_sets(),
         "zone": zone,
         "other_hours": [describe_opening(opening_of(row, zone)) for row in other_hours(service)],
         "now_stands": now_stands,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, replace
+from collections import Counter
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
@@ -45,11 +46,26 @@ class Hours:
     days: tuple[str, ...]
     opens: dt.time
     closes: dt.time
+    # The place (ServiceAtLocation) these hours are kept on, for a service offered at more
+    # than one; None for hours that hold at each of its places. `where` names the place.
+    place: int | None = None
+    where: str = field(default="", compare=False)
 
     def words(self) -> str:
         days = ", ".join(DAY_NAMES[day] for day in self.days)
         next_day = " (next day)" if self.closes < self.opens else ""
-        return f"{days} {self.opens:%H:%M}–{self.closes:%H:%M}{next_day}"
+        at = f"{self.where}: " if self.where else ""
+        return f"{at}{days} {self.opens:%H:%M}–{self.closes:%H:%M}{next_day}"
+
+
+@dataclass(frozen=True)
+class HourSet:
+    """One set of weekly hours the edit page offers: a place's own (`place`, named
+    `name`), or, for a service at one place or none, the service's; on `zone`'s clock."""
+
+    place: int | None
+    name: str
+    zone: str
 
 
 @dataclass(frozen=True)
@@ -114,8 +130,39 @@ def hours_of(row: Schedule) -> Hours:
     )
 
 
+def hour_sets(service: Service, fallback: str) -> list[HourSet]:
+    """The sets of weekly hours the edit page offers: one per place, named by it, for a
+    service offered at more than one (their hours differ, and one set for all would
+    flatten them); else one, on its place's clock or `fallback` (the program's)."""
+    places = list(
+        ServiceAtLocation.objects.filter(service=service)
+        .select_related("location")
+        .order_by("location__name", "pk")
+    )
+    if len(places) < 2:  # one place or none: the service's own hours
+        return [HourSet(None, "", zone_of(service, fallback))]
+    return [
+        HourSet(place.pk, place.location.name, place.location.timezone or fallback)
+        for place in places
+    ]
+
+
+def _hours_by_place(service: Service) -> tuple[Hours, ...]:
+    """Each place's weekly hours: its own and those that hold at every place."""
+    rows = weekly_hours(service)
+    everywhere = [row for row in rows if row.service_at_location_id is None]
+    hours: list[Hours] = []
+    for each in hour_sets(service, DEFAULT_TIMEZONE):
+        own = [row for row in rows if row.service_at_location_id == each.place]
+        hours += dict.fromkeys(
+            replace(hours_of(row), place=each.place, where=each.name) for row in own + everywhere
+        )
+    return tuple(hours)
+
+
 def entry_of(service: Service) -> Entry:
     """The service's entry as it stands."""
+    places = ServiceAtLocation.objects.filter(service=service).count()
     return Entry(
         phone=service.phone,
         email=service.email,
@@ -124,7 +171,9 @@ def entry_of(service: Service) -> Entry:
         eligibility_description=service.eligibility_description,
         fees_description=service.fees_description,
         languages=tuple(str(code) for code in service.languages or ()),
-        hours=tuple(hours_of(row) for row in weekly_hours(service)),
+        hours=_hours_by_place(service)
+        if places > 1
+        else tuple(hours_of(row) for row in weekly_hours(service)),
     )
 
 
@@ -186,8 +235,8 @@ def entry_problems(entry: Entry) -> dict[str, list[str]]:
     elif len(entry.languages) > MOST_LANGUAGES:
         problems["languages"] = [f"give at most {MOST_LANGUAGES} languages"]
     hours = [problem for row in entry.hours for problem in hours_problems(row)]
-    if len(entry.hours) > MOST_HOURS:
-        hours.append(f"give at most {MOST_HOURS} rows of hours")
+    if any(rows > MOST_HOURS for rows in Counter(row.place for row in entry.hours).values()):
+        hours.append(f"give at most {MOST_HOURS} rows of hours for each place")
     if hours:
         problems["hours"] = hours
     return problems

@@ -27,6 +27,7 @@ from coresponder.services.entries import (
     SAME_TIME,
     Entry,
     Hours,
+    HourSet,
 )
 from coresponder.services.units import DEFAULT_UNIT, unit_choices
 
@@ -198,6 +199,7 @@ class CapacityForm(PlainTextForm):
 
 
 TEXTAREA = {"class": "usa-textarea", "rows": 3}
+PARTS = ("days", "opens", "closes")
 DAY_CHOICES = list(
     zip(
         DAY_CODES,
@@ -217,9 +219,16 @@ def _time_field(label: str) -> forms.TimeField:
     )
 
 
+def hours_prefix(place: int | None) -> str:
+    """How a set's fields are named: `hours_0_days` for the service's own set,
+    `hours_at_<place>_0_days` for a place's."""
+    return "hours" if place is None else f"hours_at_{place}"
+
+
 class ServiceEntryForm(PlainTextForm):
-    """A provider's corrections to its service's entry; `rows` rows of weekly hours, each
-    some days open at the same times, on the clock of the service's place."""
+    """A provider's corrections to its service's entry; for each set of hours
+    (`entries.hour_sets`: the service's, or each place's), its number of rows of weekly
+    hours, each some days open at the same times, on the clock of that place."""
 
     # The service's version as the page showed it: an edit over a newer one is refused.
     version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
@@ -267,40 +276,60 @@ class ServiceEntryForm(PlainTextForm):
     )
 
     def __init__(
-        self, *args: Any, languages: list[tuple[str, str]], rows: int, **kwargs: Any
+        self,
+        *args: Any,
+        languages: list[tuple[str, str]],
+        sets: list[tuple[HourSet, int]],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.MultipleChoiceField, self.fields["languages"]).choices = languages
-        self.rows = max(1, min(rows, MOST_HOURS))
-        for row in range(self.rows):
-            self.fields[f"hours_{row}_days"] = forms.MultipleChoiceField(
-                label="Days",
-                required=False,
-                choices=DAY_CHOICES,
-                widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
-            )
-            self.fields[f"hours_{row}_opens"] = _time_field("Opens")
-            self.fields[f"hours_{row}_closes"] = _time_field("Closes")
+        self.sets = [(each, max(1, min(rows, MOST_HOURS))) for each, rows in sets]
+        for each, rows in self.sets:
+            prefix = hours_prefix(each.place)
+            for row in range(rows):
+                self.fields[f"{prefix}_{row}_days"] = forms.MultipleChoiceField(
+                    label="Days",
+                    required=False,
+                    choices=DAY_CHOICES,
+                    widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
+                )
+                self.fields[f"{prefix}_{row}_opens"] = _time_field("Opens")
+                self.fields[f"{prefix}_{row}_closes"] = _time_field("Closes")
 
-    def hour_rows(self) -> list[dict[str, Any]]:
-        """Each row's fields, for the template."""
+    def _names(self) -> list[tuple[HourSet, list[str]]]:
+        """Each row's field names (days, opens, closes), with its set."""
+        return [
+            (each, [f"{hours_prefix(each.place)}_{row}_{part}" for part in PARTS])
+            for each, rows in self.sets
+            for row in range(rows)
+        ]
+
+    def hour_sets(self) -> list[dict[str, Any]]:
+        """Each set, named by its place, with its rows' fields, for the template."""
         return [
             {
-                "number": row + 1,
-                "days": self[f"hours_{row}_days"],
-                "opens": self[f"hours_{row}_opens"],
-                "closes": self[f"hours_{row}_closes"],
+                "name": each.name,
+                "zone": each.zone,
+                "rows": [
+                    {
+                        "number": row + 1,
+                        **{
+                            part: self[f"{hours_prefix(each.place)}_{row}_{part}"] for part in PARTS
+                        },
+                    }
+                    for row in range(rows)
+                ],
             }
-            for row in range(self.rows)
+            for each, rows in self.sets
         ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        for row in range(self.rows):
-            days = cleaned.get(f"hours_{row}_days") or []
-            opens = cleaned.get(f"hours_{row}_opens")
-            closes = cleaned.get(f"hours_{row}_closes")
-            names = [f"hours_{row}_{part}" for part in ("days", "opens", "closes")]
+        for _each, names in self._names():
+            days = cleaned.get(names[0]) or []
+            opens = cleaned.get(names[1])
+            closes = cleaned.get(names[2])
             if not days and opens is None and closes is None:
                 if not any(self.has_error(name) for name in names):
                     continue  # a row left empty: no hours
@@ -320,11 +349,19 @@ class ServiceEntryForm(PlainTextForm):
         """What was typed, as an entry (once the form is valid)."""
         data = self.cleaned_data
         hours = []
-        for row in range(self.rows):
-            days = data.get(f"hours_{row}_days") or []
-            opens, closes = data.get(f"hours_{row}_opens"), data.get(f"hours_{row}_closes")
+        for each, names in self._names():
+            days = data.get(names[0]) or []
+            opens, closes = data.get(names[1]), data.get(names[2])
             if days and opens is not None and closes is not None:
-                hours.append(Hours(days=tuple(days), opens=opens, closes=closes))
+                hours.append(
+                    Hours(
+                        days=tuple(days),
+                        opens=opens,
+                        closes=closes,
+                        place=each.place,
+                        where=each.name,
+                    )
+                )
         return Entry(
             phone=data["phone"],
             email=data["email"],
@@ -355,18 +392,39 @@ def entry_initial(entry: Entry, version: int) -> dict[str, Any]:
         "fees_description": entry.fees_description,
         "languages": list(entry.languages),
     }
-    for row, hours in enumerate(entry.hours):
-        initial[f"hours_{row}_days"] = list(hours.days)
-        initial[f"hours_{row}_opens"] = hours.opens
-        initial[f"hours_{row}_closes"] = hours.closes
+    for place, row, hours in _numbered(entry.hours):
+        prefix = hours_prefix(place)
+        initial[f"{prefix}_{row}_days"] = list(hours.days)
+        initial[f"{prefix}_{row}_opens"] = hours.opens
+        initial[f"{prefix}_{row}_closes"] = hours.closes
     return initial
 
 
-def rows_sent(data: Any) -> int:
-    """How many rows of hours a sent form had (its fields name them)."""
-    rows = 0
-    for key in data:
-        parts = str(key).split("_")
-        if len(parts) == 3 and parts[0] == "hours" and parts[1].isdigit():
-            rows = max(rows, int(parts[1]) + 1)
-    return min(rows, MOST_HOURS)
+def _numbered(hours: tuple[Hours, ...]) -> list[tuple[int | None, int, Hours]]:
+    """Each row of hours with its place and its number within that place's set."""
+    seen: dict[int | None, int] = {}
+    numbered = []
+    for each in hours:
+        row = seen.get(each.place, 0)
+        seen[each.place] = row + 1
+        numbered.append((each.place, row, each))
+    return numbered
+
+
+def rows_shown(entry: Entry, sets: list[HourSet]) -> list[tuple[HourSet, int]]:
+    """The rows a page offers each set: its hours, and one empty row to add more."""
+    return [(each, sum(h.place == each.place for h in entry.hours) + 1) for each in sets]
+
+
+def rows_sent(data: Any, sets: list[HourSet]) -> list[tuple[HourSet, int]]:
+    """How many rows of hours a sent form had for each set (its fields name them)."""
+    found = []
+    for each in sets:
+        start = f"{hours_prefix(each.place)}_"
+        rows = 0
+        for key in data:
+            parts = str(key).removeprefix(start).split("_")
+            if str(key).startswith(start) and len(parts) == 2 and parts[0].isdigit():
+                rows = max(rows, int(parts[0]) + 1)
+        found.append((each, min(rows, MOST_HOURS)))
+    return found

@@ -456,3 +456,95 @@ def test_hours_that_close_after_midnight_close_on_the_next_day(
     # The same hours from a directory file read alike, and an export gives back what it read.
     (row,) = [r for r in export_directory()["schedules"] if r["byday"] == "MO"]
     assert (row["opens_at"], row["closes_at"]) == ("20:00:00", "02:00:00")
+
+
+@pytest.fixture
+def two_places(house: Service) -> ServiceAtLocation:
+    """A second place for the house, in Pittsburgh, open only Saturday nights."""
+    place = Location.objects.create(
+        hsds_id="loc-kr-west", name="West End", timezone="America/New_York"
+    )
+    there = ServiceAtLocation.objects.create(hsds_id="sal-kr-west", service=house, location=place)
+    Schedule.objects.create(
+        hsds_id="sch-kr-west",
+        service_at_location=there,
+        freq="WEEKLY",
+        byday="SA",
+        opens_at=dt.time(20),
+        closes_at=dt.time(2),
+    )
+    return there
+
+
+def hours_by_place(service: Service) -> dict[str, list[tuple[str, dt.time | None]]]:
+    rows = Schedule.objects.filter(service_at_location__service=service)
+    found: dict[str, list[tuple[str, dt.time | None]]] = {}
+    for row in rows.select_related("service_at_location__location").order_by("byday"):
+        name = row.service_at_location.location.name  # type: ignore[union-attr]
+        found.setdefault(name, []).append((row.byday, row.opens_at))
+    assert not Schedule.objects.filter(service=service).exists()
+    return found
+
+
+def test_a_service_at_two_places_has_the_hours_of_each_edited_apart(
+    house: Service, two_places: ServiceAtLocation, provider: User
+) -> None:
+    file = export_directory()
+    client = signed_in(provider)
+    page = client.get(edit_url(house)).content.decode()
+    assert "Hours at Kensington Ave" in page and "Hours at West End" in page
+    west = f"hours_at_{two_places.pk}"
+    kensington = f"hours_at_{ServiceAtLocation.objects.get(hsds_id='sal-kr').pk}"
+    assert f'name="{west}_0_opens" value="20:00"' in page
+
+    data = sent(version_on(page))
+    for name in [key for key in data if key.startswith("hours_")]:
+        del data[name]
+    data |= {
+        f"{kensington}_0_days": ["MO", "TU", "WE", "TH", "FR"],
+        f"{kensington}_0_opens": "09:00",
+        f"{kensington}_0_closes": "17:00",
+        f"{west}_0_days": ["FR", "SA"],
+        f"{west}_0_opens": "21:00",
+        f"{west}_0_closes": "03:00",
+    }
+    saved = client.post(edit_url(house), data)
+
+    assert saved.status_code == 302
+    assert hours_by_place(house) == {
+        "Kensington Ave": [("MO,TU,WE,TH,FR", dt.time(9))],
+        "West End": [("FR,SA", dt.time(21))],
+    }
+    [event] = changes_of(house)
+    assert event.detail["changed"]["hours"]["to"] == [
+        "Kensington Ave: Mon, Tue, Wed, Thu, Fri 09:00–17:00",
+        "West End: Fri, Sat 21:00–03:00 (next day)",
+    ]
+    # The next directory file that lists the service puts each place's own hours back.
+    result = import_directory(SYSTEM, file)
+    assert result.counts["schedule"]["replaced"] == 2
+    assert hours_by_place(house) == {
+        "Kensington Ave": [("MO,TU,WE,TH,FR", dt.time(9))],
+        "West End": [("SA", dt.time(20))],
+    }
+
+
+def test_hours_naming_no_place_are_refused_for_a_service_at_two_places(
+    house: Service, two_places: ServiceAtLocation, provider: User
+) -> None:
+    """One set of hours for every place would flatten each place's own: refused, and each
+    place keeps its hours."""
+    typed = Entry(
+        phone="2155550100",
+        email="intake@kr.example",
+        fees_description="Free",
+        languages=("en",),
+        hours=(Hours(days=("MO",), opens=dt.time(8), closes=dt.time(12)),),
+    )
+    with pytest.raises(ActionError) as refused:
+        edit_service_entry(Actor(provider), house, typed, house.version, "America/New_York")
+    assert "more than one place" in refused.value.errors["hours"][0]
+    assert hours_by_place(house) == {
+        "Kensington Ave": [("MO,TU,WE,TH,FR", dt.time(9))],
+        "West End": [("SA", dt.time(20))],
+    }
