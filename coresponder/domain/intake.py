@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -174,6 +175,22 @@ def readable_phone(phone: str) -> str:
     if len(digits) == 7 and not international:
         return f"{digits[:3]}-{digits[3:]}"
     return phone
+
+
+# An extension as directories write it after the number: "ext. 12", "x 7", "extension 3".
+EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x)\s*(\d+)\s*$", re.IGNORECASE)
+
+
+def phone_link(phone: str) -> str:
+    """The tel: link a phone dials (RFC 3966): the number's digits, its leading +, and an
+    extension as ";ext=": spaces and words in the link leave a phone nothing to dial."""
+    text = phone.strip()
+    extension = ""
+    if found := EXTENSION.search(text):
+        extension = f";ext={found.group(1)}"
+        text = text[: found.start()]
+    digits = "".join(character for character in text if character.isdigit())
+    return f"tel:{'+' if text.startswith('+') else ''}{digits}{extension}"
 
 
 # What a phone written only in digits and the usual punctuation may hold.

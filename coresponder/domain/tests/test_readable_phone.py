@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coresponder.domain.intake import readable_phone
+from coresponder.domain.intake import phone_link, readable_phone
 
 
 @pytest.mark.parametrize(
@@ -24,3 +24,19 @@ from coresponder.domain.intake import readable_phone
 )
 def test_a_phone_reads_as_people_write_it(kept: str, read: str) -> None:
     assert readable_phone(kept) == read
+
+
+@pytest.mark.parametrize(
+    ("kept", "dialled"),
+    [
+        ("2155550100", "tel:2155550100"),
+        ("+12155550100", "tel:+12155550100"),
+        ("215-555-0100 ext. 12", "tel:2155550100;ext=12"),
+        ("(215) 555-0100 x 7", "tel:2155550100;ext=7"),
+        ("+44 20 7946 0958", "tel:+442079460958"),
+        ("+44 (0)20 7946 0958", "tel:+4402079460958"),
+    ],
+)
+def test_a_phone_link_dials_the_number_and_its_extension(kept: str, dialled: str) -> None:
+    """A tel: link holds no spaces or words (RFC 3966): a phone would dial nothing."""
+    assert phone_link(kept) == dialled

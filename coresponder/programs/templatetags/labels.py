@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 
 from coresponder.domain.directory import km_to_miles
-from coresponder.domain.intake import readable_phone
+from coresponder.domain.intake import phone_link, readable_phone
 from coresponder.domain.vocabulary import label as vocabulary_label
 from coresponder.programs.labels import district_names, page_language, recipient_label
 
@@ -31,6 +31,12 @@ def labels(codes: Any, vocabulary: str) -> list[str]:
 def phone(value: Any) -> str:
     """A phone as a person reads it: bare digits grouped, anything else as written."""
     return readable_phone(str(value or ""))
+
+
+@register.filter(name="tel")
+def tel(value: Any) -> str:
+    """The tel: link a phone dials, extension and all."""
+    return phone_link(str(value or ""))
 
 
 @register.filter(name="optional")

@@ -548,3 +548,15 @@ def test_hours_naming_no_place_are_refused_for_a_service_at_two_places(
         "Kensington Ave": [("MO,TU,WE,TH,FR", dt.time(9))],
         "West End": [("SA", dt.time(20))],
     }
+
+
+def test_a_phone_with_an_extension_is_a_link_a_phone_can_dial(
+    house: Service, clinician: User
+) -> None:
+    Service.objects.filter(pk=house.pk).update(phone="215-555-0100 ext. 12")
+    client = signed_in(clinician)
+    page = client.get(page_url(house)).content.decode()
+    assert 'href="tel:2155550100;ext=12"' in page
+    found = client.get("/programs/pad/services/", {"near": "Philadelphia"}).content.decode()
+    assert 'href="tel:2155550100;ext=12"' in found
+    assert "215-555-0100 ext. 12</a>" in found
