@@ -1500,28 +1500,39 @@ def record_team_response(actor: Actor, call: Call, given: TeamResponse, *, versi
 
 
 def record_team_step(
-    actor: Actor, call: Call, step: str, *, team: Team | None, version: int
+    actor: Actor,
+    call: Call,
+    step: str,
+    *,
+    team: Team | None,
+    version: int,
+    at: dt.datetime | None = None,
 ) -> bool:
-    """One step of the team on the call, at this moment: "sent" (the team is going),
-    "arrived" or "cleared". A step recorded already is left as it is, its time unmoved (a
-    double tap, two people pressing at once). Returns whether anything changed."""
+    """One step of the team on the call: "sent" (the team is going), "arrived" or
+    "cleared", at this moment or at `at` (recorded later, where the team had no signal),
+    checked as every step is. A step recorded already is left as it is, its time unmoved (a
+    double tap, two people pressing at once); one recorded since at another time than `at`
+    was read before it (StaleVersion). Returns whether anything changed."""
     fields = dict((word, field) for field, word in TEAM_STEPS)
     if step not in fields:
         raise ActionError("Unknown step.", {"step": [f"{step!r} is not one"]})
     _may_take_calls(actor, call.program)
-    now = timezone.now()
+    when = timezone.now() if at is None else at
     with transaction.atomic():
         locked = Call.objects.select_for_update(of=("self",)).select_related("team").get(pk=call.pk)
-        if getattr(locked, fields[step]) is not None:
+        recorded = getattr(locked, fields[step])
+        if recorded is not None:
             _check_same_team(locked, step, team, version)
+            if at is not None and recorded != at:
+                raise StaleVersion(locked, version)
             return False
         current = team_response_of(locked)
         if step == "sent":
-            given = replace(current, team=team, sent_at=now)
+            given = replace(current, team=team, sent_at=when)
         elif step == "arrived":
-            given = replace(current, arrived_at=now)
+            given = replace(current, arrived_at=when)
         else:
-            given = replace(current, cleared_at=now)
+            given = replace(current, cleared_at=when)
         return _apply_team_response(actor, locked, given, version)
 
 

@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 
 from coresponder.core.forms import LocalDateTimeField, PlainTextForm, style_uswds
+from coresponder.domain.clock import zone_words
 from coresponder.domain.eligibility import needed_facts
 from coresponder.domain.intake import LATE_ENTRY_LIMIT, LATE_REPORT_LIMIT, MOST_NALOXONE_DOSES
 from coresponder.domain.presets import PATHWAY_FACTS
@@ -495,7 +496,8 @@ class NamePersonForm(PlainTextForm):
 
 
 class TeamStepForm(PlainTextForm):
-    """One step of the team that takes a call: going, arrived, cleared, at this moment."""
+    """One step of the team that takes a call: going, arrived, cleared, at this moment or
+    at the time given on the program's clock (recorded later, where there was no signal)."""
 
     step = forms.ChoiceField(
         choices=[("sent", "Our team is going"), ("arrived", "Arrived"), ("cleared", "Cleared")]
@@ -508,8 +510,17 @@ class TeamStepForm(PlainTextForm):
     )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, teams: list[Team], *args: Any, **kwargs: Any) -> None:
+    def __init__(self, teams: list[Team], zone: ZoneInfo, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Empty is this moment, when the button is pressed: a time filled in as the page
+        # loads would be stale by the time the team arrives and someone presses "Arrived".
+        self.fields["at"] = LocalDateTimeField(
+            zone,
+            label="When",
+            required=False,
+            help_text=f"Leave empty for now; give the time it happened only if you record it "
+            f"later. Local time ({zone_words(zone.key)}).",
+        )
         self.teams = {team.pk: team for team in teams}
         team_field = self.fields["team"]
         if not isinstance(team_field, forms.ChoiceField):

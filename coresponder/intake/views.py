@@ -247,7 +247,9 @@ def _team_context(
         running = {d.team_id for d in context["cover"].running} if context["cover"] else set()
         if default is None and len(running) == 1:
             default = next(iter(running))
-        form = TeamStepForm(teams, initial={"team": default, "version": call.version})
+        form = TeamStepForm(
+            teams, ZoneInfo(program.timezone), initial={"team": default, "version": call.version}
+        )
     busy = context["busy"]
     return {
         "step_form": form,
@@ -276,7 +278,7 @@ def team_step(request: HttpRequest, slug: str, referral_id: int) -> HttpResponse
     call = Call.objects.filter(referral=referral).select_related("team").first()
     if call is None:
         raise Http404("This referral is no call")
-    form = TeamStepForm(teams_to_take(program), request.POST)
+    form = TeamStepForm(teams_to_take(program), ZoneInfo(program.timezone), request.POST)
     if not form.is_valid():
         return _result_page(request, program, referral, step_form=form, status=422)
     step = form.cleaned_data["step"]
@@ -287,12 +289,14 @@ def team_step(request: HttpRequest, slug: str, referral_id: int) -> HttpResponse
             step,
             team=form.chosen_team(),
             version=form.cleaned_data["version"],
+            at=form.cleaned_data["at"],
         )
     except StaleVersion:
         form.add_error(None, "Someone changed this call while you read it: check it below.")
         return _result_page(request, program, referral, step_form=form, status=409)
     except ActionError as exc:
-        add_action_errors(form, exc)
+        # The step's own time is the one typed in "When".
+        add_action_errors(form, exc, {f"{step}_at": "at"})
         return _result_page(request, program, referral, step_form=form, status=422)
     if changed:
         messages.success(request, STEP_SAID[step])

@@ -67,6 +67,11 @@ def test_a_clinician_takes_the_call_for_the_team_on_a_phone(
         expect(page.get_by_text("No team has taken this call yet.")).to_be_visible()
         expect(page.get_by_label("Team", exact=True)).to_have_value(str(Team.objects.get().pk))
         assert_usable(page)
+        # The team left four minutes ago, with no signal: "When" says when, on Longmont's clock.
+        left = timezone.localtime(
+            timezone.now() - dt.timedelta(minutes=4), ZoneInfo("America/Denver")
+        )
+        page.get_by_label("When").fill(left.strftime("%Y-%m-%dT%H:%M"))
         for button, said in (
             ("Our team is going", "Recorded: your team is going."),
             ("Arrived", "Recorded: the team arrived."),
@@ -76,6 +81,7 @@ def test_a_clinician_takes_the_call_for_the_team_on_a_phone(
                 page.get_by_role("button", name=button).click()
             expect(page.get_by_text(said)).to_be_visible()
             assert_usable(page)
+        expect(page.get_by_text("CORE Unit 1 took the call: sent")).to_contain_text(f"{left:%H:%M}")
         expect(page.get_by_text("CORE Unit 1 took the call: sent")).to_contain_text("cleared")
         expect(page.get_by_text("MST").or_(page.get_by_text("MDT")).first).to_be_visible()
         expect(page.get_by_role("button", name="Arrived")).to_have_count(0)

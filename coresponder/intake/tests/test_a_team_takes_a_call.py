@@ -273,3 +273,108 @@ def test_going_pressed_for_a_second_team_on_a_page_read_before_gets_409(
     assert "Someone changed this call while you read it" in html
     assert "CORE day team took the call" in html
     assert Call.objects.get(pk=call.pk).team == first
+
+
+# --- A step recorded later, at the time it happened --------------------------------------
+
+
+def test_a_step_recorded_later_keeps_the_time_given_on_the_program_s_clock(
+    core: Program, officer: Any, api_client_for: Any
+) -> None:
+    team = day_team(core)
+    call = a_call(api_client_for, officer)
+    client = signed_in(officer)
+    html = client.get(f"/programs/core/referrals/{call.referral_id}/").content.decode()
+    assert 'type="datetime-local" name="at"' in html
+    assert press(client, call, "sent", team=team.pk, at="2026-11-19T10:20").status_code == 302
+    call.refresh_from_db()
+    # The team had no signal on scene: "Arrived" is pressed later, with the time it arrived.
+    assert press(client, call, "arrived", at="2026-11-19T10:41").status_code == 302
+    call.refresh_from_db()
+    assert press(client, call, "cleared").status_code == 302  # empty: this moment
+    call.refresh_from_db()
+    assert (call.team_sent_at, call.team_arrived_at, call.team_cleared_at) == (
+        mountain(19, 10, 20),
+        mountain(19, 10, 41),
+        NOW,
+    )
+    assert "arrived Thu 19 Nov, 10:41 MST" in page_text(client, call)
+
+
+@pytest.mark.parametrize(
+    ("step", "at", "words"),
+    [
+        # NOW is 05:00 on the 20th in Longmont.
+        ("sent", "2026-11-20T06:00", "Is in the future"),
+        ("sent", "2026-11-19T09:00", "Is before the call came in"),
+        ("arrived", "2026-11-19T10:25", "Is before the team sent"),
+    ],
+)
+def test_a_time_the_rules_refuse_is_said_beside_the_time_and_nothing_moves(
+    core: Program, officer: Any, api_client_for: Any, step: str, at: str, words: str
+) -> None:
+    team = day_team(core)
+    call = a_call(api_client_for, officer)
+    if step == "arrived":
+        call = take(Actor(user=officer), call, team, mountain(19, 10, 30))
+    response = press(signed_in(officer), call, step, team=team.pk, at=at)
+    assert response.status_code == 422
+    assert_errors_described(response)
+    html = response.content.decode()
+    message = re.search(r'<span class="usa-error-message" id="id_at_error">([^<]*)</span>', html)
+    assert message is not None
+    assert words in message.group(1)
+    stored = Call.objects.get(pk=call.pk)
+    assert stored.version == call.version
+    assert stored.team_arrived_at is None
+
+
+def test_a_time_given_twice_by_a_double_tap_moves_nothing(
+    core: Program, officer: Any, api_client_for: Any
+) -> None:
+    team = day_team(core)
+    call = a_call(api_client_for, officer)
+    call = take(Actor(user=officer), call, team, mountain(19, 10, 20))
+    client = signed_in(officer)
+    assert press(client, call, "arrived", at="2026-11-19T10:41").status_code == 302
+    again = press(client, call, "arrived", at="2026-11-19T10:41")  # the version the first read
+    assert again.status_code == 302
+    stored = Call.objects.get(pk=call.pk)
+    assert stored.version == call.version + 1
+    assert stored.team_arrived_at == mountain(19, 10, 41)
+
+
+def test_a_time_given_for_a_step_someone_recorded_since_gets_409(
+    core: Program, officer: Any, api_client_for: Any
+) -> None:
+    team = day_team(core)
+    call = a_call(api_client_for, officer)
+    call = take(Actor(user=officer), call, team, mountain(19, 10, 20))
+    read = call.version
+    # A colleague pressed "Arrived" meanwhile, at the moment they pressed it.
+    assert record_team_step(Actor(user=officer), call, "arrived", team=None, version=read)
+    response = press(signed_in(officer), call, "arrived", version=read, at="2026-11-19T10:41")
+    assert response.status_code == 409
+    assert "Someone changed this call while you read it" in response.content.decode()
+    assert Call.objects.get(pk=call.pk).team_arrived_at == NOW
+
+
+def test_the_step_s_time_is_checked_as_the_api_checks_it(
+    core: Program, officer: Any, api_client_for: Any
+) -> None:
+    team = day_team(core)
+    call = a_call(api_client_for, officer)
+    with pytest.raises(ActionError) as refused:
+        record_team_step(
+            Actor(user=officer),
+            call,
+            "sent",
+            team=team,
+            version=call.version,
+            at=mountain(19, 9, 0),
+        )
+    assert any("is before the call came in" in p for p in refused.value.errors["sent_at"])
+    assert record_team_step(
+        Actor(user=officer), call, "sent", team=team, version=call.version, at=mountain(19, 10, 20)
+    )
+    assert Call.objects.get(pk=call.pk).team_sent_at == mountain(19, 10, 20)
