@@ -183,7 +183,10 @@ class CastBuilder:
                 self.ensure_member(team, user, role)
             cast.teams.append(team)
             cast.crews.append((team, list(dict.fromkeys(user for _, user in seats))))
-            self.ensure_team_shifts(program, team)
+            if index == 0:
+                self.work_preset_shifts(program, team)
+            else:
+                self.ensure_team_shifts(program, team)
 
     def seats(
         self,
@@ -229,6 +232,12 @@ class CastBuilder:
         )
         if created:
             self.counts["programs.teammember"] += 1
+
+    def work_preset_shifts(self, program: Program, team: Team) -> None:
+        """The first team works the program's preset shifts themselves. Left to no team, a
+        preset shift would run beside the teams' own, and a call it covers could never be
+        said to wait for a busy team: nobody records that shift's calls."""
+        Shift.objects.filter(program=program, from_preset=True, team=None).update(team=team)
 
     def ensure_team_shifts(self, program: Program, team: Team) -> None:
         """The team works the program's preset shifts: same recurrence, time and districts."""

@@ -31,6 +31,7 @@ from coresponder.demo.history import load_history
 from coresponder.demo.intake import IntakeMaker
 from coresponder.demo.people import Identity, PeopleMaker
 from coresponder.demo.review import queue_review_cases
+from coresponder.demo.team_steps import record_team_steps
 from coresponder.demo.writer import BulkWriter
 from coresponder.domain.presets import Preset, load_preset_dir
 from coresponder.intake.models import Referral
@@ -123,6 +124,8 @@ def generate_demo_data(
             # The county's overdoses before the program began, for its evaluation.
             first_day = anchor_at.date() - dt.timedelta(days=spec.days)
             loaded += load_history(found[preset.slug], preset, first_day, anchor, seed)
+            # The teams' steps on the calls that fit them, drawn apart from the rest.
+            taken = record_team_steps(found[preset.slug], anchor_at, seed)
             # A few pairs on the review queue, of the kinds field records bring.
             loaded["identity.matchcandidate"] += queue_review_cases(casts[preset.slug], index)
             # A clinician who left with plans still theirs; records requests at every stage.
@@ -134,7 +137,11 @@ def generate_demo_data(
                 "create",
                 object_type="demo_data",
                 program_slug=preset.slug,
-                detail={**detail, "counts": dict(sorted(loaded.items()))},
+                detail={
+                    **detail,
+                    "counts": dict(sorted(loaded.items())),
+                    "calls_taken_by_a_team": taken,
+                },
             )
             counts.update(loaded)
     return Summary(counts=counts, programs=tuple(preset.slug for preset in presets))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import math
 import shutil
 from collections.abc import Iterator
@@ -55,11 +56,13 @@ from coresponder.encounters.models import Encounter, Screening
 from coresponder.identity.actions import merge_people
 from coresponder.identity.models import MatchCandidate
 from coresponder.intake.models import Call, Overdose, OverdoseReport, Referral
+from coresponder.intake.shift_cover import busy_for_call, cover_for_call
 from coresponder.outreach.models import Attempt, AttemptContact, OutreachTask
 from coresponder.people.models import Collateral, Participation, Person, RecordsRequest
 from coresponder.people.records_request_log import is_overdue, review_pending
 from coresponder.people.tests.factories import PersonFactory
 from coresponder.privacy.models import Consent
+from coresponder.programs.duty import cover_at, running_shifts
 from coresponder.programs.local_time import today_in
 from coresponder.programs.models import Membership, Organization, Program, Shift, Team, User
 from coresponder.services.models import Location, Service, ServiceReferral, TaxonomyTerm
@@ -98,7 +101,10 @@ def rows_digest() -> str:
             "offense_weapon", "referrer_relationship", "referrer_name", "eligible",
             "eligibility_reasons", "referred_by__username",
         ),
-        Call.objects.values_list("cad_number", "received_at", "call_type", "narrative", "weapons"),
+        Call.objects.values_list(
+            "cad_number", "received_at", "call_type", "narrative", "weapons", "team__name",
+            "team_sent_at", "team_arrived_at", "team_cleared_at",
+        ),
         Overdose.objects.values_list("occurred_at", "fatal", "naloxone_doses", "latitude", "place"),
         OverdoseReport.objects.values_list(
             "source", "organization__slug", "external_id", "reported_at", "raw"
@@ -314,10 +320,74 @@ def test_teams_fill_the_preset_slots_and_work_its_shifts(demo: str) -> None:
         slot_roles = {role for slot in program.preset["team"] for role in slot["roles"]}
         first = set(teams[0].members.values_list("user__username", flat=True))
         assert {persona_username(program.slug, Role(r)) for r in slot_roles} <= first
-        templates = Shift.objects.filter(program=program, team__isnull=True)
+        templates = Shift.objects.filter(program=program, from_preset=True)
+        # The first team works the preset's shifts, the others the same shifts as copies.
+        assert set(templates.values_list("team", flat=True)) == {teams[0].pk}
         for team in teams:
-            copies = Shift.objects.filter(team=team)
-            assert sorted(s.rrule for s in copies) == sorted(s.rrule for s in templates)
+            worked = Shift.objects.filter(team=team)
+            assert sorted(s.rrule for s in worked) == sorted(s.rrule for s in templates)
+
+
+def district_of(call: Call) -> str | None:
+    referral = call.referral
+    return referral.district.code if referral and referral.district else None
+
+
+def test_teams_take_most_calls_that_fit_a_free_team_on_shift_in_order_and_in_time(
+    demo: str,
+) -> None:
+    core = Program.objects.get(slug="core")
+    shifts = running_shifts(core)
+    anchor_at = dt.datetime.combine(ANCHOR, dt.time(0), tzinfo=dt.UTC)
+    calls = list(Call.objects.filter(program=core).select_related("referral__district"))
+    taken = [call for call in calls if call.team_id is not None]
+    assert not [call for call in taken if not call.co_responders_sent]
+    fitting = [
+        call
+        for call in calls
+        if call.co_responders_sent
+        and cover_at(core, call.received_at, district_of(call), shifts=shifts).running
+    ]
+    assert len(fitting) >= 5
+    assert len(fitting) / 2 <= len(taken) < len(fitting)
+    minute = dt.timedelta(minutes=1)
+    for call in taken:
+        cover = cover_at(core, call.received_at, district_of(call), shifts=shifts)
+        assert call.team_id in {duty.team_id for duty in cover.running}
+        assert call.team_sent_at is not None
+        assert minute <= call.team_sent_at - call.received_at <= 6 * minute
+        if call.team_arrived_at is not None:
+            assert 5 * minute <= call.team_arrived_at - call.team_sent_at <= 20 * minute
+        if call.team_cleared_at is not None:
+            assert call.team_arrived_at is not None
+            assert 20 * minute <= call.team_cleared_at - call.team_arrived_at <= 90 * minute
+            assert call.team_cleared_at < anchor_at
+    # A team is sent to one call at a time: the next after it cleared the last.
+    for team in Team.objects.filter(program=core):
+        mine = sorted((c for c in taken if c.team_id == team.pk), key=lambda c: c.received_at)
+        for before, after in itertools.pairwise(mine):
+            assert before.team_cleared_at is not None
+            assert after.team_sent_at is not None
+            assert before.team_cleared_at <= after.team_sent_at
+    # Each team is on its latest call when the demo ends, and only on that one.
+    open_calls = [call for call in taken if call.team_cleared_at is None]
+    assert sorted(call.team_id or 0 for call in open_calls) == sorted(
+        Team.objects.filter(program=core).values_list("pk", flat=True)
+    )
+
+
+def test_a_call_page_says_every_team_on_shift_is_busy(demo: str) -> None:
+    core = Program.objects.get(slug="core")
+    waiting = [
+        call
+        for call in Call.objects.filter(program=core, co_responders_sent=True, team=None)
+        if busy_for_call(core, call, cover_for_call(core, call)) is not None
+    ]
+    assert waiting
+    client = Client()
+    client.force_login(User.objects.get(username=persona_username("core", Role.COORDINATOR)))
+    page = client.get(reverse("referral-result", args=["core", waiting[0].referral_id]))
+    assert "on another call" in page.content.decode()
 
 
 def test_outreach_windows_follow_each_preset(demo: str) -> None:
