@@ -378,3 +378,12 @@ def test_the_step_s_time_is_checked_as_the_api_checks_it(
         Actor(user=officer), call, "sent", team=team, version=call.version, at=mountain(19, 10, 20)
     )
     assert Call.objects.get(pk=call.pk).team_sent_at == mountain(19, 10, 20)
+
+
+def test_the_call_s_page_says_when_the_call_came_in_as_its_steps_are_checked_against_it(
+    core: Program, officer: Any, api_client_for: Any
+) -> None:
+    day_team(core)
+    call = a_call(api_client_for, officer)
+    html = page_text(signed_in(officer), call)
+    assert "call came in Thu 19 Nov, 10:15 MST and was triaged" in html

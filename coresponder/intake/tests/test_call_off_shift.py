@@ -53,7 +53,7 @@ def test_the_call_says_why_the_team_goes_in_the_triage_rules_words(
     html = send_call(client, "2026-11-19T10:15", district="north")
     call_section = html[html.index("Co-responder team goes") :]
     assert "Meets every eligibility condition" not in call_section
-    assert "call was triaged: The call type is one the co-responder team answers." in call_section
+    assert "and was triaged: The call type is one the co-responder team answers." in call_section
     assert "No weapons reported." in call_section
     assert "No violence in progress." in call_section
 
