@@ -41,9 +41,11 @@ class Busy:
 
 def busy_for_call(program: Program, call: Call, cover: Cover | None) -> Busy | None:
     """For a call no team has taken yet, with teams on shift where and when it came in:
-    whether each of those teams is on another call now, not yet cleared, so the dispatcher
-    knows the call waits. None when one is free, or a shift no team works covers the call
-    (nobody records that shift's calls, so nobody can say it is busy)."""
+    whether each of those teams is still on a call it was sent to before this one came in,
+    not yet cleared, so the dispatcher knows the call waits. A team free when the call came
+    in, though on a later call now, does not make it wait: the call is not said to wait for
+    calls that came after it. None when one is free, or a shift no team works covers the
+    call (nobody records that shift's calls, so nobody can say it is busy)."""
     if cover is None or not cover.running or call.team_id is not None:
         return None
     if any(duty.team_id is None for duty in cover.running):
@@ -53,7 +55,7 @@ def busy_for_call(program: Program, call: Call, cover: Cover | None) -> Busy | N
         Call.objects.filter(
             program=program,
             team_id__in=team_ids,
-            team_sent_at__isnull=False,
+            team_sent_at__lte=call.received_at,
             team_cleared_at__isnull=True,
         )
         .exclude(pk=call.pk)

@@ -10,6 +10,7 @@ import pytest
 
 from coresponder.core.audit import Actor
 from coresponder.domain.vocabulary import Role
+from coresponder.intake.shift_cover import shift_answer
 from coresponder.intake.tests.taking_calls import call_of, day_team, mountain, post_call, take
 from coresponder.intake.tests.test_referral_forms import programs, signed_in, staff
 from coresponder.programs.models import Program
@@ -59,6 +60,21 @@ def test_the_only_team_on_shift_on_an_uncleared_call_is_said_busy_until_it_clear
     third = post_call(client, "2026-11-19T11:05:00-07:00")
     assert third["triage"]["team_busy"] is False
     assert third["triage"]["team_busy_since"] is None
+
+
+def test_a_call_is_said_busy_only_for_a_call_the_team_was_on_when_it_came_in(
+    core: Program, api_client_for: Any
+) -> None:
+    team = day_team(core)
+    officer = staff(core, Role.OFFICER)
+    client = api_client_for(officer)
+    waiting = post_call(client, "2026-11-19T10:15:00-07:00")
+    # The team was free when it came in, and later went to a call that came in after it.
+    later = call_of(post_call(client, "2026-11-19T10:30:00-07:00"))
+    take(Actor(user=officer), later, team, mountain(19, 10, 35))
+    html = page_text(signed_in(officer), waiting["id"])
+    assert "on another call" not in html
+    assert shift_answer(core, call_of(waiting))["team_busy"] is False
 
 
 def test_a_free_second_team_on_shift_means_the_call_is_not_waiting(
