@@ -132,3 +132,13 @@ def test_an_editor_in_another_program_is_not_told_of_an_event_they_cannot_see(
     assert "referral received" not in response.content.decode()
     world.person.refresh_from_db()
     assert world.person.birth_date == day_after
+
+
+def test_a_phone_with_an_extension_is_a_link_a_phone_can_dial(world: Any) -> None:
+    world.person.phone = "215-555-0100 ext. 12"
+    world.person.save(update_fields=["phone"])
+    page = signed_in(reader(world, Role.COORDINATOR)).get(f"/people/{world.person.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'href="tel:2155550100;ext=12"' in html
+    assert 'href="tel:215-555-0100 ext. 12"' not in html
