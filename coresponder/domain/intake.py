@@ -189,8 +189,12 @@ def phone_link(phone: str) -> str:
     if found := EXTENSION.search(text):
         extension = f";ext={found.group(1)}"
         text = text[: found.start()]
+    international = text.startswith("+")
+    if international:
+        # "+44 (0)20 …": the (0) is dialled only from within the country, never after +44.
+        text = text.replace("(0)", "")
     digits = "".join(character for character in text if character.isdigit())
-    return f"tel:{'+' if text.startswith('+') else ''}{digits}{extension}"
+    return f"tel:{'+' if international else ''}{digits}{extension}"
 
 
 # What a phone written only in digits and the usual punctuation may hold.
