@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -256,6 +256,7 @@ def search(request: HttpRequest, slug: str) -> HttpResponse:
         "open_only": request.GET.get("open_only") == "1",
         "places_free": request.GET.get("places_free") == "1",
         "errors": errors,
+        "search_query": request.GET.urlencode(),
         "result": result,
         "cards": _cards(result.hits, program, refer_for, now) if result else [],
         "previous_page": _page_link(filters, result.page - 1)
@@ -307,8 +308,15 @@ def service_page(request: HttpRequest, slug: str, service_id: int) -> HttpRespon
         "person_id": access.person.pk if access else None,
         "not_from_program": NOT_THIS_PROGRAMS if elsewhere else "",
         "may_edit": may_edit_service(request.user, service),
+        "search_query": _search_asked(request.GET.get("search", "")),
     }
     return render(request, "services/directory/service.html", context)
+
+
+def _search_asked(search: str) -> str:
+    """The search a service was opened from, as the query string its page links back to:
+    read as a query string and written again, so nothing else rides along."""
+    return QueryDict(search).urlencode() if search else ""
 
 
 # --- A provider corrects its entry ---------------------------------------------------

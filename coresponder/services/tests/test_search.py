@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
+import re
 from collections.abc import Callable
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -473,7 +476,7 @@ def test_the_search_page_shows_cards_nearest_first_with_miles_and_km(
     assert html.index("Brockton Naltrexone") < html.index("Boston Bridge Clinic")
     km = great_circle_km(*PLYMOUTH, *BOSTON)
     assert f"{km / 1.609344:.1f} mi ({km:.1f} km)" in html
-    assert 'href="tel:508-555-0100"' in html
+    assert 'href="tel:5085550100"' in html
     assert "/refer/" not in html
     assert "<script>" not in html
     assert 'style="' not in html
@@ -601,3 +604,28 @@ def test_the_directory_pages_need_a_role_in_the_program(
     assert client.get(f"/programs/{pco.slug}/services/").status_code == 302
     client.force_login(outsider)
     assert client.get(f"/programs/{pco.slug}/services/").status_code == 404
+
+
+def test_back_to_the_search_from_a_service_keeps_what_was_asked(
+    client: Client, coach: User, pco: Program, moud: dict[str, Service]
+) -> None:
+    client.force_login(coach)
+    asked = {"category": "moud", "near": ADDRESS}
+    search = client.get(f"/programs/{pco.slug}/services/", asked).content.decode()
+    link = re.search(r'href="(/programs/pco/services/\d+/\?[^"]+)"', search)
+    assert link is not None
+    page = client.get(html.unescape(link.group(1)))
+    assert page.status_code == 200
+    back = re.search(r'href="([^"]+)">Back to the search<', page.content.decode())
+    assert back is not None
+    url = html.unescape(back.group(1))
+    path, _, query = url.partition("?")
+    assert path == f"/programs/{pco.slug}/services/"
+    assert QueryDict(query).dict() == asked
+
+    # A search string made up elsewhere is read as a query string and nothing more.
+    odd = client.get(
+        f"/programs/{pco.slug}/services/{moud['kingston'].pk}/",
+        {"search": '"><script>x</script>&near=Plymouth'},
+    ).content.decode()
+    assert "<script>x" not in odd
