@@ -31,6 +31,7 @@ from coresponder.outreach.actions import (
 )
 from coresponder.outreach.models import OutreachTask
 from coresponder.outreach.queue import QueueFilter, outreach_queue, queue_districts
+from coresponder.outreach.tiers import withheld_tiers
 from coresponder.people.contact_requests import (
     asked_tags,
     programs_reading,
@@ -289,9 +290,13 @@ def queue(
     filters = QueueFilter(who=who or "", when=when or "", my_teams=mine)
     result = outreach_queue(program, now, districts, page, PAGE_SIZE, filters)
     asked = asked_tags(request.user, program, [i["person_id"] for i in result.items], role=role)
+    # A tier that tells the person's decision about treatment is not given to a reader who
+    # may not see it: such a task reads as one with no tier, as on the queue's page.
+    withheld = withheld_tiers(program, role)
     items = [
         {
             **i,
+            "priority_tier": None if i["priority_tier"] in withheld else i["priority_tier"],
             "contact_requests": (
                 {"limits": tag.codes, "limit_labels": tag.words, "text": tag.text}
                 if (tag := asked.get(i["person_id"]))

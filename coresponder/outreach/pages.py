@@ -12,8 +12,8 @@ from django.utils import timezone
 from coresponder.core.audit import record_event
 from coresponder.core.http import actor_for
 from coresponder.domain.outreach import due_state, follow_up_rules, missing_checklist
-from coresponder.domain.policy import FieldGroup, RecordType, value_group
-from coresponder.domain.vocabulary import AttemptOutcome, Role, label
+from coresponder.domain.policy import FieldGroup, RecordType
+from coresponder.domain.vocabulary import label
 from coresponder.identity.existing_records import existing_records
 from coresponder.intake.models import Referral
 from coresponder.intake.triage import request_words
@@ -33,7 +33,7 @@ from coresponder.outreach.checklist import (
 from coresponder.outreach.forms import AttemptForm, ChecklistForm, CloseTaskForm
 from coresponder.outreach.models import OPEN_STATUSES, QUEUE_STATUSES, OutreachTask
 from coresponder.people.contact_requests import warnings_for
-from coresponder.privacy.access import PersonAccess, may_read
+from coresponder.privacy.access import PersonAccess
 from coresponder.privacy.actions import record_disclosures
 from coresponder.programs.models import Program, Team
 
@@ -59,34 +59,6 @@ def task_in(request: HttpRequest, program: Program, task_id: int) -> tuple[Any, 
     if task.program_id != program.pk:
         raise Http404("No such task")
     return task, access
-
-
-# The attempt outcome a priority tier's rule reads (`domain.outreach.rule_holds`), where it
-# reads one: QRT's third tier is the people whose last visit that reached them ended in a
-# refusal for now.
-TIER_RULE_OUTCOMES = {"declined_interested_later": AttemptOutcome.DECLINED_INTERESTED_LATER}
-# A tier that tells the person's decision about treatment, in the words the task's page gives
-# the attempt behind it to a reader who may not see clinical detail.
-WITHHELD_TIER_LABEL = "Reached before (outcome withheld)"
-
-
-def tier_labels(program: Program, role: Role | None) -> dict[int, str]:
-    """Each priority tier in the preset's words, but a tier whose rule is the person's
-    decision about treatment, which is clinical detail (`policy.value_group`): a reader who
-    does not read clinical detail outright is told the person was reached before, the
-    outcome withheld, as the task's page and the person's history tell them."""
-    priority = program.rules.priority
-    if priority.policy != "tiers":
-        return {}
-    clinical = role is not None and may_read(role, FieldGroup.CLINICAL)
-
-    def said(rule: str, words: str) -> str:
-        outcome = TIER_RULE_OUTCOMES.get(rule)
-        if clinical or outcome is None or value_group("outcome", outcome) is None:
-            return words
-        return WITHHELD_TIER_LABEL
-
-    return {t.tier: said(t.rule, t.label) for t in priority.tiers}
 
 
 def int_or_none(value: str | None) -> int | None:

@@ -31,9 +31,9 @@ from coresponder.outreach.pages import (
     my_teams,
     task_in,
     task_response,
-    tier_labels,
 )
 from coresponder.outreach.queue import QueueFilter, expired_tasks, outreach_queue, queue_districts
+from coresponder.outreach.tiers import EVERYONE_ELSE, tier_labels
 from coresponder.people.contact_requests import asked_tags
 from coresponder.privacy.access import may_read, role_in, visible_people
 from coresponder.programs.duty import on_duty
@@ -121,7 +121,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
                 else DUE_STATES[row["due_state"]][0]
             ),
             "due_class": "usa-tag" if row["contact_later"] else DUE_STATES[row["due_state"]][1],
-            "tier_label": (tiers.get(row["priority_tier"], "Everyone else") if tiers else ""),
+            "tier_label": (tiers.get(row["priority_tier"], EVERYONE_ELSE) if tiers else ""),
             "target_label": TARGETS.get(row["target"], ""),
             "district_name": district_names.get(row["district"] or "", ""),
             "asked": asked.get(row["person_id"]),

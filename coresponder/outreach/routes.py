@@ -40,8 +40,8 @@ from coresponder.domain.routing import (
     route_points,
 )
 from coresponder.outreach.models import OPEN_STATUSES, OutreachTask
-from coresponder.outreach.pages import tier_labels
 from coresponder.outreach.queue import live_tasks
+from coresponder.outreach.tiers import EVERYONE_ELSE, tier_labels
 from coresponder.people.contact_requests import asked_tags
 from coresponder.privacy.access import role_in, visible_people
 from coresponder.programs.duty import Duty, duties_between
@@ -278,7 +278,7 @@ def team_route(user: Any, program: Program, team: Team, duty: Duty, now: dt.date
             "window_end": row["window_end"],
             "overdue": overdue,
             "visit_by": closes,
-            "tier_label": tiers.get(row["priority_tier"], "Everyone else") if tiers else "",
+            "tier_label": tiers.get(row["priority_tier"], EVERYONE_ELSE) if tiers else "",
             "target": row["target"],
             "target_label": TARGETS.get(row["target"], ""),
             "claimed": row["claimed_by_id"] == team.pk,

@@ -14,8 +14,18 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from coresponder.domain.outreach import priority_tier
+from coresponder.domain.policy import FieldGroup, value_group
+from coresponder.domain.vocabulary import AttemptOutcome, Role
 from coresponder.outreach.models import QUEUE_STATUSES, Attempt, OutreachTask
+from coresponder.privacy.access import may_read
 from coresponder.programs.models import Program
+
+# The attempt outcome a priority tier's rule reads (`domain.outreach.rule_holds`), where it
+# reads one: QRT's third tier is the people whose last visit that reached them ended in a
+# refusal for now.
+TIER_RULE_OUTCOMES = {"declined_interested_later": AttemptOutcome.DECLINED_INTERESTED_LATER}
+# What a task with no tier, or a tier its reader is not told, reads as.
+EVERYONE_ELSE = "Everyone else"
 
 
 def preset_tiers(program: Program) -> list[tuple[int, str]]:
@@ -24,6 +34,31 @@ def preset_tiers(program: Program) -> list[tuple[int, str]]:
     if priority.policy != "tiers":
         return []
     return [(t.tier, t.rule) for t in priority.tiers]
+
+
+def withheld_tiers(program: Program, role: Role | None) -> frozenset[int]:
+    """The tiers whose rule is the person's decision about treatment, which is clinical
+    detail (`policy.value_group`), for a reader who does not read clinical detail outright:
+    such a reader is given a task of these tiers as one of everyone else's, in the same
+    words and with no tier, so nothing they read sets a refusal apart from an acceptance."""
+    if role is not None and may_read(role, FieldGroup.CLINICAL):
+        return frozenset()
+    return frozenset(
+        tier
+        for tier, rule in preset_tiers(program)
+        if (outcome := TIER_RULE_OUTCOMES.get(rule)) is not None
+        and value_group("outcome", outcome) is not None
+    )
+
+
+def tier_labels(program: Program, role: Role | None) -> dict[int, str]:
+    """Each priority tier in the preset's words, for the tiers the reader is told
+    (`withheld_tiers`); a task of any other tier, or none, reads `EVERYONE_ELSE`."""
+    priority = program.rules.priority
+    if priority.policy != "tiers":
+        return {}
+    withheld = withheld_tiers(program, role)
+    return {t.tier: t.label for t in priority.tiers if t.tier not in withheld}
 
 
 def earlier_outcomes(program: Program, person_ids: Iterable[int]) -> dict[int, list[str]]:

@@ -9,6 +9,7 @@ consent naming the officer, and the clinical team, show the outcome itself."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -270,7 +271,15 @@ def test_the_clinical_team_reads_a_refusal_as_it_was(
 def queued_after_a_refusal_for_now(world: World) -> OutreachTask:
     """A new follow-up of the world's person, whose last visit before it reached them and
     they declined for now: QRT's third priority tier."""
-    task = decided(world, "declined_interested_later")
+    queued = queued_after(world, "declined_interested_later")
+    assert queued.priority_tier == 3
+    return queued
+
+
+def queued_after(world: World, outcome: str) -> OutreachTask:
+    """A new follow-up of the world's person, whose last visit before it reached them and
+    ended in `outcome`."""
+    task = decided(world, outcome)
     now = timezone.now()
     queued = OutreachTask.objects.create(
         program=world.program,
@@ -280,26 +289,47 @@ def queued_after_a_refusal_for_now(world: World) -> OutreachTask:
     )
     refresh_priority_tiers(world.program, [world.person.pk])
     queued.refresh_from_db()
-    assert task.status == "closed" and queued.priority_tier == 3
+    assert task.status == "closed"
     return queued
 
 
-def test_an_officer_s_queue_does_not_name_a_refusal_as_the_task_s_priority(
-    world: World,
+def priority_cell(page: str) -> str:
+    """The priority the desk table gives the only task on the page."""
+    row = page.split("<main")[1].split("<tbody")[1].split("</tr>")[0]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    return next(cell for cell in cells if cell in ("Everyone else", *TIER_WORDS))
+
+
+TIER_WORDS = (
+    "Never contacted by the team",
+    "Not located on earlier responses",
+    "Declined before but interested later",
+)
+
+
+@pytest.mark.parametrize("outcome", DECISIONS)
+def test_an_officer_s_queue_reads_every_decision_as_everyone_else_s_priority(
+    world: World, api_client_for: Any, outcome: str
 ) -> None:
-    queued_after_a_refusal_for_now(world)
+    queued_after(world, outcome)
     officer = reader(world, Role.OFFICER)
     page = signed_in(officer).get("/programs/qrt/outreach/").content.decode()
     main = page.split("<main")[1]
     assert "Dana Reyes" in main
     assert "declin" not in main.lower()
-    assert "Reached before (outcome withheld)" in main
+    assert "withheld" not in main.lower()
+    # The same words whichever the decision was, so the queue never tells them apart.
+    assert priority_cell(page) == "Everyone else"
+    items = api_client_for(officer).get("/api/v1/programs/qrt/outreach-queue").json()["items"]
+    assert [item["priority_tier"] for item in items] == [None]
 
 
 def test_the_clinical_team_s_queue_names_the_priority_as_the_preset_words_it(
-    world: World,
+    world: World, api_client_for: Any
 ) -> None:
     queued_after_a_refusal_for_now(world)
     clinician = reader(world, Role.CLINICIAN)
     page = signed_in(clinician).get("/programs/qrt/outreach/").content.decode()
-    assert "Declined before but interested later" in page.split("<main")[1]
+    assert priority_cell(page) == "Declined before but interested later"
+    items = api_client_for(clinician).get("/api/v1/programs/qrt/outreach-queue").json()["items"]
+    assert [item["priority_tier"] for item in items] == [3]
