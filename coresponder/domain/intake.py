@@ -177,8 +177,12 @@ def readable_phone(phone: str) -> str:
     return phone
 
 
-# An extension as directories write it after the number: "ext. 12", "x 7", "extension 3".
-EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x)\s*(\d+)\s*$", re.IGNORECASE)
+# An extension as people write it after the number: "ext. 12", "Ext: 5", "x 7", "#12",
+# "extension 3", with or without words after it ("ext. 12 (intake)").
+EXTENSION = re.compile(r"(?:\bext(?:ension)?\b\.?|(?<![a-z])x|#)\s*:?\s*(\d+)", re.IGNORECASE)
+# A number as written: digits and the marks numbers are written with, so the words and a
+# second number beside it ("215-555-0100 or 215-555-0199") are not dialled with it.
+FIRST_NUMBER = re.compile(r"\+?[\d(][\d ()./-]*\d")
 
 
 def phone_link(phone: str) -> str:
@@ -189,11 +193,16 @@ def phone_link(phone: str) -> str:
     if found := EXTENSION.search(text):
         extension = f";ext={found.group(1)}"
         text = text[: found.start()]
-    international = text.startswith("+")
+    numbers = [match.group() for match in FIRST_NUMBER.finditer(text)]
+    # The first that could be a phone number (seven digits or more), before a shorter one.
+    number = next((n for n in numbers if sum(c.isdigit() for c in n) >= 7), "") or (
+        numbers[0] if numbers else ""
+    )
+    international = number.startswith("+")
     if international:
         # "+44 (0)20 …": the (0) is dialled only from within the country, never after +44.
-        text = text.replace("(0)", "")
-    digits = "".join(character for character in text if character.isdigit())
+        number = number.replace("(0)", "")
+    digits = "".join(character for character in number if character.isdigit())
     return f"tel:{'+' if international else ''}{digits}{extension}"
 
 

@@ -59,10 +59,11 @@ REASON_WORDS = {
 
 def reason_hint(needing: Sequence[str]) -> str:
     """The Reason's hint naming the answers offered that need one, in the buttons' order: a
-    provider is not told of cancelling, which only the referring team may do."""
+    provider is not told of cancelling, which only the referring team may do; with none
+    offered that needs one, no hint."""
     words = [REASON_WORDS[TaskStatus(status)] for status in needing]
     if not words:
-        return "Needed to " + ", ".join(REASON_WORDS.values()) + "."
+        return ""
     said = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
     return f"Needed to {said}."
 

@@ -35,6 +35,13 @@ def test_a_phone_reads_as_people_write_it(kept: str, read: str) -> None:
         ("(215) 555-0100 x 7", "tel:2155550100;ext=7"),
         ("+44 20 7946 0958", "tel:+442079460958"),
         ("+44 (0)20 7946 0958", "tel:+442079460958"),
+        ("215.555.0100 Ext: 5", "tel:2155550100;ext=5"),
+        ("215-555-0100 #12", "tel:2155550100;ext=12"),
+        ("215-555-0100 ext. 12 (intake)", "tel:2155550100;ext=12"),
+        ("215-555-0100x12", "tel:2155550100;ext=12"),
+        ("215-555-0100 (intake line)", "tel:2155550100"),
+        ("215-555-0100 or 215-555-0199", "tel:2155550100"),
+        ("PO Box 12, call 215-555-0100", "tel:2155550100"),
     ],
 )
 def test_a_phone_link_dials_the_number_and_its_extension(kept: str, dialled: str) -> None:

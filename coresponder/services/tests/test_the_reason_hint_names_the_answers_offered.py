@@ -14,6 +14,8 @@ from coresponder.domain.vocabulary import Role
 from coresponder.privacy.tests.world import World, build_world, reader
 from coresponder.programs.actions import load_programs
 from coresponder.programs.models import Program
+from coresponder.services.forms import StatusForm
+from coresponder.services.forms import reason_hint as reason_hint_words
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +66,8 @@ def test_the_hint_stays_with_the_answers_when_a_reason_was_missing(
     assert reason_hint(sent.content.decode(), referral.pk) == (
         "Needed to mark failed or put on hold."
     )
+
+
+def test_with_no_answer_offered_that_needs_a_reason_the_hint_says_nothing() -> None:
+    assert StatusForm(needing_reason=())["status_reason"].help_text == ""
+    assert reason_hint_words(["rejected"]) == "Needed to reject."
