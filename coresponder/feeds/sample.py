@@ -17,7 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from xml.sax.saxutils import escape
+
+from django.utils.html import escape
 
 from coresponder.domain.directory import great_circle_km
 from coresponder.domain.presets import Area
