@@ -127,6 +127,9 @@ MIDDLEWARE = [
     "coresponder.programs.middleware.FormerSlugMiddleware",
     # A record the read gate keeps from a page's reader answers as the 404 page.
     "coresponder.core.middleware.GateAnswers",
+    # After the gate's answers, so asked first: a merged person's old page leads to the
+    # person kept, for a reader the gate lets see them.
+    "coresponder.identity.middleware.MergedPersonPages",
 ]
 
 ROOT_URLCONF = "coresponder.urls"

@@ -20,6 +20,7 @@ from coresponder.domain.vocabulary import Role
 from coresponder.identity.models import MatchCandidate, Merge, SourceRecord
 from coresponder.people.models import Person
 from coresponder.privacy.access import (
+    LARGEST_ID,
     PersonAccess,
     access_people,
     access_person,
@@ -262,3 +263,52 @@ def merge_history(user: Any, limit: int = 20) -> list[MergeShown]:
 
 def _name(person: Any) -> str | None:
     return f"{person.given_name} {person.family_name}".strip() or None
+
+
+@dataclass(frozen=True)
+class MergedNumber:
+    """A number whose record was merged into another person's (through merges of merges,
+    A into B into C), as a reader who may see the person kept finds it."""
+
+    number: int
+    kept: PersonAccess  # the person the number is part of now
+    merges: tuple[Merge, ...]  # the number's own merge first, the one into `kept` last
+
+    @property
+    def merged_at(self) -> dt.datetime:
+        """When the number stopped being a record of its own."""
+        return self.merges[0].at
+
+
+def merged_number(user: Any, person_id: Any) -> MergedNumber | None:
+    """The person an old number was merged into, for a reader who may see that person;
+    None for a number of its own, one nobody has, or a person kept the reader may not see,
+    so that the old number tells them nothing a number nobody has would not. An undone
+    merge is followed no more: the number is its own record again."""
+    try:
+        pk = int(person_id)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < pk <= LARGEST_ID:
+        return None
+    if not Person.objects.filter(pk=pk, merged_into__isnull=False).exists():
+        return None
+    # Followed by the merges themselves: a later merge of the person kept moves the old
+    # number's own `merged_into` on with the rest of that person's rows.
+    merges: list[Merge] = []
+    current, seen = pk, {pk}
+    while True:
+        merge = (
+            Merge.objects.filter(merged_id=current, undone_at__isnull=True)
+            .order_by("-at", "-id")
+            .first()
+        )
+        if merge is None or merge.kept_id in seen:
+            break
+        merges.append(merge)
+        seen.add(merge.kept_id)
+        current = merge.kept_id
+    if not merges:
+        return None
+    kept = access_people(user, [current]).get(current)
+    return MergedNumber(pk, kept, tuple(merges)) if kept is not None else None

@@ -33,7 +33,13 @@ from coresponder.domain.linkage import (
     params_to_json,
     sure_merge_guard,
 )
-from coresponder.identity.access import DECIDERS, DeathReported, access_pair, death_reported
+from coresponder.identity.access import (
+    DECIDERS,
+    DeathReported,
+    MergedNumber,
+    access_pair,
+    death_reported,
+)
 from coresponder.identity.models import (
     LINKAGE_FIELDS,
     LinkageModel,
@@ -645,6 +651,28 @@ def record_on_both(actor: Actor, action: str, person_ids: tuple[int, int], **eve
     apart changes both records, and each person's trail must show it."""
     for person_id in person_ids:
         record_event(actor, action, person_id=person_id, **event)
+
+
+def record_merged_number_read(
+    actor: Actor, found: MergedNumber, *, channel: str, named: bool
+) -> None:
+    """A reader led from a merged person's old number to the person kept: a read of that
+    person (of who they are, where the answer names them), naming the number and the
+    merges followed, filed as the reader's other reads of the person are."""
+    person = found.kept.person
+    record_event(
+        actor,
+        "read",
+        obj=person,
+        person_id=person.pk,
+        program_slug=found.kept.filed_under,
+        fields=["identity"] if named else [],
+        detail={
+            "channel": channel,
+            "merged_person": found.number,
+            "merges": [m.pk for m in found.merges],
+        },
+    )
 
 
 def propose_match(

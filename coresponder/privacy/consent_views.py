@@ -18,6 +18,9 @@ from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
 from coresponder.domain.policy import REDISCLOSURE_NOTICE, RecordType
 from coresponder.domain.vocabulary import Role
+from coresponder.identity.access import merged_number
+from coresponder.identity.actions import record_merged_number_read
+from coresponder.identity.merged_numbers import merged_sentence
 from coresponder.privacy.access import (
     PersonAccess,
     access_person,
@@ -175,6 +178,18 @@ def disclosures(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "privacy/disclosures.html", context)
 
 
+def _unknown_number(request: HttpRequest, person_id: int) -> str:
+    """Why a number opens no record: a merged person's old number names the person kept,
+    to a reader who may see them (a record is opened deliberately, so not silently another
+    number); any other number is unknown."""
+    found = merged_number(request.user, person_id)
+    if found is None:
+        return "No person with this number is known to your programs."
+    record_merged_number_read(actor_for(request), found, channel="web", named=False)
+    kept = found.kept.person.pk
+    return f"{merged_sentence(found, request.user, named=False)}: open person {kept}."
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def break_glass(request: HttpRequest) -> HttpResponse:
@@ -190,7 +205,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
         try:
             person = access_person_for_break_glass(request.user, form.cleaned_data["person_id"])
         except NotVisible:
-            form.add_error("person_id", "No person with this number is known to your programs.")
+            form.add_error("person_id", _unknown_number(request, form.cleaned_data["person_id"]))
         else:
 
             def save() -> HttpResponse:

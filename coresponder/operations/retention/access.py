@@ -10,6 +10,7 @@ from typing import Any
 
 from coresponder.core.errors import NotVisible
 from coresponder.domain.vocabulary import Role
+from coresponder.identity.access import merged_number
 from coresponder.operations.models import LegalHold
 from coresponder.people.models import Person
 from coresponder.privacy.access import access_person, access_program, role_in
@@ -43,8 +44,17 @@ def person_for_hold(user: Any, person_id: Any, program: Program) -> Person:
     """The person to hold in `program`, through the read gate: only someone the user may
     see who takes part in that program. Anyone else is as missing (NotVisible): a hold
     lists its person and reason to the program's staff, who would learn of someone only
-    another program knows."""
-    access = access_person(user, person_id)
+    another program knows.
+
+    A merged person's old number holds the person kept (their records now), where the
+    user may see that person; otherwise it is as missing as any number nobody has."""
+    try:
+        access = access_person(user, person_id)
+    except NotVisible:
+        found = merged_number(user, person_id)
+        if found is None:
+            raise
+        access = found.kept
     if program.pk not in access.program_ids:
         raise NotVisible("person")
     return access.person

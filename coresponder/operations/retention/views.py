@@ -12,6 +12,9 @@ from django.views.decorators.http import require_http_methods
 from coresponder.core.errors import ActionError, NotVisible, StaleVersion
 from coresponder.core.forms import add_action_errors
 from coresponder.core.http import actor_for
+from coresponder.identity.access import merged_number
+from coresponder.identity.actions import record_merged_number_read
+from coresponder.identity.merged_numbers import merged_sentence
 from coresponder.operations.models import LegalHold
 from coresponder.operations.retention.access import (
     access_hold,
@@ -53,6 +56,14 @@ def legal_holds(request: HttpRequest, slug: str) -> HttpResponse:
                 timezone.now(),
                 person=person,
             )
+            if person is not None and person.pk != person_id:
+                # An old number of a merged person: the hold is on the person kept.
+                found = merged_number(request.user, person_id)
+                said = ""
+                if found is not None:
+                    record_merged_number_read(actor_for(request), found, channel="web", named=False)
+                    said = merged_sentence(found, request.user, named=False)
+                messages.info(request, f"{said}: the hold is on person {person.pk}.")
             if new:
                 messages.success(request, "Hold set: what it covers is kept until it is released.")
             else:
