@@ -18,7 +18,7 @@ from coresponder.core.errors import NotVisible
 from coresponder.domain.policy import FieldGroup, GroupVisibility
 from coresponder.domain.vocabulary import Role
 from coresponder.identity.models import MatchCandidate, Merge, SourceRecord
-from coresponder.people.models import Person
+from coresponder.people.models import Participation, Person
 from coresponder.privacy.access import (
     LARGEST_ID,
     PersonAccess,
@@ -29,6 +29,7 @@ from coresponder.privacy.access import (
     role_grants,
     visible_people,
 )
+from coresponder.programs.models import Membership
 
 DECIDERS = frozenset({Role.COORDINATOR, Role.ADMIN})
 
@@ -228,14 +229,62 @@ def access_merge(user: Any, merge_id: Any) -> Merge:
     return merge
 
 
+def undo_programs(merge: Merge) -> set[int]:
+    """The programs a merge was decided in, whose coordinators may undo it.
+
+    A merge made before these were kept was decided, as far as is known now, in the
+    programs of the person kept that the coordinator who made it coordinates; where they
+    coordinate none of them any more, or a job made it, in every program of the person kept.
+    """
+    if merge.decided_in:
+        return {int(pk) for pk in merge.decided_in}
+    kept_in = set(
+        Participation.objects.filter(person_id=merge.kept_id).values_list("program_id", flat=True)
+    )
+    if merge.actor_id is not None:
+        coordinated = Membership.objects.filter(
+            user_id=merge.actor_id, role=Role.COORDINATOR, program_id__in=kept_in
+        ).values_list("program_id", flat=True)
+        if coordinated:
+            return set(coordinated)
+    return kept_in
+
+
+def _undoes(user: Any, merge: Merge, grants: Any) -> bool:
+    """Whether a reader who sees the person kept may undo the merge (`may_undo`)."""
+    if is_admin(user):
+        return True
+    programs = undo_programs(merge)
+    return any(role is Role.COORDINATOR and program.pk in programs for program, role in grants)
+
+
+def may_undo(user: Any, merge: Merge) -> bool:
+    """Whether the user may undo the merge: an administrator, or a coordinator of a program
+    it was decided in (`undo_programs`), who sees the person kept.
+
+    Undoing decides that two records are two people, as the merge decided they were one.
+    After a merge, a coordinator of a program that knew only the person kept sees all of
+    them; the merge was not theirs to decide, so it is not theirs to undo.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    try:
+        access_person(user, merge.kept_id)
+    except NotVisible:
+        return False
+    return _undoes(user, merge, role_grants(user))
+
+
 @dataclass(frozen=True)
 class MergeShown:
     """A recent merge as the reader may see it: the two records' names where the reader's
-    role reads the (now one) person's identity, otherwise only their numbers."""
+    role reads the (now one) person's identity, otherwise only their numbers; and whether
+    they may undo it."""
 
     merge: Merge
     kept_name: str | None
     merged_name: str | None
+    may_undo: bool = False
 
 
 def merge_history(user: Any, limit: int = 20) -> list[MergeShown]:
@@ -251,11 +300,13 @@ def merge_history(user: Any, limit: int = 20) -> list[MergeShown]:
         .filter(pk__in={m.kept_id for m in merges})
         .values_list("pk", flat=True)
     )
+    grants = role_grants(user)
     return [
         MergeShown(
             merge=m,
             kept_name=_name(m.kept) if m.kept_id in named else None,
             merged_name=_name(m.merged) if m.kept_id in named else None,
+            may_undo=_undoes(user, m, grants),
         )
         for m in merges
     ]

@@ -37,8 +37,10 @@ from coresponder.identity.access import (
     DECIDERS,
     DeathReported,
     MergedNumber,
+    access_merge,
     access_pair,
     death_reported,
+    may_undo,
 )
 from coresponder.identity.models import (
     LINKAGE_FIELDS,
@@ -495,13 +497,25 @@ def activate_linkage_model(actor: Actor, params: Params, record_count: int) -> L
 # --- Permissions --------------------------------------------------------------
 
 
-def _require_decider(actor: Actor, a_id: int, b_id: int) -> None:
-    """A job (no user) may merge; a person must coordinate where they see both people."""
+def _require_decider(actor: Actor, a_id: int, b_id: int) -> list[int]:
+    """A job (no user) may merge; a person must coordinate where they see both people.
+
+    The programs the decision is made in: those where the person coordinates and sees
+    either of the two; for a job, every program of either."""
     if actor.user is None:
-        return
+        return sorted(
+            set(
+                Participation.objects.filter(person_id__in=[a_id, b_id]).values_list(
+                    "program_id", flat=True
+                )
+            )
+        )
     first, second = access_pair(actor.user, a_id, b_id)
     if not (set(first.roles.values()) & DECIDERS and set(second.roles.values()) & DECIDERS):
         raise Forbidden("Only a coordinator decides whether two records are one person.")
+    return sorted(
+        {pk for access in (first, second) for pk, role in access.roles.items() if role in DECIDERS}
+    )
 
 
 # --- Match candidates -----------------------------------------------------------
@@ -887,7 +901,7 @@ def merge_people(actor: Actor, keep: Person, other: Person, evidence: Evidence) 
     """
     if keep.pk == other.pk:
         raise ActionError("A person cannot be merged with themselves.", {})
-    _require_decider(actor, keep.pk, other.pk)
+    decided_in = _require_decider(actor, keep.pk, other.pk)
     with transaction.atomic():
         list(Person.objects.select_for_update().filter(pk__in=[keep.pk, other.pk]))
         keep.refresh_from_db()
@@ -908,6 +922,7 @@ def merge_people(actor: Actor, keep: Person, other: Person, evidence: Evidence) 
             evidence=evidence,
             actor=actor.user_or_none,
             actor_label=actor.name[:150],
+            decided_in=decided_in,
             at=timezone.now(),
         )
         folded: Folded = {"removed": [], "changed": [], "tasks": []}
@@ -1282,7 +1297,11 @@ def unmerge(actor: Actor, merge: Merge) -> tuple[Person, Person]:
     """Undo a merge exactly: the merged person's fields and rows go back where they were."""
     if merge.undone_at is not None:
         raise ActionError("This merge was undone already.", {"merge": ["already undone"]})
-    _require_decider(actor, merge.kept_id, merge.kept_id)
+    if actor.user is not None and not may_undo(actor.user, merge):
+        # Undoing decides the two are two people: a decision for the programs that made
+        # the merge, not for one that sees the person kept only since.
+        access_merge(actor.user, merge.pk)
+        raise Forbidden("Only a coordinator of a program that decided a merge undoes it.")
     with transaction.atomic():
         # Held until this undo commits: a second press sent at once waits here, then finds
         # the merge undone rather than putting its rows back a second time.

@@ -187,6 +187,11 @@ class Merge(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_label = models.CharField(max_length=150, blank=True)
+    # The programs it was decided in (ids): those where the coordinator who merged the two
+    # coordinates and sees either of them, or, merged by a job, every program of the two.
+    # Only their coordinators (and administrators) undo it; empty for a merge made before
+    # this was kept (`identity.access.undo_programs` reads it then).
+    decided_in = models.JSONField(default=list, blank=True)
     at = models.DateTimeField()
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(
