@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import logging
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from django.utils.datastructures import MultiValueDict
 from ninja import Field, NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 from ninja.parser import Parser
 from ninja.security import HttpBearer
 from pydantic import ValidationError as SchemaMismatch
@@ -184,6 +186,58 @@ api = CoresponderApi(
     docs=Swagger(settings={"validatorUrl": None}),
     openapi_url="/openapi.json",
 )
+
+
+UNKNOWN_PARAMETERS = "The request has parameters this operation does not take."
+
+
+def _query_parameters(operation: Operation) -> list[str]:
+    """The query parameters the operation reads, as a caller writes them, in its order."""
+    names: list[str] = []
+    for model in operation.models:
+        if model.__ninja_param_source__ == "query":
+            names += [name for name in model.__ninja_flatten_map__ if name not in names]
+    return names
+
+
+def refuse_unknown_parameters(
+    run: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
+    """A query parameter the operation does not take (`?person=` on a list that does not
+    filter by person, `?stauts=` for `?status=`) is refused naming it: read as no
+    parameter, it answered an unfiltered list the caller took for the one asked for."""
+    operation = cast(Operation, getattr(run, "__self__", None))
+    if not isinstance(operation, Operation):
+        raise TypeError("refuse_unknown_parameters decorates an operation's own run.")
+    taken = _query_parameters(operation)
+    method = operation.methods[0]
+    path = "/" + operation.path.strip("/")
+
+    @functools.wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        unknown = [name for name in request.GET if name not in taken]
+        if not unknown or (operation.auth_callbacks and _bearer(request) is None):
+            # Without a usable token the caller is told that first, and the failed logon kept.
+            return run(request, *args, **kwargs)
+        errors = {name: [_not_taken(name, method, path, taken)] for name in unknown}
+        return api.create_response(
+            request, {"detail": UNKNOWN_PARAMETERS, "errors": errors}, status=422
+        )
+
+    return wrapper
+
+
+def _not_taken(name: str, method: str, path: str, taken: list[str]) -> str:
+    words = f"is not a parameter of {method} {path}"
+    if not taken:
+        return f"{words}, which takes none."
+    words += f", which takes {', '.join(taken)}"
+    near = difflib.get_close_matches(name, taken, n=1)
+    return f"{words}: did you mean {near[0]}?" if near else f"{words}."
+
+
+# First, so that it wraps the operation's own run (whose operation it reads).
+api.add_decorator(refuse_unknown_parameters, mode="view")
 
 
 def saved_once(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:

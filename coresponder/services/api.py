@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -51,6 +51,8 @@ router = Router(tags=["service referrals"])
 PAGE_SIZE = 50
 # FHIR R4 JSON (http://hl7.org/fhir/R4/http.html#mime-type), in UTF-8 as all JSON here.
 FHIR_JSON = "application/fhir+json; charset=utf-8"
+# The `_format` values FHIR clients send for JSON (http://hl7.org/fhir/R4/http.html#mime-type).
+FhirJson = Literal["json", "application/json", "application/fhir+json"]
 FHIR_ANSWER = {
     "responses": {
         200: {
@@ -428,7 +430,17 @@ def put_appointment(
     summary="The referral as a FHIR R4 Bundle",
     openapi_extra=FHIR_ANSWER,
 )
-def referral_fhir(request: HttpRequest, response: HttpResponse, referral_id: int) -> dict[str, Any]:
+def referral_fhir(
+    request: HttpRequest,
+    response: HttpResponse,
+    referral_id: int,
+    fhir_format: FhirJson | None = Query(  # noqa: B008 (ninja reads the default as the declaration)
+        None,
+        alias="_format",
+        description="FHIR's `_format`: the bundle is served as JSON, which any of these asks "
+        "for; any other (`xml`) is 422",
+    ),
+) -> dict[str, Any]:
     """A ServiceRequest and its Task (validated against the R4B models), as FHIR JSON."""
     referral, status, note, corrections = _read(request, referral_id, with_note=True)
     if status.get("status") != referral.status or status.get("service_withheld"):

@@ -323,3 +323,30 @@ def test_a_file_that_is_not_utf8_is_refused_in_one_sentence_naming_it(
         "save it as UTF-8 and import it again. Nothing was imported."
     )
     assert ServiceReferral.objects.count() == 0
+
+
+@pytest.mark.parametrize("asked", ["json", "application/json", "application/fhir+json"])
+def test_a_fhir_client_asking_for_json_by_format_gets_the_bundle(
+    world: World, api_client_for: Any, asked: str
+) -> None:
+    # FHIR's own `_format` parameter (R4 http.html); the bundle is JSON whichever is asked.
+    client = api_client_for(reader(world, Role.PROVIDER))
+    url = f"/api/v1/service-referrals/{world.service_referral.pk}/fhir"
+
+    response = client.get(url, {"_format": asked})
+
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/fhir+json; charset=utf-8"
+    assert response.json()["resourceType"] == "Bundle"
+
+
+def test_a_fhir_client_asking_for_xml_is_told_only_json_is_served(
+    world: World, api_client_for: Any
+) -> None:
+    client = api_client_for(reader(world, Role.PROVIDER))
+    url = f"/api/v1/service-referrals/{world.service_referral.pk}/fhir"
+
+    response = client.get(url, {"_format": "xml"})
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["_format"]
