@@ -247,6 +247,15 @@ def may_write(role: Role, record: RecordType) -> bool:
     return record in POLICY[role].write
 
 
+def works_in_the_field(role: Role) -> bool:
+    """Whether the access policy lets the role work follow-up in the field: it may learn of
+    everyone the program has met and record outreach. Prosecutors (diverted people's
+    engagement only), providers (their own referrals), analysts (aggregates) and
+    administrators (who record nothing) do not."""
+    policy = POLICY[role]
+    return policy.scope is Scope.PROGRAM and RecordType.OUTREACH in policy.write
+
+
 # Who answers a person's request for everything a program holds about them (HIPAA right
 # of access, 45 CFR 164.524): the program's coordinators, and administrators. What the
 # export holds is still what the gate shows that reader (docs/security.md).

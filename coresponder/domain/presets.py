@@ -24,7 +24,7 @@ from coresponder.domain.outreach import (
     MAX_ATTEMPTS,
     NEVER_CLOSING,
 )
-from coresponder.domain.policy import FieldGroup
+from coresponder.domain.policy import FieldGroup, works_in_the_field
 from coresponder.domain.privacy_contact import PrivacyContact, read_privacy_contact
 from coresponder.domain.recurrence import RRULE_RE, RuleProblem, rule_problem, wall_clock_rule
 from coresponder.domain.referrals import DEFAULT_RESPONSE_HOURS
@@ -794,7 +794,7 @@ def _check_carried(
         )
 
 
-def _parse_team(reader: _Reader, data: Mapping[str, Any]) -> tuple[TeamSlot, ...]:
+def _parse_team(reader: _Reader, data: Mapping[str, Any], *, strict: bool) -> tuple[TeamSlot, ...]:
     team: list[TeamSlot] = []
     for index, raw in enumerate(reader.tables(data, "team", "team")):
         path = f"team[{index}]"
@@ -802,9 +802,18 @@ def _parse_team(reader: _Reader, data: Mapping[str, Any]) -> tuple[TeamSlot, ...
         roles: list[Role] = []
         for r_index, raw_role in enumerate(reader.strings(raw, "roles", f"{path}.roles")):
             try:
-                roles.append(Role(raw_role))
+                role = Role(raw_role)
             except ValueError:
                 reader.fail(f"{path}.roles[{r_index}]", f"unknown role {raw_role!r}")
+                continue
+            if strict and not works_in_the_field(role):
+                # A team's members are told of its tasks and hold them: a role that may
+                # not work follow-up in the field (a prosecutor, an analyst) sits on none.
+                reader.fail(
+                    f"{path}.roles[{r_index}]", f"{raw_role!r} does no field work: no team seat"
+                )
+                continue
+            roles.append(role)
         if not roles and "roles" in raw:
             reader.fail(f"{path}.roles", "at least one role is required")
         min_count = reader.number(raw, "min_count", f"{path}.min_count", default=1, minimum=1)
@@ -1166,7 +1175,7 @@ def parse_preset(data: Mapping[str, Any], source: str, *, stored: bool = False) 
         ),
         follow_up=follow_up,
         priority=_parse_priority(reader, reader.table(data, "priority", "priority"), strict=strict),
-        team=_parse_team(reader, data),
+        team=_parse_team(reader, data, strict=strict),
         districts=districts,
         shifts=_parse_shifts(reader, data, {d.code for d in districts}),
         partner_kinds=partner_kinds,

@@ -49,7 +49,7 @@ from coresponder.outreach.models import (
 from coresponder.outreach.tiers import tier_changes, tier_for
 from coresponder.people.models import Person
 from coresponder.privacy.access import PersonAccess, role_in
-from coresponder.programs.duty import seats_still_working
+from coresponder.programs.duty import seats_still_working, sits_on
 from coresponder.programs.local_time import format_for_message, today_in
 from coresponder.programs.models import Membership, Program, Team, TeamMember
 
@@ -400,7 +400,7 @@ def claim_task(actor: Actor, access: PersonAccess, task: OutreachTask, team: Tea
     _must_write(access)
     if team.program_id != task.program_id:
         raise ActionError("That team is not in this program.", {"team_id": ["not in this program"]})
-    if not team.members.filter(user=actor.user_or_none).exists():
+    if not sits_on(team, actor.user_or_none):
         raise ActionError(
             "Choose one of your teams.", {"team_id": ["you are not a member of this team"]}
         )
@@ -425,7 +425,7 @@ def release_task(
     team = task.claimed_by
     if task.status != OutreachTask.Status.CLAIMED or team is None:
         raise ActionError("No team has claimed this task.", {"task": ["not claimed"]})
-    member = team.members.filter(user=actor.user_or_none).exists()
+    member = sits_on(team, actor.user_or_none)
     if not member and not may_assign(actor.user, task.program):
         raise Forbidden("Only its team or the program's coordinator gives this task back.")
     by = str(actor.user_or_none or actor.name)
@@ -436,7 +436,7 @@ def release_task(
     with transaction.atomic():
         _change_claim(actor, task, version, None, detail={"released_from": team.pk})
         # The team that had it, and whoever gives the program's tasks to teams, are told.
-        seats = seats_still_working(TeamMember.objects.filter(team=team))
+        seats = seats_still_working(task.program, TeamMember.objects.filter(team=team))
         givers = Membership.objects.filter(
             program=task.program,
             active=True,
@@ -476,7 +476,7 @@ def assign_task(
         _change_claim(actor, task, version, team, detail=detail)
         # The team that has it now and the team that had it are both told, each time.
         teams = [team, *([was] if was else [])]
-        told = seats_still_working(TeamMember.objects.filter(team__in=teams))
+        told = seats_still_working(task.program, TeamMember.objects.filter(team__in=teams))
         for user_id in sorted(
             set(told.exclude(user=actor.user_or_none).values_list("user", flat=True))
         ):

@@ -124,7 +124,7 @@ class _Recipients:
                 self._teams[task.claimed_by_id] = [
                     seat.user
                     for seat in seats_still_working(
-                        TeamMember.objects.filter(team_id=task.claimed_by_id)
+                        task.program, TeamMember.objects.filter(team_id=task.claimed_by_id)
                     )
                     .select_related("user")
                     .order_by("user_id")

@@ -30,10 +30,11 @@ from coresponder.core.tracked import save_tracked
 from coresponder.domain.clock import date_problem, date_sentence
 from coresponder.domain.presets import Preset, PresetError, PresetsError, load_preset_dir
 from coresponder.domain.recurrence import RuleProblem, rule_problem, wall_clock_rule
-from coresponder.domain.vocabulary import OrganizationKind, Role
+from coresponder.domain.vocabulary import ROLE_LABELS, OrganizationKind, Role
 from coresponder.privacy.access import role_in
 from coresponder.privacy.actions import revoke_api_token
 from coresponder.privacy.models import ApiToken
+from coresponder.programs.duty import seat_roles
 from coresponder.programs.local_time import zone_of
 from coresponder.programs.models import (
     District,
@@ -1309,7 +1310,20 @@ def seat_on_team(actor: Actor, team: Team, user_id: int) -> tuple[TeamMember, bo
     )
     if membership is None:
         raise ActionError(
-            "not on the team", {"user": ["Choose someone who works in this program."]}
+            "not on the team",
+            {"user": [f"Choose someone who works in {team.program.name}."]},
+        )
+    if membership.role not in seat_roles(team.program):
+        # A team's members hear of its tasks and give them back: only field work sits.
+        label = ROLE_LABELS.get(Role(membership.role), membership.role)
+        raise ActionError(
+            "not on the team",
+            {
+                "user": [
+                    f"{membership.user} works in {team.program.name} as {label}, a role "
+                    "that does no field work, so sits on no team."
+                ]
+            },
         )
     with transaction.atomic():
         seat = TeamMember.objects.filter(team=team, user_id=user_id).first()

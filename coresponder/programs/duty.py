@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from coresponder.domain.presets import TeamSlot
 from coresponder.domain.shifts import Occurrence, shift_occurrences
-from coresponder.domain.teams import missing_slots
-from coresponder.domain.vocabulary import Role
+from coresponder.domain.teams import missing_slots, team_roles
+from coresponder.domain.vocabulary import ROLE_LABELS, Role
 from coresponder.programs.models import Membership, Program, Shift, Team, TeamMember
 
 
@@ -167,32 +167,61 @@ def team_slots(program: Program) -> list[TeamSlot]:
     return list(program.rules.team)
 
 
-def working_seats(team: Team) -> list[TeamMember]:
-    """The team's seats held by someone who still works in the program: a disabled
-    account, or a role in the program taken away (someone who left), keeps its seat, so
-    what they did still names the team, but fills no place.
+def seat_roles(program: Program) -> frozenset[Role]:
+    """The roles that may sit on the program's teams (`domain/teams.team_roles`)."""
+    return team_roles(program.rules.team)
 
-    Uses prefetched `members__user__memberships` when the caller prefetched them.
+
+def working_seats(team: Team, may_sit: frozenset[Role] | None = None) -> list[TeamMember]:
+    """The team's seats held by someone who still works in the program in a role that may
+    sit on its teams: a disabled account, a role in the program taken away (someone who
+    left), or a seat or role that does no field work (a prosecutor, an analyst) keeps its
+    seat, so what they did still names the team, but fills no place, hears of no task and
+    gives none back.
+
+    Uses prefetched `members__user__memberships` when the caller prefetched them, and
+    `may_sit`, the program's `seat_roles`, when the caller has them.
     """
+    may_sit = seat_roles(team.program) if may_sit is None else may_sit
     return [
-        member
-        for member in team.members.all()
-        if member.user.is_active and not _left_program(member, team.program_id)
+        member for member in team.members.all() if not seat_note(member, team.program_id, may_sit)
     ]
 
 
-def seats_still_working(seats: QuerySet[TeamMember]) -> QuerySet[TeamMember]:
-    """`working_seats` as a query: the seats of those told of their team's tasks."""
-    left = Membership.objects.filter(
-        user=OuterRef("user"), program=OuterRef("team__program"), active=False
-    )
-    return seats.filter(user__is_active=True).exclude(Exists(left))
+def seat_note(member: TeamMember, program_id: int, may_sit: frozenset[Role]) -> str:
+    """Why the seat is not a working one, in words; "" when it is.
+
+    Uses prefetched `user__memberships` when the caller prefetched them.
+    """
+    if not member.user.is_active:
+        return "account disabled"
+    held = [m for m in member.user.memberships.all() if m.program_id == program_id]
+    if any(not m.active for m in held):
+        return "no longer in the program"
+    for role in [member.role, *(m.role for m in held)]:
+        if role not in may_sit:
+            label = ROLE_LABELS.get(Role(role), role)
+            return f"{label}: this role does not sit on a team, so hears of none of its tasks"
+    return ""
 
 
-def _left_program(member: TeamMember, program_id: int) -> bool:
-    return any(
-        held.program_id == program_id and not held.active for held in member.user.memberships.all()
-    )
+def seats_still_working(program: Program, seats: QuerySet[TeamMember]) -> QuerySet[TeamMember]:
+    """`working_seats` as a query, over seats on the program's teams: the seats of those
+    told of their team's tasks."""
+    may_sit = [role.value for role in seat_roles(program)]
+    left = Membership.objects.filter(user=OuterRef("user"), program=OuterRef("team__program"))
+    left = left.filter(Q(active=False) | ~Q(role__in=may_sit))
+    return seats.filter(user__is_active=True, role__in=may_sit).exclude(Exists(left))
+
+
+def sits_on(team: Team, user: Any) -> bool:
+    """Whether the user holds a working seat on the team: one of its members, who are told
+    of its tasks, claim them for it and give them back."""
+    if user is None or user.pk is None:
+        return False
+    return seats_still_working(
+        team.program, TeamMember.objects.filter(team=team, user=user)
+    ).exists()
 
 
 def missing_for_team(team: Team) -> list[str]:

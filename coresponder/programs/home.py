@@ -29,7 +29,7 @@ from coresponder.privacy.access import (
     role_in,
     scope_of,
 )
-from coresponder.programs.duty import working_seats
+from coresponder.programs.duty import seat_note, seat_roles, working_seats
 from coresponder.programs.models import Membership, Program, Team
 from coresponder.programs.work import FIRST_LOOK, work_for
 
@@ -194,6 +194,7 @@ def activity_counts(program: Program, now: dt.datetime) -> list[tuple[str, int]]
 def team_rows(program: Program, teams: Any) -> list[dict[str, Any]]:
     """Teams with their members and what a full team still lacks, per the preset."""
     slots = program.rules.team
+    may_sit = seat_roles(program)
     rows = []
     for team in (
         teams.filter(program=program, active=True)
@@ -202,12 +203,11 @@ def team_rows(program: Program, teams: Any) -> list[dict[str, Any]]:
         .distinct()
     ):
         members = list(team.members.all())
-        working = working_seats(team)
+        working = working_seats(team, may_sit)
         rows.append(
             {
                 "team": team,
-                "members": members,
-                "left": {m.pk for m in members} - {m.pk for m in working},
+                "members": [(m, seat_note(m, program.pk, may_sit)) for m in members],
                 "missing": [
                     slot.label for slot in missing_slots(slots, [Role(m.role) for m in working])
                 ],

@@ -49,7 +49,8 @@ from coresponder.programs.duty import (
     describe_schedule,
     missing_for_team,
     on_duty,
-    working_seats,
+    seat_note,
+    seat_roles,
 )
 from coresponder.programs.ical import shifts_calendar
 from coresponder.programs.labels import district_names
@@ -111,10 +112,17 @@ def _teams_context(
                 "exception_form": forms.get(shift.pk) or _exception_form(shift),
             }
         )
-    # Who a coordinator may put on a team: everyone working in the program, in their role.
+    # Who a coordinator may put on a team: everyone working in the program in a role that
+    # does field work, in their role (a prosecutor or an analyst never hears of its tasks).
+    may_sit = seat_roles(program)
     workers = (
         list(
-            Membership.objects.filter(program=program, active=True, user__is_active=True)
+            Membership.objects.filter(
+                program=program,
+                active=True,
+                user__is_active=True,
+                role__in=[role.value for role in may_sit],
+            )
             .select_related("user")
             .order_by("user__display_name", "user__username")
         )
@@ -136,8 +144,7 @@ def _teams_context(
         rows.append(
             {
                 "team": team,
-                "members": members,
-                "left": {m.pk for m in members} - {m.pk for m in working_seats(team)},
+                "members": [(m, seat_note(m, program.pk, may_sit)) for m in members],
                 "missing": missing[team.pk],
                 "shifts": by_team.get(team.pk, []),
                 "feed": feed,
@@ -354,10 +361,9 @@ def seat_page(request: HttpRequest, slug: str, team_id: int) -> HttpResponse:
         return _back_to_team(program, team)
     try:
         seat, new = seat_on_team(actor_for(request), team, int(user_id))
-    except ActionError:
-        messages.error(
-            request, f"Nobody was put on {team.name}: they no longer work in {program.name}."
-        )
+    except ActionError as exc:
+        why = " ".join(exc.errors.get("user", [])) or str(exc)
+        messages.error(request, f"Nobody was put on {team.name}. {why}")
         return _back_to_team(program, team)
     said = "is on" if new else "was already on"
     messages.success(request, f"{seat.user} {said} {team.name} as {seat.get_role_display()}.")

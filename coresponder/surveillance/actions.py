@@ -22,7 +22,7 @@ from coresponder.domain.vocabulary import Role
 from coresponder.outreach.actions import add_notice, mark_notice_emailed
 from coresponder.outreach.models import Notice
 from coresponder.privacy.access import spike_alerts_for
-from coresponder.programs.duty import duties_between
+from coresponder.programs.duty import duties_between, seats_still_working
 from coresponder.programs.local_time import format_date, today_in
 from coresponder.programs.models import Membership, Program, TeamMember
 from coresponder.surveillance.detection import (
@@ -173,8 +173,8 @@ def recipients_of(alert: SpikeAlert) -> list[Any]:
     ]
     users += [
         seat.user
-        for seat in TeamMember.objects.filter(
-            team_id__in=team_ids, team__active=True, user__is_active=True
+        for seat in seats_still_working(
+            program, TeamMember.objects.filter(team_id__in=team_ids, team__active=True)
         )
         .select_related("user")
         .order_by("user_id")

@@ -216,6 +216,29 @@ def test_it_rejects_a_team_slot_with_an_unknown_role(tmp_path: Path) -> None:
     assert "sheriff" in str(error)
 
 
+@pytest.mark.parametrize("role", ["prosecutor", "analyst", "provider", "admin"])
+def test_it_rejects_a_team_slot_for_a_role_that_does_no_field_work(
+    tmp_path: Path, role: str
+) -> None:
+    path = write_preset(
+        tmp_path, "pad", altered("pad", 'roles = ["officer"]', f'roles = ["{role}"]')
+    )
+
+    error = rejection(path)
+
+    assert_names_file_and_key(error, path, "team[0].roles[0]")
+    assert "does no field work" in str(error)
+
+
+def test_a_program_stored_with_a_team_slot_for_a_prosecutor_still_reads_back() -> None:
+    data = tomllib.loads(preset_text("pad"))
+    data["team"][0]["roles"] = ["prosecutor"]
+
+    preset = preset_from_stored(data, "the stored preset of program 'pad'")
+
+    assert preset.team[0].roles == (Role.PROSECUTOR,)
+
+
 def test_it_rejects_an_unknown_service_category(tmp_path: Path) -> None:
     path = write_preset(
         tmp_path,

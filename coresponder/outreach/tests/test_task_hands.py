@@ -12,7 +12,7 @@ from coresponder.domain.vocabulary import Role
 from coresponder.outreach.models import Notice, OutreachTask
 from coresponder.outreach.tests.test_outreach_api import staff, task_for
 from coresponder.outreach.tests.test_outreach_views import signed_in, task_url
-from coresponder.programs.actions import revoke_role
+from coresponder.programs.actions import grant_role, revoke_role
 from coresponder.programs.models import Membership, Program, Team, TeamMember
 
 pytestmark = pytest.mark.django_db
@@ -259,3 +259,41 @@ def test_a_stale_give_back_on_the_page_says_what_changed(
     assert "Someone changed this task while you were looking (now: Claimed by QRT Night)." in page
     task.refresh_from_db()
     assert task.claimed_by == teams["night"]
+
+
+def test_a_prosecutor_seated_on_a_team_is_not_told_of_its_tasks(
+    qrt: Program, teams: dict[str, Any], api_client_for: Any
+) -> None:
+    prosecutor = staff(qrt, Role.PROSECUTOR, "qrt-da")
+    TeamMember.objects.create(team=teams["night"], user=prosecutor, role=Role.PROSECUTOR.value)
+    analyst = staff(qrt, Role.ANALYST, "qrt-analyst")
+    TeamMember.objects.create(team=teams["night"], user=analyst, role=Role.ANALYST.value)
+    task = claimed_by(qrt, teams["day"])
+
+    answer = post(
+        api_client_for(teams["coordinator"]),
+        f"/api/v1/outreach-tasks/{task.pk}/assign",
+        {"team_id": teams["night"].pk, "version": task.version},
+    )
+
+    assert answer.status_code == 200, answer.content
+    told = Notice.objects.filter(task=task, kind=Notice.Kind.ASSIGNED)
+    assert {n.recipient for n in told} == {teams["day_officer"], teams["night_medic"]}
+
+
+def test_a_member_whose_role_no_longer_does_field_work_does_not_claim_for_the_team(
+    qrt: Program, teams: dict[str, Any], api_client_for: Any
+) -> None:
+    # The day officer now runs the program: they give tasks to teams, not work them.
+    grant_role(SYSTEM, teams["day_officer"], qrt, Role.COORDINATOR)
+    task = task_for(qrt, "Open")
+
+    answer = post(
+        api_client_for(teams["day_officer"]),
+        f"/api/v1/outreach-tasks/{task.pk}/claim",
+        {"team_id": teams["day"].pk, "version": task.version},
+    )
+
+    assert answer.status_code == 422, answer.content
+    task.refresh_from_db()
+    assert task.claimed_by is None

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from coresponder.conftest import Clock, member_of
 from coresponder.core.audit import SYSTEM, Actor
-from coresponder.core.errors import StaleVersion
+from coresponder.core.errors import ActionError, StaleVersion
 from coresponder.core.models import AuditEvent
 from coresponder.demo.cast import CastBuilder
 from coresponder.domain.vocabulary import Role
@@ -23,12 +23,14 @@ from coresponder.programs.actions import (
     disable_user,
     grant_role,
     revoke_role,
+    seat_on_team,
 )
 from coresponder.programs.duty import (
     describe_schedule,
     duties_between,
     missing_for_team,
     on_duty,
+    sits_on,
     team_districts_on_duty,
 )
 from coresponder.programs.models import Program, Shift, Team, User
@@ -539,3 +541,69 @@ def test_on_duty_now_says_the_night_shift_ends_at_seven_on_the_nights_the_clocks
     [duty] = on_duty(pad, now)
     assert duty.team_id == team.pk
     assert (duty.ends.hour, duty.ends.minute) == (7, 0)
+
+
+def test_a_team_is_offered_only_people_whose_role_does_field_work(
+    client: Client, programs: dict[str, Program]
+) -> None:
+    core = programs["core"]
+    team, _clinician = full_core_team(core)
+    coordinator = member_of(core, Role.COORDINATOR, "core-lead")
+    case_manager = member_of(core, Role.CASE_MANAGER, "core-cm", display_name="Cam Manager")
+    prosecutor = member_of(core, Role.PROSECUTOR, "core-da", display_name="Dana Attorney")
+    analyst = member_of(core, Role.ANALYST, "core-analyst", display_name="Ana Lyst")
+    provider = member_of(core, Role.PROVIDER, "core-provider", display_name="Pro Vider")
+    client.force_login(coordinator)
+
+    page = client.get(reverse("program-teams", args=[core.slug])).content.decode()
+
+    # CORE's case managers follow up after a response, though a full team names none.
+    assert f'<option value="{case_manager.pk}">Cam Manager — Case manager</option>' in page
+    for nobody in (prosecutor, analyst, provider, coordinator):
+        assert f'<option value="{nobody.pk}">' not in page
+
+
+@pytest.mark.parametrize("role", [Role.PROSECUTOR, Role.ANALYST, Role.PROVIDER])
+def test_a_role_that_does_no_field_work_is_not_put_on_a_team(
+    client: Client, programs: dict[str, Program], role: Role
+) -> None:
+    core = programs["core"]
+    team, _clinician = full_core_team(core)
+    coordinator = member_of(core, Role.COORDINATOR, "core-lead")
+    partner = member_of(core, role, "core-partner", display_name="Pat Partner")
+    client.force_login(coordinator)
+
+    sent = client.post(reverse("team-seat-add", args=[core.slug, team.pk]), {"user": partner.pk})
+
+    assert not team.members.filter(user=partner).exists()
+    page = client.get(sent["Location"]).content.decode()
+    assert "Nobody was put on CORE 1." in page
+    assert "a role that does no field work, so sits on no team." in page
+    with pytest.raises(ActionError) as refused:
+        seat_on_team(Actor(user=coordinator, label=str(coordinator)), team, partner.pk)
+    assert "does no field work" in refused.value.errors["user"][0]
+
+
+def test_a_seat_whose_role_does_no_field_work_is_shown_so_and_is_no_member(
+    client: Client, programs: dict[str, Program], admin: User
+) -> None:
+    core = programs["core"]
+    team, clinician = full_core_team(core)
+    prosecutor = member_of(core, Role.PROSECUTOR, "core-da", display_name="Dana Attorney")
+    TeamMemberFactory.create(team=team, user=prosecutor, role=Role.PROSECUTOR.value)
+    # Seated as a clinician, then given a role that does no field work.
+    grant_role(SYSTEM, clinician, core, Role.ANALYST)
+    team = Team.objects.get(pk=team.pk)
+
+    assert not sits_on(team, prosecutor)
+    assert not sits_on(team, clinician)
+    assert missing_for_team(team) == ["Behavioural-health clinician"]
+    client.force_login(admin)
+    page = client.get(reverse("program-teams", args=[core.slug])).content.decode()
+    assert (
+        "Dana Attorney — Prosecutor (Prosecutor: this role does not sit on a team, "
+        "so hears of none of its tasks)" in page
+    )
+    assert f"{clinician} — Clinician (Analyst: this role does not sit on a team" in page
+    home = client.get(reverse("program-home", args=[core.slug])).content.decode()
+    assert "Dana Attorney — Prosecutor (Prosecutor: this role does not sit on a team" in home
