@@ -199,6 +199,44 @@ def pending_candidates(user: Any) -> models.QuerySet[MatchCandidate]:
     )
 
 
+def deciding_in(user: Any) -> str:
+    """The one program where the user decides pairs, or "" where there are several."""
+    deciding = {program.slug for program, role in role_grants(user) if role in DECIDERS}
+    return deciding.pop() if len(deciding) == 1 else ""
+
+
+def queue_programs(
+    user: Any, pairs: Sequence[tuple[int, int]], merges: Sequence[tuple[int, int]] = ()
+) -> tuple[list[str], list[str]]:
+    """The program each pair and each merge of a read of the review queue is filed under, as
+    the people pages file a read under the program they were read in: the program where the
+    reader decides pairs that both people (a merge's kept person) take part in, the first by
+    slug where there are several; "" where there is none (people in no program).
+
+    So the program's coordinators find the read in their audit log, and another program's,
+    which shares one of the people but not the queue, does not.
+    """
+    deciding = {program.pk for program, role in role_grants(user) if role in DECIDERS}
+    wanted = {pk for pair in pairs for pk in pair} | {kept for kept, _merged in merges}
+    taking_part: dict[int, set[str]] = {}
+    for person_id, slug in Participation.objects.filter(
+        person_id__in=wanted, program_id__in=deciding
+    ).values_list("person_id", "program__slug"):
+        taking_part.setdefault(person_id, set()).add(slug)
+
+    def first(slugs: set[str]) -> str:
+        return min(slugs) if slugs else ""
+
+    return (
+        [
+            first(taking_part.get(a, set()) & taking_part.get(b, set()))
+            or first(taking_part.get(a, set()) | taking_part.get(b, set()))
+            for a, b in pairs
+        ],
+        [first(taking_part.get(kept, set())) for kept, _merged in merges],
+    )
+
+
 def access_candidate(user: Any, candidate_id: Any) -> MatchCandidate:
     """A pending pair, for a user who sees both people; a decided one, for one who sees either.
 

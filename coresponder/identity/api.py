@@ -25,8 +25,10 @@ from coresponder.identity.access import (
     access_merge,
     access_pairs,
     death_shown,
+    deciding_in,
     may_decide,
     pending_candidates,
+    queue_programs,
 )
 from coresponder.identity.actions import (
     MatchDecision,
@@ -258,20 +260,27 @@ def list_candidates(request: HttpRequest, page: int = Query(1, ge=1)) -> dict[st
     page_obj = Paginator(pending_candidates(request.user), PAGE_SIZE).get_page(page)
     pairs = access_pairs(request.user, page_obj.object_list)
     items = []
-    shown: set[int] = set()
-    for candidate in page_obj.object_list:
-        if candidate.pk not in pairs:
-            continue
+    listed = [c for c in page_obj.object_list if c.pk in pairs]
+    for candidate in listed:
         first, second = pairs[candidate.pk]
         items.append(_candidate_out(candidate, first, second))
-        shown |= {candidate.person_a_id, candidate.person_b_id}
-    record_list_read(
-        actor_for(request),
-        object_type="people.matchcandidate",
-        ids=sorted(shown),
-        fields=["identity"],
-        detail={"candidates": [i["id"] for i in items]},
+    # Filed under the program each pair belongs to, as the review page files its read.
+    programs, _merges = queue_programs(
+        request.user, [(c.person_a_id, c.person_b_id) for c in listed]
     )
+    filed: dict[str, list[Any]] = {}
+    for candidate, slug in zip(listed, programs, strict=True):
+        filed.setdefault(slug, []).append(candidate)
+    actor = actor_for(request)
+    for slug, candidates in sorted((filed or {deciding_in(request.user): []}).items()):
+        record_list_read(
+            actor,
+            object_type="people.matchcandidate",
+            ids=sorted({pk for c in candidates for pk in (c.person_a_id, c.person_b_id)}),
+            program_slug=slug,
+            fields=["identity"],
+            detail={"candidates": [c.pk for c in candidates]},
+        )
     return {"items": items, "count": page_obj.paginator.count}
 
 

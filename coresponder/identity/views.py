@@ -33,9 +33,11 @@ from coresponder.identity.access import (
     access_pairs,
     compared_records_of,
     death_shown,
+    deciding_in,
     may_decide,
     merge_history,
     pending_candidates,
+    queue_programs,
 )
 from coresponder.identity.actions import (
     MatchDecision,
@@ -280,17 +282,16 @@ def _review_page(
     if again is not None:
         listed = [again, *(c for c in listed if c.pk != again.pk)]
     pairs: list[dict[str, Any]] = []
-    records: set[int] = set()
     # The page's people and the reports its pairs compared, each read once for the page.
     seen = access_pairs(request.user, listed)
     candidates = [c for c in listed if c.pk in seen]
     weighed = compared_records_of([(*seen[c.pk], c.evidence) for c in candidates])
     for candidate, compared in zip(candidates, weighed, strict=True):
         first, second = seen[candidate.pk]
-        records.update(r.pk for r in compared or ())
         pairs.append(
             {
                 "candidate": candidate,
+                "records": sorted(r.pk for r in compared or ()),
                 "a": first.person,
                 "b": second.person,
                 "fields": _side_by_side(_side(first), _side(second)),
@@ -308,21 +309,7 @@ def _review_page(
             }
         )
     merges = merge_history(request.user)
-    named = {m.merge.kept_id for m in merges if m.kept_name or m.merged_name}
-    named |= {m.merge.merged_id for m in merges if m.kept_name or m.merged_name}
-    shown = sorted({p["a"].pk for p in pairs} | {p["b"].pk for p in pairs} | named)
-    record_list_read(
-        actor_for(request),
-        object_type="people.matchcandidate",
-        ids=shown,
-        fields=["identity", "contact"],
-        detail={
-            "review": True,
-            "candidates": [p["candidate"].pk for p in pairs],
-            "person_ids": shown,
-            "source_record_ids": sorted(records),
-        },
-    )
+    _record_queue_read(request, pairs, [m.merge for m in merges if m.kept_name or m.merged_name])
     context = {
         "pairs": pairs,
         "page": page,
@@ -331,6 +318,49 @@ def _review_page(
         "zone": zone,
     }
     return render(request, "identity/review.html", context, status=status)
+
+
+def _record_queue_read(
+    request: HttpRequest, pairs: list[dict[str, Any]], merges: list[Any]
+) -> None:
+    """The page's read, filed under the program each pair and each merge named belongs to
+    (`queue_programs`): one list read per program, with the people, pairs and reports it
+    showed; an empty page, under the one program where the reader decides pairs, if one."""
+    pair_programs, merge_programs = queue_programs(
+        request.user,
+        [(p["a"].pk, p["b"].pk) for p in pairs],
+        [(m.kept_id, m.merged_id) for m in merges],
+    )
+    filed: dict[str, dict[str, list[int]]] = {}
+
+    def under(slug: str) -> dict[str, list[int]]:
+        return filed.setdefault(slug, {"people": [], "candidates": [], "records": []})
+
+    for pair, slug in zip(pairs, pair_programs, strict=True):
+        group = under(slug)
+        group["people"] += [pair["a"].pk, pair["b"].pk]
+        group["candidates"].append(pair["candidate"].pk)
+        group["records"] += pair["records"]
+    for merge, slug in zip(merges, merge_programs, strict=True):
+        under(slug)["people"] += [merge.kept_id, merge.merged_id]
+    if not filed:
+        under(deciding_in(request.user))
+    actor = actor_for(request)
+    for slug, group in sorted(filed.items()):
+        shown = sorted(set(group["people"]))
+        record_list_read(
+            actor,
+            object_type="people.matchcandidate",
+            ids=shown,
+            program_slug=slug,
+            fields=["identity", "contact"],
+            detail={
+                "review": True,
+                "candidates": group["candidates"],
+                "person_ids": shown,
+                "source_record_ids": sorted(set(group["records"])),
+            },
+        )
 
 
 @login_required
