@@ -166,6 +166,41 @@ def follow_up_rules(follow_up: FollowUp | None) -> FollowUpRules:
     )
 
 
+# What a follow-up window counts from, as a sentence names it: the moment, and the moment
+# as the window's opening reads when it opens right then.
+ANCHOR_WORDS: Mapping[str, tuple[str, str]] = {
+    "overdose": ("the overdose", "at the overdose"),
+    "referral": ("the referral", "when the referral arrives"),
+}
+
+
+def hours_words(hours: float) -> str:
+    """`72 hours`, `1 hour`, `1.5 hours`."""
+    return "1 hour" if hours == 1 else f"{hours:g} hours"
+
+
+def window_words(follow_up: FollowUp) -> str:
+    """The follow-up window in a sentence, as the program's home page says how it works:
+    "Outreach opens at the overdose and closes 72 hours after it" (QRT, whose window opens
+    at once), "opens 12 hours after the overdose and closes 72 hours after it" (PCO)."""
+    moment, at_once = ANCHOR_WORDS.get(
+        follow_up.anchor, (f"the {follow_up.anchor}", f"at the {follow_up.anchor}")
+    )
+    opens = (
+        at_once
+        if follow_up.opens_after_hours == 0
+        else f"{hours_words(follow_up.opens_after_hours)} after {moment}"
+    )
+    closes = hours_words(follow_up.closes_after_hours)
+    sentence = f"Outreach opens {opens} and closes {closes} after it"
+    attempts = follow_up.max_attempts
+    if attempts == 1:
+        sentence += ", with one attempt"
+    elif attempts > 1:
+        sentence += f", with up to {attempts} attempts"
+    return sentence + "."
+
+
 def referral_follow_up_hours(follow_up: FollowUp | None, pathway: str) -> float | None:
     """How many hours after a referral arrives its follow-up window closes, for a referral
     naming no overdose (its window counts from its arrival, whatever the rule's anchor);

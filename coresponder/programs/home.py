@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from coresponder.domain.outreach import window_words
 from coresponder.domain.policy import (
     CARE_HANDOVER_ROLES,
     RECORDS_REQUEST_ROLES,
@@ -84,6 +85,7 @@ def program_home_context(
         "role_label": ROLE_LABELS.get(role, "") if role else "",
         "pathways": [PATHWAY_LABELS[p] for p in rules.pathways],
         "follow_up": rules.follow_up,
+        "follow_up_words": window_words(rules.follow_up) if rules.follow_up else "",
         "team_rule": rules.team,
         "priority": rules.priority,
         "checklist": rules.closing_checklist,

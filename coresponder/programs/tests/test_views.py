@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
-from coresponder.conftest import sign_in
+from coresponder.conftest import member_of, sign_in
 from coresponder.domain.vocabulary import Role
 from coresponder.programs.models import Program, User
 from coresponder.programs.tests.factories import (
@@ -213,3 +213,23 @@ def test_the_program_home_stays_under_its_query_budget(
         response = client.get("/programs/pad/")
 
     assert "Staff 29" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("slug", "said"),
+    [
+        ("qrt", "Outreach opens at the overdose and closes 72 hours after it"),
+        ("pco", "Outreach opens 12 hours after the overdose and closes 72 hours after it"),
+        ("pad", "Outreach opens when the referral arrives and closes 72 hours after it"),
+        ("core", "Outreach opens when the referral arrives and closes 72 hours after it"),
+    ],
+)
+def test_the_program_home_says_when_outreach_opens_in_words(
+    programs: dict[str, Program], client: Client, slug: str, said: str
+) -> None:
+    client.force_login(member_of(programs[slug], Role.COORDINATOR, f"{slug}-lead"))
+
+    page = client.get(f"/programs/{slug}/").content.decode()
+
+    assert f"<p>{said}, with up to 3 attempts.</p>" in page
+    assert " 0 h " not in page
