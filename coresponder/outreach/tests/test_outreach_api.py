@@ -69,7 +69,9 @@ def test_the_qrt_queue_puts_never_contacted_then_not_located_then_interested_lat
     never = task_for(qrt, "Never", closes_in_hours=40)
     others = task_for(qrt, "Known", closes_in_hours=1)
     history(others, "contacted")
-    client = api_client_for(staff(qrt))
+    # A recovery coach reads the tiers as the preset gives them; an officer is not given the
+    # third, which tells a decision about treatment (test_treatment_outcomes_are_clinical_detail).
+    client = api_client_for(staff(qrt, Role.RECOVERY_COACH))
     body = client.get(
         f"/api/v1/programs/qrt/outreach-queue?at={NOW.isoformat()}".replace("+", "%2B")
     ).json()
