@@ -214,10 +214,15 @@ def list_people(request: HttpRequest, q: str = "", page: int = Query(1, ge=1)) -
 
 
 class MergedPersonOut(Schema):
+    """404: `detail` alone for a number nobody has, or whose person kept the caller may not
+    see; with `merged_into` and `merged_at` to a caller who may see the person kept."""
+
     detail: str
-    merged_into: int = Field(description="The person kept, whose record this one is part of now")
-    merged_at: str = Field(
-        description="When this record was merged, ISO 8601 on the program's clock"
+    merged_into: int | None = Field(
+        None, description="The person kept, whose record this one is part of now"
+    )
+    merged_at: str | None = Field(
+        None, description="When this record was merged, ISO 8601 on the program's clock"
     )
 
 

@@ -41,12 +41,12 @@ def test_a_provider_corrects_its_entry_on_a_phone(
         row = page.get_by_role("group", name="Hours, row 1")
         row.get_by_text("Monday", exact=True).click()  # the label, as a thumb does
         row.get_by_label("Opens").fill("17:00")
-        row.get_by_label("Closes").fill("09:00")
+        row.get_by_label("Closes").fill("17:00")
         submit(page, "Save the entry")
 
         expect(page.get_by_role("alert")).to_contain_text("The entry was not saved")
         expect(page.get_by_text("Give a phone number with 7 to 15 digits.")).to_be_visible()
-        expect(page.get_by_text("Must close after it opens.")).to_be_visible()
+        expect(page.get_by_text("Give a closing time other than the opening time")).to_be_visible()
         assert_usable(page)
 
         page.get_by_label("Phone").fill("(215) 555-0100")
