@@ -28,6 +28,7 @@ from coresponder.core.errors import ActionError, Forbidden, NotVisible, StaleVer
 from coresponder.core.http import (
     UNSTORABLE,
     UNSTORABLE_MESSAGE,
+    actor_for,
     is_duplicate,
     record_failed_token,
     record_refusal,
@@ -37,7 +38,10 @@ from coresponder.core.http import (
 from coresponder.domain.text import without_hidden
 from coresponder.encounters.api import router as encounters_router
 from coresponder.feeds.api import router as feeds_router
+from coresponder.identity.access import MergedNumber, merged_number
+from coresponder.identity.actions import record_merged_number_read
 from coresponder.identity.api import router as identity_router
+from coresponder.identity.merged_numbers import merged_answer
 from coresponder.intake.api import router as intake_router
 from coresponder.operations.retention.api import router as retention_router
 from coresponder.outreach.api import router as outreach_router
@@ -102,7 +106,9 @@ class CoresponderApi(NinjaAPI):
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
     ) -> OpenAPISchema:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
-        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Error"] = ERROR_SCHEMA
+        components["PersonNotFound"] = PERSON_NOT_FOUND_SCHEMA
         for operations in schema["paths"].values():
             post = operations.get("post")
             if post is not None:
@@ -128,6 +134,36 @@ ERROR_SCHEMA = {
     "required": ["detail"],
 }
 
+# The path parameter of an operation under a person's number (`/persons/{person_id}/...`).
+PERSON = "person_id"
+
+# The 404 of every operation under a person's number: an old number of someone merged
+# into a person the caller may see names the person kept (docs/api.md, "Errors").
+PERSON_NOT_FOUND_SCHEMA = {
+    "title": "PersonNotFound",
+    "type": "object",
+    "description": "`detail` alone for a number nobody has, or one merged into a person the "
+    "caller may not see; with `merged_into` and `merged_at` to a caller who may see the "
+    "person kept",
+    "properties": {
+        "detail": {"type": "string", "description": "What went wrong, in a sentence"},
+        "merged_into": {
+            "type": "integer",
+            "description": "The person kept, whose record this one is part of now",
+        },
+        "merged_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When this record was merged, ISO 8601 on the program's clock",
+        },
+    },
+    "required": ["detail"],
+}
+_PERSON_NOT_FOUND = (
+    "Missing, or not yours to see: the two answer alike. A number merged into a person "
+    "you may see names them (`merged_into`)"
+)
+
 # The errors each kind of operation may answer, beside its own responses.
 _ERRORS = {
     "401": "No usable Bearer token",
@@ -151,6 +187,14 @@ def _name_errors(method: str, operation: dict[str, Any]) -> None:
     for status, words in errors.items():
         if status not in responses and int(status) not in responses:
             responses[status] = {"description": words, "content": body}
+    if any(
+        p.get("in") == "path" and p.get("name") == PERSON for p in operation.get("parameters", [])
+    ):
+        not_found = {"$ref": "#/components/schemas/PersonNotFound"}
+        responses["404"] = {
+            "description": _PERSON_NOT_FOUND,
+            "content": {"application/json": {"schema": not_found}},
+        }
 
 
 KEY_PARAMETER = {
@@ -339,8 +383,23 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 @api.exception_handler(NotVisible)
 def on_not_visible(request: HttpRequest, exc: NotVisible) -> HttpResponse:
+    found = _merged_person(request)
+    if found is not None:
+        # The old number of a person the caller may see: named, never acted on. The body
+        # names the person kept by number only, as the API names people.
+        record_merged_number_read(actor_for(request), found, channel="api", named=False)
+        return api.create_response(request, merged_answer(found, request.user), status=404)
     record_refusal(request, exc)
     return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+def _merged_person(request: HttpRequest) -> MergedNumber | None:
+    """The person kept of a merged number in the path, as the gate lets the caller see
+    them; None for any other refusal, and for a person kept the caller may not see."""
+    match = request.resolver_match
+    if match is None or PERSON not in match.kwargs:
+        return None
+    return merged_number(request.user, match.kwargs[PERSON])
 
 
 @api.exception_handler(StaleVersion)

@@ -52,3 +52,13 @@ def merged_sentence(found: MergedNumber, user: Any, *, named: bool = True) -> st
         f"Person {found.number} was merged into {kept_words(found, named=named)} on "
         f"{merged_on(found, user)}{by_way}"
     )
+
+
+def merged_answer(found: MergedNumber, user: Any) -> dict[str, Any]:
+    """The API's 404 body for an old number, to a reader who may see the person kept: the
+    person kept by number only (as the API names people), and since when."""
+    return {
+        "detail": f"{merged_sentence(found, user, named=False)}.",
+        "merged_into": found.kept.person.pk,
+        "merged_at": merged_at_iso(found, user),
+    }

@@ -19,9 +19,6 @@ from coresponder.core.models import MAX_VERSION
 from coresponder.core.paging import page_of
 from coresponder.domain.policy import RecordType
 from coresponder.domain.vocabulary import AmendmentDenialGround
-from coresponder.identity.access import merged_number
-from coresponder.identity.actions import record_merged_number_read
-from coresponder.identity.merged_numbers import merged_at_iso, merged_sentence
 from coresponder.people.actions import (
     EDITABLE_FIELDS,
     PersonChanges,
@@ -213,48 +210,15 @@ def list_people(request: HttpRequest, q: str = "", page: int = Query(1, ge=1)) -
     return {"items": items, "count": page_obj.paginator.count}
 
 
-class MergedPersonOut(Schema):
-    """404: `detail` alone for a number nobody has, or whose person kept the caller may not
-    see; with `merged_into` and `merged_at` to a caller who may see the person kept."""
-
-    detail: str
-    merged_into: int | None = Field(
-        None, description="The person kept, whose record this one is part of now"
-    )
-    merged_at: str | None = Field(
-        None, description="When this record was merged, ISO 8601 on the program's clock"
-    )
-
-
 @router.get(
     "/persons/{person_id}",
-    response={200: PersonOut, 404: MergedPersonOut},
+    response={200: PersonOut},
     exclude_none=True,
     summary="One person",
-    description=(
-        "A person merged into another answers 404 naming the person kept (`merged_into`, "
-        "following merges of merges), to a caller who may see that person; to anyone else, "
-        "404 `Not found.`, as for a number nobody has."
-    ),
 )
 def get_person(request: HttpRequest, person_id: int, purpose: str = "") -> Status[dict[str, Any]]:
-    try:
-        access = access_person(request.user, person_id)
-    except NotVisible:
-        found = merged_number(request.user, person_id)
-        if found is None:
-            raise
-        # The body names the person kept by number only, as the API names people.
-        record_merged_number_read(actor_for(request), found, channel="api", named=False)
-        kept = found.kept.person.pk
-        return Status(
-            404,
-            {
-                "detail": f"{merged_sentence(found, request.user, named=False)}.",
-                "merged_into": kept,
-                "merged_at": merged_at_iso(found, request.user),
-            },
-        )
+    # An old, merged number is refused here, and the API's 404 names the person kept.
+    access = access_person(request.user, person_id)
     record = person_record(access)
     corrections = attached_to_person_record(
         access, [n["encounter_id"] for n in record.get("clinical_notes") or []]
