@@ -214,14 +214,33 @@ def seats_still_working(program: Program, seats: QuerySet[TeamMember]) -> QueryS
     return seats.filter(user__is_active=True, role__in=may_sit).exclude(Exists(left))
 
 
+def teams_sat_on(program: Program, user: Any) -> QuerySet[Team]:
+    """The program's teams on which the user holds a working seat (`seats_still_working`):
+    the teams that are theirs wherever a page or a feed says "your team" or "mine"."""
+    if user is None or user.pk is None:
+        return Team.objects.none()
+    seats = seats_still_working(
+        program, TeamMember.objects.filter(team__program=program, user=user)
+    )
+    return Team.objects.filter(program=program, pk__in=seats.values("team_id"))
+
+
+def seats_held_by(user: Any) -> QuerySet[TeamMember]:
+    """The user's working seats in every program, each by its own program's rule."""
+    if user is None or user.pk is None:
+        return TeamMember.objects.none()
+    theirs = TeamMember.objects.filter(user=user)
+    working = Q(pk__in=[])
+    for program in Program.objects.filter(teams__members__user=user).distinct():
+        seats = seats_still_working(program, theirs.filter(team__program=program))
+        working |= Q(pk__in=seats.values("pk"))
+    return theirs.filter(working)
+
+
 def sits_on(team: Team, user: Any) -> bool:
     """Whether the user holds a working seat on the team: one of its members, who are told
     of its tasks, claim them for it and give them back."""
-    if user is None or user.pk is None:
-        return False
-    return seats_still_working(
-        team.program, TeamMember.objects.filter(team=team, user=user)
-    ).exists()
+    return teams_sat_on(team.program, user).filter(pk=team.pk).exists()
 
 
 def missing_for_team(team: Team) -> list[str]:

@@ -51,11 +51,13 @@ from coresponder.programs.duty import (
     on_duty,
     seat_note,
     seat_roles,
+    seats_held_by,
+    working_seats,
 )
 from coresponder.programs.ical import shifts_calendar
 from coresponder.programs.labels import district_names
 from coresponder.programs.middleware import open_program
-from coresponder.programs.models import Membership, Program, Shift, Team, TeamMember, User
+from coresponder.programs.models import Membership, Program, Shift, Team, User
 from coresponder.programs.shift_forms import ExceptionForm, ShiftChangeForm, ShiftForm, TeamForm
 
 # token_urlsafe(32) gives 43 characters; anything much shorter was never issued.
@@ -136,7 +138,7 @@ def _teams_context(
         missing[team.pk] = missing_for_team(team)
         members = list(team.members.all())
         seated = {m.user_id for m in members}
-        on_team = any(m.user_id == user.pk for m in members)
+        on_team = any(m.user_id == user.pk for m in working_seats(team, may_sit))
         feed = None
         if schedules or on_team:
             secret = team_calendar_secret(actor, team)
@@ -184,12 +186,15 @@ def _teams_context(
 def on_a_team(user: User) -> bool:
     """Whether the user sits on a working team of a program they still act in: whether
     their calendar has shifts in it."""
-    return TeamMember.objects.filter(
-        user=user,
-        team__active=True,
-        team__program__memberships__user=user,
-        team__program__memberships__active=True,
-    ).exists()
+    return (
+        seats_held_by(user)
+        .filter(
+            team__active=True,
+            team__program__memberships__user=user,
+            team__program__memberships__active=True,
+        )
+        .exists()
+    )
 
 
 @login_required
@@ -504,11 +509,11 @@ def user_feed(request: HttpRequest, secret: str) -> HttpResponse:
     user = _by_secret(User, secret)
     if not user.is_active or user.locked_at is not None:
         raise Http404("No such calendar")
-    # Only the teams of programs the person still acts in.
+    # Only the teams they hold a working seat on, of programs they still act in.
     shifts = (
         _feed_shifts()
         .filter(
-            team__members__user=user,
+            team__in=seats_held_by(user).values("team_id"),
             team__active=True,
             program__memberships__user=user,
             program__memberships__active=True,

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from icalendar import Calendar
 
-from coresponder.conftest import Clock
+from coresponder.conftest import Clock, member_of
 from coresponder.core.audit import SYSTEM
 from coresponder.core.models import AuditEvent
 from coresponder.demo.cast import CastBuilder
@@ -220,3 +220,35 @@ def test_a_night_shift_in_the_feed_ends_at_seven_on_the_nights_the_clocks_change
         dt.date(2026, 3, 7),
     }
     assert series.decoded("DURATION") == dt.timedelta(hours=12)
+
+
+@pytest.mark.parametrize("role", [Role.PROSECUTOR, Role.ANALYST, Role.PROVIDER])
+def test_a_seat_in_a_role_that_does_no_field_work_feeds_no_shifts(
+    client: Client, pad: Program, role: Role
+) -> None:
+    team = pad_team(pad)
+    # A seat as data from before the rule holds it: no coordinator may give one now.
+    held = member_of(pad, role, f"pad-{role.value}")
+    TeamMemberFactory.create(team=team, user=held, role=role.value)
+
+    response = client.get(reverse("calendar-user", args=[user_calendar_secret(SYSTEM, held)]))
+
+    assert response.status_code == 200
+    assert events_of(response) == []
+
+
+def test_a_seat_in_a_role_that_does_no_field_work_is_offered_no_calendar_link(
+    client: Client, pad: Program, prosecutor: User
+) -> None:
+    team = pad_team(pad)
+    TeamMemberFactory.create(team=team, user=prosecutor, role=Role.PROSECUTOR.value)
+    client.force_login(prosecutor)
+
+    page = client.get(reverse("program-teams", args=[pad.slug])).content.decode()
+
+    assert "Subscribe to this team's shifts" not in page
+    assert "Your calendar link" not in page
+    prosecutor.refresh_from_db()
+    assert prosecutor.calendar_secret == ""
+    team.refresh_from_db()
+    assert team.calendar_secret == ""
