@@ -40,7 +40,8 @@ from coresponder.people.contact_requests import (
 )
 from coresponder.privacy.access import PersonAccess, access_program, may_read, role_in
 from coresponder.privacy.actions import record_disclosures
-from coresponder.programs.models import Team, TeamMember
+from coresponder.programs.duty import teams_sat_on
+from coresponder.programs.models import Team
 
 router = Router(tags=["outreach"])
 PAGE_SIZE = 50
@@ -283,9 +284,7 @@ def queue(
     now = at or timezone.now()
     districts = queue_districts(program, now, district, team)
     mine = tuple(
-        TeamMember.objects.filter(team__program=program, team__active=True, user=request.user.pk)
-        .values_list("team_id", flat=True)
-        .distinct()
+        teams_sat_on(program, request.user).filter(active=True).values_list("pk", flat=True)
     )
     filters = QueueFilter(who=who or "", when=when or "", my_teams=mine)
     result = outreach_queue(program, now, districts, page, PAGE_SIZE, filters)

@@ -35,6 +35,7 @@ from coresponder.outreach.models import OPEN_STATUSES, QUEUE_STATUSES, OutreachT
 from coresponder.people.contact_requests import warnings_for
 from coresponder.privacy.access import PersonAccess
 from coresponder.privacy.actions import record_disclosures
+from coresponder.programs.duty import teams_sat_on
 from coresponder.programs.models import Program, Team
 
 DUE_STATES = {
@@ -70,11 +71,7 @@ def int_or_none(value: str | None) -> int | None:
 
 def my_teams(request: HttpRequest, program: Program) -> Any:
     user: Any = request.user
-    return (
-        Team.objects.filter(program=program, active=True, members__user=user)
-        .distinct()
-        .order_by("name")
-    )
+    return teams_sat_on(program, user).filter(active=True).order_by("name")
 
 
 def task_response(

@@ -199,3 +199,21 @@ def test_mine_means_claimed_by_one_of_my_teams(
         "due_today": 2,
         "overdue": 1,
     }
+
+
+@pytest.mark.parametrize("seated_as", [Role.COORDINATOR, Role.PROSECUTOR])
+def test_a_seat_in_a_role_that_does_no_field_work_makes_no_claimed_task_mine(
+    qrt: Program, spread: dict[str, OutreachTask], api_client_for: Any, seated_as: Role
+) -> None:
+    # A coordinator reads the queue but sits on no team; the seat is as data from before
+    # the rule holds it (a coordinator seated, or someone seated as a prosecutor).
+    user = staff(qrt, Role.COORDINATOR)
+    blue = Team.objects.get(name="QRT Blue")
+    TeamMember.objects.create(team=blue, user=user, role=seated_as.value)
+
+    page = signed_in(user).get("/programs/qrt/outreach/?who=mine").content.decode()
+    api = api_client_for(user).get("/api/v1/programs/qrt/outreach-queue?who=mine").json()
+
+    assert names_in_order(page, "Closing", "Later", "Overdue", "Waiting", "Expired") == []
+    assert "Claimed by my team" not in page
+    assert api["count"] == 0 and api["items"] == []
