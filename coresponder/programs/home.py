@@ -30,7 +30,7 @@ from coresponder.privacy.access import (
     role_in,
     scope_of,
 )
-from coresponder.programs.duty import seat_note, seat_roles, working_seats
+from coresponder.programs.duty import seat_note, seat_roles, teams_sat_on, working_seats
 from coresponder.programs.models import Membership, Program, Team
 from coresponder.programs.work import FIRST_LOOK, work_for
 
@@ -95,7 +95,7 @@ def program_home_context(
         "partners": list(program.partners.all()),
         "area": rules.area,
         "is_oversight": role in OVERSIGHT_ROLES,
-        "my_teams": team_rows(program, Team.objects.filter(members__user=user)),
+        "my_teams": team_rows(program, teams_sat_on(program, user)),
         "tools": tools,
         "work": work_for(user, program, role, now, since or now - FIRST_LOOK, tools),
         "first_look": since is None,

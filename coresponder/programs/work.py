@@ -24,8 +24,9 @@ from coresponder.outreach.queue import live_tasks
 from coresponder.people.amendments import visible_overdue_amendments
 from coresponder.people.records_request_log import visible_overdue_requests
 from coresponder.privacy.access import break_glass_reviews, diverting_referrals, scope_of
+from coresponder.programs.duty import teams_sat_on
 from coresponder.programs.local_time import today_in
-from coresponder.programs.models import Program, Team
+from coresponder.programs.models import Program
 from coresponder.services.referral_access import provider_inbox
 
 # With no earlier look in this session, "new" means recorded within this long.
@@ -104,7 +105,7 @@ def _tasks_due(user: Any, program: Program, now: dt.datetime) -> list[WorkItem]:
     rules = follow_up_rules(program.rules.follow_up)
     soon = now + dt.timedelta(hours=rules.closing_soon_hours)
     open_now = Q(window_start__lte=now, window_end__gt=now)
-    my_teams = Team.objects.filter(program=program, members__user=user).values("pk")
+    my_teams = teams_sat_on(program, user).values("pk")
     tally = live_tasks(program, now).aggregate(
         open_now=Count("id", filter=open_now),
         closing=Count("id", filter=open_now & Q(window_end__lte=soon)),

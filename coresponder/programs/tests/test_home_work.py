@@ -258,3 +258,19 @@ def test_the_home_names_the_next_three_shifts_and_counts_the_rest_of_the_week(
     section = html.split('id="shifts-heading"', 1)[1].split("</section>", 1)[0]
     assert section.count('data-label="Shift"') == 3
     assert "4 more shifts in the next 7 days." in section
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.PROSECUTOR, Role.ANALYST])
+def test_a_seat_in_a_role_that_does_no_field_work_is_not_your_team_on_the_home(
+    world: World, role: Role
+) -> None:
+    user = reader(world, role)
+    team = Team.objects.create(program=world.program, name="East")
+    # A seat as data from before the rule holds it: no coordinator may give one now.
+    TeamMember.objects.create(team=team, user=user, role=role.value)
+    task(world, -dt.timedelta(hours=2), dt.timedelta(hours=40), claimed_by=team, status="claimed")
+
+    html = home(signed_in(user))
+
+    assert 'id="my-team-heading"' not in html
+    assert work_item(html, "Claimed by your team") is None
