@@ -26,9 +26,10 @@ from coresponder.people.amendments_in_disclosures import ids_by_group
 from coresponder.privacy.access import access_person, role_in
 from coresponder.privacy.actions import record_person_read
 from coresponder.programs import form_tokens
+from coresponder.programs.duty import teams_sat_on
 from coresponder.programs.form_tokens import Kind
 from coresponder.programs.middleware import open_program
-from coresponder.programs.models import Program, Team
+from coresponder.programs.models import Program
 
 
 def _person_in(request: HttpRequest, raw: str | None) -> Any:
@@ -47,8 +48,9 @@ def new_encounter(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No encounters for this role")
     access = _person_in(request, request.GET.get("person"))
     teams = list(
-        Team.objects.filter(program=program, active=True, members__user_id=request.user.pk or 0)
-        .distinct()
+        teams_sat_on(program, request.user)
+        .filter(active=True)
+        .order_by("name")
         .values_list("pk", "name")
     )
     zone = ZoneInfo(program.timezone)

@@ -13,7 +13,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from coresponder.intake.models import Call
-from coresponder.programs.duty import Cover, cover_at, on_duty
+from coresponder.programs.duty import Cover, cover_at, on_duty, teams_sat_on
 from coresponder.programs.models import Program, Shift, Team
 
 
@@ -123,7 +123,8 @@ def team_on_duty_of(user: Any, program: Program, now: dt.datetime) -> int | None
     if not running:
         return None
     mine = (
-        Team.objects.filter(pk__in=running, members__user=user, active=True)
+        teams_sat_on(program, user)
+        .filter(pk__in=running, active=True)
         .order_by("name", "id")
         .values_list("pk", flat=True)
         .first()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from coresponder.domain.vocabulary import Role
 from coresponder.encounters.models import Encounter
 from coresponder.privacy.tests.world import World, reader
+from coresponder.programs.models import Team, TeamMember
 
 pytestmark = pytest.mark.django_db
 
@@ -229,3 +230,17 @@ def test_a_positive_screen_shows_its_next_steps_on_the_encounter_page(
     phq_9 = {f"phq9_{n}": "0" for n in range(1, 10)}
     both = client.post(form_url(world), filled(**phq_2, **phq_9, client_key="k-phq9"))
     assert "Give the PHQ-9 now" not in client.get(both["Location"]).content.decode()
+
+
+def test_a_seat_held_in_a_role_that_does_no_field_work_offers_no_team_on_the_form(
+    world: World, client: Any
+) -> None:
+    clinician = reader(world, Role.CLINICIAN)
+    team = Team.objects.create(program=world.program, name="CORE Blue")
+    # Seated as a prosecutor, as data from before the rule holds it, then made a clinician.
+    TeamMember.objects.create(team=team, user=clinician, role=Role.PROSECUTOR.value)
+    client.force_login(clinician)
+
+    page = client.get(form_url(world)).content.decode()
+
+    assert "CORE Blue" not in page

@@ -15,6 +15,7 @@ from coresponder.core.models import AuditEvent
 from coresponder.domain.vocabulary import Role
 from coresponder.intake.actions import TeamResponse, record_team_response, record_team_step
 from coresponder.intake.models import Call
+from coresponder.intake.shift_cover import team_on_duty_of
 from coresponder.intake.tests.taking_calls import (
     call_of,
     day_team,
@@ -387,3 +388,18 @@ def test_the_call_s_page_says_when_the_call_came_in_as_its_steps_are_checked_aga
     call = a_call(api_client_for, officer)
     html = page_text(signed_in(officer), call)
     assert "call came in Thu 19 Nov, 10:15 MST and was triaged" in html
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.PROSECUTOR])
+def test_a_seat_in_a_role_that_does_no_field_work_is_not_the_users_team_on_shift(
+    core: Program, role: Role
+) -> None:
+    team = day_team(core)
+    clinician = seat(team, Role.CLINICIAN, "core-day-clinician")
+    # A seat as data from before the rule holds it: no coordinator may give one now.
+    held = seat(team, role, f"core-day-{role.value}")
+    # 10:30 in Longmont: the day unit is working.
+    at = mountain(19, 10, 30)
+
+    assert team_on_duty_of(clinician, core, at) == team.pk
+    assert team_on_duty_of(held, core, at) is None
