@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema
 from coresponder.core.http import Moment
 from coresponder.core.paging import page_and_count, page_of
 from coresponder.privacy.access import access_program
-from coresponder.programs.duty import missing_for_team, on_duty
+from coresponder.programs.duty import missing_for_team, on_duty, seat_note, seat_roles
 from coresponder.programs.models import Team
 
 router = Router(tags=["teams and shifts"])
@@ -38,6 +38,9 @@ class MemberOut(Schema):
     user_id: int
     name: str
     role: str
+    # False for a seat that fills no place and hears of no task (`duty.seat_note`).
+    working: bool
+    note: str  # why not, in words; "" for a working seat
 
 
 class TeamOut(Schema):
@@ -86,6 +89,7 @@ def list_teams(request: HttpRequest, slug: str, page: int = Query(1, ge=1)) -> d
         .order_by("name")
     )
     shown, count = page_and_count(teams, page, PAGE_SIZE)
+    may_sit = seat_roles(program)
     items = []
     for team in shown:
         missing = missing_for_team(team)
@@ -94,8 +98,15 @@ def list_teams(request: HttpRequest, slug: str, page: int = Query(1, ge=1)) -> d
                 "id": team.pk,
                 "name": team.name,
                 "members": [
-                    {"user_id": m.user_id, "name": str(m.user), "role": m.role}
+                    {
+                        "user_id": m.user_id,
+                        "name": str(m.user),
+                        "role": m.role,
+                        "working": not note,
+                        "note": note,
+                    }
                     for m in sorted(team.members.all(), key=lambda m: (m.role, m.user_id))
+                    for note in [seat_note(m, program.pk, may_sit)]
                 ],
                 "missing": missing,
                 "complete": not missing,

@@ -437,7 +437,15 @@ def test_the_api_lists_teams_with_members_and_gaps(
     response = api_client_for(officer).get(f"/api/v1/programs/{pad.slug}/teams")
     assert response.status_code == 200
     [item] = response.json()["items"]
-    assert item["members"] == [{"user_id": officer.pk, "name": "Olivia Officer", "role": "officer"}]
+    assert item["members"] == [
+        {
+            "user_id": officer.pk,
+            "name": "Olivia Officer",
+            "role": "officer",
+            "working": True,
+            "note": "",
+        }
+    ]
     assert item["missing"] == ["Embedded behavioural-health professional"]
     assert item["complete"] is False
     assert api_client_for(outsider).get(f"/api/v1/programs/{pad.slug}/teams").status_code == 404
@@ -582,6 +590,25 @@ def test_a_role_that_does_no_field_work_is_not_put_on_a_team(
     with pytest.raises(ActionError) as refused:
         seat_on_team(Actor(user=coordinator, label=str(coordinator)), team, partner.pk)
     assert "does no field work" in refused.value.errors["user"][0]
+
+
+def test_the_api_marks_a_seat_whose_role_does_no_field_work_and_why(
+    pad: Program, officer: User, prosecutor: User, api_client_for: Any
+) -> None:
+    team = pad_team(pad)
+    TeamMemberFactory.create(team=team, user=officer, role=Role.OFFICER.value)
+    # A seat as data from before the rule holds it: no coordinator may give one now.
+    TeamMemberFactory.create(team=team, user=prosecutor, role=Role.PROSECUTOR.value)
+
+    [item] = api_client_for(officer).get(f"/api/v1/programs/{pad.slug}/teams").json()["items"]
+
+    held = {m["user_id"]: (m["working"], m["note"]) for m in item["members"]}
+    assert held[officer.pk] == (True, "")
+    assert held[prosecutor.pk] == (
+        False,
+        "Prosecutor: this role does not sit on a team, so hears of none of its tasks",
+    )
+    assert item["missing"] == ["Embedded behavioural-health professional"]
 
 
 def test_a_seat_whose_role_does_no_field_work_is_shown_so_and_is_no_member(
