@@ -5,8 +5,10 @@ still on a call it had not cleared), as a dispatcher would send it; most such ca
 taken, some go without the team. The team is sent a few minutes after the call came in,
 arrives 5 to 20 minutes later and clears 20 to 90 minutes after that, each step after the
 one before and none after the demo's end, as `intake.actions.record_team_response` checks
-them. Each team's latest call is still open when the demo ends (not yet cleared), so the
-call pages show teams on a call and, for a call none could take, that they are busy.
+them. A team's latest call is still open when the demo ends (not yet cleared) only if the
+team could still be on it: sent within the longest time to arrive and clear before the end.
+So the call pages show a team on a recent call and, for a call none could take, that it is
+busy; an older call is cleared like the others, or the team would look busy for weeks.
 
 The steps are drawn from their own generator, seeded from the load's seed and the
 program, after the program's calls are written: the rest of the demo draws what it drew
@@ -33,6 +35,9 @@ ARRIVED_AFTER = (5.0, 20.0)
 CLEARED_AFTER = (20.0, 90.0)
 # Of each team's latest call, still open when the demo ends: arrived, or on the way.
 STILL_ON_THE_WAY = 0.3
+# The longest a team is out on a call, from sent to cleared: a latest call sent longer
+# before the demo's end than this was cleared by then.
+LONGEST_OUT = dt.timedelta(minutes=ARRIVED_AFTER[1] + CLEARED_AFTER[1])
 
 STEP_FIELDS = ("team", "team_sent_at", "team_arrived_at", "team_cleared_at")
 
@@ -92,9 +97,13 @@ def record_team_steps(program: Program, anchor_at: dt.datetime, seed: int) -> in
         latest[steps.team.pk] = (call, steps)
         _set(call, steps)
     for call, steps in latest.values():
+        # Drawn for every team, recent call or not, so one team's call moves no other's draws.
+        on_the_way = chance(rng, STILL_ON_THE_WAY)
+        if steps.sent < anchor_at - LONGEST_OUT:
+            continue
         # Still on it when the demo ends: the team is busy on this call.
         steps.cleared = None
-        if chance(rng, STILL_ON_THE_WAY):
+        if on_the_way:
             steps.arrived = None
         _set(call, steps)
     taken = [call for call in calls if call.team_sent_at is not None]
