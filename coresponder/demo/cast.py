@@ -236,28 +236,50 @@ class CastBuilder:
     def work_preset_shifts(self, program: Program, team: Team) -> None:
         """The first team works the program's preset shifts themselves. Left to no team, a
         preset shift would run beside the teams' own, and a call it covers could never be
-        said to wait for a busy team: nobody records that shift's calls."""
-        Shift.objects.filter(program=program, from_preset=True, team=None).update(team=team)
+        said to wait for a busy team: nobody records that shift's calls. A preset shift an
+        older load saved twice, and a copy of them it gave this team, go: kept, the team
+        would work each shift twice."""
+        templates = Shift.objects.filter(program=program, from_preset=True)
+        seen: set[str] = set()
+        doubled: list[int] = []
+        for pk, name in templates.order_by("id").values_list("pk", "name"):
+            if name in seen:
+                doubled.append(pk)
+            seen.add(name)
+        Shift.objects.filter(pk__in=doubled).delete()
+        templates.filter(team=None).update(team=team)
+        names = [f"{name} ({team.name})" for name in templates.values_list("name", flat=True)]
+        Shift.objects.filter(program=program, team=team, from_preset=False, name__in=names).delete()
 
     def ensure_team_shifts(self, program: Program, team: Team) -> None:
-        """The team works the program's preset shifts: same recurrence, time and districts."""
+        """The team works the program's preset shifts: same recurrence, time and districts,
+        one copy of each however often the cast is loaded (a second copy an older load wrote
+        goes, and the one kept follows the preset's shift as it now stands)."""
         templates = Shift.objects.filter(program=program, from_preset=True)
         for template in templates.order_by("id"):
             name = f"{template.name} ({team.name})"
-            if Shift.objects.filter(program=program, team=team, name=name).exists():
-                continue
-            shift = Shift.objects.create(
-                program=program,
-                team=team,
-                name=name,
-                rrule=template.rrule,
-                starts_on=template.starts_on,
-                starts_at=template.starts_at,
-                duration_minutes=template.duration_minutes,
-                exceptions=list(template.exceptions),
+            copies = list(
+                Shift.objects.filter(
+                    program=program, team=team, name=name, from_preset=False
+                ).order_by("id")
             )
+            if len(copies) > 1:
+                Shift.objects.filter(pk__in=[copy.pk for copy in copies[1:]]).delete()
+            shift = copies[0] if copies else Shift(program=program, team=team, name=name)
+            kept = (shift.rrule, shift.starts_on, shift.starts_at, shift.duration_minutes)
+            wanted = (
+                template.rrule,
+                template.starts_on,
+                template.starts_at,
+                template.duration_minutes,
+            )
+            if shift.pk is None:
+                self.counts["programs.shift"] += 1
+            if shift.pk is None or kept != wanted or shift.exceptions != template.exceptions:
+                shift.rrule, shift.starts_on, shift.starts_at, shift.duration_minutes = wanted
+                shift.exceptions = list(template.exceptions)
+                shift.save()
             shift.districts.set(template.districts.all())
-            self.counts["programs.shift"] += 1
 
     def ensure_admin(self, program_slugs: Sequence[str]) -> User:
         slug, name = ADMIN_ORGANIZATION
