@@ -25,8 +25,10 @@ from coresponder.services.search import (
     directory_queryset,
     opening_of,
     openings_for,
+    place_zone,
     program_zone,
     search_services,
+    service_zone,
 )
 
 router = Router(tags=["services"])
@@ -257,11 +259,11 @@ def service_detail(
     schedules: list[tuple[int | None, Schedule, Opening]] = []
     for place in places:
         for row in place.schedules.all():
-            opening = opening_of(row, place.location.timezone)
+            opening = opening_of(row, place_zone(place, zone))
             schedules.append((place.location.pk, row, opening))
-    fallback = places[0].location.timezone if places else zone
+    everywhere = service_zone(places, zone)
     for row in service.schedules.all():
-        schedules.append((None, row, opening_of(row, fallback)))
+        schedules.append((None, row, opening_of(row, everywhere)))
     states = _open_states(service, places, at, zone)
     is_open = True if any(states) else (None if all(s is None for s in states) else False)
     return {
@@ -301,7 +303,7 @@ def _open_states(
 ) -> list[bool | None]:
     if not places:
         return [open_at(openings_for(service, None, zone), at)]
-    return [open_at(openings_for(service, place), at) for place in places]
+    return [open_at(openings_for(service, place, zone), at) for place in places]
 
 
 @router.get("/services/{service_id}", response=ServiceDetail, summary="One service")

@@ -47,9 +47,10 @@ def zone_of_offset(hours: float) -> str:
 
 
 def service_zones() -> dict[int, str]:
-    """Each service's zone for its service-wide schedules: its first place's, by HSDS id."""
+    """Each service's zone for its service-wide schedules: its first place's by name, the
+    clock the directory reads them on and the edit page types them on."""
     zones: dict[int, str] = {}
-    places = ServiceAtLocation.objects.order_by("hsds_id")
+    places = ServiceAtLocation.objects.order_by("location__name", "pk")
     for service_id, zone_name in places.values_list("service_id", "location__timezone"):
         zones.setdefault(service_id, zone_name)
     return zones

@@ -221,16 +221,30 @@ def program_zone(program: Any) -> str:
     return str(getattr(program, "timezone", "") or DEFAULT_TIMEZONE)
 
 
+def place_zone(place: ServiceAtLocation, zone: str) -> str:
+    """The clock of a place's own hours that name none: the place's, else `zone` (the
+    program's)."""
+    return place.location.timezone or zone or DEFAULT_TIMEZONE
+
+
+def service_zone(places: list[ServiceAtLocation], zone: str) -> str:
+    """The clock hours kept on the service itself are entered on when they name none: its
+    first place's by name, as the edit page types them, else `zone` (the program's). They
+    hold at each place on that clock, the same hours under every place."""
+    first = min(places, key=lambda place: (place.location.name, place.pk), default=None)
+    return (first.location.timezone if first is not None else "") or zone or DEFAULT_TIMEZONE
+
+
 def openings_for(
     service: Service, place: ServiceAtLocation | None, zone: str = DEFAULT_TIMEZONE
 ) -> list[Opening]:
     """The schedules that apply at one place: its own, and the service-wide ones; `zone`
-    is the clock of hours at no place that name none (the program's)."""
-    fallback = place.location.timezone if place is not None else zone
-    rows = list(service.schedules.all())
-    if place is not None:
-        rows = list(place.schedules.all()) + rows
-    return [opening_of(row, fallback) for row in rows]
+    is the program's clock, for hours whose place names no zone or at no place."""
+    own = (
+        [opening_of(row, place_zone(place, zone)) for row in place.schedules.all()] if place else []
+    )
+    everywhere = service_zone(list(service.at_locations.all()), zone)
+    return own + [opening_of(row, everywhere) for row in service.schedules.all()]
 
 
 def opening_of(row: Schedule, fallback_timezone: str) -> Opening:
@@ -280,9 +294,9 @@ def build_hit(
             if distance is None or km < distance:
                 nearest, distance = place, km
     if nearest is not None:
-        is_open = open_at(openings_for(service, nearest), at)
+        is_open = open_at(openings_for(service, nearest, zone), at)
     elif places:
-        states = [open_at(openings_for(service, place), at) for place in places]
+        states = [open_at(openings_for(service, place, zone), at) for place in places]
         is_open = True if any(states) else (None if all(s is None for s in states) else False)
     else:
         is_open = open_at(openings_for(service, None, zone), at)
