@@ -273,6 +273,18 @@ def test_audit_verify_reads_a_copy_of_the_checkpoints_kept_elsewhere(
         command("audit_verify", "--checkpoints", str(copy))
 
 
+def test_audit_verify_refuses_a_named_copy_of_the_checkpoints_that_is_not_there(
+    checkpoints: Path, tmp_path: Path
+) -> None:
+    # A mistyped path to the copy kept elsewhere must not pass as a check against it.
+    write_events(3)
+    checkpoint()
+    missing = tmp_path / "no-such-copy.log"
+
+    with pytest.raises(CommandError, match=f"no checkpoint file at {missing}"):
+        command("audit_verify", "--checkpoints", str(missing))
+
+
 def test_audit_verify_warns_when_no_checkpoint_was_ever_written(checkpoints: Path) -> None:
     write_events(1)
 

@@ -24,7 +24,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path = options["checkpoints"] or checkpoint_file()
+        named = options["checkpoints"]
+        if named is not None and not named.is_file():
+            # A copy named on purpose that is not there checks nothing: never report ok.
+            raise CommandError(f"no checkpoint file at {named}: nothing was verified")
+        path = named or checkpoint_file()
         count, problem = verify_trail(path)
         if problem:
             raise CommandError(f"audit chain broken after {count} good events: {problem}")
