@@ -776,6 +776,17 @@ def test_the_command_refuses_a_quarter_that_has_not_begun(quarter: Program, tmp_
     assert exports(quarter) == []
 
 
+def test_the_command_names_a_path_it_cannot_write_and_records_no_export(
+    quarter: Program, tmp_path: Path
+) -> None:
+    target = tmp_path / "no-such-folder" / "q3.pdf"
+
+    with pytest.raises(CommandError, match=f"cannot write {target}"):
+        call_command("quarterly_report", quarter.slug, "2026", "3", str(target))
+
+    assert exports(quarter) == []
+
+
 def test_both_copies_of_the_quarterly_report_end_the_dispositions_with_all_encounters(
     quarter: Program, tmp_path: Path
 ) -> None:

@@ -48,7 +48,10 @@ class Command(BaseCommand):
                 f"No de-identified copy of {quarter_label(year, quarter)} yet: {message}"
             )
         content = quarterly_pdf(program, year, quarter, suppress=suppress)
-        path.write_bytes(content)
+        try:
+            path.write_bytes(content)
+        except OSError as error:
+            raise CommandError(f"cannot write {path}: {error.strerror}") from error
         record_export(
             cli_actor(),
             program,
