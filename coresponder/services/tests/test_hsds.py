@@ -467,6 +467,19 @@ def test_the_commands_export_and_import_json_end_to_end(tmp_path: Path, capsys: 
     assert snapshot() == before
 
 
+def test_the_export_command_names_a_path_it_cannot_write_and_audits_nothing(
+    tmp_path: Path,
+) -> None:
+    build_directory()
+    target = tmp_path / "no-such-folder" / "directory.json"
+    before = AuditEvent.objects.filter(action="export").count()
+
+    with pytest.raises(CommandError, match=f"cannot write {target}"):
+        call_command("export_hsds", str(target))
+
+    assert AuditEvent.objects.filter(action="export").count() == before
+
+
 def test_the_commands_export_and_import_a_datapackage_end_to_end(tmp_path: Path) -> None:
     build_directory()
     before = snapshot()

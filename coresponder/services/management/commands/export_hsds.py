@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from coresponder.core.audit import SYSTEM, record_event
 from coresponder.services.hsds_datapackage import export_datapackage
@@ -30,9 +30,12 @@ class Command(BaseCommand):
         form = options["format"] or ("json" if path.suffix.lower() == ".json" else "datapackage")
         if form == "json":
             directory = export_directory()
-            path.write_text(
-                json.dumps(directory, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-            )
+            try:
+                path.write_text(
+                    json.dumps(directory, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+                )
+            except OSError as error:
+                raise CommandError(f"cannot write {path}: {error.strerror}") from error
             rows = {key: len(value) for key, value in directory.items() if isinstance(value, list)}
         else:
             rows = export_datapackage(path)
