@@ -245,7 +245,8 @@ def _changed_row(role_form: RoleForm | None, roles: list[Membership]) -> Members
 
 def _row_form(role_form: RoleForm | None, membership: Membership) -> RoleForm:
     """A row's form sent back: what was chosen, its errors, and the role's version now."""
-    sent = role_form.data if role_form is not None else {}
+    # One value per field: unpacking the posted QueryDict itself would give lists.
+    sent = dict(role_form.data.items()) if role_form is not None else {}
     data = {**sent, "version": str(membership.version)}
     form = RoleForm(data, auto_id=f"id_m{membership.pk}_%s")
     form.is_valid()

@@ -175,6 +175,24 @@ def test_a_role_change_met_by_anothers_is_sent_back_in_its_own_row_saying_what_i
     assert f'<option value="{pad.pk}"' not in added
 
 
+def test_a_role_change_met_by_anothers_says_only_that_and_finds_no_fault_with_the_choice(
+    admin: User, officer: User, pad: Program
+) -> None:
+    held = officer.memberships.get(program=pad)
+    seen = held.version
+    grant_role(SYSTEM, officer, pad, Role.COORDINATOR, expected_version=seen)
+
+    late = signed_in(admin).post(
+        reverse("account-role", args=[officer.pk]),
+        {"program": pad.pk, "role": "case_manager", "version": seen},
+    )
+
+    assert late.status_code == 409
+    html = late.content.decode()
+    assert "not one of the available choices" not in html
+    assert f'id="id_m{held.pk}_role_error"' not in html
+
+
 def test_adding_back_to_a_program_someone_left_gives_the_role_again(
     admin: User, officer: User, pco: Program
 ) -> None:
