@@ -45,6 +45,16 @@ def test_the_command_refuses_bad_arguments(
         call_command("detect_spikes", *args)
 
 
+def test_the_command_refuses_a_day_that_has_not_begun_and_checks_nothing(
+    programs: dict[str, Program],
+) -> None:
+    # A day still to come has no overdoses yet: "0 new alerts" for it would only mislead.
+    with pytest.raises(CommandError, match="--day: 2199-01-01 has not begun in pad"):
+        call_command("detect_spikes", "--program", "pad", "--day", "2199-01-01")
+
+    assert not SpikeAlert.objects.exists()
+
+
 def test_the_worker_pass_counts_new_spike_alerts(
     quiet_fortnight: Program, add_overdoses: AddOverdoses
 ) -> None:

@@ -42,6 +42,11 @@ class Command(BaseCommand):
             if problem is not None:
                 raise CommandError(f"--day: {problem}")
         now = timezone.now()
+        if day is not None:
+            # A day still to come has nothing to count: refuse it before any program is checked.
+            for program in programs:
+                if day > today_in(program, now):
+                    raise CommandError(f"--day: {day.isoformat()} has not begun in {program.slug}")
         for program in programs:
             found = detect_spikes(CLI, program, day or today_in(program, now), now)
             spikes = ", ".join(f"{a.area_name} ({a.observed})" for a in found.new_alerts)
