@@ -281,8 +281,18 @@ def validate_bundle(data: Any) -> Bundle:
         return Bundle.model_validate(data)
     except (ValidationError, ValueError, TypeError) as exc:
         raise ActionError(
-            "The bundle is not valid FHIR R4.", {"bundle": [str(exc)[:2000]]}
+            "The bundle is not valid FHIR R4.", {"bundle": [_what_does_not_fit(exc)[:2000]]}
         ) from exc
+
+
+def _what_does_not_fit(exc: Exception) -> str:
+    """The validator's findings on one line, each as `where: what`, without its links."""
+    if not isinstance(exc, ValidationError):
+        return " ".join(str(exc).split())
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'bundle'}: {error['msg']}"
+        for error in exc.errors()
+    )
 
 
 # --- Import -----------------------------------------------------------------------

@@ -325,6 +325,22 @@ def test_a_file_that_is_not_utf8_is_refused_in_one_sentence_naming_it(
     assert ServiceReferral.objects.count() == 0
 
 
+def test_a_file_that_is_not_a_fhir_bundle_is_refused_in_one_line_naming_what_does_not_fit(
+    db: None, tmp_path: Path
+) -> None:
+    path = tmp_path / "referral.json"
+    path.write_text(json.dumps({"resourceType": "Bundle", "type": "transaction", "x": 1}))
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_fhir", str(path), stdout=StringIO())
+
+    said = str(refused.value)
+    assert "\n" not in said
+    assert "x: Extra inputs are not permitted" in said
+    assert "pydantic" not in said
+    assert ServiceReferral.objects.count() == 0
+
+
 @pytest.mark.parametrize("asked", ["json", "application/json", "application/fhir+json"])
 def test_a_fhir_client_asking_for_json_by_format_gets_the_bundle(
     world: World, api_client_for: Any, asked: str
