@@ -116,6 +116,15 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
                 pk for pk, role in access.roles.items() if may_write(role, RecordType.ENCOUNTER)
             ]
         ).order_by("name"),
+        # The programs whose referrals' pages (a 911 call's, with its team) the reader opens:
+        # those where their role records referrals, as the page itself asks.
+        "referral_pages": set(
+            Program.objects.filter(
+                pk__in=[
+                    pk for pk, role in access.roles.items() if may_write(role, RecordType.REFERRAL)
+                ]
+            ).values_list("slug", flat=True)
+        ),
         # Where the reader may refer the person to a service: the directory, told who.
         "referral_programs": Program.objects.filter(
             pk__in=[pk for pk, role in access.roles.items() if may_refer(role)]

@@ -295,3 +295,19 @@ def test_every_link_on_a_persons_page_opens_for_the_reader(world: Any, role: Rol
         if (answer := client.get(link.replace("&amp;", "&"))).status_code not in (200, 302)
     }
     assert broken == {}
+
+
+def test_a_referral_on_a_persons_page_opens_its_page_for_those_who_record_referrals(
+    world: Any,
+) -> None:
+    referral = world.person.referrals.get()
+    page = f"/programs/{world.program.slug}/referrals/{referral.pk}/"
+    social_worker = signed_in(reader(world, Role.SOCIAL_WORKER))
+    html = social_worker.get(f"/people/{world.person.pk}/").content.decode()
+    assert f'href="{page}"' in html
+    assert social_worker.get(page).status_code == 200
+    # A faith leader records no referral, and so has no referral's page to be sent to.
+    faith_leader = signed_in(reader(world, Role.FAITH_LEADER))
+    html = faith_leader.get(f"/people/{world.person.pk}/").content.decode()
+    assert "Officer intervention" in html and f'href="{page}"' not in html
+    assert faith_leader.get(page).status_code == 404
