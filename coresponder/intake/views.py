@@ -299,12 +299,16 @@ def team_step(request: HttpRequest, slug: str, referral_id: int) -> HttpResponse
         add_action_errors(form, exc, {f"{step}_at": "at"})
         return _result_page(request, program, referral, step_form=form, status=422)
     if changed:
-        messages.success(request, STEP_SAID[step])
+        # Named: whoever records calls may send a team they do not sit on.
+        chosen = form.chosen_team()
+        messages.success(
+            request, STEP_SAID[step].format(team=chosen.name if chosen else "the team")
+        )
     return redirect("referral-result", slug=program.slug, referral_id=referral.pk)
 
 
 STEP_SAID = {
-    "sent": "Recorded: your team is going.",
+    "sent": "Recorded: {team} is going.",
     "arrived": "Recorded: the team arrived.",
     "cleared": "Recorded: the team cleared the call.",
 }

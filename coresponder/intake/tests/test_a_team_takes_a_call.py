@@ -195,6 +195,19 @@ def test_the_team_s_member_presses_going_arrived_and_cleared_on_the_call_s_page(
     assert "Arrived</button" not in html
 
 
+def test_going_pressed_by_someone_off_the_team_says_which_team_is_going(
+    core: Program, officer: Any, api_client_for: Any
+) -> None:
+    team = day_team(core)
+    call = a_call(api_client_for, officer)
+    # A case manager sits on no team: the call's page tells them the team they sent.
+    client = signed_in(staff(core, Role.CASE_MANAGER, "core-case-manager"))
+    assert press(client, call, "sent", team=team.pk).status_code == 302
+    html = page_text(client, call)
+    assert "Recorded: CORE day team is going." in html
+    assert "your team" not in html
+
+
 def test_the_team_chosen_first_is_the_user_s_own_team_on_shift(
     core: Program, officer: Any, api_client_for: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
