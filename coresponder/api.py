@@ -387,7 +387,13 @@ def on_not_visible(request: HttpRequest, exc: NotVisible) -> HttpResponse:
     if found is not None:
         # The old number of a person the caller may see: named, never acted on. The body
         # names the person kept by number only, as the API names people.
-        record_merged_number_read(actor_for(request), found, channel="api", named=False)
+        record_merged_number_read(
+            actor_for(request),
+            found,
+            channel="api",
+            named=False,
+            asked=(str(request.method), request.path),
+        )
         return api.create_response(request, merged_answer(found, request.user), status=404)
     record_refusal(request, exc)
     return api.create_response(request, {"detail": "Not found."}, status=404)

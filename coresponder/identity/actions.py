@@ -668,12 +668,20 @@ def record_on_both(actor: Actor, action: str, person_ids: tuple[int, int], **eve
 
 
 def record_merged_number_read(
-    actor: Actor, found: MergedNumber, *, channel: str, named: bool
+    actor: Actor,
+    found: MergedNumber,
+    *,
+    channel: str,
+    named: bool,
+    asked: tuple[str, str] | None = None,
 ) -> None:
     """A reader led from a merged person's old number to the person kept: a read of that
     person (of who they are, where the answer names them), naming the number and the
-    merges followed, filed as the reader's other reads of the person are."""
+    merges followed, filed as the reader's other reads of the person are. `asked`, the
+    method and address of the request, keeps a write tried on the old number (and not
+    done) in the trail."""
     person = found.kept.person
+    tried = {"method": asked[0], "path": asked[1][:300]} if asked else {}
     record_event(
         actor,
         "read",
@@ -685,6 +693,7 @@ def record_merged_number_read(
             "channel": channel,
             "merged_person": found.number,
             "merges": [m.pk for m in found.merges],
+            **tried,
         },
     )
 

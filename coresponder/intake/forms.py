@@ -500,7 +500,7 @@ class TeamStepForm(PlainTextForm):
     at the time given on the program's clock (recorded later, where there was no signal)."""
 
     step = forms.ChoiceField(
-        choices=[("sent", "Our team is going"), ("arrived", "Arrived"), ("cleared", "Cleared")]
+        choices=[("sent", "Team is going"), ("arrived", "Arrived"), ("cleared", "Cleared")]
     )
     team = forms.TypedChoiceField(
         coerce=int,

@@ -106,9 +106,11 @@ def directory_queryset(*, active_only: bool = True) -> QuerySet[Service]:
         "taxonomy_terms",
         Prefetch(
             "at_locations",
-            queryset=ServiceAtLocation.objects.select_related("location").prefetch_related(
-                Prefetch("schedules", queryset=Schedule.objects.order_by("id"))
-            ),
+            # By name as the database sorts names, the order the edit page and the
+            # exports take a service's first place in (see `service_zone`).
+            queryset=ServiceAtLocation.objects.select_related("location")
+            .prefetch_related(Prefetch("schedules", queryset=Schedule.objects.order_by("id")))
+            .order_by("location__name", "pk"),
         ),
         Prefetch(
             "schedules",
@@ -230,8 +232,10 @@ def place_zone(place: ServiceAtLocation, zone: str) -> str:
 def service_zone(places: list[ServiceAtLocation], zone: str) -> str:
     """The clock hours kept on the service itself are entered on when they name none: its
     first place's by name, as the edit page types them, else `zone` (the program's). They
-    hold at each place on that clock, the same hours under every place."""
-    first = min(places, key=lambda place: (place.location.name, place.pk), default=None)
+    hold at each place on that clock, the same hours under every place. `places` come in
+    `directory_queryset`'s order, by name as the database sorts names (which is not
+    Python's order of capitals and small letters), so every page takes the same place."""
+    first = places[0] if places else None
     return (first.location.timezone if first is not None else "") or zone or DEFAULT_TIMEZONE
 
 

@@ -73,7 +73,7 @@ def test_a_clinician_takes_the_call_for_the_team_on_a_phone(
         )
         page.get_by_label("When").fill(left.strftime("%Y-%m-%dT%H:%M"))
         for button, said in (
-            ("Our team is going", "Recorded: your team is going."),
+            ("Team is going", "Recorded: CORE Unit 1 is going."),
             ("Arrived", "Recorded: the team arrived."),
             ("Cleared", "Recorded: the team cleared the call."),
         ):

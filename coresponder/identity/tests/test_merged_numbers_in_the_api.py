@@ -142,11 +142,15 @@ def test_an_old_number_names_the_person_kept_to_a_caller_who_may_see_them(
     assert body["merged_into"] == kept.pk
     assert body["merged_at"].startswith("2026-03-01T22:00:00-05:00")
     assert str(kept.pk) in body["detail"]
-    # One audited read of the person kept, naming the old number; nothing written.
+    # One audited read of the person kept, naming the old number and what was asked of
+    # it (a write tried on it stays in the trail); nothing written.
     events = _events_since(before)
     assert [(e.action, e.person_id, e.detail.get("merged_person")) for e in events] == [
         ("read", kept.pk, merged.pk)
     ]
+    method, path = operation.split(" ", 1)
+    assert events[0].detail["method"] == method
+    assert events[0].detail["path"] == API_ROOT + path.replace(PERSON, str(merged.pk))
     # The same call to the person kept is one the reader may make: the 404 was the merge's.
     again = _send(client, operation, kept.pk, kept)
     assert again.status_code < 400, again.content

@@ -178,7 +178,7 @@ def test_the_team_s_member_presses_going_arrived_and_cleared_on_the_call_s_page(
     client = signed_in(clinician)
     html = page_text(client, call)
     assert "No team has taken this call yet." in html
-    assert "Our team is going" in html
+    assert "Team is going" in html
     response = press(client, call, "sent", team=team.pk)
     assert response.status_code == 302
     call.refresh_from_db()
@@ -191,7 +191,7 @@ def test_the_team_s_member_presses_going_arrived_and_cleared_on_the_call_s_page(
     assert press(client, call, "cleared").status_code == 302
     html = page_text(client, call)
     assert "arrived Fri 20 Nov, 05:00 MST, cleared Fri 20 Nov, 05:00 MST" in html
-    assert "Our team is going" not in html
+    assert "Team is going" not in html
     assert "Arrived</button" not in html
 
 

@@ -274,3 +274,20 @@ def test_a_seat_in_a_role_that_does_no_field_work_is_not_your_team_on_the_home(
 
     assert 'id="my-team-heading"' not in html
     assert work_item(html, "Claimed by your team") is None
+
+
+def test_a_field_workers_seat_recorded_in_a_role_that_does_no_field_work_claims_nothing_on_the_home(
+    world: World,
+) -> None:
+    user = reader(world, Role.OFFICER)
+    team = Team.objects.create(program=world.program, name="East")
+    # The seat as data from before the rule would have it: recorded as a prosecutor's.
+    seat = TeamMember.objects.create(team=team, user=user, role=Role.PROSECUTOR.value)
+    task(world, -dt.timedelta(hours=2), dt.timedelta(hours=40), claimed_by=team, status="claimed")
+
+    assert work_item(home(signed_in(user)), "Claimed by your team") is None
+
+    # The same seat held as the officer they are is their team's, and counts its task.
+    seat.role = Role.OFFICER.value
+    seat.save()
+    assert work_item(home(signed_in(user)), "Claimed by your team") == 1

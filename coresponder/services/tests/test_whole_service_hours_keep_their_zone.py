@@ -14,6 +14,8 @@ from django.test import Client
 from coresponder.conftest import Clock, member_of
 from coresponder.domain.vocabulary import Role
 from coresponder.programs.models import Program
+from coresponder.services.entries import zone_of
+from coresponder.services.hsds_schedules import service_zones
 from coresponder.services.models import (
     Location,
     Schedule,
@@ -21,6 +23,7 @@ from coresponder.services.models import (
     ServiceAtLocation,
     ServiceOrganization,
 )
+from coresponder.services.search import directory_queryset, service_zone
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +98,24 @@ def test_a_places_hours_naming_no_zone_at_a_place_naming_none_read_on_the_progra
 
     assert hours_under(page, "Mobile van") == ["Mon–Fri 12:00–17:00 (Mountain time)"]
     assert "Open now" in page
+
+
+def test_the_directory_reads_whole_service_hours_on_the_clock_the_edit_page_types_them_on(
+    programs: dict[str, Program], clock: Clock
+) -> None:
+    # The place added first is last by name; of the others, one name starts with a capital
+    # and one with a small letter, which a database sorting names by language and Python
+    # sorting by code point put in opposite orders. Every page takes one place, the first
+    # in the database's order, whatever the database's collation.
+    clock.now = dt.datetime(2025, 2, 10, 15, 30, tzinfo=dt.UTC)
+    service = clinic(
+        ("zeta clinic", "America/Chicago"),
+        ("Main clinic", "America/Denver"),
+        ("annex clinic", "America/Los_Angeles"),
+    )
+    typed_on = zone_of(service, "America/New_York")
+    listed = directory_queryset().get(pk=service.pk)
+    read_on = service_zone(list(listed.at_locations.all()), "America/New_York")
+    assert read_on == typed_on
+    exported = service_zones()[service.pk]
+    assert exported == typed_on

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from coresponder.outreach.management.commands.run_worker import send_all
 from coresponder.programs.models import Program
-from coresponder.surveillance.models import SpikeAlert
+from coresponder.surveillance.models import SpikeAlert, SpikeCheck
 from coresponder.surveillance.tests.conftest import NOW, TODAY, AddOverdoses
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +52,8 @@ def test_the_command_refuses_a_day_that_has_not_begun_and_checks_nothing(
     with pytest.raises(CommandError, match="--day: 2199-01-01 has not begun in pad"):
         call_command("detect_spikes", "--program", "pad", "--day", "2199-01-01")
 
+    # Every program checked files a check, alerts or none: no check is filed at all.
+    assert not SpikeCheck.objects.exists()
     assert not SpikeAlert.objects.exists()
 
 
