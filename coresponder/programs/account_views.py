@@ -46,12 +46,17 @@ from coresponder.programs.actions import (
 )
 from coresponder.programs.local_time import reader_zone
 from coresponder.programs.models import Membership, Program, User
+from coresponder.programs.signin import setup_code_digest
 
 # At most this many accounts a page; a search narrows them.
 PAGE_SIZE = 100
 # The set-up code just given, kept in the administrator's session only until the account's
 # page shows it, once.
 SHOWN_SETUP_CODE = "accounts_setup_code"
+# The set-up code the last reset gave, under the form token it was sent with, so the same form
+# sent again (a second click, a reload) shows that code again instead of giving another.
+GIVEN_SETUP_CODE = "accounts_setup_code_given"
+RESET_ALREADY_DONE = "This was already done; here is the set-up code it gave."
 ADMIN_EVERYWHERE = (
     "An administrator acts in every program: roles in one program do not apply to them."
 )
@@ -390,15 +395,54 @@ def account_reset_mfa(request: HttpRequest, user_id: int) -> HttpResponse:
     with it the user sets up a new one at sign-in."""
     _require_admin(request)
     user = _target(user_id)
-    done = reset_mfa(actor_for(request), user)
-    _show_setup_code_once(request, user, done.setup_code)
-    messages.success(
-        request,
-        f"{user.username} is signed out everywhere and {done.tokens_revoked} API token(s) "
-        "revoked. Give them the set-up code below, by phone or in person: they need it, "
-        "after their password, to set up their authenticator app again.",
-    )
-    return redirect("account", user_id=user.pk)
+    earlier = form_tokens.already_saved(request, form_tokens.Kind.MFA_RESET, RESET_ALREADY_DONE)
+    if earlier is not None:
+        _show_given_setup_code_again(request, user)
+        return earlier
+
+    def save() -> HttpResponse:
+        done = reset_mfa(actor_for(request), user)
+        _show_setup_code_once(request, user, done.setup_code)
+        token = form_tokens.posted_token(request)
+        if token is not None:
+            request.session[GIVEN_SETUP_CODE] = {
+                **request.session[SHOWN_SETUP_CODE],
+                "token": token,
+            }
+        messages.success(
+            request,
+            f"{user.username} is signed out everywhere and {done.tokens_revoked} API token(s) "
+            "revoked. Give them the set-up code below, by phone or in person: they need it, "
+            "after their password, to set up their authenticator app again.",
+        )
+        return HttpResponseRedirect(reverse("account", args=[user.pk]))
+
+    try:
+        return form_tokens.save_once(
+            request, form_tokens.Kind.MFA_RESET, save, notice=RESET_ALREADY_DONE
+        )
+    except form_tokens.FormTokenRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("account", user_id=user.pk)
+
+
+def _show_given_setup_code_again(request: HttpRequest, user: User) -> None:
+    """Show again the code the reset sent with this form token gave, while it still stands:
+    not yet used, replaced or expired (the account keeps its digest until then)."""
+    given = request.session.get(GIVEN_SETUP_CODE)
+    if not isinstance(given, dict) or given.get("token") != form_tokens.posted_token(request):
+        return
+    user.refresh_from_db(fields=["mfa_setup_code", "mfa_setup_code_expires_at"])
+    expires_at = dt.datetime.fromisoformat(given["expires_at"])
+    if (
+        given.get("user") == user.pk
+        and user.mfa_setup_code == setup_code_digest(given["code"])
+        and expires_at > timezone.now()
+    ):
+        _show_setup_code_once(request, user, SetupCode(given["code"], expires_at))
+    else:
+        # Spent, replaced or expired: nothing left worth keeping.
+        del request.session[GIVEN_SETUP_CODE]
 
 
 @sensitive_post_parameters("new_password1", "new_password2")

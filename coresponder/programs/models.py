@@ -233,6 +233,7 @@ class FormToken(models.Model):
         RECORDS_REQUEST_EXTENSION = "records_request_extension", "Records request extension"
         CONTACT_REQUEST = "contact_request", "How the person asked to be reached"
         PASSWORD = "password", "Password change"
+        MFA_RESET = "mfa_reset", "Authenticator reset"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     token = models.CharField(max_length=32)

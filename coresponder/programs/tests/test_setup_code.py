@@ -289,3 +289,25 @@ def test_an_account_with_no_set_up_code_waiting_sets_up_with_the_password_as_bef
     assert give_password(client) == reverse("mfa-enrol")
     assert client.get(reverse("mfa-setup-code"))["Location"] == reverse("mfa-enrol")
     assert enrol(client, officer) == "/"
+
+
+def test_a_reset_sent_twice_resets_once_and_shows_the_same_set_up_code_again(
+    admin: User, officer: User, clock: Clock
+) -> None:
+    enrol_mfa(SYSTEM, officer, OLD_SECRET)
+    client = as_admin(admin)
+    url = reverse("account-reset-mfa", args=[officer.pk])
+    page = client.get(reverse("account", args=[officer.pk])).content.decode()
+    form = page[page.index(f'action="{url}"') :]
+    drawn = re.search(r'name="form_token" value="([0-9a-f]{32})"', form[: form.index("</form>")])
+    assert drawn, "the reset form carries no one-time form token"
+    sent = {FIELD: drawn.group(1)}
+
+    first = client.post(url, sent, follow=True).content.decode()
+    again = client.post(url, sent, follow=True).content.decode()
+
+    given, shown_again = CODE_SHOWN.search(first), CODE_SHOWN.search(again)
+    assert given and shown_again
+    assert "This was already done; here is the set-up code it gave." in again
+    assert shown_again.group(1) == given.group(1)
+    assert AuditEvent.objects.filter(detail__change="mfa reset").count() == 1
