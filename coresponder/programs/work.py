@@ -208,7 +208,9 @@ def _diversions_new(program: Program, since: dt.datetime) -> list[WorkItem]:
 def _program_new(program: Program, since: dt.datetime, queue: str) -> list[WorkItem]:
     """Referrals and overdoses recorded since: the program's own, for its own staff."""
     referrals = program.referrals.filter(created_at__gt=since).count()
-    overdoses = program.overdoses.filter(created_at__gt=since).count()
+    # Only those named on a person: the follow-up queue the count links to lists no others
+    # (a spike's overdose, reported without a name, has nobody to follow up).
+    overdoses = program.overdoses.filter(created_at__gt=since, person__isnull=False).count()
     return [
         WorkItem("Referrals", queue, referrals),
         WorkItem("Overdoses reported", queue, overdoses),

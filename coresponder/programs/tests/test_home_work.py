@@ -11,7 +11,7 @@ from django.test import Client
 
 from coresponder.core.audit import SYSTEM
 from coresponder.domain.vocabulary import Role
-from coresponder.intake.models import Referral, TriageStatus
+from coresponder.intake.models import Overdose, Referral, TriageStatus
 from coresponder.outreach.models import Notice, OutreachTask
 from coresponder.people.models import Participation, Person
 from coresponder.privacy.tests.world import World, build_world, reader
@@ -209,6 +209,23 @@ def test_the_first_look_in_a_session_counts_the_last_day(world: World) -> None:
     # The world's referral was received three days ago but recorded now.
     assert work_item(html, "Referrals") == 1
     assert "New in the last 24 hours" in html
+
+
+def test_new_overdoses_count_only_those_with_a_person_the_follow_up_queue_lists(
+    world: World, clock: Clock
+) -> None:
+    """A spike's overdose, named on no one, has nobody to follow up: the count beside the
+    link to the follow-up queue counts only the overdoses the queue can list."""
+    person = Person.objects.create(given_name="Kai", family_name="Lopez")
+    Overdose.objects.create(program=world.program, person=person, occurred_at=NOW)
+    Overdose.objects.create(program=world.program, occurred_at=NOW)
+
+    html = home(signed_in(reader(world, Role.CLINICIAN)))
+
+    assert work_item(html, "Overdoses reported") == 1
+    work = html.split('id="tools-heading"')[0]
+    queue_link = r'href="/programs/pad/outreach/"[^>]*>\s*<span class="cr-work__count">1<'
+    assert re.search(queue_link, work)
 
 
 def test_a_prosecutor_sees_new_diversions_and_no_follow_up_work(world: World) -> None:
