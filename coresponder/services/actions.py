@@ -105,7 +105,7 @@ def _consent_needed(service: Service, note: str) -> str:
         covers += " and clinical detail (the note)"
     return (
         f"{service.name} is a 42 CFR Part 2 program: record the person's consent, in force, "
-        f"naming {name} and covering {covers}, before referring"
+        f"naming {name} and covering {covers}, before referring."
     )
 
 

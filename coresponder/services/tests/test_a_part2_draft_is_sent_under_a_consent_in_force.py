@@ -138,3 +138,24 @@ def test_the_send_button_says_a_consent_is_needed_once_it_was_revoked(
     )
     draft.refresh_from_db()
     assert draft.status == "draft"
+
+
+def test_the_refer_form_refuses_a_part2_program_without_consent_in_a_whole_sentence(
+    world: World, clinician: User
+) -> None:
+    web = Client()
+    web.force_login(clinician)
+    service = world.service_referral.service
+
+    refused = web.post(
+        f"/people/{world.person.pk}/refer/?service={service.pk}&program=pad", {"note": ""}
+    )
+
+    assert refused.status_code == 422
+    assert (
+        "Buprenorphine clinic is a 42 CFR Part 2 program: record the person's consent, in "
+        "force, naming"
+    ) in refused.content.decode().replace("&#x27;", "'")
+    assert "substance use treatment information (Part 2), before referring." in (
+        refused.content.decode()
+    )
