@@ -105,7 +105,17 @@ def core() -> dict[str, Any]:
     paramedic = staff("pax.medic", "paramedic", "longmont-ems", "core", "Pax Medic")
     clinician = staff("cam.clinician", "clinician", "st-vrain", "core", "Cam Clinician")
     staff("ivy.intake", "provider", "st-vrain", "core", "Ivy Intake")
-    team = Team.objects.create(program=Program.objects.get(slug="core"), name="CORE Unit 1")
+    program = Program.objects.get(slug="core")
+    # CORE's day unit works 07:00-19:00; a night unit, so the call finds a team on shift
+    # whatever the hour the journey runs.
+    program.shifts.create(
+        name="CORE night unit",
+        rrule="FREQ=DAILY",
+        starts_on=dt.date(2020, 1, 1),
+        starts_at=dt.time(19, 0),
+        duration_minutes=12 * 60,
+    )
+    team = Team.objects.create(program=program, name="CORE Unit 1")
     TeamMember.objects.create(team=team, user=paramedic, role="paramedic")
     TeamMember.objects.create(team=team, user=clinician, role="clinician")
     import_directory(SYSTEM, crisis_center(), source="test")
